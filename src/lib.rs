@@ -1,0 +1,4 @@
+//! smbscope: reads packet captures and explains SMB2/SMB3 conversations.
+#![forbid(unsafe_code)]
+
+pub mod smb2;
