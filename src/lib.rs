@@ -1,4 +1,5 @@
 //! smbscope: reads packet captures and explains SMB2/SMB3 conversations.
 #![forbid(unsafe_code)]
 
+pub mod ntstatus;
 pub mod smb2;
