@@ -1,0 +1,247 @@
+//! The capture layer: pcap and pcapng records → [`Frame`]s.
+//!
+//! Reads classic pcap (both byte orders, micro- and nanosecond timestamps,
+//! the "modified" Kuznetzov variant) and pcapng (several sections, several
+//! interfaces each with its own link type, timestamp resolution and offset)
+//! from any [`Read`], streaming: a frame is handed on as soon as its record
+//! is in, so `tcpdump -w - | smbscope messages -` works.
+//!
+//! Frames are numbered from 1 in file order, counting every packet record
+//! (pcapng EPB and SPB), like Wireshark's `frame.number`.
+
+mod reader;
+
+pub use reader::{CaptureReader, Format};
+
+use std::fmt;
+
+/// A capture timestamp: seconds and nanoseconds since the Unix epoch, UTC.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Timestamp {
+    pub secs: i64,
+    pub nanos: u32,
+}
+
+impl Timestamp {
+    /// The signed difference `self - earlier` in nanoseconds.
+    pub fn nanos_since(self, earlier: Timestamp) -> i64 {
+        let s = self.secs.saturating_sub(earlier.secs);
+        s.saturating_mul(1_000_000_000)
+            .saturating_add(i64::from(self.nanos) - i64::from(earlier.nanos))
+    }
+
+    /// Writes the time as RFC 3339 UTC with nanoseconds, e.g.
+    /// `2016-10-16T08:08:40.594743000Z`.
+    pub fn write_rfc3339(self, out: &mut impl fmt::Write) -> fmt::Result {
+        let days = self.secs.div_euclid(86_400);
+        let sod = self.secs.rem_euclid(86_400);
+        let (y, m, d) = civil_from_days(days);
+        write!(
+            out,
+            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:09}Z",
+            sod / 3600,
+            (sod / 60) % 60,
+            sod % 60,
+            self.nanos
+        )
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.write_rfc3339(f)
+    }
+}
+
+/// Days since 1970-01-01 → (year, month, day), proleptic Gregorian
+/// (Howard Hinnant's `civil_from_days`).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+/// A link-layer header type (LINKTYPE_* of the pcap/pcapng specs). Open: any value is kept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct LinkType(pub u32);
+
+impl LinkType {
+    pub const NULL: LinkType = LinkType(0);
+    pub const ETHERNET: LinkType = LinkType(1);
+    /// DLT_RAW as some BSDs write it in pcap files.
+    pub const RAW_BSD: LinkType = LinkType(12);
+    pub const RAW_BSD14: LinkType = LinkType(14);
+    pub const RAW: LinkType = LinkType(101);
+    pub const LOOP: LinkType = LinkType(108);
+    pub const LINUX_SLL: LinkType = LinkType(113);
+    pub const IPV4: LinkType = LinkType(228);
+    pub const IPV6: LinkType = LinkType(229);
+    pub const LINUX_SLL2: LinkType = LinkType(276);
+
+    pub fn name(self) -> &'static str {
+        match self {
+            LinkType::NULL => "NULL",
+            LinkType::ETHERNET => "ETHERNET",
+            LinkType::RAW | LinkType::RAW_BSD | LinkType::RAW_BSD14 => "RAW",
+            LinkType::LOOP => "LOOP",
+            LinkType::LINUX_SLL => "LINUX_SLL",
+            LinkType::IPV4 => "IPV4",
+            LinkType::IPV6 => "IPV6",
+            LinkType::LINUX_SLL2 => "LINUX_SLL2",
+            _ => "OTHER",
+        }
+    }
+}
+
+impl fmt::Display for LinkType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.name() {
+            "OTHER" => write!(f, "LINKTYPE {}", self.0),
+            n => f.write_str(n),
+        }
+    }
+}
+
+/// One packet record of a capture.
+#[derive(Clone, Copy, Debug)]
+pub struct Frame<'a> {
+    /// 1-based, like Wireshark's `frame.number`.
+    pub number: u64,
+    pub ts: Timestamp,
+    pub link_type: LinkType,
+    /// The captured bytes (possibly cut by the snaplen).
+    pub data: &'a [u8],
+    /// The packet's length on the wire.
+    pub orig_len: u32,
+    /// Byte offset of the record in the capture file.
+    pub offset: u64,
+}
+
+/// Why a capture could not be read (further).
+#[derive(Debug)]
+pub enum CaptureError {
+    Io {
+        offset: u64,
+        source: std::io::Error,
+    },
+    /// The first bytes are neither a pcap nor a pcapng header.
+    NotACapture {
+        magic: [u8; 4],
+        len: usize,
+    },
+    /// A record header that cannot be right (e.g. a length past any sane size).
+    Corrupt {
+        offset: u64,
+        frame: u64,
+        what: String,
+    },
+    /// The file ends inside a record.
+    Truncated {
+        offset: u64,
+        frame: u64,
+        needed: u64,
+        have: u64,
+    },
+}
+
+impl CaptureError {
+    /// The byte offset the error refers to.
+    pub fn offset(&self) -> u64 {
+        match self {
+            CaptureError::Io { offset, .. }
+            | CaptureError::Corrupt { offset, .. }
+            | CaptureError::Truncated { offset, .. } => *offset,
+            CaptureError::NotACapture { .. } => 0,
+        }
+    }
+}
+
+impl fmt::Display for CaptureError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CaptureError::Io { offset, source } => {
+                write!(f, "read error at byte {offset}: {source}")
+            }
+            CaptureError::NotACapture { magic, len } if *len < 4 => write!(
+                f,
+                "not a pcap or pcapng capture: only {len} byte(s) ({})",
+                hex(&magic[..*len])
+            ),
+            CaptureError::NotACapture { magic, .. } => write!(
+                f,
+                "not a pcap or pcapng capture: the file starts with {} \
+                 (pcap starts with d4c3b2a1 or a1b2c3d4, pcapng with 0a0d0d0a)",
+                hex(magic)
+            ),
+            CaptureError::Corrupt {
+                offset,
+                frame,
+                what,
+            } => {
+                write!(f, "corrupt record at byte {offset} (frame {frame}): {what}")
+            }
+            CaptureError::Truncated {
+                offset,
+                frame,
+                needed,
+                have,
+            } => write!(
+                f,
+                "capture ends inside a record at byte {offset} (frame {frame}): \
+                 the record needs {needed} bytes, {have} are present"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for CaptureError {}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc3339_formats_utc() {
+        let t = Timestamp {
+            secs: 1_476_605_320,
+            nanos: 594_743_000,
+        };
+        assert_eq!(t.to_string(), "2016-10-16T08:08:40.594743000Z");
+        assert_eq!(
+            Timestamp::default().to_string(),
+            "1970-01-01T00:00:00.000000000Z"
+        );
+        let leap = Timestamp {
+            secs: 951_825_600,
+            nanos: 1,
+        };
+        assert_eq!(leap.to_string(), "2000-02-29T12:00:00.000000001Z");
+        let before = Timestamp { secs: -1, nanos: 0 };
+        assert_eq!(before.to_string(), "1969-12-31T23:59:59.000000000Z");
+    }
+
+    #[test]
+    fn nanos_since_is_signed() {
+        let a = Timestamp {
+            secs: 10,
+            nanos: 900_000_000,
+        };
+        let b = Timestamp {
+            secs: 11,
+            nanos: 100_000_000,
+        };
+        assert_eq!(b.nanos_since(a), 200_000_000);
+        assert_eq!(a.nanos_since(b), -200_000_000);
+    }
+}

@@ -1,0 +1,640 @@
+//! Streaming reader for pcap and pcapng files.
+
+use std::io::{ErrorKind, Read};
+
+use pcap_parser::pcapng::{parse_interfacedescriptionblock_be, parse_interfacedescriptionblock_le};
+
+use super::{CaptureError, Frame, LinkType, Timestamp};
+
+/// Records larger than this are taken as corrupt, whatever the header says.
+const MAX_RECORD: usize = 64 << 20;
+/// What one read asks the source for.
+const CHUNK: usize = 1 << 20;
+/// A classic pcap record's caplen may exceed the snaplen; beyond this it is corrupt.
+const PCAP_CAPLEN_SLACK: u32 = 262_144;
+
+const PCAP_MAGIC_US: u32 = 0xA1B2_C3D4;
+const PCAP_MAGIC_NS: u32 = 0xA1B2_3C4D;
+const PCAP_MAGIC_MODIFIED: u32 = 0xA1B2_CD34;
+const PCAPNG_SHB: u32 = 0x0A0D_0D0A;
+const PCAPNG_BOM: u32 = 0x1A2B_3C4D;
+const PCAPNG_IDB: u32 = 0x0000_0001;
+const PCAPNG_SPB: u32 = 0x0000_0003;
+const PCAPNG_EPB: u32 = 0x0000_0006;
+/// The obsolete Packet Block (pcapng draft, section 4.3 of old versions).
+const PCAPNG_PB: u32 = 0x0000_0002;
+
+/// The file format found in the header.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Pcap {
+        big_endian: bool,
+        nanosecond: bool,
+        modified: bool,
+    },
+    PcapNg,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Interface {
+    link_type: LinkType,
+    snaplen: u32,
+    /// Timestamp units per second.
+    units: u64,
+    offset_secs: i64,
+}
+
+/// Reads frames one at a time from a pcap or pcapng byte stream.
+pub struct CaptureReader<R> {
+    src: R,
+    buf: Vec<u8>,
+    pos: usize,
+    end: usize,
+    eof: bool,
+    /// File offset of `buf[0]`.
+    base: u64,
+    frames: u64,
+    format: Format,
+    /// Classic pcap: the file's link type and snaplen.
+    link_type: LinkType,
+    snaplen: u32,
+    /// pcapng: the current section's byte order and interfaces.
+    ng_big_endian: bool,
+    interfaces: Vec<Interface>,
+    link_types_seen: Vec<LinkType>,
+}
+
+fn rd32(b: &[u8], at: usize, be: bool) -> u32 {
+    let a = [b[at], b[at + 1], b[at + 2], b[at + 3]];
+    if be {
+        u32::from_be_bytes(a)
+    } else {
+        u32::from_le_bytes(a)
+    }
+}
+
+fn rd16(b: &[u8], at: usize, be: bool) -> u16 {
+    let a = [b[at], b[at + 1]];
+    if be {
+        u16::from_be_bytes(a)
+    } else {
+        u16::from_le_bytes(a)
+    }
+}
+
+impl<R: Read> CaptureReader<R> {
+    /// Reads the file header and prepares to read frames.
+    pub fn new(src: R) -> Result<Self, CaptureError> {
+        let mut r = CaptureReader {
+            src,
+            buf: vec![0; CHUNK],
+            pos: 0,
+            end: 0,
+            eof: false,
+            base: 0,
+            frames: 0,
+            format: Format::PcapNg,
+            link_type: LinkType::ETHERNET,
+            snaplen: 0,
+            ng_big_endian: false,
+            interfaces: Vec::new(),
+            link_types_seen: Vec::new(),
+        };
+        if !r.fill(4)? {
+            let len = r.end - r.pos;
+            let mut magic = [0u8; 4];
+            magic[..len].copy_from_slice(&r.buf[r.pos..r.end]);
+            return Err(CaptureError::NotACapture { magic, len });
+        }
+        let head = [r.buf[0], r.buf[1], r.buf[2], r.buf[3]];
+        let le = u32::from_le_bytes(head);
+        let be = u32::from_be_bytes(head);
+        if le == PCAPNG_SHB {
+            r.format = Format::PcapNg;
+            // The section header block is read by next_frame like any block.
+            return Ok(r);
+        }
+        let big_endian = match (le, be) {
+            (PCAP_MAGIC_US | PCAP_MAGIC_NS | PCAP_MAGIC_MODIFIED, _) => false,
+            (_, PCAP_MAGIC_US | PCAP_MAGIC_NS | PCAP_MAGIC_MODIFIED) => true,
+            _ => {
+                return Err(CaptureError::NotACapture {
+                    magic: head,
+                    len: 4,
+                })
+            }
+        };
+        let magic = if big_endian { be } else { le };
+        if !r.fill(24)? {
+            return Err(r.truncated(24));
+        }
+        let h = &r.buf[r.pos..r.pos + 24];
+        r.snaplen = rd32(h, 16, big_endian);
+        r.link_type = LinkType(rd32(h, 20, big_endian) & 0x0FFF_FFFF);
+        r.format = Format::Pcap {
+            big_endian,
+            nanosecond: magic == PCAP_MAGIC_NS,
+            modified: magic == PCAP_MAGIC_MODIFIED,
+        };
+        r.note_link_type(r.link_type);
+        r.pos += 24;
+        Ok(r)
+    }
+
+    pub fn format(&self) -> Format {
+        self.format
+    }
+
+    /// Every link type seen so far (file header or pcapng interfaces), in order.
+    pub fn link_types(&self) -> &[LinkType] {
+        &self.link_types_seen
+    }
+
+    /// The number of frames handed out so far.
+    pub fn frames(&self) -> u64 {
+        self.frames
+    }
+
+    /// The file offset of the next unread byte.
+    pub fn offset(&self) -> u64 {
+        self.base + self.pos as u64
+    }
+
+    fn note_link_type(&mut self, lt: LinkType) {
+        if !self.link_types_seen.contains(&lt) && self.link_types_seen.len() < 64 {
+            self.link_types_seen.push(lt);
+        }
+    }
+
+    fn truncated(&self, needed: usize) -> CaptureError {
+        CaptureError::Truncated {
+            offset: self.offset(),
+            frame: self.frames + 1,
+            needed: needed as u64,
+            have: (self.end - self.pos) as u64,
+        }
+    }
+
+    /// Makes at least `need` bytes available at `pos`. Returns false at end of input.
+    fn fill(&mut self, need: usize) -> Result<bool, CaptureError> {
+        if self.end - self.pos >= need {
+            return Ok(true);
+        }
+        if self.pos > 0 {
+            self.buf.copy_within(self.pos..self.end, 0);
+            self.base += self.pos as u64;
+            self.end -= self.pos;
+            self.pos = 0;
+        }
+        if need > self.buf.len() {
+            self.buf.resize(need.next_power_of_two().max(CHUNK), 0);
+        }
+        while self.end < need && !self.eof {
+            match self.src.read(&mut self.buf[self.end..]) {
+                Ok(0) => self.eof = true,
+                Ok(n) => self.end += n,
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(e) => {
+                    return Err(CaptureError::Io {
+                        offset: self.base + self.end as u64,
+                        source: e,
+                    })
+                }
+            }
+        }
+        Ok(self.end >= need)
+    }
+
+    /// The next frame, `Ok(None)` at a clean end of input.
+    pub fn next_frame(&mut self) -> Result<Option<Frame<'_>>, CaptureError> {
+        let found = match self.format {
+            Format::Pcap {
+                big_endian,
+                nanosecond,
+                modified,
+            } => self.next_pcap(big_endian, nanosecond, modified)?,
+            Format::PcapNg => self.next_pcapng()?,
+        };
+        let Some(p) = found else {
+            return Ok(None);
+        };
+        self.frames += 1;
+        Ok(Some(Frame {
+            number: self.frames,
+            ts: p.ts,
+            link_type: p.link_type,
+            data: &self.buf[p.data_start..p.data_start + p.data_len],
+            orig_len: p.orig_len,
+            offset: p.offset,
+        }))
+    }
+
+    fn next_pcap(
+        &mut self,
+        be: bool,
+        nanosecond: bool,
+        modified: bool,
+    ) -> Result<Option<Pending>, CaptureError> {
+        let hdr_len = if modified { 24 } else { 16 };
+        if !self.fill(hdr_len)? {
+            return if self.end == self.pos {
+                Ok(None)
+            } else {
+                Err(self.truncated(hdr_len))
+            };
+        }
+        let h = &self.buf[self.pos..self.pos + hdr_len];
+        let secs = rd32(h, 0, be);
+        let frac = rd32(h, 4, be);
+        let caplen = rd32(h, 8, be);
+        let orig_len = rd32(h, 12, be);
+        let limit = self.snaplen.max(PCAP_CAPLEN_SLACK);
+        if caplen > limit || caplen as usize > MAX_RECORD {
+            return Err(CaptureError::Corrupt {
+                offset: self.offset(),
+                frame: self.frames + 1,
+                what: format!(
+                    "record length {caplen} is larger than the snaplen {} allows",
+                    self.snaplen
+                ),
+            });
+        }
+        let total = hdr_len + caplen as usize;
+        if !self.fill(total)? {
+            return Err(self.truncated(total));
+        }
+        let nanos = if nanosecond {
+            frac
+        } else {
+            frac.saturating_mul(1000)
+        };
+        let p = Pending {
+            ts: Timestamp {
+                secs: i64::from(secs),
+                nanos: nanos.min(999_999_999),
+            },
+            link_type: self.link_type,
+            data_start: self.pos + hdr_len,
+            data_len: caplen as usize,
+            orig_len,
+            offset: self.offset(),
+        };
+        self.pos += total;
+        Ok(Some(p))
+    }
+
+    fn corrupt(&self, what: String) -> CaptureError {
+        CaptureError::Corrupt {
+            offset: self.offset(),
+            frame: self.frames + 1,
+            what,
+        }
+    }
+
+    fn next_pcapng(&mut self) -> Result<Option<Pending>, CaptureError> {
+        loop {
+            if !self.fill(12)? {
+                return if self.end == self.pos {
+                    Ok(None)
+                } else {
+                    Err(self.truncated(12))
+                };
+            }
+            let b = &self.buf[self.pos..self.end];
+            let block_type = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+            if block_type == PCAPNG_SHB {
+                let bom = u32::from_le_bytes([b[8], b[9], b[10], b[11]]);
+                self.ng_big_endian = match bom {
+                    PCAPNG_BOM => false,
+                    x if x.swap_bytes() == PCAPNG_BOM => true,
+                    _ => {
+                        return Err(
+                            self.corrupt(format!("section header with byte-order magic {bom:08x}"))
+                        )
+                    }
+                };
+            }
+            let be = self.ng_big_endian;
+            let block_type = rd32(b, 0, be);
+            let len = rd32(b, 4, be) as usize;
+            if len < 12 || len % 4 != 0 || len > MAX_RECORD {
+                return Err(
+                    self.corrupt(format!("block of type {block_type:#x} with length {len}"))
+                );
+            }
+            if !self.fill(len)? {
+                return Err(self.truncated(len));
+            }
+            let start = self.pos;
+            let block = &self.buf[start..start + len];
+            if rd32(block, len - 4, be) != len as u32 {
+                return Err(self.corrupt(format!(
+                    "block of type {block_type:#x}: trailing length {} differs from {len}",
+                    rd32(block, len - 4, be)
+                )));
+            }
+            let offset = self.offset();
+            let pending = match block_type {
+                PCAPNG_SHB => {
+                    self.interfaces.clear();
+                    None
+                }
+                PCAPNG_IDB => {
+                    self.read_idb(start, len)?;
+                    None
+                }
+                PCAPNG_EPB | PCAPNG_PB => {
+                    Some(self.read_epb(start, len, block_type == PCAPNG_PB, offset)?)
+                }
+                PCAPNG_SPB => Some(self.read_spb(start, len, offset)?),
+                _ => None,
+            };
+            self.pos += len;
+            if let Some(p) = pending {
+                return Ok(Some(p));
+            }
+        }
+    }
+
+    fn read_idb(&mut self, start: usize, len: usize) -> Result<(), CaptureError> {
+        let block = &self.buf[start..start + len];
+        let parsed = if self.ng_big_endian {
+            parse_interfacedescriptionblock_be(block)
+        } else {
+            parse_interfacedescriptionblock_le(block)
+        };
+        let idb = parsed
+            .map_err(|e| self.corrupt(format!("interface description block: {e:?}")))?
+            .1;
+        let units = idb.ts_resolution().unwrap_or(1_000_000).max(1);
+        let iface = Interface {
+            link_type: LinkType(u32::from(idb.linktype.0 as u16)),
+            snaplen: idb.snaplen,
+            units,
+            offset_secs: idb.ts_offset(),
+        };
+        if self.interfaces.len() >= 65_536 {
+            return Err(self.corrupt("more than 65536 interfaces in one section".into()));
+        }
+        self.note_link_type(iface.link_type);
+        self.interfaces.push(iface);
+        Ok(())
+    }
+
+    fn interface(&self, id: u32) -> Result<Interface, CaptureError> {
+        self.interfaces.get(id as usize).copied().ok_or_else(|| {
+            self.corrupt(format!(
+                "packet names interface {id}, which was not described"
+            ))
+        })
+    }
+
+    /// Enhanced Packet Block (pcapng 4.3) or the obsolete Packet Block.
+    fn read_epb(
+        &self,
+        start: usize,
+        len: usize,
+        obsolete: bool,
+        offset: u64,
+    ) -> Result<Pending, CaptureError> {
+        let be = self.ng_big_endian;
+        let b = &self.buf[start..start + len];
+        if len < 32 {
+            return Err(self.corrupt(format!("packet block of length {len}")));
+        }
+        let if_id = if obsolete {
+            u32::from(rd16(b, 8, be))
+        } else {
+            rd32(b, 8, be)
+        };
+        let iface = self.interface(if_id)?;
+        let ts = (u64::from(rd32(b, 12, be)) << 32) | u64::from(rd32(b, 16, be));
+        let caplen = rd32(b, 20, be) as usize;
+        let orig_len = rd32(b, 24, be);
+        if caplen > len - 32 {
+            return Err(self.corrupt(format!(
+                "packet block: captured length {caplen} does not fit its block of {len} bytes"
+            )));
+        }
+        Ok(Pending {
+            ts: scale_ts(ts, iface.units, iface.offset_secs),
+            link_type: iface.link_type,
+            data_start: start + 28,
+            data_len: caplen,
+            orig_len,
+            offset,
+        })
+    }
+
+    /// Simple Packet Block (pcapng 4.4): interface 0, no timestamp.
+    fn read_spb(&self, start: usize, len: usize, offset: u64) -> Result<Pending, CaptureError> {
+        let b = &self.buf[start..start + len];
+        if len < 16 {
+            return Err(self.corrupt(format!("simple packet block of length {len}")));
+        }
+        let iface = self.interface(0)?;
+        let orig_len = rd32(b, 8, self.ng_big_endian);
+        let mut caplen = (orig_len as usize).min(len - 16);
+        if iface.snaplen > 0 {
+            caplen = caplen.min(iface.snaplen as usize);
+        }
+        Ok(Pending {
+            ts: Timestamp::default(),
+            link_type: iface.link_type,
+            data_start: start + 12,
+            data_len: caplen,
+            orig_len,
+            offset,
+        })
+    }
+}
+
+/// A frame found, by position in the buffer.
+struct Pending {
+    ts: Timestamp,
+    link_type: LinkType,
+    data_start: usize,
+    data_len: usize,
+    orig_len: u32,
+    offset: u64,
+}
+
+fn scale_ts(ts: u64, units: u64, offset_secs: i64) -> Timestamp {
+    let secs = (ts / units) as i64;
+    let frac = u128::from(ts % units) * 1_000_000_000 / u128::from(units);
+    Timestamp {
+        secs: secs.saturating_add(offset_secs),
+        nanos: frac as u32,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pcap_header(magic: u32, be: bool, linktype: u32) -> Vec<u8> {
+        let mut v = Vec::new();
+        let w32 = |v: &mut Vec<u8>, x: u32| {
+            v.extend_from_slice(&if be { x.to_be_bytes() } else { x.to_le_bytes() })
+        };
+        w32(&mut v, magic);
+        v.extend_from_slice(&if be { [0, 2, 0, 4] } else { [2, 0, 4, 0] });
+        w32(&mut v, 0);
+        w32(&mut v, 0);
+        w32(&mut v, 65535);
+        w32(&mut v, linktype);
+        v
+    }
+
+    fn record(v: &mut Vec<u8>, be: bool, secs: u32, frac: u32, data: &[u8]) {
+        for x in [secs, frac, data.len() as u32, data.len() as u32] {
+            v.extend_from_slice(&if be { x.to_be_bytes() } else { x.to_le_bytes() });
+        }
+        v.extend_from_slice(data);
+    }
+
+    #[test]
+    fn classic_pcap_both_byte_orders_and_resolutions() {
+        for (be, magic, frac, nanos) in [
+            (false, PCAP_MAGIC_US, 5, 5000),
+            (true, PCAP_MAGIC_US, 5, 5000),
+            (false, PCAP_MAGIC_NS, 5, 5),
+            (true, PCAP_MAGIC_NS, 7, 7),
+        ] {
+            let mut f = pcap_header(magic, be, 1);
+            record(&mut f, be, 100, frac, b"abc");
+            record(&mut f, be, 101, 0, b"de");
+            let mut r = CaptureReader::new(&f[..]).unwrap();
+            let a = r.next_frame().unwrap().unwrap();
+            assert_eq!(
+                (a.number, a.data, a.ts.secs, a.ts.nanos),
+                (1, &b"abc"[..], 100, nanos)
+            );
+            let b = r.next_frame().unwrap().unwrap();
+            assert_eq!((b.number, b.data), (2, &b"de"[..]));
+            assert!(r.next_frame().unwrap().is_none());
+        }
+    }
+
+    #[test]
+    fn truncated_and_corrupt_records_name_the_offset() {
+        let mut f = pcap_header(PCAP_MAGIC_US, false, 1);
+        record(&mut f, false, 1, 0, b"abcd");
+        let mut cut = f.clone();
+        cut.truncate(f.len() - 2);
+        let mut r = CaptureReader::new(&cut[..]).unwrap();
+        match r.next_frame() {
+            Err(CaptureError::Truncated {
+                offset: 24,
+                frame: 1,
+                needed: 20,
+                have: 18,
+            }) => {}
+            other => panic!("{other:?}"),
+        }
+        let mut bad = f.clone();
+        bad[24 + 8..24 + 12].copy_from_slice(&0x7000_0000u32.to_le_bytes());
+        let mut r = CaptureReader::new(&bad[..]).unwrap();
+        assert!(matches!(
+            r.next_frame(),
+            Err(CaptureError::Corrupt {
+                offset: 24,
+                frame: 1,
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn not_a_capture() {
+        assert!(matches!(
+            CaptureReader::new(&b"hello world"[..]),
+            Err(CaptureError::NotACapture { len: 4, .. })
+        ));
+        assert!(matches!(
+            CaptureReader::new(&b"he"[..]),
+            Err(CaptureError::NotACapture { len: 2, .. })
+        ));
+    }
+
+    fn ng_block(v: &mut Vec<u8>, t: u32, body: &[u8]) {
+        let len = 12 + body.len().div_ceil(4) * 4;
+        v.extend_from_slice(&t.to_le_bytes());
+        v.extend_from_slice(&(len as u32).to_le_bytes());
+        v.extend_from_slice(body);
+        v.resize(v.len() + (len - 12 - body.len()), 0);
+        v.extend_from_slice(&(len as u32).to_le_bytes());
+    }
+
+    #[test]
+    fn pcapng_interfaces_have_their_own_link_type_and_resolution() {
+        let mut f = Vec::new();
+        let mut shb = Vec::new();
+        shb.extend_from_slice(&PCAPNG_BOM.to_le_bytes());
+        shb.extend_from_slice(&[1, 0, 0, 0]);
+        shb.extend_from_slice(&(-1i64).to_le_bytes());
+        ng_block(&mut f, PCAPNG_SHB, &shb);
+        // interface 0: Ethernet, default microseconds
+        ng_block(&mut f, PCAPNG_IDB, &[1, 0, 0, 0, 0, 0, 0, 0]);
+        // interface 1: raw IP, if_tsresol = 9 (nanoseconds)
+        let mut idb = vec![101, 0, 0, 0, 0, 0, 0, 0];
+        idb.extend_from_slice(&[9, 0, 1, 0, 9, 0, 0, 0, 0, 0, 0, 0]);
+        ng_block(&mut f, PCAPNG_IDB, &idb);
+        for (ifc, ts) in [
+            (1u32, 1_500_000_000_123_456_789u64),
+            (0, 1_500_000_000_123_456),
+        ] {
+            let mut epb = Vec::new();
+            epb.extend_from_slice(&ifc.to_le_bytes());
+            epb.extend_from_slice(&((ts >> 32) as u32).to_le_bytes());
+            epb.extend_from_slice(&(ts as u32).to_le_bytes());
+            epb.extend_from_slice(&3u32.to_le_bytes());
+            epb.extend_from_slice(&3u32.to_le_bytes());
+            epb.extend_from_slice(b"xyz");
+            ng_block(&mut f, PCAPNG_EPB, &epb);
+        }
+        let mut r = CaptureReader::new(&f[..]).unwrap();
+        let a = r.next_frame().unwrap().unwrap();
+        assert_eq!(
+            (a.link_type, a.ts.secs, a.ts.nanos, a.data),
+            (LinkType::RAW, 1_500_000_000, 123_456_789, &b"xyz"[..])
+        );
+        let b = r.next_frame().unwrap().unwrap();
+        assert_eq!(
+            (b.number, b.link_type, b.ts.nanos),
+            (2, LinkType::ETHERNET, 123_456_000)
+        );
+        assert!(r.next_frame().unwrap().is_none());
+        assert_eq!(r.link_types(), &[LinkType::ETHERNET, LinkType::RAW]);
+    }
+
+    /// A reader that hands out one byte per read, like a slow pipe.
+    struct Trickle<'a>(&'a [u8]);
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            match (self.0.split_first(), buf.first_mut()) {
+                (Some((x, rest)), Some(slot)) => {
+                    *slot = *x;
+                    self.0 = rest;
+                    Ok(1)
+                }
+                _ => Ok(0),
+            }
+        }
+    }
+
+    #[test]
+    fn short_reads_are_reassembled() {
+        let mut f = pcap_header(PCAP_MAGIC_US, false, 1);
+        for i in 0..50u8 {
+            record(&mut f, false, u32::from(i), 0, &vec![i; usize::from(i) * 3]);
+        }
+        let mut r = CaptureReader::new(Trickle(&f)).unwrap();
+        let mut n: u8 = 0;
+        while let Some(fr) = r.next_frame().unwrap() {
+            assert_eq!(fr.data.len(), usize::from(n) * 3);
+            n += 1;
+        }
+        assert_eq!(n, 50);
+    }
+}

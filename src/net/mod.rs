@@ -1,0 +1,343 @@
+//! The net layer: link-layer framing and IPv4/IPv6 → TCP segments and UDP datagrams.
+//!
+//! Link types: Ethernet (with 802.1Q / 802.1ad / QinQ VLAN tags), Linux cooked
+//! capture SLL and SLL2, raw IPv4/IPv6, BSD loopback (NULL and LOOP). The IP and
+//! transport headers are read with etherparse's header slices; lengths come from
+//! the IP header, so Ethernet padding is dropped and a cut by the snaplen is seen.
+//! Everything else is a [`Skip`] with its reason, for the counters.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use etherparse::{
+    IpNumber, Ipv4HeaderSlice, Ipv6ExtensionsSlice, Ipv6HeaderSlice, TcpHeaderSlice, UdpHeaderSlice,
+};
+
+use crate::capture::LinkType;
+
+/// TCP header flags (RFC 9293 3.1).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TcpFlags(pub u8);
+
+impl TcpFlags {
+    pub const FIN: u8 = 0x01;
+    pub const SYN: u8 = 0x02;
+    pub const RST: u8 = 0x04;
+    pub const PSH: u8 = 0x08;
+    pub const ACK: u8 = 0x10;
+
+    pub fn fin(self) -> bool {
+        self.0 & Self::FIN != 0
+    }
+    pub fn syn(self) -> bool {
+        self.0 & Self::SYN != 0
+    }
+    pub fn rst(self) -> bool {
+        self.0 & Self::RST != 0
+    }
+    pub fn ack(self) -> bool {
+        self.0 & Self::ACK != 0
+    }
+}
+
+/// A TCP segment, borrowing the frame's bytes.
+#[derive(Clone, Copy, Debug)]
+pub struct TcpSegment<'a> {
+    pub src: IpAddr,
+    pub dst: IpAddr,
+    pub src_port: u16,
+    pub dst_port: u16,
+    pub seq: u32,
+    pub ack: u32,
+    pub flags: TcpFlags,
+    /// The payload bytes present in the capture.
+    pub payload: &'a [u8],
+    /// The payload length on the wire (from the IP header); more than
+    /// `payload.len()` when the snaplen cut the packet.
+    pub wire_len: u32,
+}
+
+/// A UDP datagram, borrowing the frame's bytes.
+#[derive(Clone, Copy, Debug)]
+pub struct UdpDatagram<'a> {
+    pub src: IpAddr,
+    pub dst: IpAddr,
+    pub src_port: u16,
+    pub dst_port: u16,
+    pub payload: &'a [u8],
+    pub wire_len: u32,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub enum Packet<'a> {
+    Tcp(TcpSegment<'a>),
+    Udp(UdpDatagram<'a>),
+}
+
+/// Why a frame carries no TCP or UDP for us.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Skip {
+    /// A link type we do not decode.
+    LinkType(LinkType),
+    /// Not IPv4 or IPv6 (ARP, LLDP, …): the EtherType or address family.
+    NotIp,
+    /// An IP fragment (not reassembled).
+    Fragment,
+    /// IP, but neither TCP nor UDP (ICMP, …).
+    OtherTransport,
+    /// Headers cut short or inconsistent.
+    Malformed(&'static str),
+}
+
+impl Skip {
+    /// A stable key for counters and JSON.
+    pub fn key(self) -> &'static str {
+        match self {
+            Skip::LinkType(_) => "unsupported_link_type",
+            Skip::NotIp => "not_ip",
+            Skip::Fragment => "ip_fragment",
+            Skip::OtherTransport => "not_tcp_or_udp",
+            Skip::Malformed(_) => "malformed",
+        }
+    }
+}
+
+const ETH_IPV4: u16 = 0x0800;
+const ETH_IPV6: u16 = 0x86DD;
+const ETH_VLAN: [u16; 3] = [0x8100, 0x88A8, 0x9100];
+
+/// Decodes a frame's link layer, IP and TCP/UDP headers.
+pub fn decode(link: LinkType, data: &[u8]) -> Result<Packet<'_>, Skip> {
+    let ip = match link {
+        LinkType::ETHERNET => ethernet(data)?,
+        LinkType::RAW
+        | LinkType::RAW_BSD
+        | LinkType::RAW_BSD14
+        | LinkType::IPV4
+        | LinkType::IPV6 => data,
+        LinkType::NULL | LinkType::LOOP => null_loopback(link, data)?,
+        LinkType::LINUX_SLL => {
+            let proto = be16(data, 14).ok_or(Skip::Malformed("Linux SLL header"))?;
+            ip_by_ethertype(proto, data.get(16..).unwrap_or_default())?
+        }
+        LinkType::LINUX_SLL2 => {
+            let proto = be16(data, 0).ok_or(Skip::Malformed("Linux SLL2 header"))?;
+            ip_by_ethertype(
+                proto,
+                data.get(20..).ok_or(Skip::Malformed("Linux SLL2 header"))?,
+            )?
+        }
+        other => return Err(Skip::LinkType(other)),
+    };
+    ip_packet(ip)
+}
+
+fn be16(b: &[u8], at: usize) -> Option<u16> {
+    Some(u16::from_be_bytes([*b.get(at)?, *b.get(at + 1)?]))
+}
+
+fn ip_by_ethertype(ethertype: u16, rest: &[u8]) -> Result<&[u8], Skip> {
+    match ethertype {
+        ETH_IPV4 | ETH_IPV6 => Ok(rest),
+        _ => Err(Skip::NotIp),
+    }
+}
+
+/// Ethernet II with any number (up to 4) of 802.1Q/802.1ad tags.
+fn ethernet(data: &[u8]) -> Result<&[u8], Skip> {
+    let mut ethertype = be16(data, 12).ok_or(Skip::Malformed("Ethernet header"))?;
+    let mut off = 14;
+    for _ in 0..4 {
+        if !ETH_VLAN.contains(&ethertype) {
+            break;
+        }
+        ethertype = be16(data, off + 2).ok_or(Skip::Malformed("VLAN tag"))?;
+        off += 4;
+    }
+    ip_by_ethertype(ethertype, data.get(off..).unwrap_or_default())
+}
+
+/// BSD loopback: a 4-byte address family, host byte order (NULL) or network order (LOOP).
+fn null_loopback(link: LinkType, data: &[u8]) -> Result<&[u8], Skip> {
+    let b = data.get(..4).ok_or(Skip::Malformed("loopback header"))?;
+    let raw = [b[0], b[1], b[2], b[3]];
+    let family = if link == LinkType::LOOP || u32::from_le_bytes(raw) > 0xFFFF {
+        u32::from_be_bytes(raw)
+    } else {
+        u32::from_le_bytes(raw)
+    };
+    match family {
+        // AF_INET; AF_INET6 on NetBSD/OpenBSD (24), FreeBSD (28), Darwin (30)
+        2 | 24 | 28 | 30 => Ok(&data[4..]),
+        _ => Err(Skip::NotIp),
+    }
+}
+
+fn ip_packet(ip: &[u8]) -> Result<Packet<'_>, Skip> {
+    match ip.first().map(|b| b >> 4) {
+        Some(4) => ipv4(ip),
+        Some(6) => ipv6(ip),
+        _ => Err(Skip::NotIp),
+    }
+}
+
+fn ipv4(ip: &[u8]) -> Result<Packet<'_>, Skip> {
+    let h = Ipv4HeaderSlice::from_slice(ip).map_err(|_| Skip::Malformed("IPv4 header"))?;
+    if h.is_fragmenting_payload() {
+        return Err(Skip::Fragment);
+    }
+    let hlen = h.slice().len();
+    // A total length of 0 is what TCP segmentation offload leaves in captures taken on the sender.
+    let total = match usize::from(h.total_len()) {
+        0 => ip.len(),
+        n if n < hlen => return Err(Skip::Malformed("IPv4 total length")),
+        n => n,
+    };
+    let present = &ip[hlen..total.min(ip.len())];
+    let src = IpAddr::V4(Ipv4Addr::from(h.source()));
+    let dst = IpAddr::V4(Ipv4Addr::from(h.destination()));
+    transport(h.protocol(), src, dst, present, (total - hlen) as u32)
+}
+
+fn ipv6(ip: &[u8]) -> Result<Packet<'_>, Skip> {
+    let h = Ipv6HeaderSlice::from_slice(ip).map_err(|_| Skip::Malformed("IPv6 header"))?;
+    let after = &ip[40..];
+    let wire = match usize::from(h.payload_length()) {
+        0 => after.len(),
+        n => n,
+    };
+    let present = &after[..wire.min(after.len())];
+    let (exts, proto, rest) = Ipv6ExtensionsSlice::from_slice(h.next_header(), present)
+        .map_err(|_| Skip::Malformed("IPv6 extension headers"))?;
+    if exts.is_fragmenting_payload() {
+        return Err(Skip::Fragment);
+    }
+    let ext_len = present.len() - rest.len();
+    let src = IpAddr::V6(Ipv6Addr::from(h.source()));
+    let dst = IpAddr::V6(Ipv6Addr::from(h.destination()));
+    transport(proto, src, dst, rest, wire.saturating_sub(ext_len) as u32)
+}
+
+fn transport<'a>(
+    proto: IpNumber,
+    src: IpAddr,
+    dst: IpAddr,
+    present: &'a [u8],
+    wire: u32,
+) -> Result<Packet<'a>, Skip> {
+    match proto {
+        IpNumber::TCP => {
+            let t =
+                TcpHeaderSlice::from_slice(present).map_err(|_| Skip::Malformed("TCP header"))?;
+            let hl = t.slice().len();
+            let flags = t.slice()[13] & 0x3F;
+            Ok(Packet::Tcp(TcpSegment {
+                src,
+                dst,
+                src_port: t.source_port(),
+                dst_port: t.destination_port(),
+                seq: t.sequence_number(),
+                ack: t.acknowledgment_number(),
+                flags: TcpFlags(flags),
+                payload: &present[hl..],
+                wire_len: wire
+                    .saturating_sub(hl as u32)
+                    .max((present.len() - hl) as u32),
+            }))
+        }
+        IpNumber::UDP => {
+            let u =
+                UdpHeaderSlice::from_slice(present).map_err(|_| Skip::Malformed("UDP header"))?;
+            let declared = usize::from(u.length()).saturating_sub(8);
+            let avail = &present[8..];
+            let payload = &avail[..declared.min(avail.len())];
+            Ok(Packet::Udp(UdpDatagram {
+                src,
+                dst,
+                src_port: u.source_port(),
+                dst_port: u.destination_port(),
+                payload,
+                wire_len: (declared as u32).max(payload.len() as u32),
+            }))
+        }
+        _ => Err(Skip::OtherTransport),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One IPv4+TCP packet, wrapped in each link-layer framing below. Real
+    /// captures of every link type run through tests/differential.rs.
+    const IPV4_TCP: [u8; 44] = [
+        0x45, 0x00, 0x00, 0x2c, 0x12, 0x34, 0x40, 0x00, 0x40, 0x06, 0x00, 0x00, 127, 0, 0, 1, 127,
+        0, 0, 2, // IPv4
+        0xd4, 0x31, 0x01, 0xbd, 0, 0, 0, 1, 0, 0, 0, 2, 0x50, 0x18, 0x01, 0x00, 0, 0, 0,
+        0, // TCP
+        0xde, 0xad, 0xbe, 0xef, // payload
+    ];
+
+    fn check(p: Result<Packet<'_>, Skip>) {
+        match p {
+            Ok(Packet::Tcp(t)) => {
+                assert_eq!((t.src_port, t.dst_port, t.seq, t.ack), (54321, 445, 1, 2));
+                assert_eq!(t.payload, &[0xde, 0xad, 0xbe, 0xef]);
+                assert_eq!(t.wire_len, 4);
+                assert!(t.flags.ack() && !t.flags.syn());
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn link_types() {
+        let mut eth = vec![0u8; 12];
+        eth.extend_from_slice(&[0x81, 0x00, 0, 1, 0x88, 0xa8, 0, 2, 0x08, 0x00]);
+        eth.extend_from_slice(&IPV4_TCP);
+        eth.extend_from_slice(&[0; 6]); // Ethernet padding is dropped
+        check(decode(LinkType::ETHERNET, &eth));
+        check(decode(LinkType::RAW, &IPV4_TCP));
+        let mut null = vec![2, 0, 0, 0];
+        null.extend_from_slice(&IPV4_TCP);
+        check(decode(LinkType::NULL, &null));
+        let mut sll = vec![0u8; 14];
+        sll.extend_from_slice(&[0x08, 0x00]);
+        sll.extend_from_slice(&IPV4_TCP);
+        check(decode(LinkType::LINUX_SLL, &sll));
+        let mut sll2 = vec![0x08, 0x00];
+        sll2.extend_from_slice(&[0; 18]);
+        sll2.extend_from_slice(&IPV4_TCP);
+        check(decode(LinkType::LINUX_SLL2, &sll2));
+        assert_eq!(
+            decode(LinkType(147), &IPV4_TCP).err(),
+            Some(Skip::LinkType(LinkType(147)))
+        );
+    }
+
+    #[test]
+    fn snaplen_cut_keeps_the_wire_length() {
+        let cut = &IPV4_TCP[..42];
+        match decode(LinkType::RAW, cut) {
+            Ok(Packet::Tcp(t)) => assert_eq!((t.payload.len(), t.wire_len), (2, 4)),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn fragments_and_garbage_are_skipped() {
+        let mut frag = IPV4_TCP;
+        frag[6] = 0x20; // more fragments
+        assert_eq!(decode(LinkType::RAW, &frag).err(), Some(Skip::Fragment));
+        assert!(matches!(
+            decode(LinkType::RAW, &IPV4_TCP[..30]),
+            Err(Skip::Malformed(_))
+        ));
+        assert_eq!(
+            decode(LinkType::ETHERNET, &[0; 3]).err(),
+            Some(Skip::Malformed("Ethernet header"))
+        );
+        for n in 0..IPV4_TCP.len() {
+            let _ = decode(LinkType::RAW, &IPV4_TCP[..n]);
+        }
+    }
+}

@@ -1,0 +1,613 @@
+//! The tcp layer: conversations numbered like Wireshark's `tcp.stream`, and
+//! per-direction reassembly with bounded memory.
+//!
+//! Every TCP conversation gets a number in order of first appearance, whether
+//! or not anybody follows its bytes, so the numbers match Wireshark's. A pure
+//! SYN whose sequence number differs from the first one seen in that direction
+//! starts a new conversation on the same addresses and ports (port reuse), as
+//! Wireshark 4.0 does (`packet-tcp.c`, TA_PORTS_REUSED).
+//!
+//! For the conversations a [`StreamSink`] follows, bytes are handed on in
+//! sequence order: retransmitted and overlapping bytes are dropped,
+//! out-of-order segments are held back (copied, within a per-direction and a
+//! total budget) until the hole is filled. A hole becomes a reported gap when
+//! the peer has acknowledged past it (the bytes were sent but not captured),
+//! when a budget is exceeded, at FIN/RST, or at the end of the capture.
+//! Bytes cut by the snaplen are a gap too (reason [`GapReason::Snaplen`]).
+//! Sequence numbers wrap around (RFC 9293 3.4, modular comparison).
+
+pub mod hash;
+
+use std::net::IpAddr;
+
+use crate::capture::Timestamp;
+use crate::net::TcpSegment;
+use hash::FxHashMap;
+
+/// Limits of the reassembler.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Conversations tracked at once; past this the least recently seen are dropped.
+    pub max_flows: usize,
+    /// Out-of-order bytes held for one direction.
+    pub max_ooo_per_dir: usize,
+    /// Out-of-order bytes held in all.
+    pub max_ooo_total: usize,
+    /// A closed conversation is forgotten this long (capture time) after its last packet.
+    pub closed_timeout_secs: i64,
+    /// An idle conversation is forgotten this long after its last packet.
+    pub idle_timeout_secs: i64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_flows: 200_000,
+            max_ooo_per_dir: 1 << 20,
+            max_ooo_total: 16 << 20,
+            closed_timeout_secs: 120,
+            idle_timeout_secs: 3600,
+        }
+    }
+}
+
+/// Where and when a segment was seen: the frame that caused an event.
+#[derive(Clone, Copy, Debug)]
+pub struct Ctx {
+    pub frame: u64,
+    pub ts: Timestamp,
+    pub stream: u64,
+}
+
+/// A conversation's addresses, as its first packet had them (direction 0).
+#[derive(Clone, Copy, Debug)]
+pub struct FlowInfo {
+    pub stream: u64,
+    pub src: IpAddr,
+    pub dst: IpAddr,
+    pub src_port: u16,
+    pub dst_port: u16,
+    /// The first packet was a pure SYN: direction 0 is the client.
+    pub saw_syn: bool,
+}
+
+/// Why bytes are missing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GapReason {
+    /// Sent (acknowledged by the peer, or skipped past) but not in the capture.
+    Lost,
+    /// Cut from the frame by the snaplen.
+    Snaplen,
+    /// Dropped because the out-of-order budget was exceeded.
+    Budget,
+}
+
+/// How a direction ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EndReason {
+    Fin,
+    Reset,
+    /// The conversation was forgotten (idle, or the table was full).
+    Evicted,
+    /// The capture ended.
+    CaptureEnd,
+}
+
+/// The consumer of reassembled bytes; one `State` per followed conversation.
+pub trait StreamSink {
+    type State;
+    /// A new conversation. `Some` to follow its bytes, `None` to only number it.
+    fn open(&mut self, info: &FlowInfo, ctx: &Ctx) -> Option<Self::State>;
+    /// In-order bytes of direction `dir` (0: the first packet's sender).
+    fn data(&mut self, st: &mut Self::State, ctx: &Ctx, dir: usize, bytes: &[u8]);
+    /// `len` bytes of direction `dir` are missing at this point of the stream.
+    fn gap(&mut self, st: &mut Self::State, ctx: &Ctx, dir: usize, len: u64, reason: GapReason);
+    /// Direction `dir` ended (FIN reached, RST). Called once per direction.
+    fn end(&mut self, st: &mut Self::State, ctx: &Ctx, dir: usize, reason: EndReason);
+    /// The conversation is forgotten; nothing more comes for it.
+    fn close(&mut self, st: Self::State, ctx: &Ctx);
+}
+
+/// Counters of what the reassembler saw and cut.
+#[derive(Clone, Copy, Debug, Default, serde::Serialize)]
+pub struct TcpStats {
+    pub streams: u64,
+    pub segments: u64,
+    pub retransmitted_segments: u64,
+    pub out_of_order_segments: u64,
+    pub gaps: u64,
+    pub gap_bytes: u64,
+    pub snaplen_cut_bytes: u64,
+    pub budget_dropped_bytes: u64,
+    pub flows_evicted: u64,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+struct FlowKey {
+    lo: (IpAddr, u16),
+    hi: (IpAddr, u16),
+}
+
+impl FlowKey {
+    fn new(a: (IpAddr, u16), b: (IpAddr, u16)) -> FlowKey {
+        if a <= b {
+            FlowKey { lo: a, hi: b }
+        } else {
+            FlowKey { lo: b, hi: a }
+        }
+    }
+}
+
+/// Out-of-order bytes waiting for a hole before them to be filled.
+struct Held {
+    seq: u32,
+    data: Vec<u8>,
+    /// Bytes on the wire past `data` (snaplen cut).
+    cut: u32,
+}
+
+#[derive(Default)]
+struct Direction {
+    /// First sequence number seen (the SYN's, or the first segment's).
+    base_seq: Option<u32>,
+    /// Next byte expected.
+    next: Option<u32>,
+    /// Sequence number just past the last data byte, once a FIN was seen.
+    fin_at: Option<u32>,
+    /// The highest acknowledgement the peer sent for this direction.
+    peer_acked: Option<u32>,
+    held: Vec<Held>,
+    held_bytes: usize,
+    ended: bool,
+}
+
+struct Flow<S> {
+    key: FlowKey,
+    stream: u64,
+    /// The sender of the conversation's first packet.
+    origin: (IpAddr, u16),
+    dirs: [Direction; 2],
+    last_seen: i64,
+    closed: bool,
+    state: Option<S>,
+}
+
+/// `a - b` in sequence space: positive when `a` is after `b`.
+fn seq_diff(a: u32, b: u32) -> i64 {
+    i64::from(a.wrapping_sub(b) as i32)
+}
+
+/// Numbers TCP conversations and reassembles the followed ones.
+pub struct Reassembler<S> {
+    limits: Limits,
+    index: FxHashMap<FlowKey, usize>,
+    flows: Vec<Option<Flow<S>>>,
+    free: Vec<usize>,
+    next_stream: u64,
+    held_total: usize,
+    last_sweep: i64,
+    pub stats: TcpStats,
+}
+
+impl<S> Reassembler<S> {
+    pub fn new(limits: Limits) -> Self {
+        Reassembler {
+            limits,
+            index: FxHashMap::default(),
+            flows: Vec::new(),
+            free: Vec::new(),
+            next_stream: 0,
+            held_total: 0,
+            last_sweep: i64::MIN,
+            stats: TcpStats::default(),
+        }
+    }
+
+    /// Conversations tracked now.
+    pub fn tracked(&self) -> usize {
+        self.index.len()
+    }
+
+    /// Takes one segment of frame `frame` seen at `ts`. Returns the stream number.
+    pub fn process<K: StreamSink<State = S>>(
+        &mut self,
+        seg: &TcpSegment<'_>,
+        frame: u64,
+        ts: Timestamp,
+        sink: &mut K,
+    ) -> u64 {
+        self.stats.segments += 1;
+        if ts.secs >= self.last_sweep.saturating_add(1) {
+            self.sweep(ts, frame, sink);
+        }
+        let src = (seg.src, seg.src_port);
+        let key = FlowKey::new(src, (seg.dst, seg.dst_port));
+        let pure_syn = seg.flags.syn() && !seg.flags.ack();
+        let slot = match self.index.get(&key).copied() {
+            Some(i) if pure_syn && self.is_port_reuse(i, src, seg.seq) => {
+                self.remove(i, ts, frame, sink, EndReason::Evicted);
+                self.insert(key, seg, frame, ts, sink)
+            }
+            Some(i) => i,
+            None => self.insert(key, seg, frame, ts, sink),
+        };
+        let held_total = &mut self.held_total;
+        let stats = &mut self.stats;
+        let limits = &self.limits;
+        let Some(flow) = self.flows.get_mut(slot).and_then(Option::as_mut) else {
+            return 0;
+        };
+        flow.last_seen = ts.secs;
+        let dir = usize::from(flow.origin != src);
+        let ctx = Ctx {
+            frame,
+            ts,
+            stream: flow.stream,
+        };
+        if flow.dirs[dir].base_seq.is_none() {
+            flow.dirs[dir].base_seq = Some(seg.seq);
+        }
+        let Some(state) = flow.state.as_mut() else {
+            if seg.flags.rst() || (seg.flags.fin() && flow.dirs[1 - dir].ended) {
+                flow.closed = true;
+            }
+            flow.dirs[dir].ended |= seg.flags.fin();
+            return ctx.stream;
+        };
+        let mut st = Stepper {
+            state,
+            sink,
+            ctx,
+            held_total,
+            stats,
+            limits,
+        };
+        st.segment(&mut flow.dirs, dir, seg);
+        if seg.flags.rst() {
+            for d in 0..2 {
+                st.flush(&mut flow.dirs[d], d, GapReason::Lost);
+                st.end(&mut flow.dirs[d], d, EndReason::Reset);
+            }
+        }
+        flow.closed = flow.dirs[0].ended && flow.dirs[1].ended;
+        ctx.stream
+    }
+
+    fn is_port_reuse(&self, i: usize, src: (IpAddr, u16), seq: u32) -> bool {
+        let Some(f) = self.flows.get(i).and_then(Option::as_ref) else {
+            return false;
+        };
+        let dir = usize::from(f.origin != src);
+        matches!(f.dirs[dir].base_seq, Some(b) if b != seq)
+    }
+
+    fn insert<K: StreamSink<State = S>>(
+        &mut self,
+        key: FlowKey,
+        seg: &TcpSegment<'_>,
+        frame: u64,
+        ts: Timestamp,
+        sink: &mut K,
+    ) -> usize {
+        if self.index.len() >= self.limits.max_flows {
+            self.evict_oldest(ts, frame, sink);
+        }
+        let stream = self.next_stream;
+        self.next_stream += 1;
+        self.stats.streams += 1;
+        let info = FlowInfo {
+            stream,
+            src: seg.src,
+            dst: seg.dst,
+            src_port: seg.src_port,
+            dst_port: seg.dst_port,
+            saw_syn: seg.flags.syn() && !seg.flags.ack(),
+        };
+        let state = sink.open(&info, &Ctx { frame, ts, stream });
+        let flow = Flow {
+            key,
+            stream,
+            origin: (seg.src, seg.src_port),
+            dirs: [Direction::default(), Direction::default()],
+            last_seen: ts.secs,
+            closed: false,
+            state,
+        };
+        let slot = match self.free.pop() {
+            Some(i) => {
+                self.flows[i] = Some(flow);
+                i
+            }
+            None => {
+                self.flows.push(Some(flow));
+                self.flows.len() - 1
+            }
+        };
+        self.index.insert(key, slot);
+        slot
+    }
+
+    /// Forgets conversation `i`, flushing what it held.
+    fn remove<K: StreamSink<State = S>>(
+        &mut self,
+        i: usize,
+        ts: Timestamp,
+        frame: u64,
+        sink: &mut K,
+        why: EndReason,
+    ) {
+        let Some(mut flow) = self.flows.get_mut(i).and_then(Option::take) else {
+            return;
+        };
+        self.index.remove(&flow.key);
+        self.free.push(i);
+        let ctx = Ctx {
+            frame,
+            ts,
+            stream: flow.stream,
+        };
+        if let Some(mut state) = flow.state.take() {
+            let mut st = Stepper {
+                state: &mut state,
+                sink,
+                ctx,
+                held_total: &mut self.held_total,
+                stats: &mut self.stats,
+                limits: &self.limits,
+            };
+            for d in 0..2 {
+                st.flush(&mut flow.dirs[d], d, GapReason::Lost);
+                st.end(&mut flow.dirs[d], d, why);
+            }
+            sink.close(state, &ctx);
+        }
+    }
+
+    /// Drops conversations idle past the timeouts (capture time).
+    fn sweep<K: StreamSink<State = S>>(&mut self, now: Timestamp, frame: u64, sink: &mut K) {
+        self.last_sweep = now.secs;
+        let (closed_to, idle_to) = (
+            self.limits.closed_timeout_secs,
+            self.limits.idle_timeout_secs,
+        );
+        let stale: Vec<usize> = self
+            .flows
+            .iter()
+            .enumerate()
+            .filter_map(|(i, f)| {
+                let f = f.as_ref()?;
+                let idle = now.secs.saturating_sub(f.last_seen);
+                (idle > idle_to || (f.closed && idle > closed_to)).then_some(i)
+            })
+            .collect();
+        for i in stale {
+            self.stats.flows_evicted += 1;
+            self.remove(i, now, frame, sink, EndReason::Evicted);
+        }
+    }
+
+    /// The table is full: drop the least recently seen eighth.
+    fn evict_oldest<K: StreamSink<State = S>>(&mut self, now: Timestamp, frame: u64, sink: &mut K) {
+        let mut ages: Vec<(i64, usize)> = self
+            .flows
+            .iter()
+            .enumerate()
+            .filter_map(|(i, f)| f.as_ref().map(|f| (f.last_seen, i)))
+            .collect();
+        ages.sort_unstable();
+        let n = (ages.len() / 8).max(1);
+        for &(_, i) in &ages[..n.min(ages.len())] {
+            self.stats.flows_evicted += 1;
+            self.remove(i, now, frame, sink, EndReason::Evicted);
+        }
+    }
+
+    /// The capture ended: flush and close every conversation, in stream order.
+    pub fn finish<K: StreamSink<State = S>>(&mut self, now: Timestamp, frame: u64, sink: &mut K) {
+        let mut open: Vec<(u64, usize)> = self
+            .flows
+            .iter()
+            .enumerate()
+            .filter_map(|(i, f)| f.as_ref().map(|f| (f.stream, i)))
+            .collect();
+        open.sort_unstable();
+        for (_, i) in open {
+            self.remove(i, now, frame, sink, EndReason::CaptureEnd);
+        }
+    }
+}
+
+/// One followed conversation's processing of one segment.
+struct Stepper<'a, S, K> {
+    state: &'a mut S,
+    sink: &'a mut K,
+    ctx: Ctx,
+    held_total: &'a mut usize,
+    stats: &'a mut TcpStats,
+    limits: &'a Limits,
+}
+
+impl<S, K: StreamSink<State = S>> Stepper<'_, S, K> {
+    fn segment(&mut self, dirs: &mut [Direction; 2], dir: usize, seg: &TcpSegment<'_>) {
+        let (fwd, rev) = match dirs {
+            [a, b] if dir == 0 => (a, b),
+            [a, b] => (b, a),
+        };
+        if seg.flags.ack() && !seg.flags.rst() {
+            self.peer_ack(rev, 1 - dir, seg.ack);
+        }
+        let mut seq = seg.seq;
+        if seg.flags.syn() {
+            seq = seq.wrapping_add(1);
+            if fwd.next.is_none() {
+                fwd.next = Some(seq);
+            }
+        }
+        if seg.wire_len > 0 {
+            self.data(fwd, dir, seq, seg.payload, seg.wire_len);
+        }
+        if seg.flags.fin() && !fwd.ended {
+            let at = seq.wrapping_add(seg.wire_len);
+            if fwd.next.is_none() {
+                fwd.next = Some(at);
+            }
+            fwd.fin_at = Some(at);
+        }
+        self.check_fin(fwd, dir);
+    }
+
+    /// The peer acknowledged `ack` for direction `dir`: a hole it covers is lost.
+    fn peer_ack(&mut self, d: &mut Direction, dir: usize, ack: u32) {
+        d.peer_acked = Some(match d.peer_acked {
+            Some(p) if seq_diff(ack, p) <= 0 => p,
+            _ => ack,
+        });
+        self.resolve_lost(d, dir);
+    }
+
+    /// If bytes are held behind a hole the peer has acknowledged past, the hole is a gap.
+    fn resolve_lost(&mut self, d: &mut Direction, dir: usize) {
+        while let (Some(next), Some(acked), Some(first)) = (d.next, d.peer_acked, d.held.first()) {
+            if seq_diff(acked, next) <= 0 {
+                return;
+            }
+            let hole = seq_diff(first.seq, next).min(seq_diff(acked, next));
+            if hole <= 0 {
+                return;
+            }
+            self.skip(d, dir, hole as u64, GapReason::Lost);
+            self.drain(d, dir);
+        }
+    }
+
+    fn skip(&mut self, d: &mut Direction, dir: usize, len: u64, reason: GapReason) {
+        self.stats.gaps += 1;
+        match reason {
+            GapReason::Snaplen => self.stats.snaplen_cut_bytes += len,
+            GapReason::Budget => self.stats.budget_dropped_bytes += len,
+            GapReason::Lost => self.stats.gap_bytes += len,
+        }
+        if let Some(n) = d.next {
+            d.next = Some(n.wrapping_add(len as u32));
+        }
+        self.sink.gap(self.state, &self.ctx, dir, len, reason);
+    }
+
+    fn data(&mut self, d: &mut Direction, dir: usize, seq: u32, present: &[u8], wire_len: u32) {
+        let next = *d.next.get_or_insert(seq);
+        let rel = seq_diff(seq, next);
+        if rel > 0 {
+            self.stats.out_of_order_segments += 1;
+            self.hold(d, dir, seq, present, wire_len);
+            self.resolve_lost(d, dir);
+            return;
+        }
+        let overlap = rel.unsigned_abs();
+        if overlap >= u64::from(wire_len) {
+            self.stats.retransmitted_segments += 1;
+            return;
+        }
+        self.take_in_order(d, dir, overlap as usize, present, wire_len);
+        self.drain(d, dir);
+    }
+
+    /// Delivers a segment that starts `overlap` bytes before `next`.
+    fn take_in_order(
+        &mut self,
+        d: &mut Direction,
+        dir: usize,
+        overlap: usize,
+        present: &[u8],
+        wire_len: u32,
+    ) {
+        if let Some(fresh) = present.get(overlap..) {
+            if !fresh.is_empty() {
+                self.sink.data(self.state, &self.ctx, dir, fresh);
+                if let Some(n) = d.next {
+                    d.next = Some(n.wrapping_add(fresh.len() as u32));
+                }
+            }
+        }
+        let cut = (wire_len as usize).saturating_sub(present.len().max(overlap));
+        if cut > 0 {
+            self.skip(d, dir, cut as u64, GapReason::Snaplen);
+        }
+    }
+
+    /// Keeps an out-of-order segment (a copy) until the hole before it is filled.
+    fn hold(&mut self, d: &mut Direction, dir: usize, seq: u32, present: &[u8], wire_len: u32) {
+        if d.held_bytes + present.len() > self.limits.max_ooo_per_dir
+            || *self.held_total + present.len() > self.limits.max_ooo_total
+            || d.held.len() >= 4096
+        {
+            // Give up on the hole(s): deliver what is held, skipping holes.
+            self.flush(d, dir, GapReason::Budget);
+            if let Some(next) = d.next {
+                let hole = seq_diff(seq, next);
+                if hole > 0 {
+                    self.skip(d, dir, hole as u64, GapReason::Budget);
+                }
+            }
+            self.take_in_order(d, dir, 0, present, wire_len);
+            return;
+        }
+        let cut = wire_len.saturating_sub(present.len() as u32);
+        let pos = d.held.partition_point(|h| seq_diff(h.seq, seq) < 0);
+        d.held.insert(
+            pos,
+            Held {
+                seq,
+                data: present.to_vec(),
+                cut,
+            },
+        );
+        d.held_bytes += present.len();
+        *self.held_total += present.len();
+    }
+
+    /// Delivers held segments that have become contiguous.
+    fn drain(&mut self, d: &mut Direction, dir: usize) {
+        while let (Some(next), Some(first)) = (d.next, d.held.first()) {
+            if seq_diff(first.seq, next) > 0 {
+                return;
+            }
+            let h = d.held.remove(0);
+            d.held_bytes -= h.data.len();
+            *self.held_total -= h.data.len();
+            let wire = h.data.len() as u32 + h.cut;
+            let overlap = seq_diff(next, h.seq).unsigned_abs();
+            if overlap < u64::from(wire) {
+                self.take_in_order(d, dir, overlap as usize, &h.data, wire);
+            }
+        }
+    }
+
+    /// Delivers everything held, skipping the holes between.
+    fn flush(&mut self, d: &mut Direction, dir: usize, reason: GapReason) {
+        while let (Some(next), Some(first)) = (d.next, d.held.first()) {
+            let hole = seq_diff(first.seq, next);
+            if hole > 0 {
+                self.skip(d, dir, hole as u64, reason);
+            }
+            self.drain(d, dir);
+        }
+    }
+
+    fn check_fin(&mut self, d: &mut Direction, dir: usize) {
+        if let (Some(next), Some(fin)) = (d.next, d.fin_at) {
+            if !d.ended && seq_diff(fin, next) <= 0 {
+                self.end(d, dir, EndReason::Fin);
+            }
+        }
+    }
+
+    fn end(&mut self, d: &mut Direction, dir: usize, why: EndReason) {
+        if !d.ended {
+            d.ended = true;
+            self.sink.end(self.state, &self.ctx, dir, why);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

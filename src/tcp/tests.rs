@@ -1,0 +1,229 @@
+//! Reassembly behaviour on constructed segment sequences. (The real-capture
+//! checks — stream numbers and message order against tshark — are in
+//! tests/differential.rs.)
+
+use std::net::{IpAddr, Ipv4Addr};
+
+use super::*;
+use crate::net::TcpFlags;
+
+#[derive(Default)]
+struct Log {
+    events: Vec<String>,
+    bytes: [Vec<u8>; 2],
+}
+
+struct Sink {
+    follow: bool,
+    closed: Vec<u64>,
+}
+
+impl StreamSink for Sink {
+    type State = Log;
+    fn open(&mut self, _: &FlowInfo, _: &Ctx) -> Option<Log> {
+        self.follow.then(Log::default)
+    }
+    fn data(&mut self, st: &mut Log, ctx: &Ctx, dir: usize, bytes: &[u8]) {
+        st.bytes[dir].extend_from_slice(bytes);
+        st.events.push(format!(
+            "f{} d{dir} {}",
+            ctx.frame,
+            String::from_utf8_lossy(bytes)
+        ));
+    }
+    fn gap(&mut self, st: &mut Log, ctx: &Ctx, dir: usize, len: u64, reason: GapReason) {
+        st.events
+            .push(format!("f{} d{dir} gap {len} {reason:?}", ctx.frame));
+    }
+    fn end(&mut self, st: &mut Log, ctx: &Ctx, dir: usize, reason: EndReason) {
+        st.events
+            .push(format!("f{} d{dir} end {reason:?}", ctx.frame));
+    }
+    fn close(&mut self, st: Log, ctx: &Ctx) {
+        self.closed.push(ctx.stream);
+        LAST.with(|l| *l.borrow_mut() = Some(st));
+    }
+}
+
+thread_local! {
+    static LAST: std::cell::RefCell<Option<Log>> = const { std::cell::RefCell::new(None) };
+}
+
+const C: IpAddr = IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1));
+const S: IpAddr = IpAddr::V4(Ipv4Addr::new(10, 0, 0, 2));
+
+fn seg(from_client: bool, seq: u32, ack: u32, flags: u8, payload: &[u8]) -> TcpSegment<'_> {
+    let (src, dst, sp, dp) = if from_client {
+        (C, S, 50000, 445)
+    } else {
+        (S, C, 445, 50000)
+    };
+    TcpSegment {
+        src,
+        dst,
+        src_port: sp,
+        dst_port: dp,
+        seq,
+        ack,
+        flags: TcpFlags(flags),
+        payload,
+        wire_len: payload.len() as u32,
+    }
+}
+
+const SYN: u8 = TcpFlags::SYN;
+const SA: u8 = TcpFlags::SYN | TcpFlags::ACK;
+const A: u8 = TcpFlags::ACK;
+const FA: u8 = TcpFlags::FIN | TcpFlags::ACK;
+
+fn run(segs: &[TcpSegment<'_>]) -> Log {
+    let mut r = Reassembler::new(Limits::default());
+    let mut sink = Sink {
+        follow: true,
+        closed: vec![],
+    };
+    for (i, s) in segs.iter().enumerate() {
+        r.process(s, i as u64 + 1, Timestamp { secs: 1, nanos: 0 }, &mut sink);
+    }
+    r.finish(
+        Timestamp { secs: 2, nanos: 0 },
+        segs.len() as u64,
+        &mut sink,
+    );
+    LAST.with(|l| l.borrow_mut().take()).expect("closed")
+}
+
+#[test]
+fn in_order_with_handshake_and_fin() {
+    let log = run(&[
+        seg(true, 100, 0, SYN, b""),
+        seg(false, 900, 101, SA, b""),
+        seg(true, 101, 901, A, b"ab"),
+        seg(false, 901, 103, A, b"xy"),
+        seg(true, 103, 903, FA, b"c"),
+        seg(false, 903, 105, FA, b""),
+    ]);
+    assert_eq!(log.bytes[0], b"abc");
+    assert_eq!(log.bytes[1], b"xy");
+    assert!(log.events.contains(&"f5 d0 end Fin".to_string()));
+    assert!(log.events.contains(&"f6 d1 end Fin".to_string()));
+}
+
+#[test]
+fn out_of_order_retransmission_and_overlap() {
+    let log = run(&[
+        seg(true, 100, 0, SYN, b""),
+        seg(true, 106, 0, A, b"fgh"),     // early
+        seg(true, 101, 0, A, b"abc"),     // fills part
+        seg(true, 101, 0, A, b"abc"),     // retransmission
+        seg(true, 103, 0, A, b"cde"),     // overlap, completes the hole
+        seg(true, 104, 0, A, b"defghij"), // overlapping tail
+    ]);
+    assert_eq!(log.bytes[0], b"abcdefghij");
+    assert_eq!(log.events[1], "f5 d0 de");
+    assert_eq!(log.events[2], "f5 d0 fgh");
+}
+
+#[test]
+fn sequence_wraparound() {
+    let log = run(&[
+        seg(true, u32::MAX - 2, 0, SYN, b""),
+        seg(true, u32::MAX - 1, 0, A, b"ab"),
+        seg(true, 0, 0, A, b"cd"),
+        seg(true, 4, 0, A, b"gh"),
+        seg(true, 2, 0, A, b"ef"),
+    ]);
+    assert_eq!(log.bytes[0], b"abcdefgh");
+}
+
+#[test]
+fn hole_acknowledged_by_peer_is_a_gap() {
+    let log = run(&[
+        seg(true, 100, 0, SYN, b""),
+        seg(true, 101, 0, A, b"abc"),
+        seg(true, 110, 0, A, b"xyz"), // 6 bytes (104..110) never captured
+        seg(false, 900, 113, A, b""), // server acked them
+    ]);
+    assert_eq!(log.bytes[0], b"abcxyz");
+    assert!(
+        log.events.contains(&"f4 d0 gap 6 Lost".to_string()),
+        "{:?}",
+        log.events
+    );
+}
+
+#[test]
+fn midstream_start_and_unfilled_hole_at_end() {
+    let log = run(&[
+        seg(false, 5000, 0, A, b"mid"),
+        seg(false, 5010, 0, A, b"late"),
+    ]);
+    // the first packet's sender is direction 0, whichever side it is
+    assert_eq!(log.bytes[0], b"midlate");
+    assert!(
+        log.events.iter().any(|e| e.contains("gap 7 Lost")),
+        "{:?}",
+        log.events
+    );
+}
+
+#[test]
+fn snaplen_cut_is_reported() {
+    let mut s = seg(true, 101, 0, A, b"abcdef");
+    s.payload = &b"abcdef"[..2];
+    let log = run(&[seg(true, 100, 0, SYN, b""), s, seg(true, 107, 0, A, b"g")]);
+    assert_eq!(log.bytes[0], b"abg");
+    assert!(log.events.contains(&"f2 d0 gap 4 Snaplen".to_string()));
+}
+
+#[test]
+fn streams_are_numbered_like_wireshark() {
+    let mut r: Reassembler<Log> = Reassembler::new(Limits::default());
+    let mut sink = Sink {
+        follow: false,
+        closed: vec![],
+    };
+    let t = Timestamp { secs: 1, nanos: 0 };
+    let mut other = seg(true, 1, 0, SYN, b"");
+    other.src_port = 50001;
+    assert_eq!(r.process(&seg(true, 100, 0, SYN, b""), 1, t, &mut sink), 0);
+    assert_eq!(r.process(&seg(false, 9, 101, SA, b""), 2, t, &mut sink), 0);
+    assert_eq!(r.process(&other, 3, t, &mut sink), 1);
+    // a retransmitted SYN stays in its stream
+    assert_eq!(r.process(&seg(true, 100, 0, SYN, b""), 4, t, &mut sink), 0);
+    // a new SYN with another ISN on the same ports is a new stream (port reuse)
+    assert_eq!(r.process(&seg(true, 7777, 0, SYN, b""), 5, t, &mut sink), 2);
+    assert_eq!(r.process(&seg(false, 3, 7778, SA, b""), 6, t, &mut sink), 2);
+}
+
+#[test]
+fn budget_exceeded_skips_the_hole() {
+    let mut r = Reassembler::new(Limits {
+        max_ooo_per_dir: 4,
+        ..Limits::default()
+    });
+    let mut sink = Sink {
+        follow: true,
+        closed: vec![],
+    };
+    let t = Timestamp { secs: 1, nanos: 0 };
+    for (i, s) in [
+        seg(true, 100, 0, SYN, b""),
+        seg(true, 111, 0, A, b"abc"),
+        seg(true, 114, 0, A, b"de"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        r.process(s, i as u64 + 1, t, &mut sink);
+    }
+    r.finish(t, 3, &mut sink);
+    let log = LAST.with(|l| l.borrow_mut().take()).unwrap();
+    assert_eq!(log.bytes[0], b"abcde");
+    assert!(
+        log.events.contains(&"f3 d0 gap 10 Budget".to_string()),
+        "{:?}",
+        log.events
+    );
+    assert_eq!(r.stats.budget_dropped_bytes, 10);
+}
