@@ -3,3 +3,4 @@
 pub mod header;
 
 pub use header::{Command, Smb2Header};
+pub mod framing;

@@ -1,0 +1,551 @@
+//! NetBIOS session service framing (RFC 1002 4.3) as SMB2 uses it on TCP 139,
+//! and the Direct TCP transport on 445 ([MS-SMB2] 2.1): a 4-byte header, then
+//! the message. One [`Framer`] per direction cuts the reassembled byte stream
+//! into messages.
+//!
+//! Bytes are kept only as far as anybody reads them: a message that arrives
+//! whole in one segment is handed on in place (no copy); one that spans
+//! segments is copied up to a keep limit that depends on what it is (a READ
+//! response or a WRITE request keeps its fixed part only, an encrypted
+//! message its transform header), and the rest is counted and skipped.
+//!
+//! After a gap the framer resynchronizes on the next plausible header: a
+//! session message whose payload starts with 0xFE/0xFD/0xFC/0xFF 'SMB'.
+
+use super::header::{
+    le16, le32, Command, COMPRESSION_MAGIC, HEADER_LEN, SMB1_MAGIC, SMB2_MAGIC, TRANSFORM_MAGIC,
+};
+
+/// NetBIOS session packet type (RFC 1002 4.3.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct NbssType(pub u8);
+
+impl NbssType {
+    pub const SESSION_MESSAGE: NbssType = NbssType(0x00);
+    pub const SESSION_REQUEST: NbssType = NbssType(0x81);
+    pub const POSITIVE_RESPONSE: NbssType = NbssType(0x82);
+    pub const NEGATIVE_RESPONSE: NbssType = NbssType(0x83);
+    pub const RETARGET_RESPONSE: NbssType = NbssType(0x84);
+    pub const KEEPALIVE: NbssType = NbssType(0x85);
+
+    pub fn name(self) -> Option<&'static str> {
+        Some(match self {
+            NbssType::SESSION_MESSAGE => "SESSION_MESSAGE",
+            NbssType::SESSION_REQUEST => "SESSION_REQUEST",
+            NbssType::POSITIVE_RESPONSE => "POSITIVE_SESSION_RESPONSE",
+            NbssType::NEGATIVE_RESPONSE => "NEGATIVE_SESSION_RESPONSE",
+            NbssType::RETARGET_RESPONSE => "RETARGET_SESSION_RESPONSE",
+            NbssType::KEEPALIVE => "SESSION_KEEP_ALIVE",
+            _ => return None,
+        })
+    }
+
+    fn is_known(self) -> bool {
+        self.name().is_some()
+    }
+}
+
+/// The largest message we keep whole for decoding (a Kerberos AP-REQ with a
+/// large PAC is well below this); longer ones keep this much and skip the rest.
+pub const MAX_KEEP: usize = 256 * 1024;
+/// NetBIOS lengths are 17 bits on 139 (RFC 1002) and 24 bits on 445 ([MS-SMB2] 2.1).
+const MAX_NBSS_LEN: u32 = 0x00FF_FFFF;
+
+/// One NetBIOS session message, as far as it was kept.
+#[derive(Debug)]
+pub struct Pdu<'a> {
+    pub kind: NbssType,
+    /// The kept bytes of the message (after the 4-byte header): a prefix of it.
+    pub bytes: &'a [u8],
+    /// The message length the header declared.
+    pub len: u32,
+    /// Bytes of this message missing from the capture (lost or cut by the snaplen).
+    pub missing: u64,
+}
+
+impl Pdu<'_> {
+    /// Every byte of the message was kept.
+    pub fn is_whole(&self) -> bool {
+        self.bytes.len() as u64 == u64::from(self.len)
+    }
+}
+
+/// What the framer noticed besides messages.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct FramerStats {
+    /// Bytes skipped while looking for a header (after a gap or a mid-stream start).
+    pub resync_skipped: u64,
+    pub resyncs: u64,
+}
+
+#[derive(Debug)]
+enum State {
+    /// At or inside a 4-byte NetBIOS header.
+    Header { have: usize, buf: [u8; 4] },
+    /// Inside a message.
+    Body(Body),
+    /// Lost: looking for the next plausible header. `carry` holds the last bytes seen.
+    Hunt { carry: [u8; 7], have: usize },
+}
+
+#[derive(Debug)]
+struct Body {
+    kind: NbssType,
+    len: u32,
+    /// Bytes of the message seen or skipped so far.
+    pos: u32,
+    keep: usize,
+    /// `keep` was judged from the message's first bytes.
+    decided: bool,
+    missing: u64,
+    /// A hole was met: nothing after it is kept.
+    holed: bool,
+}
+
+/// Cuts one direction of a TCP stream into NetBIOS session messages.
+#[derive(Debug)]
+pub struct Framer {
+    state: State,
+    kept: Vec<u8>,
+    pub stats: FramerStats,
+}
+
+impl Default for Framer {
+    fn default() -> Self {
+        Framer {
+            state: State::Header {
+                have: 0,
+                buf: [0; 4],
+            },
+            kept: Vec::new(),
+            stats: FramerStats::default(),
+        }
+    }
+}
+
+fn nbss_len(h: &[u8]) -> u32 {
+    u32::from_be_bytes([0, h[1], h[2], h[3]])
+}
+
+/// Does `h` (a NetBIOS header and the first 4 payload bytes) look like the start of a message?
+fn plausible(h: &[u8]) -> bool {
+    let kind = NbssType(h[0]);
+    let len = nbss_len(h);
+    if kind == NbssType::SESSION_MESSAGE {
+        let magic = [h[4], h[5], h[6], h[7]];
+        let known = [SMB2_MAGIC, TRANSFORM_MAGIC, COMPRESSION_MAGIC, SMB1_MAGIC].contains(&magic);
+        return known && len >= 32 && len <= MAX_NBSS_LEN;
+    }
+    kind.is_known() && len < 1024
+}
+
+/// A header whose message is shorter than 4 bytes cannot be judged by its payload.
+fn plausible_short(h: &[u8]) -> bool {
+    let kind = NbssType(h[0]);
+    kind != NbssType::SESSION_MESSAGE && kind.is_known() && nbss_len(h) < 4
+}
+
+/// How much of a message to keep, judged from its first bytes (`head`, up to 24).
+fn keep_limit(kind: NbssType, len: u32, head: &[u8]) -> usize {
+    let len = len as usize;
+    if kind != NbssType::SESSION_MESSAGE || head.len() < 4 {
+        return len.min(MAX_KEEP);
+    }
+    let magic = [head[0], head[1], head[2], head[3]];
+    let limit = if magic == TRANSFORM_MAGIC {
+        52 // SMB2 TRANSFORM_HEADER ([MS-SMB2] 2.2.41); the rest is ciphertext
+    } else if magic == COMPRESSION_MAGIC {
+        64 // COMPRESSION_TRANSFORM_HEADER and a chained payload header ([MS-SMB2] 2.2.42)
+    } else if magic == SMB2_MAGIC && head.len() >= 24 {
+        let command = Command(le16(head, 12));
+        let response = le32(head, 16) & super::header::flags::SERVER_TO_REDIR != 0;
+        let chained = le32(head, 20) != 0;
+        match (command, response, chained) {
+            // READ response: 16 bytes of fixed part before the data ([MS-SMB2] 2.2.20)
+            (Command::READ, true, false) => HEADER_LEN + 16,
+            // WRITE request: 48 bytes of fixed part before the data ([MS-SMB2] 2.2.21)
+            (Command::WRITE, false, false) => HEADER_LEN + 48,
+            _ => MAX_KEEP,
+        }
+    } else {
+        MAX_KEEP
+    };
+    len.min(limit)
+}
+
+/// Bytes of a message's start needed to judge its keep limit.
+const JUDGE: usize = 24;
+
+impl Framer {
+    /// Takes in-order bytes; calls `emit` for each message completed.
+    pub fn data(&mut self, mut chunk: &[u8], emit: &mut impl FnMut(Pdu<'_>)) {
+        // Every step consumes bytes or changes state towards consuming them;
+        // the bound is a guard against a bug turning into an endless loop.
+        let mut steps = 2 * chunk.len() + 16;
+        while !chunk.is_empty() && steps > 0 {
+            steps -= 1;
+            chunk = match &self.state {
+                State::Header { have: 0, .. } => self.at_boundary(chunk, emit),
+                State::Header { .. } => self.header(chunk, emit),
+                State::Body(_) => self.body(chunk, emit),
+                State::Hunt { .. } => self.hunt(chunk, emit),
+            };
+        }
+    }
+
+    /// `len` bytes are missing here (lost, or cut by the snaplen).
+    pub fn gap(&mut self, len: u64, emit: &mut impl FnMut(Pdu<'_>)) {
+        if len == 0 {
+            return;
+        }
+        match &mut self.state {
+            State::Body(b) => {
+                let left = u64::from(b.len - b.pos);
+                let inside = len.min(left);
+                b.pos += inside as u32;
+                b.missing += inside;
+                b.holed = true;
+                if inside == left {
+                    self.finish_body(emit);
+                    if len > left {
+                        self.start_hunt();
+                    }
+                }
+            }
+            State::Header { .. } | State::Hunt { .. } => self.start_hunt(),
+        }
+    }
+
+    /// The stream ended: a message still open is handed out as it is.
+    pub fn end(&mut self, emit: &mut impl FnMut(Pdu<'_>)) {
+        if let State::Body(b) = &mut self.state {
+            let left = u64::from(b.len - b.pos);
+            b.missing += left;
+            b.pos = b.len;
+            b.holed = true;
+            self.finish_body(emit);
+        }
+        self.state = State::Header {
+            have: 0,
+            buf: [0; 4],
+        };
+    }
+
+    /// The framer is inside a message (bytes of it are pending).
+    pub fn in_message(&self) -> bool {
+        matches!(self.state, State::Body(_) | State::Header { have: 1.., .. })
+    }
+
+    fn start_hunt(&mut self) {
+        self.stats.resyncs += 1;
+        self.kept.clear();
+        self.state = State::Hunt {
+            carry: [0; 7],
+            have: 0,
+        };
+    }
+
+    /// Starts hunting after `seen` bytes that turned out not to be a message
+    /// start; a start may still begin in their last 7 bytes.
+    fn hunt_after(&mut self, seen: &[u8]) {
+        let keep = seen.len().min(7);
+        let mut carry = [0u8; 7];
+        carry[..keep].copy_from_slice(&seen[seen.len() - keep..]);
+        self.stats.resyncs += 1;
+        self.stats.resync_skipped += (seen.len() - keep) as u64;
+        self.state = State::Hunt { carry, have: keep };
+    }
+
+    /// At a message boundary: hand out whole messages in place, without a copy.
+    fn at_boundary<'c>(&mut self, chunk: &'c [u8], emit: &mut impl FnMut(Pdu<'_>)) -> &'c [u8] {
+        let mut rest = chunk;
+        while rest.len() >= 4 {
+            if rest.len() >= 8 {
+                if !plausible(&rest[..8]) {
+                    self.start_hunt();
+                    return rest;
+                }
+            } else if !plausible_short(rest) {
+                break; // judged once more bytes are in
+            }
+            let len = nbss_len(rest);
+            let end = 4 + len as usize;
+            if rest.len() < end {
+                break;
+            }
+            emit(Pdu {
+                kind: NbssType(rest[0]),
+                bytes: &rest[4..end],
+                len,
+                missing: 0,
+            });
+            rest = &rest[end..];
+        }
+        if rest.is_empty() {
+            return rest;
+        }
+        self.header(rest, emit)
+    }
+
+    /// Collects a header that spans segments, then starts the body.
+    fn header<'c>(&mut self, chunk: &'c [u8], _emit: &mut impl FnMut(Pdu<'_>)) -> &'c [u8] {
+        let State::Header { have, buf } = &mut self.state else {
+            return chunk;
+        };
+        let take = (4 - *have).min(chunk.len());
+        buf[*have..*have + take].copy_from_slice(&chunk[..take]);
+        *have += take;
+        if *have < 4 {
+            return &chunk[take..];
+        }
+        let h = *buf;
+        let kind = NbssType(h[0]);
+        let len = nbss_len(&h);
+        if !kind.is_known() || (kind == NbssType::SESSION_MESSAGE && len < 4) {
+            self.hunt_after(&h[1..]);
+            self.stats.resync_skipped += 1;
+            return &chunk[take..];
+        }
+        self.kept.clear();
+        self.state = State::Body(Body {
+            kind,
+            len,
+            pos: 0,
+            keep: (len as usize).min(MAX_KEEP),
+            decided: false,
+            missing: 0,
+            holed: false,
+        });
+        &chunk[take..]
+    }
+
+    fn body<'c>(&mut self, chunk: &'c [u8], emit: &mut impl FnMut(Pdu<'_>)) -> &'c [u8] {
+        let State::Body(b) = &mut self.state else {
+            return chunk;
+        };
+        let left = (b.len - b.pos) as usize;
+        let take = left.min(chunk.len());
+        let part = &chunk[..take];
+        if !b.holed && self.kept.len() < b.keep {
+            let room = b.keep - self.kept.len();
+            self.kept.extend_from_slice(&part[..room.min(part.len())]);
+        }
+        b.pos += take as u32;
+        if !b.decided && (self.kept.len() >= JUDGE.min(b.len as usize) || b.holed) {
+            b.decided = true;
+            if b.kind == NbssType::SESSION_MESSAGE && self.kept.len() >= 4 {
+                let magic = [self.kept[0], self.kept[1], self.kept[2], self.kept[3]];
+                if ![SMB2_MAGIC, TRANSFORM_MAGIC, COMPRESSION_MAGIC, SMB1_MAGIC].contains(&magic) {
+                    let seen = std::mem::take(&mut self.kept);
+                    self.stats.resync_skipped += 4;
+                    self.hunt_after(&seen);
+                    self.kept = seen;
+                    self.kept.clear();
+                    return &chunk[take..];
+                }
+            }
+            b.keep = keep_limit(b.kind, b.len, &self.kept);
+            self.kept.truncate(b.keep);
+        }
+        if b.pos == b.len {
+            self.finish_body(emit);
+        }
+        &chunk[take..]
+    }
+
+    fn finish_body(&mut self, emit: &mut impl FnMut(Pdu<'_>)) {
+        if let State::Body(b) = &self.state {
+            emit(Pdu {
+                kind: b.kind,
+                bytes: &self.kept,
+                len: b.len,
+                missing: b.missing,
+            });
+        }
+        if self.kept.capacity() > 64 * 1024 {
+            self.kept = Vec::new();
+        } else {
+            self.kept.clear();
+        }
+        self.state = State::Header {
+            have: 0,
+            buf: [0; 4],
+        };
+    }
+
+    /// Looks for the next plausible message start; bytes before it are skipped.
+    fn hunt<'c>(&mut self, chunk: &'c [u8], emit: &mut impl FnMut(Pdu<'_>)) -> &'c [u8] {
+        let State::Hunt { carry, have } = &self.state else {
+            return chunk;
+        };
+        let (carry, have) = (*carry, *have);
+        // A start that begins in the carried bytes and ends in this chunk.
+        let mut joined = [0u8; 14];
+        joined[..have].copy_from_slice(&carry[..have]);
+        let extra = chunk.len().min(7);
+        joined[have..have + extra].copy_from_slice(&chunk[..extra]);
+        let jlen = have + extra;
+        if let Some(p) = (0..have).find(|&p| p + 8 <= jlen && plausible(&joined[p..p + 8])) {
+            self.stats.resync_skipped += p as u64;
+            self.state = State::Header {
+                have: 0,
+                buf: [0; 4],
+            };
+            self.data(&carry[p..have], emit);
+            return chunk;
+        }
+        // A start inside the chunk.
+        let found = chunk
+            .windows(8)
+            .position(|w| w[0] == 0 && w[5..8] == *b"SMB" && plausible(w));
+        if let Some(i) = found {
+            self.stats.resync_skipped += (have + i) as u64;
+            self.state = State::Header {
+                have: 0,
+                buf: [0; 4],
+            };
+            return &chunk[i..];
+        }
+        // Nothing yet: keep the last 7 bytes seen for the next chunk.
+        let keep = jlen.min(7);
+        let mut next = [0u8; 7];
+        if chunk.len() >= 7 {
+            next.copy_from_slice(&chunk[chunk.len() - 7..]);
+        } else {
+            next[..keep].copy_from_slice(&joined[jlen - keep..jlen]);
+        }
+        self.stats.resync_skipped += (have + chunk.len() - keep) as u64;
+        self.state = State::Hunt {
+            carry: next,
+            have: keep,
+        };
+        &[]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Collects what the framer emits as (kind, kept bytes, declared len, missing).
+    fn run(steps: &[Result<&[u8], u64>]) -> (Vec<(u8, Vec<u8>, u32, u64)>, FramerStats) {
+        let mut f = Framer::default();
+        let mut out = Vec::new();
+        let mut emit = |p: Pdu<'_>| out.push((p.kind.0, p.bytes.to_vec(), p.len, p.missing));
+        for s in steps {
+            match s {
+                Ok(b) => f.data(b, &mut emit),
+                Err(n) => f.gap(*n, &mut emit),
+            }
+        }
+        f.end(&mut emit);
+        (out, f.stats)
+    }
+
+    fn msg(payload_len: usize, fill: u8) -> Vec<u8> {
+        let mut v = vec![0, 0, 0, 0];
+        v[1..4].copy_from_slice(&(payload_len as u32).to_be_bytes()[1..]);
+        v.extend_from_slice(&SMB2_MAGIC);
+        v.resize(4 + payload_len, fill);
+        v
+    }
+
+    #[test]
+    fn whole_split_and_several_per_chunk() {
+        let a = msg(70, 1);
+        let b = msg(100, 2);
+        let mut both = a.clone();
+        both.extend_from_slice(&b);
+        let (out, _) = run(&[Ok(&both[..3]), Ok(&both[3..50]), Ok(&both[50..])]);
+        assert_eq!(out.len(), 2);
+        assert_eq!(out[0].1, a[4..]);
+        assert_eq!(out[1].1, b[4..]);
+        let (out, _) = run(&[Ok(&both)]);
+        assert_eq!(out.len(), 2);
+    }
+
+    #[test]
+    fn gap_inside_a_message_then_resync() {
+        let a = msg(200, 1);
+        let b = msg(64, 2);
+        // lose bytes 100..150 of a, then a's tail, then b
+        let (out, _) = run(&[Ok(&a[..100]), Err(50), Ok(&a[150..]), Ok(&b)]);
+        assert_eq!(out.len(), 2);
+        assert_eq!((out[0].2, out[0].3, out[0].1.len()), (200, 50, 96));
+        assert_eq!(out[1].1, b[4..]);
+        // a gap past the end of a message: hunt for the next header
+        let mut junk = vec![7u8; 33];
+        junk.extend_from_slice(&b);
+        let (out, st) = run(&[
+            Ok(&a[..100]),
+            Err(500),
+            Ok(&junk[..10]),
+            Ok(&junk[10..40]),
+            Ok(&junk[40..]),
+        ]);
+        assert_eq!(out.len(), 2);
+        assert_eq!(out[1].1, b[4..]);
+        assert_eq!(st.resync_skipped, 33);
+    }
+
+    #[test]
+    fn midstream_start_hunts() {
+        let b = msg(64, 2);
+        let mut s = vec![0x42u8; 9];
+        s.extend_from_slice(&b);
+        s.extend_from_slice(&b);
+        for cut in [1, 5, 9, 11, 13, 20] {
+            let (out, st) = run(&[Ok(&s[..cut]), Ok(&s[cut..])]);
+            assert_eq!(out.len(), 2, "cut {cut}");
+            assert_eq!(st.resync_skipped, 9, "cut {cut}");
+        }
+    }
+
+    #[test]
+    fn netbios_session_packets_on_139() {
+        // session request (called/calling names elided), positive response, keepalive
+        let mut s = vec![0x81, 0, 0, 4, 1, 2, 3, 4, 0x82, 0, 0, 0, 0x85, 0, 0, 0];
+        s.extend_from_slice(&msg(64, 3));
+        let (out, _) = run(&[Ok(&s)]);
+        let kinds: Vec<u8> = out.iter().map(|o| o.0).collect();
+        assert_eq!(kinds, vec![0x81, 0x82, 0x85, 0x00]);
+        for cut in 1..s.len() {
+            let (out, _) = run(&[Ok(&s[..cut]), Ok(&s[cut..])]);
+            assert_eq!(out.len(), 4, "cut {cut}");
+        }
+    }
+
+    #[test]
+    fn read_response_data_is_not_kept() {
+        let mut m = msg(64 + 16 + 100_000, 0);
+        // command READ (8), flags SERVER_TO_REDIR
+        m[4 + 12] = 8;
+        m[4 + 16] = 1;
+        let (out, _) = run(&[Ok(&m[..1000]), Ok(&m[1000..])]);
+        assert_eq!(out[0].1.len(), 80);
+        assert_eq!(out[0].2, 100_080);
+    }
+
+    #[test]
+    fn arbitrary_bytes_never_panic() {
+        let mut x: u32 = 12345;
+        let mut data = vec![0u8; 5000];
+        for _ in 0..200 {
+            for b in data.iter_mut() {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                *b = if x % 7 == 0 { 0 } else { x as u8 };
+            }
+            let mut f = Framer::default();
+            let mut emit = |_: Pdu<'_>| {};
+            for c in data.chunks(97) {
+                f.data(c, &mut emit);
+                if x % 5 == 0 {
+                    f.gap(u64::from(x % 300), &mut emit);
+                }
+            }
+            f.end(&mut emit);
+        }
+    }
+}
