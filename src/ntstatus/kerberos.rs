@@ -15,7 +15,7 @@ use serde::Serialize;
 pub struct KrbErrorCode {
     pub code: i32,
     pub name: &'static str,
-    /// RFC 4120's own one-line meaning.
+    /// The RFC's one-line meaning (RFC 4120; RFC 4556 for the PKINIT codes).
     pub meaning: &'static str,
 }
 
@@ -82,21 +82,21 @@ krb_errors! {
     52 KRB_ERR_RESPONSE_TOO_BIG "Response too big for UDP; retry with TCP";
     60 KRB_ERR_GENERIC "Generic error (description in e-text)";
     61 KRB_ERR_FIELD_TOOLONG "Field is too long for this implementation";
-    62 KDC_ERROR_CLIENT_NOT_TRUSTED "Reserved for PKINIT";
-    63 KDC_ERROR_KDC_NOT_TRUSTED "Reserved for PKINIT";
-    64 KDC_ERROR_INVALID_SIG "Reserved for PKINIT";
-    65 KDC_ERR_KEY_TOO_WEAK "Reserved for PKINIT";
-    66 KDC_ERR_CERTIFICATE_MISMATCH "Reserved for PKINIT";
+    62 KDC_ERROR_CLIENT_NOT_TRUSTED "Client certificate not trusted (RFC 4556)";
+    63 KDC_ERROR_KDC_NOT_TRUSTED "KDC certificate not trusted (RFC 4556)";
+    64 KDC_ERROR_INVALID_SIG "Invalid signature (RFC 4556)";
+    65 KDC_ERR_KEY_TOO_WEAK "Key parameters too weak (RFC 4556)";
+    66 KDC_ERR_CERTIFICATE_MISMATCH "Certificate does not match the request (RFC 4556)";
     67 KRB_AP_ERR_NO_TGT "No TGT available to validate USER-TO-USER";
-    68 KDC_ERR_WRONG_REALM "Reserved for future use";
+    68 KDC_ERR_WRONG_REALM "Wrong realm: referral to another realm (RFC 6806)";
     69 KRB_AP_ERR_USER_TO_USER_REQUIRED "Ticket must be for USER-TO-USER";
-    70 KDC_ERR_CANT_VERIFY_CERTIFICATE "Reserved for PKINIT";
-    71 KDC_ERR_INVALID_CERTIFICATE "Reserved for PKINIT";
-    72 KDC_ERR_REVOKED_CERTIFICATE "Reserved for PKINIT";
-    73 KDC_ERR_REVOCATION_STATUS_UNKNOWN "Reserved for PKINIT";
-    74 KDC_ERR_REVOCATION_STATUS_UNAVAILABLE "Reserved for PKINIT";
-    75 KDC_ERR_CLIENT_NAME_MISMATCH "Reserved for PKINIT";
-    76 KDC_ERR_KDC_NAME_MISMATCH "Reserved for PKINIT";
+    70 KDC_ERR_CANT_VERIFY_CERTIFICATE "Cannot verify the certificate (RFC 4556)";
+    71 KDC_ERR_INVALID_CERTIFICATE "Invalid certificate (RFC 4556)";
+    72 KDC_ERR_REVOKED_CERTIFICATE "Revoked certificate (RFC 4556)";
+    73 KDC_ERR_REVOCATION_STATUS_UNKNOWN "Revocation status unknown (RFC 4556)";
+    74 KDC_ERR_REVOCATION_STATUS_UNAVAILABLE "Revocation status unavailable (RFC 4556)";
+    75 KDC_ERR_CLIENT_NAME_MISMATCH "Client name does not match the certificate (RFC 4556)";
+    76 KDC_ERR_KDC_NAME_MISMATCH "KDC name does not match the certificate (RFC 4556)";
     90 KDC_ERR_PREAUTH_EXPIRED "Pre-authentication has expired (RFC 6113)";
     91 KDC_ERR_MORE_PREAUTH_DATA_REQUIRED "More pre-authentication data required (RFC 6113)";
     92 KDC_ERR_PREAUTH_BAD_AUTHENTICATION_SET "Pre-authentication set not satisfiable (RFC 6113)";
