@@ -1,12 +1,21 @@
 //! Kerberos error codes: RFC 4120 section 7.5.9, RFC 6113 and the codes
 //! Microsoft's KDC adds ([MS-KILE] 3.1.5.x, e.g. KDC_ERR_PREAUTH_EXPIRED).
+//!
+//! Lookup by value ([`lookup`], [`name`]), by name ([`by_name`]) and by word
+//! ([`search`]); our explanations of the codes a troubleshooter meets
+//! ([`explain`]) and the ones that are a normal step ([`is_benign`]).
+//! Windows shows these codes in hex in its security log (events 4768, 4769
+//! and 4771: "Failure Code 0x18" is 24, KDC_ERR_PREAUTH_FAILED).
+
+use super::Explanation;
+use serde::Serialize;
 
 /// A Kerberos error code (KRB-ERROR error-code, RFC 4120 5.9.1) with its name.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct KrbErrorCode {
     pub code: i32,
     pub name: &'static str,
-    /// RFC 4120's own one-line meaning.
+    /// The RFC's one-line meaning (RFC 4120; RFC 4556 for the PKINIT codes).
     pub meaning: &'static str,
 }
 
@@ -73,21 +82,21 @@ krb_errors! {
     52 KRB_ERR_RESPONSE_TOO_BIG "Response too big for UDP; retry with TCP";
     60 KRB_ERR_GENERIC "Generic error (description in e-text)";
     61 KRB_ERR_FIELD_TOOLONG "Field is too long for this implementation";
-    62 KDC_ERROR_CLIENT_NOT_TRUSTED "Reserved for PKINIT";
-    63 KDC_ERROR_KDC_NOT_TRUSTED "Reserved for PKINIT";
-    64 KDC_ERROR_INVALID_SIG "Reserved for PKINIT";
-    65 KDC_ERR_KEY_TOO_WEAK "Reserved for PKINIT";
-    66 KDC_ERR_CERTIFICATE_MISMATCH "Reserved for PKINIT";
+    62 KDC_ERROR_CLIENT_NOT_TRUSTED "Client certificate not trusted (RFC 4556)";
+    63 KDC_ERROR_KDC_NOT_TRUSTED "KDC certificate not trusted (RFC 4556)";
+    64 KDC_ERROR_INVALID_SIG "Invalid signature (RFC 4556)";
+    65 KDC_ERR_KEY_TOO_WEAK "Key parameters too weak (RFC 4556)";
+    66 KDC_ERR_CERTIFICATE_MISMATCH "Certificate does not match the request (RFC 4556)";
     67 KRB_AP_ERR_NO_TGT "No TGT available to validate USER-TO-USER";
-    68 KDC_ERR_WRONG_REALM "Reserved for future use";
+    68 KDC_ERR_WRONG_REALM "Wrong realm: referral to another realm (RFC 6806)";
     69 KRB_AP_ERR_USER_TO_USER_REQUIRED "Ticket must be for USER-TO-USER";
-    70 KDC_ERR_CANT_VERIFY_CERTIFICATE "Reserved for PKINIT";
-    71 KDC_ERR_INVALID_CERTIFICATE "Reserved for PKINIT";
-    72 KDC_ERR_REVOKED_CERTIFICATE "Reserved for PKINIT";
-    73 KDC_ERR_REVOCATION_STATUS_UNKNOWN "Reserved for PKINIT";
-    74 KDC_ERR_REVOCATION_STATUS_UNAVAILABLE "Reserved for PKINIT";
-    75 KDC_ERR_CLIENT_NAME_MISMATCH "Reserved for PKINIT";
-    76 KDC_ERR_KDC_NAME_MISMATCH "Reserved for PKINIT";
+    70 KDC_ERR_CANT_VERIFY_CERTIFICATE "Cannot verify the certificate (RFC 4556)";
+    71 KDC_ERR_INVALID_CERTIFICATE "Invalid certificate (RFC 4556)";
+    72 KDC_ERR_REVOKED_CERTIFICATE "Revoked certificate (RFC 4556)";
+    73 KDC_ERR_REVOCATION_STATUS_UNKNOWN "Revocation status unknown (RFC 4556)";
+    74 KDC_ERR_REVOCATION_STATUS_UNAVAILABLE "Revocation status unavailable (RFC 4556)";
+    75 KDC_ERR_CLIENT_NAME_MISMATCH "Client name does not match the certificate (RFC 4556)";
+    76 KDC_ERR_KDC_NAME_MISMATCH "KDC name does not match the certificate (RFC 4556)";
     90 KDC_ERR_PREAUTH_EXPIRED "Pre-authentication has expired (RFC 6113)";
     91 KDC_ERR_MORE_PREAUTH_DATA_REQUIRED "More pre-authentication data required (RFC 6113)";
     92 KDC_ERR_PREAUTH_BAD_AUTHENTICATION_SET "Pre-authentication set not satisfiable (RFC 6113)";
@@ -107,6 +116,81 @@ pub fn name(code: i32) -> Option<&'static str> {
     lookup(code).map(|e| e.name)
 }
 
+/// The entry named `name` (case-insensitive, e.g. "krb_ap_err_skew").
+pub fn by_name(name: &str) -> Option<&'static KrbErrorCode> {
+    let name = name.trim();
+    KRB_ERRORS
+        .iter()
+        .find(|e| e.name.eq_ignore_ascii_case(name))
+}
+
+/// Codes whose name, RFC meaning or explanation contains every word of
+/// `words` (case-insensitive; "_" counts as a space). Codes whose name holds
+/// all the words come first; explained codes first within each group.
+pub fn search(words: &str) -> Vec<&'static KrbErrorCode> {
+    let words: Vec<String> = words
+        .split(|c: char| c.is_whitespace() || c == '_')
+        .filter(|w| !w.is_empty())
+        .map(|w| w.to_ascii_lowercase())
+        .collect();
+    if words.is_empty() {
+        return Vec::new();
+    }
+    let mut hits = Vec::new();
+    for e in KRB_ERRORS {
+        let name = e.name.to_ascii_lowercase().replace('_', " ");
+        let rank = if words.iter().all(|w| name.contains(w.as_str())) {
+            0
+        } else {
+            let mut text = format!("{name} {}", e.meaning.to_ascii_lowercase());
+            if let Some(x) = explain(e.code) {
+                for part in std::iter::once(&x.meaning).chain(x.causes).chain(x.check) {
+                    text.push(' ');
+                    text.push_str(&part.to_ascii_lowercase());
+                }
+            }
+            if !words.iter().all(|w| text.contains(w.as_str())) {
+                continue;
+            }
+            2
+        };
+        hits.push((rank + u8::from(explain(e.code).is_none()), e));
+    }
+    hits.sort_by_key(|&(rank, e)| (rank, e.code));
+    hits.into_iter().map(|(_, e)| e).collect()
+}
+
+/// Our explanation of `code`, for the codes a troubleshooter meets.
+pub fn explain(code: i32) -> Option<&'static Explanation> {
+    EXPLAINED
+        .iter()
+        .find(|(c, _, _)| *c == code)
+        .map(|(_, _, x)| x)
+}
+
+/// Every code that [`explain`] knows, in the order written.
+pub fn explained_codes() -> impl Iterator<Item = i32> {
+    EXPLAINED.iter().map(|(c, _, _)| *c)
+}
+
+/// True for the errors that are a normal step of Kerberos, not a fault:
+/// KDC_ERR_NONE; KDC_ERR_PREAUTH_REQUIRED (the KDC's answer to a first
+/// AS-REQ without pre-authentication: the client retries with it);
+/// KRB_ERR_RESPONSE_TOO_BIG (the client retries over TCP);
+/// KDC_ERR_MORE_PREAUTH_DATA_REQUIRED (another round of FAST pre-auth).
+///
+/// Context changes this: PREAUTH_REQUIRED not followed by a second AS-REQ,
+/// or RESPONSE_TOO_BIG not followed by a TCP attempt (TCP 88 blocked), is a
+/// problem. KDC_ERR_WRONG_REALM is a normal referral when the user's realm
+/// differs from the one asked, and KRB_AP_ERR_TKT_EXPIRED is routinely
+/// answered by a new ticket; the caller judges those from what follows.
+pub fn is_benign(code: i32) -> bool {
+    matches!(code, 0 | 25 | 52 | 91)
+}
+
+mod explain;
+use explain::EXPLAINED;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -117,5 +201,35 @@ mod tests {
         assert_eq!(name(37), Some("KRB_AP_ERR_SKEW"));
         assert_eq!(name(25), Some("KDC_ERR_PREAUTH_REQUIRED"));
         assert_eq!(name(30), None);
+    }
+
+    #[test]
+    fn by_name_and_search() {
+        assert_eq!(by_name("krb_ap_err_skew").map(|e| e.code), Some(37));
+        assert_eq!(
+            by_name(" KDC_ERR_PREAUTH_FAILED ").map(|e| e.code),
+            Some(24)
+        );
+        assert!(by_name("SKEW").is_none());
+        assert_eq!(search("skew").first().map(|e| e.code), Some(37));
+        assert!(search("preauth").iter().any(|e| e.code == 24));
+        assert!(search("").is_empty());
+    }
+
+    #[test]
+    fn explanations_are_complete_and_match_the_table() {
+        let mut seen = std::collections::HashSet::new();
+        for (code, name_, x) in EXPLAINED {
+            assert!(seen.insert(*code), "{code} explained twice");
+            assert_eq!(name(*code), Some(*name_), "code {code}");
+            assert!(!x.meaning.trim().is_empty(), "{name_}");
+            assert!(!x.causes.is_empty() && x.causes.iter().all(|c| !c.trim().is_empty()));
+            assert!(!x.check.is_empty() && x.check.iter().all(|c| !c.trim().is_empty()));
+        }
+        assert!(EXPLAINED.len() >= 30, "{} explained", EXPLAINED.len());
+        for code in [0, 25, 52, 91] {
+            assert!(is_benign(code));
+        }
+        assert!(!is_benign(24));
     }
 }

@@ -1,0 +1,375 @@
+use super::*;
+use std::collections::HashSet;
+
+#[test]
+fn table_is_big_sorted_and_unique() {
+    assert!(TABLE.len() >= 864, "{} entries", TABLE.len());
+    assert!(
+        TABLE.windows(2).all(|w| w[0].code < w[1].code),
+        "sorted, no duplicate codes"
+    );
+    let mut names = HashSet::new();
+    for e in TABLE {
+        assert!(!e.name.is_empty());
+        assert_eq!(e.name, e.name.to_ascii_uppercase(), "{}", e.name);
+        assert!(names.insert(e.name), "{} twice", e.name);
+        if let Some(d) = e.description {
+            assert!(!d.trim().is_empty(), "{}", e.name);
+        }
+    }
+}
+
+#[test]
+fn aliases_are_sorted_and_resolve() {
+    assert!(ALIASES.windows(2).all(|w| w[0].0 < w[1].0));
+    for (alias, code) in ALIASES {
+        assert!(lookup(*code).is_some(), "{alias}");
+        assert_ne!(name(*code), Some(*alias));
+        assert_eq!(by_name(alias).map(|e| e.code), Some(*code), "{alias}");
+    }
+    assert_eq!(
+        by_name("STATUS_ABANDONED_WAIT_0").map(|e| e.code),
+        Some(0x80)
+    );
+    assert_eq!(
+        by_name("NT_STATUS_RPC_CALL_FAILED").map(|e| e.name),
+        Some("RPC_NT_CALL_FAILED")
+    );
+}
+
+/// Every smb2.nt_status value string tshark knows names the same code here.
+/// Runs only where tshark is installed.
+#[test]
+fn tshark_names_agree() {
+    let out = match std::process::Command::new("tshark")
+        .args(["-G", "values"])
+        .output()
+    {
+        Ok(out) if out.status.success() => out.stdout,
+        _ => {
+            eprintln!("tshark not available: skipping the comparison with its table");
+            return;
+        }
+    };
+    let text = String::from_utf8_lossy(&out);
+    let mut checked = 0;
+    for line in text.lines() {
+        let parts: Vec<&str> = line.split('\t').collect();
+        if parts.len() != 4 || parts[0] != "V" || parts[1] != "smb2.nt_status" {
+            continue;
+        }
+        let code: u32 = match parts[2].strip_prefix("0x") {
+            Some(hex) => u32::from_str_radix(hex, 16).unwrap(),
+            None => parts[2].parse::<i64>().unwrap() as u32,
+        };
+        assert_eq!(
+            by_name(parts[3]).map(|e| e.code),
+            Some(code),
+            "tshark: {} = 0x{code:08X}",
+            parts[3]
+        );
+        assert!(lookup(code).is_some(), "0x{code:08X}");
+        checked += 1;
+    }
+    assert!(checked >= 864, "only {checked} tshark values");
+}
+
+#[test]
+fn lookups_by_value_and_name() {
+    assert_eq!(name(0xC000_006D), Some("STATUS_LOGON_FAILURE"));
+    assert_eq!(name(0xC000_1234), None);
+    assert_eq!(
+        lookup(0xC000_0022).map(|e| e.name),
+        Some("STATUS_ACCESS_DENIED")
+    );
+    assert!(lookup(0xC000_006D).unwrap().description.is_some());
+    for q in [
+        "STATUS_LOGON_FAILURE",
+        "status_logon_failure",
+        "logon_failure",
+        "LOGON_FAILURE",
+        " NT_STATUS_LOGON_FAILURE ",
+    ] {
+        assert_eq!(by_name(q).map(|e| e.code), Some(0xC000_006D), "{q}");
+    }
+    assert!(by_name("").is_none());
+    assert!(by_name("logon failure").is_none());
+    assert_eq!(
+        by_name("RPC_NT_CALL_FAILED").map(|e| e.code),
+        Some(0xC002_001B)
+    );
+}
+
+#[test]
+fn search_by_word() {
+    let hits = search("logon");
+    assert!(hits.iter().any(|e| e.name == "STATUS_LOGON_FAILURE"));
+    // A word in the explanation only.
+    assert!(search("w32tm")
+        .iter()
+        .any(|e| e.name == "STATUS_TIME_DIFFERENCE_AT_DC"));
+    let hits = search("logon failure");
+    assert_eq!(hits[0].name, "STATUS_LOGON_FAILURE");
+    assert!(search("LOCKED").iter().any(|e| e.code == 0xC000_0234));
+    assert!(search("").is_empty());
+    assert!(search("zzzznotaword").is_empty());
+}
+
+#[test]
+fn parse_query_forms() {
+    for q in [
+        "0xC000006D",
+        "0xc000006d",
+        "c000006d",
+        "C000006D",
+        "3221225581",
+        "-1073741715",
+        "STATUS_LOGON_FAILURE",
+        "logon_failure",
+        "NT_STATUS_LOGON_FAILURE",
+    ] {
+        assert_eq!(parse_query(q), Query::Code(0xC000_006D), "{q}");
+    }
+    assert_eq!(parse_query("0"), Query::Code(0));
+    assert_eq!(parse_query("0xC0001234"), Query::Code(0xC000_1234));
+    assert_eq!(parse_query("logon"), Query::Words("logon".into()));
+    assert_eq!(parse_query("bad"), Query::Words("bad".into()));
+    // Kerberos: by name, by prefix, and a number that is only a Kerberos code.
+    assert_eq!(parse_query("KRB_AP_ERR_SKEW"), Query::Kerberos(37));
+    assert_eq!(parse_query("kdc_err_preauth_failed"), Query::Kerberos(24));
+    assert_eq!(parse_query("krb:37"), Query::Kerberos(37));
+    assert_eq!(parse_query("kerberos:0x25"), Query::Kerberos(37));
+    assert_eq!(parse_query("krb:KRB_AP_ERR_SKEW"), Query::Kerberos(37));
+    assert_eq!(parse_query("0x18"), Query::Kerberos(24));
+}
+
+#[test]
+fn query_gives_reports() {
+    let r = query("0xC000006D");
+    assert_eq!(r.len(), 1);
+    assert_eq!(r[0].kind, Kind::NtStatus);
+    assert_eq!(r[0].hex, "0xC000006D");
+    assert_eq!(r[0].name, Some("STATUS_LOGON_FAILURE"));
+    assert_eq!(r[0].severity, Some(Severity::Error));
+    assert!(!r[0].benign);
+    assert!(r[0].explanation.is_some());
+
+    let r = query("krb:25");
+    assert_eq!(r[0].kind, Kind::Kerberos);
+    assert_eq!(r[0].hex, "0x19");
+    assert!(r[0].benign);
+
+    let r = query("skew");
+    assert!(r.iter().any(|x| x.kind == Kind::Kerberos && x.code == 37));
+    assert!(r
+        .iter()
+        .any(|x| x.kind == Kind::NtStatus && x.name == Some("STATUS_TIME_DIFFERENCE_AT_DC")));
+
+    let r = query("0xC0001234");
+    assert_eq!(r[0].name, None);
+    assert!(query("zzzznotaword").is_empty());
+}
+
+#[test]
+fn nt_status_type() {
+    let s = NtStatus::LOGON_FAILURE;
+    assert_eq!(s.to_string(), "STATUS_LOGON_FAILURE");
+    assert_eq!(NtStatus(0xC000_1234).to_string(), "0xC0001234");
+    assert_eq!(
+        format!("{s:?}"),
+        "NtStatus(0xC000006D STATUS_LOGON_FAILURE)"
+    );
+    assert_eq!(s.severity(), Severity::Error);
+    assert!(s.is_error());
+    assert_eq!(NtStatus::SUCCESS.severity(), Severity::Success);
+    assert_eq!(NtStatus::PENDING.severity(), Severity::Success);
+    assert_eq!(NtStatus(0x4000_0000).severity(), Severity::Informational);
+    assert_eq!(NtStatus::BUFFER_OVERFLOW.severity(), Severity::Warning);
+    assert!(!NtStatus::NO_MORE_FILES.is_error());
+    assert_eq!(NtStatus::SMB_BAD_CLUSTER_DIALECT.facility(), 0x05D);
+    assert_eq!(NtStatus::from(0xC000_0022u32), NtStatus::ACCESS_DENIED);
+    assert_eq!(serde_json::to_string(&s).unwrap(), "3221225581");
+}
+
+#[test]
+fn constants_match_the_table() {
+    for (ident, status) in CONSTANTS {
+        assert_eq!(
+            status.name(),
+            Some(format!("STATUS_{ident}").as_str()),
+            "NtStatus::{ident}"
+        );
+    }
+}
+
+#[test]
+fn benign_statuses() {
+    for s in [
+        NtStatus::SUCCESS,
+        NtStatus::PENDING,
+        NtStatus::MORE_PROCESSING_REQUIRED,
+        NtStatus::NO_MORE_FILES,
+        NtStatus::NOTIFY_ENUM_DIR,
+        NtStatus::BUFFER_OVERFLOW,
+        NtStatus::END_OF_FILE,
+    ] {
+        assert!(s.is_benign(), "{s}");
+    }
+    for s in [
+        NtStatus::LOGON_FAILURE,
+        NtStatus::ACCESS_DENIED,
+        NtStatus::BAD_NETWORK_NAME,
+        NtStatus::OBJECT_NAME_NOT_FOUND,
+    ] {
+        assert!(!s.is_benign(), "{s}");
+    }
+}
+
+#[test]
+fn explanations_are_complete_and_in_the_table() {
+    let mut seen = HashSet::new();
+    for (code, name_, x) in explain::EXPLAINED {
+        assert!(seen.insert(*code), "{name_} explained twice");
+        assert_eq!(name(*code), Some(*name_), "0x{code:08X}");
+        assert!(!x.meaning.trim().is_empty(), "{name_}");
+        assert!(!x.causes.is_empty(), "{name_}");
+        assert!(!x.check.is_empty(), "{name_}");
+        for part in x.causes.iter().chain(x.check) {
+            assert!(!part.trim().is_empty(), "{name_}");
+        }
+    }
+    assert!(seen.len() >= 80, "{} explained", seen.len());
+    assert_eq!(explained_codes().count(), seen.len());
+}
+
+#[test]
+fn the_codes_a_troubleshooter_meets_are_explained() {
+    for n in [
+        "LOGON_FAILURE",
+        "WRONG_PASSWORD",
+        "NO_SUCH_USER",
+        "ACCOUNT_DISABLED",
+        "ACCOUNT_LOCKED_OUT",
+        "ACCOUNT_EXPIRED",
+        "PASSWORD_EXPIRED",
+        "PASSWORD_MUST_CHANGE",
+        "INVALID_LOGON_HOURS",
+        "INVALID_WORKSTATION",
+        "ACCOUNT_RESTRICTION",
+        "LOGON_TYPE_NOT_GRANTED",
+        "NO_LOGON_SERVERS",
+        "TRUSTED_DOMAIN_FAILURE",
+        "TRUSTED_RELATIONSHIP_FAILURE",
+        "NO_TRUST_SAM_ACCOUNT",
+        "NOLOGON_WORKSTATION_TRUST_ACCOUNT",
+        "DOWNGRADE_DETECTED",
+        "TIME_DIFFERENCE_AT_DC",
+        "PKINIT_FAILURE",
+        "KDC_CERT_EXPIRED",
+        "AUTHENTICATION_FIREWALL_FAILED",
+        "NOT_SUPPORTED",
+        "REQUEST_NOT_ACCEPTED",
+        "USER_SESSION_DELETED",
+        "NETWORK_SESSION_EXPIRED",
+        "SMB_BAD_CLUSTER_DIALECT",
+        "INVALID_PARAMETER",
+        "MORE_PROCESSING_REQUIRED",
+        "ACCESS_DENIED",
+        "PASSWORD_RESTRICTION",
+        "BAD_NETWORK_NAME",
+        "BAD_NETWORK_PATH",
+        "NETWORK_NAME_DELETED",
+        "OBJECT_NAME_NOT_FOUND",
+        "OBJECT_PATH_NOT_FOUND",
+        "OBJECT_NAME_INVALID",
+        "OBJECT_NAME_COLLISION",
+        "FILE_IS_A_DIRECTORY",
+        "NOT_A_DIRECTORY",
+        "DIRECTORY_NOT_EMPTY",
+        "DELETE_PENDING",
+        "NO_SUCH_FILE",
+        "NO_MORE_FILES",
+        "END_OF_FILE",
+        "FS_DRIVER_REQUIRED",
+        "PATH_NOT_COVERED",
+        "NOT_FOUND",
+        "STOPPED_ON_SYMLINK",
+        "SHARING_VIOLATION",
+        "LOCK_NOT_GRANTED",
+        "FILE_LOCK_CONFLICT",
+        "PRIVILEGE_NOT_HELD",
+        "CANNOT_DELETE",
+        "MEDIA_WRITE_PROTECTED",
+        "DISK_FULL",
+        "QUOTA_EXCEEDED",
+        "FILE_CLOSED",
+        "INVALID_HANDLE",
+        "OPLOCK_NOT_GRANTED",
+        "PIPE_BROKEN",
+        "PIPE_NOT_AVAILABLE",
+        "INVALID_NETWORK_RESPONSE",
+        "CONNECTION_RESET",
+        "CONNECTION_DISCONNECTED",
+        "IO_TIMEOUT",
+        "CANCELLED",
+        "INSUFFICIENT_RESOURCES",
+        "NETWORK_ACCESS_DENIED",
+        "INVALID_DEVICE_REQUEST",
+        "BUFFER_OVERFLOW",
+        "INFO_LENGTH_MISMATCH",
+        "NOTIFY_ENUM_DIR",
+        "PENDING",
+        "INTERNAL_ERROR",
+    ] {
+        let e = by_name(n).unwrap_or_else(|| panic!("{n} not in the table"));
+        assert!(explain(e.code).is_some(), "{n} not explained");
+    }
+}
+
+#[test]
+fn render_text_fits_80_columns() {
+    let mut reports: Vec<Report> = explained_codes().map(Report::nt).collect();
+    reports.extend(kerberos::explained_codes().map(Report::kerberos));
+    reports.push(Report::nt(0xC000_1234));
+    reports.push(Report::kerberos(30));
+    let text = render_text(&reports);
+    for line in text.lines() {
+        assert!(
+            line.chars().count() <= 80 || !line.trim().contains(' '),
+            "too long: {line}"
+        );
+    }
+    let one = render_text(&query("0xC000006D"));
+    assert!(one.starts_with("0xC000006D  STATUS_LOGON_FAILURE\n"));
+    assert!(one.contains("3221225581"));
+    assert!(one.contains("Meaning:"));
+    assert!(one.contains("Usual causes:"));
+    assert!(one.contains("What to check:"));
+    let k = render_text(&query("krb:24"));
+    assert!(k.starts_with("0x18  KDC_ERR_PREAUTH_FAILED\n"), "{k}");
+    assert!(k.contains("Kerberos error code 24 = 0x18"));
+    assert_eq!(render_text(&[]), "No matching status code.\n");
+    let summary = render_summary(&query("logon"));
+    assert!(summary.lines().all(|l| l.chars().count() <= 80));
+    assert!(summary.contains("STATUS_LOGON_FAILURE *"));
+}
+
+#[test]
+fn reports_serialize_to_json() {
+    let v = serde_json::to_value(query("0xC000006D")).unwrap();
+    let r = &v[0];
+    assert_eq!(r["kind"], "ntstatus");
+    assert_eq!(r["code"], 3_221_225_581u64);
+    assert_eq!(r["hex"], "0xC000006D");
+    assert_eq!(r["name"], "STATUS_LOGON_FAILURE");
+    assert_eq!(r["severity"], "error");
+    assert_eq!(r["benign"], false);
+    assert!(r["explanation"]["meaning"].is_string());
+    assert!(r["explanation"]["causes"].is_array());
+    assert!(r["explanation"]["check"].is_array());
+    let k = serde_json::to_value(query("krb:37")).unwrap();
+    assert_eq!(k[0]["kind"], "kerberos");
+    assert!(k[0].get("severity").is_none());
+    let e = serde_json::to_value(lookup(0).unwrap()).unwrap();
+    assert_eq!(e["name"], "STATUS_SUCCESS");
+}
