@@ -131,7 +131,9 @@ impl fmt::Display for HeaderError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             HeaderError::Short(n) => write!(f, "SMB2 header needs 64 bytes, {n} present"),
-            HeaderError::BadMagic => f.write_str("not an SMB2 header (protocol id is not 0xFE 'SMB')"),
+            HeaderError::BadMagic => {
+                f.write_str("not an SMB2 header (protocol id is not 0xFE 'SMB')")
+            }
         }
     }
 }
