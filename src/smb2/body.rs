@@ -27,22 +27,31 @@
 //! fields, with no variant tag; the caller puts it under a key named after the
 //! command, e.g. `"negotiate": {"dialect": "3.1.1", ...}`. Whether it is a
 //! request or a response follows from the header. Absent fields are skipped.
-//! Examples:
+//! Examples (real output on our Samba samples, shortened with `...`):
 //! - NEGOTIATE request: `{"dialect_count":5,"dialects":["2.0.2","2.1","3.0","3.0.2","3.1.1"],
-//!   "security_mode":["SIGNING_ENABLED"],"capabilities":["DFS","LEASING",...],
-//!   "client_guid":"d94fab16-5662-4876-8cd1-707d08e52b58","negotiate_context_offset":120,
-//!   "negotiate_context_count":2,"negotiate_contexts":[{"type":"PREAUTH_INTEGRITY_CAPABILITIES",
+//!   "security_mode":["SIGNING_ENABLED"],"capabilities":["DFS","LEASING",...,"ENCRYPTION"],
+//!   "client_guid":"86e1c1c6-0ee7-4134-bef9-e27c33e309a5","negotiate_context_offset":112,
+//!   "negotiate_context_count":4,"negotiate_contexts":[{"type":"PREAUTH_INTEGRITY_CAPABILITIES",
 //!   "data_length":38,"hash_algorithms":["SHA-512"],"salt_length":32},{"type":"ENCRYPTION_CAPABILITIES",
-//!   "data_length":6,"ciphers":["AES-128-CCM","AES-128-GCM"]}]}`
+//!   "data_length":10,"ciphers":["AES-128-GCM","AES-128-CCM","AES-256-GCM","AES-256-CCM"]},
+//!   {"type":"SIGNING_CAPABILITIES","data_length":8,"signing_algorithms":["AES-GMAC","AES-CMAC","HMAC-SHA256"]},
+//!   {"type":"NETNAME_NEGOTIATE_CONTEXT_ID","data_length":18,"netname":"127.0.0.2"}]}`
 //! - NEGOTIATE response: `{"security_mode":["SIGNING_ENABLED"],"dialect":"3.1.1","dialect_code":"0x0311",
-//!   "server_guid":"...","capabilities":["DFS","LARGE_MTU"],"max_transact_size":8388608,
-//!   "max_read_size":8388608,"max_write_size":8388608,"system_time":"2019-08-22T15:50:02.2080840Z",
-//!   "security_buffer":{"offset":128,"length":74,"present":74},"negotiate_contexts":[...]}`
+//!   "server_guid":"656c6966-7273-0076-0000-000000000000","capabilities":["DFS","LEASING","LARGE_MTU","MULTI_CHANNEL"],
+//!   "max_transact_size":8388608,"max_read_size":8388608,"max_write_size":8388608,
+//!   "system_time":"2026-11-25T21:51:34.5411600Z","security_buffer":{"offset":128,"length":74,"present":74},
+//!   "negotiate_context_offset":208,"negotiate_context_count":3,"negotiate_contexts":[...]}`
+//! - SESSION_SETUP request: `{"flags":[],"security_mode":["SIGNING_ENABLED"],"capabilities":["DFS"],"channel":0,
+//!   "security_buffer":{"offset":88,"length":74,"present":74}}`
 //! - SESSION_SETUP response: `{"session_flags":["IS_GUEST"],"security_buffer":{"offset":72,"length":9,"present":9}}`
-//! - TREE_CONNECT request: `{"flags":[],"share":"\\\\srv\\share","path":{"offset":72,"length":22,"present":22}}`
-//! - CREATE request: `{"filename":"dir\\report.docx","create_disposition":"open_if",
-//!   "create_options":["NON_DIRECTORY_FILE"],"desired_access":{"hex":"0x00120089","names":[...]},
-//!   "create_context_names":["DH2Q","MxAc","QFid"],...}`
+//! - TREE_CONNECT request: `{"flags":[],"share":"\\\\127.0.0.2\\share","path":{"offset":72,"length":34,"present":34}}`
+//! - TREE_CONNECT response: `{"share_type":"DISK","share_flags_raw":"0x00000000","share_flags":[],
+//!   "caching":"MANUAL_CACHING","capabilities":[],"maximal_access":{"hex":"0x001f01ff","names":["FILE_READ_DATA",...]}}`
+//! - CREATE request: `{"filename":"payload.bin","requested_oplock_level":"NONE","impersonation_level":"Impersonation",
+//!   "desired_access":{"hex":"0x0012019f","names":[...]},"file_attributes":[],"share_access":["READ","WRITE"],
+//!   "create_disposition":"overwrite_if","create_options":["NON_DIRECTORY_FILE"],"name":{"offset":120,"length":22,"present":22}}`
+//! - CREATE response: `{"oplock_level":"NONE","flags":[],"create_action":"CREATED","creation_time":"2026-11-25T21:51:23.7253720Z",
+//!   ...,"allocation_size":0,"end_of_file":0,"file_attributes":["ARCHIVE"],"file_id":"000000006036b4f9:00000000f7789344"}`
 //!
 //! Flag sets serialize as lists of names (unknown bits as one "0x..." entry),
 //! open enumerations as their name (unknown values as "0x..."), GUIDs in

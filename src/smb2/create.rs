@@ -161,7 +161,8 @@ pub struct CreateRequest {
     pub create_options: CreateOptions,
     /// NameOffset/NameLength.
     pub name: BufRef,
-    /// CreateContextsOffset/Length.
+    /// CreateContextsOffset/Length (absent when 0).
+    #[serde(skip_serializing_if = "BufRef::is_empty")]
     pub create_contexts: BufRef,
     /// Names of the create contexts, e.g. ["DH2Q", "MxAc", "QFid", "RqLs"].
     #[serde(skip_serializing_if = "is_empty_vec")]
@@ -188,6 +189,7 @@ pub struct CreateResponse {
     pub end_of_file: u64,
     pub file_attributes: FileAttributes,
     pub file_id: FileId,
+    #[serde(skip_serializing_if = "BufRef::is_empty")]
     pub create_contexts: BufRef,
     #[serde(skip_serializing_if = "is_empty_vec")]
     pub create_context_names: Vec<String>,

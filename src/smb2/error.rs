@@ -80,7 +80,8 @@ pub struct ErrorContext {
 pub struct ErrorResponse {
     pub error_context_count: u8,
     pub byte_count: u32,
-    /// ErrorData (from offset 72 of the PDU, ByteCount bytes).
+    /// ErrorData (from offset 72 of the PDU, ByteCount bytes); absent when empty.
+    #[serde(skip_serializing_if = "BufRef::is_empty")]
     pub error_data: BufRef,
     #[serde(skip_serializing_if = "is_empty_vec")]
     pub error_contexts: Vec<ErrorContext>,

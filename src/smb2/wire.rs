@@ -209,7 +209,7 @@ impl BufRef {
     /// Byte range of the present part, relative to the start of the PDU.
     pub fn range(&self) -> Range<usize> {
         let s = self.offset as usize;
-        s..s + self.present as usize
+        s..s.saturating_add(self.present as usize)
     }
     /// The present part of the buffer (possibly shorter than `length`).
     pub fn present_slice<'a>(&self, pdu: &'a [u8]) -> &'a [u8] {
