@@ -10,7 +10,10 @@ NetBIOS message is split, SMB2 compounds are split at NextCommand. PDUs longer
 than 512 bytes are cut to their first 512 bytes (as the lead may keep only a
 prefix of READ/WRITE PDUs). Transform (0xFD 'SMB') messages are skipped.
 
-usage: scripts/extract-sample-pdus.py SAMPLES_DIR > tests/data/sample_pdus.txt
+It also writes tests/data/sample_tshark.tsv: tshark's reference fields for
+the same frames (columns below), one row per frame, values comma-joined.
+
+usage: scripts/extract-sample-pdus.py SAMPLES_DIR tests/data
 """
 import os, subprocess, sys
 
@@ -37,7 +40,14 @@ def pdus(payload):
         elif msg[:4] == b'\xffSMB':
             yield msg
 
-def main(d):
+FIELDS = ['smb2.cmd', 'smb2.flags.response', 'smb2.nt_status', 'smb2.dialect', 'smb2.tree',
+          'smb2.filename', 'smb2.share_type', 'smb2.ioctl.function', 'smb2.create.disposition',
+          'smb2.ses_flags.guest', 'smb2.ses_flags.null', 'smb2.ses_flags.encrypt', 'smb.cmd']
+
+def main(d, outdir):
+    pdu_out = open(os.path.join(outdir, 'sample_pdus.txt'), 'w')
+    tsv_out = open(os.path.join(outdir, 'sample_tshark.tsv'), 'w')
+    tsv_out.write('\t'.join(['capture', 'frame.number'] + FIELDS) + '\n')
     for name in sorted(os.listdir(d)):
         if not name.endswith('.pcap'):
             continue
@@ -50,6 +60,13 @@ def main(d):
             if len(p) < 8 or p[0] != 0 or p[4:8] not in (b'\xfeSMB', b'\xffSMB'):
                 continue
             for i, pdu in enumerate(pdus(p)):
-                print(f'{name}:{num}:{i} {pdu[:MAXLEN].hex()}')
+                print(f'{name}:{num}:{i} {pdu[:MAXLEN].hex()}', file=pdu_out)
+        args = ['tshark', '-r', os.path.join(d, name), '-Y', 'smb2 || smb', '-T', 'fields',
+                '-E', 'occurrence=a', '-E', 'aggregator=,', '-e', 'frame.number']
+        for f in FIELDS:
+            args += ['-e', f]
+        out = subprocess.run(args, capture_output=True, text=True, check=True).stdout
+        for line in out.splitlines():
+            tsv_out.write(name + '\t' + line + '\n')
 
-main(sys.argv[1])
+main(sys.argv[1], sys.argv[2])
