@@ -1,0 +1,235 @@
+//! SMB1 basics: the SMB header ([MS-CIFS] 2.2.3.1) and the SMB_COM_NEGOTIATE
+//! request's dialect strings ([MS-CIFS] 2.2.4.52.1), which is how clients that
+//! still start with SMB1 offer SMB2 ("SMB 2.002", "SMB 2.???", [MS-SMB2]
+//! 3.3.5.3.1). For every other SMB1 message we only give the command code and
+//! the status.
+
+use serde::Serialize;
+use std::fmt;
+
+use super::header::SMB1_MAGIC;
+use super::wire::{open_enum, open_flags, u16_at, u32_at, u8_at};
+
+/// Size of the SMB1 header ([MS-CIFS] 2.2.3.1).
+pub const SMB1_HEADER_LEN: usize = 32;
+/// At most this many dialect strings are read from one NEGOTIATE request.
+const MAX_SMB1_DIALECTS: usize = 64;
+
+open_enum! {
+    /// SMB1 command codes ([MS-CIFS] 2.2.2.1), the common ones by name.
+    Smb1Command(u8), width 2;
+    CREATE_DIRECTORY = 0x00 => "SMB_COM_CREATE_DIRECTORY",
+    DELETE_DIRECTORY = 0x01 => "SMB_COM_DELETE_DIRECTORY",
+    CLOSE = 0x04 => "SMB_COM_CLOSE",
+    FLUSH = 0x05 => "SMB_COM_FLUSH",
+    DELETE = 0x06 => "SMB_COM_DELETE",
+    RENAME = 0x07 => "SMB_COM_RENAME",
+    QUERY_INFORMATION = 0x08 => "SMB_COM_QUERY_INFORMATION",
+    CHECK_DIRECTORY = 0x10 => "SMB_COM_CHECK_DIRECTORY",
+    LOCKING_ANDX = 0x24 => "SMB_COM_LOCKING_ANDX",
+    TRANSACTION = 0x25 => "SMB_COM_TRANSACTION",
+    ECHO = 0x2B => "SMB_COM_ECHO",
+    OPEN_ANDX = 0x2D => "SMB_COM_OPEN_ANDX",
+    READ_ANDX = 0x2E => "SMB_COM_READ_ANDX",
+    WRITE_ANDX = 0x2F => "SMB_COM_WRITE_ANDX",
+    TRANSACTION2 = 0x32 => "SMB_COM_TRANSACTION2",
+    FIND_CLOSE2 = 0x34 => "SMB_COM_FIND_CLOSE2",
+    TREE_DISCONNECT = 0x71 => "SMB_COM_TREE_DISCONNECT",
+    NEGOTIATE = 0x72 => "SMB_COM_NEGOTIATE",
+    SESSION_SETUP_ANDX = 0x73 => "SMB_COM_SESSION_SETUP_ANDX",
+    LOGOFF_ANDX = 0x74 => "SMB_COM_LOGOFF_ANDX",
+    TREE_CONNECT_ANDX = 0x75 => "SMB_COM_TREE_CONNECT_ANDX",
+    NT_TRANSACT = 0xA0 => "SMB_COM_NT_TRANSACT",
+    NT_CREATE_ANDX = 0xA2 => "SMB_COM_NT_CREATE_ANDX",
+    NT_CANCEL = 0xA4 => "SMB_COM_NT_CANCEL",
+}
+
+open_flags! {
+    /// SMB1 header Flags2 ([MS-CIFS] 2.2.3.1), the bits that matter here.
+    Smb1Flags2(u16), width 4;
+    LONG_NAMES = 0x0001 => "LONG_NAMES",
+    EAS = 0x0002 => "EAS",
+    SECURITY_SIGNATURE = 0x0004 => "SECURITY_SIGNATURE",
+    IS_LONG_NAME = 0x0040 => "IS_LONG_NAME",
+    EXTENDED_SECURITY = 0x0800 => "EXTENDED_SECURITY",
+    DFS = 0x1000 => "DFS",
+    PAGING_IO = 0x2000 => "PAGING_IO",
+    NT_STATUS = 0x4000 => "NT_STATUS",
+    UNICODE = 0x8000 => "UNICODE",
+}
+
+/// The SMB1 NEGOTIATE payload.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum Smb1Negotiate {
+    /// [MS-CIFS] 2.2.4.52.1: the dialect strings offered, e.g.
+    /// `["NT LM 0.12", "SMB 2.002", "SMB 2.???"]`.
+    Request { dialects: Vec<String> },
+    /// [MS-CIFS] 2.2.4.52.2: the index of the chosen dialect (0xFFFF: none).
+    Response { word_count: u8, dialect_index: u16 },
+}
+
+/// An SMB1 message: header basics, plus the NEGOTIATE payload when it is one.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Smb1Message {
+    pub command: Smb1Command,
+    /// Status as sent: an NTSTATUS when Flags2 has NT_STATUS, else
+    /// ErrorClass (byte 0) / ErrorCode (bytes 2..4) of the DOS form.
+    pub status: u32,
+    pub is_response: bool,
+    pub flags2: Smb1Flags2,
+    pub tid: u16,
+    pub uid: u16,
+    pub mid: u16,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub negotiate: Option<Smb1Negotiate>,
+}
+
+/// Why an SMB1 message could not be read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Smb1Error {
+    /// Fewer than 32 bytes.
+    Short(usize),
+    /// The first four bytes are not 0xFF 'SMB'.
+    BadMagic,
+}
+
+impl fmt::Display for Smb1Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Smb1Error::Short(n) => write!(f, "SMB1 header needs 32 bytes, {n} present"),
+            Smb1Error::BadMagic => {
+                f.write_str("not an SMB1 header (protocol id is not 0xFF 'SMB')")
+            }
+        }
+    }
+}
+impl std::error::Error for Smb1Error {}
+
+impl Smb1Message {
+    /// The dialect strings of a NEGOTIATE request, if this is one.
+    pub fn dialects(&self) -> Option<&[String]> {
+        match &self.negotiate {
+            Some(Smb1Negotiate::Request { dialects }) => Some(dialects),
+            _ => None,
+        }
+    }
+
+    /// True when a NEGOTIATE request offers SMB2 ("SMB 2.002" or "SMB 2.???").
+    pub fn offers_smb2(&self) -> bool {
+        self.dialects()
+            .is_some_and(|d| d.iter().any(|s| s == "SMB 2.002" || s == "SMB 2.???"))
+    }
+
+    /// e.g. `SMB_COM_NEGOTIATE dialects NT LM 0.12,SMB 2.002,SMB 2.???`
+    pub fn summary(&self) -> String {
+        match &self.negotiate {
+            Some(Smb1Negotiate::Request { dialects }) => {
+                format!("{} dialects {}", self.command, dialects.join(","))
+            }
+            Some(Smb1Negotiate::Response { dialect_index, .. }) => {
+                format!("{} dialect index {dialect_index}", self.command)
+            }
+            None if self.status != 0 => format!("{} status 0x{:08x}", self.command, self.status),
+            None => self.command.to_string(),
+        }
+    }
+}
+
+/// Parses an SMB1 message that starts at the 0xFF 'SMB' header.
+pub fn parse_smb1(pdu: &[u8]) -> Result<Smb1Message, Smb1Error> {
+    if pdu.len() < SMB1_HEADER_LEN {
+        return Err(Smb1Error::Short(pdu.len()));
+    }
+    if pdu.get(0..4) != Some(&SMB1_MAGIC[..]) {
+        return Err(Smb1Error::BadMagic);
+    }
+    let command = Smb1Command(u8_at(pdu, 4).unwrap_or(0));
+    let flags = u8_at(pdu, 9).unwrap_or(0);
+    let is_response = flags & 0x80 != 0;
+    let negotiate = if command == Smb1Command::NEGOTIATE {
+        let wc = u8_at(pdu, 32);
+        if is_response {
+            match (wc, u16_at(pdu, 33)) {
+                (Some(word_count), Some(dialect_index)) if word_count > 0 => {
+                    Some(Smb1Negotiate::Response {
+                        word_count,
+                        dialect_index,
+                    })
+                }
+                _ => None,
+            }
+        } else {
+            // WordCount (0), ByteCount, then 0x02-prefixed NUL-terminated strings.
+            let words = usize::from(wc.unwrap_or(0)) * 2;
+            let bc_at = 33 + words;
+            u16_at(pdu, bc_at).map(|bc| {
+                let start = bc_at + 2;
+                let end = start.saturating_add(usize::from(bc)).min(pdu.len());
+                let bytes = pdu.get(start..end).unwrap_or(&[]);
+                let mut dialects = Vec::new();
+                for chunk in bytes.split(|&c| c == 0) {
+                    if dialects.len() >= MAX_SMB1_DIALECTS {
+                        break;
+                    }
+                    if let Some((&0x02, s)) = chunk.split_first() {
+                        dialects.push(String::from_utf8_lossy(s).into_owned());
+                    }
+                }
+                Smb1Negotiate::Request { dialects }
+            })
+        }
+    } else {
+        None
+    };
+    Ok(Smb1Message {
+        command,
+        status: u32_at(pdu, 5).unwrap_or(0),
+        is_response,
+        flags2: Smb1Flags2(u16_at(pdu, 10).unwrap_or(0)),
+        tid: u16_at(pdu, 24).unwrap_or(0),
+        uid: u16_at(pdu, 28).unwrap_or(0),
+        mid: u16_at(pdu, 30).unwrap_or(0),
+        negotiate,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn negotiate_request_dialects() {
+        let mut p = vec![0u8; 32];
+        p[..4].copy_from_slice(&SMB1_MAGIC);
+        p[4] = 0x72;
+        p[10] = 0x01;
+        p[11] = 0xC8;
+        let mut bytes = Vec::new();
+        for d in ["NT LM 0.12", "SMB 2.002", "SMB 2.???"] {
+            bytes.push(2);
+            bytes.extend_from_slice(d.as_bytes());
+            bytes.push(0);
+        }
+        p.push(0);
+        p.extend_from_slice(&(bytes.len() as u16).to_le_bytes());
+        p.extend_from_slice(&bytes);
+        let m = parse_smb1(&p).unwrap();
+        assert_eq!(
+            m.dialects().unwrap(),
+            ["NT LM 0.12", "SMB 2.002", "SMB 2.???"]
+        );
+        assert!(m.offers_smb2());
+        assert_eq!(
+            m.summary(),
+            "SMB_COM_NEGOTIATE dialects NT LM 0.12,SMB 2.002,SMB 2.???"
+        );
+        // truncated in the middle of a string: keep what is there
+        let m = parse_smb1(&p[..p.len() - 3]).unwrap();
+        assert_eq!(
+            m.dialects().unwrap(),
+            ["NT LM 0.12", "SMB 2.002", "SMB 2.?"]
+        );
+        assert_eq!(parse_smb1(&p[..10]), Err(Smb1Error::Short(10)));
+    }
+}

@@ -1,0 +1,485 @@
+//! Shared building blocks of the body parsers: bounds-checked little-endian
+//! reads, UTF-16LE strings, GUIDs, FILETIMEs, file ids, buffer references and
+//! the `open_enum!` / `open_flags!` macros that make open code sets (unknown
+//! values survive and print as hex).
+//!
+//! Nothing here panics on input: every read goes through `slice::get`.
+
+use serde::{Serialize, Serializer};
+use std::fmt;
+use std::ops::Range;
+
+/// Reads a byte at `at`, if present.
+pub(crate) fn u8_at(b: &[u8], at: usize) -> Option<u8> {
+    b.get(at).copied()
+}
+
+/// Reads a little-endian u16 at `at`, if all its bytes are present.
+pub(crate) fn u16_at(b: &[u8], at: usize) -> Option<u16> {
+    let s = b.get(at..at.checked_add(2)?)?;
+    Some(u16::from_le_bytes([s[0], s[1]]))
+}
+
+/// Reads a little-endian u32 at `at`, if all its bytes are present.
+pub(crate) fn u32_at(b: &[u8], at: usize) -> Option<u32> {
+    let s = b.get(at..at.checked_add(4)?)?;
+    Some(u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
+}
+
+/// Reads a little-endian u64 at `at`, if all its bytes are present.
+pub(crate) fn u64_at(b: &[u8], at: usize) -> Option<u64> {
+    let s = b.get(at..at.checked_add(8)?)?;
+    let mut a = [0u8; 8];
+    a.copy_from_slice(s);
+    Some(u64::from_le_bytes(a))
+}
+
+/// Reads 16 bytes at `at`, if present.
+pub(crate) fn bytes16_at(b: &[u8], at: usize) -> Option<[u8; 16]> {
+    let s = b.get(at..at.checked_add(16)?)?;
+    let mut a = [0u8; 16];
+    a.copy_from_slice(s);
+    Some(a)
+}
+
+/// Decodes UTF-16LE (lossy: unpaired surrogates become U+FFFD; an odd trailing
+/// byte is dropped). The output is bounded by the bytes present.
+pub(crate) fn utf16le(b: &[u8]) -> String {
+    let units = b.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]]));
+    char::decode_utf16(units)
+        .map(|r| r.unwrap_or(char::REPLACEMENT_CHARACTER))
+        .collect()
+}
+
+/// A 16-byte GUID, printed in the standard text form
+/// `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` (Data1..Data3 little-endian, [MS-DTYP] 2.3.4).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Guid(pub [u8; 16]);
+
+impl fmt::Display for Guid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let b = &self.0;
+        write!(
+            f,
+            "{:02x}{:02x}{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}{:02x}{:02x}{:02x}{:02x}",
+            b[3], b[2], b[1], b[0], b[5], b[4], b[7], b[6], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]
+        )
+    }
+}
+impl fmt::Debug for Guid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+impl Serialize for Guid {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// A Windows FILETIME: 100-ns intervals since 1601-01-01 UTC ([MS-DTYP] 2.3.3).
+/// Serialized as RFC 3339 UTC, e.g. `2019-08-22T15:50:02.2050890Z`.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct FileTime(pub u64);
+
+impl FileTime {
+    /// Seconds between 1601-01-01 and 1970-01-01.
+    const EPOCH_DIFF: u64 = 11_644_473_600;
+
+    /// `None` for 0, the document's "no time".
+    pub(crate) fn nonzero(v: u64) -> Option<FileTime> {
+        (v != 0).then_some(FileTime(v))
+    }
+}
+
+/// Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+impl fmt::Display for FileTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let secs_1601 = self.0 / 10_000_000;
+        let frac = self.0 % 10_000_000;
+        let secs = secs_1601 as i64 - FileTime::EPOCH_DIFF as i64;
+        let days = secs.div_euclid(86_400);
+        let rem = secs.rem_euclid(86_400);
+        let (y, m, d) = civil_from_days(days);
+        write!(
+            f,
+            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{frac:07}Z",
+            rem / 3600,
+            (rem / 60) % 60,
+            rem % 60
+        )
+    }
+}
+impl fmt::Debug for FileTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+impl Serialize for FileTime {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// SMB2_FILEID ([MS-SMB2] 2.2.14.1): Persistent and Volatile halves.
+/// Printed and serialized as `persistent:volatile` in hex, e.g.
+/// `00000000000000a1:0000000012345678`.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct FileId {
+    pub persistent: u64,
+    pub volatile: u64,
+}
+
+impl FileId {
+    pub(crate) fn at(b: &[u8], at: usize) -> Option<FileId> {
+        Some(FileId {
+            persistent: u64_at(b, at)?,
+            volatile: u64_at(b, at.checked_add(8)?)?,
+        })
+    }
+    /// The all-ones id that means "the file opened by the previous request of
+    /// this compound chain" ([MS-SMB2] 3.2.4.1.4).
+    pub fn is_related_placeholder(&self) -> bool {
+        self.persistent == u64::MAX && self.volatile == u64::MAX
+    }
+}
+impl fmt::Display for FileId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:016x}:{:016x}", self.persistent, self.volatile)
+    }
+}
+impl fmt::Debug for FileId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+impl Serialize for FileId {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// A variable-length buffer named by an (offset, length) pair of the fixed part.
+/// `offset` counts from the start of the SMB2 header, as in the document.
+/// `present` is how many of its `length` bytes are in the PDU we were given
+/// (less when the capture or the lead cut the PDU short).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize)]
+pub struct BufRef {
+    pub offset: u32,
+    pub length: u32,
+    /// Bytes of the buffer present in the PDU (== `length` when complete).
+    pub present: u32,
+}
+
+impl BufRef {
+    /// Builds a reference and works out how much of it `pdu` holds.
+    pub(crate) fn new(pdu: &[u8], offset: u32, length: u32) -> BufRef {
+        let start = offset as usize;
+        let end = start.saturating_add(length as usize);
+        let present = if start >= pdu.len() || length == 0 {
+            0
+        } else {
+            (end.min(pdu.len()) - start) as u32
+        };
+        BufRef {
+            offset,
+            length,
+            present,
+        }
+    }
+    pub fn is_empty(&self) -> bool {
+        self.length == 0
+    }
+    pub fn is_complete(&self) -> bool {
+        self.present == self.length
+    }
+    /// Byte range of the present part, relative to the start of the PDU.
+    pub fn range(&self) -> Range<usize> {
+        let s = self.offset as usize;
+        s..s.saturating_add(self.present as usize)
+    }
+    /// The present part of the buffer (possibly shorter than `length`).
+    pub fn present_slice<'a>(&self, pdu: &'a [u8]) -> &'a [u8] {
+        pdu.get(self.range()).unwrap_or(&[])
+    }
+    /// The whole buffer, or `None` when it is cut short.
+    pub fn slice<'a>(&self, pdu: &'a [u8]) -> Option<&'a [u8]> {
+        if self.is_complete() {
+            pdu.get(self.range())
+        } else {
+            None
+        }
+    }
+    /// Adds a note to `missing` when the buffer is cut short.
+    pub(crate) fn note_missing(&self, what: &'static str, missing: &mut Vec<Missing>) {
+        if !self.is_complete() {
+            missing.push(Missing {
+                what,
+                need: self.length,
+                have: self.present,
+            });
+        }
+    }
+}
+
+/// A part of a body that was named by the fixed part but is not (fully) in the
+/// bytes we were given: the capture's snaplen, or the lead kept only a prefix.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Missing {
+    /// Which field, e.g. "security buffer", "negotiate contexts".
+    pub what: &'static str,
+    /// Bytes the fixed part announced.
+    pub need: u32,
+    /// Bytes present.
+    pub have: u32,
+}
+
+/// Hex form used when a code has no name: `0x` and `width` hex digits.
+pub(crate) fn hex(v: u64, width: usize) -> String {
+    format!("0x{v:0width$x}")
+}
+
+/// Defines an open enumeration: a newtype over an integer with named
+/// constants, `name()`, Display (name or hex) and Serialize (same string).
+macro_rules! open_enum {
+    (
+        $(#[$meta:meta])*
+        $name:ident($ty:ty), width $w:expr;
+        $( $(#[$cmeta:meta])* $cname:ident = $val:expr => $text:expr ),* $(,)?
+    ) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+        pub struct $name(pub $ty);
+        #[allow(dead_code)]
+        impl $name {
+            $( $(#[$cmeta])* pub const $cname: $name = $name($val); )*
+            /// The document's name for this code, if known.
+            pub fn name(self) -> Option<&'static str> {
+                match self.0 {
+                    $( v if v == $val => Some($text), )*
+                    _ => None,
+                }
+            }
+        }
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                match self.name() {
+                    Some(n) => f.write_str(n),
+                    None => write!(f, "0x{:0w$x}", self.0, w = $w),
+                }
+            }
+        }
+        impl ::std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                ::std::fmt::Display::fmt(self, f)
+            }
+        }
+        impl ::serde::Serialize for $name {
+            fn serialize<S: ::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_str(self)
+            }
+        }
+    };
+}
+pub(crate) use open_enum;
+
+/// Defines an open flag set: a newtype over an integer with named bit
+/// constants, `names()` (unknown bits as one hex entry), Display (names joined
+/// by `|`, or `0` when empty) and Serialize (list of names).
+macro_rules! open_flags {
+    (
+        $(#[$meta:meta])*
+        $name:ident($ty:ty), width $w:expr;
+        $( $(#[$cmeta:meta])* $cname:ident = $val:expr => $text:expr ),* $(,)?
+    ) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+        pub struct $name(pub $ty);
+        #[allow(dead_code)]
+        impl $name {
+            $( $(#[$cmeta])* pub const $cname: $name = $name($val); )*
+            const TABLE: &'static [($ty, &'static str)] = &[ $( ($val, $text) ),* ];
+            /// True when every bit of `other` is set.
+            pub fn contains(self, other: $name) -> bool {
+                self.0 & other.0 == other.0
+            }
+            /// Names of the set bits in table order; bits without a name are
+            /// given together as one hex entry at the end.
+            pub fn names(self) -> Vec<::std::borrow::Cow<'static, str>> {
+                let mut out = Vec::new();
+                let mut rest = self.0;
+                for &(bit, text) in Self::TABLE {
+                    if bit != 0 && self.0 & bit == bit {
+                        out.push(::std::borrow::Cow::Borrowed(text));
+                        rest &= !bit;
+                    }
+                }
+                if rest != 0 {
+                    out.push(::std::borrow::Cow::Owned(format!("0x{:0w$x}", rest, w = $w)));
+                }
+                out
+            }
+        }
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                let n = self.names();
+                if n.is_empty() {
+                    return f.write_str("0");
+                }
+                f.write_str(&n.join("|"))
+            }
+        }
+        impl ::std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                write!(f, "{}(0x{:0w$x})", self, self.0, w = $w)
+            }
+        }
+        impl ::serde::Serialize for $name {
+            fn serialize<S: ::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_seq(self.names())
+            }
+        }
+    };
+}
+pub(crate) use open_flags;
+
+open_flags! {
+    /// ACCESS_MASK for files, directories and pipes ([MS-SMB2] 2.2.13.1.1,
+    /// [MS-DTYP] 2.4.3). Serialized as `{"hex": "0x001f01ff", "names": [..]}`.
+    AccessMaskBits(u32), width 8;
+    FILE_READ_DATA = 0x0000_0001 => "FILE_READ_DATA",
+    FILE_WRITE_DATA = 0x0000_0002 => "FILE_WRITE_DATA",
+    FILE_APPEND_DATA = 0x0000_0004 => "FILE_APPEND_DATA",
+    FILE_READ_EA = 0x0000_0008 => "FILE_READ_EA",
+    FILE_WRITE_EA = 0x0000_0010 => "FILE_WRITE_EA",
+    FILE_EXECUTE = 0x0000_0020 => "FILE_EXECUTE",
+    FILE_DELETE_CHILD = 0x0000_0040 => "FILE_DELETE_CHILD",
+    FILE_READ_ATTRIBUTES = 0x0000_0080 => "FILE_READ_ATTRIBUTES",
+    FILE_WRITE_ATTRIBUTES = 0x0000_0100 => "FILE_WRITE_ATTRIBUTES",
+    DELETE = 0x0001_0000 => "DELETE",
+    READ_CONTROL = 0x0002_0000 => "READ_CONTROL",
+    WRITE_DAC = 0x0004_0000 => "WRITE_DAC",
+    WRITE_OWNER = 0x0008_0000 => "WRITE_OWNER",
+    SYNCHRONIZE = 0x0010_0000 => "SYNCHRONIZE",
+    ACCESS_SYSTEM_SECURITY = 0x0100_0000 => "ACCESS_SYSTEM_SECURITY",
+    MAXIMUM_ALLOWED = 0x0200_0000 => "MAXIMUM_ALLOWED",
+    GENERIC_ALL = 0x1000_0000 => "GENERIC_ALL",
+    GENERIC_EXECUTE = 0x2000_0000 => "GENERIC_EXECUTE",
+    GENERIC_WRITE = 0x4000_0000 => "GENERIC_WRITE",
+    GENERIC_READ = 0x8000_0000 => "GENERIC_READ",
+}
+
+/// An access mask with its hex value kept next to the names
+/// ([MS-SMB2] 2.2.13.1, [MS-DTYP] 2.4.3).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default, Debug)]
+pub struct AccessMask(pub u32);
+
+impl AccessMask {
+    pub fn bits(self) -> AccessMaskBits {
+        AccessMaskBits(self.0)
+    }
+}
+impl fmt::Display for AccessMask {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "0x{:08x}", self.0)
+    }
+}
+impl Serialize for AccessMask {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("AccessMask", 2)?;
+        st.serialize_field("hex", &format!("0x{:08x}", self.0))?;
+        st.serialize_field("names", &self.bits())?;
+        st.end()
+    }
+}
+
+open_flags! {
+    /// File attributes ([MS-FSCC] 2.6).
+    FileAttributes(u32), width 8;
+    READONLY = 0x0000_0001 => "READONLY",
+    HIDDEN = 0x0000_0002 => "HIDDEN",
+    SYSTEM = 0x0000_0004 => "SYSTEM",
+    DIRECTORY = 0x0000_0010 => "DIRECTORY",
+    ARCHIVE = 0x0000_0020 => "ARCHIVE",
+    NORMAL = 0x0000_0080 => "NORMAL",
+    TEMPORARY = 0x0000_0100 => "TEMPORARY",
+    SPARSE_FILE = 0x0000_0200 => "SPARSE_FILE",
+    REPARSE_POINT = 0x0000_0400 => "REPARSE_POINT",
+    COMPRESSED = 0x0000_0800 => "COMPRESSED",
+    OFFLINE = 0x0000_1000 => "OFFLINE",
+    NOT_CONTENT_INDEXED = 0x0000_2000 => "NOT_CONTENT_INDEXED",
+    ENCRYPTED = 0x0000_4000 => "ENCRYPTED",
+    INTEGRITY_STREAM = 0x0000_8000 => "INTEGRITY_STREAM",
+    NO_SCRUB_DATA = 0x0002_0000 => "NO_SCRUB_DATA",
+    RECALL_ON_OPEN = 0x0004_0000 => "RECALL_ON_OPEN",
+    PINNED = 0x0008_0000 => "PINNED",
+    UNPINNED = 0x0010_0000 => "UNPINNED",
+    RECALL_ON_DATA_ACCESS = 0x0040_0000 => "RECALL_ON_DATA_ACCESS",
+}
+
+/// Serde helper: skip a `Vec` field when empty.
+pub(crate) fn is_empty_vec<T>(v: &[T]) -> bool {
+    v.is_empty()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_are_bounds_checked() {
+        let b = [1u8, 2, 3];
+        assert_eq!(u16_at(&b, 1), Some(0x0302));
+        assert_eq!(u16_at(&b, 2), None);
+        assert_eq!(u32_at(&b, 0), None);
+        assert_eq!(u64_at(&b, usize::MAX), None);
+    }
+
+    #[test]
+    fn guid_text_form() {
+        let g = Guid([
+            0x6e, 0x65, 0x77, 0x73, 0x74, 0x6f, 0x72, 0x61, 0x67, 0x65, 0, 0, 0, 0, 0, 0,
+        ]);
+        assert_eq!(g.to_string(), "7377656e-6f74-6172-6765-000000000000");
+    }
+
+    #[test]
+    fn filetime_rfc3339() {
+        // 2019-08-22T15:50:02.2050890Z as seen by tshark in a negotiate response
+        let ft = FileTime(132_109_626_022_050_890);
+        assert_eq!(ft.to_string(), "2019-08-22T15:50:02.2050890Z");
+        assert_eq!(FileTime(0).to_string(), "1601-01-01T00:00:00.0000000Z");
+        assert_eq!(
+            FileTime(116_444_736_000_000_000).to_string(),
+            "1970-01-01T00:00:00.0000000Z"
+        );
+    }
+
+    #[test]
+    fn bufref_presence() {
+        let pdu = [0u8; 100];
+        let r = BufRef::new(&pdu, 90, 20);
+        assert_eq!(r.present, 10);
+        assert!(r.slice(&pdu).is_none());
+        assert_eq!(r.present_slice(&pdu).len(), 10);
+        let r = BufRef::new(&pdu, 200, 20);
+        assert_eq!(r.present, 0);
+        assert_eq!(r.present_slice(&pdu).len(), 0);
+        let r = BufRef::new(&pdu, u32::MAX, u32::MAX);
+        assert_eq!(r.present, 0);
+    }
+}

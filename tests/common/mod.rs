@@ -1,0 +1,198 @@
+//! Test-only capture walker: pcap / pcapng → link layer → IPv4/IPv6 → TCP
+//! port 445/139 payload → NetBIOS session messages → SMB PDUs. Only frames
+//! whose TCP payload starts at a NetBIOS message boundary are used, and only
+//! complete messages (no TCP reassembly): enough for single-segment PDUs.
+#![allow(dead_code)]
+
+use pcap_parser::pcapng::Block;
+use pcap_parser::{PcapCapture, PcapNGCapture};
+use std::path::{Path, PathBuf};
+
+/// `../shared/corpus/public` next to the crate, when present.
+pub fn corpus_dir() -> Option<PathBuf> {
+    let d = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/public");
+    d.is_dir().then_some(d)
+}
+
+/// One frame's TCP payload on port 445 or 139.
+pub struct Frame {
+    /// 1-based frame number, as tshark counts.
+    pub number: u32,
+    pub payload: Vec<u8>,
+}
+
+/// One message of a NetBIOS session: SMB2 PDUs (a compound split at
+/// NextCommand) or an SMB1 message.
+pub enum Msg {
+    Smb2(Vec<Vec<u8>>),
+    Smb1(Vec<u8>),
+    Transform,
+}
+
+fn be16(b: &[u8], at: usize) -> Option<u16> {
+    Some(u16::from_be_bytes([*b.get(at)?, *b.get(at + 1)?]))
+}
+
+/// TCP payload of a packet whose link type is `lt`, if it is TCP to/from 445/139.
+fn tcp_payload(lt: i32, d: &[u8]) -> Option<Vec<u8>> {
+    let (mut et, mut at) = match lt {
+        1 => (be16(d, 12)?, 14usize), // Ethernet
+        0 | 108 => (
+            if d.get(0..4)? == [2, 0, 0, 0] || d.get(0..4)? == [0, 0, 0, 2] {
+                0x0800
+            } else {
+                0x86DD
+            },
+            4,
+        ), // NULL/LOOP
+        113 => (be16(d, 14)?, 16),    // Linux SLL
+        276 => (be16(d, 0)?, 20),     // Linux SLL2
+        101 | 12 | 14 => (if d.first()? >> 4 == 4 { 0x0800 } else { 0x86DD }, 0), // raw IP
+        _ => return None,
+    };
+    while et == 0x8100 || et == 0x88A8 {
+        et = be16(d, at + 2)?;
+        at += 4;
+    }
+    let (proto, l4) = match et {
+        0x0800 => {
+            let ihl = usize::from(d.get(at)? & 0x0F) * 4;
+            let total = usize::from(be16(d, at + 2)?);
+            let end = (at + total).min(d.len());
+            (*d.get(at + 9)?, d.get(at + ihl..end)?)
+        }
+        0x86DD => {
+            let plen = usize::from(be16(d, at + 4)?);
+            let end = (at + 40 + plen).min(d.len());
+            (*d.get(at + 6)?, d.get(at + 40..end)?)
+        }
+        _ => return None,
+    };
+    if proto != 6 {
+        return None;
+    }
+    let (sp, dp) = (be16(l4, 0)?, be16(l4, 2)?);
+    if ![445, 139].contains(&sp) && ![445, 139].contains(&dp) {
+        return None;
+    }
+    let off = usize::from(l4.get(12)? >> 4) * 4;
+    let p = l4.get(off..)?;
+    (!p.is_empty()).then(|| p.to_vec())
+}
+
+/// Every TCP 445/139 frame with payload in the capture at `path`.
+pub fn frames(path: &Path) -> Vec<Frame> {
+    let data = std::fs::read(path).expect("read capture");
+    let mut out = Vec::new();
+    if let Ok(cap) = PcapCapture::from_file(&data) {
+        let lt = cap.header.network.0;
+        for (i, b) in cap.blocks.iter().enumerate() {
+            if let Some(payload) = tcp_payload(lt, b.data) {
+                out.push(Frame {
+                    number: i as u32 + 1,
+                    payload,
+                });
+            }
+        }
+    } else if let Ok(cap) = PcapNGCapture::from_file(&data) {
+        let mut n = 0u32;
+        for s in &cap.sections {
+            let mut lts = Vec::new();
+            for b in &s.blocks {
+                match b {
+                    Block::InterfaceDescription(idb) => lts.push(idb.linktype.0),
+                    Block::EnhancedPacket(epb) => {
+                        n += 1;
+                        let lt = lts.get(epb.if_id as usize).copied().unwrap_or(1);
+                        let d = &epb.data[..(epb.caplen as usize).min(epb.data.len())];
+                        if let Some(payload) = tcp_payload(lt, d) {
+                            out.push(Frame { number: n, payload });
+                        }
+                    }
+                    Block::SimplePacket(_) => n += 1,
+                    _ => {}
+                }
+            }
+        }
+    } else {
+        panic!("{}: neither pcap nor pcapng", path.display());
+    }
+    out
+}
+
+/// Splits a TCP payload that starts at a NetBIOS message boundary into the
+/// complete messages it holds; `None` when it does not start at a boundary.
+pub fn messages(p: &[u8]) -> Option<Vec<Msg>> {
+    if p.len() < 8
+        || p[0] != 0
+        || !matches!(&p[4..8], b"\xfeSMB" | b"\xffSMB" | b"\xfdSMB" | b"\xfcSMB")
+    {
+        return None;
+    }
+    let mut out = Vec::new();
+    let mut at = 0usize;
+    while at + 4 <= p.len() {
+        let ln =
+            (usize::from(p[at + 1]) << 16) | (usize::from(p[at + 2]) << 8) | usize::from(p[at + 3]);
+        let Some(m) = p.get(at + 4..at + 4 + ln) else {
+            break;
+        };
+        let typ = p[at];
+        at += 4 + ln;
+        if typ != 0 {
+            continue;
+        }
+        match m.get(0..4) {
+            Some(b"\xfeSMB") => {
+                let mut pdus = Vec::new();
+                let mut off = 0usize;
+                while let Some(h) = m.get(off..off + 64) {
+                    let next = u32::from_le_bytes([h[20], h[21], h[22], h[23]]) as usize;
+                    let end = if next == 0 {
+                        m.len()
+                    } else {
+                        (off + next).min(m.len())
+                    };
+                    pdus.push(m[off..end].to_vec());
+                    if next == 0 || end >= m.len() {
+                        break;
+                    }
+                    off = end;
+                }
+                out.push(Msg::Smb2(pdus));
+            }
+            Some(b"\xffSMB") => out.push(Msg::Smb1(m.to_vec())),
+            _ => out.push(Msg::Transform),
+        }
+    }
+    Some(out)
+}
+
+/// Every capture file of the corpus directory.
+pub fn corpus_captures(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .expect("read corpus dir")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            let n = p.to_string_lossy();
+            n.ends_with(".pcap") || n.ends_with(".pcapng")
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+/// The PDUs of our own samples (tests/data/sample_pdus.txt): (name, bytes).
+pub fn sample_pdus() -> Vec<(String, Vec<u8>)> {
+    include_str!("../data/sample_pdus.txt")
+        .lines()
+        .filter_map(|l| {
+            let (name, hex) = l.split_once(' ')?;
+            let bytes = (0..hex.len() / 2)
+                .map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16))
+                .collect::<Result<Vec<u8>, _>>()
+                .ok()?;
+            Some((name.to_string(), bytes))
+        })
+        .collect()
+}
