@@ -289,7 +289,10 @@ impl KerberosInfo {
     /// One line, e.g. `Kerberos AP-REQ cifs/fs1@CORP.EXAMPLE (aes256-cts-hmac-sha1-96)`.
     pub fn summary(&self) -> String {
         let mut s = format!("Kerberos {}", self.msg_type);
-        let at = |name: &Option<String>, realm: &Option<String>| match (name, realm) {
+        let at = |name: &Option<String>, realm: &Option<String>| match (
+            name.as_ref().filter(|n| !n.is_empty()),
+            realm.as_ref().filter(|r| !r.is_empty()),
+        ) {
             (Some(n), Some(r)) => format!("{n}@{r}"),
             (Some(n), None) => n.clone(),
             (None, Some(r)) => format!("@{r}"),

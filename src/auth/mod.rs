@@ -171,3 +171,6 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod samples_tests;
