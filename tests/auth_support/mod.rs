@@ -152,18 +152,74 @@ fn le32(b: &[u8], off: usize) -> Option<usize> {
         .map(|x| u32::from_le_bytes([x[0], x[1], x[2], x[3]]) as usize)
 }
 
-/// Security blobs of the SMB messages that lie whole in one TCP segment
-/// (NetBIOS session framing, [MS-SMB2] 2.1). Multi-segment messages are
-/// skipped.
+/// Does `p` start with a NetBIOS session message holding SMB?
+fn starts_pdu(p: &[u8]) -> bool {
+    p.len() >= 8
+        && p[0] == 0
+        && matches!(&p[4..8], b"\xfeSMB" | b"\xffSMB" | b"\xfdSMB" | b"\xfcSMB")
+}
+
+/// Security blobs of SMB messages over TCP 445/139 (NetBIOS session
+/// framing, [MS-SMB2] 2.1). Segments are joined per direction while they
+/// arrive in sequence (retransmitted bytes dropped); after a gap, or
+/// mid-stream, the flow waits for a segment that starts a PDU. A message is
+/// credited to the frame of its last segment, as tshark does.
 pub fn smb_blobs(segs: &[Segment]) -> Vec<Blob> {
+    struct Flow {
+        next_seq: u32,
+        buf: Vec<u8>,
+        synced: bool,
+    }
+    let mut flows: HashMap<String, Flow> = HashMap::new();
     let mut out = Vec::new();
     for s in segs.iter().filter(|s| {
-        s.tcp && (s.src_port == 445 || s.dst_port == 445 || s.src_port == 139 || s.dst_port == 139)
+        s.tcp
+            && !s.payload.is_empty()
+            && [s.src_port, s.dst_port]
+                .iter()
+                .any(|p| *p == 445 || *p == 139)
     }) {
-        let mut p = &s.payload[..];
-        while p.len() >= 4 {
-            let len = (usize::from(p[1]) << 16) | (usize::from(p[2]) << 8) | usize::from(p[3]);
-            let Some(msg) = p.get(4..4 + len) else { break };
+        let len = s.payload.len() as u32;
+        let f = flows.entry(s.flow.clone()).or_insert(Flow {
+            next_seq: s.seq,
+            buf: Vec::new(),
+            synced: false,
+        });
+        let ahead = s.seq.wrapping_sub(f.next_seq) as i32;
+        let mut data: &[u8] = &s.payload;
+        if ahead < 0 {
+            // Retransmission, maybe with some new bytes at the end.
+            let old = (-(ahead as i64)) as usize;
+            if old >= data.len() {
+                continue;
+            }
+            data = &data[old..];
+        } else if ahead > 0 {
+            // Gap: what we had can't be completed.
+            f.buf.clear();
+            f.synced = false;
+        }
+        f.next_seq = s.seq.wrapping_add(len);
+        if !f.synced {
+            if !starts_pdu(data) {
+                continue;
+            }
+            f.synced = true;
+        }
+        f.buf.extend_from_slice(data);
+        loop {
+            let p = &f.buf[..];
+            if p.len() < 4 {
+                break;
+            }
+            if p[0] != 0 && p[0] != 0x85 {
+                // Lost framing: resync on a later PDU start.
+                f.buf.clear();
+                f.synced = false;
+                break;
+            }
+            let n = (usize::from(p[1]) << 16) | (usize::from(p[2]) << 8) | usize::from(p[3]);
+            let Some(msg) = p.get(4..4 + n) else { break };
             if p[0] == 0 {
                 if msg.starts_with(b"\xfeSMB") {
                     smb2(s.frame, msg, &mut out);
@@ -171,7 +227,7 @@ pub fn smb_blobs(segs: &[Segment]) -> Vec<Blob> {
                     smb1(s.frame, msg, &mut out);
                 }
             }
-            p = &p[4 + len..];
+            f.buf.drain(..4 + n);
         }
     }
     out
