@@ -5,6 +5,22 @@
 //! buffer, [`parse_kerberos_message`] for a port-88 message (after the TCP
 //! record marker, see [`kerberos_tcp_record`]). Results own their data and
 //! serialize to JSON with absent fields left out.
+//!
+//! JSON of an [`AuthInfo`] (SPNEGO fields are flat at the top level):
+//!
+//! ```json
+//! {"mechanism":"ntlmssp",               // "kerberos", "negoex", "spnego-only"
+//!  "gss_mech":"spnego", "spnego_token":"negTokenResp",
+//!  "neg_result":"accept-incomplete",    // accept-completed, reject, request-mic
+//!  "supported_mech":"ntlmssp", "mech_types":["ms-kerberos","kerberos","ntlmssp"],
+//!  "ntlmssp":{"message_type":"AUTHENTICATE", "user":"alice", "domain":"SAMPLES",
+//!             "workstation":"VM", "response_kind":"NTLMv2", "server_challenge":"...", ...},
+//!  "kerberos":{"msg_type":"AP-REQ", "realm":"CORP.EXAMPLE", "sname":"cifs/fs1.corp.example",
+//!              "cname":"alice", "error_code":37, "error":"KRB_AP_ERR_SKEW", ...}}
+//! ```
+//!
+//! [`KerberosInfo`] is the `kerberos` object; [`parse_kerberos_message`]
+//! returns it directly for port 88.
 
 pub mod der;
 pub mod gssapi;
