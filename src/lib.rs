@@ -1,6 +1,11 @@
 //! smbscope: reads packet captures and explains SMB2/SMB3 conversations.
+//!
+//! The layers, one module each, in the direction data flows:
+//! [`capture`] → [`net`] → [`tcp`] → [`smb2`] → [`auth`] → … ; [`ntstatus`] is
+//! a leaf any layer may use.
 #![forbid(unsafe_code)]
 
+pub mod auth;
 pub mod capture;
 pub mod net;
 pub mod ntstatus;

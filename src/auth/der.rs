@@ -1,0 +1,499 @@
+//! A small, strict-enough DER/BER reader (ITU-T X.690 8.1) for the ASN.1 in
+//! SPNEGO (RFC 4178) and Kerberos (RFC 4120).
+//!
+//! Every read is bounds-checked against the bytes that exist, lengths are
+//! never trusted for allocation, and nesting is bounded by [`MAX_DEPTH`].
+//! Offsets in errors are absolute: relative to the start of the buffer the
+//! public entry point was given.
+
+use super::{AuthError, ErrorKind};
+
+/// Deepest constructed nesting we follow. Kerberos AS-REP with a ticket is
+/// about 8 levels deep; SPNEGO with an embedded Kerberos token adds 4.
+pub const MAX_DEPTH: usize = 24;
+
+/// ASN.1 tag classes (X.690 8.1.2.2).
+pub const UNIVERSAL: u8 = 0;
+pub const APPLICATION: u8 = 1;
+pub const CONTEXT: u8 = 2;
+
+/// Universal tag numbers used here (X.680 8.4).
+pub const T_INTEGER: u32 = 2;
+pub const T_BIT_STRING: u32 = 3;
+pub const T_OCTET_STRING: u32 = 4;
+pub const T_OID: u32 = 6;
+pub const T_ENUMERATED: u32 = 10;
+pub const T_SEQUENCE: u32 = 16;
+
+/// One tag-length-value element.
+#[derive(Clone, Copy, Debug)]
+pub struct Tlv<'a> {
+    pub class: u8,
+    pub constructed: bool,
+    pub tag: u32,
+    /// The contents octets.
+    pub value: &'a [u8],
+    /// Absolute offset of the identifier octet.
+    pub offset: usize,
+    /// Absolute offset of the first contents octet.
+    pub value_offset: usize,
+    /// Nesting depth of this element (0 = outermost).
+    pub depth: usize,
+}
+
+/// A cursor over a sequence of TLVs.
+#[derive(Clone, Debug)]
+pub struct Der<'a> {
+    data: &'a [u8],
+    pos: usize,
+    base: usize,
+    depth: usize,
+    what: &'static str,
+}
+
+impl<'a> Der<'a> {
+    /// Reads `data`, whose first byte sits at absolute offset `base`.
+    pub fn new(data: &'a [u8], base: usize, what: &'static str) -> Self {
+        Der {
+            data,
+            pos: 0,
+            base,
+            depth: 0,
+            what,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.pos >= self.data.len()
+    }
+
+    /// Absolute offset of the next byte.
+    pub fn offset(&self) -> usize {
+        self.base + self.pos
+    }
+
+    fn err(&self, at: usize, kind: ErrorKind) -> AuthError {
+        AuthError::new(self.what, self.base + at, kind)
+    }
+
+    /// Identifier octet of the next element, if any.
+    pub fn peek_byte(&self) -> Option<u8> {
+        self.data.get(self.pos).copied()
+    }
+
+    /// Reads the next TLV. Definite lengths only (DER); indefinite (0x80)
+    /// lengths are rejected, which no SPNEGO or Kerberos peer sends.
+    pub fn read(&mut self) -> Result<Tlv<'a>, AuthError> {
+        let start = self.pos;
+        let rest = self.data.get(start..).unwrap_or(&[]);
+        let first = *rest
+            .first()
+            .ok_or_else(|| self.err(start, ErrorKind::Truncated { needed: 1, have: 0 }))?;
+        let class = first >> 6;
+        let constructed = first & 0x20 != 0;
+        let mut i = 1usize;
+        let mut tag = u32::from(first & 0x1f);
+        if tag == 0x1f {
+            // High tag number form: base-128, at most 4 octets here.
+            tag = 0;
+            loop {
+                let b = *rest.get(i).ok_or_else(|| {
+                    self.err(start + i, ErrorKind::Truncated { needed: 1, have: 0 })
+                })?;
+                i += 1;
+                if i > 5 {
+                    return Err(self.err(start, ErrorKind::Invalid("tag number too large")));
+                }
+                tag = (tag << 7) | u32::from(b & 0x7f);
+                if b & 0x80 == 0 {
+                    break;
+                }
+            }
+        }
+        let lb = *rest
+            .get(i)
+            .ok_or_else(|| self.err(start + i, ErrorKind::Truncated { needed: 1, have: 0 }))?;
+        i += 1;
+        let len: usize = if lb & 0x80 == 0 {
+            usize::from(lb)
+        } else {
+            let n = usize::from(lb & 0x7f);
+            if n == 0 {
+                return Err(self.err(start, ErrorKind::Invalid("indefinite length")));
+            }
+            if n > 4 {
+                return Err(self.err(start, ErrorKind::Invalid("length of length > 4")));
+            }
+            let bytes = rest.get(i..i + n).ok_or_else(|| {
+                self.err(
+                    start + i,
+                    ErrorKind::Truncated {
+                        needed: n,
+                        have: rest.len().saturating_sub(i),
+                    },
+                )
+            })?;
+            i += n;
+            bytes
+                .iter()
+                .fold(0usize, |acc, b| (acc << 8) | usize::from(*b))
+        };
+        let avail = rest.len().saturating_sub(i);
+        if len > avail {
+            return Err(self.err(
+                start,
+                ErrorKind::Truncated {
+                    needed: len,
+                    have: avail,
+                },
+            ));
+        }
+        let value = rest.get(i..i + len).unwrap_or(&[]);
+        self.pos = start + i + len;
+        Ok(Tlv {
+            class,
+            constructed,
+            tag,
+            value,
+            offset: self.base + start,
+            value_offset: self.base + start + i,
+            depth: self.depth,
+        })
+    }
+
+    /// Reads the next TLV and checks its class and tag.
+    pub fn expect(
+        &mut self,
+        class: u8,
+        tag: u32,
+        what: &'static str,
+    ) -> Result<Tlv<'a>, AuthError> {
+        let t = self.read()?;
+        if t.class != class || t.tag != tag {
+            return Err(AuthError::new(
+                what,
+                t.offset,
+                ErrorKind::UnexpectedTag {
+                    expected: tag_name(class, tag),
+                    found: tag_name(t.class, t.tag),
+                },
+            ));
+        }
+        Ok(t)
+    }
+}
+
+impl<'a> Tlv<'a> {
+    /// A reader over this constructed element's contents, one level deeper.
+    pub fn children(&self, what: &'static str) -> Result<Der<'a>, AuthError> {
+        if !self.constructed {
+            return Err(AuthError::new(
+                what,
+                self.offset,
+                ErrorKind::Invalid("expected a constructed element"),
+            ));
+        }
+        let depth = self.depth + 1;
+        if depth > MAX_DEPTH {
+            return Err(AuthError::new(what, self.offset, ErrorKind::TooDeep));
+        }
+        Ok(Der {
+            data: self.value,
+            pos: 0,
+            base: self.value_offset,
+            depth,
+            what,
+        })
+    }
+
+    /// For an explicit tag (`[n] Type`), the single element inside.
+    pub fn inner(&self, what: &'static str) -> Result<Tlv<'a>, AuthError> {
+        self.children(what)?.read()
+    }
+
+    fn check(&self, tag: u32, what: &'static str) -> Result<(), AuthError> {
+        if self.class != UNIVERSAL || self.tag != tag {
+            return Err(AuthError::new(
+                what,
+                self.offset,
+                ErrorKind::UnexpectedTag {
+                    expected: tag_name(UNIVERSAL, tag),
+                    found: tag_name(self.class, self.tag),
+                },
+            ));
+        }
+        Ok(())
+    }
+
+    /// INTEGER (or ENUMERATED) that fits in an i64 (X.690 8.3).
+    pub fn int(&self, what: &'static str) -> Result<i64, AuthError> {
+        if self.class != UNIVERSAL || (self.tag != T_INTEGER && self.tag != T_ENUMERATED) {
+            self.check(T_INTEGER, what)?;
+        }
+        if self.value.is_empty() || self.value.len() > 8 {
+            return Err(AuthError::new(
+                what,
+                self.offset,
+                ErrorKind::Invalid("integer of 0 or more than 8 octets"),
+            ));
+        }
+        let neg = self.value.first().is_some_and(|b| b & 0x80 != 0);
+        let init: i64 = if neg { -1 } else { 0 };
+        Ok(self
+            .value
+            .iter()
+            .fold(init, |acc, b| (acc << 8) | i64::from(*b)))
+    }
+
+    /// An INTEGER that must fit in an i32 (Kerberos Int32, RFC 4120 5.2.4).
+    pub fn int32(&self, what: &'static str) -> Result<i32, AuthError> {
+        let v = self.int(what)?;
+        i32::try_from(v).map_err(|_| {
+            AuthError::new(
+                what,
+                self.offset,
+                ErrorKind::Invalid("integer out of Int32 range"),
+            )
+        })
+    }
+
+    /// OCTET STRING contents.
+    pub fn octets(&self, what: &'static str) -> Result<&'a [u8], AuthError> {
+        self.check(T_OCTET_STRING, what)?;
+        Ok(self.value)
+    }
+
+    /// A character string (GeneralString, KerberosString, UTF8String,
+    /// IA5String, ...). Kerberos strings are IA5 in practice; non-UTF-8 bytes
+    /// are replaced, never rejected.
+    pub fn string(&self, what: &'static str) -> Result<String, AuthError> {
+        if self.class != UNIVERSAL || self.constructed {
+            return Err(AuthError::new(
+                what,
+                self.offset,
+                ErrorKind::UnexpectedTag {
+                    expected: "a string",
+                    found: tag_name(self.class, self.tag),
+                },
+            ));
+        }
+        Ok(String::from_utf8_lossy(self.value).into_owned())
+    }
+
+    /// BIT STRING: (unused bits, bytes) (X.690 8.6).
+    pub fn bits(&self, what: &'static str) -> Result<(u8, &'a [u8]), AuthError> {
+        self.check(T_BIT_STRING, what)?;
+        match self.value.split_first() {
+            Some((unused, rest)) if *unused < 8 => Ok((*unused, rest)),
+            _ => Err(AuthError::new(
+                what,
+                self.offset,
+                ErrorKind::Invalid("bad BIT STRING"),
+            )),
+        }
+    }
+
+    /// OBJECT IDENTIFIER in dotted form (X.690 8.19).
+    pub fn oid(&self, what: &'static str) -> Result<String, AuthError> {
+        self.check(T_OID, what)?;
+        oid_to_string(self.value).ok_or_else(|| {
+            AuthError::new(what, self.offset, ErrorKind::Invalid("bad OID encoding"))
+        })
+    }
+}
+
+/// Dotted form of OID contents octets; `None` when malformed.
+pub fn oid_to_string(v: &[u8]) -> Option<String> {
+    if v.is_empty() || v.len() > 64 {
+        return None;
+    }
+    let mut arcs: Vec<u64> = Vec::new();
+    let mut cur: u64 = 0;
+    let mut in_arc = false;
+    for b in v {
+        if !in_arc && *b == 0x80 {
+            return None; // non-minimal
+        }
+        if cur > (u64::MAX >> 7) {
+            return None;
+        }
+        cur = (cur << 7) | u64::from(b & 0x7f);
+        in_arc = b & 0x80 != 0;
+        if !in_arc {
+            arcs.push(cur);
+            cur = 0;
+        }
+    }
+    if in_arc {
+        return None;
+    }
+    let first = *arcs.first()?;
+    let (a, b) = match first {
+        0..=39 => (0, first),
+        40..=79 => (1, first - 40),
+        _ => (2, first - 80),
+    };
+    let mut s = format!("{a}.{b}");
+    for arc in arcs.iter().skip(1) {
+        s.push('.');
+        s.push_str(&arc.to_string());
+    }
+    Some(s)
+}
+
+/// Names a tag for error messages.
+pub fn tag_name(class: u8, tag: u32) -> &'static str {
+    match (class, tag) {
+        (UNIVERSAL, T_INTEGER) => "INTEGER",
+        (UNIVERSAL, T_BIT_STRING) => "BIT STRING",
+        (UNIVERSAL, T_OCTET_STRING) => "OCTET STRING",
+        (UNIVERSAL, T_OID) => "OBJECT IDENTIFIER",
+        (UNIVERSAL, T_ENUMERATED) => "ENUMERATED",
+        (UNIVERSAL, T_SEQUENCE) => "SEQUENCE",
+        (UNIVERSAL, 27) => "GeneralString",
+        (UNIVERSAL, 24) => "GeneralizedTime",
+        (UNIVERSAL, _) => "a universal type",
+        (APPLICATION, 0) => "[APPLICATION 0]",
+        (APPLICATION, 1) => "[APPLICATION 1]",
+        (APPLICATION, 10) => "[APPLICATION 10]",
+        (APPLICATION, 11) => "[APPLICATION 11]",
+        (APPLICATION, 12) => "[APPLICATION 12]",
+        (APPLICATION, 13) => "[APPLICATION 13]",
+        (APPLICATION, 14) => "[APPLICATION 14]",
+        (APPLICATION, 15) => "[APPLICATION 15]",
+        (APPLICATION, 30) => "[APPLICATION 30]",
+        (APPLICATION, _) => "an APPLICATION tag",
+        (CONTEXT, 0) => "[0]",
+        (CONTEXT, 1) => "[1]",
+        (CONTEXT, 2) => "[2]",
+        (CONTEXT, 3) => "[3]",
+        (CONTEXT, 4) => "[4]",
+        (CONTEXT, _) => "a context tag",
+        _ => "a private tag",
+    }
+}
+
+/// The explicitly tagged fields `[n] ...` of a SEQUENCE, in order. Unknown
+/// tags are kept (extensibility), non-context elements are rejected.
+#[derive(Debug, Default)]
+pub struct Fields<'a> {
+    items: Vec<(u32, Tlv<'a>)>,
+}
+
+impl<'a> Fields<'a> {
+    /// Reads all elements of `seq` (a constructed TLV) as `[n]` fields.
+    pub fn of(seq: &Tlv<'a>, what: &'static str) -> Result<Self, AuthError> {
+        let mut d = seq.children(what)?;
+        let mut items = Vec::new();
+        while !d.is_empty() {
+            let t = d.read()?;
+            if t.class != CONTEXT {
+                return Err(AuthError::new(
+                    what,
+                    t.offset,
+                    ErrorKind::UnexpectedTag {
+                        expected: "a context tag",
+                        found: tag_name(t.class, t.tag),
+                    },
+                ));
+            }
+            items.push((t.tag, t));
+        }
+        Ok(Fields { items })
+    }
+
+    /// The inner element of field `[n]`, if present.
+    pub fn get(&self, n: u32, what: &'static str) -> Result<Option<Tlv<'a>>, AuthError> {
+        match self.items.iter().find(|(t, _)| *t == n) {
+            Some((_, t)) => t.inner(what).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// The inner element of a mandatory field `[n]`.
+    pub fn req(&self, n: u32, what: &'static str) -> Result<Tlv<'a>, AuthError> {
+        match self.items.iter().find(|(t, _)| *t == n) {
+            Some((_, t)) => t.inner(what),
+            None => Err(AuthError::new(
+                what,
+                self.items.first().map_or(0, |(_, t)| t.offset),
+                ErrorKind::Missing(n),
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn oids() {
+        // 1.3.6.1.4.1.311.2.2.10
+        assert_eq!(
+            oid_to_string(&[0x2b, 0x06, 0x01, 0x04, 0x01, 0x82, 0x37, 0x02, 0x02, 0x0a]).as_deref(),
+            Some("1.3.6.1.4.1.311.2.2.10")
+        );
+        // 1.2.840.113554.1.2.2
+        assert_eq!(
+            oid_to_string(&[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x12, 0x01, 0x02, 0x02]).as_deref(),
+            Some("1.2.840.113554.1.2.2")
+        );
+        assert_eq!(oid_to_string(&[0x2a, 0x86]), None);
+        assert_eq!(oid_to_string(&[]), None);
+    }
+
+    #[test]
+    fn lengths_and_ints() {
+        let b = [0x02, 0x81, 0x01, 0xff];
+        let mut d = Der::new(&b, 10, "t");
+        let t = d.read().unwrap();
+        assert_eq!(t.int("t").unwrap(), -1);
+        assert_eq!(t.offset, 10);
+        assert_eq!(t.value_offset, 13);
+        assert!(d.is_empty());
+        // Length larger than the data.
+        let e = Der::new(&[0x30, 0x05, 0x00], 0, "t").read().unwrap_err();
+        assert!(matches!(
+            e.kind,
+            ErrorKind::Truncated { needed: 5, have: 1 }
+        ));
+        // Indefinite length.
+        assert!(Der::new(&[0x30, 0x80, 0, 0], 0, "t").read().is_err());
+        // Huge length: no allocation, just an error.
+        assert!(Der::new(&[0x04, 0x84, 0xff, 0xff, 0xff, 0xff], 0, "t")
+            .read()
+            .is_err());
+    }
+
+    #[test]
+    fn depth_is_bounded() {
+        // 100 nested SEQUENCEs.
+        let mut v: Vec<u8> = vec![0x05, 0x00];
+        for _ in 0..100 {
+            let mut w = vec![0x30, v.len() as u8];
+            if v.len() > 127 {
+                w = vec![0x30, 0x81, v.len() as u8];
+            }
+            w.extend_from_slice(&v);
+            v = w;
+            if v.len() > 250 {
+                break;
+            }
+        }
+        let mut t = Der::new(&v, 0, "t").read().unwrap();
+        let mut n = 0;
+        loop {
+            match t.inner("t") {
+                Ok(i) if i.constructed => t = i,
+                Ok(_) => break,
+                Err(e) => {
+                    assert!(matches!(e.kind, ErrorKind::TooDeep));
+                    break;
+                }
+            }
+            n += 1;
+            assert!(n <= MAX_DEPTH);
+        }
+    }
+}

@@ -1,0 +1,779 @@
+//! Kerberos V5 messages (RFC 4120 5): AP-REQ, AP-REP and KRB-ERROR as
+//! carried in GSS-API tokens (RFC 4121 4.1), and AS-REQ/AS-REP/TGS-REQ/
+//! TGS-REP/KRB-ERROR on port 88, with the TCP record marker (RFC 4120 7.2.2).
+//!
+//! Only the cleartext parts are decoded: encrypted parts give their enctype
+//! and key version.
+
+use super::der::{Der, Fields, Tlv, APPLICATION, T_SEQUENCE, UNIVERSAL};
+use super::{AuthError, ErrorKind};
+use serde::{Serialize, Serializer};
+use std::fmt;
+
+macro_rules! open_enum {
+    ($(#[$m:meta])* $ty:ident { $($konst:ident = $val:literal => $name:literal,)* }) => {
+        $(#[$m])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub struct $ty(pub i32);
+
+        impl $ty {
+            $(pub const $konst: $ty = $ty($val);)*
+
+            pub fn name(self) -> Option<&'static str> {
+                match self.0 {
+                    $($val => Some($name),)*
+                    _ => None,
+                }
+            }
+        }
+
+        impl fmt::Display for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                match self.name() {
+                    Some(n) => f.write_str(n),
+                    None => write!(f, "{}", self.0),
+                }
+            }
+        }
+
+        impl Serialize for $ty {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_str(self)
+            }
+        }
+    };
+}
+
+open_enum! {
+    /// Encryption type numbers (RFC 3961 8, RFC 4757, RFC 8009; the negative
+    /// values are Microsoft's, as Wireshark names them). Unknown numbers
+    /// print as the number.
+    EncType {
+        DES_CBC_CRC = 1 => "des-cbc-crc",
+        DES_CBC_MD4 = 2 => "des-cbc-md4",
+        DES_CBC_MD5 = 3 => "des-cbc-md5",
+        DES3_CBC_MD5 = 5 => "des3-cbc-md5",
+        DES3_CBC_SHA1 = 7 => "des3-cbc-sha1",
+        DES3_CBC_SHA1_KD = 16 => "des3-cbc-sha1-kd",
+        AES128_CTS_HMAC_SHA1_96 = 17 => "aes128-cts-hmac-sha1-96",
+        AES256_CTS_HMAC_SHA1_96 = 18 => "aes256-cts-hmac-sha1-96",
+        AES128_CTS_HMAC_SHA256_128 = 19 => "aes128-cts-hmac-sha256-128",
+        AES256_CTS_HMAC_SHA384_192 = 20 => "aes256-cts-hmac-sha384-192",
+        RC4_HMAC = 23 => "rc4-hmac",
+        RC4_HMAC_EXP = 24 => "rc4-hmac-exp",
+        CAMELLIA128_CTS_CMAC = 25 => "camellia128-cts-cmac",
+        CAMELLIA256_CTS_CMAC = 26 => "camellia256-cts-cmac",
+        RC4_MD4 = -128 => "rc4-md4",
+        RC4_PLAIN2 = -129 => "rc4-plain2",
+        RC4_LM = -130 => "rc4-lm",
+        RC4_SHA = -131 => "rc4-sha",
+        DES_PLAIN = -132 => "des-plain",
+        RC4_HMAC_OLD = -133 => "rc4-hmac-old",
+        RC4_PLAIN_OLD = -134 => "rc4-plain-old",
+        RC4_HMAC_OLD_EXP = -135 => "rc4-hmac-old-exp",
+        RC4_PLAIN_OLD_EXP = -136 => "rc4-plain-old-exp",
+        RC4_PLAIN = -140 => "rc4-plain",
+        RC4_PLAIN_EXP = -141 => "rc4-plain-exp",
+    }
+}
+
+open_enum! {
+    /// Pre-authentication data types (RFC 4120 7.5.2, RFC 6113, RFC 4556,
+    /// [MS-KILE] 2.2, [MS-SFU] 2.2). Unknown numbers print as the number.
+    PaDataType {
+        TGS_REQ = 1 => "PA-TGS-REQ",
+        ENC_TIMESTAMP = 2 => "PA-ENC-TIMESTAMP",
+        PW_SALT = 3 => "PA-PW-SALT",
+        ENC_UNIX_TIME = 5 => "PA-ENC-UNIX-TIME",
+        SANDIA_SECUREID = 6 => "PA-SANDIA-SECUREID",
+        SESAME = 7 => "PA-SESAME",
+        OSF_DCE = 8 => "PA-OSF-DCE",
+        CYBERSAFE_SECUREID = 9 => "PA-CYBERSAFE-SECUREID",
+        AFS3_SALT = 10 => "PA-AFS3-SALT",
+        ETYPE_INFO = 11 => "PA-ETYPE-INFO",
+        SAM_CHALLENGE = 12 => "PA-SAM-CHALLENGE",
+        SAM_RESPONSE = 13 => "PA-SAM-RESPONSE",
+        PK_AS_REQ_OLD = 14 => "PA-PK-AS-REQ-OLD",
+        PK_AS_REP_OLD = 15 => "PA-PK-AS-REP-OLD",
+        PK_AS_REQ = 16 => "PA-PK-AS-REQ",
+        PK_AS_REP = 17 => "PA-PK-AS-REP",
+        ETYPE_INFO2 = 19 => "PA-ETYPE-INFO2",
+        USE_SPECIFIED_KVNO = 20 => "PA-USE-SPECIFIED-KVNO",
+        SAM_REDIRECT = 21 => "PA-SAM-REDIRECT",
+        GET_FROM_TYPED_DATA = 22 => "PA-GET-FROM-TYPED-DATA",
+        SAM_ETYPE_INFO = 23 => "PA-SAM-ETYPE-INFO",
+        ALT_PRINC = 24 => "PA-ALT-PRINC",
+        SERVER_REFERRAL = 25 => "PA-SERVER-REFERRAL",
+        PAC_REQUEST = 128 => "PA-PAC-REQUEST",
+        FOR_USER = 129 => "PA-FOR-USER",
+        FOR_X509_USER = 130 => "PA-FOR-X509-USER",
+        FOR_CHECK_DUPS = 131 => "PA-FOR-CHECK_DUPS",
+        AS_CHECKSUM = 132 => "PA-AS-CHECKSUM",
+        FX_COOKIE = 133 => "PA-FX-COOKIE",
+        AUTHENTICATION_SET = 134 => "PA-AUTHENTICATION-SET",
+        AUTH_SET_SELECTED = 135 => "PA-AUTH-SET-SELECTED",
+        FX_FAST = 136 => "PA-FX-FAST",
+        FX_ERROR = 137 => "PA-FX-ERROR",
+        ENCRYPTED_CHALLENGE = 138 => "PA-ENCRYPTED-CHALLENGE",
+        OTP_CHALLENGE = 141 => "PA-OTP-CHALLENGE",
+        OTP_REQUEST = 142 => "PA-OTP-REQUEST",
+        OTP_PIN_CHANGE = 144 => "PA-OTP-PIN-CHANGE",
+        EPAK_AS_REQ = 145 => "PA-EPAK-AS-REQ",
+        EPAK_AS_REP = 146 => "PA-EPAK-AS-REP",
+        PKINIT_KX = 147 => "PA-PKINIT-KX",
+        PKU2U_NAME = 148 => "PA-PKU2U-NAME",
+        REQ_ENC_PA_REP = 149 => "PA-REQ-ENC-PA-REP",
+        AS_FRESHNESS = 150 => "PA-AS-FRESHNESS",
+        SPAKE = 151 => "PA-SPAKE",
+        SUPPORTED_ETYPES = 165 => "PA-SUPPORTED-ENCTYPES",
+        EXTENDED_ERROR = 166 => "PA-EXTENDED-ERROR",
+        PAC_OPTIONS = 167 => "PA-PAC-OPTIONS",
+    }
+}
+
+open_enum! {
+    /// Kerberos message types (RFC 4120 5.10, the APPLICATION tag numbers).
+    KrbMsgType {
+        AS_REQ = 10 => "AS-REQ",
+        AS_REP = 11 => "AS-REP",
+        TGS_REQ = 12 => "TGS-REQ",
+        TGS_REP = 13 => "TGS-REP",
+        AP_REQ = 14 => "AP-REQ",
+        AP_REP = 15 => "AP-REP",
+        TGT_REQ = 16 => "TGT-REQ",
+        TGT_REP = 17 => "TGT-REP",
+        KRB_SAFE = 20 => "KRB-SAFE",
+        KRB_PRIV = 21 => "KRB-PRIV",
+        KRB_CRED = 22 => "KRB-CRED",
+        KRB_ERROR = 30 => "KRB-ERROR",
+    }
+}
+
+/// APOptions bit names (RFC 4120 5.5.1), bit 0 first.
+const AP_OPTION_NAMES: [&str; 3] = ["reserved", "use-session-key", "mutual-required"];
+
+/// KDCOptions bit names (RFC 4120 5.4.1, RFC 6806, RFC 6112, [MS-SFU]).
+fn kdc_option_name(bit: usize) -> Option<&'static str> {
+    Some(match bit {
+        0 => "reserved",
+        1 => "forwardable",
+        2 => "forwarded",
+        3 => "proxiable",
+        4 => "proxy",
+        5 => "allow-postdate",
+        6 => "postdated",
+        8 => "renewable",
+        11 => "opt-hardware-auth",
+        14 => "constrained-delegation",
+        15 => "canonicalize",
+        16 => "request-anonymous",
+        26 => "disable-transited-check",
+        27 => "renewable-ok",
+        28 => "enc-tkt-in-skey",
+        30 => "renew",
+        31 => "validate",
+        _ => return None,
+    })
+}
+
+/// The cleartext part of a Ticket (RFC 4120 5.3).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TicketInfo {
+    pub realm: String,
+    /// sname joined with '/', e.g. "cifs/fs1.corp.example".
+    pub sname: String,
+    /// enc-part etype.
+    pub enctype: EncType,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kvno: Option<i64>,
+}
+
+/// What a Kerberos message says in the clear. Which fields are set depends
+/// on `msg_type`:
+/// - AP-REQ (5.5.1): realm/sname (of the ticket), ticket, ap_options,
+///   mutual_required, authenticator_etype.
+/// - AP-REP (5.5.2): enc_part_etype.
+/// - AS-REQ/TGS-REQ (5.4.1): realm, sname, cname (AS), kdc_options, etypes,
+///   padata_types, till, nonce; for TGS-REQ `ticket` is the ticket in the
+///   PA-TGS-REQ AP-REQ (the client's TGT).
+/// - AS-REP/TGS-REP (5.4.2): crealm, cname, realm/sname (of the ticket),
+///   ticket, enc_part_etype, padata_types.
+/// - KRB-ERROR (5.9.1): error_code, error, e_text, stime, susec, ctime,
+///   cusec, crealm, cname, realm, sname, e_data_padata_types, nt_status.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct KerberosInfo {
+    pub msg_type: KrbMsgType,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub realm: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sname: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub crealm: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cname: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<i32>,
+    /// Name of error_code (RFC 4120 7.5.9), e.g. "KRB_AP_ERR_SKEW".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub e_text: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stime: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub susec: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ctime: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cusec: Option<i64>,
+    /// KRB-ERROR e-data as METHOD-DATA (e.g. with KDC_ERR_PREAUTH_REQUIRED).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub e_data_padata_types: Vec<PaDataType>,
+    /// KRB-ERROR e-data as KERB-EXT-ERROR ([MS-KILE] 2.2.1/2.2.2): the
+    /// NTSTATUS behind the error, "0x........".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nt_status: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ap_options: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mutual_required: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ticket: Option<TicketInfo>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub authenticator_etype: Option<EncType>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enc_part_etype: Option<EncType>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub kdc_options: Vec<String>,
+    /// etype list of a KDC-REQ, client's preference first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub etypes: Vec<EncType>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub padata_types: Vec<PaDataType>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub till: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nonce: Option<i64>,
+}
+
+impl KerberosInfo {
+    fn new(msg_type: KrbMsgType) -> Self {
+        KerberosInfo {
+            msg_type,
+            realm: None,
+            sname: None,
+            crealm: None,
+            cname: None,
+            error_code: None,
+            error: None,
+            e_text: None,
+            stime: None,
+            susec: None,
+            ctime: None,
+            cusec: None,
+            e_data_padata_types: Vec::new(),
+            nt_status: None,
+            ap_options: Vec::new(),
+            mutual_required: None,
+            ticket: None,
+            authenticator_etype: None,
+            enc_part_etype: None,
+            kdc_options: Vec::new(),
+            etypes: Vec::new(),
+            padata_types: Vec::new(),
+            till: None,
+            nonce: None,
+        }
+    }
+
+    /// One line, e.g. `Kerberos AP-REQ cifs/fs1@CORP.EXAMPLE (aes256-cts-hmac-sha1-96)`.
+    pub fn summary(&self) -> String {
+        let mut s = format!("Kerberos {}", self.msg_type);
+        let at = |name: &Option<String>, realm: &Option<String>| match (
+            name.as_ref().filter(|n| !n.is_empty()),
+            realm.as_ref().filter(|r| !r.is_empty()),
+        ) {
+            (Some(n), Some(r)) => format!("{n}@{r}"),
+            (Some(n), None) => n.clone(),
+            (None, Some(r)) => format!("@{r}"),
+            (None, None) => String::new(),
+        };
+        match self.msg_type {
+            KrbMsgType::AP_REQ => {
+                s.push_str(&format!(" {}", at(&self.sname, &self.realm)));
+                if let Some(t) = &self.ticket {
+                    s.push_str(&format!(" ({})", t.enctype));
+                }
+                if self.mutual_required == Some(true) {
+                    s.push_str(" mutual-required");
+                }
+            }
+            KrbMsgType::AP_REP => {
+                if let Some(e) = self.enc_part_etype {
+                    s.push_str(&format!(" ({e})"));
+                }
+            }
+            KrbMsgType::KRB_ERROR => {
+                if let Some(c) = self.error_code {
+                    s.push_str(&format!(
+                        " {} ({c})",
+                        self.error.as_deref().unwrap_or("unknown error")
+                    ));
+                }
+                let srv = at(&self.sname, &self.realm);
+                if !srv.is_empty() {
+                    s.push_str(&format!(" for {srv}"));
+                }
+                if let Some(t) = &self.e_text {
+                    s.push_str(&format!(" \"{t}\""));
+                }
+            }
+            KrbMsgType::AS_REQ | KrbMsgType::TGS_REQ => {
+                if self.cname.is_some() {
+                    s.push_str(&format!(" {}", at(&self.cname, &self.realm)));
+                }
+                if let Some(sn) = &self.sname {
+                    s.push_str(&format!(" for {sn}"));
+                    if self.cname.is_none() {
+                        if let Some(r) = &self.realm {
+                            s.push_str(&format!("@{r}"));
+                        }
+                    }
+                }
+                if !self.etypes.is_empty() {
+                    let e: Vec<String> = self.etypes.iter().map(|e| e.to_string()).collect();
+                    s.push_str(&format!(" etypes [{}]", e.join(", ")));
+                }
+            }
+            KrbMsgType::AS_REP | KrbMsgType::TGS_REP => {
+                s.push_str(&format!(" {}", at(&self.cname, &self.crealm)));
+                if let Some(t) = &self.ticket {
+                    s.push_str(&format!(" ticket {}@{} ({})", t.sname, t.realm, t.enctype));
+                }
+            }
+            _ => {}
+        }
+        s
+    }
+}
+
+/// Kerberos over TCP: one record (RFC 4120 7.2.2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KrbTcpRecord<'a> {
+    /// A whole message is present; `consumed` counts the 4-byte marker too.
+    Complete { message: &'a [u8], consumed: usize },
+    /// Not enough bytes yet; the record needs `total_len` bytes in all
+    /// (0 while the 4-byte marker itself is incomplete).
+    Incomplete { total_len: usize },
+}
+
+/// Largest record we accept (1 MiB). RFC 4120 sets no limit; Windows caps
+/// tickets near 64 KiB (MaxTokenSize), so more is garbage or an attack.
+pub const MAX_KRB_TCP_RECORD: usize = 1 << 20;
+
+/// Splits one Kerberos-over-TCP record off `buf`: a 4-byte big-endian
+/// length whose high bit is reserved (RFC 4120 7.2.2, RFC 5021), then the
+/// message. For the reassembler: call again with the rest after `consumed`.
+pub fn kerberos_tcp_record(buf: &[u8]) -> Result<KrbTcpRecord<'_>, AuthError> {
+    let Some(m) = buf.get(..4) else {
+        return Ok(KrbTcpRecord::Incomplete { total_len: 0 });
+    };
+    let marker = u32::from_be_bytes([m[0], m[1], m[2], m[3]]);
+    if marker & 0x8000_0000 != 0 {
+        return Err(AuthError::new(
+            "Kerberos TCP record marker",
+            0,
+            ErrorKind::Unsupported("reserved high bit set (RFC 5021 extension)"),
+        ));
+    }
+    let len = marker as usize;
+    if len > MAX_KRB_TCP_RECORD {
+        return Err(AuthError::new(
+            "Kerberos TCP record marker",
+            0,
+            ErrorKind::Invalid("record longer than 1 MiB"),
+        ));
+    }
+    match buf.get(4..4 + len) {
+        Some(message) => Ok(KrbTcpRecord::Complete {
+            message,
+            consumed: 4 + len,
+        }),
+        None => Ok(KrbTcpRecord::Incomplete { total_len: 4 + len }),
+    }
+}
+
+/// Decodes one Kerberos message (AS-REQ, AS-REP, TGS-REQ, TGS-REP, AP-REQ,
+/// AP-REP, KRB-ERROR), e.g. a UDP/88 payload or a TCP/88 record without its
+/// marker.
+pub fn parse_kerberos_message(b: &[u8]) -> Result<KerberosInfo, AuthError> {
+    parse_message_at(b, 0)
+}
+
+/// As [`parse_kerberos_message`], for bytes at absolute offset `base`.
+pub(crate) fn parse_message_at(b: &[u8], base: usize) -> Result<KerberosInfo, AuthError> {
+    let mut d = Der::new(b, base, "Kerberos message");
+    let app = d.read()?;
+    if app.class != APPLICATION || !app.constructed {
+        return Err(AuthError::new(
+            "Kerberos message",
+            app.offset,
+            ErrorKind::Invalid("not an APPLICATION-tagged Kerberos message"),
+        ));
+    }
+    let t = i32::try_from(app.tag).unwrap_or(i32::MAX);
+    match KrbMsgType(t) {
+        KrbMsgType::AP_REQ => parse_ap_req(&app),
+        KrbMsgType::AP_REP => parse_ap_rep(&app),
+        KrbMsgType::KRB_ERROR => parse_krb_error(&app),
+        KrbMsgType::AS_REQ | KrbMsgType::TGS_REQ => parse_kdc_req(&app, KrbMsgType(t)),
+        KrbMsgType::AS_REP | KrbMsgType::TGS_REP => parse_kdc_rep(&app, KrbMsgType(t)),
+        _ => Err(AuthError::new(
+            "Kerberos message",
+            app.offset,
+            ErrorKind::Unsupported("Kerberos message type not decoded"),
+        )),
+    }
+}
+
+/// `[APPLICATION n] SEQUENCE { [0].. }` → the fields.
+fn app_fields<'a>(app: &Tlv<'a>, what: &'static str) -> Result<Fields<'a>, AuthError> {
+    let seq = app.inner(what)?;
+    seq_fields(&seq, what)
+}
+
+fn seq_fields<'a>(seq: &Tlv<'a>, what: &'static str) -> Result<Fields<'a>, AuthError> {
+    if seq.class != UNIVERSAL || seq.tag != T_SEQUENCE {
+        return Err(AuthError::new(
+            what,
+            seq.offset,
+            ErrorKind::UnexpectedTag {
+                expected: "SEQUENCE",
+                found: super::der::tag_name(seq.class, seq.tag),
+            },
+        ));
+    }
+    Fields::of(seq, what)
+}
+
+/// PrincipalName (RFC 4120 5.2.2): name-string components joined with '/'.
+fn principal(t: &Tlv, what: &'static str) -> Result<String, AuthError> {
+    let f = seq_fields(t, what)?;
+    let list = f.req(1, what)?;
+    let mut d = list.children(what)?;
+    let mut parts = Vec::new();
+    while !d.is_empty() {
+        parts.push(d.read()?.string(what)?);
+    }
+    Ok(parts.join("/"))
+}
+
+/// EncryptedData (RFC 4120 5.2.9): (etype, kvno).
+fn enc_data(t: &Tlv, what: &'static str) -> Result<(EncType, Option<i64>), AuthError> {
+    let f = seq_fields(t, what)?;
+    let etype = EncType(f.req(0, what)?.int32(what)?);
+    let kvno = match f.get(1, what)? {
+        Some(k) => Some(k.int(what)?),
+        None => None,
+    };
+    Ok((etype, kvno))
+}
+
+/// Ticket (RFC 4120 5.3): `[APPLICATION 1] SEQUENCE`.
+fn ticket(t: &Tlv) -> Result<TicketInfo, AuthError> {
+    const WHAT: &str = "Kerberos Ticket";
+    if t.class != APPLICATION || t.tag != 1 {
+        return Err(AuthError::new(
+            WHAT,
+            t.offset,
+            ErrorKind::UnexpectedTag {
+                expected: "[APPLICATION 1]",
+                found: super::der::tag_name(t.class, t.tag),
+            },
+        ));
+    }
+    let f = app_fields(t, WHAT)?;
+    let realm = f.req(1, "Kerberos Ticket realm")?.string(WHAT)?;
+    let sname = principal(&f.req(2, "Kerberos Ticket sname")?, "Kerberos Ticket sname")?;
+    let (enctype, kvno) = enc_data(
+        &f.req(3, "Kerberos Ticket enc-part")?,
+        "Kerberos Ticket enc-part",
+    )?;
+    Ok(TicketInfo {
+        realm,
+        sname,
+        enctype,
+        kvno,
+    })
+}
+
+/// Names of the set bits of a KerberosFlags BIT STRING (bit 0 = MSB of the
+/// first octet); unnamed bits print as "bitN".
+fn flag_names(bytes: &[u8], name: impl Fn(usize) -> Option<&'static str>) -> Vec<String> {
+    let mut out = Vec::new();
+    for (i, byte) in bytes.iter().take(4).enumerate() {
+        for j in 0..8 {
+            if byte & (0x80 >> j) != 0 {
+                let bit = i * 8 + j;
+                out.push(name(bit).map_or_else(|| format!("bit{bit}"), str::to_string));
+            }
+        }
+    }
+    out
+}
+
+/// KerberosTime (RFC 4120 5.2.3) "YYYYMMDDHHMMSSZ" as RFC 3339; other
+/// forms unchanged.
+fn krb_time(t: &Tlv, what: &'static str) -> Result<String, AuthError> {
+    let s = t.string(what)?;
+    let b = s.as_bytes();
+    if b.len() == 15 && b[14] == b'Z' && b[..14].iter().all(u8::is_ascii_digit) {
+        return Ok(format!(
+            "{}-{}-{}T{}:{}:{}Z",
+            &s[0..4],
+            &s[4..6],
+            &s[6..8],
+            &s[8..10],
+            &s[10..12],
+            &s[12..14]
+        ));
+    }
+    Ok(s)
+}
+
+/// AP-REQ (RFC 4120 5.5.1).
+fn parse_ap_req(app: &Tlv) -> Result<KerberosInfo, AuthError> {
+    const WHAT: &str = "Kerberos AP-REQ";
+    let f = app_fields(app, WHAT)?;
+    let mut k = KerberosInfo::new(KrbMsgType::AP_REQ);
+    let (_, opts) = f.req(2, "Kerberos AP-REQ ap-options")?.bits(WHAT)?;
+    k.ap_options = flag_names(opts, |b| AP_OPTION_NAMES.get(b).copied());
+    k.mutual_required = Some(opts.first().is_some_and(|b| b & 0x20 != 0));
+    let t = ticket(&f.req(3, "Kerberos AP-REQ ticket")?)?;
+    let (a_etype, _) = enc_data(
+        &f.req(4, "Kerberos AP-REQ authenticator")?,
+        "Kerberos AP-REQ authenticator",
+    )?;
+    k.authenticator_etype = Some(a_etype);
+    k.realm = Some(t.realm.clone());
+    k.sname = Some(t.sname.clone());
+    k.ticket = Some(t);
+    Ok(k)
+}
+
+/// AP-REP (RFC 4120 5.5.2).
+fn parse_ap_rep(app: &Tlv) -> Result<KerberosInfo, AuthError> {
+    const WHAT: &str = "Kerberos AP-REP";
+    let f = app_fields(app, WHAT)?;
+    let mut k = KerberosInfo::new(KrbMsgType::AP_REP);
+    let (e, _) = enc_data(&f.req(2, "Kerberos AP-REP enc-part")?, WHAT)?;
+    k.enc_part_etype = Some(e);
+    Ok(k)
+}
+
+/// SEQUENCE OF PA-DATA (RFC 4120 5.2.7): the types, and the PA-TGS-REQ
+/// value when present.
+fn padata<'a>(
+    t: &Tlv<'a>,
+    what: &'static str,
+) -> Result<(Vec<PaDataType>, Option<Tlv<'a>>), AuthError> {
+    let mut d = t.children(what)?;
+    let mut types = Vec::new();
+    let mut tgs_req = None;
+    while !d.is_empty() {
+        let pa = d.read()?;
+        let f = seq_fields(&pa, what)?;
+        let ty = PaDataType(f.req(1, what)?.int32(what)?);
+        if ty == PaDataType::TGS_REQ {
+            if let Some(v) = f.get(2, what)? {
+                tgs_req = Some(v);
+            }
+        }
+        types.push(ty);
+    }
+    Ok((types, tgs_req))
+}
+
+/// AS-REQ / TGS-REQ: KDC-REQ and KDC-REQ-BODY (RFC 4120 5.4.1).
+fn parse_kdc_req(app: &Tlv, mt: KrbMsgType) -> Result<KerberosInfo, AuthError> {
+    const WHAT: &str = "Kerberos KDC-REQ";
+    const BODY: &str = "Kerberos KDC-REQ-BODY";
+    let f = app_fields(app, WHAT)?;
+    let mut k = KerberosInfo::new(mt);
+    if let Some(pa) = f.get(3, "Kerberos KDC-REQ padata")? {
+        let (types, tgs) = padata(&pa, "Kerberos KDC-REQ PA-DATA")?;
+        k.padata_types = types;
+        if let Some(v) = tgs {
+            // PA-TGS-REQ carries an AP-REQ with the TGT (RFC 4120 5.4.1).
+            let ap_bytes = v.octets("Kerberos PA-TGS-REQ")?;
+            let mut d = Der::new(ap_bytes, v.value_offset, "Kerberos PA-TGS-REQ");
+            let ap_app = d.read()?;
+            if ap_app.class == APPLICATION && ap_app.tag == 14 {
+                let ap = parse_ap_req(&ap_app)?;
+                k.ticket = ap.ticket;
+            }
+        }
+    }
+    let body = f.req(4, "Kerberos KDC-REQ req-body")?;
+    let b = seq_fields(&body, BODY)?;
+    let (_, opts) = b.req(0, "Kerberos KDC-REQ-BODY kdc-options")?.bits(BODY)?;
+    k.kdc_options = flag_names(opts, kdc_option_name);
+    if let Some(c) = b.get(1, "Kerberos KDC-REQ-BODY cname")? {
+        k.cname = Some(principal(&c, "Kerberos KDC-REQ-BODY cname")?);
+    }
+    k.realm = Some(b.req(2, "Kerberos KDC-REQ-BODY realm")?.string(BODY)?);
+    if let Some(s) = b.get(3, "Kerberos KDC-REQ-BODY sname")? {
+        k.sname = Some(principal(&s, "Kerberos KDC-REQ-BODY sname")?);
+    }
+    if let Some(t) = b.get(5, "Kerberos KDC-REQ-BODY till")? {
+        k.till = Some(krb_time(&t, BODY)?);
+    }
+    if let Some(n) = b.get(7, "Kerberos KDC-REQ-BODY nonce")? {
+        k.nonce = Some(n.int(BODY)?);
+    }
+    if let Some(e) = b.get(8, "Kerberos KDC-REQ-BODY etype")? {
+        let mut d = e.children("Kerberos KDC-REQ-BODY etype")?;
+        while !d.is_empty() {
+            k.etypes
+                .push(EncType(d.read()?.int32("Kerberos KDC-REQ-BODY etype")?));
+        }
+    }
+    Ok(k)
+}
+
+/// AS-REP / TGS-REP: KDC-REP (RFC 4120 5.4.2).
+fn parse_kdc_rep(app: &Tlv, mt: KrbMsgType) -> Result<KerberosInfo, AuthError> {
+    const WHAT: &str = "Kerberos KDC-REP";
+    let f = app_fields(app, WHAT)?;
+    let mut k = KerberosInfo::new(mt);
+    if let Some(pa) = f.get(2, "Kerberos KDC-REP padata")? {
+        k.padata_types = padata(&pa, "Kerberos KDC-REP PA-DATA")?.0;
+    }
+    k.crealm = Some(f.req(3, "Kerberos KDC-REP crealm")?.string(WHAT)?);
+    k.cname = Some(principal(
+        &f.req(4, "Kerberos KDC-REP cname")?,
+        "Kerberos KDC-REP cname",
+    )?);
+    let t = ticket(&f.req(5, "Kerberos KDC-REP ticket")?)?;
+    let (e, _) = enc_data(
+        &f.req(6, "Kerberos KDC-REP enc-part")?,
+        "Kerberos KDC-REP enc-part",
+    )?;
+    k.enc_part_etype = Some(e);
+    k.realm = Some(t.realm.clone());
+    k.sname = Some(t.sname.clone());
+    k.ticket = Some(t);
+    Ok(k)
+}
+
+/// KRB-ERROR (RFC 4120 5.9.1).
+fn parse_krb_error(app: &Tlv) -> Result<KerberosInfo, AuthError> {
+    const WHAT: &str = "Kerberos KRB-ERROR";
+    let f = app_fields(app, WHAT)?;
+    let mut k = KerberosInfo::new(KrbMsgType::KRB_ERROR);
+    if let Some(t) = f.get(2, "Kerberos KRB-ERROR ctime")? {
+        k.ctime = Some(krb_time(&t, WHAT)?);
+    }
+    if let Some(t) = f.get(3, "Kerberos KRB-ERROR cusec")? {
+        k.cusec = Some(t.int(WHAT)?);
+    }
+    k.stime = Some(krb_time(&f.req(4, "Kerberos KRB-ERROR stime")?, WHAT)?);
+    k.susec = Some(f.req(5, "Kerberos KRB-ERROR susec")?.int(WHAT)?);
+    let code = f.req(6, "Kerberos KRB-ERROR error-code")?.int32(WHAT)?;
+    k.error_code = Some(code);
+    k.error = crate::ntstatus::kerberos::name(code).map(str::to_string);
+    if let Some(t) = f.get(7, "Kerberos KRB-ERROR crealm")? {
+        k.crealm = Some(t.string(WHAT)?);
+    }
+    if let Some(t) = f.get(8, "Kerberos KRB-ERROR cname")? {
+        k.cname = Some(principal(&t, "Kerberos KRB-ERROR cname")?);
+    }
+    k.realm = Some(f.req(9, "Kerberos KRB-ERROR realm")?.string(WHAT)?);
+    k.sname = Some(principal(
+        &f.req(10, "Kerberos KRB-ERROR sname")?,
+        "Kerberos KRB-ERROR sname",
+    )?);
+    if let Some(t) = f.get(11, "Kerberos KRB-ERROR e-text")? {
+        k.e_text = Some(t.string(WHAT)?);
+    }
+    if let Some(t) = f.get(12, "Kerberos KRB-ERROR e-data")? {
+        if let Ok(v) = t.octets(WHAT) {
+            e_data(v, t.value_offset, &mut k);
+        }
+    }
+    Ok(k)
+}
+
+/// e-data is not self-describing: METHOD-DATA (RFC 4120 5.9.1) with
+/// KDC_ERR_PREAUTH_REQUIRED, KERB-ERROR-DATA ([MS-KILE] 2.2.1) from
+/// Windows, or TYPED-DATA. Best effort: what does not decode is left out.
+fn e_data(v: &[u8], base: usize, k: &mut KerberosInfo) {
+    let mut d = Der::new(v, base, "Kerberos e-data");
+    let Ok(seq) = d.read() else { return };
+    if seq.class != UNIVERSAL || seq.tag != T_SEQUENCE {
+        return;
+    }
+    // KERB-ERROR-DATA ::= SEQUENCE { data-type [1] INTEGER, data-value [2]
+    // OCTET STRING OPTIONAL }; data-type 3 (KERB_ERR_TYPE_EXTENDED) holds
+    // KERB-EXT-ERROR: status (NTSTATUS, LE), reserved, flags.
+    if let Ok(f) = Fields::of(&seq, "Kerberos KERB-ERROR-DATA") {
+        let dt = f.get(1, "Kerberos KERB-ERROR-DATA").ok().flatten();
+        if let Some(Ok(3)) = dt.map(|t| t.int("Kerberos KERB-ERROR-DATA")) {
+            if let Some(Ok(val)) = f
+                .get(2, "Kerberos KERB-ERROR-DATA")
+                .ok()
+                .flatten()
+                .map(|t| t.octets("Kerberos KERB-ERROR-DATA"))
+            {
+                if let Some(s) = val.get(..4) {
+                    let st = u32::from_le_bytes([s[0], s[1], s[2], s[3]]);
+                    k.nt_status = Some(format!("0x{st:08x}"));
+                }
+            }
+            return;
+        }
+    }
+    // METHOD-DATA ::= SEQUENCE OF PA-DATA
+    if let Ok((types, _)) = padata(&seq, "Kerberos METHOD-DATA") {
+        k.e_data_padata_types = types;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn record_marker() {
+        assert_eq!(
+            kerberos_tcp_record(&[0, 0]).unwrap(),
+            KrbTcpRecord::Incomplete { total_len: 0 }
+        );
+        assert_eq!(
+            kerberos_tcp_record(&[0, 0, 0, 3, 1]).unwrap(),
+            KrbTcpRecord::Incomplete { total_len: 7 }
+        );
+        assert_eq!(
+            kerberos_tcp_record(&[0, 0, 0, 2, 1, 2, 9]).unwrap(),
+            KrbTcpRecord::Complete {
+                message: &[1, 2],
+                consumed: 6
+            }
+        );
+        assert!(kerberos_tcp_record(&[0x80, 0, 0, 2, 1, 2]).is_err());
+        assert!(kerberos_tcp_record(&[0x7f, 0xff, 0xff, 0xff]).is_err());
+    }
+
+    #[test]
+    fn open_enums_print() {
+        assert_eq!(EncType(18).to_string(), "aes256-cts-hmac-sha1-96");
+        assert_eq!(EncType(23).to_string(), "rc4-hmac");
+        assert_eq!(EncType(99).to_string(), "99");
+        assert_eq!(PaDataType(128).to_string(), "PA-PAC-REQUEST");
+        assert_eq!(KrbMsgType(30).to_string(), "KRB-ERROR");
+        assert_eq!(
+            serde_json::to_string(&EncType(-135)).unwrap(),
+            "\"rc4-hmac-old-exp\""
+        );
+    }
+}

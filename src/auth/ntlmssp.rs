@@ -1,0 +1,781 @@
+//! NTLMSSP messages ([MS-NLMP] 2.2): NEGOTIATE, CHALLENGE, AUTHENTICATE.
+
+use super::{filetime_to_string, hex, AuthError, ErrorKind};
+use serde::{Serialize, Serializer};
+use std::fmt;
+
+/// The 8-byte signature every NTLMSSP message starts with ([MS-NLMP] 2.2.1).
+pub const SIGNATURE: &[u8; 8] = b"NTLMSSP\0";
+
+/// NegotiateFlags ([MS-NLMP] 2.2.2.5). An open set: unknown bits survive
+/// and print as hex.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct NegotiateFlags(pub u32);
+
+const FLAG_NAMES: [(u32, &str); 22] = [
+    (0x0000_0001, "NEGOTIATE_UNICODE"),
+    (0x0000_0002, "NEGOTIATE_OEM"),
+    (0x0000_0004, "REQUEST_TARGET"),
+    (0x0000_0010, "NEGOTIATE_SIGN"),
+    (0x0000_0020, "NEGOTIATE_SEAL"),
+    (0x0000_0040, "NEGOTIATE_DATAGRAM"),
+    (0x0000_0080, "NEGOTIATE_LM_KEY"),
+    (0x0000_0200, "NEGOTIATE_NTLM"),
+    (0x0000_0800, "ANONYMOUS"),
+    (0x0000_1000, "NEGOTIATE_OEM_DOMAIN_SUPPLIED"),
+    (0x0000_2000, "NEGOTIATE_OEM_WORKSTATION_SUPPLIED"),
+    (0x0000_8000, "NEGOTIATE_ALWAYS_SIGN"),
+    (0x0001_0000, "TARGET_TYPE_DOMAIN"),
+    (0x0002_0000, "TARGET_TYPE_SERVER"),
+    (0x0008_0000, "NEGOTIATE_EXTENDED_SESSIONSECURITY"),
+    (0x0010_0000, "NEGOTIATE_IDENTIFY"),
+    (0x0040_0000, "REQUEST_NON_NT_SESSION_KEY"),
+    (0x0080_0000, "NEGOTIATE_TARGET_INFO"),
+    (0x0200_0000, "NEGOTIATE_VERSION"),
+    (0x2000_0000, "NEGOTIATE_128"),
+    (0x4000_0000, "NEGOTIATE_KEY_EXCH"),
+    (0x8000_0000, "NEGOTIATE_56"),
+];
+
+impl NegotiateFlags {
+    pub const UNICODE: u32 = 0x0000_0001;
+    pub const OEM: u32 = 0x0000_0002;
+    pub const ANONYMOUS: u32 = 0x0000_0800;
+    pub const EXTENDED_SESSIONSECURITY: u32 = 0x0008_0000;
+    pub const VERSION: u32 = 0x0200_0000;
+    pub const KEY_EXCH: u32 = 0x4000_0000;
+
+    pub fn has(self, bit: u32) -> bool {
+        self.0 & bit == bit
+    }
+
+    /// Names of the set bits (without the `NTLMSSP_` prefix); unknown bits
+    /// as `0x...`.
+    pub fn names(self) -> Vec<String> {
+        (0..32)
+            .map(|i| 1u32 << i)
+            .filter(|b| self.0 & b != 0)
+            .map(|b| match FLAG_NAMES.iter().find(|(v, _)| *v == b) {
+                Some((_, n)) => (*n).to_string(),
+                None => format!("0x{b:08x}"),
+            })
+            .collect()
+    }
+}
+
+impl Serialize for NegotiateFlags {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("NegotiateFlags", 2)?;
+        st.serialize_field("value", &format!("0x{:08x}", self.0))?;
+        st.serialize_field("names", &self.names())?;
+        st.end()
+    }
+}
+
+/// VERSION ([MS-NLMP] 2.2.2.10). Prints as "major.minor build N".
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Version {
+    pub major: u8,
+    pub minor: u8,
+    pub build: u16,
+    pub ntlm_revision: u8,
+}
+
+impl fmt::Display for Version {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{} build {}", self.major, self.minor, self.build)
+    }
+}
+
+impl Serialize for Version {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// AV_PAIR AvId ([MS-NLMP] 2.2.2.1), open set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct AvId(pub u16);
+
+impl AvId {
+    pub const EOL: AvId = AvId(0);
+    pub const NB_COMPUTER_NAME: AvId = AvId(1);
+    pub const NB_DOMAIN_NAME: AvId = AvId(2);
+    pub const DNS_COMPUTER_NAME: AvId = AvId(3);
+    pub const DNS_DOMAIN_NAME: AvId = AvId(4);
+    pub const DNS_TREE_NAME: AvId = AvId(5);
+    pub const FLAGS: AvId = AvId(6);
+    pub const TIMESTAMP: AvId = AvId(7);
+    pub const SINGLE_HOST: AvId = AvId(8);
+    pub const TARGET_NAME: AvId = AvId(9);
+    pub const CHANNEL_BINDINGS: AvId = AvId(10);
+
+    pub fn name(self) -> Option<&'static str> {
+        Some(match self.0 {
+            0 => "MsvAvEOL",
+            1 => "MsvAvNbComputerName",
+            2 => "MsvAvNbDomainName",
+            3 => "MsvAvDnsComputerName",
+            4 => "MsvAvDnsDomainName",
+            5 => "MsvAvDnsTreeName",
+            6 => "MsvAvFlags",
+            7 => "MsvAvTimestamp",
+            8 => "MsvAvSingleHost",
+            9 => "MsvAvTargetName",
+            10 => "MsvAvChannelBindings",
+            _ => return None,
+        })
+    }
+}
+
+impl fmt::Display for AvId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.name() {
+            Some(n) => f.write_str(n),
+            None => write!(f, "0x{:04x}", self.0),
+        }
+    }
+}
+
+impl Serialize for AvId {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// MsvAvFlags bit: the AUTHENTICATE message carries a MIC ([MS-NLMP] 2.2.2.1).
+pub const AV_FLAG_MIC_PRESENT: u32 = 0x0000_0002;
+
+/// The decoded value of an AV_PAIR.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AvValue {
+    /// Names (UTF-16LE on the wire).
+    Text(String),
+    /// MsvAvFlags.
+    Flags(u32),
+    /// MsvAvTimestamp as RFC 3339 UTC.
+    Timestamp(String),
+    /// Anything else, lowercase hex.
+    Hex(String),
+}
+
+/// AV_PAIR ([MS-NLMP] 2.2.2.1).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AvPair {
+    pub id: AvId,
+    #[serde(flatten)]
+    pub value: AvValue,
+}
+
+/// How the client answered the challenge ([MS-NLMP] 3.3.1, 3.3.2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum ResponseKind {
+    #[serde(rename = "anonymous")]
+    Anonymous,
+    #[serde(rename = "LM")]
+    Lm,
+    #[serde(rename = "NTLMv1")]
+    NtlmV1,
+    #[serde(rename = "NTLMv1-ESS")]
+    NtlmV1Ess,
+    #[serde(rename = "NTLMv2")]
+    NtlmV2,
+    /// An NtChallengeResponse of 1..23 bytes: matches no scheme.
+    #[serde(rename = "unknown")]
+    Unknown,
+}
+
+impl ResponseKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResponseKind::Anonymous => "anonymous",
+            ResponseKind::Lm => "LM",
+            ResponseKind::NtlmV1 => "NTLMv1",
+            ResponseKind::NtlmV1Ess => "NTLMv1-ESS",
+            ResponseKind::NtlmV2 => "NTLMv2",
+            ResponseKind::Unknown => "unknown",
+        }
+    }
+}
+
+/// NEGOTIATE_MESSAGE ([MS-NLMP] 2.2.1.1).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Negotiate {
+    pub flags: NegotiateFlags,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub domain: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub workstation: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<Version>,
+}
+
+/// CHALLENGE_MESSAGE ([MS-NLMP] 2.2.1.2).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Challenge {
+    pub flags: NegotiateFlags,
+    /// ServerChallenge, 8 bytes, lowercase hex.
+    pub server_challenge: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_name: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub target_info: Vec<AvPair>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<Version>,
+}
+
+/// The NTLMv2_CLIENT_CHALLENGE inside an NTLMv2 response ([MS-NLMP] 2.2.2.7).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct NtlmV2ClientChallenge {
+    /// ChallengeFromClient, lowercase hex.
+    pub client_challenge: String,
+    pub timestamp: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub av_pairs: Vec<AvPair>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub av_flags: Option<u32>,
+    /// MsvAvChannelBindings (16-byte hash, hex); all zeros means "none".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub channel_bindings: Option<String>,
+    /// MsvAvTargetName, e.g. "cifs/fs1.corp.example".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_spn: Option<String>,
+}
+
+/// AUTHENTICATE_MESSAGE ([MS-NLMP] 2.2.1.3).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Authenticate {
+    pub flags: NegotiateFlags,
+    pub user: String,
+    pub domain: String,
+    pub workstation: String,
+    pub response_kind: ResponseKind,
+    pub lm_response_len: usize,
+    pub nt_response_len: usize,
+    /// NTProofStr of an NTLMv2 response (first 16 bytes), hex.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nt_proof_str: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ntlmv2: Option<NtlmV2ClientChallenge>,
+    /// Why the NTLMv2 client challenge could not be decoded, if so.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ntlmv2_error: Option<String>,
+    /// MsvAvFlags says the message carries a MIC.
+    pub mic_present: bool,
+    /// The MIC field, hex, when the message has room for it and it is present.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mic: Option<String>,
+    pub encrypted_session_key_present: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<Version>,
+}
+
+/// One NTLMSSP message; serializes with a `message_type` key.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "message_type")]
+pub enum NtlmsspMessage {
+    #[serde(rename = "NEGOTIATE")]
+    Negotiate(Negotiate),
+    #[serde(rename = "CHALLENGE")]
+    Challenge(Challenge),
+    #[serde(rename = "AUTHENTICATE")]
+    Authenticate(Box<Authenticate>),
+}
+
+impl NtlmsspMessage {
+    pub fn message_type(&self) -> &'static str {
+        match self {
+            NtlmsspMessage::Negotiate(_) => "NEGOTIATE",
+            NtlmsspMessage::Challenge(_) => "CHALLENGE",
+            NtlmsspMessage::Authenticate(_) => "AUTHENTICATE",
+        }
+    }
+
+    /// The MessageType number (1, 2, 3).
+    pub fn message_type_number(&self) -> u32 {
+        match self {
+            NtlmsspMessage::Negotiate(_) => 1,
+            NtlmsspMessage::Challenge(_) => 2,
+            NtlmsspMessage::Authenticate(_) => 3,
+        }
+    }
+
+    /// One line, e.g. `NTLMSSP AUTHENTICATE CORP\alice from WS1 (NTLMv2)`.
+    pub fn summary(&self) -> String {
+        match self {
+            NtlmsspMessage::Negotiate(n) => {
+                let mut s = "NTLMSSP NEGOTIATE".to_string();
+                if let Some(d) = n.domain.as_deref().filter(|d| !d.is_empty()) {
+                    s.push_str(&format!(" domain {d}"));
+                }
+                if let Some(w) = n.workstation.as_deref().filter(|w| !w.is_empty()) {
+                    s.push_str(&format!(" from {w}"));
+                }
+                s
+            }
+            NtlmsspMessage::Challenge(c) => {
+                let mut s = format!("NTLMSSP CHALLENGE {}", c.server_challenge);
+                if let Some(t) = c.target_name.as_deref().filter(|t| !t.is_empty()) {
+                    s.push_str(&format!(" target {t}"));
+                }
+                s
+            }
+            NtlmsspMessage::Authenticate(a) => {
+                let who = if a.user.is_empty() && a.domain.is_empty() {
+                    "(anonymous)".to_string()
+                } else if a.domain.is_empty() {
+                    a.user.clone()
+                } else {
+                    format!("{}\\{}", a.domain, a.user)
+                };
+                let mut s = format!("NTLMSSP AUTHENTICATE {who}");
+                if !a.workstation.is_empty() {
+                    s.push_str(&format!(" from {}", a.workstation));
+                }
+                s.push_str(&format!(" ({})", a.response_kind.as_str()));
+                s
+            }
+        }
+    }
+}
+
+/// Bounds-checked little-endian reads over one NTLMSSP message.
+struct Msg<'a> {
+    b: &'a [u8],
+    base: usize,
+    what: &'static str,
+}
+
+impl<'a> Msg<'a> {
+    fn bytes(&self, off: usize, len: usize, what: &'static str) -> Result<&'a [u8], AuthError> {
+        off.checked_add(len)
+            .and_then(|end| self.b.get(off..end))
+            .ok_or_else(|| {
+                AuthError::new(
+                    what,
+                    self.base + off,
+                    ErrorKind::Truncated {
+                        needed: len,
+                        have: self.b.len().saturating_sub(off),
+                    },
+                )
+            })
+    }
+    fn u32(&self, off: usize) -> Result<u32, AuthError> {
+        let b = self.bytes(off, 4, self.what)?;
+        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    }
+    /// A (Len, MaxLen, BufferOffset) field descriptor at `off` (e.g.
+    /// [MS-NLMP] 2.2.1.3 UserNameFields); returns (buffer offset, bytes).
+    fn field(&self, off: usize, what: &'static str) -> Result<(usize, &'a [u8]), AuthError> {
+        let d = self.bytes(off, 8, what)?;
+        let len = usize::from(u16::from_le_bytes([d[0], d[1]]));
+        let boff = u32::from_le_bytes([d[4], d[5], d[6], d[7]]) as usize;
+        if len == 0 {
+            return Ok((boff, &[]));
+        }
+        Ok((boff, self.bytes(boff, len, what)?))
+    }
+    fn version(&self, off: usize) -> Result<Version, AuthError> {
+        let v = self.bytes(off, 8, "NTLMSSP VERSION")?;
+        Ok(Version {
+            major: v[0],
+            minor: v[1],
+            build: u16::from_le_bytes([v[2], v[3]]),
+            ntlm_revision: v[7],
+        })
+    }
+}
+
+/// UTF-16LE to String; lone surrogates become U+FFFD, an odd last byte is dropped.
+pub(crate) fn utf16le(b: &[u8]) -> String {
+    let units = b.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]]));
+    char::decode_utf16(units)
+        .map(|r| r.unwrap_or(char::REPLACEMENT_CHARACTER))
+        .collect()
+}
+
+/// OEM strings: the code page is not on the wire. UTF-8 when valid, else
+/// each byte as Latin-1, so nothing is lost.
+fn oem(b: &[u8]) -> String {
+    match std::str::from_utf8(b) {
+        Ok(s) => s.to_string(),
+        Err(_) => b.iter().map(|c| char::from(*c)).collect(),
+    }
+}
+
+fn text(b: &[u8], flags: NegotiateFlags) -> String {
+    if flags.has(NegotiateFlags::UNICODE) {
+        utf16le(b)
+    } else {
+        oem(b)
+    }
+}
+
+/// AV_PAIR list ([MS-NLMP] 2.2.2.1), up to MsvAvEOL or the end of the bytes.
+pub fn parse_av_pairs(b: &[u8], base: usize) -> Result<Vec<AvPair>, AuthError> {
+    let mut out = Vec::new();
+    let mut pos = 0usize;
+    while let Some(hdr) = b.get(pos..pos + 4) {
+        let id = AvId(u16::from_le_bytes([hdr[0], hdr[1]]));
+        let len = usize::from(u16::from_le_bytes([hdr[2], hdr[3]]));
+        if id == AvId::EOL {
+            return Ok(out);
+        }
+        let v = b.get(pos + 4..pos + 4 + len).ok_or_else(|| {
+            AuthError::new(
+                "NTLMSSP AV_PAIR",
+                base + pos,
+                ErrorKind::Truncated {
+                    needed: len,
+                    have: b.len().saturating_sub(pos + 4),
+                },
+            )
+        })?;
+        let value = match id {
+            AvId::NB_COMPUTER_NAME
+            | AvId::NB_DOMAIN_NAME
+            | AvId::DNS_COMPUTER_NAME
+            | AvId::DNS_DOMAIN_NAME
+            | AvId::DNS_TREE_NAME
+            | AvId::TARGET_NAME => AvValue::Text(utf16le(v)),
+            AvId::FLAGS if v.len() == 4 => {
+                AvValue::Flags(u32::from_le_bytes([v[0], v[1], v[2], v[3]]))
+            }
+            AvId::TIMESTAMP if v.len() == 8 => {
+                let mut a = [0u8; 8];
+                a.copy_from_slice(v);
+                AvValue::Timestamp(filetime_to_string(u64::from_le_bytes(a)))
+            }
+            _ => AvValue::Hex(hex(v)),
+        };
+        out.push(AvPair { id, value });
+        pos += 4 + len;
+    }
+    if pos < b.len() {
+        return Err(AuthError::new(
+            "NTLMSSP AV_PAIR",
+            base + pos,
+            ErrorKind::Truncated {
+                needed: 4,
+                have: b.len() - pos,
+            },
+        ));
+    }
+    Ok(out)
+}
+
+/// Decodes an NTLMSSP message that starts with "NTLMSSP\0". `base` is the
+/// absolute offset of `b` in the caller's buffer (for error offsets).
+pub fn parse_ntlmssp(b: &[u8], base: usize) -> Result<NtlmsspMessage, AuthError> {
+    let m = Msg {
+        b,
+        base,
+        what: "NTLMSSP header",
+    };
+    if m.bytes(0, 8, "NTLMSSP signature")? != SIGNATURE {
+        return Err(AuthError::new(
+            "NTLMSSP signature",
+            base,
+            ErrorKind::Invalid("not \"NTLMSSP\\0\""),
+        ));
+    }
+    match m.u32(8)? {
+        1 => parse_negotiate(&Msg {
+            what: "NTLMSSP NEGOTIATE",
+            ..m
+        }),
+        2 => parse_challenge(&Msg {
+            what: "NTLMSSP CHALLENGE",
+            ..m
+        }),
+        3 => parse_authenticate(&Msg {
+            what: "NTLMSSP AUTHENTICATE",
+            ..m
+        }),
+        _ => Err(AuthError::new(
+            "NTLMSSP MessageType",
+            base + 8,
+            ErrorKind::Unsupported("MessageType other than 1, 2, 3"),
+        )),
+    }
+}
+
+/// [MS-NLMP] 2.2.1.1. Old clients send only the first 16 bytes.
+fn parse_negotiate(m: &Msg) -> Result<NtlmsspMessage, AuthError> {
+    let flags = NegotiateFlags(m.u32(12)?);
+    let mut n = Negotiate {
+        flags,
+        domain: None,
+        workstation: None,
+        version: None,
+    };
+    if m.b.len() >= 32 {
+        // DomainName and Workstation are OEM strings (2.2.1.1).
+        let (doff, d) = m.field(16, "NTLMSSP NEGOTIATE DomainNameFields")?;
+        let (woff, w) = m.field(24, "NTLMSSP NEGOTIATE WorkstationFields")?;
+        n.domain = (!d.is_empty()).then(|| oem(d));
+        n.workstation = (!w.is_empty()).then(|| oem(w));
+        let payload = [(d, doff), (w, woff)]
+            .iter()
+            .filter(|(s, _)| !s.is_empty())
+            .map(|(_, o)| *o)
+            .min()
+            .unwrap_or(m.b.len());
+        if flags.has(NegotiateFlags::VERSION) && payload >= 40 && m.b.len() >= 40 {
+            n.version = Some(m.version(32)?);
+        }
+    }
+    Ok(NtlmsspMessage::Negotiate(n))
+}
+
+/// [MS-NLMP] 2.2.1.2.
+fn parse_challenge(m: &Msg) -> Result<NtlmsspMessage, AuthError> {
+    let (toff, target) = m.field(12, "NTLMSSP CHALLENGE TargetNameFields")?;
+    let flags = NegotiateFlags(m.u32(20)?);
+    let chal = m.bytes(24, 8, "NTLMSSP CHALLENGE ServerChallenge")?;
+    let mut c = Challenge {
+        flags,
+        server_challenge: hex(chal),
+        target_name: (!target.is_empty()).then(|| text(target, flags)),
+        target_info: Vec::new(),
+        version: None,
+    };
+    let mut payload = if target.is_empty() { m.b.len() } else { toff };
+    if m.b.len() >= 48 {
+        let (ioff, info) = m.field(40, "NTLMSSP CHALLENGE TargetInfoFields")?;
+        if !info.is_empty() {
+            payload = payload.min(ioff);
+            c.target_info = parse_av_pairs(info, m.base + ioff)?;
+        }
+        if flags.has(NegotiateFlags::VERSION) && payload >= 56 && m.b.len() >= 56 {
+            c.version = Some(m.version(48)?);
+        }
+    }
+    Ok(NtlmsspMessage::Challenge(c))
+}
+
+/// [MS-NLMP] 2.2.1.3; the response kind per 3.3.1 / 3.3.2.
+fn parse_authenticate(m: &Msg) -> Result<NtlmsspMessage, AuthError> {
+    let (lm_off, lm) = m.field(12, "NTLMSSP AUTHENTICATE LmChallengeResponseFields")?;
+    let (nt_off, nt) = m.field(20, "NTLMSSP AUTHENTICATE NtChallengeResponseFields")?;
+    let (d_off, dom) = m.field(28, "NTLMSSP AUTHENTICATE DomainNameFields")?;
+    let (u_off, usr) = m.field(36, "NTLMSSP AUTHENTICATE UserNameFields")?;
+    let (w_off, ws) = m.field(44, "NTLMSSP AUTHENTICATE WorkstationFields")?;
+    let (k_off, key) = m.field(52, "NTLMSSP AUTHENTICATE EncryptedRandomSessionKeyFields")?;
+    let flags = NegotiateFlags(m.u32(60)?);
+    // The payload starts at the lowest buffer offset; Version and MIC exist
+    // only when the fixed part has room for them.
+    let payload = [
+        (lm, lm_off),
+        (nt, nt_off),
+        (dom, d_off),
+        (usr, u_off),
+        (ws, w_off),
+        (key, k_off),
+    ]
+    .iter()
+    .filter(|(s, _)| !s.is_empty())
+    .map(|(_, o)| *o)
+    .min()
+    .unwrap_or(m.b.len());
+
+    let user = text(usr, flags);
+    let response_kind = match nt.len() {
+        0 if user.is_empty() => ResponseKind::Anonymous,
+        0 => ResponseKind::Lm,
+        24 => {
+            // NTLMv1 with extended session security: LmChallengeResponse is
+            // the client challenge padded with zeros (3.3.1).
+            let ess = flags.has(NegotiateFlags::EXTENDED_SESSIONSECURITY)
+                && lm.len() == 24
+                && lm.get(8..).is_some_and(|z| z.iter().all(|b| *b == 0));
+            if ess {
+                ResponseKind::NtlmV1Ess
+            } else {
+                ResponseKind::NtlmV1
+            }
+        }
+        n if n > 24 => ResponseKind::NtlmV2,
+        _ => ResponseKind::Unknown,
+    };
+
+    let mut a = Authenticate {
+        flags,
+        user,
+        domain: text(dom, flags),
+        workstation: text(ws, flags),
+        response_kind,
+        lm_response_len: lm.len(),
+        nt_response_len: nt.len(),
+        nt_proof_str: None,
+        ntlmv2: None,
+        ntlmv2_error: None,
+        mic_present: false,
+        mic: None,
+        encrypted_session_key_present: !key.is_empty(),
+        version: None,
+    };
+    if response_kind == ResponseKind::NtlmV2 {
+        a.nt_proof_str = nt.get(..16).map(hex);
+        match parse_ntlmv2_client_challenge(nt.get(16..).unwrap_or(&[]), m.base + nt_off + 16) {
+            Ok(c) => {
+                a.mic_present = c.av_flags.is_some_and(|f| f & AV_FLAG_MIC_PRESENT != 0);
+                a.ntlmv2 = Some(c);
+            }
+            Err(e) => a.ntlmv2_error = Some(e.to_string()),
+        }
+    }
+    if flags.has(NegotiateFlags::VERSION) && payload >= 72 {
+        a.version = Some(m.version(64)?);
+    }
+    if payload >= 88 && a.mic_present {
+        a.mic = Some(hex(m.bytes(72, 16, "NTLMSSP AUTHENTICATE MIC")?));
+    }
+    Ok(NtlmsspMessage::Authenticate(Box::new(a)))
+}
+
+/// NTLMv2_CLIENT_CHALLENGE ([MS-NLMP] 2.2.2.7): the part of an NTLMv2
+/// response after NTProofStr.
+fn parse_ntlmv2_client_challenge(
+    b: &[u8],
+    base: usize,
+) -> Result<NtlmV2ClientChallenge, AuthError> {
+    const WHAT: &str = "NTLMv2_CLIENT_CHALLENGE";
+    let fixed = b.get(..28).ok_or_else(|| {
+        AuthError::new(
+            WHAT,
+            base,
+            ErrorKind::Truncated {
+                needed: 28,
+                have: b.len(),
+            },
+        )
+    })?;
+    if fixed[0] != 1 || fixed[1] != 1 {
+        return Err(AuthError::new(
+            WHAT,
+            base,
+            ErrorKind::Invalid("RespType/HiRespType not 1"),
+        ));
+    }
+    let mut ts = [0u8; 8];
+    ts.copy_from_slice(&fixed[8..16]);
+    let av_pairs = parse_av_pairs(b.get(28..).unwrap_or(&[]), base + 28)?;
+    let mut c = NtlmV2ClientChallenge {
+        client_challenge: hex(&fixed[16..24]),
+        timestamp: filetime_to_string(u64::from_le_bytes(ts)),
+        av_flags: None,
+        channel_bindings: None,
+        target_spn: None,
+        av_pairs: Vec::new(),
+    };
+    for p in &av_pairs {
+        match (&p.id, &p.value) {
+            (&AvId::FLAGS, AvValue::Flags(f)) => c.av_flags = Some(*f),
+            (&AvId::CHANNEL_BINDINGS, AvValue::Hex(h)) => c.channel_bindings = Some(h.clone()),
+            (&AvId::TARGET_NAME, AvValue::Text(t)) => c.target_spn = Some(t.clone()),
+            _ => {}
+        }
+    }
+    c.av_pairs = av_pairs;
+    Ok(c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Builds an AUTHENTICATE message from parts (offsets computed).
+    fn authenticate(
+        flags: u32,
+        lm: &[u8],
+        nt: &[u8],
+        dom: &[u8],
+        user: &[u8],
+        ws: &[u8],
+    ) -> Vec<u8> {
+        let mut v = Vec::new();
+        v.extend_from_slice(SIGNATURE);
+        v.extend_from_slice(&3u32.to_le_bytes());
+        let mut off = 88u32;
+        let mut payload = Vec::new();
+        for f in [lm, nt, dom, user, ws, &[][..]] {
+            let l = f.len() as u16;
+            v.extend_from_slice(&l.to_le_bytes());
+            v.extend_from_slice(&l.to_le_bytes());
+            v.extend_from_slice(&off.to_le_bytes());
+            off += u32::from(l);
+            payload.extend_from_slice(f);
+        }
+        v.extend_from_slice(&flags.to_le_bytes());
+        v.extend_from_slice(&[10, 0, 0x61, 0x4a, 0, 0, 0, 15]);
+        v.extend_from_slice(&[0u8; 16]);
+        v.extend_from_slice(&payload);
+        v
+    }
+
+    fn u16s(s: &str) -> Vec<u8> {
+        s.encode_utf16().flat_map(|u| u.to_le_bytes()).collect()
+    }
+
+    #[test]
+    fn response_kinds() {
+        let uni = NegotiateFlags::UNICODE | NegotiateFlags::VERSION;
+        let ess = uni | NegotiateFlags::EXTENDED_SESSIONSECURITY;
+        let mut lm_ess = vec![0x11u8; 8];
+        lm_ess.extend_from_slice(&[0u8; 16]);
+        let cases = [
+            (uni, vec![0], vec![], "", ResponseKind::Anonymous),
+            (uni, vec![7; 24], vec![], "bob", ResponseKind::Lm),
+            (uni, vec![7; 24], vec![8; 24], "bob", ResponseKind::NtlmV1),
+            (ess, lm_ess, vec![8; 24], "bob", ResponseKind::NtlmV1Ess),
+            (uni, vec![7; 24], vec![8; 23], "bob", ResponseKind::Unknown),
+        ];
+        for (flags, lm, nt, user, kind) in cases {
+            let b = authenticate(flags, &lm, &nt, &u16s("D"), &u16s(user), &u16s("WS"));
+            let NtlmsspMessage::Authenticate(a) = parse_ntlmssp(&b, 0).unwrap() else {
+                panic!("not AUTHENTICATE");
+            };
+            assert_eq!(a.response_kind, kind, "{user} {}", nt.len());
+            assert_eq!(a.user, user);
+            assert_eq!(a.version.unwrap().to_string(), "10.0 build 19041");
+        }
+    }
+
+    #[test]
+    fn non_ascii_names_survive() {
+        let b = authenticate(
+            NegotiateFlags::UNICODE,
+            &[0],
+            &[],
+            &u16s("KÖLN"),
+            &u16s("jürgen😀"),
+            &u16s("WS1"),
+        );
+        let NtlmsspMessage::Authenticate(a) = parse_ntlmssp(&b, 0).unwrap() else {
+            panic!()
+        };
+        assert_eq!(a.user, "jürgen😀");
+        assert_eq!(a.domain, "KÖLN");
+        // OEM: Latin-1 fallback keeps every byte.
+        let b = authenticate(0, &[0], &[], b"K\xd6LN", b"bob", b"WS1");
+        let NtlmsspMessage::Authenticate(a) = parse_ntlmssp(&b, 0).unwrap() else {
+            panic!()
+        };
+        assert_eq!(a.domain, "KÖLN");
+    }
+
+    #[test]
+    fn field_past_end_is_an_error_with_offset() {
+        let mut b = authenticate(NegotiateFlags::UNICODE, &[0], &[], &[], &u16s("bob"), &[]);
+        // UserNameFields.Len = 0x7fff
+        b[36] = 0xff;
+        b[37] = 0x7f;
+        let e = parse_ntlmssp(&b, 100).unwrap_err();
+        assert_eq!(e.structure, "NTLMSSP AUTHENTICATE UserNameFields");
+        assert_eq!(e.offset, 100 + 89);
+    }
+}

@@ -1,0 +1,297 @@
+//! SPNEGO NegotiationToken (RFC 4178 4.2, [MS-SPNG] 2.2): NegTokenInit,
+//! the NegTokenInit2 form servers put in the SMB2 NEGOTIATE response, and
+//! NegTokenResp.
+
+use super::der::{Der, Fields, Tlv, CONTEXT, T_OCTET_STRING, T_OID, T_SEQUENCE, UNIVERSAL};
+use super::{hex, AuthError, ErrorKind};
+use serde::{Serialize, Serializer};
+use std::fmt;
+
+/// A GSS-API mechanism OID (RFC 2743 3.1) in dotted form. Prints and
+/// serializes as its short name when known, else as the dotted OID.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct MechType(pub String);
+
+impl MechType {
+    pub const SPNEGO: &'static str = "1.3.6.1.5.5.2";
+    pub const NTLMSSP: &'static str = "1.3.6.1.4.1.311.2.2.10";
+    pub const KERBEROS: &'static str = "1.2.840.113554.1.2.2";
+    pub const MS_KERBEROS: &'static str = "1.2.840.48018.1.2.2";
+    pub const KERBEROS_U2U: &'static str = "1.2.840.113554.1.2.2.3";
+    pub const NEGOEX: &'static str = "1.3.6.1.4.1.311.2.2.30";
+    /// IAKERB (draft-ietf-kitten-iakerb), used by macOS to its local KDC.
+    pub const IAKERB: &'static str = "1.3.6.1.5.2.5";
+
+    pub fn oid(&self) -> &str {
+        &self.0
+    }
+
+    pub fn name(&self) -> Option<&'static str> {
+        Some(match self.0.as_str() {
+            Self::SPNEGO => "spnego",
+            Self::NTLMSSP => "ntlmssp",
+            Self::KERBEROS => "kerberos",
+            Self::MS_KERBEROS => "ms-kerberos",
+            Self::KERBEROS_U2U => "kerberos-u2u",
+            Self::NEGOEX => "negoex",
+            Self::IAKERB => "iakerb",
+            _ => return None,
+        })
+    }
+
+    /// Kerberos 5 under any of its OIDs (RFC 4121, [MS-KILE] 3.1.5.1,
+    /// IAKERB).
+    pub fn is_kerberos(&self) -> bool {
+        matches!(
+            self.0.as_str(),
+            Self::KERBEROS | Self::MS_KERBEROS | Self::KERBEROS_U2U | Self::IAKERB
+        )
+    }
+}
+
+impl fmt::Display for MechType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name().unwrap_or(&self.0))
+    }
+}
+
+impl Serialize for MechType {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// negState (RFC 4178 4.2.2), open set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct NegState(pub i64);
+
+impl NegState {
+    pub const ACCEPT_COMPLETED: NegState = NegState(0);
+    pub const ACCEPT_INCOMPLETE: NegState = NegState(1);
+    pub const REJECT: NegState = NegState(2);
+    pub const REQUEST_MIC: NegState = NegState(3);
+
+    pub fn name(self) -> Option<&'static str> {
+        Some(match self.0 {
+            0 => "accept-completed",
+            1 => "accept-incomplete",
+            2 => "reject",
+            3 => "request-mic",
+            _ => return None,
+        })
+    }
+}
+
+impl fmt::Display for NegState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.name() {
+            Some(n) => f.write_str(n),
+            None => write!(f, "negState({})", self.0),
+        }
+    }
+}
+
+impl Serialize for NegState {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// Which NegotiationToken choice this was.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum SpnegoToken {
+    /// NegTokenInit (RFC 4178 4.2.1).
+    #[serde(rename = "negTokenInit")]
+    NegTokenInit,
+    /// NegTokenInit2 ([MS-SPNG] 2.2.1): NegTokenInit with negHints.
+    #[serde(rename = "negTokenInit2")]
+    NegTokenInit2,
+    /// NegTokenResp (RFC 4178 4.2.2).
+    #[serde(rename = "negTokenResp")]
+    NegTokenResp,
+}
+
+impl SpnegoToken {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SpnegoToken::NegTokenInit => "negTokenInit",
+            SpnegoToken::NegTokenInit2 => "negTokenInit2",
+            SpnegoToken::NegTokenResp => "negTokenResp",
+        }
+    }
+}
+
+/// ContextFlags bit names (RFC 4178 4.2.1), bit 0 first.
+const REQ_FLAG_NAMES: [&str; 7] = [
+    "delegFlag",
+    "mutualFlag",
+    "replayFlag",
+    "sequenceFlag",
+    "anonFlag",
+    "confFlag",
+    "integFlag",
+];
+
+/// What a SPNEGO token said, apart from the inner mechanism token.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SpnegoInfo {
+    pub spnego_token: SpnegoToken,
+    /// mechTypes, most preferred first (NegTokenInit).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub mech_types: Vec<MechType>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub req_flags: Vec<String>,
+    /// negHints.hintName ([MS-SPNG] 2.2.1), e.g.
+    /// "not_defined_in_RFC4178@please_ignore".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub neg_hint_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub neg_hint_address: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub neg_result: Option<NegState>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub supported_mech: Option<MechType>,
+    /// mechListMIC, hex.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mech_list_mic: Option<String>,
+}
+
+/// The inner mechanism token (mechToken or responseToken) and the absolute
+/// offset of its first byte.
+pub type InnerToken<'a> = Option<(&'a [u8], usize)>;
+
+/// Decodes a NegotiationToken (the `[0]`/`[1]` CHOICE, RFC 4178 4.2) that
+/// starts at absolute offset `base`.
+pub fn parse_negotiation_token(
+    b: &[u8],
+    base: usize,
+) -> Result<(SpnegoInfo, InnerToken<'_>), AuthError> {
+    let mut d = Der::new(b, base, "SPNEGO NegotiationToken");
+    let choice = d.read()?;
+    if choice.class != CONTEXT || !choice.constructed {
+        return Err(AuthError::new(
+            "SPNEGO NegotiationToken",
+            choice.offset,
+            ErrorKind::Invalid("not a [0] negTokenInit or [1] negTokenResp"),
+        ));
+    }
+    match choice.tag {
+        0 => parse_init(&choice),
+        1 => parse_resp(&choice),
+        _ => Err(AuthError::new(
+            "SPNEGO NegotiationToken",
+            choice.offset,
+            ErrorKind::Unsupported("NegotiationToken choice other than [0], [1]"),
+        )),
+    }
+}
+
+fn sequence<'a>(choice: &Tlv<'a>, what: &'static str) -> Result<Fields<'a>, AuthError> {
+    let seq = choice.inner(what)?;
+    if seq.class != UNIVERSAL || seq.tag != T_SEQUENCE {
+        return Err(AuthError::new(
+            what,
+            seq.offset,
+            ErrorKind::UnexpectedTag {
+                expected: "SEQUENCE",
+                found: super::der::tag_name(seq.class, seq.tag),
+            },
+        ));
+    }
+    Fields::of(&seq, what)
+}
+
+/// NegTokenInit (RFC 4178 4.2.1) or NegTokenInit2 ([MS-SPNG] 2.2.1).
+/// The two differ at `[3]`: mechListMIC (OCTET STRING) vs negHints
+/// (SEQUENCE); NegTokenInit2 moves mechListMIC to `[4]`.
+fn parse_init<'a>(choice: &Tlv<'a>) -> Result<(SpnegoInfo, InnerToken<'a>), AuthError> {
+    const WHAT: &str = "SPNEGO NegTokenInit";
+    let f = sequence(choice, WHAT)?;
+    let mut info = SpnegoInfo {
+        spnego_token: SpnegoToken::NegTokenInit,
+        mech_types: Vec::new(),
+        req_flags: Vec::new(),
+        neg_hint_name: None,
+        neg_hint_address: None,
+        neg_result: None,
+        supported_mech: None,
+        mech_list_mic: None,
+    };
+    if let Some(list) = f.get(0, "SPNEGO NegTokenInit mechTypes")? {
+        let mut d = list.children("SPNEGO MechTypeList")?;
+        while !d.is_empty() {
+            let o = d.expect(UNIVERSAL, T_OID, "SPNEGO MechType")?;
+            info.mech_types.push(MechType(o.oid("SPNEGO MechType")?));
+        }
+    }
+    if let Some(flags) = f.get(1, "SPNEGO NegTokenInit reqFlags")? {
+        let (_, bits) = flags.bits("SPNEGO ContextFlags")?;
+        let first = bits.first().copied().unwrap_or(0);
+        for (i, name) in REQ_FLAG_NAMES.iter().enumerate() {
+            if first & (0x80 >> i) != 0 {
+                info.req_flags.push((*name).to_string());
+            }
+        }
+    }
+    let mut token = None;
+    if let Some(t) = f.get(2, "SPNEGO NegTokenInit mechToken")? {
+        token = Some((t.octets("SPNEGO mechToken")?, t.value_offset));
+    }
+    if let Some(t3) = f.get(3, "SPNEGO NegTokenInit [3]")? {
+        if t3.class == UNIVERSAL && t3.tag == T_SEQUENCE {
+            info.spnego_token = SpnegoToken::NegTokenInit2;
+            let hints = Fields::of(&t3, "SPNEGO NegHints")?;
+            if let Some(n) = hints.get(0, "SPNEGO NegHints hintName")? {
+                info.neg_hint_name = Some(n.string("SPNEGO hintName")?);
+            }
+            if let Some(a) = hints.get(1, "SPNEGO NegHints hintAddress")? {
+                info.neg_hint_address = Some(hex(a.octets("SPNEGO hintAddress")?));
+            }
+        } else if t3.class == UNIVERSAL && t3.tag == T_OCTET_STRING {
+            info.mech_list_mic = Some(hex(t3.value));
+        } else {
+            return Err(AuthError::new(
+                WHAT,
+                t3.offset,
+                ErrorKind::UnexpectedTag {
+                    expected: "negHints SEQUENCE or mechListMIC OCTET STRING",
+                    found: super::der::tag_name(t3.class, t3.tag),
+                },
+            ));
+        }
+    }
+    if let Some(mic) = f.get(4, "SPNEGO NegTokenInit2 mechListMIC")? {
+        info.spnego_token = SpnegoToken::NegTokenInit2;
+        info.mech_list_mic = Some(hex(mic.octets("SPNEGO mechListMIC")?));
+    }
+    Ok((info, token))
+}
+
+/// NegTokenResp (RFC 4178 4.2.2).
+fn parse_resp<'a>(choice: &Tlv<'a>) -> Result<(SpnegoInfo, InnerToken<'a>), AuthError> {
+    let f = sequence(choice, "SPNEGO NegTokenResp")?;
+    let mut info = SpnegoInfo {
+        spnego_token: SpnegoToken::NegTokenResp,
+        mech_types: Vec::new(),
+        req_flags: Vec::new(),
+        neg_hint_name: None,
+        neg_hint_address: None,
+        neg_result: None,
+        supported_mech: None,
+        mech_list_mic: None,
+    };
+    if let Some(s) = f.get(0, "SPNEGO NegTokenResp negState")? {
+        info.neg_result = Some(NegState(s.int("SPNEGO negState")?));
+    }
+    if let Some(m) = f.get(1, "SPNEGO NegTokenResp supportedMech")? {
+        info.supported_mech = Some(MechType(m.oid("SPNEGO supportedMech")?));
+    }
+    let mut token = None;
+    if let Some(t) = f.get(2, "SPNEGO NegTokenResp responseToken")? {
+        token = Some((t.octets("SPNEGO responseToken")?, t.value_offset));
+    }
+    if let Some(mic) = f.get(3, "SPNEGO NegTokenResp mechListMIC")? {
+        info.mech_list_mic = Some(hex(mic.octets("SPNEGO mechListMIC")?));
+    }
+    Ok((info, token))
+}
