@@ -9,5 +9,7 @@ pub mod auth;
 pub mod capture;
 pub mod net;
 pub mod ntstatus;
+pub mod pipeline;
+pub mod report;
 pub mod smb2;
 pub mod tcp;

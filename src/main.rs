@@ -1,1 +1,196 @@
-fn main() {}
+//! The smbscope command line.
+
+use std::fs::File;
+use std::io::{self, BufWriter, LineWriter, Read, Write};
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use smbscope::capture::{CaptureError, CaptureReader};
+use smbscope::pipeline::{self, Options};
+use smbscope::report::messages::MessagesWriter;
+use smbscope::report::Format;
+
+/// Exit codes (documented in README.md).
+mod exit {
+    pub const OK: u8 = 0;
+    /// `check`: an expectation or policy failed.
+    #[allow(dead_code)]
+    pub const CHECK_FAILED: u8 = 1;
+    /// The capture could not be read at all, or the command line is wrong.
+    pub const UNREADABLE: u8 = 2;
+    /// The capture is damaged (truncated, corrupt record): what came before was reported.
+    pub const DAMAGED: u8 = 3;
+    /// Writing the output failed (other than a closed pipe).
+    pub const OUTPUT: u8 = 4;
+}
+
+#[derive(Parser)]
+#[command(
+    name = "smbscope",
+    version,
+    about = "Reads packet captures and explains SMB2/SMB3 conversations"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// List every SMB2 message (and SMB1, NetBIOS and Kerberos messages) of a capture.
+    Messages(MessagesArgs),
+    /// Look up an NTSTATUS or Kerberos error code by value, name or word.
+    Status(StatusArgs),
+}
+
+#[derive(Args)]
+struct InputArgs {
+    /// A pcap or pcapng file, or - for standard input.
+    file: String,
+    /// Another TCP port that carries SMB (445 and 139 always do). Repeatable.
+    #[arg(long = "port", value_name = "PORT")]
+    ports: Vec<u16>,
+}
+
+#[derive(Args)]
+struct MessagesArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    format: Format,
+}
+
+#[derive(Args)]
+struct StatusArgs {
+    /// A code (0xC000006D, 3221225581), a name (STATUS_LOGON_FAILURE, KRB_AP_ERR_SKEW) or words (logon).
+    query: Vec<String>,
+    /// Output format (text or json).
+    #[arg(long, value_enum, default_value = "text")]
+    format: Format,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let code = match cli.command {
+        Command::Messages(a) => messages(a),
+        Command::Status(a) => status(a),
+    };
+    ExitCode::from(code)
+}
+
+fn open_input(file: &str) -> Result<Box<dyn Read>, String> {
+    if file == "-" {
+        return Ok(Box::new(io::stdin().lock()));
+    }
+    File::open(file)
+        .map(|f| Box::new(f) as Box<dyn Read>)
+        .map_err(|e| format!("smbscope: {file}: {e}"))
+}
+
+fn options(input: &InputArgs) -> Options {
+    let mut o = Options::default();
+    for p in &input.ports {
+        if !o.smb_ports.contains(p) {
+            o.smb_ports.push(*p);
+        }
+    }
+    o
+}
+
+/// Output: line-buffered when reading a live stream, so lines appear as messages arrive.
+fn output(live: bool) -> Box<dyn Write> {
+    if live {
+        Box::new(LineWriter::new(io::stdout().lock()))
+    } else {
+        Box::new(BufWriter::with_capacity(1 << 16, io::stdout().lock()))
+    }
+}
+
+fn describe(file: &str, e: &CaptureError) -> String {
+    format!("smbscope: {file}: {e}")
+}
+
+fn messages(a: MessagesArgs) -> u8 {
+    let file = a.input.file.as_str();
+    let src = match open_input(file) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("{e}");
+            return exit::UNREADABLE;
+        }
+    };
+    let mut reader = match CaptureReader::new(src) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("{}", describe(file, &e));
+            return exit::UNREADABLE;
+        }
+    };
+    let opts = options(&a.input);
+    let mut w = MessagesWriter::new(output(file == "-"), a.format);
+    if let Err(e) = w.begin(file) {
+        return output_error(&e);
+    }
+    let outcome = pipeline::run(&mut reader, &opts, |ev| w.event(ev));
+    if let Some(e) = w.error.take() {
+        return output_error(&e);
+    }
+    let notes = match w.finish(&outcome, file) {
+        Ok(n) => n,
+        Err(e) => return output_error(&e),
+    };
+    for n in notes {
+        eprintln!("smbscope: {file}: {n}");
+    }
+    match &outcome.error {
+        Some(e) => {
+            eprintln!(
+                "{} (the messages before it were reported)",
+                describe(file, e)
+            );
+            exit::DAMAGED
+        }
+        None => exit::OK,
+    }
+}
+
+fn output_error(e: &io::Error) -> u8 {
+    if e.kind() == io::ErrorKind::BrokenPipe {
+        return exit::OK;
+    }
+    eprintln!("smbscope: writing output: {e}");
+    exit::OUTPUT
+}
+
+fn status(a: StatusArgs) -> u8 {
+    let q = a.query.join(" ");
+    if q.trim().is_empty() {
+        eprintln!("smbscope status: give a code, a name or a word, e.g. 0xC000006D, STATUS_LOGON_FAILURE or logon");
+        return exit::UNREADABLE;
+    }
+    let reports = smbscope::ntstatus::query(&q);
+    let mut out = io::stdout().lock();
+    let r = match a.format {
+        Format::Json | Format::Jsonl => serde_json::to_writer_pretty(&mut out, &reports)
+            .map_err(io::Error::from)
+            .and_then(|_| writeln!(out)),
+        Format::Text if reports.is_empty() => {
+            eprintln!("smbscope status: nothing matches {q:?}");
+            return 1;
+        }
+        Format::Text if reports.len() > 3 => write!(
+            out,
+            "{}\n{} matches; ask for one by name or code for its explanation.\n",
+            smbscope::ntstatus::render_summary(&reports),
+            reports.len()
+        ),
+        Format::Text => write!(out, "{}", smbscope::ntstatus::render_text(&reports)),
+    };
+    match r {
+        Ok(()) if reports.is_empty() => 1,
+        Ok(()) => exit::OK,
+        Err(e) => output_error(&e),
+    }
+}

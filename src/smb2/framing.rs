@@ -134,7 +134,7 @@ fn plausible(h: &[u8]) -> bool {
     if kind == NbssType::SESSION_MESSAGE {
         let magic = [h[4], h[5], h[6], h[7]];
         let known = [SMB2_MAGIC, TRANSFORM_MAGIC, COMPRESSION_MAGIC, SMB1_MAGIC].contains(&magic);
-        return known && len >= 32 && len <= MAX_NBSS_LEN;
+        return known && (32..=MAX_NBSS_LEN).contains(&len);
     }
     kind.is_known() && len < 1024
 }
@@ -428,7 +428,10 @@ mod tests {
     use super::*;
 
     /// Collects what the framer emits as (kind, kept bytes, declared len, missing).
-    fn run(steps: &[Result<&[u8], u64>]) -> (Vec<(u8, Vec<u8>, u32, u64)>, FramerStats) {
+    /// (kind, kept bytes, declared length, missing bytes) of each message.
+    type Emitted = Vec<(u8, Vec<u8>, u32, u64)>;
+
+    fn run(steps: &[Result<&[u8], u64>]) -> (Emitted, FramerStats) {
         let mut f = Framer::default();
         let mut out = Vec::new();
         let mut emit = |p: Pdu<'_>| out.push((p.kind.0, p.bytes.to_vec(), p.len, p.missing));

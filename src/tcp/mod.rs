@@ -17,6 +17,7 @@
 //! Sequence numbers wrap around (RFC 9293 3.4, modular comparison).
 
 pub mod hash;
+pub mod udp;
 
 use std::net::IpAddr;
 

@@ -1,0 +1,849 @@
+//! The decoding pipeline: capture → net → tcp → smb2 framing, and Kerberos on
+//! port 88. It hands each message, in capture order, to a callback as an
+//! [`Event`]; the session and report layers build on those events.
+//!
+//! Requests and responses are paired per connection by message id (SMB2),
+//! across STATUS_PENDING interim responses; an SMB1 multi-protocol NEGOTIATE
+//! is paired with the SMB2 NEGOTIATE response that answers it; Kerberos
+//! replies are paired with the last request of their TCP or UDP conversation.
+
+use std::io::Read;
+use std::net::SocketAddr;
+
+use serde::Serialize;
+
+use crate::auth::{kerberos_tcp_record, KrbTcpRecord};
+use crate::capture::{CaptureError, CaptureReader, Frame, Timestamp};
+use crate::net::{self, Packet, Skip};
+use crate::ntstatus::NtStatus;
+use crate::smb2::framing::{Framer, NbssType, Pdu};
+use crate::smb2::header::{COMPRESSION_MAGIC, SMB1_MAGIC, SMB2_MAGIC, TRANSFORM_MAGIC};
+use crate::smb2::{Command, Smb2Header};
+use crate::tcp::hash::FxHashMap;
+use crate::tcp::udp::UdpStreams;
+use crate::tcp::{Ctx, EndReason, FlowInfo, GapReason, Limits, Reassembler, StreamSink, TcpStats};
+
+/// What to decode.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// TCP ports that carry SMB (NetBIOS session service framing).
+    pub smb_ports: Vec<u16>,
+    /// TCP and UDP ports that carry Kerberos.
+    pub kerberos_ports: Vec<u16>,
+    pub limits: Limits,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            smb_ports: vec![445, 139],
+            kerberos_ports: vec![88],
+            limits: Limits::default(),
+        }
+    }
+}
+
+/// What a message is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// An SMB2 PDU (one of a compound chain counts as one).
+    Smb2,
+    /// An SMB2 TRANSFORM_HEADER message: encrypted ([MS-SMB2] 2.2.41).
+    Smb2Transform,
+    /// An SMB2 COMPRESSION_TRANSFORM_HEADER message ([MS-SMB2] 2.2.42).
+    Smb2Compressed,
+    /// An SMB1 message, e.g. a multi-protocol NEGOTIATE ([MS-CIFS] 2.2.3.1).
+    Smb1,
+    /// A NetBIOS session service packet other than a session message (RFC 1002 4.3).
+    Netbios,
+    /// A Kerberos message on port 88 (RFC 4120).
+    Kerberos,
+}
+
+impl Kind {
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Smb2 => "smb2",
+            Kind::Smb2Transform => "smb2_transform",
+            Kind::Smb2Compressed => "smb2_compressed",
+            Kind::Smb1 => "smb1",
+            Kind::Netbios => "netbios",
+            Kind::Kerberos => "kerberos",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Transport {
+    Tcp,
+    Udp,
+}
+
+/// The request a response answers.
+#[derive(Clone, Copy, Debug)]
+pub struct RequestRef {
+    pub frame: u64,
+    pub ts: Timestamp,
+}
+
+/// Fields of the SMB2 TRANSFORM_HEADER ([MS-SMB2] 2.2.41) or
+/// COMPRESSION_TRANSFORM_HEADER ([MS-SMB2] 2.2.42) that can be read without keys.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TransformInfo {
+    /// Encrypted: OriginalMessageSize; compressed: OriginalCompressedSegmentSize.
+    pub original_size: u32,
+    /// Encrypted: the session id.
+    pub session_id: Option<u64>,
+    /// Compressed: CompressionAlgorithm.
+    pub algorithm: Option<u16>,
+    /// Encrypted: Flags (1 = encrypted); compressed: Flags (1 = chained).
+    pub flags: u16,
+}
+
+/// An SMB1 header's fields ([MS-CIFS] 2.2.3.1).
+#[derive(Clone, Copy, Debug)]
+pub struct Smb1Info {
+    pub command: u8,
+    pub status: u32,
+    pub response: bool,
+}
+
+/// One message.
+#[derive(Clone, Copy, Debug)]
+pub struct Message<'a> {
+    /// The frame in which the message's last byte arrived.
+    pub frame: u64,
+    pub ts: Timestamp,
+    pub transport: Transport,
+    /// Wireshark's tcp.stream or udp.stream.
+    pub stream: u64,
+    pub src: SocketAddr,
+    pub dst: SocketAddr,
+    /// Sent by the client (the side that talks to the SMB or Kerberos port).
+    pub from_client: bool,
+    pub kind: Kind,
+    /// SMB2 header, for kind [`Kind::Smb2`].
+    pub header: Option<Smb2Header>,
+    pub transform: Option<TransformInfo>,
+    pub smb1: Option<Smb1Info>,
+    /// NetBIOS packet type, for kind [`Kind::Netbios`].
+    pub netbios: Option<NbssType>,
+    /// The message's kept bytes: for SMB2, from its header to the end of its
+    /// part of a compound (a prefix when not all was kept).
+    pub bytes: &'a [u8],
+    /// The message's length on the wire.
+    pub len: u32,
+    /// Position in a compound chain (0 for the first or only PDU).
+    pub chain_index: u16,
+    /// Bytes of the NetBIOS message missing from the capture (gaps, snaplen).
+    pub missing: u64,
+    /// For responses: the request answered.
+    pub request: Option<RequestRef>,
+}
+
+impl Message<'_> {
+    /// A response (SMB2 flag, SMB1 reply flag, Kerberos reply or error).
+    pub fn is_response(&self) -> bool {
+        match (self.header, self.smb1) {
+            (Some(h), _) => h.is_response(),
+            (None, Some(s)) => s.response,
+            _ => !self.from_client,
+        }
+    }
+
+    /// All the bytes of this message are in [`Message::bytes`].
+    pub fn is_whole(&self) -> bool {
+        self.bytes.len() as u64 == u64::from(self.len) && self.missing == 0
+    }
+}
+
+/// A connection followed as SMB or Kerberos.
+#[derive(Clone, Copy, Debug)]
+pub struct ConnInfo {
+    pub stream: u64,
+    pub client: SocketAddr,
+    pub server: SocketAddr,
+    pub kerberos: bool,
+    /// The capture saw the client's SYN.
+    pub saw_syn: bool,
+}
+
+/// What the pipeline reports.
+#[derive(Debug)]
+pub enum Event<'a> {
+    Message(&'a Message<'a>),
+    /// A followed connection's first packet.
+    ConnectionOpen {
+        info: ConnInfo,
+        frame: u64,
+        ts: Timestamp,
+    },
+    /// Bytes missing from a followed connection.
+    Gap {
+        info: ConnInfo,
+        from_client: bool,
+        frame: u64,
+        ts: Timestamp,
+        bytes: u64,
+        reason: GapReason,
+    },
+    /// One direction of a followed connection ended.
+    ConnectionEnd {
+        info: ConnInfo,
+        from_client: bool,
+        frame: u64,
+        ts: Timestamp,
+        reason: EndReason,
+    },
+}
+
+/// Counters for the whole run.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Stats {
+    pub frames: u64,
+    pub bytes: u64,
+    pub first_ts: Option<Timestamp>,
+    pub last_ts: Option<Timestamp>,
+    pub link_types: Vec<u32>,
+    /// Frames skipped, by reason (`unsupported_link_type`, `not_ip`, `ip_fragment`, …).
+    pub skipped: Vec<(&'static str, u64)>,
+    pub frames_cut_by_snaplen: u64,
+    pub tcp: TcpStats,
+    pub udp_streams: u64,
+    pub smb_connections: u64,
+    pub kerberos_connections: u64,
+    pub messages: u64,
+    /// Messages whose bytes were not all in the capture (gaps, snaplen).
+    pub messages_incomplete: u64,
+    /// Bytes of messages not kept for decoding (READ/WRITE data, ciphertext, past the keep limit).
+    pub bytes_not_kept: u64,
+    /// Bytes skipped while resynchronizing on a message header.
+    pub resync_skipped_bytes: u64,
+    pub responses_unpaired: u64,
+    /// Requests forgotten because a connection had too many outstanding.
+    pub requests_dropped: u64,
+    pub compound_chains_malformed: u64,
+}
+
+impl Stats {
+    fn skip(&mut self, why: Skip) {
+        let key = why.key();
+        match self.skipped.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, n)) => *n += 1,
+            None => self.skipped.push((key, 1)),
+        }
+    }
+}
+
+/// The end of a run: the counters, and what stopped the reading early, if anything.
+#[derive(Debug)]
+pub struct Outcome {
+    pub stats: Stats,
+    pub error: Option<CaptureError>,
+}
+
+/// Requests remembered per connection, waiting for their response.
+const MAX_PENDING: usize = 16_384;
+/// Largest Kerberos-over-TCP record buffered.
+const MAX_KRB_BUF: usize = 1 << 20;
+
+/// Per-connection state.
+pub struct Conn {
+    info: ConnInfo,
+    /// Which TCP direction (0: the first packet's sender) is the client.
+    client_dir: usize,
+    framers: [Framer; 2],
+    krb_buf: [Vec<u8>; 2],
+    krb_broken: [bool; 2],
+    pending: FxHashMap<u64, RequestRef>,
+    smb1_negotiate: Option<RequestRef>,
+    krb_request: Option<RequestRef>,
+}
+
+struct Driver<'o, F> {
+    opts: &'o Options,
+    on: F,
+    stats: Stats,
+    udp: UdpStreams,
+    /// The last Kerberos request per UDP stream.
+    udp_krb: FxHashMap<u64, RequestRef>,
+}
+
+/// Runs the pipeline over a whole capture, calling `on` for each event.
+pub fn run<R: Read>(
+    reader: &mut CaptureReader<R>,
+    opts: &Options,
+    on: impl FnMut(Event<'_>),
+) -> Outcome {
+    let mut drv = Driver {
+        opts,
+        on,
+        stats: Stats::default(),
+        udp: UdpStreams::default(),
+        udp_krb: FxHashMap::default(),
+    };
+    let mut tcp: Reassembler<Conn> = Reassembler::new(opts.limits);
+    let mut last = (Timestamp::default(), 0u64);
+    let error = loop {
+        match reader.next_frame() {
+            Ok(Some(frame)) => {
+                last = (frame.ts, frame.number);
+                drv.frame(&frame, &mut tcp);
+            }
+            Ok(None) => break None,
+            Err(e) => break Some(e),
+        }
+    };
+    tcp.finish(last.0, last.1, &mut drv);
+    drv.stats.tcp = tcp.stats;
+    drv.stats.udp_streams = drv.udp.count();
+    drv.stats.link_types = reader.link_types().iter().map(|l| l.0).collect();
+    Outcome {
+        stats: drv.stats,
+        error,
+    }
+}
+
+fn sock(ip: std::net::IpAddr, port: u16) -> SocketAddr {
+    SocketAddr::new(ip, port)
+}
+
+impl<F: FnMut(Event<'_>)> Driver<'_, F> {
+    fn frame(&mut self, frame: &Frame<'_>, tcp: &mut Reassembler<Conn>) {
+        let st = &mut self.stats;
+        st.frames += 1;
+        st.bytes += frame.data.len() as u64;
+        st.first_ts.get_or_insert(frame.ts);
+        st.last_ts = Some(frame.ts);
+        if (frame.data.len() as u64) < u64::from(frame.orig_len) {
+            st.frames_cut_by_snaplen += 1;
+        }
+        match net::decode(frame.link_type, frame.data) {
+            Ok(Packet::Tcp(seg)) => {
+                tcp.process(&seg, frame.number, frame.ts, self);
+            }
+            Ok(Packet::Udp(d)) => {
+                let stream =
+                    self.udp
+                        .number((d.src, d.src_port), (d.dst, d.dst_port), frame.ts.secs);
+                let krb = &self.opts.kerberos_ports;
+                if krb.contains(&d.dst_port) || krb.contains(&d.src_port) {
+                    self.udp_kerberos(frame, stream, &d);
+                }
+            }
+            Err(why) => self.stats.skip(why),
+        }
+    }
+
+    fn udp_kerberos(&mut self, frame: &Frame<'_>, stream: u64, d: &net::UdpDatagram<'_>) {
+        let from_client = self.opts.kerberos_ports.contains(&d.dst_port);
+        let msg = Message {
+            frame: frame.number,
+            ts: frame.ts,
+            transport: Transport::Udp,
+            stream,
+            src: sock(d.src, d.src_port),
+            dst: sock(d.dst, d.dst_port),
+            from_client,
+            kind: Kind::Kerberos,
+            header: None,
+            transform: None,
+            smb1: None,
+            netbios: None,
+            bytes: d.payload,
+            len: d.wire_len,
+            chain_index: 0,
+            missing: u64::from(d.wire_len) - d.payload.len() as u64,
+            request: None,
+        };
+        let request = pair_kerberos(&msg, self.udp_krb.get(&stream).copied());
+        if is_kerberos_request(d.payload) {
+            if self.udp_krb.len() >= MAX_PENDING {
+                self.udp_krb.clear();
+            }
+            self.udp_krb.insert(
+                stream,
+                RequestRef {
+                    frame: frame.number,
+                    ts: frame.ts,
+                },
+            );
+        }
+        self.emit(Message { request, ..msg });
+    }
+
+    fn emit(&mut self, msg: Message<'_>) {
+        self.stats.messages += 1;
+        if msg.missing > 0 {
+            self.stats.messages_incomplete += 1;
+        }
+        (self.on)(Event::Message(&msg));
+    }
+}
+
+/// Kerberos requests: AS-REQ [APPLICATION 10], TGS-REQ [APPLICATION 12] (RFC 4120 5.4.1).
+fn is_kerberos_request(b: &[u8]) -> bool {
+    matches!(b.first(), Some(0x6a | 0x6c))
+}
+
+fn pair_kerberos(msg: &Message<'_>, last_request: Option<RequestRef>) -> Option<RequestRef> {
+    if is_kerberos_request(msg.bytes) {
+        None
+    } else {
+        last_request
+    }
+}
+
+/// Everything the per-connection handlers need besides the connection.
+struct Out<'d, F> {
+    on: &'d mut F,
+    stats: &'d mut Stats,
+    ctx: Ctx,
+}
+
+impl<F: FnMut(Event<'_>)> Out<'_, F> {
+    fn emit(&mut self, msg: Message<'_>) {
+        self.stats.messages += 1;
+        if msg.missing > 0 {
+            self.stats.messages_incomplete += 1;
+        }
+        (self.on)(Event::Message(&msg));
+    }
+}
+
+/// One NetBIOS message of an SMB connection.
+fn smb_pdu<F: FnMut(Event<'_>)>(
+    conn_info: &ConnState<'_>,
+    pending: &mut FxHashMap<u64, RequestRef>,
+    smb1_negotiate: &mut Option<RequestRef>,
+    out: &mut Out<'_, F>,
+    from_client: bool,
+    pdu: Pdu<'_>,
+) {
+    out.stats.bytes_not_kept +=
+        u64::from(pdu.len).saturating_sub(pdu.bytes.len() as u64 + pdu.missing);
+    let mut msg = conn_info.conn_base(&out.ctx, from_client, Kind::Netbios, pdu.bytes, pdu.len);
+    msg.missing = pdu.missing;
+    if pdu.kind != NbssType::SESSION_MESSAGE {
+        msg.netbios = Some(pdu.kind);
+        out.emit(msg);
+        return;
+    }
+    let magic = pdu.bytes.get(..4).map(|m| [m[0], m[1], m[2], m[3]]);
+    match magic {
+        Some(SMB2_MAGIC) => {
+            msg.kind = Kind::Smb2;
+            smb2_chain(pending, smb1_negotiate, out, msg);
+        }
+        Some(TRANSFORM_MAGIC) => {
+            msg.kind = Kind::Smb2Transform;
+            msg.transform = Some(transform_info(pdu.bytes));
+            out.emit(msg);
+        }
+        Some(COMPRESSION_MAGIC) => {
+            msg.kind = Kind::Smb2Compressed;
+            msg.transform = Some(compression_info(pdu.bytes));
+            out.emit(msg);
+        }
+        Some(SMB1_MAGIC) => {
+            msg.kind = Kind::Smb1;
+            let b = pdu.bytes;
+            let info = (b.len() >= 14).then(|| Smb1Info {
+                command: b[4],
+                status: u32::from_le_bytes([b[5], b[6], b[7], b[8]]),
+                response: b[9] & 0x80 != 0,
+            });
+            msg.smb1 = info;
+            // SMB_COM_NEGOTIATE (0x72) request: an SMB2 server may answer it with an SMB2 NEGOTIATE.
+            if let Some(i) = info {
+                if i.command == 0x72 && !i.response {
+                    *smb1_negotiate = Some(RequestRef {
+                        frame: msg.frame,
+                        ts: msg.ts,
+                    });
+                }
+            }
+            out.emit(msg);
+        }
+        _ => {
+            // A session message too short to tell what it carries.
+            msg.kind = Kind::Smb2;
+            out.emit(msg);
+        }
+    }
+}
+
+/// Reads the fields of a TRANSFORM_HEADER ([MS-SMB2] 2.2.41) that need no key.
+fn transform_info(b: &[u8]) -> TransformInfo {
+    let mut t = TransformInfo::default();
+    if b.len() >= 52 {
+        t.original_size = u32::from_le_bytes([b[36], b[37], b[38], b[39]]);
+        t.flags = u16::from_le_bytes([b[42], b[43]]);
+        let mut id = [0u8; 8];
+        id.copy_from_slice(&b[44..52]);
+        t.session_id = Some(u64::from_le_bytes(id));
+    }
+    t
+}
+
+/// Reads a COMPRESSION_TRANSFORM_HEADER ([MS-SMB2] 2.2.42).
+fn compression_info(b: &[u8]) -> TransformInfo {
+    let mut t = TransformInfo::default();
+    if b.len() >= 16 {
+        t.original_size = u32::from_le_bytes([b[4], b[5], b[6], b[7]]);
+        t.algorithm = Some(u16::from_le_bytes([b[8], b[9]]));
+        t.flags = u16::from_le_bytes([b[10], b[11]]);
+    }
+    t
+}
+
+/// Splits an SMB2 message into its compound chain ([MS-SMB2] 3.2.4.1.4) and pairs each PDU.
+fn smb2_chain<F: FnMut(Event<'_>)>(
+    pending: &mut FxHashMap<u64, RequestRef>,
+    smb1_negotiate: &mut Option<RequestRef>,
+    out: &mut Out<'_, F>,
+    whole: Message<'_>,
+) {
+    let total = whole.len as usize;
+    let mut off = 0usize;
+    for index in 0..u16::MAX {
+        let kept = whole.bytes.get(off..).unwrap_or_default();
+        let header = Smb2Header::parse(kept).ok();
+        let next = header.map_or(0, |h| h.next_command as usize);
+        let end = if next == 0 {
+            total
+        } else {
+            off.saturating_add(next).min(total)
+        };
+        let mut msg = whole;
+        msg.bytes = &kept[..kept.len().min(end - off)];
+        msg.len = (end - off) as u32;
+        msg.chain_index = index;
+        msg.header = header;
+        if let Some(h) = header {
+            msg.request = pair_smb2(pending, smb1_negotiate, out.stats, &h, msg.frame, msg.ts);
+        }
+        out.emit(msg);
+        if next == 0 || end >= total {
+            return;
+        }
+        // NextCommand must advance past a header and stay 8-byte aligned.
+        if next < 64 || next % 8 != 0 {
+            out.stats.compound_chains_malformed += 1;
+            return;
+        }
+        off = end;
+    }
+}
+
+fn pair_smb2(
+    pending: &mut FxHashMap<u64, RequestRef>,
+    smb1_negotiate: &mut Option<RequestRef>,
+    stats: &mut Stats,
+    h: &Smb2Header,
+    frame: u64,
+    ts: Timestamp,
+) -> Option<RequestRef> {
+    if !h.is_response() {
+        // CANCEL reuses the MessageId of the request it cancels ([MS-SMB2] 2.2.30).
+        if h.command != Command::CANCEL {
+            if pending.len() >= MAX_PENDING {
+                stats.requests_dropped += pending.len() as u64;
+                pending.clear();
+            }
+            pending.insert(h.message_id, RequestRef { frame, ts });
+        }
+        return None;
+    }
+    // Unsolicited: oplock/lease breaks use MessageId 0xFFFFFFFFFFFFFFFF ([MS-SMB2] 3.3.4.6).
+    if h.message_id == u64::MAX {
+        return None;
+    }
+    let interim = h.is_async() && NtStatus(h.status) == NtStatus::PENDING;
+    let found = if interim {
+        pending.get(&h.message_id).copied()
+    } else {
+        pending.remove(&h.message_id)
+    };
+    let found = found.or_else(|| {
+        (h.command == Command::NEGOTIATE && h.message_id == 0)
+            .then(|| smb1_negotiate.take())
+            .flatten()
+    });
+    if found.is_none() {
+        stats.responses_unpaired += 1;
+    }
+    found
+}
+
+/// The parts of [`Conn`] a PDU handler reads.
+struct ConnState<'c> {
+    info: &'c ConnInfo,
+}
+
+impl ConnState<'_> {
+    fn conn_base<'b>(
+        &self,
+        ctx: &Ctx,
+        from_client: bool,
+        kind: Kind,
+        bytes: &'b [u8],
+        len: u32,
+    ) -> Message<'b> {
+        let (src, dst) = if from_client {
+            (self.info.client, self.info.server)
+        } else {
+            (self.info.server, self.info.client)
+        };
+        Message {
+            frame: ctx.frame,
+            ts: ctx.ts,
+            transport: Transport::Tcp,
+            stream: ctx.stream,
+            src,
+            dst,
+            from_client,
+            kind,
+            header: None,
+            transform: None,
+            smb1: None,
+            netbios: None,
+            bytes,
+            len,
+            chain_index: 0,
+            missing: 0,
+            request: None,
+        }
+    }
+}
+
+impl<F: FnMut(Event<'_>)> StreamSink for Driver<'_, F> {
+    type State = Conn;
+
+    fn open(&mut self, f: &FlowInfo, ctx: &Ctx) -> Option<Conn> {
+        let is = |ports: &[u16]| (ports.contains(&f.dst_port), ports.contains(&f.src_port));
+        let (kerberos, (to_server, from_server)) =
+            match (is(&self.opts.smb_ports), is(&self.opts.kerberos_ports)) {
+                ((false, false), (false, false)) => return None,
+                ((false, false), k) => (true, k),
+                (s, _) => (false, s),
+            };
+        // Direction 0 is the first packet's sender: the client if it talks to the port.
+        let client_dir = match (to_server, from_server) {
+            (true, true) => usize::from(!f.saw_syn && f.src_port < f.dst_port),
+            (true, false) => 0,
+            _ => 1,
+        };
+        let (a, b) = (sock(f.src, f.src_port), sock(f.dst, f.dst_port));
+        let (client, server) = if client_dir == 0 { (a, b) } else { (b, a) };
+        let info = ConnInfo {
+            stream: f.stream,
+            client,
+            server,
+            kerberos,
+            saw_syn: f.saw_syn,
+        };
+        if kerberos {
+            self.stats.kerberos_connections += 1;
+        } else {
+            self.stats.smb_connections += 1;
+        }
+        (self.on)(Event::ConnectionOpen {
+            info,
+            frame: ctx.frame,
+            ts: ctx.ts,
+        });
+        Some(Conn {
+            info,
+            client_dir,
+            framers: [Framer::default(), Framer::default()],
+            krb_buf: [Vec::new(), Vec::new()],
+            krb_broken: [false; 2],
+            pending: FxHashMap::default(),
+            smb1_negotiate: None,
+            krb_request: None,
+        })
+    }
+
+    fn data(&mut self, st: &mut Conn, ctx: &Ctx, dir: usize, bytes: &[u8]) {
+        let from_client = dir == st.client_dir;
+        if st.info.kerberos {
+            self.kerberos_tcp(st, ctx, dir, bytes);
+            return;
+        }
+        let Conn {
+            info,
+            framers,
+            pending,
+            smb1_negotiate,
+            ..
+        } = st;
+        let view = ConnState { info };
+        let mut out = Out {
+            on: &mut self.on,
+            stats: &mut self.stats,
+            ctx: *ctx,
+        };
+        framers[dir].data(bytes, &mut |pdu| {
+            smb_pdu(&view, pending, smb1_negotiate, &mut out, from_client, pdu)
+        });
+    }
+
+    fn gap(&mut self, st: &mut Conn, ctx: &Ctx, dir: usize, len: u64, reason: GapReason) {
+        let from_client = dir == st.client_dir;
+        (self.on)(Event::Gap {
+            info: st.info,
+            from_client,
+            frame: ctx.frame,
+            ts: ctx.ts,
+            bytes: len,
+            reason,
+        });
+        if st.info.kerberos {
+            st.krb_buf[dir].clear();
+            st.krb_broken[dir] = true;
+            return;
+        }
+        let Conn {
+            info,
+            framers,
+            pending,
+            smb1_negotiate,
+            ..
+        } = st;
+        let view = ConnState { info };
+        let mut out = Out {
+            on: &mut self.on,
+            stats: &mut self.stats,
+            ctx: *ctx,
+        };
+        framers[dir].gap(len, &mut |pdu| {
+            smb_pdu(&view, pending, smb1_negotiate, &mut out, from_client, pdu)
+        });
+    }
+
+    fn end(&mut self, st: &mut Conn, ctx: &Ctx, dir: usize, reason: EndReason) {
+        let from_client = dir == st.client_dir;
+        if !st.info.kerberos {
+            let Conn {
+                info,
+                framers,
+                pending,
+                smb1_negotiate,
+                ..
+            } = st;
+            let view = ConnState { info };
+            let mut out = Out {
+                on: &mut self.on,
+                stats: &mut self.stats,
+                ctx: *ctx,
+            };
+            framers[dir].end(&mut |pdu| {
+                smb_pdu(&view, pending, smb1_negotiate, &mut out, from_client, pdu)
+            });
+        }
+        (self.on)(Event::ConnectionEnd {
+            info: st.info,
+            from_client,
+            frame: ctx.frame,
+            ts: ctx.ts,
+            reason,
+        });
+    }
+
+    fn close(&mut self, st: Conn, _ctx: &Ctx) {
+        for f in &st.framers {
+            self.stats.resync_skipped_bytes += f.stats.resync_skipped;
+        }
+    }
+}
+
+impl<F: FnMut(Event<'_>)> Driver<'_, F> {
+    /// Kerberos over TCP: 4-byte record markers (RFC 4120 7.2.2).
+    fn kerberos_tcp(&mut self, st: &mut Conn, ctx: &Ctx, dir: usize, bytes: &[u8]) {
+        if st.krb_broken[dir] {
+            return;
+        }
+        let from_client = dir == st.client_dir;
+        let buf = &mut st.krb_buf[dir];
+        if buf.len() + bytes.len() > MAX_KRB_BUF + 4 {
+            buf.clear();
+            st.krb_broken[dir] = true;
+            return;
+        }
+        buf.extend_from_slice(bytes);
+        let mut used = 0;
+        loop {
+            match kerberos_tcp_record(&buf[used..]) {
+                Ok(KrbTcpRecord::Complete { message, consumed }) => {
+                    let mut msg = st_base(&st.info, ctx, from_client, message);
+                    msg.request = if is_kerberos_request(message) {
+                        None
+                    } else {
+                        st.krb_request
+                    };
+                    if is_kerberos_request(message) {
+                        st.krb_request = Some(RequestRef {
+                            frame: ctx.frame,
+                            ts: ctx.ts,
+                        });
+                    }
+                    self.emit(msg);
+                    used += consumed;
+                }
+                Ok(KrbTcpRecord::Incomplete { .. }) => break,
+                Err(_) => {
+                    st.krb_broken[dir] = true;
+                    used = buf.len();
+                    break;
+                }
+            }
+        }
+        buf.drain(..used);
+    }
+}
+
+fn st_base<'b>(info: &ConnInfo, ctx: &Ctx, from_client: bool, bytes: &'b [u8]) -> Message<'b> {
+    let mut m =
+        ConnState { info }.conn_base(ctx, from_client, Kind::Kerberos, bytes, bytes.len() as u32);
+    m.transport = Transport::Tcp;
+    m
+}
+
+/// A message's decoded contents: its SMB2 body or SMB1 header fields, and
+/// the security blob or Kerberos message it carries.
+#[derive(Debug, Default)]
+pub struct Decoded {
+    pub body: Option<Result<crate::smb2::Body, crate::smb2::BodyError>>,
+    pub smb1: Option<crate::smb2::Smb1Message>,
+    pub auth: Option<Result<crate::auth::AuthInfo, crate::auth::AuthError>>,
+    /// A Kerberos message on port 88.
+    pub kerberos: Option<Result<crate::auth::KerberosInfo, crate::auth::AuthError>>,
+}
+
+impl Message<'_> {
+    /// Decodes the message's body and any security token in it.
+    pub fn decode(&self) -> Decoded {
+        let mut d = Decoded::default();
+        match self.kind {
+            Kind::Smb2 => {
+                if let Some(h) = &self.header {
+                    let body = crate::smb2::parse_body(h, self.bytes);
+                    if let Ok(b) = &body {
+                        let blob = b.security_buffer().and_then(|r| r.slice(self.bytes));
+                        if let Some(blob) = blob.filter(|b| !b.is_empty()) {
+                            d.auth = Some(crate::auth::parse_security_blob(blob));
+                        }
+                    }
+                    d.body = Some(body);
+                }
+            }
+            Kind::Smb1 => d.smb1 = crate::smb2::parse_smb1(self.bytes).ok(),
+            Kind::Kerberos => d.kerberos = Some(crate::auth::parse_kerberos_message(self.bytes)),
+            _ => {}
+        }
+        d
+    }
+}

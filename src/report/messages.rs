@@ -1,0 +1,609 @@
+//! `smbscope messages`: every message of a capture, as a table, a JSON
+//! document or JSON Lines (keys documented in README.md and
+//! schema/messages.schema.json).
+//!
+//! In JSON output a request carries `response_frame` and `response_time` when
+//! its response arrives within [`WINDOW`] messages and [`WINDOW_SECS`] seconds
+//! of capture time: lines are held back that long, never longer, so memory
+//! stays bounded and output keeps streaming.
+
+use std::collections::VecDeque;
+use std::fmt::Write as _;
+use std::io::{self, Write};
+
+use serde::ser::{SerializeMap, Serializer};
+use serde::Serialize;
+
+use super::{Format, SCHEMA_VERSION};
+use crate::capture::Timestamp;
+use crate::ntstatus::NtStatus;
+use crate::pipeline::{Decoded, Event, Kind, Message, Outcome, Stats};
+use crate::tcp::GapReason;
+
+/// Messages a request line may wait for its response.
+pub const WINDOW: usize = 4096;
+/// Capture seconds a request line may wait for its response.
+pub const WINDOW_SECS: i64 = 5;
+
+/// The name of a Kerberos message from its APPLICATION tag (RFC 4120 5.10).
+pub fn kerberos_msg_name(first_byte: Option<u8>) -> Option<&'static str> {
+    Some(match first_byte? {
+        0x6a => "AS-REQ",
+        0x6b => "AS-REP",
+        0x6c => "TGS-REQ",
+        0x6d => "TGS-REP",
+        0x6e => "AP-REQ",
+        0x6f => "AP-REP",
+        0x7e => "KRB-ERROR",
+        _ => return None,
+    })
+}
+
+/// The command of a message as the `command` key shows it.
+pub fn command_name(msg: &Message<'_>, dec: &Decoded) -> Option<String> {
+    match msg.kind {
+        Kind::Smb2 => msg.header.map(|h| h.command.to_string()),
+        Kind::Smb1 => dec.smb1.as_ref().map(|s| s.command.to_string()),
+        Kind::Netbios => msg.netbios.map(|n| {
+            n.name()
+                .map_or_else(|| format!("0x{:02x}", n.0), str::to_string)
+        }),
+        Kind::Kerberos => kerberos_msg_name(msg.bytes.first().copied()).map(str::to_string),
+        Kind::Smb2Transform | Kind::Smb2Compressed => None,
+    }
+}
+
+/// The status of a response: SMB2 header Status or SMB1 NT status.
+pub fn status_of(msg: &Message<'_>) -> Option<u32> {
+    if !msg.is_response() {
+        return None;
+    }
+    match (msg.header, msg.smb1) {
+        (Some(h), _) => Some(h.status),
+        (None, Some(s)) => Some(s.status),
+        _ => None,
+    }
+}
+
+fn status_text(code: u32) -> String {
+    NtStatus(code).to_string()
+}
+
+/// A message and its decoded contents, serialized with the documented keys.
+pub struct MessageJson<'a> {
+    pub msg: &'a Message<'a>,
+    pub dec: &'a Decoded,
+}
+
+impl Serialize for MessageJson<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let (m, d) = (self.msg, self.dec);
+        let mut o = s.serialize_map(None)?;
+        o.serialize_entry("frame", &m.frame)?;
+        o.serialize_entry("time", &m.ts)?;
+        o.serialize_entry("stream", &m.stream)?;
+        o.serialize_entry("transport", &m.transport)?;
+        o.serialize_entry("src", &m.src.to_string())?;
+        o.serialize_entry("dst", &m.dst.to_string())?;
+        o.serialize_entry("kind", m.kind.name())?;
+        let command = command_name(m, d);
+        if let Some(c) = &command {
+            o.serialize_entry("command", c)?;
+        }
+        o.serialize_entry("response", &m.is_response())?;
+        if let Some(code) = status_of(m) {
+            o.serialize_entry("status", &status_text(code))?;
+            o.serialize_entry("status_code", &code)?;
+        }
+        if let Some(h) = &m.header {
+            o.serialize_entry("message_id", &h.message_id)?;
+            o.serialize_entry("session_id", &h.session_id)?;
+            if let Some(t) = h.tree_id {
+                o.serialize_entry("tree_id", &t)?;
+            }
+            if let Some(a) = h.async_id {
+                o.serialize_entry("async_id", &a)?;
+            }
+            o.serialize_entry("credit_charge", &h.credit_charge)?;
+            let credits_key = if h.is_response() {
+                "credits_granted"
+            } else {
+                "credits_requested"
+            };
+            o.serialize_entry(credits_key, &h.credits)?;
+            o.serialize_entry("flags", &h.flags)?;
+            o.serialize_entry("signed", &h.is_signed())?;
+            if m.chain_index > 0 || h.next_command != 0 {
+                o.serialize_entry("chain_index", &m.chain_index)?;
+            }
+        }
+        if let Some(t) = &m.transform {
+            if let Some(id) = t.session_id {
+                o.serialize_entry("session_id", &id)?;
+            }
+            o.serialize_entry("original_size", &t.original_size)?;
+            if let Some(a) = t.algorithm {
+                o.serialize_entry("compression_algorithm", &a)?;
+            }
+            o.serialize_entry("transform_flags", &t.flags)?;
+        }
+        if let Some(r) = &m.request {
+            o.serialize_entry("request_frame", &r.frame)?;
+            o.serialize_entry("response_time", &secs(m.ts.nanos_since(r.ts)))?;
+        }
+        o.serialize_entry("length", &m.len)?;
+        if !m.is_whole() {
+            o.serialize_entry("truncated", &true)?;
+            o.serialize_entry("kept_bytes", &m.bytes.len())?;
+            if m.missing > 0 {
+                o.serialize_entry("missing_bytes", &m.missing)?;
+            }
+        }
+        match (&d.body, &command) {
+            (Some(Ok(b)), Some(c)) => o.serialize_entry(&c.to_ascii_lowercase(), b)?,
+            (Some(Err(e)), _) => o.serialize_entry("body_error", &e.to_string())?,
+            _ => {}
+        }
+        if let Some(s1) = &d.smb1 {
+            o.serialize_entry("smb1", s1)?;
+        }
+        match &d.auth {
+            Some(Ok(a)) => o.serialize_entry("auth", a)?,
+            Some(Err(e)) => o.serialize_entry("auth_error", e)?,
+            None => {}
+        }
+        match &d.kerberos {
+            Some(Ok(k)) => o.serialize_entry(
+                "auth",
+                &KerberosAuth {
+                    mechanism: "kerberos",
+                    kerberos: k,
+                },
+            )?,
+            Some(Err(e)) => o.serialize_entry("auth_error", e)?,
+            None => {}
+        }
+        o.end()
+    }
+}
+
+#[derive(Serialize)]
+struct KerberosAuth<'a> {
+    mechanism: &'static str,
+    kerberos: &'a crate::auth::KerberosInfo,
+}
+
+fn secs(nanos: i64) -> f64 {
+    nanos as f64 / 1e9
+}
+
+/// A one-line summary of a message's body, for the text table.
+pub fn summary(msg: &Message<'_>, dec: &Decoded) -> String {
+    let mut s = String::new();
+    if let Some(h) = &msg.header {
+        let _ = write!(s, "mid {}", h.message_id);
+        if h.session_id != 0 {
+            let _ = write!(s, " ses {:#x}", h.session_id);
+        }
+        if let Some(t) = h.tree_id.filter(|t| *t != 0) {
+            let _ = write!(s, " tid {t:#x}");
+        }
+        if h.is_async() {
+            s.push_str(" async");
+        }
+    }
+    match &dec.body {
+        Some(Ok(b)) => push(&mut s, &b.summary()),
+        Some(Err(e)) => push(&mut s, &format!("[{e}]")),
+        None => {}
+    }
+    match &dec.auth {
+        Some(Ok(a)) => push(&mut s, &a.summary()),
+        Some(Err(e)) => push(
+            &mut s,
+            &format!(
+                "[security blob: {} at {}: {:?}]",
+                e.structure, e.offset, e.kind
+            ),
+        ),
+        None => {}
+    }
+    match &dec.kerberos {
+        Some(Ok(k)) => push(&mut s, &k.summary()),
+        Some(Err(e)) => push(
+            &mut s,
+            &format!("[kerberos: {} at {}]", e.structure, e.offset),
+        ),
+        None => {}
+    }
+    if let Some(s1) = &dec.smb1 {
+        if let Some(n) = &s1.negotiate {
+            if let Ok(v) = serde_json::to_value(n) {
+                if let Some(d) = v.get("dialects").and_then(|d| d.as_array()) {
+                    let list: Vec<&str> = d.iter().filter_map(|x| x.as_str()).collect();
+                    push(&mut s, &format!("dialects {}", list.join(", ")));
+                }
+            }
+        }
+    }
+    if let Some(t) = &msg.transform {
+        match t.session_id {
+            Some(id) => push(
+                &mut s,
+                &format!("encrypted, ses {id:#x}, {} bytes inside", t.original_size),
+            ),
+            None => push(
+                &mut s,
+                &format!("compressed, {} bytes inside", t.original_size),
+            ),
+        }
+    }
+    if let Some(r) = &msg.request {
+        push(
+            &mut s,
+            &format!(
+                "({} after frame {})",
+                duration(msg.ts.nanos_since(r.ts)),
+                r.frame
+            ),
+        );
+    }
+    if !msg.is_whole() {
+        push(
+            &mut s,
+            &format!("[cut: {} of {} bytes kept]", msg.bytes.len(), msg.len),
+        );
+    }
+    s
+}
+
+fn push(s: &mut String, part: &str) {
+    if part.is_empty() {
+        return;
+    }
+    if !s.is_empty() {
+        s.push_str("  ");
+    }
+    s.push_str(part);
+}
+
+/// A duration for people: "0.42 ms", "1.3 s".
+pub fn duration(nanos: i64) -> String {
+    let ms = nanos as f64 / 1e6;
+    if ms.abs() < 1000.0 {
+        format!("{ms:.2} ms")
+    } else {
+        format!("{:.3} s", ms / 1000.0)
+    }
+}
+
+/// A line held back while its request waits for the response.
+struct Held {
+    line: Vec<u8>,
+    frame: u64,
+    stream: u64,
+    /// SMB2 message id of a request still waiting.
+    waiting: Option<u64>,
+    ts: Timestamp,
+}
+
+/// Writes `messages` output from pipeline events.
+pub struct MessagesWriter<W: Write> {
+    out: W,
+    format: Format,
+    first_ts: Option<Timestamp>,
+    held: VecDeque<Held>,
+    spare: Vec<Vec<u8>>,
+    count: u64,
+    written: u64,
+    gaps_reported: u64,
+    notes: Vec<String>,
+    pub error: Option<io::Error>,
+}
+
+const MAX_GAP_NOTES: u64 = 20;
+
+impl<W: Write> MessagesWriter<W> {
+    pub fn new(out: W, format: Format) -> Self {
+        MessagesWriter {
+            out,
+            format,
+            first_ts: None,
+            held: VecDeque::new(),
+            spare: Vec::new(),
+            count: 0,
+            written: 0,
+            gaps_reported: 0,
+            notes: Vec::new(),
+            error: None,
+        }
+    }
+
+    /// Writes what comes before the first message.
+    pub fn begin(&mut self, file: &str) -> io::Result<()> {
+        match self.format {
+            Format::Text => writeln!(
+                self.out,
+                "{:>7} {:>11} {:>5} {:3} {:<24} {:<30} details",
+                "frame", "time", "strm", "dir", "command", "status"
+            ),
+            Format::Json => {
+                write!(self.out, "{{\"schema_version\":{SCHEMA_VERSION},\"file\":")?;
+                serde_json::to_writer(&mut self.out, file)?;
+                write!(self.out, ",\"messages\":[")
+            }
+            Format::Jsonl => Ok(()),
+        }
+    }
+
+    /// Takes one pipeline event.
+    pub fn event(&mut self, ev: Event<'_>) {
+        if self.error.is_some() {
+            return;
+        }
+        let r = match ev {
+            Event::Message(m) => self.message(m),
+            Event::Gap {
+                info,
+                from_client,
+                frame,
+                bytes,
+                reason,
+                ..
+            } => {
+                self.gaps_reported += 1;
+                if self.gaps_reported <= MAX_GAP_NOTES {
+                    let why = match reason {
+                        GapReason::Lost => "not in the capture",
+                        GapReason::Snaplen => "cut by the snaplen",
+                        GapReason::Budget => "dropped: too many out-of-order bytes held",
+                    };
+                    let dir = if from_client {
+                        "client to server"
+                    } else {
+                        "server to client"
+                    };
+                    self.notes.push(format!(
+                        "stream {} ({} → {}): {bytes} bytes {dir} missing at frame {frame} ({why})",
+                        info.stream, info.client, info.server
+                    ));
+                }
+                Ok(())
+            }
+            _ => Ok(()),
+        };
+        if let Err(e) = r {
+            self.error = Some(e);
+        }
+    }
+
+    fn message(&mut self, m: &Message<'_>) -> io::Result<()> {
+        let first = *self.first_ts.get_or_insert(m.ts);
+        let dec = m.decode();
+        self.count += 1;
+        if self.format == Format::Text {
+            return self.text_line(m, &dec, first);
+        }
+        if let Some(req) = &m.request {
+            self.patch_request(m, req.frame);
+        }
+        let mut line = self.spare.pop().unwrap_or_default();
+        line.clear();
+        serde_json::to_writer(&mut line, &MessageJson { msg: m, dec: &dec })?;
+        let waiting = match m.header {
+            Some(h) if !h.is_response() && h.command != crate::smb2::Command::CANCEL => {
+                Some(h.message_id)
+            }
+            _ => None,
+        };
+        self.held.push_back(Held {
+            line,
+            frame: m.frame,
+            stream: m.stream,
+            waiting,
+            ts: m.ts,
+        });
+        self.release(m.ts, false)
+    }
+
+    /// Adds `response_frame` and `response_time` to the held line of the request answered.
+    fn patch_request(&mut self, resp: &Message<'_>, request_frame: u64) {
+        let Some(h) = resp.header else { return };
+        let found = self.held.iter_mut().rev().find(|x| {
+            x.frame == request_frame && x.stream == resp.stream && x.waiting == Some(h.message_id)
+        });
+        if let Some(x) = found {
+            // The line ends with '}'; insert before it.
+            if x.line.last() == Some(&b'}') {
+                x.line.pop();
+                let t = secs(resp.ts.nanos_since(x.ts));
+                let _ = write!(
+                    VecWriter(&mut x.line),
+                    ",\"response_frame\":{},\"response_time\":{}}}",
+                    resp.frame,
+                    t
+                );
+            }
+            let interim = h.is_async() && NtStatus(h.status) == NtStatus::PENDING;
+            if !interim {
+                x.waiting = None;
+            }
+        }
+    }
+
+    /// Writes held lines that need not wait any more.
+    fn release(&mut self, now: Timestamp, all: bool) -> io::Result<()> {
+        while let Some(front) = self.held.front() {
+            let expired = now.secs.saturating_sub(front.ts.secs) > WINDOW_SECS;
+            if !(all || front.waiting.is_none() || expired || self.held.len() > WINDOW) {
+                break;
+            }
+            let Some(h) = self.held.pop_front() else {
+                break;
+            };
+            self.write_line(&h.line)?;
+            if self.spare.len() < 64 {
+                self.spare.push(h.line);
+            }
+        }
+        Ok(())
+    }
+
+    fn write_line(&mut self, line: &[u8]) -> io::Result<()> {
+        match self.format {
+            Format::Json => {
+                if self.count_written() > 0 {
+                    self.out.write_all(b",")?;
+                }
+                self.out.write_all(b"\n")?;
+                self.out.write_all(line)?;
+            }
+            _ => {
+                self.out.write_all(line)?;
+                self.out.write_all(b"\n")?;
+            }
+        }
+        self.written += 1;
+        Ok(())
+    }
+
+    fn count_written(&self) -> u64 {
+        self.written
+    }
+
+    fn text_line(&mut self, m: &Message<'_>, dec: &Decoded, first: Timestamp) -> io::Result<()> {
+        let rel = secs(m.ts.nanos_since(first));
+        let dir = if m.from_client { "C>S" } else { "S>C" };
+        let mut cmd = command_name(m, dec).unwrap_or_else(|| m.kind.name().to_string());
+        if matches!(m.kind, Kind::Smb2 | Kind::Smb1) {
+            cmd.push_str(if m.is_response() { " rsp" } else { " req" });
+        }
+        if m.kind == Kind::Kerberos {
+            cmd.insert_str(0, "krb ");
+        }
+        let status = status_of(m).map(status_text).unwrap_or_default();
+        let details = summary(m, dec);
+        writeln!(
+            self.out,
+            "{:>7} {:>11.6} {:>5} {dir} {cmd:<24} {status:<30} {details}",
+            m.frame, rel, m.stream
+        )
+    }
+
+    /// Writes what comes after the last message; returns notes for standard error.
+    pub fn finish(&mut self, outcome: &Outcome, file: &str) -> io::Result<Vec<String>> {
+        self.release(Timestamp::default(), true)?;
+        let summary = CaptureSummary::new(
+            file,
+            &outcome.stats,
+            outcome.error.as_ref().map(|e| e.to_string()),
+        );
+        match self.format {
+            Format::Json => {
+                self.out.write_all(b"\n],\"capture\":")?;
+                serde_json::to_writer(&mut self.out, &summary)?;
+                self.out.write_all(b"}\n")?;
+            }
+            Format::Jsonl => {}
+            Format::Text => {
+                writeln!(self.out)?;
+                writeln!(self.out, "{}", summary.one_line())?;
+            }
+        }
+        self.out.flush()?;
+        let mut notes = std::mem::take(&mut self.notes);
+        if self.gaps_reported > MAX_GAP_NOTES {
+            notes.push(format!(
+                "… and {} more gaps",
+                self.gaps_reported - MAX_GAP_NOTES
+            ));
+        }
+        notes.extend(summary.cut_notes());
+        Ok(notes)
+    }
+}
+
+struct VecWriter<'a>(&'a mut Vec<u8>);
+
+impl std::fmt::Write for VecWriter<'_> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.0.extend_from_slice(s.as_bytes());
+        Ok(())
+    }
+}
+
+/// What the capture held and what was skipped or cut (the `capture` object).
+#[derive(Serialize)]
+pub struct CaptureSummary<'a> {
+    pub file: &'a str,
+    #[serde(flatten)]
+    pub stats: &'a Stats,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl<'a> CaptureSummary<'a> {
+    pub fn new(file: &'a str, stats: &'a Stats, error: Option<String>) -> Self {
+        CaptureSummary { file, stats, error }
+    }
+
+    pub fn one_line(&self) -> String {
+        let s = self.stats;
+        format!(
+            "{} frames, {} messages in {} SMB and {} Kerberos connections ({} TCP streams, {} UDP streams)",
+            s.frames, s.messages, s.smb_connections, s.kerberos_connections, s.tcp.streams, s.udp_streams
+        )
+    }
+
+    /// Notes on what was skipped, cut or lost.
+    pub fn cut_notes(&self) -> Vec<String> {
+        let s = self.stats;
+        let mut v = Vec::new();
+        for (why, n) in &s.skipped {
+            v.push(format!("{n} frames skipped: {}", why.replace('_', " ")));
+        }
+        if s.frames_cut_by_snaplen > 0 {
+            v.push(format!(
+                "{} frames cut by the snaplen ({} bytes)",
+                s.frames_cut_by_snaplen, s.tcp.snaplen_cut_bytes
+            ));
+        }
+        if s.tcp.gap_bytes > 0 {
+            v.push(format!(
+                "{} bytes of TCP payload missing from the capture ({} gaps)",
+                s.tcp.gap_bytes, s.tcp.gaps
+            ));
+        }
+        if s.tcp.budget_dropped_bytes > 0 {
+            v.push(format!(
+                "{} out-of-order bytes dropped over the reassembly budget",
+                s.tcp.budget_dropped_bytes
+            ));
+        }
+        if s.messages_incomplete > 0 {
+            v.push(format!(
+                "{} messages incomplete (bytes missing)",
+                s.messages_incomplete
+            ));
+        }
+        if s.tcp.flows_evicted > 0 {
+            v.push(format!(
+                "{} idle TCP connections forgotten",
+                s.tcp.flows_evicted
+            ));
+        }
+        if s.requests_dropped > 0 {
+            v.push(format!(
+                "{} requests forgotten before their response (too many outstanding)",
+                s.requests_dropped
+            ));
+        }
+        if s.resync_skipped_bytes > 0 {
+            v.push(format!(
+                "{} bytes skipped while resynchronizing on SMB headers",
+                s.resync_skipped_bytes
+            ));
+        }
+        v
+    }
+}
