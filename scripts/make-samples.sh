@@ -1,0 +1,316 @@
+#!/usr/bin/env bash
+# make-samples.sh - recreate the sample captures in samples/ from real
+# implementations (Samba smbd/smbclient, a Samba AD DC, impacket), all on
+# loopback.  Run as root on Debian 12:
+#
+#   scripts/make-samples.sh            # every group
+#   scripts/make-samples.sh smb krb    # only some groups
+#
+# Groups: smb (NTLM against smbd), krb (Kerberos against a Samba AD DC),
+#         impacket, anon (anonymous/guest), fail (failure cases).
+#
+# Addresses (loopback only):
+#   127.0.0.2  smbd (standalone, tdbsam), port 445; silent listener :4455,
+#              resetting proxy :4456
+#   127.0.0.3  Samba AD DC (DC1.SAMPLES.SMBSCOPE.TEST), KDC on 88
+#   127.0.0.4  impacket smbserver.py, port 445
+# The client side of every connection is 127.0.0.1.
+#
+# Nothing is written under /etc/samba or /var/lib/samba: every daemon gets its
+# own config and state dirs under a temp dir, which is removed at the end.
+# The script does create the Unix users alice, bob and carol (no login shell,
+# no home) because a standalone smbd maps SMB users to Unix users.
+#
+# Fixed credentials (documented in samples/README.md):
+#   alice / Passw0rd!      bob / Bobs-Passw0rd!     carol / Carol-Passw0rd!
+#   AD: Administrator / Adm1n-Passw0rd!, alice / Passw0rd!, jösé / Passw0rd!
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/.." && pwd)
+OUT=${OUT:-$ROOT/samples}
+HELP=$HERE/samples
+PY=/usr/bin/python3           # Debian's python, which has impacket
+
+SMBD_IP=127.0.0.2
+DC_IP=127.0.0.3
+IMP_IP=127.0.0.4
+REALM=SAMPLES.SMBSCOPE.TEST
+DOMAIN=SAMPLES
+DC_NAME=DC1
+DC_FQDN=dc1.samples.smbscope.test
+
+PW_ALICE='Passw0rd!'
+PW_BOB='Bobs-Passw0rd!'
+PW_CAROL='Carol-Passw0rd!'
+PW_ADMIN='Adm1n-Passw0rd!'
+
+[ "$(id -u)" = 0 ] || { echo "run as root" >&2; exit 1; }
+
+log() { printf '\n=== %s\n' "$*" >&2; }
+
+# ---------------------------------------------------------------- packages
+install_packages() {
+    local pkgs=(samba smbclient samba-ad-dc winbind krb5-user tcpdump tshark
+                python3-impacket faketime ldb-tools iproute2 procps)
+    local missing=()
+    for p in "${pkgs[@]}"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
+    done
+    if [ ${#missing[@]} -gt 0 ]; then
+        log "installing ${missing[*]}"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update
+        apt-get install -y --no-install-recommends "${missing[@]}"
+    fi
+    # Debian starts the distro's own daemons on install; they listen on all
+    # addresses and would collide with ours on 127.0.0.x:445/88.
+    for u in smbd nmbd winbind samba-ad-dc; do
+        systemctl stop "$u" 2>/dev/null || true
+    done
+}
+
+# ---------------------------------------------------------------- cleanup
+T=$(mktemp -d /tmp/smbscope-samples.XXXXXX)
+chmod 755 "$T"
+PIDS=()          # daemons we started (process-group leaders where possible)
+CAP_PID=
+
+cleanup() {
+    local rc=$?
+    set +e
+    [ -n "$CAP_PID" ] && kill -INT "$CAP_PID" 2>/dev/null && wait "$CAP_PID" 2>/dev/null
+    for p in "${PIDS[@]}"; do
+        kill -TERM "$p" 2>/dev/null
+    done
+    sleep 1
+    for p in "${PIDS[@]}"; do
+        kill -KILL "$p" 2>/dev/null
+        wait "$p" 2>/dev/null
+    done
+    # smbd/samba fork children; kill those still holding our pid files
+    for f in "$T"/*/run/*.pid "$T"/dc/private/../run/*.pid; do
+        [ -f "$f" ] && kill -KILL "$(cat "$f")" 2>/dev/null
+    done
+    if [ -z "${KEEP_TMP:-}" ]; then rm -rf "$T"; else echo "kept $T" >&2; fi
+    exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Start a daemon in its own process group (setsid), remember its pid.
+spawn() {  # spawn LOGFILE CMD...
+    local logf=$1; shift
+    setsid "$@" >"$logf" 2>&1 &
+    PIDS+=($!)
+    LAST_PID=$!
+}
+
+# Kill a process group we started earlier.
+unspawn() {  # unspawn PID
+    local p=$1
+    kill -TERM -- "-$p" 2>/dev/null || kill -TERM "$p" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL -- "-$p" 2>/dev/null || true
+    wait "$p" 2>/dev/null || true
+}
+
+wait_port() {  # wait_port IP PORT [SECONDS]
+    local ip=$1 port=$2 n=${3:-60}
+    for _ in $(seq $((n * 5))); do
+        if ss -ltnH "src $ip:$port" 2>/dev/null | grep -q .; then return 0; fi
+        sleep 0.2
+    done
+    echo "nothing listening on $ip:$port" >&2
+    return 1
+}
+
+# ---------------------------------------------------------------- capture
+cap_start() {  # cap_start NAME 'bpf filter'
+    CAP_NAME=$1
+    local f=$OUT/$1.pcap
+    rm -f "$f"
+    tcpdump -i lo -U -s 0 -B 131072 -Z root -w "$f" "$2" 2>"$T/tcpdump.$1.log" &
+    CAP_PID=$!
+    for _ in $(seq 100); do
+        grep -q 'listening on' "$T/tcpdump.$1.log" 2>/dev/null && break
+        sleep 0.1
+    done
+    sleep 0.5
+}
+
+cap_stop() {
+    sleep 1.5                          # let the last packets reach tcpdump
+    kill -INT "$CAP_PID" 2>/dev/null || true
+    wait "$CAP_PID" 2>/dev/null || true
+    CAP_PID=
+    echo "  -> $OUT/$CAP_NAME.pcap: $(tshark -r "$OUT/$CAP_NAME.pcap" 2>/dev/null | wc -l) frames" >&2
+}
+
+# capture NAME 'bpf filter' CMD...: run CMD while capturing into NAME.pcap.
+# Packet capture on a busy loopback (notably under gVisor) now and then loses
+# a segment without counting it as dropped; retry until tshark sees none.
+capture() {
+    local name=$1 filter=$2 try lost; shift 2
+    for try in 1 2 3 4 5; do
+        cap_start "$name" "$filter"
+        "$@"
+        cap_stop
+        lost=$(tshark -r "$OUT/$name.pcap" -Y 'tcp.analysis.lost_segment or tcp.analysis.ack_lost_segment' 2>/dev/null | wc -l)
+        [ "$lost" = 0 ] && return 0
+        echo "  !! $lost lost segment(s) in the capture, retrying ($try)" >&2
+    done
+    echo "  !! $name.pcap still has lost segments" >&2
+}
+
+# Run a client command, log it, never fail the script because the client
+# (expectedly) failed.
+run() {
+    echo "+ $*" >&2
+    "$@" 2>&1 | sed 's/^/    | /' >&2 || true
+}
+
+# ================================================================ smbd
+SMBD_PID=
+smbd_conf() {  # smbd_conf [extra global lines...]
+    local d=$T/smbd
+    mkdir -p "$d"/{private,lock,state,cache,run,log,ncalrpc} "$T/share" "$T/public" "$T/restricted" "$T/secret"
+    chmod 777 "$T/share" "$T/public" "$T/restricted" "$T/secret"
+    {
+        cat <<EOF
+[global]
+    workgroup = SAMPLES
+    netbios name = FILESRV
+    server string = smbscope sample server
+    server role = standalone server
+    interfaces = $SMBD_IP/8
+    bind interfaces only = yes
+    smb ports = 445
+    disable netbios = yes
+    private dir = $d/private
+    lock directory = $d/lock
+    state directory = $d/state
+    cache directory = $d/cache
+    pid directory = $d/run
+    ncalrpc dir = $d/ncalrpc
+    log file = $d/log/log.%m
+    log level = 1
+    passdb backend = tdbsam:$d/private/passdb.tdb
+    load printers = no
+    printing = bsd
+    printcap name = /dev/null
+    disable spoolss = yes
+    map to guest = bad user
+    guest account = nobody
+    server min protocol = SMB2_02
+EOF
+        for l in "$@"; do echo "    $l"; done
+        cat <<EOF
+
+[share]
+    path = $T/share
+    read only = no
+
+[public]
+    path = $T/public
+    read only = yes
+    guest ok = yes
+
+[restricted]
+    path = $T/restricted
+    read only = no
+    valid users = bob
+
+[secret]
+    path = $T/secret
+    read only = no
+    smb encrypt = required
+EOF
+    } >"$d/smb.conf"
+    SMBCONF=$d/smb.conf
+}
+
+smbd_start() {  # smbd_start [extra global lines...]
+    smbd_stop
+    smbd_conf "$@"
+    spawn "$T/smbd/log/stdout" smbd --foreground --no-process-group -s "$SMBCONF"
+    SMBD_PID=$LAST_PID
+    wait_port $SMBD_IP 445
+}
+
+smbd_stop() {
+    if [ -n "$SMBD_PID" ]; then
+        unspawn "$SMBD_PID"
+        SMBD_PID=
+        # samba-dcerpcd and friends started on demand by smbd
+        for f in "$T"/smbd/run/*.pid; do
+            [ -f "$f" ] && kill -TERM "$(cat "$f")" 2>/dev/null || true
+        done
+        sleep 0.5
+    fi
+}
+
+smbd_users() {
+    smbd_conf
+    local u
+    for u in alice bob carol; do
+        id "$u" >/dev/null 2>&1 || useradd -M -N -s /usr/sbin/nologin "$u"
+    done
+    printf '%s\n%s\n' "$PW_ALICE" "$PW_ALICE" | smbpasswd -c "$SMBCONF" -s -a alice >/dev/null
+    printf '%s\n%s\n' "$PW_BOB" "$PW_BOB" | smbpasswd -c "$SMBCONF" -s -a bob >/dev/null
+    printf '%s\n%s\n' "$PW_CAROL" "$PW_CAROL" | smbpasswd -c "$SMBCONF" -s -a carol >/dev/null
+    echo "hello from the public share" >"$T/public/readme.txt"
+    echo "hello from the share" >"$T/share/hello.txt"
+}
+
+# smbclient with a private, empty client config so /etc/samba/smb.conf does
+# not leak into the captures.
+CLIENT_CONF=$T/client.conf
+client_conf() {
+    cat >"$CLIENT_CONF" <<EOF
+[global]
+    workgroup = SAMPLES
+    client min protocol = SMB2_02
+    name resolve order = host
+    lock directory = $T/client
+    state directory = $T/client
+    cache directory = $T/client
+    private dir = $T/client
+    ncalrpc dir = $T/client/ncalrpc
+EOF
+    mkdir -p "$T/client/ncalrpc"
+}
+smbc() { run smbclient -s "$CLIENT_CONF" -t 10 "$@"; }
+
+# ---------------------------------------------------------------- group smb
+group_smb() {
+    log "group smb: NTLM against smbd on $SMBD_IP"
+    smbd_users
+    smbd_start
+    local F=$T/payload.bin
+    head -c $((3 * 1024 * 1024)) /dev/urandom >"$F"
+    local H="host $SMBD_IP"
+
+    capture ntlm-success-copy "$H" smbc //$SMBD_IP/share -U "alice%$PW_ALICE" \
+        -c "put $F payload.bin; get payload.bin $T/payload.back; rm payload.bin; ls"
+    cmp "$F" "$T/payload.back" && echo "  copy round trip ok" >&2
+
+    capture ntlm-wrong-password "$H" smbc //$SMBD_IP/share -U 'alice%WrongPassw0rd' -c 'ls'
+    capture ntlm-bad-share "$H" smbc //$SMBD_IP/nosuchshare -U "alice%$PW_ALICE" -c 'ls'
+    capture ntlm-smb202 "$H" smbc //$SMBD_IP/share -U "alice%$PW_ALICE" -m SMB2_02 -c 'ls'
+    capture ntlm-smb311 "$H" smbc //$SMBD_IP/share -U "alice%$PW_ALICE" -m SMB3_11 -c 'ls'
+    capture ntlm-smb311-encrypted "$H" smbc //$SMBD_IP/share -U "alice%$PW_ALICE" -m SMB3_11 \
+        --client-protection=encrypt -c 'ls; get hello.txt /dev/null'
+    smbd_stop
+}
+
+# ================================================================ main
+install_packages
+mkdir -p "$OUT"
+client_conf
+GROUPS_TO_RUN=("$@")
+[ ${#GROUPS_TO_RUN[@]} -gt 0 ] || GROUPS_TO_RUN=(smb krb impacket anon fail)
+for g in "${GROUPS_TO_RUN[@]}"; do
+    "group_$g"
+done
+log "done; captures in $OUT"
