@@ -270,6 +270,8 @@ client_conf() {
     cat >"$CLIENT_CONF" <<EOF
 [global]
     workgroup = SAMPLES
+    netbios name = CLIENT1
+    realm = SAMPLES.SMBSCOPE.TEST
     client min protocol = SMB2_02
     name resolve order = host
     lock directory = $T/client
@@ -302,6 +304,222 @@ group_smb() {
     capture ntlm-smb311-encrypted "$H" smbc //$SMBD_IP/share -U "alice%$PW_ALICE" -m SMB3_11 \
         --client-protection=encrypt -c 'ls; get hello.txt /dev/null'
     smbd_stop
+}
+
+# ================================================================ AD DC
+# A Samba AD DC for SAMPLES.SMBSCOPE.TEST on 127.0.0.3.  Its name needs no
+# /etc/hosts entry: smbclient gets the address with -I and builds the SPN
+# from the name in the UNC (cifs/dc1.samples.smbscope.test), and the
+# private krb5.conf names the KDC by address.
+#
+# The one shared path: the DC's winbindd must use the compiled-in socket
+# directory /run/samba/winbindd (libwbclient, which smbd uses to map SIDs to
+# uids, ignores any other setting), so no other winbindd may run meanwhile.
+DC_PID=
+DCD=$T/dc
+DCCONF=$DCD/etc/smb.conf
+export KRB5_CONFIG=$T/krb5.conf
+export KRB5CCNAME=FILE:$T/krb5cc
+
+dc_provision() {
+    [ -f "$DCD/private/sam.ldb" ] && return 0
+    log "provisioning the AD DC in $DCD"
+    mkdir -p "$DCD"
+    # an empty config, so that /etc/samba/smb.conf is not merged in
+    : >"$T/empty.conf"
+    samba-tool domain provision -s "$T/empty.conf" --targetdir="$DCD" \
+        --realm=$REALM --domain=$DOMAIN --server-role=dc --dns-backend=NONE \
+        --host-name=dc1 --host-ip=$DC_IP --adminpass="$PW_ADMIN" \
+        --option="interfaces = $DC_IP/8" --option='bind interfaces only = yes' \
+        --option='disable netbios = yes' >"$T/provision.log" 2>&1 ||
+        { tail -30 "$T/provision.log" >&2; return 1; }
+    mkdir -p "$DCD"/{run,log,share}
+    chmod 777 "$DCD/share"
+    echo "hello from the DC share" >"$DCD/share/hello.txt"
+    cat >"$DCCONF" <<END_CONF
+[global]
+    netbios name = $DC_NAME
+    realm = $REALM
+    workgroup = $DOMAIN
+    server role = active directory domain controller
+    interfaces = $DC_IP/8
+    bind interfaces only = yes
+    smb ports = 445
+    disable netbios = yes
+    server services = s3fs, rpc, ldap, cldap, kdc, winbindd
+    private dir = $DCD/private
+    lock directory = $DCD
+    state directory = $DCD/state
+    cache directory = $DCD/cache
+    binddns dir = $DCD/bind-dns
+    pid directory = $DCD/run
+    ncalrpc dir = $DCD/run/ncalrpc
+    ntp signd socket directory = $DCD/run/ntp_signd
+    log file = $DCD/log/log.%m
+    log level = 1
+    load printers = no
+    printing = bsd
+    printcap name = /dev/null
+    disable spoolss = yes
+
+[sysvol]
+    path = $DCD/state/sysvol
+    read only = no
+
+[netlogon]
+    path = $DCD/state/sysvol/samples.smbscope.test/scripts
+    read only = no
+
+[share]
+    path = $DCD/share
+    read only = no
+END_CONF
+    cat >"$KRB5_CONFIG" <<END_CONF
+[libdefaults]
+    default_realm = $REALM
+    dns_lookup_realm = false
+    dns_lookup_kdc = false
+    rdns = false
+    dns_canonicalize_hostname = false
+    forwardable = true
+
+[realms]
+    $REALM = {
+        kdc = $DC_IP
+        admin_server = $DC_IP
+    }
+
+[domain_realm]
+    .samples.smbscope.test = $REALM
+    samples.smbscope.test = $REALM
+END_CONF
+    local u
+    samba-tool domain passwordsettings set -s "$DCCONF" --complexity=off \
+        --account-lockout-threshold=3 --account-lockout-duration=30 \
+        --reset-account-lockout-after=30 --max-pwd-age=20 >/dev/null
+    for u in alice 'jösé' dave erin frank grace heidi ivan; do
+        samba-tool user create "$u" "$PW_ALICE" -s "$DCCONF" >/dev/null
+    done
+    # judy: password set 30 days ago (domain max password age is 20 days)
+    faketime -f '-30d' samba-tool user create judy "$PW_ALICE" -s "$DCCONF" >/dev/null
+    samba-tool user disable dave -s "$DCCONF" >/dev/null
+    samba-tool user setexpiry frank --days=0 -s "$DCCONF" >/dev/null
+    local base
+    base=$(ldbsearch -H "$DCD/private/sam.ldb" -s base -b '' defaultNamingContext 2>/dev/null |
+           sed -n 's/^defaultNamingContext: //p')
+    ldbmodify -H "$DCD/private/sam.ldb" >/dev/null <<END_LDIF
+dn: CN=grace,CN=Users,$base
+changetype: modify
+replace: pwdLastSet
+pwdLastSet: 0
+
+dn: CN=heidi,CN=Users,$base
+changetype: modify
+replace: logonHours
+logonHours:: AAAAAAAAAAAAAAAAAAAAAAAAAAAA
+
+dn: CN=ivan,CN=Users,$base
+changetype: modify
+replace: userWorkstations
+userWorkstations: OTHERPC
+END_LDIF
+}
+
+dc_start() {
+    dc_provision
+    [ -n "$DC_PID" ] && return 0
+    log "starting samba (AD DC) on $DC_IP"
+    spawn "$DCD/log/stdout" samba --foreground --no-process-group -s "$DCCONF"
+    DC_PID=$LAST_PID
+    wait_port $DC_IP 88
+    wait_port $DC_IP 445
+    wait_port $DC_IP 389
+    # let winbindd and the prefork workers settle
+    for _ in $(seq 30); do
+        smbclient -s "$CLIENT_CONF" //$DC_IP/share -U "alice%$PW_ALICE" -c 'ls' >/dev/null 2>&1 && break
+        sleep 1
+    done
+}
+
+dc_stop() {
+    if [ -n "$DC_PID" ]; then unspawn "$DC_PID"; DC_PID=; fi
+}
+
+# A fresh ticket cache with a TGT for USER (outside any capture).
+kinit_quiet() {  # kinit_quiet USER [PASSWORD]
+    kdestroy -q 2>/dev/null || true
+    echo "${2:-$PW_ALICE}" | kinit "$1" >/dev/null
+}
+kinit_run() {  # kinit_run USER PASSWORD
+    echo "+ kinit $1 (password $2)" >&2
+    echo "$2" | kinit "$1" 2>&1 | sed 's/^/    | /' >&2 || true
+}
+
+# A keytab with the DC's own principals, same kvno and enctypes, keys made
+# from a wrong password: the server can no longer decrypt the tickets.
+make_bad_keytab() {
+    local p e
+    rm -f "$T/bad.keytab"
+    {
+        for p in "HOST/dc1@$REALM" "HOST/$DC_FQDN@$REALM" "$DC_NAME\$@$REALM"; do
+            for e in aes256-cts-hmac-sha1-96 aes128-cts-hmac-sha1-96 arcfour-hmac; do
+                printf 'addent -password -p %s -k 1 -e %s\nNot-The-Key-1\n' "$p" "$e"
+            done
+        done
+        printf 'wkt %s\nquit\n' "$T/bad.keytab"
+    } | ktutil >/dev/null 2>&1
+}
+
+# ---------------------------------------------------------------- group krb
+krb_success() {
+    kinit_run alice "$PW_ALICE"
+    smbc //$DC_FQDN/share -I $DC_IP --use-kerberos=required -U alice -N -c 'ls; get hello.txt /dev/null'
+}
+krb_unknown_spn() {
+    smbc //alias.samples.smbscope.test/share -I $DC_IP --use-kerberos=required -U alice -N -c 'ls'
+}
+krb_fallback() {
+    smbc //alias.samples.smbscope.test/share -I $DC_IP --use-kerberos=desired -U "alice%$PW_ALICE" -c 'ls'
+}
+krb_skew() {
+    # the service ticket was fetched beforehand with the right time; the
+    # client now runs one hour ahead, out of the server's 5 minute window
+    echo "+ faketime -f +1h smbclient //$DC_FQDN/share --use-kerberos=required" >&2
+    faketime -f '+1h' smbclient -s "$CLIENT_CONF" -t 10 //$DC_FQDN/share -I $DC_IP \
+        --use-kerberos=required -U alice -N -c 'ls' 2>&1 | sed 's/^/    | /' >&2 || true
+}
+krb_bad_key() {
+    cp "$DCD/private/secrets.keytab" "$T/secrets.keytab.good"
+    cp "$T/bad.keytab" "$DCD/private/secrets.keytab"
+    smbc //$DC_FQDN/share -I $DC_IP --use-kerberos=required -U alice -N -c 'ls'
+    cp "$T/secrets.keytab.good" "$DCD/private/secrets.keytab"
+}
+
+group_krb() {
+    log "group krb: Kerberos against the AD DC on $DC_IP"
+    dc_start
+    local H="host $DC_IP"
+    kdestroy -q 2>/dev/null || true
+    capture krb5-success "$H" krb_success
+    kdestroy -q 2>/dev/null || true
+    capture krb5-kinit-wrong-password "$H" kinit_run alice 'WrongPassw0rd'
+    capture krb5-kinit-unknown-user "$H" kinit_run nosuchuser "$PW_ALICE"
+    kinit_quiet alice
+    capture krb5-unknown-spn "$H" krb_unknown_spn
+    kinit_quiet alice
+    capture krb5-fallback-ntlm "$H" krb_fallback
+    kinit_quiet alice
+    kvno cifs/$DC_FQDN >/dev/null
+    capture krb5-ap-skew "$H" krb_skew
+    make_bad_keytab
+    kinit_quiet alice
+    kvno cifs/$DC_FQDN >/dev/null
+    capture krb5-ap-bad-server-key "$H" krb_bad_key
+    kdestroy -q 2>/dev/null || true
+    capture ntlm-dc-nonascii-user "$H" smbc //$DC_IP/share -U "jösé%$PW_ALICE" -c 'ls'
+    kinit_quiet 'jösé'
+    capture krb5-nonascii-user "$H" smbc //$DC_FQDN/share -I $DC_IP --use-kerberos=required -U 'jösé' -N -c 'ls'
+    kdestroy -q 2>/dev/null || true
 }
 
 # ================================================================ main
