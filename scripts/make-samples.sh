@@ -522,6 +522,128 @@ group_krb() {
     kdestroy -q 2>/dev/null || true
 }
 
+# ---------------------------------------------------------------- group impacket
+IMPACKET_EX=/usr/share/doc/python3-impacket/examples
+group_impacket() {
+    log "group impacket"
+    # impacket's smbclient.py (SMB1 negotiate offering SMB2, then SMB2) -> smbd
+    smbd_users
+    smbd_start
+    printf 'shares\nuse share\nls\nexit\n' >"$T/impacket.cmds"
+    capture impacket-client-ntlm-smbd "host $SMBD_IP" \
+        run $PY "$IMPACKET_EX/smbclient.py" -file "$T/impacket.cmds" \
+        "SAMPLES/alice:$PW_ALICE@$SMBD_IP"
+    smbd_stop
+
+    # smbclient -> impacket's smbserver.py on 127.0.0.4:445
+    mkdir -p "$T/impshare"
+    echo "hello from impacket" >"$T/impshare/hello.txt"
+    spawn "$T/smbserver.log" $PY "$IMPACKET_EX/smbserver.py" -smb2support \
+        -ip $IMP_IP -port 445 -username alice -password "$PW_ALICE" SHARE "$T/impshare"
+    local imp=$LAST_PID
+    wait_port $IMP_IP 445
+    capture smbclient-impacket-server "host $IMP_IP" \
+        smbc //$IMP_IP/SHARE -U "alice%$PW_ALICE" -c 'ls; get hello.txt /dev/null'
+    capture smbclient-impacket-server-wrong-password "host $IMP_IP" \
+        smbc //$IMP_IP/SHARE -U 'alice%WrongPassw0rd' -c 'ls'
+    # the client insists on signing; impacket's NTLMSSP CHALLENGE does not
+    # offer it, so smbclient gives up before AUTHENTICATE
+    capture smbclient-impacket-server-signing-required "host $IMP_IP" \
+        smbc //$IMP_IP/SHARE -U "alice%$PW_ALICE" --client-protection=sign -c 'ls'
+    unspawn "$imp"
+}
+
+# ---------------------------------------------------------------- group anon
+group_anon() {
+    log "group anon: anonymous and guest sessions against smbd"
+    smbd_users
+    smbd_start
+    capture anonymous-list-shares "host $SMBD_IP" smbc -U '%' -N -L //$SMBD_IP
+    capture guest-bad-user "host $SMBD_IP" \
+        smbc //$SMBD_IP/public -U 'mallory%anything' -c 'ls; get readme.txt /dev/null'
+    smbd_stop
+}
+
+# ---------------------------------------------------------------- group fail
+dc_ntlm() {  # dc_ntlm USER [PASSWORD]
+    smbc //$DC_IP/share -U "$1%${2:-$PW_ALICE}" -c 'ls'
+}
+dc_lockout() {
+    local i
+    for i in 1 2 3; do dc_ntlm erin 'WrongPassw0rd'; done
+    dc_ntlm erin
+}
+
+group_fail() {
+    log "group fail: failure cases"
+    smbd_users
+    local H="host $SMBD_IP"
+
+    # --- smbd with default settings
+    smbd_start
+    capture ntlm-access-denied-share "$H" smbc //$SMBD_IP/restricted -U "alice%$PW_ALICE" -c 'ls'
+    capture ntlm-smb202-encryption-required "$H" \
+        smbc //$SMBD_IP/secret -U "alice%$PW_ALICE" -m SMB2_02 -c 'ls'
+    capture smb1-client-vs-smb2-server "$H" \
+        smbc //$SMBD_IP/share -U "alice%$PW_ALICE" \
+        --option='client min protocol = NT1' -m NT1 -c 'ls'
+    capture ntlmv1-rejected "$H" \
+        smbc //$SMBD_IP/share -U "alice%$PW_ALICE" --option='client ntlmv2 auth = no' -c 'ls'
+
+    # --- smbd that accepts NTLMv1
+    smbd_start 'ntlm auth = yes'
+    capture ntlmv1-accepted "$H" \
+        smbc //$SMBD_IP/share -U "alice%$PW_ALICE" --option='client ntlmv2 auth = no' -c 'ls'
+
+    # --- signing "mismatches": SMB2 has no way to switch signing off, so
+    # both of these succeed, signed; see smbclient-impacket-server-signing-required
+    # for a real failure.
+    smbd_start 'server signing = disabled'
+    capture signing-client-required-server-disabled "$H" \
+        smbc //$SMBD_IP/share -U "alice%$PW_ALICE" --client-protection=sign -c 'ls'
+    smbd_start 'server signing = mandatory'
+    capture signing-server-mandatory-client-disabled "$H" \
+        smbc //$SMBD_IP/share -U "alice%$PW_ALICE" --option='client signing = disabled' -c 'ls'
+    smbd_stop
+
+    # --- a server that accepts TCP and never answers (port 4455)
+    spawn "$T/silent.log" $PY "$HELP/silent_listener.py" $SMBD_IP 4455 60
+    local sl=$LAST_PID
+    wait_port $SMBD_IP 4455
+    capture no-smb-response-port4455 "host $SMBD_IP and port 4455" \
+        smbc //$SMBD_IP/share -p 4455 -t 5 -U "alice%$PW_ALICE" -c 'ls'
+    unspawn "$sl"
+
+    # --- connection reset during session setup (relay on port 4456)
+    smbd_start
+    spawn "$T/reset.log" $PY "$HELP/reset_proxy.py" $SMBD_IP 4456 $SMBD_IP 445
+    local rp=$LAST_PID
+    wait_port $SMBD_IP 4456
+    capture reset-during-session-setup-port4456 "host $SMBD_IP and port 4456" \
+        smbc //$SMBD_IP/share -p 4456 -U "alice%$PW_ALICE" -c 'ls'
+    unspawn "$rp"
+    smbd_stop
+
+    # --- account restrictions on the AD DC: NTLM (SMB) and Kerberos (kinit)
+    dc_start
+    H="host $DC_IP"
+    kdestroy -q 2>/dev/null || true
+    capture ntlm-dc-account-disabled "$H" dc_ntlm dave
+    capture krb5-kinit-account-disabled "$H" kinit_run dave "$PW_ALICE"
+    capture ntlm-dc-account-expired "$H" dc_ntlm frank
+    capture krb5-kinit-account-expired "$H" kinit_run frank "$PW_ALICE"
+    capture ntlm-dc-password-must-change "$H" dc_ntlm grace
+    capture krb5-kinit-password-must-change "$H" kinit_run grace "$PW_ALICE"
+    capture ntlm-dc-password-expired "$H" dc_ntlm judy
+    capture krb5-kinit-password-expired "$H" kinit_run judy "$PW_ALICE"
+    capture ntlm-dc-invalid-logon-hours "$H" dc_ntlm heidi
+    capture krb5-kinit-invalid-logon-hours "$H" kinit_run heidi "$PW_ALICE"
+    capture ntlm-dc-invalid-workstation "$H" dc_ntlm ivan
+    capture ntlm-dc-account-locked-out "$H" dc_lockout
+    capture krb5-kinit-account-locked-out "$H" kinit_run erin "$PW_ALICE"
+    kdestroy -q 2>/dev/null || true
+}
+
 # ================================================================ main
 install_packages
 mkdir -p "$OUT"
