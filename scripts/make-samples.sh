@@ -1,0 +1,656 @@
+#!/usr/bin/env bash
+# make-samples.sh - recreate the sample captures in samples/ from real
+# implementations (Samba smbd/smbclient, a Samba AD DC, impacket), all on
+# loopback.  Run as root on Debian 12:
+#
+#   scripts/make-samples.sh            # every group
+#   scripts/make-samples.sh smb krb    # only some groups
+#
+# Groups: smb (NTLM against smbd), krb (Kerberos against a Samba AD DC),
+#         impacket, anon (anonymous/guest), fail (failure cases).
+#
+# Addresses (loopback only):
+#   127.0.0.2  smbd (standalone, tdbsam), port 445; silent listener :4455,
+#              resetting proxy :4456
+#   127.0.0.3  Samba AD DC (DC1.SAMPLES.SMBSCOPE.TEST), KDC on 88
+#   127.0.0.4  impacket smbserver.py, port 445
+# The client side of every connection is 127.0.0.1.
+#
+# Nothing is written under /etc/samba or /var/lib/samba: every daemon gets its
+# own config and state dirs under a temp dir, which is removed at the end.
+# The script does create the Unix users alice, bob and carol (no login shell,
+# no home) because a standalone smbd maps SMB users to Unix users.
+#
+# Fixed credentials (documented in samples/README.md):
+#   alice / Passw0rd!      bob / Bobs-Passw0rd!     carol / Carol-Passw0rd!
+#   AD: Administrator / Adm1n-Passw0rd!, alice / Passw0rd!, jösé / Passw0rd!
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/.." && pwd)
+OUT=${OUT:-$ROOT/samples}
+HELP=$HERE/samples
+PY=/usr/bin/python3           # Debian's python, which has impacket
+
+SMBD_IP=127.0.0.2
+DC_IP=127.0.0.3
+IMP_IP=127.0.0.4
+REALM=SAMPLES.SMBSCOPE.TEST
+DOMAIN=SAMPLES
+DC_NAME=DC1
+DC_FQDN=dc1.samples.smbscope.test
+
+PW_ALICE='Passw0rd!'
+PW_BOB='Bobs-Passw0rd!'
+PW_CAROL='Carol-Passw0rd!'
+PW_ADMIN='Adm1n-Passw0rd!'
+
+[ "$(id -u)" = 0 ] || { echo "run as root" >&2; exit 1; }
+
+log() { printf '\n=== %s\n' "$*" >&2; }
+
+# ---------------------------------------------------------------- packages
+install_packages() {
+    local pkgs=(samba smbclient samba-ad-dc winbind krb5-user tcpdump tshark
+                python3-impacket faketime ldb-tools iproute2 procps)
+    local missing=()
+    for p in "${pkgs[@]}"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
+    done
+    if [ ${#missing[@]} -gt 0 ]; then
+        log "installing ${missing[*]}"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update
+        apt-get install -y --no-install-recommends "${missing[@]}"
+    fi
+    # Debian starts the distro's own daemons on install; they listen on all
+    # addresses and would collide with ours on 127.0.0.x:445/88.
+    for u in smbd nmbd winbind samba-ad-dc; do
+        systemctl stop "$u" 2>/dev/null || true
+    done
+}
+
+# ---------------------------------------------------------------- cleanup
+T=$(mktemp -d /tmp/smbscope-samples.XXXXXX)
+chmod 755 "$T"
+PIDS=()          # daemons we started (process-group leaders where possible)
+CAP_PID=
+
+cleanup() {
+    local rc=$?
+    set +e
+    [ -n "$CAP_PID" ] && kill -INT "$CAP_PID" 2>/dev/null && wait "$CAP_PID" 2>/dev/null
+    for p in "${PIDS[@]}"; do
+        kill -TERM "$p" 2>/dev/null
+    done
+    sleep 1
+    for p in "${PIDS[@]}"; do
+        kill -KILL "$p" 2>/dev/null
+        wait "$p" 2>/dev/null
+    done
+    # smbd/samba fork children; kill those still holding our pid files
+    for f in "$T"/*/run/*.pid "$T"/dc/private/../run/*.pid; do
+        [ -f "$f" ] && kill -KILL "$(cat "$f")" 2>/dev/null
+    done
+    if [ -z "${KEEP_TMP:-}" ]; then rm -rf "$T"; else echo "kept $T" >&2; fi
+    exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Start a daemon in its own process group (setsid), remember its pid.
+spawn() {  # spawn LOGFILE CMD...
+    local logf=$1; shift
+    setsid "$@" >"$logf" 2>&1 &
+    PIDS+=($!)
+    LAST_PID=$!
+}
+
+# Kill a process group we started earlier.
+unspawn() {  # unspawn PID
+    local p=$1
+    kill -TERM -- "-$p" 2>/dev/null || kill -TERM "$p" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL -- "-$p" 2>/dev/null || true
+    wait "$p" 2>/dev/null || true
+}
+
+wait_port() {  # wait_port IP PORT [SECONDS]
+    local ip=$1 port=$2 n=${3:-60}
+    for _ in $(seq $((n * 5))); do
+        if ss -ltnH "src $ip:$port" 2>/dev/null | grep -q .; then return 0; fi
+        sleep 0.2
+    done
+    echo "nothing listening on $ip:$port" >&2
+    return 1
+}
+
+# ---------------------------------------------------------------- capture
+cap_start() {  # cap_start NAME 'bpf filter'
+    CAP_NAME=$1
+    local f=$OUT/$1.pcap
+    rm -f "$f"
+    tcpdump -i lo -U -s 0 -B 131072 -Z root -w "$f" "$2" 2>"$T/tcpdump.$1.log" &
+    CAP_PID=$!
+    for _ in $(seq 100); do
+        grep -q 'listening on' "$T/tcpdump.$1.log" 2>/dev/null && break
+        sleep 0.1
+    done
+    sleep 0.5
+}
+
+cap_stop() {
+    sleep 1.5                          # let the last packets reach tcpdump
+    kill -INT "$CAP_PID" 2>/dev/null || true
+    wait "$CAP_PID" 2>/dev/null || true
+    CAP_PID=
+    echo "  -> $OUT/$CAP_NAME.pcap: $(tshark -r "$OUT/$CAP_NAME.pcap" 2>/dev/null | wc -l) frames" >&2
+}
+
+# capture NAME 'bpf filter' CMD...: run CMD while capturing into NAME.pcap.
+# Packet capture on a busy loopback (notably under gVisor) now and then loses
+# a segment without counting it as dropped; retry until tshark sees none.
+capture() {
+    local name=$1 filter=$2 try lost; shift 2
+    for try in 1 2 3 4 5; do
+        cap_start "$name" "$filter"
+        "$@"
+        cap_stop
+        lost=$(tshark -r "$OUT/$name.pcap" -Y 'tcp.analysis.lost_segment or tcp.analysis.ack_lost_segment' 2>/dev/null | wc -l)
+        [ "$lost" = 0 ] && return 0
+        echo "  !! $lost lost segment(s) in the capture, retrying ($try)" >&2
+    done
+    echo "  !! $name.pcap still has lost segments" >&2
+}
+
+# Run a client command, log it, never fail the script because the client
+# (expectedly) failed.
+run() {
+    echo "+ $*" >&2
+    "$@" 2>&1 | sed 's/^/    | /' >&2 || true
+}
+
+# ================================================================ smbd
+SMBD_PID=
+smbd_conf() {  # smbd_conf [extra global lines...]
+    local d=$T/smbd
+    mkdir -p "$d"/{private,lock,state,cache,run,log,ncalrpc} "$T/share" "$T/public" "$T/restricted" "$T/secret"
+    chmod 777 "$T/share" "$T/public" "$T/restricted" "$T/secret"
+    {
+        cat <<EOF
+[global]
+    workgroup = SAMPLES
+    netbios name = FILESRV
+    server string = smbscope sample server
+    server role = standalone server
+    interfaces = $SMBD_IP/8
+    bind interfaces only = yes
+    smb ports = 445
+    disable netbios = yes
+    private dir = $d/private
+    lock directory = $d/lock
+    state directory = $d/state
+    cache directory = $d/cache
+    pid directory = $d/run
+    ncalrpc dir = $d/ncalrpc
+    log file = $d/log/log.%m
+    log level = 1
+    passdb backend = tdbsam:$d/private/passdb.tdb
+    load printers = no
+    printing = bsd
+    printcap name = /dev/null
+    disable spoolss = yes
+    map to guest = bad user
+    guest account = nobody
+    server min protocol = SMB2_02
+EOF
+        for l in "$@"; do echo "    $l"; done
+        cat <<EOF
+
+[share]
+    path = $T/share
+    read only = no
+
+[public]
+    path = $T/public
+    read only = yes
+    guest ok = yes
+
+[restricted]
+    path = $T/restricted
+    read only = no
+    valid users = bob
+
+[secret]
+    path = $T/secret
+    read only = no
+    smb encrypt = required
+EOF
+    } >"$d/smb.conf"
+    SMBCONF=$d/smb.conf
+}
+
+smbd_start() {  # smbd_start [extra global lines...]
+    smbd_stop
+    smbd_conf "$@"
+    spawn "$T/smbd/log/stdout" smbd --foreground --no-process-group -s "$SMBCONF"
+    SMBD_PID=$LAST_PID
+    wait_port $SMBD_IP 445
+}
+
+smbd_stop() {
+    if [ -n "$SMBD_PID" ]; then
+        unspawn "$SMBD_PID"
+        SMBD_PID=
+        # samba-dcerpcd and friends started on demand by smbd
+        for f in "$T"/smbd/run/*.pid; do
+            [ -f "$f" ] && kill -TERM "$(cat "$f")" 2>/dev/null || true
+        done
+        sleep 0.5
+    fi
+}
+
+smbd_users() {
+    smbd_conf
+    local u
+    for u in alice bob carol; do
+        id "$u" >/dev/null 2>&1 || useradd -M -N -s /usr/sbin/nologin "$u"
+    done
+    printf '%s\n%s\n' "$PW_ALICE" "$PW_ALICE" | smbpasswd -c "$SMBCONF" -s -a alice >/dev/null
+    printf '%s\n%s\n' "$PW_BOB" "$PW_BOB" | smbpasswd -c "$SMBCONF" -s -a bob >/dev/null
+    printf '%s\n%s\n' "$PW_CAROL" "$PW_CAROL" | smbpasswd -c "$SMBCONF" -s -a carol >/dev/null
+    echo "hello from the public share" >"$T/public/readme.txt"
+    echo "hello from the share" >"$T/share/hello.txt"
+}
+
+# smbclient with a private, empty client config so /etc/samba/smb.conf does
+# not leak into the captures.
+CLIENT_CONF=$T/client.conf
+client_conf() {
+    cat >"$CLIENT_CONF" <<EOF
+[global]
+    workgroup = SAMPLES
+    netbios name = CLIENT1
+    realm = SAMPLES.SMBSCOPE.TEST
+    client min protocol = SMB2_02
+    name resolve order = host
+    lock directory = $T/client
+    state directory = $T/client
+    cache directory = $T/client
+    private dir = $T/client
+    ncalrpc dir = $T/client/ncalrpc
+EOF
+    mkdir -p "$T/client/ncalrpc"
+}
+smbc() { run smbclient -s "$CLIENT_CONF" -t 10 "$@"; }
+
+# ---------------------------------------------------------------- group smb
+group_smb() {
+    log "group smb: NTLM against smbd on $SMBD_IP"
+    smbd_users
+    smbd_start
+    local F=$T/payload.bin
+    head -c $((3 * 1024 * 1024)) /dev/urandom >"$F"
+    local H="host $SMBD_IP"
+
+    capture ntlm-success-copy "$H" smbc //$SMBD_IP/share -U "alice%$PW_ALICE" \
+        -c "put $F payload.bin; get payload.bin $T/payload.back; rm payload.bin; ls"
+    cmp "$F" "$T/payload.back" && echo "  copy round trip ok" >&2
+
+    capture ntlm-wrong-password "$H" smbc //$SMBD_IP/share -U 'alice%WrongPassw0rd' -c 'ls'
+    capture ntlm-bad-share "$H" smbc //$SMBD_IP/nosuchshare -U "alice%$PW_ALICE" -c 'ls'
+    capture ntlm-smb202 "$H" smbc //$SMBD_IP/share -U "alice%$PW_ALICE" -m SMB2_02 -c 'ls'
+    capture ntlm-smb311 "$H" smbc //$SMBD_IP/share -U "alice%$PW_ALICE" -m SMB3_11 -c 'ls'
+    capture ntlm-smb311-encrypted "$H" smbc //$SMBD_IP/share -U "alice%$PW_ALICE" -m SMB3_11 \
+        --client-protection=encrypt -c 'ls; get hello.txt /dev/null'
+    smbd_stop
+}
+
+# ================================================================ AD DC
+# A Samba AD DC for SAMPLES.SMBSCOPE.TEST on 127.0.0.3.  Its name needs no
+# /etc/hosts entry: smbclient gets the address with -I and builds the SPN
+# from the name in the UNC (cifs/dc1.samples.smbscope.test), and the
+# private krb5.conf names the KDC by address.
+#
+# The one shared path: the DC's winbindd must use the compiled-in socket
+# directory /run/samba/winbindd (libwbclient, which smbd uses to map SIDs to
+# uids, ignores any other setting), so no other winbindd may run meanwhile.
+DC_PID=
+DCD=$T/dc
+DCCONF=$DCD/etc/smb.conf
+export KRB5_CONFIG=$T/krb5.conf
+export KRB5CCNAME=FILE:$T/krb5cc
+
+dc_provision() {
+    [ -f "$DCD/private/sam.ldb" ] && return 0
+    log "provisioning the AD DC in $DCD"
+    mkdir -p "$DCD"
+    # an empty config, so that /etc/samba/smb.conf is not merged in
+    : >"$T/empty.conf"
+    samba-tool domain provision -s "$T/empty.conf" --targetdir="$DCD" \
+        --realm=$REALM --domain=$DOMAIN --server-role=dc --dns-backend=NONE \
+        --host-name=dc1 --host-ip=$DC_IP --adminpass="$PW_ADMIN" \
+        --option="interfaces = $DC_IP/8" --option='bind interfaces only = yes' \
+        --option='disable netbios = yes' >"$T/provision.log" 2>&1 ||
+        { tail -30 "$T/provision.log" >&2; return 1; }
+    mkdir -p "$DCD"/{run,log,share}
+    chmod 777 "$DCD/share"
+    echo "hello from the DC share" >"$DCD/share/hello.txt"
+    cat >"$DCCONF" <<END_CONF
+[global]
+    netbios name = $DC_NAME
+    realm = $REALM
+    workgroup = $DOMAIN
+    server role = active directory domain controller
+    interfaces = $DC_IP/8
+    bind interfaces only = yes
+    smb ports = 445
+    disable netbios = yes
+    server services = s3fs, rpc, ldap, cldap, kdc, winbindd
+    private dir = $DCD/private
+    lock directory = $DCD
+    state directory = $DCD/state
+    cache directory = $DCD/cache
+    binddns dir = $DCD/bind-dns
+    pid directory = $DCD/run
+    ncalrpc dir = $DCD/run/ncalrpc
+    ntp signd socket directory = $DCD/run/ntp_signd
+    log file = $DCD/log/log.%m
+    log level = 1
+    load printers = no
+    printing = bsd
+    printcap name = /dev/null
+    disable spoolss = yes
+
+[sysvol]
+    path = $DCD/state/sysvol
+    read only = no
+
+[netlogon]
+    path = $DCD/state/sysvol/samples.smbscope.test/scripts
+    read only = no
+
+[share]
+    path = $DCD/share
+    read only = no
+END_CONF
+    cat >"$KRB5_CONFIG" <<END_CONF
+[libdefaults]
+    default_realm = $REALM
+    dns_lookup_realm = false
+    dns_lookup_kdc = false
+    rdns = false
+    dns_canonicalize_hostname = false
+    forwardable = true
+
+[realms]
+    $REALM = {
+        kdc = $DC_IP
+        admin_server = $DC_IP
+    }
+
+[domain_realm]
+    .samples.smbscope.test = $REALM
+    samples.smbscope.test = $REALM
+END_CONF
+    local u
+    samba-tool domain passwordsettings set -s "$DCCONF" --complexity=off \
+        --account-lockout-threshold=3 --account-lockout-duration=30 \
+        --reset-account-lockout-after=30 --max-pwd-age=20 >/dev/null
+    for u in alice 'jösé' dave erin frank grace heidi ivan; do
+        samba-tool user create "$u" "$PW_ALICE" -s "$DCCONF" >/dev/null
+    done
+    # judy: password set 30 days ago (domain max password age is 20 days)
+    faketime -f '-30d' samba-tool user create judy "$PW_ALICE" -s "$DCCONF" >/dev/null
+    samba-tool user disable dave -s "$DCCONF" >/dev/null
+    samba-tool user setexpiry frank --days=0 -s "$DCCONF" >/dev/null
+    local base
+    base=$(ldbsearch -H "$DCD/private/sam.ldb" -s base -b '' defaultNamingContext 2>/dev/null |
+           sed -n 's/^defaultNamingContext: //p')
+    ldbmodify -H "$DCD/private/sam.ldb" >/dev/null <<END_LDIF
+dn: CN=grace,CN=Users,$base
+changetype: modify
+replace: pwdLastSet
+pwdLastSet: 0
+
+dn: CN=heidi,CN=Users,$base
+changetype: modify
+replace: logonHours
+logonHours:: AAAAAAAAAAAAAAAAAAAAAAAAAAAA
+
+dn: CN=ivan,CN=Users,$base
+changetype: modify
+replace: userWorkstations
+userWorkstations: OTHERPC
+END_LDIF
+}
+
+dc_start() {
+    dc_provision
+    [ -n "$DC_PID" ] && return 0
+    log "starting samba (AD DC) on $DC_IP"
+    spawn "$DCD/log/stdout" samba --foreground --no-process-group -s "$DCCONF"
+    DC_PID=$LAST_PID
+    wait_port $DC_IP 88
+    wait_port $DC_IP 445
+    wait_port $DC_IP 389
+    # let winbindd and the prefork workers settle
+    for _ in $(seq 30); do
+        smbclient -s "$CLIENT_CONF" //$DC_IP/share -U "alice%$PW_ALICE" -c 'ls' >/dev/null 2>&1 && break
+        sleep 1
+    done
+}
+
+dc_stop() {
+    if [ -n "$DC_PID" ]; then unspawn "$DC_PID"; DC_PID=; fi
+}
+
+# A fresh ticket cache with a TGT for USER (outside any capture).
+kinit_quiet() {  # kinit_quiet USER [PASSWORD]
+    kdestroy -q 2>/dev/null || true
+    echo "${2:-$PW_ALICE}" | kinit "$1" >/dev/null
+}
+kinit_run() {  # kinit_run USER PASSWORD
+    echo "+ kinit $1 (password $2)" >&2
+    echo "$2" | kinit "$1" 2>&1 | sed 's/^/    | /' >&2 || true
+}
+
+# A keytab with the DC's own principals, same kvno and enctypes, keys made
+# from a wrong password: the server can no longer decrypt the tickets.
+make_bad_keytab() {
+    local p e
+    rm -f "$T/bad.keytab"
+    {
+        for p in "HOST/dc1@$REALM" "HOST/$DC_FQDN@$REALM" "$DC_NAME\$@$REALM"; do
+            for e in aes256-cts-hmac-sha1-96 aes128-cts-hmac-sha1-96 arcfour-hmac; do
+                printf 'addent -password -p %s -k 1 -e %s\nNot-The-Key-1\n' "$p" "$e"
+            done
+        done
+        printf 'wkt %s\nquit\n' "$T/bad.keytab"
+    } | ktutil >/dev/null 2>&1
+}
+
+# ---------------------------------------------------------------- group krb
+krb_success() {
+    kinit_run alice "$PW_ALICE"
+    smbc //$DC_FQDN/share -I $DC_IP --use-kerberos=required -U alice -N -c 'ls; get hello.txt /dev/null'
+}
+krb_unknown_spn() {
+    smbc //alias.samples.smbscope.test/share -I $DC_IP --use-kerberos=required -U alice -N -c 'ls'
+}
+krb_fallback() {
+    smbc //alias.samples.smbscope.test/share -I $DC_IP --use-kerberos=desired -U "alice%$PW_ALICE" -c 'ls'
+}
+krb_skew() {
+    # the service ticket was fetched beforehand with the right time; the
+    # client now runs one hour ahead, out of the server's 5 minute window
+    echo "+ faketime -f +1h smbclient //$DC_FQDN/share --use-kerberos=required" >&2
+    faketime -f '+1h' smbclient -s "$CLIENT_CONF" -t 10 //$DC_FQDN/share -I $DC_IP \
+        --use-kerberos=required -U alice -N -c 'ls' 2>&1 | sed 's/^/    | /' >&2 || true
+}
+krb_bad_key() {
+    cp "$DCD/private/secrets.keytab" "$T/secrets.keytab.good"
+    cp "$T/bad.keytab" "$DCD/private/secrets.keytab"
+    smbc //$DC_FQDN/share -I $DC_IP --use-kerberos=required -U alice -N -c 'ls'
+    cp "$T/secrets.keytab.good" "$DCD/private/secrets.keytab"
+}
+
+group_krb() {
+    log "group krb: Kerberos against the AD DC on $DC_IP"
+    dc_start
+    local H="host $DC_IP"
+    kdestroy -q 2>/dev/null || true
+    capture krb5-success "$H" krb_success
+    kdestroy -q 2>/dev/null || true
+    capture krb5-kinit-wrong-password "$H" kinit_run alice 'WrongPassw0rd'
+    capture krb5-kinit-unknown-user "$H" kinit_run nosuchuser "$PW_ALICE"
+    kinit_quiet alice
+    capture krb5-unknown-spn "$H" krb_unknown_spn
+    kinit_quiet alice
+    capture krb5-fallback-ntlm "$H" krb_fallback
+    kinit_quiet alice
+    kvno cifs/$DC_FQDN >/dev/null
+    capture krb5-ap-skew "$H" krb_skew
+    make_bad_keytab
+    kinit_quiet alice
+    kvno cifs/$DC_FQDN >/dev/null
+    capture krb5-ap-bad-server-key "$H" krb_bad_key
+    kdestroy -q 2>/dev/null || true
+    capture ntlm-dc-nonascii-user "$H" smbc //$DC_IP/share -U "jösé%$PW_ALICE" -c 'ls'
+    kinit_quiet 'jösé'
+    capture krb5-nonascii-user "$H" smbc //$DC_FQDN/share -I $DC_IP --use-kerberos=required -U 'jösé' -N -c 'ls'
+    kdestroy -q 2>/dev/null || true
+}
+
+# ---------------------------------------------------------------- group impacket
+IMPACKET_EX=/usr/share/doc/python3-impacket/examples
+group_impacket() {
+    log "group impacket"
+    # impacket's smbclient.py (SMB1 negotiate offering SMB2, then SMB2) -> smbd
+    smbd_users
+    smbd_start
+    printf 'shares\nuse share\nls\nexit\n' >"$T/impacket.cmds"
+    capture impacket-client-ntlm-smbd "host $SMBD_IP" \
+        run $PY "$IMPACKET_EX/smbclient.py" -file "$T/impacket.cmds" \
+        "SAMPLES/alice:$PW_ALICE@$SMBD_IP"
+    smbd_stop
+
+    # smbclient -> impacket's smbserver.py on 127.0.0.4:445
+    mkdir -p "$T/impshare"
+    echo "hello from impacket" >"$T/impshare/hello.txt"
+    spawn "$T/smbserver.log" $PY "$IMPACKET_EX/smbserver.py" -smb2support \
+        -ip $IMP_IP -port 445 -username alice -password "$PW_ALICE" SHARE "$T/impshare"
+    local imp=$LAST_PID
+    wait_port $IMP_IP 445
+    capture smbclient-impacket-server "host $IMP_IP" \
+        smbc //$IMP_IP/SHARE -U "alice%$PW_ALICE" -c 'ls; get hello.txt /dev/null'
+    capture smbclient-impacket-server-wrong-password "host $IMP_IP" \
+        smbc //$IMP_IP/SHARE -U 'alice%WrongPassw0rd' -c 'ls'
+    # the client insists on signing; impacket's NTLMSSP CHALLENGE does not
+    # offer it, so smbclient gives up before AUTHENTICATE
+    capture smbclient-impacket-server-signing-required "host $IMP_IP" \
+        smbc //$IMP_IP/SHARE -U "alice%$PW_ALICE" --client-protection=sign -c 'ls'
+    unspawn "$imp"
+}
+
+# ---------------------------------------------------------------- group anon
+group_anon() {
+    log "group anon: anonymous and guest sessions against smbd"
+    smbd_users
+    smbd_start
+    capture anonymous-list-shares "host $SMBD_IP" smbc -U '%' -N -L //$SMBD_IP
+    capture guest-bad-user "host $SMBD_IP" \
+        smbc //$SMBD_IP/public -U 'mallory%anything' -c 'ls; get readme.txt /dev/null'
+    smbd_stop
+}
+
+# ---------------------------------------------------------------- group fail
+dc_ntlm() {  # dc_ntlm USER [PASSWORD]
+    smbc //$DC_IP/share -U "$1%${2:-$PW_ALICE}" -c 'ls'
+}
+dc_lockout() {
+    local i
+    for i in 1 2 3; do dc_ntlm erin 'WrongPassw0rd'; done
+    dc_ntlm erin
+}
+
+group_fail() {
+    log "group fail: failure cases"
+    smbd_users
+    local H="host $SMBD_IP"
+
+    # --- smbd with default settings
+    smbd_start
+    capture ntlm-access-denied-share "$H" smbc //$SMBD_IP/restricted -U "alice%$PW_ALICE" -c 'ls'
+    capture ntlm-smb202-encryption-required "$H" \
+        smbc //$SMBD_IP/secret -U "alice%$PW_ALICE" -m SMB2_02 -c 'ls'
+    capture smb1-client-vs-smb2-server "$H" \
+        smbc //$SMBD_IP/share -U "alice%$PW_ALICE" \
+        --option='client min protocol = NT1' -m NT1 -c 'ls'
+    capture ntlmv1-rejected "$H" \
+        smbc //$SMBD_IP/share -U "alice%$PW_ALICE" --option='client ntlmv2 auth = no' -c 'ls'
+
+    # --- smbd that accepts NTLMv1
+    smbd_start 'ntlm auth = yes'
+    capture ntlmv1-accepted "$H" \
+        smbc //$SMBD_IP/share -U "alice%$PW_ALICE" --option='client ntlmv2 auth = no' -c 'ls'
+
+    # --- signing "mismatches": SMB2 has no way to switch signing off, so
+    # both of these succeed, signed; see smbclient-impacket-server-signing-required
+    # for a real failure.
+    smbd_start 'server signing = disabled'
+    capture signing-client-required-server-disabled "$H" \
+        smbc //$SMBD_IP/share -U "alice%$PW_ALICE" --client-protection=sign -c 'ls'
+    smbd_start 'server signing = mandatory'
+    capture signing-server-mandatory-client-disabled "$H" \
+        smbc //$SMBD_IP/share -U "alice%$PW_ALICE" --option='client signing = disabled' -c 'ls'
+    smbd_stop
+
+    # --- a server that accepts TCP and never answers (port 4455)
+    spawn "$T/silent.log" $PY "$HELP/silent_listener.py" $SMBD_IP 4455 60
+    local sl=$LAST_PID
+    wait_port $SMBD_IP 4455
+    capture no-smb-response-port4455 "host $SMBD_IP and port 4455" \
+        smbc //$SMBD_IP/share -p 4455 -t 5 -U "alice%$PW_ALICE" -c 'ls'
+    unspawn "$sl"
+
+    # --- connection reset during session setup (relay on port 4456)
+    smbd_start
+    spawn "$T/reset.log" $PY "$HELP/reset_proxy.py" $SMBD_IP 4456 $SMBD_IP 445
+    local rp=$LAST_PID
+    wait_port $SMBD_IP 4456
+    capture reset-during-session-setup-port4456 "host $SMBD_IP and port 4456" \
+        smbc //$SMBD_IP/share -p 4456 -U "alice%$PW_ALICE" -c 'ls'
+    unspawn "$rp"
+    smbd_stop
+
+    # --- account restrictions on the AD DC: NTLM (SMB) and Kerberos (kinit)
+    dc_start
+    H="host $DC_IP"
+    kdestroy -q 2>/dev/null || true
+    capture ntlm-dc-account-disabled "$H" dc_ntlm dave
+    capture krb5-kinit-account-disabled "$H" kinit_run dave "$PW_ALICE"
+    capture ntlm-dc-account-expired "$H" dc_ntlm frank
+    capture krb5-kinit-account-expired "$H" kinit_run frank "$PW_ALICE"
+    capture ntlm-dc-password-must-change "$H" dc_ntlm grace
+    capture krb5-kinit-password-must-change "$H" kinit_run grace "$PW_ALICE"
+    capture ntlm-dc-password-expired "$H" dc_ntlm judy
+    capture krb5-kinit-password-expired "$H" kinit_run judy "$PW_ALICE"
+    capture ntlm-dc-invalid-logon-hours "$H" dc_ntlm heidi
+    capture krb5-kinit-invalid-logon-hours "$H" kinit_run heidi "$PW_ALICE"
+    capture ntlm-dc-invalid-workstation "$H" dc_ntlm ivan
+    capture ntlm-dc-account-locked-out "$H" dc_lockout
+    capture krb5-kinit-account-locked-out "$H" kinit_run erin "$PW_ALICE"
+    kdestroy -q 2>/dev/null || true
+}
+
+# ================================================================ main
+install_packages
+mkdir -p "$OUT"
+client_conf
+GROUPS_TO_RUN=("$@")
+[ ${#GROUPS_TO_RUN[@]} -gt 0 ] || GROUPS_TO_RUN=(smb krb impacket anon fail)
+for g in "${GROUPS_TO_RUN[@]}"; do
+    "group_$g"
+done
+log "done; captures in $OUT"

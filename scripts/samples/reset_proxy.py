@@ -1,0 +1,73 @@
+#!/usr/bin/env python3
+"""reset_proxy.py LISTEN_IP LISTEN_PORT SERVER_IP SERVER_PORT
+
+A TCP relay for one SMB2 connection that aborts it in the middle of
+authentication: it relays the client's messages to the real server and back
+until the client sends its second SMB2 SESSION_SETUP request (the NTLMSSP
+AUTHENTICATE), then closes both sockets with SO_LINGER 0, so that the client
+receives a TCP RST instead of the SESSION_SETUP response.
+
+Bytes are relayed unchanged; the relay only reads the 4-byte Direct TCP
+transport header and the SMB2 command field to know where it is.
+"""
+import select
+import socket
+import struct
+import sys
+
+lip, lport, sip, sport = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+
+srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+srv.bind((lip, lport))
+srv.listen(1)
+print(f"reset proxy on {lip}:{lport} -> {sip}:{sport}", flush=True)
+
+cli, _ = srv.accept()
+up = socket.create_connection((sip, sport))
+buf = b""
+setups = 0
+
+
+def abort(*socks):
+    for s in socks:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        s.close()
+
+
+while True:
+    r, _, _ = select.select([cli, up], [], [], 30)
+    if not r:
+        break
+    if up in r:
+        data = up.recv(65536)
+        if not data:
+            break
+        cli.sendall(data)
+    if cli in r:
+        data = cli.recv(65536)
+        if not data:
+            break
+        buf += data
+        out = b""
+        # walk complete transport frames in what the client sent
+        while len(buf) >= 4:
+            n = struct.unpack(">I", buf[:4])[0] & 0xFFFFFF
+            if len(buf) < 4 + n:
+                break
+            frame, buf = buf[: 4 + n], buf[4 + n :]
+            if frame[4:8] == b"\xfeSMB" and struct.unpack("<H", frame[16:18])[0] == 1:
+                setups += 1
+                if setups == 2:
+                    print("second SESSION_SETUP request: resetting", flush=True)
+                    if out:
+                        up.sendall(out)
+                    abort(cli, up)
+                    srv.close()
+                    sys.exit(0)
+            out += frame
+        if out:
+            up.sendall(out)
+cli.close()
+up.close()
+srv.close()
