@@ -145,6 +145,10 @@ struct Held {
     data: Vec<u8>,
     /// Bytes on the wire past `data` (snaplen cut).
     cut: u32,
+    /// Where the segment arrived: its bytes are reported with this frame when
+    /// a hole before them turns out to be lost (nothing later filled it).
+    frame: u64,
+    ts: Timestamp,
 }
 
 #[derive(Default)]
@@ -477,7 +481,7 @@ impl<S, K: StreamSink<State = S>> Stepper<'_, S, K> {
                 return;
             }
             self.skip(d, dir, hole as u64, GapReason::Lost);
-            self.drain(d, dir);
+            self.drain_own(d, dir);
         }
     }
 
@@ -560,19 +564,36 @@ impl<S, K: StreamSink<State = S>> Stepper<'_, S, K> {
                 seq,
                 data: present.to_vec(),
                 cut,
+                frame: self.ctx.frame,
+                ts: self.ctx.ts,
             },
         );
         d.held_bytes += present.len();
         *self.held_total += present.len();
     }
 
-    /// Delivers held segments that have become contiguous.
+    /// Delivers held segments that became contiguous because a segment filled
+    /// the hole before them: their bytes complete messages in this frame.
     fn drain(&mut self, d: &mut Direction, dir: usize) {
+        self.drain_with(d, dir, false);
+    }
+
+    /// Delivers held segments after a hole was given up: each with the frame
+    /// it arrived in, as nothing later completed it.
+    fn drain_own(&mut self, d: &mut Direction, dir: usize) {
+        self.drain_with(d, dir, true);
+    }
+
+    fn drain_with(&mut self, d: &mut Direction, dir: usize, own_frame: bool) {
+        let now = (self.ctx.frame, self.ctx.ts);
         while let (Some(next), Some(first)) = (d.next, d.held.first()) {
             if seq_diff(first.seq, next) > 0 {
-                return;
+                break;
             }
             let h = d.held.remove(0);
+            if own_frame {
+                (self.ctx.frame, self.ctx.ts) = (h.frame, h.ts);
+            }
             d.held_bytes -= h.data.len();
             *self.held_total -= h.data.len();
             let wire = h.data.len() as u32 + h.cut;
@@ -581,6 +602,7 @@ impl<S, K: StreamSink<State = S>> Stepper<'_, S, K> {
                 self.take_in_order(d, dir, overlap as usize, &h.data, wire);
             }
         }
+        (self.ctx.frame, self.ctx.ts) = now;
     }
 
     /// Delivers everything held, skipping the holes between.
@@ -590,7 +612,7 @@ impl<S, K: StreamSink<State = S>> Stepper<'_, S, K> {
             if hole > 0 {
                 self.skip(d, dir, hole as u64, reason);
             }
-            self.drain(d, dir);
+            self.drain_own(d, dir);
         }
     }
 
