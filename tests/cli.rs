@@ -1,0 +1,228 @@
+//! The binary on real captures: output, streaming from standard input, exit
+//! codes and errors for damaged or foreign files.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_smbscope"))
+}
+
+fn sample(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("samples")
+        .join(name)
+}
+
+fn tmp(name: &str, bytes: &[u8]) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("smbscope-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join(name);
+    std::fs::write(&p, bytes).unwrap();
+    p
+}
+
+#[test]
+fn messages_text_shows_the_logon_failure() {
+    let out = bin()
+        .args(["messages"])
+        .arg(sample("ntlm-wrong-password.pcap"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let line = text
+        .lines()
+        .find(|l| l.contains("STATUS_LOGON_FAILURE"))
+        .expect("failure line");
+    assert!(line.contains("SESSION_SETUP rsp"), "{line}");
+    assert!(
+        text.contains("NTLMSSP AUTHENTICATE SAMPLES\\alice"),
+        "{text}"
+    );
+}
+
+#[test]
+fn jsonl_has_the_documented_keys() {
+    let out = bin()
+        .args(["messages", "--format", "jsonl"])
+        .arg(sample("ntlm-wrong-password.pcap"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let failure = lines
+        .iter()
+        .find(|v| v["status"] == "STATUS_LOGON_FAILURE")
+        .expect("failure");
+    for key in [
+        "frame",
+        "time",
+        "stream",
+        "src",
+        "dst",
+        "kind",
+        "command",
+        "response",
+        "status_code",
+        "message_id",
+        "session_id",
+        "tree_id",
+        "request_frame",
+        "response_time",
+    ] {
+        assert!(failure.get(key).is_some(), "missing {key} in {failure}");
+    }
+    assert_eq!(failure["kind"], "smb2");
+    assert_eq!(failure["status_code"], 0xC000_006Du32);
+    let req = lines
+        .iter()
+        .find(|v| v["frame"] == failure["request_frame"])
+        .expect("request");
+    assert_eq!(req["response_frame"], failure["frame"]);
+    let auth = lines
+        .iter()
+        .find(|v| v["auth"]["ntlmssp"]["message_type"] == "AUTHENTICATE")
+        .expect("auth");
+    assert_eq!(auth["auth"]["ntlmssp"]["user"], "alice");
+    assert_eq!(auth["auth"]["ntlmssp"]["response_kind"], "NTLMv2");
+    let neg = lines
+        .iter()
+        .find(|v| v["command"] == "NEGOTIATE" && v["response"] == true)
+        .expect("negotiate");
+    assert_eq!(neg["negotiate"]["dialect"], "3.1.1");
+}
+
+#[test]
+fn json_is_one_document() {
+    let out = bin()
+        .args(["messages", "--format", "json"])
+        .arg(sample("ntlm-bad-share.pcap"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["schema_version"], 1);
+    let msgs = v["messages"].as_array().unwrap();
+    assert!(msgs
+        .iter()
+        .any(|m| m["status"] == "STATUS_BAD_NETWORK_NAME"));
+    assert!(msgs.iter().any(|m| m["tree_connect"]["share"]
+        .as_str()
+        .is_some_and(|s| s.ends_with("nosuchshare"))));
+    assert!(v["capture"]["frames"].as_u64().unwrap() > 0);
+}
+
+#[test]
+fn not_a_capture_exits_2_and_names_the_file() {
+    let p = tmp("hello.txt", b"hello, world\n");
+    let out = bin().arg("messages").arg(&p).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("hello.txt") && err.contains("not a pcap or pcapng"),
+        "{err}"
+    );
+    let out = bin()
+        .args(["messages", "/no/such/file.pcap"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn truncated_capture_reports_what_came_before_and_exits_3() {
+    let whole = std::fs::read(sample("ntlm-wrong-password.pcap")).unwrap();
+    let cut = tmp("cut.pcap", &whole[..whole.len() - 30]);
+    let out = bin()
+        .args(["messages", "--format", "jsonl"])
+        .arg(&cut)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("cut.pcap") && err.contains("capture ends inside a record at byte"),
+        "{err}"
+    );
+    let n = String::from_utf8(out.stdout).unwrap().lines().count();
+    assert!(n >= 5, "{n} messages before the damage");
+}
+
+#[test]
+fn corrupt_record_length_names_offset_and_frame() {
+    let mut bytes = std::fs::read(sample("ntlm-wrong-password.pcap")).unwrap();
+    // the first record's caplen, at 24 + 8
+    bytes[32..36].copy_from_slice(&0x4000_0000u32.to_le_bytes());
+    let p = tmp("corrupt.pcap", &bytes);
+    let out = bin().arg("messages").arg(&p).output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("corrupt record at byte 24 (frame 1)"), "{err}");
+}
+
+#[test]
+fn standard_input_streams_messages_as_they_arrive() {
+    let bytes = std::fs::read(sample("ntlm-wrong-password.pcap")).unwrap();
+    let mut child = bin()
+        .args(["messages", "--format", "jsonl", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    // Everything but the last 200 bytes: the first messages must come out while stdin stays open.
+    stdin.write_all(&bytes[..bytes.len() - 200]).unwrap();
+    stdin.flush().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            if tx.send(line.unwrap()).is_err() {
+                break;
+            }
+        }
+    });
+    let start = Instant::now();
+    let first = rx
+        .recv_timeout(Duration::from_secs(20))
+        .expect("a message before end of input");
+    assert!(first.contains("\"command\":\"NEGOTIATE\""), "{first}");
+    assert!(start.elapsed() < Duration::from_secs(20));
+    stdin.write_all(&bytes[bytes.len() - 200..]).unwrap();
+    drop(stdin);
+    assert!(child.wait().unwrap().success());
+}
+
+#[test]
+fn status_looks_up_by_code_name_and_word() {
+    for q in ["0xC000006D", "STATUS_LOGON_FAILURE", "logon_failure"] {
+        let out = bin().args(["status", q]).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{q}");
+        assert!(
+            String::from_utf8(out.stdout)
+                .unwrap()
+                .contains("STATUS_LOGON_FAILURE"),
+            "{q}"
+        );
+    }
+    let out = bin().args(["status", "KRB_AP_ERR_SKEW"]).output().unwrap();
+    assert!(String::from_utf8(out.stdout).unwrap().contains("37"));
+    let out = bin()
+        .args(["status", "--format", "json", "0xC000006D"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v[0]["name"], "STATUS_LOGON_FAILURE");
+    let out = bin()
+        .args(["status", "zzzz-no-such-thing"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+}
