@@ -535,7 +535,7 @@ mod fields {
                             iakerb_values += 1;
                             continue;
                         }
-                        if !pool.iter().any(|p| *p == v) && !v.contains(',') {
+                        if !pool.contains(&v) && !v.contains(',') {
                             problems.push(format!(
                                 "{name} frame {frame} {field}: ours {v:?}, tshark {pool:?}"
                             ));
