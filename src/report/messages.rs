@@ -132,12 +132,12 @@ impl Serialize for MessageJson<'_> {
             o.serialize_entry("response_time", &secs(m.ts.nanos_since(r.ts)))?;
         }
         o.serialize_entry("length", &m.len)?;
-        if !m.is_whole() {
-            o.serialize_entry("truncated", &true)?;
+        if (m.bytes.len() as u64) < u64::from(m.len) {
             o.serialize_entry("kept_bytes", &m.bytes.len())?;
-            if m.missing > 0 {
-                o.serialize_entry("missing_bytes", &m.missing)?;
-            }
+        }
+        if m.missing > 0 {
+            o.serialize_entry("truncated", &true)?;
+            o.serialize_entry("missing_bytes", &m.missing)?;
         }
         match (&d.body, &command) {
             (Some(Ok(b)), Some(c)) => o.serialize_entry(&c.to_ascii_lowercase(), b)?,
@@ -248,11 +248,12 @@ pub fn summary(msg: &Message<'_>, dec: &Decoded) -> String {
             ),
         );
     }
-    if !msg.is_whole() {
-        push(
-            &mut s,
-            &format!("[cut: {} of {} bytes kept]", msg.bytes.len(), msg.len),
+    if msg.missing > 0 {
+        let note = format!(
+            "[{} of {} bytes missing from the capture]",
+            msg.missing, msg.len
         );
+        push(&mut s, &note);
     }
     s
 }
