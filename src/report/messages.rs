@@ -102,6 +102,7 @@ impl Serialize for MessageJson<'_> {
                 o.serialize_entry("tree_id", &t)?;
             }
             if let Some(a) = h.async_id {
+                o.serialize_entry("async", &true)?;
                 o.serialize_entry("async_id", &a)?;
             }
             o.serialize_entry("credit_charge", &h.credit_charge)?;
