@@ -290,7 +290,9 @@ group_smb() {
     smbd_users
     smbd_start
     local F=$T/payload.bin
-    head -c $((3 * 1024 * 1024)) /dev/urandom >"$F"
+    # compressible on purpose: keeps the committed capture cheap in git
+    (yes 'smbscope sample payload: 3 MiB of this line, put and read back' || true) |
+        head -c $((3 * 1024 * 1024)) >"$F"
     local H="host $SMBD_IP"
 
     capture ntlm-success-copy "$H" smbc //$SMBD_IP/share -U "alice%$PW_ALICE" \
@@ -534,6 +536,16 @@ group_impacket() {
         run $PY "$IMPACKET_EX/smbclient.py" -file "$T/impacket.cmds" \
         "SAMPLES/alice:$PW_ALICE@$SMBD_IP"
     smbd_stop
+
+    # impacket's smbclient.py with Kerberos (its own AS/TGS over TCP) -> AD DC.
+    # impacket 0.10's TGS-REQ is refused by Samba 4.17's KDC with
+    # KRB_AP_ERR_INAPP_CKSUM, so this is a failure sample.
+    dc_start
+    kdestroy -q 2>/dev/null || true
+    printf 'use share\nls\nexit\n' >"$T/impacket-dc.cmds"
+    capture impacket-client-krb5-dc-inapp-cksum "host $DC_IP" \
+        run env -u KRB5CCNAME $PY "$IMPACKET_EX/smbclient.py" -file "$T/impacket-dc.cmds" -k \
+        -dc-ip $DC_IP -target-ip $DC_IP "$REALM/alice:$PW_ALICE@$DC_FQDN"
 
     # smbclient -> impacket's smbserver.py on 127.0.0.4:445
     mkdir -p "$T/impshare"
