@@ -624,11 +624,20 @@ group_fail() {
     capture ntlm-access-denied-share "$H" smbc //$SMBD_IP/restricted -U "alice%$PW_ALICE" -c 'ls'
     capture ntlm-smb202-encryption-required "$H" \
         smbc //$SMBD_IP/secret -U "alice%$PW_ALICE" -m SMB2_02 -c 'ls'
+    # the same share with an SMB 3.1.1 client: the server demands encryption
+    # in the TREE_CONNECT response, the client complies
+    capture ntlm-smb311-share-encryption-required "$H" \
+        smbc //$SMBD_IP/secret -U "alice%$PW_ALICE" -c 'ls'
     capture smb1-client-vs-smb2-server "$H" \
         smbc //$SMBD_IP/share -U "alice%$PW_ALICE" \
         --option='client min protocol = NT1' -m NT1 -c 'ls'
     capture ntlmv1-rejected "$H" \
         smbc //$SMBD_IP/share -U "alice%$PW_ALICE" --option='client ntlmv2 auth = no' -c 'ls'
+
+    # --- no common SMB2 dialect: server at most 2.1, client at least 3.0
+    smbd_start 'server max protocol = SMB2_10'
+    capture smb3-client-vs-smb21-server "$H" \
+        smbc //$SMBD_IP/share -U "alice%$PW_ALICE" --option='client min protocol = SMB3' -c 'ls'
 
     # --- smbd that accepts NTLMv1
     smbd_start 'ntlm auth = yes'
