@@ -17,9 +17,16 @@
 # The client side of every connection is 127.0.0.1.
 #
 # Nothing is written under /etc/samba or /var/lib/samba: every daemon gets its
-# own config and state dirs under a temp dir, which is removed at the end.
-# The script does create the Unix users alice, bob and carol (no login shell,
-# no home) because a standalone smbd maps SMB users to Unix users.
+# own config and state dirs under a temp dir, which is removed at the end
+# (KEEP_TMP=1 keeps it; OUT=dir writes the captures elsewhere).  No /etc/hosts
+# entry is needed.  What the script does touch outside that dir:
+#   - installs missing packages with apt-get (idempotent);
+#   - stops the distro's smbd/nmbd/winbind/samba-ad-dc services if running;
+#   - creates the Unix users alice, bob and carol (no login shell, no home),
+#     because a standalone smbd maps SMB users to Unix users;
+#   - the AD DC's winbindd listens on /run/samba/winbindd/pipe (the only
+#     place libwbclient looks), so no other winbindd may run meanwhile.
+# Every daemon is stopped on exit, also on failure or Ctrl-C.
 #
 # Fixed credentials (documented in samples/README.md):
 #   alice / Passw0rd!      bob / Bobs-Passw0rd!     carol / Carol-Passw0rd!
@@ -64,7 +71,8 @@ install_packages() {
         apt-get install -y --no-install-recommends "${missing[@]}"
     fi
     # Debian starts the distro's own daemons on install; they listen on all
-    # addresses and would collide with ours on 127.0.0.x:445/88.
+    # addresses and would collide with ours on 127.0.0.x:445/88.  (They are
+    # stopped, not disabled, and not restarted afterwards.)
     for u in smbd nmbd winbind samba-ad-dc; do
         systemctl stop "$u" 2>/dev/null || true
     done
@@ -77,21 +85,16 @@ PIDS=()          # daemons we started (process-group leaders where possible)
 CAP_PID=
 
 cleanup() {
-    local rc=$?
+    local rc=$? p
     set +e
     [ -n "$CAP_PID" ] && kill -INT "$CAP_PID" 2>/dev/null && wait "$CAP_PID" 2>/dev/null
-    for p in "${PIDS[@]}"; do
-        kill -TERM "$p" 2>/dev/null
-    done
-    sleep 1
-    for p in "${PIDS[@]}"; do
-        kill -KILL "$p" 2>/dev/null
-        wait "$p" 2>/dev/null
-    done
-    # smbd/samba fork children; kill those still holding our pid files
-    for f in "$T"/*/run/*.pid "$T"/dc/private/../run/*.pid; do
-        [ -f "$f" ] && kill -KILL "$(cat "$f")" 2>/dev/null
-    done
+    # every daemon was started by spawn() as the leader of its own process
+    # group; its children (smbd workers, samba-dcerpcd, the DC's winbindd,
+    # smbd and prefork workers) are in that group too
+    for p in "${PIDS[@]}"; do kill -TERM -- "-$p" 2>/dev/null; done
+    [ ${#PIDS[@]} -gt 0 ] && sleep 2
+    for p in "${PIDS[@]}"; do kill -KILL -- "-$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+    kill_detached
     if [ -z "${KEEP_TMP:-}" ]; then rm -rf "$T"; else echo "kept $T" >&2; fi
     exit $rc
 }
@@ -106,13 +109,29 @@ spawn() {  # spawn LOGFILE CMD...
     LAST_PID=$!
 }
 
+# samba-dcerpcd, which smbd starts on demand, makes itself a process group
+# leader and so escapes unspawn().  Kill it and its rpcd_* workers: only
+# processes whose command line names our temp dir.
+kill_detached() {
+    local p cmd
+    for p in $(pgrep -f "$T/" 2>/dev/null); do
+        cmd=$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null) || continue
+        case $cmd in
+            *samba-dcerpcd*"$T/"*|*rpcd_*"$T/"*) kill -TERM "$p" 2>/dev/null ;;
+        esac
+    done
+}
+
 # Kill a process group we started earlier.
 unspawn() {  # unspawn PID
-    local p=$1
-    kill -TERM -- "-$p" 2>/dev/null || kill -TERM "$p" 2>/dev/null || true
+    local p=$1 q keep=()
+    kill -TERM -- "-$p" 2>/dev/null || true
     for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    sleep 0.5                     # let the group's other members exit too
     kill -KILL -- "-$p" 2>/dev/null || true
     wait "$p" 2>/dev/null || true
+    for q in "${PIDS[@]}"; do [ "$q" = "$p" ] || keep+=("$q"); done
+    PIDS=("${keep[@]}")
 }
 
 wait_port() {  # wait_port IP PORT [SECONDS]
@@ -242,10 +261,7 @@ smbd_stop() {
     if [ -n "$SMBD_PID" ]; then
         unspawn "$SMBD_PID"
         SMBD_PID=
-        # samba-dcerpcd and friends started on demand by smbd
-        for f in "$T"/smbd/run/*.pid; do
-            [ -f "$f" ] && kill -TERM "$(cat "$f")" 2>/dev/null || true
-        done
+        kill_detached
         sleep 0.5
     fi
 }
@@ -290,7 +306,9 @@ group_smb() {
     smbd_users
     smbd_start
     local F=$T/payload.bin
-    head -c $((3 * 1024 * 1024)) /dev/urandom >"$F"
+    # compressible on purpose: keeps the committed capture cheap in git
+    (yes 'smbscope sample payload: 3 MiB of this line, put and read back' || true) |
+        head -c $((3 * 1024 * 1024)) >"$F"
     local H="host $SMBD_IP"
 
     capture ntlm-success-copy "$H" smbc //$SMBD_IP/share -U "alice%$PW_ALICE" \
@@ -524,8 +542,20 @@ group_krb() {
 
 # ---------------------------------------------------------------- group impacket
 IMPACKET_EX=/usr/share/doc/python3-impacket/examples
+impacket_examples() {
+    [ -f "$IMPACKET_EX/smbclient.py" ] && return 0
+    # "slim" images drop /usr/share/doc at install time; take the example
+    # scripts from the package file itself
+    log "impacket examples missing from /usr/share/doc, extracting them from the .deb"
+    mkdir -p "$T/impacket-deb"
+    (cd "$T/impacket-deb" && apt-get download python3-impacket >/dev/null &&
+        dpkg-deb -x python3-impacket_*.deb .)
+    IMPACKET_EX=$T/impacket-deb/usr/share/doc/python3-impacket/examples
+}
+
 group_impacket() {
     log "group impacket"
+    impacket_examples
     # impacket's smbclient.py (SMB1 negotiate offering SMB2, then SMB2) -> smbd
     smbd_users
     smbd_start
@@ -534,6 +564,16 @@ group_impacket() {
         run $PY "$IMPACKET_EX/smbclient.py" -file "$T/impacket.cmds" \
         "SAMPLES/alice:$PW_ALICE@$SMBD_IP"
     smbd_stop
+
+    # impacket's smbclient.py with Kerberos (its own AS/TGS over TCP) -> AD DC.
+    # impacket 0.10's TGS-REQ is refused by Samba 4.17's KDC with
+    # KRB_AP_ERR_INAPP_CKSUM, so this is a failure sample.
+    dc_start
+    kdestroy -q 2>/dev/null || true
+    printf 'use share\nls\nexit\n' >"$T/impacket-dc.cmds"
+    capture impacket-client-krb5-dc-inapp-cksum "host $DC_IP" \
+        run env -u KRB5CCNAME $PY "$IMPACKET_EX/smbclient.py" -file "$T/impacket-dc.cmds" -k \
+        -dc-ip $DC_IP -target-ip $DC_IP "$REALM/alice:$PW_ALICE@$DC_FQDN"
 
     # smbclient -> impacket's smbserver.py on 127.0.0.4:445
     mkdir -p "$T/impshare"
@@ -584,11 +624,20 @@ group_fail() {
     capture ntlm-access-denied-share "$H" smbc //$SMBD_IP/restricted -U "alice%$PW_ALICE" -c 'ls'
     capture ntlm-smb202-encryption-required "$H" \
         smbc //$SMBD_IP/secret -U "alice%$PW_ALICE" -m SMB2_02 -c 'ls'
+    # the same share with an SMB 3.1.1 client: the server demands encryption
+    # in the TREE_CONNECT response, the client complies
+    capture ntlm-smb311-share-encryption-required "$H" \
+        smbc //$SMBD_IP/secret -U "alice%$PW_ALICE" -c 'ls'
     capture smb1-client-vs-smb2-server "$H" \
         smbc //$SMBD_IP/share -U "alice%$PW_ALICE" \
         --option='client min protocol = NT1' -m NT1 -c 'ls'
     capture ntlmv1-rejected "$H" \
         smbc //$SMBD_IP/share -U "alice%$PW_ALICE" --option='client ntlmv2 auth = no' -c 'ls'
+
+    # --- no common SMB2 dialect: server at most 2.1, client at least 3.0
+    smbd_start 'server max protocol = SMB2_10'
+    capture smb3-client-vs-smb21-server "$H" \
+        smbc //$SMBD_IP/share -U "alice%$PW_ALICE" --option='client min protocol = SMB3' -c 'ls'
 
     # --- smbd that accepts NTLMv1
     smbd_start 'ntlm auth = yes'

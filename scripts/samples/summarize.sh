@@ -3,8 +3,10 @@
 # SMB2 command/status/dialect, NTLMSSP message and user, Kerberos message
 # types, errors and names, TCP resets.  Used to check the captures and to
 # write samples/README.md.  Ports 4455/4456 are decoded as SMB.
-cd "$(dirname "$0")/../../samples" 2>/dev/null || true
-[ $# -gt 0 ] || set -- *.pcap
+if [ $# -eq 0 ]; then
+    cd "$(dirname "$0")/../../samples" || exit 1
+    set -- *.pcap
+fi
 for f in "$@"; do
     echo "## $f ($(stat -c %s "$f") bytes, $(tshark -r "$f" 2>/dev/null | wc -l) frames)"
     tshark -r "$f" -d tcp.port==4455,nbss -d tcp.port==4456,nbss \
