@@ -693,12 +693,24 @@ group_fail() {
     kdestroy -q 2>/dev/null || true
 }
 
+# ---------------------------------------------------------------- group ipv6
+# The same NTLM login over IPv6 loopback (::1): the public corpus has no IPv6 SMB.
+group_ipv6() {
+    log "group ipv6: NTLM against smbd on [::1]"
+    smbd_users
+    smbd_start "interfaces = $SMBD_IP/8 ::1/128"
+    wait_port '[::1]' 445
+    capture ntlm-ipv6-success "ip6 host ::1 and tcp port 445" \
+        smbc //FILESRV/share -I ::1 -U "alice%$PW_ALICE" -c 'ls; get hello.txt /dev/null'
+    smbd_stop
+}
+
 # ================================================================ main
 install_packages
 mkdir -p "$OUT"
 client_conf
 GROUPS_TO_RUN=("$@")
-[ ${#GROUPS_TO_RUN[@]} -gt 0 ] || GROUPS_TO_RUN=(smb krb impacket anon fail)
+[ ${#GROUPS_TO_RUN[@]} -gt 0 ] || GROUPS_TO_RUN=(smb krb impacket anon fail ipv6)
 for g in "${GROUPS_TO_RUN[@]}"; do
     "group_$g"
 done

@@ -226,3 +226,17 @@ fn status_looks_up_by_code_name_and_word() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
 }
+
+#[test]
+fn ipv6_addresses_are_bracketed() {
+    let out = bin()
+        .args(["messages", "--format", "jsonl"])
+        .arg(sample("ntlm-ipv6-success.pcap"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let first: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    assert_eq!(first["dst"], "[::1]:445");
+    assert!(text.contains("\"status\":\"STATUS_SUCCESS\""));
+}
