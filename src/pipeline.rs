@@ -375,12 +375,17 @@ impl<F: FnMut(Event<'_>)> Driver<'_, F> {
     }
 
     fn emit(&mut self, msg: Message<'_>) {
-        self.stats.messages += 1;
-        if msg.missing > 0 {
-            self.stats.messages_incomplete += 1;
-        }
-        (self.on)(Event::Message(&msg));
+        emit_message(&mut self.stats, &mut self.on, msg);
     }
+}
+
+/// Counts a message and hands it on.
+fn emit_message<F: FnMut(Event<'_>)>(stats: &mut Stats, on: &mut F, msg: Message<'_>) {
+    stats.messages += 1;
+    if msg.missing > 0 {
+        stats.messages_incomplete += 1;
+    }
+    on(Event::Message(&msg));
 }
 
 /// Kerberos requests: AS-REQ [APPLICATION 10], TGS-REQ [APPLICATION 12] (RFC 4120 5.4.1).
@@ -405,17 +410,13 @@ struct Out<'d, F> {
 
 impl<F: FnMut(Event<'_>)> Out<'_, F> {
     fn emit(&mut self, msg: Message<'_>) {
-        self.stats.messages += 1;
-        if msg.missing > 0 {
-            self.stats.messages_incomplete += 1;
-        }
-        (self.on)(Event::Message(&msg));
+        emit_message(self.stats, self.on, msg);
     }
 }
 
 /// One NetBIOS message of an SMB connection.
 fn smb_pdu<F: FnMut(Event<'_>)>(
-    conn_info: &ConnState<'_>,
+    info: &ConnInfo,
     pending: &mut FxHashMap<u64, RequestRef>,
     smb1_negotiate: &mut Option<RequestRef>,
     out: &mut Out<'_, F>,
@@ -424,7 +425,8 @@ fn smb_pdu<F: FnMut(Event<'_>)>(
 ) {
     out.stats.bytes_not_kept +=
         u64::from(pdu.len).saturating_sub(pdu.bytes.len() as u64 + pdu.missing);
-    let mut msg = conn_info.conn_base(&out.ctx, from_client, Kind::Netbios, pdu.bytes, pdu.len);
+    let mut msg = tcp_message(info, &out.ctx, from_client, Kind::Netbios, pdu.bytes);
+    msg.len = pdu.len;
     msg.missing = pdu.missing;
     if pdu.kind != NbssType::SESSION_MESSAGE {
         msg.netbios = Some(pdu.kind);
@@ -578,44 +580,37 @@ fn pair_smb2(
     found
 }
 
-/// The parts of [`Conn`] a PDU handler reads.
-struct ConnState<'c> {
-    info: &'c ConnInfo,
-}
-
-impl ConnState<'_> {
-    fn conn_base<'b>(
-        &self,
-        ctx: &Ctx,
-        from_client: bool,
-        kind: Kind,
-        bytes: &'b [u8],
-        len: u32,
-    ) -> Message<'b> {
-        let (src, dst) = if from_client {
-            (self.info.client, self.info.server)
-        } else {
-            (self.info.server, self.info.client)
-        };
-        Message {
-            frame: ctx.frame,
-            ts: ctx.ts,
-            transport: Transport::Tcp,
-            stream: ctx.stream,
-            src,
-            dst,
-            from_client,
-            kind,
-            header: None,
-            transform: None,
-            smb1: None,
-            netbios: None,
-            bytes,
-            len,
-            chain_index: 0,
-            missing: 0,
-            request: None,
-        }
+/// A message of a followed TCP connection, before its kind-specific fields.
+fn tcp_message<'b>(
+    info: &ConnInfo,
+    ctx: &Ctx,
+    from_client: bool,
+    kind: Kind,
+    bytes: &'b [u8],
+) -> Message<'b> {
+    let (src, dst) = if from_client {
+        (info.client, info.server)
+    } else {
+        (info.server, info.client)
+    };
+    Message {
+        frame: ctx.frame,
+        ts: ctx.ts,
+        transport: Transport::Tcp,
+        stream: ctx.stream,
+        src,
+        dst,
+        from_client,
+        kind,
+        header: None,
+        transform: None,
+        smb1: None,
+        netbios: None,
+        bytes,
+        len: bytes.len() as u32,
+        chain_index: 0,
+        missing: 0,
+        request: None,
     }
 }
 
@@ -680,14 +675,13 @@ impl<F: FnMut(Event<'_>)> StreamSink for Driver<'_, F> {
             smb1_negotiate,
             ..
         } = st;
-        let view = ConnState { info };
         let mut out = Out {
             on: &mut self.on,
             stats: &mut self.stats,
             ctx: *ctx,
         };
         framers[dir].data(bytes, &mut |pdu| {
-            smb_pdu(&view, pending, smb1_negotiate, &mut out, from_client, pdu)
+            smb_pdu(info, pending, smb1_negotiate, &mut out, from_client, pdu)
         });
     }
 
@@ -713,14 +707,13 @@ impl<F: FnMut(Event<'_>)> StreamSink for Driver<'_, F> {
             smb1_negotiate,
             ..
         } = st;
-        let view = ConnState { info };
         let mut out = Out {
             on: &mut self.on,
             stats: &mut self.stats,
             ctx: *ctx,
         };
         framers[dir].gap(len, &mut |pdu| {
-            smb_pdu(&view, pending, smb1_negotiate, &mut out, from_client, pdu)
+            smb_pdu(info, pending, smb1_negotiate, &mut out, from_client, pdu)
         });
     }
 
@@ -734,15 +727,13 @@ impl<F: FnMut(Event<'_>)> StreamSink for Driver<'_, F> {
                 smb1_negotiate,
                 ..
             } = st;
-            let view = ConnState { info };
             let mut out = Out {
                 on: &mut self.on,
                 stats: &mut self.stats,
                 ctx: *ctx,
             };
-            framers[dir].end(&mut |pdu| {
-                smb_pdu(&view, pending, smb1_negotiate, &mut out, from_client, pdu)
-            });
+            framers[dir]
+                .end(&mut |pdu| smb_pdu(info, pending, smb1_negotiate, &mut out, from_client, pdu));
         }
         (self.on)(Event::ConnectionEnd {
             info: st.info,
@@ -778,7 +769,7 @@ impl<F: FnMut(Event<'_>)> Driver<'_, F> {
         loop {
             match kerberos_tcp_record(&buf[used..]) {
                 Ok(KrbTcpRecord::Complete { message, consumed }) => {
-                    let mut msg = st_base(&st.info, ctx, from_client, message);
+                    let mut msg = tcp_message(&st.info, ctx, from_client, Kind::Kerberos, message);
                     msg.request = if is_kerberos_request(message) {
                         None
                     } else {
@@ -803,13 +794,6 @@ impl<F: FnMut(Event<'_>)> Driver<'_, F> {
         }
         buf.drain(..used);
     }
-}
-
-fn st_base<'b>(info: &ConnInfo, ctx: &Ctx, from_client: bool, bytes: &'b [u8]) -> Message<'b> {
-    let mut m =
-        ConnState { info }.conn_base(ctx, from_client, Kind::Kerberos, bytes, bytes.len() as u32);
-    m.transport = Transport::Tcp;
-    m
 }
 
 /// A message's decoded contents: its SMB2 body or SMB1 header fields, and
