@@ -117,6 +117,7 @@ pub fn report(a: ReportArgs) -> u8 {
     let build = BuildOptions {
         verbose: a.verbose,
         events: jsonl,
+        timeline: a.format == Format::Text,
     };
     let mut out = output(file == "-");
     let mut write_err: Option<io::Error> = None;

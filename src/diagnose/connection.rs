@@ -36,9 +36,14 @@ fn ended_early(model: &Model, c: &Connection, out: &mut Vec<Finding>) -> bool {
         ),
         _ => format!("the capture ends {waited:.1} s later"),
     };
+    let (sev, one_sided) = if c.saw_syn {
+        (Severity::Error, "")
+    } else {
+        (Severity::Warning, " The capture starts in the middle of this connection, so it may simply hold only the client's direction (a one-sided capture, e.g. from a SPAN port or a capture filter on one host): check that first.")
+    };
     out.push(
-        Draft::new(Severity::Error, "connection.no_response", format!("The server at {} never answered", c.server))
-            .explain(format!("The TCP connection was accepted, the client sent {} SMB request(s) starting at frame {first}, and the server sent no SMB message back; {how}. Something accepts connections on {} but is not answering SMB: a hung smbd/srvsvc, a proxy or load balancer without a backend, or a port that is not SMB.", c.unanswered_requests.max(1), c.server))
+        Draft::new(sev, "connection.no_response", format!("The server at {} never answered", c.server))
+            .explain(format!("The client sent {} SMB request(s) starting at frame {first}, and the server sent no SMB message back; {how}. Something accepts connections on {} but is not answering SMB: a hung smbd/srvsvc, a proxy or load balancer without a backend, or a port that is not SMB.{one_sided}", c.unanswered_requests.max(1), c.server))
             .next("Check that the SMB service answers on that address and port (smbclient -L, Test-NetConnection -Port), look at its log, and at any proxy, firewall or IPS in the path.")
             .stream(c.stream)
             .frames([first].into_iter().chain(c.end.as_ref().map(|e| e.frame)))

@@ -20,6 +20,7 @@ const KDC_ERR_KEY_EXPIRED: i32 = 23;
 const KDC_ERR_PREAUTH_FAILED: i32 = 24;
 const KDC_ERR_PREAUTH_REQUIRED: i32 = 25;
 const KRB_ERR_RESPONSE_TOO_BIG: i32 = 52;
+const KDC_ERR_WRONG_REALM: i32 = 68;
 
 pub(super) fn findings(model: &Model, out: &mut Vec<Finding>) {
     for s in &model.sessions {
@@ -28,8 +29,9 @@ pub(super) fn findings(model: &Model, out: &mut Vec<Finding>) {
             refused(s, out);
         }
     }
+    let sessions_by_client = sessions_by_client(model);
     for (i, x) in model.kdc.iter().enumerate() {
-        kdc_error(model, i, x, out);
+        kdc_error(model, &sessions_by_client, i, x, out);
     }
     fallback(model, out);
 }
@@ -41,6 +43,12 @@ fn spnego_errors(s: &Session, out: &mut Vec<Finding>) {
             continue;
         };
         let recovered = s.outcome.established();
+        // A normal step (PREAUTH_REQUIRED, MORE_PREAUTH_DATA_REQUIRED of an
+        // IAKERB exchange) or a realm referral the client followed.
+        if crate::ntstatus::kerberos::is_benign(code) || (code == KDC_ERR_WRONG_REALM && recovered)
+        {
+            continue;
+        }
         let (meaning, check) = krb_text(code);
         let frames = [r.request_frame].into_iter().chain(r.response_frame);
         let sp = s
@@ -140,16 +148,26 @@ fn retried(model: &Model, i: usize, x: &KdcExchange, tcp_only: bool) -> bool {
     })
 }
 
+type ByClient = crate::tcp::hash::FxHashMap<std::net::IpAddr, Vec<usize>>;
+
+fn sessions_by_client(model: &Model) -> ByClient {
+    let mut m = ByClient::default();
+    for (i, s) in model.sessions.iter().enumerate() {
+        m.entry(s.client.ip()).or_default().push(i);
+    }
+    m
+}
+
 /// A later SMB session from the same client succeeded.
-fn later_success(model: &Model, x: &KdcExchange) -> bool {
-    model.sessions.iter().any(|s| {
-        s.client.ip() == x.client.ip()
-            && s.last_setup_frame > x.request_frame
-            && s.outcome.established()
+fn later_success(model: &Model, by: &ByClient, x: &KdcExchange) -> bool {
+    by.get(&x.client.ip()).is_some_and(|v| {
+        v.iter()
+            .map(|&i| &model.sessions[i])
+            .any(|s| s.last_setup_frame > x.request_frame && s.outcome.established())
     })
 }
 
-fn kdc_error(model: &Model, i: usize, x: &KdcExchange, out: &mut Vec<Finding>) {
+fn kdc_error(model: &Model, by: &ByClient, i: usize, x: &KdcExchange, out: &mut Vec<Finding>) {
     let (Some(code), Some(name)) = (x.error_code, x.error.as_deref()) else {
         return;
     };
@@ -185,7 +203,7 @@ fn kdc_error(model: &Model, i: usize, x: &KdcExchange, out: &mut Vec<Finding>) {
                 .next("Check that TCP port 88 to the KDC is open from the client (or set udp_preference_limit = 1 in krb5.conf).")
         }
         KDC_ERR_S_PRINCIPAL_UNKNOWN => {
-            let sev = if later_success(model, x) { Severity::Warning } else { Severity::Error };
+            let sev = if later_success(model, by, x) { Severity::Warning } else { Severity::Error };
             Draft::new(sev, "kerberos.unknown_spn", format!("No account has the SPN {sp} (KDC_ERR_S_PRINCIPAL_UNKNOWN)"))
                 .explain(format!("The client asked the KDC for a ticket to {sp} and the KDC knows no account with that service principal name. The client then cannot use Kerberos for this server; it fails or falls back to NTLM. Usual cause: the client used an alias, a CNAME or an IP address that is not registered as an SPN.{extra}"))
                 .next("Register the name as an SPN of the server's account (setspn -S cifs/NAME SERVER$; Samba: samba-tool spn add), or connect with the server's real host name.")
@@ -214,7 +232,7 @@ fn kdc_error(model: &Model, i: usize, x: &KdcExchange, out: &mut Vec<Finding>) {
             .explain(format!("{} for {sp}. {}{extra}", x.request, meaning.unwrap_or("")))
             .next(check.unwrap_or("Look the error up with `smbscope status` and check the KDC's log.")),
     };
-    let d = if code == KRB_AP_ERR_SKEW && later_success(model, x) {
+    let d = if code == KRB_AP_ERR_SKEW && later_success(model, by, x) {
         d.severity(Severity::Warning)
     } else {
         d
@@ -231,19 +249,22 @@ fn kdc_error(model: &Model, i: usize, x: &KdcExchange, out: &mut Vec<Finding>) {
 
 /// NTLM sessions set up after a Kerberos attempt of the same client failed.
 fn fallback(model: &Model, out: &mut Vec<Finding>) {
+    let kdc_of = crate::session::kdc::kdc_by_client(&model.kdc);
     for s in model
         .sessions
         .iter()
         .filter(|s| s.mechanism.as_deref() == Some("ntlmssp"))
     {
-        let conn = model.connections.iter().find(|c| c.stream == s.stream);
+        let conn = model.connection(s.stream);
         let offered = conn
             .and_then(|c| c.negotiate.as_ref())
             .is_some_and(|n| n.server_mechanisms.iter().any(|m| m.contains("kerberos")));
         let start = conn.map_or(s.first_time, |c| c.first_time);
-        let cause = model.kdc.iter().rev().find(|x| {
-            x.client.ip() == s.client.ip()
-                && x.time >= start
+        let Some(list) = kdc_of.get(&s.client.ip()) else {
+            continue;
+        };
+        let cause = list.iter().rev().map(|&i| &model.kdc[i]).find(|x| {
+            x.time >= start
                 && x.time <= s.first_time
                 && x.error_code
                     .is_some_and(|c| !crate::ntstatus::kerberos::is_benign(c))

@@ -11,7 +11,7 @@ pub const SLOW_ROUND_SECS: f64 = 1.0;
 
 pub(super) fn findings(model: &Model, out: &mut Vec<Finding>) {
     for s in &model.sessions {
-        let conn = model.connections.iter().find(|c| c.stream == s.stream);
+        let conn = model.connection(s.stream);
         match s.outcome {
             Outcome::Failure => failure(s, out),
             Outcome::Unfinished => {
@@ -41,6 +41,9 @@ pub(crate) fn identity(s: &Session) -> String {
     match (s.domain.as_deref(), s.user.as_deref()) {
         (Some(d), Some(u)) => format!("{d}\\{u}"),
         (None, Some(u)) => u.to_string(),
+        _ if s.ntlm_response.is_none() && s.service_principal.is_none() => {
+            "an identity not in the capture".to_string()
+        }
         _ => "(anonymous)".to_string(),
     }
 }
@@ -105,6 +108,14 @@ fn failure_code(status: u32, s: &Session) -> (&'static str, &'static str) {
             "logon.no_logon_servers",
             "Logon failed: the server could not reach a domain controller",
         ),
+        S::NETWORK_SESSION_EXPIRED => (
+            "session.expired",
+            "The session expired and must re-authenticate (STATUS_NETWORK_SESSION_EXPIRED)",
+        ),
+        S::USER_SESSION_DELETED => (
+            "session.deleted",
+            "The server no longer knows the session (STATUS_USER_SESSION_DELETED)",
+        ),
         _ => ("logon.failed", "Session setup failed"),
     }
 }
@@ -117,6 +128,16 @@ fn failure(s: &Session, out: &mut Vec<Finding>) {
     }
     let (code, title) = failure_code(status, s);
     let who = identity(s);
+    let title = if code == "logon.failed" {
+        format!("{title}: {}", S(status))
+    } else {
+        title.to_string()
+    };
+    let severity = if code == "session.expired" {
+        Severity::Warning
+    } else {
+        Severity::Error
+    };
     let name = S(status).to_string();
     let mut why = format!("The server answered the SESSION_SETUP of {who} with {name}.");
     if let Some(m) = nt_meaning(status) {
@@ -134,7 +155,7 @@ fn failure(s: &Session, out: &mut Vec<Finding>) {
         _ => nt_check(status).unwrap_or("Check the server's security log for this logon.").to_string(),
     };
     out.push(
-        Draft::new(Severity::Error, code, format!("{title} ({who})"))
+        Draft::new(severity, code, format!("{title} ({who})"))
             .explain(why)
             .next(next)
             .stream(s.stream)

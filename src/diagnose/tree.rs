@@ -8,9 +8,7 @@ use super::{nt_check, nt_meaning, Draft, Finding, Severity};
 pub(super) fn findings(model: &Model, out: &mut Vec<Finding>) {
     for t in model.trees.iter().filter(|t| t.status_code != 0) {
         let dialect = model
-            .connections
-            .iter()
-            .find(|c| c.stream == t.stream)
+            .connection(t.stream)
             .and_then(|c| c.negotiate.as_ref())
             .map(|n| (n.dialect.clone(), n.dialect_code));
         out.push(failure(t, dialect).done());

@@ -38,6 +38,27 @@ impl Filter {
             && !self.failed_only
     }
 
+    /// The filters in words, e.g. "stream 3, failed only".
+    pub fn describe(&self) -> String {
+        let mut v = Vec::new();
+        if let Some(n) = self.stream {
+            v.push(format!("stream {n}"));
+        }
+        if let Some(id) = self.session {
+            v.push(format!("session {}", crate::session::sid_hex(id)));
+        }
+        if let Some(u) = &self.user {
+            v.push(format!("user {u}"));
+        }
+        if let Some(h) = self.host {
+            v.push(format!("host {h}"));
+        }
+        if self.failed_only {
+            v.push("failed only".to_string());
+        }
+        v.join(", ")
+    }
+
     fn host_ok(&self, a: IpAddr, b: IpAddr) -> bool {
         self.host.is_none_or(|h| h == a || h == b)
     }
@@ -75,7 +96,7 @@ impl Filter {
         if self.session.is_none() && self.user.is_none() && !self.failed_only {
             return true;
         }
-        let sessions = model.sessions.iter().filter(|s| s.stream == c.stream);
+        let sessions = model.sessions.iter().filter(|s| s.stream == c.stream); // only with session filters
         let mut any = false;
         for s in sessions {
             any = true;
@@ -91,9 +112,7 @@ impl Filter {
         self.stream.is_none_or(|n| n == t.stream)
             && self.session.is_none_or(|id| id == t.sid)
             && model
-                .connections
-                .iter()
-                .find(|c| c.stream == t.stream)
+                .connection(t.stream)
                 .is_none_or(|c| self.host_ok(c.client.ip(), c.server.ip()))
             && (self.user.is_none()
                 || model

@@ -80,10 +80,14 @@ impl TextReport<'_> {
         let _ = writeln!(s, "{} frames, {span}", st.frames);
         let _ = writeln!(
             s,
-            "{} SMB connection(s), {} session(s) ({} not set up), {} tree connect(s), {} Kerberos exchange(s)",
+            "{} SMB connection(s), {} session(s) ({} not set up),",
             m.connections.len(),
             m.sessions.len(),
-            failed,
+            failed
+        );
+        let _ = writeln!(
+            s,
+            "{} tree connect(s), {} Kerberos exchange(s) on port 88",
             m.trees.len(),
             m.kdc.len()
         );
@@ -105,7 +109,11 @@ impl TextReport<'_> {
             );
         }
         if !self.filter.is_empty() {
-            let _ = writeln!(s, "Filtered: {:?}", self.filter);
+            s.push_str(&wrap(
+                &format!("Filtered: {}", self.filter.describe()),
+                "",
+                WIDTH,
+            ));
         }
     }
 

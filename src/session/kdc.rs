@@ -24,7 +24,7 @@ impl Builder {
             .get(&client_ip)
             .copied()
             .filter(|&ci| conn_open_at(&self.model.connections[ci], m.ts));
-        if let Some(ci) = smb {
+        if let Some(ci) = smb.filter(|_| self.opts.timeline) {
             let e = self.entry_for_kerberos(m, &dec);
             push_timeline(&mut self.model.connections[ci], e);
         }
@@ -141,14 +141,18 @@ fn conn_open_at(c: &Connection, ts: crate::capture::Timestamp) -> bool {
 
 /// Gives each Kerberos session the TGS exchange that fetched its ticket.
 pub fn join(model: &mut Model) {
+    let by_client = kdc_by_client(&model.kdc);
     for s in &mut model.sessions {
         let Some(sp) = s.service_principal.as_deref().map(strip_realm) else {
             continue;
         };
         let client_ip = s.client.ip();
-        let found = model
-            .kdc
+        let Some(list) = by_client.get(&client_ip) else {
+            continue;
+        };
+        let found = list
             .iter()
+            .map(|&i| &model.kdc[i])
             .filter(|x| x.request == "TGS-REQ" && x.time <= s.first_time)
             .rfind(|x| {
                 x.client.ip() == client_ip && x.service_name().as_deref() == Some(sp.as_str())
@@ -162,4 +166,15 @@ pub fn join(model: &mut Model) {
             }
         }
     }
+}
+
+/// Indexes of the KDC exchanges of each client address, in capture order.
+pub fn kdc_by_client(
+    kdc: &[KdcExchange],
+) -> crate::tcp::hash::FxHashMap<std::net::IpAddr, Vec<usize>> {
+    let mut m: crate::tcp::hash::FxHashMap<std::net::IpAddr, Vec<usize>> = Default::default();
+    for (i, x) in kdc.iter().enumerate() {
+        m.entry(x.client.ip()).or_default().push(i);
+    }
+    m
 }

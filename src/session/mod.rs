@@ -38,6 +38,8 @@ pub struct BuildOptions {
     pub verbose: bool,
     /// Collect JSON events for `--format jsonl` (see [`Builder::take_events`]).
     pub events: bool,
+    /// Keep the per-connection timelines (the text report shows them).
+    pub timeline: bool,
 }
 
 /// Everything the session layer learned from a capture.
@@ -52,12 +54,24 @@ pub struct Model {
     pub last_time: Option<Timestamp>,
 }
 
+impl Model {
+    /// The connection of a TCP stream (connections are kept in stream order).
+    pub fn connection(&self, stream: u64) -> Option<&Connection> {
+        match self.connections.binary_search_by_key(&stream, |c| c.stream) {
+            Ok(i) => self.connections.get(i),
+            Err(_) => self.connections.iter().find(|c| c.stream == stream),
+        }
+    }
+}
+
 /// A request waiting for its response.
 #[derive(Clone, Debug)]
 pub(crate) struct Pending {
     pub frame: u64,
     pub ts: Timestamp,
     pub sid: u64,
+    /// TreeId of the request (an async response carries AsyncId instead).
+    pub tid: Option<u32>,
     pub detail: Detail,
 }
 
@@ -222,7 +236,7 @@ impl Builder {
             reason,
             by,
         });
-        if matches!(r, EndReason::Fin | EndReason::Reset) {
+        if self.opts.timeline && matches!(r, EndReason::Fin | EndReason::Reset) {
             let entry = TimelineEntry {
                 frame,
                 time: ts,
@@ -355,6 +369,7 @@ impl Builder {
                 frame: m.frame,
                 ts: m.ts,
                 sid: h.session_id,
+                tid: h.tree_id,
                 detail,
             },
         );
@@ -390,7 +405,7 @@ impl Builder {
 
     /// Adds a message to the timeline in verbose mode only.
     fn verbose_entry(&mut self, ci: usize, m: &Message<'_>, dec: Option<&Decoded>) {
-        if !self.opts.verbose {
+        if !self.opts.verbose || !self.opts.timeline {
             return;
         }
         match dec {
@@ -410,6 +425,9 @@ impl Builder {
 
     /// Adds a message to a connection's timeline.
     pub(crate) fn timeline(&mut self, ci: usize, m: &Message<'_>, dec: &Decoded) {
+        if !self.opts.timeline {
+            return;
+        }
         let entry = self.entry(m, dec);
         push_timeline(&mut self.model.connections[ci], entry);
     }

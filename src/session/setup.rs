@@ -305,6 +305,11 @@ impl Builder {
         self.mark_session(stream, h.session_id, |s| s.logoff_frame = Some(m.frame));
         let (frame, sid) = (m.frame, sid_hex(h.session_id));
         self.emit(|| serde_json::json!({"type": "logoff", "stream": stream, "frame": frame, "session_id": sid}));
+        // USER_SESSION_DELETED to a LOGOFF: the session is gone either way.
+        if h.status != 0 && NtStatus(h.status) != NtStatus::USER_SESSION_DELETED {
+            let p = self.conn_state[ci].pending.remove(&h.message_id);
+            self.error_event(ci, m, h, p.as_ref());
+        }
     }
 }
 

@@ -85,7 +85,11 @@ impl Builder {
     }
 
     fn tree_of(&self, ci: usize, h: &Smb2Header) -> Option<usize> {
-        let tid = h.tree_id?;
+        self.tree_by_id(ci, h, h.tree_id)
+    }
+
+    fn tree_by_id(&self, ci: usize, h: &Smb2Header, tid: Option<u32>) -> Option<usize> {
+        let tid = tid?;
         let server_ip = self.model.connections[ci].server.ip();
         self.tree_index
             .get(&(server_ip, h.session_id, tid))
@@ -102,7 +106,8 @@ impl Builder {
     ) {
         let detail = p.as_ref().map_or(Detail::None, |p| p.detail.clone());
         let benign = benign_in_context(h.command, h.status, &detail);
-        if let Some(t) = self.tree_of(ci, h) {
+        let tid = h.tree_id.or(p.as_ref().and_then(|p| p.tid));
+        if let Some(t) = self.tree_by_id(ci, h, tid) {
             count_operation(&mut self.model.trees[t], m, h);
         }
         if benign {
