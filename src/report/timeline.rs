@@ -399,10 +399,15 @@ fn negotiate_lines(c: &Connection) -> Vec<String> {
     }
     match &c.negotiate {
         Some(n) => {
-            let mut line = match &n.dialect {
-                Some(d) => format!("SMB {d}"),
-                None => "NEGOTIATE without answer".to_string(),
+            let Some(d) = &n.dialect else {
+                v.push(format!(
+                    "NEGOTIATE (offering {}) never answered",
+                    n.offered_dialects.join(", ")
+                ));
+                v.extend(end_line(c));
+                return v;
             };
+            let mut line = format!("SMB {d}");
             let signing = match (n.server_signing_required, n.client_signing_required) {
                 (true, _) => "signing required by the server",
                 (false, true) => "signing required by the client",
@@ -425,15 +430,20 @@ fn negotiate_lines(c: &Connection) -> Vec<String> {
         }
         None => {}
     }
-    if let Some(e) = &c.end {
-        if e.reason == "reset" || e.reason == "fin" {
-            v.push(format!(
-                "closed by the {} ({}) at frame {}",
-                e.by,
-                e.reason.to_uppercase(),
-                e.frame
-            ));
-        }
-    }
+    v.extend(end_line(c));
     v
+}
+
+/// "closed by the client (FIN) at frame N", for a FIN or RST.
+fn end_line(c: &Connection) -> Option<String> {
+    let e = c
+        .end
+        .as_ref()
+        .filter(|e| e.reason == "reset" || e.reason == "fin")?;
+    Some(format!(
+        "closed by the {} ({}) at frame {}",
+        e.by,
+        e.reason.to_uppercase(),
+        e.frame
+    ))
 }
