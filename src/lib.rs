@@ -7,9 +7,12 @@
 
 pub mod auth;
 pub mod capture;
+pub mod check;
+pub mod diagnose;
 pub mod net;
 pub mod ntstatus;
 pub mod pipeline;
 pub mod report;
+pub mod session;
 pub mod smb2;
 pub mod tcp;

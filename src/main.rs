@@ -15,7 +15,6 @@ use smbscope::report::Format;
 mod exit {
     pub const OK: u8 = 0;
     /// `check`: an expectation or policy failed.
-    #[allow(dead_code)]
     pub const CHECK_FAILED: u8 = 1;
     /// The capture could not be read at all, or the command line is wrong.
     pub const UNREADABLE: u8 = 2;
@@ -29,22 +28,52 @@ mod exit {
 #[command(
     name = "smbscope",
     version,
-    about = "Reads packet captures and explains SMB2/SMB3 conversations"
+    about = "Reads packet captures and explains SMB2/SMB3 conversations",
+    long_about = "Reads packet captures and explains SMB2/SMB3 conversations.\n\n\
+        `smbscope FILE` prints the session-setup timeline and a diagnosis \
+        (the same as `smbscope report FILE`)."
 )]
 struct Cli {
     #[command(subcommand)]
     command: Command,
 }
 
+/// `smbscope FILE ...` means `smbscope report FILE ...`: inserts `report`
+/// when the first argument is not a command or a top-level flag.
+fn with_default_command(mut args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    const TOP: &[&str] = &[
+        "messages",
+        "status",
+        "report",
+        "check",
+        "help",
+        "-h",
+        "--help",
+        "-V",
+        "--version",
+    ];
+    let first = args.get(1).and_then(|a| a.to_str()).map(str::to_string);
+    if let Some(f) = first {
+        if !TOP.contains(&f.as_str()) {
+            args.insert(1, "report".into());
+        }
+    }
+    args
+}
+
 #[derive(Subcommand)]
 enum Command {
+    /// The session-setup timeline and diagnosis (the default: `smbscope FILE`).
+    Report(ReportArgs),
+    /// Evaluate expectations and policies on a capture, for CI (exit 0 pass, 1 fail).
+    Check(CheckArgs),
     /// List every SMB2 message (and SMB1, NetBIOS and Kerberos messages) of a capture.
     Messages(MessagesArgs),
     /// Look up an NTSTATUS or Kerberos error code by value, name or word.
     Status(StatusArgs),
 }
 
-#[derive(Args)]
+#[derive(Args, Clone)]
 struct InputArgs {
     /// A pcap or pcapng file, or - for standard input.
     file: String,
@@ -62,6 +91,9 @@ struct MessagesArgs {
     format: Format,
 }
 
+mod cli;
+use cli::{CheckArgs, ReportArgs};
+
 #[derive(Args)]
 struct StatusArgs {
     /// A code (0xC000006D, 3221225581), a name (STATUS_LOGON_FAILURE, KRB_AP_ERR_SKEW) or words (logon).
@@ -72,10 +104,12 @@ struct StatusArgs {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::parse_from(with_default_command(std::env::args_os().collect()));
     let code = match cli.command {
         Command::Messages(a) => messages(a),
         Command::Status(a) => status(a),
+        Command::Report(a) => cli::report(a),
+        Command::Check(a) => cli::check(a),
     };
     ExitCode::from(code)
 }

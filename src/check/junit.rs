@@ -1,0 +1,64 @@
+//! JUnit XML for `smbscope check --format junit`: one testsuite, one
+//! testcase per check, a `<failure>` for each failed one (the de-facto
+//! schema CI systems read: Jenkins, GitLab, GitHub test reporters).
+
+use std::fmt::Write as _;
+
+use super::CheckResult;
+
+/// Escapes text for XML content and attribute values.
+pub fn escape(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => o.push_str("&amp;"),
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '"' => o.push_str("&quot;"),
+            '\'' => o.push_str("&apos;"),
+            // Characters XML 1.0 does not allow.
+            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => o.push('?'),
+            c => o.push(c),
+        }
+    }
+    o
+}
+
+/// The JUnit document for the checks of `file`. `note` (e.g. a damaged
+/// capture) goes into `<system-err>`.
+pub fn render(file: &str, results: &[CheckResult], note: Option<&str>) -> String {
+    let failures = results.iter().filter(|r| !r.pass).count();
+    let mut s = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let suite = escape(&format!("smbscope check {file}"));
+    let _ = writeln!(
+        s,
+        "<testsuites name=\"smbscope\" tests=\"{}\" failures=\"{failures}\">",
+        results.len()
+    );
+    let _ = writeln!(s, "  <testsuite name=\"{suite}\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" skipped=\"0\">", results.len());
+    let class = escape(file);
+    for r in results {
+        let name = escape(&r.name);
+        let ev = escape(&r.evidence);
+        if r.pass {
+            let _ = writeln!(s, "    <testcase classname=\"{class}\" name=\"{name}\">\n      <system-out>{ev}</system-out>\n    </testcase>");
+        } else {
+            let _ = writeln!(s, "    <testcase classname=\"{class}\" name=\"{name}\">\n      <failure message=\"{ev}\" type=\"check\">{ev}</failure>\n    </testcase>");
+        }
+    }
+    if let Some(n) = note {
+        let _ = writeln!(s, "    <system-err>{}</system-err>", escape(n));
+    }
+    s.push_str("  </testsuite>\n</testsuites>\n");
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes() {
+        assert_eq!(escape("a<b & \"c\"\u{1}"), "a&lt;b &amp; &quot;c&quot;?");
+    }
+}

@@ -1,0 +1,139 @@
+//! `smbscope check`: expectations and policies evaluated on a capture, for
+//! CI. Each check gives one [`CheckResult`] with pass/fail and evidence.
+//! The same checks come from flags or from a TOML policy file ([`Policy`]).
+
+pub mod junit;
+mod rules;
+
+use serde::{Deserialize, Serialize};
+
+use crate::diagnose::Diagnosis;
+use crate::session::Model;
+
+/// What to check. Flags and the TOML file fill the same structure:
+///
+/// ```toml
+/// expect_success = true
+/// expect_status = ["STATUS_LOGON_FAILURE"]
+/// expect_dialect = "3.1.1"
+/// expect_mechanism = "kerberos"
+/// deny = ["ntlmv1", "smb1", "guest", "anonymous"]
+/// require = ["signing", "encryption"]
+/// ```
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Policy {
+    #[serde(default)]
+    pub expect_success: bool,
+    #[serde(default)]
+    pub expect_status: Vec<String>,
+    #[serde(default)]
+    pub expect_dialect: Option<String>,
+    #[serde(default)]
+    pub expect_mechanism: Option<String>,
+    #[serde(default)]
+    pub deny: Vec<String>,
+    #[serde(default)]
+    pub require: Vec<String>,
+}
+
+/// What `--deny` accepts.
+pub const DENY: &[&str] = &[
+    "ntlmv1",
+    "lm",
+    "ntlm",
+    "smb1",
+    "smb2",
+    "guest",
+    "anonymous",
+    "weak-enctype",
+    "unsigned",
+    "unencrypted",
+];
+/// What `--require` accepts.
+pub const REQUIRE: &[&str] = &["signing", "encryption", "kerberos", "smb3"];
+
+impl Policy {
+    /// Reads a TOML policy.
+    pub fn from_toml(text: &str) -> Result<Policy, String> {
+        let p: Policy = toml::from_str(text).map_err(|e| e.to_string())?;
+        p.validate()?;
+        Ok(p)
+    }
+
+    /// Adds another policy's checks (flags after a file).
+    pub fn merge(&mut self, o: Policy) {
+        self.expect_success |= o.expect_success;
+        self.expect_status.extend(o.expect_status);
+        if o.expect_dialect.is_some() {
+            self.expect_dialect = o.expect_dialect;
+        }
+        if o.expect_mechanism.is_some() {
+            self.expect_mechanism = o.expect_mechanism;
+        }
+        self.deny.extend(o.deny);
+        self.require.extend(o.require);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        *self == Policy::default()
+    }
+
+    /// Rejects unknown deny/require words, mechanisms and status names.
+    pub fn validate(&self) -> Result<(), String> {
+        for d in &self.deny {
+            if !DENY.contains(&d.to_ascii_lowercase().as_str()) {
+                return Err(format!("unknown deny {d:?}; one of {}", DENY.join(", ")));
+            }
+        }
+        for r in &self.require {
+            if !REQUIRE.contains(&r.to_ascii_lowercase().as_str()) {
+                return Err(format!(
+                    "unknown require {r:?}; one of {}",
+                    REQUIRE.join(", ")
+                ));
+            }
+        }
+        if let Some(m) = &self.expect_mechanism {
+            rules::mechanism_name(m)?;
+        }
+        for s in &self.expect_status {
+            rules::status_code(s)?;
+        }
+        Ok(())
+    }
+}
+
+/// The result of one check.
+#[derive(Clone, Debug, Serialize)]
+pub struct CheckResult {
+    /// e.g. "expect-success", "deny ntlmv1".
+    pub name: String,
+    pub pass: bool,
+    /// What was seen: sessions, frames, statuses.
+    pub evidence: String,
+}
+
+/// Evaluates every check of `p` on a capture's model and diagnosis.
+pub fn evaluate(p: &Policy, model: &Model, d: &Diagnosis) -> Vec<CheckResult> {
+    let mut v = Vec::new();
+    if p.expect_success {
+        v.push(rules::expect_success(model, d));
+    }
+    for s in &p.expect_status {
+        v.push(rules::expect_status(model, s));
+    }
+    if let Some(x) = &p.expect_dialect {
+        v.push(rules::expect_dialect(model, x));
+    }
+    if let Some(x) = &p.expect_mechanism {
+        v.push(rules::expect_mechanism(model, x));
+    }
+    for x in &p.deny {
+        v.push(rules::deny(model, &x.to_ascii_lowercase()));
+    }
+    for x in &p.require {
+        v.push(rules::require(model, &x.to_ascii_lowercase()));
+    }
+    v
+}

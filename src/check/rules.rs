@@ -1,0 +1,446 @@
+//! The checks themselves; each returns a [`CheckResult`] with its evidence.
+
+use crate::diagnose::{Diagnosis, Severity};
+use crate::ntstatus::{self, NtStatus};
+use crate::session::{Model, Outcome, Session};
+
+use super::CheckResult;
+
+fn result(name: impl Into<String>, pass: bool, evidence: impl Into<String>) -> CheckResult {
+    CheckResult {
+        name: name.into(),
+        pass,
+        evidence: evidence.into(),
+    }
+}
+
+fn who(s: &Session) -> String {
+    match (&s.client_principal, &s.domain, &s.user) {
+        (Some(p), _, _) => p.clone(),
+        (None, Some(d), Some(u)) => format!("{d}\\{u}"),
+        (None, None, Some(u)) => u.clone(),
+        _ => s.service_principal.clone().map_or_else(
+            || "(anonymous)".to_string(),
+            |sp| format!("ticket for {sp}"),
+        ),
+    }
+}
+
+fn describe(s: &Session) -> String {
+    let last = s
+        .rounds
+        .last()
+        .and_then(|r| r.response_frame)
+        .map_or(String::new(), |f| format!("-{f}"));
+    format!(
+        "session {} (stream {}, frames {}{last}) {}",
+        s.session_id,
+        s.stream,
+        s.first_frame,
+        who(s)
+    )
+}
+
+/// Lists at most 3 items, then "and N more".
+fn some(items: Vec<String>) -> String {
+    let n = items.len();
+    let mut v: Vec<String> = items.into_iter().take(3).collect();
+    if n > 3 {
+        v.push(format!("and {} more", n - 3));
+    }
+    v.join("; ")
+}
+
+pub fn expect_success(model: &Model, d: &Diagnosis) -> CheckResult {
+    let ok: Vec<&Session> = model
+        .sessions
+        .iter()
+        .filter(|s| s.outcome == Outcome::Success)
+        .collect();
+    let first_error = d.findings.iter().find(|f| f.severity == Severity::Error);
+    match (ok.first(), first_error) {
+        (Some(s), None) => result(
+            "expect-success",
+            true,
+            format!("{} set up, no error found", describe(s)),
+        ),
+        (_, Some(f)) => result(
+            "expect-success",
+            false,
+            format!("{}: {} (frames {:?})", f.code, f.title, f.frames),
+        ),
+        (None, None) => {
+            let seen: Vec<String> = model
+                .sessions
+                .iter()
+                .map(|s| format!("{} {}", describe(s), s.outcome.as_str()))
+                .collect();
+            let ev = if seen.is_empty() {
+                "no session setup in the capture".to_string()
+            } else {
+                some(seen)
+            };
+            result("expect-success", false, ev)
+        }
+    }
+}
+
+/// A status by name ("STATUS_LOGON_FAILURE", "LOGON_FAILURE") or value ("0xC000006D").
+pub fn status_code(s: &str) -> Result<u32, String> {
+    let t = s.trim();
+    if let Some(h) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
+        return u32::from_str_radix(h, 16).map_err(|_| format!("not an NTSTATUS: {s:?}"));
+    }
+    let upper = t.to_ascii_uppercase();
+    let name = if upper.starts_with("STATUS_") {
+        upper
+    } else {
+        format!("STATUS_{upper}")
+    };
+    ntstatus::by_name(&name)
+        .map(|e| e.code)
+        .ok_or_else(|| format!("unknown NTSTATUS name {s:?}"))
+}
+
+pub fn expect_status(model: &Model, wanted: &str) -> CheckResult {
+    let name = format!("expect-status {wanted}");
+    let code = match status_code(wanted) {
+        Ok(c) => c,
+        Err(e) => return result(name, false, e),
+    };
+    let st = NtStatus(code).to_string();
+    if let Some(s) = model.sessions.iter().find(|s| s.status_code == Some(code)) {
+        return result(name, true, format!("{} ended with {st}", describe(s)));
+    }
+    if let Some(t) = model.trees.iter().find(|t| t.status_code == code) {
+        return result(
+            name,
+            true,
+            format!(
+                "TREE_CONNECT {} (stream {}, frame {}) answered {st}",
+                t.share,
+                t.stream,
+                t.response_frame.unwrap_or(t.request_frame)
+            ),
+        );
+    }
+    for c in &model.connections {
+        if let Some(e) = c.errors.iter().find(|e| e.status_code == code) {
+            return result(
+                name,
+                true,
+                format!(
+                    "{} answered {st} (stream {}, frame {})",
+                    e.command, c.stream, e.frame
+                ),
+            );
+        }
+    }
+    let seen: Vec<String> = model
+        .sessions
+        .iter()
+        .map(|s| {
+            format!(
+                "{} {}",
+                describe(s),
+                s.status.as_deref().unwrap_or("no status")
+            )
+        })
+        .collect();
+    result(
+        name,
+        false,
+        format!(
+            "{st} not seen; sessions: {}",
+            if seen.is_empty() {
+                "none".to_string()
+            } else {
+                some(seen)
+            }
+        ),
+    )
+}
+
+pub fn expect_dialect(model: &Model, wanted: &str) -> CheckResult {
+    let name = format!("expect-dialect {wanted}");
+    let seen: Vec<(u64, String)> = model
+        .connections
+        .iter()
+        .filter_map(|c| {
+            c.negotiate
+                .as_ref()
+                .and_then(|n| n.dialect.clone())
+                .map(|d| (c.stream, d))
+        })
+        .filter(|(_, d)| d != "2.???")
+        .collect();
+    let list = some(
+        seen.iter()
+            .map(|(s, d)| format!("stream {s}: {d}"))
+            .collect(),
+    );
+    if seen.is_empty() {
+        return result(name, false, "no NEGOTIATE response in the capture");
+    }
+    let pass = seen.iter().all(|(_, d)| d == wanted.trim());
+    result(name, pass, list)
+}
+
+/// "kerberos"/"krb5" → "kerberos"; "ntlm"/"ntlmssp" → "ntlmssp".
+pub fn mechanism_name(m: &str) -> Result<&'static str, String> {
+    match m.trim().to_ascii_lowercase().as_str() {
+        "kerberos" | "krb5" => Ok("kerberos"),
+        "ntlm" | "ntlmssp" => Ok("ntlmssp"),
+        "negoex" => Ok("negoex"),
+        _ => Err(format!(
+            "unknown mechanism {m:?}; one of kerberos, ntlm, negoex"
+        )),
+    }
+}
+
+pub fn expect_mechanism(model: &Model, wanted: &str) -> CheckResult {
+    let name = format!("expect-mechanism {wanted}");
+    let want = match mechanism_name(wanted) {
+        Ok(m) => m,
+        Err(e) => return result(name, false, e),
+    };
+    let with: Vec<&Session> = model
+        .sessions
+        .iter()
+        .filter(|s| s.mechanism.is_some())
+        .collect();
+    if with.is_empty() {
+        return result(name, false, "no session setup with a known mechanism");
+    }
+    let bad: Vec<String> = with
+        .iter()
+        .filter(|s| s.mechanism.as_deref() != Some(want))
+        .map(|s| {
+            format!(
+                "{} used {}",
+                describe(s),
+                s.mechanism.as_deref().unwrap_or("?")
+            )
+        })
+        .collect();
+    if bad.is_empty() {
+        result(name, true, format!("{} session(s), all {want}", with.len()))
+    } else {
+        result(name, false, some(bad))
+    }
+}
+
+fn offenders(model: &Model, f: impl Fn(&Session) -> bool, what: &str) -> Vec<String> {
+    model
+        .sessions
+        .iter()
+        .filter(|s| f(s))
+        .map(|s| format!("{} {what}", describe(s)))
+        .collect()
+}
+
+fn weak(e: &str) -> bool {
+    e.starts_with("rc4") || e.starts_with("des")
+}
+
+pub fn deny(model: &Model, what: &str) -> CheckResult {
+    let name = format!("deny {what}");
+    let bad: Vec<String> = match what {
+        "ntlmv1" => offenders(
+            model,
+            |s| matches!(s.ntlm_response.as_deref(), Some("NTLMv1" | "NTLMv1-ESS")),
+            "sent an NTLMv1 response",
+        ),
+        "lm" => offenders(
+            model,
+            |s| s.ntlm_response.as_deref() == Some("LM"),
+            "sent an LM response",
+        ),
+        "ntlm" => offenders(
+            model,
+            |s| s.mechanism.as_deref() == Some("ntlmssp"),
+            "used NTLM",
+        ),
+        "guest" => offenders(model, |s| s.outcome == Outcome::Guest, "is a guest session"),
+        "anonymous" => offenders(
+            model,
+            |s| s.outcome == Outcome::Anonymous,
+            "is an anonymous session",
+        ),
+        "unsigned" => offenders(
+            model,
+            |s| s.outcome.established() && !s.signed && !s.encrypted,
+            "was neither signed nor encrypted",
+        ),
+        "unencrypted" => offenders(
+            model,
+            |s| s.outcome.established() && !s.encrypted,
+            "was not encrypted",
+        ),
+        "weak-enctype" => {
+            let mut v = offenders(
+                model,
+                |s| s.ticket_enctype.as_deref().is_some_and(weak),
+                "used a weak ticket enctype",
+            );
+            v.extend(
+                model
+                    .kdc
+                    .iter()
+                    .filter(|x| x.ticket_enctype.as_deref().is_some_and(weak))
+                    .map(|x| {
+                        format!(
+                            "{} frame {} issued a {} ticket",
+                            x.request,
+                            x.reply_frame.unwrap_or(x.request_frame),
+                            x.ticket_enctype.as_deref().unwrap_or("?")
+                        )
+                    }),
+            );
+            v
+        }
+        "smb1" => model
+            .connections
+            .iter()
+            .filter_map(|c| {
+                c.smb1_negotiate.as_ref().map(|s| {
+                    format!(
+                        "stream {} frame {}: SMB1 NEGOTIATE offering {}",
+                        c.stream,
+                        s.request_frame,
+                        s.dialects.join(", ")
+                    )
+                })
+            })
+            .collect(),
+        "smb2" => model
+            .connections
+            .iter()
+            .filter_map(|c| {
+                c.negotiate
+                    .as_ref()
+                    .filter(|n| {
+                        n.dialect_code != 0 && n.dialect_code < 0x0300 && n.dialect_code != 0x02FF
+                    })
+                    .map(|n| {
+                        format!(
+                            "stream {} negotiated SMB {}",
+                            c.stream,
+                            n.dialect.as_deref().unwrap_or("2.x")
+                        )
+                    })
+            })
+            .collect(),
+        _ => vec![format!("unknown deny {what:?}")],
+    };
+    if bad.is_empty() {
+        result(
+            name,
+            true,
+            format!(
+                "none in {} session(s), {} connection(s)",
+                model.sessions.len(),
+                model.connections.len()
+            ),
+        )
+    } else {
+        result(name, false, some(bad))
+    }
+}
+
+pub fn require(model: &Model, what: &str) -> CheckResult {
+    let name = format!("require {what}");
+    match what {
+        "signing" | "encryption" => {
+            let est: Vec<&Session> = model
+                .sessions
+                .iter()
+                .filter(|s| s.outcome.established())
+                .collect();
+            if est.is_empty() {
+                return result(name, false, "no session was set up");
+            }
+            let ok = |s: &Session| {
+                if what == "signing" {
+                    s.signed || s.encrypted
+                } else {
+                    s.encrypted
+                }
+            };
+            let bad: Vec<String> = est
+                .iter()
+                .filter(|s| !ok(s))
+                .map(|s| {
+                    format!(
+                        "{} not {}",
+                        describe(s),
+                        if what == "signing" {
+                            "signed"
+                        } else {
+                            "encrypted"
+                        }
+                    )
+                })
+                .collect();
+            if bad.is_empty() {
+                result(
+                    name,
+                    true,
+                    format!(
+                        "{} session(s), all {}",
+                        est.len(),
+                        if what == "signing" {
+                            "signed or encrypted"
+                        } else {
+                            "encrypted"
+                        }
+                    ),
+                )
+            } else {
+                result(name, false, some(bad))
+            }
+        }
+        "kerberos" => {
+            let mut r = expect_mechanism(model, "kerberos");
+            r.name = name;
+            r
+        }
+        "smb3" => {
+            let seen: Vec<(u64, u16, String)> = model
+                .connections
+                .iter()
+                .filter_map(|c| {
+                    c.negotiate
+                        .as_ref()
+                        .filter(|n| n.dialect_code != 0 && n.dialect_code != 0x02FF)
+                        .map(|n| {
+                            (
+                                c.stream,
+                                n.dialect_code,
+                                n.dialect.clone().unwrap_or_default(),
+                            )
+                        })
+                })
+                .collect();
+            if seen.is_empty() {
+                return result(name, false, "no NEGOTIATE response in the capture");
+            }
+            let bad: Vec<String> = seen
+                .iter()
+                .filter(|x| x.1 < 0x0300)
+                .map(|x| format!("stream {} negotiated SMB {}", x.0, x.2))
+                .collect();
+            let pass = bad.is_empty();
+            result(
+                name,
+                pass,
+                if pass {
+                    format!("{} connection(s), all SMB 3.x", seen.len())
+                } else {
+                    some(bad)
+                },
+            )
+        }
+        _ => result(name, false, format!("unknown require {what:?}")),
+    }
+}

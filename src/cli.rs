@@ -1,0 +1,266 @@
+//! The `smbscope FILE` (report) and `smbscope check` commands.
+
+use std::io::{self, Write};
+
+use clap::{Args, ValueEnum};
+
+use smbscope::capture::CaptureReader;
+use smbscope::check::{self, Policy};
+use smbscope::report::filter::{parse_session_id, Filter};
+use smbscope::report::messages::CaptureSummary;
+use smbscope::report::report_json::{self, ReportJson};
+use smbscope::report::style::Style;
+use smbscope::report::timeline::TextReport;
+use smbscope::report::{analyze, Analysis, Format};
+use smbscope::session::BuildOptions;
+
+use super::{describe, exit, open_input, options, output, output_error, InputArgs};
+
+#[derive(Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    /// Output format: text (timeline, tables, diagnosis), json (one document), jsonl (events).
+    #[arg(long, value_enum, default_value = "text")]
+    format: Format,
+    /// Show every message in the timelines, with header fields and full summaries.
+    #[arg(long, short)]
+    verbose: bool,
+    /// Only this TCP stream (Wireshark's tcp.stream).
+    #[arg(long, value_name = "N")]
+    stream: Option<u64>,
+    /// Only this session (SessionId, 0x... hex or decimal).
+    #[arg(long, value_name = "ID", value_parser = parse_session_id)]
+    session: Option<u64>,
+    /// Only sessions of this user (substring of user, DOMAIN\user or Kerberos principal).
+    #[arg(long, value_name = "NAME")]
+    user: Option<String>,
+    /// Only connections from or to this address.
+    #[arg(long, value_name = "ADDR")]
+    host: Option<std::net::IpAddr>,
+    /// Only sessions that were not set up, and error findings.
+    #[arg(long)]
+    failed_only: bool,
+}
+
+impl ReportArgs {
+    fn filter(&self) -> Filter {
+        Filter {
+            stream: self.stream,
+            session: self.session,
+            user: self.user.clone(),
+            host: self.host,
+            failed_only: self.failed_only,
+        }
+    }
+}
+
+/// Output formats of `check`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    Text,
+    Junit,
+}
+
+#[derive(Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    /// A session was set up with the user's own identity and no error was found.
+    #[arg(long)]
+    expect_success: bool,
+    /// A session setup (or tree connect, or other response) ended with this NTSTATUS. Repeatable.
+    #[arg(long, value_name = "NAME")]
+    expect_status: Vec<String>,
+    /// Every connection negotiated this dialect (2.0.2, 2.1, 3.0, 3.0.2, 3.1.1).
+    #[arg(long, value_name = "DIALECT")]
+    expect_dialect: Option<String>,
+    /// Every session used this mechanism (kerberos, ntlm).
+    #[arg(long, value_name = "MECH")]
+    expect_mechanism: Option<String>,
+    /// Fail when the capture shows this: ntlmv1, lm, ntlm, smb1, smb2, guest, anonymous, weak-enctype, unsigned, unencrypted. Repeatable.
+    #[arg(long, value_name = "WHAT")]
+    deny: Vec<String>,
+    /// Fail unless every session has this: signing, encryption, kerberos, smb3. Repeatable.
+    #[arg(long, value_name = "WHAT")]
+    require: Vec<String>,
+    /// A TOML file with the same checks (expect_success, expect_status, expect_dialect, expect_mechanism, deny, require).
+    #[arg(long, value_name = "FILE.toml")]
+    policy: Option<String>,
+    /// Output: one line per check (text) or JUnit XML.
+    #[arg(long, value_enum, default_value = "text")]
+    format: CheckFormat,
+}
+
+/// Opens the capture; on failure prints why and returns the exit code.
+fn read(
+    input: &InputArgs,
+    build: BuildOptions,
+    on_events: impl FnMut(Vec<serde_json::Value>),
+) -> Result<Analysis, u8> {
+    let file = input.file.as_str();
+    let src = open_input(file).map_err(|e| {
+        eprintln!("{e}");
+        exit::UNREADABLE
+    })?;
+    let mut reader = CaptureReader::new(src).map_err(|e| {
+        eprintln!("{}", describe(file, &e));
+        exit::UNREADABLE
+    })?;
+    Ok(analyze(&mut reader, &options(input), build, on_events))
+}
+
+pub fn report(a: ReportArgs) -> u8 {
+    let file = a.input.file.clone();
+    let filter = a.filter();
+    let jsonl = a.format == Format::Jsonl;
+    let build = BuildOptions {
+        verbose: a.verbose,
+        events: jsonl,
+        timeline: a.format == Format::Text,
+    };
+    let mut out = output(file == "-");
+    let mut write_err: Option<io::Error> = None;
+    let analysis = read(&a.input, build, |evs| {
+        if write_err.is_some() {
+            return;
+        }
+        for ev in evs.iter().filter(|e| report_json::event_passes(e, &filter)) {
+            if let Err(e) = report_json::write_event(&mut out, ev) {
+                write_err = Some(e);
+                return;
+            }
+        }
+    });
+    let analysis = match analysis {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    if let Some(e) = write_err {
+        return output_error(&e);
+    }
+    let Analysis {
+        model,
+        diagnosis,
+        outcome,
+    } = &analysis;
+    let capture = CaptureSummary::new(
+        &file,
+        &outcome.stats,
+        outcome.error.as_ref().map(|e| e.to_string()),
+    );
+    let r = match a.format {
+        Format::Text => TextReport {
+            file: &file,
+            model,
+            diagnosis,
+            capture: &capture,
+            filter: &filter,
+            verbose: a.verbose,
+            style: Style::detect(),
+        }
+        .write(&mut out),
+        Format::Json => ReportJson::new(model, diagnosis, &capture, &filter).write(&mut out),
+        Format::Jsonl => report_json::write_end(&mut out, model, diagnosis, &capture, &filter),
+    };
+    if let Err(e) = r.and_then(|_| out.flush()) {
+        return output_error(&e);
+    }
+    match &outcome.error {
+        Some(e) => {
+            eprintln!("{} (what came before it was reported)", describe(&file, e));
+            exit::DAMAGED
+        }
+        None => exit::OK,
+    }
+}
+
+fn policy(a: &CheckArgs) -> Result<Policy, String> {
+    let mut p = match &a.policy {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
+            Policy::from_toml(&text).map_err(|e| format!("{path}: {e}"))?
+        }
+        None => Policy::default(),
+    };
+    p.merge(Policy {
+        expect_success: a.expect_success,
+        expect_status: a.expect_status.clone(),
+        expect_dialect: a.expect_dialect.clone(),
+        expect_mechanism: a.expect_mechanism.clone(),
+        deny: a.deny.clone(),
+        require: a.require.clone(),
+    });
+    p.validate()?;
+    if p.is_empty() {
+        return Err("nothing to check: give --expect-*, --deny, --require or --policy".to_string());
+    }
+    Ok(p)
+}
+
+/// Exit codes: 0 every check passed; 1 a check failed; 2 the capture could
+/// not be read (or the command line or policy is wrong); 3 every check
+/// passed but the capture is damaged, so a pass covers only its readable part.
+pub fn check(a: CheckArgs) -> u8 {
+    let p = match policy(&a) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("smbscope check: {e}");
+            return exit::UNREADABLE;
+        }
+    };
+    let file = a.input.file.clone();
+    let analysis = match read(&a.input, BuildOptions::default(), |_| {}) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    let results = check::evaluate(&p, &analysis.model, &analysis.diagnosis);
+    let damaged = analysis
+        .outcome
+        .error
+        .as_ref()
+        .map(|e| format!("capture damaged: {e}; the checks cover the part before it"));
+    let mut out = output(false);
+    let r = match a.format {
+        CheckFormat::Junit => {
+            out.write_all(check::junit::render(&file, &results, damaged.as_deref()).as_bytes())
+        }
+        CheckFormat::Text => write_text(&mut out, &results, damaged.as_deref()),
+    };
+    if let Err(e) = r.and_then(|_| out.flush()) {
+        return output_error(&e);
+    }
+    if results.iter().any(|r| !r.pass) {
+        exit::CHECK_FAILED
+    } else if damaged.is_some() {
+        exit::DAMAGED
+    } else {
+        exit::OK
+    }
+}
+
+fn write_text(
+    out: &mut impl Write,
+    results: &[check::CheckResult],
+    note: Option<&str>,
+) -> io::Result<()> {
+    for r in results {
+        writeln!(
+            out,
+            "{} {}: {}",
+            if r.pass { "PASS" } else { "FAIL" },
+            r.name,
+            r.evidence
+        )?;
+    }
+    if let Some(n) = note {
+        writeln!(out, "NOTE {n}")?;
+    }
+    let failed = results.iter().filter(|r| !r.pass).count();
+    writeln!(
+        out,
+        "{} check(s), {} passed, {failed} failed",
+        results.len(),
+        results.len() - failed
+    )
+}

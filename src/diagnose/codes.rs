@@ -1,0 +1,65 @@
+//! The finding codes: stable names, their usual severity and what they mean.
+//! docs/report.md lists the same table; a test keeps the two in step.
+
+use super::Severity::{self, Error, Info, Warning};
+
+/// (code, usual severity, one line).
+pub const CODES: &[(&str, Severity, &str)] = &[
+    ("negotiate.failed", Error, "the NEGOTIATE response carried an error status"),
+    ("negotiate.no_common_dialect", Error, "client and server share no SMB dialect"),
+    ("negotiate.smb1_only_client", Error, "the client offers only SMB1 dialects and the server refuses SMB1"),
+    ("negotiate.signing_unsupported", Error, "the client requires signing but the server's NTLM challenge does not offer it; the client gave up"),
+    ("logon.bad_password", Error, "STATUS_LOGON_FAILURE / STATUS_WRONG_PASSWORD: wrong password or unknown user"),
+    ("logon.unknown_user", Error, "STATUS_NO_SUCH_USER"),
+    ("logon.account_disabled", Error, "STATUS_ACCOUNT_DISABLED"),
+    ("logon.account_locked_out", Error, "STATUS_ACCOUNT_LOCKED_OUT"),
+    ("logon.account_expired", Error, "STATUS_ACCOUNT_EXPIRED"),
+    ("logon.password_expired", Error, "STATUS_PASSWORD_EXPIRED"),
+    ("logon.password_must_change", Error, "STATUS_PASSWORD_MUST_CHANGE"),
+    ("logon.logon_hours", Error, "STATUS_INVALID_LOGON_HOURS"),
+    ("logon.workstation_restriction", Error, "STATUS_INVALID_WORKSTATION"),
+    ("logon.account_restriction", Error, "STATUS_ACCOUNT_RESTRICTION (e.g. blank password, Protected Users)"),
+    ("logon.no_logon_servers", Error, "STATUS_NO_LOGON_SERVERS: the server could not reach a domain controller"),
+    ("logon.ntlmv1_rejected", Error, "the server refused an NTLMv1/LM response"),
+    ("logon.failed", Error, "a SESSION_SETUP failed with another status"),
+    ("logon.abandoned", Error, "the client stopped in the middle of the authentication exchange"),
+    ("logon.slow_round", Warning, "a SESSION_SETUP round took longer than 1 s"),
+    ("kerberos.clock_skew", Error, "KRB_AP_ERR_SKEW: client and server clocks differ by more than the allowed skew (warning when a retry succeeded)"),
+    ("kerberos.ap_modified", Error, "KRB_AP_ERR_MODIFIED, or an AP-REQ refused without KRB-ERROR: the server cannot decrypt the ticket"),
+    ("kerberos.ticket_expired", Warning, "KRB_AP_ERR_TKT_EXPIRED"),
+    ("kerberos.ap_error", Error, "another KRB-ERROR inside SPNEGO"),
+    ("kerberos.unknown_spn", Error, "KDC_ERR_S_PRINCIPAL_UNKNOWN: no account has the SPN asked for (warning when NTLM took over)"),
+    ("kerberos.preauth_failed", Error, "KDC_ERR_PREAUTH_FAILED: wrong password at the KDC"),
+    ("kerberos.client_unknown", Error, "KDC_ERR_C_PRINCIPAL_UNKNOWN: the KDC does not know the user"),
+    ("kerberos.client_revoked", Error, "KDC_ERR_CLIENT_REVOKED: account disabled, locked out, expired or outside its logon hours"),
+    ("kerberos.password_expired", Error, "KDC_ERR_KEY_EXPIRED: the password expired or must be changed"),
+    ("kerberos.etype_unsupported", Error, "KDC_ERR_ETYPE_NOSUPP: no common encryption type"),
+    ("kerberos.kdc_error", Error, "another KDC error"),
+    ("kerberos.preauth_not_retried", Warning, "KDC_ERR_PREAUTH_REQUIRED not followed by a pre-authenticated AS-REQ"),
+    ("kerberos.tcp_not_retried", Warning, "KRB_ERR_RESPONSE_TOO_BIG not followed by a request over TCP"),
+    ("kerberos.fallback_ntlm", Warning, "the client fell back from Kerberos to NTLM, with the KDC error that caused it"),
+    ("session.guest", Warning, "the server granted a guest session"),
+    ("session.anonymous", Info, "an anonymous (null) session"),
+    ("session.deleted", Error, "STATUS_USER_SESSION_DELETED: the server no longer knows the session"),
+    ("session.expired", Warning, "STATUS_NETWORK_SESSION_EXPIRED: the session must re-authenticate"),
+    ("tree.not_found", Error, "STATUS_BAD_NETWORK_NAME: the share does not exist"),
+    ("tree.access_denied", Error, "STATUS_ACCESS_DENIED on TREE_CONNECT"),
+    ("tree.encryption_required", Error, "TREE_CONNECT refused to a dialect that cannot encrypt (2.x) on a share that requires encryption"),
+    ("tree.failed", Error, "TREE_CONNECT failed with another status"),
+    ("connection.no_response", Error, "the server never answered"),
+    ("connection.reset_during_setup", Error, "the connection was reset before the session was set up"),
+    ("connection.closed_during_setup", Error, "the connection was closed before the session was set up"),
+    ("posture.ntlmv1", Warning, "an NTLMv1 or LM response was sent (and accepted)"),
+    ("posture.smb1", Warning, "SMB1 was offered (info) or used (warning)"),
+    ("posture.signing_not_required", Info, "the server does not require signing"),
+    ("posture.weak_enctype", Warning, "a Kerberos ticket or reply uses RC4 or DES"),
+    ("posture.anonymous_allowed", Warning, "the server accepted an anonymous session"),
+];
+
+/// The usual severity of a code (Error for an unknown one).
+pub fn severity(code: &str) -> Severity {
+    CODES
+        .iter()
+        .find(|(c, _, _)| *c == code)
+        .map_or(Severity::Error, |(_, s, _)| *s)
+}

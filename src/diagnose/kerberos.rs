@@ -1,0 +1,290 @@
+//! Kerberos findings: KRB-ERROR inside SPNEGO (RFC 4121 4.1, RFC 4120
+//! 5.9.1), AP-REQs refused without one, KDC errors on port 88 (RFC 4120
+//! 7.5.9, [MS-KILE] 3.1.5), and the fallback from Kerberos to NTLM.
+
+use crate::ntstatus::NtStatus;
+use crate::session::{KdcExchange, Model, Outcome, Session};
+
+use super::logon::identity;
+use super::time::clock_note;
+use super::{krb_text, Draft, Finding, Severity};
+
+const KRB_AP_ERR_TKT_EXPIRED: i32 = 32;
+const KRB_AP_ERR_SKEW: i32 = 37;
+const KRB_AP_ERR_MODIFIED: i32 = 41;
+const KDC_ERR_C_PRINCIPAL_UNKNOWN: i32 = 6;
+const KDC_ERR_S_PRINCIPAL_UNKNOWN: i32 = 7;
+const KDC_ERR_ETYPE_NOSUPP: i32 = 14;
+const KDC_ERR_CLIENT_REVOKED: i32 = 18;
+const KDC_ERR_KEY_EXPIRED: i32 = 23;
+const KDC_ERR_PREAUTH_FAILED: i32 = 24;
+const KDC_ERR_PREAUTH_REQUIRED: i32 = 25;
+const KRB_ERR_RESPONSE_TOO_BIG: i32 = 52;
+const KDC_ERR_WRONG_REALM: i32 = 68;
+
+pub(super) fn findings(model: &Model, out: &mut Vec<Finding>) {
+    for s in &model.sessions {
+        spnego_errors(s, out);
+        if s.mechanism.as_deref() == Some("kerberos") && s.outcome == Outcome::Failure {
+            refused(s, out);
+        }
+    }
+    let sessions_by_client = sessions_by_client(model);
+    for (i, x) in model.kdc.iter().enumerate() {
+        kdc_error(model, &sessions_by_client, i, x, out);
+    }
+    fallback(model, out);
+}
+
+/// KRB-ERRORs the server sent inside SESSION_SETUP responses.
+fn spnego_errors(s: &Session, out: &mut Vec<Finding>) {
+    for r in &s.rounds {
+        let (Some(code), Some(name)) = (r.kerberos_error_code, r.kerberos_error.as_deref()) else {
+            continue;
+        };
+        let recovered = s.outcome.established();
+        // A normal step (PREAUTH_REQUIRED, MORE_PREAUTH_DATA_REQUIRED of an
+        // IAKERB exchange) or a realm referral the client followed.
+        if crate::ntstatus::kerberos::is_benign(code) || (code == KDC_ERR_WRONG_REALM && recovered)
+        {
+            continue;
+        }
+        let (meaning, check) = krb_text(code);
+        let frames = [r.request_frame].into_iter().chain(r.response_frame);
+        let sp = s
+            .service_principal
+            .clone()
+            .unwrap_or_else(|| "the service".to_string());
+        let d = match code {
+            KRB_AP_ERR_SKEW => {
+                let note = clock_note(r.kerberos_server_time.as_deref(), r.kerberos_client_time.as_deref(), r.time);
+                Draft::new(Severity::Error, "kerberos.clock_skew", "Kerberos refused: client and server clocks differ too much (KRB_AP_ERR_SKEW)")
+                    .explain(format!("The server rejected the AP-REQ for {sp}: the authenticator's time is outside its allowed skew (5 minutes by default). {note}"))
+                    .next(check.unwrap_or("Synchronise the clocks of client, server and domain controllers (w32tm /resync, chronyc tracking)."))
+            }
+            KRB_AP_ERR_MODIFIED => modified(&sp, meaning, check),
+            KRB_AP_ERR_TKT_EXPIRED => Draft::new(Severity::Warning, "kerberos.ticket_expired", "Kerberos ticket expired (KRB_AP_ERR_TKT_EXPIRED)")
+                .explain(format!("The service ticket for {sp} had expired. {}", meaning.unwrap_or("")))
+                .next(check.unwrap_or("Renew the ticket (kinit, klist purge) and check the clocks.")),
+            _ => Draft::new(Severity::Error, "kerberos.ap_error", format!("Kerberos error in the session setup: {name}"))
+                .explain(format!("The server answered the AP-REQ for {sp} with {name}. {}", meaning.unwrap_or("")))
+                .next(check.unwrap_or("Look up the error with `smbscope status` and check the server's Kerberos configuration.")),
+        };
+        let d = if recovered {
+            d.severity(Severity::Warning)
+        } else {
+            d
+        };
+        let d = if recovered {
+            let t = format!(
+                "{} The client retried and the session was set up.",
+                d.0.explanation
+            );
+            d.explain(t)
+        } else {
+            d
+        };
+        out.push(
+            d.stream(s.stream)
+                .frames(frames)
+                .session(&s.session_id)
+                .status(name)
+                .user(Some(identity(s)))
+                .done(),
+        );
+    }
+}
+
+fn modified(sp: &str, meaning: Option<&str>, check: Option<&str>) -> Draft {
+    Draft::new(Severity::Error, "kerberos.ap_modified", "The server cannot decrypt the Kerberos ticket (KRB_AP_ERR_MODIFIED)")
+        .explain(format!("The ticket for {sp} was encrypted with a key the server does not have. {} Usual causes: the server's keytab or machine password is stale (re-joined, password reset, restored from backup), or the SPN is registered on another account too (duplicate SPN), so the KDC used that account's key.", meaning.unwrap_or("")))
+        .next(check.unwrap_or("Check the SPN's owner (setspn -Q cifs/SERVER; setspn -X for duplicates) and the server's key version (klist -k against the kvno in the ticket); re-join or refresh the keytab."))
+}
+
+/// A Kerberos AP-REQ answered with an error status and no KRB-ERROR.
+fn refused(s: &Session, out: &mut Vec<Finding>) {
+    let Some(r) = s.rounds.last() else { return };
+    if r.kerberos_error.is_some() {
+        return;
+    }
+    let status = NtStatus(s.status_code.unwrap_or(0));
+    let sp = s
+        .service_principal
+        .clone()
+        .unwrap_or_else(|| "the service".to_string());
+    let d = if status == NtStatus::LOGON_FAILURE {
+        let mut d = modified(&sp, None, None);
+        d.0.explanation = format!("The server answered the Kerberos AP-REQ for {sp} with STATUS_LOGON_FAILURE and no KRB-ERROR. The ticket came from the KDC, so the user's password is not the problem: the server could not accept the ticket, which is almost always because it cannot decrypt it (KRB_AP_ERR_MODIFIED): the server's keytab or machine password is stale, or the SPN is registered on another account too (duplicate SPN).");
+        d
+    } else {
+        Draft::new(
+            Severity::Error,
+            "logon.failed",
+            format!("Kerberos session setup failed with {status}"),
+        )
+        .explain(format!(
+            "The server answered the AP-REQ for {sp} with {status}. {}",
+            super::nt_meaning(status.0).unwrap_or("")
+        ))
+        .next(super::nt_check(status.0).unwrap_or("Check the server's log for this logon."))
+    };
+    out.push(
+        d.stream(s.stream)
+            .frames([r.request_frame].into_iter().chain(r.response_frame))
+            .session(&s.session_id)
+            .status(status.to_string())
+            .user(Some(identity(s)))
+            .done(),
+    );
+}
+
+/// A later request from the same client (and principal, for AS) that answers a benign error.
+fn retried(model: &Model, i: usize, x: &KdcExchange, tcp_only: bool) -> bool {
+    model.kdc[i + 1..].iter().any(|y| {
+        y.client.ip() == x.client.ip()
+            && y.request == x.request
+            && y.service_principal == x.service_principal
+            && (!tcp_only || y.transport == "tcp")
+    })
+}
+
+type ByClient = crate::tcp::hash::FxHashMap<std::net::IpAddr, Vec<usize>>;
+
+fn sessions_by_client(model: &Model) -> ByClient {
+    let mut m = ByClient::default();
+    for (i, s) in model.sessions.iter().enumerate() {
+        m.entry(s.client.ip()).or_default().push(i);
+    }
+    m
+}
+
+/// A later SMB session from the same client succeeded.
+fn later_success(model: &Model, by: &ByClient, x: &KdcExchange) -> bool {
+    by.get(&x.client.ip()).is_some_and(|v| {
+        v.iter()
+            .map(|&i| &model.sessions[i])
+            .any(|s| s.last_setup_frame > x.request_frame && s.outcome.established())
+    })
+}
+
+fn kdc_error(model: &Model, by: &ByClient, i: usize, x: &KdcExchange, out: &mut Vec<Finding>) {
+    let (Some(code), Some(name)) = (x.error_code, x.error.as_deref()) else {
+        return;
+    };
+    let (meaning, check) = krb_text(code);
+    let who = x
+        .client_principal
+        .clone()
+        .unwrap_or_else(|| x.client.ip().to_string());
+    let sp = x
+        .service_principal
+        .clone()
+        .unwrap_or_else(|| "?".to_string());
+    let extra = x
+        .nt_status
+        .as_ref()
+        .map(|n| format!(" The KDC's extended error says {n}."))
+        .unwrap_or_default();
+    let d = match code {
+        KDC_ERR_PREAUTH_REQUIRED => {
+            if retried(model, i, x, false) {
+                return;
+            }
+            Draft::new(Severity::Warning, "kerberos.preauth_not_retried", "The client did not retry with pre-authentication")
+                .explain(format!("The KDC asked {who} for pre-authentication (KDC_ERR_PREAUTH_REQUIRED, a normal first answer), but no pre-authenticated AS-REQ follows in the capture."))
+                .next("Check that the client has a password or key for the user (kinit prompts, keytab), and that the capture includes all of the client's KDC traffic.")
+        }
+        KRB_ERR_RESPONSE_TOO_BIG => {
+            if retried(model, i, x, true) {
+                return;
+            }
+            Draft::new(Severity::Warning, "kerberos.tcp_not_retried", "The client did not retry over TCP after KRB_ERR_RESPONSE_TOO_BIG")
+                .explain("The KDC's reply did not fit in a UDP datagram and it asked the client to use TCP, but no request over TCP follows. TCP port 88 may be blocked.")
+                .next("Check that TCP port 88 to the KDC is open from the client (or set udp_preference_limit = 1 in krb5.conf).")
+        }
+        KDC_ERR_S_PRINCIPAL_UNKNOWN => {
+            let sev = if later_success(model, by, x) { Severity::Warning } else { Severity::Error };
+            Draft::new(sev, "kerberos.unknown_spn", format!("No account has the SPN {sp} (KDC_ERR_S_PRINCIPAL_UNKNOWN)"))
+                .explain(format!("The client asked the KDC for a ticket to {sp} and the KDC knows no account with that service principal name. The client then cannot use Kerberos for this server; it fails or falls back to NTLM. Usual cause: the client used an alias, a CNAME or an IP address that is not registered as an SPN.{extra}"))
+                .next("Register the name as an SPN of the server's account (setspn -S cifs/NAME SERVER$; Samba: samba-tool spn add), or connect with the server's real host name.")
+        }
+        KDC_ERR_PREAUTH_FAILED => Draft::new(Severity::Error, "kerberos.preauth_failed", format!("Kerberos pre-authentication failed for {who}: wrong password"))
+            .explain(format!("The KDC could not decrypt the pre-authentication timestamp of {who}: the password (or key) is wrong. {}{extra}", meaning.unwrap_or("")))
+            .next("Check the password; repeated failures lock the account out."),
+        KDC_ERR_C_PRINCIPAL_UNKNOWN => Draft::new(Severity::Error, "kerberos.client_unknown", format!("The KDC does not know {who}"))
+            .explain(format!("KDC_ERR_C_PRINCIPAL_UNKNOWN: no account {who} in the realm. {}{extra}", meaning.unwrap_or("")))
+            .next("Check the user name and realm (upper case), and that the user exists in this domain."),
+        KDC_ERR_CLIENT_REVOKED => Draft::new(Severity::Error, "kerberos.client_revoked", format!("The KDC refused {who}: account disabled, locked out, expired or outside its logon hours"))
+            .explain(format!("KDC_ERR_CLIENT_REVOKED: the account's credentials are revoked. {}{extra}", meaning.unwrap_or("")))
+            .next("Look at the account in AD (Get-ADUser -Properties Enabled,LockedOut,AccountExpirationDate,LogonHours; samba-tool user show)."),
+        KDC_ERR_KEY_EXPIRED => Draft::new(Severity::Error, "kerberos.password_expired", format!("The password of {who} has expired or must be changed"))
+            .explain(format!("KDC_ERR_KEY_EXPIRED. {}{extra}", meaning.unwrap_or("")))
+            .next("Change the password (kpasswd, or at a Windows logon) and retry."),
+        KDC_ERR_ETYPE_NOSUPP => Draft::new(Severity::Error, "kerberos.etype_unsupported", "No common Kerberos encryption type (KDC_ERR_ETYPE_NOSUPP)")
+            .explain(format!("The KDC supports none of the encryption types {who} asked for ({}). {}", x.etypes.join(", "), meaning.unwrap_or("")))
+            .next("Compare the client's permitted_enctypes with the account's msDS-SupportedEncryptionTypes; RC4/DES are often disabled now."),
+        KRB_AP_ERR_SKEW => Draft::new(Severity::Error, "kerberos.clock_skew", "The KDC refused the request: clocks differ too much (KRB_AP_ERR_SKEW)")
+            .explain(format!("The KDC found the client's timestamp outside the allowed skew. {}", clock_note(x.server_time.as_deref(), None, x.time)))
+            .next("Synchronise the client's clock with the domain controllers."),
+        KRB_AP_ERR_MODIFIED => modified(&sp, meaning, check),
+        c if crate::ntstatus::kerberos::is_benign(c) => return,
+        _ => Draft::new(Severity::Error, "kerberos.kdc_error", format!("The KDC answered {name}"))
+            .explain(format!("{} for {sp}. {}{extra}", x.request, meaning.unwrap_or("")))
+            .next(check.unwrap_or("Look the error up with `smbscope status` and check the KDC's log.")),
+    };
+    let d = if code == KRB_AP_ERR_SKEW && later_success(model, by, x) {
+        d.severity(Severity::Warning)
+    } else {
+        d
+    };
+    out.push(
+        d.stream(x.stream)
+            .transport(x.transport)
+            .frames([x.request_frame].into_iter().chain(x.reply_frame))
+            .status(name)
+            .user(x.client_principal.clone())
+            .done(),
+    );
+}
+
+/// NTLM sessions set up after a Kerberos attempt of the same client failed.
+fn fallback(model: &Model, out: &mut Vec<Finding>) {
+    let kdc_of = crate::session::kdc::kdc_by_client(&model.kdc);
+    for s in model
+        .sessions
+        .iter()
+        .filter(|s| s.mechanism.as_deref() == Some("ntlmssp"))
+    {
+        let conn = model.connection(s.stream);
+        let offered = conn
+            .and_then(|c| c.negotiate.as_ref())
+            .is_some_and(|n| n.server_mechanisms.iter().any(|m| m.contains("kerberos")));
+        let start = conn.map_or(s.first_time, |c| c.first_time);
+        let Some(list) = kdc_of.get(&s.client.ip()) else {
+            continue;
+        };
+        let cause = list.iter().rev().map(|&i| &model.kdc[i]).find(|x| {
+            x.time >= start
+                && x.time <= s.first_time
+                && x.error_code
+                    .is_some_and(|c| !crate::ntstatus::kerberos::is_benign(c))
+        });
+        let Some(x) = cause else { continue };
+        if !offered && x.smb_stream != Some(s.stream) {
+            continue;
+        }
+        let err = x.error.clone().unwrap_or_default();
+        let sp = x.service_principal.clone().unwrap_or_default();
+        out.push(
+            Draft::new(Severity::Warning, "kerberos.fallback_ntlm", format!("Kerberos failed ({err}); the client fell back to NTLM"))
+                .explain(format!("Before this NTLM session setup for {}, the client's {} for {sp} was answered {err}, so it could not use Kerberos and used NTLM instead. NTLM works, but it is weaker, cannot be delegated, and is blocked where NTLM is restricted.", identity(s), x.request))
+                .next("Fix the Kerberos error shown (for KDC_ERR_S_PRINCIPAL_UNKNOWN: register the SPN or use the server's real name) so the client can use Kerberos.")
+                .stream(s.stream)
+                .frames([x.request_frame].into_iter().chain(x.reply_frame).chain([s.first_frame]))
+                .session(&s.session_id)
+                .status(err)
+                .user(Some(identity(s)))
+                .done(),
+        );
+    }
+}

@@ -1,0 +1,268 @@
+//! Session setup failures by NTSTATUS ([MS-SMB2] 3.3.5.5.3; [MS-ERREF]
+//! 2.3), abandoned exchanges, guest and anonymous sessions, slow rounds.
+
+use crate::ntstatus::NtStatus as S;
+use crate::session::{Connection, Model, Outcome, Round, Session};
+
+use super::{nt_check, nt_meaning, Draft, Finding, Severity};
+
+/// A round slower than this is reported (seconds).
+pub const SLOW_ROUND_SECS: f64 = 1.0;
+
+pub(super) fn findings(model: &Model, out: &mut Vec<Finding>) {
+    for s in &model.sessions {
+        let conn = model.connection(s.stream);
+        match s.outcome {
+            Outcome::Failure => failure(s, out),
+            Outcome::Unfinished => {
+                if let Some(c) = conn {
+                    unfinished(s, c, out);
+                }
+            }
+            Outcome::Guest => guest(s, out),
+            Outcome::Anonymous => anonymous(s, out),
+            Outcome::Success => {}
+        }
+        slow_rounds(s, out);
+    }
+}
+
+/// DOMAIN\user, a Kerberos principal, or "(anonymous)".
+pub(crate) fn identity(s: &Session) -> String {
+    if let Some(p) = s.client_principal.as_ref().or(s.service_principal.as_ref()) {
+        if s.mechanism.as_deref() == Some("kerberos") {
+            return match (&s.client_principal, &s.service_principal) {
+                (Some(c), Some(sp)) => format!("{c} (ticket for {sp})"),
+                (None, Some(sp)) => format!("a ticket for {sp}"),
+                _ => p.clone(),
+            };
+        }
+    }
+    match (s.domain.as_deref(), s.user.as_deref()) {
+        (Some(d), Some(u)) => format!("{d}\\{u}"),
+        (None, Some(u)) => u.to_string(),
+        _ if s.ntlm_response.is_none() && s.service_principal.is_none() => {
+            "an identity not in the capture".to_string()
+        }
+        _ => "(anonymous)".to_string(),
+    }
+}
+
+fn evidence(s: &Session) -> Vec<u64> {
+    let mut f = Vec::new();
+    if let Some(r) = s.rounds.last() {
+        f.push(r.request_frame);
+        f.extend(r.response_frame);
+    }
+    f
+}
+
+/// Code and title for a failed session setup's final status.
+fn failure_code(status: u32, s: &Session) -> (&'static str, &'static str) {
+    let v1 = matches!(
+        s.ntlm_response.as_deref(),
+        Some("NTLMv1" | "NTLMv1-ESS" | "LM")
+    );
+    match S(status) {
+        S::LOGON_FAILURE | S::WRONG_PASSWORD if v1 => {
+            ("logon.ntlmv1_rejected", "NTLMv1 logon refused")
+        }
+        S::LOGON_FAILURE | S::WRONG_PASSWORD => (
+            "logon.bad_password",
+            "Logon failed: wrong password or unknown user",
+        ),
+        S::NO_SUCH_USER => ("logon.unknown_user", "Logon failed: no such user"),
+        S::ACCOUNT_DISABLED => (
+            "logon.account_disabled",
+            "Logon failed: the account is disabled",
+        ),
+        S::ACCOUNT_LOCKED_OUT => (
+            "logon.account_locked_out",
+            "Logon failed: the account is locked out",
+        ),
+        S::ACCOUNT_EXPIRED => (
+            "logon.account_expired",
+            "Logon failed: the account has expired",
+        ),
+        S::PASSWORD_EXPIRED => (
+            "logon.password_expired",
+            "Logon failed: the password has expired",
+        ),
+        S::PASSWORD_MUST_CHANGE => (
+            "logon.password_must_change",
+            "Logon failed: the password must be changed",
+        ),
+        S::INVALID_LOGON_HOURS => (
+            "logon.logon_hours",
+            "Logon failed: outside the account's logon hours",
+        ),
+        S::INVALID_WORKSTATION => (
+            "logon.workstation_restriction",
+            "Logon failed: the account may not log on from this workstation",
+        ),
+        S::ACCOUNT_RESTRICTION => (
+            "logon.account_restriction",
+            "Logon failed: an account restriction applies",
+        ),
+        S::NO_LOGON_SERVERS => (
+            "logon.no_logon_servers",
+            "Logon failed: the server could not reach a domain controller",
+        ),
+        S::NETWORK_SESSION_EXPIRED => (
+            "session.expired",
+            "The session expired and must re-authenticate (STATUS_NETWORK_SESSION_EXPIRED)",
+        ),
+        S::USER_SESSION_DELETED => (
+            "session.deleted",
+            "The server no longer knows the session (STATUS_USER_SESSION_DELETED)",
+        ),
+        _ => ("logon.failed", "Session setup failed"),
+    }
+}
+
+fn failure(s: &Session, out: &mut Vec<Finding>) {
+    let Some(status) = s.status_code else { return };
+    // Kerberos failures are explained by the kerberos module.
+    if s.mechanism.as_deref() == Some("kerberos") {
+        return;
+    }
+    let (code, title) = failure_code(status, s);
+    let who = identity(s);
+    let title = if code == "logon.failed" {
+        format!("{title}: {}", S(status))
+    } else {
+        title.to_string()
+    };
+    let severity = if code == "session.expired" {
+        Severity::Warning
+    } else {
+        Severity::Error
+    };
+    let name = S(status).to_string();
+    let mut why = format!("The server answered the SESSION_SETUP of {who} with {name}.");
+    if let Some(m) = nt_meaning(status) {
+        why.push(' ');
+        why.push_str(m);
+    }
+    if code == "logon.ntlmv1_rejected" {
+        why.push_str(" The client sent an NTLMv1/LM response, which the server (Samba 'ntlm auth', Windows LmCompatibilityLevel) refuses.");
+    }
+    if let Some(w) = &s.workstation {
+        why.push_str(&format!(" Workstation: {w}."));
+    }
+    let next = match code {
+        "logon.ntlmv1_rejected" => "Configure the client for NTLMv2 (Samba: 'client ntlmv2 auth = yes'; Windows: LmCompatibilityLevel 3 or more) rather than re-enabling NTLMv1 on the server.".to_string(),
+        _ => nt_check(status).unwrap_or("Check the server's security log for this logon.").to_string(),
+    };
+    out.push(
+        Draft::new(severity, code, format!("{title} ({who})"))
+            .explain(why)
+            .next(next)
+            .stream(s.stream)
+            .frames(evidence(s))
+            .session(&s.session_id)
+            .status(name)
+            .user(Some(who))
+            .done(),
+    );
+}
+
+/// A session setup that got no final answer.
+fn unfinished(s: &Session, c: &Connection, out: &mut Vec<Finding>) {
+    let Some(last) = s.rounds.last() else { return };
+    if last.response_frame.is_none() {
+        // No answer to the last request: the connection findings tell why.
+        return;
+    }
+    if c.end
+        .as_ref()
+        .is_some_and(|e| e.reason == "reset" && e.by == "server")
+    {
+        return;
+    }
+    let who = identity(s);
+    let signing = last.challenge_without_signing
+        && c.negotiate
+            .as_ref()
+            .is_some_and(|n| n.client_signing_required);
+    if signing {
+        out.push(
+            Draft::new(Severity::Error, "negotiate.signing_unsupported", "The client requires signing; the server's NTLM challenge does not offer it")
+                .explain(format!("The client said SIGNING_REQUIRED in its NEGOTIATE, but the server's NTLMSSP CHALLENGE lacks NTLMSSP_NEGOTIATE_SIGN, so the client could not sign the session and stopped before sending AUTHENTICATE (session {}).", s.session_id))
+                .next("Enable signing on the server (Samba: 'server signing = auto' or 'mandatory'; Windows: RequireSecuritySignature/EnableSecuritySignature), or, if the server cannot sign (some appliances, impacket), stop requiring it on the client.")
+                .stream(s.stream)
+                .frames(frames_of(last, c))
+                .session(&s.session_id)
+                .done(),
+        );
+        return;
+    }
+    out.push(
+        Draft::new(Severity::Error, "logon.abandoned", format!("The client stopped in the middle of the authentication ({who})"))
+            .explain(format!("The last SESSION_SETUP response was {}; the client sent no further token. The client could not build its next token (no credentials, a policy blocking NTLM, a signing or mutual-authentication requirement the server did not meet).", last.status.as_deref().unwrap_or("?")))
+            .next(nt_check(S::MORE_PROCESSING_REQUIRED.0).unwrap_or("Look at the client's log for why it gave up."))
+            .stream(s.stream)
+            .frames(frames_of(last, c))
+            .session(&s.session_id)
+            .user(Some(who))
+            .done(),
+    );
+}
+
+fn frames_of(r: &Round, c: &Connection) -> Vec<u64> {
+    let mut f = vec![r.request_frame];
+    f.extend(r.response_frame);
+    if let Some(e) = &c.end {
+        f.push(e.frame);
+    }
+    f
+}
+
+fn guest(s: &Session, out: &mut Vec<Finding>) {
+    let asked = match s.user.as_deref() {
+        Some(_) => format!(
+            "the client authenticated as {}, but the server",
+            identity(s)
+        ),
+        None => "the client sent no user name, and the server".to_string(),
+    };
+    out.push(
+        Draft::new(Severity::Warning, "session.guest", format!("Logged on as guest, not as {}", identity(s)))
+            .explain(format!("The SESSION_SETUP succeeded with SessionFlags IS_GUEST: {asked} mapped the logon to its guest account. The user gets the guest's rights, not their own, and SMB signing and encryption are not possible in a guest session."))
+            .next("If the user expected their own identity: check the user name and password (Samba maps unknown users or bad passwords to guest with 'map to guest = Bad User'); Windows clients refuse insecure guest logons by default (AllowInsecureGuestAuth).")
+            .stream(s.stream)
+            .frames(evidence(s))
+            .session(&s.session_id)
+            .user(s.user.clone())
+            .done(),
+    );
+}
+
+fn anonymous(s: &Session, out: &mut Vec<Finding>) {
+    out.push(
+        Draft::new(Severity::Info, "session.anonymous", "Anonymous (null) session")
+            .explain("The client authenticated with no user name and no password (an NTLM anonymous AUTHENTICATE or SessionFlags IS_NULL). Normal for share listing and some RPC calls; anything else usually needs a real user.")
+            .next("If the user expected their own identity, check that the client was given credentials (smbclient -U, mount -o username=).")
+            .stream(s.stream)
+            .frames(evidence(s))
+            .session(&s.session_id)
+            .done(),
+    );
+}
+
+fn slow_rounds(s: &Session, out: &mut Vec<Finding>) {
+    for r in &s.rounds {
+        let Some(d) = r.duration.filter(|d| *d > SLOW_ROUND_SECS) else {
+            continue;
+        };
+        out.push(
+            Draft::new(Severity::Warning, "logon.slow_round", format!("Slow SESSION_SETUP round: {d:.3} s"))
+                .explain(format!("The server took {d:.3} s to answer the SESSION_SETUP carrying {} for {}. Servers usually answer in milliseconds; a slow answer usually means the server waits on a domain controller (NTLM pass-through, PAC validation) or on name resolution.", r.request_token.as_deref().unwrap_or("a token"), identity(s)))
+                .next("Check the server's connection to its domain controllers (Windows: nltest /sc_query:DOMAIN; Samba: wbinfo -t, wbinfo -P) and its DNS.")
+                .stream(s.stream)
+                .frames([r.request_frame].into_iter().chain(r.response_frame))
+                .session(&s.session_id)
+                .done(),
+        );
+    }
+}

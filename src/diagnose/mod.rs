@@ -1,0 +1,216 @@
+//! The diagnose layer: findings from the session [`Model`], each with a
+//! severity, a stable code (the list is [`codes::CODES`], documented in
+//! docs/report.md), a title, an explanation, the evidence (stream and
+//! frames) and the next thing to check.
+//!
+//! Severity means something: `error` is a failure the user will want
+//! explained; `warning` a problem that did not stop the work or a weak
+//! security setting; `info` a fact worth knowing. Statuses that are a normal
+//! step of the protocol (STATUS_MORE_PROCESSING_REQUIRED between rounds,
+//! STATUS_PENDING, STATUS_NO_MORE_FILES, a DFS referral refused by a server
+//! without DFS, KDC_ERR_PREAUTH_REQUIRED before pre-authentication,
+//! KRB_ERR_RESPONSE_TOO_BIG before a retry over TCP) make no finding.
+
+pub mod codes;
+mod connection;
+mod kerberos;
+mod logon;
+mod negotiate;
+mod posture;
+mod time;
+mod tree;
+
+use serde::Serialize;
+
+use crate::session::Model;
+
+/// How much a finding matters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+    Info,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        }
+    }
+}
+
+/// One finding.
+#[derive(Clone, Debug, Serialize)]
+pub struct Finding {
+    pub severity: Severity,
+    /// Stable code, e.g. `logon.bad_password`.
+    pub code: &'static str,
+    pub title: String,
+    pub explanation: String,
+    pub next_step: String,
+    /// Wireshark's tcp.stream (or udp.stream for Kerberos over UDP).
+    pub stream: Option<u64>,
+    /// "tcp" or "udp": which of Wireshark's stream numbers `stream` is.
+    pub transport: &'static str,
+    /// Evidence: frame numbers, in order.
+    pub frames: Vec<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
+    /// The NTSTATUS or Kerberos error behind the finding.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// The identity concerned (DOMAIN\user or a Kerberos principal).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+}
+
+/// Findings kept; past this they are counted in [`Diagnosis::omitted`].
+pub const MAX_FINDINGS: usize = 1000;
+
+/// All findings of a capture, most severe first.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Diagnosis {
+    pub findings: Vec<Finding>,
+    pub omitted: u64,
+}
+
+impl Diagnosis {
+    pub fn errors(&self) -> usize {
+        self.count(Severity::Error)
+    }
+
+    pub fn count(&self, s: Severity) -> usize {
+        self.findings.iter().filter(|f| f.severity == s).count()
+    }
+}
+
+/// A finding under construction.
+pub(crate) struct Draft(Finding);
+
+impl Draft {
+    pub fn new(severity: Severity, code: &'static str, title: impl Into<String>) -> Draft {
+        Draft(Finding {
+            severity,
+            code,
+            title: title.into(),
+            explanation: String::new(),
+            next_step: String::new(),
+            stream: None,
+            transport: "tcp",
+            frames: Vec::new(),
+            session_id: None,
+            status: None,
+            user: None,
+        })
+    }
+    pub fn explain(mut self, s: impl Into<String>) -> Draft {
+        self.0.explanation = s.into();
+        self
+    }
+    pub fn next(mut self, s: impl Into<String>) -> Draft {
+        self.0.next_step = s.into();
+        self
+    }
+    pub fn stream(mut self, s: u64) -> Draft {
+        self.0.stream = Some(s);
+        self
+    }
+    pub fn transport(mut self, t: &'static str) -> Draft {
+        self.0.transport = t;
+        self
+    }
+    pub fn frames(mut self, f: impl IntoIterator<Item = u64>) -> Draft {
+        self.0.frames.extend(f);
+        self
+    }
+    pub fn session(mut self, s: &str) -> Draft {
+        self.0.session_id = Some(s.to_string());
+        self
+    }
+    pub fn status(mut self, s: impl Into<String>) -> Draft {
+        self.0.status = Some(s.into());
+        self
+    }
+    pub fn user(mut self, u: Option<String>) -> Draft {
+        self.0.user = u;
+        self
+    }
+    pub fn severity(mut self, s: Severity) -> Draft {
+        self.0.severity = s;
+        self
+    }
+    pub fn done(mut self) -> Finding {
+        self.0.frames.sort_unstable();
+        self.0.frames.dedup();
+        self.0
+    }
+}
+
+/// Diagnoses a model.
+pub fn diagnose(model: &Model) -> Diagnosis {
+    let mut all = Vec::new();
+    negotiate::findings(model, &mut all);
+    logon::findings(model, &mut all);
+    kerberos::findings(model, &mut all);
+    tree::findings(model, &mut all);
+    connection::findings(model, &mut all);
+    posture::findings(model, &mut all);
+    let mut all = merge(all);
+    all.sort_by(|a, b| {
+        (a.severity, a.frames.first().copied().unwrap_or(0))
+            .cmp(&(b.severity, b.frames.first().copied().unwrap_or(0)))
+    });
+    let omitted = all.len().saturating_sub(MAX_FINDINGS) as u64;
+    all.truncate(MAX_FINDINGS);
+    Diagnosis {
+        findings: all,
+        omitted,
+    }
+}
+
+/// Merges repeats of a finding without a session (same code and title, e.g.
+/// a KDC error answered to each retry): one finding with all the frames.
+fn merge(all: Vec<Finding>) -> Vec<Finding> {
+    let mut out: Vec<Finding> = Vec::with_capacity(all.len());
+    for f in all {
+        let same = out.iter_mut().find(|o| {
+            o.session_id.is_none()
+                && f.session_id.is_none()
+                && o.code == f.code
+                && o.title == f.title
+                && o.severity == f.severity
+        });
+        match same {
+            Some(o) if o.frames.len() < 64 => {
+                o.frames.extend(f.frames);
+                o.frames.sort_unstable();
+                o.frames.dedup();
+            }
+            Some(_) => {}
+            None => out.push(f),
+        }
+    }
+    out
+}
+
+/// The first "what to check" line of our NTSTATUS explanation, if any.
+pub(crate) fn nt_check(code: u32) -> Option<&'static str> {
+    crate::ntstatus::explain(code).and_then(|x| x.check.first().copied())
+}
+
+/// Our NTSTATUS meaning, if any.
+pub(crate) fn nt_meaning(code: u32) -> Option<&'static str> {
+    crate::ntstatus::explain(code).map(|x| x.meaning)
+}
+
+/// Our Kerberos error meaning and first check, if any.
+pub(crate) fn krb_text(code: i32) -> (Option<&'static str>, Option<&'static str>) {
+    match crate::ntstatus::kerberos::explain(code) {
+        Some(x) => (Some(x.meaning), x.check.first().copied()),
+        None => (None, None),
+    }
+}

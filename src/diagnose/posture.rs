@@ -1,0 +1,160 @@
+//! Security posture: NTLMv1/LM responses ([MS-NLMP] 3.3.1), SMB1 offered
+//! or used, signing not required ([MS-SMB2] 2.2.4 SecurityMode), weak
+//! Kerberos enctypes (RC4 [RFC 4757], DES [RFC 6649]), anonymous access.
+
+use crate::session::{Model, Outcome};
+
+use super::{Draft, Finding, Severity};
+
+pub(super) fn findings(model: &Model, out: &mut Vec<Finding>) {
+    ntlmv1(model, out);
+    smb1(model, out);
+    signing(model, out);
+    enctypes(model, out);
+    anonymous(model, out);
+}
+
+fn ntlmv1(model: &Model, out: &mut Vec<Finding>) {
+    for s in &model.sessions {
+        let Some(kind) = s
+            .ntlm_response
+            .as_deref()
+            .filter(|k| matches!(*k, "NTLMv1" | "NTLMv1-ESS" | "LM"))
+        else {
+            continue;
+        };
+        if !s.outcome.established() {
+            continue; // a refused NTLMv1 logon is logon.ntlmv1_rejected
+        }
+        let Some(r) = s
+            .rounds
+            .iter()
+            .rev()
+            .find(|r| r.request_token.as_deref() == Some("NTLMSSP AUTHENTICATE"))
+        else {
+            continue;
+        };
+        out.push(
+            Draft::new(Severity::Warning, "posture.ntlmv1", format!("{kind} response accepted"))
+                .explain(format!("The client answered the NTLM challenge with an {kind} response and the server accepted it. NTLMv1 and LM responses can be cracked or relayed easily; NTLMv2 should be required."))
+                .next("Require NTLMv2: Windows LmCompatibilityLevel 5 (\"Send NTLMv2 response only. Refuse LM & NTLM\"); Samba 'ntlm auth = ntlmv2-only' on the server and 'client ntlmv2 auth = yes' on clients.")
+                .stream(s.stream)
+                .frames([r.request_frame].into_iter().chain(r.response_frame))
+                .session(&s.session_id)
+                .status(kind)
+                .done(),
+        );
+    }
+}
+
+fn smb1(model: &Model, out: &mut Vec<Finding>) {
+    for c in &model.connections {
+        let Some(s) = &c.smb1_negotiate else { continue };
+        let used = s.answer == Some("smb1");
+        if s.answer == Some("none") && !s.offers_smb2 {
+            continue; // negotiate.smb1_only_client
+        }
+        let (sev, title) = if used {
+            (Severity::Warning, "SMB1 in use")
+        } else {
+            (Severity::Info, "SMB1 offered by the client")
+        };
+        out.push(
+            Draft::new(sev, "posture.smb1", title)
+                .explain(format!("The client sent an SMB1 NEGOTIATE offering {}{}. SMB1 is deprecated and insecure (no pre-authentication integrity, weak signing; EternalBlue).", s.dialects.join(", "), if used { ", and the server chose an SMB1 dialect" } else { "; the server answered with SMB2, so SMB1 was not used" }))
+                .next("Disable SMB1 on the client (Windows: Disable-WindowsOptionalFeature SMB1Protocol; Samba: 'client min protocol = SMB2') and on the server.")
+                .stream(c.stream)
+                .frames([s.request_frame].into_iter().chain(s.response_frame))
+                .done(),
+        );
+    }
+}
+
+fn signing(model: &Model, out: &mut Vec<Finding>) {
+    for c in &model.connections {
+        let Some(n) = &c.negotiate else { continue };
+        if n.response_frame.is_none()
+            || n.server_signing_required
+            || n.status.as_deref() != Some("STATUS_SUCCESS")
+        {
+            continue;
+        }
+        let encrypted = c.encrypted_messages > 0;
+        out.push(
+            Draft::new(Severity::Info, "posture.signing_not_required", "The server does not require SMB signing")
+                .explain(format!("The NEGOTIATE response's SecurityMode lacks SIGNING_REQUIRED{}. Unless the client requires signing, a machine in the middle can relay or alter the session.", if encrypted { " (this connection was encrypted, which protects it anyway)" } else { "" }))
+                .next("Require signing on the server (Windows: Set-SmbServerConfiguration -RequireSecuritySignature $true; Samba: 'server signing = mandatory').")
+                .stream(c.stream)
+                .frames(n.response_frame)
+                .done(),
+        );
+    }
+}
+
+fn weak(e: &str) -> bool {
+    e.starts_with("rc4") || e.starts_with("des")
+}
+
+fn enctypes(model: &Model, out: &mut Vec<Finding>) {
+    for s in &model.sessions {
+        let Some(e) = s.ticket_enctype.as_deref().filter(|e| weak(e)) else {
+            continue;
+        };
+        let r = s
+            .rounds
+            .iter()
+            .find(|r| r.request_token.as_deref() == Some("Kerberos AP-REQ"));
+        out.push(
+            Draft::new(Severity::Warning, "posture.weak_enctype", format!("Kerberos service ticket encrypted with {e}"))
+                .explain(format!("The ticket for {} uses {e}. RC4 and DES tickets can be cracked offline (Kerberoasting) and are being disabled by Microsoft.", s.service_principal.as_deref().unwrap_or("the service")))
+                .next("Enable AES on the service account (msDS-SupportedEncryptionTypes = 0x18) and reset its password so AES keys exist; then disallow RC4.")
+                .stream(s.stream)
+                .frames(r.map(|r| r.request_frame))
+                .session(&s.session_id)
+                .status(e)
+                .done(),
+        );
+    }
+    for x in &model.kdc {
+        let Some(e) = x.ticket_enctype.as_deref().filter(|e| weak(e)) else {
+            continue;
+        };
+        out.push(
+            Draft::new(
+                Severity::Warning,
+                "posture.weak_enctype",
+                format!("KDC issued a ticket encrypted with {e}"),
+            )
+            .explain(format!(
+                "The {} for {} was answered with a ticket using {e}.",
+                x.request,
+                x.service_principal.as_deref().unwrap_or("?")
+            ))
+            .next("Enable AES on the account the ticket is for and disallow RC4/DES on the domain.")
+            .stream(x.stream)
+            .transport(x.transport)
+            .frames(x.reply_frame)
+            .status(e)
+            .done(),
+        );
+    }
+}
+
+fn anonymous(model: &Model, out: &mut Vec<Finding>) {
+    for s in model
+        .sessions
+        .iter()
+        .filter(|s| s.outcome == Outcome::Anonymous)
+    {
+        let r = s.rounds.last();
+        out.push(
+            Draft::new(Severity::Warning, "posture.anonymous_allowed", format!("The server at {} accepts anonymous sessions", s.server))
+                .explain("An anonymous (null) session was set up. Anyone who can reach the server can then list shares and query some RPC interfaces.")
+                .next("Restrict anonymous access (Windows: RestrictAnonymous, RestrictNullSessAccess; Samba: 'restrict anonymous = 2').")
+                .stream(s.stream)
+                .frames(r.into_iter().flat_map(|r| [r.request_frame].into_iter().chain(r.response_frame)))
+                .session(&s.session_id)
+                .done(),
+        );
+    }
+}

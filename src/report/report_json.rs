@@ -1,0 +1,128 @@
+//! `--format json` (one document) and `--format jsonl` (one object per
+//! event, streamed while reading) for `smbscope FILE`. Keys are documented
+//! in docs/report.md and schema/report.schema.json,
+//! schema/report-events.schema.json.
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::filter::Filter;
+use super::messages::CaptureSummary;
+use super::SCHEMA_VERSION;
+use crate::diagnose::{Diagnosis, Finding};
+use crate::session::{Connection, KdcExchange, Model, Session, Tree};
+
+/// The JSON document.
+#[derive(Serialize)]
+pub struct ReportJson<'a> {
+    pub schema_version: u32,
+    pub capture: &'a CaptureSummary<'a>,
+    pub connections: Vec<&'a Connection>,
+    pub sessions: Vec<&'a Session>,
+    pub trees: Vec<&'a Tree>,
+    pub kerberos: Vec<&'a KdcExchange>,
+    pub findings: Vec<&'a Finding>,
+    pub findings_omitted: u64,
+}
+
+impl<'a> ReportJson<'a> {
+    pub fn new(
+        model: &'a Model,
+        d: &'a Diagnosis,
+        capture: &'a CaptureSummary<'a>,
+        f: &Filter,
+    ) -> Self {
+        ReportJson {
+            schema_version: SCHEMA_VERSION,
+            capture,
+            connections: model
+                .connections
+                .iter()
+                .filter(|c| f.connection(c, model))
+                .collect(),
+            sessions: model.sessions.iter().filter(|s| f.session(s)).collect(),
+            trees: model.trees.iter().filter(|t| f.tree(t, model)).collect(),
+            kerberos: model.kdc.iter().filter(|x| f.kdc(x)).collect(),
+            findings: d.findings.iter().filter(|x| f.finding(x, model)).collect(),
+            findings_omitted: d.omitted,
+        }
+    }
+
+    pub fn write(&self, out: &mut impl Write) -> io::Result<()> {
+        serde_json::to_writer_pretty(&mut *out, self)?;
+        writeln!(out)
+    }
+}
+
+/// An event passes the stream and session filters (the others apply to the
+/// records written at the end).
+pub fn event_passes(ev: &Value, f: &Filter) -> bool {
+    if let Some(n) = f.stream {
+        if ev
+            .get("stream")
+            .and_then(Value::as_u64)
+            .is_some_and(|s| s != n)
+        {
+            return false;
+        }
+    }
+    if let Some(id) = f.session {
+        let want = crate::session::sid_hex(id);
+        if ev
+            .get("session_id")
+            .and_then(Value::as_str)
+            .is_some_and(|s| s != want)
+        {
+            return false;
+        }
+    }
+    true
+}
+
+/// Writes one event line.
+pub fn write_event(out: &mut impl Write, ev: &Value) -> io::Result<()> {
+    serde_json::to_writer(&mut *out, ev)?;
+    out.write_all(b"\n")
+}
+
+fn tagged<T: Serialize>(kind: &str, key: &str, v: &T) -> Value {
+    let mut o = serde_json::Map::new();
+    o.insert("type".into(), Value::from(kind));
+    match serde_json::to_value(v) {
+        Ok(Value::Object(m)) if key.is_empty() => o.extend(m),
+        Ok(x) => {
+            o.insert(key.into(), x);
+        }
+        Err(e) => {
+            o.insert("error".into(), Value::from(e.to_string()));
+        }
+    }
+    Value::Object(o)
+}
+
+/// The records written after the capture is read: sessions, trees,
+/// findings, then the capture summary.
+pub fn write_end(
+    out: &mut impl Write,
+    model: &Model,
+    d: &Diagnosis,
+    capture: &CaptureSummary<'_>,
+    f: &Filter,
+) -> io::Result<()> {
+    for s in model.sessions.iter().filter(|s| f.session(s)) {
+        write_event(out, &tagged("session", "", s))?;
+    }
+    for t in model.trees.iter().filter(|t| f.tree(t, model)) {
+        write_event(out, &tagged("tree", "", t))?;
+    }
+    for x in d.findings.iter().filter(|x| f.finding(x, model)) {
+        write_event(out, &tagged("finding", "", x))?;
+    }
+    let mut cap = tagged("capture", "capture", capture);
+    if let Value::Object(o) = &mut cap {
+        o.insert("schema_version".into(), Value::from(SCHEMA_VERSION));
+    }
+    write_event(out, &cap)
+}

@@ -1,0 +1,180 @@
+//! Kerberos on port 88 (RFC 4120 3.1 AS exchange, 3.3 TGS exchange) joined
+//! to the SMB story: each exchange is attached to the SMB connection of the
+//! same client that was open at the time (shown in its timeline), and after
+//! the capture each Kerberos session is given the TGS exchange that fetched
+//! its service ticket (same client, same service principal, before the AP-REQ).
+
+use crate::auth::KrbMsgType;
+use crate::pipeline::{Message, Transport};
+
+use super::model::*;
+use super::token::principal;
+use super::{push_timeline, Builder, Model};
+
+impl Builder {
+    pub(super) fn kerberos(&mut self, m: &Message<'_>) {
+        let dec = m.decode();
+        let client_ip = if m.from_client {
+            m.src.ip()
+        } else {
+            m.dst.ip()
+        };
+        let smb = self
+            .last_conn_of_client
+            .get(&client_ip)
+            .copied()
+            .filter(|&ci| conn_open_at(&self.model.connections[ci], m.ts));
+        if let Some(ci) = smb.filter(|_| self.opts.timeline) {
+            let e = self.entry_for_kerberos(m, &dec);
+            push_timeline(&mut self.model.connections[ci], e);
+        }
+        let smb_stream = smb.map(|ci| self.model.connections[ci].stream);
+        let Some(Ok(k)) = &dec.kerberos else {
+            return;
+        };
+        let transport = match m.transport {
+            Transport::Tcp => "tcp",
+            Transport::Udp => "udp",
+        };
+        match k.msg_type {
+            KrbMsgType::AS_REQ | KrbMsgType::TGS_REQ => {
+                let x = KdcExchange {
+                    stream: m.stream,
+                    transport,
+                    client: m.src,
+                    server: m.dst,
+                    request: k.msg_type.to_string(),
+                    request_frame: m.frame,
+                    time: m.ts,
+                    client_principal: principal(k.cname.as_deref(), k.realm.as_deref()),
+                    service_principal: principal(k.sname.as_deref(), k.realm.as_deref()),
+                    etypes: k.etypes.iter().map(|e| e.to_string()).collect(),
+                    reply: None,
+                    reply_frame: None,
+                    error: None,
+                    error_code: None,
+                    e_text: None,
+                    nt_status: None,
+                    server_time: None,
+                    ticket_enctype: None,
+                    smb_stream,
+                };
+                if self.model.kdc.len() >= MAX_KDC_EXCHANGES {
+                    self.model.kdc_omitted += 1;
+                    return;
+                }
+                if self.kdc_pending.len() >= MAX_PENDING {
+                    self.kdc_pending.clear();
+                }
+                self.kdc_pending.insert(m.frame, self.model.kdc.len());
+                self.model.kdc.push(x);
+            }
+            _ => {
+                let Some(i) = m.request.and_then(|r| self.kdc_pending.remove(&r.frame)) else {
+                    return;
+                };
+                let x = &mut self.model.kdc[i];
+                x.reply = Some(k.msg_type.to_string());
+                x.reply_frame = Some(m.frame);
+                x.error_code = k.error_code;
+                x.error = k.error.clone();
+                x.e_text = k.e_text.clone();
+                x.server_time = k.stime.clone();
+                x.nt_status = k.nt_status.as_deref().map(nt_status_name);
+                x.ticket_enctype = k.ticket.as_ref().map(|t| t.enctype.to_string());
+                if x.client_principal.is_none() {
+                    x.client_principal = principal(k.cname.as_deref(), k.crealm.as_deref());
+                }
+                let ev = serde_json::json!({"type": "kerberos", "stream": m.stream, "time": m.ts, "exchange": &*x});
+                self.emit(|| ev);
+            }
+        }
+    }
+
+    fn entry_for_kerberos(&self, m: &Message<'_>, dec: &crate::pipeline::Decoded) -> TimelineEntry {
+        let command = crate::report::messages::kerberos_msg_name(m.bytes.first().copied())
+            .map_or_else(|| "krb".to_string(), |c| format!("krb {c}"));
+        let transport = match m.transport {
+            Transport::Tcp => "tcp",
+            Transport::Udp => "udp",
+        };
+        let body = match &dec.kerberos {
+            Some(Ok(k)) => k.summary(),
+            _ => String::new(),
+        };
+        let body = body.strip_prefix("Kerberos ").unwrap_or(&body);
+        let body = body.split_once(' ').map_or("", |(_, rest)| rest);
+        let summary = format!("[{transport}.stream {}] {body}", m.stream);
+        TimelineEntry {
+            frame: m.frame,
+            time: m.ts,
+            stream: m.stream,
+            from_client: m.from_client,
+            command,
+            summary,
+            status: None,
+            krb_error: match &dec.kerberos {
+                Some(Ok(k)) => k.error_code.map(|c| {
+                    (
+                        c,
+                        k.error.clone().unwrap_or_else(|| format!("KRB error {c}")),
+                    )
+                }),
+                _ => None,
+            },
+        }
+    }
+}
+
+/// "0xc0000072" → "STATUS_ACCOUNT_DISABLED" (or the text as given).
+fn nt_status_name(s: &str) -> String {
+    let hex = s.trim_start_matches("0x").trim_start_matches("0X");
+    match u32::from_str_radix(hex, 16) {
+        Ok(v) => crate::ntstatus::NtStatus(v).to_string(),
+        Err(_) => s.to_string(),
+    }
+}
+
+fn conn_open_at(c: &Connection, ts: crate::capture::Timestamp) -> bool {
+    c.first_time <= ts && c.end.as_ref().is_none_or(|e| e.time >= ts)
+}
+
+/// Gives each Kerberos session the TGS exchange that fetched its ticket.
+pub fn join(model: &mut Model) {
+    let by_client = kdc_by_client(&model.kdc);
+    for s in &mut model.sessions {
+        let Some(sp) = s.service_principal.as_deref().map(strip_realm) else {
+            continue;
+        };
+        let client_ip = s.client.ip();
+        let Some(list) = by_client.get(&client_ip) else {
+            continue;
+        };
+        let found = list
+            .iter()
+            .map(|&i| &model.kdc[i])
+            .filter(|x| x.request == "TGS-REQ" && x.time <= s.first_time)
+            .rfind(|x| {
+                x.client.ip() == client_ip && x.service_name().as_deref() == Some(sp.as_str())
+            });
+        if let Some(x) = found {
+            s.kdc_frames = std::iter::once(x.request_frame)
+                .chain(x.reply_frame)
+                .collect();
+            if x.reply.as_deref() == Some("TGS-REP") {
+                s.client_principal.clone_from(&x.client_principal);
+            }
+        }
+    }
+}
+
+/// Indexes of the KDC exchanges of each client address, in capture order.
+pub fn kdc_by_client(
+    kdc: &[KdcExchange],
+) -> crate::tcp::hash::FxHashMap<std::net::IpAddr, Vec<usize>> {
+    let mut m: crate::tcp::hash::FxHashMap<std::net::IpAddr, Vec<usize>> = Default::default();
+    for (i, x) in kdc.iter().enumerate() {
+        m.entry(x.client.ip()).or_default().push(i);
+    }
+    m
+}

@@ -1,0 +1,542 @@
+//! The session layer: builds the [`Model`] of a capture from the pipeline's
+//! events — connections and their NEGOTIATE result, sessions keyed by
+//! (connection, SessionId) with their SESSION_SETUP rounds, trees with their
+//! file operations, and Kerberos exchanges on port 88 joined to the SMB
+//! connection of the same client ([MS-SMB2] 3.2, 3.3; RFC 4120 3.1–3.3).
+//!
+//! Messages are decoded lazily: only NEGOTIATE, SESSION_SETUP, TREE_CONNECT,
+//! CREATE, IOCTL, error responses, SMB1 and Kerberos messages are decoded in
+//! full; READ and WRITE responses get a fixed-part parse for their byte
+//! counts; the rest is read from the header alone.
+//!
+//! Memory grows with the connections, sessions and trees kept, never with
+//! the bytes: the per-item lists are bounded (see [`model`]).
+
+pub mod kdc;
+pub mod model;
+mod setup;
+pub mod token;
+mod trees;
+
+use std::net::IpAddr;
+
+use serde_json::Value;
+
+use crate::capture::Timestamp;
+use crate::pipeline::{ConnInfo, Decoded, Event, Kind, Message};
+use crate::report::messages::{command_name, summary};
+use crate::smb2::{Body, Command};
+use crate::tcp::hash::FxHashMap;
+use crate::tcp::EndReason;
+
+pub use model::*;
+
+/// What the builder keeps besides the model.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct BuildOptions {
+    /// Every message goes to the timeline, with the long summary.
+    pub verbose: bool,
+    /// Collect JSON events for `--format jsonl` (see [`Builder::take_events`]).
+    pub events: bool,
+    /// Keep the per-connection timelines (the text report shows them).
+    pub timeline: bool,
+}
+
+/// Everything the session layer learned from a capture.
+#[derive(Debug, Default)]
+pub struct Model {
+    pub connections: Vec<Connection>,
+    pub sessions: Vec<Session>,
+    pub trees: Vec<Tree>,
+    pub kdc: Vec<KdcExchange>,
+    pub kdc_omitted: u64,
+    pub first_time: Option<Timestamp>,
+    pub last_time: Option<Timestamp>,
+}
+
+impl Model {
+    /// The connection of a TCP stream (connections are kept in stream order).
+    pub fn connection(&self, stream: u64) -> Option<&Connection> {
+        match self.connections.binary_search_by_key(&stream, |c| c.stream) {
+            Ok(i) => self.connections.get(i),
+            Err(_) => self.connections.iter().find(|c| c.stream == stream),
+        }
+    }
+}
+
+/// A request waiting for its response.
+#[derive(Clone, Debug)]
+pub(crate) struct Pending {
+    pub frame: u64,
+    pub ts: Timestamp,
+    pub sid: u64,
+    /// TreeId of the request (an async response carries AsyncId instead).
+    pub tid: Option<u32>,
+    pub detail: Detail,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) enum Detail {
+    None,
+    Setup(Box<setup::SetupRequest>),
+    Share(String),
+    File(String),
+    Fsctl(String),
+}
+
+impl Detail {
+    fn text(&self) -> Option<String> {
+        match self {
+            Detail::Share(s) | Detail::File(s) | Detail::Fsctl(s) => Some(s.clone()),
+            _ => None,
+        }
+    }
+}
+
+/// Per-connection state that is not part of the model.
+#[derive(Default)]
+pub(crate) struct ConnState {
+    pub pending: FxHashMap<u64, Pending>,
+    pub pending_dropped: u64,
+}
+
+/// Builds a [`Model`] from pipeline events; see the module doc.
+pub struct Builder {
+    pub model: Model,
+    opts: BuildOptions,
+    conn_index: FxHashMap<u64, usize>,
+    conn_state: Vec<ConnState>,
+    /// (stream, SessionId) → index in `model.sessions` (the latest attempt).
+    session_index: FxHashMap<(u64, u64), usize>,
+    /// (server address, SessionId) → the first session entry, for binding.
+    session_by_id: FxHashMap<(IpAddr, u64), usize>,
+    tree_index: FxHashMap<(IpAddr, u64, u32), usize>,
+    /// KDC request frame → index in `model.kdc`.
+    kdc_pending: FxHashMap<u64, usize>,
+    /// The latest SMB connection of each client address.
+    last_conn_of_client: FxHashMap<IpAddr, usize>,
+    events: Vec<Value>,
+}
+
+impl Builder {
+    pub fn new(opts: BuildOptions) -> Builder {
+        Builder {
+            model: Model::default(),
+            opts,
+            conn_index: FxHashMap::default(),
+            conn_state: Vec::new(),
+            session_index: FxHashMap::default(),
+            session_by_id: FxHashMap::default(),
+            tree_index: FxHashMap::default(),
+            kdc_pending: FxHashMap::default(),
+            last_conn_of_client: FxHashMap::default(),
+            events: Vec::new(),
+        }
+    }
+
+    /// The JSON events collected since the last call (with `events` on).
+    pub fn take_events(&mut self) -> Vec<Value> {
+        std::mem::take(&mut self.events)
+    }
+
+    pub(crate) fn emit(&mut self, ev: impl FnOnce() -> Value) {
+        if self.opts.events {
+            self.events.push(ev());
+        }
+    }
+
+    /// Takes one pipeline event.
+    pub fn event(&mut self, ev: Event<'_>) {
+        match ev {
+            Event::Message(m) => self.message(m),
+            Event::ConnectionOpen { info, frame, ts } => self.open(&info, frame, ts),
+            Event::Gap {
+                info, frame, bytes, ..
+            } => self.gap(&info, frame, bytes),
+            Event::ConnectionEnd {
+                info,
+                from_client,
+                frame,
+                ts,
+                reason,
+            } => self.end(&info, from_client, frame, ts, reason),
+        }
+    }
+
+    fn open(&mut self, info: &ConnInfo, frame: u64, ts: Timestamp) {
+        if info.kerberos {
+            return;
+        }
+        let idx = self.model.connections.len();
+        self.model.connections.push(Connection {
+            stream: info.stream,
+            client: info.client,
+            server: info.server,
+            first_frame: frame,
+            first_time: ts,
+            last_frame: frame,
+            last_time: ts,
+            saw_syn: info.saw_syn,
+            negotiate: None,
+            smb1_negotiate: None,
+            end: None,
+            messages: 0,
+            server_messages: 0,
+            signed_messages: 0,
+            encrypted_messages: 0,
+            compressed_messages: 0,
+            unanswered_requests: 0,
+            first_unanswered_frame: None,
+            gaps: 0,
+            gap_bytes: 0,
+            errors: Vec::new(),
+            errors_omitted: 0,
+            timeline: Vec::new(),
+            timeline_omitted: 0,
+        });
+        self.conn_state.push(ConnState::default());
+        self.conn_index.insert(info.stream, idx);
+        self.last_conn_of_client.insert(info.client.ip(), idx);
+        self.model.first_time.get_or_insert(ts);
+        let (stream, client, server) = (info.stream, info.client, info.server);
+        self.emit(|| {
+            serde_json::json!({"type": "connection", "stream": stream, "frame": frame,
+                "time": ts, "client": client.to_string(), "server": server.to_string()})
+        });
+    }
+
+    fn gap(&mut self, info: &ConnInfo, frame: u64, bytes: u64) {
+        if let Some(&ci) = self.conn_index.get(&info.stream) {
+            let c = &mut self.model.connections[ci];
+            c.gaps += 1;
+            c.gap_bytes += bytes;
+            let stream = info.stream;
+            self.emit(|| serde_json::json!({"type": "gap", "stream": stream, "frame": frame, "bytes": bytes}));
+        }
+    }
+
+    fn end(&mut self, info: &ConnInfo, from_client: bool, frame: u64, ts: Timestamp, r: EndReason) {
+        let Some(&ci) = self.conn_index.get(&info.stream) else {
+            return;
+        };
+        let c = &mut self.model.connections[ci];
+        if c.end.is_some() {
+            return;
+        }
+        let reason = match r {
+            EndReason::Fin => "fin",
+            EndReason::Reset => "reset",
+            EndReason::Evicted => "evicted",
+            EndReason::CaptureEnd => "capture_end",
+        };
+        let by = if from_client { "client" } else { "server" };
+        c.end = Some(ConnEnd {
+            frame,
+            time: ts,
+            reason,
+            by,
+        });
+        if self.opts.timeline && matches!(r, EndReason::Fin | EndReason::Reset) {
+            let entry = TimelineEntry {
+                frame,
+                time: ts,
+                stream: info.stream,
+                from_client,
+                command: if reason == "reset" {
+                    "TCP RST"
+                } else {
+                    "TCP FIN"
+                }
+                .to_string(),
+                summary: format!("connection closed by the {by}"),
+                status: None,
+                krb_error: None,
+            };
+            push_timeline(c, entry);
+        }
+        let stream = info.stream;
+        self.emit(|| {
+            serde_json::json!({"type": "connection_end", "stream": stream, "frame": frame,
+                "time": ts, "reason": reason, "by": by})
+        });
+    }
+
+    fn message(&mut self, m: &Message<'_>) {
+        self.model.first_time.get_or_insert(m.ts);
+        self.model.last_time = Some(m.ts);
+        if m.kind == Kind::Kerberos {
+            self.kerberos(m);
+            return;
+        }
+        let Some(&ci) = self.conn_index.get(&m.stream) else {
+            return;
+        };
+        {
+            let c = &mut self.model.connections[ci];
+            c.messages += 1;
+            c.last_frame = m.frame;
+            c.last_time = m.ts;
+            if !m.from_client {
+                c.server_messages += 1;
+            }
+        }
+        match m.kind {
+            Kind::Smb2 => self.smb2(ci, m),
+            Kind::Smb2Transform => self.transform(ci, m),
+            Kind::Smb2Compressed => {
+                self.model.connections[ci].compressed_messages += 1;
+                self.verbose_entry(ci, m, None);
+            }
+            Kind::Smb1 => self.smb1(ci, m),
+            Kind::Netbios => {
+                let dec = Decoded::default();
+                self.timeline(ci, m, &dec);
+            }
+            Kind::Kerberos => {}
+        }
+    }
+
+    fn smb2(&mut self, ci: usize, m: &Message<'_>) {
+        let Some(h) = m.header else {
+            return;
+        };
+        if h.is_signed() {
+            self.model.connections[ci].signed_messages += 1;
+            self.mark_session(m.stream, h.session_id, |s| s.signed = true);
+        }
+        if !h.is_response() {
+            self.request(ci, m, &h);
+            return;
+        }
+        // An interim STATUS_PENDING: the final response comes later.
+        if h.is_async() && h.status == crate::smb2::body::STATUS_PENDING {
+            self.verbose_entry(ci, m, None);
+            return;
+        }
+        let pending = self.conn_state[ci].pending.remove(&h.message_id);
+        match h.command {
+            Command::NEGOTIATE => self.negotiate_response(ci, m, &h),
+            Command::SESSION_SETUP => self.setup_response(ci, m, &h, pending),
+            Command::TREE_CONNECT => self.tree_connect_response(ci, m, &h, pending),
+            Command::LOGOFF => self.logoff(ci, m, &h),
+            Command::TREE_DISCONNECT => self.tree_disconnect(ci, m, &h),
+            _ => self.operation_response(ci, m, &h, pending),
+        }
+    }
+
+    fn request(&mut self, ci: usize, m: &Message<'_>, h: &crate::smb2::Smb2Header) {
+        let detail = match h.command {
+            Command::NEGOTIATE => {
+                self.negotiate_request(ci, m, h);
+                Detail::None
+            }
+            Command::SESSION_SETUP => {
+                let dec = m.decode();
+                let req = setup::SetupRequest::new(m, &dec);
+                self.timeline(ci, m, &dec);
+                Detail::Setup(Box::new(req))
+            }
+            Command::TREE_CONNECT | Command::CREATE | Command::IOCTL => {
+                let dec = m.decode();
+                self.timeline_if(ci, m, &dec, h.command != Command::CREATE);
+                match &dec.body {
+                    Some(Ok(Body::TreeConnectRequest(t))) => Detail::Share(t.share.clone()),
+                    Some(Ok(Body::CreateRequest(c))) => Detail::File(c.filename.clone()),
+                    Some(Ok(Body::IoctlRequest(i))) => Detail::Fsctl(i.ctl_code.to_string()),
+                    _ => Detail::None,
+                }
+            }
+            Command::LOGOFF | Command::TREE_DISCONNECT => {
+                self.timeline(ci, m, &Decoded::default());
+                Detail::None
+            }
+            _ => {
+                self.verbose_entry(ci, m, None);
+                Detail::None
+            }
+        };
+        if h.command == Command::CANCEL {
+            return;
+        }
+        let st = &mut self.conn_state[ci];
+        if st.pending.len() >= MAX_PENDING {
+            st.pending.clear();
+            st.pending_dropped += 1;
+        }
+        st.pending.insert(
+            h.message_id,
+            Pending {
+                frame: m.frame,
+                ts: m.ts,
+                sid: h.session_id,
+                tid: h.tree_id,
+                detail,
+            },
+        );
+    }
+
+    fn transform(&mut self, ci: usize, m: &Message<'_>) {
+        let c = &mut self.model.connections[ci];
+        c.encrypted_messages += 1;
+        let first = c.encrypted_messages == 1;
+        if let Some(sid) = m.transform.and_then(|t| t.session_id) {
+            self.mark_session(m.stream, sid, |s| s.encrypted = true);
+        }
+        if first || self.opts.verbose {
+            self.timeline(ci, m, &Decoded::default());
+        }
+    }
+
+    fn smb1(&mut self, ci: usize, m: &Message<'_>) {
+        let dec = m.decode();
+        setup::smb1_negotiate(&mut self.model.connections[ci], m, &dec);
+        self.timeline(ci, m, &dec);
+    }
+
+    /// Applies `f` to the session (stream, sid), if known.
+    fn mark_session(&mut self, stream: u64, sid: u64, f: impl FnOnce(&mut Session)) {
+        if sid == 0 {
+            return;
+        }
+        if let Some(&i) = self.session_index.get(&(stream, sid)) {
+            f(&mut self.model.sessions[i]);
+        }
+    }
+
+    /// Adds a message to the timeline in verbose mode only.
+    fn verbose_entry(&mut self, ci: usize, m: &Message<'_>, dec: Option<&Decoded>) {
+        if !self.opts.verbose || !self.opts.timeline {
+            return;
+        }
+        match dec {
+            Some(d) => self.timeline(ci, m, d),
+            None => {
+                let d = m.decode();
+                self.timeline(ci, m, &d);
+            }
+        }
+    }
+
+    fn timeline_if(&mut self, ci: usize, m: &Message<'_>, dec: &Decoded, notable: bool) {
+        if notable || self.opts.verbose {
+            self.timeline(ci, m, dec);
+        }
+    }
+
+    /// Adds a message to a connection's timeline.
+    pub(crate) fn timeline(&mut self, ci: usize, m: &Message<'_>, dec: &Decoded) {
+        if !self.opts.timeline {
+            return;
+        }
+        let entry = self.entry(m, dec);
+        push_timeline(&mut self.model.connections[ci], entry);
+    }
+
+    fn entry(&self, m: &Message<'_>, dec: &Decoded) -> TimelineEntry {
+        let command = match m.kind {
+            Kind::Kerberos => command_name(m, dec).map(|c| format!("krb {c}")),
+            _ => command_name(m, dec),
+        }
+        .unwrap_or_else(|| m.kind.name().to_string());
+        let text = if self.opts.verbose {
+            summary(m, dec)
+        } else {
+            short_summary(m, dec)
+        };
+        TimelineEntry {
+            frame: m.frame,
+            time: m.ts,
+            stream: m.stream,
+            from_client: m.from_client,
+            command,
+            summary: text,
+            status: crate::report::messages::status_of(m),
+            krb_error: None,
+        }
+    }
+
+    /// Ends the build: requests never answered become unfinished rounds and
+    /// counts, Kerberos exchanges are joined to the sessions they served.
+    pub fn finish(mut self) -> Model {
+        for ci in 0..self.model.connections.len() {
+            self.finish_connection(ci);
+        }
+        kdc::join(&mut self.model);
+        self.model
+    }
+
+    fn finish_connection(&mut self, ci: usize) {
+        let st = std::mem::take(&mut self.conn_state[ci]);
+        let mut left: Vec<Pending> = st.pending.into_values().collect();
+        left.sort_by_key(|p| p.frame);
+        let c = &mut self.model.connections[ci];
+        c.unanswered_requests = left.len() as u64 + st.pending_dropped;
+        c.first_unanswered_frame = left.first().map(|p| p.frame);
+        for p in left {
+            if let Detail::Setup(req) = p.detail {
+                self.unanswered_setup(ci, &p.frame, p.ts, p.sid, *req);
+            }
+        }
+    }
+}
+
+/// Adds an entry to a connection's timeline, within [`MAX_TIMELINE`].
+pub(crate) fn push_timeline(c: &mut Connection, e: TimelineEntry) {
+    if c.timeline.len() < MAX_TIMELINE {
+        c.timeline.push(e);
+    } else {
+        c.timeline_omitted += 1;
+    }
+}
+
+/// The body and token summary, without header fields.
+fn short_summary(m: &Message<'_>, dec: &Decoded) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    match &dec.body {
+        Some(Ok(Body::Error(_))) | None => {}
+        Some(Ok(b)) => parts.push(b.summary()),
+        Some(Err(e)) => parts.push(format!("[{e}]")),
+    }
+    if let Some(Ok(a)) = &dec.auth {
+        parts.push(a.summary());
+    }
+    if let Some(Ok(k)) = &dec.kerberos {
+        parts.push(k.summary());
+    }
+    if let Some(s1) = &dec.smb1 {
+        if let Some(n) = &s1.negotiate {
+            parts.push(setup::smb1_summary(n));
+        }
+    }
+    if let Some(t) = &m.transform {
+        if let Some(id) = t.session_id {
+            parts.push(format!(
+                "encrypted (session {id:#x}); what follows is encrypted"
+            ));
+        }
+    }
+    if let Some(nb) = m.netbios {
+        parts.push(format!("NetBIOS {}", nb.name().unwrap_or("packet")));
+    }
+    parts.retain(|p| !p.is_empty());
+    parts.join("  ")
+}
+
+/// A benign status in context: a normal step of the protocol, not an error.
+pub(crate) fn benign_in_context(command: Command, status: u32, detail: &Detail) -> bool {
+    use crate::ntstatus::NtStatus as S;
+    if crate::ntstatus::is_benign(status) {
+        return true;
+    }
+    // A DFS referral request answered by a server (or path) without DFS.
+    let dfs = matches!(detail, Detail::Fsctl(f) if f.contains("DFS_GET_REFERRALS"));
+    dfs && command == Command::IOCTL
+        && matches!(
+            S(status),
+            S::NOT_FOUND
+                | S::FS_DRIVER_REQUIRED
+                | S::INVALID_PARAMETER
+                | S::INVALID_DEVICE_REQUEST
+                | S::NOT_SUPPORTED
+        )
+}

@@ -1,0 +1,411 @@
+//! The facts the session layer keeps: connections with their negotiate
+//! result, sessions with their setup rounds, trees with their file
+//! operations, and Kerberos exchanges on port 88. Everything here is plain
+//! data that serializes with the keys documented in docs/report.md.
+//!
+//! Every list that could grow with the bytes of a capture is bounded (the
+//! `MAX_*` constants); what is not kept is counted in an `*_omitted` field.
+
+use std::net::SocketAddr;
+
+use serde::Serialize;
+
+use crate::capture::Timestamp;
+
+/// Setup rounds kept per session.
+pub const MAX_ROUNDS: usize = 16;
+/// Distinct error statuses counted per tree.
+pub const MAX_STATUS_KINDS: usize = 32;
+/// Notable error responses kept per connection.
+pub const MAX_ERRORS: usize = 64;
+/// Timeline entries kept per connection.
+pub const MAX_TIMELINE: usize = 1000;
+/// Kerberos exchanges on port 88 kept for the whole capture.
+pub const MAX_KDC_EXCHANGES: usize = 4096;
+/// Requests remembered per connection while they wait for a response.
+pub const MAX_PENDING: usize = 4096;
+
+/// How a session setup ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    /// STATUS_SUCCESS with the user's own identity.
+    Success,
+    /// STATUS_SUCCESS with SessionFlags IS_GUEST.
+    Guest,
+    /// STATUS_SUCCESS with SessionFlags IS_NULL or an anonymous NTLM AUTHENTICATE.
+    Anonymous,
+    /// The last SESSION_SETUP response carried an error status.
+    Failure,
+    /// No final response: the client gave up, the connection ended or the capture did.
+    Unfinished,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Success => "success",
+            Outcome::Guest => "guest",
+            Outcome::Anonymous => "anonymous",
+            Outcome::Failure => "failure",
+            Outcome::Unfinished => "unfinished",
+        }
+    }
+
+    /// The session was established (whatever the identity).
+    pub fn established(self) -> bool {
+        matches!(self, Outcome::Success | Outcome::Guest | Outcome::Anonymous)
+    }
+}
+
+/// The SMB2 NEGOTIATE exchange of a connection ([MS-SMB2] 2.2.3, 2.2.4).
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Negotiate {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_frame: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response_frame: Option<u64>,
+    /// Final NTSTATUS name of the NEGOTIATE response.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// Dialects the client offered (SMB2 NEGOTIATE request).
+    pub offered_dialects: Vec<String>,
+    /// The dialect the server chose, e.g. "3.1.1".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dialect: Option<String>,
+    #[serde(skip)]
+    pub dialect_code: u16,
+    pub client_signing_required: bool,
+    pub server_signing_required: bool,
+    pub server_signing_enabled: bool,
+    pub client_capabilities: Vec<String>,
+    /// The server's Capabilities.
+    pub capabilities: Vec<String>,
+    /// Ciphers the client offered (ENCRYPTION_CAPABILITIES).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ciphers_offered: Vec<String>,
+    /// The cipher the server chose.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cipher: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signing_algorithm: Option<String>,
+    /// Mechanisms the server advertised in its SPNEGO hint.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub server_mechanisms: Vec<String>,
+    /// Seconds from request to response.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duration: Option<f64>,
+}
+
+/// An SMB1 NEGOTIATE seen on a connection ([MS-CIFS] 2.2.4.52).
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Smb1Negotiate {
+    pub request_frame: u64,
+    pub dialects: Vec<String>,
+    /// The client offered an SMB2 dialect string ("SMB 2.002", "SMB 2.???").
+    pub offers_smb2: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response_frame: Option<u64>,
+    /// How the server answered: "smb2" (upgrade), "smb1" (an SMB1 dialect
+    /// chosen), "none" (DialectIndex 0xFFFF: no common dialect).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub answer: Option<&'static str>,
+}
+
+/// How and where a connection ended.
+#[derive(Clone, Debug, Serialize)]
+pub struct ConnEnd {
+    pub frame: u64,
+    pub time: Timestamp,
+    /// "fin", "reset", "evicted" or "capture_end".
+    pub reason: &'static str,
+    /// "client" or "server": who closed it first.
+    pub by: &'static str,
+}
+
+/// An error response worth showing (not a normal protocol step).
+#[derive(Clone, Debug, Serialize)]
+pub struct ErrorEvent {
+    pub frame: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_frame: Option<u64>,
+    pub command: String,
+    pub status: String,
+    #[serde(skip)]
+    pub status_code: u32,
+    pub session_id: String,
+    /// The share, file name or FSCTL the request named.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+/// One line of a connection's timeline.
+#[derive(Clone, Debug, Serialize)]
+pub struct TimelineEntry {
+    pub frame: u64,
+    pub time: Timestamp,
+    /// The stream the message came on (a Kerberos exchange joined to an SMB
+    /// connection comes on its own stream).
+    pub stream: u64,
+    pub from_client: bool,
+    pub command: String,
+    pub summary: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<u32>,
+    /// A Kerberos error (code, name) carried by the message.
+    #[serde(skip)]
+    pub krb_error: Option<(i32, String)>,
+}
+
+/// A TCP connection that carried SMB.
+#[derive(Clone, Debug, Serialize)]
+pub struct Connection {
+    pub stream: u64,
+    pub client: SocketAddr,
+    pub server: SocketAddr,
+    pub first_frame: u64,
+    pub first_time: Timestamp,
+    pub last_frame: u64,
+    pub last_time: Timestamp,
+    /// The capture saw the client's SYN (else it started mid-stream).
+    pub saw_syn: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub negotiate: Option<Negotiate>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub smb1_negotiate: Option<Smb1Negotiate>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end: Option<ConnEnd>,
+    pub messages: u64,
+    pub server_messages: u64,
+    pub signed_messages: u64,
+    pub encrypted_messages: u64,
+    pub compressed_messages: u64,
+    /// Requests still waiting for a response when the connection or capture ended.
+    pub unanswered_requests: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_unanswered_frame: Option<u64>,
+    pub gaps: u64,
+    pub gap_bytes: u64,
+    pub errors: Vec<ErrorEvent>,
+    pub errors_omitted: u64,
+    #[serde(skip)]
+    pub timeline: Vec<TimelineEntry>,
+    #[serde(skip)]
+    pub timeline_omitted: u64,
+}
+
+/// One SESSION_SETUP request and its response ([MS-SMB2] 2.2.5, 2.2.6).
+#[derive(Clone, Debug, Serialize)]
+pub struct Round {
+    pub request_frame: u64,
+    pub time: Timestamp,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response_frame: Option<u64>,
+    /// Seconds from request to response.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duration: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mechanism: Option<String>,
+    /// What the request carried, e.g. "NTLMSSP AUTHENTICATE", "Kerberos AP-REQ".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_token: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response_token: Option<String>,
+    /// DOMAIN\user (NTLM) or the Kerberos service principal asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub identity: Option<String>,
+    /// SPNEGO negResult of the response.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spnego_result: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    #[serde(skip)]
+    pub status_code: Option<u32>,
+    /// A KRB-ERROR in the response token, e.g. "KRB_AP_ERR_SKEW".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kerberos_error: Option<String>,
+    #[serde(skip)]
+    pub kerberos_error_code: Option<i32>,
+    /// KRB-ERROR stime (the server's clock).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kerberos_server_time: Option<String>,
+    /// KRB-ERROR ctime, when the server echoed the client's time.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kerberos_client_time: Option<String>,
+    /// NTLM challenge flags lack NEGOTIATE_SIGN ([MS-NLMP] 2.2.2.5 D).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub challenge_without_signing: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub session_flags: Vec<String>,
+    /// SESSION_SETUP Flags BINDING (multichannel).
+    pub binding: bool,
+    /// A new authentication of an established session.
+    pub reauthentication: bool,
+}
+
+/// A session: (connection, SessionId) with its setup rounds.
+#[derive(Clone, Debug, Serialize)]
+pub struct Session {
+    pub stream: u64,
+    /// SessionId as hex, "0x..." (a 64-bit value; not a JSON number).
+    pub session_id: String,
+    #[serde(skip)]
+    pub id: u64,
+    pub client: SocketAddr,
+    pub server: SocketAddr,
+    pub outcome: Outcome,
+    /// The final NTSTATUS name of the setup.
+    pub status: Option<String>,
+    #[serde(skip)]
+    pub status_code: Option<u32>,
+    /// "ntlmssp", "kerberos", "negoex".
+    pub mechanism: Option<String>,
+    pub user: Option<String>,
+    pub domain: Option<String>,
+    pub workstation: Option<String>,
+    /// Kerberos client principal, from the KDC reply joined to this session.
+    pub client_principal: Option<String>,
+    /// Kerberos service principal of the AP-REQ ticket, e.g. cifs/fs1@REALM.
+    pub service_principal: Option<String>,
+    /// NTLM response kind: "NTLMv2", "NTLMv1", "NTLMv1-ESS", "LM", "anonymous".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ntlm_response: Option<String>,
+    /// Enctype of the Kerberos service ticket.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ticket_enctype: Option<String>,
+    pub dialect: Option<String>,
+    pub session_flags: Vec<String>,
+    /// Messages of this session were seen in TRANSFORM headers, or the server set ENCRYPT_DATA.
+    pub encrypted: bool,
+    /// Messages of this session were signed.
+    pub signed: bool,
+    pub first_frame: u64,
+    pub last_setup_frame: u64,
+    /// Seconds from the first request to the last response of the setup.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub setup_duration: Option<f64>,
+    pub rounds: Vec<Round>,
+    pub rounds_omitted: u64,
+    pub reauthentications: u32,
+    /// This entry is a channel bound to the session first set up on that stream.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bound_to_stream: Option<u64>,
+    /// Streams of the other channels bound to this session.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub channels: Vec<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub logoff_frame: Option<u64>,
+    /// Frames of the KDC exchange (TGS-REQ, TGS-REP) that fetched the ticket.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub kdc_frames: Vec<u64>,
+    #[serde(skip)]
+    pub first_time: Timestamp,
+}
+
+/// Count of one error status on a tree.
+#[derive(Clone, Debug, Serialize)]
+pub struct StatusCount {
+    pub status: String,
+    pub count: u64,
+    pub first_frame: u64,
+}
+
+/// A tree connect ([MS-SMB2] 2.2.9, 2.2.10) and the file operations on it.
+#[derive(Clone, Debug, Serialize)]
+pub struct Tree {
+    pub stream: u64,
+    pub session_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tree_id: Option<String>,
+    pub share: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub share_type: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub share_flags: Vec<String>,
+    pub status: String,
+    #[serde(skip)]
+    pub status_code: u32,
+    pub request_frame: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response_frame: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub disconnect_frame: Option<u64>,
+    pub opens: u64,
+    pub open_errors: u64,
+    pub reads: u64,
+    pub read_bytes: u64,
+    pub writes: u64,
+    pub write_bytes: u64,
+    pub other_requests: u64,
+    /// Error statuses of the operations on this tree (benign ones included).
+    pub errors: Vec<StatusCount>,
+    pub error_kinds_omitted: u64,
+    #[serde(skip)]
+    pub server_ip: std::net::IpAddr,
+    #[serde(skip)]
+    pub sid: u64,
+    #[serde(skip)]
+    pub tid: u32,
+}
+
+/// A Kerberos request on port 88 and its reply (RFC 4120 5.4).
+#[derive(Clone, Debug, Serialize)]
+pub struct KdcExchange {
+    pub stream: u64,
+    pub transport: &'static str,
+    pub client: SocketAddr,
+    pub server: SocketAddr,
+    /// "AS-REQ" or "TGS-REQ".
+    pub request: String,
+    pub request_frame: u64,
+    pub time: Timestamp,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_principal: Option<String>,
+    /// The principal asked for, e.g. "cifs/fs1.example.com@EXAMPLE.COM".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service_principal: Option<String>,
+    pub etypes: Vec<String>,
+    /// "AS-REP", "TGS-REP" or "KRB-ERROR".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reply: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reply_frame: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<i32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub e_text: Option<String>,
+    /// The NTSTATUS in the KRB-ERROR e-data ([MS-KILE] 2.2.1), e.g. STATUS_ACCOUNT_DISABLED.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nt_status: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub server_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ticket_enctype: Option<String>,
+    /// The SMB connection of the same client open at the time, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub smb_stream: Option<u64>,
+}
+
+impl KdcExchange {
+    /// The service part of the principal asked for, lower case, without realm.
+    pub fn service_name(&self) -> Option<String> {
+        self.service_principal.as_deref().map(strip_realm)
+    }
+}
+
+/// "cifs/Fs1@REALM" → "cifs/fs1".
+pub fn strip_realm(p: &str) -> String {
+    p.split('@').next().unwrap_or(p).to_ascii_lowercase()
+}
+
+/// Hex form of a session id.
+pub fn sid_hex(id: u64) -> String {
+    format!("{id:#x}")
+}
+
+/// Seconds between two timestamps.
+pub fn secs_between(later: Timestamp, earlier: Timestamp) -> f64 {
+    later.nanos_since(earlier) as f64 / 1e9
+}

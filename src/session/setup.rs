@@ -1,0 +1,409 @@
+//! NEGOTIATE ([MS-SMB2] 2.2.3, 2.2.4; [MS-CIFS] 2.2.4.52 for SMB1) and
+//! SESSION_SETUP / LOGOFF ([MS-SMB2] 2.2.5–2.2.8): the facts of the
+//! connection's negotiate result and of each session's setup rounds.
+
+use crate::capture::Timestamp;
+use crate::ntstatus::NtStatus;
+use crate::pipeline::{Decoded, Message};
+use crate::smb2::negotiate::{ContextData, SecurityMode};
+use crate::smb2::session_setup::{SessionFlags, SessionSetupRequestFlags};
+use crate::smb2::smb1::Smb1Negotiate as Smb1Neg;
+use crate::smb2::{Body, Smb2Header};
+
+use super::model::*;
+use super::token::TokenFacts;
+use super::{Builder, Pending};
+
+/// What a SESSION_SETUP request said, kept until its response.
+#[derive(Clone, Debug, Default)]
+pub struct SetupRequest {
+    pub facts: TokenFacts,
+    pub binding: bool,
+}
+
+impl SetupRequest {
+    pub fn new(_m: &Message<'_>, dec: &Decoded) -> SetupRequest {
+        let binding = matches!(&dec.body, Some(Ok(Body::SessionSetupRequest(r)))
+            if r.flags.contains(SessionSetupRequestFlags::BINDING));
+        let facts = match &dec.auth {
+            Some(Ok(a)) => TokenFacts::from_auth(a),
+            _ => TokenFacts::default(),
+        };
+        SetupRequest { facts, binding }
+    }
+}
+
+/// "NT LM 0.12, SMB 2.002" for a request; "dialect index 0xffff" for a response.
+pub fn smb1_summary(n: &Smb1Neg) -> String {
+    match n {
+        Smb1Neg::Request { dialects } => format!("dialects {}", dialects.join(", ")),
+        Smb1Neg::Response { dialect_index, .. } if *dialect_index == 0xFFFF => {
+            "no common dialect (DialectIndex 0xFFFF)".to_string()
+        }
+        Smb1Neg::Response { dialect_index, .. } => format!("dialect index {dialect_index}"),
+    }
+}
+
+/// Records an SMB1 NEGOTIATE request or response on the connection.
+pub fn smb1_negotiate(c: &mut Connection, m: &Message<'_>, dec: &Decoded) {
+    let Some(n) = dec.smb1.as_ref().and_then(|s| s.negotiate.as_ref()) else {
+        return;
+    };
+    match n {
+        Smb1Neg::Request { dialects } => {
+            c.smb1_negotiate = Some(Smb1Negotiate {
+                request_frame: m.frame,
+                offers_smb2: dialects.iter().any(|d| d.starts_with("SMB 2.")),
+                dialects: dialects.clone(),
+                response_frame: None,
+                answer: None,
+            });
+        }
+        Smb1Neg::Response { dialect_index, .. } => {
+            if let Some(s) = c.smb1_negotiate.as_mut() {
+                s.response_frame = Some(m.frame);
+                s.answer = Some(if *dialect_index == 0xFFFF {
+                    "none"
+                } else {
+                    "smb1"
+                });
+            }
+        }
+    }
+}
+
+fn flag_names(names: Vec<std::borrow::Cow<'static, str>>) -> Vec<String> {
+    names.into_iter().map(|n| n.into_owned()).collect()
+}
+
+impl Builder {
+    pub(super) fn negotiate_request(&mut self, ci: usize, m: &Message<'_>, _h: &Smb2Header) {
+        let dec = m.decode();
+        self.timeline(ci, m, &dec);
+        let Some(Ok(Body::NegotiateRequest(r))) = &dec.body else {
+            return;
+        };
+        let mut n = Negotiate {
+            request_frame: Some(m.frame),
+            offered_dialects: r.dialects.iter().map(|d| d.to_string()).collect(),
+            client_signing_required: r.security_mode.contains(SecurityMode::SIGNING_REQUIRED),
+            client_capabilities: flag_names(r.capabilities.names()),
+            ..Negotiate::default()
+        };
+        for ctx in &r.negotiate_contexts {
+            if let ContextData::Encryption { ciphers } = &ctx.data {
+                n.ciphers_offered = ciphers.iter().map(|c| c.to_string()).collect();
+            }
+        }
+        self.model.connections[ci].negotiate = Some(n);
+        let (stream, frame, dialects) = (m.stream, m.frame, r.dialects.len());
+        self.emit(|| serde_json::json!({"type": "negotiate_request", "stream": stream, "frame": frame, "dialects": dialects}));
+    }
+
+    pub(super) fn negotiate_response(&mut self, ci: usize, m: &Message<'_>, h: &Smb2Header) {
+        let dec = m.decode();
+        self.timeline(ci, m, &dec);
+        let c = &mut self.model.connections[ci];
+        // The answer to an SMB1 multi-protocol NEGOTIATE.
+        if let (Some(s), Some(req)) = (c.smb1_negotiate.as_mut(), m.request) {
+            if s.request_frame == req.frame {
+                s.response_frame = Some(m.frame);
+                s.answer = Some("smb2");
+            }
+        }
+        let n = c.negotiate.get_or_insert_with(Negotiate::default);
+        n.response_frame = Some(m.frame);
+        n.status = Some(NtStatus(h.status).to_string());
+        if let Some(r) = m.request {
+            n.duration = Some(secs_between(m.ts, r.ts));
+        }
+        if let Some(Ok(Body::NegotiateResponse(r))) = &dec.body {
+            n.dialect = Some(r.dialect.to_string());
+            n.dialect_code = r.dialect.0;
+            n.server_signing_required = r.security_mode.contains(SecurityMode::SIGNING_REQUIRED);
+            n.server_signing_enabled = r.security_mode.contains(SecurityMode::SIGNING_ENABLED);
+            n.capabilities = flag_names(r.capabilities.names());
+            for ctx in &r.negotiate_contexts {
+                match &ctx.data {
+                    ContextData::Encryption { ciphers } => {
+                        n.cipher = ciphers.first().map(|c| c.to_string());
+                    }
+                    ContextData::Signing { signing_algorithms } => {
+                        n.signing_algorithm = signing_algorithms.first().map(|a| a.to_string());
+                    }
+                    _ => {}
+                }
+            }
+        }
+        if let Some(Ok(a)) = &dec.auth {
+            n.server_mechanisms = TokenFacts::from_auth(a).mech_types;
+        }
+        let ev = serde_json::json!({"type": "negotiate", "stream": m.stream, "frame": m.frame,
+            "time": m.ts, "negotiate": &*n});
+        self.emit(|| ev);
+    }
+
+    /// The session a SESSION_SETUP round belongs to; created when new.
+    fn setup_session(
+        &mut self,
+        ci: usize,
+        req_sid: u64,
+        sid: u64,
+        binding: bool,
+        frame: u64,
+        ts: Timestamp,
+    ) -> usize {
+        let stream = self.model.connections[ci].stream;
+        if req_sid != 0 {
+            if let Some(&i) = self.session_index.get(&(stream, req_sid)) {
+                return i;
+            }
+        }
+        let c = &self.model.connections[ci];
+        let (client, server) = (c.client, c.server);
+        let dialect = c.negotiate.as_ref().and_then(|n| n.dialect.clone());
+        let bound_to = if binding {
+            self.session_by_id.get(&(server.ip(), sid)).copied()
+        } else {
+            None
+        };
+        let idx = self.model.sessions.len();
+        self.model.sessions.push(Session {
+            stream,
+            session_id: sid_hex(sid),
+            id: sid,
+            client,
+            server,
+            outcome: Outcome::Unfinished,
+            status: None,
+            status_code: None,
+            mechanism: None,
+            user: None,
+            domain: None,
+            workstation: None,
+            client_principal: None,
+            service_principal: None,
+            ntlm_response: None,
+            ticket_enctype: None,
+            dialect,
+            session_flags: Vec::new(),
+            encrypted: false,
+            signed: false,
+            first_frame: frame,
+            last_setup_frame: frame,
+            setup_duration: None,
+            rounds: Vec::new(),
+            rounds_omitted: 0,
+            reauthentications: 0,
+            bound_to_stream: bound_to.map(|b| self.model.sessions[b].stream),
+            channels: Vec::new(),
+            logoff_frame: None,
+            kdc_frames: Vec::new(),
+            first_time: ts,
+        });
+        if let Some(b) = bound_to {
+            let chans = &mut self.model.sessions[b].channels;
+            if !chans.contains(&stream) && chans.len() < 64 {
+                chans.push(stream);
+            }
+        }
+        if sid != 0 {
+            self.session_index.insert((stream, sid), idx);
+            self.session_by_id.entry((server.ip(), sid)).or_insert(idx);
+        }
+        idx
+    }
+
+    pub(super) fn setup_response(
+        &mut self,
+        ci: usize,
+        m: &Message<'_>,
+        h: &Smb2Header,
+        p: Option<Pending>,
+    ) {
+        let dec = m.decode();
+        self.timeline(ci, m, &dec);
+        let (req, req_frame, req_ts, req_sid) = match p {
+            Some(Pending {
+                detail: super::Detail::Setup(r),
+                frame,
+                ts,
+                sid,
+                ..
+            }) => (*r, frame, ts, sid),
+            _ => {
+                let (f, t) = m.request.map_or((m.frame, m.ts), |r| (r.frame, r.ts));
+                (SetupRequest::default(), f, t, h.session_id)
+            }
+        };
+        let idx = self.setup_session(ci, req_sid, h.session_id, req.binding, req_frame, req_ts);
+        let resp = match &dec.auth {
+            Some(Ok(a)) => TokenFacts::from_auth(a),
+            _ => TokenFacts::default(),
+        };
+        let flags = match &dec.body {
+            Some(Ok(Body::SessionSetupResponse(r))) => r.session_flags,
+            _ => SessionFlags::default(),
+        };
+        let mut round = new_round(&req, req_frame, req_ts);
+        round.response_frame = Some(m.frame);
+        round.duration = Some(secs_between(m.ts, req_ts));
+        round.response_token = resp.token.clone();
+        round.spnego_result = resp.spnego_result.clone();
+        round.status = Some(NtStatus(h.status).to_string());
+        round.status_code = Some(h.status);
+        round.kerberos_error_code = resp.krb_error.as_ref().map(|e| e.0);
+        round.kerberos_error = resp.krb_error.as_ref().map(|e| e.1.clone());
+        round.kerberos_server_time = resp.krb_stime.clone();
+        round.kerberos_client_time = resp.krb_ctime.clone();
+        round.challenge_without_signing = resp.challenge_without_signing;
+        round.session_flags = flag_names(flags.names());
+        if round.mechanism.is_none() {
+            round.mechanism = resp.mechanism.clone();
+        }
+        let s = &mut self.model.sessions[idx];
+        if s.id == 0 && h.session_id != 0 {
+            s.id = h.session_id;
+            s.session_id = sid_hex(h.session_id);
+        }
+        apply_round(s, round, &req, flags, m.frame, m.ts, h.status);
+        let sid = s.id;
+        let stream = s.stream;
+        if sid != 0 {
+            self.session_index.insert((stream, sid), idx);
+            let server = self.model.sessions[idx].server.ip();
+            self.session_by_id.entry((server, sid)).or_insert(idx);
+        }
+        let s = &self.model.sessions[idx];
+        let ev = serde_json::json!({"type": "session_setup", "stream": stream, "session_id": s.session_id,
+            "frame": m.frame, "time": m.ts, "outcome": s.outcome, "user": s.user, "domain": s.domain,
+            "mechanism": s.mechanism, "round": s.rounds.last()});
+        self.emit(|| ev);
+    }
+
+    /// A SESSION_SETUP request that never got its response.
+    pub(super) fn unanswered_setup(
+        &mut self,
+        ci: usize,
+        frame: &u64,
+        ts: Timestamp,
+        sid: u64,
+        req: SetupRequest,
+    ) {
+        let idx = self.setup_session(ci, sid, sid, req.binding, *frame, ts);
+        let round = new_round(&req, *frame, ts);
+        let s = &mut self.model.sessions[idx];
+        take_identity(s, &req);
+        s.outcome = Outcome::Unfinished;
+        s.last_setup_frame = s.last_setup_frame.max(*frame);
+        push_round(s, round);
+    }
+
+    pub(super) fn logoff(&mut self, ci: usize, m: &Message<'_>, h: &Smb2Header) {
+        self.timeline(ci, m, &Decoded::default());
+        let stream = m.stream;
+        self.mark_session(stream, h.session_id, |s| s.logoff_frame = Some(m.frame));
+        let (frame, sid) = (m.frame, sid_hex(h.session_id));
+        self.emit(|| serde_json::json!({"type": "logoff", "stream": stream, "frame": frame, "session_id": sid}));
+        // USER_SESSION_DELETED to a LOGOFF: the session is gone either way.
+        if h.status != 0 && NtStatus(h.status) != NtStatus::USER_SESSION_DELETED {
+            let p = self.conn_state[ci].pending.remove(&h.message_id);
+            self.error_event(ci, m, h, p.as_ref());
+        }
+    }
+}
+
+fn new_round(req: &SetupRequest, frame: u64, ts: Timestamp) -> Round {
+    Round {
+        request_frame: frame,
+        time: ts,
+        response_frame: None,
+        duration: None,
+        mechanism: req.facts.mechanism.clone(),
+        request_token: req.facts.token.clone(),
+        response_token: None,
+        identity: req.facts.identity(),
+        spnego_result: None,
+        status: None,
+        status_code: None,
+        kerberos_error: None,
+        kerberos_error_code: None,
+        kerberos_server_time: None,
+        kerberos_client_time: None,
+        challenge_without_signing: false,
+        session_flags: Vec::new(),
+        binding: req.binding,
+        reauthentication: false,
+    }
+}
+
+fn push_round(s: &mut Session, r: Round) {
+    if s.rounds.len() < MAX_ROUNDS {
+        s.rounds.push(r);
+    } else {
+        s.rounds_omitted += 1;
+    }
+}
+
+/// Copies the identity a request names onto the session.
+fn take_identity(s: &mut Session, req: &SetupRequest) {
+    let f = &req.facts;
+    if let Some(m) = &f.mechanism {
+        s.mechanism = Some(m.clone());
+    }
+    if f.user.is_some() {
+        s.user = f.user.clone().filter(|u| !u.is_empty());
+        s.domain = f.domain.clone().filter(|d| !d.is_empty());
+        s.workstation = f.workstation.clone();
+        s.ntlm_response = f.ntlm_response.clone();
+    }
+    if f.service_principal.is_some() {
+        s.service_principal = f.service_principal.clone();
+        s.ticket_enctype = f.ticket_enctype.clone();
+    }
+}
+
+fn apply_round(
+    s: &mut Session,
+    mut round: Round,
+    req: &SetupRequest,
+    flags: SessionFlags,
+    frame: u64,
+    ts: Timestamp,
+    status: u32,
+) {
+    let was_established =
+        s.outcome.established() && s.rounds.last().and_then(|r| r.status_code) == Some(0);
+    round.reauthentication = was_established && !round.binding;
+    if round.reauthentication {
+        s.reauthentications += 1;
+    }
+    take_identity(s, req);
+    if s.mechanism.is_none() {
+        s.mechanism = round.mechanism.clone();
+    }
+    s.status = round.status.clone();
+    s.status_code = Some(status);
+    s.last_setup_frame = frame;
+    s.setup_duration = Some(secs_between(ts, s.first_time));
+    s.outcome = match NtStatus(status) {
+        NtStatus::SUCCESS => {
+            s.session_flags = round.session_flags.clone();
+            if flags.contains(SessionFlags::ENCRYPT_DATA) {
+                s.encrypted = true;
+            }
+            if flags.contains(SessionFlags::IS_GUEST) {
+                Outcome::Guest
+            } else if flags.contains(SessionFlags::IS_NULL)
+                || s.ntlm_response.as_deref() == Some("anonymous")
+            {
+                Outcome::Anonymous
+            } else {
+                Outcome::Success
+            }
+        }
+        NtStatus::MORE_PROCESSING_REQUIRED => Outcome::Unfinished,
+        _ => Outcome::Failure,
+    };
+    push_round(s, round);
+}

@@ -1,0 +1,111 @@
+//! What the session layer reads out of a SESSION_SETUP security token
+//! (GSS-API / SPNEGO [RFC 4178], NTLMSSP [MS-NLMP], Kerberos [RFC 4120]).
+
+use crate::auth::{AuthInfo, KerberosInfo, KrbMsgType, Mechanism, NtlmsspMessage};
+
+/// NTLMSSP_NEGOTIATE_SIGN ([MS-NLMP] 2.2.2.5, bit D).
+const NTLMSSP_NEGOTIATE_SIGN: u32 = 0x0000_0010;
+
+/// The facts of one token, request or response.
+#[derive(Clone, Debug, Default)]
+pub struct TokenFacts {
+    pub mechanism: Option<String>,
+    /// e.g. "NTLMSSP AUTHENTICATE", "Kerberos AP-REQ", "SPNEGO".
+    pub token: Option<String>,
+    pub user: Option<String>,
+    pub domain: Option<String>,
+    pub workstation: Option<String>,
+    pub ntlm_response: Option<String>,
+    pub service_principal: Option<String>,
+    pub ticket_enctype: Option<String>,
+    pub spnego_result: Option<String>,
+    pub krb_error: Option<(i32, String)>,
+    pub krb_stime: Option<String>,
+    pub krb_ctime: Option<String>,
+    pub challenge_without_signing: bool,
+    /// Mechanisms listed in a SPNEGO NegTokenInit(2).
+    pub mech_types: Vec<String>,
+}
+
+impl TokenFacts {
+    /// Reads the facts of a decoded security blob.
+    pub fn from_auth(a: &AuthInfo) -> TokenFacts {
+        let mut f = TokenFacts {
+            mechanism: match a.mechanism {
+                Mechanism::SpnegoOnly => None,
+                m => Some(m.as_str().to_string()),
+            },
+            ..TokenFacts::default()
+        };
+        if let Some(s) = &a.spnego {
+            f.spnego_result = s.neg_result.map(|r| r.to_string());
+            f.mech_types = s.mech_types.iter().map(|m| m.to_string()).collect();
+            f.token = Some("SPNEGO".to_string());
+        }
+        if let Some(n) = &a.ntlmssp {
+            f.ntlm(n);
+        }
+        if let Some(k) = &a.kerberos {
+            f.kerberos(k);
+        }
+        f
+    }
+
+    fn ntlm(&mut self, n: &NtlmsspMessage) {
+        self.token = Some(format!("NTLMSSP {}", n.message_type()));
+        match n {
+            NtlmsspMessage::Authenticate(a) => {
+                self.user = Some(a.user.clone());
+                self.domain = Some(a.domain.clone());
+                self.workstation = Some(a.workstation.clone()).filter(|w| !w.is_empty());
+                self.ntlm_response = Some(a.response_kind.as_str().to_string());
+            }
+            NtlmsspMessage::Challenge(c) => {
+                self.challenge_without_signing = c.flags.0 & NTLMSSP_NEGOTIATE_SIGN == 0;
+            }
+            NtlmsspMessage::Negotiate(_) => {}
+        }
+    }
+
+    fn kerberos(&mut self, k: &KerberosInfo) {
+        self.token = Some(format!("Kerberos {}", k.msg_type));
+        match k.msg_type {
+            KrbMsgType::AP_REQ => {
+                self.service_principal = principal(k.sname.as_deref(), k.realm.as_deref());
+                self.ticket_enctype = k.ticket.as_ref().map(|t| t.enctype.to_string());
+            }
+            KrbMsgType::KRB_ERROR => {
+                if let Some(c) = k.error_code {
+                    let name = k.error.clone().unwrap_or_else(|| format!("KRB error {c}"));
+                    self.krb_error = Some((c, name));
+                }
+                self.krb_stime = k.stime.clone();
+                self.krb_ctime = k.ctime.clone();
+            }
+            _ => {}
+        }
+    }
+
+    /// "DOMAIN\user", "user", or None when anonymous.
+    pub fn identity(&self) -> Option<String> {
+        if let Some(sp) = &self.service_principal {
+            return Some(sp.clone());
+        }
+        let user = self.user.as_deref().filter(|u| !u.is_empty())?;
+        Some(match self.domain.as_deref().filter(|d| !d.is_empty()) {
+            Some(d) => format!("{d}\\{user}"),
+            None => user.to_string(),
+        })
+    }
+}
+
+/// "name@REALM" from Kerberos name and realm, skipping empty parts.
+pub fn principal(name: Option<&str>, realm: Option<&str>) -> Option<String> {
+    let name = name.filter(|n| !n.is_empty())?;
+    Some(
+        match realm.filter(|r| !r.is_empty() && !r.starts_with('<')) {
+            Some(r) => format!("{name}@{r}"),
+            None => name.to_string(),
+        },
+    )
+}

@@ -1,0 +1,198 @@
+//! TREE_CONNECT / TREE_DISCONNECT ([MS-SMB2] 2.2.9–2.2.12) and the file
+//! operations counted per tree (CREATE 2.2.13, READ 2.2.19, WRITE 2.2.21,
+//! the rest by command), with their error statuses.
+
+use crate::ntstatus::NtStatus;
+use crate::pipeline::{Decoded, Message};
+use crate::smb2::{parse_body, Body, Command, Smb2Header};
+
+use super::model::*;
+use super::{benign_in_context, Builder, Detail, Pending};
+
+impl Builder {
+    pub(super) fn tree_connect_response(
+        &mut self,
+        ci: usize,
+        m: &Message<'_>,
+        h: &Smb2Header,
+        p: Option<Pending>,
+    ) {
+        let dec = m.decode();
+        self.timeline(ci, m, &dec);
+        let share = match p.as_ref().map(|p| &p.detail) {
+            Some(Detail::Share(s)) => s.clone(),
+            _ => String::from("?"),
+        };
+        let request_frame = p.as_ref().map_or(m.frame, |p| p.frame);
+        let ok = h.status == 0;
+        let (share_type, share_flags) = match &dec.body {
+            Some(Ok(Body::TreeConnectResponse(r))) => (
+                Some(r.share_type.to_string()),
+                r.share_flags
+                    .names()
+                    .into_iter()
+                    .map(|n| n.into_owned())
+                    .collect(),
+            ),
+            _ => (None, Vec::new()),
+        };
+        let server_ip = self.model.connections[ci].server.ip();
+        let tid = h.tree_id.unwrap_or(0);
+        let tree = Tree {
+            stream: m.stream,
+            session_id: sid_hex(h.session_id),
+            tree_id: ok.then(|| format!("{tid:#x}")),
+            share,
+            share_type,
+            share_flags,
+            status: NtStatus(h.status).to_string(),
+            status_code: h.status,
+            request_frame,
+            response_frame: Some(m.frame),
+            disconnect_frame: None,
+            opens: 0,
+            open_errors: 0,
+            reads: 0,
+            read_bytes: 0,
+            writes: 0,
+            write_bytes: 0,
+            other_requests: 0,
+            errors: Vec::new(),
+            error_kinds_omitted: 0,
+            server_ip,
+            sid: h.session_id,
+            tid,
+        };
+        let idx = self.model.trees.len();
+        if ok {
+            self.tree_index.insert((server_ip, h.session_id, tid), idx);
+        }
+        let ev = serde_json::json!({"type": "tree_connect", "stream": m.stream, "frame": m.frame,
+            "time": m.ts, "session_id": tree.session_id, "share": tree.share, "share_type": tree.share_type,
+            "status": tree.status});
+        self.model.trees.push(tree);
+        self.emit(|| ev);
+        if !ok {
+            self.error_event(ci, m, h, p.as_ref());
+        }
+    }
+
+    pub(super) fn tree_disconnect(&mut self, ci: usize, m: &Message<'_>, h: &Smb2Header) {
+        self.timeline(ci, m, &Decoded::default());
+        if let Some(i) = self.tree_of(ci, h) {
+            self.model.trees[i].disconnect_frame = Some(m.frame);
+        }
+    }
+
+    fn tree_of(&self, ci: usize, h: &Smb2Header) -> Option<usize> {
+        self.tree_by_id(ci, h, h.tree_id)
+    }
+
+    fn tree_by_id(&self, ci: usize, h: &Smb2Header, tid: Option<u32>) -> Option<usize> {
+        let tid = tid?;
+        let server_ip = self.model.connections[ci].server.ip();
+        self.tree_index
+            .get(&(server_ip, h.session_id, tid))
+            .copied()
+    }
+
+    /// Any other response: counted on its tree; errors recorded.
+    pub(super) fn operation_response(
+        &mut self,
+        ci: usize,
+        m: &Message<'_>,
+        h: &Smb2Header,
+        p: Option<Pending>,
+    ) {
+        let detail = p.as_ref().map_or(Detail::None, |p| p.detail.clone());
+        let benign = benign_in_context(h.command, h.status, &detail);
+        let tid = h.tree_id.or(p.as_ref().and_then(|p| p.tid));
+        if let Some(t) = self.tree_by_id(ci, h, tid) {
+            count_operation(&mut self.model.trees[t], m, h);
+        }
+        if benign {
+            if h.command == Command::IOCTL || h.command == Command::CREATE {
+                let dec = m.decode();
+                self.timeline_if(ci, m, &dec, h.command == Command::IOCTL);
+            } else {
+                self.verbose_entry(ci, m, None);
+            }
+            return;
+        }
+        let dec = m.decode();
+        self.timeline(ci, m, &dec);
+        self.error_event(ci, m, h, p.as_ref());
+    }
+
+    /// Records an error response on the connection and emits its event.
+    pub(super) fn error_event(
+        &mut self,
+        ci: usize,
+        m: &Message<'_>,
+        h: &Smb2Header,
+        p: Option<&Pending>,
+    ) {
+        let e = ErrorEvent {
+            frame: m.frame,
+            request_frame: p.map(|p| p.frame).or(m.request.map(|r| r.frame)),
+            command: h.command.to_string(),
+            status: NtStatus(h.status).to_string(),
+            status_code: h.status,
+            session_id: sid_hex(h.session_id),
+            detail: p.and_then(|p| p.detail.text()),
+        };
+        let ev =
+            serde_json::json!({"type": "error", "stream": m.stream, "time": m.ts, "error": &e});
+        let c = &mut self.model.connections[ci];
+        if c.errors.len() < MAX_ERRORS {
+            c.errors.push(e);
+        } else {
+            c.errors_omitted += 1;
+        }
+        self.emit(|| ev);
+    }
+}
+
+/// Counts one response on its tree: opens, reads and writes with bytes, errors.
+fn count_operation(t: &mut Tree, m: &Message<'_>, h: &Smb2Header) {
+    let ok = h.status == 0 || NtStatus(h.status) == NtStatus::BUFFER_OVERFLOW;
+    match h.command {
+        Command::CREATE => {
+            t.opens += 1;
+            if !ok {
+                t.open_errors += 1;
+            }
+        }
+        Command::READ => {
+            t.reads += 1;
+            if let Ok(Body::ReadResponse(r)) = parse_body(h, m.bytes) {
+                t.read_bytes += u64::from(r.data_length);
+            }
+        }
+        Command::WRITE => {
+            t.writes += 1;
+            if let Ok(Body::WriteResponse(w)) = parse_body(h, m.bytes) {
+                t.write_bytes += u64::from(w.count);
+            }
+        }
+        _ => t.other_requests += 1,
+    }
+    if h.status != 0 {
+        count_status(t, h.status, m.frame);
+    }
+}
+
+fn count_status(t: &mut Tree, status: u32, frame: u64) {
+    let name = NtStatus(status).to_string();
+    if let Some(s) = t.errors.iter_mut().find(|s| s.status == name) {
+        s.count += 1;
+    } else if t.errors.len() < MAX_STATUS_KINDS {
+        t.errors.push(StatusCount {
+            status: name,
+            count: 1,
+            first_frame: frame,
+        });
+    } else {
+        t.error_kinds_omitted += 1;
+    }
+}

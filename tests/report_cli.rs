@@ -1,0 +1,479 @@
+//! The `smbscope FILE` and `smbscope check` commands, run as a user would:
+//! snapshot tests of the text report (tests/snapshots/*.txt; set
+//! UPDATE_SNAPSHOTS=1 to rewrite them), JSON/JSONL shape, filters, and
+//! `check` for each expectation and policy, passing and failing, with exit
+//! codes and JUnit output.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn sample(name: &str) -> String {
+    root()
+        .join("samples")
+        .join(name)
+        .to_string_lossy()
+        .into_owned()
+}
+
+fn smbscope(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_smbscope"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .current_dir(root())
+        .output()
+        .expect("run smbscope")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn snapshot(name: &str, args: &[&str]) {
+    let o = smbscope(args);
+    let got = stdout(&o);
+    let path = root().join("tests/snapshots").join(format!("{name}.txt"));
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+        std::fs::create_dir_all(path.parent().expect("dir")).expect("mkdir");
+        std::fs::write(&path, &got).expect("write snapshot");
+        return;
+    }
+    let want = std::fs::read_to_string(&path)
+        .unwrap_or_else(|_| panic!("{}: missing; run with UPDATE_SNAPSHOTS=1", path.display()));
+    assert_eq!(
+        got,
+        want,
+        "{name}: output differs from {} (UPDATE_SNAPSHOTS=1 to accept)",
+        path.display()
+    );
+}
+
+#[test]
+fn text_snapshots() {
+    // Relative paths so the snapshots do not depend on where the repo is.
+    snapshot("ntlm-wrong-password", &["samples/ntlm-wrong-password.pcap"]);
+    snapshot("krb5-fallback-ntlm", &["samples/krb5-fallback-ntlm.pcap"]);
+    snapshot("krb5-ap-skew", &["samples/krb5-ap-skew.pcap"]);
+    snapshot("guest-bad-user", &["samples/guest-bad-user.pcap"]);
+    snapshot("ntlm-success-copy", &["samples/ntlm-success-copy.pcap"]);
+    snapshot(
+        "smb1-client-vs-smb2-server",
+        &["samples/smb1-client-vs-smb2-server.pcap"],
+    );
+    snapshot(
+        "no-smb-response-port4455",
+        &["--port", "4455", "samples/no-smb-response-port4455.pcap"],
+    );
+    snapshot(
+        "ntlm-dc-account-locked-out-failed-only",
+        &[
+            "samples/ntlm-dc-account-locked-out.pcap",
+            "--failed-only",
+            "--stream",
+            "3",
+        ],
+    );
+    snapshot(
+        "ntlm-smb311-verbose",
+        &["samples/ntlm-smb311.pcap", "--verbose"],
+    );
+}
+
+#[test]
+fn text_fits_80_columns_and_has_no_colour() {
+    for f in [
+        "krb5-fallback-ntlm.pcap",
+        "ntlm-dc-account-locked-out.pcap",
+        "krb5-ap-bad-server-key.pcap",
+    ] {
+        let out = stdout(&smbscope(&[&sample(f)]));
+        for l in out.lines().filter(|l| !l.starts_with("smbscope report:")) {
+            assert!(
+                l.chars().count() <= 80,
+                "{f}: {} columns: {l}",
+                l.chars().count()
+            );
+        }
+        assert!(!out.contains('\x1b'), "{f}: colour with NO_COLOR");
+    }
+}
+
+#[test]
+fn json_document_has_the_documented_keys() {
+    let o = smbscope(&[&sample("ntlm-wrong-password.pcap"), "--format", "json"]);
+    assert!(o.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    assert_eq!(v["schema_version"], 1);
+    for k in ["capture", "connections", "sessions", "trees", "findings"] {
+        assert!(v.get(k).is_some(), "{k}");
+    }
+    let s = &v["sessions"][0];
+    for k in [
+        "stream",
+        "session_id",
+        "outcome",
+        "status",
+        "mechanism",
+        "user",
+        "domain",
+        "workstation",
+        "client_principal",
+        "service_principal",
+        "dialect",
+    ] {
+        assert!(s.get(k).is_some(), "session key {k}");
+    }
+    assert_eq!(s["outcome"], "failure");
+    assert_eq!(s["status"], "STATUS_LOGON_FAILURE");
+    assert_eq!(s["user"], "alice");
+    let f = &v["findings"][0];
+    for k in [
+        "severity",
+        "code",
+        "title",
+        "explanation",
+        "next_step",
+        "stream",
+        "frames",
+    ] {
+        assert!(f.get(k).is_some(), "finding key {k}");
+    }
+    assert_eq!(f["code"], "logon.bad_password");
+    assert_eq!(f["frames"], serde_json::json!([10, 11]));
+}
+
+#[test]
+fn jsonl_streams_typed_events() {
+    let o = smbscope(&[&sample("krb5-fallback-ntlm.pcap"), "--format", "jsonl"]);
+    assert!(o.status.success());
+    let types: Vec<String> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("JSON line"))
+        .map(|v| v["type"].as_str().expect("type").to_string())
+        .collect();
+    for t in [
+        "connection",
+        "negotiate",
+        "kerberos",
+        "session_setup",
+        "tree_connect",
+        "connection_end",
+        "session",
+        "tree",
+        "finding",
+        "capture",
+    ] {
+        assert!(types.iter().any(|x| x == t), "no {t} event in {types:?}");
+    }
+    assert_eq!(types.last().map(String::as_str), Some("capture"));
+    let first_session = types.iter().position(|t| t == "session").expect("session");
+    let last_setup = types
+        .iter()
+        .rposition(|t| t == "session_setup")
+        .expect("setup");
+    assert!(
+        last_setup < first_session,
+        "events come before the end records"
+    );
+}
+
+#[test]
+fn filters() {
+    let all = stdout(&smbscope(&[
+        &sample("ntlm-dc-account-locked-out.pcap"),
+        "--format",
+        "json",
+    ]));
+    let v: serde_json::Value = serde_json::from_str(&all).expect("json");
+    assert_eq!(v["sessions"].as_array().map(Vec::len), Some(4));
+    let one = stdout(&smbscope(&[
+        &sample("ntlm-dc-account-locked-out.pcap"),
+        "--format",
+        "json",
+        "--stream",
+        "3",
+    ]));
+    let v: serde_json::Value = serde_json::from_str(&one).expect("json");
+    assert_eq!(v["sessions"].as_array().map(Vec::len), Some(1));
+    assert_eq!(v["findings"][0]["code"], "logon.account_locked_out");
+    let by_sid = stdout(&smbscope(&[
+        &sample("ntlm-dc-account-locked-out.pcap"),
+        "--format",
+        "json",
+        "--session",
+        "0x2a135ebd",
+    ]));
+    let v: serde_json::Value = serde_json::from_str(&by_sid).expect("json");
+    assert_eq!(v["sessions"][0]["stream"], 3);
+    let user = stdout(&smbscope(&[
+        &sample("ntlm-success-copy.pcap"),
+        "--format",
+        "json",
+        "--user",
+        "bob",
+    ]));
+    let v: serde_json::Value = serde_json::from_str(&user).expect("json");
+    assert_eq!(v["sessions"].as_array().map(Vec::len), Some(0));
+    let host = stdout(&smbscope(&[
+        &sample("ntlm-success-copy.pcap"),
+        "--format",
+        "json",
+        "--host",
+        "10.9.9.9",
+    ]));
+    let v: serde_json::Value = serde_json::from_str(&host).expect("json");
+    assert_eq!(v["connections"].as_array().map(Vec::len), Some(0));
+    let failed = stdout(&smbscope(&[
+        &sample("ntlm-success-copy.pcap"),
+        "--format",
+        "json",
+        "--failed-only",
+    ]));
+    let v: serde_json::Value = serde_json::from_str(&failed).expect("json");
+    assert_eq!(v["sessions"].as_array().map(Vec::len), Some(0));
+    assert_eq!(v["findings"].as_array().map(Vec::len), Some(0));
+}
+
+#[test]
+fn messages_and_status_still_work() {
+    let o = smbscope(&["messages", &sample("ntlm-wrong-password.pcap")]);
+    assert!(o.status.success() && stdout(&o).contains("STATUS_LOGON_FAILURE"));
+    let o = smbscope(&["status", "0xC000006D"]);
+    assert!(o.status.success() && stdout(&o).contains("STATUS_LOGON_FAILURE"));
+}
+
+#[test]
+fn unreadable_capture_exits_2() {
+    let o = smbscope(&["Cargo.toml"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = smbscope(&["check", "Cargo.toml", "--expect-success"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = smbscope(&["no-such-file.pcap"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+fn check(args: &[&str]) -> (i32, String) {
+    let mut a = vec!["check"];
+    a.extend_from_slice(args);
+    let o = smbscope(&a);
+    (o.status.code().unwrap_or(-1), stdout(&o))
+}
+
+#[test]
+fn check_each_expectation_passes_and_fails() {
+    let ok = sample("ntlm-smb311.pcap");
+    let bad = sample("ntlm-wrong-password.pcap");
+    let krb = sample("krb5-success.pcap");
+    let cases: &[(&str, &[&str], i32)] = &[
+        (&ok, &["--expect-success"], 0),
+        (&bad, &["--expect-success"], 1),
+        (&bad, &["--expect-status", "STATUS_LOGON_FAILURE"], 0),
+        (&bad, &["--expect-status", "logon_failure"], 0),
+        (&ok, &["--expect-status", "0xC000006D"], 1),
+        (&ok, &["--expect-dialect", "3.1.1"], 0),
+        (&ok, &["--expect-dialect", "2.0.2"], 1),
+        (&krb, &["--expect-mechanism", "kerberos"], 0),
+        (&ok, &["--expect-mechanism", "kerberos"], 1),
+        (&ok, &["--deny", "ntlmv1"], 0),
+        (&sample("ntlmv1-accepted.pcap"), &["--deny", "ntlmv1"], 1),
+        (&ok, &["--deny", "smb1"], 0),
+        (
+            &sample("impacket-client-ntlm-smbd.pcap"),
+            &["--deny", "smb1"],
+            1,
+        ),
+        (&ok, &["--deny", "guest"], 0),
+        (&sample("guest-bad-user.pcap"), &["--deny", "guest"], 1),
+        (
+            &sample("anonymous-list-shares.pcap"),
+            &["--deny", "anonymous"],
+            1,
+        ),
+        (&ok, &["--deny", "anonymous"], 0),
+        (&ok, &["--require", "signing"], 0),
+        (&sample("guest-bad-user.pcap"), &["--require", "signing"], 1),
+        (
+            &sample("ntlm-smb311-encrypted.pcap"),
+            &["--require", "encryption"],
+            0,
+        ),
+        (&ok, &["--require", "encryption"], 1),
+        (&ok, &["--require", "smb3"], 0),
+        (&sample("ntlm-smb202.pcap"), &["--require", "smb3"], 1),
+        (&ok, &["--deny", "ntlm"], 1),
+    ];
+    for (file, args, want) in cases {
+        let mut a = vec![*file];
+        a.extend_from_slice(args);
+        let (code, out) = check(&a);
+        assert_eq!(code, *want, "{file} {args:?}: {out}");
+        let line = out.lines().next().unwrap_or("");
+        assert!(
+            line.starts_with(if *want == 0 { "PASS " } else { "FAIL " }),
+            "{args:?}: {line}"
+        );
+    }
+}
+
+#[test]
+fn check_bad_usage_exits_2() {
+    let ok = sample("ntlm-smb311.pcap");
+    assert_eq!(check(&[&ok]).0, 2, "no check given");
+    assert_eq!(check(&[&ok, "--deny", "nonsense"]).0, 2);
+    assert_eq!(
+        check(&[&ok, "--expect-status", "STATUS_NO_SUCH_THING"]).0,
+        2
+    );
+    assert_eq!(check(&[&ok, "--expect-mechanism", "carrier-pigeon"]).0, 2);
+}
+
+fn policy_file(name: &str, text: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("smbscope-check-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("tmp");
+    let p = dir.join(name);
+    std::fs::write(&p, text).expect("write policy");
+    p
+}
+
+#[test]
+fn check_policy_files() {
+    let good = policy_file(
+        "good.toml",
+        "expect_success = true\nexpect_dialect = \"3.1.1\"\nexpect_mechanism = \"ntlm\"\ndeny = [\"ntlmv1\", \"guest\", \"anonymous\", \"smb1\"]\nrequire = [\"signing\", \"smb3\"]\n",
+    );
+    let (code, out) = check(&[
+        &sample("ntlm-smb311.pcap"),
+        "--policy",
+        &good.to_string_lossy(),
+    ]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(
+        out.lines().filter(|l| l.starts_with("PASS")).count(),
+        9,
+        "{out}"
+    );
+    let (code, out) = check(&[
+        &sample("ntlm-wrong-password.pcap"),
+        "--policy",
+        &good.to_string_lossy(),
+    ]);
+    assert_eq!(code, 1, "{out}");
+    let statuses = policy_file(
+        "status.toml",
+        "expect_status = [\"STATUS_LOGON_FAILURE\"]\n",
+    );
+    assert_eq!(
+        check(&[
+            &sample("ntlm-wrong-password.pcap"),
+            "--policy",
+            &statuses.to_string_lossy()
+        ])
+        .0,
+        0
+    );
+    let broken = policy_file("broken.toml", "expect_sucess = true\n");
+    assert_eq!(
+        check(&[
+            &sample("ntlm-smb311.pcap"),
+            "--policy",
+            &broken.to_string_lossy()
+        ])
+        .0,
+        2
+    );
+    assert_eq!(
+        check(&[
+            &sample("ntlm-smb311.pcap"),
+            "--policy",
+            "/no/such/policy.toml"
+        ])
+        .0,
+        2
+    );
+}
+
+/// A minimal XML well-formedness check: balanced, properly nested tags,
+/// quoted attributes, only the five predefined entities.
+fn well_formed(xml: &str) -> Result<(), String> {
+    let body = xml
+        .strip_prefix("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n")
+        .ok_or("no XML declaration")?;
+    let mut stack: Vec<String> = Vec::new();
+    let mut rest = body;
+    while let Some(i) = rest.find(['<', '&']) {
+        let (text, tail) = rest.split_at(i);
+        if text.contains('>') {
+            return Err(format!("stray '>' in {text:?}"));
+        }
+        if let Some(t) = tail.strip_prefix('&') {
+            let end = t.find(';').ok_or("unterminated entity")?;
+            if !["amp", "lt", "gt", "quot", "apos"].contains(&&t[..end]) {
+                return Err(format!("unknown entity {}", &t[..end]));
+            }
+            rest = &t[end + 1..];
+            continue;
+        }
+        let end = tail.find('>').ok_or("unterminated tag")?;
+        let tag = &tail[1..end];
+        rest = &tail[end + 1..];
+        if tag.matches('"').count() % 2 != 0 || tag.contains('<') {
+            return Err(format!("bad tag {tag:?}"));
+        }
+        if let Some(name) = tag.strip_prefix('/') {
+            match stack.pop() {
+                Some(open) if open == name => {}
+                other => return Err(format!("</{name}> closes {other:?}")),
+            }
+        } else if !tag.ends_with('/') {
+            stack.push(tag.split_whitespace().next().unwrap_or("").to_string());
+        }
+    }
+    if stack.is_empty() && rest.trim().is_empty() {
+        Ok(())
+    } else {
+        Err(format!("unclosed {stack:?}"))
+    }
+}
+
+#[test]
+fn check_junit_is_well_formed() {
+    let o = smbscope(&[
+        "check",
+        &sample("ntlm-wrong-password.pcap"),
+        "--expect-success",
+        "--expect-status",
+        "STATUS_LOGON_FAILURE",
+        "--deny",
+        "ntlmv1",
+        "--format",
+        "junit",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let xml = stdout(&o);
+    well_formed(&xml).unwrap_or_else(|e| panic!("{e}\n{xml}"));
+    assert!(xml.contains("tests=\"3\" failures=\"1\""), "{xml}");
+    assert_eq!(xml.matches("<testcase ").count(), 3);
+    assert_eq!(xml.matches("<failure ").count(), 1);
+    assert!(well_formed("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<a><b></a></b>").is_err());
+}
+
+#[test]
+fn check_on_a_damaged_capture() {
+    // The first 1000 bytes of a capture: a truncated record.
+    let src = std::fs::read(sample("ntlm-wrong-password.pcap")).expect("sample");
+    let cut = &src[..src.len().min(1000)];
+    let dir = std::env::temp_dir().join(format!("smbscope-damaged-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("tmp");
+    let p = dir.join("cut.pcap");
+    std::fs::write(&p, cut).expect("write");
+    let p = p.to_string_lossy().into_owned();
+    let (code, out) = check(&[&p, "--deny", "ntlmv1"]);
+    assert_eq!(code, 3, "all pass on a damaged capture: {out}");
+    assert!(out.contains("NOTE capture damaged"), "{out}");
+    let (code, _) = check(&[&p, "--expect-status", "STATUS_LOGON_FAILURE"]);
+    assert_eq!(code, 1, "a failed check wins");
+    assert!(Path::new(&p).exists());
+}

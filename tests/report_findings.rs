@@ -1,0 +1,593 @@
+//! Every finding code is exercised by a real capture (samples/ or the public
+//! corpus in ../shared/corpus/public, skipped when absent), with its
+//! severity, stream and evidence frames asserted. Also: healthy captures
+//! have no error finding, and the session model's keys on known captures.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use smbscope::capture::CaptureReader;
+use smbscope::diagnose::{codes::CODES, Finding};
+use smbscope::pipeline::Options;
+use smbscope::report::{analyze, Analysis};
+use smbscope::session::{BuildOptions, Outcome};
+
+fn samples() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("samples")
+}
+
+fn corpus() -> Option<PathBuf> {
+    let d = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/corpus/public"
+    ));
+    d.is_dir().then_some(d)
+}
+
+fn run(path: &Path, ports: &[u16]) -> Analysis {
+    let f = File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut r = CaptureReader::new(f).expect("capture header");
+    let mut o = Options::default();
+    o.smb_ports.extend_from_slice(ports);
+    analyze(&mut r, &o, BuildOptions::default(), |_| {})
+}
+
+fn sample(name: &str) -> Analysis {
+    let port = if name.contains("4455") {
+        vec![4455]
+    } else if name.contains("4456") {
+        vec![4456]
+    } else {
+        vec![]
+    };
+    run(&samples().join(name), &port)
+}
+
+/// (capture, code, severity, stream, evidence frames). Captures named
+/// "corpus:" come from ../shared/corpus/public.
+const CASES: &[(&str, &str, &str, u64, &[u64])] = &[
+    (
+        "ntlm-wrong-password.pcap",
+        "logon.bad_password",
+        "error",
+        0,
+        &[10, 11],
+    ),
+    (
+        "smbclient-impacket-server-wrong-password.pcap",
+        "logon.bad_password",
+        "error",
+        0,
+        &[10, 11],
+    ),
+    (
+        "ntlm-dc-account-disabled.pcap",
+        "logon.account_disabled",
+        "error",
+        0,
+        &[10, 11],
+    ),
+    (
+        "ntlm-dc-account-expired.pcap",
+        "logon.account_expired",
+        "error",
+        0,
+        &[10, 11],
+    ),
+    (
+        "ntlm-dc-account-locked-out.pcap",
+        "logon.account_locked_out",
+        "error",
+        3,
+        &[54, 55],
+    ),
+    (
+        "ntlm-dc-invalid-logon-hours.pcap",
+        "logon.logon_hours",
+        "error",
+        0,
+        &[10, 11],
+    ),
+    (
+        "ntlm-dc-invalid-workstation.pcap",
+        "logon.workstation_restriction",
+        "error",
+        0,
+        &[10, 11],
+    ),
+    (
+        "ntlm-dc-password-expired.pcap",
+        "logon.password_expired",
+        "error",
+        0,
+        &[10, 11],
+    ),
+    (
+        "ntlm-dc-password-must-change.pcap",
+        "logon.password_must_change",
+        "error",
+        0,
+        &[10, 11],
+    ),
+    (
+        "ntlmv1-rejected.pcap",
+        "logon.ntlmv1_rejected",
+        "error",
+        0,
+        &[10, 11],
+    ),
+    (
+        "ntlmv1-accepted.pcap",
+        "posture.ntlmv1",
+        "warning",
+        0,
+        &[10, 11],
+    ),
+    (
+        "krb5-ap-bad-server-key.pcap",
+        "kerberos.ap_modified",
+        "error",
+        0,
+        &[18, 19],
+    ),
+    (
+        "krb5-ap-skew.pcap",
+        "kerberos.clock_skew",
+        "warning",
+        0,
+        &[16, 19],
+    ),
+    (
+        "krb5-unknown-spn.pcap",
+        "kerberos.unknown_spn",
+        "error",
+        1,
+        &[11, 13, 19, 21],
+    ),
+    (
+        "krb5-fallback-ntlm.pcap",
+        "kerberos.unknown_spn",
+        "warning",
+        2,
+        &[25, 27, 35, 37],
+    ),
+    (
+        "krb5-fallback-ntlm.pcap",
+        "kerberos.fallback_ntlm",
+        "warning",
+        0,
+        &[35, 37, 42],
+    ),
+    (
+        "krb5-kinit-wrong-password.pcap",
+        "kerberos.preauth_failed",
+        "error",
+        1,
+        &[3, 4],
+    ),
+    (
+        "krb5-kinit-unknown-user.pcap",
+        "kerberos.client_unknown",
+        "error",
+        0,
+        &[1, 2],
+    ),
+    (
+        "krb5-kinit-account-disabled.pcap",
+        "kerberos.client_revoked",
+        "error",
+        1,
+        &[3, 4],
+    ),
+    (
+        "krb5-kinit-account-locked-out.pcap",
+        "kerberos.client_revoked",
+        "error",
+        1,
+        &[3, 4],
+    ),
+    (
+        "krb5-kinit-password-expired.pcap",
+        "kerberos.password_expired",
+        "error",
+        1,
+        &[3, 4],
+    ),
+    (
+        "guest-bad-user.pcap",
+        "session.guest",
+        "warning",
+        0,
+        &[10, 11],
+    ),
+    (
+        "anonymous-list-shares.pcap",
+        "session.anonymous",
+        "info",
+        0,
+        &[10, 11],
+    ),
+    (
+        "anonymous-list-shares.pcap",
+        "posture.anonymous_allowed",
+        "warning",
+        0,
+        &[10, 11],
+    ),
+    (
+        "smb1-client-vs-smb2-server.pcap",
+        "negotiate.smb1_only_client",
+        "error",
+        0,
+        &[4, 6],
+    ),
+    (
+        "smbclient-impacket-server-signing-required.pcap",
+        "negotiate.signing_unsupported",
+        "error",
+        0,
+        &[8, 9, 10],
+    ),
+    (
+        "ntlm-bad-share.pcap",
+        "tree.not_found",
+        "error",
+        0,
+        &[18, 19],
+    ),
+    (
+        "ntlm-access-denied-share.pcap",
+        "tree.access_denied",
+        "error",
+        0,
+        &[18, 19],
+    ),
+    (
+        "ntlm-smb202-encryption-required.pcap",
+        "tree.encryption_required",
+        "error",
+        0,
+        &[20, 21],
+    ),
+    (
+        "no-smb-response-port4455.pcap",
+        "connection.no_response",
+        "error",
+        0,
+        &[4, 6],
+    ),
+    (
+        "reset-during-session-setup-port4456.pcap",
+        "connection.reset_during_setup",
+        "error",
+        0,
+        &[10, 11],
+    ),
+    (
+        "ntlm-wrong-password.pcap",
+        "posture.signing_not_required",
+        "info",
+        0,
+        &[6],
+    ),
+    (
+        "impacket-client-ntlm-smbd.pcap",
+        "posture.smb1",
+        "info",
+        0,
+        &[4, 6],
+    ),
+    (
+        "corpus:sv-smb3-account-disabled.pcap",
+        "logon.account_disabled",
+        "error",
+        0,
+        &[],
+    ),
+    (
+        "corpus:pcapattack-smb311-spoolsample-ntlm.pcapng",
+        "logon.no_logon_servers",
+        "error",
+        0,
+        &[],
+    ),
+    (
+        "corpus:sv-smb2-peter-guest.pcap",
+        "session.guest",
+        "warning",
+        0,
+        &[],
+    ),
+    (
+        "corpus:sv-smb311-named-pipe-unicode.pcap",
+        "session.expired",
+        "warning",
+        1,
+        &[12],
+    ),
+    (
+        "corpus:sv-smb311-named-pipe-unicode.pcap",
+        "logon.slow_round",
+        "warning",
+        0,
+        &[10, 14],
+    ),
+    (
+        "corpus:sv-smb311-named-pipe-unicode.pcap",
+        "tree.not_found",
+        "error",
+        0,
+        &[25, 26],
+    ),
+    (
+        "corpus:pcapattack-smb2-kerberos-rc4.pcapng",
+        "posture.weak_enctype",
+        "warning",
+        0,
+        &[],
+    ),
+    (
+        "corpus:zeek-smb3-multichannel.pcap",
+        "logon.failed",
+        "error",
+        0,
+        &[],
+    ),
+    (
+        "corpus:arkime-smb1-vlan-ntlm.pcap",
+        "posture.smb1",
+        "warning",
+        0,
+        &[],
+    ),
+];
+
+/// Codes no capture at hand shows, with the reason (checked in unit tests instead).
+const NOT_IN_CAPTURES: &[&str] = &[
+    "negotiate.failed",
+    "negotiate.no_common_dialect",
+    "logon.unknown_user",
+    "logon.account_restriction",
+    "logon.abandoned",
+    "kerberos.ticket_expired",
+    "kerberos.ap_error",
+    "kerberos.etype_unsupported",
+    "kerberos.kdc_error",
+    "kerberos.preauth_not_retried",
+    "kerberos.tcp_not_retried",
+    "session.deleted",
+    "tree.failed",
+    "connection.closed_during_setup",
+];
+
+fn load(name: &str) -> Option<Analysis> {
+    match name.strip_prefix("corpus:") {
+        Some(n) => corpus().map(|d| run(&d.join(n), &[])),
+        None => Some(sample(name)),
+    }
+}
+
+fn describe(f: &[Finding]) -> Vec<String> {
+    f.iter()
+        .map(|x| {
+            format!(
+                "{} {} stream {:?} {:?}",
+                x.severity.as_str(),
+                x.code,
+                x.stream,
+                x.frames
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn every_finding_is_shown_by_a_capture() {
+    for (name, code, sev, stream, frames) in CASES {
+        let Some(a) = load(name) else {
+            eprintln!("skipping {name}: corpus not present");
+            continue;
+        };
+        let found = a
+            .diagnosis
+            .findings
+            .iter()
+            .find(|f| f.code == *code && (frames.is_empty() || f.frames == *frames));
+        let f = found.unwrap_or_else(|| {
+            panic!(
+                "{name}: no {code} {frames:?} in {:#?}",
+                describe(&a.diagnosis.findings)
+            )
+        });
+        assert_eq!(f.severity.as_str(), *sev, "{name} {code}");
+        if !frames.is_empty() {
+            assert_eq!(f.stream, Some(*stream), "{name} {code}");
+        }
+        assert!(
+            !f.title.is_empty() && !f.explanation.is_empty() && !f.next_step.is_empty(),
+            "{name} {code}"
+        );
+    }
+}
+
+#[test]
+fn every_code_is_covered_or_listed() {
+    for (code, _, _) in CODES {
+        let covered = CASES.iter().any(|c| c.1 == *code);
+        assert!(
+            covered || NOT_IN_CAPTURES.contains(code),
+            "{code}: no capture and not listed"
+        );
+    }
+    for c in CASES
+        .iter()
+        .map(|c| c.1)
+        .chain(NOT_IN_CAPTURES.iter().copied())
+    {
+        assert!(CODES.iter().any(|(k, _, _)| *k == c), "{c} not in CODES");
+    }
+}
+
+#[test]
+fn documented_codes_match() {
+    let doc = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/report.md"))
+        .expect("docs/report.md");
+    for (code, _, _) in CODES {
+        assert!(
+            doc.contains(&format!("`{code}`")),
+            "{code} not documented in docs/report.md"
+        );
+    }
+}
+
+#[test]
+fn healthy_captures_have_no_error() {
+    for name in [
+        "ntlm-success-copy.pcap",
+        "ntlm-smb311.pcap",
+        "ntlm-smb202.pcap",
+        "ntlm-smb311-encrypted.pcap",
+        "krb5-success.pcap",
+        "krb5-nonascii-user.pcap",
+        "ntlm-dc-nonascii-user.pcap",
+        "smbclient-impacket-server.pcap",
+        "impacket-client-ntlm-smbd.pcap",
+        "signing-client-required-server-disabled.pcap",
+        "signing-server-mandatory-client-disabled.pcap",
+        "krb5-ap-skew.pcap",
+        "krb5-fallback-ntlm.pcap",
+    ] {
+        let a = sample(name);
+        assert_eq!(
+            a.diagnosis.errors(),
+            0,
+            "{name}: {:#?}",
+            describe(&a.diagnosis.findings)
+        );
+        assert!(
+            a.model
+                .sessions
+                .iter()
+                .any(|s| s.outcome == Outcome::Success),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn session_model_on_samples() {
+    let a = sample("ntlm-wrong-password.pcap");
+    let s = &a.model.sessions[0];
+    assert_eq!((s.stream, s.session_id.as_str()), (0, "0x8f7d7777"));
+    assert_eq!(s.outcome, Outcome::Failure);
+    assert_eq!(s.status.as_deref(), Some("STATUS_LOGON_FAILURE"));
+    assert_eq!(s.mechanism.as_deref(), Some("ntlmssp"));
+    assert_eq!(
+        (
+            s.user.as_deref(),
+            s.domain.as_deref(),
+            s.workstation.as_deref()
+        ),
+        (Some("alice"), Some("SAMPLES"), Some("CLIENT1"))
+    );
+    assert_eq!(s.dialect.as_deref(), Some("3.1.1"));
+    let frames: Vec<_> = s
+        .rounds
+        .iter()
+        .map(|r| (r.request_frame, r.response_frame))
+        .collect();
+    assert_eq!(frames, vec![(8, Some(9)), (10, Some(11))]);
+    assert_eq!(
+        s.rounds[0].status.as_deref(),
+        Some("STATUS_MORE_PROCESSING_REQUIRED")
+    );
+
+    let a = sample("krb5-ap-skew.pcap");
+    let s = &a.model.sessions[0];
+    assert_eq!(s.mechanism.as_deref(), Some("kerberos"));
+    assert_eq!(
+        s.service_principal.as_deref(),
+        Some("cifs/dc1.samples.smbscope.test@SAMPLES.SMBSCOPE.TEST")
+    );
+    assert_eq!(s.rounds.len(), 3);
+    assert_eq!(
+        s.rounds[0].kerberos_error.as_deref(),
+        Some("KRB_AP_ERR_SKEW")
+    );
+    assert_eq!(s.outcome, Outcome::Success);
+
+    let a = sample("guest-bad-user.pcap");
+    assert_eq!(a.model.sessions[0].outcome, Outcome::Guest);
+    let a = sample("anonymous-list-shares.pcap");
+    assert_eq!(a.model.sessions[0].outcome, Outcome::Anonymous);
+    let a = sample("ntlm-smb311-encrypted.pcap");
+    assert!(a.model.sessions[0].encrypted);
+    let a = sample("ntlm-smb311.pcap");
+    assert!(a.model.sessions[0].signed);
+}
+
+#[test]
+fn trees_and_file_operations() {
+    let a = sample("ntlm-success-copy.pcap");
+    let share = a
+        .model
+        .trees
+        .iter()
+        .find(|t| t.share.ends_with("\\share"))
+        .expect("share tree");
+    assert_eq!(share.share_type.as_deref(), Some("DISK"));
+    assert_eq!(share.write_bytes, 3 << 20);
+    assert_eq!(share.read_bytes, 3 << 20);
+    assert!(share.opens >= 2);
+    let a = sample("ntlm-bad-share.pcap");
+    let t = a
+        .model
+        .trees
+        .iter()
+        .find(|t| t.status == "STATUS_BAD_NETWORK_NAME")
+        .expect("failed tree");
+    assert_eq!(t.share, "\\\\127.0.0.2\\nosuchshare");
+}
+
+#[test]
+fn kerberos_joined_to_smb() {
+    let a = sample("krb5-fallback-ntlm.pcap");
+    let tgs: Vec<_> = a
+        .model
+        .kdc
+        .iter()
+        .filter(|x| x.request == "TGS-REQ")
+        .collect();
+    assert_eq!(tgs.len(), 2);
+    assert!(tgs
+        .iter()
+        .all(|x| x.smb_stream == Some(0)
+            && x.error.as_deref() == Some("KDC_ERR_S_PRINCIPAL_UNKNOWN")));
+    assert_eq!(
+        tgs[0].service_principal.as_deref(),
+        Some("cifs/alias.samples.smbscope.test@SAMPLES.SMBSCOPE.TEST")
+    );
+}
+
+#[test]
+fn multichannel_binding() {
+    let Some(d) = corpus() else { return };
+    let a = run(&d.join("zeek-smb3-multichannel.pcap"), &[]);
+    let bound: Vec<_> = a
+        .model
+        .sessions
+        .iter()
+        .filter(|s| s.bound_to_stream.is_some())
+        .collect();
+    assert!(!bound.is_empty(), "no bound channel found");
+    for b in &bound {
+        let first = a
+            .model
+            .sessions
+            .iter()
+            .find(|s| Some(s.stream) == b.bound_to_stream && s.id == b.id)
+            .expect("original");
+        assert!(first.channels.contains(&b.stream));
+        assert!(b.rounds.iter().any(|r| r.binding));
+    }
+}
