@@ -25,9 +25,11 @@ impl Read for Short<'_> {
     }
 }
 
-/// What a reader produced: per frame (number, link type, ts, data, orig_len, offset),
-/// then the error text if it stopped on one.
-fn read_all<R: Read>(src: R, input_len: usize) -> (Vec<String>, Option<String>) {
+/// One frame as read: (number, link type, ts, data, orig_len, offset).
+type Seen = (u64, u32, (i64, u32), Vec<u8>, u32, u64);
+
+/// What a reader produced: the frames, then the error text if it stopped on one.
+fn read_all<R: Read>(src: R, input_len: usize) -> (Vec<Seen>, Option<String>) {
     let mut out = Vec::new();
     let mut r = match CaptureReader::new(src) {
         Ok(r) => r,
@@ -40,11 +42,16 @@ fn read_all<R: Read>(src: R, input_len: usize) -> (Vec<String>, Option<String>) 
                 assert_eq!(f.number, out.len() as u64 + 1, "frame numbers count from 1");
                 assert!(f.data.len() <= input_len, "frame larger than the input");
                 assert!(f.offset < input_len as u64, "frame offset past the input");
-                let mut ts = String::new();
-                f.ts.write_rfc3339(&mut ts).unwrap();
-                out.push(format!(
-                    "{} {} {} {:?} {} {}",
-                    f.number, f.link_type, ts, f.data, f.orig_len, f.offset
+                if out.len() < 4 {
+                    let _ = (f.ts.to_string(), f.link_type.to_string());
+                }
+                out.push((
+                    f.number,
+                    f.link_type.0,
+                    (f.ts.secs, f.ts.nanos),
+                    f.data.to_vec(),
+                    f.orig_len,
+                    f.offset,
                 ));
             }
             Ok(None) => break,
