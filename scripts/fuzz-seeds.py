@@ -414,11 +414,15 @@ def from_repo(out, repo):
                 blob_seeds(out, b)
     pdus = os.path.join(repo, "tests/data/sample_pdus.txt")
     if os.path.exists(pdus):
-        out.new_file()
+        source = None
         with open(pdus) as f:
             for line in f:
                 parts = line.split()
                 if len(parts) >= 2:
+                    # lines are "capture:frame:... dir hex": the cap is per capture
+                    if parts[0].split(":")[0] != source:
+                        source = parts[0].split(":")[0]
+                        out.new_file()
                     try:
                         smb2_pdu_seeds(out, bytes.fromhex(parts[-1]))
                     except ValueError:

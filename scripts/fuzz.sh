@@ -8,7 +8,8 @@
 #   scripts/fuzz.sh run TARGET [SECONDS] [-- LIBFUZZER_ARGS...]
 #                                             fuzz one target (default 180 s)
 #   scripts/fuzz.sh ci [SECONDS]              build, seed, run every target SECONDS
-#                                             (default 20); exit 1 if anything was found
+#                                             (default 20, FUZZ_JOBS at a time, default
+#                                             nproc); exit 1 if anything was found
 #   scripts/fuzz.sh repro TARGET ARTIFACT     run one input (e.g. a crash) again
 #
 # How it works on stable Rust: cargo-fuzz passes nightly-only flags
@@ -189,9 +190,28 @@ case "$cmd" in
         echo "== built in $((built - start)) s"
         # Seeds: if python3 and captures are there; else an empty corpus.
         seeds || echo "== seed extraction failed; going on with what is there"
+        # Targets run side by side, one per core (FUZZ_JOBS, default nproc):
+        # each still gets SECONDS of its own, the wall time shrinks.
+        jobs=${FUZZ_JOBS:-$(nproc 2>/dev/null || echo 1)}
+        echo "== fuzzing ${#TARGETS[@]} targets, $secs s each, $jobs at a time"
+        running=0
+        for t in "${TARGETS[@]}"; do
+            rm -f "$FUZZ/artifacts/logs/$t.status"
+            (
+                s=0
+                run_one "$t" "$secs" || s=$?
+                echo "$s" >"$FUZZ/artifacts/logs/$t.status"
+            ) &
+            running=$((running + 1))
+            if ((running >= jobs)); then
+                wait -n
+                running=$((running - 1))
+            fi
+        done
+        wait
         failed=()
         for t in "${TARGETS[@]}"; do
-            run_one "$t" "$secs" || failed+=("$t")
+            [[ "$(cat "$FUZZ/artifacts/logs/$t.status" 2>/dev/null)" == 0 ]] || failed+=("$t")
         done
         end=$(date +%s)
         echo "== fuzzing took $((end - built)) s, $((end - start)) s in all (sanitizer: $(sanitizer))"
