@@ -186,10 +186,13 @@ impl<R: Read> CaptureReader<R> {
             self.end -= self.pos;
             self.pos = 0;
         }
-        if need > self.buf.len() {
-            self.buf.resize(need.next_power_of_two().max(CHUNK), 0);
-        }
         while self.end < need && !self.eof {
+            if self.end == self.buf.len() {
+                // Grow with the bytes that arrive, not with what a header
+                // claims: a corrupt length must not allocate up front.
+                let grown = (self.buf.len() * 2).min(need.next_power_of_two());
+                self.buf.resize(grown, 0);
+            }
             match self.src.read(&mut self.buf[self.end..]) {
                 Ok(0) => self.eof = true,
                 Ok(n) => self.end += n,
@@ -606,6 +609,59 @@ mod tests {
         );
         assert!(r.next_frame().unwrap().is_none());
         assert_eq!(r.link_types(), &[LinkType::ETHERNET, LinkType::RAW]);
+    }
+
+    #[test]
+    fn corrupt_record_length_allocates_only_what_arrives() {
+        // A pcapng section header claiming 48 MiB, in a 12-byte file.
+        let mut f = PCAPNG_SHB.to_le_bytes().to_vec();
+        f.extend_from_slice(&(48u32 << 20).to_le_bytes());
+        f.extend_from_slice(&PCAPNG_BOM.to_le_bytes());
+        let mut r = CaptureReader::new(&f[..]).unwrap();
+        assert!(matches!(
+            r.next_frame(),
+            Err(CaptureError::Truncated { needed, have: 12, .. }) if needed == 48 << 20
+        ));
+        assert!(r.buf.len() <= 2 * CHUNK, "buffer grew to {}", r.buf.len());
+        // Classic pcap with a huge snaplen and a record claiming 40 MiB.
+        let mut f = pcap_header(PCAP_MAGIC_US, false, 1);
+        f[16..20].copy_from_slice(&u32::MAX.to_le_bytes());
+        for x in [0u32, 0, 40 << 20, 40 << 20] {
+            f.extend_from_slice(&x.to_le_bytes());
+        }
+        f.extend_from_slice(b"abc");
+        let mut r = CaptureReader::new(&f[..]).unwrap();
+        assert!(matches!(
+            r.next_frame(),
+            Err(CaptureError::Truncated { .. })
+        ));
+        assert!(r.buf.len() <= 2 * CHUNK, "buffer grew to {}", r.buf.len());
+    }
+
+    #[test]
+    fn records_larger_than_the_first_buffer_are_read_whole() {
+        let mut f = pcap_header(PCAP_MAGIC_US, false, 1);
+        f[16..20].copy_from_slice(&u32::MAX.to_le_bytes());
+        let big: Vec<u8> = (0..3 * CHUNK + 5).map(|i| i as u8).collect();
+        record(&mut f, false, 1, 0, &big);
+        record(&mut f, false, 2, 0, b"tail");
+        for step in [usize::MAX, 1000, 65_537] {
+            let mut r = CaptureReader::new(Chunks(&f, step)).unwrap();
+            assert_eq!(r.next_frame().unwrap().unwrap().data, &big[..]);
+            assert_eq!(r.next_frame().unwrap().unwrap().data, b"tail");
+            assert!(r.next_frame().unwrap().is_none());
+        }
+    }
+
+    /// A reader that hands out at most `.1` bytes per read.
+    struct Chunks<'a>(&'a [u8], usize);
+    impl Read for Chunks<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.1.min(buf.len()).min(self.0.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
     }
 
     /// A reader that hands out one byte per read, like a slow pipe.

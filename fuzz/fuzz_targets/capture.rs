@@ -1,0 +1,77 @@
+//! The whole pcap/pcapng reader: `CaptureReader::new`, then `next_frame` until
+//! `None` or an error.
+//!
+//! Invariants: the same input read from a slice and through a reader that
+//! hands out short reads yields the same frames and the same error; frame
+//! numbers count up from 1; a frame's bytes are part of the input.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use smbscope::capture::CaptureReader;
+use std::io::Read;
+
+/// Hands out at most `step` bytes per read, like a pipe.
+struct Short<'a> {
+    data: &'a [u8],
+    step: usize,
+}
+
+impl Read for Short<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.step.min(buf.len()).min(self.data.len());
+        buf[..n].copy_from_slice(&self.data[..n]);
+        self.data = &self.data[n..];
+        Ok(n)
+    }
+}
+
+/// One frame as read: (number, link type, ts, data, orig_len, offset).
+type Seen = (u64, u32, (i64, u32), Vec<u8>, u32, u64);
+
+/// What a reader produced: the frames, then the error text if it stopped on one.
+fn read_all<R: Read>(src: R, input_len: usize) -> (Vec<Seen>, Option<String>) {
+    let mut out = Vec::new();
+    let mut r = match CaptureReader::new(src) {
+        Ok(r) => r,
+        Err(e) => return (out, Some(e.to_string())),
+    };
+    let _ = r.format();
+    loop {
+        match r.next_frame() {
+            Ok(Some(f)) => {
+                assert_eq!(f.number, out.len() as u64 + 1, "frame numbers count from 1");
+                assert!(f.data.len() <= input_len, "frame larger than the input");
+                assert!(f.offset < input_len as u64, "frame offset past the input");
+                if out.len() < 4 {
+                    let _ = (f.ts.to_string(), f.link_type.to_string());
+                }
+                out.push((
+                    f.number,
+                    f.link_type.0,
+                    (f.ts.secs, f.ts.nanos),
+                    f.data.to_vec(),
+                    f.orig_len,
+                    f.offset,
+                ));
+            }
+            Ok(None) => break,
+            Err(e) => {
+                let _ = e.offset();
+                return (out, Some(e.to_string()));
+            }
+        }
+        // Every frame consumes at least one record header.
+        assert!(out.len() <= input_len / 12 + 1, "more frames than records fit");
+    }
+    assert!(r.offset() <= input_len as u64);
+    assert!(r.link_types().len() <= 64);
+    (out, None)
+}
+
+fuzz_target!(|data: &[u8]| {
+    let whole = read_all(data, data.len());
+    // A step size picked by the input's length, so the corpus need not change.
+    let step = [1, 3, 7, 64, 4093][data.len() % 5];
+    let short = read_all(Short { data, step }, data.len());
+    assert_eq!(whole, short, "short reads (step {step}) change the result");
+});

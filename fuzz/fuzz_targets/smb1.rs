@@ -1,0 +1,21 @@
+//! `parse_smb1` on one SMB1 message (the bytes after the NetBIOS header).
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use smbscope::smb2::parse_smb1;
+
+fuzz_target!(|data: &[u8]| {
+    match parse_smb1(data) {
+        Ok(m) => {
+            let _ = m.summary();
+            let _ = m.offers_smb2();
+            if let Some(d) = m.dialects() {
+                assert!(d.iter().map(|s| s.len()).sum::<usize>() <= data.len() * 3);
+            }
+            serde_json::to_string(&m).expect("SMB1 message serializes");
+        }
+        Err(e) => {
+            let _ = e.to_string();
+        }
+    }
+});
