@@ -715,7 +715,7 @@ krb_weak_etype() {  # kinit allowed only DES3 client-side: the KDC has no such k
     echo "$PW_ALICE" | KRB5_CONFIG=$T/krb5-weak.conf kinit alice 2>&1 | sed 's/^/    | /' >&2 || true
 }
 group_more() {
-    log "group more: FIN during session setup, encryption against SMB 2.1, no common Kerberos etype"
+    log "group more: FIN during session setup, encryption against impacket (SMB 2.0.2), no common Kerberos etype"
     smbd_users
     # --- connection closed (FIN) by a relay during session setup (port 4457)
     smbd_start
@@ -742,6 +742,18 @@ group_more() {
     dc_start
     capture krb5-kinit-etype-nosupp "host $DC_IP" krb_weak_etype
     kdestroy -q 2>/dev/null || true
+}
+
+# ---------------------------------------------------------------- group enc
+# smbd requires encryption for every session; the client is held to SMB 2.1,
+# which cannot encrypt.
+group_enc() {
+    log "group enc: server-wide encryption required against an SMB 2.1 client"
+    smbd_users
+    smbd_start "server smb encrypt = required"
+    capture ntlm-smb21-server-encryption-required "host $SMBD_IP" \
+        smbc //$SMBD_IP/share -m SMB2_10 -U "alice%$PW_ALICE" -c 'ls'
+    smbd_stop
 }
 
 # ================================================================ main

@@ -252,6 +252,13 @@ const CASES: &[(&str, &str, &str, u64, &[u64])] = &[
         &[8, 9, 10],
     ),
     (
+        "ntlm-smb21-server-encryption-required.pcap",
+        "session.encryption_required",
+        "error",
+        0,
+        &[10, 11],
+    ),
+    (
         "ntlm-bad-share.pcap",
         "tree.not_found",
         "error",
