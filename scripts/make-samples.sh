@@ -705,6 +705,57 @@ group_ipv6() {
     smbd_stop
 }
 
+# ---------------------------------------------------------------- group more
+# Cases added after the first set (run alone: scripts/make-samples.sh more).
+krb_weak_etype() {  # kinit allowed only DES3 client-side: the KDC has no such key
+    sed 's/^\[libdefaults\]$/[libdefaults]\n    allow_weak_crypto = true\n    default_tkt_enctypes = des3-cbc-sha1\n    permitted_enctypes = des3-cbc-sha1/' \
+        "$KRB5_CONFIG" >"$T/krb5-weak.conf"
+    kdestroy -q 2>/dev/null || true
+    echo "+ kinit alice (des3-cbc-sha1 only)" >&2
+    echo "$PW_ALICE" | KRB5_CONFIG=$T/krb5-weak.conf kinit alice 2>&1 | sed 's/^/    | /' >&2 || true
+}
+group_more() {
+    log "group more: FIN during session setup, encryption against impacket (SMB 2.0.2), no common Kerberos etype"
+    smbd_users
+    # --- connection closed (FIN) by a relay during session setup (port 4457)
+    smbd_start
+    spawn "$T/close.log" $PY "$HELP/reset_proxy.py" $SMBD_IP 4457 $SMBD_IP 445 fin
+    local cp=$LAST_PID
+    wait_port $SMBD_IP 4457
+    capture close-during-session-setup-port4457 "host $SMBD_IP and port 4457" \
+        smbc //$SMBD_IP/share -p 4457 -U "alice%$PW_ALICE" -c 'ls'
+    unspawn "$cp"
+    smbd_stop
+
+    # --- client requires encryption, impacket's server speaks at most SMB 2.1
+    impacket_examples
+    mkdir -p "$T/impshare"
+    spawn "$T/smbserver.log" $PY "$IMPACKET_EX/smbserver.py" -smb2support \
+        -ip $IMP_IP -port 445 -username alice -password "$PW_ALICE" SHARE "$T/impshare"
+    local imp=$LAST_PID
+    wait_port $IMP_IP 445
+    capture smbclient-encrypt-impacket-server "host $IMP_IP" \
+        smbc //$IMP_IP/SHARE -U "alice%$PW_ALICE" --client-protection=encrypt -c 'ls'
+    unspawn "$imp"
+
+    # --- kinit limited to an enctype the KDC has no key for
+    dc_start
+    capture krb5-kinit-etype-nosupp "host $DC_IP" krb_weak_etype
+    kdestroy -q 2>/dev/null || true
+}
+
+# ---------------------------------------------------------------- group enc
+# smbd requires encryption for every session; the client is held to SMB 2.1,
+# which cannot encrypt.
+group_enc() {
+    log "group enc: server-wide encryption required against an SMB 2.1 client"
+    smbd_users
+    smbd_start "server smb encrypt = required"
+    capture ntlm-smb21-server-encryption-required "host $SMBD_IP" \
+        smbc //$SMBD_IP/share -m SMB2_10 -U "alice%$PW_ALICE" -c 'ls'
+    smbd_stop
+}
+
 # ================================================================ main
 install_packages
 mkdir -p "$OUT"

@@ -2,7 +2,7 @@
 # Writes tshark's reference fields for each capture given, next to it in
 # samples/tshark/NAME.tshark.tsv: the same columns and options as
 # ../shared/corpus/public/MANIFEST.md ("How the reference files were made"),
-# so tests/differential.rs reads both alike. Ports 4455 and 4456 (the samples'
+# so tests/differential.rs reads both alike. Ports 4455, 4456 and 4457 (the samples'
 # silent and resetting servers) are decoded as NetBIOS session service.
 #
 # usage: scripts/tshark-fields.sh samples/*.pcap
@@ -10,7 +10,7 @@ set -euo pipefail
 out_dir=$(dirname "$0")/../samples/tshark
 mkdir -p "$out_dir"
 for f in "$@"; do
-  tshark -r "$f" -d tcp.port==4455,nbss -d tcp.port==4456,nbss -Y 'smb2 || smb' \
+  tshark -r "$f" -d tcp.port==4455,nbss -d tcp.port==4456,nbss -d tcp.port==4457,nbss -Y 'smb2 || smb' \
     -T fields -E header=y -E separator=/t -E occurrence=a -E aggregator=, \
     -e frame.number -e frame.time_epoch -e ip.src -e ip.dst -e ipv6.src -e ipv6.dst -e tcp.srcport -e tcp.dstport -e tcp.stream \
     -e smb2.cmd -e smb2.flags.response -e smb2.nt_status -e smb2.msg_id -e smb2.sesid -e smb2.tid -e smb2.dialect -e smb2.tree -e smb2.filename \

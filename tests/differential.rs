@@ -49,7 +49,7 @@ fn ours(path: &Path) -> Streams {
     let file = File::open(path).expect("capture opens");
     let mut reader = CaptureReader::new(file).expect("a capture");
     let mut opts = Options::default();
-    opts.smb_ports.extend([4455, 4456]);
+    opts.smb_ports.extend([4455, 4456, 4457]);
     let mut out = Streams::new();
     let outcome = pipeline::run(&mut reader, &opts, |ev| {
         let Event::Message(m) = ev else { return };
@@ -358,7 +358,7 @@ mod fields {
     fn ours(path: &Path) -> (Frames, BTreeSet<u64>, BTreeSet<u64>) {
         let mut reader = CaptureReader::new(File::open(path).expect("opens")).expect("capture");
         let mut opts = Options::default();
-        opts.smb_ports.extend([4455, 4456]);
+        opts.smb_ports.extend([4455, 4456, 4457]);
         let mut out = Frames::new();
         let mut token_frames = BTreeSet::new();
         let mut iakerb_frames = BTreeSet::new();

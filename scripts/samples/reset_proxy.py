@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""reset_proxy.py LISTEN_IP LISTEN_PORT SERVER_IP SERVER_PORT
+"""reset_proxy.py LISTEN_IP LISTEN_PORT SERVER_IP SERVER_PORT [reset|fin]
 
 A TCP relay for one SMB2 connection that aborts it in the middle of
 authentication: it relays the client's messages to the real server and back
@@ -9,6 +9,9 @@ receives a TCP RST instead of the SESSION_SETUP response.
 
 Bytes are relayed unchanged; the relay only reads the 4-byte Direct TCP
 transport header and the SMB2 command field to know where it is.
+
+With "fin" as fifth argument it closes both sockets normally instead, so the
+client receives a FIN (an orderly close) while its AUTHENTICATE waits.
 """
 import select
 import socket
@@ -16,6 +19,7 @@ import struct
 import sys
 
 lip, lport, sip, sport = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+mode = sys.argv[5] if len(sys.argv) > 5 else "reset"
 
 srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
 srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -31,6 +35,10 @@ setups = 0
 
 def abort(*socks):
     for s in socks:
+        if mode == "fin":
+            s.shutdown(socket.SHUT_RDWR)
+            s.close()
+            continue
         s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         s.close()
 
@@ -59,7 +67,7 @@ while True:
             if frame[4:8] == b"\xfeSMB" and struct.unpack("<H", frame[16:18])[0] == 1:
                 setups += 1
                 if setups == 2:
-                    print("second SESSION_SETUP request: resetting", flush=True)
+                    print(f"second SESSION_SETUP request: {mode}", flush=True)
                     if out:
                         up.sendall(out)
                     abort(cli, up)

@@ -2,14 +2,14 @@
 # summarize.sh [PCAP...] - print, per capture, the frames that matter:
 # SMB2 command/status/dialect, NTLMSSP message and user, Kerberos message
 # types, errors and names, TCP resets.  Used to check the captures and to
-# write samples/README.md.  Ports 4455/4456 are decoded as SMB.
+# write samples/README.md.  Ports 4455/4456/4457 are decoded as SMB.
 if [ $# -eq 0 ]; then
     cd "$(dirname "$0")/../../samples" || exit 1
     set -- *.pcap
 fi
 for f in "$@"; do
     echo "## $f ($(stat -c %s "$f") bytes, $(tshark -r "$f" 2>/dev/null | wc -l) frames)"
-    tshark -r "$f" -d tcp.port==4455,nbss -d tcp.port==4456,nbss \
+    tshark -r "$f" -d tcp.port==4455,nbss -d tcp.port==4456,nbss -d tcp.port==4457,nbss \
         -Y 'smb2 or smb or kerberos or ntlmssp or tcp.flags.reset==1' \
         -T fields -E separator='|' -E occurrence=a -E aggregator=';' \
         -e frame.number -e _ws.col.Protocol -e smb2.protocol_id -e smb2.cmd -e smb2.flags.response \

@@ -40,6 +40,7 @@ pub const CODES: &[(&str, Severity, &str)] = &[
     ("kerberos.fallback_ntlm", Warning, "the client fell back from Kerberos to NTLM, with the KDC error that caused it"),
     ("session.guest", Warning, "the server granted a guest session"),
     ("session.anonymous", Info, "an anonymous (null) session"),
+    ("session.encryption_required", Error, "SESSION_SETUP refused (ACCESS_DENIED) to a dialect that cannot encrypt (2.x): the server requires encryption for every session"),
     ("session.deleted", Error, "STATUS_USER_SESSION_DELETED: the server no longer knows the session"),
     ("session.expired", Warning, "STATUS_NETWORK_SESSION_EXPIRED: the session must re-authenticate"),
     ("tree.not_found", Error, "STATUS_BAD_NETWORK_NAME: the share does not exist"),

@@ -13,6 +13,7 @@ pub(super) fn findings(model: &Model, out: &mut Vec<Finding>) {
     for s in &model.sessions {
         let conn = model.connection(s.stream);
         match s.outcome {
+            Outcome::Failure if encryption_refused(s, conn) => encryption(s, out),
             Outcome::Failure => failure(s, out),
             Outcome::Unfinished => {
                 if let Some(c) = conn {
@@ -162,6 +163,37 @@ fn failure(s: &Session, out: &mut Vec<Finding>) {
             .frames(evidence(s))
             .session(&s.session_id)
             .status(name)
+            .user(Some(who))
+            .done(),
+    );
+}
+
+/// STATUS_ACCESS_DENIED to the final NTLM SESSION_SETUP of a connection
+/// that negotiated SMB 2.x: a server that requires encryption for every
+/// session (Samba 'server smb encrypt = required', Windows
+/// EncryptData/RejectUnencryptedAccess) refuses clients that cannot encrypt
+/// this way ([MS-SMB2] 3.3.5.5.3); a wrong password gives LOGON_FAILURE.
+fn encryption_refused(s: &Session, c: Option<&Connection>) -> bool {
+    let code = c
+        .and_then(|c| c.negotiate.as_ref())
+        .map_or(0, |n| n.dialect_code);
+    s.status_code == Some(S::ACCESS_DENIED.0)
+        && s.mechanism.as_deref() != Some("kerberos")
+        && code != 0
+        && code < 0x0300
+}
+
+fn encryption(s: &Session, out: &mut Vec<Finding>) {
+    let who = identity(s);
+    let dialect = s.dialect.as_deref().unwrap_or("2.x");
+    out.push(
+        Draft::new(Severity::Error, "session.encryption_required", format!("Session refused: the server probably requires encryption, which SMB {dialect} cannot do ({who})"))
+            .explain(format!("The server answered the SESSION_SETUP of {who} with STATUS_ACCESS_DENIED on a connection that negotiated SMB {dialect}. SMB 2.x has no encryption, and a server that requires encryption for every session (Samba 'server smb encrypt = required', Windows EncryptData with RejectUnencryptedAccess) refuses such clients at session setup; a wrong password would give STATUS_LOGON_FAILURE instead."))
+            .next("Let the client negotiate SMB 3.0 or later (Samba: 'client max protocol = SMB3', check 'client min/max protocol' and -m; Windows: SMB2/3 enabled), or, if the data may travel unencrypted, relax the server's encryption requirement.")
+            .stream(s.stream)
+            .frames(evidence(s))
+            .session(&s.session_id)
+            .status(S::ACCESS_DENIED.to_string())
             .user(Some(who))
             .done(),
     );

@@ -20,6 +20,9 @@ mod posture;
 mod time;
 mod tree;
 
+#[cfg(test)]
+mod tests;
+
 use serde::Serialize;
 
 use crate::session::Model;

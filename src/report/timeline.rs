@@ -21,6 +21,9 @@ use crate::session::{Connection, Model, Session, TimelineEntry};
 /// Columns of the text report.
 pub const WIDTH: usize = 80;
 
+/// Bytes of report text gathered before they are written out.
+const CHUNK: usize = 1 << 16;
+
 /// Everything the text report needs.
 pub struct TextReport<'a> {
     pub file: &'a str,
@@ -34,7 +37,7 @@ pub struct TextReport<'a> {
 
 impl TextReport<'_> {
     pub fn write(&self, out: &mut impl Write) -> io::Result<()> {
-        let mut s = String::new();
+        let mut s = String::with_capacity(2 * CHUNK);
         self.header(&mut s);
         let conns: Vec<&Connection> = self
             .model
@@ -44,6 +47,12 @@ impl TextReport<'_> {
             .collect();
         for c in &conns {
             self.connection(&mut s, c);
+            // Written out in pieces: one String of the whole report would
+            // be copied again at each doubling of its capacity.
+            if s.len() >= CHUNK {
+                out.write_all(s.as_bytes())?;
+                s.clear();
+            }
         }
         self.sessions(&mut s);
         self.trees(&mut s);

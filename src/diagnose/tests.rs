@@ -1,0 +1,377 @@
+//! Unit tests of the rules no capture at hand shows (tests/report_findings.rs
+//! lists them in NOT_IN_CAPTURES): each builds the model value the rule
+//! reads and checks the finding's code, severity and evidence.
+
+use std::net::SocketAddr;
+
+use crate::capture::Timestamp;
+use crate::ntstatus::NtStatus;
+use crate::session::{
+    ConnEnd, Connection, ErrorEvent, KdcExchange, Model, Negotiate, Outcome, Round, Session, Tree,
+};
+
+use super::{diagnose, Finding, Severity};
+
+fn addr(s: &str) -> SocketAddr {
+    s.parse().unwrap()
+}
+
+fn ts(secs: i64) -> Timestamp {
+    Timestamp { secs, nanos: 0 }
+}
+
+fn conn(stream: u64) -> Connection {
+    Connection {
+        stream,
+        client: addr("10.0.0.1:50000"),
+        server: addr("10.0.0.2:445"),
+        first_frame: 1,
+        first_time: ts(100),
+        last_frame: 20,
+        last_time: ts(101),
+        saw_syn: true,
+        negotiate: Some(Negotiate {
+            request_frame: Some(4),
+            response_frame: Some(6),
+            status: Some("STATUS_SUCCESS".into()),
+            offered_dialects: vec!["2.1".into(), "3.1.1".into()],
+            dialect: Some("3.1.1".into()),
+            dialect_code: 0x0311,
+            ..Negotiate::default()
+        }),
+        smb1_negotiate: None,
+        end: None,
+        messages: 6,
+        server_messages: 3,
+        signed_messages: 0,
+        encrypted_messages: 0,
+        compressed_messages: 0,
+        unanswered_requests: 0,
+        first_unanswered_frame: None,
+        gaps: 0,
+        gap_bytes: 0,
+        errors: Vec::new(),
+        errors_omitted: 0,
+        timeline: Vec::new(),
+        timeline_omitted: 0,
+    }
+}
+
+fn round(req: u64, resp: Option<u64>, status: Option<NtStatus>) -> Round {
+    Round {
+        request_frame: req,
+        time: ts(100),
+        response_frame: resp,
+        duration: resp.map(|_| 0.001),
+        mechanism: Some("ntlmssp".into()),
+        request_token: Some("NTLMSSP_NEGOTIATE".into()),
+        response_token: None,
+        identity: None,
+        spnego_result: None,
+        status: status.map(|s| s.to_string()),
+        status_code: status.map(|s| s.0),
+        kerberos_error: None,
+        kerberos_error_code: None,
+        kerberos_server_time: None,
+        kerberos_client_time: None,
+        challenge_without_signing: false,
+        session_flags: Vec::new(),
+        binding: false,
+        reauthentication: false,
+    }
+}
+
+fn session(stream: u64, outcome: Outcome, status: Option<NtStatus>, rounds: Vec<Round>) -> Session {
+    Session {
+        stream,
+        session_id: "0x1234".into(),
+        id: 0x1234,
+        client: addr("10.0.0.1:50000"),
+        server: addr("10.0.0.2:445"),
+        outcome,
+        status: status.map(|s| s.to_string()),
+        status_code: status.map(|s| s.0),
+        mechanism: Some("ntlmssp".into()),
+        user: Some("alice".into()),
+        domain: Some("CORP".into()),
+        workstation: Some("PC1".into()),
+        client_principal: None,
+        service_principal: None,
+        ntlm_response: Some("NTLMv2".into()),
+        ticket_enctype: None,
+        dialect: Some("3.1.1".into()),
+        session_flags: Vec::new(),
+        encrypted: false,
+        signed: false,
+        first_frame: rounds.first().map_or(8, |r| r.request_frame),
+        last_setup_frame: rounds.last().map_or(8, |r| r.request_frame),
+        setup_duration: None,
+        rounds,
+        rounds_omitted: 0,
+        reauthentications: 0,
+        bound_to_stream: None,
+        channels: Vec::new(),
+        logoff_frame: None,
+        kdc_frames: Vec::new(),
+        first_time: ts(100),
+    }
+}
+
+fn kdc(request: &str, frame: u64, error: Option<(i32, &str)>) -> KdcExchange {
+    KdcExchange {
+        stream: 7,
+        transport: "udp",
+        client: addr("10.0.0.1:51000"),
+        server: addr("10.0.0.3:88"),
+        request: request.into(),
+        request_frame: frame,
+        time: ts(100 + frame as i64),
+        client_principal: Some("alice@CORP.TEST".into()),
+        service_principal: Some("krbtgt/CORP.TEST@CORP.TEST".into()),
+        etypes: vec!["aes256-cts-hmac-sha1-96".into()],
+        reply: Some(
+            if error.is_some() {
+                "KRB-ERROR"
+            } else {
+                "AS-REP"
+            }
+            .into(),
+        ),
+        reply_frame: Some(frame + 1),
+        error: error.map(|e| e.1.to_string()),
+        error_code: error.map(|e| e.0),
+        e_text: None,
+        nt_status: None,
+        server_time: None,
+        ticket_enctype: None,
+        smb_stream: None,
+    }
+}
+
+fn model(connections: Vec<Connection>, sessions: Vec<Session>) -> Model {
+    Model {
+        connections,
+        sessions,
+        ..Model::default()
+    }
+}
+
+fn only<'a>(m: &'a [Finding], code: &str) -> &'a Finding {
+    let v: Vec<_> = m.iter().filter(|f| f.code == code).collect();
+    assert_eq!(v.len(), 1, "{code} in {m:#?}");
+    v[0]
+}
+
+fn check(f: &Finding, sev: Severity, stream: u64, frames: &[u64]) {
+    assert_eq!(f.severity, sev, "{}", f.code);
+    assert_eq!(f.stream, Some(stream), "{}", f.code);
+    assert_eq!(f.frames, frames, "{}", f.code);
+    assert!(!f.title.is_empty() && !f.explanation.is_empty() && !f.next_step.is_empty());
+}
+
+#[test]
+fn negotiate_failed() {
+    let mut c = conn(0);
+    let n = c.negotiate.as_mut().unwrap();
+    n.status = Some("STATUS_INVALID_PARAMETER".into());
+    n.dialect = None;
+    n.dialect_code = 0;
+    let d = diagnose(&model(vec![c], vec![]));
+    let f = only(&d.findings, "negotiate.failed");
+    check(f, Severity::Error, 0, &[4, 6]);
+    assert_eq!(f.status.as_deref(), Some("STATUS_INVALID_PARAMETER"));
+}
+
+#[test]
+fn logon_unknown_user_and_account_restriction() {
+    for (st, code) in [
+        (NtStatus::NO_SUCH_USER, "logon.unknown_user"),
+        (NtStatus::ACCOUNT_RESTRICTION, "logon.account_restriction"),
+    ] {
+        let s = session(
+            0,
+            Outcome::Failure,
+            Some(st),
+            vec![
+                round(8, Some(9), Some(NtStatus::MORE_PROCESSING_REQUIRED)),
+                round(10, Some(11), Some(st)),
+            ],
+        );
+        let d = diagnose(&model(vec![conn(0)], vec![s]));
+        let f = only(&d.findings, code);
+        check(f, Severity::Error, 0, &[10, 11]);
+        assert_eq!(f.status.as_deref(), Some(st.to_string().as_str()));
+        assert_eq!(f.user.as_deref(), Some("CORP\\alice"));
+    }
+}
+
+#[test]
+fn logon_abandoned() {
+    // The server sent its challenge; the client sent nothing more and closed.
+    let mut c = conn(0);
+    c.end = Some(ConnEnd {
+        frame: 12,
+        time: ts(101),
+        reason: "fin",
+        by: "client",
+    });
+    let s = session(
+        0,
+        Outcome::Unfinished,
+        None,
+        vec![round(8, Some(9), Some(NtStatus::MORE_PROCESSING_REQUIRED))],
+    );
+    let d = diagnose(&model(vec![c], vec![s]));
+    let f = only(&d.findings, "logon.abandoned");
+    check(f, Severity::Error, 0, &[8, 9, 12]);
+    assert!(!d.findings.iter().any(|f| f.code.starts_with("connection.")));
+}
+
+#[test]
+fn kerberos_ticket_expired_and_ap_error() {
+    for (code, name, want, outcome, sev) in [
+        (
+            32,
+            "KRB_AP_ERR_TKT_EXPIRED",
+            "kerberos.ticket_expired",
+            Outcome::Failure,
+            Severity::Warning,
+        ),
+        (
+            32,
+            "KRB_AP_ERR_TKT_EXPIRED",
+            "kerberos.ticket_expired",
+            Outcome::Success,
+            Severity::Warning,
+        ),
+        (
+            31,
+            "KRB_AP_ERR_BADMATCH",
+            "kerberos.ap_error",
+            Outcome::Failure,
+            Severity::Error,
+        ),
+        (
+            31,
+            "KRB_AP_ERR_BADMATCH",
+            "kerberos.ap_error",
+            Outcome::Success,
+            Severity::Warning,
+        ),
+    ] {
+        let mut r = round(8, Some(9), Some(NtStatus::LOGON_FAILURE));
+        r.mechanism = Some("kerberos".into());
+        r.kerberos_error = Some(name.into());
+        r.kerberos_error_code = Some(code);
+        let mut s = session(0, outcome, Some(NtStatus::LOGON_FAILURE), vec![r]);
+        s.mechanism = Some("kerberos".into());
+        s.service_principal = Some("cifs/fs1.corp.test@CORP.TEST".into());
+        let d = diagnose(&model(vec![conn(0)], vec![s]));
+        let f = only(&d.findings, want);
+        check(f, sev, 0, &[8, 9]);
+        assert_eq!(f.status.as_deref(), Some(name));
+    }
+}
+
+#[test]
+fn kdc_errors() {
+    for (code, name, want, sev) in [
+        (
+            14,
+            "KDC_ERR_ETYPE_NOSUPP",
+            "kerberos.etype_unsupported",
+            Severity::Error,
+        ),
+        (12, "KDC_ERR_POLICY", "kerberos.kdc_error", Severity::Error),
+        (
+            25,
+            "KDC_ERR_PREAUTH_REQUIRED",
+            "kerberos.preauth_not_retried",
+            Severity::Warning,
+        ),
+        (
+            52,
+            "KRB_ERR_RESPONSE_TOO_BIG",
+            "kerberos.tcp_not_retried",
+            Severity::Warning,
+        ),
+    ] {
+        let mut m = model(vec![], vec![]);
+        m.kdc.push(kdc("AS-REQ", 1, Some((code, name))));
+        let d = diagnose(&m);
+        let f = only(&d.findings, want);
+        check(f, sev, 7, &[1, 2]);
+        assert_eq!(f.transport, "udp");
+        assert_eq!(f.status.as_deref(), Some(name));
+    }
+}
+
+#[test]
+fn kdc_benign_errors_retried() {
+    // PREAUTH_REQUIRED then a pre-authenticated AS-REQ; RESPONSE_TOO_BIG then TCP.
+    let mut m = model(vec![], vec![]);
+    m.kdc
+        .push(kdc("AS-REQ", 1, Some((25, "KDC_ERR_PREAUTH_REQUIRED"))));
+    m.kdc
+        .push(kdc("AS-REQ", 3, Some((52, "KRB_ERR_RESPONSE_TOO_BIG"))));
+    let mut tcp = kdc("AS-REQ", 5, None);
+    tcp.transport = "tcp";
+    m.kdc.push(tcp);
+    assert!(
+        diagnose(&m).findings.is_empty(),
+        "{:#?}",
+        diagnose(&m).findings
+    );
+}
+
+#[test]
+fn session_deleted() {
+    let mut c = conn(0);
+    c.errors.push(ErrorEvent {
+        frame: 31,
+        request_frame: Some(30),
+        command: "CREATE".into(),
+        status: "STATUS_USER_SESSION_DELETED".into(),
+        status_code: NtStatus::USER_SESSION_DELETED.0,
+        session_id: "0x1234".into(),
+        detail: None,
+    });
+    let d = diagnose(&model(vec![c], vec![]));
+    let f = only(&d.findings, "session.deleted");
+    check(f, Severity::Error, 0, &[30, 31]);
+    assert_eq!(f.session_id.as_deref(), Some("0x1234"));
+}
+
+#[test]
+fn tree_failed() {
+    let mut m = model(vec![conn(0)], vec![]);
+    m.trees.push(Tree {
+        stream: 0,
+        session_id: "0x1234".into(),
+        tree_id: None,
+        share: "\\\\fs1\\share".into(),
+        share_type: None,
+        share_flags: Vec::new(),
+        status: "STATUS_INSUFF_SERVER_RESOURCES".into(),
+        status_code: 0xC000_0205,
+        request_frame: 14,
+        response_frame: Some(15),
+        disconnect_frame: None,
+        opens: 0,
+        open_errors: 0,
+        reads: 0,
+        read_bytes: 0,
+        writes: 0,
+        write_bytes: 0,
+        other_requests: 0,
+        errors: Vec::new(),
+        error_kinds_omitted: 0,
+        server_ip: "10.0.0.2".parse().unwrap(),
+        sid: 0x1234,
+        tid: 0,
+    });
+    let d = diagnose(&m);
+    let f = only(&d.findings, "tree.failed");
+    check(f, Severity::Error, 0, &[14, 15]);
+    assert_eq!(f.status.as_deref(), Some("STATUS_INSUFF_SERVER_RESOURCES"));
+}
