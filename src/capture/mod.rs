@@ -292,7 +292,14 @@ mod tests {
             }
             secs += 86_400 * 37 + 3_607;
         }
-        for secs in [i64::MIN, i64::MAX, -62_167_219_200, -62_167_219_201, 253_402_300_799, 253_402_300_800] {
+        for secs in [
+            i64::MIN,
+            i64::MAX,
+            -62_167_219_200,
+            -62_167_219_201,
+            253_402_300_799,
+            253_402_300_800,
+        ] {
             let t = Timestamp { secs, nanos: 5 };
             assert_eq!(serde_json::to_string(&t).unwrap(), format!("\"{t}\""));
         }

@@ -7,6 +7,7 @@
 //! of capture time: lines are held back that long, never longer, so memory
 //! stays bounded and output keeps streaming.
 
+use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::fmt::Write as _;
 use std::io::{self, Write};
@@ -14,6 +15,7 @@ use std::io::{self, Write};
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 
+use super::fastfmt;
 use super::{Format, SCHEMA_VERSION};
 use crate::capture::Timestamp;
 use crate::ntstatus::NtStatus;
@@ -41,14 +43,22 @@ pub fn kerberos_msg_name(first_byte: Option<u8>) -> Option<&'static str> {
 
 /// The command of a message as the `command` key shows it.
 pub fn command_name(msg: &Message<'_>, dec: &Decoded) -> Option<String> {
+    command_str(msg, dec).map(Cow::into_owned)
+}
+
+/// [`command_name`], borrowed when it is a known name (no allocation per message).
+pub fn command_str(msg: &Message<'_>, dec: &Decoded) -> Option<Cow<'static, str>> {
     match msg.kind {
-        Kind::Smb2 => msg.header.map(|h| h.command.to_string()),
-        Kind::Smb1 => dec.smb1.as_ref().map(|s| s.command.to_string()),
+        Kind::Smb2 => msg.header.map(|h| match h.command.name() {
+            Some(n) => Cow::Borrowed(n),
+            None => Cow::Owned(h.command.to_string()),
+        }),
+        Kind::Smb1 => dec.smb1.as_ref().map(|s| Cow::Owned(s.command.to_string())),
         Kind::Netbios => msg.netbios.map(|n| {
             n.name()
-                .map_or_else(|| format!("0x{:02x}", n.0), str::to_string)
+                .map_or_else(|| Cow::Owned(format!("0x{:02x}", n.0)), Cow::Borrowed)
         }),
-        Kind::Kerberos => kerberos_msg_name(msg.bytes.first().copied()).map(str::to_string),
+        Kind::Kerberos => kerberos_msg_name(msg.bytes.first().copied()).map(Cow::Borrowed),
         Kind::Smb2Transform | Kind::Smb2Compressed => None,
     }
 }
@@ -65,8 +75,11 @@ pub fn status_of(msg: &Message<'_>) -> Option<u32> {
     }
 }
 
-fn status_text(code: u32) -> String {
-    NtStatus(code).to_string()
+fn status_text(code: u32) -> Cow<'static, str> {
+    match NtStatus(code).name() {
+        Some(n) => Cow::Borrowed(n),
+        None => Cow::Owned(NtStatus(code).to_string()),
+    }
 }
 
 /// A message and its decoded contents, serialized with the documented keys.
@@ -83,10 +96,10 @@ impl Serialize for MessageJson<'_> {
         o.serialize_entry("time", &m.ts)?;
         o.serialize_entry("stream", &m.stream)?;
         o.serialize_entry("transport", &m.transport)?;
-        o.serialize_entry("src", &m.src.to_string())?;
-        o.serialize_entry("dst", &m.dst.to_string())?;
+        o.serialize_entry("src", fastfmt::socket_addr(&m.src).as_str())?;
+        o.serialize_entry("dst", fastfmt::socket_addr(&m.dst).as_str())?;
         o.serialize_entry("kind", m.kind.name())?;
-        let command = command_name(m, d);
+        let command = command_str(m, d);
         if let Some(c) = &command {
             o.serialize_entry("command", c)?;
         }
@@ -141,7 +154,7 @@ impl Serialize for MessageJson<'_> {
             o.serialize_entry("missing_bytes", &m.missing)?;
         }
         match (&d.body, &command) {
-            (Some(Ok(b)), Some(c)) => o.serialize_entry(&c.to_ascii_lowercase(), b)?,
+            (Some(Ok(b)), Some(c)) => o.serialize_entry(fastfmt::ascii_lowercase(c).as_str(), b)?,
             (Some(Err(e)), _) => o.serialize_entry("body_error", &e.to_string())?,
             _ => {}
         }
@@ -476,7 +489,8 @@ impl<W: Write> MessagesWriter<W> {
     fn text_line(&mut self, m: &Message<'_>, dec: &Decoded, first: Timestamp) -> io::Result<()> {
         let rel = secs(m.ts.nanos_since(first));
         let dir = if m.from_client { "C>S" } else { "S>C" };
-        let mut cmd = command_name(m, dec).unwrap_or_else(|| m.kind.name().to_string());
+        let mut cmd =
+            command_str(m, dec).map_or_else(|| m.kind.name().to_string(), Cow::into_owned);
         if matches!(m.kind, Kind::Smb2 | Kind::Smb1) {
             cmd.push_str(if m.is_response() { " rsp" } else { " req" });
         }

@@ -1,6 +1,7 @@
 //! The report layer: what the user reads (text) and what scripts read (JSON,
 //! JSON Lines).
 
+mod fastfmt;
 pub mod filter;
 pub mod messages;
 pub mod report_json;
