@@ -404,7 +404,7 @@ impl<W: Write> MessagesWriter<W> {
         }
         let mut line = self.spare.pop().unwrap_or_default();
         line.clear();
-        serde_json::to_writer(&mut line, &MessageJson { msg: m, dec: &dec })?;
+        super::json::to_vec(&mut line, &MessageJson { msg: m, dec: &dec })?;
         let waiting = match m.header {
             Some(h) if !h.is_response() && h.command != crate::smb2::Command::CANCEL => {
                 Some(h.message_id)

@@ -3,6 +3,7 @@
 
 mod fastfmt;
 pub mod filter;
+pub mod json;
 pub mod messages;
 pub mod report_json;
 pub mod style;
