@@ -253,23 +253,38 @@ pub fn summary(msg: &Message<'_>, dec: &Decoded) -> String {
         }
     }
     if let Some(r) = &msg.request {
-        push(
+        push_args(
             &mut s,
-            &format!(
+            format_args!(
                 "({} after frame {})",
-                duration(msg.ts.nanos_since(r.ts)),
+                Duration(msg.ts.nanos_since(r.ts)),
                 r.frame
             ),
         );
     }
     if msg.missing > 0 {
-        let note = format!(
-            "[{} of {} bytes missing from the capture]",
-            msg.missing, msg.len
+        push_args(
+            &mut s,
+            format_args!(
+                "[{} of {} bytes missing from the capture]",
+                msg.missing, msg.len
+            ),
         );
-        push(&mut s, &note);
     }
     s
+}
+
+/// [`push`] of formatted text, without a `String` for the part.
+fn push_args(s: &mut String, part: std::fmt::Arguments<'_>) {
+    let start = s.len();
+    if !s.is_empty() {
+        s.push_str("  ");
+    }
+    let sep = s.len();
+    let _ = s.write_fmt(part);
+    if s.len() == sep {
+        s.truncate(start);
+    }
 }
 
 fn push(s: &mut String, part: &str) {
@@ -284,11 +299,20 @@ fn push(s: &mut String, part: &str) {
 
 /// A duration for people: "0.42 ms", "1.3 s".
 pub fn duration(nanos: i64) -> String {
-    let ms = nanos as f64 / 1e6;
-    if ms.abs() < 1000.0 {
-        format!("{ms:.2} ms")
-    } else {
-        format!("{:.3} s", ms / 1000.0)
+    Duration(nanos).to_string()
+}
+
+/// [`duration`]'s text as a `Display`.
+struct Duration(i64);
+
+impl std::fmt::Display for Duration {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let ms = self.0 as f64 / 1e6;
+        if ms.abs() < 1000.0 {
+            write!(f, "{ms:.2} ms")
+        } else {
+            write!(f, "{:.3} s", ms / 1000.0)
+        }
     }
 }
 
@@ -499,11 +523,26 @@ impl<W: Write> MessagesWriter<W> {
         }
         let status = status_of(m).map(status_text).unwrap_or_default();
         let details = summary(m, dec);
-        writeln!(
-            self.out,
-            "{:>7} {:>11.6} {:>5} {dir} {cmd:<24} {status:<30} {details}",
-            m.frame, rel, m.stream
-        )
+        // "{:>7} {:>11.6} {:>5} {dir} {cmd:<24} {status:<30} {details}\n", built
+        // in a reused buffer: padding through the formatter went char by char.
+        let mut line = self.spare.pop().unwrap_or_default();
+        line.clear();
+        let _ = write!(
+            VecWriter(&mut line),
+            "{:>7} {:>11.6} {:>5} {dir} ",
+            m.frame,
+            rel,
+            m.stream
+        );
+        pad_left_aligned(&mut line, &cmd, 24);
+        line.push(b' ');
+        pad_left_aligned(&mut line, &status, 30);
+        line.push(b' ');
+        line.extend_from_slice(details.as_bytes());
+        line.push(b'\n');
+        let r = self.out.write_all(&line);
+        self.spare.push(line);
+        r
     }
 
     /// Writes what comes after the last message; returns notes for standard error.
@@ -536,6 +575,18 @@ impl<W: Write> MessagesWriter<W> {
         }
         notes.extend(summary.cut_notes());
         Ok(notes)
+    }
+}
+
+/// `{s:<width}`: `s`, then spaces up to `width` characters.
+fn pad_left_aligned(line: &mut Vec<u8>, s: &str, width: usize) {
+    line.extend_from_slice(s.as_bytes());
+    const SPACES: [u8; 32] = [b' '; 32];
+    let mut n = width.saturating_sub(s.chars().count());
+    while n > 0 {
+        let k = n.min(SPACES.len());
+        line.extend_from_slice(&SPACES[..k]);
+        n -= k;
     }
 }
 
