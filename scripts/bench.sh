@@ -13,6 +13,8 @@
 #   --big              also build and measure the 4 GiB session-heavy capture
 #                      (the memory check: peak RSS must not grow with size)
 #   --runs N           timed runs per command (default 3; the median is reported)
+#   --mib N            size of the main captures in MiB (default 1024; a
+#                      smaller one makes a quick check of the script)
 #   --formats LIST     smbscope output formats to time, comma-separated
 #                      (default jsonl; e.g. jsonl,text)
 #   --bin PATH         benchmark this smbscope binary (no cargo build)
@@ -38,7 +40,9 @@
 # wall clock and wrapped in /usr/bin/time for the peak RSS. MB/s is
 # 10^6 bytes per second of the capture file's size. smbscope runs on one
 # thread; "x cat" is smbscope's speed over cat's (1.0 = as fast as reading
-# the file from the page cache). tshark is timed on the 64 MiB prefix with
+# the file from the page cache). "CPU s" is user + system time (from
+# /usr/bin/time, 10 ms resolution): on a shared machine it moves less than
+# the wall clock. tshark is timed on the 64 MiB prefix with
 # the smbscope binary on the same prefix in the same rounds.
 set -euo pipefail
 
@@ -49,6 +53,7 @@ AMPLIFY=${PCAP_AMPLIFY:-$ROOT/../shared/tools/pcap-amplify}
 
 BIG=0
 RUNS=3
+MAIN_MIB=1024
 FORMATS=jsonl
 BIN=
 BASELINE=
@@ -61,6 +66,7 @@ while [ $# -gt 0 ]; do
     case "$1" in
         --big) BIG=1 ;;
         --runs) RUNS=$2; shift ;;
+        --mib) MAIN_MIB=$2; shift ;;
         --formats) FORMATS=$2; shift ;;
         --bin) BIN=$2; shift ;;
         --baseline) BASELINE=$2; shift ;;
@@ -164,11 +170,12 @@ mapfile -t small < <(ls "$ROOT"/samples/*.pcap | grep -v '/ntlm-success-copy\.pc
 concat "$SESSION_SRC" "${small[@]}"
 TRANSFER_SRC=$ROOT/samples/ntlm-success-copy.pcap
 
-make_capture "$DATA/session-1g.pcap" "$SESSION_SRC" "$GiB"
-make_capture "$DATA/transfer-1g.pcap" "$TRANSFER_SRC" "$GiB"
+if [ "$MAIN_MIB" = 1024 ]; then main=1g; else main=${MAIN_MIB}m; fi
+make_capture "$DATA/session-$main.pcap" "$SESSION_SRC" $((MAIN_MIB * MiB))
+make_capture "$DATA/transfer-$main.pcap" "$TRANSFER_SRC" $((MAIN_MIB * MiB))
 make_capture "$DATA/session-64m.pcap" "$SESSION_SRC" $((64 * MiB))
 make_capture "$DATA/transfer-64m.pcap" "$TRANSFER_SRC" $((64 * MiB))
-CAPTURES=(session-1g transfer-1g)
+CAPTURES=("session-$main" "transfer-$main")
 if [ "$BIG" = 1 ]; then
     make_capture "$DATA/session-4g.pcap" "$SESSION_SRC" $((4 * GiB))
     CAPTURES+=(session-4g)
@@ -184,16 +191,17 @@ run() {
     shift
     local t0 t1
     t0=$(date +%s%N)
-    /usr/bin/time -f '%M' -o "$TMP/rss" "$@" >/dev/null 2>"$TMP/stderr" || {
+    /usr/bin/time -f '%M %U %S' -o "$TMP/rss" "$@" >/dev/null 2>"$TMP/stderr" || {
         echo "bench.sh: failed: $*" >&2
         cat "$TMP/stderr" >&2
         exit 1
     }
     t1=$(date +%s%N)
-    echo "$(( t1 - t0 )) $(tail -1 "$TMP/rss")" >>"$TMP/$name"
+    # ns, peak RSS KiB, CPU ns (user + system)
+    echo "$(( t1 - t0 )) $(tail -1 "$TMP/rss" | awk '{ printf "%d %d", $1, ($2 + $3) * 1e9 }')" >>"$TMP/$name"
 }
 
-# median of column COL (1: ns, 2: RSS KiB) of $TMP/NAME; max with "max".
+# median of column COL (1: ns, 2: RSS KiB, 3: CPU ns) of $TMP/NAME; max with "max".
 stat_of() {
     local name=$1 col=$2 how=${3:-median}
     if [ "$how" = max ]; then
@@ -206,10 +214,11 @@ stat_of() {
 
 secs() { awk -v n="$1" 'BEGIN { printf "%.2f", n / 1e9 }'; }
 mbps() { awk -v b="$1" -v n="$2" 'BEGIN { printf "%.0f", b / (n / 1e9) / 1e6 }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "n/a" }'; }
 mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 
 IFS=, read -r -a FMTS <<<"$FORMATS"
+load=$(cut -d' ' -f1-3 /proc/loadavg)
 
 ROWS=()
 TROWS=()
@@ -232,11 +241,13 @@ for cap in "${CAPTURES[@]}"; do
     for fmt in "${FMTS[@]}"; do
         ns=$(stat_of "$cap.$fmt" 1)
         rss=$(stat_of "$cap.$fmt" 2 max)
-        row="| $cap | $fmt | $((size / MiB)) | $frames | $msgs | $(secs "$ns") | $(mbps "$size" "$ns") | $(mbps "$size" "$cat_ns") | $(ratio "$cat_ns" "$ns") | $(mib "$rss") |"
+        cpu=$(stat_of "$cap.$fmt" 3)
+        row="| $cap | $fmt | $((size / MiB)) | $frames | $msgs | $(secs "$ns") | $(secs "$cpu") | $(mbps "$size" "$ns") | $(mbps "$size" "$cat_ns") | $(ratio "$cat_ns" "$ns") | $(mib "$rss") |"
         if [ -n "$BASELINE" ]; then
             bns=$(stat_of "$cap.$fmt.base" 1)
+            bcpu=$(stat_of "$cap.$fmt.base" 3)
             brss=$(stat_of "$cap.$fmt.base" 2 max)
-            row+=" $(secs "$bns") | $(mbps "$size" "$bns") | $(ratio "$cat_ns" "$bns") | $(mib "$brss") | $(ratio "$bns" "$ns") |"
+            row+=" $(secs "$bns") | $(secs "$bcpu") | $(mbps "$size" "$bns") | $(ratio "$cat_ns" "$bns") | $(mib "$brss") | $(ratio "$bns" "$ns") | $(ratio "$bcpu" "$cpu") |"
         fi
         ROWS+=("$row")
     done
@@ -262,23 +273,29 @@ fi
 commit=$(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo unknown)
 dirty=$(cd "$ROOT" && git status --porcelain --untracked-files=no 2>/dev/null | head -1)
 [ -z "$dirty" ] || commit="$commit (+ uncommitted changes)"
+if [ "$BIN" = "$ROOT/target/release/smbscope" ]; then
+    what="smbscope built from commit $commit"
+else
+    what="smbscope binary \`$BIN\` (script at commit $commit)"
+fi
 cpu=$(awk -F: '/model name/ { sub(/^ +/, "", $2); print $2; exit }' /proc/cpuinfo)
 OUT=$TMP/results.md
 {
     echo "<!-- bench:results:start -->"
-    echo "### $(date -u +%Y-%m-%d) — commit $commit"
+    echo "### $(date -u +%Y-%m-%d) — $what"
     echo
     echo "Machine: $(nproc) CPUs ($cpu), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo) RAM, $(uname -sr);" \
-        "$(rustc --version 2>/dev/null || echo rustc ?); $(tshark --version 2>/dev/null | head -1 || echo 'no tshark')." \
-        "Median of $RUNS runs; page cache warm; smbscope single-threaded."
+        "$(rustc --version 2>/dev/null || echo rustc ?); $(tshark --version 2>/dev/null | head -1 | sed 's/[.]$//' || echo 'no tshark')." \
+        "Median of $RUNS runs; page cache warm; smbscope single-threaded; load average at the start: $load."
+    [ -z "$BASELINE" ] || echo "Baseline: \`$BASELINE\`, timed in the same rounds."
     echo
     echo "\`smbscope messages FILE --format FMT >/dev/null\` against \`cat FILE >/dev/null\`:"
     echo
-    h="| capture | format | MiB | frames | messages | smbscope s | smbscope MB/s | cat MB/s | x cat | smbscope peak RSS MiB |"
-    s="|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+    h="| capture | format | MiB | frames | messages | smbscope s | CPU s | smbscope MB/s | cat MB/s | x cat | smbscope peak RSS MiB |"
+    s="|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     if [ -n "$BASELINE" ]; then
-        h+=" baseline s | baseline MB/s | baseline x cat | baseline RSS MiB | speedup vs baseline |"
-        s+="---:|---:|---:|---:|---:|"
+        h+=" baseline s | baseline CPU s | baseline MB/s | baseline x cat | baseline RSS MiB | speedup (wall) | speedup (CPU) |"
+        s+="---:|---:|---:|---:|---:|---:|---:|"
     fi
     echo "$h"
     echo "$s"
