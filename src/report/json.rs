@@ -68,31 +68,50 @@ fn byte_needs_escape(c: u8) -> bool {
     c < 0x20 || c == b'"' || c == b'\\'
 }
 
+/// Does `b` hold a byte that needs escaping? Eight bytes at a time; the
+/// last (overlapping) word covers the tail, and a string shorter than a word
+/// is packed into one.
+#[inline]
+fn needs_escape(b: &[u8]) -> bool {
+    let n = b.len();
+    if n < 8 {
+        // Padding bytes are 'a': nothing to escape.
+        let mut w = LO * u64::from(b'a');
+        for &c in b {
+            w = (w << 8) | u64::from(c);
+        }
+        return word_needs_escape(w);
+    }
+    let word = |at: usize| {
+        let w = &b[at..at + 8];
+        u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]])
+    };
+    let mut at = 0;
+    while at + 8 <= n {
+        if word_needs_escape(word(at)) {
+            return true;
+        }
+        at += 8;
+    }
+    at < n && word_needs_escape(word(n - 8))
+}
+
 /// Appends `s` escaped as serde_json escapes it (no quotes).
 #[inline]
 fn escape_into(out: &mut Vec<u8>, s: &str) {
     let b = s.as_bytes();
-    let mut clean = 0;
-    let mut words = b.chunks_exact(8);
-    for w in &mut words {
-        let x = u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]);
-        if word_needs_escape(x) {
-            break;
-        }
-        clean += 8;
-    }
-    if clean == b.len() || !b[clean..].iter().any(|&c| byte_needs_escape(c)) {
+    if needs_escape(b) {
+        escape_slow(out, b);
+    } else {
         out.extend_from_slice(b);
-        return;
     }
-    escape_slow(out, b, clean);
 }
 
 #[cold]
-fn escape_slow(out: &mut Vec<u8>, b: &[u8], from: usize) {
+fn escape_slow(out: &mut Vec<u8>, b: &[u8]) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut run = 0;
-    for (i, &c) in b.iter().enumerate().skip(from) {
+    for (i, &c) in b.iter().enumerate() {
         if !byte_needs_escape(c) {
             continue;
         }
@@ -690,6 +709,19 @@ mod tests {
         same(&Vec::<u8>::new());
         same(&BTreeMap::<String, u8>::new());
         same(&Some(Some(3u8)));
+    }
+
+    #[test]
+    fn string_check_is_exact() {
+        for len in 0..40 {
+            for pos in 0..len {
+                for c in [0u8, 0x1f, b'"', b'\\', b' ', b'a', 0x7f, 0xc3] {
+                    let mut v = vec![b'x'; len];
+                    v[pos] = c;
+                    assert_eq!(needs_escape(&v), byte_needs_escape(c), "{len} {pos} {c:#x}");
+                }
+            }
+        }
     }
 
     #[test]
