@@ -94,6 +94,11 @@ if [ ${#need_apt[@]} -gt 0 ]; then
     apt-get update -qq && apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 
+# The tree as it is when the binary is built (it may change during a long run).
+commit=$(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo unknown)
+dirty=$(cd "$ROOT" && git status --porcelain --untracked-files=no 2>/dev/null | head -1)
+[ -z "$dirty" ] || commit="$commit (+ uncommitted changes)"
+
 if [ -z "$BIN" ]; then
     log "cargo build --release"
     (cd "$ROOT" && cargo build --release --quiet)
@@ -198,7 +203,7 @@ run() {
     }
     t1=$(date +%s%N)
     # ns, peak RSS KiB, CPU ns (user + system)
-    echo "$(( t1 - t0 )) $(tail -1 "$TMP/rss" | awk '{ printf "%d %d", $1, ($2 + $3) * 1e9 }')" >>"$TMP/$name"
+    echo "$(( t1 - t0 )) $(tail -1 "$TMP/rss" | awk '{ printf "%d %.0f", $1, ($2 + $3) * 1e9 }')" >>"$TMP/$name"
 }
 
 # median of column COL (1: ns, 2: RSS KiB, 3: CPU ns) of $TMP/NAME; max with "max".
@@ -208,7 +213,7 @@ stat_of() {
         awk -v c="$col" '$c > m { m = $c } END { print m }' "$TMP/$name"
     else
         awk -v c="$col" '{ print $c }' "$TMP/$name" | sort -n |
-            awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print int((v[NR / 2] + v[NR / 2 + 1]) / 2) }'
+            awk '{ v[NR] = $1 } END { if (NR % 2) printf "%.0f\n", v[(NR + 1) / 2]; else printf "%.0f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
     fi
 }
 
@@ -270,9 +275,6 @@ if [ "$TSHARK" = 1 ]; then
 fi
 
 # --- report ----------------------------------------------------------------
-commit=$(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo unknown)
-dirty=$(cd "$ROOT" && git status --porcelain --untracked-files=no 2>/dev/null | head -1)
-[ -z "$dirty" ] || commit="$commit (+ uncommitted changes)"
 if [ "$BIN" = "$ROOT/target/release/smbscope" ]; then
     what="smbscope built from commit $commit"
 else
