@@ -33,7 +33,7 @@ impl<const N: usize> StackStr<N> {
 
     fn push_bytes(&mut self, b: &[u8]) {
         if let Some(s) = &mut self.spill {
-            // Callers only push ASCII through this path.
+            // Every push is the bytes of a whole `str`.
             s.push_str(std::str::from_utf8(b).unwrap_or_default());
         } else if self.len + b.len() <= N {
             self.buf[self.len..self.len + b.len()].copy_from_slice(b);
@@ -44,20 +44,6 @@ impl<const N: usize> StackStr<N> {
             s.push_str(std::str::from_utf8(b).unwrap_or_default());
             self.spill = Some(s);
         }
-    }
-
-    fn push_u64(&mut self, mut v: u64) {
-        let mut d = [0u8; 20];
-        let mut i = d.len();
-        loop {
-            i -= 1;
-            d[i] = b'0' + (v % 10) as u8;
-            v /= 10;
-            if v == 0 {
-                break;
-            }
-        }
-        self.push_bytes(&d[i..]);
     }
 }
 
@@ -79,20 +65,44 @@ pub fn socket_addr(addr: &SocketAddr) -> StackStr<64> {
     let mut s = StackStr::new();
     match addr {
         SocketAddr::V4(a) => {
-            for (i, o) in a.ip().octets().iter().enumerate() {
+            // "255.255.255.255:65535" is 21 bytes: write into one array, copy once.
+            let mut b = [0u8; 21];
+            let mut n = 0;
+            for (i, o) in a.ip().octets().into_iter().enumerate() {
                 if i > 0 {
-                    s.push_bytes(b".");
+                    b[n] = b'.';
+                    n += 1;
                 }
-                s.push_u64(u64::from(*o));
+                n += put_dec(&mut b[n..], u32::from(o));
             }
-            s.push_bytes(b":");
-            s.push_u64(u64::from(a.port()));
+            b[n] = b':';
+            n += 1;
+            n += put_dec(&mut b[n..], u32::from(a.port()));
+            s.push_bytes(&b[..n]);
         }
         SocketAddr::V6(_) => {
             let _ = write!(s, "{addr}");
         }
     }
     s
+}
+
+/// Writes `v` (below 100,000) in decimal at the start of `out`; returns its length.
+#[inline]
+fn put_dec(out: &mut [u8], v: u32) -> usize {
+    let len = match v {
+        0..=9 => 1,
+        10..=99 => 2,
+        100..=999 => 3,
+        1000..=9999 => 4,
+        _ => 5,
+    };
+    let mut v = v;
+    for i in (0..len).rev() {
+        out[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+    }
+    len
 }
 
 /// `name.to_ascii_lowercase()`.
