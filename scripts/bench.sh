@@ -156,10 +156,13 @@ print(f"{out}: {len(ins)} files, {n} packets", file=sys.stderr)
 EOF
 }
 
-# make OUT SRC BYTES: SRC amplified to at least BYTES (reused when present).
+# make OUT SRC BYTES: SRC amplified to at least BYTES (reused when present
+# and made from the same SRC: OUT.src holds SRC's checksum).
 make_capture() {
-    local out=$1 src=$2 bytes=$3
-    if [ -f "$out" ] && [ "$(stat -c %s "$out")" -ge "$bytes" ]; then
+    local out=$1 src=$2 bytes=$3 sum
+    sum=$(sha256sum "$src" | cut -d' ' -f1)
+    if [ -f "$out" ] && [ "$(stat -c %s "$out")" -ge "$bytes" ] &&
+        [ "$(cat "$out.src" 2>/dev/null)" = "$sum" ]; then
         return
     fi
     local size copies
@@ -168,6 +171,7 @@ make_capture() {
     log "making $out ($((bytes / MiB)) MiB)"
     "$AMPLIFY" "$src" "$out.part" "$copies" --until-bytes "$bytes" >&2
     mv "$out.part" "$out"
+    echo "$sum" >"$out.src"
 }
 
 SESSION_SRC=$DATA/session-src.pcap
@@ -332,6 +336,6 @@ EOF
 fi
 
 if [ "$CLEAN" = 1 ]; then
-    rm -f "$DATA"/session-*.pcap "$DATA"/transfer-*.pcap
+    rm -f "$DATA"/session-*.pcap "$DATA"/transfer-*.pcap "$DATA"/*.pcap.src
     log "removed the captures in $DATA"
 fi
