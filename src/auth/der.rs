@@ -303,13 +303,18 @@ impl<'a> Tlv<'a> {
 }
 
 /// Dotted form of OID contents octets; `None` when malformed.
+///
+/// Written in one pass into one `String` (this runs for every mechanism OID
+/// of every security blob).
 pub fn oid_to_string(v: &[u8]) -> Option<String> {
     if v.is_empty() || v.len() > 64 {
         return None;
     }
-    let mut arcs: Vec<u64> = Vec::new();
+    let mut s = String::with_capacity(4 * v.len() + 2);
+    let mut num = itoa::Buffer::new();
     let mut cur: u64 = 0;
     let mut in_arc = false;
+    let mut first = true;
     for b in v {
         if !in_arc && *b == 0x80 {
             return None; // non-minimal
@@ -320,23 +325,25 @@ pub fn oid_to_string(v: &[u8]) -> Option<String> {
         cur = (cur << 7) | u64::from(b & 0x7f);
         in_arc = b & 0x80 != 0;
         if !in_arc {
-            arcs.push(cur);
+            if first {
+                let (a, b) = match cur {
+                    0..=39 => (0, cur),
+                    40..=79 => (1, cur - 40),
+                    _ => (2, cur - 80),
+                };
+                s.push_str(num.format(a));
+                s.push('.');
+                s.push_str(num.format(b));
+                first = false;
+            } else {
+                s.push('.');
+                s.push_str(num.format(cur));
+            }
             cur = 0;
         }
     }
     if in_arc {
         return None;
-    }
-    let first = *arcs.first()?;
-    let (a, b) = match first {
-        0..=39 => (0, first),
-        40..=79 => (1, first - 40),
-        _ => (2, first - 80),
-    };
-    let mut s = format!("{a}.{b}");
-    for arc in arcs.iter().skip(1) {
-        s.push('.');
-        s.push_str(&arc.to_string());
     }
     Some(s)
 }
@@ -441,6 +448,80 @@ mod tests {
         );
         assert_eq!(oid_to_string(&[0x2a, 0x86]), None);
         assert_eq!(oid_to_string(&[]), None);
+    }
+
+    /// The straightforward form oid_to_string had before it was made one-pass.
+    fn oid_reference(v: &[u8]) -> Option<String> {
+        if v.is_empty() || v.len() > 64 {
+            return None;
+        }
+        let mut arcs: Vec<u64> = Vec::new();
+        let mut cur: u64 = 0;
+        let mut in_arc = false;
+        for b in v {
+            if !in_arc && *b == 0x80 {
+                return None;
+            }
+            if cur > (u64::MAX >> 7) {
+                return None;
+            }
+            cur = (cur << 7) | u64::from(b & 0x7f);
+            in_arc = b & 0x80 != 0;
+            if !in_arc {
+                arcs.push(cur);
+                cur = 0;
+            }
+        }
+        if in_arc {
+            return None;
+        }
+        let first = *arcs.first()?;
+        let (a, b) = match first {
+            0..=39 => (0, first),
+            40..=79 => (1, first - 40),
+            _ => (2, first - 80),
+        };
+        let mut s = format!("{a}.{b}");
+        for arc in arcs.iter().skip(1) {
+            s.push('.');
+            s.push_str(&arc.to_string());
+        }
+        Some(s)
+    }
+
+    #[test]
+    fn oids_match_reference() {
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for _ in 0..100_000 {
+            let r = next();
+            let len = (r % 70) as usize;
+            let mut v = Vec::with_capacity(len);
+            for _ in 0..len {
+                let b = next() as u8;
+                // Mostly short arcs, some long ones and some 0x80 starts.
+                v.push(if b % 4 == 0 { b | 0x80 } else { b & 0x7f });
+            }
+            assert_eq!(oid_to_string(&v), oid_reference(&v), "{v:02x?}");
+        }
+        for v in [
+            &[0x80u8][..],
+            &[0x81, 0x80, 0x01],
+            &[0xff; 10],
+            &[0x7f],
+            &[0x50],
+            &[0x28],
+            &[0x27],
+            &[0x8f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f],
+            &[0x81, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f],
+        ] {
+            assert_eq!(oid_to_string(v), oid_reference(v), "{v:02x?}");
+        }
     }
 
     #[test]

@@ -207,10 +207,50 @@ fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
+/// Length of [`Timestamp::rfc3339_fixed`]'s text: `YYYY-MM-DDTHH:MM:SS.NNNNNNNNNZ`.
+const RFC3339_LEN: usize = 30;
+
+impl Timestamp {
+    /// The RFC 3339 text of [`Timestamp::write_rfc3339`], written without the
+    /// formatting machinery (it runs once per message of the JSON output).
+    /// `None` when the year has other than four digits or `nanos` is out of
+    /// range: the caller then takes the general path.
+    fn rfc3339_fixed(self) -> Option<[u8; RFC3339_LEN]> {
+        if self.nanos > 999_999_999 {
+            return None;
+        }
+        let days = self.secs.div_euclid(86_400);
+        let sod = self.secs.rem_euclid(86_400);
+        let (y, m, d) = civil_from_days(days);
+        if !(0..=9999).contains(&y) {
+            return None;
+        }
+        let mut b = *b"0000-00-00T00:00:00.000000000Z";
+        let mut digits = |at: usize, width: usize, mut v: u64| {
+            for i in (at..at + width).rev() {
+                b[i] = b'0' + (v % 10) as u8;
+                v /= 10;
+            }
+        };
+        digits(0, 4, y as u64);
+        digits(5, 2, u64::from(m));
+        digits(8, 2, u64::from(d));
+        digits(11, 2, (sod / 3600) as u64);
+        digits(14, 2, ((sod / 60) % 60) as u64);
+        digits(17, 2, (sod % 60) as u64);
+        digits(20, 9, u64::from(self.nanos));
+        Some(b)
+    }
+}
+
 /// Serialized as RFC 3339 text, UTC, nanoseconds.
 impl serde::Serialize for Timestamp {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
+        match self.rfc3339_fixed() {
+            // Only ASCII digits and punctuation were written.
+            Some(b) => s.serialize_str(std::str::from_utf8(&b).unwrap_or_default()),
+            None => s.collect_str(self),
+        }
     }
 }
 
@@ -236,6 +276,33 @@ mod tests {
         assert_eq!(leap.to_string(), "2000-02-29T12:00:00.000000001Z");
         let before = Timestamp { secs: -1, nanos: 0 };
         assert_eq!(before.to_string(), "1969-12-31T23:59:59.000000000Z");
+    }
+
+    #[test]
+    fn fixed_rfc3339_matches_display() {
+        let mut secs: i64 = -70_000_000_000;
+        while secs < 300_000_000_000 {
+            for nanos in [0, 1, 594_743_000, 999_999_999, 1_000_000_000, u32::MAX] {
+                let t = Timestamp { secs, nanos };
+                let json = serde_json::to_string(&t).unwrap();
+                assert_eq!(json, format!("\"{t}\""), "{secs} {nanos}");
+                if let Some(b) = t.rfc3339_fixed() {
+                    assert_eq!(std::str::from_utf8(&b).unwrap(), t.to_string());
+                }
+            }
+            secs += 86_400 * 37 + 3_607;
+        }
+        for secs in [
+            i64::MIN,
+            i64::MAX,
+            -62_167_219_200,
+            -62_167_219_201,
+            253_402_300_799,
+            253_402_300_800,
+        ] {
+            let t = Timestamp { secs, nanos: 5 };
+            assert_eq!(serde_json::to_string(&t).unwrap(), format!("\"{t}\""));
+        }
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! of capture time: lines are held back that long, never longer, so memory
 //! stays bounded and output keeps streaming.
 
+use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::fmt::Write as _;
 use std::io::{self, Write};
@@ -14,6 +15,7 @@ use std::io::{self, Write};
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 
+use super::fastfmt;
 use super::{Format, SCHEMA_VERSION};
 use crate::capture::Timestamp;
 use crate::ntstatus::NtStatus;
@@ -41,14 +43,22 @@ pub fn kerberos_msg_name(first_byte: Option<u8>) -> Option<&'static str> {
 
 /// The command of a message as the `command` key shows it.
 pub fn command_name(msg: &Message<'_>, dec: &Decoded) -> Option<String> {
+    command_str(msg, dec).map(Cow::into_owned)
+}
+
+/// [`command_name`], borrowed when it is a known name (no allocation per message).
+pub fn command_str(msg: &Message<'_>, dec: &Decoded) -> Option<Cow<'static, str>> {
     match msg.kind {
-        Kind::Smb2 => msg.header.map(|h| h.command.to_string()),
-        Kind::Smb1 => dec.smb1.as_ref().map(|s| s.command.to_string()),
+        Kind::Smb2 => msg.header.map(|h| match h.command.name() {
+            Some(n) => Cow::Borrowed(n),
+            None => Cow::Owned(h.command.to_string()),
+        }),
+        Kind::Smb1 => dec.smb1.as_ref().map(|s| Cow::Owned(s.command.to_string())),
         Kind::Netbios => msg.netbios.map(|n| {
             n.name()
-                .map_or_else(|| format!("0x{:02x}", n.0), str::to_string)
+                .map_or_else(|| Cow::Owned(format!("0x{:02x}", n.0)), Cow::Borrowed)
         }),
-        Kind::Kerberos => kerberos_msg_name(msg.bytes.first().copied()).map(str::to_string),
+        Kind::Kerberos => kerberos_msg_name(msg.bytes.first().copied()).map(Cow::Borrowed),
         Kind::Smb2Transform | Kind::Smb2Compressed => None,
     }
 }
@@ -65,8 +75,11 @@ pub fn status_of(msg: &Message<'_>) -> Option<u32> {
     }
 }
 
-fn status_text(code: u32) -> String {
-    NtStatus(code).to_string()
+fn status_text(code: u32) -> Cow<'static, str> {
+    match NtStatus(code).name() {
+        Some(n) => Cow::Borrowed(n),
+        None => Cow::Owned(NtStatus(code).to_string()),
+    }
 }
 
 /// A message and its decoded contents, serialized with the documented keys.
@@ -83,10 +96,10 @@ impl Serialize for MessageJson<'_> {
         o.serialize_entry("time", &m.ts)?;
         o.serialize_entry("stream", &m.stream)?;
         o.serialize_entry("transport", &m.transport)?;
-        o.serialize_entry("src", &m.src.to_string())?;
-        o.serialize_entry("dst", &m.dst.to_string())?;
+        o.serialize_entry("src", fastfmt::socket_addr(&m.src).as_str())?;
+        o.serialize_entry("dst", fastfmt::socket_addr(&m.dst).as_str())?;
         o.serialize_entry("kind", m.kind.name())?;
-        let command = command_name(m, d);
+        let command = command_str(m, d);
         if let Some(c) = &command {
             o.serialize_entry("command", c)?;
         }
@@ -141,7 +154,7 @@ impl Serialize for MessageJson<'_> {
             o.serialize_entry("missing_bytes", &m.missing)?;
         }
         match (&d.body, &command) {
-            (Some(Ok(b)), Some(c)) => o.serialize_entry(&c.to_ascii_lowercase(), b)?,
+            (Some(Ok(b)), Some(c)) => o.serialize_entry(fastfmt::ascii_lowercase(c).as_str(), b)?,
             (Some(Err(e)), _) => o.serialize_entry("body_error", &e.to_string())?,
             _ => {}
         }
@@ -240,23 +253,38 @@ pub fn summary(msg: &Message<'_>, dec: &Decoded) -> String {
         }
     }
     if let Some(r) = &msg.request {
-        push(
+        push_args(
             &mut s,
-            &format!(
+            format_args!(
                 "({} after frame {})",
-                duration(msg.ts.nanos_since(r.ts)),
+                Duration(msg.ts.nanos_since(r.ts)),
                 r.frame
             ),
         );
     }
     if msg.missing > 0 {
-        let note = format!(
-            "[{} of {} bytes missing from the capture]",
-            msg.missing, msg.len
+        push_args(
+            &mut s,
+            format_args!(
+                "[{} of {} bytes missing from the capture]",
+                msg.missing, msg.len
+            ),
         );
-        push(&mut s, &note);
     }
     s
+}
+
+/// [`push`] of formatted text, without a `String` for the part.
+fn push_args(s: &mut String, part: std::fmt::Arguments<'_>) {
+    let start = s.len();
+    if !s.is_empty() {
+        s.push_str("  ");
+    }
+    let sep = s.len();
+    let _ = s.write_fmt(part);
+    if s.len() == sep {
+        s.truncate(start);
+    }
 }
 
 fn push(s: &mut String, part: &str) {
@@ -271,11 +299,20 @@ fn push(s: &mut String, part: &str) {
 
 /// A duration for people: "0.42 ms", "1.3 s".
 pub fn duration(nanos: i64) -> String {
-    let ms = nanos as f64 / 1e6;
-    if ms.abs() < 1000.0 {
-        format!("{ms:.2} ms")
-    } else {
-        format!("{:.3} s", ms / 1000.0)
+    Duration(nanos).to_string()
+}
+
+/// [`duration`]'s text as a `Display`.
+struct Duration(i64);
+
+impl std::fmt::Display for Duration {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let ms = self.0 as f64 / 1e6;
+        if ms.abs() < 1000.0 {
+            write!(f, "{ms:.2} ms")
+        } else {
+            write!(f, "{:.3} s", ms / 1000.0)
+        }
     }
 }
 
@@ -391,7 +428,7 @@ impl<W: Write> MessagesWriter<W> {
         }
         let mut line = self.spare.pop().unwrap_or_default();
         line.clear();
-        serde_json::to_writer(&mut line, &MessageJson { msg: m, dec: &dec })?;
+        super::json::to_vec(&mut line, &MessageJson { msg: m, dec: &dec })?;
         let waiting = match m.header {
             Some(h) if !h.is_response() && h.command != crate::smb2::Command::CANCEL => {
                 Some(h.message_id)
@@ -476,7 +513,8 @@ impl<W: Write> MessagesWriter<W> {
     fn text_line(&mut self, m: &Message<'_>, dec: &Decoded, first: Timestamp) -> io::Result<()> {
         let rel = secs(m.ts.nanos_since(first));
         let dir = if m.from_client { "C>S" } else { "S>C" };
-        let mut cmd = command_name(m, dec).unwrap_or_else(|| m.kind.name().to_string());
+        let mut cmd =
+            command_str(m, dec).map_or_else(|| m.kind.name().to_string(), Cow::into_owned);
         if matches!(m.kind, Kind::Smb2 | Kind::Smb1) {
             cmd.push_str(if m.is_response() { " rsp" } else { " req" });
         }
@@ -485,11 +523,26 @@ impl<W: Write> MessagesWriter<W> {
         }
         let status = status_of(m).map(status_text).unwrap_or_default();
         let details = summary(m, dec);
-        writeln!(
-            self.out,
-            "{:>7} {:>11.6} {:>5} {dir} {cmd:<24} {status:<30} {details}",
-            m.frame, rel, m.stream
-        )
+        // "{:>7} {:>11.6} {:>5} {dir} {cmd:<24} {status:<30} {details}\n", built
+        // in a reused buffer: padding through the formatter went char by char.
+        let mut line = self.spare.pop().unwrap_or_default();
+        line.clear();
+        let _ = write!(
+            VecWriter(&mut line),
+            "{:>7} {:>11.6} {:>5} {dir} ",
+            m.frame,
+            rel,
+            m.stream
+        );
+        pad_left_aligned(&mut line, &cmd, 24);
+        line.push(b' ');
+        pad_left_aligned(&mut line, &status, 30);
+        line.push(b' ');
+        line.extend_from_slice(details.as_bytes());
+        line.push(b'\n');
+        let r = self.out.write_all(&line);
+        self.spare.push(line);
+        r
     }
 
     /// Writes what comes after the last message; returns notes for standard error.
@@ -522,6 +575,18 @@ impl<W: Write> MessagesWriter<W> {
         }
         notes.extend(summary.cut_notes());
         Ok(notes)
+    }
+}
+
+/// `{s:<width}`: `s`, then spaces up to `width` characters.
+fn pad_left_aligned(line: &mut Vec<u8>, s: &str, width: usize) {
+    line.extend_from_slice(s.as_bytes());
+    const SPACES: [u8; 32] = [b' '; 32];
+    let mut n = width.saturating_sub(s.chars().count());
+    while n > 0 {
+        let k = n.min(SPACES.len());
+        line.extend_from_slice(&SPACES[..k]);
+        n -= k;
     }
 }
 

@@ -1,7 +1,9 @@
 //! The report layer: what the user reads (text) and what scripts read (JSON,
 //! JSON Lines).
 
+mod fastfmt;
 pub mod filter;
+pub mod json;
 pub mod messages;
 pub mod report_json;
 pub mod style;

@@ -229,6 +229,10 @@ impl Framer {
             have: 0,
             buf: [0; 4],
         };
+        // Nothing more is expected in this direction, but the connection is
+        // remembered for a while after its FIN (stream numbering): give the
+        // keep buffer (up to 64 KiB kept for reuse) back now.
+        self.kept = Vec::new();
     }
 
     /// The framer is inside a message (bytes of it are pending).

@@ -1,0 +1,750 @@
+//! A compact JSON writer for the per-message lines: the same bytes as
+//! `serde_json::to_writer` (compact), written faster.
+//!
+//! On a session-heavy capture a third of the `messages --format jsonl` time
+//! went into serde_json's string escaping, which looks at every byte of every
+//! key and string value through a table and writes runs through `io::Write`.
+//! Nearly all our strings are ASCII names with nothing to escape: here they
+//! are checked eight bytes at a time and copied in one piece.
+//!
+//! Only what our output types use is written here (maps, structs, sequences,
+//! strings, integers, booleans, options, unit and newtype variants); floats,
+//! byte arrays and 128-bit integers go through serde_json itself, one value
+//! at a time. Anything else (tuple or struct variants, unusual map keys) is an
+//! error, and [`to_vec`] then writes the whole value with serde_json instead:
+//! the output is serde_json's in every case.
+
+use std::fmt;
+
+use serde::ser::{self, Serialize};
+
+/// Appends the compact JSON of `value` to `out`, exactly as
+/// `serde_json::to_writer(out, value)` would.
+pub fn to_vec<T: ?Sized + Serialize>(out: &mut Vec<u8>, value: &T) -> serde_json::Result<()> {
+    let start = out.len();
+    if value.serialize(Ser { out }).is_ok() {
+        return Ok(());
+    }
+    out.truncate(start);
+    serde_json::to_writer(out, value)
+}
+
+/// Not written here: the caller falls back to serde_json.
+#[derive(Debug)]
+pub struct Unsupported;
+
+impl fmt::Display for Unsupported {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("not supported by the fast JSON writer")
+    }
+}
+
+impl std::error::Error for Unsupported {}
+
+impl ser::Error for Unsupported {
+    fn custom<T: fmt::Display>(_msg: T) -> Self {
+        Unsupported
+    }
+}
+
+type Result<T = ()> = std::result::Result<T, Unsupported>;
+
+const HI: u64 = 0x8080_8080_8080_8080;
+const LO: u64 = 0x0101_0101_0101_0101;
+
+/// Does any byte of `x` need escaping in a JSON string (< 0x20, '"', '\\')?
+#[inline]
+fn word_needs_escape(x: u64) -> bool {
+    let ctl = x.wrapping_sub(LO * 0x20) & !x;
+    let q = x ^ (LO * u64::from(b'"'));
+    let q = q.wrapping_sub(LO) & !q;
+    let b = x ^ (LO * u64::from(b'\\'));
+    let b = b.wrapping_sub(LO) & !b;
+    (ctl | q | b) & HI != 0
+}
+
+#[inline]
+fn byte_needs_escape(c: u8) -> bool {
+    c < 0x20 || c == b'"' || c == b'\\'
+}
+
+/// Does `b` hold a byte that needs escaping? Eight bytes at a time; the
+/// last (overlapping) word covers the tail, and a string shorter than a word
+/// is packed into one.
+#[inline]
+fn needs_escape(b: &[u8]) -> bool {
+    let n = b.len();
+    if n < 8 {
+        // Padding bytes are 'a': nothing to escape.
+        let mut w = LO * u64::from(b'a');
+        for &c in b {
+            w = (w << 8) | u64::from(c);
+        }
+        return word_needs_escape(w);
+    }
+    let word = |at: usize| {
+        let w = &b[at..at + 8];
+        u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]])
+    };
+    let mut at = 0;
+    while at + 8 <= n {
+        if word_needs_escape(word(at)) {
+            return true;
+        }
+        at += 8;
+    }
+    at < n && word_needs_escape(word(n - 8))
+}
+
+/// Appends `s` escaped as serde_json escapes it (no quotes).
+#[inline]
+fn escape_into(out: &mut Vec<u8>, s: &str) {
+    let b = s.as_bytes();
+    if needs_escape(b) {
+        escape_slow(out, b);
+    } else {
+        out.extend_from_slice(b);
+    }
+}
+
+#[cold]
+fn escape_slow(out: &mut Vec<u8>, b: &[u8]) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut run = 0;
+    for (i, &c) in b.iter().enumerate() {
+        if !byte_needs_escape(c) {
+            continue;
+        }
+        out.extend_from_slice(&b[run..i]);
+        run = i + 1;
+        match c {
+            b'"' => out.extend_from_slice(b"\\\""),
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            0x08 => out.extend_from_slice(b"\\b"),
+            0x09 => out.extend_from_slice(b"\\t"),
+            0x0A => out.extend_from_slice(b"\\n"),
+            0x0C => out.extend_from_slice(b"\\f"),
+            0x0D => out.extend_from_slice(b"\\r"),
+            _ => out.extend_from_slice(&[
+                b'\\',
+                b'u',
+                b'0',
+                b'0',
+                HEX[usize::from(c >> 4)],
+                HEX[usize::from(c & 0xF)],
+            ]),
+        }
+    }
+    out.extend_from_slice(&b[run..]);
+}
+
+#[inline]
+fn write_str(out: &mut Vec<u8>, s: &str) {
+    out.push(b'"');
+    escape_into(out, s);
+    out.push(b'"');
+}
+
+#[inline]
+fn write_u64(out: &mut Vec<u8>, v: u64) {
+    out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+}
+
+#[inline]
+fn write_i64(out: &mut Vec<u8>, v: i64) {
+    out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+}
+
+/// One value through serde_json (floats, bytes, 128-bit integers).
+fn via_serde_json<T: Serialize>(out: &mut Vec<u8>, v: T) -> Result {
+    serde_json::to_writer(out, &v).map_err(|_| Unsupported)
+}
+
+/// Escapes `Display` output as it is written (for `collect_str`).
+struct Escaping<'a>(&'a mut Vec<u8>);
+
+impl fmt::Write for Escaping<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        escape_into(self.0, s);
+        Ok(())
+    }
+}
+
+struct Ser<'a> {
+    out: &'a mut Vec<u8>,
+}
+
+/// An open object or array.
+pub struct Compound<'a> {
+    out: &'a mut Vec<u8>,
+    first: bool,
+}
+
+impl Compound<'_> {
+    #[inline]
+    fn comma(&mut self) {
+        if !self.first {
+            self.out.push(b',');
+        }
+        self.first = false;
+    }
+}
+
+impl<'a> ser::Serializer for Ser<'a> {
+    type Ok = ();
+    type Error = Unsupported;
+    type SerializeSeq = Compound<'a>;
+    type SerializeTuple = Compound<'a>;
+    type SerializeTupleStruct = Compound<'a>;
+    type SerializeTupleVariant = ser::Impossible<(), Unsupported>;
+    type SerializeMap = Compound<'a>;
+    type SerializeStruct = Compound<'a>;
+    type SerializeStructVariant = ser::Impossible<(), Unsupported>;
+
+    fn serialize_bool(self, v: bool) -> Result {
+        self.out
+            .extend_from_slice(if v { b"true" } else { b"false" });
+        Ok(())
+    }
+    fn serialize_i8(self, v: i8) -> Result {
+        write_i64(self.out, i64::from(v));
+        Ok(())
+    }
+    fn serialize_i16(self, v: i16) -> Result {
+        write_i64(self.out, i64::from(v));
+        Ok(())
+    }
+    fn serialize_i32(self, v: i32) -> Result {
+        write_i64(self.out, i64::from(v));
+        Ok(())
+    }
+    fn serialize_i64(self, v: i64) -> Result {
+        write_i64(self.out, v);
+        Ok(())
+    }
+    fn serialize_i128(self, v: i128) -> Result {
+        via_serde_json(self.out, v)
+    }
+    fn serialize_u8(self, v: u8) -> Result {
+        write_u64(self.out, u64::from(v));
+        Ok(())
+    }
+    fn serialize_u16(self, v: u16) -> Result {
+        write_u64(self.out, u64::from(v));
+        Ok(())
+    }
+    fn serialize_u32(self, v: u32) -> Result {
+        write_u64(self.out, u64::from(v));
+        Ok(())
+    }
+    fn serialize_u64(self, v: u64) -> Result {
+        write_u64(self.out, v);
+        Ok(())
+    }
+    fn serialize_u128(self, v: u128) -> Result {
+        via_serde_json(self.out, v)
+    }
+    fn serialize_f32(self, v: f32) -> Result {
+        via_serde_json(self.out, v)
+    }
+    fn serialize_f64(self, v: f64) -> Result {
+        via_serde_json(self.out, v)
+    }
+    fn serialize_char(self, v: char) -> Result {
+        write_str(self.out, v.encode_utf8(&mut [0; 4]));
+        Ok(())
+    }
+    fn serialize_str(self, v: &str) -> Result {
+        write_str(self.out, v);
+        Ok(())
+    }
+    fn serialize_bytes(self, v: &[u8]) -> Result {
+        via_serde_json(self.out, serde_bytes_ref(v))
+    }
+    fn serialize_none(self) -> Result {
+        self.out.extend_from_slice(b"null");
+        Ok(())
+    }
+    fn serialize_some<T: ?Sized + Serialize>(self, value: &T) -> Result {
+        value.serialize(self)
+    }
+    fn serialize_unit(self) -> Result {
+        self.out.extend_from_slice(b"null");
+        Ok(())
+    }
+    fn serialize_unit_struct(self, _name: &'static str) -> Result {
+        self.serialize_unit()
+    }
+    fn serialize_unit_variant(self, _name: &'static str, _i: u32, variant: &'static str) -> Result {
+        write_str(self.out, variant);
+        Ok(())
+    }
+    fn serialize_newtype_struct<T: ?Sized + Serialize>(
+        self,
+        _name: &'static str,
+        value: &T,
+    ) -> Result {
+        value.serialize(self)
+    }
+    fn serialize_newtype_variant<T: ?Sized + Serialize>(
+        self,
+        _name: &'static str,
+        _i: u32,
+        variant: &'static str,
+        value: &T,
+    ) -> Result {
+        self.out.push(b'{');
+        write_str(self.out, variant);
+        self.out.push(b':');
+        value.serialize(Ser {
+            out: &mut *self.out,
+        })?;
+        self.out.push(b'}');
+        Ok(())
+    }
+    fn serialize_seq(self, _len: Option<usize>) -> Result<Compound<'a>> {
+        self.out.push(b'[');
+        Ok(Compound {
+            out: self.out,
+            first: true,
+        })
+    }
+    fn serialize_tuple(self, len: usize) -> Result<Compound<'a>> {
+        self.serialize_seq(Some(len))
+    }
+    fn serialize_tuple_struct(self, _name: &'static str, len: usize) -> Result<Compound<'a>> {
+        self.serialize_seq(Some(len))
+    }
+    fn serialize_tuple_variant(
+        self,
+        _name: &'static str,
+        _i: u32,
+        _variant: &'static str,
+        _len: usize,
+    ) -> Result<Self::SerializeTupleVariant> {
+        Err(Unsupported)
+    }
+    fn serialize_map(self, _len: Option<usize>) -> Result<Compound<'a>> {
+        self.out.push(b'{');
+        Ok(Compound {
+            out: self.out,
+            first: true,
+        })
+    }
+    fn serialize_struct(self, _name: &'static str, len: usize) -> Result<Compound<'a>> {
+        self.serialize_map(Some(len))
+    }
+    fn serialize_struct_variant(
+        self,
+        _name: &'static str,
+        _i: u32,
+        _variant: &'static str,
+        _len: usize,
+    ) -> Result<Self::SerializeStructVariant> {
+        Err(Unsupported)
+    }
+    fn collect_str<T: ?Sized + fmt::Display>(self, value: &T) -> Result {
+        use fmt::Write as _;
+        self.out.push(b'"');
+        write!(Escaping(&mut *self.out), "{value}").map_err(|_| Unsupported)?;
+        self.out.push(b'"');
+        Ok(())
+    }
+}
+
+/// `&[u8]` serialized as serde_json serializes bytes (an array of numbers).
+fn serde_bytes_ref(v: &[u8]) -> impl Serialize + '_ {
+    struct Bytes<'b>(&'b [u8]);
+    impl Serialize for Bytes<'_> {
+        fn serialize<S: ser::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+            s.serialize_bytes(self.0)
+        }
+    }
+    Bytes(v)
+}
+
+impl ser::SerializeSeq for Compound<'_> {
+    type Ok = ();
+    type Error = Unsupported;
+    fn serialize_element<T: ?Sized + Serialize>(&mut self, value: &T) -> Result {
+        self.comma();
+        value.serialize(Ser {
+            out: &mut *self.out,
+        })
+    }
+    fn end(self) -> Result {
+        self.out.push(b']');
+        Ok(())
+    }
+}
+
+impl ser::SerializeTuple for Compound<'_> {
+    type Ok = ();
+    type Error = Unsupported;
+    fn serialize_element<T: ?Sized + Serialize>(&mut self, value: &T) -> Result {
+        ser::SerializeSeq::serialize_element(self, value)
+    }
+    fn end(self) -> Result {
+        ser::SerializeSeq::end(self)
+    }
+}
+
+impl ser::SerializeTupleStruct for Compound<'_> {
+    type Ok = ();
+    type Error = Unsupported;
+    fn serialize_field<T: ?Sized + Serialize>(&mut self, value: &T) -> Result {
+        ser::SerializeSeq::serialize_element(self, value)
+    }
+    fn end(self) -> Result {
+        ser::SerializeSeq::end(self)
+    }
+}
+
+impl ser::SerializeMap for Compound<'_> {
+    type Ok = ();
+    type Error = Unsupported;
+    fn serialize_key<T: ?Sized + Serialize>(&mut self, key: &T) -> Result {
+        self.comma();
+        key.serialize(KeySer {
+            out: &mut *self.out,
+        })
+    }
+    fn serialize_value<T: ?Sized + Serialize>(&mut self, value: &T) -> Result {
+        self.out.push(b':');
+        value.serialize(Ser {
+            out: &mut *self.out,
+        })
+    }
+    fn end(self) -> Result {
+        self.out.push(b'}');
+        Ok(())
+    }
+}
+
+impl ser::SerializeStruct for Compound<'_> {
+    type Ok = ();
+    type Error = Unsupported;
+    fn serialize_field<T: ?Sized + Serialize>(&mut self, key: &'static str, value: &T) -> Result {
+        self.comma();
+        write_str(self.out, key);
+        self.out.push(b':');
+        value.serialize(Ser {
+            out: &mut *self.out,
+        })
+    }
+    fn end(self) -> Result {
+        self.out.push(b'}');
+        Ok(())
+    }
+}
+
+/// Map keys: strings (and what serde_json writes as strings: chars, unit
+/// variants, integers in quotes). Anything else falls back to serde_json.
+struct KeySer<'a> {
+    out: &'a mut Vec<u8>,
+}
+
+impl KeySer<'_> {
+    fn quoted_u64(self, v: u64) -> Result {
+        self.out.push(b'"');
+        write_u64(self.out, v);
+        self.out.push(b'"');
+        Ok(())
+    }
+    fn quoted_i64(self, v: i64) -> Result {
+        self.out.push(b'"');
+        write_i64(self.out, v);
+        self.out.push(b'"');
+        Ok(())
+    }
+}
+
+impl ser::Serializer for KeySer<'_> {
+    type Ok = ();
+    type Error = Unsupported;
+    type SerializeSeq = ser::Impossible<(), Unsupported>;
+    type SerializeTuple = ser::Impossible<(), Unsupported>;
+    type SerializeTupleStruct = ser::Impossible<(), Unsupported>;
+    type SerializeTupleVariant = ser::Impossible<(), Unsupported>;
+    type SerializeMap = ser::Impossible<(), Unsupported>;
+    type SerializeStruct = ser::Impossible<(), Unsupported>;
+    type SerializeStructVariant = ser::Impossible<(), Unsupported>;
+
+    fn serialize_str(self, v: &str) -> Result {
+        write_str(self.out, v);
+        Ok(())
+    }
+    fn serialize_char(self, v: char) -> Result {
+        write_str(self.out, v.encode_utf8(&mut [0; 4]));
+        Ok(())
+    }
+    fn serialize_unit_variant(self, _name: &'static str, _i: u32, variant: &'static str) -> Result {
+        write_str(self.out, variant);
+        Ok(())
+    }
+    fn serialize_newtype_struct<T: ?Sized + Serialize>(
+        self,
+        _name: &'static str,
+        value: &T,
+    ) -> Result {
+        value.serialize(self)
+    }
+    fn serialize_i8(self, v: i8) -> Result {
+        self.quoted_i64(i64::from(v))
+    }
+    fn serialize_i16(self, v: i16) -> Result {
+        self.quoted_i64(i64::from(v))
+    }
+    fn serialize_i32(self, v: i32) -> Result {
+        self.quoted_i64(i64::from(v))
+    }
+    fn serialize_i64(self, v: i64) -> Result {
+        self.quoted_i64(v)
+    }
+    fn serialize_u8(self, v: u8) -> Result {
+        self.quoted_u64(u64::from(v))
+    }
+    fn serialize_u16(self, v: u16) -> Result {
+        self.quoted_u64(u64::from(v))
+    }
+    fn serialize_u32(self, v: u32) -> Result {
+        self.quoted_u64(u64::from(v))
+    }
+    fn serialize_u64(self, v: u64) -> Result {
+        self.quoted_u64(v)
+    }
+    fn serialize_bool(self, _v: bool) -> Result {
+        Err(Unsupported)
+    }
+    fn serialize_f32(self, _v: f32) -> Result {
+        Err(Unsupported)
+    }
+    fn serialize_f64(self, _v: f64) -> Result {
+        Err(Unsupported)
+    }
+    fn serialize_bytes(self, _v: &[u8]) -> Result {
+        Err(Unsupported)
+    }
+    fn serialize_none(self) -> Result {
+        Err(Unsupported)
+    }
+    fn serialize_some<T: ?Sized + Serialize>(self, _value: &T) -> Result {
+        Err(Unsupported)
+    }
+    fn serialize_unit(self) -> Result {
+        Err(Unsupported)
+    }
+    fn serialize_unit_struct(self, _name: &'static str) -> Result {
+        Err(Unsupported)
+    }
+    fn serialize_newtype_variant<T: ?Sized + Serialize>(
+        self,
+        _name: &'static str,
+        _i: u32,
+        _variant: &'static str,
+        _value: &T,
+    ) -> Result {
+        Err(Unsupported)
+    }
+    fn serialize_seq(self, _len: Option<usize>) -> Result<Self::SerializeSeq> {
+        Err(Unsupported)
+    }
+    fn serialize_tuple(self, _len: usize) -> Result<Self::SerializeTuple> {
+        Err(Unsupported)
+    }
+    fn serialize_tuple_struct(
+        self,
+        _name: &'static str,
+        _len: usize,
+    ) -> Result<Self::SerializeTupleStruct> {
+        Err(Unsupported)
+    }
+    fn serialize_tuple_variant(
+        self,
+        _name: &'static str,
+        _i: u32,
+        _variant: &'static str,
+        _len: usize,
+    ) -> Result<Self::SerializeTupleVariant> {
+        Err(Unsupported)
+    }
+    fn serialize_map(self, _len: Option<usize>) -> Result<Self::SerializeMap> {
+        Err(Unsupported)
+    }
+    fn serialize_struct(self, _name: &'static str, _len: usize) -> Result<Self::SerializeStruct> {
+        Err(Unsupported)
+    }
+    fn serialize_struct_variant(
+        self,
+        _name: &'static str,
+        _i: u32,
+        _variant: &'static str,
+        _len: usize,
+    ) -> Result<Self::SerializeStructVariant> {
+        Err(Unsupported)
+    }
+    fn collect_str<T: ?Sized + fmt::Display>(self, value: &T) -> Result {
+        use fmt::Write as _;
+        self.out.push(b'"');
+        write!(Escaping(&mut *self.out), "{value}").map_err(|_| Unsupported)?;
+        self.out.push(b'"');
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Serialize;
+    use std::collections::BTreeMap;
+
+    /// Same bytes as serde_json, written by the fast path itself.
+    fn same<T: Serialize>(v: &T) {
+        let mut direct = Vec::new();
+        assert!(v.serialize(Ser { out: &mut direct }).is_ok());
+        assert_eq!(direct, serde_json::to_vec(v).unwrap());
+        same_or_fallback(v);
+    }
+
+    /// Same bytes as serde_json, by whichever path.
+    fn same_or_fallback<T: Serialize>(v: &T) {
+        let mut fast = b"prefix".to_vec();
+        to_vec(&mut fast, v).unwrap();
+        let slow = serde_json::to_vec(v).unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&fast[6..]),
+            String::from_utf8_lossy(&slow)
+        );
+    }
+
+    #[test]
+    fn strings_escape_like_serde_json() {
+        let mut all = String::new();
+        for c in 0u8..0x80 {
+            all.push(char::from(c));
+            same(&char::from(c).to_string());
+            same(&format!("abcdefgh{}ijklmnop", char::from(c)));
+            same(&format!("abcdefghijklmno{}", char::from(c)));
+        }
+        same(&all);
+        for s in [
+            "",
+            "a",
+            "SESSION_SETUP",
+            "\\\\127.0.0.2\\share",
+            "jösé \"quoted\" \u{1F600} tab\there",
+            "ünïcödé ünïcödé ünïcödé",
+            "\u{7f}\u{80}\u{7ff}\u{ffff}",
+            "01234567\"",
+            "0123456\"",
+        ] {
+            same(&s);
+            same(&'ü');
+        }
+    }
+
+    #[derive(Serialize, PartialEq, Eq, PartialOrd, Ord)]
+    #[serde(rename_all = "snake_case")]
+    enum E {
+        Unit,
+        Newtype(u32),
+        Tuple(u8, u8),
+        Struct { a: u8 },
+    }
+
+    #[derive(Serialize)]
+    struct S<'a> {
+        a: Option<u8>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        b: Option<u8>,
+        c: Vec<&'a str>,
+        d: (i8, i64, u128, i128),
+        e: f64,
+        f: f32,
+        g: [f64; 4],
+        h: BTreeMap<u32, bool>,
+        i: BTreeMap<i8, ()>,
+        j: Vec<E>,
+        k: &'a [u8],
+        #[serde(with = "bytes")]
+        l: &'a [u8],
+        m: char,
+        n: (),
+        o: std::net::SocketAddr,
+    }
+
+    mod bytes {
+        pub fn serialize<S: serde::Serializer>(v: &&[u8], s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_bytes(v)
+        }
+    }
+
+    #[test]
+    fn values_match_serde_json() {
+        let s = S {
+            a: None,
+            b: None,
+            c: vec!["x", "y\"", ""],
+            d: (-128, i64::MIN, u128::MAX, i128::MIN),
+            e: 0.002885,
+            f: 1.1,
+            g: [f64::NAN, f64::INFINITY, 1e300, -0.0],
+            h: [(1, true), (u32::MAX, false)].into_iter().collect(),
+            i: [(-1, ())].into_iter().collect(),
+            j: vec![E::Unit, E::Newtype(7)],
+            k: &[1, 2, 255],
+            l: &[0, 9],
+            m: '"',
+            n: (),
+            o: "[::1]:445".parse().unwrap(),
+        };
+        same(&s);
+        same_or_fallback(&vec![E::Tuple(1, 2)]);
+        same_or_fallback(&vec![E::Struct { a: 1 }]);
+        let mut m = BTreeMap::new();
+        m.insert(vec![1u8], 2u8);
+        let mut out = Vec::new();
+        assert!(to_vec(&mut out, &m).is_err() == serde_json::to_vec(&m).is_err());
+        same(&BTreeMap::from([(E::Unit, 1)]));
+        same(&Vec::<u8>::new());
+        same(&BTreeMap::<String, u8>::new());
+        same(&Some(Some(3u8)));
+    }
+
+    #[test]
+    fn string_check_is_exact() {
+        for len in 0..40 {
+            for pos in 0..len {
+                for c in [0u8, 0x1f, b'"', b'\\', b' ', b'a', 0x7f, 0xc3] {
+                    let mut v = vec![b'x'; len];
+                    v[pos] = c;
+                    assert_eq!(needs_escape(&v), byte_needs_escape(c), "{len} {pos} {c:#x}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn word_check_is_exact() {
+        for c in 0u8..=255 {
+            for pos in 0..8 {
+                let mut w = [b'a'; 8];
+                w[pos] = c;
+                assert_eq!(
+                    word_needs_escape(u64::from_le_bytes(w)),
+                    byte_needs_escape(c),
+                    "{c:#x} at {pos}"
+                );
+            }
+        }
+        // Mixed words: borrows between bytes must not make false answers.
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for _ in 0..200_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let any = x.to_le_bytes().iter().any(|&c| byte_needs_escape(c));
+            assert_eq!(word_needs_escape(x), any, "{x:#018x}");
+        }
+    }
+}
