@@ -576,3 +576,34 @@ mod fields {
         false
     }
 }
+
+/// Our compact JSON writer (src/report/json.rs, a speed measure) writes every
+/// message of every capture exactly as serde_json would.
+#[test]
+fn json_writer_matches_serde_json_on_every_message() {
+    use smbscope::report::messages::MessageJson;
+    let mut lines = 0usize;
+    for (cap, _) in captures() {
+        let mut reader = CaptureReader::new(File::open(&cap).expect("opens")).expect("capture");
+        let mut opts = Options::default();
+        opts.smb_ports.extend([4455, 4456, 4457]);
+        let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+        pipeline::run(&mut reader, &opts, |ev| {
+            let Event::Message(m) = ev else { return };
+            let dec = m.decode();
+            let v = MessageJson { msg: m, dec: &dec };
+            ours.clear();
+            smbscope::report::json::to_vec(&mut ours, &v).expect("ours");
+            theirs = serde_json::to_vec(&v).expect("serde_json");
+            assert_eq!(
+                String::from_utf8_lossy(&ours),
+                String::from_utf8_lossy(&theirs),
+                "{} frame {}",
+                cap.display(),
+                m.frame
+            );
+            lines += 1;
+        });
+    }
+    eprintln!("{lines} messages written alike");
+}
