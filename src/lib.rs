@@ -1,8 +1,10 @@
 //! smbscope: reads packet captures and explains SMB2/SMB3 conversations.
 //!
 //! The layers, one module each, in the direction data flows:
-//! [`capture`] → [`net`] → [`tcp`] → [`smb2`] → [`auth`] → … ; [`ntstatus`] is
-//! a leaf any layer may use.
+//! [`capture`] → [`net`] → [`tcp`] → [`smb2`] → [`auth`] → [`session`] →
+//! [`diagnose`] → [`report`] (and [`check`]); [`pipeline`] drives the first
+//! five and hands out messages. [`ntstatus`] and [`time`] are leaves any layer
+//! may use.
 #![forbid(unsafe_code)]
 
 pub mod auth;
@@ -16,3 +18,4 @@ pub mod report;
 pub mod session;
 pub mod smb2;
 pub mod tcp;
+pub mod time;

@@ -663,26 +663,11 @@ impl<F: FnMut(Event<'_>)> StreamSink for Driver<'_, F> {
     }
 
     fn data(&mut self, st: &mut Conn, ctx: &Ctx, dir: usize, bytes: &[u8]) {
-        let from_client = dir == st.client_dir;
         if st.info.kerberos {
             self.kerberos_tcp(st, ctx, dir, bytes);
             return;
         }
-        let Conn {
-            info,
-            framers,
-            pending,
-            smb1_negotiate,
-            ..
-        } = st;
-        let mut out = Out {
-            on: &mut self.on,
-            stats: &mut self.stats,
-            ctx: *ctx,
-        };
-        framers[dir].data(bytes, &mut |pdu| {
-            smb_pdu(info, pending, smb1_negotiate, &mut out, from_client, pdu)
-        });
+        self.with_framer(st, ctx, dir, |f, emit| f.data(bytes, emit));
     }
 
     fn gap(&mut self, st: &mut Conn, ctx: &Ctx, dir: usize, len: u64, reason: GapReason) {
@@ -700,40 +685,13 @@ impl<F: FnMut(Event<'_>)> StreamSink for Driver<'_, F> {
             st.krb_broken[dir] = true;
             return;
         }
-        let Conn {
-            info,
-            framers,
-            pending,
-            smb1_negotiate,
-            ..
-        } = st;
-        let mut out = Out {
-            on: &mut self.on,
-            stats: &mut self.stats,
-            ctx: *ctx,
-        };
-        framers[dir].gap(len, &mut |pdu| {
-            smb_pdu(info, pending, smb1_negotiate, &mut out, from_client, pdu)
-        });
+        self.with_framer(st, ctx, dir, |f, emit| f.gap(len, emit));
     }
 
     fn end(&mut self, st: &mut Conn, ctx: &Ctx, dir: usize, reason: EndReason) {
         let from_client = dir == st.client_dir;
         if !st.info.kerberos {
-            let Conn {
-                info,
-                framers,
-                pending,
-                smb1_negotiate,
-                ..
-            } = st;
-            let mut out = Out {
-                on: &mut self.on,
-                stats: &mut self.stats,
-                ctx: *ctx,
-            };
-            framers[dir]
-                .end(&mut |pdu| smb_pdu(info, pending, smb1_negotiate, &mut out, from_client, pdu));
+            self.with_framer(st, ctx, dir, |f, emit| f.end(emit));
         }
         (self.on)(Event::ConnectionEnd {
             info: st.info,
@@ -752,6 +710,36 @@ impl<F: FnMut(Event<'_>)> StreamSink for Driver<'_, F> {
 }
 
 impl<F: FnMut(Event<'_>)> Driver<'_, F> {
+    /// Runs `step` on direction `dir`'s framer of an SMB connection; each
+    /// message it completes becomes events.
+    fn with_framer(
+        &mut self,
+        st: &mut Conn,
+        ctx: &Ctx,
+        dir: usize,
+        step: impl FnOnce(&mut Framer, &mut &mut dyn FnMut(Pdu<'_>)),
+    ) {
+        let from_client = dir == st.client_dir;
+        let Conn {
+            info,
+            framers,
+            pending,
+            smb1_negotiate,
+            ..
+        } = st;
+        let mut out = Out {
+            on: &mut self.on,
+            stats: &mut self.stats,
+            ctx: *ctx,
+        };
+        let mut emit =
+            |pdu: Pdu<'_>| smb_pdu(info, pending, smb1_negotiate, &mut out, from_client, pdu);
+        step(
+            &mut framers[dir],
+            &mut (&mut emit as &mut dyn FnMut(Pdu<'_>)),
+        );
+    }
+
     /// Kerberos over TCP: 4-byte record markers (RFC 4120 7.2.2).
     fn kerberos_tcp(&mut self, st: &mut Conn, ctx: &Ctx, dir: usize, bytes: &[u8]) {
         if st.krb_broken[dir] {

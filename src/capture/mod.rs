@@ -35,7 +35,7 @@ impl Timestamp {
     pub fn write_rfc3339(self, out: &mut impl fmt::Write) -> fmt::Result {
         let days = self.secs.div_euclid(86_400);
         let sod = self.secs.rem_euclid(86_400);
-        let (y, m, d) = civil_from_days(days);
+        let (y, m, d) = crate::time::civil_from_days(days);
         write!(
             out,
             "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:09}Z",
@@ -51,21 +51,6 @@ impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.write_rfc3339(f)
     }
-}
-
-/// Days since 1970-01-01 → (year, month, day), proleptic Gregorian
-/// (Howard Hinnant's `civil_from_days`).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
 /// A link-layer header type (LINKTYPE_* of the pcap/pcapng specs). Open: any value is kept.
@@ -221,7 +206,7 @@ impl Timestamp {
         }
         let days = self.secs.div_euclid(86_400);
         let sod = self.secs.rem_euclid(86_400);
-        let (y, m, d) = civil_from_days(days);
+        let (y, m, d) = crate::time::civil_from_days(days);
         if !(0..=9999).contains(&y) {
             return None;
         }
