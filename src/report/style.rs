@@ -62,27 +62,40 @@ impl Style {
 /// Wraps `text` to `width` columns, each line starting with `indent`.
 pub fn wrap(text: &str, indent: &str, width: usize) -> String {
     let mut out = String::new();
-    let mut line = String::new();
+    wrap_into(&mut out, text, indent, width);
+    out
+}
+
+/// [`wrap`], appending to `out` without building each line apart.
+pub fn wrap_into(out: &mut String, text: &str, indent: &str, width: usize) {
+    // Characters on the current line after the indent; 0 means none yet.
+    let mut line_chars = 0usize;
+    let mut started = false;
     for word in text.split_whitespace() {
-        if !line.is_empty()
-            && indent.len() + line.chars().count() + 1 + word.chars().count() > width
-        {
+        let word_chars = if word.is_ascii() {
+            word.len()
+        } else {
+            word.chars().count()
+        };
+        if started {
+            if indent.len() + line_chars + 1 + word_chars > width {
+                out.push('\n');
+                out.push_str(indent);
+                line_chars = 0;
+            } else {
+                out.push(' ');
+                line_chars += 1;
+            }
+        } else {
             out.push_str(indent);
-            out.push_str(&line);
-            out.push('\n');
-            line.clear();
+            started = true;
         }
-        if !line.is_empty() {
-            line.push(' ');
-        }
-        line.push_str(word);
+        out.push_str(word);
+        line_chars += word_chars;
     }
-    if !line.is_empty() {
-        out.push_str(indent);
-        out.push_str(&line);
+    if started {
         out.push('\n');
     }
-    out
 }
 
 /// Cuts `s` to `width` characters, ending with "…" when cut.

@@ -12,7 +12,7 @@ use comfy_table::{presets, ContentArrangement, Table};
 
 use super::filter::Filter;
 use super::messages::CaptureSummary;
-use super::style::{cut, wrap, Style};
+use super::style::{cut, wrap, wrap_into, Style};
 use crate::capture::Timestamp;
 use crate::diagnose::{Diagnosis, Severity};
 use crate::ntstatus::NtStatus;
@@ -20,6 +20,9 @@ use crate::session::{Connection, Model, Session, TimelineEntry};
 
 /// Columns of the text report.
 pub const WIDTH: usize = 80;
+
+/// The indent of a summary wrapped under its timeline line.
+const SUMMARY_INDENT: &str = "                       ";
 
 /// Bytes of report text gathered before they are written out.
 const CHUNK: usize = 1 << 16;
@@ -134,7 +137,7 @@ impl TextReport<'_> {
         );
         let _ = writeln!(s, "{}", self.style.bold(&title));
         for line in negotiate_lines(c) {
-            s.push_str(&wrap(&line, "  ", WIDTH));
+            wrap_into(s, &line, "  ", WIDTH);
         }
         let _ = writeln!(
             s,
@@ -169,46 +172,72 @@ impl TextReport<'_> {
     fn entry(&self, s: &mut String, e: &TimelineEntry) {
         let rel = crate::session::secs_between(e.time, self.start());
         let dir = if e.from_client { "C>S" } else { "S>C" };
-        let (status, painted) = match (&e.krb_error, e.status) {
+        let line_start = s.len();
+        let _ = write!(s, "{rel:>10.6} {:>7} {dir} ", e.frame);
+        if e.command.len() <= 16 || e.command.chars().count() <= 16 {
+            let _ = write!(s, "{:<16}", e.command);
+        } else {
+            let _ = write!(s, "{:<16}", cut(&e.command, 16));
+        }
+        s.push(' ');
+        // The head and the status, unpainted, in characters.
+        let head = &s[line_start..];
+        let mut head_len = if head.is_ascii() {
+            head.len()
+        } else {
+            head.chars().count()
+        };
+        match (&e.krb_error, e.status) {
             (Some((code, name)), _) => {
                 let benign = crate::ntstatus::kerberos::is_benign(*code);
-                (
-                    name.clone(),
-                    self.style
-                        .status(if benign { 0x0000_0103 } else { 0xC000_0000 }, name),
-                )
+                head_len += name.chars().count();
+                if self.style.color {
+                    s.push_str(
+                        &self
+                            .style
+                            .status(if benign { 0x0000_0103 } else { 0xC000_0000 }, name),
+                    );
+                } else {
+                    s.push_str(name);
+                }
             }
             (None, Some(v)) => {
-                let t = NtStatus(v).to_string();
-                let p = self.style.status(v, &t);
-                (t, p)
+                if self.style.color {
+                    let t = NtStatus(v).to_string();
+                    head_len += t.chars().count();
+                    s.push_str(&self.style.status(v, &t));
+                } else {
+                    let from = s.len();
+                    let _ = write!(s, "{}", NtStatus(v));
+                    head_len += s[from..].chars().count();
+                }
             }
-            (None, None) => (String::new(), String::new()),
-        };
+            (None, None) => {}
+        }
         let summary = &e.summary;
-        let head = format!(
-            "{rel:>10.6} {:>7} {dir} {:<16}",
-            e.frame,
-            cut(&e.command, 16)
-        );
-        let head_len = head.chars().count() + 1 + status.chars().count();
-        let _ = write!(s, "{head} {painted}");
         if summary.is_empty() {
             s.push('\n');
             return;
         }
         if self.verbose || head_len + 2 + summary.chars().count() <= WIDTH {
-            let _ = writeln!(s, "  {summary}");
+            s.push_str("  ");
+            s.push_str(summary);
+            s.push('\n');
         } else {
             s.push('\n');
-            let wrapped = wrap(summary, &" ".repeat(23), WIDTH);
-            let lines: Vec<&str> = wrapped.lines().collect();
-            for (i, l) in lines.iter().take(3).enumerate() {
-                if i == 2 && lines.len() > 3 {
-                    let _ = writeln!(s, "{}", cut(&format!("{l} …"), WIDTH));
+            let mut wrapped = String::with_capacity(summary.len() + 96);
+            wrap_into(&mut wrapped, summary, SUMMARY_INDENT, WIDTH);
+            let mut lines = wrapped.lines();
+            for i in 0..3 {
+                let Some(l) = lines.next() else {
+                    break;
+                };
+                if i == 2 && lines.clone().next().is_some() {
+                    s.push_str(&cut(&format!("{l} …"), WIDTH));
                 } else {
-                    let _ = writeln!(s, "{l}");
+                    s.push_str(l);
                 }
+                s.push('\n');
             }
         }
     }
