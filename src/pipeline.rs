@@ -152,11 +152,6 @@ impl Message<'_> {
             _ => !self.from_client,
         }
     }
-
-    /// All the bytes of this message are in [`Message::bytes`].
-    pub fn is_whole(&self) -> bool {
-        self.bytes.len() as u64 == u64::from(self.len) && self.missing == 0
-    }
 }
 
 /// A connection followed as SMB or Kerberos.

@@ -21,40 +21,28 @@ fn ts(secs: i64) -> Timestamp {
 }
 
 fn conn(stream: u64) -> Connection {
-    Connection {
+    let mut c = Connection::new(
         stream,
-        client: addr("10.0.0.1:50000"),
-        server: addr("10.0.0.2:445"),
-        first_frame: 1,
-        first_time: ts(100),
-        last_frame: 20,
-        last_time: ts(101),
-        saw_syn: true,
-        negotiate: Some(Negotiate {
-            request_frame: Some(4),
-            response_frame: Some(6),
-            status: Some("STATUS_SUCCESS".into()),
-            offered_dialects: vec!["2.1".into(), "3.1.1".into()],
-            dialect: Some("3.1.1".into()),
-            dialect_code: 0x0311,
-            ..Negotiate::default()
-        }),
-        smb1_negotiate: None,
-        end: None,
-        messages: 6,
-        server_messages: 3,
-        signed_messages: 0,
-        encrypted_messages: 0,
-        compressed_messages: 0,
-        unanswered_requests: 0,
-        first_unanswered_frame: None,
-        gaps: 0,
-        gap_bytes: 0,
-        errors: Vec::new(),
-        errors_omitted: 0,
-        timeline: Vec::new(),
-        timeline_omitted: 0,
-    }
+        addr("10.0.0.1:50000"),
+        addr("10.0.0.2:445"),
+        true,
+        1,
+        ts(100),
+    );
+    c.last_frame = 20;
+    c.last_time = ts(101);
+    c.negotiate = Some(Negotiate {
+        request_frame: Some(4),
+        response_frame: Some(6),
+        status: Some("STATUS_SUCCESS".into()),
+        offered_dialects: vec!["2.1".into(), "3.1.1".into()],
+        dialect: Some("3.1.1".into()),
+        dialect_code: 0x0311,
+        ..Negotiate::default()
+    });
+    c.messages = 6;
+    c.server_messages = 3;
+    c
 }
 
 fn round(req: u64, resp: Option<u64>, status: Option<NtStatus>) -> Round {

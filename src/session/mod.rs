@@ -168,32 +168,14 @@ impl Builder {
             return;
         }
         let idx = self.model.connections.len();
-        self.model.connections.push(Connection {
-            stream: info.stream,
-            client: info.client,
-            server: info.server,
-            first_frame: frame,
-            first_time: ts,
-            last_frame: frame,
-            last_time: ts,
-            saw_syn: info.saw_syn,
-            negotiate: None,
-            smb1_negotiate: None,
-            end: None,
-            messages: 0,
-            server_messages: 0,
-            signed_messages: 0,
-            encrypted_messages: 0,
-            compressed_messages: 0,
-            unanswered_requests: 0,
-            first_unanswered_frame: None,
-            gaps: 0,
-            gap_bytes: 0,
-            errors: Vec::new(),
-            errors_omitted: 0,
-            timeline: Vec::new(),
-            timeline_omitted: 0,
-        });
+        self.model.connections.push(Connection::new(
+            info.stream,
+            info.client,
+            info.server,
+            info.saw_syn,
+            frame,
+            ts,
+        ));
         self.conn_state.push(ConnState::default());
         self.conn_index.insert(info.stream, idx);
         self.last_conn_of_client.insert(info.client.ip(), idx);

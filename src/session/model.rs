@@ -194,6 +194,45 @@ pub struct Connection {
     pub timeline_omitted: u64,
 }
 
+impl Connection {
+    /// A connection seen first at `frame`/`ts`, with nothing counted yet.
+    pub fn new(
+        stream: u64,
+        client: SocketAddr,
+        server: SocketAddr,
+        saw_syn: bool,
+        frame: u64,
+        ts: Timestamp,
+    ) -> Self {
+        Connection {
+            stream,
+            client,
+            server,
+            first_frame: frame,
+            first_time: ts,
+            last_frame: frame,
+            last_time: ts,
+            saw_syn,
+            negotiate: None,
+            smb1_negotiate: None,
+            end: None,
+            messages: 0,
+            server_messages: 0,
+            signed_messages: 0,
+            encrypted_messages: 0,
+            compressed_messages: 0,
+            unanswered_requests: 0,
+            first_unanswered_frame: None,
+            gaps: 0,
+            gap_bytes: 0,
+            errors: Vec::new(),
+            errors_omitted: 0,
+            timeline: Vec::new(),
+            timeline_omitted: 0,
+        }
+    }
+}
+
 /// One SESSION_SETUP request and its response ([MS-SMB2] 2.2.5, 2.2.6).
 #[derive(Clone, Debug, Serialize)]
 pub struct Round {

@@ -63,13 +63,6 @@ pub struct Pdu<'a> {
     pub missing: u64,
 }
 
-impl Pdu<'_> {
-    /// Every byte of the message was kept.
-    pub fn is_whole(&self) -> bool {
-        self.bytes.len() as u64 == u64::from(self.len)
-    }
-}
-
 /// What the framer noticed besides messages.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct FramerStats {
