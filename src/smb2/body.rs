@@ -335,7 +335,7 @@ impl Body {
             Body::CreateRequest(b) => b.summary(),
             Body::CreateResponse(b) => b.summary(),
             Body::CloseRequest(b) => b.file_id.to_string(),
-            Body::CloseResponse(b) => format!("eof {}", b.end_of_file),
+            Body::CloseResponse(b) => format!("eof {}", b.info.end_of_file),
             Body::FlushRequest(b) => b.file_id.to_string(),
             Body::ReadRequest(b) => b.summary(),
             Body::ReadResponse(b) => b.summary(),

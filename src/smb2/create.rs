@@ -177,17 +177,9 @@ pub struct CreateResponse {
     pub oplock_level: OplockLevel,
     pub flags: CreateResponseFlags,
     pub create_action: CreateAction,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub creation_time: Option<FileTime>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub last_access_time: Option<FileTime>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub last_write_time: Option<FileTime>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub change_time: Option<FileTime>,
-    pub allocation_size: u64,
-    pub end_of_file: u64,
-    pub file_attributes: FileAttributes,
+    /// Times, sizes and attributes of the file.
+    #[serde(flatten)]
+    pub info: FileInfo,
     pub file_id: FileId,
     #[serde(skip_serializing_if = "BufRef::is_empty")]
     pub create_contexts: BufRef,
@@ -246,18 +238,11 @@ impl CreateResponse {
         let create_contexts =
             BufRef::new(pdu, u32_at(b, 80).unwrap_or(0), u32_at(b, 84).unwrap_or(0));
         let create_context_names = context_names(pdu, &create_contexts, &mut missing);
-        let t = |at| FileTime::nonzero(u64_at(b, at).unwrap_or(0));
         Ok(CreateResponse {
             oplock_level: OplockLevel(u8_at(b, 2).unwrap_or(0)),
             flags: CreateResponseFlags(u8_at(b, 3).unwrap_or(0)),
             create_action: CreateAction(u32_at(b, 4).unwrap_or(0)),
-            creation_time: t(8),
-            last_access_time: t(16),
-            last_write_time: t(24),
-            change_time: t(32),
-            allocation_size: u64_at(b, 40).unwrap_or(0),
-            end_of_file: u64_at(b, 48).unwrap_or(0),
-            file_attributes: FileAttributes(u32_at(b, 56).unwrap_or(0)),
+            info: FileInfo::at(b),
             file_id: FileId::at(b, 64).unwrap_or_default(),
             create_contexts,
             create_context_names,
@@ -269,7 +254,7 @@ impl CreateResponse {
     pub fn summary(&self) -> String {
         format!(
             "{} {} eof {}",
-            self.create_action, self.file_id, self.end_of_file
+            self.create_action, self.file_id, self.info.end_of_file
         )
     }
 }
@@ -287,10 +272,10 @@ pub struct CloseRequest {
     pub file_id: FileId,
 }
 
-/// SMB2 CLOSE Response ([MS-SMB2] 2.2.16).
+/// The times, sizes and attributes a CREATE response ([MS-SMB2] 2.2.14) and a
+/// CLOSE response ([MS-SMB2] 2.2.16) both carry, at the same body offsets 8..60.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub struct CloseResponse {
-    pub flags: CloseFlags,
+pub struct FileInfo {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub creation_time: Option<FileTime>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -302,6 +287,31 @@ pub struct CloseResponse {
     pub allocation_size: u64,
     pub end_of_file: u64,
     pub file_attributes: FileAttributes,
+}
+
+impl FileInfo {
+    /// Reads the fields at offsets 8..60 of a body whose fixed part is present.
+    fn at(b: &[u8]) -> FileInfo {
+        let t = |at| FileTime::nonzero(u64_at(b, at).unwrap_or(0));
+        FileInfo {
+            creation_time: t(8),
+            last_access_time: t(16),
+            last_write_time: t(24),
+            change_time: t(32),
+            allocation_size: u64_at(b, 40).unwrap_or(0),
+            end_of_file: u64_at(b, 48).unwrap_or(0),
+            file_attributes: FileAttributes(u32_at(b, 56).unwrap_or(0)),
+        }
+    }
+}
+
+/// SMB2 CLOSE Response ([MS-SMB2] 2.2.16).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct CloseResponse {
+    pub flags: CloseFlags,
+    /// Times, sizes and attributes of the file.
+    #[serde(flatten)]
+    pub info: FileInfo,
 }
 
 impl CloseRequest {
@@ -319,16 +329,9 @@ impl CloseResponse {
     /// Fixed part: 60 bytes, StructureSize 60.
     pub fn parse(pdu: &[u8]) -> Result<CloseResponse, BodyError> {
         let b = fixed(pdu, 60, 60)?;
-        let t = |at| FileTime::nonzero(u64_at(b, at).unwrap_or(0));
         Ok(CloseResponse {
             flags: CloseFlags(u16_at(b, 2).unwrap_or(0)),
-            creation_time: t(8),
-            last_access_time: t(16),
-            last_write_time: t(24),
-            change_time: t(32),
-            allocation_size: u64_at(b, 40).unwrap_or(0),
-            end_of_file: u64_at(b, 48).unwrap_or(0),
-            file_attributes: FileAttributes(u32_at(b, 56).unwrap_or(0)),
+            info: FileInfo::at(b),
         })
     }
 }
