@@ -10,9 +10,9 @@ use smbscope::report::filter::{parse_session_id, Filter};
 use smbscope::report::messages::CaptureSummary;
 use smbscope::report::report_json::{self, ReportJson};
 use smbscope::report::style::Style;
-use smbscope::report::timeline::TextReport;
-use smbscope::report::{analyze, Analysis, Format};
-use smbscope::session::BuildOptions;
+use smbscope::report::timeline::{TextReport, TimelineWriter};
+use smbscope::report::{analyze_with, Analysis, Format, Observer};
+use smbscope::session::{BuildOptions, Model};
 
 use super::{describe, exit, open_input, options, output, output_error, InputArgs};
 
@@ -93,11 +93,7 @@ pub struct CheckArgs {
 }
 
 /// Opens the capture; on failure prints why and returns the exit code.
-fn read(
-    input: &InputArgs,
-    build: BuildOptions,
-    on_events: impl FnMut(Vec<serde_json::Value>),
-) -> Result<Analysis, u8> {
+fn read(input: &InputArgs, build: BuildOptions, obs: &mut impl Observer) -> Result<Analysis, u8> {
     let file = input.file.as_str();
     let src = open_input(file).map_err(|e| {
         eprintln!("{e}");
@@ -107,8 +103,45 @@ fn read(
         eprintln!("{}", describe(file, &e));
         exit::UNREADABLE
     })?;
-    Ok(analyze(&mut reader, &options(input), build, on_events))
+    Ok(analyze_with(&mut reader, &options(input), build, obs))
 }
+
+/// What the report takes while the capture is read: JSON Lines events,
+/// written at once, and connection timelines, rendered as they close.
+struct ReportObserver<'a, W: Write> {
+    out: &'a mut W,
+    filter: &'a Filter,
+    write_err: Option<io::Error>,
+    timelines: Option<TimelineWriter<'a>>,
+}
+
+impl<W: Write> Observer for ReportObserver<'_, W> {
+    fn events(&mut self, events: Vec<serde_json::Value>) {
+        if self.write_err.is_some() {
+            return;
+        }
+        for ev in events
+            .iter()
+            .filter(|e| report_json::event_passes(e, self.filter))
+        {
+            if let Err(e) = report_json::write_event(self.out, ev) {
+                self.write_err = Some(e);
+                return;
+            }
+        }
+    }
+
+    fn closed(&mut self, model: &mut Model, ci: usize) {
+        if let Some(t) = &mut self.timelines {
+            t.closed(model, ci);
+        }
+    }
+}
+
+/// An observer that takes nothing.
+struct Nothing;
+
+impl Observer for Nothing {}
 
 pub fn report(a: ReportArgs) -> u8 {
     let file = a.input.file.clone();
@@ -120,25 +153,22 @@ pub fn report(a: ReportArgs) -> u8 {
         timeline: a.format == Format::Text,
     };
     let mut out = output(file == "-");
-    let mut write_err: Option<io::Error> = None;
-    let analysis = read(&a.input, build, |evs| {
-        if write_err.is_some() {
-            return;
-        }
-        for ev in evs.iter().filter(|e| report_json::event_passes(e, &filter)) {
-            if let Err(e) = report_json::write_event(&mut out, ev) {
-                write_err = Some(e);
-                return;
-            }
-        }
-    });
-    let analysis = match analysis {
+    let style = Style::detect();
+    let mut obs = ReportObserver {
+        out: &mut out,
+        filter: &filter,
+        write_err: None,
+        timelines: (a.format == Format::Text)
+            .then(|| TimelineWriter::new(&filter, a.verbose, style)),
+    };
+    let analysis = match read(&a.input, build, &mut obs) {
         Ok(x) => x,
         Err(code) => return code,
     };
-    if let Some(e) = write_err {
+    if let Some(e) = obs.write_err.take() {
         return output_error(&e);
     }
+    let mut timelines = obs.timelines.take().map(|t| t.spool).unwrap_or_default();
     let Analysis {
         model,
         diagnosis,
@@ -157,9 +187,9 @@ pub fn report(a: ReportArgs) -> u8 {
             capture: &capture,
             filter: &filter,
             verbose: a.verbose,
-            style: Style::detect(),
+            style,
         }
-        .write(&mut out),
+        .write(&mut out, &mut timelines),
         Format::Json => ReportJson::new(model, diagnosis, &capture, &filter).write(&mut out),
         Format::Jsonl => report_json::write_end(&mut out, model, diagnosis, &capture, &filter),
     };
@@ -214,7 +244,7 @@ pub fn check(a: CheckArgs) -> u8 {
         }
     };
     let file = a.input.file.clone();
-    let analysis = match read(&a.input, BuildOptions::default(), |_| {}) {
+    let analysis = match read(&a.input, BuildOptions::default(), &mut Nothing) {
         Ok(x) => x,
         Err(code) => return code,
     };

@@ -174,6 +174,8 @@ pub enum Event<'a> {
         info: ConnInfo,
         frame: u64,
         ts: Timestamp,
+        /// The time of the capture's first frame (the base of relative times).
+        capture_start: Timestamp,
     },
     /// Bytes missing from a followed connection.
     Gap {
@@ -644,6 +646,7 @@ impl<F: FnMut(Event<'_>)> StreamSink for Driver<'_, F> {
             info,
             frame: ctx.frame,
             ts: ctx.ts,
+            capture_start: self.stats.first_ts.unwrap_or(ctx.ts),
         });
         Some(Conn {
             info,

@@ -64,11 +64,7 @@ fn closed(model: &Model, c: &Connection, out: &mut Vec<Finding>) {
     {
         return;
     }
-    let sessions: Vec<_> = model
-        .sessions
-        .iter()
-        .filter(|s| s.stream == c.stream)
-        .collect();
+    let sessions: Vec<_> = model.sessions_of(c).collect();
     if sessions.iter().any(|s| s.outcome.established()) {
         return;
     }

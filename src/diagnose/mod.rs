@@ -179,22 +179,27 @@ pub fn diagnose(model: &Model) -> Diagnosis {
 /// a KDC error answered to each retry): one finding with all the frames.
 fn merge(all: Vec<Finding>) -> Vec<Finding> {
     let mut out: Vec<Finding> = Vec::with_capacity(all.len());
+    // (code, severity, title) → index in `out` of the first such finding.
+    let mut first: crate::tcp::hash::FxHashMap<(&'static str, Severity, String), usize> =
+        Default::default();
     for f in all {
-        let same = out.iter_mut().find(|o| {
-            o.session_id.is_none()
-                && f.session_id.is_none()
-                && o.code == f.code
-                && o.title == f.title
-                && o.severity == f.severity
-        });
-        match same {
-            Some(o) if o.frames.len() < 64 => {
+        if f.session_id.is_some() {
+            out.push(f);
+            continue;
+        }
+        let key = (f.code, f.severity, f.title.clone());
+        match first.get(&key) {
+            Some(&i) if out[i].frames.len() < 64 => {
+                let o = &mut out[i];
                 o.frames.extend(f.frames);
                 o.frames.sort_unstable();
                 o.frames.dedup();
             }
             Some(_) => {}
-            None => out.push(f),
+            None => {
+                first.insert(key, out.len());
+                out.push(f);
+            }
         }
     }
     out

@@ -96,7 +96,7 @@ impl Filter {
         if self.session.is_none() && self.user.is_none() && !self.failed_only {
             return true;
         }
-        let sessions = model.sessions.iter().filter(|s| s.stream == c.stream); // only with session filters
+        let sessions = model.sessions_of(c);
         let mut any = false;
         for s in sessions {
             any = true;
@@ -109,16 +109,16 @@ impl Filter {
     }
 
     pub fn tree(&self, t: &Tree, model: &Model) -> bool {
+        let conn = model.connection(t.stream);
         self.stream.is_none_or(|n| n == t.stream)
             && self.session.is_none_or(|id| id == t.sid)
-            && model
-                .connection(t.stream)
-                .is_none_or(|c| self.host_ok(c.client.ip(), c.server.ip()))
+            && conn.is_none_or(|c| self.host_ok(c.client.ip(), c.server.ip()))
             && (self.user.is_none()
-                || model
-                    .sessions
-                    .iter()
-                    .any(|s| s.stream == t.stream && s.id == t.sid && self.user_ok(s)))
+                || conn.is_some_and(|c| {
+                    model
+                        .sessions_of(c)
+                        .any(|s| s.id == t.sid && self.user_ok(s))
+                }))
             && (!self.failed_only || t.status_code != 0)
     }
 
@@ -154,20 +154,18 @@ impl Filter {
             }
         }
         if let Some(n) = self.stream {
-            let kdc_joined = model
-                .kdc
-                .iter()
-                .any(|x| Some(x.stream) == f.stream && x.smb_stream == Some(n));
-            if f.stream != Some(n) && !kdc_joined {
+            let kdc_joined = model.kdc.iter().any(|x| x.is(f) && x.smb_stream == Some(n));
+            let own = f.transport == "tcp" && f.stream == Some(n);
+            if !own && !kdc_joined {
                 return false;
             }
         }
         if let Some(h) = self.host {
-            let conn = model
-                .connections
-                .iter()
-                .find(|c| Some(c.stream) == f.stream);
-            let kdc = model.kdc.iter().find(|x| Some(x.stream) == f.stream);
+            let conn = f
+                .stream
+                .filter(|_| f.transport == "tcp")
+                .and_then(|n| model.connection(n));
+            let kdc = model.kdc.iter().find(|x| x.is(f));
             let ok = conn.is_some_and(|c| c.client.ip() == h || c.server.ip() == h)
                 || kdc.is_some_and(|x| x.client.ip() == h || x.server.ip() == h);
             if !ok {
@@ -175,6 +173,13 @@ impl Filter {
             }
         }
         true
+    }
+}
+
+impl KdcExchange {
+    /// Whether the finding's evidence is on this exchange's stream.
+    fn is(&self, f: &Finding) -> bool {
+        Some(self.stream) == f.stream && self.transport == f.transport
     }
 }
 

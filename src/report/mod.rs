@@ -6,6 +6,7 @@ pub mod filter;
 pub mod json;
 pub mod messages;
 pub mod report_json;
+pub mod spool;
 pub mod style;
 pub mod timeline;
 
@@ -34,13 +35,41 @@ pub struct Analysis {
     pub outcome: Outcome,
 }
 
+/// What [`analyze_with`] tells its caller while it reads.
+pub trait Observer {
+    /// JSON events, as they happen (with `build.events`).
+    fn events(&mut self, _events: Vec<serde_json::Value>) {}
+    /// Connection `model.connections[ci]` closed: its timeline is complete,
+    /// and the observer may take it (the text report writes it out).
+    fn closed(&mut self, _model: &mut Model, _ci: usize) {}
+}
+
+/// An [`Observer`] that only takes events.
+struct EventsOnly<F>(F);
+
+impl<F: FnMut(Vec<serde_json::Value>)> Observer for EventsOnly<F> {
+    fn events(&mut self, events: Vec<serde_json::Value>) {
+        (self.0)(events);
+    }
+}
+
 /// Reads a capture into a session model and diagnoses it. `on_events` gets
 /// the JSON events as they happen when `build.events` is set.
 pub fn analyze<R: Read>(
     reader: &mut CaptureReader<R>,
     opts: &Options,
     build: BuildOptions,
-    mut on_events: impl FnMut(Vec<serde_json::Value>),
+    on_events: impl FnMut(Vec<serde_json::Value>),
+) -> Analysis {
+    analyze_with(reader, opts, build, &mut EventsOnly(on_events))
+}
+
+/// [`analyze`], telling `obs` of events and of each connection as it closes.
+pub fn analyze_with<R: Read>(
+    reader: &mut CaptureReader<R>,
+    opts: &Options,
+    build: BuildOptions,
+    obs: &mut impl Observer,
 ) -> Analysis {
     let mut b = Builder::new(build);
     let outcome = pipeline::run(reader, opts, |ev| {
@@ -48,15 +77,24 @@ pub fn analyze<R: Read>(
         if build.events {
             let evs = b.take_events();
             if !evs.is_empty() {
-                on_events(evs);
+                obs.events(evs);
             }
         }
+        hand_out_closed(&mut b, obs);
     });
+    b.close_all();
+    hand_out_closed(&mut b, obs);
     let model = b.finish();
     let diagnosis = diagnose(&model);
     Analysis {
         model,
         diagnosis,
         outcome,
+    }
+}
+
+fn hand_out_closed(b: &mut Builder, obs: &mut impl Observer) {
+    while let Some(ci) = b.next_closed() {
+        obs.closed(&mut b.model, ci);
     }
 }

@@ -12,7 +12,9 @@ use comfy_table::{presets, ContentArrangement, Table};
 
 use super::filter::Filter;
 use super::messages::CaptureSummary;
+use super::spool::Spool;
 use super::style::{cut, wrap, wrap_into, Style};
+use super::Observer;
 use crate::capture::Timestamp;
 use crate::diagnose::{Diagnosis, Severity};
 use crate::ntstatus::NtStatus;
@@ -38,25 +40,57 @@ pub struct TextReport<'a> {
     pub style: Style,
 }
 
+/// Renders each connection's timeline when it closes (an [`Observer`] of
+/// [`crate::report::analyze_with`]) into a [`Spool`], and frees it, so the
+/// timelines of a capture are not all kept until the report is printed.
+pub struct TimelineWriter<'a> {
+    pub filter: &'a Filter,
+    pub verbose: bool,
+    pub style: Style,
+    pub spool: Spool,
+    buf: String,
+}
+
+impl<'a> TimelineWriter<'a> {
+    pub fn new(filter: &'a Filter, verbose: bool, style: Style) -> Self {
+        TimelineWriter {
+            filter,
+            verbose,
+            style,
+            spool: Spool::new(),
+            buf: String::with_capacity(CHUNK),
+        }
+    }
+}
+
+impl Observer for TimelineWriter<'_> {
+    fn closed(&mut self, model: &mut Model, ci: usize) {
+        let Some(c) = model.connections.get(ci) else {
+            return;
+        };
+        if self.filter.connection(c, model) {
+            let text = ConnText {
+                start: model.capture_start.or(model.first_time).unwrap_or_default(),
+                verbose: self.verbose,
+                style: self.style,
+            };
+            self.buf.clear();
+            text.connection(&mut self.buf, c);
+            self.spool.add(c.stream, self.buf.as_bytes());
+        }
+        model.connections[ci].timeline = Vec::new();
+    }
+}
+
 impl TextReport<'_> {
-    pub fn write(&self, out: &mut impl Write) -> io::Result<()> {
+    /// Writes the report; `timelines` holds the connections' timelines
+    /// (from a [`TimelineWriter`]).
+    pub fn write(&self, out: &mut impl Write, timelines: &mut Spool) -> io::Result<()> {
         let mut s = String::with_capacity(2 * CHUNK);
         self.header(&mut s);
-        let conns: Vec<&Connection> = self
-            .model
-            .connections
-            .iter()
-            .filter(|c| self.filter.connection(c, self.model))
-            .collect();
-        for c in &conns {
-            self.connection(&mut s, c);
-            // Written out in pieces: one String of the whole report would
-            // be copied again at each doubling of its capacity.
-            if s.len() >= CHUNK {
-                out.write_all(s.as_bytes())?;
-                s.clear();
-            }
-        }
+        out.write_all(s.as_bytes())?;
+        s.clear();
+        timelines.write_sorted(out)?;
         self.sessions(&mut s);
         self.trees(&mut s);
         self.kerberos(&mut s);
@@ -128,7 +162,18 @@ impl TextReport<'_> {
             ));
         }
     }
+}
 
+/// How a connection's timeline is written.
+#[derive(Clone, Copy, Debug)]
+struct ConnText {
+    /// The capture's first frame: times are relative to it.
+    start: Timestamp,
+    verbose: bool,
+    style: Style,
+}
+
+impl ConnText {
     fn connection(&self, s: &mut String, c: &Connection) {
         let _ = writeln!(s);
         let title = format!(
@@ -170,7 +215,7 @@ impl TextReport<'_> {
     }
 
     fn entry(&self, s: &mut String, e: &TimelineEntry) {
-        let rel = crate::session::secs_between(e.time, self.start());
+        let rel = crate::session::secs_between(e.time, self.start);
         let dir = if e.from_client { "C>S" } else { "S>C" };
         let line_start = s.len();
         let _ = write!(s, "{rel:>10.6} {:>7} {dir} ", e.frame);
@@ -241,7 +286,9 @@ impl TextReport<'_> {
             }
         }
     }
+}
 
+impl TextReport<'_> {
     fn sessions(&self, s: &mut String) {
         let rows: Vec<&Session> = self
             .model

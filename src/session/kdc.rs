@@ -66,7 +66,12 @@ impl Builder {
                 if self.kdc_pending.len() >= MAX_PENDING {
                     self.kdc_pending.clear();
                 }
-                self.kdc_pending.insert(m.frame, self.model.kdc.len());
+                let idx = self.model.kdc.len();
+                self.kdc_pending.insert(m.frame, idx);
+                self.kdc_of_client
+                    .entry(x.client.ip())
+                    .or_default()
+                    .push(idx);
                 self.model.kdc.push(x);
             }
             _ => {
@@ -139,32 +144,41 @@ fn conn_open_at(c: &Connection, ts: crate::capture::Timestamp) -> bool {
     c.first_time <= ts && c.end.as_ref().is_none_or(|e| e.time >= ts)
 }
 
-/// Gives each Kerberos session the TGS exchange that fetched its ticket.
-pub fn join(model: &mut Model) {
-    let by_client = kdc_by_client(&model.kdc);
-    for s in &mut model.sessions {
-        let Some(sp) = s.service_principal.as_deref().map(strip_realm) else {
-            continue;
-        };
-        let client_ip = s.client.ip();
-        let Some(list) = by_client.get(&client_ip) else {
-            continue;
-        };
-        let found = list
-            .iter()
-            .map(|&i| &model.kdc[i])
-            .filter(|x| x.request == "TGS-REQ" && x.time <= s.first_time)
-            .rfind(|x| {
-                x.client.ip() == client_ip && x.service_name().as_deref() == Some(sp.as_str())
-            });
-        if let Some(x) = found {
-            s.kdc_frames = std::iter::once(x.request_frame)
-                .chain(x.reply_frame)
-                .collect();
-            if x.reply.as_deref() == Some("TGS-REP") {
-                s.client_principal.clone_from(&x.client_principal);
-            }
-        }
+/// Gives a Kerberos session the TGS exchange that fetched its ticket: the
+/// latest TGS-REQ of the same client for the same service before the
+/// session began. `by_client` indexes `model.kdc` by client address.
+pub fn join_session(
+    model: &mut Model,
+    by_client: &crate::tcp::hash::FxHashMap<std::net::IpAddr, Vec<usize>>,
+    si: usize,
+) {
+    let Some(s) = model.sessions.get(si) else {
+        return;
+    };
+    let Some(sp) = s.service_principal.as_deref().map(strip_realm) else {
+        return;
+    };
+    let client_ip = s.client.ip();
+    let Some(list) = by_client.get(&client_ip) else {
+        return;
+    };
+    let first_time = s.first_time;
+    let found = list
+        .iter()
+        .map(|&i| &model.kdc[i])
+        .filter(|x| x.request == "TGS-REQ" && x.time <= first_time)
+        .rfind(|x| x.client.ip() == client_ip && x.service_name().as_deref() == Some(sp.as_str()));
+    let Some(x) = found else {
+        return;
+    };
+    let frames = std::iter::once(x.request_frame)
+        .chain(x.reply_frame)
+        .collect();
+    let principal = (x.reply.as_deref() == Some("TGS-REP")).then(|| x.client_principal.clone());
+    let s = &mut model.sessions[si];
+    s.kdc_frames = frames;
+    if let Some(p) = principal {
+        s.client_principal = p;
     }
 }
 

@@ -52,9 +52,18 @@ pub struct Model {
     pub kdc_omitted: u64,
     pub first_time: Option<Timestamp>,
     pub last_time: Option<Timestamp>,
+    /// The time of the capture's first frame, of any protocol.
+    pub capture_start: Option<Timestamp>,
 }
 
 impl Model {
+    /// The sessions of a connection.
+    pub fn sessions_of<'a>(&'a self, c: &'a Connection) -> impl Iterator<Item = &'a Session> + 'a {
+        c.session_indexes
+            .iter()
+            .filter_map(|&i| self.sessions.get(i))
+    }
+
     /// The connection of a TCP stream (connections are kept in stream order).
     pub fn connection(&self, stream: u64) -> Option<&Connection> {
         match self.connections.binary_search_by_key(&stream, |c| c.stream) {
@@ -98,6 +107,10 @@ impl Detail {
 pub(crate) struct ConnState {
     pub pending: FxHashMap<u64, Pending>,
     pub pending_dropped: u64,
+    /// Which directions ended (client, server).
+    ended: [bool; 2],
+    /// Closed: both directions ended, nothing more will change it.
+    closed: bool,
 }
 
 /// Builds a [`Model`] from pipeline events; see the module doc.
@@ -115,6 +128,10 @@ pub struct Builder {
     kdc_pending: FxHashMap<u64, usize>,
     /// The latest SMB connection of each client address.
     last_conn_of_client: FxHashMap<IpAddr, usize>,
+    /// Indexes in `model.kdc` of each client address's exchanges.
+    kdc_of_client: FxHashMap<IpAddr, Vec<usize>>,
+    /// Connections closed since the last [`Builder::next_closed`].
+    closed: Vec<usize>,
     events: Vec<Value>,
 }
 
@@ -130,6 +147,8 @@ impl Builder {
             tree_index: FxHashMap::default(),
             kdc_pending: FxHashMap::default(),
             last_conn_of_client: FxHashMap::default(),
+            kdc_of_client: FxHashMap::default(),
+            closed: Vec::new(),
             events: Vec::new(),
         }
     }
@@ -149,7 +168,15 @@ impl Builder {
     pub fn event(&mut self, ev: Event<'_>) {
         match ev {
             Event::Message(m) => self.message(m),
-            Event::ConnectionOpen { info, frame, ts } => self.open(&info, frame, ts),
+            Event::ConnectionOpen {
+                info,
+                frame,
+                ts,
+                capture_start,
+            } => {
+                self.model.capture_start.get_or_insert(capture_start);
+                self.open(&info, frame, ts);
+            }
             Event::Gap {
                 info, frame, bytes, ..
             } => self.gap(&info, frame, bytes),
@@ -201,10 +228,26 @@ impl Builder {
         let Some(&ci) = self.conn_index.get(&info.stream) else {
             return;
         };
-        let c = &mut self.model.connections[ci];
-        if c.end.is_some() {
-            return;
+        self.conn_state[ci].ended[usize::from(!from_client)] = true;
+        if self.model.connections[ci].end.is_none() {
+            self.first_end(ci, info.stream, from_client, frame, ts, r);
         }
+        if self.conn_state[ci].ended == [true, true] {
+            self.close(ci);
+        }
+    }
+
+    /// Records the end of the first direction to end.
+    fn first_end(
+        &mut self,
+        ci: usize,
+        stream: u64,
+        from_client: bool,
+        frame: u64,
+        ts: Timestamp,
+        r: EndReason,
+    ) {
+        let c = &mut self.model.connections[ci];
         let reason = match r {
             EndReason::Fin => "fin",
             EndReason::Reset => "reset",
@@ -222,7 +265,7 @@ impl Builder {
             let entry = TimelineEntry {
                 frame,
                 time: ts,
-                stream: info.stream,
+                stream,
                 from_client,
                 command: if reason == "reset" {
                     "TCP RST"
@@ -236,7 +279,6 @@ impl Builder {
             };
             push_timeline(c, entry);
         }
-        let stream = info.stream;
         self.emit(|| {
             serde_json::json!({"type": "connection_end", "stream": stream, "frame": frame,
                 "time": ts, "reason": reason, "by": by})
@@ -437,22 +479,51 @@ impl Builder {
         }
     }
 
-    /// Ends the build: requests never answered become unfinished rounds and
-    /// counts, Kerberos exchanges are joined to the sessions they served.
-    pub fn finish(mut self) -> Model {
-        for ci in 0..self.model.connections.len() {
-            self.finish_connection(ci);
+    /// Closes a connection whose two directions ended: requests never
+    /// answered become unfinished rounds and counts, its Kerberos sessions
+    /// are given the KDC exchange that fetched their ticket. It is then
+    /// handed out by [`Builder::next_closed`].
+    fn close(&mut self, ci: usize) {
+        if std::mem::replace(&mut self.conn_state[ci].closed, true) {
+            return;
         }
-        kdc::join(&mut self.model);
+        self.finish_connection(ci);
+        let sessions = std::mem::take(&mut self.model.connections[ci].session_indexes);
+        for &si in &sessions {
+            kdc::join_session(&mut self.model, &self.kdc_of_client, si);
+        }
+        self.model.connections[ci].session_indexes = sessions;
+        self.closed.push(ci);
+    }
+
+    /// A connection closed since the last call, whose timeline will not
+    /// change any more (its sessions still may, by binding or re-use of
+    /// the SessionId on another connection).
+    pub fn next_closed(&mut self) -> Option<usize> {
+        self.closed.pop()
+    }
+
+    /// Closes every connection still open (the capture ended).
+    pub fn close_all(&mut self) {
+        for ci in 0..self.model.connections.len() {
+            self.close(ci);
+        }
+    }
+
+    /// Ends the build (closing what is still open) and returns the model.
+    pub fn finish(mut self) -> Model {
+        self.close_all();
         self.model
     }
 
     fn finish_connection(&mut self, ci: usize) {
-        let st = std::mem::take(&mut self.conn_state[ci]);
-        let mut left: Vec<Pending> = st.pending.into_values().collect();
+        let st = &mut self.conn_state[ci];
+        let pending = std::mem::take(&mut st.pending);
+        let pending_dropped = st.pending_dropped;
+        let mut left: Vec<Pending> = pending.into_values().collect();
         left.sort_by_key(|p| p.frame);
         let c = &mut self.model.connections[ci];
-        c.unanswered_requests = left.len() as u64 + st.pending_dropped;
+        c.unanswered_requests = left.len() as u64 + pending_dropped;
         c.first_unanswered_frame = left.first().map(|p| p.frame);
         for p in left {
             if let Detail::Setup(req) = p.detail {

@@ -192,6 +192,9 @@ pub struct Connection {
     pub timeline: Vec<TimelineEntry>,
     #[serde(skip)]
     pub timeline_omitted: u64,
+    /// Indexes in [`super::Model::sessions`] of this connection's sessions.
+    #[serde(skip)]
+    pub session_indexes: Vec<usize>,
 }
 
 impl Connection {
@@ -229,6 +232,7 @@ impl Connection {
             errors_omitted: 0,
             timeline: Vec::new(),
             timeline_omitted: 0,
+            session_indexes: Vec::new(),
         }
     }
 }

@@ -201,6 +201,7 @@ impl Builder {
             kdc_frames: Vec::new(),
             first_time: ts,
         });
+        self.model.connections[ci].session_indexes.push(idx);
         if let Some(b) = bound_to {
             let chans = &mut self.model.sessions[b].channels;
             if !chans.contains(&stream) && chans.len() < 64 {

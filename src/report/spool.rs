@@ -1,0 +1,164 @@
+//! A spool for report text written before it can be printed: the text
+//! report's connection timelines are rendered as each connection closes, but
+//! printed after the header (whose counts are known only at the end), in
+//! stream order. The text is kept in memory up to [`MEMORY_LIMIT`] and in
+//! an unlinked temporary file beyond, so memory does not grow with the
+//! capture; only a 20-byte index entry per piece stays in memory.
+
+use std::fs::{File, OpenOptions};
+use std::io::{self, Write};
+use std::os::unix::fs::FileExt;
+
+/// Bytes kept in memory before they go to the temporary file.
+pub const MEMORY_LIMIT: usize = 8 << 20;
+
+/// One piece of text: its sort key and where it is.
+#[derive(Clone, Copy, Debug)]
+struct Piece {
+    key: u64,
+    offset: u64,
+    len: u32,
+}
+
+/// Pieces of text, each with a key, written out at the end in key order
+/// (pieces with the same key in the order they came).
+#[derive(Debug, Default)]
+pub struct Spool {
+    pieces: Vec<Piece>,
+    /// The bytes from `flushed` on.
+    mem: Vec<u8>,
+    /// The temporary file holding bytes `0..flushed`.
+    file: Option<File>,
+    flushed: u64,
+    /// The temporary file could not be made or written: keep the rest in memory.
+    memory_only: bool,
+}
+
+impl Spool {
+    pub fn new() -> Spool {
+        Spool::default()
+    }
+
+    /// Adds a piece of text under `key`.
+    pub fn add(&mut self, key: u64, text: &[u8]) {
+        // A piece is at most a connection's timeline (bounded), far below 4 GiB.
+        let len = u32::try_from(text.len()).unwrap_or(u32::MAX);
+        let text = &text[..len as usize];
+        self.pieces.push(Piece {
+            key,
+            offset: self.flushed + self.mem.len() as u64,
+            len,
+        });
+        self.mem.extend_from_slice(text);
+        if self.mem.len() >= MEMORY_LIMIT && !self.memory_only {
+            if let Err(e) = self.spill() {
+                // Not fatal: what the file holds stays readable, the rest
+                // stays in memory.
+                eprintln!(
+                    "smbscope: cannot write the report's temporary file ({e}); keeping the rest in memory"
+                );
+                self.memory_only = true;
+            }
+        }
+    }
+
+    fn spill(&mut self) -> io::Result<()> {
+        if self.file.is_none() {
+            self.file = Some(temp_file()?);
+        }
+        if let Some(f) = &self.file {
+            f.write_all_at(&self.mem, self.flushed)?;
+        }
+        self.flushed += self.mem.len() as u64;
+        self.mem.clear();
+        Ok(())
+    }
+
+    /// Whether nothing was added.
+    pub fn is_empty(&self) -> bool {
+        self.pieces.is_empty()
+    }
+
+    /// Writes every piece to `out`, in key order.
+    pub fn write_sorted(&mut self, out: &mut impl Write) -> io::Result<()> {
+        self.pieces.sort_by_key(|p| p.key);
+        let mut buf = Vec::new();
+        for p in &self.pieces {
+            if p.offset >= self.flushed {
+                let at = (p.offset - self.flushed) as usize;
+                out.write_all(&self.mem[at..at + p.len as usize])?;
+            } else if let Some(f) = &self.file {
+                buf.resize(p.len as usize, 0);
+                f.read_exact_at(&mut buf, p.offset)?;
+                out.write_all(&buf)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A new temporary file, unlinked at once so nothing is left behind.
+fn temp_file() -> io::Result<File> {
+    let dir = std::env::temp_dir();
+    let pid = std::process::id();
+    for n in 0..100u32 {
+        let path = dir.join(format!("smbscope-report-{pid}-{n}.tmp"));
+        match OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .open(&path)
+        {
+            Ok(f) => {
+                let _ = std::fs::remove_file(&path);
+                return Ok(f);
+            }
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(io::Error::new(
+        io::ErrorKind::AlreadyExists,
+        "no free temporary file name",
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pieces_come_out_in_key_order_across_memory_and_file() {
+        let mut s = Spool::new();
+        let big = vec![b'x'; MEMORY_LIMIT / 3 + 7];
+        let mut want: Vec<(u64, Vec<u8>)> = Vec::new();
+        for i in 0..10u64 {
+            let key = (i * 7) % 10;
+            let mut t = format!("piece {i} key {key}\n").into_bytes();
+            t.extend_from_slice(&big[..(i as usize * 1000) % big.len()]);
+            if i % 3 == 0 {
+                t.extend_from_slice(&big);
+            }
+            s.add(key, &t);
+            want.push((key, t));
+        }
+        assert!(s.flushed > 0, "the spool spilled to its file");
+        want.sort_by_key(|w| w.0);
+        let mut out = Vec::new();
+        s.write_sorted(&mut out).unwrap();
+        let expect: Vec<u8> = want.into_iter().flat_map(|w| w.1).collect();
+        assert_eq!(out.len(), expect.len());
+        assert!(out == expect);
+    }
+
+    #[test]
+    fn equal_keys_keep_their_order() {
+        let mut s = Spool::new();
+        s.add(2, b"b1 ");
+        s.add(1, b"a ");
+        s.add(2, b"b2 ");
+        let mut out = Vec::new();
+        s.write_sorted(&mut out).unwrap();
+        assert_eq!(out, b"a b1 b2 ");
+    }
+}
