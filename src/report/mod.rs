@@ -8,6 +8,7 @@ pub mod messages;
 pub mod report_json;
 pub mod spool;
 pub mod style;
+pub mod table;
 pub mod timeline;
 
 use std::io::Read;

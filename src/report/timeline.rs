@@ -8,17 +8,16 @@
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use comfy_table::{presets, ContentArrangement, Table};
-
 use super::filter::Filter;
 use super::messages::CaptureSummary;
 use super::spool::Spool;
 use super::style::{cut, wrap, wrap_into, Style};
+use super::table::Table;
 use super::Observer;
 use crate::capture::Timestamp;
 use crate::diagnose::{Diagnosis, Severity};
 use crate::ntstatus::NtStatus;
-use crate::session::{Connection, Model, Session, TimelineEntry};
+use crate::session::{Connection, Model, Session, TimelineEntry, Tree};
 
 /// Columns of the text report.
 pub const WIDTH: usize = 80;
@@ -300,33 +299,15 @@ impl TextReport<'_> {
             return;
         }
         let _ = writeln!(s, "\n{}", self.style.bold("Sessions"));
-        let mut t = table(&[
-            "strm", "session", "user", "mech", "outcome", "status", "frames",
-        ]);
-        for x in rows {
-            let status = x
-                .status
-                .as_deref()
-                .unwrap_or("-")
-                .trim_start_matches("STATUS_");
-            let frames = match x.rounds.last().and_then(|r| r.response_frame) {
-                Some(l) => format!("{}-{l}", x.first_frame),
-                None => format!("{}-", x.first_frame),
-            };
-            t.add_row(vec![
-                x.stream.to_string(),
-                x.session_id.clone(),
-                user_cell(x),
-                x.mechanism
-                    .clone()
-                    .unwrap_or_else(|| "-".into())
-                    .replace("ntlmssp", "ntlm"),
-                x.outcome.as_str().to_string(),
-                status.to_string(),
-                frames,
-            ]);
+        Table {
+            header: &[
+                "strm", "session", "user", "mech", "outcome", "status", "frames",
+            ],
+            rows: rows.len(),
+            row: |i| session_row(rows[i]),
+            width: WIDTH,
         }
-        let _ = writeln!(s, "{t}");
+        .write(s);
     }
 
     fn trees(&self, s: &mut String) {
@@ -340,31 +321,15 @@ impl TextReport<'_> {
             return;
         }
         let _ = writeln!(s, "\n{}", self.style.bold("Trees"));
-        let mut t = table(&[
-            "strm", "share", "type", "status", "opens", "reads", "writes", "errors",
-        ]);
-        for x in rows {
-            let errors: Vec<String> = x
-                .errors
-                .iter()
-                .map(|e| format!("{} x{}", e.status.trim_start_matches("STATUS_"), e.count))
-                .collect();
-            t.add_row(vec![
-                x.stream.to_string(),
-                x.share.rsplit('\\').next().unwrap_or(&x.share).to_string(),
-                x.share_type.clone().unwrap_or_else(|| "-".into()),
-                x.status.trim_start_matches("STATUS_").to_string(),
-                x.opens.to_string(),
-                format!("{} ({})", x.reads, bytes(x.read_bytes)),
-                format!("{} ({})", x.writes, bytes(x.write_bytes)),
-                if errors.is_empty() {
-                    "-".into()
-                } else {
-                    errors.join(", ")
-                },
-            ]);
+        Table {
+            header: &[
+                "strm", "share", "type", "status", "opens", "reads", "writes", "errors",
+            ],
+            rows: rows.len(),
+            row: |i| tree_row(rows[i]),
+            width: WIDTH,
         }
-        let _ = writeln!(s, "{t}");
+        .write(s);
     }
 
     fn kerberos(&self, s: &mut String) {
@@ -434,13 +399,56 @@ impl TextReport<'_> {
     }
 }
 
-fn table(header: &[&str]) -> Table {
-    let mut t = Table::new();
-    t.load_preset(presets::ASCII_BORDERS_ONLY_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_width(WIDTH as u16)
-        .set_header(header.to_vec());
-    t
+fn session_row(x: &Session) -> Vec<String> {
+    let status = x
+        .status
+        .as_deref()
+        .unwrap_or("-")
+        .trim_start_matches("STATUS_");
+    let frames = match x.rounds.last().and_then(|r| r.response_frame) {
+        Some(l) => format!("{}-{l}", x.first_frame),
+        None => format!("{}-", x.first_frame),
+    };
+    vec![
+        x.stream.to_string(),
+        x.session_id.clone(),
+        user_cell(x),
+        x.mechanism
+            .as_deref()
+            .unwrap_or("-")
+            .replace("ntlmssp", "ntlm"),
+        x.outcome.as_str().to_string(),
+        status.to_string(),
+        frames,
+    ]
+}
+
+fn tree_row(x: &Tree) -> Vec<String> {
+    let mut errors = String::new();
+    for e in &x.errors {
+        if !errors.is_empty() {
+            errors.push_str(", ");
+        }
+        let _ = write!(
+            errors,
+            "{} x{}",
+            e.status.trim_start_matches("STATUS_"),
+            e.count
+        );
+    }
+    if errors.is_empty() {
+        errors.push('-');
+    }
+    vec![
+        x.stream.to_string(),
+        x.share.rsplit('\\').next().unwrap_or(&x.share).to_string(),
+        x.share_type.clone().unwrap_or_else(|| "-".into()),
+        x.status.trim_start_matches("STATUS_").to_string(),
+        x.opens.to_string(),
+        format!("{} ({})", x.reads, bytes(x.read_bytes)),
+        format!("{} ({})", x.writes, bytes(x.write_bytes)),
+        errors,
+    ]
 }
 
 fn user_cell(x: &Session) -> String {

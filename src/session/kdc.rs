@@ -90,8 +90,8 @@ impl Builder {
                 if x.client_principal.is_none() {
                     x.client_principal = principal(k.cname.as_deref(), k.crealm.as_deref());
                 }
-                let ev = serde_json::json!({"type": "kerberos", "stream": m.stream, "time": m.ts, "exchange": &*x});
-                self.emit(|| ev);
+                let ev = self.opts.events.then(|| serde_json::json!({"type": "kerberos", "stream": m.stream, "time": m.ts, "exchange": &*x}));
+                self.push_event(ev);
             }
         }
     }

@@ -158,6 +158,13 @@ impl Builder {
         std::mem::take(&mut self.events)
     }
 
+    /// Keeps an event made only when events are on (see [`Builder::emit`]).
+    pub(crate) fn push_event(&mut self, ev: Option<Value>) {
+        if let Some(ev) = ev {
+            self.events.push(ev);
+        }
+    }
+
     pub(crate) fn emit(&mut self, ev: impl FnOnce() -> Value) {
         if self.opts.events {
             self.events.push(ev());

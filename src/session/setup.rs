@@ -138,9 +138,11 @@ impl Builder {
         if let Some(Ok(a)) = &dec.auth {
             n.server_mechanisms = TokenFacts::from_auth(a).mech_types;
         }
-        let ev = serde_json::json!({"type": "negotiate", "stream": m.stream, "frame": m.frame,
-            "time": m.ts, "negotiate": &*n});
-        self.emit(|| ev);
+        let ev = self.opts.events.then(|| {
+            serde_json::json!({"type": "negotiate", "stream": m.stream, "frame": m.frame,
+            "time": m.ts, "negotiate": &*n})
+        });
+        self.push_event(ev);
     }
 
     /// The session a SESSION_SETUP round belongs to; created when new.
@@ -276,10 +278,10 @@ impl Builder {
             self.session_by_id.entry((server, sid)).or_insert(idx);
         }
         let s = &self.model.sessions[idx];
-        let ev = serde_json::json!({"type": "session_setup", "stream": stream, "session_id": s.session_id,
+        let ev = self.opts.events.then(|| serde_json::json!({"type": "session_setup", "stream": stream, "session_id": s.session_id,
             "frame": m.frame, "time": m.ts, "outcome": s.outcome, "user": s.user, "domain": s.domain,
-            "mechanism": s.mechanism, "round": s.rounds.last()});
-        self.emit(|| ev);
+            "mechanism": s.mechanism, "round": s.rounds.last()}));
+        self.push_event(ev);
     }
 
     /// A SESSION_SETUP request that never got its response.

@@ -67,11 +67,11 @@ impl Builder {
         if ok {
             self.tree_index.insert((server_ip, h.session_id, tid), idx);
         }
-        let ev = serde_json::json!({"type": "tree_connect", "stream": m.stream, "frame": m.frame,
+        let ev = self.opts.events.then(|| serde_json::json!({"type": "tree_connect", "stream": m.stream, "frame": m.frame,
             "time": m.ts, "session_id": tree.session_id, "share": tree.share, "share_type": tree.share_type,
-            "status": tree.status});
+            "status": tree.status}));
         self.model.trees.push(tree);
-        self.emit(|| ev);
+        self.push_event(ev);
         if !ok {
             self.error_event(ci, m, h, p.as_ref());
         }
@@ -141,15 +141,16 @@ impl Builder {
             session_id: sid_hex(h.session_id),
             detail: p.and_then(|p| p.detail.text()),
         };
-        let ev =
-            serde_json::json!({"type": "error", "stream": m.stream, "time": m.ts, "error": &e});
+        let ev = self.opts.events.then(
+            || serde_json::json!({"type": "error", "stream": m.stream, "time": m.ts, "error": &e}),
+        );
         let c = &mut self.model.connections[ci];
         if c.errors.len() < MAX_ERRORS {
             c.errors.push(e);
         } else {
             c.errors_omitted += 1;
         }
-        self.emit(|| ev);
+        self.push_event(ev);
     }
 }
 
