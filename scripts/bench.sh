@@ -21,6 +21,10 @@
 #   --baseline PATH    also time this other smbscope binary in the same runs
 #                      (e.g. a build of an older commit), interleaved
 #   --no-tshark        skip the tshark comparison
+#   --no-report        skip the report timing (by default `smbscope report
+#                      FILE --format F` runs in the same rounds, compared with
+#                      `messages --format jsonl`; the target is at most 1.5x)
+#   --report-formats L report formats to time (default text,json,jsonl)
 #   --update FILE      replace the results block of FILE (e.g. BENCHMARKS.md)
 #                      between the bench:results markers, or append it
 #   --clean            delete DATA_DIR's generated captures at the end
@@ -58,6 +62,8 @@ FORMATS=jsonl
 BIN=
 BASELINE=
 TSHARK=1
+REPORT=1
+REPORT_FORMATS=text,json,jsonl
 UPDATE=
 CLEAN=0
 DATA=${SMBSCOPE_BENCH_DIR:-/tmp/smbscope-bench}
@@ -71,6 +77,8 @@ while [ $# -gt 0 ]; do
         --bin) BIN=$2; shift ;;
         --baseline) BASELINE=$2; shift ;;
         --no-tshark) TSHARK=0 ;;
+        --no-report) REPORT=0 ;;
+        --report-formats) REPORT_FORMATS=$2; shift ;;
         --update) UPDATE=$2; shift ;;
         --clean) CLEAN=1 ;;
         -h|--help) sed -n '2,/^set -euo/p' "$0" | sed 's/^# \{0,1\}//; /^set -euo/d'; exit 0 ;;
@@ -227,10 +235,14 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
 mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 
 IFS=, read -r -a FMTS <<<"$FORMATS"
+IFS=, read -r -a RFMTS <<<"$REPORT_FORMATS"
+# The report is compared with `messages --format jsonl` timed in the same rounds.
+if [ "$REPORT" = 1 ] && [[ ! " ${FMTS[*]} " =~ " jsonl " ]]; then FMTS+=(jsonl); fi
 load=$(cut -d' ' -f1-3 /proc/loadavg)
 
 ROWS=()
 TROWS=()
+RROWS=()
 for cap in "${CAPTURES[@]}"; do
     f=$DATA/$cap.pcap
     size=$(stat -c %s "$f")
@@ -244,6 +256,11 @@ for cap in "${CAPTURES[@]}"; do
             run "$cap.$fmt" "$BIN" messages "$f" --format "$fmt"
             [ -z "$BASELINE" ] || run "$cap.$fmt.base" "$BASELINE" messages "$f" --format "$fmt"
         done
+        if [ "$REPORT" = 1 ]; then
+            for rf in "${RFMTS[@]}"; do
+                run "$cap.report.$rf" "$BIN" report "$f" --format "$rf"
+            done
+        fi
     done
     msgs=$("$BIN" messages "$f" --format jsonl | wc -l)
     cat_ns=$(stat_of "$cap.cat" 1)
@@ -260,6 +277,16 @@ for cap in "${CAPTURES[@]}"; do
         fi
         ROWS+=("$row")
     done
+    if [ "$REPORT" = 1 ]; then
+        counts=$("$BIN" report "$f" --format json | python3 -c 'import json, sys; d = json.load(sys.stdin); print(len(d["connections"]), len(d["sessions"]))')
+        mns=$(stat_of "$cap.jsonl" 1)
+        mcpu=$(stat_of "$cap.jsonl" 3)
+        for rf in "${RFMTS[@]}"; do
+            ns=$(stat_of "$cap.report.$rf" 1)
+            cpu=$(stat_of "$cap.report.$rf" 3)
+            RROWS+=("| $cap | $rf | ${counts% *} | ${counts#* } | $(secs "$ns") | $(secs "$cpu") | $(secs "$mns") | $(secs "$mcpu") | $(ratio "$ns" "$mns") | $(ratio "$cpu" "$mcpu") | $(mib "$(stat_of "$cap.report.$rf" 2 max)") |")
+        done
+    fi
 done
 
 if [ "$TSHARK" = 1 ]; then
@@ -314,6 +341,15 @@ OUT=$TMP/results.md
         echo "| capture | MiB | tshark s | tshark MB/s | tshark peak RSS MiB | smbscope s | smbscope MB/s | smbscope peak RSS MiB | smbscope speedup |"
         echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
         printf '%s\n' "${TROWS[@]}"
+    fi
+    if [ ${#RROWS[@]} -gt 0 ]; then
+        echo
+        echo "\`smbscope report FILE --format FMT >/dev/null\` (\`smbscope FILE\` is the text format) against" \
+            "\`smbscope messages FILE --format jsonl >/dev/null\` in the same rounds (target: at most 1.5x):"
+        echo
+        echo "| capture | report format | connections | sessions | report s | report CPU s | messages s | messages CPU s | x messages (wall) | x messages (CPU) | report peak RSS MiB |"
+        echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+        printf '%s\n' "${RROWS[@]}"
     fi
     echo "<!-- bench:results:end -->"
 } >"$OUT"
