@@ -51,8 +51,12 @@ impl<'a> ReportJson<'a> {
     }
 
     pub fn write(&self, out: &mut impl Write) -> io::Result<()> {
-        serde_json::to_writer_pretty(&mut *out, self)?;
-        writeln!(out)
+        // serde writes in small pieces: buffer them here, where the
+        // writer's type is known, rather than through a `dyn Write`.
+        let mut w = io::BufWriter::with_capacity(1 << 16, out);
+        serde_json::to_writer_pretty(&mut w, self)?;
+        writeln!(w)?;
+        w.flush()
     }
 }
 
@@ -81,10 +85,22 @@ pub fn event_passes(ev: &Value, f: &Filter) -> bool {
     true
 }
 
-/// Writes one event line.
+/// Writes one event line (made in memory, then written at once: the
+/// writer is often a `dyn Write`, too slow for serde's many small writes).
 pub fn write_event(out: &mut impl Write, ev: &Value) -> io::Result<()> {
-    serde_json::to_writer(&mut *out, ev)?;
-    out.write_all(b"\n")
+    thread_local! {
+        static LINE: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    LINE.with_borrow_mut(|line| {
+        line.clear();
+        serde_json::to_writer(&mut *line, ev)?;
+        line.push(b'\n');
+        let r = out.write_all(line);
+        if line.capacity() > 1 << 20 {
+            *line = Vec::new();
+        }
+        r
+    })
 }
 
 fn tagged<T: Serialize>(kind: &str, key: &str, v: &T) -> Value {
