@@ -569,6 +569,23 @@ fn session_model_on_samples() {
     );
     assert_eq!(s.outcome, Outcome::Success);
 
+    // The TGS-REPs are FAST-armoured: their outer cname is
+    // WELLKNOWN/ANONYMOUS. The client comes from kinit's AS exchange
+    // (frames 8 and 10) before the TGS exchange (25, 27).
+    let a = sample("krb5-success.pcap");
+    let s = &a.model.sessions[0];
+    assert_eq!(
+        s.client_principal.as_deref(),
+        Some("alice@SAMPLES.SMBSCOPE.TEST")
+    );
+    assert_eq!(s.kdc_frames, vec![8, 10, 25, 27]);
+    // No AS exchange in the capture: the client stays unknown, never the
+    // anonymous name of the outer reply.
+    let a = sample("krb5-nonascii-user.pcap");
+    let s = &a.model.sessions[0];
+    assert_eq!(s.client_principal, None);
+    assert_eq!(s.kdc_frames, vec![11, 13]);
+
     let a = sample("guest-bad-user.pcap");
     assert_eq!(a.model.sessions[0].outcome, Outcome::Guest);
     let a = sample("anonymous-list-shares.pcap");

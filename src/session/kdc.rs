@@ -171,15 +171,49 @@ pub fn join_session(
     let Some(x) = found else {
         return;
     };
-    let frames = std::iter::once(x.request_frame)
+    let mut frames: Vec<u64> = std::iter::once(x.request_frame)
         .chain(x.reply_frame)
         .collect();
-    let principal = (x.reply.as_deref() == Some("TGS-REP")).then(|| x.client_principal.clone());
+    let from_tgs = x
+        .client_principal
+        .clone()
+        .filter(|p| x.reply.as_deref() == Some("TGS-REP") && !is_anonymous(p));
+    // Under FAST the TGS-REP's outer cname is the anonymous principal and
+    // the real one travels encrypted (RFC 6113 5.4.3): the ticket-granting
+    // ticket came from the client's latest AS exchange before it.
+    let from_as = || {
+        let y = list
+            .iter()
+            .map(|&i| &model.kdc[i])
+            .filter(|y| y.request == "AS-REQ" && y.reply.as_deref() == Some("AS-REP"))
+            .filter(|y| y.time <= x.time)
+            .rfind(|y| {
+                y.client_principal
+                    .as_deref()
+                    .is_some_and(|p| !is_anonymous(p))
+            })?;
+        Some((
+            y.client_principal.clone()?,
+            [y.request_frame, y.reply_frame?],
+        ))
+    };
+    let principal = from_tgs.or_else(|| {
+        let (p, f) = from_as().filter(|_| x.reply.is_some())?;
+        frames.splice(0..0, f);
+        Some(p)
+    });
     let s = &mut model.sessions[si];
     s.kdc_frames = frames;
-    if let Some(p) = principal {
-        s.client_principal = p;
+    if principal.is_some() {
+        s.client_principal = principal;
     }
+}
+
+/// RFC 6111's anonymous principal, WELLKNOWN/ANONYMOUS (any realm).
+fn is_anonymous(principal: &str) -> bool {
+    principal
+        .get(..19)
+        .is_some_and(|p| p.eq_ignore_ascii_case("WELLKNOWN/ANONYMOUS"))
 }
 
 /// Indexes of the KDC exchanges of each client address, in capture order.
