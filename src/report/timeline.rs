@@ -425,7 +425,7 @@ fn session_row(x: &Session) -> Vec<String> {
 
 fn tree_row(x: &Tree) -> Vec<String> {
     let mut errors = String::new();
-    for e in &x.errors {
+    for e in x.errors.iter().filter(|e| !e.benign) {
         if !errors.is_empty() {
             errors.push_str(", ");
         }

@@ -351,6 +351,10 @@ pub struct StatusCount {
     pub status: String,
     pub count: u64,
     pub first_frame: u64,
+    /// A normal step of the protocol in its context (NO_MORE_FILES ending a
+    /// directory listing, a DFS referral answered NOT_FOUND by a server
+    /// without DFS, BUFFER_OVERFLOW asking for a bigger buffer), not a failure.
+    pub benign: bool,
 }
 
 /// A tree connect ([MS-SMB2] 2.2.9, 2.2.10) and the file operations on it.
@@ -380,7 +384,8 @@ pub struct Tree {
     pub writes: u64,
     pub write_bytes: u64,
     pub other_requests: u64,
-    /// Error statuses of the operations on this tree (benign ones included).
+    /// Non-success statuses of the operations on this tree, each marked
+    /// benign or not.
     pub errors: Vec<StatusCount>,
     pub error_kinds_omitted: u64,
     #[serde(skip)]

@@ -108,7 +108,7 @@ impl Builder {
         let benign = benign_in_context(h.command, h.status, &detail);
         let tid = h.tree_id.or(p.as_ref().and_then(|p| p.tid));
         if let Some(t) = self.tree_by_id(ci, h, tid) {
-            count_operation(&mut self.model.trees[t], m, h);
+            count_operation(&mut self.model.trees[t], m, h, benign);
         }
         if benign {
             if h.command == Command::IOCTL || h.command == Command::CREATE {
@@ -155,7 +155,7 @@ impl Builder {
 }
 
 /// Counts one response on its tree: opens, reads and writes with bytes, errors.
-fn count_operation(t: &mut Tree, m: &Message<'_>, h: &Smb2Header) {
+fn count_operation(t: &mut Tree, m: &Message<'_>, h: &Smb2Header, benign: bool) {
     let ok = h.status == 0 || NtStatus(h.status) == NtStatus::BUFFER_OVERFLOW;
     match h.command {
         Command::CREATE => {
@@ -179,19 +179,24 @@ fn count_operation(t: &mut Tree, m: &Message<'_>, h: &Smb2Header) {
         _ => t.other_requests += 1,
     }
     if h.status != 0 {
-        count_status(t, h.status, m.frame);
+        count_status(t, h.status, m.frame, benign);
     }
 }
 
-fn count_status(t: &mut Tree, status: u32, frame: u64) {
+fn count_status(t: &mut Tree, status: u32, frame: u64, benign: bool) {
     let name = NtStatus(status).to_string();
-    if let Some(s) = t.errors.iter_mut().find(|s| s.status == name) {
+    if let Some(s) = t
+        .errors
+        .iter_mut()
+        .find(|s| s.status == name && s.benign == benign)
+    {
         s.count += 1;
     } else if t.errors.len() < MAX_STATUS_KINDS {
         t.errors.push(StatusCount {
             status: name,
             count: 1,
             first_frame: frame,
+            benign,
         });
     } else {
         t.error_kinds_omitted += 1;
