@@ -7,13 +7,15 @@
 #   scripts/make-samples.sh smb krb    # only some groups
 #
 # Groups: smb (NTLM against smbd), krb (Kerberos against a Samba AD DC),
-#         impacket, anon (anonymous/guest), fail (failure cases).
+#         impacket, anon (anonymous/guest), fail (failure cases); not run by
+#         default: more, enc, rare (the rarer finding codes, ~10 minutes).
 #
 # Addresses (loopback only):
 #   127.0.0.2  smbd (standalone, tdbsam), port 445; silent listener :4455,
 #              resetting proxy :4456
 #   127.0.0.3  Samba AD DC (DC1.SAMPLES.SMBSCOPE.TEST), KDC on 88
 #   127.0.0.4  impacket smbserver.py, port 445
+#   127.0.0.5  udp_relay.py: UDP 88 relayed to the KDC, TCP 88 refused (rare)
 # The client side of every connection is 127.0.0.1.
 #
 # Nothing is written under /etc/samba or /var/lib/samba: every daemon gets its
@@ -446,8 +448,10 @@ END_LDIF
 dc_start() {
     dc_provision
     [ -n "$DC_PID" ] && return 0
-    log "starting samba (AD DC) on $DC_IP"
-    spawn "$DCD/log/stdout" samba --foreground --no-process-group -s "$DCCONF"
+    log "starting samba (AD DC) on $DC_IP${DC_FAKETIME:+ with its clock at $DC_FAKETIME}"
+    # DC_FAKETIME (e.g. +1h): run the DC with a shifted clock (group rare)
+    spawn "$DCD/log/stdout" ${DC_FAKETIME:+faketime -f "$DC_FAKETIME"} \
+        samba --foreground --no-process-group -s "$DCCONF"
     DC_PID=$LAST_PID
     wait_port $DC_IP 88
     wait_port $DC_IP 445
@@ -754,6 +758,130 @@ group_enc() {
     capture ntlm-smb21-server-encryption-required "host $SMBD_IP" \
         smbc //$SMBD_IP/share -m SMB2_10 -U "alice%$PW_ALICE" -c 'ls'
     smbd_stop
+}
+
+# ---------------------------------------------------------------- group rare
+# Cases for the rarer finding codes (run alone: scripts/make-samples.sh rare;
+# about 10 minutes, most of it waiting for a service ticket to expire).
+RELAY_IP=127.0.0.5     # udp_relay.py: Kerberos over UDP only, nothing on TCP 88
+
+# smbclient as a second user of the one connection 'share' allows, from ::1
+# so that its traffic stays out of the capture (filter: host $SMBD_IP).
+hold_share() {  # hold_share SECONDS: smbclient connected to share for SECONDS
+    (sleep "$1"; echo exit) | smbclient -s "$CLIENT_CONF" //FILESRV/share -I ::1 \
+        -U "alice%$PW_ALICE" >"$T/holder.log" 2>&1 &
+    HOLDER=$!
+    local _
+    for _ in $(seq 50); do
+        ss -tnH state established '( dport = :445 )' 2>/dev/null | grep -q '\[::1\]' && break
+        sleep 0.2
+    done
+    sleep 1                    # let it finish its TREE_CONNECT to share
+}
+
+krb_udp_only() {  # kinit through a relay that passes UDP only
+    sed "s/kdc = $DC_IP/kdc = $RELAY_IP/" "$KRB5_CONFIG" >"$T/krb5-udp.conf"
+    kdestroy -q 2>/dev/null || true
+    echo "+ kinit alice (KDC $RELAY_IP: UDP relay, TCP refused)" >&2
+    echo "$PW_ALICE" | KRB5_CONFIG=$T/krb5-udp.conf kinit alice 2>&1 | sed 's/^/    | /' >&2 || true
+}
+
+krb_no_password() {  # kinit with nothing on stdin: it cannot read a password
+    kdestroy -q 2>/dev/null || true
+    echo "+ kinit alice </dev/null" >&2
+    kinit alice </dev/null 2>&1 | sed 's/^/    | /' >&2 || true
+}
+
+krb_postdated() {  # a ticket valid from one hour on
+    kdestroy -q 2>/dev/null || true
+    echo "+ kinit -s 1h alice" >&2
+    echo "$PW_ALICE" | kinit -s 1h alice 2>&1 | sed 's/^/    | /' >&2 || true
+}
+
+krb_smbclient() {  # krb_smbclient CCACHE: smbclient with Kerberos from CCACHE
+    echo "+ KRB5CCNAME=$1 smbclient //$DC_FQDN/share --use-kerberos=required" >&2
+    KRB5CCNAME=$1 smbclient -s "$CLIENT_CONF" -t 10 //$DC_FQDN/share -I $DC_IP \
+        --use-kerberos=required -U alice -N -c 'ls' 2>&1 | sed 's/^/    | /' >&2 || true
+}
+
+wait_until() {  # wait_until EPOCH_SECONDS
+    local left=$(( $1 - $(date +%s) ))
+    if [ "$left" -gt 0 ]; then
+        echo "  (waiting ${left} s)" >&2
+        sleep "$left"
+    fi
+}
+
+group_rare() {
+    log "group rare: session deleted, tree connect limit, NEGOTIATE refused, NTLM probe, Protected Users, Kerberos edge cases"
+    impacket_examples
+    smbd_users
+    local H="host $SMBD_IP" FLOWS=$HELP/impacket_flows.py
+
+    # --- smbd (no DC running: the standalone smbd must not reach its winbindd)
+    dc_stop
+    smbd_start
+    capture impacket-session-deleted-after-logoff "$H" \
+        run $PY "$FLOWS" stale-session $SMBD_IP alice "$PW_ALICE"
+    capture impacket-negotiate-311-no-context "$H" run $PY "$FLOWS" negotiate-no-context $SMBD_IP
+    capture impacket-ntlm-probe "$H" run $PY "$FLOWS" ntlm-probe $SMBD_IP
+    # every share takes one connection; another smbclient holds 'share'
+    smbd_start "interfaces = $SMBD_IP/8 ::1/128" 'max connections = 1'
+    hold_share 15
+    capture ntlm-tree-max-connections "$H" smbc //$SMBD_IP/share -U "alice%$PW_ALICE" -c 'ls'
+    wait "$HOLDER" 2>/dev/null || true
+    smbd_stop
+
+    # --- AD DC
+    dc_start
+    H="host $DC_IP"
+    # Tickets with three minutes to live, used at the end. short.cc: a TGT
+    # only; st.cc: the same TGT and a service ticket for cifs/DC.
+    local t0
+    KRB5CCNAME=FILE:$T/short.cc kdestroy -q 2>/dev/null || true
+    echo "$PW_ALICE" | KRB5CCNAME=FILE:$T/short.cc kinit -l 3m alice >/dev/null
+    t0=$(date +%s)
+    cp "$T/short.cc" "$T/st.cc"
+    KRB5CCNAME=FILE:$T/st.cc kvno cifs/$DC_FQDN >/dev/null
+
+    # Protected Users may not use NTLM
+    samba-tool user create kim "$PW_ALICE" -s "$DCCONF" >/dev/null
+    samba-tool group addmembers 'Protected Users' kim -s "$DCCONF" >/dev/null
+    capture ntlm-dc-protected-user "$H" dc_ntlm kim
+    capture krb5-kinit-no-password "$H" krb_no_password
+    capture krb5-kinit-postdated "$H" krb_postdated
+    spawn "$T/udprelay.log" $PY "$HELP/udp_relay.py" $RELAY_IP 88 $DC_IP 88 60
+    local ur=$LAST_PID
+    sleep 1
+    capture krb5-kinit-udp-only-kdc "host $RELAY_IP" krb_udp_only
+    unspawn "$ur"
+    kdestroy -q 2>/dev/null || true
+
+    # Samba's KDC refuses a TGT with two minutes or less left as expired;
+    # MIT still uses it (it only refuses an expired one itself)
+    wait_until $((t0 + 70))
+    capture krb5-tgs-tgt-expiring "$H" krb_smbclient "FILE:$T/short.cc"
+
+    # A ticket not yet valid: issued by the DC running one hour ahead (the
+    # client too, for the pre-authentication), used once the DC is back on
+    # time; the client's own clock is right.
+    dc_stop
+    DC_FAKETIME=+1h dc_start
+    KRB5CCNAME=FILE:$T/future.cc kdestroy -q 2>/dev/null || true
+    echo "$PW_ALICE" | KRB5CCNAME=FILE:$T/future.cc faketime -f +1h kinit alice >/dev/null
+    KRB5CCNAME=FILE:$T/future.cc faketime -f +1h kvno cifs/$DC_FQDN >/dev/null
+    dc_stop
+    dc_start
+    capture krb5-ap-ticket-not-yet-valid "$H" krb_smbclient "FILE:$T/future.cc"
+
+    # The service ticket of st.cc is now past its end time and the server's
+    # five minutes of allowed skew: impacket uses it as it is (MIT would not)
+    printf 'use share\nls\nexit\n' >"$T/impacket-dc.cmds"
+    wait_until $((t0 + 180 + 300 + 30))
+    capture impacket-krb5-expired-ticket "$H" \
+        run env KRB5CCNAME="$T/st.cc" $PY "$IMPACKET_EX/smbclient.py" -file "$T/impacket-dc.cmds" \
+        -k -no-pass -dc-ip $DC_IP -target-ip $DC_IP "$REALM/alice@$DC_FQDN"
+    kdestroy -q 2>/dev/null || true
 }
 
 # ================================================================ main

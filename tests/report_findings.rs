@@ -315,6 +315,90 @@ const CASES: &[(&str, &str, &str, u64, &[u64])] = &[
         &[4, 6],
     ),
     (
+        "impacket-negotiate-311-no-context.pcap",
+        "negotiate.failed",
+        "error",
+        0,
+        &[4, 6],
+    ),
+    (
+        "ntlm-dc-protected-user.pcap",
+        "logon.account_restriction",
+        "error",
+        0,
+        &[10, 11],
+    ),
+    (
+        "impacket-ntlm-probe.pcap",
+        "logon.abandoned",
+        "error",
+        0,
+        &[8, 9, 10],
+    ),
+    (
+        "krb5-tgs-tgt-expiring.pcap",
+        "kerberos.ticket_expired",
+        "warning",
+        1,
+        &[11, 13, 19, 21],
+    ),
+    (
+        "impacket-krb5-expired-ticket.pcap",
+        "kerberos.ticket_expired",
+        "warning",
+        0,
+        &[10, 11],
+    ),
+    (
+        "krb5-ap-ticket-not-yet-valid.pcap",
+        "kerberos.ap_error",
+        "error",
+        0,
+        &[16, 17],
+    ),
+    (
+        "krb5-ap-ticket-not-yet-valid.pcap",
+        "kerberos.kdc_error",
+        "error",
+        1,
+        &[11, 13],
+    ),
+    (
+        "krb5-kinit-postdated.pcap",
+        "kerberos.kdc_error",
+        "error",
+        1,
+        &[3, 4],
+    ),
+    (
+        "krb5-kinit-no-password.pcap",
+        "kerberos.preauth_not_retried",
+        "warning",
+        0,
+        &[1, 2],
+    ),
+    (
+        "krb5-kinit-udp-only-kdc.pcap",
+        "kerberos.tcp_not_retried",
+        "warning",
+        1,
+        &[3, 4],
+    ),
+    (
+        "impacket-session-deleted-after-logoff.pcap",
+        "session.deleted",
+        "error",
+        0,
+        &[15, 16, 17],
+    ),
+    (
+        "ntlm-tree-max-connections.pcap",
+        "tree.failed",
+        "error",
+        0,
+        &[18, 19],
+    ),
+    (
         "corpus:sv-smb3-account-disabled.pcap",
         "logon.account_disabled",
         "error",
@@ -382,17 +466,7 @@ const CASES: &[(&str, &str, &str, u64, &[u64])] = &[
 /// Codes no capture at hand shows, with the reason; each is checked by a
 /// unit test of its rule in src/diagnose/tests.rs instead.
 const NOT_IN_CAPTURES: &[(&str, &str)] = &[
-    ("negotiate.failed", "Samba answers a NEGOTIATE it cannot serve with STATUS_NOT_SUPPORTED (negotiate.no_common_dialect, smb3-client-vs-smb21-server.pcap); no other error status reproduced"),
-    ("logon.unknown_user", "smbd maps an unknown user to guest or answers STATUS_LOGON_FAILURE; STATUS_NO_SUCH_USER not reproduced on the wire"),
-    ("logon.account_restriction", "needs a Windows DC policy (blank password, Protected Users); not reproduced with Samba"),
-    ("logon.abandoned", "the clients at hand that stop after the CHALLENGE do so for signing (negotiate.signing_unsupported); no other reason reproduced"),
-    ("kerberos.ticket_expired", "needs a client that sends an expired service ticket; not reproduced"),
-    ("kerberos.ap_error", "no AP error other than SKEW and MODIFIED reproduced"),
-    ("kerberos.kdc_error", "every KDC error reproduced here has its own code"),
-    ("kerberos.preauth_not_retried", "kinit always retried with pre-authentication; needs a client that gives up"),
-    ("kerberos.tcp_not_retried", "no KRB_ERR_RESPONSE_TOO_BIG on loopback; needs a UDP reply over the client's limit and TCP 88 blocked"),
-    ("session.deleted", "the only USER_SESSION_DELETED at hand (corpus sv-smb3-zerologon-anon-ntlm.pcap) answers a second LOGOFF, which is harmless and makes no finding (double_logoff_is_not_session_deleted)"),
-    ("tree.failed", "smbd answered refused tree connects with BAD_NETWORK_NAME or ACCESS_DENIED, which have their own codes"),
+    ("logon.unknown_user", "no server at hand puts STATUS_NO_SUCH_USER on the wire: smbd and the Samba DC answer an unknown user's NTLM logon with STATUS_LOGON_FAILURE (or a guest session with 'map to guest = bad user'), and a user deleted from the DC after getting a service ticket still logs on with it (Samba trusts the ticket's PAC; only the KDC answers KDC_ERR_C_PRINCIPAL_UNKNOWN to the forwarded-TGT request)"),
 ];
 
 fn load(name: &str) -> Option<Analysis> {
@@ -471,6 +545,25 @@ fn documented_codes_match() {
         assert!(
             doc.contains(&format!("`{code}`")),
             "{code} not documented in docs/report.md"
+        );
+    }
+}
+
+/// What the rare-case samples must not show: an abandoned logon where the
+/// server refused with a KRB-ERROR (the client had no way on), a generic
+/// logon.failed or a key problem for Samba's answer to an expired ticket.
+#[test]
+fn no_double_findings_on_rare_samples() {
+    for (name, not) in [
+        ("krb5-ap-ticket-not-yet-valid.pcap", "logon.abandoned"),
+        ("impacket-krb5-expired-ticket.pcap", "logon.failed"),
+        ("impacket-krb5-expired-ticket.pcap", "kerberos.ap_modified"),
+    ] {
+        let a = sample(name);
+        assert!(
+            !a.diagnosis.findings.iter().any(|f| f.code == not),
+            "{name}: {not} in {:#?}",
+            describe(&a.diagnosis.findings)
         );
     }
 }

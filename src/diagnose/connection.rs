@@ -12,7 +12,7 @@ pub(super) fn findings(model: &Model, out: &mut Vec<Finding>) {
         if !ended_early(model, c, out) {
             closed(model, c, out);
         }
-        session_errors(c, out);
+        session_errors(model, c, out);
     }
 }
 
@@ -103,7 +103,7 @@ fn closed(model: &Model, c: &Connection, out: &mut Vec<Finding>) {
     out.push(d.stream(c.stream).frames(frames).done());
 }
 
-fn session_errors(c: &Connection, out: &mut Vec<Finding>) {
+fn session_errors(model: &Model, c: &Connection, out: &mut Vec<Finding>) {
     for e in &c.errors {
         let st = NtStatus(e.status_code);
         let (code, sev, title) = match st {
@@ -119,17 +119,28 @@ fn session_errors(c: &Connection, out: &mut Vec<Finding>) {
             ),
             _ => continue,
         };
+        // The client logged this session off itself, earlier on this connection.
+        let logoff = model
+            .sessions
+            .iter()
+            .filter(|s| s.stream == c.stream && s.session_id == e.session_id)
+            .filter_map(|s| s.logoff_frame)
+            .find(|&f| f < e.request_frame.unwrap_or(e.frame));
+        let own = match logoff {
+            Some(f) if st == NtStatus::USER_SESSION_DELETED => format!(" The client itself logged this session off at frame {f} (LOGOFF) and then went on using it: a client bug, such as two users of one connection sharing the session, or a request sent after the logoff was issued."),
+            _ => String::new(),
+        };
         out.push(
             Draft::new(sev, code, title)
                 .explain(format!(
-                    "The server answered {} on session {} with {st}. {}",
+                    "The server answered {} on session {} with {st}. {}{own}",
                     e.command,
                     e.session_id,
                     nt_meaning(st.0).unwrap_or("")
                 ))
                 .next(nt_check(st.0).unwrap_or("Check the server's log."))
                 .stream(c.stream)
-                .frames(e.request_frame.into_iter().chain([e.frame]))
+                .frames(logoff.into_iter().chain(e.request_frame).chain([e.frame]))
                 .session(&e.session_id)
                 .status(st.to_string())
                 .done(),

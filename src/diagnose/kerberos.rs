@@ -116,6 +116,13 @@ fn refused(s: &Session, out: &mut Vec<Finding>) {
         let mut d = modified(&sp, None, None);
         d.0.explanation = format!("The server answered the Kerberos AP-REQ for {sp} with STATUS_LOGON_FAILURE and no KRB-ERROR. The ticket came from the KDC, so the user's password is not the problem: the server could not accept the ticket, which is almost always because it cannot decrypt it (KRB_AP_ERR_MODIFIED): the server's keytab or machine password is stale, or the SPN is registered on another account too (duplicate SPN).");
         d
+    } else if status == NtStatus::INVALID_PARAMETER {
+        // Samba's gensec_gssapi maps KRB5KRB_AP_ERR_TKT_EXPIRED to
+        // NT_STATUS_INVALID_PARAMETER and sends no KRB-ERROR (its Heimdal
+        // acceptor returns an error token only for SKEW and TKT_NYV).
+        Draft::new(Severity::Warning, "kerberos.ticket_expired", "Kerberos ticket refused, probably expired (STATUS_INVALID_PARAMETER)")
+            .explain(format!("The server answered the Kerberos AP-REQ for {sp} with STATUS_INVALID_PARAMETER and no KRB-ERROR. A Samba server answers this way when the service ticket has expired (KRB_AP_ERR_TKT_EXPIRED, which it does not send; its log says \"ticket is expired\"); the other cause is a malformed token. Clients that check their tickets (Windows, MIT) get a new one before using it; tools that take a ticket from a cache as it is (impacket with KRB5CCNAME) do not."))
+            .next("Get a new ticket (kinit, or klist purge) and retry, and compare the clocks of client, server and KDC; the server's log (Samba: log level 1) names the reason.")
     } else {
         Draft::new(
             Severity::Error,
@@ -198,8 +205,8 @@ fn kdc_error(model: &Model, by: &ByClient, i: usize, x: &KdcExchange, out: &mut 
             if retried(model, i, x, true) {
                 return;
             }
-            Draft::new(Severity::Warning, "kerberos.tcp_not_retried", "The client did not retry over TCP after KRB_ERR_RESPONSE_TOO_BIG")
-                .explain("The KDC's reply did not fit in a UDP datagram and it asked the client to use TCP, but no request over TCP follows. TCP port 88 may be blocked.")
+            Draft::new(Severity::Warning, "kerberos.tcp_not_retried", "No Kerberos request over TCP after KRB_ERR_RESPONSE_TOO_BIG")
+                .explain("The KDC's reply did not fit in a UDP datagram and it asked the client to use TCP, but no Kerberos request over TCP follows: either the client did not retry, or its TCP connection to port 88 failed (refused or blocked by a firewall), so it got no ticket.")
                 .next("Check that TCP port 88 to the KDC is open from the client (or set udp_preference_limit = 1 in krb5.conf).")
         }
         KDC_ERR_S_PRINCIPAL_UNKNOWN => {
@@ -227,9 +234,14 @@ fn kdc_error(model: &Model, by: &ByClient, i: usize, x: &KdcExchange, out: &mut 
             .explain(format!("The KDC found the client's timestamp outside the allowed skew. {}", clock_note(x.server_time.as_deref(), None, x.time)))
             .next("Synchronise the client's clock with the domain controllers."),
         KRB_AP_ERR_MODIFIED => modified(&sp, meaning, check),
+        // The ticket in the TGS-REQ (the TGT) is refused as expired. A Samba
+        // AD DC also refuses a TGT with two minutes or less left this way.
+        KRB_AP_ERR_TKT_EXPIRED => Draft::new(Severity::Warning, "kerberos.ticket_expired", "The KDC refused an expired ticket-granting ticket (KRB_AP_ERR_TKT_EXPIRED)")
+            .explain(format!("The client's {} for {sp} was refused because the ticket it presented, its ticket-granting ticket, has expired (a Samba AD DC also refuses a TGT with two minutes or less left). The client gets no new service ticket until it has a new TGT. {}", x.request, meaning.unwrap_or("")))
+            .next(check.unwrap_or("Get a new ticket-granting ticket (kinit, or lock and unlock the Windows session; klist purge) and check the clocks.")),
         c if crate::ntstatus::kerberos::is_benign(c) => return,
         _ => Draft::new(Severity::Error, "kerberos.kdc_error", format!("The KDC answered {name}"))
-            .explain(format!("{} for {sp}. {}{extra}", x.request, meaning.unwrap_or("")))
+            .explain(format!("{} for {sp}. {}{extra}{}", x.request, meaning.unwrap_or(""), e_text(x)))
             .next(check.unwrap_or("Look the error up with `smbscope status` and check the KDC's log.")),
     };
     let d = if code == KRB_AP_ERR_SKEW && later_success(model, by, x) {
@@ -245,6 +257,16 @@ fn kdc_error(model: &Model, by: &ByClient, i: usize, x: &KdcExchange, out: &mut 
             .user(x.client_principal.clone())
             .done(),
     );
+}
+
+/// The KDC's own words (the KRB-ERROR's e-text), which often say which
+/// policy refused the request.
+fn e_text(x: &KdcExchange) -> String {
+    x.e_text
+        .as_deref()
+        .filter(|t| !t.trim().is_empty())
+        .map(|t| format!(" The KDC's error text: \"{}\".", t.trim()))
+        .unwrap_or_default()
 }
 
 /// NTLM sessions set up after a Kerberos attempt of the same client failed.

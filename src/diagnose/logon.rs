@@ -212,6 +212,15 @@ fn unfinished(s: &Session, c: &Connection, out: &mut Vec<Finding>) {
     {
         return;
     }
+    // The server refused with a KRB-ERROR in its SPNEGO token (e.g.
+    // KRB_AP_ERR_TKT_NYV): the client had no way on, and the kerberos
+    // findings already explain why.
+    if last
+        .kerberos_error_code
+        .is_some_and(|k| !crate::ntstatus::kerberos::is_benign(k))
+    {
+        return;
+    }
     let who = identity(s);
     let signing = last.challenge_without_signing
         && c.negotiate
@@ -231,7 +240,7 @@ fn unfinished(s: &Session, c: &Connection, out: &mut Vec<Finding>) {
     }
     out.push(
         Draft::new(Severity::Error, "logon.abandoned", format!("The client stopped in the middle of the authentication ({who})"))
-            .explain(format!("The last SESSION_SETUP response was {}; the client sent no further token. The client could not build its next token (no credentials, a policy blocking NTLM, a signing or mutual-authentication requirement the server did not meet).", last.status.as_deref().unwrap_or("?")))
+            .explain(format!("The last SESSION_SETUP response was {}; the client sent no further token. The client could not build its next token (no credentials, a policy blocking NTLM, a signing or mutual-authentication requirement the server did not meet), or never meant to log on: host-discovery scanners send an NTLMSSP NEGOTIATE only to read the server's names and version from the CHALLENGE, then disconnect.", last.status.as_deref().unwrap_or("?")))
             .next(nt_check(S::MORE_PROCESSING_REQUIRED.0).unwrap_or("Look at the client's log for why it gave up."))
             .stream(s.stream)
             .frames(frames_of(last, c))

@@ -216,6 +216,63 @@ fn logon_abandoned() {
 }
 
 #[test]
+fn krb_error_in_the_last_round_is_not_an_abandoned_logon() {
+    // The server answered the AP-REQ with MORE_PROCESSING_REQUIRED and a
+    // KRB-ERROR (TKT_NYV); the client could not go on and closed.
+    let mut c = conn(0);
+    c.end = Some(ConnEnd {
+        frame: 20,
+        time: ts(101),
+        reason: "fin",
+        by: "client",
+    });
+    let mut r = round(16, Some(19), Some(NtStatus::MORE_PROCESSING_REQUIRED));
+    r.mechanism = Some("kerberos".into());
+    r.kerberos_error = Some("KRB_AP_ERR_TKT_NYV".into());
+    r.kerberos_error_code = Some(33);
+    let mut s = session(0, Outcome::Unfinished, None, vec![r]);
+    s.mechanism = Some("kerberos".into());
+    let d = diagnose(&model(vec![c], vec![s]));
+    check(
+        only(&d.findings, "kerberos.ap_error"),
+        Severity::Error,
+        0,
+        &[16, 19],
+    );
+    assert!(
+        !d.findings.iter().any(|f| f.code == "logon.abandoned"),
+        "{:#?}",
+        d.findings
+    );
+}
+
+#[test]
+fn kerberos_invalid_parameter_is_an_expired_ticket() {
+    // Samba's answer to an expired service ticket: STATUS_INVALID_PARAMETER
+    // and no KRB-ERROR. LOGON_FAILURE stays kerberos.ap_modified.
+    for (st, want) in [
+        (NtStatus::INVALID_PARAMETER, "kerberos.ticket_expired"),
+        (NtStatus::LOGON_FAILURE, "kerberos.ap_modified"),
+    ] {
+        let mut r = round(10, Some(11), Some(st));
+        r.mechanism = Some("kerberos".into());
+        let mut s = session(0, Outcome::Failure, Some(st), vec![r]);
+        s.mechanism = Some("kerberos".into());
+        s.service_principal = Some("cifs/fs1.corp.test@CORP.TEST".into());
+        let d = diagnose(&model(vec![conn(0)], vec![s]));
+        let sev = if want == "kerberos.ticket_expired" {
+            Severity::Warning
+        } else {
+            Severity::Error
+        };
+        let f = only(&d.findings, want);
+        check(f, sev, 0, &[10, 11]);
+        assert_eq!(f.status.as_deref(), Some(st.to_string().as_str()));
+        assert!(!d.findings.iter().any(|f| f.code == "logon.failed"));
+    }
+}
+
+#[test]
 fn kerberos_ticket_expired_and_ap_error() {
     for (code, name, want, outcome, sev) in [
         (
@@ -272,6 +329,12 @@ fn kdc_errors() {
         ),
         (12, "KDC_ERR_POLICY", "kerberos.kdc_error", Severity::Error),
         (
+            32,
+            "KRB_AP_ERR_TKT_EXPIRED",
+            "kerberos.ticket_expired",
+            Severity::Warning,
+        ),
+        (
             25,
             "KDC_ERR_PREAUTH_REQUIRED",
             "kerberos.preauth_not_retried",
@@ -292,6 +355,23 @@ fn kdc_errors() {
         assert_eq!(f.transport, "udp");
         assert_eq!(f.status.as_deref(), Some(name));
     }
+}
+
+#[test]
+fn kdc_error_quotes_the_kdc_text() {
+    let mut m = model(vec![], vec![]);
+    let mut x = kdc("AS-REQ", 3, Some((12, "KDC_ERR_POLICY")));
+    x.e_text = Some("Ticket may not be postdate".into());
+    m.kdc.push(x);
+    let d = diagnose(&m);
+    let f = only(&d.findings, "kerberos.kdc_error");
+    check(f, Severity::Error, 7, &[3, 4]);
+    assert!(
+        f.explanation
+            .contains("The KDC's error text: \"Ticket may not be postdate\"."),
+        "{}",
+        f.explanation
+    );
 }
 
 #[test]
@@ -324,10 +404,27 @@ fn session_deleted() {
         session_id: "0x1234".into(),
         detail: None,
     });
-    let d = diagnose(&model(vec![c], vec![]));
+    let d = diagnose(&model(vec![c.clone()], vec![]));
     let f = only(&d.findings, "session.deleted");
     check(f, Severity::Error, 0, &[30, 31]);
     assert_eq!(f.session_id.as_deref(), Some("0x1234"));
+    assert!(!f.explanation.contains("LOGOFF"), "{}", f.explanation);
+
+    // The client had logged the session off itself (frame 28): the LOGOFF
+    // is part of the evidence.
+    let mut s = session(
+        0,
+        Outcome::Success,
+        Some(NtStatus::SUCCESS),
+        vec![round(8, Some(9), Some(NtStatus::SUCCESS))],
+    );
+    s.logoff_frame = Some(28);
+    let d = diagnose(&model(vec![c], vec![s]));
+    let f = only(&d.findings, "session.deleted");
+    check(f, Severity::Error, 0, &[28, 30, 31]);
+    assert!(f
+        .explanation
+        .contains("logged this session off at frame 28"));
 }
 
 #[test]
@@ -362,4 +459,17 @@ fn tree_failed() {
     let f = only(&d.findings, "tree.failed");
     check(f, Severity::Error, 0, &[14, 15]);
     assert_eq!(f.status.as_deref(), Some("STATUS_INSUFF_SERVER_RESOURCES"));
+    assert!(!f.explanation.contains("max connections"));
+
+    // Samba's answer when the share's 'max connections' is used up.
+    m.trees[0].status = "STATUS_INSUFFICIENT_RESOURCES".into();
+    m.trees[0].status_code = NtStatus::INSUFFICIENT_RESOURCES.0;
+    let d = diagnose(&m);
+    let f = only(&d.findings, "tree.failed");
+    check(f, Severity::Error, 0, &[14, 15]);
+    assert!(
+        f.explanation.contains("'max connections'"),
+        "{}",
+        f.explanation
+    );
 }

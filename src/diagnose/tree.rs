@@ -30,6 +30,9 @@ fn failure(t: &Tree, dialect: Option<(Option<String>, u16)>) -> Draft {
         S::ACCESS_DENIED | S::NETWORK_ACCESS_DENIED => Draft::new(Severity::Error, "tree.access_denied", format!("Access to share {share} denied"))
             .explain(format!("TREE_CONNECT to {share} was refused with {st}: the session's user may not use this share (share permissions, 'valid users', hosts allow), or the share requires encryption. {}", nt_meaning(st.0).unwrap_or("")))
             .next(nt_check(st.0).unwrap_or("Check the share's permissions for the user (Get-SmbShareAccess; Samba: 'valid users', 'read list').")),
+        S::INSUFFICIENT_RESOURCES => Draft::new(Severity::Error, "tree.failed", format!("TREE_CONNECT to {share} failed: {st}"))
+            .explain(format!("The server refused the tree connect to {share} with {st}. Samba answers a TREE_CONNECT so when the share's connection limit ('max connections') is used up; otherwise the server is short of memory or another resource. {}", nt_meaning(st.0).unwrap_or("")))
+            .next("Look at the share's connection limit and who holds its connections (Samba: 'max connections', smbstatus -S; Windows: the share's user limit, Get-SmbShare | select Name,ConcurrentUserLimit), then at the server's memory."),
         _ => Draft::new(Severity::Error, "tree.failed", format!("TREE_CONNECT to {share} failed: {st}"))
             .explain(nt_meaning(st.0).unwrap_or("The server refused the tree connect.").to_string())
             .next(nt_check(st.0).unwrap_or("Check the server's log for this share.")),

@@ -1,0 +1,112 @@
+#!/usr/bin/python3
+"""impacket_flows.py MODE SERVER_IP [USER PASSWORD]
+
+Drives impacket (Debian's python3-impacket 0.10, run with /usr/bin/python3)
+through SMB2 exchanges that its ready-made clients do not do; every message
+is built by impacket's own code or structures, and nothing is sent that
+impacket could not send by itself except where said below.
+
+  negotiate-no-context
+      A NEGOTIATE (impacket's SMB2Negotiate structure) offering 2.0.2, 2.1,
+      3.0, 3.0.2 and 3.1.1 but with no negotiate contexts, as an SMB 3.1.1
+      client that omits the required preauth-integrity context would send;
+      prints the server's status and closes.
+  ntlm-probe
+      impacket's SMBConnection negotiates (SMB 2.1), then sends the first
+      SESSION_SETUP exactly as impacket's login does (SPNEGO NegTokenInit
+      with an NTLMSSP NEGOTIATE), prints what the CHALLENGE tells about the
+      server (names, version) and closes the connection without answering:
+      what host-discovery scanners do to read the "NTLM info".
+  stale-session USER PASSWORD
+      impacket's SMBConnection (SMB 2.1, so nothing is encrypted) logs in,
+      connects to the share "share", logs off, and then lists the share
+      with the session id it had before the logoff (impacket itself resets
+      it to 0 after a LOGOFF; the script puts the old value back), as a
+      client that goes on using a session the server has already deleted.
+"""
+import struct
+import sys
+
+from impacket import nmb, ntlm
+from impacket.smb3structs import (SMB2_DIALECT_002, SMB2_DIALECT_21, SMB2_DIALECT_30,
+                                  SMB2_DIALECT_302, SMB2_DIALECT_311, SMB2_NEGOTIATE,
+                                  SMB2_NEGOTIATE_SIGNING_ENABLED, SMB2_SESSION_SETUP,
+                                  SMB2Negotiate, SMB2Packet, SMB2SessionSetup,
+                                  SMB2SessionSetup_Response)
+from impacket.smbconnection import SMBConnection
+from impacket.spnego import SPNEGO_NegTokenInit, SPNEGO_NegTokenResp, TypesMech
+
+mode, ip = sys.argv[1], sys.argv[2]
+
+
+def negotiate_no_context():
+    s = nmb.NetBIOSTCPSession('CLIENT1', ip, ip, nmb.TYPE_SERVER, 445, 10)
+    p = SMB2Packet()
+    p['Command'] = SMB2_NEGOTIATE
+    p['CreditRequestResponse'] = 1
+    n = SMB2Negotiate()
+    n['SecurityMode'] = SMB2_NEGOTIATE_SIGNING_ENABLED
+    n['Capabilities'] = 0
+    n['ClientGuid'] = b'smbscope-sample!'
+    n['Dialects'] = [SMB2_DIALECT_002, SMB2_DIALECT_21, SMB2_DIALECT_30,
+                     SMB2_DIALECT_302, SMB2_DIALECT_311]
+    n['DialectCount'] = len(n['Dialects'])
+    p['Data'] = n
+    s.send_packet(p.getData())
+    r = SMB2Packet(s.recv_packet(10).get_trailer())
+    print('NEGOTIATE status 0x%08x' % r['Status'])
+    s.close()
+
+
+def ntlm_probe():
+    c = SMBConnection(ip, ip, preferredDialect=SMB2_DIALECT_21)
+    s = c._SMBConnection
+    setup = SMB2SessionSetup()
+    setup['SecurityMode'] = SMB2_NEGOTIATE_SIGNING_ENABLED
+    setup['Flags'] = 0
+    blob = SPNEGO_NegTokenInit()
+    blob['MechTypes'] = [TypesMech['NTLMSSP - Microsoft NTLM Security Support Provider']]
+    blob['MechToken'] = ntlm.getNTLMSSPType1('', '', False).getData()
+    setup['SecurityBufferLength'] = len(blob)
+    setup['Buffer'] = blob.getData()
+    p = s.SMB_PACKET()
+    p['Command'] = SMB2_SESSION_SETUP
+    p['Data'] = setup
+    ans = s.recvSMB(s.sendSMB(p))
+    print('SESSION_SETUP status 0x%08x' % ans['Status'])
+    resp = SPNEGO_NegTokenResp(SMB2SessionSetup_Response(ans['Data'])['Buffer'])
+    ch = ntlm.NTLMAuthChallenge(resp['ResponseToken'])
+    info = ntlm.AV_PAIRS(ch['TargetInfoFields'])
+    for k, name in [(ntlm.NTLMSSP_AV_HOSTNAME, 'host'), (ntlm.NTLMSSP_AV_DOMAINNAME, 'domain'),
+                    (ntlm.NTLMSSP_AV_DNS_HOSTNAME, 'dns host')]:
+        if info[k] is not None:
+            print(name, info[k][1].decode('utf-16le'))
+    if 'Version' in ch.fields and len(ch['Version']) >= 2:
+        print('version %d.%d' % struct.unpack('<BB', ch['Version'][:2]))
+    s.close_session()
+
+
+def stale_session(user, password):
+    c = SMBConnection(ip, ip, preferredDialect=SMB2_DIALECT_21)
+    c.login(user, password, 'SAMPLES')
+    s = c._SMBConnection
+    c.connectTree('share')
+    old = s._Session['SessionID']
+    c.logoff()
+    s._Session['SessionID'] = old
+    try:
+        c.listPath('share', '*')
+        print('listPath succeeded')
+    except Exception as e:  # the server's answer is the point
+        print('listPath:', e)
+    s.close_session()
+
+
+if mode == 'negotiate-no-context':
+    negotiate_no_context()
+elif mode == 'ntlm-probe':
+    ntlm_probe()
+elif mode == 'stale-session':
+    stale_session(sys.argv[3], sys.argv[4])
+else:
+    sys.exit(__doc__)
