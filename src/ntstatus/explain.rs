@@ -215,15 +215,16 @@ u32;
     ],
 }
 0xC000_006E "STATUS_ACCOUNT_RESTRICTION" {
-    meaning: "The credentials are valid but an account restriction forbids this logon. The classic one: a blank password used for a network logon, which Windows refuses by default.",
+    meaning: "The credentials are valid but an account restriction forbids this logon: a blank password used over the network (Windows refuses it by default), membership of Protected Users (which forbids NTLM: the logon must use Kerberos), or an authentication policy.",
     causes: [
         "A local account with an empty password ('Accounts: Limit local account use of blank passwords to console logon only' is on by default).",
         "The account is in Protected Users (no NTLM, no RC4) or an authentication policy restricts where it may log on.",
         "Other account restrictions the DC enforces (authentication policies, smart card required).",
     ],
     check: [
+        "Is the account in Protected Users ('samba-tool group listmembers \"Protected Users\"', 'Get-ADPrincipalGroupMembership user')? Then log on with Kerberos (connect by the server's name, with a ticket), not NTLM. Else give an empty password a value, or look for an authentication policy.",
+        "Windows: event 4625 Sub Status on the server.",
         "Give the account a password; or (not recommended) the security option 'Limit local account use of blank passwords to console logon only'.",
-        "Windows: event 4625 Sub Status on the server; Protected Users membership ('Get-ADPrincipalGroupMembership user').",
         "Samba: 'null passwords' in testparm -s for empty passwords.",
     ],
 }
