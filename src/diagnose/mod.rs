@@ -191,6 +191,10 @@ fn merge(all: Vec<Finding>) -> Vec<Finding> {
         match first.get(&key) {
             Some(&i) if out[i].frames.len() < 64 => {
                 let o = &mut out[i];
+                if (o.stream, o.transport) != (f.stream, f.transport) {
+                    // Frames of several streams: named by frame number only.
+                    o.stream = None;
+                }
                 o.frames.extend(f.frames);
                 o.frames.sort_unstable();
                 o.frames.dedup();
