@@ -200,7 +200,7 @@ impl Timestamp {
     /// formatting machinery (it runs once per message of the JSON output).
     /// `None` when the year has other than four digits or `nanos` is out of
     /// range: the caller then takes the general path.
-    fn rfc3339_fixed(self) -> Option<[u8; RFC3339_LEN]> {
+    pub(crate) fn rfc3339_fixed(self) -> Option<[u8; RFC3339_LEN]> {
         if self.nanos > 999_999_999 {
             return None;
         }

@@ -145,6 +145,18 @@ fn write_str(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
 }
 
+/// Appends `s` as a JSON string (quoted, escaped as serde_json escapes it).
+#[inline]
+pub fn push_str(out: &mut Vec<u8>, s: &str) {
+    write_str(out, s);
+}
+
+/// Appends `v` as a JSON number.
+#[inline]
+pub fn push_u64(out: &mut Vec<u8>, v: u64) {
+    write_u64(out, v);
+}
+
 #[inline]
 fn write_u64(out: &mut Vec<u8>, v: u64) {
     out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());

@@ -181,6 +181,181 @@ impl Serialize for MessageJson<'_> {
     }
 }
 
+/// Appends the JSON of one message to `out`: the bytes `serde_json` writes
+/// for [`MessageJson`] (checked on every message of every capture by
+/// tests/differential.rs), without going through serde for the fixed keys.
+///
+/// The keys are literals without anything to escape, numbers go through
+/// itoa, and only the nested values (body, `smb1`, `auth`, errors) are
+/// serialized, each by [`super::json::to_vec`].
+pub fn write_message_json(
+    out: &mut Vec<u8>,
+    m: &Message<'_>,
+    d: &Decoded,
+) -> serde_json::Result<()> {
+    use super::json::{push_str, push_u64};
+    fn key(out: &mut Vec<u8>, k: &'static str) {
+        out.extend_from_slice(b",\"");
+        out.extend_from_slice(k.as_bytes());
+        out.extend_from_slice(b"\":");
+    }
+    fn boolean(out: &mut Vec<u8>, v: bool) {
+        out.extend_from_slice(if v { b"true" } else { b"false" });
+    }
+    out.extend_from_slice(b"{\"frame\":");
+    push_u64(out, m.frame);
+    key(out, "time");
+    match m.ts.rfc3339_fixed() {
+        // Digits and punctuation only: nothing to escape.
+        Some(b) => {
+            out.push(b'"');
+            out.extend_from_slice(&b);
+            out.push(b'"');
+        }
+        None => super::json::to_vec(out, &m.ts)?,
+    }
+    key(out, "stream");
+    push_u64(out, m.stream);
+    key(out, "transport");
+    out.extend_from_slice(match m.transport {
+        crate::pipeline::Transport::Tcp => b"\"tcp\"",
+        crate::pipeline::Transport::Udp => b"\"udp\"",
+    });
+    key(out, "src");
+    push_str(out, fastfmt::socket_addr(&m.src).as_str());
+    key(out, "dst");
+    push_str(out, fastfmt::socket_addr(&m.dst).as_str());
+    key(out, "kind");
+    push_str(out, m.kind.name());
+    let command = command_str(m, d);
+    if let Some(c) = &command {
+        key(out, "command");
+        push_str(out, c);
+    }
+    key(out, "response");
+    boolean(out, m.is_response());
+    if let Some(code) = status_of(m) {
+        key(out, "status");
+        push_str(out, &status_text(code));
+        key(out, "status_code");
+        push_u64(out, u64::from(code));
+    }
+    if let Some(h) = &m.header {
+        key(out, "message_id");
+        push_u64(out, h.message_id);
+        key(out, "session_id");
+        push_u64(out, h.session_id);
+        if let Some(t) = h.tree_id {
+            key(out, "tree_id");
+            push_u64(out, u64::from(t));
+        }
+        if let Some(a) = h.async_id {
+            key(out, "async");
+            boolean(out, true);
+            key(out, "async_id");
+            push_u64(out, a);
+        }
+        key(out, "credit_charge");
+        push_u64(out, u64::from(h.credit_charge));
+        key(
+            out,
+            if h.is_response() {
+                "credits_granted"
+            } else {
+                "credits_requested"
+            },
+        );
+        push_u64(out, u64::from(h.credits));
+        key(out, "flags");
+        push_u64(out, u64::from(h.flags));
+        key(out, "signed");
+        boolean(out, h.is_signed());
+        if m.chain_index > 0 || h.next_command != 0 {
+            key(out, "chain_index");
+            push_u64(out, u64::from(m.chain_index));
+        }
+    }
+    if let Some(t) = &m.transform {
+        if let Some(id) = t.session_id {
+            key(out, "session_id");
+            push_u64(out, id);
+        }
+        key(out, "original_size");
+        push_u64(out, u64::from(t.original_size));
+        if let Some(a) = t.algorithm {
+            key(out, "compression_algorithm");
+            push_u64(out, u64::from(a));
+        }
+        key(out, "transform_flags");
+        push_u64(out, u64::from(t.flags));
+    }
+    if let Some(r) = &m.request {
+        key(out, "request_frame");
+        push_u64(out, r.frame);
+        key(out, "response_time");
+        serde_json::to_writer(&mut *out, &secs(m.ts.nanos_since(r.ts)))?;
+    }
+    key(out, "length");
+    push_u64(out, u64::from(m.len));
+    if (m.bytes.len() as u64) < u64::from(m.len) {
+        key(out, "kept_bytes");
+        push_u64(out, m.bytes.len() as u64);
+    }
+    if m.missing > 0 {
+        key(out, "truncated");
+        boolean(out, true);
+        key(out, "missing_bytes");
+        push_u64(out, m.missing);
+    }
+    match (&d.body, &command) {
+        (Some(Ok(b)), Some(c)) => {
+            out.push(b',');
+            push_str(out, fastfmt::ascii_lowercase(c).as_str());
+            out.push(b':');
+            super::json::to_vec(out, b)?;
+        }
+        (Some(Err(e)), _) => {
+            key(out, "body_error");
+            push_str(out, &e.to_string());
+        }
+        _ => {}
+    }
+    if let Some(s1) = &d.smb1 {
+        key(out, "smb1");
+        super::json::to_vec(out, s1)?;
+    }
+    match &d.auth {
+        Some(Ok(a)) => {
+            key(out, "auth");
+            super::json::to_vec(out, a)?;
+        }
+        Some(Err(e)) => {
+            key(out, "auth_error");
+            super::json::to_vec(out, e)?;
+        }
+        None => {}
+    }
+    match &d.kerberos {
+        Some(Ok(k)) => {
+            key(out, "auth");
+            super::json::to_vec(
+                out,
+                &KerberosAuth {
+                    mechanism: "kerberos",
+                    kerberos: k,
+                },
+            )?;
+        }
+        Some(Err(e)) => {
+            key(out, "auth_error");
+            super::json::to_vec(out, e)?;
+        }
+        None => {}
+    }
+    out.push(b'}');
+    Ok(())
+}
+
 #[derive(Serialize)]
 struct KerberosAuth<'a> {
     mechanism: &'static str,
@@ -428,7 +603,7 @@ impl<W: Write> MessagesWriter<W> {
         }
         let mut line = self.spare.pop().unwrap_or_default();
         line.clear();
-        super::json::to_vec(&mut line, &MessageJson { msg: m, dec: &dec })?;
+        write_message_json(&mut line, m, &dec)?;
         let waiting = match m.header {
             Some(h) if !h.is_response() && h.command != crate::smb2::Command::CANCEL => {
                 Some(h.message_id)
