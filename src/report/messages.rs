@@ -17,10 +17,11 @@ use serde::Serialize;
 
 use super::fastfmt;
 use super::{Format, SCHEMA_VERSION};
-use crate::capture::Timestamp;
+use crate::capture::{DateCache, Timestamp};
 use crate::ntstatus::NtStatus;
 use crate::pipeline::{Decoded, Event, Kind, Message, Outcome, Stats};
 use crate::tcp::GapReason;
+use std::net::SocketAddr;
 
 /// Messages a request line may wait for its response.
 pub const WINDOW: usize = 4096;
@@ -192,6 +193,7 @@ pub fn write_message_json(
     out: &mut Vec<u8>,
     m: &Message<'_>,
     d: &Decoded,
+    cache: &mut LineCache,
 ) -> serde_json::Result<()> {
     use super::json::{push_str, push_u64};
     fn key(out: &mut Vec<u8>, k: &'static str) {
@@ -205,7 +207,7 @@ pub fn write_message_json(
     out.extend_from_slice(b"{\"frame\":");
     push_u64(out, m.frame);
     key(out, "time");
-    match m.ts.rfc3339_fixed() {
+    match m.ts.rfc3339_cached(&mut cache.date) {
         // Digits and punctuation only: nothing to escape.
         Some(b) => {
             out.push(b'"');
@@ -222,9 +224,9 @@ pub fn write_message_json(
         crate::pipeline::Transport::Udp => b"\"udp\"",
     });
     key(out, "src");
-    push_str(out, fastfmt::socket_addr(&m.src).as_str());
+    push_str(out, cache.addr(&m.src));
     key(out, "dst");
-    push_str(out, fastfmt::socket_addr(&m.dst).as_str());
+    push_str(out, cache.addr(&m.dst));
     key(out, "kind");
     push_str(out, m.kind.name());
     let command = command_str(m, d);
@@ -354,6 +356,40 @@ pub fn write_message_json(
     }
     out.push(b'}');
     Ok(())
+}
+
+/// What consecutive JSON lines share, kept between them: the text of the
+/// two addresses last written (a connection's messages alternate between
+/// them) and the date of the last timestamp.
+#[derive(Default)]
+pub struct LineCache {
+    addrs: [(Option<SocketAddr>, String); 2],
+    /// The slot used last.
+    last: usize,
+    date: DateCache,
+}
+
+impl LineCache {
+    /// `addr.to_string()`, from the cache when it holds it.
+    fn addr(&mut self, addr: &SocketAddr) -> &str {
+        let i = match self
+            .addrs
+            .iter()
+            .position(|(a, _)| a.as_ref() == Some(addr))
+        {
+            Some(i) => i,
+            None => {
+                let i = 1 - self.last;
+                let (a, s) = &mut self.addrs[i];
+                *a = Some(*addr);
+                s.clear();
+                s.push_str(fastfmt::socket_addr(addr).as_str());
+                i
+            }
+        };
+        self.last = i;
+        &self.addrs[i].1
+    }
 }
 
 #[derive(Serialize)]
@@ -512,6 +548,7 @@ pub struct MessagesWriter<W: Write> {
     written: u64,
     gaps_reported: u64,
     notes: Vec<String>,
+    cache: LineCache,
     pub error: Option<io::Error>,
 }
 
@@ -529,6 +566,7 @@ impl<W: Write> MessagesWriter<W> {
             written: 0,
             gaps_reported: 0,
             notes: Vec::new(),
+            cache: LineCache::default(),
             error: None,
         }
     }
@@ -603,7 +641,7 @@ impl<W: Write> MessagesWriter<W> {
         }
         let mut line = self.spare.pop().unwrap_or_default();
         line.clear();
-        write_message_json(&mut line, m, &dec)?;
+        write_message_json(&mut line, m, &dec, &mut self.cache)?;
         let waiting = match m.header {
             Some(h) if !h.is_response() && h.command != crate::smb2::Command::CANCEL => {
                 Some(h.message_id)
