@@ -464,11 +464,18 @@ fn principal(t: &Tlv, what: &'static str) -> Result<String, AuthError> {
     let f = seq_fields(t, what)?;
     let list = f.req(1, what)?;
     let mut d = list.children(what)?;
-    let mut parts = Vec::new();
+    // The components joined with '/', written into one String.
+    let mut name = String::new();
+    let mut first = true;
     while !d.is_empty() {
-        parts.push(d.read()?.string(what)?);
+        let part = d.read()?;
+        if !first {
+            name.push('/');
+        }
+        first = false;
+        name.push_str(&part.str_lossy(what)?);
     }
-    Ok(parts.join("/"))
+    Ok(name)
 }
 
 /// EncryptedData (RFC 4120 5.2.9): (etype, kvno).

@@ -415,10 +415,7 @@ impl<'a> Msg<'a> {
 
 /// UTF-16LE to String; lone surrogates become U+FFFD, an odd last byte is dropped.
 pub(crate) fn utf16le(b: &[u8]) -> String {
-    let units = b.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]]));
-    char::decode_utf16(units)
-        .map(|r| r.unwrap_or(char::REPLACEMENT_CHARACTER))
-        .collect()
+    crate::smb2::wire::utf16le(b)
 }
 
 /// OEM strings: the code page is not on the wire. UTF-8 when valid, else

@@ -45,10 +45,21 @@ pub(crate) fn bytes16_at(b: &[u8], at: usize) -> Option<[u8; 16]> {
 /// Decodes UTF-16LE (lossy: unpaired surrogates become U+FFFD; an odd trailing
 /// byte is dropped). The output is bounded by the bytes present.
 pub(crate) fn utf16le(b: &[u8]) -> String {
-    let units = b.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]]));
-    char::decode_utf16(units)
-        .map(|r| r.unwrap_or(char::REPLACEMENT_CHARACTER))
-        .collect()
+    let mut s = String::with_capacity(b.len() / 2);
+    let mut pairs = b.chunks_exact(2);
+    // ASCII (nearly all names) one unit at a time, the rest by decode_utf16.
+    let rest = loop {
+        match pairs.next() {
+            Some(&[c, 0]) if c < 0x80 => s.push(char::from(c)),
+            Some(p) => break Some(u16::from_le_bytes([p[0], p[1]])),
+            None => break None,
+        }
+    };
+    if let Some(first) = rest {
+        let units = std::iter::once(first).chain(pairs.map(|c| u16::from_le_bytes([c[0], c[1]])));
+        s.extend(char::decode_utf16(units).map(|r| r.unwrap_or(char::REPLACEMENT_CHARACTER)));
+    }
+    s
 }
 
 /// A 16-byte GUID, printed in the standard text form
@@ -517,6 +528,37 @@ pub(crate) fn is_empty_vec<T>(v: &[T]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn utf16le_matches_decode_utf16() {
+        let reference = |b: &[u8]| -> String {
+            let units = b.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]]));
+            char::decode_utf16(units)
+                .map(|r| r.unwrap_or(char::REPLACEMENT_CHARACTER))
+                .collect()
+        };
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        for len in 0..40 {
+            for _ in 0..200 {
+                let mut b = Vec::new();
+                for _ in 0..len {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    b.push(match x % 6 {
+                        0 => (x >> 8) as u8,
+                        1 => 0xd8 | ((x >> 8) as u8 & 7),
+                        2 => 0xdc,
+                        _ => (x >> 8) as u8 & 0x7f,
+                    });
+                    if x % 3 != 0 {
+                        b.push(0);
+                    }
+                }
+                assert_eq!(utf16le(&b), reference(&b), "{b:02x?}");
+            }
+        }
+    }
 
     /// The stack writers give the text of the `write!` forms they replaced.
     #[test]
