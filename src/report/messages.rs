@@ -402,6 +402,83 @@ fn secs(nanos: i64) -> f64 {
     nanos as f64 / 1e9
 }
 
+/// Appends `secs(nanos)` as `{}` (f64's `Display`) writes it, without the
+/// float formatting.
+///
+/// Below 10^15 ns, nanos / 10^9 is a decimal of at most 15 significant
+/// digits, and the double nearest to such a decimal prints as exactly that
+/// decimal: `Display` gives the shortest digits that read back to the same
+/// double, and no other decimal of 15 digits or fewer reads back to it (15
+/// digits always survive a round trip through a double). `Display` never
+/// uses an exponent. So the text is the decimal of nanos / 10^9, trailing
+/// zeros dropped, without a point when it is whole.
+fn push_secs_display(out: &mut Vec<u8>, nanos: i64) {
+    const LIMIT: u64 = 1_000_000_000_000_000;
+    let n = nanos.unsigned_abs();
+    if n >= LIMIT {
+        let _ = write!(VecWriter(out), "{}", secs(nanos));
+        return;
+    }
+    if nanos < 0 {
+        out.push(b'-');
+    }
+    super::json::push_u64(out, n / 1_000_000_000);
+    let mut frac = n % 1_000_000_000;
+    if frac != 0 {
+        let mut digits = 9;
+        while frac % 10 == 0 {
+            frac /= 10;
+            digits -= 1;
+        }
+        let mut b = [b'0'; 10];
+        b[0] = b'.';
+        for i in (1..=digits).rev() {
+            b[i] = b'0' + (frac % 10) as u8;
+            frac /= 10;
+        }
+        out.extend_from_slice(&b[..=digits]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secs_text_matches_f64_display() {
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut values = vec![
+            0,
+            1,
+            -1,
+            10,
+            999_999_999,
+            1_000_000_000,
+            5_153_000,
+            999_999_999_999_999,
+            -999_999_999_999_999,
+            1_000_000_000_000_000,
+            i64::MAX,
+            i64::MIN,
+        ];
+        for _ in 0..300_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let v = (x >> (x % 64)) as i64;
+            values.push(v);
+            values.push(-v);
+            values.push(v % 1_000_000_000_000_000);
+            values.push((v % 100_000) * 10_i64.pow((x % 12) as u32));
+        }
+        for v in values {
+            let mut out = Vec::new();
+            push_secs_display(&mut out, v);
+            assert_eq!(String::from_utf8_lossy(&out), format!("{}", secs(v)), "{v}");
+        }
+    }
+}
+
 /// A one-line summary of a message's body, for the text table.
 pub fn summary(msg: &Message<'_>, dec: &Decoded) -> String {
     let mut s = String::new();
@@ -668,13 +745,11 @@ impl<W: Write> MessagesWriter<W> {
             // The line ends with '}'; insert before it.
             if x.line.last() == Some(&b'}') {
                 x.line.pop();
-                let t = secs(resp.ts.nanos_since(x.ts));
-                let _ = write!(
-                    VecWriter(&mut x.line),
-                    ",\"response_frame\":{},\"response_time\":{}}}",
-                    resp.frame,
-                    t
-                );
+                x.line.extend_from_slice(b",\"response_frame\":");
+                super::json::push_u64(&mut x.line, resp.frame);
+                x.line.extend_from_slice(b",\"response_time\":");
+                push_secs_display(&mut x.line, resp.ts.nanos_since(x.ts));
+                x.line.push(b'}');
             }
             let interim = h.is_async() && NtStatus(h.status) == NtStatus::PENDING;
             if !interim {
