@@ -292,7 +292,12 @@ impl<'a> Tlv<'a> {
                 },
             ));
         }
-        Ok(String::from_utf8_lossy(self.value))
+        // Valid UTF-8 (nearly always ASCII) through from_utf8's word-wise
+        // check; from_utf8_lossy only when something must be replaced.
+        Ok(match std::str::from_utf8(self.value) {
+            Ok(s) => std::borrow::Cow::Borrowed(s),
+            Err(_) => String::from_utf8_lossy(self.value),
+        })
     }
 
     /// BIT STRING: (unused bits, bytes) (X.690 8.6).

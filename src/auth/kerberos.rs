@@ -465,7 +465,7 @@ fn principal(t: &Tlv, what: &'static str) -> Result<String, AuthError> {
     let list = f.req(1, what)?;
     let mut d = list.children(what)?;
     // The components joined with '/', written into one String.
-    let mut name = String::new();
+    let mut name = String::with_capacity(list.value.len());
     let mut first = true;
     while !d.is_empty() {
         let part = d.read()?;
