@@ -238,7 +238,16 @@ pub fn write_message_json(
     boolean(out, m.is_response());
     if let Some(code) = status_of(m) {
         key(out, "status");
-        push_str(out, &status_text(code));
+        match cache.status {
+            Some((c, name)) if c == code => push_str(out, name),
+            _ => {
+                let text = status_text(code);
+                push_str(out, &text);
+                if let Cow::Borrowed(name) = text {
+                    cache.status = Some((code, name));
+                }
+            }
+        }
         key(out, "status_code");
         push_u64(out, u64::from(code));
     }
@@ -312,7 +321,13 @@ pub fn write_message_json(
     match (&d.body, &command) {
         (Some(Ok(b)), Some(c)) => {
             out.push(b',');
-            push_str(out, fastfmt::ascii_lowercase(c).as_str());
+            match m
+                .header
+                .and_then(|h| BODY_KEYS.get(usize::from(h.command.0)))
+            {
+                Some(k) if m.kind == Kind::Smb2 => push_str(out, k),
+                _ => push_str(out, fastfmt::ascii_lowercase(c).as_str()),
+            }
             out.push(b':');
             super::json::to_vec(out, b)?;
         }
@@ -358,15 +373,41 @@ pub fn write_message_json(
     Ok(())
 }
 
+/// The key of an SMB2 body: its command's name in lower case, by command
+/// code (`Command::name` lowercased; checked by a unit test).
+const BODY_KEYS: [&str; 20] = [
+    "negotiate",
+    "session_setup",
+    "logoff",
+    "tree_connect",
+    "tree_disconnect",
+    "create",
+    "close",
+    "flush",
+    "read",
+    "write",
+    "lock",
+    "ioctl",
+    "cancel",
+    "echo",
+    "query_directory",
+    "change_notify",
+    "query_info",
+    "set_info",
+    "oplock_break",
+    "server_to_client_notification",
+];
+
 /// What consecutive JSON lines share, kept between them: the text of the
 /// two addresses last written (a connection's messages alternate between
-/// them) and the date of the last timestamp.
+/// them), the date of the last timestamp and the name of the last status.
 #[derive(Default)]
 pub struct LineCache {
     addrs: [(Option<SocketAddr>, String); 2],
     /// The slot used last.
     last: usize,
     date: DateCache,
+    status: Option<(u32, &'static str)>,
 }
 
 impl LineCache {
@@ -443,6 +484,18 @@ fn push_secs_display(out: &mut Vec<u8>, nanos: i64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn body_keys_are_the_lowercased_command_names() {
+        for code in 0..=u16::MAX {
+            let c = crate::smb2::Command(code);
+            assert_eq!(
+                c.name().map(str::to_ascii_lowercase).as_deref(),
+                BODY_KEYS.get(usize::from(code)).copied(),
+                "{code}"
+            );
+        }
+    }
 
     #[test]
     fn secs_text_matches_f64_display() {
