@@ -498,6 +498,59 @@ mod tests {
     }
 
     #[test]
+    fn fixed_decimals_match_the_float_formatting() {
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut values: Vec<i64> = vec![
+            0,
+            1,
+            499,
+            500,
+            501,
+            4_999,
+            5_000,
+            5_001,
+            999_999_999,
+            999_995_000,
+        ];
+        for _ in 0..300_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            values.push((x >> (x % 64)) as i64);
+            values.push((x % 2_000_000_000) as i64);
+            values.push((x % 100_000) as i64 * 1_000 + 500);
+        }
+        let (mut fast_s, mut fast_ms) = (0, 0);
+        for v in values {
+            let mut b = [0u8; 32];
+            if let Some(n) = fixed_decimals(&mut b, v, 1_000) {
+                assert_eq!(
+                    std::str::from_utf8(&b[..n]).unwrap(),
+                    format!("{:.6}", secs(v)),
+                    "{v}"
+                );
+                fast_s += 1;
+            }
+            if let Some(n) = fixed_decimals(&mut b, v, 10_000) {
+                assert_eq!(
+                    std::str::from_utf8(&b[..n]).unwrap(),
+                    format!("{:.2}", v as f64 / 1e6),
+                    "{v}"
+                );
+                fast_ms += 1;
+            }
+            let ms = v as f64 / 1e6;
+            let want = if ms.abs() < 1000.0 {
+                format!("{ms:.2} ms")
+            } else {
+                format!("{:.3} s", ms / 1000.0)
+            };
+            assert_eq!(Duration(v).to_string(), want, "{v}");
+        }
+        assert!(fast_s > 500_000 && fast_ms > 500_000, "{fast_s} {fast_ms}");
+    }
+
+    #[test]
     fn secs_text_matches_f64_display() {
         let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
         let mut values = vec![
@@ -534,7 +587,7 @@ mod tests {
 
 /// A one-line summary of a message's body, for the text table.
 pub fn summary(msg: &Message<'_>, dec: &Decoded) -> String {
-    let mut s = String::new();
+    let mut s = String::with_capacity(160);
     if let Some(h) = &msg.header {
         let _ = write!(s, "mid {}", h.message_id);
         if h.session_id != 0 {
@@ -648,6 +701,13 @@ struct Duration(i64);
 
 impl std::fmt::Display for Duration {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.0 < 1_000_000_000 {
+            let mut b = [0u8; 32];
+            if let Some(n) = fixed_decimals(&mut b, self.0, 10_000) {
+                f.write_str(std::str::from_utf8(&b[..n]).unwrap_or_default())?;
+                return f.write_str(" ms");
+            }
+        }
         let ms = self.0 as f64 / 1e6;
         if ms.abs() < 1000.0 {
             write!(f, "{ms:.2} ms")
@@ -868,13 +928,24 @@ impl<W: Write> MessagesWriter<W> {
         // in a reused buffer: padding through the formatter went char by char.
         let mut line = self.spare.pop().unwrap_or_default();
         line.clear();
-        let _ = write!(
-            VecWriter(&mut line),
-            "{:>7} {:>11.6} {:>5} {dir} ",
-            m.frame,
-            rel,
-            m.stream
+        pad_right_aligned(&mut line, itoa::Buffer::new().format(m.frame).as_bytes(), 7);
+        line.push(b' ');
+        let mut fixed = [0u8; 32];
+        match fixed_decimals(&mut fixed, m.ts.nanos_since(first), 1_000) {
+            Some(n) => pad_right_aligned(&mut line, &fixed[..n], 11),
+            None => {
+                let _ = write!(VecWriter(&mut line), "{rel:>11.6}");
+            }
+        }
+        line.push(b' ');
+        pad_right_aligned(
+            &mut line,
+            itoa::Buffer::new().format(m.stream).as_bytes(),
+            5,
         );
+        line.push(b' ');
+        line.extend_from_slice(dir.as_bytes());
+        line.push(b' ');
         pad_left_aligned(&mut line, &cmd, 24);
         line.push(b' ');
         pad_left_aligned(&mut line, &status, 30);
@@ -917,6 +988,52 @@ impl<W: Write> MessagesWriter<W> {
         notes.extend(summary.cut_notes());
         Ok(notes)
     }
+}
+
+/// `{:>width}` of ASCII text: spaces up to `width` bytes, then `s`.
+fn pad_right_aligned(line: &mut Vec<u8>, s: &[u8], width: usize) {
+    const SPACES: [u8; 32] = [b' '; 32];
+    let n = width.saturating_sub(s.len()).min(SPACES.len());
+    line.extend_from_slice(&SPACES[..n]);
+    line.extend_from_slice(s);
+}
+
+/// `nanos` / `unit` / 10^k as `{:.k}` writes `nanos as f64 / 1e9` (k = 6,
+/// `unit` = 1000: seconds) or `nanos as f64 / 1e6` (k = 2, `unit` = 10^4:
+/// milliseconds), into `out`; returns the length, or `None` where the text
+/// is not certain to be the same: negative or large values (from 10^15 ns),
+/// and remainders within 1 % of a tie.
+///
+/// The double is within 10^-7 ns × the value of the exact quotient (one
+/// correctly rounded division of exact integers below 2^53), far less than
+/// the 1 % margin kept from the half-way point, so it rounds to the same
+/// last digit as the exact quotient, whatever the tie rule.
+fn fixed_decimals(out: &mut [u8; 32], nanos: i64, unit: u64) -> Option<usize> {
+    let n = u64::try_from(nanos)
+        .ok()
+        .filter(|n| *n < 1_000_000_000_000_000)?;
+    let rem = n % unit;
+    let half = unit / 2;
+    if rem.abs_diff(half) <= unit / 100 {
+        return None;
+    }
+    let r = n / unit + u64::from(rem > half);
+    let (digits, q) = if unit == 1_000 {
+        (6, 1_000_000)
+    } else {
+        (2, 100)
+    };
+    let mut ib = itoa::Buffer::new();
+    let int = ib.format(r / q).as_bytes();
+    let len = int.len() + 1 + digits;
+    out.get_mut(..int.len())?.copy_from_slice(int);
+    out[int.len()] = b'.';
+    let mut f = r % q;
+    for i in (int.len() + 1..len).rev() {
+        out[i] = b'0' + (f % 10) as u8;
+        f /= 10;
+    }
+    Some(len)
 }
 
 /// `{s:<width}`: `s`, then spaces up to `width` characters.
