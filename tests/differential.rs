@@ -588,10 +588,21 @@ fn json_writer_matches_serde_json_on_every_message() {
         let mut opts = Options::default();
         opts.smb_ports.extend([4455, 4456, 4457]);
         let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+        let mut cache = smbscope::report::messages::LineCache::default();
         pipeline::run(&mut reader, &opts, |ev| {
             let Event::Message(m) = ev else { return };
             let dec = m.decode();
             let v = MessageJson { msg: m, dec: &dec };
+            ours.clear();
+            smbscope::report::messages::write_message_json(&mut ours, m, &dec, &mut cache)
+                .expect("ours");
+            assert_eq!(
+                String::from_utf8_lossy(&ours),
+                String::from_utf8_lossy(&serde_json::to_vec(&v).expect("serde_json")),
+                "{} frame {}: the line writer",
+                cap.display(),
+                m.frame
+            );
             ours.clear();
             smbscope::report::json::to_vec(&mut ours, &v).expect("ours");
             theirs = serde_json::to_vec(&v).expect("serde_json");

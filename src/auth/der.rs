@@ -277,7 +277,27 @@ impl<'a> Tlv<'a> {
                 },
             ));
         }
-        Ok(String::from_utf8_lossy(self.value).into_owned())
+        Ok(self.str_lossy(what)?.into_owned())
+    }
+
+    /// [`Tlv::string`], borrowed when the bytes are valid UTF-8.
+    pub fn str_lossy(&self, what: &'static str) -> Result<std::borrow::Cow<'a, str>, AuthError> {
+        if self.class != UNIVERSAL || self.constructed {
+            return Err(AuthError::new(
+                what,
+                self.offset,
+                ErrorKind::UnexpectedTag {
+                    expected: "a string",
+                    found: tag_name(self.class, self.tag),
+                },
+            ));
+        }
+        // Valid UTF-8 (nearly always ASCII) through from_utf8's word-wise
+        // check; from_utf8_lossy only when something must be replaced.
+        Ok(match std::str::from_utf8(self.value) {
+            Ok(s) => std::borrow::Cow::Borrowed(s),
+            Err(_) => String::from_utf8_lossy(self.value),
+        })
     }
 
     /// BIT STRING: (unused bits, bytes) (X.690 8.6).
@@ -380,18 +400,33 @@ pub fn tag_name(class: u8, tag: u32) -> &'static str {
     }
 }
 
+/// Fields a SEQUENCE keeps without a heap allocation: the Kerberos and
+/// SPNEGO sequences have at most 13, most have 2 to 5.
+const INLINE_FIELDS: usize = 8;
+
 /// The explicitly tagged fields `[n] ...` of a SEQUENCE, in order. Unknown
 /// tags are kept (extensibility), non-context elements are rejected.
 #[derive(Debug, Default)]
 pub struct Fields<'a> {
-    items: Vec<(u32, Tlv<'a>)>,
+    /// The first fields, in order (`None` after the last one).
+    inline: [Option<(u32, Tlv<'a>)>; INLINE_FIELDS],
+    /// The fields after the first [`INLINE_FIELDS`].
+    more: Vec<(u32, Tlv<'a>)>,
 }
 
 impl<'a> Fields<'a> {
+    fn items(&self) -> impl Iterator<Item = &(u32, Tlv<'a>)> {
+        self.inline
+            .iter()
+            .map_while(Option::as_ref)
+            .chain(&self.more)
+    }
+
     /// Reads all elements of `seq` (a constructed TLV) as `[n]` fields.
     pub fn of(seq: &Tlv<'a>, what: &'static str) -> Result<Self, AuthError> {
         let mut d = seq.children(what)?;
-        let mut items = Vec::new();
+        let mut items = Fields::default();
+        let mut n = 0;
         while !d.is_empty() {
             let t = d.read()?;
             if t.class != CONTEXT {
@@ -404,14 +439,18 @@ impl<'a> Fields<'a> {
                     },
                 ));
             }
-            items.push((t.tag, t));
+            match items.inline.get_mut(n) {
+                Some(slot) => *slot = Some((t.tag, t)),
+                None => items.more.push((t.tag, t)),
+            }
+            n += 1;
         }
-        Ok(Fields { items })
+        Ok(items)
     }
 
     /// The inner element of field `[n]`, if present.
     pub fn get(&self, n: u32, what: &'static str) -> Result<Option<Tlv<'a>>, AuthError> {
-        match self.items.iter().find(|(t, _)| *t == n) {
+        match self.items().find(|(t, _)| *t == n) {
             Some((_, t)) => t.inner(what).map(Some),
             None => Ok(None),
         }
@@ -419,11 +458,11 @@ impl<'a> Fields<'a> {
 
     /// The inner element of a mandatory field `[n]`.
     pub fn req(&self, n: u32, what: &'static str) -> Result<Tlv<'a>, AuthError> {
-        match self.items.iter().find(|(t, _)| *t == n) {
+        match self.items().find(|(t, _)| *t == n) {
             Some((_, t)) => t.inner(what),
             None => Err(AuthError::new(
                 what,
-                self.items.first().map_or(0, |(_, t)| t.offset),
+                self.items().next().map_or(0, |(_, t)| t.offset),
                 ErrorKind::Missing(n),
             )),
         }
@@ -433,6 +472,24 @@ impl<'a> Fields<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fields_beyond_the_inline_ones_are_found() {
+        // SEQUENCE { [0] INTEGER 0, [1] INTEGER 1, ..., [19] INTEGER 19 }
+        let mut body = Vec::new();
+        for n in 0u8..20 {
+            body.extend_from_slice(&[0xa0 | n, 3, 0x02, 1, n]);
+        }
+        let mut seq = vec![0x30, body.len() as u8];
+        seq.extend_from_slice(&body);
+        let t = Der::new(&seq, 0, "test").read().unwrap();
+        let f = Fields::of(&t, "test").unwrap();
+        for n in 0..20 {
+            assert_eq!(f.req(n, "test").unwrap().int("test").unwrap(), i64::from(n));
+        }
+        assert!(f.get(20, "test").unwrap().is_none());
+        assert_eq!(f.req(31, "test").unwrap_err().offset, 2);
+    }
 
     #[test]
     fn oids() {

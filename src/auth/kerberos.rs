@@ -38,7 +38,10 @@ macro_rules! open_enum {
 
         impl Serialize for $ty {
             fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.collect_str(self)
+                match self.name() {
+                    Some(n) => s.serialize_str(n),
+                    None => s.collect_str(self),
+                }
             }
         }
     };
@@ -461,11 +464,18 @@ fn principal(t: &Tlv, what: &'static str) -> Result<String, AuthError> {
     let f = seq_fields(t, what)?;
     let list = f.req(1, what)?;
     let mut d = list.children(what)?;
-    let mut parts = Vec::new();
+    // The components joined with '/', written into one String.
+    let mut name = String::with_capacity(list.value.len());
+    let mut first = true;
     while !d.is_empty() {
-        parts.push(d.read()?.string(what)?);
+        let part = d.read()?;
+        if !first {
+            name.push('/');
+        }
+        first = false;
+        name.push_str(&part.str_lossy(what)?);
     }
-    Ok(parts.join("/"))
+    Ok(name)
 }
 
 /// EncryptedData (RFC 4120 5.2.9): (etype, kvno).
@@ -528,15 +538,20 @@ fn krb_time(t: &Tlv, what: &'static str) -> Result<String, AuthError> {
     let s = t.string(what)?;
     let b = s.as_bytes();
     if b.len() == 15 && b[14] == b'Z' && b[..14].iter().all(u8::is_ascii_digit) {
-        return Ok(format!(
-            "{}-{}-{}T{}:{}:{}Z",
-            &s[0..4],
-            &s[4..6],
-            &s[6..8],
-            &s[8..10],
-            &s[10..12],
-            &s[12..14]
-        ));
+        // "YYYY-MM-DDTHH:MM:SSZ", without the formatting machinery.
+        let mut t = String::with_capacity(20);
+        for (part, sep) in [
+            (&s[0..4], "-"),
+            (&s[4..6], "-"),
+            (&s[6..8], "T"),
+            (&s[8..10], ":"),
+            (&s[10..12], ":"),
+            (&s[12..14], "Z"),
+        ] {
+            t.push_str(part);
+            t.push_str(sep);
+        }
+        return Ok(t);
     }
     Ok(s)
 }

@@ -111,12 +111,13 @@ impl std::error::Error for AuthError {}
 /// Lowercase hex of `b`.
 pub(crate) fn hex(b: &[u8]) -> String {
     const D: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(b.len() * 2);
+    let mut v = Vec::with_capacity(b.len() * 2);
     for x in b {
-        s.push(char::from(D[usize::from(x >> 4)]));
-        s.push(char::from(D[usize::from(x & 15)]));
+        v.push(D[usize::from(x >> 4)]);
+        v.push(D[usize::from(x & 15)]);
     }
-    s
+    // Only ASCII digits were written.
+    String::from_utf8(v).unwrap_or_default()
 }
 
 /// A Windows FILETIME (100 ns since 1601-01-01 UTC) as RFC 3339 UTC text.
@@ -131,6 +132,19 @@ pub(crate) fn filetime_to_string(ft: u64) -> String {
     let days = secs / 86_400;
     let rem = secs % 86_400;
     let (y, m, d) = civil_from_days(days);
+    if y <= 9999 {
+        // The same text, without the formatting machinery.
+        use crate::smb2::wire::{ascii, put_dec};
+        let mut b = *b"0000-00-00T00:00:00.0000000Z";
+        put_dec(&mut b[0..4], y);
+        put_dec(&mut b[5..7], m);
+        put_dec(&mut b[8..10], d);
+        put_dec(&mut b[11..13], rem / 3600);
+        put_dec(&mut b[14..16], (rem % 3600) / 60);
+        put_dec(&mut b[17..19], rem % 60);
+        put_dec(&mut b[20..27], frac);
+        return ascii(&b).to_string();
+    }
     format!(
         "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{frac:07}Z",
         rem / 3600,
@@ -164,6 +178,30 @@ mod tests {
         let ft = (1_476_605_320u64 + 11_644_473_600) * 10_000_000 + 1234;
         assert_eq!(filetime_to_string(ft), "2016-10-16T08:08:40.0001234Z");
         assert_eq!(filetime_to_string(0), "filetime 0");
+        // The stack writer against the format string it replaced.
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            for ft in [x, x >> (x % 64), u64::MAX] {
+                let secs_1601 = ft / 10_000_000;
+                if secs_1601 < 11_644_473_600 {
+                    continue;
+                }
+                let secs = secs_1601 - 11_644_473_600;
+                let rem = secs % 86_400;
+                let (y, m, d) = civil_from_days(secs / 86_400);
+                let want = format!(
+                    "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:07}Z",
+                    rem / 3600,
+                    (rem % 3600) / 60,
+                    rem % 60,
+                    ft % 10_000_000
+                );
+                assert_eq!(filetime_to_string(ft), want);
+            }
+        }
     }
 
     #[test]

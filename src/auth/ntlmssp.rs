@@ -67,9 +67,33 @@ impl Serialize for NegotiateFlags {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
         let mut st = s.serialize_struct("NegotiateFlags", 2)?;
-        st.serialize_field("value", &format!("0x{:08x}", self.0))?;
-        st.serialize_field("names", &self.names())?;
+        let mut hex = *b"0x00000000";
+        crate::smb2::wire::put_hex(&mut hex[2..], u64::from(self.0));
+        st.serialize_field("value", crate::smb2::wire::ascii(&hex))?;
+        st.serialize_field("names", &FlagNames(*self))?;
         st.end()
+    }
+}
+
+/// [`NegotiateFlags::names`] as a JSON list, without building it.
+struct FlagNames(NegotiateFlags);
+
+impl Serialize for FlagNames {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut seq = s.serialize_seq(None)?;
+        let v = (self.0).0;
+        for i in 0..32 {
+            let b = 1u32 << i;
+            if v & b == 0 {
+                continue;
+            }
+            match FLAG_NAMES.iter().find(|(f, _)| *f == b) {
+                Some((_, n)) => seq.serialize_element(n)?,
+                None => seq.serialize_element(&format!("0x{b:08x}"))?,
+            }
+        }
+        seq.end()
     }
 }
 
@@ -140,7 +164,10 @@ impl fmt::Display for AvId {
 
 impl Serialize for AvId {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
+        match self.name() {
+            Some(n) => s.serialize_str(n),
+            None => s.collect_str(self),
+        }
     }
 }
 
@@ -391,10 +418,7 @@ impl<'a> Msg<'a> {
 
 /// UTF-16LE to String; lone surrogates become U+FFFD, an odd last byte is dropped.
 pub(crate) fn utf16le(b: &[u8]) -> String {
-    let units = b.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]]));
-    char::decode_utf16(units)
-        .map(|r| r.unwrap_or(char::REPLACEMENT_CHARACTER))
-        .collect()
+    crate::smb2::wire::utf16le(b)
 }
 
 /// OEM strings: the code page is not on the wire. UTF-8 when valid, else

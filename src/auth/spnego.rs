@@ -57,7 +57,7 @@ impl fmt::Display for MechType {
 
 impl Serialize for MechType {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
+        s.serialize_str(self.name().unwrap_or(&self.0))
     }
 }
 
@@ -93,7 +93,10 @@ impl fmt::Display for NegState {
 
 impl Serialize for NegState {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
+        match self.name() {
+            Some(n) => s.serialize_str(n),
+            None => s.collect_str(self),
+        }
     }
 }
 

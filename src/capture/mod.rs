@@ -200,7 +200,7 @@ impl Timestamp {
     /// formatting machinery (it runs once per message of the JSON output).
     /// `None` when the year has other than four digits or `nanos` is out of
     /// range: the caller then takes the general path.
-    fn rfc3339_fixed(self) -> Option<[u8; RFC3339_LEN]> {
+    pub(crate) fn rfc3339_fixed(self) -> Option<[u8; RFC3339_LEN]> {
         if self.nanos > 999_999_999 {
             return None;
         }
@@ -228,6 +228,45 @@ impl Timestamp {
     }
 }
 
+/// The date part ("YYYY-MM-DDT") of the last timestamp written by
+/// [`Timestamp::rfc3339_cached`]: consecutive messages share their day.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct DateCache(Option<(i64, [u8; 11])>);
+
+impl Timestamp {
+    /// [`Timestamp::rfc3339_fixed`], with the date taken from `cache` when
+    /// the day is the cached one.
+    pub(crate) fn rfc3339_cached(self, cache: &mut DateCache) -> Option<[u8; RFC3339_LEN]> {
+        let days = self.secs.div_euclid(86_400);
+        let mut b = match cache.0 {
+            Some((d, date)) if d == days && self.nanos <= 999_999_999 => {
+                let mut b = *b"0000-00-00T00:00:00.000000000Z";
+                b[..11].copy_from_slice(&date);
+                b
+            }
+            _ => {
+                let b = self.rfc3339_fixed()?;
+                let mut date = [0u8; 11];
+                date.copy_from_slice(&b[..11]);
+                cache.0 = Some((days, date));
+                return Some(b);
+            }
+        };
+        let sod = self.secs.rem_euclid(86_400) as u64;
+        let mut digits = |at: usize, width: usize, mut v: u64| {
+            for i in (at..at + width).rev() {
+                b[i] = b'0' + (v % 10) as u8;
+                v /= 10;
+            }
+        };
+        digits(11, 2, sod / 3600);
+        digits(14, 2, (sod / 60) % 60);
+        digits(17, 2, sod % 60);
+        digits(20, 9, u64::from(self.nanos));
+        Some(b)
+    }
+}
+
 /// Serialized as RFC 3339 text, UTC, nanoseconds.
 impl serde::Serialize for Timestamp {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -242,6 +281,32 @@ impl serde::Serialize for Timestamp {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cached_date_gives_the_same_text() {
+        let mut cache = DateCache::default();
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut t = Timestamp {
+            secs: 1_476_605_320,
+            nanos: 0,
+        };
+        for _ in 0..100_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            t = match x % 8 {
+                0 => Timestamp {
+                    secs: (x >> 3) as i64 % 400_000_000_000 - 100_000_000_000,
+                    nanos: (x >> 40) as u32 % 1_100_000_000,
+                },
+                _ => Timestamp {
+                    secs: t.secs.saturating_add((x >> 3) as i64 % 20_000 - 5_000),
+                    nanos: (x >> 40) as u32 % 1_000_000_000,
+                },
+            };
+            assert_eq!(t.rfc3339_cached(&mut cache), t.rfc3339_fixed(), "{t:?}");
+        }
+    }
 
     #[test]
     fn rfc3339_formats_utc() {

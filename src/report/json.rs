@@ -145,9 +145,29 @@ fn write_str(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
 }
 
+/// Appends `s` as a JSON string (quoted, escaped as serde_json escapes it).
+#[inline]
+pub fn push_str(out: &mut Vec<u8>, s: &str) {
+    write_str(out, s);
+}
+
+/// Appends `v` as a JSON number.
+#[inline]
+pub fn push_u64(out: &mut Vec<u8>, v: u64) {
+    write_u64(out, v);
+}
+
 #[inline]
 fn write_u64(out: &mut Vec<u8>, v: u64) {
-    out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+    // Most numbers of a line (flags, counts, ids of a fresh connection) have
+    // one or two digits: written without itoa's buffer and a copy call.
+    if v < 10 {
+        out.push(b'0' + v as u8);
+    } else if v < 100 {
+        out.extend_from_slice(&[b'0' + (v / 10) as u8, b'0' + (v % 10) as u8]);
+    } else {
+        out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+    }
 }
 
 #[inline]
@@ -709,6 +729,16 @@ mod tests {
         same(&Vec::<u8>::new());
         same(&BTreeMap::<String, u8>::new());
         same(&Some(Some(3u8)));
+    }
+
+    #[test]
+    fn integers_match_serde_json() {
+        for v in (0..1000u64).chain([u64::MAX, 1 << 32, 10_000_000_000]) {
+            same(&v);
+            same(&(v as u8));
+            same(&(v as i64));
+            same(&-(v as i64));
+        }
     }
 
     #[test]

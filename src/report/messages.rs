@@ -17,10 +17,11 @@ use serde::Serialize;
 
 use super::fastfmt;
 use super::{Format, SCHEMA_VERSION};
-use crate::capture::Timestamp;
+use crate::capture::{DateCache, Timestamp};
 use crate::ntstatus::NtStatus;
 use crate::pipeline::{Decoded, Event, Kind, Message, Outcome, Stats};
 use crate::tcp::GapReason;
+use std::net::SocketAddr;
 
 /// Messages a request line may wait for its response.
 pub const WINDOW: usize = 4096;
@@ -181,6 +182,257 @@ impl Serialize for MessageJson<'_> {
     }
 }
 
+/// Appends the JSON of one message to `out`: the bytes `serde_json` writes
+/// for [`MessageJson`] (checked on every message of every capture by
+/// tests/differential.rs), without going through serde for the fixed keys.
+///
+/// The keys are literals without anything to escape, numbers go through
+/// itoa, and only the nested values (body, `smb1`, `auth`, errors) are
+/// serialized, each by [`super::json::to_vec`].
+pub fn write_message_json(
+    out: &mut Vec<u8>,
+    m: &Message<'_>,
+    d: &Decoded,
+    cache: &mut LineCache,
+) -> serde_json::Result<()> {
+    use super::json::{push_str, push_u64};
+    fn key(out: &mut Vec<u8>, k: &'static str) {
+        out.extend_from_slice(b",\"");
+        out.extend_from_slice(k.as_bytes());
+        out.extend_from_slice(b"\":");
+    }
+    fn boolean(out: &mut Vec<u8>, v: bool) {
+        out.extend_from_slice(if v { b"true" } else { b"false" });
+    }
+    out.extend_from_slice(b"{\"frame\":");
+    push_u64(out, m.frame);
+    key(out, "time");
+    match m.ts.rfc3339_cached(&mut cache.date) {
+        // Digits and punctuation only: nothing to escape.
+        Some(b) => {
+            out.push(b'"');
+            out.extend_from_slice(&b);
+            out.push(b'"');
+        }
+        None => super::json::to_vec(out, &m.ts)?,
+    }
+    key(out, "stream");
+    push_u64(out, m.stream);
+    key(out, "transport");
+    out.extend_from_slice(match m.transport {
+        crate::pipeline::Transport::Tcp => b"\"tcp\"",
+        crate::pipeline::Transport::Udp => b"\"udp\"",
+    });
+    key(out, "src");
+    push_str(out, cache.addr(&m.src));
+    key(out, "dst");
+    push_str(out, cache.addr(&m.dst));
+    key(out, "kind");
+    push_str(out, m.kind.name());
+    let command = command_str(m, d);
+    if let Some(c) = &command {
+        key(out, "command");
+        push_str(out, c);
+    }
+    key(out, "response");
+    boolean(out, m.is_response());
+    if let Some(code) = status_of(m) {
+        key(out, "status");
+        match cache.status {
+            Some((c, name)) if c == code => push_str(out, name),
+            _ => {
+                let text = status_text(code);
+                push_str(out, &text);
+                if let Cow::Borrowed(name) = text {
+                    cache.status = Some((code, name));
+                }
+            }
+        }
+        key(out, "status_code");
+        push_u64(out, u64::from(code));
+    }
+    if let Some(h) = &m.header {
+        key(out, "message_id");
+        push_u64(out, h.message_id);
+        key(out, "session_id");
+        push_u64(out, h.session_id);
+        if let Some(t) = h.tree_id {
+            key(out, "tree_id");
+            push_u64(out, u64::from(t));
+        }
+        if let Some(a) = h.async_id {
+            key(out, "async");
+            boolean(out, true);
+            key(out, "async_id");
+            push_u64(out, a);
+        }
+        key(out, "credit_charge");
+        push_u64(out, u64::from(h.credit_charge));
+        key(
+            out,
+            if h.is_response() {
+                "credits_granted"
+            } else {
+                "credits_requested"
+            },
+        );
+        push_u64(out, u64::from(h.credits));
+        key(out, "flags");
+        push_u64(out, u64::from(h.flags));
+        key(out, "signed");
+        boolean(out, h.is_signed());
+        if m.chain_index > 0 || h.next_command != 0 {
+            key(out, "chain_index");
+            push_u64(out, u64::from(m.chain_index));
+        }
+    }
+    if let Some(t) = &m.transform {
+        if let Some(id) = t.session_id {
+            key(out, "session_id");
+            push_u64(out, id);
+        }
+        key(out, "original_size");
+        push_u64(out, u64::from(t.original_size));
+        if let Some(a) = t.algorithm {
+            key(out, "compression_algorithm");
+            push_u64(out, u64::from(a));
+        }
+        key(out, "transform_flags");
+        push_u64(out, u64::from(t.flags));
+    }
+    if let Some(r) = &m.request {
+        key(out, "request_frame");
+        push_u64(out, r.frame);
+        key(out, "response_time");
+        serde_json::to_writer(&mut *out, &secs(m.ts.nanos_since(r.ts)))?;
+    }
+    key(out, "length");
+    push_u64(out, u64::from(m.len));
+    if (m.bytes.len() as u64) < u64::from(m.len) {
+        key(out, "kept_bytes");
+        push_u64(out, m.bytes.len() as u64);
+    }
+    if m.missing > 0 {
+        key(out, "truncated");
+        boolean(out, true);
+        key(out, "missing_bytes");
+        push_u64(out, m.missing);
+    }
+    match (&d.body, &command) {
+        (Some(Ok(b)), Some(c)) => {
+            out.push(b',');
+            match m
+                .header
+                .and_then(|h| BODY_KEYS.get(usize::from(h.command.0)))
+            {
+                Some(k) if m.kind == Kind::Smb2 => push_str(out, k),
+                _ => push_str(out, fastfmt::ascii_lowercase(c).as_str()),
+            }
+            out.push(b':');
+            super::json::to_vec(out, b)?;
+        }
+        (Some(Err(e)), _) => {
+            key(out, "body_error");
+            push_str(out, &e.to_string());
+        }
+        _ => {}
+    }
+    if let Some(s1) = &d.smb1 {
+        key(out, "smb1");
+        super::json::to_vec(out, s1)?;
+    }
+    match &d.auth {
+        Some(Ok(a)) => {
+            key(out, "auth");
+            super::json::to_vec(out, a)?;
+        }
+        Some(Err(e)) => {
+            key(out, "auth_error");
+            super::json::to_vec(out, e)?;
+        }
+        None => {}
+    }
+    match &d.kerberos {
+        Some(Ok(k)) => {
+            key(out, "auth");
+            super::json::to_vec(
+                out,
+                &KerberosAuth {
+                    mechanism: "kerberos",
+                    kerberos: k,
+                },
+            )?;
+        }
+        Some(Err(e)) => {
+            key(out, "auth_error");
+            super::json::to_vec(out, e)?;
+        }
+        None => {}
+    }
+    out.push(b'}');
+    Ok(())
+}
+
+/// The key of an SMB2 body: its command's name in lower case, by command
+/// code (`Command::name` lowercased; checked by a unit test).
+const BODY_KEYS: [&str; 20] = [
+    "negotiate",
+    "session_setup",
+    "logoff",
+    "tree_connect",
+    "tree_disconnect",
+    "create",
+    "close",
+    "flush",
+    "read",
+    "write",
+    "lock",
+    "ioctl",
+    "cancel",
+    "echo",
+    "query_directory",
+    "change_notify",
+    "query_info",
+    "set_info",
+    "oplock_break",
+    "server_to_client_notification",
+];
+
+/// What consecutive JSON lines share, kept between them: the text of the
+/// two addresses last written (a connection's messages alternate between
+/// them), the date of the last timestamp and the name of the last status.
+#[derive(Default)]
+pub struct LineCache {
+    addrs: [(Option<SocketAddr>, String); 2],
+    /// The slot used last.
+    last: usize,
+    date: DateCache,
+    status: Option<(u32, &'static str)>,
+}
+
+impl LineCache {
+    /// `addr.to_string()`, from the cache when it holds it.
+    fn addr(&mut self, addr: &SocketAddr) -> &str {
+        let i = match self
+            .addrs
+            .iter()
+            .position(|(a, _)| a.as_ref() == Some(addr))
+        {
+            Some(i) => i,
+            None => {
+                let i = 1 - self.last;
+                let (a, s) = &mut self.addrs[i];
+                *a = Some(*addr);
+                s.clear();
+                s.push_str(fastfmt::socket_addr(addr).as_str());
+                i
+            }
+        };
+        self.last = i;
+        &self.addrs[i].1
+    }
+}
+
 #[derive(Serialize)]
 struct KerberosAuth<'a> {
     mechanism: &'static str,
@@ -191,9 +443,151 @@ fn secs(nanos: i64) -> f64 {
     nanos as f64 / 1e9
 }
 
+/// Appends `secs(nanos)` as `{}` (f64's `Display`) writes it, without the
+/// float formatting.
+///
+/// Below 10^15 ns, nanos / 10^9 is a decimal of at most 15 significant
+/// digits, and the double nearest to such a decimal prints as exactly that
+/// decimal: `Display` gives the shortest digits that read back to the same
+/// double, and no other decimal of 15 digits or fewer reads back to it (15
+/// digits always survive a round trip through a double). `Display` never
+/// uses an exponent. So the text is the decimal of nanos / 10^9, trailing
+/// zeros dropped, without a point when it is whole.
+fn push_secs_display(out: &mut Vec<u8>, nanos: i64) {
+    const LIMIT: u64 = 1_000_000_000_000_000;
+    let n = nanos.unsigned_abs();
+    if n >= LIMIT {
+        let _ = write!(VecWriter(out), "{}", secs(nanos));
+        return;
+    }
+    if nanos < 0 {
+        out.push(b'-');
+    }
+    super::json::push_u64(out, n / 1_000_000_000);
+    let mut frac = n % 1_000_000_000;
+    if frac != 0 {
+        let mut digits = 9;
+        while frac % 10 == 0 {
+            frac /= 10;
+            digits -= 1;
+        }
+        let mut b = [b'0'; 10];
+        b[0] = b'.';
+        for i in (1..=digits).rev() {
+            b[i] = b'0' + (frac % 10) as u8;
+            frac /= 10;
+        }
+        out.extend_from_slice(&b[..=digits]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn body_keys_are_the_lowercased_command_names() {
+        for code in 0..=u16::MAX {
+            let c = crate::smb2::Command(code);
+            assert_eq!(
+                c.name().map(str::to_ascii_lowercase).as_deref(),
+                BODY_KEYS.get(usize::from(code)).copied(),
+                "{code}"
+            );
+        }
+    }
+
+    #[test]
+    fn fixed_decimals_match_the_float_formatting() {
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut values: Vec<i64> = vec![
+            0,
+            1,
+            499,
+            500,
+            501,
+            4_999,
+            5_000,
+            5_001,
+            999_999_999,
+            999_995_000,
+        ];
+        for _ in 0..300_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            values.push((x >> (x % 64)) as i64);
+            values.push((x % 2_000_000_000) as i64);
+            values.push((x % 100_000) as i64 * 1_000 + 500);
+        }
+        let (mut fast_s, mut fast_ms) = (0, 0);
+        for v in values {
+            let mut b = [0u8; 32];
+            if let Some(n) = fixed_decimals(&mut b, v, 1_000) {
+                assert_eq!(
+                    std::str::from_utf8(&b[..n]).unwrap(),
+                    format!("{:.6}", secs(v)),
+                    "{v}"
+                );
+                fast_s += 1;
+            }
+            if let Some(n) = fixed_decimals(&mut b, v, 10_000) {
+                assert_eq!(
+                    std::str::from_utf8(&b[..n]).unwrap(),
+                    format!("{:.2}", v as f64 / 1e6),
+                    "{v}"
+                );
+                fast_ms += 1;
+            }
+            let ms = v as f64 / 1e6;
+            let want = if ms.abs() < 1000.0 {
+                format!("{ms:.2} ms")
+            } else {
+                format!("{:.3} s", ms / 1000.0)
+            };
+            assert_eq!(Duration(v).to_string(), want, "{v}");
+        }
+        assert!(fast_s > 500_000 && fast_ms > 500_000, "{fast_s} {fast_ms}");
+    }
+
+    #[test]
+    fn secs_text_matches_f64_display() {
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut values = vec![
+            0,
+            1,
+            -1,
+            10,
+            999_999_999,
+            1_000_000_000,
+            5_153_000,
+            999_999_999_999_999,
+            -999_999_999_999_999,
+            1_000_000_000_000_000,
+            i64::MAX,
+            i64::MIN,
+        ];
+        for _ in 0..300_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let v = (x >> (x % 64)) as i64;
+            values.push(v);
+            values.push(-v);
+            values.push(v % 1_000_000_000_000_000);
+            values.push((v % 100_000) * 10_i64.pow((x % 12) as u32));
+        }
+        for v in values {
+            let mut out = Vec::new();
+            push_secs_display(&mut out, v);
+            assert_eq!(String::from_utf8_lossy(&out), format!("{}", secs(v)), "{v}");
+        }
+    }
+}
+
 /// A one-line summary of a message's body, for the text table.
 pub fn summary(msg: &Message<'_>, dec: &Decoded) -> String {
-    let mut s = String::new();
+    let mut s = String::with_capacity(160);
     if let Some(h) = &msg.header {
         let _ = write!(s, "mid {}", h.message_id);
         if h.session_id != 0 {
@@ -307,6 +701,13 @@ struct Duration(i64);
 
 impl std::fmt::Display for Duration {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.0 < 1_000_000_000 {
+            let mut b = [0u8; 32];
+            if let Some(n) = fixed_decimals(&mut b, self.0, 10_000) {
+                f.write_str(std::str::from_utf8(&b[..n]).unwrap_or_default())?;
+                return f.write_str(" ms");
+            }
+        }
         let ms = self.0 as f64 / 1e6;
         if ms.abs() < 1000.0 {
             write!(f, "{ms:.2} ms")
@@ -337,6 +738,7 @@ pub struct MessagesWriter<W: Write> {
     written: u64,
     gaps_reported: u64,
     notes: Vec<String>,
+    cache: LineCache,
     pub error: Option<io::Error>,
 }
 
@@ -354,6 +756,7 @@ impl<W: Write> MessagesWriter<W> {
             written: 0,
             gaps_reported: 0,
             notes: Vec::new(),
+            cache: LineCache::default(),
             error: None,
         }
     }
@@ -428,7 +831,7 @@ impl<W: Write> MessagesWriter<W> {
         }
         let mut line = self.spare.pop().unwrap_or_default();
         line.clear();
-        super::json::to_vec(&mut line, &MessageJson { msg: m, dec: &dec })?;
+        write_message_json(&mut line, m, &dec, &mut self.cache)?;
         let waiting = match m.header {
             Some(h) if !h.is_response() && h.command != crate::smb2::Command::CANCEL => {
                 Some(h.message_id)
@@ -455,13 +858,11 @@ impl<W: Write> MessagesWriter<W> {
             // The line ends with '}'; insert before it.
             if x.line.last() == Some(&b'}') {
                 x.line.pop();
-                let t = secs(resp.ts.nanos_since(x.ts));
-                let _ = write!(
-                    VecWriter(&mut x.line),
-                    ",\"response_frame\":{},\"response_time\":{}}}",
-                    resp.frame,
-                    t
-                );
+                x.line.extend_from_slice(b",\"response_frame\":");
+                super::json::push_u64(&mut x.line, resp.frame);
+                x.line.extend_from_slice(b",\"response_time\":");
+                push_secs_display(&mut x.line, resp.ts.nanos_since(x.ts));
+                x.line.push(b'}');
             }
             let interim = h.is_async() && NtStatus(h.status) == NtStatus::PENDING;
             if !interim {
@@ -527,13 +928,24 @@ impl<W: Write> MessagesWriter<W> {
         // in a reused buffer: padding through the formatter went char by char.
         let mut line = self.spare.pop().unwrap_or_default();
         line.clear();
-        let _ = write!(
-            VecWriter(&mut line),
-            "{:>7} {:>11.6} {:>5} {dir} ",
-            m.frame,
-            rel,
-            m.stream
+        pad_right_aligned(&mut line, itoa::Buffer::new().format(m.frame).as_bytes(), 7);
+        line.push(b' ');
+        let mut fixed = [0u8; 32];
+        match fixed_decimals(&mut fixed, m.ts.nanos_since(first), 1_000) {
+            Some(n) => pad_right_aligned(&mut line, &fixed[..n], 11),
+            None => {
+                let _ = write!(VecWriter(&mut line), "{rel:>11.6}");
+            }
+        }
+        line.push(b' ');
+        pad_right_aligned(
+            &mut line,
+            itoa::Buffer::new().format(m.stream).as_bytes(),
+            5,
         );
+        line.push(b' ');
+        line.extend_from_slice(dir.as_bytes());
+        line.push(b' ');
         pad_left_aligned(&mut line, &cmd, 24);
         line.push(b' ');
         pad_left_aligned(&mut line, &status, 30);
@@ -576,6 +988,52 @@ impl<W: Write> MessagesWriter<W> {
         notes.extend(summary.cut_notes());
         Ok(notes)
     }
+}
+
+/// `{:>width}` of ASCII text: spaces up to `width` bytes, then `s`.
+fn pad_right_aligned(line: &mut Vec<u8>, s: &[u8], width: usize) {
+    const SPACES: [u8; 32] = [b' '; 32];
+    let n = width.saturating_sub(s.len()).min(SPACES.len());
+    line.extend_from_slice(&SPACES[..n]);
+    line.extend_from_slice(s);
+}
+
+/// `nanos` / `unit` / 10^k as `{:.k}` writes `nanos as f64 / 1e9` (k = 6,
+/// `unit` = 1000: seconds) or `nanos as f64 / 1e6` (k = 2, `unit` = 10^4:
+/// milliseconds), into `out`; returns the length, or `None` where the text
+/// is not certain to be the same: negative or large values (from 10^15 ns),
+/// and remainders within 1 % of a tie.
+///
+/// The double is within 10^-7 ns × the value of the exact quotient (one
+/// correctly rounded division of exact integers below 2^53), far less than
+/// the 1 % margin kept from the half-way point, so it rounds to the same
+/// last digit as the exact quotient, whatever the tie rule.
+fn fixed_decimals(out: &mut [u8; 32], nanos: i64, unit: u64) -> Option<usize> {
+    let n = u64::try_from(nanos)
+        .ok()
+        .filter(|n| *n < 1_000_000_000_000_000)?;
+    let rem = n % unit;
+    let half = unit / 2;
+    if rem.abs_diff(half) <= unit / 100 {
+        return None;
+    }
+    let r = n / unit + u64::from(rem > half);
+    let (digits, q) = if unit == 1_000 {
+        (6, 1_000_000)
+    } else {
+        (2, 100)
+    };
+    let mut ib = itoa::Buffer::new();
+    let int = ib.format(r / q).as_bytes();
+    let len = int.len() + 1 + digits;
+    out.get_mut(..int.len())?.copy_from_slice(int);
+    out[int.len()] = b'.';
+    let mut f = r % q;
+    for i in (int.len() + 1..len).rev() {
+        out[i] = b'0' + (f % 10) as u8;
+        f /= 10;
+    }
+    Some(len)
 }
 
 /// `{s:<width}`: `s`, then spaces up to `width` characters.

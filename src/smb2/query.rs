@@ -157,7 +157,10 @@ impl fmt::Display for InfoClass {
 }
 impl Serialize for InfoClass {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
+        match self.name() {
+            Some(n) => s.serialize_str(n),
+            None => s.collect_str(self),
+        }
     }
 }
 

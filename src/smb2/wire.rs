@@ -45,10 +45,21 @@ pub(crate) fn bytes16_at(b: &[u8], at: usize) -> Option<[u8; 16]> {
 /// Decodes UTF-16LE (lossy: unpaired surrogates become U+FFFD; an odd trailing
 /// byte is dropped). The output is bounded by the bytes present.
 pub(crate) fn utf16le(b: &[u8]) -> String {
-    let units = b.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]]));
-    char::decode_utf16(units)
-        .map(|r| r.unwrap_or(char::REPLACEMENT_CHARACTER))
-        .collect()
+    let mut s = String::with_capacity(b.len() / 2);
+    let mut pairs = b.chunks_exact(2);
+    // ASCII (nearly all names) one unit at a time, the rest by decode_utf16.
+    let rest = loop {
+        match pairs.next() {
+            Some(&[c, 0]) if c < 0x80 => s.push(char::from(c)),
+            Some(p) => break Some(u16::from_le_bytes([p[0], p[1]])),
+            None => break None,
+        }
+    };
+    if let Some(first) = rest {
+        let units = std::iter::once(first).chain(pairs.map(|c| u16::from_le_bytes([c[0], c[1]])));
+        s.extend(char::decode_utf16(units).map(|r| r.unwrap_or(char::REPLACEMENT_CHARACTER)));
+    }
+    s
 }
 
 /// A 16-byte GUID, printed in the standard text form
@@ -56,14 +67,50 @@ pub(crate) fn utf16le(b: &[u8]) -> String {
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Guid(pub [u8; 16]);
 
+const HEX_DIGITS: &[u8; 16] = b"0123456789abcdef";
+
+/// Text made only of ASCII bytes written here, as `&str`.
+pub(crate) fn ascii(b: &[u8]) -> &str {
+    std::str::from_utf8(b).unwrap_or_default()
+}
+
+/// Writes `v` as `b.len()` lowercase hex digits (the low ones, zero-padded).
+pub(crate) fn put_hex(b: &mut [u8], mut v: u64) {
+    for x in b.iter_mut().rev() {
+        *x = HEX_DIGITS[(v & 15) as usize];
+        v >>= 4;
+    }
+}
+
+/// Writes `v` as `b.len()` decimal digits (the low ones, zero-padded).
+pub(crate) fn put_dec(b: &mut [u8], mut v: u64) {
+    for x in b.iter_mut().rev() {
+        *x = b'0' + (v % 10) as u8;
+        v /= 10;
+    }
+}
+
+impl Guid {
+    /// The text form, written without the formatting machinery.
+    pub fn text(&self) -> [u8; 36] {
+        let g = &self.0;
+        let mut b = *b"00000000-0000-0000-0000-000000000000";
+        let order = [3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15];
+        let mut at = 0;
+        for (i, &k) in order.iter().enumerate() {
+            if matches!(i, 4 | 6 | 8 | 10) {
+                at += 1;
+            }
+            put_hex(&mut b[at..at + 2], u64::from(g[k]));
+            at += 2;
+        }
+        b
+    }
+}
+
 impl fmt::Display for Guid {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let b = &self.0;
-        write!(
-            f,
-            "{:02x}{:02x}{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}{:02x}{:02x}{:02x}{:02x}",
-            b[3], b[2], b[1], b[0], b[5], b[4], b[7], b[6], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]
-        )
+        f.write_str(ascii(&self.text()))
     }
 }
 impl fmt::Debug for Guid {
@@ -73,7 +120,7 @@ impl fmt::Debug for Guid {
 }
 impl Serialize for Guid {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
+        s.serialize_str(ascii(&self.text()))
     }
 }
 
@@ -90,10 +137,36 @@ impl FileTime {
     pub(crate) fn nonzero(v: u64) -> Option<FileTime> {
         (v != 0).then_some(FileTime(v))
     }
+
+    /// The text of `Display`, written without the formatting machinery, for
+    /// years 0000-9999 (a FILETIME reaches year 60056).
+    pub fn text(&self) -> Option<[u8; 28]> {
+        let secs_1601 = self.0 / 10_000_000;
+        let frac = self.0 % 10_000_000;
+        let secs = secs_1601 as i64 - FileTime::EPOCH_DIFF as i64;
+        let days = secs.div_euclid(86_400);
+        let rem = secs.rem_euclid(86_400) as u64;
+        let (y, m, d) = crate::time::civil_from_days(days);
+        if !(0..=9999).contains(&y) {
+            return None;
+        }
+        let mut b = *b"0000-00-00T00:00:00.0000000Z";
+        put_dec(&mut b[0..4], y as u64);
+        put_dec(&mut b[5..7], u64::from(m));
+        put_dec(&mut b[8..10], u64::from(d));
+        put_dec(&mut b[11..13], rem / 3600);
+        put_dec(&mut b[14..16], (rem / 60) % 60);
+        put_dec(&mut b[17..19], rem % 60);
+        put_dec(&mut b[20..27], frac);
+        Some(b)
+    }
 }
 
 impl fmt::Display for FileTime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(b) = self.text() {
+            return f.write_str(ascii(&b));
+        }
         let secs_1601 = self.0 / 10_000_000;
         let frac = self.0 % 10_000_000;
         let secs = secs_1601 as i64 - FileTime::EPOCH_DIFF as i64;
@@ -116,7 +189,10 @@ impl fmt::Debug for FileTime {
 }
 impl Serialize for FileTime {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
+        match self.text() {
+            Some(b) => s.serialize_str(ascii(&b)),
+            None => s.collect_str(self),
+        }
     }
 }
 
@@ -142,9 +218,18 @@ impl FileId {
         self.persistent == u64::MAX && self.volatile == u64::MAX
     }
 }
+impl FileId {
+    /// The text of `Display`, written without the formatting machinery.
+    pub fn text(&self) -> [u8; 33] {
+        let mut b = [b':'; 33];
+        put_hex(&mut b[..16], self.persistent);
+        put_hex(&mut b[17..], self.volatile);
+        b
+    }
+}
 impl fmt::Display for FileId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:016x}:{:016x}", self.persistent, self.volatile)
+        f.write_str(ascii(&self.text()))
     }
 }
 impl fmt::Debug for FileId {
@@ -154,7 +239,7 @@ impl fmt::Debug for FileId {
 }
 impl Serialize for FileId {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
+        s.serialize_str(ascii(&self.text()))
     }
 }
 
@@ -275,7 +360,10 @@ macro_rules! open_enum {
         }
         impl ::serde::Serialize for $name {
             fn serialize<S: ::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.collect_str(self)
+                match self.name() {
+                    Some(n) => s.serialize_str(n),
+                    None => s.collect_str(self),
+                }
             }
         }
     };
@@ -334,8 +422,21 @@ macro_rules! open_flags {
             }
         }
         impl ::serde::Serialize for $name {
+            /// The list of [`names`](Self::names), without building it.
             fn serialize<S: ::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.collect_seq(self.names())
+                use ::serde::ser::SerializeSeq;
+                let mut seq = s.serialize_seq(None)?;
+                let mut rest = self.0;
+                for &(bit, text) in Self::TABLE {
+                    if bit != 0 && self.0 & bit == bit {
+                        seq.serialize_element(text)?;
+                        rest &= !bit;
+                    }
+                }
+                if rest != 0 {
+                    seq.serialize_element(&format!("0x{:0w$x}", rest, w = $w))?;
+                }
+                seq.end()
             }
         }
     };
@@ -387,7 +488,9 @@ impl Serialize for AccessMask {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
         let mut st = s.serialize_struct("AccessMask", 2)?;
-        st.serialize_field("hex", &format!("0x{:08x}", self.0))?;
+        let mut hex = *b"0x00000000";
+        put_hex(&mut hex[2..], u64::from(self.0));
+        st.serialize_field("hex", ascii(&hex))?;
         st.serialize_field("names", &self.bits())?;
         st.end()
     }
@@ -425,6 +528,102 @@ pub(crate) fn is_empty_vec<T>(v: &[T]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn utf16le_matches_decode_utf16() {
+        let reference = |b: &[u8]| -> String {
+            let units = b.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]]));
+            char::decode_utf16(units)
+                .map(|r| r.unwrap_or(char::REPLACEMENT_CHARACTER))
+                .collect()
+        };
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        for len in 0..40 {
+            for _ in 0..200 {
+                let mut b = Vec::new();
+                for _ in 0..len {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    b.push(match x % 6 {
+                        0 => (x >> 8) as u8,
+                        1 => 0xd8 | ((x >> 8) as u8 & 7),
+                        2 => 0xdc,
+                        _ => (x >> 8) as u8 & 0x7f,
+                    });
+                    if x % 3 != 0 {
+                        b.push(0);
+                    }
+                }
+                assert_eq!(utf16le(&b), reference(&b), "{b:02x?}");
+            }
+        }
+    }
+
+    /// The stack writers give the text of the `write!` forms they replaced.
+    #[test]
+    fn text_writers_match_the_format_strings() {
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let mut times = vec![
+            0,
+            1,
+            u64::MAX,
+            116_444_736_000_000_000,
+            2_650_467_743_999_999_999,
+        ];
+        for _ in 0..20_000 {
+            let (a, b) = (next(), next());
+            let mut g = [0u8; 16];
+            g[..8].copy_from_slice(&a.to_le_bytes());
+            g[8..].copy_from_slice(&b.to_le_bytes());
+            let g = Guid(g).0;
+            assert_eq!(
+                Guid(g).to_string(),
+                format!(
+                    "{:02x}{:02x}{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}{:02x}{:02x}{:02x}{:02x}",
+                    g[3], g[2], g[1], g[0], g[5], g[4], g[7], g[6], g[8], g[9], g[10], g[11], g[12], g[13], g[14], g[15]
+                )
+            );
+            let id = FileId {
+                persistent: a,
+                volatile: b >> (a % 64),
+            };
+            assert_eq!(
+                id.to_string(),
+                format!("{:016x}:{:016x}", id.persistent, id.volatile)
+            );
+            times.push(a);
+            times.push(a >> (b % 64));
+        }
+        for t in times {
+            let secs = (t / 10_000_000) as i64 - FileTime::EPOCH_DIFF as i64;
+            let rem = secs.rem_euclid(86_400);
+            let (y, m, d) = crate::time::civil_from_days(secs.div_euclid(86_400));
+            let want = format!(
+                "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:07}Z",
+                rem / 3600,
+                (rem / 60) % 60,
+                rem % 60,
+                t % 10_000_000
+            );
+            assert_eq!(FileTime(t).to_string(), want);
+            assert_eq!(
+                serde_json::to_string(&FileTime(t)).unwrap(),
+                format!("\"{want}\"")
+            );
+            let am = AccessMask(t as u32);
+            assert_eq!(
+                serde_json::to_value(am).unwrap()["hex"],
+                format!("0x{:08x}", t as u32)
+            );
+        }
+    }
 
     #[test]
     fn reads_are_bounds_checked() {
