@@ -118,6 +118,33 @@ fn tagged<T: Serialize>(kind: &str, key: &str, v: &T) -> Value {
     Value::Object(o)
 }
 
+/// Writes `v` (a struct, serialized as an object) as one line with `"type":
+/// kind` first and then its keys in their declared order — directly, not
+/// through a `serde_json::Value` (which would sort the keys, and cost a
+/// tree of allocations per record).
+fn write_record<T: Serialize>(
+    out: &mut impl Write,
+    line: &mut Vec<u8>,
+    kind: &str,
+    v: &T,
+) -> io::Result<()> {
+    line.clear();
+    line.extend_from_slice(b"{\"type\":");
+    serde_json::to_writer(&mut *line, kind)?;
+    let start = line.len();
+    serde_json::to_writer(&mut *line, v)?;
+    match &line[start..] {
+        b"{}" => line.truncate(start + 1),
+        [b'{', ..] => line[start] = b',',
+        _ => return Err(io::Error::other("a report record is not a JSON object")),
+    }
+    if line.len() == start + 1 {
+        line[start] = b'}';
+    }
+    line.push(b'\n');
+    out.write_all(line)
+}
+
 /// The records written after the capture is read: sessions, trees,
 /// findings, then the capture summary.
 pub fn write_end(
@@ -127,14 +154,15 @@ pub fn write_end(
     capture: &CaptureSummary<'_>,
     f: &Filter,
 ) -> io::Result<()> {
+    let mut line = Vec::new();
     for s in model.sessions.iter().filter(|s| f.session(s)) {
-        write_event(out, &tagged("session", "", s))?;
+        write_record(out, &mut line, "session", s)?;
     }
     for t in model.trees.iter().filter(|t| f.tree(t, model)) {
-        write_event(out, &tagged("tree", "", t))?;
+        write_record(out, &mut line, "tree", t)?;
     }
     for x in d.findings.iter().filter(|x| f.finding(x, model)) {
-        write_event(out, &tagged("finding", "", x))?;
+        write_record(out, &mut line, "finding", x)?;
     }
     let mut cap = tagged("capture", "capture", capture);
     if let Value::Object(o) = &mut cap {
