@@ -121,9 +121,8 @@ fn session_errors(model: &Model, c: &Connection, out: &mut Vec<Finding>) {
         };
         // The client logged this session off itself, earlier on this connection.
         let logoff = model
-            .sessions
-            .iter()
-            .filter(|s| s.stream == c.stream && s.session_id == e.session_id)
+            .sessions_of(c)
+            .filter(|s| s.session_id == e.session_id)
             .filter_map(|s| s.logoff_frame)
             .find(|&f| f < e.request_frame.unwrap_or(e.frame));
         let own = match logoff {

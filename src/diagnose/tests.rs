@@ -136,7 +136,13 @@ fn kdc(request: &str, frame: u64, error: Option<(i32, &str)>) -> KdcExchange {
     }
 }
 
-fn model(connections: Vec<Connection>, sessions: Vec<Session>) -> Model {
+/// A model as the builder makes it: each connection lists its sessions.
+fn model(mut connections: Vec<Connection>, sessions: Vec<Session>) -> Model {
+    for (i, s) in sessions.iter().enumerate() {
+        if let Some(c) = connections.iter_mut().find(|c| c.stream == s.stream) {
+            c.session_indexes.push(i);
+        }
+    }
     Model {
         connections,
         sessions,
