@@ -267,16 +267,6 @@ impl<'a> Tlv<'a> {
     /// IA5String, ...). Kerberos strings are IA5 in practice; non-UTF-8 bytes
     /// are replaced, never rejected.
     pub fn string(&self, what: &'static str) -> Result<String, AuthError> {
-        if self.class != UNIVERSAL || self.constructed {
-            return Err(AuthError::new(
-                what,
-                self.offset,
-                ErrorKind::UnexpectedTag {
-                    expected: "a string",
-                    found: tag_name(self.class, self.tag),
-                },
-            ));
-        }
         Ok(self.str_lossy(what)?.into_owned())
     }
 
