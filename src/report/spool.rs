@@ -55,7 +55,8 @@ impl Spool {
                 // Not fatal: what the file holds stays readable, the rest
                 // stays in memory.
                 eprintln!(
-                    "smbscope: cannot write the report's temporary file ({e}); keeping the rest in memory"
+                    "smbscope: cannot write the report's temporary file in {} ({e}; set TMPDIR to change it); keeping the rest in memory",
+                    std::env::temp_dir().display()
                 );
                 self.memory_only = true;
             }
