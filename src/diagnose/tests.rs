@@ -53,19 +53,9 @@ fn round(req: u64, resp: Option<u64>, status: Option<NtStatus>) -> Round {
         duration: resp.map(|_| 0.001),
         mechanism: Some("ntlmssp".into()),
         request_token: Some("NTLMSSP_NEGOTIATE".into()),
-        response_token: None,
-        identity: None,
-        spnego_result: None,
         status: status.map(|s| s.to_string()),
         status_code: status.map(|s| s.0),
-        kerberos_error: None,
-        kerberos_error_code: None,
-        kerberos_server_time: None,
-        kerberos_client_time: None,
-        challenge_without_signing: false,
-        session_flags: Vec::new(),
-        binding: false,
-        reauthentication: false,
+        ..Round::default()
     }
 }
 
@@ -436,31 +426,15 @@ fn session_deleted() {
 #[test]
 fn tree_failed() {
     let mut m = model(vec![conn(0)], vec![]);
-    m.trees.push(Tree {
-        stream: 0,
-        session_id: "0x1234".into(),
-        tree_id: None,
-        share: "\\\\fs1\\share".into(),
-        share_type: None,
-        share_flags: Vec::new(),
-        status: "STATUS_INSUFF_SERVER_RESOURCES".into(),
-        status_code: 0xC000_0205,
-        request_frame: 14,
-        response_frame: Some(15),
-        disconnect_frame: None,
-        opens: 0,
-        open_errors: 0,
-        reads: 0,
-        read_bytes: 0,
-        writes: 0,
-        write_bytes: 0,
-        other_requests: 0,
-        errors: Vec::new(),
-        error_kinds_omitted: 0,
-        server_ip: "10.0.0.2".parse().unwrap(),
-        sid: 0x1234,
-        tid: 0,
-    });
+    m.trees.push(Tree::new(
+        0,
+        "10.0.0.2".parse().unwrap(),
+        0x1234,
+        "\\\\fs1\\share".into(),
+        0xC000_0205,
+        14,
+        15,
+    ));
     let d = diagnose(&m);
     let f = only(&d.findings, "tree.failed");
     check(f, Severity::Error, 0, &[14, 15]);

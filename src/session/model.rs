@@ -238,7 +238,7 @@ impl Connection {
 }
 
 /// One SESSION_SETUP request and its response ([MS-SMB2] 2.2.5, 2.2.6).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Default, Serialize)]
 pub struct Round {
     pub request_frame: u64,
     pub time: Timestamp,
@@ -394,6 +394,46 @@ pub struct Tree {
     pub sid: u64,
     #[serde(skip)]
     pub tid: u32,
+}
+
+impl Tree {
+    /// A tree connect of `share` on session `sid`, answered with
+    /// `status` at `response_frame`, with no operation counted yet.
+    pub fn new(
+        stream: u64,
+        server_ip: std::net::IpAddr,
+        sid: u64,
+        share: String,
+        status: u32,
+        request_frame: u64,
+        response_frame: u64,
+    ) -> Self {
+        Tree {
+            stream,
+            session_id: sid_hex(sid),
+            tree_id: None,
+            share,
+            share_type: None,
+            share_flags: Vec::new(),
+            status: crate::ntstatus::NtStatus(status).to_string(),
+            status_code: status,
+            request_frame,
+            response_frame: Some(response_frame),
+            disconnect_frame: None,
+            opens: 0,
+            open_errors: 0,
+            reads: 0,
+            read_bytes: 0,
+            writes: 0,
+            write_bytes: 0,
+            other_requests: 0,
+            errors: Vec::new(),
+            error_kinds_omitted: 0,
+            server_ip,
+            sid,
+            tid: 0,
+        }
+    }
 }
 
 /// A Kerberos request on port 88 and its reply (RFC 4120 5.4).

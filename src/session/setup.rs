@@ -324,19 +324,9 @@ fn new_round(req: &SetupRequest, frame: u64, ts: Timestamp) -> Round {
         duration: None,
         mechanism: req.facts.mechanism.clone(),
         request_token: req.facts.token.clone(),
-        response_token: None,
         identity: req.facts.identity(),
-        spnego_result: None,
-        status: None,
-        status_code: None,
-        kerberos_error: None,
-        kerberos_error_code: None,
-        kerberos_server_time: None,
-        kerberos_client_time: None,
-        challenge_without_signing: false,
-        session_flags: Vec::new(),
         binding: req.binding,
-        reauthentication: false,
+        ..Round::default()
     }
 }
 

@@ -39,29 +39,19 @@ impl Builder {
         let server_ip = self.model.connections[ci].server.ip();
         let tid = h.tree_id.unwrap_or(0);
         let tree = Tree {
-            stream: m.stream,
-            session_id: sid_hex(h.session_id),
             tree_id: ok.then(|| format!("{tid:#x}")),
-            share,
             share_type,
             share_flags,
-            status: NtStatus(h.status).to_string(),
-            status_code: h.status,
-            request_frame,
-            response_frame: Some(m.frame),
-            disconnect_frame: None,
-            opens: 0,
-            open_errors: 0,
-            reads: 0,
-            read_bytes: 0,
-            writes: 0,
-            write_bytes: 0,
-            other_requests: 0,
-            errors: Vec::new(),
-            error_kinds_omitted: 0,
-            server_ip,
-            sid: h.session_id,
             tid,
+            ..Tree::new(
+                m.stream,
+                server_ip,
+                h.session_id,
+                share,
+                h.status,
+                request_frame,
+                m.frame,
+            )
         };
         let idx = self.model.trees.len();
         if ok {
