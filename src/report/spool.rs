@@ -75,11 +75,6 @@ impl Spool {
         Ok(())
     }
 
-    /// Whether nothing was added.
-    pub fn is_empty(&self) -> bool {
-        self.pieces.is_empty()
-    }
-
     /// Writes every piece to `out`, in key order.
     pub fn write_sorted(&mut self, out: &mut impl Write) -> io::Result<()> {
         self.pieces.sort_by_key(|p| p.key);
