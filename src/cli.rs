@@ -12,6 +12,7 @@ use smbscope::report::report_json::{self, ReportJson};
 use smbscope::report::style::Style;
 use smbscope::report::timeline::{TextReport, TimelineWriter};
 use smbscope::report::{analyze_with, Analysis, Format, Observer};
+use smbscope::session::events::EventLines;
 use smbscope::session::{BuildOptions, Model};
 
 use super::{describe, exit, open_input, options, output, output_error, InputArgs};
@@ -116,18 +117,12 @@ struct ReportObserver<'a, W: Write> {
 }
 
 impl<W: Write> Observer for ReportObserver<'_, W> {
-    fn events(&mut self, events: Vec<serde_json::Value>) {
+    fn events(&mut self, events: &EventLines) {
         if self.write_err.is_some() {
             return;
         }
-        for ev in events
-            .iter()
-            .filter(|e| report_json::event_passes(e, self.filter))
-        {
-            if let Err(e) = report_json::write_event(self.out, ev) {
-                self.write_err = Some(e);
-                return;
-            }
+        if let Err(e) = report_json::write_events(self.out, events, self.filter) {
+            self.write_err = Some(e);
         }
     }
 

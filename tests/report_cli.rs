@@ -178,6 +178,46 @@ fn jsonl_streams_typed_events() {
         last_setup < first_session,
         "events come before the end records"
     );
+    for l in stdout(&o).lines() {
+        assert!(l.starts_with(r#"{"type":""#), "type first: {l}");
+    }
+}
+
+#[test]
+fn jsonl_events_follow_the_stream_and_session_filters() {
+    let file = sample("ntlm-dc-account-locked-out.pcap");
+    let lines = |extra: &[&str]| -> Vec<serde_json::Value> {
+        let mut args = vec![file.as_str(), "--format", "jsonl"];
+        args.extend_from_slice(extra);
+        stdout(&smbscope(&args))
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("JSON line"))
+            .collect()
+    };
+    let all = lines(&[]);
+    let one = lines(&["--stream", "3"]);
+    let streams_of = |v: &[serde_json::Value]| -> Vec<u64> {
+        v.iter().filter_map(|e| e["stream"].as_u64()).collect()
+    };
+    assert!(streams_of(&all).iter().any(|&s| s != 3));
+    assert!(streams_of(&one).iter().all(|&s| s == 3));
+    let in_stream_3 = all.iter().filter(|e| e["stream"] == 3).count();
+    assert_eq!(one.iter().filter(|e| e["stream"] == 3).count(), in_stream_3);
+    let sid = all
+        .iter()
+        .find(|e| e["type"] == "session_setup" && e["session_id"] != "0x0")
+        .map(|e| e["session_id"].as_str().expect("hex").to_string())
+        .expect("a session_setup event");
+    let by_session = lines(&["--session", &sid]);
+    assert!(by_session.iter().any(|e| e["type"] == "session_setup"));
+    assert!(by_session
+        .iter()
+        .filter_map(|e| e["session_id"].as_str())
+        .all(|s| s == sid));
+    assert!(all
+        .iter()
+        .filter_map(|e| e["session_id"].as_str())
+        .any(|s| s != sid));
 }
 
 #[test]

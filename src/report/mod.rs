@@ -16,6 +16,7 @@ use std::io::Read;
 use crate::capture::CaptureReader;
 use crate::diagnose::{diagnose, Diagnosis};
 use crate::pipeline::{self, Options, Outcome};
+use crate::session::events::EventLines;
 use crate::session::{BuildOptions, Builder, Model};
 
 /// Output formats.
@@ -38,8 +39,8 @@ pub struct Analysis {
 
 /// What [`analyze_with`] tells its caller while it reads.
 pub trait Observer {
-    /// JSON events, as they happen (with `build.events`).
-    fn events(&mut self, _events: Vec<serde_json::Value>) {}
+    /// JSON Lines events, as they happen (with `build.events`).
+    fn events(&mut self, _events: &EventLines) {}
     /// Connection `model.connections[ci]` closed: its timeline is complete,
     /// and the observer may take it (the text report writes it out).
     fn closed(&mut self, _model: &mut Model, _ci: usize) {}
@@ -48,8 +49,8 @@ pub trait Observer {
 /// An [`Observer`] that only takes events.
 struct EventsOnly<F>(F);
 
-impl<F: FnMut(Vec<serde_json::Value>)> Observer for EventsOnly<F> {
-    fn events(&mut self, events: Vec<serde_json::Value>) {
+impl<F: FnMut(&EventLines)> Observer for EventsOnly<F> {
+    fn events(&mut self, events: &EventLines) {
         (self.0)(events);
     }
 }
@@ -60,7 +61,7 @@ pub fn analyze<R: Read>(
     reader: &mut CaptureReader<R>,
     opts: &Options,
     build: BuildOptions,
-    on_events: impl FnMut(Vec<serde_json::Value>),
+    on_events: impl FnMut(&EventLines),
 ) -> Analysis {
     analyze_with(reader, opts, build, &mut EventsOnly(on_events))
 }
@@ -75,11 +76,9 @@ pub fn analyze_with<R: Read>(
     let mut b = Builder::new(build);
     let outcome = pipeline::run(reader, opts, |ev| {
         b.event(ev);
-        if build.events {
-            let evs = b.take_events();
-            if !evs.is_empty() {
-                obs.events(evs);
-            }
+        if build.events && !b.events.is_empty() {
+            obs.events(&b.events);
+            b.events.clear();
         }
         hand_out_closed(&mut b, obs);
     });

@@ -6,12 +6,12 @@
 use std::io::{self, Write};
 
 use serde::Serialize;
-use serde_json::Value;
 
 use super::filter::Filter;
 use super::messages::CaptureSummary;
 use super::SCHEMA_VERSION;
 use crate::diagnose::{Diagnosis, Finding};
+use crate::session::events::{record_into, EventLines, EventMark};
 use crate::session::{Connection, KdcExchange, Model, Session, Tree};
 
 /// The JSON document.
@@ -62,60 +62,20 @@ impl<'a> ReportJson<'a> {
 
 /// An event passes the stream and session filters (the others apply to the
 /// records written at the end).
-pub fn event_passes(ev: &Value, f: &Filter) -> bool {
-    if let Some(n) = f.stream {
-        if ev
-            .get("stream")
-            .and_then(Value::as_u64)
-            .is_some_and(|s| s != n)
-        {
-            return false;
-        }
-    }
-    if let Some(id) = f.session {
-        let want = crate::session::sid_hex(id);
-        if ev
-            .get("session_id")
-            .and_then(Value::as_str)
-            .is_some_and(|s| s != want)
-        {
-            return false;
-        }
-    }
-    true
+pub fn event_passes(ev: &EventMark, f: &Filter) -> bool {
+    f.stream.is_none_or(|n| ev.stream == n)
+        && f.session
+            .is_none_or(|id| ev.session_id.is_none_or(|s| s == id))
 }
 
-/// Writes one event line (made in memory, then written at once: the
-/// writer is often a `dyn Write`, too slow for serde's many small writes).
-pub fn write_event(out: &mut impl Write, ev: &Value) -> io::Result<()> {
-    thread_local! {
-        static LINE: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
-    }
-    LINE.with_borrow_mut(|line| {
-        line.clear();
-        serde_json::to_writer(&mut *line, ev)?;
-        line.push(b'\n');
-        let r = out.write_all(line);
-        if line.capacity() > 1 << 20 {
-            *line = Vec::new();
-        }
-        r
-    })
-}
-
-fn tagged<T: Serialize>(kind: &str, key: &str, v: &T) -> Value {
-    let mut o = serde_json::Map::new();
-    o.insert("type".into(), Value::from(kind));
-    match serde_json::to_value(v) {
-        Ok(Value::Object(m)) if key.is_empty() => o.extend(m),
-        Ok(x) => {
-            o.insert(key.into(), x);
-        }
-        Err(e) => {
-            o.insert("error".into(), Value::from(e.to_string()));
+/// Writes the event lines that pass the filters.
+pub fn write_events(out: &mut impl Write, events: &EventLines, f: &Filter) -> io::Result<()> {
+    for (mark, line) in events.lines() {
+        if event_passes(mark, f) {
+            out.write_all(line)?;
         }
     }
-    Value::Object(o)
+    Ok(())
 }
 
 /// Writes `v` (a struct, serialized as an object) as one line with `"type":
@@ -129,20 +89,15 @@ fn write_record<T: Serialize>(
     v: &T,
 ) -> io::Result<()> {
     line.clear();
-    line.extend_from_slice(b"{\"type\":");
-    serde_json::to_writer(&mut *line, kind)?;
-    let start = line.len();
-    serde_json::to_writer(&mut *line, v)?;
-    match &line[start..] {
-        b"{}" => line.truncate(start + 1),
-        [b'{', ..] => line[start] = b',',
-        _ => return Err(io::Error::other("a report record is not a JSON object")),
-    }
-    if line.len() == start + 1 {
-        line[start] = b'}';
-    }
-    line.push(b'\n');
+    record_into(line, kind, v)?;
     out.write_all(line)
+}
+
+/// The last record of `--format jsonl`.
+#[derive(Serialize)]
+struct CaptureRecord<'a> {
+    schema_version: u32,
+    capture: &'a CaptureSummary<'a>,
 }
 
 /// The records written after the capture is read: sessions, trees,
@@ -164,9 +119,9 @@ pub fn write_end(
     for x in d.findings.iter().filter(|x| f.finding(x, model)) {
         write_record(out, &mut line, "finding", x)?;
     }
-    let mut cap = tagged("capture", "capture", capture);
-    if let Value::Object(o) = &mut cap {
-        o.insert("schema_version".into(), Value::from(SCHEMA_VERSION));
-    }
-    write_event(out, &cap)
+    let cap = CaptureRecord {
+        schema_version: SCHEMA_VERSION,
+        capture,
+    };
+    write_record(out, &mut line, "capture", &cap)
 }

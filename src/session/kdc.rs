@@ -90,8 +90,14 @@ impl Builder {
                 if x.client_principal.is_none() {
                     x.client_principal = principal(k.cname.as_deref(), k.crealm.as_deref());
                 }
-                let ev = self.opts.events.then(|| serde_json::json!({"type": "kerberos", "stream": m.stream, "time": m.ts, "exchange": &*x}));
-                self.push_event(ev);
+                if self.opts.events {
+                    let ev = super::events::Kerberos {
+                        stream: m.stream,
+                        time: m.ts,
+                        exchange: x,
+                    };
+                    self.events.push("kerberos", m.stream, None, &ev);
+                }
             }
         }
     }

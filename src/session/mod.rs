@@ -12,6 +12,7 @@
 //! Memory grows with the connections, sessions and trees kept, never with
 //! the bytes: the per-item lists are bounded (see [`model`]).
 
+pub mod events;
 pub mod kdc;
 pub mod model;
 mod setup;
@@ -19,8 +20,6 @@ pub mod token;
 mod trees;
 
 use std::net::IpAddr;
-
-use serde_json::Value;
 
 use crate::capture::Timestamp;
 use crate::pipeline::{ConnInfo, Decoded, Event, Kind, Message};
@@ -36,7 +35,7 @@ pub use model::*;
 pub struct BuildOptions {
     /// Every message goes to the timeline, with the long summary.
     pub verbose: bool,
-    /// Collect JSON events for `--format jsonl` (see [`Builder::take_events`]).
+    /// Make the JSON Lines events of `--format jsonl` (see [`Builder::events`]).
     pub events: bool,
     /// Keep the per-connection timelines (the text report shows them).
     pub timeline: bool,
@@ -132,7 +131,8 @@ pub struct Builder {
     kdc_of_client: FxHashMap<IpAddr, Vec<usize>>,
     /// Connections closed since the last [`Builder::next_closed`].
     closed: Vec<usize>,
-    events: Vec<Value>,
+    /// The `--format jsonl` event lines made since they were last taken.
+    pub events: events::EventLines,
 }
 
 impl Builder {
@@ -149,25 +149,20 @@ impl Builder {
             last_conn_of_client: FxHashMap::default(),
             kdc_of_client: FxHashMap::default(),
             closed: Vec::new(),
-            events: Vec::new(),
+            events: events::EventLines::default(),
         }
     }
 
-    /// The JSON events collected since the last call (with `events` on).
-    pub fn take_events(&mut self) -> Vec<Value> {
-        std::mem::take(&mut self.events)
-    }
-
-    /// Keeps an event made only when events are on (see [`Builder::emit`]).
-    pub(crate) fn push_event(&mut self, ev: Option<Value>) {
-        if let Some(ev) = ev {
-            self.events.push(ev);
-        }
-    }
-
-    pub(crate) fn emit(&mut self, ev: impl FnOnce() -> Value) {
+    /// Adds an event line when events are on: `ev` is made only then.
+    pub(crate) fn emit<T: serde::Serialize>(
+        &mut self,
+        kind: &str,
+        stream: u64,
+        session_id: Option<u64>,
+        ev: impl FnOnce() -> T,
+    ) {
         if self.opts.events {
-            self.events.push(ev());
+            self.events.push(kind, stream, session_id, &ev());
         }
     }
 
@@ -215,9 +210,12 @@ impl Builder {
         self.last_conn_of_client.insert(info.client.ip(), idx);
         self.model.first_time.get_or_insert(ts);
         let (stream, client, server) = (info.stream, info.client, info.server);
-        self.emit(|| {
-            serde_json::json!({"type": "connection", "stream": stream, "frame": frame,
-                "time": ts, "client": client.to_string(), "server": server.to_string()})
+        self.emit("connection", stream, None, || events::ConnectionOpened {
+            stream,
+            frame,
+            time: ts,
+            client,
+            server,
         });
     }
 
@@ -227,7 +225,11 @@ impl Builder {
             c.gaps += 1;
             c.gap_bytes += bytes;
             let stream = info.stream;
-            self.emit(|| serde_json::json!({"type": "gap", "stream": stream, "frame": frame, "bytes": bytes}));
+            self.emit("gap", stream, None, || events::Gap {
+                stream,
+                frame,
+                bytes,
+            });
         }
     }
 
@@ -286,9 +288,12 @@ impl Builder {
             };
             push_timeline(c, entry);
         }
-        self.emit(|| {
-            serde_json::json!({"type": "connection_end", "stream": stream, "frame": frame,
-                "time": ts, "reason": reason, "by": by})
+        self.emit("connection_end", stream, None, || events::ConnectionEnded {
+            stream,
+            frame,
+            time: ts,
+            reason,
+            by,
         });
     }
 

@@ -12,7 +12,7 @@ use crate::smb2::{Body, Smb2Header};
 
 use super::model::*;
 use super::token::TokenFacts;
-use super::{Builder, Pending};
+use super::{events, Builder, Pending};
 
 /// What a SESSION_SETUP request said, kept until its response.
 #[derive(Clone, Debug, Default)]
@@ -97,7 +97,13 @@ impl Builder {
         }
         self.model.connections[ci].negotiate = Some(n);
         let (stream, frame, dialects) = (m.stream, m.frame, r.dialects.len());
-        self.emit(|| serde_json::json!({"type": "negotiate_request", "stream": stream, "frame": frame, "dialects": dialects}));
+        self.emit("negotiate_request", stream, None, || {
+            events::NegotiateRequest {
+                stream,
+                frame,
+                dialects,
+            }
+        });
     }
 
     pub(super) fn negotiate_response(&mut self, ci: usize, m: &Message<'_>, h: &Smb2Header) {
@@ -138,11 +144,15 @@ impl Builder {
         if let Some(Ok(a)) = &dec.auth {
             n.server_mechanisms = TokenFacts::from_auth(a).mech_types;
         }
-        let ev = self.opts.events.then(|| {
-            serde_json::json!({"type": "negotiate", "stream": m.stream, "frame": m.frame,
-            "time": m.ts, "negotiate": &*n})
-        });
-        self.push_event(ev);
+        if self.opts.events {
+            let ev = events::NegotiateDone {
+                stream: m.stream,
+                frame: m.frame,
+                time: m.ts,
+                negotiate: n,
+            };
+            self.events.push("negotiate", m.stream, None, &ev);
+        }
     }
 
     /// The session a SESSION_SETUP round belongs to; created when new.
@@ -278,10 +288,20 @@ impl Builder {
             self.session_by_id.entry((server, sid)).or_insert(idx);
         }
         let s = &self.model.sessions[idx];
-        let ev = self.opts.events.then(|| serde_json::json!({"type": "session_setup", "stream": stream, "session_id": s.session_id,
-            "frame": m.frame, "time": m.ts, "outcome": s.outcome, "user": s.user, "domain": s.domain,
-            "mechanism": s.mechanism, "round": s.rounds.last()}));
-        self.push_event(ev);
+        if self.opts.events {
+            let ev = events::SessionSetup {
+                stream,
+                session_id: &s.session_id,
+                frame: m.frame,
+                time: m.ts,
+                outcome: s.outcome,
+                user: s.user.as_deref(),
+                domain: s.domain.as_deref(),
+                mechanism: s.mechanism.as_deref(),
+                round: s.rounds.last(),
+            };
+            self.events.push("session_setup", stream, Some(s.id), &ev);
+        }
     }
 
     /// A SESSION_SETUP request that never got its response.
@@ -306,8 +326,12 @@ impl Builder {
         self.timeline(ci, m, &Decoded::default());
         let stream = m.stream;
         self.mark_session(stream, h.session_id, |s| s.logoff_frame = Some(m.frame));
-        let (frame, sid) = (m.frame, sid_hex(h.session_id));
-        self.emit(|| serde_json::json!({"type": "logoff", "stream": stream, "frame": frame, "session_id": sid}));
+        let (frame, sid) = (m.frame, h.session_id);
+        self.emit("logoff", stream, Some(sid), || events::Logoff {
+            stream,
+            frame,
+            session_id: sid_hex(sid),
+        });
         // USER_SESSION_DELETED to a LOGOFF: the session is gone either way.
         if h.status != 0 && NtStatus(h.status) != NtStatus::USER_SESSION_DELETED {
             let p = self.conn_state[ci].pending.remove(&h.message_id);

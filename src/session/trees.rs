@@ -7,7 +7,7 @@ use crate::pipeline::{Decoded, Message};
 use crate::smb2::{parse_body, Body, Command, Smb2Header};
 
 use super::model::*;
-use super::{benign_in_context, Builder, Detail, Pending};
+use super::{benign_in_context, events, Builder, Detail, Pending};
 
 impl Builder {
     pub(super) fn tree_connect_response(
@@ -57,11 +57,20 @@ impl Builder {
         if ok {
             self.tree_index.insert((server_ip, h.session_id, tid), idx);
         }
-        let ev = self.opts.events.then(|| serde_json::json!({"type": "tree_connect", "stream": m.stream, "frame": m.frame,
-            "time": m.ts, "session_id": tree.session_id, "share": tree.share, "share_type": tree.share_type,
-            "status": tree.status}));
+        if self.opts.events {
+            let ev = events::TreeConnect {
+                stream: m.stream,
+                frame: m.frame,
+                time: m.ts,
+                session_id: &tree.session_id,
+                share: &tree.share,
+                share_type: tree.share_type.as_deref(),
+                status: &tree.status,
+            };
+            self.events
+                .push("tree_connect", m.stream, Some(h.session_id), &ev);
+        }
         self.model.trees.push(tree);
-        self.push_event(ev);
         if !ok {
             self.error_event(ci, m, h, p.as_ref());
         }
@@ -131,16 +140,20 @@ impl Builder {
             session_id: sid_hex(h.session_id),
             detail: p.and_then(|p| p.detail.text()),
         };
-        let ev = self.opts.events.then(
-            || serde_json::json!({"type": "error", "stream": m.stream, "time": m.ts, "error": &e}),
-        );
+        if self.opts.events {
+            let ev = events::Error {
+                stream: m.stream,
+                time: m.ts,
+                error: &e,
+            };
+            self.events.push("error", m.stream, None, &ev);
+        }
         let c = &mut self.model.connections[ci];
         if c.errors.len() < MAX_ERRORS {
             c.errors.push(e);
         } else {
             c.errors_omitted += 1;
         }
-        self.push_event(ev);
     }
 }
 

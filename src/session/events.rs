@@ -1,0 +1,186 @@
+//! The events of `--format jsonl` (docs/report.md, schema/report-events.schema.json),
+//! serialized when they happen: the line holds the state of the model at
+//! that moment, as later messages may change it. Each line is
+//! `{"type":KIND,...}` with the event's keys in their declared order, written
+//! with serde straight into one buffer (no `serde_json::Value` tree per
+//! event); a [`EventMark`] per line keeps what the filters need.
+
+use std::net::SocketAddr;
+
+use serde::Serialize;
+
+use super::model::{ErrorEvent, KdcExchange, Negotiate, Outcome, Round};
+use crate::capture::Timestamp;
+
+/// Where a line is in [`EventLines::buf`], and the keys the filters look at.
+#[derive(Clone, Copy, Debug)]
+pub struct EventMark {
+    pub start: usize,
+    pub end: usize,
+    /// The event's top-level `stream`.
+    pub stream: u64,
+    /// The event's top-level `session_id`, if it has one.
+    pub session_id: Option<u64>,
+}
+
+/// Event lines made since the reader last took them.
+#[derive(Debug, Default)]
+pub struct EventLines {
+    buf: Vec<u8>,
+    marks: Vec<EventMark>,
+}
+
+impl EventLines {
+    /// Adds one line: `v` (a struct) with `"type": kind` first.
+    pub fn push<T: Serialize>(&mut self, kind: &str, stream: u64, session_id: Option<u64>, v: &T) {
+        let start = self.buf.len();
+        if record_into(&mut self.buf, kind, v).is_err() {
+            // Only a type that is not an object gets here (a bug, not input).
+            self.buf.truncate(start);
+            return;
+        }
+        self.marks.push(EventMark {
+            start,
+            end: self.buf.len(),
+            stream,
+            session_id,
+        });
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.marks.is_empty()
+    }
+
+    /// Each line (ending in `\n`) with its mark.
+    pub fn lines(&self) -> impl Iterator<Item = (&EventMark, &[u8])> + '_ {
+        self.marks.iter().map(|m| (m, &self.buf[m.start..m.end]))
+    }
+
+    /// Forgets the lines, keeping the buffers (within 1 MiB).
+    pub fn clear(&mut self) {
+        self.buf.clear();
+        self.marks.clear();
+        if self.buf.capacity() > 1 << 20 {
+            self.buf = Vec::new();
+        }
+    }
+}
+
+/// Appends `v` (a struct, serialized as an object) to `line` as one line
+/// with `"type": kind` first and then its keys in their declared order.
+pub fn record_into<T: Serialize>(line: &mut Vec<u8>, kind: &str, v: &T) -> std::io::Result<()> {
+    line.extend_from_slice(b"{\"type\":");
+    serde_json::to_writer(&mut *line, kind)?;
+    let start = line.len();
+    serde_json::to_writer(&mut *line, v)?;
+    match &line[start..] {
+        b"{}" => {
+            line.truncate(start);
+            line.push(b'}');
+        }
+        [b'{', ..] => line[start] = b',',
+        _ => {
+            return Err(std::io::Error::other(
+                "a report record is not a JSON object",
+            ))
+        }
+    }
+    line.push(b'\n');
+    Ok(())
+}
+
+/// `connection`: an SMB connection's first frame.
+#[derive(Serialize)]
+pub(super) struct ConnectionOpened {
+    pub stream: u64,
+    pub frame: u64,
+    pub time: Timestamp,
+    pub client: SocketAddr,
+    pub server: SocketAddr,
+}
+
+/// `gap`: bytes missing from a connection.
+#[derive(Serialize)]
+pub(super) struct Gap {
+    pub stream: u64,
+    pub frame: u64,
+    pub bytes: u64,
+}
+
+/// `connection_end`: the first direction of a connection ended.
+#[derive(Serialize)]
+pub(super) struct ConnectionEnded {
+    pub stream: u64,
+    pub frame: u64,
+    pub time: Timestamp,
+    pub reason: &'static str,
+    pub by: &'static str,
+}
+
+/// `negotiate_request`: an SMB2 NEGOTIATE request.
+#[derive(Serialize)]
+pub(super) struct NegotiateRequest {
+    pub stream: u64,
+    pub frame: u64,
+    /// How many dialects the client offered.
+    pub dialects: usize,
+}
+
+/// `negotiate`: a NEGOTIATE response and the connection's result so far.
+#[derive(Serialize)]
+pub(super) struct NegotiateDone<'a> {
+    pub stream: u64,
+    pub frame: u64,
+    pub time: Timestamp,
+    pub negotiate: &'a Negotiate,
+}
+
+/// `session_setup`: a SESSION_SETUP response, with the session so far.
+#[derive(Serialize)]
+pub(super) struct SessionSetup<'a> {
+    pub stream: u64,
+    pub session_id: &'a str,
+    pub frame: u64,
+    pub time: Timestamp,
+    pub outcome: Outcome,
+    pub user: Option<&'a str>,
+    pub domain: Option<&'a str>,
+    pub mechanism: Option<&'a str>,
+    pub round: Option<&'a Round>,
+}
+
+/// `logoff`: a LOGOFF response.
+#[derive(Serialize)]
+pub(super) struct Logoff {
+    pub stream: u64,
+    pub frame: u64,
+    pub session_id: String,
+}
+
+/// `tree_connect`: a TREE_CONNECT response.
+#[derive(Serialize)]
+pub(super) struct TreeConnect<'a> {
+    pub stream: u64,
+    pub frame: u64,
+    pub time: Timestamp,
+    pub session_id: &'a str,
+    pub share: &'a str,
+    pub share_type: Option<&'a str>,
+    pub status: &'a str,
+}
+
+/// `error`: an error response kept on its connection.
+#[derive(Serialize)]
+pub(super) struct Error<'a> {
+    pub stream: u64,
+    pub time: Timestamp,
+    pub error: &'a ErrorEvent,
+}
+
+/// `kerberos`: a KDC exchange on port 88, when its reply comes.
+#[derive(Serialize)]
+pub(super) struct Kerberos<'a> {
+    pub stream: u64,
+    pub time: Timestamp,
+    pub exchange: &'a KdcExchange,
+}
