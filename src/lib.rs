@@ -3,14 +3,15 @@
 //! The layers, one module each, in the direction data flows:
 //! [`capture`] → [`net`] → [`tcp`] → [`smb2`] → [`auth`] → [`session`] →
 //! [`diagnose`] → [`report`] (and [`check`]); [`pipeline`] drives the first
-//! five and hands out messages. [`ntstatus`] and [`time`] are leaves any layer
-//! may use.
+//! five and hands out messages. [`ntstatus`], [`time`] and [`json`] (the
+//! JSON writer) are leaves any layer may use.
 #![forbid(unsafe_code)]
 
 pub mod auth;
 pub mod capture;
 pub mod check;
 pub mod diagnose;
+pub mod json;
 pub mod net;
 pub mod ntstatus;
 pub mod pipeline;

@@ -759,3 +759,49 @@ fn multichannel_binding() {
         assert!(b.rounds.iter().any(|r| r.binding));
     }
 }
+
+/// The JSON document is written item by item by our pretty writer: the
+/// bytes are serde_json's `to_writer_pretty` of the whole document, on
+/// every sample and corpus capture.
+#[test]
+fn json_document_is_serde_json_pretty() {
+    use smbscope::report::filter::Filter;
+    use smbscope::report::messages::CaptureSummary;
+    use smbscope::report::report_json::ReportJson;
+    let mut files: Vec<PathBuf> = std::fs::read_dir(samples())
+        .expect("samples")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "pcap"))
+        .collect();
+    if let Some(d) = corpus() {
+        files.extend(
+            std::fs::read_dir(d)
+                .expect("corpus")
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| !p.to_string_lossy().ends_with(".tsv")),
+        );
+    }
+    files.sort();
+    let filter = Filter::default();
+    let mut checked = 0;
+    for path in &files {
+        let Ok(f) = File::open(path) else { continue };
+        let Ok(mut r) = CaptureReader::new(f) else {
+            continue;
+        };
+        let a = analyze(&mut r, &Options::default(), BuildOptions::default(), |_| {});
+        let capture = CaptureSummary::new("x.pcap", &a.outcome.stats, None);
+        let doc = ReportJson::new(&a.model, &a.diagnosis, &capture, &filter);
+        let mut ours = Vec::new();
+        doc.write(&mut ours).expect("write");
+        let mut theirs = serde_json::to_vec_pretty(&doc).expect("serde_json");
+        theirs.push(b'\n');
+        assert!(
+            ours == theirs,
+            "{}: ours differs from serde_json",
+            path.display()
+        );
+        checked += 1;
+    }
+    assert!(checked >= 50, "only {checked} captures checked");
+}

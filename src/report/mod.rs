@@ -3,7 +3,7 @@
 
 mod fastfmt;
 pub mod filter;
-pub mod json;
+pub use crate::json;
 pub mod messages;
 pub mod report_json;
 pub mod spool;

@@ -8,6 +8,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::filter::Filter;
+use super::json;
 use super::messages::CaptureSummary;
 use super::SCHEMA_VERSION;
 use crate::diagnose::{Diagnosis, Finding};
@@ -50,14 +51,53 @@ impl<'a> ReportJson<'a> {
         }
     }
 
+    /// Writes the document as `serde_json::to_writer_pretty` lays it out
+    /// (and a newline), one list item at a time through
+    /// [`crate::json::to_vec_pretty`]: the document is never whole in memory.
     pub fn write(&self, out: &mut impl Write) -> io::Result<()> {
-        // serde writes in small pieces: buffer them here, where the
-        // writer's type is known, rather than through a `dyn Write`.
-        let mut w = io::BufWriter::with_capacity(1 << 16, out);
-        serde_json::to_writer_pretty(&mut w, self)?;
-        writeln!(w)?;
-        w.flush()
+        let mut buf = Vec::with_capacity(2 * CHUNK);
+        buf.extend_from_slice(b"{\n  \"schema_version\": ");
+        json::to_vec_pretty(&mut buf, &self.schema_version, 1)?;
+        buf.extend_from_slice(b",\n  \"capture\": ");
+        json::to_vec_pretty(&mut buf, self.capture, 1)?;
+        list(out, &mut buf, "connections", &self.connections)?;
+        list(out, &mut buf, "sessions", &self.sessions)?;
+        list(out, &mut buf, "trees", &self.trees)?;
+        list(out, &mut buf, "kerberos", &self.kerberos)?;
+        list(out, &mut buf, "findings", &self.findings)?;
+        buf.extend_from_slice(b",\n  \"findings_omitted\": ");
+        json::to_vec_pretty(&mut buf, &self.findings_omitted, 1)?;
+        buf.extend_from_slice(b"\n}\n");
+        out.write_all(&buf)
     }
+}
+
+/// Bytes of the JSON document gathered before they are written out.
+const CHUNK: usize = 1 << 16;
+
+/// Writes `,\n  "key": [...]` of the document, items at depth 2.
+fn list<T: Serialize>(
+    out: &mut impl Write,
+    buf: &mut Vec<u8>,
+    key: &str,
+    items: &[T],
+) -> io::Result<()> {
+    buf.extend_from_slice(b",\n  ");
+    json::push_str(buf, key);
+    buf.extend_from_slice(b": [");
+    for (i, item) in items.iter().enumerate() {
+        buf.extend_from_slice(if i == 0 { b"\n    " } else { b",\n    " });
+        json::to_vec_pretty(buf, item, 2)?;
+        if buf.len() >= CHUNK {
+            out.write_all(buf)?;
+            buf.clear();
+        }
+    }
+    if !items.is_empty() {
+        buf.extend_from_slice(b"\n  ");
+    }
+    buf.push(b']');
+    Ok(())
 }
 
 /// An event passes the stream and session filters (the others apply to the

@@ -70,9 +70,9 @@ impl EventLines {
 /// with `"type": kind` first and then its keys in their declared order.
 pub fn record_into<T: Serialize>(line: &mut Vec<u8>, kind: &str, v: &T) -> std::io::Result<()> {
     line.extend_from_slice(b"{\"type\":");
-    serde_json::to_writer(&mut *line, kind)?;
+    crate::json::push_str(line, kind);
     let start = line.len();
-    serde_json::to_writer(&mut *line, v)?;
+    crate::json::to_vec(line, v)?;
     match &line[start..] {
         b"{}" => {
             line.truncate(start);

@@ -1,5 +1,6 @@
-//! A compact JSON writer for the per-message lines: the same bytes as
-//! `serde_json::to_writer` (compact), written faster.
+//! A JSON writer for the per-message lines and the report: the same bytes
+//! as `serde_json::to_writer` (compact) or `serde_json::to_writer_pretty`,
+//! written faster.
 //!
 //! On a session-heavy capture a third of the `messages --format jsonl` time
 //! went into serde_json's string escaping, which looks at every byte of every
@@ -22,11 +23,54 @@ use serde::ser::{self, Serialize};
 /// `serde_json::to_writer(out, value)` would.
 pub fn to_vec<T: ?Sized + Serialize>(out: &mut Vec<u8>, value: &T) -> serde_json::Result<()> {
     let start = out.len();
-    if value.serialize(Ser { out }).is_ok() {
+    if value.serialize(Ser { out, depth: None }).is_ok() {
         return Ok(());
     }
     out.truncate(start);
     serde_json::to_writer(out, value)
+}
+
+/// Appends the pretty JSON of `value` to `out`, exactly as
+/// `serde_json::to_writer_pretty` would, as if it began on a line indented
+/// `depth` levels (two spaces each) inside a larger document.
+pub fn to_vec_pretty<T: ?Sized + Serialize>(
+    out: &mut Vec<u8>,
+    value: &T,
+    depth: usize,
+) -> serde_json::Result<()> {
+    let start = out.len();
+    if value
+        .serialize(Ser {
+            out,
+            depth: Some(depth),
+        })
+        .is_ok()
+    {
+        return Ok(());
+    }
+    out.truncate(start);
+    let v = serde_json::to_vec_pretty(value)?;
+    // Raw newlines only come from the layout (strings escape theirs).
+    for (i, line) in v.split(|&b| b == b'\n').enumerate() {
+        if i > 0 {
+            out.push(b'\n');
+            indent(out, depth);
+        }
+        out.extend_from_slice(line);
+    }
+    Ok(())
+}
+
+/// Two spaces per level, as serde_json's pretty printer writes them.
+#[inline]
+fn indent(out: &mut Vec<u8>, depth: usize) {
+    const SPACES: &[u8] = &[b' '; 64];
+    let mut n = depth * 2;
+    while n > 0 {
+        let k = n.min(SPACES.len());
+        out.extend_from_slice(&SPACES[..k]);
+        n -= k;
+    }
 }
 
 /// Not written here: the caller falls back to serde_json.
@@ -192,21 +236,65 @@ impl fmt::Write for Escaping<'_> {
 
 struct Ser<'a> {
     out: &'a mut Vec<u8>,
+    /// Pretty: the indent level of the line the value starts on. `None`:
+    /// compact.
+    depth: Option<usize>,
 }
 
 /// An open object or array.
 pub struct Compound<'a> {
     out: &'a mut Vec<u8>,
     first: bool,
+    /// Pretty: the indent level of the line the compound starts on.
+    depth: Option<usize>,
 }
 
 impl Compound<'_> {
+    /// Starts an element or a key: the comma, and the new line when pretty.
     #[inline]
     fn comma(&mut self) {
-        if !self.first {
-            self.out.push(b',');
+        match self.depth {
+            None => {
+                if !self.first {
+                    self.out.push(b',');
+                }
+            }
+            Some(d) => {
+                self.out
+                    .extend_from_slice(if self.first { b"\n" } else { b",\n" });
+                indent(self.out, d + 1);
+            }
         }
         self.first = false;
+    }
+
+    /// The serializer of an element or value inside this compound.
+    #[inline]
+    fn inner(&mut self) -> Ser<'_> {
+        Ser {
+            out: &mut *self.out,
+            depth: self.depth.map(|d| d + 1),
+        }
+    }
+
+    /// Between a key and its value.
+    #[inline]
+    fn colon(&mut self) {
+        if self.depth.is_some() {
+            self.out.extend_from_slice(b": ");
+        } else {
+            self.out.push(b':');
+        }
+    }
+
+    /// Closes the compound with `close`.
+    #[inline]
+    fn close(self, close: u8) {
+        if let (Some(d), false) = (self.depth, self.first) {
+            self.out.push(b'\n');
+            indent(self.out, d);
+        }
+        self.out.push(close);
     }
 }
 
@@ -279,6 +367,10 @@ impl<'a> ser::Serializer for Ser<'a> {
         Ok(())
     }
     fn serialize_bytes(self, v: &[u8]) -> Result {
+        if self.depth.is_some() {
+            // An array of numbers, laid out: left to serde_json.
+            return Err(Unsupported);
+        }
         via_serde_json(self.out, serde_bytes_ref(v))
     }
     fn serialize_none(self) -> Result {
@@ -313,13 +405,12 @@ impl<'a> ser::Serializer for Ser<'a> {
         variant: &'static str,
         value: &T,
     ) -> Result {
-        self.out.push(b'{');
-        write_str(self.out, variant);
-        self.out.push(b':');
-        value.serialize(Ser {
-            out: &mut *self.out,
-        })?;
-        self.out.push(b'}');
+        let mut c = self.serialize_map(Some(1))?;
+        c.comma();
+        write_str(c.out, variant);
+        c.colon();
+        value.serialize(c.inner())?;
+        c.close(b'}');
         Ok(())
     }
     fn serialize_seq(self, _len: Option<usize>) -> Result<Compound<'a>> {
@@ -327,6 +418,7 @@ impl<'a> ser::Serializer for Ser<'a> {
         Ok(Compound {
             out: self.out,
             first: true,
+            depth: self.depth,
         })
     }
     fn serialize_tuple(self, len: usize) -> Result<Compound<'a>> {
@@ -349,6 +441,7 @@ impl<'a> ser::Serializer for Ser<'a> {
         Ok(Compound {
             out: self.out,
             first: true,
+            depth: self.depth,
         })
     }
     fn serialize_struct(self, _name: &'static str, len: usize) -> Result<Compound<'a>> {
@@ -388,12 +481,10 @@ impl ser::SerializeSeq for Compound<'_> {
     type Error = Unsupported;
     fn serialize_element<T: ?Sized + Serialize>(&mut self, value: &T) -> Result {
         self.comma();
-        value.serialize(Ser {
-            out: &mut *self.out,
-        })
+        value.serialize(self.inner())
     }
     fn end(self) -> Result {
-        self.out.push(b']');
+        self.close(b']');
         Ok(())
     }
 }
@@ -430,13 +521,11 @@ impl ser::SerializeMap for Compound<'_> {
         })
     }
     fn serialize_value<T: ?Sized + Serialize>(&mut self, value: &T) -> Result {
-        self.out.push(b':');
-        value.serialize(Ser {
-            out: &mut *self.out,
-        })
+        self.colon();
+        value.serialize(self.inner())
     }
     fn end(self) -> Result {
-        self.out.push(b'}');
+        self.close(b'}');
         Ok(())
     }
 }
@@ -447,13 +536,11 @@ impl ser::SerializeStruct for Compound<'_> {
     fn serialize_field<T: ?Sized + Serialize>(&mut self, key: &'static str, value: &T) -> Result {
         self.comma();
         write_str(self.out, key);
-        self.out.push(b':');
-        value.serialize(Ser {
-            out: &mut *self.out,
-        })
+        self.colon();
+        value.serialize(self.inner())
     }
     fn end(self) -> Result {
-        self.out.push(b'}');
+        self.close(b'}');
         Ok(())
     }
 }
@@ -621,7 +708,12 @@ mod tests {
     /// Same bytes as serde_json, written by the fast path itself.
     fn same<T: Serialize>(v: &T) {
         let mut direct = Vec::new();
-        assert!(v.serialize(Ser { out: &mut direct }).is_ok());
+        assert!(v
+            .serialize(Ser {
+                out: &mut direct,
+                depth: None
+            })
+            .is_ok());
         assert_eq!(direct, serde_json::to_vec(v).unwrap());
         same_or_fallback(v);
     }
@@ -635,6 +727,75 @@ mod tests {
             String::from_utf8_lossy(&fast[6..]),
             String::from_utf8_lossy(&slow)
         );
+        same_pretty(v);
+    }
+
+    /// Pretty: the same bytes as serde_json's, at depth 0 and indented.
+    fn same_pretty<T: Serialize>(v: &T) {
+        let slow = String::from_utf8(serde_json::to_vec_pretty(v).unwrap()).unwrap();
+        let mut fast = Vec::new();
+        to_vec_pretty(&mut fast, v, 0).unwrap();
+        assert_eq!(String::from_utf8_lossy(&fast), slow);
+        let mut deep = Vec::new();
+        to_vec_pretty(&mut deep, v, 3).unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&deep),
+            slow.replace('\n', "\n      ")
+        );
+    }
+
+    /// Pretty, by the fast path itself.
+    fn same_pretty_direct<T: Serialize>(v: &T) {
+        let mut direct = Vec::new();
+        assert!(v
+            .serialize(Ser {
+                out: &mut direct,
+                depth: Some(0)
+            })
+            .is_ok());
+        assert_eq!(
+            String::from_utf8_lossy(&direct),
+            String::from_utf8(serde_json::to_vec_pretty(v).unwrap()).unwrap()
+        );
+        same_pretty(v);
+    }
+
+    #[test]
+    fn pretty_layout_matches_serde_json() {
+        #[derive(Serialize)]
+        struct Nested<'a> {
+            empty_list: Vec<u8>,
+            empty_map: BTreeMap<String, u8>,
+            list: Vec<Vec<u8>>,
+            list_of_empty: Vec<Vec<u8>>,
+            map: BTreeMap<u32, Vec<E>>,
+            unit: E,
+            newtype: E,
+            none: Option<&'a str>,
+            text: &'a str,
+            float: f64,
+            addr: std::net::SocketAddr,
+        }
+        let v = Nested {
+            empty_list: vec![],
+            empty_map: BTreeMap::new(),
+            list: vec![vec![1, 2], vec![], vec![3]],
+            list_of_empty: vec![vec![]],
+            map: [(1, vec![E::Unit, E::Newtype(2)]), (2, vec![])]
+                .into_iter()
+                .collect(),
+            unit: E::Unit,
+            newtype: E::Newtype(9),
+            none: None,
+            text: "a \"b\"\n\\c",
+            float: 0.25,
+            addr: "127.0.0.1:445".parse().unwrap(),
+        };
+        same_pretty_direct(&v);
+        same_pretty_direct(&vec![v]);
+        same_pretty_direct(&Vec::<Nested>::new());
+        same_pretty_direct(&7u8);
+        same_pretty_direct(&"x");
     }
 
     #[test]
