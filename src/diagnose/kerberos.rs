@@ -25,7 +25,7 @@ const KDC_ERR_WRONG_REALM: i32 = 68;
 pub(super) fn findings(model: &Model, out: &mut Vec<Finding>) {
     for s in &model.sessions {
         spnego_errors(s, out);
-        if s.mechanism.as_deref() == Some("kerberos") && s.outcome == Outcome::Failure {
+        if s.mechanism == Some("kerberos") && s.outcome == Outcome::Failure {
             refused(s, out);
         }
     }
@@ -107,7 +107,7 @@ fn refused(s: &Session, out: &mut Vec<Finding>) {
     if r.kerberos_error.is_some() {
         return;
     }
-    let status = NtStatus(s.status_code.unwrap_or(0));
+    let status = s.status.unwrap_or(NtStatus::SUCCESS);
     let sp = s
         .service_principal
         .clone()
@@ -228,7 +228,7 @@ fn kdc_error(model: &Model, by: &ByClient, i: usize, x: &KdcExchange, out: &mut 
             .explain(format!("KDC_ERR_KEY_EXPIRED. {}{extra}", meaning.unwrap_or("")))
             .next("Change the password (kpasswd, or at a Windows logon) and retry."),
         KDC_ERR_ETYPE_NOSUPP => Draft::new(Severity::Error, "kerberos.etype_unsupported", "No common Kerberos encryption type (KDC_ERR_ETYPE_NOSUPP)")
-            .explain(format!("The KDC supports none of the encryption types {who} asked for ({}). {}", x.etypes.join(", "), meaning.unwrap_or("")))
+            .explain(format!("The KDC supports none of the encryption types {who} asked for ({}). {}", x.etypes.iter().map(|e| e.to_string()).collect::<Vec<_>>().join(", "), meaning.unwrap_or("")))
             .next("Compare the client's permitted_enctypes with the account's msDS-SupportedEncryptionTypes; RC4/DES are often disabled now."),
         KRB_AP_ERR_SKEW => Draft::new(Severity::Error, "kerberos.clock_skew", "The KDC refused the request: clocks differ too much (KRB_AP_ERR_SKEW)")
             .explain(format!("The KDC found the client's timestamp outside the allowed skew. {}", clock_note(x.server_time.as_deref(), None, x.time)))
@@ -275,7 +275,7 @@ fn fallback(model: &Model, out: &mut Vec<Finding>) {
     for s in model
         .sessions
         .iter()
-        .filter(|s| s.mechanism.as_deref() == Some("ntlmssp"))
+        .filter(|s| s.mechanism == Some("ntlmssp"))
     {
         let conn = model.connection(s.stream);
         let offered = conn

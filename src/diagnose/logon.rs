@@ -31,7 +31,7 @@ pub(super) fn findings(model: &Model, out: &mut Vec<Finding>) {
 /// DOMAIN\user, a Kerberos principal, or "(anonymous)".
 pub(crate) fn identity(s: &Session) -> String {
     if let Some(p) = s.client_principal.as_ref().or(s.service_principal.as_ref()) {
-        if s.mechanism.as_deref() == Some("kerberos") {
+        if s.mechanism == Some("kerberos") {
             return match (&s.client_principal, &s.service_principal) {
                 (Some(c), Some(sp)) => format!("{c} (ticket for {sp})"),
                 (None, Some(sp)) => format!("a ticket for {sp}"),
@@ -60,10 +60,7 @@ fn evidence(s: &Session) -> Vec<u64> {
 
 /// Code and title for a failed session setup's final status.
 fn failure_code(status: u32, s: &Session) -> (&'static str, &'static str) {
-    let v1 = matches!(
-        s.ntlm_response.as_deref(),
-        Some("NTLMv1" | "NTLMv1-ESS" | "LM")
-    );
+    let v1 = matches!(s.ntlm_response, Some("NTLMv1" | "NTLMv1-ESS" | "LM"));
     match S(status) {
         S::LOGON_FAILURE | S::WRONG_PASSWORD if v1 => {
             ("logon.ntlmv1_rejected", "NTLMv1 logon refused")
@@ -122,9 +119,11 @@ fn failure_code(status: u32, s: &Session) -> (&'static str, &'static str) {
 }
 
 fn failure(s: &Session, out: &mut Vec<Finding>) {
-    let Some(status) = s.status_code else { return };
+    let Some(status) = s.status.map(|st| st.0) else {
+        return;
+    };
     // Kerberos failures are explained by the kerberos module.
-    if s.mechanism.as_deref() == Some("kerberos") {
+    if s.mechanism == Some("kerberos") {
         return;
     }
     let (code, title) = failure_code(status, s);
@@ -177,15 +176,17 @@ fn encryption_refused(s: &Session, c: Option<&Connection>) -> bool {
     let code = c
         .and_then(|c| c.negotiate.as_ref())
         .map_or(0, |n| n.dialect_code);
-    s.status_code == Some(S::ACCESS_DENIED.0)
-        && s.mechanism.as_deref() != Some("kerberos")
+    s.status == Some(S::ACCESS_DENIED)
+        && s.mechanism != Some("kerberos")
         && code != 0
         && code < 0x0300
 }
 
 fn encryption(s: &Session, out: &mut Vec<Finding>) {
     let who = identity(s);
-    let dialect = s.dialect.as_deref().unwrap_or("2.x");
+    let dialect = s
+        .dialect
+        .map_or_else(|| "2.x".to_string(), |d| d.to_string());
     out.push(
         Draft::new(Severity::Error, "session.encryption_required", format!("Session refused: the server probably requires encryption, which SMB {dialect} cannot do ({who})"))
             .explain(format!("The server answered the SESSION_SETUP of {who} with STATUS_ACCESS_DENIED on a connection that negotiated SMB {dialect}. SMB 2.x has no encryption, and a server that requires encryption for every session (Samba 'server smb encrypt = required', Windows EncryptData with RejectUnencryptedAccess) refuses such clients at session setup; a wrong password would give STATUS_LOGON_FAILURE instead."))
@@ -240,7 +241,7 @@ fn unfinished(s: &Session, c: &Connection, out: &mut Vec<Finding>) {
     }
     out.push(
         Draft::new(Severity::Error, "logon.abandoned", format!("The client stopped in the middle of the authentication ({who})"))
-            .explain(format!("The last SESSION_SETUP response was {}; the client sent no further token. The client could not build its next token (no credentials, a policy blocking NTLM, a signing or mutual-authentication requirement the server did not meet), or never meant to log on: host-discovery scanners send an NTLMSSP NEGOTIATE only to read the server's names and version from the CHALLENGE, then disconnect.", last.status.as_deref().unwrap_or("?")))
+            .explain(format!("The last SESSION_SETUP response was {}; the client sent no further token. The client could not build its next token (no credentials, a policy blocking NTLM, a signing or mutual-authentication requirement the server did not meet), or never meant to log on: host-discovery scanners send an NTLMSSP NEGOTIATE only to read the server's names and version from the CHALLENGE, then disconnect.", last.status.map_or_else(|| "?".to_string(), |st| st.to_string())))
             .next(nt_check(S::MORE_PROCESSING_REQUIRED.0).unwrap_or("Look at the client's log for why it gave up."))
             .stream(s.stream)
             .frames(frames_of(last, c))

@@ -18,7 +18,6 @@ fn ntlmv1(model: &Model, out: &mut Vec<Finding>) {
     for s in &model.sessions {
         let Some(kind) = s
             .ntlm_response
-            .as_deref()
             .filter(|k| matches!(*k, "NTLMv1" | "NTLMv1-ESS" | "LM"))
         else {
             continue;
@@ -75,7 +74,7 @@ fn signing(model: &Model, out: &mut Vec<Finding>) {
         let Some(n) = &c.negotiate else { continue };
         if n.response_frame.is_none()
             || n.server_signing_required
-            || n.status.as_deref() != Some("STATUS_SUCCESS")
+            || n.status != Some(crate::ntstatus::NtStatus::SUCCESS)
         {
             continue;
         }
@@ -97,7 +96,7 @@ fn weak(e: &str) -> bool {
 
 fn enctypes(model: &Model, out: &mut Vec<Finding>) {
     for s in &model.sessions {
-        let Some(e) = s.ticket_enctype.as_deref().filter(|e| weak(e)) else {
+        let Some(e) = s.ticket_enctype.map(|e| e.to_string()).filter(|e| weak(e)) else {
             continue;
         };
         let r = s
@@ -116,7 +115,7 @@ fn enctypes(model: &Model, out: &mut Vec<Finding>) {
         );
     }
     for x in &model.kdc {
-        let Some(e) = x.ticket_enctype.as_deref().filter(|e| weak(e)) else {
+        let Some(e) = x.ticket_enctype.map(|e| e.to_string()).filter(|e| weak(e)) else {
             continue;
         };
         out.push(

@@ -4,6 +4,7 @@
 
 use crate::ntstatus::NtStatus;
 use crate::pipeline::{Decoded, Message};
+use crate::smb2::tree::ShareFlags;
 use crate::smb2::{parse_body, Body, Command, Smb2Header};
 
 use super::model::*;
@@ -26,15 +27,8 @@ impl Builder {
         let request_frame = p.as_ref().map_or(m.frame, |p| p.frame);
         let ok = h.status == 0;
         let (share_type, share_flags) = match &dec.body {
-            Some(Ok(Body::TreeConnectResponse(r))) => (
-                Some(r.share_type.to_string()),
-                r.share_flags
-                    .names()
-                    .into_iter()
-                    .map(|n| n.into_owned())
-                    .collect(),
-            ),
-            _ => (None, Vec::new()),
+            Some(Ok(Body::TreeConnectResponse(r))) => (Some(r.share_type), r.share_flags),
+            _ => (None, ShareFlags(0)),
         };
         let server_ip = self.model.connections[ci].server.ip();
         let tid = h.tree_id.unwrap_or(0);
@@ -59,7 +53,7 @@ impl Builder {
         }
         let ev = self.opts.events.then(|| serde_json::json!({"type": "tree_connect", "stream": m.stream, "frame": m.frame,
             "time": m.ts, "session_id": tree.session_id, "share": tree.share, "share_type": tree.share_type,
-            "status": tree.status}));
+            "status": tree.status.to_string()}));
         self.model.trees.push(tree);
         self.push_event(ev);
         if !ok {
@@ -174,7 +168,7 @@ fn count_operation(t: &mut Tree, m: &Message<'_>, h: &Smb2Header, benign: bool) 
 }
 
 fn count_status(t: &mut Tree, status: u32, frame: u64, benign: bool) {
-    let name = NtStatus(status).to_string();
+    let name = NtStatus(status);
     if let Some(s) = t
         .errors
         .iter_mut()
