@@ -39,7 +39,7 @@ pub(super) fn findings(model: &Model, out: &mut Vec<Finding>) {
 /// KRB-ERRORs the server sent inside SESSION_SETUP responses.
 fn spnego_errors(s: &Session, out: &mut Vec<Finding>) {
     for r in &s.rounds {
-        let (Some(code), Some(name)) = (r.kerberos_error_code, r.kerberos_error.as_deref()) else {
+        let (Some(code), Some(name)) = (r.kerberos_error_code(), r.kerberos_error()) else {
             continue;
         };
         let recovered = s.outcome.established();
@@ -57,7 +57,7 @@ fn spnego_errors(s: &Session, out: &mut Vec<Finding>) {
             .unwrap_or_else(|| "the service".to_string());
         let d = match code {
             KRB_AP_ERR_SKEW => {
-                let note = clock_note(r.kerberos_server_time.as_deref(), r.kerberos_client_time.as_deref(), r.time);
+                let note = clock_note(r.kerberos_server_time(), r.kerberos_client_time(), r.time);
                 Draft::new(Severity::Error, "kerberos.clock_skew", "Kerberos refused: client and server clocks differ too much (KRB_AP_ERR_SKEW)")
                     .explain(format!("The server rejected the AP-REQ for {sp}: the authenticator's time is outside its allowed skew (5 minutes by default). {note}"))
                     .next(check.unwrap_or("Synchronise the clocks of client, server and domain controllers (w32tm /resync, chronyc tracking)."))
@@ -104,7 +104,7 @@ fn modified(sp: &str, meaning: Option<&str>, check: Option<&str>) -> Draft {
 /// A Kerberos AP-REQ answered with an error status and no KRB-ERROR.
 fn refused(s: &Session, out: &mut Vec<Finding>) {
     let Some(r) = s.rounds.last() else { return };
-    if r.kerberos_error.is_some() {
+    if r.kerberos_error().is_some() {
         return;
     }
     let status = s.status.unwrap_or(NtStatus::SUCCESS);

@@ -217,7 +217,7 @@ fn unfinished(s: &Session, c: &Connection, out: &mut Vec<Finding>) {
     // KRB_AP_ERR_TKT_NYV): the client had no way on, and the kerberos
     // findings already explain why.
     if last
-        .kerberos_error_code
+        .kerberos_error_code()
         .is_some_and(|k| !crate::ntstatus::kerberos::is_benign(k))
     {
         return;

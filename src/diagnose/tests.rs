@@ -8,7 +8,8 @@ use crate::auth::kerberos::{EncType, KrbMsgType};
 use crate::capture::Timestamp;
 use crate::ntstatus::NtStatus;
 use crate::session::{
-    ConnEnd, Connection, ErrorEvent, KdcExchange, Model, Negotiate, Outcome, Round, Session, Tree,
+    ConnEnd, Connection, ErrorEvent, KdcExchange, Model, Negotiate, Outcome, Round, RoundKrbError,
+    Session, Tree,
 };
 use crate::smb2::negotiate::Dialect;
 use crate::smb2::session_setup::SessionFlags;
@@ -225,8 +226,11 @@ fn krb_error_in_the_last_round_is_not_an_abandoned_logon() {
     });
     let mut r = round(16, Some(19), Some(NtStatus::MORE_PROCESSING_REQUIRED));
     r.mechanism = Some("kerberos");
-    r.kerberos_error = Some("KRB_AP_ERR_TKT_NYV".into());
-    r.kerberos_error_code = Some(33);
+    r.kerberos = Some(Box::new(RoundKrbError {
+        error: Some("KRB_AP_ERR_TKT_NYV".into()),
+        error_code: Some(33),
+        ..RoundKrbError::default()
+    }));
     let mut s = session(0, Outcome::Unfinished, None, vec![r]);
     s.mechanism = Some("kerberos");
     let d = diagnose(&model(vec![c], vec![s]));
@@ -303,8 +307,11 @@ fn kerberos_ticket_expired_and_ap_error() {
     ] {
         let mut r = round(8, Some(9), Some(NtStatus::LOGON_FAILURE));
         r.mechanism = Some("kerberos");
-        r.kerberos_error = Some(name.into());
-        r.kerberos_error_code = Some(code);
+        r.kerberos = Some(Box::new(RoundKrbError {
+            error: Some(name.into()),
+            error_code: Some(code),
+            ..RoundKrbError::default()
+        }));
         let mut s = session(0, outcome, Some(NtStatus::LOGON_FAILURE), vec![r]);
         s.mechanism = Some("kerberos");
         s.service_principal = Some("cifs/fs1.corp.test@CORP.TEST".into());

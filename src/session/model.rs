@@ -181,8 +181,9 @@ pub struct Connection {
     pub saw_syn: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub negotiate: Option<Negotiate>,
+    /// Boxed: few connections have one.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub smb1_negotiate: Option<Smb1Negotiate>,
+    pub smb1_negotiate: Option<Box<Smb1Negotiate>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub end: Option<ConnEnd>,
     pub messages: u64,
@@ -276,17 +277,9 @@ pub struct Round {
         serialize_with = "opt_status_name"
     )]
     pub status: Option<NtStatus>,
-    /// A KRB-ERROR in the response token, e.g. "KRB_AP_ERR_SKEW".
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub kerberos_error: Option<String>,
-    #[serde(skip)]
-    pub kerberos_error_code: Option<i32>,
-    /// KRB-ERROR stime (the server's clock).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub kerberos_server_time: Option<String>,
-    /// KRB-ERROR ctime, when the server echoed the client's time.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub kerberos_client_time: Option<String>,
+    /// A KRB-ERROR in the response token (its keys are the round's own).
+    #[serde(flatten)]
+    pub kerberos: Option<Box<RoundKrbError>>,
     /// NTLM challenge flags lack NEGOTIATE_SIGN ([MS-NLMP] 2.2.2.5 D).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub challenge_without_signing: bool,
@@ -297,6 +290,51 @@ pub struct Round {
     pub binding: bool,
     /// A new authentication of an established session.
     pub reauthentication: bool,
+}
+
+impl Round {
+    /// The KRB-ERROR's name, e.g. "KRB_AP_ERR_SKEW".
+    pub fn kerberos_error(&self) -> Option<&str> {
+        self.kerberos.as_ref()?.error.as_deref()
+    }
+
+    /// The KRB-ERROR's error-code.
+    pub fn kerberos_error_code(&self) -> Option<i32> {
+        self.kerberos.as_ref()?.error_code
+    }
+
+    /// The KRB-ERROR's stime.
+    pub fn kerberos_server_time(&self) -> Option<&str> {
+        self.kerberos.as_ref()?.server_time.as_deref()
+    }
+
+    /// The KRB-ERROR's ctime.
+    pub fn kerberos_client_time(&self) -> Option<&str> {
+        self.kerberos.as_ref()?.client_time.as_deref()
+    }
+}
+
+/// A KRB-ERROR in a SESSION_SETUP response token (RFC 4120 5.9.1), kept
+/// apart from [`Round`] because few rounds have one.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct RoundKrbError {
+    /// The error's name, e.g. "KRB_AP_ERR_SKEW".
+    #[serde(rename = "kerberos_error", skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(skip)]
+    pub error_code: Option<i32>,
+    /// stime (the server's clock).
+    #[serde(
+        rename = "kerberos_server_time",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub server_time: Option<String>,
+    /// ctime, when the server echoed the client's time.
+    #[serde(
+        rename = "kerberos_client_time",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub client_time: Option<String>,
 }
 
 /// A session: (connection, SessionId) with its setup rounds.

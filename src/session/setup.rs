@@ -51,13 +51,13 @@ pub fn smb1_negotiate(c: &mut Connection, m: &Message<'_>, dec: &Decoded) {
     };
     match n {
         Smb1Neg::Request { dialects } => {
-            c.smb1_negotiate = Some(Smb1Negotiate {
+            c.smb1_negotiate = Some(Box::new(Smb1Negotiate {
                 request_frame: m.frame,
                 offers_smb2: dialects.iter().any(|d| d.starts_with("SMB 2.")),
                 dialects: dialects.clone(),
                 response_frame: None,
                 answer: None,
-            });
+            }));
         }
         Smb1Neg::Response { dialect_index, .. } => {
             if let Some(s) = c.smb1_negotiate.as_mut() {
@@ -249,10 +249,14 @@ impl Builder {
         round.response_token = resp.token.clone();
         round.spnego_result = resp.spnego_result.clone();
         round.status = Some(NtStatus(h.status));
-        round.kerberos_error_code = resp.krb_error.as_ref().map(|e| e.0);
-        round.kerberos_error = resp.krb_error.as_ref().map(|e| e.1.clone());
-        round.kerberos_server_time = resp.krb_stime.clone();
-        round.kerberos_client_time = resp.krb_ctime.clone();
+        if resp.krb_error.is_some() || resp.krb_stime.is_some() || resp.krb_ctime.is_some() {
+            round.kerberos = Some(Box::new(RoundKrbError {
+                error: resp.krb_error.as_ref().map(|e| e.1.clone()),
+                error_code: resp.krb_error.as_ref().map(|e| e.0),
+                server_time: resp.krb_stime.clone(),
+                client_time: resp.krb_ctime.clone(),
+            }));
+        }
         round.challenge_without_signing = resp.challenge_without_signing;
         round.session_flags = flags;
         if round.mechanism.is_none() {
@@ -326,6 +330,8 @@ fn new_round(req: &SetupRequest, frame: u64, ts: Timestamp) -> Round {
 
 fn push_round(s: &mut Session, r: Round) {
     if s.rounds.len() < MAX_ROUNDS {
+        // Most sessions have one to three rounds: no room kept for more.
+        s.rounds.reserve_exact(1);
         s.rounds.push(r);
     } else {
         s.rounds_omitted += 1;
