@@ -7,7 +7,7 @@ use crate::session::{KdcExchange, Model, Outcome, Session};
 
 use super::logon::identity;
 use super::time::clock_note;
-use super::{krb_text, Draft, Finding, Severity};
+use super::{krb_text, Draft, Severity, Sink};
 
 const KRB_AP_ERR_TKT_EXPIRED: i32 = 32;
 const KRB_AP_ERR_SKEW: i32 = 37;
@@ -22,7 +22,7 @@ const KDC_ERR_PREAUTH_REQUIRED: i32 = 25;
 const KRB_ERR_RESPONSE_TOO_BIG: i32 = 52;
 const KDC_ERR_WRONG_REALM: i32 = 68;
 
-pub(super) fn findings(model: &Model, out: &mut Vec<Finding>) {
+pub(super) fn findings(model: &Model, out: &mut Sink) {
     for s in &model.sessions {
         spnego_errors(s, out);
         if s.mechanism == Some("kerberos") && s.outcome == Outcome::Failure {
@@ -37,7 +37,7 @@ pub(super) fn findings(model: &Model, out: &mut Vec<Finding>) {
 }
 
 /// KRB-ERRORs the server sent inside SESSION_SETUP responses.
-fn spnego_errors(s: &Session, out: &mut Vec<Finding>) {
+fn spnego_errors(s: &Session, out: &mut Sink) {
     for r in &s.rounds {
         let (Some(code), Some(name)) = (r.kerberos_error_code(), r.kerberos_error()) else {
             continue;
@@ -102,7 +102,7 @@ fn modified(sp: &str, meaning: Option<&str>, check: Option<&str>) -> Draft {
 }
 
 /// A Kerberos AP-REQ answered with an error status and no KRB-ERROR.
-fn refused(s: &Session, out: &mut Vec<Finding>) {
+fn refused(s: &Session, out: &mut Sink) {
     let Some(r) = s.rounds.last() else { return };
     if r.kerberos_error().is_some() {
         return;
@@ -174,7 +174,7 @@ fn later_success(model: &Model, by: &ByClient, x: &KdcExchange) -> bool {
     })
 }
 
-fn kdc_error(model: &Model, by: &ByClient, i: usize, x: &KdcExchange, out: &mut Vec<Finding>) {
+fn kdc_error(model: &Model, by: &ByClient, i: usize, x: &KdcExchange, out: &mut Sink) {
     let (Some(code), Some(name)) = (x.error_code, x.error.as_deref()) else {
         return;
     };
@@ -270,7 +270,7 @@ fn e_text(x: &KdcExchange) -> String {
 }
 
 /// NTLM sessions set up after a Kerberos attempt of the same client failed.
-fn fallback(model: &Model, out: &mut Vec<Finding>) {
+fn fallback(model: &Model, out: &mut Sink) {
     let kdc_of = crate::session::kdc::kdc_by_client(&model.kdc);
     for s in model
         .sessions

@@ -4,12 +4,12 @@
 use crate::ntstatus::NtStatus as S;
 use crate::session::{Connection, Model, Outcome, Round, Session};
 
-use super::{nt_check, nt_meaning, Draft, Finding, Severity};
+use super::{nt_check, nt_meaning, Draft, Severity, Sink};
 
 /// A round slower than this is reported (seconds).
 pub const SLOW_ROUND_SECS: f64 = 1.0;
 
-pub(super) fn findings(model: &Model, out: &mut Vec<Finding>) {
+pub(super) fn findings(model: &Model, out: &mut Sink) {
     for s in &model.sessions {
         let conn = model.connection(s.stream);
         match s.outcome {
@@ -118,7 +118,7 @@ fn failure_code(status: u32, s: &Session) -> (&'static str, &'static str) {
     }
 }
 
-fn failure(s: &Session, out: &mut Vec<Finding>) {
+fn failure(s: &Session, out: &mut Sink) {
     let Some(status) = s.status.map(|st| st.0) else {
         return;
     };
@@ -182,7 +182,7 @@ fn encryption_refused(s: &Session, c: Option<&Connection>) -> bool {
         && code < 0x0300
 }
 
-fn encryption(s: &Session, out: &mut Vec<Finding>) {
+fn encryption(s: &Session, out: &mut Sink) {
     let who = identity(s);
     let dialect = s
         .dialect
@@ -201,7 +201,7 @@ fn encryption(s: &Session, out: &mut Vec<Finding>) {
 }
 
 /// A session setup that got no final answer.
-fn unfinished(s: &Session, c: &Connection, out: &mut Vec<Finding>) {
+fn unfinished(s: &Session, c: &Connection, out: &mut Sink) {
     let Some(last) = s.rounds.last() else { return };
     if last.response_frame.is_none() {
         // No answer to the last request: the connection findings tell why.
@@ -260,7 +260,7 @@ fn frames_of(r: &Round, c: &Connection) -> Vec<u64> {
     f
 }
 
-fn guest(s: &Session, out: &mut Vec<Finding>) {
+fn guest(s: &Session, out: &mut Sink) {
     let asked = match s.user.as_deref() {
         Some(_) => format!(
             "the client authenticated as {}, but the server",
@@ -280,7 +280,7 @@ fn guest(s: &Session, out: &mut Vec<Finding>) {
     );
 }
 
-fn anonymous(s: &Session, out: &mut Vec<Finding>) {
+fn anonymous(s: &Session, out: &mut Sink) {
     out.push(
         Draft::new(Severity::Info, "session.anonymous", "Anonymous (null) session")
             .explain("The client authenticated with no user name and no password (an NTLM anonymous AUTHENTICATE or SessionFlags IS_NULL). Normal for share listing and some RPC calls; anything else usually needs a real user.")
@@ -292,7 +292,7 @@ fn anonymous(s: &Session, out: &mut Vec<Finding>) {
     );
 }
 
-fn slow_rounds(s: &Session, out: &mut Vec<Finding>) {
+fn slow_rounds(s: &Session, out: &mut Sink) {
     for r in &s.rounds {
         let Some(d) = r.duration.filter(|d| *d > SLOW_ROUND_SECS) else {
             continue;

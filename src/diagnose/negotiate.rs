@@ -3,9 +3,9 @@
 use crate::ntstatus::NtStatus;
 use crate::session::{Connection, Model};
 
-use super::{Draft, Finding, Severity};
+use super::{Draft, Severity, Sink};
 
-pub(super) fn findings(model: &Model, out: &mut Vec<Finding>) {
+pub(super) fn findings(model: &Model, out: &mut Sink) {
     for c in &model.connections {
         smb1(c, out);
         negotiate_error(c, out);
@@ -13,7 +13,7 @@ pub(super) fn findings(model: &Model, out: &mut Vec<Finding>) {
 }
 
 /// An SMB1 NEGOTIATE the server could not answer with a common dialect.
-fn smb1(c: &Connection, out: &mut Vec<Finding>) {
+fn smb1(c: &Connection, out: &mut Sink) {
     let Some(s) = &c.smb1_negotiate else { return };
     if s.answer != Some("none") {
         return;
@@ -36,7 +36,7 @@ fn smb1(c: &Connection, out: &mut Vec<Finding>) {
     );
 }
 
-fn negotiate_error(c: &Connection, out: &mut Vec<Finding>) {
+fn negotiate_error(c: &Connection, out: &mut Sink) {
     let Some(n) = &c.negotiate else { return };
     let Some(status) = n.status.map(|st| st.to_string()) else {
         return;

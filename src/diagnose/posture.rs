@@ -4,9 +4,9 @@
 
 use crate::session::{Model, Outcome};
 
-use super::{Draft, Finding, Severity};
+use super::{Draft, Severity, Sink};
 
-pub(super) fn findings(model: &Model, out: &mut Vec<Finding>) {
+pub(super) fn findings(model: &Model, out: &mut Sink) {
     ntlmv1(model, out);
     smb1(model, out);
     signing(model, out);
@@ -14,7 +14,7 @@ pub(super) fn findings(model: &Model, out: &mut Vec<Finding>) {
     anonymous(model, out);
 }
 
-fn ntlmv1(model: &Model, out: &mut Vec<Finding>) {
+fn ntlmv1(model: &Model, out: &mut Sink) {
     for s in &model.sessions {
         let Some(kind) = s
             .ntlm_response
@@ -46,7 +46,7 @@ fn ntlmv1(model: &Model, out: &mut Vec<Finding>) {
     }
 }
 
-fn smb1(model: &Model, out: &mut Vec<Finding>) {
+fn smb1(model: &Model, out: &mut Sink) {
     for c in &model.connections {
         let Some(s) = &c.smb1_negotiate else { continue };
         let used = s.answer == Some("smb1");
@@ -69,7 +69,7 @@ fn smb1(model: &Model, out: &mut Vec<Finding>) {
     }
 }
 
-fn signing(model: &Model, out: &mut Vec<Finding>) {
+fn signing(model: &Model, out: &mut Sink) {
     for c in &model.connections {
         let Some(n) = &c.negotiate else { continue };
         if n.response_frame.is_none()
@@ -94,7 +94,7 @@ fn weak(e: &str) -> bool {
     e.starts_with("rc4") || e.starts_with("des")
 }
 
-fn enctypes(model: &Model, out: &mut Vec<Finding>) {
+fn enctypes(model: &Model, out: &mut Sink) {
     for s in &model.sessions {
         let Some(e) = s.ticket_enctype.map(|e| e.to_string()).filter(|e| weak(e)) else {
             continue;
@@ -139,7 +139,7 @@ fn enctypes(model: &Model, out: &mut Vec<Finding>) {
     }
 }
 
-fn anonymous(model: &Model, out: &mut Vec<Finding>) {
+fn anonymous(model: &Model, out: &mut Sink) {
     for s in model
         .sessions
         .iter()

@@ -3,9 +3,9 @@
 use crate::ntstatus::NtStatus as S;
 use crate::session::{Model, Tree};
 
-use super::{nt_check, nt_meaning, Draft, Finding, Severity};
+use super::{nt_check, nt_meaning, Draft, Severity, Sink};
 
-pub(super) fn findings(model: &Model, out: &mut Vec<Finding>) {
+pub(super) fn findings(model: &Model, out: &mut Sink) {
     for t in model.trees.iter().filter(|t| t.status.0 != 0) {
         let dialect = model
             .connection(t.stream)
