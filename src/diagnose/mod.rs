@@ -160,6 +160,8 @@ impl Draft {
 /// never merged and its place in that order is fixed when it is made: once
 /// `MAX_FINDINGS` findings with a session come before it, it cannot be kept,
 /// and it is dropped (counted) at once instead of being held to the end.
+/// The others are merged as they come ([`merge`] of a merged list and what
+/// follows is the merge of the whole).
 #[derive(Default)]
 pub(crate) struct Sink {
     all: Vec<Finding>,
@@ -178,9 +180,10 @@ impl Sink {
         }
     }
 
-    /// Drops the findings with a session that `MAX_FINDINGS` others with a
-    /// session come before.
+    /// Merges the findings without a session and drops those with a session
+    /// that `MAX_FINDINGS` others with a session come before.
     fn compact(&mut self) {
+        self.all = merge(std::mem::take(&mut self.all));
         // (severity, first frame, place): the final order among findings with a session.
         let mut keys: Vec<(Severity, u64, usize)> = self
             .all
