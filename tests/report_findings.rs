@@ -629,7 +629,10 @@ fn healthy_captures_have_no_error() {
 fn session_model_on_samples() {
     let a = sample("ntlm-wrong-password.pcap");
     let s = &a.model.sessions[0];
-    assert_eq!((s.stream, s.session_id.as_str()), (0, "0x429b2cca"));
+    assert_eq!(
+        (s.stream, s.session_id.to_string().as_str()),
+        (0, "0x429b2cca")
+    );
     assert_eq!(s.outcome, Outcome::Failure);
     assert_eq!(
         s.status.map(|x| x.to_string()).as_deref(),

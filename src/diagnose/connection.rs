@@ -140,7 +140,7 @@ fn session_errors(model: &Model, c: &Connection, out: &mut Sink) {
                 .next(nt_check(st.0).unwrap_or("Check the server's log."))
                 .stream(c.stream)
                 .frames(logoff.into_iter().chain(e.request_frame).chain([e.frame]))
-                .session(&e.session_id)
+                .session(e.session_id)
                 .status(st.to_string())
                 .done(),
         );

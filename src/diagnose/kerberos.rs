@@ -87,7 +87,7 @@ fn spnego_errors(s: &Session, out: &mut Sink) {
         out.push(
             d.stream(s.stream)
                 .frames(frames)
-                .session(&s.session_id)
+                .session(s.session_id)
                 .status(name)
                 .user(Some(identity(s)))
                 .done(),
@@ -138,7 +138,7 @@ fn refused(s: &Session, out: &mut Sink) {
     out.push(
         d.stream(s.stream)
             .frames([r.request_frame].into_iter().chain(r.response_frame))
-            .session(&s.session_id)
+            .session(s.session_id)
             .status(status.to_string())
             .user(Some(identity(s)))
             .done(),
@@ -303,7 +303,7 @@ fn fallback(model: &Model, out: &mut Sink) {
                 .next("Fix the Kerberos error shown (for KDC_ERR_S_PRINCIPAL_UNKNOWN: register the SPN or use the server's real name) so the client can use Kerberos.")
                 .stream(s.stream)
                 .frames([x.request_frame].into_iter().chain(x.reply_frame).chain([s.first_frame]))
-                .session(&s.session_id)
+                .session(s.session_id)
                 .status(err)
                 .user(Some(identity(s)))
                 .done(),

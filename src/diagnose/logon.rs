@@ -160,7 +160,7 @@ fn failure(s: &Session, out: &mut Sink) {
             .next(next)
             .stream(s.stream)
             .frames(evidence(s))
-            .session(&s.session_id)
+            .session(s.session_id)
             .status(name)
             .user(Some(who))
             .done(),
@@ -193,7 +193,7 @@ fn encryption(s: &Session, out: &mut Sink) {
             .next("Let the client negotiate SMB 3.0 or later (Samba: 'client max protocol = SMB3', check 'client min/max protocol' and -m; Windows: SMB2/3 enabled), or, if the data may travel unencrypted, relax the server's encryption requirement.")
             .stream(s.stream)
             .frames(evidence(s))
-            .session(&s.session_id)
+            .session(s.session_id)
             .status(S::ACCESS_DENIED.to_string())
             .user(Some(who))
             .done(),
@@ -234,7 +234,7 @@ fn unfinished(s: &Session, c: &Connection, out: &mut Sink) {
                 .next("Enable signing on the server (Samba: 'server signing = auto' or 'mandatory'; Windows: RequireSecuritySignature/EnableSecuritySignature), or, if the server cannot sign (some appliances, impacket), stop requiring it on the client.")
                 .stream(s.stream)
                 .frames(frames_of(last, c))
-                .session(&s.session_id)
+                .session(s.session_id)
                 .done(),
         );
         return;
@@ -245,7 +245,7 @@ fn unfinished(s: &Session, c: &Connection, out: &mut Sink) {
             .next(nt_check(S::MORE_PROCESSING_REQUIRED.0).unwrap_or("Look at the client's log for why it gave up."))
             .stream(s.stream)
             .frames(frames_of(last, c))
-            .session(&s.session_id)
+            .session(s.session_id)
             .user(Some(who))
             .done(),
     );
@@ -274,7 +274,7 @@ fn guest(s: &Session, out: &mut Sink) {
             .next("If the user expected their own identity: check the user name and password (Samba maps unknown users or bad passwords to guest with 'map to guest = Bad User'); Windows clients refuse insecure guest logons by default (AllowInsecureGuestAuth).")
             .stream(s.stream)
             .frames(evidence(s))
-            .session(&s.session_id)
+            .session(s.session_id)
             .user(s.user.clone())
             .done(),
     );
@@ -287,7 +287,7 @@ fn anonymous(s: &Session, out: &mut Sink) {
             .next("If the user expected their own identity, check that the client was given credentials (smbclient -U, mount -o username=).")
             .stream(s.stream)
             .frames(evidence(s))
-            .session(&s.session_id)
+            .session(s.session_id)
             .done(),
     );
 }
@@ -303,7 +303,7 @@ fn slow_rounds(s: &Session, out: &mut Sink) {
                 .next("Check the server's connection to its domain controllers (Windows: nltest /sc_query:DOMAIN; Samba: wbinfo -t, wbinfo -P) and its DNS.")
                 .stream(s.stream)
                 .frames([r.request_frame].into_iter().chain(r.response_frame))
-                .session(&s.session_id)
+                .session(s.session_id)
                 .done(),
         );
     }

@@ -130,7 +130,7 @@ impl Draft {
         self.0.frames.extend(f);
         self
     }
-    pub fn session(mut self, s: &str) -> Draft {
+    pub fn session(mut self, s: impl std::fmt::Display) -> Draft {
         self.0.session_id = Some(s.to_string());
         self
     }

@@ -39,7 +39,7 @@ fn ntlmv1(model: &Model, out: &mut Sink) {
                 .next("Require NTLMv2: Windows LmCompatibilityLevel 5 (\"Send NTLMv2 response only. Refuse LM & NTLM\"); Samba 'ntlm auth = ntlmv2-only' on the server and 'client ntlmv2 auth = yes' on clients.")
                 .stream(s.stream)
                 .frames([r.request_frame].into_iter().chain(r.response_frame))
-                .session(&s.session_id)
+                .session(s.session_id)
                 .status(kind)
                 .done(),
         );
@@ -109,7 +109,7 @@ fn enctypes(model: &Model, out: &mut Sink) {
                 .next("Enable AES on the service account (msDS-SupportedEncryptionTypes = 0x18) and reset its password so AES keys exist; then disallow RC4.")
                 .stream(s.stream)
                 .frames(r.map(|r| r.request_frame))
-                .session(&s.session_id)
+                .session(s.session_id)
                 .status(e)
                 .done(),
         );
@@ -152,7 +152,7 @@ fn anonymous(model: &Model, out: &mut Sink) {
                 .next("Restrict anonymous access (Windows: RestrictAnonymous, RestrictNullSessAccess; Samba: 'restrict anonymous = 2').")
                 .stream(s.stream)
                 .frames(r.into_iter().flat_map(|r| [r.request_frame].into_iter().chain(r.response_frame)))
-                .session(&s.session_id)
+                .session(s.session_id)
                 .done(),
         );
     }

@@ -8,8 +8,8 @@ use crate::auth::kerberos::{EncType, KrbMsgType};
 use crate::capture::Timestamp;
 use crate::ntstatus::NtStatus;
 use crate::session::{
-    ConnEnd, Connection, ErrorEvent, KdcExchange, Model, Negotiate, Outcome, Round, RoundKrbError,
-    Session, Tree,
+    ConnEnd, Connection, ErrorEvent, HexId, KdcExchange, Model, Negotiate, Outcome, Round,
+    RoundKrbError, Session, Tree,
 };
 use crate::smb2::negotiate::Dialect;
 use crate::smb2::session_setup::SessionFlags;
@@ -65,7 +65,7 @@ fn round(req: u64, resp: Option<u64>, status: Option<NtStatus>) -> Round {
 fn session(stream: u64, outcome: Outcome, status: Option<NtStatus>, rounds: Vec<Round>) -> Session {
     Session {
         stream,
-        session_id: "0x1234".into(),
+        session_id: HexId(0x1234),
         id: 0x1234,
         client: addr("10.0.0.1:50000"),
         server: addr("10.0.0.2:445"),
@@ -405,7 +405,7 @@ fn session_deleted() {
         command: "CREATE".into(),
         status: "STATUS_USER_SESSION_DELETED".into(),
         status_code: NtStatus::USER_SESSION_DELETED.0,
-        session_id: "0x1234".into(),
+        session_id: HexId(0x1234),
         detail: None,
     });
     let d = diagnose(&model(vec![c.clone()], vec![]));

@@ -39,6 +39,6 @@ fn failure(t: &Tree, dialect: Option<(Option<String>, u16)>) -> Draft {
     };
     d.stream(t.stream)
         .frames([t.request_frame].into_iter().chain(t.response_frame))
-        .session(&t.session_id)
+        .session(t.session_id)
         .status(st.to_string())
 }

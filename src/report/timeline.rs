@@ -410,7 +410,7 @@ fn session_row(x: &Session) -> Vec<String> {
     };
     vec![
         x.stream.to_string(),
-        x.session_id.clone(),
+        x.session_id.to_string(),
         user_cell(x),
         x.mechanism.unwrap_or("-").replace("ntlmssp", "ntlm"),
         x.outcome.as_str().to_string(),

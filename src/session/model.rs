@@ -143,7 +143,7 @@ pub struct ErrorEvent {
     pub status: String,
     #[serde(skip)]
     pub status_code: u32,
-    pub session_id: String,
+    pub session_id: HexId,
     /// The share, file name or FSCTL the request named.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
@@ -342,7 +342,7 @@ pub struct RoundKrbError {
 pub struct Session {
     pub stream: u64,
     /// SessionId as hex, "0x..." (a 64-bit value; not a JSON number).
-    pub session_id: String,
+    pub session_id: HexId,
     #[serde(skip)]
     pub id: u64,
     pub client: SocketAddr,
@@ -414,9 +414,9 @@ pub struct StatusCount {
 #[derive(Clone, Debug, Serialize)]
 pub struct Tree {
     pub stream: u64,
-    pub session_id: String,
+    pub session_id: HexId,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub tree_id: Option<String>,
+    pub tree_id: Option<HexId>,
     pub share: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub share_type: Option<ShareType>,
@@ -464,7 +464,7 @@ impl Tree {
     ) -> Self {
         Tree {
             stream,
-            session_id: sid_hex(sid),
+            session_id: HexId(sid),
             tree_id: None,
             share,
             share_type: None,
@@ -571,6 +571,23 @@ fn no_session_flags(f: &SessionFlags) -> bool {
 /// No ShareFlags bit set: the list of names is empty.
 fn no_share_flags(f: &ShareFlags) -> bool {
     f.0 == 0
+}
+
+/// A SessionId or TreeId, shown (and serialized, as a string) in hex,
+/// "0x..." (a 64-bit value is not a JSON number).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct HexId(pub u64);
+
+impl std::fmt::Display for HexId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:#x}", self.0)
+    }
+}
+
+impl Serialize for HexId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
 }
 
 /// Hex form of a session id.

@@ -168,7 +168,7 @@ impl Builder {
         let idx = self.model.sessions.len();
         self.model.sessions.push(Session {
             stream,
-            session_id: sid_hex(sid),
+            session_id: HexId(sid),
             id: sid,
             client,
             server,
@@ -265,7 +265,7 @@ impl Builder {
         let s = &mut self.model.sessions[idx];
         if s.id == 0 && h.session_id != 0 {
             s.id = h.session_id;
-            s.session_id = sid_hex(h.session_id);
+            s.session_id = HexId(h.session_id);
         }
         apply_round(s, round, &req, flags, m.frame, m.ts, h.status);
         let sid = s.id;

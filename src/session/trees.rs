@@ -33,7 +33,7 @@ impl Builder {
         let server_ip = self.model.connections[ci].server.ip();
         let tid = h.tree_id.unwrap_or(0);
         let tree = Tree {
-            tree_id: ok.then(|| format!("{tid:#x}")),
+            tree_id: ok.then_some(HexId(u64::from(tid))),
             share_type,
             share_flags,
             tid,
@@ -122,7 +122,7 @@ impl Builder {
             command: h.command.to_string(),
             status: NtStatus(h.status).to_string(),
             status_code: h.status,
-            session_id: sid_hex(h.session_id),
+            session_id: HexId(h.session_id),
             detail: p.and_then(|p| p.detail.text()),
         };
         let ev = self.opts.events.then(
