@@ -39,7 +39,7 @@ fn conn(stream: u64) -> Connection {
         request_frame: Some(4),
         response_frame: Some(6),
         status: Some(NtStatus::SUCCESS),
-        offered_dialects: vec![Dialect::SMB2_1, Dialect::SMB3_1_1],
+        offered_dialects: vec![Dialect::SMB2_1, Dialect::SMB3_1_1].into(),
         dialect: Some(Dialect::SMB3_1_1),
         dialect_code: 0x0311,
         ..Negotiate::default()

@@ -78,7 +78,8 @@ pub struct Negotiate {
     )]
     pub status: Option<NtStatus>,
     /// Dialects the client offered (SMB2 NEGOTIATE request).
-    pub offered_dialects: Vec<Dialect>,
+    #[serde(serialize_with = "ser_list")]
+    pub offered_dialects: SharedList<Dialect>,
     /// The dialect the server chose, e.g. "3.1.1".
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dialect: Option<Dialect>,
@@ -92,19 +93,35 @@ pub struct Negotiate {
     /// The server's Capabilities.
     pub capabilities: Capabilities,
     /// Ciphers the client offered (ENCRYPTION_CAPABILITIES).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub ciphers_offered: Vec<Cipher>,
+    #[serde(skip_serializing_if = "empty_list", serialize_with = "ser_list")]
+    pub ciphers_offered: SharedList<Cipher>,
     /// The cipher the server chose.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cipher: Option<Cipher>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub signing_algorithm: Option<SigningAlgorithm>,
     /// Mechanisms the server advertised in its SPNEGO hint.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub server_mechanisms: Vec<Cow<'static, str>>,
+    #[serde(skip_serializing_if = "empty_list", serialize_with = "ser_list")]
+    pub server_mechanisms: SharedList<Cow<'static, str>>,
     /// Seconds from request to response.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub duration: Option<f64>,
+}
+
+/// A list that many connections have alike (a client offers the same
+/// dialects on each of its connections, a server the same mechanisms),
+/// kept once by the builder and shared; serialized as the list.
+pub type SharedList<T> = std::sync::Arc<[T]>;
+
+fn ser_list<T: Serialize, S: serde::Serializer>(
+    l: &SharedList<T>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    s.collect_seq(l.iter())
+}
+
+fn empty_list<T>(l: &SharedList<T>) -> bool {
+    l.is_empty()
 }
 
 /// An SMB1 NEGOTIATE seen on a connection ([MS-CIFS] 2.2.4.52).

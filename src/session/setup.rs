@@ -81,14 +81,14 @@ impl Builder {
         };
         let mut n = Negotiate {
             request_frame: Some(m.frame),
-            offered_dialects: r.dialects.clone(),
+            offered_dialects: super::shared(&mut self.dialect_lists, &r.dialects),
             client_signing_required: r.security_mode.contains(SecurityMode::SIGNING_REQUIRED),
             client_capabilities: r.capabilities,
             ..Negotiate::default()
         };
         for ctx in &r.negotiate_contexts {
             if let ContextData::Encryption { ciphers } = &ctx.data {
-                n.ciphers_offered = ciphers.clone();
+                n.ciphers_offered = super::shared(&mut self.cipher_lists, ciphers);
             }
         }
         self.model.connections[ci].negotiate = Some(n);
@@ -132,7 +132,8 @@ impl Builder {
             }
         }
         if let Some(Ok(a)) = &dec.auth {
-            n.server_mechanisms = TokenFacts::from_auth(a).mech_types;
+            let mechs = TokenFacts::from_auth(a).mech_types;
+            n.server_mechanisms = super::shared(&mut self.mech_lists, &mechs);
         }
         let ev = self.opts.events.then(|| {
             serde_json::json!({"type": "negotiate", "stream": m.stream, "frame": m.frame,
