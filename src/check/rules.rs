@@ -109,10 +109,14 @@ pub fn expect_status(model: &Model, wanted: &str) -> CheckResult {
         Err(e) => return result(name, false, e),
     };
     let st = NtStatus(code).to_string();
-    if let Some(s) = model.sessions.iter().find(|s| s.status_code == Some(code)) {
+    if let Some(s) = model
+        .sessions
+        .iter()
+        .find(|s| s.status == Some(NtStatus(code)))
+    {
         return result(name, true, format!("{} ended with {st}", describe(s)));
     }
-    if let Some(t) = model.trees.iter().find(|t| t.status_code == code) {
+    if let Some(t) = model.trees.iter().find(|t| t.status.0 == code) {
         return result(
             name,
             true,
@@ -143,7 +147,8 @@ pub fn expect_status(model: &Model, wanted: &str) -> CheckResult {
             format!(
                 "{} {}",
                 describe(s),
-                s.status.as_deref().unwrap_or("no status")
+                s.status
+                    .map_or_else(|| "no status".to_string(), |st| st.to_string())
             )
         })
         .collect();
@@ -169,8 +174,8 @@ pub fn expect_dialect(model: &Model, wanted: &str) -> CheckResult {
         .filter_map(|c| {
             c.negotiate
                 .as_ref()
-                .and_then(|n| n.dialect.clone())
-                .map(|d| (c.stream, d))
+                .and_then(|n| n.dialect)
+                .map(|d| (c.stream, d.to_string()))
         })
         .filter(|(_, d)| d != "2.???")
         .collect();
@@ -214,14 +219,8 @@ pub fn expect_mechanism(model: &Model, wanted: &str) -> CheckResult {
     }
     let bad: Vec<String> = with
         .iter()
-        .filter(|s| s.mechanism.as_deref() != Some(want))
-        .map(|s| {
-            format!(
-                "{} used {}",
-                describe(s),
-                s.mechanism.as_deref().unwrap_or("?")
-            )
-        })
+        .filter(|s| s.mechanism != Some(want))
+        .map(|s| format!("{} used {}", describe(s), s.mechanism.unwrap_or("?")))
         .collect();
     if bad.is_empty() {
         result(name, true, format!("{} session(s), all {want}", with.len()))
@@ -248,19 +247,15 @@ pub fn deny(model: &Model, what: &str) -> CheckResult {
     let bad: Vec<String> = match what {
         "ntlmv1" => offenders(
             model,
-            |s| matches!(s.ntlm_response.as_deref(), Some("NTLMv1" | "NTLMv1-ESS")),
+            |s| matches!(s.ntlm_response, Some("NTLMv1" | "NTLMv1-ESS")),
             "sent an NTLMv1 response",
         ),
         "lm" => offenders(
             model,
-            |s| s.ntlm_response.as_deref() == Some("LM"),
+            |s| s.ntlm_response == Some("LM"),
             "sent an LM response",
         ),
-        "ntlm" => offenders(
-            model,
-            |s| s.mechanism.as_deref() == Some("ntlmssp"),
-            "used NTLM",
-        ),
+        "ntlm" => offenders(model, |s| s.mechanism == Some("ntlmssp"), "used NTLM"),
         "guest" => offenders(model, |s| s.outcome == Outcome::Guest, "is a guest session"),
         "anonymous" => offenders(
             model,
@@ -280,20 +275,21 @@ pub fn deny(model: &Model, what: &str) -> CheckResult {
         "weak-enctype" => {
             let mut v = offenders(
                 model,
-                |s| s.ticket_enctype.as_deref().is_some_and(weak),
+                |s| s.ticket_enctype.is_some_and(|e| weak(&e.to_string())),
                 "used a weak ticket enctype",
             );
             v.extend(
                 model
                     .kdc
                     .iter()
-                    .filter(|x| x.ticket_enctype.as_deref().is_some_and(weak))
+                    .filter(|x| x.ticket_enctype.is_some_and(|e| weak(&e.to_string())))
                     .map(|x| {
                         format!(
                             "{} frame {} issued a {} ticket",
                             x.request,
                             x.reply_frame.unwrap_or(x.request_frame),
-                            x.ticket_enctype.as_deref().unwrap_or("?")
+                            x.ticket_enctype
+                                .map_or_else(|| "?".to_string(), |e| e.to_string())
                         )
                     }),
             );
@@ -326,7 +322,8 @@ pub fn deny(model: &Model, what: &str) -> CheckResult {
                         format!(
                             "stream {} negotiated SMB {}",
                             c.stream,
-                            n.dialect.as_deref().unwrap_or("2.x")
+                            n.dialect
+                                .map_or_else(|| "2.x".to_string(), |d| d.to_string())
                         )
                     })
             })
@@ -417,7 +414,7 @@ pub fn require(model: &Model, what: &str) -> CheckResult {
                             (
                                 c.stream,
                                 n.dialect_code,
-                                n.dialect.clone().unwrap_or_default(),
+                                n.dialect.map(|d| d.to_string()).unwrap_or_default(),
                             )
                         })
                 })

@@ -5,9 +5,9 @@
 use crate::ntstatus::NtStatus;
 use crate::session::{secs_between, Connection, Model, Outcome};
 
-use super::{nt_check, nt_meaning, Draft, Finding, Severity};
+use super::{nt_check, nt_meaning, Draft, Severity, Sink};
 
-pub(super) fn findings(model: &Model, out: &mut Vec<Finding>) {
+pub(super) fn findings(model: &Model, out: &mut Sink) {
     for c in &model.connections {
         if !ended_early(model, c, out) {
             closed(model, c, out);
@@ -17,7 +17,7 @@ pub(super) fn findings(model: &Model, out: &mut Vec<Finding>) {
 }
 
 /// The server sent nothing at all.
-fn ended_early(model: &Model, c: &Connection, out: &mut Vec<Finding>) -> bool {
+fn ended_early(model: &Model, c: &Connection, out: &mut Sink) -> bool {
     if c.messages == 0 || c.server_messages > 0 {
         return false;
     }
@@ -53,7 +53,7 @@ fn ended_early(model: &Model, c: &Connection, out: &mut Vec<Finding>) -> bool {
 }
 
 /// A reset or close before any session was set up, while setup was under way.
-fn closed(model: &Model, c: &Connection, out: &mut Vec<Finding>) {
+fn closed(model: &Model, c: &Connection, out: &mut Sink) {
     let Some(e) = &c.end else { return };
     if e.reason != "fin" && e.reason != "reset" {
         return;
@@ -103,7 +103,7 @@ fn closed(model: &Model, c: &Connection, out: &mut Vec<Finding>) {
     out.push(d.stream(c.stream).frames(frames).done());
 }
 
-fn session_errors(model: &Model, c: &Connection, out: &mut Vec<Finding>) {
+fn session_errors(model: &Model, c: &Connection, out: &mut Sink) {
     for e in &c.errors {
         let st = NtStatus(e.status_code);
         let (code, sev, title) = match st {
@@ -140,7 +140,7 @@ fn session_errors(model: &Model, c: &Connection, out: &mut Vec<Finding>) {
                 .next(nt_check(st.0).unwrap_or("Check the server's log."))
                 .stream(c.stream)
                 .frames(logoff.into_iter().chain(e.request_frame).chain([e.frame]))
-                .session(&e.session_id)
+                .session(e.session_id)
                 .status(st.to_string())
                 .done(),
         );

@@ -7,7 +7,7 @@ use crate::session::{KdcExchange, Model, Outcome, Session};
 
 use super::logon::identity;
 use super::time::clock_note;
-use super::{krb_text, Draft, Finding, Severity};
+use super::{krb_text, Draft, Severity, Sink};
 
 const KRB_AP_ERR_TKT_EXPIRED: i32 = 32;
 const KRB_AP_ERR_SKEW: i32 = 37;
@@ -22,10 +22,10 @@ const KDC_ERR_PREAUTH_REQUIRED: i32 = 25;
 const KRB_ERR_RESPONSE_TOO_BIG: i32 = 52;
 const KDC_ERR_WRONG_REALM: i32 = 68;
 
-pub(super) fn findings(model: &Model, out: &mut Vec<Finding>) {
+pub(super) fn findings(model: &Model, out: &mut Sink) {
     for s in &model.sessions {
         spnego_errors(s, out);
-        if s.mechanism.as_deref() == Some("kerberos") && s.outcome == Outcome::Failure {
+        if s.mechanism == Some("kerberos") && s.outcome == Outcome::Failure {
             refused(s, out);
         }
     }
@@ -37,9 +37,9 @@ pub(super) fn findings(model: &Model, out: &mut Vec<Finding>) {
 }
 
 /// KRB-ERRORs the server sent inside SESSION_SETUP responses.
-fn spnego_errors(s: &Session, out: &mut Vec<Finding>) {
+fn spnego_errors(s: &Session, out: &mut Sink) {
     for r in &s.rounds {
-        let (Some(code), Some(name)) = (r.kerberos_error_code, r.kerberos_error.as_deref()) else {
+        let (Some(code), Some(name)) = (r.kerberos_error_code(), r.kerberos_error()) else {
             continue;
         };
         let recovered = s.outcome.established();
@@ -57,7 +57,7 @@ fn spnego_errors(s: &Session, out: &mut Vec<Finding>) {
             .unwrap_or_else(|| "the service".to_string());
         let d = match code {
             KRB_AP_ERR_SKEW => {
-                let note = clock_note(r.kerberos_server_time.as_deref(), r.kerberos_client_time.as_deref(), r.time);
+                let note = clock_note(r.kerberos_server_time(), r.kerberos_client_time(), r.time);
                 Draft::new(Severity::Error, "kerberos.clock_skew", "Kerberos refused: client and server clocks differ too much (KRB_AP_ERR_SKEW)")
                     .explain(format!("The server rejected the AP-REQ for {sp}: the authenticator's time is outside its allowed skew (5 minutes by default). {note}"))
                     .next(check.unwrap_or("Synchronise the clocks of client, server and domain controllers (w32tm /resync, chronyc tracking)."))
@@ -87,7 +87,7 @@ fn spnego_errors(s: &Session, out: &mut Vec<Finding>) {
         out.push(
             d.stream(s.stream)
                 .frames(frames)
-                .session(&s.session_id)
+                .session(s.session_id)
                 .status(name)
                 .user(Some(identity(s)))
                 .done(),
@@ -102,12 +102,12 @@ fn modified(sp: &str, meaning: Option<&str>, check: Option<&str>) -> Draft {
 }
 
 /// A Kerberos AP-REQ answered with an error status and no KRB-ERROR.
-fn refused(s: &Session, out: &mut Vec<Finding>) {
+fn refused(s: &Session, out: &mut Sink) {
     let Some(r) = s.rounds.last() else { return };
-    if r.kerberos_error.is_some() {
+    if r.kerberos_error().is_some() {
         return;
     }
-    let status = NtStatus(s.status_code.unwrap_or(0));
+    let status = s.status.unwrap_or(NtStatus::SUCCESS);
     let sp = s
         .service_principal
         .clone()
@@ -138,7 +138,7 @@ fn refused(s: &Session, out: &mut Vec<Finding>) {
     out.push(
         d.stream(s.stream)
             .frames([r.request_frame].into_iter().chain(r.response_frame))
-            .session(&s.session_id)
+            .session(s.session_id)
             .status(status.to_string())
             .user(Some(identity(s)))
             .done(),
@@ -174,7 +174,7 @@ fn later_success(model: &Model, by: &ByClient, x: &KdcExchange) -> bool {
     })
 }
 
-fn kdc_error(model: &Model, by: &ByClient, i: usize, x: &KdcExchange, out: &mut Vec<Finding>) {
+fn kdc_error(model: &Model, by: &ByClient, i: usize, x: &KdcExchange, out: &mut Sink) {
     let (Some(code), Some(name)) = (x.error_code, x.error.as_deref()) else {
         return;
     };
@@ -228,7 +228,7 @@ fn kdc_error(model: &Model, by: &ByClient, i: usize, x: &KdcExchange, out: &mut 
             .explain(format!("KDC_ERR_KEY_EXPIRED. {}{extra}", meaning.unwrap_or("")))
             .next("Change the password (kpasswd, or at a Windows logon) and retry."),
         KDC_ERR_ETYPE_NOSUPP => Draft::new(Severity::Error, "kerberos.etype_unsupported", "No common Kerberos encryption type (KDC_ERR_ETYPE_NOSUPP)")
-            .explain(format!("The KDC supports none of the encryption types {who} asked for ({}). {}", x.etypes.join(", "), meaning.unwrap_or("")))
+            .explain(format!("The KDC supports none of the encryption types {who} asked for ({}). {}", x.etypes.iter().map(|e| e.to_string()).collect::<Vec<_>>().join(", "), meaning.unwrap_or("")))
             .next("Compare the client's permitted_enctypes with the account's msDS-SupportedEncryptionTypes; RC4/DES are often disabled now."),
         KRB_AP_ERR_SKEW => Draft::new(Severity::Error, "kerberos.clock_skew", "The KDC refused the request: clocks differ too much (KRB_AP_ERR_SKEW)")
             .explain(format!("The KDC found the client's timestamp outside the allowed skew. {}", clock_note(x.server_time.as_deref(), None, x.time)))
@@ -270,12 +270,12 @@ fn e_text(x: &KdcExchange) -> String {
 }
 
 /// NTLM sessions set up after a Kerberos attempt of the same client failed.
-fn fallback(model: &Model, out: &mut Vec<Finding>) {
+fn fallback(model: &Model, out: &mut Sink) {
     let kdc_of = crate::session::kdc::kdc_by_client(&model.kdc);
     for s in model
         .sessions
         .iter()
-        .filter(|s| s.mechanism.as_deref() == Some("ntlmssp"))
+        .filter(|s| s.mechanism == Some("ntlmssp"))
     {
         let conn = model.connection(s.stream);
         let offered = conn
@@ -303,7 +303,7 @@ fn fallback(model: &Model, out: &mut Vec<Finding>) {
                 .next("Fix the Kerberos error shown (for KDC_ERR_S_PRINCIPAL_UNKNOWN: register the SPN or use the server's real name) so the client can use Kerberos.")
                 .stream(s.stream)
                 .frames([x.request_frame].into_iter().chain(x.reply_frame).chain([s.first_frame]))
-                .session(&s.session_id)
+                .session(s.session_id)
                 .status(err)
                 .user(Some(identity(s)))
                 .done(),

@@ -4,12 +4,12 @@
 use crate::ntstatus::NtStatus as S;
 use crate::session::{Connection, Model, Outcome, Round, Session};
 
-use super::{nt_check, nt_meaning, Draft, Finding, Severity};
+use super::{nt_check, nt_meaning, Draft, Severity, Sink};
 
 /// A round slower than this is reported (seconds).
 pub const SLOW_ROUND_SECS: f64 = 1.0;
 
-pub(super) fn findings(model: &Model, out: &mut Vec<Finding>) {
+pub(super) fn findings(model: &Model, out: &mut Sink) {
     for s in &model.sessions {
         let conn = model.connection(s.stream);
         match s.outcome {
@@ -31,7 +31,7 @@ pub(super) fn findings(model: &Model, out: &mut Vec<Finding>) {
 /// DOMAIN\user, a Kerberos principal, or "(anonymous)".
 pub(crate) fn identity(s: &Session) -> String {
     if let Some(p) = s.client_principal.as_ref().or(s.service_principal.as_ref()) {
-        if s.mechanism.as_deref() == Some("kerberos") {
+        if s.mechanism == Some("kerberos") {
             return match (&s.client_principal, &s.service_principal) {
                 (Some(c), Some(sp)) => format!("{c} (ticket for {sp})"),
                 (None, Some(sp)) => format!("a ticket for {sp}"),
@@ -60,10 +60,7 @@ fn evidence(s: &Session) -> Vec<u64> {
 
 /// Code and title for a failed session setup's final status.
 fn failure_code(status: u32, s: &Session) -> (&'static str, &'static str) {
-    let v1 = matches!(
-        s.ntlm_response.as_deref(),
-        Some("NTLMv1" | "NTLMv1-ESS" | "LM")
-    );
+    let v1 = matches!(s.ntlm_response, Some("NTLMv1" | "NTLMv1-ESS" | "LM"));
     match S(status) {
         S::LOGON_FAILURE | S::WRONG_PASSWORD if v1 => {
             ("logon.ntlmv1_rejected", "NTLMv1 logon refused")
@@ -121,10 +118,12 @@ fn failure_code(status: u32, s: &Session) -> (&'static str, &'static str) {
     }
 }
 
-fn failure(s: &Session, out: &mut Vec<Finding>) {
-    let Some(status) = s.status_code else { return };
+fn failure(s: &Session, out: &mut Sink) {
+    let Some(status) = s.status.map(|st| st.0) else {
+        return;
+    };
     // Kerberos failures are explained by the kerberos module.
-    if s.mechanism.as_deref() == Some("kerberos") {
+    if s.mechanism == Some("kerberos") {
         return;
     }
     let (code, title) = failure_code(status, s);
@@ -161,7 +160,7 @@ fn failure(s: &Session, out: &mut Vec<Finding>) {
             .next(next)
             .stream(s.stream)
             .frames(evidence(s))
-            .session(&s.session_id)
+            .session(s.session_id)
             .status(name)
             .user(Some(who))
             .done(),
@@ -177,22 +176,24 @@ fn encryption_refused(s: &Session, c: Option<&Connection>) -> bool {
     let code = c
         .and_then(|c| c.negotiate.as_ref())
         .map_or(0, |n| n.dialect_code);
-    s.status_code == Some(S::ACCESS_DENIED.0)
-        && s.mechanism.as_deref() != Some("kerberos")
+    s.status == Some(S::ACCESS_DENIED)
+        && s.mechanism != Some("kerberos")
         && code != 0
         && code < 0x0300
 }
 
-fn encryption(s: &Session, out: &mut Vec<Finding>) {
+fn encryption(s: &Session, out: &mut Sink) {
     let who = identity(s);
-    let dialect = s.dialect.as_deref().unwrap_or("2.x");
+    let dialect = s
+        .dialect
+        .map_or_else(|| "2.x".to_string(), |d| d.to_string());
     out.push(
         Draft::new(Severity::Error, "session.encryption_required", format!("Session refused: the server probably requires encryption, which SMB {dialect} cannot do ({who})"))
             .explain(format!("The server answered the SESSION_SETUP of {who} with STATUS_ACCESS_DENIED on a connection that negotiated SMB {dialect}. SMB 2.x has no encryption, and a server that requires encryption for every session (Samba 'server smb encrypt = required', Windows EncryptData with RejectUnencryptedAccess) refuses such clients at session setup; a wrong password would give STATUS_LOGON_FAILURE instead."))
             .next("Let the client negotiate SMB 3.0 or later (Samba: 'client max protocol = SMB3', check 'client min/max protocol' and -m; Windows: SMB2/3 enabled), or, if the data may travel unencrypted, relax the server's encryption requirement.")
             .stream(s.stream)
             .frames(evidence(s))
-            .session(&s.session_id)
+            .session(s.session_id)
             .status(S::ACCESS_DENIED.to_string())
             .user(Some(who))
             .done(),
@@ -200,7 +201,7 @@ fn encryption(s: &Session, out: &mut Vec<Finding>) {
 }
 
 /// A session setup that got no final answer.
-fn unfinished(s: &Session, c: &Connection, out: &mut Vec<Finding>) {
+fn unfinished(s: &Session, c: &Connection, out: &mut Sink) {
     let Some(last) = s.rounds.last() else { return };
     if last.response_frame.is_none() {
         // No answer to the last request: the connection findings tell why.
@@ -216,7 +217,7 @@ fn unfinished(s: &Session, c: &Connection, out: &mut Vec<Finding>) {
     // KRB_AP_ERR_TKT_NYV): the client had no way on, and the kerberos
     // findings already explain why.
     if last
-        .kerberos_error_code
+        .kerberos_error_code()
         .is_some_and(|k| !crate::ntstatus::kerberos::is_benign(k))
     {
         return;
@@ -233,18 +234,18 @@ fn unfinished(s: &Session, c: &Connection, out: &mut Vec<Finding>) {
                 .next("Enable signing on the server (Samba: 'server signing = auto' or 'mandatory'; Windows: RequireSecuritySignature/EnableSecuritySignature), or, if the server cannot sign (some appliances, impacket), stop requiring it on the client.")
                 .stream(s.stream)
                 .frames(frames_of(last, c))
-                .session(&s.session_id)
+                .session(s.session_id)
                 .done(),
         );
         return;
     }
     out.push(
         Draft::new(Severity::Error, "logon.abandoned", format!("The client stopped in the middle of the authentication ({who})"))
-            .explain(format!("The last SESSION_SETUP response was {}; the client sent no further token. The client could not build its next token (no credentials, a policy blocking NTLM, a signing or mutual-authentication requirement the server did not meet), or never meant to log on: host-discovery scanners send an NTLMSSP NEGOTIATE only to read the server's names and version from the CHALLENGE, then disconnect.", last.status.as_deref().unwrap_or("?")))
+            .explain(format!("The last SESSION_SETUP response was {}; the client sent no further token. The client could not build its next token (no credentials, a policy blocking NTLM, a signing or mutual-authentication requirement the server did not meet), or never meant to log on: host-discovery scanners send an NTLMSSP NEGOTIATE only to read the server's names and version from the CHALLENGE, then disconnect.", last.status.map_or_else(|| "?".to_string(), |st| st.to_string())))
             .next(nt_check(S::MORE_PROCESSING_REQUIRED.0).unwrap_or("Look at the client's log for why it gave up."))
             .stream(s.stream)
             .frames(frames_of(last, c))
-            .session(&s.session_id)
+            .session(s.session_id)
             .user(Some(who))
             .done(),
     );
@@ -259,7 +260,7 @@ fn frames_of(r: &Round, c: &Connection) -> Vec<u64> {
     f
 }
 
-fn guest(s: &Session, out: &mut Vec<Finding>) {
+fn guest(s: &Session, out: &mut Sink) {
     let asked = match s.user.as_deref() {
         Some(_) => format!(
             "the client authenticated as {}, but the server",
@@ -273,25 +274,25 @@ fn guest(s: &Session, out: &mut Vec<Finding>) {
             .next("If the user expected their own identity: check the user name and password (Samba maps unknown users or bad passwords to guest with 'map to guest = Bad User'); Windows clients refuse insecure guest logons by default (AllowInsecureGuestAuth).")
             .stream(s.stream)
             .frames(evidence(s))
-            .session(&s.session_id)
+            .session(s.session_id)
             .user(s.user.clone())
             .done(),
     );
 }
 
-fn anonymous(s: &Session, out: &mut Vec<Finding>) {
+fn anonymous(s: &Session, out: &mut Sink) {
     out.push(
         Draft::new(Severity::Info, "session.anonymous", "Anonymous (null) session")
             .explain("The client authenticated with no user name and no password (an NTLM anonymous AUTHENTICATE or SessionFlags IS_NULL). Normal for share listing and some RPC calls; anything else usually needs a real user.")
             .next("If the user expected their own identity, check that the client was given credentials (smbclient -U, mount -o username=).")
             .stream(s.stream)
             .frames(evidence(s))
-            .session(&s.session_id)
+            .session(s.session_id)
             .done(),
     );
 }
 
-fn slow_rounds(s: &Session, out: &mut Vec<Finding>) {
+fn slow_rounds(s: &Session, out: &mut Sink) {
     for r in &s.rounds {
         let Some(d) = r.duration.filter(|d| *d > SLOW_ROUND_SECS) else {
             continue;
@@ -302,7 +303,7 @@ fn slow_rounds(s: &Session, out: &mut Vec<Finding>) {
                 .next("Check the server's connection to its domain controllers (Windows: nltest /sc_query:DOMAIN; Samba: wbinfo -t, wbinfo -P) and its DNS.")
                 .stream(s.stream)
                 .frames([r.request_frame].into_iter().chain(r.response_frame))
-                .session(&s.session_id)
+                .session(s.session_id)
                 .done(),
         );
     }

@@ -130,7 +130,7 @@ impl Draft {
         self.0.frames.extend(f);
         self
     }
-    pub fn session(mut self, s: &str) -> Draft {
+    pub fn session(mut self, s: impl std::fmt::Display) -> Draft {
         self.0.session_id = Some(s.to_string());
         self
     }
@@ -153,21 +153,77 @@ impl Draft {
     }
 }
 
+/// The findings the rules make, in the order they make them.
+///
+/// Of the final list (merged, sorted by severity and first frame, stably)
+/// only the first [`MAX_FINDINGS`] are kept. A finding with a session is
+/// never merged and its place in that order is fixed when it is made: once
+/// `MAX_FINDINGS` findings with a session come before it, it cannot be kept,
+/// and it is dropped (counted) at once instead of being held to the end.
+/// The others are merged as they come ([`merge`] of a merged list and what
+/// follows is the merge of the whole).
+#[derive(Default)]
+pub(crate) struct Sink {
+    all: Vec<Finding>,
+    /// Findings with a session dropped as above.
+    dropped: u64,
+    /// The length of `all` at which to drop again.
+    next_compact: usize,
+}
+
+impl Sink {
+    pub fn push(&mut self, f: Finding) {
+        self.all.push(f);
+        if self.all.len() >= self.next_compact.max(4 * MAX_FINDINGS) {
+            self.compact();
+            self.next_compact = 2 * self.all.len();
+        }
+    }
+
+    /// Merges the findings without a session and drops those with a session
+    /// that `MAX_FINDINGS` others with a session come before.
+    fn compact(&mut self) {
+        self.all = merge(std::mem::take(&mut self.all));
+        // (severity, first frame, place): the final order among findings with a session.
+        let mut keys: Vec<(Severity, u64, usize)> = self
+            .all
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.session_id.is_some())
+            .map(|(i, f)| (f.severity, first_frame(f), i))
+            .collect();
+        if keys.len() <= MAX_FINDINGS {
+            return;
+        }
+        let (_, &mut last, _) = keys.select_nth_unstable(MAX_FINDINGS - 1);
+        let mut i = 0;
+        let before = self.all.len();
+        self.all.retain(|f| {
+            let keep = f.session_id.is_none() || (f.severity, first_frame(f), i) <= last;
+            i += 1;
+            keep
+        });
+        self.dropped += (before - self.all.len()) as u64;
+    }
+}
+
+fn first_frame(f: &Finding) -> u64 {
+    f.frames.first().copied().unwrap_or(0)
+}
+
 /// Diagnoses a model.
 pub fn diagnose(model: &Model) -> Diagnosis {
-    let mut all = Vec::new();
-    negotiate::findings(model, &mut all);
-    logon::findings(model, &mut all);
-    kerberos::findings(model, &mut all);
-    tree::findings(model, &mut all);
-    connection::findings(model, &mut all);
-    posture::findings(model, &mut all);
-    let mut all = merge(all);
-    all.sort_by(|a, b| {
-        (a.severity, a.frames.first().copied().unwrap_or(0))
-            .cmp(&(b.severity, b.frames.first().copied().unwrap_or(0)))
-    });
-    let omitted = all.len().saturating_sub(MAX_FINDINGS) as u64;
+    let mut sink = Sink::default();
+    negotiate::findings(model, &mut sink);
+    logon::findings(model, &mut sink);
+    kerberos::findings(model, &mut sink);
+    tree::findings(model, &mut sink);
+    connection::findings(model, &mut sink);
+    posture::findings(model, &mut sink);
+    let mut all = merge(sink.all);
+    all.sort_by_key(|f| (f.severity, first_frame(f)));
+    // What was dropped comes after what is kept.
+    let omitted = (all.len() as u64 + sink.dropped).saturating_sub(MAX_FINDINGS as u64);
     all.truncate(MAX_FINDINGS);
     Diagnosis {
         findings: all,

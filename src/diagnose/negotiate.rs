@@ -3,9 +3,9 @@
 use crate::ntstatus::NtStatus;
 use crate::session::{Connection, Model};
 
-use super::{Draft, Finding, Severity};
+use super::{Draft, Severity, Sink};
 
-pub(super) fn findings(model: &Model, out: &mut Vec<Finding>) {
+pub(super) fn findings(model: &Model, out: &mut Sink) {
     for c in &model.connections {
         smb1(c, out);
         negotiate_error(c, out);
@@ -13,7 +13,7 @@ pub(super) fn findings(model: &Model, out: &mut Vec<Finding>) {
 }
 
 /// An SMB1 NEGOTIATE the server could not answer with a common dialect.
-fn smb1(c: &Connection, out: &mut Vec<Finding>) {
+fn smb1(c: &Connection, out: &mut Sink) {
     let Some(s) = &c.smb1_negotiate else { return };
     if s.answer != Some("none") {
         return;
@@ -36,9 +36,9 @@ fn smb1(c: &Connection, out: &mut Vec<Finding>) {
     );
 }
 
-fn negotiate_error(c: &Connection, out: &mut Vec<Finding>) {
+fn negotiate_error(c: &Connection, out: &mut Sink) {
     let Some(n) = &c.negotiate else { return };
-    let Some(status) = n.status.as_deref() else {
+    let Some(status) = n.status.map(|st| st.to_string()) else {
         return;
     };
     if status == NtStatus::SUCCESS.to_string() {
@@ -54,7 +54,7 @@ fn negotiate_error(c: &Connection, out: &mut Vec<Finding>) {
         )
         .explain(format!(
             "The client offered {} and the server answered {status}.",
-            n.offered_dialects.join(", ")
+            dialect_list(&n.offered_dialects)
         ))
         .next("Compare the client's and server's minimum and maximum protocol versions.")
     } else {
@@ -65,7 +65,7 @@ fn negotiate_error(c: &Connection, out: &mut Vec<Finding>) {
         )
         .explain(format!(
             "The server refused the NEGOTIATE (client offered {}).",
-            n.offered_dialects.join(", ")
+            dialect_list(&n.offered_dialects)
         ))
         .next("Check the server's SMB protocol settings and its log.")
     };
@@ -75,4 +75,12 @@ fn negotiate_error(c: &Connection, out: &mut Vec<Finding>) {
             .status(status)
             .done(),
     );
+}
+
+/// "2.1, 3.1.1": the dialects a client offered.
+fn dialect_list(d: &[crate::smb2::negotiate::Dialect]) -> String {
+    d.iter()
+        .map(|x| x.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }

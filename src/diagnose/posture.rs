@@ -4,9 +4,9 @@
 
 use crate::session::{Model, Outcome};
 
-use super::{Draft, Finding, Severity};
+use super::{Draft, Severity, Sink};
 
-pub(super) fn findings(model: &Model, out: &mut Vec<Finding>) {
+pub(super) fn findings(model: &Model, out: &mut Sink) {
     ntlmv1(model, out);
     smb1(model, out);
     signing(model, out);
@@ -14,11 +14,10 @@ pub(super) fn findings(model: &Model, out: &mut Vec<Finding>) {
     anonymous(model, out);
 }
 
-fn ntlmv1(model: &Model, out: &mut Vec<Finding>) {
+fn ntlmv1(model: &Model, out: &mut Sink) {
     for s in &model.sessions {
         let Some(kind) = s
             .ntlm_response
-            .as_deref()
             .filter(|k| matches!(*k, "NTLMv1" | "NTLMv1-ESS" | "LM"))
         else {
             continue;
@@ -40,14 +39,14 @@ fn ntlmv1(model: &Model, out: &mut Vec<Finding>) {
                 .next("Require NTLMv2: Windows LmCompatibilityLevel 5 (\"Send NTLMv2 response only. Refuse LM & NTLM\"); Samba 'ntlm auth = ntlmv2-only' on the server and 'client ntlmv2 auth = yes' on clients.")
                 .stream(s.stream)
                 .frames([r.request_frame].into_iter().chain(r.response_frame))
-                .session(&s.session_id)
+                .session(s.session_id)
                 .status(kind)
                 .done(),
         );
     }
 }
 
-fn smb1(model: &Model, out: &mut Vec<Finding>) {
+fn smb1(model: &Model, out: &mut Sink) {
     for c in &model.connections {
         let Some(s) = &c.smb1_negotiate else { continue };
         let used = s.answer == Some("smb1");
@@ -70,12 +69,12 @@ fn smb1(model: &Model, out: &mut Vec<Finding>) {
     }
 }
 
-fn signing(model: &Model, out: &mut Vec<Finding>) {
+fn signing(model: &Model, out: &mut Sink) {
     for c in &model.connections {
         let Some(n) = &c.negotiate else { continue };
         if n.response_frame.is_none()
             || n.server_signing_required
-            || n.status.as_deref() != Some("STATUS_SUCCESS")
+            || n.status != Some(crate::ntstatus::NtStatus::SUCCESS)
         {
             continue;
         }
@@ -95,9 +94,9 @@ fn weak(e: &str) -> bool {
     e.starts_with("rc4") || e.starts_with("des")
 }
 
-fn enctypes(model: &Model, out: &mut Vec<Finding>) {
+fn enctypes(model: &Model, out: &mut Sink) {
     for s in &model.sessions {
-        let Some(e) = s.ticket_enctype.as_deref().filter(|e| weak(e)) else {
+        let Some(e) = s.ticket_enctype.map(|e| e.to_string()).filter(|e| weak(e)) else {
             continue;
         };
         let r = s
@@ -110,13 +109,13 @@ fn enctypes(model: &Model, out: &mut Vec<Finding>) {
                 .next("Enable AES on the service account (msDS-SupportedEncryptionTypes = 0x18) and reset its password so AES keys exist; then disallow RC4.")
                 .stream(s.stream)
                 .frames(r.map(|r| r.request_frame))
-                .session(&s.session_id)
+                .session(s.session_id)
                 .status(e)
                 .done(),
         );
     }
     for x in &model.kdc {
-        let Some(e) = x.ticket_enctype.as_deref().filter(|e| weak(e)) else {
+        let Some(e) = x.ticket_enctype.map(|e| e.to_string()).filter(|e| weak(e)) else {
             continue;
         };
         out.push(
@@ -140,7 +139,7 @@ fn enctypes(model: &Model, out: &mut Vec<Finding>) {
     }
 }
 
-fn anonymous(model: &Model, out: &mut Vec<Finding>) {
+fn anonymous(model: &Model, out: &mut Sink) {
     for s in model
         .sessions
         .iter()
@@ -153,7 +152,7 @@ fn anonymous(model: &Model, out: &mut Vec<Finding>) {
                 .next("Restrict anonymous access (Windows: RestrictAnonymous, RestrictNullSessAccess; Samba: 'restrict anonymous = 2').")
                 .stream(s.stream)
                 .frames(r.into_iter().flat_map(|r| [r.request_frame].into_iter().chain(r.response_frame)))
-                .session(&s.session_id)
+                .session(s.session_id)
                 .done(),
         );
     }

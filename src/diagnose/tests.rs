@@ -4,11 +4,15 @@
 
 use std::net::SocketAddr;
 
+use crate::auth::kerberos::{EncType, KrbMsgType};
 use crate::capture::Timestamp;
 use crate::ntstatus::NtStatus;
 use crate::session::{
-    ConnEnd, Connection, ErrorEvent, KdcExchange, Model, Negotiate, Outcome, Round, Session, Tree,
+    ConnEnd, Connection, ErrorEvent, HexId, KdcExchange, Model, Negotiate, Outcome, Round,
+    RoundKrbError, Session, Tree,
 };
+use crate::smb2::negotiate::Dialect;
+use crate::smb2::session_setup::SessionFlags;
 
 use super::{diagnose, Finding, Severity};
 
@@ -34,9 +38,9 @@ fn conn(stream: u64) -> Connection {
     c.negotiate = Some(Negotiate {
         request_frame: Some(4),
         response_frame: Some(6),
-        status: Some("STATUS_SUCCESS".into()),
-        offered_dialects: vec!["2.1".into(), "3.1.1".into()],
-        dialect: Some("3.1.1".into()),
+        status: Some(NtStatus::SUCCESS),
+        offered_dialects: vec![Dialect::SMB2_1, Dialect::SMB3_1_1].into(),
+        dialect: Some(Dialect::SMB3_1_1),
         dialect_code: 0x0311,
         ..Negotiate::default()
     });
@@ -51,10 +55,9 @@ fn round(req: u64, resp: Option<u64>, status: Option<NtStatus>) -> Round {
         time: ts(100),
         response_frame: resp,
         duration: resp.map(|_| 0.001),
-        mechanism: Some("ntlmssp".into()),
+        mechanism: Some("ntlmssp"),
         request_token: Some("NTLMSSP_NEGOTIATE".into()),
-        status: status.map(|s| s.to_string()),
-        status_code: status.map(|s| s.0),
+        status,
         ..Round::default()
     }
 }
@@ -62,23 +65,22 @@ fn round(req: u64, resp: Option<u64>, status: Option<NtStatus>) -> Round {
 fn session(stream: u64, outcome: Outcome, status: Option<NtStatus>, rounds: Vec<Round>) -> Session {
     Session {
         stream,
-        session_id: "0x1234".into(),
+        session_id: HexId(0x1234),
         id: 0x1234,
         client: addr("10.0.0.1:50000"),
         server: addr("10.0.0.2:445"),
         outcome,
-        status: status.map(|s| s.to_string()),
-        status_code: status.map(|s| s.0),
-        mechanism: Some("ntlmssp".into()),
+        status,
+        mechanism: Some("ntlmssp"),
         user: Some("alice".into()),
         domain: Some("CORP".into()),
         workstation: Some("PC1".into()),
         client_principal: None,
         service_principal: None,
-        ntlm_response: Some("NTLMv2".into()),
+        ntlm_response: Some("NTLMv2"),
         ticket_enctype: None,
-        dialect: Some("3.1.1".into()),
-        session_flags: Vec::new(),
+        dialect: Some(Dialect::SMB3_1_1),
+        session_flags: SessionFlags(0),
         encrypted: false,
         signed: false,
         first_frame: rounds.first().map_or(8, |r| r.request_frame),
@@ -101,20 +103,20 @@ fn kdc(request: &str, frame: u64, error: Option<(i32, &str)>) -> KdcExchange {
         transport: "udp",
         client: addr("10.0.0.1:51000"),
         server: addr("10.0.0.3:88"),
-        request: request.into(),
+        request: match request {
+            "AS-REQ" => KrbMsgType::AS_REQ,
+            _ => KrbMsgType::TGS_REQ,
+        },
         request_frame: frame,
         time: ts(100 + frame as i64),
         client_principal: Some("alice@CORP.TEST".into()),
         service_principal: Some("krbtgt/CORP.TEST@CORP.TEST".into()),
-        etypes: vec!["aes256-cts-hmac-sha1-96".into()],
-        reply: Some(
-            if error.is_some() {
-                "KRB-ERROR"
-            } else {
-                "AS-REP"
-            }
-            .into(),
-        ),
+        etypes: vec![EncType::AES256_CTS_HMAC_SHA1_96],
+        reply: Some(if error.is_some() {
+            KrbMsgType::KRB_ERROR
+        } else {
+            KrbMsgType::AS_REP
+        }),
         reply_frame: Some(frame + 1),
         error: error.map(|e| e.1.to_string()),
         error_code: error.map(|e| e.0),
@@ -157,7 +159,7 @@ fn check(f: &Finding, sev: Severity, stream: u64, frames: &[u64]) {
 fn negotiate_failed() {
     let mut c = conn(0);
     let n = c.negotiate.as_mut().unwrap();
-    n.status = Some("STATUS_INVALID_PARAMETER".into());
+    n.status = Some(NtStatus::INVALID_PARAMETER);
     n.dialect = None;
     n.dialect_code = 0;
     let d = diagnose(&model(vec![c], vec![]));
@@ -223,11 +225,14 @@ fn krb_error_in_the_last_round_is_not_an_abandoned_logon() {
         by: "client",
     });
     let mut r = round(16, Some(19), Some(NtStatus::MORE_PROCESSING_REQUIRED));
-    r.mechanism = Some("kerberos".into());
-    r.kerberos_error = Some("KRB_AP_ERR_TKT_NYV".into());
-    r.kerberos_error_code = Some(33);
+    r.mechanism = Some("kerberos");
+    r.kerberos = Some(Box::new(RoundKrbError {
+        error: Some("KRB_AP_ERR_TKT_NYV".into()),
+        error_code: Some(33),
+        ..RoundKrbError::default()
+    }));
     let mut s = session(0, Outcome::Unfinished, None, vec![r]);
-    s.mechanism = Some("kerberos".into());
+    s.mechanism = Some("kerberos");
     let d = diagnose(&model(vec![c], vec![s]));
     check(
         only(&d.findings, "kerberos.ap_error"),
@@ -251,9 +256,9 @@ fn kerberos_invalid_parameter_is_an_expired_ticket() {
         (NtStatus::LOGON_FAILURE, "kerberos.ap_modified"),
     ] {
         let mut r = round(10, Some(11), Some(st));
-        r.mechanism = Some("kerberos".into());
+        r.mechanism = Some("kerberos");
         let mut s = session(0, Outcome::Failure, Some(st), vec![r]);
-        s.mechanism = Some("kerberos".into());
+        s.mechanism = Some("kerberos");
         s.service_principal = Some("cifs/fs1.corp.test@CORP.TEST".into());
         let d = diagnose(&model(vec![conn(0)], vec![s]));
         let sev = if want == "kerberos.ticket_expired" {
@@ -301,11 +306,14 @@ fn kerberos_ticket_expired_and_ap_error() {
         ),
     ] {
         let mut r = round(8, Some(9), Some(NtStatus::LOGON_FAILURE));
-        r.mechanism = Some("kerberos".into());
-        r.kerberos_error = Some(name.into());
-        r.kerberos_error_code = Some(code);
+        r.mechanism = Some("kerberos");
+        r.kerberos = Some(Box::new(RoundKrbError {
+            error: Some(name.into()),
+            error_code: Some(code),
+            ..RoundKrbError::default()
+        }));
         let mut s = session(0, outcome, Some(NtStatus::LOGON_FAILURE), vec![r]);
-        s.mechanism = Some("kerberos".into());
+        s.mechanism = Some("kerberos");
         s.service_principal = Some("cifs/fs1.corp.test@CORP.TEST".into());
         let d = diagnose(&model(vec![conn(0)], vec![s]));
         let f = only(&d.findings, want);
@@ -397,7 +405,7 @@ fn session_deleted() {
         command: "CREATE".into(),
         status: "STATUS_USER_SESSION_DELETED".into(),
         status_code: NtStatus::USER_SESSION_DELETED.0,
-        session_id: "0x1234".into(),
+        session_id: HexId(0x1234),
         detail: None,
     });
     let d = diagnose(&model(vec![c.clone()], vec![]));
@@ -442,8 +450,7 @@ fn tree_failed() {
     assert!(!f.explanation.contains("max connections"));
 
     // Samba's answer when the share's 'max connections' is used up.
-    m.trees[0].status = "STATUS_INSUFFICIENT_RESOURCES".into();
-    m.trees[0].status_code = NtStatus::INSUFFICIENT_RESOURCES.0;
+    m.trees[0].status = NtStatus::INSUFFICIENT_RESOURCES;
     let d = diagnose(&m);
     let f = only(&d.findings, "tree.failed");
     check(f, Severity::Error, 0, &[14, 15]);

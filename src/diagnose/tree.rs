@@ -3,20 +3,20 @@
 use crate::ntstatus::NtStatus as S;
 use crate::session::{Model, Tree};
 
-use super::{nt_check, nt_meaning, Draft, Finding, Severity};
+use super::{nt_check, nt_meaning, Draft, Severity, Sink};
 
-pub(super) fn findings(model: &Model, out: &mut Vec<Finding>) {
-    for t in model.trees.iter().filter(|t| t.status_code != 0) {
+pub(super) fn findings(model: &Model, out: &mut Sink) {
+    for t in model.trees.iter().filter(|t| t.status.0 != 0) {
         let dialect = model
             .connection(t.stream)
             .and_then(|c| c.negotiate.as_ref())
-            .map(|n| (n.dialect.clone(), n.dialect_code));
+            .map(|n| (n.dialect.map(|d| d.to_string()), n.dialect_code));
         out.push(failure(t, dialect).done());
     }
 }
 
 fn failure(t: &Tree, dialect: Option<(Option<String>, u16)>) -> Draft {
-    let st = S(t.status_code);
+    let st = t.status;
     let (d_name, d_code) = dialect.unwrap_or((None, 0));
     let cannot_encrypt = d_code != 0 && d_code < 0x0300;
     let share = &t.share;
@@ -39,6 +39,6 @@ fn failure(t: &Tree, dialect: Option<(Option<String>, u16)>) -> Draft {
     };
     d.stream(t.stream)
         .frames([t.request_frame].into_iter().chain(t.response_frame))
-        .session(&t.session_id)
+        .session(t.session_id)
         .status(st.to_string())
 }

@@ -119,7 +119,7 @@ impl Filter {
                         .sessions_of(c)
                         .any(|s| s.id == t.sid && self.user_ok(s))
                 }))
-            && (!self.failed_only || t.status_code != 0)
+            && (!self.failed_only || t.status.0 != 0)
     }
 
     pub fn kdc(&self, x: &KdcExchange) -> bool {

@@ -347,7 +347,7 @@ impl TextReport<'_> {
             let rel = crate::session::secs_between(x.time, self.start());
             let reply = match (&x.reply, &x.error) {
                 (_, Some(e)) => self.style.status(0xC000_0000, e),
-                (Some(r), None) => r.clone(),
+                (Some(r), None) => r.to_string(),
                 (None, None) => "no reply".to_string(),
             };
             let line = format!(
@@ -402,21 +402,17 @@ impl TextReport<'_> {
 fn session_row(x: &Session) -> Vec<String> {
     let status = x
         .status
-        .as_deref()
-        .unwrap_or("-")
-        .trim_start_matches("STATUS_");
+        .map_or_else(|| "-".to_string(), |st| st.to_string());
+    let status = status.trim_start_matches("STATUS_");
     let frames = match x.rounds.last().and_then(|r| r.response_frame) {
         Some(l) => format!("{}-{l}", x.first_frame),
         None => format!("{}-", x.first_frame),
     };
     vec![
         x.stream.to_string(),
-        x.session_id.clone(),
+        x.session_id.to_string(),
         user_cell(x),
-        x.mechanism
-            .as_deref()
-            .unwrap_or("-")
-            .replace("ntlmssp", "ntlm"),
+        x.mechanism.unwrap_or("-").replace("ntlmssp", "ntlm"),
         x.outcome.as_str().to_string(),
         status.to_string(),
         frames,
@@ -432,7 +428,7 @@ fn tree_row(x: &Tree) -> Vec<String> {
         let _ = write!(
             errors,
             "{} x{}",
-            e.status.trim_start_matches("STATUS_"),
+            e.status.to_string().trim_start_matches("STATUS_"),
             e.count
         );
     }
@@ -442,8 +438,11 @@ fn tree_row(x: &Tree) -> Vec<String> {
     vec![
         x.stream.to_string(),
         x.share.rsplit('\\').next().unwrap_or(&x.share).to_string(),
-        x.share_type.clone().unwrap_or_else(|| "-".into()),
-        x.status.trim_start_matches("STATUS_").to_string(),
+        x.share_type.map_or_else(|| "-".into(), |t| t.to_string()),
+        x.status
+            .to_string()
+            .trim_start_matches("STATUS_")
+            .to_string(),
         x.opens.to_string(),
         format!("{} ({})", x.reads, bytes(x.read_bytes)),
         format!("{} ({})", x.writes, bytes(x.write_bytes)),
@@ -495,7 +494,11 @@ fn negotiate_lines(c: &Connection) -> Vec<String> {
             let Some(d) = &n.dialect else {
                 v.push(format!(
                     "NEGOTIATE (offering {}) never answered",
-                    n.offered_dialects.join(", ")
+                    n.offered_dialects
+                        .iter()
+                        .map(|d| d.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ));
                 v.extend(end_line(c));
                 return v;

@@ -9,8 +9,10 @@ use std::net::SocketAddr;
 
 use serde::Serialize;
 
-use super::model::{ErrorEvent, KdcExchange, Negotiate, Outcome, Round};
+use super::model::{ErrorEvent, HexId, KdcExchange, Negotiate, Outcome, Round};
 use crate::capture::Timestamp;
+use crate::ntstatus::NtStatus;
+use crate::smb2::tree::ShareType;
 
 /// Where a line is in [`EventLines::buf`], and the keys the filters look at.
 #[derive(Clone, Copy, Debug)]
@@ -139,7 +141,7 @@ pub(super) struct NegotiateDone<'a> {
 #[derive(Serialize)]
 pub(super) struct SessionSetup<'a> {
     pub stream: u64,
-    pub session_id: &'a str,
+    pub session_id: HexId,
     pub frame: u64,
     pub time: Timestamp,
     pub outcome: Outcome,
@@ -154,7 +156,7 @@ pub(super) struct SessionSetup<'a> {
 pub(super) struct Logoff {
     pub stream: u64,
     pub frame: u64,
-    pub session_id: String,
+    pub session_id: HexId,
 }
 
 /// `tree_connect`: a TREE_CONNECT response.
@@ -163,10 +165,11 @@ pub(super) struct TreeConnect<'a> {
     pub stream: u64,
     pub frame: u64,
     pub time: Timestamp,
-    pub session_id: &'a str,
+    pub session_id: HexId,
     pub share: &'a str,
-    pub share_type: Option<&'a str>,
-    pub status: &'a str,
+    pub share_type: Option<ShareType>,
+    #[serde(serialize_with = "super::model::status_name")]
+    pub status: NtStatus,
 }
 
 /// `error`: an error response kept on its connection.

@@ -43,12 +43,12 @@ impl Builder {
                     transport,
                     client: m.src,
                     server: m.dst,
-                    request: k.msg_type.to_string(),
+                    request: k.msg_type,
                     request_frame: m.frame,
                     time: m.ts,
                     client_principal: principal(k.cname.as_deref(), k.realm.as_deref()),
                     service_principal: principal(k.sname.as_deref(), k.realm.as_deref()),
-                    etypes: k.etypes.iter().map(|e| e.to_string()).collect(),
+                    etypes: k.etypes.clone(),
                     reply: None,
                     reply_frame: None,
                     error: None,
@@ -79,14 +79,14 @@ impl Builder {
                     return;
                 };
                 let x = &mut self.model.kdc[i];
-                x.reply = Some(k.msg_type.to_string());
+                x.reply = Some(k.msg_type);
                 x.reply_frame = Some(m.frame);
                 x.error_code = k.error_code;
                 x.error = k.error.clone();
                 x.e_text = k.e_text.clone();
                 x.server_time = k.stime.clone();
                 x.nt_status = k.nt_status.as_deref().map(nt_status_name);
-                x.ticket_enctype = k.ticket.as_ref().map(|t| t.enctype.to_string());
+                x.ticket_enctype = k.ticket.as_ref().map(|t| t.enctype);
                 if x.client_principal.is_none() {
                     x.client_principal = principal(k.cname.as_deref(), k.crealm.as_deref());
                 }
@@ -172,7 +172,7 @@ pub fn join_session(
     let found = list
         .iter()
         .map(|&i| &model.kdc[i])
-        .filter(|x| x.request == "TGS-REQ" && x.time <= first_time)
+        .filter(|x| x.request == KrbMsgType::TGS_REQ && x.time <= first_time)
         .rfind(|x| x.client.ip() == client_ip && x.service_name().as_deref() == Some(sp.as_str()));
     let Some(x) = found else {
         return;
@@ -183,7 +183,7 @@ pub fn join_session(
     let from_tgs = x
         .client_principal
         .clone()
-        .filter(|p| x.reply.as_deref() == Some("TGS-REP") && !is_anonymous(p));
+        .filter(|p| x.reply == Some(KrbMsgType::TGS_REP) && !is_anonymous(p));
     // Under FAST the TGS-REP's outer cname is the anonymous principal and
     // the real one travels encrypted (RFC 6113 5.4.3): the ticket-granting
     // ticket came from the client's latest AS exchange before it.
@@ -191,7 +191,7 @@ pub fn join_session(
         let y = list
             .iter()
             .map(|&i| &model.kdc[i])
-            .filter(|y| y.request == "AS-REQ" && y.reply.as_deref() == Some("AS-REP"))
+            .filter(|y| y.request == KrbMsgType::AS_REQ && y.reply == Some(KrbMsgType::AS_REP))
             .filter(|y| y.time <= x.time)
             .rfind(|y| {
                 y.client_principal

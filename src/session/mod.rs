@@ -133,6 +133,29 @@ pub struct Builder {
     closed: Vec<usize>,
     /// The `--format jsonl` event lines made since they were last taken.
     pub events: events::EventLines,
+    /// The lists of [`Negotiate`] kept once (see [`SharedList`]).
+    dialect_lists: Lists<crate::smb2::negotiate::Dialect>,
+    cipher_lists: Lists<crate::smb2::negotiate::Cipher>,
+    mech_lists: Lists<std::borrow::Cow<'static, str>>,
+}
+
+/// Distinct lists kept so far, up to [`MAX_SHARED_LISTS`].
+type Lists<T> = std::collections::HashSet<SharedList<T>, crate::tcp::hash::FxBuildHasher>;
+
+/// Distinct lists of each kind kept for sharing; others are kept each alone.
+const MAX_SHARED_LISTS: usize = 1024;
+
+/// The list equal to `items` kept in `lists`, or a new one (kept there too
+/// while there is room).
+fn shared<T: Clone + Eq + std::hash::Hash>(lists: &mut Lists<T>, items: &[T]) -> SharedList<T> {
+    if let Some(l) = lists.get(items) {
+        return l.clone();
+    }
+    let l: SharedList<T> = items.into();
+    if lists.len() < MAX_SHARED_LISTS {
+        lists.insert(l.clone());
+    }
+    l
 }
 
 impl Builder {
@@ -150,6 +173,9 @@ impl Builder {
             kdc_of_client: FxHashMap::default(),
             closed: Vec::new(),
             events: events::EventLines::default(),
+            dialect_lists: Lists::default(),
+            cipher_lists: Lists::default(),
+            mech_lists: Lists::default(),
         }
     }
 

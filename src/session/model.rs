@@ -6,11 +6,17 @@
 //! Every list that could grow with the bytes of a capture is bounded (the
 //! `MAX_*` constants); what is not kept is counted in an `*_omitted` field.
 
+use std::borrow::Cow;
 use std::net::SocketAddr;
 
 use serde::Serialize;
 
+use crate::auth::kerberos::{EncType, KrbMsgType};
 use crate::capture::Timestamp;
+use crate::ntstatus::NtStatus;
+use crate::smb2::negotiate::{Capabilities, Cipher, Dialect, SigningAlgorithm};
+use crate::smb2::session_setup::SessionFlags;
+use crate::smb2::tree::{ShareFlags, ShareType};
 
 /// Setup rounds kept per session.
 pub const MAX_ROUNDS: usize = 16;
@@ -65,36 +71,57 @@ pub struct Negotiate {
     pub request_frame: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub response_frame: Option<u64>,
-    /// Final NTSTATUS name of the NEGOTIATE response.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
+    /// Final NTSTATUS of the NEGOTIATE response (serialized by name).
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "opt_status_name"
+    )]
+    pub status: Option<NtStatus>,
     /// Dialects the client offered (SMB2 NEGOTIATE request).
-    pub offered_dialects: Vec<String>,
+    #[serde(serialize_with = "ser_list")]
+    pub offered_dialects: SharedList<Dialect>,
     /// The dialect the server chose, e.g. "3.1.1".
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub dialect: Option<String>,
+    pub dialect: Option<Dialect>,
     #[serde(skip)]
     pub dialect_code: u16,
     pub client_signing_required: bool,
     pub server_signing_required: bool,
     pub server_signing_enabled: bool,
-    pub client_capabilities: Vec<String>,
+    /// The client's Capabilities (serialized as the list of names).
+    pub client_capabilities: Capabilities,
     /// The server's Capabilities.
-    pub capabilities: Vec<String>,
+    pub capabilities: Capabilities,
     /// Ciphers the client offered (ENCRYPTION_CAPABILITIES).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub ciphers_offered: Vec<String>,
+    #[serde(skip_serializing_if = "empty_list", serialize_with = "ser_list")]
+    pub ciphers_offered: SharedList<Cipher>,
     /// The cipher the server chose.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub cipher: Option<String>,
+    pub cipher: Option<Cipher>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub signing_algorithm: Option<String>,
+    pub signing_algorithm: Option<SigningAlgorithm>,
     /// Mechanisms the server advertised in its SPNEGO hint.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub server_mechanisms: Vec<String>,
+    #[serde(skip_serializing_if = "empty_list", serialize_with = "ser_list")]
+    pub server_mechanisms: SharedList<Cow<'static, str>>,
     /// Seconds from request to response.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub duration: Option<f64>,
+}
+
+/// A list that many connections have alike (a client offers the same
+/// dialects on each of its connections, a server the same mechanisms),
+/// kept once by the builder and shared; serialized as the list.
+pub type SharedList<T> = std::sync::Arc<[T]>;
+
+fn ser_list<T: Serialize, S: serde::Serializer>(
+    l: &SharedList<T>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    s.collect_seq(l.iter())
+}
+
+fn empty_list<T>(l: &SharedList<T>) -> bool {
+    l.is_empty()
 }
 
 /// An SMB1 NEGOTIATE seen on a connection ([MS-CIFS] 2.2.4.52).
@@ -133,7 +160,7 @@ pub struct ErrorEvent {
     pub status: String,
     #[serde(skip)]
     pub status_code: u32,
-    pub session_id: String,
+    pub session_id: HexId,
     /// The share, file name or FSCTL the request named.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
@@ -171,8 +198,9 @@ pub struct Connection {
     pub saw_syn: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub negotiate: Option<Negotiate>,
+    /// Boxed: few connections have one.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub smb1_negotiate: Option<Smb1Negotiate>,
+    pub smb1_negotiate: Option<Box<Smb1Negotiate>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub end: Option<ConnEnd>,
     pub messages: u64,
@@ -248,42 +276,82 @@ pub struct Round {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub duration: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub mechanism: Option<String>,
+    pub mechanism: Option<&'static str>,
     /// What the request carried, e.g. "NTLMSSP AUTHENTICATE", "Kerberos AP-REQ".
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub request_token: Option<String>,
+    pub request_token: Option<Cow<'static, str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub response_token: Option<String>,
+    pub response_token: Option<Cow<'static, str>>,
     /// DOMAIN\user (NTLM) or the Kerberos service principal asked for.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub identity: Option<String>,
     /// SPNEGO negResult of the response.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub spnego_result: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
-    #[serde(skip)]
-    pub status_code: Option<u32>,
-    /// A KRB-ERROR in the response token, e.g. "KRB_AP_ERR_SKEW".
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub kerberos_error: Option<String>,
-    #[serde(skip)]
-    pub kerberos_error_code: Option<i32>,
-    /// KRB-ERROR stime (the server's clock).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub kerberos_server_time: Option<String>,
-    /// KRB-ERROR ctime, when the server echoed the client's time.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub kerberos_client_time: Option<String>,
+    pub spnego_result: Option<Cow<'static, str>>,
+    /// The NTSTATUS of the response (serialized by name).
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "opt_status_name"
+    )]
+    pub status: Option<NtStatus>,
+    /// A KRB-ERROR in the response token (its keys are the round's own).
+    #[serde(flatten)]
+    pub kerberos: Option<Box<RoundKrbError>>,
     /// NTLM challenge flags lack NEGOTIATE_SIGN ([MS-NLMP] 2.2.2.5 D).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub challenge_without_signing: bool,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub session_flags: Vec<String>,
+    /// SessionFlags of the response (serialized as the list of names).
+    #[serde(skip_serializing_if = "no_session_flags")]
+    pub session_flags: SessionFlags,
     /// SESSION_SETUP Flags BINDING (multichannel).
     pub binding: bool,
     /// A new authentication of an established session.
     pub reauthentication: bool,
+}
+
+impl Round {
+    /// The KRB-ERROR's name, e.g. "KRB_AP_ERR_SKEW".
+    pub fn kerberos_error(&self) -> Option<&str> {
+        self.kerberos.as_ref()?.error.as_deref()
+    }
+
+    /// The KRB-ERROR's error-code.
+    pub fn kerberos_error_code(&self) -> Option<i32> {
+        self.kerberos.as_ref()?.error_code
+    }
+
+    /// The KRB-ERROR's stime.
+    pub fn kerberos_server_time(&self) -> Option<&str> {
+        self.kerberos.as_ref()?.server_time.as_deref()
+    }
+
+    /// The KRB-ERROR's ctime.
+    pub fn kerberos_client_time(&self) -> Option<&str> {
+        self.kerberos.as_ref()?.client_time.as_deref()
+    }
+}
+
+/// A KRB-ERROR in a SESSION_SETUP response token (RFC 4120 5.9.1), kept
+/// apart from [`Round`] because few rounds have one.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct RoundKrbError {
+    /// The error's name, e.g. "KRB_AP_ERR_SKEW".
+    #[serde(rename = "kerberos_error", skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(skip)]
+    pub error_code: Option<i32>,
+    /// stime (the server's clock).
+    #[serde(
+        rename = "kerberos_server_time",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub server_time: Option<String>,
+    /// ctime, when the server echoed the client's time.
+    #[serde(
+        rename = "kerberos_client_time",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub client_time: Option<String>,
 }
 
 /// A session: (connection, SessionId) with its setup rounds.
@@ -291,18 +359,17 @@ pub struct Round {
 pub struct Session {
     pub stream: u64,
     /// SessionId as hex, "0x..." (a 64-bit value; not a JSON number).
-    pub session_id: String,
+    pub session_id: HexId,
     #[serde(skip)]
     pub id: u64,
     pub client: SocketAddr,
     pub server: SocketAddr,
     pub outcome: Outcome,
-    /// The final NTSTATUS name of the setup.
-    pub status: Option<String>,
-    #[serde(skip)]
-    pub status_code: Option<u32>,
+    /// The final NTSTATUS of the setup (serialized by name).
+    #[serde(serialize_with = "opt_status_name")]
+    pub status: Option<NtStatus>,
     /// "ntlmssp", "kerberos", "negoex".
-    pub mechanism: Option<String>,
+    pub mechanism: Option<&'static str>,
     pub user: Option<String>,
     pub domain: Option<String>,
     pub workstation: Option<String>,
@@ -312,12 +379,13 @@ pub struct Session {
     pub service_principal: Option<String>,
     /// NTLM response kind: "NTLMv2", "NTLMv1", "NTLMv1-ESS", "LM", "anonymous".
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub ntlm_response: Option<String>,
+    pub ntlm_response: Option<&'static str>,
     /// Enctype of the Kerberos service ticket.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub ticket_enctype: Option<String>,
-    pub dialect: Option<String>,
-    pub session_flags: Vec<String>,
+    pub ticket_enctype: Option<EncType>,
+    pub dialect: Option<Dialect>,
+    /// SessionFlags of the successful setup (serialized as the list of names).
+    pub session_flags: SessionFlags,
     /// Messages of this session were seen in TRANSFORM headers, or the server set ENCRYPT_DATA.
     pub encrypted: bool,
     /// Messages of this session were signed.
@@ -348,7 +416,9 @@ pub struct Session {
 /// Count of one error status on a tree.
 #[derive(Clone, Debug, Serialize)]
 pub struct StatusCount {
-    pub status: String,
+    /// Serialized by name.
+    #[serde(serialize_with = "status_name")]
+    pub status: NtStatus,
     pub count: u64,
     pub first_frame: u64,
     /// A normal step of the protocol in its context (NO_MORE_FILES ending a
@@ -361,17 +431,18 @@ pub struct StatusCount {
 #[derive(Clone, Debug, Serialize)]
 pub struct Tree {
     pub stream: u64,
-    pub session_id: String,
+    pub session_id: HexId,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub tree_id: Option<String>,
+    pub tree_id: Option<HexId>,
     pub share: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub share_type: Option<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub share_flags: Vec<String>,
-    pub status: String,
-    #[serde(skip)]
-    pub status_code: u32,
+    pub share_type: Option<ShareType>,
+    /// ShareFlags (serialized as the list of names).
+    #[serde(skip_serializing_if = "no_share_flags")]
+    pub share_flags: ShareFlags,
+    /// Serialized by name.
+    #[serde(serialize_with = "status_name")]
+    pub status: NtStatus,
     pub request_frame: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub response_frame: Option<u64>,
@@ -410,13 +481,12 @@ impl Tree {
     ) -> Self {
         Tree {
             stream,
-            session_id: sid_hex(sid),
+            session_id: HexId(sid),
             tree_id: None,
             share,
             share_type: None,
-            share_flags: Vec::new(),
-            status: crate::ntstatus::NtStatus(status).to_string(),
-            status_code: status,
+            share_flags: ShareFlags(0),
+            status: NtStatus(status),
             request_frame,
             response_frame: Some(response_frame),
             disconnect_frame: None,
@@ -444,7 +514,7 @@ pub struct KdcExchange {
     pub client: SocketAddr,
     pub server: SocketAddr,
     /// "AS-REQ" or "TGS-REQ".
-    pub request: String,
+    pub request: KrbMsgType,
     pub request_frame: u64,
     pub time: Timestamp,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -452,10 +522,10 @@ pub struct KdcExchange {
     /// The principal asked for, e.g. "cifs/fs1.example.com@EXAMPLE.COM".
     #[serde(skip_serializing_if = "Option::is_none")]
     pub service_principal: Option<String>,
-    pub etypes: Vec<String>,
+    pub etypes: Vec<EncType>,
     /// "AS-REP", "TGS-REP" or "KRB-ERROR".
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub reply: Option<String>,
+    pub reply: Option<KrbMsgType>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reply_frame: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -470,7 +540,7 @@ pub struct KdcExchange {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub server_time: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub ticket_enctype: Option<String>,
+    pub ticket_enctype: Option<EncType>,
     /// The SMB connection of the same client open at the time, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub smb_stream: Option<u64>,
@@ -486,6 +556,55 @@ impl KdcExchange {
 /// "cifs/Fs1@REALM" → "cifs/fs1".
 pub fn strip_realm(p: &str) -> String {
     p.split('@').next().unwrap_or(p).to_ascii_lowercase()
+}
+
+/// An NTSTATUS by name, as [`NtStatus`]'s Display writes it.
+pub(crate) fn status_name<S: serde::Serializer>(st: &NtStatus, s: S) -> Result<S::Ok, S::Error> {
+    match st.name() {
+        Some(n) => s.serialize_str(n),
+        None => s.collect_str(st),
+    }
+}
+
+/// [`status_name`] of a status that may be absent.
+fn opt_status_name<S: serde::Serializer>(st: &Option<NtStatus>, s: S) -> Result<S::Ok, S::Error> {
+    struct Named(NtStatus);
+    impl Serialize for Named {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            status_name(&self.0, s)
+        }
+    }
+    match st {
+        Some(x) => s.serialize_some(&Named(*x)),
+        None => s.serialize_none(),
+    }
+}
+
+/// No SessionFlags bit set: the list of names is empty.
+fn no_session_flags(f: &SessionFlags) -> bool {
+    f.0 == 0
+}
+
+/// No ShareFlags bit set: the list of names is empty.
+fn no_share_flags(f: &ShareFlags) -> bool {
+    f.0 == 0
+}
+
+/// A SessionId or TreeId, shown (and serialized, as a string) in hex,
+/// "0x..." (a 64-bit value is not a JSON number).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct HexId(pub u64);
+
+impl std::fmt::Display for HexId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:#x}", self.0)
+    }
+}
+
+impl Serialize for HexId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
 }
 
 /// Hex form of a session id.

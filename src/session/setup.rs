@@ -51,13 +51,13 @@ pub fn smb1_negotiate(c: &mut Connection, m: &Message<'_>, dec: &Decoded) {
     };
     match n {
         Smb1Neg::Request { dialects } => {
-            c.smb1_negotiate = Some(Smb1Negotiate {
+            c.smb1_negotiate = Some(Box::new(Smb1Negotiate {
                 request_frame: m.frame,
                 offers_smb2: dialects.iter().any(|d| d.starts_with("SMB 2.")),
                 dialects: dialects.clone(),
                 response_frame: None,
                 answer: None,
-            });
+            }));
         }
         Smb1Neg::Response { dialect_index, .. } => {
             if let Some(s) = c.smb1_negotiate.as_mut() {
@@ -72,10 +72,6 @@ pub fn smb1_negotiate(c: &mut Connection, m: &Message<'_>, dec: &Decoded) {
     }
 }
 
-fn flag_names(names: Vec<std::borrow::Cow<'static, str>>) -> Vec<String> {
-    names.into_iter().map(|n| n.into_owned()).collect()
-}
-
 impl Builder {
     pub(super) fn negotiate_request(&mut self, ci: usize, m: &Message<'_>, _h: &Smb2Header) {
         let dec = m.decode();
@@ -85,14 +81,14 @@ impl Builder {
         };
         let mut n = Negotiate {
             request_frame: Some(m.frame),
-            offered_dialects: r.dialects.iter().map(|d| d.to_string()).collect(),
+            offered_dialects: super::shared(&mut self.dialect_lists, &r.dialects),
             client_signing_required: r.security_mode.contains(SecurityMode::SIGNING_REQUIRED),
-            client_capabilities: flag_names(r.capabilities.names()),
+            client_capabilities: r.capabilities,
             ..Negotiate::default()
         };
         for ctx in &r.negotiate_contexts {
             if let ContextData::Encryption { ciphers } = &ctx.data {
-                n.ciphers_offered = ciphers.iter().map(|c| c.to_string()).collect();
+                n.ciphers_offered = super::shared(&mut self.cipher_lists, ciphers);
             }
         }
         self.model.connections[ci].negotiate = Some(n);
@@ -119,30 +115,31 @@ impl Builder {
         }
         let n = c.negotiate.get_or_insert_with(Negotiate::default);
         n.response_frame = Some(m.frame);
-        n.status = Some(NtStatus(h.status).to_string());
+        n.status = Some(NtStatus(h.status));
         if let Some(r) = m.request {
             n.duration = Some(secs_between(m.ts, r.ts));
         }
         if let Some(Ok(Body::NegotiateResponse(r))) = &dec.body {
-            n.dialect = Some(r.dialect.to_string());
+            n.dialect = Some(r.dialect);
             n.dialect_code = r.dialect.0;
             n.server_signing_required = r.security_mode.contains(SecurityMode::SIGNING_REQUIRED);
             n.server_signing_enabled = r.security_mode.contains(SecurityMode::SIGNING_ENABLED);
-            n.capabilities = flag_names(r.capabilities.names());
+            n.capabilities = r.capabilities;
             for ctx in &r.negotiate_contexts {
                 match &ctx.data {
                     ContextData::Encryption { ciphers } => {
-                        n.cipher = ciphers.first().map(|c| c.to_string());
+                        n.cipher = ciphers.first().copied();
                     }
                     ContextData::Signing { signing_algorithms } => {
-                        n.signing_algorithm = signing_algorithms.first().map(|a| a.to_string());
+                        n.signing_algorithm = signing_algorithms.first().copied();
                     }
                     _ => {}
                 }
             }
         }
         if let Some(Ok(a)) = &dec.auth {
-            n.server_mechanisms = TokenFacts::from_auth(a).mech_types;
+            let mechs = TokenFacts::from_auth(a).mech_types;
+            n.server_mechanisms = super::shared(&mut self.mech_lists, &mechs);
         }
         if self.opts.events {
             let ev = events::NegotiateDone {
@@ -173,7 +170,7 @@ impl Builder {
         }
         let c = &self.model.connections[ci];
         let (client, server) = (c.client, c.server);
-        let dialect = c.negotiate.as_ref().and_then(|n| n.dialect.clone());
+        let dialect = c.negotiate.as_ref().and_then(|n| n.dialect);
         let bound_to = if binding {
             self.session_by_id.get(&(server.ip(), sid)).copied()
         } else {
@@ -182,13 +179,12 @@ impl Builder {
         let idx = self.model.sessions.len();
         self.model.sessions.push(Session {
             stream,
-            session_id: sid_hex(sid),
+            session_id: HexId(sid),
             id: sid,
             client,
             server,
             outcome: Outcome::Unfinished,
             status: None,
-            status_code: None,
             mechanism: None,
             user: None,
             domain: None,
@@ -198,7 +194,7 @@ impl Builder {
             ntlm_response: None,
             ticket_enctype: None,
             dialect,
-            session_flags: Vec::new(),
+            session_flags: SessionFlags(0),
             encrypted: false,
             signed: false,
             first_frame: frame,
@@ -263,21 +259,24 @@ impl Builder {
         round.duration = Some(secs_between(m.ts, req_ts));
         round.response_token = resp.token.clone();
         round.spnego_result = resp.spnego_result.clone();
-        round.status = Some(NtStatus(h.status).to_string());
-        round.status_code = Some(h.status);
-        round.kerberos_error_code = resp.krb_error.as_ref().map(|e| e.0);
-        round.kerberos_error = resp.krb_error.as_ref().map(|e| e.1.clone());
-        round.kerberos_server_time = resp.krb_stime.clone();
-        round.kerberos_client_time = resp.krb_ctime.clone();
+        round.status = Some(NtStatus(h.status));
+        if resp.krb_error.is_some() || resp.krb_stime.is_some() || resp.krb_ctime.is_some() {
+            round.kerberos = Some(Box::new(RoundKrbError {
+                error: resp.krb_error.as_ref().map(|e| e.1.clone()),
+                error_code: resp.krb_error.as_ref().map(|e| e.0),
+                server_time: resp.krb_stime.clone(),
+                client_time: resp.krb_ctime.clone(),
+            }));
+        }
         round.challenge_without_signing = resp.challenge_without_signing;
-        round.session_flags = flag_names(flags.names());
+        round.session_flags = flags;
         if round.mechanism.is_none() {
-            round.mechanism = resp.mechanism.clone();
+            round.mechanism = resp.mechanism;
         }
         let s = &mut self.model.sessions[idx];
         if s.id == 0 && h.session_id != 0 {
             s.id = h.session_id;
-            s.session_id = sid_hex(h.session_id);
+            s.session_id = HexId(h.session_id);
         }
         apply_round(s, round, &req, flags, m.frame, m.ts, h.status);
         let sid = s.id;
@@ -291,13 +290,13 @@ impl Builder {
         if self.opts.events {
             let ev = events::SessionSetup {
                 stream,
-                session_id: &s.session_id,
+                session_id: s.session_id,
                 frame: m.frame,
                 time: m.ts,
                 outcome: s.outcome,
                 user: s.user.as_deref(),
                 domain: s.domain.as_deref(),
-                mechanism: s.mechanism.as_deref(),
+                mechanism: s.mechanism,
                 round: s.rounds.last(),
             };
             self.events.push("session_setup", stream, Some(s.id), &ev);
@@ -330,7 +329,7 @@ impl Builder {
         self.emit("logoff", stream, Some(sid), || events::Logoff {
             stream,
             frame,
-            session_id: sid_hex(sid),
+            session_id: HexId(sid),
         });
         // USER_SESSION_DELETED to a LOGOFF: the session is gone either way.
         if h.status != 0 && NtStatus(h.status) != NtStatus::USER_SESSION_DELETED {
@@ -346,7 +345,7 @@ fn new_round(req: &SetupRequest, frame: u64, ts: Timestamp) -> Round {
         time: ts,
         response_frame: None,
         duration: None,
-        mechanism: req.facts.mechanism.clone(),
+        mechanism: req.facts.mechanism,
         request_token: req.facts.token.clone(),
         identity: req.facts.identity(),
         binding: req.binding,
@@ -356,6 +355,8 @@ fn new_round(req: &SetupRequest, frame: u64, ts: Timestamp) -> Round {
 
 fn push_round(s: &mut Session, r: Round) {
     if s.rounds.len() < MAX_ROUNDS {
+        // Most sessions have one to three rounds: no room kept for more.
+        s.rounds.reserve_exact(1);
         s.rounds.push(r);
     } else {
         s.rounds_omitted += 1;
@@ -365,18 +366,18 @@ fn push_round(s: &mut Session, r: Round) {
 /// Copies the identity a request names onto the session.
 fn take_identity(s: &mut Session, req: &SetupRequest) {
     let f = &req.facts;
-    if let Some(m) = &f.mechanism {
-        s.mechanism = Some(m.clone());
+    if let Some(m) = f.mechanism {
+        s.mechanism = Some(m);
     }
     if f.user.is_some() {
         s.user = f.user.clone().filter(|u| !u.is_empty());
         s.domain = f.domain.clone().filter(|d| !d.is_empty());
         s.workstation = f.workstation.clone();
-        s.ntlm_response = f.ntlm_response.clone();
+        s.ntlm_response = f.ntlm_response;
     }
     if f.service_principal.is_some() {
         s.service_principal = f.service_principal.clone();
-        s.ticket_enctype = f.ticket_enctype.clone();
+        s.ticket_enctype = f.ticket_enctype;
     }
 }
 
@@ -389,30 +390,28 @@ fn apply_round(
     ts: Timestamp,
     status: u32,
 ) {
-    let was_established =
-        s.outcome.established() && s.rounds.last().and_then(|r| r.status_code) == Some(0);
+    let was_established = s.outcome.established()
+        && s.rounds.last().and_then(|r| r.status) == Some(NtStatus::SUCCESS);
     round.reauthentication = was_established && !round.binding;
     if round.reauthentication {
         s.reauthentications += 1;
     }
     take_identity(s, req);
     if s.mechanism.is_none() {
-        s.mechanism = round.mechanism.clone();
+        s.mechanism = round.mechanism;
     }
-    s.status = round.status.clone();
-    s.status_code = Some(status);
+    s.status = Some(NtStatus(status));
     s.last_setup_frame = frame;
     s.setup_duration = Some(secs_between(ts, s.first_time));
     s.outcome = match NtStatus(status) {
         NtStatus::SUCCESS => {
-            s.session_flags = round.session_flags.clone();
+            s.session_flags = round.session_flags;
             if flags.contains(SessionFlags::ENCRYPT_DATA) {
                 s.encrypted = true;
             }
             if flags.contains(SessionFlags::IS_GUEST) {
                 Outcome::Guest
-            } else if flags.contains(SessionFlags::IS_NULL)
-                || s.ntlm_response.as_deref() == Some("anonymous")
+            } else if flags.contains(SessionFlags::IS_NULL) || s.ntlm_response == Some("anonymous")
             {
                 Outcome::Anonymous
             } else {

@@ -1,6 +1,9 @@
 //! What the session layer reads out of a SESSION_SETUP security token
 //! (GSS-API / SPNEGO [RFC 4178], NTLMSSP [MS-NLMP], Kerberos [RFC 4120]).
 
+use std::borrow::Cow;
+
+use crate::auth::kerberos::EncType;
 use crate::auth::{AuthInfo, KerberosInfo, KrbMsgType, Mechanism, NtlmsspMessage};
 
 /// NTLMSSP_NEGOTIATE_SIGN ([MS-NLMP] 2.2.2.5, bit D).
@@ -9,22 +12,22 @@ const NTLMSSP_NEGOTIATE_SIGN: u32 = 0x0000_0010;
 /// The facts of one token, request or response.
 #[derive(Clone, Debug, Default)]
 pub struct TokenFacts {
-    pub mechanism: Option<String>,
+    pub mechanism: Option<&'static str>,
     /// e.g. "NTLMSSP AUTHENTICATE", "Kerberos AP-REQ", "SPNEGO".
-    pub token: Option<String>,
+    pub token: Option<Cow<'static, str>>,
     pub user: Option<String>,
     pub domain: Option<String>,
     pub workstation: Option<String>,
-    pub ntlm_response: Option<String>,
+    pub ntlm_response: Option<&'static str>,
     pub service_principal: Option<String>,
-    pub ticket_enctype: Option<String>,
-    pub spnego_result: Option<String>,
+    pub ticket_enctype: Option<EncType>,
+    pub spnego_result: Option<Cow<'static, str>>,
     pub krb_error: Option<(i32, String)>,
     pub krb_stime: Option<String>,
     pub krb_ctime: Option<String>,
     pub challenge_without_signing: bool,
-    /// Mechanisms listed in a SPNEGO NegTokenInit(2).
-    pub mech_types: Vec<String>,
+    /// Mechanisms listed in a SPNEGO NegTokenInit(2), by name (or OID).
+    pub mech_types: Vec<Cow<'static, str>>,
 }
 
 impl TokenFacts {
@@ -33,14 +36,24 @@ impl TokenFacts {
         let mut f = TokenFacts {
             mechanism: match a.mechanism {
                 Mechanism::SpnegoOnly => None,
-                m => Some(m.as_str().to_string()),
+                m => Some(m.as_str()),
             },
             ..TokenFacts::default()
         };
         if let Some(s) = &a.spnego {
-            f.spnego_result = s.neg_result.map(|r| r.to_string());
-            f.mech_types = s.mech_types.iter().map(|m| m.to_string()).collect();
-            f.token = Some("SPNEGO".to_string());
+            f.spnego_result = s.neg_result.map(|r| {
+                r.name()
+                    .map_or_else(|| Cow::Owned(r.to_string()), Cow::Borrowed)
+            });
+            f.mech_types = s
+                .mech_types
+                .iter()
+                .map(|m| {
+                    m.name()
+                        .map_or_else(|| Cow::Owned(m.to_string()), Cow::Borrowed)
+                })
+                .collect();
+            f.token = Some(Cow::Borrowed("SPNEGO"));
         }
         if let Some(n) = &a.ntlmssp {
             f.ntlm(n);
@@ -52,13 +65,17 @@ impl TokenFacts {
     }
 
     fn ntlm(&mut self, n: &NtlmsspMessage) {
-        self.token = Some(format!("NTLMSSP {}", n.message_type()));
+        self.token = Some(Cow::Borrowed(match n {
+            NtlmsspMessage::Negotiate(_) => "NTLMSSP NEGOTIATE",
+            NtlmsspMessage::Challenge(_) => "NTLMSSP CHALLENGE",
+            NtlmsspMessage::Authenticate(_) => "NTLMSSP AUTHENTICATE",
+        }));
         match n {
             NtlmsspMessage::Authenticate(a) => {
                 self.user = Some(a.user.clone());
                 self.domain = Some(a.domain.clone());
                 self.workstation = Some(a.workstation.clone()).filter(|w| !w.is_empty());
-                self.ntlm_response = Some(a.response_kind.as_str().to_string());
+                self.ntlm_response = Some(a.response_kind.as_str());
             }
             NtlmsspMessage::Challenge(c) => {
                 self.challenge_without_signing = c.flags.0 & NTLMSSP_NEGOTIATE_SIGN == 0;
@@ -68,11 +85,11 @@ impl TokenFacts {
     }
 
     fn kerberos(&mut self, k: &KerberosInfo) {
-        self.token = Some(format!("Kerberos {}", k.msg_type));
+        self.token = Some(kerberos_token(k.msg_type));
         match k.msg_type {
             KrbMsgType::AP_REQ => {
                 self.service_principal = principal(k.sname.as_deref(), k.realm.as_deref());
-                self.ticket_enctype = k.ticket.as_ref().map(|t| t.enctype.to_string());
+                self.ticket_enctype = k.ticket.as_ref().map(|t| t.enctype);
             }
             KrbMsgType::KRB_ERROR => {
                 if let Some(c) = k.error_code {
@@ -97,6 +114,20 @@ impl TokenFacts {
             None => user.to_string(),
         })
     }
+}
+
+/// "Kerberos AP-REQ": the token name of a Kerberos message.
+fn kerberos_token(t: KrbMsgType) -> Cow<'static, str> {
+    Cow::Borrowed(match t {
+        KrbMsgType::AS_REQ => "Kerberos AS-REQ",
+        KrbMsgType::AS_REP => "Kerberos AS-REP",
+        KrbMsgType::TGS_REQ => "Kerberos TGS-REQ",
+        KrbMsgType::TGS_REP => "Kerberos TGS-REP",
+        KrbMsgType::AP_REQ => "Kerberos AP-REQ",
+        KrbMsgType::AP_REP => "Kerberos AP-REP",
+        KrbMsgType::KRB_ERROR => "Kerberos KRB-ERROR",
+        _ => return Cow::Owned(format!("Kerberos {t}")),
+    })
 }
 
 /// "name@REALM" from Kerberos name and realm, skipping empty parts.

@@ -4,6 +4,7 @@
 
 use crate::ntstatus::NtStatus;
 use crate::pipeline::{Decoded, Message};
+use crate::smb2::tree::ShareFlags;
 use crate::smb2::{parse_body, Body, Command, Smb2Header};
 
 use super::model::*;
@@ -26,20 +27,13 @@ impl Builder {
         let request_frame = p.as_ref().map_or(m.frame, |p| p.frame);
         let ok = h.status == 0;
         let (share_type, share_flags) = match &dec.body {
-            Some(Ok(Body::TreeConnectResponse(r))) => (
-                Some(r.share_type.to_string()),
-                r.share_flags
-                    .names()
-                    .into_iter()
-                    .map(|n| n.into_owned())
-                    .collect(),
-            ),
-            _ => (None, Vec::new()),
+            Some(Ok(Body::TreeConnectResponse(r))) => (Some(r.share_type), r.share_flags),
+            _ => (None, ShareFlags(0)),
         };
         let server_ip = self.model.connections[ci].server.ip();
         let tid = h.tree_id.unwrap_or(0);
         let tree = Tree {
-            tree_id: ok.then(|| format!("{tid:#x}")),
+            tree_id: ok.then_some(HexId(u64::from(tid))),
             share_type,
             share_flags,
             tid,
@@ -62,10 +56,10 @@ impl Builder {
                 stream: m.stream,
                 frame: m.frame,
                 time: m.ts,
-                session_id: &tree.session_id,
+                session_id: tree.session_id,
                 share: &tree.share,
-                share_type: tree.share_type.as_deref(),
-                status: &tree.status,
+                share_type: tree.share_type,
+                status: tree.status,
             };
             self.events
                 .push("tree_connect", m.stream, Some(h.session_id), &ev);
@@ -137,7 +131,7 @@ impl Builder {
             command: h.command.to_string(),
             status: NtStatus(h.status).to_string(),
             status_code: h.status,
-            session_id: sid_hex(h.session_id),
+            session_id: HexId(h.session_id),
             detail: p.and_then(|p| p.detail.text()),
         };
         if self.opts.events {
@@ -187,7 +181,7 @@ fn count_operation(t: &mut Tree, m: &Message<'_>, h: &Smb2Header, benign: bool) 
 }
 
 fn count_status(t: &mut Tree, status: u32, frame: u64, benign: bool) {
-    let name = NtStatus(status).to_string();
+    let name = NtStatus(status);
     if let Some(s) = t
         .errors
         .iter_mut()
