@@ -1,6 +1,6 @@
 //! A spool for report text written before it can be printed: the text
-//! report's connection timelines are rendered as each connection closes, but
-//! printed after the header (whose counts are known only at the end), in
+//! report's connection timelines are handed to it as each connection closes,
+//! but printed after the header (whose counts are known only at the end), in
 //! stream order. The text is kept in memory up to [`MEMORY_LIMIT`] and in
 //! an unlinked temporary file beyond, so memory does not grow with the
 //! capture; only a 20-byte index entry per piece stays in memory.
@@ -41,15 +41,24 @@ impl Spool {
 
     /// Adds a piece of text under `key`.
     pub fn add(&mut self, key: u64, text: &[u8]) {
+        self.add_parts(key, &[text]);
+    }
+
+    /// Adds one piece of text under `key`, made of `parts` one after the other.
+    pub fn add_parts(&mut self, key: u64, parts: &[&[u8]]) {
+        let offset = self.flushed + self.mem.len() as u64;
         // A piece is at most a connection's timeline (bounded), far below 4 GiB.
-        let len = u32::try_from(text.len()).unwrap_or(u32::MAX);
-        let text = &text[..len as usize];
+        let mut left = u32::MAX as usize;
+        for p in parts {
+            let p = &p[..p.len().min(left)];
+            self.mem.extend_from_slice(p);
+            left -= p.len();
+        }
         self.pieces.push(Piece {
             key,
-            offset: self.flushed + self.mem.len() as u64,
-            len,
+            offset,
+            len: (u32::MAX as usize - left) as u32,
         });
-        self.mem.extend_from_slice(text);
         if self.mem.len() >= MEMORY_LIMIT && !self.memory_only {
             if let Err(e) = self.spill() {
                 // Not fatal: what the file holds stays readable, the rest

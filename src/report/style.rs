@@ -41,6 +41,26 @@ impl Style {
         self.paint(c, text)
     }
 
+    /// [`Style::status`], appended to `out`.
+    pub fn status_into(self, out: &mut String, code: u32, text: &str) {
+        if !self.color || text.is_empty() {
+            out.push_str(text);
+            return;
+        }
+        let c = if code == 0 {
+            "32"
+        } else if crate::ntstatus::is_benign(code) || !NtStatus(code).is_error() {
+            "33"
+        } else {
+            "31"
+        };
+        out.push_str("\x1b[");
+        out.push_str(c);
+        out.push('m');
+        out.push_str(text);
+        out.push_str("\x1b[0m");
+    }
+
     pub fn severity(self, s: Severity, text: &str) -> String {
         let c = match s {
             Severity::Error => "1;31",
@@ -68,33 +88,76 @@ pub fn wrap(text: &str, indent: &str, width: usize) -> String {
 
 /// [`wrap`], appending to `out` without building each line apart.
 pub fn wrap_into(out: &mut String, text: &str, indent: &str, width: usize) {
-    // Characters on the current line after the indent; 0 means none yet.
-    let mut line_chars = 0usize;
-    let mut started = false;
-    for word in text.split_whitespace() {
-        let word_chars = if word.is_ascii() {
-            word.len()
-        } else {
-            word.chars().count()
-        };
-        if started {
-            if indent.len() + line_chars + 1 + word_chars > width {
-                out.push('\n');
-                out.push_str(indent);
-                line_chars = 0;
+    out.reserve(text.len() + indent.len() + 1);
+    let mut w = Wrapper {
+        out,
+        indent,
+        width,
+        line_chars: 0,
+        started: false,
+    };
+    if text.is_ascii() {
+        // `split_whitespace` on ASCII text: the words between runs of
+        // '\t', '\n', '\x0B', '\x0C', '\r' and ' '.
+        let b = text.as_bytes();
+        let is_space = |c: u8| matches!(c, b'\t'..=b'\r' | b' ');
+        let mut i = 0;
+        loop {
+            while i < b.len() && is_space(b[i]) {
+                i += 1;
+            }
+            if i == b.len() {
+                break;
+            }
+            let from = i;
+            while i < b.len() && !is_space(b[i]) {
+                i += 1;
+            }
+            w.word(&text[from..i], i - from);
+        }
+    } else {
+        for word in text.split_whitespace() {
+            let chars = if word.is_ascii() {
+                word.len()
             } else {
-                out.push(' ');
-                line_chars += 1;
+                word.chars().count()
+            };
+            w.word(word, chars);
+        }
+    }
+    if w.started {
+        w.out.push('\n');
+    }
+}
+
+/// The state of [`wrap_into`].
+struct Wrapper<'a> {
+    out: &'a mut String,
+    indent: &'a str,
+    width: usize,
+    /// Characters on the current line after the indent; 0 means none yet.
+    line_chars: usize,
+    started: bool,
+}
+
+impl Wrapper<'_> {
+    /// Adds a word of `chars` characters.
+    fn word(&mut self, word: &str, chars: usize) {
+        if self.started {
+            if self.indent.len() + self.line_chars + 1 + chars > self.width {
+                self.out.push('\n');
+                self.out.push_str(self.indent);
+                self.line_chars = 0;
+            } else {
+                self.out.push(' ');
+                self.line_chars += 1;
             }
         } else {
-            out.push_str(indent);
-            started = true;
+            self.out.push_str(self.indent);
+            self.started = true;
         }
-        out.push_str(word);
-        line_chars += word_chars;
-    }
-    if started {
-        out.push('\n');
+        self.out.push_str(word);
+        self.line_chars += chars;
     }
 }
 
@@ -118,6 +181,58 @@ mod tests {
         assert_eq!(cut("abcdef", 4), "abc…");
         assert_eq!(cut("abc", 4), "abc");
     }
+
+    #[test]
+    fn wrap_matches_split_whitespace() {
+        // The wrapping as it was written first, on `split_whitespace`.
+        fn reference(text: &str, indent: &str, width: usize) -> String {
+            let mut out = String::new();
+            let mut line_chars = 0usize;
+            let mut started = false;
+            for word in text.split_whitespace() {
+                let word_chars = word.chars().count();
+                if started {
+                    if indent.len() + line_chars + 1 + word_chars > width {
+                        out.push('\n');
+                        out.push_str(indent);
+                        line_chars = 0;
+                    } else {
+                        out.push(' ');
+                        line_chars += 1;
+                    }
+                } else {
+                    out.push_str(indent);
+                    started = true;
+                }
+                out.push_str(word);
+                line_chars += word_chars;
+            }
+            if started {
+                out.push('\n');
+            }
+            out
+        }
+        let texts = [
+            "",
+            " ",
+            "\t\x0B\x0C\r\n ",
+            "one",
+            "  lead and trail  ",
+            "a\tb\x0Bc\x0Cd\re\nf g",
+            "token 426 bytes SPNEGO negTokenResp NTLMSSP AUTHENTICATE SAMPLES\\mallory from CLIENT1 (NTLMv2)",
+            "averyveryveryveryveryveryveryveryveryveryveryveryveryveryveryveryveryverylongword and more",
+            "non-ASCII: ünïcödé wörds\u{a0}split\u{2003}on\u{85}unicode spaces",
+        ];
+        for t in texts {
+            for (indent, width) in [("", 10), ("  ", 20), (SUMMARY_INDENT_FOR_TEST, 80)] {
+                let mut out = String::from("x");
+                wrap_into(&mut out, t, indent, width);
+                assert_eq!(out, format!("x{}", reference(t, indent, width)), "{t:?}");
+            }
+        }
+    }
+
+    const SUMMARY_INDENT_FOR_TEST: &str = "                       ";
 
     #[test]
     fn no_color_is_plain() {
