@@ -8,6 +8,7 @@
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
+use super::fastfmt;
 use super::filter::Filter;
 use super::messages::CaptureSummary;
 use super::spool::Spool;
@@ -186,23 +187,34 @@ impl ConnText {
     /// What comes before the entries: the connection, its negotiate
     /// result and end, the column heads.
     fn head(&self, s: &mut String, c: &Connection) {
-        let _ = writeln!(s);
-        let title = format!(
-            "Connection tcp.stream eq {}: {} -> {}",
-            c.stream, c.client, c.server
-        );
-        let _ = writeln!(s, "{}", self.style.bold(&title));
+        s.push('\n');
+        // "Connection tcp.stream eq N: CLIENT -> SERVER", bold.
+        if self.style.color {
+            s.push_str("\x1b[1m");
+        }
+        s.push_str("Connection tcp.stream eq ");
+        s.push_str(itoa::Buffer::new().format(c.stream));
+        s.push_str(": ");
+        s.push_str(fastfmt::socket_addr(&c.client).as_str());
+        s.push_str(" -> ");
+        s.push_str(fastfmt::socket_addr(&c.server).as_str());
+        if self.style.color {
+            s.push_str("\x1b[0m");
+        }
+        s.push('\n');
         for line in negotiate_lines(c) {
             wrap_into(s, &line, "  ", WIDTH);
         }
-        let _ = writeln!(
-            s,
-            "{}",
-            self.style.dim(&format!(
-                "{:>10} {:>7} dir {:<16} status",
-                "time", "frame", "command"
-            ))
-        );
+        // `format!("{:>10} {:>7} dir {:<16} status", "time", "frame", "command")`, dim.
+        const COLUMNS: &str = "      time   frame dir command          status";
+        if self.style.color {
+            s.push_str("\x1b[2m");
+            s.push_str(COLUMNS);
+            s.push_str("\x1b[0m");
+        } else {
+            s.push_str(COLUMNS);
+        }
+        s.push('\n');
     }
 
     /// What comes after the entries: what was not kept or not shown.
@@ -614,11 +626,10 @@ fn end_line(c: &Connection) -> Option<String> {
         .end
         .as_ref()
         .filter(|e| e.reason == "reset" || e.reason == "fin")?;
+    let reason = if e.reason == "reset" { "RESET" } else { "FIN" };
     Some(format!(
-        "closed by the {} ({}) at frame {}",
-        e.by,
-        e.reason.to_uppercase(),
-        e.frame
+        "closed by the {} ({reason}) at frame {}",
+        e.by, e.frame
     ))
 }
 
