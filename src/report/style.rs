@@ -89,75 +89,90 @@ pub fn wrap(text: &str, indent: &str, width: usize) -> String {
 /// [`wrap`], appending to `out` without building each line apart.
 pub fn wrap_into(out: &mut String, text: &str, indent: &str, width: usize) {
     out.reserve(text.len() + indent.len() + 1);
-    let mut w = Wrapper {
-        out,
-        indent,
-        width,
-        line_chars: 0,
-        started: false,
-    };
     if text.is_ascii() {
-        // `split_whitespace` on ASCII text: the words between runs of
-        // '\t', '\n', '\x0B', '\x0C', '\r' and ' '.
-        let b = text.as_bytes();
-        let is_space = |c: u8| matches!(c, b'\t'..=b'\r' | b' ');
-        let mut i = 0;
-        loop {
-            while i < b.len() && is_space(b[i]) {
-                i += 1;
-            }
-            if i == b.len() {
-                break;
-            }
-            let from = i;
-            while i < b.len() && !is_space(b[i]) {
-                i += 1;
-            }
-            w.word(&text[from..i], i - from);
-        }
-    } else {
-        for word in text.split_whitespace() {
-            let chars = if word.is_ascii() {
-                word.len()
-            } else {
-                word.chars().count()
-            };
-            w.word(word, chars);
-        }
+        wrap_ascii(out, text, indent, width);
+        return;
     }
-    if w.started {
-        w.out.push('\n');
-    }
-}
-
-/// The state of [`wrap_into`].
-struct Wrapper<'a> {
-    out: &'a mut String,
-    indent: &'a str,
-    width: usize,
-    /// Characters on the current line after the indent; 0 means none yet.
-    line_chars: usize,
-    started: bool,
-}
-
-impl Wrapper<'_> {
-    /// Adds a word of `chars` characters.
-    fn word(&mut self, word: &str, chars: usize) {
-        if self.started {
-            if self.indent.len() + self.line_chars + 1 + chars > self.width {
-                self.out.push('\n');
-                self.out.push_str(self.indent);
-                self.line_chars = 0;
+    // Characters on the current line after the indent; 0 means none yet.
+    let mut line_chars = 0usize;
+    let mut started = false;
+    for word in text.split_whitespace() {
+        let word_chars = if word.is_ascii() {
+            word.len()
+        } else {
+            word.chars().count()
+        };
+        if started {
+            if indent.len() + line_chars + 1 + word_chars > width {
+                out.push('\n');
+                out.push_str(indent);
+                line_chars = 0;
             } else {
-                self.out.push(' ');
-                self.line_chars += 1;
+                out.push(' ');
+                line_chars += 1;
             }
         } else {
-            self.out.push_str(self.indent);
-            self.started = true;
+            out.push_str(indent);
+            started = true;
         }
-        self.out.push_str(word);
-        self.line_chars += chars;
+        out.push_str(word);
+        line_chars += word_chars;
+    }
+    if started {
+        out.push('\n');
+    }
+}
+
+/// [`wrap_into`] for ASCII text: the words are those of `split_whitespace`
+/// (between runs of '\t', '\n', '\x0B', '\x0C', '\r' and ' '), and the
+/// words of a line that stand one space apart in `text` are copied at once.
+fn wrap_ascii(out: &mut String, text: &str, indent: &str, width: usize) {
+    let b = text.as_bytes();
+    let is_space = |c: u8| matches!(c, b'\t'..=b'\r' | b' ');
+    // The words of the current line not copied yet: `text[run.0..run.1]`.
+    let mut run = (0, 0);
+    // Characters on the current line after the indent.
+    let mut line_chars = 0usize;
+    let mut started = false;
+    let mut i = 0;
+    loop {
+        let gap = i;
+        while i < b.len() && is_space(b[i]) {
+            i += 1;
+        }
+        if i == b.len() {
+            break;
+        }
+        let from = i;
+        while i < b.len() && !is_space(b[i]) {
+            i += 1;
+        }
+        let chars = i - from;
+        if !started {
+            out.push_str(indent);
+            started = true;
+            run = (from, i);
+            line_chars = chars;
+        } else if indent.len() + line_chars + 1 + chars > width {
+            out.push_str(&text[run.0..run.1]);
+            out.push('\n');
+            out.push_str(indent);
+            run = (from, i);
+            line_chars = chars;
+        } else {
+            if from - gap == 1 && b[gap] == b' ' {
+                run.1 = i;
+            } else {
+                out.push_str(&text[run.0..run.1]);
+                out.push(' ');
+                run = (from, i);
+            }
+            line_chars += 1 + chars;
+        }
+    }
+    if started {
+        out.push_str(&text[run.0..run.1]);
+        out.push('\n');
     }
 }
 
@@ -223,7 +238,31 @@ mod tests {
             "averyveryveryveryveryveryveryveryveryveryveryveryveryveryveryveryveryverylongword and more",
             "non-ASCII: ünïcödé wörds\u{a0}split\u{2003}on\u{85}unicode spaces",
         ];
-        for t in texts {
+        // Words of 0 to 12 letters between separators of one to three
+        // whitespace characters, ' ' most often.
+        let mut random = Vec::new();
+        let mut x: u32 = 0x2545_F491;
+        for _ in 0..300 {
+            let mut t = String::new();
+            for _ in 0..(x % 40) {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                for _ in 0..(x % 13) {
+                    t.push(char::from(b'a' + (x % 26) as u8));
+                }
+                for k in 0..(1 + (x >> 8) % 3) {
+                    let seps = [' ', ' ', ' ', ' ', '\t', '\n', '\x0B', '\x0C', '\r'];
+                    t.push(seps[((x >> (10 + 4 * k)) % 9) as usize]);
+                }
+            }
+            random.push(t);
+        }
+        for t in texts
+            .iter()
+            .copied()
+            .chain(random.iter().map(String::as_str))
+        {
             for (indent, width) in [("", 10), ("  ", 20), (SUMMARY_INDENT_FOR_TEST, 80)] {
                 let mut out = String::from("x");
                 wrap_into(&mut out, t, indent, width);
