@@ -86,16 +86,17 @@ pub fn wrap(text: &str, indent: &str, width: usize) -> String {
     out
 }
 
-/// [`wrap`], appending to `out` without building each line apart.
-pub fn wrap_into(out: &mut String, text: &str, indent: &str, width: usize) {
+/// [`wrap`], appending to `out` without building each line apart; returns
+/// the number of lines written.
+pub fn wrap_into(out: &mut String, text: &str, indent: &str, width: usize) -> usize {
     out.reserve(text.len() + indent.len() + 1);
     if text.is_ascii() {
-        wrap_ascii(out, text, indent, width);
-        return;
+        return wrap_ascii(out, text, indent, width);
     }
     // Characters on the current line after the indent; 0 means none yet.
     let mut line_chars = 0usize;
     let mut started = false;
+    let mut lines = 0;
     for word in text.split_whitespace() {
         let word_chars = if word.is_ascii() {
             word.len()
@@ -105,6 +106,7 @@ pub fn wrap_into(out: &mut String, text: &str, indent: &str, width: usize) {
         if started {
             if indent.len() + line_chars + 1 + word_chars > width {
                 out.push('\n');
+                lines += 1;
                 out.push_str(indent);
                 line_chars = 0;
             } else {
@@ -120,13 +122,15 @@ pub fn wrap_into(out: &mut String, text: &str, indent: &str, width: usize) {
     }
     if started {
         out.push('\n');
+        lines += 1;
     }
+    lines
 }
 
 /// [`wrap_into`] for ASCII text: the words are those of `split_whitespace`
 /// (between runs of '\t', '\n', '\x0B', '\x0C', '\r' and ' '), and the
 /// words of a line that stand one space apart in `text` are copied at once.
-fn wrap_ascii(out: &mut String, text: &str, indent: &str, width: usize) {
+fn wrap_ascii(out: &mut String, text: &str, indent: &str, width: usize) -> usize {
     let b = text.as_bytes();
     let is_space = |c: u8| matches!(c, b'\t'..=b'\r' | b' ');
     // The words of the current line not copied yet: `text[run.0..run.1]`.
@@ -134,6 +138,7 @@ fn wrap_ascii(out: &mut String, text: &str, indent: &str, width: usize) {
     // Characters on the current line after the indent.
     let mut line_chars = 0usize;
     let mut started = false;
+    let mut lines = 0;
     let mut i = 0;
     loop {
         let gap = i;
@@ -156,6 +161,7 @@ fn wrap_ascii(out: &mut String, text: &str, indent: &str, width: usize) {
         } else if indent.len() + line_chars + 1 + chars > width {
             out.push_str(&text[run.0..run.1]);
             out.push('\n');
+            lines += 1;
             out.push_str(indent);
             run = (from, i);
             line_chars = chars;
@@ -173,7 +179,9 @@ fn wrap_ascii(out: &mut String, text: &str, indent: &str, width: usize) {
     if started {
         out.push_str(&text[run.0..run.1]);
         out.push('\n');
+        lines += 1;
     }
+    lines
 }
 
 /// Cuts `s` to `width` characters, ending with "…" when cut.
@@ -265,8 +273,10 @@ mod tests {
         {
             for (indent, width) in [("", 10), ("  ", 20), (SUMMARY_INDENT_FOR_TEST, 80)] {
                 let mut out = String::from("x");
-                wrap_into(&mut out, t, indent, width);
-                assert_eq!(out, format!("x{}", reference(t, indent, width)), "{t:?}");
+                let lines = wrap_into(&mut out, t, indent, width);
+                let want = reference(t, indent, width);
+                assert_eq!(out, format!("x{want}"), "{t:?}");
+                assert_eq!(lines, want.lines().count(), "{t:?}");
             }
         }
     }

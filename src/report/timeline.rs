@@ -315,8 +315,10 @@ pub fn write_entry(
     }
     s.push('\n');
     let from = s.len();
-    wrap_into(s, summary, SUMMARY_INDENT, WIDTH);
-    // Three lines at most: the third ends with " …" when more followed.
+    if wrap_into(s, summary, SUMMARY_INDENT, WIDTH) <= 3 {
+        return;
+    }
+    // Three lines at most: the third ends with " …" as more followed.
     let mut third = from;
     for _ in 0..2 {
         match s[third..].find('\n') {

@@ -520,6 +520,10 @@ impl Builder {
             color: self.opts.color,
         };
         let t = &mut self.model.connections[ci].timeline;
+        if t.text.capacity() == 0 {
+            // Room for a dozen lines before the first growth.
+            t.text.reserve(TIMELINE_FIRST_CAPACITY);
+        }
         crate::report::timeline::write_entry(&mut t.text, e, start, self.opts.verbose, style);
         t.kept += 1;
         if !e.command.starts_with("krb ") && !e.command.starts_with("TCP ") {
@@ -580,6 +584,9 @@ impl Builder {
         }
     }
 }
+
+/// Bytes first given to a connection's timeline text.
+const TIMELINE_FIRST_CAPACITY: usize = 2048;
 
 /// The body and token summary, without header fields, appended to `s`
 /// (which holds nothing yet).
