@@ -40,11 +40,12 @@ pub struct TextReport<'a> {
     pub style: Style,
 }
 
-/// Writes each connection's timeline when it closes (an [`Observer`] of
-/// [`crate::report::analyze_with`]) into a [`Spool`], with the lines the
-/// connection's head and end, and frees it, so the timelines of a capture
-/// are not all kept until the report is printed. (The entries' lines are
-/// written as the messages come, see [`write_entry`].)
+/// Hands each connection's timeline to a [`Spool`] when it closes (an
+/// [`Observer`] of [`crate::report::analyze_with`]), between the lines of
+/// the connection's head (negotiate result, end, column heads) and what was
+/// left out, and frees it, so the timelines of a capture are not all kept
+/// until the report is printed. (The entries' lines are written as their
+/// messages come, see [`write_entry`].)
 pub struct TimelineWriter<'a> {
     pub filter: &'a Filter,
     pub verbose: bool,
