@@ -142,13 +142,14 @@ pub fn report(a: ReportArgs) -> u8 {
     let file = a.input.file.clone();
     let filter = a.filter();
     let jsonl = a.format == Format::Jsonl;
+    let style = Style::detect();
     let build = BuildOptions {
         verbose: a.verbose,
         events: jsonl,
         timeline: a.format == Format::Text,
+        color: style.color,
     };
     let mut out = output(file == "-");
-    let style = Style::detect();
     let mut obs = ReportObserver {
         out: &mut out,
         filter: &filter,

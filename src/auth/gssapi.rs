@@ -1,6 +1,8 @@
 //! GSS-API framing (RFC 2743 3.1 InitialContextToken, RFC 4121 4.1 Kerberos
 //! tokens) and the entry point for SMB2 security buffers.
 
+use std::fmt::Write as _;
+
 use super::der::{Der, Fields, APPLICATION, T_OID, T_SEQUENCE, UNIVERSAL};
 use super::kerberos::{parse_message_at, KerberosInfo};
 use super::ntlmssp::{parse_ntlmssp, NtlmsspMessage, SIGNATURE};
@@ -93,19 +95,26 @@ impl AuthInfo {
         let Some(s) = &self.spnego else {
             return inner;
         };
-        let mut out = "SPNEGO".to_string();
+        let mut out = String::with_capacity(64 + inner.len());
+        out.push_str("SPNEGO ");
         if let Some(r) = s.neg_result {
-            out.push_str(&format!(" {r}"));
+            let _ = write!(out, "{r}");
         } else {
-            out.push_str(&format!(" {}", s.spnego_token.as_str()));
+            out.push_str(s.spnego_token.as_str());
         }
         if !s.mech_types.is_empty() {
-            let m: Vec<String> = s.mech_types.iter().map(|m| m.to_string()).collect();
-            out.push_str(&format!(" [{}]", m.join(", ")));
+            out.push_str(" [");
+            for (i, m) in s.mech_types.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                let _ = write!(out, "{m}");
+            }
+            out.push(']');
         }
         if let Some(m) = &s.supported_mech {
             if inner.is_empty() {
-                out.push_str(&format!(" {m}"));
+                let _ = write!(out, " {m}");
             }
         }
         if !inner.is_empty() {

@@ -333,35 +333,45 @@ impl NtlmsspMessage {
     pub fn summary(&self) -> String {
         match self {
             NtlmsspMessage::Negotiate(n) => {
-                let mut s = "NTLMSSP NEGOTIATE".to_string();
+                let mut s = String::from("NTLMSSP NEGOTIATE");
                 if let Some(d) = n.domain.as_deref().filter(|d| !d.is_empty()) {
-                    s.push_str(&format!(" domain {d}"));
+                    s.push_str(" domain ");
+                    s.push_str(d);
                 }
                 if let Some(w) = n.workstation.as_deref().filter(|w| !w.is_empty()) {
-                    s.push_str(&format!(" from {w}"));
+                    s.push_str(" from ");
+                    s.push_str(w);
                 }
                 s
             }
             NtlmsspMessage::Challenge(c) => {
                 let mut s = format!("NTLMSSP CHALLENGE {}", c.server_challenge);
                 if let Some(t) = c.target_name.as_deref().filter(|t| !t.is_empty()) {
-                    s.push_str(&format!(" target {t}"));
+                    s.push_str(" target ");
+                    s.push_str(t);
                 }
                 s
             }
             NtlmsspMessage::Authenticate(a) => {
-                let who = if a.user.is_empty() && a.domain.is_empty() {
-                    "(anonymous)".to_string()
+                let mut s =
+                    String::with_capacity(48 + a.domain.len() + a.user.len() + a.workstation.len());
+                s.push_str("NTLMSSP AUTHENTICATE ");
+                if a.user.is_empty() && a.domain.is_empty() {
+                    s.push_str("(anonymous)");
                 } else if a.domain.is_empty() {
-                    a.user.clone()
+                    s.push_str(&a.user);
                 } else {
-                    format!("{}\\{}", a.domain, a.user)
-                };
-                let mut s = format!("NTLMSSP AUTHENTICATE {who}");
-                if !a.workstation.is_empty() {
-                    s.push_str(&format!(" from {}", a.workstation));
+                    s.push_str(&a.domain);
+                    s.push('\\');
+                    s.push_str(&a.user);
                 }
-                s.push_str(&format!(" ({})", a.response_kind.as_str()));
+                if !a.workstation.is_empty() {
+                    s.push_str(" from ");
+                    s.push_str(&a.workstation);
+                }
+                s.push_str(" (");
+                s.push_str(a.response_kind.as_str());
+                s.push(')');
                 s
             }
         }

@@ -31,6 +31,10 @@ impl<const N: usize> StackStr<N> {
         }
     }
 
+    pub fn push_str(&mut self, s: &str) {
+        self.push_bytes(s.as_bytes());
+    }
+
     fn push_bytes(&mut self, b: &[u8]) {
         if let Some(s) = &mut self.spill {
             // Every push is the bytes of a whole `str`.

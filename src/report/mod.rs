@@ -1,7 +1,7 @@
 //! The report layer: what the user reads (text) and what scripts read (JSON,
 //! JSON Lines).
 
-mod fastfmt;
+pub(crate) mod fastfmt;
 pub mod filter;
 pub use crate::json;
 pub mod messages;

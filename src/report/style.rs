@@ -41,6 +41,26 @@ impl Style {
         self.paint(c, text)
     }
 
+    /// [`Style::status`], appended to `out`.
+    pub fn status_into(self, out: &mut String, code: u32, text: &str) {
+        if !self.color || text.is_empty() {
+            out.push_str(text);
+            return;
+        }
+        let c = if code == 0 {
+            "32"
+        } else if crate::ntstatus::is_benign(code) || !NtStatus(code).is_error() {
+            "33"
+        } else {
+            "31"
+        };
+        out.push_str("\x1b[");
+        out.push_str(c);
+        out.push('m');
+        out.push_str(text);
+        out.push_str("\x1b[0m");
+    }
+
     pub fn severity(self, s: Severity, text: &str) -> String {
         let c = match s {
             Severity::Error => "1;31",
@@ -66,11 +86,17 @@ pub fn wrap(text: &str, indent: &str, width: usize) -> String {
     out
 }
 
-/// [`wrap`], appending to `out` without building each line apart.
-pub fn wrap_into(out: &mut String, text: &str, indent: &str, width: usize) {
+/// [`wrap`], appending to `out` without building each line apart; returns
+/// the number of lines written.
+pub fn wrap_into(out: &mut String, text: &str, indent: &str, width: usize) -> usize {
+    out.reserve(text.len() + indent.len() + 1);
+    if text.is_ascii() {
+        return wrap_ascii(out, text, indent, width);
+    }
     // Characters on the current line after the indent; 0 means none yet.
     let mut line_chars = 0usize;
     let mut started = false;
+    let mut lines = 0;
     for word in text.split_whitespace() {
         let word_chars = if word.is_ascii() {
             word.len()
@@ -80,6 +106,7 @@ pub fn wrap_into(out: &mut String, text: &str, indent: &str, width: usize) {
         if started {
             if indent.len() + line_chars + 1 + word_chars > width {
                 out.push('\n');
+                lines += 1;
                 out.push_str(indent);
                 line_chars = 0;
             } else {
@@ -95,7 +122,66 @@ pub fn wrap_into(out: &mut String, text: &str, indent: &str, width: usize) {
     }
     if started {
         out.push('\n');
+        lines += 1;
     }
+    lines
+}
+
+/// [`wrap_into`] for ASCII text: the words are those of `split_whitespace`
+/// (between runs of '\t', '\n', '\x0B', '\x0C', '\r' and ' '), and the
+/// words of a line that stand one space apart in `text` are copied at once.
+fn wrap_ascii(out: &mut String, text: &str, indent: &str, width: usize) -> usize {
+    let b = text.as_bytes();
+    let is_space = |c: u8| matches!(c, b'\t'..=b'\r' | b' ');
+    // The words of the current line not copied yet: `text[run.0..run.1]`.
+    let mut run = (0, 0);
+    // Characters on the current line after the indent.
+    let mut line_chars = 0usize;
+    let mut started = false;
+    let mut lines = 0;
+    let mut i = 0;
+    loop {
+        let gap = i;
+        while i < b.len() && is_space(b[i]) {
+            i += 1;
+        }
+        if i == b.len() {
+            break;
+        }
+        let from = i;
+        while i < b.len() && !is_space(b[i]) {
+            i += 1;
+        }
+        let chars = i - from;
+        if !started {
+            out.push_str(indent);
+            started = true;
+            run = (from, i);
+            line_chars = chars;
+        } else if indent.len() + line_chars + 1 + chars > width {
+            out.push_str(&text[run.0..run.1]);
+            out.push('\n');
+            lines += 1;
+            out.push_str(indent);
+            run = (from, i);
+            line_chars = chars;
+        } else {
+            if from - gap == 1 && b[gap] == b' ' {
+                run.1 = i;
+            } else {
+                out.push_str(&text[run.0..run.1]);
+                out.push(' ');
+                run = (from, i);
+            }
+            line_chars += 1 + chars;
+        }
+    }
+    if started {
+        out.push_str(&text[run.0..run.1]);
+        out.push('\n');
+        lines += 1;
+    }
+    lines
 }
 
 /// Cuts `s` to `width` characters, ending with "…" when cut.
@@ -118,6 +204,84 @@ mod tests {
         assert_eq!(cut("abcdef", 4), "abc…");
         assert_eq!(cut("abc", 4), "abc");
     }
+
+    #[test]
+    fn wrap_matches_split_whitespace() {
+        // The wrapping as it was written first, on `split_whitespace`.
+        fn reference(text: &str, indent: &str, width: usize) -> String {
+            let mut out = String::new();
+            let mut line_chars = 0usize;
+            let mut started = false;
+            for word in text.split_whitespace() {
+                let word_chars = word.chars().count();
+                if started {
+                    if indent.len() + line_chars + 1 + word_chars > width {
+                        out.push('\n');
+                        out.push_str(indent);
+                        line_chars = 0;
+                    } else {
+                        out.push(' ');
+                        line_chars += 1;
+                    }
+                } else {
+                    out.push_str(indent);
+                    started = true;
+                }
+                out.push_str(word);
+                line_chars += word_chars;
+            }
+            if started {
+                out.push('\n');
+            }
+            out
+        }
+        let texts = [
+            "",
+            " ",
+            "\t\x0B\x0C\r\n ",
+            "one",
+            "  lead and trail  ",
+            "a\tb\x0Bc\x0Cd\re\nf g",
+            "token 426 bytes SPNEGO negTokenResp NTLMSSP AUTHENTICATE SAMPLES\\mallory from CLIENT1 (NTLMv2)",
+            "averyveryveryveryveryveryveryveryveryveryveryveryveryveryveryveryveryverylongword and more",
+            "non-ASCII: ünïcödé wörds\u{a0}split\u{2003}on\u{85}unicode spaces",
+        ];
+        // Words of 0 to 12 letters between separators of one to three
+        // whitespace characters, ' ' most often.
+        let mut random = Vec::new();
+        let mut x: u32 = 0x2545_F491;
+        for _ in 0..300 {
+            let mut t = String::new();
+            for _ in 0..(x % 40) {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                for _ in 0..(x % 13) {
+                    t.push(char::from(b'a' + (x % 26) as u8));
+                }
+                for k in 0..(1 + (x >> 8) % 3) {
+                    let seps = [' ', ' ', ' ', ' ', '\t', '\n', '\x0B', '\x0C', '\r'];
+                    t.push(seps[((x >> (10 + 4 * k)) % 9) as usize]);
+                }
+            }
+            random.push(t);
+        }
+        for t in texts
+            .iter()
+            .copied()
+            .chain(random.iter().map(String::as_str))
+        {
+            for (indent, width) in [("", 10), ("  ", 20), (SUMMARY_INDENT_FOR_TEST, 80)] {
+                let mut out = String::from("x");
+                let lines = wrap_into(&mut out, t, indent, width);
+                let want = reference(t, indent, width);
+                assert_eq!(out, format!("x{want}"), "{t:?}");
+                assert_eq!(lines, want.lines().count(), "{t:?}");
+            }
+        }
+    }
+
+    const SUMMARY_INDENT_FOR_TEST: &str = "                       ";
 
     #[test]
     fn no_color_is_plain() {

@@ -44,9 +44,14 @@ impl<F: Fn(usize) -> Vec<String>> Table<'_, F> {
         let mut ascii = self.header.iter().all(|h| h.is_ascii());
         for i in 0..self.rows {
             for (c, cell) in (self.row)(i).iter().enumerate() {
-                ascii &= cell.is_ascii() && !cell.contains(['\n', '\r', '\t']);
+                let width = if printable_ascii(cell) {
+                    cell.len()
+                } else {
+                    ascii &= cell.is_ascii() && !cell.contains(['\n', '\r', '\t']);
+                    cell.width()
+                };
                 if let Some(w) = widths.get_mut(c) {
-                    *w = (*w).max(cell.width());
+                    *w = (*w).max(width);
                 }
             }
         }
@@ -96,6 +101,11 @@ struct Measure {
     ascii: bool,
 }
 
+/// Every character is printable ASCII (' ' to '~'): one column each.
+fn printable_ascii(cell: &str) -> bool {
+    cell.bytes().all(|b| (b' '..=b'~').contains(&b))
+}
+
 /// Borders, one space of padding on each side of a cell, one space between.
 fn table_width(w: &[usize]) -> usize {
     w.iter().map(|x| x + 2).sum::<usize>() + w.len().saturating_sub(1) + 2
@@ -110,12 +120,18 @@ fn line<'a>(s: &mut String, w: &[usize], cells: impl Iterator<Item = &'a str>) {
             s.push(' ');
         }
         s.push(' ');
-        if cell.contains(['\n', '\r', '\t']) {
-            s.extend(cell.chars().map(|c| if c.is_control() { ' ' } else { c }));
-        } else {
+        let cell_width = if printable_ascii(cell) {
             s.push_str(cell);
-        }
-        let pad = width.saturating_sub(cell.width()) + 1;
+            cell.len()
+        } else {
+            if cell.contains(['\n', '\r', '\t']) {
+                s.extend(cell.chars().map(|c| if c.is_control() { ' ' } else { c }));
+            } else {
+                s.push_str(cell);
+            }
+            cell.width()
+        };
+        let pad = width.saturating_sub(cell_width) + 1;
         s.extend(std::iter::repeat_n(' ', pad));
     }
     s.push_str("|\n");

@@ -8,6 +8,7 @@
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
+use super::fastfmt;
 use super::filter::Filter;
 use super::messages::CaptureSummary;
 use super::spool::Spool;
@@ -17,7 +18,7 @@ use super::Observer;
 use crate::capture::Timestamp;
 use crate::diagnose::{Diagnosis, Severity};
 use crate::ntstatus::NtStatus;
-use crate::session::{Connection, Model, Session, TimelineEntry, Tree};
+use crate::session::{Connection, Model, Session, Timeline, TimelineEntry, Tree};
 
 /// Columns of the text report.
 pub const WIDTH: usize = 80;
@@ -39,15 +40,19 @@ pub struct TextReport<'a> {
     pub style: Style,
 }
 
-/// Renders each connection's timeline when it closes (an [`Observer`] of
-/// [`crate::report::analyze_with`]) into a [`Spool`], and frees it, so the
-/// timelines of a capture are not all kept until the report is printed.
+/// Hands each connection's timeline to a [`Spool`] when it closes (an
+/// [`Observer`] of [`crate::report::analyze_with`]), between the lines of
+/// the connection's head (negotiate result, end, column heads) and what was
+/// left out, and frees it, so the timelines of a capture are not all kept
+/// until the report is printed. (The entries' lines are written as their
+/// messages come, see [`write_entry`].)
 pub struct TimelineWriter<'a> {
     pub filter: &'a Filter,
     pub verbose: bool,
     pub style: Style,
     pub spool: Spool,
     buf: String,
+    tail: String,
 }
 
 impl<'a> TimelineWriter<'a> {
@@ -58,6 +63,7 @@ impl<'a> TimelineWriter<'a> {
             style,
             spool: Spool::new(),
             buf: String::with_capacity(CHUNK),
+            tail: String::new(),
         }
     }
 }
@@ -69,15 +75,23 @@ impl Observer for TimelineWriter<'_> {
         };
         if self.filter.connection(c, model) {
             let text = ConnText {
-                start: model.capture_start.or(model.first_time).unwrap_or_default(),
                 verbose: self.verbose,
                 style: self.style,
             };
             self.buf.clear();
-            text.connection(&mut self.buf, c);
-            self.spool.add(c.stream, self.buf.as_bytes());
+            text.head(&mut self.buf, c);
+            self.tail.clear();
+            text.tail(&mut self.tail, c);
+            self.spool.add_parts(
+                c.stream,
+                &[
+                    self.buf.as_bytes(),
+                    c.timeline.text.as_bytes(),
+                    self.tail.as_bytes(),
+                ],
+            );
         }
-        model.connections[ci].timeline = Vec::new();
+        model.connections[ci].timeline = Timeline::default();
     }
 }
 
@@ -166,44 +180,51 @@ impl TextReport<'_> {
 /// How a connection's timeline is written.
 #[derive(Clone, Copy, Debug)]
 struct ConnText {
-    /// The capture's first frame: times are relative to it.
-    start: Timestamp,
     verbose: bool,
     style: Style,
 }
 
 impl ConnText {
-    fn connection(&self, s: &mut String, c: &Connection) {
-        let _ = writeln!(s);
-        let title = format!(
-            "Connection tcp.stream eq {}: {} -> {}",
-            c.stream, c.client, c.server
-        );
-        let _ = writeln!(s, "{}", self.style.bold(&title));
+    /// What comes before the entries: the connection, its negotiate
+    /// result and end, the column heads.
+    fn head(&self, s: &mut String, c: &Connection) {
+        s.push('\n');
+        // "Connection tcp.stream eq N: CLIENT -> SERVER", bold.
+        if self.style.color {
+            s.push_str("\x1b[1m");
+        }
+        s.push_str("Connection tcp.stream eq ");
+        s.push_str(itoa::Buffer::new().format(c.stream));
+        s.push_str(": ");
+        s.push_str(fastfmt::socket_addr(&c.client).as_str());
+        s.push_str(" -> ");
+        s.push_str(fastfmt::socket_addr(&c.server).as_str());
+        if self.style.color {
+            s.push_str("\x1b[0m");
+        }
+        s.push('\n');
         for line in negotiate_lines(c) {
             wrap_into(s, &line, "  ", WIDTH);
         }
-        let _ = writeln!(
-            s,
-            "{}",
-            self.style.dim(&format!(
-                "{:>10} {:>7} dir {:<16} status",
-                "time", "frame", "command"
-            ))
-        );
-        for e in &c.timeline {
-            self.entry(s, e);
+        // `format!("{:>10} {:>7} dir {:<16} status", "time", "frame", "command")`, dim.
+        const COLUMNS: &str = "      time   frame dir command          status";
+        if self.style.color {
+            s.push_str("\x1b[2m");
+            s.push_str(COLUMNS);
+            s.push_str("\x1b[0m");
+        } else {
+            s.push_str(COLUMNS);
         }
+        s.push('\n');
+    }
+
+    /// What comes after the entries: what was not kept or not shown.
+    fn tail(&self, s: &mut String, c: &Connection) {
         if c.timeline_omitted > 0 {
             let _ = writeln!(s, "  … {} more entries not kept", c.timeline_omitted);
         }
         if !self.verbose {
-            let hidden = c.messages.saturating_sub(
-                c.timeline
-                    .iter()
-                    .filter(|e| !e.command.starts_with("krb ") && !e.command.starts_with("TCP "))
-                    .count() as u64,
-            );
+            let hidden = c.messages.saturating_sub(c.timeline.smb_kept);
             if hidden > 0 {
                 let _ = writeln!(
                     s,
@@ -212,79 +233,154 @@ impl ConnText {
             }
         }
     }
+}
 
-    fn entry(&self, s: &mut String, e: &TimelineEntry) {
-        let rel = crate::session::secs_between(e.time, self.start);
-        let dir = if e.from_client { "C>S" } else { "S>C" };
-        let line_start = s.len();
-        let _ = write!(s, "{rel:>10.6} {:>7} {dir} ", e.frame);
-        if e.command.len() <= 16 || e.command.chars().count() <= 16 {
-            let _ = write!(s, "{:<16}", e.command);
-        } else {
-            let _ = write!(s, "{:<16}", cut(&e.command, 16));
-        }
+/// Writes a timeline entry's line (relative time, frame, direction, command,
+/// status, summary) and, unless `verbose`, its summary wrapped under it when
+/// the line would not fit [`WIDTH`] (three lines at most). Times are
+/// relative to `start`, the capture's first frame.
+pub fn write_entry(
+    s: &mut String,
+    e: &TimelineEntry<'_>,
+    start: Timestamp,
+    verbose: bool,
+    style: Style,
+) {
+    let line_start = s.len();
+    write_rel_time(s, e.time.nanos_since(start));
+    s.push(' ');
+    let mut frame = itoa::Buffer::new();
+    let frame = frame.format(e.frame);
+    for _ in frame.len()..7 {
         s.push(' ');
-        // The head and the status, unpainted, in characters.
-        let head = &s[line_start..];
-        let mut head_len = if head.is_ascii() {
-            head.len()
-        } else {
-            head.chars().count()
-        };
-        match (&e.krb_error, e.status) {
-            (Some((code, name)), _) => {
-                let benign = crate::ntstatus::kerberos::is_benign(*code);
+    }
+    s.push_str(frame);
+    s.push_str(if e.from_client { " C>S " } else { " S>C " });
+    let command = e.command;
+    let command_chars = if command.is_ascii() {
+        command.len()
+    } else {
+        command.chars().count()
+    };
+    if command_chars <= 16 {
+        s.push_str(command);
+        for _ in command_chars..16 {
+            s.push(' ');
+        }
+    } else {
+        s.push_str(&cut(command, 16));
+    }
+    s.push(' ');
+    // The head and the status, unpainted, in characters.
+    let head = &s[line_start..];
+    let mut head_len = if head.is_ascii() {
+        head.len()
+    } else {
+        head.chars().count()
+    };
+    match (e.krb_error, e.status) {
+        (Some((code, name)), _) => {
+            let benign = crate::ntstatus::kerberos::is_benign(code);
+            head_len += name.chars().count();
+            let code = if benign { 0x0000_0103 } else { 0xC000_0000 };
+            style.status_into(s, code, name);
+        }
+        (None, Some(v)) => match NtStatus(v).name() {
+            Some(name) => {
                 head_len += name.chars().count();
-                if self.style.color {
-                    s.push_str(
-                        &self
-                            .style
-                            .status(if benign { 0x0000_0103 } else { 0xC000_0000 }, name),
-                    );
-                } else {
-                    s.push_str(name);
-                }
+                style.status_into(s, v, name);
             }
-            (None, Some(v)) => {
-                if self.style.color {
-                    let t = NtStatus(v).to_string();
-                    head_len += t.chars().count();
-                    s.push_str(&self.style.status(v, &t));
-                } else {
-                    let from = s.len();
-                    let _ = write!(s, "{}", NtStatus(v));
-                    head_len += s[from..].chars().count();
-                }
+            None => {
+                let t = NtStatus(v).to_string();
+                head_len += t.chars().count();
+                style.status_into(s, v, &t);
             }
-            (None, None) => {}
-        }
-        let summary = &e.summary;
-        if summary.is_empty() {
-            s.push('\n');
-            return;
-        }
-        if self.verbose || head_len + 2 + summary.chars().count() <= WIDTH {
-            s.push_str("  ");
-            s.push_str(summary);
-            s.push('\n');
-        } else {
-            s.push('\n');
-            let mut wrapped = String::with_capacity(summary.len() + 96);
-            wrap_into(&mut wrapped, summary, SUMMARY_INDENT, WIDTH);
-            let mut lines = wrapped.lines();
-            for i in 0..3 {
-                let Some(l) = lines.next() else {
-                    break;
-                };
-                if i == 2 && lines.clone().next().is_some() {
-                    s.push_str(&cut(&format!("{l} …"), WIDTH));
-                } else {
-                    s.push_str(l);
-                }
-                s.push('\n');
-            }
+        },
+        (None, None) => {}
+    }
+    let summary = e.summary;
+    if summary.is_empty() {
+        s.push('\n');
+        return;
+    }
+    let summary_chars = if summary.is_ascii() {
+        summary.len()
+    } else {
+        summary.chars().count()
+    };
+    if verbose || head_len + 2 + summary_chars <= WIDTH {
+        s.push_str("  ");
+        s.push_str(summary);
+        s.push('\n');
+        return;
+    }
+    s.push('\n');
+    let from = s.len();
+    if wrap_into(s, summary, SUMMARY_INDENT, WIDTH) <= 3 {
+        return;
+    }
+    // Three lines at most: the third ends with " …" as more followed.
+    let mut third = from;
+    for _ in 0..2 {
+        match s[third..].find('\n') {
+            Some(i) => third += i + 1,
+            None => return,
         }
     }
+    let Some(third_len) = s[third..].find('\n') else {
+        return;
+    };
+    if third + third_len + 1 == s.len() {
+        return;
+    }
+    let line = &s[third..third + third_len];
+    let chars = if line.is_ascii() {
+        line.len()
+    } else {
+        line.chars().count()
+    };
+    if chars + 2 <= WIDTH {
+        s.truncate(third + third_len);
+        s.push_str(" …\n");
+    } else {
+        // `cut` to WIDTH characters: the line's first WIDTH - 1 and "…".
+        let keep = line
+            .char_indices()
+            .nth(WIDTH - 1)
+            .map_or(line.len(), |(i, _)| i);
+        s.truncate(third + keep);
+        s.push_str("…\n");
+    }
+}
+
+/// `format!("{:>10.6}", nanos as f64 / 1e9)`: seconds with six decimals,
+/// right-aligned in ten columns, written from the integer nanoseconds.
+fn write_rel_time(s: &mut String, nanos: i64) {
+    // The f64 quotient is within 2^-53 relative of the exact one, so below
+    // 10^15 ns (and off the exact half-microsecond, where the f64 falls
+    // either side) it rounds to the same microsecond as the integers do.
+    if !(0..1_000_000_000_000_000).contains(&nanos) || nanos % 1000 == 500 {
+        let _ = write!(s, "{:>10.6}", nanos as f64 / 1e9);
+        return;
+    }
+    let micros = (nanos + 500) / 1000;
+    let mut secs = itoa::Buffer::new();
+    let secs = secs.format(micros / 1_000_000);
+    // "S.ffffff" is the seconds, a dot and six digits.
+    for _ in secs.len() + 7..10 {
+        s.push(' ');
+    }
+    s.push_str(secs);
+    s.push('.');
+    let frac = (micros % 1_000_000) as u32;
+    let mut digits = [b'0'; 6];
+    let mut v = frac;
+    for d in digits.iter_mut().rev() {
+        *d = b'0' + (v % 10) as u8;
+        v /= 10;
+    }
+    // Six ASCII digits.
+    s.push_str(std::str::from_utf8(&digits).unwrap_or("000000"));
 }
 
 impl TextReport<'_> {
@@ -536,10 +632,56 @@ fn end_line(c: &Connection) -> Option<String> {
         .end
         .as_ref()
         .filter(|e| e.reason == "reset" || e.reason == "fin")?;
+    let reason = if e.reason == "reset" { "RESET" } else { "FIN" };
     Some(format!(
-        "closed by the {} ({}) at frame {}",
-        e.by,
-        e.reason.to_uppercase(),
-        e.frame
+        "closed by the {} ({reason}) at frame {}",
+        e.by, e.frame
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rel_time_matches_float_formatting() {
+        let mut values: Vec<i64> = vec![
+            0,
+            1,
+            499,
+            500,
+            501,
+            999,
+            1000,
+            1500,
+            232_000,
+            999_999_499,
+            999_999_500,
+            999_999_501,
+            9_999_999_999,
+            99_999_999_499,
+            4_159_510_000_500,
+            66_136_510_123_456,
+            999_999_999_999_999,
+            1_000_000_000_000_000,
+            -1,
+            -1_500,
+            i64::MAX,
+            i64::MIN,
+        ];
+        // A fixed pseudo-random walk over the nanoseconds of a long capture.
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for _ in 0..200_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            values.push((x % 200_000_000_000_000) as i64);
+            values.push((x % 10_000_000_000) as i64);
+        }
+        for n in values {
+            let mut s = String::from("|");
+            write_rel_time(&mut s, n);
+            assert_eq!(s, format!("|{:>10.6}", n as f64 / 1e9), "{n}");
+        }
+    }
 }

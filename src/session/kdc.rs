@@ -4,12 +4,15 @@
 //! the capture each Kerberos session is given the TGS exchange that fetched
 //! its service ticket (same client, same service principal, before the AP-REQ).
 
+use std::fmt::Write as _;
+
 use crate::auth::KrbMsgType;
 use crate::pipeline::{Message, Transport};
+use crate::report::fastfmt::StackStr;
 
 use super::model::*;
 use super::token::principal;
-use super::{push_timeline, Builder, Model};
+use super::{Builder, Model};
 
 impl Builder {
     pub(super) fn kerberos(&mut self, m: &Message<'_>) {
@@ -25,8 +28,7 @@ impl Builder {
             .copied()
             .filter(|&ci| conn_open_at(&self.model.connections[ci], m.ts));
         if let Some(ci) = smb.filter(|_| self.opts.timeline) {
-            let e = self.entry_for_kerberos(m, &dec);
-            push_timeline(&mut self.model.connections[ci], e);
+            self.kerberos_entry(ci, m, &dec);
         }
         let smb_stream = smb.map(|ci| self.model.connections[ci].stream);
         let Some(Ok(k)) = &dec.kerberos else {
@@ -102,9 +104,18 @@ impl Builder {
         }
     }
 
-    fn entry_for_kerberos(&self, m: &Message<'_>, dec: &crate::pipeline::Decoded) -> TimelineEntry {
-        let command = crate::report::messages::kerberos_msg_name(m.bytes.first().copied())
-            .map_or_else(|| "krb".to_string(), |c| format!("krb {c}"));
+    /// Adds a Kerberos message to the timeline of SMB connection `ci`.
+    fn kerberos_entry(&mut self, ci: usize, m: &Message<'_>, dec: &crate::pipeline::Decoded) {
+        if self.timeline_full(ci) {
+            return;
+        }
+        let mut command = StackStr::<16>::new();
+        match crate::report::messages::kerberos_msg_name(m.bytes.first().copied()) {
+            Some(c) => {
+                let _ = write!(command, "krb {c}");
+            }
+            None => command.push_str("krb"),
+        }
         let transport = match m.transport {
             Transport::Tcp => "tcp",
             Transport::Udp => "udp",
@@ -115,25 +126,30 @@ impl Builder {
         };
         let body = body.strip_prefix("Kerberos ").unwrap_or(&body);
         let body = body.split_once(' ').map_or("", |(_, rest)| rest);
-        let summary = format!("[{transport}.stream {}] {body}", m.stream);
-        TimelineEntry {
+        let mut summary = std::mem::take(&mut self.timeline_summary);
+        summary.clear();
+        let _ = write!(summary, "[{transport}.stream {}] {body}", m.stream);
+        let mut error_name = StackStr::<32>::new();
+        let krb_error = match &dec.kerberos {
+            Some(Ok(k)) => k.error_code.inspect(|&c| match &k.error {
+                Some(e) => error_name.push_str(e),
+                None => {
+                    let _ = write!(error_name, "KRB error {c}");
+                }
+            }),
+            _ => None,
+        };
+        let entry = TimelineEntry {
             frame: m.frame,
             time: m.ts,
-            stream: m.stream,
             from_client: m.from_client,
-            command,
-            summary,
+            command: command.as_str(),
+            summary: &summary,
             status: None,
-            krb_error: match &dec.kerberos {
-                Some(Ok(k)) => k.error_code.map(|c| {
-                    (
-                        c,
-                        k.error.clone().unwrap_or_else(|| format!("KRB error {c}")),
-                    )
-                }),
-                _ => None,
-            },
-        }
+            krb_error: krb_error.map(|c| (c, error_name.as_str())),
+        };
+        self.push_timeline(ci, &entry);
+        self.timeline_summary = summary;
     }
 }
 

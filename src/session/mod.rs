@@ -19,11 +19,13 @@ mod setup;
 pub mod token;
 mod trees;
 
+use std::borrow::Cow;
+use std::fmt::Write as _;
 use std::net::IpAddr;
 
 use crate::capture::Timestamp;
 use crate::pipeline::{ConnInfo, Decoded, Event, Kind, Message};
-use crate::report::messages::{command_name, summary};
+use crate::report::messages::{command_str, summary};
 use crate::smb2::{Body, Command};
 use crate::tcp::hash::FxHashMap;
 use crate::tcp::EndReason;
@@ -39,6 +41,10 @@ pub struct BuildOptions {
     pub events: bool,
     /// Keep the per-connection timelines (the text report shows them).
     pub timeline: bool,
+    /// Colour the timelines' status names (the text report's [`Style`]).
+    ///
+    /// [`Style`]: crate::report::style::Style
+    pub color: bool,
 }
 
 /// Everything the session layer learned from a capture.
@@ -137,6 +143,8 @@ pub struct Builder {
     dialect_lists: Lists<crate::smb2::negotiate::Dialect>,
     cipher_lists: Lists<crate::smb2::negotiate::Cipher>,
     mech_lists: Lists<std::borrow::Cow<'static, str>>,
+    /// The summary of the timeline entry being written.
+    timeline_summary: String,
 }
 
 /// Distinct lists kept so far, up to [`MAX_SHARED_LISTS`].
@@ -176,6 +184,7 @@ impl Builder {
             dialect_lists: Lists::default(),
             cipher_lists: Lists::default(),
             mech_lists: Lists::default(),
+            timeline_summary: String::new(),
         }
     }
 
@@ -300,19 +309,21 @@ impl Builder {
             let entry = TimelineEntry {
                 frame,
                 time: ts,
-                stream,
                 from_client,
                 command: if reason == "reset" {
                     "TCP RST"
                 } else {
                     "TCP FIN"
-                }
-                .to_string(),
-                summary: format!("connection closed by the {by}"),
+                },
+                summary: if from_client {
+                    "connection closed by the client"
+                } else {
+                    "connection closed by the server"
+                },
                 status: None,
                 krb_error: None,
             };
-            push_timeline(c, entry);
+            self.push_timeline(ci, &entry);
         }
         self.emit("connection_end", stream, None, || events::ConnectionEnded {
             stream,
@@ -487,33 +498,67 @@ impl Builder {
 
     /// Adds a message to a connection's timeline.
     pub(crate) fn timeline(&mut self, ci: usize, m: &Message<'_>, dec: &Decoded) {
-        if !self.opts.timeline {
+        if !self.opts.timeline || self.timeline_full(ci) {
             return;
         }
-        let entry = self.entry(m, dec);
-        push_timeline(&mut self.model.connections[ci], entry);
-    }
-
-    fn entry(&self, m: &Message<'_>, dec: &Decoded) -> TimelineEntry {
         let command = match m.kind {
-            Kind::Kerberos => command_name(m, dec).map(|c| format!("krb {c}")),
-            _ => command_name(m, dec),
+            Kind::Kerberos => command_str(m, dec).map(|c| Cow::Owned(format!("krb {c}"))),
+            _ => command_str(m, dec),
         }
-        .unwrap_or_else(|| m.kind.name().to_string());
-        let text = if self.opts.verbose {
-            summary(m, dec)
+        .unwrap_or(Cow::Borrowed(m.kind.name()));
+        let mut text = std::mem::take(&mut self.timeline_summary);
+        text.clear();
+        if self.opts.verbose {
+            text.push_str(&summary(m, dec));
         } else {
-            short_summary(m, dec)
-        };
-        TimelineEntry {
+            short_summary(&mut text, m, dec);
+        }
+        let entry = TimelineEntry {
             frame: m.frame,
             time: m.ts,
-            stream: m.stream,
             from_client: m.from_client,
-            command,
-            summary: text,
+            command: &command,
+            summary: &text,
             status: crate::report::messages::status_of(m),
             krb_error: None,
+        };
+        self.push_timeline(ci, &entry);
+        self.timeline_summary = text;
+    }
+
+    /// The connection's timeline holds [`MAX_TIMELINE`] entries: one more
+    /// is counted as omitted (and need not be made).
+    pub(crate) fn timeline_full(&mut self, ci: usize) -> bool {
+        let c = &mut self.model.connections[ci];
+        if c.timeline.kept < MAX_TIMELINE {
+            return false;
+        }
+        c.timeline_omitted += 1;
+        true
+    }
+
+    /// Writes an entry into a connection's timeline, within [`MAX_TIMELINE`].
+    pub(crate) fn push_timeline(&mut self, ci: usize, e: &TimelineEntry<'_>) {
+        if self.timeline_full(ci) {
+            return;
+        }
+        let start = self
+            .model
+            .capture_start
+            .or(self.model.first_time)
+            .unwrap_or_default();
+        let style = crate::report::style::Style {
+            color: self.opts.color,
+        };
+        let t = &mut self.model.connections[ci].timeline;
+        if t.text.capacity() == 0 {
+            // Room for a dozen lines before the first growth.
+            t.text.reserve(TIMELINE_FIRST_CAPACITY);
+        }
+        crate::report::timeline::write_entry(&mut t.text, e, start, self.opts.verbose, style);
+        t.kept += 1;
+        if !e.command.starts_with("krb ") && !e.command.starts_with("TCP ") {
+            t.smb_kept += 1;
         }
     }
 
@@ -571,46 +616,53 @@ impl Builder {
     }
 }
 
-/// Adds an entry to a connection's timeline, within [`MAX_TIMELINE`].
-pub(crate) fn push_timeline(c: &mut Connection, e: TimelineEntry) {
-    if c.timeline.len() < MAX_TIMELINE {
-        c.timeline.push(e);
-    } else {
-        c.timeline_omitted += 1;
-    }
-}
+/// Bytes first given to a connection's timeline text.
+const TIMELINE_FIRST_CAPACITY: usize = 2048;
 
-/// The body and token summary, without header fields.
-fn short_summary(m: &Message<'_>, dec: &Decoded) -> String {
-    let mut parts: Vec<String> = Vec::new();
+/// The body and token summary, without header fields, appended to `s`
+/// (which holds nothing yet).
+fn short_summary(s: &mut String, m: &Message<'_>, dec: &Decoded) {
+    // The parts are joined by two spaces; an empty part is left out.
+    fn part(s: &mut String, p: &str) {
+        if !p.is_empty() {
+            sep(s);
+            s.push_str(p);
+        }
+    }
+    fn sep(s: &mut String) {
+        if !s.is_empty() {
+            s.push_str("  ");
+        }
+    }
     match &dec.body {
         Some(Ok(Body::Error(_))) | None => {}
-        Some(Ok(b)) => parts.push(b.summary()),
-        Some(Err(e)) => parts.push(format!("[{e}]")),
+        Some(Ok(b)) => part(s, &b.summary()),
+        Some(Err(e)) => {
+            sep(s);
+            let _ = write!(s, "[{e}]");
+        }
     }
     if let Some(Ok(a)) = &dec.auth {
-        parts.push(a.summary());
+        part(s, &a.summary());
     }
     if let Some(Ok(k)) = &dec.kerberos {
-        parts.push(k.summary());
+        part(s, &k.summary());
     }
     if let Some(s1) = &dec.smb1 {
         if let Some(n) = &s1.negotiate {
-            parts.push(setup::smb1_summary(n));
+            part(s, &setup::smb1_summary(n));
         }
     }
     if let Some(t) = &m.transform {
         if let Some(id) = t.session_id {
-            parts.push(format!(
-                "encrypted (session {id:#x}); what follows is encrypted"
-            ));
+            sep(s);
+            let _ = write!(s, "encrypted (session {id:#x}); what follows is encrypted");
         }
     }
     if let Some(nb) = m.netbios {
-        parts.push(format!("NetBIOS {}", nb.name().unwrap_or("packet")));
+        sep(s);
+        let _ = write!(s, "NetBIOS {}", nb.name().unwrap_or("packet"));
     }
-    parts.retain(|p| !p.is_empty());
-    parts.join("  ")
 }
 
 /// A benign status in context: a normal step of the protocol, not an error.

@@ -166,22 +166,31 @@ pub struct ErrorEvent {
     pub detail: Option<String>,
 }
 
-/// One line of a connection's timeline.
-#[derive(Clone, Debug, Serialize)]
-pub struct TimelineEntry {
+/// One line of a connection's timeline, borrowed from the message it
+/// stands for: it is written into the connection's [`Timeline`] at once.
+#[derive(Clone, Copy, Debug)]
+pub struct TimelineEntry<'a> {
     pub frame: u64,
     pub time: Timestamp,
-    /// The stream the message came on (a Kerberos exchange joined to an SMB
-    /// connection comes on its own stream).
-    pub stream: u64,
     pub from_client: bool,
-    pub command: String,
-    pub summary: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    pub command: &'a str,
+    pub summary: &'a str,
     pub status: Option<u32>,
     /// A Kerberos error (code, name) carried by the message.
-    #[serde(skip)]
-    pub krb_error: Option<(i32, String)>,
+    pub krb_error: Option<(i32, &'a str)>,
+}
+
+/// A connection's timeline: its entries' lines as the text report shows
+/// them, written as the messages came (at most [`MAX_TIMELINE`] entries).
+#[derive(Clone, Debug, Default)]
+pub struct Timeline {
+    /// The lines of the entries kept.
+    pub text: String,
+    /// Entries kept.
+    pub kept: usize,
+    /// Entries kept that stand for an SMB message (not a Kerberos message
+    /// on port 88, not the end of the TCP connection).
+    pub smb_kept: u64,
 }
 
 /// A TCP connection that carried SMB.
@@ -217,7 +226,7 @@ pub struct Connection {
     pub errors: Vec<ErrorEvent>,
     pub errors_omitted: u64,
     #[serde(skip)]
-    pub timeline: Vec<TimelineEntry>,
+    pub timeline: Timeline,
     #[serde(skip)]
     pub timeline_omitted: u64,
     /// Indexes in [`super::Model::sessions`] of this connection's sessions.
@@ -258,7 +267,7 @@ impl Connection {
             gap_bytes: 0,
             errors: Vec::new(),
             errors_omitted: 0,
-            timeline: Vec::new(),
+            timeline: Timeline::default(),
             timeline_omitted: 0,
             session_indexes: Vec::new(),
         }
