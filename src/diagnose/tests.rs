@@ -460,3 +460,86 @@ fn tree_failed() {
         f.explanation
     );
 }
+
+/// The [`super::Sink`] drops findings with a session that cannot be kept
+/// and merges repeats as it goes: the kept findings and `omitted` must be
+/// those of merging, sorting and truncating everything at the end (the
+/// code before the sink). Random findings with ties on severity and
+/// frame, repeats without a session (past the 64-frame merge cap), some
+/// without frames, in numbers past the sink's 4 × MAX_FINDINGS threshold.
+#[test]
+fn sink_keeps_what_sorting_everything_would_keep() {
+    use super::{first_frame, merge, Draft, Sink, MAX_FINDINGS};
+    fn at_end(all: Vec<Finding>) -> (Vec<Finding>, u64) {
+        let mut all = merge(all);
+        all.sort_by_key(|f| (f.severity, first_frame(f)));
+        let omitted = all.len().saturating_sub(MAX_FINDINGS) as u64;
+        all.truncate(MAX_FINDINGS);
+        (all, omitted)
+    }
+    fn through_sink(all: Vec<Finding>) -> (Vec<Finding>, u64) {
+        let mut sink = Sink::default();
+        for f in all {
+            sink.push(f);
+        }
+        let mut kept = merge(sink.all);
+        kept.sort_by_key(|f| (f.severity, first_frame(f)));
+        let omitted = (kept.len() as u64 + sink.dropped).saturating_sub(MAX_FINDINGS as u64);
+        kept.truncate(MAX_FINDINGS);
+        (kept, omitted)
+    }
+    fn key(f: &Finding) -> String {
+        format!(
+            "{:?}|{}|{}|{:?}|{:?}|{:?}",
+            f.severity, f.code, f.title, f.frames, f.session_id, f.stream
+        )
+    }
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let mut dropped_some = false;
+    for round in 0..20 {
+        let n = [3000usize, 4500, 9000, 20000, 41000][round % 5];
+        let mut v = Vec::with_capacity(n);
+        for i in 0..n {
+            let r = next();
+            let sev = [Severity::Error, Severity::Warning, Severity::Info][(r % 3) as usize];
+            let frame = (r >> 8) % (if round % 2 == 0 { 50 } else { 100_000 });
+            let with_session = (r >> 30) % 4 != 0;
+            let title = if with_session {
+                format!("t{i}")
+            } else {
+                format!("t{}", (r >> 40) % 7)
+            };
+            let mut d = Draft::new(sev, "c", title)
+                .stream((r >> 20) % 3)
+                .frames([frame, frame + (r >> 50) % 5]);
+            if with_session {
+                d = d.session(format!("{i:#x}"));
+            }
+            v.push(d.0);
+        }
+        if round % 3 == 0 {
+            for f in v.iter_mut().step_by(7) {
+                f.frames.clear();
+            }
+        }
+        let (want, want_omitted) = at_end(v.clone());
+        let mut sink = Sink::default();
+        for f in v.iter().cloned() {
+            sink.push(f);
+        }
+        dropped_some |= sink.dropped > 0;
+        let (got, got_omitted) = through_sink(v);
+        assert_eq!(want_omitted, got_omitted, "round {round}");
+        assert_eq!(want.len(), got.len(), "round {round}");
+        for (a, b) in want.iter().zip(&got) {
+            assert_eq!(key(a), key(b), "round {round}");
+        }
+    }
+    assert!(dropped_some, "the sink dropped findings in some round");
+}
