@@ -42,12 +42,8 @@ pub fn kerberos_msg_name(first_byte: Option<u8>) -> Option<&'static str> {
     })
 }
 
-/// The command of a message as the `command` key shows it.
-pub fn command_name(msg: &Message<'_>, dec: &Decoded) -> Option<String> {
-    command_str(msg, dec).map(Cow::into_owned)
-}
-
-/// [`command_name`], borrowed when it is a known name (no allocation per message).
+/// The command of a message as the `command` key shows it, borrowed when it
+/// is a known name (no allocation per message).
 pub fn command_str(msg: &Message<'_>, dec: &Decoded) -> Option<Cow<'static, str>> {
     match msg.kind {
         Kind::Smb2 => msg.header.map(|h| match h.command.name() {

@@ -43,6 +43,7 @@ impl Spool {
     }
 
     /// Adds a piece of text under `key`.
+    #[cfg(test)]
     pub fn add(&mut self, key: u64, text: &[u8]) {
         self.add_parts(key, &[text]);
     }
