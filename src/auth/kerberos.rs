@@ -80,6 +80,15 @@ open_enum! {
     }
 }
 
+impl EncType {
+    /// RC4 and DES (single and triple) enctypes: weak, disabled by default
+    /// on current domain controllers (RFC 6649, RFC 8429).
+    pub fn is_weak(self) -> bool {
+        self.name()
+            .is_some_and(|n| n.starts_with("rc4") || n.starts_with("des"))
+    }
+}
+
 open_enum! {
     /// Pre-authentication data types (RFC 4120 7.5.2, RFC 6113, RFC 4556,
     /// [MS-KILE] 2.2, [MS-SFU] 2.2). Unknown numbers print as the number.
@@ -757,6 +766,28 @@ fn e_data(v: &[u8], base: usize, k: &mut KerberosInfo) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn weak_enctypes_are_rc4_and_des() {
+        for e in [
+            EncType::RC4_HMAC,
+            EncType::RC4_HMAC_EXP,
+            EncType::DES_CBC_MD5,
+            EncType::DES3_CBC_SHA1,
+            EncType::RC4_PLAIN,
+        ] {
+            assert!(e.is_weak(), "{e}");
+        }
+        for e in [
+            EncType::AES128_CTS_HMAC_SHA1_96,
+            EncType::AES256_CTS_HMAC_SHA1_96,
+            EncType::CAMELLIA256_CTS_CMAC,
+            EncType(999),
+            EncType(-999),
+        ] {
+            assert!(!e.is_weak(), "{e}");
+        }
+    }
 
     #[test]
     fn record_marker() {

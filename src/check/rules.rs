@@ -238,10 +238,6 @@ fn offenders(model: &Model, f: impl Fn(&Session) -> bool, what: &str) -> Vec<Str
         .collect()
 }
 
-fn weak(e: &str) -> bool {
-    e.starts_with("rc4") || e.starts_with("des")
-}
-
 pub fn deny(model: &Model, what: &str) -> CheckResult {
     let name = format!("deny {what}");
     let bad: Vec<String> = match what {
@@ -275,14 +271,14 @@ pub fn deny(model: &Model, what: &str) -> CheckResult {
         "weak-enctype" => {
             let mut v = offenders(
                 model,
-                |s| s.ticket_enctype.is_some_and(|e| weak(&e.to_string())),
+                |s| s.ticket_enctype.is_some_and(|e| e.is_weak()),
                 "used a weak ticket enctype",
             );
             v.extend(
                 model
                     .kdc
                     .iter()
-                    .filter(|x| x.ticket_enctype.is_some_and(|e| weak(&e.to_string())))
+                    .filter(|x| x.ticket_enctype.is_some_and(|e| e.is_weak()))
                     .map(|x| {
                         format!(
                             "{} frame {} issued a {} ticket",

@@ -90,13 +90,13 @@ fn signing(model: &Model, out: &mut Sink) {
     }
 }
 
-fn weak(e: &str) -> bool {
-    e.starts_with("rc4") || e.starts_with("des")
-}
-
 fn enctypes(model: &Model, out: &mut Sink) {
     for s in &model.sessions {
-        let Some(e) = s.ticket_enctype.map(|e| e.to_string()).filter(|e| weak(e)) else {
+        let Some(e) = s
+            .ticket_enctype
+            .filter(|e| e.is_weak())
+            .map(|e| e.to_string())
+        else {
             continue;
         };
         let r = s
@@ -115,7 +115,11 @@ fn enctypes(model: &Model, out: &mut Sink) {
         );
     }
     for x in &model.kdc {
-        let Some(e) = x.ticket_enctype.map(|e| e.to_string()).filter(|e| weak(e)) else {
+        let Some(e) = x
+            .ticket_enctype
+            .filter(|e| e.is_weak())
+            .map(|e| e.to_string())
+        else {
             continue;
         };
         out.push(
