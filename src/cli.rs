@@ -154,8 +154,7 @@ pub fn report(a: ReportArgs) -> u8 {
         out: &mut out,
         filter: &filter,
         write_err: None,
-        timelines: (a.format == Format::Text)
-            .then(|| TimelineWriter::new(&filter, a.verbose, style)),
+        timelines: (a.format == Format::Text).then(|| TimelineWriter::new(&filter, &build)),
     };
     let analysis = match read(&a.input, build, &mut obs) {
         Ok(x) => x,

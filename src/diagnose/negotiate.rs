@@ -54,7 +54,7 @@ fn negotiate_error(c: &Connection, out: &mut Sink) {
         )
         .explain(format!(
             "The client offered {} and the server answered {status}.",
-            dialect_list(&n.offered_dialects)
+            crate::smb2::negotiate::dialect_list(&n.offered_dialects)
         ))
         .next("Compare the client's and server's minimum and maximum protocol versions.")
     } else {
@@ -65,7 +65,7 @@ fn negotiate_error(c: &Connection, out: &mut Sink) {
         )
         .explain(format!(
             "The server refused the NEGOTIATE (client offered {}).",
-            dialect_list(&n.offered_dialects)
+            crate::smb2::negotiate::dialect_list(&n.offered_dialects)
         ))
         .next("Check the server's SMB protocol settings and its log.")
     };
@@ -75,12 +75,4 @@ fn negotiate_error(c: &Connection, out: &mut Sink) {
             .status(status)
             .done(),
     );
-}
-
-/// "2.1, 3.1.1": the dialects a client offered.
-fn dialect_list(d: &[crate::smb2::negotiate::Dialect]) -> String {
-    d.iter()
-        .map(|x| x.to_string())
-        .collect::<Vec<_>>()
-        .join(", ")
 }

@@ -31,14 +31,9 @@ impl Style {
 
     /// A status name: green for success, yellow for a normal step, red for an error.
     pub fn status(self, code: u32, text: &str) -> String {
-        let c = if code == 0 {
-            "32"
-        } else if crate::ntstatus::is_benign(code) || !NtStatus(code).is_error() {
-            "33"
-        } else {
-            "31"
-        };
-        self.paint(c, text)
+        let mut out = String::with_capacity(text.len() + 9);
+        self.status_into(&mut out, code, text);
+        out
     }
 
     /// [`Style::status`], appended to `out`.
@@ -47,15 +42,8 @@ impl Style {
             out.push_str(text);
             return;
         }
-        let c = if code == 0 {
-            "32"
-        } else if crate::ntstatus::is_benign(code) || !NtStatus(code).is_error() {
-            "33"
-        } else {
-            "31"
-        };
         out.push_str("\x1b[");
-        out.push_str(c);
+        out.push_str(status_color(code));
         out.push('m');
         out.push_str(text);
         out.push_str("\x1b[0m");
@@ -98,11 +86,7 @@ pub fn wrap_into(out: &mut String, text: &str, indent: &str, width: usize) -> us
     let mut started = false;
     let mut lines = 0;
     for word in text.split_whitespace() {
-        let word_chars = if word.is_ascii() {
-            word.len()
-        } else {
-            word.chars().count()
-        };
+        let word_chars = char_len(word);
         if started {
             if indent.len() + line_chars + 1 + word_chars > width {
                 out.push('\n');
@@ -192,6 +176,28 @@ pub fn cut(s: &str, width: usize) -> String {
     let mut t: String = s.chars().take(width.saturating_sub(1)).collect();
     t.push('…');
     t
+}
+
+/// The length of `s` in characters (bytes when it is ASCII).
+#[inline]
+pub fn char_len(s: &str) -> usize {
+    if s.is_ascii() {
+        s.len()
+    } else {
+        s.chars().count()
+    }
+}
+
+/// The ANSI colour of a status: green for success, yellow for a normal step
+/// (benign or not an error), red for an error.
+fn status_color(code: u32) -> &'static str {
+    if code == 0 {
+        "32"
+    } else if crate::ntstatus::is_benign(code) || !NtStatus(code).is_error() {
+        "33"
+    } else {
+        "31"
+    }
 }
 
 #[cfg(test)]

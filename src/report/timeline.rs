@@ -12,7 +12,7 @@ use super::fastfmt;
 use super::filter::Filter;
 use super::messages::CaptureSummary;
 use super::spool::Spool;
-use super::style::{cut, wrap, wrap_into, Style};
+use super::style::{char_len, cut, wrap, wrap_into, Style};
 use super::table::Table;
 use super::Observer;
 use crate::capture::Timestamp;
@@ -56,11 +56,14 @@ pub struct TimelineWriter<'a> {
 }
 
 impl<'a> TimelineWriter<'a> {
-    pub fn new(filter: &'a Filter, verbose: bool, style: Style) -> Self {
+    /// A writer for the timelines that `build` made: their lines were
+    /// written with `build.verbose` and `build.color`, and the connection
+    /// heads and tails written here follow the same two.
+    pub fn new(filter: &'a Filter, build: &crate::session::BuildOptions) -> Self {
         TimelineWriter {
             filter,
-            verbose,
-            style,
+            verbose: build.verbose,
+            style: Style { color: build.color },
             spool: Spool::new(),
             buf: String::with_capacity(CHUNK),
             tail: String::new(),
@@ -257,11 +260,7 @@ pub fn write_entry(
     s.push_str(frame);
     s.push_str(if e.from_client { " C>S " } else { " S>C " });
     let command = e.command;
-    let command_chars = if command.is_ascii() {
-        command.len()
-    } else {
-        command.chars().count()
-    };
+    let command_chars = char_len(command);
     if command_chars <= 16 {
         s.push_str(command);
         for _ in command_chars..16 {
@@ -273,11 +272,7 @@ pub fn write_entry(
     s.push(' ');
     // The head and the status, unpainted, in characters.
     let head = &s[line_start..];
-    let mut head_len = if head.is_ascii() {
-        head.len()
-    } else {
-        head.chars().count()
-    };
+    let mut head_len = char_len(head);
     match (e.krb_error, e.status) {
         (Some((code, name)), _) => {
             let benign = crate::ntstatus::kerberos::is_benign(code);
@@ -303,11 +298,7 @@ pub fn write_entry(
         s.push('\n');
         return;
     }
-    let summary_chars = if summary.is_ascii() {
-        summary.len()
-    } else {
-        summary.chars().count()
-    };
+    let summary_chars = char_len(summary);
     if verbose || head_len + 2 + summary_chars <= WIDTH {
         s.push_str("  ");
         s.push_str(summary);
@@ -334,11 +325,7 @@ pub fn write_entry(
         return;
     }
     let line = &s[third..third + third_len];
-    let chars = if line.is_ascii() {
-        line.len()
-    } else {
-        line.chars().count()
-    };
+    let chars = char_len(line);
     if chars + 2 <= WIDTH {
         s.truncate(third + third_len);
         s.push_str(" …\n");
@@ -590,11 +577,7 @@ fn negotiate_lines(c: &Connection) -> Vec<String> {
             let Some(d) = &n.dialect else {
                 v.push(format!(
                     "NEGOTIATE (offering {}) never answered",
-                    n.offered_dialects
-                        .iter()
-                        .map(|d| d.to_string())
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    crate::smb2::negotiate::dialect_list(&n.offered_dialects)
                 ));
                 v.extend(end_line(c));
                 return v;

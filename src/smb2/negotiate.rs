@@ -44,6 +44,19 @@ impl Dialect {
     }
 }
 
+/// Dialects as a person reads a list of them: "2.0.2, 2.1, 3.1.1".
+pub fn dialect_list(d: &[Dialect]) -> String {
+    let mut out = String::new();
+    for (i, x) in d.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        use std::fmt::Write as _;
+        let _ = write!(out, "{x}");
+    }
+    out
+}
+
 open_flags! {
     /// SecurityMode of NEGOTIATE and SESSION_SETUP ([MS-SMB2] 2.2.3, 2.2.4, 2.2.5).
     SecurityMode(u16), width 4;
