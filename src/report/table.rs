@@ -194,10 +194,19 @@ fn line<'a>(s: &mut String, w: &[usize], cells: impl Iterator<Item = &'a str>) {
             }
             cell.width()
         };
-        let pad = width.saturating_sub(cell_width) + 1;
-        s.extend(std::iter::repeat_n(' ', pad));
+        pad(s, width.saturating_sub(cell_width) + 1);
     }
     s.push_str("|\n");
+}
+
+/// Appends `n` spaces.
+fn pad(s: &mut String, mut n: usize) {
+    const SPACES: &str = "                                ";
+    while n > 0 {
+        let k = n.min(SPACES.len());
+        s.push_str(&SPACES[..k]);
+        n -= k;
+    }
 }
 
 #[cfg(test)]

@@ -336,6 +336,10 @@ impl Body {
         let part = match self {
             Body::NegotiateRequest(b) => return b.summary_into(s),
             Body::NegotiateResponse(b) => return b.summary_into(s),
+            Body::SessionSetupRequest(b) => return b.summary_into(s),
+            Body::SessionSetupResponse(b) => return b.summary_into(s),
+            Body::TreeConnectRequest(b) => return b.summary_into(s),
+            Body::TreeConnectResponse(b) => return b.summary_into(s),
             Body::CloseRequest(b) => {
                 let _ = write!(s, "{}", b.file_id);
                 return;
@@ -361,10 +365,6 @@ impl Body {
                 let _ = write!(s, "command 0x{:04x}, {} bytes", b.command, b.body_length);
                 return;
             }
-            Body::SessionSetupRequest(b) => b.summary(),
-            Body::SessionSetupResponse(b) => b.summary(),
-            Body::TreeConnectRequest(b) => b.summary(),
-            Body::TreeConnectResponse(b) => b.summary(),
             Body::CreateRequest(b) => b.summary(),
             Body::CreateResponse(b) => b.summary(),
             Body::ReadRequest(b) => b.summary(),
