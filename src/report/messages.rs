@@ -606,7 +606,7 @@ pub fn summary(msg: &Message<'_>, dec: &Decoded) -> String {
         None => {}
     }
     match &dec.auth {
-        Some(Ok(a)) => push(&mut s, &a.summary()),
+        Some(Ok(a)) => push_into(&mut s, |s| a.summary_into(s)),
         Some(Err(e)) => push(
             &mut s,
             &format!(

@@ -653,7 +653,7 @@ fn short_summary(s: &mut String, m: &Message<'_>, dec: &Decoded) {
         }
     }
     if let Some(Ok(a)) = &dec.auth {
-        part(s, &a.summary());
+        part_into(s, |s| a.summary_into(s));
     }
     if let Some(Ok(k)) = &dec.kerberos {
         part_into(s, |s| k.summary_into(s));
