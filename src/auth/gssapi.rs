@@ -83,19 +83,16 @@ pub struct AuthInfo {
 impl AuthInfo {
     /// One line, e.g. `SPNEGO accept-incomplete NTLMSSP CHALLENGE 1122334455667788`.
     pub fn summary(&self) -> String {
-        let inner = if let Some(n) = &self.ntlmssp {
-            n.summary()
-        } else if let Some(k) = &self.kerberos {
-            k.summary()
-        } else if self.mechanism == Mechanism::Negoex {
-            "NegoEx".to_string()
-        } else {
-            String::new()
-        };
+        let mut s = String::new();
+        self.summary_into(&mut s);
+        s
+    }
+
+    /// Appends [`AuthInfo::summary`] to `out`.
+    pub fn summary_into(&self, out: &mut String) {
         let Some(s) = &self.spnego else {
-            return inner;
+            return self.inner_summary(out);
         };
-        let mut out = String::with_capacity(64 + inner.len());
         out.push_str("SPNEGO ");
         if let Some(r) = s.neg_result {
             let _ = write!(out, "{r}");
@@ -112,16 +109,29 @@ impl AuthInfo {
             }
             out.push(']');
         }
-        if let Some(m) = &s.supported_mech {
-            if inner.is_empty() {
+        // The inner token's summary after a space; without one, the
+        // supported mechanism (if any) instead.
+        let mark = out.len();
+        out.push(' ');
+        self.inner_summary(out);
+        if out.len() == mark + 1 {
+            out.truncate(mark);
+            if let Some(m) = &s.supported_mech {
                 let _ = write!(out, " {m}");
             }
         }
-        if !inner.is_empty() {
-            out.push(' ');
-            out.push_str(&inner);
+    }
+
+    /// Appends the summary of the token inside SPNEGO (NTLMSSP, Kerberos,
+    /// "NegoEx"), or nothing.
+    fn inner_summary(&self, out: &mut String) {
+        if let Some(n) = &self.ntlmssp {
+            out.push_str(&n.summary());
+        } else if let Some(k) = &self.kerberos {
+            k.summary_into(out);
+        } else if self.mechanism == Mechanism::Negoex {
+            out.push_str("NegoEx");
         }
-        out
     }
 }
 

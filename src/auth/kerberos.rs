@@ -300,21 +300,21 @@ impl KerberosInfo {
 
     /// One line, e.g. `Kerberos AP-REQ cifs/fs1@CORP.EXAMPLE (aes256-cts-hmac-sha1-96)`.
     pub fn summary(&self) -> String {
-        let mut s = format!("Kerberos {}", self.msg_type);
-        let at = |name: &Option<String>, realm: &Option<String>| match (
-            name.as_ref().filter(|n| !n.is_empty()),
-            realm.as_ref().filter(|r| !r.is_empty()),
-        ) {
-            (Some(n), Some(r)) => format!("{n}@{r}"),
-            (Some(n), None) => n.clone(),
-            (None, Some(r)) => format!("@{r}"),
-            (None, None) => String::new(),
-        };
+        let mut s = String::new();
+        self.summary_into(&mut s);
+        s
+    }
+
+    /// Appends [`KerberosInfo::summary`] to `s`.
+    pub fn summary_into(&self, s: &mut String) {
+        use fmt::Write as _;
+        let _ = write!(s, "Kerberos {}", self.msg_type);
         match self.msg_type {
             KrbMsgType::AP_REQ => {
-                s.push_str(&format!(" {}", at(&self.sname, &self.realm)));
+                s.push(' ');
+                at(s, &self.sname, &self.realm);
                 if let Some(t) = &self.ticket {
-                    s.push_str(&format!(" ({})", t.enctype));
+                    let _ = write!(s, " ({})", t.enctype);
                 }
                 if self.mutual_required == Some(true) {
                     s.push_str(" mutual-required");
@@ -322,50 +322,84 @@ impl KerberosInfo {
             }
             KrbMsgType::AP_REP => {
                 if let Some(e) = self.enc_part_etype {
-                    s.push_str(&format!(" ({e})"));
+                    let _ = write!(s, " ({e})");
                 }
             }
-            KrbMsgType::KRB_ERROR => {
-                if let Some(c) = self.error_code {
-                    s.push_str(&format!(
-                        " {} ({c})",
-                        self.error.as_deref().unwrap_or("unknown error")
-                    ));
-                }
-                let srv = at(&self.sname, &self.realm);
-                if !srv.is_empty() {
-                    s.push_str(&format!(" for {srv}"));
-                }
-                if let Some(t) = &self.e_text {
-                    s.push_str(&format!(" \"{t}\""));
-                }
-            }
-            KrbMsgType::AS_REQ | KrbMsgType::TGS_REQ => {
-                if self.cname.is_some() {
-                    s.push_str(&format!(" {}", at(&self.cname, &self.realm)));
-                }
-                if let Some(sn) = &self.sname {
-                    s.push_str(&format!(" for {sn}"));
-                    if self.cname.is_none() {
-                        if let Some(r) = &self.realm {
-                            s.push_str(&format!("@{r}"));
-                        }
-                    }
-                }
-                if !self.etypes.is_empty() {
-                    let e: Vec<String> = self.etypes.iter().map(|e| e.to_string()).collect();
-                    s.push_str(&format!(" etypes [{}]", e.join(", ")));
-                }
-            }
+            KrbMsgType::KRB_ERROR => self.error_summary(s),
+            KrbMsgType::AS_REQ | KrbMsgType::TGS_REQ => self.request_summary(s),
             KrbMsgType::AS_REP | KrbMsgType::TGS_REP => {
-                s.push_str(&format!(" {}", at(&self.cname, &self.crealm)));
+                s.push(' ');
+                at(s, &self.cname, &self.crealm);
                 if let Some(t) = &self.ticket {
-                    s.push_str(&format!(" ticket {}@{} ({})", t.sname, t.realm, t.enctype));
+                    let _ = write!(s, " ticket {}@{} ({})", t.sname, t.realm, t.enctype);
                 }
             }
             _ => {}
         }
-        s
+    }
+
+    /// The KRB-ERROR part of the summary: code, service, e-text.
+    fn error_summary(&self, s: &mut String) {
+        use fmt::Write as _;
+        if let Some(c) = self.error_code {
+            let _ = write!(
+                s,
+                " {} ({c})",
+                self.error.as_deref().unwrap_or("unknown error")
+            );
+        }
+        let before = s.len();
+        s.push_str(" for ");
+        at(s, &self.sname, &self.realm);
+        if s.len() == before + " for ".len() {
+            s.truncate(before);
+        }
+        if let Some(t) = &self.e_text {
+            let _ = write!(s, " \"{t}\"");
+        }
+    }
+
+    /// The AS-REQ/TGS-REQ part of the summary: client, service, etypes.
+    fn request_summary(&self, s: &mut String) {
+        use fmt::Write as _;
+        if self.cname.is_some() {
+            s.push(' ');
+            at(s, &self.cname, &self.realm);
+        }
+        if let Some(sn) = &self.sname {
+            s.push_str(" for ");
+            s.push_str(sn);
+            if self.cname.is_none() {
+                if let Some(r) = &self.realm {
+                    s.push('@');
+                    s.push_str(r);
+                }
+            }
+        }
+        if !self.etypes.is_empty() {
+            s.push_str(" etypes [");
+            for (i, e) in self.etypes.iter().enumerate() {
+                if i > 0 {
+                    s.push_str(", ");
+                }
+                let _ = write!(s, "{e}");
+            }
+            s.push(']');
+        }
+    }
+}
+
+/// Appends "name@realm", "name", "@realm" or nothing (an empty part counts
+/// as absent).
+fn at(s: &mut String, name: &Option<String>, realm: &Option<String>) {
+    let name = name.as_deref().filter(|n| !n.is_empty());
+    let realm = realm.as_deref().filter(|r| !r.is_empty());
+    if let Some(n) = name {
+        s.push_str(n);
+    }
+    if let Some(r) = realm {
+        s.push('@');
+        s.push_str(r);
     }
 }
 

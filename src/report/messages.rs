@@ -597,12 +597,12 @@ pub fn summary(msg: &Message<'_>, dec: &Decoded) -> String {
         }
     }
     match &dec.body {
-        Some(Ok(b)) => push(&mut s, &b.summary()),
+        Some(Ok(b)) => push_into(&mut s, |s| b.summary_into(s)),
         Some(Err(e)) => push(&mut s, &format!("[{e}]")),
         None => {}
     }
     match &dec.auth {
-        Some(Ok(a)) => push(&mut s, &a.summary()),
+        Some(Ok(a)) => push_into(&mut s, |s| a.summary_into(s)),
         Some(Err(e)) => push(
             &mut s,
             &format!(
@@ -613,7 +613,7 @@ pub fn summary(msg: &Message<'_>, dec: &Decoded) -> String {
         None => {}
     }
     match &dec.kerberos {
-        Some(Ok(k)) => push(&mut s, &k.summary()),
+        Some(Ok(k)) => push_into(&mut s, |s| k.summary_into(s)),
         Some(Err(e)) => push(
             &mut s,
             &format!("[kerberos: {} at {}]", e.structure, e.offset),
@@ -673,6 +673,19 @@ fn push_args(s: &mut String, part: std::fmt::Arguments<'_>) {
     let sep = s.len();
     let _ = s.write_fmt(part);
     if s.len() == sep {
+        s.truncate(start);
+    }
+}
+
+/// [`push`] for a part written straight into `s` by `write`.
+fn push_into(s: &mut String, write: impl FnOnce(&mut String)) {
+    let start = s.len();
+    if !s.is_empty() {
+        s.push_str("  ");
+    }
+    let text = s.len();
+    write(s);
+    if s.len() == text {
         s.truncate(start);
     }
 }

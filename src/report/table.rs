@@ -15,9 +15,10 @@ use unicode_width::UnicodeWidthStr;
 /// The most rows given to comfy-table for wrapping.
 pub const COMFY_MAX_ROWS: usize = 1000;
 
-/// A table: a header, then rows made on demand by `row(i)`, twice (once to
-/// measure, once to draw), so no row is kept.
-pub struct Table<'a, F: Fn(usize) -> Vec<String>> {
+/// A table: a header, then rows made on demand by `row(i, row)`, twice (once
+/// to measure, once to draw), so no row is kept: each is written into one
+/// [`Row`] that is cleared and reused.
+pub struct Table<'a, F: Fn(usize, &mut Row)> {
     pub header: &'a [&'a str],
     pub rows: usize,
     pub row: F,
@@ -25,7 +26,61 @@ pub struct Table<'a, F: Fn(usize) -> Vec<String>> {
     pub width: usize,
 }
 
-impl<F: Fn(usize) -> Vec<String>> Table<'_, F> {
+/// One row's cells, written one after another into a single buffer: text is
+/// appended to the current cell (with `push_str`, [`Row::num`] or `write!`)
+/// until [`Row::end`] closes it.
+#[derive(Default)]
+pub struct Row {
+    text: String,
+    /// Where each closed cell ends in `text`.
+    ends: Vec<usize>,
+}
+
+impl Row {
+    /// Appends `s` to the current cell.
+    pub fn push_str(&mut self, s: &str) {
+        self.text.push_str(s);
+    }
+
+    /// Appends `n` in decimal to the current cell.
+    pub fn num(&mut self, n: u64) {
+        self.text.push_str(itoa::Buffer::new().format(n));
+    }
+
+    /// Closes the current cell; what follows goes into the next one.
+    pub fn end(&mut self) {
+        self.ends.push(self.text.len());
+    }
+
+    /// Appends a whole cell with text `s`.
+    pub fn cell(&mut self, s: &str) {
+        self.push_str(s);
+        self.end();
+    }
+
+    fn clear(&mut self) {
+        self.text.clear();
+        self.ends.clear();
+    }
+
+    /// The closed cells, in order.
+    fn cells(&self) -> impl Iterator<Item = &str> {
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        // Cells end where a whole `str` ended, so every slice is valid.
+        starts
+            .zip(&self.ends)
+            .map(|(a, &b)| self.text.get(a..b).unwrap_or_default())
+    }
+}
+
+impl std::fmt::Write for Row {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.push_str(s);
+        Ok(())
+    }
+}
+
+impl<F: Fn(usize, &mut Row)> Table<'_, F> {
     /// Appends the table to `s`, with a newline after it.
     pub fn write(&self, s: &mut String) {
         let m = self.measure();
@@ -42,8 +97,11 @@ impl<F: Fn(usize) -> Vec<String>> Table<'_, F> {
         // comfy-table gives an empty column one character.
         let mut widths: Vec<usize> = self.header.iter().map(|h| h.width().max(1)).collect();
         let mut ascii = self.header.iter().all(|h| h.is_ascii());
+        let mut row = Row::default();
         for i in 0..self.rows {
-            for (c, cell) in (self.row)(i).iter().enumerate() {
+            row.clear();
+            (self.row)(i, &mut row);
+            for (c, cell) in row.cells().enumerate() {
                 let width = if printable_ascii(cell) {
                     cell.len()
                 } else {
@@ -72,9 +130,11 @@ impl<F: Fn(usize) -> Vec<String>> Table<'_, F> {
         rule(s, '-');
         line(s, w, self.header.iter().copied());
         rule(s, '=');
+        let mut row = Row::default();
         for i in 0..self.rows {
-            let row = (self.row)(i);
-            line(s, w, row.iter().map(String::as_str));
+            row.clear();
+            (self.row)(i, &mut row);
+            line(s, w, row.cells());
         }
         rule(s, '-');
     }
@@ -85,8 +145,11 @@ impl<F: Fn(usize) -> Vec<String>> Table<'_, F> {
             .set_content_arrangement(ContentArrangement::Dynamic)
             .set_width(u16::try_from(self.width).unwrap_or(u16::MAX))
             .set_header(self.header.to_vec());
+        let mut row = Row::default();
         for i in 0..self.rows {
-            t.add_row((self.row)(i));
+            row.clear();
+            (self.row)(i, &mut row);
+            t.add_row(row.cells().collect::<Vec<_>>());
         }
         let _ = writeln!(s, "{t}");
     }
@@ -131,10 +194,19 @@ fn line<'a>(s: &mut String, w: &[usize], cells: impl Iterator<Item = &'a str>) {
             }
             cell.width()
         };
-        let pad = width.saturating_sub(cell_width) + 1;
-        s.extend(std::iter::repeat_n(' ', pad));
+        pad(s, width.saturating_sub(cell_width) + 1);
     }
     s.push_str("|\n");
+}
+
+/// Appends `n` spaces.
+fn pad(s: &mut String, mut n: usize) {
+    const SPACES: &str = "                                ";
+    while n > 0 {
+        let k = n.min(SPACES.len());
+        s.push_str(&SPACES[..k]);
+        n -= k;
+    }
 }
 
 #[cfg(test)]
@@ -145,7 +217,7 @@ mod tests {
         let t = Table {
             header,
             rows: rows.len(),
-            row: |i| rows[i].clone(),
+            row: |i, r: &mut Row| rows[i].iter().for_each(|c| r.cell(c)),
             width,
         };
         let mut ours = String::new();
@@ -207,7 +279,7 @@ mod tests {
         let t = Table {
             header: &["n", "name"],
             rows: rows.len(),
-            row: |i| rows[i].clone(),
+            row: |i, r: &mut Row| rows[i].iter().for_each(|c| r.cell(c)),
             width: 80,
         };
         let mut s = String::new();

@@ -13,7 +13,7 @@ use super::filter::Filter;
 use super::messages::CaptureSummary;
 use super::spool::Spool;
 use super::style::{char_len, cut, wrap, wrap_into, Style};
-use super::table::Table;
+use super::table::{Row, Table};
 use super::Observer;
 use crate::capture::Timestamp;
 use crate::diagnose::{Diagnosis, Severity};
@@ -387,7 +387,7 @@ impl TextReport<'_> {
                 "strm", "session", "user", "mech", "outcome", "status", "frames",
             ],
             rows: rows.len(),
-            row: |i| session_row(rows[i]),
+            row: |i, r: &mut Row| session_row(rows[i], r),
             width: WIDTH,
         }
         .write(s);
@@ -409,7 +409,7 @@ impl TextReport<'_> {
                 "strm", "share", "type", "status", "opens", "reads", "writes", "errors",
             ],
             rows: rows.len(),
-            row: |i| tree_row(rows[i]),
+            row: |i, r: &mut Row| tree_row(rows[i], r),
             width: WIDTH,
         }
         .write(s);
@@ -433,7 +433,8 @@ impl TextReport<'_> {
                 (Some(r), None) => r.to_string(),
                 (None, None) => "no reply".to_string(),
             };
-            let line = format!(
+            let _ = writeln!(
+                s,
                 "{rel:>10.6} {:>7} {} {}.stream {} {} for {} -> {reply}",
                 x.request_frame,
                 x.request,
@@ -442,7 +443,6 @@ impl TextReport<'_> {
                 x.client_principal.as_deref().unwrap_or("?"),
                 x.service_principal.as_deref().unwrap_or("?"),
             );
-            let _ = writeln!(s, "{line}");
         }
     }
 
@@ -482,78 +482,151 @@ impl TextReport<'_> {
     }
 }
 
-fn session_row(x: &Session) -> Vec<String> {
-    let status = x
-        .status
-        .map_or_else(|| "-".to_string(), |st| st.to_string());
-    let status = status.trim_start_matches("STATUS_");
-    let frames = match x.rounds.last().and_then(|r| r.response_frame) {
-        Some(l) => format!("{}-{l}", x.first_frame),
-        None => format!("{}-", x.first_frame),
-    };
-    vec![
-        x.stream.to_string(),
-        x.session_id.to_string(),
-        user_cell(x),
-        x.mechanism.unwrap_or("-").replace("ntlmssp", "ntlm"),
-        x.outcome.as_str().to_string(),
-        status.to_string(),
-        frames,
-    ]
-}
-
-fn tree_row(x: &Tree) -> Vec<String> {
-    let mut errors = String::new();
-    for e in x.errors.iter().filter(|e| !e.benign) {
-        if !errors.is_empty() {
-            errors.push_str(", ");
+/// A session's cells: stream, id, user, mechanism, outcome, status, frames.
+fn session_row(x: &Session, r: &mut Row) {
+    r.num(x.stream);
+    r.end();
+    hex_id(r, x.session_id.0);
+    r.end();
+    user_cell(x, r);
+    r.end();
+    // `replace("ntlmssp", "ntlm")`, without the temporary String.
+    for (i, part) in x.mechanism.unwrap_or("-").split("ntlmssp").enumerate() {
+        if i > 0 {
+            r.push_str("ntlm");
         }
-        let _ = write!(
-            errors,
-            "{} x{}",
-            e.status.to_string().trim_start_matches("STATUS_"),
-            e.count
-        );
+        r.push_str(part);
     }
-    if errors.is_empty() {
-        errors.push('-');
+    r.end();
+    r.cell(x.outcome.as_str());
+    match x.status {
+        Some(st) => status_cell(r, st),
+        None => r.cell("-"),
     }
-    vec![
-        x.stream.to_string(),
-        x.share.rsplit('\\').next().unwrap_or(&x.share).to_string(),
-        x.share_type.map_or_else(|| "-".into(), |t| t.to_string()),
-        x.status
-            .to_string()
-            .trim_start_matches("STATUS_")
-            .to_string(),
-        x.opens.to_string(),
-        format!("{} ({})", x.reads, bytes(x.read_bytes)),
-        format!("{} ({})", x.writes, bytes(x.write_bytes)),
-        errors,
-    ]
+    r.num(x.first_frame);
+    r.push_str("-");
+    if let Some(l) = x.rounds.last().and_then(|r| r.response_frame) {
+        r.num(l);
+    }
+    r.end();
 }
 
-fn user_cell(x: &Session) -> String {
+/// A tree's cells: stream, share, type, status, opens, reads, writes, errors.
+fn tree_row(x: &Tree, r: &mut Row) {
+    r.num(x.stream);
+    r.end();
+    r.cell(x.share.rsplit('\\').next().unwrap_or(&x.share));
+    match x.share_type {
+        Some(t) => {
+            let _ = write!(r, "{t}");
+            r.end();
+        }
+        None => r.cell("-"),
+    }
+    status_cell(r, x.status);
+    r.num(x.opens);
+    r.end();
+    count_bytes_cell(r, x.reads, x.read_bytes);
+    count_bytes_cell(r, x.writes, x.write_bytes);
+    let mut any = false;
+    for e in x.errors.iter().filter(|e| !e.benign) {
+        if any {
+            r.push_str(", ");
+        }
+        any = true;
+        status_text(r, e.status);
+        r.push_str(" x");
+        r.num(e.count);
+    }
+    if !any {
+        r.push_str("-");
+    }
+    r.end();
+}
+
+/// `format!("{:#x}", id)`: "0x" and lowercase hex digits, no leading zeros.
+fn hex_id(r: &mut Row, id: u64) {
+    let mut digits = [0u8; 16];
+    let mut n = 0;
+    let mut v = id;
+    loop {
+        digits[15 - n] = b"0123456789abcdef"[(v & 0xf) as usize];
+        n += 1;
+        v >>= 4;
+        if v == 0 {
+            break;
+        }
+    }
+    r.push_str("0x");
+    // Hex digits are ASCII.
+    r.push_str(std::str::from_utf8(&digits[16 - n..]).unwrap_or_default());
+}
+
+/// A status as a cell: its name without "STATUS_", or its code in hex.
+fn status_cell(r: &mut Row, st: NtStatus) {
+    status_text(r, st);
+    r.end();
+}
+
+/// `st.to_string().trim_start_matches("STATUS_")`, appended to the current cell.
+fn status_text(r: &mut Row, st: NtStatus) {
+    match st.name() {
+        Some(mut n) => {
+            // `trim_start_matches` with a `&str` pattern sets up a searcher
+            // each time; this loop removes the same prefixes.
+            while let Some(rest) = n.strip_prefix("STATUS_") {
+                n = rest;
+            }
+            r.push_str(n);
+        }
+        None => {
+            let _ = write!(r, "{st}");
+        }
+    }
+}
+
+/// "N (size)" as a cell: an operation count and its bytes.
+fn count_bytes_cell(r: &mut Row, count: u64, n: u64) {
+    r.num(count);
+    r.push_str(" (");
+    bytes(r, n);
+    r.push_str(")");
+    r.end();
+}
+
+/// Who the session is for: the Kerberos client, DOMAIN\\user, the ticket's
+/// service, or "-".
+fn user_cell(x: &Session, r: &mut Row) {
     if let Some(p) = &x.client_principal {
-        return p.clone();
+        return r.push_str(p);
     }
     match (&x.domain, &x.user) {
-        (Some(d), Some(u)) => format!("{d}\\{u}"),
-        (None, Some(u)) => u.clone(),
+        (Some(d), Some(u)) => {
+            r.push_str(d);
+            r.push_str("\\");
+            r.push_str(u);
+        }
+        (None, Some(u)) => r.push_str(u),
         _ => match &x.service_principal {
-            Some(sp) => format!("(ticket {sp})"),
-            None => "-".into(),
+            Some(sp) => {
+                r.push_str("(ticket ");
+                r.push_str(sp);
+                r.push_str(")");
+            }
+            None => r.push_str("-"),
         },
     }
 }
 
-fn bytes(n: u64) -> String {
+/// A byte count: "N B", or in KiB or MiB with one decimal.
+fn bytes(r: &mut Row, n: u64) {
     if n >= 1 << 20 {
-        format!("{:.1} MiB", n as f64 / f64::from(1u32 << 20))
+        let _ = write!(r, "{:.1} MiB", n as f64 / f64::from(1u32 << 20));
     } else if n >= 1 << 10 {
-        format!("{:.1} KiB", n as f64 / 1024.0)
+        let _ = write!(r, "{:.1} KiB", n as f64 / 1024.0);
     } else {
-        format!("{n} B")
+        r.num(n);
+        r.push_str(" B");
     }
 }
 

@@ -120,15 +120,15 @@ impl Builder {
             Transport::Tcp => "tcp",
             Transport::Udp => "udp",
         };
-        let body = match &dec.kerberos {
-            Some(Ok(k)) => k.summary(),
-            _ => String::new(),
-        };
-        let body = body.strip_prefix("Kerberos ").unwrap_or(&body);
-        let body = body.split_once(' ').map_or("", |(_, rest)| rest);
         let mut summary = std::mem::take(&mut self.timeline_summary);
         summary.clear();
-        let _ = write!(summary, "[{transport}.stream {}] {body}", m.stream);
+        let _ = write!(summary, "[{transport}.stream {}] ", m.stream);
+        if let Some(Ok(k)) = &dec.kerberos {
+            let start = summary.len();
+            k.summary_into(&mut summary);
+            let cut = summary_head_len(summary.get(start..).unwrap_or_default());
+            summary.replace_range(start..start + cut, "");
+        }
         let mut error_name = StackStr::<32>::new();
         let krb_error = match &dec.kerberos {
             Some(Ok(k)) => k.error_code.inspect(|&c| match &k.error {
@@ -247,4 +247,11 @@ pub fn kdc_by_client(
         m.entry(x.client.ip()).or_default().push(i);
     }
     m
+}
+
+/// How much of a Kerberos summary comes before the part the timeline shows:
+/// "Kerberos " and the message type up to the next space, or all of it.
+fn summary_head_len(summary: &str) -> usize {
+    let body = summary.strip_prefix("Kerberos ").unwrap_or(summary);
+    summary.len() - body.split_once(' ').map_or("", |(_, rest)| rest).len()
 }

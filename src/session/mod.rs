@@ -634,19 +634,29 @@ fn short_summary(s: &mut String, m: &Message<'_>, dec: &Decoded) {
             s.push_str("  ");
         }
     }
+    // `part` for a part written straight into `s` by `write`.
+    fn part_into(s: &mut String, write: impl FnOnce(&mut String)) {
+        let start = s.len();
+        sep(s);
+        let text = s.len();
+        write(s);
+        if s.len() == text {
+            s.truncate(start);
+        }
+    }
     match &dec.body {
         Some(Ok(Body::Error(_))) | None => {}
-        Some(Ok(b)) => part(s, &b.summary()),
+        Some(Ok(b)) => part_into(s, |s| b.summary_into(s)),
         Some(Err(e)) => {
             sep(s);
             let _ = write!(s, "[{e}]");
         }
     }
     if let Some(Ok(a)) = &dec.auth {
-        part(s, &a.summary());
+        part_into(s, |s| a.summary_into(s));
     }
     if let Some(Ok(k)) = &dec.kerberos {
-        part(s, &k.summary());
+        part_into(s, |s| k.summary_into(s));
     }
     if let Some(s1) = &dec.smb1 {
         if let Some(n) = &s1.negotiate {

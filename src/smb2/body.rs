@@ -325,23 +325,51 @@ impl Body {
 
     /// One line for a text table, e.g. `dialect 3.1.1 signing required, ciphers AES-128-GCM`.
     pub fn summary(&self) -> String {
-        match self {
-            Body::NegotiateRequest(b) => b.summary(),
-            Body::NegotiateResponse(b) => b.summary(),
-            Body::SessionSetupRequest(b) => b.summary(),
-            Body::SessionSetupResponse(b) => b.summary(),
-            Body::TreeConnectRequest(b) => b.summary(),
-            Body::TreeConnectResponse(b) => b.summary(),
+        let mut s = String::new();
+        self.summary_into(&mut s);
+        s
+    }
+
+    /// Appends [`Body::summary`] to `s`.
+    pub fn summary_into(&self, s: &mut String) {
+        use std::fmt::Write as _;
+        let part = match self {
+            Body::NegotiateRequest(b) => return b.summary_into(s),
+            Body::NegotiateResponse(b) => return b.summary_into(s),
+            Body::SessionSetupRequest(b) => return b.summary_into(s),
+            Body::SessionSetupResponse(b) => return b.summary_into(s),
+            Body::TreeConnectRequest(b) => return b.summary_into(s),
+            Body::TreeConnectResponse(b) => return b.summary_into(s),
+            Body::CloseRequest(b) => {
+                let _ = write!(s, "{}", b.file_id);
+                return;
+            }
+            Body::FlushRequest(b) => {
+                let _ = write!(s, "{}", b.file_id);
+                return;
+            }
+            Body::CloseResponse(b) => {
+                let _ = write!(s, "eof {}", b.info.end_of_file);
+                return;
+            }
+            Body::WriteResponse(b) => {
+                let _ = write!(s, "count {}", b.count);
+                return;
+            }
+            Body::LockRequest(b) => {
+                let _ = write!(s, "{} lock(s) {}", b.lock_count, b.first_flags);
+                return;
+            }
+            Body::Minimal(_) => return,
+            Body::Unknown(b) => {
+                let _ = write!(s, "command 0x{:04x}, {} bytes", b.command, b.body_length);
+                return;
+            }
             Body::CreateRequest(b) => b.summary(),
             Body::CreateResponse(b) => b.summary(),
-            Body::CloseRequest(b) => b.file_id.to_string(),
-            Body::CloseResponse(b) => format!("eof {}", b.info.end_of_file),
-            Body::FlushRequest(b) => b.file_id.to_string(),
             Body::ReadRequest(b) => b.summary(),
             Body::ReadResponse(b) => b.summary(),
             Body::WriteRequest(b) => b.summary(),
-            Body::WriteResponse(b) => format!("count {}", b.count),
-            Body::LockRequest(b) => format!("{} lock(s) {}", b.lock_count, b.first_flags),
             Body::IoctlRequest(b) => b.summary(),
             Body::IoctlResponse(b) => b.summary(),
             Body::QueryDirectoryRequest(b) => b.summary(),
@@ -350,9 +378,8 @@ impl Body {
             Body::QueryInfoRequest(b) => b.summary(),
             Body::SetInfoRequest(b) => b.summary(),
             Body::OplockBreak(b) => b.summary(),
-            Body::Minimal(_) => String::new(),
             Body::Error(b) => b.summary(),
-            Body::Unknown(b) => format!("command 0x{:04x}, {} bytes", b.command, b.body_length),
-        }
+        };
+        s.push_str(&part);
     }
 }

@@ -375,21 +375,30 @@ impl NegotiateRequest {
 
     /// e.g. `dialects 2.0.2,2.1,3.0,3.0.2,3.1.1`
     pub fn summary(&self) -> String {
-        let d: Vec<String> = self.dialects.iter().map(|d| d.to_string()).collect();
-        let mut s = format!("dialects {}", d.join(","));
+        let mut s = String::new();
+        self.summary_into(&mut s);
+        s
+    }
+
+    /// Appends [`NegotiateRequest::summary`] to `s`.
+    pub fn summary_into(&self, s: &mut String) {
+        s.push_str("dialects ");
+        join_into(s, &self.dialects, ",");
         if self.security_mode.contains(SecurityMode::SIGNING_REQUIRED) {
             s.push_str(" signing required");
         }
-        s
     }
 }
 
-/// Joins the display forms of a list of codes with ','.
-fn join<T: std::fmt::Display>(v: &[T]) -> String {
-    v.iter()
-        .map(|x| x.to_string())
-        .collect::<Vec<_>>()
-        .join(",")
+/// Appends the display forms of a list of codes, separated by `sep`.
+fn join_into<T: std::fmt::Display>(s: &mut String, v: &[T], sep: &str) {
+    use std::fmt::Write as _;
+    for (i, x) in v.iter().enumerate() {
+        if i > 0 {
+            s.push_str(sep);
+        }
+        let _ = write!(s, "{x}");
+    }
 }
 
 impl NegotiateResponse {
@@ -442,33 +451,41 @@ impl NegotiateResponse {
 
     /// e.g. `dialect 3.1.1 signing required, ciphers AES-128-GCM`
     pub fn summary(&self) -> String {
-        let mut s = format!("dialect {}", self.dialect);
+        let mut s = String::new();
+        self.summary_into(&mut s);
+        s
+    }
+
+    /// Appends [`NegotiateResponse::summary`] to `s`.
+    pub fn summary_into(&self, s: &mut String) {
+        use std::fmt::Write as _;
+        let _ = write!(s, "dialect {}", self.dialect);
         if self.security_mode.contains(SecurityMode::SIGNING_REQUIRED) {
             s.push_str(" signing required");
         } else if self.security_mode.contains(SecurityMode::SIGNING_ENABLED) {
             s.push_str(" signing enabled");
         }
-        let mut parts = Vec::new();
+        // Each listed context follows ", ".
         for c in &self.negotiate_contexts {
             match &c.data {
                 ContextData::Encryption { ciphers } => {
-                    parts.push(format!("ciphers {}", join(ciphers)))
+                    s.push_str(", ciphers ");
+                    join_into(s, ciphers, ",");
                 }
                 ContextData::Signing { signing_algorithms } => {
-                    parts.push(format!("signing {}", join(signing_algorithms)))
+                    s.push_str(", signing ");
+                    join_into(s, signing_algorithms, ",");
                 }
                 ContextData::Compression {
                     compression_algorithms,
                     ..
-                } => parts.push(format!("compression {}", join(compression_algorithms))),
+                } => {
+                    s.push_str(", compression ");
+                    join_into(s, compression_algorithms, ",");
+                }
                 _ => {}
             }
         }
-        if !parts.is_empty() {
-            s.push_str(", ");
-            s.push_str(&parts.join(", "));
-        }
-        s
     }
 }
 

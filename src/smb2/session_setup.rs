@@ -76,14 +76,21 @@ impl SessionSetupRequest {
 
     /// e.g. `token 74 bytes, binding`
     pub fn summary(&self) -> String {
-        let mut s = format!("token {} bytes", self.security_buffer.length);
+        let mut s = String::new();
+        self.summary_into(&mut s);
+        s
+    }
+
+    /// Appends [`SessionSetupRequest::summary`] to `s`.
+    pub fn summary_into(&self, s: &mut String) {
+        use std::fmt::Write as _;
+        let _ = write!(s, "token {} bytes", self.security_buffer.length);
         if self.flags.contains(SessionSetupRequestFlags::BINDING) {
             s.push_str(", binding");
         }
         if let Some(p) = self.previous_session_id {
-            s.push_str(&format!(", previous session 0x{p:016x}"));
+            let _ = write!(s, ", previous session 0x{p:016x}");
         }
-        s
     }
 }
 
@@ -107,10 +114,17 @@ impl SessionSetupResponse {
 
     /// e.g. `token 9 bytes, flags IS_GUEST`
     pub fn summary(&self) -> String {
-        let mut s = format!("token {} bytes", self.security_buffer.length);
-        if self.session_flags.0 != 0 {
-            s.push_str(&format!(", flags {}", self.session_flags));
-        }
+        let mut s = String::new();
+        self.summary_into(&mut s);
         s
+    }
+
+    /// Appends [`SessionSetupResponse::summary`] to `s`.
+    pub fn summary_into(&self, s: &mut String) {
+        use std::fmt::Write as _;
+        let _ = write!(s, "token {} bytes", self.security_buffer.length);
+        if self.session_flags.0 != 0 {
+            let _ = write!(s, ", flags {}", self.session_flags);
+        }
     }
 }

@@ -181,11 +181,17 @@ impl TreeConnectRequest {
 
     /// e.g. `\\srv\share`
     pub fn summary(&self) -> String {
-        let mut s = self.share.clone();
+        let mut s = String::new();
+        self.summary_into(&mut s);
+        s
+    }
+
+    /// Appends [`TreeConnectRequest::summary`] to `s`.
+    pub fn summary_into(&self, s: &mut String) {
+        s.push_str(&self.share);
         if !self.missing.is_empty() {
             s.push_str(" (cut)");
         }
-        s
     }
 }
 
@@ -206,15 +212,22 @@ impl TreeConnectResponse {
 
     /// e.g. `DISK flags ENCRYPT_DATA`
     pub fn summary(&self) -> String {
-        let mut s = self.share_type.to_string();
+        let mut s = String::new();
+        self.summary_into(&mut s);
+        s
+    }
+
+    /// Appends [`TreeConnectResponse::summary`] to `s`.
+    pub fn summary_into(&self, s: &mut String) {
+        use std::fmt::Write as _;
+        let _ = write!(s, "{}", self.share_type);
         if self.share_flags.0 != 0 {
-            s.push_str(&format!(" flags {}", self.share_flags));
+            let _ = write!(s, " flags {}", self.share_flags);
         }
         if self.capabilities.0 != 0 {
-            s.push_str(&format!(" caps {}", self.capabilities));
+            let _ = write!(s, " caps {}", self.capabilities);
         }
-        s.push_str(&format!(" access {}", self.maximal_access));
-        s
+        let _ = write!(s, " access {}", self.maximal_access);
     }
 }
 
