@@ -147,6 +147,7 @@ impl Builder {
             summary: &summary,
             status: None,
             krb_error: krb_error.map(|c| (c, error_name.as_str())),
+            smb: false,
         };
         self.push_timeline(ci, &entry);
         self.timeline_summary = summary;

@@ -322,6 +322,7 @@ impl Builder {
                 },
                 status: None,
                 krb_error: None,
+                smb: false,
             };
             self.push_timeline(ci, &entry);
         }
@@ -501,11 +502,8 @@ impl Builder {
         if !self.opts.timeline || self.timeline_full(ci) {
             return;
         }
-        let command = match m.kind {
-            Kind::Kerberos => command_str(m, dec).map(|c| Cow::Owned(format!("krb {c}"))),
-            _ => command_str(m, dec),
-        }
-        .unwrap_or(Cow::Borrowed(m.kind.name()));
+        // Kerberos messages on port 88 have their own entry (kdc.rs).
+        let command = command_str(m, dec).unwrap_or(Cow::Borrowed(m.kind.name()));
         let mut text = std::mem::take(&mut self.timeline_summary);
         text.clear();
         if self.opts.verbose {
@@ -521,6 +519,7 @@ impl Builder {
             summary: &text,
             status: crate::report::messages::status_of(m),
             krb_error: None,
+            smb: true,
         };
         self.push_timeline(ci, &entry);
         self.timeline_summary = text;
@@ -557,7 +556,7 @@ impl Builder {
         }
         crate::report::timeline::write_entry(&mut t.text, e, start, self.opts.verbose, style);
         t.kept += 1;
-        if !e.command.starts_with("krb ") && !e.command.starts_with("TCP ") {
+        if e.smb {
             t.smb_kept += 1;
         }
     }

@@ -178,6 +178,10 @@ pub struct TimelineEntry<'a> {
     pub status: Option<u32>,
     /// A Kerberos error (code, name) carried by the message.
     pub krb_error: Option<(i32, &'a str)>,
+    /// The entry stands for a message of the connection itself (counted in
+    /// [`Timeline::smb_kept`]); not for a Kerberos message on port 88 or
+    /// the end of the TCP connection.
+    pub smb: bool,
 }
 
 /// A connection's timeline: its entries' lines as the text report shows
