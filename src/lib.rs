@@ -3,8 +3,8 @@
 //! The layers, one module each, in the direction data flows:
 //! [`capture`] → [`net`] → [`tcp`] → [`smb2`] → [`auth`] → [`session`] →
 //! [`diagnose`] → [`report`] (and [`check`]); [`pipeline`] drives the first
-//! five and hands out messages. [`ntstatus`], [`time`] and [`json`] (the
-//! JSON writer) are leaves any layer may use.
+//! five and hands out messages. [`ntstatus`], [`time`], [`text`] and [`json`]
+//! (the JSON writer) are leaves any layer may use.
 #![forbid(unsafe_code)]
 
 pub mod auth;
@@ -19,4 +19,5 @@ pub mod report;
 pub mod session;
 pub mod smb2;
 pub mod tcp;
+pub mod text;
 pub mod time;

@@ -101,12 +101,7 @@ impl AuthInfo {
         }
         if !s.mech_types.is_empty() {
             out.push_str(" [");
-            for (i, m) in s.mech_types.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                let _ = write!(out, "{m}");
-            }
+            crate::text::push_joined(out, &s.mech_types, ", ");
             out.push(']');
         }
         // The inner token's summary after a space; without one, the

@@ -361,7 +361,6 @@ impl KerberosInfo {
 
     /// The AS-REQ/TGS-REQ part of the summary: client, service, etypes.
     fn request_summary(&self, s: &mut String) {
-        use fmt::Write as _;
         if self.cname.is_some() {
             s.push(' ');
             at(s, &self.cname, &self.realm);
@@ -378,12 +377,7 @@ impl KerberosInfo {
         }
         if !self.etypes.is_empty() {
             s.push_str(" etypes [");
-            for (i, e) in self.etypes.iter().enumerate() {
-                if i > 0 {
-                    s.push_str(", ");
-                }
-                let _ = write!(s, "{e}");
-            }
+            crate::text::push_joined(s, &self.etypes, ", ");
             s.push(']');
         }
     }

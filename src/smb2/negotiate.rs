@@ -47,13 +47,7 @@ impl Dialect {
 /// Dialects as a person reads a list of them: "2.0.2, 2.1, 3.1.1".
 pub fn dialect_list(d: &[Dialect]) -> String {
     let mut out = String::new();
-    for (i, x) in d.iter().enumerate() {
-        if i > 0 {
-            out.push_str(", ");
-        }
-        use std::fmt::Write as _;
-        let _ = write!(out, "{x}");
-    }
+    crate::text::push_joined(&mut out, d, ", ");
     out
 }
 
