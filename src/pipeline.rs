@@ -529,7 +529,7 @@ fn smb2_chain<F: FnMut(Event<'_>)>(
             return;
         }
         // NextCommand must advance past a header and stay 8-byte aligned.
-        if next < 64 || next % 8 != 0 {
+        if next < 64 || !next.is_multiple_of(8) {
             out.stats.compound_chains_malformed += 1;
             return;
         }

@@ -552,7 +552,11 @@ mod tests {
             for _ in 0..len {
                 let b = next() as u8;
                 // Mostly short arcs, some long ones and some 0x80 starts.
-                v.push(if b % 4 == 0 { b | 0x80 } else { b & 0x7f });
+                v.push(if b.is_multiple_of(4) {
+                    b | 0x80
+                } else {
+                    b & 0x7f
+                });
             }
             assert_eq!(oid_to_string(&v), oid_reference(&v), "{v:02x?}");
         }

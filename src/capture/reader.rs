@@ -320,7 +320,7 @@ impl<R: Read> CaptureReader<R> {
             let be = self.ng_big_endian;
             let block_type = rd32(b, 0, be);
             let len = rd32(b, 4, be) as usize;
-            if len < 12 || len % 4 != 0 || len > MAX_RECORD {
+            if len < 12 || !len.is_multiple_of(4) || len > MAX_RECORD {
                 return Err(
                     self.corrupt(format!("block of type {block_type:#x} with length {len}"))
                 );

@@ -463,7 +463,7 @@ fn push_secs_display(out: &mut Vec<u8>, nanos: i64) {
     let mut frac = n % 1_000_000_000;
     if frac != 0 {
         let mut digits = 9;
-        while frac % 10 == 0 {
+        while frac.is_multiple_of(10) {
             frac /= 10;
             digits -= 1;
         }

@@ -535,13 +535,13 @@ mod tests {
                 x ^= x << 13;
                 x ^= x >> 17;
                 x ^= x << 5;
-                *b = if x % 7 == 0 { 0 } else { x as u8 };
+                *b = if x.is_multiple_of(7) { 0 } else { x as u8 };
             }
             let mut f = Framer::default();
             let mut emit = |_: Pdu<'_>| {};
             for c in data.chunks(97) {
                 f.data(c, &mut emit);
-                if x % 5 == 0 {
+                if x.is_multiple_of(5) {
                     f.gap(u64::from(x % 300), &mut emit);
                 }
             }

@@ -551,7 +551,7 @@ mod tests {
                         2 => 0xdc,
                         _ => (x >> 8) as u8 & 0x7f,
                     });
-                    if x % 3 != 0 {
+                    if !x.is_multiple_of(3) {
                         b.push(0);
                     }
                 }
