@@ -189,6 +189,19 @@ fn write_str(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
 }
 
+/// Appends a name known when the program was built (a struct field, an enum
+/// variant, a code's name from a table) as a JSON string. Such names are
+/// written in our source without quotes, backslashes or control characters,
+/// so they skip the escape check; `tests/differential.rs` compares every
+/// line with serde_json's, which would escape them.
+#[inline]
+fn write_name(out: &mut Vec<u8>, s: &'static str) {
+    debug_assert!(!needs_escape(s.as_bytes()), "{s:?} needs escaping");
+    out.push(b'"');
+    out.extend_from_slice(s.as_bytes());
+    out.push(b'"');
+}
+
 /// Appends `s` as a JSON string (quoted, escaped as serde_json escapes it).
 #[inline]
 pub fn push_str(out: &mut Vec<u8>, s: &str) {
@@ -388,7 +401,7 @@ impl<'a> ser::Serializer for Ser<'a> {
         self.serialize_unit()
     }
     fn serialize_unit_variant(self, _name: &'static str, _i: u32, variant: &'static str) -> Result {
-        write_str(self.out, variant);
+        write_name(self.out, variant);
         Ok(())
     }
     fn serialize_newtype_struct<T: ?Sized + Serialize>(
@@ -407,7 +420,7 @@ impl<'a> ser::Serializer for Ser<'a> {
     ) -> Result {
         let mut c = self.serialize_map(Some(1))?;
         c.comma();
-        write_str(c.out, variant);
+        write_name(c.out, variant);
         c.colon();
         value.serialize(c.inner())?;
         c.close(b'}');
@@ -535,7 +548,7 @@ impl ser::SerializeStruct for Compound<'_> {
     type Error = Unsupported;
     fn serialize_field<T: ?Sized + Serialize>(&mut self, key: &'static str, value: &T) -> Result {
         self.comma();
-        write_str(self.out, key);
+        write_name(self.out, key);
         self.colon();
         value.serialize(self.inner())
     }
@@ -586,7 +599,7 @@ impl ser::Serializer for KeySer<'_> {
         Ok(())
     }
     fn serialize_unit_variant(self, _name: &'static str, _i: u32, variant: &'static str) -> Result {
-        write_str(self.out, variant);
+        write_name(self.out, variant);
         Ok(())
     }
     fn serialize_newtype_struct<T: ?Sized + Serialize>(

@@ -323,6 +323,26 @@ pub(crate) fn hex(v: u64, width: usize) -> String {
     format!("0x{v:0width$x}")
 }
 
+/// Serializes a name from one of our tables (never from the input) as a
+/// string. It goes through `serialize_unit_variant`, which serde_json writes
+/// as the same string; [`crate::json`] then knows the name needs no escape
+/// check.
+pub(crate) fn serialize_name<S: serde::Serializer>(
+    s: S,
+    name: &'static str,
+) -> Result<S::Ok, S::Error> {
+    s.serialize_unit_variant("name", 0, name)
+}
+
+/// A name from one of our tables, serialized by [`serialize_name`].
+pub(crate) struct Name(pub &'static str);
+
+impl Serialize for Name {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        serialize_name(s, self.0)
+    }
+}
+
 /// Defines an open enumeration: a newtype over an integer with named
 /// constants, `name()`, Display (name or hex) and Serialize (same string).
 macro_rules! open_enum {
@@ -361,7 +381,7 @@ macro_rules! open_enum {
         impl ::serde::Serialize for $name {
             fn serialize<S: ::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 match self.name() {
-                    Some(n) => s.serialize_str(n),
+                    Some(n) => $crate::smb2::wire::serialize_name(s, n),
                     None => s.collect_str(self),
                 }
             }
@@ -429,7 +449,7 @@ macro_rules! open_flags {
                 let mut rest = self.0;
                 for &(bit, text) in Self::TABLE {
                     if bit != 0 && self.0 & bit == bit {
-                        seq.serialize_element(text)?;
+                        seq.serialize_element(&$crate::smb2::wire::Name(text))?;
                         rest &= !bit;
                     }
                 }
