@@ -140,18 +140,53 @@ open_enum! {
 
 /// One negotiate context ([MS-SMB2] 2.2.3.1 SMB2 NEGOTIATE_CONTEXT).
 /// Serialized as `{"type": "...", "data_length": n, <data fields>}`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NegotiateContext {
-    #[serde(rename = "type")]
     pub context_type: NegotiateContextType,
     pub data_length: u16,
-    #[serde(flatten)]
     pub data: ContextData,
 }
 
-/// The decoded Data of a negotiate context.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(untagged)]
+/// Written as one object, the data's fields after `type` and `data_length`
+/// (what `#[serde(flatten)]` wrote, without going through a map).
+impl Serialize for NegotiateContext {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut o = s.serialize_struct("NegotiateContext", 4)?;
+        o.serialize_field("type", &self.context_type)?;
+        o.serialize_field("data_length", &self.data_length)?;
+        match &self.data {
+            ContextData::PreauthIntegrity {
+                hash_algorithms,
+                salt_length,
+            } => {
+                o.serialize_field("hash_algorithms", hash_algorithms)?;
+                o.serialize_field("salt_length", salt_length)?;
+            }
+            ContextData::Encryption { ciphers } => o.serialize_field("ciphers", ciphers)?,
+            ContextData::Compression {
+                compression_algorithms,
+                flags,
+            } => {
+                o.serialize_field("compression_algorithms", compression_algorithms)?;
+                o.serialize_field("flags", flags)?;
+            }
+            ContextData::NetName { netname } => o.serialize_field("netname", netname)?,
+            ContextData::Transport { flags } => o.serialize_field("flags", flags)?,
+            ContextData::RdmaTransform { transform_ids } => {
+                o.serialize_field("transform_ids", transform_ids)?
+            }
+            ContextData::Signing { signing_algorithms } => {
+                o.serialize_field("signing_algorithms", signing_algorithms)?
+            }
+            ContextData::Other {} => {}
+        }
+        o.end()
+    }
+}
+
+/// The decoded Data of a negotiate context (serialized by [`NegotiateContext`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ContextData {
     /// 2.2.3.1.1 SMB2_PREAUTH_INTEGRITY_CAPABILITIES.
     PreauthIntegrity {
