@@ -196,6 +196,14 @@ fn write_str(out: &mut Vec<u8>, s: &str) {
 /// line with serde_json's, which would escape them.
 #[inline]
 fn write_name(out: &mut Vec<u8>, s: &'static str) {
+    push_name(out, s);
+}
+
+/// Appends a string that holds nothing to escape (one of our names, or an
+/// address we formatted: digits, letters and punctuation) as a JSON string,
+/// without the escape check.
+#[inline]
+pub fn push_name(out: &mut Vec<u8>, s: &str) {
     debug_assert!(!needs_escape(s.as_bytes()), "{s:?} needs escaping");
     out.push(b'"');
     out.extend_from_slice(s.as_bytes());

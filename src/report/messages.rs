@@ -191,18 +191,19 @@ pub fn write_message_json(
     d: &Decoded,
     cache: &mut LineCache,
 ) -> serde_json::Result<()> {
-    use super::json::{push_str, push_u64};
-    fn key(out: &mut Vec<u8>, k: &'static str) {
-        out.extend_from_slice(b",\"");
-        out.extend_from_slice(k.as_bytes());
-        out.extend_from_slice(b"\":");
+    use super::json::{push_name, push_str, push_u64};
+    /// `,"name":` as one constant piece.
+    macro_rules! key {
+        ($out:expr, $k:literal) => {
+            $out.extend_from_slice(concat!(",\"", $k, "\":").as_bytes())
+        };
     }
     fn boolean(out: &mut Vec<u8>, v: bool) {
         out.extend_from_slice(if v { b"true" } else { b"false" });
     }
     out.extend_from_slice(b"{\"frame\":");
     push_u64(out, m.frame);
-    key(out, "time");
+    key!(out, "time");
     match m.ts.rfc3339_cached(&mut cache.date) {
         // Digits and punctuation only: nothing to escape.
         Some(b) => {
@@ -212,106 +213,106 @@ pub fn write_message_json(
         }
         None => super::json::to_vec(out, &m.ts)?,
     }
-    key(out, "stream");
+    key!(out, "stream");
     push_u64(out, m.stream);
-    key(out, "transport");
+    key!(out, "transport");
     out.extend_from_slice(match m.transport {
         crate::pipeline::Transport::Tcp => b"\"tcp\"",
         crate::pipeline::Transport::Udp => b"\"udp\"",
     });
-    key(out, "src");
-    push_str(out, cache.addr(&m.src));
-    key(out, "dst");
-    push_str(out, cache.addr(&m.dst));
-    key(out, "kind");
-    push_str(out, m.kind.name());
+    key!(out, "src");
+    push_name(out, cache.addr(&m.src));
+    key!(out, "dst");
+    push_name(out, cache.addr(&m.dst));
+    key!(out, "kind");
+    push_name(out, m.kind.name());
     let command = command_str(m, d);
     if let Some(c) = &command {
-        key(out, "command");
-        push_str(out, c);
+        key!(out, "command");
+        match c {
+            Cow::Borrowed(name) => push_name(out, name),
+            Cow::Owned(text) => push_str(out, text),
+        }
     }
-    key(out, "response");
+    key!(out, "response");
     boolean(out, m.is_response());
     if let Some(code) = status_of(m) {
-        key(out, "status");
+        key!(out, "status");
         match cache.status {
-            Some((c, name)) if c == code => push_str(out, name),
-            _ => {
-                let text = status_text(code);
-                push_str(out, &text);
-                if let Cow::Borrowed(name) = text {
+            Some((c, name)) if c == code => push_name(out, name),
+            _ => match status_text(code) {
+                Cow::Borrowed(name) => {
+                    push_name(out, name);
                     cache.status = Some((code, name));
                 }
-            }
+                Cow::Owned(text) => push_str(out, &text),
+            },
         }
-        key(out, "status_code");
+        key!(out, "status_code");
         push_u64(out, u64::from(code));
     }
     if let Some(h) = &m.header {
-        key(out, "message_id");
+        key!(out, "message_id");
         push_u64(out, h.message_id);
-        key(out, "session_id");
+        key!(out, "session_id");
         push_u64(out, h.session_id);
         if let Some(t) = h.tree_id {
-            key(out, "tree_id");
+            key!(out, "tree_id");
             push_u64(out, u64::from(t));
         }
         if let Some(a) = h.async_id {
-            key(out, "async");
+            key!(out, "async");
             boolean(out, true);
-            key(out, "async_id");
+            key!(out, "async_id");
             push_u64(out, a);
         }
-        key(out, "credit_charge");
+        key!(out, "credit_charge");
         push_u64(out, u64::from(h.credit_charge));
-        key(
-            out,
-            if h.is_response() {
-                "credits_granted"
-            } else {
-                "credits_requested"
-            },
-        );
+        if h.is_response() {
+            key!(out, "credits_granted");
+        } else {
+            key!(out, "credits_requested");
+        }
         push_u64(out, u64::from(h.credits));
-        key(out, "flags");
+        key!(out, "flags");
         push_u64(out, u64::from(h.flags));
-        key(out, "signed");
+        key!(out, "signed");
         boolean(out, h.is_signed());
         if m.chain_index > 0 || h.next_command != 0 {
-            key(out, "chain_index");
+            key!(out, "chain_index");
             push_u64(out, u64::from(m.chain_index));
         }
     }
     if let Some(t) = &m.transform {
         if let Some(id) = t.session_id {
-            key(out, "session_id");
+            key!(out, "session_id");
             push_u64(out, id);
         }
-        key(out, "original_size");
+        key!(out, "original_size");
         push_u64(out, u64::from(t.original_size));
         if let Some(a) = t.algorithm {
-            key(out, "compression_algorithm");
+            key!(out, "compression_algorithm");
             push_u64(out, u64::from(a));
         }
-        key(out, "transform_flags");
+        key!(out, "transform_flags");
         push_u64(out, u64::from(t.flags));
     }
     if let Some(r) = &m.request {
-        key(out, "request_frame");
+        key!(out, "request_frame");
         push_u64(out, r.frame);
-        key(out, "response_time");
+        key!(out, "response_time");
         serde_json::to_writer(&mut *out, &secs(m.ts.nanos_since(r.ts)))?;
     }
-    key(out, "length");
+    key!(out, "length");
     push_u64(out, u64::from(m.len));
     if (m.bytes.len() as u64) < u64::from(m.len) {
-        key(out, "kept_bytes");
+        key!(out, "kept_bytes");
         push_u64(out, m.bytes.len() as u64);
     }
     if m.missing > 0 {
-        key(out, "truncated");
+        key!(out, "truncated");
         boolean(out, true);
-        key(out, "missing_bytes");
+        key!(out, "missing_bytes");
         push_u64(out, m.missing);
     }
     match (&d.body, &command) {
@@ -321,36 +322,36 @@ pub fn write_message_json(
                 .header
                 .and_then(|h| BODY_KEYS.get(usize::from(h.command.0)))
             {
-                Some(k) if m.kind == Kind::Smb2 => push_str(out, k),
+                Some(k) if m.kind == Kind::Smb2 => push_name(out, k),
                 _ => push_str(out, fastfmt::ascii_lowercase(c).as_str()),
             }
             out.push(b':');
             super::json::to_vec(out, b)?;
         }
         (Some(Err(e)), _) => {
-            key(out, "body_error");
+            key!(out, "body_error");
             push_str(out, &e.to_string());
         }
         _ => {}
     }
     if let Some(s1) = &d.smb1 {
-        key(out, "smb1");
+        key!(out, "smb1");
         super::json::to_vec(out, s1)?;
     }
     match &d.auth {
         Some(Ok(a)) => {
-            key(out, "auth");
+            key!(out, "auth");
             super::json::to_vec(out, a)?;
         }
         Some(Err(e)) => {
-            key(out, "auth_error");
+            key!(out, "auth_error");
             super::json::to_vec(out, e)?;
         }
         None => {}
     }
     match &d.kerberos {
         Some(Ok(k)) => {
-            key(out, "auth");
+            key!(out, "auth");
             super::json::to_vec(
                 out,
                 &KerberosAuth {
@@ -360,7 +361,7 @@ pub fn write_message_json(
             )?;
         }
         Some(Err(e)) => {
-            key(out, "auth_error");
+            key!(out, "auth_error");
             super::json::to_vec(out, e)?;
         }
         None => {}
