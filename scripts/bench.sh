@@ -25,6 +25,12 @@
 #                      FILE --format F` runs in the same rounds, compared with
 #                      `messages --format jsonl`; the target is at most 1.5x)
 #   --report-formats L report formats to time (default text,json,jsonl)
+#   --stages           also time the stages of `messages --format jsonl` on
+#                      their own: a second build with the bench-stages
+#                      feature (target/bench-stages) stops after the pipeline
+#                      (capture, net, tcp, framing, pairing) or after decoding
+#                      (SMBSCOPE_BENCH_STAGE=pipeline|decode), in the same
+#                      rounds; the table gives each stage's CPU and x cat
 #   --update FILE      replace the results block of FILE (e.g. BENCHMARKS.md)
 #                      between the bench:results markers, or append it
 #   --clean            delete DATA_DIR's generated captures at the end
@@ -64,6 +70,7 @@ BASELINE=
 TSHARK=1
 REPORT=1
 REPORT_FORMATS=text,json,jsonl
+STAGES=0
 UPDATE=
 CLEAN=0
 DATA=${SMBSCOPE_BENCH_DIR:-/tmp/smbscope-bench}
@@ -79,6 +86,7 @@ while [ $# -gt 0 ]; do
         --no-tshark) TSHARK=0 ;;
         --no-report) REPORT=0 ;;
         --report-formats) REPORT_FORMATS=$2; shift ;;
+        --stages) STAGES=1 ;;
         --update) UPDATE=$2; shift ;;
         --clean) CLEAN=1 ;;
         -h|--help) sed -n '2,/^set -euo/p' "$0" | sed 's/^# \{0,1\}//; /^set -euo/d'; exit 0 ;;
@@ -114,6 +122,12 @@ if [ -z "$BIN" ]; then
 fi
 [ -x "$BIN" ] || { echo "bench.sh: no binary at $BIN" >&2; exit 2; }
 [ -z "$BASELINE" ] || [ -x "$BASELINE" ] || { echo "bench.sh: no baseline binary at $BASELINE" >&2; exit 2; }
+SBIN=
+if [ "$STAGES" = 1 ]; then
+    log "cargo build --release --features bench-stages (target/bench-stages)"
+    (cd "$ROOT" && cargo build --release --quiet --features bench-stages --target-dir target/bench-stages)
+    SBIN=$ROOT/target/bench-stages/release/smbscope
+fi
 
 mkdir -p "$DATA"
 DATA=$(cd "$DATA" && pwd)
@@ -237,10 +251,12 @@ mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 IFS=, read -r -a FMTS <<<"$FORMATS"
 IFS=, read -r -a RFMTS <<<"$REPORT_FORMATS"
 # The report is compared with `messages --format jsonl` timed in the same rounds.
-if [ "$REPORT" = 1 ] && [[ ! " ${FMTS[*]} " =~ " jsonl " ]]; then FMTS+=(jsonl); fi
+# So are the stages.
+if { [ "$REPORT" = 1 ] || [ "$STAGES" = 1 ]; } && [[ ! " ${FMTS[*]} " =~ " jsonl " ]]; then FMTS+=(jsonl); fi
 load=$(cut -d' ' -f1-3 /proc/loadavg)
 
 ROWS=()
+SROWS=()
 TROWS=()
 RROWS=()
 for cap in "${CAPTURES[@]}"; do
@@ -256,13 +272,18 @@ for cap in "${CAPTURES[@]}"; do
             run "$cap.$fmt" "$BIN" messages "$f" --format "$fmt"
             [ -z "$BASELINE" ] || run "$cap.$fmt.base" "$BASELINE" messages "$f" --format "$fmt"
         done
+        if [ "$STAGES" = 1 ]; then
+            for st in pipeline decode; do
+                run "$cap.stage.$st" env SMBSCOPE_BENCH_STAGE=$st "$SBIN" messages "$f" --format jsonl
+            done
+        fi
         if [ "$REPORT" = 1 ]; then
             for rf in "${RFMTS[@]}"; do
                 run "$cap.report.$rf" "$BIN" report "$f" --format "$rf"
             done
         fi
     done
-    msgs=$("$BIN" messages "$f" --format jsonl | wc -l)
+    read -r msgs out_bytes < <("$BIN" messages "$f" --format jsonl | wc -lc)
     cat_ns=$(stat_of "$cap.cat" 1)
     for fmt in "${FMTS[@]}"; do
         ns=$(stat_of "$cap.$fmt" 1)
@@ -277,6 +298,17 @@ for cap in "${CAPTURES[@]}"; do
         fi
         ROWS+=("$row")
     done
+    if [ "$STAGES" = 1 ]; then
+        fcpu=$(stat_of "$cap.jsonl" 3)
+        prev=0
+        for st in pipeline decode jsonl; do
+            if [ "$st" = jsonl ]; then name=$cap.jsonl; label="write (full run)"; else name=$cap.stage.$st; label=$st; fi
+            ns=$(stat_of "$name" 1)
+            cpu=$(stat_of "$name" 3)
+            SROWS+=("| $cap | $label | $(secs "$ns") | $(secs "$cpu") | $(secs $(( cpu - prev ))) | $(awk -v a=$(( cpu - prev )) -v b="$fcpu" 'BEGIN { if (b > 0) printf "%.0f %%", 100 * a / b; else printf "n/a" }') | $(awk -v c=$(( cpu - prev )) -v m="$msgs" 'BEGIN { printf "%.0f", c / m }') | $(ratio "$cat_ns" "$ns") | $((out_bytes / 1000000)) |")
+            prev=$cpu
+        done
+    fi
     if [ "$REPORT" = 1 ]; then
         counts=$("$BIN" report "$f" --format json | python3 -c 'import json, sys; d = json.load(sys.stdin); print(len(d["connections"]), len(d["sessions"]))')
         mns=$(stat_of "$cap.jsonl" 1)
@@ -333,6 +365,15 @@ OUT=$TMP/results.md
     echo "$h"
     echo "$s"
     printf '%s\n' "${ROWS[@]}"
+    if [ ${#SROWS[@]} -gt 0 ]; then
+        echo
+        echo "Stages of \`smbscope messages FILE --format jsonl\` (--stages: a bench-stages build stops after the" \
+            "pipeline or after decoding; each row's CPU s is cumulative, the stage's own cost is the difference):"
+        echo
+        echo "| capture | up to | s | CPU s | stage CPU s | share of full CPU | stage CPU ns/message | x cat (wall) | jsonl MB written |"
+        echo "|---|---|---:|---:|---:|---:|---:|---:|---:|"
+        printf '%s\n' "${SROWS[@]}"
+    fi
     if [ ${#TROWS[@]} -gt 0 ]; then
         echo
         echo "\`tshark -r FILE -Y smb2 -T fields -e smb2.cmd -e smb2.nt_status -e smb2.msg_id -e smb2.sesid >/dev/null\`" \

@@ -23,6 +23,33 @@ use crate::pipeline::{Decoded, Event, Kind, Message, Outcome, Stats};
 use crate::tcp::GapReason;
 use std::net::SocketAddr;
 
+/// With the `bench-stages` feature (scripts/bench.sh --stages only):
+/// `SMBSCOPE_BENCH_STAGE=pipeline` makes `messages` drop each message as it
+/// comes out of the pipeline (capture, net, tcp, framing, pairing), and
+/// `decode` drops it once its body and security blob are decoded, so that
+/// the cost of each stage can be measured on its own.
+#[cfg(feature = "bench-stages")]
+mod bench_stage {
+    use std::sync::OnceLock;
+
+    #[derive(Clone, Copy, PartialEq, Eq, Debug)]
+    pub enum Stage {
+        Pipeline,
+        Decode,
+    }
+
+    /// Whether to stop after `stage`, as the environment asks.
+    pub fn stop(stage: Stage) -> bool {
+        static ASKED: OnceLock<Option<Stage>> = OnceLock::new();
+        let asked = ASKED.get_or_init(|| match std::env::var("SMBSCOPE_BENCH_STAGE").as_deref() {
+            Ok("pipeline") => Some(Stage::Pipeline),
+            Ok("decode") => Some(Stage::Decode),
+            _ => None,
+        });
+        *asked == Some(stage)
+    }
+}
+
 /// Messages a request line may wait for its response.
 pub const WINDOW: usize = 4096;
 /// Capture seconds a request line may wait for its response.
@@ -831,7 +858,18 @@ impl<W: Write> MessagesWriter<W> {
 
     fn message(&mut self, m: &Message<'_>) -> io::Result<()> {
         let first = *self.first_ts.get_or_insert(m.ts);
+        #[cfg(feature = "bench-stages")]
+        if bench_stage::stop(bench_stage::Stage::Pipeline) {
+            self.count += 1;
+            return Ok(());
+        }
         let dec = m.decode();
+        #[cfg(feature = "bench-stages")]
+        if bench_stage::stop(bench_stage::Stage::Decode) {
+            self.count += 1;
+            std::hint::black_box(&dec);
+            return Ok(());
+        }
         self.count += 1;
         if self.format == Format::Text {
             return self.text_line(m, &dec, first);
