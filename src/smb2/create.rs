@@ -1,6 +1,7 @@
 //! SMB2 CREATE request and response ([MS-SMB2] 2.2.13, 2.2.14) with the names
 //! of their create contexts (2.2.13.2, 2.2.14.2), and CLOSE (2.2.15, 2.2.16).
 
+use serde::ser::SerializeStruct;
 use serde::Serialize;
 
 use super::body::{fixed, BodyError};
@@ -172,21 +173,42 @@ pub struct CreateRequest {
 }
 
 /// SMB2 CREATE Response ([MS-SMB2] 2.2.14).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CreateResponse {
     pub oplock_level: OplockLevel,
     pub flags: CreateResponseFlags,
     pub create_action: CreateAction,
-    /// Times, sizes and attributes of the file.
-    #[serde(flatten)]
+    /// Times, sizes and attributes of the file (serialized flat).
     pub info: FileInfo,
     pub file_id: FileId,
-    #[serde(skip_serializing_if = "BufRef::is_empty")]
+    /// Absent from JSON when empty.
     pub create_contexts: BufRef,
-    #[serde(skip_serializing_if = "is_empty_vec")]
+    /// Absent from JSON when empty.
     pub create_context_names: Vec<String>,
-    #[serde(skip_serializing_if = "is_empty_vec")]
+    /// Absent from JSON when empty.
     pub missing: Vec<Missing>,
+}
+
+/// One object: the fixed fields, [`FileInfo`]'s fields among them.
+impl Serialize for CreateResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = s.serialize_struct("CreateResponse", 13)?;
+        o.serialize_field("oplock_level", &self.oplock_level)?;
+        o.serialize_field("flags", &self.flags)?;
+        o.serialize_field("create_action", &self.create_action)?;
+        self.info.serialize_fields(&mut o)?;
+        o.serialize_field("file_id", &self.file_id)?;
+        if !self.create_contexts.is_empty() {
+            o.serialize_field("create_contexts", &self.create_contexts)?;
+        }
+        if !self.create_context_names.is_empty() {
+            o.serialize_field("create_context_names", &self.create_context_names)?;
+        }
+        if !self.missing.is_empty() {
+            o.serialize_field("missing", &self.missing)?;
+        }
+        o.end()
+    }
 }
 
 impl CreateRequest {
@@ -274,15 +296,12 @@ pub struct CloseRequest {
 
 /// The times, sizes and attributes a CREATE response ([MS-SMB2] 2.2.14) and a
 /// CLOSE response ([MS-SMB2] 2.2.16) both carry, at the same body offsets 8..60.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+/// Serialized flat into the response's object; absent times are left out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FileInfo {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub creation_time: Option<FileTime>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_access_time: Option<FileTime>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_write_time: Option<FileTime>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub change_time: Option<FileTime>,
     pub allocation_size: u64,
     pub end_of_file: u64,
@@ -290,6 +309,24 @@ pub struct FileInfo {
 }
 
 impl FileInfo {
+    /// Writes the fields into the response's object being serialized.
+    fn serialize_fields<S: SerializeStruct>(&self, o: &mut S) -> Result<(), S::Error> {
+        let times = [
+            ("creation_time", self.creation_time),
+            ("last_access_time", self.last_access_time),
+            ("last_write_time", self.last_write_time),
+            ("change_time", self.change_time),
+        ];
+        for (key, t) in times {
+            if let Some(t) = t {
+                o.serialize_field(key, &t)?;
+            }
+        }
+        o.serialize_field("allocation_size", &self.allocation_size)?;
+        o.serialize_field("end_of_file", &self.end_of_file)?;
+        o.serialize_field("file_attributes", &self.file_attributes)
+    }
+
     /// Reads the fields at offsets 8..60 of a body whose fixed part is present.
     fn at(b: &[u8]) -> FileInfo {
         let t = |at| FileTime::nonzero(u64_at(b, at).unwrap_or(0));
@@ -306,12 +343,20 @@ impl FileInfo {
 }
 
 /// SMB2 CLOSE Response ([MS-SMB2] 2.2.16).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CloseResponse {
     pub flags: CloseFlags,
-    /// Times, sizes and attributes of the file.
-    #[serde(flatten)]
+    /// Times, sizes and attributes of the file (serialized flat).
     pub info: FileInfo,
+}
+
+impl Serialize for CloseResponse {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = s.serialize_struct("CloseResponse", 8)?;
+        o.serialize_field("flags", &self.flags)?;
+        self.info.serialize_fields(&mut o)?;
+        o.end()
+    }
 }
 
 impl CloseRequest {
