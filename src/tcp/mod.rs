@@ -19,6 +19,8 @@
 pub mod hash;
 pub mod udp;
 
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 use std::net::IpAddr;
 
 use crate::capture::Timestamp;
@@ -174,8 +176,34 @@ struct Flow<S> {
     dirs: [Direction; 2],
     last_seen: i64,
     closed: bool,
+    /// The time past which the sweep forgets the conversation, as last scheduled.
+    due: i64,
     state: Option<S>,
 }
+
+impl<S> Flow<S> {
+    /// The time past which the conversation is forgotten (`now > due`, see
+    /// [`Flow::expired`]), unless a packet comes first.
+    fn deadline(&self, limits: &Limits) -> i64 {
+        let timeout = if self.closed {
+            limits.closed_timeout_secs.min(limits.idle_timeout_secs)
+        } else {
+            limits.idle_timeout_secs
+        };
+        self.last_seen.saturating_add(timeout)
+    }
+
+    /// Is the conversation to be forgotten at `now`?
+    fn expired(&self, now: i64, limits: &Limits) -> bool {
+        let idle = now.saturating_sub(self.last_seen);
+        idle > limits.idle_timeout_secs || (self.closed && idle > limits.closed_timeout_secs)
+    }
+}
+
+/// A scheduled deadline: (due, stream, slot), earliest first. An entry is
+/// stale once its conversation is gone (another stream in the slot) or was
+/// rescheduled (another `due`).
+type Deadline = Reverse<(i64, u64, usize)>;
 
 /// `a - b` in sequence space: positive when `a` is after `b`.
 fn seq_diff(a: u32, b: u32) -> i64 {
@@ -191,6 +219,12 @@ pub struct Reassembler<S> {
     next_stream: u64,
     held_total: usize,
     last_sweep: i64,
+    /// Every conversation's current deadline (and stale ones, dropped as met
+    /// or when the heap outgrows the table): the sweep looks only at
+    /// conversations that may be due instead of scanning the table.
+    deadlines: BinaryHeap<Deadline>,
+    /// The sweep's list of slots to forget, kept for reuse.
+    expired: Vec<usize>,
     pub stats: TcpStats,
 }
 
@@ -204,6 +238,8 @@ impl<S> Reassembler<S> {
             next_stream: 0,
             held_total: 0,
             last_sweep: i64::MIN,
+            deadlines: BinaryHeap::new(),
+            expired: Vec::new(),
             stats: TcpStats::default(),
         }
     }
@@ -236,6 +272,21 @@ impl<S> Reassembler<S> {
             Some(i) => i,
             None => self.insert(key, seg, frame, ts, sink),
         };
+        let stream = self.step(slot, src, seg, frame, ts, sink);
+        self.schedule(slot);
+        stream
+    }
+
+    /// Runs one segment through conversation `slot`. Returns its stream number.
+    fn step<K: StreamSink<State = S>>(
+        &mut self,
+        slot: usize,
+        src: (IpAddr, u16),
+        seg: &TcpSegment<'_>,
+        frame: u64,
+        ts: Timestamp,
+        sink: &mut K,
+    ) -> u64 {
         let held_total = &mut self.held_total;
         let stats = &mut self.stats;
         let limits = &self.limits;
@@ -278,6 +329,35 @@ impl<S> Reassembler<S> {
         ctx.stream
     }
 
+    /// Schedules conversation `slot`'s deadline, if it moved.
+    fn schedule(&mut self, slot: usize) {
+        let Some(f) = self.flows.get_mut(slot).and_then(Option::as_mut) else {
+            return;
+        };
+        let due = f.deadline(&self.limits);
+        if due == f.due {
+            return;
+        }
+        f.due = due;
+        self.deadlines.push(Reverse((due, f.stream, slot)));
+        if self.deadlines.len() > 2 * self.flows.len() + 64 {
+            self.rebuild_deadlines();
+        }
+    }
+
+    /// Drops the stale deadlines: one entry per conversation is left.
+    fn rebuild_deadlines(&mut self) {
+        let mut v = std::mem::take(&mut self.deadlines).into_vec();
+        v.clear();
+        v.extend(
+            self.flows
+                .iter()
+                .enumerate()
+                .filter_map(|(i, f)| f.as_ref().map(|f| Reverse((f.due, f.stream, i)))),
+        );
+        self.deadlines = BinaryHeap::from(v);
+    }
+
     fn is_port_reuse(&self, i: usize, src: (IpAddr, u16), seq: u32) -> bool {
         let Some(f) = self.flows.get(i).and_then(Option::as_ref) else {
             return false;
@@ -316,6 +396,8 @@ impl<S> Reassembler<S> {
             dirs: [Direction::default(), Direction::default()],
             last_seen: ts.secs,
             closed: false,
+            // Scheduled after the first segment.
+            due: i64::MIN,
             state,
         };
         let slot = match self.free.pop() {
@@ -368,27 +450,58 @@ impl<S> Reassembler<S> {
         }
     }
 
-    /// Drops conversations idle past the timeouts (capture time).
+    /// Drops conversations idle past the timeouts (capture time), in slot order.
     fn sweep<K: StreamSink<State = S>>(&mut self, now: Timestamp, frame: u64, sink: &mut K) {
         self.last_sweep = now.secs;
-        let (closed_to, idle_to) = (
-            self.limits.closed_timeout_secs,
-            self.limits.idle_timeout_secs,
+        let mut expired = std::mem::take(&mut self.expired);
+        expired.clear();
+        let mut keep = Vec::new();
+        while let Some(&Reverse((due, stream, i))) = self.deadlines.peek() {
+            if now.secs <= due {
+                break;
+            }
+            self.deadlines.pop();
+            let Some(f) = self.flows.get(i).and_then(Option::as_ref) else {
+                continue;
+            };
+            if f.stream != stream || f.due != due {
+                continue;
+            }
+            if f.expired(now.secs, &self.limits) {
+                expired.push(i);
+            } else {
+                // Only with a negative timeout: checked again at the next sweep.
+                keep.push(Reverse((due, stream, i)));
+            }
+        }
+        self.deadlines.extend(keep);
+        expired.sort_unstable();
+        expired.dedup();
+        #[cfg(test)]
+        assert_eq!(
+            expired,
+            self.scan_expired(now.secs),
+            "sweep at {}",
+            now.secs
         );
-        let stale: Vec<usize> = self
-            .flows
-            .iter()
-            .enumerate()
-            .filter_map(|(i, f)| {
-                let f = f.as_ref()?;
-                let idle = now.secs.saturating_sub(f.last_seen);
-                (idle > idle_to || (f.closed && idle > closed_to)).then_some(i)
-            })
-            .collect();
-        for i in stale {
+        for &i in &expired {
             self.stats.flows_evicted += 1;
             self.remove(i, now, frame, sink, EndReason::Evicted);
         }
+        self.expired = expired;
+    }
+
+    /// What the sweep forgets, found by scanning the whole table.
+    #[cfg(test)]
+    fn scan_expired(&self, now: i64) -> Vec<usize> {
+        let flows = self.flows.iter().enumerate();
+        flows
+            .filter_map(|(i, f)| {
+                f.as_ref()
+                    .filter(|f| f.expired(now, &self.limits))
+                    .map(|_| i)
+            })
+            .collect()
     }
 
     /// The table is full: drop the least recently seen eighth.
