@@ -19,7 +19,7 @@ use crate::ntstatus::NtStatus;
 use crate::smb2::framing::{Framer, NbssType, Pdu};
 use crate::smb2::header::{COMPRESSION_MAGIC, SMB1_MAGIC, SMB2_MAGIC, TRANSFORM_MAGIC};
 use crate::smb2::{Command, Smb2Header};
-use crate::tcp::hash::FxHashMap;
+use crate::tcp::hash::{KeyedHashMap, KeyedState};
 use crate::tcp::udp::UdpStreams;
 use crate::tcp::{Ctx, EndReason, FlowInfo, GapReason, Limits, Reassembler, StreamSink, TcpStats};
 
@@ -254,7 +254,7 @@ pub struct Conn {
     framers: [Framer; 2],
     krb_buf: [Vec<u8>; 2],
     krb_broken: [bool; 2],
-    pending: FxHashMap<u64, RequestRef>,
+    pending: KeyedHashMap<u64, RequestRef>,
     smb1_negotiate: Option<RequestRef>,
     krb_request: Option<RequestRef>,
 }
@@ -265,7 +265,10 @@ struct Driver<'o, F> {
     stats: Stats,
     udp: UdpStreams,
     /// The last Kerberos request per UDP stream.
-    udp_krb: FxHashMap<u64, RequestRef>,
+    udp_krb: KeyedHashMap<u64, RequestRef>,
+    /// The hash key of every connection's `pending` (drawn once: drawing
+    /// one is dearer than a short connection's lookups).
+    keys: KeyedState,
 }
 
 /// Runs the pipeline over a whole capture, calling `on` for each event.
@@ -279,7 +282,8 @@ pub fn run<R: Read>(
         on,
         stats: Stats::default(),
         udp: UdpStreams::default(),
-        udp_krb: FxHashMap::default(),
+        udp_krb: KeyedHashMap::default(),
+        keys: KeyedState::default(),
     };
     let mut tcp: Reassembler<Conn> = Reassembler::new(opts.limits);
     let mut last = (Timestamp::default(), 0u64);
@@ -414,7 +418,7 @@ impl<F: FnMut(Event<'_>)> Out<'_, F> {
 /// One NetBIOS message of an SMB connection.
 fn smb_pdu<F: FnMut(Event<'_>)>(
     info: &ConnInfo,
-    pending: &mut FxHashMap<u64, RequestRef>,
+    pending: &mut KeyedHashMap<u64, RequestRef>,
     smb1_negotiate: &mut Option<RequestRef>,
     out: &mut Out<'_, F>,
     from_client: bool,
@@ -500,7 +504,7 @@ fn compression_info(b: &[u8]) -> TransformInfo {
 
 /// Splits an SMB2 message into its compound chain ([MS-SMB2] 3.2.4.1.4) and pairs each PDU.
 fn smb2_chain<F: FnMut(Event<'_>)>(
-    pending: &mut FxHashMap<u64, RequestRef>,
+    pending: &mut KeyedHashMap<u64, RequestRef>,
     smb1_negotiate: &mut Option<RequestRef>,
     out: &mut Out<'_, F>,
     whole: Message<'_>,
@@ -538,7 +542,7 @@ fn smb2_chain<F: FnMut(Event<'_>)>(
 }
 
 fn pair_smb2(
-    pending: &mut FxHashMap<u64, RequestRef>,
+    pending: &mut KeyedHashMap<u64, RequestRef>,
     smb1_negotiate: &mut Option<RequestRef>,
     stats: &mut Stats,
     h: &Smb2Header,
@@ -654,7 +658,7 @@ impl<F: FnMut(Event<'_>)> StreamSink for Driver<'_, F> {
             framers: [Framer::default(), Framer::default()],
             krb_buf: [Vec::new(), Vec::new()],
             krb_broken: [false; 2],
-            pending: FxHashMap::default(),
+            pending: KeyedHashMap::with_hasher(self.keys),
             smb1_negotiate: None,
             krb_request: None,
         })

@@ -25,7 +25,7 @@ use std::net::IpAddr;
 
 use crate::capture::Timestamp;
 use crate::net::TcpSegment;
-use hash::FxHashMap;
+use hash::KeyedHashMap;
 
 /// Limits of the reassembler.
 #[derive(Clone, Copy, Debug)]
@@ -125,19 +125,60 @@ pub struct TcpStats {
     pub flows_evicted: u64,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+/// One end of a conversation in a form cheap to compare and hash: the
+/// address's 128 bits (an IPv4 address in the low 32) and the port, with the
+/// address family beside the port so that 10.0.0.1 and ::a00:1 differ.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Endpoint {
+    addr: u128,
+    /// The port in the low 16 bits; bit 16 set for IPv6.
+    port_family: u32,
+}
+
+impl Endpoint {
+    fn new(ip: IpAddr, port: u16) -> Endpoint {
+        let (addr, v6) = match ip {
+            IpAddr::V4(a) => (u128::from(u32::from(a)), 0),
+            IpAddr::V6(a) => (u128::from(a), 1 << 16),
+        };
+        Endpoint {
+            addr,
+            port_family: v6 | u32::from(port),
+        }
+    }
+
+    /// A total order, only to put a conversation's two ends in a fixed order.
+    fn le(self, other: Endpoint) -> bool {
+        (self.addr, self.port_family) <= (other.addr, other.port_family)
+    }
+}
+
+/// A conversation's two ends, the lower first: both directions of a
+/// conversation have the same key.
+#[derive(Clone, Copy, PartialEq, Eq)]
 struct FlowKey {
-    lo: (IpAddr, u16),
-    hi: (IpAddr, u16),
+    lo: Endpoint,
+    hi: Endpoint,
 }
 
 impl FlowKey {
-    fn new(a: (IpAddr, u16), b: (IpAddr, u16)) -> FlowKey {
-        if a <= b {
+    fn new(a: Endpoint, b: Endpoint) -> FlowKey {
+        if a.le(b) {
             FlowKey { lo: a, hi: b }
         } else {
             FlowKey { lo: b, hi: a }
         }
+    }
+}
+
+impl std::hash::Hash for FlowKey {
+    /// Five words, whatever the address family.
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        h.write_u64(self.lo.addr as u64);
+        h.write_u64((self.lo.addr >> 64) as u64);
+        h.write_u64(self.hi.addr as u64);
+        h.write_u64((self.hi.addr >> 64) as u64);
+        h.write_u64(u64::from(self.lo.port_family) << 32 | u64::from(self.hi.port_family));
     }
 }
 
@@ -172,7 +213,7 @@ struct Flow<S> {
     key: FlowKey,
     stream: u64,
     /// The sender of the conversation's first packet.
-    origin: (IpAddr, u16),
+    origin: Endpoint,
     dirs: [Direction; 2],
     last_seen: i64,
     closed: bool,
@@ -213,7 +254,7 @@ fn seq_diff(a: u32, b: u32) -> i64 {
 /// Numbers TCP conversations and reassembles the followed ones.
 pub struct Reassembler<S> {
     limits: Limits,
-    index: FxHashMap<FlowKey, usize>,
+    index: KeyedHashMap<FlowKey, usize>,
     flows: Vec<Option<Flow<S>>>,
     free: Vec<usize>,
     next_stream: u64,
@@ -232,7 +273,7 @@ impl<S> Reassembler<S> {
     pub fn new(limits: Limits) -> Self {
         Reassembler {
             limits,
-            index: FxHashMap::default(),
+            index: KeyedHashMap::default(),
             flows: Vec::new(),
             free: Vec::new(),
             next_stream: 0,
@@ -261,8 +302,8 @@ impl<S> Reassembler<S> {
         if ts.secs >= self.last_sweep.saturating_add(1) {
             self.sweep(ts, frame, sink);
         }
-        let src = (seg.src, seg.src_port);
-        let key = FlowKey::new(src, (seg.dst, seg.dst_port));
+        let src = Endpoint::new(seg.src, seg.src_port);
+        let key = FlowKey::new(src, Endpoint::new(seg.dst, seg.dst_port));
         let pure_syn = seg.flags.syn() && !seg.flags.ack();
         let slot = match self.index.get(&key).copied() {
             Some(i) if pure_syn && self.is_port_reuse(i, src, seg.seq) => {
@@ -281,7 +322,7 @@ impl<S> Reassembler<S> {
     fn step<K: StreamSink<State = S>>(
         &mut self,
         slot: usize,
-        src: (IpAddr, u16),
+        src: Endpoint,
         seg: &TcpSegment<'_>,
         frame: u64,
         ts: Timestamp,
@@ -358,7 +399,7 @@ impl<S> Reassembler<S> {
         self.deadlines = BinaryHeap::from(v);
     }
 
-    fn is_port_reuse(&self, i: usize, src: (IpAddr, u16), seq: u32) -> bool {
+    fn is_port_reuse(&self, i: usize, src: Endpoint, seq: u32) -> bool {
         let Some(f) = self.flows.get(i).and_then(Option::as_ref) else {
             return false;
         };
@@ -392,7 +433,7 @@ impl<S> Reassembler<S> {
         let flow = Flow {
             key,
             stream,
-            origin: (seg.src, seg.src_port),
+            origin: Endpoint::new(seg.src, seg.src_port),
             dirs: [Direction::default(), Direction::default()],
             last_seen: ts.secs,
             closed: false,
