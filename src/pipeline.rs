@@ -372,21 +372,21 @@ impl<F: FnMut(Event<'_>)> Driver<'_, F> {
                 },
             );
         }
-        self.emit(Message { request, ..msg });
+        self.emit(&Message { request, ..msg });
     }
 
-    fn emit(&mut self, msg: Message<'_>) {
+    fn emit(&mut self, msg: &Message<'_>) {
         emit_message(&mut self.stats, &mut self.on, msg);
     }
 }
 
 /// Counts a message and hands it on.
-fn emit_message<F: FnMut(Event<'_>)>(stats: &mut Stats, on: &mut F, msg: Message<'_>) {
+fn emit_message<F: FnMut(Event<'_>)>(stats: &mut Stats, on: &mut F, msg: &Message<'_>) {
     stats.messages += 1;
     if msg.missing > 0 {
         stats.messages_incomplete += 1;
     }
-    on(Event::Message(&msg));
+    on(Event::Message(msg));
 }
 
 /// Kerberos requests: AS-REQ [APPLICATION 10], TGS-REQ [APPLICATION 12] (RFC 4120 5.4.1).
@@ -410,7 +410,7 @@ struct Out<'d, F> {
 }
 
 impl<F: FnMut(Event<'_>)> Out<'_, F> {
-    fn emit(&mut self, msg: Message<'_>) {
+    fn emit(&mut self, msg: &Message<'_>) {
         emit_message(self.stats, self.on, msg);
     }
 }
@@ -431,24 +431,24 @@ fn smb_pdu<F: FnMut(Event<'_>)>(
     msg.missing = pdu.missing;
     if pdu.kind != NbssType::SESSION_MESSAGE {
         msg.netbios = Some(pdu.kind);
-        out.emit(msg);
+        out.emit(&msg);
         return;
     }
     let magic = pdu.bytes.get(..4).map(|m| [m[0], m[1], m[2], m[3]]);
     match magic {
         Some(SMB2_MAGIC) => {
             msg.kind = Kind::Smb2;
-            smb2_chain(pending, smb1_negotiate, out, msg);
+            smb2_chain(pending, smb1_negotiate, out, &mut msg);
         }
         Some(TRANSFORM_MAGIC) => {
             msg.kind = Kind::Smb2Transform;
             msg.transform = Some(transform_info(pdu.bytes));
-            out.emit(msg);
+            out.emit(&msg);
         }
         Some(COMPRESSION_MAGIC) => {
             msg.kind = Kind::Smb2Compressed;
             msg.transform = Some(compression_info(pdu.bytes));
-            out.emit(msg);
+            out.emit(&msg);
         }
         Some(SMB1_MAGIC) => {
             msg.kind = Kind::Smb1;
@@ -468,12 +468,12 @@ fn smb_pdu<F: FnMut(Event<'_>)>(
                     });
                 }
             }
-            out.emit(msg);
+            out.emit(&msg);
         }
         _ => {
             // A session message too short to tell what it carries.
             msg.kind = Kind::Smb2;
-            out.emit(msg);
+            out.emit(&msg);
         }
     }
 }
@@ -502,17 +502,20 @@ fn compression_info(b: &[u8]) -> TransformInfo {
     t
 }
 
-/// Splits an SMB2 message into its compound chain ([MS-SMB2] 3.2.4.1.4) and pairs each PDU.
-fn smb2_chain<F: FnMut(Event<'_>)>(
+/// Splits an SMB2 message into its compound chain ([MS-SMB2] 3.2.4.1.4) and
+/// pairs each PDU. `msg` is the whole message; it is rewritten in place into
+/// each PDU of the chain in turn.
+fn smb2_chain<'b, F: FnMut(Event<'_>)>(
     pending: &mut KeyedHashMap<u64, RequestRef>,
     smb1_negotiate: &mut Option<RequestRef>,
     out: &mut Out<'_, F>,
-    whole: Message<'_>,
+    msg: &mut Message<'b>,
 ) {
-    let total = whole.len as usize;
+    let whole: &'b [u8] = msg.bytes;
+    let total = msg.len as usize;
     let mut off = 0usize;
     for index in 0..u16::MAX {
-        let kept = whole.bytes.get(off..).unwrap_or_default();
+        let kept = whole.get(off..).unwrap_or_default();
         let header = Smb2Header::parse(kept).ok();
         let next = header.map_or(0, |h| h.next_command as usize);
         let end = if next == 0 {
@@ -520,14 +523,14 @@ fn smb2_chain<F: FnMut(Event<'_>)>(
         } else {
             off.saturating_add(next).min(total)
         };
-        let mut msg = whole;
         msg.bytes = &kept[..kept.len().min(end - off)];
         msg.len = (end - off) as u32;
         msg.chain_index = index;
         msg.header = header;
-        if let Some(h) = header {
-            msg.request = pair_smb2(pending, smb1_negotiate, out.stats, &h, msg.frame, msg.ts);
-        }
+        msg.request = match header {
+            Some(h) => pair_smb2(pending, smb1_negotiate, out.stats, &h, msg.frame, msg.ts),
+            None => None,
+        };
         out.emit(msg);
         if next == 0 || end >= total {
             return;
@@ -771,7 +774,7 @@ impl<F: FnMut(Event<'_>)> Driver<'_, F> {
                             ts: ctx.ts,
                         });
                     }
-                    self.emit(msg);
+                    self.emit(&msg);
                     used += consumed;
                 }
                 Ok(KrbTcpRecord::Incomplete { .. }) => break,

@@ -234,6 +234,15 @@ impl<S> Flow<S> {
         self.last_seen.saturating_add(timeout)
     }
 
+    /// Schedules the deadline of the conversation (in `slot`), if it moved.
+    fn schedule(&mut self, slot: usize, limits: &Limits, deadlines: &mut BinaryHeap<Deadline>) {
+        let due = self.deadline(limits);
+        if due != self.due {
+            self.due = due;
+            deadlines.push(Reverse((due, self.stream, slot)));
+        }
+    }
+
     /// Is the conversation to be forgotten at `now`?
     fn expired(&self, now: i64, limits: &Limits) -> bool {
         let idle = now.saturating_sub(self.last_seen);
@@ -314,7 +323,9 @@ impl<S> Reassembler<S> {
             None => self.insert(key, seg, frame, ts, sink),
         };
         let stream = self.step(slot, src, seg, frame, ts, sink);
-        self.schedule(slot);
+        if self.deadlines.len() > 2 * self.flows.len() + 64 {
+            self.rebuild_deadlines();
+        }
         stream
     }
 
@@ -331,6 +342,7 @@ impl<S> Reassembler<S> {
         let held_total = &mut self.held_total;
         let stats = &mut self.stats;
         let limits = &self.limits;
+        let deadlines = &mut self.deadlines;
         let Some(flow) = self.flows.get_mut(slot).and_then(Option::as_mut) else {
             return 0;
         };
@@ -349,6 +361,7 @@ impl<S> Reassembler<S> {
                 flow.closed = true;
             }
             flow.dirs[dir].ended |= seg.flags.fin();
+            flow.schedule(slot, limits, deadlines);
             return ctx.stream;
         };
         let mut st = Stepper {
@@ -367,23 +380,8 @@ impl<S> Reassembler<S> {
             }
         }
         flow.closed = flow.dirs[0].ended && flow.dirs[1].ended;
+        flow.schedule(slot, limits, deadlines);
         ctx.stream
-    }
-
-    /// Schedules conversation `slot`'s deadline, if it moved.
-    fn schedule(&mut self, slot: usize) {
-        let Some(f) = self.flows.get_mut(slot).and_then(Option::as_mut) else {
-            return;
-        };
-        let due = f.deadline(&self.limits);
-        if due == f.due {
-            return;
-        }
-        f.due = due;
-        self.deadlines.push(Reverse((due, f.stream, slot)));
-        if self.deadlines.len() > 2 * self.flows.len() + 64 {
-            self.rebuild_deadlines();
-        }
     }
 
     /// Drops the stale deadlines: one entry per conversation is left.
