@@ -19,7 +19,7 @@ use crate::ntstatus::NtStatus;
 use crate::smb2::framing::{Framer, NbssType, Pdu};
 use crate::smb2::header::{COMPRESSION_MAGIC, SMB1_MAGIC, SMB2_MAGIC, TRANSFORM_MAGIC};
 use crate::smb2::{Command, Smb2Header};
-use crate::tcp::hash::FxHashMap;
+use crate::tcp::hash::{KeyedHashMap, KeyedState};
 use crate::tcp::udp::UdpStreams;
 use crate::tcp::{Ctx, EndReason, FlowInfo, GapReason, Limits, Reassembler, StreamSink, TcpStats};
 
@@ -254,7 +254,7 @@ pub struct Conn {
     framers: [Framer; 2],
     krb_buf: [Vec<u8>; 2],
     krb_broken: [bool; 2],
-    pending: FxHashMap<u64, RequestRef>,
+    pending: KeyedHashMap<u64, RequestRef>,
     smb1_negotiate: Option<RequestRef>,
     krb_request: Option<RequestRef>,
 }
@@ -265,7 +265,10 @@ struct Driver<'o, F> {
     stats: Stats,
     udp: UdpStreams,
     /// The last Kerberos request per UDP stream.
-    udp_krb: FxHashMap<u64, RequestRef>,
+    udp_krb: KeyedHashMap<u64, RequestRef>,
+    /// The hash key of every connection's `pending` (drawn once: drawing
+    /// one is dearer than a short connection's lookups).
+    keys: KeyedState,
 }
 
 /// Runs the pipeline over a whole capture, calling `on` for each event.
@@ -279,7 +282,8 @@ pub fn run<R: Read>(
         on,
         stats: Stats::default(),
         udp: UdpStreams::default(),
-        udp_krb: FxHashMap::default(),
+        udp_krb: KeyedHashMap::default(),
+        keys: KeyedState::default(),
     };
     let mut tcp: Reassembler<Conn> = Reassembler::new(opts.limits);
     let mut last = (Timestamp::default(), 0u64);
@@ -368,21 +372,21 @@ impl<F: FnMut(Event<'_>)> Driver<'_, F> {
                 },
             );
         }
-        self.emit(Message { request, ..msg });
+        self.emit(&Message { request, ..msg });
     }
 
-    fn emit(&mut self, msg: Message<'_>) {
+    fn emit(&mut self, msg: &Message<'_>) {
         emit_message(&mut self.stats, &mut self.on, msg);
     }
 }
 
 /// Counts a message and hands it on.
-fn emit_message<F: FnMut(Event<'_>)>(stats: &mut Stats, on: &mut F, msg: Message<'_>) {
+fn emit_message<F: FnMut(Event<'_>)>(stats: &mut Stats, on: &mut F, msg: &Message<'_>) {
     stats.messages += 1;
     if msg.missing > 0 {
         stats.messages_incomplete += 1;
     }
-    on(Event::Message(&msg));
+    on(Event::Message(msg));
 }
 
 /// Kerberos requests: AS-REQ [APPLICATION 10], TGS-REQ [APPLICATION 12] (RFC 4120 5.4.1).
@@ -406,7 +410,7 @@ struct Out<'d, F> {
 }
 
 impl<F: FnMut(Event<'_>)> Out<'_, F> {
-    fn emit(&mut self, msg: Message<'_>) {
+    fn emit(&mut self, msg: &Message<'_>) {
         emit_message(self.stats, self.on, msg);
     }
 }
@@ -414,7 +418,7 @@ impl<F: FnMut(Event<'_>)> Out<'_, F> {
 /// One NetBIOS message of an SMB connection.
 fn smb_pdu<F: FnMut(Event<'_>)>(
     info: &ConnInfo,
-    pending: &mut FxHashMap<u64, RequestRef>,
+    pending: &mut KeyedHashMap<u64, RequestRef>,
     smb1_negotiate: &mut Option<RequestRef>,
     out: &mut Out<'_, F>,
     from_client: bool,
@@ -427,24 +431,24 @@ fn smb_pdu<F: FnMut(Event<'_>)>(
     msg.missing = pdu.missing;
     if pdu.kind != NbssType::SESSION_MESSAGE {
         msg.netbios = Some(pdu.kind);
-        out.emit(msg);
+        out.emit(&msg);
         return;
     }
     let magic = pdu.bytes.get(..4).map(|m| [m[0], m[1], m[2], m[3]]);
     match magic {
         Some(SMB2_MAGIC) => {
             msg.kind = Kind::Smb2;
-            smb2_chain(pending, smb1_negotiate, out, msg);
+            smb2_chain(pending, smb1_negotiate, out, &mut msg);
         }
         Some(TRANSFORM_MAGIC) => {
             msg.kind = Kind::Smb2Transform;
             msg.transform = Some(transform_info(pdu.bytes));
-            out.emit(msg);
+            out.emit(&msg);
         }
         Some(COMPRESSION_MAGIC) => {
             msg.kind = Kind::Smb2Compressed;
             msg.transform = Some(compression_info(pdu.bytes));
-            out.emit(msg);
+            out.emit(&msg);
         }
         Some(SMB1_MAGIC) => {
             msg.kind = Kind::Smb1;
@@ -464,12 +468,12 @@ fn smb_pdu<F: FnMut(Event<'_>)>(
                     });
                 }
             }
-            out.emit(msg);
+            out.emit(&msg);
         }
         _ => {
             // A session message too short to tell what it carries.
             msg.kind = Kind::Smb2;
-            out.emit(msg);
+            out.emit(&msg);
         }
     }
 }
@@ -498,17 +502,20 @@ fn compression_info(b: &[u8]) -> TransformInfo {
     t
 }
 
-/// Splits an SMB2 message into its compound chain ([MS-SMB2] 3.2.4.1.4) and pairs each PDU.
-fn smb2_chain<F: FnMut(Event<'_>)>(
-    pending: &mut FxHashMap<u64, RequestRef>,
+/// Splits an SMB2 message into its compound chain ([MS-SMB2] 3.2.4.1.4) and
+/// pairs each PDU. `msg` is the whole message; it is rewritten in place into
+/// each PDU of the chain in turn.
+fn smb2_chain<'b, F: FnMut(Event<'_>)>(
+    pending: &mut KeyedHashMap<u64, RequestRef>,
     smb1_negotiate: &mut Option<RequestRef>,
     out: &mut Out<'_, F>,
-    whole: Message<'_>,
+    msg: &mut Message<'b>,
 ) {
-    let total = whole.len as usize;
+    let whole: &'b [u8] = msg.bytes;
+    let total = msg.len as usize;
     let mut off = 0usize;
     for index in 0..u16::MAX {
-        let kept = whole.bytes.get(off..).unwrap_or_default();
+        let kept = whole.get(off..).unwrap_or_default();
         let header = Smb2Header::parse(kept).ok();
         let next = header.map_or(0, |h| h.next_command as usize);
         let end = if next == 0 {
@@ -516,14 +523,14 @@ fn smb2_chain<F: FnMut(Event<'_>)>(
         } else {
             off.saturating_add(next).min(total)
         };
-        let mut msg = whole;
         msg.bytes = &kept[..kept.len().min(end - off)];
         msg.len = (end - off) as u32;
         msg.chain_index = index;
         msg.header = header;
-        if let Some(h) = header {
-            msg.request = pair_smb2(pending, smb1_negotiate, out.stats, &h, msg.frame, msg.ts);
-        }
+        msg.request = match header {
+            Some(h) => pair_smb2(pending, smb1_negotiate, out.stats, &h, msg.frame, msg.ts),
+            None => None,
+        };
         out.emit(msg);
         if next == 0 || end >= total {
             return;
@@ -538,7 +545,7 @@ fn smb2_chain<F: FnMut(Event<'_>)>(
 }
 
 fn pair_smb2(
-    pending: &mut FxHashMap<u64, RequestRef>,
+    pending: &mut KeyedHashMap<u64, RequestRef>,
     smb1_negotiate: &mut Option<RequestRef>,
     stats: &mut Stats,
     h: &Smb2Header,
@@ -654,7 +661,7 @@ impl<F: FnMut(Event<'_>)> StreamSink for Driver<'_, F> {
             framers: [Framer::default(), Framer::default()],
             krb_buf: [Vec::new(), Vec::new()],
             krb_broken: [false; 2],
-            pending: FxHashMap::default(),
+            pending: KeyedHashMap::with_hasher(self.keys),
             smb1_negotiate: None,
             krb_request: None,
         })
@@ -767,7 +774,7 @@ impl<F: FnMut(Event<'_>)> Driver<'_, F> {
                             ts: ctx.ts,
                         });
                     }
-                    self.emit(msg);
+                    self.emit(&msg);
                     used += consumed;
                 }
                 Ok(KrbTcpRecord::Incomplete { .. }) => break,

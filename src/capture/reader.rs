@@ -176,10 +176,19 @@ impl<R: Read> CaptureReader<R> {
     }
 
     /// Makes at least `need` bytes available at `pos`. Returns false at end of input.
+    #[inline]
     fn fill(&mut self, need: usize) -> Result<bool, CaptureError> {
         if self.end - self.pos >= need {
             return Ok(true);
         }
+        self.refill(need)
+    }
+
+    /// [`Self::fill`] when the buffer runs short: moves what is left to the
+    /// front and reads more.
+    #[cold]
+    #[inline(never)]
+    fn refill(&mut self, need: usize) -> Result<bool, CaptureError> {
         if self.pos > 0 {
             self.buf.copy_within(self.pos..self.end, 0);
             self.base += self.pos as u64;

@@ -19,11 +19,13 @@
 pub mod hash;
 pub mod udp;
 
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 use std::net::IpAddr;
 
 use crate::capture::Timestamp;
 use crate::net::TcpSegment;
-use hash::FxHashMap;
+use hash::KeyedHashMap;
 
 /// Limits of the reassembler.
 #[derive(Clone, Copy, Debug)]
@@ -123,19 +125,60 @@ pub struct TcpStats {
     pub flows_evicted: u64,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+/// One end of a conversation in a form cheap to compare and hash: the
+/// address's 128 bits (an IPv4 address in the low 32) and the port, with the
+/// address family beside the port so that 10.0.0.1 and ::a00:1 differ.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Endpoint {
+    addr: u128,
+    /// The port in the low 16 bits; bit 16 set for IPv6.
+    port_family: u32,
+}
+
+impl Endpoint {
+    fn new(ip: IpAddr, port: u16) -> Endpoint {
+        let (addr, v6) = match ip {
+            IpAddr::V4(a) => (u128::from(u32::from(a)), 0),
+            IpAddr::V6(a) => (u128::from(a), 1 << 16),
+        };
+        Endpoint {
+            addr,
+            port_family: v6 | u32::from(port),
+        }
+    }
+
+    /// A total order, only to put a conversation's two ends in a fixed order.
+    fn le(self, other: Endpoint) -> bool {
+        (self.addr, self.port_family) <= (other.addr, other.port_family)
+    }
+}
+
+/// A conversation's two ends, the lower first: both directions of a
+/// conversation have the same key.
+#[derive(Clone, Copy, PartialEq, Eq)]
 struct FlowKey {
-    lo: (IpAddr, u16),
-    hi: (IpAddr, u16),
+    lo: Endpoint,
+    hi: Endpoint,
 }
 
 impl FlowKey {
-    fn new(a: (IpAddr, u16), b: (IpAddr, u16)) -> FlowKey {
-        if a <= b {
+    fn new(a: Endpoint, b: Endpoint) -> FlowKey {
+        if a.le(b) {
             FlowKey { lo: a, hi: b }
         } else {
             FlowKey { lo: b, hi: a }
         }
+    }
+}
+
+impl std::hash::Hash for FlowKey {
+    /// Five words, whatever the address family.
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        h.write_u64(self.lo.addr as u64);
+        h.write_u64((self.lo.addr >> 64) as u64);
+        h.write_u64(self.hi.addr as u64);
+        h.write_u64((self.hi.addr >> 64) as u64);
+        h.write_u64(u64::from(self.lo.port_family) << 32 | u64::from(self.hi.port_family));
     }
 }
 
@@ -170,12 +213,47 @@ struct Flow<S> {
     key: FlowKey,
     stream: u64,
     /// The sender of the conversation's first packet.
-    origin: (IpAddr, u16),
+    origin: Endpoint,
     dirs: [Direction; 2],
     last_seen: i64,
     closed: bool,
+    /// The time past which the sweep forgets the conversation, as last scheduled.
+    due: i64,
     state: Option<S>,
 }
+
+impl<S> Flow<S> {
+    /// The time past which the conversation is forgotten (`now > due`, see
+    /// [`Flow::expired`]), unless a packet comes first.
+    fn deadline(&self, limits: &Limits) -> i64 {
+        let timeout = if self.closed {
+            limits.closed_timeout_secs.min(limits.idle_timeout_secs)
+        } else {
+            limits.idle_timeout_secs
+        };
+        self.last_seen.saturating_add(timeout)
+    }
+
+    /// Schedules the deadline of the conversation (in `slot`), if it moved.
+    fn schedule(&mut self, slot: usize, limits: &Limits, deadlines: &mut BinaryHeap<Deadline>) {
+        let due = self.deadline(limits);
+        if due != self.due {
+            self.due = due;
+            deadlines.push(Reverse((due, self.stream, slot)));
+        }
+    }
+
+    /// Is the conversation to be forgotten at `now`?
+    fn expired(&self, now: i64, limits: &Limits) -> bool {
+        let idle = now.saturating_sub(self.last_seen);
+        idle > limits.idle_timeout_secs || (self.closed && idle > limits.closed_timeout_secs)
+    }
+}
+
+/// A scheduled deadline: (due, stream, slot), earliest first. An entry is
+/// stale once its conversation is gone (another stream in the slot) or was
+/// rescheduled (another `due`).
+type Deadline = Reverse<(i64, u64, usize)>;
 
 /// `a - b` in sequence space: positive when `a` is after `b`.
 fn seq_diff(a: u32, b: u32) -> i64 {
@@ -185,12 +263,18 @@ fn seq_diff(a: u32, b: u32) -> i64 {
 /// Numbers TCP conversations and reassembles the followed ones.
 pub struct Reassembler<S> {
     limits: Limits,
-    index: FxHashMap<FlowKey, usize>,
+    index: KeyedHashMap<FlowKey, usize>,
     flows: Vec<Option<Flow<S>>>,
     free: Vec<usize>,
     next_stream: u64,
     held_total: usize,
     last_sweep: i64,
+    /// Every conversation's current deadline (and stale ones, dropped as met
+    /// or when the heap outgrows the table): the sweep looks only at
+    /// conversations that may be due instead of scanning the table.
+    deadlines: BinaryHeap<Deadline>,
+    /// The sweep's list of slots to forget, kept for reuse.
+    expired: Vec<usize>,
     pub stats: TcpStats,
 }
 
@@ -198,12 +282,14 @@ impl<S> Reassembler<S> {
     pub fn new(limits: Limits) -> Self {
         Reassembler {
             limits,
-            index: FxHashMap::default(),
+            index: KeyedHashMap::default(),
             flows: Vec::new(),
             free: Vec::new(),
             next_stream: 0,
             held_total: 0,
             last_sweep: i64::MIN,
+            deadlines: BinaryHeap::new(),
+            expired: Vec::new(),
             stats: TcpStats::default(),
         }
     }
@@ -225,8 +311,8 @@ impl<S> Reassembler<S> {
         if ts.secs >= self.last_sweep.saturating_add(1) {
             self.sweep(ts, frame, sink);
         }
-        let src = (seg.src, seg.src_port);
-        let key = FlowKey::new(src, (seg.dst, seg.dst_port));
+        let src = Endpoint::new(seg.src, seg.src_port);
+        let key = FlowKey::new(src, Endpoint::new(seg.dst, seg.dst_port));
         let pure_syn = seg.flags.syn() && !seg.flags.ack();
         let slot = match self.index.get(&key).copied() {
             Some(i) if pure_syn && self.is_port_reuse(i, src, seg.seq) => {
@@ -236,9 +322,27 @@ impl<S> Reassembler<S> {
             Some(i) => i,
             None => self.insert(key, seg, frame, ts, sink),
         };
+        let stream = self.step(slot, src, seg, frame, ts, sink);
+        if self.deadlines.len() > 2 * self.flows.len() + 64 {
+            self.rebuild_deadlines();
+        }
+        stream
+    }
+
+    /// Runs one segment through conversation `slot`. Returns its stream number.
+    fn step<K: StreamSink<State = S>>(
+        &mut self,
+        slot: usize,
+        src: Endpoint,
+        seg: &TcpSegment<'_>,
+        frame: u64,
+        ts: Timestamp,
+        sink: &mut K,
+    ) -> u64 {
         let held_total = &mut self.held_total;
         let stats = &mut self.stats;
         let limits = &self.limits;
+        let deadlines = &mut self.deadlines;
         let Some(flow) = self.flows.get_mut(slot).and_then(Option::as_mut) else {
             return 0;
         };
@@ -257,6 +361,7 @@ impl<S> Reassembler<S> {
                 flow.closed = true;
             }
             flow.dirs[dir].ended |= seg.flags.fin();
+            flow.schedule(slot, limits, deadlines);
             return ctx.stream;
         };
         let mut st = Stepper {
@@ -275,10 +380,24 @@ impl<S> Reassembler<S> {
             }
         }
         flow.closed = flow.dirs[0].ended && flow.dirs[1].ended;
+        flow.schedule(slot, limits, deadlines);
         ctx.stream
     }
 
-    fn is_port_reuse(&self, i: usize, src: (IpAddr, u16), seq: u32) -> bool {
+    /// Drops the stale deadlines: one entry per conversation is left.
+    fn rebuild_deadlines(&mut self) {
+        let mut v = std::mem::take(&mut self.deadlines).into_vec();
+        v.clear();
+        v.extend(
+            self.flows
+                .iter()
+                .enumerate()
+                .filter_map(|(i, f)| f.as_ref().map(|f| Reverse((f.due, f.stream, i)))),
+        );
+        self.deadlines = BinaryHeap::from(v);
+    }
+
+    fn is_port_reuse(&self, i: usize, src: Endpoint, seq: u32) -> bool {
         let Some(f) = self.flows.get(i).and_then(Option::as_ref) else {
             return false;
         };
@@ -312,10 +431,12 @@ impl<S> Reassembler<S> {
         let flow = Flow {
             key,
             stream,
-            origin: (seg.src, seg.src_port),
+            origin: Endpoint::new(seg.src, seg.src_port),
             dirs: [Direction::default(), Direction::default()],
             last_seen: ts.secs,
             closed: false,
+            // Scheduled after the first segment.
+            due: i64::MIN,
             state,
         };
         let slot = match self.free.pop() {
@@ -368,27 +489,58 @@ impl<S> Reassembler<S> {
         }
     }
 
-    /// Drops conversations idle past the timeouts (capture time).
+    /// Drops conversations idle past the timeouts (capture time), in slot order.
     fn sweep<K: StreamSink<State = S>>(&mut self, now: Timestamp, frame: u64, sink: &mut K) {
         self.last_sweep = now.secs;
-        let (closed_to, idle_to) = (
-            self.limits.closed_timeout_secs,
-            self.limits.idle_timeout_secs,
+        let mut expired = std::mem::take(&mut self.expired);
+        expired.clear();
+        let mut keep = Vec::new();
+        while let Some(&Reverse((due, stream, i))) = self.deadlines.peek() {
+            if now.secs <= due {
+                break;
+            }
+            self.deadlines.pop();
+            let Some(f) = self.flows.get(i).and_then(Option::as_ref) else {
+                continue;
+            };
+            if f.stream != stream || f.due != due {
+                continue;
+            }
+            if f.expired(now.secs, &self.limits) {
+                expired.push(i);
+            } else {
+                // Only with a negative timeout: checked again at the next sweep.
+                keep.push(Reverse((due, stream, i)));
+            }
+        }
+        self.deadlines.extend(keep);
+        expired.sort_unstable();
+        expired.dedup();
+        #[cfg(test)]
+        assert_eq!(
+            expired,
+            self.scan_expired(now.secs),
+            "sweep at {}",
+            now.secs
         );
-        let stale: Vec<usize> = self
-            .flows
-            .iter()
-            .enumerate()
-            .filter_map(|(i, f)| {
-                let f = f.as_ref()?;
-                let idle = now.secs.saturating_sub(f.last_seen);
-                (idle > idle_to || (f.closed && idle > closed_to)).then_some(i)
-            })
-            .collect();
-        for i in stale {
+        for &i in &expired {
             self.stats.flows_evicted += 1;
             self.remove(i, now, frame, sink, EndReason::Evicted);
         }
+        self.expired = expired;
+    }
+
+    /// What the sweep forgets, found by scanning the whole table.
+    #[cfg(test)]
+    fn scan_expired(&self, now: i64) -> Vec<usize> {
+        let flows = self.flows.iter().enumerate();
+        flows
+            .filter_map(|(i, f)| {
+                f.as_ref()
+                    .filter(|f| f.expired(now, &self.limits))
+                    .map(|_| i)
+            })
+            .collect()
     }
 
     /// The table is full: drop the least recently seen eighth.

@@ -227,3 +227,46 @@ fn budget_exceeded_skips_the_hole() {
     );
     assert_eq!(r.stats.budget_dropped_bytes, 10);
 }
+
+/// Many conversations opening, closing, resetting and reusing ports, with the
+/// clock jumping back and forth: the sweep forgets the same conversations, in
+/// the same order, as a scan of the whole table would (checked inside `sweep`
+/// in test builds).
+#[test]
+fn sweep_forgets_what_a_full_scan_would() {
+    for (closed, idle) in [(2, 5), (0, 3), (7, 2), (-1, 4)] {
+        let mut r: Reassembler<Log> = Reassembler::new(Limits {
+            closed_timeout_secs: closed,
+            idle_timeout_secs: idle,
+            max_flows: 40,
+            ..Limits::default()
+        });
+        let mut sink = Sink {
+            follow: true,
+            closed: vec![],
+        };
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut secs = 1_000i64;
+        for frame in 1..20_000u64 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            secs += match x % 16 {
+                0 => -3,
+                1..=3 => 1,
+                4 => 6,
+                _ => 0,
+            };
+            let flags = [SYN, SA, A, A, FA, TcpFlags::RST, A, FA][(x >> 8) as usize % 8];
+            let mut s = seg((x >> 12) & 1 == 0, (x >> 16) as u32 % 3, 0, flags, b"");
+            let port = 40_000 + (x >> 24) as u16 % 64;
+            if (x >> 12) & 1 == 0 {
+                s.src_port = port;
+            } else {
+                s.dst_port = port;
+            }
+            r.process(&s, frame, Timestamp { secs, nanos: 0 }, &mut sink);
+        }
+        assert!(r.stats.flows_evicted > 100, "{:?}", r.stats);
+    }
+}

@@ -5,13 +5,13 @@
 
 use std::net::IpAddr;
 
-use super::hash::FxHashMap;
+use super::hash::KeyedHashMap;
 
 type Key = ((IpAddr, u16), (IpAddr, u16));
 
 /// Numbers UDP conversations.
 pub struct UdpStreams {
-    index: FxHashMap<Key, (u64, i64)>,
+    index: KeyedHashMap<Key, (u64, i64)>,
     next: u64,
     last_sweep: i64,
     max: usize,
@@ -20,7 +20,7 @@ pub struct UdpStreams {
 impl Default for UdpStreams {
     fn default() -> Self {
         UdpStreams {
-            index: FxHashMap::default(),
+            index: KeyedHashMap::default(),
             next: 0,
             last_sweep: i64::MIN,
             max: 200_000,
