@@ -155,7 +155,7 @@ fn retried(model: &Model, i: usize, x: &KdcExchange, tcp_only: bool) -> bool {
     })
 }
 
-type ByClient = crate::tcp::hash::FxHashMap<std::net::IpAddr, Vec<usize>>;
+type ByClient = crate::tcp::hash::KeyedHashMap<std::net::IpAddr, Vec<usize>>;
 
 fn sessions_by_client(model: &Model) -> ByClient {
     let mut m = ByClient::default();

@@ -236,7 +236,7 @@ pub fn diagnose(model: &Model) -> Diagnosis {
 fn merge(all: Vec<Finding>) -> Vec<Finding> {
     let mut out: Vec<Finding> = Vec::with_capacity(all.len());
     // (code, severity, title) → index in `out` of the first such finding.
-    let mut first: crate::tcp::hash::FxHashMap<(&'static str, Severity, String), usize> =
+    let mut first: crate::tcp::hash::KeyedHashMap<(&'static str, Severity, String), usize> =
         Default::default();
     for f in all {
         if f.session_id.is_some() {

@@ -172,7 +172,7 @@ fn conn_open_at(c: &Connection, ts: crate::capture::Timestamp) -> bool {
 /// session began. `by_client` indexes `model.kdc` by client address.
 pub fn join_session(
     model: &mut Model,
-    by_client: &crate::tcp::hash::FxHashMap<std::net::IpAddr, Vec<usize>>,
+    by_client: &crate::tcp::hash::KeyedHashMap<std::net::IpAddr, Vec<usize>>,
     si: usize,
 ) {
     let Some(s) = model.sessions.get(si) else {
@@ -242,8 +242,8 @@ fn is_anonymous(principal: &str) -> bool {
 /// Indexes of the KDC exchanges of each client address, in capture order.
 pub fn kdc_by_client(
     kdc: &[KdcExchange],
-) -> crate::tcp::hash::FxHashMap<std::net::IpAddr, Vec<usize>> {
-    let mut m: crate::tcp::hash::FxHashMap<std::net::IpAddr, Vec<usize>> = Default::default();
+) -> crate::tcp::hash::KeyedHashMap<std::net::IpAddr, Vec<usize>> {
+    let mut m: crate::tcp::hash::KeyedHashMap<std::net::IpAddr, Vec<usize>> = Default::default();
     for (i, x) in kdc.iter().enumerate() {
         m.entry(x.client.ip()).or_default().push(i);
     }

@@ -27,7 +27,7 @@ use crate::capture::Timestamp;
 use crate::pipeline::{ConnInfo, Decoded, Event, Kind, Message};
 use crate::report::messages::{command_str, summary};
 use crate::smb2::{Body, Command};
-use crate::tcp::hash::FxHashMap;
+use crate::tcp::hash::KeyedHashMap;
 use crate::tcp::EndReason;
 
 pub use model::*;
@@ -110,7 +110,7 @@ impl Detail {
 /// Per-connection state that is not part of the model.
 #[derive(Default)]
 pub(crate) struct ConnState {
-    pub pending: FxHashMap<u64, Pending>,
+    pub pending: KeyedHashMap<u64, Pending>,
     pub pending_dropped: u64,
     /// Which directions ended (client, server).
     ended: [bool; 2],
@@ -122,19 +122,19 @@ pub(crate) struct ConnState {
 pub struct Builder {
     pub model: Model,
     opts: BuildOptions,
-    conn_index: FxHashMap<u64, usize>,
+    conn_index: KeyedHashMap<u64, usize>,
     conn_state: Vec<ConnState>,
     /// (stream, SessionId) → index in `model.sessions` (the latest attempt).
-    session_index: FxHashMap<(u64, u64), usize>,
+    session_index: KeyedHashMap<(u64, u64), usize>,
     /// (server address, SessionId) → the first session entry, for binding.
-    session_by_id: FxHashMap<(IpAddr, u64), usize>,
-    tree_index: FxHashMap<(IpAddr, u64, u32), usize>,
+    session_by_id: KeyedHashMap<(IpAddr, u64), usize>,
+    tree_index: KeyedHashMap<(IpAddr, u64, u32), usize>,
     /// KDC request frame → index in `model.kdc`.
-    kdc_pending: FxHashMap<u64, usize>,
+    kdc_pending: KeyedHashMap<u64, usize>,
     /// The latest SMB connection of each client address.
-    last_conn_of_client: FxHashMap<IpAddr, usize>,
+    last_conn_of_client: KeyedHashMap<IpAddr, usize>,
     /// Indexes in `model.kdc` of each client address's exchanges.
-    kdc_of_client: FxHashMap<IpAddr, Vec<usize>>,
+    kdc_of_client: KeyedHashMap<IpAddr, Vec<usize>>,
     /// Connections closed since the last [`Builder::next_closed`].
     closed: Vec<usize>,
     /// The `--format jsonl` event lines made since they were last taken.
@@ -148,7 +148,7 @@ pub struct Builder {
 }
 
 /// Distinct lists kept so far, up to [`MAX_SHARED_LISTS`].
-type Lists<T> = std::collections::HashSet<SharedList<T>, crate::tcp::hash::FxBuildHasher>;
+type Lists<T> = std::collections::HashSet<SharedList<T>, crate::tcp::hash::KeyedState>;
 
 /// Distinct lists of each kind kept for sharing; others are kept each alone.
 const MAX_SHARED_LISTS: usize = 1024;
@@ -171,14 +171,14 @@ impl Builder {
         Builder {
             model: Model::default(),
             opts,
-            conn_index: FxHashMap::default(),
+            conn_index: KeyedHashMap::default(),
             conn_state: Vec::new(),
-            session_index: FxHashMap::default(),
-            session_by_id: FxHashMap::default(),
-            tree_index: FxHashMap::default(),
-            kdc_pending: FxHashMap::default(),
-            last_conn_of_client: FxHashMap::default(),
-            kdc_of_client: FxHashMap::default(),
+            session_index: KeyedHashMap::default(),
+            session_by_id: KeyedHashMap::default(),
+            tree_index: KeyedHashMap::default(),
+            kdc_pending: KeyedHashMap::default(),
+            last_conn_of_client: KeyedHashMap::default(),
+            kdc_of_client: KeyedHashMap::default(),
             closed: Vec::new(),
             events: events::EventLines::default(),
             dialect_lists: Lists::default(),

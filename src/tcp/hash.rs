@@ -1,71 +1,17 @@
-//! Hashers for the pipeline's tables. [`FxHasher`] (the multiply-rotate
-//! scheme used by rustc) is small and fast but unkeyed: a hostile capture
-//! could aim its keys at one bucket, which bounded tables turn into slower
-//! lookups only. [`KeyedState`] is as fast and randomly keyed: the tables
-//! keyed by capture data (conversations, message ids) use it.
+//! The hasher of every table keyed by capture data (conversations, message,
+//! session and tree ids, client addresses): [`KeyedState`], fast and randomly
+//! keyed, so that a hostile capture cannot aim its keys at one bucket. An
+//! unkeyed multiply-rotate hash (FxHash, used here before) is public and
+//! invertible: a crafted capture could make lookups quadratic.
 
-use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
+use std::hash::{BuildHasher, Hasher};
 use std::sync::OnceLock;
-
-#[derive(Default, Clone, Copy)]
-pub struct FxHasher(u64);
-
-const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
-
-impl FxHasher {
-    #[inline]
-    fn add(&mut self, w: u64) {
-        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(SEED);
-    }
-}
-
-impl Hasher for FxHasher {
-    #[inline]
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let mut a = [0u8; 8];
-            a.copy_from_slice(c);
-            self.add(u64::from_le_bytes(a));
-        }
-        for &b in chunks.remainder() {
-            self.add(u64::from(b));
-        }
-    }
-    #[inline]
-    fn write_u8(&mut self, i: u8) {
-        self.add(u64::from(i));
-    }
-    #[inline]
-    fn write_u16(&mut self, i: u16) {
-        self.add(u64::from(i));
-    }
-    #[inline]
-    fn write_u32(&mut self, i: u32) {
-        self.add(u64::from(i));
-    }
-    #[inline]
-    fn write_u64(&mut self, i: u64) {
-        self.add(i);
-    }
-    #[inline]
-    fn write_usize(&mut self, i: usize) {
-        self.add(i as u64);
-    }
-    #[inline]
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-pub type FxBuildHasher = BuildHasherDefault<FxHasher>;
-pub type FxHashMap<K, V> = std::collections::HashMap<K, V, FxBuildHasher>;
 
 /// Builds [`KeyedHasher`]s, keyed with random bits that std's `RandomState`
 /// draws from the operating system: for tables keyed by what a capture says
 /// (addresses, ports, message ids). Without the key a crafted capture cannot
-/// aim its entries at one bucket, as it can with [`FxHasher`], whose
-/// multiply-rotate steps are public and invertible.
+/// aim its entries at one bucket, as it can with an unkeyed hash such as
+/// FxHash, whose multiply-rotate steps are public and invertible.
 #[derive(Clone, Copy, Debug)]
 pub struct KeyedState {
     seed: u64,
