@@ -4,6 +4,7 @@
 
 use super::der::{Der, Fields, Tlv, CONTEXT, T_OCTET_STRING, T_OID, T_SEQUENCE, UNIVERSAL};
 use super::{hex, AuthError, ErrorKind};
+use serde::ser::SerializeStruct;
 use serde::{Serialize, Serializer};
 use std::fmt;
 
@@ -157,6 +158,36 @@ pub struct SpnegoInfo {
     /// mechListMIC, hex.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mech_list_mic: Option<String>,
+}
+
+impl SpnegoInfo {
+    /// Writes the fields into an object being serialized (flat in
+    /// [`super::AuthInfo`]), as the derived `Serialize` writes them.
+    pub fn serialize_fields<M: SerializeStruct>(&self, st: &mut M) -> Result<(), M::Error> {
+        st.serialize_field("spnego_token", &self.spnego_token)?;
+        if !self.mech_types.is_empty() {
+            st.serialize_field("mech_types", &self.mech_types)?;
+        }
+        if !self.req_flags.is_empty() {
+            st.serialize_field("req_flags", &self.req_flags)?;
+        }
+        if let Some(n) = &self.neg_hint_name {
+            st.serialize_field("neg_hint_name", n)?;
+        }
+        if let Some(a) = &self.neg_hint_address {
+            st.serialize_field("neg_hint_address", a)?;
+        }
+        if let Some(r) = &self.neg_result {
+            st.serialize_field("neg_result", r)?;
+        }
+        if let Some(m) = &self.supported_mech {
+            st.serialize_field("supported_mech", m)?;
+        }
+        if let Some(m) = &self.mech_list_mic {
+            st.serialize_field("mech_list_mic", m)?;
+        }
+        Ok(())
+    }
 }
 
 /// The inner mechanism token (mechToken or responseToken) and the absolute
