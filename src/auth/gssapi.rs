@@ -220,7 +220,7 @@ pub fn initial_context_token(b: &[u8], base: usize) -> Result<(MechType, &[u8], 
     let app = d.expect(APPLICATION, 0, WHAT)?;
     let mut c = app.children(WHAT)?;
     let oid = c.expect(UNIVERSAL, T_OID, "GSS-API thisMech")?;
-    let mech = MechType(oid.oid("GSS-API thisMech")?);
+    let mech = MechType::from_tlv(&oid, "GSS-API thisMech")?;
     let start = c.offset();
     let rest = app
         .value
