@@ -75,7 +75,9 @@ pub struct AuthInfo {
     /// IAKERB_PROXY token carrying a KDC message.
     pub iakerb_target_realm: Option<String>,
     pub ntlmssp: Option<NtlmsspMessage>,
-    pub kerberos: Option<KerberosInfo>,
+    /// Boxed: most blobs carry none, and the rest of the struct is moved
+    /// around with every decoded message.
+    pub kerberos: Option<Box<KerberosInfo>>,
 }
 
 /// Written by hand rather than derived: `#[serde(flatten)]` would send the
@@ -255,7 +257,7 @@ fn inner_token(t: &[u8], off: usize, info: &mut AuthInfo) -> Result<(), AuthErro
         // A bare Kerberos message: [APPLICATION 14/15/30].
         Some(0x6e) | Some(0x6f) | Some(0x7e) => {
             info.mechanism = Mechanism::Kerberos;
-            info.kerberos = Some(parse_message_at(t, off)?);
+            info.kerberos = Some(Box::new(parse_message_at(t, off)?));
             Ok(())
         }
         _ => Err(AuthError::new(
@@ -305,7 +307,7 @@ fn mech_token(
             msg = msg.get(used..).unwrap_or(&[]);
             moff += used;
         }
-        info.kerberos = Some(parse_message_at(msg, moff)?);
+        info.kerberos = Some(Box::new(parse_message_at(msg, moff)?));
         Ok(())
     } else if oid.0 == MechType::NTLMSSP {
         info.mechanism = Mechanism::Ntlmssp;
