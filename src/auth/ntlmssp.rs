@@ -494,7 +494,8 @@ fn text(b: &[u8], flags: NegotiateFlags) -> String {
 
 /// AV_PAIR list ([MS-NLMP] 2.2.2.1), up to MsvAvEOL or the end of the bytes.
 pub fn parse_av_pairs(b: &[u8], base: usize) -> Result<Vec<AvPair>, AuthError> {
-    let mut out = Vec::new();
+    // Windows sends 5 to 10 pairs: room for 8 without growing.
+    let mut out = Vec::with_capacity(if b.is_empty() { 0 } else { 8 });
     let mut pos = 0usize;
     while let Some(hdr) = b.get(pos..pos + 4) {
         let id = AvId(u16::from_le_bytes([hdr[0], hdr[1]]));
