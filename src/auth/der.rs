@@ -441,13 +441,12 @@ pub struct Fields<'a> {
     present: u16,
     /// Bit n: the first field `[n]` is constructed, as an explicit tag is.
     constructed: u16,
-    /// For each present field `[n]`, its contents as (start, end) in `data`.
-    spans: [(u32, u32); FAST_TAGS],
-    /// Absolute offset of the first field (0 when there is none).
-    first: usize,
-    /// The SEQUENCE is too long for `spans`: every lookup reads it again.
+    /// For each present field `[n]`, its contents as (start, end) in `data`
+    /// (small, so that a `Fields` is returned without a call to memcpy).
+    spans: [(u16, u16); FAST_TAGS],
+    /// The SEQUENCE is longer than `spans` can point into (64 KiB): every
+    /// lookup reads it again.
     slow: bool,
-    what: &'static str,
 }
 
 impl<'a> Fields<'a> {
@@ -461,11 +460,8 @@ impl<'a> Fields<'a> {
             present: 0,
             constructed: 0,
             spans: [(0, 0); FAST_TAGS],
-            first: 0,
-            slow: u32::try_from(seq.value.len()).is_err(),
-            what,
+            slow: u16::try_from(seq.value.len()).is_err(),
         };
-        let mut n = 0usize;
         while !d.is_empty() {
             let t = d.read()?;
             if t.class != CONTEXT {
@@ -478,14 +474,11 @@ impl<'a> Fields<'a> {
                     },
                 ));
             }
-            if n == 0 {
-                f.first = t.offset;
-            }
-            n += 1;
             let bit = 1u16.checked_shl(t.tag).unwrap_or(0);
             if bit != 0 && f.present & bit == 0 {
                 let start = t.value_offset - f.base;
-                let span = (start as u32, (start + t.value.len()) as u32);
+                // Truncated only when `slow`, and then not used.
+                let span = (start as u16, (start + t.value.len()) as u16);
                 if let Some(slot) = f.spans.get_mut(t.tag as usize) {
                     *slot = span;
                 }
@@ -506,7 +499,7 @@ impl<'a> Fields<'a> {
             pos: 0,
             base: self.base,
             depth: self.depth,
-            what: self.what,
+            what: "SEQUENCE field",
         };
         // Every element was read without error by `of`.
         while let Ok(t) = d.read() {
@@ -515,6 +508,12 @@ impl<'a> Fields<'a> {
             }
         }
         None
+    }
+
+    /// Absolute offset of the first field (0 when there is none).
+    fn first_offset(&self) -> usize {
+        let mut d = Der::new(self.data, self.base, "SEQUENCE field");
+        d.read().map_or(0, |t| t.offset)
     }
 
     /// The inner element of field `[n]`: `None` when absent.
@@ -549,7 +548,11 @@ impl<'a> Fields<'a> {
     pub fn req(&self, n: u32, what: &'static str) -> Result<Tlv<'a>, AuthError> {
         match self.lookup(n, what) {
             Some(r) => r,
-            None => Err(AuthError::new(what, self.first, ErrorKind::Missing(n))),
+            None => Err(AuthError::new(
+                what,
+                self.first_offset(),
+                ErrorKind::Missing(n),
+            )),
         }
     }
 }
@@ -721,6 +724,30 @@ mod tests {
                 assert!(same(&f.req(n, "w"), &want_req), "{v:02x?} [{n}]");
             }
         }
+    }
+
+    #[test]
+    fn fields_of_a_long_sequence_are_found() {
+        // SEQUENCE { [1] INTEGER 7, [0] OCTET STRING (70000 bytes), [3] INTEGER 9 }
+        let big = vec![0x5au8; 70_000];
+        let mut octets = vec![0x04, 0x83, 0x01, 0x11, 0x70];
+        octets.extend_from_slice(&big);
+        let mut body = vec![0xa1, 3, 0x02, 1, 7];
+        body.extend_from_slice(&[0xa0, 0x83, 0x01, 0x11, 0x75]);
+        body.extend_from_slice(&octets);
+        body.extend_from_slice(&[0xa3, 3, 0x02, 1, 9]);
+        let mut seq = vec![0x30, 0x83];
+        seq.extend_from_slice(&(body.len() as u32).to_be_bytes()[1..]);
+        seq.extend_from_slice(&body);
+        let t = Der::new(&seq, 10, "test").read().unwrap();
+        let f = Fields::of(&t, "test").unwrap();
+        assert!(f.slow);
+        assert_eq!(f.req(1, "test").unwrap().int("test").unwrap(), 7);
+        assert_eq!(f.req(0, "test").unwrap().octets("test").unwrap(), &big[..]);
+        assert_eq!(f.req(3, "test").unwrap().int("test").unwrap(), 9);
+        assert!(f.get(2, "test").unwrap().is_none());
+        // Missing: the offset of the first field.
+        assert_eq!(f.req(2, "test").unwrap_err().offset, 15);
     }
 
     #[test]
