@@ -83,7 +83,7 @@ impl<'a> Der<'a> {
 
     /// Reads the next TLV. Definite lengths only (DER); indefinite (0x80)
     /// lengths are rejected, which no SPNEGO or Kerberos peer sends.
-    #[inline]
+    #[inline(always)]
     pub fn read(&mut self) -> Result<Tlv<'a>, AuthError> {
         let start = self.pos;
         let rest = self.data.get(start..).unwrap_or(&[]);
