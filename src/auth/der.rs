@@ -83,9 +83,38 @@ impl<'a> Der<'a> {
 
     /// Reads the next TLV. Definite lengths only (DER); indefinite (0x80)
     /// lengths are rejected, which no SPNEGO or Kerberos peer sends.
+    #[inline(always)]
     pub fn read(&mut self) -> Result<Tlv<'a>, AuthError> {
         let start = self.pos;
         let rest = self.data.get(start..).unwrap_or(&[]);
+        // Low tag number and a short or one/two-octet long length: all but
+        // the rarest elements.
+        let (first, hdr, len) = match *rest {
+            [first, lb, ..] if first & 0x1f != 0x1f && lb < 0x80 => (first, 2, usize::from(lb)),
+            [first, 0x81, l0, ..] if first & 0x1f != 0x1f => (first, 3, usize::from(l0)),
+            [first, 0x82, l0, l1, ..] if first & 0x1f != 0x1f => {
+                (first, 4, usize::from(u16::from_be_bytes([l0, l1])))
+            }
+            _ => return self.read_general(start, rest),
+        };
+        let Some(value) = rest.get(hdr..hdr + len) else {
+            return self.read_general(start, rest);
+        };
+        self.pos = start + hdr + len;
+        Ok(Tlv {
+            class: first >> 6,
+            constructed: first & 0x20 != 0,
+            tag: u32::from(first & 0x1f),
+            value,
+            offset: self.base + start,
+            value_offset: self.base + start + hdr,
+            depth: self.depth,
+        })
+    }
+
+    /// [`Der::read`] for every form, and its errors; `rest` starts at `start`.
+    #[cold]
+    fn read_general(&mut self, start: usize, rest: &'a [u8]) -> Result<Tlv<'a>, AuthError> {
         let first = *rest
             .first()
             .ok_or_else(|| self.err(start, ErrorKind::Truncated { needed: 1, have: 0 }))?;
@@ -390,33 +419,49 @@ pub fn tag_name(class: u8, tag: u32) -> &'static str {
     }
 }
 
-/// Fields a SEQUENCE keeps without a heap allocation: the Kerberos and
-/// SPNEGO sequences have at most 13, most have 2 to 5.
-const INLINE_FIELDS: usize = 8;
+/// Context tags `[0]`..`[FAST_TAGS - 1]`, whose fields [`Fields`] finds
+/// without a search. The Kerberos and SPNEGO sequences use `[0]`..`[12]`.
+const FAST_TAGS: usize = 16;
 
-/// The explicitly tagged fields `[n] ...` of a SEQUENCE, in order. Unknown
-/// tags are kept (extensibility), non-context elements are rejected.
-#[derive(Debug, Default)]
+/// The explicitly tagged fields `[n] ...` of a SEQUENCE. Unknown tags are
+/// kept (extensibility), non-context elements are rejected.
+///
+/// All fields are read (and so checked) once by [`Fields::of`], which
+/// remembers where the contents of each field `[0]`..`[15]` lie; a field is
+/// looked up by its tag (the first one with that tag, as a search in order
+/// would find). Other tags, and the error paths, read the fields again.
+#[derive(Debug)]
 pub struct Fields<'a> {
-    /// The first fields, in order (`None` after the last one).
-    inline: [Option<(u32, Tlv<'a>)>; INLINE_FIELDS],
-    /// The fields after the first [`INLINE_FIELDS`].
-    more: Vec<(u32, Tlv<'a>)>,
+    /// The SEQUENCE's contents and the absolute offset of their first byte.
+    data: &'a [u8],
+    base: usize,
+    /// Nesting depth of the fields themselves.
+    depth: usize,
+    /// Bit n: a field `[n]` is present (n < [`FAST_TAGS`]).
+    present: u16,
+    /// Bit n: the first field `[n]` is constructed, as an explicit tag is.
+    constructed: u16,
+    /// For each present field `[n]`, its contents as (start, end) in `data`
+    /// (small, so that a `Fields` is returned without a call to memcpy).
+    spans: [(u16, u16); FAST_TAGS],
+    /// The SEQUENCE is longer than `spans` can point into (64 KiB): every
+    /// lookup reads it again.
+    slow: bool,
 }
 
 impl<'a> Fields<'a> {
-    fn items(&self) -> impl Iterator<Item = &(u32, Tlv<'a>)> {
-        self.inline
-            .iter()
-            .map_while(Option::as_ref)
-            .chain(&self.more)
-    }
-
     /// Reads all elements of `seq` (a constructed TLV) as `[n]` fields.
     pub fn of(seq: &Tlv<'a>, what: &'static str) -> Result<Self, AuthError> {
         let mut d = seq.children(what)?;
-        let mut items = Fields::default();
-        let mut n = 0;
+        let mut f = Fields {
+            data: seq.value,
+            base: seq.value_offset,
+            depth: d.depth,
+            present: 0,
+            constructed: 0,
+            spans: [(0, 0); FAST_TAGS],
+            slow: u16::try_from(seq.value.len()).is_err(),
+        };
         while !d.is_empty() {
             let t = d.read()?;
             if t.class != CONTEXT {
@@ -429,30 +474,83 @@ impl<'a> Fields<'a> {
                     },
                 ));
             }
-            match items.inline.get_mut(n) {
-                Some(slot) => *slot = Some((t.tag, t)),
-                None => items.more.push((t.tag, t)),
+            let bit = 1u16.checked_shl(t.tag).unwrap_or(0);
+            if bit != 0 && f.present & bit == 0 {
+                let start = t.value_offset - f.base;
+                // Truncated only when `slow`, and then not used.
+                let span = (start as u16, (start + t.value.len()) as u16);
+                if let Some(slot) = f.spans.get_mut(t.tag as usize) {
+                    *slot = span;
+                }
+                f.present |= bit;
+                if t.constructed {
+                    f.constructed |= bit;
+                }
             }
-            n += 1;
         }
-        Ok(items)
+        Ok(f)
+    }
+
+    /// The first field `[n]`, read again from the start (for tags beyond
+    /// [`FAST_TAGS`] and for errors).
+    fn find(&self, n: u32) -> Option<Tlv<'a>> {
+        let mut d = Der {
+            data: self.data,
+            pos: 0,
+            base: self.base,
+            depth: self.depth,
+            what: "SEQUENCE field",
+        };
+        // Every element was read without error by `of`.
+        while let Ok(t) = d.read() {
+            if t.tag == n {
+                return Some(t);
+            }
+        }
+        None
+    }
+
+    /// Absolute offset of the first field (0 when there is none).
+    fn first_offset(&self) -> usize {
+        let mut d = Der::new(self.data, self.base, "SEQUENCE field");
+        d.read().map_or(0, |t| t.offset)
+    }
+
+    /// The inner element of field `[n]`: `None` when absent.
+    fn lookup(&self, n: u32, what: &'static str) -> Option<Result<Tlv<'a>, AuthError>> {
+        let bit = 1u16.checked_shl(n).unwrap_or(0);
+        let fast = bit != 0 && !self.slow;
+        if fast && self.present & bit == 0 {
+            return None;
+        }
+        if fast && self.constructed & bit != 0 && self.depth < MAX_DEPTH {
+            // As Tlv::inner: a reader over the contents, one level deeper.
+            let (start, end) = self.spans.get(n as usize).copied().unwrap_or((0, 0));
+            let (start, end) = (start as usize, end as usize);
+            let mut d = Der {
+                data: self.data.get(start..end).unwrap_or(&[]),
+                pos: 0,
+                base: self.base + start,
+                depth: self.depth + 1,
+                what,
+            };
+            return Some(d.read());
+        }
+        self.find(n).map(|t| t.inner(what))
     }
 
     /// The inner element of field `[n]`, if present.
     pub fn get(&self, n: u32, what: &'static str) -> Result<Option<Tlv<'a>>, AuthError> {
-        match self.items().find(|(t, _)| *t == n) {
-            Some((_, t)) => t.inner(what).map(Some),
-            None => Ok(None),
-        }
+        self.lookup(n, what).transpose()
     }
 
     /// The inner element of a mandatory field `[n]`.
     pub fn req(&self, n: u32, what: &'static str) -> Result<Tlv<'a>, AuthError> {
-        match self.items().find(|(t, _)| *t == n) {
-            Some((_, t)) => t.inner(what),
+        match self.lookup(n, what) {
+            Some(r) => r,
             None => Err(AuthError::new(
                 what,
-                self.items().next().map_or(0, |(_, t)| t.offset),
+                self.first_offset(),
                 ErrorKind::Missing(n),
             )),
         }
@@ -479,6 +577,177 @@ mod tests {
         }
         assert!(f.get(20, "test").unwrap().is_none());
         assert_eq!(f.req(31, "test").unwrap_err().offset, 2);
+    }
+
+    /// A random mix of DER headers and bytes: mostly well-formed context,
+    /// universal and application elements, some truncated, long-form,
+    /// high-tag or indefinite, nested.
+    fn random_der(next: &mut impl FnMut() -> u64, depth: usize) -> Vec<u8> {
+        let mut out = Vec::new();
+        for _ in 0..(next() % 6) {
+            let r = next();
+            let tag = match r % 7 {
+                0 => 0x1f,
+                1 => (r >> 8) as u8 % 20,
+                _ => (r >> 8) as u8 % 8,
+            };
+            let class = [0xa0u8, 0x30, 0x02, 0x60, 0x80][(r >> 16) as usize % 5];
+            let first = if class == 0x30 || class == 0x02 {
+                class
+            } else {
+                class | (tag & 0x1f)
+            };
+            let body = if depth < 3 && first & 0x20 != 0 {
+                random_der(next, depth + 1)
+            } else {
+                (0..(next() % 5)).map(|_| next() as u8).collect()
+            };
+            out.push(first);
+            if first & 0x1f == 0x1f {
+                out.extend_from_slice(&[0x81, 0x05]);
+            }
+            let len = body.len();
+            match (r >> 24) % 9 {
+                0 => out.extend_from_slice(&[0x81, len as u8]),
+                1 => out.extend_from_slice(&[0x82, 0, len as u8]),
+                2 => out.extend_from_slice(&[0x83, 0, 0, len as u8]),
+                3 => out.push(0x80),
+                4 => out.push(len as u8 + 1),
+                _ => out.push(len as u8),
+            }
+            out.extend_from_slice(&body);
+        }
+        out
+    }
+
+    fn same(a: &Result<Tlv, AuthError>, b: &Result<Tlv, AuthError>) -> bool {
+        format!("{a:?}") == format!("{b:?}")
+    }
+
+    #[test]
+    fn read_fast_path_matches_general() {
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for _ in 0..50_000 {
+            let v = random_der(&mut next, 0);
+            let mut fast = Der::new(&v, 7, "t");
+            let mut general = fast.clone();
+            loop {
+                let a = fast.read();
+                let rest = general.data.get(general.pos..).unwrap_or(&[]);
+                let b = general.read_general(general.pos, rest);
+                assert!(same(&a, &b), "{v:02x?}: {a:?} vs {b:?}");
+                assert_eq!(fast.pos, general.pos);
+                if a.is_err() || fast.is_empty() {
+                    break;
+                }
+            }
+        }
+    }
+
+    /// Fields as they were: every field kept in a list, searched in order.
+    fn reference_fields<'a>(
+        seq: &Tlv<'a>,
+        what: &'static str,
+    ) -> Result<Vec<(u32, Tlv<'a>)>, AuthError> {
+        let mut d = seq.children(what)?;
+        let mut items = Vec::new();
+        while !d.is_empty() {
+            let t = d.read()?;
+            if t.class != CONTEXT {
+                return Err(AuthError::new(
+                    what,
+                    t.offset,
+                    ErrorKind::UnexpectedTag {
+                        expected: "a context tag",
+                        found: tag_name(t.class, t.tag),
+                    },
+                ));
+            }
+            items.push((t.tag, t));
+        }
+        Ok(items)
+    }
+
+    #[test]
+    fn fields_match_reference() {
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for i in 0..50_000 {
+            let body = random_der(&mut next, 0);
+            let mut v = vec![0x30, 0x82, (body.len() >> 8) as u8, body.len() as u8];
+            v.extend_from_slice(&body);
+            let mut d = Der::new(&v, 3, "t");
+            // Some sequences nested near the depth limit.
+            d.depth = if i % 10 == 0 { MAX_DEPTH - 1 } else { 0 };
+            let seq = d.read().unwrap();
+            let got = Fields::of(&seq, "t");
+            let want = reference_fields(&seq, "t");
+            let (f, items) = match (got, want) {
+                (Ok(f), Ok(items)) => (f, items),
+                (Err(a), Err(b)) => {
+                    assert_eq!(a, b);
+                    continue;
+                }
+                (a, b) => panic!("{v:02x?}: {a:?} vs {b:?}"),
+            };
+            for n in 0..34 {
+                let r = items
+                    .iter()
+                    .find(|(t, _)| *t == n)
+                    .map(|(_, t)| t.inner("w"));
+                let want_get = r.transpose();
+                let got_get = f.get(n, "w");
+                assert_eq!(
+                    format!("{got_get:?}"),
+                    format!("{want_get:?}"),
+                    "{v:02x?} [{n}]"
+                );
+                let want_req = match items.iter().find(|(t, _)| *t == n) {
+                    Some((_, t)) => t.inner("w"),
+                    None => Err(AuthError::new(
+                        "w",
+                        items.first().map_or(0, |(_, t)| t.offset),
+                        ErrorKind::Missing(n),
+                    )),
+                };
+                assert!(same(&f.req(n, "w"), &want_req), "{v:02x?} [{n}]");
+            }
+        }
+    }
+
+    #[test]
+    fn fields_of_a_long_sequence_are_found() {
+        // SEQUENCE { [1] INTEGER 7, [0] OCTET STRING (70000 bytes), [3] INTEGER 9 }
+        let big = vec![0x5au8; 70_000];
+        let mut octets = vec![0x04, 0x83, 0x01, 0x11, 0x70];
+        octets.extend_from_slice(&big);
+        let mut body = vec![0xa1, 3, 0x02, 1, 7];
+        body.extend_from_slice(&[0xa0, 0x83, 0x01, 0x11, 0x75]);
+        body.extend_from_slice(&octets);
+        body.extend_from_slice(&[0xa3, 3, 0x02, 1, 9]);
+        let mut seq = vec![0x30, 0x83];
+        seq.extend_from_slice(&(body.len() as u32).to_be_bytes()[1..]);
+        seq.extend_from_slice(&body);
+        let t = Der::new(&seq, 10, "test").read().unwrap();
+        let f = Fields::of(&t, "test").unwrap();
+        assert!(f.slow);
+        assert_eq!(f.req(1, "test").unwrap().int("test").unwrap(), 7);
+        assert_eq!(f.req(0, "test").unwrap().octets("test").unwrap(), &big[..]);
+        assert_eq!(f.req(3, "test").unwrap().int("test").unwrap(), 9);
+        assert!(f.get(2, "test").unwrap().is_none());
+        // Missing: the offset of the first field.
+        assert_eq!(f.req(2, "test").unwrap_err().offset, 15);
     }
 
     #[test]

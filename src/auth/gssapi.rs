@@ -8,7 +8,8 @@ use super::kerberos::{parse_message_at, KerberosInfo};
 use super::ntlmssp::{parse_ntlmssp, NtlmsspMessage, SIGNATURE};
 use super::spnego::{parse_negotiation_token, MechType, SpnegoInfo};
 use super::{AuthError, ErrorKind};
-use serde::Serialize;
+use serde::ser::SerializeStruct;
+use serde::{Serialize, Serializer};
 
 /// Which authentication protocol the blob carries.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -53,31 +54,62 @@ fn krb5_token_name(id: u16) -> Option<&'static str> {
 }
 
 /// Everything decoded from one security blob.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+///
+/// Serializes as one object: `mechanism`, then each present field in
+/// declaration order, the SPNEGO fields flat among them (see
+/// [`SpnegoInfo::serialize_fields`]); absent fields are left out.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AuthInfo {
     pub mechanism: Mechanism,
     /// thisMech of the outer InitialContextToken (RFC 2743 3.1), if the
     /// blob had one ("spnego" usually).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub gss_mech: Option<MechType>,
     /// SPNEGO fields (neg_result, mech_types, supported_mech, ...), flat.
-    #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub spnego: Option<SpnegoInfo>,
     /// The OID of the Kerberos GSS token inside (RFC 4121 4.1), e.g.
     /// "ms-kerberos" or "kerberos".
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub krb5_mech: Option<MechType>,
     /// Its TOK_ID, e.g. "KRB_AP_REQ" (or hex when unknown).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub krb5_token_id: Option<String>,
     /// IAKERB-HEADER target-realm (draft-ietf-kitten-iakerb 3.1), for an
     /// IAKERB_PROXY token carrying a KDC message.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub iakerb_target_realm: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ntlmssp: Option<NtlmsspMessage>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub kerberos: Option<KerberosInfo>,
+    /// Boxed: most blobs carry none, and the rest of the struct is moved
+    /// around with every decoded message.
+    pub kerberos: Option<Box<KerberosInfo>>,
+}
+
+/// Written by hand rather than derived: `#[serde(flatten)]` would send the
+/// whole object through `serialize_map` and serde's flattening adapter,
+/// which cost more than the fields themselves on logon-heavy captures.
+impl Serialize for AuthInfo {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut st = s.serialize_struct("AuthInfo", 1)?;
+        st.serialize_field("mechanism", &self.mechanism)?;
+        if let Some(m) = &self.gss_mech {
+            st.serialize_field("gss_mech", m)?;
+        }
+        if let Some(sp) = &self.spnego {
+            sp.serialize_fields(&mut st)?;
+        }
+        if let Some(m) = &self.krb5_mech {
+            st.serialize_field("krb5_mech", m)?;
+        }
+        if let Some(t) = &self.krb5_token_id {
+            st.serialize_field("krb5_token_id", t)?;
+        }
+        if let Some(r) = &self.iakerb_target_realm {
+            st.serialize_field("iakerb_target_realm", r)?;
+        }
+        if let Some(n) = &self.ntlmssp {
+            st.serialize_field("ntlmssp", n)?;
+        }
+        if let Some(k) = &self.kerberos {
+            st.serialize_field("kerberos", k)?;
+        }
+        st.end()
+    }
 }
 
 impl AuthInfo {
@@ -190,7 +222,7 @@ pub fn initial_context_token(b: &[u8], base: usize) -> Result<(MechType, &[u8], 
     let app = d.expect(APPLICATION, 0, WHAT)?;
     let mut c = app.children(WHAT)?;
     let oid = c.expect(UNIVERSAL, T_OID, "GSS-API thisMech")?;
-    let mech = MechType(oid.oid("GSS-API thisMech")?);
+    let mech = MechType::from_tlv(&oid, "GSS-API thisMech")?;
     let start = c.offset();
     let rest = app
         .value
@@ -225,7 +257,7 @@ fn inner_token(t: &[u8], off: usize, info: &mut AuthInfo) -> Result<(), AuthErro
         // A bare Kerberos message: [APPLICATION 14/15/30].
         Some(0x6e) | Some(0x6f) | Some(0x7e) => {
             info.mechanism = Mechanism::Kerberos;
-            info.kerberos = Some(parse_message_at(t, off)?);
+            info.kerberos = Some(Box::new(parse_message_at(t, off)?));
             Ok(())
         }
         _ => Err(AuthError::new(
@@ -275,7 +307,7 @@ fn mech_token(
             msg = msg.get(used..).unwrap_or(&[]);
             moff += used;
         }
-        info.kerberos = Some(parse_message_at(msg, moff)?);
+        info.kerberos = Some(Box::new(parse_message_at(msg, moff)?));
         Ok(())
     } else if oid.0 == MechType::NTLMSSP {
         info.mechanism = Mechanism::Ntlmssp;

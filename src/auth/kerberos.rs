@@ -164,6 +164,10 @@ open_enum! {
 /// APOptions bit names (RFC 4120 5.5.1), bit 0 first.
 const AP_OPTION_NAMES: [&str; 3] = ["reserved", "use-session-key", "mutual-required"];
 
+fn ap_option_name(bit: usize) -> Option<&'static str> {
+    AP_OPTION_NAMES.get(bit).copied()
+}
+
 /// KDCOptions bit names (RFC 4120 5.4.1, RFC 6806, RFC 6112, [MS-SFU]).
 fn kdc_option_name(bit: usize) -> Option<&'static str> {
     Some(match bit {
@@ -186,6 +190,77 @@ fn kdc_option_name(bit: usize) -> Option<&'static str> {
         31 => "validate",
         _ => return None,
     })
+}
+
+macro_rules! kerberos_flags {
+    ($(#[$m:meta])* $ty:ident, $names:path) => {
+        $(#[$m])*
+        ///
+        /// The first 32 bits of the BIT STRING, bit 0 (the high bit of the
+        /// first octet) as the high bit. Serializes as the list of the set
+        /// bits' names, bit 0 first; unnamed bits as "bitN".
+        #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+        pub struct $ty(pub u32);
+
+        impl $ty {
+            /// From the BIT STRING's octets (beyond the fourth ignored).
+            pub fn from_octets(b: &[u8]) -> Self {
+                let mut v = [0u8; 4];
+                for (d, s) in v.iter_mut().zip(b) {
+                    *d = *s;
+                }
+                $ty(u32::from_be_bytes(v))
+            }
+
+            pub fn is_empty(&self) -> bool {
+                self.0 == 0
+            }
+
+            /// Numbers of the set bits, bit 0 first.
+            pub fn bits(self) -> impl Iterator<Item = usize> {
+                let mut v = self.0;
+                std::iter::from_fn(move || {
+                    let n = v.leading_zeros() as usize;
+                    v &= u32::MAX.checked_shr(n as u32 + 1).unwrap_or(0);
+                    (n < 32).then_some(n)
+                })
+            }
+
+            /// Names of the set bits, bit 0 first.
+            pub fn names(self) -> Vec<String> {
+                self.bits().map(|n| bit_name(n, $names).to_string()).collect()
+            }
+        }
+
+        impl Serialize for $ty {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeSeq;
+                let mut seq = s.serialize_seq(None)?;
+                for n in self.bits() {
+                    seq.serialize_element(&*bit_name(n, $names))?;
+                }
+                seq.end()
+            }
+        }
+    };
+}
+
+/// A flag's name, or "bitN".
+fn bit_name(n: usize, name: fn(usize) -> Option<&'static str>) -> std::borrow::Cow<'static, str> {
+    match name(n) {
+        Some(s) => std::borrow::Cow::Borrowed(s),
+        None => std::borrow::Cow::Owned(format!("bit{n}")),
+    }
+}
+
+kerberos_flags! {
+    /// APOptions (RFC 4120 5.5.1), a KerberosFlags BIT STRING.
+    ApOptions, ap_option_name
+}
+
+kerberos_flags! {
+    /// KDCOptions (RFC 4120 5.4.1), a KerberosFlags BIT STRING.
+    KdcOptions, kdc_option_name
 }
 
 /// The cleartext part of a Ticket (RFC 4120 5.3).
@@ -227,7 +302,7 @@ pub struct KerberosInfo {
     pub error_code: Option<i32>,
     /// Name of error_code (RFC 4120 7.5.9), e.g. "KRB_AP_ERR_SKEW".
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
+    pub error: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub e_text: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -245,8 +320,8 @@ pub struct KerberosInfo {
     /// NTSTATUS behind the error, "0x........".
     #[serde(skip_serializing_if = "Option::is_none")]
     pub nt_status: Option<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub ap_options: Vec<String>,
+    #[serde(skip_serializing_if = "ApOptions::is_empty")]
+    pub ap_options: ApOptions,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mutual_required: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -255,8 +330,8 @@ pub struct KerberosInfo {
     pub authenticator_etype: Option<EncType>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub enc_part_etype: Option<EncType>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub kdc_options: Vec<String>,
+    #[serde(skip_serializing_if = "KdcOptions::is_empty")]
+    pub kdc_options: KdcOptions,
     /// etype list of a KDC-REQ, client's preference first.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub etypes: Vec<EncType>,
@@ -285,12 +360,12 @@ impl KerberosInfo {
             cusec: None,
             e_data_padata_types: Vec::new(),
             nt_status: None,
-            ap_options: Vec::new(),
+            ap_options: ApOptions(0),
             mutual_required: None,
             ticket: None,
             authenticator_etype: None,
             enc_part_etype: None,
-            kdc_options: Vec::new(),
+            kdc_options: KdcOptions(0),
             etypes: Vec::new(),
             padata_types: Vec::new(),
             till: None,
@@ -342,11 +417,7 @@ impl KerberosInfo {
     fn error_summary(&self, s: &mut String) {
         use fmt::Write as _;
         if let Some(c) = self.error_code {
-            let _ = write!(
-                s,
-                " {} ({c})",
-                self.error.as_deref().unwrap_or("unknown error")
-            );
+            let _ = write!(s, " {} ({c})", self.error.unwrap_or("unknown error"));
         }
         let before = s.len();
         s.push_str(" for ");
@@ -554,25 +625,10 @@ fn ticket(t: &Tlv) -> Result<TicketInfo, AuthError> {
     })
 }
 
-/// Names of the set bits of a KerberosFlags BIT STRING (bit 0 = MSB of the
-/// first octet); unnamed bits print as "bitN".
-fn flag_names(bytes: &[u8], name: impl Fn(usize) -> Option<&'static str>) -> Vec<String> {
-    let mut out = Vec::new();
-    for (i, byte) in bytes.iter().take(4).enumerate() {
-        for j in 0..8 {
-            if byte & (0x80 >> j) != 0 {
-                let bit = i * 8 + j;
-                out.push(name(bit).map_or_else(|| format!("bit{bit}"), str::to_string));
-            }
-        }
-    }
-    out
-}
-
 /// KerberosTime (RFC 4120 5.2.3) "YYYYMMDDHHMMSSZ" as RFC 3339; other
 /// forms unchanged.
 fn krb_time(t: &Tlv, what: &'static str) -> Result<String, AuthError> {
-    let s = t.string(what)?;
+    let s = t.str_lossy(what)?;
     let b = s.as_bytes();
     if b.len() == 15 && b[14] == b'Z' && b[..14].iter().all(u8::is_ascii_digit) {
         // "YYYY-MM-DDTHH:MM:SSZ", without the formatting machinery.
@@ -590,7 +646,7 @@ fn krb_time(t: &Tlv, what: &'static str) -> Result<String, AuthError> {
         }
         return Ok(t);
     }
-    Ok(s)
+    Ok(s.into_owned())
 }
 
 /// AP-REQ (RFC 4120 5.5.1).
@@ -599,7 +655,7 @@ fn parse_ap_req(app: &Tlv) -> Result<KerberosInfo, AuthError> {
     let f = app_fields(app, WHAT)?;
     let mut k = KerberosInfo::new(KrbMsgType::AP_REQ);
     let (_, opts) = f.req(2, "Kerberos AP-REQ ap-options")?.bits(WHAT)?;
-    k.ap_options = flag_names(opts, |b| AP_OPTION_NAMES.get(b).copied());
+    k.ap_options = ApOptions::from_octets(opts);
     k.mutual_required = Some(opts.first().is_some_and(|b| b & 0x20 != 0));
     let t = ticket(&f.req(3, "Kerberos AP-REQ ticket")?)?;
     let (a_etype, _) = enc_data(
@@ -669,7 +725,7 @@ fn parse_kdc_req(app: &Tlv, mt: KrbMsgType) -> Result<KerberosInfo, AuthError> {
     let body = f.req(4, "Kerberos KDC-REQ req-body")?;
     let b = seq_fields(&body, BODY)?;
     let (_, opts) = b.req(0, "Kerberos KDC-REQ-BODY kdc-options")?.bits(BODY)?;
-    k.kdc_options = flag_names(opts, kdc_option_name);
+    k.kdc_options = KdcOptions::from_octets(opts);
     if let Some(c) = b.get(1, "Kerberos KDC-REQ-BODY cname")? {
         k.cname = Some(principal(&c, "Kerberos KDC-REQ-BODY cname")?);
     }
@@ -733,7 +789,7 @@ fn parse_krb_error(app: &Tlv) -> Result<KerberosInfo, AuthError> {
     k.susec = Some(f.req(5, "Kerberos KRB-ERROR susec")?.int(WHAT)?);
     let code = f.req(6, "Kerberos KRB-ERROR error-code")?.int32(WHAT)?;
     k.error_code = Some(code);
-    k.error = crate::ntstatus::kerberos::name(code).map(str::to_string);
+    k.error = crate::ntstatus::kerberos::name(code);
     if let Some(t) = f.get(7, "Kerberos KRB-ERROR crealm")? {
         k.crealm = Some(t.string(WHAT)?);
     }
@@ -815,6 +871,47 @@ mod tests {
         ] {
             assert!(!e.is_weak(), "{e}");
         }
+    }
+
+    /// The names as they were listed before the flags kept their bits.
+    fn reference_names(bytes: &[u8], name: impl Fn(usize) -> Option<&'static str>) -> Vec<String> {
+        let mut out = Vec::new();
+        for (i, byte) in bytes.iter().take(4).enumerate() {
+            for j in 0..8 {
+                if byte & (0x80 >> j) != 0 {
+                    let bit = i * 8 + j;
+                    out.push(name(bit).map_or_else(|| format!("bit{bit}"), str::to_string));
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn kerberos_flags_match_reference() {
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let b = x.to_le_bytes();
+            let len = (x >> 60) as usize % 7;
+            let octets = &b[..len];
+            let want = reference_names(octets, kdc_option_name);
+            let k = KdcOptions::from_octets(octets);
+            assert_eq!(k.names(), want);
+            assert_eq!(k.is_empty(), want.is_empty());
+            assert_eq!(
+                serde_json::to_string(&k).unwrap(),
+                serde_json::to_string(&want).unwrap()
+            );
+            let a = ApOptions::from_octets(octets);
+            assert_eq!(a.names(), reference_names(octets, ap_option_name));
+        }
+        assert_eq!(
+            KdcOptions::from_octets(&[0x50, 0x80, 0x02, 0x01]).names(),
+            ["forwardable", "proxiable", "renewable", "bit22", "validate"]
+        );
     }
 
     #[test]

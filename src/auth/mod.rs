@@ -111,10 +111,10 @@ impl std::error::Error for AuthError {}
 /// Lowercase hex of `b`.
 pub(crate) fn hex(b: &[u8]) -> String {
     const D: &[u8; 16] = b"0123456789abcdef";
-    let mut v = Vec::with_capacity(b.len() * 2);
-    for x in b {
-        v.push(D[usize::from(x >> 4)]);
-        v.push(D[usize::from(x & 15)]);
+    let mut v = vec![0u8; b.len() * 2];
+    for (o, x) in v.chunks_exact_mut(2).zip(b) {
+        o[0] = D[usize::from(x >> 4)];
+        o[1] = D[usize::from(x & 15)];
     }
     // Only ASCII digits were written.
     String::from_utf8(v).unwrap_or_default()

@@ -52,15 +52,43 @@ impl NegotiateFlags {
     /// Names of the set bits (without the `NTLMSSP_` prefix); unknown bits
     /// as `0x...`.
     pub fn names(self) -> Vec<String> {
-        (0..32)
-            .map(|i| 1u32 << i)
-            .filter(|b| self.0 & b != 0)
-            .map(|b| match FLAG_NAMES.iter().find(|(v, _)| *v == b) {
-                Some((_, n)) => (*n).to_string(),
+        self.bits()
+            .map(|b| match flag_name(b) {
+                Some(n) => n.to_string(),
                 None => format!("0x{b:08x}"),
             })
             .collect()
     }
+
+    /// The set bits, lowest first, each as its mask.
+    fn bits(self) -> impl Iterator<Item = u32> {
+        let mut v = self.0;
+        std::iter::from_fn(move || {
+            let b = v & v.wrapping_neg();
+            v &= !b;
+            (b != 0).then_some(b)
+        })
+    }
+}
+
+/// [`FLAG_NAMES`] by bit number.
+const FLAG_BY_BIT: [Option<&str>; 32] = {
+    let mut t = [None; 32];
+    let mut i = 0;
+    while i < FLAG_NAMES.len() {
+        let (bit, name) = FLAG_NAMES[i];
+        t[bit.trailing_zeros() as usize] = Some(name);
+        i += 1;
+    }
+    t
+};
+
+/// The name of the single bit `b`, if it has one.
+fn flag_name(b: u32) -> Option<&'static str> {
+    FLAG_BY_BIT
+        .get(b.trailing_zeros() as usize)
+        .copied()
+        .flatten()
 }
 
 impl Serialize for NegotiateFlags {
@@ -82,15 +110,14 @@ impl Serialize for FlagNames {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeSeq;
         let mut seq = s.serialize_seq(None)?;
-        let v = (self.0).0;
-        for i in 0..32 {
-            let b = 1u32 << i;
-            if v & b == 0 {
-                continue;
-            }
-            match FLAG_NAMES.iter().find(|(f, _)| *f == b) {
-                Some((_, n)) => seq.serialize_element(n)?,
-                None => seq.serialize_element(&format!("0x{b:08x}"))?,
+        for b in self.0.bits() {
+            match flag_name(b) {
+                Some(n) => seq.serialize_element(n)?,
+                None => {
+                    let mut hex = *b"0x00000000";
+                    crate::smb2::wire::put_hex(&mut hex[2..], u64::from(b));
+                    seq.serialize_element(crate::smb2::wire::ascii(&hex))?
+                }
             }
         }
         seq.end()
@@ -188,12 +215,29 @@ pub enum AvValue {
     Hex(String),
 }
 
-/// AV_PAIR ([MS-NLMP] 2.2.2.1).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// AV_PAIR ([MS-NLMP] 2.2.2.1). Serializes as `{"id":..,"text":..}`
+/// (the value's kind as the second key).
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AvPair {
     pub id: AvId,
-    #[serde(flatten)]
     pub value: AvValue,
+}
+
+/// By hand: the derived form (`#[serde(flatten)]` on `value`) goes through
+/// `serialize_map` and serde's flattening adapter, for two keys.
+impl Serialize for AvPair {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("AvPair", 2)?;
+        st.serialize_field("id", &self.id)?;
+        match &self.value {
+            AvValue::Text(t) => st.serialize_field("text", t)?,
+            AvValue::Flags(f) => st.serialize_field("flags", f)?,
+            AvValue::Timestamp(t) => st.serialize_field("timestamp", t)?,
+            AvValue::Hex(h) => st.serialize_field("hex", h)?,
+        }
+        st.end()
+    }
 }
 
 /// How the client answered the challenge ([MS-NLMP] 3.3.1, 3.3.2).
@@ -450,7 +494,8 @@ fn text(b: &[u8], flags: NegotiateFlags) -> String {
 
 /// AV_PAIR list ([MS-NLMP] 2.2.2.1), up to MsvAvEOL or the end of the bytes.
 pub fn parse_av_pairs(b: &[u8], base: usize) -> Result<Vec<AvPair>, AuthError> {
-    let mut out = Vec::new();
+    // Windows sends 5 to 10 pairs: room for 8 without growing.
+    let mut out = Vec::with_capacity(if b.is_empty() { 0 } else { 8 });
     let mut pos = 0usize;
     while let Some(hdr) = b.get(pos..pos + 4) {
         let id = AvId(u16::from_le_bytes([hdr[0], hdr[1]]));

@@ -4,13 +4,16 @@
 
 use super::der::{Der, Fields, Tlv, CONTEXT, T_OCTET_STRING, T_OID, T_SEQUENCE, UNIVERSAL};
 use super::{hex, AuthError, ErrorKind};
+use serde::ser::SerializeStruct;
 use serde::{Serialize, Serializer};
+use std::borrow::Cow;
 use std::fmt;
 
 /// A GSS-API mechanism OID (RFC 2743 3.1) in dotted form. Prints and
-/// serializes as its short name when known, else as the dotted OID.
+/// serializes as its short name when known, else as the dotted OID. The
+/// known ones are `'static` (no allocation per blob).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct MechType(pub String);
+pub struct MechType(pub Cow<'static, str>);
 
 impl MechType {
     pub const SPNEGO: &'static str = "1.3.6.1.5.5.2";
@@ -26,8 +29,45 @@ impl MechType {
         &self.0
     }
 
+    /// The mechanisms named here by their contents octets (X.690 8.19).
+    const KNOWN: [(&'static [u8], &'static str); 7] = [
+        (&[0x2b, 0x06, 0x01, 0x05, 0x05, 0x02], Self::SPNEGO),
+        (
+            &[0x2b, 0x06, 0x01, 0x04, 0x01, 0x82, 0x37, 0x02, 0x02, 0x0a],
+            Self::NTLMSSP,
+        ),
+        (
+            &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x12, 0x01, 0x02, 0x02],
+            Self::KERBEROS,
+        ),
+        (
+            &[0x2a, 0x86, 0x48, 0x82, 0xf7, 0x12, 0x01, 0x02, 0x02],
+            Self::MS_KERBEROS,
+        ),
+        (
+            &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x12, 0x01, 0x02, 0x02, 0x03],
+            Self::KERBEROS_U2U,
+        ),
+        (
+            &[0x2b, 0x06, 0x01, 0x04, 0x01, 0x82, 0x37, 0x02, 0x02, 0x1e],
+            Self::NEGOEX,
+        ),
+        (&[0x2b, 0x06, 0x01, 0x05, 0x02, 0x05], Self::IAKERB),
+    ];
+
+    /// The MechType of an OBJECT IDENTIFIER element: a known mechanism
+    /// without building its dotted form, any other through [`Tlv::oid`].
+    pub fn from_tlv(t: &Tlv, what: &'static str) -> Result<MechType, AuthError> {
+        if t.class == UNIVERSAL && t.tag == T_OID {
+            if let Some((_, dotted)) = Self::KNOWN.iter().find(|(b, _)| *b == t.value) {
+                return Ok(MechType(Cow::Borrowed(dotted)));
+            }
+        }
+        Ok(MechType(Cow::Owned(t.oid(what)?)))
+    }
+
     pub fn name(&self) -> Option<&'static str> {
-        Some(match self.0.as_str() {
+        Some(match &*self.0 {
             Self::SPNEGO => "spnego",
             Self::NTLMSSP => "ntlmssp",
             Self::KERBEROS => "kerberos",
@@ -43,7 +83,7 @@ impl MechType {
     /// IAKERB).
     pub fn is_kerberos(&self) -> bool {
         matches!(
-            self.0.as_str(),
+            &*self.0,
             Self::KERBEROS | Self::MS_KERBEROS | Self::KERBEROS_U2U | Self::IAKERB
         )
     }
@@ -159,6 +199,36 @@ pub struct SpnegoInfo {
     pub mech_list_mic: Option<String>,
 }
 
+impl SpnegoInfo {
+    /// Writes the fields into an object being serialized (flat in
+    /// [`super::AuthInfo`]), as the derived `Serialize` writes them.
+    pub fn serialize_fields<M: SerializeStruct>(&self, st: &mut M) -> Result<(), M::Error> {
+        st.serialize_field("spnego_token", &self.spnego_token)?;
+        if !self.mech_types.is_empty() {
+            st.serialize_field("mech_types", &self.mech_types)?;
+        }
+        if !self.req_flags.is_empty() {
+            st.serialize_field("req_flags", &self.req_flags)?;
+        }
+        if let Some(n) = &self.neg_hint_name {
+            st.serialize_field("neg_hint_name", n)?;
+        }
+        if let Some(a) = &self.neg_hint_address {
+            st.serialize_field("neg_hint_address", a)?;
+        }
+        if let Some(r) = &self.neg_result {
+            st.serialize_field("neg_result", r)?;
+        }
+        if let Some(m) = &self.supported_mech {
+            st.serialize_field("supported_mech", m)?;
+        }
+        if let Some(m) = &self.mech_list_mic {
+            st.serialize_field("mech_list_mic", m)?;
+        }
+        Ok(())
+    }
+}
+
 /// The inner mechanism token (mechToken or responseToken) and the absolute
 /// offset of its first byte.
 pub type InnerToken<'a> = Option<(&'a [u8], usize)>;
@@ -224,7 +294,8 @@ fn parse_init<'a>(choice: &Tlv<'a>) -> Result<(SpnegoInfo, InnerToken<'a>), Auth
         let mut d = list.children("SPNEGO MechTypeList")?;
         while !d.is_empty() {
             let o = d.expect(UNIVERSAL, T_OID, "SPNEGO MechType")?;
-            info.mech_types.push(MechType(o.oid("SPNEGO MechType")?));
+            info.mech_types
+                .push(MechType::from_tlv(&o, "SPNEGO MechType")?);
         }
     }
     if let Some(flags) = f.get(1, "SPNEGO NegTokenInit reqFlags")? {
@@ -287,7 +358,7 @@ fn parse_resp<'a>(choice: &Tlv<'a>) -> Result<(SpnegoInfo, InnerToken<'a>), Auth
         info.neg_result = Some(NegState(s.int("SPNEGO negState")?));
     }
     if let Some(m) = f.get(1, "SPNEGO NegTokenResp supportedMech")? {
-        info.supported_mech = Some(MechType(m.oid("SPNEGO supportedMech")?));
+        info.supported_mech = Some(MechType::from_tlv(&m, "SPNEGO supportedMech")?);
     }
     let mut token = None;
     if let Some(t) = f.get(2, "SPNEGO NegTokenResp responseToken")? {
@@ -297,4 +368,30 @@ fn parse_resp<'a>(choice: &Tlv<'a>) -> Result<(SpnegoInfo, InnerToken<'a>), Auth
         info.mech_list_mic = Some(hex(mic.octets("SPNEGO mechListMIC")?));
     }
     Ok((info, token))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_mech_octets_are_their_oids() {
+        for (octets, dotted) in MechType::KNOWN {
+            assert_eq!(
+                super::super::der::oid_to_string(octets).as_deref(),
+                Some(dotted)
+            );
+            let mut tlv = vec![0x06, octets.len() as u8];
+            tlv.extend_from_slice(octets);
+            let t = Der::new(&tlv, 0, "t").read().unwrap();
+            let m = MechType::from_tlv(&t, "t").unwrap();
+            assert!(matches!(m.0, Cow::Borrowed(_)));
+            assert_eq!(m.oid(), dotted);
+        }
+        // Anything else is spelled out.
+        let t = Der::new(&[0x06, 0x03, 0x2b, 0x06, 0x07], 0, "t")
+            .read()
+            .unwrap();
+        assert_eq!(MechType::from_tlv(&t, "t").unwrap().oid(), "1.3.6.7");
+    }
 }

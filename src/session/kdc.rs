@@ -84,7 +84,7 @@ impl Builder {
                 x.reply = Some(k.msg_type);
                 x.reply_frame = Some(m.frame);
                 x.error_code = k.error_code;
-                x.error = k.error.clone();
+                x.error = k.error.map(str::to_string);
                 x.e_text = k.e_text.clone();
                 x.server_time = k.stime.clone();
                 x.nt_status = k.nt_status.as_deref().map(nt_status_name);

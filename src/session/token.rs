@@ -93,7 +93,9 @@ impl TokenFacts {
             }
             KrbMsgType::KRB_ERROR => {
                 if let Some(c) = k.error_code {
-                    let name = k.error.clone().unwrap_or_else(|| format!("KRB error {c}"));
+                    let name = k
+                        .error
+                        .map_or_else(|| format!("KRB error {c}"), str::to_string);
                     self.krb_error = Some((c, name));
                 }
                 self.krb_stime = k.stime.clone();
