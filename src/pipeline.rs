@@ -796,8 +796,9 @@ pub struct Decoded {
     pub body: Option<Result<crate::smb2::Body, crate::smb2::BodyError>>,
     pub smb1: Option<crate::smb2::Smb1Message>,
     pub auth: Option<Result<crate::auth::AuthInfo, crate::auth::AuthError>>,
-    /// A Kerberos message on port 88.
-    pub kerberos: Option<Result<crate::auth::KerberosInfo, crate::auth::AuthError>>,
+    /// A Kerberos message on port 88 (boxed: 512 bytes that most messages
+    /// would otherwise carry and move).
+    pub kerberos: Option<Result<Box<crate::auth::KerberosInfo>, crate::auth::AuthError>>,
 }
 
 impl Message<'_> {
@@ -818,7 +819,9 @@ impl Message<'_> {
                 }
             }
             Kind::Smb1 => d.smb1 = crate::smb2::parse_smb1(self.bytes).ok(),
-            Kind::Kerberos => d.kerberos = Some(crate::auth::parse_kerberos_message(self.bytes)),
+            Kind::Kerberos => {
+                d.kerberos = Some(crate::auth::parse_kerberos_message(self.bytes).map(Box::new))
+            }
             _ => {}
         }
         d
