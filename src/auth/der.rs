@@ -674,15 +674,20 @@ mod tests {
         Ok(items)
     }
 
-    #[test]
-    fn fields_match_reference() {
+    /// A fixed-seed xorshift64 generator: the same random inputs every run.
+    fn xorshift() -> impl FnMut() -> u64 {
         let mut x: u64 = 0x2545_F491_4F6C_DD1D;
-        let mut next = || {
+        move || {
             x ^= x << 13;
             x ^= x >> 7;
             x ^= x << 17;
             x
-        };
+        }
+    }
+
+    #[test]
+    fn fields_match_reference() {
+        let mut next = xorshift();
         for i in 0..50_000 {
             let body = random_der(&mut next, 0);
             let mut v = vec![0x30, 0x82, (body.len() >> 8) as u8, body.len() as u8];
@@ -807,13 +812,7 @@ mod tests {
 
     #[test]
     fn oids_match_reference() {
-        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
-        let mut next = || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut next = xorshift();
         for _ in 0..100_000 {
             let r = next();
             let len = (r % 70) as usize;
