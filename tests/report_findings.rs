@@ -811,3 +811,78 @@ fn json_document_is_serde_json_pretty() {
     }
     assert!(checked >= 50, "only {checked} captures checked");
 }
+
+/// One classic pcap (Ethernet) of a connection to port 445 whose client sends
+/// eight SESSION_SETUP requests (NTLMSSP NEGOTIATE, SessionIds 0x1..0x8) in
+/// one segment, none answered.
+fn unanswered_setups_in_one_frame() -> Vec<u8> {
+    fn tcp(from_client: bool, seq: u32, ack: u32, flags: u8, payload: &[u8]) -> Vec<u8> {
+        let (src, dst, sp, dp) = if from_client {
+            ([10, 0, 0, 1], [10, 0, 0, 2], 50000u16, 445u16)
+        } else {
+            ([10, 0, 0, 2], [10, 0, 0, 1], 445, 50000)
+        };
+        let mut f = vec![0u8; 12];
+        f.extend_from_slice(&[0x08, 0x00, 0x45, 0]);
+        f.extend_from_slice(&((40 + payload.len()) as u16).to_be_bytes());
+        f.extend_from_slice(&[0, 0, 0, 0, 64, 6, 0, 0]);
+        f.extend_from_slice(&src);
+        f.extend_from_slice(&dst);
+        f.extend_from_slice(&sp.to_be_bytes());
+        f.extend_from_slice(&dp.to_be_bytes());
+        f.extend_from_slice(&seq.to_be_bytes());
+        f.extend_from_slice(&ack.to_be_bytes());
+        f.extend_from_slice(&[0x50, flags, 0xff, 0xff, 0, 0, 0, 0]);
+        f.extend_from_slice(payload);
+        f
+    }
+    let mut ntlm = b"NTLMSSP\0".to_vec();
+    ntlm.extend_from_slice(&1u32.to_le_bytes());
+    ntlm.extend_from_slice(&0x6208_8215u32.to_le_bytes());
+    ntlm.extend_from_slice(&[0; 16]);
+    let mut data = Vec::new();
+    for id in 1..=8u64 {
+        let mut m = b"\xfeSMB".to_vec();
+        m.extend_from_slice(&[64, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        m.extend_from_slice(&id.to_le_bytes()); // MessageId
+        m.extend_from_slice(&[0xff, 0xfe, 0, 0, 0, 0, 0, 0]); // Reserved, TreeId
+        m.extend_from_slice(&id.to_le_bytes()); // SessionId
+        m.extend_from_slice(&[0; 16]); // Signature
+        m.extend_from_slice(&[25, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 88, 0]);
+        m.extend_from_slice(&(ntlm.len() as u16).to_le_bytes());
+        m.extend_from_slice(&[0; 8]);
+        m.extend_from_slice(&ntlm);
+        data.extend_from_slice(&(m.len() as u32).to_be_bytes());
+        data.extend_from_slice(&m);
+    }
+    let frames = [
+        tcp(true, 100, 0, 0x02, b""),
+        tcp(false, 500, 101, 0x12, b""),
+        tcp(true, 101, 501, 0x10, b""),
+        tcp(true, 101, 501, 0x18, &data),
+    ];
+    let mut pcap = vec![0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0];
+    pcap.extend_from_slice(&[0; 8]);
+    pcap.extend_from_slice(&65535u32.to_le_bytes());
+    pcap.extend_from_slice(&1u32.to_le_bytes());
+    for (i, f) in frames.iter().enumerate() {
+        pcap.extend_from_slice(&(1000 + i as u32).to_le_bytes());
+        pcap.extend_from_slice(&0u32.to_le_bytes());
+        pcap.extend_from_slice(&(f.len() as u32).to_le_bytes());
+        pcap.extend_from_slice(&(f.len() as u32).to_le_bytes());
+        pcap.extend_from_slice(f);
+    }
+    pcap
+}
+
+/// Requests left unanswered in one frame make their sessions in MessageId
+/// order, not in the (randomly keyed) order of the pending table.
+#[test]
+fn unanswered_setups_of_one_frame_in_message_id_order() {
+    let pcap = unanswered_setups_in_one_frame();
+    let mut r = CaptureReader::new(&pcap[..]).expect("capture header");
+    let a = analyze(&mut r, &Options::default(), BuildOptions::default(), |_| {});
+    let ids: Vec<u64> = a.model.sessions.iter().map(|s| s.id).collect();
+    assert_eq!(ids, (1..=8).collect::<Vec<u64>>());
+    assert_eq!(a.model.connections[0].unanswered_requests, 8);
+}

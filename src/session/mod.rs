@@ -602,12 +602,14 @@ impl Builder {
         let st = &mut self.conn_state[ci];
         let pending = std::mem::take(&mut st.pending);
         let pending_dropped = st.pending_dropped;
-        let mut left: Vec<Pending> = pending.into_values().collect();
-        left.sort_by_key(|p| p.frame);
+        // By frame, then MessageId: several requests can share a frame, and
+        // the table's (randomly keyed) order must not leak into the model.
+        let mut left: Vec<(u64, Pending)> = pending.into_iter().collect();
+        left.sort_unstable_by_key(|(id, p)| (p.frame, *id));
         let c = &mut self.model.connections[ci];
         c.unanswered_requests = left.len() as u64 + pending_dropped;
-        c.first_unanswered_frame = left.first().map(|p| p.frame);
-        for p in left {
+        c.first_unanswered_frame = left.first().map(|(_, p)| p.frame);
+        for (_, p) in left {
             if let Detail::Setup(req) = p.detail {
                 self.unanswered_setup(ci, &p.frame, p.ts, p.sid, *req);
             }
