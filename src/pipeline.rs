@@ -745,19 +745,33 @@ impl<F: FnMut(Event<'_>)> Driver<'_, F> {
         );
     }
 
-    /// Kerberos over TCP: 4-byte record markers (RFC 4120 7.2.2).
+    /// Kerberos over TCP: 4-byte record markers (RFC 4120 7.2.2). The
+    /// segment is taken in pieces that keep the buffer within one record of
+    /// the largest size accepted (1 MiB and its marker), so a record that
+    /// ends in a segment carrying the start of the next is still decoded.
     fn kerberos_tcp(&mut self, st: &mut Conn, ctx: &Ctx, dir: usize, bytes: &[u8]) {
-        if st.krb_broken[dir] {
-            return;
+        let mut rest = bytes;
+        while !rest.is_empty() && !st.krb_broken[dir] {
+            let room = (MAX_KRB_BUF + 4).saturating_sub(st.krb_buf[dir].len());
+            if room == 0 {
+                // Cannot happen: a record no longer than the cap completes
+                // when the buffer is full, and a longer one is an error.
+                st.krb_buf[dir].clear();
+                st.krb_broken[dir] = true;
+                return;
+            }
+            let (piece, tail) = rest.split_at(room.min(rest.len()));
+            rest = tail;
+            st.krb_buf[dir].extend_from_slice(piece);
+            self.kerberos_records(st, ctx, dir);
         }
+    }
+
+    /// Emits the complete records at the start of the direction's buffer and
+    /// drops their bytes.
+    fn kerberos_records(&mut self, st: &mut Conn, ctx: &Ctx, dir: usize) {
         let from_client = dir == st.client_dir;
         let buf = &mut st.krb_buf[dir];
-        if buf.len() + bytes.len() > MAX_KRB_BUF + 4 {
-            buf.clear();
-            st.krb_broken[dir] = true;
-            return;
-        }
-        buf.extend_from_slice(bytes);
         let mut used = 0;
         loop {
             match kerberos_tcp_record(&buf[used..]) {

@@ -240,3 +240,103 @@ fn ipv6_addresses_are_bracketed() {
     assert_eq!(first["dst"], "[::1]:445");
     assert!(text.contains("\"status\":\"STATUS_SUCCESS\""));
 }
+
+/// A DER TLV (X.690 8.1): tag, definite length, value.
+fn tlv(tag: u8, v: &[u8]) -> Vec<u8> {
+    let n = v.len();
+    let mut out = vec![tag];
+    match n {
+        0..=0x7f => out.push(n as u8),
+        0x80..=0xff => out.extend_from_slice(&[0x81, n as u8]),
+        0x100..=0xffff => out.extend_from_slice(&[0x82, (n >> 8) as u8, n as u8]),
+        _ => out.extend_from_slice(&[0x83, (n >> 16) as u8, (n >> 8) as u8, n as u8]),
+    }
+    out.extend_from_slice(v);
+    out
+}
+
+/// One Ethernet + IPv4 + TCP frame between 10.0.0.1:50000 and 10.0.0.2:88.
+fn krb_tcp_frame(from_client: bool, seq: u32, ack: u32, flags: u8, payload: &[u8]) -> Vec<u8> {
+    let (src, dst, sp, dp) = if from_client {
+        ([10, 0, 0, 1], [10, 0, 0, 2], 50000u16, 88u16)
+    } else {
+        ([10, 0, 0, 2], [10, 0, 0, 1], 88, 50000)
+    };
+    let mut f = vec![0u8; 12];
+    f.extend_from_slice(&[0x08, 0x00, 0x45, 0]);
+    f.extend_from_slice(&((40 + payload.len()) as u16).to_be_bytes());
+    f.extend_from_slice(&[0, 0, 0, 0, 64, 6, 0, 0]);
+    f.extend_from_slice(&src);
+    f.extend_from_slice(&dst);
+    f.extend_from_slice(&sp.to_be_bytes());
+    f.extend_from_slice(&dp.to_be_bytes());
+    f.extend_from_slice(&seq.to_be_bytes());
+    f.extend_from_slice(&ack.to_be_bytes());
+    f.extend_from_slice(&[0x50, flags, 0xff, 0xff, 0, 0, 0, 0]);
+    f.extend_from_slice(payload);
+    f
+}
+
+/// Kerberos over TCP (RFC 4120 7.2.2) with records of nearly the largest
+/// size we accept (1 MiB): twenty AS-REQs of ~1,000,050 bytes each (padded
+/// with unknown context fields, which a KDC ignores), back to back and cut
+/// into 60,000-byte segments, so that most segments end one record and
+/// begin the next. Each record is a message; before, the buffer check
+/// counted the whole segment and gave up on the direction after two.
+#[test]
+fn large_kerberos_records_across_segments_are_all_decoded() {
+    let fill: Vec<u8> = (0..124_995)
+        .flat_map(|_| [0xaf, 0x02, 0x05, 0x00])
+        .collect();
+    let mut body = fill.clone();
+    body.extend(tlv(0xa0, &tlv(0x03, &[0x00, 0x40, 0x81, 0x00, 0x10])));
+    body.extend(tlv(0xa2, &tlv(0x1b, b"REALM")));
+    let mut req = fill;
+    req.extend(tlv(0xa1, &[0x02, 0x01, 0x05]));
+    req.extend(tlv(0xa2, &[0x02, 0x01, 0x0a]));
+    req.extend(tlv(0xa4, &tlv(0x30, &body)));
+    let as_req = tlv(0x6a, &tlv(0x30, &req));
+    assert!(as_req.len() < 1 << 20 && as_req.len() > 1_000_000);
+    let mut data = Vec::new();
+    for _ in 0..20 {
+        data.extend_from_slice(&(as_req.len() as u32).to_be_bytes());
+        data.extend_from_slice(&as_req);
+    }
+    let mut frames = vec![
+        krb_tcp_frame(true, 100, 0, 0x02, b""),
+        krb_tcp_frame(false, 500, 101, 0x12, b""),
+    ];
+    let mut seq = 101u32;
+    for chunk in data.chunks(60_000) {
+        frames.push(krb_tcp_frame(true, seq, 501, 0x18, chunk));
+        seq += chunk.len() as u32;
+    }
+    let mut pcap = vec![0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+    pcap.extend_from_slice(&65535u32.to_le_bytes());
+    pcap.extend_from_slice(&1u32.to_le_bytes());
+    for (i, f) in frames.iter().enumerate() {
+        pcap.extend_from_slice(&1000u32.to_le_bytes());
+        pcap.extend_from_slice(&(i as u32).to_le_bytes());
+        pcap.extend_from_slice(&(f.len() as u32).to_le_bytes());
+        pcap.extend_from_slice(&(f.len() as u32).to_le_bytes());
+        pcap.extend_from_slice(f);
+    }
+    let path = tmp("krb-large-records.pcap", &pcap);
+    let out = bin()
+        .args(["messages", path.to_str().unwrap(), "--format", "jsonl"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let kerberos: Vec<&serde_json::Value> =
+        lines.iter().filter(|v| v["kind"] == "kerberos").collect();
+    assert_eq!(kerberos.len(), 20, "one message per record");
+    assert!(kerberos.iter().all(|v| v["command"] == "AS-REQ"));
+}
