@@ -189,6 +189,21 @@ fn write_str(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
 }
 
+/// Whether `s` can be written as a JSON string as it is: no quote, backslash
+/// or control character. A `const fn`, so that the name tables (`open_enum!`,
+/// `open_flags!`, body keys) are checked when the program is built.
+pub const fn is_plain_name(s: &str) -> bool {
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] < 0x20 || b[i] == b'"' || b[i] == b'\\' {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
 /// Appends a name known when the program was built (a struct field, an enum
 /// variant, a code's name from a table) as a JSON string. Such names are
 /// written in our source without quotes, backslashes or control characters,

@@ -33,7 +33,7 @@ mod explain;
 pub mod kerberos;
 mod render;
 #[rustfmt::skip]
-mod table;
+pub(crate) mod table;
 
 use serde::Serialize;
 use std::fmt;

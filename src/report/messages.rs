@@ -521,6 +521,36 @@ mod tests {
         }
     }
 
+    /// Every name `write_message_json` copies without the escape check
+    /// (json::push_name) from a table that is not an `open_enum!` (those are
+    /// checked when the program is built) holds nothing to escape.
+    #[test]
+    fn names_written_unescaped_need_no_escaping() {
+        use crate::json::is_plain_name;
+        let kinds = [
+            Kind::Smb2,
+            Kind::Smb2Transform,
+            Kind::Smb2Compressed,
+            Kind::Smb1,
+            Kind::Netbios,
+            Kind::Kerberos,
+        ];
+        let statuses = crate::ntstatus::table::TABLE.iter().map(|e| e.name);
+        let krb = (0..=u8::MAX).filter_map(|b| kerberos_msg_name(Some(b)));
+        let names: Vec<&str> = BODY_KEYS
+            .iter()
+            .copied()
+            .chain(kinds.iter().map(|k| k.name()))
+            .chain(statuses)
+            .chain(krb)
+            .collect();
+        assert!(names.len() > 1_800, "{}", names.len());
+        for n in names {
+            assert!(is_plain_name(n), "{n:?}");
+        }
+        assert!(!is_plain_name("a\"b") && !is_plain_name("a\\b") && !is_plain_name("a\nb"));
+    }
+
     #[test]
     fn fixed_decimals_match_the_float_formatting() {
         let mut x: u64 = 0x9E37_79B9_7F4A_7C15;

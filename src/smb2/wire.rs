@@ -354,6 +354,8 @@ macro_rules! open_enum {
         $(#[$meta])*
         #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
         pub struct $name(pub $ty);
+        // Names are written to JSON without an escape check (json::push_name).
+        const _: () = { $( assert!($crate::json::is_plain_name($text)); )* };
         #[allow(dead_code)]
         impl $name {
             $( $(#[$cmeta])* pub const $cname: $name = $name($val); )*
@@ -402,6 +404,8 @@ macro_rules! open_flags {
         $(#[$meta])*
         #[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
         pub struct $name(pub $ty);
+        // Names are written to JSON without an escape check (json::push_name).
+        const _: () = { $( assert!($crate::json::is_plain_name($text)); )* };
         #[allow(dead_code)]
         impl $name {
             $( $(#[$cmeta])* pub const $cname: $name = $name($val); )*
