@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+mod pcap_build;
+
 fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_smbscope"))
 }
@@ -255,26 +257,9 @@ fn tlv(tag: u8, v: &[u8]) -> Vec<u8> {
     out
 }
 
-/// One Ethernet + IPv4 + TCP frame between 10.0.0.1:50000 and 10.0.0.2:88.
+/// One frame of the test's connection to port 88.
 fn krb_tcp_frame(from_client: bool, seq: u32, ack: u32, flags: u8, payload: &[u8]) -> Vec<u8> {
-    let (src, dst, sp, dp) = if from_client {
-        ([10, 0, 0, 1], [10, 0, 0, 2], 50000u16, 88u16)
-    } else {
-        ([10, 0, 0, 2], [10, 0, 0, 1], 88, 50000)
-    };
-    let mut f = vec![0u8; 12];
-    f.extend_from_slice(&[0x08, 0x00, 0x45, 0]);
-    f.extend_from_slice(&((40 + payload.len()) as u16).to_be_bytes());
-    f.extend_from_slice(&[0, 0, 0, 0, 64, 6, 0, 0]);
-    f.extend_from_slice(&src);
-    f.extend_from_slice(&dst);
-    f.extend_from_slice(&sp.to_be_bytes());
-    f.extend_from_slice(&dp.to_be_bytes());
-    f.extend_from_slice(&seq.to_be_bytes());
-    f.extend_from_slice(&ack.to_be_bytes());
-    f.extend_from_slice(&[0x50, flags, 0xff, 0xff, 0, 0, 0, 0]);
-    f.extend_from_slice(payload);
-    f
+    pcap_build::tcp_frame(88, from_client, seq, ack, flags, payload)
 }
 
 /// Kerberos over TCP (RFC 4120 7.2.2) with records of nearly the largest
@@ -311,16 +296,7 @@ fn large_kerberos_records_across_segments_are_all_decoded() {
         frames.push(krb_tcp_frame(true, seq, 501, 0x18, chunk));
         seq += chunk.len() as u32;
     }
-    let mut pcap = vec![0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0];
-    pcap.extend_from_slice(&65535u32.to_le_bytes());
-    pcap.extend_from_slice(&1u32.to_le_bytes());
-    for (i, f) in frames.iter().enumerate() {
-        pcap.extend_from_slice(&1000u32.to_le_bytes());
-        pcap.extend_from_slice(&(i as u32).to_le_bytes());
-        pcap.extend_from_slice(&(f.len() as u32).to_le_bytes());
-        pcap.extend_from_slice(&(f.len() as u32).to_le_bytes());
-        pcap.extend_from_slice(f);
-    }
+    let pcap = pcap_build::classic_pcap(&frames);
     let path = tmp("krb-large-records.pcap", &pcap);
     let out = bin()
         .args(["messages", path.to_str().unwrap(), "--format", "jsonl"])

@@ -3,6 +3,8 @@
 //! severity, stream and evidence frames asserted. Also: healthy captures
 //! have no error finding, and the session model's keys on known captures.
 
+mod pcap_build;
+
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
@@ -816,26 +818,9 @@ fn json_document_is_serde_json_pretty() {
 /// eight SESSION_SETUP requests (NTLMSSP NEGOTIATE, SessionIds 0x1..0x8) in
 /// one segment, none answered.
 fn unanswered_setups_in_one_frame() -> Vec<u8> {
-    fn tcp(from_client: bool, seq: u32, ack: u32, flags: u8, payload: &[u8]) -> Vec<u8> {
-        let (src, dst, sp, dp) = if from_client {
-            ([10, 0, 0, 1], [10, 0, 0, 2], 50000u16, 445u16)
-        } else {
-            ([10, 0, 0, 2], [10, 0, 0, 1], 445, 50000)
-        };
-        let mut f = vec![0u8; 12];
-        f.extend_from_slice(&[0x08, 0x00, 0x45, 0]);
-        f.extend_from_slice(&((40 + payload.len()) as u16).to_be_bytes());
-        f.extend_from_slice(&[0, 0, 0, 0, 64, 6, 0, 0]);
-        f.extend_from_slice(&src);
-        f.extend_from_slice(&dst);
-        f.extend_from_slice(&sp.to_be_bytes());
-        f.extend_from_slice(&dp.to_be_bytes());
-        f.extend_from_slice(&seq.to_be_bytes());
-        f.extend_from_slice(&ack.to_be_bytes());
-        f.extend_from_slice(&[0x50, flags, 0xff, 0xff, 0, 0, 0, 0]);
-        f.extend_from_slice(payload);
-        f
-    }
+    let tcp = |from_client, seq, ack, flags, payload: &[u8]| {
+        pcap_build::tcp_frame(445, from_client, seq, ack, flags, payload)
+    };
     let mut ntlm = b"NTLMSSP\0".to_vec();
     ntlm.extend_from_slice(&1u32.to_le_bytes());
     ntlm.extend_from_slice(&0x6208_8215u32.to_le_bytes());
@@ -861,18 +846,7 @@ fn unanswered_setups_in_one_frame() -> Vec<u8> {
         tcp(true, 101, 501, 0x10, b""),
         tcp(true, 101, 501, 0x18, &data),
     ];
-    let mut pcap = vec![0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0];
-    pcap.extend_from_slice(&[0; 8]);
-    pcap.extend_from_slice(&65535u32.to_le_bytes());
-    pcap.extend_from_slice(&1u32.to_le_bytes());
-    for (i, f) in frames.iter().enumerate() {
-        pcap.extend_from_slice(&(1000 + i as u32).to_le_bytes());
-        pcap.extend_from_slice(&0u32.to_le_bytes());
-        pcap.extend_from_slice(&(f.len() as u32).to_le_bytes());
-        pcap.extend_from_slice(&(f.len() as u32).to_le_bytes());
-        pcap.extend_from_slice(f);
-    }
-    pcap
+    pcap_build::classic_pcap(&frames)
 }
 
 /// Requests left unanswered in one frame make their sessions in MessageId

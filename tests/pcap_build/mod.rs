@@ -1,0 +1,50 @@
+//! Test-only builder of small classic pcaps for edge cases no sample
+//! reaches (one TCP connection, Ethernet + IPv4, client 10.0.0.1:50000).
+#![allow(dead_code)]
+
+/// One Ethernet + IPv4 + TCP frame (IPv4 and TCP headers of 20 bytes, no
+/// checksums) between 10.0.0.1:50000 (the client) and 10.0.0.2:`port`.
+pub fn tcp_frame(
+    port: u16,
+    from_client: bool,
+    seq: u32,
+    ack: u32,
+    flags: u8,
+    payload: &[u8],
+) -> Vec<u8> {
+    let (src, dst, sp, dp) = if from_client {
+        ([10, 0, 0, 1], [10, 0, 0, 2], 50000u16, port)
+    } else {
+        ([10, 0, 0, 2], [10, 0, 0, 1], port, 50000)
+    };
+    let mut f = vec![0u8; 12];
+    f.extend_from_slice(&[0x08, 0x00, 0x45, 0]);
+    f.extend_from_slice(&((40 + payload.len()) as u16).to_be_bytes());
+    f.extend_from_slice(&[0, 0, 0, 0, 64, 6, 0, 0]);
+    f.extend_from_slice(&src);
+    f.extend_from_slice(&dst);
+    f.extend_from_slice(&sp.to_be_bytes());
+    f.extend_from_slice(&dp.to_be_bytes());
+    f.extend_from_slice(&seq.to_be_bytes());
+    f.extend_from_slice(&ack.to_be_bytes());
+    f.extend_from_slice(&[0x50, flags, 0xff, 0xff, 0, 0, 0, 0]);
+    f.extend_from_slice(payload);
+    f
+}
+
+/// A classic pcap (little-endian, microseconds, Ethernet) of `frames`, one a
+/// second from capture time 1000.
+pub fn classic_pcap(frames: &[Vec<u8>]) -> Vec<u8> {
+    let mut pcap = vec![0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0];
+    pcap.extend_from_slice(&[0; 8]);
+    pcap.extend_from_slice(&65535u32.to_le_bytes());
+    pcap.extend_from_slice(&1u32.to_le_bytes());
+    for (i, f) in frames.iter().enumerate() {
+        pcap.extend_from_slice(&(1000 + i as u32).to_le_bytes());
+        pcap.extend_from_slice(&0u32.to_le_bytes());
+        pcap.extend_from_slice(&(f.len() as u32).to_le_bytes());
+        pcap.extend_from_slice(&(f.len() as u32).to_le_bytes());
+        pcap.extend_from_slice(f);
+    }
+    pcap
+}
