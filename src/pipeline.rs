@@ -222,6 +222,11 @@ pub struct Stats {
     /// Requests forgotten because a connection had too many outstanding.
     pub requests_dropped: u64,
     pub compound_chains_malformed: u64,
+    /// Bytes of Kerberos-over-TCP directions not decoded: after a record
+    /// marker with the reserved bit set or announcing more than 1 MiB, or
+    /// after a gap, the rest of that direction (its record boundaries are
+    /// lost).
+    pub kerberos_bytes_dropped: u64,
 }
 
 impl Stats {
@@ -686,6 +691,7 @@ impl<F: FnMut(Event<'_>)> StreamSink for Driver<'_, F> {
             reason,
         });
         if st.info.kerberos {
+            self.stats.kerberos_bytes_dropped += st.krb_buf[dir].len() as u64;
             st.krb_buf[dir].clear();
             st.krb_broken[dir] = true;
             return;
@@ -751,13 +757,17 @@ impl<F: FnMut(Event<'_>)> Driver<'_, F> {
     /// ends in a segment carrying the start of the next is still decoded.
     fn kerberos_tcp(&mut self, st: &mut Conn, ctx: &Ctx, dir: usize, bytes: &[u8]) {
         let mut rest = bytes;
-        while !rest.is_empty() && !st.krb_broken[dir] {
+        while !rest.is_empty() {
             let room = (MAX_KRB_BUF + 4).saturating_sub(st.krb_buf[dir].len());
             if room == 0 {
                 // Cannot happen: a record no longer than the cap completes
                 // when the buffer is full, and a longer one is an error.
+                self.stats.kerberos_bytes_dropped += st.krb_buf[dir].len() as u64;
                 st.krb_buf[dir].clear();
                 st.krb_broken[dir] = true;
+            }
+            if st.krb_broken[dir] {
+                self.stats.kerberos_bytes_dropped += rest.len() as u64;
                 return;
             }
             let (piece, tail) = rest.split_at(room.min(rest.len()));
@@ -794,6 +804,7 @@ impl<F: FnMut(Event<'_>)> Driver<'_, F> {
                 Ok(KrbTcpRecord::Incomplete { .. }) => break,
                 Err(_) => {
                     st.krb_broken[dir] = true;
+                    self.stats.kerberos_bytes_dropped += (buf.len() - used) as u64;
                     used = buf.len();
                     break;
                 }

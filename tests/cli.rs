@@ -262,6 +262,61 @@ fn krb_tcp_frame(from_client: bool, seq: u32, ack: u32, flags: u8, payload: &[u8
     pcap_build::tcp_frame(88, from_client, seq, ack, flags, payload)
 }
 
+/// An AS-REQ (RFC 4120 5.4.1) padded with `fill` unknown context fields
+/// of four bytes before the known ones, in the request and in its body.
+fn as_req(fill: usize) -> Vec<u8> {
+    let fill: Vec<u8> = (0..fill).flat_map(|_| [0xaf, 0x02, 0x05, 0x00]).collect();
+    let mut body = fill.clone();
+    body.extend(tlv(0xa0, &tlv(0x03, &[0x00, 0x40, 0x81, 0x00, 0x10])));
+    body.extend(tlv(0xa2, &tlv(0x1b, b"REALM")));
+    let mut req = fill;
+    req.extend(tlv(0xa1, &[0x02, 0x01, 0x05]));
+    req.extend(tlv(0xa2, &[0x02, 0x01, 0x0a]));
+    req.extend(tlv(0xa4, &tlv(0x30, &body)));
+    tlv(0x6a, &tlv(0x30, &req))
+}
+
+/// Runs `messages --format FORMAT` on a pcap of `client_data` sent by the
+/// client of a connection to port 88, in segments of `segment` bytes.
+fn messages_of_krb_stream(client_data: &[u8], segment: usize, format: &str) -> Vec<u8> {
+    let mut frames = vec![
+        krb_tcp_frame(true, 100, 0, 0x02, b""),
+        krb_tcp_frame(false, 500, 101, 0x12, b""),
+    ];
+    let mut seq = 101u32;
+    for chunk in client_data.chunks(segment) {
+        frames.push(krb_tcp_frame(true, seq, 501, 0x18, chunk));
+        seq += chunk.len() as u32;
+    }
+    let name = format!("krb-{segment}-{format}.pcap");
+    let path = tmp(&name, &pcap_build::classic_pcap(&frames));
+    let out = bin()
+        .args(["messages", path.to_str().unwrap(), "--format", format])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    out.stdout
+}
+
+/// A record marker announcing more than 1 MiB ends the decoding of that
+/// direction (its record boundaries are lost), and the bytes skipped are
+/// counted in `kerberos_bytes_dropped`, not silently lost.
+#[test]
+fn kerberos_bytes_after_an_over_long_record_marker_are_counted() {
+    let ok = as_req(0);
+    let mut data = (ok.len() as u32).to_be_bytes().to_vec();
+    data.extend_from_slice(&ok);
+    data.extend_from_slice(&(2u32 << 20).to_be_bytes());
+    data.extend_from_slice(&[0x6a; 9_996]);
+    let out = messages_of_krb_stream(&data, 5_000, "json");
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let messages = v["messages"].as_array().unwrap();
+    let kerberos = messages.iter().filter(|m| m["kind"] == "kerberos");
+    assert_eq!(kerberos.count(), 1);
+    assert_eq!(v["capture"]["kerberos_bytes_dropped"], 10_000);
+}
+
 /// Kerberos over TCP (RFC 4120 7.2.2) with records of nearly the largest
 /// size we accept (1 MiB): twenty AS-REQs of ~1,000,050 bytes each (padded
 /// with unknown context fields, which a KDC ignores), back to back and cut
@@ -270,44 +325,15 @@ fn krb_tcp_frame(from_client: bool, seq: u32, ack: u32, flags: u8, payload: &[u8
 /// counted the whole segment and gave up on the direction after two.
 #[test]
 fn large_kerberos_records_across_segments_are_all_decoded() {
-    let fill: Vec<u8> = (0..124_995)
-        .flat_map(|_| [0xaf, 0x02, 0x05, 0x00])
-        .collect();
-    let mut body = fill.clone();
-    body.extend(tlv(0xa0, &tlv(0x03, &[0x00, 0x40, 0x81, 0x00, 0x10])));
-    body.extend(tlv(0xa2, &tlv(0x1b, b"REALM")));
-    let mut req = fill;
-    req.extend(tlv(0xa1, &[0x02, 0x01, 0x05]));
-    req.extend(tlv(0xa2, &[0x02, 0x01, 0x0a]));
-    req.extend(tlv(0xa4, &tlv(0x30, &body)));
-    let as_req = tlv(0x6a, &tlv(0x30, &req));
+    let as_req = as_req(124_995);
     assert!(as_req.len() < 1 << 20 && as_req.len() > 1_000_000);
     let mut data = Vec::new();
     for _ in 0..20 {
         data.extend_from_slice(&(as_req.len() as u32).to_be_bytes());
         data.extend_from_slice(&as_req);
     }
-    let mut frames = vec![
-        krb_tcp_frame(true, 100, 0, 0x02, b""),
-        krb_tcp_frame(false, 500, 101, 0x12, b""),
-    ];
-    let mut seq = 101u32;
-    for chunk in data.chunks(60_000) {
-        frames.push(krb_tcp_frame(true, seq, 501, 0x18, chunk));
-        seq += chunk.len() as u32;
-    }
-    let pcap = pcap_build::classic_pcap(&frames);
-    let path = tmp("krb-large-records.pcap", &pcap);
-    let out = bin()
-        .args(["messages", path.to_str().unwrap(), "--format", "jsonl"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+    let out = messages_of_krb_stream(&data, 60_000, "jsonl");
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out)
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();

@@ -1195,6 +1195,12 @@ impl<'a> CaptureSummary<'a> {
                 s.tcp.flows_evicted
             ));
         }
+        if s.kerberos_bytes_dropped > 0 {
+            v.push(format!(
+                "{} bytes of Kerberos over TCP not decoded (a bad or over-long record marker, or a gap, lost the record boundaries)",
+                s.kerberos_bytes_dropped
+            ));
+        }
         if s.requests_dropped > 0 {
             v.push(format!(
                 "{} requests forgotten before their response (too many outstanding)",
