@@ -61,7 +61,10 @@ fn read_all<R: Read>(src: R, input_len: usize) -> (Vec<Seen>, Option<String>) {
             }
         }
         // Every frame consumes at least one record header.
-        assert!(out.len() <= input_len / 12 + 1, "more frames than records fit");
+        assert!(
+            out.len() <= input_len / 12 + 1,
+            "more frames than records fit"
+        );
     }
     assert!(r.offset() <= input_len as u64);
     assert!(r.link_types().len() <= 64);

@@ -31,10 +31,16 @@ struct Msg {
 /// copied one (it spanned chunks) must respect MAX_KEEP.
 fn check(p: &Pdu<'_>, stream: &[u8]) {
     let kept = p.bytes.len() as u64;
-    assert!(kept <= u64::from(p.len), "kept more than the message length");
+    assert!(
+        kept <= u64::from(p.len),
+        "kept more than the message length"
+    );
     let (s, b) = (stream.as_ptr() as usize, p.bytes.as_ptr() as usize);
     let in_place = b >= s && b + p.bytes.len() <= s + stream.len();
-    assert!(in_place || p.bytes.len() <= MAX_KEEP, "copied past MAX_KEEP");
+    assert!(
+        in_place || p.bytes.len() <= MAX_KEEP,
+        "copied past MAX_KEEP"
+    );
     assert!(
         kept + p.missing <= u64::from(p.len),
         "kept {kept} + missing {} > len {}",
@@ -85,7 +91,10 @@ fuzz_target!(|data: &[u8]| {
     }
     let _ = f.in_message();
     f.end(&mut emit);
-    assert!(kept_total <= stream.len() as u64, "kept more bytes than given");
+    assert!(
+        kept_total <= stream.len() as u64,
+        "kept more bytes than given"
+    );
     let chunked_resyncs = f.stats.resyncs;
 
     if gaps == 0 {

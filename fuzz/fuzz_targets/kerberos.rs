@@ -24,7 +24,10 @@ fuzz_target!(|data: &[u8]| {
     let mut rest = data;
     loop {
         match kerberos_tcp_record(rest) {
-            Ok(KrbTcpRecord::Complete { message: m, consumed }) => {
+            Ok(KrbTcpRecord::Complete {
+                message: m,
+                consumed,
+            }) => {
                 assert!(consumed >= 4 && consumed <= rest.len());
                 assert_eq!(m.len() + 4, consumed);
                 message(m);

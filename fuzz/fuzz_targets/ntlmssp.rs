@@ -16,7 +16,11 @@ fuzz_target!(|data: &[u8]| {
             Err(e) => {
                 // Offsets count from the start of the enclosing buffer; they
                 // may lie past this message (a field's claimed BufferOffset).
-                assert!(e.offset >= base, "error offset {} before the message", e.offset);
+                assert!(
+                    e.offset >= base,
+                    "error offset {} before the message",
+                    e.offset
+                );
                 let _ = e.to_string();
             }
         }

@@ -23,7 +23,11 @@ fuzz_target!(|data: &[u8]| {
         let _ = (h.is_response(), h.is_async(), h.is_signed(), h.is_related());
         let _ = h.command.to_string();
         let next = h.next_command as usize;
-        let pdu = if next == 0 { msg } else { &msg[..next.min(msg.len())] };
+        let pdu = if next == 0 {
+            msg
+        } else {
+            &msg[..next.min(msg.len())]
+        };
         match parse_body(&h, pdu) {
             Ok(body) => {
                 let _ = body.summary();

@@ -65,7 +65,10 @@ impl StreamSink for Sink {
         self.opened += 1;
         Some(Flow {
             stream: info.stream,
-            ends: [index((info.src, info.src_port)), index((info.dst, info.dst_port))],
+            ends: [
+                index((info.src, info.src_port)),
+                index((info.dst, info.dst_port)),
+            ],
         })
     }
     fn data(&mut self, st: &mut Flow, ctx: &Ctx, dir: usize, bytes: &[u8]) {
@@ -163,7 +166,10 @@ fuzz_target!(|data: &[u8]| {
         r.process(&seg, frame, ts, &mut sink);
         given[index(src)] += payload.len() as u64;
         cursor[conv][dir] = seq.wrapping_add(wire_len);
-        assert!(r.tracked() <= limits.max_flows, "more flows tracked than allowed");
+        assert!(
+            r.tracked() <= limits.max_flows,
+            "more flows tracked than allowed"
+        );
     }
     r.finish(ts, frame + 1, &mut sink);
     assert_eq!(r.tracked(), 0, "flows left after finish");

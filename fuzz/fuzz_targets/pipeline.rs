@@ -1,0 +1,56 @@
+//! The whole chain on a capture: `report::analyze` (capture → net → tcp →
+//! framing → SMB2 pairing and Kerberos-over-TCP records → decoding → the
+//! session model → the diagnosis), and the `messages` writer in JSON Lines
+//! and text on the same bytes. Seeds are real captures cut at a record
+//! boundary (the `capture` target's).
+//!
+//! Invariants: no panic; the model's connections are in stream order; the
+//! JSON Lines output is one valid JSON object per line, as many as the
+//! pipeline counted messages.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use smbscope::capture::CaptureReader;
+use smbscope::pipeline::Options;
+use smbscope::report::messages::MessagesWriter;
+use smbscope::report::{analyze, Format};
+use smbscope::session::BuildOptions;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(mut r) = CaptureReader::new(data) else {
+        return;
+    };
+    let build = BuildOptions {
+        verbose: true,
+        events: true,
+        timeline: true,
+        color: false,
+    };
+    let a = analyze(&mut r, &Options::default(), build, |_| {});
+    assert!(a
+        .model
+        .connections
+        .windows(2)
+        .all(|w| w[0].stream <= w[1].stream));
+
+    for format in [Format::Jsonl, Format::Text] {
+        let Ok(mut r) = CaptureReader::new(data) else {
+            return;
+        };
+        let mut out = Vec::new();
+        let mut w = MessagesWriter::new(&mut out, format);
+        w.begin("fuzz").expect("write to a Vec");
+        let outcome = smbscope::pipeline::run(&mut r, &Options::default(), |ev| w.event(ev));
+        w.finish(&outcome, "fuzz").expect("write to a Vec");
+        if format == Format::Jsonl {
+            let text = std::str::from_utf8(&out).expect("JSON Lines are UTF-8");
+            let mut lines = 0u64;
+            for line in text.lines() {
+                let v: serde_json::Value = serde_json::from_str(line).expect("a JSON object");
+                assert!(v.is_object());
+                lines += 1;
+            }
+            assert_eq!(lines, outcome.stats.messages);
+        }
+    }
+});
