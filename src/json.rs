@@ -108,7 +108,7 @@ fn word_needs_escape(x: u64) -> bool {
 }
 
 #[inline]
-fn byte_needs_escape(c: u8) -> bool {
+const fn byte_needs_escape(c: u8) -> bool {
     c < 0x20 || c == b'"' || c == b'\\'
 }
 
@@ -196,7 +196,7 @@ pub const fn is_plain_name(s: &str) -> bool {
     let b = s.as_bytes();
     let mut i = 0;
     while i < b.len() {
-        if b[i] < 0x20 || b[i] == b'"' || b[i] == b'\\' {
+        if byte_needs_escape(b[i]) {
             return false;
         }
         i += 1;
@@ -204,22 +204,14 @@ pub const fn is_plain_name(s: &str) -> bool {
     true
 }
 
-/// Appends a name known when the program was built (a struct field, an enum
-/// variant, a code's name from a table) as a JSON string. Such names are
-/// written in our source without quotes, backslashes or control characters,
-/// so they skip the escape check; `tests/differential.rs` compares every
-/// line with serde_json's, which would escape them.
-#[inline]
-fn write_name(out: &mut Vec<u8>, s: &'static str) {
-    push_name(out, s);
-}
-
-/// Appends a string that holds nothing to escape (one of our names, or an
-/// address we formatted: digits, letters and punctuation) as a JSON string,
-/// without the escape check.
+/// Appends a string that holds nothing to escape as a JSON string, without
+/// the escape check: a name known when the program was built (a struct
+/// field, an enum variant, a code's name from a table: checked by
+/// [`is_plain_name`] when built or by a test) or an address we formatted
+/// (digits, letters and punctuation).
 #[inline]
 pub fn push_name(out: &mut Vec<u8>, s: &str) {
-    debug_assert!(!needs_escape(s.as_bytes()), "{s:?} needs escaping");
+    debug_assert!(is_plain_name(s), "{s:?} needs escaping");
     out.push(b'"');
     out.extend_from_slice(s.as_bytes());
     out.push(b'"');
@@ -424,7 +416,7 @@ impl<'a> ser::Serializer for Ser<'a> {
         self.serialize_unit()
     }
     fn serialize_unit_variant(self, _name: &'static str, _i: u32, variant: &'static str) -> Result {
-        write_name(self.out, variant);
+        push_name(self.out, variant);
         Ok(())
     }
     fn serialize_newtype_struct<T: ?Sized + Serialize>(
@@ -443,7 +435,7 @@ impl<'a> ser::Serializer for Ser<'a> {
     ) -> Result {
         let mut c = self.serialize_map(Some(1))?;
         c.comma();
-        write_name(c.out, variant);
+        push_name(c.out, variant);
         c.colon();
         value.serialize(c.inner())?;
         c.close(b'}');
@@ -571,7 +563,7 @@ impl ser::SerializeStruct for Compound<'_> {
     type Error = Unsupported;
     fn serialize_field<T: ?Sized + Serialize>(&mut self, key: &'static str, value: &T) -> Result {
         self.comma();
-        write_name(self.out, key);
+        push_name(self.out, key);
         self.colon();
         value.serialize(self.inner())
     }
@@ -622,7 +614,7 @@ impl ser::Serializer for KeySer<'_> {
         Ok(())
     }
     fn serialize_unit_variant(self, _name: &'static str, _i: u32, variant: &'static str) -> Result {
-        write_name(self.out, variant);
+        push_name(self.out, variant);
         Ok(())
     }
     fn serialize_newtype_struct<T: ?Sized + Serialize>(

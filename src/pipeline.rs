@@ -248,8 +248,10 @@ pub struct Outcome {
 
 /// Requests remembered per connection, waiting for their response.
 const MAX_PENDING: usize = 16_384;
-/// Largest Kerberos-over-TCP record buffered.
-const MAX_KRB_BUF: usize = 1 << 20;
+/// Most bytes of a Kerberos-over-TCP direction buffered: the largest record
+/// `kerberos_tcp_record` accepts and its 4-byte marker, so a record that is
+/// accepted always completes within the buffer.
+const MAX_KRB_BUF: usize = crate::auth::kerberos::MAX_KRB_TCP_RECORD + 4;
 
 /// Per-connection state.
 pub struct Conn {
@@ -758,7 +760,7 @@ impl<F: FnMut(Event<'_>)> Driver<'_, F> {
     fn kerberos_tcp(&mut self, st: &mut Conn, ctx: &Ctx, dir: usize, bytes: &[u8]) {
         let mut rest = bytes;
         while !rest.is_empty() {
-            let room = (MAX_KRB_BUF + 4).saturating_sub(st.krb_buf[dir].len());
+            let room = MAX_KRB_BUF.saturating_sub(st.krb_buf[dir].len());
             if room == 0 {
                 // Cannot happen: a record no longer than the cap completes
                 // when the buffer is full, and a longer one is an error.
