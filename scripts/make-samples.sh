@@ -8,7 +8,8 @@
 #
 # Groups: smb (NTLM against smbd), krb (Kerberos against a Samba AD DC),
 #         impacket, anon (anonymous/guest), fail (failure cases); not run by
-#         default: more, enc, rare (the rarer finding codes, ~10 minutes).
+#         default: more, enc, rare (the rarer finding codes, ~10 minutes),
+#         link (NetBIOS on 139, Linux cooked v2, nanoseconds, pcapng).
 #
 # Addresses (loopback only):
 #   127.0.0.2  smbd (standalone, tdbsam), port 445; silent listener :4455,
@@ -147,11 +148,14 @@ wait_port() {  # wait_port IP PORT [SECONDS]
 }
 
 # ---------------------------------------------------------------- capture
+# CAP_TCPDUMP: tcpdump's interface and format options (default: -i lo, the
+# Ethernet link type, microseconds); group link changes it.
+CAP_TCPDUMP=(-i lo)
 cap_start() {  # cap_start NAME 'bpf filter'
     CAP_NAME=$1
     local f=$OUT/$1.pcap
     rm -f "$f"
-    tcpdump -i lo -U -s 0 -B 131072 -Z root -w "$f" "$2" 2>"$T/tcpdump.$1.log" &
+    tcpdump "${CAP_TCPDUMP[@]}" -U -s 0 -B 131072 -Z root -w "$f" "$2" 2>"$T/tcpdump.$1.log" &
     CAP_PID=$!
     for _ in $(seq 100); do
         grep -q 'listening on' "$T/tcpdump.$1.log" 2>/dev/null && break
@@ -182,6 +186,25 @@ capture() {
         echo "  !! $lost lost segment(s) in the capture, retrying ($try)" >&2
     done
     echo "  !! $name.pcap still has lost segments" >&2
+}
+
+# ng_capture NAME 'bpf filter' CMD...: run CMD while dumpcap captures on lo
+# into $T/NAME.pcapng (dumpcap's own pcapng writer).
+ng_capture() {
+    local name=$1 filter=$2; shift 2
+    rm -f "$T/$name.pcapng"
+    dumpcap -q -i lo -f "$filter" -w "$T/$name.pcapng" 2>"$T/dumpcap.$name.log" &
+    CAP_PID=$!
+    for _ in $(seq 100); do
+        grep -q 'Capturing on' "$T/dumpcap.$name.log" 2>/dev/null && break
+        sleep 0.1
+    done
+    sleep 0.5
+    "$@"
+    sleep 1.5
+    kill -INT "$CAP_PID" 2>/dev/null || true
+    wait "$CAP_PID" 2>/dev/null || true
+    CAP_PID=
 }
 
 # Run a client command, log it, never fail the script because the client
@@ -706,6 +729,57 @@ group_ipv6() {
     wait_port '[::1]' 445
     capture ntlm-ipv6-success "ip6 host ::1 and tcp port 445" \
         smbc //FILESRV/share -I ::1 -U "alice%$PW_ALICE" -c 'ls; get hello.txt /dev/null'
+    smbd_stop
+}
+
+# ---------------------------------------------------------------- group link
+# The capture formats, link types and NetBIOS packets of issue 2, each written
+# by a real capture tool from real traffic (run alone: make-samples.sh link):
+#   - port 139: smbclient's NetBIOS session request and smbd's answers;
+#   - tcpdump on the "any" device as Linux cooked v2, nanosecond time stamps;
+#   - pcapng from dumpcap, and mergecap'd from two tcpdump files: two
+#     interfaces with their own link type and time resolution, and two
+#     sections (two dumpcap files, one after the other, as cat makes them).
+nbss_pair() {
+    run $PY "$HELP/nbss_session.py" $SMBD_IP FILESRV 0x52
+    run $PY "$HELP/nbss_session.py" $SMBD_IP FILESRV 0x00 keepalive
+}
+group_link() {
+    log "group link: NetBIOS on 139, Linux cooked v2, nanoseconds, pcapng"
+    smbd_users
+    smbd_start "smb ports = 445 139" "disable netbios = no"
+    wait_port $SMBD_IP 139
+    local H="host $SMBD_IP"
+    # smbclient asks for the name in the UNC; smbd answers a name that is not
+    # its own with a negative session response and smbclient tries again as
+    # *SMBSERVER
+    capture ntlm-port139-netbios "$H and port 139" \
+        smbc //FILESRV/share -I $SMBD_IP -p 139 -U "alice%$PW_ALICE" -c 'ls'
+    # impacket as a client that smbd refuses (calling name type 'R'), then
+    # one that it accepts and that sends a session keepalive
+    capture nbss-negative-response-keepalive "$H and port 139" nbss_pair
+
+    # Linux cooked v2 (the "any" device), nanosecond time stamps
+    local login=(smbc //$SMBD_IP/share -U "alice%$PW_ALICE" -c 'ls')
+    CAP_TCPDUMP=(-i any -y LINUX_SLL2 --time-stamp-precision=nano)
+    capture ntlm-sll2-nanosecond "$H and port 445" "${login[@]}"
+
+    # pcapng, one section, two interfaces: Ethernet in microseconds (lo) and
+    # Linux cooked v1 in nanoseconds (any), merged by mergecap
+    local keep=$OUT
+    OUT=$T
+    CAP_TCPDUMP=(-i lo)
+    capture if-lo "$H and port 445" "${login[@]}"
+    CAP_TCPDUMP=(-i any -y LINUX_SLL --time-stamp-precision=nano)
+    capture if-any "$H and port 139" smbc //FILESRV/share -I $SMBD_IP -p 139 -U "alice%$PW_ALICE" -c 'ls'
+    CAP_TCPDUMP=(-i lo)
+    OUT=$keep
+    mergecap -F pcapng -w "$OUT/ntlm-pcapng-two-interfaces.pcapng" "$T/if-lo.pcap" "$T/if-any.pcap"
+
+    # pcapng, two sections: two files of dumpcap's, one after the other
+    ng_capture sec1 "$H and port 445" "${login[@]}"
+    ng_capture sec2 "$H and port 445" smbc //$SMBD_IP/share -U "alice%WrongPassw0rd" -c 'ls'
+    cat "$T/sec1.pcapng" "$T/sec2.pcapng" >"$OUT/ntlm-pcapng-two-sections.pcapng"
     smbd_stop
 }
 

@@ -27,6 +27,10 @@ struct Entry {
     tid: Option<String>,
     /// Ours only: the message has bytes missing from the capture.
     incomplete: bool,
+    /// The frame's time stamp (seconds and nanoseconds since the epoch),
+    /// tshark's frame.time_epoch: per-interface and per-file resolutions
+    /// (microseconds, nanoseconds) must give the same instant.
+    time: (i64, u32),
 }
 
 type Streams = BTreeMap<u64, Vec<Entry>>;
@@ -35,13 +39,14 @@ fn smb2_key(cmd: u16, resp: bool, mid: u64, sesid: u64) -> String {
     format!("smb2/{cmd}/{}/{mid}/{sesid:#018x}", u8::from(resp))
 }
 
-fn plain(frame: u64, key: String) -> Entry {
+fn plain(frame: u64, time: (i64, u32), key: String) -> Entry {
     Entry {
         frame,
         key,
         status: None,
         tid: None,
         incomplete: false,
+        time,
     }
 }
 
@@ -53,6 +58,7 @@ fn ours(path: &Path) -> Streams {
     let mut out = Streams::new();
     let outcome = pipeline::run(&mut reader, &opts, |ev| {
         let Event::Message(m) = ev else { return };
+        let time = (m.ts.secs, m.ts.nanos);
         let entry = match (m.kind, m.header, m.transform, m.smb1) {
             (Kind::Smb2, Some(h), _, _) => Entry {
                 frame: m.frame,
@@ -60,12 +66,14 @@ fn ours(path: &Path) -> Streams {
                 status: h.is_response().then_some(h.status),
                 tid: h.tree_id.map(|t| format!("{t:#010x}")),
                 incomplete: m.missing > 0,
+                time,
             },
             (Kind::Smb2Transform, _, Some(t), _) => plain(
                 m.frame,
+                time,
                 format!("transform/{:#018x}", t.session_id.unwrap_or(0)),
             ),
-            (Kind::Smb1, _, _, Some(s)) => plain(m.frame, format!("smb1/{:#04x}", s.command)),
+            (Kind::Smb1, _, _, Some(s)) => plain(m.frame, time, format!("smb1/{:#04x}", s.command)),
             _ => return,
         };
         out.entry(m.stream).or_default().push(entry);
@@ -87,6 +95,16 @@ fn split(s: &str) -> Vec<&str> {
     }
 }
 
+/// tshark's frame.time_epoch ("1476605277.277352000") as seconds and nanoseconds.
+fn epoch(s: &str) -> (i64, u32) {
+    let (secs, frac) = s.split_once('.').unwrap_or((s, ""));
+    let digits: String = frac.chars().chain(std::iter::repeat('0')).take(9).collect();
+    (
+        secs.parse().unwrap_or(i64::MIN),
+        digits.parse().unwrap_or(u32::MAX),
+    )
+}
+
 fn hex(s: &str) -> u64 {
     u64::from_str_radix(s.trim_start_matches("0x"), 16).unwrap_or(u64::MAX)
 }
@@ -102,7 +120,11 @@ fn theirs(tsv: &Path) -> Streams {
             .position(|h| *h == name)
             .unwrap_or_else(|| panic!("column {name}"))
     };
-    let (c_frame, c_stream) = (col("frame.number"), col("tcp.stream"));
+    let (c_frame, c_stream, c_time) = (
+        col("frame.number"),
+        col("tcp.stream"),
+        col("frame.time_epoch"),
+    );
     let (c_cmd, c_resp, c_status) = (
         col("smb2.cmd"),
         col("smb2.flags.response"),
@@ -124,16 +146,17 @@ fn theirs(tsv: &Path) -> Streams {
         let Ok(stream) = get(c_stream).parse::<u64>() else {
             continue;
         };
+        let time = epoch(get(c_time));
         let v = out.entry(stream).or_default();
         // smb.cmd lists AndX follow-ups too (0xff: none); a message is its first command.
         if let Some(cmd) = split(get(c_smb1)).first() {
-            v.push(plain(frame, format!("smb1/{:#04x}", hex(cmd))));
+            v.push(plain(frame, time, format!("smb1/{:#04x}", hex(cmd))));
         }
         let cmds = split(get(c_cmd));
         let sesids = split(get(c_ses));
         if cmds.is_empty() {
             for s in sesids {
-                v.push(plain(frame, format!("transform/{:#018x}", hex(s))));
+                v.push(plain(frame, time, format!("transform/{:#018x}", hex(s))));
             }
             continue;
         }
@@ -163,6 +186,7 @@ fn theirs(tsv: &Path) -> Streams {
                 status,
                 tid: (tids.len() == cmds.len()).then(|| format!("{:#010x}", hex(tids[i]))),
                 incomplete: false,
+                time,
             });
         }
     }
@@ -182,7 +206,7 @@ fn agree(g: &Entry, w: &Entry) -> bool {
         (Some(a), Some(b)) => a == b,
         _ => true,
     };
-    g.key == w.key && g.frame == w.frame && status_ok && tid_ok
+    g.key == w.key && g.frame == w.frame && g.time == w.time && status_ok && tid_ok
 }
 
 /// Compares one capture. Messages we report with bytes missing (a gap inside
@@ -263,7 +287,7 @@ fn captures() -> Vec<(PathBuf, PathBuf)> {
             .and_then(|n| n.to_str())
             .unwrap_or_default()
             .to_string();
-        if name.ends_with(".pcap") {
+        if name.ends_with(".pcap") || name.ends_with(".pcapng") {
             v.push((
                 p.clone(),
                 root.join("samples/tshark")

@@ -779,7 +779,7 @@ fn json_document_is_serde_json_pretty() {
     let mut files: Vec<PathBuf> = std::fs::read_dir(samples())
         .expect("samples")
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "pcap"))
+        .filter(|p| p.extension().is_some_and(|x| x == "pcap" || x == "pcapng"))
         .collect();
     if let Some(d) = corpus() {
         files.extend(

@@ -98,26 +98,30 @@ pub fn segments(path: &Path) -> Vec<Segment> {
             }
         }
     } else if let Ok(cap) = PcapNGCapture::from_file(&data) {
-        let mut lts: Vec<Linktype> = Vec::new();
-        for b in cap.iter() {
-            match b {
-                PcapBlock::NG(Block::SectionHeader(_)) => lts.clear(),
-                PcapBlock::NG(Block::InterfaceDescription(i)) => lts.push(i.linktype),
-                PcapBlock::NG(Block::EnhancedPacket(p)) => {
-                    frame += 1;
-                    let lt = lts
-                        .get(p.if_id as usize)
-                        .copied()
-                        .unwrap_or(Linktype::ETHERNET);
-                    let n = (p.caplen as usize).min(p.data.len());
-                    push(frame, lt, &p.data[..n]);
+        // section by section: pcap-parser's PcapNGCapture::iter() supports
+        // only one (samples/ntlm-pcapng-two-sections.pcapng has two), and
+        // interface numbers start again in each section
+        for section in &cap.sections {
+            let mut lts: Vec<Linktype> = Vec::new();
+            for b in &section.blocks {
+                match b {
+                    Block::InterfaceDescription(i) => lts.push(i.linktype),
+                    Block::EnhancedPacket(p) => {
+                        frame += 1;
+                        let lt = lts
+                            .get(p.if_id as usize)
+                            .copied()
+                            .unwrap_or(Linktype::ETHERNET);
+                        let n = (p.caplen as usize).min(p.data.len());
+                        push(frame, lt, &p.data[..n]);
+                    }
+                    Block::SimplePacket(p) => {
+                        frame += 1;
+                        let lt = lts.first().copied().unwrap_or(Linktype::ETHERNET);
+                        push(frame, lt, p.data);
+                    }
+                    _ => {}
                 }
-                PcapBlock::NG(Block::SimplePacket(p)) => {
-                    frame += 1;
-                    let lt = lts.first().copied().unwrap_or(Linktype::ETHERNET);
-                    push(frame, lt, p.data);
-                }
-                _ => {}
             }
         }
     } else {
