@@ -734,7 +734,8 @@ group_ipv6() {
 
 # ---------------------------------------------------------------- group link
 # The capture formats, link types and NetBIOS packets of issue 2, each written
-# by a real capture tool from real traffic (run alone: make-samples.sh link):
+# by a real capture tool from real traffic (run alone: make-samples.sh link),
+# and a connection refused at the TCP level:
 #   - port 139: smbclient's NetBIOS session request and smbd's answers;
 #   - tcpdump on the "any" device as Linux cooked v2, nanosecond time stamps;
 #   - pcapng from dumpcap, and mergecap'd from two tcpdump files: two
@@ -781,6 +782,10 @@ group_link() {
     ng_capture sec2 "$H and port 445" smbc //$SMBD_IP/share -U "alice%WrongPassw0rd" -c 'ls'
     cat "$T/sec1.pcapng" "$T/sec2.pcapng" >"$OUT/ntlm-pcapng-two-sections.pcapng"
     smbd_stop
+
+    # nothing listens on 127.0.0.6: the kernel answers each SYN with a RST
+    capture connection-refused "host 127.0.0.6" \
+        smbc //127.0.0.6/share -U "alice%$PW_ALICE" -c 'ls'
 }
 
 # ---------------------------------------------------------------- group more

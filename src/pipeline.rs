@@ -826,6 +826,9 @@ pub struct Decoded {
     /// A Kerberos message on port 88 (boxed: 512 bytes that most messages
     /// would otherwise carry and move).
     pub kerberos: Option<Result<Box<crate::auth::KerberosInfo>, crate::auth::AuthError>>,
+    /// A NetBIOS session request, negative or retarget response (RFC 1002 4.3).
+    pub netbios:
+        Option<Result<Box<crate::smb2::nbss::NbssPacket>, crate::smb2::nbss::NbssDecodeError>>,
 }
 
 impl Message<'_> {
@@ -848,6 +851,12 @@ impl Message<'_> {
             Kind::Smb1 => d.smb1 = crate::smb2::parse_smb1(self.bytes).ok(),
             Kind::Kerberos => {
                 d.kerberos = Some(crate::auth::parse_kerberos_message(self.bytes).map(Box::new))
+            }
+            Kind::Netbios => {
+                d.netbios = self
+                    .netbios
+                    .and_then(|t| crate::smb2::nbss::parse_nbss(t, self.bytes))
+                    .map(|r| r.map(Box::new))
             }
             _ => {}
         }

@@ -642,3 +642,68 @@ fn json_writer_matches_serde_json_on_every_message() {
     }
     eprintln!("{lines} messages written alike");
 }
+
+/// NetBIOS session packets other than session messages (RFC 1002 4.3), end
+/// to end through the JSON output: for every capture with a connection on
+/// TCP 139, each packet's frame, type, called and calling names and
+/// negative-response error code equal a live tshark's `nbss.*` fields (the
+/// stored references hold SMB frames only).
+#[test]
+fn netbios_session_packets_agree_with_tshark() {
+    use smbscope::report::messages::MessageJson;
+    type Row = (String, String, String, String);
+    let (mut compared, mut problems) = (0usize, Vec::new());
+    for (cap, _) in captures() {
+        let mut reader = CaptureReader::new(File::open(&cap).expect("opens")).expect("capture");
+        let mut ours: BTreeMap<u64, Row> = BTreeMap::new();
+        let mut on_139 = false;
+        pipeline::run(&mut reader, &Options::default(), |ev| {
+            let Event::Message(m) = ev else { return };
+            on_139 |= m.src.port() == 139 || m.dst.port() == 139;
+            if m.kind != Kind::Netbios {
+                return;
+            }
+            let dec = m.decode();
+            let v = serde_json::to_value(MessageJson { msg: m, dec: &dec }).expect("json");
+            let s = |k: &str| v["netbios"][k].as_str().unwrap_or_default().to_string();
+            let code = v["netbios"]["error_code"]
+                .as_u64()
+                .map_or(String::new(), |c| format!("{c:#04x}"));
+            let kind = format!("{:#04x}", m.netbios.map_or(0, |t| t.0));
+            ours.insert(m.frame, (kind, s("called_name"), s("calling_name"), code));
+        });
+        if !on_139 {
+            continue;
+        }
+        let out = std::process::Command::new("tshark")
+            .arg("-r")
+            .arg(&cap)
+            .args(["-Y", "nbss.type != 0", "-T", "fields", "-E", "separator=/t"])
+            .args(["-e", "frame.number", "-e", "nbss.type"])
+            .args(["-e", "nbss.called_name", "-e", "nbss.calling_name"])
+            .args(["-e", "nbss.error_code"])
+            .output()
+            .expect("tshark runs (the tests need it: see .ci/run)");
+        assert!(out.status.success(), "tshark on {}", cap.display());
+        let mut theirs: BTreeMap<u64, Row> = BTreeMap::new();
+        for line in String::from_utf8_lossy(&out.stdout).lines() {
+            let f: Vec<&str> = line.split('\t').collect();
+            let get = |i: usize| f.get(i).copied().unwrap_or_default().to_string();
+            if let Ok(frame) = get(0).parse() {
+                theirs.insert(frame, (get(1), get(2), get(3), get(4)));
+            }
+        }
+        compared += theirs.len();
+        if ours != theirs {
+            problems.push(format!(
+                "{}: ours {ours:?}\ntshark {theirs:?}",
+                cap.display()
+            ));
+        }
+    }
+    eprintln!("{compared} NetBIOS session packets compared");
+    // the samples alone hold 9 (ntlm-port139-netbios, the two-interface
+    // pcapng, nbss-negative-response-keepalive)
+    assert!(compared >= 9, "{compared}");
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}

@@ -391,6 +391,27 @@ const CASES: &[(&str, &str, &str, u64, &[u64])] = &[
         &[3, 4],
     ),
     (
+        "connection-refused.pcap",
+        "connection.refused",
+        "error",
+        1,
+        &[3, 4],
+    ),
+    (
+        "corpus:zeek-smb2-zero-byte-error-ioctl.pcapng",
+        "connection.refused",
+        "info",
+        1,
+        &[4, 6],
+    ),
+    (
+        "nbss-negative-response-keepalive.pcap",
+        "connection.netbios_refused",
+        "error",
+        0,
+        &[4, 6],
+    ),
+    (
         "impacket-session-deleted-after-logoff.pcap",
         "session.deleted",
         "error",
@@ -859,4 +880,36 @@ fn unanswered_setups_of_one_frame_in_message_id_order() {
     let ids: Vec<u64> = a.model.sessions.iter().map(|s| s.id).collect();
     assert_eq!(ids, (1..=8).collect::<Vec<u64>>());
     assert_eq!(a.model.connections[0].unanswered_requests, 8);
+}
+
+/// Who ended a connection is who sent the FIN or RST (a RST ends both
+/// directions at once): here the resetting proxy on the server's side (4456,
+/// frame 11), and in the corpus a server that answers a SYN to its closed
+/// port 139 with a RST.
+#[test]
+fn a_reset_is_put_on_the_side_that_sent_it() {
+    let a = sample("reset-during-session-setup-port4456.pcap");
+    let end = a.model.connections[0].end.as_ref().expect("ended");
+    assert_eq!((end.frame, end.reason, end.by), (11, "reset", "server"));
+    let f = a
+        .diagnosis
+        .findings
+        .iter()
+        .find(|f| f.code == "connection.reset_during_setup")
+        .expect("finding");
+    assert!(f.title.contains("reset by the server"), "{}", f.title);
+    let close = sample("close-during-session-setup-port4457.pcap");
+    let end = close.model.connections[0].end.as_ref().expect("ended");
+    assert_eq!(end.reason, "fin");
+    if let Some(d) = corpus() {
+        let probe = run(&d.join("zeek-smb2-zero-byte-error-ioctl.pcapng"), &[]);
+        let c = probe
+            .model
+            .connections
+            .iter()
+            .find(|c| c.server.port() == 139)
+            .expect("the connection to 139");
+        let end = c.end.as_ref().expect("ended");
+        assert_eq!((end.frame, end.reason, end.by), (6, "reset", "server"));
+    }
 }

@@ -1,4 +1,5 @@
-//! `smb2::framing::Framer` fed one direction of a stream in chunks, with gaps.
+//! `smb2::framing::Framer` fed one direction of a stream in chunks, with gaps;
+//! NetBIOS session packets that are not messages go through `smb2::nbss`.
 //!
 //! Input: a 2-byte seed, a chunk-size byte, a gap byte, then the stream bytes
 //! (NetBIOS session messages as on TCP 445/139). The seed drives how the
@@ -18,6 +19,7 @@ mod common;
 use common::{Bytes, Rng};
 use libfuzzer_sys::fuzz_target;
 use smbscope::smb2::framing::{Framer, Pdu, MAX_KEEP};
+use smbscope::smb2::nbss::{parse_nbss, NbssPacket};
 
 #[derive(Debug, PartialEq, Eq)]
 struct Msg {
@@ -28,8 +30,13 @@ struct Msg {
 }
 
 /// `stream`: the input; a message handed out in place points into it, a
-/// copied one (it spanned chunks) must respect MAX_KEEP.
+/// copied one (it spanned chunks) must respect MAX_KEEP. A NetBIOS session
+/// packet other than a message is decoded too (`smb2::nbss`).
 fn check(p: &Pdu<'_>, stream: &[u8]) {
+    if let Some(Ok(NbssPacket::SessionRequest { called, calling })) = parse_nbss(p.kind, p.bytes) {
+        // a name is at least its "<xx>" suffix
+        assert!(called.0.len() >= 4 && calling.0.len() >= 4);
+    }
     let kept = p.bytes.len() as u64;
     assert!(
         kept <= u64::from(p.len),

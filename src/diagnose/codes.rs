@@ -47,6 +47,8 @@ pub const CODES: &[(&str, Severity, &str)] = &[
     ("tree.access_denied", Error, "STATUS_ACCESS_DENIED on TREE_CONNECT"),
     ("tree.encryption_required", Error, "TREE_CONNECT refused to a dialect that cannot encrypt (2.x) on a share that requires encryption"),
     ("tree.failed", Error, "TREE_CONNECT failed with another status"),
+    ("connection.refused", Error, "the server reset the TCP connection before anything was sent (closed port or firewall); info when the client reached SMB on the same server over another connection"),
+    ("connection.netbios_refused", Error, "the server answered the NetBIOS session request on TCP 139 with a negative session response (RFC 1002 4.3.4)"),
     ("connection.no_response", Error, "the server never answered"),
     ("connection.reset_during_setup", Error, "the connection was reset before the session was set up"),
     ("connection.closed_during_setup", Error, "the connection was closed before the session was set up"),

@@ -1,6 +1,7 @@
-//! Connection findings: a server that never answered, a connection reset or
-//! closed during setup, and sessions deleted or expired under the client
-//! ([MS-SMB2] 3.3.5.2.9 USER_SESSION_DELETED / NETWORK_SESSION_EXPIRED).
+//! Connection findings: a NetBIOS session refused on TCP 139 (RFC 1002
+//! 4.3.4), a server that never answered, a connection reset or closed during
+//! setup, and sessions deleted or expired under the client ([MS-SMB2]
+//! 3.3.5.2.9 USER_SESSION_DELETED / NETWORK_SESSION_EXPIRED).
 
 use crate::ntstatus::NtStatus;
 use crate::session::{secs_between, Connection, Model, Outcome};
@@ -9,11 +10,75 @@ use super::{nt_check, nt_meaning, Draft, Severity, Sink};
 
 pub(super) fn findings(model: &Model, out: &mut Sink) {
     for c in &model.connections {
+        refused(model, c, out);
+        netbios_refused(c, out);
         if !ended_early(model, c, out) {
             closed(model, c, out);
         }
         session_errors(model, c, out);
     }
+}
+
+/// The server reset the connection before anything was sent on it: the
+/// answer of a closed port to a SYN, or of a firewall that rejects.
+fn refused(model: &Model, c: &Connection, out: &mut Sink) {
+    let Some(e) = &c.end else { return };
+    if !c.saw_syn || c.messages > 0 || e.reason != "reset" || e.by != "server" {
+        return;
+    }
+    // Clients often try 445 and 139 at once and use whichever answers.
+    let other = model.connections.iter().find(|o| {
+        o.stream != c.stream
+            && o.client.ip() == c.client.ip()
+            && o.server.ip() == c.server.ip()
+            && (o.negotiate.is_some() || o.smb1_negotiate.is_some())
+    });
+    let mut d = Draft::new(Severity::Error, "connection.refused", format!("The server at {} refused the TCP connection", c.server))
+        .explain(format!("The client opened a TCP connection to {} (frame {}) and the server's side answered with a RST (frame {}) before any byte was sent: nothing listens on that port at that address (a closed port answers so), or a firewall or the server's access rules reject the client. No SMB was exchanged.", c.server, c.first_frame, e.frame))
+        .next(format!("Check that the SMB service runs and listens on {} (ss -ltn or netstat -an on the server; 'smb ports', 'interfaces' and 'hosts allow' in smb.conf; the Server service and firewall profile on Windows), and any firewall between; from the client, Test-NetConnection -Port {} or nc -vz.", c.server, c.server.port()));
+    if let Some(o) = other {
+        d = d.severity(Severity::Info).explain(format!("The client opened a TCP connection to {} (frame {}) and the server's side answered with a RST (frame {}). The same client reached SMB on the same server over {} (tcp.stream eq {}): clients try ports 445 and 139 at once and use the one that answers, so this refusal did no harm.", c.server, c.first_frame, e.frame, o.server, o.stream)).next("Nothing to do, unless the other port is expected to answer too.");
+    }
+    out.push(d.stream(c.stream).frames([c.first_frame, e.frame]).done());
+}
+
+/// The server answered the NetBIOS session request with a negative response.
+fn netbios_refused(c: &Connection, out: &mut Sink) {
+    use crate::smb2::nbss::NbssError as E;
+    let Some(s) = c
+        .netbios
+        .as_deref()
+        .filter(|s| s.answer == Some("negative"))
+    else {
+        return;
+    };
+    let error = s.error.unwrap_or(E::UNSPECIFIED_ERROR);
+    let unknown = "(not decoded)";
+    let called = s.called_name.as_deref().unwrap_or(unknown);
+    let calling = s.calling_name.as_deref().unwrap_or(unknown);
+    let next = match error {
+        E::NOT_LISTENING_ON_CALLED_NAME | E::CALLED_NAME_NOT_PRESENT
+            if calling.ends_with("<52>") =>
+        {
+            format!("The calling name {calling} has the NetBIOS suffix 0x52, which Samba refuses with this code (it takes the client for a DEC PATHWORKS client): give the client an ordinary workstation name (suffix 0x00), or connect over TCP 445, which has no NetBIOS session.")
+        }
+        E::NOT_LISTENING_ON_CALLED_NAME | E::CALLED_NAME_NOT_PRESENT => format!("The server does not answer to the called name {called}: connect with the server's own NetBIOS name (or *SMBSERVER, which Windows and Samba accept), or over TCP 445, which needs no NetBIOS name."),
+        E::NOT_LISTENING_FOR_CALLING_NAME => format!("The server takes sessions on {called} only from some calling names: check the client's NetBIOS name ({calling}) and the server's configuration, or connect over TCP 445."),
+        E::INSUFFICIENT_RESOURCES => "The server knows the name but has no resources for another session: check its connection limits and load at that time.".to_string(),
+        _ => "Check the server's log at that time, or connect over TCP 445, which has no NetBIOS session.".to_string(),
+    };
+    let frames = [s.request_frame]
+        .into_iter()
+        .chain(s.response_frame)
+        .collect::<Vec<_>>();
+    out.push(
+        Draft::new(Severity::Error, "connection.netbios_refused", format!("The server at {} refused the NetBIOS session: {} (0x{:02x})", c.server, error.meaning(), error.0))
+            .explain(format!("On TCP 139 a client asks for a NetBIOS session to the server's name before any SMB. The client's SESSION REQUEST (frame {}, called name {called}, calling name {calling}) was answered with a NEGATIVE SESSION RESPONSE, error 0x{:02x} {error}: {}. No SMB was exchanged on this connection.", s.request_frame, error.0, error.meaning()))
+            .next(next)
+            .stream(c.stream)
+            .frames(frames)
+            .done(),
+    );
 }
 
 /// The server sent nothing at all.

@@ -201,6 +201,11 @@ impl Serialize for MessageJson<'_> {
             Some(Err(e)) => o.serialize_entry("auth_error", e)?,
             None => {}
         }
+        match &d.netbios {
+            Some(Ok(n)) => o.serialize_entry("netbios", n)?,
+            Some(Err(e)) => o.serialize_entry("netbios_error", &e.to_string())?,
+            None => {}
+        }
         o.end()
     }
 }
@@ -390,6 +395,17 @@ pub fn write_message_json(
         Some(Err(e)) => {
             key!(out, "auth_error");
             super::json::to_vec(out, e)?;
+        }
+        None => {}
+    }
+    match &d.netbios {
+        Some(Ok(n)) => {
+            key!(out, "netbios");
+            super::json::to_vec(out, n)?;
+        }
+        Some(Err(e)) => {
+            key!(out, "netbios_error");
+            push_str(out, &e.to_string());
         }
         None => {}
     }
@@ -676,6 +692,11 @@ pub fn summary(msg: &Message<'_>, dec: &Decoded) -> String {
             &mut s,
             &format!("[kerberos: {} at {}]", e.structure, e.offset),
         ),
+        None => {}
+    }
+    match &dec.netbios {
+        Some(Ok(n)) => push(&mut s, &n.summary()),
+        Some(Err(e)) => push(&mut s, &format!("[NetBIOS: {e}]")),
         None => {}
     }
     if let Some(s1) = &dec.smb1 {

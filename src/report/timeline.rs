@@ -633,6 +633,9 @@ fn bytes(r: &mut Row, n: u64) {
 /// The negotiate result in words.
 fn negotiate_lines(c: &Connection) -> Vec<String> {
     let mut v = Vec::new();
+    if let Some(s) = &c.netbios {
+        v.push(netbios_line(s));
+    }
     if let Some(s) = &c.smb1_negotiate {
         let ans = match s.answer {
             Some("smb2") => "answered with SMB2",
@@ -673,6 +676,12 @@ fn negotiate_lines(c: &Connection) -> Vec<String> {
             }
             v.push(line);
         }
+        // after a refused NetBIOS session there can be none
+        None if c
+            .netbios
+            .as_ref()
+            .is_some_and(|s| s.answer == Some("negative")) => {}
+        None if c.smb1_negotiate.is_none() && c.saw_syn => v.push("no NEGOTIATE seen".to_string()),
         None if c.smb1_negotiate.is_none() => {
             v.push("no NEGOTIATE seen (the capture starts mid-connection)".to_string())
         }
@@ -680,6 +689,30 @@ fn negotiate_lines(c: &Connection) -> Vec<String> {
     }
     v.extend(end_line(c));
     v
+}
+
+/// "NetBIOS session to FILESRV<20> from CLIENT1<00>: accepted", or why not.
+fn netbios_line(s: &crate::session::model::NetbiosSession) -> String {
+    let mut line = String::from("NetBIOS session");
+    if let Some(n) = &s.called_name {
+        let _ = write!(line, " to {n}");
+    }
+    if let Some(n) = &s.calling_name {
+        let _ = write!(line, " from {n}");
+    }
+    let _ = match (s.answer, s.error) {
+        (Some("positive"), _) => write!(line, ": accepted"),
+        (Some("negative"), Some(e)) => {
+            write!(line, ": refused (0x{:02x} {e}, {})", e.0, e.meaning())
+        }
+        (Some("retarget"), _) => write!(
+            line,
+            ": retargeted to {}",
+            s.retarget.as_deref().unwrap_or("another address")
+        ),
+        _ => write!(line, ": no answer"),
+    };
+    line
 }
 
 /// "closed by the client (FIN) at frame N", for a FIN or RST.

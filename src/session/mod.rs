@@ -363,10 +363,54 @@ impl Builder {
             }
             Kind::Smb1 => self.smb1(ci, m),
             Kind::Netbios => {
-                let dec = Decoded::default();
+                let dec = m.decode();
+                self.netbios(ci, m, &dec);
                 self.timeline(ci, m, &dec);
             }
             Kind::Kerberos => {}
+        }
+    }
+
+    /// A NetBIOS session request, or the server's answer to it.
+    fn netbios(&mut self, ci: usize, m: &Message<'_>, dec: &Decoded) {
+        use crate::smb2::framing::NbssType;
+        use crate::smb2::nbss::NbssPacket;
+        let c = &mut self.model.connections[ci];
+        let packet = dec.netbios.as_ref().and_then(|r| r.as_deref().ok());
+        match m.netbios {
+            Some(NbssType::SESSION_REQUEST) => {
+                let mut s = model::NetbiosSession {
+                    request_frame: m.frame,
+                    ..Default::default()
+                };
+                if let Some(NbssPacket::SessionRequest { called, calling }) = packet {
+                    s.called_name = Some(called.0.clone());
+                    s.calling_name = Some(calling.0.clone());
+                }
+                c.netbios = Some(Box::new(s));
+            }
+            Some(t) => {
+                let Some(s) = c.netbios.as_deref_mut().filter(|s| s.answer.is_none()) else {
+                    return;
+                };
+                let answer = match t {
+                    NbssType::POSITIVE_RESPONSE => "positive",
+                    NbssType::NEGATIVE_RESPONSE => "negative",
+                    NbssType::RETARGET_RESPONSE => "retarget",
+                    _ => return,
+                };
+                s.answer = Some(answer);
+                s.response_frame = Some(m.frame);
+                match packet {
+                    Some(NbssPacket::NegativeResponse { error }) => {
+                        s.error_code = Some(error.0);
+                        s.error = Some(*error);
+                    }
+                    Some(NbssPacket::Retarget { to }) => s.retarget = Some(to.to_string()),
+                    _ => {}
+                }
+            }
+            None => {}
         }
     }
 
@@ -672,7 +716,10 @@ fn short_summary(s: &mut String, m: &Message<'_>, dec: &Decoded) {
     }
     if let Some(nb) = m.netbios {
         sep(s);
-        let _ = write!(s, "NetBIOS {}", nb.name().unwrap_or("packet"));
+        let _ = match &dec.netbios {
+            Some(Ok(p)) => write!(s, "NetBIOS {}", p.summary()),
+            _ => write!(s, "NetBIOS {}", nb.name().unwrap_or("packet")),
+        };
     }
 }
 

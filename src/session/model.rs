@@ -139,6 +139,31 @@ pub struct Smb1Negotiate {
     pub answer: Option<&'static str>,
 }
 
+/// The NetBIOS session set-up that opens an SMB connection on TCP 139
+/// (RFC 1002 4.3.2–4.3.5): the client's SESSION REQUEST and the server's answer.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct NetbiosSession {
+    pub request_frame: u64,
+    /// The server name asked for, as Wireshark prints it (`FILESRV<20>`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub called_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub calling_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response_frame: Option<u64>,
+    /// "positive", "negative" or "retarget"; absent while unanswered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub answer: Option<&'static str>,
+    /// A negative response's error code (RFC 1002 4.3.4) and its name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<u8>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<crate::smb2::nbss::NbssError>,
+    /// A retarget response's address ("ip:port").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retarget: Option<String>,
+}
+
 /// How and where a connection ended.
 #[derive(Clone, Debug, Serialize)]
 pub struct ConnEnd {
@@ -214,6 +239,10 @@ pub struct Connection {
     /// Boxed: few connections have one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub smb1_negotiate: Option<Box<Smb1Negotiate>>,
+    /// The NetBIOS session request on TCP 139 and its answer (boxed: few
+    /// connections have one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub netbios: Option<Box<NetbiosSession>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub end: Option<ConnEnd>,
     pub messages: u64,
@@ -259,6 +288,7 @@ impl Connection {
             saw_syn,
             negotiate: None,
             smb1_negotiate: None,
+            netbios: None,
             end: None,
             messages: 0,
             server_messages: 0,

@@ -9,6 +9,7 @@ pub mod error;
 pub mod framing;
 pub mod header;
 pub mod ioctl;
+pub mod nbss;
 pub mod negotiate;
 pub mod oplock;
 pub mod query;

@@ -374,7 +374,8 @@ impl<S> Reassembler<S> {
         };
         st.segment(&mut flow.dirs, dir, seg);
         if seg.flags.rst() {
-            for d in 0..2 {
+            // the sender's direction first: the first end is who reset it
+            for d in [dir, 1 - dir] {
                 st.flush(&mut flow.dirs[d], d, GapReason::Lost);
                 st.end(&mut flow.dirs[d], d, EndReason::Reset);
             }

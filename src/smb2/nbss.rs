@@ -1,0 +1,299 @@
+//! NetBIOS session service packets other than session messages (RFC 1002
+//! 4.3): the called and calling names of a SESSION REQUEST, the error code of
+//! a NEGATIVE SESSION RESPONSE and the address of a RETARGET SESSION
+//! RESPONSE. On TCP 139 a client asks for a session to the server's NetBIOS
+//! name before it sends any SMB; a negative response refuses the connection
+//! before any SMB was exchanged.
+
+use std::fmt;
+use std::net::{Ipv4Addr, SocketAddrV4};
+
+use serde::ser::{SerializeStruct, Serializer};
+use serde::Serialize;
+
+use super::framing::NbssType;
+use super::wire::open_enum;
+
+open_enum! {
+    /// NEGATIVE SESSION RESPONSE error code (RFC 1002 4.3.4).
+    NbssError(u8), width 2;
+    NOT_LISTENING_ON_CALLED_NAME = 0x80 => "NOT_LISTENING_ON_CALLED_NAME",
+    NOT_LISTENING_FOR_CALLING_NAME = 0x81 => "NOT_LISTENING_FOR_CALLING_NAME",
+    CALLED_NAME_NOT_PRESENT = 0x82 => "CALLED_NAME_NOT_PRESENT",
+    INSUFFICIENT_RESOURCES = 0x83 => "CALLED_NAME_PRESENT_INSUFFICIENT_RESOURCES",
+    UNSPECIFIED_ERROR = 0x8F => "UNSPECIFIED_ERROR",
+}
+
+impl NbssError {
+    /// The code's meaning in RFC 1002's words (as Wireshark shows it).
+    pub fn meaning(self) -> &'static str {
+        match self {
+            NbssError::NOT_LISTENING_ON_CALLED_NAME => "not listening on called name",
+            NbssError::NOT_LISTENING_FOR_CALLING_NAME => "not listening for calling name",
+            NbssError::CALLED_NAME_NOT_PRESENT => "called name not present",
+            NbssError::INSUFFICIENT_RESOURCES => "called name present, but insufficient resources",
+            NbssError::UNSPECIFIED_ERROR => "unspecified error",
+            _ => "an error code RFC 1002 does not define",
+        }
+    }
+}
+
+/// What a NetBIOS session packet says, by type.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NbssPacket {
+    /// SESSION REQUEST (RFC 1002 4.3.2): the names, as Wireshark's
+    /// `nbss.called_name` / `nbss.calling_name` print them (see [`NetbiosName`]).
+    SessionRequest {
+        called: NetbiosName,
+        calling: NetbiosName,
+    },
+    /// NEGATIVE SESSION RESPONSE (RFC 1002 4.3.4).
+    NegativeResponse { error: NbssError },
+    /// RETARGET SESSION RESPONSE (RFC 1002 4.3.5): connect there instead.
+    Retarget { to: SocketAddrV4 },
+}
+
+/// A NetBIOS name decoded from its first-level encoding (RFC 1001 14.1), as
+/// Wireshark prints it: the first 15 characters without trailing spaces (a
+/// non-printable one as `<xx>`), the 16th as the suffix `<xx>`, then the
+/// scope, if any, after a dot: `FILESRV<20>`, `*SMBSERVER<20>`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NetbiosName(pub String);
+
+impl fmt::Display for NetbiosName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A packet that does not hold what its type says it does.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NbssDecodeError {
+    /// Offset in the packet's payload (after the 4-byte header).
+    pub offset: usize,
+    pub what: &'static str,
+}
+
+impl fmt::Display for NbssDecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} at offset {}", self.what, self.offset)
+    }
+}
+
+impl std::error::Error for NbssDecodeError {}
+
+/// Length of an encoded NetBIOS name's first label: 16 bytes, two letters each.
+const ENCODED_NAME_LEN: usize = 32;
+
+/// Decodes the payload of a NetBIOS session packet of type `kind`; `None`
+/// for the types that carry nothing (positive response, keepalive) and for
+/// unknown ones.
+pub fn parse_nbss(kind: NbssType, p: &[u8]) -> Option<Result<NbssPacket, NbssDecodeError>> {
+    Some(match kind {
+        NbssType::SESSION_REQUEST => session_request(p),
+        NbssType::NEGATIVE_RESPONSE => match p.first() {
+            Some(&b) => Ok(NbssPacket::NegativeResponse {
+                error: NbssError(b),
+            }),
+            None => Err(err(0, "no error code")),
+        },
+        NbssType::RETARGET_RESPONSE => match p.get(..6) {
+            Some(a) => Ok(NbssPacket::Retarget {
+                to: SocketAddrV4::new(
+                    Ipv4Addr::new(a[0], a[1], a[2], a[3]),
+                    u16::from_be_bytes([a[4], a[5]]),
+                ),
+            }),
+            None => Err(err(p.len(), "retarget address cut short")),
+        },
+        _ => return None,
+    })
+}
+
+fn err(offset: usize, what: &'static str) -> NbssDecodeError {
+    NbssDecodeError { offset, what }
+}
+
+/// SESSION REQUEST: CALLED NAME then CALLING NAME, each an encoded name.
+fn session_request(p: &[u8]) -> Result<NbssPacket, NbssDecodeError> {
+    let (called, at) = encoded_name(p, 0)?;
+    let (calling, _) = encoded_name(p, at)?;
+    Ok(NbssPacket::SessionRequest { called, calling })
+}
+
+/// One encoded name at `at` (RFC 1002 4.1.1: a label of 32 letters 'A'..'P',
+/// two per byte of the name, then scope labels, then a zero length); the
+/// name and the offset after it.
+fn encoded_name(p: &[u8], at: usize) -> Result<(NetbiosName, usize), NbssDecodeError> {
+    if p.get(at).copied() != Some(ENCODED_NAME_LEN as u8) {
+        return Err(err(at, "NetBIOS name label is not 32 bytes long"));
+    }
+    let letters = p
+        .get(at + 1..at + 1 + ENCODED_NAME_LEN)
+        .ok_or(err(at + 1, "NetBIOS name cut short"))?;
+    let mut raw = [0u8; 16];
+    for (i, pair) in letters.chunks_exact(2).enumerate() {
+        let (hi, lo) = (pair[0].wrapping_sub(b'A'), pair[1].wrapping_sub(b'A'));
+        if hi > 15 || lo > 15 {
+            return Err(err(at + 1 + 2 * i, "NetBIOS name letter outside 'A'..'P'"));
+        }
+        raw[i] = hi << 4 | lo;
+    }
+    let mut text = printable_name(&raw);
+    let mut pos = at + 1 + ENCODED_NAME_LEN;
+    loop {
+        let len = usize::from(*p.get(pos).ok_or(err(pos, "NetBIOS scope cut short"))?);
+        pos += 1;
+        if len == 0 {
+            break;
+        }
+        if len > 63 {
+            return Err(err(pos - 1, "NetBIOS scope label longer than 63 bytes"));
+        }
+        let label = p
+            .get(pos..pos + len)
+            .ok_or(err(pos, "NetBIOS scope cut short"))?;
+        text.push('.');
+        text.extend(label.iter().map(|&b| char::from(b)));
+        pos += len;
+    }
+    Ok((NetbiosName(text), pos))
+}
+
+/// The 15 name bytes and the suffix as Wireshark's `process_netbios_name`
+/// writes them: printable ASCII as is, others as `<xx>`, trailing spaces
+/// dropped, then `<suffix>`.
+fn printable_name(raw: &[u8; 16]) -> String {
+    let mut s = String::with_capacity(24);
+    for &b in &raw[..15] {
+        if (b' '..=b'~').contains(&b) {
+            s.push(char::from(b));
+        } else {
+            s.push_str(&format!("<{b:02x}>"));
+        }
+    }
+    s.truncate(s.trim_end_matches(' ').len());
+    s.push_str(&format!("<{:02x}>", raw[15]));
+    s
+}
+
+impl Serialize for NbssPacket {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            NbssPacket::SessionRequest { called, calling } => {
+                let mut o = s.serialize_struct("NbssPacket", 2)?;
+                o.serialize_field("called_name", &called.0)?;
+                o.serialize_field("calling_name", &calling.0)?;
+                o.end()
+            }
+            NbssPacket::NegativeResponse { error } => {
+                let mut o = s.serialize_struct("NbssPacket", 2)?;
+                o.serialize_field("error_code", &error.0)?;
+                o.serialize_field("error", error)?;
+                o.end()
+            }
+            NbssPacket::Retarget { to } => {
+                let mut o = s.serialize_struct("NbssPacket", 1)?;
+                o.serialize_field("retarget", &to.to_string())?;
+                o.end()
+            }
+        }
+    }
+}
+
+impl NbssPacket {
+    /// One line for the text table: `called FILESRV<20>, calling CLIENT1<00>`,
+    /// `refused: 0x82 CALLED_NAME_NOT_PRESENT (called name not present)`.
+    pub fn summary(&self) -> String {
+        match self {
+            NbssPacket::SessionRequest { called, calling } => {
+                format!("called {called}, calling {calling}")
+            }
+            NbssPacket::NegativeResponse { error } => {
+                format!("refused: 0x{:02x} {error} ({})", error.0, error.meaning())
+            }
+            NbssPacket::Retarget { to } => format!("retarget to {to}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// RFC 1001 14.1 first-level encoding, the reverse of what we decode (an
+    /// oracle for the tests: each half-byte becomes a letter from 'A').
+    fn encode(name: &[u8; 16], scope: &[&str]) -> Vec<u8> {
+        let mut v = vec![32u8];
+        for b in name {
+            v.push(b'A' + (b >> 4));
+            v.push(b'A' + (b & 0x0f));
+        }
+        for l in scope {
+            v.push(l.len() as u8);
+            v.extend_from_slice(l.as_bytes());
+        }
+        v.push(0);
+        v
+    }
+
+    fn padded(name: &str, suffix: u8) -> [u8; 16] {
+        let mut n = [b' '; 16];
+        n[..name.len()].copy_from_slice(name.as_bytes());
+        n[15] = suffix;
+        n
+    }
+
+    #[test]
+    fn names_print_like_wireshark() {
+        let mut p = encode(&padded("*SMBSERVER", 0x20), &[]);
+        p.extend(encode(&padded("WS\u{1}1", 0x00), &["corp", "example"]));
+        let Ok(NbssPacket::SessionRequest { called, calling }) = session_request(&p) else {
+            panic!("decodes");
+        };
+        assert_eq!(called.0, "*SMBSERVER<20>");
+        assert_eq!(calling.0, "WS<01>1<00>.corp.example");
+    }
+
+    #[test]
+    fn bad_names_are_errors_not_panics() {
+        let good = encode(&padded("FILESRV", 0x20), &[]);
+        let mut bad_letter = good.clone();
+        bad_letter[5] = b'Z';
+        // letters start at offset 1, two per byte: byte 2's pair is at 5
+        assert_eq!(
+            session_request(&bad_letter).err().map(|e| e.offset),
+            Some(5)
+        );
+        let mut long_label = good.clone();
+        long_label[0] = 33;
+        assert!(session_request(&long_label).is_err());
+        for n in 0..good.len() * 2 {
+            let mut p = good.clone();
+            p.extend_from_slice(&good);
+            let _ = session_request(&p[..n]);
+        }
+        assert_eq!(
+            parse_nbss(NbssType::NEGATIVE_RESPONSE, &[]),
+            Some(Err(err(0, "no error code")))
+        );
+        assert_eq!(parse_nbss(NbssType::POSITIVE_RESPONSE, &[]), None);
+    }
+
+    #[test]
+    fn retarget_and_negative_responses() {
+        assert_eq!(
+            parse_nbss(NbssType::RETARGET_RESPONSE, &[10, 0, 0, 9, 0, 139]),
+            Some(Ok(NbssPacket::Retarget {
+                to: SocketAddrV4::new(Ipv4Addr::new(10, 0, 0, 9), 139)
+            }))
+        );
+        let Some(Ok(n)) = parse_nbss(NbssType::NEGATIVE_RESPONSE, &[0x8e]) else {
+            panic!("decodes");
+        };
+        assert_eq!(
+            n.summary(),
+            "refused: 0x8e 0x8e (an error code RFC 1002 does not define)"
+        );
+    }
+}
