@@ -98,6 +98,7 @@ cleanup() {
     [ ${#PIDS[@]} -gt 0 ] && sleep 2
     for p in "${PIDS[@]}"; do kill -KILL -- "-$p" 2>/dev/null; wait "$p" 2>/dev/null; done
     kill_detached
+    ip netns del smbscope-tun 2>/dev/null; ip link del smbtun0 2>/dev/null  # group link
     if [ -z "${KEEP_TMP:-}" ]; then rm -rf "$T"; else echo "kept $T" >&2; fi
     exit $rc
 }
@@ -741,6 +742,36 @@ group_ipv6() {
 #   - pcapng from dumpcap, and mergecap'd from two tcpdump files: two
 #     interfaces with their own link type and time resolution, and two
 #     sections (two dumpcap files, one after the other, as cat makes them).
+TUN_NS=smbscope-tun
+TUN_PID=
+tun_up() {
+    tun_down
+    ip netns add $TUN_NS
+    ip tuntap add dev smbtun0 mode tun
+    ip netns exec $TUN_NS ip tuntap add dev smbtun1 mode tun
+    spawn "$T/tun_pair.log" $PY "$HELP/tun_pair.py" $TUN_NS smbtun0 smbtun1 300
+    TUN_PID=$LAST_PID
+    sleep 0.5
+    ip addr add 10.78.0.1/30 dev smbtun0
+    ip -6 addr add fd78::1/64 dev smbtun0 nodad
+    ip link set smbtun0 up
+    ip netns exec $TUN_NS ip addr add 10.78.0.2/30 dev smbtun1
+    ip netns exec $TUN_NS ip -6 addr add fd78::2/64 dev smbtun1 nodad
+    ip netns exec $TUN_NS ip link set smbtun1 up
+    ip netns exec $TUN_NS ip link set lo up
+}
+tun_down() {
+    [ -n "$TUN_PID" ] && unspawn "$TUN_PID"
+    TUN_PID=
+    ip netns del $TUN_NS 2>/dev/null || true
+    ip link del smbtun0 2>/dev/null || true
+}
+tun_logins() {  # over IPv4, then IPv6, from inside the namespace
+    run ip netns exec $TUN_NS smbclient -s "$CLIENT_CONF" -t 10 //FILESRV/share -I 10.78.0.1 \
+        -U "alice%$PW_ALICE" -c 'ls'
+    run ip netns exec $TUN_NS smbclient -s "$CLIENT_CONF" -t 10 //FILESRV/share -I fd78::1 \
+        -U "alice%$PW_ALICE" -c 'ls'
+}
 nbss_pair() {
     run $PY "$HELP/nbss_session.py" $SMBD_IP FILESRV 0x52
     run $PY "$HELP/nbss_session.py" $SMBD_IP FILESRV 0x00 keepalive
@@ -782,6 +813,18 @@ group_link() {
     ng_capture sec2 "$H and port 445" smbc //$SMBD_IP/share -U "alice%WrongPassw0rd" -c 'ls'
     cat "$T/sec1.pcapng" "$T/sec2.pcapng" >"$OUT/ntlm-pcapng-two-sections.pcapng"
     smbd_stop
+
+    # raw IP (LINKTYPE_RAW), as on a VPN's tun interface: smbd on 10.78.0.1
+    # and fd78::1 (smbtun0), the client in a network namespace behind the
+    # other end of the link (smbtun1), joined by tun_pair.py
+    tun_up
+    smbd_start "interfaces = $SMBD_IP/8 10.78.0.1/30 fd78::1/64"
+    wait_port 10.78.0.1 445
+    CAP_TCPDUMP=(-i smbtun0)
+    capture ntlm-rawip-tun "host 10.78.0.1 or host fd78::1" tun_logins
+    CAP_TCPDUMP=(-i lo)
+    smbd_stop
+    tun_down
 
     # nothing listens on 127.0.0.6: the kernel answers each SYN with a RST
     capture connection-refused "host 127.0.0.6" \
