@@ -156,7 +156,7 @@ cap_start() {  # cap_start NAME 'bpf filter'
     CAP_NAME=$1
     local f=$OUT/$1.pcap
     rm -f "$f"
-    tcpdump "${CAP_TCPDUMP[@]}" -U -s 0 -B 131072 -Z root -w "$f" "$2" 2>"$T/tcpdump.$1.log" &
+    tcpdump -s 0 "${CAP_TCPDUMP[@]}" -U -B 131072 -Z root -w "$f" "$2" 2>"$T/tcpdump.$1.log" &
     CAP_PID=$!
     for _ in $(seq 100); do
         grep -q 'listening on' "$T/tcpdump.$1.log" 2>/dev/null && break
@@ -795,6 +795,11 @@ group_link() {
     local login=(smbc //$SMBD_IP/share -U "alice%$PW_ALICE" -c 'ls')
     CAP_TCPDUMP=(-i any -y LINUX_SLL2 --time-stamp-precision=nano)
     capture ntlm-sll2-nanosecond "$H and port 445" "${login[@]}"
+
+    # a short snaplen (tcpdump -s 160): each frame keeps its headers and the
+    # SMB2 header, and loses the rest (security blobs, most bodies)
+    CAP_TCPDUMP=(-i lo -s 160)
+    capture ntlm-snaplen-160 "$H and port 445" smbc //$SMBD_IP/share -U "alice%WrongPassw0rd" -c 'ls'
 
     # pcapng, one section, two interfaces: Ethernet in microseconds (lo) and
     # Linux cooked v1 in nanoseconds (any), merged by mergecap

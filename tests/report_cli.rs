@@ -63,6 +63,18 @@ fn text_snapshots() {
         "smb1-client-vs-smb2-server",
         &["samples/smb1-client-vs-smb2-server.pcap"],
     );
+    // NetBIOS refused on 139; TCP refused; a snaplen of 160 bytes (nothing
+    // claimed that the cut bodies would have said); a NEGOTIATE refused
+    snapshot(
+        "nbss-negative-response-keepalive",
+        &["samples/nbss-negative-response-keepalive.pcap"],
+    );
+    snapshot("connection-refused", &["samples/connection-refused.pcap"]);
+    snapshot("ntlm-snaplen-160", &["samples/ntlm-snaplen-160.pcap"]);
+    snapshot(
+        "impacket-negotiate-311-no-context",
+        &["samples/impacket-negotiate-311-no-context.pcap"],
+    );
     snapshot(
         "no-smb-response-port4455",
         &["--port", "4455", "samples/no-smb-response-port4455.pcap"],

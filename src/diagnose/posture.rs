@@ -72,7 +72,10 @@ fn smb1(model: &Model, out: &mut Sink) {
 fn signing(model: &Model, out: &mut Sink) {
     for c in &model.connections {
         let Some(n) = &c.negotiate else { continue };
+        // no dialect: the response's body is not in the capture (cut by the
+        // snaplen, or lost), so its SecurityMode is unknown
         if n.response_frame.is_none()
+            || n.dialect.is_none()
             || n.server_signing_required
             || n.status != Some(crate::ntstatus::NtStatus::SUCCESS)
         {

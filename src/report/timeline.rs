@@ -651,10 +651,23 @@ fn negotiate_lines(c: &Connection) -> Vec<String> {
     match &c.negotiate {
         Some(n) => {
             let Some(d) = &n.dialect else {
-                v.push(format!(
-                    "NEGOTIATE (offering {}) never answered",
-                    crate::smb2::negotiate::dialect_list(&n.offered_dialects)
-                ));
+                let offering = if n.offered_dialects.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        " (offering {})",
+                        crate::smb2::negotiate::dialect_list(&n.offered_dialects)
+                    )
+                };
+                v.push(match (n.response_frame, n.status) {
+                    (Some(f), Some(crate::ntstatus::NtStatus::SUCCESS)) => format!(
+                        "NEGOTIATE{offering} answered at frame {f}; the dialect is not in the capture (the response's body is cut short)"
+                    ),
+                    (Some(f), Some(st)) => {
+                        format!("NEGOTIATE{offering} answered at frame {f} with {st}")
+                    }
+                    _ => format!("NEGOTIATE{offering} never answered"),
+                });
                 v.extend(end_line(c));
                 return v;
             };
