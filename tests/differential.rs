@@ -647,7 +647,8 @@ fn json_writer_matches_serde_json_on_every_message() {
 /// to end through the JSON output: for every capture with a connection on
 /// TCP 139, each packet's frame, type, called and calling names and
 /// negative-response error code equal a live tshark's `nbss.*` fields (the
-/// stored references hold SMB frames only).
+/// stored references hold SMB frames only). Skipped, with a note, where
+/// tshark is not installed.
 #[test]
 fn netbios_session_packets_agree_with_tshark() {
     use smbscope::report::messages::MessageJson;
@@ -675,7 +676,7 @@ fn netbios_session_packets_agree_with_tshark() {
         if !on_139 {
             continue;
         }
-        let out = std::process::Command::new("tshark")
+        let Ok(out) = std::process::Command::new("tshark")
             .arg("-r")
             .arg(&cap)
             .args(["-Y", "nbss.type != 0", "-T", "fields", "-E", "separator=/t"])
@@ -683,7 +684,11 @@ fn netbios_session_packets_agree_with_tshark() {
             .args(["-e", "nbss.called_name", "-e", "nbss.calling_name"])
             .args(["-e", "nbss.error_code"])
             .output()
-            .expect("tshark runs (the tests need it: see .ci/run)");
+        else {
+            // as the live-tshark auth tests: CI installs tshark (.ci/run)
+            eprintln!("note: tshark is not installed; NetBIOS packets not compared");
+            return;
+        };
         assert!(out.status.success(), "tshark on {}", cap.display());
         let mut theirs: BTreeMap<u64, Row> = BTreeMap::new();
         for line in String::from_utf8_lossy(&out.stdout).lines() {
