@@ -158,8 +158,13 @@ cap_start() {  # cap_start NAME 'bpf filter'
     rm -f "$f"
     tcpdump -s 0 "${CAP_TCPDUMP[@]}" -U -B 131072 -Z root -w "$f" "$2" 2>"$T/tcpdump.$1.log" &
     CAP_PID=$!
+    wait_log "$T/tcpdump.$1.log" 'listening on'
+}
+
+# Wait (10 s at most) until a capture tool's log says it listens, then a little more.
+wait_log() {  # wait_log LOGFILE TEXT
     for _ in $(seq 100); do
-        grep -q 'listening on' "$T/tcpdump.$1.log" 2>/dev/null && break
+        grep -q "$2" "$1" 2>/dev/null && break
         sleep 0.1
     done
     sleep 0.5
@@ -196,11 +201,7 @@ ng_capture() {
     rm -f "$T/$name.pcapng"
     dumpcap -q -i lo -f "$filter" -w "$T/$name.pcapng" 2>"$T/dumpcap.$name.log" &
     CAP_PID=$!
-    for _ in $(seq 100); do
-        grep -q 'Capturing on' "$T/dumpcap.$name.log" 2>/dev/null && break
-        sleep 0.1
-    done
-    sleep 0.5
+    wait_log "$T/dumpcap.$name.log" 'Capturing on'
     "$@"
     sleep 1.5
     kill -INT "$CAP_PID" 2>/dev/null || true
