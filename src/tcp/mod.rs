@@ -665,7 +665,9 @@ impl<S, K: StreamSink<State = S>> Stepper<'_, S, K> {
             return;
         }
         self.take_in_order(d, dir, overlap as usize, present, wire_len);
-        self.drain(d, dir);
+        if !d.held.is_empty() {
+            self.drain(d, dir);
+        }
     }
 
     /// Delivers a segment that starts `overlap` bytes before `next`.

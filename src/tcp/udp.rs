@@ -6,12 +6,11 @@
 use std::net::IpAddr;
 
 use super::hash::KeyedHashMap;
-
-type Key = ((IpAddr, u16), (IpAddr, u16));
+use super::{Endpoint, FlowKey};
 
 /// Numbers UDP conversations.
 pub struct UdpStreams {
-    index: KeyedHashMap<Key, (u64, i64)>,
+    index: KeyedHashMap<FlowKey, (u64, i64)>,
     next: u64,
     last_sweep: i64,
     max: usize,
@@ -46,7 +45,7 @@ impl UdpStreams {
                 self.index.retain(|_, (_, seen)| *seen > limit);
             }
         }
-        let key = if a <= b { (a, b) } else { (b, a) };
+        let key = FlowKey::new(Endpoint::new(a.0, a.1), Endpoint::new(b.0, b.1));
         let next = &mut self.next;
         let entry = self.index.entry(key).or_insert_with(|| {
             *next += 1;
