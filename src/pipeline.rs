@@ -608,8 +608,8 @@ fn smb2_chain<'b, F: FnMut(Event<'_>)>(
         msg.len = (end - off) as u32;
         msg.chain_index = index;
         msg.header = header;
-        msg.request = match header {
-            Some(h) => pair_smb2(pending, smb1_negotiate, out.stats, &h, msg.frame, msg.ts),
+        msg.request = match &msg.header {
+            Some(h) => pair_smb2(pending, smb1_negotiate, out.stats, h, msg.frame, msg.ts),
             None => None,
         };
         out.emit(msg);
@@ -753,7 +753,7 @@ impl<F: FnMut(Event<'_>)> StreamSink for Driver<'_, F> {
             self.kerberos_tcp(st, ctx, dir, bytes);
             return;
         }
-        self.with_framer(st, ctx, dir, |f, emit| f.data(bytes, emit));
+        self.with_framer(st, ctx, dir, Step::Data(bytes));
     }
 
     fn gap(&mut self, st: &mut Conn, ctx: &Ctx, dir: usize, len: u64, reason: GapReason) {
@@ -772,13 +772,13 @@ impl<F: FnMut(Event<'_>)> StreamSink for Driver<'_, F> {
             st.krb_broken[dir] = true;
             return;
         }
-        self.with_framer(st, ctx, dir, |f, emit| f.gap(len, emit));
+        self.with_framer(st, ctx, dir, Step::Gap(len));
     }
 
     fn end(&mut self, st: &mut Conn, ctx: &Ctx, dir: usize, reason: EndReason) {
         let from_client = dir == st.client_dir;
         if !st.info.kerberos {
-            self.with_framer(st, ctx, dir, |f, emit| f.end(emit));
+            self.with_framer(st, ctx, dir, Step::End);
         }
         (self.on)(Event::ConnectionEnd {
             info: st.info,
@@ -796,16 +796,17 @@ impl<F: FnMut(Event<'_>)> StreamSink for Driver<'_, F> {
     }
 }
 
+/// What a framer is given: the [`StreamSink`] call it comes from.
+enum Step<'a> {
+    Data(&'a [u8]),
+    Gap(u64),
+    End,
+}
+
 impl<F: FnMut(Event<'_>)> Driver<'_, F> {
     /// Runs `step` on direction `dir`'s framer of an SMB connection; each
     /// message it completes becomes events.
-    fn with_framer(
-        &mut self,
-        st: &mut Conn,
-        ctx: &Ctx,
-        dir: usize,
-        step: impl FnOnce(&mut Framer, &mut &mut dyn FnMut(Pdu<'_>)),
-    ) {
+    fn with_framer(&mut self, st: &mut Conn, ctx: &Ctx, dir: usize, step: Step<'_>) {
         let from_client = dir == st.client_dir;
         let Conn {
             info,
@@ -821,10 +822,12 @@ impl<F: FnMut(Event<'_>)> Driver<'_, F> {
         };
         let mut emit =
             |pdu: Pdu<'_>| smb_pdu(info, pending, smb1_negotiate, &mut out, from_client, pdu);
-        step(
-            &mut framers[dir],
-            &mut (&mut emit as &mut dyn FnMut(Pdu<'_>)),
-        );
+        let framer = &mut framers[dir];
+        match step {
+            Step::Data(bytes) => framer.data(bytes, &mut emit),
+            Step::Gap(len) => framer.gap(len, &mut emit),
+            Step::End => framer.end(&mut emit),
+        }
     }
 
     /// Kerberos over TCP: 4-byte record markers (RFC 4120 7.2.2). The
@@ -926,5 +929,44 @@ impl Message<'_> {
             _ => {}
         }
         d
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The short list and its hash map behave as one map: checked against
+    /// a `HashMap` on a run of inserts (new and repeated ids), lookups and
+    /// removals that crosses the list's size both ways.
+    #[test]
+    fn outstanding_requests_behave_as_one_map() {
+        let mut o = Outstanding::new(KeyedState::default());
+        let mut model = std::collections::HashMap::new();
+        let req = |frame| RequestRef {
+            frame,
+            ts: Timestamp::default(),
+        };
+        let mut x: u64 = 7;
+        for frame in 0..4000u64 {
+            // A small id space, so that ids repeat and the list fills and empties.
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let id = (x >> 33) % 24;
+            match (x >> 60) % 3 {
+                0 => {
+                    o.insert(id, req(frame));
+                    model.insert(id, frame);
+                }
+                1 => assert_eq!(o.remove(id).map(|r| r.frame), model.remove(&id)),
+                _ => assert_eq!(o.get(id).map(|r| r.frame), model.get(&id).copied()),
+            }
+            assert_eq!(o.len(), model.len());
+            if frame % 1000 == 999 {
+                o.clear();
+                model.clear();
+            }
+        }
     }
 }
