@@ -80,11 +80,16 @@ mod tests {
     use super::*;
     use std::net::Ipv4Addr;
 
+    /// A client and two servers (Kerberos, DNS).
+    const ENDS: [(IpAddr, u16); 3] = [
+        (IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1)), 5353),
+        (IpAddr::V4(Ipv4Addr::new(10, 0, 0, 2)), 88),
+        (IpAddr::V4(Ipv4Addr::new(10, 0, 0, 3)), 53),
+    ];
+
     #[test]
     fn numbered_in_order_both_directions_alike() {
-        let a = (IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1)), 5353);
-        let b = (IpAddr::V4(Ipv4Addr::new(10, 0, 0, 2)), 88);
-        let c = (IpAddr::V4(Ipv4Addr::new(10, 0, 0, 3)), 53);
+        let [a, b, c] = ENDS;
         let mut u = UdpStreams::default();
         assert_eq!(u.number(a, b, 0), 0);
         assert_eq!(u.number(b, a, 1), 0);
@@ -95,21 +100,25 @@ mod tests {
 
     #[test]
     fn idle_conversations_are_forgotten_even_when_time_goes_back() {
-        let a = (IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1)), 5353);
-        let b = (IpAddr::V4(Ipv4Addr::new(10, 0, 0, 2)), 88);
-        let c = (IpAddr::V4(Ipv4Addr::new(10, 0, 0, 3)), 53);
+        let [a, b, c] = ENDS;
         let mut u = UdpStreams::default();
-        assert_eq!(u.number(a, b, 0), 0);
-        assert_eq!(u.number(a, c, 3000), 1);
-        // a-b idle for 3700 s: forgotten, numbered anew; a-c seen 3700 s ago
-        // at the next sweep, after being seen at 3000.
-        assert_eq!(u.number(a, b, 3700), 2);
-        assert_eq!(u.number(a, c, 6500), 1);
-        // Time goes back: a-c was last seen at 100, so it is idle past the
-        // hour at the next sweep (6600: a minute after the last one), a-b not.
-        assert_eq!(u.number(c, a, 100), 1);
-        assert_eq!(u.number(a, b, 6600), 2);
-        assert_eq!(u.number(a, c, 6610), 3);
+        // (from, to, capture second, stream number expected)
+        let steps = [
+            (a, b, 0, 0),
+            (a, c, 3000, 1),
+            // a-b idle for 3700 s: forgotten at this sweep, numbered anew;
+            // a-c, seen at 3000, is kept at the next one.
+            (a, b, 3700, 2),
+            (a, c, 6500, 1),
+            // Time goes back: a-c was last seen at 100, so it is idle past
+            // the hour at the next sweep (6600, a minute after the last one).
+            (c, a, 100, 1),
+            (a, b, 6600, 2),
+            (a, c, 6610, 3),
+        ];
+        for (from, to, now, want) in steps {
+            assert_eq!(u.number(from, to, now), want, "at {now}");
+        }
         assert_eq!(u.count(), 4);
     }
 }
