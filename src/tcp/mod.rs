@@ -336,12 +336,20 @@ impl<S> Reassembler<S> {
     }
 
     /// The slot of the conversation with `key`, if it is tracked.
+    #[inline]
     fn lookup(&self, key: &FlowKey) -> Option<usize> {
         let last = self.flows.get(self.last_slot).and_then(Option::as_ref);
         if last.is_some_and(|f| f.key == *key) {
             // `index` maps a tracked conversation's key to its slot.
             return Some(self.last_slot);
         }
+        self.find(key)
+    }
+
+    /// [`Self::lookup`] in the table, kept out of line so that the check
+    /// of the last slot is inlined alone.
+    #[inline(never)]
+    fn find(&self, key: &FlowKey) -> Option<usize> {
         self.index.get(key).copied()
     }
 
