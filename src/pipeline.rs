@@ -253,6 +253,80 @@ const MAX_PENDING: usize = 16_384;
 /// accepted always completes within the buffer.
 const MAX_KRB_BUF: usize = crate::auth::kerberos::MAX_KRB_TCP_RECORD + 4;
 
+/// Requests kept in place per connection before [`Outstanding`] turns to
+/// its hash map: a session setup has one or two outstanding at a time.
+const FEW_OUTSTANDING: usize = 8;
+
+/// A connection's requests waiting for their response, by MessageId: the
+/// first [`FEW_OUTSTANDING`] in a short list searched in order (no
+/// allocation, no hashing: most connections never have more outstanding),
+/// the rest in a keyed hash map. A MessageId is in one of the two at most.
+struct Outstanding {
+    few: [(u64, RequestRef); FEW_OUTSTANDING],
+    /// Entries of `few` in use.
+    n: usize,
+    more: KeyedHashMap<u64, RequestRef>,
+}
+
+impl Outstanding {
+    fn new(keys: KeyedState) -> Outstanding {
+        let unused = RequestRef {
+            frame: 0,
+            ts: Timestamp::default(),
+        };
+        Outstanding {
+            few: [(0, unused); FEW_OUTSTANDING],
+            n: 0,
+            more: KeyedHashMap::with_hasher(keys),
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.n + self.more.len()
+    }
+
+    fn clear(&mut self) {
+        self.n = 0;
+        self.more.clear();
+    }
+
+    /// Where `id` is in `few`.
+    fn position(&self, id: u64) -> Option<usize> {
+        self.few.get(..self.n)?.iter().position(|e| e.0 == id)
+    }
+
+    /// Remembers a request, replacing one with the same MessageId.
+    fn insert(&mut self, id: u64, r: RequestRef) {
+        if let Some(i) = self.position(id) {
+            self.few[i].1 = r;
+        } else if self.n < FEW_OUTSTANDING && !self.more.contains_key(&id) {
+            self.few[self.n] = (id, r);
+            self.n += 1;
+        } else {
+            self.more.insert(id, r);
+        }
+    }
+
+    fn get(&self, id: u64) -> Option<RequestRef> {
+        match self.position(id) {
+            Some(i) => Some(self.few[i].1),
+            None => self.more.get(&id).copied(),
+        }
+    }
+
+    fn remove(&mut self, id: u64) -> Option<RequestRef> {
+        match self.position(id) {
+            Some(i) => {
+                let r = self.few[i].1;
+                self.n -= 1;
+                self.few.swap(i, self.n);
+                Some(r)
+            }
+            None => self.more.remove(&id),
+        }
+    }
+}
+
 /// Per-connection state.
 pub struct Conn {
     info: ConnInfo,
@@ -261,7 +335,7 @@ pub struct Conn {
     framers: [Framer; 2],
     krb_buf: [Vec<u8>; 2],
     krb_broken: [bool; 2],
-    pending: KeyedHashMap<u64, RequestRef>,
+    pending: Outstanding,
     smb1_negotiate: Option<RequestRef>,
     krb_request: Option<RequestRef>,
 }
@@ -425,7 +499,7 @@ impl<F: FnMut(Event<'_>)> Out<'_, F> {
 /// One NetBIOS message of an SMB connection.
 fn smb_pdu<F: FnMut(Event<'_>)>(
     info: &ConnInfo,
-    pending: &mut KeyedHashMap<u64, RequestRef>,
+    pending: &mut Outstanding,
     smb1_negotiate: &mut Option<RequestRef>,
     out: &mut Out<'_, F>,
     from_client: bool,
@@ -513,7 +587,7 @@ fn compression_info(b: &[u8]) -> TransformInfo {
 /// pairs each PDU. `msg` is the whole message; it is rewritten in place into
 /// each PDU of the chain in turn.
 fn smb2_chain<'b, F: FnMut(Event<'_>)>(
-    pending: &mut KeyedHashMap<u64, RequestRef>,
+    pending: &mut Outstanding,
     smb1_negotiate: &mut Option<RequestRef>,
     out: &mut Out<'_, F>,
     msg: &mut Message<'b>,
@@ -534,8 +608,8 @@ fn smb2_chain<'b, F: FnMut(Event<'_>)>(
         msg.len = (end - off) as u32;
         msg.chain_index = index;
         msg.header = header;
-        msg.request = match header {
-            Some(h) => pair_smb2(pending, smb1_negotiate, out.stats, &h, msg.frame, msg.ts),
+        msg.request = match &msg.header {
+            Some(h) => pair_smb2(pending, smb1_negotiate, out.stats, h, msg.frame, msg.ts),
             None => None,
         };
         out.emit(msg);
@@ -552,7 +626,7 @@ fn smb2_chain<'b, F: FnMut(Event<'_>)>(
 }
 
 fn pair_smb2(
-    pending: &mut KeyedHashMap<u64, RequestRef>,
+    pending: &mut Outstanding,
     smb1_negotiate: &mut Option<RequestRef>,
     stats: &mut Stats,
     h: &Smb2Header,
@@ -576,9 +650,9 @@ fn pair_smb2(
     }
     let interim = h.is_async() && NtStatus(h.status) == NtStatus::PENDING;
     let found = if interim {
-        pending.get(&h.message_id).copied()
+        pending.get(h.message_id)
     } else {
-        pending.remove(&h.message_id)
+        pending.remove(h.message_id)
     };
     let found = found.or_else(|| {
         (h.command == Command::NEGOTIATE && h.message_id == 0)
@@ -668,7 +742,7 @@ impl<F: FnMut(Event<'_>)> StreamSink for Driver<'_, F> {
             framers: [Framer::default(), Framer::default()],
             krb_buf: [Vec::new(), Vec::new()],
             krb_broken: [false; 2],
-            pending: KeyedHashMap::with_hasher(self.keys),
+            pending: Outstanding::new(self.keys),
             smb1_negotiate: None,
             krb_request: None,
         })
@@ -679,7 +753,7 @@ impl<F: FnMut(Event<'_>)> StreamSink for Driver<'_, F> {
             self.kerberos_tcp(st, ctx, dir, bytes);
             return;
         }
-        self.with_framer(st, ctx, dir, |f, emit| f.data(bytes, emit));
+        self.with_framer(st, ctx, dir, Step::Data(bytes));
     }
 
     fn gap(&mut self, st: &mut Conn, ctx: &Ctx, dir: usize, len: u64, reason: GapReason) {
@@ -698,13 +772,13 @@ impl<F: FnMut(Event<'_>)> StreamSink for Driver<'_, F> {
             st.krb_broken[dir] = true;
             return;
         }
-        self.with_framer(st, ctx, dir, |f, emit| f.gap(len, emit));
+        self.with_framer(st, ctx, dir, Step::Gap(len));
     }
 
     fn end(&mut self, st: &mut Conn, ctx: &Ctx, dir: usize, reason: EndReason) {
         let from_client = dir == st.client_dir;
         if !st.info.kerberos {
-            self.with_framer(st, ctx, dir, |f, emit| f.end(emit));
+            self.with_framer(st, ctx, dir, Step::End);
         }
         (self.on)(Event::ConnectionEnd {
             info: st.info,
@@ -722,16 +796,17 @@ impl<F: FnMut(Event<'_>)> StreamSink for Driver<'_, F> {
     }
 }
 
+/// What a framer is given: the [`StreamSink`] call it comes from.
+enum Step<'a> {
+    Data(&'a [u8]),
+    Gap(u64),
+    End,
+}
+
 impl<F: FnMut(Event<'_>)> Driver<'_, F> {
     /// Runs `step` on direction `dir`'s framer of an SMB connection; each
     /// message it completes becomes events.
-    fn with_framer(
-        &mut self,
-        st: &mut Conn,
-        ctx: &Ctx,
-        dir: usize,
-        step: impl FnOnce(&mut Framer, &mut &mut dyn FnMut(Pdu<'_>)),
-    ) {
+    fn with_framer(&mut self, st: &mut Conn, ctx: &Ctx, dir: usize, step: Step<'_>) {
         let from_client = dir == st.client_dir;
         let Conn {
             info,
@@ -747,10 +822,12 @@ impl<F: FnMut(Event<'_>)> Driver<'_, F> {
         };
         let mut emit =
             |pdu: Pdu<'_>| smb_pdu(info, pending, smb1_negotiate, &mut out, from_client, pdu);
-        step(
-            &mut framers[dir],
-            &mut (&mut emit as &mut dyn FnMut(Pdu<'_>)),
-        );
+        let framer = &mut framers[dir];
+        match step {
+            Step::Data(bytes) => framer.data(bytes, &mut emit),
+            Step::Gap(len) => framer.gap(len, &mut emit),
+            Step::End => framer.end(&mut emit),
+        }
     }
 
     /// Kerberos over TCP: 4-byte record markers (RFC 4120 7.2.2). The
@@ -861,5 +938,44 @@ impl Message<'_> {
             _ => {}
         }
         d
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The short list and its hash map behave as one map: checked against
+    /// a `HashMap` on a run of inserts (new and repeated ids), lookups and
+    /// removals that crosses the list's size both ways.
+    #[test]
+    fn outstanding_requests_behave_as_one_map() {
+        let mut o = Outstanding::new(KeyedState::default());
+        let mut model = std::collections::HashMap::new();
+        let req = |frame| RequestRef {
+            frame,
+            ts: Timestamp::default(),
+        };
+        let mut x: u64 = 7;
+        for frame in 0..4000u64 {
+            // A small id space, so that ids repeat and the list fills and empties.
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let id = (x >> 33) % 24;
+            match (x >> 60) % 3 {
+                0 => {
+                    o.insert(id, req(frame));
+                    model.insert(id, frame);
+                }
+                1 => assert_eq!(o.remove(id).map(|r| r.frame), model.remove(&id)),
+                _ => assert_eq!(o.get(id).map(|r| r.frame), model.get(&id).copied()),
+            }
+            assert_eq!(o.len(), model.len());
+            if frame % 1000 == 999 {
+                o.clear();
+                model.clear();
+            }
+        }
     }
 }

@@ -166,6 +166,8 @@ impl<R: Read> CaptureReader<R> {
         }
     }
 
+    #[cold]
+    #[inline(never)]
     fn truncated(&self, needed: usize) -> CaptureError {
         CaptureError::Truncated {
             offset: self.offset(),
@@ -262,14 +264,7 @@ impl<R: Read> CaptureReader<R> {
         let orig_len = rd32(h, 12, be);
         let limit = self.snaplen.max(PCAP_CAPLEN_SLACK);
         if caplen > limit || caplen as usize > MAX_RECORD {
-            return Err(CaptureError::Corrupt {
-                offset: self.offset(),
-                frame: self.frames + 1,
-                what: format!(
-                    "record length {caplen} is larger than the snaplen {} allows",
-                    self.snaplen
-                ),
-            });
+            return Err(self.corrupt_caplen(caplen));
         }
         let total = hdr_len + caplen as usize;
         if !self.fill(total)? {
@@ -295,6 +290,17 @@ impl<R: Read> CaptureReader<R> {
         Ok(Some(p))
     }
 
+    #[cold]
+    #[inline(never)]
+    fn corrupt_caplen(&self, caplen: u32) -> CaptureError {
+        self.corrupt(format!(
+            "record length {caplen} is larger than the snaplen {} allows",
+            self.snaplen
+        ))
+    }
+
+    #[cold]
+    #[inline(never)]
     fn corrupt(&self, what: String) -> CaptureError {
         CaptureError::Corrupt {
             offset: self.offset(),

@@ -2,15 +2,14 @@
 //!
 //! Link types: Ethernet (with 802.1Q / 802.1ad / QinQ VLAN tags), Linux cooked
 //! capture SLL and SLL2, raw IPv4/IPv6, BSD loopback (NULL and LOOP). The IP and
-//! transport headers are read with etherparse's header slices; lengths come from
+//! transport headers are read in place (IPv6 extension headers with
+//! etherparse's `Ipv6ExtensionsSlice`); lengths come from
 //! the IP header, so Ethernet padding is dropped and a cut by the snaplen is seen.
 //! Everything else is a [`Skip`] with its reason, for the counters.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use etherparse::{
-    IpNumber, Ipv4HeaderSlice, Ipv6ExtensionsSlice, Ipv6HeaderSlice, TcpHeaderSlice, UdpHeaderSlice,
-};
+use etherparse::{IpNumber, Ipv6ExtensionsSlice};
 
 use crate::capture::LinkType;
 
@@ -180,43 +179,72 @@ fn ip_packet(ip: &[u8]) -> Result<Packet<'_>, Skip> {
     }
 }
 
+/// Reads the IPv4 header (RFC 791 3.1) in place: the fields needed, with the
+/// checks etherparse's `Ipv4HeaderSlice` made (version, IHL of at least 5,
+/// the whole header present).
 fn ipv4(ip: &[u8]) -> Result<Packet<'_>, Skip> {
-    let h = Ipv4HeaderSlice::from_slice(ip).map_err(|_| Skip::Malformed("IPv4 header"))?;
-    if h.is_fragmenting_payload() {
+    const MALFORMED: Skip = Skip::Malformed("IPv4 header");
+    let h: &[u8; 20] = ip.first_chunk().ok_or(MALFORMED)?;
+    let ihl = h[0] & 0x0F;
+    if h[0] >> 4 != 4 || ihl < 5 {
+        return Err(MALFORMED);
+    }
+    let hlen = usize::from(ihl) * 4;
+    if ip.len() < hlen {
+        return Err(MALFORMED);
+    }
+    // More fragments, or a fragment offset: part of a fragmented datagram.
+    if h[6] & 0x20 != 0 || u16::from_be_bytes([h[6] & 0x1F, h[7]]) != 0 {
         return Err(Skip::Fragment);
     }
-    let hlen = h.slice().len();
     // A total length of 0 is what TCP segmentation offload leaves in captures taken on the sender.
-    let total = match usize::from(h.total_len()) {
+    let total = match usize::from(u16::from_be_bytes([h[2], h[3]])) {
         0 => ip.len(),
         n if n < hlen => return Err(Skip::Malformed("IPv4 total length")),
         n => n,
     };
-    let present = &ip[hlen..total.min(ip.len())];
-    let src = IpAddr::V4(Ipv4Addr::from(h.source()));
-    let dst = IpAddr::V4(Ipv4Addr::from(h.destination()));
-    transport(h.protocol(), src, dst, present, (total - hlen) as u32)
+    let present = ip.get(hlen..total.min(ip.len())).unwrap_or_default();
+    let src = IpAddr::V4(Ipv4Addr::new(h[12], h[13], h[14], h[15]));
+    let dst = IpAddr::V4(Ipv4Addr::new(h[16], h[17], h[18], h[19]));
+    transport(IpNumber(h[9]), src, dst, present, (total - hlen) as u32)
 }
 
+/// Reads the IPv6 fixed header (RFC 8200 3) in place; its extension headers
+/// with etherparse's `Ipv6ExtensionsSlice`.
 fn ipv6(ip: &[u8]) -> Result<Packet<'_>, Skip> {
-    let h = Ipv6HeaderSlice::from_slice(ip).map_err(|_| Skip::Malformed("IPv6 header"))?;
-    let after = &ip[40..];
-    let wire = match usize::from(h.payload_length()) {
+    const MALFORMED: Skip = Skip::Malformed("IPv6 header");
+    let (h, after): (&[u8; 40], &[u8]) = ip.split_first_chunk().ok_or(MALFORMED)?;
+    if h[0] >> 4 != 6 {
+        return Err(MALFORMED);
+    }
+    let wire = match usize::from(u16::from_be_bytes([h[4], h[5]])) {
         0 => after.len(),
         n => n,
     };
     let present = &after[..wire.min(after.len())];
-    let (exts, proto, rest) = Ipv6ExtensionsSlice::from_slice(h.next_header(), present)
+    let (exts, proto, rest) = Ipv6ExtensionsSlice::from_slice(IpNumber(h[6]), present)
         .map_err(|_| Skip::Malformed("IPv6 extension headers"))?;
     if exts.is_fragmenting_payload() {
         return Err(Skip::Fragment);
     }
     let ext_len = present.len() - rest.len();
-    let src = IpAddr::V6(Ipv6Addr::from(h.source()));
-    let dst = IpAddr::V6(Ipv6Addr::from(h.destination()));
-    transport(proto, src, dst, rest, wire.saturating_sub(ext_len) as u32)
+    let addr = |at: usize| {
+        let mut a = [0u8; 16];
+        a.copy_from_slice(&h[at..at + 16]);
+        IpAddr::V6(Ipv6Addr::from(a))
+    };
+    transport(
+        proto,
+        addr(8),
+        addr(24),
+        rest,
+        wire.saturating_sub(ext_len) as u32,
+    )
 }
 
+/// Reads the TCP header (RFC 9293 3.1) or UDP header (RFC 768) in place,
+/// with the checks etherparse's header slices made (for TCP, a data offset
+/// of at least 5 and the whole header present).
 fn transport<'a>(
     proto: IpNumber,
     src: IpAddr,
@@ -226,35 +254,36 @@ fn transport<'a>(
 ) -> Result<Packet<'a>, Skip> {
     match proto {
         IpNumber::TCP => {
-            let t =
-                TcpHeaderSlice::from_slice(present).map_err(|_| Skip::Malformed("TCP header"))?;
-            let hl = t.slice().len();
-            let flags = t.slice()[13] & 0x3F;
+            const MALFORMED: Skip = Skip::Malformed("TCP header");
+            let t: &[u8; 20] = present.first_chunk().ok_or(MALFORMED)?;
+            let hl = usize::from(t[12] >> 4) * 4;
+            if hl < 20 {
+                return Err(MALFORMED);
+            }
+            let payload = present.get(hl..).ok_or(MALFORMED)?;
             Ok(Packet::Tcp(TcpSegment {
                 src,
                 dst,
-                src_port: t.source_port(),
-                dst_port: t.destination_port(),
-                seq: t.sequence_number(),
-                ack: t.acknowledgment_number(),
-                flags: TcpFlags(flags),
-                payload: &present[hl..],
-                wire_len: wire
-                    .saturating_sub(hl as u32)
-                    .max((present.len() - hl) as u32),
+                src_port: u16::from_be_bytes([t[0], t[1]]),
+                dst_port: u16::from_be_bytes([t[2], t[3]]),
+                seq: u32::from_be_bytes([t[4], t[5], t[6], t[7]]),
+                ack: u32::from_be_bytes([t[8], t[9], t[10], t[11]]),
+                flags: TcpFlags(t[13] & 0x3F),
+                payload,
+                wire_len: wire.saturating_sub(hl as u32).max(payload.len() as u32),
             }))
         }
         IpNumber::UDP => {
-            let u =
-                UdpHeaderSlice::from_slice(present).map_err(|_| Skip::Malformed("UDP header"))?;
-            let declared = usize::from(u.length()).saturating_sub(8);
-            let avail = &present[8..];
+            let (u, avail): (&[u8; 8], &[u8]) = present
+                .split_first_chunk()
+                .ok_or(Skip::Malformed("UDP header"))?;
+            let declared = usize::from(u16::from_be_bytes([u[4], u[5]])).saturating_sub(8);
             let payload = &avail[..declared.min(avail.len())];
             Ok(Packet::Udp(UdpDatagram {
                 src,
                 dst,
-                src_port: u.source_port(),
-                dst_port: u.destination_port(),
+                src_port: u16::from_be_bytes([u[0], u[1]]),
+                dst_port: u16::from_be_bytes([u[2], u[3]]),
                 payload,
                 wire_len: (declared as u32).max(payload.len() as u32),
             }))

@@ -275,6 +275,10 @@ pub struct Reassembler<S> {
     deadlines: BinaryHeap<Deadline>,
     /// The sweep's list of slots to forget, kept for reuse.
     expired: Vec<usize>,
+    /// The slot of the last segment's conversation: most segments follow
+    /// one of the same conversation, found without hashing when the
+    /// conversation in that slot has the segment's key.
+    last_slot: usize,
     pub stats: TcpStats,
 }
 
@@ -290,6 +294,7 @@ impl<S> Reassembler<S> {
             last_sweep: i64::MIN,
             deadlines: BinaryHeap::new(),
             expired: Vec::new(),
+            last_slot: 0,
             stats: TcpStats::default(),
         }
     }
@@ -314,7 +319,7 @@ impl<S> Reassembler<S> {
         let src = Endpoint::new(seg.src, seg.src_port);
         let key = FlowKey::new(src, Endpoint::new(seg.dst, seg.dst_port));
         let pure_syn = seg.flags.syn() && !seg.flags.ack();
-        let slot = match self.index.get(&key).copied() {
+        let slot = match self.lookup(&key) {
             Some(i) if pure_syn && self.is_port_reuse(i, src, seg.seq) => {
                 self.remove(i, ts, frame, sink, EndReason::Evicted);
                 self.insert(key, seg, frame, ts, sink)
@@ -322,11 +327,30 @@ impl<S> Reassembler<S> {
             Some(i) => i,
             None => self.insert(key, seg, frame, ts, sink),
         };
+        self.last_slot = slot;
         let stream = self.step(slot, src, seg, frame, ts, sink);
         if self.deadlines.len() > 2 * self.flows.len() + 64 {
             self.rebuild_deadlines();
         }
         stream
+    }
+
+    /// The slot of the conversation with `key`, if it is tracked.
+    #[inline]
+    fn lookup(&self, key: &FlowKey) -> Option<usize> {
+        let last = self.flows.get(self.last_slot).and_then(Option::as_ref);
+        if last.is_some_and(|f| f.key == *key) {
+            // `index` maps a tracked conversation's key to its slot.
+            return Some(self.last_slot);
+        }
+        self.find(key)
+    }
+
+    /// [`Self::lookup`] in the table, kept out of line so that the check
+    /// of the last slot is inlined alone.
+    #[inline(never)]
+    fn find(&self, key: &FlowKey) -> Option<usize> {
+        self.index.get(key).copied()
     }
 
     /// Runs one segment through conversation `slot`. Returns its stream number.
@@ -666,7 +690,9 @@ impl<S, K: StreamSink<State = S>> Stepper<'_, S, K> {
             return;
         }
         self.take_in_order(d, dir, overlap as usize, present, wire_len);
-        self.drain(d, dir);
+        if !d.held.is_empty() {
+            self.drain(d, dir);
+        }
     }
 
     /// Delivers a segment that starts `overlap` bytes before `next`.
