@@ -240,19 +240,7 @@ pub fn write_message_json(
         }
         None => super::json::to_vec(out, &m.ts)?,
     }
-    key!(out, "stream");
-    push_u64(out, m.stream);
-    key!(out, "transport");
-    out.extend_from_slice(match m.transport {
-        crate::pipeline::Transport::Tcp => b"\"tcp\"",
-        crate::pipeline::Transport::Udp => b"\"udp\"",
-    });
-    key!(out, "src");
-    push_name(out, cache.addr(&m.src));
-    key!(out, "dst");
-    push_name(out, cache.addr(&m.dst));
-    key!(out, "kind");
-    push_name(out, m.kind.name());
+    out.extend_from_slice(cache.head(m));
     let command = command_str(m, d);
     if let Some(c) = &command {
         key!(out, "command");
@@ -422,39 +410,75 @@ const BODY_KEYS: [&str; 20] = [
     "server_to_client_notification",
 ];
 
-/// What consecutive JSON lines share, kept between them: the text of the
-/// two addresses last written (a connection's messages alternate between
-/// them), the date of the last timestamp and the name of the last status.
+/// What consecutive JSON lines share, kept between them: the keys from
+/// `stream` to `kind` of the two sides last written (a connection's messages
+/// alternate between them), the date of the last timestamp and the name of
+/// the last status.
 #[derive(Default)]
 pub struct LineCache {
-    addrs: [(Option<SocketAddr>, String); 2],
+    heads: [(Option<HeadKey>, Vec<u8>); 2],
     /// The slot used last.
     last: usize,
     date: DateCache,
     status: Option<(u32, &'static str)>,
 }
 
+/// What the keys from `stream` to `kind` are written from: the same for
+/// every message one side of a connection sends.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct HeadKey {
+    stream: u64,
+    transport: crate::pipeline::Transport,
+    src: SocketAddr,
+    dst: SocketAddr,
+    kind: Kind,
+}
+
 impl LineCache {
-    /// `addr.to_string()`, from the cache when it holds it.
-    fn addr(&mut self, addr: &SocketAddr) -> &str {
-        let i = match self
-            .addrs
-            .iter()
-            .position(|(a, _)| a.as_ref() == Some(addr))
-        {
-            Some(i) => i,
-            None => {
-                let i = 1 - self.last;
-                let (a, s) = &mut self.addrs[i];
-                *a = Some(*addr);
-                s.clear();
-                s.push_str(fastfmt::socket_addr(addr).as_str());
-                i
-            }
+    /// `,"stream":…,"transport":…,"src":…,"dst":…,"kind":…` of `m`, from
+    /// the cache when it holds it.
+    fn head(&mut self, m: &Message<'_>) -> &[u8] {
+        let key = HeadKey {
+            stream: m.stream,
+            transport: m.transport,
+            src: m.src,
+            dst: m.dst,
+            kind: m.kind,
+        };
+        let other = 1 - self.last;
+        let i = if self.heads[other].0 == Some(key) {
+            other
+        } else if self.heads[self.last].0 == Some(key) {
+            self.last
+        } else {
+            let (k, line) = &mut self.heads[other];
+            *k = Some(key);
+            line.clear();
+            write_head(line, &key);
+            other
         };
         self.last = i;
-        &self.addrs[i].1
+        &self.heads[i].1
     }
+}
+
+/// The keys from `stream` to `kind`: the addresses as `Display` writes them,
+/// digits, dots, colons and brackets (nothing to escape).
+fn write_head(out: &mut Vec<u8>, k: &HeadKey) {
+    use super::json::{push_name, push_u64};
+    out.extend_from_slice(b",\"stream\":");
+    push_u64(out, k.stream);
+    out.extend_from_slice(match k.transport {
+        crate::pipeline::Transport::Tcp => b",\"transport\":\"tcp\"",
+        crate::pipeline::Transport::Udp => b",\"transport\":\"udp\"",
+    });
+    out.extend_from_slice(b",\"src\":\"");
+    fastfmt::push_socket_addr(out, &k.src);
+    out.extend_from_slice(b"\",\"dst\":\"");
+    fastfmt::push_socket_addr(out, &k.dst);
+    out.push(b'"');
+    out.extend_from_slice(b",\"kind\":");
+    push_name(out, k.kind.name());
 }
 
 #[derive(Serialize)]
