@@ -271,18 +271,26 @@ const DIGIT_PAIRS: [[u8; 2]; 100] = {
     t
 };
 
-/// Writes `nanos` (below 10^9) as the nine digits at 20..29 of `b`, two
-/// at a time.
+/// Writes `nanos` (below 10^9) as the nine digits at 20..29 of `b`.
 #[inline]
 fn put_nanos(b: &mut [u8; RFC3339_LEN], nanos: u32) {
-    let hi = nanos / 10_000;
-    let lo = nanos % 10_000;
-    b[20] = b'0' + (hi / 10_000 % 10) as u8;
+    b[20..29].copy_from_slice(&nine_digits(nanos));
+}
+
+/// The last nine decimal digits of `v` (all of them below 10^9), two at a
+/// time.
+#[inline]
+pub(crate) fn nine_digits(v: u32) -> [u8; 9] {
+    let hi = v / 10_000;
+    let lo = v % 10_000;
+    let mut b = [b'0'; 9];
+    b[0] = b'0' + (hi / 10_000 % 10) as u8;
     let pairs = [(hi / 100) % 100, hi % 100, lo / 100, lo % 100];
     for (k, p) in pairs.into_iter().enumerate() {
-        let at = 21 + 2 * k;
+        let at = 1 + 2 * k;
         b[at..at + 2].copy_from_slice(&DIGIT_PAIRS[p as usize]);
     }
+    b
 }
 
 /// Serialized as RFC 3339 text, UTC, nanoseconds.

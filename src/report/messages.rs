@@ -316,7 +316,7 @@ pub fn write_message_json(
         key!(out, "request_frame");
         push_u64(out, r.frame);
         key!(out, "response_time");
-        serde_json::to_writer(&mut *out, &secs(m.ts.nanos_since(r.ts)))?;
+        push_secs_json(out, m.ts.nanos_since(r.ts))?;
     }
     key!(out, "length");
     push_u64(out, u64::from(m.len));
@@ -512,21 +512,31 @@ fn push_secs_display(out: &mut Vec<u8>, nanos: i64) {
         out.push(b'-');
     }
     super::json::push_u64(out, n / 1_000_000_000);
-    let mut frac = n % 1_000_000_000;
+    let frac = (n % 1_000_000_000) as u32;
     if frac != 0 {
-        let mut digits = 9;
-        while frac.is_multiple_of(10) {
-            frac /= 10;
-            digits -= 1;
-        }
-        let mut b = [b'0'; 10];
-        b[0] = b'.';
-        for i in (1..=digits).rev() {
-            b[i] = b'0' + (frac % 10) as u8;
-            frac /= 10;
-        }
-        out.extend_from_slice(&b[..=digits]);
+        let digits = crate::capture::nine_digits(frac);
+        // Not all nine are zeros: the trimmed text keeps at least one.
+        let len = digits.iter().rposition(|&d| d != b'0').map_or(0, |i| i + 1);
+        out.push(b'.');
+        out.extend_from_slice(&digits[..len]);
     }
+}
+
+/// Appends `secs(nanos)` as serde_json writes it: from 10^-5 s on, the
+/// text of `Display` ([`push_secs_display`]) and ".0" after a whole number;
+/// smaller values (in exponent form) and large ones through serde_json.
+fn push_secs_json(out: &mut Vec<u8>, nanos: i64) -> serde_json::Result<()> {
+    const FROM: u64 = 10_000;
+    const LIMIT: u64 = 1_000_000_000_000_000;
+    let n = nanos.unsigned_abs();
+    if !(FROM..LIMIT).contains(&n) {
+        return serde_json::to_writer(out, &secs(nanos));
+    }
+    push_secs_display(out, nanos);
+    if n.is_multiple_of(1_000_000_000) {
+        out.extend_from_slice(b".0");
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -655,10 +665,25 @@ mod tests {
             values.push(v % 1_000_000_000_000_000);
             values.push((v % 100_000) * 10_i64.pow((x % 12) as u32));
         }
+        values.extend([
+            9_999,
+            10_000,
+            -10_000,
+            3_000_000_000,
+            -7_000_000_000,
+            12_000,
+        ]);
         for v in values {
             let mut out = Vec::new();
             push_secs_display(&mut out, v);
             assert_eq!(String::from_utf8_lossy(&out), format!("{}", secs(v)), "{v}");
+            let mut json = Vec::new();
+            push_secs_json(&mut json, v).unwrap();
+            assert_eq!(
+                String::from_utf8_lossy(&json),
+                serde_json::to_string(&secs(v)).unwrap(),
+                "{v}"
+            );
         }
     }
 }
@@ -940,6 +965,14 @@ impl<W: Write> MessagesWriter<W> {
             }
             _ => None,
         };
+        // What would be released once this line is held: the lines before it.
+        self.release(m.ts, false, 1)?;
+        if waiting.is_none() && self.held.is_empty() {
+            // Released at once, as it would be from the front of the queue.
+            let r = self.write_line(&mut line);
+            self.keep_spare(line);
+            return r;
+        }
         self.held.push_back(Held {
             line,
             frame: m.frame,
@@ -947,7 +980,7 @@ impl<W: Write> MessagesWriter<W> {
             waiting,
             ts: m.ts,
         });
-        self.release(m.ts, false)
+        Ok(())
     }
 
     /// Adds `response_frame` and `response_time` to the held line of the request answered.
@@ -973,36 +1006,46 @@ impl<W: Write> MessagesWriter<W> {
         }
     }
 
-    /// Writes held lines that need not wait any more.
-    fn release(&mut self, now: Timestamp, all: bool) -> io::Result<()> {
+    /// Writes held lines that need not wait any more, counting `coming`
+    /// lines about to be held after them.
+    fn release(&mut self, now: Timestamp, all: bool, coming: usize) -> io::Result<()> {
         while let Some(front) = self.held.front() {
             let expired = now.secs.saturating_sub(front.ts.secs) > WINDOW_SECS;
-            if !(all || front.waiting.is_none() || expired || self.held.len() > WINDOW) {
+            let full = self.held.len() + coming > WINDOW;
+            if !(all || front.waiting.is_none() || expired || full) {
                 break;
             }
             let Some(h) = self.held.pop_front() else {
                 break;
             };
-            self.write_line(&h.line)?;
-            if self.spare.len() < 64 {
-                self.spare.push(h.line);
-            }
+            let mut line = h.line;
+            self.write_line(&mut line)?;
+            self.keep_spare(line);
         }
         Ok(())
     }
 
-    fn write_line(&mut self, line: &[u8]) -> io::Result<()> {
+    /// Keeps a written line's buffer for a later line.
+    fn keep_spare(&mut self, line: Vec<u8>) {
+        if self.spare.len() < 64 {
+            self.spare.push(line);
+        }
+    }
+
+    /// Writes one JSON line (its buffer may get the line end appended).
+    fn write_line(&mut self, line: &mut Vec<u8>) -> io::Result<()> {
         match self.format {
             Format::Json => {
-                if self.count_written() > 0 {
-                    self.out.write_all(b",")?;
-                }
-                self.out.write_all(b"\n")?;
+                self.out.write_all(if self.count_written() > 0 {
+                    b",\n"
+                } else {
+                    b"\n"
+                })?;
                 self.out.write_all(line)?;
             }
             _ => {
+                line.push(b'\n');
                 self.out.write_all(line)?;
-                self.out.write_all(b"\n")?;
             }
         }
         self.written += 1;
@@ -1061,7 +1104,7 @@ impl<W: Write> MessagesWriter<W> {
 
     /// Writes what comes after the last message; returns notes for standard error.
     pub fn finish(&mut self, outcome: &Outcome, file: &str) -> io::Result<Vec<String>> {
-        self.release(Timestamp::default(), true)?;
+        self.release(Timestamp::default(), true, 0)?;
         let summary = CaptureSummary::new(
             file,
             &outcome.stats,
