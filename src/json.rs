@@ -358,23 +358,28 @@ impl<'a, const PRETTY: bool> ser::Serializer for Ser<'a, PRETTY> {
     type SerializeStruct = Compound<'a, PRETTY>;
     type SerializeStructVariant = ser::Impossible<(), Unsupported>;
 
+    #[inline]
     fn serialize_bool(self, v: bool) -> Result {
         self.out
             .extend_from_slice(if v { b"true" } else { b"false" });
         Ok(())
     }
+    #[inline]
     fn serialize_i8(self, v: i8) -> Result {
         write_i64(self.out, i64::from(v));
         Ok(())
     }
+    #[inline]
     fn serialize_i16(self, v: i16) -> Result {
         write_i64(self.out, i64::from(v));
         Ok(())
     }
+    #[inline]
     fn serialize_i32(self, v: i32) -> Result {
         write_i64(self.out, i64::from(v));
         Ok(())
     }
+    #[inline]
     fn serialize_i64(self, v: i64) -> Result {
         write_i64(self.out, v);
         Ok(())
@@ -382,18 +387,22 @@ impl<'a, const PRETTY: bool> ser::Serializer for Ser<'a, PRETTY> {
     fn serialize_i128(self, v: i128) -> Result {
         via_serde_json(self.out, v)
     }
+    #[inline]
     fn serialize_u8(self, v: u8) -> Result {
         write_u64(self.out, u64::from(v));
         Ok(())
     }
+    #[inline]
     fn serialize_u16(self, v: u16) -> Result {
         write_u64(self.out, u64::from(v));
         Ok(())
     }
+    #[inline]
     fn serialize_u32(self, v: u32) -> Result {
         write_u64(self.out, u64::from(v));
         Ok(())
     }
+    #[inline]
     fn serialize_u64(self, v: u64) -> Result {
         write_u64(self.out, v);
         Ok(())
@@ -407,10 +416,12 @@ impl<'a, const PRETTY: bool> ser::Serializer for Ser<'a, PRETTY> {
     fn serialize_f64(self, v: f64) -> Result {
         via_serde_json(self.out, v)
     }
+    #[inline]
     fn serialize_char(self, v: char) -> Result {
         write_str(self.out, v.encode_utf8(&mut [0; 4]));
         Ok(())
     }
+    #[inline]
     fn serialize_str(self, v: &str) -> Result {
         write_str(self.out, v);
         Ok(())
@@ -422,24 +433,30 @@ impl<'a, const PRETTY: bool> ser::Serializer for Ser<'a, PRETTY> {
         }
         via_serde_json(self.out, serde_bytes_ref(v))
     }
+    #[inline]
     fn serialize_none(self) -> Result {
         self.out.extend_from_slice(b"null");
         Ok(())
     }
+    #[inline]
     fn serialize_some<T: ?Sized + Serialize>(self, value: &T) -> Result {
         value.serialize(self)
     }
+    #[inline]
     fn serialize_unit(self) -> Result {
         self.out.extend_from_slice(b"null");
         Ok(())
     }
+    #[inline]
     fn serialize_unit_struct(self, _name: &'static str) -> Result {
         self.serialize_unit()
     }
+    #[inline]
     fn serialize_unit_variant(self, _name: &'static str, _i: u32, variant: &'static str) -> Result {
         push_name(self.out, variant);
         Ok(())
     }
+    #[inline]
     fn serialize_newtype_struct<T: ?Sized + Serialize>(
         self,
         _name: &'static str,
@@ -447,6 +464,7 @@ impl<'a, const PRETTY: bool> ser::Serializer for Ser<'a, PRETTY> {
     ) -> Result {
         value.serialize(self)
     }
+    #[inline]
     fn serialize_newtype_variant<T: ?Sized + Serialize>(
         self,
         _name: &'static str,
@@ -462,6 +480,7 @@ impl<'a, const PRETTY: bool> ser::Serializer for Ser<'a, PRETTY> {
         c.close(b'}');
         Ok(())
     }
+    #[inline]
     fn serialize_seq(self, _len: Option<usize>) -> Result<Compound<'a, PRETTY>> {
         self.out.push(b'[');
         Ok(Compound {
@@ -470,9 +489,11 @@ impl<'a, const PRETTY: bool> ser::Serializer for Ser<'a, PRETTY> {
             depth: self.depth,
         })
     }
+    #[inline]
     fn serialize_tuple(self, len: usize) -> Result<Compound<'a, PRETTY>> {
         self.serialize_seq(Some(len))
     }
+    #[inline]
     fn serialize_tuple_struct(
         self,
         _name: &'static str,
@@ -489,6 +510,7 @@ impl<'a, const PRETTY: bool> ser::Serializer for Ser<'a, PRETTY> {
     ) -> Result<Self::SerializeTupleVariant> {
         Err(Unsupported)
     }
+    #[inline]
     fn serialize_map(self, _len: Option<usize>) -> Result<Compound<'a, PRETTY>> {
         self.out.push(b'{');
         Ok(Compound {
@@ -497,6 +519,7 @@ impl<'a, const PRETTY: bool> ser::Serializer for Ser<'a, PRETTY> {
             depth: self.depth,
         })
     }
+    #[inline]
     fn serialize_struct(self, _name: &'static str, len: usize) -> Result<Compound<'a, PRETTY>> {
         self.serialize_map(Some(len))
     }
@@ -532,10 +555,12 @@ fn serde_bytes_ref(v: &[u8]) -> impl Serialize + '_ {
 impl<const PRETTY: bool> ser::SerializeSeq for Compound<'_, PRETTY> {
     type Ok = ();
     type Error = Unsupported;
+    #[inline]
     fn serialize_element<T: ?Sized + Serialize>(&mut self, value: &T) -> Result {
         self.comma();
         value.serialize(self.inner())
     }
+    #[inline]
     fn end(self) -> Result {
         self.close(b']');
         Ok(())
@@ -545,9 +570,11 @@ impl<const PRETTY: bool> ser::SerializeSeq for Compound<'_, PRETTY> {
 impl<const PRETTY: bool> ser::SerializeTuple for Compound<'_, PRETTY> {
     type Ok = ();
     type Error = Unsupported;
+    #[inline]
     fn serialize_element<T: ?Sized + Serialize>(&mut self, value: &T) -> Result {
         ser::SerializeSeq::serialize_element(self, value)
     }
+    #[inline]
     fn end(self) -> Result {
         ser::SerializeSeq::end(self)
     }
@@ -556,9 +583,11 @@ impl<const PRETTY: bool> ser::SerializeTuple for Compound<'_, PRETTY> {
 impl<const PRETTY: bool> ser::SerializeTupleStruct for Compound<'_, PRETTY> {
     type Ok = ();
     type Error = Unsupported;
+    #[inline]
     fn serialize_field<T: ?Sized + Serialize>(&mut self, value: &T) -> Result {
         ser::SerializeSeq::serialize_element(self, value)
     }
+    #[inline]
     fn end(self) -> Result {
         ser::SerializeSeq::end(self)
     }
@@ -567,16 +596,19 @@ impl<const PRETTY: bool> ser::SerializeTupleStruct for Compound<'_, PRETTY> {
 impl<const PRETTY: bool> ser::SerializeMap for Compound<'_, PRETTY> {
     type Ok = ();
     type Error = Unsupported;
+    #[inline]
     fn serialize_key<T: ?Sized + Serialize>(&mut self, key: &T) -> Result {
         self.comma();
         key.serialize(KeySer {
             out: &mut *self.out,
         })
     }
+    #[inline]
     fn serialize_value<T: ?Sized + Serialize>(&mut self, value: &T) -> Result {
         self.colon();
         value.serialize(self.inner())
     }
+    #[inline]
     fn end(self) -> Result {
         self.close(b'}');
         Ok(())
@@ -586,11 +618,13 @@ impl<const PRETTY: bool> ser::SerializeMap for Compound<'_, PRETTY> {
 impl<const PRETTY: bool> ser::SerializeStruct for Compound<'_, PRETTY> {
     type Ok = ();
     type Error = Unsupported;
+    #[inline]
     fn serialize_field<T: ?Sized + Serialize>(&mut self, key: &'static str, value: &T) -> Result {
         self.comma();
         push_key(self.out, key, PRETTY);
         value.serialize(self.inner())
     }
+    #[inline]
     fn end(self) -> Result {
         self.close(b'}');
         Ok(())
