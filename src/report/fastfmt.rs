@@ -95,21 +95,39 @@ pub fn push_socket_addr(out: &mut Vec<u8>, addr: &SocketAddr) {
 /// "a.b.c.d:port" (at most 21 bytes: "255.255.255.255:65535") in one array,
 /// and its length.
 #[inline]
-fn v4_text(a: &SocketAddrV4) -> ([u8; 21], usize) {
-    let mut b = [0u8; 21];
+fn v4_text(a: &SocketAddrV4) -> ([u8; 24], usize) {
+    let mut b = [0u8; 24];
     let mut n = 0;
-    for (i, o) in a.ip().octets().into_iter().enumerate() {
-        if i > 0 {
-            b[n] = b'.';
-            n += 1;
-        }
-        n += put_dec(&mut b[n..], u32::from(o));
+    for o in a.ip().octets() {
+        // The octet's digits and a dot, copied as four bytes.
+        let (text, len) = OCTET_DOT[usize::from(o)];
+        b[n..n + 4].copy_from_slice(&text);
+        n += usize::from(len);
     }
-    b[n] = b':';
-    n += 1;
+    // The last dot becomes the colon.
+    b[n - 1] = b':';
     n += put_dec(&mut b[n..], u32::from(a.port()));
     (b, n)
 }
+
+/// Each octet's decimal digits followed by a dot (padded to four bytes),
+/// and the length of digits and dot.
+const OCTET_DOT: [([u8; 4], u8); 256] = {
+    let mut t = [([0u8; 4], 0u8); 256];
+    let mut i = 0;
+    while i < 256 {
+        let (h, d, u) = ((i / 100) as u8, (i / 10 % 10) as u8, (i % 10) as u8);
+        t[i] = if i >= 100 {
+            ([b'0' + h, b'0' + d, b'0' + u, b'.'], 4)
+        } else if i >= 10 {
+            ([b'0' + d, b'0' + u, b'.', 0], 3)
+        } else {
+            ([b'0' + u, b'.', 0, 0], 2)
+        };
+        i += 1;
+    }
+    t
+};
 
 /// Writes `v` (below 100,000) in decimal at the start of `out`; returns its length.
 #[inline]
