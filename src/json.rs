@@ -23,7 +23,7 @@ use serde::ser::{self, Serialize};
 /// `serde_json::to_writer(out, value)` would.
 pub fn to_vec<T: ?Sized + Serialize>(out: &mut Vec<u8>, value: &T) -> serde_json::Result<()> {
     let start = out.len();
-    if value.serialize(Ser { out, depth: None }).is_ok() {
+    if value.serialize(Ser::<false> { out, depth: 0 }).is_ok() {
         return Ok(());
     }
     out.truncate(start);
@@ -39,13 +39,7 @@ pub fn to_vec_pretty<T: ?Sized + Serialize>(
     depth: usize,
 ) -> serde_json::Result<()> {
     let start = out.len();
-    if value
-        .serialize(Ser {
-            out,
-            depth: Some(depth),
-        })
-        .is_ok()
-    {
+    if value.serialize(Ser::<true> { out, depth }).is_ok() {
         return Ok(());
     }
     out.truncate(start);
@@ -96,15 +90,23 @@ type Result<T = ()> = std::result::Result<T, Unsupported>;
 const HI: u64 = 0x8080_8080_8080_8080;
 const LO: u64 = 0x0101_0101_0101_0101;
 
-/// Does any byte of `x` need escaping in a JSON string (< 0x20, '"', '\\')?
+/// The high bit of each byte of `x` that needs escaping in a JSON string
+/// (< 0x20, '"', '\\'), and perhaps of bytes above one that does (borrows
+/// run upwards): zero exactly when no byte needs escaping.
 #[inline]
-fn word_needs_escape(x: u64) -> bool {
+fn word_escape_bits(x: u64) -> u64 {
     let ctl = x.wrapping_sub(LO * 0x20) & !x;
     let q = x ^ (LO * u64::from(b'"'));
     let q = q.wrapping_sub(LO) & !q;
     let b = x ^ (LO * u64::from(b'\\'));
     let b = b.wrapping_sub(LO) & !b;
-    (ctl | q | b) & HI != 0
+    (ctl | q | b) & HI
+}
+
+/// Does any byte of `x` need escaping in a JSON string?
+#[inline]
+fn word_needs_escape(x: u64) -> bool {
+    word_escape_bits(x) != 0
 }
 
 #[inline]
@@ -112,9 +114,19 @@ const fn byte_needs_escape(c: u8) -> bool {
     c < 0x20 || c == b'"' || c == b'\\'
 }
 
-/// Does `b` hold a byte that needs escaping? Eight bytes at a time; the
-/// last (overlapping) word covers the tail, and a string shorter than a word
-/// is packed into one.
+/// The eight bytes of `b` at `at`, little-endian (`at + 8 <= b.len()`).
+#[inline]
+fn word_at(b: &[u8], at: usize) -> u64 {
+    let mut w = [0u8; 8];
+    if let Some(s) = b.get(at..at + 8) {
+        w.copy_from_slice(s);
+    }
+    u64::from_le_bytes(w)
+}
+
+/// Does `b` hold a byte that needs escaping? Sixteen bytes at a time (two
+/// words tested together); the last (overlapping) word or two cover the
+/// tail, and a string shorter than a word is packed into one.
 #[inline]
 fn needs_escape(b: &[u8]) -> bool {
     let n = b.len();
@@ -126,18 +138,20 @@ fn needs_escape(b: &[u8]) -> bool {
         }
         return word_needs_escape(w);
     }
-    let word = |at: usize| {
-        let w = &b[at..at + 8];
-        u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]])
-    };
     let mut at = 0;
-    while at + 8 <= n {
-        if word_needs_escape(word(at)) {
+    while at + 16 <= n {
+        if word_escape_bits(word_at(b, at)) | word_escape_bits(word_at(b, at + 8)) != 0 {
             return true;
         }
-        at += 8;
+        at += 16;
     }
-    at < n && word_needs_escape(word(n - 8))
+    // 0 to 15 bytes left, and at least 8 bytes before the end.
+    let tail = word_escape_bits(word_at(b, n - 8));
+    if at + 8 < n {
+        tail | word_escape_bits(word_at(b, at)) != 0
+    } else {
+        tail != 0
+    }
 }
 
 /// Appends `s` escaped as serde_json escapes it (no quotes).
@@ -217,6 +231,16 @@ pub fn push_name(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
 }
 
+/// A struct field's name (nothing to escape, as [`push_name`]) and the
+/// colon after it.
+#[inline]
+fn push_key(out: &mut Vec<u8>, key: &str, pretty: bool) {
+    debug_assert!(is_plain_name(key), "{key:?} needs escaping");
+    out.push(b'"');
+    out.extend_from_slice(key.as_bytes());
+    out.extend_from_slice(if pretty { b"\": " } else { b"\":" });
+}
+
 /// Appends `s` as a JSON string (quoted, escaped as serde_json escapes it).
 #[inline]
 pub fn push_str(out: &mut Vec<u8>, s: &str) {
@@ -262,53 +286,50 @@ impl fmt::Write for Escaping<'_> {
     }
 }
 
-struct Ser<'a> {
+/// The serializer of one value: compact, or laid out as serde_json's pretty
+/// printer lays it out (`PRETTY`). The layout is a parameter of the type so
+/// that the compact writer carries no test of it.
+struct Ser<'a, const PRETTY: bool> {
     out: &'a mut Vec<u8>,
-    /// Pretty: the indent level of the line the value starts on. `None`:
-    /// compact.
-    depth: Option<usize>,
+    /// Pretty: the indent level of the line the value starts on.
+    depth: usize,
 }
 
 /// An open object or array.
-pub struct Compound<'a> {
+pub struct Compound<'a, const PRETTY: bool> {
     out: &'a mut Vec<u8>,
     first: bool,
     /// Pretty: the indent level of the line the compound starts on.
-    depth: Option<usize>,
+    depth: usize,
 }
 
-impl Compound<'_> {
+impl<const PRETTY: bool> Compound<'_, PRETTY> {
     /// Starts an element or a key: the comma, and the new line when pretty.
     #[inline]
     fn comma(&mut self) {
-        match self.depth {
-            None => {
-                if !self.first {
-                    self.out.push(b',');
-                }
-            }
-            Some(d) => {
-                self.out
-                    .extend_from_slice(if self.first { b"\n" } else { b",\n" });
-                indent(self.out, d + 1);
-            }
+        if PRETTY {
+            self.out
+                .extend_from_slice(if self.first { b"\n" } else { b",\n" });
+            indent(self.out, self.depth + 1);
+        } else if !self.first {
+            self.out.push(b',');
         }
         self.first = false;
     }
 
     /// The serializer of an element or value inside this compound.
     #[inline]
-    fn inner(&mut self) -> Ser<'_> {
+    fn inner(&mut self) -> Ser<'_, PRETTY> {
         Ser {
             out: &mut *self.out,
-            depth: self.depth.map(|d| d + 1),
+            depth: if PRETTY { self.depth + 1 } else { 0 },
         }
     }
 
     /// Between a key and its value.
     #[inline]
     fn colon(&mut self) {
-        if self.depth.is_some() {
+        if PRETTY {
             self.out.extend_from_slice(b": ");
         } else {
             self.out.push(b':');
@@ -318,42 +339,47 @@ impl Compound<'_> {
     /// Closes the compound with `close`.
     #[inline]
     fn close(self, close: u8) {
-        if let (Some(d), false) = (self.depth, self.first) {
+        if PRETTY && !self.first {
             self.out.push(b'\n');
-            indent(self.out, d);
+            indent(self.out, self.depth);
         }
         self.out.push(close);
     }
 }
 
-impl<'a> ser::Serializer for Ser<'a> {
+impl<'a, const PRETTY: bool> ser::Serializer for Ser<'a, PRETTY> {
     type Ok = ();
     type Error = Unsupported;
-    type SerializeSeq = Compound<'a>;
-    type SerializeTuple = Compound<'a>;
-    type SerializeTupleStruct = Compound<'a>;
+    type SerializeSeq = Compound<'a, PRETTY>;
+    type SerializeTuple = Compound<'a, PRETTY>;
+    type SerializeTupleStruct = Compound<'a, PRETTY>;
     type SerializeTupleVariant = ser::Impossible<(), Unsupported>;
-    type SerializeMap = Compound<'a>;
-    type SerializeStruct = Compound<'a>;
+    type SerializeMap = Compound<'a, PRETTY>;
+    type SerializeStruct = Compound<'a, PRETTY>;
     type SerializeStructVariant = ser::Impossible<(), Unsupported>;
 
+    #[inline]
     fn serialize_bool(self, v: bool) -> Result {
         self.out
             .extend_from_slice(if v { b"true" } else { b"false" });
         Ok(())
     }
+    #[inline]
     fn serialize_i8(self, v: i8) -> Result {
         write_i64(self.out, i64::from(v));
         Ok(())
     }
+    #[inline]
     fn serialize_i16(self, v: i16) -> Result {
         write_i64(self.out, i64::from(v));
         Ok(())
     }
+    #[inline]
     fn serialize_i32(self, v: i32) -> Result {
         write_i64(self.out, i64::from(v));
         Ok(())
     }
+    #[inline]
     fn serialize_i64(self, v: i64) -> Result {
         write_i64(self.out, v);
         Ok(())
@@ -361,18 +387,22 @@ impl<'a> ser::Serializer for Ser<'a> {
     fn serialize_i128(self, v: i128) -> Result {
         via_serde_json(self.out, v)
     }
+    #[inline]
     fn serialize_u8(self, v: u8) -> Result {
         write_u64(self.out, u64::from(v));
         Ok(())
     }
+    #[inline]
     fn serialize_u16(self, v: u16) -> Result {
         write_u64(self.out, u64::from(v));
         Ok(())
     }
+    #[inline]
     fn serialize_u32(self, v: u32) -> Result {
         write_u64(self.out, u64::from(v));
         Ok(())
     }
+    #[inline]
     fn serialize_u64(self, v: u64) -> Result {
         write_u64(self.out, v);
         Ok(())
@@ -386,39 +416,47 @@ impl<'a> ser::Serializer for Ser<'a> {
     fn serialize_f64(self, v: f64) -> Result {
         via_serde_json(self.out, v)
     }
+    #[inline]
     fn serialize_char(self, v: char) -> Result {
         write_str(self.out, v.encode_utf8(&mut [0; 4]));
         Ok(())
     }
+    #[inline]
     fn serialize_str(self, v: &str) -> Result {
         write_str(self.out, v);
         Ok(())
     }
     fn serialize_bytes(self, v: &[u8]) -> Result {
-        if self.depth.is_some() {
+        if PRETTY {
             // An array of numbers, laid out: left to serde_json.
             return Err(Unsupported);
         }
         via_serde_json(self.out, serde_bytes_ref(v))
     }
+    #[inline]
     fn serialize_none(self) -> Result {
         self.out.extend_from_slice(b"null");
         Ok(())
     }
+    #[inline]
     fn serialize_some<T: ?Sized + Serialize>(self, value: &T) -> Result {
         value.serialize(self)
     }
+    #[inline]
     fn serialize_unit(self) -> Result {
         self.out.extend_from_slice(b"null");
         Ok(())
     }
+    #[inline]
     fn serialize_unit_struct(self, _name: &'static str) -> Result {
         self.serialize_unit()
     }
+    #[inline]
     fn serialize_unit_variant(self, _name: &'static str, _i: u32, variant: &'static str) -> Result {
         push_name(self.out, variant);
         Ok(())
     }
+    #[inline]
     fn serialize_newtype_struct<T: ?Sized + Serialize>(
         self,
         _name: &'static str,
@@ -426,6 +464,7 @@ impl<'a> ser::Serializer for Ser<'a> {
     ) -> Result {
         value.serialize(self)
     }
+    #[inline]
     fn serialize_newtype_variant<T: ?Sized + Serialize>(
         self,
         _name: &'static str,
@@ -441,7 +480,8 @@ impl<'a> ser::Serializer for Ser<'a> {
         c.close(b'}');
         Ok(())
     }
-    fn serialize_seq(self, _len: Option<usize>) -> Result<Compound<'a>> {
+    #[inline]
+    fn serialize_seq(self, _len: Option<usize>) -> Result<Compound<'a, PRETTY>> {
         self.out.push(b'[');
         Ok(Compound {
             out: self.out,
@@ -449,10 +489,16 @@ impl<'a> ser::Serializer for Ser<'a> {
             depth: self.depth,
         })
     }
-    fn serialize_tuple(self, len: usize) -> Result<Compound<'a>> {
+    #[inline]
+    fn serialize_tuple(self, len: usize) -> Result<Compound<'a, PRETTY>> {
         self.serialize_seq(Some(len))
     }
-    fn serialize_tuple_struct(self, _name: &'static str, len: usize) -> Result<Compound<'a>> {
+    #[inline]
+    fn serialize_tuple_struct(
+        self,
+        _name: &'static str,
+        len: usize,
+    ) -> Result<Compound<'a, PRETTY>> {
         self.serialize_seq(Some(len))
     }
     fn serialize_tuple_variant(
@@ -464,7 +510,8 @@ impl<'a> ser::Serializer for Ser<'a> {
     ) -> Result<Self::SerializeTupleVariant> {
         Err(Unsupported)
     }
-    fn serialize_map(self, _len: Option<usize>) -> Result<Compound<'a>> {
+    #[inline]
+    fn serialize_map(self, _len: Option<usize>) -> Result<Compound<'a, PRETTY>> {
         self.out.push(b'{');
         Ok(Compound {
             out: self.out,
@@ -472,7 +519,8 @@ impl<'a> ser::Serializer for Ser<'a> {
             depth: self.depth,
         })
     }
-    fn serialize_struct(self, _name: &'static str, len: usize) -> Result<Compound<'a>> {
+    #[inline]
+    fn serialize_struct(self, _name: &'static str, len: usize) -> Result<Compound<'a, PRETTY>> {
         self.serialize_map(Some(len))
     }
     fn serialize_struct_variant(
@@ -504,69 +552,79 @@ fn serde_bytes_ref(v: &[u8]) -> impl Serialize + '_ {
     Bytes(v)
 }
 
-impl ser::SerializeSeq for Compound<'_> {
+impl<const PRETTY: bool> ser::SerializeSeq for Compound<'_, PRETTY> {
     type Ok = ();
     type Error = Unsupported;
+    #[inline]
     fn serialize_element<T: ?Sized + Serialize>(&mut self, value: &T) -> Result {
         self.comma();
         value.serialize(self.inner())
     }
+    #[inline]
     fn end(self) -> Result {
         self.close(b']');
         Ok(())
     }
 }
 
-impl ser::SerializeTuple for Compound<'_> {
+impl<const PRETTY: bool> ser::SerializeTuple for Compound<'_, PRETTY> {
     type Ok = ();
     type Error = Unsupported;
+    #[inline]
     fn serialize_element<T: ?Sized + Serialize>(&mut self, value: &T) -> Result {
         ser::SerializeSeq::serialize_element(self, value)
     }
+    #[inline]
     fn end(self) -> Result {
         ser::SerializeSeq::end(self)
     }
 }
 
-impl ser::SerializeTupleStruct for Compound<'_> {
+impl<const PRETTY: bool> ser::SerializeTupleStruct for Compound<'_, PRETTY> {
     type Ok = ();
     type Error = Unsupported;
+    #[inline]
     fn serialize_field<T: ?Sized + Serialize>(&mut self, value: &T) -> Result {
         ser::SerializeSeq::serialize_element(self, value)
     }
+    #[inline]
     fn end(self) -> Result {
         ser::SerializeSeq::end(self)
     }
 }
 
-impl ser::SerializeMap for Compound<'_> {
+impl<const PRETTY: bool> ser::SerializeMap for Compound<'_, PRETTY> {
     type Ok = ();
     type Error = Unsupported;
+    #[inline]
     fn serialize_key<T: ?Sized + Serialize>(&mut self, key: &T) -> Result {
         self.comma();
         key.serialize(KeySer {
             out: &mut *self.out,
         })
     }
+    #[inline]
     fn serialize_value<T: ?Sized + Serialize>(&mut self, value: &T) -> Result {
         self.colon();
         value.serialize(self.inner())
     }
+    #[inline]
     fn end(self) -> Result {
         self.close(b'}');
         Ok(())
     }
 }
 
-impl ser::SerializeStruct for Compound<'_> {
+impl<const PRETTY: bool> ser::SerializeStruct for Compound<'_, PRETTY> {
     type Ok = ();
     type Error = Unsupported;
+    #[inline]
     fn serialize_field<T: ?Sized + Serialize>(&mut self, key: &'static str, value: &T) -> Result {
         self.comma();
-        push_name(self.out, key);
-        self.colon();
+        push_key(self.out, key, PRETTY);
         value.serialize(self.inner())
     }
+    #[inline]
     fn end(self) -> Result {
         self.close(b'}');
         Ok(())
@@ -737,9 +795,9 @@ mod tests {
     fn same<T: Serialize>(v: &T) {
         let mut direct = Vec::new();
         assert!(v
-            .serialize(Ser {
+            .serialize(Ser::<false> {
                 out: &mut direct,
-                depth: None
+                depth: 0
             })
             .is_ok());
         assert_eq!(direct, serde_json::to_vec(v).unwrap());
@@ -776,9 +834,9 @@ mod tests {
     fn same_pretty_direct<T: Serialize>(v: &T) {
         let mut direct = Vec::new();
         assert!(v
-            .serialize(Ser {
+            .serialize(Ser::<true> {
                 out: &mut direct,
-                depth: Some(0)
+                depth: 0
             })
             .is_ok());
         assert_eq!(
@@ -849,6 +907,41 @@ mod tests {
         ] {
             same(&s);
             same(&'ü');
+        }
+    }
+
+    /// Every byte value a `str` can hold (all of 0..0x80, and 0x80..=0xFF
+    /// inside multi-byte characters of each length), at every place of
+    /// strings around the 8- and 16-byte steps of the check, escaped as
+    /// serde_json escapes it.
+    #[test]
+    fn every_byte_at_every_place_escapes_like_serde_json() {
+        let mut chars: Vec<char> = (0u32..0x800).filter_map(char::from_u32).collect();
+        chars.extend(
+            (0x800u32..=0x10_FFFF)
+                .step_by(0x3F1)
+                .filter_map(char::from_u32),
+        );
+        chars.extend(['\u{FFFF}', '\u{10000}', '\u{10FFFF}', '\u{1F600}']);
+        let mut seen = [false; 256];
+        for &c in &chars {
+            for b in c.to_string().bytes() {
+                seen[usize::from(b)] = true;
+            }
+        }
+        // All but the bytes UTF-8 never uses (C0, C1, F5..=FF).
+        assert_eq!(seen.iter().filter(|s| **s).count(), 256 - 13);
+        for &c in &chars {
+            let ch = c.to_string();
+            for len in [0usize, 1, 6, 7, 8, 9, 15, 16, 17, 23, 24, 31, 32, 33] {
+                for pos in [0, len / 2, len.saturating_sub(1), len] {
+                    let mut s = "x".repeat(len);
+                    s.insert_str(pos.min(len), &ch);
+                    let mut fast = Vec::new();
+                    write_str(&mut fast, &s);
+                    assert_eq!(fast, serde_json::to_vec(&s).unwrap(), "{s:?}");
+                }
+            }
         }
     }
 

@@ -228,43 +228,69 @@ impl Timestamp {
     }
 }
 
-/// The date part ("YYYY-MM-DDT") of the last timestamp written by
-/// [`Timestamp::rfc3339_cached`]: consecutive messages share their day.
+/// Length of the text before the nanoseconds: `YYYY-MM-DDTHH:MM:SS.`.
+const RFC3339_SECS_LEN: usize = 20;
+
+/// The text up to the nanoseconds (`YYYY-MM-DDTHH:MM:SS.`) of the last
+/// timestamp written by [`Timestamp::rfc3339_cached`], and its second:
+/// consecutive messages mostly share their second.
 #[derive(Clone, Copy, Debug, Default)]
-pub struct DateCache(Option<(i64, [u8; 11])>);
+pub struct DateCache(Option<(i64, [u8; RFC3339_SECS_LEN])>);
 
 impl Timestamp {
-    /// [`Timestamp::rfc3339_fixed`], with the date taken from `cache` when
-    /// the day is the cached one.
+    /// [`Timestamp::rfc3339_fixed`], with all but the nanoseconds taken
+    /// from `cache` when the second is the cached one.
     pub(crate) fn rfc3339_cached(self, cache: &mut DateCache) -> Option<[u8; RFC3339_LEN]> {
-        let days = self.secs.div_euclid(86_400);
         let mut b = match cache.0 {
-            Some((d, date)) if d == days && self.nanos <= 999_999_999 => {
+            Some((secs, head)) if secs == self.secs && self.nanos <= 999_999_999 => {
                 let mut b = *b"0000-00-00T00:00:00.000000000Z";
-                b[..11].copy_from_slice(&date);
+                b[..RFC3339_SECS_LEN].copy_from_slice(&head);
                 b
             }
             _ => {
                 let b = self.rfc3339_fixed()?;
-                let mut date = [0u8; 11];
-                date.copy_from_slice(&b[..11]);
-                cache.0 = Some((days, date));
+                let mut head = [0u8; RFC3339_SECS_LEN];
+                head.copy_from_slice(&b[..RFC3339_SECS_LEN]);
+                cache.0 = Some((self.secs, head));
                 return Some(b);
             }
         };
-        let sod = self.secs.rem_euclid(86_400) as u64;
-        let mut digits = |at: usize, width: usize, mut v: u64| {
-            for i in (at..at + width).rev() {
-                b[i] = b'0' + (v % 10) as u8;
-                v /= 10;
-            }
-        };
-        digits(11, 2, sod / 3600);
-        digits(14, 2, (sod / 60) % 60);
-        digits(17, 2, sod % 60);
-        digits(20, 9, u64::from(self.nanos));
+        put_nanos(&mut b, self.nanos);
         Some(b)
     }
+}
+
+/// "00" to "99": the two digits of each number below 100.
+const DIGIT_PAIRS: [[u8; 2]; 100] = {
+    let mut t = [[0u8; 2]; 100];
+    let mut i = 0;
+    while i < 100 {
+        t[i] = [b'0' + (i / 10) as u8, b'0' + (i % 10) as u8];
+        i += 1;
+    }
+    t
+};
+
+/// Writes `nanos` (below 10^9) as the nine digits at 20..29 of `b`.
+#[inline]
+fn put_nanos(b: &mut [u8; RFC3339_LEN], nanos: u32) {
+    b[20..29].copy_from_slice(&nine_digits(nanos));
+}
+
+/// The last nine decimal digits of `v` (all of them below 10^9), two at a
+/// time.
+#[inline]
+pub(crate) fn nine_digits(v: u32) -> [u8; 9] {
+    let hi = v / 10_000;
+    let lo = v % 10_000;
+    let mut b = [b'0'; 9];
+    b[0] = b'0' + (hi / 10_000 % 10) as u8;
+    let pairs = [(hi / 100) % 100, hi % 100, lo / 100, lo % 100];
+    for (k, p) in pairs.into_iter().enumerate() {
+        let at = 1 + 2 * k;
+        b[at..at + 2].copy_from_slice(&DIGIT_PAIRS[p as usize]);
+    }
+    b
 }
 
 /// Serialized as RFC 3339 text, UTC, nanoseconds.
@@ -295,6 +321,11 @@ mod tests {
             x ^= x >> 7;
             x ^= x << 17;
             t = match x % 8 {
+                // The same second: the cached text up to the nanoseconds.
+                1..=4 => Timestamp {
+                    secs: t.secs,
+                    nanos: (x >> 40) as u32 % 1_050_000_000,
+                },
                 0 => Timestamp {
                     secs: (x >> 3) as i64 % 400_000_000_000 - 100_000_000_000,
                     nanos: (x >> 40) as u32 % 1_100_000_000,

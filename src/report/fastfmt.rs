@@ -4,7 +4,7 @@
 //! here gives exactly the text of the `Display` it stands for.
 
 use std::fmt::{self, Write as _};
-use std::net::SocketAddr;
+use std::net::{SocketAddr, SocketAddrV4};
 
 /// A small fixed buffer that text is written into; when the text does not fit
 /// (it always does for what this module is used for), it spills into a `String`.
@@ -69,19 +69,7 @@ pub fn socket_addr(addr: &SocketAddr) -> StackStr<64> {
     let mut s = StackStr::new();
     match addr {
         SocketAddr::V4(a) => {
-            // "255.255.255.255:65535" is 21 bytes: write into one array, copy once.
-            let mut b = [0u8; 21];
-            let mut n = 0;
-            for (i, o) in a.ip().octets().into_iter().enumerate() {
-                if i > 0 {
-                    b[n] = b'.';
-                    n += 1;
-                }
-                n += put_dec(&mut b[n..], u32::from(o));
-            }
-            b[n] = b':';
-            n += 1;
-            n += put_dec(&mut b[n..], u32::from(a.port()));
+            let (b, n) = v4_text(a);
             s.push_bytes(&b[..n]);
         }
         SocketAddr::V6(_) => {
@@ -90,6 +78,56 @@ pub fn socket_addr(addr: &SocketAddr) -> StackStr<64> {
     }
     s
 }
+
+/// Appends `addr.to_string()` to `out`, without a `String` or a `StackStr`.
+pub fn push_socket_addr(out: &mut Vec<u8>, addr: &SocketAddr) {
+    match addr {
+        SocketAddr::V4(a) => {
+            let (b, n) = v4_text(a);
+            out.extend_from_slice(&b[..n]);
+        }
+        SocketAddr::V6(_) => {
+            let _ = std::io::Write::write_fmt(out, format_args!("{addr}"));
+        }
+    }
+}
+
+/// "a.b.c.d:port" (at most 21 bytes: "255.255.255.255:65535") in one array,
+/// and its length.
+#[inline]
+fn v4_text(a: &SocketAddrV4) -> ([u8; 24], usize) {
+    let mut b = [0u8; 24];
+    let mut n = 0;
+    for o in a.ip().octets() {
+        // The octet's digits and a dot, copied as four bytes.
+        let (text, len) = OCTET_DOT[usize::from(o)];
+        b[n..n + 4].copy_from_slice(&text);
+        n += usize::from(len);
+    }
+    // The last dot becomes the colon.
+    b[n - 1] = b':';
+    n += put_dec(&mut b[n..], u32::from(a.port()));
+    (b, n)
+}
+
+/// Each octet's decimal digits followed by a dot (padded to four bytes),
+/// and the length of digits and dot.
+const OCTET_DOT: [([u8; 4], u8); 256] = {
+    let mut t = [([0u8; 4], 0u8); 256];
+    let mut i = 0;
+    while i < 256 {
+        let (h, d, u) = ((i / 100) as u8, (i / 10 % 10) as u8, (i % 10) as u8);
+        t[i] = if i >= 100 {
+            ([b'0' + h, b'0' + d, b'0' + u, b'.'], 4)
+        } else if i >= 10 {
+            ([b'0' + d, b'0' + u, b'.', 0], 3)
+        } else {
+            ([b'0' + u, b'.', 0, 0], 2)
+        };
+        i += 1;
+    }
+    t
+};
 
 /// Writes `v` (below 100,000) in decimal at the start of `out`; returns its length.
 #[inline]
@@ -159,6 +197,9 @@ mod tests {
         ];
         for a in v4.iter().chain(&v6) {
             assert_eq!(socket_addr(a).as_str(), a.to_string());
+            let mut out = b"x".to_vec();
+            push_socket_addr(&mut out, a);
+            assert_eq!(out, format!("x{a}").into_bytes());
         }
         for n in 0..=255u8 {
             let a = SocketAddr::from((Ipv4Addr::new(n, n / 3, 255 - n, n / 7), u16::from(n) * 257));

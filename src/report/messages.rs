@@ -245,19 +245,7 @@ pub fn write_message_json(
         }
         None => super::json::to_vec(out, &m.ts)?,
     }
-    key!(out, "stream");
-    push_u64(out, m.stream);
-    key!(out, "transport");
-    out.extend_from_slice(match m.transport {
-        crate::pipeline::Transport::Tcp => b"\"tcp\"",
-        crate::pipeline::Transport::Udp => b"\"udp\"",
-    });
-    key!(out, "src");
-    push_name(out, cache.addr(&m.src));
-    key!(out, "dst");
-    push_name(out, cache.addr(&m.dst));
-    key!(out, "kind");
-    push_name(out, m.kind.name());
+    out.extend_from_slice(cache.head(m));
     let command = command_str(m, d);
     if let Some(c) = &command {
         key!(out, "command");
@@ -333,7 +321,7 @@ pub fn write_message_json(
         key!(out, "request_frame");
         push_u64(out, r.frame);
         key!(out, "response_time");
-        serde_json::to_writer(&mut *out, &secs(m.ts.nanos_since(r.ts)))?;
+        push_secs_json(out, m.ts.nanos_since(r.ts))?;
     }
     key!(out, "length");
     push_u64(out, u64::from(m.len));
@@ -438,39 +426,75 @@ const BODY_KEYS: [&str; 20] = [
     "server_to_client_notification",
 ];
 
-/// What consecutive JSON lines share, kept between them: the text of the
-/// two addresses last written (a connection's messages alternate between
-/// them), the date of the last timestamp and the name of the last status.
+/// What consecutive JSON lines share, kept between them: the keys from
+/// `stream` to `kind` of the two sides last written (a connection's messages
+/// alternate between them), the date of the last timestamp and the name of
+/// the last status.
 #[derive(Default)]
 pub struct LineCache {
-    addrs: [(Option<SocketAddr>, String); 2],
+    heads: [(Option<HeadKey>, Vec<u8>); 2],
     /// The slot used last.
     last: usize,
     date: DateCache,
     status: Option<(u32, &'static str)>,
 }
 
+/// What the keys from `stream` to `kind` are written from: the same for
+/// every message one side of a connection sends.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct HeadKey {
+    stream: u64,
+    transport: crate::pipeline::Transport,
+    src: SocketAddr,
+    dst: SocketAddr,
+    kind: Kind,
+}
+
 impl LineCache {
-    /// `addr.to_string()`, from the cache when it holds it.
-    fn addr(&mut self, addr: &SocketAddr) -> &str {
-        let i = match self
-            .addrs
-            .iter()
-            .position(|(a, _)| a.as_ref() == Some(addr))
-        {
-            Some(i) => i,
-            None => {
-                let i = 1 - self.last;
-                let (a, s) = &mut self.addrs[i];
-                *a = Some(*addr);
-                s.clear();
-                s.push_str(fastfmt::socket_addr(addr).as_str());
-                i
-            }
+    /// `,"stream":…,"transport":…,"src":…,"dst":…,"kind":…` of `m`, from
+    /// the cache when it holds it.
+    fn head(&mut self, m: &Message<'_>) -> &[u8] {
+        let key = HeadKey {
+            stream: m.stream,
+            transport: m.transport,
+            src: m.src,
+            dst: m.dst,
+            kind: m.kind,
+        };
+        let other = 1 - self.last;
+        let i = if self.heads[other].0 == Some(key) {
+            other
+        } else if self.heads[self.last].0 == Some(key) {
+            self.last
+        } else {
+            let (k, line) = &mut self.heads[other];
+            *k = Some(key);
+            line.clear();
+            write_head(line, &key);
+            other
         };
         self.last = i;
-        &self.addrs[i].1
+        &self.heads[i].1
     }
+}
+
+/// The keys from `stream` to `kind`: the addresses as `Display` writes them,
+/// digits, dots, colons and brackets (nothing to escape).
+fn write_head(out: &mut Vec<u8>, k: &HeadKey) {
+    use super::json::{push_name, push_u64};
+    out.extend_from_slice(b",\"stream\":");
+    push_u64(out, k.stream);
+    out.extend_from_slice(match k.transport {
+        crate::pipeline::Transport::Tcp => b",\"transport\":\"tcp\"",
+        crate::pipeline::Transport::Udp => b",\"transport\":\"udp\"",
+    });
+    out.extend_from_slice(b",\"src\":\"");
+    fastfmt::push_socket_addr(out, &k.src);
+    out.extend_from_slice(b"\",\"dst\":\"");
+    fastfmt::push_socket_addr(out, &k.dst);
+    out.push(b'"');
+    out.extend_from_slice(b",\"kind\":");
+    push_name(out, k.kind.name());
 }
 
 #[derive(Serialize)]
@@ -504,21 +528,31 @@ fn push_secs_display(out: &mut Vec<u8>, nanos: i64) {
         out.push(b'-');
     }
     super::json::push_u64(out, n / 1_000_000_000);
-    let mut frac = n % 1_000_000_000;
+    let frac = (n % 1_000_000_000) as u32;
     if frac != 0 {
-        let mut digits = 9;
-        while frac.is_multiple_of(10) {
-            frac /= 10;
-            digits -= 1;
-        }
-        let mut b = [b'0'; 10];
-        b[0] = b'.';
-        for i in (1..=digits).rev() {
-            b[i] = b'0' + (frac % 10) as u8;
-            frac /= 10;
-        }
-        out.extend_from_slice(&b[..=digits]);
+        let digits = crate::capture::nine_digits(frac);
+        // Not all nine are zeros: the trimmed text keeps at least one.
+        let len = digits.iter().rposition(|&d| d != b'0').map_or(0, |i| i + 1);
+        out.push(b'.');
+        out.extend_from_slice(&digits[..len]);
     }
+}
+
+/// Appends `secs(nanos)` as serde_json writes it: from 10^-5 s on, the
+/// text of `Display` ([`push_secs_display`]) and ".0" after a whole number;
+/// smaller values (in exponent form) and large ones through serde_json.
+fn push_secs_json(out: &mut Vec<u8>, nanos: i64) -> serde_json::Result<()> {
+    const FROM: u64 = 10_000;
+    const LIMIT: u64 = 1_000_000_000_000_000;
+    let n = nanos.unsigned_abs();
+    if !(FROM..LIMIT).contains(&n) {
+        return serde_json::to_writer(out, &secs(nanos));
+    }
+    push_secs_display(out, nanos);
+    if n.is_multiple_of(1_000_000_000) {
+        out.extend_from_slice(b".0");
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -647,10 +681,25 @@ mod tests {
             values.push(v % 1_000_000_000_000_000);
             values.push((v % 100_000) * 10_i64.pow((x % 12) as u32));
         }
+        values.extend([
+            9_999,
+            10_000,
+            -10_000,
+            3_000_000_000,
+            -7_000_000_000,
+            12_000,
+        ]);
         for v in values {
             let mut out = Vec::new();
             push_secs_display(&mut out, v);
             assert_eq!(String::from_utf8_lossy(&out), format!("{}", secs(v)), "{v}");
+            let mut json = Vec::new();
+            push_secs_json(&mut json, v).unwrap();
+            assert_eq!(
+                String::from_utf8_lossy(&json),
+                serde_json::to_string(&secs(v)).unwrap(),
+                "{v}"
+            );
         }
     }
 }
@@ -937,6 +986,14 @@ impl<W: Write> MessagesWriter<W> {
             }
             _ => None,
         };
+        // What would be released once this line is held: the lines before it.
+        self.release(m.ts, false, 1)?;
+        if waiting.is_none() && self.held.is_empty() {
+            // Released at once, as it would be from the front of the queue.
+            let r = self.write_line(&mut line);
+            self.keep_spare(line);
+            return r;
+        }
         self.held.push_back(Held {
             line,
             frame: m.frame,
@@ -944,7 +1001,7 @@ impl<W: Write> MessagesWriter<W> {
             waiting,
             ts: m.ts,
         });
-        self.release(m.ts, false)
+        Ok(())
     }
 
     /// Adds `response_frame` and `response_time` to the held line of the request answered.
@@ -970,36 +1027,46 @@ impl<W: Write> MessagesWriter<W> {
         }
     }
 
-    /// Writes held lines that need not wait any more.
-    fn release(&mut self, now: Timestamp, all: bool) -> io::Result<()> {
+    /// Writes held lines that need not wait any more, counting `coming`
+    /// lines about to be held after them.
+    fn release(&mut self, now: Timestamp, all: bool, coming: usize) -> io::Result<()> {
         while let Some(front) = self.held.front() {
             let expired = now.secs.saturating_sub(front.ts.secs) > WINDOW_SECS;
-            if !(all || front.waiting.is_none() || expired || self.held.len() > WINDOW) {
+            let full = self.held.len() + coming > WINDOW;
+            if !(all || front.waiting.is_none() || expired || full) {
                 break;
             }
             let Some(h) = self.held.pop_front() else {
                 break;
             };
-            self.write_line(&h.line)?;
-            if self.spare.len() < 64 {
-                self.spare.push(h.line);
-            }
+            let mut line = h.line;
+            self.write_line(&mut line)?;
+            self.keep_spare(line);
         }
         Ok(())
     }
 
-    fn write_line(&mut self, line: &[u8]) -> io::Result<()> {
+    /// Keeps a written line's buffer for a later line.
+    fn keep_spare(&mut self, line: Vec<u8>) {
+        if self.spare.len() < 64 {
+            self.spare.push(line);
+        }
+    }
+
+    /// Writes one JSON line (its buffer may get the line end appended).
+    fn write_line(&mut self, line: &mut Vec<u8>) -> io::Result<()> {
         match self.format {
             Format::Json => {
-                if self.count_written() > 0 {
-                    self.out.write_all(b",")?;
-                }
-                self.out.write_all(b"\n")?;
+                self.out.write_all(if self.count_written() > 0 {
+                    b",\n"
+                } else {
+                    b"\n"
+                })?;
                 self.out.write_all(line)?;
             }
             _ => {
+                line.push(b'\n');
                 self.out.write_all(line)?;
-                self.out.write_all(b"\n")?;
             }
         }
         self.written += 1;
@@ -1058,7 +1125,7 @@ impl<W: Write> MessagesWriter<W> {
 
     /// Writes what comes after the last message; returns notes for standard error.
     pub fn finish(&mut self, outcome: &Outcome, file: &str) -> io::Result<Vec<String>> {
-        self.release(Timestamp::default(), true)?;
+        self.release(Timestamp::default(), true, 0)?;
         let summary = CaptureSummary::new(
             file,
             &outcome.stats,
