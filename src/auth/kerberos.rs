@@ -7,6 +7,7 @@
 
 use super::der::{Der, Fields, Tlv, APPLICATION, T_SEQUENCE, UNIVERSAL};
 use super::{AuthError, ErrorKind};
+use crate::smb2::inline::{List, Text};
 use serde::{Serialize, Serializer};
 use std::fmt;
 
@@ -266,9 +267,9 @@ kerberos_flags! {
 /// The cleartext part of a Ticket (RFC 4120 5.3).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct TicketInfo {
-    pub realm: String,
+    pub realm: Text,
     /// sname joined with '/', e.g. "cifs/fs1.corp.example".
-    pub sname: String,
+    pub sname: Text,
     /// enc-part etype.
     pub enctype: EncType,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -291,31 +292,31 @@ pub struct TicketInfo {
 pub struct KerberosInfo {
     pub msg_type: KrbMsgType,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub realm: Option<String>,
+    pub realm: Option<Text>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub sname: Option<String>,
+    pub sname: Option<Text>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub crealm: Option<String>,
+    pub crealm: Option<Text>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub cname: Option<String>,
+    pub cname: Option<Text>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error_code: Option<i32>,
     /// Name of error_code (RFC 4120 7.5.9), e.g. "KRB_AP_ERR_SKEW".
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub e_text: Option<String>,
+    pub e_text: Option<Text>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub stime: Option<String>,
+    pub stime: Option<Text>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub susec: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub ctime: Option<String>,
+    pub ctime: Option<Text>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cusec: Option<i64>,
     /// KRB-ERROR e-data as METHOD-DATA (e.g. with KDC_ERR_PREAUTH_REQUIRED).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub e_data_padata_types: Vec<PaDataType>,
+    #[serde(skip_serializing_if = "<[PaDataType]>::is_empty")]
+    pub e_data_padata_types: List<PaDataType, 8>,
     /// KRB-ERROR e-data as KERB-EXT-ERROR ([MS-KILE] 2.2.1/2.2.2): the
     /// NTSTATUS behind the error, "0x........".
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -333,12 +334,12 @@ pub struct KerberosInfo {
     #[serde(skip_serializing_if = "KdcOptions::is_empty")]
     pub kdc_options: KdcOptions,
     /// etype list of a KDC-REQ, client's preference first.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub etypes: Vec<EncType>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub padata_types: Vec<PaDataType>,
+    #[serde(skip_serializing_if = "<[EncType]>::is_empty")]
+    pub etypes: List<EncType, 8>,
+    #[serde(skip_serializing_if = "<[PaDataType]>::is_empty")]
+    pub padata_types: List<PaDataType, 8>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub till: Option<String>,
+    pub till: Option<Text>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub nonce: Option<i64>,
 }
@@ -358,7 +359,7 @@ impl KerberosInfo {
             susec: None,
             ctime: None,
             cusec: None,
-            e_data_padata_types: Vec::new(),
+            e_data_padata_types: List::new(),
             nt_status: None,
             ap_options: ApOptions(0),
             mutual_required: None,
@@ -366,8 +367,8 @@ impl KerberosInfo {
             authenticator_etype: None,
             enc_part_etype: None,
             kdc_options: KdcOptions(0),
-            etypes: Vec::new(),
-            padata_types: Vec::new(),
+            etypes: List::new(),
+            padata_types: List::new(),
             till: None,
             nonce: None,
         }
@@ -456,7 +457,7 @@ impl KerberosInfo {
 
 /// Appends "name@realm", "name", "@realm" or nothing (an empty part counts
 /// as absent).
-fn at(s: &mut String, name: &Option<String>, realm: &Option<String>) {
+fn at(s: &mut String, name: &Option<Text>, realm: &Option<Text>) {
     let name = name.as_deref().filter(|n| !n.is_empty());
     let realm = realm.as_deref().filter(|r| !r.is_empty());
     if let Some(n) = name {
@@ -568,12 +569,12 @@ fn seq_fields<'a>(seq: &Tlv<'a>, what: &'static str) -> Result<Fields<'a>, AuthE
 }
 
 /// PrincipalName (RFC 4120 5.2.2): name-string components joined with '/'.
-fn principal(t: &Tlv, what: &'static str) -> Result<String, AuthError> {
+fn principal(t: &Tlv, what: &'static str) -> Result<Text, AuthError> {
     let f = seq_fields(t, what)?;
     let list = f.req(1, what)?;
     let mut d = list.children(what)?;
-    // The components joined with '/', written into one String.
-    let mut name = String::with_capacity(list.value.len());
+    // The components joined with '/', written into one Text.
+    let mut name = Text::new();
     let mut first = true;
     while !d.is_empty() {
         let part = d.read()?;
@@ -627,12 +628,12 @@ fn ticket(t: &Tlv) -> Result<TicketInfo, AuthError> {
 
 /// KerberosTime (RFC 4120 5.2.3) "YYYYMMDDHHMMSSZ" as RFC 3339; other
 /// forms unchanged.
-fn krb_time(t: &Tlv, what: &'static str) -> Result<String, AuthError> {
+fn krb_time(t: &Tlv, what: &'static str) -> Result<Text, AuthError> {
     let s = t.str_lossy(what)?;
     let b = s.as_bytes();
     if b.len() == 15 && b[14] == b'Z' && b[..14].iter().all(u8::is_ascii_digit) {
         // "YYYY-MM-DDTHH:MM:SSZ", without the formatting machinery.
-        let mut t = String::with_capacity(20);
+        let mut t = Text::new();
         for (part, sep) in [
             (&s[0..4], "-"),
             (&s[4..6], "-"),
@@ -646,7 +647,7 @@ fn krb_time(t: &Tlv, what: &'static str) -> Result<String, AuthError> {
         }
         return Ok(t);
     }
-    Ok(s.into_owned())
+    Ok(Text::from(s))
 }
 
 /// AP-REQ (RFC 4120 5.5.1).
@@ -684,9 +685,9 @@ fn parse_ap_rep(app: &Tlv) -> Result<KerberosInfo, AuthError> {
 fn padata<'a>(
     t: &Tlv<'a>,
     what: &'static str,
-) -> Result<(Vec<PaDataType>, Option<Tlv<'a>>), AuthError> {
+) -> Result<(List<PaDataType, 8>, Option<Tlv<'a>>), AuthError> {
     let mut d = t.children(what)?;
-    let mut types = Vec::new();
+    let mut types = List::new();
     let mut tgs_req = None;
     while !d.is_empty() {
         let pa = d.read()?;
