@@ -95,9 +95,10 @@ fn columns_of(a: &AuthInfo, cols: &mut BTreeMap<&'static str, Vec<String>>, ex: 
             format!("0x{:08x}", n.message_type_number()),
         );
         match n {
-            NtlmsspMessage::Challenge(c) => {
-                put("ntlmssp.ntlmserverchallenge", c.server_challenge.to_string())
-            }
+            NtlmsspMessage::Challenge(c) => put(
+                "ntlmssp.ntlmserverchallenge",
+                c.server_challenge.to_string(),
+            ),
             NtlmsspMessage::Authenticate(x) => {
                 put("ntlmssp.auth.username", tshark_str(&x.user));
                 put("ntlmssp.auth.domain", tshark_str(&x.domain));

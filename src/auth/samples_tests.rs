@@ -295,7 +295,10 @@ fn kdc_exchange_on_port_88() {
         (t.realm.as_str(), t.sname.as_str()),
         ("SAMPLES.SMBSCOPE.TEST", "krbtgt/SAMPLES.SMBSCOPE.TEST")
     );
-    assert_eq!(&k.padata_types[..], [PaDataType::TGS_REQ, PaDataType::FX_FAST]);
+    assert_eq!(
+        &k.padata_types[..],
+        [PaDataType::TGS_REQ, PaDataType::FX_FAST]
+    );
 
     let k = parse_kerberos_message(&blob("krb88_tgs_rep")).unwrap();
     assert_eq!(k.msg_type, KrbMsgType::TGS_REP);

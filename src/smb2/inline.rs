@@ -251,6 +251,36 @@ impl Serialize for Octets {
     }
 }
 
+/// A number shown as `0x` and `DIGITS` lowercase hex digits (a dialect
+/// code, ShareFlags, a CtlCode as tshark prints them), kept as the number
+/// and written as text only when printed or serialized.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct HexCode<const DIGITS: usize>(pub u32);
+
+impl<const DIGITS: usize> HexCode<DIGITS> {
+    /// The text, on the stack: `0x` then the digits.
+    fn text(self) -> ([u8; 10], usize) {
+        let mut b = *b"0x00000000";
+        let n = 2 + DIGITS.min(8);
+        super::wire::put_hex(&mut b[2..n], u64::from(self.0));
+        (b, n)
+    }
+}
+
+impl<const DIGITS: usize> fmt::Display for HexCode<DIGITS> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (b, n) = self.text();
+        f.write_str(super::wire::ascii(&b[..n]))
+    }
+}
+
+impl<const DIGITS: usize> Serialize for HexCode<DIGITS> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let (b, n) = self.text();
+        s.serialize_str(super::wire::ascii(&b[..n]))
+    }
+}
+
 /// A short list kept in place (up to `N` items), on the heap beyond: the
 /// enctypes of a KDC-REQ, its PA-DATA types, a SPNEGO MechTypeList.
 /// Reads as a slice (`Deref`), serializes as a sequence.
@@ -377,6 +407,21 @@ mod tests {
             assert_eq!(o.to_string(), want);
             assert_eq!(o.as_bytes(), &b[..]);
             assert_eq!(serde_json::to_string(&o).unwrap(), format!("\"{want}\""));
+        }
+    }
+
+    #[test]
+    fn hex_codes_print_as_the_format_strings() {
+        for v in [0u32, 1, 0x0311, 0x02ff, 0xffff, 0x0014_0204, u32::MAX] {
+            assert_eq!(
+                HexCode::<4>(v & 0xffff).to_string(),
+                format!("0x{:04x}", v & 0xffff)
+            );
+            assert_eq!(HexCode::<8>(v).to_string(), format!("0x{v:08x}"));
+            assert_eq!(
+                serde_json::to_string(&HexCode::<8>(v)).unwrap(),
+                format!("\"0x{v:08x}\"")
+            );
         }
     }
 
