@@ -573,6 +573,9 @@ fn principal(t: &Tlv, what: &'static str) -> Result<Text, AuthError> {
     let f = seq_fields(t, what)?;
     let list = f.req(1, what)?;
     let mut d = list.children(what)?;
+    if let Some(name) = joined_on_stack(d.clone()) {
+        return Ok(name);
+    }
     // The components joined with '/', written into one Text.
     let mut name = Text::new();
     let mut first = true;
@@ -585,6 +588,32 @@ fn principal(t: &Tlv, what: &'static str) -> Result<Text, AuthError> {
         name.push_str(&part.str_lossy(what)?);
     }
     Ok(name)
+}
+
+/// The components read by `d` joined with '/', gathered on the stack and
+/// checked as UTF-8 once: `None` when they do not fit in 64 bytes, are not
+/// valid UTF-8 or do not read (then [`principal`] joins them one by one,
+/// with its replacements and errors). '/' cannot be part of a multi-byte
+/// sequence, so the check of the whole is the check of each part.
+fn joined_on_stack(mut d: Der<'_>) -> Option<Text> {
+    let mut buf = [0u8; 64];
+    let mut len = 0usize;
+    let mut first = true;
+    while !d.is_empty() {
+        let part = d.read().ok()?;
+        if part.class != UNIVERSAL || part.constructed {
+            return None;
+        }
+        if !first {
+            *buf.get_mut(len)? = b'/';
+            len += 1;
+        }
+        first = false;
+        buf.get_mut(len..len + part.value.len())?
+            .copy_from_slice(part.value);
+        len += part.value.len();
+    }
+    std::str::from_utf8(buf.get(..len)?).ok().map(Text::from)
 }
 
 /// EncryptedData (RFC 4120 5.2.9): (etype, kvno).
@@ -632,20 +661,20 @@ fn krb_time(t: &Tlv, what: &'static str) -> Result<Text, AuthError> {
     let s = t.str_lossy(what)?;
     let b = s.as_bytes();
     if b.len() == 15 && b[14] == b'Z' && b[..14].iter().all(u8::is_ascii_digit) {
-        // "YYYY-MM-DDTHH:MM:SSZ", without the formatting machinery.
-        let mut t = Text::new();
-        for (part, sep) in [
-            (&s[0..4], "-"),
-            (&s[4..6], "-"),
-            (&s[6..8], "T"),
-            (&s[8..10], ":"),
-            (&s[10..12], ":"),
-            (&s[12..14], "Z"),
+        // "YYYY-MM-DDTHH:MM:SSZ", written on the stack.
+        let mut out = *b"0000-00-00T00:00:00Z";
+        for (to, from) in [
+            (0, 0..4),
+            (5, 4..6),
+            (8, 6..8),
+            (11, 8..10),
+            (14, 10..12),
+            (17, 12..14),
         ] {
-            t.push_str(part);
-            t.push_str(sep);
+            let len = from.len();
+            out[to..to + len].copy_from_slice(&b[from]);
         }
-        return Ok(t);
+        return Ok(Text::from(crate::smb2::wire::ascii(&out)));
     }
     Ok(Text::from(s))
 }
@@ -913,6 +942,56 @@ mod tests {
             KdcOptions::from_octets(&[0x50, 0x80, 0x02, 0x01]).names(),
             ["forwardable", "proxiable", "renewable", "bit22", "validate"]
         );
+    }
+
+    /// PrincipalName with the given components (GeneralString each).
+    fn principal_der(parts: &[Vec<u8>]) -> Vec<u8> {
+        let mut list = Vec::new();
+        for p in parts {
+            list.push(0x1b);
+            list.push(p.len() as u8);
+            list.extend_from_slice(p);
+        }
+        let mut seq_of = vec![0x30, list.len() as u8];
+        seq_of.extend_from_slice(&list);
+        let mut body = vec![0xa0, 3, 0x02, 1, 1, 0xa1, seq_of.len() as u8];
+        body.extend_from_slice(&seq_of);
+        let mut v = vec![0x30, body.len() as u8];
+        v.extend_from_slice(&body);
+        v
+    }
+
+    #[test]
+    fn principal_joins_as_the_parts_lossy() {
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        for _ in 0..5_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let parts: Vec<Vec<u8>> = (0..(x % 4))
+                .map(|i| {
+                    let len = ((x >> (8 * i)) % 30) as usize;
+                    (0..len)
+                        .map(|j| {
+                            let b = (x >> ((i as usize + j) % 56)) as u8;
+                            // Mostly ASCII, some bytes that are not UTF-8 alone.
+                            if j % 7 == 3 {
+                                b | 0x80
+                            } else {
+                                b & 0x7f
+                            }
+                        })
+                        .collect()
+                })
+                .collect();
+            let der = principal_der(&parts);
+            let t = Der::new(&der, 0, "t").read().unwrap();
+            let want: Vec<String> = parts
+                .iter()
+                .map(|p| String::from_utf8_lossy(p).into_owned())
+                .collect();
+            assert_eq!(principal(&t, "t").unwrap().as_str(), want.join("/"));
+        }
     }
 
     #[test]
