@@ -917,13 +917,19 @@ mod tests {
         out
     }
 
+    /// One step of a fixed-seed xorshift64 generator.
+    fn next(x: &mut u64) -> u64 {
+        *x ^= *x << 13;
+        *x ^= *x >> 7;
+        *x ^= *x << 17;
+        *x
+    }
+
     #[test]
     fn kerberos_flags_match_reference() {
         let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
         for _ in 0..20_000 {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
+            next(&mut x);
             let b = x.to_le_bytes();
             let len = (x >> 60) as usize % 7;
             let octets = &b[..len];
@@ -965,9 +971,7 @@ mod tests {
     fn principal_joins_as_the_parts_lossy() {
         let mut x: u64 = 0x2545_F491_4F6C_DD1D;
         for _ in 0..5_000 {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
+            next(&mut x);
             let parts: Vec<Vec<u8>> = (0..(x % 4))
                 .map(|i| {
                     let len = ((x >> (8 * i)) % 30) as usize;
