@@ -899,7 +899,8 @@ impl<F: FnMut(Event<'_>)> Driver<'_, F> {
 pub struct Decoded {
     pub body: Option<Result<crate::smb2::Body, crate::smb2::BodyError>>,
     pub smb1: Option<crate::smb2::Smb1Message>,
-    pub auth: Option<Result<crate::auth::AuthInfo, crate::auth::AuthError>>,
+    /// The security blob (boxed, as `kerberos`: most messages carry none).
+    pub auth: Option<Result<Box<crate::auth::AuthInfo>, crate::auth::AuthError>>,
     /// A Kerberos message on port 88 (boxed: 512 bytes that most messages
     /// would otherwise carry and move).
     pub kerberos: Option<Result<Box<crate::auth::KerberosInfo>, crate::auth::AuthError>>,
@@ -919,7 +920,7 @@ impl Message<'_> {
                     if let Ok(b) = &body {
                         let blob = b.security_buffer().and_then(|r| r.slice(self.bytes));
                         if let Some(blob) = blob.filter(|b| !b.is_empty()) {
-                            d.auth = Some(crate::auth::parse_security_blob(blob));
+                            d.auth = Some(crate::auth::parse_security_blob(blob).map(Box::new));
                         }
                     }
                     d.body = Some(body);

@@ -47,11 +47,11 @@ fn krb_realms(k: &KerberosInfo) -> Vec<String> {
     match k.msg_type {
         KrbMsgType::TGS_REQ => {
             if let Some(t) = &k.ticket {
-                v.push(t.realm.clone());
+                v.push(t.realm.to_string());
             }
-            v.extend(k.realm.clone());
+            v.extend(k.realm.as_deref().map(str::to_string));
         }
-        _ => v.extend(k.realm.clone()),
+        _ => v.extend(k.realm.as_deref().map(str::to_string)),
     }
     v
 }
@@ -65,12 +65,6 @@ fn krb_snames(k: &KerberosInfo) -> Vec<String> {
     }
     v.extend(k.sname.as_ref().map(|s| s.replace('/', ",")));
     v
-}
-
-fn unhex(s: &str) -> Vec<u8> {
-    (0..s.len() / 2)
-        .filter_map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).ok())
-        .collect()
 }
 
 /// Cases where tshark 4.0.17 and we differ on purpose, counted by name.
@@ -101,9 +95,10 @@ fn columns_of(a: &AuthInfo, cols: &mut BTreeMap<&'static str, Vec<String>>, ex: 
             format!("0x{:08x}", n.message_type_number()),
         );
         match n {
-            NtlmsspMessage::Challenge(c) => {
-                put("ntlmssp.ntlmserverchallenge", c.server_challenge.clone())
-            }
+            NtlmsspMessage::Challenge(c) => put(
+                "ntlmssp.ntlmserverchallenge",
+                c.server_challenge.to_string(),
+            ),
             NtlmsspMessage::Authenticate(x) => {
                 put("ntlmssp.auth.username", tshark_str(&x.user));
                 put("ntlmssp.auth.domain", tshark_str(&x.domain));
@@ -118,7 +113,7 @@ fn columns_of(a: &AuthInfo, cols: &mut BTreeMap<&'static str, Vec<String>>, ex: 
         krb_columns(k, cols);
     }
     if let Some(mic) = a.spnego.as_ref().and_then(|s| s.mech_list_mic.as_ref()) {
-        if let Ok(m) = parse_security_blob(&unhex(mic)) {
+        if let Ok(m) = parse_security_blob(mic.as_bytes()) {
             if let Some(k) = &m.kerberos {
                 ex.mic_copy_of_token += 1;
                 krb_columns(k, cols);

@@ -231,9 +231,9 @@ fn check_capture(cap: &Path, t: &mut Tally) {
                 Body::TreeConnectRequest(tc) => {
                     t.tree_checks += 1;
                     let ok = if single {
-                        tree_vals.len() == 1 && tree_vals[0] == tc.share
+                        tree_vals.len() == 1 && tree_vals[0] == *tc.share
                     } else {
-                        tree_vals.contains(&tc.share)
+                        tree_vals.iter().any(|v| *v == *tc.share)
                     };
                     if !ok {
                         t.mismatches.push(format!(
@@ -282,8 +282,8 @@ fn check_capture(cap: &Path, t: &mut Tally) {
                 Body::TreeConnectResponse(r) => {
                     cmp("smb2.share_type", format!("0x{:02x}", r.share_type.0), t)
                 }
-                Body::IoctlRequest(r) => cmp("smb2.ioctl.function", r.ctl_code_hex.clone(), t),
-                Body::IoctlResponse(r) => cmp("smb2.ioctl.function", r.ctl_code_hex.clone(), t),
+                Body::IoctlRequest(r) => cmp("smb2.ioctl.function", r.ctl_code_hex.to_string(), t),
+                Body::IoctlResponse(r) => cmp("smb2.ioctl.function", r.ctl_code_hex.to_string(), t),
                 Body::CreateRequest(r) => cmp(
                     "smb2.create.disposition",
                     r.create_disposition.0.to_string(),

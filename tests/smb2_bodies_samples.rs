@@ -112,18 +112,18 @@ fn every_sample_pdu_agrees_with_tshark() {
                 }
                 Body::NegotiateResponse(n) => dialects.push(n.dialect.code_hex()),
                 Body::IoctlRequest(i) => {
-                    want_in("smb2.ioctl.function", i.ctl_code_hex.clone());
+                    want_in("smb2.ioctl.function", i.ctl_code_hex.to_string());
                     if let Some(v) = &i.validate_negotiate_info {
                         dialects.extend(v.dialects.iter().map(|d| d.code_hex()));
                     }
                 }
                 Body::IoctlResponse(i) => {
-                    want_in("smb2.ioctl.function", i.ctl_code_hex.clone());
+                    want_in("smb2.ioctl.function", i.ctl_code_hex.to_string());
                     if let Some(v) = &i.validate_negotiate_info {
                         dialects.push(v.dialect.code_hex());
                     }
                 }
-                Body::TreeConnectRequest(t) => want_in("smb2.tree", t.share.clone()),
+                Body::TreeConnectRequest(t) => want_in("smb2.tree", t.share.to_string()),
                 Body::TreeConnectResponse(t) => {
                     want_in("smb2.share_type", format!("0x{:02x}", t.share_type.0))
                 }
@@ -212,7 +212,7 @@ fn negotiate_202() {
     let Body::NegotiateRequest(r) = body("ntlm-smb202.pcap:4:0") else {
         panic!()
     };
-    assert_eq!(r.dialects, vec![Dialect::SMB2_0_2]);
+    assert_eq!(&r.dialects[..], [Dialect::SMB2_0_2]);
     let Body::NegotiateResponse(n) = body("ntlm-smb202.pcap:6:0") else {
         panic!()
     };

@@ -295,8 +295,8 @@ impl<'a> Tlv<'a> {
     /// A character string (GeneralString, KerberosString, UTF8String,
     /// IA5String, ...). Kerberos strings are IA5 in practice; non-UTF-8 bytes
     /// are replaced, never rejected.
-    pub fn string(&self, what: &'static str) -> Result<String, AuthError> {
-        Ok(self.str_lossy(what)?.into_owned())
+    pub fn string(&self, what: &'static str) -> Result<crate::smb2::inline::Text, AuthError> {
+        Ok(crate::smb2::inline::Text::from(self.str_lossy(what)?))
     }
 
     /// [`Tlv::string`], borrowed when the bytes are valid UTF-8.

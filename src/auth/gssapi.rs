@@ -8,6 +8,7 @@ use super::kerberos::{parse_message_at, KerberosInfo};
 use super::ntlmssp::{parse_ntlmssp, NtlmsspMessage, SIGNATURE};
 use super::spnego::{parse_negotiation_token, MechType, SpnegoInfo};
 use super::{AuthError, ErrorKind};
+use crate::smb2::inline::Text;
 use serde::ser::SerializeStruct;
 use serde::{Serialize, Serializer};
 
@@ -70,10 +71,10 @@ pub struct AuthInfo {
     /// "ms-kerberos" or "kerberos".
     pub krb5_mech: Option<MechType>,
     /// Its TOK_ID, e.g. "KRB_AP_REQ" (or hex when unknown).
-    pub krb5_token_id: Option<String>,
+    pub krb5_token_id: Option<std::borrow::Cow<'static, str>>,
     /// IAKERB-HEADER target-realm (draft-ietf-kitten-iakerb 3.1), for an
     /// IAKERB_PROXY token carrying a KDC message.
-    pub iakerb_target_realm: Option<String>,
+    pub iakerb_target_realm: Option<Text>,
     pub ntlmssp: Option<NtlmsspMessage>,
     /// Boxed: most blobs carry none, and the rest of the struct is moved
     /// around with every decoded message.
@@ -291,7 +292,7 @@ fn mech_token(
         info.mechanism = Mechanism::Kerberos;
         info.krb5_mech = Some(oid);
         info.krb5_token_id =
-            Some(krb5_token_name(id).map_or_else(|| format!("{id:04x}"), str::to_string));
+            Some(krb5_token_name(id).map_or_else(|| format!("{id:04x}").into(), Into::into));
         let mut msg = rest.get(2..).unwrap_or(&[]);
         let mut moff = off + 2;
         if id == 0x0501 {

@@ -7,6 +7,7 @@
 
 use super::der::{Der, Fields, Tlv, APPLICATION, T_SEQUENCE, UNIVERSAL};
 use super::{AuthError, ErrorKind};
+use crate::smb2::inline::{List, Text};
 use serde::{Serialize, Serializer};
 use std::fmt;
 
@@ -266,9 +267,9 @@ kerberos_flags! {
 /// The cleartext part of a Ticket (RFC 4120 5.3).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct TicketInfo {
-    pub realm: String,
+    pub realm: Text,
     /// sname joined with '/', e.g. "cifs/fs1.corp.example".
-    pub sname: String,
+    pub sname: Text,
     /// enc-part etype.
     pub enctype: EncType,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -291,31 +292,31 @@ pub struct TicketInfo {
 pub struct KerberosInfo {
     pub msg_type: KrbMsgType,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub realm: Option<String>,
+    pub realm: Option<Text>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub sname: Option<String>,
+    pub sname: Option<Text>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub crealm: Option<String>,
+    pub crealm: Option<Text>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub cname: Option<String>,
+    pub cname: Option<Text>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error_code: Option<i32>,
     /// Name of error_code (RFC 4120 7.5.9), e.g. "KRB_AP_ERR_SKEW".
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub e_text: Option<String>,
+    pub e_text: Option<Text>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub stime: Option<String>,
+    pub stime: Option<Text>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub susec: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub ctime: Option<String>,
+    pub ctime: Option<Text>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cusec: Option<i64>,
     /// KRB-ERROR e-data as METHOD-DATA (e.g. with KDC_ERR_PREAUTH_REQUIRED).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub e_data_padata_types: Vec<PaDataType>,
+    #[serde(skip_serializing_if = "<[PaDataType]>::is_empty")]
+    pub e_data_padata_types: List<PaDataType, 8>,
     /// KRB-ERROR e-data as KERB-EXT-ERROR ([MS-KILE] 2.2.1/2.2.2): the
     /// NTSTATUS behind the error, "0x........".
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -333,12 +334,12 @@ pub struct KerberosInfo {
     #[serde(skip_serializing_if = "KdcOptions::is_empty")]
     pub kdc_options: KdcOptions,
     /// etype list of a KDC-REQ, client's preference first.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub etypes: Vec<EncType>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub padata_types: Vec<PaDataType>,
+    #[serde(skip_serializing_if = "<[EncType]>::is_empty")]
+    pub etypes: List<EncType, 8>,
+    #[serde(skip_serializing_if = "<[PaDataType]>::is_empty")]
+    pub padata_types: List<PaDataType, 8>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub till: Option<String>,
+    pub till: Option<Text>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub nonce: Option<i64>,
 }
@@ -358,7 +359,7 @@ impl KerberosInfo {
             susec: None,
             ctime: None,
             cusec: None,
-            e_data_padata_types: Vec::new(),
+            e_data_padata_types: List::new(),
             nt_status: None,
             ap_options: ApOptions(0),
             mutual_required: None,
@@ -366,8 +367,8 @@ impl KerberosInfo {
             authenticator_etype: None,
             enc_part_etype: None,
             kdc_options: KdcOptions(0),
-            etypes: Vec::new(),
-            padata_types: Vec::new(),
+            etypes: List::new(),
+            padata_types: List::new(),
             till: None,
             nonce: None,
         }
@@ -456,7 +457,7 @@ impl KerberosInfo {
 
 /// Appends "name@realm", "name", "@realm" or nothing (an empty part counts
 /// as absent).
-fn at(s: &mut String, name: &Option<String>, realm: &Option<String>) {
+fn at(s: &mut String, name: &Option<Text>, realm: &Option<Text>) {
     let name = name.as_deref().filter(|n| !n.is_empty());
     let realm = realm.as_deref().filter(|r| !r.is_empty());
     if let Some(n) = name {
@@ -568,12 +569,15 @@ fn seq_fields<'a>(seq: &Tlv<'a>, what: &'static str) -> Result<Fields<'a>, AuthE
 }
 
 /// PrincipalName (RFC 4120 5.2.2): name-string components joined with '/'.
-fn principal(t: &Tlv, what: &'static str) -> Result<String, AuthError> {
+fn principal(t: &Tlv, what: &'static str) -> Result<Text, AuthError> {
     let f = seq_fields(t, what)?;
     let list = f.req(1, what)?;
     let mut d = list.children(what)?;
-    // The components joined with '/', written into one String.
-    let mut name = String::with_capacity(list.value.len());
+    if let Some(name) = joined_on_stack(d.clone()) {
+        return Ok(name);
+    }
+    // The components joined with '/', written into one Text.
+    let mut name = Text::new();
     let mut first = true;
     while !d.is_empty() {
         let part = d.read()?;
@@ -584,6 +588,32 @@ fn principal(t: &Tlv, what: &'static str) -> Result<String, AuthError> {
         name.push_str(&part.str_lossy(what)?);
     }
     Ok(name)
+}
+
+/// The components read by `d` joined with '/', gathered on the stack and
+/// checked as UTF-8 once: `None` when they do not fit in 64 bytes, are not
+/// valid UTF-8 or do not read (then [`principal`] joins them one by one,
+/// with its replacements and errors). '/' cannot be part of a multi-byte
+/// sequence, so the check of the whole is the check of each part.
+fn joined_on_stack(mut d: Der<'_>) -> Option<Text> {
+    let mut buf = [0u8; 64];
+    let mut len = 0usize;
+    let mut first = true;
+    while !d.is_empty() {
+        let part = d.read().ok()?;
+        if part.class != UNIVERSAL || part.constructed {
+            return None;
+        }
+        if !first {
+            *buf.get_mut(len)? = b'/';
+            len += 1;
+        }
+        first = false;
+        buf.get_mut(len..len + part.value.len())?
+            .copy_from_slice(part.value);
+        len += part.value.len();
+    }
+    std::str::from_utf8(buf.get(..len)?).ok().map(Text::from)
 }
 
 /// EncryptedData (RFC 4120 5.2.9): (etype, kvno).
@@ -627,26 +657,26 @@ fn ticket(t: &Tlv) -> Result<TicketInfo, AuthError> {
 
 /// KerberosTime (RFC 4120 5.2.3) "YYYYMMDDHHMMSSZ" as RFC 3339; other
 /// forms unchanged.
-fn krb_time(t: &Tlv, what: &'static str) -> Result<String, AuthError> {
+fn krb_time(t: &Tlv, what: &'static str) -> Result<Text, AuthError> {
     let s = t.str_lossy(what)?;
     let b = s.as_bytes();
     if b.len() == 15 && b[14] == b'Z' && b[..14].iter().all(u8::is_ascii_digit) {
-        // "YYYY-MM-DDTHH:MM:SSZ", without the formatting machinery.
-        let mut t = String::with_capacity(20);
-        for (part, sep) in [
-            (&s[0..4], "-"),
-            (&s[4..6], "-"),
-            (&s[6..8], "T"),
-            (&s[8..10], ":"),
-            (&s[10..12], ":"),
-            (&s[12..14], "Z"),
+        // "YYYY-MM-DDTHH:MM:SSZ", written on the stack.
+        let mut out = *b"0000-00-00T00:00:00Z";
+        for (to, from) in [
+            (0, 0..4),
+            (5, 4..6),
+            (8, 6..8),
+            (11, 8..10),
+            (14, 10..12),
+            (17, 12..14),
         ] {
-            t.push_str(part);
-            t.push_str(sep);
+            let len = from.len();
+            out[to..to + len].copy_from_slice(&b[from]);
         }
-        return Ok(t);
+        return Ok(Text::from(crate::smb2::wire::ascii(&out)));
     }
-    Ok(s.into_owned())
+    Ok(Text::from(s))
 }
 
 /// AP-REQ (RFC 4120 5.5.1).
@@ -684,9 +714,9 @@ fn parse_ap_rep(app: &Tlv) -> Result<KerberosInfo, AuthError> {
 fn padata<'a>(
     t: &Tlv<'a>,
     what: &'static str,
-) -> Result<(Vec<PaDataType>, Option<Tlv<'a>>), AuthError> {
+) -> Result<(List<PaDataType, 8>, Option<Tlv<'a>>), AuthError> {
     let mut d = t.children(what)?;
-    let mut types = Vec::new();
+    let mut types = List::new();
     let mut tgs_req = None;
     while !d.is_empty() {
         let pa = d.read()?;
@@ -887,13 +917,19 @@ mod tests {
         out
     }
 
+    /// One step of a fixed-seed xorshift64 generator.
+    fn next(x: &mut u64) -> u64 {
+        *x ^= *x << 13;
+        *x ^= *x >> 7;
+        *x ^= *x << 17;
+        *x
+    }
+
     #[test]
     fn kerberos_flags_match_reference() {
         let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
         for _ in 0..20_000 {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
+            next(&mut x);
             let b = x.to_le_bytes();
             let len = (x >> 60) as usize % 7;
             let octets = &b[..len];
@@ -912,6 +948,54 @@ mod tests {
             KdcOptions::from_octets(&[0x50, 0x80, 0x02, 0x01]).names(),
             ["forwardable", "proxiable", "renewable", "bit22", "validate"]
         );
+    }
+
+    /// PrincipalName with the given components (GeneralString each).
+    fn principal_der(parts: &[Vec<u8>]) -> Vec<u8> {
+        let mut list = Vec::new();
+        for p in parts {
+            list.push(0x1b);
+            list.push(p.len() as u8);
+            list.extend_from_slice(p);
+        }
+        let mut seq_of = vec![0x30, list.len() as u8];
+        seq_of.extend_from_slice(&list);
+        let mut body = vec![0xa0, 3, 0x02, 1, 1, 0xa1, seq_of.len() as u8];
+        body.extend_from_slice(&seq_of);
+        let mut v = vec![0x30, body.len() as u8];
+        v.extend_from_slice(&body);
+        v
+    }
+
+    #[test]
+    fn principal_joins_as_the_parts_lossy() {
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        for _ in 0..5_000 {
+            next(&mut x);
+            let parts: Vec<Vec<u8>> = (0..(x % 4))
+                .map(|i| {
+                    let len = ((x >> (8 * i)) % 30) as usize;
+                    (0..len)
+                        .map(|j| {
+                            let b = (x >> ((i as usize + j) % 56)) as u8;
+                            // Mostly ASCII, some bytes that are not UTF-8 alone.
+                            if j % 7 == 3 {
+                                b | 0x80
+                            } else {
+                                b & 0x7f
+                            }
+                        })
+                        .collect()
+                })
+                .collect();
+            let der = principal_der(&parts);
+            let t = Der::new(&der, 0, "t").read().unwrap();
+            let want: Vec<String> = parts
+                .iter()
+                .map(|p| String::from_utf8_lossy(p).into_owned())
+                .collect();
+            assert_eq!(principal(&t, "t").unwrap().as_str(), want.join("/"));
+        }
     }
 
     #[test]

@@ -108,7 +108,8 @@ impl fmt::Display for AuthError {
 
 impl std::error::Error for AuthError {}
 
-/// Lowercase hex of `b`.
+/// Lowercase hex of `b` (the reference for [`crate::smb2::inline::Octets`]).
+#[cfg(test)]
 pub(crate) fn hex(b: &[u8]) -> String {
     const D: &[u8; 16] = b"0123456789abcdef";
     let mut v = vec![0u8; b.len() * 2];

@@ -1,6 +1,7 @@
 //! NTLMSSP messages ([MS-NLMP] 2.2): NEGOTIATE, CHALLENGE, AUTHENTICATE.
 
-use super::{filetime_to_string, hex, AuthError, ErrorKind};
+use super::{filetime_to_string, AuthError, ErrorKind};
+use crate::smb2::inline::{Octets, Text};
 use serde::{Serialize, Serializer};
 use std::fmt;
 
@@ -206,13 +207,43 @@ pub const AV_FLAG_MIC_PRESENT: u32 = 0x0000_0002;
 #[serde(rename_all = "snake_case")]
 pub enum AvValue {
     /// Names (UTF-16LE on the wire).
-    Text(String),
+    Text(Text),
     /// MsvAvFlags.
     Flags(u32),
-    /// MsvAvTimestamp as RFC 3339 UTC.
-    Timestamp(String),
-    /// Anything else, lowercase hex.
-    Hex(String),
+    /// MsvAvTimestamp, serialized as RFC 3339 UTC.
+    Timestamp(NtTime),
+    /// Anything else, serialized as lowercase hex.
+    Hex(Octets),
+}
+
+/// A FILETIME of an NTLM message (MsvAvTimestamp, the NTLMv2 client
+/// challenge's TimeStamp; [MS-NLMP] 2.2.2.1, 2.2.2.7), kept as the number
+/// and written as [`filetime_to_string`] writes it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct NtTime(pub u64);
+
+impl NtTime {
+    /// Seconds between 1601-01-01 and 1970-01-01.
+    const EPOCH_DIFF_SECS: u64 = 11_644_473_600;
+}
+
+impl fmt::Display for NtTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&filetime_to_string(self.0))
+    }
+}
+
+impl Serialize for NtTime {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        // From 1970 on the text is FileTime's, written on the stack.
+        let text = (self.0 / 10_000_000 >= Self::EPOCH_DIFF_SECS)
+            .then(|| crate::smb2::FileTime(self.0).text())
+            .flatten();
+        match text {
+            Some(b) => s.serialize_str(crate::smb2::wire::ascii(&b)),
+            None => s.serialize_str(&filetime_to_string(self.0)),
+        }
+    }
 }
 
 /// AV_PAIR ([MS-NLMP] 2.2.2.1). Serializes as `{"id":..,"text":..}`
@@ -276,9 +307,9 @@ impl ResponseKind {
 pub struct Negotiate {
     pub flags: NegotiateFlags,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub domain: Option<String>,
+    pub domain: Option<Text>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub workstation: Option<String>,
+    pub workstation: Option<Text>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<Version>,
 }
@@ -287,12 +318,12 @@ pub struct Negotiate {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Challenge {
     pub flags: NegotiateFlags,
-    /// ServerChallenge, 8 bytes, lowercase hex.
-    pub server_challenge: String,
+    /// ServerChallenge, 8 bytes, serialized as lowercase hex.
+    pub server_challenge: Octets,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub target_name: Option<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub target_info: Vec<AvPair>,
+    pub target_name: Option<Text>,
+    #[serde(skip_serializing_if = "<[AvPair]>::is_empty")]
+    pub target_info: AvPairs,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<Version>,
 }
@@ -300,34 +331,34 @@ pub struct Challenge {
 /// The NTLMv2_CLIENT_CHALLENGE inside an NTLMv2 response ([MS-NLMP] 2.2.2.7).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct NtlmV2ClientChallenge {
-    /// ChallengeFromClient, lowercase hex.
-    pub client_challenge: String,
-    pub timestamp: String,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub av_pairs: Vec<AvPair>,
+    /// ChallengeFromClient, serialized as lowercase hex.
+    pub client_challenge: Octets,
+    pub timestamp: NtTime,
+    #[serde(skip_serializing_if = "<[AvPair]>::is_empty")]
+    pub av_pairs: AvPairs,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub av_flags: Option<u32>,
     /// MsvAvChannelBindings (16-byte hash, hex); all zeros means "none".
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub channel_bindings: Option<String>,
+    pub channel_bindings: Option<Octets>,
     /// MsvAvTargetName, e.g. "cifs/fs1.corp.example".
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub target_spn: Option<String>,
+    pub target_spn: Option<Text>,
 }
 
 /// AUTHENTICATE_MESSAGE ([MS-NLMP] 2.2.1.3).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Authenticate {
     pub flags: NegotiateFlags,
-    pub user: String,
-    pub domain: String,
-    pub workstation: String,
+    pub user: Text,
+    pub domain: Text,
+    pub workstation: Text,
     pub response_kind: ResponseKind,
     pub lm_response_len: usize,
     pub nt_response_len: usize,
-    /// NTProofStr of an NTLMv2 response (first 16 bytes), hex.
+    /// NTProofStr of an NTLMv2 response (first 16 bytes), serialized as hex.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub nt_proof_str: Option<String>,
+    pub nt_proof_str: Option<Octets>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ntlmv2: Option<NtlmV2ClientChallenge>,
     /// Why the NTLMv2 client challenge could not be decoded, if so.
@@ -335,9 +366,10 @@ pub struct Authenticate {
     pub ntlmv2_error: Option<String>,
     /// MsvAvFlags says the message carries a MIC.
     pub mic_present: bool,
-    /// The MIC field, hex, when the message has room for it and it is present.
+    /// The MIC field, serialized as hex, when the message has room for it
+    /// and it is present.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub mic: Option<String>,
+    pub mic: Option<Octets>,
     pub encrypted_session_key_present: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<Version>,
@@ -389,7 +421,8 @@ impl NtlmsspMessage {
                 s
             }
             NtlmsspMessage::Challenge(c) => {
-                let mut s = format!("NTLMSSP CHALLENGE {}", c.server_challenge);
+                let mut s = String::from("NTLMSSP CHALLENGE ");
+                c.server_challenge.with_hex(|h| s.push_str(h));
                 if let Some(t) = c.target_name.as_deref().filter(|t| !t.is_empty()) {
                     s.push_str(" target ");
                     s.push_str(t);
@@ -470,21 +503,27 @@ impl<'a> Msg<'a> {
     }
 }
 
-/// UTF-16LE to String; lone surrogates become U+FFFD, an odd last byte is dropped.
-pub(crate) fn utf16le(b: &[u8]) -> String {
-    crate::smb2::wire::utf16le(b)
+/// UTF-16LE to text; lone surrogates become U+FFFD, an odd last byte is dropped.
+pub(crate) fn utf16le(b: &[u8]) -> Text {
+    crate::smb2::wire::utf16le_text(b)
 }
 
 /// OEM strings: the code page is not on the wire. UTF-8 when valid, else
 /// each byte as Latin-1, so nothing is lost.
-fn oem(b: &[u8]) -> String {
+fn oem(b: &[u8]) -> Text {
     match std::str::from_utf8(b) {
-        Ok(s) => s.to_string(),
-        Err(_) => b.iter().map(|c| char::from(*c)).collect(),
+        Ok(s) => Text::from(s),
+        Err(_) => {
+            let mut t = Text::new();
+            for c in b {
+                t.push(char::from(*c));
+            }
+            t
+        }
     }
 }
 
-fn text(b: &[u8], flags: NegotiateFlags) -> String {
+fn text(b: &[u8], flags: NegotiateFlags) -> Text {
     if flags.has(NegotiateFlags::UNICODE) {
         utf16le(b)
     } else {
@@ -492,58 +531,97 @@ fn text(b: &[u8], flags: NegotiateFlags) -> String {
     }
 }
 
-/// AV_PAIR list ([MS-NLMP] 2.2.2.1), up to MsvAvEOL or the end of the bytes.
-pub fn parse_av_pairs(b: &[u8], base: usize) -> Result<Vec<AvPair>, AuthError> {
-    // Windows sends 5 to 10 pairs: room for 8 without growing.
-    let mut out = Vec::with_capacity(if b.is_empty() { 0 } else { 8 });
+/// An AV_PAIR list ([MS-NLMP] 2.2.2.1) up to MsvAvEOL, decoded. Reads as
+/// a slice of pairs; serializes as a list.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct AvPairs(Vec<AvPair>);
+
+impl std::ops::Deref for AvPairs {
+    type Target = [AvPair];
+    fn deref(&self) -> &[AvPair] {
+        &self.0
+    }
+}
+
+/// The pairs of an AV_PAIR list as (AvId, Value bytes, offset in `b` of
+/// the pair's end), up to MsvAvEOL or the end of the bytes; an `Err` (then
+/// nothing more) with the offset in `b` of a pair cut short.
+fn av_pair_slices(b: &[u8]) -> impl Iterator<Item = Result<(AvId, &[u8], usize), usize>> + '_ {
     let mut pos = 0usize;
-    while let Some(hdr) = b.get(pos..pos + 4) {
+    std::iter::from_fn(move || {
+        if pos > b.len() {
+            return None;
+        }
+        let Some(hdr) = b.get(pos..pos + 4) else {
+            // Bytes left that cannot hold a header.
+            let at = pos;
+            pos = usize::MAX;
+            return (at < b.len()).then_some(Err(at));
+        };
         let id = AvId(u16::from_le_bytes([hdr[0], hdr[1]]));
         let len = usize::from(u16::from_le_bytes([hdr[2], hdr[3]]));
         if id == AvId::EOL {
-            return Ok(out);
+            pos = usize::MAX;
+            return None;
         }
-        let v = b.get(pos + 4..pos + 4 + len).ok_or_else(|| {
-            AuthError::new(
-                "NTLMSSP AV_PAIR",
-                base + pos,
-                ErrorKind::Truncated {
-                    needed: len,
-                    have: b.len().saturating_sub(pos + 4),
-                },
-            )
-        })?;
-        let value = match id {
-            AvId::NB_COMPUTER_NAME
-            | AvId::NB_DOMAIN_NAME
-            | AvId::DNS_COMPUTER_NAME
-            | AvId::DNS_DOMAIN_NAME
-            | AvId::DNS_TREE_NAME
-            | AvId::TARGET_NAME => AvValue::Text(utf16le(v)),
-            AvId::FLAGS if v.len() == 4 => {
-                AvValue::Flags(u32::from_le_bytes([v[0], v[1], v[2], v[3]]))
+        let at = pos;
+        match b.get(pos + 4..pos + 4 + len) {
+            Some(v) => {
+                pos += 4 + len;
+                Some(Ok((id, v, pos)))
             }
-            AvId::TIMESTAMP if v.len() == 8 => {
-                let mut a = [0u8; 8];
-                a.copy_from_slice(v);
-                AvValue::Timestamp(filetime_to_string(u64::from_le_bytes(a)))
+            None => {
+                pos = usize::MAX;
+                Some(Err(at))
             }
-            _ => AvValue::Hex(hex(v)),
-        };
-        out.push(AvPair { id, value });
-        pos += 4 + len;
+        }
+    })
+}
+
+/// The value of one AV_PAIR, decoded by its AvId.
+fn av_value(id: AvId, v: &[u8]) -> AvValue {
+    match id {
+        AvId::NB_COMPUTER_NAME
+        | AvId::NB_DOMAIN_NAME
+        | AvId::DNS_COMPUTER_NAME
+        | AvId::DNS_DOMAIN_NAME
+        | AvId::DNS_TREE_NAME
+        | AvId::TARGET_NAME => AvValue::Text(utf16le(v)),
+        AvId::FLAGS if v.len() == 4 => AvValue::Flags(u32::from_le_bytes([v[0], v[1], v[2], v[3]])),
+        AvId::TIMESTAMP if v.len() == 8 => {
+            let mut a = [0u8; 8];
+            a.copy_from_slice(v);
+            AvValue::Timestamp(NtTime(u64::from_le_bytes(a)))
+        }
+        _ => AvValue::Hex(Octets::new(v)),
     }
-    if pos < b.len() {
-        return Err(AuthError::new(
-            "NTLMSSP AV_PAIR",
-            base + pos,
-            ErrorKind::Truncated {
-                needed: 4,
-                have: b.len() - pos,
-            },
-        ));
+}
+
+/// AV_PAIR list ([MS-NLMP] 2.2.2.1), up to MsvAvEOL or the end of the bytes.
+pub fn parse_av_pairs(b: &[u8], base: usize) -> Result<AvPairs, AuthError> {
+    // Windows sends 5 to 10 pairs: room for 8 without growing.
+    let mut out = Vec::with_capacity(if b.is_empty() { 0 } else { 8 });
+    for p in av_pair_slices(b) {
+        match p {
+            Ok((id, v, _)) => out.push(AvPair {
+                id,
+                value: av_value(id, v),
+            }),
+            Err(at) => {
+                let have = b.len() - at;
+                let kind = match b.get(at + 2..at + 4) {
+                    Some(l) if have >= 4 => ErrorKind::Truncated {
+                        needed: usize::from(u16::from_le_bytes([l[0], l[1]])),
+                        have: have - 4,
+                    },
+                    _ => ErrorKind::Truncated { needed: 4, have },
+                };
+                return Err(AuthError::new("NTLMSSP AV_PAIR", base + at, kind));
+            }
+        }
     }
-    Ok(out)
+    Ok(AvPairs(out))
 }
 
 /// Decodes an NTLMSSP message that starts with "NTLMSSP\0". `base` is the
@@ -617,9 +695,9 @@ fn parse_challenge(m: &Msg) -> Result<NtlmsspMessage, AuthError> {
     let chal = m.bytes(24, 8, "NTLMSSP CHALLENGE ServerChallenge")?;
     let mut c = Challenge {
         flags,
-        server_challenge: hex(chal),
+        server_challenge: Octets::new(chal),
         target_name: (!target.is_empty()).then(|| text(target, flags)),
-        target_info: Vec::new(),
+        target_info: AvPairs::default(),
         version: None,
     };
     let mut payload = if target.is_empty() { m.b.len() } else { toff };
@@ -698,7 +776,7 @@ fn parse_authenticate(m: &Msg) -> Result<NtlmsspMessage, AuthError> {
         version: None,
     };
     if response_kind == ResponseKind::NtlmV2 {
-        a.nt_proof_str = nt.get(..16).map(hex);
+        a.nt_proof_str = nt.get(..16).map(Octets::new);
         match parse_ntlmv2_client_challenge(nt.get(16..).unwrap_or(&[]), m.base + nt_off + 16) {
             Ok(c) => {
                 a.mic_present = c.av_flags.is_some_and(|f| f & AV_FLAG_MIC_PRESENT != 0);
@@ -711,7 +789,7 @@ fn parse_authenticate(m: &Msg) -> Result<NtlmsspMessage, AuthError> {
         a.version = Some(m.version(64)?);
     }
     if payload >= 88 && a.mic_present {
-        a.mic = Some(hex(m.bytes(72, 16, "NTLMSSP AUTHENTICATE MIC")?));
+        a.mic = Some(Octets::new(m.bytes(72, 16, "NTLMSSP AUTHENTICATE MIC")?));
     }
     Ok(NtlmsspMessage::Authenticate(Box::new(a)))
 }
@@ -744,14 +822,14 @@ fn parse_ntlmv2_client_challenge(
     ts.copy_from_slice(&fixed[8..16]);
     let av_pairs = parse_av_pairs(b.get(28..).unwrap_or(&[]), base + 28)?;
     let mut c = NtlmV2ClientChallenge {
-        client_challenge: hex(&fixed[16..24]),
-        timestamp: filetime_to_string(u64::from_le_bytes(ts)),
+        client_challenge: Octets::new(&fixed[16..24]),
+        timestamp: NtTime(u64::from_le_bytes(ts)),
         av_flags: None,
         channel_bindings: None,
         target_spn: None,
-        av_pairs: Vec::new(),
+        av_pairs: AvPairs::default(),
     };
-    for p in &av_pairs {
+    for p in av_pairs.iter() {
         match (&p.id, &p.value) {
             (&AvId::FLAGS, AvValue::Flags(f)) => c.av_flags = Some(*f),
             (&AvId::CHANNEL_BINDINGS, AvValue::Hex(h)) => c.channel_bindings = Some(h.clone()),

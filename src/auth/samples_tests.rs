@@ -76,7 +76,7 @@ fn negotiate_response_negtokeninit2_from_smbd() {
     assert_eq!(a.mechanism, Mechanism::SpnegoOnly);
     let s = a.spnego.as_ref().unwrap();
     assert_eq!(s.spnego_token, spnego::SpnegoToken::NegTokenInit2);
-    assert_eq!(s.mech_types, vec![MechType(MechType::NTLMSSP.into())]);
+    assert_eq!(&s.mech_types[..], [MechType(MechType::NTLMSSP.into())]);
     assert_eq!(
         s.neg_hint_name.as_deref(),
         Some("not_defined_in_RFC4178@please_ignore")
@@ -116,7 +116,7 @@ fn ntlmssp_three_legs_in_spnego() {
     let NtlmsspMessage::Challenge(c) = ntlm(&a) else {
         panic!("not CHALLENGE")
     };
-    assert_eq!(c.server_challenge, "9e70590c94e3671f"); // ntlmssp.ntlmserverchallenge
+    assert_eq!(c.server_challenge.to_string(), "9e70590c94e3671f"); // ntlmssp.ntlmserverchallenge
     assert_eq!(c.target_name.as_deref(), Some("FILESRV"));
     assert_eq!(c.target_info.len(), 5);
     assert_eq!(
@@ -135,11 +135,11 @@ fn ntlmssp_three_legs_in_spnego() {
     assert_eq!(x.response_kind, ntlmssp::ResponseKind::NtlmV2);
     assert_eq!(x.nt_response_len, 220);
     assert_eq!(
-        x.nt_proof_str.as_deref(),
+        x.nt_proof_str.as_ref().map(ToString::to_string).as_deref(),
         Some("64ba01b570478f924babc2892893047d")
     );
     let v2 = x.ntlmv2.as_ref().unwrap();
-    assert_eq!(v2.client_challenge, "434f5fbaf4f57e3e");
+    assert_eq!(v2.client_challenge.to_string(), "434f5fbaf4f57e3e");
     assert_eq!(v2.av_flags, Some(2));
     assert_eq!(v2.target_spn.as_deref(), Some("cifs/127.0.0.2"));
     assert!(x.mic_present && x.mic.is_some());
@@ -295,7 +295,10 @@ fn kdc_exchange_on_port_88() {
         (t.realm.as_str(), t.sname.as_str()),
         ("SAMPLES.SMBSCOPE.TEST", "krbtgt/SAMPLES.SMBSCOPE.TEST")
     );
-    assert_eq!(k.padata_types, [PaDataType::TGS_REQ, PaDataType::FX_FAST]);
+    assert_eq!(
+        &k.padata_types[..],
+        [PaDataType::TGS_REQ, PaDataType::FX_FAST]
+    );
 
     let k = parse_kerberos_message(&blob("krb88_tgs_rep")).unwrap();
     assert_eq!(k.msg_type, KrbMsgType::TGS_REP);
@@ -321,7 +324,7 @@ fn kdc_exchange_on_port_88() {
     assert_eq!(k.error_code, Some(7));
     assert_eq!(k.realm.as_deref(), Some("<unspecified realm>"));
     assert_eq!(k.sname.as_deref(), Some(""));
-    assert_eq!(k.e_data_padata_types, [PaDataType::FX_FAST]);
+    assert_eq!(&k.e_data_padata_types[..], [PaDataType::FX_FAST]);
 }
 
 #[test]

@@ -3,7 +3,8 @@
 //! NegTokenResp.
 
 use super::der::{Der, Fields, Tlv, CONTEXT, T_OCTET_STRING, T_OID, T_SEQUENCE, UNIVERSAL};
-use super::{hex, AuthError, ErrorKind};
+use super::{AuthError, ErrorKind};
+use crate::smb2::inline::{List, Octets, Text};
 use serde::ser::SerializeStruct;
 use serde::{Serialize, Serializer};
 use std::borrow::Cow;
@@ -175,28 +176,55 @@ const REQ_FLAG_NAMES: [&str; 7] = [
     "integFlag",
 ];
 
+/// ContextFlags (RFC 4178 4.2.1): the first octet of the BIT STRING, bit 0
+/// (delegFlag) as its high bit. Serializes as the list of the set flags'
+/// names, bit 0 first.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct ContextFlags(pub u8);
+
+impl ContextFlags {
+    pub fn is_empty(&self) -> bool {
+        self.names().next().is_none()
+    }
+
+    /// Names of the set flags, bit 0 first.
+    pub fn names(self) -> impl Iterator<Item = &'static str> {
+        REQ_FLAG_NAMES
+            .iter()
+            .enumerate()
+            .filter(move |(i, _)| self.0 & (0x80 >> i) != 0)
+            .map(|(_, n)| *n)
+    }
+}
+
+impl Serialize for ContextFlags {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.names())
+    }
+}
+
 /// What a SPNEGO token said, apart from the inner mechanism token.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct SpnegoInfo {
     pub spnego_token: SpnegoToken,
     /// mechTypes, most preferred first (NegTokenInit).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub mech_types: Vec<MechType>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub req_flags: Vec<String>,
+    #[serde(skip_serializing_if = "<[MechType]>::is_empty")]
+    pub mech_types: List<MechType, 4>,
+    #[serde(skip_serializing_if = "ContextFlags::is_empty")]
+    pub req_flags: ContextFlags,
     /// negHints.hintName ([MS-SPNG] 2.2.1), e.g.
     /// "not_defined_in_RFC4178@please_ignore".
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub neg_hint_name: Option<String>,
+    pub neg_hint_name: Option<Text>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub neg_hint_address: Option<String>,
+    pub neg_hint_address: Option<Octets>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub neg_result: Option<NegState>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub supported_mech: Option<MechType>,
-    /// mechListMIC, hex.
+    /// mechListMIC, serialized as hex.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub mech_list_mic: Option<String>,
+    pub mech_list_mic: Option<Octets>,
 }
 
 impl SpnegoInfo {
@@ -282,8 +310,8 @@ fn parse_init<'a>(choice: &Tlv<'a>) -> Result<(SpnegoInfo, InnerToken<'a>), Auth
     let f = sequence(choice, WHAT)?;
     let mut info = SpnegoInfo {
         spnego_token: SpnegoToken::NegTokenInit,
-        mech_types: Vec::new(),
-        req_flags: Vec::new(),
+        mech_types: List::new(),
+        req_flags: ContextFlags(0),
         neg_hint_name: None,
         neg_hint_address: None,
         neg_result: None,
@@ -300,12 +328,7 @@ fn parse_init<'a>(choice: &Tlv<'a>) -> Result<(SpnegoInfo, InnerToken<'a>), Auth
     }
     if let Some(flags) = f.get(1, "SPNEGO NegTokenInit reqFlags")? {
         let (_, bits) = flags.bits("SPNEGO ContextFlags")?;
-        let first = bits.first().copied().unwrap_or(0);
-        for (i, name) in REQ_FLAG_NAMES.iter().enumerate() {
-            if first & (0x80 >> i) != 0 {
-                info.req_flags.push((*name).to_string());
-            }
-        }
+        info.req_flags = ContextFlags(bits.first().copied().unwrap_or(0));
     }
     let mut token = None;
     if let Some(t) = f.get(2, "SPNEGO NegTokenInit mechToken")? {
@@ -319,10 +342,10 @@ fn parse_init<'a>(choice: &Tlv<'a>) -> Result<(SpnegoInfo, InnerToken<'a>), Auth
                 info.neg_hint_name = Some(n.string("SPNEGO hintName")?);
             }
             if let Some(a) = hints.get(1, "SPNEGO NegHints hintAddress")? {
-                info.neg_hint_address = Some(hex(a.octets("SPNEGO hintAddress")?));
+                info.neg_hint_address = Some(Octets::new(a.octets("SPNEGO hintAddress")?));
             }
         } else if t3.class == UNIVERSAL && t3.tag == T_OCTET_STRING {
-            info.mech_list_mic = Some(hex(t3.value));
+            info.mech_list_mic = Some(Octets::new(t3.value));
         } else {
             return Err(AuthError::new(
                 WHAT,
@@ -336,7 +359,7 @@ fn parse_init<'a>(choice: &Tlv<'a>) -> Result<(SpnegoInfo, InnerToken<'a>), Auth
     }
     if let Some(mic) = f.get(4, "SPNEGO NegTokenInit2 mechListMIC")? {
         info.spnego_token = SpnegoToken::NegTokenInit2;
-        info.mech_list_mic = Some(hex(mic.octets("SPNEGO mechListMIC")?));
+        info.mech_list_mic = Some(Octets::new(mic.octets("SPNEGO mechListMIC")?));
     }
     Ok((info, token))
 }
@@ -346,8 +369,8 @@ fn parse_resp<'a>(choice: &Tlv<'a>) -> Result<(SpnegoInfo, InnerToken<'a>), Auth
     let f = sequence(choice, "SPNEGO NegTokenResp")?;
     let mut info = SpnegoInfo {
         spnego_token: SpnegoToken::NegTokenResp,
-        mech_types: Vec::new(),
-        req_flags: Vec::new(),
+        mech_types: List::new(),
+        req_flags: ContextFlags(0),
         neg_hint_name: None,
         neg_hint_address: None,
         neg_result: None,
@@ -365,7 +388,7 @@ fn parse_resp<'a>(choice: &Tlv<'a>) -> Result<(SpnegoInfo, InnerToken<'a>), Auth
         token = Some((t.octets("SPNEGO responseToken")?, t.value_offset));
     }
     if let Some(mic) = f.get(3, "SPNEGO NegTokenResp mechListMIC")? {
-        info.mech_list_mic = Some(hex(mic.octets("SPNEGO mechListMIC")?));
+        info.mech_list_mic = Some(Octets::new(mic.octets("SPNEGO mechListMIC")?));
     }
     Ok((info, token))
 }

@@ -50,7 +50,7 @@ impl Builder {
                     time: m.ts,
                     client_principal: principal(k.cname.as_deref(), k.realm.as_deref()),
                     service_principal: principal(k.sname.as_deref(), k.realm.as_deref()),
-                    etypes: k.etypes.clone(),
+                    etypes: k.etypes.to_vec(),
                     reply: None,
                     reply_frame: None,
                     error: None,
@@ -85,8 +85,8 @@ impl Builder {
                 x.reply_frame = Some(m.frame);
                 x.error_code = k.error_code;
                 x.error = k.error.map(str::to_string);
-                x.e_text = k.e_text.clone();
-                x.server_time = k.stime.clone();
+                x.e_text = k.e_text.as_deref().map(str::to_string);
+                x.server_time = k.stime.as_deref().map(str::to_string);
                 x.nt_status = k.nt_status.as_deref().map(nt_status_name);
                 x.ticket_enctype = k.ticket.as_ref().map(|t| t.enctype);
                 if x.client_principal.is_none() {

@@ -72,9 +72,9 @@ impl TokenFacts {
         }));
         match n {
             NtlmsspMessage::Authenticate(a) => {
-                self.user = Some(a.user.clone());
-                self.domain = Some(a.domain.clone());
-                self.workstation = Some(a.workstation.clone()).filter(|w| !w.is_empty());
+                self.user = Some(a.user.to_string());
+                self.domain = Some(a.domain.to_string());
+                self.workstation = Some(a.workstation.to_string()).filter(|w| !w.is_empty());
                 self.ntlm_response = Some(a.response_kind.as_str());
             }
             NtlmsspMessage::Challenge(c) => {
@@ -98,8 +98,8 @@ impl TokenFacts {
                         .map_or_else(|| format!("KRB error {c}"), str::to_string);
                     self.krb_error = Some((c, name));
                 }
-                self.krb_stime = k.stime.clone();
-                self.krb_ctime = k.ctime.clone();
+                self.krb_stime = k.stime.as_deref().map(str::to_string);
+                self.krb_ctime = k.ctime.as_deref().map(str::to_string);
             }
             _ => {}
         }

@@ -5,6 +5,7 @@
 use serde::Serialize;
 
 use super::body::{fixed, BodyError};
+use super::inline::HexCode;
 use super::negotiate::{Capabilities, Dialect, SecurityMode};
 use super::wire::{
     bytes16_at, is_empty_vec, open_enum, open_flags, u16_at, u32_at, BufRef, FileId, Guid, Missing,
@@ -119,7 +120,7 @@ pub struct ValidateNegotiateInfoResponse {
 pub struct IoctlRequest {
     pub ctl_code: CtlCode,
     /// CtlCode in hex, as tshark prints `smb2.ioctl.function`.
-    pub ctl_code_hex: String,
+    pub ctl_code_hex: HexCode<8>,
     pub file_id: FileId,
     /// InputOffset/InputCount.
     pub input: BufRef,
@@ -138,7 +139,7 @@ pub struct IoctlRequest {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct IoctlResponse {
     pub ctl_code: CtlCode,
-    pub ctl_code_hex: String,
+    pub ctl_code_hex: HexCode<8>,
     pub file_id: FileId,
     pub input: BufRef,
     pub output: BufRef,
@@ -187,7 +188,7 @@ impl IoctlRequest {
         };
         Ok(IoctlRequest {
             ctl_code,
-            ctl_code_hex: ctl_code.code_hex(),
+            ctl_code_hex: HexCode(ctl_code.0),
             file_id: FileId::at(b, 8).unwrap_or_default(),
             input,
             max_input_response: u32_at(b, 32).unwrap_or(0),
@@ -222,7 +223,7 @@ impl IoctlResponse {
         };
         Ok(IoctlResponse {
             ctl_code,
-            ctl_code_hex: ctl_code.code_hex(),
+            ctl_code_hex: HexCode(ctl_code.0),
             file_id: FileId::at(b, 8).unwrap_or_default(),
             input,
             output,

@@ -8,6 +8,7 @@ pub mod create;
 pub mod error;
 pub mod framing;
 pub mod header;
+pub mod inline;
 pub mod ioctl;
 pub mod nbss;
 pub mod negotiate;

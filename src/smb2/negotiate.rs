@@ -4,9 +4,10 @@
 use serde::Serialize;
 
 use super::body::{fixed, BodyError};
+use super::inline::{HexCode, List, Text};
 use super::wire::{
-    bytes16_at, hex, is_empty_vec, open_enum, open_flags, u16_at, u32_at, u64_at, utf16le, BufRef,
-    FileTime, Guid, Missing,
+    bytes16_at, hex, is_empty_vec, open_enum, open_flags, u16_at, u32_at, u64_at, utf16le_text,
+    BufRef, FileTime, Guid, Missing,
 };
 
 /// At most this many negotiate contexts are read from one message.
@@ -190,32 +191,34 @@ impl Serialize for NegotiateContext {
 pub enum ContextData {
     /// 2.2.3.1.1 SMB2_PREAUTH_INTEGRITY_CAPABILITIES.
     PreauthIntegrity {
-        hash_algorithms: Vec<HashAlgorithm>,
+        hash_algorithms: List<HashAlgorithm, 4>,
         salt_length: u16,
     },
     /// 2.2.3.1.2 SMB2_ENCRYPTION_CAPABILITIES.
-    Encryption { ciphers: Vec<Cipher> },
+    Encryption { ciphers: List<Cipher, 4> },
     /// 2.2.3.1.3 SMB2_COMPRESSION_CAPABILITIES.
     Compression {
-        compression_algorithms: Vec<CompressionAlgorithm>,
+        compression_algorithms: List<CompressionAlgorithm, 4>,
         flags: CompressionFlags,
     },
     /// 2.2.3.1.4 SMB2_NETNAME_NEGOTIATE_CONTEXT_ID.
-    NetName { netname: String },
+    NetName { netname: Text },
     /// 2.2.3.1.5 SMB2_TRANSPORT_CAPABILITIES.
     Transport { flags: TransportFlags },
     /// 2.2.3.1.6 SMB2_RDMA_TRANSFORM_CAPABILITIES.
-    RdmaTransform { transform_ids: Vec<RdmaTransformId> },
+    RdmaTransform {
+        transform_ids: List<RdmaTransformId, 4>,
+    },
     /// 2.2.3.1.7 SMB2_SIGNING_CAPABILITIES.
     Signing {
-        signing_algorithms: Vec<SigningAlgorithm>,
+        signing_algorithms: List<SigningAlgorithm, 4>,
     },
     /// Unknown type, or the data is too short for its type: kept by number only.
     Other {},
 }
 
 /// Reads `count` u16 ids at `at` in `d`, bounded by the bytes present and `MAX_IDS`.
-fn id_list<T>(d: &[u8], at: usize, count: u16, mk: fn(u16) -> T) -> Vec<T> {
+fn id_list<T>(d: &[u8], at: usize, count: u16, mk: fn(u16) -> T) -> List<T, 4> {
     let n = usize::from(count)
         .min(MAX_IDS)
         .min(d.len().saturating_sub(at) / 2);
@@ -241,7 +244,7 @@ fn context_data(t: NegotiateContextType, d: &[u8]) -> ContextData {
             flags: CompressionFlags(u32_at(d, 4).unwrap_or(0)),
         },
         (NegotiateContextType::NETNAME_NEGOTIATE_CONTEXT_ID, _) => ContextData::NetName {
-            netname: utf16le(d).trim_end_matches('\0').to_string(),
+            netname: Text::from(utf16le_text(d).trim_end_matches('\0')),
         },
         (NegotiateContextType::TRANSPORT_CAPABILITIES, _) if d.len() >= 4 => {
             ContextData::Transport {
@@ -315,7 +318,7 @@ pub struct NegotiateRequest {
     /// DialectCount as sent.
     pub dialect_count: u16,
     /// The dialects offered, e.g. `["2.0.2", "2.1", "3.0", "3.0.2", "3.1.1"]`.
-    pub dialects: Vec<Dialect>,
+    pub dialects: List<Dialect, 8>,
     pub security_mode: SecurityMode,
     pub capabilities: Capabilities,
     pub client_guid: Guid,
@@ -337,7 +340,7 @@ pub struct NegotiateResponse {
     /// DialectRevision, e.g. "3.1.1"; "2.???" for the 0x02FF wildcard.
     pub dialect: Dialect,
     /// DialectRevision as tshark prints `smb2.dialect`, e.g. "0x0311".
-    pub dialect_code: String,
+    pub dialect_code: HexCode<4>,
     pub server_guid: Guid,
     pub capabilities: Capabilities,
     pub max_transact_size: u32,
@@ -376,7 +379,7 @@ impl NegotiateRequest {
                 have: (have * 2) as u32,
             });
         }
-        let dialects: Vec<Dialect> = (0..n.min(have))
+        let dialects: List<Dialect, 8> = (0..n.min(have))
             .filter_map(|i| u16_at(b, 36 + 2 * i).map(Dialect))
             .collect();
         let has_311 = dialects.contains(&Dialect::SMB3_1_1);
@@ -454,7 +457,7 @@ impl NegotiateResponse {
         Ok(NegotiateResponse {
             security_mode: SecurityMode(u16_at(b, 2).unwrap_or(0)),
             dialect,
-            dialect_code: dialect.code_hex(),
+            dialect_code: HexCode(u32::from(dialect.0)),
             server_guid: Guid(bytes16_at(b, 8).unwrap_or_default()),
             capabilities: Capabilities(u32_at(b, 24).unwrap_or(0)),
             max_transact_size: u32_at(b, 28).unwrap_or(0),
@@ -554,12 +557,14 @@ mod tests {
                                       // unknown type 0x99 with 3 bytes
         p.extend_from_slice(&[0x99, 0, 3, 0, 0, 0, 0, 0, 1, 2, 3]);
         let r = NegotiateRequest::parse(&p).unwrap();
-        assert_eq!(r.dialects, vec![Dialect::SMB3_0_2, Dialect::SMB3_1_1]);
+        assert_eq!(&r.dialects[..], [Dialect::SMB3_0_2, Dialect::SMB3_1_1]);
         assert_eq!(r.negotiate_contexts.len(), 2);
         assert_eq!(
             r.negotiate_contexts[0].data,
             ContextData::Encryption {
-                ciphers: vec![Cipher::AES_128_GCM, Cipher::AES_128_CCM]
+                ciphers: [Cipher::AES_128_GCM, Cipher::AES_128_CCM]
+                    .into_iter()
+                    .collect()
             }
         );
         assert_eq!(

@@ -4,8 +4,9 @@
 use serde::Serialize;
 
 use super::body::{fixed, BodyError};
+use super::inline::{HexCode, Text};
 use super::wire::{
-    is_empty_vec, open_enum, open_flags, u16_at, u32_at, u8_at, utf16le, AccessMask, BufRef,
+    is_empty_vec, open_enum, open_flags, u16_at, u32_at, u8_at, utf16le_text, AccessMask, BufRef,
     Missing,
 };
 
@@ -51,7 +52,7 @@ pub struct TreeConnectExtension {
 pub struct TreeConnectRequest {
     pub flags: TreeConnectFlags,
     /// The share path as sent (UTF-16LE decoded), e.g. `\\server\share`.
-    pub share: String,
+    pub share: Text,
     /// PathOffset/PathLength.
     pub path: BufRef,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -111,7 +112,7 @@ open_flags! {
 pub struct TreeConnectResponse {
     pub share_type: ShareType,
     /// ShareFlags as sent (hex).
-    pub share_flags_raw: String,
+    pub share_flags_raw: HexCode<8>,
     /// ShareFlags by name (the caching bits are in `caching`).
     pub share_flags: ShareFlags,
     pub caching: CachingPolicy,
@@ -167,9 +168,7 @@ impl TreeConnectRequest {
         }
         let path = BufRef::new(pdu, off, len);
         path.note_missing("path", &mut missing);
-        let share = utf16le(path.present_slice(pdu))
-            .trim_end_matches('\0')
-            .to_string();
+        let share = Text::from(utf16le_text(path.present_slice(pdu)).trim_end_matches('\0'));
         Ok(TreeConnectRequest {
             flags,
             share,
@@ -202,7 +201,7 @@ impl TreeConnectResponse {
         let raw = u32_at(b, 4).unwrap_or(0);
         Ok(TreeConnectResponse {
             share_type: ShareType(u8_at(b, 2).unwrap_or(0)),
-            share_flags_raw: format!("0x{raw:08x}"),
+            share_flags_raw: HexCode(raw),
             share_flags: ShareFlags(raw & !0x30),
             caching: CachingPolicy(raw & 0x30),
             capabilities: ShareCapabilities(u32_at(b, 8).unwrap_or(0)),

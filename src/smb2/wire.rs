@@ -46,20 +46,45 @@ pub(crate) fn bytes16_at(b: &[u8], at: usize) -> Option<[u8; 16]> {
 /// byte is dropped). The output is bounded by the bytes present.
 pub(crate) fn utf16le(b: &[u8]) -> String {
     let mut s = String::with_capacity(b.len() / 2);
+    utf16le_each(b, |c| s.push(c));
+    s
+}
+
+/// [`utf16le`] into a [`Text`](super::inline::Text): in place when short.
+pub(crate) fn utf16le_text(b: &[u8]) -> super::inline::Text {
+    // Short ASCII (nearly all names): gathered on the stack, checked once.
+    let mut buf = [0u8; 32];
+    let units = b.len() / 2;
+    if let Some(out) = buf.get_mut(..units) {
+        let mut is_ascii = true;
+        for (o, p) in out.iter_mut().zip(b.chunks_exact(2)) {
+            *o = p[0];
+            is_ascii &= p[1] == 0 && p[0] < 0x80;
+        }
+        if is_ascii {
+            return super::inline::Text::from(ascii(out));
+        }
+    }
+    super::inline::Text::from(utf16le(b))
+}
+
+/// The characters of UTF-16LE `b`, as [`utf16le`] decodes them.
+fn utf16le_each(b: &[u8], mut push: impl FnMut(char)) {
     let mut pairs = b.chunks_exact(2);
     // ASCII (nearly all names) one unit at a time, the rest by decode_utf16.
     let rest = loop {
         match pairs.next() {
-            Some(&[c, 0]) if c < 0x80 => s.push(char::from(c)),
+            Some(&[c, 0]) if c < 0x80 => push(char::from(c)),
             Some(p) => break Some(u16::from_le_bytes([p[0], p[1]])),
             None => break None,
         }
     };
     if let Some(first) = rest {
         let units = std::iter::once(first).chain(pairs.map(|c| u16::from_le_bytes([c[0], c[1]])));
-        s.extend(char::decode_utf16(units).map(|r| r.unwrap_or(char::REPLACEMENT_CHARACTER)));
+        for r in char::decode_utf16(units) {
+            push(r.unwrap_or(char::REPLACEMENT_CHARACTER));
+        }
     }
-    s
 }
 
 /// A 16-byte GUID, printed in the standard text form
@@ -580,6 +605,7 @@ mod tests {
                     }
                 }
                 assert_eq!(utf16le(&b), reference(&b), "{b:02x?}");
+                assert_eq!(utf16le_text(&b).as_str(), reference(&b), "{b:02x?}");
             }
         }
     }
