@@ -197,7 +197,15 @@ make_capture() {
 }
 
 SESSION_SRC=$DATA/session-src.pcap
-mapfile -t small < <(ls "$ROOT"/samples/*.pcap | grep -v '/ntlm-success-copy\.pcap$')
+# classic pcap samples of link type Ethernet (1, little-endian at byte 20):
+# pcap-amplify joins captures of one link type
+ethernet() {
+    local f
+    for f in "$@"; do
+        [ "$(od -An -tu4 -j20 -N4 "$f" | tr -d ' ')" = 1 ] && echo "$f"
+    done
+}
+mapfile -t small < <(ethernet "$ROOT"/samples/*.pcap | grep -v '/ntlm-success-copy\.pcap$')
 concat "$SESSION_SRC" "${small[@]}"
 TRANSFER_SRC=$ROOT/samples/ntlm-success-copy.pcap
 
