@@ -3,14 +3,18 @@
 //! setup, and sessions deleted or expired under the client ([MS-SMB2]
 //! 3.3.5.2.9 USER_SESSION_DELETED / NETWORK_SESSION_EXPIRED).
 
+use std::net::IpAddr;
+
 use crate::ntstatus::NtStatus;
+use crate::tcp::hash::KeyedHashMap;
 use crate::session::{secs_between, Connection, Model, Outcome};
 
 use super::{nt_check, nt_meaning, Draft, Severity, Sink};
 
 pub(super) fn findings(model: &Model, out: &mut Sink) {
+    let reached = reached_smb(model);
     for c in &model.connections {
-        refused(model, c, out);
+        refused(&reached, c, out);
         netbios_refused(c, out);
         if !ended_early(model, c, out) {
             closed(model, c, out);
@@ -19,20 +23,40 @@ pub(super) fn findings(model: &Model, out: &mut Sink) {
     }
 }
 
+/// A connection refused as [`refused`] sees it: the client's SYN, nothing
+/// sent, a RST from the server.
+fn is_refused(c: &Connection) -> bool {
+    c.saw_syn
+        && c.messages == 0
+        && c.end
+            .as_ref()
+            .is_some_and(|e| e.reason == "reset" && e.by == "server")
+}
+
+/// (client address, server address) → the first connection between them
+/// that negotiated SMB; built only when some connection was refused (one
+/// pass, not one per refused connection: an amplified capture has
+/// hundreds of thousands of connections).
+fn reached_smb(model: &Model) -> KeyedHashMap<(IpAddr, IpAddr), &Connection> {
+    let mut m = KeyedHashMap::default();
+    if model.connections.iter().any(is_refused) {
+        for o in &model.connections {
+            if o.negotiate.is_some() || o.smb1_negotiate.is_some() {
+                m.entry((o.client.ip(), o.server.ip())).or_insert(o);
+            }
+        }
+    }
+    m
+}
+
 /// The server reset the connection before anything was sent on it: the
 /// answer of a closed port to a SYN, or of a firewall that rejects.
-fn refused(model: &Model, c: &Connection, out: &mut Sink) {
-    let Some(e) = &c.end else { return };
-    if !c.saw_syn || c.messages > 0 || e.reason != "reset" || e.by != "server" {
+fn refused(reached: &KeyedHashMap<(IpAddr, IpAddr), &Connection>, c: &Connection, out: &mut Sink) {
+    let Some(e) = c.end.as_ref().filter(|_| is_refused(c)) else {
         return;
-    }
+    };
     // Clients often try 445 and 139 at once and use whichever answers.
-    let other = model.connections.iter().find(|o| {
-        o.stream != c.stream
-            && o.client.ip() == c.client.ip()
-            && o.server.ip() == c.server.ip()
-            && (o.negotiate.is_some() || o.smb1_negotiate.is_some())
-    });
+    let other = reached.get(&(c.client.ip(), c.server.ip()));
     let mut d = Draft::new(Severity::Error, "connection.refused", format!("The server at {} refused the TCP connection", c.server))
         .explain(format!("The client opened a TCP connection to {} (frame {}) and the server's side answered with a RST (frame {}) before any byte was sent: nothing listens on that port at that address (a closed port answers so), or a firewall or the server's access rules reject the client. No SMB was exchanged.", c.server, c.first_frame, e.frame))
         .next(format!("Check that the SMB service runs and listens on {} (ss -ltn or netstat -an on the server; 'smb ports', 'interfaces' and 'hosts allow' in smb.conf; the Server service and firewall profile on Windows), and any firewall between; from the client, Test-NetConnection -Port {} or nc -vz.", c.server, c.server.port()));
