@@ -3,14 +3,26 @@
 //! setup, and sessions deleted or expired under the client ([MS-SMB2]
 //! 3.3.5.2.9 USER_SESSION_DELETED / NETWORK_SESSION_EXPIRED).
 
+use std::collections::HashMap;
+use std::net::IpAddr;
+
 use crate::ntstatus::NtStatus;
 use crate::session::{secs_between, Connection, Model, Outcome};
 
 use super::{nt_check, nt_meaning, Draft, Severity, Sink};
 
 pub(super) fn findings(model: &Model, out: &mut Sink) {
+    // The first connection per (client, server) address pair that reached
+    // SMB: looked up per refused connection (a scan of many refused ports
+    // must not walk every connection for each).
+    let mut reached: HashMap<(IpAddr, IpAddr), &Connection> = HashMap::new();
+    for o in &model.connections {
+        if o.negotiate.is_some() || o.smb1_negotiate.is_some() {
+            reached.entry((o.client.ip(), o.server.ip())).or_insert(o);
+        }
+    }
     for c in &model.connections {
-        refused(model, c, out);
+        refused(&reached, c, out);
         netbios_refused(c, out);
         if !ended_early(model, c, out) {
             closed(model, c, out);
@@ -21,18 +33,14 @@ pub(super) fn findings(model: &Model, out: &mut Sink) {
 
 /// The server reset the connection before anything was sent on it: the
 /// answer of a closed port to a SYN, or of a firewall that rejects.
-fn refused(model: &Model, c: &Connection, out: &mut Sink) {
+fn refused(reached: &HashMap<(IpAddr, IpAddr), &Connection>, c: &Connection, out: &mut Sink) {
     let Some(e) = &c.end else { return };
     if !c.saw_syn || c.messages > 0 || e.reason != "reset" || e.by != "server" {
         return;
     }
     // Clients often try 445 and 139 at once and use whichever answers.
-    let other = model.connections.iter().find(|o| {
-        o.stream != c.stream
-            && o.client.ip() == c.client.ip()
-            && o.server.ip() == c.server.ip()
-            && (o.negotiate.is_some() || o.smb1_negotiate.is_some())
-    });
+    // (c itself sent nothing, so it is not among them)
+    let other = reached.get(&(c.client.ip(), c.server.ip()));
     let mut d = Draft::new(Severity::Error, "connection.refused", format!("The server at {} refused the TCP connection", c.server))
         .explain(format!("The client opened a TCP connection to {} (frame {}) and the server's side answered with a RST (frame {}) before any byte was sent: nothing listens on that port at that address (a closed port answers so), or a firewall or the server's access rules reject the client. No SMB was exchanged.", c.server, c.first_frame, e.frame))
         .next(format!("Check that the SMB service runs and listens on {} (ss -ltn or netstat -an on the server; 'smb ports', 'interfaces' and 'hosts allow' in smb.conf; the Server service and firewall profile on Windows), and any firewall between; from the client, Test-NetConnection -Port {} or nc -vz.", c.server, c.server.port()));
@@ -52,11 +60,22 @@ fn netbios_refused(c: &Connection, out: &mut Sink) {
     else {
         return;
     };
-    let error = s.error.unwrap_or(E::UNSPECIFIED_ERROR);
+    // The code is absent when the response was cut short (snaplen) or empty:
+    // say so rather than name a code the capture does not hold.
+    let (title, said) = match s.error {
+        Some(e) => (
+            format!("{} (0x{:02x})", e.meaning(), e.0),
+            format!("error 0x{:02x} {e}: {}", e.0, e.meaning()),
+        ),
+        None => (
+            "error code not in the capture".to_string(),
+            "whose error code is not in the capture (the packet is cut short or empty)".to_string(),
+        ),
+    };
     let unknown = "(not decoded)";
     let called = s.called_name.as_deref().unwrap_or(unknown);
     let calling = s.calling_name.as_deref().unwrap_or(unknown);
-    let next = match error {
+    let next = match s.error.unwrap_or(E::UNSPECIFIED_ERROR) {
         E::NOT_LISTENING_ON_CALLED_NAME | E::CALLED_NAME_NOT_PRESENT
             if calling.ends_with("<52>") =>
         {
@@ -72,8 +91,8 @@ fn netbios_refused(c: &Connection, out: &mut Sink) {
         .chain(s.response_frame)
         .collect::<Vec<_>>();
     out.push(
-        Draft::new(Severity::Error, "connection.netbios_refused", format!("The server at {} refused the NetBIOS session: {} (0x{:02x})", c.server, error.meaning(), error.0))
-            .explain(format!("On TCP 139 a client asks for a NetBIOS session to the server's name before any SMB. The client's SESSION REQUEST (frame {}, called name {called}, calling name {calling}) was answered with a NEGATIVE SESSION RESPONSE, error 0x{:02x} {error}: {}. No SMB was exchanged on this connection.", s.request_frame, error.0, error.meaning()))
+        Draft::new(Severity::Error, "connection.netbios_refused", format!("The server at {} refused the NetBIOS session: {title}", c.server))
+            .explain(format!("On TCP 139 a client asks for a NetBIOS session to the server's name before any SMB. The client's SESSION REQUEST (frame {}, called name {called}, calling name {calling}) was answered with a NEGATIVE SESSION RESPONSE, {said}. No SMB was exchanged on this connection.", s.request_frame))
             .next(next)
             .stream(c.stream)
             .frames(frames)

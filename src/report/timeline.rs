@@ -718,6 +718,7 @@ fn netbios_line(s: &crate::session::model::NetbiosSession) -> String {
         (Some("negative"), Some(e)) => {
             write!(line, ": refused (0x{:02x} {e}, {})", e.0, e.meaning())
         }
+        (Some("negative"), None) => write!(line, ": refused (error code not in the capture)"),
         (Some("retarget"), _) => write!(
             line,
             ": retargeted to {}",
