@@ -6,8 +6,8 @@
 use std::net::IpAddr;
 
 use crate::ntstatus::NtStatus;
-use crate::tcp::hash::KeyedHashMap;
 use crate::session::{secs_between, Connection, Model, Outcome};
+use crate::tcp::hash::KeyedHashMap;
 
 use super::{nt_check, nt_meaning, Draft, Severity, Sink};
 
@@ -24,10 +24,11 @@ pub(super) fn findings(model: &Model, out: &mut Sink) {
 }
 
 /// A connection refused as [`refused`] sees it: the client's SYN, nothing
-/// sent, a RST from the server.
+/// sent (and nothing lost in a gap), a RST from the server.
 fn is_refused(c: &Connection) -> bool {
     c.saw_syn
         && c.messages == 0
+        && c.gaps == 0
         && c.end
             .as_ref()
             .is_some_and(|e| e.reason == "reset" && e.by == "server")
@@ -56,9 +57,11 @@ fn refused(reached: &KeyedHashMap<(IpAddr, IpAddr), &Connection>, c: &Connection
         return;
     };
     // Clients often try 445 and 139 at once and use whichever answers.
-    let other = reached.get(&(c.client.ip(), c.server.ip()));
+    let other = reached
+        .get(&(c.client.ip(), c.server.ip()))
+        .filter(|o| o.server.port() != c.server.port());
     let mut d = Draft::new(Severity::Error, "connection.refused", format!("The server at {} refused the TCP connection", c.server))
-        .explain(format!("The client opened a TCP connection to {} (frame {}) and the server's side answered with a RST (frame {}) before any byte was sent: nothing listens on that port at that address (a closed port answers so), or a firewall or the server's access rules reject the client. No SMB was exchanged.", c.server, c.first_frame, e.frame))
+        .explain(format!("The client opened a TCP connection to {} (frame {}) and the server's side ended it with a RST (frame {}) before any SMB message: usually nothing listens on that port at that address (a closed port answers the SYN so), or a firewall or the server's access rules reject the client; a server that accepted the connection and then reset it (e.g. 'hosts deny', an idle timeout) looks the same apart from its SYN-ACK.", c.server, c.first_frame, e.frame))
         .next(format!("Check that the SMB service runs and listens on {} (ss -ltn or netstat -an on the server; 'smb ports', 'interfaces' and 'hosts allow' in smb.conf; the Server service and firewall profile on Windows), and any firewall between; from the client, Test-NetConnection -Port {} or nc -vz.", c.server, c.server.port()));
     if let Some(o) = other {
         d = d.severity(Severity::Info).explain(format!("The client opened a TCP connection to {} (frame {}) and the server's side answered with a RST (frame {}). The same client reached SMB on the same server over {} (tcp.stream eq {}): clients try ports 445 and 139 at once and use the one that answers, so this refusal did no harm.", c.server, c.first_frame, e.frame, o.server, o.stream)).next("Nothing to do, unless the other port is expected to answer too.");
@@ -76,11 +79,22 @@ fn netbios_refused(c: &Connection, out: &mut Sink) {
     else {
         return;
     };
-    let error = s.error.unwrap_or(E::UNSPECIFIED_ERROR);
+    // The code is absent when the response was cut short (snaplen) or empty:
+    // say so rather than name a code the capture does not hold.
+    let (title, said) = match s.error {
+        Some(e) => (
+            format!("{} (0x{:02x})", e.meaning(), e.0),
+            format!("error 0x{:02x} {e}: {}", e.0, e.meaning()),
+        ),
+        None => (
+            "error code not in the capture".to_string(),
+            "whose error code is not in the capture (the packet is cut short or empty)".to_string(),
+        ),
+    };
     let unknown = "(not decoded)";
     let called = s.called_name.as_deref().unwrap_or(unknown);
     let calling = s.calling_name.as_deref().unwrap_or(unknown);
-    let next = match error {
+    let next = match s.error.unwrap_or(E::UNSPECIFIED_ERROR) {
         E::NOT_LISTENING_ON_CALLED_NAME | E::CALLED_NAME_NOT_PRESENT
             if calling.ends_with("<52>") =>
         {
@@ -96,8 +110,8 @@ fn netbios_refused(c: &Connection, out: &mut Sink) {
         .chain(s.response_frame)
         .collect::<Vec<_>>();
     out.push(
-        Draft::new(Severity::Error, "connection.netbios_refused", format!("The server at {} refused the NetBIOS session: {} (0x{:02x})", c.server, error.meaning(), error.0))
-            .explain(format!("On TCP 139 a client asks for a NetBIOS session to the server's name before any SMB. The client's SESSION REQUEST (frame {}, called name {called}, calling name {calling}) was answered with a NEGATIVE SESSION RESPONSE, error 0x{:02x} {error}: {}. No SMB was exchanged on this connection.", s.request_frame, error.0, error.meaning()))
+        Draft::new(Severity::Error, "connection.netbios_refused", format!("The server at {} refused the NetBIOS session: {title}", c.server))
+            .explain(format!("On TCP 139 a client asks for a NetBIOS session to the server's name before any SMB. The client's SESSION REQUEST (frame {}, called name {called}, calling name {calling}) was answered with a NEGATIVE SESSION RESPONSE, {said}. No SMB was exchanged on this connection.", s.request_frame))
             .next(next)
             .stream(c.stream)
             .frames(frames)

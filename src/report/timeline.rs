@@ -661,7 +661,7 @@ fn negotiate_lines(c: &Connection) -> Vec<String> {
                 };
                 v.push(match (n.response_frame, n.status) {
                     (Some(f), Some(crate::ntstatus::NtStatus::SUCCESS)) => format!(
-                        "NEGOTIATE{offering} answered at frame {f}; the dialect is not in the capture (the response's body is cut short)"
+                        "NEGOTIATE{offering} answered at frame {f}; the dialect is not in the capture (the response's body is cut short or malformed)"
                     ),
                     (Some(f), Some(st)) => {
                         format!("NEGOTIATE{offering} answered at frame {f} with {st}")
@@ -718,6 +718,7 @@ fn netbios_line(s: &crate::session::model::NetbiosSession) -> String {
         (Some("negative"), Some(e)) => {
             write!(line, ": refused (0x{:02x} {e}, {})", e.0, e.meaning())
         }
+        (Some("negative"), None) => write!(line, ": refused (error code not in the capture)"),
         (Some("retarget"), _) => write!(
             line,
             ": retargeted to {}",

@@ -5,7 +5,7 @@
 //! name before it sends any SMB; a negative response refuses the connection
 //! before any SMB was exchanged.
 
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::net::{Ipv4Addr, SocketAddrV4};
 
 use serde::ser::{SerializeStruct, Serializer};
@@ -84,6 +84,10 @@ impl std::error::Error for NbssDecodeError {}
 
 /// Length of an encoded NetBIOS name's first label: 16 bytes, two letters each.
 const ENCODED_NAME_LEN: usize = 32;
+/// Longest encoded name with its scope: a domain name's 255 octets (RFC
+/// 1001 14.1 makes the encoded name and scope a domain name; RFC 1035
+/// 2.3.4). Also bounds what a connection keeps of the names.
+const MAX_ENCODED_NAME: usize = 255;
 
 /// Decodes the payload of a NetBIOS session packet of type `kind`; `None`
 /// for the types that carry nothing (positive response, keepalive) and for
@@ -150,6 +154,9 @@ fn encoded_name(p: &[u8], at: usize) -> Result<(NetbiosName, usize), NbssDecodeE
         if len > 63 {
             return Err(err(pos - 1, "NetBIOS scope label longer than 63 bytes"));
         }
+        if pos + len - at >= MAX_ENCODED_NAME {
+            return Err(err(pos - 1, "NetBIOS name longer than 255 bytes"));
+        }
         let label = p
             .get(pos..pos + len)
             .ok_or(err(pos, "NetBIOS scope cut short"))?;
@@ -169,11 +176,11 @@ fn printable_name(raw: &[u8; 16]) -> String {
         if (b' '..=b'~').contains(&b) {
             s.push(char::from(b));
         } else {
-            s.push_str(&format!("<{b:02x}>"));
+            let _ = write!(s, "<{b:02x}>");
         }
     }
     s.truncate(s.trim_end_matches(' ').len());
-    s.push_str(&format!("<{:02x}>", raw[15]));
+    let _ = write!(s, "<{:02x}>", raw[15]);
     s
 }
 
@@ -265,6 +272,20 @@ mod tests {
             session_request(&bad_letter).err().map(|e| e.offset),
             Some(5)
         );
+        // a scope that takes the name past 255 bytes (RFC 1035 2.3.4)
+        let mut scope = vec![b"s".repeat(63); 3];
+        scope.push(b"t".repeat(60));
+        let parts: Vec<&str> = scope
+            .iter()
+            .map(|l| std::str::from_utf8(l).unwrap_or(""))
+            .collect();
+        let long = encode(&padded("FILESRV", 0x20), &parts);
+        assert_eq!(long.len(), 1 + 32 + 4 * 64 - 3 + 1);
+        assert!(session_request(&long).is_err());
+        let fits = encode(&padded("FILESRV", 0x20), &parts[..3]);
+        let mut p = fits.clone();
+        p.extend_from_slice(&good);
+        assert!(session_request(&p).is_ok());
         let mut long_label = good.clone();
         long_label[0] = 33;
         assert!(session_request(&long_label).is_err());
