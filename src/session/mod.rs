@@ -377,8 +377,9 @@ impl Builder {
         use crate::smb2::nbss::NbssPacket;
         let c = &mut self.model.connections[ci];
         let packet = dec.netbios.as_ref().and_then(|r| r.as_deref().ok());
+        // a request counts from the client, an answer from the server
         match m.netbios {
-            Some(NbssType::SESSION_REQUEST) => {
+            Some(NbssType::SESSION_REQUEST) if m.from_client => {
                 let mut s = model::NetbiosSession {
                     request_frame: m.frame,
                     ..Default::default()
@@ -389,7 +390,7 @@ impl Builder {
                 }
                 c.netbios = Some(Box::new(s));
             }
-            Some(t) => {
+            Some(t) if !m.from_client => {
                 let Some(s) = c.netbios.as_deref_mut().filter(|s| s.answer.is_none()) else {
                     return;
                 };
@@ -410,7 +411,7 @@ impl Builder {
                     _ => {}
                 }
             }
-            None => {}
+            _ => {}
         }
     }
 
