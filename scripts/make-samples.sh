@@ -62,7 +62,8 @@ log() { printf '\n=== %s\n' "$*" >&2; }
 # ---------------------------------------------------------------- packages
 install_packages() {
     local pkgs=(samba smbclient samba-ad-dc winbind krb5-user tcpdump tshark
-                python3-impacket faketime ldb-tools iproute2 procps)
+                python3-impacket python3-scapy python3-dpkt tcpreplay faketime
+                ldb-tools iproute2 procps)
     local missing=()
     for p in "${pkgs[@]}"; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
@@ -835,6 +836,33 @@ group_link() {
     # nothing listens on 127.0.0.6: the kernel answers each SYN with a RST
     capture connection-refused "host 127.0.0.6" \
         smbc //127.0.0.6/share -U "alice%$PW_ALICE" -c 'ls'
+
+    link_rewrites
+}
+
+# Formats no tool on this (little-endian, VLAN-less) machine writes while
+# capturing: copies of the captures above, rewritten by capture libraries.
+#   - big-endian byte order (a SPARC, POWER or s390x host's file):
+#     byte_order.py, scapy's pcap writer and dpkt's pcapng blocks;
+#   - QinQ: an 802.1Q tag (VLAN 100) and an outer 802.1ad tag (VLAN 200) put
+#     on every frame by tcprewrite.
+# Packets and time stamps stay the same, so each copy must read exactly like
+# its source (tests/cli.rs checks it).
+link_rewrites() {
+    local o=$OUT
+    $PY "$HELP/byte_order.py" pcap "$o/ntlm-port139-netbios.pcap" "$o/ntlm-port139-big-endian.pcap"
+    $PY "$HELP/byte_order.py" pcap "$o/ntlm-sll2-nanosecond.pcap" \
+        "$o/ntlm-sll2-nanosecond-big-endian.pcap"
+    $PY "$HELP/byte_order.py" pcapng "$o/ntlm-pcapng-two-interfaces.pcapng" \
+        "$o/ntlm-pcapng-big-endian.pcapng"
+    # a big-endian section after dumpcap's two little-endian ones
+    cat "$o/ntlm-pcapng-two-sections.pcapng" "$o/ntlm-pcapng-big-endian.pcapng" \
+        >"$o/ntlm-pcapng-mixed-byte-order.pcapng"
+    tcprewrite --infile="$o/ntlm-port139-netbios.pcap" --outfile="$T/vlan100.pcap" \
+        --enet-vlan=add --enet-vlan-tag=100 --enet-vlan-pri=0 --enet-vlan-cfi=0
+    tcprewrite --infile="$T/vlan100.pcap" --outfile="$o/ntlm-port139-qinq.pcap" \
+        --enet-vlan=add --enet-vlan-tag=200 --enet-vlan-pri=0 --enet-vlan-cfi=0 \
+        --enet-vlan-proto=802.1ad
 }
 
 # ---------------------------------------------------------------- group more
