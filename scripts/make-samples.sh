@@ -863,6 +863,46 @@ link_rewrites() {
     tcprewrite --infile="$T/vlan100.pcap" --outfile="$o/ntlm-port139-qinq.pcap" \
         --enet-vlan=add --enet-vlan-tag=200 --enet-vlan-pri=0 --enet-vlan-cfi=0 \
         --enet-vlan-proto=802.1ad
+    seq_wrap_copy
+}
+
+# A TCP sequence-number wrap-around on real traffic: group 1's copy
+# (ntlm-success-copy.pcap, a 3 MB WRITE then a 3 MB READ) with every sequence
+# and acknowledgment number moved by tcprewrite --tcp-sequence, whose shift
+# is a pseudo-random function of its seed: the first seed that puts the
+# client's 2^32 wrap between 200 kB and 2.9 MB into its stream (inside the
+# WRITE's data) is taken. The client's segment that crosses 2^32 and the one
+# after it then change places (editcap -r picks the frames, mergecap -a joins
+# them in the new order), so the segment after the wrap arrives first and has
+# to be held until the one before it comes. editcap -s 256 keeps 256 bytes of
+# each frame (every header and the small messages whole; most of the 6 MB of
+# file data goes), so the file stays small. Every message must still be
+# found with the header fields of the source (tests/cli.rs).
+seq_wrap_copy() {
+    local src=$OUT/ntlm-success-copy.pcap one=$T/first.pcap w=$T/wrapped.pcap
+    local isn k seq left cross after last
+    editcap -F pcap -r "$src" "$one" 1
+    # the SYN's sequence number: classic pcap, Ethernet, IPv4 without options
+    isn=$(od -An -tu4 --endian=big -j 78 -N4 "$one" | tr -d ' ')
+    for k in $(seq 1 100000); do
+        tcprewrite --infile="$one" --outfile="$T/seed.pcap" --tcp-sequence=$k
+        seq=$(od -An -tu4 --endian=big -j 78 -N4 "$T/seed.pcap" | tr -d ' ')
+        left=$(( (4294967296 - seq) % 4294967296 ))  # client bytes before the wrap
+        [ $left -gt 200000 ] && [ $left -lt 2900000 ] && break
+    done
+    tcprewrite --infile="$src" --outfile="$w" --tcp-sequence=$k
+    # the client's segment that crosses 2^32, and its next data segment
+    read -r cross after < <(tshark -r "$w" -o tcp.relative_sequence_numbers:FALSE \
+        -Y "tcp.srcport != 445 && tcp.len > 0" -T fields -e frame.number -e tcp.seq -e tcp.len |
+        awk '$2 + $3 > 4294967296 && !c { c = $1; next } c { print c, $1; exit }')
+    last=$(capinfos -c -M "$w" | awk '/Number of packets/ { print $NF }')
+    log "seq wrap: ISN $isn, seed $k: the client's sequence wraps $left bytes in, in frame $cross; frame $after goes first"
+    editcap -F pcap -r "$w" "$T/w1.pcap" "1-$((cross - 1))"
+    editcap -F pcap -r "$w" "$T/w2.pcap" "$after"
+    editcap -F pcap -r "$w" "$T/w3.pcap" "$cross-$((after - 1))"
+    editcap -F pcap -r "$w" "$T/w4.pcap" "$((after + 1))-$last"
+    mergecap -F pcap -a -w "$T/reordered.pcap" "$T/w1.pcap" "$T/w2.pcap" "$T/w3.pcap" "$T/w4.pcap"
+    editcap -F pcap -s 256 "$T/reordered.pcap" "$OUT/ntlm-copy-seq-wrap-snaplen-256.pcap"
 }
 
 # ---------------------------------------------------------------- group more

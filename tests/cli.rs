@@ -425,3 +425,52 @@ fn pcapng_sections_are_read_in_their_own_byte_order() {
         assert_eq!(ours, theirs);
     }
 }
+
+/// A sequence-number wrap-around on real traffic: the 3 MB copy of
+/// ntlm-success-copy.pcap with every sequence and acknowledgment number moved
+/// by tcprewrite so that the client's numbers pass 2^32 about 1 MB into the
+/// WRITE's data, each frame then cut to 256 bytes by editcap (scripts/
+/// make-samples.sh, `seq_wrap_copy`), and the segment that crosses 2^32
+/// swapped with the one after it. Every message after the wrap (CLOSE, the
+/// READ, LOGOFF...) is still found, with the same header fields as in the
+/// unshifted, uncut capture; the early segment is held as out of order, not
+/// taken for a retransmission, and no byte is counted lost: all that is
+/// missing is what the snaplen cut.
+#[test]
+fn sequence_numbers_that_wrap_around_keep_every_message() {
+    let header = |v: &serde_json::Value| -> Vec<serde_json::Value> {
+        [
+            "frame",
+            "stream",
+            "command",
+            "response",
+            "status",
+            "message_id",
+            "session_id",
+            "tree_id",
+            "request_frame",
+            "response_frame",
+        ]
+        .iter()
+        .map(|k| v[*k].clone())
+        .collect()
+    };
+    let wrapped = jsonl_values(&sample("ntlm-copy-seq-wrap-snaplen-256.pcap"));
+    let source = jsonl_values(&sample("ntlm-success-copy.pcap"));
+    assert!(source.len() > 40);
+    let ours: Vec<_> = wrapped.iter().map(header).collect();
+    let theirs: Vec<_> = source.iter().map(header).collect();
+    assert_eq!(ours, theirs);
+    let out = messages_out(&sample("ntlm-copy-seq-wrap-snaplen-256.pcap"), "json");
+    let doc: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let tcp = &doc["capture"]["tcp"];
+    assert_eq!(
+        (
+            &tcp["out_of_order_segments"],
+            &tcp["retransmitted_segments"],
+            &tcp["gap_bytes"]
+        ),
+        (&1.into(), &0.into(), &0.into()),
+        "{tcp}"
+    );
+}
