@@ -233,7 +233,7 @@ pub fn push_name(out: &mut Vec<u8>, s: &str) {
 
 /// A struct field's name (nothing to escape, as [`push_name`]) and the
 /// colon after it.
-#[inline]
+#[inline(always)]
 fn push_key(out: &mut Vec<u8>, key: &str, pretty: bool) {
     debug_assert!(is_plain_name(key), "{key:?} needs escaping");
     out.push(b'"');
@@ -262,8 +262,14 @@ fn write_u64(out: &mut Vec<u8>, v: u64) {
     } else if v < 100 {
         out.extend_from_slice(&[b'0' + (v / 10) as u8, b'0' + (v % 10) as u8]);
     } else {
-        out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+        write_u64_itoa(out, v);
     }
+}
+
+/// [`write_u64`] of three digits or more, out of line.
+#[inline(never)]
+fn write_u64_itoa(out: &mut Vec<u8>, v: u64) {
+    out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
 }
 
 #[inline]
@@ -305,7 +311,7 @@ pub struct Compound<'a, const PRETTY: bool> {
 
 impl<const PRETTY: bool> Compound<'_, PRETTY> {
     /// Starts an element or a key: the comma, and the new line when pretty.
-    #[inline]
+    #[inline(always)]
     fn comma(&mut self) {
         if PRETTY {
             self.out
@@ -618,7 +624,9 @@ impl<const PRETTY: bool> ser::SerializeMap for Compound<'_, PRETTY> {
 impl<const PRETTY: bool> ser::SerializeStruct for Compound<'_, PRETTY> {
     type Ok = ();
     type Error = Unsupported;
-    #[inline]
+    // Always inlined: the key is then a constant whose copy is a few stores
+    // (out of line, every field paid a `memcpy` call for it).
+    #[inline(always)]
     fn serialize_field<T: ?Sized + Serialize>(&mut self, key: &'static str, value: &T) -> Result {
         self.comma();
         push_key(self.out, key, PRETTY);
