@@ -107,7 +107,7 @@ impl Serialize for NegotiateFlags {
         let mut st = s.serialize_struct("NegotiateFlags", 2)?;
         let mut hex = *b"0x00000000";
         crate::smb2::wire::put_hex(&mut hex[2..], u64::from(self.0));
-        st.serialize_field("value", crate::smb2::wire::ascii(&hex))?;
+        st.serialize_field("value", &crate::json::ascii_text(&hex))?;
         st.serialize_field("names", &FlagNames(*self))?;
         st.end()
     }
@@ -168,7 +168,7 @@ impl Version {
 impl Serialize for Version {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let (b, n) = self.text();
-        s.serialize_str(crate::smb2::wire::ascii(&b[..n]))
+        crate::json::ascii_text(&b[..n]).serialize(s)
     }
 }
 
@@ -266,7 +266,7 @@ impl Serialize for NtTime {
             .then(|| crate::smb2::FileTime(self.0).text())
             .flatten();
         match text {
-            Some(b) => s.serialize_str(crate::smb2::wire::ascii(&b)),
+            Some(b) => crate::json::ascii_text(&b).serialize(s),
             None => s.serialize_str(&filetime_to_string(self.0)),
         }
     }

@@ -145,7 +145,7 @@ impl fmt::Debug for Guid {
 }
 impl Serialize for Guid {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(ascii(&self.text()))
+        crate::json::ascii_text(&self.text()).serialize(s)
     }
 }
 
@@ -215,7 +215,7 @@ impl fmt::Debug for FileTime {
 impl Serialize for FileTime {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self.text() {
-            Some(b) => s.serialize_str(ascii(&b)),
+            Some(b) => crate::json::ascii_text(&b).serialize(s),
             None => s.collect_str(self),
         }
     }
@@ -264,7 +264,7 @@ impl fmt::Debug for FileId {
 }
 impl Serialize for FileId {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(ascii(&self.text()))
+        crate::json::ascii_text(&self.text()).serialize(s)
     }
 }
 
@@ -539,7 +539,7 @@ impl Serialize for AccessMask {
         let mut st = s.serialize_struct("AccessMask", 2)?;
         let mut hex = *b"0x00000000";
         put_hex(&mut hex[2..], u64::from(self.0));
-        st.serialize_field("hex", ascii(&hex))?;
+        st.serialize_field("hex", &crate::json::ascii_text(&hex))?;
         st.serialize_field("names", &self.bits())?;
         st.end()
     }
