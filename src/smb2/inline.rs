@@ -230,12 +230,18 @@ fn with_hex_bytes<R>(b: &[u8], f: impl FnOnce(&[u8]) -> R) -> R {
     }
 }
 
-/// Writes `b` as lowercase hex into `out` (two digits a byte).
+/// Writes `b` as lowercase hex into `out` (two digits a byte), four bytes
+/// at a time.
 pub(crate) fn put_hex_bytes(out: &mut [u8], b: &[u8]) {
-    const D: &[u8; 16] = b"0123456789abcdef";
-    for (o, x) in out.chunks_exact_mut(2).zip(b) {
-        o[0] = D[usize::from(x >> 4)];
-        o[1] = D[usize::from(x & 15)];
+    let mut o = out.chunks_exact_mut(8);
+    let mut i = b.chunks_exact(4);
+    for (o, x) in (&mut o).zip(&mut i) {
+        o.copy_from_slice(&super::wire::hex8(u32::from_be_bytes([
+            x[0], x[1], x[2], x[3],
+        ])));
+    }
+    for (o, &x) in o.into_remainder().chunks_exact_mut(2).zip(i.remainder()) {
+        o.copy_from_slice(&super::wire::hex8(u32::from(x))[6..]);
     }
 }
 
