@@ -132,6 +132,12 @@ pub(crate) fn hex8(v: u32) -> [u8; 8] {
     (x + u64::from(b'0') * ONES + letters * u64::from(b'a' - b'0' - 10)).to_be_bytes()
 }
 
+/// The two decimal digits of `v` (below 100), in 32-bit arithmetic.
+#[inline]
+fn two_digits(v: u32) -> [u8; 2] {
+    [b'0' + (v / 10 % 10) as u8, b'0' + (v % 10) as u8]
+}
+
 /// Writes `v` as `b.len()` decimal digits (the low ones, zero-padded).
 pub(crate) fn put_dec(b: &mut [u8], mut v: u64) {
     for x in b.iter_mut().rev() {
@@ -205,13 +211,17 @@ impl FileTime {
             return None;
         }
         let mut b = *b"0000-00-00T00:00:00.0000000Z";
-        put_dec(&mut b[0..4], y as u64);
-        put_dec(&mut b[5..7], u64::from(m));
-        put_dec(&mut b[8..10], u64::from(d));
-        put_dec(&mut b[11..13], rem / 3600);
-        put_dec(&mut b[14..16], (rem / 60) % 60);
-        put_dec(&mut b[17..19], rem % 60);
-        put_dec(&mut b[20..27], frac);
+        let y = y as u32;
+        let rem = rem as u32;
+        b[0..2].copy_from_slice(&two_digits(y / 100));
+        b[2..4].copy_from_slice(&two_digits(y % 100));
+        b[5..7].copy_from_slice(&two_digits(m));
+        b[8..10].copy_from_slice(&two_digits(d));
+        b[11..13].copy_from_slice(&two_digits(rem / 3600));
+        b[14..16].copy_from_slice(&two_digits((rem / 60) % 60));
+        b[17..19].copy_from_slice(&two_digits(rem % 60));
+        // The last seven of nine digits (frac < 10^7).
+        b[20..27].copy_from_slice(&crate::capture::nine_digits(frac as u32)[2..]);
         Some(b)
     }
 }
