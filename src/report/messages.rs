@@ -230,20 +230,33 @@ pub fn write_message_json(
             $out.extend_from_slice(concat!(",\"", $k, "\":").as_bytes())
         };
     }
-    fn boolean(out: &mut Vec<u8>, v: bool) {
-        out.extend_from_slice(if v { b"true" } else { b"false" });
+    /// `,"name":true` or `,"name":false` as one constant piece.
+    macro_rules! boolean {
+        ($out:expr, $k:literal, $v:expr) => {
+            $out.extend_from_slice(if $v {
+                concat!(",\"", $k, "\":true").as_bytes()
+            } else {
+                concat!(",\"", $k, "\":false").as_bytes()
+            })
+        };
     }
     out.extend_from_slice(b"{\"frame\":");
     push_u64(out, m.frame);
-    key!(out, "time");
     match m.ts.rfc3339_cached(&mut cache.date) {
-        // Digits and punctuation only: nothing to escape.
+        // Digits and punctuation only: nothing to escape. The key, the
+        // quoted time and its quotes as one piece of known length.
         Some(b) => {
-            out.push(b'"');
-            out.extend_from_slice(&b);
-            out.push(b'"');
+            const KEY: &[u8] = b",\"time\":\"";
+            let mut piece = [b'"'; 48];
+            let end = KEY.len() + b.len();
+            piece[..KEY.len()].copy_from_slice(KEY);
+            piece[KEY.len()..end].copy_from_slice(&b);
+            out.extend_from_slice(&piece[..end + 1]);
         }
-        None => super::json::to_vec(out, &m.ts)?,
+        None => {
+            key!(out, "time");
+            super::json::to_vec(out, &m.ts)?
+        }
     }
     out.extend_from_slice(cache.head(m));
     let command = command_str(m, d);
@@ -254,8 +267,7 @@ pub fn write_message_json(
             Cow::Owned(text) => push_str(out, text),
         }
     }
-    key!(out, "response");
-    boolean(out, m.is_response());
+    boolean!(out, "response", m.is_response());
     if let Some(code) = status_of(m) {
         key!(out, "status");
         match cache.status {
@@ -281,9 +293,7 @@ pub fn write_message_json(
             push_u64(out, u64::from(t));
         }
         if let Some(a) = h.async_id {
-            key!(out, "async");
-            boolean(out, true);
-            key!(out, "async_id");
+            key!(out, "async\":true,\"async_id");
             push_u64(out, a);
         }
         key!(out, "credit_charge");
@@ -296,8 +306,7 @@ pub fn write_message_json(
         push_u64(out, u64::from(h.credits));
         key!(out, "flags");
         push_u64(out, u64::from(h.flags));
-        key!(out, "signed");
-        boolean(out, h.is_signed());
+        boolean!(out, "signed", h.is_signed());
         if m.chain_index > 0 || h.next_command != 0 {
             key!(out, "chain_index");
             push_u64(out, u64::from(m.chain_index));
@@ -330,9 +339,7 @@ pub fn write_message_json(
         push_u64(out, m.bytes.len() as u64);
     }
     if m.missing > 0 {
-        key!(out, "truncated");
-        boolean(out, true);
-        key!(out, "missing_bytes");
+        key!(out, "truncated\":true,\"missing_bytes");
         push_u64(out, m.missing);
     }
     match (&d.body, &command) {
