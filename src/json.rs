@@ -233,7 +233,7 @@ pub fn push_name(out: &mut Vec<u8>, s: &str) {
 
 /// A struct field's name (nothing to escape, as [`push_name`]) and the
 /// colon after it.
-#[inline]
+#[inline(always)]
 fn push_key(out: &mut Vec<u8>, key: &str, pretty: bool) {
     debug_assert!(is_plain_name(key), "{key:?} needs escaping");
     out.push(b'"');
@@ -262,8 +262,14 @@ fn write_u64(out: &mut Vec<u8>, v: u64) {
     } else if v < 100 {
         out.extend_from_slice(&[b'0' + (v / 10) as u8, b'0' + (v % 10) as u8]);
     } else {
-        out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+        write_u64_itoa(out, v);
     }
+}
+
+/// [`write_u64`] of three digits or more, out of line.
+#[inline(never)]
+fn write_u64_itoa(out: &mut Vec<u8>, v: u64) {
+    out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
 }
 
 #[inline]
@@ -274,6 +280,186 @@ fn write_i64(out: &mut Vec<u8>, v: i64) {
 /// One value through serde_json (floats, bytes, 128-bit integers).
 fn via_serde_json<T: Serialize>(out: &mut Vec<u8>, v: T) -> Result {
     serde_json::to_writer(out, &v).map_err(|_| Unsupported)
+}
+
+/// Tuple and struct variants: not written here (the caller falls back to
+/// serde_json).
+macro_rules! unsupported_variants {
+    () => {
+        fn serialize_tuple_variant(
+            self,
+            _name: &'static str,
+            _i: u32,
+            _variant: &'static str,
+            _len: usize,
+        ) -> Result<Self::SerializeTupleVariant> {
+            Err(Unsupported)
+        }
+        fn serialize_struct_variant(
+            self,
+            _name: &'static str,
+            _i: u32,
+            _variant: &'static str,
+            _len: usize,
+        ) -> Result<Self::SerializeStructVariant> {
+            Err(Unsupported)
+        }
+    };
+}
+
+/// The name of the newtype struct that [`AsciiText`] serializes as: our
+/// writer knows it and takes the bytes as they are.
+const ASCII_TEXT: &str = "$smbscope::json::AsciiText";
+
+/// Text this program formatted from numbers (hex or decimal digits and
+/// punctuation: a GUID, a FILETIME, a FileId, a hex code), serialized as a
+/// string. Other serializers (serde_json) get it through `serialize_str`,
+/// after the UTF-8 check that makes it a `&str`; [`to_vec`] copies the bytes
+/// without that check or the escape check, neither of which such text needs.
+///
+/// It goes as a newtype struct of a private name whose inner value tells the
+/// two apart by [`ser::Serializer::is_human_readable`]: only our writer's
+/// serializer for that name says no, and takes the bytes.
+pub struct AsciiText<'a>(&'a [u8]);
+
+/// [`AsciiText`] of `b`: ASCII without quotes, backslashes or control
+/// characters, written by this program (never bytes from the input).
+#[inline]
+pub fn ascii_text(b: &[u8]) -> AsciiText<'_> {
+    debug_assert!(
+        b.is_ascii() && !b.iter().any(|&c| byte_needs_escape(c)),
+        "{b:?} is not plain ASCII"
+    );
+    AsciiText(b)
+}
+
+impl Serialize for AsciiText<'_> {
+    #[inline]
+    fn serialize<S: ser::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_newtype_struct(ASCII_TEXT, &AsciiBytes(self.0))
+    }
+}
+
+/// The inside of [`AsciiText`]: the bytes where the serializer is not human
+/// readable (ours for [`ASCII_TEXT`]), a string everywhere else.
+struct AsciiBytes<'a>(&'a [u8]);
+
+impl Serialize for AsciiBytes<'_> {
+    #[inline]
+    fn serialize<S: ser::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        if s.is_human_readable() {
+            s.serialize_str(std::str::from_utf8(self.0).unwrap_or_default())
+        } else {
+            s.serialize_bytes(self.0)
+        }
+    }
+}
+
+/// Our serializer of the value of an [`ASCII_TEXT`] newtype: it takes only
+/// bytes, and writes them as a string as they are.
+struct AsciiSer<'a> {
+    out: &'a mut Vec<u8>,
+}
+
+/// Serializer methods that fail (the caller falls back to serde_json).
+macro_rules! unsupported {
+    ($($f:ident($($t:ty),*);)*) => {
+        $(fn $f(self, $(_: $t),*) -> Result { Err(Unsupported) })*
+    };
+}
+
+/// The types of a serializer of scalars only, and its methods that take a
+/// nested value, all failing.
+macro_rules! unsupported_compounds {
+    () => {
+        type Ok = ();
+        type Error = Unsupported;
+        type SerializeSeq = ser::Impossible<(), Unsupported>;
+        type SerializeTuple = ser::Impossible<(), Unsupported>;
+        type SerializeTupleStruct = ser::Impossible<(), Unsupported>;
+        type SerializeTupleVariant = ser::Impossible<(), Unsupported>;
+        type SerializeMap = ser::Impossible<(), Unsupported>;
+        type SerializeStruct = ser::Impossible<(), Unsupported>;
+        type SerializeStructVariant = ser::Impossible<(), Unsupported>;
+
+        fn serialize_some<T: ?Sized + Serialize>(self, _value: &T) -> Result {
+            Err(Unsupported)
+        }
+        fn serialize_newtype_variant<T: ?Sized + Serialize>(
+            self,
+            _name: &'static str,
+            _i: u32,
+            _variant: &'static str,
+            _value: &T,
+        ) -> Result {
+            Err(Unsupported)
+        }
+        fn serialize_seq(self, _len: Option<usize>) -> Result<Self::SerializeSeq> {
+            Err(Unsupported)
+        }
+        fn serialize_tuple(self, _len: usize) -> Result<Self::SerializeTuple> {
+            Err(Unsupported)
+        }
+        fn serialize_tuple_struct(
+            self,
+            _name: &'static str,
+            _len: usize,
+        ) -> Result<Self::SerializeTupleStruct> {
+            Err(Unsupported)
+        }
+        unsupported_variants!();
+        fn serialize_map(self, _len: Option<usize>) -> Result<Self::SerializeMap> {
+            Err(Unsupported)
+        }
+        fn serialize_struct(
+            self,
+            _name: &'static str,
+            _len: usize,
+        ) -> Result<Self::SerializeStruct> {
+            Err(Unsupported)
+        }
+    };
+}
+
+impl ser::Serializer for AsciiSer<'_> {
+    #[inline]
+    fn is_human_readable(&self) -> bool {
+        false
+    }
+    #[inline]
+    fn serialize_bytes(self, v: &[u8]) -> Result {
+        self.out.push(b'"');
+        self.out.extend_from_slice(v);
+        self.out.push(b'"');
+        Ok(())
+    }
+    unsupported! {
+        serialize_bool(bool);
+        serialize_i8(i8);
+        serialize_i16(i16);
+        serialize_i32(i32);
+        serialize_i64(i64);
+        serialize_u8(u8);
+        serialize_u16(u16);
+        serialize_u32(u32);
+        serialize_u64(u64);
+        serialize_f32(f32);
+        serialize_f64(f64);
+        serialize_char(char);
+        serialize_str(&str);
+        serialize_none();
+        serialize_unit();
+        serialize_unit_struct(&'static str);
+        serialize_unit_variant(&'static str, u32, &'static str);
+    }
+    fn serialize_newtype_struct<T: ?Sized + Serialize>(
+        self,
+        _name: &'static str,
+        _value: &T,
+    ) -> Result {
+        Err(Unsupported)
+    }
+    unsupported_compounds!();
 }
 
 /// Escapes `Display` output as it is written (for `collect_str`).
@@ -305,7 +491,7 @@ pub struct Compound<'a, const PRETTY: bool> {
 
 impl<const PRETTY: bool> Compound<'_, PRETTY> {
     /// Starts an element or a key: the comma, and the new line when pretty.
-    #[inline]
+    #[inline(always)]
     fn comma(&mut self) {
         if PRETTY {
             self.out
@@ -459,9 +645,12 @@ impl<'a, const PRETTY: bool> ser::Serializer for Ser<'a, PRETTY> {
     #[inline]
     fn serialize_newtype_struct<T: ?Sized + Serialize>(
         self,
-        _name: &'static str,
+        name: &'static str,
         value: &T,
     ) -> Result {
+        if name == ASCII_TEXT {
+            return value.serialize(AsciiSer { out: self.out });
+        }
         value.serialize(self)
     }
     #[inline]
@@ -501,15 +690,7 @@ impl<'a, const PRETTY: bool> ser::Serializer for Ser<'a, PRETTY> {
     ) -> Result<Compound<'a, PRETTY>> {
         self.serialize_seq(Some(len))
     }
-    fn serialize_tuple_variant(
-        self,
-        _name: &'static str,
-        _i: u32,
-        _variant: &'static str,
-        _len: usize,
-    ) -> Result<Self::SerializeTupleVariant> {
-        Err(Unsupported)
-    }
+    unsupported_variants!();
     #[inline]
     fn serialize_map(self, _len: Option<usize>) -> Result<Compound<'a, PRETTY>> {
         self.out.push(b'{');
@@ -522,15 +703,6 @@ impl<'a, const PRETTY: bool> ser::Serializer for Ser<'a, PRETTY> {
     #[inline]
     fn serialize_struct(self, _name: &'static str, len: usize) -> Result<Compound<'a, PRETTY>> {
         self.serialize_map(Some(len))
-    }
-    fn serialize_struct_variant(
-        self,
-        _name: &'static str,
-        _i: u32,
-        _variant: &'static str,
-        _len: usize,
-    ) -> Result<Self::SerializeStructVariant> {
-        Err(Unsupported)
     }
     fn collect_str<T: ?Sized + fmt::Display>(self, value: &T) -> Result {
         use fmt::Write as _;
@@ -618,7 +790,9 @@ impl<const PRETTY: bool> ser::SerializeMap for Compound<'_, PRETTY> {
 impl<const PRETTY: bool> ser::SerializeStruct for Compound<'_, PRETTY> {
     type Ok = ();
     type Error = Unsupported;
-    #[inline]
+    // Always inlined: the key is then a constant whose copy is a few stores
+    // (out of line, every field paid a `memcpy` call for it).
+    #[inline(always)]
     fn serialize_field<T: ?Sized + Serialize>(&mut self, key: &'static str, value: &T) -> Result {
         self.comma();
         push_key(self.out, key, PRETTY);
@@ -653,16 +827,6 @@ impl KeySer<'_> {
 }
 
 impl ser::Serializer for KeySer<'_> {
-    type Ok = ();
-    type Error = Unsupported;
-    type SerializeSeq = ser::Impossible<(), Unsupported>;
-    type SerializeTuple = ser::Impossible<(), Unsupported>;
-    type SerializeTupleStruct = ser::Impossible<(), Unsupported>;
-    type SerializeTupleVariant = ser::Impossible<(), Unsupported>;
-    type SerializeMap = ser::Impossible<(), Unsupported>;
-    type SerializeStruct = ser::Impossible<(), Unsupported>;
-    type SerializeStructVariant = ser::Impossible<(), Unsupported>;
-
     fn serialize_str(self, v: &str) -> Result {
         write_str(self.out, v);
         Ok(())
@@ -706,76 +870,16 @@ impl ser::Serializer for KeySer<'_> {
     fn serialize_u64(self, v: u64) -> Result {
         self.quoted_u64(v)
     }
-    fn serialize_bool(self, _v: bool) -> Result {
-        Err(Unsupported)
+    unsupported! {
+        serialize_bool(bool);
+        serialize_f32(f32);
+        serialize_f64(f64);
+        serialize_bytes(&[u8]);
+        serialize_none();
+        serialize_unit();
+        serialize_unit_struct(&'static str);
     }
-    fn serialize_f32(self, _v: f32) -> Result {
-        Err(Unsupported)
-    }
-    fn serialize_f64(self, _v: f64) -> Result {
-        Err(Unsupported)
-    }
-    fn serialize_bytes(self, _v: &[u8]) -> Result {
-        Err(Unsupported)
-    }
-    fn serialize_none(self) -> Result {
-        Err(Unsupported)
-    }
-    fn serialize_some<T: ?Sized + Serialize>(self, _value: &T) -> Result {
-        Err(Unsupported)
-    }
-    fn serialize_unit(self) -> Result {
-        Err(Unsupported)
-    }
-    fn serialize_unit_struct(self, _name: &'static str) -> Result {
-        Err(Unsupported)
-    }
-    fn serialize_newtype_variant<T: ?Sized + Serialize>(
-        self,
-        _name: &'static str,
-        _i: u32,
-        _variant: &'static str,
-        _value: &T,
-    ) -> Result {
-        Err(Unsupported)
-    }
-    fn serialize_seq(self, _len: Option<usize>) -> Result<Self::SerializeSeq> {
-        Err(Unsupported)
-    }
-    fn serialize_tuple(self, _len: usize) -> Result<Self::SerializeTuple> {
-        Err(Unsupported)
-    }
-    fn serialize_tuple_struct(
-        self,
-        _name: &'static str,
-        _len: usize,
-    ) -> Result<Self::SerializeTupleStruct> {
-        Err(Unsupported)
-    }
-    fn serialize_tuple_variant(
-        self,
-        _name: &'static str,
-        _i: u32,
-        _variant: &'static str,
-        _len: usize,
-    ) -> Result<Self::SerializeTupleVariant> {
-        Err(Unsupported)
-    }
-    fn serialize_map(self, _len: Option<usize>) -> Result<Self::SerializeMap> {
-        Err(Unsupported)
-    }
-    fn serialize_struct(self, _name: &'static str, _len: usize) -> Result<Self::SerializeStruct> {
-        Err(Unsupported)
-    }
-    fn serialize_struct_variant(
-        self,
-        _name: &'static str,
-        _i: u32,
-        _variant: &'static str,
-        _len: usize,
-    ) -> Result<Self::SerializeStructVariant> {
-        Err(Unsupported)
-    }
+    unsupported_compounds!();
     fn collect_str<T: ?Sized + fmt::Display>(self, value: &T) -> Result {
         use fmt::Write as _;
         self.out.push(b'"');
@@ -1021,6 +1125,50 @@ mod tests {
             same(&(v as i64));
             same(&-(v as i64));
         }
+    }
+
+    /// Text we formatted goes through our writer as it is and through
+    /// serde_json (and any other serializer) as the same string.
+    #[test]
+    fn ascii_text_is_written_as_its_string() {
+        #[derive(Serialize)]
+        struct T<'a> {
+            a: AsciiText<'a>,
+            b: Vec<AsciiText<'a>>,
+            c: Option<AsciiText<'a>>,
+            d: BTreeMap<u8, AsciiText<'a>>,
+        }
+        let v = T {
+            a: ascii_text(b"0x0311"),
+            b: vec![ascii_text(b""), ascii_text(b"2026-11-25T22:08:50.6217900Z")],
+            c: Some(ascii_text(b"6.1 build 0")),
+            d: BTreeMap::from([(1, ascii_text(b"656c6966-7273-0076-0000-000000000000"))]),
+        };
+        same(&v);
+        same_pretty_direct(&v);
+        let value = serde_json::to_value(&v).unwrap();
+        assert_eq!(value["a"], "0x0311");
+        assert_eq!(value["b"][1], "2026-11-25T22:08:50.6217900Z");
+        // As a map key it is the string too.
+        let mut key = Vec::new();
+        ser::Serializer::serialize_newtype_struct(
+            KeySer { out: &mut key },
+            ASCII_TEXT,
+            &AsciiBytes(b"ab"),
+        )
+        .unwrap();
+        assert_eq!(key, b"\"ab\"");
+        // Our serializer for it takes nothing but the bytes.
+        let mut out = Vec::new();
+        assert!(ser::Serializer::serialize_newtype_struct(
+            Ser::<false> {
+                out: &mut out,
+                depth: 0
+            },
+            ASCII_TEXT,
+            "a str"
+        )
+        .is_err());
     }
 
     #[test]

@@ -163,7 +163,8 @@ fn messages(a: MessagesArgs) -> u8 {
         }
     };
     let opts = options(&a.input);
-    let mut w = MessagesWriter::new(output(file == "-"), a.format);
+    let live = file == "-";
+    let mut w = MessagesWriter::new(output(live), a.format, live);
     if let Err(e) = w.begin(file) {
         return output_error(&e);
     }

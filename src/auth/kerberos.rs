@@ -17,6 +17,9 @@ macro_rules! open_enum {
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
         pub struct $ty(pub i32);
 
+        // Written to JSON without an escape check (json::push_name).
+        const _: () = { $( assert!($crate::json::is_plain_name($name)); )* };
+
         impl $ty {
             $(pub const $konst: $ty = $ty($val);)*
 
@@ -40,7 +43,7 @@ macro_rules! open_enum {
         impl Serialize for $ty {
             fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 match self.name() {
-                    Some(n) => s.serialize_str(n),
+                    Some(n) => crate::smb2::wire::serialize_name(s, n),
                     None => s.collect_str(self),
                 }
             }
@@ -238,7 +241,10 @@ macro_rules! kerberos_flags {
                 use serde::ser::SerializeSeq;
                 let mut seq = s.serialize_seq(None)?;
                 for n in self.bits() {
-                    seq.serialize_element(&*bit_name(n, $names))?;
+                    match $names(n) {
+                        Some(name) => seq.serialize_element(&crate::smb2::wire::Name(name))?,
+                        None => seq.serialize_element(&*bit_name(n, $names))?,
+                    }
                 }
                 seq.end()
             }
@@ -923,6 +929,17 @@ mod tests {
         *x ^= *x >> 7;
         *x ^= *x << 17;
         *x
+    }
+
+    /// The flag names are written to JSON without an escape check.
+    #[test]
+    fn flag_names_need_no_escaping() {
+        let names: Vec<&str> = (0..32)
+            .flat_map(|b| [ap_option_name(b), kdc_option_name(b)])
+            .flatten()
+            .collect();
+        assert!(names.len() > 10, "{}", names.len());
+        assert!(names.iter().all(|n| crate::json::is_plain_name(n)));
     }
 
     #[test]

@@ -72,6 +72,15 @@ impl NegotiateFlags {
     }
 }
 
+// Written to JSON without an escape check (json::push_name).
+const _: () = {
+    let mut i = 0;
+    while i < FLAG_NAMES.len() {
+        assert!(crate::json::is_plain_name(FLAG_NAMES[i].1));
+        i += 1;
+    }
+};
+
 /// [`FLAG_NAMES`] by bit number.
 const FLAG_BY_BIT: [Option<&str>; 32] = {
     let mut t = [None; 32];
@@ -98,7 +107,7 @@ impl Serialize for NegotiateFlags {
         let mut st = s.serialize_struct("NegotiateFlags", 2)?;
         let mut hex = *b"0x00000000";
         crate::smb2::wire::put_hex(&mut hex[2..], u64::from(self.0));
-        st.serialize_field("value", crate::smb2::wire::ascii(&hex))?;
+        st.serialize_field("value", &crate::json::ascii_text(&hex))?;
         st.serialize_field("names", &FlagNames(*self))?;
         st.end()
     }
@@ -113,7 +122,7 @@ impl Serialize for FlagNames {
         let mut seq = s.serialize_seq(None)?;
         for b in self.0.bits() {
             match flag_name(b) {
-                Some(n) => seq.serialize_element(n)?,
+                Some(n) => seq.serialize_element(&crate::smb2::wire::Name(n))?,
                 None => {
                     let mut hex = *b"0x00000000";
                     crate::smb2::wire::put_hex(&mut hex[2..], u64::from(b));
@@ -140,9 +149,26 @@ impl fmt::Display for Version {
     }
 }
 
+impl Version {
+    /// The text of `Display`, on the stack (at most "255.255 build 65535").
+    fn text(&self) -> ([u8; 20], usize) {
+        use crate::report::fastfmt::put_dec;
+        let mut b = [0u8; 20];
+        let mut n = put_dec(&mut b, u32::from(self.major));
+        b[n] = b'.';
+        n += 1;
+        n += put_dec(&mut b[n..], u32::from(self.minor));
+        b[n..n + 7].copy_from_slice(b" build ");
+        n += 7;
+        n += put_dec(&mut b[n..], u32::from(self.build));
+        (b, n)
+    }
+}
+
 impl Serialize for Version {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
+        let (b, n) = self.text();
+        crate::json::ascii_text(&b[..n]).serialize(s)
     }
 }
 
@@ -193,7 +219,7 @@ impl fmt::Display for AvId {
 impl Serialize for AvId {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self.name() {
-            Some(n) => s.serialize_str(n),
+            Some(n) => crate::smb2::wire::serialize_name(s, n),
             None => s.collect_str(self),
         }
     }
@@ -240,7 +266,7 @@ impl Serialize for NtTime {
             .then(|| crate::smb2::FileTime(self.0).text())
             .flatten();
         match text {
-            Some(b) => s.serialize_str(crate::smb2::wire::ascii(&b)),
+            Some(b) => crate::json::ascii_text(&b).serialize(s),
             None => s.serialize_str(&filetime_to_string(self.0)),
         }
     }
@@ -876,6 +902,36 @@ mod tests {
 
     fn u16s(s: &str) -> Vec<u8> {
         s.encode_utf16().flat_map(|u| u.to_le_bytes()).collect()
+    }
+
+    /// AV_PAIR ids are written to JSON without an escape check.
+    #[test]
+    fn av_id_names_need_no_escaping() {
+        let names: Vec<&str> = (0..=u16::MAX).filter_map(|v| AvId(v).name()).collect();
+        assert_eq!(names.len(), 11);
+        assert!(names.iter().all(|n| crate::json::is_plain_name(n)));
+    }
+
+    #[test]
+    fn version_text_is_display() {
+        for (major, minor, build) in [
+            (0, 0, 0),
+            (6, 1, 0),
+            (10, 0, 19041),
+            (255, 255, 65535),
+            (9, 10, 99),
+            (100, 99, 1000),
+        ] {
+            let v = Version {
+                major,
+                minor,
+                build,
+                ntlm_revision: 15,
+            };
+            let (b, n) = v.text();
+            assert_eq!(std::str::from_utf8(&b[..n]).unwrap(), v.to_string());
+            assert_eq!(serde_json::to_string(&v).unwrap(), format!("\"{v}\""));
+        }
     }
 
     #[test]

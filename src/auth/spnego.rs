@@ -98,7 +98,10 @@ impl fmt::Display for MechType {
 
 impl Serialize for MechType {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.name().unwrap_or(&self.0))
+        match self.name() {
+            Some(n) => crate::smb2::wire::serialize_name(s, n),
+            None => s.serialize_str(&self.0),
+        }
     }
 }
 
@@ -135,7 +138,7 @@ impl fmt::Display for NegState {
 impl Serialize for NegState {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self.name() {
-            Some(n) => s.serialize_str(n),
+            Some(n) => crate::smb2::wire::serialize_name(s, n),
             None => s.collect_str(self),
         }
     }
@@ -396,6 +399,21 @@ fn parse_resp<'a>(choice: &Tlv<'a>) -> Result<(SpnegoInfo, InnerToken<'a>), Auth
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Mechanism and negState names are written to JSON without an escape
+    /// check.
+    #[test]
+    fn names_need_no_escaping() {
+        let mechs = MechType::KNOWN.map(|(_, dotted)| MechType(Cow::Borrowed(dotted)));
+        let names: Vec<&str> = mechs
+            .iter()
+            .map(MechType::name)
+            .chain((0..8).map(|v| NegState(v).name()))
+            .flatten()
+            .collect();
+        assert_eq!(names.len(), 7 + 4);
+        assert!(names.iter().all(|n| crate::json::is_plain_name(n)));
+    }
 
     #[test]
     fn known_mech_octets_are_their_oids() {

@@ -131,7 +131,7 @@ const OCTET_DOT: [([u8; 4], u8); 256] = {
 
 /// Writes `v` (below 100,000) in decimal at the start of `out`; returns its length.
 #[inline]
-fn put_dec(out: &mut [u8], v: u32) -> usize {
+pub(crate) fn put_dec(out: &mut [u8], v: u32) -> usize {
     let len = match v {
         0..=9 => 1,
         10..=99 => 2,

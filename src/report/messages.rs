@@ -230,20 +230,33 @@ pub fn write_message_json(
             $out.extend_from_slice(concat!(",\"", $k, "\":").as_bytes())
         };
     }
-    fn boolean(out: &mut Vec<u8>, v: bool) {
-        out.extend_from_slice(if v { b"true" } else { b"false" });
+    /// `,"name":true` or `,"name":false` as one constant piece.
+    macro_rules! boolean {
+        ($out:expr, $k:literal, $v:expr) => {
+            $out.extend_from_slice(if $v {
+                concat!(",\"", $k, "\":true").as_bytes()
+            } else {
+                concat!(",\"", $k, "\":false").as_bytes()
+            })
+        };
     }
     out.extend_from_slice(b"{\"frame\":");
     push_u64(out, m.frame);
-    key!(out, "time");
     match m.ts.rfc3339_cached(&mut cache.date) {
-        // Digits and punctuation only: nothing to escape.
+        // Digits and punctuation only: nothing to escape. The key, the
+        // quoted time and its quotes as one piece of known length.
         Some(b) => {
-            out.push(b'"');
-            out.extend_from_slice(&b);
-            out.push(b'"');
+            const KEY: &[u8] = b",\"time\":\"";
+            let mut piece = [b'"'; 48];
+            let end = KEY.len() + b.len();
+            piece[..KEY.len()].copy_from_slice(KEY);
+            piece[KEY.len()..end].copy_from_slice(&b);
+            out.extend_from_slice(&piece[..end + 1]);
         }
-        None => super::json::to_vec(out, &m.ts)?,
+        None => {
+            key!(out, "time");
+            super::json::to_vec(out, &m.ts)?
+        }
     }
     out.extend_from_slice(cache.head(m));
     let command = command_str(m, d);
@@ -254,8 +267,7 @@ pub fn write_message_json(
             Cow::Owned(text) => push_str(out, text),
         }
     }
-    key!(out, "response");
-    boolean(out, m.is_response());
+    boolean!(out, "response", m.is_response());
     if let Some(code) = status_of(m) {
         key!(out, "status");
         match cache.status {
@@ -281,9 +293,7 @@ pub fn write_message_json(
             push_u64(out, u64::from(t));
         }
         if let Some(a) = h.async_id {
-            key!(out, "async");
-            boolean(out, true);
-            key!(out, "async_id");
+            key!(out, "async\":true,\"async_id");
             push_u64(out, a);
         }
         key!(out, "credit_charge");
@@ -296,8 +306,7 @@ pub fn write_message_json(
         push_u64(out, u64::from(h.credits));
         key!(out, "flags");
         push_u64(out, u64::from(h.flags));
-        key!(out, "signed");
-        boolean(out, h.is_signed());
+        boolean!(out, "signed", h.is_signed());
         if m.chain_index > 0 || h.next_command != 0 {
             key!(out, "chain_index");
             push_u64(out, u64::from(m.chain_index));
@@ -330,9 +339,7 @@ pub fn write_message_json(
         push_u64(out, m.bytes.len() as u64);
     }
     if m.missing > 0 {
-        key!(out, "truncated");
-        boolean(out, true);
-        key!(out, "missing_bytes");
+        key!(out, "truncated\":true,\"missing_bytes");
         push_u64(out, m.missing);
     }
     match (&d.body, &command) {
@@ -558,6 +565,67 @@ fn push_secs_json(out: &mut Vec<u8>, nanos: i64) -> serde_json::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An output that counts the writes it gets, shared with the test.
+    #[derive(Clone, Default)]
+    struct Shared(std::rc::Rc<std::cell::RefCell<(Vec<u8>, usize)>>);
+
+    impl Write for Shared {
+        fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+            let mut s = self.0.borrow_mut();
+            s.0.extend_from_slice(b);
+            s.1 += 1;
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// Streaming, each finished line goes out at once; otherwise the lines
+    /// go out together; in every format the bytes are the same, and lines
+    /// still pending when the writer is dropped go out then.
+    #[test]
+    fn lines_go_out_streamed_or_batched_alike() {
+        let cap = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/samples/ntlm-wrong-password.pcap"
+        );
+        for format in [Format::Jsonl, Format::Json, Format::Text] {
+            let mut outputs = Vec::new();
+            for streaming in [true, false] {
+                let out = Shared::default();
+                let mut w = MessagesWriter::new(out.clone(), format, streaming);
+                let mut reader =
+                    crate::capture::CaptureReader::new(std::fs::File::open(cap).expect("sample"))
+                        .expect("capture");
+                let outcome =
+                    crate::pipeline::run(&mut reader, &Default::default(), |ev| w.event(ev));
+                assert!(w.error.is_none());
+                let before_finish = out.0.borrow().1;
+                if streaming {
+                    assert!(before_finish > 5, "{format:?}: {before_finish}");
+                } else {
+                    assert_eq!(before_finish, 0, "{format:?}: all in one batch");
+                }
+                w.finish(&outcome, "x").expect("finish");
+                drop(w);
+                outputs.push(out.0.borrow().0.clone());
+            }
+            assert_eq!(outputs[0], outputs[1], "{format:?}");
+        }
+        // Dropped before `finish`: what was written so far still goes out.
+        let out = Shared::default();
+        let mut w = MessagesWriter::new(out.clone(), Format::Jsonl, false);
+        let mut reader =
+            crate::capture::CaptureReader::new(std::fs::File::open(cap).expect("sample"))
+                .expect("capture");
+        crate::pipeline::run(&mut reader, &Default::default(), |ev| w.event(ev));
+        assert!(out.0.borrow().0.is_empty());
+        drop(w);
+        let text = String::from_utf8(out.0.borrow().0.clone()).expect("utf-8");
+        assert!(text.lines().count() > 5 && text.ends_with('\n'), "{text}");
+    }
 
     #[test]
     fn body_keys_are_the_lowercased_command_names() {
@@ -864,9 +932,19 @@ struct Held {
     ts: Timestamp,
 }
 
+/// Bytes of finished lines gathered before they go to the output in one
+/// write, when the output is not streamed.
+const BATCH: usize = 1 << 16;
+
 /// Writes `messages` output from pipeline events.
 pub struct MessagesWriter<W: Write> {
     out: W,
+    /// Finished lines not yet written to `out`. A line that is not held
+    /// back is written straight into it (no line buffer, no copy of it).
+    pending: Vec<u8>,
+    /// `pending` goes out once it holds this many bytes: [`BATCH`], or 0
+    /// when streaming (each line as it is finished).
+    flush_at: usize,
     format: Format,
     first_ts: Option<Timestamp>,
     held: VecDeque<Held>,
@@ -882,9 +960,14 @@ pub struct MessagesWriter<W: Write> {
 const MAX_GAP_NOTES: u64 = 20;
 
 impl<W: Write> MessagesWriter<W> {
-    pub fn new(out: W, format: Format) -> Self {
+    /// A writer to `out`; `streaming` writes each line to it as soon as it
+    /// is finished (a live capture), otherwise lines go out in batches.
+    pub fn new(out: W, format: Format, streaming: bool) -> Self {
+        let flush_at = if streaming { 0 } else { BATCH };
         MessagesWriter {
             out,
+            pending: Vec::with_capacity(if streaming { 0 } else { 2 * BATCH }),
+            flush_at,
             format,
             first_ts: None,
             held: VecDeque::new(),
@@ -977,9 +1060,6 @@ impl<W: Write> MessagesWriter<W> {
         if let Some(req) = &m.request {
             self.patch_request(m, req.frame);
         }
-        let mut line = self.spare.pop().unwrap_or_default();
-        line.clear();
-        write_message_json(&mut line, m, &dec, &mut self.cache)?;
         let waiting = match m.header {
             Some(h) if !h.is_response() && h.command != crate::smb2::Command::CANCEL => {
                 Some(h.message_id)
@@ -989,11 +1069,19 @@ impl<W: Write> MessagesWriter<W> {
         // What would be released once this line is held: the lines before it.
         self.release(m.ts, false, 1)?;
         if waiting.is_none() && self.held.is_empty() {
-            // Released at once, as it would be from the front of the queue.
-            let r = self.write_line(&mut line);
-            self.keep_spare(line);
-            return r;
+            // Released at once, as it would be from the front of the queue:
+            // written where the finished lines gather.
+            let start = self.pending.len();
+            self.begin_line();
+            if let Err(e) = write_message_json(&mut self.pending, m, &dec, &mut self.cache) {
+                self.pending.truncate(start);
+                return Err(e.into());
+            }
+            return self.end_line();
         }
+        let mut line = self.spare.pop().unwrap_or_default();
+        line.clear();
+        write_message_json(&mut line, m, &dec, &mut self.cache)?;
         self.held.push_back(Held {
             line,
             frame: m.frame,
@@ -1039,9 +1127,10 @@ impl<W: Write> MessagesWriter<W> {
             let Some(h) = self.held.pop_front() else {
                 break;
             };
-            let mut line = h.line;
-            self.write_line(&mut line)?;
-            self.keep_spare(line);
+            self.begin_line();
+            self.pending.extend_from_slice(&h.line);
+            self.keep_spare(h.line);
+            self.end_line()?;
         }
         Ok(())
     }
@@ -1053,24 +1142,41 @@ impl<W: Write> MessagesWriter<W> {
         }
     }
 
-    /// Writes one JSON line (its buffer may get the line end appended).
-    fn write_line(&mut self, line: &mut Vec<u8>) -> io::Result<()> {
-        match self.format {
-            Format::Json => {
-                self.out.write_all(if self.count_written() > 0 {
-                    b",\n"
-                } else {
-                    b"\n"
-                })?;
-                self.out.write_all(line)?;
-            }
-            _ => {
-                line.push(b'\n');
-                self.out.write_all(line)?;
-            }
+    /// What goes before a JSON line: in a JSON document, the comma after
+    /// the line before and a line break.
+    fn begin_line(&mut self) {
+        if self.format == Format::Json {
+            self.pending.extend_from_slice(if self.count_written() > 0 {
+                b",\n"
+            } else {
+                b"\n"
+            });
+        }
+    }
+
+    /// Ends the JSON line just written into `pending` (JSON Lines: its line
+    /// break) and writes out what is pending if that is due.
+    fn end_line(&mut self) -> io::Result<()> {
+        if self.format != Format::Json {
+            self.pending.push(b'\n');
         }
         self.written += 1;
+        self.flush_due()
+    }
+
+    /// Writes out the pending lines once they reach `flush_at` bytes.
+    fn flush_due(&mut self) -> io::Result<()> {
+        if self.pending.len() >= self.flush_at {
+            self.flush_pending()?;
+        }
         Ok(())
+    }
+
+    /// Writes out the pending lines.
+    fn flush_pending(&mut self) -> io::Result<()> {
+        let r = self.out.write_all(&self.pending);
+        self.pending.clear();
+        r
     }
 
     fn count_written(&self) -> u64 {
@@ -1092,8 +1198,8 @@ impl<W: Write> MessagesWriter<W> {
         let details = summary(m, dec);
         // "{:>7} {:>11.6} {:>5} {dir} {cmd:<24} {status:<30} {details}\n", built
         // in a reused buffer: padding through the formatter went char by char.
-        let mut line = self.spare.pop().unwrap_or_default();
-        line.clear();
+        // Written where the finished lines gather.
+        let mut line = std::mem::take(&mut self.pending);
         pad_right_aligned(&mut line, itoa::Buffer::new().format(m.frame).as_bytes(), 7);
         line.push(b' ');
         let mut fixed = [0u8; 32];
@@ -1118,14 +1224,14 @@ impl<W: Write> MessagesWriter<W> {
         line.push(b' ');
         line.extend_from_slice(details.as_bytes());
         line.push(b'\n');
-        let r = self.out.write_all(&line);
-        self.spare.push(line);
-        r
+        self.pending = line;
+        self.flush_due()
     }
 
     /// Writes what comes after the last message; returns notes for standard error.
     pub fn finish(&mut self, outcome: &Outcome, file: &str) -> io::Result<Vec<String>> {
         self.release(Timestamp::default(), true, 0)?;
+        self.flush_pending()?;
         let summary = CaptureSummary::new(
             file,
             &outcome.stats,
@@ -1153,6 +1259,15 @@ impl<W: Write> MessagesWriter<W> {
         }
         notes.extend(summary.cut_notes());
         Ok(notes)
+    }
+}
+
+/// Lines still pending go out when the writer is dropped without
+/// [`MessagesWriter::finish`] (after an error), as a `BufWriter` would write
+/// its buffer.
+impl<W: Write> Drop for MessagesWriter<W> {
+    fn drop(&mut self) {
+        let _ = self.flush_pending();
     }
 }
 

@@ -211,26 +211,37 @@ impl Octets {
 /// Calls `f` with the lowercase hex of `b`, written on the stack when `b`
 /// has at most 64 bytes.
 pub(crate) fn with_hex<R>(b: &[u8], f: impl FnOnce(&str) -> R) -> R {
+    with_hex_bytes(b, |h| f(super::wire::ascii(h)))
+}
+
+/// [`with_hex`] as bytes (ASCII hex digits).
+fn with_hex_bytes<R>(b: &[u8], f: impl FnOnce(&[u8]) -> R) -> R {
     let mut buf = [0u8; 128];
     match buf.get_mut(..2 * b.len()) {
         Some(out) => {
             put_hex_bytes(out, b);
-            f(super::wire::ascii(out))
+            f(out)
         }
         None => {
             let mut out = vec![0u8; 2 * b.len()];
             put_hex_bytes(&mut out, b);
-            f(super::wire::ascii(&out))
+            f(&out)
         }
     }
 }
 
-/// Writes `b` as lowercase hex into `out` (two digits a byte).
+/// Writes `b` as lowercase hex into `out` (two digits a byte), four bytes
+/// at a time.
 pub(crate) fn put_hex_bytes(out: &mut [u8], b: &[u8]) {
-    const D: &[u8; 16] = b"0123456789abcdef";
-    for (o, x) in out.chunks_exact_mut(2).zip(b) {
-        o[0] = D[usize::from(x >> 4)];
-        o[1] = D[usize::from(x & 15)];
+    let mut o = out.chunks_exact_mut(8);
+    let mut i = b.chunks_exact(4);
+    for (o, x) in (&mut o).zip(&mut i) {
+        o.copy_from_slice(&super::wire::hex8(u32::from_be_bytes([
+            x[0], x[1], x[2], x[3],
+        ])));
+    }
+    for (o, &x) in o.into_remainder().chunks_exact_mut(2).zip(i.remainder()) {
+        o.copy_from_slice(&super::wire::hex8(u32::from(x))[6..]);
     }
 }
 
@@ -247,7 +258,7 @@ impl fmt::Debug for Octets {
 
 impl Serialize for Octets {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        self.with_hex(|h| s.serialize_str(h))
+        with_hex_bytes(self.as_bytes(), |h| crate::json::ascii_text(h).serialize(s))
     }
 }
 
@@ -277,7 +288,7 @@ impl<const DIGITS: usize> fmt::Display for HexCode<DIGITS> {
 impl<const DIGITS: usize> Serialize for HexCode<DIGITS> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let (b, n) = self.text();
-        s.serialize_str(super::wire::ascii(&b[..n]))
+        crate::json::ascii_text(&b[..n]).serialize(s)
     }
 }
 

@@ -100,11 +100,42 @@ pub(crate) fn ascii(b: &[u8]) -> &str {
 }
 
 /// Writes `v` as `b.len()` lowercase hex digits (the low ones, zero-padded).
-pub(crate) fn put_hex(b: &mut [u8], mut v: u64) {
+#[inline]
+pub(crate) fn put_hex(b: &mut [u8], v: u64) {
+    let n = b.len();
+    if n <= 16 {
+        let mut all = [0u8; 16];
+        all[..8].copy_from_slice(&hex8((v >> 32) as u32));
+        all[8..].copy_from_slice(&hex8(v as u32));
+        b.copy_from_slice(&all[16 - n..]);
+        return;
+    }
+    let mut v = v;
     for x in b.iter_mut().rev() {
         *x = HEX_DIGITS[(v & 15) as usize];
         v >>= 4;
     }
+}
+
+/// The eight lowercase hex digits of `v`, most significant first, all at
+/// once: each nibble spread to a byte of its own, then '0' added to all and
+/// the distance from '9' + 1 to 'a' to those of ten and more.
+#[inline]
+pub(crate) fn hex8(v: u32) -> [u8; 8] {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    let x = u64::from(v);
+    let x = ((x & 0xFFFF_0000) << 16) | (x & 0xFFFF);
+    let x = ((x & 0x0000_FF00_0000_FF00) << 8) | (x & 0x0000_00FF_0000_00FF);
+    let x = ((x & 0x00F0_00F0_00F0_00F0) << 4) | (x & 0x000F_000F_000F_000F);
+    // 1 in each byte whose nibble is 10 or more.
+    let letters = ((x + 6 * ONES) >> 4) & ONES;
+    (x + u64::from(b'0') * ONES + letters * u64::from(b'a' - b'0' - 10)).to_be_bytes()
+}
+
+/// The two decimal digits of `v` (below 100), in 32-bit arithmetic.
+#[inline]
+fn two_digits(v: u32) -> [u8; 2] {
+    [b'0' + (v / 10 % 10) as u8, b'0' + (v % 10) as u8]
 }
 
 /// Writes `v` as `b.len()` decimal digits (the low ones, zero-padded).
@@ -120,15 +151,19 @@ impl Guid {
     pub fn text(&self) -> [u8; 36] {
         let g = &self.0;
         let mut b = *b"00000000-0000-0000-0000-000000000000";
-        let order = [3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15];
-        let mut at = 0;
-        for (i, &k) in order.iter().enumerate() {
-            if matches!(i, 4 | 6 | 8 | 10) {
-                at += 1;
-            }
-            put_hex(&mut b[at..at + 2], u64::from(g[k]));
-            at += 2;
-        }
+        let data1 = u32::from_le_bytes([g[0], g[1], g[2], g[3]]);
+        let data23 = u32::from(u16::from_le_bytes([g[4], g[5]])) << 16
+            | u32::from(u16::from_le_bytes([g[6], g[7]]));
+        let data4_hi = u32::from_be_bytes([g[8], g[9], g[10], g[11]]);
+        let data4_lo = u32::from_be_bytes([g[12], g[13], g[14], g[15]]);
+        b[0..8].copy_from_slice(&hex8(data1));
+        let d23 = hex8(data23);
+        b[9..13].copy_from_slice(&d23[..4]);
+        b[14..18].copy_from_slice(&d23[4..]);
+        let hi = hex8(data4_hi);
+        b[19..23].copy_from_slice(&hi[..4]);
+        b[24..28].copy_from_slice(&hi[4..]);
+        b[28..36].copy_from_slice(&hex8(data4_lo));
         b
     }
 }
@@ -145,7 +180,7 @@ impl fmt::Debug for Guid {
 }
 impl Serialize for Guid {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(ascii(&self.text()))
+        crate::json::ascii_text(&self.text()).serialize(s)
     }
 }
 
@@ -176,13 +211,17 @@ impl FileTime {
             return None;
         }
         let mut b = *b"0000-00-00T00:00:00.0000000Z";
-        put_dec(&mut b[0..4], y as u64);
-        put_dec(&mut b[5..7], u64::from(m));
-        put_dec(&mut b[8..10], u64::from(d));
-        put_dec(&mut b[11..13], rem / 3600);
-        put_dec(&mut b[14..16], (rem / 60) % 60);
-        put_dec(&mut b[17..19], rem % 60);
-        put_dec(&mut b[20..27], frac);
+        let y = y as u32;
+        let rem = rem as u32;
+        b[0..2].copy_from_slice(&two_digits(y / 100));
+        b[2..4].copy_from_slice(&two_digits(y % 100));
+        b[5..7].copy_from_slice(&two_digits(m));
+        b[8..10].copy_from_slice(&two_digits(d));
+        b[11..13].copy_from_slice(&two_digits(rem / 3600));
+        b[14..16].copy_from_slice(&two_digits((rem / 60) % 60));
+        b[17..19].copy_from_slice(&two_digits(rem % 60));
+        // The last seven of nine digits (frac < 10^7).
+        b[20..27].copy_from_slice(&crate::capture::nine_digits(frac as u32)[2..]);
         Some(b)
     }
 }
@@ -215,7 +254,7 @@ impl fmt::Debug for FileTime {
 impl Serialize for FileTime {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self.text() {
-            Some(b) => s.serialize_str(ascii(&b)),
+            Some(b) => crate::json::ascii_text(&b).serialize(s),
             None => s.collect_str(self),
         }
     }
@@ -264,7 +303,7 @@ impl fmt::Debug for FileId {
 }
 impl Serialize for FileId {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(ascii(&self.text()))
+        crate::json::ascii_text(&self.text()).serialize(s)
     }
 }
 
@@ -539,7 +578,7 @@ impl Serialize for AccessMask {
         let mut st = s.serialize_struct("AccessMask", 2)?;
         let mut hex = *b"0x00000000";
         put_hex(&mut hex[2..], u64::from(self.0));
-        st.serialize_field("hex", ascii(&hex))?;
+        st.serialize_field("hex", &crate::json::ascii_text(&hex))?;
         st.serialize_field("names", &self.bits())?;
         st.end()
     }
@@ -577,6 +616,51 @@ pub(crate) fn is_empty_vec<T>(v: &[T]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hex_digits_match_the_format_strings() {
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut values = vec![
+            0,
+            1,
+            9,
+            10,
+            15,
+            16,
+            0xa0,
+            0xff,
+            u64::MAX,
+            0x0123_4567_89ab_cdef,
+        ];
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            values.push(x);
+            values.push(x >> (x % 64));
+        }
+        for v in values {
+            assert_eq!(&hex8(v as u32), format!("{:08x}", v as u32).as_bytes());
+            for n in [1usize, 2, 4, 8, 12, 16, 20] {
+                let mut b = vec![0u8; n];
+                put_hex(&mut b, v);
+                let want = format!("{v:020x}");
+                assert_eq!(b, want.as_bytes()[20 - n..], "{v:#x} {n}");
+            }
+            let mut g = [0u8; 16];
+            g[..8].copy_from_slice(&v.to_le_bytes());
+            g[8..].copy_from_slice(&v.rotate_left(17).to_be_bytes());
+            let want = format!(
+                "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
+                u32::from_le_bytes([g[0], g[1], g[2], g[3]]),
+                u16::from_le_bytes([g[4], g[5]]),
+                u16::from_le_bytes([g[6], g[7]]),
+                u16::from_be_bytes([g[8], g[9]]),
+                u64::from_be_bytes([0, 0, g[10], g[11], g[12], g[13], g[14], g[15]])
+            );
+            assert_eq!(Guid(g).to_string(), want);
+        }
+    }
 
     #[test]
     fn utf16le_matches_decode_utf16() {
