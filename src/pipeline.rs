@@ -920,7 +920,7 @@ impl Message<'_> {
                     if let Ok(b) = &body {
                         let blob = b.security_buffer().and_then(|r| r.slice(self.bytes));
                         if let Some(blob) = blob.filter(|b| !b.is_empty()) {
-                            d.auth = Some(crate::auth::parse_security_blob(blob).map(Box::new));
+                            d.auth = Some(crate::auth::parse_security_blob_boxed(blob));
                         }
                     }
                     d.body = Some(body);
@@ -928,7 +928,7 @@ impl Message<'_> {
             }
             Kind::Smb1 => d.smb1 = crate::smb2::parse_smb1(self.bytes).ok(),
             Kind::Kerberos => {
-                d.kerberos = Some(crate::auth::parse_kerberos_message(self.bytes).map(Box::new))
+                d.kerberos = Some(crate::auth::parse_kerberos_message_boxed(self.bytes))
             }
             Kind::Netbios => {
                 d.netbios = self

@@ -228,6 +228,18 @@ pub struct SpnegoInfo {
 }
 
 impl SpnegoInfo {
+    /// A NegTokenInit with nothing in it, the start of a decode.
+    pub const EMPTY: SpnegoInfo = SpnegoInfo {
+        spnego_token: SpnegoToken::NegTokenInit,
+        mech_types: List::new(),
+        req_flags: ContextFlags(0),
+        neg_hint_name: None,
+        neg_hint_address: None,
+        neg_result: None,
+        supported_mech: None,
+        mech_list_mic: None,
+    };
+
     /// Writes the fields into an object being serialized (flat in
     /// [`super::AuthInfo`]), as the derived `Serialize` writes them.
     pub fn serialize_fields<M: SerializeStruct>(&self, st: &mut M) -> Result<(), M::Error> {
@@ -267,6 +279,18 @@ pub fn parse_negotiation_token(
     b: &[u8],
     base: usize,
 ) -> Result<(SpnegoInfo, InnerToken<'_>), AuthError> {
+    let mut info = SpnegoInfo::EMPTY;
+    let token = parse_negotiation_token_into(b, base, &mut info)?;
+    Ok((info, token))
+}
+
+/// [`parse_negotiation_token`] into `info`, which starts as
+/// [`SpnegoInfo::EMPTY`] (so that a boxed caller builds it in place).
+pub fn parse_negotiation_token_into<'a>(
+    b: &'a [u8],
+    base: usize,
+    info: &mut SpnegoInfo,
+) -> Result<InnerToken<'a>, AuthError> {
     let mut d = Der::new(b, base, "SPNEGO NegotiationToken");
     let choice = d.read()?;
     if choice.class != CONTEXT || !choice.constructed {
@@ -277,8 +301,8 @@ pub fn parse_negotiation_token(
         ));
     }
     match choice.tag {
-        0 => parse_init(&choice),
-        1 => parse_resp(&choice),
+        0 => parse_init(&choice, info),
+        1 => parse_resp(&choice, info),
         _ => Err(AuthError::new(
             "SPNEGO NegotiationToken",
             choice.offset,
@@ -305,19 +329,9 @@ fn sequence<'a>(choice: &Tlv<'a>, what: &'static str) -> Result<Fields<'a>, Auth
 /// NegTokenInit (RFC 4178 4.2.1) or NegTokenInit2 ([MS-SPNG] 2.2.1).
 /// The two differ at `[3]`: mechListMIC (OCTET STRING) vs negHints
 /// (SEQUENCE); NegTokenInit2 moves mechListMIC to `[4]`.
-fn parse_init<'a>(choice: &Tlv<'a>) -> Result<(SpnegoInfo, InnerToken<'a>), AuthError> {
+fn parse_init<'a>(choice: &Tlv<'a>, info: &mut SpnegoInfo) -> Result<InnerToken<'a>, AuthError> {
     const WHAT: &str = "SPNEGO NegTokenInit";
     let f = sequence(choice, WHAT)?;
-    let mut info = SpnegoInfo {
-        spnego_token: SpnegoToken::NegTokenInit,
-        mech_types: List::new(),
-        req_flags: ContextFlags(0),
-        neg_hint_name: None,
-        neg_hint_address: None,
-        neg_result: None,
-        supported_mech: None,
-        mech_list_mic: None,
-    };
     if let Some(list) = f.get(0, "SPNEGO NegTokenInit mechTypes")? {
         let mut d = list.children("SPNEGO MechTypeList")?;
         while !d.is_empty() {
@@ -361,22 +375,13 @@ fn parse_init<'a>(choice: &Tlv<'a>) -> Result<(SpnegoInfo, InnerToken<'a>), Auth
         info.spnego_token = SpnegoToken::NegTokenInit2;
         info.mech_list_mic = Some(Octets::new(mic.octets("SPNEGO mechListMIC")?));
     }
-    Ok((info, token))
+    Ok(token)
 }
 
 /// NegTokenResp (RFC 4178 4.2.2).
-fn parse_resp<'a>(choice: &Tlv<'a>) -> Result<(SpnegoInfo, InnerToken<'a>), AuthError> {
+fn parse_resp<'a>(choice: &Tlv<'a>, info: &mut SpnegoInfo) -> Result<InnerToken<'a>, AuthError> {
     let f = sequence(choice, "SPNEGO NegTokenResp")?;
-    let mut info = SpnegoInfo {
-        spnego_token: SpnegoToken::NegTokenResp,
-        mech_types: List::new(),
-        req_flags: ContextFlags(0),
-        neg_hint_name: None,
-        neg_hint_address: None,
-        neg_result: None,
-        supported_mech: None,
-        mech_list_mic: None,
-    };
+    info.spnego_token = SpnegoToken::NegTokenResp;
     if let Some(s) = f.get(0, "SPNEGO NegTokenResp negState")? {
         info.neg_result = Some(NegState(s.int("SPNEGO negState")?));
     }
@@ -390,7 +395,7 @@ fn parse_resp<'a>(choice: &Tlv<'a>) -> Result<(SpnegoInfo, InnerToken<'a>), Auth
     if let Some(mic) = f.get(3, "SPNEGO NegTokenResp mechListMIC")? {
         info.mech_list_mic = Some(Octets::new(mic.octets("SPNEGO mechListMIC")?));
     }
-    Ok((info, token))
+    Ok(token)
 }
 
 #[cfg(test)]
