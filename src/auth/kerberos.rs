@@ -549,7 +549,7 @@ fn message_into(b: &[u8], base: usize, k: &mut KerberosInfo) -> Result<(), AuthE
     if app.class != APPLICATION || !app.constructed {
         return Err(AuthError::new(
             "Kerberos message",
-            app.offset,
+            app.offset(),
             ErrorKind::Invalid("not an APPLICATION-tagged Kerberos message"),
         ));
     }
@@ -563,7 +563,7 @@ fn message_into(b: &[u8], base: usize, k: &mut KerberosInfo) -> Result<(), AuthE
         KrbMsgType::AS_REP | KrbMsgType::TGS_REP => parse_kdc_rep(&app, k),
         _ => Err(AuthError::new(
             "Kerberos message",
-            app.offset,
+            app.offset(),
             ErrorKind::Unsupported("Kerberos message type not decoded"),
         )),
     }
@@ -579,7 +579,7 @@ fn seq_fields<'a>(seq: &Tlv<'a>, what: &'static str) -> Result<Fields<'a>, AuthE
     if seq.class != UNIVERSAL || seq.tag != T_SEQUENCE {
         return Err(AuthError::new(
             what,
-            seq.offset,
+            seq.offset(),
             ErrorKind::UnexpectedTag {
                 expected: "SEQUENCE",
                 found: super::der::tag_name(seq.class, seq.tag),
@@ -654,7 +654,7 @@ fn ticket(t: &Tlv) -> Result<TicketInfo, AuthError> {
     if t.class != APPLICATION || t.tag != 1 {
         return Err(AuthError::new(
             WHAT,
-            t.offset,
+            t.offset(),
             ErrorKind::UnexpectedTag {
                 expected: "[APPLICATION 1]",
                 found: super::der::tag_name(t.class, t.tag),

@@ -296,7 +296,7 @@ pub fn parse_negotiation_token_into<'a>(
     if choice.class != CONTEXT || !choice.constructed {
         return Err(AuthError::new(
             "SPNEGO NegotiationToken",
-            choice.offset,
+            choice.offset(),
             ErrorKind::Invalid("not a [0] negTokenInit or [1] negTokenResp"),
         ));
     }
@@ -305,7 +305,7 @@ pub fn parse_negotiation_token_into<'a>(
         1 => parse_resp(&choice, info),
         _ => Err(AuthError::new(
             "SPNEGO NegotiationToken",
-            choice.offset,
+            choice.offset(),
             ErrorKind::Unsupported("NegotiationToken choice other than [0], [1]"),
         )),
     }
@@ -316,7 +316,7 @@ fn sequence<'a>(choice: &Tlv<'a>, what: &'static str) -> Result<Fields<'a>, Auth
     if seq.class != UNIVERSAL || seq.tag != T_SEQUENCE {
         return Err(AuthError::new(
             what,
-            seq.offset,
+            seq.offset(),
             ErrorKind::UnexpectedTag {
                 expected: "SEQUENCE",
                 found: super::der::tag_name(seq.class, seq.tag),
@@ -363,7 +363,7 @@ fn parse_init<'a>(choice: &Tlv<'a>, info: &mut SpnegoInfo) -> Result<InnerToken<
         } else {
             return Err(AuthError::new(
                 WHAT,
-                t3.offset,
+                t3.offset(),
                 ErrorKind::UnexpectedTag {
                     expected: "negHints SEQUENCE or mechListMIC OCTET STRING",
                     found: super::der::tag_name(t3.class, t3.tag),
