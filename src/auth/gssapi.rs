@@ -188,7 +188,7 @@ pub fn parse_security_blob(b: &[u8]) -> Result<AuthInfo, AuthError> {
 /// [`parse_security_blob`], decoded straight into a box (the decoded
 /// message keeps it boxed; built elsewhere it would be moved in, 480 bytes).
 pub fn parse_security_blob_boxed(b: &[u8]) -> Result<Box<AuthInfo>, AuthError> {
-    let mut info = Box::new(AuthInfo::EMPTY);
+    let mut info = Box::write(Box::new_uninit(), AuthInfo::EMPTY);
     security_blob_into(b, &mut info)?;
     Ok(info)
 }

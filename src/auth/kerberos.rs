@@ -537,7 +537,7 @@ pub fn parse_kerberos_message_boxed(b: &[u8]) -> Result<Box<KerberosInfo>, AuthE
 
 /// [`parse_message_at`] into a box.
 pub(crate) fn parse_message_boxed(b: &[u8], base: usize) -> Result<Box<KerberosInfo>, AuthError> {
-    let mut k = Box::new(KerberosInfo::new(KrbMsgType(0)));
+    let mut k = Box::write(Box::new_uninit(), KerberosInfo::new(KrbMsgType(0)));
     message_into(b, base, &mut k)?;
     Ok(k)
 }
