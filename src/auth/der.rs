@@ -551,6 +551,14 @@ impl<'a> Fields<'a> {
             };
             return d.read().map(Some);
         }
+        self.get_again(n, what)
+    }
+
+    /// [`Fields::get`] for a field not read where [`Fields::of`] saw it:
+    /// found again from the start.
+    #[cold]
+    #[inline(never)]
+    fn get_again(&self, n: u32, what: &'static str) -> Result<Option<Tlv<'a>>, AuthError> {
         self.find(n).map(|t| t.inner(what)).transpose()
     }
 
