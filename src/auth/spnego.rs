@@ -4,7 +4,7 @@
 
 use super::der::{Der, Fields, Tlv, CONTEXT, T_OCTET_STRING, T_OID, T_SEQUENCE, UNIVERSAL};
 use super::{AuthError, ErrorKind};
-use crate::smb2::inline::{List, Octets, Text};
+use crate::smb2::inline::{List, Octets};
 use serde::ser::SerializeStruct;
 use serde::{Serialize, Serializer};
 use std::borrow::Cow;
@@ -213,9 +213,10 @@ pub struct SpnegoInfo {
     #[serde(skip_serializing_if = "ContextFlags::is_empty")]
     pub req_flags: ContextFlags,
     /// negHints.hintName ([MS-SPNG] 2.2.1), e.g.
-    /// "not_defined_in_RFC4178@please_ignore".
+    /// "not_defined_in_RFC4178@please_ignore" (that one borrowed: too long
+    /// to keep in place, and sent by nearly every server).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub neg_hint_name: Option<Text>,
+    pub neg_hint_name: Option<Cow<'static, str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub neg_hint_address: Option<Octets>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -268,6 +269,9 @@ impl SpnegoInfo {
         Ok(())
     }
 }
+
+/// The hintName Windows and Samba put in NegTokenInit2 ([MS-SPNG] 3.2.5.2).
+const NEG_HINT_NAME_IGNORE: &str = "not_defined_in_RFC4178@please_ignore";
 
 /// The inner mechanism token (mechToken or responseToken) and the absolute
 /// offset of its first byte.
@@ -353,7 +357,12 @@ fn parse_init<'a>(choice: &Tlv<'a>, info: &mut SpnegoInfo) -> Result<InnerToken<
             info.spnego_token = SpnegoToken::NegTokenInit2;
             let hints = Fields::of(&t3, "SPNEGO NegHints")?;
             if let Some(n) = hints.get(0, "SPNEGO NegHints hintName")? {
-                info.neg_hint_name = Some(n.string("SPNEGO hintName")?);
+                let name = n.str_lossy("SPNEGO hintName")?;
+                info.neg_hint_name = Some(if name == NEG_HINT_NAME_IGNORE {
+                    Cow::Borrowed(NEG_HINT_NAME_IGNORE)
+                } else {
+                    Cow::Owned(name.into_owned())
+                });
             }
             if let Some(a) = hints.get(1, "SPNEGO NegHints hintAddress")? {
                 info.neg_hint_address = Some(Octets::new(a.octets("SPNEGO hintAddress")?));
