@@ -679,9 +679,11 @@ fn ticket(t: &Tlv) -> Result<TicketInfo, AuthError> {
 /// KerberosTime (RFC 4120 5.2.3) "YYYYMMDDHHMMSSZ" as RFC 3339; other
 /// forms unchanged.
 fn krb_time(t: &Tlv, what: &'static str) -> Result<Text, AuthError> {
-    let s = t.str_lossy(what)?;
-    let b = s.as_bytes();
-    if b.len() == 15 && b[14] == b'Z' && b[..14].iter().all(u8::is_ascii_digit) {
+    // The usual form is checked on the bytes (digits need no UTF-8 check);
+    // anything else as the string it is, with str_lossy's errors.
+    let b = t.value;
+    let string = t.class == UNIVERSAL && !t.constructed;
+    if string && b.len() == 15 && b[14] == b'Z' && b[..14].iter().all(u8::is_ascii_digit) {
         // "YYYY-MM-DDTHH:MM:SSZ", written on the stack.
         let mut out = *b"0000-00-00T00:00:00Z";
         for (to, from) in [
@@ -697,7 +699,7 @@ fn krb_time(t: &Tlv, what: &'static str) -> Result<Text, AuthError> {
         }
         return Ok(Text::from(crate::smb2::wire::ascii(&out)));
     }
-    Ok(Text::from(s))
+    Ok(Text::from(t.str_lossy(what)?))
 }
 
 /// AP-REQ (RFC 4120 5.5.1).
