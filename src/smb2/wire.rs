@@ -63,6 +63,16 @@ pub(crate) fn utf16le_text(b: &[u8]) -> super::inline::Text {
     super::inline::Text::from(utf16le(b))
 }
 
+/// [`utf16le_text`] without the NUL characters at the end (a name padded
+/// or terminated with zeros), dropped before decoding.
+pub(crate) fn utf16le_text_trimmed(b: &[u8]) -> super::inline::Text {
+    let mut units = b.get(..b.len() & !1).unwrap_or(&[]);
+    while let [rest @ .., 0, 0] = units {
+        units = rest;
+    }
+    utf16le_text(units)
+}
+
 /// Writes the low byte of each UTF-16LE unit of `b` into `out` (one per
 /// unit, as many as `out` holds), four units per step; true when every
 /// unit written is ASCII (high byte 0, low byte below 0x80).
@@ -633,6 +643,14 @@ mod tests {
                 }
                 assert_eq!(utf16le(&b), reference(&b), "{b:02x?}");
                 assert_eq!(utf16le_text(&b).as_str(), reference(&b), "{b:02x?}");
+                // With NUL units (and an odd byte) after it, trimmed.
+                let want = reference(&b);
+                let want = want.trim_end_matches('\0');
+                assert_eq!(utf16le_text_trimmed(&b).as_str(), want, "{b:02x?}");
+                b.truncate(b.len() & !1);
+                b.extend_from_slice(&[0, 0, 0, 0]);
+                b.truncate(b.len() - (x % 4) as usize);
+                assert_eq!(utf16le_text_trimmed(&b).as_str(), want, "{b:02x?}");
             }
         }
         // Names that are ASCII but for at most one bit, at every place (the
