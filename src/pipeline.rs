@@ -912,33 +912,45 @@ pub struct Decoded {
 impl Message<'_> {
     /// Decodes the message's body and any security token in it.
     pub fn decode(&self) -> Decoded {
-        let mut d = Decoded::default();
         match self.kind {
-            Kind::Smb2 => {
-                if let Some(h) = &self.header {
-                    let body = crate::smb2::parse_body(h, self.bytes);
-                    if let Ok(b) = &body {
-                        let blob = b.security_buffer().and_then(|r| r.slice(self.bytes));
-                        if let Some(blob) = blob.filter(|b| !b.is_empty()) {
-                            d.auth = Some(crate::auth::parse_security_blob(blob).map(Box::new));
-                        }
-                    }
-                    d.body = Some(body);
-                }
-            }
-            Kind::Smb1 => d.smb1 = crate::smb2::parse_smb1(self.bytes).ok(),
-            Kind::Kerberos => {
-                d.kerberos = Some(crate::auth::parse_kerberos_message(self.bytes).map(Box::new))
-            }
-            Kind::Netbios => {
-                d.netbios = self
+            Kind::Smb2 => match &self.header {
+                Some(h) => self.decode_smb2(h),
+                None => Decoded::default(),
+            },
+            Kind::Smb1 => Decoded {
+                smb1: crate::smb2::parse_smb1(self.bytes).ok(),
+                ..Decoded::default()
+            },
+            Kind::Kerberos => Decoded {
+                kerberos: Some(crate::auth::parse_kerberos_message_boxed(self.bytes)),
+                ..Decoded::default()
+            },
+            Kind::Netbios => Decoded {
+                netbios: self
                     .netbios
                     .and_then(|t| crate::smb2::nbss::parse_nbss(t, self.bytes))
-                    .map(|r| r.map(Box::new))
-            }
-            _ => {}
+                    .map(|r| r.map(Box::new)),
+                ..Decoded::default()
+            },
+            _ => Decoded::default(),
         }
-        d
+    }
+
+    /// An SMB2 body and the security blob in it, written straight into the
+    /// returned value.
+    fn decode_smb2(&self, h: &crate::smb2::Smb2Header) -> Decoded {
+        let body = crate::smb2::parse_body(h, self.bytes);
+        let blob = body
+            .as_ref()
+            .ok()
+            .and_then(|b| b.security_buffer())
+            .and_then(|r| r.slice(self.bytes))
+            .filter(|b| !b.is_empty());
+        Decoded {
+            auth: blob.map(crate::auth::parse_security_blob_boxed),
+            body: Some(body),
+            ..Decoded::default()
+        }
     }
 }
 

@@ -246,9 +246,11 @@ fn check_capture(cap: &Path, t: &mut Tally) {
                     t.filename_checks += 1;
                     let ok = match (single, c.filename.is_empty()) {
                         (true, true) => file_vals.is_empty(),
-                        (true, false) => file_vals.len() == 1 && file_vals[0] == c.filename,
+                        (true, false) => {
+                            file_vals.len() == 1 && file_vals[0] == c.filename.as_str()
+                        }
                         (false, true) => true,
-                        (false, false) => file_vals.contains(&c.filename),
+                        (false, false) => file_vals.iter().any(|f| f == c.filename.as_str()),
                     };
                     if !ok {
                         t.mismatches.push(format!(

@@ -129,7 +129,7 @@ fn every_sample_pdu_agrees_with_tshark() {
                 }
                 Body::CreateRequest(c) => {
                     if !c.filename.is_empty() {
-                        want_in("smb2.filename", c.filename.clone());
+                        want_in("smb2.filename", c.filename.to_string());
                     }
                     want_in(
                         "smb2.create.disposition",

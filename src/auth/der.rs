@@ -33,12 +33,13 @@ pub struct Tlv<'a> {
     pub tag: u32,
     /// The contents octets.
     pub value: &'a [u8],
-    /// Absolute offset of the identifier octet.
-    pub offset: usize,
     /// Absolute offset of the first contents octet.
     pub value_offset: usize,
-    /// Nesting depth of this element (0 = outermost).
-    pub depth: usize,
+    /// Length of the identifier and length octets (at most 11).
+    pub header_len: u8,
+    /// Nesting depth of this element (0 = outermost; at most
+    /// [`MAX_DEPTH`] + 1).
+    pub depth: u8,
 }
 
 /// A cursor over a sequence of TLVs.
@@ -106,9 +107,9 @@ impl<'a> Der<'a> {
             constructed: first & 0x20 != 0,
             tag: u32::from(first & 0x1f),
             value,
-            offset: self.base + start,
             value_offset: self.base + start + hdr,
-            depth: self.depth,
+            header_len: hdr as u8,
+            depth: self.tlv_depth(),
         })
     }
 
@@ -184,10 +185,17 @@ impl<'a> Der<'a> {
             constructed,
             tag,
             value,
-            offset: self.base + start,
             value_offset: self.base + start + i,
-            depth: self.depth,
+            // At most 1 + 5 + 1 + 4 octets.
+            header_len: i as u8,
+            depth: self.tlv_depth(),
         })
+    }
+
+    /// The depth recorded in the elements read here ([`Tlv::children`]
+    /// stops below [`MAX_DEPTH`] + 1).
+    fn tlv_depth(&self) -> u8 {
+        u8::try_from(self.depth).unwrap_or(u8::MAX)
     }
 
     /// Reads the next TLV and checks its class and tag.
@@ -201,7 +209,7 @@ impl<'a> Der<'a> {
         if t.class != class || t.tag != tag {
             return Err(AuthError::new(
                 what,
-                t.offset,
+                t.offset(),
                 ErrorKind::UnexpectedTag {
                     expected: tag_name(class, tag),
                     found: tag_name(t.class, t.tag),
@@ -213,18 +221,23 @@ impl<'a> Der<'a> {
 }
 
 impl<'a> Tlv<'a> {
+    /// Absolute offset of the identifier octet.
+    pub fn offset(&self) -> usize {
+        self.value_offset - usize::from(self.header_len)
+    }
+
     /// A reader over this constructed element's contents, one level deeper.
     pub fn children(&self, what: &'static str) -> Result<Der<'a>, AuthError> {
         if !self.constructed {
             return Err(AuthError::new(
                 what,
-                self.offset,
+                self.offset(),
                 ErrorKind::Invalid("expected a constructed element"),
             ));
         }
-        let depth = self.depth + 1;
+        let depth = usize::from(self.depth) + 1;
         if depth > MAX_DEPTH {
-            return Err(AuthError::new(what, self.offset, ErrorKind::TooDeep));
+            return Err(AuthError::new(what, self.offset(), ErrorKind::TooDeep));
         }
         Ok(Der {
             data: self.value,
@@ -244,7 +257,7 @@ impl<'a> Tlv<'a> {
         if self.class != UNIVERSAL || self.tag != tag {
             return Err(AuthError::new(
                 what,
-                self.offset,
+                self.offset(),
                 ErrorKind::UnexpectedTag {
                     expected: tag_name(UNIVERSAL, tag),
                     found: tag_name(self.class, self.tag),
@@ -262,7 +275,7 @@ impl<'a> Tlv<'a> {
         if self.value.is_empty() || self.value.len() > 8 {
             return Err(AuthError::new(
                 what,
-                self.offset,
+                self.offset(),
                 ErrorKind::Invalid("integer of 0 or more than 8 octets"),
             ));
         }
@@ -280,7 +293,7 @@ impl<'a> Tlv<'a> {
         i32::try_from(v).map_err(|_| {
             AuthError::new(
                 what,
-                self.offset,
+                self.offset(),
                 ErrorKind::Invalid("integer out of Int32 range"),
             )
         })
@@ -304,7 +317,7 @@ impl<'a> Tlv<'a> {
         if self.class != UNIVERSAL || self.constructed {
             return Err(AuthError::new(
                 what,
-                self.offset,
+                self.offset(),
                 ErrorKind::UnexpectedTag {
                     expected: "a string",
                     found: tag_name(self.class, self.tag),
@@ -326,7 +339,7 @@ impl<'a> Tlv<'a> {
             Some((unused, rest)) if *unused < 8 => Ok((*unused, rest)),
             _ => Err(AuthError::new(
                 what,
-                self.offset,
+                self.offset(),
                 ErrorKind::Invalid("bad BIT STRING"),
             )),
         }
@@ -336,7 +349,7 @@ impl<'a> Tlv<'a> {
     pub fn oid(&self, what: &'static str) -> Result<String, AuthError> {
         self.check(T_OID, what)?;
         oid_to_string(self.value).ok_or_else(|| {
-            AuthError::new(what, self.offset, ErrorKind::Invalid("bad OID encoding"))
+            AuthError::new(what, self.offset(), ErrorKind::Invalid("bad OID encoding"))
         })
     }
 }
@@ -467,7 +480,7 @@ impl<'a> Fields<'a> {
             if t.class != CONTEXT {
                 return Err(AuthError::new(
                     what,
-                    t.offset,
+                    t.offset(),
                     ErrorKind::UnexpectedTag {
                         expected: "a context tag",
                         found: tag_name(t.class, t.tag),
@@ -513,15 +526,17 @@ impl<'a> Fields<'a> {
     /// Absolute offset of the first field (0 when there is none).
     fn first_offset(&self) -> usize {
         let mut d = Der::new(self.data, self.base, "SEQUENCE field");
-        d.read().map_or(0, |t| t.offset)
+        d.read().map_or(0, |t| t.offset())
     }
 
-    /// The inner element of field `[n]`: `None` when absent.
-    fn lookup(&self, n: u32, what: &'static str) -> Option<Result<Tlv<'a>, AuthError>> {
+    /// The inner element of field `[n]`, if present: for a field `[0]`..`[15]`
+    /// of a SEQUENCE under 64 KiB read where [`Fields::of`] saw it, else
+    /// found again from the start.
+    pub fn get(&self, n: u32, what: &'static str) -> Result<Option<Tlv<'a>>, AuthError> {
         let bit = 1u16.checked_shl(n).unwrap_or(0);
         let fast = bit != 0 && !self.slow;
         if fast && self.present & bit == 0 {
-            return None;
+            return Ok(None);
         }
         if fast && self.constructed & bit != 0 && self.depth < MAX_DEPTH {
             // As Tlv::inner: a reader over the contents, one level deeper.
@@ -534,26 +549,32 @@ impl<'a> Fields<'a> {
                 depth: self.depth + 1,
                 what,
             };
-            return Some(d.read());
+            return d.read().map(Some);
         }
-        self.find(n).map(|t| t.inner(what))
+        self.get_again(n, what)
     }
 
-    /// The inner element of field `[n]`, if present.
-    pub fn get(&self, n: u32, what: &'static str) -> Result<Option<Tlv<'a>>, AuthError> {
-        self.lookup(n, what).transpose()
+    /// [`Fields::get`] for a field not read where [`Fields::of`] saw it:
+    /// found again from the start.
+    #[cold]
+    #[inline(never)]
+    fn get_again(&self, n: u32, what: &'static str) -> Result<Option<Tlv<'a>>, AuthError> {
+        self.find(n).map(|t| t.inner(what)).transpose()
     }
 
     /// The inner element of a mandatory field `[n]`.
+    #[inline]
     pub fn req(&self, n: u32, what: &'static str) -> Result<Tlv<'a>, AuthError> {
-        match self.lookup(n, what) {
-            Some(r) => r,
-            None => Err(AuthError::new(
-                what,
-                self.first_offset(),
-                ErrorKind::Missing(n),
-            )),
+        match self.get(n, what)? {
+            Some(t) => Ok(t),
+            None => Err(self.missing(n, what)),
         }
+    }
+
+    /// The error for a mandatory field `[n]` that is absent.
+    #[cold]
+    fn missing(&self, n: u32, what: &'static str) -> AuthError {
+        AuthError::new(what, self.first_offset(), ErrorKind::Missing(n))
     }
 }
 
@@ -662,7 +683,7 @@ mod tests {
             if t.class != CONTEXT {
                 return Err(AuthError::new(
                     what,
-                    t.offset,
+                    t.offset(),
                     ErrorKind::UnexpectedTag {
                         expected: "a context tag",
                         found: tag_name(t.class, t.tag),
@@ -722,7 +743,7 @@ mod tests {
                     Some((_, t)) => t.inner("w"),
                     None => Err(AuthError::new(
                         "w",
-                        items.first().map_or(0, |(_, t)| t.offset),
+                        items.first().map_or(0, |(_, t)| t.offset()),
                         ErrorKind::Missing(n),
                     )),
                 };
@@ -849,7 +870,7 @@ mod tests {
         let mut d = Der::new(&b, 10, "t");
         let t = d.read().unwrap();
         assert_eq!(t.int("t").unwrap(), -1);
-        assert_eq!(t.offset, 10);
+        assert_eq!(t.offset(), 10);
         assert_eq!(t.value_offset, 13);
         assert!(d.is_empty());
         // Length larger than the data.

@@ -4,9 +4,9 @@
 use std::fmt::Write as _;
 
 use super::der::{Der, Fields, APPLICATION, T_OID, T_SEQUENCE, UNIVERSAL};
-use super::kerberos::{parse_message_at, KerberosInfo};
+use super::kerberos::{parse_message_boxed, KerberosInfo};
 use super::ntlmssp::{parse_ntlmssp, NtlmsspMessage, SIGNATURE};
-use super::spnego::{parse_negotiation_token, MechType, SpnegoInfo};
+use super::spnego::{parse_negotiation_token_into, MechType, SpnegoInfo};
 use super::{AuthError, ErrorKind};
 use crate::smb2::inline::Text;
 use serde::ser::SerializeStruct;
@@ -114,6 +114,18 @@ impl Serialize for AuthInfo {
 }
 
 impl AuthInfo {
+    /// Nothing decoded yet: SPNEGO-only, every field absent.
+    pub const EMPTY: AuthInfo = AuthInfo {
+        mechanism: Mechanism::SpnegoOnly,
+        gss_mech: None,
+        spnego: None,
+        krb5_mech: None,
+        krb5_token_id: None,
+        iakerb_target_realm: None,
+        ntlmssp: None,
+        kerberos: None,
+    };
+
     /// One line, e.g. `SPNEGO accept-incomplete NTLMSSP CHALLENGE 1122334455667788`.
     pub fn summary(&self) -> String {
         let mut s = String::new();
@@ -168,16 +180,21 @@ impl AuthInfo {
 /// Kerberos), a SPNEGO NegTokenResp/NegTokenInit without the GSS header,
 /// raw NTLMSSP, or a raw Kerberos AP-REQ/AP-REP/KRB-ERROR.
 pub fn parse_security_blob(b: &[u8]) -> Result<AuthInfo, AuthError> {
-    let mut info = AuthInfo {
-        mechanism: Mechanism::SpnegoOnly,
-        gss_mech: None,
-        spnego: None,
-        krb5_mech: None,
-        krb5_token_id: None,
-        iakerb_target_realm: None,
-        ntlmssp: None,
-        kerberos: None,
-    };
+    let mut info = AuthInfo::EMPTY;
+    security_blob_into(b, &mut info)?;
+    Ok(info)
+}
+
+/// [`parse_security_blob`], decoded straight into a box (the decoded
+/// message keeps it boxed; built elsewhere it would be moved in, 480 bytes).
+pub fn parse_security_blob_boxed(b: &[u8]) -> Result<Box<AuthInfo>, AuthError> {
+    let mut info = Box::write(Box::new_uninit(), AuthInfo::EMPTY);
+    security_blob_into(b, &mut info)?;
+    Ok(info)
+}
+
+/// [`parse_security_blob`] into `info`, which starts as [`AuthInfo::EMPTY`].
+fn security_blob_into(b: &[u8], info: &mut AuthInfo) -> Result<(), AuthError> {
     match b.first() {
         None => Err(AuthError::new(
             "security blob",
@@ -188,30 +205,24 @@ pub fn parse_security_blob(b: &[u8]) -> Result<AuthInfo, AuthError> {
             let (oid, rest, off) = initial_context_token(b, 0)?;
             if oid.0 == MechType::SPNEGO {
                 info.gss_mech = Some(oid);
-                let (s, tok) = parse_negotiation_token(rest, off)?;
-                info.spnego = Some(s);
-                if let Some((t, toff)) = tok {
-                    inner_token(t, toff, &mut info)?;
-                }
-                Ok(info)
+                spnego_into(rest, off, info)
             } else {
-                mech_token(oid, rest, off, &mut info)?;
-                Ok(info)
+                mech_token(oid, rest, off, info)
             }
         }
-        Some(0xa0) | Some(0xa1) => {
-            let (s, tok) = parse_negotiation_token(b, 0)?;
-            info.spnego = Some(s);
-            if let Some((t, toff)) = tok {
-                inner_token(t, toff, &mut info)?;
-            }
-            Ok(info)
-        }
-        Some(_) => {
-            inner_token(b, 0, &mut info)?;
-            Ok(info)
-        }
+        Some(0xa0) | Some(0xa1) => spnego_into(b, 0, info),
+        Some(_) => inner_token(b, 0, info),
     }
+}
+
+/// A SPNEGO NegotiationToken at absolute offset `off`, and the mechanism
+/// token inside it.
+fn spnego_into(b: &[u8], off: usize, info: &mut AuthInfo) -> Result<(), AuthError> {
+    let tok = parse_negotiation_token_into(b, off, info.spnego.insert(SpnegoInfo::EMPTY))?;
+    if let Some((t, toff)) = tok {
+        inner_token(t, toff, info)?;
+    }
+    Ok(())
 }
 
 /// InitialContextToken ::= [APPLICATION 0] IMPLICIT SEQUENCE { thisMech
@@ -258,7 +269,7 @@ fn inner_token(t: &[u8], off: usize, info: &mut AuthInfo) -> Result<(), AuthErro
         // A bare Kerberos message: [APPLICATION 14/15/30].
         Some(0x6e) | Some(0x6f) | Some(0x7e) => {
             info.mechanism = Mechanism::Kerberos;
-            info.kerberos = Some(Box::new(parse_message_at(t, off)?));
+            info.kerberos = Some(parse_message_boxed(t, off)?);
             Ok(())
         }
         _ => Err(AuthError::new(
@@ -308,7 +319,7 @@ fn mech_token(
             msg = msg.get(used..).unwrap_or(&[]);
             moff += used;
         }
-        info.kerberos = Some(Box::new(parse_message_at(msg, moff)?));
+        info.kerberos = Some(parse_message_boxed(msg, moff)?);
         Ok(())
     } else if oid.0 == MechType::NTLMSSP {
         info.mechanism = Mechanism::Ntlmssp;

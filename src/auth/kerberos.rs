@@ -530,25 +530,46 @@ pub fn parse_kerberos_message(b: &[u8]) -> Result<KerberosInfo, AuthError> {
 
 /// As [`parse_kerberos_message`], for bytes at absolute offset `base`.
 pub(crate) fn parse_message_at(b: &[u8], base: usize) -> Result<KerberosInfo, AuthError> {
+    let mut k = KerberosInfo::new(KrbMsgType(0));
+    message_into(b, base, &mut k)?;
+    Ok(k)
+}
+
+/// [`parse_kerberos_message`], decoded straight into a box (decoded
+/// messages keep it boxed; built elsewhere it would be moved in, 672 bytes).
+pub fn parse_kerberos_message_boxed(b: &[u8]) -> Result<Box<KerberosInfo>, AuthError> {
+    parse_message_boxed(b, 0)
+}
+
+/// [`parse_message_at`] into a box.
+pub(crate) fn parse_message_boxed(b: &[u8], base: usize) -> Result<Box<KerberosInfo>, AuthError> {
+    let mut k = Box::write(Box::new_uninit(), KerberosInfo::new(KrbMsgType(0)));
+    message_into(b, base, &mut k)?;
+    Ok(k)
+}
+
+/// [`parse_message_at`] into `k`, which starts as `KerberosInfo::new`.
+fn message_into(b: &[u8], base: usize, k: &mut KerberosInfo) -> Result<(), AuthError> {
     let mut d = Der::new(b, base, "Kerberos message");
     let app = d.read()?;
     if app.class != APPLICATION || !app.constructed {
         return Err(AuthError::new(
             "Kerberos message",
-            app.offset,
+            app.offset(),
             ErrorKind::Invalid("not an APPLICATION-tagged Kerberos message"),
         ));
     }
     let t = i32::try_from(app.tag).unwrap_or(i32::MAX);
-    match KrbMsgType(t) {
-        KrbMsgType::AP_REQ => parse_ap_req(&app),
-        KrbMsgType::AP_REP => parse_ap_rep(&app),
-        KrbMsgType::KRB_ERROR => parse_krb_error(&app),
-        KrbMsgType::AS_REQ | KrbMsgType::TGS_REQ => parse_kdc_req(&app, KrbMsgType(t)),
-        KrbMsgType::AS_REP | KrbMsgType::TGS_REP => parse_kdc_rep(&app, KrbMsgType(t)),
+    k.msg_type = KrbMsgType(t);
+    match k.msg_type {
+        KrbMsgType::AP_REQ => parse_ap_req(&app, k),
+        KrbMsgType::AP_REP => parse_ap_rep(&app, k),
+        KrbMsgType::KRB_ERROR => parse_krb_error(&app, k),
+        KrbMsgType::AS_REQ | KrbMsgType::TGS_REQ => parse_kdc_req(&app, k),
+        KrbMsgType::AS_REP | KrbMsgType::TGS_REP => parse_kdc_rep(&app, k),
         _ => Err(AuthError::new(
             "Kerberos message",
-            app.offset,
+            app.offset(),
             ErrorKind::Unsupported("Kerberos message type not decoded"),
         )),
     }
@@ -564,7 +585,7 @@ fn seq_fields<'a>(seq: &Tlv<'a>, what: &'static str) -> Result<Fields<'a>, AuthE
     if seq.class != UNIVERSAL || seq.tag != T_SEQUENCE {
         return Err(AuthError::new(
             what,
-            seq.offset,
+            seq.offset(),
             ErrorKind::UnexpectedTag {
                 expected: "SEQUENCE",
                 found: super::der::tag_name(seq.class, seq.tag),
@@ -639,7 +660,7 @@ fn ticket(t: &Tlv) -> Result<TicketInfo, AuthError> {
     if t.class != APPLICATION || t.tag != 1 {
         return Err(AuthError::new(
             WHAT,
-            t.offset,
+            t.offset(),
             ErrorKind::UnexpectedTag {
                 expected: "[APPLICATION 1]",
                 found: super::der::tag_name(t.class, t.tag),
@@ -664,9 +685,11 @@ fn ticket(t: &Tlv) -> Result<TicketInfo, AuthError> {
 /// KerberosTime (RFC 4120 5.2.3) "YYYYMMDDHHMMSSZ" as RFC 3339; other
 /// forms unchanged.
 fn krb_time(t: &Tlv, what: &'static str) -> Result<Text, AuthError> {
-    let s = t.str_lossy(what)?;
-    let b = s.as_bytes();
-    if b.len() == 15 && b[14] == b'Z' && b[..14].iter().all(u8::is_ascii_digit) {
+    // The usual form is checked on the bytes (digits need no UTF-8 check);
+    // anything else as the string it is, with str_lossy's errors.
+    let b = t.value;
+    let string = t.class == UNIVERSAL && !t.constructed;
+    if string && b.len() == 15 && b[14] == b'Z' && b[..14].iter().all(u8::is_ascii_digit) {
         // "YYYY-MM-DDTHH:MM:SSZ", written on the stack.
         let mut out = *b"0000-00-00T00:00:00Z";
         for (to, from) in [
@@ -682,37 +705,42 @@ fn krb_time(t: &Tlv, what: &'static str) -> Result<Text, AuthError> {
         }
         return Ok(Text::from(crate::smb2::wire::ascii(&out)));
     }
-    Ok(Text::from(s))
+    Ok(Text::from(t.str_lossy(what)?))
 }
 
 /// AP-REQ (RFC 4120 5.5.1).
-fn parse_ap_req(app: &Tlv) -> Result<KerberosInfo, AuthError> {
-    const WHAT: &str = "Kerberos AP-REQ";
-    let f = app_fields(app, WHAT)?;
-    let mut k = KerberosInfo::new(KrbMsgType::AP_REQ);
-    let (_, opts) = f.req(2, "Kerberos AP-REQ ap-options")?.bits(WHAT)?;
+fn parse_ap_req(app: &Tlv, k: &mut KerberosInfo) -> Result<(), AuthError> {
+    let (opts, t, a_etype) = ap_req_parts(app)?;
     k.ap_options = ApOptions::from_octets(opts);
     k.mutual_required = Some(opts.first().is_some_and(|b| b & 0x20 != 0));
+    k.authenticator_etype = Some(a_etype);
+    k.realm = Some(t.realm.clone());
+    k.sname = Some(t.sname.clone());
+    k.ticket = Some(t);
+    Ok(())
+}
+
+/// The parts of an AP-REQ (RFC 4120 5.5.1) read here: the ap-options
+/// octets, the ticket and the authenticator's etype.
+fn ap_req_parts<'a>(app: &Tlv<'a>) -> Result<(&'a [u8], TicketInfo, EncType), AuthError> {
+    const WHAT: &str = "Kerberos AP-REQ";
+    let f = app_fields(app, WHAT)?;
+    let (_, opts) = f.req(2, "Kerberos AP-REQ ap-options")?.bits(WHAT)?;
     let t = ticket(&f.req(3, "Kerberos AP-REQ ticket")?)?;
     let (a_etype, _) = enc_data(
         &f.req(4, "Kerberos AP-REQ authenticator")?,
         "Kerberos AP-REQ authenticator",
     )?;
-    k.authenticator_etype = Some(a_etype);
-    k.realm = Some(t.realm.clone());
-    k.sname = Some(t.sname.clone());
-    k.ticket = Some(t);
-    Ok(k)
+    Ok((opts, t, a_etype))
 }
 
 /// AP-REP (RFC 4120 5.5.2).
-fn parse_ap_rep(app: &Tlv) -> Result<KerberosInfo, AuthError> {
+fn parse_ap_rep(app: &Tlv, k: &mut KerberosInfo) -> Result<(), AuthError> {
     const WHAT: &str = "Kerberos AP-REP";
     let f = app_fields(app, WHAT)?;
-    let mut k = KerberosInfo::new(KrbMsgType::AP_REP);
     let (e, _) = enc_data(&f.req(2, "Kerberos AP-REP enc-part")?, WHAT)?;
     k.enc_part_etype = Some(e);
-    Ok(k)
+    Ok(())
 }
 
 /// SEQUENCE OF PA-DATA (RFC 4120 5.2.7): the types, and the PA-TGS-REQ
@@ -739,11 +767,10 @@ fn padata<'a>(
 }
 
 /// AS-REQ / TGS-REQ: KDC-REQ and KDC-REQ-BODY (RFC 4120 5.4.1).
-fn parse_kdc_req(app: &Tlv, mt: KrbMsgType) -> Result<KerberosInfo, AuthError> {
+fn parse_kdc_req(app: &Tlv, k: &mut KerberosInfo) -> Result<(), AuthError> {
     const WHAT: &str = "Kerberos KDC-REQ";
     const BODY: &str = "Kerberos KDC-REQ-BODY";
     let f = app_fields(app, WHAT)?;
-    let mut k = KerberosInfo::new(mt);
     if let Some(pa) = f.get(3, "Kerberos KDC-REQ padata")? {
         let (types, tgs) = padata(&pa, "Kerberos KDC-REQ PA-DATA")?;
         k.padata_types = types;
@@ -753,8 +780,7 @@ fn parse_kdc_req(app: &Tlv, mt: KrbMsgType) -> Result<KerberosInfo, AuthError> {
             let mut d = Der::new(ap_bytes, v.value_offset, "Kerberos PA-TGS-REQ");
             let ap_app = d.read()?;
             if ap_app.class == APPLICATION && ap_app.tag == 14 {
-                let ap = parse_ap_req(&ap_app)?;
-                k.ticket = ap.ticket;
+                k.ticket = Some(ap_req_parts(&ap_app)?.1);
             }
         }
     }
@@ -782,14 +808,13 @@ fn parse_kdc_req(app: &Tlv, mt: KrbMsgType) -> Result<KerberosInfo, AuthError> {
                 .push(EncType(d.read()?.int32("Kerberos KDC-REQ-BODY etype")?));
         }
     }
-    Ok(k)
+    Ok(())
 }
 
 /// AS-REP / TGS-REP: KDC-REP (RFC 4120 5.4.2).
-fn parse_kdc_rep(app: &Tlv, mt: KrbMsgType) -> Result<KerberosInfo, AuthError> {
+fn parse_kdc_rep(app: &Tlv, k: &mut KerberosInfo) -> Result<(), AuthError> {
     const WHAT: &str = "Kerberos KDC-REP";
     let f = app_fields(app, WHAT)?;
-    let mut k = KerberosInfo::new(mt);
     if let Some(pa) = f.get(2, "Kerberos KDC-REP padata")? {
         k.padata_types = padata(&pa, "Kerberos KDC-REP PA-DATA")?.0;
     }
@@ -807,14 +832,13 @@ fn parse_kdc_rep(app: &Tlv, mt: KrbMsgType) -> Result<KerberosInfo, AuthError> {
     k.realm = Some(t.realm.clone());
     k.sname = Some(t.sname.clone());
     k.ticket = Some(t);
-    Ok(k)
+    Ok(())
 }
 
 /// KRB-ERROR (RFC 4120 5.9.1).
-fn parse_krb_error(app: &Tlv) -> Result<KerberosInfo, AuthError> {
+fn parse_krb_error(app: &Tlv, k: &mut KerberosInfo) -> Result<(), AuthError> {
     const WHAT: &str = "Kerberos KRB-ERROR";
     let f = app_fields(app, WHAT)?;
-    let mut k = KerberosInfo::new(KrbMsgType::KRB_ERROR);
     if let Some(t) = f.get(2, "Kerberos KRB-ERROR ctime")? {
         k.ctime = Some(krb_time(&t, WHAT)?);
     }
@@ -842,10 +866,10 @@ fn parse_krb_error(app: &Tlv) -> Result<KerberosInfo, AuthError> {
     }
     if let Some(t) = f.get(12, "Kerberos KRB-ERROR e-data")? {
         if let Ok(v) = t.octets(WHAT) {
-            e_data(v, t.value_offset, &mut k);
+            e_data(v, t.value_offset, k);
         }
     }
-    Ok(k)
+    Ok(())
 }
 
 /// e-data is not self-describing: METHOD-DATA (RFC 4120 5.9.1) with

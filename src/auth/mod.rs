@@ -31,10 +31,10 @@ pub mod spnego;
 use serde::Serialize;
 use std::fmt;
 
-pub use gssapi::{parse_security_blob, AuthInfo, Mechanism};
+pub use gssapi::{parse_security_blob, parse_security_blob_boxed, AuthInfo, Mechanism};
 pub use kerberos::{
-    kerberos_tcp_record, parse_kerberos_message, EncType, KerberosInfo, KrbMsgType, KrbTcpRecord,
-    PaDataType, TicketInfo,
+    kerberos_tcp_record, parse_kerberos_message, parse_kerberos_message_boxed, EncType,
+    KerberosInfo, KrbMsgType, KrbTcpRecord, PaDataType, TicketInfo,
 };
 pub use ntlmssp::{parse_ntlmssp, NegotiateFlags, NtlmsspMessage};
 pub use spnego::{MechType, NegState, SpnegoInfo};

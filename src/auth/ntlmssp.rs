@@ -626,8 +626,9 @@ fn av_value(id: AvId, v: &[u8]) -> AvValue {
 
 /// AV_PAIR list ([MS-NLMP] 2.2.2.1), up to MsvAvEOL or the end of the bytes.
 pub fn parse_av_pairs(b: &[u8], base: usize) -> Result<AvPairs, AuthError> {
-    // Windows sends 5 to 10 pairs: room for 8 without growing.
-    let mut out = Vec::with_capacity(if b.is_empty() { 0 } else { 8 });
+    // Windows sends 5 to 10 pairs (an NTLMv2 client challenge from Samba
+    // or Windows 9 or 10): room for 10 without growing.
+    let mut out = Vec::with_capacity(if b.is_empty() { 0 } else { 10 });
     for p in av_pair_slices(b) {
         match p {
             Ok((id, v, _)) => out.push(AvPair {

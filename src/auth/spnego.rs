@@ -4,7 +4,7 @@
 
 use super::der::{Der, Fields, Tlv, CONTEXT, T_OCTET_STRING, T_OID, T_SEQUENCE, UNIVERSAL};
 use super::{AuthError, ErrorKind};
-use crate::smb2::inline::{List, Octets, Text};
+use crate::smb2::inline::{List, Octets};
 use serde::ser::SerializeStruct;
 use serde::{Serialize, Serializer};
 use std::borrow::Cow;
@@ -216,9 +216,10 @@ pub struct SpnegoInfo {
     #[serde(skip_serializing_if = "ContextFlags::is_empty")]
     pub req_flags: ContextFlags,
     /// negHints.hintName ([MS-SPNG] 2.2.1), e.g.
-    /// "not_defined_in_RFC4178@please_ignore".
+    /// "not_defined_in_RFC4178@please_ignore" (that one borrowed: too long
+    /// to keep in place, and sent by nearly every server).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub neg_hint_name: Option<Text>,
+    pub neg_hint_name: Option<Cow<'static, str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub neg_hint_address: Option<Octets>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -231,6 +232,18 @@ pub struct SpnegoInfo {
 }
 
 impl SpnegoInfo {
+    /// A NegTokenInit with nothing in it, the start of a decode.
+    pub const EMPTY: SpnegoInfo = SpnegoInfo {
+        spnego_token: SpnegoToken::NegTokenInit,
+        mech_types: List::new(),
+        req_flags: ContextFlags(0),
+        neg_hint_name: None,
+        neg_hint_address: None,
+        neg_result: None,
+        supported_mech: None,
+        mech_list_mic: None,
+    };
+
     /// Writes the fields into an object being serialized (flat in
     /// [`super::AuthInfo`]), as the derived `Serialize` writes them.
     pub fn serialize_fields<M: SerializeStruct>(&self, st: &mut M) -> Result<(), M::Error> {
@@ -260,6 +273,9 @@ impl SpnegoInfo {
     }
 }
 
+/// The hintName Windows and Samba put in NegTokenInit2 ([MS-SPNG] 3.2.5.2).
+const NEG_HINT_NAME_IGNORE: &str = "not_defined_in_RFC4178@please_ignore";
+
 /// The inner mechanism token (mechToken or responseToken) and the absolute
 /// offset of its first byte.
 pub type InnerToken<'a> = Option<(&'a [u8], usize)>;
@@ -270,21 +286,33 @@ pub fn parse_negotiation_token(
     b: &[u8],
     base: usize,
 ) -> Result<(SpnegoInfo, InnerToken<'_>), AuthError> {
+    let mut info = SpnegoInfo::EMPTY;
+    let token = parse_negotiation_token_into(b, base, &mut info)?;
+    Ok((info, token))
+}
+
+/// [`parse_negotiation_token`] into `info`, which starts as
+/// [`SpnegoInfo::EMPTY`] (so that a boxed caller builds it in place).
+pub fn parse_negotiation_token_into<'a>(
+    b: &'a [u8],
+    base: usize,
+    info: &mut SpnegoInfo,
+) -> Result<InnerToken<'a>, AuthError> {
     let mut d = Der::new(b, base, "SPNEGO NegotiationToken");
     let choice = d.read()?;
     if choice.class != CONTEXT || !choice.constructed {
         return Err(AuthError::new(
             "SPNEGO NegotiationToken",
-            choice.offset,
+            choice.offset(),
             ErrorKind::Invalid("not a [0] negTokenInit or [1] negTokenResp"),
         ));
     }
     match choice.tag {
-        0 => parse_init(&choice),
-        1 => parse_resp(&choice),
+        0 => parse_init(&choice, info),
+        1 => parse_resp(&choice, info),
         _ => Err(AuthError::new(
             "SPNEGO NegotiationToken",
-            choice.offset,
+            choice.offset(),
             ErrorKind::Unsupported("NegotiationToken choice other than [0], [1]"),
         )),
     }
@@ -295,7 +323,7 @@ fn sequence<'a>(choice: &Tlv<'a>, what: &'static str) -> Result<Fields<'a>, Auth
     if seq.class != UNIVERSAL || seq.tag != T_SEQUENCE {
         return Err(AuthError::new(
             what,
-            seq.offset,
+            seq.offset(),
             ErrorKind::UnexpectedTag {
                 expected: "SEQUENCE",
                 found: super::der::tag_name(seq.class, seq.tag),
@@ -308,19 +336,9 @@ fn sequence<'a>(choice: &Tlv<'a>, what: &'static str) -> Result<Fields<'a>, Auth
 /// NegTokenInit (RFC 4178 4.2.1) or NegTokenInit2 ([MS-SPNG] 2.2.1).
 /// The two differ at `[3]`: mechListMIC (OCTET STRING) vs negHints
 /// (SEQUENCE); NegTokenInit2 moves mechListMIC to `[4]`.
-fn parse_init<'a>(choice: &Tlv<'a>) -> Result<(SpnegoInfo, InnerToken<'a>), AuthError> {
+fn parse_init<'a>(choice: &Tlv<'a>, info: &mut SpnegoInfo) -> Result<InnerToken<'a>, AuthError> {
     const WHAT: &str = "SPNEGO NegTokenInit";
     let f = sequence(choice, WHAT)?;
-    let mut info = SpnegoInfo {
-        spnego_token: SpnegoToken::NegTokenInit,
-        mech_types: List::new(),
-        req_flags: ContextFlags(0),
-        neg_hint_name: None,
-        neg_hint_address: None,
-        neg_result: None,
-        supported_mech: None,
-        mech_list_mic: None,
-    };
     if let Some(list) = f.get(0, "SPNEGO NegTokenInit mechTypes")? {
         let mut d = list.children("SPNEGO MechTypeList")?;
         while !d.is_empty() {
@@ -342,7 +360,12 @@ fn parse_init<'a>(choice: &Tlv<'a>) -> Result<(SpnegoInfo, InnerToken<'a>), Auth
             info.spnego_token = SpnegoToken::NegTokenInit2;
             let hints = Fields::of(&t3, "SPNEGO NegHints")?;
             if let Some(n) = hints.get(0, "SPNEGO NegHints hintName")? {
-                info.neg_hint_name = Some(n.string("SPNEGO hintName")?);
+                let name = n.str_lossy("SPNEGO hintName")?;
+                info.neg_hint_name = Some(if name == NEG_HINT_NAME_IGNORE {
+                    Cow::Borrowed(NEG_HINT_NAME_IGNORE)
+                } else {
+                    Cow::Owned(name.into_owned())
+                });
             }
             if let Some(a) = hints.get(1, "SPNEGO NegHints hintAddress")? {
                 info.neg_hint_address = Some(Octets::new(a.octets("SPNEGO hintAddress")?));
@@ -352,7 +375,7 @@ fn parse_init<'a>(choice: &Tlv<'a>) -> Result<(SpnegoInfo, InnerToken<'a>), Auth
         } else {
             return Err(AuthError::new(
                 WHAT,
-                t3.offset,
+                t3.offset(),
                 ErrorKind::UnexpectedTag {
                     expected: "negHints SEQUENCE or mechListMIC OCTET STRING",
                     found: super::der::tag_name(t3.class, t3.tag),
@@ -364,22 +387,13 @@ fn parse_init<'a>(choice: &Tlv<'a>) -> Result<(SpnegoInfo, InnerToken<'a>), Auth
         info.spnego_token = SpnegoToken::NegTokenInit2;
         info.mech_list_mic = Some(Octets::new(mic.octets("SPNEGO mechListMIC")?));
     }
-    Ok((info, token))
+    Ok(token)
 }
 
 /// NegTokenResp (RFC 4178 4.2.2).
-fn parse_resp<'a>(choice: &Tlv<'a>) -> Result<(SpnegoInfo, InnerToken<'a>), AuthError> {
+fn parse_resp<'a>(choice: &Tlv<'a>, info: &mut SpnegoInfo) -> Result<InnerToken<'a>, AuthError> {
     let f = sequence(choice, "SPNEGO NegTokenResp")?;
-    let mut info = SpnegoInfo {
-        spnego_token: SpnegoToken::NegTokenResp,
-        mech_types: List::new(),
-        req_flags: ContextFlags(0),
-        neg_hint_name: None,
-        neg_hint_address: None,
-        neg_result: None,
-        supported_mech: None,
-        mech_list_mic: None,
-    };
+    info.spnego_token = SpnegoToken::NegTokenResp;
     if let Some(s) = f.get(0, "SPNEGO NegTokenResp negState")? {
         info.neg_result = Some(NegState(s.int("SPNEGO negState")?));
     }
@@ -393,7 +407,7 @@ fn parse_resp<'a>(choice: &Tlv<'a>) -> Result<(SpnegoInfo, InnerToken<'a>), Auth
     if let Some(mic) = f.get(3, "SPNEGO NegTokenResp mechListMIC")? {
         info.mech_list_mic = Some(Octets::new(mic.octets("SPNEGO mechListMIC")?));
     }
-    Ok((info, token))
+    Ok(token)
 }
 
 #[cfg(test)]

@@ -460,7 +460,7 @@ impl Builder {
                 self.timeline_if(ci, m, &dec, h.command != Command::CREATE);
                 match &dec.body {
                     Some(Ok(Body::TreeConnectRequest(t))) => Detail::Share(t.share.to_string()),
-                    Some(Ok(Body::CreateRequest(c))) => Detail::File(c.filename.clone()),
+                    Some(Ok(Body::CreateRequest(c))) => Detail::File(c.filename.to_string()),
                     Some(Ok(Body::IoctlRequest(i))) => Detail::Fsctl(i.ctl_code.to_string()),
                     _ => Detail::None,
                 }

@@ -5,8 +5,9 @@ use serde::ser::SerializeStruct;
 use serde::Serialize;
 
 use super::body::{fixed, BodyError};
+use super::inline::Text;
 use super::wire::{
-    is_empty_vec, open_enum, open_flags, u16_at, u32_at, u64_at, u8_at, utf16le, AccessMask,
+    is_empty_vec, open_enum, open_flags, u16_at, u32_at, u64_at, u8_at, utf16le_text, AccessMask,
     BufRef, FileAttributes, FileId, FileTime, Guid, Missing,
 };
 
@@ -152,7 +153,7 @@ fn context_names(pdu: &[u8], r: &BufRef, missing: &mut Vec<Missing>) -> Vec<Stri
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct CreateRequest {
     /// The file name as sent (UTF-16LE decoded), relative to the share; "" opens the share root.
-    pub filename: String,
+    pub filename: Text,
     pub requested_oplock_level: OplockLevel,
     pub impersonation_level: ImpersonationLevel,
     pub desired_access: AccessMask,
@@ -226,7 +227,7 @@ impl CreateRequest {
             BufRef::new(pdu, u32_at(b, 48).unwrap_or(0), u32_at(b, 52).unwrap_or(0));
         let create_context_names = context_names(pdu, &create_contexts, &mut missing);
         Ok(CreateRequest {
-            filename: utf16le(name.present_slice(pdu)),
+            filename: utf16le_text(name.present_slice(pdu)),
             requested_oplock_level: OplockLevel(u8_at(b, 3).unwrap_or(0)),
             impersonation_level: ImpersonationLevel(u32_at(b, 4).unwrap_or(0)),
             desired_access: AccessMask(u32_at(b, 24).unwrap_or(0)),

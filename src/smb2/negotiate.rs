@@ -6,8 +6,8 @@ use serde::Serialize;
 use super::body::{fixed, BodyError};
 use super::inline::{HexCode, List, Text};
 use super::wire::{
-    bytes16_at, hex, is_empty_vec, open_enum, open_flags, u16_at, u32_at, u64_at, utf16le_text,
-    BufRef, FileTime, Guid, Missing,
+    bytes16_at, hex, is_empty_vec, open_enum, open_flags, u16_at, u32_at, u64_at,
+    utf16le_text_trimmed, BufRef, FileTime, Guid, Missing,
 };
 
 /// At most this many negotiate contexts are read from one message.
@@ -244,7 +244,7 @@ fn context_data(t: NegotiateContextType, d: &[u8]) -> ContextData {
             flags: CompressionFlags(u32_at(d, 4).unwrap_or(0)),
         },
         (NegotiateContextType::NETNAME_NEGOTIATE_CONTEXT_ID, _) => ContextData::NetName {
-            netname: Text::from(utf16le_text(d).trim_end_matches('\0')),
+            netname: utf16le_text_trimmed(d),
         },
         (NegotiateContextType::TRANSPORT_CAPABILITIES, _) if d.len() >= 4 => {
             ContextData::Transport {

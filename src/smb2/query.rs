@@ -7,8 +7,10 @@ use serde::{Serialize, Serializer};
 use std::fmt;
 
 use super::body::{fixed, BodyError};
+use super::inline::Text;
 use super::wire::{
-    is_empty_vec, open_enum, open_flags, u16_at, u32_at, u8_at, utf16le, BufRef, FileId, Missing,
+    is_empty_vec, open_enum, open_flags, u16_at, u32_at, u8_at, utf16le_text, BufRef, FileId,
+    Missing,
 };
 
 open_enum! {
@@ -225,7 +227,7 @@ pub struct QueryDirectoryRequest {
     pub file_index: u32,
     pub file_id: FileId,
     /// The search pattern (FileName), UTF-16LE decoded, e.g. "*".
-    pub search_pattern: String,
+    pub search_pattern: Text,
     pub output_buffer_length: u32,
     #[serde(skip_serializing_if = "is_empty_vec")]
     pub missing: Vec<Missing>,
@@ -291,7 +293,7 @@ impl QueryDirectoryRequest {
             flags: QueryDirectoryFlags(u8_at(b, 3).unwrap_or(0)),
             file_index: u32_at(b, 4).unwrap_or(0),
             file_id: FileId::at(b, 8).unwrap_or_default(),
-            search_pattern: utf16le(name.present_slice(pdu)),
+            search_pattern: utf16le_text(name.present_slice(pdu)),
             output_buffer_length: u32_at(b, 28).unwrap_or(0),
             missing,
         })

@@ -6,8 +6,8 @@ use serde::Serialize;
 use super::body::{fixed, BodyError};
 use super::inline::{HexCode, Text};
 use super::wire::{
-    is_empty_vec, open_enum, open_flags, u16_at, u32_at, u8_at, utf16le_text, AccessMask, BufRef,
-    Missing,
+    is_empty_vec, open_enum, open_flags, u16_at, u32_at, u8_at, utf16le_text_trimmed, AccessMask,
+    BufRef, Missing,
 };
 
 /// At most this many tree connect contexts are listed.
@@ -168,7 +168,7 @@ impl TreeConnectRequest {
         }
         let path = BufRef::new(pdu, off, len);
         path.note_missing("path", &mut missing);
-        let share = Text::from(utf16le_text(path.present_slice(pdu)).trim_end_matches('\0'));
+        let share = utf16le_text_trimmed(path.present_slice(pdu));
         Ok(TreeConnectRequest {
             flags,
             share,

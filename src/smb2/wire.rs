@@ -56,16 +56,53 @@ pub(crate) fn utf16le_text(b: &[u8]) -> super::inline::Text {
     let mut buf = [0u8; 32];
     let units = b.len() / 2;
     if let Some(out) = buf.get_mut(..units) {
-        let mut is_ascii = true;
-        for (o, p) in out.iter_mut().zip(b.chunks_exact(2)) {
-            *o = p[0];
-            is_ascii &= p[1] == 0 && p[0] < 0x80;
-        }
-        if is_ascii {
+        if narrow_ascii(b, out) {
             return super::inline::Text::from(ascii(out));
         }
     }
     super::inline::Text::from(utf16le(b))
+}
+
+/// [`utf16le_text`] without the NUL characters at the end (a name padded
+/// or terminated with zeros), dropped before decoding.
+pub(crate) fn utf16le_text_trimmed(b: &[u8]) -> super::inline::Text {
+    let mut units = b.get(..b.len() & !1).unwrap_or(&[]);
+    while let [rest @ .., 0, 0] = units {
+        units = rest;
+    }
+    utf16le_text(units)
+}
+
+/// Writes the low byte of each UTF-16LE unit of `b` into `out` (one per
+/// unit, as many as `out` holds), four units per step; true when every
+/// unit written is ASCII (high byte 0, low byte below 0x80).
+fn narrow_ascii(b: &[u8], out: &mut [u8]) -> bool {
+    // A unit is ASCII when none of the bits 0xff80 of it is set.
+    const NOT_ASCII: u64 = 0xff80_ff80_ff80_ff80;
+    let mut seen = 0u64;
+    let mut src = b.chunks_exact(8);
+    let mut dst = out.chunks_exact_mut(4);
+    for (s, d) in (&mut src).zip(&mut dst) {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(s);
+        let w = u64::from_le_bytes(w);
+        seen |= w & NOT_ASCII;
+        // The low bytes of the four units (bits 0, 16, 32, 48) side by side.
+        let low = (w & 0xff)
+            | ((w >> 8) & 0xff00)
+            | ((w >> 16) & 0x00ff_0000)
+            | ((w >> 24) & 0xff00_0000);
+        d.copy_from_slice(&(low as u32).to_le_bytes());
+    }
+    for (d, p) in dst
+        .into_remainder()
+        .iter_mut()
+        .zip(src.remainder().chunks_exact(2))
+    {
+        *d = p[0];
+        seen |= u64::from(u16::from_le_bytes([p[0], p[1]])) & NOT_ASCII;
+    }
+    seen == 0
 }
 
 /// The characters of UTF-16LE `b`, as [`utf16le`] decodes them.
@@ -689,6 +726,29 @@ mod tests {
                     }
                 }
                 assert_eq!(utf16le(&b), reference(&b), "{b:02x?}");
+                assert_eq!(utf16le_text(&b).as_str(), reference(&b), "{b:02x?}");
+                // With NUL units (and an odd byte) after it, trimmed.
+                let want = reference(&b);
+                let want = want.trim_end_matches('\0');
+                assert_eq!(utf16le_text_trimmed(&b).as_str(), want, "{b:02x?}");
+                b.truncate(b.len() & !1);
+                b.extend_from_slice(&[0, 0, 0, 0]);
+                b.truncate(b.len() - (x % 4) as usize);
+                assert_eq!(utf16le_text_trimmed(&b).as_str(), want, "{b:02x?}");
+            }
+        }
+        // Names that are ASCII but for at most one bit, at every place (the
+        // in-place path reads four units at a time).
+        for units in 0..34usize {
+            for flip in 0..=units * 16 {
+                let mut b: Vec<u8> = (0..units)
+                    .flat_map(|i| [b'a' + (i % 26) as u8, 0])
+                    .collect();
+                if let Some(byte) = b.get_mut(flip / 8) {
+                    *byte ^= 1 << (flip % 8);
+                }
+                assert_eq!(utf16le_text(&b).as_str(), reference(&b), "{b:02x?}");
+                b.push(b'z');
                 assert_eq!(utf16le_text(&b).as_str(), reference(&b), "{b:02x?}");
             }
         }
