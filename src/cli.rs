@@ -15,7 +15,7 @@ use smbscope::report::{analyze_with, Analysis, Format, Observer};
 use smbscope::session::events::EventLines;
 use smbscope::session::{BuildOptions, Model};
 
-use super::{describe, exit, open_input, options, output, output_error, InputArgs};
+use super::{describe, exit, is_live, open_input, options, output, output_error, InputArgs};
 
 #[derive(Args)]
 pub struct ReportArgs {
@@ -149,7 +149,7 @@ pub fn report(a: ReportArgs) -> u8 {
         timeline: a.format == Format::Text,
         color: style.color,
     };
-    let mut out = output(file == "-");
+    let mut out = output(is_live(&file));
     let mut obs = ReportObserver {
         out: &mut out,
         filter: &filter,

@@ -133,6 +133,14 @@ fn options(input: &InputArgs) -> Options {
     o
 }
 
+/// Whether `file` is a live stream rather than a file on disk: standard
+/// input, or a path that names a pipe, FIFO or device
+/// (`<(tcpdump -w - ...)`, `/dev/stdin`). Its output goes out as each message
+/// arrives.
+fn is_live(file: &str) -> bool {
+    file == "-" || std::fs::metadata(file).is_ok_and(|m| !m.is_file())
+}
+
 /// Output: line-buffered when reading a live stream, so lines appear as messages arrive.
 fn output(live: bool) -> Box<dyn Write> {
     if live {
@@ -163,7 +171,7 @@ fn messages(a: MessagesArgs) -> u8 {
         }
     };
     let opts = options(&a.input);
-    let live = file == "-";
+    let live = is_live(file);
     let mut w = MessagesWriter::new(output(live), a.format, live);
     if let Err(e) = w.begin(file) {
         return output_error(&e);

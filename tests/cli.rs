@@ -169,19 +169,23 @@ fn corrupt_record_length_names_offset_and_frame() {
     assert!(err.contains("corrupt record at byte 24 (frame 1)"), "{err}");
 }
 
-#[test]
-fn standard_input_streams_messages_as_they_arrive() {
+/// Feeds a capture to `smbscope messages --format jsonl INPUT` through
+/// `feed` (all but its last 200 bytes, then the rest): the first message must
+/// come out while the input is still open.
+fn streams_while_input_is_open(input: &str, stdin: Stdio, feed: impl FnOnce() -> Box<dyn Write>) {
     let bytes = std::fs::read(sample("ntlm-wrong-password.pcap")).unwrap();
     let mut child = bin()
-        .args(["messages", "--format", "jsonl", "-"])
-        .stdin(Stdio::piped())
+        .args(["messages", "--format", "jsonl", input])
+        .stdin(stdin)
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    // Everything but the last 200 bytes: the first messages must come out while stdin stays open.
-    stdin.write_all(&bytes[..bytes.len() - 200]).unwrap();
-    stdin.flush().unwrap();
+    let mut sink = match child.stdin.take() {
+        Some(s) => Box::new(s) as Box<dyn Write>,
+        None => feed(),
+    };
+    sink.write_all(&bytes[..bytes.len() - 200]).unwrap();
+    sink.flush().unwrap();
     let stdout = child.stdout.take().unwrap();
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
@@ -197,9 +201,38 @@ fn standard_input_streams_messages_as_they_arrive() {
         .expect("a message before end of input");
     assert!(first.contains("\"command\":\"NEGOTIATE\""), "{first}");
     assert!(start.elapsed() < Duration::from_secs(20));
-    stdin.write_all(&bytes[bytes.len() - 200..]).unwrap();
-    drop(stdin);
+    sink.write_all(&bytes[bytes.len() - 200..]).unwrap();
+    drop(sink);
     assert!(child.wait().unwrap().success());
+}
+
+#[test]
+fn standard_input_streams_messages_as_they_arrive() {
+    streams_while_input_is_open("-", Stdio::piped(), || unreachable!("stdin is piped"));
+}
+
+/// A FIFO named by its path (as `<(tcpdump -w - ...)` gives one) is a live
+/// stream too: lines go out as messages arrive, not in 64 KiB blocks.
+#[test]
+fn a_fifo_path_streams_messages_as_they_arrive() {
+    let fifo = std::env::temp_dir().join(format!("smbscope-fifo-{}", std::process::id()));
+    let _ = std::fs::remove_file(&fifo);
+    let made = Command::new("mkfifo").arg(&fifo).status();
+    if !made.is_ok_and(|s| s.success()) {
+        eprintln!("note: mkfifo is not available; FIFO streaming not tested");
+        return;
+    }
+    let path = fifo.to_string_lossy().to_string();
+    let writer = fifo.clone();
+    streams_while_input_is_open(&path, Stdio::null(), move || {
+        Box::new(
+            std::fs::OpenOptions::new()
+                .write(true)
+                .open(writer)
+                .unwrap(),
+        )
+    });
+    let _ = std::fs::remove_file(&fifo);
 }
 
 #[test]
