@@ -6,7 +6,8 @@
 //!
 //! Invariants: no panic; the model's connections are in stream order; the
 //! JSON Lines output is one valid JSON object per line, as many as the
-//! pipeline counted messages.
+//! pipeline counted messages; lines written as they are finished (a live
+//! input) and in batches are the same bytes.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -34,14 +35,14 @@ fuzz_target!(|data: &[u8]| {
         .all(|w| w[0].stream <= w[1].stream));
 
     for format in [Format::Jsonl, Format::Text] {
-        let Ok(mut r) = CaptureReader::new(data) else {
+        let Some((out, outcome)) = messages(data, format, false) else {
             return;
         };
-        let mut out = Vec::new();
-        let mut w = MessagesWriter::new(&mut out, format);
-        w.begin("fuzz").expect("write to a Vec");
-        let outcome = smbscope::pipeline::run(&mut r, &Options::default(), |ev| w.event(ev));
-        w.finish(&outcome, "fuzz").expect("write to a Vec");
+        let streamed = messages(data, format, true).map(|(o, _)| o);
+        assert!(
+            streamed.as_ref() == Some(&out),
+            "streamed and batched output differ"
+        );
         if format == Format::Jsonl {
             let text = std::str::from_utf8(&out).expect("JSON Lines are UTF-8");
             let mut lines = 0u64;
@@ -54,3 +55,20 @@ fuzz_target!(|data: &[u8]| {
         }
     }
 });
+
+/// The `messages` output of `data` in `format`, each line written as it is
+/// finished (`streaming`, as for a live input) or in batches.
+fn messages(
+    data: &[u8],
+    format: Format,
+    streaming: bool,
+) -> Option<(Vec<u8>, smbscope::pipeline::Outcome)> {
+    let mut r = CaptureReader::new(data).ok()?;
+    let mut out = Vec::new();
+    let mut w = MessagesWriter::new(&mut out, format, streaming);
+    w.begin("fuzz").expect("write to a Vec");
+    let outcome = smbscope::pipeline::run(&mut r, &Options::default(), |ev| w.event(ev));
+    w.finish(&outcome, "fuzz").expect("write to a Vec");
+    drop(w);
+    Some((out, outcome))
+}
