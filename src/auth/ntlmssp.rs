@@ -1,7 +1,7 @@
 //! NTLMSSP messages ([MS-NLMP] 2.2): NEGOTIATE, CHALLENGE, AUTHENTICATE.
 
 use super::{filetime_to_string, AuthError, ErrorKind};
-use crate::smb2::inline::{Octets, Text};
+use crate::smb2::inline::{HexCode, Octets, Text};
 use serde::{Serialize, Serializer};
 use std::fmt;
 
@@ -105,9 +105,7 @@ impl Serialize for NegotiateFlags {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
         let mut st = s.serialize_struct("NegotiateFlags", 2)?;
-        let mut hex = *b"0x00000000";
-        crate::smb2::wire::put_hex(&mut hex[2..], u64::from(self.0));
-        st.serialize_field("value", &crate::json::ascii_text(&hex))?;
+        st.serialize_field("value", &HexCode::<8>(self.0))?;
         st.serialize_field("names", &FlagNames(*self))?;
         st.end()
     }
@@ -123,11 +121,7 @@ impl Serialize for FlagNames {
         for b in self.0.bits() {
             match flag_name(b) {
                 Some(n) => seq.serialize_element(&crate::smb2::wire::Name(n))?,
-                None => {
-                    let mut hex = *b"0x00000000";
-                    crate::smb2::wire::put_hex(&mut hex[2..], u64::from(b));
-                    seq.serialize_element(crate::smb2::wire::ascii(&hex))?
-                }
+                None => seq.serialize_element(&HexCode::<8>(b))?,
             }
         }
         seq.end()

@@ -613,9 +613,7 @@ impl Serialize for AccessMask {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
         let mut st = s.serialize_struct("AccessMask", 2)?;
-        let mut hex = *b"0x00000000";
-        put_hex(&mut hex[2..], u64::from(self.0));
-        st.serialize_field("hex", &crate::json::ascii_text(&hex))?;
+        st.serialize_field("hex", &super::inline::HexCode::<8>(self.0))?;
         st.serialize_field("names", &self.bits())?;
         st.end()
     }
