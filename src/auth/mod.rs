@@ -121,57 +121,34 @@ pub(crate) fn hex(b: &[u8]) -> String {
     String::from_utf8(v).unwrap_or_default()
 }
 
-/// A Windows FILETIME (100 ns since 1601-01-01 UTC) as RFC 3339 UTC text.
+/// A Windows FILETIME (100 ns since 1601-01-01 UTC) as RFC 3339 UTC text,
+/// [`FileTime`](crate::smb2::FileTime)'s; `filetime N` before 1970.
 pub(crate) fn filetime_to_string(ft: u64) -> String {
-    const EPOCH_DIFF_SECS: u64 = 11_644_473_600;
-    let secs_1601 = ft / 10_000_000;
-    let frac = ft % 10_000_000;
-    if secs_1601 < EPOCH_DIFF_SECS {
+    if ft / 10_000_000 < crate::smb2::FileTime::EPOCH_DIFF {
         return format!("filetime {ft}");
     }
-    let secs = secs_1601 - EPOCH_DIFF_SECS;
-    let days = secs / 86_400;
-    let rem = secs % 86_400;
-    let (y, m, d) = civil_from_days(days);
-    if y <= 9999 {
-        // The same text, without the formatting machinery.
-        use crate::smb2::wire::{ascii, put_dec};
-        let mut b = *b"0000-00-00T00:00:00.0000000Z";
-        put_dec(&mut b[0..4], y);
-        put_dec(&mut b[5..7], m);
-        put_dec(&mut b[8..10], d);
-        put_dec(&mut b[11..13], rem / 3600);
-        put_dec(&mut b[14..16], (rem % 3600) / 60);
-        put_dec(&mut b[17..19], rem % 60);
-        put_dec(&mut b[20..27], frac);
-        return ascii(&b).to_string();
-    }
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{frac:07}Z",
-        rem / 3600,
-        (rem % 3600) / 60,
-        rem % 60
-    )
-}
-
-/// Days since 1970-01-01 to (year, month, day), proleptic Gregorian
-/// (H. Hinnant's algorithm).
-fn civil_from_days(days: u64) -> (u64, u64, u64) {
-    let z = days + 719_468;
-    let era = z / 146_097;
-    let doe = z % 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (if m <= 2 { y + 1 } else { y }, m, d)
+    crate::smb2::FileTime(ft).to_string()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Days since 1970-01-01 to (year, month, day), proleptic Gregorian
+    /// (H. Hinnant's algorithm), in unsigned arithmetic: a reference of its
+    /// own for the test, apart from `crate::time::civil_from_days`.
+    fn civil_from_days(days: u64) -> (u64, u64, u64) {
+        let z = days + 719_468;
+        let era = z / 146_097;
+        let doe = z % 146_097;
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let y = yoe + era * 400;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let d = doy - (153 * mp + 2) / 5 + 1;
+        let m = if mp < 10 { mp + 3 } else { mp - 9 };
+        (if m <= 2 { y + 1 } else { y }, m, d)
+    }
 
     #[test]
     fn filetime() {

@@ -242,11 +242,6 @@ pub enum AvValue {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct NtTime(pub u64);
 
-impl NtTime {
-    /// Seconds between 1601-01-01 and 1970-01-01.
-    const EPOCH_DIFF_SECS: u64 = 11_644_473_600;
-}
-
 impl fmt::Display for NtTime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&filetime_to_string(self.0))
@@ -256,13 +251,10 @@ impl fmt::Display for NtTime {
 impl Serialize for NtTime {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         // From 1970 on the text is FileTime's, written on the stack.
-        let text = (self.0 / 10_000_000 >= Self::EPOCH_DIFF_SECS)
-            .then(|| crate::smb2::FileTime(self.0).text())
-            .flatten();
-        match text {
-            Some(b) => crate::json::ascii_text(&b).serialize(s),
-            None => s.serialize_str(&filetime_to_string(self.0)),
+        if self.0 / 10_000_000 >= crate::smb2::FileTime::EPOCH_DIFF {
+            return crate::smb2::FileTime(self.0).serialize(s);
         }
+        s.serialize_str(&filetime_to_string(self.0))
     }
 }
 

@@ -175,14 +175,6 @@ fn two_digits(v: u32) -> [u8; 2] {
     [b'0' + (v / 10 % 10) as u8, b'0' + (v % 10) as u8]
 }
 
-/// Writes `v` as `b.len()` decimal digits (the low ones, zero-padded).
-pub(crate) fn put_dec(b: &mut [u8], mut v: u64) {
-    for x in b.iter_mut().rev() {
-        *x = b'0' + (v % 10) as u8;
-        v /= 10;
-    }
-}
-
 impl Guid {
     /// The text form, written without the formatting machinery.
     pub fn text(&self) -> [u8; 36] {
@@ -228,7 +220,7 @@ pub struct FileTime(pub u64);
 
 impl FileTime {
     /// Seconds between 1601-01-01 and 1970-01-01.
-    const EPOCH_DIFF: u64 = 11_644_473_600;
+    pub(crate) const EPOCH_DIFF: u64 = 11_644_473_600;
 
     /// `None` for 0, the document's "no time".
     pub(crate) fn nonzero(v: u64) -> Option<FileTime> {
