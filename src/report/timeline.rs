@@ -53,6 +53,8 @@ pub struct TimelineWriter<'a> {
     pub spool: Spool,
     buf: String,
     tail: String,
+    /// Room to make a line of a connection's head in.
+    line: String,
 }
 
 impl<'a> TimelineWriter<'a> {
@@ -67,6 +69,7 @@ impl<'a> TimelineWriter<'a> {
             spool: Spool::new(),
             buf: String::with_capacity(CHUNK),
             tail: String::new(),
+            line: String::new(),
         }
     }
 }
@@ -82,7 +85,7 @@ impl Observer for TimelineWriter<'_> {
                 style: self.style,
             };
             self.buf.clear();
-            text.head(&mut self.buf, c);
+            text.head(&mut self.buf, &mut self.line, c);
             self.tail.clear();
             text.tail(&mut self.tail, c);
             self.spool.add_parts(
@@ -190,7 +193,7 @@ struct ConnText {
 impl ConnText {
     /// What comes before the entries: the connection, its negotiate
     /// result and end, the column heads.
-    fn head(&self, s: &mut String, c: &Connection) {
+    fn head(&self, s: &mut String, line: &mut String, c: &Connection) {
         s.push('\n');
         // "Connection tcp.stream eq N: CLIENT -> SERVER", bold.
         if self.style.color {
@@ -206,9 +209,7 @@ impl ConnText {
             s.push_str("\x1b[0m");
         }
         s.push('\n');
-        for line in negotiate_lines(c) {
-            wrap_into(s, &line, "  ", WIDTH);
-        }
+        negotiate_lines(s, line, c);
         // `format!("{:>10} {:>7} dir {:<16} status", "time", "frame", "command")`, dim.
         const COLUMNS: &str = "      time   frame dir command          status";
         if self.style.color {
@@ -224,15 +225,16 @@ impl ConnText {
     /// What comes after the entries: what was not kept or not shown.
     fn tail(&self, s: &mut String, c: &Connection) {
         if c.timeline_omitted > 0 {
-            let _ = writeln!(s, "  … {} more entries not kept", c.timeline_omitted);
+            s.push_str("  … ");
+            s.push_str(itoa::Buffer::new().format(c.timeline_omitted));
+            s.push_str(" more entries not kept\n");
         }
         if !self.verbose {
             let hidden = c.messages.saturating_sub(c.timeline.smb_kept);
             if hidden > 0 {
-                let _ = writeln!(
-                    s,
-                    "  ({hidden} routine messages not shown; --verbose shows them)"
-                );
+                s.push_str("  (");
+                s.push_str(itoa::Buffer::new().format(hidden));
+                s.push_str(" routine messages not shown; --verbose shows them)\n");
             }
         }
     }
@@ -630,83 +632,126 @@ fn bytes(r: &mut Row, n: u64) {
     }
 }
 
-/// The negotiate result in words.
-fn negotiate_lines(c: &Connection) -> Vec<String> {
-    let mut v = Vec::new();
-    if let Some(s) = &c.netbios {
-        v.push(netbios_line(s));
+/// The lines about a connection's setup in words (NetBIOS session, SMB1
+/// and SMB2 NEGOTIATE, how it ended), each wrapped into `s`; `line` is room
+/// to make them in.
+fn negotiate_lines(s: &mut String, line: &mut String, c: &Connection) {
+    line.clear();
+    if let Some(n) = &c.netbios {
+        netbios_line(line, n);
+        wrap_line(s, line);
     }
-    if let Some(s) = &c.smb1_negotiate {
-        let ans = match s.answer {
+    if let Some(x) = &c.smb1_negotiate {
+        let ans = match x.answer {
             Some("smb2") => "answered with SMB2",
             Some("smb1") => "an SMB1 dialect chosen",
             Some(_) => "no common dialect",
             None => "no answer",
         };
-        v.push(format!(
+        let _ = write!(
+            line,
             "SMB1 NEGOTIATE offering {}: {ans}",
-            s.dialects.join(", ")
-        ));
+            x.dialects.join(", ")
+        );
+        wrap_line(s, line);
     }
     match &c.negotiate {
-        Some(n) => {
-            let Some(d) = &n.dialect else {
-                let offering = if n.offered_dialects.is_empty() {
-                    String::new()
-                } else {
-                    format!(
-                        " (offering {})",
-                        crate::smb2::negotiate::dialect_list(&n.offered_dialects)
-                    )
-                };
-                v.push(match (n.response_frame, n.status) {
-                    (Some(f), Some(crate::ntstatus::NtStatus::SUCCESS)) => format!(
-                        "NEGOTIATE{offering} answered at frame {f}; the dialect is not in the capture (the response's body is cut short or malformed)"
-                    ),
-                    (Some(f), Some(st)) => {
-                        format!("NEGOTIATE{offering} answered at frame {f} with {st}")
-                    }
-                    _ => format!("NEGOTIATE{offering} never answered"),
-                });
-                v.extend(end_line(c));
-                return v;
-            };
-            let mut line = format!("SMB {d}");
-            let signing = match (n.server_signing_required, n.client_signing_required) {
-                (true, _) => "signing required by the server",
-                (false, true) => "signing required by the client",
-                (false, false) => "signing not required",
-            };
-            let _ = write!(line, ", {signing}");
-            if let Some(ci) = &n.cipher {
-                let _ = write!(line, ", cipher {ci}");
-            }
-            if !n.server_mechanisms.is_empty() {
-                let _ = write!(line, ", server offers {}", n.server_mechanisms.join(", "));
-            }
-            if c.encrypted_messages > 0 {
-                let _ = write!(line, "; {} encrypted messages", c.encrypted_messages);
-            }
-            v.push(line);
-        }
+        Some(n) => match n.dialect {
+            Some(d) => dialect_line(line, c, n, d),
+            None => no_dialect_line(line, n),
+        },
         // after a refused NetBIOS session there can be none
         None if c
             .netbios
             .as_ref()
-            .is_some_and(|s| s.answer == Some("negative")) => {}
-        None if c.smb1_negotiate.is_none() && c.saw_syn => v.push("no NEGOTIATE seen".to_string()),
+            .is_some_and(|x| x.answer == Some("negative")) => {}
+        None if c.smb1_negotiate.is_none() && c.saw_syn => line.push_str("no NEGOTIATE seen"),
         None if c.smb1_negotiate.is_none() => {
-            v.push("no NEGOTIATE seen (the capture starts mid-connection)".to_string())
+            line.push_str("no NEGOTIATE seen (the capture starts mid-connection)")
         }
         None => {}
     }
-    v.extend(end_line(c));
-    v
+    wrap_line(s, line);
+    end_line(line, c);
+    wrap_line(s, line);
+}
+
+/// Wraps `line` (nothing when empty) into `s` and empties it.
+fn wrap_line(s: &mut String, line: &mut String) {
+    wrap_into(s, line, "  ", WIDTH);
+    line.clear();
+}
+
+/// Appends `v`'s name, or its number when it has none.
+fn push_code<T: Copy + std::fmt::Display>(line: &mut String, v: T, name: Option<&str>) {
+    match name {
+        Some(n) => line.push_str(n),
+        None => {
+            let _ = write!(line, "{v}");
+        }
+    }
+}
+
+/// "SMB 3.1.1, signing not required, cipher AES-128-GCM, server offers ntlmssp".
+fn dialect_line(
+    line: &mut String,
+    c: &Connection,
+    n: &crate::session::model::Negotiate,
+    d: crate::smb2::negotiate::Dialect,
+) {
+    line.push_str("SMB ");
+    push_code(line, d, d.name());
+    line.push_str(
+        match (n.server_signing_required, n.client_signing_required) {
+            (true, _) => ", signing required by the server",
+            (false, true) => ", signing required by the client",
+            (false, false) => ", signing not required",
+        },
+    );
+    if let Some(ci) = n.cipher {
+        line.push_str(", cipher ");
+        push_code(line, ci, ci.name());
+    }
+    if !n.server_mechanisms.is_empty() {
+        line.push_str(", server offers ");
+        for (i, m) in n.server_mechanisms.iter().enumerate() {
+            if i > 0 {
+                line.push_str(", ");
+            }
+            line.push_str(m);
+        }
+    }
+    if c.encrypted_messages > 0 {
+        line.push_str("; ");
+        line.push_str(itoa::Buffer::new().format(c.encrypted_messages));
+        line.push_str(" encrypted messages");
+    }
+}
+
+/// A NEGOTIATE without a dialect: never answered, refused, or its
+/// response's body not in the capture.
+fn no_dialect_line(line: &mut String, n: &crate::session::model::Negotiate) {
+    let offering = if n.offered_dialects.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " (offering {})",
+            crate::smb2::negotiate::dialect_list(&n.offered_dialects)
+        )
+    };
+    let _ = match (n.response_frame, n.status) {
+        (Some(f), Some(crate::ntstatus::NtStatus::SUCCESS)) => write!(
+            line,
+            "NEGOTIATE{offering} answered at frame {f}; the dialect is not in the capture (the response's body is cut short or malformed)"
+        ),
+        (Some(f), Some(st)) => write!(line, "NEGOTIATE{offering} answered at frame {f} with {st}"),
+        _ => write!(line, "NEGOTIATE{offering} never answered"),
+    };
 }
 
 /// "NetBIOS session to FILESRV<20> from CLIENT1<00>: accepted", or why not.
-fn netbios_line(s: &crate::session::model::NetbiosSession) -> String {
-    let mut line = String::from("NetBIOS session");
+fn netbios_line(line: &mut String, s: &crate::session::model::NetbiosSession) {
+    line.push_str("NetBIOS session");
     if let Some(n) = &s.called_name {
         let _ = write!(line, " to {n}");
     }
@@ -726,20 +771,25 @@ fn netbios_line(s: &crate::session::model::NetbiosSession) -> String {
         ),
         _ => write!(line, ": no answer"),
     };
-    line
 }
 
 /// "closed by the client (FIN) at frame N", for a FIN or RST.
-fn end_line(c: &Connection) -> Option<String> {
-    let e = c
+fn end_line(line: &mut String, c: &Connection) {
+    let Some(e) = c
         .end
         .as_ref()
-        .filter(|e| e.reason == "reset" || e.reason == "fin")?;
-    let reason = if e.reason == "reset" { "RESET" } else { "FIN" };
-    Some(format!(
-        "closed by the {} ({reason}) at frame {}",
-        e.by, e.frame
-    ))
+        .filter(|e| e.reason == "reset" || e.reason == "fin")
+    else {
+        return;
+    };
+    line.push_str("closed by the ");
+    line.push_str(e.by);
+    line.push_str(if e.reason == "reset" {
+        " (RESET) at frame "
+    } else {
+        " (FIN) at frame "
+    });
+    line.push_str(itoa::Buffer::new().format(e.frame));
 }
 
 #[cfg(test)]
