@@ -237,11 +237,35 @@ impl fmt::Debug for NtStatus {
 
 /// The table entry for `code`.
 pub fn lookup(code: u32) -> Option<&'static Entry> {
-    TABLE
-        .binary_search_by_key(&code, |e| e.code)
-        .ok()
-        .map(|i| &TABLE[i])
+    // The statuses of almost every response, ahead of the search.
+    match code {
+        0 => return TABLE.first(),
+        0xC000_0016 => return TABLE.get(MORE_PROCESSING_REQUIRED),
+        _ => {}
+    }
+    CODES.binary_search(&code).ok().and_then(|i| TABLE.get(i))
 }
+
+/// The codes of [`TABLE`] alone, in its order: 7 KB that a search reads
+/// from the cache, rather than the 73 KB of entries.
+static CODES: [u32; TABLE.len()] = {
+    let mut codes = [0u32; TABLE.len()];
+    let mut i = 0;
+    while i < TABLE.len() {
+        codes[i] = TABLE[i].code;
+        i += 1;
+    }
+    codes
+};
+
+/// Where STATUS_MORE_PROCESSING_REQUIRED is in [`TABLE`].
+const MORE_PROCESSING_REQUIRED: usize = {
+    let mut i = 0;
+    while i < TABLE.len() && TABLE[i].code != 0xC000_0016 {
+        i += 1;
+    }
+    i
+};
 
 /// The name for `code` ("STATUS_LOGON_FAILURE"), if it is in the table.
 pub fn name(code: u32) -> Option<&'static str> {

@@ -19,6 +19,25 @@ fn table_is_big_sorted_and_unique() {
     }
 }
 
+/// `lookup` (its two early answers and the search over the codes alone)
+/// finds every entry of the table, and nothing for a code not in it.
+#[test]
+fn lookup_finds_each_entry_and_nothing_else() {
+    for e in TABLE {
+        assert!(std::ptr::eq(lookup(e.code).unwrap(), e), "{}", e.name);
+        for near in [e.code.wrapping_sub(1), e.code.wrapping_add(1)] {
+            let want = TABLE.iter().find(|x| x.code == near);
+            assert_eq!(lookup(near).map(|x| x.name), want.map(|x| x.name));
+        }
+    }
+    assert_eq!(name(0), Some("STATUS_SUCCESS"));
+    assert_eq!(name(0xC000_0016), Some("STATUS_MORE_PROCESSING_REQUIRED"));
+    assert_eq!(
+        lookup(0xFFFF_FFFF).map(|e| e.code),
+        TABLE.last().filter(|e| e.code == u32::MAX).map(|e| e.code)
+    );
+}
+
 #[test]
 fn aliases_are_sorted_and_resolve() {
     assert!(ALIASES.windows(2).all(|w| w[0].0 < w[1].0));
