@@ -486,7 +486,7 @@ impl TextReport<'_> {
 fn session_row(x: &Session, r: &mut Row) {
     r.num(x.stream);
     r.end();
-    hex_id(r, x.session_id.0);
+    r.push_str(x.session_id.text().as_str());
     r.end();
     user_cell(x, r);
     r.end();
@@ -542,24 +542,6 @@ fn tree_row(x: &Tree, r: &mut Row) {
         r.push_str("-");
     }
     r.end();
-}
-
-/// `format!("{:#x}", id)`: "0x" and lowercase hex digits, no leading zeros.
-fn hex_id(r: &mut Row, id: u64) {
-    let mut digits = [0u8; 16];
-    let mut n = 0;
-    let mut v = id;
-    loop {
-        digits[15 - n] = b"0123456789abcdef"[(v & 0xf) as usize];
-        n += 1;
-        v >>= 4;
-        if v == 0 {
-            break;
-        }
-    }
-    r.push_str("0x");
-    // Hex digits are ASCII.
-    r.push_str(std::str::from_utf8(&digits[16 - n..]).unwrap_or_default());
 }
 
 /// A status as a cell: its name without "STATUS_", or its code in hex.
