@@ -101,8 +101,10 @@ impl<F: Fn(usize, &mut Row)> Table<'_, F> {
         for i in 0..self.rows {
             row.clear();
             (self.row)(i, &mut row);
+            // A printable row (the usual case) is checked once, not cell by cell.
+            let printable = printable_ascii(&row.text);
             for (c, cell) in row.cells().enumerate() {
-                let width = if printable_ascii(cell) {
+                let width = if printable || printable_ascii(cell) {
                     cell.len()
                 } else {
                     ascii &= cell.is_ascii() && !cell.contains(['\n', '\r', '\t']);
@@ -128,13 +130,14 @@ impl<F: Fn(usize, &mut Row)> Table<'_, F> {
             s.push_str("+\n");
         };
         rule(s, '-');
-        line(s, w, self.header.iter().copied());
+        line(s, w, self.header.iter().copied(), false);
         rule(s, '=');
         let mut row = Row::default();
         for i in 0..self.rows {
             row.clear();
             (self.row)(i, &mut row);
-            line(s, w, row.cells());
+            s.reserve(inner + 3);
+            line(s, w, row.cells(), printable_ascii(&row.text));
         }
         rule(s, '-');
     }
@@ -175,15 +178,16 @@ fn table_width(w: &[usize]) -> usize {
 }
 
 /// One row; a cell with a line break or tab is written on one line with
-/// them as spaces (only in tables too big for comfy-table).
-fn line<'a>(s: &mut String, w: &[usize], cells: impl Iterator<Item = &'a str>) {
+/// them as spaces (only in tables too big for comfy-table). `printable`:
+/// every cell is known to be printable ASCII.
+fn line<'a>(s: &mut String, w: &[usize], cells: impl Iterator<Item = &'a str>, printable: bool) {
     s.push('|');
     for (i, (cell, width)) in cells.zip(w).enumerate() {
         if i > 0 {
             s.push(' ');
         }
         s.push(' ');
-        let cell_width = if printable_ascii(cell) {
+        let cell_width = if printable || printable_ascii(cell) {
             s.push_str(cell);
             cell.len()
         } else {
