@@ -2,6 +2,7 @@
 //! 2.3), abandoned exchanges, guest and anonymous sessions, slow rounds.
 
 use crate::ntstatus::NtStatus as S;
+use crate::session::token::concat;
 use crate::session::{Connection, Model, Outcome, Round, Session};
 
 use super::{nt_check, nt_meaning, Draft, Severity, Sink};
@@ -33,14 +34,14 @@ pub(crate) fn identity(s: &Session) -> String {
     if let Some(p) = s.client_principal.as_ref().or(s.service_principal.as_ref()) {
         if s.mechanism == Some("kerberos") {
             return match (&s.client_principal, &s.service_principal) {
-                (Some(c), Some(sp)) => format!("{c} (ticket for {sp})"),
-                (None, Some(sp)) => format!("a ticket for {sp}"),
+                (Some(c), Some(sp)) => concat(&[c, " (ticket for ", sp, ")"]),
+                (None, Some(sp)) => concat(&["a ticket for ", sp]),
                 _ => p.clone(),
             };
         }
     }
     match (s.domain.as_deref(), s.user.as_deref()) {
-        (Some(d), Some(u)) => format!("{d}\\{u}"),
+        (Some(d), Some(u)) => concat(&[d, "\\", u]),
         (None, Some(u)) => u.to_string(),
         _ if s.ntlm_response.is_none() && s.service_principal.is_none() => {
             "an identity not in the capture".to_string()
