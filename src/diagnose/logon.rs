@@ -129,18 +129,28 @@ fn failure(s: &Session, out: &mut Sink) {
     }
     let (code, title) = failure_code(status, s);
     let who = identity(s);
-    let title = if code == "logon.failed" {
-        format!("{title}: {}", S(status))
-    } else {
-        title.to_string()
-    };
     let severity = if code == "session.expired" {
         Severity::Warning
     } else {
         Severity::Error
     };
     let name = S(status).to_string();
-    let mut why = format!("The server answered the SESSION_SETUP of {who} with {name}.");
+    // "{title}: {name} ({who})" for logon.failed, else "{title} ({who})".
+    let title = if code == "logon.failed" {
+        concat(&[title, ": ", &name, " (", &who, ")"])
+    } else {
+        concat(&[title, " (", &who, ")"])
+    };
+    let mut why = String::with_capacity(256);
+    for part in [
+        "The server answered the SESSION_SETUP of ",
+        &who,
+        " with ",
+        &name,
+        ".",
+    ] {
+        why.push_str(part);
+    }
     if let Some(m) = nt_meaning(status) {
         why.push(' ');
         why.push_str(m);
@@ -149,14 +159,16 @@ fn failure(s: &Session, out: &mut Sink) {
         why.push_str(" The client sent an NTLMv1/LM response, which the server (Samba 'ntlm auth', Windows LmCompatibilityLevel) refuses.");
     }
     if let Some(w) = &s.workstation {
-        why.push_str(&format!(" Workstation: {w}."));
+        why.push_str(" Workstation: ");
+        why.push_str(w);
+        why.push('.');
     }
     let next = match code {
         "logon.ntlmv1_rejected" => "Configure the client for NTLMv2 (Samba: 'client ntlmv2 auth = yes'; Windows: LmCompatibilityLevel 3 or more) rather than re-enabling NTLMv1 on the server.".to_string(),
         _ => nt_check(status).unwrap_or("Check the server's security log for this logon.").to_string(),
     };
     out.push(
-        Draft::new(severity, code, format!("{title} ({who})"))
+        Draft::new(severity, code, title)
             .explain(why)
             .next(next)
             .stream(s.stream)
