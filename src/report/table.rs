@@ -133,11 +133,14 @@ impl<F: Fn(usize, &mut Row)> Table<'_, F> {
         line(s, w, self.header.iter().copied(), false);
         rule(s, '=');
         let mut row = Row::default();
+        let mut blank = Blank::new(w);
         for i in 0..self.rows {
             row.clear();
             (self.row)(i, &mut row);
-            s.reserve(inner + 3);
-            line(s, w, row.cells(), printable_ascii(&row.text));
+            let printable = printable_ascii(&row.text);
+            if !(printable && blank.fill(s, &row)) {
+                line(s, w, row.cells(), printable);
+            }
         }
         rule(s, '-');
     }
@@ -201,6 +204,63 @@ fn line<'a>(s: &mut String, w: &[usize], cells: impl Iterator<Item = &'a str>, p
         pad(s, width.saturating_sub(cell_width) + 1);
     }
     s.push_str("|\n");
+}
+
+/// A drawn line with empty cells ("|" and spaces, "|\n"), and where each
+/// cell's text starts in it: a printable row's cells are copied into it and
+/// the line goes out as one piece, as [`line`] would write it.
+struct Blank {
+    line: Vec<u8>,
+    starts: Vec<usize>,
+    widths: Vec<usize>,
+}
+
+impl Blank {
+    fn new(w: &[usize]) -> Blank {
+        let mut line = vec![b'|'];
+        let mut starts = Vec::with_capacity(w.len());
+        for (i, &width) in w.iter().enumerate() {
+            if i > 0 {
+                line.push(b' ');
+            }
+            line.push(b' ');
+            starts.push(line.len());
+            line.resize(line.len() + width + 1, b' ');
+        }
+        line.extend_from_slice(b"|\n");
+        Blank {
+            line,
+            starts,
+            widths: w.to_vec(),
+        }
+    }
+
+    /// Appends `row` (printable ASCII) drawn in the blank line; false, with
+    /// nothing appended, when its cells are not one per column within the
+    /// column's width (then [`line`] draws it).
+    fn fill(&mut self, s: &mut String, row: &Row) -> bool {
+        if row.ends.len() != self.starts.len() {
+            return false;
+        }
+        for ((cell, &at), &width) in row.cells().zip(&self.starts).zip(&self.widths) {
+            let Some(room) = self.line.get_mut(at..at + width) else {
+                return false;
+            };
+            let Some((text, rest)) = room.split_at_mut_checked(cell.len()) else {
+                return false;
+            };
+            text.copy_from_slice(cell.as_bytes());
+            rest.fill(b' ');
+        }
+        // Printable ASCII, spaces and '|': always UTF-8.
+        match std::str::from_utf8(&self.line) {
+            Ok(l) => {
+                s.push_str(l);
+                true
+            }
+            Err(_) => false,
+        }
+    }
 }
 
 /// Appends `n` spaces.
