@@ -95,8 +95,11 @@ fn spnego_errors(s: &Session, out: &mut Sink) {
     }
 }
 
+/// The title of `kerberos.ap_modified`.
+const MODIFIED_TITLE: &str = "The server cannot decrypt the Kerberos ticket (KRB_AP_ERR_MODIFIED)";
+
 fn modified(sp: &str, meaning: Option<&str>, check: Option<&str>) -> Draft {
-    Draft::new(Severity::Error, "kerberos.ap_modified", "The server cannot decrypt the Kerberos ticket (KRB_AP_ERR_MODIFIED)")
+    Draft::new(Severity::Error, "kerberos.ap_modified", MODIFIED_TITLE)
         .explain(format!("The ticket for {sp} was encrypted with a key the server does not have. {} Usual causes: the server's keytab or machine password is stale (re-joined, password reset, restored from backup), or the SPN is registered on another account too (duplicate SPN), so the KDC used that account's key.", meaning.unwrap_or("")))
         .next(check.unwrap_or("Check the SPN's owner (setspn -Q cifs/SERVER; setspn -X for duplicates) and the server's key version (klist -k against the kvno in the ticket); re-join or refresh the keytab."))
 }
@@ -178,85 +181,145 @@ fn kdc_error(model: &Model, by: &ByClient, i: usize, x: &KdcExchange, out: &mut 
     let (Some(code), Some(name)) = (x.error_code, x.error.as_deref()) else {
         return;
     };
-    let (meaning, check) = krb_text(code);
     let who = x
         .client_principal
         .clone()
         .unwrap_or_else(|| x.client.ip().to_string());
-    let sp = x
-        .service_principal
-        .clone()
-        .unwrap_or_else(|| "?".to_string());
+    let sp = x.service_principal.as_deref().unwrap_or("?");
+    let Some((severity, id, title)) = kdc_head(model, by, i, x, code, name, &who, sp) else {
+        return;
+    };
+    let both = [x.request_frame, x.reply_frame.unwrap_or_default()];
+    let frames = &both[..1 + usize::from(x.reply_frame.is_some())];
+    // A repeat (the same error to each retry) merges into the first: its
+    // texts would be thrown away.
+    if out.repeat(id, severity, &title, Some(x.stream), x.transport, frames) {
+        return;
+    }
+    let (explanation, next) = kdc_texts(x, code, &who, sp);
+    out.push(
+        Draft::new(severity, id, title)
+            .explain(explanation)
+            .next(next)
+            .stream(x.stream)
+            .transport(x.transport)
+            .frames(frames.iter().copied())
+            .status(name)
+            .user(x.client_principal.clone())
+            .done(),
+    );
+}
+
+/// The severity, code and title of the finding a KDC error makes, or
+/// `None` when it makes none (a benign error, or one the client answered
+/// with the retry it asked for).
+#[allow(clippy::too_many_arguments)]
+fn kdc_head(
+    model: &Model,
+    by: &ByClient,
+    i: usize,
+    x: &KdcExchange,
+    code: i32,
+    name: &str,
+    who: &str,
+    sp: &str,
+) -> Option<(Severity, &'static str, String)> {
+    let (severity, id, title) = match code {
+        KDC_ERR_PREAUTH_REQUIRED => {
+            if retried(model, i, x, false) {
+                return None;
+            }
+            (Severity::Warning, "kerberos.preauth_not_retried", "The client did not retry with pre-authentication".to_string())
+        }
+        KRB_ERR_RESPONSE_TOO_BIG => {
+            if retried(model, i, x, true) {
+                return None;
+            }
+            (Severity::Warning, "kerberos.tcp_not_retried", "No Kerberos request over TCP after KRB_ERR_RESPONSE_TOO_BIG".to_string())
+        }
+        KDC_ERR_S_PRINCIPAL_UNKNOWN => {
+            let sev = if later_success(model, by, x) { Severity::Warning } else { Severity::Error };
+            (sev, "kerberos.unknown_spn", format!("No account has the SPN {sp} (KDC_ERR_S_PRINCIPAL_UNKNOWN)"))
+        }
+        KDC_ERR_PREAUTH_FAILED => (Severity::Error, "kerberos.preauth_failed", format!("Kerberos pre-authentication failed for {who}: wrong password")),
+        KDC_ERR_C_PRINCIPAL_UNKNOWN => (Severity::Error, "kerberos.client_unknown", format!("The KDC does not know {who}")),
+        KDC_ERR_CLIENT_REVOKED => (Severity::Error, "kerberos.client_revoked", format!("The KDC refused {who}: account disabled, locked out, expired or outside its logon hours")),
+        KDC_ERR_KEY_EXPIRED => (Severity::Error, "kerberos.password_expired", format!("The password of {who} has expired or must be changed")),
+        KDC_ERR_ETYPE_NOSUPP => (Severity::Error, "kerberos.etype_unsupported", "No common Kerberos encryption type (KDC_ERR_ETYPE_NOSUPP)".to_string()),
+        KRB_AP_ERR_SKEW => {
+            let sev = if later_success(model, by, x) { Severity::Warning } else { Severity::Error };
+            (sev, "kerberos.clock_skew", "The KDC refused the request: clocks differ too much (KRB_AP_ERR_SKEW)".to_string())
+        }
+        KRB_AP_ERR_MODIFIED => (Severity::Error, "kerberos.ap_modified", MODIFIED_TITLE.to_string()),
+        // The ticket in the TGS-REQ (the TGT) is refused as expired. A Samba
+        // AD DC also refuses a TGT with two minutes or less left this way.
+        KRB_AP_ERR_TKT_EXPIRED => (Severity::Warning, "kerberos.ticket_expired", "The KDC refused an expired ticket-granting ticket (KRB_AP_ERR_TKT_EXPIRED)".to_string()),
+        c if crate::ntstatus::kerberos::is_benign(c) => return None,
+        _ => (Severity::Error, "kerberos.kdc_error", format!("The KDC answered {name}")),
+    };
+    Some((severity, id, title))
+}
+
+/// The explanation and next step of the finding of a KDC error that
+/// [`kdc_head`] makes one of.
+fn kdc_texts(x: &KdcExchange, code: i32, who: &str, sp: &str) -> (String, String) {
+    let (meaning, check) = krb_text(code);
     let extra = x
         .nt_status
         .as_ref()
         .map(|n| format!(" The KDC's extended error says {n}."))
         .unwrap_or_default();
-    let d = match code {
-        KDC_ERR_PREAUTH_REQUIRED => {
-            if retried(model, i, x, false) {
-                return;
-            }
-            Draft::new(Severity::Warning, "kerberos.preauth_not_retried", "The client did not retry with pre-authentication")
-                .explain(format!("The KDC asked {who} for pre-authentication (KDC_ERR_PREAUTH_REQUIRED, a normal first answer), but no pre-authenticated AS-REQ follows in the capture."))
-                .next("Check that the client has a password or key for the user (kinit prompts, keytab), and that the capture includes all of the client's KDC traffic.")
+    let (explanation, next): (String, &str) = match code {
+        KDC_ERR_PREAUTH_REQUIRED => (
+            format!("The KDC asked {who} for pre-authentication (KDC_ERR_PREAUTH_REQUIRED, a normal first answer), but no pre-authenticated AS-REQ follows in the capture."),
+            "Check that the client has a password or key for the user (kinit prompts, keytab), and that the capture includes all of the client's KDC traffic.",
+        ),
+        KRB_ERR_RESPONSE_TOO_BIG => (
+            "The KDC's reply did not fit in a UDP datagram and it asked the client to use TCP, but no Kerberos request over TCP follows: either the client did not retry, or its TCP connection to port 88 failed (refused or blocked by a firewall), so it got no ticket.".to_string(),
+            "Check that TCP port 88 to the KDC is open from the client (or set udp_preference_limit = 1 in krb5.conf).",
+        ),
+        KDC_ERR_S_PRINCIPAL_UNKNOWN => (
+            format!("The client asked the KDC for a ticket to {sp} and the KDC knows no account with that service principal name. The client then cannot use Kerberos for this server; it fails or falls back to NTLM. Usual cause: the client used an alias, a CNAME or an IP address that is not registered as an SPN.{extra}"),
+            "Register the name as an SPN of the server's account (setspn -S cifs/NAME SERVER$; Samba: samba-tool spn add), or connect with the server's real host name.",
+        ),
+        KDC_ERR_PREAUTH_FAILED => (
+            format!("The KDC could not decrypt the pre-authentication timestamp of {who}: the password (or key) is wrong. {}{extra}", meaning.unwrap_or("")),
+            "Check the password; repeated failures lock the account out.",
+        ),
+        KDC_ERR_C_PRINCIPAL_UNKNOWN => (
+            format!("KDC_ERR_C_PRINCIPAL_UNKNOWN: no account {who} in the realm. {}{extra}", meaning.unwrap_or("")),
+            "Check the user name and realm (upper case), and that the user exists in this domain.",
+        ),
+        KDC_ERR_CLIENT_REVOKED => (
+            format!("KDC_ERR_CLIENT_REVOKED: the account's credentials are revoked. {}{extra}", meaning.unwrap_or("")),
+            "Look at the account in AD (Get-ADUser -Properties Enabled,LockedOut,AccountExpirationDate,LogonHours; samba-tool user show).",
+        ),
+        KDC_ERR_KEY_EXPIRED => (
+            format!("KDC_ERR_KEY_EXPIRED. {}{extra}", meaning.unwrap_or("")),
+            "Change the password (kpasswd, or at a Windows logon) and retry.",
+        ),
+        KDC_ERR_ETYPE_NOSUPP => (
+            format!("The KDC supports none of the encryption types {who} asked for ({}). {}", x.etypes.iter().map(|e| e.to_string()).collect::<Vec<_>>().join(", "), meaning.unwrap_or("")),
+            "Compare the client's permitted_enctypes with the account's msDS-SupportedEncryptionTypes; RC4/DES are often disabled now.",
+        ),
+        KRB_AP_ERR_SKEW => (
+            format!("The KDC found the client's timestamp outside the allowed skew. {}", clock_note(x.server_time.as_deref(), None, x.time)),
+            "Synchronise the client's clock with the domain controllers.",
+        ),
+        KRB_AP_ERR_MODIFIED => {
+            let d = modified(sp, meaning, check);
+            return (d.0.explanation, d.0.next_step);
         }
-        KRB_ERR_RESPONSE_TOO_BIG => {
-            if retried(model, i, x, true) {
-                return;
-            }
-            Draft::new(Severity::Warning, "kerberos.tcp_not_retried", "No Kerberos request over TCP after KRB_ERR_RESPONSE_TOO_BIG")
-                .explain("The KDC's reply did not fit in a UDP datagram and it asked the client to use TCP, but no Kerberos request over TCP follows: either the client did not retry, or its TCP connection to port 88 failed (refused or blocked by a firewall), so it got no ticket.")
-                .next("Check that TCP port 88 to the KDC is open from the client (or set udp_preference_limit = 1 in krb5.conf).")
-        }
-        KDC_ERR_S_PRINCIPAL_UNKNOWN => {
-            let sev = if later_success(model, by, x) { Severity::Warning } else { Severity::Error };
-            Draft::new(sev, "kerberos.unknown_spn", format!("No account has the SPN {sp} (KDC_ERR_S_PRINCIPAL_UNKNOWN)"))
-                .explain(format!("The client asked the KDC for a ticket to {sp} and the KDC knows no account with that service principal name. The client then cannot use Kerberos for this server; it fails or falls back to NTLM. Usual cause: the client used an alias, a CNAME or an IP address that is not registered as an SPN.{extra}"))
-                .next("Register the name as an SPN of the server's account (setspn -S cifs/NAME SERVER$; Samba: samba-tool spn add), or connect with the server's real host name.")
-        }
-        KDC_ERR_PREAUTH_FAILED => Draft::new(Severity::Error, "kerberos.preauth_failed", format!("Kerberos pre-authentication failed for {who}: wrong password"))
-            .explain(format!("The KDC could not decrypt the pre-authentication timestamp of {who}: the password (or key) is wrong. {}{extra}", meaning.unwrap_or("")))
-            .next("Check the password; repeated failures lock the account out."),
-        KDC_ERR_C_PRINCIPAL_UNKNOWN => Draft::new(Severity::Error, "kerberos.client_unknown", format!("The KDC does not know {who}"))
-            .explain(format!("KDC_ERR_C_PRINCIPAL_UNKNOWN: no account {who} in the realm. {}{extra}", meaning.unwrap_or("")))
-            .next("Check the user name and realm (upper case), and that the user exists in this domain."),
-        KDC_ERR_CLIENT_REVOKED => Draft::new(Severity::Error, "kerberos.client_revoked", format!("The KDC refused {who}: account disabled, locked out, expired or outside its logon hours"))
-            .explain(format!("KDC_ERR_CLIENT_REVOKED: the account's credentials are revoked. {}{extra}", meaning.unwrap_or("")))
-            .next("Look at the account in AD (Get-ADUser -Properties Enabled,LockedOut,AccountExpirationDate,LogonHours; samba-tool user show)."),
-        KDC_ERR_KEY_EXPIRED => Draft::new(Severity::Error, "kerberos.password_expired", format!("The password of {who} has expired or must be changed"))
-            .explain(format!("KDC_ERR_KEY_EXPIRED. {}{extra}", meaning.unwrap_or("")))
-            .next("Change the password (kpasswd, or at a Windows logon) and retry."),
-        KDC_ERR_ETYPE_NOSUPP => Draft::new(Severity::Error, "kerberos.etype_unsupported", "No common Kerberos encryption type (KDC_ERR_ETYPE_NOSUPP)")
-            .explain(format!("The KDC supports none of the encryption types {who} asked for ({}). {}", x.etypes.iter().map(|e| e.to_string()).collect::<Vec<_>>().join(", "), meaning.unwrap_or("")))
-            .next("Compare the client's permitted_enctypes with the account's msDS-SupportedEncryptionTypes; RC4/DES are often disabled now."),
-        KRB_AP_ERR_SKEW => Draft::new(Severity::Error, "kerberos.clock_skew", "The KDC refused the request: clocks differ too much (KRB_AP_ERR_SKEW)")
-            .explain(format!("The KDC found the client's timestamp outside the allowed skew. {}", clock_note(x.server_time.as_deref(), None, x.time)))
-            .next("Synchronise the client's clock with the domain controllers."),
-        KRB_AP_ERR_MODIFIED => modified(&sp, meaning, check),
-        // The ticket in the TGS-REQ (the TGT) is refused as expired. A Samba
-        // AD DC also refuses a TGT with two minutes or less left this way.
-        KRB_AP_ERR_TKT_EXPIRED => Draft::new(Severity::Warning, "kerberos.ticket_expired", "The KDC refused an expired ticket-granting ticket (KRB_AP_ERR_TKT_EXPIRED)")
-            .explain(format!("The client's {} for {sp} was refused because the ticket it presented, its ticket-granting ticket, has expired (a Samba AD DC also refuses a TGT with two minutes or less left). The client gets no new service ticket until it has a new TGT. {}", x.request, meaning.unwrap_or("")))
-            .next(check.unwrap_or("Get a new ticket-granting ticket (kinit, or lock and unlock the Windows session; klist purge) and check the clocks.")),
-        c if crate::ntstatus::kerberos::is_benign(c) => return,
-        _ => Draft::new(Severity::Error, "kerberos.kdc_error", format!("The KDC answered {name}"))
-            .explain(format!("{} for {sp}. {}{extra}{}", x.request, meaning.unwrap_or(""), e_text(x)))
-            .next(check.unwrap_or("Look the error up with `smbscope status` and check the KDC's log.")),
+        KRB_AP_ERR_TKT_EXPIRED => (
+            format!("The client's {} for {sp} was refused because the ticket it presented, its ticket-granting ticket, has expired (a Samba AD DC also refuses a TGT with two minutes or less left). The client gets no new service ticket until it has a new TGT. {}", x.request, meaning.unwrap_or("")),
+            check.unwrap_or("Get a new ticket-granting ticket (kinit, or lock and unlock the Windows session; klist purge) and check the clocks."),
+        ),
+        _ => (
+            format!("{} for {sp}. {}{extra}{}", x.request, meaning.unwrap_or(""), e_text(x)),
+            check.unwrap_or("Look the error up with `smbscope status` and check the KDC's log."),
+        ),
     };
-    let d = if code == KRB_AP_ERR_SKEW && later_success(model, by, x) {
-        d.severity(Severity::Warning)
-    } else {
-        d
-    };
-    out.push(
-        d.stream(x.stream)
-            .transport(x.transport)
-            .frames([x.request_frame].into_iter().chain(x.reply_frame))
-            .status(name)
-            .user(x.client_principal.clone())
-            .done(),
-    );
+    (explanation, next.to_string())
 }
 
 /// The KDC's own words (the KRB-ERROR's e-text), which often say which

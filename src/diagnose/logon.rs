@@ -2,6 +2,7 @@
 //! 2.3), abandoned exchanges, guest and anonymous sessions, slow rounds.
 
 use crate::ntstatus::NtStatus as S;
+use crate::session::token::concat;
 use crate::session::{Connection, Model, Outcome, Round, Session};
 
 use super::{nt_check, nt_meaning, Draft, Severity, Sink};
@@ -33,14 +34,14 @@ pub(crate) fn identity(s: &Session) -> String {
     if let Some(p) = s.client_principal.as_ref().or(s.service_principal.as_ref()) {
         if s.mechanism == Some("kerberos") {
             return match (&s.client_principal, &s.service_principal) {
-                (Some(c), Some(sp)) => format!("{c} (ticket for {sp})"),
-                (None, Some(sp)) => format!("a ticket for {sp}"),
+                (Some(c), Some(sp)) => concat(&[c, " (ticket for ", sp, ")"]),
+                (None, Some(sp)) => concat(&["a ticket for ", sp]),
                 _ => p.clone(),
             };
         }
     }
     match (s.domain.as_deref(), s.user.as_deref()) {
-        (Some(d), Some(u)) => format!("{d}\\{u}"),
+        (Some(d), Some(u)) => concat(&[d, "\\", u]),
         (None, Some(u)) => u.to_string(),
         _ if s.ntlm_response.is_none() && s.service_principal.is_none() => {
             "an identity not in the capture".to_string()
@@ -128,18 +129,28 @@ fn failure(s: &Session, out: &mut Sink) {
     }
     let (code, title) = failure_code(status, s);
     let who = identity(s);
-    let title = if code == "logon.failed" {
-        format!("{title}: {}", S(status))
-    } else {
-        title.to_string()
-    };
     let severity = if code == "session.expired" {
         Severity::Warning
     } else {
         Severity::Error
     };
     let name = S(status).to_string();
-    let mut why = format!("The server answered the SESSION_SETUP of {who} with {name}.");
+    // "{title}: {name} ({who})" for logon.failed, else "{title} ({who})".
+    let title = if code == "logon.failed" {
+        concat(&[title, ": ", &name, " (", &who, ")"])
+    } else {
+        concat(&[title, " (", &who, ")"])
+    };
+    let mut why = String::with_capacity(256);
+    for part in [
+        "The server answered the SESSION_SETUP of ",
+        &who,
+        " with ",
+        &name,
+        ".",
+    ] {
+        why.push_str(part);
+    }
     if let Some(m) = nt_meaning(status) {
         why.push(' ');
         why.push_str(m);
@@ -148,14 +159,16 @@ fn failure(s: &Session, out: &mut Sink) {
         why.push_str(" The client sent an NTLMv1/LM response, which the server (Samba 'ntlm auth', Windows LmCompatibilityLevel) refuses.");
     }
     if let Some(w) = &s.workstation {
-        why.push_str(&format!(" Workstation: {w}."));
+        why.push_str(" Workstation: ");
+        why.push_str(w);
+        why.push('.');
     }
     let next = match code {
         "logon.ntlmv1_rejected" => "Configure the client for NTLMv2 (Samba: 'client ntlmv2 auth = yes'; Windows: LmCompatibilityLevel 3 or more) rather than re-enabling NTLMv1 on the server.".to_string(),
         _ => nt_check(status).unwrap_or("Check the server's security log for this logon.").to_string(),
     };
     out.push(
-        Draft::new(severity, code, format!("{title} ({who})"))
+        Draft::new(severity, code, title)
             .explain(why)
             .next(next)
             .stream(s.stream)

@@ -160,8 +160,11 @@ impl Draft {
 /// never merged and its place in that order is fixed when it is made: once
 /// `MAX_FINDINGS` findings with a session come before it, it cannot be kept,
 /// and it is dropped (counted) at once instead of being held to the end.
-/// The others are merged as they come ([`merge`] of a merged list and what
-/// follows is the merge of the whole).
+/// A finding without a session is merged into the first one of the same
+/// code, severity and title as it comes (a KDC error answered to each retry:
+/// one finding with all the frames), which is what merging the whole list
+/// at the end would do; [`Sink::repeat`] lets a rule merge a repeat before
+/// it writes the repeat's texts, which merging throws away.
 #[derive(Default)]
 pub(crate) struct Sink {
     all: Vec<Finding>,
@@ -169,10 +172,27 @@ pub(crate) struct Sink {
     dropped: u64,
     /// The length of `all` at which to drop again.
     next_compact: usize,
+    /// Title → (code, severity, index in `all`) of each finding without a
+    /// session: the finding that repeats of it merge into.
+    firsts: crate::tcp::hash::KeyedHashMap<String, Vec<(&'static str, Severity, usize)>>,
 }
+
+/// Frames past which a merged finding takes no more repeats.
+const MAX_MERGED_FRAMES: usize = 64;
 
 impl Sink {
     pub fn push(&mut self, f: Finding) {
+        if f.session_id.is_none() {
+            if let Some(i) = self.first(f.code, f.severity, &f.title) {
+                self.merge_into(i, f.stream, f.transport, &f.frames);
+                return;
+            }
+            self.firsts.entry(f.title.clone()).or_default().push((
+                f.code,
+                f.severity,
+                self.all.len(),
+            ));
+        }
         self.all.push(f);
         if self.all.len() >= self.next_compact.max(4 * MAX_FINDINGS) {
             self.compact();
@@ -180,10 +200,61 @@ impl Sink {
         }
     }
 
-    /// Merges the findings without a session and drops those with a session
-    /// that `MAX_FINDINGS` others with a session come before.
+    /// A finding without a session with this code, severity and title is
+    /// there already: the repeat's frames (of `stream` over `transport`) are
+    /// merged into it, as [`Sink::push`] of the whole repeat would, and the
+    /// caller need not make the repeat. False when there is none.
+    pub fn repeat(
+        &mut self,
+        code: &'static str,
+        severity: Severity,
+        title: &str,
+        stream: Option<u64>,
+        transport: &'static str,
+        frames: &[u64],
+    ) -> bool {
+        let Some(i) = self.first(code, severity, title) else {
+            return false;
+        };
+        self.merge_into(i, stream, transport, frames);
+        true
+    }
+
+    /// The index in `all` of the finding without a session that has this
+    /// code, severity and title.
+    fn first(&self, code: &'static str, severity: Severity, title: &str) -> Option<usize> {
+        self.firsts
+            .get(title)?
+            .iter()
+            .find(|&&(c, s, _)| c == code && s == severity)
+            .map(|&(_, _, i)| i)
+    }
+
+    /// A repeat's frames added to finding `i` (until it has
+    /// [`MAX_MERGED_FRAMES`]; past that the repeat is left out); frames of
+    /// several streams are named by frame number only.
+    fn merge_into(
+        &mut self,
+        i: usize,
+        stream: Option<u64>,
+        transport: &'static str,
+        frames: &[u64],
+    ) {
+        let Some(o) = self.all.get_mut(i) else { return };
+        if o.frames.len() >= MAX_MERGED_FRAMES {
+            return;
+        }
+        if (o.stream, o.transport) != (stream, transport) {
+            o.stream = None;
+        }
+        o.frames.extend_from_slice(frames);
+        o.frames.sort_unstable();
+        o.frames.dedup();
+    }
+
+    /// Drops the findings with a session that `MAX_FINDINGS` others with a
+    /// session come before.
     fn compact(&mut self) {
-        self.all = merge(std::mem::take(&mut self.all));
         // (severity, first frame, place): the final order among findings with a session.
         let mut keys: Vec<(Severity, u64, usize)> = self
             .all
@@ -204,6 +275,17 @@ impl Sink {
             keep
         });
         self.dropped += (before - self.all.len()) as u64;
+        // The findings without a session moved up.
+        for v in self.firsts.values_mut() {
+            v.clear();
+        }
+        for (i, f) in self.all.iter().enumerate() {
+            if f.session_id.is_none() {
+                if let Some(v) = self.firsts.get_mut(f.title.as_str()) {
+                    v.push((f.code, f.severity, i));
+                }
+            }
+        }
     }
 }
 
@@ -220,7 +302,7 @@ pub fn diagnose(model: &Model) -> Diagnosis {
     tree::findings(model, &mut sink);
     connection::findings(model, &mut sink);
     posture::findings(model, &mut sink);
-    let mut all = merge(sink.all);
+    let mut all = sink.all;
     all.sort_by_key(|f| (f.severity, first_frame(f)));
     // What was dropped comes after what is kept.
     let omitted = (all.len() as u64 + sink.dropped).saturating_sub(MAX_FINDINGS as u64);
@@ -229,40 +311,6 @@ pub fn diagnose(model: &Model) -> Diagnosis {
         findings: all,
         omitted,
     }
-}
-
-/// Merges repeats of a finding without a session (same code and title, e.g.
-/// a KDC error answered to each retry): one finding with all the frames.
-fn merge(all: Vec<Finding>) -> Vec<Finding> {
-    let mut out: Vec<Finding> = Vec::with_capacity(all.len());
-    // (code, severity, title) → index in `out` of the first such finding.
-    let mut first: crate::tcp::hash::KeyedHashMap<(&'static str, Severity, String), usize> =
-        Default::default();
-    for f in all {
-        if f.session_id.is_some() {
-            out.push(f);
-            continue;
-        }
-        let key = (f.code, f.severity, f.title.clone());
-        match first.get(&key) {
-            Some(&i) if out[i].frames.len() < 64 => {
-                let o = &mut out[i];
-                if (o.stream, o.transport) != (f.stream, f.transport) {
-                    // Frames of several streams: named by frame number only.
-                    o.stream = None;
-                }
-                o.frames.extend(f.frames);
-                o.frames.sort_unstable();
-                o.frames.dedup();
-            }
-            Some(_) => {}
-            None => {
-                first.insert(key, out.len());
-                out.push(f);
-            }
-        }
-    }
-    out
 }
 
 /// The first "what to check" line of our NTSTATUS explanation, if any.

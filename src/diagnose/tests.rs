@@ -469,7 +469,39 @@ fn tree_failed() {
 /// without frames, in numbers past the sink's 4 × MAX_FINDINGS threshold.
 #[test]
 fn sink_keeps_what_sorting_everything_would_keep() {
-    use super::{first_frame, merge, Draft, Sink, MAX_FINDINGS};
+    use super::{first_frame, Draft, Sink, MAX_FINDINGS};
+    use std::collections::HashMap;
+    /// Merges repeats of a finding without a session (same code, severity
+    /// and title) into the first, up to 64 frames: the code before the sink
+    /// merged as it went, the reference here.
+    fn merge(all: Vec<Finding>) -> Vec<Finding> {
+        let mut out: Vec<Finding> = Vec::with_capacity(all.len());
+        let mut first: HashMap<(&'static str, Severity, String), usize> = HashMap::new();
+        for f in all {
+            if f.session_id.is_some() {
+                out.push(f);
+                continue;
+            }
+            let key = (f.code, f.severity, f.title.clone());
+            match first.get(&key) {
+                Some(&i) if out[i].frames.len() < 64 => {
+                    let o = &mut out[i];
+                    if (o.stream, o.transport) != (f.stream, f.transport) {
+                        o.stream = None;
+                    }
+                    o.frames.extend(f.frames);
+                    o.frames.sort_unstable();
+                    o.frames.dedup();
+                }
+                Some(_) => {}
+                None => {
+                    first.insert(key, out.len());
+                    out.push(f);
+                }
+            }
+        }
+        out
+    }
     fn at_end(all: Vec<Finding>) -> (Vec<Finding>, u64) {
         let mut all = merge(all);
         all.sort_by_key(|f| (f.severity, first_frame(f)));
@@ -477,12 +509,26 @@ fn sink_keeps_what_sorting_everything_would_keep() {
         all.truncate(MAX_FINDINGS);
         (all, omitted)
     }
+    /// Every other finding without a session is offered as a repeat first
+    /// (as the KDC rules do) and pushed only when it is none.
     fn through_sink(all: Vec<Finding>) -> (Vec<Finding>, u64) {
         let mut sink = Sink::default();
-        for f in all {
-            sink.push(f);
+        for (i, f) in all.into_iter().enumerate() {
+            let repeated = i % 2 == 0
+                && f.session_id.is_none()
+                && sink.repeat(
+                    f.code,
+                    f.severity,
+                    &f.title,
+                    f.stream,
+                    f.transport,
+                    &f.frames,
+                );
+            if !repeated {
+                sink.push(f);
+            }
         }
-        let mut kept = merge(sink.all);
+        let mut kept = sink.all;
         kept.sort_by_key(|f| (f.severity, first_frame(f)));
         let omitted = (kept.len() as u64 + sink.dropped).saturating_sub(MAX_FINDINGS as u64);
         kept.truncate(MAX_FINDINGS);

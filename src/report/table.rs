@@ -101,8 +101,10 @@ impl<F: Fn(usize, &mut Row)> Table<'_, F> {
         for i in 0..self.rows {
             row.clear();
             (self.row)(i, &mut row);
+            // A printable row (the usual case) is checked once, not cell by cell.
+            let printable = printable_ascii(&row.text);
             for (c, cell) in row.cells().enumerate() {
-                let width = if printable_ascii(cell) {
+                let width = if printable || printable_ascii(cell) {
                     cell.len()
                 } else {
                     ascii &= cell.is_ascii() && !cell.contains(['\n', '\r', '\t']);
@@ -128,13 +130,17 @@ impl<F: Fn(usize, &mut Row)> Table<'_, F> {
             s.push_str("+\n");
         };
         rule(s, '-');
-        line(s, w, self.header.iter().copied());
+        line(s, w, self.header.iter().copied(), false);
         rule(s, '=');
         let mut row = Row::default();
+        let mut blank = Blank::new(w);
         for i in 0..self.rows {
             row.clear();
             (self.row)(i, &mut row);
-            line(s, w, row.cells());
+            let printable = printable_ascii(&row.text);
+            if !(printable && blank.fill(s, &row)) {
+                line(s, w, row.cells(), printable);
+            }
         }
         rule(s, '-');
     }
@@ -175,15 +181,16 @@ fn table_width(w: &[usize]) -> usize {
 }
 
 /// One row; a cell with a line break or tab is written on one line with
-/// them as spaces (only in tables too big for comfy-table).
-fn line<'a>(s: &mut String, w: &[usize], cells: impl Iterator<Item = &'a str>) {
+/// them as spaces (only in tables too big for comfy-table). `printable`:
+/// every cell is known to be printable ASCII.
+fn line<'a>(s: &mut String, w: &[usize], cells: impl Iterator<Item = &'a str>, printable: bool) {
     s.push('|');
     for (i, (cell, width)) in cells.zip(w).enumerate() {
         if i > 0 {
             s.push(' ');
         }
         s.push(' ');
-        let cell_width = if printable_ascii(cell) {
+        let cell_width = if printable || printable_ascii(cell) {
             s.push_str(cell);
             cell.len()
         } else {
@@ -197,6 +204,63 @@ fn line<'a>(s: &mut String, w: &[usize], cells: impl Iterator<Item = &'a str>) {
         pad(s, width.saturating_sub(cell_width) + 1);
     }
     s.push_str("|\n");
+}
+
+/// A drawn line with empty cells ("|" and spaces, "|\n"), and where each
+/// cell's text starts in it: a printable row's cells are copied into it and
+/// the line goes out as one piece, as [`line`] would write it.
+struct Blank {
+    line: Vec<u8>,
+    starts: Vec<usize>,
+    widths: Vec<usize>,
+}
+
+impl Blank {
+    fn new(w: &[usize]) -> Blank {
+        let mut line = vec![b'|'];
+        let mut starts = Vec::with_capacity(w.len());
+        for (i, &width) in w.iter().enumerate() {
+            if i > 0 {
+                line.push(b' ');
+            }
+            line.push(b' ');
+            starts.push(line.len());
+            line.resize(line.len() + width + 1, b' ');
+        }
+        line.extend_from_slice(b"|\n");
+        Blank {
+            line,
+            starts,
+            widths: w.to_vec(),
+        }
+    }
+
+    /// Appends `row` (printable ASCII) drawn in the blank line; false, with
+    /// nothing appended, when its cells are not one per column within the
+    /// column's width (then [`line`] draws it).
+    fn fill(&mut self, s: &mut String, row: &Row) -> bool {
+        if row.ends.len() != self.starts.len() {
+            return false;
+        }
+        for ((cell, &at), &width) in row.cells().zip(&self.starts).zip(&self.widths) {
+            let Some(room) = self.line.get_mut(at..at + width) else {
+                return false;
+            };
+            let Some((text, rest)) = room.split_at_mut_checked(cell.len()) else {
+                return false;
+            };
+            text.copy_from_slice(cell.as_bytes());
+            rest.fill(b' ');
+        }
+        // Printable ASCII, spaces and '|': always UTF-8.
+        match std::str::from_utf8(&self.line) {
+            Ok(l) => {
+                s.push_str(l);
+                true
+            }
+            Err(_) => false,
+        }
+    }
 }
 
 /// Appends `n` spaces.

@@ -18,7 +18,7 @@ use super::Observer;
 use crate::capture::Timestamp;
 use crate::diagnose::{Diagnosis, Severity};
 use crate::ntstatus::NtStatus;
-use crate::session::{Connection, Model, Session, Timeline, TimelineEntry, Tree};
+use crate::session::{Connection, KdcExchange, Model, Session, Timeline, TimelineEntry, Tree};
 
 /// Columns of the text report.
 pub const WIDTH: usize = 80;
@@ -428,24 +428,41 @@ impl TextReport<'_> {
             return;
         }
         let _ = writeln!(s, "\n{}", self.style.bold("Kerberos exchanges (port 88)"));
+        let start = self.start();
         for x in rows {
-            let rel = crate::session::secs_between(x.time, self.start());
-            let reply = match (&x.reply, &x.error) {
-                (_, Some(e)) => self.style.status(0xC000_0000, e),
-                (Some(r), None) => r.to_string(),
-                (None, None) => "no reply".to_string(),
-            };
-            let _ = writeln!(
-                s,
-                "{rel:>10.6} {:>7} {} {}.stream {} {} for {} -> {reply}",
-                x.request_frame,
-                x.request,
-                x.transport,
-                x.stream,
-                x.client_principal.as_deref().unwrap_or("?"),
-                x.service_principal.as_deref().unwrap_or("?"),
-            );
+            self.kdc_line(s, x, start);
         }
+    }
+
+    /// `{rel:>10.6} {frame:>7} {request} {transport}.stream {n} {client}
+    /// for {service} -> {reply}` of one exchange, without the formatting
+    /// machinery.
+    fn kdc_line(&self, s: &mut String, x: &KdcExchange, start: Timestamp) {
+        write_rel_time(s, x.time.nanos_since(start));
+        s.push(' ');
+        let mut n = itoa::Buffer::new();
+        let frame = n.format(x.request_frame);
+        for _ in frame.len()..7 {
+            s.push(' ');
+        }
+        s.push_str(frame);
+        s.push(' ');
+        push_msg_type(s, x.request);
+        s.push(' ');
+        s.push_str(x.transport);
+        s.push_str(".stream ");
+        s.push_str(n.format(x.stream));
+        s.push(' ');
+        s.push_str(x.client_principal.as_deref().unwrap_or("?"));
+        s.push_str(" for ");
+        s.push_str(x.service_principal.as_deref().unwrap_or("?"));
+        s.push_str(" -> ");
+        match (&x.reply, &x.error) {
+            (_, Some(e)) => self.style.status_into(s, 0xC000_0000, e),
+            (Some(r), None) => push_msg_type(s, *r),
+            (None, None) => s.push_str("no reply"),
+        }
+        s.push('\n');
     }
 
     fn findings(&self, s: &mut String) {
@@ -459,24 +476,19 @@ impl TextReport<'_> {
         if list.is_empty() {
             let _ = writeln!(s, "  Nothing to report: no failure or weakness found.");
         }
+        // One line buffer for the evidence and "Next:" texts, wrapped from it.
+        let mut line = String::new();
         for f in list {
-            let sev = self
-                .style
-                .severity(f.severity, &f.severity.as_str().to_uppercase());
+            let sev = self.style.severity(f.severity, upper_name(f.severity));
             let _ = writeln!(s, "\n{sev} {}", f.code);
-            s.push_str(&wrap(&f.title, "  ", WIDTH));
-            let frames: Vec<String> = f.frames.iter().map(u64::to_string).collect();
-            let where_ = match f.stream {
-                Some(n) => format!(
-                    "Evidence: {}.stream eq {n}, frames {}",
-                    f.transport,
-                    frames.join(", ")
-                ),
-                None => format!("Evidence: frames {}", frames.join(", ")),
-            };
-            s.push_str(&wrap(&where_, "  ", WIDTH));
-            s.push_str(&wrap(&f.explanation, "  ", WIDTH));
-            s.push_str(&wrap(&format!("Next: {}", f.next_step), "  ", WIDTH));
+            wrap_into(s, &f.title, "  ", WIDTH);
+            evidence_text(&mut line, f);
+            wrap_into(s, &line, "  ", WIDTH);
+            wrap_into(s, &f.explanation, "  ", WIDTH);
+            line.clear();
+            line.push_str("Next: ");
+            line.push_str(&f.next_step);
+            wrap_into(s, &line, "  ", WIDTH);
         }
         if self.diagnosis.omitted > 0 {
             let _ = writeln!(s, "\n… {} more findings not kept", self.diagnosis.omitted);
@@ -484,20 +496,66 @@ impl TextReport<'_> {
     }
 }
 
+/// A Kerberos message type as its `Display` writes it.
+fn push_msg_type(s: &mut String, t: crate::auth::kerberos::KrbMsgType) {
+    match t.name() {
+        Some(n) => s.push_str(n),
+        None => {
+            let _ = write!(s, "{t}");
+        }
+    }
+}
+
+/// A severity's name in capitals, as the findings' heads show it.
+fn upper_name(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "ERROR",
+        Severity::Warning => "WARNING",
+        Severity::Info => "INFO",
+    }
+}
+
+/// "Evidence: tcp.stream eq N, frames A, B" (or "Evidence: frames A, B"
+/// when the finding's frames are of several streams), into `line`.
+fn evidence_text(line: &mut String, f: &crate::diagnose::Finding) {
+    line.clear();
+    line.push_str("Evidence: ");
+    if let Some(n) = f.stream {
+        line.push_str(f.transport);
+        line.push_str(".stream eq ");
+        line.push_str(itoa::Buffer::new().format(n));
+        line.push_str(", ");
+    }
+    line.push_str("frames ");
+    for (i, &n) in f.frames.iter().enumerate() {
+        if i > 0 {
+            line.push_str(", ");
+        }
+        line.push_str(itoa::Buffer::new().format(n));
+    }
+}
+
 /// A session's cells: stream, id, user, mechanism, outcome, status, frames.
 fn session_row(x: &Session, r: &mut Row) {
     r.num(x.stream);
     r.end();
-    hex_id(r, x.session_id.0);
+    r.push_str(x.session_id.text().as_str());
     r.end();
     user_cell(x, r);
     r.end();
-    // `replace("ntlmssp", "ntlm")`, without the temporary String.
-    for (i, part) in x.mechanism.unwrap_or("-").split("ntlmssp").enumerate() {
-        if i > 0 {
-            r.push_str("ntlm");
+    // `replace("ntlmssp", "ntlm")`, without the temporary String (and
+    // without a substring search for the usual names).
+    match x.mechanism.unwrap_or("-") {
+        "ntlmssp" => r.push_str("ntlm"),
+        m @ ("kerberos" | "negoex" | "-") => r.push_str(m),
+        m => {
+            for (i, part) in m.split("ntlmssp").enumerate() {
+                if i > 0 {
+                    r.push_str("ntlm");
+                }
+                r.push_str(part);
+            }
         }
-        r.push_str(part);
     }
     r.end();
     r.cell(x.outcome.as_str());
@@ -520,7 +578,12 @@ fn tree_row(x: &Tree, r: &mut Row) {
     r.cell(x.share.rsplit('\\').next().unwrap_or(&x.share));
     match x.share_type {
         Some(t) => {
-            let _ = write!(r, "{t}");
+            match t.name() {
+                Some(n) => r.push_str(n),
+                None => {
+                    let _ = write!(r, "{t}");
+                }
+            }
             r.end();
         }
         None => r.cell("-"),
@@ -544,24 +607,6 @@ fn tree_row(x: &Tree, r: &mut Row) {
         r.push_str("-");
     }
     r.end();
-}
-
-/// `format!("{:#x}", id)`: "0x" and lowercase hex digits, no leading zeros.
-fn hex_id(r: &mut Row, id: u64) {
-    let mut digits = [0u8; 16];
-    let mut n = 0;
-    let mut v = id;
-    loop {
-        digits[15 - n] = b"0123456789abcdef"[(v & 0xf) as usize];
-        n += 1;
-        v >>= 4;
-        if v == 0 {
-            break;
-        }
-    }
-    r.push_str("0x");
-    // Hex digits are ASCII.
-    r.push_str(std::str::from_utf8(&digits[16 - n..]).unwrap_or_default());
 }
 
 /// A status as a cell: its name without "STATUS_", or its code in hex.

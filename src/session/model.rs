@@ -226,7 +226,9 @@ pub struct Timeline {
 #[derive(Clone, Debug, Serialize)]
 pub struct Connection {
     pub stream: u64,
+    #[serde(serialize_with = "addr_text")]
     pub client: SocketAddr,
+    #[serde(serialize_with = "addr_text")]
     pub server: SocketAddr,
     pub first_frame: u64,
     pub first_time: Timestamp,
@@ -309,42 +311,30 @@ impl Connection {
 }
 
 /// One SESSION_SETUP request and its response ([MS-SMB2] 2.2.5, 2.2.6).
-#[derive(Clone, Debug, Default, Serialize)]
+/// Serialized with its KRB-ERROR's keys among its own (see the `Serialize`
+/// impl below).
+#[derive(Clone, Debug, Default)]
 pub struct Round {
     pub request_frame: u64,
     pub time: Timestamp,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub response_frame: Option<u64>,
     /// Seconds from request to response.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub duration: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub mechanism: Option<&'static str>,
     /// What the request carried, e.g. "NTLMSSP AUTHENTICATE", "Kerberos AP-REQ".
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub request_token: Option<Cow<'static, str>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub response_token: Option<Cow<'static, str>>,
     /// DOMAIN\user (NTLM) or the Kerberos service principal asked for.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub identity: Option<String>,
     /// SPNEGO negResult of the response.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub spnego_result: Option<Cow<'static, str>>,
     /// The NTSTATUS of the response (serialized by name).
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "opt_status_name"
-    )]
     pub status: Option<NtStatus>,
     /// A KRB-ERROR in the response token (its keys are the round's own).
-    #[serde(flatten)]
     pub kerberos: Option<Box<RoundKrbError>>,
     /// NTLM challenge flags lack NEGOTIATE_SIGN ([MS-NLMP] 2.2.2.5 D).
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub challenge_without_signing: bool,
     /// SessionFlags of the response (serialized as the list of names).
-    #[serde(skip_serializing_if = "no_session_flags")]
     pub session_flags: SessionFlags,
     /// SESSION_SETUP Flags BINDING (multichannel).
     pub binding: bool,
@@ -374,26 +364,69 @@ impl Round {
     }
 }
 
+/// The keys of a round in their order, absent options left out; the
+/// KRB-ERROR's as if they were the round's own (what `#[serde(flatten)]`
+/// wrote, without the map that flattening makes every key go through).
+impl Serialize for Round {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        /// Writes `key: value` when the value is there.
+        fn opt<M: SerializeStruct, T: Serialize>(
+            m: &mut M,
+            key: &'static str,
+            v: Option<T>,
+        ) -> Result<(), M::Error> {
+            match v {
+                Some(v) => m.serialize_field(key, &v),
+                None => m.skip_field(key),
+            }
+        }
+        let k = self.kerberos.as_deref();
+        let mut m = s.serialize_struct("Round", 16)?;
+        m.serialize_field("request_frame", &self.request_frame)?;
+        m.serialize_field("time", &self.time)?;
+        opt(&mut m, "response_frame", self.response_frame)?;
+        opt(&mut m, "duration", self.duration)?;
+        opt(&mut m, "mechanism", self.mechanism)?;
+        opt(&mut m, "request_token", self.request_token.as_deref())?;
+        opt(&mut m, "response_token", self.response_token.as_deref())?;
+        opt(&mut m, "identity", self.identity.as_deref())?;
+        opt(&mut m, "spnego_result", self.spnego_result.as_deref())?;
+        opt(&mut m, "status", self.status.map(StatusName))?;
+        opt(&mut m, "kerberos_error", k.and_then(|k| k.error.as_deref()))?;
+        opt(
+            &mut m,
+            "kerberos_server_time",
+            k.and_then(|k| k.server_time.as_deref()),
+        )?;
+        opt(
+            &mut m,
+            "kerberos_client_time",
+            k.and_then(|k| k.client_time.as_deref()),
+        )?;
+        if self.challenge_without_signing {
+            m.serialize_field("challenge_without_signing", &true)?;
+        }
+        if !no_session_flags(&self.session_flags) {
+            m.serialize_field("session_flags", &self.session_flags)?;
+        }
+        m.serialize_field("binding", &self.binding)?;
+        m.serialize_field("reauthentication", &self.reauthentication)?;
+        m.end()
+    }
+}
+
 /// A KRB-ERROR in a SESSION_SETUP response token (RFC 4120 5.9.1), kept
-/// apart from [`Round`] because few rounds have one.
-#[derive(Clone, Debug, Default, Serialize)]
+/// apart from [`Round`] because few rounds have one (serialized with the
+/// round, its keys prefixed `kerberos_`).
+#[derive(Clone, Debug, Default)]
 pub struct RoundKrbError {
     /// The error's name, e.g. "KRB_AP_ERR_SKEW".
-    #[serde(rename = "kerberos_error", skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
-    #[serde(skip)]
     pub error_code: Option<i32>,
     /// stime (the server's clock).
-    #[serde(
-        rename = "kerberos_server_time",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub server_time: Option<String>,
     /// ctime, when the server echoed the client's time.
-    #[serde(
-        rename = "kerberos_client_time",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub client_time: Option<String>,
 }
 
@@ -405,7 +438,9 @@ pub struct Session {
     pub session_id: HexId,
     #[serde(skip)]
     pub id: u64,
+    #[serde(serialize_with = "addr_text")]
     pub client: SocketAddr,
+    #[serde(serialize_with = "addr_text")]
     pub server: SocketAddr,
     pub outcome: Outcome,
     /// The final NTSTATUS of the setup (serialized by name).
@@ -554,7 +589,9 @@ impl Tree {
 pub struct KdcExchange {
     pub stream: u64,
     pub transport: &'static str,
+    #[serde(serialize_with = "addr_text")]
     pub client: SocketAddr,
+    #[serde(serialize_with = "addr_text")]
     pub server: SocketAddr,
     /// "AS-REQ" or "TGS-REQ".
     pub request: KrbMsgType,
@@ -611,16 +648,27 @@ pub(crate) fn status_name<S: serde::Serializer>(st: &NtStatus, s: S) -> Result<S
 
 /// [`status_name`] of a status that may be absent.
 fn opt_status_name<S: serde::Serializer>(st: &Option<NtStatus>, s: S) -> Result<S::Ok, S::Error> {
-    struct Named(NtStatus);
-    impl Serialize for Named {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            status_name(&self.0, s)
-        }
-    }
     match st {
-        Some(x) => s.serialize_some(&Named(*x)),
+        Some(x) => s.serialize_some(&StatusName(*x)),
         None => s.serialize_none(),
     }
+}
+
+/// An NTSTATUS that serializes by name ([`status_name`]).
+struct StatusName(NtStatus);
+
+impl Serialize for StatusName {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        status_name(&self.0, s)
+    }
+}
+
+/// A socket address as its `Display` writes it ("a.b.c.d:port",
+/// "[v6]:port"), formatted on the stack and written without the escape
+/// check (digits, letters and punctuation only).
+fn addr_text<S: serde::Serializer>(a: &SocketAddr, s: S) -> Result<S::Ok, S::Error> {
+    let text = crate::report::fastfmt::socket_addr(a);
+    crate::json::ascii_text(text.as_str().as_bytes()).serialize(s)
 }
 
 /// No SessionFlags bit set: the list of names is empty.
@@ -638,24 +686,83 @@ fn no_share_flags(f: &ShareFlags) -> bool {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct HexId(pub u64);
 
+impl HexId {
+    /// `format!("{:#x}", id)`: "0x" and lowercase hex digits, no leading
+    /// zeros, in a buffer on the stack; the text is `buf[at..]`.
+    pub fn text(self) -> HexText {
+        let mut buf = *b"0x0000000000000000";
+        let mut at = buf.len();
+        let mut v = self.0;
+        loop {
+            at -= 1;
+            buf[at] = b"0123456789abcdef"[(v & 0xf) as usize];
+            v >>= 4;
+            if v == 0 {
+                break;
+            }
+        }
+        at -= 2;
+        buf[at..at + 2].copy_from_slice(b"0x");
+        HexText { buf, at }
+    }
+}
+
+/// The text of a [`HexId`].
+pub struct HexText {
+    buf: [u8; 18],
+    at: usize,
+}
+
+impl HexText {
+    pub fn as_bytes(&self) -> &[u8] {
+        self.buf.get(self.at..).unwrap_or_default()
+    }
+
+    pub fn as_str(&self) -> &str {
+        // "0x" and hex digits: ASCII.
+        std::str::from_utf8(self.as_bytes()).unwrap_or_default()
+    }
+}
+
 impl std::fmt::Display for HexId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:#x}", self.0)
+        f.write_str(self.text().as_str())
     }
 }
 
 impl Serialize for HexId {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
+        crate::json::ascii_text(self.text().as_bytes()).serialize(s)
     }
 }
 
 /// Hex form of a session id.
 pub fn sid_hex(id: u64) -> String {
-    format!("{id:#x}")
+    HexId(id).text().as_str().to_string()
 }
 
 /// Seconds between two timestamps.
 pub fn secs_between(later: Timestamp, earlier: Timestamp) -> f64 {
     later.nanos_since(earlier) as f64 / 1e9
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_id_text_is_the_format_string() {
+        let mut v = 0x9e37_79b9_7f4a_7c15u64;
+        let mut ids = vec![0, 1, 0xf, 0x10, u64::MAX, 1 << 63];
+        for _ in 0..200 {
+            v ^= v << 13;
+            v ^= v >> 7;
+            v ^= v << 17;
+            ids.push(v >> (v % 64));
+        }
+        for id in ids {
+            assert_eq!(HexId(id).text().as_str(), format!("{id:#x}"));
+            assert_eq!(HexId(id).to_string(), format!("{id:#x}"));
+        }
+    }
 }

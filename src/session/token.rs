@@ -112,7 +112,7 @@ impl TokenFacts {
         }
         let user = self.user.as_deref().filter(|u| !u.is_empty())?;
         Some(match self.domain.as_deref().filter(|d| !d.is_empty()) {
-            Some(d) => format!("{d}\\{user}"),
+            Some(d) => concat(&[d, "\\", user]),
             None => user.to_string(),
         })
     }
@@ -137,8 +137,18 @@ pub fn principal(name: Option<&str>, realm: Option<&str>) -> Option<String> {
     let name = name.filter(|n| !n.is_empty())?;
     Some(
         match realm.filter(|r| !r.is_empty() && !r.starts_with('<')) {
-            Some(r) => format!("{name}@{r}"),
+            Some(r) => concat(&[name, "@", r]),
             None => name.to_string(),
         },
     )
+}
+
+/// The parts one after another in a `String` of their length (what
+/// `format!` of them gives, without its formatting machinery and growth).
+pub(crate) fn concat(parts: &[&str]) -> String {
+    let mut s = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for p in parts {
+        s.push_str(p);
+    }
+    s
 }

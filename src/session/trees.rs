@@ -16,16 +16,19 @@ impl Builder {
         ci: usize,
         m: &Message<'_>,
         h: &Smb2Header,
-        p: Option<Pending>,
+        mut p: Option<Pending>,
     ) {
         let dec = m.decode();
         self.timeline(ci, m, &dec);
-        let share = match p.as_ref().map(|p| &p.detail) {
+        let ok = h.status == 0;
+        // The request's share, taken (a refused connect's error event
+        // names it too, so that one is copied).
+        let share = match p.as_mut().map(|p| &mut p.detail) {
+            Some(Detail::Share(s)) if ok => std::mem::take(s),
             Some(Detail::Share(s)) => s.clone(),
             _ => String::from("?"),
         };
         let request_frame = p.as_ref().map_or(m.frame, |p| p.frame);
-        let ok = h.status == 0;
         let (share_type, share_flags) = match &dec.body {
             Some(Ok(Body::TreeConnectResponse(r))) => (Some(r.share_type), r.share_flags),
             _ => (None, ShareFlags(0)),
@@ -97,8 +100,9 @@ impl Builder {
         h: &Smb2Header,
         p: Option<Pending>,
     ) {
-        let detail = p.as_ref().map_or(Detail::None, |p| p.detail.clone());
-        let benign = benign_in_context(h.command, h.status, &detail);
+        let none = Detail::None;
+        let detail = p.as_ref().map_or(&none, |p| &p.detail);
+        let benign = benign_in_context(h.command, h.status, detail);
         let tid = h.tree_id.or(p.as_ref().and_then(|p| p.tid));
         if let Some(t) = self.tree_by_id(ci, h, tid) {
             count_operation(&mut self.model.trees[t], m, h, benign);
