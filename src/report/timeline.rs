@@ -240,6 +240,16 @@ impl ConnText {
     }
 }
 
+/// A frame number right-aligned in the frame column (`{:>7}`).
+fn push_frame(s: &mut String, frame: u64) {
+    let mut n = itoa::Buffer::new();
+    let frame = n.format(frame);
+    for _ in frame.len()..7 {
+        s.push(' ');
+    }
+    s.push_str(frame);
+}
+
 /// Writes a timeline entry's line (relative time, frame, direction, command,
 /// status, summary) and, unless `verbose`, its summary wrapped under it when
 /// the line would not fit [`WIDTH`] (three lines at most). Times are
@@ -254,12 +264,7 @@ pub fn write_entry(
     let line_start = s.len();
     write_rel_time(s, e.time.nanos_since(start));
     s.push(' ');
-    let mut frame = itoa::Buffer::new();
-    let frame = frame.format(e.frame);
-    for _ in frame.len()..7 {
-        s.push(' ');
-    }
-    s.push_str(frame);
+    push_frame(s, e.frame);
     s.push_str(if e.from_client { " C>S " } else { " S>C " });
     let command = e.command;
     let command_chars = char_len(command);
@@ -440,18 +445,13 @@ impl TextReport<'_> {
     fn kdc_line(&self, s: &mut String, x: &KdcExchange, start: Timestamp) {
         write_rel_time(s, x.time.nanos_since(start));
         s.push(' ');
-        let mut n = itoa::Buffer::new();
-        let frame = n.format(x.request_frame);
-        for _ in frame.len()..7 {
-            s.push(' ');
-        }
-        s.push_str(frame);
+        push_frame(s, x.request_frame);
         s.push(' ');
         push_msg_type(s, x.request);
         s.push(' ');
         s.push_str(x.transport);
         s.push_str(".stream ");
-        s.push_str(n.format(x.stream));
+        s.push_str(itoa::Buffer::new().format(x.stream));
         s.push(' ');
         s.push_str(x.client_principal.as_deref().unwrap_or("?"));
         s.push_str(" for ");
