@@ -402,9 +402,10 @@ impl<F: FnMut(Event<'_>)> Driver<'_, F> {
         if (frame.data.len() as u64) < u64::from(frame.orig_len) {
             st.frames_cut_by_snaplen += 1;
         }
-        match net::decode(frame.link_type, frame.data) {
+        // Matched by reference: the segment is read where decode put it.
+        match &net::decode(frame.link_type, frame.data) {
             Ok(Packet::Tcp(seg)) => {
-                tcp.process(&seg, frame.number, frame.ts, self);
+                tcp.process(seg, frame.number, frame.ts, self);
             }
             Ok(Packet::Udp(d)) => {
                 let stream =
@@ -412,10 +413,10 @@ impl<F: FnMut(Event<'_>)> Driver<'_, F> {
                         .number((d.src, d.src_port), (d.dst, d.dst_port), frame.ts.secs);
                 let krb = &self.opts.kerberos_ports;
                 if krb.contains(&d.dst_port) || krb.contains(&d.src_port) {
-                    self.udp_kerberos(frame, stream, &d);
+                    self.udp_kerberos(frame, stream, d);
                 }
             }
-            Err(why) => self.stats.skip(why),
+            Err(why) => self.stats.skip(*why),
         }
     }
 

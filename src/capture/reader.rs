@@ -82,6 +82,19 @@ fn rd16(b: &[u8], at: usize, be: bool) -> u16 {
     }
 }
 
+/// The four fields of a classic pcap record header (ts_sec, ts_usec or
+/// ts_nsec, incl_len, orig_len; pcap-savefile(5)), read with one test of
+/// the byte order instead of one per field.
+fn record_header(h: &[u8; 16], be: bool) -> [u32; 4] {
+    let word = |i: usize| [h[i], h[i + 1], h[i + 2], h[i + 3]];
+    let (a, b, c, d) = (word(0), word(4), word(8), word(12));
+    if be {
+        [a, b, c, d].map(u32::from_be_bytes)
+    } else {
+        [a, b, c, d].map(u32::from_le_bytes)
+    }
+}
+
 impl<R: Read> CaptureReader<R> {
     /// Reads the file header and prepares to read frames.
     pub fn new(src: R) -> Result<Self, CaptureError> {
@@ -257,11 +270,14 @@ impl<R: Read> CaptureReader<R> {
                 Err(self.truncated(hdr_len))
             };
         }
-        let h = &self.buf[self.pos..self.pos + hdr_len];
-        let secs = rd32(h, 0, be);
-        let frac = rd32(h, 4, be);
-        let caplen = rd32(h, 8, be);
-        let orig_len = rd32(h, 12, be);
+        let Some(h) = self
+            .buf
+            .get(self.pos..self.end)
+            .and_then(<[u8]>::first_chunk)
+        else {
+            return Err(self.truncated(hdr_len));
+        };
+        let [secs, frac, caplen, orig_len] = record_header(h, be);
         let limit = self.snaplen.max(PCAP_CAPLEN_SLACK);
         if caplen > limit || caplen as usize > MAX_RECORD {
             return Err(self.corrupt_caplen(caplen));
