@@ -379,6 +379,10 @@ pub fn run<R: Read>(
         }
     };
     tcp.finish(last.0, last.1, &mut drv);
+    // Set once here, not per frame: nothing reads it during the run.
+    if drv.stats.frames > 0 {
+        drv.stats.last_ts = Some(last.0);
+    }
     drv.stats.tcp = tcp.stats;
     drv.stats.udp_streams = drv.udp.count();
     drv.stats.link_types = reader.link_types().iter().map(|l| l.0).collect();
@@ -398,7 +402,6 @@ impl<F: FnMut(Event<'_>)> Driver<'_, F> {
         st.frames += 1;
         st.bytes += frame.data.len() as u64;
         st.first_ts.get_or_insert(frame.ts);
-        st.last_ts = Some(frame.ts);
         if (frame.data.len() as u64) < u64::from(frame.orig_len) {
             st.frames_cut_by_snaplen += 1;
         }
