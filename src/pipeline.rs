@@ -601,8 +601,9 @@ fn smb2_chain<'b, F: FnMut(Event<'_>)>(
     let mut off = 0usize;
     for index in 0..u16::MAX {
         let kept = whole.get(off..).unwrap_or_default();
-        let header = Smb2Header::parse(kept).ok();
-        let next = header.map_or(0, |h| h.next_command as usize);
+        // Parsed straight into the message (no local copy of the header).
+        msg.header = Smb2Header::parse(kept).ok();
+        let next = msg.header.as_ref().map_or(0, |h| h.next_command as usize);
         let end = if next == 0 {
             total
         } else {
@@ -611,7 +612,6 @@ fn smb2_chain<'b, F: FnMut(Event<'_>)>(
         msg.bytes = &kept[..kept.len().min(end - off)];
         msg.len = (end - off) as u32;
         msg.chain_index = index;
-        msg.header = header;
         msg.request = match &msg.header {
             Some(h) => pair_smb2(pending, smb1_negotiate, out.stats, h, msg.frame, msg.ts),
             None => None,
