@@ -379,6 +379,10 @@ pub fn run<R: Read>(
         }
     };
     tcp.finish(last.0, last.1, &mut drv);
+    // Set once here, not per frame: nothing reads it during the run.
+    if drv.stats.frames > 0 {
+        drv.stats.last_ts = Some(last.0);
+    }
     drv.stats.tcp = tcp.stats;
     drv.stats.udp_streams = drv.udp.count();
     drv.stats.link_types = reader.link_types().iter().map(|l| l.0).collect();
@@ -398,13 +402,13 @@ impl<F: FnMut(Event<'_>)> Driver<'_, F> {
         st.frames += 1;
         st.bytes += frame.data.len() as u64;
         st.first_ts.get_or_insert(frame.ts);
-        st.last_ts = Some(frame.ts);
         if (frame.data.len() as u64) < u64::from(frame.orig_len) {
             st.frames_cut_by_snaplen += 1;
         }
-        match net::decode(frame.link_type, frame.data) {
+        // Matched by reference: the segment is read where decode put it.
+        match &net::decode(frame.link_type, frame.data) {
             Ok(Packet::Tcp(seg)) => {
-                tcp.process(&seg, frame.number, frame.ts, self);
+                tcp.process(seg, frame.number, frame.ts, self);
             }
             Ok(Packet::Udp(d)) => {
                 let stream =
@@ -412,10 +416,10 @@ impl<F: FnMut(Event<'_>)> Driver<'_, F> {
                         .number((d.src, d.src_port), (d.dst, d.dst_port), frame.ts.secs);
                 let krb = &self.opts.kerberos_ports;
                 if krb.contains(&d.dst_port) || krb.contains(&d.src_port) {
-                    self.udp_kerberos(frame, stream, &d);
+                    self.udp_kerberos(frame, stream, d);
                 }
             }
-            Err(why) => self.stats.skip(why),
+            Err(why) => self.stats.skip(*why),
         }
     }
 
@@ -597,8 +601,9 @@ fn smb2_chain<'b, F: FnMut(Event<'_>)>(
     let mut off = 0usize;
     for index in 0..u16::MAX {
         let kept = whole.get(off..).unwrap_or_default();
-        let header = Smb2Header::parse(kept).ok();
-        let next = header.map_or(0, |h| h.next_command as usize);
+        // Parsed straight into the message (no local copy of the header).
+        msg.header = Smb2Header::parse(kept).ok();
+        let next = msg.header.as_ref().map_or(0, |h| h.next_command as usize);
         let end = if next == 0 {
             total
         } else {
@@ -607,7 +612,6 @@ fn smb2_chain<'b, F: FnMut(Event<'_>)>(
         msg.bytes = &kept[..kept.len().min(end - off)];
         msg.len = (end - off) as u32;
         msg.chain_index = index;
-        msg.header = header;
         msg.request = match &msg.header {
             Some(h) => pair_smb2(pending, smb1_negotiate, out.stats, h, msg.frame, msg.ts),
             None => None,

@@ -82,6 +82,19 @@ fn rd16(b: &[u8], at: usize, be: bool) -> u16 {
     }
 }
 
+/// The four fields of a classic pcap record header (ts_sec, ts_usec or
+/// ts_nsec, incl_len, orig_len; pcap-savefile(5)), read with one test of
+/// the byte order instead of one per field.
+fn record_header(h: &[u8; 16], be: bool) -> [u32; 4] {
+    let word = |i: usize| [h[i], h[i + 1], h[i + 2], h[i + 3]];
+    let (a, b, c, d) = (word(0), word(4), word(8), word(12));
+    if be {
+        [a, b, c, d].map(u32::from_be_bytes)
+    } else {
+        [a, b, c, d].map(u32::from_le_bytes)
+    }
+}
+
 impl<R: Read> CaptureReader<R> {
     /// Reads the file header and prepares to read frames.
     pub fn new(src: R) -> Result<Self, CaptureError> {
@@ -219,8 +232,28 @@ impl<R: Read> CaptureReader<R> {
         Ok(self.end >= need)
     }
 
-    /// The next frame, `Ok(None)` at a clean end of input.
+    /// The next frame, `Ok(None)` at a clean end of input. Inlined: a
+    /// classic pcap record already whole in the buffer is read here; every
+    /// other case (refill, pcapng, errors) goes through [`Self::read_frame`].
+    /// (`always`: with `inline` alone it stayed a call in the frame loop.)
+    #[inline(always)]
     pub fn next_frame(&mut self) -> Result<Option<Frame<'_>>, CaptureError> {
+        if let Format::Pcap {
+            big_endian,
+            nanosecond,
+            modified: false,
+        } = self.format
+        {
+            if let Some(p) = self.buffered_pcap(big_endian, nanosecond) {
+                return Ok(Some(self.hand_out(p)));
+            }
+        }
+        self.read_frame()
+    }
+
+    /// [`Self::next_frame`] by the general path.
+    #[inline(never)]
+    fn read_frame(&mut self) -> Result<Option<Frame<'_>>, CaptureError> {
         let found = match self.format {
             Format::Pcap {
                 big_endian,
@@ -229,47 +262,47 @@ impl<R: Read> CaptureReader<R> {
             } => self.next_pcap(big_endian, nanosecond, modified)?,
             Format::PcapNg => self.next_pcapng()?,
         };
-        let Some(p) = found else {
-            return Ok(None);
-        };
+        Ok(found.map(|p| self.hand_out(p)))
+    }
+
+    /// Numbers the frame found and lends its bytes.
+    #[inline]
+    fn hand_out(&mut self, p: Pending) -> Frame<'_> {
         self.frames += 1;
-        Ok(Some(Frame {
+        Frame {
             number: self.frames,
             ts: p.ts,
             link_type: p.link_type,
             data: &self.buf[p.data_start..p.data_start + p.data_len],
             orig_len: p.orig_len,
             offset: p.offset,
-        }))
+        }
     }
 
-    fn next_pcap(
-        &mut self,
-        be: bool,
-        nanosecond: bool,
-        modified: bool,
-    ) -> Result<Option<Pending>, CaptureError> {
-        let hdr_len = if modified { 24 } else { 16 };
-        if !self.fill(hdr_len)? {
-            return if self.end == self.pos {
-                Ok(None)
-            } else {
-                Err(self.truncated(hdr_len))
-            };
+    /// A classic pcap record with the 16-byte header that is whole in the
+    /// buffer and passes [`Self::next_pcap`]'s checks; `None` (nothing
+    /// consumed) leaves it to that path.
+    #[inline]
+    fn buffered_pcap(&mut self, be: bool, nanosecond: bool) -> Option<Pending> {
+        let avail = self.buf.get(self.pos..self.end)?;
+        let [secs, frac, caplen, orig_len] = record_header(avail.first_chunk()?, be);
+        if !self.caplen_ok(caplen) || avail.len() - 16 < caplen as usize {
+            return None;
         }
-        let h = &self.buf[self.pos..self.pos + hdr_len];
-        let secs = rd32(h, 0, be);
-        let frac = rd32(h, 4, be);
-        let caplen = rd32(h, 8, be);
-        let orig_len = rd32(h, 12, be);
-        let limit = self.snaplen.max(PCAP_CAPLEN_SLACK);
-        if caplen > limit || caplen as usize > MAX_RECORD {
-            return Err(self.corrupt_caplen(caplen));
-        }
-        let total = hdr_len + caplen as usize;
-        if !self.fill(total)? {
-            return Err(self.truncated(total));
-        }
+        Some(self.take_pcap_record(16, [secs, frac, caplen, orig_len], nanosecond))
+    }
+
+    /// A record's captured length is within the snaplen's slack and the record cap.
+    #[inline]
+    fn caplen_ok(&self, caplen: u32) -> bool {
+        caplen <= self.snaplen.max(PCAP_CAPLEN_SLACK) && caplen as usize <= MAX_RECORD
+    }
+
+    /// The record at `pos` (header of `hdr_len` bytes, its fields in
+    /// `fields`), whole in the buffer: its frame, and `pos` moved past it.
+    #[inline]
+    fn take_pcap_record(&mut self, hdr_len: usize, fields: [u32; 4], nanosecond: bool) -> Pending {
+        let [secs, frac, caplen, orig_len] = fields;
         let nanos = if nanosecond {
             frac
         } else {
@@ -286,8 +319,41 @@ impl<R: Read> CaptureReader<R> {
             orig_len,
             offset: self.offset(),
         };
-        self.pos += total;
-        Ok(Some(p))
+        self.pos += hdr_len + caplen as usize;
+        p
+    }
+
+    fn next_pcap(
+        &mut self,
+        be: bool,
+        nanosecond: bool,
+        modified: bool,
+    ) -> Result<Option<Pending>, CaptureError> {
+        let hdr_len = if modified { 24 } else { 16 };
+        if !self.fill(hdr_len)? {
+            return if self.end == self.pos {
+                Ok(None)
+            } else {
+                Err(self.truncated(hdr_len))
+            };
+        }
+        let Some(h) = self
+            .buf
+            .get(self.pos..self.end)
+            .and_then(<[u8]>::first_chunk)
+        else {
+            return Err(self.truncated(hdr_len));
+        };
+        let fields = record_header(h, be);
+        let caplen = fields[2];
+        if !self.caplen_ok(caplen) {
+            return Err(self.corrupt_caplen(caplen));
+        }
+        let total = hdr_len + caplen as usize;
+        if !self.fill(total)? {
+            return Err(self.truncated(total));
+        }
+        Ok(Some(self.take_pcap_record(hdr_len, fields, nanosecond)))
     }
 
     #[cold]

@@ -244,7 +244,9 @@ fn ipv6(ip: &[u8]) -> Result<Packet<'_>, Skip> {
 
 /// Reads the TCP header (RFC 9293 3.1) or UDP header (RFC 768) in place,
 /// with the checks etherparse's header slices made (for TCP, a data offset
-/// of at least 5 and the whole header present).
+/// of at least 5 and the whole header present). Inlined in each IP
+/// version's reader, so that the addresses go straight into the packet.
+#[inline(always)]
 fn transport<'a>(
     proto: IpNumber,
     src: IpAddr,

@@ -147,9 +147,11 @@ impl Endpoint {
         }
     }
 
-    /// A total order, only to put a conversation's two ends in a fixed order.
+    /// A total order, only to put a conversation's two ends in a fixed order:
+    /// by address, then port and family (the tuple order, written out: the
+    /// tuple's `<=` goes through `partial_cmp` on each member).
     fn le(self, other: Endpoint) -> bool {
-        (self.addr, self.port_family) <= (other.addr, other.port_family)
+        self.addr < other.addr || (self.addr == other.addr && self.port_family <= other.port_family)
     }
 }
 
@@ -649,6 +651,9 @@ impl<S, K: StreamSink<State = S>> Stepper<'_, S, K> {
 
     /// If bytes are held behind a hole the peer has acknowledged past, the hole is a gap.
     fn resolve_lost(&mut self, d: &mut Direction, dir: usize) {
+        if d.held.is_empty() {
+            return; // no hole: the usual case, decided before the other fields are read
+        }
         while let (Some(next), Some(acked), Some(first)) = (d.next, d.peer_acked, d.held.first()) {
             if seq_diff(acked, next) <= 0 {
                 return;
