@@ -447,7 +447,7 @@ impl TextReport<'_> {
         s.push(' ');
         push_frame(s, x.request_frame);
         s.push(' ');
-        push_msg_type(s, x.request);
+        push_code(s, x.request, x.request.name());
         s.push(' ');
         s.push_str(x.transport);
         s.push_str(".stream ");
@@ -459,7 +459,7 @@ impl TextReport<'_> {
         s.push_str(" -> ");
         match (&x.reply, &x.error) {
             (_, Some(e)) => self.style.status_into(s, 0xC000_0000, e),
-            (Some(r), None) => push_msg_type(s, *r),
+            (Some(r), None) => push_code(s, *r, r.name()),
             (None, None) => s.push_str("no reply"),
         }
         s.push('\n');
@@ -492,16 +492,6 @@ impl TextReport<'_> {
         }
         if self.diagnosis.omitted > 0 {
             let _ = writeln!(s, "\n… {} more findings not kept", self.diagnosis.omitted);
-        }
-    }
-}
-
-/// A Kerberos message type as its `Display` writes it.
-fn push_msg_type(s: &mut String, t: crate::auth::kerberos::KrbMsgType) {
-    match t.name() {
-        Some(n) => s.push_str(n),
-        None => {
-            let _ = write!(s, "{t}");
         }
     }
 }
@@ -578,12 +568,7 @@ fn tree_row(x: &Tree, r: &mut Row) {
     r.cell(x.share.rsplit('\\').next().unwrap_or(&x.share));
     match x.share_type {
         Some(t) => {
-            match t.name() {
-                Some(n) => r.push_str(n),
-                None => {
-                    let _ = write!(r, "{t}");
-                }
-            }
+            push_code(r, t, t.name());
             r.end();
         }
         None => r.cell("-"),
@@ -727,14 +712,14 @@ fn wrap_line(s: &mut String, line: &mut String) {
     line.clear();
 }
 
-/// Appends `v`'s name, or its number when it has none.
-fn push_code<T: Copy + std::fmt::Display>(line: &mut String, v: T, name: Option<&str>) {
-    match name {
-        Some(n) => line.push_str(n),
-        None => {
-            let _ = write!(line, "{v}");
-        }
-    }
+/// Appends an open code's name, or what its `Display` writes when it has
+/// none (its number): the text of `{v}` without the formatting machinery
+/// for known codes.
+fn push_code<W: std::fmt::Write, T: std::fmt::Display>(out: &mut W, v: T, name: Option<&str>) {
+    let _ = match name {
+        Some(n) => out.write_str(n),
+        None => write!(out, "{v}"),
+    };
 }
 
 /// "SMB 3.1.1, signing not required, cipher AES-128-GCM, server offers ntlmssp".
