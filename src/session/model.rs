@@ -690,18 +690,11 @@ impl HexId {
     /// `format!("{:#x}", id)`: "0x" and lowercase hex digits, no leading
     /// zeros, in a buffer on the stack; the text is `buf[at..]`.
     pub fn text(self) -> HexText {
-        let mut buf = *b"0x0000000000000000";
-        let mut at = buf.len();
-        let mut v = self.0;
-        loop {
-            at -= 1;
-            buf[at] = b"0123456789abcdef"[(v & 0xf) as usize];
-            v >>= 4;
-            if v == 0 {
-                break;
-            }
-        }
-        at -= 2;
+        let mut buf = [0u8; 18];
+        crate::smb2::wire::put_hex(&mut buf[2..], self.0);
+        // The significant digits (one for 0), "0x" before them.
+        let digits = (64 - self.0.leading_zeros() as usize).div_ceil(4).max(1);
+        let at = 16 - digits;
         buf[at..at + 2].copy_from_slice(b"0x");
         HexText { buf, at }
     }
