@@ -99,9 +99,22 @@ fn spnego_errors(s: &Session, out: &mut Sink) {
 const MODIFIED_TITLE: &str = "The server cannot decrypt the Kerberos ticket (KRB_AP_ERR_MODIFIED)";
 
 fn modified(sp: &str, meaning: Option<&str>, check: Option<&str>) -> Draft {
+    let (explanation, next) = modified_texts(sp, meaning, check);
     Draft::new(Severity::Error, "kerberos.ap_modified", MODIFIED_TITLE)
-        .explain(format!("The ticket for {sp} was encrypted with a key the server does not have. {} Usual causes: the server's keytab or machine password is stale (re-joined, password reset, restored from backup), or the SPN is registered on another account too (duplicate SPN), so the KDC used that account's key.", meaning.unwrap_or("")))
-        .next(check.unwrap_or("Check the SPN's owner (setspn -Q cifs/SERVER; setspn -X for duplicates) and the server's key version (klist -k against the kvno in the ticket); re-join or refresh the keytab."))
+        .explain(explanation)
+        .next(next)
+}
+
+/// The explanation and next step of `kerberos.ap_modified`.
+fn modified_texts<'a>(
+    sp: &str,
+    meaning: Option<&str>,
+    check: Option<&'a str>,
+) -> (String, &'a str) {
+    (
+        format!("The ticket for {sp} was encrypted with a key the server does not have. {} Usual causes: the server's keytab or machine password is stale (re-joined, password reset, restored from backup), or the SPN is registered on another account too (duplicate SPN), so the KDC used that account's key.", meaning.unwrap_or("")),
+        check.unwrap_or("Check the SPN's owner (setspn -Q cifs/SERVER; setspn -X for duplicates) and the server's key version (klist -k against the kvno in the ticket); re-join or refresh the keytab."),
+    )
 }
 
 /// A Kerberos AP-REQ answered with an error status and no KRB-ERROR.
@@ -306,10 +319,7 @@ fn kdc_texts(x: &KdcExchange, code: i32, who: &str, sp: &str) -> (String, String
             format!("The KDC found the client's timestamp outside the allowed skew. {}", clock_note(x.server_time.as_deref(), None, x.time)),
             "Synchronise the client's clock with the domain controllers.",
         ),
-        KRB_AP_ERR_MODIFIED => {
-            let d = modified(sp, meaning, check);
-            return (d.0.explanation, d.0.next_step);
-        }
+        KRB_AP_ERR_MODIFIED => modified_texts(sp, meaning, check),
         KRB_AP_ERR_TKT_EXPIRED => (
             format!("The client's {} for {sp} was refused because the ticket it presented, its ticket-granting ticket, has expired (a Samba AD DC also refuses a TGT with two minutes or less left). The client gets no new service ticket until it has a new TGT. {}", x.request, meaning.unwrap_or("")),
             check.unwrap_or("Get a new ticket-granting ticket (kinit, or lock and unlock the Windows session; klist purge) and check the clocks."),
