@@ -308,7 +308,26 @@ fn captures() -> Vec<(PathBuf, PathBuf)> {
         }
     }
     v.sort();
+    v.extend(extra_captures());
     v
+}
+
+/// Captures named in `SMBSCOPE_DIFF_EXTRA` (paths separated by ':'), each
+/// compared against the `NAME.tshark.tsv` beside it: for large captures that
+/// do not belong in the repo, such as the benchmark captures (BENCHMARKS.md,
+/// "Agreement with tshark at scale"). Unset, nothing is added.
+fn extra_captures() -> Vec<(PathBuf, PathBuf)> {
+    let Some(list) = std::env::var_os("SMBSCOPE_DIFF_EXTRA") else {
+        return Vec::new();
+    };
+    std::env::split_paths(&list)
+        .filter(|p| !p.as_os_str().is_empty())
+        .map(|p| {
+            let mut tsv = p.clone().into_os_string();
+            tsv.push(".tshark.tsv");
+            (p, PathBuf::from(tsv))
+        })
+        .collect()
 }
 
 #[test]
