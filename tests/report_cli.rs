@@ -320,6 +320,36 @@ fn check(args: &[&str]) -> (i32, String) {
 }
 
 #[test]
+fn check_expect_success_names_the_first_error_and_counts_the_others() {
+    let (code, out) = check(&[&sample("ntlm-wrong-password.pcap"), "--expect-success"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        out.lines().next(),
+        Some("FAIL expect-success: logon.bad_password: Logon failed: wrong password or unknown user (SAMPLES\\alice) (tcp.stream eq 0, frames 10, 11)")
+    );
+    // Four error findings: the first is named, the others counted.
+    let (_, out) = check(&[
+        &sample("ntlm-dc-account-locked-out.pcap"),
+        "--expect-success",
+    ]);
+    assert!(
+        out.lines().next().is_some_and(
+            |l| l.ends_with("(tcp.stream eq 0, frames 10, 11); and 3 other error finding(s)")
+        ),
+        "{out}"
+    );
+    // A finding of several streams has no stream, and its frames past the
+    // third are counted.
+    let (_, out) = check(&[&sample("krb5-unknown-spn.pcap"), "--expect-success"]);
+    assert!(
+        out.lines().next().is_some_and(
+            |l| l.ends_with("(KDC_ERR_S_PRINCIPAL_UNKNOWN) (frames 11, 13, 21 and 1 more)")
+        ),
+        "{out}"
+    );
+}
+
+#[test]
 fn check_each_expectation_passes_and_fails() {
     let ok = sample("ntlm-smb311.pcap");
     let bad = sample("ntlm-wrong-password.pcap");

@@ -1,6 +1,6 @@
 //! The checks themselves; each returns a [`CheckResult`] with its evidence.
 
-use crate::diagnose::{Diagnosis, Severity};
+use crate::diagnose::{Diagnosis, Finding, Severity};
 use crate::ntstatus::{self, NtStatus};
 use crate::session::{Model, Outcome, Session};
 
@@ -51,24 +51,45 @@ fn some(items: Vec<String>) -> String {
     v.join("; ")
 }
 
+/// A failing error finding as evidence: "CODE: title (tcp.stream eq N,
+/// frames A, B, C and 5 more)", then how many other error findings there are.
+fn error_evidence(f: &Finding, others: usize) -> String {
+    let mut place = Vec::new();
+    if let Some(n) = f.stream {
+        place.push(format!("{}.stream eq {n}", f.transport));
+    }
+    if !f.frames.is_empty() {
+        let shown: Vec<String> = f.frames.iter().take(3).map(u64::to_string).collect();
+        let mut frames = format!("frames {}", shown.join(", "));
+        if f.frames.len() > 3 {
+            frames.push_str(&format!(" and {} more", f.frames.len() - 3));
+        }
+        place.push(frames);
+    }
+    let mut text = format!("{}: {}", f.code, f.title);
+    if !place.is_empty() {
+        text.push_str(&format!(" ({})", place.join(", ")));
+    }
+    if others > 0 {
+        text.push_str(&format!("; and {others} other error finding(s)"));
+    }
+    text
+}
+
 pub fn expect_success(model: &Model, d: &Diagnosis) -> CheckResult {
     let ok: Vec<&Session> = model
         .sessions
         .iter()
         .filter(|s| s.outcome == Outcome::Success)
         .collect();
-    let first_error = d.findings.iter().find(|f| f.severity == Severity::Error);
-    match (ok.first(), first_error) {
+    let mut errors = d.findings.iter().filter(|f| f.severity == Severity::Error);
+    match (ok.first(), errors.next()) {
         (Some(s), None) => result(
             "expect-success",
             true,
             format!("{} set up, no error found", describe(s)),
         ),
-        (_, Some(f)) => result(
-            "expect-success",
-            false,
-            format!("{}: {} (frames {:?})", f.code, f.title, f.frames),
-        ),
+        (_, Some(f)) => result("expect-success", false, error_evidence(f, errors.count())),
         (None, None) => {
             let seen: Vec<String> = model
                 .sessions
