@@ -46,6 +46,37 @@ fn messages_text_shows_the_logon_failure() {
     );
 }
 
+/// A security blob that does not decode is named in plain words in the text
+/// table, the message and the rest of the capture are still listed. The blob
+/// is the real NEGOTIATE response's, with its first byte (the GSS-API
+/// [APPLICATION 0] tag, 0x60) changed to a SEQUENCE tag.
+#[test]
+fn messages_text_explains_a_blob_that_does_not_decode() {
+    let mut bytes = std::fs::read(sample("ntlm-wrong-password.pcap")).unwrap();
+    let spnego = [0x60, 0x48, 0x06, 0x06, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x02];
+    let at = bytes
+        .windows(spnego.len())
+        .position(|w| w == spnego)
+        .expect("the NEGOTIATE response's SPNEGO token");
+    bytes[at] = 0x30;
+    let out = bin()
+        .arg("messages")
+        .arg(tmp("bad-blob.pcap", &bytes))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let line = text
+        .lines()
+        .find(|l| l.contains("NEGOTIATE rsp"))
+        .expect("the NEGOTIATE response");
+    assert!(
+        line.contains("[security blob: security token at offset 0: unsupported: neither NTLMSSP, Kerberos, NegoEx nor SPNEGO]"),
+        "{line}"
+    );
+    assert!(text.contains("STATUS_LOGON_FAILURE"), "{text}");
+}
+
 #[test]
 fn jsonl_has_the_documented_keys() {
     let out = bin()

@@ -794,13 +794,7 @@ pub fn summary(msg: &Message<'_>, dec: &Decoded) -> String {
     }
     match &dec.auth {
         Some(Ok(a)) => push_into(&mut s, |s| a.summary_into(s)),
-        Some(Err(e)) => push(
-            &mut s,
-            &format!(
-                "[security blob: {} at {}: {:?}]",
-                e.structure, e.offset, e.kind
-            ),
-        ),
+        Some(Err(e)) => push(&mut s, &format!("[security blob: {e}]")),
         None => {}
     }
     match &dec.kerberos {
