@@ -448,7 +448,12 @@ impl<R: Read> CaptureReader<R> {
             parse_interfacedescriptionblock_le(block)
         };
         let idb = parsed
-            .map_err(|e| self.corrupt(format!("interface description block: {e:?}")))?
+            .map_err(|e| {
+                self.corrupt(format!(
+                    "interface description block: {}",
+                    idb_error_text(&e)
+                ))
+            })?
             .1;
         let units = idb.ts_resolution().unwrap_or(1_000_000).max(1);
         let iface = Interface {
@@ -552,9 +557,53 @@ fn scale_ts(ts: u64, units: u64, offset_secs: i64) -> Timestamp {
     }
 }
 
+/// What pcap-parser found wrong with an interface description block, in
+/// words and without the block's bytes (its `Debug` and `Display` forms print
+/// the input, which can be a block of megabytes).
+fn idb_error_text(e: &pcap_parser::nom::Err<pcap_parser::PcapError<&[u8]>>) -> String {
+    use pcap_parser::{nom::Err, PcapError};
+    match e {
+        Err::Incomplete(_) => "shorter than its options".to_string(),
+        Err::Error(p) | Err::Failure(p) => match p {
+            PcapError::NomError(_, kind) | PcapError::OwnedNomError(_, kind) => {
+                format!("not decodable (pcap-parser: {})", kind.description())
+            }
+            other => other.to_string(),
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The error text of a real interface description block that
+    /// pcap-parser rejects names what is wrong and carries none of the
+    /// block's bytes. The block is the second interface's of a sample
+    /// (Linux cooked, with options), its two lengths changed.
+    #[test]
+    fn a_rejected_interface_block_is_named_without_its_bytes() {
+        let cap = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/samples/ntlm-pcapng-two-interfaces.pcapng"
+        ))
+        .expect("sample");
+        let block = &cap[156..188];
+        assert_eq!(&block[..4], &[1, 0, 0, 0], "an interface description block");
+        for (len, cut) in [(32u32, 24usize), (12, 32), (28, 32)] {
+            let mut b = block[..cut].to_vec();
+            b[4..8].copy_from_slice(&len.to_le_bytes());
+            let n = b.len();
+            b[n - 4..].copy_from_slice(&len.to_le_bytes());
+            let e = parse_interfacedescriptionblock_le(&b).expect_err("rejected");
+            let text = idb_error_text(&e);
+            assert!(
+                text == "shorter than its options"
+                    || text == "not decodable (pcap-parser: predicate verification)",
+                "{text}"
+            );
+        }
+    }
 
     fn pcap_header(magic: u32, be: bool, linktype: u32) -> Vec<u8> {
         let mut v = Vec::new();
