@@ -162,6 +162,19 @@ fn not_a_capture_exits_2_and_names_the_file() {
         err.contains("hello.txt") && err.contains("not a pcap or pcapng"),
         "{err}"
     );
+    for (name, bytes, says) in [
+        ("empty.pcap", &b""[..], "the input is empty"),
+        ("two.pcap", &b"\xd4\xc3"[..], "only 2 byte(s) (d4c3)"),
+    ] {
+        let out = bin()
+            .arg("messages")
+            .arg(tmp(name, bytes))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(err.contains(name) && err.contains(says), "{err}");
+    }
     let out = bin()
         .args(["messages", "/no/such/file.pcap"])
         .output()

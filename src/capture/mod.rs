@@ -154,6 +154,9 @@ impl fmt::Display for CaptureError {
             CaptureError::Io { offset, source } => {
                 write!(f, "read error at byte {offset}: {source}")
             }
+            CaptureError::NotACapture { len: 0, .. } => {
+                write!(f, "not a pcap or pcapng capture: the input is empty")
+            }
             CaptureError::NotACapture { magic, len } if *len < 4 => write!(
                 f,
                 "not a pcap or pcapng capture: only {len} byte(s) ({})",
