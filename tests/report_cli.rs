@@ -294,6 +294,28 @@ fn filters() {
     assert_eq!(v["findings"].as_array().map(Vec::len), Some(0));
 }
 
+/// A text report whose filters hide every finding says so, with the
+/// capture's own counts, instead of "nothing to report"; without filters,
+/// or with nothing found, it is "nothing to report".
+#[test]
+fn text_diagnosis_says_when_the_filter_hides_every_finding() {
+    let diagnosis = |args: &[&str]| {
+        let out = stdout(&smbscope(args));
+        let at = out.rfind("\nDiagnosis\n").expect("the Diagnosis section");
+        out[at..].split_whitespace().collect::<Vec<_>>().join(" ")
+    };
+    let bad = sample("ntlm-wrong-password.pcap");
+    assert_eq!(
+        diagnosis(&[&bad, "--stream", "5"]),
+        "Diagnosis No finding matches the filter (stream 5); the whole capture has 2: 1 error(s), 0 warning(s), 1 note(s)."
+    );
+    assert_eq!(
+        diagnosis(&[&sample("krb5-success.pcap"), "--stream", "5"]),
+        "Diagnosis Nothing to report: no failure or weakness found."
+    );
+    assert!(diagnosis(&[&bad, "--stream", "0"]).contains("ERROR logon.bad_password"));
+}
+
 #[test]
 fn messages_and_status_still_work() {
     let o = smbscope(&["messages", &sample("ntlm-wrong-password.pcap")]);

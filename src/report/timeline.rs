@@ -474,7 +474,7 @@ impl TextReport<'_> {
             .collect();
         let _ = writeln!(s, "\n{}", self.style.bold("Diagnosis"));
         if list.is_empty() {
-            let _ = writeln!(s, "  Nothing to report: no failure or weakness found.");
+            wrap_into(s, &nothing_found(self.diagnosis, self.filter), "  ", WIDTH);
         }
         // One line buffer for the evidence and "Next:" texts, wrapped from it.
         let mut line = String::new();
@@ -497,6 +497,22 @@ impl TextReport<'_> {
 }
 
 /// A severity's name in capitals, as the findings' heads show it.
+/// The Diagnosis section's line when no finding is shown: nothing found,
+/// or nothing that the filters let through (and how many they hide).
+fn nothing_found(d: &crate::diagnose::Diagnosis, filter: &Filter) -> String {
+    let all = d.findings.len();
+    if filter.is_empty() || all == 0 {
+        return "Nothing to report: no failure or weakness found.".to_string();
+    }
+    format!(
+        "No finding matches the filter ({}); the whole capture has {all}: {} error(s), {} warning(s), {} note(s).",
+        filter.describe(),
+        d.count(Severity::Error),
+        d.count(Severity::Warning),
+        d.count(Severity::Info)
+    )
+}
+
 fn upper_name(s: Severity) -> &'static str {
     match s {
         Severity::Error => "ERROR",
