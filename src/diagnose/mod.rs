@@ -79,6 +79,18 @@ pub const MAX_FINDINGS: usize = 1000;
 pub struct Diagnosis {
     pub findings: Vec<Finding>,
     pub omitted: u64,
+    /// How many findings of each code and severity the capture has, those
+    /// not kept included: most severe first, then the most frequent.
+    pub counts: Vec<CodeCount>,
+}
+
+/// The number of findings of one code and severity (repeats merged into
+/// one finding count once, as in [`Diagnosis::findings`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct CodeCount {
+    pub code: &'static str,
+    pub severity: Severity,
+    pub count: u64,
 }
 
 impl Diagnosis {
@@ -86,8 +98,19 @@ impl Diagnosis {
         self.count(Severity::Error)
     }
 
+    /// Findings of this severity kept in [`Diagnosis::findings`].
     pub fn count(&self, s: Severity) -> usize {
         self.findings.iter().filter(|f| f.severity == s).count()
+    }
+
+    /// Findings of this severity in the whole capture, those not kept
+    /// included.
+    pub fn total(&self, s: Severity) -> u64 {
+        self.counts
+            .iter()
+            .filter(|c| c.severity == s)
+            .map(|c| c.count)
+            .sum()
     }
 }
 
@@ -175,6 +198,8 @@ pub(crate) struct Sink {
     /// Title → (code, severity, index in `all`) of each finding without a
     /// session: the finding that repeats of it merge into.
     firsts: crate::tcp::hash::KeyedHashMap<String, Vec<(&'static str, Severity, usize)>>,
+    /// Findings made per code and severity (a few dozen codes: a list).
+    counts: Vec<CodeCount>,
 }
 
 /// Frames past which a merged finding takes no more repeats.
@@ -193,10 +218,27 @@ impl Sink {
                 self.all.len(),
             ));
         }
+        self.counted(f.code, f.severity);
         self.all.push(f);
         if self.all.len() >= self.next_compact.max(4 * MAX_FINDINGS) {
             self.compact();
             self.next_compact = 2 * self.all.len();
+        }
+    }
+
+    /// One more finding of this code and severity.
+    fn counted(&mut self, code: &'static str, severity: Severity) {
+        match self
+            .counts
+            .iter_mut()
+            .find(|c| c.code == code && c.severity == severity)
+        {
+            Some(c) => c.count += 1,
+            None => self.counts.push(CodeCount {
+                code,
+                severity,
+                count: 1,
+            }),
         }
     }
 
@@ -307,9 +349,12 @@ pub fn diagnose(model: &Model) -> Diagnosis {
     // What was dropped comes after what is kept.
     let omitted = (all.len() as u64 + sink.dropped).saturating_sub(MAX_FINDINGS as u64);
     all.truncate(MAX_FINDINGS);
+    let mut counts = sink.counts;
+    counts.sort_by_key(|c| (c.severity, std::cmp::Reverse(c.count), c.code));
     Diagnosis {
         findings: all,
         omitted,
+        counts,
     }
 }
 

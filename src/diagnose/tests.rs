@@ -469,7 +469,7 @@ fn tree_failed() {
 /// without frames, in numbers past the sink's 4 × MAX_FINDINGS threshold.
 #[test]
 fn sink_keeps_what_sorting_everything_would_keep() {
-    use super::{first_frame, Draft, Sink, MAX_FINDINGS};
+    use super::{first_frame, CodeCount, Draft, Sink, MAX_FINDINGS};
     use std::collections::HashMap;
     /// Merges repeats of a finding without a session (same code, severity
     /// and title) into the first, up to 64 frames: the code before the sink
@@ -502,16 +502,34 @@ fn sink_keeps_what_sorting_everything_would_keep() {
         }
         out
     }
-    fn at_end(all: Vec<Finding>) -> (Vec<Finding>, u64) {
+    /// Findings per code and severity, in the order of `Diagnosis::counts`.
+    fn counts_of(all: &[Finding]) -> Vec<CodeCount> {
+        let mut m: HashMap<(&'static str, Severity), u64> = HashMap::new();
+        for f in all {
+            *m.entry((f.code, f.severity)).or_default() += 1;
+        }
+        let mut v: Vec<CodeCount> = m
+            .into_iter()
+            .map(|((code, severity), count)| CodeCount {
+                code,
+                severity,
+                count,
+            })
+            .collect();
+        v.sort_by_key(|c| (c.severity, std::cmp::Reverse(c.count), c.code));
+        v
+    }
+    fn at_end(all: Vec<Finding>) -> (Vec<Finding>, u64, Vec<CodeCount>) {
         let mut all = merge(all);
+        let counts = counts_of(&all);
         all.sort_by_key(|f| (f.severity, first_frame(f)));
         let omitted = all.len().saturating_sub(MAX_FINDINGS) as u64;
         all.truncate(MAX_FINDINGS);
-        (all, omitted)
+        (all, omitted, counts)
     }
     /// Every other finding without a session is offered as a repeat first
     /// (as the KDC rules do) and pushed only when it is none.
-    fn through_sink(all: Vec<Finding>) -> (Vec<Finding>, u64) {
+    fn through_sink(all: Vec<Finding>) -> (Vec<Finding>, u64, Vec<CodeCount>) {
         let mut sink = Sink::default();
         for (i, f) in all.into_iter().enumerate() {
             let repeated = i % 2 == 0
@@ -532,7 +550,9 @@ fn sink_keeps_what_sorting_everything_would_keep() {
         kept.sort_by_key(|f| (f.severity, first_frame(f)));
         let omitted = (kept.len() as u64 + sink.dropped).saturating_sub(MAX_FINDINGS as u64);
         kept.truncate(MAX_FINDINGS);
-        (kept, omitted)
+        let mut counts = sink.counts;
+        counts.sort_by_key(|c| (c.severity, std::cmp::Reverse(c.count), c.code));
+        (kept, omitted, counts)
     }
     fn key(f: &Finding) -> String {
         format!(
@@ -561,7 +581,8 @@ fn sink_keeps_what_sorting_everything_would_keep() {
             } else {
                 format!("t{}", (r >> 40) % 7)
             };
-            let mut d = Draft::new(sev, "c", title)
+            let code = ["a", "b", "c"][((r >> 56) % 3) as usize];
+            let mut d = Draft::new(sev, code, title)
                 .stream((r >> 20) % 3)
                 .frames([frame, frame + (r >> 50) % 5]);
             if with_session {
@@ -574,14 +595,17 @@ fn sink_keeps_what_sorting_everything_would_keep() {
                 f.frames.clear();
             }
         }
-        let (want, want_omitted) = at_end(v.clone());
+        let (want, want_omitted, want_counts) = at_end(v.clone());
         let mut sink = Sink::default();
         for f in v.iter().cloned() {
             sink.push(f);
         }
         dropped_some |= sink.dropped > 0;
-        let (got, got_omitted) = through_sink(v);
+        let (got, got_omitted, got_counts) = through_sink(v);
         assert_eq!(want_omitted, got_omitted, "round {round}");
+        assert_eq!(want_counts, got_counts, "round {round}");
+        let total: u64 = got_counts.iter().map(|c| c.count).sum();
+        assert_eq!(total, got.len() as u64 + got_omitted, "round {round}");
         assert_eq!(want.len(), got.len(), "round {round}");
         for (a, b) in want.iter().zip(&got) {
             assert_eq!(key(a), key(b), "round {round}");

@@ -11,7 +11,7 @@ use super::filter::Filter;
 use super::json;
 use super::messages::CaptureSummary;
 use super::SCHEMA_VERSION;
-use crate::diagnose::{Diagnosis, Finding};
+use crate::diagnose::{CodeCount, Diagnosis, Finding};
 use crate::session::events::{record_into, EventLines, EventMark};
 use crate::session::{Connection, KdcExchange, Model, Session, Tree};
 
@@ -26,6 +26,9 @@ pub struct ReportJson<'a> {
     pub kerberos: Vec<&'a KdcExchange>,
     pub findings: Vec<&'a Finding>,
     pub findings_omitted: u64,
+    /// The whole capture's findings per code and severity (not filtered;
+    /// those not kept included).
+    pub finding_counts: &'a [CodeCount],
 }
 
 impl<'a> ReportJson<'a> {
@@ -48,6 +51,7 @@ impl<'a> ReportJson<'a> {
             kerberos: model.kdc.iter().filter(|x| f.kdc(x)).collect(),
             findings: d.findings.iter().filter(|x| f.finding(x, model)).collect(),
             findings_omitted: d.omitted,
+            finding_counts: &d.counts,
         }
     }
 
@@ -67,6 +71,7 @@ impl<'a> ReportJson<'a> {
         list(out, &mut buf, "findings", &self.findings)?;
         buf.extend_from_slice(b",\n  \"findings_omitted\": ");
         json::to_vec_pretty(&mut buf, &self.findings_omitted, 1)?;
+        list(out, &mut buf, "finding_counts", self.finding_counts)?;
         buf.extend_from_slice(b"\n}\n");
         out.write_all(&buf)
     }
@@ -138,6 +143,8 @@ fn write_record<T: Serialize>(
 struct CaptureRecord<'a> {
     schema_version: u32,
     capture: &'a CaptureSummary<'a>,
+    findings_omitted: u64,
+    finding_counts: &'a [CodeCount],
 }
 
 /// The records written after the capture is read: sessions, trees,
@@ -162,6 +169,8 @@ pub fn write_end(
     let cap = CaptureRecord {
         schema_version: SCHEMA_VERSION,
         capture,
+        findings_omitted: d.omitted,
+        finding_counts: &d.counts,
     };
     write_record(out, &mut line, "capture", &cap)
 }

@@ -157,13 +157,17 @@ impl TextReport<'_> {
             m.kdc.len()
         );
         let d = self.diagnosis;
-        let _ = writeln!(
+        let _ = write!(
             s,
             "Diagnosis: {} error(s), {} warning(s), {} note(s)",
-            d.count(Severity::Error),
-            d.count(Severity::Warning),
-            d.count(Severity::Info)
+            d.total(Severity::Error),
+            d.total(Severity::Warning),
+            d.total(Severity::Info)
         );
+        if d.omitted > 0 {
+            let _ = write!(s, "; the first {} are kept", d.findings.len());
+        }
+        s.push('\n');
         for n in self.capture.cut_notes() {
             let _ = writeln!(s, "Note: {n}");
         }
@@ -473,6 +477,7 @@ impl TextReport<'_> {
             .filter(|f| self.filter.finding(f, self.model))
             .collect();
         let _ = writeln!(s, "\n{}", self.style.bold("Diagnosis"));
+        counts_by_code(s, self.diagnosis, self.style);
         if list.is_empty() {
             wrap_into(s, &nothing_found(self.diagnosis, self.filter), "  ", WIDTH);
         }
@@ -496,23 +501,49 @@ impl TextReport<'_> {
     }
 }
 
-/// A severity's name in capitals, as the findings' heads show it.
 /// The Diagnosis section's line when no finding is shown: nothing found,
 /// or nothing that the filters let through (and how many they hide).
 fn nothing_found(d: &crate::diagnose::Diagnosis, filter: &Filter) -> String {
-    let all = d.findings.len();
+    let all = d.findings.len() as u64 + d.omitted;
     if filter.is_empty() || all == 0 {
         return "Nothing to report: no failure or weakness found.".to_string();
     }
     format!(
         "No finding matches the filter ({}); the whole capture has {all}: {} error(s), {} warning(s), {} note(s).",
         filter.describe(),
-        d.count(Severity::Error),
-        d.count(Severity::Warning),
-        d.count(Severity::Info)
+        d.total(Severity::Error),
+        d.total(Severity::Warning),
+        d.total(Severity::Info)
     )
 }
 
+/// Findings past which the Diagnosis section begins with their count per
+/// code.
+const COUNTS_FROM: u64 = 10;
+
+/// "Findings by code" (the whole capture's, those not kept included), when
+/// there are more than [`COUNTS_FROM`]: one line per code and severity,
+/// most severe first, then the most frequent.
+fn counts_by_code(s: &mut String, d: &crate::diagnose::Diagnosis, style: Style) {
+    let all = d.findings.len() as u64 + d.omitted;
+    if all <= COUNTS_FROM {
+        return;
+    }
+    let _ = writeln!(s, "\nFindings by code ({all} in the whole capture):");
+    for c in &d.counts {
+        let name = upper_name(c.severity);
+        let pad = " ".repeat(8 - name.len());
+        let _ = writeln!(
+            s,
+            "  {:>7}  {}{pad}{}",
+            c.count,
+            style.severity(c.severity, name),
+            c.code
+        );
+    }
+}
+
+/// A severity's name in capitals, as the findings' heads show it.
 fn upper_name(s: Severity) -> &'static str {
     match s {
         Severity::Error => "ERROR",
