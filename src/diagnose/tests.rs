@@ -1,6 +1,7 @@
 //! Unit tests of the rules no capture at hand shows (tests/report_findings.rs
 //! lists them in NOT_IN_CAPTURES): each builds the model value the rule
-//! reads and checks the finding's code, severity and evidence.
+//! reads and checks the finding's code, severity and evidence. The model
+//! makers are shared with the session layer's tests.
 
 use std::net::SocketAddr;
 
@@ -16,15 +17,15 @@ use crate::smb2::session_setup::SessionFlags;
 
 use super::{diagnose, Finding, Severity};
 
-fn addr(s: &str) -> SocketAddr {
+pub(crate) fn addr(s: &str) -> SocketAddr {
     s.parse().unwrap()
 }
 
-fn ts(secs: i64) -> Timestamp {
+pub(crate) fn ts(secs: i64) -> Timestamp {
     Timestamp { secs, nanos: 0 }
 }
 
-fn conn(stream: u64) -> Connection {
+pub(crate) fn conn(stream: u64) -> Connection {
     let mut c = Connection::new(
         stream,
         addr("10.0.0.1:50000"),
@@ -62,7 +63,12 @@ fn round(req: u64, resp: Option<u64>, status: Option<NtStatus>) -> Round {
     }
 }
 
-fn session(stream: u64, outcome: Outcome, status: Option<NtStatus>, rounds: Vec<Round>) -> Session {
+pub(crate) fn session(
+    stream: u64,
+    outcome: Outcome,
+    status: Option<NtStatus>,
+    rounds: Vec<Round>,
+) -> Session {
     Session {
         stream,
         session_id: HexId(0x1234),
@@ -97,7 +103,7 @@ fn session(stream: u64, outcome: Outcome, status: Option<NtStatus>, rounds: Vec<
     }
 }
 
-fn kdc(request: &str, frame: u64, error: Option<(i32, &str)>) -> KdcExchange {
+pub(crate) fn kdc(request: &str, frame: u64, error: Option<(i32, &str)>) -> KdcExchange {
     KdcExchange {
         stream: 7,
         transport: "udp",
@@ -129,7 +135,7 @@ fn kdc(request: &str, frame: u64, error: Option<(i32, &str)>) -> KdcExchange {
 }
 
 /// A model as the builder makes it: each connection lists its sessions.
-fn model(mut connections: Vec<Connection>, sessions: Vec<Session>) -> Model {
+pub(crate) fn model(mut connections: Vec<Connection>, sessions: Vec<Session>) -> Model {
     for (i, s) in sessions.iter().enumerate() {
         if let Some(c) = connections.iter_mut().find(|c| c.stream == s.stream) {
             c.session_indexes.push(i);
