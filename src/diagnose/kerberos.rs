@@ -2,6 +2,7 @@
 //! 5.9.1), AP-REQs refused without one, KDC errors on port 88 (RFC 4120
 //! 7.5.9, [MS-KILE] 3.1.5), and the fallback from Kerberos to NTLM.
 
+use crate::capture::Timestamp;
 use crate::ntstatus::NtStatus;
 use crate::session::{KdcExchange, Model, Outcome, Session};
 
@@ -29,9 +30,9 @@ pub(super) fn findings(model: &Model, out: &mut Sink) {
             refused(s, out);
         }
     }
-    let sessions_by_client = sessions_by_client(model);
+    let last_success = last_success_by_client(model);
     for (i, x) in model.kdc.iter().enumerate() {
-        kdc_error(model, &sessions_by_client, i, x, out);
+        kdc_error(model, &last_success, i, x, out);
     }
     fallback(model, out);
 }
@@ -171,23 +172,25 @@ fn retried(model: &Model, i: usize, x: &KdcExchange, tcp_only: bool) -> bool {
     })
 }
 
-type ByClient = crate::tcp::hash::KeyedHashMap<std::net::IpAddr, Vec<usize>>;
+/// Client address → the last SESSION_SETUP frame of its established
+/// sessions (the latest of them): what [`later_success`] asks of all the
+/// client's sessions, kept once rather than scanned for each KDC error.
+type ByClient = crate::tcp::hash::KeyedHashMap<std::net::IpAddr, u64>;
 
-fn sessions_by_client(model: &Model) -> ByClient {
+fn last_success_by_client(model: &Model) -> ByClient {
     let mut m = ByClient::default();
-    for (i, s) in model.sessions.iter().enumerate() {
-        m.entry(s.client.ip()).or_default().push(i);
+    for s in model.sessions.iter().filter(|s| s.outcome.established()) {
+        let last = m.entry(s.client.ip()).or_insert(s.last_setup_frame);
+        *last = (*last).max(s.last_setup_frame);
     }
     m
 }
 
-/// A later SMB session from the same client succeeded.
-fn later_success(model: &Model, by: &ByClient, x: &KdcExchange) -> bool {
-    by.get(&x.client.ip()).is_some_and(|v| {
-        v.iter()
-            .map(|&i| &model.sessions[i])
-            .any(|s| s.last_setup_frame > x.request_frame && s.outcome.established())
-    })
+/// A later SMB session from the same client succeeded: its last
+/// SESSION_SETUP came after the KDC request.
+fn later_success(by: &ByClient, x: &KdcExchange) -> bool {
+    by.get(&x.client.ip())
+        .is_some_and(|&last| last > x.request_frame)
 }
 
 fn kdc_error(model: &Model, by: &ByClient, i: usize, x: &KdcExchange, out: &mut Sink) {
@@ -251,7 +254,7 @@ fn kdc_head(
             (Severity::Warning, "kerberos.tcp_not_retried", "No Kerberos request over TCP after KRB_ERR_RESPONSE_TOO_BIG".to_string())
         }
         KDC_ERR_S_PRINCIPAL_UNKNOWN => {
-            let sev = if later_success(model, by, x) { Severity::Warning } else { Severity::Error };
+            let sev = if later_success(by, x) { Severity::Warning } else { Severity::Error };
             (sev, "kerberos.unknown_spn", format!("No account has the SPN {sp} (KDC_ERR_S_PRINCIPAL_UNKNOWN)"))
         }
         KDC_ERR_PREAUTH_FAILED => (Severity::Error, "kerberos.preauth_failed", format!("Kerberos pre-authentication failed for {who}: wrong password")),
@@ -260,7 +263,7 @@ fn kdc_head(
         KDC_ERR_KEY_EXPIRED => (Severity::Error, "kerberos.password_expired", format!("The password of {who} has expired or must be changed")),
         KDC_ERR_ETYPE_NOSUPP => (Severity::Error, "kerberos.etype_unsupported", "No common Kerberos encryption type (KDC_ERR_ETYPE_NOSUPP)".to_string()),
         KRB_AP_ERR_SKEW => {
-            let sev = if later_success(model, by, x) { Severity::Warning } else { Severity::Error };
+            let sev = if later_success(by, x) { Severity::Warning } else { Severity::Error };
             (sev, "kerberos.clock_skew", "The KDC refused the request: clocks differ too much (KRB_AP_ERR_SKEW)".to_string())
         }
         KRB_AP_ERR_MODIFIED => (Severity::Error, "kerberos.ap_modified", MODIFIED_TITLE.to_string()),
@@ -344,7 +347,7 @@ fn e_text(x: &KdcExchange) -> String {
 
 /// NTLM sessions set up after a Kerberos attempt of the same client failed.
 fn fallback(model: &Model, out: &mut Sink) {
-    let kdc_of = crate::session::kdc::kdc_by_client(&model.kdc);
+    let errors_of = errors_by_client(&model.kdc);
     for s in model
         .sessions
         .iter()
@@ -355,16 +358,12 @@ fn fallback(model: &Model, out: &mut Sink) {
             .and_then(|c| c.negotiate.as_ref())
             .is_some_and(|n| n.server_mechanisms.iter().any(|m| m.contains("kerberos")));
         let start = conn.map_or(s.first_time, |c| c.first_time);
-        let Some(list) = kdc_of.get(&s.client.ip()) else {
+        let Some(list) = errors_of.get(&s.client.ip()) else {
             continue;
         };
-        let cause = list.iter().rev().map(|&i| &model.kdc[i]).find(|x| {
-            x.time >= start
-                && x.time <= s.first_time
-                && x.error_code
-                    .is_some_and(|c| !crate::ntstatus::kerberos::is_benign(c))
-        });
-        let Some(x) = cause else { continue };
+        let Some(x) = latest_error(list, start, s.first_time).and_then(|i| model.kdc.get(i)) else {
+            continue;
+        };
         if !offered && x.smb_stream != Some(s.stream) {
             continue;
         }
@@ -382,4 +381,40 @@ fn fallback(model: &Model, out: &mut Sink) {
                 .done(),
         );
     }
+}
+
+/// The (time, index in `model.kdc`) of each KDC error that is not a normal
+/// step, per client address, sorted: [`latest_error`] finds a session's
+/// cause in it by binary search, where a scan of the client's exchanges
+/// for each NTLM session would cost sessions × exchanges (4096 kept) on a
+/// capture of one busy client.
+type ErrorsByClient = crate::tcp::hash::KeyedHashMap<std::net::IpAddr, Vec<(Timestamp, usize)>>;
+
+fn errors_by_client(kdc: &[KdcExchange]) -> ErrorsByClient {
+    let mut m = ErrorsByClient::default();
+    for (i, x) in kdc.iter().enumerate() {
+        if x.error_code
+            .is_some_and(|c| !crate::ntstatus::kerberos::is_benign(c))
+        {
+            m.entry(x.client.ip()).or_default().push((x.time, i));
+        }
+    }
+    for v in m.values_mut() {
+        v.sort_unstable();
+    }
+    m
+}
+
+/// The index of the latest error of `list` (by time, then capture order)
+/// timed within `from..=until`. With time stamps in capture order this is
+/// the last one in capture order within the window; where time stamps go
+/// backwards it is the one nearest before `until` by the clock.
+pub(super) fn latest_error(
+    list: &[(Timestamp, usize)],
+    from: Timestamp,
+    until: Timestamp,
+) -> Option<usize> {
+    let n = list.partition_point(|&(t, _)| t <= until);
+    let &(t, i) = list.get(n.checked_sub(1)?)?;
+    (t >= from).then_some(i)
 }

@@ -1,6 +1,7 @@
 //! Unit tests of the rules no capture at hand shows (tests/report_findings.rs
 //! lists them in NOT_IN_CAPTURES): each builds the model value the rule
-//! reads and checks the finding's code, severity and evidence.
+//! reads and checks the finding's code, severity and evidence. The model
+//! makers are shared with the session layer's tests.
 
 use std::net::SocketAddr;
 
@@ -16,15 +17,15 @@ use crate::smb2::session_setup::SessionFlags;
 
 use super::{diagnose, Finding, Severity};
 
-fn addr(s: &str) -> SocketAddr {
+pub(crate) fn addr(s: &str) -> SocketAddr {
     s.parse().unwrap()
 }
 
-fn ts(secs: i64) -> Timestamp {
+pub(crate) fn ts(secs: i64) -> Timestamp {
     Timestamp { secs, nanos: 0 }
 }
 
-fn conn(stream: u64) -> Connection {
+pub(crate) fn conn(stream: u64) -> Connection {
     let mut c = Connection::new(
         stream,
         addr("10.0.0.1:50000"),
@@ -62,7 +63,12 @@ fn round(req: u64, resp: Option<u64>, status: Option<NtStatus>) -> Round {
     }
 }
 
-fn session(stream: u64, outcome: Outcome, status: Option<NtStatus>, rounds: Vec<Round>) -> Session {
+pub(crate) fn session(
+    stream: u64,
+    outcome: Outcome,
+    status: Option<NtStatus>,
+    rounds: Vec<Round>,
+) -> Session {
     Session {
         stream,
         session_id: HexId(0x1234),
@@ -97,7 +103,7 @@ fn session(stream: u64, outcome: Outcome, status: Option<NtStatus>, rounds: Vec<
     }
 }
 
-fn kdc(request: &str, frame: u64, error: Option<(i32, &str)>) -> KdcExchange {
+pub(crate) fn kdc(request: &str, frame: u64, error: Option<(i32, &str)>) -> KdcExchange {
     KdcExchange {
         stream: 7,
         transport: "udp",
@@ -129,7 +135,7 @@ fn kdc(request: &str, frame: u64, error: Option<(i32, &str)>) -> KdcExchange {
 }
 
 /// A model as the builder makes it: each connection lists its sessions.
-fn model(mut connections: Vec<Connection>, sessions: Vec<Session>) -> Model {
+pub(crate) fn model(mut connections: Vec<Connection>, sessions: Vec<Session>) -> Model {
     for (i, s) in sessions.iter().enumerate() {
         if let Some(c) = connections.iter_mut().find(|c| c.stream == s.stream) {
             c.session_indexes.push(i);
@@ -612,4 +618,99 @@ fn sink_keeps_what_sorting_everything_would_keep() {
         }
     }
     assert!(dropped_some, "the sink dropped findings in some round");
+}
+
+/// One client, `n` NTLM sessions set up at time 100 (frame 8), then 4096
+/// KDC errors (KDC_ERR_S_PRINCIPAL_UNKNOWN) after them: neither the
+/// Kerberos-to-NTLM fallback (no error before a session) nor a later
+/// success (none after an error) is found, so each look-up sees all of
+/// the other side when it scans.
+fn one_busy_client(n: usize) -> Model {
+    let sessions = (0..n)
+        .map(|_| session(0, Outcome::Success, Some(NtStatus::SUCCESS), Vec::new()))
+        .collect();
+    let mut m = model(vec![conn(0)], sessions);
+    for i in 0..crate::session::MAX_KDC_EXCHANGES as u64 {
+        let x = kdc(
+            "TGS-REQ",
+            1000 + 2 * i,
+            Some((7, "KDC_ERR_S_PRINCIPAL_UNKNOWN")),
+        );
+        m.kdc.push(x);
+    }
+    m
+}
+
+#[test]
+fn kerberos_lookups_do_not_scan_per_session() {
+    // 100,000 sessions × 4096 exchanges, scanned twice (fallback, later
+    // success), took 3.1 s (release) before the look-ups were indexed;
+    // now 0.02 s. The bound is generous for a loaded machine.
+    let m = one_busy_client(100_000);
+    let t = std::time::Instant::now();
+    let d = diagnose(&m);
+    let took = t.elapsed();
+    let bound = if cfg!(debug_assertions) { 20.0 } else { 1.0 };
+    assert!(took.as_secs_f64() < bound, "diagnose took {took:?}");
+    let f = only(&d.findings, "kerberos.unknown_spn");
+    assert_eq!(f.severity, Severity::Error, "no later success");
+    assert!(d
+        .findings
+        .iter()
+        .all(|f| f.code != "kerberos.fallback_ntlm"));
+}
+
+#[test]
+fn kerberos_later_success_and_fallback() {
+    // An error, then a successful NTLM session, then an error after it.
+    let mut s = session(0, Outcome::Success, Some(NtStatus::SUCCESS), Vec::new());
+    s.first_time = ts(110);
+    s.first_frame = 20;
+    s.last_setup_frame = 22;
+    let mut m = model(vec![conn(0)], vec![s]);
+    for frame in [3, 5, 30] {
+        let mut x = kdc("TGS-REQ", frame, Some((7, "KDC_ERR_S_PRINCIPAL_UNKNOWN")));
+        x.smb_stream = Some(0);
+        m.kdc.push(x);
+    }
+    let d = diagnose(&m);
+    let f = only(&d.findings, "kerberos.fallback_ntlm");
+    assert_eq!(f.frames, [5, 6, 20], "the last error before the session");
+    // The errors before the session are followed by a success, the one
+    // after it is not.
+    let spn: Vec<_> = d
+        .findings
+        .iter()
+        .filter(|f| f.code == "kerberos.unknown_spn")
+        .map(|f| (f.severity, f.frames.clone()))
+        .collect();
+    assert_eq!(
+        spn,
+        [
+            (Severity::Error, vec![30, 31]),
+            (Severity::Warning, vec![3, 4, 5, 6])
+        ]
+    );
+}
+
+#[test]
+fn kerberos_latest_error_by_time() {
+    use super::kerberos::latest_error;
+    // (time, index) sorted; index 3 is timed before index 2 (time stamps
+    // going backwards in the capture).
+    let list = [(ts(5), 0), (ts(7), 3), (ts(8), 2), (ts(8), 4)];
+    assert_eq!(latest_error(&list, ts(0), ts(4)), None);
+    assert_eq!(latest_error(&list, ts(0), ts(5)), Some(0));
+    assert_eq!(latest_error(&list, ts(6), ts(7)), Some(3));
+    assert_eq!(
+        latest_error(&list, ts(0), ts(9)),
+        Some(4),
+        "ties: capture order"
+    );
+    assert_eq!(
+        latest_error(&list, ts(9), ts(20)),
+        None,
+        "before the window"
+    );
+    assert_eq!(latest_error(&[], ts(0), ts(9)), None);
 }

@@ -47,7 +47,7 @@ impl<'a> ReportJson<'a> {
                 .filter(|c| f.connection(c, model))
                 .collect(),
             sessions: model.sessions.iter().filter(|s| f.session(s)).collect(),
-            trees: model.trees.iter().filter(|t| f.tree(t, model)).collect(),
+            trees: f.trees(model),
             kerberos: model.kdc.iter().filter(|x| f.kdc(x)).collect(),
             findings: d.findings.iter().filter(|x| f.finding(x, model)).collect(),
             findings_omitted: d.omitted,
@@ -160,7 +160,7 @@ pub fn write_end(
     for s in model.sessions.iter().filter(|s| f.session(s)) {
         write_record(out, &mut line, "session", s)?;
     }
-    for t in model.trees.iter().filter(|t| f.tree(t, model)) {
+    for t in f.trees(model) {
         write_record(out, &mut line, "tree", t)?;
     }
     for x in d.findings.iter().filter(|x| f.finding(x, model)) {

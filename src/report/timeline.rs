@@ -405,12 +405,7 @@ impl TextReport<'_> {
     }
 
     fn trees(&self, s: &mut String) {
-        let rows: Vec<_> = self
-            .model
-            .trees
-            .iter()
-            .filter(|t| self.filter.tree(t, self.model))
-            .collect();
+        let rows = self.filter.trees(self.model);
         if rows.is_empty() {
             return;
         }

@@ -133,8 +133,8 @@ pub struct Builder {
     kdc_pending: KeyedHashMap<u64, usize>,
     /// The latest SMB connection of each client address.
     last_conn_of_client: KeyedHashMap<IpAddr, usize>,
-    /// Indexes in `model.kdc` of each client address's exchanges.
-    kdc_of_client: KeyedHashMap<IpAddr, Vec<usize>>,
+    /// The KDC exchanges sessions are joined to, indexed.
+    kdc_index: kdc::KdcIndex,
     /// Connections closed since the last [`Builder::next_closed`].
     closed: Vec<usize>,
     /// The `--format jsonl` event lines made since they were last taken.
@@ -178,7 +178,7 @@ impl Builder {
             tree_index: KeyedHashMap::default(),
             kdc_pending: KeyedHashMap::default(),
             last_conn_of_client: KeyedHashMap::default(),
-            kdc_of_client: KeyedHashMap::default(),
+            kdc_index: kdc::KdcIndex::default(),
             closed: Vec::new(),
             events: events::EventLines::default(),
             dialect_lists: Lists::default(),
@@ -617,7 +617,7 @@ impl Builder {
         self.finish_connection(ci);
         let sessions = std::mem::take(&mut self.model.connections[ci].session_indexes);
         for &si in &sessions {
-            kdc::join_session(&mut self.model, &self.kdc_of_client, si);
+            kdc::join_session(&mut self.model, &self.kdc_index, si);
         }
         self.model.connections[ci].session_indexes = sessions;
         self.closed.push(ci);
