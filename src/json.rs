@@ -267,7 +267,7 @@ fn write_u64(out: &mut Vec<u8>, v: u64) {
 }
 
 /// [`write_u64`] of three digits or more, out of line: eight digits at a
-/// time ([`eight_digits`]), each group appended as one fixed-size piece
+/// time ([`crate::capture::eight_digits`]), each group appended as one fixed-size piece
 /// (no digit loop, no copy call of a variable length).
 #[inline(never)]
 fn write_u64_long(out: &mut Vec<u8>, v: u64) {
@@ -278,7 +278,7 @@ fn write_u64_long(out: &mut Vec<u8>, v: u64) {
     }
 }
 
-/// 10^8: the numbers [`eight_digits`] writes are below it.
+/// 10^8: the numbers [`crate::capture::eight_digits`] writes are below it.
 const E8: u64 = 100_000_000;
 
 /// [`write_u64_long`] of nine digits or more.
@@ -289,30 +289,16 @@ fn write_u64_wide(out: &mut Vec<u8>, v: u64) {
     } else {
         // At most 1844 above 10^16.
         push_leading(out, (v / (E8 * E8)) as u32);
-        out.extend_from_slice(&eight_digits((v / E8 % E8) as u32).to_le_bytes());
+        out.extend_from_slice(&crate::capture::eight_digits((v / E8 % E8) as u32).to_le_bytes());
     }
-    out.extend_from_slice(&eight_digits((v % E8) as u32).to_le_bytes());
-}
-
-/// The eight decimal digits of `v` (below 10^8, zero-padded) as ASCII, the
-/// first in the lowest byte: split into halves of four digits, each into
-/// pairs, each into digits, all lanes of a word at once (the quotients by
-/// 100 and 10 as multiplications, exact for lanes below 10^4 and 10^2).
-#[inline]
-fn eight_digits(v: u32) -> u64 {
-    let x = u64::from(v / 10_000) | (u64::from(v % 10_000) << 32);
-    let hundreds = ((x * 10_486) >> 20) & 0x0000_007F_0000_007F;
-    let x = hundreds | ((x - hundreds * 100) << 16);
-    let tens = ((x * 103) >> 10) & 0x000F_000F_000F_000F;
-    let x = tens | ((x - tens * 10) << 8);
-    x + 0x3030_3030_3030_3030
+    out.extend_from_slice(&crate::capture::eight_digits((v % E8) as u32).to_le_bytes());
 }
 
 /// Appends `v` (1 to 10^8 - 1) without leading zeros: its eight digits
 /// shifted down past the zeros, appended whole and cut to length.
 #[inline]
 fn push_leading(out: &mut Vec<u8>, v: u32) {
-    let digits = eight_digits(v);
+    let digits = crate::capture::eight_digits(v);
     // Low bytes that are '0': the leading zeros (fewer than 8, as v > 0).
     let zeros = ((digits ^ 0x3030_3030_3030_3030).trailing_zeros() / 8).min(7);
     let len = out.len() + 8 - zeros as usize;

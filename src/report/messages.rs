@@ -537,11 +537,27 @@ fn push_secs_display(out: &mut Vec<u8>, nanos: i64) {
     super::json::push_u64(out, n / 1_000_000_000);
     let frac = (n % 1_000_000_000) as u32;
     if frac != 0 {
-        let digits = crate::capture::nine_digits(frac);
-        // Not all nine are zeros: the trimmed text keeps at least one.
-        let len = digits.iter().rposition(|&d| d != b'0').map_or(0, |i| i + 1);
-        out.push(b'.');
-        out.extend_from_slice(&digits[..len]);
+        push_fraction(out, frac);
+    }
+}
+
+/// Appends '.' and the nine digits of `frac` (1 to 10^9 - 1) without the
+/// zeros at their end: the first eight as one word ([`eight_digits`],
+/// whose last digit is its top byte), appended whole and cut to length.
+///
+/// [`eight_digits`]: crate::capture::eight_digits
+#[inline]
+fn push_fraction(out: &mut Vec<u8>, frac: u32) {
+    out.push(b'.');
+    let head = crate::capture::eight_digits(frac / 10);
+    let last = (frac % 10) as u8;
+    out.extend_from_slice(&head.to_le_bytes());
+    if last != 0 {
+        out.push(b'0' + last);
+    } else {
+        // The top bytes that are '0' (fewer than 8, as frac / 10 > 0).
+        let zeros = ((head ^ 0x3030_3030_3030_3030).leading_zeros() / 8).min(7);
+        out.truncate(out.len() - zeros as usize);
     }
 }
 
