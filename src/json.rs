@@ -241,6 +241,26 @@ fn push_key(out: &mut Vec<u8>, key: &str, pretty: bool) {
     out.extend_from_slice(if pretty { b"\": " } else { b"\":" });
 }
 
+/// Compact: `sep`, a struct field's name (nothing to escape, as
+/// [`push_name`]) and the colon after it, appended as one piece: with the
+/// name a constant, a few stores after one capacity check.
+#[inline(always)]
+fn push_sep_key(out: &mut Vec<u8>, sep: u8, key: &str) {
+    const ROOM: usize = 44;
+    debug_assert!(is_plain_name(key), "{key:?} needs escaping");
+    let k = key.as_bytes();
+    if k.len() > ROOM {
+        out.push(sep);
+        push_key(out, key, false);
+        return;
+    }
+    let mut piece = [b'"'; ROOM + 4];
+    piece[0] = sep;
+    piece[2..2 + k.len()].copy_from_slice(k);
+    piece[3 + k.len()] = b':';
+    out.extend_from_slice(&piece[..k.len() + 4]);
+}
+
 /// Appends `s` as a JSON string (quoted, escaped as serde_json escapes it).
 #[inline]
 pub fn push_str(out: &mut Vec<u8>, s: &str) {
@@ -518,26 +538,43 @@ struct Ser<'a, const PRETTY: bool> {
     depth: usize,
 }
 
-/// An open object or array.
+/// An open object or array. Compact, its opening brace or bracket (`open`)
+/// is written with the first element or key, as that element's separator,
+/// so that a key and what goes before it are one piece.
 pub struct Compound<'a, const PRETTY: bool> {
     out: &'a mut Vec<u8>,
     first: bool,
+    /// `{` or `[`.
+    open: u8,
     /// Pretty: the indent level of the line the compound starts on.
     depth: usize,
 }
 
 impl<const PRETTY: bool> Compound<'_, PRETTY> {
-    /// Starts an element or a key: the comma, and the new line when pretty.
+    /// Starts an element or a key: the comma (compact: or the opening
+    /// brace), and the new line when pretty.
     #[inline(always)]
     fn comma(&mut self) {
         if PRETTY {
             self.out
                 .extend_from_slice(if self.first { b"\n" } else { b",\n" });
             indent(self.out, self.depth + 1);
-        } else if !self.first {
-            self.out.push(b',');
+        } else {
+            let sep = self.separator();
+            self.out.push(sep);
         }
         self.first = false;
+    }
+
+    /// Compact: what goes before the next element or key, the opening
+    /// brace or bracket before the first, a comma before the others.
+    #[inline(always)]
+    fn separator(&self) -> u8 {
+        if self.first {
+            self.open
+        } else {
+            b','
+        }
     }
 
     /// The serializer of an element or value inside this compound.
@@ -562,11 +599,18 @@ impl<const PRETTY: bool> Compound<'_, PRETTY> {
     /// Closes the compound with `close`.
     #[inline]
     fn close(self, close: u8) {
-        if PRETTY && !self.first {
-            self.out.push(b'\n');
-            indent(self.out, self.depth);
+        if PRETTY {
+            if !self.first {
+                self.out.push(b'\n');
+                indent(self.out, self.depth);
+            }
+            self.out.push(close);
+        } else if self.first {
+            // Empty: its opening was not written yet.
+            self.out.extend_from_slice(&[self.open, close]);
+        } else {
+            self.out.push(close);
         }
-        self.out.push(close);
     }
 }
 
@@ -708,10 +752,13 @@ impl<'a, const PRETTY: bool> ser::Serializer for Ser<'a, PRETTY> {
     }
     #[inline]
     fn serialize_seq(self, _len: Option<usize>) -> Result<Compound<'a, PRETTY>> {
-        self.out.push(b'[');
+        if PRETTY {
+            self.out.push(b'[');
+        }
         Ok(Compound {
             out: self.out,
             first: true,
+            open: b'[',
             depth: self.depth,
         })
     }
@@ -730,10 +777,13 @@ impl<'a, const PRETTY: bool> ser::Serializer for Ser<'a, PRETTY> {
     unsupported_variants!();
     #[inline]
     fn serialize_map(self, _len: Option<usize>) -> Result<Compound<'a, PRETTY>> {
-        self.out.push(b'{');
+        if PRETTY {
+            self.out.push(b'{');
+        }
         Ok(Compound {
             out: self.out,
             first: true,
+            open: b'{',
             depth: self.depth,
         })
     }
@@ -831,8 +881,14 @@ impl<const PRETTY: bool> ser::SerializeStruct for Compound<'_, PRETTY> {
     // (out of line, every field paid a `memcpy` call for it).
     #[inline(always)]
     fn serialize_field<T: ?Sized + Serialize>(&mut self, key: &'static str, value: &T) -> Result {
-        self.comma();
-        push_key(self.out, key, PRETTY);
+        if PRETTY {
+            self.comma();
+            push_key(self.out, key, PRETTY);
+        } else {
+            let sep = self.separator();
+            self.first = false;
+            push_sep_key(self.out, sep, key);
+        }
         value.serialize(self.inner())
     }
     #[inline]
