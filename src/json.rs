@@ -241,6 +241,26 @@ fn push_key(out: &mut Vec<u8>, key: &str, pretty: bool) {
     out.extend_from_slice(if pretty { b"\": " } else { b"\":" });
 }
 
+/// Compact: `sep`, a struct field's name (nothing to escape, as
+/// [`push_name`]) and the colon after it, appended as one piece: with the
+/// name a constant, a few stores after one capacity check.
+#[inline(always)]
+fn push_sep_key(out: &mut Vec<u8>, sep: u8, key: &str) {
+    const ROOM: usize = 44;
+    debug_assert!(is_plain_name(key), "{key:?} needs escaping");
+    let k = key.as_bytes();
+    if k.len() > ROOM {
+        out.push(sep);
+        push_key(out, key, false);
+        return;
+    }
+    let mut piece = [b'"'; ROOM + 4];
+    piece[0] = sep;
+    piece[2..2 + k.len()].copy_from_slice(k);
+    piece[3 + k.len()] = b':';
+    out.extend_from_slice(&piece[..k.len() + 4]);
+}
+
 /// Appends `s` as a JSON string (quoted, escaped as serde_json escapes it).
 #[inline]
 pub fn push_str(out: &mut Vec<u8>, s: &str) {
@@ -256,25 +276,62 @@ pub fn push_u64(out: &mut Vec<u8>, v: u64) {
 #[inline]
 fn write_u64(out: &mut Vec<u8>, v: u64) {
     // Most numbers of a line (flags, counts, ids of a fresh connection) have
-    // one or two digits: written without itoa's buffer and a copy call.
+    // one or two digits: written here, without a call.
     if v < 10 {
         out.push(b'0' + v as u8);
     } else if v < 100 {
         out.extend_from_slice(&[b'0' + (v / 10) as u8, b'0' + (v % 10) as u8]);
     } else {
-        write_u64_itoa(out, v);
+        write_u64_long(out, v);
     }
 }
 
-/// [`write_u64`] of three digits or more, out of line.
+/// [`write_u64`] of three digits or more, out of line: eight digits at a
+/// time ([`crate::capture::eight_digits`]), each group appended as one fixed-size piece
+/// (no digit loop, no copy call of a variable length).
 #[inline(never)]
-fn write_u64_itoa(out: &mut Vec<u8>, v: u64) {
-    out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+fn write_u64_long(out: &mut Vec<u8>, v: u64) {
+    if v < E8 {
+        push_leading(out, v as u32);
+    } else {
+        write_u64_wide(out, v);
+    }
+}
+
+/// 10^8: the numbers [`crate::capture::eight_digits`] writes are below it.
+const E8: u64 = 100_000_000;
+
+/// [`write_u64_long`] of nine digits or more.
+#[inline(never)]
+fn write_u64_wide(out: &mut Vec<u8>, v: u64) {
+    if v < E8 * E8 {
+        push_leading(out, (v / E8) as u32);
+    } else {
+        // At most 1844 above 10^16.
+        push_leading(out, (v / (E8 * E8)) as u32);
+        out.extend_from_slice(&crate::capture::eight_digits((v / E8 % E8) as u32).to_le_bytes());
+    }
+    out.extend_from_slice(&crate::capture::eight_digits((v % E8) as u32).to_le_bytes());
+}
+
+/// Appends `v` (1 to 10^8 - 1) without leading zeros: its eight digits
+/// shifted down past the zeros, appended whole and cut to length.
+#[inline]
+fn push_leading(out: &mut Vec<u8>, v: u32) {
+    let digits = crate::capture::eight_digits(v);
+    // Low bytes that are '0': the leading zeros (fewer than 8, as v > 0).
+    let zeros = ((digits ^ 0x3030_3030_3030_3030).trailing_zeros() / 8).min(7);
+    let len = out.len() + 8 - zeros as usize;
+    out.extend_from_slice(&(digits >> (8 * zeros)).to_le_bytes());
+    out.truncate(len);
 }
 
 #[inline]
 fn write_i64(out: &mut Vec<u8>, v: i64) {
-    out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+    if v < 0 {
+        out.push(b'-');
+    }
+    write_u64(out, v.unsigned_abs());
 }
 
 /// One value through serde_json (floats, bytes, 128-bit integers).
@@ -481,26 +538,43 @@ struct Ser<'a, const PRETTY: bool> {
     depth: usize,
 }
 
-/// An open object or array.
+/// An open object or array. Compact, its opening brace or bracket (`open`)
+/// is written with the first element or key, as that element's separator,
+/// so that a key and what goes before it are one piece.
 pub struct Compound<'a, const PRETTY: bool> {
     out: &'a mut Vec<u8>,
     first: bool,
+    /// `{` or `[`.
+    open: u8,
     /// Pretty: the indent level of the line the compound starts on.
     depth: usize,
 }
 
 impl<const PRETTY: bool> Compound<'_, PRETTY> {
-    /// Starts an element or a key: the comma, and the new line when pretty.
+    /// Starts an element or a key: the comma (compact: or the opening
+    /// brace), and the new line when pretty.
     #[inline(always)]
     fn comma(&mut self) {
         if PRETTY {
             self.out
                 .extend_from_slice(if self.first { b"\n" } else { b",\n" });
             indent(self.out, self.depth + 1);
-        } else if !self.first {
-            self.out.push(b',');
+        } else {
+            let sep = self.separator();
+            self.out.push(sep);
         }
         self.first = false;
+    }
+
+    /// Compact: what goes before the next element or key, the opening
+    /// brace or bracket before the first, a comma before the others.
+    #[inline(always)]
+    fn separator(&self) -> u8 {
+        if self.first {
+            self.open
+        } else {
+            b','
+        }
     }
 
     /// The serializer of an element or value inside this compound.
@@ -525,11 +599,18 @@ impl<const PRETTY: bool> Compound<'_, PRETTY> {
     /// Closes the compound with `close`.
     #[inline]
     fn close(self, close: u8) {
-        if PRETTY && !self.first {
-            self.out.push(b'\n');
-            indent(self.out, self.depth);
+        if PRETTY {
+            if !self.first {
+                self.out.push(b'\n');
+                indent(self.out, self.depth);
+            }
+            self.out.push(close);
+        } else if self.first {
+            // Empty: its opening was not written yet.
+            self.out.extend_from_slice(&[self.open, close]);
+        } else {
+            self.out.push(close);
         }
-        self.out.push(close);
     }
 }
 
@@ -671,10 +752,13 @@ impl<'a, const PRETTY: bool> ser::Serializer for Ser<'a, PRETTY> {
     }
     #[inline]
     fn serialize_seq(self, _len: Option<usize>) -> Result<Compound<'a, PRETTY>> {
-        self.out.push(b'[');
+        if PRETTY {
+            self.out.push(b'[');
+        }
         Ok(Compound {
             out: self.out,
             first: true,
+            open: b'[',
             depth: self.depth,
         })
     }
@@ -693,10 +777,13 @@ impl<'a, const PRETTY: bool> ser::Serializer for Ser<'a, PRETTY> {
     unsupported_variants!();
     #[inline]
     fn serialize_map(self, _len: Option<usize>) -> Result<Compound<'a, PRETTY>> {
-        self.out.push(b'{');
+        if PRETTY {
+            self.out.push(b'{');
+        }
         Ok(Compound {
             out: self.out,
             first: true,
+            open: b'{',
             depth: self.depth,
         })
     }
@@ -794,8 +881,14 @@ impl<const PRETTY: bool> ser::SerializeStruct for Compound<'_, PRETTY> {
     // (out of line, every field paid a `memcpy` call for it).
     #[inline(always)]
     fn serialize_field<T: ?Sized + Serialize>(&mut self, key: &'static str, value: &T) -> Result {
-        self.comma();
-        push_key(self.out, key, PRETTY);
+        if PRETTY {
+            self.comma();
+            push_key(self.out, key, PRETTY);
+        } else {
+            let sep = self.separator();
+            self.first = false;
+            push_sep_key(self.out, sep, key);
+        }
         value.serialize(self.inner())
     }
     #[inline]
@@ -1124,6 +1217,34 @@ mod tests {
             same(&(v as u8));
             same(&(v as i64));
             same(&-(v as i64));
+        }
+        for v in [i64::MIN, i64::MAX, i64::MIN + 1] {
+            same(&v);
+        }
+    }
+
+    /// Every length from 1 to 20 digits, its ends and its neighbours, and
+    /// random values of every magnitude, as itoa writes them.
+    #[test]
+    fn u64_digits_match_itoa() {
+        let mut values = vec![0, u64::MAX, u64::MAX - 1];
+        let mut p: u64 = 1;
+        for _ in 0..20 {
+            values.extend([p - 1, p, p + 1, p.wrapping_mul(5)]);
+            p = p.saturating_mul(10);
+        }
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for _ in 0..200_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            values.extend([x, x >> (x % 64), x % 100_000_000, x % 1_000_000]);
+        }
+        let mut out = b"prefix".to_vec();
+        for v in values {
+            out.truncate(6);
+            write_u64(&mut out, v);
+            assert_eq!(&out[6..], itoa::Buffer::new().format(v).as_bytes(), "{v}");
         }
     }
 

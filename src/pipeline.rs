@@ -913,7 +913,7 @@ pub struct Decoded {
         Option<Result<Box<crate::smb2::nbss::NbssPacket>, crate::smb2::nbss::NbssDecodeError>>,
 }
 
-impl Message<'_> {
+impl<'a> Message<'a> {
     /// Decodes the message's body and any security token in it.
     pub fn decode(&self) -> Decoded {
         match self.kind {
@@ -944,17 +944,43 @@ impl Message<'_> {
     /// returned value.
     fn decode_smb2(&self, h: &crate::smb2::Smb2Header) -> Decoded {
         let body = crate::smb2::parse_body(h, self.bytes);
-        let blob = body
-            .as_ref()
-            .ok()
-            .and_then(|b| b.security_buffer())
-            .and_then(|r| r.slice(self.bytes))
-            .filter(|b| !b.is_empty());
         Decoded {
-            auth: blob.map(crate::auth::parse_security_blob_boxed),
+            auth: self
+                .security_blob(&body)
+                .map(crate::auth::parse_security_blob_boxed),
             body: Some(body),
             ..Decoded::default()
         }
+    }
+
+    /// The security blob an SMB2 body points to, when it is not empty.
+    fn security_blob(
+        &self,
+        body: &Result<crate::smb2::Body, crate::smb2::BodyError>,
+    ) -> Option<&'a [u8]> {
+        body.as_ref()
+            .ok()
+            .and_then(|b| b.security_buffer())
+            .and_then(|r| r.slice(self.bytes))
+            .filter(|b| !b.is_empty())
+    }
+
+    /// [`Message::decode`], except that the security blob of an SMB2 body
+    /// is not parsed (`auth` is `None`; [`Message::security_blob_of`] finds
+    /// it): for a caller that keeps what it made of blobs it saw before.
+    pub fn decode_without_blob(&self) -> Decoded {
+        match (self.kind, &self.header) {
+            (Kind::Smb2, Some(h)) => Decoded {
+                body: Some(crate::smb2::parse_body(h, self.bytes)),
+                ..Decoded::default()
+            },
+            _ => self.decode(),
+        }
+    }
+
+    /// The security blob of the SMB2 body in `dec`, when not empty.
+    pub fn security_blob_of(&self, dec: &Decoded) -> Option<&'a [u8]> {
+        self.security_blob(dec.body.as_ref()?)
     }
 }
 

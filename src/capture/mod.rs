@@ -263,37 +263,34 @@ impl Timestamp {
     }
 }
 
-/// "00" to "99": the two digits of each number below 100.
-const DIGIT_PAIRS: [[u8; 2]; 100] = {
-    let mut t = [[0u8; 2]; 100];
-    let mut i = 0;
-    while i < 100 {
-        t[i] = [b'0' + (i / 10) as u8, b'0' + (i % 10) as u8];
-        i += 1;
-    }
-    t
-};
-
 /// Writes `nanos` (below 10^9) as the nine digits at 20..29 of `b`.
 #[inline]
 fn put_nanos(b: &mut [u8; RFC3339_LEN], nanos: u32) {
     b[20..29].copy_from_slice(&nine_digits(nanos));
 }
 
-/// The last nine decimal digits of `v` (all of them below 10^9), two at a
-/// time.
+/// The last nine decimal digits of `v` (all of them below 10^9): the first,
+/// then [`eight_digits`] of the rest.
 #[inline]
 pub(crate) fn nine_digits(v: u32) -> [u8; 9] {
-    let hi = v / 10_000;
-    let lo = v % 10_000;
     let mut b = [b'0'; 9];
-    b[0] = b'0' + (hi / 10_000 % 10) as u8;
-    let pairs = [(hi / 100) % 100, hi % 100, lo / 100, lo % 100];
-    for (k, p) in pairs.into_iter().enumerate() {
-        let at = 1 + 2 * k;
-        b[at..at + 2].copy_from_slice(&DIGIT_PAIRS[p as usize]);
-    }
+    b[0] = b'0' + (v / 100_000_000 % 10) as u8;
+    b[1..].copy_from_slice(&eight_digits(v % 100_000_000).to_le_bytes());
     b
+}
+
+/// The eight decimal digits of `v` (below 10^8, zero-padded) as ASCII, the
+/// first in the lowest byte: split into halves of four digits, each into
+/// pairs, each into digits, all lanes of a word at once (the quotients by
+/// 100 and 10 as multiplications, exact for lanes below 10^4 and 10^2).
+#[inline]
+pub(crate) fn eight_digits(v: u32) -> u64 {
+    let x = u64::from(v / 10_000) | (u64::from(v % 10_000) << 32);
+    let hundreds = ((x * 10_486) >> 20) & 0x0000_007F_0000_007F;
+    let x = hundreds | ((x - hundreds * 100) << 16);
+    let tens = ((x * 103) >> 10) & 0x000F_000F_000F_000F;
+    let x = tens | ((x - tens * 10) << 8);
+    x + 0x3030_3030_3030_3030
 }
 
 /// Serialized as RFC 3339 text, UTC, nanoseconds.
@@ -310,6 +307,23 @@ impl serde::Serialize for Timestamp {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Eight digits of every magnitude, zero-padded, as `{:08}` writes
+    /// them; nine digits likewise.
+    #[test]
+    fn digits_match_the_formatting() {
+        let values = (0..100_000_000u32)
+            .step_by(97)
+            .chain(0..20_000)
+            .chain(99_980_000..100_000_000);
+        for v in values {
+            let b = eight_digits(v).to_le_bytes();
+            assert_eq!(std::str::from_utf8(&b), Ok(format!("{v:08}").as_str()));
+            let w = v.wrapping_mul(10).wrapping_add(v % 10) % 1_000_000_000;
+            let b = nine_digits(w);
+            assert_eq!(std::str::from_utf8(&b), Ok(format!("{w:09}").as_str()));
+        }
+    }
 
     #[test]
     fn cached_date_gives_the_same_text() {

@@ -223,6 +223,36 @@ pub fn write_message_json(
     d: &Decoded,
     cache: &mut LineCache,
 ) -> serde_json::Result<()> {
+    write_message_start(out, m, d, cache)?;
+    write_auth(out, &d.auth)?;
+    write_message_end(out, d)
+}
+
+/// [`write_message_json`] of a message decoded by
+/// [`Message::decode_without_blob`]: the JSON of its security blob `blob`
+/// comes from [`LineCache`]'s blobs when it holds it.
+fn write_message_line(
+    out: &mut Vec<u8>,
+    m: &Message<'_>,
+    d: &Decoded,
+    blob: Option<&[u8]>,
+    cache: &mut LineCache,
+) -> serde_json::Result<()> {
+    write_message_start(out, m, d, cache)?;
+    match blob {
+        Some(b) => cache.blobs.write_auth(out, b)?,
+        None => write_auth(out, &d.auth)?,
+    }
+    write_message_end(out, d)
+}
+
+/// The keys of [`write_message_json`] before `auth`.
+fn write_message_start(
+    out: &mut Vec<u8>,
+    m: &Message<'_>,
+    d: &Decoded,
+    cache: &mut LineCache,
+) -> serde_json::Result<()> {
     use super::json::{push_name, push_str, push_u64};
     /// `,"name":` as one constant piece.
     macro_rules! key {
@@ -365,16 +395,36 @@ pub fn write_message_json(
         key!(out, "smb1");
         super::json::to_vec(out, s1)?;
     }
-    match &d.auth {
+    Ok(())
+}
+
+/// The `auth` or `auth_error` key of a decoded security blob and its value.
+fn write_auth(
+    out: &mut Vec<u8>,
+    auth: &Option<Result<Box<crate::auth::AuthInfo>, crate::auth::AuthError>>,
+) -> serde_json::Result<()> {
+    match auth {
         Some(Ok(a)) => {
-            key!(out, "auth");
-            super::json::to_vec(out, a)?;
+            out.extend_from_slice(b",\"auth\":");
+            super::json::to_vec(out, a)
         }
         Some(Err(e)) => {
-            key!(out, "auth_error");
-            super::json::to_vec(out, e)?;
+            out.extend_from_slice(b",\"auth_error\":");
+            super::json::to_vec(out, e)
         }
-        None => {}
+        None => Ok(()),
+    }
+}
+
+/// The keys of [`write_message_json`] after `auth` (a Kerberos message,
+/// a NetBIOS packet) and the closing brace.
+fn write_message_end(out: &mut Vec<u8>, d: &Decoded) -> serde_json::Result<()> {
+    use super::json::push_str;
+    /// `,"name":` as one constant piece.
+    macro_rules! key {
+        ($out:expr, $k:literal) => {
+            $out.extend_from_slice(concat!(",\"", $k, "\":").as_bytes())
+        };
     }
     match &d.kerberos {
         Some(Ok(k)) => {
@@ -444,6 +494,61 @@ pub struct LineCache {
     last: usize,
     date: DateCache,
     status: Option<(u32, &'static str)>,
+    blobs: BlobMemo,
+}
+
+/// The `auth` (or `auth_error`) key and value written lately for each
+/// security blob, by the blob's bytes. What a blob's JSON says depends on
+/// its bytes alone, and many connections carry the same blobs (a server's
+/// SPNEGO hint in every NEGOTIATE response, a client's NTLMSSP NEGOTIATE,
+/// the final accept-completed): each is decoded and written once while it
+/// stays here. Bounded: [`MEMO_ENTRIES`] blobs of at most [`MEMO_MAX_BLOB`]
+/// bytes, the oldest replaced first, their buffers reused.
+#[derive(Default)]
+struct BlobMemo {
+    /// (blob, its JSON).
+    entries: Vec<(Vec<u8>, Vec<u8>)>,
+    /// The entry replaced next, once all are in use.
+    next: usize,
+}
+
+/// Blobs [`BlobMemo`] keeps.
+const MEMO_ENTRIES: usize = 16;
+/// Longer blobs (Kerberos tickets, NTLMSSP AUTHENTICATE messages, which
+/// hardly ever repeat) are decoded each time and not kept.
+const MEMO_MAX_BLOB: usize = 1024;
+
+impl BlobMemo {
+    /// Appends the JSON of `blob` (not empty) as [`write_auth`] writes it
+    /// once decoded: copied when kept, else decoded, written and kept.
+    fn write_auth(&mut self, out: &mut Vec<u8>, blob: &[u8]) -> serde_json::Result<()> {
+        if let Some((_, json)) = self.entries.iter().find(|(b, _)| b.as_slice() == blob) {
+            out.extend_from_slice(json);
+            return Ok(());
+        }
+        let auth = Some(crate::auth::parse_security_blob_boxed(blob));
+        if blob.len() > MEMO_MAX_BLOB {
+            return write_auth(out, &auth);
+        }
+        let slot = if self.entries.len() < MEMO_ENTRIES {
+            self.entries.push(Default::default());
+            self.entries.len() - 1
+        } else {
+            let s = self.next;
+            self.next = (s + 1) % MEMO_ENTRIES;
+            s
+        };
+        let Some((b, json)) = self.entries.get_mut(slot) else {
+            return write_auth(out, &auth);
+        };
+        // Emptied first: an entry left empty matches no blob.
+        b.clear();
+        json.clear();
+        write_auth(json, &auth)?;
+        b.extend_from_slice(blob);
+        out.extend_from_slice(json);
+        Ok(())
+    }
 }
 
 /// What the keys from `stream` to `kind` are written from: the same for
@@ -537,11 +642,27 @@ fn push_secs_display(out: &mut Vec<u8>, nanos: i64) {
     super::json::push_u64(out, n / 1_000_000_000);
     let frac = (n % 1_000_000_000) as u32;
     if frac != 0 {
-        let digits = crate::capture::nine_digits(frac);
-        // Not all nine are zeros: the trimmed text keeps at least one.
-        let len = digits.iter().rposition(|&d| d != b'0').map_or(0, |i| i + 1);
-        out.push(b'.');
-        out.extend_from_slice(&digits[..len]);
+        push_fraction(out, frac);
+    }
+}
+
+/// Appends '.' and the nine digits of `frac` (1 to 10^9 - 1) without the
+/// zeros at their end: the first eight as one word ([`eight_digits`],
+/// whose last digit is its top byte), appended whole and cut to length.
+///
+/// [`eight_digits`]: crate::capture::eight_digits
+#[inline]
+fn push_fraction(out: &mut Vec<u8>, frac: u32) {
+    out.push(b'.');
+    let head = crate::capture::eight_digits(frac / 10);
+    let last = (frac % 10) as u8;
+    out.extend_from_slice(&head.to_le_bytes());
+    if last != 0 {
+        out.push(b'0' + last);
+    } else {
+        // The top bytes that are '0' (fewer than 8, as frac / 10 > 0).
+        let zeros = ((head ^ 0x3030_3030_3030_3030).leading_zeros() / 8).min(7);
+        out.truncate(out.len() - zeros as usize);
     }
 }
 
@@ -677,6 +798,54 @@ mod tests {
             w.looked_at,
             w.count
         );
+    }
+
+    /// The JSON of a security blob from the kept blobs is what decoding it
+    /// writes, for blobs seen before, kept, replaced, too long to keep and
+    /// garbage, in an order that goes round the entries several times.
+    #[test]
+    fn kept_blobs_write_what_decoding_writes() {
+        let mut blobs: Vec<Vec<u8>> = Vec::new();
+        for name in [
+            "krb5-success.pcap",
+            "ntlm-smb311.pcap",
+            "ntlm-wrong-password.pcap",
+        ] {
+            let path = format!("{}/samples/{name}", env!("CARGO_MANIFEST_DIR"));
+            let mut reader =
+                crate::capture::CaptureReader::new(std::fs::File::open(path).expect("sample"))
+                    .expect("capture");
+            crate::pipeline::run(&mut reader, &Default::default(), |ev| {
+                if let Event::Message(m) = ev {
+                    if let Some(b) = m.security_blob_of(&m.decode_without_blob()) {
+                        blobs.push(b.to_vec());
+                    }
+                }
+            });
+        }
+        assert!(blobs.len() > 10, "{}", blobs.len());
+        assert!(blobs.iter().any(|b| b.len() > MEMO_MAX_BLOB));
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        for i in 0..MEMO_ENTRIES * 2 {
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(1);
+            let mut b = blobs[i % blobs.len()].clone();
+            b.truncate(1 + (x >> 40) as usize % b.len());
+            blobs.push(b);
+        }
+        let mut memo = BlobMemo::default();
+        let (mut kept, mut fresh) = (Vec::new(), Vec::new());
+        for round in 0..4 {
+            for i in 0..blobs.len() {
+                let b = &blobs[(i * (2 * round + 1) + round) % blobs.len()];
+                kept.clear();
+                fresh.clear();
+                memo.write_auth(&mut kept, b).expect("kept");
+                write_auth(&mut fresh, &Some(crate::auth::parse_security_blob_boxed(b)))
+                    .expect("fresh");
+                assert_eq!(kept, fresh, "{b:02x?}");
+            }
+        }
+        assert_eq!(memo.entries.len(), MEMO_ENTRIES);
     }
 
     #[test]
@@ -1103,17 +1272,18 @@ impl<W: Write> MessagesWriter<W> {
             self.count += 1;
             return Ok(());
         }
-        let dec = m.decode();
         #[cfg(feature = "bench-stages")]
         if bench_stage::stop(bench_stage::Stage::Decode) {
             self.count += 1;
-            std::hint::black_box(&dec);
+            std::hint::black_box(&m.decode());
             return Ok(());
         }
         self.count += 1;
         if self.format == Format::Text {
-            return self.text_line(m, &dec, first);
+            return self.text_line(m, &m.decode(), first);
         }
+        let dec = m.decode_without_blob();
+        let blob = m.security_blob_of(&dec);
         if let Some(req) = &m.request {
             self.patch_request(m, req.frame);
         }
@@ -1130,7 +1300,7 @@ impl<W: Write> MessagesWriter<W> {
             // written where the finished lines gather.
             let start = self.pending.len();
             self.begin_line();
-            if let Err(e) = write_message_json(&mut self.pending, m, &dec, &mut self.cache) {
+            if let Err(e) = write_message_line(&mut self.pending, m, &dec, blob, &mut self.cache) {
                 self.pending.truncate(start);
                 return Err(e.into());
             }
@@ -1138,7 +1308,7 @@ impl<W: Write> MessagesWriter<W> {
         }
         let mut line = self.spare.pop().unwrap_or_default();
         line.clear();
-        write_message_json(&mut line, m, &dec, &mut self.cache)?;
+        write_message_line(&mut line, m, &dec, blob, &mut self.cache)?;
         self.held_in_frame_order = match self.held.back() {
             Some(last) => self.held_in_frame_order && last.frame <= m.frame,
             None => true,
