@@ -4,6 +4,8 @@
 //! `check` for each expectation and policy, passing and failing, with exit
 //! codes and JUnit output.
 
+mod pcap_build;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -314,6 +316,71 @@ fn text_diagnosis_says_when_the_filter_hides_every_finding() {
         "Diagnosis Nothing to report: no failure or weakness found."
     );
     assert!(diagnosis(&[&bad, "--stream", "0"]).contains("ERROR logon.bad_password"));
+}
+
+/// Past the 1,000 findings kept, the text header counts every finding and
+/// says how many are kept, the Diagnosis starts with the count per code, and
+/// JSON has the same counts: 1,100 copies of the wrong-password sample, each
+/// from its own client port (1,100 logon failures and one merged note).
+#[test]
+fn findings_past_the_kept_ones_are_counted() {
+    let sample_bytes = std::fs::read(sample("ntlm-wrong-password.pcap")).expect("sample");
+    let frames = pcap_build::frames_of(&sample_bytes);
+    assert_eq!(frames.len(), 14);
+    let copies: Vec<Vec<u8>> = (0..1100u16)
+        .flat_map(|k| {
+            frames
+                .iter()
+                .map(move |f| pcap_build::with_client_port(f, 445, 20000 + k))
+        })
+        .collect();
+    let dir = std::env::temp_dir().join(format!("smbscope-counts-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let cap = dir.join("wrong-password-1100.pcap");
+    std::fs::write(&cap, pcap_build::classic_pcap(&copies)).expect("capture");
+    let cap = cap.to_str().expect("path");
+
+    let text = stdout(&smbscope(&[cap]));
+    assert!(
+        text.contains(
+            "Diagnosis: 1100 error(s), 0 warning(s), 1 note(s); the first 1000 are kept\n"
+        ),
+        "{}",
+        &text[..text.len().min(600)]
+    );
+    let by_code = text
+        .split("Findings by code (1101 in the whole capture):\n")
+        .nth(1)
+        .expect("the counts per code");
+    let lines: Vec<&str> = by_code.lines().take(3).collect();
+    assert_eq!(
+        lines,
+        [
+            "     1100  ERROR   logon.bad_password",
+            "        1  INFO    posture.signing_not_required",
+            ""
+        ]
+    );
+    assert!(text.ends_with("… 101 more findings not kept\n"));
+
+    let v: serde_json::Value =
+        serde_json::from_str(&stdout(&smbscope(&[cap, "--format", "json"]))).expect("json");
+    assert_eq!(v["findings"].as_array().map(Vec::len), Some(1000));
+    assert_eq!(v["findings_omitted"], 101);
+    assert_eq!(
+        v["finding_counts"],
+        serde_json::json!([
+            {"code": "logon.bad_password", "severity": "error", "count": 1100},
+            {"code": "posture.signing_not_required", "severity": "info", "count": 1}
+        ])
+    );
+    let last = stdout(&smbscope(&[cap, "--format", "jsonl"]));
+    let last: serde_json::Value =
+        serde_json::from_str(last.lines().last().expect("a line")).expect("json");
+    assert_eq!(last["type"], "capture");
+    assert_eq!(last["findings_omitted"], 101);
+    assert_eq!(last["finding_counts"], v["finding_counts"]);
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

@@ -48,3 +48,26 @@ pub fn classic_pcap(frames: &[Vec<u8>]) -> Vec<u8> {
     }
     pcap
 }
+
+/// The frames of a classic little-endian pcap (a sample), in order.
+pub fn frames_of(pcap: &[u8]) -> Vec<Vec<u8>> {
+    let mut frames = Vec::new();
+    let mut at = 24;
+    while let Some(h) = pcap.get(at..at + 16) {
+        let len = u32::from_le_bytes([h[8], h[9], h[10], h[11]]) as usize;
+        frames.push(pcap[at + 16..at + 16 + len].to_vec());
+        at += 16 + len;
+    }
+    frames
+}
+
+/// `frame` (Ethernet + IPv4 + TCP) with the port that is not `server_port`
+/// changed to `client_port`: the same conversation from another client port.
+pub fn with_client_port(frame: &[u8], server_port: u16, client_port: u16) -> Vec<u8> {
+    let mut f = frame.to_vec();
+    let tcp = 14 + usize::from(f[14] & 0x0f) * 4;
+    let dst_is_server = f[tcp + 2..tcp + 4] == server_port.to_be_bytes();
+    let at = if dst_is_server { tcp } else { tcp + 2 };
+    f[at..at + 2].copy_from_slice(&client_port.to_be_bytes());
+    f
+}
