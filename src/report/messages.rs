@@ -1666,7 +1666,7 @@ impl<'a> CaptureSummary<'a> {
         }
         if s.tcp.flows_evicted > 0 {
             v.push(format!(
-                "{} idle TCP connections forgotten",
+                "{} TCP connections forgotten while still open (idle past the timeout, or over the tracking limit)",
                 s.tcp.flows_evicted
             ));
         }

@@ -122,6 +122,8 @@ pub struct TcpStats {
     pub gap_bytes: u64,
     pub snaplen_cut_bytes: u64,
     pub budget_dropped_bytes: u64,
+    /// Conversations forgotten while still open: idle past the timeout, or
+    /// dropped because the table was full.
     pub flows_evicted: u64,
 }
 
@@ -551,7 +553,7 @@ impl<S> Reassembler<S> {
             now.secs
         );
         for &i in &expired {
-            self.stats.flows_evicted += 1;
+            self.count_if_open(i);
             self.remove(i, now, frame, sink, EndReason::Evicted);
         }
         self.expired = expired;
@@ -581,8 +583,22 @@ impl<S> Reassembler<S> {
         ages.sort_unstable();
         let n = (ages.len() / 8).max(1);
         for &(_, i) in &ages[..n.min(ages.len())] {
-            self.stats.flows_evicted += 1;
+            self.count_if_open(i);
             self.remove(i, now, frame, sink, EndReason::Evicted);
+        }
+    }
+
+    /// Counts the conversation in `slot`, about to be forgotten, in
+    /// `flows_evicted` when it is still open: forgetting one that both
+    /// sides closed (or a reset ended) loses nothing.
+    fn count_if_open(&mut self, slot: usize) {
+        if self
+            .flows
+            .get(slot)
+            .and_then(Option::as_ref)
+            .is_some_and(|f| !f.closed)
+        {
+            self.stats.flows_evicted += 1;
         }
     }
 

@@ -270,3 +270,45 @@ fn sweep_forgets_what_a_full_scan_would() {
         assert!(r.stats.flows_evicted > 100, "{:?}", r.stats);
     }
 }
+
+/// `flows_evicted` counts the conversations forgotten while still open, not
+/// those forgotten after both sides closed them: one closed by a FIN each
+/// way and one left open, on other ports, both idle past their timeouts.
+#[test]
+fn only_open_conversations_forgotten_are_counted() {
+    let mut r: Reassembler<Log> = Reassembler::new(Limits {
+        closed_timeout_secs: 120,
+        idle_timeout_secs: 3600,
+        ..Limits::default()
+    });
+    let mut sink = Sink {
+        follow: true,
+        closed: vec![],
+    };
+    let at = |secs| Timestamp { secs, nanos: 0 };
+    let closed = [
+        seg(true, 1, 0, SYN, b""),
+        seg(false, 1, 2, SA, b""),
+        seg(true, 2, 2, FA, b""),
+        seg(false, 2, 3, FA, b""),
+    ];
+    for (i, s) in closed.iter().enumerate() {
+        r.process(s, i as u64 + 1, at(1_000), &mut sink);
+    }
+    let mut open = seg(true, 1, 0, SYN, b"");
+    open.src_port = 50001;
+    r.process(&open, 5, at(1_000), &mut sink);
+    // Past the closed timeout: the closed conversation is forgotten.
+    let mut later = seg(true, 1, 0, SYN, b"");
+    later.src_port = 50002;
+    r.process(&later, 6, at(1_200), &mut sink);
+    assert_eq!(sink.closed, [0]);
+    assert_eq!(r.stats.flows_evicted, 0, "{:?}", r.stats);
+    // Past the idle timeout: the open ones too, and they are counted.
+    let mut last = seg(true, 1, 0, SYN, b"");
+    last.src_port = 50003;
+    r.process(&last, 7, at(10_000), &mut sink);
+    sink.closed.sort_unstable();
+    assert_eq!(sink.closed, [0, 1, 2]);
+    assert_eq!(r.stats.flows_evicted, 2, "{:?}", r.stats);
+}
