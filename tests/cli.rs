@@ -26,19 +26,24 @@ fn tmp(name: &str, bytes: &[u8]) -> PathBuf {
     p
 }
 
-#[test]
-fn messages_text_shows_the_logon_failure() {
-    let out = bin()
-        .args(["messages"])
-        .arg(sample("ntlm-wrong-password.pcap"))
-        .output()
-        .unwrap();
+/// `smbscope messages PATH` (text), which must exit 0, and the first line
+/// of its output that holds `needle`.
+fn messages_text_line(path: &Path, needle: &str) -> (String, String) {
+    let out = bin().arg("messages").arg(path).output().unwrap();
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8(out.stdout).unwrap();
     let line = text
         .lines()
-        .find(|l| l.contains("STATUS_LOGON_FAILURE"))
-        .expect("failure line");
+        .find(|l| l.contains(needle))
+        .unwrap_or_else(|| panic!("no line with {needle}: {text}"))
+        .to_string();
+    (text, line)
+}
+
+#[test]
+fn messages_text_shows_the_logon_failure() {
+    let (text, line) =
+        messages_text_line(&sample("ntlm-wrong-password.pcap"), "STATUS_LOGON_FAILURE");
     assert!(line.contains("SESSION_SETUP rsp"), "{line}");
     assert!(
         text.contains("NTLMSSP AUTHENTICATE SAMPLES\\alice"),
@@ -59,17 +64,7 @@ fn messages_text_explains_a_blob_that_does_not_decode() {
         .position(|w| w == spnego)
         .expect("the NEGOTIATE response's SPNEGO token");
     bytes[at] = 0x30;
-    let out = bin()
-        .arg("messages")
-        .arg(tmp("bad-blob.pcap", &bytes))
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0));
-    let text = String::from_utf8(out.stdout).unwrap();
-    let line = text
-        .lines()
-        .find(|l| l.contains("NEGOTIATE rsp"))
-        .expect("the NEGOTIATE response");
+    let (text, line) = messages_text_line(&tmp("bad-blob.pcap", &bytes), "NEGOTIATE rsp");
     assert!(
         line.contains("[security blob: security token at offset 0: unsupported: neither NTLMSSP, Kerberos, NegoEx nor SPNEGO]"),
         "{line}"
