@@ -380,6 +380,15 @@ fn findings_past_the_kept_ones_are_counted() {
     assert_eq!(last["type"], "capture");
     assert_eq!(last["findings_omitted"], 101);
     assert_eq!(last["finding_counts"], v["finding_counts"]);
+    // `check` counts the error findings past the kept ones too.
+    let (code, out) = check(&[cap, "--expect-success"]);
+    assert_eq!(code, 1);
+    assert!(
+        out.lines()
+            .next()
+            .is_some_and(|l| l.ends_with("; and 1099 other error finding(s)")),
+        "{out}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 

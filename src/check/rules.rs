@@ -52,8 +52,9 @@ fn some(items: Vec<String>) -> String {
 }
 
 /// A failing error finding as evidence: "CODE: title (tcp.stream eq N,
-/// frames A, B, C and 5 more)", then how many other error findings there are.
-fn error_evidence(f: &Finding, others: usize) -> String {
+/// frames A, B, C and 5 more)", then how many other error findings there are
+/// (in the whole capture: those past the 1,000 kept included).
+fn error_evidence(f: &Finding, others: u64) -> String {
     let mut place = Vec::new();
     if let Some(n) = f.stream {
         place.push(format!("{}.stream eq {n}", f.transport));
@@ -82,14 +83,17 @@ pub fn expect_success(model: &Model, d: &Diagnosis) -> CheckResult {
         .iter()
         .filter(|s| s.outcome == Outcome::Success)
         .collect();
-    let mut errors = d.findings.iter().filter(|f| f.severity == Severity::Error);
-    match (ok.first(), errors.next()) {
+    let first_error = d.findings.iter().find(|f| f.severity == Severity::Error);
+    match (ok.first(), first_error) {
         (Some(s), None) => result(
             "expect-success",
             true,
             format!("{} set up, no error found", describe(s)),
         ),
-        (_, Some(f)) => result("expect-success", false, error_evidence(f, errors.count())),
+        (_, Some(f)) => {
+            let others = d.total(Severity::Error).saturating_sub(1);
+            result("expect-success", false, error_evidence(f, others))
+        }
         (None, None) => {
             let seen: Vec<String> = model
                 .sessions
