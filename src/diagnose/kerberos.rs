@@ -406,15 +406,13 @@ fn errors_by_client(kdc: &[KdcExchange]) -> ErrorsByClient {
 }
 
 /// The index of the latest error of `list` (by time, then capture order)
-/// timed within `from..=until`. With time stamps in capture order this is
-/// the last one in capture order within the window; where time stamps go
-/// backwards it is the one nearest before `until` by the clock.
+/// timed within `from..=until` ([`crate::session::kdc::latest`], which
+/// says what "latest" is when time stamps go backwards).
 pub(super) fn latest_error(
     list: &[(Timestamp, usize)],
     from: Timestamp,
     until: Timestamp,
 ) -> Option<usize> {
-    let n = list.partition_point(|&(t, _)| t <= until);
-    let &(t, i) = list.get(n.checked_sub(1)?)?;
+    let (t, i) = crate::session::kdc::latest(list, until)?;
     (t >= from).then_some(i)
 }

@@ -4,7 +4,6 @@
 //! the capture each Kerberos session is given the TGS exchange that fetched
 //! its service ticket (same client, same service principal, before the AP-REQ).
 
-use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::net::IpAddr;
 
@@ -182,8 +181,15 @@ pub struct KdcIndex {
     as_rep: KeyedHashMap<IpAddr, Times>,
 }
 
-/// (time, index in `model.kdc`) of exchanges, in order.
-type Times = BTreeSet<(Timestamp, usize)>;
+/// (time, index in `model.kdc`) of exchanges, sorted.
+type Times = Vec<(Timestamp, usize)>;
+
+/// Puts `e` in its place in the sorted `times` (at the end, unless time
+/// stamps went backwards; at most [`MAX_KDC_EXCHANGES`] entries).
+fn insert_sorted(times: &mut Times, e: (Timestamp, usize)) {
+    let at = times.partition_point(|&p| p <= e);
+    times.insert(at, e);
+}
 
 impl KdcIndex {
     /// Exchange `i` of `model.kdc` was just made from its request.
@@ -193,7 +199,7 @@ impl KdcIndex {
         }
         if let Some(name) = x.service_name() {
             let by_name = self.tgs.entry(x.client.ip()).or_default();
-            by_name.entry(name).or_default().insert((x.time, i));
+            insert_sorted(by_name.entry(name).or_default(), (x.time, i));
         }
     }
 
@@ -205,33 +211,30 @@ impl KdcIndex {
                 .as_deref()
                 .is_some_and(|p| !is_anonymous(p))
         {
-            let times = self.as_rep.entry(x.client.ip()).or_default();
-            times.insert((x.time, i));
+            insert_sorted(self.as_rep.entry(x.client.ip()).or_default(), (x.time, i));
         }
     }
 
     /// The latest TGS-REQ of `client` for service `name` timed at or
     /// before `until`.
     fn tgs(&self, client: IpAddr, name: &str, until: Timestamp) -> Option<usize> {
-        latest(self.tgs.get(&client)?.get(name)?, until)
+        latest(self.tgs.get(&client)?.get(name)?, until).map(|(_, i)| i)
     }
 
     /// The latest AS exchange of `client` answered with an AS-REP for a
     /// principal that is not anonymous, timed at or before `until`.
     fn as_rep(&self, client: IpAddr, until: Timestamp) -> Option<usize> {
-        latest(self.as_rep.get(&client)?, until)
+        latest(self.as_rep.get(&client)?, until).map(|(_, i)| i)
     }
 }
 
-/// The index of the latest exchange of `times` (by time, then capture
-/// order) at or before `until`. With time stamps in capture order it is
-/// the last one in capture order; where they go backwards, the nearest
-/// before `until` by the clock.
-fn latest(times: &Times, until: Timestamp) -> Option<usize> {
-    times
-        .range(..=(until, usize::MAX))
-        .next_back()
-        .map(|&(_, i)| i)
+/// The latest (time, index) of the sorted `times` (by time, then capture
+/// order) at or before `until`, by binary search. With time stamps in
+/// capture order it is the last one in capture order; where they go
+/// backwards, the nearest before `until` by the clock.
+pub(crate) fn latest(times: &[(Timestamp, usize)], until: Timestamp) -> Option<(Timestamp, usize)> {
+    let n = times.partition_point(|&(t, _)| t <= until);
+    times.get(n.checked_sub(1)?).copied()
 }
 
 /// Gives a Kerberos session the TGS exchange that fetched its ticket: the
