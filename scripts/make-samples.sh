@@ -946,13 +946,16 @@ group_more() {
 
 # ---------------------------------------------------------------- group enc
 # smbd requires encryption for every session; the client is held to SMB 2.1,
-# which cannot encrypt.
+# which cannot encrypt, or logs on anonymously, which leaves it no key.
 group_enc() {
     log "group enc: server-wide encryption required against an SMB 2.1 client"
     smbd_users
     smbd_start "server smb encrypt = required"
     capture ntlm-smb21-server-encryption-required "host $SMBD_IP" \
         smbc //$SMBD_IP/share -m SMB2_10 -U "alice%$PW_ALICE" -c 'ls'
+    # an anonymous client (SMB 3.1.1): an anonymous session has no key to
+    # encrypt with, so smbd refuses it at session setup
+    capture anonymous-encryption-required "host $SMBD_IP" smbc -U '%' -N -L //$SMBD_IP
     smbd_stop
 }
 

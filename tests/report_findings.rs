@@ -475,11 +475,27 @@ const CASES: &[(&str, &str, &str, u64, &[u64])] = &[
         &[],
     ),
     (
-        "corpus:zeek-smb3-multichannel.pcap",
-        "logon.failed",
+        "anonymous-encryption-required.pcap",
+        "logon.anonymous_refused",
         "error",
         0,
-        &[],
+        &[10, 11],
+    ),
+    // 26 anonymous logons refused next to the client's own working session
+    (
+        "corpus:zeek-smb3-multichannel.pcap",
+        "logon.anonymous_refused",
+        "info",
+        0,
+        &[1121, 1122, 1347, 1348],
+    ),
+    // two refused on two connections, no logon of the client's own worked
+    (
+        "corpus:pcapattack-smb311-spoolsample-ntlm.pcapng",
+        "logon.anonymous_refused",
+        "error",
+        2,
+        &[48, 49, 58, 59],
     ),
     (
         "corpus:arkime-smb1-vlan-ntlm.pcap",
@@ -493,6 +509,7 @@ const CASES: &[(&str, &str, &str, u64, &[u64])] = &[
 /// Codes no capture at hand shows, with the reason; each is checked by a
 /// unit test of its rule in src/diagnose/tests.rs instead.
 const NOT_IN_CAPTURES: &[(&str, &str)] = &[
+    ("logon.failed", "the generic code for a SESSION_SETUP status without a code of its own: the statuses the servers at hand answer all have one (the two corpus captures that showed it, zeek-smb3-multichannel and pcapattack-smb311-spoolsample-ntlm, refuse anonymous logons: logon.anonymous_refused)"),
     ("logon.unknown_user", "no server at hand puts STATUS_NO_SUCH_USER on the wire: smbd and the Samba DC answer an unknown user's NTLM logon with STATUS_LOGON_FAILURE (or a guest session with 'map to guest = bad user'), and a user deleted from the DC after getting a service ticket still logs on with it (Samba trusts the ticket's PAC; only the KDC answers KDC_ERR_C_PRINCIPAL_UNKNOWN to the forwarded-TGT request)"),
 ];
 
@@ -764,6 +781,51 @@ fn kerberos_joined_to_smb() {
         tgs[0].service_principal.as_deref(),
         Some("cifs/alias.samples.smbscope.test@SAMPLES.SMBSCOPE.TEST")
     );
+}
+
+/// The client's 26 refused anonymous logons next to its own working session
+/// make one note, not 26 errors; the capture has no error finding. Two
+/// refused on two connections, with no logon of the client's own, make one
+/// error naming both.
+#[test]
+fn anonymous_refusals_are_grouped() {
+    let Some(d) = corpus() else { return };
+    let a = run(&d.join("zeek-smb3-multichannel.pcap"), &[]);
+    let refused: Vec<_> = a
+        .diagnosis
+        .findings
+        .iter()
+        .filter(|f| f.code == "logon.anonymous_refused")
+        .collect();
+    assert_eq!(refused.len(), 1, "{:#?}", describe(&a.diagnosis.findings));
+    let f = refused[0];
+    assert!(f.title.contains("26 anonymous logons"), "{}", f.title);
+    assert!(f.explanation.contains(".\\user2"), "{}", f.explanation);
+    assert_eq!(f.status.as_deref(), Some("STATUS_ACCESS_DENIED"));
+    assert!(
+        !a.diagnosis
+            .findings
+            .iter()
+            .any(|f| f.severity.as_str() == "error"),
+        "{:#?}",
+        describe(&a.diagnosis.findings)
+    );
+
+    let a = run(&d.join("pcapattack-smb311-spoolsample-ntlm.pcapng"), &[]);
+    let refused: Vec<_> = a
+        .diagnosis
+        .findings
+        .iter()
+        .filter(|f| f.code == "logon.anonymous_refused")
+        .collect();
+    assert_eq!(refused.len(), 1, "{:#?}", describe(&a.diagnosis.findings));
+    assert!(refused[0].title.contains("2 anonymous logons"));
+    assert!(refused[0].explanation.contains("(tcp.stream 2, 3)"));
+    assert!(!a
+        .diagnosis
+        .findings
+        .iter()
+        .any(|f| f.code == "logon.failed" || f.title.contains("((")));
 }
 
 #[test]

@@ -22,6 +22,7 @@ pub const CODES: &[(&str, Severity, &str)] = &[
     ("logon.no_logon_servers", Error, "STATUS_NO_LOGON_SERVERS: the server could not reach a domain controller"),
     ("logon.ntlmv1_rejected", Error, "the server refused an NTLMv1/LM response"),
     ("logon.failed", Error, "a SESSION_SETUP failed with another status"),
+    ("logon.anonymous_refused", Error, "the server refused anonymous (null) logons, counted per client and server (info when the same client's own logon worked)"),
     ("logon.abandoned", Error, "the client stopped in the middle of the authentication exchange (not after a KRB-ERROR, which has its own finding)"),
     ("logon.slow_round", Warning, "a SESSION_SETUP round took longer than 1 s"),
     ("kerberos.clock_skew", Error, "KRB_AP_ERR_SKEW: client and server clocks differ by more than the allowed skew (warning when a retry succeeded)"),

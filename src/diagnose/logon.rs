@@ -14,6 +14,8 @@ pub(super) fn findings(model: &Model, out: &mut Sink) {
     for s in &model.sessions {
         let conn = model.connection(s.stream);
         match s.outcome {
+            // Grouped by client and server: the anonymous module.
+            Outcome::Failure if super::anonymous::is_refused_anonymous(s) => {}
             Outcome::Failure if encryption_refused(s, conn) => encryption(s, out),
             Outcome::Failure => failure(s, out),
             Outcome::Unfinished => {
@@ -274,15 +276,21 @@ fn frames_of(r: &Round, c: &Connection) -> Vec<u64> {
 }
 
 fn guest(s: &Session, out: &mut Sink) {
-    let asked = match s.user.as_deref() {
-        Some(_) => format!(
-            "the client authenticated as {}, but the server",
-            identity(s)
+    let (asked, title) = match s.user.as_deref() {
+        Some(_) => (
+            format!(
+                "the client authenticated as {}, but the server",
+                identity(s)
+            ),
+            format!("Logged on as guest, not as {}", identity(s)),
         ),
-        None => "the client sent no user name, and the server".to_string(),
+        None => (
+            "the client sent no user name, and the server".to_string(),
+            "Logged on as guest (the client sent no user name)".to_string(),
+        ),
     };
     out.push(
-        Draft::new(Severity::Warning, "session.guest", format!("Logged on as guest, not as {}", identity(s)))
+        Draft::new(Severity::Warning, "session.guest", title)
             .explain(format!("The SESSION_SETUP succeeded with SessionFlags IS_GUEST: {asked} mapped the logon to its guest account. The user gets the guest's rights, not their own, and SMB signing and encryption are not possible in a guest session."))
             .next("If the user expected their own identity: check the user name and password (Samba maps unknown users or bad passwords to guest with 'map to guest = Bad User'); Windows clients refuse insecure guest logons by default (AllowInsecureGuestAuth).")
             .stream(s.stream)

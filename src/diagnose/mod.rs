@@ -11,6 +11,7 @@
 //! without DFS, KDC_ERR_PREAUTH_REQUIRED before pre-authentication,
 //! KRB_ERR_RESPONSE_TOO_BIG before a retry over TCP) make no finding.
 
+mod anonymous;
 pub mod codes;
 mod connection;
 mod kerberos;
@@ -340,6 +341,7 @@ pub fn diagnose(model: &Model) -> Diagnosis {
     let mut sink = Sink::default();
     negotiate::findings(model, &mut sink);
     logon::findings(model, &mut sink);
+    anonymous::findings(model, &mut sink);
     kerberos::findings(model, &mut sink);
     tree::findings(model, &mut sink);
     connection::findings(model, &mut sink);

@@ -198,6 +198,126 @@ fn logon_unknown_user_and_account_restriction() {
 }
 
 #[test]
+fn logon_failed_for_a_status_without_its_own_code() {
+    let s = session(
+        0,
+        Outcome::Failure,
+        Some(NtStatus::NOT_SUPPORTED),
+        vec![
+            round(8, Some(9), Some(NtStatus::MORE_PROCESSING_REQUIRED)),
+            round(10, Some(11), Some(NtStatus::NOT_SUPPORTED)),
+        ],
+    );
+    let d = diagnose(&model(vec![conn(0)], vec![s]));
+    let f = only(&d.findings, "logon.failed");
+    check(f, Severity::Error, 0, &[10, 11]);
+    assert_eq!(
+        f.title,
+        "Session setup failed: STATUS_NOT_SUPPORTED (CORP\\alice)"
+    );
+}
+
+/// An anonymous NTLM logon refused with `status` on `stream`.
+fn anonymous_refused(stream: u64, status: NtStatus, frame: u64) -> Session {
+    let mut s = session(
+        stream,
+        Outcome::Failure,
+        Some(status),
+        vec![
+            round(
+                frame,
+                Some(frame + 1),
+                Some(NtStatus::MORE_PROCESSING_REQUIRED),
+            ),
+            round(frame + 2, Some(frame + 3), Some(status)),
+        ],
+    );
+    s.user = None;
+    s.domain = None;
+    s.ntlm_response = Some("anonymous");
+    s
+}
+
+#[test]
+fn anonymous_logons_refused_are_grouped_by_client_server_and_status() {
+    let sessions = vec![
+        anonymous_refused(0, NtStatus::ACCESS_DENIED, 8),
+        anonymous_refused(1, NtStatus::ACCESS_DENIED, 20),
+        anonymous_refused(1, NtStatus::ACCESS_DENIED, 30),
+        anonymous_refused(0, NtStatus::LOGON_FAILURE, 40),
+    ];
+    let d = diagnose(&model(vec![conn(0), conn(1)], sessions));
+    let refused: Vec<_> = d
+        .findings
+        .iter()
+        .filter(|f| f.code == "logon.anonymous_refused")
+        .collect();
+    assert_eq!(refused.len(), 2, "{:#?}", d.findings);
+    check(refused[0], Severity::Error, 0, &[10, 11, 32, 33]);
+    assert!(refused[0]
+        .title
+        .contains("3 anonymous logons (STATUS_ACCESS_DENIED)"));
+    assert!(refused[0].explanation.contains("(tcp.stream 0, 1)"));
+    check(refused[1], Severity::Error, 0, &[42, 43]);
+    assert!(refused[1]
+        .title
+        .contains("an anonymous logon (STATUS_LOGON_FAILURE)"));
+    // Not also as a wrong password or a generic failure.
+    assert!(!d
+        .findings
+        .iter()
+        .any(|f| f.code == "logon.failed" || f.code == "logon.bad_password"));
+}
+
+#[test]
+fn anonymous_logon_refused_beside_an_own_logon_is_a_note() {
+    let own = session(
+        0,
+        Outcome::Success,
+        Some(NtStatus::SUCCESS),
+        vec![round(8, Some(9), Some(NtStatus::SUCCESS))],
+    );
+    let mut other_server = anonymous_refused(1, NtStatus::ACCESS_DENIED, 40);
+    other_server.server = addr("10.0.0.9:445");
+    let sessions = vec![
+        own,
+        anonymous_refused(0, NtStatus::ACCESS_DENIED, 20),
+        other_server,
+    ];
+    let d = diagnose(&model(vec![conn(0), conn(1)], sessions));
+    let refused: Vec<_> = d
+        .findings
+        .iter()
+        .filter(|f| f.code == "logon.anonymous_refused")
+        .collect();
+    assert_eq!(refused.len(), 2, "{:#?}", d.findings);
+    let note = refused
+        .iter()
+        .find(|f| f.severity == Severity::Info)
+        .unwrap();
+    check(note, Severity::Info, 0, &[22, 23]);
+    assert!(note
+        .explanation
+        .contains("logged on as CORP\\alice (tcp.stream eq 0)"));
+    let error = refused
+        .iter()
+        .find(|f| f.severity == Severity::Error)
+        .unwrap();
+    check(error, Severity::Error, 1, &[42, 43]);
+}
+
+#[test]
+fn a_refused_kerberos_logon_is_not_anonymous() {
+    let mut s = anonymous_refused(0, NtStatus::ACCESS_DENIED, 8);
+    s.mechanism = Some("kerberos");
+    let d = diagnose(&model(vec![conn(0)], vec![s]));
+    assert!(!d
+        .findings
+        .iter()
+        .any(|f| f.code == "logon.anonymous_refused"));
+}
+
+#[test]
 fn logon_abandoned() {
     // The server sent its challenge; the client sent nothing more and closed.
     let mut c = conn(0);
