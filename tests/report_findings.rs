@@ -786,9 +786,10 @@ fn kerberos_joined_to_smb() {
 /// The client's 26 refused anonymous logons next to its own working session
 /// make one note, not 26 errors; the capture has no error finding. Two
 /// refused on two connections, with no logon of the client's own, make one
-/// error naming both.
+/// error naming both. Ten anonymous sessions of one client make one note
+/// and one posture warning, not ten each.
 #[test]
-fn anonymous_refusals_are_grouped() {
+fn anonymous_logons_are_grouped() {
     let Some(d) = corpus() else { return };
     let a = run(&d.join("zeek-smb3-multichannel.pcap"), &[]);
     let refused: Vec<_> = a
@@ -826,6 +827,29 @@ fn anonymous_refusals_are_grouped() {
         .findings
         .iter()
         .any(|f| f.code == "logon.failed" || f.title.contains("((")));
+
+    let a = run(&d.join("sv-smb3-zerologon-anon-ntlm.pcap"), &[]);
+    for (code, title) in [
+        ("session.anonymous", "10 anonymous (null) sessions"),
+        (
+            "posture.anonymous_allowed",
+            "The server at 172.16.5.58:445 accepts anonymous sessions",
+        ),
+    ] {
+        let f: Vec<_> = a
+            .diagnosis
+            .findings
+            .iter()
+            .filter(|f| f.code == code)
+            .collect();
+        assert_eq!(f.len(), 1, "{code}: {:#?}", describe(&a.diagnosis.findings));
+        assert_eq!(f[0].title, title);
+        assert_eq!(f[0].stream, Some(42));
+        assert_eq!(f[0].frames, [639, 640, 986, 987]);
+        assert!(f[0]
+            .explanation
+            .contains("tcp.stream 42, 43, 44, 45, 46 and 5 more"));
+    }
 }
 
 #[test]

@@ -1,13 +1,15 @@
-//! Anonymous logons the server refused: an NTLM AUTHENTICATE with no user
-//! name and no password ([MS-NLMP] 3.2.5.1.2, anonymous authentication)
-//! answered with an error ([MS-SMB2] 3.3.5.5.3: the server fails the
-//! SESSION_SETUP with the status its authentication gave, or with
+//! Anonymous (null) logons: an NTLM AUTHENTICATE with no user name and no
+//! password ([MS-NLMP] 3.2.5.1.2), or SessionFlags IS_NULL ([MS-SMB2]
+//! 2.2.6). Those the server accepted (session.anonymous, and
+//! posture.anonymous_allowed for the server), and those it refused with an
+//! error (logon.anonymous_refused; [MS-SMB2] 3.3.5.5.3: the server fails
+//! the SESSION_SETUP with the status its authentication gave, or with
 //! STATUS_ACCESS_DENIED when it requires encryption, 3.3.5.5).
 //!
-//! One finding per client address, server and status, however many times
-//! the client tried: some clients try an anonymous logon again and again
-//! next to a working session of their own, and one line says that better
-//! than one error each.
+//! Each is one finding per client address and server (per server for the
+//! posture), however many times the client logged on: clients and scanners
+//! log on anonymously again and again, and one finding with the count says
+//! that better than one each.
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -22,6 +24,11 @@ use super::{Draft, Severity, Sink};
 /// Streams named in a finding's explanation before "and N more".
 const STREAMS_NAMED: usize = 5;
 
+pub(super) fn findings(model: &Model, out: &mut Sink) {
+    accepted(model, out);
+    refused(model, out);
+}
+
 /// A failed session setup whose AUTHENTICATE was anonymous.
 pub(super) fn is_refused_anonymous(s: &Session) -> bool {
     s.outcome == Outcome::Failure
@@ -30,9 +37,13 @@ pub(super) fn is_refused_anonymous(s: &Session) -> bool {
         && s.user.as_deref().is_none_or(str::is_empty)
 }
 
-/// The refused anonymous logons of one client address to one server, with
-/// one status.
-struct Refusals<'a> {
+fn is_accepted(s: &Session) -> bool {
+    s.outcome == Outcome::Anonymous
+}
+
+/// The sessions of one group: the first and the last, how many, on which
+/// streams.
+struct Group<'a> {
     first: &'a Session,
     last: &'a Session,
     count: u64,
@@ -40,48 +51,149 @@ struct Refusals<'a> {
     more_streams: u64,
 }
 
-type Key = (IpAddr, SocketAddr, u32);
+impl<'a> Group<'a> {
+    fn new(s: &'a Session) -> Self {
+        Group {
+            first: s,
+            last: s,
+            count: 0,
+            streams: Vec::new(),
+            more_streams: 0,
+        }
+    }
 
-pub(super) fn findings(model: &Model, out: &mut Sink) {
-    let groups = refusals(model);
+    fn add(&mut self, s: &'a Session) {
+        self.count += 1;
+        self.last = s;
+        if !self.streams.contains(&s.stream) {
+            if self.streams.len() < STREAMS_NAMED {
+                self.streams.push(s.stream);
+            } else {
+                self.more_streams += 1;
+            }
+        }
+    }
+
+    /// The last round's request and response of the first session, and of
+    /// the last one when there are several.
+    fn frames(&self) -> Vec<u64> {
+        let mut f: Vec<u64> = evidence(self.first).collect();
+        if self.count > 1 {
+            f.extend(evidence(self.last));
+        }
+        f
+    }
+
+    /// "tcp.stream 0", or "tcp.stream 2, 3 and 4 more".
+    fn streams(&self) -> String {
+        let mut t = String::from("tcp.stream ");
+        for (i, st) in self.streams.iter().enumerate() {
+            if i > 0 {
+                t.push_str(", ");
+            }
+            t.push_str(&st.to_string());
+        }
+        if self.more_streams > 0 {
+            t.push_str(&format!(" and {} more", self.more_streams));
+        }
+        t
+    }
+
+    /// "once (tcp.stream 0)", or "3 times (tcp.stream 2, 3)".
+    fn times(&self) -> String {
+        if self.count == 1 {
+            format!("once ({})", self.streams())
+        } else {
+            format!("{} times ({})", self.count, self.streams())
+        }
+    }
+}
+
+/// The sessions `keep` picks, grouped by `key`, in the order of each
+/// group's first session.
+fn groups<'a, K: std::hash::Hash + Eq>(
+    model: &'a Model,
+    keep: impl Fn(&Session) -> bool,
+    key: impl Fn(&Session) -> K,
+) -> Vec<Group<'a>> {
+    let mut groups: Vec<Group<'a>> = Vec::new();
+    let mut index: KeyedHashMap<K, usize> = KeyedHashMap::default();
+    for s in model.sessions.iter().filter(|s| keep(s)) {
+        let i = *index.entry(key(s)).or_insert_with(|| {
+            groups.push(Group::new(s));
+            groups.len() - 1
+        });
+        groups[i].add(s);
+    }
+    groups
+}
+
+/// Anonymous sessions set up: one note per client address and server, one
+/// posture warning per server.
+fn accepted(model: &Model, out: &mut Sink) {
+    for g in groups(model, is_accepted, |s| (s.client.ip(), s.server)) {
+        let s = g.first;
+        let title = if g.count == 1 {
+            "Anonymous (null) session".to_string()
+        } else {
+            format!("{} anonymous (null) sessions", g.count)
+        };
+        let mut why = String::from("The client authenticated with no user name and no password (an NTLM anonymous AUTHENTICATE or SessionFlags IS_NULL). Normal for share listing and some RPC calls; anything else usually needs a real user.");
+        if g.count > 1 {
+            why.push_str(&format!(
+                " The client at {} did so {} with the server at {}.",
+                s.client.ip(),
+                g.times(),
+                s.server
+            ));
+        }
+        out.push(
+            Draft::new(Severity::Info, "session.anonymous", title)
+                .explain(why)
+                .next("If the user expected their own identity, check that the client was given credentials (smbclient -U, mount -o username=).")
+                .stream(s.stream)
+                .frames(g.frames())
+                .session(s.session_id)
+                .done(),
+        );
+    }
+    for g in groups(model, is_accepted, |s| s.server) {
+        let s = g.first;
+        let set_up = if g.count == 1 {
+            "An anonymous (null) session was set up".to_string()
+        } else {
+            format!(
+                "{} anonymous (null) sessions were set up ({})",
+                g.count,
+                g.streams()
+            )
+        };
+        out.push(
+            Draft::new(Severity::Warning, "posture.anonymous_allowed", format!("The server at {} accepts anonymous sessions", s.server))
+                .explain(format!("{set_up}. Anyone who can reach the server can then list shares and query some RPC interfaces."))
+                .next("Restrict anonymous access (Windows: RestrictAnonymous, RestrictNullSessAccess; Samba: 'restrict anonymous = 2').")
+                .stream(s.stream)
+                .frames(g.frames())
+                .session(s.session_id)
+                .done(),
+        );
+    }
+}
+
+/// Anonymous logons refused: one finding per client address, server and
+/// status.
+fn refused(model: &Model, out: &mut Sink) {
+    let groups = groups(model, is_refused_anonymous, |s| {
+        (s.client.ip(), s.server, s.status.map_or(0, |st| st.0))
+    });
     if groups.is_empty() {
         return;
     }
     let own = own_logons(model);
     for g in &groups {
         let key = (g.first.client.ip(), g.first.server);
-        push(g, own.get(&key).copied(), out);
+        push_refused(g, own.get(&key).copied(), out);
     }
-}
-
-/// The refusals, grouped, in the order of their first session.
-fn refusals(model: &Model) -> Vec<Refusals<'_>> {
-    let mut groups: Vec<Refusals<'_>> = Vec::new();
-    let mut index: KeyedHashMap<Key, usize> = KeyedHashMap::default();
-    for s in model.sessions.iter().filter(|s| is_refused_anonymous(s)) {
-        let key = (s.client.ip(), s.server, s.status.map_or(0, |st| st.0));
-        let i = *index.entry(key).or_insert_with(|| {
-            groups.push(Refusals {
-                first: s,
-                last: s,
-                count: 0,
-                streams: Vec::new(),
-                more_streams: 0,
-            });
-            groups.len() - 1
-        });
-        let g = &mut groups[i];
-        g.count += 1;
-        g.last = s;
-        if !g.streams.contains(&s.stream) {
-            if g.streams.len() < STREAMS_NAMED {
-                g.streams.push(s.stream);
-            } else {
-                g.more_streams += 1;
-            }
-        }
-    }
-    groups
 }
 
 /// For each (client address, server), the first session that logged on
@@ -98,10 +210,10 @@ fn own_logons(model: &Model) -> KeyedHashMap<(IpAddr, SocketAddr), &Session> {
     own
 }
 
-fn push(g: &Refusals<'_>, own: Option<&Session>, out: &mut Sink) {
+fn push_refused(g: &Group<'_>, own: Option<&Session>, out: &mut Sink) {
     let s = g.first;
     let status = s.status.unwrap_or(NtStatus(0));
-    let times = if g.count == 1 {
+    let logons = if g.count == 1 {
         "an anonymous logon".to_string()
     } else {
         format!("{} anonymous logons", g.count)
@@ -109,20 +221,19 @@ fn push(g: &Refusals<'_>, own: Option<&Session>, out: &mut Sink) {
     let (severity, title) = match own {
         Some(_) => (
             Severity::Info,
-            format!("The server refused {times} ({status}); the client's own logon worked"),
+            format!("The server refused {logons} ({status}); the client's own logon worked"),
         ),
         None => (
             Severity::Error,
-            format!("The server refused {times} ({status})"),
+            format!("The server refused {logons} ({status})"),
         ),
     };
     let mut why = format!(
-        "{} from {} sent an anonymous NTLM AUTHENTICATE (no user name, no password) to the server at {} {} ({}), and the server answered {status}: it does not accept anonymous (null) sessions. A server refuses them by policy, or because it requires signing or encryption for every session, which an anonymous session cannot do, having no session key (smbd answers STATUS_ACCESS_DENIED to an anonymous logon when 'server smb encrypt = required').",
+        "{} from {} sent an anonymous NTLM AUTHENTICATE (no user name, no password) to the server at {} {}, and the server answered {status}: it does not accept anonymous (null) sessions. A server refuses them by policy, or because it requires signing or encryption for every session, which an anonymous session cannot do, having no session key (smbd answers STATUS_ACCESS_DENIED to an anonymous logon when 'server smb encrypt = required').",
         s.workstation.as_deref().map_or_else(|| "The client".to_string(), |w| concat(&["The client ", w])),
         s.client.ip(),
         s.server,
-        if g.count == 1 { "once".to_string() } else { format!("{} times", g.count) },
-        streams_text(g),
+        g.times(),
     );
     let next = match own {
         Some(o) => {
@@ -134,35 +245,16 @@ fn push(g: &Refusals<'_>, own: Option<&Session>, out: &mut Sink) {
             "Give the client a user name and password (smbclient -U user, mount -o username=); or, if anonymous access is wanted and its traffic may travel unencrypted, allow it on the server (Samba: 'restrict anonymous = 0' and no 'server smb encrypt = required' for it; Windows: the 'Network access' security options for anonymous users)."
         }
     };
-    let mut frames: Vec<u64> = evidence(s).collect();
-    if g.count > 1 {
-        frames.extend(evidence(g.last));
-    }
     out.push(
         Draft::new(severity, "logon.anonymous_refused", title)
             .explain(why)
             .next(next)
             .stream(s.stream)
-            .frames(frames)
+            .frames(g.frames())
             .session(s.session_id)
             .status(status.to_string())
             .done(),
     );
-}
-
-/// "tcp.stream 0", or "tcp.stream 2, 3 and 4 more".
-fn streams_text(g: &Refusals<'_>) -> String {
-    let mut t = String::from("tcp.stream ");
-    for (i, st) in g.streams.iter().enumerate() {
-        if i > 0 {
-            t.push_str(", ");
-        }
-        t.push_str(&st.to_string());
-    }
-    if g.more_streams > 0 {
-        t.push_str(&format!(" and {} more", g.more_streams));
-    }
-    t
 }
 
 /// The last round's request and response frames.

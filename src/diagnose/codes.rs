@@ -40,7 +40,7 @@ pub const CODES: &[(&str, Severity, &str)] = &[
     ("kerberos.tcp_not_retried", Warning, "KRB_ERR_RESPONSE_TOO_BIG not followed by a Kerberos request over TCP (no retry, or TCP port 88 refused or blocked)"),
     ("kerberos.fallback_ntlm", Warning, "the client fell back from Kerberos to NTLM, with the KDC error that caused it"),
     ("session.guest", Warning, "the server granted a guest session"),
-    ("session.anonymous", Info, "an anonymous (null) session"),
+    ("session.anonymous", Info, "anonymous (null) sessions: one finding per client address and server, with the count"),
     ("session.encryption_required", Error, "SESSION_SETUP refused (ACCESS_DENIED) to a dialect that cannot encrypt (2.x): the server requires encryption for every session"),
     ("session.deleted", Error, "STATUS_USER_SESSION_DELETED: the server no longer knows the session"),
     ("session.expired", Warning, "STATUS_NETWORK_SESSION_EXPIRED: the session must re-authenticate"),
@@ -57,7 +57,7 @@ pub const CODES: &[(&str, Severity, &str)] = &[
     ("posture.smb1", Warning, "SMB1 was offered (info) or used (warning)"),
     ("posture.signing_not_required", Info, "the server does not require signing"),
     ("posture.weak_enctype", Warning, "a Kerberos ticket or reply uses RC4 or DES"),
-    ("posture.anonymous_allowed", Warning, "the server accepted an anonymous session"),
+    ("posture.anonymous_allowed", Warning, "the server accepted anonymous sessions: one finding per server, with the count"),
 ];
 
 /// The usual severity of a code (Error for an unknown one).

@@ -24,7 +24,8 @@ pub(super) fn findings(model: &Model, out: &mut Sink) {
                 }
             }
             Outcome::Guest => guest(s, out),
-            Outcome::Anonymous => anonymous(s, out),
+            // Grouped by client and server: the anonymous module.
+            Outcome::Anonymous => {}
             Outcome::Success => {}
         }
         slow_rounds(s, out);
@@ -297,18 +298,6 @@ fn guest(s: &Session, out: &mut Sink) {
             .frames(evidence(s))
             .session(s.session_id)
             .user(s.user.clone())
-            .done(),
-    );
-}
-
-fn anonymous(s: &Session, out: &mut Sink) {
-    out.push(
-        Draft::new(Severity::Info, "session.anonymous", "Anonymous (null) session")
-            .explain("The client authenticated with no user name and no password (an NTLM anonymous AUTHENTICATE or SessionFlags IS_NULL). Normal for share listing and some RPC calls; anything else usually needs a real user.")
-            .next("If the user expected their own identity, check that the client was given credentials (smbclient -U, mount -o username=).")
-            .stream(s.stream)
-            .frames(evidence(s))
-            .session(s.session_id)
             .done(),
     );
 }

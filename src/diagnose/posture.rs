@@ -2,7 +2,7 @@
 //! or used, signing not required ([MS-SMB2] 2.2.4 SecurityMode), weak
 //! Kerberos enctypes (RC4 [RFC 4757], DES [RFC 6649]), anonymous access.
 
-use crate::session::{Model, Outcome};
+use crate::session::Model;
 
 use super::{Draft, Severity, Sink};
 
@@ -11,7 +11,6 @@ pub(super) fn findings(model: &Model, out: &mut Sink) {
     smb1(model, out);
     signing(model, out);
     enctypes(model, out);
-    anonymous(model, out);
 }
 
 fn ntlmv1(model: &Model, out: &mut Sink) {
@@ -142,25 +141,6 @@ fn enctypes(model: &Model, out: &mut Sink) {
             .frames(x.reply_frame)
             .status(e)
             .done(),
-        );
-    }
-}
-
-fn anonymous(model: &Model, out: &mut Sink) {
-    for s in model
-        .sessions
-        .iter()
-        .filter(|s| s.outcome == Outcome::Anonymous)
-    {
-        let r = s.rounds.last();
-        out.push(
-            Draft::new(Severity::Warning, "posture.anonymous_allowed", format!("The server at {} accepts anonymous sessions", s.server))
-                .explain("An anonymous (null) session was set up. Anyone who can reach the server can then list shares and query some RPC interfaces.")
-                .next("Restrict anonymous access (Windows: RestrictAnonymous, RestrictNullSessAccess; Samba: 'restrict anonymous = 2').")
-                .stream(s.stream)
-                .frames(r.into_iter().flat_map(|r| [r.request_frame].into_iter().chain(r.response_frame)))
-                .session(s.session_id)
-                .done(),
         );
     }
 }

@@ -307,6 +307,37 @@ fn anonymous_logon_refused_beside_an_own_logon_is_a_note() {
 }
 
 #[test]
+fn anonymous_sessions_are_grouped_by_client_and_server_and_the_posture_by_server() {
+    let anon = |stream: u64, client: &str, frame: u64| {
+        let mut s = anonymous_refused(stream, NtStatus::SUCCESS, frame);
+        s.outcome = Outcome::Anonymous;
+        s.client = addr(client);
+        s
+    };
+    let sessions = vec![
+        anon(0, "10.0.0.1:50000", 8),
+        anon(1, "10.0.0.7:50001", 20),
+        anon(2, "10.0.0.1:50002", 30),
+    ];
+    let d = diagnose(&model(vec![conn(0), conn(1), conn(2)], sessions));
+    let notes: Vec<_> = d
+        .findings
+        .iter()
+        .filter(|f| f.code == "session.anonymous")
+        .collect();
+    assert_eq!(notes.len(), 2, "{:#?}", d.findings);
+    check(notes[0], Severity::Info, 0, &[10, 11, 32, 33]);
+    assert_eq!(notes[0].title, "2 anonymous (null) sessions");
+    check(notes[1], Severity::Info, 1, &[22, 23]);
+    assert_eq!(notes[1].title, "Anonymous (null) session");
+    let posture = only(&d.findings, "posture.anonymous_allowed");
+    check(posture, Severity::Warning, 0, &[10, 11, 32, 33]);
+    assert!(posture
+        .explanation
+        .starts_with("3 anonymous (null) sessions were set up (tcp.stream 0, 1, 2)."));
+}
+
+#[test]
 fn a_refused_kerberos_logon_is_not_anonymous() {
     let mut s = anonymous_refused(0, NtStatus::ACCESS_DENIED, 8);
     s.mechanism = Some("kerberos");
