@@ -292,6 +292,14 @@ const CASES: &[(&str, &str, &str, u64, &[u64])] = &[
         0,
         &[4, 6],
     ),
+    // one-sided capture: the client's ACKs show 28,334 bytes from the server
+    (
+        "corpus:sv-smb2-oneside-kerberos.pcap",
+        "connection.one_sided",
+        "warning",
+        0,
+        &[3, 83],
+    ),
     (
         "reset-during-session-setup-port4456.pcap",
         "connection.reset_during_setup",

@@ -51,6 +51,7 @@ pub const CODES: &[(&str, Severity, &str)] = &[
     ("connection.refused", Error, "the server reset the TCP connection before anything was sent (closed port or firewall); info when the client reached SMB on the same server over another connection"),
     ("connection.netbios_refused", Error, "the server answered the NetBIOS session request on TCP 139 with a negative session response (RFC 1002 4.3.4)"),
     ("connection.no_response", Error, "the server never answered"),
+    ("connection.one_sided", Warning, "no SMB message of the server's is in the capture, but the client acknowledged bytes from it: the capture holds one direction only"),
     ("connection.reset_during_setup", Error, "the connection was reset before the session was set up"),
     ("connection.closed_during_setup", Error, "the connection was closed before the session was set up"),
     ("posture.ntlmv1", Warning, "an NTLMv1 or LM response was sent (and accepted)"),

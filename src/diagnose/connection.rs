@@ -1,5 +1,6 @@
 //! Connection findings: a NetBIOS session refused on TCP 139 (RFC 1002
-//! 4.3.4), a server that never answered, a connection reset or closed during
+//! 4.3.4), a server that never answered (or whose side of the connection
+//! the capture lacks), a connection reset or closed during
 //! setup, and sessions deleted or expired under the client ([MS-SMB2]
 //! 3.3.5.2.9 USER_SESSION_DELETED / NETWORK_SESSION_EXPIRED).
 
@@ -119,10 +120,14 @@ fn netbios_refused(c: &Connection, out: &mut Sink) {
     );
 }
 
-/// The server sent nothing at all.
+/// The server sent nothing at all, or nothing the capture holds.
 fn ended_early(model: &Model, c: &Connection, out: &mut Sink) -> bool {
     if c.messages == 0 || c.server_messages > 0 {
         return false;
+    }
+    if c.server_gap_bytes > 0 {
+        one_sided(c, out);
+        return true;
     }
     let first = c.first_unanswered_frame.unwrap_or(c.first_frame);
     let until = c
@@ -153,6 +158,21 @@ fn ended_early(model: &Model, c: &Connection, out: &mut Sink) -> bool {
             .done(),
     );
     true
+}
+
+/// No SMB message of the server's is in the capture, but the client
+/// acknowledged bytes from it (the TCP layer reports those as a gap of the
+/// server's direction): the server answered, the capture missed it.
+fn one_sided(c: &Connection, out: &mut Sink) {
+    let first = c.first_unanswered_frame.unwrap_or(c.first_frame);
+    out.push(
+        Draft::new(Severity::Warning, "connection.one_sided", format!("The capture lacks the server's side of the connection to {}", c.server))
+            .explain(format!("The client sent {} SMB request(s) starting at frame {first}, and the capture holds no SMB message from the server; yet the client's TCP acknowledgements show that the server sent about {} bytes on this connection. The capture saw one direction only (a SPAN or mirror port that copies one direction, asymmetric routing, a capture filter on one host), or lost the server's packets. What the server answered, and whether the logon worked, cannot be read from this capture.", c.messages.max(1), c.server_gap_bytes))
+            .next(format!("Capture again where both directions pass: on the client or on the server itself (tcpdump -i any host {}), or from a mirror port that copies both directions.", c.server.ip()))
+            .stream(c.stream)
+            .frames([first].into_iter().chain(c.end.as_ref().map(|e| e.frame)))
+            .done(),
+    );
 }
 
 /// A reset or close before any session was set up, while setup was under way.

@@ -730,7 +730,7 @@ fn negotiate_lines(s: &mut String, line: &mut String, c: &Connection) {
     match &c.negotiate {
         Some(n) => match n.dialect {
             Some(d) => dialect_line(line, c, n, d),
-            None => no_dialect_line(line, n),
+            None => no_dialect_line(line, n, c.server_gap_bytes > 0),
         },
         // after a refused NetBIOS session there can be none
         None if c
@@ -800,9 +800,10 @@ fn dialect_line(
     }
 }
 
-/// A NEGOTIATE without a dialect: never answered, refused, or its
+/// A NEGOTIATE without a dialect: never answered (or its answer not in a
+/// capture that lacks server bytes: `server_unseen`), refused, or its
 /// response's body not in the capture.
-fn no_dialect_line(line: &mut String, n: &crate::session::model::Negotiate) {
+fn no_dialect_line(line: &mut String, n: &crate::session::model::Negotiate, server_unseen: bool) {
     let offering = if n.offered_dialects.is_empty() {
         String::new()
     } else {
@@ -817,6 +818,10 @@ fn no_dialect_line(line: &mut String, n: &crate::session::model::Negotiate) {
             "NEGOTIATE{offering} answered at frame {f}; the dialect is not in the capture (the response's body is cut short or malformed)"
         ),
         (Some(f), Some(st)) => write!(line, "NEGOTIATE{offering} answered at frame {f} with {st}"),
+        _ if server_unseen => write!(
+            line,
+            "NEGOTIATE{offering}: no answer in the capture, which lacks bytes the server sent"
+        ),
         _ => write!(line, "NEGOTIATE{offering} never answered"),
     };
 }

@@ -215,8 +215,12 @@ impl Builder {
                 self.open(&info, frame, ts);
             }
             Event::Gap {
-                info, frame, bytes, ..
-            } => self.gap(&info, frame, bytes),
+                info,
+                from_client,
+                frame,
+                bytes,
+                ..
+            } => self.gap(&info, from_client, frame, bytes),
             Event::ConnectionEnd {
                 info,
                 from_client,
@@ -254,11 +258,14 @@ impl Builder {
         });
     }
 
-    fn gap(&mut self, info: &ConnInfo, frame: u64, bytes: u64) {
+    fn gap(&mut self, info: &ConnInfo, from_client: bool, frame: u64, bytes: u64) {
         if let Some(&ci) = self.conn_index.get(&info.stream) {
             let c = &mut self.model.connections[ci];
             c.gaps += 1;
             c.gap_bytes += bytes;
+            if !from_client {
+                c.server_gap_bytes += bytes;
+            }
             let stream = info.stream;
             self.emit("gap", stream, None, || events::Gap {
                 stream,

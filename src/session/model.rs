@@ -258,6 +258,9 @@ pub struct Connection {
     pub first_unanswered_frame: Option<u64>,
     pub gaps: u64,
     pub gap_bytes: u64,
+    /// Of `gap_bytes`, those of the server's direction: bytes the server
+    /// sent that the capture lacks (all of them in a one-sided capture).
+    pub server_gap_bytes: u64,
     pub errors: Vec<ErrorEvent>,
     pub errors_omitted: u64,
     #[serde(skip)]
@@ -301,6 +304,7 @@ impl Connection {
             first_unanswered_frame: None,
             gaps: 0,
             gap_bytes: 0,
+            server_gap_bytes: 0,
             errors: Vec::new(),
             errors_omitted: 0,
             timeline: Timeline::default(),

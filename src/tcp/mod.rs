@@ -208,6 +208,8 @@ struct Direction {
     fin_at: Option<u32>,
     /// The highest acknowledgement the peer sent for this direction.
     peer_acked: Option<u32>,
+    /// The first acknowledgement the peer sent for this direction.
+    peer_first_ack: Option<u32>,
     held: Vec<Held>,
     held_bytes: usize,
     ended: bool,
@@ -404,6 +406,7 @@ impl<S> Reassembler<S> {
         if seg.flags.rst() {
             // the sender's direction first: the first end is who reset it
             for d in [dir, 1 - dir] {
+                st.unseen(&mut flow.dirs[d], d);
                 st.flush(&mut flow.dirs[d], d, GapReason::Lost);
                 st.end(&mut flow.dirs[d], d, EndReason::Reset);
             }
@@ -511,6 +514,7 @@ impl<S> Reassembler<S> {
                 limits: &self.limits,
             };
             for d in 0..2 {
+                st.unseen(&mut flow.dirs[d], d);
                 st.flush(&mut flow.dirs[d], d, GapReason::Lost);
                 st.end(&mut flow.dirs[d], d, why);
             }
@@ -658,6 +662,7 @@ impl<S, K: StreamSink<State = S>> Stepper<'_, S, K> {
 
     /// The peer acknowledged `ack` for direction `dir`: a hole it covers is lost.
     fn peer_ack(&mut self, d: &mut Direction, dir: usize, ack: u32) {
+        d.peer_first_ack.get_or_insert(ack);
         d.peer_acked = Some(match d.peer_acked {
             Some(p) if seq_diff(ack, p) <= 0 => p,
             _ => ack,
@@ -806,6 +811,22 @@ impl<S, K: StreamSink<State = S>> Stepper<'_, S, K> {
     }
 
     /// Delivers everything held, skipping the holes between.
+    /// A direction of which the capture holds no byte, no SYN and no FIN,
+    /// but whose bytes the peer acknowledged (a one-sided capture): what
+    /// the peer's acknowledgements moved over is a gap, once, when the
+    /// direction ends. (A FIN the peer acknowledged counts as one byte.)
+    fn unseen(&mut self, d: &mut Direction, dir: usize) {
+        if d.next.is_some() || d.ended {
+            return;
+        }
+        if let (Some(first), Some(last)) = (d.peer_first_ack, d.peer_acked) {
+            let span = seq_diff(last, first);
+            if span > 0 {
+                self.skip(d, dir, span as u64, GapReason::Lost);
+            }
+        }
+    }
+
     fn flush(&mut self, d: &mut Direction, dir: usize, reason: GapReason) {
         while let (Some(next), Some(first)) = (d.next, d.held.first()) {
             let hole = seq_diff(first.seq, next);

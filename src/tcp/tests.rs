@@ -152,6 +152,39 @@ fn hole_acknowledged_by_peer_is_a_gap() {
     );
 }
 
+/// A one-sided capture: the client's handshake ACK and data, no packet of
+/// the server's, and the client's ACKs moving over 40 bytes from it. Those
+/// are one gap of the server's direction when the conversation ends.
+#[test]
+fn direction_never_seen_but_acknowledged_is_a_gap() {
+    let log = run(&[
+        seg(true, 100, 0, SYN, b""),
+        seg(true, 101, 901, A, b"ab"), // SYN-ACK 900 not in the capture
+        seg(true, 103, 921, A, b"cd"), // 20 server bytes acknowledged
+        seg(true, 105, 941, A, b""),   // 20 more
+    ]);
+    assert_eq!(log.bytes[0], b"abcd");
+    let gaps: Vec<_> = log.events.iter().filter(|e| e.contains("gap")).collect();
+    assert_eq!(gaps, ["f4 d1 gap 40 Lost"], "{:?}", log.events);
+}
+
+/// Both directions in the capture: the ACKs add no gap.
+#[test]
+fn direction_seen_adds_no_gap_at_the_end() {
+    let log = run(&[
+        seg(true, 100, 0, SYN, b""),
+        seg(false, 900, 101, SA, b""),
+        seg(true, 101, 901, A, b"ab"),
+        seg(false, 901, 103, A, b"xy"),
+        seg(true, 103, 903, A, b""),
+    ]);
+    assert!(
+        !log.events.iter().any(|e| e.contains("gap")),
+        "{:?}",
+        log.events
+    );
+}
+
 #[test]
 fn midstream_start_and_unfilled_hole_at_end() {
     let log = run(&[
