@@ -321,7 +321,8 @@ fn text_diagnosis_says_when_the_filter_hides_every_finding() {
 /// Past the 1,000 findings kept, the text header counts every finding and
 /// says how many are kept, the Diagnosis starts with the count per code, and
 /// JSON has the same counts: 1,100 copies of the wrong-password sample, each
-/// from its own client port (1,100 logon failures and one merged note).
+/// from its own client machine and port (1,100 logon failures, one per
+/// client, and one merged note).
 #[test]
 fn findings_past_the_kept_ones_are_counted() {
     let sample_bytes = std::fs::read(sample("ntlm-wrong-password.pcap")).expect("sample");
@@ -329,9 +330,10 @@ fn findings_past_the_kept_ones_are_counted() {
     assert_eq!(frames.len(), 14);
     let copies: Vec<Vec<u8>> = (0..1100u16)
         .flat_map(|k| {
-            frames
-                .iter()
-                .map(move |f| pcap_build::with_client_port(f, 445, 20000 + k))
+            frames.iter().map(move |f| {
+                let ip = [10, 1, (k >> 8) as u8, (k & 0xff) as u8];
+                pcap_build::with_client(f, 445, ip, 20000 + k)
+            })
         })
         .collect();
     let dir = std::env::temp_dir().join(format!("smbscope-counts-{}", std::process::id()));
@@ -425,15 +427,17 @@ fn check_expect_success_names_the_first_error_and_counts_the_others() {
         out.lines().next(),
         Some("FAIL expect-success: logon.bad_password: Logon failed: wrong password or unknown user (SAMPLES\\alice) (tcp.stream eq 0, frames 10, 11)")
     );
-    // Four error findings: the first is named, the others counted.
+    // Two error findings (three wrong passwords of one client, then the
+    // lockout): the first is named, its frames past the third counted, the
+    // other finding counted.
     let (_, out) = check(&[
         &sample("ntlm-dc-account-locked-out.pcap"),
         "--expect-success",
     ]);
     assert!(
-        out.lines().next().is_some_and(
-            |l| l.ends_with("(tcp.stream eq 0, frames 10, 11); and 3 other error finding(s)")
-        ),
+        out.lines().next().is_some_and(|l| l.ends_with(
+            "(SAMPLES\\erin), 3 times (tcp.stream eq 0, frames 10, 11, 38 and 1 more); and 1 other error finding(s)"
+        )),
         "{out}"
     );
     // A finding of several streams has no stream, and its frames past the

@@ -791,6 +791,28 @@ fn kerberos_joined_to_smb() {
     );
 }
 
+/// Two refused logons of the built-in Guest account from one client: one
+/// finding that says what Guest is and does not advise enabling it.
+#[test]
+fn guest_account_disabled_once_and_not_to_be_enabled() {
+    let Some(d) = corpus() else { return };
+    let a = run(&d.join("sv-smb3-account-disabled.pcap"), &[]);
+    let f: Vec<_> = a
+        .diagnosis
+        .findings
+        .iter()
+        .filter(|f| f.code == "logon.account_disabled")
+        .collect();
+    assert_eq!(f.len(), 1, "{:#?}", describe(&a.diagnosis.findings));
+    assert!(f[0].title.ends_with("(guest), 2 times"), "{}", f[0].title);
+    assert!(f[0].explanation.contains("built-in Guest account disabled"));
+    assert!(
+        !f[0].next_step.contains("Enable-ADAccount"),
+        "{}",
+        f[0].next_step
+    );
+}
+
 /// The client's 26 refused anonymous logons next to its own working session
 /// make one note, not 26 errors; the capture has no error finding. Two
 /// refused on two connections, with no logon of the client's own, make one

@@ -5,6 +5,7 @@ use crate::ntstatus::NtStatus as S;
 use crate::session::token::concat;
 use crate::session::{Connection, Model, Outcome, Round, Session};
 
+use super::group::{groups, Group};
 use super::{nt_check, nt_meaning, Draft, Severity, Sink};
 
 /// A round slower than this is reported (seconds).
@@ -17,7 +18,8 @@ pub(super) fn findings(model: &Model, out: &mut Sink) {
             // Grouped by client and server: the anonymous module.
             Outcome::Failure if super::anonymous::is_refused_anonymous(s) => {}
             Outcome::Failure if encryption_refused(s, conn) => encryption(s, out),
-            Outcome::Failure => failure(s, out),
+            // Grouped by client, server, identity and status: failures().
+            Outcome::Failure => {}
             Outcome::Unfinished => {
                 if let Some(c) = conn {
                     unfinished(s, c, out);
@@ -30,6 +32,55 @@ pub(super) fn findings(model: &Model, out: &mut Sink) {
         }
         slow_rounds(s, out);
     }
+    failures(model, out);
+}
+
+/// Session setups refused with a status, one finding per client address,
+/// server, identity and code (not Kerberos: the kerberos module explains
+/// those; not anonymous: the anonymous module; not encryption).
+fn failures(model: &Model, out: &mut Sink) {
+    let keep = |s: &Session| {
+        s.outcome == Outcome::Failure
+            && s.status.is_some()
+            && s.mechanism != Some("kerberos")
+            && !super::anonymous::is_refused_anonymous(s)
+            && !encryption_refused(s, model.connection(s.stream))
+    };
+    let key = |s: &Session| {
+        let status = s.status.map_or(0, |st| st.0);
+        (
+            s.client.ip(),
+            s.server,
+            status,
+            failure_code(status, s).0,
+            identity(s),
+        )
+    };
+    let all = groups(model, keep, key);
+    for g in &all {
+        failure(g, bad_passwords_before(g, &all), out);
+    }
+}
+
+/// For a lockout, the wrong passwords of the same client and identity
+/// before it: how many.
+fn bad_passwords_before(g: &Group<'_>, all: &[Group<'_>]) -> u64 {
+    let s = g.first;
+    if s.status != Some(S::ACCOUNT_LOCKED_OUT) {
+        return 0;
+    }
+    let who = identity(s);
+    all.iter()
+        .filter(|b| {
+            let f = b.first;
+            matches!(f.status, Some(S::LOGON_FAILURE | S::WRONG_PASSWORD))
+                && f.client.ip() == s.client.ip()
+                && f.server == s.server
+                && f.first_frame < s.first_frame
+                && identity(f) == who
+        })
+        .map(|b| b.count)
+        .sum()
 }
 
 /// DOMAIN\user, a Kerberos principal, or "(anonymous)".
@@ -122,14 +173,11 @@ fn failure_code(status: u32, s: &Session) -> (&'static str, &'static str) {
     }
 }
 
-fn failure(s: &Session, out: &mut Sink) {
+fn failure(g: &Group<'_>, bad_passwords_before: u64, out: &mut Sink) {
+    let s = g.first;
     let Some(status) = s.status.map(|st| st.0) else {
         return;
     };
-    // Kerberos failures are explained by the kerberos module.
-    if s.mechanism == Some("kerberos") {
-        return;
-    }
     let (code, title) = failure_code(status, s);
     let who = identity(s);
     let severity = if code == "session.expired" {
@@ -139,20 +187,30 @@ fn failure(s: &Session, out: &mut Sink) {
     };
     let name = S(status).to_string();
     // "{title}: {name} ({who})" for logon.failed, else "{title} ({who})".
-    let title = if code == "logon.failed" {
+    let mut title = if code == "logon.failed" {
         concat(&[title, ": ", &name, " (", &who, ")"])
     } else {
         concat(&[title, " (", &who, ")"])
     };
     let mut why = String::with_capacity(256);
-    for part in [
-        "The server answered the SESSION_SETUP of ",
-        &who,
-        " with ",
-        &name,
-        ".",
-    ] {
-        why.push_str(part);
+    if g.count == 1 {
+        for part in [
+            "The server answered the SESSION_SETUP of ",
+            &who,
+            " with ",
+            &name,
+            ".",
+        ] {
+            why.push_str(part);
+        }
+    } else {
+        title.push_str(&format!(", {} times", g.count));
+        why.push_str(&format!(
+            "The server answered {} SESSION_SETUPs of {who} from {} with {name} ({}).",
+            g.count,
+            s.client.ip(),
+            g.streams()
+        ));
     }
     if let Some(m) = nt_meaning(status) {
         why.push(' ');
@@ -161,6 +219,16 @@ fn failure(s: &Session, out: &mut Sink) {
     if code == "logon.ntlmv1_rejected" {
         why.push_str(" The client sent an NTLMv1/LM response, which the server (Samba 'ntlm auth', Windows LmCompatibilityLevel) refuses.");
     }
+    if bad_passwords_before > 0 {
+        why.push_str(&format!(" Before it, the capture shows {bad_passwords_before} logon(s) of {who} from the same client refused as a wrong password (logon.bad_password): they, or failures elsewhere, count toward the lockout threshold."));
+    }
+    let guest_account = s
+        .user
+        .as_deref()
+        .is_some_and(|u| u.eq_ignore_ascii_case("guest"));
+    if code == "logon.account_disabled" && guest_account {
+        why.push_str(" The user name is Guest: Windows keeps its built-in Guest account disabled unless an administrator enables it.");
+    }
     if let Some(w) = &s.workstation {
         why.push_str(" Workstation: ");
         why.push_str(w);
@@ -168,6 +236,7 @@ fn failure(s: &Session, out: &mut Sink) {
     }
     let next = match code {
         "logon.ntlmv1_rejected" => "Configure the client for NTLMv2 (Samba: 'client ntlmv2 auth = yes'; Windows: LmCompatibilityLevel 3 or more) rather than re-enabling NTLMv1 on the server.".to_string(),
+        "logon.account_disabled" if guest_account => "Log on with a user account of the server or the domain. Enabling the Guest account is not recommended: guest sessions cannot be signed or encrypted, and Windows clients refuse them by default (AllowInsecureGuestAuth).".to_string(),
         _ => nt_check(status).unwrap_or("Check the server's security log for this logon.").to_string(),
     };
     out.push(
@@ -175,7 +244,7 @@ fn failure(s: &Session, out: &mut Sink) {
             .explain(why)
             .next(next)
             .stream(s.stream)
-            .frames(evidence(s))
+            .frames(g.frames())
             .session(s.session_id)
             .status(name)
             .user(Some(who))

@@ -14,6 +14,7 @@
 mod anonymous;
 pub mod codes;
 mod connection;
+mod group;
 mod kerberos;
 mod logon;
 mod negotiate;

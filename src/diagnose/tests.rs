@@ -217,6 +217,56 @@ fn logon_failed_for_a_status_without_its_own_code() {
     );
 }
 
+/// An NTLM logon of CORP\alice refused with `status` on `stream`.
+fn refused(stream: u64, status: NtStatus, frame: u64) -> Session {
+    session(
+        stream,
+        Outcome::Failure,
+        Some(status),
+        vec![
+            round(
+                frame,
+                Some(frame + 1),
+                Some(NtStatus::MORE_PROCESSING_REQUIRED),
+            ),
+            round(frame + 2, Some(frame + 3), Some(status)),
+        ],
+    )
+}
+
+#[test]
+fn repeated_logon_failures_are_one_finding_and_the_lockout_counts_them() {
+    let mut bob = refused(3, NtStatus::LOGON_FAILURE, 40);
+    bob.user = Some("bob".into());
+    let sessions = vec![
+        refused(0, NtStatus::LOGON_FAILURE, 8),
+        refused(1, NtStatus::LOGON_FAILURE, 20),
+        refused(2, NtStatus::LOGON_FAILURE, 30),
+        bob,
+        refused(4, NtStatus::ACCOUNT_LOCKED_OUT, 50),
+    ];
+    let conns = (0..5).map(conn).collect();
+    let d = diagnose(&model(conns, sessions));
+    let bad: Vec<_> = d
+        .findings
+        .iter()
+        .filter(|f| f.code == "logon.bad_password")
+        .collect();
+    assert_eq!(bad.len(), 2, "{:#?}", d.findings);
+    check(bad[0], Severity::Error, 0, &[10, 11, 32, 33]);
+    assert_eq!(
+        bad[0].title,
+        "Logon failed: wrong password or unknown user (CORP\\alice), 3 times"
+    );
+    assert!(bad[0].explanation.contains("(tcp.stream 0, 1, 2)"));
+    check(bad[1], Severity::Error, 3, &[42, 43]);
+    let locked = only(&d.findings, "logon.account_locked_out");
+    check(locked, Severity::Error, 4, &[52, 53]);
+    assert!(locked
+        .explanation
+        .contains("Before it, the capture shows 3 logon(s) of CORP\\alice"));
+}
+
 /// An anonymous NTLM logon refused with `status` on `stream`.
 fn anonymous_refused(stream: u64, status: NtStatus, frame: u64) -> Session {
     let mut s = session(

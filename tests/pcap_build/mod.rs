@@ -71,3 +71,29 @@ pub fn with_client_port(frame: &[u8], server_port: u16, client_port: u16) -> Vec
     f[at..at + 2].copy_from_slice(&client_port.to_be_bytes());
     f
 }
+
+/// `frame` (Ethernet + IPv4 + TCP) as [`with_client_port`], and with the
+/// client's IPv4 address changed to `client_ip` (the IPv4 header checksum
+/// made again): the same conversation from another client machine.
+pub fn with_client(
+    frame: &[u8],
+    server_port: u16,
+    client_ip: [u8; 4],
+    client_port: u16,
+) -> Vec<u8> {
+    let mut f = with_client_port(frame, server_port, client_port);
+    let ihl = usize::from(f[14] & 0x0f) * 4;
+    let tcp = 14 + ihl;
+    let client_is_src = f[tcp + 2..tcp + 4] == server_port.to_be_bytes();
+    let at = if client_is_src { 26 } else { 30 };
+    f[at..at + 4].copy_from_slice(&client_ip);
+    f[24..26].copy_from_slice(&[0, 0]);
+    let sum = f[14..14 + ihl]
+        .chunks(2)
+        .map(|w| u32::from(u16::from_be_bytes([w[0], w[1]])))
+        .sum::<u32>();
+    let sum = (sum & 0xffff) + (sum >> 16);
+    let sum = (sum & 0xffff) + (sum >> 16);
+    f[24..26].copy_from_slice(&(!(sum as u16)).to_be_bytes());
+    f
+}

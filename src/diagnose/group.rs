@@ -1,0 +1,105 @@
+//! Sessions grouped for one finding: some clients log on again and again
+//! with the same result (anonymous probes, a wrong password retried, a
+//! disabled account), and one finding with the count, the streams and the
+//! first and last evidence says that better than one finding each.
+
+use crate::session::{Model, Session};
+use crate::tcp::hash::KeyedHashMap;
+
+/// Streams named in a finding's explanation before "and N more".
+const STREAMS_NAMED: usize = 5;
+
+/// The sessions of one group: the first and the last, how many, on which
+/// streams.
+pub(super) struct Group<'a> {
+    pub first: &'a Session,
+    pub last: &'a Session,
+    pub count: u64,
+    streams: Vec<u64>,
+    more_streams: u64,
+}
+
+impl<'a> Group<'a> {
+    fn new(s: &'a Session) -> Self {
+        Group {
+            first: s,
+            last: s,
+            count: 0,
+            streams: Vec::new(),
+            more_streams: 0,
+        }
+    }
+
+    fn add(&mut self, s: &'a Session) {
+        self.count += 1;
+        self.last = s;
+        if !self.streams.contains(&s.stream) {
+            if self.streams.len() < STREAMS_NAMED {
+                self.streams.push(s.stream);
+            } else {
+                self.more_streams += 1;
+            }
+        }
+    }
+
+    /// The last round's request and response of the first session, and of
+    /// the last one when there are several.
+    pub fn frames(&self) -> Vec<u64> {
+        let mut f: Vec<u64> = evidence(self.first).collect();
+        if self.count > 1 {
+            f.extend(evidence(self.last));
+        }
+        f
+    }
+
+    /// "tcp.stream 0", or "tcp.stream 2, 3 and 4 more".
+    pub fn streams(&self) -> String {
+        let mut t = String::from("tcp.stream ");
+        for (i, st) in self.streams.iter().enumerate() {
+            if i > 0 {
+                t.push_str(", ");
+            }
+            t.push_str(&st.to_string());
+        }
+        if self.more_streams > 0 {
+            t.push_str(&format!(" and {} more", self.more_streams));
+        }
+        t
+    }
+
+    /// "once (tcp.stream 0)", or "3 times (tcp.stream 2, 3)".
+    pub fn times(&self) -> String {
+        if self.count == 1 {
+            format!("once ({})", self.streams())
+        } else {
+            format!("{} times ({})", self.count, self.streams())
+        }
+    }
+}
+
+/// The sessions `keep` picks, grouped by `key`, in the order of each
+/// group's first session.
+pub(super) fn groups<'a, K: std::hash::Hash + Eq>(
+    model: &'a Model,
+    keep: impl Fn(&Session) -> bool,
+    key: impl Fn(&Session) -> K,
+) -> Vec<Group<'a>> {
+    let mut groups: Vec<Group<'a>> = Vec::new();
+    let mut index: KeyedHashMap<K, usize> = KeyedHashMap::default();
+    for s in model.sessions.iter().filter(|s| keep(s)) {
+        let i = *index.entry(key(s)).or_insert_with(|| {
+            groups.push(Group::new(s));
+            groups.len() - 1
+        });
+        groups[i].add(s);
+    }
+    groups
+}
+
+/// The last round's request and response frames.
+pub(super) fn evidence(s: &Session) -> impl Iterator<Item = u64> + '_ {
+    s.rounds
+        .last()
+        .into_iter()
+        .flat_map(|r| [r.request_frame].into_iter().chain(r.response_frame))
+}
