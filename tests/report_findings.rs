@@ -791,6 +791,61 @@ fn kerberos_joined_to_smb() {
     );
 }
 
+/// Samba's KDC puts the account's NTSTATUS in a PA-PW-SALT of the
+/// KRB-ERROR's METHOD-DATA (a 12-byte KERB-EXT-ERROR, [MS-KILE] 2.2.1):
+/// decoded, it names the reason in the finding's title. The lockout
+/// sample's KRB-ERROR has no such PA-DATA: the title lists the reasons.
+#[test]
+fn kdc_extended_error_names_the_account_problem() {
+    for (name, status) in [
+        (
+            "krb5-kinit-account-expired.pcap",
+            Some("STATUS_ACCOUNT_EXPIRED"),
+        ),
+        (
+            "krb5-kinit-account-disabled.pcap",
+            Some("STATUS_ACCOUNT_DISABLED"),
+        ),
+        (
+            "krb5-kinit-invalid-logon-hours.pcap",
+            Some("STATUS_INVALID_LOGON_HOURS"),
+        ),
+        (
+            "krb5-kinit-password-expired.pcap",
+            Some("STATUS_PASSWORD_EXPIRED"),
+        ),
+        (
+            "krb5-kinit-password-must-change.pcap",
+            Some("STATUS_PASSWORD_MUST_CHANGE"),
+        ),
+        ("krb5-kinit-account-locked-out.pcap", None),
+    ] {
+        let a = sample(name);
+        let statuses: Vec<_> = a
+            .model
+            .kdc
+            .iter()
+            .filter(|x| matches!(x.error_code, Some(18 | 23)))
+            .map(|x| x.nt_status.as_deref())
+            .collect();
+        assert_eq!(statuses, [status], "{name}");
+        let f = a
+            .diagnosis
+            .findings
+            .iter()
+            .find(|f| f.code.starts_with("kerberos."))
+            .unwrap_or_else(|| panic!("{name}: no kerberos finding"));
+        match status {
+            Some(st) => assert!(f.title.ends_with(&format!("({st})")), "{name}: {}", f.title),
+            None => assert!(
+                f.title.contains("disabled, locked out, expired"),
+                "{}",
+                f.title
+            ),
+        }
+    }
+}
+
 /// Two refused logons of the built-in Guest account from one client: one
 /// finding that says what Guest is and does not advise enabling it.
 #[test]

@@ -745,25 +745,40 @@ fn parse_ap_rep(app: &Tlv, k: &mut KerberosInfo) -> Result<(), AuthError> {
 
 /// SEQUENCE OF PA-DATA (RFC 4120 5.2.7): the types, and the PA-TGS-REQ
 /// value when present.
-fn padata<'a>(
-    t: &Tlv<'a>,
-    what: &'static str,
-) -> Result<(List<PaDataType, 8>, Option<Tlv<'a>>), AuthError> {
+fn padata<'a>(t: &Tlv<'a>, what: &'static str) -> Result<PaData<'a>, AuthError> {
     let mut d = t.children(what)?;
-    let mut types = List::new();
-    let mut tgs_req = None;
+    let mut out = PaData {
+        types: List::new(),
+        tgs_req: None,
+        pw_salt: None,
+    };
     while !d.is_empty() {
         let pa = d.read()?;
         let f = seq_fields(&pa, what)?;
         let ty = PaDataType(f.req(1, what)?.int32(what)?);
-        if ty == PaDataType::TGS_REQ {
+        let slot = match ty {
+            PaDataType::TGS_REQ => Some(&mut out.tgs_req),
+            PaDataType::PW_SALT => Some(&mut out.pw_salt),
+            _ => None,
+        };
+        if let Some(slot) = slot {
             if let Some(v) = f.get(2, what)? {
-                tgs_req = Some(v);
+                *slot = Some(v);
             }
         }
-        types.push(ty);
+        out.types.push(ty);
     }
-    Ok((types, tgs_req))
+    Ok(out)
+}
+
+/// A PA-DATA list: its types, and the values read further.
+struct PaData<'a> {
+    types: List<PaDataType, 8>,
+    /// PA-TGS-REQ's value: an AP-REQ.
+    tgs_req: Option<Tlv<'a>>,
+    /// PA-PW-SALT's value: in a KRB-ERROR's METHOD-DATA, Windows and Samba
+    /// KDCs put a 12-byte KERB-EXT-ERROR there ([MS-KILE] 2.2.1).
+    pw_salt: Option<Tlv<'a>>,
 }
 
 /// AS-REQ / TGS-REQ: KDC-REQ and KDC-REQ-BODY (RFC 4120 5.4.1).
@@ -772,9 +787,9 @@ fn parse_kdc_req(app: &Tlv, k: &mut KerberosInfo) -> Result<(), AuthError> {
     const BODY: &str = "Kerberos KDC-REQ-BODY";
     let f = app_fields(app, WHAT)?;
     if let Some(pa) = f.get(3, "Kerberos KDC-REQ padata")? {
-        let (types, tgs) = padata(&pa, "Kerberos KDC-REQ PA-DATA")?;
-        k.padata_types = types;
-        if let Some(v) = tgs {
+        let pa = padata(&pa, "Kerberos KDC-REQ PA-DATA")?;
+        k.padata_types = pa.types;
+        if let Some(v) = pa.tgs_req {
             // PA-TGS-REQ carries an AP-REQ with the TGT (RFC 4120 5.4.1).
             let ap_bytes = v.octets("Kerberos PA-TGS-REQ")?;
             let mut d = Der::new(ap_bytes, v.value_offset, "Kerberos PA-TGS-REQ");
@@ -816,7 +831,7 @@ fn parse_kdc_rep(app: &Tlv, k: &mut KerberosInfo) -> Result<(), AuthError> {
     const WHAT: &str = "Kerberos KDC-REP";
     let f = app_fields(app, WHAT)?;
     if let Some(pa) = f.get(2, "Kerberos KDC-REP padata")? {
-        k.padata_types = padata(&pa, "Kerberos KDC-REP PA-DATA")?.0;
+        k.padata_types = padata(&pa, "Kerberos KDC-REP PA-DATA")?.types;
     }
     k.crealm = Some(f.req(3, "Kerberos KDC-REP crealm")?.string(WHAT)?);
     k.cname = Some(principal(
@@ -893,17 +908,30 @@ fn e_data(v: &[u8], base: usize, k: &mut KerberosInfo) {
                 .flatten()
                 .map(|t| t.octets("Kerberos KERB-ERROR-DATA"))
             {
-                if let Some(s) = val.get(..4) {
-                    let st = u32::from_le_bytes([s[0], s[1], s[2], s[3]]);
-                    k.nt_status = Some(format!("0x{st:08x}"));
-                }
+                ext_error(val, k);
             }
             return;
         }
     }
-    // METHOD-DATA ::= SEQUENCE OF PA-DATA
-    if let Ok((types, _)) = padata(&seq, "Kerberos METHOD-DATA") {
-        k.e_data_padata_types = types;
+    // METHOD-DATA ::= SEQUENCE OF PA-DATA; a PA-PW-SALT of 12 bytes in it
+    // is a KERB-EXT-ERROR (what Samba's KDC sends with
+    // KDC_ERR_CLIENT_REVOKED and KDC_ERR_KEY_EXPIRED).
+    if let Ok(pa) = padata(&seq, "Kerberos METHOD-DATA") {
+        k.e_data_padata_types = pa.types;
+        if let Some(Ok(val)) = pa.pw_salt.map(|t| t.octets("Kerberos PA-PW-SALT")) {
+            if val.len() == 12 {
+                ext_error(val, k);
+            }
+        }
+    }
+}
+
+/// KERB-EXT-ERROR ([MS-KILE] 2.2.1): status (NTSTATUS, little-endian),
+/// reserved, flags.
+fn ext_error(val: &[u8], k: &mut KerberosInfo) {
+    if let Some(s) = val.get(..4) {
+        let st = u32::from_le_bytes([s[0], s[1], s[2], s[3]]);
+        k.nt_status = Some(format!("0x{st:08x}"));
     }
 }
 

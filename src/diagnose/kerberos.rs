@@ -259,8 +259,14 @@ fn kdc_head(
         }
         KDC_ERR_PREAUTH_FAILED => (Severity::Error, "kerberos.preauth_failed", format!("Kerberos pre-authentication failed for {who}: wrong password")),
         KDC_ERR_C_PRINCIPAL_UNKNOWN => (Severity::Error, "kerberos.client_unknown", format!("The KDC does not know {who}")),
-        KDC_ERR_CLIENT_REVOKED => (Severity::Error, "kerberos.client_revoked", format!("The KDC refused {who}: account disabled, locked out, expired or outside its logon hours")),
-        KDC_ERR_KEY_EXPIRED => (Severity::Error, "kerberos.password_expired", format!("The password of {who} has expired or must be changed")),
+        KDC_ERR_CLIENT_REVOKED => (Severity::Error, "kerberos.client_revoked", match account_reason(x) {
+            Some(why) => format!("The KDC refused {who}: {why}"),
+            None => format!("The KDC refused {who}: account disabled, locked out, expired or outside its logon hours"),
+        }),
+        KDC_ERR_KEY_EXPIRED => (Severity::Error, "kerberos.password_expired", match account_reason(x) {
+            Some(why) => format!("The KDC refused {who}: {why}"),
+            None => format!("The password of {who} has expired or must be changed"),
+        }),
         KDC_ERR_ETYPE_NOSUPP => (Severity::Error, "kerberos.etype_unsupported", "No common Kerberos encryption type (KDC_ERR_ETYPE_NOSUPP)".to_string()),
         KRB_AP_ERR_SKEW => {
             let sev = if later_success(by, x) { Severity::Warning } else { Severity::Error };
@@ -274,6 +280,23 @@ fn kdc_head(
         _ => (Severity::Error, "kerberos.kdc_error", format!("The KDC answered {name}")),
     };
     Some((severity, id, title))
+}
+
+/// What the KDC's extended error (the NTSTATUS in the KRB-ERROR's e-data)
+/// says of the account, in words, with the status.
+fn account_reason(x: &KdcExchange) -> Option<String> {
+    let st = x.nt_status.as_deref()?;
+    let why = match st {
+        "STATUS_ACCOUNT_DISABLED" => "the account is disabled",
+        "STATUS_ACCOUNT_LOCKED_OUT" => "the account is locked out",
+        "STATUS_ACCOUNT_EXPIRED" => "the account has expired",
+        "STATUS_INVALID_LOGON_HOURS" => "outside the account's logon hours",
+        "STATUS_INVALID_WORKSTATION" => "the account may not log on from this workstation",
+        "STATUS_PASSWORD_EXPIRED" => "the password has expired",
+        "STATUS_PASSWORD_MUST_CHANGE" => "the password must be changed",
+        _ => return None,
+    };
+    Some(format!("{why} ({st})"))
 }
 
 /// The explanation and next step of the finding of a KDC error that

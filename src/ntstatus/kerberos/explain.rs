@@ -87,7 +87,7 @@ i32;
     check: ["On the DC: 'certutil -dcinfo verify' and the DC's certificate; the padata types in the AS-REQ."],
 }
 18 "KDC_ERR_CLIENT_REVOKED" {
-    meaning: "The client's credentials are revoked: the account is disabled, locked out or expired (logon-hour and workstation restrictions give KDC_ERR_POLICY instead). Windows event 4768/4771 with 0x12; the e-data's NTSTATUS says which (e.g. 0xC0000234 locked out, 0xC0000072 disabled).",
+    meaning: "The client's credentials are revoked: the account is disabled, locked out or expired, or outside its logon hours or allowed workstations. Windows event 4768/4771 with 0x12; the NTSTATUS the KDC puts in the e-data says which (e.g. 0xC0000234 locked out, 0xC0000072 disabled, 0xC000006F logon hours).",
     causes: [
         "The account is locked out after bad passwords.",
         "The account is disabled or expired.",
