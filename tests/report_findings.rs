@@ -846,6 +846,32 @@ fn kdc_extended_error_names_the_account_problem() {
     }
 }
 
+/// A stream whose only SMB message is a response asked nothing: no "never
+/// answered" (zeek-smb2-fscontrol-port139). A client that logs on as GUEST
+/// and gets a guest session is not told it was mapped to guest.
+#[test]
+fn no_request_is_not_unanswered_and_guest_asked_is_guest_given() {
+    let Some(d) = corpus() else { return };
+    let a = run(&d.join("zeek-smb2-fscontrol-port139.pcap"), &[]);
+    assert!(
+        !a.diagnosis
+            .findings
+            .iter()
+            .any(|f| f.code == "connection.no_response"),
+        "{:#?}",
+        describe(&a.diagnosis.findings)
+    );
+    let a = run(&d.join("sv-smb302-guest-compound.pcap"), &[]);
+    let f = a
+        .diagnosis
+        .findings
+        .iter()
+        .find(|f| f.code == "session.guest")
+        .expect("session.guest");
+    assert_eq!(f.title, "Guest session (the client logged on as guest)");
+    assert!(!f.explanation.contains("mapped"), "{}", f.explanation);
+}
+
 /// Two refused logons of the built-in Guest account from one client: one
 /// finding that says what Guest is and does not advise enabling it.
 #[test]

@@ -122,7 +122,9 @@ fn netbios_refused(c: &Connection, out: &mut Sink) {
 
 /// The server sent nothing at all, or nothing the capture holds.
 fn ended_early(model: &Model, c: &Connection, out: &mut Sink) -> bool {
-    if c.messages == 0 || c.server_messages > 0 {
+    // Not without a request left unanswered: a stream that holds only a
+    // response (from a capture's middle) asked nothing.
+    if c.messages == 0 || c.server_messages > 0 || c.unanswered_requests == 0 {
         return false;
     }
     if c.server_gap_bytes > 0 {

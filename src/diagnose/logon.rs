@@ -346,23 +346,29 @@ fn frames_of(r: &Round, c: &Connection) -> Vec<u64> {
 }
 
 fn guest(s: &Session, out: &mut Sink) {
-    let (asked, title) = match s.user.as_deref() {
+    const NO_KEY: &str = "SMB signing and encryption are not possible in a guest session, so its traffic can be read and changed on the way.";
+    const MAPPED_NEXT: &str = "If the user expected their own identity: check the user name and password (Samba maps unknown users or bad passwords to guest with 'map to guest = Bad User'); Windows clients refuse insecure guest logons by default (AllowInsecureGuestAuth).";
+    let (title, why, next) = match s.user.as_deref() {
+        Some(u) if u.eq_ignore_ascii_case("guest") => (
+            "Guest session (the client logged on as guest)".to_string(),
+            format!("The SESSION_SETUP succeeded with SessionFlags IS_GUEST: the client authenticated as {}, the guest account, and got a guest session. {NO_KEY}", identity(s)),
+            "If the share holds anything not meant for everyone, give the client a user account and turn guest access off (Samba: 'map to guest = never', no 'guest ok'; Windows: keep the Guest account disabled).",
+        ),
         Some(_) => (
-            format!(
-                "the client authenticated as {}, but the server",
-                identity(s)
-            ),
             format!("Logged on as guest, not as {}", identity(s)),
+            format!("The SESSION_SETUP succeeded with SessionFlags IS_GUEST: the client authenticated as {}, but the server mapped the logon to its guest account. The user gets the guest's rights, not their own. {NO_KEY}", identity(s)),
+            MAPPED_NEXT,
         ),
         None => (
-            "the client sent no user name, and the server".to_string(),
             "Logged on as guest (the client sent no user name)".to_string(),
+            format!("The SESSION_SETUP succeeded with SessionFlags IS_GUEST: the client sent no user name, and the server mapped the logon to its guest account. The user gets the guest's rights, not their own. {NO_KEY}"),
+            MAPPED_NEXT,
         ),
     };
     out.push(
         Draft::new(Severity::Warning, "session.guest", title)
-            .explain(format!("The SESSION_SETUP succeeded with SessionFlags IS_GUEST: {asked} mapped the logon to its guest account. The user gets the guest's rights, not their own, and SMB signing and encryption are not possible in a guest session."))
-            .next("If the user expected their own identity: check the user name and password (Samba maps unknown users or bad passwords to guest with 'map to guest = Bad User'); Windows clients refuse insecure guest logons by default (AllowInsecureGuestAuth).")
+            .explain(why)
+            .next(next)
             .stream(s.stream)
             .frames(evidence(s))
             .session(s.session_id)
