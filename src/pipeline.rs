@@ -203,6 +203,12 @@ pub struct Stats {
     pub bytes: u64,
     pub first_ts: Option<Timestamp>,
     pub last_ts: Option<Timestamp>,
+    /// The earliest and latest time stamps (differ from the first and last
+    /// when time goes backwards, e.g. between pcapng sections).
+    #[serde(skip)]
+    pub earliest_ts: Timestamp,
+    #[serde(skip)]
+    pub latest_ts: Timestamp,
     pub link_types: Vec<u32>,
     /// Frames skipped, by reason (`unsupported_link_type`, `not_ip`, `ip_fragment`, …).
     pub skipped: Vec<(&'static str, u64)>,
@@ -401,7 +407,15 @@ impl<F: FnMut(Event<'_>)> Driver<'_, F> {
         let st = &mut self.stats;
         st.frames += 1;
         st.bytes += frame.data.len() as u64;
-        st.first_ts.get_or_insert(frame.ts);
+        if st.first_ts.is_none() {
+            st.first_ts = Some(frame.ts);
+            st.earliest_ts = frame.ts;
+            st.latest_ts = frame.ts;
+        } else if frame.ts < st.earliest_ts {
+            st.earliest_ts = frame.ts;
+        } else if frame.ts > st.latest_ts {
+            st.latest_ts = frame.ts;
+        }
         if (frame.data.len() as u64) < u64::from(frame.orig_len) {
             st.frames_cut_by_snaplen += 1;
         }

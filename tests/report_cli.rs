@@ -666,3 +666,23 @@ fn check_on_a_damaged_capture() {
     assert_eq!(code, 1, "a failed check wins");
     assert!(Path::new(&p).exists());
 }
+
+/// The header's span runs from the earliest to the latest time stamp when
+/// time goes backwards (this pcapng's second section is earlier than its
+/// first): capinfos gives 8.63 s from 08:34:00.695609 for it; the header
+/// used to say "-2.988 s" from the first frame.
+#[test]
+fn header_span_is_earliest_to_latest() {
+    let text = stdout(&smbscope(&[&sample("ntlm-pcapng-mixed-byte-order.pcapng")]));
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines[1],
+        "130 frames, 8.628 s from 2026-11-26T08:34:00.695609000Z"
+    );
+    assert!(
+        text.contains("Note: time stamps go backwards in the capture;"),
+        "{text}"
+    );
+    let text = stdout(&smbscope(&[&sample("ntlm-wrong-password.pcap")]));
+    assert!(!text.contains("go backwards"));
+}

@@ -133,9 +133,12 @@ impl TextReport<'_> {
             .iter()
             .filter(|x| !x.outcome.established())
             .count();
-        let span = match (st.first_ts, st.last_ts) {
-            (Some(a), Some(b)) => format!("{:.3} s from {a}", crate::session::secs_between(b, a)),
-            _ => "empty".to_string(),
+        let span = match st.first_ts {
+            Some(_) => {
+                let (a, b) = (st.earliest_ts, st.latest_ts);
+                format!("{:.3} s from {a}", crate::session::secs_between(b, a))
+            }
+            None => "empty".to_string(),
         };
         let _ = writeln!(
             s,
@@ -170,6 +173,13 @@ impl TextReport<'_> {
         s.push('\n');
         for n in self.capture.cut_notes() {
             let _ = writeln!(s, "Note: {n}");
+        }
+        if st.first_ts.is_some_and(|f| st.earliest_ts < f) {
+            s.push_str(&wrap(
+                "Note: time stamps go backwards in the capture; times in the timelines are relative to the first frame's, so some are negative.",
+                "",
+                WIDTH,
+            ));
         }
         if let Some(e) = &self.capture.error {
             let _ = writeln!(
