@@ -3,6 +3,8 @@
 //! disabled account), and one finding with the count, the streams and the
 //! first and last evidence says that better than one finding each.
 
+use arrayvec::ArrayVec;
+
 use crate::session::{Model, Session};
 use crate::tcp::hash::KeyedHashMap;
 
@@ -15,7 +17,7 @@ pub(super) struct Group<'a> {
     pub first: &'a Session,
     pub last: &'a Session,
     pub count: u64,
-    streams: Vec<u64>,
+    streams: ArrayVec<u64, STREAMS_NAMED>,
     more_streams: u64,
 }
 
@@ -25,7 +27,7 @@ impl<'a> Group<'a> {
             first: s,
             last: s,
             count: 0,
-            streams: Vec::new(),
+            streams: ArrayVec::new(),
             more_streams: 0,
         }
     }
@@ -82,7 +84,7 @@ impl<'a> Group<'a> {
 pub(super) fn groups<'a, K: std::hash::Hash + Eq>(
     model: &'a Model,
     keep: impl Fn(&Session) -> bool,
-    key: impl Fn(&Session) -> K,
+    key: impl Fn(&'a Session) -> K,
 ) -> Vec<Group<'a>> {
     let mut groups: Vec<Group<'a>> = Vec::new();
     let mut index: KeyedHashMap<K, usize> = KeyedHashMap::default();

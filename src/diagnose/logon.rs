@@ -1,9 +1,12 @@
 //! Session setup failures by NTSTATUS ([MS-SMB2] 3.3.5.5.3; [MS-ERREF]
 //! 2.3), abandoned exchanges, guest and anonymous sessions, slow rounds.
 
+use std::net::{IpAddr, SocketAddr};
+
 use crate::ntstatus::NtStatus as S;
 use crate::session::token::concat;
 use crate::session::{Connection, Model, Outcome, Round, Session};
+use crate::tcp::hash::KeyedHashMap;
 
 use super::group::{groups, Group};
 use super::{nt_check, nt_meaning, Draft, Severity, Sink};
@@ -46,41 +49,68 @@ fn failures(model: &Model, out: &mut Sink) {
             && !super::anonymous::is_refused_anonymous(s)
             && !encryption_refused(s, model.connection(s.stream))
     };
-    let key = |s: &Session| {
-        let status = s.status.map_or(0, |st| st.0);
-        (
-            s.client.ip(),
-            s.server,
-            status,
-            failure_code(status, s).0,
-            identity(s),
-        )
-    };
-    let all = groups(model, keep, key);
+    let all = groups(model, keep, failure_key);
+    let bad = bad_passwords(&all);
     for g in &all {
-        failure(g, bad_passwords_before(g, &all), out);
+        failure(g, bad_passwords_before(g, &bad), out);
     }
+}
+
+/// What groups failures: client address, server, status, code and the
+/// fields identity() reads for a session that is not Kerberos, borrowed
+/// (no string is made per session).
+type FailureKey<'a> = (
+    (IpAddr, SocketAddr, u32, &'static str),
+    (Option<&'a str>, Option<&'a str>),
+    bool,
+);
+
+fn failure_key(s: &Session) -> FailureKey<'_> {
+    let status = s.status.map_or(0, |st| st.0);
+    (
+        (s.client.ip(), s.server, status, failure_code(status, s).0),
+        (s.domain.as_deref(), s.user.as_deref()),
+        s.ntlm_response.is_none() && s.service_principal.is_none(),
+    )
+}
+
+/// Wrong passwords by (client address, server, identity): each group's
+/// first frame and count. Built only when some logon was locked out.
+type BadPasswords = KeyedHashMap<(IpAddr, SocketAddr, String), Vec<(u64, u64)>>;
+
+fn bad_passwords(all: &[Group<'_>]) -> BadPasswords {
+    let mut bad = BadPasswords::default();
+    if !all
+        .iter()
+        .any(|g| g.first.status == Some(S::ACCOUNT_LOCKED_OUT))
+    {
+        return bad;
+    }
+    for g in all {
+        let f = g.first;
+        if matches!(f.status, Some(S::LOGON_FAILURE | S::WRONG_PASSWORD)) {
+            bad.entry((f.client.ip(), f.server, identity(f)))
+                .or_default()
+                .push((f.first_frame, g.count));
+        }
+    }
+    bad
 }
 
 /// For a lockout, the wrong passwords of the same client and identity
 /// before it: how many.
-fn bad_passwords_before(g: &Group<'_>, all: &[Group<'_>]) -> u64 {
+fn bad_passwords_before(g: &Group<'_>, bad: &BadPasswords) -> u64 {
     let s = g.first;
     if s.status != Some(S::ACCOUNT_LOCKED_OUT) {
         return 0;
     }
-    let who = identity(s);
-    all.iter()
-        .filter(|b| {
-            let f = b.first;
-            matches!(f.status, Some(S::LOGON_FAILURE | S::WRONG_PASSWORD))
-                && f.client.ip() == s.client.ip()
-                && f.server == s.server
-                && f.first_frame < s.first_frame
-                && identity(f) == who
+    bad.get(&(s.client.ip(), s.server, identity(s)))
+        .map_or(0, |v| {
+            v.iter()
+                .filter(|(frame, _)| *frame < s.first_frame)
+                .map(|(_, n)| n)
+                .sum()
         })
-        .map(|b| b.count)
-        .sum()
 }
 
 /// DOMAIN\user, a Kerberos principal, or "(anonymous)".
