@@ -349,17 +349,19 @@ const CASES: &[(&str, &str, &str, u64, &[u64])] = &[
         0,
         &[8, 9, 10],
     ),
+    // the client retried with the same TGT and gave up: no session
     (
         "krb5-tgs-tgt-expiring.pcap",
         "kerberos.ticket_expired",
-        "warning",
+        "error",
         SEVERAL_STREAMS,
         &[11, 13, 19, 21],
     ),
+    // impacket used the expired ticket as it was and closed: no session
     (
         "impacket-krb5-expired-ticket.pcap",
         "kerberos.ticket_expired",
-        "warning",
+        "error",
         0,
         &[10, 11],
     ),

@@ -27,7 +27,7 @@ pub const CODES: &[(&str, Severity, &str)] = &[
     ("logon.slow_round", Warning, "a SESSION_SETUP round took longer than 1 s"),
     ("kerberos.clock_skew", Error, "KRB_AP_ERR_SKEW: client and server clocks differ by more than the allowed skew (warning when a retry succeeded)"),
     ("kerberos.ap_modified", Error, "KRB_AP_ERR_MODIFIED, or an AP-REQ refused with STATUS_LOGON_FAILURE and no KRB-ERROR: the server cannot decrypt the ticket"),
-    ("kerberos.ticket_expired", Warning, "KRB_AP_ERR_TKT_EXPIRED from the server or the KDC, or STATUS_INVALID_PARAMETER and no KRB-ERROR to an AP-REQ (Samba's answer to an expired ticket)"),
+    ("kerberos.ticket_expired", Error, "KRB_AP_ERR_TKT_EXPIRED from the server or the KDC, or STATUS_INVALID_PARAMETER and no KRB-ERROR to an AP-REQ (Samba's answer to an expired ticket); warning when the same client got a new ticket or session later in the capture"),
     ("kerberos.ap_error", Error, "another KRB-ERROR inside SPNEGO"),
     ("kerberos.unknown_spn", Error, "KDC_ERR_S_PRINCIPAL_UNKNOWN: no account has the SPN asked for (warning when NTLM took over)"),
     ("kerberos.preauth_failed", Error, "KDC_ERR_PREAUTH_FAILED: wrong password at the KDC"),

@@ -2,6 +2,7 @@
 //! 5.9.1), AP-REQs refused without one, KDC errors on port 88 (RFC 4120
 //! 7.5.9, [MS-KILE] 3.1.5), and the fallback from Kerberos to NTLM.
 
+use crate::auth::KrbMsgType;
 use crate::capture::Timestamp;
 use crate::ntstatus::NtStatus;
 use crate::session::{KdcExchange, Model, Outcome, Session};
@@ -24,21 +25,46 @@ const KRB_ERR_RESPONSE_TOO_BIG: i32 = 52;
 const KDC_ERR_WRONG_REALM: i32 = 68;
 
 pub(super) fn findings(model: &Model, out: &mut Sink) {
+    let last_success = last_success_by_client(model);
     for s in &model.sessions {
-        spnego_errors(s, out);
+        let later = later_session(&last_success, s);
+        spnego_errors(s, later, out);
         if s.mechanism == Some("kerberos") && s.outcome == Outcome::Failure {
-            refused(s, out);
+            refused(s, later, out);
         }
     }
-    let last_success = last_success_by_client(model);
+    let last_ticket = last_ticket_by_client(model);
     for (i, x) in model.kdc.iter().enumerate() {
-        kdc_error(model, &last_success, i, x, out);
+        kdc_error(model, &last_success, &last_ticket, i, x, out);
     }
     fallback(model, out);
 }
 
+/// A session of the same client set up after `s`'s last SESSION_SETUP: a
+/// refused ticket was then renewed and used.
+fn later_session(by: &ByClient, s: &Session) -> bool {
+    by.get(&s.client.ip())
+        .is_some_and(|&last| last > s.last_setup_frame)
+}
+
+/// Client address → the frame of its last KDC reply that was a ticket
+/// (AS-REP or TGS-REP).
+fn last_ticket_by_client(model: &Model) -> ByClient {
+    let mut m = ByClient::default();
+    for x in &model.kdc {
+        let (Some(reply), Some(frame)) = (x.reply, x.reply_frame) else {
+            continue;
+        };
+        if reply == KrbMsgType::AS_REP || reply == KrbMsgType::TGS_REP {
+            let last = m.entry(x.client.ip()).or_insert(frame);
+            *last = (*last).max(frame);
+        }
+    }
+    m
+}
+
 /// KRB-ERRORs the server sent inside SESSION_SETUP responses.
-fn spnego_errors(s: &Session, out: &mut Sink) {
+fn spnego_errors(s: &Session, later: bool, out: &mut Sink) {
     for r in &s.rounds {
         let (Some(code), Some(name)) = (r.kerberos_error_code(), r.kerberos_error()) else {
             continue;
@@ -64,8 +90,8 @@ fn spnego_errors(s: &Session, out: &mut Sink) {
                     .next(check.unwrap_or("Synchronise the clocks of client, server and domain controllers (w32tm /resync, chronyc tracking)."))
             }
             KRB_AP_ERR_MODIFIED => modified(&sp, meaning, check),
-            KRB_AP_ERR_TKT_EXPIRED => Draft::new(Severity::Warning, "kerberos.ticket_expired", "Kerberos ticket expired (KRB_AP_ERR_TKT_EXPIRED)")
-                .explain(format!("The service ticket for {sp} had expired. {}", meaning.unwrap_or("")))
+            KRB_AP_ERR_TKT_EXPIRED => Draft::new(expired_severity(later), "kerberos.ticket_expired", "Kerberos ticket expired (KRB_AP_ERR_TKT_EXPIRED)")
+                .explain(format!("The service ticket for {sp} had expired. {}{}", meaning.unwrap_or(""), expired_outcome(later)))
                 .next(check.unwrap_or("Renew the ticket (kinit, klist purge) and check the clocks.")),
             _ => Draft::new(Severity::Error, "kerberos.ap_error", format!("Kerberos error in the session setup: {name}"))
                 .explain(format!("The server answered the AP-REQ for {sp} with {name}. {}", meaning.unwrap_or("")))
@@ -96,6 +122,25 @@ fn spnego_errors(s: &Session, out: &mut Sink) {
     }
 }
 
+/// An expired ticket is routine when the client renewed it and went on (a
+/// later session or ticket of the same client in the capture); when it did
+/// not, the user got nothing: an error.
+fn expired_severity(recovered: bool) -> Severity {
+    if recovered {
+        Severity::Warning
+    } else {
+        Severity::Error
+    }
+}
+
+fn expired_outcome(recovered: bool) -> &'static str {
+    if recovered {
+        " The same client got a new ticket or session later in the capture."
+    } else {
+        " No later ticket or session of this client is in the capture: it did not recover."
+    }
+}
+
 /// The title of `kerberos.ap_modified`.
 const MODIFIED_TITLE: &str = "The server cannot decrypt the Kerberos ticket (KRB_AP_ERR_MODIFIED)";
 
@@ -119,7 +164,7 @@ fn modified_texts<'a>(
 }
 
 /// A Kerberos AP-REQ answered with an error status and no KRB-ERROR.
-fn refused(s: &Session, out: &mut Sink) {
+fn refused(s: &Session, later: bool, out: &mut Sink) {
     let Some(r) = s.rounds.last() else { return };
     if r.kerberos_error().is_some() {
         return;
@@ -137,8 +182,8 @@ fn refused(s: &Session, out: &mut Sink) {
         // Samba's gensec_gssapi maps KRB5KRB_AP_ERR_TKT_EXPIRED to
         // NT_STATUS_INVALID_PARAMETER and sends no KRB-ERROR (its Heimdal
         // acceptor returns an error token only for SKEW and TKT_NYV).
-        Draft::new(Severity::Warning, "kerberos.ticket_expired", "Kerberos ticket refused, probably expired (STATUS_INVALID_PARAMETER)")
-            .explain(format!("The server answered the Kerberos AP-REQ for {sp} with STATUS_INVALID_PARAMETER and no KRB-ERROR. A Samba server answers this way when the service ticket has expired (KRB_AP_ERR_TKT_EXPIRED, which it does not send; its log says \"ticket is expired\"); the other cause is a malformed token. Clients that check their tickets (Windows, MIT) get a new one before using it; tools that take a ticket from a cache as it is (impacket with KRB5CCNAME) do not."))
+        Draft::new(expired_severity(later), "kerberos.ticket_expired", "Kerberos ticket refused, probably expired (STATUS_INVALID_PARAMETER)")
+            .explain(format!("The server answered the Kerberos AP-REQ for {sp} with STATUS_INVALID_PARAMETER and no KRB-ERROR. A Samba server answers this way when the service ticket has expired (KRB_AP_ERR_TKT_EXPIRED, which it does not send; its log says \"ticket is expired\"); the other cause is a malformed token. Clients that check their tickets (Windows, MIT) get a new one before using it; tools that take a ticket from a cache as it is (impacket with KRB5CCNAME) do not.{}", expired_outcome(later)))
             .next("Get a new ticket (kinit, or klist purge) and retry, and compare the clocks of client, server and KDC; the server's log (Samba: log level 1) names the reason.")
     } else {
         Draft::new(
@@ -193,7 +238,14 @@ fn later_success(by: &ByClient, x: &KdcExchange) -> bool {
         .is_some_and(|&last| last > x.request_frame)
 }
 
-fn kdc_error(model: &Model, by: &ByClient, i: usize, x: &KdcExchange, out: &mut Sink) {
+fn kdc_error(
+    model: &Model,
+    by: &ByClient,
+    tickets: &ByClient,
+    i: usize,
+    x: &KdcExchange,
+    out: &mut Sink,
+) {
     let (Some(code), Some(name)) = (x.error_code, x.error.as_deref()) else {
         return;
     };
@@ -202,7 +254,9 @@ fn kdc_error(model: &Model, by: &ByClient, i: usize, x: &KdcExchange, out: &mut 
         .clone()
         .unwrap_or_else(|| x.client.ip().to_string());
     let sp = x.service_principal.as_deref().unwrap_or("?");
-    let Some((severity, id, title)) = kdc_head(model, by, i, x, code, name, &who, sp) else {
+    let renewed = later_success(by, x) || later_success(tickets, x);
+    let Some((severity, id, title)) = kdc_head(model, by, renewed, i, x, code, name, &who, sp)
+    else {
         return;
     };
     let both = [x.request_frame, x.reply_frame.unwrap_or_default()];
@@ -212,7 +266,10 @@ fn kdc_error(model: &Model, by: &ByClient, i: usize, x: &KdcExchange, out: &mut 
     if out.repeat(id, severity, &title, Some(x.stream), x.transport, frames) {
         return;
     }
-    let (explanation, next) = kdc_texts(x, code, &who, sp);
+    let (mut explanation, next) = kdc_texts(x, code, &who, sp);
+    if code == KRB_AP_ERR_TKT_EXPIRED {
+        explanation.push_str(expired_outcome(renewed));
+    }
     out.push(
         Draft::new(severity, id, title)
             .explain(explanation)
@@ -233,6 +290,7 @@ fn kdc_error(model: &Model, by: &ByClient, i: usize, x: &KdcExchange, out: &mut 
 fn kdc_head(
     model: &Model,
     by: &ByClient,
+    renewed: bool,
     i: usize,
     x: &KdcExchange,
     code: i32,
@@ -275,7 +333,7 @@ fn kdc_head(
         KRB_AP_ERR_MODIFIED => (Severity::Error, "kerberos.ap_modified", MODIFIED_TITLE.to_string()),
         // The ticket in the TGS-REQ (the TGT) is refused as expired. A Samba
         // AD DC also refuses a TGT with two minutes or less left this way.
-        KRB_AP_ERR_TKT_EXPIRED => (Severity::Warning, "kerberos.ticket_expired", "The KDC refused an expired ticket-granting ticket (KRB_AP_ERR_TKT_EXPIRED)".to_string()),
+        KRB_AP_ERR_TKT_EXPIRED => (expired_severity(renewed), "kerberos.ticket_expired", "The KDC refused an expired ticket-granting ticket (KRB_AP_ERR_TKT_EXPIRED)".to_string()),
         c if crate::ntstatus::kerberos::is_benign(c) => return None,
         _ => (Severity::Error, "kerberos.kdc_error", format!("The KDC answered {name}")),
     };

@@ -467,16 +467,28 @@ fn kerberos_invalid_parameter_is_an_expired_ticket() {
         let mut s = session(0, Outcome::Failure, Some(st), vec![r]);
         s.mechanism = Some("kerberos");
         s.service_principal = Some("cifs/fs1.corp.test@CORP.TEST".into());
-        let d = diagnose(&model(vec![conn(0)], vec![s]));
+        let d = diagnose(&model(vec![conn(0)], vec![s.clone()]));
+        let f = only(&d.findings, want);
+        check(f, Severity::Error, 0, &[10, 11]);
+        assert_eq!(f.status.as_deref(), Some(st.to_string().as_str()));
+        assert!(!d.findings.iter().any(|f| f.code == "logon.failed"));
+        // The same client sets up a session later: an expired ticket was
+        // renewed, a warning.
+        let mut later = session(
+            1,
+            Outcome::Success,
+            Some(NtStatus::SUCCESS),
+            vec![round(30, Some(31), Some(NtStatus::SUCCESS))],
+        );
+        later.mechanism = Some("kerberos");
+        let d = diagnose(&model(vec![conn(0), conn(1)], vec![s, later]));
+        let f = only(&d.findings, want);
         let sev = if want == "kerberos.ticket_expired" {
             Severity::Warning
         } else {
             Severity::Error
         };
-        let f = only(&d.findings, want);
         check(f, sev, 0, &[10, 11]);
-        assert_eq!(f.status.as_deref(), Some(st.to_string().as_str()));
-        assert!(!d.findings.iter().any(|f| f.code == "logon.failed"));
     }
 }
 
@@ -488,7 +500,7 @@ fn kerberos_ticket_expired_and_ap_error() {
             "KRB_AP_ERR_TKT_EXPIRED",
             "kerberos.ticket_expired",
             Outcome::Failure,
-            Severity::Warning,
+            Severity::Error,
         ),
         (
             32,
@@ -539,11 +551,12 @@ fn kdc_errors() {
             Severity::Error,
         ),
         (12, "KDC_ERR_POLICY", "kerberos.kdc_error", Severity::Error),
+        // No later ticket or session: the client did not recover.
         (
             32,
             "KRB_AP_ERR_TKT_EXPIRED",
             "kerberos.ticket_expired",
-            Severity::Warning,
+            Severity::Error,
         ),
         (
             25,
