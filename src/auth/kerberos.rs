@@ -887,6 +887,18 @@ fn parse_krb_error(app: &Tlv, k: &mut KerberosInfo) -> Result<(), AuthError> {
     Ok(())
 }
 
+/// A KerberosTime as RFC 3339 ("2026-11-25T22:08:23Z") with its
+/// microseconds (susec, cusec: RFC 4120 5.9.1) when they are in range:
+/// "2026-11-25T22:08:23.594632Z".
+pub fn time_with_usec(t: &str, usec: Option<i64>) -> String {
+    match (t.strip_suffix('Z'), usec) {
+        (Some(base), Some(u)) if (0..1_000_000).contains(&u) && !base.contains('.') => {
+            format!("{base}.{u:06}Z")
+        }
+        _ => t.to_string(),
+    }
+}
+
 /// e-data is not self-describing: METHOD-DATA (RFC 4120 5.9.1) with
 /// KDC_ERR_PREAUTH_REQUIRED, KERB-ERROR-DATA ([MS-KILE] 2.2.1) from
 /// Windows, or TYPED-DATA. Best effort: what does not decode is left out.
@@ -938,6 +950,20 @@ fn ext_error(val: &[u8], k: &mut KerberosInfo) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn time_with_microseconds() {
+        let t = "2026-11-25T22:08:23Z";
+        assert_eq!(
+            time_with_usec(t, Some(594632)),
+            "2026-11-25T22:08:23.594632Z"
+        );
+        assert_eq!(time_with_usec(t, Some(7)), "2026-11-25T22:08:23.000007Z");
+        assert_eq!(time_with_usec(t, None), t);
+        assert_eq!(time_with_usec(t, Some(1_000_000)), t);
+        assert_eq!(time_with_usec(t, Some(-1)), t);
+        assert_eq!(time_with_usec("garbage", Some(5)), "garbage");
+    }
 
     #[test]
     fn weak_enctypes_are_rc4_and_des() {

@@ -41,7 +41,7 @@ pub fn clock_note(stime: Option<&str>, ctime: Option<&str>, captured: Timestamp)
     let ct = ctime.and_then(parse_utc);
     match (st, ct) {
         (Some(s), Some(c)) => format!(
-            "Measured: the server's clock (stime {}) is {:+.0} s from the client's (ctime {}).",
+            "Measured: the server's clock (stime {}) is {:+.3} s from the client's (ctime {}).",
             stime.unwrap_or(""),
             s - c,
             ctime.unwrap_or("")
@@ -54,7 +54,7 @@ pub fn clock_note(stime: Option<&str>, ctime: Option<&str>, captured: Timestamp)
                 "so the server's clock itself is off"
             };
             format!(
-                "Measured: the server's time in the KRB-ERROR (stime {}) is {d:+.0} s from the capture's clock, {who}. The client's time is encrypted in the AP-REQ and cannot be read.",
+                "Measured: the server's time in the KRB-ERROR (stime {}) is {d:+.3} s from the capture's clock, {who}. The client's time is encrypted in the AP-REQ and cannot be read.",
                 stime.unwrap_or("")
             )
         }

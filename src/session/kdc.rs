@@ -86,7 +86,10 @@ impl Builder {
                 x.error_code = k.error_code;
                 x.error = k.error.map(str::to_string);
                 x.e_text = k.e_text.as_deref().map(str::to_string);
-                x.server_time = k.stime.as_deref().map(str::to_string);
+                x.server_time = k
+                    .stime
+                    .as_deref()
+                    .map(|t| crate::auth::kerberos::time_with_usec(t, k.susec));
                 x.nt_status = k.nt_status.as_deref().map(nt_status_name);
                 x.ticket_enctype = k.ticket.as_ref().map(|t| t.enctype);
                 if x.client_principal.is_none() {

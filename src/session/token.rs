@@ -98,8 +98,9 @@ impl TokenFacts {
                         .map_or_else(|| format!("KRB error {c}"), str::to_string);
                     self.krb_error = Some((c, name));
                 }
-                self.krb_stime = k.stime.as_deref().map(str::to_string);
-                self.krb_ctime = k.ctime.as_deref().map(str::to_string);
+                let at = crate::auth::kerberos::time_with_usec;
+                self.krb_stime = k.stime.as_deref().map(|t| at(t, k.susec));
+                self.krb_ctime = k.ctime.as_deref().map(|t| at(t, k.cusec));
             }
             _ => {}
         }
