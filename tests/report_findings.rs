@@ -530,6 +530,15 @@ fn load(name: &str) -> Option<Analysis> {
     }
 }
 
+/// The findings of `a` with `code`.
+fn with_code<'a>(a: &'a Analysis, code: &str) -> Vec<&'a Finding> {
+    a.diagnosis
+        .findings
+        .iter()
+        .filter(|f| f.code == code)
+        .collect()
+}
+
 fn describe(f: &[Finding]) -> Vec<String> {
     f.iter()
         .map(|x| {
@@ -880,12 +889,7 @@ fn no_request_is_not_unanswered_and_guest_asked_is_guest_given() {
 fn guest_account_disabled_once_and_not_to_be_enabled() {
     let Some(d) = corpus() else { return };
     let a = run(&d.join("sv-smb3-account-disabled.pcap"), &[]);
-    let f: Vec<_> = a
-        .diagnosis
-        .findings
-        .iter()
-        .filter(|f| f.code == "logon.account_disabled")
-        .collect();
+    let f = with_code(&a, "logon.account_disabled");
     assert_eq!(f.len(), 1, "{:#?}", describe(&a.diagnosis.findings));
     assert!(f[0].title.ends_with("(guest), 2 times"), "{}", f[0].title);
     assert!(f[0].explanation.contains("built-in Guest account disabled"));
@@ -905,12 +909,7 @@ fn guest_account_disabled_once_and_not_to_be_enabled() {
 fn anonymous_logons_are_grouped() {
     let Some(d) = corpus() else { return };
     let a = run(&d.join("zeek-smb3-multichannel.pcap"), &[]);
-    let refused: Vec<_> = a
-        .diagnosis
-        .findings
-        .iter()
-        .filter(|f| f.code == "logon.anonymous_refused")
-        .collect();
+    let refused = with_code(&a, "logon.anonymous_refused");
     assert_eq!(refused.len(), 1, "{:#?}", describe(&a.diagnosis.findings));
     let f = refused[0];
     assert!(f.title.contains("26 anonymous logons"), "{}", f.title);
@@ -926,12 +925,7 @@ fn anonymous_logons_are_grouped() {
     );
 
     let a = run(&d.join("pcapattack-smb311-spoolsample-ntlm.pcapng"), &[]);
-    let refused: Vec<_> = a
-        .diagnosis
-        .findings
-        .iter()
-        .filter(|f| f.code == "logon.anonymous_refused")
-        .collect();
+    let refused = with_code(&a, "logon.anonymous_refused");
     assert_eq!(refused.len(), 1, "{:#?}", describe(&a.diagnosis.findings));
     assert!(refused[0].title.contains("2 anonymous logons"));
     assert!(refused[0].explanation.contains("(tcp.stream 2, 3)"));
@@ -949,12 +943,7 @@ fn anonymous_logons_are_grouped() {
             "The server at 172.16.5.58:445 accepts anonymous sessions",
         ),
     ] {
-        let f: Vec<_> = a
-            .diagnosis
-            .findings
-            .iter()
-            .filter(|f| f.code == code)
-            .collect();
+        let f = with_code(&a, code);
         assert_eq!(f.len(), 1, "{code}: {:#?}", describe(&a.diagnosis.findings));
         assert_eq!(f[0].title, title);
         assert_eq!(f[0].stream, Some(42));

@@ -148,6 +148,11 @@ pub(crate) fn model(mut connections: Vec<Connection>, sessions: Vec<Session>) ->
     }
 }
 
+/// The findings with `code`.
+fn all<'a>(m: &'a [Finding], code: &str) -> Vec<&'a Finding> {
+    m.iter().filter(|f| f.code == code).collect()
+}
+
 fn only<'a>(m: &'a [Finding], code: &str) -> &'a Finding {
     let v: Vec<_> = m.iter().filter(|f| f.code == code).collect();
     assert_eq!(v.len(), 1, "{code} in {m:#?}");
@@ -247,11 +252,7 @@ fn repeated_logon_failures_are_one_finding_and_the_lockout_counts_them() {
     ];
     let conns = (0..5).map(conn).collect();
     let d = diagnose(&model(conns, sessions));
-    let bad: Vec<_> = d
-        .findings
-        .iter()
-        .filter(|f| f.code == "logon.bad_password")
-        .collect();
+    let bad = all(&d.findings, "logon.bad_password");
     assert_eq!(bad.len(), 2, "{:#?}", d.findings);
     check(bad[0], Severity::Error, 0, &[10, 11, 32, 33]);
     assert_eq!(
@@ -269,19 +270,7 @@ fn repeated_logon_failures_are_one_finding_and_the_lockout_counts_them() {
 
 /// An anonymous NTLM logon refused with `status` on `stream`.
 fn anonymous_refused(stream: u64, status: NtStatus, frame: u64) -> Session {
-    let mut s = session(
-        stream,
-        Outcome::Failure,
-        Some(status),
-        vec![
-            round(
-                frame,
-                Some(frame + 1),
-                Some(NtStatus::MORE_PROCESSING_REQUIRED),
-            ),
-            round(frame + 2, Some(frame + 3), Some(status)),
-        ],
-    );
+    let mut s = refused(stream, status, frame);
     s.user = None;
     s.domain = None;
     s.ntlm_response = Some("anonymous");
@@ -297,11 +286,7 @@ fn anonymous_logons_refused_are_grouped_by_client_server_and_status() {
         anonymous_refused(0, NtStatus::LOGON_FAILURE, 40),
     ];
     let d = diagnose(&model(vec![conn(0), conn(1)], sessions));
-    let refused: Vec<_> = d
-        .findings
-        .iter()
-        .filter(|f| f.code == "logon.anonymous_refused")
-        .collect();
+    let refused = all(&d.findings, "logon.anonymous_refused");
     assert_eq!(refused.len(), 2, "{:#?}", d.findings);
     check(refused[0], Severity::Error, 0, &[10, 11, 32, 33]);
     assert!(refused[0]
@@ -335,11 +320,7 @@ fn anonymous_logon_refused_beside_an_own_logon_is_a_note() {
         other_server,
     ];
     let d = diagnose(&model(vec![conn(0), conn(1)], sessions));
-    let refused: Vec<_> = d
-        .findings
-        .iter()
-        .filter(|f| f.code == "logon.anonymous_refused")
-        .collect();
+    let refused = all(&d.findings, "logon.anonymous_refused");
     assert_eq!(refused.len(), 2, "{:#?}", d.findings);
     let note = refused
         .iter()
@@ -370,11 +351,7 @@ fn anonymous_sessions_are_grouped_by_client_and_server_and_the_posture_by_server
         anon(2, "10.0.0.1:50002", 30),
     ];
     let d = diagnose(&model(vec![conn(0), conn(1), conn(2)], sessions));
-    let notes: Vec<_> = d
-        .findings
-        .iter()
-        .filter(|f| f.code == "session.anonymous")
-        .collect();
+    let notes = all(&d.findings, "session.anonymous");
     assert_eq!(notes.len(), 2, "{:#?}", d.findings);
     check(notes[0], Severity::Info, 0, &[10, 11, 32, 33]);
     assert_eq!(notes[0].title, "2 anonymous (null) sessions");
