@@ -233,9 +233,26 @@ pub struct Stats {
     /// after a gap, the rest of that direction (its record boundaries are
     /// lost).
     pub kerberos_bytes_dropped: u64,
+    /// The server ports of TCP connections not followed (their first packet
+    /// a SYN), with how many: at most [`OTHER_PORTS`] ports. For the hint to
+    /// give `--port` when no SMB was found.
+    #[serde(skip)]
+    pub other_tcp_ports: Vec<(u16, u64)>,
 }
 
+/// Server ports of connections not followed kept in [`Stats`].
+pub const OTHER_PORTS: usize = 8;
+
 impl Stats {
+    fn other_port(&mut self, port: u16) {
+        let ports = &mut self.other_tcp_ports;
+        if let Some((_, n)) = ports.iter_mut().find(|(p, _)| *p == port) {
+            *n += 1;
+        } else if ports.len() < OTHER_PORTS {
+            ports.push((port, 1));
+        }
+    }
+
     fn skip(&mut self, why: Skip) {
         let key = why.key();
         match self.skipped.iter_mut().find(|(k, _)| *k == key) {
@@ -724,7 +741,12 @@ impl<F: FnMut(Event<'_>)> StreamSink for Driver<'_, F> {
         let is = |ports: &[u16]| (ports.contains(&f.dst_port), ports.contains(&f.src_port));
         let (kerberos, (to_server, from_server)) =
             match (is(&self.opts.smb_ports), is(&self.opts.kerberos_ports)) {
-                ((false, false), (false, false)) => return None,
+                ((false, false), (false, false)) => {
+                    if f.saw_syn {
+                        self.stats.other_port(f.dst_port);
+                    }
+                    return None;
+                }
                 ((false, false), k) => (true, k),
                 (s, _) => (false, s),
             };

@@ -686,3 +686,21 @@ fn header_span_is_earliest_to_latest() {
     let text = stdout(&smbscope(&[&sample("ntlm-wrong-password.pcap")]));
     assert!(!text.contains("go backwards"));
 }
+
+/// No SMB on the ports followed, TCP connections to another port: the
+/// report and `messages` say which port and the flag to give; with it,
+/// the hint is gone and the connection is reported.
+#[test]
+fn no_smb_found_names_the_port_to_follow() {
+    let cap = sample("no-smb-response-port4455.pcap");
+    let text = stdout(&smbscope(&[&cap]));
+    assert!(
+        text.contains("Note: no SMB found on the ports followed (445, 139, --port); the capture's TCP\nconnections go to port 4455 (1): if SMB runs there, add --port 4455\n"),
+        "{text}"
+    );
+    let o = smbscope(&["messages", &cap]);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("add --port 4455"));
+    let text = stdout(&smbscope(&[&cap, "--port", "4455"]));
+    assert!(!text.contains("add --port"), "{text}");
+    assert!(text.contains("1 SMB connection(s)"), "{text}");
+}

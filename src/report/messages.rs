@@ -1620,6 +1620,23 @@ pub struct CaptureSummary<'a> {
     pub error: Option<String>,
 }
 
+/// When no SMB connection was found: the ports the capture's other TCP
+/// connections went to, most used first, and the flag to follow them.
+fn other_ports_hint(ports: &[(u16, u64)]) -> Option<String> {
+    let mut p = ports.to_vec();
+    p.sort_by_key(|&(port, n)| (std::cmp::Reverse(n), port));
+    let (top, _) = *p.first()?;
+    let list = p
+        .iter()
+        .take(3)
+        .map(|(port, n)| format!("{port} ({n})"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    Some(format!(
+        "no SMB found on the ports followed (445, 139, --port); the capture's TCP connections go to port {list}: if SMB runs there, add --port {top}"
+    ))
+}
+
 impl<'a> CaptureSummary<'a> {
     pub fn new(file: &'a str, stats: &'a Stats, error: Option<String>) -> Self {
         CaptureSummary { file, stats, error }
@@ -1637,6 +1654,11 @@ impl<'a> CaptureSummary<'a> {
     pub fn cut_notes(&self) -> Vec<String> {
         let s = self.stats;
         let mut v = Vec::new();
+        if s.smb_connections == 0 {
+            if let Some(hint) = other_ports_hint(&s.other_tcp_ports) {
+                v.push(hint);
+            }
+        }
         for (why, n) in &s.skipped {
             v.push(format!("{n} frames skipped: {}", why.replace('_', " ")));
         }

@@ -172,7 +172,7 @@ impl TextReport<'_> {
         }
         s.push('\n');
         for n in self.capture.cut_notes() {
-            let _ = writeln!(s, "Note: {n}");
+            s.push_str(&wrap(&format!("Note: {n}"), "", WIDTH));
         }
         if st.first_ts.is_some_and(|f| st.earliest_ts < f) {
             s.push_str(&wrap(
