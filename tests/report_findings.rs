@@ -857,6 +857,32 @@ fn kdc_extended_error_names_the_account_problem() {
     }
 }
 
+/// An anonymous session that read a file from a disk share: the posture
+/// warning says so (sv-smb311-large-read: one READ of 3,164,140 bytes from
+/// \\192.168.20.100\moo); one that only listed shares on IPC$ does not.
+#[test]
+fn anonymous_file_access_is_named() {
+    let Some(d) = corpus() else { return };
+    let a = run(&d.join("sv-smb311-large-read.pcap"), &[]);
+    let f = with_code(&a, "posture.anonymous_allowed");
+    assert_eq!(f.len(), 1);
+    assert!(
+        f[0].explanation.contains(
+            "reached file data: 3164140 byte(s) read and 0 written on the disk share \\\\192.168.20.100\\moo."
+        ),
+        "{}",
+        f[0].explanation
+    );
+    let a = sample("anonymous-list-shares.pcap");
+    let f = with_code(&a, "posture.anonymous_allowed");
+    assert_eq!(f.len(), 1);
+    assert!(
+        !f[0].explanation.contains("file data"),
+        "{}",
+        f[0].explanation
+    );
+}
+
 /// A stream whose only SMB message is a response asked nothing: no "never
 /// answered" (zeek-smb2-fscontrol-port139). A client that logs on as GUEST
 /// and gets a guest session is not told it was mapped to guest.

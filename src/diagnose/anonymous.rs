@@ -68,7 +68,13 @@ fn accepted(model: &Model, out: &mut Sink) {
                 .done(),
         );
     }
-    for g in groups(model, is_accepted, |s| s.server) {
+    let servers = groups(model, is_accepted, |s| s.server);
+    let files = if servers.is_empty() {
+        KeyedHashMap::default()
+    } else {
+        file_access(model)
+    };
+    for g in servers {
         let s = g.first;
         let set_up = if g.count == 1 {
             "An anonymous (null) session was set up".to_string()
@@ -79,9 +85,13 @@ fn accepted(model: &Model, out: &mut Sink) {
                 g.streams()
             )
         };
+        let reach = match files.get(&s.server) {
+            Some(f) => format!(" Here the anonymous sessions reached file data: {} byte(s) read and {} written on the disk share {}{}.", f.read, f.written, f.share, if f.shares > 1 { format!(" and {} more", f.shares - 1) } else { String::new() }),
+            None => String::new(),
+        };
         out.push(
             Draft::new(Severity::Warning, "posture.anonymous_allowed", format!("The server at {} accepts anonymous sessions", s.server))
-                .explain(format!("{set_up}. Anyone who can reach the server can then list shares and query some RPC interfaces."))
+                .explain(format!("{set_up}. Anyone who can reach the server can then list shares and query some RPC interfaces.{reach}"))
                 .next("Restrict anonymous access (Windows: RestrictAnonymous, RestrictNullSessAccess; Samba: 'restrict anonymous = 2').")
                 .stream(s.stream)
                 .frames(g.frames())
@@ -89,6 +99,44 @@ fn accepted(model: &Model, out: &mut Sink) {
                 .done(),
         );
     }
+}
+
+/// What anonymous sessions did on a server's disk shares.
+struct FileAccess {
+    share: String,
+    shares: u64,
+    read: u64,
+    written: u64,
+}
+
+/// Server → the disk shares its anonymous sessions connected to, with the
+/// bytes they read and wrote (one pass over the sessions and the trees).
+fn file_access(model: &Model) -> KeyedHashMap<SocketAddr, FileAccess> {
+    let anonymous: KeyedHashMap<(u64, u64), SocketAddr> = model
+        .sessions
+        .iter()
+        .filter(|s| is_accepted(s))
+        .map(|s| ((s.stream, s.id), s.server))
+        .collect();
+    let mut by_server: KeyedHashMap<SocketAddr, FileAccess> = KeyedHashMap::default();
+    for t in &model.trees {
+        let Some(&server) = anonymous.get(&(t.stream, t.sid)) else {
+            continue;
+        };
+        if t.share_type != Some(crate::smb2::tree::ShareType::DISK) || t.opens == 0 {
+            continue;
+        }
+        let f = by_server.entry(server).or_insert_with(|| FileAccess {
+            share: t.share.clone(),
+            shares: 0,
+            read: 0,
+            written: 0,
+        });
+        f.shares += 1;
+        f.read += t.read_bytes;
+        f.written += t.write_bytes;
+    }
+    by_server
 }
 
 /// Anonymous logons refused: one finding per client address, server and
