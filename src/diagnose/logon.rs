@@ -8,7 +8,7 @@ use crate::session::token::concat;
 use crate::session::{Connection, Model, Outcome, Round, Session};
 use crate::tcp::hash::KeyedHashMap;
 
-use super::group::{groups, Group};
+use super::group::{evidence, groups, Group};
 use super::{nt_check, nt_meaning, Draft, Severity, Sink};
 
 /// A round slower than this is reported (seconds).
@@ -29,9 +29,8 @@ pub(super) fn findings(model: &Model, out: &mut Sink) {
                 }
             }
             Outcome::Guest => guest(s, out),
-            // Grouped by client and server: the anonymous module.
-            Outcome::Anonymous => {}
-            Outcome::Success => {}
+            // Anonymous sessions: grouped by the anonymous module.
+            Outcome::Anonymous | Outcome::Success => {}
         }
         slow_rounds(s, out);
     }
@@ -132,15 +131,6 @@ pub(crate) fn identity(s: &Session) -> String {
         }
         _ => "(anonymous)".to_string(),
     }
-}
-
-fn evidence(s: &Session) -> Vec<u64> {
-    let mut f = Vec::new();
-    if let Some(r) = s.rounds.last() {
-        f.push(r.request_frame);
-        f.extend(r.response_frame);
-    }
-    f
 }
 
 /// Code and title for a failed session setup's final status.
