@@ -100,6 +100,9 @@ pub struct TransformInfo {
     pub algorithm: Option<u16>,
     /// Encrypted: Flags (1 = encrypted); compressed: Flags (1 = chained).
     pub flags: u16,
+    /// Compressed, unchained ([MS-SMB2] 2.2.42.1): Offset, the length of the
+    /// uncompressed part that precedes the compressed segment.
+    pub offset: Option<u32>,
 }
 
 /// An SMB1 header's fields ([MS-CIFS] 2.2.3.1).
@@ -614,9 +617,16 @@ fn compression_info(b: &[u8]) -> TransformInfo {
         t.original_size = u32::from_le_bytes([b[4], b[5], b[6], b[7]]);
         t.algorithm = Some(u16::from_le_bytes([b[8], b[9]]));
         t.flags = u16::from_le_bytes([b[10], b[11]]);
+        if t.flags & SMB2_COMPRESSION_FLAG_CHAINED == 0 {
+            t.offset = Some(u32::from_le_bytes([b[12], b[13], b[14], b[15]]));
+        }
     }
     t
 }
+
+/// Flags of a COMPRESSION_TRANSFORM_HEADER: the payload is a chain of
+/// SMB2_COMPRESSION_CHAINED_PAYLOAD_HEADERs ([MS-SMB2] 2.2.42.2).
+const SMB2_COMPRESSION_FLAG_CHAINED: u16 = 0x0001;
 
 /// Splits an SMB2 message into its compound chain ([MS-SMB2] 3.2.4.1.4) and
 /// pairs each PDU. `msg` is the whole message; it is rewritten in place into

@@ -292,6 +292,14 @@ const CASES: &[(&str, &str, &str, u64, &[u64])] = &[
         0,
         &[4, 6],
     ),
+    // Offset 16 + OriginalCompressedSegmentSize 0xFFFFFFFF, then the server's RST
+    (
+        "corpus:pcapattack-smbghost-loopback-compression.pcapng",
+        "attack.smbghost",
+        "error",
+        0,
+        &[8, 10],
+    ),
     // one-sided capture: the client's ACKs show 28,334 bytes from the server
     (
         "corpus:sv-smb2-oneside-kerberos.pcap",
@@ -330,7 +338,7 @@ const CASES: &[(&str, &str, &str, u64, &[u64])] = &[
     ),
     (
         "impacket-negotiate-311-no-context.pcap",
-        "negotiate.failed",
+        "negotiate.invalid_request",
         "error",
         0,
         &[4, 6],
@@ -519,6 +527,8 @@ const CASES: &[(&str, &str, &str, u64, &[u64])] = &[
 /// Codes no capture at hand shows, with the reason; each is checked by a
 /// unit test of its rule in src/diagnose/tests.rs instead.
 const NOT_IN_CAPTURES: &[(&str, &str)] = &[
+    ("connection.compression_refused", "no sample or corpus capture carries a compression transform other than the SMBGhost exploit's (attack.smbghost)"),
+    ("negotiate.failed", "the generic code for a NEGOTIATE error without a code of its own: the only refused SMB2 NEGOTIATEs at hand are a missing dialect (smb3-client-vs-smb21-server: negotiate.no_common_dialect) and a 3.1.1 NEGOTIATE without its preauth-integrity context (impacket-negotiate-311-no-context: negotiate.invalid_request)"),
     ("logon.failed", "the generic code for a SESSION_SETUP status without a code of its own: the statuses the servers at hand answer all have one (the two corpus captures that showed it, zeek-smb3-multichannel and pcapattack-smb311-spoolsample-ntlm, refuse anonymous logons: logon.anonymous_refused)"),
     ("logon.unknown_user", "no server at hand puts STATUS_NO_SUCH_USER on the wire: smbd and the Samba DC answer an unknown user's NTLM logon with STATUS_LOGON_FAILURE (or a guest session with 'map to guest = bad user'), and a user deleted from the DC after getting a service ticket still logs on with it (Samba trusts the ticket's PAC; only the KDC answers KDC_ERR_C_PRINCIPAL_UNKNOWN to the forwarded-TGT request)"),
 ];

@@ -5,7 +5,8 @@ use super::Severity::{self, Error, Info, Warning};
 
 /// (code, usual severity, one line).
 pub const CODES: &[(&str, Severity, &str)] = &[
-    ("negotiate.failed", Error, "the NEGOTIATE response carried an error status"),
+    ("negotiate.failed", Error, "the NEGOTIATE response carried an error status not covered by the codes below"),
+    ("negotiate.invalid_request", Error, "the server refused a NEGOTIATE the client built against [MS-SMB2] 3.3.5.4 (STATUS_INVALID_PARAMETER: no dialect, or SMB 3.1.1 offered without exactly one preauth-integrity context)"),
     ("negotiate.no_common_dialect", Error, "client and server share no SMB dialect"),
     ("negotiate.smb1_only_client", Error, "the client offers only SMB1 dialects and the server refuses SMB1"),
     ("negotiate.signing_unsupported", Error, "the client requires signing but the server's NTLM challenge does not offer it; the client gave up"),
@@ -54,6 +55,8 @@ pub const CODES: &[(&str, Severity, &str)] = &[
     ("connection.one_sided", Warning, "no SMB message of the server's is in the capture, but the client acknowledged bytes from it: the capture holds one direction only"),
     ("connection.reset_during_setup", Error, "the connection was reset before the session was set up"),
     ("connection.closed_during_setup", Error, "the connection was closed before the session was set up"),
+    ("connection.compression_refused", Warning, "a compression transform the receiver must refuse ([MS-SMB2] 3.3.5.2.1.2): larger than the negotiated maximum, or compression not negotiated"),
+    ("attack.smbghost", Error, "a compression transform whose Offset + OriginalCompressedSegmentSize overflows 32 bits: the CVE-2020-0796 (SMBGhost) exploit or scanner"),
     ("posture.ntlmv1", Warning, "an NTLMv1 or LM response was sent (and accepted)"),
     ("posture.smb1", Warning, "SMB1 was offered (info) or used (warning)"),
     ("posture.signing_not_required", Info, "the server does not require signing"),

@@ -13,6 +13,7 @@
 
 mod anonymous;
 pub mod codes;
+mod compression;
 mod connection;
 mod group;
 mod kerberos;
@@ -346,6 +347,7 @@ pub fn diagnose(model: &Model) -> Diagnosis {
     kerberos::findings(model, &mut sink);
     tree::findings(model, &mut sink);
     connection::findings(model, &mut sink);
+    compression::findings(model, &mut sink);
     posture::findings(model, &mut sink);
     let mut all = sink.all;
     all.sort_by_key(|f| (f.severity, first_frame(f)));

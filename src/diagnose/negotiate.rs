@@ -1,7 +1,8 @@
 //! Negotiate failures ([MS-SMB2] 3.3.5.3, 3.3.5.4; [MS-CIFS] 2.2.4.52).
 
 use crate::ntstatus::NtStatus;
-use crate::session::{Connection, Model};
+use crate::session::{Connection, Model, Negotiate};
+use crate::smb2::negotiate::{dialect_list, Dialect};
 
 use super::{Draft, Severity, Sink};
 
@@ -46,7 +47,9 @@ fn negotiate_error(c: &Connection, out: &mut Sink) {
     }
     let no_dialect = status == NtStatus::NOT_SUPPORTED.to_string()
         || status == "STATUS_SMB_NO_PREAUTH_INTEGRITY_HASH_OVERLAP";
-    let d = if no_dialect {
+    let d = if let Some(d) = malformed_request(n, &status) {
+        d
+    } else if no_dialect {
         Draft::new(
             Severity::Error,
             "negotiate.no_common_dialect",
@@ -54,7 +57,7 @@ fn negotiate_error(c: &Connection, out: &mut Sink) {
         )
         .explain(format!(
             "The client offered {} and the server answered {status}.",
-            crate::smb2::negotiate::dialect_list(&n.offered_dialects)
+            dialect_list(&n.offered_dialects)
         ))
         .next("Compare the client's and server's minimum and maximum protocol versions.")
     } else {
@@ -65,7 +68,7 @@ fn negotiate_error(c: &Connection, out: &mut Sink) {
         )
         .explain(format!(
             "The server refused the NEGOTIATE (client offered {}).",
-            crate::smb2::negotiate::dialect_list(&n.offered_dialects)
+            dialect_list(&n.offered_dialects)
         ))
         .next("Check the server's SMB protocol settings and its log.")
     };
@@ -75,4 +78,41 @@ fn negotiate_error(c: &Connection, out: &mut Sink) {
             .status(status)
             .done(),
     );
+}
+
+/// STATUS_INVALID_PARAMETER to a NEGOTIATE the client built against the
+/// rules of [MS-SMB2] 3.3.5.4: no dialect at all, or SMB 3.1.1 offered
+/// without exactly one SMB2_PREAUTH_INTEGRITY_CAPABILITIES context (a server
+/// that selects 3.1.1 must then fail the request with that status).
+fn malformed_request(n: &Negotiate, status: &str) -> Option<Draft> {
+    if status != NtStatus::INVALID_PARAMETER.to_string() {
+        return None;
+    }
+    let (title, why) = if n.client_dialect_count? == 0 {
+        (
+            "The client's NEGOTIATE offered no dialect".to_string(),
+            "Its DialectCount is 0, and [MS-SMB2] 3.3.5.4 has the server fail such a request with STATUS_INVALID_PARAMETER.".to_string(),
+        )
+    } else {
+        let preauth = n.client_preauth_contexts?;
+        if preauth == 1 || !n.offered_dialects.contains(&Dialect::SMB3_1_1) {
+            return None;
+        }
+        let carried = match preauth {
+            0 => "no SMB2_PREAUTH_INTEGRITY_CAPABILITIES negotiate context".to_string(),
+            k => format!("{k} SMB2_PREAUTH_INTEGRITY_CAPABILITIES negotiate contexts"),
+        };
+        (
+            "The client offered SMB 3.1.1 without the preauth-integrity context".to_string(),
+            format!(
+                "The client offered {} with {carried}. A server that selects 3.1.1 must refuse a NEGOTIATE that does not carry exactly one such context with STATUS_INVALID_PARAMETER ([MS-SMB2] 3.3.5.4): the context sets up the pre-authentication integrity hash that protects the negotiation and session setup of 3.1.1.",
+                dialect_list(&n.offered_dialects)
+            ),
+        )
+    };
+    Some(
+        Draft::new(Severity::Error, "negotiate.invalid_request", title)
+            .explain(format!("{why} The fault is the client's, not the server's settings: a client that implements SMB 3.1.1 always sends the context ([MS-SMB2] 3.2.4.2.2.2). Scanners, exploit tools and home-made SMB libraries are the usual senders of such a request."))
+            .next("Update the client or its SMB library. To get it working meanwhile, make it offer dialects up to 3.0.2 only, which need no negotiate context (Samba: 'client max protocol = SMB3_02'). If the client is not yours, find out who runs it: it may be a scanner."),
+    )
 }

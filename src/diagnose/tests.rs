@@ -179,6 +179,48 @@ fn negotiate_failed() {
     assert_eq!(f.status.as_deref(), Some("STATUS_INVALID_PARAMETER"));
 }
 
+/// STATUS_INVALID_PARAMETER is the client's fault only when its request
+/// breaks [MS-SMB2] 3.3.5.4 (impacket-negotiate-311-no-context is the real
+/// capture of the first case).
+#[test]
+fn negotiate_invalid_request() {
+    let refused = |dialect_count: u16, preauth: Option<u16>, offered: Vec<Dialect>| {
+        let mut c = conn(0);
+        let n = c.negotiate.as_mut().unwrap();
+        n.status = Some(NtStatus::INVALID_PARAMETER);
+        n.dialect = None;
+        n.client_dialect_count = Some(dialect_count);
+        n.client_preauth_contexts = preauth;
+        n.offered_dialects = offered.into();
+        diagnose(&model(vec![c], vec![]))
+    };
+    let both = vec![Dialect::SMB2_1, Dialect::SMB3_1_1];
+    let d = refused(2, Some(0), both.clone());
+    let f = only(&d.findings, "negotiate.invalid_request");
+    check(f, Severity::Error, 0, &[4, 6]);
+    assert!(f
+        .explanation
+        .contains("with no SMB2_PREAUTH_INTEGRITY_CAPABILITIES"));
+    let d = refused(2, Some(2), both.clone());
+    assert!(only(&d.findings, "negotiate.invalid_request")
+        .explanation
+        .contains("with 2 SMB2_PREAUTH"));
+    let d = refused(0, Some(0), vec![]);
+    assert_eq!(
+        only(&d.findings, "negotiate.invalid_request").title,
+        "The client's NEGOTIATE offered no dialect"
+    );
+    // One preauth context, no 3.1.1 offered, or contexts not read whole: the
+    // request was well formed as far as the capture shows.
+    for d in [
+        refused(2, Some(1), both.clone()),
+        refused(1, Some(0), vec![Dialect::SMB2_1]),
+        refused(2, None, both),
+    ] {
+        only(&d.findings, "negotiate.failed");
+    }
+}
+
 #[test]
 fn logon_unknown_user_and_account_restriction() {
     for (st, code) in [
@@ -904,4 +946,44 @@ fn kerberos_latest_error_by_time() {
         "before the window"
     );
     assert_eq!(latest_error(&[], ts(0), ts(9)), None);
+}
+
+/// A compression transform larger than the server's maximum: the rule of
+/// [MS-SMB2] 3.3.5.2.1.2 (the overflow case is the real capture
+/// pcapattack-smbghost-loopback-compression in tests/report_findings.rs).
+#[test]
+fn compression_refused() {
+    use crate::session::{BadCompression, CompressionFault, ConnEnd};
+    let mut c = conn(0);
+    c.bad_compression = Some(Box::new(BadCompression {
+        frame: 12,
+        from_client: true,
+        original_size: 9_000_000,
+        offset: Some(0),
+        algorithm: Some(2),
+        fault: CompressionFault::TooLarge { limit: 8_388_880 },
+        count: 3,
+    }));
+    c.end = Some(ConnEnd {
+        frame: 13,
+        time: ts(101),
+        reason: "reset",
+        by: "server",
+    });
+    let d = diagnose(&model(vec![c], vec![]));
+    let f = only(&d.findings, "connection.compression_refused");
+    check(f, Severity::Warning, 0, &[12, 13]);
+    assert!(
+        f.explanation.contains("more than 8388880 bytes"),
+        "{}",
+        f.explanation
+    );
+    assert!(
+        f.explanation.contains("(3 such transforms"),
+        "{}",
+        f.explanation
+    );
+    assert!(f
+        .explanation
+        .contains("Then the server reset the connection (frame 13)."));
 }

@@ -163,6 +163,9 @@ impl Serialize for MessageJson<'_> {
             if let Some(a) = t.algorithm {
                 o.serialize_entry("compression_algorithm", &a)?;
             }
+            if let Some(off) = t.offset {
+                o.serialize_entry("compression_offset", &off)?;
+            }
             o.serialize_entry("transform_flags", &t.flags)?;
         }
         if let Some(r) = &m.request {
@@ -352,6 +355,10 @@ fn write_message_start(
         if let Some(a) = t.algorithm {
             key!(out, "compression_algorithm");
             push_u64(out, u64::from(a));
+        }
+        if let Some(off) = t.offset {
+            key!(out, "compression_offset");
+            push_u64(out, u64::from(off));
         }
         key!(out, "transform_flags");
         push_u64(out, u64::from(t.flags));
@@ -1047,10 +1054,7 @@ pub fn summary(msg: &Message<'_>, dec: &Decoded) -> String {
                 &mut s,
                 &format!("encrypted, ses {id:#x}, {} bytes inside", t.original_size),
             ),
-            None => push(
-                &mut s,
-                &format!("compressed, {} bytes inside", t.original_size),
-            ),
+            None => push(&mut s, &compressed_summary(t)),
         }
     }
     if let Some(r) = &msg.request {
@@ -1711,5 +1715,17 @@ impl<'a> CaptureSummary<'a> {
             ));
         }
         v
+    }
+}
+
+/// "compressed, N bytes inside" and, for an unchained transform, its Offset
+/// (the uncompressed part before the compressed segment).
+pub(crate) fn compressed_summary(t: &crate::pipeline::TransformInfo) -> String {
+    match t.offset {
+        Some(o) if o > 0 => format!(
+            "compressed, {} bytes inside after {o} uncompressed",
+            t.original_size
+        ),
+        _ => format!("compressed, {} bytes inside", t.original_size),
     }
 }

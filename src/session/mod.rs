@@ -12,6 +12,7 @@
 //! Memory grows with the connections, sessions and trees kept, never with
 //! the bytes: the per-item lists are bounded (see [`model`]).
 
+mod compression;
 pub mod events;
 pub mod kdc;
 pub mod model;
@@ -364,10 +365,7 @@ impl Builder {
         match m.kind {
             Kind::Smb2 => self.smb2(ci, m),
             Kind::Smb2Transform => self.transform(ci, m),
-            Kind::Smb2Compressed => {
-                self.model.connections[ci].compressed_messages += 1;
-                self.verbose_entry(ci, m, None);
-            }
+            Kind::Smb2Compressed => self.compressed(ci, m),
             Kind::Smb1 => self.smb1(ci, m),
             Kind::Netbios => {
                 let dec = m.decode();
@@ -509,6 +507,36 @@ impl Builder {
             self.mark_session(m.stream, sid, |s| s.encrypted = true);
         }
         if first || self.opts.verbose {
+            self.timeline(ci, m, &Decoded::default());
+        }
+    }
+
+    /// A compression transform: counted; the first one, and any a server
+    /// must refuse, go into the timeline.
+    fn compressed(&mut self, ci: usize, m: &Message<'_>) {
+        let c = &mut self.model.connections[ci];
+        c.compressed_messages += 1;
+        let first = c.compressed_messages == 1;
+        let fault = m
+            .transform
+            .and_then(|t| compression::fault(&t, c.negotiate.as_ref()).map(|f| (t, f)));
+        if let Some((t, fault)) = fault {
+            match c.bad_compression.as_mut() {
+                Some(b) => b.count += 1,
+                None => {
+                    c.bad_compression = Some(Box::new(BadCompression {
+                        frame: m.frame,
+                        from_client: m.from_client,
+                        original_size: t.original_size,
+                        offset: t.offset,
+                        algorithm: t.algorithm,
+                        fault,
+                        count: 1,
+                    }))
+                }
+            }
+        }
+        if first || fault.is_some() || self.opts.verbose {
             self.timeline(ci, m, &Decoded::default());
         }
     }
@@ -717,9 +745,12 @@ fn short_summary(s: &mut String, m: &Message<'_>, dec: &Decoded) {
         }
     }
     if let Some(t) = &m.transform {
-        if let Some(id) = t.session_id {
-            sep(s);
-            let _ = write!(s, "encrypted (session {id:#x}); what follows is encrypted");
+        match t.session_id {
+            Some(id) => {
+                sep(s);
+                let _ = write!(s, "encrypted (session {id:#x}); what follows is encrypted");
+            }
+            None => part(s, &crate::report::messages::compressed_summary(t)),
         }
     }
     if let Some(nb) = m.netbios {

@@ -80,6 +80,15 @@ pub struct Negotiate {
     /// Dialects the client offered (SMB2 NEGOTIATE request).
     #[serde(serialize_with = "ser_list")]
     pub offered_dialects: SharedList<Dialect>,
+    /// DialectCount of the request as sent (may exceed the dialects kept);
+    /// None when the request is not in the capture.
+    #[serde(skip)]
+    pub client_dialect_count: Option<u16>,
+    /// How many SMB2_PREAUTH_INTEGRITY_CAPABILITIES negotiate contexts the
+    /// request carried ([MS-SMB2] 2.2.3.1.1; 3.1.1 needs exactly one); None
+    /// when the request was not read whole (cut by the snaplen).
+    #[serde(skip)]
+    pub client_preauth_contexts: Option<u16>,
     /// The dialect the server chose, e.g. "3.1.1".
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dialect: Option<Dialect>,
@@ -106,6 +115,14 @@ pub struct Negotiate {
     /// Seconds from request to response.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub duration: Option<f64>,
+    /// The largest of the response's MaxTransactSize, MaxReadSize and
+    /// MaxWriteSize (0 before a response was read).
+    #[serde(skip)]
+    pub server_max_size: u32,
+    /// The response agreed on a compression algorithm other than NONE
+    /// (SMB2_COMPRESSION_CAPABILITIES, [MS-SMB2] 2.2.4.1.3).
+    #[serde(skip)]
+    pub compression_negotiated: bool,
 }
 
 /// A list that many connections have alike (a client offers the same
@@ -222,6 +239,33 @@ pub struct Timeline {
     pub smb_kept: u64,
 }
 
+/// Why a server must refuse a compression transform ([MS-SMB2] 3.3.5.2.1.2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CompressionFault {
+    /// Offset + OriginalCompressedSegmentSize does not fit in 32 bits: the
+    /// integer overflow of CVE-2020-0796 ("SMBGhost").
+    Overflow,
+    /// OriginalCompressedSegmentSize exceeds 256 + the header + the largest
+    /// of the server's MaxTransactSize, MaxReadSize and MaxWriteSize (the
+    /// limit, in bytes).
+    TooLarge { limit: u64 },
+    /// The NEGOTIATE agreed on no compression algorithm.
+    NotNegotiated,
+}
+
+/// The first compression transform of a connection that a server must
+/// refuse ([MS-SMB2] 2.2.42, 3.3.5.2.1.2), and how many there were.
+#[derive(Clone, Debug)]
+pub struct BadCompression {
+    pub frame: u64,
+    pub from_client: bool,
+    pub original_size: u32,
+    pub offset: Option<u32>,
+    pub algorithm: Option<u16>,
+    pub fault: CompressionFault,
+    pub count: u64,
+}
+
 /// A TCP connection that carried SMB.
 #[derive(Clone, Debug, Serialize)]
 pub struct Connection {
@@ -252,6 +296,9 @@ pub struct Connection {
     pub signed_messages: u64,
     pub encrypted_messages: u64,
     pub compressed_messages: u64,
+    /// Boxed: almost no connection has one.
+    #[serde(skip)]
+    pub bad_compression: Option<Box<BadCompression>>,
     /// Requests still waiting for a response when the connection or capture ended.
     pub unanswered_requests: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -300,6 +347,7 @@ impl Connection {
             signed_messages: 0,
             encrypted_messages: 0,
             compressed_messages: 0,
+            bad_compression: None,
             unanswered_requests: 0,
             first_unanswered_frame: None,
             gaps: 0,

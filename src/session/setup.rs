@@ -5,7 +5,9 @@
 use crate::capture::Timestamp;
 use crate::ntstatus::NtStatus;
 use crate::pipeline::{Decoded, Message};
-use crate::smb2::negotiate::{ContextData, SecurityMode};
+use crate::smb2::negotiate::{
+    CompressionAlgorithm, ContextData, NegotiateContextType, SecurityMode,
+};
 use crate::smb2::session_setup::{SessionFlags, SessionSetupRequestFlags};
 use crate::smb2::smb1::Smb1Negotiate as Smb1Neg;
 use crate::smb2::{Body, Smb2Header};
@@ -84,8 +86,18 @@ impl Builder {
             offered_dialects: super::shared(&mut self.dialect_lists, &r.dialects),
             client_signing_required: r.security_mode.contains(SecurityMode::SIGNING_REQUIRED),
             client_capabilities: r.capabilities,
+            client_dialect_count: Some(r.dialect_count),
             ..Negotiate::default()
         };
+        let all_read =
+            r.negotiate_contexts.len() == usize::from(r.negotiate_context_count.unwrap_or(0));
+        if r.missing.is_empty() && all_read {
+            let preauth = r
+                .negotiate_contexts
+                .iter()
+                .filter(|c| c.context_type == NegotiateContextType::PREAUTH_INTEGRITY_CAPABILITIES);
+            n.client_preauth_contexts = Some(preauth.count().min(usize::from(u16::MAX)) as u16);
+        }
         for ctx in &r.negotiate_contexts {
             if let ContextData::Encryption { ciphers } = &ctx.data {
                 n.ciphers_offered = super::shared(&mut self.cipher_lists, ciphers);
@@ -125,8 +137,20 @@ impl Builder {
             n.server_signing_required = r.security_mode.contains(SecurityMode::SIGNING_REQUIRED);
             n.server_signing_enabled = r.security_mode.contains(SecurityMode::SIGNING_ENABLED);
             n.capabilities = r.capabilities;
+            n.server_max_size = r
+                .max_transact_size
+                .max(r.max_read_size)
+                .max(r.max_write_size);
             for ctx in &r.negotiate_contexts {
                 match &ctx.data {
+                    ContextData::Compression {
+                        compression_algorithms,
+                        ..
+                    } => {
+                        n.compression_negotiated = compression_algorithms
+                            .iter()
+                            .any(|a| *a != CompressionAlgorithm::NONE);
+                    }
                     ContextData::Encryption { ciphers } => {
                         n.cipher = ciphers.first().copied();
                     }
