@@ -292,6 +292,30 @@ const CASES: &[(&str, &str, &str, u64, &[u64])] = &[
         0,
         &[4, 6],
     ),
+    // a guest's 17 CLOSEs after writes refused: the first and the last
+    (
+        "corpus:sv-smb2-peter-guest.pcap",
+        "file.access_denied",
+        "warning",
+        0,
+        &[138, 139, 790, 791],
+    ),
+    // anonymous sessions on five connections open svcctl: one finding
+    (
+        "corpus:sv-smb3-zerologon-anon-ntlm.pcap",
+        "file.access_denied",
+        "warning",
+        43,
+        &[678, 679, 992, 993],
+    ),
+    // refused QUERY_INFO alone is a note
+    (
+        "corpus:zeek-smb3-multichannel.pcap",
+        "file.access_denied",
+        "info",
+        0,
+        &[27, 28, 986, 987],
+    ),
     // Offset 16 + OriginalCompressedSegmentSize 0xFFFFFFFF, then the server's RST
     (
         "corpus:pcapattack-smbghost-loopback-compression.pcapng",

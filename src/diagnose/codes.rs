@@ -49,6 +49,7 @@ pub const CODES: &[(&str, Severity, &str)] = &[
     ("tree.access_denied", Error, "STATUS_ACCESS_DENIED on TREE_CONNECT"),
     ("tree.encryption_required", Error, "TREE_CONNECT refused to a dialect that cannot encrypt (2.x) on a share that requires encryption"),
     ("tree.failed", Error, "TREE_CONNECT failed with another status"),
+    ("file.access_denied", Warning, "file operations refused with STATUS_ACCESS_DENIED, one finding per client address, server, identity and command, with the count and the names (info for QUERY_INFO alone)"),
     ("connection.refused", Error, "the server reset the TCP connection before anything was sent (closed port or firewall); info when the client reached SMB on the same server over another connection"),
     ("connection.netbios_refused", Error, "the server answered the NetBIOS session request on TCP 139 with a negative session response (RFC 1002 4.3.4)"),
     ("connection.no_response", Error, "the server never answered"),

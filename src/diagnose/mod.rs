@@ -15,6 +15,7 @@ mod anonymous;
 pub mod codes;
 mod compression;
 mod connection;
+mod file;
 mod group;
 mod kerberos;
 mod logon;
@@ -348,6 +349,7 @@ pub fn diagnose(model: &Model) -> Diagnosis {
     tree::findings(model, &mut sink);
     connection::findings(model, &mut sink);
     compression::findings(model, &mut sink);
+    file::findings(model, &mut sink);
     posture::findings(model, &mut sink);
     let mut all = sink.all;
     all.sort_by_key(|f| (f.severity, first_frame(f)));
