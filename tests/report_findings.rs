@@ -491,7 +491,7 @@ const CASES: &[(&str, &str, &str, u64, &[u64])] = &[
     (
         "corpus:sv-smb311-named-pipe-unicode.pcap",
         "session.expired",
-        "warning",
+        "error",
         1,
         &[12],
     ),

@@ -183,7 +183,7 @@ fn failure_code(status: u32, s: &Session) -> (&'static str, &'static str) {
         ),
         S::NETWORK_SESSION_EXPIRED => (
             "session.expired",
-            "The session expired and must re-authenticate (STATUS_NETWORK_SESSION_EXPIRED)",
+            "Session setup refused: the authentication has expired (STATUS_NETWORK_SESSION_EXPIRED)",
         ),
         S::USER_SESSION_DELETED => (
             "session.deleted",
@@ -200,11 +200,6 @@ fn failure(g: &Group<'_>, bad_passwords_before: u64, out: &mut Sink) {
     };
     let (code, title) = failure_code(status, s);
     let who = identity(s);
-    let severity = if code == "session.expired" {
-        Severity::Warning
-    } else {
-        Severity::Error
-    };
     let name = S(status).to_string();
     // "{title}: {name} ({who})" for logon.failed, else "{title} ({who})".
     let mut title = if code == "logon.failed" {
@@ -232,7 +227,16 @@ fn failure(g: &Group<'_>, bad_passwords_before: u64, out: &mut Sink) {
             g.streams()
         ));
     }
-    if let Some(m) = nt_meaning(status) {
+    if code == "session.expired" {
+        // The status's usual meaning is that of a request on an established
+        // session; to a SESSION_SETUP it is the authentication's own error
+        // ([MS-SMB2] 3.3.5.5.3 fails the request with it).
+        why.push_str(if s.reauthentications > 0 {
+            " This was the re-authentication of an existing session, and it failed: the new credentials had expired too, so the client must end the session ([MS-SMB2] 3.2.4.23)."
+        } else {
+            " To a SESSION_SETUP this is not the request to re-authenticate that it is on other commands ([MS-SMB2] 3.3.5.2.9): the server's authentication ([MS-SMB2] 3.3.5.5.3) found the credentials expired - with Kerberos, a service ticket past its end time, as the server's clock tells it (a server clock ahead of the KDC's makes fresh tickets look old) - and the logon failed."
+        });
+    } else if let Some(m) = nt_meaning(status) {
         why.push(' ');
         why.push_str(m);
     }
@@ -256,11 +260,12 @@ fn failure(g: &Group<'_>, bad_passwords_before: u64, out: &mut Sink) {
     }
     let next = match code {
         "logon.ntlmv1_rejected" => "Configure the client for NTLMv2 (Samba: 'client ntlmv2 auth = yes'; Windows: LmCompatibilityLevel 3 or more) rather than re-enabling NTLMv1 on the server.".to_string(),
+        "session.expired" => "Make the client get new credentials: a new Kerberos ticket (klist purge, or kinit, then connect again) and compare the server's clock with the KDC's; in the capture, the AP-REQ's ticket times when the SESSION_SETUP request is there.".to_string(),
         "logon.account_disabled" if guest_account => "Log on with a user account of the server or the domain. Enabling the Guest account is not recommended: guest sessions cannot be signed or encrypted, and Windows clients refuse them by default (AllowInsecureGuestAuth).".to_string(),
         _ => nt_check(status).unwrap_or("Check the server's security log for this logon.").to_string(),
     };
     out.push(
-        Draft::new(severity, code, title)
+        Draft::new(Severity::Error, code, title)
             .explain(why)
             .next(next)
             .stream(s.stream)

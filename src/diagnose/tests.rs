@@ -987,3 +987,30 @@ fn compression_refused() {
         .explanation
         .contains("Then the server reset the connection (frame 13)."));
 }
+
+/// STATUS_NETWORK_SESSION_EXPIRED answering a SESSION_SETUP is the logon's
+/// failure (an error), worded for a first logon and for a failed
+/// re-authentication (sv-smb311-named-pipe-unicode is the real capture of
+/// the first).
+#[test]
+fn session_setup_expired() {
+    let st = NtStatus::NETWORK_SESSION_EXPIRED;
+    for reauth in [0, 1] {
+        let mut s = session(
+            0,
+            Outcome::Failure,
+            Some(st),
+            vec![round(10, Some(11), Some(st))],
+        );
+        s.reauthentications = reauth;
+        let d = diagnose(&model(vec![conn(0)], vec![s]));
+        let f = only(&d.findings, "session.expired");
+        check(f, Severity::Error, 0, &[10, 11]);
+        let want = if reauth == 0 {
+            "the logon failed"
+        } else {
+            "the client must end the session"
+        };
+        assert!(f.explanation.contains(want), "{}", f.explanation);
+    }
+}
