@@ -2,7 +2,11 @@
 //! or used, signing not required ([MS-SMB2] 2.2.4 SecurityMode), weak
 //! Kerberos enctypes (RC4 [RFC 4757], DES [RFC 6649]), anonymous access.
 
+use std::net::IpAddr;
+
+use crate::auth::kerberos::EncType;
 use crate::session::Model;
+use crate::tcp::hash::KeyedHashMap;
 
 use super::{Draft, Severity, Sink};
 
@@ -93,21 +97,50 @@ fn signing(model: &Model, out: &mut Sink) {
 }
 
 fn enctypes(model: &Model, out: &mut Sink) {
+    // The KDC's weak tickets by (client address, service, enctype): a
+    // session that used one names the TGS-REP that issued it, and the KDC
+    // exchange makes no finding of its own.
+    let mut issued: KeyedHashMap<(IpAddr, &str, EncType), usize> = KeyedHashMap::default();
+    for (i, x) in model.kdc.iter().enumerate() {
+        if let (Some(e), Some(spn)) = (
+            x.ticket_enctype.filter(|e| e.is_weak()),
+            x.service_principal.as_deref(),
+        ) {
+            issued.insert((x.client.ip(), spn, e), i);
+        }
+    }
+    let mut covered = vec![false; model.kdc.len()];
     for s in &model.sessions {
-        let Some(e) = s
-            .ticket_enctype
-            .filter(|e| e.is_weak())
-            .map(|e| e.to_string())
-        else {
+        let Some(enc) = s.ticket_enctype.filter(|e| e.is_weak()) else {
             continue;
         };
+        let e = enc.to_string();
         let r = s
             .rounds
             .iter()
             .find(|r| r.request_token.as_deref() == Some("Kerberos AP-REQ"));
+        let spn = s.service_principal.as_deref();
+        let kdc = spn
+            .and_then(|spn| issued.get(&(s.client.ip(), spn, enc)))
+            .and_then(|&i| Some((i, model.kdc.get(i)?)));
+        let from_kdc = match kdc {
+            Some((i, x)) => {
+                if let Some(c) = covered.get_mut(i) {
+                    *c = true;
+                }
+                match (x.reply, x.reply_frame) {
+                    (Some(reply), Some(f)) => format!(
+                        " The KDC issued it in the {reply} at frame {f} ({}.stream {}).",
+                        x.transport, x.stream
+                    ),
+                    _ => String::new(),
+                }
+            }
+            None => String::new(),
+        };
         out.push(
             Draft::new(Severity::Warning, "posture.weak_enctype", format!("Kerberos service ticket encrypted with {e}"))
-                .explain(format!("The ticket for {} uses {e}. RC4 and DES tickets can be cracked offline (Kerberoasting) and are being disabled by Microsoft.", s.service_principal.as_deref().unwrap_or("the service")))
+                .explain(format!("The ticket for {} uses {e}. RC4 and DES tickets can be cracked offline (Kerberoasting) and are being disabled by Microsoft.{from_kdc}", spn.unwrap_or("the service")))
                 .next("Enable AES on the service account (msDS-SupportedEncryptionTypes = 0x18) and reset its password so AES keys exist; then disallow RC4.")
                 .stream(s.stream)
                 .frames(r.map(|r| r.request_frame))
@@ -116,7 +149,7 @@ fn enctypes(model: &Model, out: &mut Sink) {
                 .done(),
         );
     }
-    for x in &model.kdc {
+    for (x, _) in model.kdc.iter().zip(&covered).filter(|(_, c)| !**c) {
         let Some(e) = x
             .ticket_enctype
             .filter(|e| e.is_weak())
