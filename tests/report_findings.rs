@@ -587,6 +587,37 @@ fn describe(f: &[Finding]) -> Vec<String> {
         .collect()
 }
 
+/// MIT kinit -s against the Samba AD DC: the AS-REQ (frame 3) carries
+/// ALLOW-POSTDATE and POSTDATED and a start time an hour on; the KDC's
+/// KDC_ERR_POLICY is its refusal to postdate, not a logon restriction.
+#[test]
+fn postdated_request_refused_by_policy() {
+    let a = sample("krb5-kinit-postdated.pcap");
+    let f = with_code(&a, "kerberos.kdc_error");
+    assert_eq!(f.len(), 1, "{:?}", describe(&a.diagnosis.findings));
+    let f = f[0];
+    assert_eq!(
+        f.title,
+        "The KDC refused a postdated ticket for alice@SAMPLES.SMBSCOPE.TEST (KDC_ERR_POLICY)"
+    );
+    assert!(
+        f.explanation.contains(
+            "its kdc-options carry ALLOW-POSTDATE and POSTDATED, and its start time (from) is 2026-11-26T01:49:11Z, 1.0 h after the request"
+        ),
+        "{}",
+        f.explanation
+    );
+    assert!(f.explanation.contains("\"Ticket may not be postdate\""));
+    assert!(f.next_step.contains("kinit without -s"), "{}", f.next_step);
+    assert!(!f.next_step.contains("4768"), "{}", f.next_step);
+    let x = &a.model.kdc[1];
+    assert_eq!(x.from.as_deref(), Some("2026-11-26T01:49:11Z"));
+    assert_eq!(
+        x.kdc_options.names(),
+        ["forwardable", "allow-postdate", "postdated", "renewable-ok"]
+    );
+}
+
 #[test]
 fn every_finding_is_shown_by_a_capture() {
     for (name, code, sev, stream, frames) in CASES {

@@ -172,6 +172,13 @@ fn ap_option_name(bit: usize) -> Option<&'static str> {
     AP_OPTION_NAMES.get(bit).copied()
 }
 
+/// KDCOptions ALLOW-POSTDATE: the ticket asked for may be used to get
+/// postdated tickets (RFC 4120 2.4, 5.4.1).
+pub const KDC_OPT_ALLOW_POSTDATE: usize = 5;
+/// KDCOptions POSTDATED: a request for a postdated ticket, valid from the
+/// request's `from` (RFC 4120 2.4, 5.4.1).
+pub const KDC_OPT_POSTDATED: usize = 6;
+
 /// KDCOptions bit names (RFC 4120 5.4.1, RFC 6806, RFC 6112, [MS-SFU]).
 fn kdc_option_name(bit: usize) -> Option<&'static str> {
     Some(match bit {
@@ -218,6 +225,11 @@ macro_rules! kerberos_flags {
 
             pub fn is_empty(&self) -> bool {
                 self.0 == 0
+            }
+
+            /// Is bit `n` (0: the BIT STRING's first) set?
+            pub fn has(self, n: usize) -> bool {
+                n < 32 && self.0 & (1u32 << (31 - n)) != 0
             }
 
             /// Numbers of the set bits, bit 0 first.
@@ -288,7 +300,7 @@ pub struct TicketInfo {
 ///   mutual_required, authenticator_etype.
 /// - AP-REP (5.5.2): enc_part_etype.
 /// - AS-REQ/TGS-REQ (5.4.1): realm, sname, cname (AS), kdc_options, etypes,
-///   padata_types, till, nonce; for TGS-REQ `ticket` is the ticket in the
+///   padata_types, from, till, nonce; for TGS-REQ `ticket` is the ticket in the
 ///   PA-TGS-REQ AP-REQ (the client's TGT).
 /// - AS-REP/TGS-REP (5.4.2): crealm, cname, realm/sname (of the ticket),
 ///   ticket, enc_part_etype, padata_types.
@@ -344,6 +356,10 @@ pub struct KerberosInfo {
     pub etypes: List<EncType, 8>,
     #[serde(skip_serializing_if = "<[PaDataType]>::is_empty")]
     pub padata_types: List<PaDataType, 8>,
+    /// KDC-REQ-BODY `from` (RFC 4120 5.4.1): later than the request in a
+    /// request for a postdated ticket (RFC 4120 2.4).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from: Option<Text>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub till: Option<Text>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -375,6 +391,7 @@ impl KerberosInfo {
             kdc_options: KdcOptions(0),
             etypes: List::new(),
             padata_types: List::new(),
+            from: None,
             till: None,
             nonce: None,
         }
@@ -809,6 +826,9 @@ fn parse_kdc_req(app: &Tlv, k: &mut KerberosInfo) -> Result<(), AuthError> {
     k.realm = Some(b.req(2, "Kerberos KDC-REQ-BODY realm")?.string(BODY)?);
     if let Some(s) = b.get(3, "Kerberos KDC-REQ-BODY sname")? {
         k.sname = Some(principal(&s, "Kerberos KDC-REQ-BODY sname")?);
+    }
+    if let Some(t) = b.get(4, "Kerberos KDC-REQ-BODY from")? {
+        k.from = Some(krb_time(&t, BODY)?);
     }
     if let Some(t) = b.get(5, "Kerberos KDC-REQ-BODY till")? {
         k.till = Some(krb_time(&t, BODY)?);

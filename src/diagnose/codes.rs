@@ -36,7 +36,7 @@ pub const CODES: &[(&str, Severity, &str)] = &[
     ("kerberos.client_revoked", Error, "KDC_ERR_CLIENT_REVOKED: account disabled, locked out, expired or outside its logon hours; the title names which when the KRB-ERROR carries the NTSTATUS (KERB-EXT-ERROR in e-data, or in a PA-PW-SALT as Samba sends it)"),
     ("kerberos.password_expired", Error, "KDC_ERR_KEY_EXPIRED: the password expired or must be changed (which, from the NTSTATUS in e-data)"),
     ("kerberos.etype_unsupported", Error, "KDC_ERR_ETYPE_NOSUPP: no common encryption type"),
-    ("kerberos.kdc_error", Error, "another KDC error"),
+    ("kerberos.kdc_error", Error, "another KDC error (KDC_ERR_POLICY or KDC_ERR_CANNOT_POSTDATE to a request for a postdated ticket: said so)"),
     ("kerberos.preauth_not_retried", Warning, "KDC_ERR_PREAUTH_REQUIRED not followed by a pre-authenticated AS-REQ"),
     ("kerberos.tcp_not_retried", Warning, "KRB_ERR_RESPONSE_TOO_BIG not followed by a Kerberos request over TCP (no retry, or TCP port 88 refused or blocked)"),
     ("kerberos.fallback_ntlm", Warning, "the client fell back from Kerberos to NTLM, with the KDC error that caused it"),

@@ -15,6 +15,8 @@ const KRB_AP_ERR_TKT_EXPIRED: i32 = 32;
 const KRB_AP_ERR_SKEW: i32 = 37;
 const KRB_AP_ERR_MODIFIED: i32 = 41;
 const KDC_ERR_C_PRINCIPAL_UNKNOWN: i32 = 6;
+const KDC_ERR_CANNOT_POSTDATE: i32 = 10;
+const KDC_ERR_POLICY: i32 = 12;
 const KDC_ERR_S_PRINCIPAL_UNKNOWN: i32 = 7;
 const KDC_ERR_ETYPE_NOSUPP: i32 = 14;
 const KDC_ERR_CLIENT_REVOKED: i32 = 18;
@@ -335,6 +337,7 @@ fn kdc_head(
         // AD DC also refuses a TGT with two minutes or less left this way.
         KRB_AP_ERR_TKT_EXPIRED => (expired_severity(renewed), "kerberos.ticket_expired", "The KDC refused an expired ticket-granting ticket (KRB_AP_ERR_TKT_EXPIRED)".to_string()),
         c if crate::ntstatus::kerberos::is_benign(c) => return None,
+        KDC_ERR_POLICY | KDC_ERR_CANNOT_POSTDATE if postdate_request(x).is_some() => (Severity::Error, "kerberos.kdc_error", format!("The KDC refused a postdated ticket for {who} ({name})")),
         _ => (Severity::Error, "kerberos.kdc_error", format!("The KDC answered {name}")),
     };
     Some((severity, id, title))
@@ -408,12 +411,63 @@ fn kdc_texts(x: &KdcExchange, code: i32, who: &str, sp: &str) -> (String, String
             format!("The client's {} for {sp} was refused because the ticket it presented, its ticket-granting ticket, has expired (a Samba AD DC also refuses a TGT with two minutes or less left). The client gets no new service ticket until it has a new TGT. {}", x.request, meaning.unwrap_or("")),
             check.unwrap_or("Get a new ticket-granting ticket (kinit, or lock and unlock the Windows session; klist purge) and check the clocks."),
         ),
+        KDC_ERR_POLICY | KDC_ERR_CANNOT_POSTDATE if postdate_request(x).is_some() => (
+            format!("The client's {} for {sp} asked for a postdated ticket (RFC 4120 2.4): {}. The KDC answered {}: its policy does not allow postdated tickets for this client or service. A Samba AD DC refuses every such request: its KDC (Heimdal) grants ALLOW-POSTDATE only when the client's and the service's accounts both have the postdate flag, and Samba gives that flag to no account (source4/kdc/db-glue.c), so no setting allows it. This is not a logon restriction of the account.{}", x.request, postdate_request(x).unwrap_or_default(), x.error.as_deref().unwrap_or("the error"), e_text(x)),
+            "Ask for a ticket valid now: run kinit without -s (a start time asks for a postdated ticket), and get the ticket when it is needed instead (e.g. from the job that needs it). If postdated tickets are wanted, the KDC must allow them: a Samba AD DC cannot; an MIT KDC refuses principals with -allow_postdated (kadmin modprinc +allow_postdated clears it).",
+        ),
         _ => (
             format!("{} for {sp}. {}{extra}{}", x.request, meaning.unwrap_or(""), e_text(x)),
             check.unwrap_or("Look the error up with `smbscope status` and check the KDC's log."),
         ),
     };
     (explanation, next.to_string())
+}
+
+/// What of the KDC request `x` asks for postdating (RFC 4120 2.4, 5.4.1),
+/// in words: the ALLOW-POSTDATE or POSTDATED option, or a `from` later
+/// than the request by more than the usual five minutes of clock skew.
+fn postdate_request(x: &KdcExchange) -> Option<String> {
+    use crate::auth::kerberos::{KDC_OPT_ALLOW_POSTDATE, KDC_OPT_POSTDATED};
+    let options: Vec<&str> = [
+        (KDC_OPT_ALLOW_POSTDATE, "ALLOW-POSTDATE"),
+        (KDC_OPT_POSTDATED, "POSTDATED"),
+    ]
+    .into_iter()
+    .filter(|&(bit, _)| x.kdc_options.has(bit))
+    .map(|(_, name)| name)
+    .collect();
+    // A start time at or before the request is no postdating (the TGS-REQs
+    // of samples/krb5-success.pcap carry 1970-01-01T00:00:00Z).
+    let later = x.from.as_deref().and_then(|from| {
+        let d = super::time::parse_utc(from)? - super::time::seconds(x.time);
+        (d > 300.0).then_some((from, d))
+    });
+    if options.is_empty() && later.is_none() {
+        return None;
+    }
+    let mut said = String::new();
+    if !options.is_empty() {
+        said = format!("its kdc-options carry {}", options.join(" and "));
+    }
+    if let Some((from, d)) = later {
+        let sep = if said.is_empty() { "its" } else { ", and its" };
+        said.push_str(&format!(
+            "{sep} start time (from) is {from}, {} after the request",
+            duration_words(d)
+        ));
+    }
+    Some(said)
+}
+
+/// "3.0 h", "12 min", "40 s".
+fn duration_words(secs: f64) -> String {
+    if secs >= 3570.0 {
+        format!("{:.1} h", secs / 3600.0)
+    } else if secs >= 120.0 {
+        format!("{:.0} min", secs / 60.0)
+    } else {
+        format!("{secs:.0} s")
+    }
 }
 
 /// The KDC's own words (the KRB-ERROR's e-text), which often say which

@@ -5,7 +5,7 @@
 
 use std::net::SocketAddr;
 
-use crate::auth::kerberos::{EncType, KrbMsgType};
+use crate::auth::kerberos::{EncType, KdcOptions, KrbMsgType};
 use crate::capture::Timestamp;
 use crate::ntstatus::NtStatus;
 use crate::session::{
@@ -118,6 +118,8 @@ pub(crate) fn kdc(request: &str, frame: u64, error: Option<(i32, &str)>) -> KdcE
         client_principal: Some("alice@CORP.TEST".into()),
         service_principal: Some("krbtgt/CORP.TEST@CORP.TEST".into()),
         etypes: vec![EncType::AES256_CTS_HMAC_SHA1_96],
+        kdc_options: KdcOptions(0),
+        from: None,
         reply: Some(if error.is_some() {
             KrbMsgType::KRB_ERROR
         } else {
@@ -615,6 +617,68 @@ fn kdc_error_quotes_the_kdc_text() {
         "{}",
         f.explanation
     );
+}
+
+/// `x` asking for a postdated ticket: ALLOW-POSTDATE and POSTDATED, as
+/// MIT kinit -s sends them (samples/krb5-kinit-postdated.pcap).
+fn postdated(mut x: KdcExchange) -> KdcExchange {
+    use crate::auth::kerberos::{KDC_OPT_ALLOW_POSTDATE, KDC_OPT_POSTDATED};
+    x.kdc_options =
+        KdcOptions((1 << (31 - KDC_OPT_ALLOW_POSTDATE)) | (1 << (31 - KDC_OPT_POSTDATED)));
+    x
+}
+
+#[test]
+fn kdc_policy_to_a_postdate_request_says_so() {
+    let mut m = model(vec![], vec![]);
+    m.kdc
+        .push(postdated(kdc("AS-REQ", 3, Some((12, "KDC_ERR_POLICY")))));
+    let d = diagnose(&m);
+    let f = only(&d.findings, "kerberos.kdc_error");
+    check(f, Severity::Error, 7, &[3, 4]);
+    assert!(f.title.contains("postdated ticket"), "{}", f.title);
+    assert!(
+        f.explanation
+            .contains("its kdc-options carry ALLOW-POSTDATE and POSTDATED"),
+        "{}",
+        f.explanation
+    );
+    assert!(f.next_step.contains("kinit without -s"), "{}", f.next_step);
+    assert!(!f.next_step.contains("4768"), "{}", f.next_step);
+}
+
+#[test]
+fn kdc_cannot_postdate_for_a_later_start_time_says_so() {
+    // No postdate option, but a start time an hour after the request
+    // (time 103): Heimdal's TGS answers KDC_ERR_CANNOT_POSTDATE so.
+    let mut m = model(vec![], vec![]);
+    let mut x = kdc("TGS-REQ", 3, Some((10, "KDC_ERR_CANNOT_POSTDATE")));
+    x.from = Some("1970-01-01T01:01:43Z".into());
+    m.kdc.push(x);
+    let d = diagnose(&m);
+    let f = only(&d.findings, "kerberos.kdc_error");
+    assert!(f.title.contains("postdated ticket"), "{}", f.title);
+    assert!(
+        f.explanation
+            .contains("its start time (from) is 1970-01-01T01:01:43Z, 1.0 h after the request"),
+        "{}",
+        f.explanation
+    );
+}
+
+#[test]
+fn kdc_policy_without_a_postdate_request_is_a_logon_restriction() {
+    // A start time within the five minutes of skew is no postdating; the
+    // e-text alone does not decide it either.
+    let mut m = model(vec![], vec![]);
+    let mut x = kdc("AS-REQ", 3, Some((12, "KDC_ERR_POLICY")));
+    x.from = Some("1970-01-01T00:03:43Z".into());
+    x.e_text = Some("Ticket may not be postdate".into());
+    m.kdc.push(x);
+    let d = diagnose(&m);
+    let f = only(&d.findings, "kerberos.kdc_error");
+    assert_eq!(f.title, "The KDC answered KDC_ERR_POLICY");
+    assert!(f.next_step.contains("event 4768/4771"), "{}", f.next_step);
 }
 
 #[test]

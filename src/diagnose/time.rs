@@ -31,7 +31,8 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
-fn seconds(t: Timestamp) -> f64 {
+/// `t` in seconds since the Unix epoch.
+pub fn seconds(t: Timestamp) -> f64 {
     t.secs as f64 + f64::from(t.nanos) / 1e9
 }
 

@@ -11,7 +11,7 @@ use std::net::SocketAddr;
 
 use serde::Serialize;
 
-use crate::auth::kerberos::{EncType, KrbMsgType};
+use crate::auth::kerberos::{EncType, KdcOptions, KrbMsgType};
 use crate::capture::Timestamp;
 use crate::ntstatus::NtStatus;
 use crate::smb2::negotiate::{Capabilities, Cipher, Dialect, SigningAlgorithm};
@@ -655,6 +655,14 @@ pub struct KdcExchange {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub service_principal: Option<String>,
     pub etypes: Vec<EncType>,
+    /// The request's KDCOptions (RFC 4120 5.4.1), by name.
+    #[serde(skip_serializing_if = "KdcOptions::is_empty")]
+    pub kdc_options: KdcOptions,
+    /// The request's `from` (RFC 4120 5.4.1): later than the request in a
+    /// request for a postdated ticket (RFC 4120 2.4); some clients send
+    /// 1970-01-01T00:00:00Z.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
     /// "AS-REP", "TGS-REP" or "KRB-ERROR".
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reply: Option<KrbMsgType>,

@@ -46,6 +46,7 @@ i32;
         "'Log On To' workstation restrictions that do not include the client.",
         "Logon hours, smart card required, or an authentication policy/silo that excludes this client or service.",
         "Protected Users restrictions (no delegation, no DES/RC4).",
+        "A request for a postdated ticket (ALLOW-POSTDATE/POSTDATED, e.g. kinit -s) to a KDC that does not allow postdating: a Samba AD DC refuses every one (e-text 'Ticket may not be postdate').",
     ],
     check: [
         "Windows DC: event 4768/4771 with 0xC; the e-data NTSTATUS (e.g. STATUS_INVALID_WORKSTATION, STATUS_INVALID_LOGON_HOURS).",
