@@ -963,6 +963,7 @@ group_enc() {
 # Cases for the rarer finding codes (run alone: scripts/make-samples.sh rare;
 # about 10 minutes, most of it waiting for a service ticket to expire).
 RELAY_IP=127.0.0.5     # udp_relay.py: Kerberos over UDP only, nothing on TCP 88
+NOKDC_IP=127.0.0.7     # no KDC: nothing listens on TCP or UDP 88
 
 # smbclient as a second user of the one connection 'share' allows, from ::1
 # so that its traffic stays out of the capture (filter: host $SMBD_IP).
@@ -983,6 +984,14 @@ krb_udp_only() {  # kinit through a relay that passes UDP only
     kdestroy -q 2>/dev/null || true
     echo "+ kinit alice (KDC $RELAY_IP: UDP relay, TCP refused)" >&2
     echo "$PW_ALICE" | KRB5_CONFIG=$T/krb5-udp.conf kinit alice 2>&1 | sed 's/^/    | /' >&2 || true
+}
+
+krb_tcp_refused() {  # kinit preferring TCP to an address without a KDC
+    sed -e "s/kdc = $DC_IP/kdc = $NOKDC_IP/" \
+        -e 's/^\[libdefaults\]$/[libdefaults]\n    udp_preference_limit = 1/' "$KRB5_CONFIG" >"$T/krb5-tcp.conf"
+    kdestroy -q 2>/dev/null || true
+    echo "+ kinit alice (KDC $NOKDC_IP, udp_preference_limit = 1: TCP refused, then UDP unanswered)" >&2
+    echo "$PW_ALICE" | KRB5_CONFIG=$T/krb5-tcp.conf kinit alice 2>&1 | sed 's/^/    | /' >&2 || true
 }
 
 krb_no_password() {  # kinit with nothing on stdin: it cannot read a password
@@ -1054,6 +1063,8 @@ group_rare() {
     sleep 1
     capture krb5-kinit-udp-only-kdc "host $RELAY_IP" krb_udp_only
     unspawn "$ur"
+    # port 88 only: tshark decodes the AS-REQ inside the ICMP port unreachable
+    capture krb5-kinit-tcp-refused "host $NOKDC_IP and port 88" krb_tcp_refused
     kdestroy -q 2>/dev/null || true
 
     # Samba's KDC refuses a TGT with two minutes or less left as expired;

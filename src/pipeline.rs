@@ -196,6 +196,9 @@ pub enum Event<'a> {
         frame: u64,
         ts: Timestamp,
         reason: EndReason,
+        /// The direction sent no segment at all: for the server's, its
+        /// SYN-ACK (or RST) never came.
+        silent: bool,
     },
 }
 
@@ -364,6 +367,8 @@ pub struct Conn {
     pending: Outstanding,
     smb1_negotiate: Option<RequestRef>,
     krb_request: Option<RequestRef>,
+    /// Which directions sent no segment ([`StreamSink::silent`]).
+    silent: [bool; 2],
 }
 
 struct Driver<'o, F> {
@@ -795,6 +800,7 @@ impl<F: FnMut(Event<'_>)> StreamSink for Driver<'_, F> {
             pending: Outstanding::new(self.keys),
             smb1_negotiate: None,
             krb_request: None,
+            silent: [false; 2],
         })
     }
 
@@ -836,7 +842,14 @@ impl<F: FnMut(Event<'_>)> StreamSink for Driver<'_, F> {
             frame: ctx.frame,
             ts: ctx.ts,
             reason,
+            silent: st.silent.get(dir).copied().unwrap_or(false),
         });
+    }
+
+    fn silent(&mut self, st: &mut Conn, _ctx: &Ctx, dir: usize) {
+        if let Some(s) = st.silent.get_mut(dir) {
+            *s = true;
+        }
     }
 
     fn close(&mut self, st: Conn, _ctx: &Ctx) {

@@ -429,8 +429,15 @@ const CASES: &[(&str, &str, &str, u64, &[u64])] = &[
         "krb5-kinit-udp-only-kdc.pcap",
         "kerberos.tcp_not_retried",
         "warning",
-        1,
-        &[3, 4],
+        SEVERAL_STREAMS,
+        &[3, 4, 5, 6],
+    ),
+    (
+        "krb5-kinit-tcp-refused.pcap",
+        "kerberos.kdc_unreachable",
+        "error",
+        0,
+        &[1, 2],
     ),
     (
         "connection-refused.pcap",
@@ -616,6 +623,91 @@ fn postdated_request_refused_by_policy() {
         x.kdc_options.names(),
         ["forwardable", "allow-postdate", "postdated", "renewable-ok"]
     );
+}
+
+/// `name`'s classic pcap with only the records (1-based frames) in `keep`.
+fn sample_frames(name: &str, keep: &[u64]) -> Vec<u8> {
+    let b = std::fs::read(samples().join(name)).expect("sample");
+    let mut out = b[..24].to_vec();
+    let (mut at, mut n) = (24, 0u64);
+    while at + 16 <= b.len() {
+        let len = u32::from_le_bytes(b[at + 8..at + 12].try_into().expect("4 bytes")) as usize;
+        n += 1;
+        if keep.contains(&n) {
+            out.extend_from_slice(&b[at..at + 16 + len]);
+        }
+        at += 16 + len;
+    }
+    out
+}
+
+/// MIT kinit preferring TCP, with nothing on 127.0.0.7:88: the SYN (frame 1)
+/// is answered with a RST (frame 2), the AS-REQ over UDP (frame 3) not at
+/// all. Without frame 2 (the same real bytes, as a firewall that drops
+/// would leave them) the SYN is never answered.
+#[test]
+fn tcp_to_the_kdc_refused_or_unanswered() {
+    let a = sample("krb5-kinit-tcp-refused.pcap");
+    assert_eq!(a.model.kdc_tcp_failures.len(), 1);
+    let t = &a.model.kdc_tcp_failures[0];
+    assert!(t.refused());
+    assert_eq!((t.stream, t.syn_frame, t.end.frame), (0, 1, 2));
+    let f = with_code(&a, "kerberos.kdc_unreachable");
+    assert_eq!(f.len(), 1, "{:?}", describe(&a.diagnosis.findings));
+    assert_eq!(
+        f[0].title,
+        "The KDC at 127.0.0.7:88 refused the TCP connection to port 88"
+    );
+    assert!(
+        f[0].explanation
+            .contains("Its next request, the AS-REQ over udp to 127.0.0.7:88 (frame 3), got no answer either."),
+        "{}",
+        f[0].explanation
+    );
+
+    let bytes = sample_frames("krb5-kinit-tcp-refused.pcap", &[1, 3]);
+    let mut r = CaptureReader::new(std::io::Cursor::new(bytes)).expect("capture header");
+    let a = analyze(&mut r, &Options::default(), BuildOptions::default(), |_| {});
+    let t = &a.model.kdc_tcp_failures;
+    assert_eq!(t.len(), 1);
+    assert!(!t[0].refused());
+    assert_eq!(t[0].end.reason, "capture_end");
+    let f = with_code(&a, "kerberos.kdc_unreachable");
+    assert_eq!(f.len(), 1, "{:?}", describe(&a.diagnosis.findings));
+    assert_eq!(f[0].frames, [1]);
+    assert_eq!(
+        f[0].title,
+        "The KDC at 127.0.0.7:88 did not answer the TCP connection to port 88"
+    );
+    assert!(f[0]
+        .explanation
+        .contains("got no answer at all, neither SYN-ACK nor RST"));
+}
+
+/// kinit through the UDP-only relay: KRB_ERR_RESPONSE_TOO_BIG (frame 4),
+/// then its TCP connection (SYN frame 5) refused (RST frame 6).
+#[test]
+fn response_too_big_then_tcp_refused() {
+    let a = sample("krb5-kinit-udp-only-kdc.pcap");
+    let f = with_code(&a, "kerberos.tcp_not_retried");
+    assert_eq!(f.len(), 1, "{:?}", describe(&a.diagnosis.findings));
+    let f = f[0];
+    assert_eq!(f.frames, [3, 4, 5, 6]);
+    assert!(
+        f.title
+            .contains("the KDC at 127.0.0.5:88 refused the connection"),
+        "{}",
+        f.title
+    );
+    assert!(
+        f.explanation.contains("The client did retry"),
+        "{}",
+        f.explanation
+    );
+    assert!(!f.explanation.contains("either the client did not retry"));
+    assert!(f.next_step.contains("does not help"), "{}", f.next_step);
+    // Told there, not again as kerberos.kdc_unreachable.
+    assert!(with_code(&a, "kerberos.kdc_unreachable").is_empty());
 }
 
 #[test]

@@ -7,7 +7,7 @@
 use std::net::IpAddr;
 
 use crate::ntstatus::NtStatus;
-use crate::session::{secs_between, Connection, Model, Outcome};
+use crate::session::{secs_between, ConnEnd, Connection, Model, Outcome};
 use crate::tcp::hash::KeyedHashMap;
 
 use super::{nt_check, nt_meaning, Draft, Severity, Sink};
@@ -27,12 +27,7 @@ pub(super) fn findings(model: &Model, out: &mut Sink) {
 /// A connection refused as [`refused`] sees it: the client's SYN, nothing
 /// sent (and nothing lost in a gap), a RST from the server.
 fn is_refused(c: &Connection) -> bool {
-    c.saw_syn
-        && c.messages == 0
-        && c.gaps == 0
-        && c.end
-            .as_ref()
-            .is_some_and(|e| e.reason == "reset" && e.by == "server")
+    c.saw_syn && c.messages == 0 && c.gaps == 0 && c.end.as_ref().is_some_and(ConnEnd::server_reset)
 }
 
 /// (client address, server address) → the first connection between them

@@ -5,7 +5,7 @@
 use crate::auth::KrbMsgType;
 use crate::capture::Timestamp;
 use crate::ntstatus::NtStatus;
-use crate::session::{KdcExchange, Model, Outcome, Session};
+use crate::session::{secs_between, KdcExchange, KdcTcpFailure, Model, Outcome, Session};
 
 use super::logon::identity;
 use super::time::clock_note;
@@ -36,8 +36,19 @@ pub(super) fn findings(model: &Model, out: &mut Sink) {
         }
     }
     let last_ticket = last_ticket_by_client(model);
+    // The failed TCP connections to port 88 a KRB_ERR_RESPONSE_TOO_BIG
+    // finding already tells of.
+    let mut told = vec![false; model.kdc_tcp_failures.len()];
     for (i, x) in model.kdc.iter().enumerate() {
-        kdc_error(model, &last_success, &last_ticket, i, x, out);
+        kdc_error(model, &last_success, &last_ticket, i, x, &mut told, out);
+    }
+    for (f, _) in model
+        .kdc_tcp_failures
+        .iter()
+        .zip(&told)
+        .filter(|(_, &t)| !t)
+    {
+        kdc_unreachable(model, f, out);
     }
     fallback(model, out);
 }
@@ -246,11 +257,21 @@ fn kdc_error(
     tickets: &ByClient,
     i: usize,
     x: &KdcExchange,
+    told: &mut [bool],
     out: &mut Sink,
 ) {
     let (Some(code), Some(name)) = (x.error_code, x.error.as_deref()) else {
         return;
     };
+    if code == KRB_ERR_RESPONSE_TOO_BIG && !retried(model, i, x, true) {
+        if let Some(fi) = tcp_failure_after(model, x) {
+            if let Some(t) = told.get_mut(fi) {
+                *t = true;
+            }
+            too_big_tcp_failed(x, &model.kdc_tcp_failures[fi], out);
+            return;
+        }
+    }
     let who = x
         .client_principal
         .clone()
@@ -341,6 +362,143 @@ fn kdc_head(
         _ => (Severity::Error, "kerberos.kdc_error", format!("The KDC answered {name}")),
     };
     Some((severity, id, title))
+}
+
+/// How long after KRB_ERR_RESPONSE_TOO_BIG a client's failed TCP
+/// connection to port 88 counts as its retry (clients retry at once).
+const TCP_RETRY_SECS: f64 = 30.0;
+
+/// The index in `model.kdc_tcp_failures` of the client's failed TCP
+/// connection to port 88 that is its retry of `x` (answered
+/// KRB_ERR_RESPONSE_TOO_BIG, RFC 4120 7.2.1): the first SYN after the
+/// error, within [`TCP_RETRY_SECS`].
+fn tcp_failure_after(model: &Model, x: &KdcExchange) -> Option<usize> {
+    let after = x.reply_frame?;
+    model
+        .kdc_tcp_failures
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| {
+            f.client.ip() == x.client.ip()
+                && f.syn_frame > after
+                && secs_between(f.time, x.time) <= TCP_RETRY_SECS
+        })
+        .min_by_key(|(_, f)| f.syn_frame)
+        .map(|(i, _)| i)
+}
+
+/// Where to look when a KDC does not take Kerberos over TCP on `server`.
+fn kdc_tcp_check(server: &std::net::SocketAddr) -> String {
+    format!("check that the KDC listens on TCP port {} at {} (ss -ltn on the KDC; a Samba AD DC's KDC runs with 'kdc' in 'server services' and, with 'bind interfaces only = yes', listens only on the addresses of 'interfaces'), that no firewall between rejects or drops TCP {} from the client, and that the client's krb5.conf (kdc =) or DNS (_kerberos._tcp SRV records) names the right KDC", server.port(), server.ip(), server.port())
+}
+
+/// How a failed TCP connection to port 88 went, in words, for "the client
+/// opened a TCP connection to ... (frame N) and ...".
+fn tcp_failure_words(f: &KdcTcpFailure) -> String {
+    if f.refused() {
+        format!("the server's side answered with a RST (frame {}) before any Kerberos message: nothing listens on TCP port {} at that address (a closed port answers a SYN so), or a firewall rejects the connection", f.end.frame, f.server.port())
+    } else {
+        let how = if f.end.reason == "evicted" {
+            "the connection was forgotten, idle"
+        } else {
+            "the capture ends"
+        };
+        format!("got no answer at all, neither SYN-ACK nor RST, in the {:.1} s until {how}: a firewall drops TCP to port {} at that address, or the address is unreachable", secs_between(f.end.time, f.time), f.server.port())
+    }
+}
+
+/// KRB_ERR_RESPONSE_TOO_BIG: the client did retry over TCP, and its TCP
+/// connection `f` was refused or not answered.
+fn too_big_tcp_failed(x: &KdcExchange, f: &KdcTcpFailure, out: &mut Sink) {
+    let sp = x.service_principal.as_deref().unwrap_or("?");
+    let (title, next) = if f.refused() {
+        (
+            format!("The client retried over TCP after KRB_ERR_RESPONSE_TOO_BIG; the KDC at {} refused the connection", f.server),
+            format!("Make the KDC accept Kerberos over TCP: {}. Preferring TCP (udp_preference_limit = 1 in krb5.conf) does not help while TCP is refused.", kdc_tcp_check(&f.server)),
+        )
+    } else {
+        (
+            format!("The client retried over TCP after KRB_ERR_RESPONSE_TOO_BIG; the KDC at {} did not answer the connection", f.server),
+            format!("Let Kerberos over TCP reach the KDC: {}. Preferring TCP (udp_preference_limit = 1 in krb5.conf) does not help while TCP is dropped.", kdc_tcp_check(&f.server)),
+        )
+    };
+    let frames = [x.request_frame]
+        .into_iter()
+        .chain(x.reply_frame)
+        .chain([f.syn_frame])
+        .chain(f.refused().then_some(f.end.frame));
+    out.push(
+        Draft::new(Severity::Warning, "kerberos.tcp_not_retried", title)
+            .explain(format!("The KDC's reply to the {} for {sp} did not fit in a UDP datagram, so it answered KRB_ERR_RESPONSE_TOO_BIG (frame {}) for the client to retry over TCP (RFC 4120 7.2.1). The client did retry: it opened a TCP connection to {} (frame {}, tcp.stream {}), and {}. No Kerberos request went over TCP, so the client got no ticket from this KDC.", x.request, x.reply_frame.unwrap_or_default(), f.server, f.syn_frame, f.stream, tcp_failure_words(f)))
+            .next(next)
+            .frames(frames)
+            .status(x.error.as_deref().unwrap_or("KRB_ERR_RESPONSE_TOO_BIG"))
+            .user(x.client_principal.clone())
+            .done(),
+    );
+}
+
+/// A TCP connection to a KDC's port 88 refused or never answered, without
+/// a KRB_ERR_RESPONSE_TOO_BIG before it: a client that prefers TCP (Windows,
+/// or udp_preference_limit = 1) could not reach the KDC over TCP.
+fn kdc_unreachable(model: &Model, f: &KdcTcpFailure, out: &mut Sink) {
+    let (sev, title) = if f.refused() {
+        (
+            Severity::Error,
+            format!(
+                "The KDC at {} refused the TCP connection to port {}",
+                f.server,
+                f.server.port()
+            ),
+        )
+    } else {
+        (
+            Severity::Error,
+            format!(
+                "The KDC at {} did not answer the TCP connection to port {}",
+                f.server,
+                f.server.port()
+            ),
+        )
+    };
+    // What the client's next KDC request (over UDP, or to another KDC) got.
+    let next_request = model
+        .kdc
+        .iter()
+        .filter(|y| y.client.ip() == f.client.ip() && y.request_frame > f.syn_frame)
+        .min_by_key(|y| y.request_frame);
+    let (sev, then) = match next_request {
+        Some(y) if y.reply_frame.is_some() => (
+            Severity::Warning,
+            format!(" The client then reached a KDC another way: its {} over {} to {} (frame {}) was answered (frame {}).", y.request, y.transport, y.server, y.request_frame, y.reply_frame.unwrap_or_default()),
+        ),
+        Some(y) => (
+            sev,
+            format!(" Its next request, the {} over {} to {} (frame {}), got no answer either.", y.request, y.transport, y.server, y.request_frame),
+        ),
+        None => (sev, " No Kerberos request of this client follows in the capture.".to_string()),
+    };
+    let frames = [f.syn_frame]
+        .into_iter()
+        .chain(f.refused().then_some(f.end.frame));
+    if out.repeat(
+        "kerberos.kdc_unreachable",
+        sev,
+        &title,
+        Some(f.stream),
+        "tcp",
+        &[f.syn_frame],
+    ) {
+        return;
+    }
+    out.push(
+        Draft::new(sev, "kerberos.kdc_unreachable", title)
+            .explain(format!("The client opened a TCP connection to the KDC at {} (frame {}) to send a Kerberos request over TCP (RFC 4120 7.2.2), and {}.{then}", f.server, f.syn_frame, tcp_failure_words(f)))
+            .next(format!("Make the KDC reachable over TCP: {}.", kdc_tcp_check(&f.server)))
+            .stream(f.stream)
+            .frames(frames)
+            .done(),
+    );
 }
 
 /// What the KDC's extended error (the NTSTATUS in the KRB-ERROR's e-data)

@@ -9,11 +9,12 @@ use crate::auth::kerberos::{EncType, KdcOptions, KrbMsgType};
 use crate::capture::Timestamp;
 use crate::ntstatus::NtStatus;
 use crate::session::{
-    ConnEnd, Connection, ErrorEvent, HexId, KdcExchange, Model, Negotiate, Outcome, Round,
-    RoundKrbError, Session, Tree,
+    ConnEnd, Connection, ErrorEvent, HexId, KdcExchange, KdcTcpFailure, Model, Negotiate, Outcome,
+    Round, RoundKrbError, Session, Tree,
 };
 use crate::smb2::negotiate::Dialect;
 use crate::smb2::session_setup::SessionFlags;
+use crate::tcp::EndReason;
 
 use super::{diagnose, Finding, Severity};
 
@@ -679,6 +680,59 @@ fn kdc_policy_without_a_postdate_request_is_a_logon_restriction() {
     let f = only(&d.findings, "kerberos.kdc_error");
     assert_eq!(f.title, "The KDC answered KDC_ERR_POLICY");
     assert!(f.next_step.contains("event 4768/4771"), "{}", f.next_step);
+}
+
+/// A TCP connection of 10.0.0.1 to the KDC's port 88, SYN at `syn`:
+/// refused (the server's RST the next frame) or unanswered (the capture
+/// ends 10 s later, nothing from the server).
+fn tcp_failure(syn: u64, refused: bool) -> KdcTcpFailure {
+    let (end_frame, end_time, reason) = if refused {
+        (syn + 1, ts(100 + syn as i64), EndReason::Reset)
+    } else {
+        (syn + 1, ts(110 + syn as i64), EndReason::CaptureEnd)
+    };
+    KdcTcpFailure {
+        stream: 9,
+        client: addr("10.0.0.1:51001"),
+        server: addr("10.0.0.3:88"),
+        syn_frame: syn,
+        time: ts(100 + syn as i64),
+        end: ConnEnd::new(end_frame, end_time, reason, false),
+    }
+}
+
+#[test]
+fn response_too_big_then_tcp_unanswered() {
+    let mut m = model(vec![], vec![]);
+    m.kdc
+        .push(kdc("AS-REQ", 3, Some((52, "KRB_ERR_RESPONSE_TOO_BIG"))));
+    m.kdc_tcp_failures.push(tcp_failure(5, false));
+    let d = diagnose(&m);
+    let f = only(&d.findings, "kerberos.tcp_not_retried");
+    assert_eq!(f.frames, [3, 4, 5]);
+    assert!(f.title.contains("did not answer"), "{}", f.title);
+    assert!(
+        f.explanation
+            .contains("in the 10.0 s until the capture ends"),
+        "{}",
+        f.explanation
+    );
+    assert!(all(&d.findings, "kerberos.kdc_unreachable").is_empty());
+}
+
+#[test]
+fn kdc_unreachable_over_tcp_then_answered_over_udp_is_a_warning() {
+    let mut m = model(vec![], vec![]);
+    m.kdc_tcp_failures.push(tcp_failure(1, true));
+    m.kdc.push(kdc("AS-REQ", 3, None));
+    let d = diagnose(&m);
+    let f = only(&d.findings, "kerberos.kdc_unreachable");
+    check(f, Severity::Warning, 9, &[1, 2]);
+    assert!(
+        f.explanation.contains("was answered (frame 4)"),
+        "{}",
+        f.explanation
+    );
 }
 
 #[test]

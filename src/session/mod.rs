@@ -56,6 +56,10 @@ pub struct Model {
     pub trees: Vec<Tree>,
     pub kdc: Vec<KdcExchange>,
     pub kdc_omitted: u64,
+    /// TCP connections to port 88 refused or never answered, in the order
+    /// they ended (at most [`MAX_KDC_TCP_FAILURES`]).
+    pub kdc_tcp_failures: Vec<KdcTcpFailure>,
+    pub kdc_tcp_failures_omitted: u64,
     pub first_time: Option<Timestamp>,
     pub last_time: Option<Timestamp>,
     /// The time of the capture's first frame, of any protocol.
@@ -132,6 +136,10 @@ pub struct Builder {
     tree_index: KeyedHashMap<(IpAddr, u64, u32), usize>,
     /// KDC request frame → index in `model.kdc`.
     kdc_pending: KeyedHashMap<u64, usize>,
+    /// Kerberos TCP connections (tcp.stream) that began with the client's
+    /// SYN and have had nothing since (no message, no gap): the (SYN frame,
+    /// time). At most [`MAX_PENDING`]; one not kept is not followed.
+    kdc_connecting: KeyedHashMap<u64, (u64, Timestamp)>,
     /// The latest SMB connection of each client address.
     last_conn_of_client: KeyedHashMap<IpAddr, usize>,
     /// The KDC exchanges sessions are joined to, indexed.
@@ -178,6 +186,7 @@ impl Builder {
             session_by_id: KeyedHashMap::default(),
             tree_index: KeyedHashMap::default(),
             kdc_pending: KeyedHashMap::default(),
+            kdc_connecting: KeyedHashMap::default(),
             last_conn_of_client: KeyedHashMap::default(),
             kdc_index: kdc::KdcIndex::default(),
             closed: Vec::new(),
@@ -228,12 +237,24 @@ impl Builder {
                 frame,
                 ts,
                 reason,
+                silent,
+            } if info.kerberos => self.kdc_end(&info, from_client, frame, ts, reason, silent),
+            Event::ConnectionEnd {
+                info,
+                from_client,
+                frame,
+                ts,
+                reason,
+                ..
             } => self.end(&info, from_client, frame, ts, reason),
         }
     }
 
     fn open(&mut self, info: &ConnInfo, frame: u64, ts: Timestamp) {
         if info.kerberos {
+            if info.saw_syn && self.kdc_connecting.len() < MAX_PENDING {
+                self.kdc_connecting.insert(info.stream, (frame, ts));
+            }
             return;
         }
         let idx = self.model.connections.len();
@@ -260,6 +281,10 @@ impl Builder {
     }
 
     fn gap(&mut self, info: &ConnInfo, from_client: bool, frame: u64, bytes: u64) {
+        if info.kerberos {
+            self.kdc_connecting.remove(&info.stream);
+            return;
+        }
         if let Some(&ci) = self.conn_index.get(&info.stream) {
             let c = &mut self.model.connections[ci];
             c.gaps += 1;
@@ -300,19 +325,9 @@ impl Builder {
         r: EndReason,
     ) {
         let c = &mut self.model.connections[ci];
-        let reason = match r {
-            EndReason::Fin => "fin",
-            EndReason::Reset => "reset",
-            EndReason::Evicted => "evicted",
-            EndReason::CaptureEnd => "capture_end",
-        };
-        let by = if from_client { "client" } else { "server" };
-        c.end = Some(ConnEnd {
-            frame,
-            time: ts,
-            reason,
-            by,
-        });
+        let end = ConnEnd::new(frame, ts, r, from_client);
+        let (reason, by) = (end.reason, end.by);
+        c.end = Some(end);
         if self.opts.timeline && matches!(r, EndReason::Fin | EndReason::Reset) {
             let entry = TimelineEntry {
                 frame,
@@ -343,10 +358,51 @@ impl Builder {
         });
     }
 
+    /// One direction of a Kerberos TCP connection ended: one that had
+    /// nothing since the client's SYN is kept as refused when the server's
+    /// RST ended it, as unanswered when the server sent nothing at all.
+    fn kdc_end(
+        &mut self,
+        info: &ConnInfo,
+        from_client: bool,
+        frame: u64,
+        ts: Timestamp,
+        r: EndReason,
+        silent: bool,
+    ) {
+        // The client's direction ends first at the capture's end (or an
+        // eviction): the server's, after it, says whether it was silent.
+        if from_client && r != EndReason::Reset && r != EndReason::Fin {
+            return;
+        }
+        let Some((syn_frame, time)) = self.kdc_connecting.remove(&info.stream) else {
+            return;
+        };
+        let end = ConnEnd::new(frame, ts, r, from_client);
+        if !(end.server_reset() || (!from_client && silent)) {
+            return;
+        }
+        if self.model.kdc_tcp_failures.len() >= MAX_KDC_TCP_FAILURES {
+            self.model.kdc_tcp_failures_omitted += 1;
+            return;
+        }
+        self.model.kdc_tcp_failures.push(KdcTcpFailure {
+            stream: info.stream,
+            client: info.client,
+            server: info.server,
+            syn_frame,
+            time,
+            end,
+        });
+    }
+
     fn message(&mut self, m: &Message<'_>) {
         self.model.first_time.get_or_insert(m.ts);
         self.model.last_time = Some(m.ts);
         if m.kind == Kind::Kerberos {
+            if m.transport == crate::pipeline::Transport::Tcp && !self.kdc_connecting.is_empty() {
+                self.kdc_connecting.remove(&m.stream);
+            }
             self.kerberos(m);
             return;
         }

@@ -192,6 +192,69 @@ pub struct ConnEnd {
     pub by: &'static str,
 }
 
+impl ConnEnd {
+    /// How the TCP layer's [`EndReason`] is written.
+    ///
+    /// [`EndReason`]: crate::tcp::EndReason
+    pub fn reason_name(r: crate::tcp::EndReason) -> &'static str {
+        use crate::tcp::EndReason;
+        match r {
+            EndReason::Fin => "fin",
+            EndReason::Reset => "reset",
+            EndReason::Evicted => "evicted",
+            EndReason::CaptureEnd => "capture_end",
+        }
+    }
+
+    /// The end of a connection, as the first direction to end tells it.
+    pub fn new(
+        frame: u64,
+        time: Timestamp,
+        r: crate::tcp::EndReason,
+        from_client: bool,
+    ) -> ConnEnd {
+        ConnEnd {
+            frame,
+            time,
+            reason: Self::reason_name(r),
+            by: if from_client { "client" } else { "server" },
+        }
+    }
+
+    /// The server's RST ended it. With the client's SYN seen and nothing
+    /// sent before it, the connection was refused: a closed port's answer
+    /// to a SYN, or a firewall's that rejects.
+    pub fn server_reset(&self) -> bool {
+        self.reason == "reset" && self.by == "server"
+    }
+}
+
+/// A TCP connection to a KDC's port 88 (RFC 4120 7.2.2) on which no
+/// Kerberos message went: refused (the server's RST, [`ConnEnd::server_reset`])
+/// or never answered (nothing at all from the server).
+#[derive(Clone, Debug)]
+pub struct KdcTcpFailure {
+    /// Wireshark's tcp.stream.
+    pub stream: u64,
+    pub client: SocketAddr,
+    pub server: SocketAddr,
+    /// The client's SYN.
+    pub syn_frame: u64,
+    pub time: Timestamp,
+    /// The server's RST, or (unanswered) the capture's end or the
+    /// connection forgotten, idle.
+    pub end: ConnEnd,
+}
+
+impl KdcTcpFailure {
+    pub fn refused(&self) -> bool {
+        self.end.server_reset()
+    }
+}
+
+/// Failed TCP connections to port 88 kept; past this they are counted.
+pub const MAX_KDC_TCP_FAILURES: usize = 1024;
+
 /// An error response worth showing (not a normal protocol step).
 #[derive(Clone, Debug, Serialize)]
 pub struct ErrorEvent {

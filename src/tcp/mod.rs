@@ -107,6 +107,10 @@ pub trait StreamSink {
     fn gap(&mut self, st: &mut Self::State, ctx: &Ctx, dir: usize, len: u64, reason: GapReason);
     /// Direction `dir` ended (FIN reached, RST). Called once per direction.
     fn end(&mut self, st: &mut Self::State, ctx: &Ctx, dir: usize, reason: EndReason);
+    /// Direction `dir` ends without having sent a single segment (for the
+    /// side that did not open the conversation: no SYN-ACK, no RST).
+    /// Called just before its [`StreamSink::end`]; by default nothing.
+    fn silent(&mut self, _st: &mut Self::State, _ctx: &Ctx, _dir: usize) {}
     /// The conversation is forgotten; nothing more comes for it.
     fn close(&mut self, st: Self::State, ctx: &Ctx);
 }
@@ -848,6 +852,9 @@ impl<S, K: StreamSink<State = S>> Stepper<'_, S, K> {
     fn end(&mut self, d: &mut Direction, dir: usize, why: EndReason) {
         if !d.ended {
             d.ended = true;
+            if d.base_seq.is_none() {
+                self.sink.silent(self.state, &self.ctx, dir);
+            }
             self.sink.end(self.state, &self.ctx, dir, why);
         }
     }
