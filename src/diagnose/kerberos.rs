@@ -2,10 +2,15 @@
 //! 5.9.1), AP-REQs refused without one, KDC errors on port 88 (RFC 4120
 //! 7.5.9, [MS-KILE] 3.1.5), and the fallback from Kerberos to NTLM.
 
+use std::net::IpAddr;
+
+use arrayvec::ArrayVec;
+
 use crate::auth::KrbMsgType;
 use crate::capture::Timestamp;
 use crate::ntstatus::NtStatus;
 use crate::session::{secs_between, KdcExchange, KdcTcpFailure, Model, Outcome, Session};
+use crate::tcp::hash::KeyedHashMap;
 
 use super::logon::identity;
 use super::time::clock_note;
@@ -28,9 +33,10 @@ const KDC_ERR_WRONG_REALM: i32 = 68;
 
 pub(super) fn findings(model: &Model, out: &mut Sink) {
     let last_success = last_success_by_client(model);
+    let mut skew = kdc_skew_by_client(model);
     for s in &model.sessions {
         let later = later_session(&last_success, s);
-        spnego_errors(s, later, out);
+        spnego_errors(s, later, &mut skew, out);
         if s.mechanism == Some("kerberos") && s.outcome == Outcome::Failure {
             refused(s, later, out);
         }
@@ -40,7 +46,11 @@ pub(super) fn findings(model: &Model, out: &mut Sink) {
     // finding already tells of.
     let mut told = vec![false; model.kdc_tcp_failures.len()];
     for (i, x) in model.kdc.iter().enumerate() {
-        kdc_error(model, &last_success, &last_ticket, i, x, &mut told, out);
+        let skew_told = x.error_code == Some(KRB_AP_ERR_SKEW)
+            && skew.get(&x.client.ip()).is_some_and(|k| k.told);
+        if !skew_told {
+            kdc_error(model, &last_success, &last_ticket, i, x, &mut told, out);
+        }
     }
     for (f, _) in model
         .kdc_tcp_failures
@@ -76,8 +86,39 @@ fn last_ticket_by_client(model: &Model) -> ByClient {
     m
 }
 
+/// A client's KRB_AP_ERR_SKEW errors from the KDC: their reply frames
+/// (the first few), and whether an SMB session's skew finding told of them,
+/// so that one clock makes one finding.
+#[derive(Default)]
+struct KdcSkew {
+    frames: ArrayVec<u64, 4>,
+    told: bool,
+}
+
+fn kdc_skew_by_client(model: &Model) -> KeyedHashMap<IpAddr, KdcSkew> {
+    let mut m: KeyedHashMap<IpAddr, KdcSkew> = KeyedHashMap::default();
+    for x in model
+        .kdc
+        .iter()
+        .filter(|x| x.error_code == Some(KRB_AP_ERR_SKEW))
+    {
+        let k = m.entry(x.client.ip()).or_default();
+        if let Some(f) = x.reply_frame {
+            if !k.frames.is_full() {
+                k.frames.push(f);
+            }
+        }
+    }
+    m
+}
+
 /// KRB-ERRORs the server sent inside SESSION_SETUP responses.
-fn spnego_errors(s: &Session, later: bool, out: &mut Sink) {
+fn spnego_errors(
+    s: &Session,
+    later: bool,
+    skew: &mut KeyedHashMap<IpAddr, KdcSkew>,
+    out: &mut Sink,
+) {
     for r in &s.rounds {
         let (Some(code), Some(name)) = (r.kerberos_error_code(), r.kerberos_error()) else {
             continue;
@@ -98,9 +139,22 @@ fn spnego_errors(s: &Session, later: bool, out: &mut Sink) {
         let d = match code {
             KRB_AP_ERR_SKEW => {
                 let note = clock_note(r.kerberos_server_time(), r.kerberos_client_time(), r.time);
+                let kdc = match skew.get_mut(&s.client.ip()) {
+                    Some(k) => {
+                        k.told = true;
+                        let list: Vec<String> = k.frames.iter().map(u64::to_string).collect();
+                        let frames = if list.len() == 1 { "frame" } else { "frames" };
+                        format!(" The KDC refused this client's requests with KRB_AP_ERR_SKEW too (KRB-ERROR at {frames} {}): one clock difference, most likely the client's, is behind both.", list.join(", "))
+                    }
+                    None => String::new(),
+                };
                 Draft::new(Severity::Error, "kerberos.clock_skew", "Kerberos refused: client and server clocks differ too much (KRB_AP_ERR_SKEW)")
-                    .explain(format!("The server rejected the AP-REQ for {sp}: the authenticator's time is outside its allowed skew (5 minutes by default). {note}"))
-                    .next(check.unwrap_or("Synchronise the clocks of client, server and domain controllers (w32tm /resync, chronyc tracking)."))
+                    .explain(format!("The server rejected the AP-REQ for {sp}: the authenticator's time is outside its allowed skew (5 minutes by default). {note}{kdc}"))
+                    .next(if kdc.is_empty() {
+                        check.unwrap_or("Synchronise the clocks of client, server and domain controllers (w32tm /resync, chronyc tracking).")
+                    } else {
+                        "Synchronise the client's clock with the domain controllers (Windows: w32tm /resync; Linux: chronyc tracking, timedatectl), then compare the stime in the KRB-ERRORs with the client's time."
+                    })
             }
             KRB_AP_ERR_MODIFIED => modified(&sp, meaning, check),
             KRB_AP_ERR_TKT_EXPIRED => Draft::new(expired_severity(later), "kerberos.ticket_expired", "Kerberos ticket expired (KRB_AP_ERR_TKT_EXPIRED)")
@@ -233,7 +287,7 @@ fn retried(model: &Model, i: usize, x: &KdcExchange, tcp_only: bool) -> bool {
 /// Client address → the last SESSION_SETUP frame of its established
 /// sessions (the latest of them): what [`later_success`] asks of all the
 /// client's sessions, kept once rather than scanned for each KDC error.
-type ByClient = crate::tcp::hash::KeyedHashMap<std::net::IpAddr, u64>;
+type ByClient = KeyedHashMap<IpAddr, u64>;
 
 fn last_success_by_client(model: &Model) -> ByClient {
     let mut m = ByClient::default();

@@ -1132,3 +1132,42 @@ fn session_setup_expired() {
         assert!(f.explanation.contains(want), "{}", f.explanation);
     }
 }
+
+/// One clock makes one finding: the KDC's KRB_AP_ERR_SKEW for a client
+/// whose AP-REQ the server refused for skew too is told in the session's
+/// finding (krb5-ap-skew is the real capture); alone, the KDC's error
+/// makes its own.
+#[test]
+fn kdc_and_server_skew_make_one_finding() {
+    let skewed = || {
+        let mut r = round(16, Some(19), Some(NtStatus::MORE_PROCESSING_REQUIRED));
+        r.mechanism = Some("kerberos");
+        r.kerberos = Some(Box::new(RoundKrbError {
+            error: Some("KRB_AP_ERR_SKEW".into()),
+            error_code: Some(37),
+            ..RoundKrbError::default()
+        }));
+        let mut s = session(0, Outcome::Failure, Some(NtStatus::LOGON_FAILURE), vec![r]);
+        s.mechanism = Some("kerberos");
+        s
+    };
+    let kdc_skew = || kdc("TGS-REQ", 11, Some((37, "KRB_AP_ERR_SKEW")));
+    let mut m = model(vec![conn(0)], vec![skewed()]);
+    m.kdc.push(kdc_skew());
+    let d = diagnose(&m);
+    let f = only(&d.findings, "kerberos.clock_skew");
+    check(f, Severity::Error, 0, &[16, 19]);
+    assert!(
+        f.explanation
+            .contains("KRB_AP_ERR_SKEW too (KRB-ERROR at frame 12)"),
+        "{}",
+        f.explanation
+    );
+    assert!(f.next_step.starts_with("Synchronise the client's clock"));
+    let mut m = model(vec![], vec![]);
+    m.kdc.push(kdc_skew());
+    let d = diagnose(&m);
+    let f = only(&d.findings, "kerberos.clock_skew");
+    assert_eq!(f.frames, vec![11, 12]);
+    assert!(f.title.starts_with("The KDC refused the request"));
+}
