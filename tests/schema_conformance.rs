@@ -1,0 +1,326 @@
+//! Every JSON output of the binary against its JSON Schema in schema/: each
+//! capture of samples/ and of the corpus (../shared/corpus/public, skipped
+//! when absent) in `messages --format json|jsonl` and `report --format
+//! json|jsonl`, every document and every line. The validator
+//! (tests/schema_check) treats an object schema that lists `properties` as
+//! closed, so a key written but not documented fails as much as a missing
+//! required key, a wrong type or a value outside an enum.
+
+mod schema_check;
+
+use schema_check::Schemas;
+use serde_json::{json, Value};
+use std::path::PathBuf;
+use std::process::Command;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn corpus() -> Option<PathBuf> {
+    let d = root().join("../shared/corpus/public");
+    d.is_dir().then_some(d)
+}
+
+fn schemas() -> Schemas {
+    Schemas::load(&root().join("schema"))
+}
+
+/// The captures: samples/ and, when present, the corpus; sorted by name.
+fn captures() -> Vec<PathBuf> {
+    let mut dirs = vec![root().join("samples")];
+    match corpus() {
+        Some(d) => dirs.push(d),
+        None => eprintln!("skipping the corpus captures: ../shared/corpus/public not present"),
+    }
+    let mut out = Vec::new();
+    for d in dirs {
+        let mut v: Vec<PathBuf> = std::fs::read_dir(&d)
+            .unwrap_or_else(|e| panic!("{}: {e}", d.display()))
+            .map(|e| e.expect("dir entry").path())
+            .filter(|p| p.extension().is_some_and(|x| x == "pcap" || x == "pcapng"))
+            .collect();
+        v.sort();
+        out.extend(v);
+    }
+    assert!(out.len() > 50, "too few captures found: {}", out.len());
+    out
+}
+
+/// `--port N` for a capture whose name says SMB is on port N ("…-port4455.pcap";
+/// 139 and 445 are always followed).
+fn port_args(name: &str) -> Vec<String> {
+    let Some(at) = name.find("port") else {
+        return vec![];
+    };
+    let digits: String = name[at + 4..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    match digits.as_str() {
+        "" | "139" | "445" => vec![],
+        p => vec!["--port".into(), p.into()],
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Shape {
+    /// One JSON document.
+    Document,
+    /// One JSON object per line.
+    Lines,
+}
+
+/// Runs `smbscope <cmd> FILE --format <format>` on every capture and
+/// validates what it writes against `schema` (FILE#pointer).
+fn check_all(cmd: &str, format: &str, shape: Shape, schema: &str) {
+    let schemas = schemas();
+    let started = std::time::Instant::now();
+    let mut failures: Vec<(String, String, String)> = Vec::new();
+    let mut values = 0usize;
+    let caps = captures();
+    for cap in &caps {
+        let name = cap
+            .file_name()
+            .and_then(|n| n.to_str())
+            .expect("capture name")
+            .to_string();
+        let o = Command::new(env!("CARGO_BIN_EXE_smbscope"))
+            .arg(cmd)
+            .arg(cap)
+            .args(["--format", format])
+            .args(port_args(&name))
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("run smbscope");
+        // 3: a damaged capture, reported up to the damage.
+        assert!(
+            matches!(o.status.code(), Some(0 | 3)),
+            "{name}: smbscope {cmd} --format {format}: {}\n{}",
+            o.status,
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let text = String::from_utf8(o.stdout)
+            .unwrap_or_else(|e| panic!("{name}: {cmd} --format {format}: not UTF-8: {e}"));
+        let mut check = |what: String, doc: &str| {
+            values += 1;
+            let v: Value = match serde_json::from_str(doc) {
+                Ok(v) => v,
+                Err(e) => {
+                    let full = format!("{name} [{cmd} {format}] {what}: not JSON: {e}");
+                    failures.push((String::new(), "not JSON".into(), full));
+                    return;
+                }
+            };
+            for e in schemas.validate(schema, &v) {
+                let full = format!("{name} [{cmd} {format}] {what}: {e}");
+                failures.push((e.pointer, e.schema, full));
+            }
+        };
+        match shape {
+            Shape::Document => check("document".into(), &text),
+            Shape::Lines => {
+                for (i, l) in text.lines().enumerate() {
+                    check(format!("line {}", i + 1), l);
+                }
+            }
+        }
+    }
+    eprintln!(
+        "{cmd} --format {format}: {} captures, {values} JSON values validated in {:.1?}",
+        caps.len(),
+        started.elapsed()
+    );
+    if !failures.is_empty() {
+        // One line per kind of violation (the pointer with its array indices
+        // as *, and the schema keyword failed), with its first occurrence
+        // and a count.
+        let mut kinds: Vec<(String, String, usize)> = Vec::new();
+        for (pointer, schema, full) in &failures {
+            let kind = format!("{} {schema}", generic(pointer));
+            match kinds.iter_mut().find(|k| k.0 == kind) {
+                Some(k) => k.2 += 1,
+                None => kinds.push((kind, full.clone(), 1)),
+            }
+        }
+        let shown = kinds.len().min(60);
+        panic!(
+            "{} schema violations of {} kinds (first occurrence of each, and how often; first {shown} kinds):\n{}",
+            failures.len(),
+            kinds.len(),
+            kinds[..shown]
+                .iter()
+                .map(|(_, full, n)| format!("{full} ({n}x)"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+    }
+}
+
+/// A JSON pointer with its array indices as `*`.
+fn generic(pointer: &str) -> String {
+    pointer
+        .split('/')
+        .map(|t| {
+            if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
+                "*"
+            } else {
+                t
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+#[test]
+fn messages_json_conforms() {
+    check_all(
+        "messages",
+        "json",
+        Shape::Document,
+        "messages.schema.json#/$defs/document",
+    );
+}
+
+#[test]
+fn messages_jsonl_conforms() {
+    check_all(
+        "messages",
+        "jsonl",
+        Shape::Lines,
+        "messages.schema.json#/$defs/message",
+    );
+}
+
+#[test]
+fn report_json_conforms() {
+    check_all("report", "json", Shape::Document, "report.schema.json");
+}
+
+#[test]
+fn report_jsonl_conforms() {
+    check_all("report", "jsonl", Shape::Lines, "report-events.schema.json");
+}
+
+/// The schemas' roots accept what the specific definitions above accept: a
+/// messages document and a message line both validate against the root.
+#[test]
+fn messages_root_accepts_documents_and_lines() {
+    let s = schemas();
+    let cap = root().join("samples/ntlm-wrong-password.pcap");
+    for format in ["json", "jsonl"] {
+        let o = Command::new(env!("CARGO_BIN_EXE_smbscope"))
+            .arg("messages")
+            .arg(&cap)
+            .args(["--format", format])
+            .output()
+            .expect("run smbscope");
+        let text = String::from_utf8_lossy(&o.stdout).into_owned();
+        let docs: Vec<&str> = match format {
+            "json" => vec![&text],
+            _ => text.lines().take(3).collect(),
+        };
+        for d in docs {
+            let v: Value = serde_json::from_str(d).expect("JSON");
+            let errs = s.validate("messages.schema.json", &v);
+            assert!(errs.is_empty(), "{format}: {errs:?}");
+        }
+    }
+}
+
+/// The validator itself fails on each kind of drift, naming where.
+#[test]
+fn validator_catches_drift() {
+    let schema = json!({
+        "$defs": {
+            "base": {
+                "type": "object",
+                "required": ["a"],
+                "properties": {
+                    "a": { "type": "integer", "minimum": 0 },
+                    "e": { "enum": ["x", "y"] },
+                    "n": { "type": "object", "properties": { "k": { "const": true } } },
+                    "p": { "type": "string", "pattern": "^0x[0-9a-f]+$" },
+                    "t": { "type": "string", "format": "date-time" },
+                    "free": { "type": "object" }
+                }
+            }
+        },
+        "oneOf": [
+            { "allOf": [ { "$ref": "#/$defs/base" }, { "properties": { "type": { "const": "one" } }, "required": ["type"] } ] },
+            { "type": "object", "required": ["type"], "properties": { "type": { "const": "two" } } }
+        ]
+    });
+    let s = Schemas::from_values(&[("t.json", schema)]);
+    let errors = |v: Value| -> Vec<String> {
+        s.validate("t.json", &v)
+            .iter()
+            .filter(|e| !e.schema.ends_with("oneOf"))
+            .map(|e| format!("{} {}", e.pointer, e.message))
+            .collect()
+    };
+    let ok = json!({"type": "one", "a": 1, "e": "x", "n": {"k": true}, "p": "0x1f",
+                    "t": "2024-01-02T03:04:05.123456789Z", "free": {"any": 1}});
+    assert_eq!(errors(ok), Vec::<String>::new());
+    assert_eq!(errors(json!({"type": "two"})), Vec::<String>::new());
+    let cases = [
+        (
+            json!({"type": "one", "a": 1, "b": 2}),
+            "/b key \"b\" is not declared",
+        ),
+        (
+            json!({"type": "one", "a": 1, "n": {"k": true, "z": 0}}),
+            "/n/z key \"z\" is not declared",
+        ),
+        (
+            json!({"type": "two", "a": 1}),
+            "/a key \"a\" is not declared",
+        ),
+        (json!({"type": "one"}), " required key \"a\" is missing"),
+        (
+            json!({"type": "one", "a": "1"}),
+            "/a \"1\" is not of type integer",
+        ),
+        (
+            json!({"type": "one", "a": -1}),
+            "/a -1 is not within minimum",
+        ),
+        (
+            json!({"type": "one", "a": 1, "e": "z"}),
+            "/e \"z\" is not one of",
+        ),
+        (
+            json!({"type": "one", "a": 1, "n": {"k": false}}),
+            "/n/k false is not the constant true",
+        ),
+        (
+            json!({"type": "one", "a": 1, "p": "0x1G"}),
+            "/p \"0x1G\" does not match",
+        ),
+        (
+            json!({"type": "one", "a": 1, "t": "2024-01-02 03:04:05Z"}),
+            "/t \"2024-01-02 03:04:05Z\" is not an RFC 3339",
+        ),
+        (
+            json!({"type": "three"}),
+            "/type \"three\" is not the constant",
+        ),
+    ];
+    for (v, want) in cases {
+        let got = errors(v.clone());
+        assert!(
+            got.iter().any(|g| g.starts_with(want)),
+            "{v}: want an error starting {want:?}, got {got:?}"
+        );
+    }
+}
+
+#[test]
+fn port_args_from_names() {
+    assert_eq!(
+        port_args("no-smb-response-port4455.pcap"),
+        vec!["--port", "4455"]
+    );
+    assert!(port_args("zeek-smb2-fscontrol-port139.pcap").is_empty());
+    assert!(port_args("ntlm-success-copy.pcap").is_empty());
+}
