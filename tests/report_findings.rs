@@ -428,7 +428,7 @@ const CASES: &[(&str, &str, &str, u64, &[u64])] = &[
     (
         "krb5-kinit-udp-only-kdc.pcap",
         "kerberos.tcp_not_retried",
-        "warning",
+        "error",
         SEVERAL_STREAMS,
         &[3, 4, 5, 6],
     ),

@@ -38,7 +38,7 @@ pub const CODES: &[(&str, Severity, &str)] = &[
     ("kerberos.etype_unsupported", Error, "KDC_ERR_ETYPE_NOSUPP: no common encryption type"),
     ("kerberos.kdc_error", Error, "another KDC error (KDC_ERR_POLICY or KDC_ERR_CANNOT_POSTDATE to a request for a postdated ticket: said so)"),
     ("kerberos.preauth_not_retried", Warning, "KDC_ERR_PREAUTH_REQUIRED not followed by a pre-authenticated AS-REQ"),
-    ("kerberos.tcp_not_retried", Warning, "KRB_ERR_RESPONSE_TOO_BIG not followed by a Kerberos request over TCP (no retry, or TCP port 88 refused or blocked: said so when the capture shows it)"),
+    ("kerberos.tcp_not_retried", Error, "KRB_ERR_RESPONSE_TOO_BIG not followed by a Kerberos request over TCP (no retry, or TCP port 88 refused or blocked: said so when the capture shows it); warning when the client got a ticket or an SMB session later"),
     ("kerberos.kdc_unreachable", Error, "a TCP connection to a KDC's port 88 refused (RST) or never answered, with no KRB_ERR_RESPONSE_TOO_BIG before it (warning when the client reached a KDC another way)"),
     ("kerberos.fallback_ntlm", Warning, "the client fell back from Kerberos to NTLM, with the KDC error that caused it"),
     ("session.guest", Warning, "the server granted a guest session"),

@@ -317,12 +317,13 @@ fn kdc_error(
     let (Some(code), Some(name)) = (x.error_code, x.error.as_deref()) else {
         return;
     };
+    let renewed = later_success(by, x) || later_success(tickets, x);
     if code == KRB_ERR_RESPONSE_TOO_BIG && !retried(model, i, x, true) {
         if let Some(fi) = tcp_failure_after(model, x) {
             if let Some(t) = told.get_mut(fi) {
                 *t = true;
             }
-            too_big_tcp_failed(x, &model.kdc_tcp_failures[fi], out);
+            too_big_tcp_failed(x, &model.kdc_tcp_failures[fi], renewed, out);
             return;
         }
     }
@@ -331,7 +332,6 @@ fn kdc_error(
         .clone()
         .unwrap_or_else(|| x.client.ip().to_string());
     let sp = x.service_principal.as_deref().unwrap_or("?");
-    let renewed = later_success(by, x) || later_success(tickets, x);
     let Some((severity, id, title)) = kdc_head(model, by, renewed, i, x, code, name, &who, sp)
     else {
         return;
@@ -386,7 +386,7 @@ fn kdc_head(
             if retried(model, i, x, true) {
                 return None;
             }
-            (Severity::Warning, "kerberos.tcp_not_retried", "No Kerberos request over TCP after KRB_ERR_RESPONSE_TOO_BIG".to_string())
+            (no_ticket_severity(renewed), "kerberos.tcp_not_retried", "No Kerberos request over TCP after KRB_ERR_RESPONSE_TOO_BIG".to_string())
         }
         KDC_ERR_S_PRINCIPAL_UNKNOWN => {
             let sev = if later_success(by, x) { Severity::Warning } else { Severity::Error };
@@ -416,6 +416,16 @@ fn kdc_head(
         _ => (Severity::Error, "kerberos.kdc_error", format!("The KDC answered {name}")),
     };
     Some((severity, id, title))
+}
+
+/// A KDC exchange that left the client without a ticket is an error; a
+/// warning when the client got a ticket or an SMB session later.
+fn no_ticket_severity(renewed: bool) -> Severity {
+    if renewed {
+        Severity::Warning
+    } else {
+        Severity::Error
+    }
 }
 
 /// How long after KRB_ERR_RESPONSE_TOO_BIG a client's failed TCP
@@ -463,7 +473,7 @@ fn tcp_failure_words(f: &KdcTcpFailure) -> String {
 
 /// KRB_ERR_RESPONSE_TOO_BIG: the client did retry over TCP, and its TCP
 /// connection `f` was refused or not answered.
-fn too_big_tcp_failed(x: &KdcExchange, f: &KdcTcpFailure, out: &mut Sink) {
+fn too_big_tcp_failed(x: &KdcExchange, f: &KdcTcpFailure, renewed: bool, out: &mut Sink) {
     let sp = x.service_principal.as_deref().unwrap_or("?");
     let (title, next) = if f.refused() {
         (
@@ -482,8 +492,8 @@ fn too_big_tcp_failed(x: &KdcExchange, f: &KdcTcpFailure, out: &mut Sink) {
         .chain([f.syn_frame])
         .chain(f.refused().then_some(f.end.frame));
     out.push(
-        Draft::new(Severity::Warning, "kerberos.tcp_not_retried", title)
-            .explain(format!("The KDC's reply to the {} for {sp} did not fit in a UDP datagram, so it answered KRB_ERR_RESPONSE_TOO_BIG (frame {}) for the client to retry over TCP (RFC 4120 7.2.1). The client did retry: it opened a TCP connection to {} (frame {}, tcp.stream {}), and {}. No Kerberos request went over TCP, so the client got no ticket from this KDC.", x.request, x.reply_frame.unwrap_or_default(), f.server, f.syn_frame, f.stream, tcp_failure_words(f)))
+        Draft::new(no_ticket_severity(renewed), "kerberos.tcp_not_retried", title)
+            .explain(format!("The KDC's reply to the {} for {sp} did not fit in a UDP datagram, so it answered KRB_ERR_RESPONSE_TOO_BIG (frame {}) for the client to retry over TCP (RFC 4120 7.2.1). The client did retry: it opened a TCP connection to {} (frame {}, tcp.stream {}), and {}. No Kerberos request went over TCP, so the client got no ticket from this KDC{}", x.request, x.reply_frame.unwrap_or_default(), f.server, f.syn_frame, f.stream, tcp_failure_words(f), if renewed { "; it got one later in the capture." } else { "." }))
             .next(next)
             .frames(frames)
             .status(x.error.as_deref().unwrap_or("KRB_ERR_RESPONSE_TOO_BIG"))

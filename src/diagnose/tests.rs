@@ -590,7 +590,7 @@ fn kdc_errors() {
             52,
             "KRB_ERR_RESPONSE_TOO_BIG",
             "kerberos.tcp_not_retried",
-            Severity::Warning,
+            Severity::Error,
         ),
     ] {
         let mut m = model(vec![], vec![]);
@@ -1170,4 +1170,18 @@ fn kdc_and_server_skew_make_one_finding() {
     let f = only(&d.findings, "kerberos.clock_skew");
     assert_eq!(f.frames, vec![11, 12]);
     assert!(f.title.starts_with("The KDC refused the request"));
+}
+
+/// KRB_ERR_RESPONSE_TOO_BIG not retried is an error when the client got
+/// no ticket, a warning when it got one later (from the same or another
+/// KDC).
+#[test]
+fn response_too_big_not_retried_but_renewed_is_a_warning() {
+    let mut m = model(vec![], vec![]);
+    m.kdc
+        .push(kdc("AS-REQ", 3, Some((52, "KRB_ERR_RESPONSE_TOO_BIG"))));
+    m.kdc.push(kdc("AS-REQ", 9, None));
+    let d = diagnose(&m);
+    let f = only(&d.findings, "kerberos.tcp_not_retried");
+    assert_eq!(f.severity, Severity::Warning);
 }
