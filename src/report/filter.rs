@@ -5,7 +5,7 @@
 use std::net::IpAddr;
 
 use crate::diagnose::{Finding, Severity};
-use crate::session::{Connection, KdcExchange, Model, Session, Tree};
+use crate::session::{Connection, KdcExchange, KdcTcpFailure, Model, Session, Tree};
 
 /// (stream, SessionId) of sessions.
 type UserSessions = std::collections::HashSet<(u64, u64), crate::tcp::hash::KeyedState>;
@@ -154,6 +154,15 @@ impl Filter {
                     .is_some_and(|p| p.to_lowercase().contains(&u.to_lowercase()))
             })
             && (!self.failed_only || x.error_code.is_some())
+    }
+
+    /// A failed TCP connection to port 88: it has no user or session, so
+    /// a filter on either leaves it out.
+    pub fn kdc_tcp_failure(&self, f: &KdcTcpFailure) -> bool {
+        self.stream.is_none_or(|n| n == f.stream)
+            && self.host_ok(f.client.ip(), f.server.ip())
+            && self.session.is_none()
+            && self.user.is_none()
     }
 
     pub fn finding(&self, f: &Finding, model: &Model) -> bool {

@@ -18,7 +18,9 @@ use super::Observer;
 use crate::capture::Timestamp;
 use crate::diagnose::{Diagnosis, Severity};
 use crate::ntstatus::NtStatus;
-use crate::session::{Connection, KdcExchange, Model, Session, Timeline, TimelineEntry, Tree};
+use crate::session::{
+    Connection, KdcExchange, KdcTcpFailure, Model, Session, Timeline, TimelineEntry, Tree,
+};
 
 /// Columns of the text report.
 pub const WIDTH: usize = 80;
@@ -153,12 +155,17 @@ impl TextReport<'_> {
             m.sessions.len(),
             failed
         );
-        let _ = writeln!(
+        let _ = write!(
             s,
             "{} tree connect(s), {} Kerberos exchange(s) on port 88",
             m.trees.len(),
             m.kdc.len()
         );
+        let tcp_failed = m.kdc_tcp_failures.len() as u64 + m.kdc_tcp_failures_omitted;
+        if tcp_failed > 0 {
+            let _ = write!(s, ", {tcp_failed} failed TCP connection(s) to it");
+        }
+        s.push('\n');
         let d = self.diagnosis;
         let _ = write!(
             s,
@@ -431,21 +438,74 @@ impl TextReport<'_> {
         .write(s);
     }
 
+    /// The KDC exchanges not shown under an SMB connection, and the TCP
+    /// connections to port 88 that failed, in the order they began.
     fn kerberos(&self, s: &mut String) {
-        let rows: Vec<_> = self
+        let mut rows: Vec<_> = self
             .model
             .kdc
             .iter()
             .filter(|x| x.smb_stream.is_none() && self.filter.kdc(x))
             .collect();
-        if rows.is_empty() {
+        let mut failures: Vec<_> = self
+            .model
+            .kdc_tcp_failures
+            .iter()
+            .filter(|f| self.filter.kdc_tcp_failure(f))
+            .collect();
+        if rows.is_empty() && failures.is_empty() {
             return;
         }
         let _ = writeln!(s, "\n{}", self.style.bold("Kerberos exchanges (port 88)"));
         let start = self.start();
-        for x in rows {
-            self.kdc_line(s, x, start);
+        rows.sort_by_key(|x| x.request_frame);
+        failures.sort_by_key(|f| f.syn_frame);
+        let (mut rows, mut failures) =
+            (rows.into_iter().peekable(), failures.into_iter().peekable());
+        loop {
+            match (rows.peek(), failures.peek()) {
+                (Some(x), Some(f)) if f.syn_frame < x.request_frame => {
+                    self.kdc_tcp_failure_line(s, f, start);
+                    failures.next();
+                }
+                (Some(x), _) => {
+                    self.kdc_line(s, x, start);
+                    rows.next();
+                }
+                (None, Some(f)) => {
+                    self.kdc_tcp_failure_line(s, f, start);
+                    failures.next();
+                }
+                (None, None) => break,
+            }
         }
+        if self.model.kdc_tcp_failures_omitted > 0 {
+            let _ = writeln!(
+                s,
+                "  ({} more failed TCP connections to port 88 not kept)",
+                self.model.kdc_tcp_failures_omitted
+            );
+        }
+    }
+
+    /// `{rel:>10.6} {frame:>7} TCP tcp.stream {n} {client} -> {server}
+    /// refused (RST at frame F)` or `... no answer`.
+    fn kdc_tcp_failure_line(&self, s: &mut String, f: &KdcTcpFailure, start: Timestamp) {
+        write_rel_time(s, f.time.nanos_since(start));
+        s.push(' ');
+        push_frame(s, f.syn_frame);
+        let _ = write!(
+            s,
+            " TCP tcp.stream {} {} -> {} ",
+            f.stream, f.client, f.server
+        );
+        let what = if f.refused() {
+            format!("refused (RST at frame {})", f.end.frame)
+        } else {
+            "no answer (no SYN-ACK)".to_string()
+        };
+        self.style.status_into(s, 0xC000_0000, &what);
+        s.push('\n');
     }
 
     /// `{rel:>10.6} {frame:>7} {request} {transport}.stream {n} {client}
