@@ -242,7 +242,13 @@ fn validator_catches_drift() {
                     "n": { "type": "object", "properties": { "k": { "const": true } } },
                     "p": { "type": "string", "pattern": "^0x[0-9a-f]+$" },
                     "t": { "type": "string", "format": "date-time" },
-                    "free": { "type": "object" }
+                    "free": { "type": "object" },
+                    "u": { "oneOf": [
+                        { "type": "object", "required": ["x"], "properties": { "x": {} }, "unevaluatedProperties": false },
+                        { "type": "object", "required": ["x", "y"], "properties": { "x": {}, "y": {} }, "unevaluatedProperties": false }
+                    ] },
+                    "pp": { "type": "object", "patternProperties": { "^k[0-9]+$": { "type": "integer" } }, "additionalProperties": false },
+                    "pair": { "type": "array", "prefixItems": [ { "type": "string" }, { "type": "integer" } ], "items": false, "minItems": 2 }
                 }
             }
         },
@@ -260,8 +266,13 @@ fn validator_catches_drift() {
             .collect()
     };
     let ok = json!({"type": "one", "a": 1, "e": "x", "n": {"k": true}, "p": "0x1f",
-                    "t": "2024-01-02T03:04:05.123456789Z", "free": {"any": 1}});
+                    "t": "2024-01-02T03:04:05.123456789Z", "free": {"any": 1},
+                    "u": {"x": 1}, "pp": {"k1": 1, "k22": 2}, "pair": ["a", 1]});
     assert_eq!(errors(ok), Vec::<String>::new());
+    assert_eq!(
+        errors(json!({"type": "one", "a": 1, "u": {"x": 1, "y": 2}})),
+        Vec::<String>::new()
+    );
     assert_eq!(errors(json!({"type": "two"})), Vec::<String>::new());
     let cases = [
         (
@@ -300,6 +311,30 @@ fn validator_catches_drift() {
         (
             json!({"type": "one", "a": 1, "t": "2024-01-02 03:04:05Z"}),
             "/t \"2024-01-02 03:04:05Z\" is not an RFC 3339",
+        ),
+        (
+            json!({"type": "one", "a": 1, "u": {"x": 1, "z": 2}}),
+            "/u/z key \"z\" is not declared",
+        ),
+        (
+            json!({"type": "one", "a": 1, "pp": {"k1": "1"}}),
+            "/pp/k1 \"1\" is not of type integer",
+        ),
+        (
+            json!({"type": "one", "a": 1, "pp": {"kx": 1}}),
+            "/pp/kx the schema `false` allows no value",
+        ),
+        (
+            json!({"type": "one", "a": 1, "pair": ["a", "1"]}),
+            "/pair/1 \"1\" is not of type integer",
+        ),
+        (
+            json!({"type": "one", "a": 1, "pair": ["a", 1, 2]}),
+            "/pair/2 the schema `false` allows no value",
+        ),
+        (
+            json!({"type": "one", "a": 1, "pair": ["a"]}),
+            "/pair 1 items are not within minItems 2",
         ),
         (
             json!({"type": "three"}),

@@ -5,10 +5,18 @@
 //!   instance must be declared by it, or by a schema applied to the same
 //!   value through `$ref`, `allOf` or the matching `oneOf` branch (as if
 //!   `unevaluatedProperties: false` stood where the value is reached). An
-//!   `additionalProperties` schema opens it; an object schema without
-//!   `properties` is free-form.
+//!   `additionalProperties` schema opens it (`false` keeps it closed to
+//!   keys matched by neither `properties` nor `patternProperties`); an
+//!   object schema without `properties` is free-form.
+//! - `unevaluatedProperties` (only `false`) closes an object where it
+//!   stands: a key that no keyword of that schema object or of the schemas
+//!   it applies in place declared fails there. Inside a `oneOf` branch this
+//!   makes the branch fail, so branches of alike shape (the request and the
+//!   response body of one command) are told apart by their keys.
 //! - A keyword it does not know fails the check instead of being ignored, so
 //!   a schema that starts using another keyword must teach it here.
+//! - Arrays: `items` (after `prefixItems`), `prefixItems`, `minItems`,
+//!   `maxItems`.
 //! - `format: date-time` is asserted (RFC 3339), not only an annotation.
 //!
 //! Errors name the JSON pointer of the offending value and the schema path.
@@ -236,11 +244,48 @@ impl Schemas {
                         }
                     }
                 }
+                "patternProperties" => {
+                    let pats = arg.as_object().expect("patternProperties object");
+                    if let Some(obj) = inst.as_object() {
+                        for (re, sub) in pats {
+                            let rx = Regex::new(re, &format!("{spath}/patternProperties"));
+                            for (k, v) in obj.iter().filter(|(k, _)| rx.is_match(k)) {
+                                eval.keys.insert(k.clone());
+                                self.at_location(
+                                    file,
+                                    sub,
+                                    &format!("{spath}/patternProperties/{}", escape(re)),
+                                    v,
+                                    &format!("{ipath}/{}", escape(k)),
+                                    errors,
+                                );
+                            }
+                        }
+                    }
+                }
+                "unevaluatedProperties" => {
+                    // Checked after the other keywords of this schema object.
+                    assert!(
+                        *arg == Value::Bool(false),
+                        "{spath}/unevaluatedProperties: only `false` is supported by this validator"
+                    );
+                }
                 "additionalProperties" => {
                     let declared = s.get("properties").and_then(Value::as_object);
+                    let patterns: Vec<Regex> = s
+                        .get("patternProperties")
+                        .and_then(Value::as_object)
+                        .map(|p| {
+                            p.keys()
+                                .map(|re| Regex::new(re, &format!("{spath}/patternProperties")))
+                                .collect()
+                        })
+                        .unwrap_or_default();
                     if let Some(obj) = inst.as_object() {
                         for (k, v) in obj {
-                            if declared.is_some_and(|d| d.contains_key(k)) {
+                            if declared.is_some_and(|d| d.contains_key(k))
+                                || patterns.iter().any(|rx| rx.is_match(k))
+                            {
                                 continue;
                             }
                             eval.keys.insert(k.clone());
@@ -255,9 +300,46 @@ impl Schemas {
                         }
                     }
                 }
-                "items" => {
+                "prefixItems" => {
+                    let subs = arg.as_array().expect("prefixItems array");
                     if let Some(a) = inst.as_array() {
-                        for (i, v) in a.iter().enumerate() {
+                        for (i, (v, sub)) in a.iter().zip(subs).enumerate() {
+                            self.at_location(
+                                file,
+                                sub,
+                                &format!("{spath}/prefixItems/{i}"),
+                                v,
+                                &format!("{ipath}/{i}"),
+                                errors,
+                            );
+                        }
+                    }
+                }
+                "minItems" | "maxItems" => {
+                    let bound = arg.as_u64().expect("item count bound") as usize;
+                    if let Some(a) = inst.as_array() {
+                        let ok = if kw == "minItems" {
+                            a.len() >= bound
+                        } else {
+                            a.len() <= bound
+                        };
+                        if !ok {
+                            fail(
+                                errors,
+                                kw,
+                                format!("{} items are not within {kw} {bound}", a.len()),
+                            );
+                        }
+                    }
+                }
+                "items" => {
+                    // After the elements `prefixItems` covers.
+                    let first = s
+                        .get("prefixItems")
+                        .and_then(Value::as_array)
+                        .map_or(0, Vec::len);
+                    if let Some(a) = inst.as_array() {
+                        for (i, v) in a.iter().enumerate().skip(first) {
                             self.at_location(
                                 file,
                                 arg,
@@ -382,6 +464,19 @@ impl Schemas {
                     }
                 }
                 other => panic!("{spath}: keyword {other:?} is not supported by this validator"),
+            }
+        }
+        if s.contains_key("unevaluatedProperties") {
+            if let Some(obj) = inst.as_object() {
+                for k in obj.keys() {
+                    if eval.keys.insert(k.clone()) {
+                        errors.push(Error {
+                            pointer: format!("{ipath}/{}", escape(k)),
+                            schema: format!("{spath}/unevaluatedProperties"),
+                            message: format!("key {k:?} is not declared in the schema"),
+                        });
+                    }
+                }
             }
         }
         eval
