@@ -704,3 +704,41 @@ fn no_smb_found_names_the_port_to_follow() {
     assert!(!text.contains("add --port"), "{text}");
     assert!(text.contains("1 SMB connection(s)"), "{text}");
 }
+
+/// The TCP connection to port 88 refused after KRB_ERR_RESPONSE_TOO_BIG
+/// (krb5-kinit-udp-only-kdc: SYN frame 5, RST frame 6) is in the JSON
+/// document and in the JSON Lines records; --user leaves it out.
+#[test]
+fn kerberos_tcp_failures_in_json_and_jsonl() {
+    let f = sample("krb5-kinit-udp-only-kdc.pcap");
+    let o = smbscope(&[&f, "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    let x = &v["kerberos_tcp_failures"][0];
+    assert_eq!(
+        (
+            &x["syn_frame"],
+            &x["outcome"],
+            &x["end"]["frame"],
+            &x["server"]
+        ),
+        (
+            &serde_json::json!(5),
+            &serde_json::json!("refused"),
+            &serde_json::json!(6),
+            &serde_json::json!("127.0.0.5:88")
+        )
+    );
+    assert_eq!(v["kerberos_tcp_failures_omitted"], 0);
+    let lines = stdout(&smbscope(&[&f, "--format", "jsonl"]));
+    assert_eq!(
+        lines
+            .lines()
+            .filter(|l| l.starts_with(r#"{"type":"kerberos_tcp_failure","stream":0,"#))
+            .count(),
+        1,
+        "{lines}"
+    );
+    let o = smbscope(&[&f, "--format", "json", "--user", "alice"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    assert_eq!(v["kerberos_tcp_failures"], serde_json::json!([]));
+}

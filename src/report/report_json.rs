@@ -13,7 +13,7 @@ use super::messages::CaptureSummary;
 use super::SCHEMA_VERSION;
 use crate::diagnose::{CodeCount, Diagnosis, Finding};
 use crate::session::events::{record_into, EventLines, EventMark};
-use crate::session::{Connection, KdcExchange, Model, Session, Tree};
+use crate::session::{Connection, KdcExchange, KdcTcpFailure, Model, Session, Tree};
 
 /// The JSON document.
 #[derive(Serialize)]
@@ -24,6 +24,9 @@ pub struct ReportJson<'a> {
     pub sessions: Vec<&'a Session>,
     pub trees: Vec<&'a Tree>,
     pub kerberos: Vec<&'a KdcExchange>,
+    pub kerberos_tcp_failures: Vec<&'a KdcTcpFailure>,
+    /// Failed TCP connections to port 88 past the ones kept.
+    pub kerberos_tcp_failures_omitted: u64,
     pub findings: Vec<&'a Finding>,
     pub findings_omitted: u64,
     /// The whole capture's findings per code and severity (not filtered;
@@ -49,6 +52,12 @@ impl<'a> ReportJson<'a> {
             sessions: model.sessions.iter().filter(|s| f.session(s)).collect(),
             trees: f.trees(model),
             kerberos: model.kdc.iter().filter(|x| f.kdc(x)).collect(),
+            kerberos_tcp_failures: model
+                .kdc_tcp_failures
+                .iter()
+                .filter(|x| f.kdc_tcp_failure(x))
+                .collect(),
+            kerberos_tcp_failures_omitted: model.kdc_tcp_failures_omitted,
             findings: d.findings.iter().filter(|x| f.finding(x, model)).collect(),
             findings_omitted: d.omitted,
             finding_counts: &d.counts,
@@ -68,6 +77,14 @@ impl<'a> ReportJson<'a> {
         list(out, &mut buf, "sessions", &self.sessions)?;
         list(out, &mut buf, "trees", &self.trees)?;
         list(out, &mut buf, "kerberos", &self.kerberos)?;
+        list(
+            out,
+            &mut buf,
+            "kerberos_tcp_failures",
+            &self.kerberos_tcp_failures,
+        )?;
+        buf.extend_from_slice(b",\n  \"kerberos_tcp_failures_omitted\": ");
+        json::to_vec_pretty(&mut buf, &self.kerberos_tcp_failures_omitted, 1)?;
         list(out, &mut buf, "findings", &self.findings)?;
         buf.extend_from_slice(b",\n  \"findings_omitted\": ");
         json::to_vec_pretty(&mut buf, &self.findings_omitted, 1)?;
@@ -143,12 +160,13 @@ fn write_record<T: Serialize>(
 struct CaptureRecord<'a> {
     schema_version: u32,
     capture: &'a CaptureSummary<'a>,
+    kerberos_tcp_failures_omitted: u64,
     findings_omitted: u64,
     finding_counts: &'a [CodeCount],
 }
 
-/// The records written after the capture is read: sessions, trees,
-/// findings, then the capture summary.
+/// The records written after the capture is read: sessions, trees, failed
+/// TCP connections to port 88, findings, then the capture summary.
 pub fn write_end(
     out: &mut impl Write,
     model: &Model,
@@ -163,12 +181,20 @@ pub fn write_end(
     for t in f.trees(model) {
         write_record(out, &mut line, "tree", t)?;
     }
+    for x in model
+        .kdc_tcp_failures
+        .iter()
+        .filter(|x| f.kdc_tcp_failure(x))
+    {
+        write_record(out, &mut line, "kerberos_tcp_failure", x)?;
+    }
     for x in d.findings.iter().filter(|x| f.finding(x, model)) {
         write_record(out, &mut line, "finding", x)?;
     }
     let cap = CaptureRecord {
         schema_version: SCHEMA_VERSION,
         capture,
+        kerberos_tcp_failures_omitted: model.kdc_tcp_failures_omitted,
         findings_omitted: d.omitted,
         finding_counts: &d.counts,
     };

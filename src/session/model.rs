@@ -250,6 +250,39 @@ impl KdcTcpFailure {
     pub fn refused(&self) -> bool {
         self.end.server_reset()
     }
+
+    /// "refused" (the server's RST) or "no_answer" (nothing from it).
+    pub fn outcome(&self) -> &'static str {
+        if self.refused() {
+            "refused"
+        } else {
+            "no_answer"
+        }
+    }
+}
+
+/// The JSON report's `kerberos_tcp_failures[]` item (and the `--format
+/// jsonl` record of the same name): the connection, its `outcome`, and how
+/// it ended.
+impl Serialize for KdcTcpFailure {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        struct Addr<'a>(&'a SocketAddr);
+        impl Serialize for Addr<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                addr_text(self.0, s)
+            }
+        }
+        let mut o = s.serialize_struct("KdcTcpFailure", 7)?;
+        o.serialize_field("stream", &self.stream)?;
+        o.serialize_field("client", &Addr(&self.client))?;
+        o.serialize_field("server", &Addr(&self.server))?;
+        o.serialize_field("syn_frame", &self.syn_frame)?;
+        o.serialize_field("time", &self.time)?;
+        o.serialize_field("outcome", self.outcome())?;
+        o.serialize_field("end", &self.end)?;
+        o.end()
+    }
 }
 
 /// Failed TCP connections to port 88 kept; past this they are counted.
