@@ -238,15 +238,13 @@ impl Builder {
                 ts,
                 reason,
                 silent,
-            } if info.kerberos => self.kdc_end(&info, from_client, frame, ts, reason, silent),
-            Event::ConnectionEnd {
-                info,
-                from_client,
-                frame,
-                ts,
-                reason,
-                ..
-            } => self.end(&info, from_client, frame, ts, reason),
+            } => {
+                if info.kerberos {
+                    self.kdc_end(&info, from_client, frame, ts, reason, silent)
+                } else {
+                    self.end(&info, from_client, frame, ts, reason)
+                }
+            }
         }
     }
 

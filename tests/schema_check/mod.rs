@@ -225,41 +225,27 @@ impl Schemas {
                         }
                     }
                 }
-                "properties" => {
-                    eval.closed = true;
-                    let props = arg.as_object().expect("properties object");
-                    if let Some(obj) = inst.as_object() {
-                        for (k, sub) in props {
-                            if let Some(v) = obj.get(k) {
-                                eval.keys.insert(k.clone());
-                                self.at_location(
-                                    file,
-                                    sub,
-                                    &format!("{spath}/properties/{}", escape(k)),
-                                    v,
-                                    &format!("{ipath}/{}", escape(k)),
-                                    errors,
-                                );
-                            }
-                        }
-                    }
-                }
-                "patternProperties" => {
-                    let pats = arg.as_object().expect("patternProperties object");
-                    if let Some(obj) = inst.as_object() {
-                        for (re, sub) in pats {
-                            let rx = Regex::new(re, &format!("{spath}/patternProperties"));
-                            for (k, v) in obj.iter().filter(|(k, _)| rx.is_match(k)) {
-                                eval.keys.insert(k.clone());
-                                self.at_location(
-                                    file,
-                                    sub,
-                                    &format!("{spath}/patternProperties/{}", escape(re)),
-                                    v,
-                                    &format!("{ipath}/{}", escape(k)),
-                                    errors,
-                                );
-                            }
+                "properties" | "patternProperties" => {
+                    let named = kw == "properties";
+                    eval.closed |= named;
+                    let subs = arg.as_object().expect("properties object");
+                    let Some(obj) = inst.as_object() else {
+                        continue;
+                    };
+                    for (key, sub) in subs {
+                        // A property's name, or a pattern for names.
+                        let rx = (!named).then(|| Regex::new(key, &format!("{spath}/{kw}")));
+                        let matches = |k: &str| rx.as_ref().map_or(k == key, |r| r.is_match(k));
+                        for (k, v) in obj.iter().filter(|(k, _)| matches(k)) {
+                            eval.keys.insert(k.clone());
+                            self.at_location(
+                                file,
+                                sub,
+                                &format!("{spath}/{kw}/{}", escape(key)),
+                                v,
+                                &format!("{ipath}/{}", escape(k)),
+                                errors,
+                            );
                         }
                     }
                 }
