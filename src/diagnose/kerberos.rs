@@ -506,25 +506,16 @@ fn too_big_tcp_failed(x: &KdcExchange, f: &KdcTcpFailure, renewed: bool, out: &m
 /// a KRB_ERR_RESPONSE_TOO_BIG before it: a client that prefers TCP (Windows,
 /// or udp_preference_limit = 1) could not reach the KDC over TCP.
 fn kdc_unreachable(model: &Model, f: &KdcTcpFailure, out: &mut Sink) {
-    let (sev, title) = if f.refused() {
-        (
-            Severity::Error,
-            format!(
-                "The KDC at {} refused the TCP connection to port {}",
-                f.server,
-                f.server.port()
-            ),
-        )
-    } else {
-        (
-            Severity::Error,
-            format!(
-                "The KDC at {} did not answer the TCP connection to port {}",
-                f.server,
-                f.server.port()
-            ),
-        )
-    };
+    let title = format!(
+        "The KDC at {} {} the TCP connection to port {}",
+        f.server,
+        if f.refused() {
+            "refused"
+        } else {
+            "did not answer"
+        },
+        f.server.port()
+    );
     // What the client's next KDC request (over UDP, or to another KDC) got.
     let next_request = model
         .kdc
@@ -537,10 +528,10 @@ fn kdc_unreachable(model: &Model, f: &KdcTcpFailure, out: &mut Sink) {
             format!(" The client then reached a KDC another way: its {} over {} to {} (frame {}) was answered (frame {}).", y.request, y.transport, y.server, y.request_frame, y.reply_frame.unwrap_or_default()),
         ),
         Some(y) => (
-            sev,
+            Severity::Error,
             format!(" Its next request, the {} over {} to {} (frame {}), got no answer either.", y.request, y.transport, y.server, y.request_frame),
         ),
-        None => (sev, " No Kerberos request of this client follows in the capture.".to_string()),
+        None => (Severity::Error, " No Kerberos request of this client follows in the capture.".to_string()),
     };
     let frames = [f.syn_frame]
         .into_iter()
