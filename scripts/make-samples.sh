@@ -829,6 +829,14 @@ group_link() {
     wait_port 10.78.0.1 445
     CAP_TCPDUMP=(-i smbtun0)
     capture ntlm-rawip-tun "host 10.78.0.1 or host fd78::1" tun_logins
+    # nothing answers 10.79.0.9: the namespace routes it into the link, and
+    # this host, which does not forward, drops it; smbclient's SYNs to 445
+    # and 139 go unanswered until it gives up (NT_STATUS_IO_TIMEOUT)
+    [ "$(cat /proc/sys/net/ipv4/ip_forward)" = 0 ] ||
+        echo "  !! ip_forward is on: connection-unanswered may get answers" >&2
+    ip netns exec $TUN_NS ip route add 10.79.0.0/24 dev smbtun1
+    capture connection-unanswered "host 10.79.0.9" run ip netns exec $TUN_NS \
+        smbclient -s "$CLIENT_CONF" -t 10 //10.79.0.9/share -U "alice%$PW_ALICE" -c 'ls'
     CAP_TCPDUMP=(-i lo)
     smbd_stop
     tun_down

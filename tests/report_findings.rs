@@ -446,6 +446,14 @@ const CASES: &[(&str, &str, &str, u64, &[u64])] = &[
         1,
         &[3, 4],
     ),
+    // SYNs to 445 (stream 0) and 139 (stream 1), none answered: one finding
+    (
+        "connection-unanswered.pcap",
+        "connection.unanswered",
+        "error",
+        0,
+        &[1, 2],
+    ),
     (
         "corpus:zeek-smb2-zero-byte-error-ioctl.pcapng",
         "connection.refused",

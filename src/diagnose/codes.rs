@@ -52,6 +52,7 @@ pub const CODES: &[(&str, Severity, &str)] = &[
     ("tree.failed", Error, "TREE_CONNECT failed with another status"),
     ("file.access_denied", Warning, "file operations refused with STATUS_ACCESS_DENIED, one finding per client address, server, identity and command, with the count and the names (info for QUERY_INFO alone)"),
     ("connection.refused", Error, "the server reset the TCP connection before anything was sent (closed port or firewall); info when the client reached SMB on the same server over another connection"),
+    ("connection.unanswered", Error, "the client's SYNs got no answer at all (no SYN-ACK, no RST) for at least 1 s: a firewall that drops, an address not in use, a host down; one finding per client and server address (info when the client reached SMB on that server over another connection)"),
     ("connection.netbios_refused", Error, "the server answered the NetBIOS session request on TCP 139 with a negative session response (RFC 1002 4.3.4)"),
     ("connection.no_response", Error, "the server never answered"),
     ("connection.one_sided", Warning, "no SMB message of the server's is in the capture, but the client acknowledged bytes from it: the capture holds one direction only"),

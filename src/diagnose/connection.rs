@@ -14,6 +14,7 @@ use super::{nt_check, nt_meaning, Draft, Severity, Sink};
 
 pub(super) fn findings(model: &Model, out: &mut Sink) {
     let reached = reached_smb(model);
+    unanswered(model, &reached, out);
     for c in &model.connections {
         refused(&reached, c, out);
         netbios_refused(c, out);
@@ -36,7 +37,11 @@ fn is_refused(c: &Connection) -> bool {
 /// hundreds of thousands of connections).
 fn reached_smb(model: &Model) -> KeyedHashMap<(IpAddr, IpAddr), &Connection> {
     let mut m = KeyedHashMap::default();
-    if model.connections.iter().any(is_refused) {
+    if model
+        .connections
+        .iter()
+        .any(|c| is_refused(c) || is_unanswered(c))
+    {
         for o in &model.connections {
             if o.negotiate.is_some() || o.smb1_negotiate.is_some() {
                 m.entry((o.client.ip(), o.server.ip())).or_insert(o);
@@ -44,6 +49,97 @@ fn reached_smb(model: &Model) -> KeyedHashMap<(IpAddr, IpAddr), &Connection> {
         }
     }
     m
+}
+
+/// A connection the server never answered as [`unanswered`] sees it: the
+/// client's SYN, and nothing at all from the server (no SYN-ACK, no RST).
+fn is_unanswered(c: &Connection) -> bool {
+    c.saw_syn && c.messages == 0 && c.gaps == 0 && c.server_silent && c.end.is_some()
+}
+
+/// Seconds a SYN must go unanswered before the capture's end for it to
+/// count: a client retransmits its SYN after one second.
+const UNANSWERED_SECS: f64 = 1.0;
+
+/// The server sent nothing back to the client's SYNs: a firewall that drops,
+/// an address not in use, a host that is down or a missing route. One
+/// finding per client and server address: clients try ports 445 and 139 at
+/// once.
+fn unanswered(
+    model: &Model,
+    reached: &KeyedHashMap<(IpAddr, IpAddr), &Connection>,
+    out: &mut Sink,
+) {
+    let mut groups: Vec<Vec<&Connection>> = Vec::new();
+    let mut index: KeyedHashMap<(IpAddr, IpAddr), usize> = KeyedHashMap::default();
+    for c in model.connections.iter().filter(|c| is_unanswered(c)) {
+        let waited = c
+            .end
+            .as_ref()
+            .map_or(0.0, |e| secs_between(e.time, c.first_time));
+        if waited < UNANSWERED_SECS {
+            continue;
+        }
+        let i = *index
+            .entry((c.client.ip(), c.server.ip()))
+            .or_insert_with(|| {
+                groups.push(Vec::new());
+                groups.len() - 1
+            });
+        if let Some(g) = groups.get_mut(i) {
+            g.push(c);
+        }
+    }
+    for g in &groups {
+        let (Some(first), Some(last)) = (g.first(), g.last()) else {
+            continue;
+        };
+        let server = first.server.ip();
+        let mut ports: Vec<u16> = g.iter().map(|c| c.server.port()).collect();
+        ports.dedup();
+        let ports_text: Vec<String> = ports.iter().map(u16::to_string).collect();
+        let tries: Vec<String> = g
+            .iter()
+            .take(5)
+            .map(|c| {
+                format!(
+                    "port {} (tcp.stream {}, frame {})",
+                    c.server.port(),
+                    c.stream,
+                    c.first_frame
+                )
+            })
+            .collect();
+        let more = g.len().saturating_sub(5);
+        let until = last.end.as_ref().map_or(String::new(), |e| {
+            let how = if e.reason == "evicted" {
+                "the connection was forgotten, idle"
+            } else {
+                "the capture ends"
+            };
+            format!(
+                " in the {:.1} s until {how}",
+                secs_between(e.time, last.first_time)
+            )
+        });
+        let mut d = Draft::new(
+            Severity::Error,
+            "connection.unanswered",
+            format!("The server at {server} did not answer the TCP connection (port{} {})", if ports.len() > 1 { "s" } else { "" }, ports_text.join(", ")),
+        )
+        .explain(format!(
+            "The client at {} sent SYNs to {server}, {}{}, and nothing came back{until}: no SYN-ACK and no RST. The packets are dropped on the way or at the server (a firewall that drops rather than rejects), the address is not in use or the host is down, or a route is missing. The client gives up after its connect timeout (smbclient: NT_STATUS_IO_TIMEOUT; Windows: system error 53, \"The network path was not found\").",
+            first.client.ip(),
+            tries.join(", "),
+            if more > 0 { format!(" and {more} more") } else { String::new() },
+        ))
+        .next(format!("Check that {server} is up and has that address (ping, the ARP or neighbour table), that TCP {} {} allowed by every firewall on the way and on the server (Windows: the 'File and Printer Sharing (SMB-In)' rule), and the route from the client; from the client: Test-NetConnection {server} -Port {port}, or nc -vz {server} {port}.", ports_text.join(" and "), if ports.len() > 1 { "are" } else { "is" }, port = first.server.port()));
+        if let Some(o) = reached.get(&(first.client.ip(), server)) {
+            d = d.severity(Severity::Info).explain(format!("The client sent SYNs to {server} port {} (tcp.stream {}) and got no answer, but reached SMB on the same server over {} (tcp.stream eq {}): clients try ports 445 and 139 at once and use the one that answers, so this did no harm.", ports_text.join(", "), first.stream, o.server, o.stream)).next("Nothing to do, unless the other port is expected to answer too.");
+        }
+        let frames: Vec<u64> = g.iter().take(8).map(|c| c.first_frame).collect();
+        out.push(d.stream(first.stream).frames(frames).done());
+    }
 }
 
 /// The server reset the connection before anything was sent on it: the

@@ -1185,3 +1185,40 @@ fn response_too_big_not_retried_but_renewed_is_a_warning() {
     let f = only(&d.findings, "kerberos.tcp_not_retried");
     assert_eq!(f.severity, Severity::Warning);
 }
+
+/// SYNs no one answered: an error (connection-unanswered is the real
+/// capture), a note when the client reached SMB on the same server over
+/// another connection, nothing when the capture ended within a second.
+#[test]
+fn unanswered_syn() {
+    use crate::session::ConnEnd;
+    let silent = |stream: u64, waited: i64| {
+        let mut c = Connection::new(
+            stream,
+            addr("10.0.0.1:50001"),
+            addr("10.0.0.2:139"),
+            true,
+            30,
+            ts(100),
+        );
+        c.server_silent = true;
+        c.end = Some(ConnEnd {
+            frame: 40,
+            time: ts(100 + waited),
+            reason: "capture_end",
+            by: "client",
+        });
+        c
+    };
+    let d = diagnose(&model(vec![silent(1, 5)], vec![]));
+    let f = only(&d.findings, "connection.unanswered");
+    check(f, Severity::Error, 1, &[30]);
+    let d = diagnose(&model(vec![conn(0), silent(1, 5)], vec![]));
+    let f = only(&d.findings, "connection.unanswered");
+    assert_eq!(f.severity, Severity::Info);
+    assert!(f
+        .explanation
+        .contains("reached SMB on the same server over 10.0.0.2:445"));
+    let d = diagnose(&model(vec![silent(1, 0)], vec![]));
+    assert!(all(&d.findings, "connection.unanswered").is_empty());
+}

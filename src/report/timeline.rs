@@ -807,6 +807,9 @@ fn negotiate_lines(s: &mut String, line: &mut String, c: &Connection) {
             .netbios
             .as_ref()
             .is_some_and(|x| x.answer == Some("negative")) => {}
+        None if c.smb1_negotiate.is_none() && c.saw_syn && c.server_silent && c.messages == 0 => {
+            line.push_str("no answer from the server to the client's SYN (no SYN-ACK, no RST)")
+        }
         None if c.smb1_negotiate.is_none() && c.saw_syn => line.push_str("no NEGOTIATE seen"),
         None if c.smb1_negotiate.is_none() => {
             line.push_str("no NEGOTIATE seen (the capture starts mid-connection)")

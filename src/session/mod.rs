@@ -242,7 +242,7 @@ impl Builder {
                 if info.kerberos {
                     self.kdc_end(&info, from_client, frame, ts, reason, silent)
                 } else {
-                    self.end(&info, from_client, frame, ts, reason)
+                    self.end(&info, from_client, frame, ts, reason, silent)
                 }
             }
         }
@@ -299,10 +299,21 @@ impl Builder {
         }
     }
 
-    fn end(&mut self, info: &ConnInfo, from_client: bool, frame: u64, ts: Timestamp, r: EndReason) {
+    fn end(
+        &mut self,
+        info: &ConnInfo,
+        from_client: bool,
+        frame: u64,
+        ts: Timestamp,
+        r: EndReason,
+        silent: bool,
+    ) {
         let Some(&ci) = self.conn_index.get(&info.stream) else {
             return;
         };
+        if silent && !from_client {
+            self.model.connections[ci].server_silent = true;
+        }
         self.conn_state[ci].ended[usize::from(!from_client)] = true;
         if self.model.connections[ci].end.is_none() {
             self.first_end(ci, info.stream, from_client, frame, ts, r);

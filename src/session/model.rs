@@ -404,6 +404,9 @@ pub struct Connection {
     /// Of `gap_bytes`, those of the server's direction: bytes the server
     /// sent that the capture lacks (all of them in a one-sided capture).
     pub server_gap_bytes: u64,
+    /// The capture holds no segment at all from the server: not even a
+    /// SYN-ACK or RST to the client's SYN.
+    pub server_silent: bool,
     pub errors: Vec<ErrorEvent>,
     pub errors_omitted: u64,
     #[serde(skip)]
@@ -449,6 +452,7 @@ impl Connection {
             gaps: 0,
             gap_bytes: 0,
             server_gap_bytes: 0,
+            server_silent: false,
             errors: Vec::new(),
             errors_omitted: 0,
             timeline: Timeline::default(),
