@@ -175,6 +175,17 @@ fn shared<T: Clone + Eq + std::hash::Hash>(lists: &mut Lists<T>, items: &[T]) ->
     l
 }
 
+/// One direction of a TCP connection ended ([`Event::ConnectionEnd`]).
+#[derive(Clone, Copy)]
+struct DirectionEnd {
+    from_client: bool,
+    frame: u64,
+    ts: Timestamp,
+    reason: EndReason,
+    /// The direction sent no segment at all.
+    silent: bool,
+}
+
 impl Builder {
     pub fn new(opts: BuildOptions) -> Builder {
         Builder {
@@ -239,10 +250,17 @@ impl Builder {
                 reason,
                 silent,
             } => {
+                let e = DirectionEnd {
+                    from_client,
+                    frame,
+                    ts,
+                    reason,
+                    silent,
+                };
                 if info.kerberos {
-                    self.kdc_end(&info, from_client, frame, ts, reason, silent)
+                    self.kdc_end(&info, e)
                 } else {
-                    self.end(&info, from_client, frame, ts, reason, silent)
+                    self.end(&info, e)
                 }
             }
         }
@@ -299,24 +317,16 @@ impl Builder {
         }
     }
 
-    fn end(
-        &mut self,
-        info: &ConnInfo,
-        from_client: bool,
-        frame: u64,
-        ts: Timestamp,
-        r: EndReason,
-        silent: bool,
-    ) {
+    fn end(&mut self, info: &ConnInfo, e: DirectionEnd) {
         let Some(&ci) = self.conn_index.get(&info.stream) else {
             return;
         };
-        if silent && !from_client {
+        if e.silent && !e.from_client {
             self.model.connections[ci].server_silent = true;
         }
-        self.conn_state[ci].ended[usize::from(!from_client)] = true;
+        self.conn_state[ci].ended[usize::from(!e.from_client)] = true;
         if self.model.connections[ci].end.is_none() {
-            self.first_end(ci, info.stream, from_client, frame, ts, r);
+            self.first_end(ci, info.stream, e);
         }
         if self.conn_state[ci].ended == [true, true] {
             self.close(ci);
@@ -324,15 +334,14 @@ impl Builder {
     }
 
     /// Records the end of the first direction to end.
-    fn first_end(
-        &mut self,
-        ci: usize,
-        stream: u64,
-        from_client: bool,
-        frame: u64,
-        ts: Timestamp,
-        r: EndReason,
-    ) {
+    fn first_end(&mut self, ci: usize, stream: u64, e: DirectionEnd) {
+        let DirectionEnd {
+            from_client,
+            frame,
+            ts,
+            reason: r,
+            ..
+        } = e;
         let c = &mut self.model.connections[ci];
         let end = ConnEnd::new(frame, ts, r, from_client);
         let (reason, by) = (end.reason, end.by);
@@ -370,25 +379,17 @@ impl Builder {
     /// One direction of a Kerberos TCP connection ended: one that had
     /// nothing since the client's SYN is kept as refused when the server's
     /// RST ended it, as unanswered when the server sent nothing at all.
-    fn kdc_end(
-        &mut self,
-        info: &ConnInfo,
-        from_client: bool,
-        frame: u64,
-        ts: Timestamp,
-        r: EndReason,
-        silent: bool,
-    ) {
+    fn kdc_end(&mut self, info: &ConnInfo, e: DirectionEnd) {
         // The client's direction ends first at the capture's end (or an
         // eviction): the server's, after it, says whether it was silent.
-        if from_client && r != EndReason::Reset && r != EndReason::Fin {
+        if e.from_client && e.reason != EndReason::Reset && e.reason != EndReason::Fin {
             return;
         }
         let Some((syn_frame, time)) = self.kdc_connecting.remove(&info.stream) else {
             return;
         };
-        let end = ConnEnd::new(frame, ts, r, from_client);
-        if !(end.server_reset() || (!from_client && silent)) {
+        let end = ConnEnd::new(e.frame, e.ts, e.reason, e.from_client);
+        if !(end.server_reset() || (!e.from_client && e.silent)) {
             return;
         }
         if self.model.kdc_tcp_failures.len() >= MAX_KDC_TCP_FAILURES {
