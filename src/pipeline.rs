@@ -367,8 +367,6 @@ pub struct Conn {
     pending: Outstanding,
     smb1_negotiate: Option<RequestRef>,
     krb_request: Option<RequestRef>,
-    /// Which directions sent no segment ([`StreamSink::silent`]).
-    silent: [bool; 2],
 }
 
 struct Driver<'o, F> {
@@ -800,7 +798,6 @@ impl<F: FnMut(Event<'_>)> StreamSink for Driver<'_, F> {
             pending: Outstanding::new(self.keys),
             smb1_negotiate: None,
             krb_request: None,
-            silent: [false; 2],
         })
     }
 
@@ -831,7 +828,7 @@ impl<F: FnMut(Event<'_>)> StreamSink for Driver<'_, F> {
         self.with_framer(st, ctx, dir, Step::Gap(len));
     }
 
-    fn end(&mut self, st: &mut Conn, ctx: &Ctx, dir: usize, reason: EndReason) {
+    fn end(&mut self, st: &mut Conn, ctx: &Ctx, dir: usize, reason: EndReason, silent: bool) {
         let from_client = dir == st.client_dir;
         if !st.info.kerberos {
             self.with_framer(st, ctx, dir, Step::End);
@@ -842,14 +839,8 @@ impl<F: FnMut(Event<'_>)> StreamSink for Driver<'_, F> {
             frame: ctx.frame,
             ts: ctx.ts,
             reason,
-            silent: st.silent.get(dir).copied().unwrap_or(false),
+            silent,
         });
-    }
-
-    fn silent(&mut self, st: &mut Conn, _ctx: &Ctx, dir: usize) {
-        if let Some(s) = st.silent.get_mut(dir) {
-            *s = true;
-        }
     }
 
     fn close(&mut self, st: Conn, _ctx: &Ctx) {

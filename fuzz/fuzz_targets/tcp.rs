@@ -82,7 +82,7 @@ impl StreamSink for Sink {
         assert!(dir < 2);
         assert!(len > 0, "empty gap");
     }
-    fn end(&mut self, st: &mut Flow, ctx: &Ctx, dir: usize, _reason: EndReason) {
+    fn end(&mut self, st: &mut Flow, ctx: &Ctx, dir: usize, _reason: EndReason, _silent: bool) {
         assert_eq!(st.stream, ctx.stream);
         let s = st.stream as usize;
         if self.ended.len() <= s {

@@ -105,12 +105,11 @@ pub trait StreamSink {
     fn data(&mut self, st: &mut Self::State, ctx: &Ctx, dir: usize, bytes: &[u8]);
     /// `len` bytes of direction `dir` are missing at this point of the stream.
     fn gap(&mut self, st: &mut Self::State, ctx: &Ctx, dir: usize, len: u64, reason: GapReason);
-    /// Direction `dir` ended (FIN reached, RST). Called once per direction.
-    fn end(&mut self, st: &mut Self::State, ctx: &Ctx, dir: usize, reason: EndReason);
-    /// Direction `dir` ends without having sent a single segment (for the
-    /// side that did not open the conversation: no SYN-ACK, no RST).
-    /// Called just before its [`StreamSink::end`]; by default nothing.
-    fn silent(&mut self, _st: &mut Self::State, _ctx: &Ctx, _dir: usize) {}
+    /// Direction `dir` ended (FIN reached, RST, evicted, the capture's end).
+    /// Called once per direction. `silent`: the direction sent not a single
+    /// segment (for the side that did not open the conversation: no
+    /// SYN-ACK, no RST).
+    fn end(&mut self, st: &mut Self::State, ctx: &Ctx, dir: usize, reason: EndReason, silent: bool);
     /// The conversation is forgotten; nothing more comes for it.
     fn close(&mut self, st: Self::State, ctx: &Ctx);
 }
@@ -814,7 +813,6 @@ impl<S, K: StreamSink<State = S>> Stepper<'_, S, K> {
         (self.ctx.frame, self.ctx.ts) = now;
     }
 
-    /// Delivers everything held, skipping the holes between.
     /// A direction of which the capture holds no byte, no SYN and no FIN,
     /// but whose bytes the peer acknowledged (a one-sided capture): what
     /// the peer's acknowledgements moved over is a gap, once, when the
@@ -831,6 +829,7 @@ impl<S, K: StreamSink<State = S>> Stepper<'_, S, K> {
         }
     }
 
+    /// Delivers everything held, skipping the holes between.
     fn flush(&mut self, d: &mut Direction, dir: usize, reason: GapReason) {
         while let (Some(next), Some(first)) = (d.next, d.held.first()) {
             let hole = seq_diff(first.seq, next);
@@ -852,10 +851,8 @@ impl<S, K: StreamSink<State = S>> Stepper<'_, S, K> {
     fn end(&mut self, d: &mut Direction, dir: usize, why: EndReason) {
         if !d.ended {
             d.ended = true;
-            if d.base_seq.is_none() {
-                self.sink.silent(self.state, &self.ctx, dir);
-            }
-            self.sink.end(self.state, &self.ctx, dir, why);
+            let silent = d.base_seq.is_none();
+            self.sink.end(self.state, &self.ctx, dir, why, silent);
         }
     }
 }

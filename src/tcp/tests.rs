@@ -35,7 +35,10 @@ impl StreamSink for Sink {
         st.events
             .push(format!("f{} d{dir} gap {len} {reason:?}", ctx.frame));
     }
-    fn end(&mut self, st: &mut Log, ctx: &Ctx, dir: usize, reason: EndReason) {
+    fn end(&mut self, st: &mut Log, ctx: &Ctx, dir: usize, reason: EndReason, silent: bool) {
+        if silent {
+            st.events.push(format!("f{} d{dir} silent", ctx.frame));
+        }
         st.events
             .push(format!("f{} d{dir} end {reason:?}", ctx.frame));
     }
@@ -166,6 +169,21 @@ fn direction_never_seen_but_acknowledged_is_a_gap() {
     assert_eq!(log.bytes[0], b"abcd");
     let gaps: Vec<_> = log.events.iter().filter(|e| e.contains("gap")).collect();
     assert_eq!(gaps, ["f4 d1 gap 40 Lost"], "{:?}", log.events);
+}
+
+/// A SYN nobody answered: the server's direction ends silent at the
+/// capture's end; a direction that sent anything, even a SYN-ACK, is not.
+#[test]
+fn direction_that_sent_nothing_ends_silent() {
+    let log = run(&[seg(true, 100, 0, SYN, b""), seg(true, 100, 0, SYN, b"")]);
+    let silent: Vec<_> = log.events.iter().filter(|e| e.contains("silent")).collect();
+    assert_eq!(silent, ["f2 d1 silent"], "{:?}", log.events);
+    let log = run(&[seg(true, 100, 0, SYN, b""), seg(false, 900, 101, SA, b"")]);
+    assert!(
+        !log.events.iter().any(|e| e.contains("silent")),
+        "{:?}",
+        log.events
+    );
 }
 
 /// Both directions in the capture: the ACKs add no gap.
