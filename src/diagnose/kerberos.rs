@@ -157,7 +157,7 @@ fn spnego_errors(
                     })
             }
             KRB_AP_ERR_MODIFIED => modified(&sp, meaning, check),
-            KRB_AP_ERR_TKT_EXPIRED => Draft::new(expired_severity(later), "kerberos.ticket_expired", "Kerberos ticket expired (KRB_AP_ERR_TKT_EXPIRED)")
+            KRB_AP_ERR_TKT_EXPIRED => Draft::new(unless_recovered(later), "kerberos.ticket_expired", "Kerberos ticket expired (KRB_AP_ERR_TKT_EXPIRED)")
                 .explain(format!("The service ticket for {sp} had expired. {}{}", meaning.unwrap_or(""), expired_outcome(later)))
                 .next(check.unwrap_or("Renew the ticket (kinit, klist purge) and check the clocks.")),
             _ => Draft::new(Severity::Error, "kerberos.ap_error", format!("Kerberos error in the session setup: {name}"))
@@ -189,10 +189,10 @@ fn spnego_errors(
     }
 }
 
-/// An expired ticket is routine when the client renewed it and went on (a
-/// later session or ticket of the same client in the capture); when it did
-/// not, the user got nothing: an error.
-fn expired_severity(recovered: bool) -> Severity {
+/// A Kerberos failure the client recovered from (a later session or ticket
+/// of the same client in the capture) did not stop the work: a warning;
+/// when it did not recover, the user got nothing: an error.
+fn unless_recovered(recovered: bool) -> Severity {
     if recovered {
         Severity::Warning
     } else {
@@ -249,7 +249,7 @@ fn refused(s: &Session, later: bool, out: &mut Sink) {
         // Samba's gensec_gssapi maps KRB5KRB_AP_ERR_TKT_EXPIRED to
         // NT_STATUS_INVALID_PARAMETER and sends no KRB-ERROR (its Heimdal
         // acceptor returns an error token only for SKEW and TKT_NYV).
-        Draft::new(expired_severity(later), "kerberos.ticket_expired", "Kerberos ticket refused, probably expired (STATUS_INVALID_PARAMETER)")
+        Draft::new(unless_recovered(later), "kerberos.ticket_expired", "Kerberos ticket refused, probably expired (STATUS_INVALID_PARAMETER)")
             .explain(format!("The server answered the Kerberos AP-REQ for {sp} with STATUS_INVALID_PARAMETER and no KRB-ERROR. A Samba server answers this way when the service ticket has expired (KRB_AP_ERR_TKT_EXPIRED, which it does not send; its log says \"ticket is expired\"); the other cause is a malformed token. Clients that check their tickets (Windows, MIT) get a new one before using it; tools that take a ticket from a cache as it is (impacket with KRB5CCNAME) do not.{}", expired_outcome(later)))
             .next("Get a new ticket (kinit, or klist purge) and retry, and compare the clocks of client, server and KDC; the server's log (Samba: log level 1) names the reason.")
     } else {
@@ -386,10 +386,10 @@ fn kdc_head(
             if retried(model, i, x, true) {
                 return None;
             }
-            (no_ticket_severity(renewed), "kerberos.tcp_not_retried", "No Kerberos request over TCP after KRB_ERR_RESPONSE_TOO_BIG".to_string())
+            (unless_recovered(renewed), "kerberos.tcp_not_retried", "No Kerberos request over TCP after KRB_ERR_RESPONSE_TOO_BIG".to_string())
         }
         KDC_ERR_S_PRINCIPAL_UNKNOWN => {
-            let sev = if later_success(by, x) { Severity::Warning } else { Severity::Error };
+            let sev = unless_recovered(later_success(by, x));
             (sev, "kerberos.unknown_spn", format!("No account has the SPN {sp} (KDC_ERR_S_PRINCIPAL_UNKNOWN)"))
         }
         KDC_ERR_PREAUTH_FAILED => (Severity::Error, "kerberos.preauth_failed", format!("Kerberos pre-authentication failed for {who}: wrong password")),
@@ -404,28 +404,18 @@ fn kdc_head(
         }),
         KDC_ERR_ETYPE_NOSUPP => (Severity::Error, "kerberos.etype_unsupported", "No common Kerberos encryption type (KDC_ERR_ETYPE_NOSUPP)".to_string()),
         KRB_AP_ERR_SKEW => {
-            let sev = if later_success(by, x) { Severity::Warning } else { Severity::Error };
+            let sev = unless_recovered(later_success(by, x));
             (sev, "kerberos.clock_skew", "The KDC refused the request: clocks differ too much (KRB_AP_ERR_SKEW)".to_string())
         }
         KRB_AP_ERR_MODIFIED => (Severity::Error, "kerberos.ap_modified", MODIFIED_TITLE.to_string()),
         // The ticket in the TGS-REQ (the TGT) is refused as expired. A Samba
         // AD DC also refuses a TGT with two minutes or less left this way.
-        KRB_AP_ERR_TKT_EXPIRED => (expired_severity(renewed), "kerberos.ticket_expired", "The KDC refused an expired ticket-granting ticket (KRB_AP_ERR_TKT_EXPIRED)".to_string()),
+        KRB_AP_ERR_TKT_EXPIRED => (unless_recovered(renewed), "kerberos.ticket_expired", "The KDC refused an expired ticket-granting ticket (KRB_AP_ERR_TKT_EXPIRED)".to_string()),
         c if crate::ntstatus::kerberos::is_benign(c) => return None,
         KDC_ERR_POLICY | KDC_ERR_CANNOT_POSTDATE if postdate_request(x).is_some() => (Severity::Error, "kerberos.kdc_error", format!("The KDC refused a postdated ticket for {who} ({name})")),
         _ => (Severity::Error, "kerberos.kdc_error", format!("The KDC answered {name}")),
     };
     Some((severity, id, title))
-}
-
-/// A KDC exchange that left the client without a ticket is an error; a
-/// warning when the client got a ticket or an SMB session later.
-fn no_ticket_severity(renewed: bool) -> Severity {
-    if renewed {
-        Severity::Warning
-    } else {
-        Severity::Error
-    }
 }
 
 /// How long after KRB_ERR_RESPONSE_TOO_BIG a client's failed TCP
@@ -492,7 +482,7 @@ fn too_big_tcp_failed(x: &KdcExchange, f: &KdcTcpFailure, renewed: bool, out: &m
         .chain([f.syn_frame])
         .chain(f.refused().then_some(f.end.frame));
     out.push(
-        Draft::new(no_ticket_severity(renewed), "kerberos.tcp_not_retried", title)
+        Draft::new(unless_recovered(renewed), "kerberos.tcp_not_retried", title)
             .explain(format!("The KDC's reply to the {} for {sp} did not fit in a UDP datagram, so it answered KRB_ERR_RESPONSE_TOO_BIG (frame {}) for the client to retry over TCP (RFC 4120 7.2.1). The client did retry: it opened a TCP connection to {} (frame {}, tcp.stream {}), and {}. No Kerberos request went over TCP, so the client got no ticket from this KDC{}", x.request, x.reply_frame.unwrap_or_default(), f.server, f.syn_frame, f.stream, tcp_failure_words(f), if renewed { "; it got one later in the capture." } else { "." }))
             .next(next)
             .frames(frames)
