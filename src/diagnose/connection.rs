@@ -6,10 +6,12 @@
 
 use std::net::IpAddr;
 
+use crate::capture::Timestamp;
 use crate::ntstatus::NtStatus;
 use crate::session::{secs_between, ConnEnd, Connection, Model, Outcome};
 use crate::tcp::hash::KeyedHashMap;
 
+use super::group::ordered;
 use super::{nt_check, nt_meaning, Draft, Severity, Sink};
 
 pub(super) fn findings(model: &Model, out: &mut Sink) {
@@ -70,33 +72,33 @@ fn unanswered(
     reached: &KeyedHashMap<(IpAddr, IpAddr), &Connection>,
     out: &mut Sink,
 ) {
-    let mut groups: Vec<Vec<&Connection>> = Vec::new();
-    let mut index: KeyedHashMap<(IpAddr, IpAddr), usize> = KeyedHashMap::default();
-    for c in model.connections.iter().filter(|c| is_unanswered(c)) {
-        let waited = c
-            .end
+    let long_enough = |c: &&Connection| {
+        c.end
             .as_ref()
-            .map_or(0.0, |e| secs_between(e.time, c.first_time));
-        if waited < UNANSWERED_SECS {
-            continue;
-        }
-        let i = *index
-            .entry((c.client.ip(), c.server.ip()))
-            .or_insert_with(|| {
-                groups.push(Vec::new());
-                groups.len() - 1
-            });
-        if let Some(g) = groups.get_mut(i) {
-            g.push(c);
-        }
-    }
+            .is_some_and(|e| secs_between(e.time, c.first_time) >= UNANSWERED_SECS)
+    };
+    let groups = ordered(
+        model
+            .connections
+            .iter()
+            .filter(|c| is_unanswered(c))
+            .filter(long_enough),
+        |c| (c.client.ip(), c.server.ip()),
+        |_| Vec::new(),
+        |g: &mut Vec<&Connection>, c| g.push(c),
+    );
     for g in &groups {
         let (Some(first), Some(last)) = (g.first(), g.last()) else {
             continue;
         };
         let server = first.server.ip();
-        let mut ports: Vec<u16> = g.iter().map(|c| c.server.port()).collect();
-        ports.dedup();
+        // The ports in the order first tried (a client may try one again).
+        let mut ports: Vec<u16> = Vec::new();
+        for p in g.iter().map(|c| c.server.port()) {
+            if !ports.contains(&p) {
+                ports.push(p);
+            }
+        }
         let ports_text: Vec<String> = ports.iter().map(u16::to_string).collect();
         let tries: Vec<String> = g
             .iter()
@@ -112,15 +114,7 @@ fn unanswered(
             .collect();
         let more = g.len().saturating_sub(5);
         let until = last.end.as_ref().map_or(String::new(), |e| {
-            let how = if e.reason == "evicted" {
-                "the connection was forgotten, idle"
-            } else {
-                "the capture ends"
-            };
-            format!(
-                " in the {:.1} s until {how}",
-                secs_between(e.time, last.first_time)
-            )
+            format!(" in the {}", waited(last.first_time, e))
         });
         let mut d = Draft::new(
             Severity::Error,
@@ -140,6 +134,18 @@ fn unanswered(
         let frames: Vec<u64> = g.iter().take(8).map(|c| c.first_frame).collect();
         out.push(d.stream(first.stream).frames(frames).done());
     }
+}
+
+/// How long a connection begun at `since` waited for an answer until `end`
+/// (the capture's end, or the connection forgotten, idle): "4.1 s until the
+/// capture ends".
+pub(super) fn waited(since: Timestamp, end: &ConnEnd) -> String {
+    let how = if end.reason == "evicted" {
+        "the connection was forgotten, idle"
+    } else {
+        "the capture ends"
+    };
+    format!("{:.1} s until {how}", secs_between(end.time, since))
 }
 
 /// The server reset the connection before anything was sent on it: the

@@ -8,8 +8,8 @@ use arrayvec::ArrayVec;
 
 use crate::ntstatus::NtStatus;
 use crate::session::{Connection, ErrorEvent, Model, Outcome, Session};
-use crate::tcp::hash::KeyedHashMap;
 
+use super::group::ordered;
 use super::logon::identity;
 use super::{Draft, Severity, Sink};
 
@@ -39,44 +39,54 @@ struct Denied<'a> {
     names: ArrayVec<&'a str, NAMES>,
 }
 
-pub(super) fn findings(model: &Model, out: &mut Sink) {
-    let mut index: KeyedHashMap<(IpAddr, SocketAddr, Option<String>, &str), usize> =
-        KeyedHashMap::default();
-    let mut groups: Vec<Denied<'_>> = Vec::new();
-    for c in &model.connections {
-        for e in c.errors.iter().filter(|e| counted(e)) {
-            let s = session(model, c, e);
-            let key = (c.client.ip(), c.server, s.map(who), e.command.as_str());
-            let i = *index.entry(key).or_insert_with_key(|k| {
-                groups.push(Denied {
-                    client: k.0,
-                    server: k.1,
-                    command: k.3,
-                    who: k.2.clone(),
-                    user: s.filter(|s| s.outcome == Outcome::Success).map(identity),
-                    count: 0,
-                    omitted: false,
-                    first: e,
-                    first_stream: c.stream,
-                    last: (e, c.stream),
-                    names: ArrayVec::new(),
-                });
-                groups.len() - 1
-            });
-            let Some(g) = groups.get_mut(i) else { continue };
-            g.count += 1;
-            g.omitted |= c.errors_omitted > 0;
-            g.last = (e, c.stream);
-            if let Some(n) = e.detail.as_deref().filter(|n| !n.is_empty()) {
-                if !g.names.contains(&n) && !g.names.is_full() {
-                    g.names.push(n);
-                }
+/// One refused request: its connection, the error, and its session when
+/// the model has it.
+type Refusal<'a> = (&'a Connection, &'a ErrorEvent, Option<&'a Session>);
+
+impl<'a> Denied<'a> {
+    fn new((c, e, s): Refusal<'a>) -> Self {
+        Denied {
+            client: c.client.ip(),
+            server: c.server,
+            command: e.command.as_str(),
+            who: s.map(who),
+            user: s.filter(|s| s.outcome == Outcome::Success).map(identity),
+            count: 0,
+            omitted: false,
+            first: e,
+            first_stream: c.stream,
+            last: (e, c.stream),
+            names: ArrayVec::new(),
+        }
+    }
+
+    fn add(&mut self, (c, e, _): Refusal<'a>) {
+        self.count += 1;
+        self.omitted |= c.errors_omitted > 0;
+        self.last = (e, c.stream);
+        if let Some(n) = e.detail.as_deref().filter(|n| !n.is_empty()) {
+            if !self.names.contains(&n) && !self.names.is_full() {
+                self.names.push(n);
             }
         }
     }
-    for g in &groups {
-        out.push(finding(g));
+}
+
+pub(super) fn findings(model: &Model, out: &mut Sink) {
+    let refusals = model.connections.iter().flat_map(|c| {
+        c.errors
+            .iter()
+            .filter(|e| counted(e))
+            .map(move |e| (c, e, session(model, c, e)))
+    });
+    for g in ordered(refusals, key, Denied::new, Denied::add) {
+        out.push(finding(&g));
     }
+}
+
+/// Refusals are grouped per client address, server, identity and command.
+fn key<'a>((c, e, s): Refusal<'a>) -> (IpAddr, SocketAddr, Option<String>, &'a str) {
+    (c.client.ip(), c.server, s.map(who), e.command.as_str())
 }
 
 fn counted(e: &ErrorEvent) -> bool {

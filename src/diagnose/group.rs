@@ -86,14 +86,33 @@ pub(super) fn groups<'a, K: std::hash::Hash + Eq>(
     keep: impl Fn(&Session) -> bool,
     key: impl Fn(&'a Session) -> K,
 ) -> Vec<Group<'a>> {
-    let mut groups: Vec<Group<'a>> = Vec::new();
+    ordered(
+        model.sessions.iter().filter(|s| keep(s)),
+        key,
+        Group::new,
+        Group::add,
+    )
+}
+
+/// Items grouped by `key`, in the order of each group's first item: `new`
+/// makes a group of its first item, and `add` adds every item to its group
+/// (the first one too). One map entry per group, nothing per item.
+pub(super) fn ordered<T: Copy, K: std::hash::Hash + Eq, G>(
+    items: impl IntoIterator<Item = T>,
+    key: impl Fn(T) -> K,
+    new: impl Fn(T) -> G,
+    mut add: impl FnMut(&mut G, T),
+) -> Vec<G> {
+    let mut groups: Vec<G> = Vec::new();
     let mut index: KeyedHashMap<K, usize> = KeyedHashMap::default();
-    for s in model.sessions.iter().filter(|s| keep(s)) {
-        let i = *index.entry(key(s)).or_insert_with(|| {
-            groups.push(Group::new(s));
+    for item in items {
+        let i = *index.entry(key(item)).or_insert_with(|| {
+            groups.push(new(item));
             groups.len() - 1
         });
-        groups[i].add(s);
+        if let Some(g) = groups.get_mut(i) {
+            add(g, item);
+        }
     }
     groups
 }

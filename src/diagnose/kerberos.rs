@@ -452,12 +452,7 @@ fn tcp_failure_words(f: &KdcTcpFailure) -> String {
     if f.refused() {
         format!("the server's side answered with a RST (frame {}) before any Kerberos message: nothing listens on TCP port {} at that address (a closed port answers a SYN so), or a firewall rejects the connection", f.end.frame, f.server.port())
     } else {
-        let how = if f.end.reason == "evicted" {
-            "the connection was forgotten, idle"
-        } else {
-            "the capture ends"
-        };
-        format!("got no answer at all, neither SYN-ACK nor RST, in the {:.1} s until {how}: a firewall drops TCP to port {} at that address, or the address is unreachable", secs_between(f.end.time, f.time), f.server.port())
+        format!("got no answer at all, neither SYN-ACK nor RST, in the {}: a firewall drops TCP to port {} at that address, or the address is unreachable", super::connection::waited(f.time, &f.end), f.server.port())
     }
 }
 
