@@ -441,42 +441,30 @@ impl TextReport<'_> {
     /// The KDC exchanges not shown under an SMB connection, and the TCP
     /// connections to port 88 that failed, in the order they began.
     fn kerberos(&self, s: &mut String) {
-        let mut rows: Vec<_> = self
+        // By the frame each began at: a request, or a SYN.
+        let exchanges = self
             .model
             .kdc
             .iter()
             .filter(|x| x.smb_stream.is_none() && self.filter.kdc(x))
-            .collect();
-        let mut failures: Vec<_> = self
+            .map(|x| (x.request_frame, KdcLine::Exchange(x)));
+        let failures = self
             .model
             .kdc_tcp_failures
             .iter()
             .filter(|f| self.filter.kdc_tcp_failure(f))
-            .collect();
-        if rows.is_empty() && failures.is_empty() {
+            .map(|f| (f.syn_frame, KdcLine::TcpFailure(f)));
+        let mut lines: Vec<(u64, KdcLine<'_>)> = exchanges.chain(failures).collect();
+        if lines.is_empty() {
             return;
         }
         let _ = writeln!(s, "\n{}", self.style.bold("Kerberos exchanges (port 88)"));
         let start = self.start();
-        rows.sort_by_key(|x| x.request_frame);
-        failures.sort_by_key(|f| f.syn_frame);
-        let (mut rows, mut failures) =
-            (rows.into_iter().peekable(), failures.into_iter().peekable());
-        loop {
-            match (rows.peek(), failures.peek()) {
-                (Some(x), Some(f)) if f.syn_frame < x.request_frame => {
-                    self.kdc_tcp_failure_line(s, f, start);
-                    failures.next();
-                }
-                (Some(x), _) => {
-                    self.kdc_line(s, x, start);
-                    rows.next();
-                }
-                (None, Some(f)) => {
-                    self.kdc_tcp_failure_line(s, f, start);
-                    failures.next();
-                }
-                (None, None) => break,
+        lines.sort_by_key(|(frame, _)| *frame);
+        for (_, line) in lines {
+            match line {
+                KdcLine::Exchange(x) => self.kdc_line(s, x, start),
+                KdcLine::TcpFailure(f) => self.kdc_tcp_failure_line(s, f, start),
             }
         }
         if self.model.kdc_tcp_failures_omitted > 0 {
@@ -871,6 +859,12 @@ fn dialect_line(
         line.push_str(itoa::Buffer::new().format(c.encrypted_messages));
         line.push_str(" encrypted messages");
     }
+}
+
+/// A line of the "Kerberos exchanges (port 88)" list.
+enum KdcLine<'a> {
+    Exchange(&'a KdcExchange),
+    TcpFailure(&'a KdcTcpFailure),
 }
 
 /// A NEGOTIATE without a dialect: never answered (or its answer not in a
