@@ -9,7 +9,9 @@
 # Groups: smb (NTLM against smbd), krb (Kerberos against a Samba AD DC),
 #         impacket, anon (anonymous/guest), fail (failure cases); not run by
 #         default: more, enc, rare (the rarer finding codes, ~10 minutes),
-#         link (NetBIOS on 139, Linux cooked v2, nanoseconds, pcapng).
+#         link (NetBIOS on 139, Linux cooked v2, nanoseconds, pcapng),
+#         files (file operations smbd refuses: a file in use, a full disk,
+#         a read-only file system; mounts two small tmpfs).
 #
 # Addresses (loopback only):
 #   127.0.0.2  smbd (standalone, tdbsam), port 445; silent listener :4455,
@@ -100,6 +102,7 @@ cleanup() {
     for p in "${PIDS[@]}"; do kill -KILL -- "-$p" 2>/dev/null; wait "$p" 2>/dev/null; done
     kill_detached
     ip netns del smbscope-tun 2>/dev/null; ip link del smbtun0 2>/dev/null  # group link
+    for p in "$T/small" "$T/frozen"; do mountpoint -q "$p" && umount "$p"; done  # group files
     if [ -z "${KEEP_TMP:-}" ]; then rm -rf "$T"; else echo "kept $T" >&2; fi
     exit $rc
 }
@@ -273,6 +276,8 @@ EOF
     read only = no
     smb encrypt = required
 EOF
+        # more shares (group files)
+        [ -z "${SMBD_SHARES:-}" ] || printf '\n%s\n' "$SMBD_SHARES"
     } >"$d/smb.conf"
     SMBCONF=$d/smb.conf
 }
@@ -1100,6 +1105,54 @@ group_rare() {
         run env KRB5CCNAME="$T/st.cc" $PY "$IMPACKET_EX/smbclient.py" -file "$T/impacket-dc.cmds" \
         -k -no-pass -dc-ip $DC_IP -target-ip $DC_IP "$REALM/alice@$DC_FQDN"
     kdestroy -q 2>/dev/null || true
+}
+
+# ---------------------------------------------------------------- group files
+# File operations smbd refuses, each from a cause an administrator meets:
+# a file another user has open, a full disk, a file system mounted
+# read-only (as Linux does after disk errors). 'small' and 'frozen' are
+# tmpfs mounts of 64 KiB and 1 MiB under $T; cleanup() unmounts them.
+
+# alice opens report.txt (smbclient's `open`: read and write, shared for
+# read and write but not delete) and keeps it open for a few seconds;
+# meanwhile bob, on his own connection, tries to delete and to rename it.
+files_in_use() {
+    (echo 'open report.txt'; sleep 4; echo 'close 1'; echo exit) |
+        smbclient -s "$CLIENT_CONF" -t 10 //$SMBD_IP/share -U "alice%$PW_ALICE" \
+            2>&1 | sed 's/^/    | alice: /' >&2 &
+    local holder=$!
+    sleep 2
+    smbc //$SMBD_IP/share -U "bob%$PW_BOB" -c 'rm report.txt; rename report.txt report-old.txt'
+    wait "$holder" 2>/dev/null || true
+}
+
+group_files() {
+    log "group files: a file in use, a full disk, a read-only file system"
+    smbd_users
+    mkdir -p "$T/small" "$T/frozen"
+    mount -t tmpfs -o size=64k,mode=0777 smbscope-small "$T/small"
+    mount -t tmpfs -o size=1m,mode=0777 smbscope-frozen "$T/frozen"
+    echo "minutes of the last meeting" >"$T/frozen/minutes.txt"
+    chmod 666 "$T/frozen/minutes.txt"
+    mount -o remount,ro "$T/frozen"
+    echo "quarterly report" >"$T/share/report.txt"
+    chmod 666 "$T/share/report.txt"
+    SMBD_SHARES="[small]
+    path = $T/small
+    read only = no
+
+[frozen]
+    path = $T/frozen
+    read only = no" smbd_start
+    local H="host $SMBD_IP" F=$T/payload2.bin
+    (yes 'smbscope sample payload: 128 KiB for a 64 KiB disk' || true) | head -c $((128 * 1024)) >"$F"
+
+    capture file-sharing-violation "$H" files_in_use
+    capture file-disk-full "$H" smbc //$SMBD_IP/small -U "alice%$PW_ALICE" -c "put $F backup.bin"
+    capture file-read-only-filesystem "$H" smbc //$SMBD_IP/frozen -U "alice%$PW_ALICE" \
+        -c "put $T/share/report.txt report.txt; rm minutes.txt"
+    smbd_stop
+    umount "$T/small" "$T/frozen"
 }
 
 # ================================================================ main
