@@ -316,6 +316,38 @@ const CASES: &[(&str, &str, &str, u64, &[u64])] = &[
         0,
         &[27, 28, 986, 987],
     ),
+    // bob's delete and rename of a file alice holds open without sharing DELETE
+    (
+        "file-sharing-violation.pcap",
+        "file.sharing_violation",
+        "warning",
+        1,
+        &[46, 47, 52, 53],
+    ),
+    // a 128 KiB WRITE to a 64 KiB tmpfs
+    (
+        "file-disk-full.pcap",
+        "file.disk_full",
+        "error",
+        0,
+        &[27, 28],
+    ),
+    // a CREATE for writing, and a delete that fails at its CLOSE, on a
+    // read-only file system: one finding per command
+    (
+        "file-read-only-filesystem.pcap",
+        "file.write_protected",
+        "error",
+        0,
+        &[20, 21],
+    ),
+    (
+        "file-read-only-filesystem.pcap",
+        "file.write_protected",
+        "error",
+        0,
+        &[28, 29],
+    ),
     // Offset 16 + OriginalCompressedSegmentSize 0xFFFFFFFF, then the server's RST
     (
         "corpus:pcapattack-smbghost-loopback-compression.pcapng",
@@ -569,6 +601,8 @@ const NOT_IN_CAPTURES: &[(&str, &str)] = &[
     ("connection.compression_refused", "no sample or corpus capture carries a compression transform other than the SMBGhost exploit's (attack.smbghost)"),
     ("negotiate.failed", "the generic code for a NEGOTIATE error without a code of its own: the only refused SMB2 NEGOTIATEs at hand are a missing dialect (smb3-client-vs-smb21-server: negotiate.no_common_dialect) and a 3.1.1 NEGOTIATE without its preauth-integrity context (impacket-negotiate-311-no-context: negotiate.invalid_request)"),
     ("logon.failed", "the generic code for a SESSION_SETUP status without a code of its own: the statuses the servers at hand answer all have one (the two corpus captures that showed it, zeek-smb3-multichannel and pcapattack-smb311-spoolsample-ntlm, refuse anonymous logons: logon.anonymous_refused)"),
+    ("file.quota_exceeded", "smbd needs a file system with quotas turned on (quotactl) to answer STATUS_QUOTA_EXCEEDED; the machines at hand have none, and no corpus capture shows it"),
+    ("file.lock_conflict", "smbclient takes no byte-range lock over SMB2 (its 'lock' command is for SMB1's UNIX extensions) and no corpus capture has a refused LOCK, READ or WRITE"),
     ("logon.unknown_user", "no server at hand puts STATUS_NO_SUCH_USER on the wire: smbd and the Samba DC answer an unknown user's NTLM logon with STATUS_LOGON_FAILURE (or a guest session with 'map to guest = bad user'), and a user deleted from the DC after getting a service ticket still logs on with it (Samba trusts the ticket's PAC; only the KDC answers KDC_ERR_C_PRINCIPAL_UNKNOWN to the forwarded-TGT request)"),
 ];
 
@@ -945,6 +979,42 @@ fn trees_and_file_operations() {
         .find(|t| t.status.to_string() == "STATUS_BAD_NETWORK_NAME")
         .expect("failed tree");
     assert_eq!(t.share, "\\\\127.0.0.2\\nosuchshare");
+}
+
+#[test]
+fn sharing_violation_names_the_holder() {
+    let a = sample("file-sharing-violation.pcap");
+    // Both of bob's refused CREATEs (delete, rename) name alice's open.
+    let errors = &a.model.connection(1).expect("bob's connection").errors;
+    assert_eq!(errors.len(), 2);
+    for e in errors {
+        let h = e.held_by.as_deref().expect("holder");
+        assert_eq!((h.stream, h.request_frame, h.frame), (0, 20, 21));
+        assert_eq!(h.session_id.to_string(), "0x8a218756");
+        assert_eq!(h.desired_access.0, 0x3, "FILE_READ_DATA | FILE_WRITE_DATA");
+        assert_eq!(h.share_access.0, 0x3, "READ | WRITE");
+        assert_eq!(
+            h.conflict_asked.0, 0x4,
+            "DELETE, which alice does not share"
+        );
+        assert_eq!(h.conflict_held.0, 0);
+    }
+    let f = &with_code(&a, "file.sharing_violation")[0];
+    for part in [
+        "frame 20 (answered in frame 21) on tcp.stream 0",
+        "by SAMPLES\\alice",
+        "sharing only READ, WRITE",
+        "asked for DELETE access",
+    ] {
+        assert!(f.explanation.contains(part), "{part}: {}", f.explanation);
+    }
+    assert!(f
+        .next_step
+        .starts_with("Have SAMPLES\\alice on 127.0.0.1 close the file"));
+    assert_eq!(f.user.as_deref(), Some("SAMPLES\\bob"));
+    // Once alice has closed it (frame 59) it is no longer held: nothing
+    // else in the capture is refused, and alice's own errors are none.
+    assert!(a.model.connection(0).expect("alice").errors.is_empty());
 }
 
 #[test]

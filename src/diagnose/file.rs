@@ -1,13 +1,16 @@
-//! File operations the server refused with STATUS_ACCESS_DENIED ([MS-SMB2]
-//! 3.3.5.9 CREATE, 3.3.5.13 WRITE, 3.3.5.10 CLOSE, 3.3.5.20 QUERY_INFO...),
-//! grouped per client address, server, identity and command.
+//! File operations the server refused ([MS-SMB2] 3.3.5.9 CREATE, 3.3.5.13
+//! WRITE, 3.3.5.10 CLOSE, 3.3.5.14 LOCK, 3.3.5.20 QUERY_INFO...) for a
+//! reason the user can act on: no access, a file in use (with the open
+//! that holds it when the capture shows it), no space or quota left, a
+//! read-only file system, a locked byte range. Grouped per client address,
+//! server, identity, command and status.
 
 use std::net::{IpAddr, SocketAddr};
 
 use arrayvec::ArrayVec;
 
 use crate::ntstatus::NtStatus;
-use crate::session::{Connection, ErrorEvent, Model, Outcome, Session};
+use crate::session::{Connection, ErrorEvent, HeldBy, Model, Outcome, Session};
 
 use super::group::ordered;
 use super::logon::identity;
@@ -23,7 +26,9 @@ const ADMIN_PIPES: &[&str] = &["svcctl", "atsvc", "winreg"];
 /// Commands whose refusals other findings explain.
 const ELSEWHERE: &[&str] = &["NEGOTIATE", "SESSION_SETUP", "TREE_CONNECT", "LOGOFF"];
 
-struct Denied<'a> {
+struct Refused<'a> {
+    /// The first open the capture shows holding the file (sharing violations).
+    held_by: Option<&'a HeldBy>,
     client: IpAddr,
     server: SocketAddr,
     command: &'a str,
@@ -43,9 +48,9 @@ struct Denied<'a> {
 /// the model has it.
 type Refusal<'a> = (&'a Connection, &'a ErrorEvent, Option<&'a Session>);
 
-impl<'a> Denied<'a> {
+impl<'a> Refused<'a> {
     fn new((c, e, s): Refusal<'a>) -> Self {
-        Denied {
+        Refused {
             client: c.client.ip(),
             server: c.server,
             command: e.command.as_str(),
@@ -57,6 +62,7 @@ impl<'a> Denied<'a> {
             first_stream: c.stream,
             last: (e, c.stream),
             names: ArrayVec::new(),
+            held_by: None,
         }
     }
 
@@ -64,6 +70,9 @@ impl<'a> Denied<'a> {
         self.count += 1;
         self.omitted |= c.errors_omitted > 0;
         self.last = (e, c.stream);
+        if self.held_by.is_none() {
+            self.held_by = e.held_by.as_deref();
+        }
         if let Some(n) = e.detail.as_deref().filter(|n| !n.is_empty()) {
             if !self.names.contains(&n) && !self.names.is_full() {
                 self.names.push(n);
@@ -76,21 +85,46 @@ pub(super) fn findings(model: &Model, out: &mut Sink) {
     let refusals = model.connections.iter().flat_map(|c| {
         c.errors
             .iter()
-            .filter(|e| counted(e))
+            .filter(|e| kind(e).is_some())
             .map(move |e| (c, e, session(model, c, e)))
     });
-    for g in ordered(refusals, key, Denied::new, Denied::add) {
-        out.push(finding(&g));
+    for g in ordered(refusals, key, Refused::new, Refused::add) {
+        out.push(finding(model, &g));
     }
 }
 
-/// Refusals are grouped per client address, server, identity and command.
-fn key<'a>((c, e, s): Refusal<'a>) -> (IpAddr, SocketAddr, Option<String>, &'a str) {
-    (c.client.ip(), c.server, s.map(who), e.command.as_str())
+/// Refusals are grouped per client address, server, identity, command and
+/// status.
+fn key<'a>((c, e, s): Refusal<'a>) -> (IpAddr, SocketAddr, Option<String>, &'a str, u32) {
+    (
+        c.client.ip(),
+        c.server,
+        s.map(who),
+        e.command.as_str(),
+        e.status_code,
+    )
 }
 
-fn counted(e: &ErrorEvent) -> bool {
-    e.status_code == NtStatus::ACCESS_DENIED.0 && !ELSEWHERE.contains(&e.command.as_str())
+/// The statuses this module explains, with their finding codes.
+const KINDS: &[(NtStatus, &str)] = &[
+    (NtStatus::ACCESS_DENIED, "file.access_denied"),
+    (NtStatus::SHARING_VIOLATION, "file.sharing_violation"),
+    (NtStatus::DISK_FULL, "file.disk_full"),
+    (NtStatus::QUOTA_EXCEEDED, "file.quota_exceeded"),
+    (NtStatus::MEDIA_WRITE_PROTECTED, "file.write_protected"),
+    (NtStatus::FILE_LOCK_CONFLICT, "file.lock_conflict"),
+    (NtStatus::LOCK_NOT_GRANTED, "file.lock_conflict"),
+];
+
+/// The finding code of a refused file operation, if this module explains it.
+fn kind(e: &ErrorEvent) -> Option<&'static str> {
+    if ELSEWHERE.contains(&e.command.as_str()) {
+        return None;
+    }
+    KINDS
+        .iter()
+        .find(|(s, _)| s.0 == e.status_code)
+        .map(|&(_, code)| code)
 }
 
 fn session<'a>(model: &'a Model, c: &'a Connection, e: &ErrorEvent) -> Option<&'a Session> {
@@ -106,7 +140,7 @@ fn who(s: &Session) -> String {
     }
 }
 
-fn finding(g: &Denied<'_>) -> super::Finding {
+fn finding(model: &Model, g: &Refused<'_>) -> super::Finding {
     let times = match (g.count, g.omitted) {
         (1, false) => String::new(),
         (n, false) => format!(", {n} times"),
@@ -118,52 +152,24 @@ fn finding(g: &Denied<'_>) -> super::Finding {
         format!(" ({})", g.names.join(", "))
     };
     let who = g.who.as_deref().unwrap_or("a session not in the capture");
-    let title = format!(
-        "{} refused with STATUS_ACCESS_DENIED{names}{times}",
-        g.command
-    );
+    let status = NtStatus(g.first.status_code);
+    let title = format!("{} refused with {status}{names}{times}", g.command);
     let what = format!(
-        "The server {} refused {} requests of {who} from {} with STATUS_ACCESS_DENIED{times}.",
+        "The server {} refused {} requests of {who} from {} with {status}{times}.",
         g.server, g.command, g.client
     );
-    let admin_pipe = g.names.iter().any(|n| {
-        ADMIN_PIPES
-            .iter()
-            .any(|p| n.trim_start_matches('\\').eq_ignore_ascii_case(p))
-    });
-    let (severity, why, next) = match g.command {
-        "CREATE" if admin_pipe => (
-            Severity::Warning,
-            "Opening the remote administration pipes (svcctl: the service control manager; atsvc: the task scheduler; winreg: the registry) needs an administrator of the server; from an anonymous, guest or ordinary account this is refused. Remote execution tools (PsExec, impacket's psexec/smbexec) and attack tools open these pipes.",
-            "If an administrator was expected, check the account's membership of the server's Administrators group (and, on Windows, UAC remote restrictions: LocalAccountTokenFilterPolicy for local accounts). If nobody should be doing this, find out who runs the client.",
-        ),
-        "CREATE" => (
-            Severity::Warning,
-            "The user lacks the access the CREATE asked for (its DesiredAccess) on the file, folder or pipe: its ACL, the share's permissions, or on Samba the file's mode and 'read only', 'valid users', 'write list'.",
-            "Check the user's effective access to the names above (Windows: the Security tab's Effective Access, Get-SmbShareAccess; Samba: ls -l on the server, 'read only', 'write list', 'valid users').",
-        ),
-        "WRITE" => (
-            Severity::Warning,
-            "The write was refused: the file was opened without write access, the share or file is read-only, or a byte-range lock or the file system refused it. The data was not written.",
-            "Check that the share is writable for this user (Samba: 'read only = no', 'write list'; Windows: share and NTFS permissions) and the file's read-only attribute.",
-        ),
-        "CLOSE" => (
-            Severity::Warning,
-            "CLOSE needs no access right of its own: a server answers it with STATUS_ACCESS_DENIED when the work it does at close fails, such as deleting a file marked delete-on-close, or changes it had put off until the close (times, attributes, data cached on the server). The client is told that closing failed; what it wrote or deleted may not be as it meant.",
-            "Check on the server that the files are as the client left them, and the server's log at the times of the refusals; look at the permissions on the folder (a delete needs DELETE on the file or delete-child on the folder).",
-        ),
-        "QUERY_INFO" | "SET_INFO" => (
-            if g.command == "QUERY_INFO" { Severity::Info } else { Severity::Warning },
-            "Reading or changing a file's information needs rights the handle was not opened with: a security descriptor needs READ_CONTROL (WRITE_DAC or WRITE_OWNER to change it), attributes FILE_READ_ATTRIBUTES or FILE_WRITE_ATTRIBUTES. File browsers ask for security descriptors as a matter of course, so refused queries are usually harmless; a refused SET_INFO (rename, delete, truncate, times) means the change was not made.",
-            "If a rename, delete or permission change failed for the user, check their rights on the file and its folder.",
-        ),
-        _ => (
-            Severity::Warning,
-            "The user lacks the rights this operation needs on the file or share.",
-            "Check the user's rights on the share and the files named.",
-        ),
+    let code = kind(g.first).unwrap_or("file.access_denied");
+    let (severity, why, next) = match status {
+        NtStatus::SHARING_VIOLATION => sharing_violation(model, g),
+        NtStatus::DISK_FULL => no_space(g.command, false),
+        NtStatus::QUOTA_EXCEEDED => no_space(g.command, true),
+        NtStatus::MEDIA_WRITE_PROTECTED => write_protected(g.command),
+        NtStatus::FILE_LOCK_CONFLICT | NtStatus::LOCK_NOT_GRANTED => lock_conflict(g.command),
+        _ => access_denied(g),
     };
     let (last, last_stream) = g.last;
+    // The holder of a file in use is named in the text only: its frames
+    // are on its own stream, often another than the refusals'.
     let mut frames: ArrayVec<u64, 4> = ArrayVec::new();
     for e in [g.first, last] {
         for f in e.request_frame.into_iter().chain([e.frame]) {
@@ -180,12 +186,163 @@ fn finding(g: &Denied<'_>) -> super::Finding {
             g.first_stream, last_stream
         )
     };
-    Draft::new(severity, "file.access_denied", title)
+    Draft::new(severity, code, title)
         .explain(format!("{what} {why}{streams}"))
         .next(next)
         .stream(g.first_stream)
         .frames(frames)
-        .status(NtStatus::ACCESS_DENIED.to_string())
+        .status(status.to_string())
         .user(g.user.clone())
         .done()
+}
+
+/// Severity, explanation and next step of a finding.
+type Text = (Severity, String, String);
+
+fn text(severity: Severity, why: &str, next: &str) -> Text {
+    (severity, why.to_string(), next.to_string())
+}
+
+fn access_denied(g: &Refused<'_>) -> Text {
+    let admin_pipe = g.names.iter().any(|n| {
+        ADMIN_PIPES
+            .iter()
+            .any(|p| n.trim_start_matches('\\').eq_ignore_ascii_case(p))
+    });
+    match g.command {
+        "CREATE" if admin_pipe => text(
+            Severity::Warning,
+            "Opening the remote administration pipes (svcctl: the service control manager; atsvc: the task scheduler; winreg: the registry) needs an administrator of the server; from an anonymous, guest or ordinary account this is refused. Remote execution tools (PsExec, impacket's psexec/smbexec) and attack tools open these pipes.",
+            "If an administrator was expected, check the account's membership of the server's Administrators group (and, on Windows, UAC remote restrictions: LocalAccountTokenFilterPolicy for local accounts). If nobody should be doing this, find out who runs the client.",
+        ),
+        "CREATE" => text(
+            Severity::Warning,
+            "The user lacks the access the CREATE asked for (its DesiredAccess) on the file, folder or pipe: its ACL, the share's permissions, or on Samba the file's mode and 'read only', 'valid users', 'write list'.",
+            "Check the user's effective access to the names above (Windows: the Security tab's Effective Access, Get-SmbShareAccess; Samba: ls -l on the server, 'read only', 'write list', 'valid users').",
+        ),
+        "WRITE" => text(
+            Severity::Warning,
+            "The write was refused: the file was opened without write access, the share or file is read-only, or a byte-range lock or the file system refused it. The data was not written.",
+            "Check that the share is writable for this user (Samba: 'read only = no', 'write list'; Windows: share and NTFS permissions) and the file's read-only attribute.",
+        ),
+        "CLOSE" => text(
+            Severity::Warning,
+            "CLOSE needs no access right of its own: a server answers it with STATUS_ACCESS_DENIED when the work it does at close fails, such as deleting a file marked delete-on-close, or changes it had put off until the close (times, attributes, data cached on the server). The client is told that closing failed; what it wrote or deleted may not be as it meant.",
+            "Check on the server that the files are as the client left them, and the server's log at the times of the refusals; look at the permissions on the folder (a delete needs DELETE on the file or delete-child on the folder).",
+        ),
+        "QUERY_INFO" | "SET_INFO" => text(
+            if g.command == "QUERY_INFO" { Severity::Info } else { Severity::Warning },
+            "Reading or changing a file's information needs rights the handle was not opened with: a security descriptor needs READ_CONTROL (WRITE_DAC or WRITE_OWNER to change it), attributes FILE_READ_ATTRIBUTES or FILE_WRITE_ATTRIBUTES. File browsers ask for security descriptors as a matter of course, so refused queries are usually harmless; a refused SET_INFO (rename, delete, truncate, times) means the change was not made.",
+            "If a rename, delete or permission change failed for the user, check their rights on the file and its folder.",
+        ),
+        _ => text(
+            Severity::Warning,
+            "The user lacks the rights this operation needs on the file or share.",
+            "Check the user's rights on the share and the files named.",
+        ),
+    }
+}
+
+/// STATUS_SHARING_VIOLATION ([MS-SMB2] 3.3.5.9, [MS-FSA] 2.1.5.1.2), with
+/// the open that holds the file when the capture shows it.
+fn sharing_violation(model: &Model, g: &Refused<'_>) -> Text {
+    const WHY: &str = "The file is in use: another open of it does not share the access this CREATE asked for, or this CREATE's ShareAccess excludes access that open already has ([MS-FSA] 2.1.5.1.2). Deleting or renaming needs every other open to share DELETE, writing needs them to share WRITE.";
+    const FIND: &str = "Windows: Get-SmbOpenFile | Where-Object Path -like '*name*' (ClientComputerName, ClientUserName), and Close-SmbOpenFile for a handle left behind; Samba: smbstatus -L (the opens, their deny modes and users), and lsof on the server for its own processes.";
+    let Some(h) = g.held_by else {
+        return (
+            Severity::Warning,
+            format!("{WHY} No open of the file that conflicts is in the capture: it is held by a client whose traffic is not in it, by a program on the server itself (antivirus, backup, indexing), or by a handle the server keeps for a client that went away (a durable handle)."),
+            format!("Find who has the file open: {FIND} Retry once it is closed."),
+        );
+    };
+    let holder = model
+        .connection(h.stream)
+        .and_then(|c| model.sessions_of(c).find(|s| s.session_id == h.session_id))
+        .map_or_else(|| "a session not in the capture".to_string(), who);
+    let access = h.desired_access.bits().names().join(", ");
+    let shares = match h.share_access.names().join(", ") {
+        s if s.is_empty() => "sharing nothing".to_string(),
+        s => format!("sharing only {s}"),
+    };
+    let mut how = Vec::new();
+    if h.conflict_asked.0 != 0 {
+        how.push(format!(
+            "the refused CREATE asked for {} access, which that open does not share",
+            h.conflict_asked.names().join(", ")
+        ));
+    }
+    if h.conflict_held.0 != 0 {
+        how.push(format!(
+            "the refused CREATE does not share {} access, which that open has",
+            h.conflict_held.names().join(", ")
+        ));
+    }
+    (
+        Severity::Warning,
+        format!(
+            "{WHY} The capture shows the holder: the CREATE of frame {} (answered in frame {}) on tcp.stream {} from {}, by {holder}, opened the file asking for {access} and {shares}, and had not closed it: {}.",
+            h.request_frame,
+            h.frame,
+            h.stream,
+            h.client,
+            how.join("; and ")
+        ),
+        format!(
+            "Have {holder} on {} close the file, then retry. If that client is gone, close the handle on the server: {FIND}",
+            h.client.ip()
+        ),
+    )
+}
+
+/// STATUS_DISK_FULL, or STATUS_QUOTA_EXCEEDED when `quota`.
+fn no_space(command: &str, quota: bool) -> Text {
+    let lost = match command {
+        "WRITE" => "The data of these writes was not stored: the file is shorter than the client meant, and a copy that stops here leaves a partial file behind.",
+        "CREATE" => "The file could not be created.",
+        "CLOSE" => "The data the server had put off writing until the close could not be written.",
+        _ => "The change was not made.",
+    };
+    if quota {
+        (
+            Severity::Error,
+            format!("This would take the user over a disk quota on the server (an NTFS or FSRM quota on Windows; a user or group quota, EDQUOT, on Linux and Samba), while the volume itself may have room. {lost}"),
+            "Look at the user's quota and usage on the server (Windows: fsutil quota query, Get-FsrmQuota; Linux: quota -u USER, repquota -a); raise it or free space, then copy again and check the files left partial.".to_string(),
+        )
+    } else {
+        (
+            Severity::Error,
+            format!("The volume behind the share has no space left (or, on Linux, no free inodes). {lost}"),
+            "Free space on the server's volume for this share or grow it (Windows: Get-Volume; Linux and Samba: df -h and df -i on the share's path; Samba's 'max disk size' only changes what clients are told). Then copy again and check the files left partial.".to_string(),
+        )
+    }
+}
+
+/// STATUS_MEDIA_WRITE_PROTECTED: the server's file system is read-only.
+fn write_protected(command: &str) -> Text {
+    let lost = match command {
+        "CREATE" => "it could not create or change the files named",
+        "WRITE" => "the data was not written",
+        "CLOSE" => "the work it does at the close (deleting a file marked delete-on-close, changes put off until then) failed",
+        _ => "the change was not made",
+    };
+    (
+        Severity::Error,
+        format!("The file system under the share is read-only, so {lost}. Linux remounts a file system read-only after disk or file system errors; a snapshot, a read-only mount or a volume set read-only give the same. Samba answers EROFS with this status; Windows a write-protected volume or disk."),
+        "On the server: Linux: findmnt or mount for 'ro' on the share's path, and dmesg or journalctl -k for the errors that made it so; repair (fsck) and remount read-write. Windows: Get-Volume, Get-Disk (IsReadOnly), diskpart's attributes. If the share is meant to be read-only, say so in its settings (Samba: read only = yes) so that clients are refused write access from the start.".to_string(),
+    )
+}
+
+/// STATUS_FILE_LOCK_CONFLICT, STATUS_LOCK_NOT_GRANTED: byte-range locks
+/// ([MS-SMB2] 3.3.5.14 LOCK, 3.3.5.12 READ, 3.3.5.13 WRITE).
+fn lock_conflict(command: &str) -> Text {
+    let what = match command {
+        "LOCK" => "The byte-range lock asked for overlaps one another open holds, and the request asked not to wait (FAIL_IMMEDIATELY).",
+        "READ" | "WRITE" => "The range read or written is locked by another open, so the I/O was refused.",
+        _ => "A byte range of the file is locked by another open.",
+    };
+    (
+        Severity::Warning,
+        format!("{what} Multi-user databases and Office lock ranges of shared files this way, and retry; a lock left by a client that went away (its handle kept as durable) stays until the server drops it."),
+        "Find the open that holds the lock: Windows: Get-SmbOpenFile (Close-SmbOpenFile for one left behind); Samba: smbstatus -B (byte-range locks) and 'strict locking'. If the application retries and then succeeds, nothing is wrong.".to_string(),
+    )
 }

@@ -764,6 +764,7 @@ fn session_deleted() {
         status_code: NtStatus::USER_SESSION_DELETED.0,
         session_id: HexId(0x1234),
         detail: None,
+        held_by: None,
     });
     let d = diagnose(&model(vec![c.clone()], vec![]));
     let f = only(&d.findings, "session.deleted");
@@ -1221,4 +1222,83 @@ fn unanswered_syn() {
         .contains("reached SMB on the same server over 10.0.0.2:445"));
     let d = diagnose(&model(vec![silent(1, 0)], vec![]));
     assert!(all(&d.findings, "connection.unanswered").is_empty());
+}
+
+/// An error response of `command` with `status` on connection `c`.
+fn file_error(c: &mut Connection, frame: u64, command: &str, status: NtStatus, name: Option<&str>) {
+    c.errors.push(ErrorEvent {
+        frame,
+        request_frame: Some(frame - 1),
+        command: command.into(),
+        status: status.to_string(),
+        status_code: status.0,
+        session_id: HexId(0x1234),
+        detail: name.map(Into::into),
+        held_by: None,
+    });
+}
+
+#[test]
+fn quota_exceeded() {
+    let mut c = conn(0);
+    file_error(&mut c, 31, "WRITE", NtStatus(0xC000_0044), None);
+    file_error(&mut c, 41, "WRITE", NtStatus(0xC000_0044), None);
+    let d = diagnose(&model(vec![c], vec![]));
+    let f = only(&d.findings, "file.quota_exceeded");
+    check(f, Severity::Error, 0, &[30, 31, 40, 41]);
+    assert_eq!(f.title, "WRITE refused with STATUS_QUOTA_EXCEEDED, 2 times");
+    assert!(f.explanation.contains("disk quota"), "{}", f.explanation);
+    assert!(
+        f.explanation.contains("was not stored"),
+        "{}",
+        f.explanation
+    );
+    assert!(all(&d.findings, "file.disk_full").is_empty());
+}
+
+#[test]
+fn lock_conflict() {
+    // A LOCK not granted and a READ on a locked range: one finding each.
+    let mut c = conn(0);
+    file_error(&mut c, 31, "LOCK", NtStatus::LOCK_NOT_GRANTED, None);
+    file_error(&mut c, 41, "READ", NtStatus::FILE_LOCK_CONFLICT, None);
+    let d = diagnose(&model(vec![c], vec![]));
+    let v = all(&d.findings, "file.lock_conflict");
+    assert_eq!(v.len(), 2, "{v:#?}");
+    check(v[0], Severity::Warning, 0, &[30, 31]);
+    assert!(
+        v[0].explanation.contains("FAIL_IMMEDIATELY"),
+        "{}",
+        v[0].explanation
+    );
+    check(v[1], Severity::Warning, 0, &[40, 41]);
+    assert!(
+        v[1].explanation.contains("range read or written"),
+        "{}",
+        v[1].explanation
+    );
+}
+
+#[test]
+fn sharing_violation_without_holder() {
+    // The holder is not in the capture: the text says where else it can be.
+    let mut c = conn(0);
+    file_error(
+        &mut c,
+        31,
+        "CREATE",
+        NtStatus::SHARING_VIOLATION,
+        Some("db.mdb"),
+    );
+    let d = diagnose(&model(vec![c], vec![]));
+    let f = only(&d.findings, "file.sharing_violation");
+    check(f, Severity::Warning, 0, &[30, 31]);
+    assert_eq!(
+        f.title,
+        "CREATE refused with STATUS_SHARING_VIOLATION (db.mdb)"
+    );
+    assert!(f
+        .explanation
+        .contains("No open of the file that conflicts is in the capture"));
+    assert!(f.next_step.contains("Get-SmbOpenFile"));
 }

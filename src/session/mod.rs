@@ -16,6 +16,7 @@ mod compression;
 pub mod events;
 pub mod kdc;
 pub mod model;
+mod opens;
 mod setup;
 pub mod token;
 mod trees;
@@ -99,14 +100,19 @@ pub(crate) enum Detail {
     None,
     Setup(Box<setup::SetupRequest>),
     Share(String),
-    File(String),
+    /// A CREATE's file name and what it asked for.
+    Open(opens::OpenAsk),
+    /// A CLOSE of the file its compound chain's CREATE opens (FileId all
+    /// ones, [MS-SMB2] 3.2.4.1.4): that open ends with the CLOSE's response.
+    RelatedClose,
     Fsctl(String),
 }
 
 impl Detail {
     fn text(&self) -> Option<String> {
         match self {
-            Detail::Share(s) | Detail::File(s) | Detail::Fsctl(s) => Some(s.clone()),
+            Detail::Share(s) | Detail::Fsctl(s) => Some(s.clone()),
+            Detail::Open(o) => Some(o.name.clone()),
             _ => None,
         }
     }
@@ -121,6 +127,8 @@ pub(crate) struct ConnState {
     ended: [bool; 2],
     /// Closed: both directions ended, nothing more will change it.
     closed: bool,
+    /// The opens made on it that are followed (at most [`opens::MAX_OPENS`]).
+    opens: Vec<opens::OpenKey>,
 }
 
 /// Builds a [`Model`] from pipeline events; see the module doc.
@@ -154,6 +162,8 @@ pub struct Builder {
     mech_lists: Lists<std::borrow::Cow<'static, str>>,
     /// The summary of the timeline entry being written.
     timeline_summary: String,
+    /// The files open on all connections, in bounds.
+    opens: opens::Tracker,
 }
 
 /// Distinct lists kept so far, up to [`MAX_SHARED_LISTS`].
@@ -206,6 +216,7 @@ impl Builder {
             cipher_lists: Lists::default(),
             mech_lists: Lists::default(),
             timeline_summary: String::new(),
+            opens: opens::Tracker::default(),
         }
     }
 
@@ -531,10 +542,18 @@ impl Builder {
                 self.timeline_if(ci, m, &dec, h.command != Command::CREATE);
                 match &dec.body {
                     Some(Ok(Body::TreeConnectRequest(t))) => Detail::Share(t.share.to_string()),
-                    Some(Ok(Body::CreateRequest(c))) => Detail::File(c.filename.to_string()),
+                    Some(Ok(Body::CreateRequest(c))) => Detail::Open(opens::OpenAsk {
+                        name: c.filename.to_string(),
+                        desired_access: c.desired_access.0,
+                        share_access: c.share_access.0,
+                    }),
                     Some(Ok(Body::IoctlRequest(i))) => Detail::Fsctl(i.ctl_code.to_string()),
                     _ => Detail::None,
                 }
+            }
+            Command::CLOSE => {
+                self.verbose_entry(ci, m, None);
+                self.close_request(ci, m, h)
             }
             Command::LOGOFF | Command::TREE_DISCONNECT => {
                 self.timeline(ci, m, &Decoded::default());
@@ -716,6 +735,7 @@ impl Builder {
             return;
         }
         self.finish_connection(ci);
+        self.forget_opens(ci);
         let sessions = std::mem::take(&mut self.model.connections[ci].session_indexes);
         for &si in &sessions {
             kdc::join_session(&mut self.model, &self.kdc_index, si);

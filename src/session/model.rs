@@ -302,6 +302,32 @@ pub struct ErrorEvent {
     /// The share, file name or FSCTL the request named.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// A CREATE answered STATUS_SHARING_VIOLATION: the open the capture
+    /// shows holding the file (see `session::opens`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub held_by: Option<Box<HeldBy>>,
+}
+
+/// The open that a refused CREATE fails the sharing check against
+/// ([MS-FSA] 2.1.5.1.2): a CREATE of the same file on the same share and
+/// server, answered with success and not closed before the refusal.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct HeldBy {
+    /// Its connection (tcp.stream) and client.
+    pub stream: u64,
+    pub client: SocketAddr,
+    /// Its CREATE request and response.
+    pub request_frame: u64,
+    pub frame: u64,
+    pub session_id: HexId,
+    pub desired_access: crate::smb2::wire::AccessMask,
+    pub share_access: crate::smb2::create::ShareAccess,
+    /// Share modes the refused CREATE needed for its DesiredAccess and
+    /// this open does not grant.
+    pub conflict_asked: crate::smb2::create::ShareAccess,
+    /// Share modes this open uses and the refused CREATE's ShareAccess
+    /// does not grant.
+    pub conflict_held: crate::smb2::create::ShareAccess,
 }
 
 /// One line of a connection's timeline, borrowed from the message it

@@ -100,17 +100,32 @@ impl Builder {
         h: &Smb2Header,
         p: Option<Pending>,
     ) {
+        if let Some(Pending {
+            detail: Detail::RelatedClose,
+            frame,
+            ..
+        }) = p
+        {
+            self.related_closed(ci, frame);
+        }
         let none = Detail::None;
         let detail = p.as_ref().map_or(&none, |p| &p.detail);
         let benign = benign_in_context(h.command, h.status, detail);
         let tid = h.tree_id.or(p.as_ref().and_then(|p| p.tid));
-        if let Some(t) = self.tree_by_id(ci, h, tid) {
+        let tree = self.tree_by_id(ci, h, tid);
+        if let Some(t) = tree {
             count_operation(&mut self.model.trees[t], m, h, benign);
         }
         if benign {
             if h.command == Command::IOCTL || h.command == Command::CREATE {
                 let dec = m.decode();
                 self.timeline_if(ci, m, &dec, h.command == Command::IOCTL);
+                if let (Some(Ok(Body::CreateResponse(r))), Some(p), Some(t)) = (&dec.body, p, tree)
+                {
+                    if h.status == 0 {
+                        self.opened(ci, m.frame, p, t, r.file_id);
+                    }
+                }
             } else {
                 self.verbose_entry(ci, m, None);
             }
@@ -129,7 +144,18 @@ impl Builder {
         h: &Smb2Header,
         p: Option<&Pending>,
     ) {
+        let held_by = match p.map(|p| &p.detail) {
+            Some(Detail::Open(ask))
+                if h.command == Command::CREATE && h.status == NtStatus::SHARING_VIOLATION.0 =>
+            {
+                let tid = h.tree_id.or(p.and_then(|p| p.tid));
+                self.tree_by_id(ci, h, tid)
+                    .and_then(|t| self.holder(ci, t, ask))
+            }
+            _ => None,
+        };
         let e = ErrorEvent {
+            held_by,
             frame: m.frame,
             request_frame: p.map(|p| p.frame).or(m.request.map(|r| r.frame)),
             command: h.command.to_string(),
