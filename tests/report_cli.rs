@@ -94,6 +94,11 @@ fn text_snapshots() {
         "ntlm-smb311-verbose",
         &["samples/ntlm-smb311.pcap", "--verbose"],
     );
+    // refused CREATEs name their file and the open that holds it
+    snapshot(
+        "file-sharing-violation",
+        &["samples/file-sharing-violation.pcap"],
+    );
 }
 
 #[test]

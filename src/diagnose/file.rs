@@ -247,12 +247,19 @@ fn access_denied(g: &Refused<'_>) -> Text {
 /// the open that holds the file when the capture shows it.
 fn sharing_violation(model: &Model, g: &Refused<'_>) -> Text {
     const WHY: &str = "The file is in use: another open of it does not share the access this CREATE asked for, or this CREATE's ShareAccess excludes access that open already has ([MS-FSA] 2.1.5.1.2). Deleting or renaming needs every other open to share DELETE, writing needs them to share WRITE.";
-    const FIND: &str = "Windows: Get-SmbOpenFile | Where-Object Path -like '*name*' (ClientComputerName, ClientUserName), and Close-SmbOpenFile for a handle left behind; Samba: smbstatus -L (the opens, their deny modes and users), and lsof on the server for its own processes.";
+    // The file's last name component, for the server's list of opens.
+    let file = g
+        .names
+        .first()
+        .and_then(|n| n.rsplit('\\').next())
+        .filter(|n| !n.is_empty())
+        .unwrap_or("name");
+    let find = format!("Windows: Get-SmbOpenFile | Where-Object Path -like '*{file}*' (ClientComputerName, ClientUserName), and Close-SmbOpenFile for a handle left behind; Samba: smbstatus -L (the opens, their deny modes and users), and lsof on the server for its own processes.");
     let Some(h) = g.held_by else {
         return (
             Severity::Warning,
             format!("{WHY} No open of the file that conflicts is in the capture: it is held by a client whose traffic is not in it, by a program on the server itself (antivirus, backup, indexing), or by a handle the server keeps for a client that went away (a durable handle)."),
-            format!("Find who has the file open: {FIND} Retry once it is closed."),
+            format!("Find who has the file open: {find} Retry once it is closed."),
         );
     };
     let holder = model
@@ -288,7 +295,7 @@ fn sharing_violation(model: &Model, g: &Refused<'_>) -> Text {
             how.join("; and ")
         ),
         format!(
-            "Have {holder} on {} close the file, then retry. If that client is gone, close the handle on the server: {FIND}",
+            "Have {holder} on {} close the file, then retry. If that client is gone, close the handle on the server: {find}",
             h.client.ip()
         ),
     )

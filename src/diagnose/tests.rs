@@ -1288,17 +1288,21 @@ fn sharing_violation_without_holder() {
         31,
         "CREATE",
         NtStatus::SHARING_VIOLATION,
-        Some("db.mdb"),
+        Some("finance\\db.mdb"),
     );
     let d = diagnose(&model(vec![c], vec![]));
     let f = only(&d.findings, "file.sharing_violation");
     check(f, Severity::Warning, 0, &[30, 31]);
     assert_eq!(
         f.title,
-        "CREATE refused with STATUS_SHARING_VIOLATION (db.mdb)"
+        "CREATE refused with STATUS_SHARING_VIOLATION (finance\\db.mdb)"
     );
     assert!(f
         .explanation
         .contains("No open of the file that conflicts is in the capture"));
-    assert!(f.next_step.contains("Get-SmbOpenFile"));
+    assert!(
+        f.next_step.contains("Where-Object Path -like '*db.mdb*'"),
+        "{}",
+        f.next_step
+    );
 }

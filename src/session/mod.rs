@@ -664,6 +664,17 @@ impl Builder {
 
     /// Adds a message to a connection's timeline.
     pub(crate) fn timeline(&mut self, ci: usize, m: &Message<'_>, dec: &Decoded) {
+        self.timeline_noted(ci, m, dec, None);
+    }
+
+    /// [`Builder::timeline`] with `note` after the summary.
+    pub(crate) fn timeline_noted(
+        &mut self,
+        ci: usize,
+        m: &Message<'_>,
+        dec: &Decoded,
+        note: Option<&str>,
+    ) {
         if !self.opts.timeline || self.timeline_full(ci) {
             return;
         }
@@ -675,6 +686,12 @@ impl Builder {
             text.push_str(&summary(m, dec));
         } else {
             short_summary(&mut text, m, dec);
+        }
+        if let Some(n) = note {
+            if !text.is_empty() {
+                text.push_str("  ");
+            }
+            text.push_str(n);
         }
         let entry = TimelineEntry {
             frame: m.frame,

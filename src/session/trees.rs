@@ -132,8 +132,10 @@ impl Builder {
             return;
         }
         let dec = m.decode();
-        self.timeline(ci, m, &dec);
-        self.error_event(ci, m, h, p.as_ref());
+        let e = self.error_record(ci, m, h, p.as_ref());
+        let note = timeline_note(&e);
+        self.timeline_noted(ci, m, &dec, note.as_deref());
+        self.keep_error(ci, m, e);
     }
 
     /// Records an error response on the connection and emits its event.
@@ -144,6 +146,19 @@ impl Builder {
         h: &Smb2Header,
         p: Option<&Pending>,
     ) {
+        let e = self.error_record(ci, m, h, p);
+        self.keep_error(ci, m, e);
+    }
+
+    /// The error event of a response, with the open that holds the file
+    /// when it is a CREATE refused for a file in use.
+    fn error_record(
+        &mut self,
+        ci: usize,
+        m: &Message<'_>,
+        h: &Smb2Header,
+        p: Option<&Pending>,
+    ) -> ErrorEvent {
         let held_by = match p.map(|p| &p.detail) {
             Some(Detail::Open(ask))
                 if h.command == Command::CREATE && h.status == NtStatus::SHARING_VIOLATION.0 =>
@@ -154,7 +169,7 @@ impl Builder {
             }
             _ => None,
         };
-        let e = ErrorEvent {
+        ErrorEvent {
             held_by,
             frame: m.frame,
             request_frame: p.map(|p| p.frame).or(m.request.map(|r| r.frame)),
@@ -163,7 +178,12 @@ impl Builder {
             status_code: h.status,
             session_id: HexId(h.session_id),
             detail: p.and_then(|p| p.detail.text()),
-        };
+        }
+    }
+
+    /// Emits an error's event and keeps it on its connection (within
+    /// [`MAX_ERRORS`]).
+    fn keep_error(&mut self, ci: usize, m: &Message<'_>, e: ErrorEvent) {
         if self.opts.events {
             let ev = events::Error {
                 stream: m.stream,
@@ -179,6 +199,22 @@ impl Builder {
             c.errors_omitted += 1;
         }
     }
+}
+
+/// What the timeline line of a refused CREATE adds: the file name, and
+/// the open that holds it when the capture shows one.
+fn timeline_note(e: &ErrorEvent) -> Option<String> {
+    if e.command != "CREATE" {
+        return None;
+    }
+    let name = e.detail.as_deref().filter(|n| !n.is_empty())?;
+    Some(match &e.held_by {
+        Some(h) => format!(
+            "{name}, held by the open of frame {} (tcp.stream {})",
+            h.request_frame, h.stream
+        ),
+        None => name.to_string(),
+    })
 }
 
 /// Counts one response on its tree: opens, reads and writes with bytes, errors.
