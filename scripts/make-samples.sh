@@ -1126,6 +1126,24 @@ files_in_use() {
     wait "$holder" 2>/dev/null || true
 }
 
+# bob marks a file read-only (setmode +r: its DOS attribute) and then tries
+# to delete it
+files_read_only_attr() {
+    smbc //$SMBD_IP/share -U "bob%$PW_BOB" -c 'put /etc/hostname contract.txt; setmode contract.txt +r; rm contract.txt'
+}
+
+# alice opens files one after another in one session, past the server's
+# 'max open files'
+files_too_many() {
+    local cmds='' i
+    for i in $(seq 1 104); do
+        echo "file $i" >"$T/share/f$i.txt"
+        chmod 666 "$T/share/f$i.txt"
+        cmds+="open f$i.txt;"
+    done
+    smbc //$SMBD_IP/many -U "alice%$PW_ALICE" -c "$cmds"
+}
+
 group_files() {
     log "group files: a file in use, a full disk, a read-only file system"
     smbd_users
@@ -1151,6 +1169,12 @@ group_files() {
     capture file-disk-full "$H" smbc //$SMBD_IP/small -U "alice%$PW_ALICE" -c "put $F backup.bin"
     capture file-read-only-filesystem "$H" smbc //$SMBD_IP/frozen -U "alice%$PW_ALICE" \
         -c "put $T/share/report.txt report.txt; rm minutes.txt"
+    capture file-read-only-attribute "$H" files_read_only_attr
+    smbd_stop
+    SMBD_SHARES="[many]
+    path = $T/share
+    read only = no" smbd_start 'max open files = 101'
+    capture file-too-many-open-files "$H" files_too_many
     smbd_stop
     umount "$T/small" "$T/frozen"
 }

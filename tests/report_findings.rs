@@ -348,6 +348,23 @@ const CASES: &[(&str, &str, &str, u64, &[u64])] = &[
         0,
         &[28, 29],
     ),
+    // a delete of a file bob has just marked read-only (setmode +r)
+    (
+        "file-read-only-attribute.pcap",
+        "file.cannot_delete",
+        "warning",
+        0,
+        &[54, 55],
+    ),
+    // 101 files open against 'max open files = 101': f102-f104 refused,
+    // each twice (smbclient retries for reading only)
+    (
+        "file-too-many-open-files.pcap",
+        "file.too_many_open_files",
+        "error",
+        0,
+        &[222, 223, 232, 233],
+    ),
     // Offset 16 + OriginalCompressedSegmentSize 0xFFFFFFFF, then the server's RST
     (
         "corpus:pcapattack-smbghost-loopback-compression.pcapng",
@@ -1015,6 +1032,30 @@ fn sharing_violation_names_the_holder() {
     // Once alice has closed it (frame 59) it is no longer held: nothing
     // else in the capture is refused, and alice's own errors are none.
     assert!(a.model.connection(0).expect("alice").errors.is_empty());
+}
+
+#[test]
+fn too_many_open_files_counts_the_opens() {
+    let a = sample("file-too-many-open-files.pcap");
+    let errors = &a.model.connection(0).expect("connection").errors;
+    assert_eq!(errors.len(), 6);
+    // f1..f101 opened and not closed: Samba's limit ('max open files = 101').
+    assert!(errors.iter().all(|e| e.open_files == Some(101)));
+    let f = &with_code(&a, "file.too_many_open_files")[0];
+    assert!(
+        f.explanation.contains("this connection had 101 files open"),
+        "{}",
+        f.explanation
+    );
+    // No other finding of a file operation: every other open succeeded.
+    assert_eq!(
+        a.diagnosis
+            .findings
+            .iter()
+            .filter(|f| f.code.starts_with("file."))
+            .count(),
+        1
+    );
 }
 
 #[test]

@@ -55,6 +55,8 @@ pub const CODES: &[(&str, Severity, &str)] = &[
     ("file.disk_full", Error, "file operations refused with STATUS_DISK_FULL: the volume behind the share is full, data was not written"),
     ("file.quota_exceeded", Error, "file operations refused with STATUS_QUOTA_EXCEEDED: the user's disk quota on the server is used up"),
     ("file.write_protected", Error, "file operations refused with STATUS_MEDIA_WRITE_PROTECTED: the file system under the share is read-only (Linux remounts one read-only after disk errors)"),
+    ("file.cannot_delete", Warning, "a delete refused with STATUS_CANNOT_DELETE: the file has the read-only attribute, or the server's file system will not delete it"),
+    ("file.too_many_open_files", Error, "CREATE refused with STATUS_INSUFFICIENT_RESOURCES or STATUS_TOO_MANY_OPENED_FILES: the server has no room for another open of this client (Samba's 'max open files', a descriptor limit, memory); names how many files the connection had open in the capture then"),
     ("file.lock_conflict", Warning, "LOCK, READ or WRITE refused with STATUS_LOCK_NOT_GRANTED or STATUS_FILE_LOCK_CONFLICT: a byte range is locked by another open"),
     ("connection.refused", Error, "the server reset the TCP connection before anything was sent (closed port or firewall); info when the client reached SMB on the same server over another connection"),
     ("connection.unanswered", Error, "the client's SYNs got no answer at all (no SYN-ACK, no RST) for at least 1 s: a firewall that drops, an address not in use, a host down; one finding per client and server address (info when the client reached SMB on that server over another connection)"),

@@ -105,26 +105,27 @@ fn key<'a>((c, e, s): Refusal<'a>) -> (IpAddr, SocketAddr, Option<String>, &'a s
     )
 }
 
-/// The statuses this module explains, with their finding codes.
-const KINDS: &[(NtStatus, &str)] = &[
-    (NtStatus::ACCESS_DENIED, "file.access_denied"),
-    (NtStatus::SHARING_VIOLATION, "file.sharing_violation"),
-    (NtStatus::DISK_FULL, "file.disk_full"),
-    (NtStatus::QUOTA_EXCEEDED, "file.quota_exceeded"),
-    (NtStatus::MEDIA_WRITE_PROTECTED, "file.write_protected"),
-    (NtStatus::FILE_LOCK_CONFLICT, "file.lock_conflict"),
-    (NtStatus::LOCK_NOT_GRANTED, "file.lock_conflict"),
-];
-
 /// The finding code of a refused file operation, if this module explains it.
 fn kind(e: &ErrorEvent) -> Option<&'static str> {
     if ELSEWHERE.contains(&e.command.as_str()) {
         return None;
     }
-    KINDS
-        .iter()
-        .find(|(s, _)| s.0 == e.status_code)
-        .map(|&(_, code)| code)
+    Some(match NtStatus(e.status_code) {
+        NtStatus::ACCESS_DENIED => "file.access_denied",
+        NtStatus::SHARING_VIOLATION => "file.sharing_violation",
+        NtStatus::DISK_FULL => "file.disk_full",
+        NtStatus::QUOTA_EXCEEDED => "file.quota_exceeded",
+        NtStatus::MEDIA_WRITE_PROTECTED => "file.write_protected",
+        NtStatus::FILE_LOCK_CONFLICT | NtStatus::LOCK_NOT_GRANTED => "file.lock_conflict",
+        NtStatus::CANNOT_DELETE => "file.cannot_delete",
+        // Of other commands this status says too little to explain.
+        NtStatus::INSUFFICIENT_RESOURCES | NtStatus::TOO_MANY_OPENED_FILES
+            if e.command == "CREATE" =>
+        {
+            "file.too_many_open_files"
+        }
+        _ => return None,
+    })
 }
 
 fn session<'a>(model: &'a Model, c: &'a Connection, e: &ErrorEvent) -> Option<&'a Session> {
@@ -165,6 +166,10 @@ fn finding(model: &Model, g: &Refused<'_>) -> super::Finding {
         NtStatus::QUOTA_EXCEEDED => no_space(g.command, true),
         NtStatus::MEDIA_WRITE_PROTECTED => write_protected(g.command),
         NtStatus::FILE_LOCK_CONFLICT | NtStatus::LOCK_NOT_GRANTED => lock_conflict(g.command),
+        NtStatus::CANNOT_DELETE => cannot_delete(),
+        NtStatus::INSUFFICIENT_RESOURCES | NtStatus::TOO_MANY_OPENED_FILES => {
+            too_many_open_files(g.first.open_files)
+        }
         _ => access_denied(g),
     };
     let (last, last_stream) = g.last;
@@ -336,6 +341,32 @@ fn write_protected(command: &str) -> Text {
         Severity::Error,
         format!("The file system under the share is read-only, so {lost}. Linux remounts a file system read-only after disk or file system errors; a snapshot, a read-only mount or a volume set read-only give the same. Samba answers EROFS with this status; Windows a write-protected volume or disk."),
         "On the server: Linux: findmnt or mount for 'ro' on the share's path, and dmesg or journalctl -k for the errors that made it so; repair (fsck) and remount read-write. Windows: Get-Volume, Get-Disk (IsReadOnly), diskpart's attributes. If the share is meant to be read-only, say so in its settings (Samba: read only = yes) so that clients are refused write access from the start.".to_string(),
+    )
+}
+
+/// STATUS_CANNOT_DELETE: a CREATE with DELETE or delete-on-close, or a
+/// SET_INFO of FileDispositionInformation, on a file that may not be
+/// deleted ([MS-FSA] 2.1.5.1.2.1, 2.1.5.14.3).
+fn cannot_delete() -> Text {
+    text(
+        Severity::Warning,
+        "The file may not be deleted: it has the read-only attribute (FILE_ATTRIBUTE_READONLY: files copied from read-only media, or marked so on purpose), or the server's file system will not delete it (an executable running on the server, a file mapped into memory). The delete was not done.",
+        "Clear the read-only attribute and delete again (Windows: attrib -r, or the file's Properties; from a client: smbclient setmode NAME -r). On Samba the attribute is the one stored in the user.DOSATTRIB extended attribute ('store dos attributes'), or the owner's write bit when 'map readonly = yes'.",
+    )
+}
+
+/// STATUS_INSUFFICIENT_RESOURCES or STATUS_TOO_MANY_OPENED_FILES to a
+/// CREATE, with the opens the capture shows this connection holding.
+fn too_many_open_files(open: Option<u64>) -> Text {
+    let held = match open {
+        Some(n) if n as usize >= crate::session::opens::MAX_OPENS => format!(" When the first was refused, this connection had at least {n} files open in the capture (no more are followed): the client keeps handles open, whether it needs them (a program that works on many files at once) or leaks them."),
+        Some(0) | None => " The capture shows no file this connection had open then: the limit was reached by opens made before the capture began or on other connections, or the server ran short of memory.".to_string(),
+        Some(n) => format!(" When the first was refused, this connection had {n} files open in the capture, opened and not closed: the client keeps handles open, whether it needs them (a program that works on many files at once) or leaks them."),
+    };
+    (
+        Severity::Error,
+        format!("The server had no room for another open of this client. Samba answers an SMB2 CREATE so when the client's smbd process has 'max open files' files open, or reaches its file descriptor limit (ulimit -n, LimitNOFILE); Windows when its memory for opens (paged or nonpaged pool) runs out.{held}"),
+        "Find the program that holds the files (on the server: Get-SmbOpenFile grouped by ClientComputerName, or smbstatus -L; on the client: handle.exe or Process Explorer, lsof); close what it leaks. If the load is genuine, raise the server's limit (Samba: 'max open files' and the smbd service's LimitNOFILE; Windows: look for srv events 2019/2020, pool exhausted).".to_string(),
     )
 }
 

@@ -765,6 +765,7 @@ fn session_deleted() {
         session_id: HexId(0x1234),
         detail: None,
         held_by: None,
+        open_files: None,
     });
     let d = diagnose(&model(vec![c.clone()], vec![]));
     let f = only(&d.findings, "session.deleted");
@@ -1235,6 +1236,7 @@ fn file_error(c: &mut Connection, frame: u64, command: &str, status: NtStatus, n
         session_id: HexId(0x1234),
         detail: name.map(Into::into),
         held_by: None,
+        open_files: None,
     });
 }
 
@@ -1304,5 +1306,31 @@ fn sharing_violation_without_holder() {
         f.next_step.contains("Where-Object Path -like '*db.mdb*'"),
         "{}",
         f.next_step
+    );
+}
+
+#[test]
+fn too_many_open_files_without_opens_in_the_capture() {
+    // Refused before any open of this connection is in the capture: the
+    // limit was reached elsewhere; a refused IOCTL with the same status is
+    // not a file-open limit.
+    let mut c = conn(0);
+    file_error(
+        &mut c,
+        31,
+        "CREATE",
+        NtStatus::INSUFFICIENT_RESOURCES,
+        Some("a.txt"),
+    );
+    c.errors[0].open_files = Some(0);
+    file_error(&mut c, 41, "IOCTL", NtStatus::INSUFFICIENT_RESOURCES, None);
+    let d = diagnose(&model(vec![c], vec![]));
+    let f = only(&d.findings, "file.too_many_open_files");
+    check(f, Severity::Error, 0, &[30, 31]);
+    assert!(
+        f.explanation
+            .contains("The capture shows no file this connection had open then"),
+        "{}",
+        f.explanation
     );
 }

@@ -16,7 +16,7 @@ mod compression;
 pub mod events;
 pub mod kdc;
 pub mod model;
-mod opens;
+pub(crate) mod opens;
 mod setup;
 pub mod token;
 mod trees;

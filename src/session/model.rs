@@ -306,6 +306,12 @@ pub struct ErrorEvent {
     /// shows holding the file (see `session::opens`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub held_by: Option<Box<HeldBy>>,
+    /// A CREATE refused for want of resources (STATUS_INSUFFICIENT_RESOURCES,
+    /// STATUS_TOO_MANY_OPENED_FILES): the files opened on this connection
+    /// that the capture shows still open then (at most
+    /// `session::opens::MAX_OPENS` are followed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub open_files: Option<u64>,
 }
 
 /// The open that a refused CREATE fails the sharing check against

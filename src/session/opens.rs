@@ -242,6 +242,11 @@ impl Builder {
         }
     }
 
+    /// The opens made on a connection that are followed now.
+    pub(super) fn open_count(&self, ci: usize) -> u64 {
+        self.conn_state[ci].opens.len() as u64
+    }
+
     /// A connection closed: the opens made on it are no longer followed.
     pub(super) fn forget_opens(&mut self, ci: usize) {
         let keys = std::mem::take(&mut self.conn_state[ci].opens);

@@ -169,8 +169,14 @@ impl Builder {
             }
             _ => None,
         };
+        let no_room = matches!(
+            NtStatus(h.status),
+            NtStatus::INSUFFICIENT_RESOURCES | NtStatus::TOO_MANY_OPENED_FILES
+        );
+        let open_files = (h.command == Command::CREATE && no_room).then(|| self.open_count(ci));
         ErrorEvent {
             held_by,
+            open_files,
             frame: m.frame,
             request_frame: p.map(|p| p.frame).or(m.request.map(|r| r.frame)),
             command: h.command.to_string(),
