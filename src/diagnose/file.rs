@@ -359,9 +359,12 @@ fn cannot_delete() -> Text {
 /// CREATE, with the opens the capture shows this connection holding.
 fn too_many_open_files(open: Option<u64>) -> Text {
     let held = match open {
-        Some(n) if n as usize >= crate::session::opens::MAX_OPENS => format!(" When the first was refused, this connection had at least {n} files open in the capture (no more are followed): the client keeps handles open, whether it needs them (a program that works on many files at once) or leaks them."),
         Some(0) | None => " The capture shows no file this connection had open then: the limit was reached by opens made before the capture began or on other connections, or the server ran short of memory.".to_string(),
-        Some(n) => format!(" When the first was refused, this connection had {n} files open in the capture, opened and not closed: the client keeps handles open, whether it needs them (a program that works on many files at once) or leaks them."),
+        Some(n) => {
+            // No more are followed on one connection.
+            let floor = if n as usize >= crate::session::opens::MAX_OPENS { "at least " } else { "" };
+            format!(" When the first was refused, this connection had {floor}{n} files open in the capture, opened and not closed: the client keeps handles open, whether it needs them (a program that works on many files at once) or leaks them.")
+        }
     };
     (
         Severity::Error,

@@ -1334,3 +1334,18 @@ fn too_many_open_files_without_opens_in_the_capture() {
         f.explanation
     );
 }
+
+#[test]
+fn too_many_open_files_past_the_followed_opens() {
+    let mut c = conn(0);
+    file_error(&mut c, 31, "CREATE", NtStatus::TOO_MANY_OPENED_FILES, None);
+    c.errors[0].open_files = Some(crate::session::opens::MAX_OPENS as u64);
+    let d = diagnose(&model(vec![c], vec![]));
+    let f = only(&d.findings, "file.too_many_open_files");
+    assert!(
+        f.explanation
+            .contains("this connection had at least 256 files open"),
+        "{}",
+        f.explanation
+    );
+}
