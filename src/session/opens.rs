@@ -6,11 +6,13 @@
 //! An open is known by (server, SessionId, FileId): a FileId names an open
 //! within its session, on every channel of it ([MS-SMB2] 3.3.1.10), so a
 //! multichannel client may close on one connection what it opened on
-//! another. Bounded: at most [`MAX_OPENS`] opens made on one connection
-//! and [`MAX_LIVE`] (with [`MAX_LIVE_BYTES`] of names) in all are followed
-//! at a time, the rest are not; those made on a connection are dropped
-//! when it closes; at most [`MAX_HOLDER_SEARCHES`] searches for a holder
-//! in a capture, each over the opens followed.
+//! another. An open ends at its CLOSE, its session's LOGOFF, its tree's
+//! TREE_DISCONNECT, or when the connection it was made on closes.
+//!
+//! Bounded: at most [`MAX_OPENS`] opens made on one connection and
+//! [`MAX_LIVE`] (with [`MAX_LIVE_BYTES`] of names) in all are followed at a
+//! time, the rest are not; at most [`MAX_HOLDER_SEARCHES`] searches for a
+//! holder in a capture, each over the opens followed.
 
 use std::net::IpAddr;
 
@@ -242,6 +244,34 @@ impl Builder {
         }
     }
 
+    /// A LOGOFF closes every open of its session, a TREE_DISCONNECT every
+    /// open of its tree ([MS-SMB2] 3.3.5.6, 3.3.5.8): those made on this
+    /// connection (at most [`MAX_OPENS`]) are no longer followed.
+    pub(super) fn session_ended(&mut self, ci: usize, session_id: u64) {
+        self.drop_opens(ci, |o| o.session_id == session_id);
+    }
+
+    pub(super) fn tree_ended(&mut self, ci: usize, tree: usize) {
+        self.drop_opens(ci, |o| o.tree == tree);
+    }
+
+    fn drop_opens(&mut self, ci: usize, ended: impl Fn(&Open) -> bool) {
+        if self.conn_state[ci].opens.is_empty() {
+            return;
+        }
+        let t = &mut self.opens;
+        self.conn_state[ci].opens.retain(|k| match t.opens.get(k) {
+            Some(o) if ended(o) => {
+                t.live_bytes -= o.name.len();
+                t.opens.remove(k);
+                false
+            }
+            // Not in the map: replaced by a reuse on another connection.
+            None => false,
+            Some(_) => true,
+        });
+    }
+
     /// The opens made on a connection that are followed now.
     pub(super) fn open_count(&self, ci: usize) -> u64 {
         self.conn_state[ci].opens.len() as u64
@@ -378,6 +408,15 @@ mod capture_tests {
         // file (FileId ...0141:...00a9) is never closed in the capture.
         if let Some(left) = left_open("zeek-smb3-multichannel.pcap") {
             assert_eq!(left, (1, 0));
+        }
+    }
+
+    #[test]
+    fn logoff_and_tree_disconnect_end_their_opens() {
+        // Five connections each open a pipe and end with TREE_DISCONNECT
+        // and LOGOFF, no CLOSE: the server closes the opens then.
+        if let Some(left) = left_open("sv-smb3-zerologon-anon-ntlm.pcap") {
+            assert_eq!(left, (0, 0));
         }
     }
 

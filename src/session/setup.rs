@@ -349,6 +349,7 @@ impl Builder {
         self.timeline(ci, m, &Decoded::default());
         let stream = m.stream;
         self.mark_session(stream, h.session_id, |s| s.logoff_frame = Some(m.frame));
+        self.session_ended(ci, h.session_id);
         let (frame, sid) = (m.frame, h.session_id);
         self.emit("logoff", stream, Some(sid), || events::Logoff {
             stream,

@@ -77,6 +77,7 @@ impl Builder {
         self.timeline(ci, m, &Decoded::default());
         if let Some(i) = self.tree_of(ci, h) {
             self.model.trees[i].disconnect_frame = Some(m.frame);
+            self.tree_ended(ci, i);
         }
     }
 
