@@ -114,7 +114,7 @@ fn kind(e: &ErrorEvent) -> Option<&'static str> {
         NtStatus::ACCESS_DENIED => "file.access_denied",
         NtStatus::SHARING_VIOLATION => "file.sharing_violation",
         NtStatus::DISK_FULL => "file.disk_full",
-        NtStatus::QUOTA_EXCEEDED => "file.quota_exceeded",
+        NtStatus::QUOTA_EXCEEDED | NtStatus::DISK_QUOTA_EXCEEDED => "file.quota_exceeded",
         NtStatus::MEDIA_WRITE_PROTECTED => "file.write_protected",
         NtStatus::FILE_LOCK_CONFLICT | NtStatus::LOCK_NOT_GRANTED => "file.lock_conflict",
         NtStatus::CANNOT_DELETE => "file.cannot_delete",
@@ -163,7 +163,7 @@ fn finding(model: &Model, g: &Refused<'_>) -> super::Finding {
     let (severity, why, next) = match status {
         NtStatus::SHARING_VIOLATION => sharing_violation(model, g),
         NtStatus::DISK_FULL => no_space(g.command, false),
-        NtStatus::QUOTA_EXCEEDED => no_space(g.command, true),
+        NtStatus::QUOTA_EXCEEDED | NtStatus::DISK_QUOTA_EXCEEDED => no_space(g.command, true),
         NtStatus::MEDIA_WRITE_PROTECTED => write_protected(g.command),
         NtStatus::FILE_LOCK_CONFLICT | NtStatus::LOCK_NOT_GRANTED => lock_conflict(g.command),
         NtStatus::CANNOT_DELETE => cannot_delete(),
@@ -259,11 +259,11 @@ fn sharing_violation(model: &Model, g: &Refused<'_>) -> Text {
         .and_then(|n| n.rsplit('\\').next())
         .filter(|n| !n.is_empty())
         .unwrap_or("name");
-    let find = format!("Windows: Get-SmbOpenFile | Where-Object Path -like '*{file}*' (ClientComputerName, ClientUserName), and Close-SmbOpenFile for a handle left behind; Samba: smbstatus -L (the opens, their deny modes and users), and lsof on the server for its own processes.");
+    let find = format!("Windows: Get-SmbOpenFile | Where-Object Path -like '*{file}*' (ClientComputerName, ClientUserName), and Close-SmbOpenFile for a handle left behind; Samba: smbstatus -L (the opens, their deny modes and users).");
     let Some(h) = g.held_by else {
         return (
             Severity::Warning,
-            format!("{WHY} No open of the file that conflicts is in the capture: it is held by a client whose traffic is not in it, by a program on the server itself (antivirus, backup, indexing), or by a handle the server keeps for a client that went away (a durable handle)."),
+            format!("{WHY} The capture shows no open of the file still open that conflicts (opens made before the capture began, on another server address of a multichannel client, or past the bounds followed are not known): it is held by a client whose traffic is not in the capture, by a program on a Windows server itself (antivirus, backup, indexing; on Samba only with 'kernel share modes'), or by a handle the server keeps for a client that went away (a durable handle)."),
             format!("Find who has the file open: {find} Retry once it is closed."),
         );
     };
@@ -292,7 +292,7 @@ fn sharing_violation(model: &Model, g: &Refused<'_>) -> Text {
     (
         Severity::Warning,
         format!(
-            "{WHY} The capture shows the holder: the CREATE of frame {} (answered in frame {}) on tcp.stream {} from {}, by {holder}, opened the file asking for {access} and {shares}, and had not closed it: {}.",
+            "{WHY} The capture shows the holder: the CREATE of frame {} (answered in frame {}) on tcp.stream {} from {}, by {holder}, opened the file asking for {access} and {shares}, and the capture shows no CLOSE, TREE_DISCONNECT or LOGOFF ending it before the refusal: {}.",
             h.request_frame,
             h.frame,
             h.stream,
@@ -317,14 +317,14 @@ fn no_space(command: &str, quota: bool) -> Text {
     if quota {
         (
             Severity::Error,
-            format!("This would take the user over a disk quota on the server (an NTFS or FSRM quota on Windows; a user or group quota, EDQUOT, on Linux and Samba), while the volume itself may have room. {lost}"),
-            "Look at the user's quota and usage on the server (Windows: fsutil quota query, Get-FsrmQuota; Linux: quota -u USER, repquota -a); raise it or free space, then copy again and check the files left partial.".to_string(),
+            format!("The server refused it for a quota: a disk quota of the user (STATUS_DISK_QUOTA_EXCEEDED: NTFS or FSRM quotas on Windows) or a quota of the server's own resources (STATUS_QUOTA_EXCEEDED), while the volume itself may have room. {lost}"),
+            "Look at the user's quota and usage on the server (Windows: fsutil quota query, Get-FsrmQuota); raise it or free space, then copy again and check the files left partial.".to_string(),
         )
     } else {
         (
             Severity::Error,
-            format!("The volume behind the share has no space left (or, on Linux, no free inodes). {lost}"),
-            "Free space on the server's volume for this share or grow it (Windows: Get-Volume; Linux and Samba: df -h and df -i on the share's path; Samba's 'max disk size' only changes what clients are told). Then copy again and check the files left partial.".to_string(),
+            format!("The volume behind the share has no space left (or, on Linux, no free inodes), or the user's disk quota is used up: Samba answers a quota (EDQUOT) with this status too, and an FSRM hard quota looks like a full disk. {lost}"),
+            "Free space on the server's volume for this share or grow it (Windows: Get-Volume; Linux and Samba: df -h and df -i on the share's path, and quota -u USER; Samba's 'max disk size' only changes what clients are told). Then copy again and check the files left partial.".to_string(),
         )
     }
 }
@@ -339,7 +339,7 @@ fn write_protected(command: &str) -> Text {
     };
     (
         Severity::Error,
-        format!("The file system under the share is read-only, so {lost}. Linux remounts a file system read-only after disk or file system errors; a snapshot, a read-only mount or a volume set read-only give the same. Samba answers EROFS with this status; Windows a write-protected volume or disk."),
+        format!("The file system under the share is read-only, so {lost}. Linux can remount a file system read-only after disk or file system errors (errors=remount-ro); a snapshot, a read-only mount or a volume set read-only give the same. Samba answers EROFS with this status; Windows a write-protected volume or disk."),
         "On the server: Linux: findmnt or mount for 'ro' on the share's path, and dmesg or journalctl -k for the errors that made it so; repair (fsck) and remount read-write. Windows: Get-Volume, Get-Disk (IsReadOnly), diskpart's attributes. If the share is meant to be read-only, say so in its settings (Samba: read only = yes) so that clients are refused write access from the start.".to_string(),
     )
 }
@@ -350,7 +350,7 @@ fn write_protected(command: &str) -> Text {
 fn cannot_delete() -> Text {
     text(
         Severity::Warning,
-        "The file may not be deleted: it has the read-only attribute (FILE_ATTRIBUTE_READONLY: files copied from read-only media, or marked so on purpose), or the server's file system will not delete it (an executable running on the server, a file mapped into memory). The delete was not done.",
+        "The file may not be deleted: it has the read-only attribute (FILE_ATTRIBUTE_READONLY: files copied from read-only media, or marked so on purpose), or the server's file system will not delete it (an executable or DLL loaded on the server). The delete was not done.",
         "Clear the read-only attribute and delete again (Windows: attrib -r, or the file's Properties; from a client: smbclient setmode NAME -r). On Samba the attribute is the one stored in the user.DOSATTRIB extended attribute ('store dos attributes'), or the owner's write bit when 'map readonly = yes'.",
     )
 }
@@ -377,9 +377,9 @@ fn too_many_open_files(open: Option<u64>) -> Text {
 /// ([MS-SMB2] 3.3.5.14 LOCK, 3.3.5.12 READ, 3.3.5.13 WRITE).
 fn lock_conflict(command: &str) -> Text {
     let what = match command {
-        "LOCK" => "The byte-range lock asked for overlaps one another open holds, and the request asked not to wait (FAIL_IMMEDIATELY).",
-        "READ" | "WRITE" => "The range read or written is locked by another open, so the I/O was refused.",
-        _ => "A byte range of the file is locked by another open.",
+        "LOCK" => "The byte-range lock asked for overlaps a lock already held (by another open, or by this one), and the request asked not to wait (FAIL_IMMEDIATELY).",
+        "READ" | "WRITE" => "The range read or written is locked (by another open, or a shared lock of this one refusing a write), so the I/O was refused.",
+        _ => "A byte range of the file is locked.",
     };
     (
         Severity::Warning,

@@ -1301,7 +1301,7 @@ fn sharing_violation_without_holder() {
     );
     assert!(f
         .explanation
-        .contains("No open of the file that conflicts is in the capture"));
+        .contains("The capture shows no open of the file still open that conflicts"));
     assert!(
         f.next_step.contains("Where-Object Path -like '*db.mdb*'"),
         "{}",

@@ -851,13 +851,13 @@ u32;
 0xC000_007F "STATUS_DISK_FULL" {
     meaning: "There is no space left on the volume behind the share.",
     causes: ["The volume is full, or full for this file (e.g. a FAT32 4 GB limit surfaces as other errors)."],
-    check: ["Windows: 'Get-Volume'; Linux: 'df -h' and 'df -i' (inodes) on the share path; Samba: 'max disk size'."],
+    check: ["Windows: 'Get-Volume'; Linux: 'df -h' and 'df -i' (inodes) on the share path, and 'quota -u user' (Samba answers EDQUOT with this status); Samba: 'max disk size'."],
 }
 0xC000_0044 "STATUS_QUOTA_EXCEEDED" {
-    meaning: "The write or create would go over the user's disk quota (or another quota) on the server.",
+    meaning: "Not enough quota is available for the request: a quota of the server's resources, or on some servers the user's disk quota (Samba answers a disk quota, EDQUOT, with STATUS_DISK_FULL instead).",
     causes: [
-        "NTFS or FSRM quota on the volume or folder reached.",
-        "Linux/Samba: user or group quota reached (EDQUOT).",
+        "NTFS or FSRM quota on the volume or folder reached (Windows may answer STATUS_DISK_QUOTA_EXCEEDED).",
+        "A process or pool quota on the server.",
     ],
     check: ["Windows: 'fsutil quota query C:', FSRM ('Get-FsrmQuota'); Linux: 'quota -u user', 'repquota -a'."],
 }

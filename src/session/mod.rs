@@ -102,9 +102,6 @@ pub(crate) enum Detail {
     Share(String),
     /// A CREATE's file name and what it asked for.
     Open(opens::OpenAsk),
-    /// A CLOSE of the file its compound chain's CREATE opens (FileId all
-    /// ones, [MS-SMB2] 3.2.4.1.4): that open ends with the CLOSE's response.
-    RelatedClose,
     Fsctl(String),
 }
 
@@ -129,6 +126,9 @@ pub(crate) struct ConnState {
     closed: bool,
     /// The opens made on it that are followed (at most [`opens::MAX_OPENS`]).
     opens: Vec<opens::OpenKey>,
+    /// The MessageId of the CREATE that began the compound chain being
+    /// read, for a related CLOSE later in it.
+    chain_create: Option<u64>,
 }
 
 /// Builds a [`Model`] from pipeline events; see the module doc.
@@ -313,6 +313,10 @@ impl Builder {
             return;
         }
         if let Some(&ci) = self.conn_index.get(&info.stream) {
+            if from_client {
+                // A CLOSE, LOGOFF or TREE_DISCONNECT may be in the gap.
+                self.forget_opens(ci);
+            }
             let c = &mut self.model.connections[ci];
             c.gaps += 1;
             c.gap_bytes += bytes;
@@ -526,6 +530,7 @@ impl Builder {
     }
 
     fn request(&mut self, ci: usize, m: &Message<'_>, h: &crate::smb2::Smb2Header) {
+        self.chain_step(ci, h);
         let detail = match h.command {
             Command::NEGOTIATE => {
                 self.negotiate_request(ci, m, h);
@@ -546,6 +551,7 @@ impl Builder {
                         name: c.filename.to_string(),
                         desired_access: c.desired_access.0,
                         share_access: c.share_access.0,
+                        closed_in_chain: false,
                     }),
                     Some(Ok(Body::IoctlRequest(i))) => Detail::Fsctl(i.ctl_code.to_string()),
                     _ => Detail::None,
@@ -553,7 +559,8 @@ impl Builder {
             }
             Command::CLOSE => {
                 self.verbose_entry(ci, m, None);
-                self.close_request(ci, m, h)
+                self.close_request(ci, m, h);
+                Detail::None
             }
             Command::LOGOFF | Command::TREE_DISCONNECT => {
                 self.timeline(ci, m, &Decoded::default());
@@ -571,7 +578,10 @@ impl Builder {
         if st.pending.len() >= MAX_PENDING {
             st.pending.clear();
             st.pending_dropped += 1;
+            // CLOSEs among them would go unseen.
+            self.forget_opens(ci);
         }
+        let st = &mut self.conn_state[ci];
         st.pending.insert(
             h.message_id,
             Pending {

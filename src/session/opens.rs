@@ -17,7 +17,7 @@
 use std::net::IpAddr;
 
 use crate::pipeline::Message;
-use crate::smb2::{parse_body, Body, FileId, Smb2Header};
+use crate::smb2::{parse_body, Body, Command, FileId, Smb2Header};
 use crate::tcp::hash::KeyedHashMap;
 
 use super::model::{HeldBy, HexId};
@@ -45,6 +45,9 @@ pub(crate) struct Tracker {
     searches: u32,
     /// Opens still followed when the connection they were made on closed.
     left_open: u64,
+    /// Sessions a LOGOFF ended (at most [`MAX_LIVE`]): their opens on other
+    /// channels are not named as holders either.
+    ended_sessions: KeyedHashMap<(IpAddr, u64), ()>,
 }
 
 /// What a CREATE request asked for, kept until its response.
@@ -53,6 +56,9 @@ pub(crate) struct OpenAsk {
     pub name: String,
     pub desired_access: u32,
     pub share_access: u32,
+    /// A CLOSE related to it later in its compound chain (FileId all ones,
+    /// [MS-SMB2] 3.2.4.1.4) closes what it opens, before its response.
+    pub closed_in_chain: bool,
 }
 
 /// An open the capture shows.
@@ -60,8 +66,9 @@ pub(crate) struct OpenAsk {
 pub(crate) struct Open {
     /// The connection it was made on (index in `model.connections`).
     conn: usize,
-    /// Index of its tree in `model.trees`.
-    tree: usize,
+    /// Index of its tree in `model.trees` (none when the TREE_CONNECT is
+    /// not in the capture: counted, never named as a holder).
+    tree: Option<usize>,
     name: String,
     request_frame: u64,
     frame: u64,
@@ -76,7 +83,6 @@ const FILE_WRITE_DATA: u32 = 0x0000_0002;
 const FILE_APPEND_DATA: u32 = 0x0000_0004;
 const FILE_EXECUTE: u32 = 0x0000_0020;
 const DELETE: u32 = 0x0001_0000;
-const MAXIMUM_ALLOWED: u32 = 0x0200_0000;
 const GENERIC_ALL: u32 = 0x1000_0000;
 const GENERIC_EXECUTE: u32 = 0x2000_0000;
 const GENERIC_WRITE: u32 = 0x4000_0000;
@@ -89,10 +95,11 @@ const FILE_SHARE_DELETE: u32 = 0x4;
 
 /// The rights the sharing check looks at, with generic rights mapped
 /// ([MS-FSA] 2.1.5.1.2; the generic mapping of files, [MS-DTYP] 2.4.3).
-/// MAXIMUM_ALLOWED may be granted any of them.
+/// MAXIMUM_ALLOWED is left out: the check uses the access granted, which
+/// the capture does not show, so no conflict is claimed through it.
 fn checked_rights(access: u32) -> u32 {
     let mut a = access;
-    if access & (GENERIC_ALL | MAXIMUM_ALLOWED) != 0 {
+    if access & GENERIC_ALL != 0 {
         a |= FILE_READ_DATA | FILE_WRITE_DATA | FILE_APPEND_DATA | FILE_EXECUTE | DELETE;
     }
     if access & GENERIC_READ != 0 {
@@ -142,6 +149,12 @@ fn conflicts(existing: (u32, u32), new: (u32, u32)) -> bool {
     conflict(existing, new) != (0, 0)
 }
 
+/// The share of a UNC path (`\\\\server\\share`): the server's own name
+/// for it, whatever name or address the client used for the server.
+fn share_name(unc: &str) -> &str {
+    unc.rsplit('\\').next().unwrap_or(unc)
+}
+
 /// Names as the server compares them: without a leading backslash, and
 /// case-insensitive (ASCII; Windows and Samba by default compare wider).
 fn same_name(a: &str, b: &str) -> bool {
@@ -156,27 +169,34 @@ impl Builder {
         ci: usize,
         frame: u64,
         p: Pending,
-        tree: usize,
+        tree: Option<usize>,
         file_id: FileId,
     ) {
         let Detail::Open(ask) = p.detail else {
             return;
         };
         let key = (self.model.connections[ci].server.ip(), p.sid, file_id);
-        let t = &mut self.opens;
-        let st = &mut self.conn_state[ci];
-        if st.opens.len() >= MAX_OPENS
+        let t = &self.opens;
+        let st = &self.conn_state[ci];
+        if ask.closed_in_chain
+            || st.closed
+            || st.opens.len() >= MAX_OPENS
             || t.opens.len() >= MAX_LIVE
             || t.live_bytes + ask.name.len() > MAX_LIVE_BYTES
         {
+            // An open of the same FileId followed before is over.
+            self.unfollow(&key);
             return;
         }
+        let t = &mut self.opens;
+        let st = &mut self.conn_state[ci];
         t.live_bytes += ask.name.len();
         st.opens.push(key);
         let OpenAsk {
             name,
             desired_access,
             share_access,
+            ..
         } = ask;
         let open = Open {
             conn: ci,
@@ -196,45 +216,45 @@ impl Builder {
         }
     }
 
+    /// Notes where a compound chain begins: a CREATE, until a request
+    /// that is not related to the one before it ([MS-SMB2] 3.2.4.1.4).
+    pub(super) fn chain_step(&mut self, ci: usize, h: &Smb2Header) {
+        let st = &mut self.conn_state[ci];
+        if h.command == Command::CREATE {
+            st.chain_create = Some(h.message_id);
+        } else if !h.is_related() {
+            st.chain_create = None;
+        }
+    }
+
     /// A CLOSE request: its open is no longer followed (a server closes it
-    /// even when the close fails, [MS-SMB2] 3.3.5.10). One that closes what
-    /// its compound chain's CREATE opens comes before that CREATE's
-    /// response: it is noted for its own response.
-    pub(super) fn close_request(&mut self, ci: usize, m: &Message<'_>, h: &Smb2Header) -> Detail {
+    /// even when the close fails, [MS-SMB2] 3.3.5.10). One related to its
+    /// chain's CREATE (FileId all ones) comes before that CREATE's FileId
+    /// is known: the CREATE is marked, and its open is never followed.
+    pub(super) fn close_request(&mut self, ci: usize, m: &Message<'_>, h: &Smb2Header) {
         if !h.is_related() && self.opens.opens.is_empty() {
-            return Detail::None;
+            return;
         }
         let Ok(Body::CloseRequest(c)) = parse_body(h, m.bytes) else {
-            return Detail::None;
+            return;
         };
         if c.file_id.is_related_placeholder() {
-            return Detail::RelatedClose;
+            let st = &mut self.conn_state[ci];
+            let create = st.chain_create.filter(|_| h.is_related());
+            if let Some(Pending {
+                detail: Detail::Open(ask),
+                ..
+            }) = create.and_then(|id| st.pending.get_mut(&id))
+            {
+                ask.closed_in_chain = true;
+            }
+            return;
         }
         self.unfollow(&(
             self.model.connections[ci].server.ip(),
             h.session_id,
             c.file_id,
         ));
-        Detail::None
-    }
-
-    /// The response to a CLOSE of its chain's CREATE (request in
-    /// `request_frame`, like the CREATE's).
-    pub(super) fn related_closed(&mut self, ci: usize, request_frame: u64) {
-        let t = &self.opens;
-        let key = self.conn_state[ci]
-            .opens
-            .iter()
-            .rev()
-            .find(|k| {
-                t.opens
-                    .get(k)
-                    .is_some_and(|o| o.request_frame == request_frame)
-            })
-            .copied();
-        if let Some(k) = key {
-            self.unfollow(&k);
-        }
     }
 
     fn unfollow(&mut self, key: &OpenKey) {
@@ -247,12 +267,19 @@ impl Builder {
     /// A LOGOFF closes every open of its session, a TREE_DISCONNECT every
     /// open of its tree ([MS-SMB2] 3.3.5.6, 3.3.5.8): those made on this
     /// connection (at most [`MAX_OPENS`]) are no longer followed.
+    /// Opens of the session on other channels are kept but no longer
+    /// named as holders; those of a disconnected tree neither (its
+    /// `disconnect_frame`).
     pub(super) fn session_ended(&mut self, ci: usize, session_id: u64) {
         self.drop_opens(ci, |o| o.session_id == session_id);
+        let ended = &mut self.opens.ended_sessions;
+        if ended.len() < MAX_LIVE {
+            ended.insert((self.model.connections[ci].server.ip(), session_id), ());
+        }
     }
 
     pub(super) fn tree_ended(&mut self, ci: usize, tree: usize) {
-        self.drop_opens(ci, |o| o.tree == tree);
+        self.drop_opens(ci, |o| o.tree == Some(tree));
     }
 
     fn drop_opens(&mut self, ci: usize, ended: impl Fn(&Open) -> bool) {
@@ -298,25 +325,27 @@ impl Builder {
         }
         self.opens.searches += 1;
         let server: IpAddr = self.model.connections[ci].server.ip();
-        let share = self.model.trees.get(tree)?.share.as_str();
+        let share = share_name(&self.model.trees.get(tree)?.share);
         let new = (ask.desired_access, ask.share_access);
         let model = &self.model;
-        // The earliest of the opens that conflict (the table has no order).
-        let o = self
+        let ended = &self.opens.ended_sessions;
+        // The earliest of the opens that conflict, by a total order (the
+        // table has none).
+        let (_, o) = self
             .opens
             .opens
             .iter()
-            .filter(|((ip, _, _), o)| {
-                *ip == server
+            .filter(|(&(ip, sid, _), o)| {
+                ip == server
                     && same_name(&o.name, &ask.name)
-                    && model
-                        .trees
-                        .get(o.tree)
-                        .is_some_and(|t| t.share.eq_ignore_ascii_case(share))
+                    && o.tree.and_then(|t| model.trees.get(t)).is_some_and(|t| {
+                        t.disconnect_frame.is_none()
+                            && share_name(&t.share).eq_ignore_ascii_case(share)
+                    })
+                    && !ended.contains_key(&(ip, sid))
                     && conflicts((o.desired_access, o.share_access), new)
             })
-            .map(|(_, o)| o)
-            .min_by_key(|o| o.request_frame)?;
+            .min_by_key(|(k, o)| (o.request_frame, o.frame, k.2.persistent, k.2.volatile))?;
         let c = &model.connections[o.conn];
         let (asked, held) = conflict((o.desired_access, o.share_access), new);
         Some(Box::new(HeldBy {
@@ -344,6 +373,7 @@ fn unlist(keys: &mut Vec<OpenKey>, key: &OpenKey) {
 mod tests {
     use super::*;
 
+    const MAXIMUM_ALLOWED: u32 = 0x0200_0000;
     const RW: u32 = FILE_SHARE_READ | FILE_SHARE_WRITE;
     const ALL: u32 = RW | FILE_SHARE_DELETE;
 
@@ -370,7 +400,10 @@ mod tests {
             (FILE_READ_DATA, FILE_SHARE_READ)
         ));
         assert!(conflicts((GENERIC_ALL, 0), (GENERIC_READ, ALL)));
-        assert!(conflicts((MAXIMUM_ALLOWED, FILE_SHARE_READ), (DELETE, ALL)));
+        assert!(!conflicts(
+            (MAXIMUM_ALLOWED, FILE_SHARE_READ),
+            (DELETE, ALL)
+        ));
     }
 
     #[test]

@@ -101,14 +101,6 @@ impl Builder {
         h: &Smb2Header,
         p: Option<Pending>,
     ) {
-        if let Some(Pending {
-            detail: Detail::RelatedClose,
-            frame,
-            ..
-        }) = p
-        {
-            self.related_closed(ci, frame);
-        }
         let none = Detail::None;
         let detail = p.as_ref().map_or(&none, |p| &p.detail);
         let benign = benign_in_context(h.command, h.status, detail);
@@ -121,10 +113,9 @@ impl Builder {
             if h.command == Command::IOCTL || h.command == Command::CREATE {
                 let dec = m.decode();
                 self.timeline_if(ci, m, &dec, h.command == Command::IOCTL);
-                if let (Some(Ok(Body::CreateResponse(r))), Some(p), Some(t)) = (&dec.body, p, tree)
-                {
+                if let (Some(Ok(Body::CreateResponse(r))), Some(p)) = (&dec.body, p) {
                     if h.status == 0 {
-                        self.opened(ci, m.frame, p, t, r.file_id);
+                        self.opened(ci, m.frame, p, tree, r.file_id);
                     }
                 }
             } else {
