@@ -10,7 +10,7 @@ use std::net::{IpAddr, SocketAddr};
 use arrayvec::ArrayVec;
 
 use crate::ntstatus::NtStatus;
-use crate::session::{Connection, ErrorEvent, HeldBy, Model, Outcome, Session};
+use crate::session::{Connection, ErrorEvent, HeldBy, HexId, Model, Outcome, Session};
 
 use super::group::ordered;
 use super::logon::identity;
@@ -27,6 +27,7 @@ const ADMIN_PIPES: &[&str] = &["svcctl", "atsvc", "winreg"];
 const ELSEWHERE: &[&str] = &["NEGOTIATE", "SESSION_SETUP", "TREE_CONNECT", "LOGOFF"];
 
 struct Refused<'a> {
+    kind: Kind,
     /// The first open the capture shows holding the file (sharing violations).
     held_by: Option<&'a HeldBy>,
     client: IpAddr,
@@ -44,13 +45,14 @@ struct Refused<'a> {
     names: ArrayVec<&'a str, NAMES>,
 }
 
-/// One refused request: its connection, the error, and its session when
-/// the model has it.
-type Refusal<'a> = (&'a Connection, &'a ErrorEvent, Option<&'a Session>);
+/// One refused request: why, its connection, the error, and its session
+/// when the model has it.
+type Refusal<'a> = (Kind, &'a Connection, &'a ErrorEvent, Option<&'a Session>);
 
 impl<'a> Refused<'a> {
-    fn new((c, e, s): Refusal<'a>) -> Self {
+    fn new((kind, c, e, s): Refusal<'a>) -> Self {
         Refused {
+            kind,
             client: c.client.ip(),
             server: c.server,
             command: e.command.as_str(),
@@ -66,7 +68,7 @@ impl<'a> Refused<'a> {
         }
     }
 
-    fn add(&mut self, (c, e, _): Refusal<'a>) {
+    fn add(&mut self, (_, c, e, _): Refusal<'a>) {
         self.count += 1;
         self.omitted |= c.errors_omitted > 0;
         self.last = (e, c.stream);
@@ -85,8 +87,8 @@ pub(super) fn findings(model: &Model, out: &mut Sink) {
     let refusals = model.connections.iter().flat_map(|c| {
         c.errors
             .iter()
-            .filter(|e| kind(e).is_some())
-            .map(move |e| (c, e, session(model, c, e)))
+            .filter_map(|e| Some((Kind::of(e)?, e)))
+            .map(move |(k, e)| (k, c, e, session(model, c, e.session_id)))
     });
     for g in ordered(refusals, key, Refused::new, Refused::add) {
         out.push(finding(model, &g));
@@ -95,7 +97,7 @@ pub(super) fn findings(model: &Model, out: &mut Sink) {
 
 /// Refusals are grouped per client address, server, identity, command and
 /// status.
-fn key<'a>((c, e, s): Refusal<'a>) -> (IpAddr, SocketAddr, Option<String>, &'a str, u32) {
+fn key<'a>((_, c, e, s): Refusal<'a>) -> (IpAddr, SocketAddr, Option<String>, &'a str, u32) {
     (
         c.client.ip(),
         c.server,
@@ -105,31 +107,60 @@ fn key<'a>((c, e, s): Refusal<'a>) -> (IpAddr, SocketAddr, Option<String>, &'a s
     )
 }
 
-/// The finding code of a refused file operation, if this module explains it.
-fn kind(e: &ErrorEvent) -> Option<&'static str> {
-    if ELSEWHERE.contains(&e.command.as_str()) {
-        return None;
-    }
-    Some(match NtStatus(e.status_code) {
-        NtStatus::ACCESS_DENIED => "file.access_denied",
-        NtStatus::SHARING_VIOLATION => "file.sharing_violation",
-        NtStatus::DISK_FULL => "file.disk_full",
-        NtStatus::QUOTA_EXCEEDED | NtStatus::DISK_QUOTA_EXCEEDED => "file.quota_exceeded",
-        NtStatus::MEDIA_WRITE_PROTECTED => "file.write_protected",
-        NtStatus::FILE_LOCK_CONFLICT | NtStatus::LOCK_NOT_GRANTED => "file.lock_conflict",
-        NtStatus::CANNOT_DELETE => "file.cannot_delete",
-        // Of other commands this status says too little to explain.
-        NtStatus::INSUFFICIENT_RESOURCES | NtStatus::TOO_MANY_OPENED_FILES
-            if e.command == "CREATE" =>
-        {
-            "file.too_many_open_files"
-        }
-        _ => return None,
-    })
+/// Why a file operation was refused, as this module explains it.
+#[derive(Clone, Copy)]
+enum Kind {
+    AccessDenied,
+    SharingViolation,
+    DiskFull,
+    Quota,
+    WriteProtected,
+    LockConflict,
+    CannotDelete,
+    TooManyOpenFiles,
 }
 
-fn session<'a>(model: &'a Model, c: &'a Connection, e: &ErrorEvent) -> Option<&'a Session> {
-    model.sessions_of(c).find(|s| s.session_id == e.session_id)
+impl Kind {
+    /// The kind of a refused file operation, if this module explains it.
+    fn of(e: &ErrorEvent) -> Option<Kind> {
+        if ELSEWHERE.contains(&e.command.as_str()) {
+            return None;
+        }
+        Some(match NtStatus(e.status_code) {
+            NtStatus::ACCESS_DENIED => Kind::AccessDenied,
+            NtStatus::SHARING_VIOLATION => Kind::SharingViolation,
+            NtStatus::DISK_FULL => Kind::DiskFull,
+            NtStatus::QUOTA_EXCEEDED | NtStatus::DISK_QUOTA_EXCEEDED => Kind::Quota,
+            NtStatus::MEDIA_WRITE_PROTECTED => Kind::WriteProtected,
+            NtStatus::FILE_LOCK_CONFLICT | NtStatus::LOCK_NOT_GRANTED => Kind::LockConflict,
+            NtStatus::CANNOT_DELETE => Kind::CannotDelete,
+            // Of other commands this status says too little to explain.
+            NtStatus::INSUFFICIENT_RESOURCES | NtStatus::TOO_MANY_OPENED_FILES
+                if e.command == "CREATE" =>
+            {
+                Kind::TooManyOpenFiles
+            }
+            _ => return None,
+        })
+    }
+
+    fn code(self) -> &'static str {
+        match self {
+            Kind::AccessDenied => "file.access_denied",
+            Kind::SharingViolation => "file.sharing_violation",
+            Kind::DiskFull => "file.disk_full",
+            Kind::Quota => "file.quota_exceeded",
+            Kind::WriteProtected => "file.write_protected",
+            Kind::LockConflict => "file.lock_conflict",
+            Kind::CannotDelete => "file.cannot_delete",
+            Kind::TooManyOpenFiles => "file.too_many_open_files",
+        }
+    }
+}
+
+/// The session `session_id` of connection `c`, if the model has it.
+fn session<'a>(model: &'a Model, c: &'a Connection, session_id: HexId) -> Option<&'a Session> {
+    model.sessions_of(c).find(|s| s.session_id == session_id)
 }
 
 /// Whose requests: the identity, or the kind of session when it has none.
@@ -159,18 +190,15 @@ fn finding(model: &Model, g: &Refused<'_>) -> super::Finding {
         "The server {} refused {} requests of {who} from {} with {status}{times}.",
         g.server, g.command, g.client
     );
-    let code = kind(g.first).unwrap_or("file.access_denied");
-    let (severity, why, next) = match status {
-        NtStatus::SHARING_VIOLATION => sharing_violation(model, g),
-        NtStatus::DISK_FULL => no_space(g.command, false),
-        NtStatus::QUOTA_EXCEEDED | NtStatus::DISK_QUOTA_EXCEEDED => no_space(g.command, true),
-        NtStatus::MEDIA_WRITE_PROTECTED => write_protected(g.command),
-        NtStatus::FILE_LOCK_CONFLICT | NtStatus::LOCK_NOT_GRANTED => lock_conflict(g.command),
-        NtStatus::CANNOT_DELETE => cannot_delete(),
-        NtStatus::INSUFFICIENT_RESOURCES | NtStatus::TOO_MANY_OPENED_FILES => {
-            too_many_open_files(g.first.open_files)
-        }
-        _ => access_denied(g),
+    let (severity, why, next) = match g.kind {
+        Kind::AccessDenied => access_denied(g),
+        Kind::SharingViolation => sharing_violation(model, g),
+        Kind::DiskFull => no_space(g.command, false),
+        Kind::Quota => no_space(g.command, true),
+        Kind::WriteProtected => write_protected(g.command),
+        Kind::LockConflict => lock_conflict(g.command),
+        Kind::CannotDelete => cannot_delete(),
+        Kind::TooManyOpenFiles => too_many_open_files(g.first.open_files),
     };
     let (last, last_stream) = g.last;
     // The holder of a file in use is named in the text only: its frames
@@ -191,7 +219,7 @@ fn finding(model: &Model, g: &Refused<'_>) -> super::Finding {
             g.first_stream, last_stream
         )
     };
-    Draft::new(severity, code, title)
+    Draft::new(severity, g.kind.code(), title)
         .explain(format!("{what} {why}{streams}"))
         .next(next)
         .stream(g.first_stream)
@@ -269,7 +297,7 @@ fn sharing_violation(model: &Model, g: &Refused<'_>) -> Text {
     };
     let holder = model
         .connection(h.stream)
-        .and_then(|c| model.sessions_of(c).find(|s| s.session_id == h.session_id))
+        .and_then(|c| session(model, c, h.session_id))
         .map_or_else(|| "a session not in the capture".to_string(), who);
     let access = h.desired_access.bits().names().join(", ");
     let shares = match h.share_access.names().join(", ") {
@@ -306,7 +334,7 @@ fn sharing_violation(model: &Model, g: &Refused<'_>) -> Text {
     )
 }
 
-/// STATUS_DISK_FULL, or STATUS_QUOTA_EXCEEDED when `quota`.
+/// STATUS_DISK_FULL, or the quota statuses when `quota`.
 fn no_space(command: &str, quota: bool) -> Text {
     let lost = match command {
         "WRITE" => "The data of these writes was not stored: the file is shorter than the client meant, and a copy that stops here leaves a partial file behind.",

@@ -17,11 +17,14 @@
 use std::net::IpAddr;
 
 use crate::pipeline::Message;
+use crate::smb2::create::ShareAccess;
+use crate::smb2::wire::{AccessMask, AccessMaskBits};
 use crate::smb2::{parse_body, Body, Command, FileId, Smb2Header};
 use crate::tcp::hash::KeyedHashMap;
 
-use super::model::{HeldBy, HexId};
+use super::model::{ErrorEvent, HeldBy, HexId};
 use super::{Builder, Detail, Pending};
+use crate::ntstatus::NtStatus;
 
 /// Opens made on one connection followed at a time.
 pub(crate) const MAX_OPENS: usize = 256;
@@ -50,6 +53,15 @@ pub(crate) struct Tracker {
     ended_sessions: KeyedHashMap<(IpAddr, u64), ()>,
 }
 
+impl Tracker {
+    /// Takes an open out of the map, with its name's bytes.
+    fn take(&mut self, key: &OpenKey) -> Option<Open> {
+        let o = self.opens.remove(key)?;
+        self.live_bytes -= o.name.len();
+        Some(o)
+    }
+}
+
 /// What a CREATE request asked for, kept until its response.
 #[derive(Clone, Debug)]
 pub(crate) struct OpenAsk {
@@ -72,26 +84,23 @@ pub(crate) struct Open {
     name: String,
     request_frame: u64,
     frame: u64,
-    session_id: u64,
     desired_access: u32,
     share_access: u32,
 }
 
-// [MS-DTYP] 2.4.3 ACCESS_MASK, [MS-SMB2] 2.2.13.1.1 File_Pipe_Printer_Access_Mask.
-const FILE_READ_DATA: u32 = 0x0000_0001;
-const FILE_WRITE_DATA: u32 = 0x0000_0002;
-const FILE_APPEND_DATA: u32 = 0x0000_0004;
-const FILE_EXECUTE: u32 = 0x0000_0020;
-const DELETE: u32 = 0x0001_0000;
-const GENERIC_ALL: u32 = 0x1000_0000;
-const GENERIC_EXECUTE: u32 = 0x2000_0000;
-const GENERIC_WRITE: u32 = 0x4000_0000;
-const GENERIC_READ: u32 = 0x8000_0000;
-
-// [MS-SMB2] 2.2.13 ShareAccess.
-const FILE_SHARE_READ: u32 = 0x1;
-const FILE_SHARE_WRITE: u32 = 0x2;
-const FILE_SHARE_DELETE: u32 = 0x4;
+// The bits of the smb2 layer's tables ([MS-SMB2] 2.2.13.1.1, 2.2.13).
+const FILE_READ_DATA: u32 = AccessMaskBits::FILE_READ_DATA.0;
+const FILE_WRITE_DATA: u32 = AccessMaskBits::FILE_WRITE_DATA.0;
+const FILE_APPEND_DATA: u32 = AccessMaskBits::FILE_APPEND_DATA.0;
+const FILE_EXECUTE: u32 = AccessMaskBits::FILE_EXECUTE.0;
+const DELETE: u32 = AccessMaskBits::DELETE.0;
+const GENERIC_ALL: u32 = AccessMaskBits::GENERIC_ALL.0;
+const GENERIC_EXECUTE: u32 = AccessMaskBits::GENERIC_EXECUTE.0;
+const GENERIC_WRITE: u32 = AccessMaskBits::GENERIC_WRITE.0;
+const GENERIC_READ: u32 = AccessMaskBits::GENERIC_READ.0;
+const FILE_SHARE_READ: u32 = ShareAccess::READ.0;
+const FILE_SHARE_WRITE: u32 = ShareAccess::WRITE.0;
+const FILE_SHARE_DELETE: u32 = ShareAccess::DELETE.0;
 
 /// The rights the sharing check looks at, with generic rights mapped
 /// ([MS-FSA] 2.1.5.1.2; the generic mapping of files, [MS-DTYP] 2.4.3).
@@ -204,7 +213,6 @@ impl Builder {
             name,
             request_frame: p.frame,
             frame,
-            session_id: p.sid,
             desired_access,
             share_access,
         };
@@ -258,8 +266,7 @@ impl Builder {
     }
 
     fn unfollow(&mut self, key: &OpenKey) {
-        if let Some(o) = self.opens.opens.remove(key) {
-            self.opens.live_bytes -= o.name.len();
+        if let Some(o) = self.opens.take(key) {
             unlist(&mut self.conn_state[o.conn].opens, key);
         }
     }
@@ -271,7 +278,7 @@ impl Builder {
     /// named as holders; those of a disconnected tree neither (its
     /// `disconnect_frame`).
     pub(super) fn session_ended(&mut self, ci: usize, session_id: u64) {
-        self.drop_opens(ci, |o| o.session_id == session_id);
+        self.drop_opens(ci, |&(_, sid, _), _| sid == session_id);
         let ended = &mut self.opens.ended_sessions;
         if ended.len() < MAX_LIVE {
             ended.insert((self.model.connections[ci].server.ip(), session_id), ());
@@ -279,47 +286,54 @@ impl Builder {
     }
 
     pub(super) fn tree_ended(&mut self, ci: usize, tree: usize) {
-        self.drop_opens(ci, |o| o.tree == Some(tree));
+        self.drop_opens(ci, |_, o| o.tree == Some(tree));
     }
 
-    fn drop_opens(&mut self, ci: usize, ended: impl Fn(&Open) -> bool) {
-        if self.conn_state[ci].opens.is_empty() {
-            return;
-        }
+    fn drop_opens(&mut self, ci: usize, ended: impl Fn(&OpenKey, &Open) -> bool) {
         let t = &mut self.opens;
-        self.conn_state[ci].opens.retain(|k| match t.opens.get(k) {
-            Some(o) if ended(o) => {
-                t.live_bytes -= o.name.len();
-                t.opens.remove(k);
-                false
+        self.conn_state[ci].opens.retain(|k| {
+            // A key not in the map (replaced by a reuse) goes too.
+            let keep = t.opens.get(k).is_some_and(|o| !ended(k, o));
+            if !keep {
+                t.take(k);
             }
-            // Not in the map: replaced by a reuse on another connection.
-            None => false,
-            Some(_) => true,
+            keep
         });
     }
 
-    /// The opens made on a connection that are followed now.
-    pub(super) fn open_count(&self, ci: usize) -> u64 {
-        self.conn_state[ci].opens.len() as u64
+    /// A CREATE (`ask`, on `tree`) refused: for a file in use, the open
+    /// that holds it; for want of resources (STATUS_INSUFFICIENT_RESOURCES,
+    /// STATUS_TOO_MANY_OPENED_FILES), the opens made on this connection
+    /// that are followed now.
+    pub(super) fn refused_create(
+        &mut self,
+        ci: usize,
+        e: &mut ErrorEvent,
+        ask: &OpenAsk,
+        tree: Option<usize>,
+    ) {
+        match NtStatus(e.status_code) {
+            NtStatus::SHARING_VIOLATION => {
+                e.held_by = tree.and_then(|t| self.holder(ci, t, ask));
+            }
+            NtStatus::INSUFFICIENT_RESOURCES | NtStatus::TOO_MANY_OPENED_FILES => {
+                e.open_files = Some(self.conn_state[ci].opens.len() as u64);
+            }
+            _ => {}
+        }
     }
 
     /// A connection closed: the opens made on it are no longer followed.
     pub(super) fn forget_opens(&mut self, ci: usize) {
         let keys = std::mem::take(&mut self.conn_state[ci].opens);
         let t = &mut self.opens;
-        for k in &keys {
-            if let Some(o) = t.opens.remove(k) {
-                t.live_bytes -= o.name.len();
-                t.left_open += 1;
-            }
-        }
+        t.left_open += keys.iter().filter(|k| t.take(k).is_some()).count() as u64;
     }
 
     /// The open that a CREATE (`ask`, on `tree` of connection `ci`)
     /// answered STATUS_SHARING_VIOLATION fails against, if the capture
     /// shows one still open.
-    pub(super) fn holder(&mut self, ci: usize, tree: usize, ask: &OpenAsk) -> Option<Box<HeldBy>> {
+    fn holder(&mut self, ci: usize, tree: usize, ask: &OpenAsk) -> Option<Box<HeldBy>> {
         if self.opens.searches >= MAX_HOLDER_SEARCHES {
             return None;
         }
@@ -331,7 +345,7 @@ impl Builder {
         let ended = &self.opens.ended_sessions;
         // The earliest of the opens that conflict, by a total order (the
         // table has none).
-        let (_, o) = self
+        let (k, o) = self
             .opens
             .opens
             .iter()
@@ -353,11 +367,11 @@ impl Builder {
             client: c.client,
             request_frame: o.request_frame,
             frame: o.frame,
-            session_id: HexId(o.session_id),
-            desired_access: crate::smb2::wire::AccessMask(o.desired_access),
-            share_access: crate::smb2::create::ShareAccess(o.share_access),
-            conflict_asked: crate::smb2::create::ShareAccess(asked),
-            conflict_held: crate::smb2::create::ShareAccess(held),
+            session_id: HexId(k.1),
+            desired_access: AccessMask(o.desired_access),
+            share_access: ShareAccess(o.share_access),
+            conflict_asked: ShareAccess(asked),
+            conflict_held: ShareAccess(held),
         }))
     }
 }
@@ -373,7 +387,7 @@ fn unlist(keys: &mut Vec<OpenKey>, key: &OpenKey) {
 mod tests {
     use super::*;
 
-    const MAXIMUM_ALLOWED: u32 = 0x0200_0000;
+    const MAXIMUM_ALLOWED: u32 = AccessMaskBits::MAXIMUM_ALLOWED.0;
     const RW: u32 = FILE_SHARE_READ | FILE_SHARE_WRITE;
     const ALL: u32 = RW | FILE_SHARE_DELETE;
 

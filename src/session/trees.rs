@@ -124,8 +124,16 @@ impl Builder {
             return;
         }
         let dec = m.decode();
-        let e = self.error_record(ci, m, h, p.as_ref());
-        let note = timeline_note(&e);
+        let mut e = self.error_record(m, h, p.as_ref());
+        let mut note = None;
+        if let Some(Pending {
+            detail: Detail::Open(ask),
+            ..
+        }) = &p
+        {
+            self.refused_create(ci, &mut e, ask, tree);
+            note = timeline_note(&e);
+        }
         self.timeline_noted(ci, m, &dec, note.as_deref());
         self.keep_error(ci, m, e);
     }
@@ -138,37 +146,15 @@ impl Builder {
         h: &Smb2Header,
         p: Option<&Pending>,
     ) {
-        let e = self.error_record(ci, m, h, p);
+        let e = self.error_record(m, h, p);
         self.keep_error(ci, m, e);
     }
 
-    /// The error event of a response, with the open that holds the file
-    /// when it is a CREATE refused for a file in use.
-    fn error_record(
-        &mut self,
-        ci: usize,
-        m: &Message<'_>,
-        h: &Smb2Header,
-        p: Option<&Pending>,
-    ) -> ErrorEvent {
-        let held_by = match p.map(|p| &p.detail) {
-            Some(Detail::Open(ask))
-                if h.command == Command::CREATE && h.status == NtStatus::SHARING_VIOLATION.0 =>
-            {
-                let tid = h.tree_id.or(p.and_then(|p| p.tid));
-                self.tree_by_id(ci, h, tid)
-                    .and_then(|t| self.holder(ci, t, ask))
-            }
-            _ => None,
-        };
-        let no_room = matches!(
-            NtStatus(h.status),
-            NtStatus::INSUFFICIENT_RESOURCES | NtStatus::TOO_MANY_OPENED_FILES
-        );
-        let open_files = (h.command == Command::CREATE && no_room).then(|| self.open_count(ci));
+    /// The error event of a response.
+    fn error_record(&self, m: &Message<'_>, h: &Smb2Header, p: Option<&Pending>) -> ErrorEvent {
         ErrorEvent {
-            held_by,
-            open_files,
+            held_by: None,
+            open_files: None,
             frame: m.frame,
             request_frame: p.map(|p| p.frame).or(m.request.map(|r| r.frame)),
             command: h.command.to_string(),
@@ -202,9 +188,6 @@ impl Builder {
 /// What the timeline line of a refused CREATE adds: the file name, and
 /// the open that holds it when the capture shows one.
 fn timeline_note(e: &ErrorEvent) -> Option<String> {
-    if e.command != "CREATE" {
-        return None;
-    }
     let name = e.detail.as_deref().filter(|n| !n.is_empty())?;
     Some(match &e.held_by {
         Some(h) => format!(
