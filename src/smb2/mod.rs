@@ -24,3 +24,6 @@ pub use body::{parse_body, Body, BodyError};
 pub use header::{Command, Smb2Header};
 pub use smb1::{parse_smb1, Smb1Message};
 pub use wire::{BufRef, FileId, FileTime, Guid, Missing};
+
+#[cfg(test)]
+mod schema_names_tests;

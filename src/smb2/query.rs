@@ -137,6 +137,16 @@ pub struct InfoClass {
 }
 
 impl InfoClass {
+    /// Every name of both tables (the schema lists them).
+    #[cfg(test)]
+    pub(crate) fn all_names() -> impl Iterator<Item = &'static str> {
+        FILE_INFO_CLASSES
+            .iter()
+            .chain(FS_INFO_CLASSES.iter())
+            .copied()
+            .filter(|n| !n.is_empty())
+    }
+
     pub fn name(self) -> Option<&'static str> {
         let table: &[&'static str] = match self.info_type {
             InfoType::FILE => &FILE_INFO_CLASSES,

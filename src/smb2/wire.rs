@@ -452,6 +452,8 @@ macro_rules! open_enum {
         #[allow(dead_code)]
         impl $name {
             $( $(#[$cmeta])* pub const $cname: $name = $name($val); )*
+            /// Every name of the table, in its order (the schema lists them).
+            pub const NAMES: &'static [&'static str] = &[ $( $text ),* ];
             /// The document's name for this code, if known.
             pub fn name(self) -> Option<&'static str> {
                 match self.0 {
@@ -503,6 +505,8 @@ macro_rules! open_flags {
         impl $name {
             $( $(#[$cmeta])* pub const $cname: $name = $name($val); )*
             const TABLE: &'static [($ty, &'static str)] = &[ $( ($val, $text) ),* ];
+            /// Every name of the table, in its order (the schema lists them).
+            pub const NAMES: &'static [&'static str] = &[ $( $text ),* ];
             /// True when every bit of `other` is set.
             pub fn contains(self, other: $name) -> bool {
                 self.0 & other.0 == other.0
