@@ -441,17 +441,17 @@ fn check_expect_success_names_the_first_error_and_counts_the_others() {
     ]);
     assert!(
         out.lines().next().is_some_and(|l| l.ends_with(
-            "(SAMPLES\\erin), 3 times (tcp.stream eq 0, frames 10, 11, 38 and 1 more); and 1 other error finding(s)"
+            "(SAMPLES\\erin), 3 times (tcp.stream in {0, 1, 2}, frames 10, 11, 38 and 1 more); and 1 other error finding(s)"
         )),
         "{out}"
     );
-    // A finding of several streams has no stream, and its frames past the
-    // third are counted.
+    // A finding of several streams names them as a set, and its frames past
+    // the third are counted.
     let (_, out) = check(&[&sample("krb5-unknown-spn.pcap"), "--expect-success"]);
     assert!(
-        out.lines().next().is_some_and(
-            |l| l.ends_with("(KDC_ERR_S_PRINCIPAL_UNKNOWN) (frames 11, 13, 21 and 1 more)")
-        ),
+        out.lines().next().is_some_and(|l| l.ends_with(
+            "(KDC_ERR_S_PRINCIPAL_UNKNOWN) (tcp.stream in {1, 2}, frames 11, 13, 21 and 1 more)"
+        )),
         "{out}"
     );
 }
@@ -746,4 +746,42 @@ fn kerberos_tcp_failures_in_json_and_jsonl() {
     let o = smbscope(&[&f, "--format", "json", "--user", "alice"]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
     assert_eq!(v["kerberos_tcp_failures"], serde_json::json!([]));
+}
+
+/// A finding that groups sessions of several streams (erin's three wrong
+/// passwords on tcp.stream 0, 1 and 2) has no one `stream`, and each of its
+/// streams and sessions finds it.
+#[test]
+fn grouped_finding_is_found_by_each_of_its_streams_and_sessions() {
+    let file = sample("ntlm-dc-account-locked-out.pcap");
+    let json = |extra: &[&str]| -> serde_json::Value {
+        let mut args = vec![file.as_str(), "--format", "json"];
+        args.extend_from_slice(extra);
+        serde_json::from_str(&stdout(&smbscope(&args))).expect("json")
+    };
+    let all = json(&[]);
+    let grouped = &all["findings"][0];
+    assert_eq!(grouped["code"], "logon.bad_password");
+    assert!(grouped["stream"].is_null(), "{grouped}");
+    for (stream, sid) in [
+        ("1", &all["sessions"][1]["session_id"]),
+        ("2", &all["sessions"][2]["session_id"]),
+    ] {
+        let by_stream = json(&["--stream", stream]);
+        assert_eq!(
+            by_stream["findings"][0]["code"], "logon.bad_password",
+            "--stream {stream}"
+        );
+        let sid = sid.as_str().expect("session id");
+        let by_sid = json(&["--session", sid]);
+        assert_eq!(
+            by_sid["findings"][0]["code"], "logon.bad_password",
+            "--session {sid}"
+        );
+    }
+    let text = stdout(&smbscope(&[&file]));
+    assert!(
+        text.contains("Evidence: tcp.stream in {0, 1, 2}, frames 10, 11, 38, 39"),
+        "{text}"
+    );
 }

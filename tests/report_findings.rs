@@ -305,7 +305,7 @@ const CASES: &[(&str, &str, &str, u64, &[u64])] = &[
         "corpus:sv-smb3-zerologon-anon-ntlm.pcap",
         "file.access_denied",
         "warning",
-        43,
+        SEVERAL_STREAMS,
         &[678, 679, 992, 993],
     ),
     // refused QUERY_INFO alone is a note
@@ -313,7 +313,7 @@ const CASES: &[(&str, &str, &str, u64, &[u64])] = &[
         "corpus:zeek-smb3-multichannel.pcap",
         "file.access_denied",
         "info",
-        0,
+        SEVERAL_STREAMS,
         &[27, 28, 986, 987],
     ),
     // bob's delete and rename of a file alice holds open without sharing DELETE
@@ -500,7 +500,7 @@ const CASES: &[(&str, &str, &str, u64, &[u64])] = &[
         "connection-unanswered.pcap",
         "connection.unanswered",
         "error",
-        0,
+        SEVERAL_STREAMS,
         &[1, 2],
     ),
     (
@@ -600,7 +600,7 @@ const CASES: &[(&str, &str, &str, u64, &[u64])] = &[
         "corpus:pcapattack-smb311-spoolsample-ntlm.pcapng",
         "logon.anonymous_refused",
         "error",
-        2,
+        SEVERAL_STREAMS,
         &[48, 49, 58, 59],
     ),
     (
@@ -1248,7 +1248,10 @@ fn anonymous_logons_are_grouped() {
         let f = with_code(&a, code);
         assert_eq!(f.len(), 1, "{code}: {:#?}", describe(&a.diagnosis.findings));
         assert_eq!(f[0].title, title);
-        assert_eq!(f[0].stream, Some(42));
+        // Ten sessions on ten streams: no one stream, each of them covered.
+        assert_eq!(f[0].stream, None);
+        assert_eq!(f[0].covers.len(), 10);
+        assert!(f[0].covers.iter().any(|&(s, _)| s == 52));
         assert_eq!(f[0].frames, [639, 640, 986, 987]);
         assert!(f[0]
             .explanation

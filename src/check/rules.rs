@@ -56,8 +56,9 @@ fn some(items: Vec<String>) -> String {
 /// (in the whole capture: those past the 1,000 kept included).
 fn error_evidence(f: &Finding, others: u64) -> String {
     let mut place = Vec::new();
-    if let Some(n) = f.stream {
-        place.push(format!("{}.stream eq {n}", f.transport));
+    let mut filter = String::new();
+    if f.stream_filter(&mut filter) {
+        place.push(filter);
     }
     if !f.frames.is_empty() {
         let shown: Vec<String> = f.frames.iter().take(3).map(u64::to_string).collect();

@@ -62,7 +62,7 @@ fn accepted(model: &Model, out: &mut Sink) {
             Draft::new(Severity::Info, "session.anonymous", title)
                 .explain(why)
                 .next("If the user expected their own identity, check that the client was given credentials (smbclient -U, mount -o username=).")
-                .stream(s.stream)
+                .covers(g.covers())
                 .frames(g.frames())
                 .session(s.session_id)
                 .done(),
@@ -93,7 +93,7 @@ fn accepted(model: &Model, out: &mut Sink) {
             Draft::new(Severity::Warning, "posture.anonymous_allowed", format!("The server at {} accepts anonymous sessions", s.server))
                 .explain(format!("{set_up}. Anyone who can reach the server can then list shares and query some RPC interfaces.{reach}"))
                 .next("Restrict anonymous access (Windows: RestrictAnonymous, RestrictNullSessAccess; Samba: 'restrict anonymous = 2').")
-                .stream(s.stream)
+                .covers(g.covers())
                 .frames(g.frames())
                 .session(s.session_id)
                 .done(),
@@ -208,7 +208,7 @@ fn push_refused(g: &Group<'_>, own: Option<&Session>, out: &mut Sink) {
         Draft::new(severity, "logon.anonymous_refused", title)
             .explain(why)
             .next(next)
-            .stream(s.stream)
+            .covers(g.covers())
             .frames(g.frames())
             .session(s.session_id)
             .status(status.to_string())

@@ -132,7 +132,11 @@ fn unanswered(
             d = d.severity(Severity::Info).explain(format!("The client sent SYNs to {server} port {} (tcp.stream {}) and got no answer, but reached SMB on the same server over {} (tcp.stream eq {}): clients try ports 445 and 139 at once and use the one that answers, so this did no harm.", ports_text.join(", "), first.stream, o.server, o.stream)).next("Nothing to do, unless the other port is expected to answer too.");
         }
         let frames: Vec<u64> = g.iter().take(8).map(|c| c.first_frame).collect();
-        out.push(d.stream(first.stream).frames(frames).done());
+        out.push(
+            d.covers(g.iter().map(|c| (c.stream, None)))
+                .frames(frames)
+                .done(),
+        );
     }
 }
 

@@ -43,6 +43,8 @@ struct Refused<'a> {
     first_stream: u64,
     last: (&'a ErrorEvent, u64),
     names: ArrayVec<&'a str, NAMES>,
+    /// (tcp.stream, SessionId) of every refusal (see `Draft::covers`).
+    covers: Vec<(u64, Option<u64>)>,
 }
 
 /// One refused request: why, its connection, the error, and its session
@@ -64,6 +66,7 @@ impl<'a> Refused<'a> {
             first_stream: c.stream,
             last: (e, c.stream),
             names: ArrayVec::new(),
+            covers: Vec::new(),
             held_by: None,
         }
     }
@@ -72,6 +75,9 @@ impl<'a> Refused<'a> {
         self.count += 1;
         self.omitted |= c.errors_omitted > 0;
         self.last = (e, c.stream);
+        if self.covers.len() < super::MAX_COVERS {
+            self.covers.push((c.stream, Some(e.session_id.0)));
+        }
         if self.held_by.is_none() {
             self.held_by = e.held_by.as_deref();
         }
@@ -222,7 +228,7 @@ fn finding(model: &Model, g: &Refused<'_>) -> super::Finding {
     Draft::new(severity, g.kind.code(), title)
         .explain(format!("{what} {why}{streams}"))
         .next(next)
-        .stream(g.first_stream)
+        .covers(g.covers.iter().copied())
         .frames(frames)
         .status(status.to_string())
         .user(g.user.clone())

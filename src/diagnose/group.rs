@@ -19,6 +19,8 @@ pub(super) struct Group<'a> {
     pub count: u64,
     streams: ArrayVec<u64, STREAMS_NAMED>,
     more_streams: u64,
+    /// (tcp.stream, SessionId) of every session (see `Draft::covers`).
+    covers: Vec<(u64, Option<u64>)>,
 }
 
 impl<'a> Group<'a> {
@@ -29,12 +31,16 @@ impl<'a> Group<'a> {
             count: 0,
             streams: ArrayVec::new(),
             more_streams: 0,
+            covers: Vec::new(),
         }
     }
 
     fn add(&mut self, s: &'a Session) {
         self.count += 1;
         self.last = s;
+        if self.covers.len() < super::MAX_COVERS {
+            self.covers.push((s.stream, Some(s.session_id.0)));
+        }
         if !self.streams.contains(&s.stream) {
             if self.streams.len() < STREAMS_NAMED {
                 self.streams.push(s.stream);
@@ -52,6 +58,11 @@ impl<'a> Group<'a> {
             f.extend(evidence(self.last));
         }
         f
+    }
+
+    /// The (tcp.stream, SessionId) of its sessions, for `Draft::covers`.
+    pub fn covers(&self) -> impl Iterator<Item = (u64, Option<u64>)> + '_ {
+        self.covers.iter().copied()
     }
 
     /// "tcp.stream 0", or "tcp.stream 2, 3 and 4 more".

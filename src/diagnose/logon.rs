@@ -268,7 +268,7 @@ fn failure(g: &Group<'_>, bad_passwords_before: u64, out: &mut Sink) {
         Draft::new(Severity::Error, code, title)
             .explain(why)
             .next(next)
-            .stream(s.stream)
+            .covers(g.covers())
             .frames(g.frames())
             .session(s.session_id)
             .status(name)

@@ -73,7 +73,52 @@ pub struct Finding {
     /// The identity concerned (DOMAIN\user or a Kerberos principal).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user: Option<String>,
+    /// The tcp.stream and SessionId of each item a finding stands for when
+    /// it stands for several (sessions, connections or refused requests
+    /// grouped, or repeats merged; at most [`MAX_COVERS`]); empty otherwise.
+    /// Not written: `--stream`, `--session` and `--host` match on it.
+    #[serde(skip)]
+    pub covers: Vec<(u64, Option<u64>)>,
 }
+
+/// Streams of a finding named as a Wireshark set ("tcp.stream in {2, 5}").
+const FILTER_STREAMS: usize = 8;
+
+impl Finding {
+    /// Appends the Wireshark filter for the finding's stream, "tcp.stream eq
+    /// N", or, when it stands for items on at most [`FILTER_STREAMS`]
+    /// streams, "tcp.stream in {N, M}"; false when it wrote nothing.
+    pub fn stream_filter(&self, out: &mut String) -> bool {
+        if let Some(n) = self.stream {
+            out.push_str(self.transport);
+            out.push_str(".stream eq ");
+            out.push_str(itoa::Buffer::new().format(n));
+            return true;
+        }
+        let mut set = arrayvec::ArrayVec::<u64, FILTER_STREAMS>::new();
+        for &(n, _) in &self.covers {
+            if !set.contains(&n) && set.try_push(n).is_err() {
+                return false;
+            }
+        }
+        if set.is_empty() {
+            return false;
+        }
+        set.sort_unstable();
+        out.push_str("tcp.stream in {");
+        for (i, n) in set.iter().enumerate() {
+            if i > 0 {
+                out.push_str(", ");
+            }
+            out.push_str(itoa::Buffer::new().format(*n));
+        }
+        out.push('}');
+        true
+    }
+}
+
+/// Items of a finding's [`Finding::covers`] kept.
+pub const MAX_COVERS: usize = 4096;
 
 /// Findings kept; past this they are counted in [`Diagnosis::omitted`].
 pub const MAX_FINDINGS: usize = 1000;
@@ -135,6 +180,7 @@ impl Draft {
             session_id: None,
             status: None,
             user: None,
+            covers: Vec::new(),
         })
     }
     pub fn explain(mut self, s: impl Into<String>) -> Draft {
@@ -147,6 +193,21 @@ impl Draft {
     }
     pub fn stream(mut self, s: u64) -> Draft {
         self.0.stream = Some(s);
+        self
+    }
+    /// The (tcp.stream, SessionId) of the items a grouped finding stands
+    /// for: `stream` is theirs when they share one, none otherwise.
+    pub fn covers(mut self, items: impl IntoIterator<Item = (u64, Option<u64>)>) -> Draft {
+        let mut c: Vec<(u64, Option<u64>)> = items.into_iter().take(MAX_COVERS).collect();
+        c.sort_unstable();
+        c.dedup();
+        self.0.stream = match c.first() {
+            Some(&(s, _)) if c.iter().all(|&(t, _)| t == s) => Some(s),
+            _ => None,
+        };
+        if c.len() > 1 {
+            self.0.covers = c;
+        }
         self
     }
     pub fn transport(mut self, t: &'static str) -> Draft {
@@ -213,7 +274,7 @@ impl Sink {
     pub fn push(&mut self, f: Finding) {
         if f.session_id.is_none() {
             if let Some(i) = self.first(f.code, f.severity, &f.title) {
-                self.merge_into(i, f.stream, f.transport, &f.frames);
+                self.merge_into(i, f.stream, f.transport, &f.frames, &f.covers);
                 return;
             }
             self.firsts.entry(f.title.clone()).or_default().push((
@@ -262,7 +323,7 @@ impl Sink {
         let Some(i) = self.first(code, severity, title) else {
             return false;
         };
-        self.merge_into(i, stream, transport, frames);
+        self.merge_into(i, stream, transport, frames, &[]);
         true
     }
 
@@ -277,21 +338,38 @@ impl Sink {
     }
 
     /// A repeat's frames added to finding `i` (until it has
-    /// [`MAX_MERGED_FRAMES`]; past that the repeat is left out); frames of
-    /// several streams are named by frame number only.
+    /// [`MAX_MERGED_FRAMES`]; past that the repeat's frames are left out);
+    /// frames of several streams are named by frame number only, and the
+    /// streams go into [`Finding::covers`].
     fn merge_into(
         &mut self,
         i: usize,
         stream: Option<u64>,
         transport: &'static str,
         frames: &[u64],
+        covers: &[(u64, Option<u64>)],
     ) {
         let Some(o) = self.all.get_mut(i) else { return };
+        if (o.stream, o.transport) != (stream, transport) {
+            if o.transport == "tcp" && transport == "tcp" {
+                let own = o.stream.map(|s| (s, None));
+                if o.covers.is_empty() {
+                    o.covers.extend(own);
+                }
+                let theirs = stream
+                    .map(|s| (s, None))
+                    .into_iter()
+                    .chain(covers.iter().copied());
+                for c in theirs {
+                    if o.covers.len() < MAX_COVERS && !o.covers.contains(&c) {
+                        o.covers.push(c);
+                    }
+                }
+            }
+            o.stream = None;
+        }
         if o.frames.len() >= MAX_MERGED_FRAMES {
             return;
-        }
-        if (o.stream, o.transport) != (stream, transport) {
-            o.stream = None;
         }
         o.frames.extend_from_slice(frames);
         o.frames.sort_unstable();

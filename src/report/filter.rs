@@ -170,7 +170,8 @@ impl Filter {
             return false;
         }
         if let Some(id) = self.session {
-            if f.session_id.as_deref() != Some(crate::session::sid_hex(id).as_str()) {
+            let own = f.session_id.as_deref() == Some(crate::session::sid_hex(id).as_str());
+            if !own && !f.covers.iter().any(|&(_, s)| s == Some(id)) {
                 return false;
             }
         }
@@ -185,19 +186,22 @@ impl Filter {
         }
         if let Some(n) = self.stream {
             let kdc_joined = model.kdc.iter().any(|x| x.is(f) && x.smb_stream == Some(n));
-            let own = f.transport == "tcp" && f.stream == Some(n);
+            let own = f.transport == "tcp"
+                && (f.stream == Some(n) || f.covers.iter().any(|&(s, _)| s == n));
             if !own && !kdc_joined {
                 return false;
             }
         }
         if let Some(h) = self.host {
-            let conn = f
-                .stream
-                .filter(|_| f.transport == "tcp")
-                .and_then(|n| model.connection(n));
+            let streams = f.stream.into_iter().chain(f.covers.iter().map(|&(s, _)| s));
+            let on_host = |n: u64| {
+                model
+                    .connection(n)
+                    .is_some_and(|c| c.client.ip() == h || c.server.ip() == h)
+            };
+            let conn = f.transport == "tcp" && streams.into_iter().any(on_host);
             let kdc = model.kdc.iter().find(|x| x.is(f));
-            let ok = conn.is_some_and(|c| c.client.ip() == h || c.server.ip() == h)
-                || kdc.is_some_and(|x| x.client.ip() == h || x.server.ip() == h);
+            let ok = conn || kdc.is_some_and(|x| x.client.ip() == h || x.server.ip() == h);
             if !ok {
                 return false;
             }

@@ -605,15 +605,13 @@ fn upper_name(s: Severity) -> &'static str {
     }
 }
 
-/// "Evidence: tcp.stream eq N, frames A, B" (or "Evidence: frames A, B"
-/// when the finding's frames are of several streams), into `line`.
+/// "Evidence: tcp.stream eq N, frames A, B" (or "tcp.stream in {N, M}"
+/// when the finding stands for items on a few streams, no stream when on
+/// many), into `line`.
 fn evidence_text(line: &mut String, f: &crate::diagnose::Finding) {
     line.clear();
     line.push_str("Evidence: ");
-    if let Some(n) = f.stream {
-        line.push_str(f.transport);
-        line.push_str(".stream eq ");
-        line.push_str(itoa::Buffer::new().format(n));
+    if f.stream_filter(line) {
         line.push_str(", ");
     }
     line.push_str("frames ");
