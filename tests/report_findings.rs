@@ -1406,3 +1406,31 @@ fn a_reset_is_put_on_the_side_that_sent_it() {
         assert_eq!((end.frame, end.reason, end.by), (6, "reset", "server"));
     }
 }
+
+/// A KDC error without a text of its own still says what the code means and
+/// what came of it: impacket's TGS-REQ refused with KRB_AP_ERR_INAPP_CKSUM,
+/// after which its SMB connection closed without a SESSION_SETUP.
+#[test]
+fn a_kdc_error_says_its_meaning_and_the_logon_not_tried() {
+    let a = sample("impacket-client-krb5-dc-inapp-cksum.pcap");
+    let f = with_code(&a, "kerberos.kdc_error");
+    assert_eq!(f.len(), 1, "{:#?}", describe(&a.diagnosis.findings));
+    for words in [
+        "with KRB_AP_ERR_INAPP_CKSUM (Inappropriate type of checksum in message)",
+        "the client got no service ticket",
+        "(tcp.stream 0) sent no SESSION_SETUP and was closed by the client (frame 39)",
+    ] {
+        assert!(
+            f[0].explanation.contains(words),
+            "{words}: {}",
+            f[0].explanation
+        );
+    }
+    // A KDC error followed by a logon says nothing of a logon not tried.
+    let a = sample("krb5-fallback-ntlm.pcap");
+    assert!(a
+        .diagnosis
+        .findings
+        .iter()
+        .all(|f| !f.explanation.contains("did not try to log on")));
+}

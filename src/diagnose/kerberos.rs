@@ -252,6 +252,10 @@ fn refused(s: &Session, later: bool, out: &mut Sink) {
         Draft::new(unless_recovered(later), "kerberos.ticket_expired", "Kerberos ticket refused, probably expired (STATUS_INVALID_PARAMETER)")
             .explain(format!("The server answered the Kerberos AP-REQ for {sp} with STATUS_INVALID_PARAMETER and no KRB-ERROR. A Samba server answers this way when the service ticket has expired (KRB_AP_ERR_TKT_EXPIRED, which it does not send; its log says \"ticket is expired\"); the other cause is a malformed token. Clients that check their tickets (Windows, MIT) get a new one before using it; tools that take a ticket from a cache as it is (impacket with KRB5CCNAME) do not.{}", expired_outcome(later)))
             .next("Get a new ticket (kinit, or klist purge) and retry, and compare the clocks of client, server and KDC; the server's log (Samba: log level 1) names the reason.")
+    } else if status == NtStatus::NETWORK_SESSION_EXPIRED {
+        Draft::new(Severity::Error, "session.expired", "Session setup refused: the authentication has expired (STATUS_NETWORK_SESSION_EXPIRED)")
+            .explain(format!("The server answered the Kerberos AP-REQ for {sp} with STATUS_NETWORK_SESSION_EXPIRED and no KRB-ERROR: the service ticket was past its end time, as the server's clock tells it (a server clock ahead of the KDC's makes fresh tickets look old).{}", if s.reauthentications > 0 { " This was the re-authentication of an existing session, so the client must end the session ([MS-SMB2] 3.2.4.23)." } else { "" }))
+            .next("Make the client get a new ticket (klist purge, or kinit, then connect again) and compare the server's clock with the KDC's; in the capture, the ticket's times are in the KDC's TGS-REP when it is there.")
     } else {
         Draft::new(
             Severity::Error,
@@ -347,6 +351,9 @@ fn kdc_error(
     if code == KRB_AP_ERR_TKT_EXPIRED {
         explanation.push_str(expired_outcome(renewed));
     }
+    if severity == Severity::Error {
+        explanation.push_str(&smb_given_up(model, x));
+    }
     out.push(
         Draft::new(severity, id, title)
             .explain(explanation)
@@ -358,6 +365,25 @@ fn kdc_error(
             .user(x.client_principal.clone())
             .done(),
     );
+}
+
+/// When the SMB connection that KDC request `x` was made for (the client's
+/// connection open around it) ended after the error, closed by the client,
+/// without a SESSION_SETUP: a sentence saying so, since the error is then
+/// why no logon was tried.
+fn smb_given_up(model: &Model, x: &KdcExchange) -> String {
+    let Some(c) = x.smb_stream.and_then(|n| model.connection(n)) else {
+        return String::new();
+    };
+    let Some(e) = c.end.as_ref() else {
+        return String::new();
+    };
+    let after = x.reply_frame.unwrap_or(x.request_frame);
+    let closed = matches!(e.reason, "fin" | "reset") && e.by == "client";
+    if !c.session_indexes.is_empty() || e.frame < after || !closed {
+        return String::new();
+    }
+    format!(" The client's SMB connection to {} (tcp.stream {}) sent no SESSION_SETUP and was closed by the client (frame {}): without the ticket it did not try to log on.", c.server, c.stream, e.frame)
 }
 
 /// The severity, code and title of the finding a KDC error makes, or
@@ -614,11 +640,40 @@ fn kdc_texts(x: &KdcExchange, code: i32, who: &str, sp: &str) -> (String, String
             "Ask for a ticket valid now: run kinit without -s (a start time asks for a postdated ticket), and get the ticket when it is needed instead (e.g. from the job that needs it). If postdated tickets are wanted, the KDC must allow them: a Samba AD DC cannot; an MIT KDC refuses principals with -allow_postdated (kadmin modprinc +allow_postdated clears it).",
         ),
         _ => (
-            format!("{} for {sp}. {}{extra}{}", x.request, meaning.unwrap_or(""), e_text(x)),
+            generic_kdc_text(x, code, sp, meaning, &extra),
             check.unwrap_or("Look the error up with `smbscope status` and check the KDC's log."),
         ),
     };
     (explanation, next.to_string())
+}
+
+/// A KDC error without a text of its own: the request, the RFC's meaning
+/// of the code, what the KDC added, and that no ticket came of it.
+fn generic_kdc_text(
+    x: &KdcExchange,
+    code: i32,
+    sp: &str,
+    meaning: Option<&str>,
+    extra: &str,
+) -> String {
+    let name = x.error.as_deref().unwrap_or("an error");
+    let rfc = crate::ntstatus::kerberos::lookup(code)
+        .map(|e| format!(" ({})", e.meaning))
+        .unwrap_or_default();
+    let ticket =
+        if x.request == crate::auth::kerberos::KrbMsgType::AS_REQ || sp.starts_with("krbtgt/") {
+            "ticket-granting ticket"
+        } else {
+            "service ticket"
+        };
+    let mut t = format!("The KDC answered the client's {} for {sp} with {name}{rfc}, so the client got no {ticket} from this request.", x.request);
+    if let Some(m) = meaning.filter(|m| !m.is_empty()) {
+        t.push(' ');
+        t.push_str(m);
+    }
+    t.push_str(extra);
+    t.push_str(&e_text(x));
+    t
 }
 
 /// What of the KDC request `x` asks for postdating (RFC 4120 2.4, 5.4.1),

@@ -234,7 +234,12 @@ fn failure(g: &Group<'_>, bad_passwords_before: u64, out: &mut Sink) {
         why.push_str(if s.reauthentications > 0 {
             " This was the re-authentication of an existing session, and it failed: the new credentials had expired too, so the client must end the session ([MS-SMB2] 3.2.4.23)."
         } else {
-            " To a SESSION_SETUP this is not the request to re-authenticate that it is on other commands ([MS-SMB2] 3.3.5.2.9): the server's authentication ([MS-SMB2] 3.3.5.5.3) found the credentials expired - with Kerberos, a service ticket past its end time, as the server's clock tells it (a server clock ahead of the KDC's makes fresh tickets look old) - and the logon failed."
+            " To a SESSION_SETUP this is not the request to re-authenticate that it is on other commands ([MS-SMB2] 3.3.5.2.9): it is the status the server's authentication returned ([MS-SMB2] 3.3.5.5.3), and the logon failed."
+        });
+        why.push_str(match s.mechanism {
+            // Kerberos sessions are explained in `kerberos::refused`.
+            Some(_) => " The mechanism was not Kerberos, so no ticket expired: the server's authentication package refused the credentials as expired, and only the server's logs say why.",
+            None => " The capture does not show the mechanism (no security token of this session was decoded; here the SESSION_SETUP requests may have been sent before the capture began): with Kerberos this means a service ticket past its end time; with NTLM, only the server's logs say why.",
         });
     } else if let Some(m) = nt_meaning(status) {
         why.push(' ');
@@ -260,7 +265,8 @@ fn failure(g: &Group<'_>, bad_passwords_before: u64, out: &mut Sink) {
     }
     let next = match code {
         "logon.ntlmv1_rejected" => "Configure the client for NTLMv2 (Samba: 'client ntlmv2 auth = yes'; Windows: LmCompatibilityLevel 3 or more) rather than re-enabling NTLMv1 on the server.".to_string(),
-        "session.expired" => "Make the client get new credentials: a new Kerberos ticket (klist purge, or kinit, then connect again) and compare the server's clock with the KDC's; in the capture, the AP-REQ's ticket times when the SESSION_SETUP request is there.".to_string(),
+        "session.expired" if s.mechanism.is_none() => "Capture from before the connection is made, to see the mechanism. With Kerberos, get a new ticket (klist purge, or kinit, then connect again) and compare the server's clock with the KDC's; otherwise read the server's security log for this logon.".to_string(),
+        "session.expired" => "Read the server's security log for this logon, and connect again to see whether a fresh logon works.".to_string(),
         "logon.account_disabled" if guest_account => "Log on with a user account of the server or the domain. Enabling the Guest account is not recommended: guest sessions cannot be signed or encrypted, and Windows clients refuse them by default (AllowInsecureGuestAuth).".to_string(),
         _ => nt_check(status).unwrap_or("Check the server's security log for this logon.").to_string(),
     };

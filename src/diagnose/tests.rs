@@ -1141,6 +1141,36 @@ fn session_setup_expired() {
         };
         assert!(f.explanation.contains(want), "{}", f.explanation);
     }
+    // What the status means depends on the mechanism; with none seen, the
+    // text says so rather than blaming a Kerberos ticket.
+    for (mech, says, next) in [
+        (
+            Some("kerberos"),
+            "service ticket was past its end time",
+            Some("klist purge"),
+        ),
+        (Some("ntlmssp"), "no ticket expired", None),
+        (
+            None,
+            "does not show the mechanism",
+            Some("Capture from before"),
+        ),
+    ] {
+        let mut s = session(
+            0,
+            Outcome::Failure,
+            Some(st),
+            vec![round(10, Some(11), Some(st))],
+        );
+        s.mechanism = mech;
+        let d = diagnose(&model(vec![conn(0)], vec![s]));
+        let f = only(&d.findings, "session.expired");
+        assert!(f.explanation.contains(says), "{mech:?}: {}", f.explanation);
+        match next {
+            Some(n) => assert!(f.next_step.contains(n), "{mech:?}: {}", f.next_step),
+            None => assert!(!f.next_step.contains("klist"), "{mech:?}: {}", f.next_step),
+        }
+    }
 }
 
 /// One clock makes one finding: the KDC's KRB_AP_ERR_SKEW for a client
