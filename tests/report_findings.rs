@@ -1434,3 +1434,28 @@ fn a_kdc_error_says_its_meaning_and_the_logon_not_tried() {
         .iter()
         .all(|f| !f.explanation.contains("did not try to log on")));
 }
+
+/// STATUS_NO_SUCH_FILE answering a QUERY_DIRECTORY is a search that matched
+/// nothing ([MS-FSA] 2.1.5.6.3), as routine as NO_MORE_FILES: benign in the
+/// trees' error counts, and no connection error.
+#[test]
+fn no_such_file_to_a_search_is_benign() {
+    let Some(a) = load("corpus:zeek-smb-many-open-files-500.pcap") else {
+        return;
+    };
+    let counts: Vec<_> = a
+        .model
+        .trees
+        .iter()
+        .flat_map(|t| t.errors.iter())
+        .filter(|e| e.status == smbscope::ntstatus::NtStatus::NO_SUCH_FILE)
+        .collect();
+    assert!(!counts.is_empty());
+    assert!(counts.iter().all(|e| e.benign));
+    assert!(a
+        .model
+        .connections
+        .iter()
+        .flat_map(|c| c.errors.iter())
+        .all(|e| e.status != "STATUS_NO_SUCH_FILE"));
+}

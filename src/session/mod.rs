@@ -881,6 +881,11 @@ pub(crate) fn benign_in_context(command: Command, status: u32, detail: &Detail) 
     if crate::ntstatus::is_benign(status) {
         return true;
     }
+    // A search whose pattern matches nothing: the first QUERY_DIRECTORY is
+    // answered so, later ones NO_MORE_FILES ([MS-FSA] 2.1.5.6.3).
+    if command == Command::QUERY_DIRECTORY && S(status) == S::NO_SUCH_FILE {
+        return true;
+    }
     // A DFS referral request answered by a server (or path) without DFS.
     let dfs = matches!(detail, Detail::Fsctl(f) if f.contains("DFS_GET_REFERRALS"));
     dfs && command == Command::IOCTL
