@@ -785,3 +785,33 @@ fn grouped_finding_is_found_by_each_of_its_streams_and_sessions() {
         "{text}"
     );
 }
+
+/// The text report of every sample fits 80 columns, as the README says:
+/// only a line that is one word longer than that (a principal, a path) may
+/// pass it, and the first line, which names the file.
+#[test]
+fn text_report_fits_80_columns() {
+    let dir = root().join("samples");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .expect("samples")
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.ends_with(".pcap") || n.ends_with(".pcapng"))
+        .collect();
+    names.sort();
+    assert!(names.len() > 50);
+    let mut long = Vec::new();
+    for n in &names {
+        let out = stdout(&smbscope(&[&sample(n)]));
+        for line in out.lines().skip(1) {
+            let one_word = !line.trim().contains(' ');
+            if line.chars().count() > 80 && !one_word {
+                long.push(format!("{n}: {line}"));
+            }
+        }
+    }
+    assert!(
+        long.is_empty(),
+        "lines over 80 columns:\n{}",
+        long.join("\n")
+    );
+}

@@ -163,7 +163,7 @@ impl TextReport<'_> {
         );
         let tcp_failed = m.kdc_tcp_failures.len() as u64 + m.kdc_tcp_failures_omitted;
         if tcp_failed > 0 {
-            let _ = write!(s, ", {tcp_failed} failed TCP connection(s) to it");
+            let _ = write!(s, ",\n{tcp_failed} failed TCP connection(s) to port 88");
         }
         s.push('\n');
         let d = self.diagnosis;
@@ -476,17 +476,13 @@ impl TextReport<'_> {
         }
     }
 
-    /// `{rel:>10.6} {frame:>7} TCP tcp.stream {n} {client} -> {server}
-    /// refused (RST at frame F)` or `... no answer`.
+    /// `{rel:>10.6} {frame:>7} TCP tcp.stream {n} -> refused (RST at frame
+    /// F)` or `... no answer`, then `{client} -> {server}` under it.
     fn kdc_tcp_failure_line(&self, s: &mut String, f: &KdcTcpFailure, start: Timestamp) {
         write_rel_time(s, f.time.nanos_since(start));
         s.push(' ');
         push_frame(s, f.syn_frame);
-        let _ = write!(
-            s,
-            " TCP tcp.stream {} {} -> {} ",
-            f.stream, f.client, f.server
-        );
+        let _ = write!(s, " TCP tcp.stream {} -> ", f.stream);
         let what = if f.refused() {
             format!("refused (RST at frame {})", f.end.frame)
         } else {
@@ -494,11 +490,17 @@ impl TextReport<'_> {
         };
         self.style.status_into(s, 0xC000_0000, &what);
         s.push('\n');
+        wrap_into(
+            s,
+            &format!("{} -> {}", f.client, f.server),
+            KDC_INDENT,
+            WIDTH,
+        );
     }
 
-    /// `{rel:>10.6} {frame:>7} {request} {transport}.stream {n} {client}
-    /// for {service} -> {reply}` of one exchange, without the formatting
-    /// machinery.
+    /// `{rel:>10.6} {frame:>7} {request} {transport}.stream {n} -> {reply}`
+    /// of one exchange, then `{client} for {service}` wrapped to the width
+    /// under it, without the formatting machinery.
     fn kdc_line(&self, s: &mut String, x: &KdcExchange, start: Timestamp) {
         write_rel_time(s, x.time.nanos_since(start));
         s.push(' ');
@@ -509,10 +511,6 @@ impl TextReport<'_> {
         s.push_str(x.transport);
         s.push_str(".stream ");
         s.push_str(itoa::Buffer::new().format(x.stream));
-        s.push(' ');
-        s.push_str(x.client_principal.as_deref().unwrap_or("?"));
-        s.push_str(" for ");
-        s.push_str(x.service_principal.as_deref().unwrap_or("?"));
         s.push_str(" -> ");
         match (&x.reply, &x.error) {
             (_, Some(e)) => self.style.status_into(s, 0xC000_0000, e),
@@ -520,6 +518,11 @@ impl TextReport<'_> {
             (None, None) => s.push_str("no reply"),
         }
         s.push('\n');
+        let mut who = String::with_capacity(64);
+        who.push_str(x.client_principal.as_deref().unwrap_or("?"));
+        who.push_str(" for ");
+        who.push_str(x.service_principal.as_deref().unwrap_or("?"));
+        wrap_into(s, &who, KDC_INDENT, WIDTH);
     }
 
     fn findings(&self, s: &mut String) {
@@ -858,6 +861,10 @@ fn dialect_line(
         line.push_str(" encrypted messages");
     }
 }
+
+/// Where the principals of a "Kerberos exchanges (port 88)" line go: under
+/// the request's name.
+const KDC_INDENT: &str = "                   ";
 
 /// A line of the "Kerberos exchanges (port 88)" list.
 enum KdcLine<'a> {
