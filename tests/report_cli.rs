@@ -461,6 +461,7 @@ fn check_each_expectation_passes_and_fails() {
     let ok = sample("ntlm-smb311.pcap");
     let bad = sample("ntlm-wrong-password.pcap");
     let krb = sample("krb5-success.pcap");
+    let signed = sample("signing-server-mandatory-client-disabled.pcap");
     let cases: &[(&str, &[&str], i32)] = &[
         (&ok, &["--expect-success"], 0),
         (&bad, &["--expect-success"], 1),
@@ -487,7 +488,12 @@ fn check_each_expectation_passes_and_fails() {
             1,
         ),
         (&ok, &["--deny", "anonymous"], 0),
-        (&ok, &["--require", "signing"], 0),
+        // Only the TREE_CONNECTs and the final SESSION_SETUP response are
+        // signed: not a signed session.
+        (&ok, &["--require", "signing"], 1),
+        (&ok, &["--deny", "unsigned"], 1),
+        (&signed, &["--require", "signing"], 0),
+        (&signed, &["--deny", "unsigned"], 0),
         (&sample("guest-bad-user.pcap"), &["--require", "signing"], 1),
         (
             &sample("ntlm-smb311-encrypted.pcap"),
@@ -508,6 +514,85 @@ fn check_each_expectation_passes_and_fails() {
         assert!(
             line.starts_with(if *want == 0 { "PASS " } else { "FAIL " }),
             "{args:?}: {line}"
+        );
+    }
+}
+
+/// `signing` and `unsigned` judge a session by its messages after the
+/// setup, and say how many were signed (tshark:
+/// `-Y smb2 -T fields -e frame.number -e smb2.sesid -e smb2.flags.signature`).
+#[test]
+fn check_signing_counts_the_messages_after_the_setup() {
+    let (code, out) = check(&[
+        &sample("ntlm-smb311.pcap"),
+        "--require",
+        "signing",
+        "--deny",
+        "unsigned",
+    ]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        out,
+        "FAIL deny unsigned: session 0x111ee4a3 (stream 0, frames 8-11) SAMPLES\\alice neither signed nor encrypted: 4 of 24 message(s) after its setup signed; the first unsigned: frame 14\n\
+         FAIL require signing: session 0x111ee4a3 (stream 0, frames 8-11) SAMPLES\\alice not signed: 4 of 24 message(s) after its setup signed; the first unsigned: frame 14\n\
+         2 check(s), 0 passed, 2 failed\n"
+    );
+    // The READ's interim STATUS_PENDING (frame 104) is not counted.
+    let (code, out) = check(&[&sample("ntlm-success-copy.pcap"), "--require", "signing"]);
+    assert_eq!(code, 1);
+    assert!(
+        out.contains(
+            "not signed: 4 of 50 message(s) after its setup signed; the first unsigned: frame 14"
+        ),
+        "{out}"
+    );
+    let (code, out) = check(&[
+        &sample("signing-client-required-server-disabled.pcap"),
+        "--require",
+        "signing",
+    ]);
+    assert_eq!(code, 0);
+    assert!(
+        out.starts_with("PASS require signing: 1 session(s), all signed or encrypted: session 0xc99a113f (stream 0, frames 8-11) SAMPLES\\alice: 24 of 24 message(s) after its setup signed\n"),
+        "{out}"
+    );
+    // Encrypted on one share; IPC$ before it plain and unsigned.
+    let (code, out) = check(&[
+        &sample("ntlm-smb311-share-encryption-required.pcap"),
+        "--require",
+        "signing",
+    ]);
+    assert_eq!(code, 1);
+    assert!(
+        out.contains(
+            "4 of 24 message(s) after its setup signed, 16 encrypted; the first unsigned: frame 14"
+        ),
+        "{out}"
+    );
+    let (code, _) = check(&[
+        &sample("ntlm-smb311-encrypted.pcap"),
+        "--require",
+        "signing",
+        "--deny",
+        "unsigned",
+    ]);
+    assert_eq!(code, 0);
+    // No message after the setup: NEGOTIATE decides, and the evidence says so.
+    let corpus = root().join("../shared/corpus/public");
+    if corpus.is_dir() {
+        let f = corpus.join("zeek-smb2-kerberos445-auth.pcapng");
+        let (code, out) = check(&[&f.to_string_lossy(), "--require", "signing"]);
+        assert_eq!(code, 0, "{out}");
+        assert!(
+            out.contains(": no message after its setup; signing required by the server in NEGOTIATE, so both sides must sign"),
+            "{out}"
+        );
+        let f = corpus.join("pcapattack-smb2-kerberos-rc4.pcapng");
+        let (code, out) = check(&[&f.to_string_lossy(), "--deny", "unsigned"]);
+        assert_eq!(code, 1, "{out}");
+        assert!(
+            out.contains(": no message after its setup; no NEGOTIATE in the capture to show signing required"),
+            "{out}"
         );
     }
 }
@@ -539,7 +624,7 @@ fn check_policy_files() {
         "expect_success = true\nexpect_dialect = \"3.1.1\"\nexpect_mechanism = \"ntlm\"\ndeny = [\"ntlmv1\", \"guest\", \"anonymous\", \"smb1\"]\nrequire = [\"signing\", \"smb3\"]\n",
     );
     let (code, out) = check(&[
-        &sample("ntlm-smb311.pcap"),
+        &sample("signing-client-required-server-disabled.pcap"),
         "--policy",
         &good.to_string_lossy(),
     ]);

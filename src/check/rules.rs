@@ -254,6 +254,52 @@ pub fn expect_mechanism(model: &Model, wanted: &str) -> CheckResult {
     }
 }
 
+/// What the capture shows of a session's signing, and whether that makes
+/// it signed or encrypted ([`Session::signed_or_encrypted`]): "4 of 24
+/// message(s) after its setup signed; the first unsigned: frame 14", or,
+/// with no message after the setup, what NEGOTIATE and the setup said.
+pub fn signing_seen(model: &Model, s: &Session) -> (bool, String) {
+    let ok = s.signed_or_encrypted();
+    if s.messages_after_setup > 0 {
+        let mut t = format!(
+            "{} of {} message(s) after its setup signed",
+            s.signed_after_setup, s.messages_after_setup
+        );
+        if s.encrypted_after_setup > 0 {
+            t.push_str(&format!(", {} encrypted", s.encrypted_after_setup));
+        }
+        if let Some(f) = s.first_unsigned_frame {
+            t.push_str(&format!("; the first unsigned: frame {f}"));
+        }
+        return (ok, t);
+    }
+    let n = model
+        .connection(s.stream)
+        .and_then(|c| c.negotiate.as_ref());
+    let who = match n.map(|n| (n.client_signing_required, n.server_signing_required)) {
+        Some((true, true)) => Some("both sides"),
+        Some((true, false)) => Some("the client"),
+        Some((false, true)) => Some("the server"),
+        _ => None,
+    };
+    let mut t = "no message after its setup".to_string();
+    if s.encrypted {
+        t.push_str("; the server asked for encryption (SessionFlags ENCRYPT_DATA)");
+    }
+    match who {
+        Some(w) if s.signed => t.push_str(&format!(
+            "; signing required by {w} in NEGOTIATE, so both sides must sign"
+        )),
+        Some(w) => t.push_str(&format!(
+            "; signing required by {w} in NEGOTIATE, but a {} session is not signed",
+            s.outcome.as_str()
+        )),
+        None if n.is_some() => t.push_str("; neither side required signing in NEGOTIATE"),
+        None => t.push_str("; no NEGOTIATE in the capture to show signing required"),
+    }
+    (ok, t)
+}
+
 fn offenders(model: &Model, f: impl Fn(&Session) -> bool, what: &str) -> Vec<String> {
     model
         .sessions
@@ -283,11 +329,15 @@ pub fn deny(model: &Model, what: &str) -> CheckResult {
             |s| s.outcome == Outcome::Anonymous,
             "is an anonymous session",
         ),
-        "unsigned" => offenders(
-            model,
-            |s| s.outcome.established() && !s.signed && !s.encrypted,
-            "was neither signed nor encrypted",
-        ),
+        "unsigned" => model
+            .sessions
+            .iter()
+            .filter(|s| s.outcome.established())
+            .filter_map(|s| {
+                let (ok, seen) = signing_seen(model, s);
+                (!ok).then(|| format!("{} neither signed nor encrypted: {seen}", describe(s)))
+            })
+            .collect(),
         "unencrypted" => offenders(
             model,
             |s| s.outcome.established() && !s.encrypted,
@@ -369,7 +419,7 @@ pub fn deny(model: &Model, what: &str) -> CheckResult {
 pub fn require(model: &Model, what: &str) -> CheckResult {
     let name = format!("require {what}");
     match what {
-        "signing" | "encryption" => {
+        "signing" => {
             let est: Vec<&Session> = model
                 .sessions
                 .iter()
@@ -378,41 +428,55 @@ pub fn require(model: &Model, what: &str) -> CheckResult {
             if est.is_empty() {
                 return result(name, false, "no session was set up");
             }
-            let ok = |s: &Session| {
-                if what == "signing" {
-                    s.signed || s.encrypted
-                } else {
-                    s.encrypted
-                }
-            };
+            let seen: Vec<(bool, String, String)> = est
+                .iter()
+                .map(|s| {
+                    let (ok, seen) = signing_seen(model, s);
+                    (ok, describe(s), seen)
+                })
+                .collect();
+            let bad: Vec<String> = seen
+                .iter()
+                .filter(|x| !x.0)
+                .map(|x| format!("{} not signed: {}", x.1, x.2))
+                .collect();
+            if bad.is_empty() {
+                let all: Vec<String> = seen
+                    .into_iter()
+                    .map(|x| format!("{}: {}", x.1, x.2))
+                    .collect();
+                result(
+                    name,
+                    true,
+                    format!(
+                        "{} session(s), all signed or encrypted: {}",
+                        est.len(),
+                        some(all)
+                    ),
+                )
+            } else {
+                result(name, false, some(bad))
+            }
+        }
+        "encryption" => {
+            let est: Vec<&Session> = model
+                .sessions
+                .iter()
+                .filter(|s| s.outcome.established())
+                .collect();
+            if est.is_empty() {
+                return result(name, false, "no session was set up");
+            }
             let bad: Vec<String> = est
                 .iter()
-                .filter(|s| !ok(s))
-                .map(|s| {
-                    format!(
-                        "{} not {}",
-                        describe(s),
-                        if what == "signing" {
-                            "signed"
-                        } else {
-                            "encrypted"
-                        }
-                    )
-                })
+                .filter(|s| !s.encrypted)
+                .map(|s| format!("{} not encrypted", describe(s)))
                 .collect();
             if bad.is_empty() {
                 result(
                     name,
                     true,
-                    format!(
-                        "{} session(s), all {}",
-                        est.len(),
-                        if what == "signing" {
-                            "signed or encrypted"
-                        } else {
-                            "encrypted"
-                        }
-                    ),
+                    format!("{} session(s), all encrypted", est.len()),
                 )
             } else {
                 result(name, false, some(bad))
