@@ -518,6 +518,61 @@ fn check_each_expectation_passes_and_fails() {
     }
 }
 
+/// `--expect-status` passes on any SMB2 response that carried the status,
+/// and names it (tshark: `-Y smb2.flags.response==1 -T fields
+/// -e frame.number -e smb2.nt_status`).
+#[test]
+fn check_expect_status_finds_any_response() {
+    let (code, out) = check(&[
+        &sample("ntlm-wrong-password.pcap"),
+        "--expect-status",
+        "STATUS_MORE_PROCESSING_REQUIRED",
+        "--expect-status",
+        "STATUS_SUCCESS",
+        "--expect-status",
+        "STATUS_ACCESS_DENIED",
+    ]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        out,
+        "PASS expect-status STATUS_MORE_PROCESSING_REQUIRED: SESSION_SETUP response (stream 0, frame 9) carried STATUS_MORE_PROCESSING_REQUIRED\n\
+         PASS expect-status STATUS_SUCCESS: NEGOTIATE response (stream 0, frame 6) carried STATUS_SUCCESS\n\
+         FAIL expect-status STATUS_ACCESS_DENIED: STATUS_ACCESS_DENIED not in any SMB2 response; 3 distinct status(es) seen: STATUS_SUCCESS (frame 6); STATUS_MORE_PROCESSING_REQUIRED (frame 9); STATUS_LOGON_FAILURE (frame 11)\n\
+         3 check(s), 2 passed, 1 failed\n"
+    );
+    // The READ's interim response (frame 104).
+    let (code, out) = check(&[
+        &sample("ntlm-success-copy.pcap"),
+        "--expect-status",
+        "STATUS_PENDING",
+    ]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.starts_with("PASS expect-status STATUS_PENDING: READ response (stream 0, frame 104) carried STATUS_PENDING\n"),
+        "{out}"
+    );
+    let corpus = root().join("../shared/corpus/public");
+    if corpus.is_dir() {
+        for (file, status, line) in [
+            (
+                "zeek-smb-many-open-files-500.pcap",
+                "STATUS_PENDING",
+                "PASS expect-status STATUS_PENDING: IOCTL response (stream 2, frame 60) carried STATUS_PENDING",
+            ),
+            (
+                "sv-smb2-peter-guest.pcap",
+                "STATUS_END_OF_FILE",
+                "PASS expect-status STATUS_END_OF_FILE: READ response (stream 0, frame 131) carried STATUS_END_OF_FILE",
+            ),
+        ] {
+            let f = corpus.join(file);
+            let (code, out) = check(&[&f.to_string_lossy(), "--expect-status", status]);
+            assert_eq!(code, 0, "{file}: {out}");
+            assert_eq!(out.lines().next(), Some(line), "{file}");
+        }
+    }
+}
+
 /// `signing` and `unsigned` judge a session by its messages after the
 /// setup, and say how many were signed (tshark:
 /// `-Y smb2 -T fields -e frame.number -e smb2.sesid -e smb2.flags.signature`).

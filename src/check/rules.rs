@@ -165,30 +165,40 @@ pub fn expect_status(model: &Model, wanted: &str) -> CheckResult {
             );
         }
     }
-    let seen: Vec<String> = model
-        .sessions
-        .iter()
-        .map(|s| {
+    if let Some(x) = model.statuses.get(&code) {
+        return result(
+            name,
+            true,
             format!(
-                "{} {}",
-                describe(s),
-                s.status
-                    .map_or_else(|| "no status".to_string(), |st| st.to_string())
-            )
-        })
+                "{} response (stream {}, frame {}) carried {st}",
+                x.command, x.stream, x.frame
+            ),
+        );
+    }
+    // What the responses did carry, in the order they came.
+    let mut seen: Vec<(&u32, &crate::session::StatusSeen)> = model.statuses.iter().collect();
+    seen.sort_unstable_by_key(|(c, x)| (x.frame, **c));
+    let seen: Vec<String> = seen
+        .into_iter()
+        .map(|(c, x)| format!("{} (frame {})", NtStatus(*c), x.frame))
         .collect();
-    result(
-        name,
-        false,
-        format!(
-            "{st} not seen; sessions: {}",
-            if seen.is_empty() {
-                "none".to_string()
-            } else {
-                some(seen)
-            }
-        ),
-    )
+    let mut text = format!(
+        "{st} not in any SMB2 response; {} distinct status(es) seen: {}",
+        seen.len(),
+        if seen.is_empty() {
+            "none".to_string()
+        } else {
+            some(seen)
+        }
+    );
+    if model.statuses_omitted > 0 {
+        text.push_str(&format!(
+            "; {} response(s) carried statuses past the first {} distinct ones, not kept",
+            model.statuses_omitted,
+            crate::session::MAX_STATUSES
+        ));
+    }
+    result(name, false, text)
 }
 
 pub fn expect_dialect(model: &Model, wanted: &str) -> CheckResult {

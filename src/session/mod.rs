@@ -65,6 +65,23 @@ pub struct Model {
     pub last_time: Option<Timestamp>,
     /// The time of the capture's first frame, of any protocol.
     pub capture_start: Option<Timestamp>,
+    /// Each NTSTATUS an SMB2 response carried (interim STATUS_PENDING
+    /// responses included), with the first response that carried it; at
+    /// most [`MAX_STATUSES`] distinct values.
+    pub statuses: KeyedHashMap<u32, StatusSeen>,
+    /// Responses whose status is not in [`Model::statuses`]: it was full.
+    pub statuses_omitted: u64,
+}
+
+/// Distinct NTSTATUS values kept in [`Model::statuses`].
+pub const MAX_STATUSES: usize = 4096;
+
+/// The first SMB2 response that carried a status ([`Model::statuses`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StatusSeen {
+    pub frame: u64,
+    pub stream: u64,
+    pub command: Command,
 }
 
 impl Model {
@@ -521,6 +538,7 @@ impl Builder {
             self.request(ci, m, &h);
             return;
         }
+        self.note_status(m, &h);
         // An interim STATUS_PENDING: the final response comes later.
         if h.is_async() && h.status == crate::smb2::body::STATUS_PENDING {
             self.verbose_entry(ci, m, None);
@@ -651,6 +669,26 @@ impl Builder {
         let dec = m.decode();
         setup::smb1_negotiate(&mut self.model.connections[ci], m, &dec);
         self.timeline(ci, m, &dec);
+    }
+
+    /// Remembers the status of a response in [`Model::statuses`].
+    fn note_status(&mut self, m: &Message<'_>, h: &crate::smb2::Smb2Header) {
+        let statuses = &mut self.model.statuses;
+        if statuses.contains_key(&h.status) {
+            return;
+        }
+        if statuses.len() >= MAX_STATUSES {
+            self.model.statuses_omitted += 1;
+            return;
+        }
+        statuses.insert(
+            h.status,
+            StatusSeen {
+                frame: m.frame,
+                stream: m.stream,
+                command: h.command,
+            },
+        );
     }
 
     /// Counts a message of session `sid` on `stream` ([`Session::note_after_setup`])
