@@ -518,6 +518,56 @@ fn check_each_expectation_passes_and_fails() {
     }
 }
 
+/// A connection whose NEGOTIATE the server answered in SMB1 is not SMB 3.x
+/// and did not negotiate the dialect expected (tshark: `-Y smb.cmd==0x72
+/// -e smb.dialect.index`); a refused negotiation is named as such.
+#[test]
+fn check_smb1_answered_negotiate() {
+    // SMB1-only client against an SMB2-only server: DialectIndex 0xFFFF.
+    let (code, out) = check(&[
+        &sample("smb1-client-vs-smb2-server.pcap"),
+        "--require",
+        "smb3",
+        "--expect-dialect",
+        "3.1.1",
+    ]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        out,
+        "FAIL expect-dialect 3.1.1: no dialect negotiated: stream 0: the SMB1 NEGOTIATE answered with no common dialect (frame 6)\n\
+         FAIL require smb3: no dialect negotiated: stream 0: the SMB1 NEGOTIATE answered with no common dialect (frame 6)\n\
+         2 check(s), 0 passed, 2 failed\n"
+    );
+    let corpus = root().join("../shared/corpus/public");
+    if !corpus.is_dir() {
+        return;
+    }
+    // 8 connections; stream 1's NEGOTIATE answered in SMB1 (frame 239).
+    let f = corpus.join("sv-smb2-ntlm-logon-failure.pcap");
+    let (code, out) = check(&[&f.to_string_lossy(), "--require", "smb3"]);
+    assert_eq!(code, 1, "{out}");
+    assert_eq!(
+        out.lines().next(),
+        Some("FAIL require smb3: stream 1 negotiated SMB1 (its NEGOTIATE answered in SMB1, frame 239)")
+    );
+    // Only SMB1: no longer "no NEGOTIATE response".
+    let f = corpus.join("sv-smb1-sll-ntlm.pcap");
+    let (code, out) = check(&[
+        &f.to_string_lossy(),
+        "--require",
+        "smb3",
+        "--expect-dialect",
+        "3.1.1",
+    ]);
+    assert_eq!(code, 1, "{out}");
+    assert_eq!(
+        out,
+        "FAIL expect-dialect 3.1.1: stream 0: SMB1 (its NEGOTIATE answered in SMB1, frame 5)\n\
+         FAIL require smb3: stream 0 negotiated SMB1 (its NEGOTIATE answered in SMB1, frame 5)\n\
+         2 check(s), 0 passed, 2 failed\n"
+    );
+}
+
 /// `--expect-status` passes on any SMB2 response that carried the status,
 /// and names it (tshark: `-Y smb2.flags.response==1 -T fields
 /// -e frame.number -e smb2.nt_status`).

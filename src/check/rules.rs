@@ -201,28 +201,104 @@ pub fn expect_status(model: &Model, wanted: &str) -> CheckResult {
     result(name, false, text)
 }
 
-pub fn expect_dialect(model: &Model, wanted: &str) -> CheckResult {
-    let name = format!("expect-dialect {wanted}");
-    let seen: Vec<(u64, String)> = model
+/// The dialect a connection negotiated: in SMB2 (`Some(code)`, with its
+/// name), or `None` for a NEGOTIATE the server answered in SMB1.
+struct Negotiated {
+    stream: u64,
+    code: Option<u16>,
+    name: String,
+}
+
+impl Negotiated {
+    /// "stream 1 negotiated SMB1 (its NEGOTIATE answered in SMB1, frame 239)",
+    /// "stream 0 negotiated SMB 2.0.2".
+    fn describe(&self) -> String {
+        match self.code {
+            Some(_) => format!("stream {} negotiated SMB {}", self.stream, self.name),
+            None => format!("stream {} negotiated {}", self.stream, self.name),
+        }
+    }
+}
+
+/// The connections that negotiated a dialect, in SMB2 (the 0x02FF
+/// wildcard, followed by the real NEGOTIATE, left out) or in SMB1 (an SMB1
+/// NEGOTIATE the server answered with an SMB1 dialect).
+fn negotiated(model: &Model) -> Vec<Negotiated> {
+    model
         .connections
         .iter()
         .filter_map(|c| {
-            c.negotiate
+            if let Some(n) = c
+                .negotiate
                 .as_ref()
-                .and_then(|n| n.dialect)
-                .map(|d| (c.stream, d.to_string()))
+                .filter(|n| n.dialect_code != 0 && n.dialect_code != 0x02FF)
+            {
+                return Some(Negotiated {
+                    stream: c.stream,
+                    code: Some(n.dialect_code),
+                    name: n.dialect.map(|d| d.to_string()).unwrap_or_default(),
+                });
+            }
+            let s = c.smb1_negotiate.as_ref()?;
+            (s.answer == Some("smb1")).then(|| Negotiated {
+                stream: c.stream,
+                code: None,
+                name: format!(
+                    "SMB1 (its NEGOTIATE answered in SMB1, frame {})",
+                    s.response_frame.unwrap_or(s.request_frame)
+                ),
+            })
         })
-        .filter(|(_, d)| d != "2.???")
+        .collect()
+}
+
+/// Why no connection negotiated a dialect: NEGOTIATE responses that chose
+/// none, or none at all.
+fn no_dialect(model: &Model) -> String {
+    let why: Vec<String> = model
+        .connections
+        .iter()
+        .filter_map(|c| {
+            if let Some(s) = c
+                .smb1_negotiate
+                .as_ref()
+                .filter(|s| s.answer == Some("none"))
+            {
+                return Some(format!(
+                    "stream {}: the SMB1 NEGOTIATE answered with no common dialect (frame {})",
+                    c.stream,
+                    s.response_frame.unwrap_or(s.request_frame)
+                ));
+            }
+            let n = c.negotiate.as_ref()?;
+            let (frame, status) = (n.response_frame?, n.status?);
+            Some(format!(
+                "stream {}: NEGOTIATE answered {status} without a dialect (frame {frame})",
+                c.stream
+            ))
+        })
         .collect();
+    if why.is_empty() {
+        "no NEGOTIATE response in the capture".to_string()
+    } else {
+        format!("no dialect negotiated: {}", some(why))
+    }
+}
+
+pub fn expect_dialect(model: &Model, wanted: &str) -> CheckResult {
+    let name = format!("expect-dialect {wanted}");
+    let seen = negotiated(model);
+    if seen.is_empty() {
+        return result(name, false, no_dialect(model));
+    }
     let list = some(
         seen.iter()
-            .map(|(s, d)| format!("stream {s}: {d}"))
+            .map(|x| format!("stream {}: {}", x.stream, x.name))
             .collect(),
     );
-    if seen.is_empty() {
-        return result(name, false, "no NEGOTIATE response in the capture");
-    }
-    let pass = seen.iter().all(|(_, d)| d == wanted.trim());
+    let pass = seen
+        .iter()
+        .all(|x| x.code.is_some() && x.name == wanted.trim());
     result(name, pass, list)
 }
 
@@ -498,29 +574,14 @@ pub fn require(model: &Model, what: &str) -> CheckResult {
             r
         }
         "smb3" => {
-            let seen: Vec<(u64, u16, String)> = model
-                .connections
-                .iter()
-                .filter_map(|c| {
-                    c.negotiate
-                        .as_ref()
-                        .filter(|n| n.dialect_code != 0 && n.dialect_code != 0x02FF)
-                        .map(|n| {
-                            (
-                                c.stream,
-                                n.dialect_code,
-                                n.dialect.map(|d| d.to_string()).unwrap_or_default(),
-                            )
-                        })
-                })
-                .collect();
+            let seen = negotiated(model);
             if seen.is_empty() {
-                return result(name, false, "no NEGOTIATE response in the capture");
+                return result(name, false, no_dialect(model));
             }
             let bad: Vec<String> = seen
                 .iter()
-                .filter(|x| x.1 < 0x0300)
-                .map(|x| format!("stream {} negotiated SMB {}", x.0, x.2))
+                .filter(|x| x.code.is_none_or(|c| c < 0x0300))
+                .map(Negotiated::describe)
                 .collect();
             let pass = bad.is_empty();
             result(
