@@ -859,6 +859,51 @@ fn check_on_a_damaged_capture() {
     assert!(out.contains("NOTE capture damaged"), "{out}");
     let (code, _) = check(&[&p, "--expect-status", "STATUS_LOGON_FAILURE"]);
     assert_eq!(code, 1, "a failed check wins");
+    // JUnit: the damage is a testcase in error, not a clean pass.
+    let damage = "capture damaged: capture ends inside a record at byte 680 (frame 6): the record needs 370 bytes, 320 are present; the checks cover the part before it";
+    let (code, xml) = check(&[&p, "--deny", "smb1", "--format", "junit"]);
+    assert_eq!(code, 3);
+    well_formed(&xml).unwrap_or_else(|e| panic!("{e}\n{xml}"));
+    assert!(
+        xml.contains("<testsuites name=\"smbscope\" tests=\"2\" failures=\"0\" errors=\"1\">"),
+        "{xml}"
+    );
+    assert!(
+        xml.contains(" tests=\"2\" failures=\"0\" errors=\"1\" skipped=\"0\">"),
+        "{xml}"
+    );
+    assert!(
+        xml.contains(&format!(
+            "name=\"capture\">\n      <error message=\"{damage}\" type=\"damaged\">{damage}</error>"
+        )),
+        "{xml}"
+    );
+    assert_eq!(xml.matches("<testcase ").count(), 2);
+    let (code, xml) = check(&[
+        &p,
+        "--expect-status",
+        "STATUS_LOGON_FAILURE",
+        "--format",
+        "junit",
+    ]);
+    assert_eq!(code, 1);
+    assert!(
+        xml.contains(" tests=\"2\" failures=\"1\" errors=\"1\" "),
+        "{xml}"
+    );
+    // An undamaged capture has no such testcase.
+    let (_, xml) = check(&[
+        &sample("ntlm-wrong-password.pcap"),
+        "--deny",
+        "smb1",
+        "--format",
+        "junit",
+    ]);
+    assert!(
+        xml.contains(" tests=\"1\" failures=\"0\" errors=\"0\""),
+        "{xml}"
+    );
+    assert!(!xml.contains("name=\"capture\""), "{xml}");
     assert!(Path::new(&p).exists());
 }
 
