@@ -712,6 +712,24 @@ fn check_bad_usage_exits_2() {
         2
     );
     assert_eq!(check(&[&ok, "--expect-mechanism", "carrier-pigeon"]).0, 2);
+    // Dialects are the names the report prints (or a DialectRevision in hex).
+    for d in ["3.11", "9.9", "", "2.???", "0x12345", "smb3"] {
+        let o = smbscope(&["check", &ok, "--expect-dialect", d]);
+        assert_eq!(o.status.code(), Some(2), "{d:?}");
+        assert!(
+            String::from_utf8_lossy(&o.stderr).contains(&format!(
+                "unknown dialect {d:?}; one of 2.0.2, 2.1, 2.2.2, 2.2.4, 3.0, 3.0.2, 3.1.0, 3.1.1"
+            )),
+            "{d:?}"
+        );
+    }
+    let bad = policy_file("dialect.toml", "expect_dialect = \"3.11\"\n");
+    assert_eq!(check(&[&ok, "--policy", &bad.to_string_lossy()]).0, 2);
+    let (code, out) = check(&[&ok, "--expect-dialect", "0x0311"]);
+    assert_eq!(
+        (code, out.lines().next()),
+        (0, Some("PASS expect-dialect 0x0311: stream 0: 3.1.1"))
+    );
 }
 
 fn policy_file(name: &str, text: &str) -> PathBuf {

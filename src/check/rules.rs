@@ -285,8 +285,44 @@ fn no_dialect(model: &Model) -> String {
     }
 }
 
+/// A dialect as the report prints it ("3.1.1"), from that name or from
+/// the DialectRevision in hex ("0x0311"; one without a name is printed so,
+/// "0x0399"). Not the 0x02FF wildcard ("2.???"): it answers an SMB1
+/// NEGOTIATE and is followed by the real one, never what a connection ends
+/// with.
+pub fn dialect_name(d: &str) -> Result<String, String> {
+    use crate::smb2::negotiate::Dialect;
+    let wildcard = Dialect::SMB2_WILDCARD.to_string();
+    let t = d.trim();
+    let name = match t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
+        Some(h) if h.len() <= 4 => u16::from_str_radix(h, 16)
+            .ok()
+            .map(|c| Dialect(c).to_string()),
+        Some(_) => None,
+        None => Dialect::NAMES.contains(&t).then(|| t.to_string()),
+    };
+    match name {
+        Some(n) if n != wildcard => Ok(n),
+        _ => {
+            let names: Vec<&str> = Dialect::NAMES
+                .iter()
+                .copied()
+                .filter(|n| *n != wildcard)
+                .collect();
+            Err(format!(
+                "unknown dialect {d:?}; one of {} (or a DialectRevision in hex, e.g. 0x0311)",
+                names.join(", ")
+            ))
+        }
+    }
+}
+
 pub fn expect_dialect(model: &Model, wanted: &str) -> CheckResult {
     let name = format!("expect-dialect {wanted}");
+    let wanted = match dialect_name(wanted) {
+        Ok(d) => d,
+        Err(e) => return result(name, false, e),
+    };
     let seen = negotiated(model);
     if seen.is_empty() {
         return result(name, false, no_dialect(model));
@@ -296,9 +332,7 @@ pub fn expect_dialect(model: &Model, wanted: &str) -> CheckResult {
             .map(|x| format!("stream {}: {}", x.stream, x.name))
             .collect(),
     );
-    let pass = seen
-        .iter()
-        .all(|x| x.code.is_some() && x.name == wanted.trim());
+    let pass = seen.iter().all(|x| x.code.is_some() && x.name == wanted);
     result(name, pass, list)
 }
 
