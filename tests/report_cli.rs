@@ -909,6 +909,12 @@ fn check_on_a_damaged_capture() {
         xml.contains(" tests=\"2\" failures=\"1\" errors=\"1\" "),
         "{xml}"
     );
+    assert!(
+        xml.contains(
+            "<failure message=\"STATUS_LOGON_FAILURE not seen: no SMB2 response in the capture\""
+        ),
+        "{xml}"
+    );
     // An undamaged capture has no such testcase.
     let (_, xml) = check(&[
         &sample("ntlm-wrong-password.pcap"),

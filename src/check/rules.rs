@@ -182,15 +182,15 @@ pub fn expect_status(model: &Model, wanted: &str) -> CheckResult {
         .into_iter()
         .map(|(c, x)| format!("{} (frame {})", NtStatus(*c), x.frame))
         .collect();
-    let mut text = format!(
-        "{st} not in any SMB2 response; {} distinct status(es) seen: {}",
-        seen.len(),
-        if seen.is_empty() {
-            "none".to_string()
-        } else {
+    let mut text = if seen.is_empty() {
+        format!("{st} not seen: no SMB2 response in the capture")
+    } else {
+        format!(
+            "{st} not in any SMB2 response; {} distinct status(es) seen: {}",
+            seen.len(),
             some(seen)
-        }
-    );
+        )
+    };
     if model.statuses_omitted > 0 {
         text.push_str(&format!(
             "; {} response(s) carried statuses past the first {} distinct ones, not kept",
