@@ -70,10 +70,10 @@ pub struct CheckArgs {
     /// A session was set up with the user's own identity and no error was found.
     #[arg(long)]
     expect_success: bool,
-    /// A session setup (or tree connect, or other response) ended with this NTSTATUS. Repeatable.
+    /// A session setup ended with this NTSTATUS, or a tree connect or any other SMB2 response carried it. Repeatable.
     #[arg(long, value_name = "NAME")]
     expect_status: Vec<String>,
-    /// Every connection negotiated this dialect (2.0.2, 2.1, 3.0, 3.0.2, 3.1.1).
+    /// Every connection negotiated this dialect (2.0.2, 2.1, 3.0, 3.0.2, 3.1.1, or a DialectRevision such as 0x0311).
     #[arg(long, value_name = "DIALECT")]
     expect_dialect: Option<String>,
     /// Every session used this mechanism (kerberos, ntlm).

@@ -461,6 +461,7 @@ fn check_each_expectation_passes_and_fails() {
     let ok = sample("ntlm-smb311.pcap");
     let bad = sample("ntlm-wrong-password.pcap");
     let krb = sample("krb5-success.pcap");
+    let signed = sample("signing-server-mandatory-client-disabled.pcap");
     let cases: &[(&str, &[&str], i32)] = &[
         (&ok, &["--expect-success"], 0),
         (&bad, &["--expect-success"], 1),
@@ -487,7 +488,12 @@ fn check_each_expectation_passes_and_fails() {
             1,
         ),
         (&ok, &["--deny", "anonymous"], 0),
-        (&ok, &["--require", "signing"], 0),
+        // Only the TREE_CONNECTs and the final SESSION_SETUP response are
+        // signed: not a signed session.
+        (&ok, &["--require", "signing"], 1),
+        (&ok, &["--deny", "unsigned"], 1),
+        (&signed, &["--require", "signing"], 0),
+        (&signed, &["--deny", "unsigned"], 0),
         (&sample("guest-bad-user.pcap"), &["--require", "signing"], 1),
         (
             &sample("ntlm-smb311-encrypted.pcap"),
@@ -512,6 +518,190 @@ fn check_each_expectation_passes_and_fails() {
     }
 }
 
+/// A connection whose NEGOTIATE the server answered in SMB1 is not SMB 3.x
+/// and did not negotiate the dialect expected (tshark: `-Y smb.cmd==0x72
+/// -e smb.dialect.index`); a refused negotiation is named as such.
+#[test]
+fn check_smb1_answered_negotiate() {
+    // SMB1-only client against an SMB2-only server: DialectIndex 0xFFFF.
+    let (code, out) = check(&[
+        &sample("smb1-client-vs-smb2-server.pcap"),
+        "--require",
+        "smb3",
+        "--expect-dialect",
+        "3.1.1",
+    ]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        out,
+        "FAIL expect-dialect 3.1.1: no dialect negotiated: stream 0: the SMB1 NEGOTIATE answered with no common dialect (frame 6)\n\
+         FAIL require smb3: no dialect negotiated: stream 0: the SMB1 NEGOTIATE answered with no common dialect (frame 6)\n\
+         2 check(s), 0 passed, 2 failed\n"
+    );
+    let corpus = root().join("../shared/corpus/public");
+    if !corpus.is_dir() {
+        return;
+    }
+    // 8 connections; stream 1's NEGOTIATE answered in SMB1 (frame 239).
+    let f = corpus.join("sv-smb2-ntlm-logon-failure.pcap");
+    let (code, out) = check(&[&f.to_string_lossy(), "--require", "smb3"]);
+    assert_eq!(code, 1, "{out}");
+    assert_eq!(
+        out.lines().next(),
+        Some("FAIL require smb3: stream 1 negotiated SMB1 (its NEGOTIATE answered in SMB1, frame 239)")
+    );
+    // Only SMB1: no longer "no NEGOTIATE response".
+    let f = corpus.join("sv-smb1-sll-ntlm.pcap");
+    let (code, out) = check(&[
+        &f.to_string_lossy(),
+        "--require",
+        "smb3",
+        "--expect-dialect",
+        "3.1.1",
+    ]);
+    assert_eq!(code, 1, "{out}");
+    assert_eq!(
+        out,
+        "FAIL expect-dialect 3.1.1: stream 0: SMB1 (its NEGOTIATE answered in SMB1, frame 5)\n\
+         FAIL require smb3: stream 0 negotiated SMB1 (its NEGOTIATE answered in SMB1, frame 5)\n\
+         2 check(s), 0 passed, 2 failed\n"
+    );
+}
+
+/// `--expect-status` passes on any SMB2 response that carried the status,
+/// and names it (tshark: `-Y smb2.flags.response==1 -T fields
+/// -e frame.number -e smb2.nt_status`).
+#[test]
+fn check_expect_status_finds_any_response() {
+    let (code, out) = check(&[
+        &sample("ntlm-wrong-password.pcap"),
+        "--expect-status",
+        "STATUS_MORE_PROCESSING_REQUIRED",
+        "--expect-status",
+        "STATUS_SUCCESS",
+        "--expect-status",
+        "STATUS_ACCESS_DENIED",
+    ]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        out,
+        "PASS expect-status STATUS_MORE_PROCESSING_REQUIRED: SESSION_SETUP response (stream 0, frame 9) carried STATUS_MORE_PROCESSING_REQUIRED\n\
+         PASS expect-status STATUS_SUCCESS: NEGOTIATE response (stream 0, frame 6) carried STATUS_SUCCESS\n\
+         FAIL expect-status STATUS_ACCESS_DENIED: STATUS_ACCESS_DENIED not in any SMB2 response; 3 distinct status(es) seen: STATUS_SUCCESS (frame 6); STATUS_MORE_PROCESSING_REQUIRED (frame 9); STATUS_LOGON_FAILURE (frame 11)\n\
+         3 check(s), 2 passed, 1 failed\n"
+    );
+    // The READ's interim response (frame 104).
+    let (code, out) = check(&[
+        &sample("ntlm-success-copy.pcap"),
+        "--expect-status",
+        "STATUS_PENDING",
+    ]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.starts_with("PASS expect-status STATUS_PENDING: READ response (stream 0, frame 104) carried STATUS_PENDING\n"),
+        "{out}"
+    );
+    let corpus = root().join("../shared/corpus/public");
+    if corpus.is_dir() {
+        for (file, status, line) in [
+            (
+                "zeek-smb-many-open-files-500.pcap",
+                "STATUS_PENDING",
+                "PASS expect-status STATUS_PENDING: IOCTL response (stream 2, frame 60) carried STATUS_PENDING",
+            ),
+            (
+                "sv-smb2-peter-guest.pcap",
+                "STATUS_END_OF_FILE",
+                "PASS expect-status STATUS_END_OF_FILE: READ response (stream 0, frame 131) carried STATUS_END_OF_FILE",
+            ),
+        ] {
+            let f = corpus.join(file);
+            let (code, out) = check(&[&f.to_string_lossy(), "--expect-status", status]);
+            assert_eq!(code, 0, "{file}: {out}");
+            assert_eq!(out.lines().next(), Some(line), "{file}");
+        }
+    }
+}
+
+/// `signing` and `unsigned` judge a session by its messages after the
+/// setup, and say how many were signed (tshark:
+/// `-Y smb2 -T fields -e frame.number -e smb2.sesid -e smb2.flags.signature`).
+#[test]
+fn check_signing_counts_the_messages_after_the_setup() {
+    let (code, out) = check(&[
+        &sample("ntlm-smb311.pcap"),
+        "--require",
+        "signing",
+        "--deny",
+        "unsigned",
+    ]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        out,
+        "FAIL deny unsigned: session 0x111ee4a3 (stream 0, frames 8-11) SAMPLES\\alice neither signed nor encrypted: 4 of 24 message(s) after its setup signed; the first unsigned: frame 14\n\
+         FAIL require signing: session 0x111ee4a3 (stream 0, frames 8-11) SAMPLES\\alice not signed: 4 of 24 message(s) after its setup signed; the first unsigned: frame 14\n\
+         2 check(s), 0 passed, 2 failed\n"
+    );
+    // The READ's interim STATUS_PENDING (frame 104) is not counted.
+    let (code, out) = check(&[&sample("ntlm-success-copy.pcap"), "--require", "signing"]);
+    assert_eq!(code, 1);
+    assert!(
+        out.contains(
+            "not signed: 4 of 50 message(s) after its setup signed; the first unsigned: frame 14"
+        ),
+        "{out}"
+    );
+    let (code, out) = check(&[
+        &sample("signing-client-required-server-disabled.pcap"),
+        "--require",
+        "signing",
+    ]);
+    assert_eq!(code, 0);
+    assert!(
+        out.starts_with("PASS require signing: 1 session(s), all signed or encrypted: session 0xc99a113f (stream 0, frames 8-11) SAMPLES\\alice: 24 of 24 message(s) after its setup signed\n"),
+        "{out}"
+    );
+    // Encrypted on one share; IPC$ before it plain and unsigned.
+    let (code, out) = check(&[
+        &sample("ntlm-smb311-share-encryption-required.pcap"),
+        "--require",
+        "signing",
+    ]);
+    assert_eq!(code, 1);
+    assert!(
+        out.contains(
+            "4 of 24 message(s) after its setup signed, 16 encrypted; the first unsigned: frame 14"
+        ),
+        "{out}"
+    );
+    let (code, _) = check(&[
+        &sample("ntlm-smb311-encrypted.pcap"),
+        "--require",
+        "signing",
+        "--deny",
+        "unsigned",
+    ]);
+    assert_eq!(code, 0);
+    // No message after the setup: NEGOTIATE decides, and the evidence says so.
+    let corpus = root().join("../shared/corpus/public");
+    if corpus.is_dir() {
+        let f = corpus.join("zeek-smb2-kerberos445-auth.pcapng");
+        let (code, out) = check(&[&f.to_string_lossy(), "--require", "signing"]);
+        assert_eq!(code, 0, "{out}");
+        assert!(
+            out.contains(": no message after its setup; signing required by the server in NEGOTIATE, so both sides must sign"),
+            "{out}"
+        );
+        let f = corpus.join("pcapattack-smb2-kerberos-rc4.pcapng");
+        let (code, out) = check(&[&f.to_string_lossy(), "--deny", "unsigned"]);
+        assert_eq!(code, 1, "{out}");
+        assert!(
+            out.contains(": no message after its setup; no NEGOTIATE in the capture to show signing required"),
+            "{out}"
+        );
+    }
+}
+
 #[test]
 fn check_bad_usage_exits_2() {
     let ok = sample("ntlm-smb311.pcap");
@@ -522,6 +712,24 @@ fn check_bad_usage_exits_2() {
         2
     );
     assert_eq!(check(&[&ok, "--expect-mechanism", "carrier-pigeon"]).0, 2);
+    // Dialects are the names the report prints (or a DialectRevision in hex).
+    for d in ["3.11", "9.9", "", "2.???", "0x12345", "smb3"] {
+        let o = smbscope(&["check", &ok, "--expect-dialect", d]);
+        assert_eq!(o.status.code(), Some(2), "{d:?}");
+        assert!(
+            String::from_utf8_lossy(&o.stderr).contains(&format!(
+                "unknown dialect {d:?}; one of 2.0.2, 2.1, 2.2.2, 2.2.4, 3.0, 3.0.2, 3.1.0, 3.1.1"
+            )),
+            "{d:?}"
+        );
+    }
+    let bad = policy_file("dialect.toml", "expect_dialect = \"3.11\"\n");
+    assert_eq!(check(&[&ok, "--policy", &bad.to_string_lossy()]).0, 2);
+    let (code, out) = check(&[&ok, "--expect-dialect", "0x0311"]);
+    assert_eq!(
+        (code, out.lines().next()),
+        (0, Some("PASS expect-dialect 0x0311: stream 0: 3.1.1"))
+    );
 }
 
 fn policy_file(name: &str, text: &str) -> PathBuf {
@@ -539,7 +747,7 @@ fn check_policy_files() {
         "expect_success = true\nexpect_dialect = \"3.1.1\"\nexpect_mechanism = \"ntlm\"\ndeny = [\"ntlmv1\", \"guest\", \"anonymous\", \"smb1\"]\nrequire = [\"signing\", \"smb3\"]\n",
     );
     let (code, out) = check(&[
-        &sample("ntlm-smb311.pcap"),
+        &sample("signing-client-required-server-disabled.pcap"),
         "--policy",
         &good.to_string_lossy(),
     ]);
@@ -669,6 +877,57 @@ fn check_on_a_damaged_capture() {
     assert!(out.contains("NOTE capture damaged"), "{out}");
     let (code, _) = check(&[&p, "--expect-status", "STATUS_LOGON_FAILURE"]);
     assert_eq!(code, 1, "a failed check wins");
+    // JUnit: the damage is a testcase in error, not a clean pass.
+    let damage = "capture damaged: capture ends inside a record at byte 680 (frame 6): the record needs 370 bytes, 320 are present; the checks cover the part before it";
+    let (code, xml) = check(&[&p, "--deny", "smb1", "--format", "junit"]);
+    assert_eq!(code, 3);
+    well_formed(&xml).unwrap_or_else(|e| panic!("{e}\n{xml}"));
+    assert!(
+        xml.contains("<testsuites name=\"smbscope\" tests=\"2\" failures=\"0\" errors=\"1\">"),
+        "{xml}"
+    );
+    assert!(
+        xml.contains(" tests=\"2\" failures=\"0\" errors=\"1\" skipped=\"0\">"),
+        "{xml}"
+    );
+    assert!(
+        xml.contains(&format!(
+            "name=\"capture\">\n      <error message=\"{damage}\" type=\"damaged\">{damage}</error>"
+        )),
+        "{xml}"
+    );
+    assert_eq!(xml.matches("<testcase ").count(), 2);
+    let (code, xml) = check(&[
+        &p,
+        "--expect-status",
+        "STATUS_LOGON_FAILURE",
+        "--format",
+        "junit",
+    ]);
+    assert_eq!(code, 1);
+    assert!(
+        xml.contains(" tests=\"2\" failures=\"1\" errors=\"1\" "),
+        "{xml}"
+    );
+    assert!(
+        xml.contains(
+            "<failure message=\"STATUS_LOGON_FAILURE not seen: no SMB2 response in the capture\""
+        ),
+        "{xml}"
+    );
+    // An undamaged capture has no such testcase.
+    let (_, xml) = check(&[
+        &sample("ntlm-wrong-password.pcap"),
+        "--deny",
+        "smb1",
+        "--format",
+        "junit",
+    ]);
+    assert!(
+        xml.contains(" tests=\"1\" failures=\"0\" errors=\"0\""),
+        "{xml}"
+    );
+    assert!(!xml.contains("name=\"capture\""), "{xml}");
     assert!(Path::new(&p).exists());
 }
 

@@ -968,8 +968,122 @@ fn session_model_on_samples() {
     assert_eq!(a.model.sessions[0].outcome, Outcome::Anonymous);
     let a = sample("ntlm-smb311-encrypted.pcap");
     assert!(a.model.sessions[0].encrypted);
-    let a = sample("ntlm-smb311.pcap");
-    assert!(a.model.sessions[0].signed);
+}
+
+/// A session is signed by what follows its setup: the messages after its
+/// first successful SESSION_SETUP response (both directions, every channel;
+/// not interim responses, CANCELs or MessageId 0xFFFFFFFFFFFFFFFF
+/// notifications), all signed or encrypted. The counts are tshark's:
+/// `tshark -Y smb2 -T fields -e frame.number -e smb2.sesid
+/// -e smb2.flags.signature` from the frame after the setup's last one.
+#[test]
+fn session_signing_is_what_follows_the_setup() {
+    // (capture, messages, signed, encrypted, first unsigned frame, signed)
+    type Case = (&'static str, u64, u64, u64, Option<u64>, bool);
+    let cases: &[Case] = &[
+        // Only the TREE_CONNECTs (12/13, 18/19) signed: smbd signs a
+        // response to a signed request; neither side requires signing.
+        ("ntlm-smb311.pcap", 24, 4, 0, Some(14), false),
+        // Frame 104, the READ's interim STATUS_PENDING, is not counted.
+        ("ntlm-success-copy.pcap", 50, 4, 0, Some(14), false),
+        (
+            "signing-client-required-server-disabled.pcap",
+            24,
+            24,
+            0,
+            None,
+            true,
+        ),
+        (
+            "signing-server-mandatory-client-disabled.pcap",
+            24,
+            24,
+            0,
+            None,
+            true,
+        ),
+        ("guest-bad-user.pcap", 32, 0, 0, Some(12), false),
+        ("ntlm-smb311-encrypted.pcap", 32, 0, 32, None, false),
+        // Encrypted on the share, but IPC$ and the tree connect before it
+        // are plain and mostly unsigned.
+        (
+            "ntlm-smb311-share-encryption-required.pcap",
+            24,
+            4,
+            16,
+            Some(14),
+            false,
+        ),
+        // The LOGOFF response (15) ends the count: 12-15.
+        (
+            "impacket-session-deleted-after-logoff.pcap",
+            4,
+            0,
+            0,
+            Some(12),
+            false,
+        ),
+    ];
+    for &(name, n, signed, enc, first, is_signed) in cases {
+        let a = sample(name);
+        let s = &a.model.sessions[0];
+        assert_eq!(
+            (
+                s.messages_after_setup,
+                s.signed_after_setup,
+                s.encrypted_after_setup,
+                s.first_unsigned_frame,
+                s.signed
+            ),
+            (n, signed, enc, first, is_signed),
+            "{name}"
+        );
+    }
+    let enc = sample("ntlm-smb311-encrypted.pcap");
+    assert!(enc.model.sessions[0].signed_or_encrypted());
+    let part = sample("ntlm-smb311-share-encryption-required.pcap");
+    assert!(!part.model.sessions[0].signed_or_encrypted());
+
+    let Some(d) = corpus() else { return };
+    // Multichannel: the first entry counts its SessionId's messages on all
+    // five connections (tshark: 16 of 734 signed, the first unsigned at
+    // 13); each bound channel, those of its own after its binding.
+    let a = run(&d.join("zeek-smb3-multichannel.pcap"), &[]);
+    let s = a
+        .model
+        .sessions
+        .iter()
+        .find(|s| s.id == 0x1c00_1000_0049 && s.bound_to_stream.is_none())
+        .expect("session");
+    assert_eq!(
+        (
+            s.messages_after_setup,
+            s.signed_after_setup,
+            s.first_unsigned_frame
+        ),
+        (734, 16, Some(13))
+    );
+    let channel = a
+        .model
+        .sessions
+        .iter()
+        .find(|s| s.id == 0x1c00_1000_0049 && s.stream == 1)
+        .expect("channel");
+    assert_eq!(
+        (channel.messages_after_setup, channel.signed_after_setup),
+        (62, 0)
+    );
+    // Nothing after the setup: what NEGOTIATE required decides. The server
+    // requires signing (SecurityMode 0x03) here.
+    let a = run(&d.join("zeek-smb2-kerberos445-auth.pcapng"), &[]);
+    let s = &a.model.sessions[0];
+    assert_eq!(s.messages_after_setup, 0);
+    assert!(s.signed);
+    // No NEGOTIATE in the capture: nothing shows signing required.
+    let a = run(&d.join("pcapattack-smb2-kerberos-rc4.pcapng"), &[]);
+    let s = &a.model.sessions[0];
+    assert_eq!(s.messages_after_setup, 0);
+    assert!(!s.signed);
 }
 
 #[test]

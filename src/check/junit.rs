@@ -24,19 +24,27 @@ pub fn escape(s: &str) -> String {
     o
 }
 
-/// The JUnit document for the checks of `file`. `note` (e.g. a damaged
-/// capture) goes into `<system-err>`.
-pub fn render(file: &str, results: &[CheckResult], note: Option<&str>) -> String {
+/// The JUnit document for the checks of `file`. `damaged` (what is wrong
+/// with a damaged capture) is one more testcase, named "capture", with an
+/// `<error>`: the checks cover only the part before the damage, so a CI
+/// job must not read the document as a clean pass. It also goes into
+/// `<system-err>`.
+pub fn render(file: &str, results: &[CheckResult], damaged: Option<&str>) -> String {
     let failures = results.iter().filter(|r| !r.pass).count();
+    let errors = usize::from(damaged.is_some());
+    let tests = results.len() + errors;
     let mut s = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let suite = escape(&format!("smbscope check {file}"));
     let _ = writeln!(
         s,
-        "<testsuites name=\"smbscope\" tests=\"{}\" failures=\"{failures}\">",
-        results.len()
+        "<testsuites name=\"smbscope\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\">"
     );
-    let _ = writeln!(s, "  <testsuite name=\"{suite}\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" skipped=\"0\">", results.len());
+    let _ = writeln!(s, "  <testsuite name=\"{suite}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"0\">");
     let class = escape(file);
+    if let Some(d) = damaged {
+        let d = escape(d);
+        let _ = writeln!(s, "    <testcase classname=\"{class}\" name=\"capture\">\n      <error message=\"{d}\" type=\"damaged\">{d}</error>\n    </testcase>");
+    }
     for r in results {
         let name = escape(&r.name);
         let ev = escape(&r.evidence);
@@ -46,8 +54,8 @@ pub fn render(file: &str, results: &[CheckResult], note: Option<&str>) -> String
             let _ = writeln!(s, "    <testcase classname=\"{class}\" name=\"{name}\">\n      <failure message=\"{ev}\" type=\"check\">{ev}</failure>\n    </testcase>");
         }
     }
-    if let Some(n) = note {
-        let _ = writeln!(s, "    <system-err>{}</system-err>", escape(n));
+    if let Some(d) = damaged {
+        let _ = writeln!(s, "    <system-err>{}</system-err>", escape(d));
     }
     s.push_str("  </testsuite>\n</testsuites>\n");
     s

@@ -79,7 +79,7 @@ impl Policy {
         *self == Policy::default()
     }
 
-    /// Rejects unknown deny/require words, mechanisms and status names.
+    /// Rejects unknown deny/require words, dialects, mechanisms and status names.
     pub fn validate(&self) -> Result<(), String> {
         for d in &self.deny {
             if !DENY.contains(&d.to_ascii_lowercase().as_str()) {
@@ -96,6 +96,9 @@ impl Policy {
         }
         if let Some(m) = &self.expect_mechanism {
             rules::mechanism_name(m)?;
+        }
+        if let Some(d) = &self.expect_dialect {
+            rules::dialect_name(d)?;
         }
         for s in &self.expect_status {
             rules::status_code(s)?;

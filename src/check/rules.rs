@@ -166,54 +166,174 @@ pub fn expect_status(model: &Model, wanted: &str) -> CheckResult {
             );
         }
     }
-    let seen: Vec<String> = model
-        .sessions
-        .iter()
-        .map(|s| {
+    if let Some(x) = model.statuses.get(&code) {
+        return result(
+            name,
+            true,
             format!(
-                "{} {}",
-                describe(s),
-                s.status
-                    .map_or_else(|| "no status".to_string(), |st| st.to_string())
-            )
+                "{} response (stream {}, frame {}) carried {st}",
+                x.command, x.stream, x.frame
+            ),
+        );
+    }
+    // What the responses did carry, in the order they came.
+    let mut seen: Vec<(&u32, &crate::session::StatusSeen)> = model.statuses.iter().collect();
+    seen.sort_unstable_by_key(|(c, x)| (x.frame, **c));
+    let seen: Vec<String> = seen
+        .into_iter()
+        .map(|(c, x)| format!("{} (frame {})", NtStatus(*c), x.frame))
+        .collect();
+    let mut text = if seen.is_empty() {
+        format!("{st} not seen: no SMB2 response in the capture")
+    } else {
+        format!(
+            "{st} not in any SMB2 response; {} distinct status(es) seen: {}",
+            seen.len(),
+            some(seen)
+        )
+    };
+    if model.statuses_omitted > 0 {
+        text.push_str(&format!(
+            "; {} response(s) carried statuses past the first {} distinct ones, not kept",
+            model.statuses_omitted,
+            crate::session::MAX_STATUSES
+        ));
+    }
+    result(name, false, text)
+}
+
+/// The dialect a connection negotiated: in SMB2 (`Some(code)`, with its
+/// name), or `None` for a NEGOTIATE the server answered in SMB1.
+struct Negotiated {
+    stream: u64,
+    code: Option<u16>,
+    name: String,
+}
+
+impl Negotiated {
+    /// "stream 1 negotiated SMB1 (its NEGOTIATE answered in SMB1, frame 239)",
+    /// "stream 0 negotiated SMB 2.0.2".
+    fn describe(&self) -> String {
+        match self.code {
+            Some(_) => format!("stream {} negotiated SMB {}", self.stream, self.name),
+            None => format!("stream {} negotiated {}", self.stream, self.name),
+        }
+    }
+}
+
+/// The connections that negotiated a dialect, in SMB2 (the 0x02FF
+/// wildcard, followed by the real NEGOTIATE, left out) or in SMB1 (an SMB1
+/// NEGOTIATE the server answered with an SMB1 dialect).
+fn negotiated(model: &Model) -> Vec<Negotiated> {
+    model
+        .connections
+        .iter()
+        .filter_map(|c| {
+            if let Some(n) = c
+                .negotiate
+                .as_ref()
+                .filter(|n| n.dialect_code != 0 && n.dialect_code != 0x02FF)
+            {
+                return Some(Negotiated {
+                    stream: c.stream,
+                    code: Some(n.dialect_code),
+                    name: n.dialect.map(|d| d.to_string()).unwrap_or_default(),
+                });
+            }
+            let s = c.smb1_negotiate.as_ref()?;
+            (s.answer == Some("smb1")).then(|| Negotiated {
+                stream: c.stream,
+                code: None,
+                name: format!(
+                    "SMB1 (its NEGOTIATE answered in SMB1, frame {})",
+                    s.response_frame.unwrap_or(s.request_frame)
+                ),
+            })
+        })
+        .collect()
+}
+
+/// Why no connection negotiated a dialect: NEGOTIATE responses that chose
+/// none, or none at all.
+fn no_dialect(model: &Model) -> String {
+    let why: Vec<String> = model
+        .connections
+        .iter()
+        .filter_map(|c| {
+            if let Some(s) = c
+                .smb1_negotiate
+                .as_ref()
+                .filter(|s| s.answer == Some("none"))
+            {
+                return Some(format!(
+                    "stream {}: the SMB1 NEGOTIATE answered with no common dialect (frame {})",
+                    c.stream,
+                    s.response_frame.unwrap_or(s.request_frame)
+                ));
+            }
+            let n = c.negotiate.as_ref()?;
+            let (frame, status) = (n.response_frame?, n.status?);
+            Some(format!(
+                "stream {}: NEGOTIATE answered {status} without a dialect (frame {frame})",
+                c.stream
+            ))
         })
         .collect();
-    result(
-        name,
-        false,
-        format!(
-            "{st} not seen; sessions: {}",
-            if seen.is_empty() {
-                "none".to_string()
-            } else {
-                some(seen)
-            }
-        ),
-    )
+    if why.is_empty() {
+        "no NEGOTIATE response in the capture".to_string()
+    } else {
+        format!("no dialect negotiated: {}", some(why))
+    }
+}
+
+/// A dialect as the report prints it ("3.1.1"), from that name or from
+/// the DialectRevision in hex ("0x0311"; one without a name is printed so,
+/// "0x0399"). Not the 0x02FF wildcard ("2.???"): it answers an SMB1
+/// NEGOTIATE and is followed by the real one, never what a connection ends
+/// with.
+pub fn dialect_name(d: &str) -> Result<String, String> {
+    use crate::smb2::negotiate::Dialect;
+    let wildcard = Dialect::SMB2_WILDCARD.to_string();
+    let t = d.trim();
+    let name = match t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
+        Some(h) if h.len() <= 4 => u16::from_str_radix(h, 16)
+            .ok()
+            .map(|c| Dialect(c).to_string()),
+        Some(_) => None,
+        None => Dialect::NAMES.contains(&t).then(|| t.to_string()),
+    };
+    match name {
+        Some(n) if n != wildcard => Ok(n),
+        _ => {
+            let names: Vec<&str> = Dialect::NAMES
+                .iter()
+                .copied()
+                .filter(|n| *n != wildcard)
+                .collect();
+            Err(format!(
+                "unknown dialect {d:?}; one of {} (or a DialectRevision in hex, e.g. 0x0311)",
+                names.join(", ")
+            ))
+        }
+    }
 }
 
 pub fn expect_dialect(model: &Model, wanted: &str) -> CheckResult {
     let name = format!("expect-dialect {wanted}");
-    let seen: Vec<(u64, String)> = model
-        .connections
-        .iter()
-        .filter_map(|c| {
-            c.negotiate
-                .as_ref()
-                .and_then(|n| n.dialect)
-                .map(|d| (c.stream, d.to_string()))
-        })
-        .filter(|(_, d)| d != "2.???")
-        .collect();
+    let wanted = match dialect_name(wanted) {
+        Ok(d) => d,
+        Err(e) => return result(name, false, e),
+    };
+    let seen = negotiated(model);
+    if seen.is_empty() {
+        return result(name, false, no_dialect(model));
+    }
     let list = some(
         seen.iter()
-            .map(|(s, d)| format!("stream {s}: {d}"))
+            .map(|x| format!("stream {}: {}", x.stream, x.name))
             .collect(),
     );
-    if seen.is_empty() {
-        return result(name, false, "no NEGOTIATE response in the capture");
-    }
-    let pass = seen.iter().all(|(_, d)| d == wanted.trim());
+    let pass = seen.iter().all(|x| x.code.is_some() && x.name == wanted);
     result(name, pass, list)
 }
 
@@ -255,6 +375,52 @@ pub fn expect_mechanism(model: &Model, wanted: &str) -> CheckResult {
     }
 }
 
+/// What the capture shows of a session's signing, and whether that makes
+/// it signed or encrypted ([`Session::signed_or_encrypted`]): "4 of 24
+/// message(s) after its setup signed; the first unsigned: frame 14", or,
+/// with no message after the setup, what NEGOTIATE and the setup said.
+pub fn signing_seen(model: &Model, s: &Session) -> (bool, String) {
+    let ok = s.signed_or_encrypted();
+    if s.messages_after_setup > 0 {
+        let mut t = format!(
+            "{} of {} message(s) after its setup signed",
+            s.signed_after_setup, s.messages_after_setup
+        );
+        if s.encrypted_after_setup > 0 {
+            t.push_str(&format!(", {} encrypted", s.encrypted_after_setup));
+        }
+        if let Some(f) = s.first_unsigned_frame {
+            t.push_str(&format!("; the first unsigned: frame {f}"));
+        }
+        return (ok, t);
+    }
+    let n = model
+        .connection(s.stream)
+        .and_then(|c| c.negotiate.as_ref());
+    let who = match n.map(|n| (n.client_signing_required, n.server_signing_required)) {
+        Some((true, true)) => Some("both sides"),
+        Some((true, false)) => Some("the client"),
+        Some((false, true)) => Some("the server"),
+        _ => None,
+    };
+    let mut t = "no message after its setup".to_string();
+    if s.encrypted {
+        t.push_str("; the server asked for encryption (SessionFlags ENCRYPT_DATA)");
+    }
+    match who {
+        Some(w) if s.signed => t.push_str(&format!(
+            "; signing required by {w} in NEGOTIATE, so both sides must sign"
+        )),
+        Some(w) => t.push_str(&format!(
+            "; signing required by {w} in NEGOTIATE, but a {} session is not signed",
+            s.outcome.as_str()
+        )),
+        None if n.is_some() => t.push_str("; neither side required signing in NEGOTIATE"),
+        None => t.push_str("; no NEGOTIATE in the capture to show signing required"),
+    }
+    (ok, t)
+}
+
 fn offenders(model: &Model, f: impl Fn(&Session) -> bool, what: &str) -> Vec<String> {
     model
         .sessions
@@ -284,11 +450,15 @@ pub fn deny(model: &Model, what: &str) -> CheckResult {
             |s| s.outcome == Outcome::Anonymous,
             "is an anonymous session",
         ),
-        "unsigned" => offenders(
-            model,
-            |s| s.outcome.established() && !s.signed && !s.encrypted,
-            "was neither signed nor encrypted",
-        ),
+        "unsigned" => model
+            .sessions
+            .iter()
+            .filter(|s| s.outcome.established())
+            .filter_map(|s| {
+                let (ok, seen) = signing_seen(model, s);
+                (!ok).then(|| format!("{} neither signed nor encrypted: {seen}", describe(s)))
+            })
+            .collect(),
         "unencrypted" => offenders(
             model,
             |s| s.outcome.established() && !s.encrypted,
@@ -370,7 +540,7 @@ pub fn deny(model: &Model, what: &str) -> CheckResult {
 pub fn require(model: &Model, what: &str) -> CheckResult {
     let name = format!("require {what}");
     match what {
-        "signing" | "encryption" => {
+        "signing" => {
             let est: Vec<&Session> = model
                 .sessions
                 .iter()
@@ -379,41 +549,55 @@ pub fn require(model: &Model, what: &str) -> CheckResult {
             if est.is_empty() {
                 return result(name, false, "no session was set up");
             }
-            let ok = |s: &Session| {
-                if what == "signing" {
-                    s.signed || s.encrypted
-                } else {
-                    s.encrypted
-                }
-            };
+            let seen: Vec<(bool, String, String)> = est
+                .iter()
+                .map(|s| {
+                    let (ok, seen) = signing_seen(model, s);
+                    (ok, describe(s), seen)
+                })
+                .collect();
+            let bad: Vec<String> = seen
+                .iter()
+                .filter(|x| !x.0)
+                .map(|x| format!("{} not signed: {}", x.1, x.2))
+                .collect();
+            if bad.is_empty() {
+                let all: Vec<String> = seen
+                    .into_iter()
+                    .map(|x| format!("{}: {}", x.1, x.2))
+                    .collect();
+                result(
+                    name,
+                    true,
+                    format!(
+                        "{} session(s), all signed or encrypted: {}",
+                        est.len(),
+                        some(all)
+                    ),
+                )
+            } else {
+                result(name, false, some(bad))
+            }
+        }
+        "encryption" => {
+            let est: Vec<&Session> = model
+                .sessions
+                .iter()
+                .filter(|s| s.outcome.established())
+                .collect();
+            if est.is_empty() {
+                return result(name, false, "no session was set up");
+            }
             let bad: Vec<String> = est
                 .iter()
-                .filter(|s| !ok(s))
-                .map(|s| {
-                    format!(
-                        "{} not {}",
-                        describe(s),
-                        if what == "signing" {
-                            "signed"
-                        } else {
-                            "encrypted"
-                        }
-                    )
-                })
+                .filter(|s| !s.encrypted)
+                .map(|s| format!("{} not encrypted", describe(s)))
                 .collect();
             if bad.is_empty() {
                 result(
                     name,
                     true,
-                    format!(
-                        "{} session(s), all {}",
-                        est.len(),
-                        if what == "signing" {
-                            "signed or encrypted"
-                        } else {
-                            "encrypted"
-                        }
-                    ),
+                    format!("{} session(s), all encrypted", est.len()),
                 )
             } else {
                 result(name, false, some(bad))
@@ -425,29 +609,14 @@ pub fn require(model: &Model, what: &str) -> CheckResult {
             r
         }
         "smb3" => {
-            let seen: Vec<(u64, u16, String)> = model
-                .connections
-                .iter()
-                .filter_map(|c| {
-                    c.negotiate
-                        .as_ref()
-                        .filter(|n| n.dialect_code != 0 && n.dialect_code != 0x02FF)
-                        .map(|n| {
-                            (
-                                c.stream,
-                                n.dialect_code,
-                                n.dialect.map(|d| d.to_string()).unwrap_or_default(),
-                            )
-                        })
-                })
-                .collect();
+            let seen = negotiated(model);
             if seen.is_empty() {
-                return result(name, false, "no NEGOTIATE response in the capture");
+                return result(name, false, no_dialect(model));
             }
             let bad: Vec<String> = seen
                 .iter()
-                .filter(|x| x.1 < 0x0300)
-                .map(|x| format!("stream {} negotiated SMB {}", x.0, x.2))
+                .filter(|x| x.code.is_none_or(|c| c < 0x0300))
+                .map(Negotiated::describe)
                 .collect();
             let pass = bad.is_empty();
             result(

@@ -65,6 +65,23 @@ pub struct Model {
     pub last_time: Option<Timestamp>,
     /// The time of the capture's first frame, of any protocol.
     pub capture_start: Option<Timestamp>,
+    /// Each NTSTATUS an SMB2 response carried (interim STATUS_PENDING
+    /// responses included), with the first response that carried it; at
+    /// most [`MAX_STATUSES`] distinct values.
+    pub statuses: KeyedHashMap<u32, StatusSeen>,
+    /// Responses whose status is not in [`Model::statuses`]: it was full.
+    pub statuses_omitted: u64,
+}
+
+/// Distinct NTSTATUS values kept in [`Model::statuses`].
+pub const MAX_STATUSES: usize = 4096;
+
+/// The first SMB2 response that carried a status ([`Model::statuses`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StatusSeen {
+    pub frame: u64,
+    pub stream: u64,
+    pub command: Command,
 }
 
 impl Model {
@@ -505,14 +522,23 @@ impl Builder {
         let Some(h) = m.header else {
             return;
         };
-        if h.is_signed() {
+        let signed = h.is_signed();
+        if signed {
             self.model.connections[ci].signed_messages += 1;
-            self.mark_session(m.stream, h.session_id, |s| s.signed = true);
+        }
+        if h.session_id != 0 && !unsigned_by_rule(&h) {
+            let p = if signed {
+                Protection::Signed
+            } else {
+                Protection::Neither
+            };
+            self.after_setup(ci, m.stream, h.session_id, m.frame, p);
         }
         if !h.is_response() {
             self.request(ci, m, &h);
             return;
         }
+        self.note_status(m, &h);
         // An interim STATUS_PENDING: the final response comes later.
         if h.is_async() && h.status == crate::smb2::body::STATUS_PENDING {
             self.verbose_entry(ci, m, None);
@@ -600,6 +626,9 @@ impl Builder {
         let first = c.encrypted_messages == 1;
         if let Some(sid) = m.transform.and_then(|t| t.session_id) {
             self.mark_session(m.stream, sid, |s| s.encrypted = true);
+            if sid != 0 {
+                self.after_setup(ci, m.stream, sid, m.frame, Protection::Encrypted);
+            }
         }
         if first || self.opts.verbose {
             self.timeline(ci, m, &Decoded::default());
@@ -640,6 +669,55 @@ impl Builder {
         let dec = m.decode();
         setup::smb1_negotiate(&mut self.model.connections[ci], m, &dec);
         self.timeline(ci, m, &dec);
+    }
+
+    /// Remembers the status of a response in [`Model::statuses`].
+    fn note_status(&mut self, m: &Message<'_>, h: &crate::smb2::Smb2Header) {
+        let statuses = &mut self.model.statuses;
+        if statuses.contains_key(&h.status) {
+            return;
+        }
+        if statuses.len() >= MAX_STATUSES {
+            self.model.statuses_omitted += 1;
+            return;
+        }
+        statuses.insert(
+            h.status,
+            StatusSeen {
+                frame: m.frame,
+                stream: m.stream,
+                command: h.command,
+            },
+        );
+    }
+
+    /// Counts a message of session `sid` on `stream` ([`Session::note_after_setup`])
+    /// on the session's entry of that connection and, when the message is
+    /// on another channel than the session's first entry (a bound channel,
+    /// or a connection whose binding the capture lacks), on that first
+    /// entry too: it counts the messages of every channel.
+    fn after_setup(&mut self, ci: usize, stream: u64, sid: u64, frame: u64, p: Protection) {
+        let own = self.session_index.get(&(stream, sid)).copied();
+        let mut channel = true;
+        if let Some(s) = own.and_then(|i| self.model.sessions.get_mut(i)) {
+            s.note_after_setup(p, frame);
+            channel = s.bound_to_stream.is_some();
+        }
+        if !channel {
+            return;
+        }
+        let server = self.model.connections[ci].server.ip();
+        let Some(&first) = self.session_by_id.get(&(server, sid)) else {
+            return;
+        };
+        if Some(first) == own {
+            return;
+        }
+        if let Some(s) = self.model.sessions.get_mut(first) {
+            if s.stream != stream {
+                s.note_after_setup(p, frame);
+            }
+        }
     }
 
     /// Applies `f` to the session (stream, sid), if known.
@@ -872,6 +950,24 @@ fn short_summary(s: &mut String, m: &Message<'_>, dec: &Decoded) {
             Some(Ok(p)) => write!(s, "NetBIOS {}", p.summary()),
             _ => write!(s, "NetBIOS {}", nb.name().unwrap_or("packet")),
         };
+    }
+}
+
+/// A message that may go unsigned in a signed session, not counted in
+/// [`Session::messages_after_setup`]: an interim STATUS_PENDING response
+/// ([MS-SMB2] 3.3.4.1.1; the client does not verify it, 3.2.5.1.3), a
+/// notification with MessageId 0xFFFFFFFFFFFFFFFF such as an oplock or
+/// lease break (3.2.5.1.3), a CANCEL request (it takes no sequence number,
+/// 3.2.4.24, and servers accept it unsigned: Samba's smbd "Cancel requests
+/// are allowed to skip the signing").
+fn unsigned_by_rule(h: &crate::smb2::Smb2Header) -> bool {
+    if h.message_id == u64::MAX {
+        return true;
+    }
+    if h.is_response() {
+        h.status == crate::smb2::body::STATUS_PENDING
+    } else {
+        h.command == Command::CANCEL
     }
 }
 

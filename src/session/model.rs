@@ -650,8 +650,32 @@ pub struct Session {
     pub session_flags: SessionFlags,
     /// Messages of this session were seen in TRANSFORM headers, or the server set ENCRYPT_DATA.
     pub encrypted: bool,
-    /// Messages of this session were signed.
+    /// The session's messages after its setup (see [`Session::messages_after_setup`])
+    /// that are not encrypted were all signed, and at least one was. With no
+    /// message after the setup: the session is the user's own (not guest or
+    /// anonymous) and either side's NEGOTIATE had SIGNING_REQUIRED, so both
+    /// must sign ([MS-SMB2] 3.2.5.3.1, 3.3.5.5.3).
     pub signed: bool,
+    /// The session's SMB2 messages after its first successful SESSION_SETUP
+    /// response, until its LOGOFF response: both directions, on this
+    /// connection and, for the session's first entry, on every channel
+    /// bound to it (or carrying its SessionId); encrypted ones included.
+    /// Not counted: what [MS-SMB2] 3.2.4.1.1, 3.2.4.24, 3.3.4.1.1 and
+    /// 3.2.5.1.3 leave unsigned (interim STATUS_PENDING responses, CANCEL
+    /// requests, notifications with MessageId 0xFFFFFFFFFFFFFFFF such as
+    /// oplock and lease breaks).
+    pub messages_after_setup: u64,
+    /// Of [`Session::messages_after_setup`], the signed ones.
+    pub signed_after_setup: u64,
+    /// Of [`Session::messages_after_setup`], those in TRANSFORM headers.
+    pub encrypted_after_setup: u64,
+    /// The first of [`Session::messages_after_setup`] neither signed nor encrypted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_unsigned_frame: Option<u64>,
+    /// The frame of the first successful SESSION_SETUP response: messages
+    /// after it are counted in [`Session::messages_after_setup`].
+    #[serde(skip)]
+    pub set_up_frame: Option<u64>,
     pub first_frame: u64,
     pub last_setup_frame: u64,
     /// Seconds from the first request to the last response of the setup.
@@ -673,6 +697,45 @@ pub struct Session {
     pub kdc_frames: Vec<u64>,
     #[serde(skip)]
     pub first_time: Timestamp,
+}
+
+/// How a message of a session was protected (see [`Session::note_after_setup`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Protection {
+    Signed,
+    Encrypted,
+    Neither,
+}
+
+impl Session {
+    /// Counts a message of the session in [`Session::messages_after_setup`]
+    /// when it comes after the setup and before the LOGOFF, and updates
+    /// [`Session::signed`].
+    pub fn note_after_setup(&mut self, p: Protection, frame: u64) {
+        if self.set_up_frame.is_none() || self.logoff_frame.is_some() {
+            return;
+        }
+        self.messages_after_setup += 1;
+        match p {
+            Protection::Signed => self.signed_after_setup += 1,
+            Protection::Encrypted => self.encrypted_after_setup += 1,
+            Protection::Neither => {
+                self.first_unsigned_frame.get_or_insert(frame);
+            }
+        }
+        self.signed = self.first_unsigned_frame.is_none() && self.signed_after_setup > 0;
+    }
+
+    /// Every message after the setup was signed or encrypted (at least
+    /// one); with none, [`Session::signed`] or [`Session::encrypted`] as
+    /// the setup left them.
+    pub fn signed_or_encrypted(&self) -> bool {
+        if self.messages_after_setup > 0 {
+            self.first_unsigned_frame.is_none()
+        } else {
+            self.signed || self.encrypted
+        }
+    }
 }
 
 /// Count of one error status on a tree.

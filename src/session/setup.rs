@@ -221,6 +221,11 @@ impl Builder {
             session_flags: SessionFlags(0),
             encrypted: false,
             signed: false,
+            messages_after_setup: 0,
+            signed_after_setup: 0,
+            encrypted_after_setup: 0,
+            first_unsigned_frame: None,
+            set_up_frame: None,
             first_frame: frame,
             last_setup_frame: frame,
             setup_duration: None,
@@ -303,6 +308,16 @@ impl Builder {
             s.session_id = HexId(h.session_id);
         }
         apply_round(s, round, &req, flags, m.frame, m.ts, h.status);
+        if h.status == 0 && s.set_up_frame.is_none() {
+            // Messages count from here; until one comes, whether the
+            // session signs is what NEGOTIATE required.
+            s.set_up_frame = Some(m.frame);
+            let required = self.model.connections[ci]
+                .negotiate
+                .as_ref()
+                .is_some_and(|n| n.client_signing_required || n.server_signing_required);
+            s.signed = s.messages_after_setup == 0 && required && s.outcome == Outcome::Success;
+        }
         let sid = s.id;
         let stream = s.stream;
         if sid != 0 {
