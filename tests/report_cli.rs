@@ -501,6 +501,23 @@ fn check_each_expectation_passes_and_fails() {
             0,
         ),
         (&ok, &["--require", "encryption"], 1),
+        (
+            &sample("ntlm-smb311-encrypted.pcap"),
+            &["--deny", "unencrypted"],
+            0,
+        ),
+        // One share requires encryption, the session does not: 16 of the 24
+        // messages after the setup are encrypted, the IPC$ ones are not.
+        (
+            &sample("ntlm-smb311-share-encryption-required.pcap"),
+            &["--require", "encryption"],
+            1,
+        ),
+        (
+            &sample("ntlm-smb311-share-encryption-required.pcap"),
+            &["--deny", "unencrypted"],
+            1,
+        ),
         (&ok, &["--require", "smb3"], 0),
         (&sample("ntlm-smb202.pcap"), &["--require", "smb3"], 1),
         (&ok, &["--deny", "ntlm"], 1),

@@ -421,6 +421,33 @@ pub fn signing_seen(model: &Model, s: &Session) -> (bool, String) {
     (ok, t)
 }
 
+/// What the capture shows of a session's encryption: every message of it
+/// after its setup in a TRANSFORM header ("12 of 12 message(s) after its
+/// setup encrypted"), or, with none after the setup, the server's
+/// SessionFlags ENCRYPT_DATA. One encrypted message, or the flag, is not
+/// enough when plain messages follow the setup (a share that requires
+/// encryption on a session that does not).
+pub fn encryption_seen(s: &Session) -> (bool, String) {
+    if s.messages_after_setup == 0 {
+        return if s.encrypted {
+            (true, "no message after its setup; the server asked for encryption (SessionFlags ENCRYPT_DATA)".to_string())
+        } else {
+            (
+                false,
+                "no message after its setup, and no ENCRYPT_DATA in its SessionFlags".to_string(),
+            )
+        };
+    }
+    let ok = s.encrypted_after_setup == s.messages_after_setup;
+    (
+        ok,
+        format!(
+            "{} of {} message(s) after its setup encrypted",
+            s.encrypted_after_setup, s.messages_after_setup
+        ),
+    )
+}
+
 fn offenders(model: &Model, f: impl Fn(&Session) -> bool, what: &str) -> Vec<String> {
     model
         .sessions
@@ -459,11 +486,15 @@ pub fn deny(model: &Model, what: &str) -> CheckResult {
                 (!ok).then(|| format!("{} neither signed nor encrypted: {seen}", describe(s)))
             })
             .collect(),
-        "unencrypted" => offenders(
-            model,
-            |s| s.outcome.established() && !s.encrypted,
-            "was not encrypted",
-        ),
+        "unencrypted" => model
+            .sessions
+            .iter()
+            .filter(|s| s.outcome.established())
+            .filter_map(|s| {
+                let (ok, seen) = encryption_seen(s);
+                (!ok).then(|| format!("{} not encrypted: {seen}", describe(s)))
+            })
+            .collect(),
         "weak-enctype" => {
             let mut v = offenders(
                 model,
@@ -590,8 +621,10 @@ pub fn require(model: &Model, what: &str) -> CheckResult {
             }
             let bad: Vec<String> = est
                 .iter()
-                .filter(|s| !s.encrypted)
-                .map(|s| format!("{} not encrypted", describe(s)))
+                .filter_map(|s| {
+                    let (ok, seen) = encryption_seen(s);
+                    (!ok).then(|| format!("{} not encrypted: {seen}", describe(s)))
+                })
                 .collect();
             if bad.is_empty() {
                 result(
