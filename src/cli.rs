@@ -97,11 +97,11 @@ pub struct CheckArgs {
 fn read(input: &InputArgs, build: BuildOptions, obs: &mut impl Observer) -> Result<Analysis, u8> {
     let file = input.file.as_str();
     let src = open_input(file).map_err(|e| {
-        eprintln!("{e}");
+        note!("{e}");
         exit::UNREADABLE
     })?;
     let mut reader = CaptureReader::new(src).map_err(|e| {
-        eprintln!("{}", describe(file, &e));
+        note!("{}", describe(file, &e));
         exit::UNREADABLE
     })?;
     Ok(analyze_with(&mut reader, &options(input), build, obs))
@@ -197,7 +197,7 @@ pub fn report(a: ReportArgs) -> u8 {
     std::mem::forget(analysis);
     match damaged {
         Some(e) => {
-            eprintln!("{e} (what came before it was reported)");
+            note!("{e} (what came before it was reported)");
             exit::DAMAGED
         }
         None => exit::OK,
@@ -234,7 +234,7 @@ pub fn check(a: CheckArgs) -> u8 {
     let p = match policy(&a) {
         Ok(p) => p,
         Err(e) => {
-            eprintln!("smbscope check: {e}");
+            note!("smbscope check: {e}");
             return exit::UNREADABLE;
         }
     };

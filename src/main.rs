@@ -11,6 +11,15 @@ use smbscope::pipeline::{self, Options};
 use smbscope::report::messages::MessagesWriter;
 use smbscope::report::Format;
 
+/// `eprintln!` that ignores a failed write: `eprintln!` panics when standard
+/// error is a pipe whose reader has gone (`smbscope ... 2>&1 | head`).
+macro_rules! note {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 /// Exit codes (documented in README.md).
 mod exit {
     pub const OK: u8 = 0;
@@ -159,14 +168,14 @@ fn messages(a: MessagesArgs) -> u8 {
     let src = match open_input(file) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("{e}");
+            note!("{e}");
             return exit::UNREADABLE;
         }
     };
     let mut reader = match CaptureReader::new(src) {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("{}", describe(file, &e));
+            note!("{}", describe(file, &e));
             return exit::UNREADABLE;
         }
     };
@@ -185,11 +194,11 @@ fn messages(a: MessagesArgs) -> u8 {
         Err(e) => return output_error(&e),
     };
     for n in notes {
-        eprintln!("smbscope: {file}: {n}");
+        note!("smbscope: {file}: {n}");
     }
     match &outcome.error {
         Some(e) => {
-            eprintln!(
+            note!(
                 "{} (the messages before it were reported)",
                 describe(file, e)
             );
@@ -203,14 +212,14 @@ fn output_error(e: &io::Error) -> u8 {
     if e.kind() == io::ErrorKind::BrokenPipe {
         return exit::OK;
     }
-    eprintln!("smbscope: writing output: {e}");
+    note!("smbscope: writing output: {e}");
     exit::OUTPUT
 }
 
 fn status(a: StatusArgs) -> u8 {
     let q = a.query.join(" ");
     if q.trim().is_empty() {
-        eprintln!("smbscope status: give a code, a name or a word, e.g. 0xC000006D, STATUS_LOGON_FAILURE or logon");
+        note!("smbscope status: give a code, a name or a word, e.g. 0xC000006D, STATUS_LOGON_FAILURE or logon");
         return exit::UNREADABLE;
     }
     let reports = smbscope::ntstatus::query(&q);
@@ -220,7 +229,7 @@ fn status(a: StatusArgs) -> u8 {
             .map_err(io::Error::from)
             .and_then(|_| writeln!(out)),
         Format::Text if reports.is_empty() => {
-            eprintln!("smbscope status: nothing matches {q:?}");
+            note!("smbscope status: nothing matches {q:?}");
             return 1;
         }
         Format::Text if reports.len() > 3 => write!(

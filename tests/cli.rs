@@ -179,8 +179,7 @@ fn not_a_capture_exits_2_and_names_the_file() {
 
 #[test]
 fn truncated_capture_reports_what_came_before_and_exits_3() {
-    let whole = std::fs::read(sample("ntlm-wrong-password.pcap")).unwrap();
-    let cut = tmp("cut.pcap", &whole[..whole.len() - 30]);
+    let cut = cut_capture("cut.pcap");
     let out = bin()
         .args(["messages", "--format", "jsonl"])
         .arg(&cut)
@@ -194,6 +193,39 @@ fn truncated_capture_reports_what_came_before_and_exits_3() {
     );
     let n = String::from_utf8(out.stdout).unwrap().lines().count();
     assert!(n >= 5, "{n} messages before the damage");
+}
+
+/// A pipe whose reading end is already closed: every write to it fails
+/// with EPIPE, as a write to `| head` does once head has exited.
+fn closed_pipe() -> std::io::PipeWriter {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    writer
+}
+
+/// The copy of ntlm-wrong-password.pcap without its last 30 bytes: the
+/// last record is cut, written as `name` (a name of its own per test: the
+/// tests run at the same time).
+fn cut_capture(name: &str) -> PathBuf {
+    let whole = std::fs::read(sample("ntlm-wrong-password.pcap")).unwrap();
+    tmp(name, &whole[..whole.len() - 30])
+}
+
+/// Standard error closed by its reader (`2>&1 | head`) is no reason to
+/// panic: the exit code stays the capture's.
+#[test]
+fn a_closed_standard_error_changes_no_exit_code() {
+    let cut = cut_capture("cut-stderr.pcap");
+    for args in [&["messages"][..], &["report"], &["check", "--deny", "smb1"]] {
+        let out = bin()
+            .args(args)
+            .arg(&cut)
+            .stdout(Stdio::null())
+            .stderr(closed_pipe())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(3), "{args:?}");
+    }
 }
 
 #[test]
