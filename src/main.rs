@@ -1,5 +1,6 @@
 //! The smbscope command line.
 
+use std::cell::Cell;
 use std::fs::File;
 use std::io::{self, BufWriter, LineWriter, Read, Write};
 use std::process::ExitCode;
@@ -25,6 +26,8 @@ mod exit {
     pub const OK: u8 = 0;
     /// `check`: an expectation or policy failed.
     pub const CHECK_FAILED: u8 = 1;
+    /// `status`: nothing matched.
+    pub const NO_MATCH: u8 = 1;
     /// The capture could not be read at all, or the command line is wrong.
     pub const UNREADABLE: u8 = 2;
     /// The capture is damaged (truncated, corrupt record): what came before was reported.
@@ -183,20 +186,37 @@ fn messages(a: MessagesArgs) -> u8 {
     let live = is_live(file);
     let mut w = MessagesWriter::new(output(live), a.format, live);
     if let Err(e) = w.begin(file) {
-        return output_error(&e);
+        return write_failure(&e).unwrap_or(exit::OK);
     }
-    let outcome = pipeline::run(&mut reader, &opts, |ev| w.event(ev));
-    if let Some(e) = w.error.take() {
-        return output_error(&e);
-    }
-    let notes = match w.finish(&outcome, file) {
-        Ok(n) => n,
-        Err(e) => return output_error(&e),
+    // A write that fails (the reader has gone, `| head`) stops the reading.
+    let stop = Cell::new(false);
+    let outcome = pipeline::run_until(&mut reader, &opts, &stop, |ev| {
+        w.event(ev);
+        stop.set(w.error.is_some());
+    });
+    let finished = match w.error.take() {
+        Some(e) => Err(e),
+        None => w.finish(&outcome, file),
     };
-    for n in notes {
-        note!("smbscope: {file}: {n}");
-    }
+    let reader_gone = match finished {
+        Ok(notes) => {
+            for n in notes {
+                note!("smbscope: {file}: {n}");
+            }
+            false
+        }
+        Err(e) => match write_failure(&e) {
+            Some(code) => return code,
+            None => true,
+        },
+    };
+    // Damage read before the reader went is still reported: the capture
+    // is damaged whoever reads the output.
     match &outcome.error {
+        Some(e) if reader_gone => {
+            note!("{}", describe(file, e));
+            exit::DAMAGED
+        }
         Some(e) => {
             note!(
                 "{} (the messages before it were reported)",
@@ -208,12 +228,15 @@ fn messages(a: MessagesArgs) -> u8 {
     }
 }
 
-fn output_error(e: &io::Error) -> u8 {
+/// What a failed write of the output makes the exit code: nothing when
+/// the output's reader closed it (`| head` took what it wanted: the caller
+/// goes on with the code it would give anyway), otherwise 4, after saying why.
+fn write_failure(e: &io::Error) -> Option<u8> {
     if e.kind() == io::ErrorKind::BrokenPipe {
-        return exit::OK;
+        return None;
     }
     note!("smbscope: writing output: {e}");
-    exit::OUTPUT
+    Some(exit::OUTPUT)
 }
 
 fn status(a: StatusArgs) -> u8 {
@@ -230,7 +253,7 @@ fn status(a: StatusArgs) -> u8 {
             .and_then(|_| writeln!(out)),
         Format::Text if reports.is_empty() => {
             note!("smbscope status: nothing matches {q:?}");
-            return 1;
+            return exit::NO_MATCH;
         }
         Format::Text if reports.len() > 3 => write!(
             out,
@@ -240,9 +263,14 @@ fn status(a: StatusArgs) -> u8 {
         ),
         Format::Text => write!(out, "{}", smbscope::ntstatus::render_text(&reports)),
     };
-    match r {
-        Ok(()) if reports.is_empty() => 1,
-        Ok(()) => exit::OK,
-        Err(e) => output_error(&e),
+    if let Err(e) = r {
+        if let Some(code) = write_failure(&e) {
+            return code;
+        }
+    }
+    if reports.is_empty() {
+        exit::NO_MATCH
+    } else {
+        exit::OK
     }
 }

@@ -7,6 +7,7 @@
 //! is paired with the SMB2 NEGOTIATE response that answers it; Kerberos
 //! replies are paired with the last request of their TCP or UDP conversation.
 
+use std::cell::Cell;
 use std::io::Read;
 use std::net::SocketAddr;
 
@@ -387,6 +388,18 @@ pub fn run<R: Read>(
     opts: &Options,
     on: impl FnMut(Event<'_>),
 ) -> Outcome {
+    run_until(reader, opts, &Cell::new(false), on)
+}
+
+/// [`run`], which stops reading frames once `stop` is set (by `on`, when
+/// the reader of its output has gone): the connections still open end as at
+/// the end of a capture, and the outcome counts the frames read until then.
+pub fn run_until<R: Read>(
+    reader: &mut CaptureReader<R>,
+    opts: &Options,
+    stop: &Cell<bool>,
+    on: impl FnMut(Event<'_>),
+) -> Outcome {
     let mut drv = Driver {
         opts,
         on,
@@ -398,6 +411,9 @@ pub fn run<R: Read>(
     let mut tcp: Reassembler<Conn> = Reassembler::new(opts.limits);
     let mut last = (Timestamp::default(), 0u64);
     let error = loop {
+        if stop.get() {
+            break None;
+        }
         match reader.next_frame() {
             Ok(Some(frame)) => {
                 last = (frame.ts, frame.number);

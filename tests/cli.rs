@@ -228,6 +228,106 @@ fn a_closed_standard_error_changes_no_exit_code() {
     }
 }
 
+/// `args` run with standard output a closed pipe: the exit code and
+/// what was written on standard error.
+fn with_reader_gone(args: &[&str], file: &Path) -> (Option<i32>, String) {
+    let out = bin()
+        .args(args)
+        .arg(file)
+        .stdout(closed_pipe())
+        .output()
+        .unwrap();
+    (out.status.code(), String::from_utf8(out.stderr).unwrap())
+}
+
+/// `check` gives its verdict whether or not the reader of its output is
+/// still there (`| head`, a CI step that stopped reading): a failed check
+/// stays 1, a damaged capture 3, a pass 0; nothing is said of the pipe.
+#[test]
+fn check_keeps_its_verdict_when_the_reader_of_its_output_has_gone() {
+    let wrong = sample("ntlm-wrong-password.pcap");
+    let cut = cut_capture("cut-check.pcap");
+    for (args, file, code) in [
+        (&["check", "--expect-success"][..], &wrong, 1),
+        (
+            &["check", "--expect-success", "--format", "junit"],
+            &wrong,
+            1,
+        ),
+        (&["check", "--expect-status", "LOGON_FAILURE"], &wrong, 0),
+        (&["check", "--deny", "smb1"], &cut, 3),
+        (&["check", "--deny", "smb1", "--format", "junit"], &cut, 3),
+        (&["check", "--expect-success"], &cut, 1),
+    ] {
+        let (got, err) = with_reader_gone(args, file);
+        assert_eq!(got, Some(code), "{args:?} {}: {err}", file.display());
+        assert!(!err.contains("writing output"), "{err}");
+    }
+}
+
+/// `messages` and the report stop quietly when the reader of their output
+/// has gone: 0, or 3 when the capture's damage was read before it went
+/// (said on standard error); never 4, and nothing said of the pipe.
+#[test]
+fn messages_and_report_stop_quietly_when_the_reader_of_their_output_has_gone() {
+    let whole = sample("ntlm-wrong-password.pcap");
+    let cut = cut_capture("cut-reader-gone.pcap");
+    for format in ["text", "json", "jsonl"] {
+        for command in ["messages", "report"] {
+            let args = [command, "--format", format];
+            let (code, err) = with_reader_gone(&args, &whole);
+            assert_eq!(code, Some(0), "{args:?}: {err}");
+            assert!(err.is_empty(), "{args:?}: {err}");
+            let (code, err) = with_reader_gone(&args, &cut);
+            assert_eq!(code, Some(3), "{args:?}: {err}");
+            assert!(
+                err.contains("cut-reader-gone.pcap: capture ends inside a record")
+                    && !err.contains("writing output"),
+                "{args:?}: {err}"
+            );
+        }
+    }
+}
+
+/// A live input is read no further once the reader of the output has gone
+/// (`tcpdump -w - | smbscope messages - | head`): the process ends, exit 0,
+/// while its input is still open.
+#[test]
+fn a_live_input_is_read_no_further_once_the_reader_of_the_output_has_gone() {
+    let bytes = std::fs::read(sample("ntlm-wrong-password.pcap")).unwrap();
+    for args in [
+        &["messages", "--format", "jsonl", "-"][..],
+        &["messages", "-"],
+        &["report", "--format", "jsonl", "-"],
+    ] {
+        let mut child = bin()
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(closed_pipe())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut input = child.stdin.take().unwrap();
+        input.write_all(&bytes).unwrap();
+        input.flush().unwrap();
+        let start = Instant::now();
+        let status = loop {
+            if let Some(s) = child.try_wait().unwrap() {
+                break Some(s);
+            }
+            if start.elapsed() > Duration::from_secs(20) {
+                child.kill().unwrap();
+                child.wait().unwrap();
+                break None;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        drop(input);
+        let status = status.unwrap_or_else(|| panic!("{args:?} still reads its input"));
+        assert_eq!(status.code(), Some(0), "{args:?}");
+    }
+}
+
 #[test]
 fn corrupt_record_length_names_offset_and_frame() {
     let mut bytes = std::fs::read(sample("ntlm-wrong-password.pcap")).unwrap();
@@ -331,6 +431,15 @@ fn status_looks_up_by_code_name_and_word() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
+    // The answer stands when the reader of the output has gone.
+    for (q, code) in [("0xC000006D", 0), ("zzzz-no-such-thing", 1)] {
+        let out = bin()
+            .args(["status", "--format", "json", q])
+            .stdout(closed_pipe())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(code), "{q}");
+    }
 }
 
 #[test]
