@@ -177,6 +177,71 @@ fn not_a_capture_exits_2_and_names_the_file() {
     assert_eq!(out.status.code(), Some(2));
 }
 
+/// A file whose header cannot be read is not a capture (exit 2), whether
+/// pcap or pcapng, and the error says which header is cut or invalid:
+/// samples cut with `head -c` and one whose byte-order magic is changed.
+/// Cut after its first block, a pcapng file is damaged (exit 3).
+#[test]
+fn a_cut_or_invalid_file_header_exits_2_and_says_so() {
+    let pcap = std::fs::read(sample("ntlm-wrong-password.pcap")).unwrap();
+    let ng = std::fs::read(sample("ntlm-pcapng-two-sections.pcapng")).unwrap();
+    let ng_be = std::fs::read(sample("ntlm-pcapng-big-endian.pcapng")).unwrap();
+    let mut bad_magic = ng.clone();
+    bad_magic[8..12].copy_from_slice(&ng[8..12].iter().map(|b| b ^ 1).collect::<Vec<_>>());
+    let mut bad_trailer = ng.clone();
+    bad_trailer[160] ^= 4; // the 164-byte block's trailing length
+    for (name, bytes, says) in [
+        (
+            "head10.pcap",
+            &pcap[..10],
+            "the pcap file header is cut: it needs 24 bytes, 10 are present",
+        ),
+        (
+            "head50.pcapng",
+            &ng[..50],
+            "the pcapng section header block is cut: it needs 164 bytes, 50 are present",
+        ),
+        (
+            "head8.pcapng",
+            &ng[..8],
+            "the pcapng section header block is cut: it needs 28 bytes, 8 are present",
+        ),
+        (
+            "head20-be.pcapng",
+            &ng_be[..20],
+            "the pcapng section header block is cut: it needs 28 bytes, 20 are present",
+        ),
+        (
+            "magic.pcapng",
+            &bad_magic[..],
+            "the pcapng section header block is invalid: its byte-order magic is 4c3d2a1b, \
+             not 4d3c2b1a (little-endian) or 1a2b3c4d (big-endian)",
+        ),
+        (
+            "trailer.pcapng",
+            &bad_trailer[..],
+            "the pcapng section header block is invalid: its trailing length 160 differs from its length 164",
+        ),
+    ] {
+        let out = bin().arg("messages").arg(tmp(name, bytes)).output().unwrap();
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(out.status.code(), Some(2), "{name}: {err}");
+        assert!(err.contains(&format!("{name}: {says}")), "{err}");
+        assert!(out.stdout.is_empty(), "{name}");
+    }
+    let out = bin()
+        .arg("messages")
+        .arg(tmp("head170.pcapng", &ng[..170]))
+        .output()
+        .unwrap();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(
+        err.contains("capture ends inside a record at byte 164"),
+        "{err}"
+    );
+}
+
 #[test]
 fn truncated_capture_reports_what_came_before_and_exits_3() {
     let cut = cut_capture("cut.pcap");
