@@ -752,3 +752,71 @@ fn sequence_numbers_that_wrap_around_keep_every_message() {
         "{tcp}"
     );
 }
+
+/// Frames cut by the snaplen inside the 64-byte SMB2 header, as
+/// `editcap -s` cuts them (pcap_build::snapped): with the 48 bytes before
+/// the Signature kept (snaplen 118 on this capture: Ethernet, IPv4, TCP with
+/// timestamps and NetBIOS take 70), or some of the Signature too (120),
+/// every message has the same header fields, pairing and statuses as in the
+/// uncut capture, no body (nothing of it was kept), and `check` finds the
+/// logon failure. With 47 bytes (117) the message is shown without its
+/// header, as before.
+#[test]
+fn a_header_cut_inside_its_signature_is_still_read() {
+    let keys = [
+        "frame",
+        "stream",
+        "command",
+        "response",
+        "status",
+        "status_code",
+        "message_id",
+        "session_id",
+        "tree_id",
+        "credit_charge",
+        "credits_requested",
+        "credits_granted",
+        "flags",
+        "signed",
+        "request_frame",
+        "response_frame",
+    ];
+    let header = |v: &serde_json::Value| -> Vec<serde_json::Value> {
+        keys.iter().map(|k| v[*k].clone()).collect()
+    };
+    let source = std::fs::read(sample("ntlm-wrong-password.pcap")).unwrap();
+    let whole = jsonl_values(&sample("ntlm-wrong-password.pcap"));
+    assert_eq!(whole.len(), 6);
+    for snaplen in [118, 120] {
+        let cut = tmp(
+            &format!("snap{snaplen}.pcap"),
+            &pcap_build::snapped(&source, snaplen),
+        );
+        let msgs = jsonl_values(&cut);
+        let ours: Vec<_> = msgs.iter().map(header).collect();
+        let theirs: Vec<_> = whole.iter().map(header).collect();
+        assert_eq!(ours, theirs, "snaplen {snaplen}");
+        for m in &msgs {
+            assert_eq!(m["kept_bytes"], snaplen - 70, "{m}");
+            assert_eq!(m["truncated"], true, "{m}");
+            assert!(m.get("body_error").is_none(), "{m}");
+            assert!(m.get("session_setup").is_none(), "{m}");
+        }
+        let out = bin()
+            .args(["check", "--expect-status", "STATUS_LOGON_FAILURE"])
+            .arg(&cut)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "snaplen {snaplen}");
+    }
+    let cut = tmp("snap117.pcap", &pcap_build::snapped(&source, 117));
+    let msgs = jsonl_values(&cut);
+    assert_eq!(msgs.len(), 6);
+    for m in &msgs {
+        assert!(
+            m.get("command").is_none() && m.get("message_id").is_none(),
+            "{m}"
+        );
+        assert_eq!(m["kept_bytes"], 47, "{m}");
+    }
+}
