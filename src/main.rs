@@ -245,7 +245,12 @@ fn status(a: StatusArgs) -> u8 {
         note!("smbscope status: give a code, a name or a word, e.g. 0xC000006D, STATUS_LOGON_FAILURE or logon");
         return exit::UNREADABLE;
     }
-    let reports = smbscope::ntstatus::query(&q);
+    let query = smbscope::ntstatus::parse_query(&q);
+    if let smbscope::ntstatus::Query::BadNumber(n) = &query {
+        note!("smbscope status: {n:?} is not a code: 0x takes 1 to 8 hexadecimal digits, e.g. 0xC000006D");
+        return exit::UNREADABLE;
+    }
+    let reports = smbscope::ntstatus::resolve(&query);
     let mut out = io::stdout().lock();
     let r = match a.format {
         Format::Json | Format::Jsonl => serde_json::to_writer_pretty(&mut out, &reports)
@@ -268,9 +273,11 @@ fn status(a: StatusArgs) -> u8 {
             return code;
         }
     }
-    if reports.is_empty() {
-        exit::NO_MATCH
-    } else {
+    // A code in no table is printed with what its bits say (severity,
+    // facility), but matched nothing.
+    if reports.iter().any(|r| r.is_known()) {
         exit::OK
+    } else {
+        exit::NO_MATCH
     }
 }

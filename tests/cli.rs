@@ -496,8 +496,37 @@ fn status_looks_up_by_code_name_and_word() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
+    // A code in no table: what its bits say is printed, and nothing matched.
+    for (q, says) in [
+        ("0xDEADBEEF", "severity error, facility 0xEAD"),
+        ("krb:999", "not a known Kerberos error code"),
+    ] {
+        let out = bin().args(["status", q]).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{q}");
+        assert!(String::from_utf8(out.stdout).unwrap().contains(says), "{q}");
+        let out = bin()
+            .args(["status", "--format", "json", q])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{q}");
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v[0]["name"], serde_json::Value::Null, "{q}");
+    }
+    // 0x without a hexadecimal number is a mistyped code: a usage error,
+    // not a search for the words "0x".
+    for q in ["0x", "0xZZ", "0x123456789", "krb:0x"] {
+        let out = bin().args(["status", q]).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{q}");
+        assert!(out.stdout.is_empty(), "{q}");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(err.contains("is not a code: 0x takes"), "{q}: {err}");
+    }
     // The answer stands when the reader of the output has gone.
-    for (q, code) in [("0xC000006D", 0), ("zzzz-no-such-thing", 1)] {
+    for (q, code) in [
+        ("0xC000006D", 0),
+        ("zzzz-no-such-thing", 1),
+        ("0xDEADBEEF", 1),
+    ] {
         let out = bin()
             .args(["status", "--format", "json", q])
             .stdout(closed_pipe())
