@@ -403,6 +403,22 @@ fn corrupt_record_length_names_offset_and_frame() {
     assert_eq!(out.status.code(), Some(3));
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.contains("corrupt record at byte 24 (frame 1)"), "{err}");
+    // With no snaplen to speak of in the file header (0xFFFFFFFF), what
+    // refused the record is the most smbscope reads in one record.
+    bytes[16..20].copy_from_slice(&u32::MAX.to_le_bytes());
+    bytes[32..36].copy_from_slice(&0x7FFF_FF00u32.to_le_bytes());
+    let p = tmp("corrupt-no-snaplen.pcap", &bytes);
+    let out = bin().arg("messages").arg(&p).output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains(
+            "corrupt record at byte 24 (frame 1): record length 2147483392 is larger than \
+             67108864 bytes (64 MiB), the most smbscope reads in one record (the file \
+             header's snaplen, 4294967295, allows more)"
+        ),
+        "{err}"
+    );
 }
 
 /// Feeds a capture to `smbscope messages --format jsonl INPUT` through

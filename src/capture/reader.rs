@@ -413,10 +413,22 @@ impl<R: Read> CaptureReader<R> {
     #[cold]
     #[inline(never)]
     fn corrupt_caplen(&self, caplen: u32) -> CaptureError {
-        self.corrupt(format!(
-            "record length {caplen} is larger than the snaplen {} allows",
-            self.snaplen
-        ))
+        // The limit that refused it: [`Self::caplen_ok`]'s smaller bound.
+        let snaplen = self.snaplen;
+        let what = if snaplen as usize >= MAX_RECORD {
+            format!(
+                "record length {caplen} is larger than {MAX_RECORD} bytes (64 MiB), the most \
+                 smbscope reads in one record (the file header's snaplen, {snaplen}, allows more)"
+            )
+        } else if snaplen >= PCAP_CAPLEN_SLACK {
+            format!("record length {caplen} is larger than the file header's snaplen {snaplen}")
+        } else {
+            format!(
+                "record length {caplen} is larger than {PCAP_CAPLEN_SLACK} bytes, the most a \
+                 record may have when the file header's snaplen ({snaplen}) is smaller"
+            )
+        };
+        self.corrupt(what)
     }
 
     #[cold]
@@ -460,7 +472,13 @@ impl<R: Read> CaptureReader<R> {
             } else {
                 12
             };
-            if len < least || !len.is_multiple_of(4) || len > MAX_RECORD {
+            if len > MAX_RECORD {
+                return Err(self.corrupt(format!(
+                    "block of type {block_type:#x} with length {len}, larger than {MAX_RECORD} \
+                     bytes (64 MiB), the most smbscope reads in one block"
+                )));
+            }
+            if len < least || !len.is_multiple_of(4) {
                 return Err(
                     self.corrupt(format!("block of type {block_type:#x} with length {len}"))
                 );
@@ -734,6 +752,72 @@ mod tests {
                 frame: 1,
                 ..
             })
+        ));
+    }
+
+    /// A record refused for its length names the limit that refused it: a
+    /// sample's first record with its length changed, under three file
+    /// header snaplens (the sample's own is 262144).
+    #[test]
+    fn a_record_too_long_names_the_limit_that_refused_it() {
+        let cap = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/samples/ntlm-wrong-password.pcap"
+        ))
+        .expect("sample");
+        assert_eq!(rd32(&cap, 16, false), 262_144);
+        for (snaplen, caplen, says) in [
+            (
+                u32::MAX,
+                2_147_483_392u32,
+                "record length 2147483392 is larger than 67108864 bytes (64 MiB), the most \
+                 smbscope reads in one record (the file header's snaplen, 4294967295, allows more)",
+            ),
+            (
+                1_000_000,
+                1_000_001,
+                "record length 1000001 is larger than the file header's snaplen 1000000",
+            ),
+            (
+                262_144,
+                262_145,
+                "record length 262145 is larger than the file header's snaplen 262144",
+            ),
+            (
+                65_535,
+                300_000,
+                "record length 300000 is larger than 262144 bytes, the most a record may \
+                 have when the file header's snaplen (65535) is smaller",
+            ),
+        ] {
+            let mut f = cap.clone();
+            f[16..20].copy_from_slice(&snaplen.to_le_bytes());
+            f[32..36].copy_from_slice(&caplen.to_le_bytes());
+            let mut r = CaptureReader::new(&f[..]).expect("header");
+            match r.next_frame() {
+                Err(
+                    e @ CaptureError::Corrupt {
+                        offset: 24,
+                        frame: 1,
+                        ..
+                    },
+                ) => {
+                    assert_eq!(
+                        e.to_string(),
+                        format!("corrupt record at byte 24 (frame 1): {says}")
+                    )
+                }
+                other => panic!("{snaplen} {caplen}: {other:?}"),
+            }
+        }
+        // Within the limits, the record is taken (and the file is cut short).
+        let mut f = cap.clone();
+        f[16..20].copy_from_slice(&65_535u32.to_le_bytes());
+        f[32..36].copy_from_slice(&262_144u32.to_le_bytes());
+        let mut r = CaptureReader::new(&f[..]).expect("header");
+        assert!(matches!(
+            r.next_frame(),
+            Err(CaptureError::Truncated { .. })
         ));
     }
 
