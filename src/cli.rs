@@ -15,7 +15,7 @@ use smbscope::report::{analyze_with, Analysis, Format, Observer};
 use smbscope::session::events::EventLines;
 use smbscope::session::{BuildOptions, Model};
 
-use super::{describe, exit, is_live, open_input, options, output, output_error, InputArgs};
+use super::{describe, exit, is_live, open_input, options, output, write_failure, InputArgs};
 
 #[derive(Args)]
 pub struct ReportArgs {
@@ -97,11 +97,11 @@ pub struct CheckArgs {
 fn read(input: &InputArgs, build: BuildOptions, obs: &mut impl Observer) -> Result<Analysis, u8> {
     let file = input.file.as_str();
     let src = open_input(file).map_err(|e| {
-        eprintln!("{e}");
+        note!("{e}");
         exit::UNREADABLE
     })?;
     let mut reader = CaptureReader::new(src).map_err(|e| {
-        eprintln!("{}", describe(file, &e));
+        note!("{}", describe(file, &e));
         exit::UNREADABLE
     })?;
     Ok(analyze_with(&mut reader, &options(input), build, obs))
@@ -130,6 +130,12 @@ impl<W: Write> Observer for ReportObserver<'_, W> {
         if let Some(t) = &mut self.timelines {
             t.closed(model, ci);
         }
+    }
+
+    /// The output failed (its reader has gone): nothing more is written,
+    /// so reading on would be for nothing.
+    fn stop(&self) -> bool {
+        self.write_err.is_some()
     }
 }
 
@@ -160,44 +166,61 @@ pub fn report(a: ReportArgs) -> u8 {
         Ok(x) => x,
         Err(code) => return code,
     };
-    if let Some(e) = obs.write_err.take() {
-        return output_error(&e);
-    }
+    let write_err = obs.write_err.take();
     let mut timelines = obs.timelines.take().map(|t| t.spool).unwrap_or_default();
     let Analysis {
         model,
         diagnosis,
         outcome,
     } = &analysis;
-    let capture = CaptureSummary::new(
-        &file,
-        &outcome.stats,
-        outcome.error.as_ref().map(|e| e.to_string()),
-    );
-    let r = match a.format {
-        Format::Text => TextReport {
-            file: &file,
-            model,
-            diagnosis,
-            capture: &capture,
-            filter: &filter,
-            verbose: a.verbose,
-            style,
+    let r = match write_err {
+        Some(e) => Err(e),
+        None => {
+            let capture = CaptureSummary::new(
+                &file,
+                &outcome.stats,
+                outcome.error.as_ref().map(|e| e.to_string()),
+            );
+            match a.format {
+                Format::Text => TextReport {
+                    file: &file,
+                    model,
+                    diagnosis,
+                    capture: &capture,
+                    filter: &filter,
+                    verbose: a.verbose,
+                    style,
+                }
+                .write(&mut out, &mut timelines),
+                Format::Json => {
+                    ReportJson::new(model, diagnosis, &capture, &filter).write(&mut out)
+                }
+                Format::Jsonl => {
+                    report_json::write_end(&mut out, model, diagnosis, &capture, &filter)
+                }
+            }
+            .and_then(|_| out.flush())
         }
-        .write(&mut out, &mut timelines),
-        Format::Json => ReportJson::new(model, diagnosis, &capture, &filter).write(&mut out),
-        Format::Jsonl => report_json::write_end(&mut out, model, diagnosis, &capture, &filter),
     };
-    if let Err(e) = r.and_then(|_| out.flush()) {
-        return output_error(&e);
-    }
+    let reader_gone = match r {
+        Ok(()) => false,
+        Err(e) => match write_failure(&e) {
+            Some(code) => return code,
+            None => true,
+        },
+    };
     let damaged = outcome.error.as_ref().map(|e| describe(&file, e));
     // The process ends right after: freeing a model of thousands of
     // connections piece by piece costs time and gives nothing back.
     std::mem::forget(analysis);
+    // Damage read before the output's reader went is still reported.
     match damaged {
+        Some(e) if reader_gone => {
+            note!("{e}");
+            exit::DAMAGED
+        }
         Some(e) => {
-            eprintln!("{e} (what came before it was reported)");
+            note!("{e} (what came before it was reported)");
             exit::DAMAGED
         }
         None => exit::OK,
@@ -234,7 +257,7 @@ pub fn check(a: CheckArgs) -> u8 {
     let p = match policy(&a) {
         Ok(p) => p,
         Err(e) => {
-            eprintln!("smbscope check: {e}");
+            note!("smbscope check: {e}");
             return exit::UNREADABLE;
         }
     };
@@ -256,8 +279,12 @@ pub fn check(a: CheckArgs) -> u8 {
         }
         CheckFormat::Text => write_text(&mut out, &results, damaged.as_deref()),
     };
+    // The verdict stands when the output's reader has gone (`| head`): a
+    // closed pipe must not turn a failed check into a pass.
     if let Err(e) = r.and_then(|_| out.flush()) {
-        return output_error(&e);
+        if let Some(code) = write_failure(&e) {
+            return code;
+        }
     }
     if results.iter().any(|r| !r.pass) {
         exit::CHECK_FAILED

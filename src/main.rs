@@ -1,5 +1,6 @@
 //! The smbscope command line.
 
+use std::cell::Cell;
 use std::fs::File;
 use std::io::{self, BufWriter, LineWriter, Read, Write};
 use std::process::ExitCode;
@@ -11,11 +12,22 @@ use smbscope::pipeline::{self, Options};
 use smbscope::report::messages::MessagesWriter;
 use smbscope::report::Format;
 
+/// `eprintln!` that ignores a failed write: `eprintln!` panics when standard
+/// error is a pipe whose reader has gone (`smbscope ... 2>&1 | head`).
+macro_rules! note {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 /// Exit codes (documented in README.md).
 mod exit {
     pub const OK: u8 = 0;
     /// `check`: an expectation or policy failed.
     pub const CHECK_FAILED: u8 = 1;
+    /// `status`: nothing matched.
+    pub const NO_MATCH: u8 = 1;
     /// The capture could not be read at all, or the command line is wrong.
     pub const UNREADABLE: u8 = 2;
     /// The capture is damaged (truncated, corrupt record): what came before was reported.
@@ -159,14 +171,14 @@ fn messages(a: MessagesArgs) -> u8 {
     let src = match open_input(file) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("{e}");
+            note!("{e}");
             return exit::UNREADABLE;
         }
     };
     let mut reader = match CaptureReader::new(src) {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("{}", describe(file, &e));
+            note!("{}", describe(file, &e));
             return exit::UNREADABLE;
         }
     };
@@ -174,22 +186,39 @@ fn messages(a: MessagesArgs) -> u8 {
     let live = is_live(file);
     let mut w = MessagesWriter::new(output(live), a.format, live);
     if let Err(e) = w.begin(file) {
-        return output_error(&e);
+        return write_failure(&e).unwrap_or(exit::OK);
     }
-    let outcome = pipeline::run(&mut reader, &opts, |ev| w.event(ev));
-    if let Some(e) = w.error.take() {
-        return output_error(&e);
-    }
-    let notes = match w.finish(&outcome, file) {
-        Ok(n) => n,
-        Err(e) => return output_error(&e),
+    // A write that fails (the reader has gone, `| head`) stops the reading.
+    let stop = Cell::new(false);
+    let outcome = pipeline::run_until(&mut reader, &opts, &stop, |ev| {
+        w.event(ev);
+        stop.set(w.error.is_some());
+    });
+    let finished = match w.error.take() {
+        Some(e) => Err(e),
+        None => w.finish(&outcome, file),
     };
-    for n in notes {
-        eprintln!("smbscope: {file}: {n}");
-    }
+    let reader_gone = match finished {
+        Ok(notes) => {
+            for n in notes {
+                note!("smbscope: {file}: {n}");
+            }
+            false
+        }
+        Err(e) => match write_failure(&e) {
+            Some(code) => return code,
+            None => true,
+        },
+    };
+    // Damage read before the reader went is still reported: the capture
+    // is damaged whoever reads the output.
     match &outcome.error {
+        Some(e) if reader_gone => {
+            note!("{}", describe(file, e));
+            exit::DAMAGED
+        }
         Some(e) => {
-            eprintln!(
+            note!(
                 "{} (the messages before it were reported)",
                 describe(file, e)
             );
@@ -199,29 +228,37 @@ fn messages(a: MessagesArgs) -> u8 {
     }
 }
 
-fn output_error(e: &io::Error) -> u8 {
+/// What a failed write of the output makes the exit code: nothing when
+/// the output's reader closed it (`| head` took what it wanted: the caller
+/// goes on with the code it would give anyway), otherwise 4, after saying why.
+fn write_failure(e: &io::Error) -> Option<u8> {
     if e.kind() == io::ErrorKind::BrokenPipe {
-        return exit::OK;
+        return None;
     }
-    eprintln!("smbscope: writing output: {e}");
-    exit::OUTPUT
+    note!("smbscope: writing output: {e}");
+    Some(exit::OUTPUT)
 }
 
 fn status(a: StatusArgs) -> u8 {
     let q = a.query.join(" ");
     if q.trim().is_empty() {
-        eprintln!("smbscope status: give a code, a name or a word, e.g. 0xC000006D, STATUS_LOGON_FAILURE or logon");
+        note!("smbscope status: give a code, a name or a word, e.g. 0xC000006D, STATUS_LOGON_FAILURE or logon");
         return exit::UNREADABLE;
     }
-    let reports = smbscope::ntstatus::query(&q);
+    let query = smbscope::ntstatus::parse_query(&q);
+    if let smbscope::ntstatus::Query::BadNumber(n) = &query {
+        note!("smbscope status: {n:?} is not a code: 0x takes 1 to 8 hexadecimal digits, e.g. 0xC000006D");
+        return exit::UNREADABLE;
+    }
+    let reports = smbscope::ntstatus::resolve(&query);
     let mut out = io::stdout().lock();
     let r = match a.format {
         Format::Json | Format::Jsonl => serde_json::to_writer_pretty(&mut out, &reports)
             .map_err(io::Error::from)
             .and_then(|_| writeln!(out)),
         Format::Text if reports.is_empty() => {
-            eprintln!("smbscope status: nothing matches {q:?}");
-            return 1;
+            note!("smbscope status: nothing matches {q:?}");
+            return exit::NO_MATCH;
         }
         Format::Text if reports.len() > 3 => write!(
             out,
@@ -231,9 +268,16 @@ fn status(a: StatusArgs) -> u8 {
         ),
         Format::Text => write!(out, "{}", smbscope::ntstatus::render_text(&reports)),
     };
-    match r {
-        Ok(()) if reports.is_empty() => 1,
-        Ok(()) => exit::OK,
-        Err(e) => output_error(&e),
+    if let Err(e) = r {
+        if let Some(code) = write_failure(&e) {
+            return code;
+        }
+    }
+    // A code in no table is printed with what its bits say (severity,
+    // facility), but matched nothing.
+    if reports.iter().any(|r| r.is_known()) {
+        exit::OK
+    } else {
+        exit::NO_MATCH
     }
 }

@@ -7,6 +7,7 @@
 //! is paired with the SMB2 NEGOTIATE response that answers it; Kerberos
 //! replies are paired with the last request of their TCP or UDP conversation.
 
+use std::cell::Cell;
 use std::io::Read;
 use std::net::SocketAddr;
 
@@ -387,6 +388,18 @@ pub fn run<R: Read>(
     opts: &Options,
     on: impl FnMut(Event<'_>),
 ) -> Outcome {
+    run_until(reader, opts, &Cell::new(false), on)
+}
+
+/// [`run`], which stops reading frames once `stop` is set (by `on`, when
+/// the reader of its output has gone): the connections still open end as at
+/// the end of a capture, and the outcome counts the frames read until then.
+pub fn run_until<R: Read>(
+    reader: &mut CaptureReader<R>,
+    opts: &Options,
+    stop: &Cell<bool>,
+    on: impl FnMut(Event<'_>),
+) -> Outcome {
     let mut drv = Driver {
         opts,
         on,
@@ -398,6 +411,9 @@ pub fn run<R: Read>(
     let mut tcp: Reassembler<Conn> = Reassembler::new(opts.limits);
     let mut last = (Timestamp::default(), 0u64);
     let error = loop {
+        if stop.get() {
+            break None;
+        }
         match reader.next_frame() {
             Ok(Some(frame)) => {
                 last = (frame.ts, frame.number);
@@ -968,8 +984,8 @@ impl<'a> Message<'a> {
     pub fn decode(&self) -> Decoded {
         match self.kind {
             Kind::Smb2 => match &self.header {
-                Some(h) => self.decode_smb2(h),
-                None => Decoded::default(),
+                Some(h) if self.body_kept() => self.decode_smb2(h),
+                _ => Decoded::default(),
             },
             Kind::Smb1 => Decoded {
                 smb1: crate::smb2::parse_smb1(self.bytes).ok(),
@@ -988,6 +1004,15 @@ impl<'a> Message<'a> {
             },
             _ => Decoded::default(),
         }
+    }
+
+    /// Whether an SMB2 body is there to decode: none when the capture cut
+    /// the message inside its header (the header's fields were read; the
+    /// message says what is missing). A message shorter than a header on the
+    /// wire is decoded, for the body error that says so.
+    fn body_kept(&self) -> bool {
+        self.bytes.len() >= crate::smb2::header::HEADER_LEN
+            || self.bytes.len() as u64 >= u64::from(self.len)
     }
 
     /// An SMB2 body and the security blob in it, written straight into the
@@ -1020,7 +1045,7 @@ impl<'a> Message<'a> {
     /// it): for a caller that keeps what it made of blobs it saw before.
     pub fn decode_without_blob(&self) -> Decoded {
         match (self.kind, &self.header) {
-            (Kind::Smb2, Some(h)) => Decoded {
+            (Kind::Smb2, Some(h)) if self.body_kept() => Decoded {
                 body: Some(crate::smb2::parse_body(h, self.bytes)),
                 ..Decoded::default()
             },

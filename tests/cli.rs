@@ -177,10 +177,74 @@ fn not_a_capture_exits_2_and_names_the_file() {
     assert_eq!(out.status.code(), Some(2));
 }
 
+/// A file whose header cannot be read is not a capture (exit 2), whether
+/// pcap or pcapng, and the error says which header is cut or invalid:
+/// samples cut with `head -c` and one whose byte-order magic is changed.
+/// Cut after its first block, a pcapng file is damaged (exit 3).
+#[test]
+fn a_cut_or_invalid_file_header_exits_2_and_says_so() {
+    let pcap = std::fs::read(sample("ntlm-wrong-password.pcap")).unwrap();
+    let ng = std::fs::read(sample("ntlm-pcapng-two-sections.pcapng")).unwrap();
+    let ng_be = std::fs::read(sample("ntlm-pcapng-big-endian.pcapng")).unwrap();
+    let mut bad_magic = ng.clone();
+    bad_magic[8..12].copy_from_slice(&ng[8..12].iter().map(|b| b ^ 1).collect::<Vec<_>>());
+    let mut bad_trailer = ng.clone();
+    bad_trailer[160] ^= 4; // the 164-byte block's trailing length
+    for (name, bytes, says) in [
+        (
+            "head10.pcap",
+            &pcap[..10],
+            "the pcap file header is cut: it needs 24 bytes, 10 are present",
+        ),
+        (
+            "head50.pcapng",
+            &ng[..50],
+            "the pcapng section header block is cut: it needs 164 bytes, 50 are present",
+        ),
+        (
+            "head8.pcapng",
+            &ng[..8],
+            "the pcapng section header block is cut: it needs 28 bytes, 8 are present",
+        ),
+        (
+            "head20-be.pcapng",
+            &ng_be[..20],
+            "the pcapng section header block is cut: it needs 28 bytes, 20 are present",
+        ),
+        (
+            "magic.pcapng",
+            &bad_magic[..],
+            "the pcapng section header block is invalid: its byte-order magic is 4c3d2a1b, \
+             not 4d3c2b1a (little-endian) or 1a2b3c4d (big-endian)",
+        ),
+        (
+            "trailer.pcapng",
+            &bad_trailer[..],
+            "the pcapng section header block is invalid: its trailing length 160 differs from its length 164",
+        ),
+    ] {
+        let out = bin().arg("messages").arg(tmp(name, bytes)).output().unwrap();
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(out.status.code(), Some(2), "{name}: {err}");
+        assert!(err.contains(&format!("{name}: {says}")), "{err}");
+        assert!(out.stdout.is_empty(), "{name}");
+    }
+    let out = bin()
+        .arg("messages")
+        .arg(tmp("head170.pcapng", &ng[..170]))
+        .output()
+        .unwrap();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(
+        err.contains("capture ends inside a record at byte 164"),
+        "{err}"
+    );
+}
+
 #[test]
 fn truncated_capture_reports_what_came_before_and_exits_3() {
-    let whole = std::fs::read(sample("ntlm-wrong-password.pcap")).unwrap();
-    let cut = tmp("cut.pcap", &whole[..whole.len() - 30]);
+    let cut = cut_capture("cut.pcap");
     let out = bin()
         .args(["messages", "--format", "jsonl"])
         .arg(&cut)
@@ -196,6 +260,139 @@ fn truncated_capture_reports_what_came_before_and_exits_3() {
     assert!(n >= 5, "{n} messages before the damage");
 }
 
+/// A pipe whose reading end is already closed: every write to it fails
+/// with EPIPE, as a write to `| head` does once head has exited.
+fn closed_pipe() -> std::io::PipeWriter {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    writer
+}
+
+/// The copy of ntlm-wrong-password.pcap without its last 30 bytes: the
+/// last record is cut, written as `name` (a name of its own per test: the
+/// tests run at the same time).
+fn cut_capture(name: &str) -> PathBuf {
+    let whole = std::fs::read(sample("ntlm-wrong-password.pcap")).unwrap();
+    tmp(name, &whole[..whole.len() - 30])
+}
+
+/// Standard error closed by its reader (`2>&1 | head`) is no reason to
+/// panic: the exit code stays the capture's.
+#[test]
+fn a_closed_standard_error_changes_no_exit_code() {
+    let cut = cut_capture("cut-stderr.pcap");
+    for args in [&["messages"][..], &["report"], &["check", "--deny", "smb1"]] {
+        let out = bin()
+            .args(args)
+            .arg(&cut)
+            .stdout(Stdio::null())
+            .stderr(closed_pipe())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(3), "{args:?}");
+    }
+}
+
+/// `args` run with standard output a closed pipe: the exit code and
+/// what was written on standard error.
+fn with_reader_gone(args: &[&str], file: &Path) -> (Option<i32>, String) {
+    let out = bin()
+        .args(args)
+        .arg(file)
+        .stdout(closed_pipe())
+        .output()
+        .unwrap();
+    (out.status.code(), String::from_utf8(out.stderr).unwrap())
+}
+
+/// `check` gives its verdict whether or not the reader of its output is
+/// still there (`| head`, a CI step that stopped reading): a failed check
+/// stays 1, a damaged capture 3, a pass 0; nothing is said of the pipe.
+#[test]
+fn check_keeps_its_verdict_when_the_reader_of_its_output_has_gone() {
+    let wrong = sample("ntlm-wrong-password.pcap");
+    let cut = cut_capture("cut-check.pcap");
+    for (args, file, code) in [
+        (&["check", "--expect-success"][..], &wrong, 1),
+        (
+            &["check", "--expect-success", "--format", "junit"],
+            &wrong,
+            1,
+        ),
+        (&["check", "--expect-status", "LOGON_FAILURE"], &wrong, 0),
+        (&["check", "--deny", "smb1"], &cut, 3),
+        (&["check", "--deny", "smb1", "--format", "junit"], &cut, 3),
+        (&["check", "--expect-success"], &cut, 1),
+    ] {
+        let (got, err) = with_reader_gone(args, file);
+        assert_eq!(got, Some(code), "{args:?} {}: {err}", file.display());
+        assert!(!err.contains("writing output"), "{err}");
+    }
+}
+
+/// `messages` and the report stop quietly when the reader of their output
+/// has gone: 0, or 3 when the capture's damage was read before it went
+/// (said on standard error); never 4, and nothing said of the pipe.
+#[test]
+fn messages_and_report_stop_quietly_when_the_reader_of_their_output_has_gone() {
+    let whole = sample("ntlm-wrong-password.pcap");
+    let cut = cut_capture("cut-reader-gone.pcap");
+    for format in ["text", "json", "jsonl"] {
+        for command in ["messages", "report"] {
+            let args = [command, "--format", format];
+            let (code, err) = with_reader_gone(&args, &whole);
+            assert_eq!(code, Some(0), "{args:?}: {err}");
+            assert!(err.is_empty(), "{args:?}: {err}");
+            let (code, err) = with_reader_gone(&args, &cut);
+            assert_eq!(code, Some(3), "{args:?}: {err}");
+            assert!(
+                err.contains("cut-reader-gone.pcap: capture ends inside a record")
+                    && !err.contains("writing output"),
+                "{args:?}: {err}"
+            );
+        }
+    }
+}
+
+/// A live input is read no further once the reader of the output has gone
+/// (`tcpdump -w - | smbscope messages - | head`): the process ends, exit 0,
+/// while its input is still open.
+#[test]
+fn a_live_input_is_read_no_further_once_the_reader_of_the_output_has_gone() {
+    let bytes = std::fs::read(sample("ntlm-wrong-password.pcap")).unwrap();
+    for args in [
+        &["messages", "--format", "jsonl", "-"][..],
+        &["messages", "-"],
+        &["report", "--format", "jsonl", "-"],
+    ] {
+        let mut child = bin()
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(closed_pipe())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut input = child.stdin.take().unwrap();
+        input.write_all(&bytes).unwrap();
+        input.flush().unwrap();
+        let start = Instant::now();
+        let status = loop {
+            if let Some(s) = child.try_wait().unwrap() {
+                break Some(s);
+            }
+            if start.elapsed() > Duration::from_secs(20) {
+                child.kill().unwrap();
+                child.wait().unwrap();
+                break None;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        drop(input);
+        let status = status.unwrap_or_else(|| panic!("{args:?} still reads its input"));
+        assert_eq!(status.code(), Some(0), "{args:?}");
+    }
+}
+
 #[test]
 fn corrupt_record_length_names_offset_and_frame() {
     let mut bytes = std::fs::read(sample("ntlm-wrong-password.pcap")).unwrap();
@@ -206,6 +403,22 @@ fn corrupt_record_length_names_offset_and_frame() {
     assert_eq!(out.status.code(), Some(3));
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.contains("corrupt record at byte 24 (frame 1)"), "{err}");
+    // With no snaplen to speak of in the file header (0xFFFFFFFF), what
+    // refused the record is the most smbscope reads in one record.
+    bytes[16..20].copy_from_slice(&u32::MAX.to_le_bytes());
+    bytes[32..36].copy_from_slice(&0x7FFF_FF00u32.to_le_bytes());
+    let p = tmp("corrupt-no-snaplen.pcap", &bytes);
+    let out = bin().arg("messages").arg(&p).output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains(
+            "corrupt record at byte 24 (frame 1): record length 2147483392 is larger than \
+             67108864 bytes (64 MiB), the most smbscope reads in one record (the file \
+             header's snaplen, 4294967295, allows more)"
+        ),
+        "{err}"
+    );
 }
 
 /// Feeds a capture to `smbscope messages --format jsonl INPUT` through
@@ -299,6 +512,44 @@ fn status_looks_up_by_code_name_and_word() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
+    // A code in no table: what its bits say is printed, and nothing matched.
+    for (q, says) in [
+        ("0xDEADBEEF", "severity error, facility 0xEAD"),
+        ("krb:999", "not a known Kerberos error code"),
+    ] {
+        let out = bin().args(["status", q]).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{q}");
+        assert!(String::from_utf8(out.stdout).unwrap().contains(says), "{q}");
+        let out = bin()
+            .args(["status", "--format", "json", q])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{q}");
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v[0]["name"], serde_json::Value::Null, "{q}");
+    }
+    // 0x without a hexadecimal number is a mistyped code: a usage error,
+    // not a search for the words "0x".
+    for q in ["0x", "0xZZ", "0x123456789", "krb:0x"] {
+        let out = bin().args(["status", q]).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{q}");
+        assert!(out.stdout.is_empty(), "{q}");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(err.contains("is not a code: 0x takes"), "{q}: {err}");
+    }
+    // The answer stands when the reader of the output has gone.
+    for (q, code) in [
+        ("0xC000006D", 0),
+        ("zzzz-no-such-thing", 1),
+        ("0xDEADBEEF", 1),
+    ] {
+        let out = bin()
+            .args(["status", "--format", "json", q])
+            .stdout(closed_pipe())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(code), "{q}");
+    }
 }
 
 #[test]
@@ -545,4 +796,72 @@ fn sequence_numbers_that_wrap_around_keep_every_message() {
         (&1.into(), &0.into(), &0.into()),
         "{tcp}"
     );
+}
+
+/// Frames cut by the snaplen inside the 64-byte SMB2 header, as
+/// `editcap -s` cuts them (pcap_build::snapped): with the 48 bytes before
+/// the Signature kept (snaplen 118 on this capture: Ethernet, IPv4, TCP with
+/// timestamps and NetBIOS take 70), or some of the Signature too (120),
+/// every message has the same header fields, pairing and statuses as in the
+/// uncut capture, no body (nothing of it was kept), and `check` finds the
+/// logon failure. With 47 bytes (117) the message is shown without its
+/// header, as before.
+#[test]
+fn a_header_cut_inside_its_signature_is_still_read() {
+    let keys = [
+        "frame",
+        "stream",
+        "command",
+        "response",
+        "status",
+        "status_code",
+        "message_id",
+        "session_id",
+        "tree_id",
+        "credit_charge",
+        "credits_requested",
+        "credits_granted",
+        "flags",
+        "signed",
+        "request_frame",
+        "response_frame",
+    ];
+    let header = |v: &serde_json::Value| -> Vec<serde_json::Value> {
+        keys.iter().map(|k| v[*k].clone()).collect()
+    };
+    let source = std::fs::read(sample("ntlm-wrong-password.pcap")).unwrap();
+    let whole = jsonl_values(&sample("ntlm-wrong-password.pcap"));
+    assert_eq!(whole.len(), 6);
+    for snaplen in [118, 120] {
+        let cut = tmp(
+            &format!("snap{snaplen}.pcap"),
+            &pcap_build::snapped(&source, snaplen),
+        );
+        let msgs = jsonl_values(&cut);
+        let ours: Vec<_> = msgs.iter().map(header).collect();
+        let theirs: Vec<_> = whole.iter().map(header).collect();
+        assert_eq!(ours, theirs, "snaplen {snaplen}");
+        for m in &msgs {
+            assert_eq!(m["kept_bytes"], snaplen - 70, "{m}");
+            assert_eq!(m["truncated"], true, "{m}");
+            assert!(m.get("body_error").is_none(), "{m}");
+            assert!(m.get("session_setup").is_none(), "{m}");
+        }
+        let out = bin()
+            .args(["check", "--expect-status", "STATUS_LOGON_FAILURE"])
+            .arg(&cut)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "snaplen {snaplen}");
+    }
+    let cut = tmp("snap117.pcap", &pcap_build::snapped(&source, 117));
+    let msgs = jsonl_values(&cut);
+    assert_eq!(msgs.len(), 6);
+    for m in &msgs {
+        assert!(
+            m.get("command").is_none() && m.get("message_id").is_none(),
+            "{m}"
+        );
+        assert_eq!(m["kept_bytes"], 47, "{m}");
+    }
 }

@@ -121,6 +121,17 @@ pub enum CaptureError {
         magic: [u8; 4],
         len: usize,
     },
+    /// The file header (classic pcap) or the first section header block
+    /// (pcapng) is cut short: nothing of the capture can be read.
+    HeaderCut {
+        pcapng: bool,
+        needed: u64,
+        have: u64,
+    },
+    /// The first section header block of a pcapng file is not valid.
+    HeaderInvalid {
+        what: String,
+    },
     /// A record header that cannot be right (e.g. a length past any sane size).
     Corrupt {
         offset: u64,
@@ -143,7 +154,9 @@ impl CaptureError {
             CaptureError::Io { offset, .. }
             | CaptureError::Corrupt { offset, .. }
             | CaptureError::Truncated { offset, .. } => *offset,
-            CaptureError::NotACapture { .. } => 0,
+            CaptureError::NotACapture { .. }
+            | CaptureError::HeaderCut { .. }
+            | CaptureError::HeaderInvalid { .. } => 0,
         }
     }
 }
@@ -168,6 +181,26 @@ impl fmt::Display for CaptureError {
                  (pcap starts with d4c3b2a1 or a1b2c3d4, pcapng with 0a0d0d0a)",
                 hex(magic)
             ),
+            CaptureError::HeaderCut {
+                pcapng: false,
+                needed,
+                have,
+            } => write!(
+                f,
+                "the pcap file header is cut: it needs {needed} bytes, {have} are present"
+            ),
+            CaptureError::HeaderCut {
+                pcapng: true,
+                needed,
+                have,
+            } => write!(
+                f,
+                "the pcapng section header block is cut: it needs {needed} bytes, \
+                 {have} are present"
+            ),
+            CaptureError::HeaderInvalid { what } => {
+                write!(f, "the pcapng section header block is invalid: {what}")
+            }
             CaptureError::Corrupt {
                 offset,
                 frame,

@@ -4,7 +4,7 @@ use std::io::{ErrorKind, Read};
 
 use pcap_parser::pcapng::{parse_interfacedescriptionblock_be, parse_interfacedescriptionblock_le};
 
-use super::{CaptureError, Frame, LinkType, Timestamp};
+use super::{hex, CaptureError, Frame, LinkType, Timestamp};
 
 /// Records larger than this are taken as corrupt, whatever the header says.
 const MAX_RECORD: usize = 64 << 20;
@@ -23,6 +23,9 @@ const PCAPNG_SPB: u32 = 0x0000_0003;
 const PCAPNG_EPB: u32 = 0x0000_0006;
 /// The obsolete Packet Block (pcapng draft, section 4.3 of old versions).
 const PCAPNG_PB: u32 = 0x0000_0002;
+/// The shortest section header block: the block's type and two lengths,
+/// byte-order magic, major and minor version, section length ([pcapng] 4.1).
+const SHB_MIN_LEN: usize = 28;
 
 /// The file format found in the header.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -124,7 +127,10 @@ impl<R: Read> CaptureReader<R> {
         let be = u32::from_be_bytes(head);
         if le == PCAPNG_SHB {
             r.format = Format::PcapNg;
-            // The section header block is read by next_frame like any block.
+            // Checked here so that a file whose first block cannot be read
+            // is not a capture, rather than one damaged after its start;
+            // next_frame reads it like any block.
+            r.check_first_section_header()?;
             return Ok(r);
         }
         let big_endian = match (le, be) {
@@ -139,7 +145,11 @@ impl<R: Read> CaptureReader<R> {
         };
         let magic = if big_endian { be } else { le };
         if !r.fill(24)? {
-            return Err(r.truncated(24));
+            return Err(CaptureError::HeaderCut {
+                pcapng: false,
+                needed: 24,
+                have: (r.end - r.pos) as u64,
+            });
         }
         let h = &r.buf[r.pos..r.pos + 24];
         r.snaplen = rd32(h, 16, big_endian);
@@ -152,6 +162,50 @@ impl<R: Read> CaptureReader<R> {
         r.note_link_type(r.link_type);
         r.pos += 24;
         Ok(r)
+    }
+
+    /// The pcapng section header block the input starts with is whole,
+    /// with a byte-order magic, a length of at least 28 bytes ([pcapng]
+    /// 4.1) and a trailing length equal to it.
+    fn check_first_section_header(&mut self) -> Result<(), CaptureError> {
+        let cut = |r: &Self, needed: usize| CaptureError::HeaderCut {
+            pcapng: true,
+            needed: needed as u64,
+            have: (r.end - r.pos) as u64,
+        };
+        if !self.fill(12)? {
+            return Err(cut(self, SHB_MIN_LEN));
+        }
+        let b = &self.buf[self.pos..self.end];
+        let be = match u32::from_le_bytes([b[8], b[9], b[10], b[11]]) {
+            PCAPNG_BOM => false,
+            x if x.swap_bytes() == PCAPNG_BOM => true,
+            _ => {
+                return Err(CaptureError::HeaderInvalid {
+                    what: format!(
+                        "its byte-order magic is {}, not 4d3c2b1a (little-endian) or \
+                         1a2b3c4d (big-endian)",
+                        hex(&b[8..12])
+                    ),
+                })
+            }
+        };
+        let len = rd32(b, 4, be) as usize;
+        if len < SHB_MIN_LEN || !len.is_multiple_of(4) || len > MAX_RECORD {
+            return Err(CaptureError::HeaderInvalid {
+                what: format!("its length is {len}"),
+            });
+        }
+        if !self.fill(len)? {
+            return Err(cut(self, len));
+        }
+        let trailing = rd32(&self.buf[self.pos..self.pos + len], len - 4, be);
+        if trailing != len as u32 {
+            return Err(CaptureError::HeaderInvalid {
+                what: format!("its trailing length {trailing} differs from its length {len}"),
+            });
+        }
+        Ok(())
     }
 
     pub fn format(&self) -> Format {
@@ -359,10 +413,22 @@ impl<R: Read> CaptureReader<R> {
     #[cold]
     #[inline(never)]
     fn corrupt_caplen(&self, caplen: u32) -> CaptureError {
-        self.corrupt(format!(
-            "record length {caplen} is larger than the snaplen {} allows",
-            self.snaplen
-        ))
+        // The limit that refused it: [`Self::caplen_ok`]'s smaller bound.
+        let snaplen = self.snaplen;
+        let what = if snaplen as usize >= MAX_RECORD {
+            format!(
+                "record length {caplen} is larger than {MAX_RECORD} bytes (64 MiB), the most \
+                 smbscope reads in one record (the file header's snaplen, {snaplen}, allows more)"
+            )
+        } else if snaplen >= PCAP_CAPLEN_SLACK {
+            format!("record length {caplen} is larger than the file header's snaplen {snaplen}")
+        } else {
+            format!(
+                "record length {caplen} is larger than {PCAP_CAPLEN_SLACK} bytes, the most a \
+                 record may have when the file header's snaplen ({snaplen}) is smaller"
+            )
+        };
+        self.corrupt(what)
     }
 
     #[cold]
@@ -401,7 +467,18 @@ impl<R: Read> CaptureReader<R> {
             let be = self.ng_big_endian;
             let block_type = rd32(b, 0, be);
             let len = rd32(b, 4, be) as usize;
-            if len < 12 || !len.is_multiple_of(4) || len > MAX_RECORD {
+            let least = if block_type == PCAPNG_SHB {
+                SHB_MIN_LEN
+            } else {
+                12
+            };
+            if len > MAX_RECORD {
+                return Err(self.corrupt(format!(
+                    "block of type {block_type:#x} with length {len}, larger than {MAX_RECORD} \
+                     bytes (64 MiB), the most smbscope reads in one block"
+                )));
+            }
+            if len < least || !len.is_multiple_of(4) {
                 return Err(
                     self.corrupt(format!("block of type {block_type:#x} with length {len}"))
                 );
@@ -678,6 +755,72 @@ mod tests {
         ));
     }
 
+    /// A record refused for its length names the limit that refused it: a
+    /// sample's first record with its length changed, under three file
+    /// header snaplens (the sample's own is 262144).
+    #[test]
+    fn a_record_too_long_names_the_limit_that_refused_it() {
+        let cap = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/samples/ntlm-wrong-password.pcap"
+        ))
+        .expect("sample");
+        assert_eq!(rd32(&cap, 16, false), 262_144);
+        for (snaplen, caplen, says) in [
+            (
+                u32::MAX,
+                2_147_483_392u32,
+                "record length 2147483392 is larger than 67108864 bytes (64 MiB), the most \
+                 smbscope reads in one record (the file header's snaplen, 4294967295, allows more)",
+            ),
+            (
+                1_000_000,
+                1_000_001,
+                "record length 1000001 is larger than the file header's snaplen 1000000",
+            ),
+            (
+                262_144,
+                262_145,
+                "record length 262145 is larger than the file header's snaplen 262144",
+            ),
+            (
+                65_535,
+                300_000,
+                "record length 300000 is larger than 262144 bytes, the most a record may \
+                 have when the file header's snaplen (65535) is smaller",
+            ),
+        ] {
+            let mut f = cap.clone();
+            f[16..20].copy_from_slice(&snaplen.to_le_bytes());
+            f[32..36].copy_from_slice(&caplen.to_le_bytes());
+            let mut r = CaptureReader::new(&f[..]).expect("header");
+            match r.next_frame() {
+                Err(
+                    e @ CaptureError::Corrupt {
+                        offset: 24,
+                        frame: 1,
+                        ..
+                    },
+                ) => {
+                    assert_eq!(
+                        e.to_string(),
+                        format!("corrupt record at byte 24 (frame 1): {says}")
+                    )
+                }
+                other => panic!("{snaplen} {caplen}: {other:?}"),
+            }
+        }
+        // Within the limits, the record is taken (and the file is cut short).
+        let mut f = cap.clone();
+        f[16..20].copy_from_slice(&65_535u32.to_le_bytes());
+        f[32..36].copy_from_slice(&262_144u32.to_le_bytes());
+        let mut r = CaptureReader::new(&f[..]).expect("header");
+        assert!(matches!(
+            r.next_frame(),
+            Err(CaptureError::Truncated { .. })
+        ));
+    }
+
     #[test]
     fn not_a_capture() {
         assert!(matches!(
@@ -743,10 +886,25 @@ mod tests {
 
     #[test]
     fn corrupt_record_length_allocates_only_what_arrives() {
-        // A pcapng section header claiming 48 MiB, in a 12-byte file.
-        let mut f = PCAPNG_SHB.to_le_bytes().to_vec();
-        f.extend_from_slice(&(48u32 << 20).to_le_bytes());
-        f.extend_from_slice(&PCAPNG_BOM.to_le_bytes());
+        // A pcapng section header claiming 48 MiB, in a 12-byte file: the
+        // file's first block, so the file is not a capture.
+        let mut claim = PCAPNG_SHB.to_le_bytes().to_vec();
+        claim.extend_from_slice(&(48u32 << 20).to_le_bytes());
+        claim.extend_from_slice(&PCAPNG_BOM.to_le_bytes());
+        assert!(matches!(
+            CaptureReader::new(&claim[..]),
+            Err(CaptureError::HeaderCut { pcapng: true, needed, have: 12 }) if needed == 48 << 20
+        ));
+        // The same after a real section (a sample's first section header
+        // block): damage after the start.
+        let cap = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/samples/ntlm-pcapng-two-interfaces.pcapng"
+        ))
+        .expect("sample");
+        let shb_len = rd32(&cap, 4, false) as usize;
+        let mut f = cap[..shb_len].to_vec();
+        f.extend_from_slice(&claim);
         let mut r = CaptureReader::new(&f[..]).unwrap();
         assert!(matches!(
             r.next_frame(),

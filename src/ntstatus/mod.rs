@@ -415,6 +415,10 @@ pub enum Query {
     Kerberos(i32),
     /// Anything else: words to [`search`] for (NTSTATUS and Kerberos).
     Words(String),
+    /// "0x" not followed by a hexadecimal number of 1 to 8 digits ("0x",
+    /// "0xZZ", "krb:0x"): a mistyped code, not words (searched for, "0x"
+    /// matched every description that quotes a code).
+    BadNumber(String),
 }
 
 /// Parses a `status` query; see [`Query`] for the forms accepted.
@@ -430,6 +434,9 @@ pub fn parse_query(q: &str) -> Query {
             if let Some(e) = kerberos::by_name(rest) {
                 return Query::Kerberos(e.code);
             }
+            if is_hex_prefixed(rest) {
+                return Query::BadNumber(rest.to_string());
+            }
             return Query::Words(rest.to_string());
         }
     }
@@ -440,6 +447,9 @@ pub fn parse_query(q: &str) -> Query {
             }
         }
         return Query::Code(n);
+    }
+    if is_hex_prefixed(q) {
+        return Query::BadNumber(q.to_string());
     }
     if q.len() == 8 && q.bytes().all(|b| b.is_ascii_hexdigit()) {
         if let Ok(n) = u32::from_str_radix(q, 16) {
@@ -453,6 +463,11 @@ pub fn parse_query(q: &str) -> Query {
         return Query::Kerberos(k.code);
     }
     Query::Words(q.to_string())
+}
+
+/// Starts with "0x" or "0X": meant as a hexadecimal number.
+fn is_hex_prefixed(s: &str) -> bool {
+    s.starts_with("0x") || s.starts_with("0X")
 }
 
 /// "0x…" hex, decimal, or negative decimal (a signed 32-bit NTSTATUS).
@@ -503,6 +518,11 @@ pub struct Report {
 }
 
 impl Report {
+    /// The code is in a table (it has a name): the query matched.
+    pub fn is_known(&self) -> bool {
+        self.name.is_some()
+    }
+
     /// The report for an NTSTATUS code, known or not.
     pub fn nt(code: u32) -> Report {
         let entry = lookup(code);
@@ -534,10 +554,12 @@ impl Report {
     }
 }
 
-/// The reports for a parsed query: one for a code, every match for words
-/// (NTSTATUS matches first, then Kerberos), none when nothing matches.
+/// The reports for a parsed query: one for a code (known or not: see
+/// [`Report::is_known`]), every match for words (NTSTATUS matches first,
+/// then Kerberos), none when nothing matches or the number is malformed.
 pub fn resolve(q: &Query) -> Vec<Report> {
     match q {
+        Query::BadNumber(_) => Vec::new(),
         Query::Code(n) => vec![Report::nt(*n)],
         Query::Kerberos(n) => vec![Report::kerberos(*n)],
         Query::Words(w) => search(w)

@@ -160,6 +160,18 @@ fn parse_query_forms() {
     assert_eq!(parse_query("kerberos:0x25"), Query::Kerberos(37));
     assert_eq!(parse_query("krb:KRB_AP_ERR_SKEW"), Query::Kerberos(37));
     assert_eq!(parse_query("0x18"), Query::Kerberos(24));
+    for q in ["0x", "0X", "0xZZ", "0x123456789", "0x-1"] {
+        assert_eq!(parse_query(q), Query::BadNumber(q.into()), "{q}");
+        assert!(query(q).is_empty(), "{q}");
+    }
+    assert_eq!(parse_query("krb:0x"), Query::BadNumber("0x".into()));
+    // A code in no table is reported, and known to be unknown.
+    for q in ["0xDEADBEEF", "krb:999"] {
+        let r = query(q);
+        assert_eq!(r.len(), 1, "{q}");
+        assert!(!r[0].is_known(), "{q}");
+    }
+    assert!(query("0xC000006D")[0].is_known());
 }
 
 #[test]

@@ -11,6 +11,7 @@ pub mod style;
 pub mod table;
 pub mod timeline;
 
+use std::cell::Cell;
 use std::io::Read;
 
 use crate::capture::CaptureReader;
@@ -44,6 +45,11 @@ pub trait Observer {
     /// Connection `model.connections[ci]` closed: its timeline is complete,
     /// and the observer may take it (the text report writes it out).
     fn closed(&mut self, _model: &mut Model, _ci: usize) {}
+    /// Whether reading should stop (the reader of the observer's output
+    /// has gone): asked after each event.
+    fn stop(&self) -> bool {
+        false
+    }
 }
 
 /// An [`Observer`] that only takes events.
@@ -74,13 +80,15 @@ pub fn analyze_with<R: Read>(
     obs: &mut impl Observer,
 ) -> Analysis {
     let mut b = Builder::new(build);
-    let outcome = pipeline::run(reader, opts, |ev| {
+    let stop = Cell::new(false);
+    let outcome = pipeline::run_until(reader, opts, &stop, |ev| {
         b.event(ev);
         if build.events && !b.events.is_empty() {
             obs.events(&b.events);
             b.events.clear();
         }
         hand_out_closed(&mut b, obs);
+        stop.set(obs.stop());
     });
     b.close_all();
     hand_out_closed(&mut b, obs);

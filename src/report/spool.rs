@@ -66,8 +66,10 @@ impl Spool {
         if self.mem.len() >= MEMORY_LIMIT && !self.memory_only {
             if let Err(e) = self.spill() {
                 // Not fatal: what the file holds stays readable, the rest
-                // stays in memory.
-                eprintln!(
+                // stays in memory. (Not `eprintln!`: it panics when
+                // standard error is a closed pipe.)
+                let _ = writeln!(
+                    io::stderr(),
                     "smbscope: cannot write the report's temporary file in {} ({e}; set TMPDIR to change it); keeping the rest in memory",
                     std::env::temp_dir().display()
                 );

@@ -13,6 +13,10 @@ pub const SMB1_MAGIC: [u8; 4] = [0xFF, b'S', b'M', b'B'];
 
 /// Size of the SMB2 packet header ([MS-SMB2] 2.2.1).
 pub const HEADER_LEN: usize = 64;
+/// The header's bytes before its Signature: every field the header is read
+/// for (Command, Status, MessageId, TreeId or AsyncId, SessionId), so a
+/// header cut after them (by the snaplen) is still read.
+pub const HEADER_FIELDS_LEN: usize = 48;
 
 /// An SMB2 command code ([MS-SMB2] 2.2.1.2, "Command"). Open: unknown codes are kept.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -115,13 +119,14 @@ pub struct Smb2Header {
     /// TreeId in the sync form; `None` in the async form.
     pub tree_id: Option<u32>,
     pub session_id: u64,
-    pub signature: [u8; 16],
+    /// `None` when the header is cut before or inside its Signature.
+    pub signature: Option<[u8; 16]>,
 }
 
 /// Why a header could not be read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum HeaderError {
-    /// Fewer than 64 bytes.
+    /// Fewer than [`HEADER_FIELDS_LEN`] bytes.
     Short(usize),
     /// The first four bytes are not 0xFE 'SMB'.
     BadMagic,
@@ -130,7 +135,10 @@ pub enum HeaderError {
 impl fmt::Display for HeaderError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            HeaderError::Short(n) => write!(f, "SMB2 header needs 64 bytes, {n} present"),
+            HeaderError::Short(n) => write!(
+                f,
+                "SMB2 header needs {HEADER_FIELDS_LEN} bytes before its Signature, {n} present"
+            ),
             HeaderError::BadMagic => {
                 f.write_str("not an SMB2 header (protocol id is not 0xFE 'SMB')")
             }
@@ -153,9 +161,11 @@ pub(crate) fn le64(b: &[u8], at: usize) -> u64 {
 }
 
 impl Smb2Header {
-    /// Parses the 64-byte header at the start of `b`.
+    /// Parses the 64-byte header at the start of `b`; one cut inside its
+    /// Signature (`b` of 48 to 63 bytes) has every other field, and no
+    /// signature.
     pub fn parse(b: &[u8]) -> Result<Smb2Header, HeaderError> {
-        if b.len() < HEADER_LEN {
+        if b.len() < HEADER_FIELDS_LEN {
             return Err(HeaderError::Short(b.len()));
         }
         if b[0..4] != SMB2_MAGIC {
@@ -167,8 +177,9 @@ impl Smb2Header {
         } else {
             (None, Some(le32(b, 36)))
         };
-        let mut signature = [0u8; 16];
-        signature.copy_from_slice(&b[48..64]);
+        let signature = b
+            .get(HEADER_FIELDS_LEN..HEADER_LEN)
+            .and_then(|s| <[u8; 16]>::try_from(s).ok());
         Ok(Smb2Header {
             structure_size: le16(b, 4),
             credit_charge: le16(b, 6),
@@ -209,6 +220,41 @@ mod tests {
         assert_eq!(Command(0x12).to_string(), "OPLOCK_BREAK");
         assert_eq!(Command(0x13).to_string(), "SERVER_TO_CLIENT_NOTIFICATION");
         assert_eq!(Command(0x99).to_string(), "0x0099");
+    }
+
+    /// A header cut inside its Signature (by the snaplen) has every other
+    /// field: the real header of a SESSION_SETUP response refused with
+    /// STATUS_LOGON_FAILURE, the last SMB2 header of the sample, cut at
+    /// each length from 48 to 63 bytes. At 47 (inside SessionId) it is short.
+    #[test]
+    fn a_header_cut_inside_its_signature_keeps_every_other_field() {
+        let cap = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/samples/ntlm-wrong-password.pcap"
+        ))
+        .expect("sample");
+        let at = cap
+            .windows(4)
+            .rposition(|w| w == SMB2_MAGIC)
+            .expect("an SMB2 header");
+        let whole = Smb2Header::parse(&cap[at..]).expect("a header");
+        assert_eq!(
+            (whole.command, whole.status, whole.message_id),
+            (Command::SESSION_SETUP, 0xC000_006D, 2)
+        );
+        assert!(whole.signature.is_some());
+        for n in HEADER_FIELDS_LEN..HEADER_LEN {
+            let cut = Smb2Header::parse(&cap[at..at + n]);
+            let want = Smb2Header {
+                signature: None,
+                ..whole
+            };
+            assert_eq!(cut, Ok(want), "{n} bytes");
+        }
+        assert_eq!(
+            Smb2Header::parse(&cap[at..at + 47]),
+            Err(HeaderError::Short(47))
+        );
     }
 
     #[test]

@@ -97,3 +97,36 @@ pub fn with_client(
     f[24..26].copy_from_slice(&(!(sum as u16)).to_be_bytes());
     f
 }
+
+/// A classic pcap (either byte order) with every record cut to `snaplen`
+/// bytes and the file header's snaplen set to it: for a little-endian
+/// file, byte for byte what `editcap -F pcap -s SNAPLEN` writes (`-F
+/// nsecpcap` for nanoseconds; tests/differential.rs checks so where
+/// editcap is installed; editcap writes little-endian whatever it reads),
+/// made here so that tests need no editcap.
+/// Each record keeps its original length, so the cut is seen as the
+/// snaplen's.
+pub fn snapped(pcap: &[u8], snaplen: u32) -> Vec<u8> {
+    let be = pcap[..4] == [0xa1, 0xb2, 0xc3, 0xd4] || pcap[..4] == [0xa1, 0xb2, 0x3c, 0x4d];
+    let rd = |at: usize| {
+        let w = [pcap[at], pcap[at + 1], pcap[at + 2], pcap[at + 3]];
+        if be {
+            u32::from_be_bytes(w)
+        } else {
+            u32::from_le_bytes(w)
+        }
+    };
+    let wr = |v: u32| if be { v.to_be_bytes() } else { v.to_le_bytes() };
+    let mut out = pcap[..24].to_vec();
+    out[16..20].copy_from_slice(&wr(snaplen));
+    let mut at = 24;
+    while at + 16 <= pcap.len() {
+        let caplen = rd(at + 8) as usize;
+        let kept = caplen.min(snaplen as usize);
+        out.extend_from_slice(&pcap[at..at + 8]);
+        out.extend_from_slice(&wr(kept as u32));
+        out.extend_from_slice(&pcap[at + 12..at + 16 + kept]);
+        at += 16 + caplen;
+    }
+    out
+}
