@@ -360,8 +360,10 @@ impl Sink {
                     .map(|s| (s, None))
                     .into_iter()
                     .chain(covers.iter().copied());
+                // Sorted and deduplicated once, in `diagnose`: a search here
+                // would cost a scan per repeat.
                 for c in theirs {
-                    if o.covers.len() < MAX_COVERS && !o.covers.contains(&c) {
+                    if o.covers.len() < MAX_COVERS && o.covers.last() != Some(&c) {
                         o.covers.push(c);
                     }
                 }
@@ -434,6 +436,10 @@ pub fn diagnose(model: &Model) -> Diagnosis {
     // What was dropped comes after what is kept.
     let omitted = (all.len() as u64 + sink.dropped).saturating_sub(MAX_FINDINGS as u64);
     all.truncate(MAX_FINDINGS);
+    for f in &mut all {
+        f.covers.sort_unstable();
+        f.covers.dedup();
+    }
     let mut counts = sink.counts;
     counts.sort_by_key(|c| (c.severity, std::cmp::Reverse(c.count), c.code));
     Diagnosis {
