@@ -568,73 +568,57 @@ pub fn deny(model: &Model, what: &str) -> CheckResult {
     }
 }
 
+/// `require signing` / `require encryption`: every established session
+/// passes `seen` (whose text says what the capture shows), at least one.
+fn every_established(
+    model: &Model,
+    name: String,
+    all_are: &str,
+    not: &str,
+    seen: impl Fn(&Session) -> (bool, String),
+) -> CheckResult {
+    let est: Vec<&Session> = model
+        .sessions
+        .iter()
+        .filter(|s| s.outcome.established())
+        .collect();
+    if est.is_empty() {
+        return result(name, false, "no session was set up");
+    }
+    let seen: Vec<(bool, String, String)> = est
+        .iter()
+        .map(|s| {
+            let (ok, text) = seen(s);
+            (ok, describe(s), text)
+        })
+        .collect();
+    let bad: Vec<String> = seen
+        .iter()
+        .filter(|x| !x.0)
+        .map(|x| format!("{} {not}: {}", x.1, x.2))
+        .collect();
+    if !bad.is_empty() {
+        return result(name, false, some(bad));
+    }
+    let all: Vec<String> = seen
+        .into_iter()
+        .map(|x| format!("{}: {}", x.1, x.2))
+        .collect();
+    result(
+        name,
+        true,
+        format!("{} session(s), all {all_are}: {}", est.len(), some(all)),
+    )
+}
+
 pub fn require(model: &Model, what: &str) -> CheckResult {
     let name = format!("require {what}");
     match what {
-        "signing" => {
-            let est: Vec<&Session> = model
-                .sessions
-                .iter()
-                .filter(|s| s.outcome.established())
-                .collect();
-            if est.is_empty() {
-                return result(name, false, "no session was set up");
-            }
-            let seen: Vec<(bool, String, String)> = est
-                .iter()
-                .map(|s| {
-                    let (ok, seen) = signing_seen(model, s);
-                    (ok, describe(s), seen)
-                })
-                .collect();
-            let bad: Vec<String> = seen
-                .iter()
-                .filter(|x| !x.0)
-                .map(|x| format!("{} not signed: {}", x.1, x.2))
-                .collect();
-            if bad.is_empty() {
-                let all: Vec<String> = seen
-                    .into_iter()
-                    .map(|x| format!("{}: {}", x.1, x.2))
-                    .collect();
-                result(
-                    name,
-                    true,
-                    format!(
-                        "{} session(s), all signed or encrypted: {}",
-                        est.len(),
-                        some(all)
-                    ),
-                )
-            } else {
-                result(name, false, some(bad))
-            }
-        }
+        "signing" => every_established(model, name, "signed or encrypted", "not signed", |s| {
+            signing_seen(model, s)
+        }),
         "encryption" => {
-            let est: Vec<&Session> = model
-                .sessions
-                .iter()
-                .filter(|s| s.outcome.established())
-                .collect();
-            if est.is_empty() {
-                return result(name, false, "no session was set up");
-            }
-            let bad: Vec<String> = est
-                .iter()
-                .filter_map(|s| {
-                    let (ok, seen) = encryption_seen(s);
-                    (!ok).then(|| format!("{} not encrypted: {seen}", describe(s)))
-                })
-                .collect();
-            if bad.is_empty() {
-                result(
-                    name,
-                    true,
-                    format!("{} session(s), all encrypted", est.len()),
-                )
-            } else {
-                result(name, false, some(bad))
-            }
+            every_established(model, name, "encrypted", "not encrypted", encryption_seen)
         }
         "kerberos" => {
             let mut r = expect_mechanism(model, "kerberos");
