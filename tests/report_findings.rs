@@ -580,6 +580,14 @@ const CASES: &[(&str, &str, &str, u64, &[u64])] = &[
         0,
         &[],
     ),
+    // the AS-REP encrypted with RC4 although the AS-REQ offered AES
+    (
+        "corpus:pcapattack-smb2-kerberos-rc4.pcapng",
+        "posture.weak_enctype",
+        "warning",
+        1,
+        &[3, 5],
+    ),
     (
         "anonymous-encryption-required.pcap",
         "logon.anonymous_refused",

@@ -70,7 +70,7 @@ pub const CODES: &[(&str, Severity, &str)] = &[
     ("posture.ntlmv1", Warning, "an NTLMv1 or LM response was sent (and accepted)"),
     ("posture.smb1", Warning, "SMB1 was offered (info) or used (warning)"),
     ("posture.signing_not_required", Info, "the server does not require signing"),
-    ("posture.weak_enctype", Warning, "a Kerberos ticket or reply uses RC4 or DES"),
+    ("posture.weak_enctype", Warning, "a Kerberos ticket uses RC4 or DES, or an AS-REP is encrypted with an RC4 or DES key though the client offered AES"),
     ("posture.anonymous_allowed", Warning, "the server accepted anonymous sessions: one finding per server, with the count"),
 ];
 

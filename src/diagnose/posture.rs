@@ -15,6 +15,7 @@ pub(super) fn findings(model: &Model, out: &mut Sink) {
     smb1(model, out);
     signing(model, out);
     enctypes(model, out);
+    weak_reply_keys(model, out);
 }
 
 fn ntlmv1(model: &Model, out: &mut Sink) {
@@ -91,6 +92,39 @@ fn signing(model: &Model, out: &mut Sink) {
                 .next("Require signing on the server (Windows: Set-SmbServerConfiguration -RequireSecuritySignature $true; Samba: 'server signing = mandatory').")
                 .stream(c.stream)
                 .frames(n.response_frame)
+                .done(),
+        );
+    }
+}
+
+/// AS-REPs whose encrypted part, made with the client's long-term key, uses
+/// a weak enctype although the AS-REQ offered a strong one: the KDC takes
+/// the first enctype of the client's list it has a key for (RFC 4120
+/// 3.1.3), so the account has no AES keys, or the KDC was made to prefer
+/// RC4.
+fn weak_reply_keys(model: &Model, out: &mut Sink) {
+    use crate::auth::kerberos::KrbMsgType;
+    for x in &model.kdc {
+        let Some(e) = x.reply_enctype.filter(|e| e.is_weak()) else {
+            continue;
+        };
+        let strong = x.etypes.iter().find(|t| t.name().is_some() && !t.is_weak());
+        let (Some(strong), Some(reply)) = (strong, x.reply_frame) else {
+            continue;
+        };
+        if x.reply != Some(KrbMsgType::AS_REP) {
+            continue;
+        }
+        let who = x.client_principal.as_deref().unwrap_or("the client");
+        out.push(
+            Draft::new(Severity::Warning, "posture.weak_enctype", format!("The KDC encrypted its AS-REP for {who} with {e}, though the client offered {strong}"))
+                .explain(format!("The AS-REP (frame {reply}) is encrypted with the client's long-term key, and the KDC used {e} although the AS-REQ (frame {}) offered {strong}. A KDC uses the first enctype of the client's list that it has a key for (RFC 4120 3.1.3), so the account has no {strong} key (its password was last set before the domain made AES keys), or the KDC was made to prefer RC4, as the 'Skeleton Key' malware does on a domain controller. An RC4 reply can be cracked offline for the user's password.", x.request_frame))
+                .next("Reset the account's password so that the domain controller makes AES keys, and check its msDS-SupportedEncryptionTypes; if the account has AES keys (a password set since the domain's functional level reached 2008), look at the domain controller for tampering.")
+                .stream(x.stream)
+                .transport(x.transport)
+                .frames([x.request_frame, reply])
+                .status(e.to_string())
+                .user(x.client_principal.clone())
                 .done(),
         );
     }

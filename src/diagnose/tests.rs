@@ -138,6 +138,7 @@ pub(crate) fn kdc(request: &str, frame: u64, error: Option<(i32, &str)>) -> KdcE
         nt_status: None,
         server_time: None,
         ticket_enctype: None,
+        reply_enctype: None,
         smb_stream: None,
     }
 }

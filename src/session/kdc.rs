@@ -64,6 +64,7 @@ impl Builder {
                     nt_status: None,
                     server_time: None,
                     ticket_enctype: None,
+                    reply_enctype: None,
                     smb_stream,
                 };
                 if self.model.kdc.len() >= MAX_KDC_EXCHANGES {
@@ -94,6 +95,7 @@ impl Builder {
                     .map(|t| crate::auth::kerberos::time_with_usec(t, k.susec));
                 x.nt_status = k.nt_status.as_deref().map(nt_status_name);
                 x.ticket_enctype = k.ticket.as_ref().map(|t| t.enctype);
+                x.reply_enctype = k.enc_part_etype;
                 if x.client_principal.is_none() {
                     x.client_principal = principal(k.cname.as_deref(), k.crealm.as_deref());
                 }

@@ -876,6 +876,11 @@ pub struct KdcExchange {
     pub server_time: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ticket_enctype: Option<EncType>,
+    /// The enctype of the reply's encrypted part (RFC 4120 5.4.2): in an
+    /// AS-REP the client's long-term key, in a TGS-REP the TGT's session
+    /// key or the request's subkey.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reply_enctype: Option<EncType>,
     /// The SMB connection of the same client open at the time, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub smb_stream: Option<u64>,
