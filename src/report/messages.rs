@@ -746,7 +746,7 @@ mod tests {
                 let batched = String::from_utf8(outputs[1].clone()).expect("utf-8");
                 let mut want = String::new();
                 for line in batched.lines() {
-                    let cut = line.find(",\"response_frame\":").map_or(line.len(), |i| i);
+                    let cut = line.rfind(",\"response_frame\":").map_or(line.len(), |i| i);
                     want.push_str(&line[..cut]);
                     if cut < line.len() {
                         want.push('}');
@@ -774,6 +774,50 @@ mod tests {
         drop(w);
         let text = String::from_utf8(out.0.borrow().0.clone()).expect("utf-8");
         assert!(text.lines().count() > 5 && text.ends_with('\n'), "{text}");
+    }
+
+    /// A request answered first with an interim STATUS_PENDING carries
+    /// the final response's frame and time, once (the interim one added
+    /// them too: a line with two `response_frame` keys).
+    #[test]
+    fn a_pending_request_names_its_final_response_once() {
+        let cap = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/samples/ntlm-success-copy.pcap"
+        );
+        let out = Shared::default();
+        let mut w = MessagesWriter::new(out.clone(), Format::Jsonl, false);
+        let mut reader =
+            crate::capture::CaptureReader::new(std::fs::File::open(cap).expect("sample"))
+                .expect("capture");
+        let outcome = crate::pipeline::run(&mut reader, &Default::default(), |ev| w.event(ev));
+        w.finish(&outcome, "x").expect("finish");
+        drop(w);
+        let text = String::from_utf8(out.0.borrow().0.clone()).expect("utf-8");
+        let lines: Vec<serde_json::Value> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("json"))
+            .collect();
+        assert!(text
+            .lines()
+            .all(|l| l.matches("\"response_frame\":").count() <= 1));
+        let pending: Vec<&serde_json::Value> = lines
+            .iter()
+            .filter(|v| v["status"] == "STATUS_PENDING")
+            .collect();
+        assert!(!pending.is_empty());
+        for p in pending {
+            let req = p["request_frame"].as_u64().expect("paired");
+            let fin = lines
+                .iter()
+                .find(|v| v["request_frame"] == req && v["status"] != "STATUS_PENDING")
+                .expect("final response");
+            let asked = lines
+                .iter()
+                .find(|v| v["frame"] == req && v["response"] == false)
+                .expect("request");
+            assert_eq!(asked["response_frame"], fin["frame"], "{asked}");
+        }
     }
 
     /// `copies` copies of a sample's connection (classic pcap, Ethernet,
@@ -1357,6 +1401,12 @@ impl<W: Write> MessagesWriter<W> {
     /// Adds `response_frame` and `response_time` to the held line of the request answered.
     fn patch_request(&mut self, resp: &Message<'_>, request_frame: u64) {
         let Some(h) = resp.header else { return };
+        if h.is_async() && NtStatus(h.status) == NtStatus::PENDING {
+            // The line waits for the final response ([MS-SMB2] 3.2.5.1.5).
+            // (An interim one used to add the keys, and the final one added
+            // them again: a line with two response_frame keys.)
+            return;
+        }
         let found = self.held_request(resp.stream, request_frame, h.message_id);
         if let Some(x) = found.and_then(|i| self.held.get_mut(i)) {
             // The line ends with '}'; insert before it.
@@ -1368,10 +1418,7 @@ impl<W: Write> MessagesWriter<W> {
                 push_secs_display(&mut x.line, resp.ts.nanos_since(x.ts));
                 x.line.push(b'}');
             }
-            let interim = h.is_async() && NtStatus(h.status) == NtStatus::PENDING;
-            if !interim {
-                x.waiting = None;
-            }
+            x.waiting = None;
         }
     }
 
