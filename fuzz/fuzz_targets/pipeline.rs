@@ -7,7 +7,10 @@
 //! Invariants: no panic; the model's connections are in stream order; the
 //! JSON Lines output is one valid JSON object per line, as many as the
 //! pipeline counted messages; lines written as they are finished (a live
-//! input) and in batches are the same bytes.
+//! input) and in batches are the same bytes, except that streamed JSON
+//! Lines do not wait for a request's response: they lack the
+//! `response_frame` and `response_time` that a batched request line ends
+//! with.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -39,8 +42,13 @@ fuzz_target!(|data: &[u8]| {
             return;
         };
         let streamed = messages(data, format, true).map(|(o, _)| o);
+        let want = if format == Format::Jsonl {
+            without_response_keys(&out)
+        } else {
+            out.clone()
+        };
         assert!(
-            streamed.as_ref() == Some(&out),
+            streamed.as_ref() == Some(&want),
             "streamed and batched output differ"
         );
         if format == Format::Jsonl {
@@ -55,6 +63,25 @@ fuzz_target!(|data: &[u8]| {
         }
     }
 });
+
+/// Batched JSON Lines less the `response_frame` and `response_time` that
+/// end a request's line when its response came (the writer appends them
+/// last, and a string value cannot hold an unescaped quote).
+fn without_response_keys(out: &[u8]) -> Vec<u8> {
+    let text = std::str::from_utf8(out).expect("JSON Lines are UTF-8");
+    let mut want = String::with_capacity(text.len());
+    for line in text.lines() {
+        match line.rfind(",\"response_frame\":") {
+            Some(i) => {
+                want.push_str(&line[..i]);
+                want.push('}');
+            }
+            None => want.push_str(line),
+        }
+        want.push('\n');
+    }
+    want.into_bytes()
+}
 
 /// The `messages` output of `data` in `format`, each line written as it is
 /// finished (`streaming`, as for a live input) or in batches.
