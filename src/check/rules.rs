@@ -14,18 +14,6 @@ fn result(name: impl Into<String>, pass: bool, evidence: impl Into<String>) -> C
     }
 }
 
-fn who(s: &Session) -> String {
-    match (&s.client_principal, &s.domain, &s.user) {
-        (Some(p), _, _) => p.clone(),
-        (None, Some(d), Some(u)) => format!("{d}\\{u}"),
-        (None, None, Some(u)) => u.clone(),
-        _ => s.service_principal.clone().map_or_else(
-            || "(anonymous)".to_string(),
-            |sp| format!("ticket for {sp}"),
-        ),
-    }
-}
-
 fn describe(s: &Session) -> String {
     let last = s
         .rounds
@@ -37,7 +25,7 @@ fn describe(s: &Session) -> String {
         s.session_id,
         s.stream,
         s.first_frame,
-        who(s)
+        crate::diagnose::identity(s)
     )
 }
 

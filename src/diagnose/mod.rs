@@ -19,6 +19,7 @@ mod file;
 mod group;
 mod kerberos;
 mod logon;
+pub(crate) use logon::identity;
 mod negotiate;
 mod posture;
 mod time;
