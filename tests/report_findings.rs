@@ -580,6 +580,15 @@ const CASES: &[(&str, &str, &str, u64, &[u64])] = &[
         0,
         &[],
     ),
+    // SMB1 TREE_DISCONNECT and LOGOFF answered on a connection whose
+    // NEGOTIATE came before the capture: SMB1 in use
+    (
+        "corpus:sv-smb21-psexec-kerberos-port139.pcap",
+        "posture.smb1",
+        "warning",
+        4,
+        &[69],
+    ),
     // the AS-REP encrypted with RC4 although the AS-REQ offered AES
     (
         "corpus:pcapattack-smb2-kerberos-rc4.pcapng",

@@ -509,15 +509,18 @@ pub fn deny(model: &Model, what: &str) -> CheckResult {
         "smb1" => model
             .connections
             .iter()
-            .filter_map(|c| {
-                c.smb1_negotiate.as_ref().map(|s| {
-                    format!(
-                        "stream {} frame {}: SMB1 NEGOTIATE offering {}",
-                        c.stream,
-                        s.request_frame,
-                        s.dialects.join(", ")
-                    )
-                })
+            .filter_map(|c| match (&c.smb1_negotiate, c.smb1_used_frame) {
+                (Some(s), _) => Some(format!(
+                    "stream {} frame {}: SMB1 NEGOTIATE offering {}",
+                    c.stream,
+                    s.request_frame,
+                    s.dialects.join(", ")
+                )),
+                (None, Some(f)) => Some(format!(
+                    "stream {} frame {f}: an SMB1 command answered with success (the NEGOTIATE is not in the capture)",
+                    c.stream
+                )),
+                (None, None) => None,
             })
             .collect(),
         "smb2" => model

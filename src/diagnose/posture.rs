@@ -52,7 +52,10 @@ fn ntlmv1(model: &Model, out: &mut Sink) {
 
 fn smb1(model: &Model, out: &mut Sink) {
     for c in &model.connections {
-        let Some(s) = &c.smb1_negotiate else { continue };
+        let Some(s) = &c.smb1_negotiate else {
+            smb1_midstream(c, out);
+            continue;
+        };
         let used = s.answer == Some("smb1");
         if s.answer == Some("none") && !s.offers_smb2 {
             continue; // negotiate.smb1_only_client
@@ -71,6 +74,20 @@ fn smb1(model: &Model, out: &mut Sink) {
                 .done(),
         );
     }
+}
+
+/// SMB1 commands answered on a connection whose NEGOTIATE is not in the
+/// capture (it began before): SMB1 in use all the same.
+fn smb1_midstream(c: &crate::session::Connection, out: &mut Sink) {
+    let Some(f) = c.smb1_used_frame else { return };
+    out.push(
+        Draft::new(Severity::Warning, "posture.smb1", "SMB1 in use")
+            .explain(format!("The server answered SMB1 commands on this connection with success (the first at frame {f}); its NEGOTIATE is not in the capture, which began after it. SMB1 is deprecated and insecure (no pre-authentication integrity, weak signing; EternalBlue)."))
+            .next("Disable SMB1 on the client (Windows: Disable-WindowsOptionalFeature SMB1Protocol; Samba: 'client min protocol = SMB2') and on the server.")
+            .stream(c.stream)
+            .frames([f])
+            .done(),
+    );
 }
 
 fn signing(model: &Model, out: &mut Sink) {

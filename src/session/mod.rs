@@ -667,7 +667,17 @@ impl Builder {
 
     fn smb1(&mut self, ci: usize, m: &Message<'_>) {
         let dec = m.decode();
-        setup::smb1_negotiate(&mut self.model.connections[ci], m, &dec);
+        let c = &mut self.model.connections[ci];
+        setup::smb1_negotiate(c, m, &dec);
+        if let Some(x) = dec.smb1.as_ref() {
+            let answered = x.is_response && x.status == 0;
+            if answered
+                && x.command != crate::smb2::smb1::Smb1Command::NEGOTIATE
+                && c.smb1_used_frame.is_none()
+            {
+                c.smb1_used_frame = Some(m.frame);
+            }
+        }
         self.timeline(ci, m, &dec);
     }
 

@@ -413,6 +413,11 @@ pub struct Connection {
     /// Boxed: few connections have one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub smb1_negotiate: Option<Box<Smb1Negotiate>>,
+    /// The first SMB1 response other than NEGOTIATE that the server answered
+    /// with success: SMB1 in use, also when the NEGOTIATE is not in the
+    /// capture.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub smb1_used_frame: Option<u64>,
     /// The NetBIOS session request on TCP 139 and its answer (boxed: few
     /// connections have one).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -471,6 +476,7 @@ impl Connection {
             saw_syn,
             negotiate: None,
             smb1_negotiate: None,
+            smb1_used_frame: None,
             netbios: None,
             end: None,
             messages: 0,
