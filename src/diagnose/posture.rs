@@ -50,6 +50,12 @@ fn ntlmv1(model: &Model, out: &mut Sink) {
     }
 }
 
+/// Why SMB1 is a finding, and what to do: the same for SMB1 offered,
+/// negotiated, or seen in use mid-stream.
+const SMB1_WHY: &str =
+    "SMB1 is deprecated and insecure (no pre-authentication integrity, weak signing; EternalBlue).";
+const SMB1_NEXT: &str = "Disable SMB1 on the client (Windows: Disable-WindowsOptionalFeature SMB1Protocol; Samba: 'client min protocol = SMB2') and on the server.";
+
 fn smb1(model: &Model, out: &mut Sink) {
     for c in &model.connections {
         let Some(s) = &c.smb1_negotiate else {
@@ -67,8 +73,16 @@ fn smb1(model: &Model, out: &mut Sink) {
         };
         out.push(
             Draft::new(sev, "posture.smb1", title)
-                .explain(format!("The client sent an SMB1 NEGOTIATE offering {}{}. SMB1 is deprecated and insecure (no pre-authentication integrity, weak signing; EternalBlue).", s.dialects.join(", "), if used { ", and the server chose an SMB1 dialect" } else { "; the server answered with SMB2, so SMB1 was not used" }))
-                .next("Disable SMB1 on the client (Windows: Disable-WindowsOptionalFeature SMB1Protocol; Samba: 'client min protocol = SMB2') and on the server.")
+                .explain(format!(
+                    "The client sent an SMB1 NEGOTIATE offering {}{}. {SMB1_WHY}",
+                    s.dialects.join(", "),
+                    if used {
+                        ", and the server chose an SMB1 dialect"
+                    } else {
+                        "; the server answered with SMB2, so SMB1 was not used"
+                    }
+                ))
+                .next(SMB1_NEXT)
                 .stream(c.stream)
                 .frames([s.request_frame].into_iter().chain(s.response_frame))
                 .done(),
@@ -82,8 +96,8 @@ fn smb1_midstream(c: &crate::session::Connection, out: &mut Sink) {
     let Some(f) = c.smb1_used_frame else { return };
     out.push(
         Draft::new(Severity::Warning, "posture.smb1", "SMB1 in use")
-            .explain(format!("The server answered SMB1 commands on this connection with success (the first at frame {f}); its NEGOTIATE is not in the capture, which began after it. SMB1 is deprecated and insecure (no pre-authentication integrity, weak signing; EternalBlue)."))
-            .next("Disable SMB1 on the client (Windows: Disable-WindowsOptionalFeature SMB1Protocol; Samba: 'client min protocol = SMB2') and on the server.")
+            .explain(format!("The server answered SMB1 commands on this connection with success (the first at frame {f}); its NEGOTIATE is not in the capture, which began after it. {SMB1_WHY}"))
+            .next(SMB1_NEXT)
             .stream(c.stream)
             .frames([f])
             .done(),
