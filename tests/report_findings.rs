@@ -1209,6 +1209,25 @@ fn kerberos_joined_to_smb() {
     );
 }
 
+/// IAKERB ([draft-ietf-kitten-iakerb]): the KDC exchange travels inside
+/// SESSION_SETUP. The in-band AS-REP (frame 15) names the client in clear;
+/// the TGS-REP (frame 17) is under FAST with an empty cname, so the AS-REP's
+/// name is the session's client principal.
+#[test]
+fn iakerb_in_band_as_rep_names_the_client() {
+    let Some(a) = load("corpus:sv-smb302-null-linktype-kerberos.pcap") else {
+        return;
+    };
+    let s = &a.model.sessions[0];
+    assert_eq!(s.mechanism, Some("kerberos"));
+    assert_eq!(
+        s.client_principal.as_deref(),
+        Some("toto@LKDC:SHA1.EE7C7BEB5178985C880BF8C24587E67DB363FC66")
+    );
+    // No KDC traffic on port 88: the name came from the tokens.
+    assert!(a.model.kdc.is_empty());
+}
+
 /// Samba's KDC puts the account's NTSTATUS in a PA-PW-SALT of the
 /// KRB-ERROR's METHOD-DATA (a 12-byte KERB-EXT-ERROR, [MS-KILE] 2.2.1):
 /// decoded, it names the reason in the finding's title. The lockout

@@ -14,7 +14,7 @@ use crate::report::fastfmt::StackStr;
 use crate::tcp::hash::KeyedHashMap;
 
 use super::model::*;
-use super::token::principal;
+use super::token::{is_anonymous, principal};
 use super::{Builder, Model};
 
 impl Builder {
@@ -288,13 +288,6 @@ pub fn join_session(model: &mut Model, index: &KdcIndex, si: usize) {
     if principal.is_some() {
         s.client_principal = principal;
     }
-}
-
-/// RFC 6111's anonymous principal, WELLKNOWN/ANONYMOUS (any realm).
-fn is_anonymous(principal: &str) -> bool {
-    principal
-        .get(..19)
-        .is_some_and(|p| p.eq_ignore_ascii_case("WELLKNOWN/ANONYMOUS"))
 }
 
 /// How much of a Kerberos summary comes before the part the timeline shows:

@@ -308,6 +308,10 @@ impl Builder {
             s.session_id = HexId(h.session_id);
         }
         apply_round(s, round, &req, flags, m.frame, m.ts, h.status);
+        if resp.client_principal.is_some() {
+            // IAKERB: the KDC's reply names the client in clear.
+            s.client_principal = resp.client_principal;
+        }
         if h.status == 0 && s.set_up_frame.is_none() {
             // Messages count from here; until one comes, whether the
             // session signs is what NEGOTIATE required.

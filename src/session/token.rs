@@ -20,6 +20,10 @@ pub struct TokenFacts {
     pub workstation: Option<String>,
     pub ntlm_response: Option<&'static str>,
     pub service_principal: Option<String>,
+    /// cname@crealm of an AS-REP or TGS-REP carried in the token (IAKERB,
+    /// [draft-ietf-kitten-iakerb] 3: the KDC exchange inside SESSION_SETUP),
+    /// unless empty or the anonymous principal.
+    pub client_principal: Option<String>,
     pub ticket_enctype: Option<EncType>,
     pub spnego_result: Option<Cow<'static, str>>,
     pub krb_error: Option<(i32, String)>,
@@ -91,6 +95,10 @@ impl TokenFacts {
                 self.service_principal = principal(k.sname.as_deref(), k.realm.as_deref());
                 self.ticket_enctype = k.ticket.as_ref().map(|t| t.enctype);
             }
+            KrbMsgType::AS_REP | KrbMsgType::TGS_REP => {
+                self.client_principal =
+                    principal(k.cname.as_deref(), k.crealm.as_deref()).filter(|p| !is_anonymous(p));
+            }
             KrbMsgType::KRB_ERROR => {
                 if let Some(c) = k.error_code {
                     let name = k
@@ -131,6 +139,13 @@ fn kerberos_token(t: KrbMsgType) -> Cow<'static, str> {
         KrbMsgType::KRB_ERROR => "Kerberos KRB-ERROR",
         _ => return Cow::Owned(format!("Kerberos {t}")),
     })
+}
+
+/// RFC 6111's anonymous principal, WELLKNOWN/ANONYMOUS (any realm).
+pub(crate) fn is_anonymous(principal: &str) -> bool {
+    principal
+        .get(..19)
+        .is_some_and(|p| p.eq_ignore_ascii_case("WELLKNOWN/ANONYMOUS"))
 }
 
 /// "name@REALM" from Kerberos name and realm, skipping empty parts.
