@@ -11,7 +11,8 @@
 #         default: more, enc, rare (the rarer finding codes, ~10 minutes),
 #         link (NetBIOS on 139, Linux cooked v2, nanoseconds, pcapng),
 #         files (file operations smbd refuses: a file in use, a full disk,
-#         a read-only file system; mounts two small tmpfs).
+#         a read-only file system; mounts two small tmpfs),
+#         probe (an HTTP request to smbd's port 445).
 #
 # Addresses (loopback only):
 #   127.0.0.2  smbd (standalone, tdbsam), port 445; silent listener :4455,
@@ -955,6 +956,22 @@ group_more() {
     dc_start
     capture krb5-kinit-etype-nosupp "host $DC_IP" krb_weak_etype
     kdestroy -q 2>/dev/null || true
+}
+
+# ---------------------------------------------------------------- group probe
+# Something that is not SMB talks to smbd's port 445 (an HTTP client, a
+# port scanner's banner grab, an exploit): curl sends an HTTP request,
+# smbd finds no SMB in it and closes; then smbclient logs on as usual.
+probe_http_then_smb() {
+    run curl -sS -m 5 -o /dev/null "http://$SMBD_IP:445/"
+    smbc //$SMBD_IP/share -U "alice%$PW_ALICE" -c 'ls'
+}
+group_probe() {
+    log "group probe: an HTTP request to smbd's port 445, then an SMB logon"
+    smbd_users
+    smbd_start
+    capture not-smb-http-to-445 "host $SMBD_IP" probe_http_then_smb
+    smbd_stop
 }
 
 # ---------------------------------------------------------------- group enc

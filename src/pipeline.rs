@@ -190,6 +190,19 @@ pub enum Event<'a> {
         bytes: u64,
         reason: GapReason,
     },
+    /// Bytes of a followed SMB connection that held no SMB message: the
+    /// framer skipped them looking for a message header (a start
+    /// mid-stream, after a gap, or another protocol on the port).
+    Skipped {
+        info: ConnInfo,
+        from_client: bool,
+        /// The frame being read when the bytes were given up.
+        frame: u64,
+        bytes: u64,
+        /// The first bytes of this direction found where a message header
+        /// was expected and not plausible as one (up to 8).
+        head: &'a [u8],
+    },
     /// One direction of a followed connection ended.
     ConnectionEnd {
         info: ConnInfo,
@@ -893,10 +906,22 @@ impl<F: FnMut(Event<'_>)> Driver<'_, F> {
         let mut emit =
             |pdu: Pdu<'_>| smb_pdu(info, pending, smb1_negotiate, &mut out, from_client, pdu);
         let framer = &mut framers[dir];
+        let skipped = framer.stats.resync_skipped;
         match step {
             Step::Data(bytes) => framer.data(bytes, &mut emit),
             Step::Gap(len) => framer.gap(len, &mut emit),
             Step::End => framer.end(&mut emit),
+        }
+        let stats = framer.stats;
+        let bytes = stats.resync_skipped - skipped;
+        if bytes > 0 {
+            (self.on)(Event::Skipped {
+                info: *info,
+                from_client,
+                frame: ctx.frame,
+                bytes,
+                head: stats.first_skipped(),
+            });
         }
     }
 

@@ -488,6 +488,23 @@ const CASES: &[(&str, &str, &str, u64, &[u64])] = &[
         0,
         &[1, 2],
     ),
+    // curl's HTTP request to smbd's port 445 (frame 4), then a logon.
+    (
+        "not-smb-http-to-445.pcap",
+        "connection.not_smb",
+        "warning",
+        0,
+        &[4],
+    ),
+    // 18 connections whose NetBIOS messages hold no SMB header (streams
+    // 6-18 and 20-24): the first frame of data of each of the first 8.
+    (
+        "corpus:sv-smb21-kerberos-many-sessions.pcap",
+        "connection.not_smb",
+        "warning",
+        SEVERAL_STREAMS,
+        &[191, 195, 199, 203, 207, 211, 215, 219],
+    ),
     (
         "connection-refused.pcap",
         "connection.refused",
@@ -1226,6 +1243,53 @@ fn iakerb_in_band_as_rep_names_the_client() {
     );
     // No KDC traffic on port 88: the name came from the tokens.
     assert!(a.model.kdc.is_empty());
+}
+
+/// Bytes that hold no SMB message are counted per connection, with the
+/// first of them: on the corpus capture, each of the 18 connections carries
+/// 3500 client bytes (tshark: tcp.len 132 + 1460 + 1460 + 448), a NetBIOS
+/// header declaring 65527 bytes and "BAAD" where an SMB header belongs; on
+/// the sample, curl's 77-byte HTTP request. The capture-wide count is their
+/// sum, and connections with SMB skip nothing.
+#[test]
+fn bytes_that_are_not_smb_are_counted_per_connection() {
+    let a = sample("not-smb-http-to-445.pcap");
+    let c = &a.model.connections[0];
+    assert_eq!(
+        (c.messages, c.skipped_bytes, c.server_skipped_bytes),
+        (0, 77, 0)
+    );
+    assert_eq!(c.first_skipped_frame, Some(4));
+    let h = c.skipped_head.as_deref().expect("head");
+    assert!(h.from_client);
+    assert_eq!(h.hex, "474554202f204854");
+    assert_eq!(h.describe(), "text \"GET / HT\"");
+    assert_eq!(a.model.connections[1].skipped_bytes, 0);
+    assert!(a.model.connections[1].messages > 0);
+    assert_eq!(a.outcome.stats.resync_skipped_bytes, 77);
+
+    let Some(a) = load("corpus:sv-smb21-kerberos-many-sessions.pcap") else {
+        return;
+    };
+    let not_smb: Vec<_> = a
+        .model
+        .connections
+        .iter()
+        .filter(|c| c.skipped_bytes > 0)
+        .collect();
+    let streams: Vec<u64> = not_smb.iter().map(|c| c.stream).collect();
+    let want: Vec<u64> = (6..=18).chain(20..=24).collect();
+    assert_eq!(streams, want);
+    for c in &not_smb {
+        assert_eq!(
+            (c.messages, c.skipped_bytes, c.server_skipped_bytes),
+            (0, 3500, 0)
+        );
+        let h = c.skipped_head.as_deref().expect("head");
+        assert_eq!(h.hex, "0000fff742414144");
+        assert!(h.describe().contains("a message of 65527 bytes"));
+    }
+    assert_eq!(a.outcome.stats.resync_skipped_bytes, 18 * 3500);
 }
 
 /// Samba's KDC puts the account's NTSTATUS in a PA-PW-SALT of the

@@ -60,6 +60,7 @@ pub const CODES: &[(&str, Severity, &str)] = &[
     ("file.lock_conflict", Warning, "LOCK, READ or WRITE refused with STATUS_LOCK_NOT_GRANTED or STATUS_FILE_LOCK_CONFLICT: a byte range is locked by another open"),
     ("connection.refused", Error, "the server reset the TCP connection before anything was sent (closed port or firewall); info when the client reached SMB on the same server over another connection"),
     ("connection.unanswered", Error, "the client's SYNs got no answer at all (no SYN-ACK, no RST) for at least 1 s: a firewall that drops, an address not in use, a host down; one finding per client and server address (info when the client reached SMB on that server over another connection)"),
+    ("connection.not_smb", Warning, "connections to the SMB port, seen from their SYN with nothing lost, whose bytes held no SMB message at all (another protocol, a probe, an exploit's malformed messages); one finding per client address and server address and port"),
     ("connection.netbios_refused", Error, "the server answered the NetBIOS session request on TCP 139 with a negative session response (RFC 1002 4.3.4)"),
     ("connection.no_response", Error, "the server never answered"),
     ("connection.one_sided", Warning, "no SMB message of the server's is in the capture, but the client acknowledged bytes from it: the capture holds one direction only"),

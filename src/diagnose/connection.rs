@@ -17,6 +17,7 @@ use super::{nt_check, nt_meaning, Draft, Severity, Sink};
 pub(super) fn findings(model: &Model, out: &mut Sink) {
     let reached = reached_smb(model);
     unanswered(model, &reached, out);
+    not_smb(model, out);
     for c in &model.connections {
         refused(&reached, c, out);
         netbios_refused(c, out);
@@ -135,6 +136,62 @@ fn unanswered(
         out.push(
             d.covers(g.iter().map(|c| (c.stream, None)))
                 .frames(frames)
+                .done(),
+        );
+    }
+}
+
+/// A connection seen from its SYN, with nothing lost, whose bytes held no
+/// SMB message at all: where NetBIOS framing puts a message ([MS-SMB2]
+/// 2.1), the bytes did not start with an SMB header.
+fn is_not_smb(c: &Connection) -> bool {
+    c.saw_syn && c.gaps == 0 && c.messages == 0 && c.skipped_bytes > 0 && c.netbios.is_none()
+}
+
+/// Connections to an SMB port that carried another protocol, a probe or an
+/// exploit: one finding per client address and server address and port.
+fn not_smb(model: &Model, out: &mut Sink) {
+    let groups = ordered(
+        model.connections.iter().filter(|c| is_not_smb(c)),
+        |c| (c.client.ip(), c.server),
+        |_| Vec::new(),
+        |g: &mut Vec<&Connection>, c| g.push(c),
+    );
+    for g in &groups {
+        let Some(first) = g.first() else { continue };
+        let n = g.len();
+        let from_server: u64 = g.iter().map(|c| c.server_skipped_bytes).sum();
+        let from_client: u64 = g.iter().map(|c| c.skipped_bytes).sum::<u64>() - from_server;
+        let streams: Vec<String> = g.iter().take(5).map(|c| c.stream.to_string()).collect();
+        let more = n.saturating_sub(5);
+        let which = format!(
+            "tcp.stream {}{}",
+            streams.join(", "),
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            }
+        );
+        let head = first.skipped_head.as_ref().map_or(String::new(), |h| {
+            format!(
+                " The {}'s first bytes on tcp.stream {}: {}.",
+                if h.from_client { "client" } else { "server" },
+                first.stream,
+                h.describe()
+            )
+        });
+        let (conns, they) = if n == 1 {
+            ("A connection".to_string(), "it")
+        } else {
+            (format!("{n} connections"), "them")
+        };
+        out.push(
+            Draft::new(Severity::Warning, "connection.not_smb", format!("{conns} from {} to {} carried no SMB", first.client.ip(), first.server))
+                .explain(format!("The client sent {from_client} bytes and the server {from_server} bytes on {which}, and none of them is an SMB message: where the 4-byte length header of SMB over TCP ([MS-SMB2] 2.1) puts a message, the bytes do not begin with an SMB1 or SMB2 header (0xFF, 0xFE, 0xFD or 0xFC followed by 'SMB').{head} The capture holds {they} from the SYN with nothing lost, so this is not a capture that began mid-message: another protocol was sent to the SMB port, or a tool probed or attacked the server with malformed messages (exploits such as EternalBlue, MS17-010, open many connections and send large messages that are not SMB to groom the server's memory). smbscope skipped these bytes."))
+                .next(format!("Look at what was sent (Wireshark: Follow TCP Stream on tcp.stream eq {}). If it is not a program you expect, find the process on {} that opened the connection (Windows: Get-NetTCPConnection -RemotePort {port} with its OwningProcess; Linux: ss -tnp), and check {} for signs of attack and for missing security updates.", first.stream, first.client.ip(), first.server.ip(), port = first.server.port()))
+                .covers(g.iter().map(|c| (c.stream, None)))
+                .frames(g.iter().take(8).filter_map(|c| c.first_skipped_frame))
                 .done(),
         );
     }

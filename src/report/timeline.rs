@@ -799,6 +799,20 @@ fn negotiate_lines(s: &mut String, line: &mut String, c: &Connection) {
         None if c.smb1_negotiate.is_none() && c.saw_syn && c.server_silent && c.messages == 0 => {
             line.push_str("no answer from the server to the client's SYN (no SYN-ACK, no RST)")
         }
+        None if c.smb1_negotiate.is_none() && c.messages == 0 && c.skipped_bytes > 0 => {
+            let _ = write!(
+                line,
+                "no SMB message: {} bytes from the client and {} from the server are not SMB",
+                c.skipped_bytes - c.server_skipped_bytes,
+                c.server_skipped_bytes
+            );
+            if let Some(f) = c.first_skipped_frame {
+                let _ = write!(line, " (from frame {f})");
+            }
+            if let Some(h) = &c.skipped_head {
+                let _ = write!(line, "; they begin with {}", h.describe());
+            }
+        }
         None if c.smb1_negotiate.is_none() && c.saw_syn => line.push_str("no NEGOTIATE seen"),
         None if c.smb1_negotiate.is_none() => {
             line.push_str("no NEGOTIATE seen (the capture starts mid-connection)")

@@ -270,6 +270,13 @@ impl Builder {
                 bytes,
                 ..
             } => self.gap(&info, from_client, frame, bytes),
+            Event::Skipped {
+                info,
+                from_client,
+                frame,
+                bytes,
+                head,
+            } => self.skipped(&info, from_client, frame, bytes, head),
             Event::ConnectionEnd {
                 info,
                 from_client,
@@ -346,6 +353,27 @@ impl Builder {
                 frame,
                 bytes,
             });
+        }
+    }
+
+    fn skipped(&mut self, info: &ConnInfo, from_client: bool, frame: u64, bytes: u64, head: &[u8]) {
+        let Some(&ci) = self.conn_index.get(&info.stream) else {
+            return;
+        };
+        let c = &mut self.model.connections[ci];
+        c.skipped_bytes += bytes;
+        if !from_client {
+            c.server_skipped_bytes += bytes;
+        }
+        c.first_skipped_frame.get_or_insert(frame);
+        if c.skipped_head.is_none() && !head.is_empty() {
+            let bytes: arrayvec::ArrayVec<u8, 8> = head.iter().copied().take(8).collect();
+            let hex = bytes.iter().map(|b| format!("{b:02x}")).collect();
+            c.skipped_head = Some(Box::new(SkippedHead {
+                from_client,
+                hex,
+                bytes,
+            }));
         }
     }
 

@@ -394,6 +394,55 @@ pub struct BadCompression {
     pub count: u64,
 }
 
+/// The first bytes of a connection that were not an SMB message header.
+#[derive(Clone, Debug, Serialize)]
+pub struct SkippedHead {
+    /// Sent by the client (else by the server).
+    pub from_client: bool,
+    /// Up to 8 bytes, as lowercase hex.
+    pub hex: String,
+    #[serde(skip)]
+    pub bytes: arrayvec::ArrayVec<u8, 8>,
+}
+
+impl SkippedHead {
+    /// What the bytes are, in words: `text "GET / HT"`, "a TLS handshake
+    /// record (16 03 01 …)", or the bytes in hex, read as a length header
+    /// ([MS-SMB2] 2.1) when they start with a zero byte.
+    pub fn describe(&self) -> String {
+        let b = &self.bytes[..];
+        let hex: Vec<String> = b.iter().map(|x| format!("{x:02x}")).collect();
+        let hex = hex.join(" ");
+        let printable = |x: &u8| (0x20..0x7f).contains(x) || matches!(x, b'\r' | b'\n' | b'\t');
+        if let [0x16, 0x03, ..] = b {
+            return format!("a TLS handshake record ({hex})");
+        }
+        if b.len() >= 4 && b.iter().all(printable) {
+            let text: String = b
+                .iter()
+                .map(|&x| char::from(x).escape_default().to_string())
+                .collect();
+            return format!("text \"{text}\"");
+        }
+        if let [0x00, l1, l2, l3, rest @ ..] = b {
+            let len = u32::from_be_bytes([0, *l1, *l2, *l3]);
+            let after = if !rest.is_empty() && rest.iter().all(printable) {
+                let t: String = rest
+                    .iter()
+                    .map(|&x| char::from(x).escape_default().to_string())
+                    .collect();
+                format!(", beginning \"{t}\"")
+            } else {
+                String::new()
+            };
+            return format!(
+                "{hex} (a message of {len} bytes by its length header{after}, with no SMB header)"
+            );
+        }
+        hex
+    }
+}
+
 /// A TCP connection that carried SMB.
 #[derive(Clone, Debug, Serialize)]
 pub struct Connection {
@@ -441,6 +490,20 @@ pub struct Connection {
     /// Of `gap_bytes`, those of the server's direction: bytes the server
     /// sent that the capture lacks (all of them in a one-sided capture).
     pub server_gap_bytes: u64,
+    /// Bytes of the connection that held no SMB message (skipped while
+    /// looking for a message header: a start mid-stream, after a gap, or
+    /// another protocol on the SMB port).
+    pub skipped_bytes: u64,
+    /// Of `skipped_bytes`, those the server sent.
+    pub server_skipped_bytes: u64,
+    /// The frame being read when bytes were first skipped.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_skipped_frame: Option<u64>,
+    /// The first bytes (up to 8, hex) found where a message header was
+    /// expected and not plausible as one, of the first direction that had
+    /// some (boxed: almost no connection has them).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub skipped_head: Option<Box<SkippedHead>>,
     /// The capture holds no segment at all from the server: not even a
     /// SYN-ACK or RST to the client's SYN.
     pub server_silent: bool,
@@ -490,6 +553,10 @@ impl Connection {
             gaps: 0,
             gap_bytes: 0,
             server_gap_bytes: 0,
+            skipped_bytes: 0,
+            server_skipped_bytes: 0,
+            first_skipped_frame: None,
+            skipped_head: None,
             server_silent: false,
             errors: Vec::new(),
             errors_omitted: 0,

@@ -69,6 +69,27 @@ pub struct FramerStats {
     /// Bytes skipped while looking for a header (after a gap or a mid-stream start).
     pub resync_skipped: u64,
     pub resyncs: u64,
+    /// The first bytes found where a message header was expected and not
+    /// plausible as one (the NetBIOS header and up to 4 bytes after it):
+    /// the first `first_skipped_len` bytes of `first_skipped`.
+    pub first_skipped: [u8; 8],
+    pub first_skipped_len: u8,
+}
+
+impl FramerStats {
+    /// The first bytes that were not a message header (empty: none yet).
+    pub fn first_skipped(&self) -> &[u8] {
+        &self.first_skipped[..usize::from(self.first_skipped_len).min(8)]
+    }
+
+    /// Keeps `head` as the first bytes that were not a header, once.
+    fn note_skipped(&mut self, head: &[u8]) {
+        if self.first_skipped_len == 0 {
+            let n = head.len().min(8);
+            self.first_skipped[..n].copy_from_slice(&head[..n]);
+            self.first_skipped_len = n as u8;
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -205,7 +226,11 @@ impl Framer {
                     }
                 }
             }
-            State::Header { .. } | State::Hunt { .. } => self.start_hunt(),
+            State::Header { have, .. } | State::Hunt { have, .. } => {
+                // Bytes before the gap that never became a header.
+                self.stats.resync_skipped += *have as u64;
+                self.start_hunt();
+            }
         }
     }
 
@@ -217,6 +242,10 @@ impl Framer {
             b.pos = b.len;
             b.holed = true;
             self.finish_body(emit);
+        }
+        if let State::Hunt { have, .. } = self.state {
+            // The last bytes looked at for a header never became one.
+            self.stats.resync_skipped += have as u64;
         }
         self.state = State::Header {
             have: 0,
@@ -259,6 +288,7 @@ impl Framer {
         while rest.len() >= 4 {
             if rest.len() >= 8 {
                 if !plausible(&rest[..8]) {
+                    self.stats.note_skipped(&rest[..8]);
                     self.start_hunt();
                     return rest;
                 }
@@ -299,6 +329,7 @@ impl Framer {
         let kind = NbssType(h[0]);
         let len = nbss_len(&h);
         if !kind.is_known() || (kind == NbssType::SESSION_MESSAGE && len < 4) {
+            self.stats.note_skipped(&h);
             self.hunt_after(&h[1..]);
             self.stats.resync_skipped += 1;
             return &chunk[take..];
@@ -333,6 +364,11 @@ impl Framer {
             if b.kind == NbssType::SESSION_MESSAGE && self.kept.len() >= 4 {
                 let magic = [self.kept[0], self.kept[1], self.kept[2], self.kept[3]];
                 if ![SMB2_MAGIC, TRANSFORM_MAGIC, COMPRESSION_MAGIC, SMB1_MAGIC].contains(&magic) {
+                    let l = b.len.to_be_bytes();
+                    let head = [
+                        b.kind.0, l[1], l[2], l[3], magic[0], magic[1], magic[2], magic[3],
+                    ];
+                    self.stats.note_skipped(&head);
                     let seen = std::mem::take(&mut self.kept);
                     self.stats.resync_skipped += 4;
                     self.hunt_after(&seen);
