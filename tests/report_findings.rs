@@ -505,6 +505,23 @@ const CASES: &[(&str, &str, &str, u64, &[u64])] = &[
         SEVERAL_STREAMS,
         &[191, 195, 199, 203, 207, 211, 215, 219],
     ),
+    // MS17-010: the scanners' check answered STATUS_INSUFF_SERVER_RESOURCES
+    // (frames 115/116), then the exploit's NT_TRANSACT (118) and its first
+    // TRANSACTION2_SECONDARY (123), all on stream 4.
+    (
+        "corpus:sv-smb21-kerberos-many-sessions.pcap",
+        "posture.ms17_010",
+        "error",
+        4,
+        &[115, 116],
+    ),
+    (
+        "corpus:sv-smb21-kerberos-many-sessions.pcap",
+        "attack.eternalblue",
+        "error",
+        4,
+        &[118, 123],
+    ),
     (
         "connection-refused.pcap",
         "connection.refused",
@@ -1290,6 +1307,45 @@ fn bytes_that_are_not_smb_are_counted_per_connection() {
         assert!(h.describe().contains("a message of 65527 bytes"));
     }
     assert_eq!(a.outcome.stats.resync_skipped_bytes, 18 * 3500);
+}
+
+/// The SMB1 transactions of MS17-010 on stream 4 of the corpus capture, as
+/// tshark shows them: frame 115 SMB_COM_TRANSACTION (smb.sc 2,
+/// smb_pipe.function 0x0023, smb.fid 0x0000), 116 its answer 0xc0000205,
+/// 118 SMB_COM_NT_TRANSACT (smb.nt.function 0), then 16 requests
+/// smb.cmd == 0x33 with smb.mid 0. No other connection has either.
+#[test]
+fn ms17_010_check_and_exploit_are_recorded() {
+    let Some(a) = load("corpus:sv-smb21-kerberos-many-sessions.pcap") else {
+        return;
+    };
+    let with: Vec<_> = a
+        .model
+        .connections
+        .iter()
+        .filter(|c| c.ms17_010_check.is_some() || c.eternalblue.is_some())
+        .collect();
+    assert_eq!(with.len(), 1);
+    let c = with[0];
+    assert_eq!(c.stream, 4);
+    let ch = c.ms17_010_check.as_deref().expect("check");
+    assert_eq!((ch.request_frame, ch.response_frame), (115, Some(116)));
+    assert_eq!(ch.status.map(|s| s.0), Some(0xC000_0205));
+    let e = c.eternalblue.as_deref().expect("exploit");
+    assert_eq!(
+        (
+            e.nt_transact_frame,
+            e.nt_function,
+            e.secondary_frame,
+            e.secondaries
+        ),
+        (118, Some(0), 123, 16)
+    );
+    // The exploit's grooming connections are tied to it.
+    let f = with_code(&a, "connection.not_smb");
+    assert!(f[0]
+        .explanation
+        .contains("EternalBlue exploit to this server on tcp.stream 4"));
 }
 
 /// Samba's KDC puts the account's NTSTATUS in a PA-PW-SALT of the

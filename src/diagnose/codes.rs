@@ -68,6 +68,8 @@ pub const CODES: &[(&str, Severity, &str)] = &[
     ("connection.closed_during_setup", Error, "the connection was closed before the session was set up"),
     ("connection.compression_refused", Warning, "a compression transform the receiver must refuse ([MS-SMB2] 3.3.5.2.1.2): larger than the negotiated maximum, or compression not negotiated"),
     ("attack.smbghost", Error, "a compression transform whose Offset + OriginalCompressedSegmentSize overflows 32 bits: the CVE-2020-0796 (SMBGhost) exploit or scanner"),
+    ("attack.eternalblue", Error, "SMB1 TRANSACTION2_SECONDARY requests continue an NT_TRANSACT (the same MID): the transaction type confusion of the EternalBlue exploit (CVE-2017-0144, MS17-010)"),
+    ("posture.ms17_010", Error, "the server answered the MS17-010 check (an SMB1 TRANSACTION TRANS_PEEK_NMPIPE on FID 0, as nmap and Metasploit send it) with STATUS_INSUFF_SERVER_RESOURCES: it lacks the MS17-010 update"),
     ("posture.ntlmv1", Warning, "an NTLMv1 or LM response was sent (and accepted)"),
     ("posture.smb1", Warning, "SMB1 was offered (info) or used (warning)"),
     ("posture.signing_not_required", Info, "the server does not require signing"),

@@ -157,6 +157,15 @@ fn not_smb(model: &Model, out: &mut Sink) {
         |_| Vec::new(),
         |g: &mut Vec<&Connection>, c| g.push(c),
     );
+    // (client address, server) → the stream of its EternalBlue exploit.
+    let mut exploits: KeyedHashMap<(IpAddr, std::net::SocketAddr), u64> = KeyedHashMap::default();
+    if !groups.is_empty() {
+        for o in model.connections.iter().filter(|o| o.eternalblue.is_some()) {
+            exploits
+                .entry((o.client.ip(), o.server))
+                .or_insert(o.stream);
+        }
+    }
     for g in &groups {
         let Some(first) = g.first() else { continue };
         let n = g.len();
@@ -181,6 +190,7 @@ fn not_smb(model: &Model, out: &mut Sink) {
                 h.describe()
             )
         });
+        let exploit = exploits.get(&(first.client.ip(), first.server)).map_or(String::new(), |st| format!(" The same client sent the EternalBlue exploit to this server on tcp.stream {st} (attack.eternalblue): these connections are most likely its grooming of the server's memory."));
         let (conns, they) = if n == 1 {
             ("A connection".to_string(), "it")
         } else {
@@ -188,7 +198,7 @@ fn not_smb(model: &Model, out: &mut Sink) {
         };
         out.push(
             Draft::new(Severity::Warning, "connection.not_smb", format!("{conns} from {} to {} carried no SMB", first.client.ip(), first.server))
-                .explain(format!("The client sent {from_client} bytes and the server {from_server} bytes on {which}, and none of them is an SMB message: where the 4-byte length header of SMB over TCP ([MS-SMB2] 2.1) puts a message, the bytes do not begin with an SMB1 or SMB2 header (0xFF, 0xFE, 0xFD or 0xFC followed by 'SMB').{head} The capture holds {they} from the SYN with nothing lost, so this is not a capture that began mid-message: another protocol was sent to the SMB port, or a tool probed or attacked the server with malformed messages (exploits such as EternalBlue, MS17-010, open many connections and send large messages that are not SMB to groom the server's memory). smbscope skipped these bytes."))
+                .explain(format!("The client sent {from_client} bytes and the server {from_server} bytes on {which}, and none of them is an SMB message: where the 4-byte length header of SMB over TCP ([MS-SMB2] 2.1) puts a message, the bytes do not begin with an SMB1 or SMB2 header (0xFF, 0xFE, 0xFD or 0xFC followed by 'SMB').{head} The capture holds {they} from the SYN with nothing lost, so this is not a capture that began mid-message: another protocol was sent to the SMB port, or a tool probed or attacked the server with malformed messages (exploits such as EternalBlue, MS17-010, open many connections and send large messages that are not SMB to groom the server's memory). smbscope skipped these bytes.{exploit}"))
                 .next(format!("Look at what was sent (Wireshark: Follow TCP Stream on tcp.stream eq {}). If it is not a program you expect, find the process on {} that opened the connection (Windows: Get-NetTCPConnection -RemotePort {port} with its OwningProcess; Linux: ss -tnp), and check {} for signs of attack and for missing security updates.", first.stream, first.client.ip(), first.server.ip(), port = first.server.port()))
                 .covers(g.iter().map(|c| (c.stream, None)))
                 .frames(g.iter().take(8).filter_map(|c| c.first_skipped_frame))

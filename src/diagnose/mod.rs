@@ -19,6 +19,7 @@ mod file;
 mod group;
 mod kerberos;
 mod logon;
+mod ms17_010;
 pub(crate) use logon::identity;
 mod negotiate;
 mod posture;
@@ -430,6 +431,7 @@ pub fn diagnose(model: &Model) -> Diagnosis {
     tree::findings(model, &mut sink);
     connection::findings(model, &mut sink);
     compression::findings(model, &mut sink);
+    ms17_010::findings(model, &mut sink);
     file::findings(model, &mut sink);
     posture::findings(model, &mut sink);
     let mut all = sink.all;

@@ -1112,6 +1112,9 @@ pub fn summary(msg: &Message<'_>, dec: &Decoded) -> String {
                 }
             }
         }
+        if let Some(d) = s1.trans_detail() {
+            push(&mut s, &d);
+        }
     }
     if let Some(t) = &msg.transform {
         match t.session_id {

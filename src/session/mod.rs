@@ -18,6 +18,7 @@ pub mod kdc;
 pub mod model;
 pub(crate) mod opens;
 mod setup;
+mod smb1;
 pub mod token;
 mod trees;
 
@@ -146,6 +147,8 @@ pub(crate) struct ConnState {
     /// The MessageId of the CREATE that began the compound chain being
     /// read, for a related CLOSE later in it.
     chain_create: Option<u64>,
+    /// SMB1 transactions to match (see [`smb1::watch`]).
+    smb1: Option<Box<smb1::Watch>>,
 }
 
 /// Builds a [`Model`] from pipeline events; see the module doc.
@@ -698,6 +701,7 @@ impl Builder {
         let c = &mut self.model.connections[ci];
         setup::smb1_negotiate(c, m, &dec);
         if let Some(x) = dec.smb1.as_ref() {
+            smb1::watch(&mut self.conn_state[ci].smb1, c, m, x);
             let answered = x.is_response && x.status == 0;
             if answered
                 && x.command != crate::smb2::smb1::Smb1Command::NEGOTIATE
@@ -971,6 +975,9 @@ fn short_summary(s: &mut String, m: &Message<'_>, dec: &Decoded) {
     if let Some(s1) = &dec.smb1 {
         if let Some(n) = &s1.negotiate {
             part(s, &setup::smb1_summary(n));
+        }
+        if let Some(d) = s1.trans_detail() {
+            part(s, &d);
         }
     }
     if let Some(t) = &m.transform {

@@ -394,6 +394,35 @@ pub struct BadCompression {
     pub count: u64,
 }
 
+/// The MS17-010 check of vulnerability scanners (nmap smb-vuln-ms17-010,
+/// Metasploit's smb_ms17_010): an SMB1 TRANSACTION TRANS_PEEK_NMPIPE on FID
+/// 0 ([MS-CIFS] 2.2.5.5), and the server's answer.
+#[derive(Clone, Debug, Serialize)]
+pub struct Ms17010Check {
+    pub request_frame: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response_frame: Option<u64>,
+    /// The answer's status (by name); STATUS_INSUFF_SERVER_RESOURCES is
+    /// that of a server without the MS17-010 update.
+    #[serde(serialize_with = "opt_status_name")]
+    pub status: Option<NtStatus>,
+}
+
+/// SMB1 TRANSACTION2_SECONDARY requests that continue an NT_TRANSACT (the
+/// same MID): the transaction type confusion of the EternalBlue exploit
+/// (CVE-2017-0144). A secondary request must match its primary's type
+/// ([MS-CIFS] 2.2.4.47, 2.2.4.63).
+#[derive(Clone, Debug, Serialize)]
+pub struct EternalBlue {
+    pub nt_transact_frame: u64,
+    /// The NT_TRANSACT's Function (EternalBlue sends 0, which is not defined).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nt_function: Option<u16>,
+    pub secondary_frame: u64,
+    /// TRANSACTION2_SECONDARY requests with that MID.
+    pub secondaries: u64,
+}
+
 /// The first bytes of a connection that were not an SMB message header.
 #[derive(Clone, Debug, Serialize)]
 pub struct SkippedHead {
@@ -467,6 +496,13 @@ pub struct Connection {
     /// capture.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub smb1_used_frame: Option<u64>,
+    /// The MS17-010 vulnerability check, the first one (boxed: rare).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ms17_010_check: Option<Box<Ms17010Check>>,
+    /// The EternalBlue exploit's transaction confusion, the first one
+    /// (boxed: rare).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub eternalblue: Option<Box<EternalBlue>>,
     /// The NetBIOS session request on TCP 139 and its answer (boxed: few
     /// connections have one).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -540,6 +576,8 @@ impl Connection {
             negotiate: None,
             smb1_negotiate: None,
             smb1_used_frame: None,
+            ms17_010_check: None,
+            eternalblue: None,
             netbios: None,
             end: None,
             messages: 0,

@@ -28,11 +28,13 @@ open_enum! {
     CHECK_DIRECTORY = 0x10 => "SMB_COM_CHECK_DIRECTORY",
     LOCKING_ANDX = 0x24 => "SMB_COM_LOCKING_ANDX",
     TRANSACTION = 0x25 => "SMB_COM_TRANSACTION",
+    TRANSACTION_SECONDARY = 0x26 => "SMB_COM_TRANSACTION_SECONDARY",
     ECHO = 0x2B => "SMB_COM_ECHO",
     OPEN_ANDX = 0x2D => "SMB_COM_OPEN_ANDX",
     READ_ANDX = 0x2E => "SMB_COM_READ_ANDX",
     WRITE_ANDX = 0x2F => "SMB_COM_WRITE_ANDX",
     TRANSACTION2 = 0x32 => "SMB_COM_TRANSACTION2",
+    TRANSACTION2_SECONDARY = 0x33 => "SMB_COM_TRANSACTION2_SECONDARY",
     FIND_CLOSE2 = 0x34 => "SMB_COM_FIND_CLOSE2",
     TREE_DISCONNECT = 0x71 => "SMB_COM_TREE_DISCONNECT",
     NEGOTIATE = 0x72 => "SMB_COM_NEGOTIATE",
@@ -40,6 +42,7 @@ open_enum! {
     LOGOFF_ANDX = 0x74 => "SMB_COM_LOGOFF_ANDX",
     TREE_CONNECT_ANDX = 0x75 => "SMB_COM_TREE_CONNECT_ANDX",
     NT_TRANSACT = 0xA0 => "SMB_COM_NT_TRANSACT",
+    NT_TRANSACT_SECONDARY = 0xA1 => "SMB_COM_NT_TRANSACT_SECONDARY",
     NT_CREATE_ANDX = 0xA2 => "SMB_COM_NT_CREATE_ANDX",
     NT_CANCEL = 0xA4 => "SMB_COM_NT_CANCEL",
 }
@@ -83,7 +86,19 @@ pub struct Smb1Message {
     pub mid: u16,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub negotiate: Option<Smb1Negotiate>,
+    /// A TRANSACTION or TRANSACTION2 request's first two Setup words
+    /// ([MS-CIFS] 2.2.4.33.1, 2.2.4.46.1): for a named pipe, the
+    /// subcommand (0x0023 TRANS_PEEK_NMPIPE) and the FID.
+    #[serde(skip)]
+    pub setup: Option<(u16, Option<u16>)>,
+    /// An NT_TRANSACT request's Function ([MS-CIFS] 2.2.4.62.1; 1 to 8
+    /// are defined).
+    #[serde(skip)]
+    pub nt_function: Option<u16>,
 }
+
+/// TRANS_PEEK_NMPIPE, a TRANSACTION subcommand ([MS-CIFS] 2.2.5.5).
+pub const TRANS_PEEK_NMPIPE: u16 = 0x0023;
 
 /// Why an SMB1 message could not be read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -121,6 +136,17 @@ impl Smb1Message {
             .is_some_and(|d| d.iter().any(|s| s == "SMB 2.002" || s == "SMB 2.???"))
     }
 
+    /// What a transaction request asks: "setup 0x0023,0x0000" (its Setup
+    /// words) or "function 0" (an NT_TRANSACT's Function).
+    pub fn trans_detail(&self) -> Option<String> {
+        match (self.setup, self.nt_function) {
+            (Some((a, Some(b))), _) => Some(format!("setup 0x{a:04x},0x{b:04x}")),
+            (Some((a, None)), _) => Some(format!("setup 0x{a:04x}")),
+            (None, Some(f)) => Some(format!("function {f}")),
+            (None, None) => None,
+        }
+    }
+
     /// e.g. `SMB_COM_NEGOTIATE dialects NT LM 0.12,SMB 2.002,SMB 2.???`
     pub fn summary(&self) -> String {
         match &self.negotiate {
@@ -131,7 +157,10 @@ impl Smb1Message {
                 format!("{} dialect index {dialect_index}", self.command)
             }
             None if self.status != 0 => format!("{} status 0x{:08x}", self.command, self.status),
-            None => self.command.to_string(),
+            None => match self.trans_detail() {
+                Some(d) => format!("{} {d}", self.command),
+                None => self.command.to_string(),
+            },
         }
     }
 }
@@ -182,6 +211,11 @@ pub fn parse_smb1(pdu: &[u8]) -> Result<Smb1Message, Smb1Error> {
     } else {
         None
     };
+    let (setup, nt_function) = if is_response {
+        (None, None)
+    } else {
+        (trans_setup(pdu, command), nt_function(pdu, command))
+    };
     Ok(Smb1Message {
         command,
         status: u32_at(pdu, 5).unwrap_or(0),
@@ -191,7 +225,41 @@ pub fn parse_smb1(pdu: &[u8]) -> Result<Smb1Message, Smb1Error> {
         uid: u16_at(pdu, 28).unwrap_or(0),
         mid: u16_at(pdu, 30).unwrap_or(0),
         negotiate,
+        setup,
+        nt_function,
     })
+}
+
+/// The first two Setup words of a TRANSACTION or TRANSACTION2 request:
+/// after WordCount (at 32) come 13 words of fixed fields, SetupCount (byte
+/// 59) and a reserved byte; WordCount is 14 + SetupCount.
+fn trans_setup(pdu: &[u8], command: Smb1Command) -> Option<(u16, Option<u16>)> {
+    if command != Smb1Command::TRANSACTION && command != Smb1Command::TRANSACTION2 {
+        return None;
+    }
+    let wc = u8_at(pdu, 32)?;
+    let count = u8_at(pdu, 59)?;
+    if count == 0 || wc != 14u8.checked_add(count)? {
+        return None;
+    }
+    let first = u16_at(pdu, 61)?;
+    let second = if count >= 2 { u16_at(pdu, 63) } else { None };
+    Some((first, second))
+}
+
+/// An NT_TRANSACT request's Function: after WordCount (at 32) come
+/// MaxSetupCount, 2 reserved bytes, 8 four-byte counts and offsets, and
+/// SetupCount (byte 68); WordCount is 19 + SetupCount.
+fn nt_function(pdu: &[u8], command: Smb1Command) -> Option<u16> {
+    if command != Smb1Command::NT_TRANSACT {
+        return None;
+    }
+    let wc = u8_at(pdu, 32)?;
+    let count = u8_at(pdu, 68)?;
+    if wc != 19u8.checked_add(count)? {
+        return None;
+    }
+    u16_at(pdu, 69)
 }
 
 #[cfg(test)]
