@@ -33,13 +33,13 @@ pub struct ReportArgs {
     /// Only this session (SessionId, 0x... hex or decimal).
     #[arg(long, value_name = "ID", value_parser = parse_session_id)]
     session: Option<u64>,
-    /// Only sessions of this user (substring of user, DOMAIN\user or Kerberos principal).
+    /// Only sessions, trees, Kerberos exchanges and findings of this user (substring of user, DOMAIN\user or Kerberos principal).
     #[arg(long, value_name = "NAME")]
     user: Option<String>,
-    /// Only connections from or to this address.
+    /// Only connections from or to this address (with their sessions, trees, Kerberos exchanges and findings).
     #[arg(long, value_name = "ADDR")]
     host: Option<std::net::IpAddr>,
-    /// Only sessions that were not set up, and error findings.
+    /// Only sessions that were not set up, failed trees, Kerberos errors and error findings.
     #[arg(long)]
     failed_only: bool,
 }
