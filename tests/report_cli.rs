@@ -304,6 +304,46 @@ fn filters() {
 /// A text report whose filters hide every finding says so, with the
 /// capture's own counts, instead of "nothing to report"; without filters,
 /// or with nothing found, it is "nothing to report".
+/// `--stream N` names a tcp.stream: a KDC exchange over UDP whose
+/// udp.stream is also N is not on it; one over TCP joined to the SMB
+/// connection N is, in the JSON document, the JSON Lines events and the
+/// text alike. samples/krb5-success.pcap: SMB on tcp.stream 1; an AS-REQ
+/// on udp.stream 1 (frame 3), not joined; TGS exchanges on tcp.streams 2
+/// and 3 (frames 25, 35) joined to tcp.stream 1.
+#[test]
+fn stream_filter_keeps_the_kerberos_of_that_tcp_stream_only() {
+    let f = sample("krb5-success.pcap");
+    let exchanges = |args: &[&str]| -> Vec<(String, u64)> {
+        let mut a = vec![f.as_str(), "--format", "json"];
+        a.extend_from_slice(args);
+        let v: serde_json::Value = serde_json::from_str(&stdout(&smbscope(&a))).expect("json");
+        v["kerberos"]
+            .as_array()
+            .expect("kerberos")
+            .iter()
+            .map(|x| {
+                let t = x["transport"].as_str().expect("transport").to_string();
+                (t, x["request_frame"].as_u64().expect("request_frame"))
+            })
+            .collect()
+    };
+    let tcp = |frame: u64| ("tcp".to_string(), frame);
+    assert!(exchanges(&[]).contains(&("udp".to_string(), 3)));
+    assert_eq!(exchanges(&["--stream", "1"]), [tcp(25), tcp(35)]);
+
+    let lines = stdout(&smbscope(&[&f, "--format", "jsonl", "--stream", "1"]));
+    let events: Vec<u64> = lines
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("JSON line"))
+        .filter(|e| e["type"] == "kerberos")
+        .map(|e| e["exchange"]["request_frame"].as_u64().expect("frame"))
+        .collect();
+    assert_eq!(events, [25, 35]);
+
+    let text = stdout(&smbscope(&[&f, "--stream", "1"]));
+    assert!(!text.contains("udp.stream 1"), "{text}");
+}
+
 #[test]
 fn text_diagnosis_says_when_the_filter_hides_every_finding() {
     let diagnosis = |args: &[&str]| {

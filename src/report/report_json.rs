@@ -125,7 +125,8 @@ fn list<T: Serialize>(
 /// An event passes the stream and session filters (the others apply to the
 /// records written at the end).
 pub fn event_passes(ev: &EventMark, f: &Filter) -> bool {
-    f.stream.is_none_or(|n| ev.stream == n)
+    f.stream
+        .is_none_or(|n| (!ev.udp && ev.stream == n) || ev.smb_stream == Some(n))
         && f.session
             .is_none_or(|id| ev.session_id.is_none_or(|s| s == id))
 }
