@@ -439,6 +439,40 @@ fn findings_past_the_kept_ones_are_counted() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// Past the 4,096 Kerberos exchanges kept, the rest are counted: the JSON
+/// document's and the last JSON Lines record's `kerberos_omitted`, and the
+/// text header's count. 4,100 copies of the unanswered UDP AS-REQ of
+/// samples/krb5-kinit-tcp-refused.pcap (its frame 3).
+#[test]
+fn kerberos_exchanges_past_the_kept_ones_are_counted() {
+    let sample_bytes = std::fs::read(sample("krb5-kinit-tcp-refused.pcap")).expect("sample");
+    let frames = pcap_build::frames_of(&sample_bytes);
+    assert_eq!(frames.len(), 3);
+    let copies = vec![frames[2].clone(); 4100];
+    let dir = std::env::temp_dir().join(format!("smbscope-kdc-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let cap = dir.join("as-req-4100.pcap");
+    std::fs::write(&cap, pcap_build::classic_pcap(&copies)).expect("capture");
+    let cap = cap.to_str().expect("path");
+
+    let v: serde_json::Value =
+        serde_json::from_str(&stdout(&smbscope(&[cap, "--format", "json"]))).expect("json");
+    assert_eq!(v["kerberos"].as_array().map(Vec::len), Some(4096));
+    assert_eq!(v["kerberos_omitted"], 4);
+    let lines = stdout(&smbscope(&[cap, "--format", "jsonl"]));
+    let last: serde_json::Value =
+        serde_json::from_str(lines.lines().last().expect("a line")).expect("json");
+    assert_eq!(last["type"], "capture");
+    assert_eq!(last["kerberos_omitted"], 4);
+    let text = stdout(&smbscope(&[cap]));
+    assert!(
+        text.contains("0 tree connect(s), 4100 Kerberos exchange(s) on port 88\n"),
+        "{}",
+        &text[..text.len().min(600)]
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn messages_and_status_still_work() {
     let o = smbscope(&["messages", &sample("ntlm-wrong-password.pcap")]);
