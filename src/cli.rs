@@ -33,13 +33,13 @@ pub struct ReportArgs {
     /// Only this session (SessionId, 0x... hex or decimal).
     #[arg(long, value_name = "ID", value_parser = parse_session_id)]
     session: Option<u64>,
-    /// Only sessions of this user (substring of user, DOMAIN\user or Kerberos principal).
+    /// Only sessions, trees, Kerberos exchanges and findings of this user (substring of user, DOMAIN\user or Kerberos principal).
     #[arg(long, value_name = "NAME")]
     user: Option<String>,
-    /// Only connections from or to this address.
+    /// Only connections from or to this address (with their sessions, trees, Kerberos exchanges and findings).
     #[arg(long, value_name = "ADDR")]
     host: Option<std::net::IpAddr>,
-    /// Only sessions that were not set up, and error findings.
+    /// Only sessions that were not set up, failed trees, Kerberos errors and error findings.
     #[arg(long)]
     failed_only: bool,
 }
@@ -73,19 +73,19 @@ pub struct CheckArgs {
     /// A session setup ended with this NTSTATUS, or a tree connect or any other SMB2 response carried it. Repeatable.
     #[arg(long, value_name = "NAME")]
     expect_status: Vec<String>,
-    /// Every connection negotiated this dialect (2.0.2, 2.1, 3.0, 3.0.2, 3.1.1, or a DialectRevision such as 0x0311).
+    /// Every connection that negotiated a dialect negotiated this one, at least one did (2.0.2, 2.1, 3.0, 3.0.2, 3.1.1, or a DialectRevision such as 0x0311).
     #[arg(long, value_name = "DIALECT")]
     expect_dialect: Option<String>,
-    /// Every session used this mechanism (kerberos, ntlm).
+    /// Every session used this mechanism (kerberos, ntlm, negoex), at least one.
     #[arg(long, value_name = "MECH")]
     expect_mechanism: Option<String>,
     /// Fail when the capture shows this: ntlmv1, lm, ntlm, smb1, smb2, guest, anonymous, weak-enctype, unsigned, unencrypted. Repeatable.
     #[arg(long, value_name = "WHAT")]
     deny: Vec<String>,
-    /// Fail unless every session has this: signing, encryption, kerberos, smb3. Repeatable.
+    /// Fail unless the capture shows this: signing, encryption (every established session), kerberos (every session), smb3 (every connection). Repeatable.
     #[arg(long, value_name = "WHAT")]
     require: Vec<String>,
-    /// A TOML file with the same checks (expect_success, expect_status, expect_dialect, expect_mechanism, deny, require).
+    /// A TOML file with the same checks (expect_success, expect_status, expect_dialect, expect_mechanism, deny, require); flags add to it.
     #[arg(long, value_name = "FILE.toml")]
     policy: Option<String>,
     /// Output: one line per check (text) or JUnit XML.

@@ -5,7 +5,7 @@ use std::fs::File;
 use std::io::{self, BufWriter, LineWriter, Read, Write};
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use smbscope::capture::{CaptureError, CaptureReader};
 use smbscope::pipeline::{self, Options};
@@ -77,7 +77,7 @@ fn with_default_command(mut args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsSt
 enum Command {
     /// The session-setup timeline and diagnosis (the default: `smbscope FILE`).
     Report(ReportArgs),
-    /// Evaluate expectations and policies on a capture, for CI (exit 0 pass, 1 fail).
+    /// Evaluate expectations and policies on a capture, for CI (exit 0 pass, 1 fail, 2 usage or unreadable capture, 3 passed on a damaged capture).
     Check(CheckArgs),
     /// List every SMB2 message (and SMB1, NetBIOS and Kerberos messages) of a capture.
     Messages(MessagesArgs),
@@ -110,9 +110,16 @@ use cli::{CheckArgs, ReportArgs};
 struct StatusArgs {
     /// A code (0xC000006D, 3221225581), a name (STATUS_LOGON_FAILURE, KRB_AP_ERR_SKEW) or words (logon).
     query: Vec<String>,
-    /// Output format (text or json).
+    /// Output format.
     #[arg(long, value_enum, default_value = "text")]
-    format: Format,
+    format: StatusFormat,
+}
+
+/// Output formats of `status`: its answer is one list, so no JSON Lines.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum StatusFormat {
+    Text,
+    Json,
 }
 
 fn main() -> ExitCode {
@@ -253,20 +260,20 @@ fn status(a: StatusArgs) -> u8 {
     let reports = smbscope::ntstatus::resolve(&query);
     let mut out = io::stdout().lock();
     let r = match a.format {
-        Format::Json | Format::Jsonl => serde_json::to_writer_pretty(&mut out, &reports)
+        StatusFormat::Json => serde_json::to_writer_pretty(&mut out, &reports)
             .map_err(io::Error::from)
             .and_then(|_| writeln!(out)),
-        Format::Text if reports.is_empty() => {
+        StatusFormat::Text if reports.is_empty() => {
             note!("smbscope status: nothing matches {q:?}");
             return exit::NO_MATCH;
         }
-        Format::Text if reports.len() > 3 => write!(
+        StatusFormat::Text if reports.len() > 3 => write!(
             out,
             "{}\n{} matches; ask for one by name or code for its explanation.\n",
             smbscope::ntstatus::render_summary(&reports),
             reports.len()
         ),
-        Format::Text => write!(out, "{}", smbscope::ntstatus::render_text(&reports)),
+        StatusFormat::Text => write!(out, "{}", smbscope::ntstatus::render_text(&reports)),
     };
     if let Err(e) = r {
         if let Some(code) = write_failure(&e) {

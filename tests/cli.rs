@@ -507,6 +507,14 @@ fn status_looks_up_by_code_name_and_word() {
         .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v[0]["name"], "STATUS_LOGON_FAILURE");
+    // Text or JSON (README: `status QUERY [--format text|json]`): its answer
+    // is one list, so JSON Lines is a usage error, not a pretty-printed array.
+    let out = bin()
+        .args(["status", "--format", "jsonl", "0xC000006D"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
     let out = bin()
         .args(["status", "zzzz-no-such-thing"])
         .output()

@@ -304,6 +304,46 @@ fn filters() {
 /// A text report whose filters hide every finding says so, with the
 /// capture's own counts, instead of "nothing to report"; without filters,
 /// or with nothing found, it is "nothing to report".
+/// `--stream N` names a tcp.stream: a KDC exchange over UDP whose
+/// udp.stream is also N is not on it; one over TCP joined to the SMB
+/// connection N is, in the JSON document, the JSON Lines events and the
+/// text alike. samples/krb5-success.pcap: SMB on tcp.stream 1; an AS-REQ
+/// on udp.stream 1 (frame 3), not joined; TGS exchanges on tcp.streams 2
+/// and 3 (frames 25, 35) joined to tcp.stream 1.
+#[test]
+fn stream_filter_keeps_the_kerberos_of_that_tcp_stream_only() {
+    let f = sample("krb5-success.pcap");
+    let exchanges = |args: &[&str]| -> Vec<(String, u64)> {
+        let mut a = vec![f.as_str(), "--format", "json"];
+        a.extend_from_slice(args);
+        let v: serde_json::Value = serde_json::from_str(&stdout(&smbscope(&a))).expect("json");
+        v["kerberos"]
+            .as_array()
+            .expect("kerberos")
+            .iter()
+            .map(|x| {
+                let t = x["transport"].as_str().expect("transport").to_string();
+                (t, x["request_frame"].as_u64().expect("request_frame"))
+            })
+            .collect()
+    };
+    let tcp = |frame: u64| ("tcp".to_string(), frame);
+    assert!(exchanges(&[]).contains(&("udp".to_string(), 3)));
+    assert_eq!(exchanges(&["--stream", "1"]), [tcp(25), tcp(35)]);
+
+    let lines = stdout(&smbscope(&[&f, "--format", "jsonl", "--stream", "1"]));
+    let events: Vec<u64> = lines
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("JSON line"))
+        .filter(|e| e["type"] == "kerberos")
+        .map(|e| e["exchange"]["request_frame"].as_u64().expect("frame"))
+        .collect();
+    assert_eq!(events, [25, 35]);
+
+    let text = stdout(&smbscope(&[&f, "--stream", "1"]));
+    assert!(!text.contains("udp.stream 1"), "{text}");
+}
+
 #[test]
 fn text_diagnosis_says_when_the_filter_hides_every_finding() {
     let diagnosis = |args: &[&str]| {
@@ -395,6 +435,40 @@ fn findings_past_the_kept_ones_are_counted() {
             .next()
             .is_some_and(|l| l.ends_with("; and 1099 other error finding(s)")),
         "{out}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Past the 4,096 Kerberos exchanges kept, the rest are counted: the JSON
+/// document's and the last JSON Lines record's `kerberos_omitted`, and the
+/// text header's count. 4,100 copies of the unanswered UDP AS-REQ of
+/// samples/krb5-kinit-tcp-refused.pcap (its frame 3).
+#[test]
+fn kerberos_exchanges_past_the_kept_ones_are_counted() {
+    let sample_bytes = std::fs::read(sample("krb5-kinit-tcp-refused.pcap")).expect("sample");
+    let frames = pcap_build::frames_of(&sample_bytes);
+    assert_eq!(frames.len(), 3);
+    let copies = vec![frames[2].clone(); 4100];
+    let dir = std::env::temp_dir().join(format!("smbscope-kdc-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let cap = dir.join("as-req-4100.pcap");
+    std::fs::write(&cap, pcap_build::classic_pcap(&copies)).expect("capture");
+    let cap = cap.to_str().expect("path");
+
+    let v: serde_json::Value =
+        serde_json::from_str(&stdout(&smbscope(&[cap, "--format", "json"]))).expect("json");
+    assert_eq!(v["kerberos"].as_array().map(Vec::len), Some(4096));
+    assert_eq!(v["kerberos_omitted"], 4);
+    let lines = stdout(&smbscope(&[cap, "--format", "jsonl"]));
+    let last: serde_json::Value =
+        serde_json::from_str(lines.lines().last().expect("a line")).expect("json");
+    assert_eq!(last["type"], "capture");
+    assert_eq!(last["kerberos_omitted"], 4);
+    let text = stdout(&smbscope(&[cap]));
+    assert!(
+        text.contains("0 tree connect(s), 4100 Kerberos exchange(s) on port 88\n"),
+        "{}",
+        &text[..text.len().min(600)]
     );
     let _ = std::fs::remove_dir_all(&dir);
 }

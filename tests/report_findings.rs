@@ -880,6 +880,22 @@ fn documented_codes_match() {
     }
 }
 
+/// README.md carries docs/report.md from its "## Report" heading on, word
+/// for word (docs/report.md says so): a change to one is made to both.
+#[test]
+fn readme_carries_docs_report() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let doc = std::fs::read_to_string(root.join("docs/report.md")).expect("docs/report.md");
+    let readme = std::fs::read_to_string(root.join("README.md")).expect("README.md");
+    let from = doc
+        .find("## Report: smbscope FILE")
+        .expect("the report heading in docs/report.md");
+    assert!(
+        readme.contains(doc[from..].trim_end()),
+        "README.md does not carry docs/report.md's text from \"## Report\" on"
+    );
+}
+
 /// What the rare-case samples must not show: an abandoned logon where the
 /// server refused with a KRB-ERROR (the client had no way on), a generic
 /// logon.failed or a key problem for Samba's answer to an expired ticket.

@@ -143,9 +143,11 @@ impl Filter {
             && (!self.failed_only || t.status.0 != 0)
     }
 
+    /// `--stream N` keeps an exchange on tcp.stream N or joined to the SMB
+    /// connection N; one over UDP is on a udp.stream, which N does not name.
     pub fn kdc(&self, x: &KdcExchange) -> bool {
         self.stream
-            .is_none_or(|n| n == x.stream || x.smb_stream == Some(n))
+            .is_none_or(|n| (x.transport == "tcp" && n == x.stream) || x.smb_stream == Some(n))
             && self.host_ok(x.client.ip(), x.server.ip())
             && self.session.is_none()
             && self.user.as_ref().is_none_or(|u| {

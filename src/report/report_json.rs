@@ -24,6 +24,8 @@ pub struct ReportJson<'a> {
     pub sessions: Vec<&'a Session>,
     pub trees: Vec<&'a Tree>,
     pub kerberos: Vec<&'a KdcExchange>,
+    /// KDC exchanges past the ones kept (the whole capture's).
+    pub kerberos_omitted: u64,
     pub kerberos_tcp_failures: Vec<&'a KdcTcpFailure>,
     /// Failed TCP connections to port 88 past the ones kept.
     pub kerberos_tcp_failures_omitted: u64,
@@ -52,6 +54,7 @@ impl<'a> ReportJson<'a> {
             sessions: model.sessions.iter().filter(|s| f.session(s)).collect(),
             trees: f.trees(model),
             kerberos: model.kdc.iter().filter(|x| f.kdc(x)).collect(),
+            kerberos_omitted: model.kdc_omitted,
             kerberos_tcp_failures: model
                 .kdc_tcp_failures
                 .iter()
@@ -77,6 +80,8 @@ impl<'a> ReportJson<'a> {
         list(out, &mut buf, "sessions", &self.sessions)?;
         list(out, &mut buf, "trees", &self.trees)?;
         list(out, &mut buf, "kerberos", &self.kerberos)?;
+        buf.extend_from_slice(b",\n  \"kerberos_omitted\": ");
+        json::to_vec_pretty(&mut buf, &self.kerberos_omitted, 1)?;
         list(
             out,
             &mut buf,
@@ -125,7 +130,8 @@ fn list<T: Serialize>(
 /// An event passes the stream and session filters (the others apply to the
 /// records written at the end).
 pub fn event_passes(ev: &EventMark, f: &Filter) -> bool {
-    f.stream.is_none_or(|n| ev.stream == n)
+    f.stream
+        .is_none_or(|n| (!ev.udp && ev.stream == n) || ev.smb_stream == Some(n))
         && f.session
             .is_none_or(|id| ev.session_id.is_none_or(|s| s == id))
 }
@@ -160,6 +166,7 @@ fn write_record<T: Serialize>(
 struct CaptureRecord<'a> {
     schema_version: u32,
     capture: &'a CaptureSummary<'a>,
+    kerberos_omitted: u64,
     kerberos_tcp_failures_omitted: u64,
     findings_omitted: u64,
     finding_counts: &'a [CodeCount],
@@ -194,6 +201,7 @@ pub fn write_end(
     let cap = CaptureRecord {
         schema_version: SCHEMA_VERSION,
         capture,
+        kerberos_omitted: model.kdc_omitted,
         kerberos_tcp_failures_omitted: model.kdc_tcp_failures_omitted,
         findings_omitted: d.omitted,
         finding_counts: &d.counts,

@@ -159,7 +159,7 @@ impl TextReport<'_> {
             s,
             "{} tree connect(s), {} Kerberos exchange(s) on port 88",
             m.trees.len(),
-            m.kdc.len()
+            m.kdc.len() as u64 + m.kdc_omitted
         );
         let tcp_failed = m.kdc_tcp_failures.len() as u64 + m.kdc_tcp_failures_omitted;
         if tcp_failed > 0 {

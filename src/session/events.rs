@@ -23,6 +23,11 @@ pub struct EventMark {
     pub stream: u64,
     /// The event's top-level `session_id`, if it has one.
     pub session_id: Option<u64>,
+    /// A `kerberos` event over UDP: its `stream` is a udp.stream, which
+    /// `--stream` (a tcp.stream) does not name.
+    pub udp: bool,
+    /// A `kerberos` event: the SMB connection (tcp.stream) it is joined to.
+    pub smb_stream: Option<u64>,
 }
 
 /// Event lines made since the reader last took them.
@@ -46,7 +51,20 @@ impl EventLines {
             end: self.buf.len(),
             stream,
             session_id,
+            udp: false,
+            smb_stream: None,
         });
+    }
+
+    /// Adds a `kerberos` line: [`EventLines::push`], with what `--stream`
+    /// looks at for a KDC exchange (its transport and its SMB connection).
+    pub(super) fn push_kerberos(&mut self, x: &KdcExchange, v: &Kerberos<'_>) {
+        let n = self.marks.len();
+        self.push("kerberos", x.stream, None, v);
+        if let Some(m) = self.marks.get_mut(n) {
+            m.udp = x.transport == "udp";
+            m.smb_stream = x.smb_stream;
+        }
     }
 
     pub fn is_empty(&self) -> bool {

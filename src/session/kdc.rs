@@ -106,7 +106,7 @@ impl Builder {
                         time: m.ts,
                         exchange: x,
                     };
-                    self.events.push("kerberos", m.stream, None, &ev);
+                    self.events.push_kerberos(x, &ev);
                 }
             }
         }
