@@ -239,6 +239,37 @@ fn jsonl_events_follow_the_stream_and_session_filters() {
         .any(|s| s != sid));
 }
 
+/// `--session` in JSON Lines holds back the error events of other sessions
+/// (the multichannel capture's 0x1c0010000049 has 38) and keeps its own.
+#[test]
+fn jsonl_session_filter_holds_back_other_sessions_errors() {
+    let f = root().join("../shared/corpus/public/zeek-smb3-multichannel.pcap");
+    if !f.exists() {
+        return;
+    }
+    let f = f.to_string_lossy().into_owned();
+    let errors_of = |extra: &[&str]| -> Vec<String> {
+        let mut args = vec![f.as_str(), "--format", "jsonl"];
+        args.extend_from_slice(extra);
+        stdout(&smbscope(&args))
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("JSON line"))
+            .filter(|e| e["type"] == "error")
+            .map(|e| e["error"]["session_id"].as_str().unwrap_or("").to_string())
+            .collect()
+    };
+    let all = errors_of(&[]);
+    let theirs = all.iter().filter(|s| *s == "0x1c0010000049").count();
+    assert!(theirs > 0);
+    let other = errors_of(&["--session", "0x1c0010000059"]);
+    assert!(other.iter().all(|s| s == "0x1c0010000059" || s == "0x0"));
+    let own = errors_of(&["--session", "0x1c0010000049"]);
+    assert_eq!(
+        own.iter().filter(|s| *s == "0x1c0010000049").count(),
+        theirs
+    );
+}
+
 #[test]
 fn filters() {
     let all = stdout(&smbscope(&[

@@ -174,7 +174,10 @@ impl Builder {
                 time: m.ts,
                 error: &e,
             };
-            self.events.push("error", m.stream, None, &ev);
+            // --session keeps a session's errors and the connection's own
+            // (SessionId 0: e.g. a refused NEGOTIATE).
+            let sid = Some(e.session_id.0).filter(|&s| s != 0);
+            self.events.push("error", m.stream, sid, &ev);
         }
         let c = &mut self.model.connections[ci];
         if c.errors.len() < MAX_ERRORS {
