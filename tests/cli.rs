@@ -865,3 +865,81 @@ fn a_header_cut_inside_its_signature_is_still_read() {
         assert_eq!(m["kept_bytes"], 47, "{m}");
     }
 }
+
+/// Transform headers ([MS-SMB2] 2.2.41) cut by the snaplen, as `editcap
+/// -s` cuts them (pcap_build::snapped): ntlm-smb311-encrypted.pcap, whose
+/// frames 12-43 are transforms 70 bytes into the frame (Ethernet, IPv4,
+/// TCP with timestamps, NetBIOS). Each field is given when its bytes were
+/// kept and left out when not: OriginalMessageSize (`original_size`) with
+/// 40 bytes of the header (snaplen 110), Flags (`transform_flags`) with
+/// 44 (114), SessionId with 52 (122), the values the uncut capture has; the
+/// text line never says "0 bytes inside", nor "compressed". tshark on
+/// `editcap -s` copies shows the same fields at the same snaplens.
+#[test]
+fn a_transform_header_cut_by_the_snaplen_gives_the_fields_it_kept() {
+    let source = std::fs::read(sample("ntlm-smb311-encrypted.pcap")).unwrap();
+    let whole: Vec<_> = jsonl_values(&sample("ntlm-smb311-encrypted.pcap"))
+        .into_iter()
+        .filter(|m| m["kind"] == "smb2_transform")
+        .collect();
+    assert_eq!(whole.len(), 32);
+    assert!(whole.iter().all(|m| m["original_size"].as_u64() > Some(0)));
+    let fields = [
+        ("original_size", 40),
+        ("transform_flags", 44),
+        ("session_id", 52),
+    ];
+    for snaplen in [100, 105, 106, 109, 110, 113, 114, 121, 122] {
+        let kept = snaplen - 70;
+        let cut = tmp(
+            &format!("transform{snaplen}.pcap"),
+            &pcap_build::snapped(&source, snaplen),
+        );
+        let doc: serde_json::Value = serde_json::from_slice(&messages_out(&cut, "json")).unwrap();
+        for msgs in [
+            jsonl_values(&cut),
+            doc["messages"].as_array().unwrap().clone(),
+        ] {
+            let msgs: Vec<_> = msgs
+                .into_iter()
+                .filter(|m| m["kind"] == "smb2_transform")
+                .collect();
+            assert_eq!(msgs.len(), whole.len(), "snaplen {snaplen}");
+            for (m, w) in msgs.iter().zip(&whole) {
+                assert_eq!(m["kept_bytes"], kept, "{m}");
+                for (key, needs) in fields {
+                    if kept >= needs {
+                        assert_eq!(m[key], w[key], "snaplen {snaplen} {key}: {m}");
+                    } else {
+                        assert!(m.get(key).is_none(), "snaplen {snaplen} {key}: {m}");
+                    }
+                }
+            }
+        }
+        let out = bin().arg("messages").arg(&cut).output().unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        let text = String::from_utf8(out.stdout).unwrap();
+        let lines: Vec<_> = text
+            .lines()
+            .filter(|l| l.contains("smb2_transform"))
+            .collect();
+        assert_eq!(lines.len(), whole.len(), "{text}");
+        for l in lines {
+            assert!(l.contains("encrypted"), "snaplen {snaplen}: {l}");
+            assert!(
+                !l.contains("compressed") && !l.contains(" 0 bytes inside"),
+                "{l}"
+            );
+            assert_eq!(
+                l.contains("bytes inside"),
+                kept >= 40,
+                "snaplen {snaplen}: {l}"
+            );
+            assert_eq!(
+                l.contains("size cut off"),
+                kept < 40,
+                "snaplen {snaplen}: {l}"
+            );
+        }
+    }
+}

@@ -1092,7 +1092,7 @@ fn compression_refused() {
     c.bad_compression = Some(Box::new(BadCompression {
         frame: 12,
         from_client: true,
-        original_size: 9_000_000,
+        original_size: Some(9_000_000),
         offset: Some(0),
         algorithm: Some(2),
         fault: CompressionFault::TooLarge { limit: 8_388_880 },

@@ -946,12 +946,15 @@ fn short_summary(s: &mut String, m: &Message<'_>, dec: &Decoded) {
         }
     }
     if let Some(t) = &m.transform {
-        match t.session_id {
-            Some(id) => {
+        match (m.kind, t.session_id) {
+            (Kind::Smb2Transform, Some(id)) => {
                 sep(s);
                 let _ = write!(s, "encrypted (session {id:#x}); what follows is encrypted");
             }
-            None => part(s, &crate::report::messages::compressed_summary(t)),
+            (Kind::Smb2Transform, None) => {
+                part(s, "encrypted (session cut off); what follows is encrypted")
+            }
+            _ => part(s, &crate::report::messages::compressed_summary(t)),
         }
     }
     if let Some(nb) = m.netbios {

@@ -387,7 +387,8 @@ pub enum CompressionFault {
 pub struct BadCompression {
     pub frame: u64,
     pub from_client: bool,
-    pub original_size: u32,
+    /// None when the capture cut the header before it.
+    pub original_size: Option<u32>,
     pub offset: Option<u32>,
     pub algorithm: Option<u16>,
     pub fault: CompressionFault,
