@@ -1007,3 +1007,70 @@ pub(crate) fn benign_in_context(command: Command, status: u32, detail: &Detail) 
                 | S::NOT_SUPPORTED
         )
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::capture::CaptureReader;
+    use crate::pipeline::{self, Options};
+    use crate::smb2::Smb2Header;
+
+    /// [`Model::statuses`] keeps at most [`MAX_STATUSES`] distinct statuses,
+    /// the first seen. The real responses of ntlm-wrong-password.pcap go
+    /// through [`Builder::event`]; right after the first one (the NEGOTIATE
+    /// response, frame 6, STATUS_SUCCESS) the same message is given again
+    /// with 5000 other statuses, which fill the set. The capture's later
+    /// statuses (MORE_PROCESSING_REQUIRED at frame 9, LOGON_FAILURE at 11)
+    /// find it full: they are counted in `statuses_omitted`, not kept; a
+    /// status the set already holds is not counted.
+    #[test]
+    fn the_status_set_keeps_the_first_statuses_up_to_its_cap() {
+        const EXTRA: u32 = 5000;
+        const BASE: u32 = 0xC0F0_0000;
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/ntlm-wrong-password.pcap");
+        let mut r = CaptureReader::new(std::fs::File::open(path).expect("sample")).expect("pcap");
+        let mut b = Builder::new(BuildOptions::default());
+        let mut replayed = false;
+        let mut responses = Vec::new();
+        pipeline::run(&mut r, &Options::default(), |ev| {
+            let first = match ev {
+                Event::Message(m) => m.header.filter(|h| h.is_response()).map(|h| (*m, h)),
+                _ => None,
+            };
+            b.event(ev);
+            let Some((m, h)) = first else { return };
+            responses.push((m.frame, h.status));
+            if replayed {
+                return;
+            }
+            replayed = true;
+            for i in 0..=EXTRA {
+                // The last one repeats the first: already in the set.
+                let status = BASE + i % EXTRA;
+                let mut copy = m;
+                copy.header = Some(Smb2Header { status, ..h });
+                b.event(Event::Message(&copy));
+            }
+        });
+        assert_eq!(
+            responses,
+            [(6, 0), (9, 0xC000_0016), (11, 0xC000_006D)],
+            "the sample's responses"
+        );
+        let model = b.finish();
+        let s = &model.statuses;
+        assert_eq!(s.len(), MAX_STATUSES);
+        assert_eq!(
+            s.get(&0).map(|x| (x.frame, x.command)),
+            Some((6, Command::NEGOTIATE))
+        );
+        // SUCCESS came first, then BASE, BASE + 1, …: 4095 of them fit.
+        let kept = MAX_STATUSES as u32 - 1;
+        assert!((0..kept).all(|i| s.get(&(BASE + i)).is_some_and(|x| x.frame == 6)));
+        assert!((kept..EXTRA).all(|i| !s.contains_key(&(BASE + i))));
+        assert!(!s.contains_key(&0xC000_0016) && !s.contains_key(&0xC000_006D));
+        assert_eq!(model.statuses_omitted, u64::from(EXTRA - kept) + 2);
+    }
+}
