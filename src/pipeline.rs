@@ -1004,7 +1004,10 @@ impl<'a> Message<'a> {
             Kind::Netbios => Decoded {
                 netbios: self
                     .netbios
-                    .and_then(|t| crate::smb2::nbss::parse_nbss(t, self.bytes))
+                    .and_then(|t| {
+                        let cut = (self.bytes.len() as u64) < u64::from(self.len);
+                        crate::smb2::nbss::parse_nbss_kept(t, self.bytes, cut)
+                    })
                     .map(|r| r.map(Box::new)),
                 ..Decoded::default()
             },

@@ -943,3 +943,53 @@ fn a_transform_header_cut_by_the_snaplen_gives_the_fields_it_kept() {
         }
     }
 }
+
+/// A NetBIOS SESSION REQUEST (RFC 1002 4.3.2) cut by the snaplen, as
+/// `editcap -s` cuts it (pcap_build::snapped): ntlm-port139-netbios.pcap,
+/// frame 4, whose 68 bytes (called name FILESRV<20>, then calling name
+/// CLIENT1<00>, 34 bytes each) start 70 bytes into the frame. A name whose
+/// 34 bytes were all kept is given (snaplen 104 on for the called name, as
+/// tshark's nbss.called_name on `editcap -s` copies), one cut is left out
+/// and the text says so; a cut is not a decoding error (`netbios_error`),
+/// and the report's connection has the names that were kept.
+#[test]
+fn a_netbios_session_request_cut_by_the_snaplen_gives_the_names_it_kept() {
+    let source = std::fs::read(sample("ntlm-port139-netbios.pcap")).unwrap();
+    let whole = &jsonl_values(&sample("ntlm-port139-netbios.pcap"))[0];
+    assert_eq!(whole["command"], "SESSION_REQUEST");
+    assert_eq!(whole["netbios"]["called_name"], "FILESRV<20>");
+    assert_eq!(whole["netbios"]["calling_name"], "CLIENT1<00>");
+    for snaplen in [70u64, 71, 74, 90, 103, 104, 105, 120, 137] {
+        let kept = snaplen - 70;
+        let cut = tmp(
+            &format!("nbss{snaplen}.pcap"),
+            &pcap_build::snapped(&source, snaplen as u32),
+        );
+        let m = &jsonl_values(&cut)[0];
+        assert_eq!(
+            (m["frame"].as_u64(), m["kept_bytes"].as_u64()),
+            (Some(4), Some(kept))
+        );
+        assert!(m.get("netbios_error").is_none(), "snaplen {snaplen}: {m}");
+        let called = (kept >= 34).then(|| whole["netbios"]["called_name"].clone());
+        assert_eq!(m["netbios"].get("called_name").cloned(), called, "{m}");
+        assert!(m["netbios"].get("calling_name").is_none(), "{m}");
+        assert_eq!(m.get("netbios").is_some(), kept >= 34, "{m}");
+        let (_, line) = messages_text_line(&cut, "SESSION_REQUEST");
+        let said = if kept >= 34 {
+            "called FILESRV<20>, calling name cut off"
+        } else {
+            "called and calling names cut off"
+        };
+        assert!(line.contains(said), "snaplen {snaplen}: {line}");
+        let out = bin()
+            .args(["report", "--format", "json"])
+            .arg(&cut)
+            .output()
+            .unwrap();
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let nb = &report["connections"][0]["netbios"];
+        assert_eq!(nb["answer"], "positive");
+        assert_eq!(nb.get("called_name").cloned(), called, "{nb}");
+    }
+}

@@ -209,6 +209,8 @@ impl Serialize for MessageJson<'_> {
             None => {}
         }
         match &d.netbios {
+            // A session request cut before its first name's end: nothing.
+            Some(Ok(n)) if n.is_empty() => {}
             Some(Ok(n)) => o.serialize_entry("netbios", n)?,
             Some(Err(e)) => o.serialize_entry("netbios_error", &e.to_string())?,
             None => {}
@@ -459,6 +461,7 @@ fn write_message_end(out: &mut Vec<u8>, d: &Decoded) -> serde_json::Result<()> {
         None => {}
     }
     match &d.netbios {
+        Some(Ok(n)) if n.is_empty() => {}
         Some(Ok(n)) => {
             key!(out, "netbios");
             super::json::to_vec(out, n)?;

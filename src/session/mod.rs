@@ -488,8 +488,8 @@ impl Builder {
                     ..Default::default()
                 };
                 if let Some(NbssPacket::SessionRequest { called, calling }) = packet {
-                    s.called_name = Some(called.0.clone());
-                    s.calling_name = Some(calling.0.clone());
+                    s.called_name = called.as_ref().map(|n| n.0.clone());
+                    s.calling_name = calling.as_ref().map(|n| n.0.clone());
                 }
                 c.netbios = Some(Box::new(s));
             }
