@@ -93,6 +93,7 @@ pub(crate) fn session(
         messages_after_setup: 0,
         signed_after_setup: 0,
         encrypted_after_setup: 0,
+        compressed_after_setup: 0,
         first_unsigned_frame: None,
         set_up_frame: None,
         first_frame: rounds.first().map_or(8, |r| r.request_frame),

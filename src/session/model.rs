@@ -676,6 +676,15 @@ pub struct Session {
     pub signed_after_setup: u64,
     /// Of [`Session::messages_after_setup`], those in TRANSFORM headers.
     pub encrypted_after_setup: u64,
+    /// COMPRESSION_TRANSFORM headers ([MS-SMB2] 2.2.42) on the session's
+    /// connection (and, for the session's first entry, on its bound
+    /// channels) in the same span, not in [`Session::messages_after_setup`]:
+    /// the SMB2 header inside is compressed, and nothing here decompresses
+    /// it, so neither its signing flag nor its SessionId can be read: the
+    /// signature is in the SMB2 header (3.1.4.1), which compression (3.1.4.4)
+    /// puts inside the transform, so such a message may be signed or not,
+    /// and the transform does not say which session it is of.
+    pub compressed_after_setup: u64,
     /// The first of [`Session::messages_after_setup`] neither signed nor encrypted.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub first_unsigned_frame: Option<u64>,
@@ -712,6 +721,9 @@ pub enum Protection {
     Signed,
     Encrypted,
     Neither,
+    /// A compression transform: its header, and so its signing, is not
+    /// seen ([`Session::compressed_after_setup`]).
+    Compressed,
 }
 
 impl Session {
@@ -722,6 +734,10 @@ impl Session {
         if self.set_up_frame.is_none() || self.logoff_frame.is_some() {
             return;
         }
+        if p == Protection::Compressed {
+            self.compressed_after_setup += 1;
+            return;
+        }
         self.messages_after_setup += 1;
         match p {
             Protection::Signed => self.signed_after_setup += 1,
@@ -729,6 +745,7 @@ impl Session {
             Protection::Neither => {
                 self.first_unsigned_frame.get_or_insert(frame);
             }
+            Protection::Compressed => {}
         }
         self.signed = self.first_unsigned_frame.is_none() && self.signed_after_setup > 0;
     }
