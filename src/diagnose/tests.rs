@@ -105,6 +105,7 @@ pub(crate) fn session(
         bound_to_stream: None,
         channels: Vec::new(),
         logoff_frame: None,
+        ended_frame: None,
         kdc_frames: Vec::new(),
         first_time: ts(100),
     }

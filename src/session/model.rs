@@ -664,7 +664,8 @@ pub struct Session {
     /// must sign ([MS-SMB2] 3.2.5.3.1, 3.3.5.5.3).
     pub signed: bool,
     /// The session's SMB2 messages after its first successful SESSION_SETUP
-    /// response, until its LOGOFF response: both directions, on this
+    /// response, until the LOGOFF response that ended it on any channel
+    /// ([`Session::ended_frame`]): both directions, on this
     /// connection and, for the session's first entry, on every channel
     /// bound to it (or carrying its SessionId); encrypted ones included.
     /// Not counted: what [MS-SMB2] 3.2.4.1.1, 3.2.4.24, 3.3.4.1.1 and
@@ -708,6 +709,12 @@ pub struct Session {
     pub channels: Vec<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub logoff_frame: Option<u64>,
+    /// The LOGOFF response, on this channel or another of the session, that
+    /// ended it: the server removes the session from every channel
+    /// ([MS-SMB2] 3.3.5.6), so no message after it is counted in
+    /// [`Session::messages_after_setup`].
+    #[serde(skip)]
+    pub ended_frame: Option<u64>,
     /// Frames of the KDC exchange (TGS-REQ, TGS-REP) that fetched the ticket.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub kdc_frames: Vec<u64>,
@@ -728,10 +735,11 @@ pub enum Protection {
 
 impl Session {
     /// Counts a message of the session in [`Session::messages_after_setup`]
-    /// when it comes after the setup and before the LOGOFF, and updates
+    /// when it comes after the setup and before the LOGOFF that ended it,
+    /// on any channel ([`Session::ended_frame`]), and updates
     /// [`Session::signed`].
     pub fn note_after_setup(&mut self, p: Protection, frame: u64) {
-        if self.set_up_frame.is_none() || self.logoff_frame.is_some() {
+        if self.set_up_frame.is_none() || self.ended_frame.is_some() {
             return;
         }
         if p == Protection::Compressed {
