@@ -1063,6 +1063,10 @@ group_rare() {
         run $PY "$FLOWS" stale-session $SMBD_IP alice "$PW_ALICE"
     capture impacket-negotiate-311-no-context "$H" run $PY "$FLOWS" negotiate-no-context $SMBD_IP
     capture impacket-ntlm-probe "$H" run $PY "$FLOWS" ntlm-probe $SMBD_IP
+    # a second channel bound to the session, logged off there (multichannel)
+    smbd_start 'server signing = mandatory' 'server multi channel support = yes'
+    capture impacket-multichannel-logoff-bound-channel "$H" \
+        run $PY "$HELP/multichannel_logoff.py" $SMBD_IP alice "$PW_ALICE"
     # every share takes one connection; another smbclient holds 'share'
     smbd_start "interfaces = $SMBD_IP/8 ::1/128" 'max connections = 1'
     hold_share 15

@@ -94,13 +94,15 @@ pub struct RequestRef {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct TransformInfo {
     /// Encrypted: OriginalMessageSize; compressed: OriginalCompressedSegmentSize.
-    pub original_size: u32,
+    /// None when the capture cut the header before the field's end.
+    pub original_size: Option<u32>,
     /// Encrypted: the session id.
     pub session_id: Option<u64>,
     /// Compressed: CompressionAlgorithm.
     pub algorithm: Option<u16>,
     /// Encrypted: Flags (1 = encrypted); compressed: Flags (1 = chained).
-    pub flags: u16,
+    /// None when the capture cut the header before the field's end.
+    pub flags: Option<u16>,
     /// Compressed, unchained ([MS-SMB2] 2.2.42.1): Offset, the length of the
     /// uncompressed part that precedes the compressed segment.
     pub offset: Option<u32>,
@@ -629,31 +631,35 @@ fn smb_pdu<F: FnMut(Event<'_>)>(
     }
 }
 
-/// Reads the fields of a TRANSFORM_HEADER ([MS-SMB2] 2.2.41) that need no key.
+/// Reads the fields of a TRANSFORM_HEADER ([MS-SMB2] 2.2.41) that need no
+/// key, each one whose bytes were kept: a header cut by the snaplen gives
+/// OriginalMessageSize from 40 bytes on, Flags from 44, SessionId from 52.
 fn transform_info(b: &[u8]) -> TransformInfo {
-    let mut t = TransformInfo::default();
-    if b.len() >= 52 {
-        t.original_size = u32::from_le_bytes([b[36], b[37], b[38], b[39]]);
-        t.flags = u16::from_le_bytes([b[42], b[43]]);
-        let mut id = [0u8; 8];
-        id.copy_from_slice(&b[44..52]);
-        t.session_id = Some(u64::from_le_bytes(id));
+    use crate::smb2::wire::{u16_at, u32_at, u64_at};
+    TransformInfo {
+        original_size: u32_at(b, 36),
+        flags: u16_at(b, 42),
+        session_id: u64_at(b, 44),
+        ..TransformInfo::default()
     }
-    t
 }
 
-/// Reads a COMPRESSION_TRANSFORM_HEADER ([MS-SMB2] 2.2.42).
+/// Reads a COMPRESSION_TRANSFORM_HEADER ([MS-SMB2] 2.2.42), each field whose
+/// bytes were kept: OriginalCompressedSegmentSize from 8 bytes on,
+/// CompressionAlgorithm from 10, Flags from 12, an unchained header's Offset
+/// from 16.
 fn compression_info(b: &[u8]) -> TransformInfo {
-    let mut t = TransformInfo::default();
-    if b.len() >= 16 {
-        t.original_size = u32::from_le_bytes([b[4], b[5], b[6], b[7]]);
-        t.algorithm = Some(u16::from_le_bytes([b[8], b[9]]));
-        t.flags = u16::from_le_bytes([b[10], b[11]]);
-        if t.flags & SMB2_COMPRESSION_FLAG_CHAINED == 0 {
-            t.offset = Some(u32::from_le_bytes([b[12], b[13], b[14], b[15]]));
-        }
+    use crate::smb2::wire::{u16_at, u32_at};
+    let flags = u16_at(b, 10);
+    TransformInfo {
+        original_size: u32_at(b, 4),
+        algorithm: u16_at(b, 8),
+        flags,
+        offset: flags
+            .filter(|f| f & SMB2_COMPRESSION_FLAG_CHAINED == 0)
+            .and_then(|_| u32_at(b, 12)),
+        session_id: None,
     }
-    t
 }
 
 /// Flags of a COMPRESSION_TRANSFORM_HEADER: the payload is a chain of
@@ -1023,7 +1029,10 @@ impl<'a> Message<'a> {
             Kind::Netbios => Decoded {
                 netbios: self
                     .netbios
-                    .and_then(|t| crate::smb2::nbss::parse_nbss(t, self.bytes))
+                    .and_then(|t| {
+                        let cut = (self.bytes.len() as u64) < u64::from(self.len);
+                        crate::smb2::nbss::parse_nbss_kept(t, self.bytes, cut)
+                    })
                     .map(|r| r.map(Box::new)),
                 ..Decoded::default()
             },

@@ -873,3 +873,131 @@ fn a_header_cut_inside_its_signature_is_still_read() {
         assert_eq!(m["kept_bytes"], 47, "{m}");
     }
 }
+
+/// Transform headers ([MS-SMB2] 2.2.41) cut by the snaplen, as `editcap
+/// -s` cuts them (pcap_build::snapped): ntlm-smb311-encrypted.pcap, whose
+/// frames 12-43 are transforms 70 bytes into the frame (Ethernet, IPv4,
+/// TCP with timestamps, NetBIOS). Each field is given when its bytes were
+/// kept and left out when not: OriginalMessageSize (`original_size`) with
+/// 40 bytes of the header (snaplen 110), Flags (`transform_flags`) with
+/// 44 (114), SessionId with 52 (122), the values the uncut capture has; the
+/// text line never says "0 bytes inside", nor "compressed". tshark on
+/// `editcap -s` copies shows the same fields at the same snaplens.
+#[test]
+fn a_transform_header_cut_by_the_snaplen_gives_the_fields_it_kept() {
+    let source = std::fs::read(sample("ntlm-smb311-encrypted.pcap")).unwrap();
+    let whole: Vec<_> = jsonl_values(&sample("ntlm-smb311-encrypted.pcap"))
+        .into_iter()
+        .filter(|m| m["kind"] == "smb2_transform")
+        .collect();
+    assert_eq!(whole.len(), 32);
+    assert!(whole.iter().all(|m| m["original_size"].as_u64() > Some(0)));
+    let fields = [
+        ("original_size", 40),
+        ("transform_flags", 44),
+        ("session_id", 52),
+    ];
+    for snaplen in [100, 105, 106, 109, 110, 113, 114, 121, 122] {
+        let kept = snaplen - 70;
+        let cut = tmp(
+            &format!("transform{snaplen}.pcap"),
+            &pcap_build::snapped(&source, snaplen),
+        );
+        let doc: serde_json::Value = serde_json::from_slice(&messages_out(&cut, "json")).unwrap();
+        for msgs in [
+            jsonl_values(&cut),
+            doc["messages"].as_array().unwrap().clone(),
+        ] {
+            let msgs: Vec<_> = msgs
+                .into_iter()
+                .filter(|m| m["kind"] == "smb2_transform")
+                .collect();
+            assert_eq!(msgs.len(), whole.len(), "snaplen {snaplen}");
+            for (m, w) in msgs.iter().zip(&whole) {
+                assert_eq!(m["kept_bytes"], kept, "{m}");
+                for (key, needs) in fields {
+                    if kept >= needs {
+                        assert_eq!(m[key], w[key], "snaplen {snaplen} {key}: {m}");
+                    } else {
+                        assert!(m.get(key).is_none(), "snaplen {snaplen} {key}: {m}");
+                    }
+                }
+            }
+        }
+        let out = bin().arg("messages").arg(&cut).output().unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        let text = String::from_utf8(out.stdout).unwrap();
+        let lines: Vec<_> = text
+            .lines()
+            .filter(|l| l.contains("smb2_transform"))
+            .collect();
+        assert_eq!(lines.len(), whole.len(), "{text}");
+        for l in lines {
+            assert!(l.contains("encrypted"), "snaplen {snaplen}: {l}");
+            assert!(
+                !l.contains("compressed") && !l.contains(" 0 bytes inside"),
+                "{l}"
+            );
+            assert_eq!(
+                l.contains("bytes inside"),
+                kept >= 40,
+                "snaplen {snaplen}: {l}"
+            );
+            assert_eq!(
+                l.contains("size cut off"),
+                kept < 40,
+                "snaplen {snaplen}: {l}"
+            );
+        }
+    }
+}
+
+/// A NetBIOS SESSION REQUEST (RFC 1002 4.3.2) cut by the snaplen, as
+/// `editcap -s` cuts it (pcap_build::snapped): ntlm-port139-netbios.pcap,
+/// frame 4, whose 68 bytes (called name FILESRV<20>, then calling name
+/// CLIENT1<00>, 34 bytes each) start 70 bytes into the frame. A name whose
+/// 34 bytes were all kept is given (snaplen 104 on for the called name, as
+/// tshark's nbss.called_name on `editcap -s` copies), one cut is left out
+/// and the text says so; a cut is not a decoding error (`netbios_error`),
+/// and the report's connection has the names that were kept.
+#[test]
+fn a_netbios_session_request_cut_by_the_snaplen_gives_the_names_it_kept() {
+    let source = std::fs::read(sample("ntlm-port139-netbios.pcap")).unwrap();
+    let whole = &jsonl_values(&sample("ntlm-port139-netbios.pcap"))[0];
+    assert_eq!(whole["command"], "SESSION_REQUEST");
+    assert_eq!(whole["netbios"]["called_name"], "FILESRV<20>");
+    assert_eq!(whole["netbios"]["calling_name"], "CLIENT1<00>");
+    for snaplen in [70u64, 71, 74, 90, 103, 104, 105, 120, 137] {
+        let kept = snaplen - 70;
+        let cut = tmp(
+            &format!("nbss{snaplen}.pcap"),
+            &pcap_build::snapped(&source, snaplen as u32),
+        );
+        let m = &jsonl_values(&cut)[0];
+        assert_eq!(
+            (m["frame"].as_u64(), m["kept_bytes"].as_u64()),
+            (Some(4), Some(kept))
+        );
+        assert!(m.get("netbios_error").is_none(), "snaplen {snaplen}: {m}");
+        let called = (kept >= 34).then(|| whole["netbios"]["called_name"].clone());
+        assert_eq!(m["netbios"].get("called_name").cloned(), called, "{m}");
+        assert!(m["netbios"].get("calling_name").is_none(), "{m}");
+        assert_eq!(m.get("netbios").is_some(), kept >= 34, "{m}");
+        let (_, line) = messages_text_line(&cut, "SESSION_REQUEST");
+        let said = if kept >= 34 {
+            "called FILESRV<20>, calling name cut off"
+        } else {
+            "called and calling names cut off"
+        };
+        assert!(line.contains(said), "snaplen {snaplen}: {line}");
+        let out = bin()
+            .args(["report", "--format", "json"])
+            .arg(&cut)
+            .output()
+            .unwrap();
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let nb = &report["connections"][0]["netbios"];
+        assert_eq!(nb["answer"], "positive");
+        assert_eq!(nb.get("called_name").cloned(), called, "{nb}");
+    }
+}

@@ -1111,6 +1111,32 @@ fn session_signing_is_what_follows_the_setup() {
     let part = sample("ntlm-smb311-share-encryption-required.pcap");
     assert!(!part.model.sessions[0].signed_or_encrypted());
 
+    // A LOGOFF on a bound channel ends the session on every channel
+    // ([MS-SMB2] 3.3.5.6): the session is set up on stream 0 (11), bound on
+    // stream 1 (29-32) and logged off there (41/42); the CREATE that stream
+    // 0 sends after it (43) is answered USER_SESSION_DELETED (44), and
+    // neither is the session's any more. The first entry counts 12-21 and
+    // 29-42 (tshark: 24, all signed), the bound channel 33-42.
+    let a = sample("impacket-multichannel-logoff-bound-channel.pcap");
+    let counts: Vec<_> = a
+        .model
+        .sessions
+        .iter()
+        .map(|s| {
+            (
+                s.stream,
+                s.bound_to_stream,
+                s.messages_after_setup,
+                s.signed_after_setup,
+                s.logoff_frame,
+            )
+        })
+        .collect();
+    assert_eq!(
+        counts,
+        [(0, None, 24, 24, None), (1, Some(0), 10, 10, Some(42))]
+    );
+
     let Some(d) = corpus() else { return };
     // Multichannel: the first entry counts its SessionId's messages on all
     // five connections (tshark: 16 of 734 signed, the first unsigned at

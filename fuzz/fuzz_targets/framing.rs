@@ -34,8 +34,8 @@ struct Msg {
 /// packet other than a message is decoded too (`smb2::nbss`).
 fn check(p: &Pdu<'_>, stream: &[u8]) {
     if let Some(Ok(NbssPacket::SessionRequest { called, calling })) = parse_nbss(p.kind, p.bytes) {
-        // a name is at least its "<xx>" suffix
-        assert!(called.0.len() >= 4 && calling.0.len() >= 4);
+        // a whole packet has both names, each at least its "<xx>" suffix
+        assert!(called.is_some_and(|n| n.0.len() >= 4) && calling.is_some_and(|n| n.0.len() >= 4));
     }
     let kept = p.bytes.len() as u64;
     assert!(

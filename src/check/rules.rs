@@ -380,6 +380,7 @@ pub fn signing_seen(model: &Model, s: &Session) -> (bool, String) {
         if let Some(f) = s.first_unsigned_frame {
             t.push_str(&format!("; the first unsigned: frame {f}"));
         }
+        t.push_str(&compressed_unchecked(s));
         return (ok, t);
     }
     let n = model
@@ -392,6 +393,9 @@ pub fn signing_seen(model: &Model, s: &Session) -> (bool, String) {
         _ => None,
     };
     let mut t = "no message after its setup".to_string();
+    if s.compressed_after_setup > 0 {
+        t = "no message after its setup whose header could be read".to_string();
+    }
     if s.encrypted {
         t.push_str("; the server asked for encryption (SessionFlags ENCRYPT_DATA)");
     }
@@ -406,7 +410,21 @@ pub fn signing_seen(model: &Model, s: &Session) -> (bool, String) {
         None if n.is_some() => t.push_str("; neither side required signing in NEGOTIATE"),
         None => t.push_str("; no NEGOTIATE in the capture to show signing required"),
     }
+    t.push_str(&compressed_unchecked(s));
     (ok, t)
+}
+
+/// "; 2 compressed message(s) on its connection could not be checked": the
+/// compression transforms after the setup, whose SMB2 header (its signing
+/// flag, its SessionId) is compressed ([`Session::compressed_after_setup`]);
+/// empty without any.
+fn compressed_unchecked(s: &Session) -> String {
+    match s.compressed_after_setup {
+        0 => String::new(),
+        n => format!(
+            "; {n} compressed message(s) on its connection could not be checked (the SMB2 header inside is compressed, not decompressed here)"
+        ),
+    }
 }
 
 /// What the capture shows of a session's encryption: every message of it
@@ -427,13 +445,18 @@ pub fn encryption_seen(s: &Session) -> (bool, String) {
         };
     }
     let ok = s.encrypted_after_setup == s.messages_after_setup;
-    (
-        ok,
-        format!(
-            "{} of {} message(s) after its setup encrypted",
-            s.encrypted_after_setup, s.messages_after_setup
-        ),
-    )
+    let mut t = format!(
+        "{} of {} message(s) after its setup encrypted",
+        s.encrypted_after_setup, s.messages_after_setup
+    );
+    if s.compressed_after_setup > 0 {
+        // Sent in the clear, but of which session the compressed header hides.
+        t.push_str(&format!(
+            "; {} compressed message(s) on its connection, not encrypted, could not be told to be its own (the SessionId inside is compressed)",
+            s.compressed_after_setup
+        ));
+    }
+    (ok, t)
 }
 
 fn offenders(model: &Model, f: impl Fn(&Session) -> bool, what: &str) -> Vec<String> {

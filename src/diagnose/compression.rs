@@ -23,14 +23,19 @@ fn finding(c: &Connection, b: &BadCompression) -> crate::diagnose::Finding {
         1 => String::new(),
         n => format!(" ({n} such transforms on the connection, the first shown)"),
     };
-    let what = format!(
-        "Frame {} carries an SMB2 compression transform from {sender} whose OriginalCompressedSegmentSize is {}{}{times}.",
-        b.frame,
-        b.original_size,
-        b.offset
-            .map(|o| format!(" and Offset {o}"))
-            .unwrap_or_default()
-    );
+    let what = match b.original_size {
+        Some(size) => format!(
+            "Frame {} carries an SMB2 compression transform from {sender} whose OriginalCompressedSegmentSize is {size}{}{times}.",
+            b.frame,
+            b.offset
+                .map(|o| format!(" and Offset {o}"))
+                .unwrap_or_default()
+        ),
+        None => format!(
+            "Frame {} carries an SMB2 compression transform from {sender} (the capture cut its header before OriginalCompressedSegmentSize){times}.",
+            b.frame
+        ),
+    };
     let negotiated = match c.negotiate.as_ref() {
         Some(n) if n.compression_negotiated => " The NEGOTIATE had agreed on compression.",
         Some(n) if n.dialect.is_some() => {

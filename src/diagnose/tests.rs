@@ -93,6 +93,7 @@ pub(crate) fn session(
         messages_after_setup: 0,
         signed_after_setup: 0,
         encrypted_after_setup: 0,
+        compressed_after_setup: 0,
         first_unsigned_frame: None,
         set_up_frame: None,
         first_frame: rounds.first().map_or(8, |r| r.request_frame),
@@ -104,6 +105,7 @@ pub(crate) fn session(
         bound_to_stream: None,
         channels: Vec::new(),
         logoff_frame: None,
+        ended_frame: None,
         kdc_frames: Vec::new(),
         first_time: ts(100),
     }
@@ -1092,7 +1094,7 @@ fn compression_refused() {
     c.bad_compression = Some(Box::new(BadCompression {
         frame: 12,
         from_client: true,
-        original_size: 9_000_000,
+        original_size: Some(9_000_000),
         offset: Some(0),
         algorithm: Some(2),
         fault: CompressionFault::TooLarge { limit: 8_388_880 },

@@ -159,14 +159,18 @@ impl Serialize for MessageJson<'_> {
             if let Some(id) = t.session_id {
                 o.serialize_entry("session_id", &id)?;
             }
-            o.serialize_entry("original_size", &t.original_size)?;
+            if let Some(n) = t.original_size {
+                o.serialize_entry("original_size", &n)?;
+            }
             if let Some(a) = t.algorithm {
                 o.serialize_entry("compression_algorithm", &a)?;
             }
             if let Some(off) = t.offset {
                 o.serialize_entry("compression_offset", &off)?;
             }
-            o.serialize_entry("transform_flags", &t.flags)?;
+            if let Some(f) = t.flags {
+                o.serialize_entry("transform_flags", &f)?;
+            }
         }
         if let Some(r) = &m.request {
             o.serialize_entry("request_frame", &r.frame)?;
@@ -205,6 +209,8 @@ impl Serialize for MessageJson<'_> {
             None => {}
         }
         match &d.netbios {
+            // A session request cut before its first name's end: nothing.
+            Some(Ok(n)) if n.is_empty() => {}
             Some(Ok(n)) => o.serialize_entry("netbios", n)?,
             Some(Err(e)) => o.serialize_entry("netbios_error", &e.to_string())?,
             None => {}
@@ -350,8 +356,10 @@ fn write_message_start(
             key!(out, "session_id");
             push_u64(out, id);
         }
-        key!(out, "original_size");
-        push_u64(out, u64::from(t.original_size));
+        if let Some(n) = t.original_size {
+            key!(out, "original_size");
+            push_u64(out, u64::from(n));
+        }
         if let Some(a) = t.algorithm {
             key!(out, "compression_algorithm");
             push_u64(out, u64::from(a));
@@ -360,8 +368,10 @@ fn write_message_start(
             key!(out, "compression_offset");
             push_u64(out, u64::from(off));
         }
-        key!(out, "transform_flags");
-        push_u64(out, u64::from(t.flags));
+        if let Some(f) = t.flags {
+            key!(out, "transform_flags");
+            push_u64(out, u64::from(f));
+        }
     }
     if let Some(r) = &m.request {
         key!(out, "request_frame");
@@ -451,6 +461,7 @@ fn write_message_end(out: &mut Vec<u8>, d: &Decoded) -> serde_json::Result<()> {
         None => {}
     }
     match &d.netbios {
+        Some(Ok(n)) if n.is_empty() => {}
         Some(Ok(n)) => {
             key!(out, "netbios");
             super::json::to_vec(out, n)?;
@@ -1117,12 +1128,10 @@ pub fn summary(msg: &Message<'_>, dec: &Decoded) -> String {
         }
     }
     if let Some(t) = &msg.transform {
-        match t.session_id {
-            Some(id) => push(
-                &mut s,
-                &format!("encrypted, ses {id:#x}, {} bytes inside", t.original_size),
-            ),
-            None => push(&mut s, &compressed_summary(t)),
+        if msg.kind == Kind::Smb2Transform {
+            push(&mut s, &encrypted_summary(t));
+        } else {
+            push(&mut s, &compressed_summary(t));
         }
     }
     if let Some(r) = &msg.request {
@@ -1795,14 +1804,32 @@ impl<'a> CaptureSummary<'a> {
     }
 }
 
+/// "encrypted, ses 0x…, N bytes inside": what a TRANSFORM_HEADER shows
+/// without the key; a field the capture cut off is left out, and a cut
+/// OriginalMessageSize is said so.
+pub(crate) fn encrypted_summary(t: &crate::pipeline::TransformInfo) -> String {
+    let mut s = String::from("encrypted");
+    if let Some(id) = t.session_id {
+        let _ = write!(s, ", ses {id:#x}");
+    }
+    match t.original_size {
+        Some(n) => {
+            let _ = write!(s, ", {n} bytes inside");
+        }
+        None => s.push_str(", size cut off"),
+    }
+    s
+}
+
 /// "compressed, N bytes inside" and, for an unchained transform, its Offset
-/// (the uncompressed part before the compressed segment).
+/// (the uncompressed part before the compressed segment); "size cut off"
+/// when the capture cut the header before OriginalCompressedSegmentSize.
 pub(crate) fn compressed_summary(t: &crate::pipeline::TransformInfo) -> String {
+    let Some(n) = t.original_size else {
+        return "compressed, size cut off".to_string();
+    };
     match t.offset {
-        Some(o) if o > 0 => format!(
-            "compressed, {} bytes inside after {o} uncompressed",
-            t.original_size
-        ),
-        _ => format!("compressed, {} bytes inside", t.original_size),
+        Some(o) if o > 0 => format!("compressed, {n} bytes inside after {o} uncompressed"),
+        _ => format!("compressed, {n} bytes inside"),
     }
 }

@@ -17,16 +17,19 @@ const HEADER: u64 = 16;
 ///   the negotiated MaxTransactSize, MaxReadSize and MaxWriteSize
 ///   (3.3.5.2.1.2 has the server disconnect);
 /// - the NEGOTIATE agreed on no compression algorithm.
+///
+/// The first two need OriginalCompressedSegmentSize, which a header cut by
+/// the snaplen may lack.
 pub(super) fn fault(t: &TransformInfo, n: Option<&Negotiate>) -> Option<CompressionFault> {
-    if let Some(off) = t.offset {
-        if off.checked_add(t.original_size).is_none() {
+    if let (Some(off), Some(size)) = (t.offset, t.original_size) {
+        if off.checked_add(size).is_none() {
             return Some(CompressionFault::Overflow);
         }
     }
     // Only a NEGOTIATE answered with a dialect tells what was agreed.
     let n = n.filter(|n| n.dialect.is_some() && n.server_max_size > 0)?;
     let limit = 256 + HEADER + u64::from(n.server_max_size);
-    if u64::from(t.original_size) > limit {
+    if t.original_size.is_some_and(|size| u64::from(size) > limit) {
         return Some(CompressionFault::TooLarge { limit });
     }
     (!n.compression_negotiated).then_some(CompressionFault::NotNegotiated)
@@ -48,7 +51,7 @@ mod tests {
 
     fn unchained(size: u32, offset: u32) -> TransformInfo {
         TransformInfo {
-            original_size: size,
+            original_size: Some(size),
             algorithm: Some(2),
             offset: Some(offset),
             ..TransformInfo::default()
@@ -82,8 +85,8 @@ mod tests {
         assert_eq!(fault(&big, None), None);
         // A chained transform has no Offset.
         let chained = TransformInfo {
-            original_size: 0xFFFF_FFFF,
-            flags: 1,
+            original_size: Some(0xFFFF_FFFF),
+            flags: Some(1),
             ..TransformInfo::default()
         };
         assert_eq!(fault(&chained, None), None);

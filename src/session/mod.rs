@@ -519,8 +519,8 @@ impl Builder {
                     ..Default::default()
                 };
                 if let Some(NbssPacket::SessionRequest { called, calling }) = packet {
-                    s.called_name = Some(called.0.clone());
-                    s.calling_name = Some(calling.0.clone());
+                    s.called_name = called.as_ref().map(|n| n.0.clone());
+                    s.calling_name = calling.as_ref().map(|n| n.0.clone());
                 }
                 c.netbios = Some(Box::new(s));
             }
@@ -669,6 +669,7 @@ impl Builder {
     /// A compression transform: counted; the first one, and any a server
     /// must refuse, go into the timeline.
     fn compressed(&mut self, ci: usize, m: &Message<'_>) {
+        self.compressed_after_setup(ci, m.frame);
         let c = &mut self.model.connections[ci];
         c.compressed_messages += 1;
         let first = c.compressed_messages == 1;
@@ -758,6 +759,37 @@ impl Builder {
         if let Some(s) = self.model.sessions.get_mut(first) {
             if s.stream != stream {
                 s.note_after_setup(p, frame);
+            }
+        }
+    }
+
+    /// A compression transform on connection `ci`: which session it is of
+    /// is inside its compressed SMB2 header, so it is counted
+    /// ([`Session::compressed_after_setup`]) on every session of the
+    /// connection that is set up and not logged off, and for a bound
+    /// channel on the session's first entry too (which counts the messages
+    /// of every channel).
+    fn compressed_after_setup(&mut self, ci: usize, frame: u64) {
+        let server = self.model.connections[ci].server.ip();
+        let stream = self.model.connections[ci].stream;
+        for k in 0..self.model.connections[ci].session_indexes.len() {
+            let i = self.model.connections[ci].session_indexes[k];
+            let Some(s) = self.model.sessions.get_mut(i) else {
+                continue;
+            };
+            s.note_after_setup(Protection::Compressed, frame);
+            if s.bound_to_stream.is_none() {
+                continue;
+            }
+            let sid = s.id;
+            let first = self.session_by_id.get(&(server, sid)).copied();
+            if let Some(f) = first
+                .filter(|&f| f != i)
+                .and_then(|f| self.model.sessions.get_mut(f))
+            {
+                if f.stream != stream {
+                    f.note_after_setup(Protection::Compressed, frame);
+                }
             }
         }
     }
@@ -981,12 +1013,15 @@ fn short_summary(s: &mut String, m: &Message<'_>, dec: &Decoded) {
         }
     }
     if let Some(t) = &m.transform {
-        match t.session_id {
-            Some(id) => {
+        match (m.kind, t.session_id) {
+            (Kind::Smb2Transform, Some(id)) => {
                 sep(s);
                 let _ = write!(s, "encrypted (session {id:#x}); what follows is encrypted");
             }
-            None => part(s, &crate::report::messages::compressed_summary(t)),
+            (Kind::Smb2Transform, None) => {
+                part(s, "encrypted (session cut off); what follows is encrypted")
+            }
+            _ => part(s, &crate::report::messages::compressed_summary(t)),
         }
     }
     if let Some(nb) = m.netbios {
@@ -1038,4 +1073,164 @@ pub(crate) fn benign_in_context(command: Command, status: u32, detail: &Detail) 
                 | S::INVALID_DEVICE_REQUEST
                 | S::NOT_SUPPORTED
         )
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::capture::CaptureReader;
+    use crate::pipeline::{self, Options};
+    use crate::smb2::Smb2Header;
+
+    /// [`Model::statuses`] keeps at most [`MAX_STATUSES`] distinct statuses,
+    /// the first seen. The real responses of ntlm-wrong-password.pcap go
+    /// through [`Builder::event`]; right after the first one (the NEGOTIATE
+    /// response, frame 6, STATUS_SUCCESS) the same message is given again
+    /// with 5000 other statuses, which fill the set. The capture's later
+    /// statuses (MORE_PROCESSING_REQUIRED at frame 9, LOGON_FAILURE at 11)
+    /// find it full: they are counted in `statuses_omitted`, not kept; a
+    /// status the set already holds is not counted.
+    #[test]
+    fn the_status_set_keeps_the_first_statuses_up_to_its_cap() {
+        const EXTRA: u32 = 5000;
+        const BASE: u32 = 0xC0F0_0000;
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/ntlm-wrong-password.pcap");
+        let mut r = CaptureReader::new(std::fs::File::open(path).expect("sample")).expect("pcap");
+        let mut b = Builder::new(BuildOptions::default());
+        let mut replayed = false;
+        let mut responses = Vec::new();
+        pipeline::run(&mut r, &Options::default(), |ev| {
+            let first = match ev {
+                Event::Message(m) => m.header.filter(|h| h.is_response()).map(|h| (*m, h)),
+                _ => None,
+            };
+            b.event(ev);
+            let Some((m, h)) = first else { return };
+            responses.push((m.frame, h.status));
+            if replayed {
+                return;
+            }
+            replayed = true;
+            for i in 0..=EXTRA {
+                // The last one repeats the first: already in the set.
+                let status = BASE + i % EXTRA;
+                let mut copy = m;
+                copy.header = Some(Smb2Header { status, ..h });
+                b.event(Event::Message(&copy));
+            }
+        });
+        assert_eq!(
+            responses,
+            [(6, 0), (9, 0xC000_0016), (11, 0xC000_006D)],
+            "the sample's responses"
+        );
+        let model = b.finish();
+        let s = &model.statuses;
+        assert_eq!(s.len(), MAX_STATUSES);
+        assert_eq!(
+            s.get(&0).map(|x| (x.frame, x.command)),
+            Some((6, Command::NEGOTIATE))
+        );
+        // SUCCESS came first, then BASE, BASE + 1, …: 4095 of them fit.
+        let kept = MAX_STATUSES as u32 - 1;
+        assert!((0..kept).all(|i| s.get(&(BASE + i)).is_some_and(|x| x.frame == 6)));
+        assert!((kept..EXTRA).all(|i| !s.contains_key(&(BASE + i))));
+        assert!(!s.contains_key(&0xC000_0016) && !s.contains_key(&0xC000_006D));
+        assert_eq!(model.statuses_omitted, u64::from(EXTRA - kept) + 2);
+    }
+
+    /// The compression transform of pcapattack-smbghost-loopback-compression
+    /// (frame 8: the CVE-2020-0796 exploit's, its SMB2 header compressed):
+    /// its bytes, length and header fields. None without the corpus.
+    fn smbghost_transform() -> Option<(Vec<u8>, u32, crate::pipeline::TransformInfo)> {
+        let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../shared/corpus/public/pcapattack-smbghost-loopback-compression.pcapng");
+        let mut r = CaptureReader::new(std::fs::File::open(p).ok()?).expect("pcapng");
+        let mut found = None;
+        pipeline::run(&mut r, &Options::default(), |ev| {
+            if let Event::Message(m) = ev {
+                if m.kind == Kind::Smb2Compressed {
+                    found = Some((m.bytes.to_vec(), m.len, m.transform.expect("fields")));
+                }
+            }
+        });
+        found
+    }
+
+    /// A compression transform after a session's setup is counted apart
+    /// ([`Session::compressed_after_setup`]), not as signed nor unsigned,
+    /// and `check --require signing` says it could not be checked. The
+    /// session is that of signing-server-mandatory-client-disabled.pcap (24
+    /// messages after the setup, all signed); the real compressed transform
+    /// of the SMBGhost capture is handed to the builder as a message of
+    /// that connection from the client, after each TREE_CONNECT response
+    /// (frames 13 and 19).
+    #[test]
+    fn a_compressed_message_after_the_setup_is_counted_as_unchecked() {
+        let Some((bytes, len, t)) = smbghost_transform() else {
+            return;
+        };
+        assert_eq!((t.original_size, t.offset), (Some(0xFFFF_FFFF), Some(16)));
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("samples/signing-server-mandatory-client-disabled.pcap");
+        let mut r = CaptureReader::new(std::fs::File::open(path).expect("sample")).expect("pcap");
+        let mut b = Builder::new(BuildOptions::default());
+        let mut after = Vec::new();
+        pipeline::run(&mut r, &Options::default(), |ev| {
+            let at = match ev {
+                Event::Message(m) => m
+                    .header
+                    .filter(|h| h.is_response() && h.command == Command::TREE_CONNECT)
+                    .map(|_| *m),
+                _ => None,
+            };
+            b.event(ev);
+            let Some(m) = at else { return };
+            after.push(m.frame);
+            let compressed = Message {
+                frame: m.frame,
+                from_client: true,
+                kind: Kind::Smb2Compressed,
+                header: None,
+                transform: Some(t),
+                bytes: &bytes,
+                len,
+                request: None,
+                ..m
+            };
+            b.event(Event::Message(&compressed));
+        });
+        assert_eq!(after, [13, 19], "the sample's TREE_CONNECT responses");
+        let model = b.finish();
+        assert_eq!(model.connections[0].compressed_messages, 2);
+        let s = &model.sessions[0];
+        assert_eq!(
+            (
+                s.messages_after_setup,
+                s.signed_after_setup,
+                s.compressed_after_setup,
+                s.first_unsigned_frame,
+                s.signed
+            ),
+            (24, 24, 2, None, true)
+        );
+        let policy = crate::check::Policy {
+            require: vec!["signing".to_string()],
+            ..Default::default()
+        };
+        let d = crate::diagnose::diagnose(&model);
+        let [r] = &crate::check::evaluate(&policy, &model, &d)[..] else {
+            panic!("one check");
+        };
+        assert!(r.pass, "{}", r.evidence);
+        assert!(
+            r.evidence.contains(
+                "24 of 24 message(s) after its setup signed; 2 compressed message(s) on its connection could not be checked"
+            ),
+            "{}",
+            r.evidence
+        );
+    }
 }

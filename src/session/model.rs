@@ -387,7 +387,8 @@ pub enum CompressionFault {
 pub struct BadCompression {
     pub frame: u64,
     pub from_client: bool,
-    pub original_size: u32,
+    /// None when the capture cut the header before it.
+    pub original_size: Option<u32>,
     pub offset: Option<u32>,
     pub algorithm: Option<u16>,
     pub fault: CompressionFault,
@@ -768,7 +769,8 @@ pub struct Session {
     /// must sign ([MS-SMB2] 3.2.5.3.1, 3.3.5.5.3).
     pub signed: bool,
     /// The session's SMB2 messages after its first successful SESSION_SETUP
-    /// response, until its LOGOFF response: both directions, on this
+    /// response, until the LOGOFF response that ended it on any channel
+    /// ([`Session::ended_frame`]): both directions, on this
     /// connection and, for the session's first entry, on every channel
     /// bound to it (or carrying its SessionId); encrypted ones included.
     /// Not counted: what [MS-SMB2] 3.2.4.1.1, 3.2.4.24, 3.3.4.1.1 and
@@ -780,6 +782,15 @@ pub struct Session {
     pub signed_after_setup: u64,
     /// Of [`Session::messages_after_setup`], those in TRANSFORM headers.
     pub encrypted_after_setup: u64,
+    /// COMPRESSION_TRANSFORM headers ([MS-SMB2] 2.2.42) on the session's
+    /// connection (and, for the session's first entry, on its bound
+    /// channels) in the same span, not in [`Session::messages_after_setup`]:
+    /// the SMB2 header inside is compressed, and nothing here decompresses
+    /// it, so neither its signing flag nor its SessionId can be read: the
+    /// signature is in the SMB2 header (3.1.4.1), which compression (3.1.4.4)
+    /// puts inside the transform, so such a message may be signed or not,
+    /// and the transform does not say which session it is of.
+    pub compressed_after_setup: u64,
     /// The first of [`Session::messages_after_setup`] neither signed nor encrypted.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub first_unsigned_frame: Option<u64>,
@@ -803,6 +814,12 @@ pub struct Session {
     pub channels: Vec<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub logoff_frame: Option<u64>,
+    /// The LOGOFF response, on this channel or another of the session, that
+    /// ended it: the server removes the session from every channel
+    /// ([MS-SMB2] 3.3.5.6), so no message after it is counted in
+    /// [`Session::messages_after_setup`].
+    #[serde(skip)]
+    pub ended_frame: Option<u64>,
     /// Frames of the KDC exchange (TGS-REQ, TGS-REP) that fetched the ticket.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub kdc_frames: Vec<u64>,
@@ -816,14 +833,22 @@ pub enum Protection {
     Signed,
     Encrypted,
     Neither,
+    /// A compression transform: its header, and so its signing, is not
+    /// seen ([`Session::compressed_after_setup`]).
+    Compressed,
 }
 
 impl Session {
     /// Counts a message of the session in [`Session::messages_after_setup`]
-    /// when it comes after the setup and before the LOGOFF, and updates
+    /// when it comes after the setup and before the LOGOFF that ended it,
+    /// on any channel ([`Session::ended_frame`]), and updates
     /// [`Session::signed`].
     pub fn note_after_setup(&mut self, p: Protection, frame: u64) {
-        if self.set_up_frame.is_none() || self.logoff_frame.is_some() {
+        if self.set_up_frame.is_none() || self.ended_frame.is_some() {
+            return;
+        }
+        if p == Protection::Compressed {
+            self.compressed_after_setup += 1;
             return;
         }
         self.messages_after_setup += 1;
@@ -833,6 +858,7 @@ impl Session {
             Protection::Neither => {
                 self.first_unsigned_frame.get_or_insert(frame);
             }
+            Protection::Compressed => {}
         }
         self.signed = self.first_unsigned_frame.is_none() && self.signed_after_setup > 0;
     }

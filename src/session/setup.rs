@@ -224,6 +224,7 @@ impl Builder {
             messages_after_setup: 0,
             signed_after_setup: 0,
             encrypted_after_setup: 0,
+            compressed_after_setup: 0,
             first_unsigned_frame: None,
             set_up_frame: None,
             first_frame: frame,
@@ -235,6 +236,7 @@ impl Builder {
             bound_to_stream: bound_to.map(|b| self.model.sessions[b].stream),
             channels: Vec::new(),
             logoff_frame: None,
+            ended_frame: None,
             kdc_frames: Vec::new(),
             first_time: ts,
         });
@@ -368,6 +370,10 @@ impl Builder {
         self.timeline(ci, m, &Decoded::default());
         let stream = m.stream;
         self.mark_session(stream, h.session_id, |s| s.logoff_frame = Some(m.frame));
+        // USER_SESSION_DELETED to a LOGOFF: the session was gone already.
+        if h.status == 0 || NtStatus(h.status) == NtStatus::USER_SESSION_DELETED {
+            self.logged_off(ci, h.session_id, m.frame);
+        }
         self.session_ended(ci, h.session_id);
         let (frame, sid) = (m.frame, h.session_id);
         self.emit("logoff", stream, Some(sid), || events::Logoff {
@@ -379,6 +385,39 @@ impl Builder {
         if h.status != 0 && NtStatus(h.status) != NtStatus::USER_SESSION_DELETED {
             let p = self.conn_state[ci].pending.remove(&h.message_id);
             self.error_event(ci, m, h, p.as_ref());
+        }
+    }
+}
+
+impl Builder {
+    /// A LOGOFF that ended session `sid`, answered at `frame` on connection
+    /// `ci`: the server deregisters the session, whichever channel the
+    /// LOGOFF came on ([MS-SMB2] 3.3.5.6), so [`Session::ended_frame`] is
+    /// set on the session's entry of this connection, on its first entry
+    /// and on the entries of the channels bound to it.
+    fn logged_off(&mut self, ci: usize, sid: u64, frame: u64) {
+        let c = &self.model.connections[ci];
+        let (stream, server) = (c.stream, c.server.ip());
+        let first = self.session_by_id.get(&(server, sid)).copied();
+        let channels = first
+            .and_then(|f| self.model.sessions.get(f))
+            .map_or(0, |s| s.channels.len());
+        let own = self.session_index.get(&(stream, sid)).copied();
+        let end = |i: usize, sessions: &mut Vec<Session>| {
+            if let Some(s) = sessions.get_mut(i).filter(|s| s.id == sid) {
+                s.ended_frame.get_or_insert(frame);
+            }
+        };
+        for i in own.into_iter().chain(first) {
+            end(i, &mut self.model.sessions);
+        }
+        for k in 0..channels {
+            let ch = first
+                .and_then(|f| self.model.sessions.get(f))
+                .and_then(|s| s.channels.get(k).copied());
+            if let Some(&i) = ch.and_then(|ch| self.session_index.get(&(ch, sid))) {
+                end(i, &mut self.model.sessions);
+            }
         }
     }
 }

@@ -43,9 +43,11 @@ impl NbssError {
 pub enum NbssPacket {
     /// SESSION REQUEST (RFC 1002 4.3.2): the names, as Wireshark's
     /// `nbss.called_name` / `nbss.calling_name` print them (see [`NetbiosName`]).
+    /// None: the capture cut the packet before the name's end (see
+    /// [`parse_nbss_kept`]).
     SessionRequest {
-        called: NetbiosName,
-        calling: NetbiosName,
+        called: Option<NetbiosName>,
+        calling: Option<NetbiosName>,
     },
     /// NEGATIVE SESSION RESPONSE (RFC 1002 4.3.4).
     NegativeResponse { error: NbssError },
@@ -93,8 +95,20 @@ const MAX_ENCODED_NAME: usize = 255;
 /// for the types that carry nothing (positive response, keepalive) and for
 /// unknown ones.
 pub fn parse_nbss(kind: NbssType, p: &[u8]) -> Option<Result<NbssPacket, NbssDecodeError>> {
+    parse_nbss_kept(kind, p, false)
+}
+
+/// [`parse_nbss`] of the bytes the capture kept of a packet: when `cut`
+/// (the snaplen or a lost segment took the bytes after `p`), a SESSION
+/// REQUEST name whose bytes run past `p` is None, not an error, and the
+/// names before it are given; what `p` holds must still be well formed.
+pub fn parse_nbss_kept(
+    kind: NbssType,
+    p: &[u8],
+    cut: bool,
+) -> Option<Result<NbssPacket, NbssDecodeError>> {
     Some(match kind {
-        NbssType::SESSION_REQUEST => session_request(p),
+        NbssType::SESSION_REQUEST => session_request(p, cut),
         NbssType::NEGATIVE_RESPONSE => match p.first() {
             Some(&b) => Ok(NbssPacket::NegativeResponse {
                 error: NbssError(b),
@@ -119,47 +133,82 @@ fn err(offset: usize, what: &'static str) -> NbssDecodeError {
 }
 
 /// SESSION REQUEST: CALLED NAME then CALLING NAME, each an encoded name.
-fn session_request(p: &[u8]) -> Result<NbssPacket, NbssDecodeError> {
-    let (called, at) = encoded_name(p, 0)?;
-    let (calling, _) = encoded_name(p, at)?;
-    Ok(NbssPacket::SessionRequest { called, calling })
+/// In a packet the capture `cut`, a name whose bytes are not all there is
+/// None (and so is the calling name after a cut called name).
+fn session_request(p: &[u8], cut: bool) -> Result<NbssPacket, NbssDecodeError> {
+    let name = |at: usize| match encoded_name(p, at) {
+        Ok((n, next)) => Ok(Some((n, next))),
+        Err(Bad::Short(_)) if cut => Ok(None),
+        Err(Bad::Short(e) | Bad::Malformed(e)) => Err(e),
+    };
+    let Some((called, at)) = name(0)? else {
+        return Ok(NbssPacket::SessionRequest {
+            called: None,
+            calling: None,
+        });
+    };
+    let calling = name(at)?.map(|(n, _)| n);
+    Ok(NbssPacket::SessionRequest {
+        called: Some(called),
+        calling,
+    })
+}
+
+/// Why an encoded name could not be read.
+enum Bad {
+    /// Its bytes ran out: the packet is short, or the capture cut it.
+    Short(NbssDecodeError),
+    /// The bytes that are there are not a name.
+    Malformed(NbssDecodeError),
 }
 
 /// One encoded name at `at` (RFC 1002 4.1.1: a label of 32 letters 'A'..'P',
 /// two per byte of the name, then scope labels, then a zero length); the
 /// name and the offset after it.
-fn encoded_name(p: &[u8], at: usize) -> Result<(NetbiosName, usize), NbssDecodeError> {
-    if p.get(at).copied() != Some(ENCODED_NAME_LEN as u8) {
-        return Err(err(at, "NetBIOS name label is not 32 bytes long"));
-    }
-    let letters = p
-        .get(at + 1..at + 1 + ENCODED_NAME_LEN)
-        .ok_or(err(at + 1, "NetBIOS name cut short"))?;
-    let mut raw = [0u8; 16];
-    for (i, pair) in letters.chunks_exact(2).enumerate() {
-        let (hi, lo) = (pair[0].wrapping_sub(b'A'), pair[1].wrapping_sub(b'A'));
-        if hi > 15 || lo > 15 {
-            return Err(err(at + 1 + 2 * i, "NetBIOS name letter outside 'A'..'P'"));
+fn encoded_name(p: &[u8], at: usize) -> Result<(NetbiosName, usize), Bad> {
+    let short = |at: usize, what: &'static str| Bad::Short(err(at, what));
+    let bad = |at: usize, what: &'static str| Bad::Malformed(err(at, what));
+    match p.get(at) {
+        None => return Err(short(at, "NetBIOS name cut short")),
+        Some(&len) if usize::from(len) != ENCODED_NAME_LEN => {
+            return Err(bad(at, "NetBIOS name label is not 32 bytes long"))
         }
-        raw[i] = hi << 4 | lo;
+        Some(_) => {}
+    }
+    // The letters that are there are checked before a cut is told.
+    let letters = p.get(at + 1..).unwrap_or_default();
+    let letters = letters.get(..ENCODED_NAME_LEN).unwrap_or(letters);
+    let mut raw = [0u8; 16];
+    for (i, pair) in letters.chunks(2).enumerate() {
+        let mut half = pair.iter().map(|&c| c.wrapping_sub(b'A'));
+        let (hi, lo) = (half.next().unwrap_or(0), half.next().unwrap_or(0));
+        if hi > 15 || lo > 15 {
+            return Err(bad(at + 1 + 2 * i, "NetBIOS name letter outside 'A'..'P'"));
+        }
+        if let Some(r) = raw.get_mut(i) {
+            *r = hi << 4 | lo;
+        }
+    }
+    if letters.len() < ENCODED_NAME_LEN {
+        return Err(short(at + 1, "NetBIOS name cut short"));
     }
     let mut text = printable_name(&raw);
     let mut pos = at + 1 + ENCODED_NAME_LEN;
     loop {
-        let len = usize::from(*p.get(pos).ok_or(err(pos, "NetBIOS scope cut short"))?);
+        let len = usize::from(*p.get(pos).ok_or(short(pos, "NetBIOS scope cut short"))?);
         pos += 1;
         if len == 0 {
             break;
         }
         if len > 63 {
-            return Err(err(pos - 1, "NetBIOS scope label longer than 63 bytes"));
+            return Err(bad(pos - 1, "NetBIOS scope label longer than 63 bytes"));
         }
         if pos + len - at >= MAX_ENCODED_NAME {
-            return Err(err(pos - 1, "NetBIOS name longer than 255 bytes"));
+            return Err(bad(pos - 1, "NetBIOS name longer than 255 bytes"));
         }
         let label = p
             .get(pos..pos + len)
-            .ok_or(err(pos, "NetBIOS scope cut short"))?;
+            .ok_or(short(pos, "NetBIOS scope cut short"))?;
         text.push('.');
         text.extend(label.iter().map(|&b| char::from(b)));
         pos += len;
@@ -189,8 +238,12 @@ impl Serialize for NbssPacket {
         match self {
             NbssPacket::SessionRequest { called, calling } => {
                 let mut o = s.serialize_struct("NbssPacket", 2)?;
-                o.serialize_field("called_name", &called.0)?;
-                o.serialize_field("calling_name", &calling.0)?;
+                if let Some(n) = called {
+                    o.serialize_field("called_name", &n.0)?;
+                }
+                if let Some(n) = calling {
+                    o.serialize_field("calling_name", &n.0)?;
+                }
                 o.end()
             }
             NbssPacket::NegativeResponse { error } => {
@@ -209,13 +262,28 @@ impl Serialize for NbssPacket {
 }
 
 impl NbssPacket {
-    /// One line for the text table: `called FILESRV<20>, calling CLIENT1<00>`,
+    /// A session request of which the capture kept no whole name: it has
+    /// no field to give.
+    pub fn is_empty(&self) -> bool {
+        matches!(
+            self,
+            NbssPacket::SessionRequest {
+                called: None,
+                calling: None
+            }
+        )
+    }
+
+    /// One line for the text table: `called FILESRV<20>, calling CLIENT1<00>`
+    /// (`calling name cut off` for a name the capture cut),
     /// `refused: 0x82 CALLED_NAME_NOT_PRESENT (called name not present)`.
     pub fn summary(&self) -> String {
         match self {
-            NbssPacket::SessionRequest { called, calling } => {
-                format!("called {called}, calling {calling}")
-            }
+            NbssPacket::SessionRequest { called, calling } => match (called, calling) {
+                (Some(a), Some(b)) => format!("called {a}, calling {b}"),
+                (Some(a), None) => format!("called {a}, calling name cut off"),
+                (None, _) => "called and calling names cut off".to_string(),
+            },
             NbssPacket::NegativeResponse { error } => {
                 format!("refused: 0x{:02x} {error} ({})", error.0, error.meaning())
             }
@@ -255,7 +323,11 @@ mod tests {
     fn names_print_like_wireshark() {
         let mut p = encode(&padded("*SMBSERVER", 0x20), &[]);
         p.extend(encode(&padded("WS\u{1}1", 0x00), &["corp", "example"]));
-        let Ok(NbssPacket::SessionRequest { called, calling }) = session_request(&p) else {
+        let Ok(NbssPacket::SessionRequest {
+            called: Some(called),
+            calling: Some(calling),
+        }) = session_request(&p, false)
+        else {
             panic!("decodes");
         };
         assert_eq!(called.0, "*SMBSERVER<20>");
@@ -269,7 +341,7 @@ mod tests {
         bad_letter[5] = b'Z';
         // letters start at offset 1, two per byte: byte 2's pair is at 5
         assert_eq!(
-            session_request(&bad_letter).err().map(|e| e.offset),
+            session_request(&bad_letter, false).err().map(|e| e.offset),
             Some(5)
         );
         // a scope that takes the name past 255 bytes (RFC 1035 2.3.4)
@@ -281,19 +353,33 @@ mod tests {
             .collect();
         let long = encode(&padded("FILESRV", 0x20), &parts);
         assert_eq!(long.len(), 1 + 32 + 4 * 64 - 3 + 1);
-        assert!(session_request(&long).is_err());
+        assert!(session_request(&long, false).is_err());
         let fits = encode(&padded("FILESRV", 0x20), &parts[..3]);
         let mut p = fits.clone();
         p.extend_from_slice(&good);
-        assert!(session_request(&p).is_ok());
+        assert!(session_request(&p, false).is_ok());
         let mut long_label = good.clone();
         long_label[0] = 33;
-        assert!(session_request(&long_label).is_err());
-        for n in 0..good.len() * 2 {
-            let mut p = good.clone();
-            p.extend_from_slice(&good);
-            let _ = session_request(&p[..n]);
+        assert!(session_request(&long_label, false).is_err());
+        let mut two = good.clone();
+        two.extend_from_slice(&good);
+        let name = || Some(NetbiosName("FILESRV<20>".into()));
+        for n in 0..two.len() {
+            // Whole, a short packet is an error; cut by the capture, what
+            // is complete is given.
+            assert!(session_request(&two[..n], false).is_err());
+            assert_eq!(
+                session_request(&two[..n], true),
+                Ok(NbssPacket::SessionRequest {
+                    called: (n >= good.len()).then(name).flatten(),
+                    calling: None,
+                }),
+                "{n} bytes"
+            );
         }
+        // What is there must still be a name.
+        assert!(session_request(&bad_letter[..20], true).is_err());
+        assert!(session_request(&long_label[..1], true).is_err());
         assert_eq!(
             parse_nbss(NbssType::NEGATIVE_RESPONSE, &[]),
             Some(Err(err(0, "no error code")))
