@@ -1136,6 +1136,16 @@ fn session_signing_is_what_follows_the_setup() {
         counts,
         [(0, None, 24, 24, None), (1, Some(0), 10, 10, Some(42))]
     );
+    // The refusal on stream 0 names that LOGOFF on the other channel.
+    let f = with_code(&a, "session.deleted");
+    assert_eq!(f.len(), 1);
+    assert_eq!(
+        (f[0].stream, f[0].frames.as_slice()),
+        (Some(0), &[43, 44][..])
+    );
+    assert!(f[0]
+        .explanation
+        .contains("logged off at frame 42 by a LOGOFF on another channel"));
 
     let Some(d) = corpus() else { return };
     // Multichannel: the first entry counts its SessionId's messages on all

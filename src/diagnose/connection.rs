@@ -418,8 +418,18 @@ fn session_errors(model: &Model, c: &Connection, out: &mut Sink) {
             .filter(|s| s.session_id == e.session_id)
             .filter_map(|s| s.logoff_frame)
             .find(|&f| f < e.request_frame.unwrap_or(e.frame));
+        // Or on another channel of it: a LOGOFF ends the session on every
+        // channel ([MS-SMB2] 3.3.5.6).
+        let other_channel = || {
+            model
+                .sessions_of(c)
+                .filter(|s| s.session_id == e.session_id)
+                .filter_map(|s| s.ended_frame)
+                .find(|&f| f < e.request_frame.unwrap_or(e.frame))
+        };
         let own = match logoff {
             Some(f) if st == NtStatus::USER_SESSION_DELETED => format!(" The client itself logged this session off at frame {f} (LOGOFF) and then went on using it: a client bug, such as two users of one connection sharing the session, or a request sent after the logoff was issued."),
+            None if st == NtStatus::USER_SESSION_DELETED => other_channel().map_or(String::new(), |f| format!(" The session was logged off at frame {f} by a LOGOFF on another channel of it (another TCP connection bound to the same session), which ends it on every channel ([MS-SMB2] 3.3.5.6); the client then went on using it here: a client that does not tell its channels apart when it logs off.")),
             _ => String::new(),
         };
         out.push(
