@@ -77,6 +77,10 @@ pub struct Model {
 /// Distinct NTSTATUS values kept in [`Model::statuses`].
 pub const MAX_STATUSES: usize = 4096;
 
+/// Sessions of a connection, the latest, that a compression transform is
+/// counted on ([`Session::compressed_after_setup`]).
+pub const MAX_COMPRESSED_SESSIONS: usize = 256;
+
 /// The first SMB2 response that carried a status ([`Model::statuses`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct StatusSeen {
@@ -768,11 +772,14 @@ impl Builder {
     /// ([`Session::compressed_after_setup`]) on every session of the
     /// connection that is set up and not logged off, and for a bound
     /// channel on the session's first entry too (which counts the messages
-    /// of every channel).
+    /// of every channel). Only the connection's latest
+    /// [`MAX_COMPRESSED_SESSIONS`] sessions are looked at, so a connection
+    /// with a great many sessions costs a bounded time per transform.
     fn compressed_after_setup(&mut self, ci: usize, frame: u64) {
         let server = self.model.connections[ci].server.ip();
         let stream = self.model.connections[ci].stream;
-        for k in 0..self.model.connections[ci].session_indexes.len() {
+        let n = self.model.connections[ci].session_indexes.len();
+        for k in (n.saturating_sub(MAX_COMPRESSED_SESSIONS)..n).rev() {
             let i = self.model.connections[ci].session_indexes[k];
             let Some(s) = self.model.sessions.get_mut(i) else {
                 continue;
