@@ -7,10 +7,6 @@ use crate::session::{Connection, Model};
 
 use super::{Draft, Severity, Sink};
 
-/// STATUS_INSUFF_SERVER_RESOURCES ([MS-ERREF] 2.3.1): srv.sys's answer to
-/// the check without the MS17-010 update.
-const INSUFF_SERVER_RESOURCES: NtStatus = NtStatus(0xC000_0205);
-
 pub(super) fn findings(model: &Model, out: &mut Sink) {
     for c in &model.connections {
         unpatched(c, out);
@@ -18,12 +14,13 @@ pub(super) fn findings(model: &Model, out: &mut Sink) {
     }
 }
 
-/// The check answered as only a server without the update answers it.
+/// The check answered as only a server without the update answers it:
+/// STATUS_INSUFF_SERVER_RESOURCES ([MS-ERREF] 2.3.1), srv.sys's answer.
 fn unpatched(c: &Connection, out: &mut Sink) {
     let Some(ch) = c.ms17_010_check.as_deref() else {
         return;
     };
-    if ch.status != Some(INSUFF_SERVER_RESOURCES) {
+    if ch.status != Some(NtStatus::INSUFF_SERVER_RESOURCES) {
         return;
     }
     let server = c.server.ip();
@@ -63,7 +60,7 @@ fn exploit(c: &Connection, out: &mut Sink) {
                 e.secondaries,
                 e.secondary_frame,
                 match c.ms17_010_check.as_deref() {
-                    Some(ch) if ch.status == Some(INSUFF_SERVER_RESOURCES) => format!(" The same connection first checked that the server lacks the update (frame {}), as the exploit does.", ch.request_frame),
+                    Some(ch) if ch.status == Some(NtStatus::INSUFF_SERVER_RESOURCES) => format!(" The same connection first checked that the server lacks the update (frame {}), as the exploit does.", ch.request_frame),
                     _ => String::new(),
                 }
             ))
