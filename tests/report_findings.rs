@@ -1331,7 +1331,7 @@ fn bytes_that_are_not_smb_are_counted_per_connection() {
     assert_eq!(c.first_skipped_frame, Some(4));
     let h = c.skipped_head.as_deref().expect("head");
     assert!(h.from_client);
-    assert_eq!(h.hex, "474554202f204854");
+    assert_eq!(h.hex(), "474554202f204854");
     assert_eq!(h.describe(), "text \"GET / HT\"");
     assert_eq!(a.model.connections[1].skipped_bytes, 0);
     assert!(a.model.connections[1].messages > 0);
@@ -1355,7 +1355,7 @@ fn bytes_that_are_not_smb_are_counted_per_connection() {
             (0, 3500, 0)
         );
         let h = c.skipped_head.as_deref().expect("head");
-        assert_eq!(h.hex, "0000fff742414144");
+        assert_eq!(h.hex(), "0000fff742414144");
         assert!(h.describe().contains("a message of 65527 bytes"));
     }
     assert_eq!(a.outcome.stats.resync_skipped_bytes, 18 * 3500);

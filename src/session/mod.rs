@@ -374,12 +374,9 @@ impl Builder {
         }
         c.first_skipped_frame.get_or_insert(frame);
         if c.skipped_head.is_none() && !head.is_empty() {
-            let bytes: arrayvec::ArrayVec<u8, 8> = head.iter().copied().take(8).collect();
-            let hex = bytes.iter().map(|b| format!("{b:02x}")).collect();
             c.skipped_head = Some(Box::new(SkippedHead {
                 from_client,
-                hex,
-                bytes,
+                bytes: head.iter().copied().take(8).collect(),
             }));
         }
     }

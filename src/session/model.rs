@@ -429,13 +429,21 @@ pub struct EternalBlue {
 pub struct SkippedHead {
     /// Sent by the client (else by the server).
     pub from_client: bool,
-    /// Up to 8 bytes, as lowercase hex.
-    pub hex: String,
-    #[serde(skip)]
+    /// Up to 8 bytes, written as lowercase hex.
+    #[serde(rename = "hex", serialize_with = "hex_text")]
     pub bytes: arrayvec::ArrayVec<u8, 8>,
 }
 
+fn hex_text<S: serde::Serializer>(b: &[u8], s: S) -> Result<S::Ok, S::Error> {
+    crate::smb2::inline::with_hex(b, |h| s.serialize_str(h))
+}
+
 impl SkippedHead {
+    /// The bytes as lowercase hex, as the JSON key `hex` writes them.
+    pub fn hex(&self) -> String {
+        crate::smb2::inline::with_hex(&self.bytes, str::to_string)
+    }
+
     /// What the bytes are, in words: `text "GET / HT"`, "a TLS handshake
     /// record (16 03 01 …)", or the bytes in hex, read as a length header
     /// ([MS-SMB2] 2.1) when they start with a zero byte.
@@ -444,24 +452,21 @@ impl SkippedHead {
         let hex: Vec<String> = b.iter().map(|x| format!("{x:02x}")).collect();
         let hex = hex.join(" ");
         let printable = |x: &u8| (0x20..0x7f).contains(x) || matches!(x, b'\r' | b'\n' | b'\t');
+        let quoted = |t: &[u8]| -> String {
+            t.iter()
+                .flat_map(|&x| char::from(x).escape_default())
+                .collect()
+        };
         if let [0x16, 0x03, ..] = b {
             return format!("a TLS handshake record ({hex})");
         }
         if b.len() >= 4 && b.iter().all(printable) {
-            let text: String = b
-                .iter()
-                .map(|&x| char::from(x).escape_default().to_string())
-                .collect();
-            return format!("text \"{text}\"");
+            return format!("text \"{}\"", quoted(b));
         }
         if let [0x00, l1, l2, l3, rest @ ..] = b {
             let len = u32::from_be_bytes([0, *l1, *l2, *l3]);
             let after = if !rest.is_empty() && rest.iter().all(printable) {
-                let t: String = rest
-                    .iter()
-                    .map(|&x| char::from(x).escape_default().to_string())
-                    .collect();
-                format!(", beginning \"{t}\"")
+                format!(", beginning \"{}\"", quoted(rest))
             } else {
                 String::new()
             };
