@@ -918,15 +918,14 @@ impl<F: FnMut(Event<'_>)> Driver<'_, F> {
             Step::Gap(len) => framer.gap(len, &mut emit),
             Step::End => framer.end(&mut emit),
         }
-        let stats = framer.stats;
-        let bytes = stats.resync_skipped - skipped;
+        let bytes = framer.stats.resync_skipped - skipped;
         if bytes > 0 {
             (self.on)(Event::Skipped {
                 info: *info,
                 from_client,
                 frame: ctx.frame,
                 bytes,
-                head: stats.first_skipped(),
+                head: framer.stats.first_skipped(),
             });
         }
     }
