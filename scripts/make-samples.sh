@@ -12,7 +12,8 @@
 #         link (NetBIOS on 139, Linux cooked v2, nanoseconds, pcapng),
 #         files (file operations smbd refuses: a file in use, a full disk,
 #         a read-only file system; mounts two small tmpfs),
-#         probe (an HTTP request to smbd's port 445).
+#         probe (an HTTP request to smbd's port 445),
+#         smb1 (SMB1 logons: NTLMSSP in SPNEGO, and without SPNEGO).
 #
 # Addresses (loopback only):
 #   127.0.0.2  smbd (standalone, tdbsam), port 445; silent listener :4455,
@@ -971,6 +972,38 @@ group_probe() {
     smbd_users
     smbd_start
     capture not-smb-http-to-445 "host $SMBD_IP" probe_http_then_smb
+    smbd_stop
+}
+
+# ---------------------------------------------------------------- group smb1
+# smbd that still speaks SMB1 (NT LM 0.12), smbclient held to it: logons with
+# NTLMSSP inside SPNEGO (extended security, [MS-SMB] 2.2.4.6) and without
+# SPNEGO (the account name in clear, [MS-CIFS] 2.2.4.53).
+group_smb1() {
+    log "group smb1: SMB1 session setups against smbd"
+    smbd_users
+    smbd_start 'server min protocol = NT1' 'ntlm auth = yes'
+    local H="host $SMBD_IP" O="--option=client min protocol = NT1"
+    capture smb1-ntlm-success "$H" \
+        smbc //$SMBD_IP/share -m NT1 "$O" -U "alice%$PW_ALICE" -c 'get hello.txt /dev/null; ls'
+    capture smb1-ntlm-wrong-password "$H" \
+        smbc //$SMBD_IP/share -m NT1 "$O" -U 'alice%WrongPassw0rd' -c 'ls'
+    capture smb1-ntlm-bad-share "$H" \
+        smbc //$SMBD_IP/nosuchshare -m NT1 "$O" -U "alice%$PW_ALICE" -c 'ls'
+    # without SPNEGO, smbd 4.17 answers an NTLMv2 response with
+    # STATUS_INVALID_PARAMETER, so these two send NTLMv1
+    local N1="--option=client ntlmv2 auth = no" NS="--option=client use spnego = no"
+    capture smb1-no-spnego-ntlmv1 "$H" \
+        smbc //$SMBD_IP/share -m NT1 "$O" "$NS" "$N1" -U "alice%$PW_ALICE" -c 'ls'
+    capture smb1-no-spnego-wrong-password "$H" \
+        smbc //$SMBD_IP/share -m NT1 "$O" "$NS" "$N1" -U 'bob%WrongPassw0rd' -c 'ls'
+    capture smb1-anonymous-list "$H" smbc -m NT1 "$O" -U '%' -N -L //$SMBD_IP
+    # a server that asks for plaintext passwords (SecurityMode without
+    # NEGOTIATE_ENCRYPT_PASSWORDS): smbclient 4.17 refuses to send one, even
+    # with 'client plaintext auth = yes', and sends no SESSION_SETUP
+    smbd_start 'server min protocol = NT1' 'encrypt passwords = no'
+    capture smb1-server-asks-plaintext "$H" \
+        smbc //$SMBD_IP/share -m NT1 "$O" "$NS" -U "alice%$PW_ALICE" -c 'ls'
     smbd_stop
 }
 
