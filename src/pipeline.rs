@@ -1017,10 +1017,7 @@ impl<'a> Message<'a> {
                 Some(h) if self.body_kept() => self.decode_smb2(h),
                 _ => Decoded::default(),
             },
-            Kind::Smb1 => Decoded {
-                smb1: crate::smb2::parse_smb1(self.bytes).ok(),
-                ..Decoded::default()
-            },
+            Kind::Smb1 => self.decode_smb1(),
             Kind::Kerberos => Decoded {
                 kerberos: Some(crate::auth::parse_kerberos_message_boxed(self.bytes)),
                 ..Decoded::default()
@@ -1057,6 +1054,24 @@ impl<'a> Message<'a> {
                 .security_blob(&body)
                 .map(crate::auth::parse_security_blob_boxed),
             body: Some(body),
+            ..Decoded::default()
+        }
+    }
+
+    /// An SMB1 message and the security blob of a SESSION_SETUP_ANDX with
+    /// extended security ([MS-SMB] 2.2.4.6).
+    fn decode_smb1(&self) -> Decoded {
+        let smb1 = crate::smb2::parse_smb1(self.bytes).ok();
+        let auth = smb1
+            .as_ref()
+            .and_then(|x| x.session_setup.as_ref())
+            .and_then(|s| s.security_blob.clone())
+            .and_then(|r| self.bytes.get(r))
+            .filter(|b| !b.is_empty())
+            .map(crate::auth::parse_security_blob_boxed);
+        Decoded {
+            smb1,
+            auth,
             ..Decoded::default()
         }
     }

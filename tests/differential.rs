@@ -549,8 +549,11 @@ mod fields {
                     f.entry(k).or_default().push(x);
                 }
             };
-            if v.get("command").and_then(Value::as_str) == Some("SESSION_SETUP")
-                || m.kind == Kind::Kerberos
+            let command = v.get("command").and_then(Value::as_str);
+            if matches!(
+                command,
+                Some("SESSION_SETUP" | "SMB_COM_SESSION_SETUP_ANDX")
+            ) || m.kind == Kind::Kerberos
             {
                 token_frames.insert(m.frame);
             }
@@ -583,7 +586,15 @@ mod fields {
                 "AUTHENTICATE" => "0x00000003".to_string(),
                 other => other.to_string(),
             });
+            // A NEGOTIATE may name the client's domain and workstation too
+            // (tshark: ntlmssp.negotiate.*); the auth columns are AUTHENTICATE's.
+            let authenticate = mt.as_deref() == Some("0x00000003");
             add("ntlmssp.messagetype", mt);
+            let mut add = |k: &'static str, x: Option<String>| {
+                if authenticate || !k.starts_with("ntlmssp.auth.") {
+                    add(k, x)
+                }
+            };
             add(
                 "ntlmssp.auth.username",
                 s(a, &["ntlmssp", "user"]).map(null_if_empty),

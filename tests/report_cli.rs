@@ -626,6 +626,27 @@ fn check_each_expectation_passes_and_fails() {
         (&ok, &["--require", "smb3"], 0),
         (&sample("ntlm-smb202.pcap"), &["--require", "smb3"], 1),
         (&ok, &["--deny", "ntlm"], 1),
+        // An SMB1 logon without SPNEGO (mechanism "ntlm") is NTLM too.
+        (
+            &sample("smb1-no-spnego-ntlmv1.pcap"),
+            &["--deny", "ntlm"],
+            1,
+        ),
+        (
+            &sample("smb1-no-spnego-ntlmv1.pcap"),
+            &["--deny", "ntlmv1"],
+            1,
+        ),
+        (
+            &sample("smb1-no-spnego-ntlmv1.pcap"),
+            &["--expect-mechanism", "ntlm"],
+            0,
+        ),
+        (
+            &sample("smb1-no-spnego-ntlmv1.pcap"),
+            &["--expect-mechanism", "kerberos"],
+            1,
+        ),
     ];
     for (file, args, want) in cases {
         let mut a = vec![*file];

@@ -505,6 +505,52 @@ const CASES: &[(&str, &str, &str, u64, &[u64])] = &[
         SEVERAL_STREAMS,
         &[191, 195, 199, 203, 207, 211, 215, 219],
     ),
+    // SMB1 logons (SESSION_SETUP_ANDX) and tree connects, diagnosed as
+    // SMB2's: a server asking for plaintext passwords (its NEGOTIATE
+    // response at 6, no SESSION_SETUP after it), NTLMv1 without SPNEGO,
+    // a wrong password, a missing share, a guest logon.
+    (
+        "smb1-server-asks-plaintext.pcap",
+        "posture.plaintext_passwords",
+        "warning",
+        0,
+        &[4, 6],
+    ),
+    (
+        "smb1-no-spnego-ntlmv1.pcap",
+        "posture.ntlmv1",
+        "warning",
+        0,
+        &[8, 9],
+    ),
+    (
+        "smb1-no-spnego-wrong-password.pcap",
+        "logon.ntlmv1_rejected",
+        "error",
+        0,
+        &[8, 9],
+    ),
+    (
+        "smb1-ntlm-wrong-password.pcap",
+        "logon.bad_password",
+        "error",
+        0,
+        &[10, 11],
+    ),
+    (
+        "smb1-ntlm-bad-share.pcap",
+        "tree.not_found",
+        "error",
+        0,
+        &[18, 19],
+    ),
+    (
+        "corpus:zeek-smb1-raw-ntlm-port139.pcap",
+        "session.guest",
+        "warning",
+        2,
+        &[22, 23],
+    ),
     // MS17-010: the scanners' check answered STATUS_INSUFF_SERVER_RESOURCES
     // (frames 115/116), then the exploit's NT_TRANSACT (118) and its first
     // TRANSACTION2_SECONDARY (123), all on stream 4.

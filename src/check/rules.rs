@@ -2,7 +2,7 @@
 
 use crate::diagnose::{Diagnosis, Finding, Severity};
 use crate::ntstatus::{self, NtStatus};
-use crate::session::{Model, Outcome, Session};
+use crate::session::{Model, Outcome, Session, MECHANISM_NTLM};
 
 use super::CheckResult;
 
@@ -353,7 +353,10 @@ pub fn expect_mechanism(model: &Model, wanted: &str) -> CheckResult {
     }
     let bad: Vec<String> = with
         .iter()
-        .filter(|s| s.mechanism != Some(want))
+        // An SMB1 logon without SPNEGO (mechanism "ntlm") is NTLM too.
+        .filter(|s| {
+            s.mechanism != Some(want) && !(want == "ntlmssp" && s.mechanism == Some(MECHANISM_NTLM))
+        })
         .map(|s| format!("{} used {}", describe(s), s.mechanism.unwrap_or("?")))
         .collect();
     if bad.is_empty() {
@@ -481,7 +484,11 @@ pub fn deny(model: &Model, what: &str) -> CheckResult {
             |s| s.ntlm_response == Some("LM"),
             "sent an LM response",
         ),
-        "ntlm" => offenders(model, |s| s.mechanism == Some("ntlmssp"), "used NTLM"),
+        "ntlm" => offenders(
+            model,
+            |s| matches!(s.mechanism, Some("ntlmssp" | MECHANISM_NTLM)),
+            "used NTLM",
+        ),
         "guest" => offenders(model, |s| s.outcome == Outcome::Guest, "is a guest session"),
         "anonymous" => offenders(
             model,

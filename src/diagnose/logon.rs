@@ -382,17 +382,17 @@ fn guest(s: &Session, out: &mut Sink) {
     let (title, why, next) = match s.user.as_deref() {
         Some(u) if u.eq_ignore_ascii_case("guest") => (
             "Guest session (the client logged on as guest)".to_string(),
-            format!("The SESSION_SETUP succeeded with SessionFlags IS_GUEST: the client authenticated as {}, the guest account, and got a guest session. {NO_KEY}", identity(s)),
+            format!("The SESSION_SETUP succeeded with the guest flag (SessionFlags IS_GUEST; SMB1: Action GUEST): the client authenticated as {}, the guest account, and got a guest session. {NO_KEY}", identity(s)),
             "If the share holds anything not meant for everyone, give the client a user account and turn guest access off (Samba: 'map to guest = never', no 'guest ok'; Windows: keep the Guest account disabled).",
         ),
         Some(_) => (
             format!("Logged on as guest, not as {}", identity(s)),
-            format!("The SESSION_SETUP succeeded with SessionFlags IS_GUEST: the client authenticated as {}, but the server mapped the logon to its guest account. The user gets the guest's rights, not their own. {NO_KEY}", identity(s)),
+            format!("The SESSION_SETUP succeeded with the guest flag (SessionFlags IS_GUEST; SMB1: Action GUEST): the client authenticated as {}, but the server mapped the logon to its guest account. The user gets the guest's rights, not their own. {NO_KEY}", identity(s)),
             MAPPED_NEXT,
         ),
         None => (
             "Logged on as guest (the client sent no user name)".to_string(),
-            format!("The SESSION_SETUP succeeded with SessionFlags IS_GUEST: the client sent no user name, and the server mapped the logon to its guest account. The user gets the guest's rights, not their own. {NO_KEY}"),
+            format!("The SESSION_SETUP succeeded with the guest flag (SessionFlags IS_GUEST; SMB1: Action GUEST): the client sent no user name, and the server mapped the logon to its guest account. The user gets the guest's rights, not their own. {NO_KEY}"),
             MAPPED_NEXT,
         ),
     };

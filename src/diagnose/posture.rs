@@ -5,7 +5,7 @@
 use std::net::IpAddr;
 
 use crate::auth::kerberos::EncType;
-use crate::session::Model;
+use crate::session::{Model, MECHANISM_NTLM};
 use crate::tcp::hash::KeyedHashMap;
 
 use super::{Draft, Severity, Sink};
@@ -13,6 +13,7 @@ use super::{Draft, Severity, Sink};
 pub(super) fn findings(model: &Model, out: &mut Sink) {
     ntlmv1(model, out);
     smb1(model, out);
+    plaintext_passwords(model, out);
     signing(model, out);
     enctypes(model, out);
     weak_reply_keys(model, out);
@@ -29,12 +30,10 @@ fn ntlmv1(model: &Model, out: &mut Sink) {
         if !s.outcome.established() {
             continue; // a refused NTLMv1 logon is logon.ntlmv1_rejected
         }
-        let Some(r) = s
-            .rounds
-            .iter()
-            .rev()
-            .find(|r| r.request_token.as_deref() == Some("NTLMSSP AUTHENTICATE"))
-        else {
+        let Some(r) = s.rounds.iter().rev().find(|r| {
+            r.request_token.as_deref() == Some("NTLMSSP AUTHENTICATE")
+                || r.mechanism == Some(MECHANISM_NTLM)
+        }) else {
             continue;
         };
         out.push(
@@ -87,6 +86,42 @@ fn smb1(model: &Model, out: &mut Sink) {
                 .frames([s.request_frame].into_iter().chain(s.response_frame))
                 .done(),
         );
+    }
+}
+
+/// A server that asks for plaintext passwords: it chose NT LM 0.12 with a
+/// SecurityMode without NEGOTIATE_ENCRYPT_PASSWORDS ([MS-CIFS]
+/// 2.2.4.52.2), so a client that agrees sends the password itself in
+/// SESSION_SETUP_ANDX ([MS-CIFS] 3.2.4.2.4). An error when a client did.
+fn plaintext_passwords(model: &Model, out: &mut Sink) {
+    for c in &model.connections {
+        let Some(n) = c.smb1_negotiate.as_ref().filter(|n| n.plaintext_passwords) else {
+            continue;
+        };
+        let frames = [n.request_frame].into_iter().chain(n.response_frame);
+        let sent = model
+            .sessions_of(c)
+            .find(|s| s.ntlm_response == Some("plaintext"));
+        let d = if let Some(s) = sent {
+            let who = s.rounds.iter().find_map(|r| r.identity.clone());
+            let who = who.unwrap_or_else(|| "an empty account name".into());
+            Draft::new(Severity::Error, "posture.plaintext_passwords", format!("Password sent in clear ({who})"))
+                .explain(format!("The server's SMB1 NEGOTIATE response (frame {}) asked for plaintext passwords (SecurityMode without NEGOTIATE_ENCRYPT_PASSWORDS), and the client sent the password of {who} in clear in its SESSION_SETUP_ANDX (frame {}). Anyone who captures the traffic has it.", n.response_frame.unwrap_or(n.request_frame), s.first_frame))
+                .next("Change that password. Then make the server ask for encrypted passwords (Samba: 'encrypt passwords = yes', the default) and stop clients from sending plaintext (Samba: 'client plaintext auth = no'; Windows: EnablePlainTextPassword = 0).")
+                .frames(frames.chain([s.first_frame]))
+                .session(s.session_id)
+        } else {
+            let none = model.sessions_of(c).next().is_none();
+            Draft::new(Severity::Warning, "posture.plaintext_passwords", "The server asks for plaintext passwords")
+                .explain(format!("The server's SMB1 NEGOTIATE response (frame {}) asked for plaintext passwords (SecurityMode without NEGOTIATE_ENCRYPT_PASSWORDS). {}", n.response_frame.unwrap_or(n.request_frame), if none {
+                    "The client sent no SESSION_SETUP after it: current clients refuse to send a password in clear (Samba 'client plaintext auth = no', Windows EnablePlainTextPassword = 0, both the default), so they cannot log on to this server."
+                } else {
+                    "No logon in the capture sent one."
+                }))
+                .next("Make the server ask for encrypted passwords (Samba: 'encrypt passwords = yes', the default; an old NAS or printer: its firmware), rather than allowing plaintext on the clients.")
+                .frames(frames)
+        };
+        out.push(d.stream(c.stream).done());
     }
 }
 

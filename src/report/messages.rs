@@ -1123,7 +1123,7 @@ pub fn summary(msg: &Message<'_>, dec: &Decoded) -> String {
                 }
             }
         }
-        if let Some(d) = s1.trans_detail() {
+        if let Some(d) = s1.trans_detail().or_else(|| s1.logon_detail()) {
             push(&mut s, &d);
         }
     }

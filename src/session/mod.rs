@@ -19,6 +19,7 @@ pub mod model;
 pub(crate) mod opens;
 mod setup;
 mod smb1;
+mod smb1_logon;
 pub mod token;
 mod trees;
 
@@ -34,6 +35,7 @@ use crate::tcp::hash::KeyedHashMap;
 use crate::tcp::EndReason;
 
 pub use model::*;
+pub use smb1_logon::MECHANISM_NTLM;
 
 /// What the builder keeps besides the model.
 #[derive(Clone, Copy, Debug, Default)]
@@ -712,7 +714,12 @@ impl Builder {
                 c.smb1_used_frame = Some(m.frame);
             }
         }
+        // The timeline entry first: a logon's event follows it, as SMB2's.
         self.timeline(ci, m, &dec);
+        if let Some(x) = dec.smb1.as_ref() {
+            self.smb1_signing(ci, m, x);
+            self.smb1_logon(ci, m, x, &dec);
+        }
     }
 
     /// Remembers the status of a response in [`Model::statuses`].
@@ -1012,7 +1019,7 @@ fn short_summary(s: &mut String, m: &Message<'_>, dec: &Decoded) {
         if let Some(n) = &s1.negotiate {
             part(s, &setup::smb1_summary(n));
         }
-        if let Some(d) = s1.trans_detail() {
+        if let Some(d) = s1.trans_detail().or_else(|| s1.logon_detail()) {
             part(s, &d);
         }
     }

@@ -154,6 +154,10 @@ pub struct Smb1Negotiate {
     /// chosen), "none" (DialectIndex 0xFFFF: no common dialect).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub answer: Option<&'static str>,
+    /// The server chose NT LM 0.12 and its SecurityMode lacks
+    /// NEGOTIATE_ENCRYPT_PASSWORDS: it asks for plaintext passwords
+    /// ([MS-CIFS] 2.2.4.52.2).
+    pub plaintext_passwords: bool,
 }
 
 /// The NetBIOS session set-up that opens an SMB connection on TCP 139

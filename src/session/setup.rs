@@ -9,7 +9,7 @@ use crate::smb2::negotiate::{
     CompressionAlgorithm, ContextData, NegotiateContextType, SecurityMode,
 };
 use crate::smb2::session_setup::{SessionFlags, SessionSetupRequestFlags};
-use crate::smb2::smb1::Smb1Negotiate as Smb1Neg;
+use crate::smb2::smb1::{Smb1Negotiate as Smb1Neg, Smb1SecurityMode};
 use crate::smb2::{Body, Smb2Header};
 
 use super::model::*;
@@ -33,6 +33,13 @@ impl SetupRequest {
         };
         SetupRequest { facts, binding }
     }
+}
+
+/// What a SESSION_SETUP response answered.
+pub(super) struct SetupAnswer {
+    pub session_id: u64,
+    pub status: u32,
+    pub flags: SessionFlags,
 }
 
 /// "NT LM 0.12, SMB 2.002" for a request; "dialect index 0xffff" for a response.
@@ -59,11 +66,18 @@ pub fn smb1_negotiate(c: &mut Connection, m: &Message<'_>, dec: &Decoded) {
                 dialects: dialects.clone(),
                 response_frame: None,
                 answer: None,
+                plaintext_passwords: false,
             }));
         }
-        Smb1Neg::Response { dialect_index, .. } => {
+        Smb1Neg::Response {
+            dialect_index,
+            security_mode,
+            ..
+        } => {
             if let Some(s) = c.smb1_negotiate.as_mut() {
                 s.response_frame = Some(m.frame);
+                s.plaintext_passwords = security_mode
+                    .is_some_and(|sm| !sm.contains(Smb1SecurityMode::ENCRYPT_PASSWORDS));
                 s.answer = Some(if *dialect_index == 0xFFFF {
                     "none"
                 } else {
@@ -263,6 +277,33 @@ impl Builder {
     ) {
         let dec = m.decode();
         self.timeline(ci, m, &dec);
+        let flags = match &dec.body {
+            Some(Ok(Body::SessionSetupResponse(r))) => r.session_flags,
+            _ => SessionFlags::default(),
+        };
+        let answer = SetupAnswer {
+            session_id: h.session_id,
+            status: h.status,
+            flags,
+        };
+        self.setup_answer(ci, m, &dec, p, answer);
+    }
+
+    /// A SESSION_SETUP response (SMB2, or SMB1's SESSION_SETUP_ANDX with
+    /// its UID as the SessionId): one round of the session's setup.
+    pub(super) fn setup_answer(
+        &mut self,
+        ci: usize,
+        m: &Message<'_>,
+        dec: &Decoded,
+        p: Option<Pending>,
+        a: SetupAnswer,
+    ) {
+        let SetupAnswer {
+            session_id,
+            status,
+            flags,
+        } = a;
         let (req, req_frame, req_ts, req_sid) = match p {
             Some(Pending {
                 detail: super::Detail::Setup(r),
@@ -273,24 +314,20 @@ impl Builder {
             }) => (*r, frame, ts, sid),
             _ => {
                 let (f, t) = m.request.map_or((m.frame, m.ts), |r| (r.frame, r.ts));
-                (SetupRequest::default(), f, t, h.session_id)
+                (SetupRequest::default(), f, t, session_id)
             }
         };
-        let idx = self.setup_session(ci, req_sid, h.session_id, req.binding, req_frame, req_ts);
+        let idx = self.setup_session(ci, req_sid, session_id, req.binding, req_frame, req_ts);
         let resp = match &dec.auth {
             Some(Ok(a)) => TokenFacts::from_auth(a),
             _ => TokenFacts::default(),
-        };
-        let flags = match &dec.body {
-            Some(Ok(Body::SessionSetupResponse(r))) => r.session_flags,
-            _ => SessionFlags::default(),
         };
         let mut round = new_round(&req, req_frame, req_ts);
         round.response_frame = Some(m.frame);
         round.duration = Some(secs_between(m.ts, req_ts));
         round.response_token = resp.token.clone();
         round.spnego_result = resp.spnego_result.clone();
-        round.status = Some(NtStatus(h.status));
+        round.status = Some(NtStatus(status));
         if resp.krb_error.is_some() || resp.krb_stime.is_some() || resp.krb_ctime.is_some() {
             round.kerberos = Some(Box::new(RoundKrbError {
                 error: resp.krb_error.as_ref().map(|e| e.1.clone()),
@@ -305,16 +342,16 @@ impl Builder {
             round.mechanism = resp.mechanism;
         }
         let s = &mut self.model.sessions[idx];
-        if s.id == 0 && h.session_id != 0 {
-            s.id = h.session_id;
-            s.session_id = HexId(h.session_id);
+        if s.id == 0 && session_id != 0 {
+            s.id = session_id;
+            s.session_id = HexId(session_id);
         }
-        apply_round(s, round, &req, flags, m.frame, m.ts, h.status);
+        apply_round(s, round, &req, flags, m.frame, m.ts, status);
         if resp.client_principal.is_some() {
             // IAKERB: the KDC's reply names the client in clear.
             s.client_principal = resp.client_principal;
         }
-        if h.status == 0 && s.set_up_frame.is_none() {
+        if status == 0 && s.set_up_frame.is_none() {
             // Messages count from here; until one comes, whether the
             // session signs is what NEGOTIATE required.
             s.set_up_frame = Some(m.frame);

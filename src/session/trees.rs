@@ -4,7 +4,7 @@
 
 use crate::ntstatus::NtStatus;
 use crate::pipeline::{Decoded, Message};
-use crate::smb2::tree::ShareFlags;
+use crate::smb2::tree::{ShareFlags, ShareType};
 use crate::smb2::{parse_body, Body, Command, Smb2Header};
 
 use super::model::*;
@@ -33,8 +33,28 @@ impl Builder {
             Some(Ok(Body::TreeConnectResponse(r))) => (Some(r.share_type), r.share_flags),
             _ => (None, ShareFlags(0)),
         };
-        let server_ip = self.model.connections[ci].server.ip();
         let tid = h.tree_id.unwrap_or(0);
+        let ids = (h.session_id, tid, h.status);
+        self.tree_connected(ci, m, ids, share, request_frame, (share_type, share_flags));
+        if !ok {
+            self.error_event(ci, m, h, p.as_ref());
+        }
+    }
+
+    /// A tree connect answered (SMB2, or SMB1's TREE_CONNECT_ANDX with its
+    /// UID and TID): `ids` are the SessionId, TreeId and status.
+    pub(super) fn tree_connected(
+        &mut self,
+        ci: usize,
+        m: &Message<'_>,
+        ids: (u64, u32, u32),
+        share: String,
+        request_frame: u64,
+        (share_type, share_flags): (Option<ShareType>, ShareFlags),
+    ) {
+        let (session_id, tid, status) = ids;
+        let ok = status == 0;
+        let server_ip = self.model.connections[ci].server.ip();
         let tree = Tree {
             tree_id: ok.then_some(HexId(u64::from(tid))),
             share_type,
@@ -43,16 +63,16 @@ impl Builder {
             ..Tree::new(
                 m.stream,
                 server_ip,
-                h.session_id,
+                session_id,
                 share,
-                h.status,
+                status,
                 request_frame,
                 m.frame,
             )
         };
         let idx = self.model.trees.len();
         if ok {
-            self.tree_index.insert((server_ip, h.session_id, tid), idx);
+            self.tree_index.insert((server_ip, session_id, tid), idx);
         }
         if self.opts.events {
             let ev = events::TreeConnect {
@@ -65,12 +85,9 @@ impl Builder {
                 status: tree.status,
             };
             self.events
-                .push("tree_connect", m.stream, Some(h.session_id), &ev);
+                .push("tree_connect", m.stream, Some(session_id), &ev);
         }
         self.model.trees.push(tree);
-        if !ok {
-            self.error_event(ci, m, h, p.as_ref());
-        }
     }
 
     pub(super) fn tree_disconnect(&mut self, ci: usize, m: &Message<'_>, h: &Smb2Header) {

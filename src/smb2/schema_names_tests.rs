@@ -54,6 +54,8 @@ fn tables() -> Vec<(&'static str, Vec<&'static str>)> {
         session_setup::SessionFlags,
         smb1::Smb1Command,
         smb1::Smb1Flags2,
+        smb1::Smb1SecurityMode,
+        smb1::Smb1SetupAction,
         tree::TreeConnectFlags,
         tree::TreeConnectContextType,
         tree::ShareType,

@@ -8,6 +8,8 @@ use serde::Serialize;
 use std::fmt;
 
 use super::header::SMB1_MAGIC;
+use super::smb1_session::{logon_detail, parse_session_setup, parse_tree_connect};
+pub use super::smb1_session::{SessionSetupAndx, Smb1SetupAction, TreeConnectAndx};
 use super::wire::{open_enum, open_flags, u16_at, u32_at, u8_at};
 
 /// Size of the SMB1 header ([MS-CIFS] 2.2.3.1).
@@ -61,6 +63,17 @@ open_flags! {
     UNICODE = 0x8000 => "UNICODE",
 }
 
+open_flags! {
+    /// SecurityMode of an NT LM 0.12 NEGOTIATE response ([MS-CIFS]
+    /// 2.2.4.52.2): without ENCRYPT_PASSWORDS the server asks for plaintext
+    /// passwords.
+    Smb1SecurityMode(u8), width 2;
+    USER_SECURITY = 0x01 => "USER_SECURITY",
+    ENCRYPT_PASSWORDS = 0x02 => "ENCRYPT_PASSWORDS",
+    SECURITY_SIGNATURES_ENABLED = 0x04 => "SECURITY_SIGNATURES_ENABLED",
+    SECURITY_SIGNATURES_REQUIRED = 0x08 => "SECURITY_SIGNATURES_REQUIRED",
+}
+
 /// The SMB1 NEGOTIATE payload.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
@@ -68,8 +81,14 @@ pub enum Smb1Negotiate {
     /// [MS-CIFS] 2.2.4.52.1: the dialect strings offered, e.g.
     /// `["NT LM 0.12", "SMB 2.002", "SMB 2.???"]`.
     Request { dialects: Vec<String> },
-    /// [MS-CIFS] 2.2.4.52.2: the index of the chosen dialect (0xFFFF: none).
-    Response { word_count: u8, dialect_index: u16 },
+    /// [MS-CIFS] 2.2.4.52.2: the index of the chosen dialect (0xFFFF: none)
+    /// and, for NT LM 0.12 (WordCount 17), SecurityMode.
+    Response {
+        word_count: u8,
+        dialect_index: u16,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        security_mode: Option<Smb1SecurityMode>,
+    },
 }
 
 /// An SMB1 message: header basics, plus the NEGOTIATE payload when it is one.
@@ -95,6 +114,12 @@ pub struct Smb1Message {
     /// are defined).
     #[serde(skip)]
     pub nt_function: Option<u16>,
+    /// SMB_COM_SESSION_SETUP_ANDX, request or response.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub session_setup: Option<Box<SessionSetupAndx>>,
+    /// SMB_COM_TREE_CONNECT_ANDX, request or response.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tree_connect: Option<Box<TreeConnectAndx>>,
 }
 
 /// TRANS_PEEK_NMPIPE, a TRANSACTION subcommand ([MS-CIFS] 2.2.5.5).
@@ -147,6 +172,11 @@ impl Smb1Message {
         }
     }
 
+    /// What a logon or tree connect says (see [`logon_detail`]).
+    pub fn logon_detail(&self) -> Option<String> {
+        logon_detail(self.session_setup.as_deref(), self.tree_connect.as_deref())
+    }
+
     /// e.g. `SMB_COM_NEGOTIATE dialects NT LM 0.12,SMB 2.002,SMB 2.???`
     pub fn summary(&self) -> String {
         match &self.negotiate {
@@ -184,6 +214,9 @@ pub fn parse_smb1(pdu: &[u8]) -> Result<Smb1Message, Smb1Error> {
                     Some(Smb1Negotiate::Response {
                         word_count,
                         dialect_index,
+                        security_mode: (word_count == 17)
+                            .then(|| u8_at(pdu, 35).map(Smb1SecurityMode))
+                            .flatten(),
                     })
                 }
                 _ => None,
@@ -216,17 +249,29 @@ pub fn parse_smb1(pdu: &[u8]) -> Result<Smb1Message, Smb1Error> {
     } else {
         (trans_setup(pdu, command), nt_function(pdu, command))
     };
+    let flags2 = Smb1Flags2(u16_at(pdu, 10).unwrap_or(0));
+    let unicode = flags2.contains(Smb1Flags2::UNICODE);
+    let session_setup = (command == Smb1Command::SESSION_SETUP_ANDX)
+        .then(|| parse_session_setup(pdu, is_response, unicode))
+        .flatten()
+        .map(Box::new);
+    let tree_connect = (command == Smb1Command::TREE_CONNECT_ANDX)
+        .then(|| parse_tree_connect(pdu, is_response, unicode))
+        .flatten()
+        .map(Box::new);
     Ok(Smb1Message {
         command,
         status: u32_at(pdu, 5).unwrap_or(0),
         is_response,
-        flags2: Smb1Flags2(u16_at(pdu, 10).unwrap_or(0)),
+        flags2,
         tid: u16_at(pdu, 24).unwrap_or(0),
         uid: u16_at(pdu, 28).unwrap_or(0),
         mid: u16_at(pdu, 30).unwrap_or(0),
         negotiate,
         setup,
         nt_function,
+        session_setup,
+        tree_connect,
     })
 }
 

@@ -1,0 +1,248 @@
+//! SMB1 logons and shares: SESSION_SETUP_ANDX ([MS-CIFS] 2.2.4.53,
+//! [MS-SMB] 2.2.4.6), LOGOFF_ANDX (2.2.4.54), TREE_CONNECT_ANDX (2.2.4.55)
+//! and TREE_DISCONNECT (2.2.4.51), read into the same sessions and trees
+//! as SMB2's. The UID is the session's SessionId, the TID its TreeId.
+//!
+//! A logon with extended security carries a SPNEGO or NTLMSSP blob, read
+//! as SMB2's is. One without carries the account name in clear and the
+//! password fields ([MS-CIFS] 3.2.4.2.4): an LM, NTLMv1 or NTLMv2 response
+//! ([MS-NLMP] 3.3.1, 3.3.2), or the password itself when the server's
+//! NEGOTIATE asked for plaintext (SecurityMode without
+//! NEGOTIATE_ENCRYPT_PASSWORDS).
+
+use std::borrow::Cow;
+
+use crate::pipeline::{Decoded, Message};
+use crate::smb2::session_setup::SessionFlags;
+use crate::smb2::smb1::{SessionSetupAndx, Smb1Command, Smb1Flags2, Smb1Message, Smb1SetupAction};
+use crate::smb2::tree::ShareFlags;
+
+use super::setup::{SetupAnswer, SetupRequest};
+use super::token::TokenFacts;
+use super::{Builder, Detail, Pending, Protection, MAX_PENDING};
+
+/// SMB1 requests wait among the connection's pending SMB2 requests under
+/// this bit and their MID (a connection speaks one or the other after
+/// NEGOTIATE; the bit keeps them apart when both appear).
+const SMB1_PENDING: u64 = 1 << 63;
+
+/// The mechanism of a logon without extended security.
+pub const MECHANISM_NTLM: &str = "ntlm";
+
+impl Builder {
+    /// An SMB1 logon, logoff or tree connect/disconnect message.
+    pub(super) fn smb1_logon(
+        &mut self,
+        ci: usize,
+        m: &Message<'_>,
+        x: &Smb1Message,
+        dec: &Decoded,
+    ) {
+        if !x.is_response {
+            self.smb1_request(ci, m, x, dec);
+            return;
+        }
+        let key = SMB1_PENDING | u64::from(x.mid);
+        match x.command {
+            Smb1Command::SESSION_SETUP_ANDX => {
+                let p = self.conn_state[ci].pending.remove(&key);
+                let guest = x
+                    .session_setup
+                    .as_ref()
+                    .and_then(|s| s.action)
+                    .is_some_and(|a| a.contains(Smb1SetupAction::GUEST));
+                let answer = SetupAnswer {
+                    session_id: u64::from(x.uid),
+                    status: x.status,
+                    flags: if guest && x.status == 0 {
+                        SessionFlags::IS_GUEST
+                    } else {
+                        SessionFlags::default()
+                    },
+                };
+                self.setup_answer(ci, m, dec, p, answer);
+            }
+            Smb1Command::TREE_CONNECT_ANDX => {
+                let p = self.conn_state[ci].pending.remove(&key);
+                let (share, request_frame) = match p {
+                    Some(Pending {
+                        detail: Detail::Share(s),
+                        frame,
+                        ..
+                    }) => (s, frame),
+                    _ => (String::from("?"), m.frame),
+                };
+                let ids = (u64::from(x.uid), u32::from(x.tid), x.status);
+                let share_type = x.tree_connect.as_ref().and_then(|t| t.share_type());
+                let kind = (share_type, ShareFlags(0));
+                self.tree_connected(ci, m, ids, share, request_frame, kind);
+            }
+            Smb1Command::LOGOFF_ANDX => self.logged_off_smb1(ci, m, x),
+            Smb1Command::TREE_DISCONNECT if x.status == 0 => {
+                let server_ip = self.model.connections[ci].server.ip();
+                let key = (server_ip, u64::from(x.uid), u32::from(x.tid));
+                if let Some(&i) = self.tree_index.get(&key) {
+                    self.model.trees[i].disconnect_frame = Some(m.frame);
+                    self.tree_ended(ci, i);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Counts an SMB1 message of a session after its setup, signed or not
+    /// (Flags2 SECURITY_SIGNATURE, [MS-CIFS] 3.1.5.1), as SMB2's are
+    /// counted. The server's oplock break (a LOCKING_ANDX request) is
+    /// exempt from signing ([MS-CIFS] 3.2.5.1.2) and not counted.
+    pub(super) fn smb1_signing(&mut self, ci: usize, m: &Message<'_>, x: &Smb1Message) {
+        let oplock_break =
+            x.command == Smb1Command::LOCKING_ANDX && !x.is_response && !m.from_client;
+        if x.uid == 0 || oplock_break {
+            return;
+        }
+        let p = if x.flags2.contains(Smb1Flags2::SECURITY_SIGNATURE) {
+            Protection::Signed
+        } else {
+            Protection::Neither
+        };
+        self.after_setup(ci, m.stream, u64::from(x.uid), m.frame, p);
+    }
+
+    /// A SESSION_SETUP_ANDX or TREE_CONNECT_ANDX request, kept until its
+    /// response (same MID).
+    fn smb1_request(&mut self, ci: usize, m: &Message<'_>, x: &Smb1Message, dec: &Decoded) {
+        let detail = match (x.command, &x.session_setup, &x.tree_connect) {
+            (Smb1Command::SESSION_SETUP_ANDX, Some(s), _) => {
+                let plaintext = self.model.connections[ci]
+                    .smb1_negotiate
+                    .as_ref()
+                    .is_some_and(|n| n.plaintext_passwords);
+                Detail::Setup(Box::new(setup_request(s, dec, plaintext)))
+            }
+            (Smb1Command::TREE_CONNECT_ANDX, _, Some(t)) => {
+                Detail::Share(t.share().unwrap_or("?").to_string())
+            }
+            _ => return,
+        };
+        let st = &mut self.conn_state[ci];
+        if st.pending.len() >= MAX_PENDING {
+            st.pending.clear();
+            st.pending_dropped += 1;
+        }
+        st.pending.insert(
+            SMB1_PENDING | u64::from(x.mid),
+            Pending {
+                frame: m.frame,
+                ts: m.ts,
+                sid: u64::from(x.uid),
+                tid: Some(u32::from(x.tid)),
+                detail,
+            },
+        );
+    }
+
+    /// A LOGOFF_ANDX response: the UID is gone ([MS-CIFS] 3.3.5.4).
+    fn logged_off_smb1(&mut self, ci: usize, m: &Message<'_>, x: &Smb1Message) {
+        let sid = u64::from(x.uid);
+        self.mark_session(m.stream, sid, |s| s.logoff_frame = Some(m.frame));
+        if x.status == 0 {
+            self.mark_session(m.stream, sid, |s| {
+                s.ended_frame.get_or_insert(m.frame);
+            });
+        }
+        self.session_ended(ci, sid);
+    }
+}
+
+/// What a SESSION_SETUP_ANDX request says: the security blob's facts, or,
+/// without extended security, the account and the kind of its password
+/// fields.
+fn setup_request(s: &SessionSetupAndx, dec: &Decoded, plaintext: bool) -> SetupRequest {
+    let facts = match &dec.auth {
+        Some(Ok(a)) => TokenFacts::from_auth(a),
+        _ if s.security_blob_length.is_some() => TokenFacts::default(),
+        _ => {
+            let kind = password_kind(s, plaintext);
+            TokenFacts {
+                mechanism: Some(MECHANISM_NTLM),
+                token: Some(Cow::Borrowed(password_token(kind))),
+                user: Some(s.account.clone().unwrap_or_default()),
+                domain: Some(s.primary_domain.clone().unwrap_or_default()),
+                ntlm_response: Some(kind),
+                ..TokenFacts::default()
+            }
+        }
+    };
+    SetupRequest {
+        facts,
+        binding: false,
+    }
+}
+
+/// What the password fields of a SESSION_SETUP_ANDX without extended
+/// security hold, by their lengths ([MS-CIFS] 3.2.4.2.4; [MS-NLMP] 3.3.1:
+/// a 24-byte NT response is NTLMv1, a longer one NTLMv2 (3.3.2), an LM
+/// response alone is 24 bytes in the OEM field): "anonymous" (no account,
+/// no password beyond one NUL), "plaintext" (the server asked for
+/// plaintext passwords), "NTLMv1", "NTLMv2", "LM", or "unknown".
+pub fn password_kind(s: &SessionSetupAndx, plaintext_asked: bool) -> &'static str {
+    let oem = s.oem_password_length.unwrap_or(0);
+    let uni = s.unicode_password_length.unwrap_or(0);
+    let no_account = s.account.as_deref().is_none_or(str::is_empty);
+    if no_account && uni == 0 && oem <= 1 {
+        return "anonymous";
+    }
+    if plaintext_asked && (oem > 0 || uni > 0) {
+        return "plaintext";
+    }
+    match (oem, uni) {
+        (_, 24) => "NTLMv1",
+        (_, n) if n > 24 => "NTLMv2",
+        (24, 0) => "LM",
+        _ => "unknown",
+    }
+}
+
+/// The round's request token for a logon without extended security.
+fn password_token(kind: &str) -> &'static str {
+    match kind {
+        "NTLMv1" => "NTLMv1 response (no SPNEGO)",
+        "NTLMv2" => "NTLMv2 response (no SPNEGO)",
+        "LM" => "LM response (no SPNEGO)",
+        "anonymous" => "anonymous (no SPNEGO)",
+        "plaintext" => "plaintext password (no SPNEGO)",
+        _ => "password fields (no SPNEGO)",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn setup(account: &str, oem: u16, uni: u16) -> SessionSetupAndx {
+        SessionSetupAndx {
+            word_count: 13,
+            security_blob_length: None,
+            oem_password_length: Some(oem),
+            unicode_password_length: Some(uni),
+            account: Some(account.into()),
+            primary_domain: None,
+            native_os: None,
+            native_lanman: None,
+            action: None,
+            security_blob: None,
+        }
+    }
+
+    #[test]
+    fn password_kinds_by_length() {
+        assert_eq!(password_kind(&setup("", 1, 0), false), "anonymous");
+        assert_eq!(password_kind(&setup("", 0, 0), true), "anonymous");
+        assert_eq!(password_kind(&setup("alice", 24, 24), false), "NTLMv1");
+        assert_eq!(password_kind(&setup("alice", 24, 66), false), "NTLMv2");
+        assert_eq!(password_kind(&setup("alice", 24, 0), false), "LM");
+        assert_eq!(password_kind(&setup("alice", 10, 0), true), "plaintext");
+        assert_eq!(password_kind(&setup("alice", 0, 20), true), "plaintext");
+        assert_eq!(password_kind(&setup("alice", 10, 0), false), "unknown");
+    }
+}
