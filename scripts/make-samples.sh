@@ -788,7 +788,10 @@ nbss_pair() {
 group_link() {
     log "group link: NetBIOS on 139, Linux cooked v2, nanoseconds, pcapng"
     smbd_users
-    smbd_start "smb ports = 445 139" "disable netbios = no"
+    # smbd retargets (RFC 1002 4.3.5) a session request for RETARGET<20>
+    # to $SMBD_IP:445 (its parametric option "netbios retarget:NAME")
+    smbd_start "smb ports = 445 139" "disable netbios = no" \
+        "netbios retarget:RETARGET = $SMBD_IP:445"
     wait_port $SMBD_IP 139
     local H="host $SMBD_IP"
     # smbclient asks for the name in the UNC; smbd answers a name that is not
@@ -799,6 +802,11 @@ group_link() {
     # impacket as a client that smbd refuses (calling name type 'R'), then
     # one that it accepts and that sends a session keepalive
     capture nbss-negative-response-keepalive "$H and port 139" nbss_pair
+    # a session request for RETARGET<20>: smbd answers with a retarget
+    # session response and closes; smbclient does not follow it, and asks
+    # again as *SMBSERVER on 139, where it logs in
+    capture nbss-retarget-response "$H and port 139" \
+        smbc //RETARGET/share -I $SMBD_IP -p 139 -U "alice%$PW_ALICE" -c 'ls'
 
     # Linux cooked v2 (the "any" device), nanosecond time stamps
     local login=(smbc //$SMBD_IP/share -U "alice%$PW_ALICE" -c 'ls')

@@ -1001,3 +1001,137 @@ fn a_netbios_session_request_cut_by_the_snaplen_gives_the_names_it_kept() {
         assert_eq!(nb.get("called_name").cloned(), called, "{nb}");
     }
 }
+
+/// A NetBIOS NEGATIVE SESSION RESPONSE (RFC 1002 4.3.4) and a RETARGET
+/// SESSION RESPONSE (4.3.5) cut by the snaplen, as `editcap -s` cuts them
+/// (pcap_build::snapped): frame 6 of nbss-negative-response-keepalive.pcap
+/// (error code 0x82 at byte 70 of the frame) and of
+/// nbss-retarget-response.pcap (address 127.0.0.2 at bytes 70..74, port
+/// 445 at 74..76). A field whose bytes were all kept is given, as tshark's
+/// nbss.error_code, nbss.retarget_ip_address and nbss.retarget_port on
+/// `editcap -s` copies (the code from snaplen 71, the address from 74, the
+/// port from 76); one cut is left out and the text says so; a cut is not a
+/// decoding error (`netbios_error`), and the report's connection has what
+/// was kept.
+#[test]
+fn netbios_responses_cut_by_the_snaplen_give_the_fields_they_kept() {
+    // (snaplen, the message's `netbios`, its text, the report's line)
+    type Cut = (u64, &'static str, &'static str, &'static str);
+    let cases: [(&str, u64, &[Cut]); 2] = [
+        (
+            "nbss-negative-response-keepalive.pcap",
+            71,
+            &[
+                (
+                    70,
+                    "{}",
+                    "refused: error code cut off",
+                    "refused (error code not in the capture)",
+                ),
+                (
+                    71,
+                    r#"{"error_code":130,"error":"CALLED_NAME_NOT_PRESENT"}"#,
+                    "refused: 0x82 CALLED_NAME_NOT_PRESENT (called name not present)",
+                    "refused (0x82 CALLED_NAME_NOT_PRESENT, called name not present)",
+                ),
+            ],
+        ),
+        (
+            "nbss-retarget-response.pcap",
+            76,
+            &[
+                (
+                    70,
+                    "{}",
+                    "retarget address cut off",
+                    "retargeted (address not in the capture)",
+                ),
+                (
+                    73,
+                    "{}",
+                    "retarget address cut off",
+                    "retargeted (address not in the capture)",
+                ),
+                (
+                    74,
+                    r#"{"retarget_address":"127.0.0.2"}"#,
+                    "retarget to 127.0.0.2, port cut off",
+                    "retargeted to 127.0.0.2 (port not in the capture)",
+                ),
+                (
+                    75,
+                    r#"{"retarget_address":"127.0.0.2"}"#,
+                    "retarget to 127.0.0.2, port cut off",
+                    "retargeted to 127.0.0.2 (port not in the capture)",
+                ),
+                (
+                    76,
+                    r#"{"retarget":"127.0.0.2:445"}"#,
+                    "retarget to 127.0.0.2:445",
+                    "retargeted to 127.0.0.2:445",
+                ),
+            ],
+        ),
+    ];
+    for (name, whole_len, cuts) in cases {
+        let source = std::fs::read(sample(name)).unwrap();
+        for &(snaplen, netbios, said, report_said) in cuts {
+            let cut = tmp(
+                &format!("nbss-{name}-{snaplen}"),
+                &pcap_build::snapped(&source, snaplen as u32),
+            );
+            let m = jsonl_values(&cut)
+                .into_iter()
+                .find(|m| m["frame"] == 6)
+                .unwrap_or_else(|| panic!("{name} cut to {snaplen}: no frame 6"));
+            let kept = snaplen - 70;
+            let length = whole_len - 70;
+            assert_eq!(
+                (m["kept_bytes"].as_u64(), m["missing_bytes"].as_u64()),
+                if kept < length {
+                    (Some(kept), Some(length - kept))
+                } else {
+                    (None, None)
+                },
+                "{name} cut to {snaplen}: {m}"
+            );
+            assert!(
+                m.get("netbios_error").is_none(),
+                "{name} cut to {snaplen}: {m}"
+            );
+            let decoded: serde_json::Value = serde_json::from_str(netbios).unwrap();
+            let empty = serde_json::json!({});
+            assert_eq!(
+                m.get("netbios").unwrap_or(&empty),
+                &decoded,
+                "{name} cut to {snaplen}"
+            );
+            let command = m["command"].as_str().unwrap().to_string();
+            let (_, line) = messages_text_line(&cut, &command);
+            assert!(line.contains(said), "{name} cut to {snaplen}: {line}");
+            let out = bin().arg("report").arg(&cut).output().unwrap();
+            // lines wrapped at 80 columns, joined again
+            let text = String::from_utf8(out.stdout).unwrap();
+            let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+            assert!(
+                text.contains(&format!("NetBIOS {said}")),
+                "{name} cut to {snaplen}: {text}"
+            );
+            assert!(
+                text.contains(report_said),
+                "{name} cut to {snaplen}: {text}"
+            );
+            let out = bin()
+                .args(["report", "--format", "json"])
+                .arg(&cut)
+                .output()
+                .unwrap();
+            let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+            let nb = &report["connections"][0]["netbios"];
+            assert_eq!(nb["response_frame"], 6, "{nb}");
+            for k in ["error_code", "error", "retarget", "retarget_address"] {
+                assert_eq!(nb.get(k), decoded.get(k), "{name} cut to {snaplen}: {nb}");
+            }
+        }
+    }
+}

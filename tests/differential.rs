@@ -807,61 +807,94 @@ fn json_writer_matches_serde_json_on_every_message() {
     eprintln!("{lines} messages written alike");
 }
 
+/// A NetBIOS session packet as both sides describe it: type, called and
+/// calling names, negative-response error code, retarget address and port
+/// (each empty when not given).
+type NbssRow = (String, String, String, String, String, String);
+
+/// Our NetBIOS session packets of `cap` by frame, from the JSON output,
+/// whether the capture has a message on TCP 139, and the frames of packets
+/// we could not decode (`netbios_error`).
+fn netbios_ours(cap: &Path) -> (BTreeMap<u64, NbssRow>, bool, Vec<u64>) {
+    use smbscope::report::messages::MessageJson;
+    let mut reader = CaptureReader::new(File::open(cap).expect("opens")).expect("capture");
+    let mut ours = BTreeMap::new();
+    let mut on_139 = false;
+    let mut errors = Vec::new();
+    pipeline::run(&mut reader, &Options::default(), |ev| {
+        let Event::Message(m) = ev else { return };
+        on_139 |= m.src.port() == 139 || m.dst.port() == 139;
+        if m.kind != Kind::Netbios {
+            return;
+        }
+        let dec = m.decode();
+        let v = serde_json::to_value(MessageJson { msg: m, dec: &dec }).expect("json");
+        if v.get("netbios_error").is_some() {
+            errors.push(m.frame);
+        }
+        let s = |k: &str| v["netbios"][k].as_str().unwrap_or_default().to_string();
+        let code = v["netbios"]["error_code"]
+            .as_u64()
+            .map_or(String::new(), |c| format!("{c:#04x}"));
+        // "ip:port" whole; "ip" alone when the capture cut the port
+        let (ip, port) = match v["netbios"]["retarget"].as_str() {
+            Some(to) => match to.rsplit_once(':') {
+                Some((ip, port)) => (ip.to_string(), port.to_string()),
+                None => (to.to_string(), String::new()),
+            },
+            None => (s("retarget_address"), String::new()),
+        };
+        let kind = format!("{:#04x}", m.netbios.map_or(0, |t| t.0));
+        let row = (kind, s("called_name"), s("calling_name"), code, ip, port);
+        ours.insert(m.frame, row);
+    });
+    (ours, on_139, errors)
+}
+
+/// tshark's NetBIOS session packets of `cap` by frame (its `nbss.*`
+/// fields); `None` when tshark is not installed.
+fn netbios_tshark(cap: &Path) -> Option<BTreeMap<u64, NbssRow>> {
+    let out = std::process::Command::new("tshark")
+        .arg("-r")
+        .arg(cap)
+        .args(["-Y", "nbss.type != 0", "-T", "fields", "-E", "separator=/t"])
+        .args(["-e", "frame.number", "-e", "nbss.type"])
+        .args(["-e", "nbss.called_name", "-e", "nbss.calling_name"])
+        .args(["-e", "nbss.error_code"])
+        .args(["-e", "nbss.retarget_ip_address", "-e", "nbss.retarget_port"])
+        .output()
+        .ok()?;
+    assert!(out.status.success(), "tshark on {}", cap.display());
+    let mut theirs = BTreeMap::new();
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let f: Vec<&str> = line.split('\t').collect();
+        let get = |i: usize| f.get(i).copied().unwrap_or_default().to_string();
+        if let Ok(frame) = get(0).parse() {
+            theirs.insert(frame, (get(1), get(2), get(3), get(4), get(5), get(6)));
+        }
+    }
+    Some(theirs)
+}
+
 /// NetBIOS session packets other than session messages (RFC 1002 4.3), end
 /// to end through the JSON output: for every capture with a connection on
-/// TCP 139, each packet's frame, type, called and calling names and
-/// negative-response error code equal a live tshark's `nbss.*` fields (the
-/// stored references hold SMB frames only). Skipped, with a note, where
-/// tshark is not installed.
+/// TCP 139, each packet's frame, type, called and calling names,
+/// negative-response error code and retarget address and port equal a
+/// live tshark's `nbss.*` fields (the stored references hold SMB frames
+/// only). Skipped, with a note, where tshark is not installed.
 #[test]
 fn netbios_session_packets_agree_with_tshark() {
-    use smbscope::report::messages::MessageJson;
-    type Row = (String, String, String, String);
     let (mut compared, mut problems) = (0usize, Vec::new());
     for (cap, _) in captures() {
-        let mut reader = CaptureReader::new(File::open(&cap).expect("opens")).expect("capture");
-        let mut ours: BTreeMap<u64, Row> = BTreeMap::new();
-        let mut on_139 = false;
-        pipeline::run(&mut reader, &Options::default(), |ev| {
-            let Event::Message(m) = ev else { return };
-            on_139 |= m.src.port() == 139 || m.dst.port() == 139;
-            if m.kind != Kind::Netbios {
-                return;
-            }
-            let dec = m.decode();
-            let v = serde_json::to_value(MessageJson { msg: m, dec: &dec }).expect("json");
-            let s = |k: &str| v["netbios"][k].as_str().unwrap_or_default().to_string();
-            let code = v["netbios"]["error_code"]
-                .as_u64()
-                .map_or(String::new(), |c| format!("{c:#04x}"));
-            let kind = format!("{:#04x}", m.netbios.map_or(0, |t| t.0));
-            ours.insert(m.frame, (kind, s("called_name"), s("calling_name"), code));
-        });
+        let (ours, on_139, _) = netbios_ours(&cap);
         if !on_139 {
             continue;
         }
-        let Ok(out) = std::process::Command::new("tshark")
-            .arg("-r")
-            .arg(&cap)
-            .args(["-Y", "nbss.type != 0", "-T", "fields", "-E", "separator=/t"])
-            .args(["-e", "frame.number", "-e", "nbss.type"])
-            .args(["-e", "nbss.called_name", "-e", "nbss.calling_name"])
-            .args(["-e", "nbss.error_code"])
-            .output()
-        else {
+        let Some(theirs) = netbios_tshark(&cap) else {
             // as the live-tshark auth tests: CI installs tshark (.ci/run)
             eprintln!("note: tshark is not installed; NetBIOS packets not compared");
             return;
         };
-        assert!(out.status.success(), "tshark on {}", cap.display());
-        let mut theirs: BTreeMap<u64, Row> = BTreeMap::new();
-        for line in String::from_utf8_lossy(&out.stdout).lines() {
-            let f: Vec<&str> = line.split('\t').collect();
-            let get = |i: usize| f.get(i).copied().unwrap_or_default().to_string();
-            if let Ok(frame) = get(0).parse() {
-                theirs.insert(frame, (get(1), get(2), get(3), get(4)));
-            }
-        }
         compared += theirs.len();
         if ours != theirs {
             problems.push(format!(
@@ -871,8 +904,68 @@ fn netbios_session_packets_agree_with_tshark() {
         }
     }
     eprintln!("{compared} NetBIOS session packets compared");
-    // the samples alone hold 9 (ntlm-port139-netbios, the two-interface
-    // pcapng, nbss-negative-response-keepalive)
-    assert!(compared >= 9, "{compared}");
+    // the samples alone hold 11 (ntlm-port139-netbios, the two-interface
+    // pcapng, nbss-negative-response-keepalive, nbss-retarget-response)
+    assert!(compared >= 11, "{compared}");
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// NetBIOS session packets cut by the snaplen: copies of the samples with
+/// a session request (frame 4: 68 bytes from byte 70 of the frame), a
+/// negative response (nbss-negative-response-keepalive, frame 6: its error
+/// code at byte 70) and a retarget response (nbss-retarget-response, frame
+/// 6: the address at bytes 70..74, the port at 74..76), every record cut
+/// as `editcap -s` cuts it (pcap_build::snapped), compared with a live
+/// tshark on each copy: the fields whose bytes were all kept, and the
+/// packets themselves (one cut inside its 4-byte header is neither side's).
+/// A cut is not a decoding error (`netbios_error`).
+/// Skipped, with a note, where tshark is not installed.
+#[test]
+fn netbios_packets_cut_by_the_snaplen_agree_with_tshark() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
+    let dir = std::env::temp_dir().join(format!("smbscope-nbss-cut-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let samples = [
+        "ntlm-port139-netbios.pcap",
+        "nbss-negative-response-keepalive.pcap",
+        "nbss-retarget-response.pcap",
+    ];
+    let snaplens = [68, 69, 70, 71, 72, 73, 74, 75, 76, 103, 104];
+    let (mut problems, mut compared, mut fields) = (Vec::new(), 0usize, 0usize);
+    for name in samples {
+        let source = std::fs::read(root.join(name)).expect("sample");
+        for snaplen in snaplens {
+            let cut = dir.join(format!("{name}-s{snaplen}.pcap"));
+            std::fs::write(&cut, pcap_build::snapped(&source, snaplen)).expect("written");
+            let Some(theirs) = netbios_tshark(&cut) else {
+                eprintln!("note: tshark is not installed; cut NetBIOS packets not compared");
+                return;
+            };
+            let (ours, _, errors) = netbios_ours(&cut);
+            if !errors.is_empty() {
+                problems.push(format!(
+                    "{name} cut to {snaplen}: netbios_error in {errors:?}"
+                ));
+            }
+            compared += theirs.len();
+            fields += theirs
+                .values()
+                .map(|r| {
+                    [&r.1, &r.2, &r.3, &r.4, &r.5]
+                        .iter()
+                        .filter(|f| !f.is_empty())
+                        .count()
+                })
+                .sum::<usize>();
+            if ours != theirs {
+                problems.push(format!(
+                    "{name} cut to {snaplen}: ours {ours:?}\ntshark {theirs:?}"
+                ));
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    eprintln!("{compared} cut NetBIOS session packets compared, {fields} fields");
+    assert!(compared >= 40, "{compared}");
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }

@@ -472,7 +472,8 @@ fn findings_past_the_kept_ones_are_counted() {
 
 /// Past the 4,096 Kerberos exchanges kept, the rest are counted: the JSON
 /// document's and the last JSON Lines record's `kerberos_omitted`, and the
-/// text header's count. 4,100 copies of the unanswered UDP AS-REQ of
+/// text header's count; JSON Lines has a `kerberos` line for each of the
+/// 4,096 only. 4,100 copies of the unanswered UDP AS-REQ of
 /// samples/krb5-kinit-tcp-refused.pcap (its frame 3).
 #[test]
 fn kerberos_exchanges_past_the_kept_ones_are_counted() {
@@ -495,6 +496,14 @@ fn kerberos_exchanges_past_the_kept_ones_are_counted() {
         serde_json::from_str(lines.lines().last().expect("a line")).expect("json");
     assert_eq!(last["type"], "capture");
     assert_eq!(last["kerberos_omitted"], 4);
+    // One line for each exchange kept, every one unanswered; none past them.
+    assert_eq!(
+        lines
+            .lines()
+            .filter(|l| l.starts_with(r#"{"type":"kerberos","#))
+            .count(),
+        4096
+    );
     let text = stdout(&smbscope(&[cap]));
     assert!(
         text.contains("0 tree connect(s), 4100 Kerberos exchange(s) on port 88\n"),
@@ -1216,4 +1225,174 @@ fn text_report_fits_80_columns() {
         "lines over 80 columns:\n{}",
         long.join("\n")
     );
+}
+
+/// The lines of `smbscope FILE --format jsonl ARGS`, parsed.
+fn jsonl(file: &str, args: &[&str]) -> Vec<serde_json::Value> {
+    let mut a = vec![file, "--format", "jsonl"];
+    a.extend_from_slice(args);
+    let o = smbscope(&a);
+    assert!(o.status.success(), "{a:?}: {:?}", o.status);
+    stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect()
+}
+
+/// The JSON document's `kerberos[]` of `smbscope FILE --format json ARGS`.
+fn kerberos_of_document(file: &str, args: &[&str]) -> Vec<serde_json::Value> {
+    let mut a = vec![file, "--format", "json"];
+    a.extend_from_slice(args);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&smbscope(&a))).expect("json");
+    v["kerberos"].as_array().expect("kerberos").clone()
+}
+
+/// The `exchange` of each `kerberos` line, in request order (the lines come
+/// in reply order, the unanswered ones last; the document's in request order).
+fn kerberos_of_lines(lines: &[serde_json::Value]) -> Vec<serde_json::Value> {
+    let mut v: Vec<serde_json::Value> = lines
+        .iter()
+        .filter(|e| e["type"] == "kerberos")
+        .map(|e| e["exchange"].clone())
+        .collect();
+    v.sort_by_key(|x| x["request_frame"].as_u64());
+    v
+}
+
+/// The first `n` records of a classic pcap, byte for byte (`editcap -r
+/// FILE OUT 1-n`): a real capture that ends sooner.
+fn first_records(pcap: &[u8], n: usize) -> Vec<u8> {
+    let mut at = 24;
+    for _ in 0..n {
+        let h = pcap.get(at..at + 16).expect("a record header");
+        at += 16 + u32::from_le_bytes([h[8], h[9], h[10], h[11]]) as usize;
+    }
+    pcap[..at].to_vec()
+}
+
+/// A KDC request the capture holds no reply to has its `kerberos` line in
+/// JSON Lines, written when the capture ends: samples/krb5-kinit-tcp-refused
+/// (frame 3, an AS-REQ over UDP to a KDC address where nothing listens).
+/// The line's exchange is the JSON document's item, its `time` the
+/// capture's last frame's, and it passes the filters as a `kerberos` event
+/// does: `--stream 0` names tcp.stream 0 (the refused TCP connection), not
+/// its udp.stream 0.
+#[test]
+fn unanswered_kdc_request_has_its_kerberos_line() {
+    let f = sample("krb5-kinit-tcp-refused.pcap");
+    let doc = kerberos_of_document(&f, &[]);
+    assert_eq!(doc.len(), 1);
+    assert_eq!(
+        (
+            &doc[0]["request_frame"],
+            &doc[0]["transport"],
+            doc[0].get("reply")
+        ),
+        (&serde_json::json!(3), &serde_json::json!("udp"), None)
+    );
+    let lines = jsonl(&f, &[]);
+    let types: Vec<&str> = lines.iter().filter_map(|e| e["type"].as_str()).collect();
+    assert_eq!(
+        types,
+        ["kerberos", "kerberos_tcp_failure", "finding", "capture"]
+    );
+    assert_eq!(kerberos_of_lines(&lines), doc);
+    let last_ts = &lines[3]["capture"]["last_ts"];
+    assert_eq!(&lines[0]["time"], last_ts);
+    assert_eq!(lines[0]["stream"], 0);
+
+    assert!(kerberos_of_document(&f, &["--stream", "0"]).is_empty());
+    assert!(kerberos_of_lines(&jsonl(&f, &["--stream", "0"])).is_empty());
+    assert_eq!(kerberos_of_lines(&jsonl(&f, &["--session", "0x1"])), doc);
+}
+
+/// Over TCP and joined to an SMB connection: samples/krb5-success.pcap cut
+/// after its frame 36, so that the TGS-REQ of frame 35 (tcp.stream 3,
+/// joined to the SMB connection on tcp.stream 1) has no reply (frame 37).
+/// Its line comes after the last `connection_end`, and each `--stream`
+/// keeps the same exchanges in JSON Lines as in the JSON document.
+#[test]
+fn unanswered_kdc_request_over_tcp_follows_the_stream_filter() {
+    let bytes = std::fs::read(sample("krb5-success.pcap")).expect("sample");
+    let dir = std::env::temp_dir().join(format!("smbscope-kdc-cut-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let cap = dir.join("krb5-success-36.pcap");
+    std::fs::write(&cap, first_records(&bytes, 36)).expect("capture");
+    let cap = cap.to_str().expect("path");
+
+    let lines = jsonl(cap, &[]);
+    let unanswered: Vec<usize> = lines
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e["type"] == "kerberos" && e["exchange"].get("reply").is_none())
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(unanswered.len(), 1, "{lines:?}");
+    let at = unanswered[0];
+    let x = &lines[at]["exchange"];
+    assert_eq!(
+        (
+            &x["request_frame"],
+            &x["transport"],
+            &x["stream"],
+            &x["smb_stream"]
+        ),
+        (
+            &serde_json::json!(35),
+            &serde_json::json!("tcp"),
+            &serde_json::json!(3),
+            &serde_json::json!(1)
+        )
+    );
+    let last_end = lines
+        .iter()
+        .rposition(|e| e["type"] == "connection_end")
+        .expect("connection_end");
+    assert!(last_end < at);
+    assert_eq!(lines[at]["time"], lines[last_end]["time"]);
+
+    for (args, frames) in [
+        (&[][..], &[1, 3, 8, 25, 35][..]),
+        (&["--stream", "1"][..], &[25, 35][..]),
+        (&["--stream", "2"][..], &[25][..]),
+        (&["--stream", "3"][..], &[35][..]),
+    ] {
+        let doc = kerberos_of_document(cap, args);
+        let got: Vec<u64> = doc
+            .iter()
+            .filter_map(|x| x["request_frame"].as_u64())
+            .collect();
+        assert_eq!(got, frames, "{args:?}");
+        assert_eq!(kerberos_of_lines(&jsonl(cap, args)), doc, "{args:?}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Every capture of samples/ and the corpus: the `kerberos` lines of JSON
+/// Lines are the JSON document's `kerberos[]`, answered or not.
+#[test]
+fn jsonl_kerberos_lines_are_the_document_exchanges() {
+    let mut files: Vec<PathBuf> = Vec::new();
+    for d in [
+        root().join("samples"),
+        root().join("../shared/corpus/public"),
+    ] {
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        files.extend(
+            rd.filter_map(|e| Some(e.ok()?.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "pcap" || x == "pcapng")),
+        );
+    }
+    files.sort();
+    assert!(files.len() > 50);
+    let mut with_kerberos = 0;
+    for f in &files {
+        let f = f.to_str().expect("path");
+        let doc = kerberos_of_document(f, &[]);
+        with_kerberos += usize::from(!doc.is_empty());
+        assert_eq!(kerberos_of_lines(&jsonl(f, &[])), doc, "{f}");
+    }
+    assert!(with_kerberos >= 20, "{with_kerberos}");
 }

@@ -6,6 +6,7 @@
 //! closed, so a key written but not documented fails as much as a missing
 //! required key, a wrong type or a value outside an enum.
 
+mod pcap_build;
 mod schema_check;
 
 use schema_check::Schemas;
@@ -74,12 +75,16 @@ enum Shape {
 /// Runs `smbscope <cmd> FILE --format <format>` on every capture and
 /// validates what it writes against `schema` (FILE#pointer).
 fn check_all(cmd: &str, format: &str, shape: Shape, schema: &str) {
+    check_files(cmd, format, shape, schema, &captures());
+}
+
+/// [`check_all`] on the captures `caps`.
+fn check_files(cmd: &str, format: &str, shape: Shape, schema: &str, caps: &[PathBuf]) {
     let schemas = schemas();
     let started = std::time::Instant::now();
     let mut failures: Vec<(String, String, String)> = Vec::new();
     let mut values = 0usize;
-    let caps = captures();
-    for cap in &caps {
+    for cap in caps {
         let name = cap
             .file_name()
             .and_then(|n| n.to_str())
@@ -200,6 +205,42 @@ fn report_json_conforms() {
 #[test]
 fn report_jsonl_conforms() {
     check_all("report", "jsonl", Shape::Lines, "report-events.schema.json");
+}
+
+/// What a capture cut by the snaplen writes of its NetBIOS session packets
+/// (the fields kept, as `netbios_error` is not written for a cut): copies
+/// of the samples with a session request, a negative and a retarget
+/// response cut as `editcap -s` cuts them, inside each field (tests/cli.rs
+/// says which bytes each snaplen keeps).
+#[test]
+fn netbios_packets_cut_by_the_snaplen_conform() {
+    let dir = std::env::temp_dir().join(format!("smbscope-schema-nbss-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let mut caps = Vec::new();
+    for name in [
+        "ntlm-port139-netbios.pcap",
+        "nbss-negative-response-keepalive.pcap",
+        "nbss-retarget-response.pcap",
+    ] {
+        let source = std::fs::read(root().join("samples").join(name)).expect("sample");
+        for snaplen in [70, 71, 74, 75, 76, 104] {
+            let cut = dir.join(format!("{name}-s{snaplen}.pcap"));
+            std::fs::write(&cut, pcap_build::snapped(&source, snaplen)).expect("written");
+            caps.push(cut);
+        }
+    }
+    let message = "messages.schema.json#/$defs/message";
+    check_files("messages", "jsonl", Shape::Lines, message, &caps);
+    check_files(
+        "report",
+        "json",
+        Shape::Document,
+        "report.schema.json",
+        &caps,
+    );
+    let events = "report-events.schema.json";
+    check_files("report", "jsonl", Shape::Lines, events, &caps);
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// The schemas' roots accept what the specific definitions above accept: a

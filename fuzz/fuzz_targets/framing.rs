@@ -19,7 +19,7 @@ mod common;
 use common::{Bytes, Rng};
 use libfuzzer_sys::fuzz_target;
 use smbscope::smb2::framing::{Framer, Pdu, MAX_KEEP};
-use smbscope::smb2::nbss::{parse_nbss, NbssPacket};
+use smbscope::smb2::nbss::{parse_nbss, parse_nbss_kept, NbssPacket};
 
 #[derive(Debug, PartialEq, Eq)]
 struct Msg {
@@ -33,10 +33,18 @@ struct Msg {
 /// copied one (it spanned chunks) must respect MAX_KEEP. A NetBIOS session
 /// packet other than a message is decoded too (`smb2::nbss`).
 fn check(p: &Pdu<'_>, stream: &[u8]) {
-    if let Some(Ok(NbssPacket::SessionRequest { called, calling })) = parse_nbss(p.kind, p.bytes) {
-        // a whole packet has both names, each at least its "<xx>" suffix
-        assert!(called.is_some_and(|n| n.0.len() >= 4) && calling.is_some_and(|n| n.0.len() >= 4));
+    // a whole packet has every field
+    match parse_nbss(p.kind, p.bytes) {
+        Some(Ok(NbssPacket::SessionRequest { called, calling })) => {
+            // both names, each at least its "<xx>" suffix
+            assert!(called.is_some_and(|n| n.0.len() >= 4) && calling.is_some_and(|n| n.0.len() >= 4));
+        }
+        Some(Ok(NbssPacket::NegativeResponse { error })) => assert!(error.is_some()),
+        Some(Ok(NbssPacket::Retarget { ip, port })) => assert!(ip.is_some() && port.is_some()),
+        _ => {}
     }
+    // the bytes kept of a packet the stream cut
+    let _ = parse_nbss_kept(p.kind, p.bytes, (p.bytes.len() as u64) < u64::from(p.len));
     let kept = p.bytes.len() as u64;
     assert!(
         kept <= u64::from(p.len),

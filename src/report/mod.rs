@@ -90,6 +90,12 @@ pub fn analyze_with<R: Read>(
         hand_out_closed(&mut b, obs);
         stop.set(obs.stop());
     });
+    // The KDC requests the capture holds no reply to.
+    b.capture_ended(outcome.stats.last_ts);
+    if build.events && !b.events.is_empty() {
+        obs.events(&b.events);
+        b.events.clear();
+    }
     b.close_all();
     hand_out_closed(&mut b, obs);
     let model = b.finish();

@@ -927,11 +927,11 @@ fn netbios_line(line: &mut String, s: &crate::session::model::NetbiosSession) {
             write!(line, ": refused (0x{:02x} {e}, {})", e.0, e.meaning())
         }
         (Some("negative"), None) => write!(line, ": refused (error code not in the capture)"),
-        (Some("retarget"), _) => write!(
-            line,
-            ": retargeted to {}",
-            s.retarget.as_deref().unwrap_or("another address")
-        ),
+        (Some("retarget"), _) => match (&s.retarget, &s.retarget_address) {
+            (Some(to), _) => write!(line, ": retargeted to {to}"),
+            (None, Some(ip)) => write!(line, ": retargeted to {ip} (port not in the capture)"),
+            (None, None) => write!(line, ": retargeted (address not in the capture)"),
+        },
         _ => write!(line, ": no answer"),
     };
 }

@@ -198,7 +198,9 @@ pub(super) struct Error<'a> {
     pub error: &'a ErrorEvent,
 }
 
-/// `kerberos`: a KDC exchange on port 88, when its reply comes.
+/// `kerberos`: a KDC exchange on port 88, when its reply comes, or, when
+/// the capture holds none, when the capture ends (the exchange without
+/// `reply`; see [`super::Builder::capture_ended`]).
 #[derive(Serialize)]
 pub(super) struct Kerberos<'a> {
     pub stream: u64,

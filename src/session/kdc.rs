@@ -112,6 +112,27 @@ impl Builder {
         }
     }
 
+    /// The capture ended, its last frame at `end`: with events on, a
+    /// `kerberos` event for each KDC exchange kept whose request got no
+    /// reply in the capture (an AS-REP, TGS-REP or KRB-ERROR: RFC 4120 3.1,
+    /// 3.3), in request order. Only now is
+    /// it known that no reply came. The event has the end's time (the
+    /// exchange, its request's); exchanges past [`MAX_KDC_EXCHANGES`] have
+    /// no event, as they have no `kerberos[]` item (`kdc_omitted`).
+    pub fn capture_ended(&mut self, end: Option<Timestamp>) {
+        if !self.opts.events {
+            return;
+        }
+        for x in self.model.kdc.iter().filter(|x| x.reply.is_none()) {
+            let ev = super::events::Kerberos {
+                stream: x.stream,
+                time: end.unwrap_or(x.time),
+                exchange: x,
+            };
+            self.events.push_kerberos(x, &ev);
+        }
+    }
+
     /// Adds a Kerberos message to the timeline of SMB connection `ci`.
     fn kerberos_entry(&mut self, ci: usize, m: &Message<'_>, dec: &crate::pipeline::Decoded) {
         if self.timeline_full(ci) {

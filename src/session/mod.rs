@@ -541,10 +541,13 @@ impl Builder {
                 s.response_frame = Some(m.frame);
                 match packet {
                     Some(NbssPacket::NegativeResponse { error }) => {
-                        s.error_code = Some(error.0);
-                        s.error = Some(*error);
+                        s.error_code = error.map(|e| e.0);
+                        s.error = *error;
                     }
-                    Some(NbssPacket::Retarget { to }) => s.retarget = Some(to.to_string()),
+                    Some(p @ NbssPacket::Retarget { ip, .. }) => match p.retarget_to() {
+                        Some(to) => s.retarget = Some(to.to_string()),
+                        None => s.retarget_address = ip.map(|ip| ip.to_string()),
+                    },
                     _ => {}
                 }
             }

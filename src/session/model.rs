@@ -183,6 +183,10 @@ pub struct NetbiosSession {
     /// A retarget response's address ("ip:port").
     #[serde(skip_serializing_if = "Option::is_none")]
     pub retarget: Option<String>,
+    /// A retarget response the capture cut after its address: the
+    /// address ("ip") without the port (RFC 1002 4.3.5).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retarget_address: Option<String>,
 }
 
 /// How and where a connection ended.

@@ -49,10 +49,16 @@ pub enum NbssPacket {
         called: Option<NetbiosName>,
         calling: Option<NetbiosName>,
     },
-    /// NEGATIVE SESSION RESPONSE (RFC 1002 4.3.4).
-    NegativeResponse { error: NbssError },
-    /// RETARGET SESSION RESPONSE (RFC 1002 4.3.5): connect there instead.
-    Retarget { to: SocketAddrV4 },
+    /// NEGATIVE SESSION RESPONSE (RFC 1002 4.3.4): its ERROR_CODE; None
+    /// when the capture cut it (see [`parse_nbss_kept`]).
+    NegativeResponse { error: Option<NbssError> },
+    /// RETARGET SESSION RESPONSE (RFC 1002 4.3.5): connect there instead,
+    /// RETARGET_IP_ADDRESS then PORT. A field the capture cut is None (the
+    /// port alone when the address was kept, both when it was not).
+    Retarget {
+        ip: Option<Ipv4Addr>,
+        port: Option<u16>,
+    },
 }
 
 /// A NetBIOS name decoded from its first-level encoding (RFC 1001 14.1), as
@@ -99,9 +105,11 @@ pub fn parse_nbss(kind: NbssType, p: &[u8]) -> Option<Result<NbssPacket, NbssDec
 }
 
 /// [`parse_nbss`] of the bytes the capture kept of a packet: when `cut`
-/// (the snaplen or a lost segment took the bytes after `p`), a SESSION
-/// REQUEST name whose bytes run past `p` is None, not an error, and the
-/// names before it are given; what `p` holds must still be well formed.
+/// (the snaplen or a lost segment took the bytes after `p`), a field whose
+/// bytes run past `p` is None, not an error, and the fields before it are
+/// given: a SESSION REQUEST's names (RFC 1002 4.3.2), a NEGATIVE SESSION
+/// RESPONSE's error code (4.3.4), a RETARGET SESSION RESPONSE's address
+/// and port (4.3.5). What `p` holds must still be well formed.
 pub fn parse_nbss_kept(
     kind: NbssType,
     p: &[u8],
@@ -111,21 +119,26 @@ pub fn parse_nbss_kept(
         NbssType::SESSION_REQUEST => session_request(p, cut),
         NbssType::NEGATIVE_RESPONSE => match p.first() {
             Some(&b) => Ok(NbssPacket::NegativeResponse {
-                error: NbssError(b),
+                error: Some(NbssError(b)),
             }),
+            None if cut => Ok(NbssPacket::NegativeResponse { error: None }),
             None => Err(err(0, "no error code")),
         },
-        NbssType::RETARGET_RESPONSE => match p.get(..6) {
-            Some(a) => Ok(NbssPacket::Retarget {
-                to: SocketAddrV4::new(
-                    Ipv4Addr::new(a[0], a[1], a[2], a[3]),
-                    u16::from_be_bytes([a[4], a[5]]),
-                ),
-            }),
-            None => Err(err(p.len(), "retarget address cut short")),
-        },
+        NbssType::RETARGET_RESPONSE => retarget(p, cut),
         _ => return None,
     })
+}
+
+/// RETARGET SESSION RESPONSE (RFC 1002 4.3.5): RETARGET_IP_ADDRESS (4
+/// bytes), then PORT (2), both big-endian. In a packet the capture `cut`,
+/// the fields whose bytes were all kept.
+fn retarget(p: &[u8], cut: bool) -> Result<NbssPacket, NbssDecodeError> {
+    let ip = p.get(..4).map(|a| Ipv4Addr::new(a[0], a[1], a[2], a[3]));
+    let port = p.get(4..6).map(|b| u16::from_be_bytes([b[0], b[1]]));
+    if port.is_none() && !cut {
+        return Err(err(p.len(), "retarget address cut short"));
+    }
+    Ok(NbssPacket::Retarget { ip, port })
 }
 
 fn err(offset: usize, what: &'static str) -> NbssDecodeError {
@@ -248,13 +261,21 @@ impl Serialize for NbssPacket {
             }
             NbssPacket::NegativeResponse { error } => {
                 let mut o = s.serialize_struct("NbssPacket", 2)?;
-                o.serialize_field("error_code", &error.0)?;
-                o.serialize_field("error", error)?;
+                if let Some(e) = error {
+                    o.serialize_field("error_code", &e.0)?;
+                    o.serialize_field("error", e)?;
+                }
                 o.end()
             }
-            NbssPacket::Retarget { to } => {
+            NbssPacket::Retarget { ip, port } => {
                 let mut o = s.serialize_struct("NbssPacket", 1)?;
-                o.serialize_field("retarget", &to.to_string())?;
+                match (ip, port) {
+                    (Some(ip), Some(port)) => {
+                        o.serialize_field("retarget", &SocketAddrV4::new(*ip, *port).to_string())?
+                    }
+                    (Some(ip), None) => o.serialize_field("retarget_address", &ip.to_string())?,
+                    (None, _) => {}
+                }
                 o.end()
             }
         }
@@ -262,21 +283,37 @@ impl Serialize for NbssPacket {
 }
 
 impl NbssPacket {
-    /// A session request of which the capture kept no whole name: it has
-    /// no field to give.
+    /// A packet of which the capture kept no whole field (a session
+    /// request without a whole name, a negative response without its error
+    /// code, a retarget response without its address): it has no field to
+    /// give.
     pub fn is_empty(&self) -> bool {
         matches!(
             self,
             NbssPacket::SessionRequest {
                 called: None,
                 calling: None
-            }
+            } | NbssPacket::NegativeResponse { error: None }
+                | NbssPacket::Retarget { ip: None, .. }
         )
+    }
+
+    /// A retarget response's address and port, when the capture kept both.
+    pub fn retarget_to(&self) -> Option<SocketAddrV4> {
+        match self {
+            NbssPacket::Retarget {
+                ip: Some(ip),
+                port: Some(port),
+            } => Some(SocketAddrV4::new(*ip, *port)),
+            _ => None,
+        }
     }
 
     /// One line for the text table: `called FILESRV<20>, calling CLIENT1<00>`
     /// (`calling name cut off` for a name the capture cut),
-    /// `refused: 0x82 CALLED_NAME_NOT_PRESENT (called name not present)`.
+    /// `refused: 0x82 CALLED_NAME_NOT_PRESENT (called name not present)`,
+    /// `retarget to 10.0.0.5:139` (`refused: error code cut off`,
+    /// `retarget to 10.0.0.5, port cut off` where the capture cut them).
     pub fn summary(&self) -> String {
         match self {
             NbssPacket::SessionRequest { called, calling } => match (called, calling) {
@@ -284,10 +321,15 @@ impl NbssPacket {
                 (Some(a), None) => format!("called {a}, calling name cut off"),
                 (None, _) => "called and calling names cut off".to_string(),
             },
-            NbssPacket::NegativeResponse { error } => {
-                format!("refused: 0x{:02x} {error} ({})", error.0, error.meaning())
+            NbssPacket::NegativeResponse { error: Some(e) } => {
+                format!("refused: 0x{:02x} {e} ({})", e.0, e.meaning())
             }
-            NbssPacket::Retarget { to } => format!("retarget to {to}"),
+            NbssPacket::NegativeResponse { error: None } => "refused: error code cut off".into(),
+            NbssPacket::Retarget { ip, port } => match (ip, port) {
+                (Some(ip), Some(port)) => format!("retarget to {}", SocketAddrV4::new(*ip, *port)),
+                (Some(ip), None) => format!("retarget to {ip}, port cut off"),
+                (None, _) => "retarget address cut off".into(),
+            },
         }
     }
 }
@@ -392,7 +434,8 @@ mod tests {
         assert_eq!(
             parse_nbss(NbssType::RETARGET_RESPONSE, &[10, 0, 0, 9, 0, 139]),
             Some(Ok(NbssPacket::Retarget {
-                to: SocketAddrV4::new(Ipv4Addr::new(10, 0, 0, 9), 139)
+                ip: Some(Ipv4Addr::new(10, 0, 0, 9)),
+                port: Some(139),
             }))
         );
         let Some(Ok(n)) = parse_nbss(NbssType::NEGATIVE_RESPONSE, &[0x8e]) else {
@@ -401,6 +444,71 @@ mod tests {
         assert_eq!(
             n.summary(),
             "refused: 0x8e 0x8e (an error code RFC 1002 does not define)"
+        );
+    }
+
+    /// Every prefix of the payloads of samples/nbss-negative-response-keepalive
+    /// (frame 6: error 0x82) and samples/nbss-retarget-response (frame 6:
+    /// 127.0.0.2, port 445), whole (a short packet: an error, as before)
+    /// and cut by the capture (the fields complete so far, as tshark gives
+    /// nbss.error_code, nbss.retarget_ip_address and nbss.retarget_port).
+    #[test]
+    fn cut_responses_give_the_fields_they_kept() {
+        let negative = [0x82u8];
+        assert_eq!(
+            parse_nbss_kept(NbssType::NEGATIVE_RESPONSE, &negative[..0], true),
+            Some(Ok(NbssPacket::NegativeResponse { error: None }))
+        );
+        assert_eq!(
+            parse_nbss_kept(NbssType::NEGATIVE_RESPONSE, &negative, true),
+            Some(Ok(NbssPacket::NegativeResponse {
+                error: Some(NbssError::CALLED_NAME_NOT_PRESENT)
+            }))
+        );
+        let retarget = [127u8, 0, 0, 2, 0x01, 0xbd];
+        let ip = Ipv4Addr::new(127, 0, 0, 2);
+        let json = |p: &NbssPacket| serde_json::to_string(p).unwrap_or_default();
+        for n in 0..=retarget.len() {
+            let want = NbssPacket::Retarget {
+                ip: (n >= 4).then_some(ip),
+                port: (n == 6).then_some(445),
+            };
+            let whole = parse_nbss_kept(NbssType::RETARGET_RESPONSE, &retarget[..n], false);
+            let cut = parse_nbss_kept(NbssType::RETARGET_RESPONSE, &retarget[..n], true);
+            if n < 6 {
+                assert_eq!(whole, Some(Err(err(n, "retarget address cut short"))));
+            } else {
+                assert_eq!(whole.as_ref(), cut.as_ref());
+            }
+            assert_eq!(cut, Some(Ok(want.clone())), "{n} bytes");
+            let (text, keys, empty) = match n {
+                0..=3 => ("retarget address cut off", "{}", true),
+                4 | 5 => (
+                    "retarget to 127.0.0.2, port cut off",
+                    r#"{"retarget_address":"127.0.0.2"}"#,
+                    false,
+                ),
+                _ => (
+                    "retarget to 127.0.0.2:445",
+                    r#"{"retarget":"127.0.0.2:445"}"#,
+                    false,
+                ),
+            };
+            assert_eq!(
+                (
+                    want.summary().as_str(),
+                    json(&want).as_str(),
+                    want.is_empty()
+                ),
+                (text, keys, empty),
+                "{n} bytes"
+            );
+            assert_eq!(want.retarget_to().is_some(), n == 6);
+        }
+        let cut = NbssPacket::NegativeResponse { error: None };
+        assert_eq!(
+            (cut.summary().as_str(), json(&cut).as_str(), cut.is_empty()),
+            ("refused: error code cut off", "{}", true)
         );
     }
 }
