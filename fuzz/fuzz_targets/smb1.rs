@@ -1,4 +1,5 @@
-//! `parse_smb1` on one SMB1 message (the bytes after the NetBIOS header).
+//! `parse_smb1` on one SMB1 message (the bytes after the NetBIOS header),
+//! with its logon and tree connect fields.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -9,6 +10,11 @@ fuzz_target!(|data: &[u8]| {
         Ok(m) => {
             let _ = m.summary();
             let _ = m.offers_smb2();
+            let _ = m.logon_detail();
+            // A security blob's range lies inside the message.
+            if let Some(r) = m.session_setup.as_ref().and_then(|s| s.security_blob.clone()) {
+                assert!(r.start <= r.end && r.end <= data.len());
+            }
             if let Some(d) = m.dialects() {
                 assert!(d.iter().map(|s| s.len()).sum::<usize>() <= data.len() * 3);
             }

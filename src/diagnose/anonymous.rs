@@ -49,7 +49,7 @@ fn accepted(model: &Model, out: &mut Sink) {
         } else {
             format!("{} anonymous (null) sessions", g.count)
         };
-        let mut why = String::from("The client authenticated with no user name and no password (an NTLM anonymous AUTHENTICATE or SessionFlags IS_NULL). Normal for share listing and some RPC calls; anything else usually needs a real user.");
+        let mut why = String::from("The client authenticated with no user name and no password (an NTLM anonymous AUTHENTICATE, SessionFlags IS_NULL, or an SMB1 SESSION_SETUP_ANDX with an empty account and password). Normal for share listing and some RPC calls; anything else usually needs a real user.");
         if g.count > 1 {
             why.push_str(&format!(
                 " The client at {} did so {} with the server at {}.",
