@@ -17,9 +17,10 @@ use crate::smb2::session_setup::SessionFlags;
 use crate::smb2::smb1::{SessionSetupAndx, Smb1Command, Smb1Flags2, Smb1Message, Smb1SetupAction};
 use crate::smb2::tree::ShareFlags;
 
+use super::model::HexId;
 use super::setup::{SetupAnswer, SetupRequest};
 use super::token::TokenFacts;
-use super::{Builder, Detail, Pending, Protection, MAX_PENDING};
+use super::{events, Builder, Detail, Pending, Protection, MAX_PENDING};
 
 /// SMB1 requests wait among the connection's pending SMB2 requests under
 /// this bit and their MID (a connection speaks one or the other after
@@ -151,6 +152,12 @@ impl Builder {
             });
         }
         self.session_ended(ci, sid);
+        let (stream, frame) = (m.stream, m.frame);
+        self.emit("logoff", stream, Some(sid), || events::Logoff {
+            stream,
+            frame,
+            session_id: HexId(sid),
+        });
     }
 }
 
