@@ -784,6 +784,9 @@ fn negotiate_lines(s: &mut String, line: &mut String, c: &Connection) {
             "SMB1 NEGOTIATE offering {}: {ans}",
             x.dialects.join(", ")
         );
+        if x.plaintext_passwords {
+            line.push_str(", which asks for plaintext passwords");
+        }
         wrap_line(s, line);
     }
     match &c.negotiate {
