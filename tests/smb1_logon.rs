@@ -34,15 +34,14 @@ const FIELDS: &[(&str, &str)] = &[
 
 /// Where tshark differs, with the reason: (capture, frame, field).
 ///
-/// sv-smb21-kerberos-many-sessions 186 and 245 are MS17-010 grooming
-/// requests: Unicode, an empty security blob, so NativeOS would begin at
-/// the odd offset 59. [MS-CIFS] 2.2.3.1 aligns Unicode strings to 16 bits
-/// from the SMB header's start, so the byte at 59 is the pad (as in every
-/// other request here, where tshark skips it too); tshark 4.0 reads from 59.
-const KNOWN: &[(&str, u64, &str)] = &[
-    ("sv-smb21-kerberos-many-sessions.pcap", 186, "smb.native_os"),
-    ("sv-smb21-kerberos-many-sessions.pcap", 245, "smb.native_os"),
-];
+/// sv-smb21-kerberos-many-sessions 186 is an MS17-010 grooming request
+/// with Flags2 UNICODE and an empty security blob: its bytes begin at the
+/// odd offset 59 with f0 ff 00 00 00. [MS-CIFS] 2.2.3.1 aligns Unicode
+/// strings to 16 bits from the SMB header's start, so f0 is the pad and
+/// NativeOS is the UTF-16 unit ff 00 (U+00FF); tshark 4.0 gives the single
+/// byte 0xff.
+const KNOWN: &[(&str, u64, &str)] =
+    &[("sv-smb21-kerberos-many-sessions.pcap", 186, "smb.native_os")];
 
 fn captures() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -64,7 +63,7 @@ fn captures() -> Vec<PathBuf> {
 }
 
 /// tshark's values per frame for the SMB1 logon and tree connect messages;
-/// None when tshark cannot run.
+/// None when tshark is not there (a tshark that fails is a test failure).
 fn theirs(path: &Path) -> Option<BTreeMap<u64, BTreeMap<String, String>>> {
     let mut cmd = std::process::Command::new("tshark");
     cmd.arg("-r").arg(path);
@@ -78,9 +77,12 @@ fn theirs(path: &Path) -> Option<BTreeMap<u64, BTreeMap<String, String>>> {
         cmd.args(["-e", f]);
     }
     let out = cmd.output().ok()?;
-    if !out.status.success() {
-        return None;
-    }
+    assert!(
+        out.status.success(),
+        "tshark failed on {}: {}",
+        path.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     let mut lines = text.lines();
     let header: Vec<String> = lines.next()?.split('\t').map(str::to_string).collect();
@@ -270,6 +272,7 @@ fn smb1_sessions_in_the_report_agree_with_tshark() {
             println!("note: tshark did not run; nothing checked");
             return;
         };
+        assert!(out.status.success(), "{name}: tshark failed");
         let (mut users, mut shares) = (BTreeSet::new(), BTreeSet::new());
         for line in String::from_utf8_lossy(&out.stdout).lines() {
             let f: Vec<&str> = line.split('\t').collect();
@@ -286,7 +289,6 @@ fn smb1_sessions_in_the_report_agree_with_tshark() {
                 Some("0x75") => shares.extend(
                     f.get(3)
                         .and_then(|p| p.rsplit('|').next())
-                        .and_then(|p| p.rsplit('\\').next())
                         .filter(|s| !s.is_empty())
                         .map(str::to_string),
                 ),
@@ -319,4 +321,153 @@ fn smb1_sessions_in_the_report_agree_with_tshark() {
         checked += 1;
     }
     println!("{checked} capture(s) with SMB1 logons checked");
+}
+
+mod pcap_build;
+
+fn report(path: &Path) -> Value {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_smbscope"))
+        .arg(path)
+        .args(["--format", "json"])
+        .output()
+        .expect("runs");
+    serde_json::from_slice(&out.stdout).expect("json")
+}
+
+fn corpus(name: &str) -> Option<PathBuf> {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/corpus/public")
+        .join(name);
+    p.exists().then_some(p)
+}
+
+fn sample(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("samples")
+        .join(name)
+}
+
+/// The sessions of a report by stream: (session id, outcome, user,
+/// messages after setup, signed after setup, signed).
+fn sessions(v: &Value) -> Vec<(u64, String, String, Value, u64, u64, bool)> {
+    v["sessions"]
+        .as_array()
+        .expect("sessions")
+        .iter()
+        .map(|s| {
+            (
+                s["stream"].as_u64().unwrap(),
+                s["session_id"].as_str().unwrap().to_string(),
+                s["outcome"].as_str().unwrap().to_string(),
+                s["user"].clone(),
+                s["messages_after_setup"].as_u64().unwrap(),
+                s["signed_after_setup"].as_u64().unwrap(),
+                s["signed"].as_bool().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// SMB1 signing as the capture shows it ([MS-CIFS] 3.1.5.1): arkime's
+/// session signs its 6 messages after setup (tshark: smb.flags2.sec_sig 1
+/// with a signature); the anonymous SMB1 session of sv-smb2-ntlm-logon-
+/// failure (stream 1) sets the flag with an all-zero SecuritySignature
+/// (tshark smb.signature 00:…:00; its server's NEGOTIATE, frame 239, has
+/// signatures not enabled): not signed. Its LOGOFF_ANDX (frames 259/260)
+/// ends it.
+#[test]
+fn smb1_signing_counts_signatures_not_flags() {
+    let Some(a) = corpus("arkime-smb1-vlan-ntlm.pcap") else {
+        return;
+    };
+    let s = sessions(&report(&a));
+    assert_eq!(s.len(), 1);
+    assert_eq!((s[0].4, s[0].5, s[0].6), (6, 6, true), "{s:?}");
+    let Some(b) = corpus("sv-smb2-ntlm-logon-failure.pcap") else {
+        return;
+    };
+    let v = report(&b);
+    let anon: Vec<_> = v["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["stream"] == 1)
+        .collect();
+    assert_eq!(anon.len(), 1);
+    assert_eq!(anon[0]["outcome"], "anonymous");
+    assert_eq!(anon[0]["messages_after_setup"], 10);
+    assert_eq!(anon[0]["signed_after_setup"], 0);
+    assert_eq!(anon[0]["signed"], false);
+    assert_eq!(anon[0]["logoff_frame"], 260);
+}
+
+/// UIDs and TIDs are each connection's own ([MS-CIFS] 2.2.1.6): in
+/// sv-smb21-kerberos-many-sessions, Windows gives UID 0x800 on streams 4, 5
+/// and 19. Each session counts only its own connection's messages: stream
+/// 4's 27 after its setup (tshark: the SMB frames of tcp.stream 4 with
+/// smb.uid 2048 after frame 112, the setup's response), none on 5 and 19,
+/// whose setups (empty security blobs, no credentials) are null sessions.
+/// smb1-ntlm-success's two TREE_DISCONNECTs (frames 17 and 33) end the
+/// trees of IPC$ and SHARE.
+#[test]
+fn smb1_uids_and_tids_are_per_connection() {
+    if let Some(p) = corpus("sv-smb21-kerberos-many-sessions.pcap") {
+        let v = report(&p);
+        let smb1: Vec<_> = sessions(&v)
+            .into_iter()
+            .filter(|s| s.1 == "0x800")
+            .map(|s| (s.0, s.2, s.4))
+            .collect();
+        assert_eq!(
+            smb1,
+            [
+                (4, "anonymous".to_string(), 27),
+                (5, "anonymous".to_string(), 0),
+                (19, "anonymous".to_string(), 0)
+            ]
+        );
+    }
+    let v = report(&sample("smb1-ntlm-success.pcap"));
+    let trees: Vec<(String, Value)> = v["trees"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["share"].as_str().unwrap().to_string(),
+                t["disconnect_frame"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        trees,
+        [
+            ("\\\\127.0.0.2\\IPC$".to_string(), Value::from(17)),
+            ("\\\\127.0.0.2\\SHARE".to_string(), Value::from(33)),
+        ]
+    );
+}
+
+/// A SESSION_SETUP_ANDX without extended security cut by the snaplen
+/// in its passwords or its account name (smb1-no-spnego-wrong-password:
+/// the request is frame 8, its bytes from 131 of the frame, 48 bytes of
+/// passwords, a pad byte, then AccountName "bob" in UTF-16 at 180..188)
+/// gives no name rather than a part of it or an empty one: the logon is not
+/// taken for an anonymous one, and no "b" appears.
+#[test]
+fn smb1_logon_cut_in_its_account_names_nobody() {
+    let whole = std::fs::read(sample("smb1-no-spnego-wrong-password.pcap")).unwrap();
+    let dir = std::env::temp_dir().join(format!("smbscope-smb1-cut-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for snaplen in [150, 182, 186] {
+        let p = dir.join(format!("cut{snaplen}.pcap"));
+        std::fs::write(&p, pcap_build::snapped(&whole, snaplen)).unwrap();
+        let s = sessions(&report(&p));
+        assert_eq!(s.len(), 1, "snaplen {snaplen}: {s:?}");
+        assert_eq!(s[0].2, "failure", "snaplen {snaplen}: {s:?}");
+        assert_eq!(s[0].3, Value::Null, "snaplen {snaplen}: {s:?}");
+    }
+    let s = sessions(&report(&sample("smb1-no-spnego-wrong-password.pcap")));
+    assert_eq!(s[0].3, "bob");
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -155,6 +155,8 @@ pub(crate) struct ConnState {
     chain_create: Option<u64>,
     /// SMB1 transactions to match (see [`smb1::watch`]).
     smb1: Option<Box<smb1::Watch>>,
+    /// SMB1 trees connected on it: (UID, TID, index in `model.trees`).
+    smb1_trees: Vec<(u16, u16, usize)>,
 }
 
 /// Builds a [`Model`] from pipeline events; see the module doc.
@@ -720,7 +722,7 @@ impl Builder {
         // The timeline entry first: a logon's event follows it, as SMB2's.
         self.timeline(ci, m, &dec);
         if let Some(x) = dec.smb1.as_ref() {
-            self.smb1_signing(ci, m, x);
+            self.smb1_signing(m, x);
             self.smb1_logon(ci, m, x, &dec);
         }
     }

@@ -158,6 +158,9 @@ pub struct Smb1Negotiate {
     /// NEGOTIATE_ENCRYPT_PASSWORDS: it asks for plaintext passwords
     /// ([MS-CIFS] 2.2.4.52.2).
     pub plaintext_passwords: bool,
+    /// The server's SecurityMode has NEGOTIATE_SECURITY_SIGNATURES_REQUIRED
+    /// ([MS-CIFS] 2.2.4.52.2).
+    pub signing_required: bool,
 }
 
 /// The NetBIOS session set-up that opens an SMB connection on TCP 139

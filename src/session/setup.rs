@@ -40,6 +40,10 @@ pub(super) struct SetupAnswer {
     pub session_id: u64,
     pub status: u32,
     pub flags: SessionFlags,
+    /// The id is the connection's own (an SMB1 UID, [MS-CIFS] 2.2.1.6): not
+    /// looked up or indexed by server address, as a multichannel SMB2
+    /// SessionId is.
+    pub per_connection: bool,
 }
 
 /// "NT LM 0.12, SMB 2.002" for a request; "dialect index 0xffff" for a response.
@@ -67,6 +71,7 @@ pub fn smb1_negotiate(c: &mut Connection, m: &Message<'_>, dec: &Decoded) {
                 response_frame: None,
                 answer: None,
                 plaintext_passwords: false,
+                signing_required: false,
             }));
         }
         Smb1Neg::Response {
@@ -78,6 +83,8 @@ pub fn smb1_negotiate(c: &mut Connection, m: &Message<'_>, dec: &Decoded) {
                 s.response_frame = Some(m.frame);
                 s.plaintext_passwords = security_mode
                     .is_some_and(|sm| !sm.contains(Smb1SecurityMode::ENCRYPT_PASSWORDS));
+                s.signing_required = security_mode
+                    .is_some_and(|sm| sm.contains(Smb1SecurityMode::SECURITY_SIGNATURES_REQUIRED));
                 s.answer = Some(if *dialect_index == 0xFFFF {
                     "none"
                 } else {
@@ -191,14 +198,14 @@ impl Builder {
     }
 
     /// The session a SESSION_SETUP round belongs to; created when new.
+    /// `ids`: the request's SessionId, the response's, and whether they are
+    /// the connection's own (see [`SetupAnswer::per_connection`]).
     fn setup_session(
         &mut self,
         ci: usize,
-        req_sid: u64,
-        sid: u64,
+        (req_sid, sid, per_connection): (u64, u64, bool),
         binding: bool,
-        frame: u64,
-        ts: Timestamp,
+        (frame, ts): (u64, Timestamp),
     ) -> usize {
         let stream = self.model.connections[ci].stream;
         if req_sid != 0 {
@@ -263,7 +270,9 @@ impl Builder {
         }
         if sid != 0 {
             self.session_index.insert((stream, sid), idx);
-            self.session_by_id.entry((server.ip(), sid)).or_insert(idx);
+            if !per_connection {
+                self.session_by_id.entry((server.ip(), sid)).or_insert(idx);
+            }
         }
         idx
     }
@@ -285,6 +294,7 @@ impl Builder {
             session_id: h.session_id,
             status: h.status,
             flags,
+            per_connection: false,
         };
         self.setup_answer(ci, m, &dec, p, answer);
     }
@@ -303,6 +313,7 @@ impl Builder {
             session_id,
             status,
             flags,
+            per_connection,
         } = a;
         let (req, req_frame, req_ts, req_sid) = match p {
             Some(Pending {
@@ -317,7 +328,9 @@ impl Builder {
                 (SetupRequest::default(), f, t, session_id)
             }
         };
-        let idx = self.setup_session(ci, req_sid, session_id, req.binding, req_frame, req_ts);
+        let at = (req_frame, req_ts);
+        let ids = (req_sid, session_id, per_connection);
+        let idx = self.setup_session(ci, ids, req.binding, at);
         let resp = match &dec.auth {
             Some(Ok(a)) => TokenFacts::from_auth(a),
             _ => TokenFacts::default(),
@@ -355,18 +368,24 @@ impl Builder {
             // Messages count from here; until one comes, whether the
             // session signs is what NEGOTIATE required.
             s.set_up_frame = Some(m.frame);
-            let required = self.model.connections[ci]
+            let c = &self.model.connections[ci];
+            let required = c
                 .negotiate
                 .as_ref()
-                .is_some_and(|n| n.client_signing_required || n.server_signing_required);
+                .is_some_and(|n| n.client_signing_required || n.server_signing_required)
+                || c.smb1_negotiate
+                    .as_ref()
+                    .is_some_and(|n| n.signing_required);
             s.signed = s.messages_after_setup == 0 && required && s.outcome == Outcome::Success;
         }
         let sid = s.id;
         let stream = s.stream;
         if sid != 0 {
             self.session_index.insert((stream, sid), idx);
-            let server = self.model.sessions[idx].server.ip();
-            self.session_by_id.entry((server, sid)).or_insert(idx);
+            if !per_connection {
+                let server = self.model.sessions[idx].server.ip();
+                self.session_by_id.entry((server, sid)).or_insert(idx);
+            }
         }
         let s = &self.model.sessions[idx];
         if self.opts.events {
@@ -394,7 +413,7 @@ impl Builder {
         sid: u64,
         req: SetupRequest,
     ) {
-        let idx = self.setup_session(ci, sid, sid, req.binding, *frame, ts);
+        let idx = self.setup_session(ci, (sid, sid, false), req.binding, (*frame, ts));
         let round = new_round(&req, *frame, ts);
         let s = &mut self.model.sessions[idx];
         take_identity(s, &req);

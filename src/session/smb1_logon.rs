@@ -14,7 +14,7 @@ use std::borrow::Cow;
 
 use crate::pipeline::{Decoded, Message};
 use crate::smb2::session_setup::SessionFlags;
-use crate::smb2::smb1::{SessionSetupAndx, Smb1Command, Smb1Flags2, Smb1Message, Smb1SetupAction};
+use crate::smb2::smb1::{SessionSetupAndx, Smb1Command, Smb1Message, Smb1SetupAction};
 use crate::smb2::tree::ShareFlags;
 
 use super::model::HexId;
@@ -23,9 +23,18 @@ use super::token::TokenFacts;
 use super::{events, Builder, Detail, Pending, Protection, MAX_PENDING};
 
 /// SMB1 requests wait among the connection's pending SMB2 requests under
-/// this bit and their MID (a connection speaks one or the other after
-/// NEGOTIATE; the bit keeps them apart when both appear).
+/// this bit (a connection speaks one or the other after NEGOTIATE; the bit
+/// keeps them apart when both appear) with their command, PID and MID.
 const SMB1_PENDING: u64 = 1 << 63;
+
+/// Most SMB1 trees followed per connection (for TREE_DISCONNECT).
+const MAX_SMB1_TREES: usize = 256;
+
+/// The pending key of an SMB1 request or of its response: a response is
+/// paired by PID and MID ([MS-CIFS] 2.2.1.6.2), and of the same command.
+fn pending_key(x: &Smb1Message) -> u64 {
+    SMB1_PENDING | u64::from(x.command.0) << 48 | u64::from(x.pid) << 16 | u64::from(x.mid)
+}
 
 /// The mechanism of a logon without extended security.
 pub const MECHANISM_NTLM: &str = "ntlm";
@@ -43,7 +52,7 @@ impl Builder {
             self.smb1_request(ci, m, x, dec);
             return;
         }
-        let key = SMB1_PENDING | u64::from(x.mid);
+        let key = pending_key(x);
         match x.command {
             Smb1Command::SESSION_SETUP_ANDX => {
                 let p = self.conn_state[ci].pending.remove(&key);
@@ -60,6 +69,7 @@ impl Builder {
                     } else {
                         SessionFlags::default()
                     },
+                    per_connection: true,
                 };
                 self.setup_answer(ci, m, dec, p, answer);
             }
@@ -76,13 +86,19 @@ impl Builder {
                 let ids = (u64::from(x.uid), u32::from(x.tid), x.status);
                 let share_type = x.tree_connect.as_ref().and_then(|t| t.share_type());
                 let kind = (share_type, ShareFlags(0));
-                self.tree_connected(ci, m, ids, share, request_frame, kind);
+                let i = self.tree_connected(ci, m, ids, share, request_frame, kind);
+                // UID and TID are the connection's own ([MS-CIFS] 2.2.1.6):
+                // its trees are kept apart from other connections'.
+                let trees = &mut self.conn_state[ci].smb1_trees;
+                if x.status == 0 && trees.len() < MAX_SMB1_TREES {
+                    trees.push((x.uid, x.tid, i));
+                }
             }
             Smb1Command::LOGOFF_ANDX => self.logged_off_smb1(ci, m, x),
             Smb1Command::TREE_DISCONNECT if x.status == 0 => {
-                let server_ip = self.model.connections[ci].server.ip();
-                let key = (server_ip, u64::from(x.uid), u32::from(x.tid));
-                if let Some(&i) = self.tree_index.get(&key) {
+                let trees = &mut self.conn_state[ci].smb1_trees;
+                let at = trees.iter().position(|&(u, t, _)| (u, t) == (x.uid, x.tid));
+                if let Some((_, _, i)) = at.map(|k| trees.swap_remove(k)) {
                     self.model.trees[i].disconnect_frame = Some(m.frame);
                     self.tree_ended(ci, i);
                 }
@@ -92,21 +108,28 @@ impl Builder {
     }
 
     /// Counts an SMB1 message of a session after its setup, signed or not
-    /// (Flags2 SECURITY_SIGNATURE, [MS-CIFS] 3.1.5.1), as SMB2's are
-    /// counted. The server's oplock break (a LOCKING_ANDX request) is
+    /// (see [`Smb1Message::signed`]), as SMB2's are counted. The server's oplock break (a LOCKING_ANDX request) is
     /// exempt from signing ([MS-CIFS] 3.2.5.1.2) and not counted.
-    pub(super) fn smb1_signing(&mut self, ci: usize, m: &Message<'_>, x: &Smb1Message) {
+    pub(super) fn smb1_signing(&mut self, m: &Message<'_>, x: &Smb1Message) {
         let oplock_break =
             x.command == Smb1Command::LOCKING_ANDX && !x.is_response && !m.from_client;
         if x.uid == 0 || oplock_break {
             return;
         }
-        let p = if x.flags2.contains(Smb1Flags2::SECURITY_SIGNATURE) {
+        let p = if x.signed {
             Protection::Signed
         } else {
             Protection::Neither
         };
-        self.after_setup(ci, m.stream, u64::from(x.uid), m.frame, p);
+        // The session of this connection only: a UID is the connection's
+        // own ([MS-CIFS] 2.2.1.6), unlike a multichannel SessionId.
+        let own = self
+            .session_index
+            .get(&(m.stream, u64::from(x.uid)))
+            .copied();
+        if let Some(s) = own.and_then(|i| self.model.sessions.get_mut(i)) {
+            s.note_after_setup(p, m.frame);
+        }
     }
 
     /// A SESSION_SETUP_ANDX or TREE_CONNECT_ANDX request, kept until its
@@ -120,8 +143,9 @@ impl Builder {
                     .is_some_and(|n| n.plaintext_passwords);
                 Detail::Setup(Box::new(setup_request(s, dec, plaintext)))
             }
+            // The path, as SMB2's TREE_CONNECT gives it (\\server\share).
             (Smb1Command::TREE_CONNECT_ANDX, _, Some(t)) => {
-                Detail::Share(t.share().unwrap_or("?").to_string())
+                Detail::Share(t.path.clone().unwrap_or_else(|| "?".into()))
             }
             _ => return,
         };
@@ -131,7 +155,7 @@ impl Builder {
             st.pending_dropped += 1;
         }
         st.pending.insert(
-            SMB1_PENDING | u64::from(x.mid),
+            pending_key(x),
             Pending {
                 frame: m.frame,
                 ts: m.ts,
@@ -167,7 +191,20 @@ impl Builder {
 fn setup_request(s: &SessionSetupAndx, dec: &Decoded, plaintext: bool) -> SetupRequest {
     let facts = match &dec.auth {
         Some(Ok(a)) => TokenFacts::from_auth(a),
+        // Extended security with nothing in it: no credentials at all, a
+        // null session (as EternalBlue's setups are).
+        _ if s.security_blob_length == Some(0) => TokenFacts {
+            token: Some(Cow::Borrowed("empty security blob")),
+            user: Some(String::new()),
+            ntlm_response: Some("anonymous"),
+            ..TokenFacts::default()
+        },
         _ if s.security_blob_length.is_some() => TokenFacts::default(),
+        // The account cut off by the capture: who it was is not known.
+        _ if s.account.is_none() && s.cut => TokenFacts {
+            mechanism: Some(MECHANISM_NTLM),
+            ..TokenFacts::default()
+        },
         _ => {
             let kind = password_kind(s, plaintext);
             TokenFacts {
@@ -190,8 +227,9 @@ fn setup_request(s: &SessionSetupAndx, dec: &Decoded, plaintext: bool) -> SetupR
 /// security hold, by their lengths ([MS-CIFS] 3.2.4.2.4; [MS-NLMP] 3.3.1:
 /// a 24-byte NT response is NTLMv1, a longer one NTLMv2 (3.3.2), an LM
 /// response alone is 24 bytes in the OEM field): "anonymous" (no account,
-/// no password beyond one NUL), "plaintext" (the server asked for
-/// plaintext passwords), "NTLMv1", "NTLMv2", "LM", or "unknown".
+/// no password beyond one NUL), "NTLMv1", "NTLMv2", "LM", "plaintext"
+/// (other lengths, when the server asked for plaintext passwords), or
+/// "unknown".
 pub fn password_kind(s: &SessionSetupAndx, plaintext_asked: bool) -> &'static str {
     let oem = s.oem_password_length.unwrap_or(0);
     let uni = s.unicode_password_length.unwrap_or(0);
@@ -199,13 +237,14 @@ pub fn password_kind(s: &SessionSetupAndx, plaintext_asked: bool) -> &'static st
     if no_account && uni == 0 && oem <= 1 {
         return "anonymous";
     }
-    if plaintext_asked && (oem > 0 || uni > 0) {
-        return "plaintext";
-    }
+    // A client may answer with a challenge response all the same (the
+    // server sends a challenge either way): only other lengths are taken
+    // for a password in clear.
     match (oem, uni) {
         (_, 24) => "NTLMv1",
         (_, n) if n > 24 => "NTLMv2",
         (24, 0) => "LM",
+        _ if plaintext_asked && (oem > 0 || uni > 0) => "plaintext",
         _ => "unknown",
     }
 }
@@ -238,6 +277,7 @@ mod tests {
             native_lanman: None,
             action: None,
             security_blob: None,
+            cut: false,
         }
     }
 
@@ -249,6 +289,8 @@ mod tests {
         assert_eq!(password_kind(&setup("alice", 24, 66), false), "NTLMv2");
         assert_eq!(password_kind(&setup("alice", 24, 0), false), "LM");
         assert_eq!(password_kind(&setup("alice", 10, 0), true), "plaintext");
+        // A challenge response sent all the same is not a password in clear.
+        assert_eq!(password_kind(&setup("alice", 24, 24), true), "NTLMv1");
         assert_eq!(password_kind(&setup("alice", 0, 20), true), "plaintext");
         assert_eq!(password_kind(&setup("alice", 10, 0), false), "unknown");
     }

@@ -35,14 +35,19 @@ impl Builder {
         };
         let tid = h.tree_id.unwrap_or(0);
         let ids = (h.session_id, tid, h.status);
-        self.tree_connected(ci, m, ids, share, request_frame, (share_type, share_flags));
+        let i = self.tree_connected(ci, m, ids, share, request_frame, (share_type, share_flags));
+        if ok {
+            let server_ip = self.model.connections[ci].server.ip();
+            self.tree_index.insert((server_ip, h.session_id, tid), i);
+        }
         if !ok {
             self.error_event(ci, m, h, p.as_ref());
         }
     }
 
     /// A tree connect answered (SMB2, or SMB1's TREE_CONNECT_ANDX with its
-    /// UID and TID): `ids` are the SessionId, TreeId and status.
+    /// UID and TID): `ids` are the SessionId, TreeId and status. Gives the
+    /// tree's index in `model.trees`; the caller indexes it by its ids.
     pub(super) fn tree_connected(
         &mut self,
         ci: usize,
@@ -51,7 +56,7 @@ impl Builder {
         share: String,
         request_frame: u64,
         (share_type, share_flags): (Option<ShareType>, ShareFlags),
-    ) {
+    ) -> usize {
         let (session_id, tid, status) = ids;
         let ok = status == 0;
         let server_ip = self.model.connections[ci].server.ip();
@@ -71,9 +76,6 @@ impl Builder {
             )
         };
         let idx = self.model.trees.len();
-        if ok {
-            self.tree_index.insert((server_ip, session_id, tid), idx);
-        }
         if self.opts.events {
             let ev = events::TreeConnect {
                 stream: m.stream,
@@ -88,6 +90,7 @@ impl Builder {
                 .push("tree_connect", m.stream, Some(session_id), &ev);
         }
         self.model.trees.push(tree);
+        idx
     }
 
     pub(super) fn tree_disconnect(&mut self, ci: usize, m: &Message<'_>, h: &Smb2Header) {

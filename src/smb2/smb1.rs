@@ -103,6 +103,15 @@ pub struct Smb1Message {
     pub tid: u16,
     pub uid: u16,
     pub mid: u16,
+    /// PIDHigh and PIDLow: with the MID, what pairs a response with its
+    /// request ([MS-CIFS] 2.2.1.6.2, 2.2.3.1).
+    #[serde(skip)]
+    pub pid: u32,
+    /// Signed: Flags2 has SECURITY_SIGNATURE and SecuritySignature holds a
+    /// signature, neither zeros nor "BSRSPYL ", the placeholder sent before
+    /// signing starts ([MS-CIFS] 3.1.5.1, 3.2.4.1.1).
+    #[serde(skip)]
+    pub signed: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub negotiate: Option<Smb1Negotiate>,
     /// A TRANSACTION or TRANSACTION2 request's first two Setup words
@@ -267,6 +276,12 @@ pub fn parse_smb1(pdu: &[u8]) -> Result<Smb1Message, Smb1Error> {
         tid: u16_at(pdu, 24).unwrap_or(0),
         uid: u16_at(pdu, 28).unwrap_or(0),
         mid: u16_at(pdu, 30).unwrap_or(0),
+        pid: u32::from(u16_at(pdu, 12).unwrap_or(0)) << 16
+            | u32::from(u16_at(pdu, 26).unwrap_or(0)),
+        signed: flags2.contains(Smb1Flags2::SECURITY_SIGNATURE)
+            && pdu
+                .get(14..22)
+                .is_some_and(|sig| sig != [0u8; 8] && sig != b"BSRSPYL "),
         negotiate,
         setup,
         nt_function,

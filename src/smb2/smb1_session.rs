@@ -32,13 +32,13 @@ open_flags! {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct SessionSetupAndx {
     /// WordCount: 12 (request with extended security), 13 (NT LM 0.12
-    /// request with passwords), 10 (LANMAN request); 4 (response with
-    /// extended security), 3 (response), 0 (error response).
+    /// request with passwords); 4 (response with extended security), 3
+    /// (response), 0 (error response).
     pub word_count: u8,
     /// SecurityBlobLength (WordCount 12 and 4).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub security_blob_length: Option<u16>,
-    /// OEMPasswordLen (WordCount 13) or PasswordLength (WordCount 10).
+    /// OEMPasswordLen (WordCount 13).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub oem_password_length: Option<u16>,
     /// UnicodePasswordLen (WordCount 13).
@@ -61,6 +61,10 @@ pub struct SessionSetupAndx {
     /// Where the security blob lies in the message (the part present).
     #[serde(skip)]
     pub security_blob: Option<Range<usize>>,
+    /// The capture cut the message before ByteCount's end: a string not
+    /// given may be in the part cut off.
+    #[serde(skip)]
+    pub cut: bool,
 }
 
 /// SMB_COM_TREE_CONNECT_ANDX: the request's share and service asked for,
@@ -97,22 +101,27 @@ impl TreeConnectAndx {
     }
 }
 
-/// The bytes of an SMB1 message after WordCount `wc`: ByteCount and the
-/// range of the bytes (clipped to what is present).
-fn bytes_range(pdu: &[u8], wc: u8) -> Option<Range<usize>> {
+/// The bytes of an SMB1 message after WordCount `wc`: the range ByteCount
+/// gives them, clipped to what is present, and whether it was clipped
+/// (the capture cut the message).
+fn bytes_range(pdu: &[u8], wc: u8) -> Option<(Range<usize>, bool)> {
     let at = WORD_COUNT_AT + 1 + 2 * usize::from(wc);
     let count = usize::from(u16_at(pdu, at)?);
     let start = at + 2;
-    let end = start.saturating_add(count).min(pdu.len());
-    (start <= end).then_some(start..end)
+    let declared = start.saturating_add(count);
+    let end = declared.min(pdu.len());
+    (start <= end).then_some((start..end, declared > end))
 }
 
 /// Reads NUL-terminated strings one after another out of `pdu[at..end]`.
+/// When the capture cut the bytes (`cut`), a string whose end is not there
+/// is not given: a part of a name is not the name.
 struct Strings<'a> {
     pdu: &'a [u8],
     at: usize,
     end: usize,
     unicode: bool,
+    cut: bool,
 }
 
 impl Strings<'_> {
@@ -139,12 +148,21 @@ impl Strings<'_> {
         if rest.is_empty() {
             return None;
         }
-        let (len, skip) = if unicode {
-            let units = rest.chunks_exact(2).position(|u| u == [0, 0]);
-            units.map_or((rest.len() & !1, rest.len()), |n| (2 * n, 2 * n + 2))
+        let end = if unicode {
+            rest.chunks_exact(2)
+                .position(|u| u == [0, 0])
+                .map(|n| 2 * n)
         } else {
-            let n = rest.iter().position(|&b| b == 0);
-            n.map_or((rest.len(), rest.len()), |n| (n, n + 1))
+            rest.iter().position(|&b| b == 0)
+        };
+        let (len, skip) = match end {
+            Some(n) => (n, n + if unicode { 2 } else { 1 }),
+            None if self.cut => {
+                self.at = self.end;
+                return None;
+            }
+            None if unicode => (rest.len() & !1, rest.len()),
+            None => (rest.len(), rest.len()),
         };
         self.at = self.at.saturating_add(skip).min(self.end);
         let raw = rest.get(..len)?;
@@ -186,16 +204,19 @@ pub fn parse_session_setup(pdu: &[u8], response: bool, unicode: bool) -> Option<
         native_lanman: None,
         action: None,
         security_blob: None,
+        cut: false,
     };
     if response && wc == 0 {
         return Some(s);
     }
-    let bytes = bytes_range(pdu, wc)?;
+    let (bytes, cut) = bytes_range(pdu, wc)?;
+    s.cut = cut;
     let mut st = Strings {
         pdu,
         at: bytes.start,
         end: bytes.end,
         unicode,
+        cut,
     };
     match (response, wc) {
         // [MS-SMB] 2.2.4.6.1: ... SessionKey, SecurityBlobLength (word 7).
@@ -231,16 +252,6 @@ pub fn parse_session_setup(pdu: &[u8], response: bool, unicode: bool) -> Option<
             s.native_os = st.next_string();
             s.native_lanman = st.next_string();
         }
-        // The LANMAN form ([MS-CIFS] 2.2.4.53.1, WordCount 10): PasswordLength (word 7).
-        (false, 10) => {
-            let len = u16_at(pdu, w + 14)?;
-            s.oem_password_length = Some(len);
-            st.at = bytes.start.saturating_add(usize::from(len)).min(bytes.end);
-            s.account = st.next_string();
-            s.primary_domain = st.next_string();
-            s.native_os = st.next_string();
-            s.native_lanman = st.next_string();
-        }
         // [MS-CIFS] 2.2.4.53.2: Action (word 2), then NativeOS, NativeLanMan, PrimaryDomain.
         (true, 3) => {
             s.action = u16_at(pdu, w + 4).map(Smb1SetupAction);
@@ -259,7 +270,7 @@ pub fn parse_session_setup(pdu: &[u8], response: bool, unicode: bool) -> Option<
 /// bytes are Service in OEM, then NativeFileSystem).
 pub fn parse_tree_connect(pdu: &[u8], response: bool, unicode: bool) -> Option<TreeConnectAndx> {
     let wc = u8_at(pdu, WORD_COUNT_AT)?;
-    let bytes = match (response, wc) {
+    let (bytes, cut) = match (response, wc) {
         (false, 4) | (true, 3) | (true, 7) => bytes_range(pdu, wc)?,
         _ => return None,
     };
@@ -268,6 +279,7 @@ pub fn parse_tree_connect(pdu: &[u8], response: bool, unicode: bool) -> Option<T
         at: bytes.start,
         end: bytes.end,
         unicode,
+        cut,
     };
     if response {
         let service = st.next_oem();
@@ -280,7 +292,7 @@ pub fn parse_tree_connect(pdu: &[u8], response: bool, unicode: bool) -> Option<T
     }
     let pw = u16_at(pdu, WORD_COUNT_AT + 1 + 6)?;
     st.at = bytes.start.saturating_add(usize::from(pw)).min(bytes.end);
-    let path = Some(st.next_string()?);
+    let path = st.next_string();
     let service = st.next_oem();
     Some(TreeConnectAndx {
         path,
