@@ -8,6 +8,8 @@ fuzz_target!(|data: &[u8]| {
     match parse_smb1(data) {
         Ok(m) => {
             let _ = m.summary();
+            // The Status read by its form, and its name (NTSTATUS or DOS form).
+            let _ = m.read_status().to_string();
             let _ = m.offers_smb2();
             if let Some(d) = m.dialects() {
                 assert!(d.iter().map(|s| s.len()).sum::<usize>() <= data.len() * 3);
