@@ -191,6 +191,40 @@ pub fn write_name(f: &mut impl fmt::Write, class: u8, code: u16) -> fmt::Result 
     }
 }
 
+/// A DOS-form error by name, as [`write_name`] writes it, case-insensitive:
+/// "ERRDOS/ERRnoaccess", "errsrv/errbadpw", "ERRDOS/0x00B7", "0x07/0x0001";
+/// kept as [`NtStatus::dos`] keeps it.
+pub fn by_name(s: &str) -> Option<NtStatus> {
+    let (c, k) = s.trim().split_once('/')?;
+    let hex = |t: &str, digits: usize| {
+        t.strip_prefix("0x")
+            .or_else(|| t.strip_prefix("0X"))
+            .filter(|h| !h.is_empty() && h.len() <= digits)
+            .and_then(|h| u16::from_str_radix(h, 16).ok())
+    };
+    let class = match hex(c, 2) {
+        Some(n) => u8::try_from(n).ok()?,
+        None => [SUCCESS, ERRDOS, ERRSRV, ERRHRD, ERRCMD]
+            .into_iter()
+            .find(|&n| class_name(n).is_some_and(|x| x.eq_ignore_ascii_case(c)))?,
+    };
+    let code = match hex(k, 4) {
+        Some(n) => n,
+        None => {
+            TABLE
+                .iter()
+                .find(|e| {
+                    e.class == class
+                        && e.name
+                            .split_once('/')
+                            .is_some_and(|(_, n)| n.eq_ignore_ascii_case(k))
+                })?
+                .code
+        }
+    };
+    Some(NtStatus::dos(class, code))
+}
+
 impl NtStatus {
     /// A DOS-form class and code kept in an NtStatus (see the module's
     /// documentation); ErrorClass SUCCESS with ErrorCode 0 is
@@ -273,5 +307,36 @@ mod tests {
         assert_eq!(NtStatus::dos(SUCCESS, 5).to_string(), "SUCCESS/0x0005");
         assert_eq!(NtStatus::dos(ERRCMD, 0xFFFF).to_string(), "ERRCMD/0xFFFF");
         assert_eq!(NtStatus::dos(0x07, 1).name(), None);
+    }
+
+    #[test]
+    fn by_name_reads_what_write_name_writes() {
+        for e in TABLE {
+            assert_eq!(by_name(e.name), Some(NtStatus::dos(e.class, e.code)));
+            assert_eq!(
+                by_name(&e.name.to_ascii_lowercase()),
+                Some(NtStatus::dos(e.class, e.code))
+            );
+        }
+        for st in [
+            NtStatus::dos(ERRDOS, 0xB7),
+            NtStatus::dos(0x07, 1),
+            NtStatus::dos(ERRCMD, 0xFFFF),
+        ] {
+            assert_eq!(by_name(&st.to_string()), Some(st));
+        }
+        assert_eq!(by_name("ERRDOS/ERRbadpw"), None); // ERRbadpw is ERRSRV's
+        for bad in [
+            "",
+            "/",
+            "ERRDOS",
+            "ERRDOS/",
+            "ERRXYZ/0x0001",
+            "0x100/0x0001",
+            "ERRDOS/0x10000",
+            "STATUS_LOGON_FAILURE",
+        ] {
+            assert_eq!(by_name(bad), None, "{bad:?}");
+        }
     }
 }

@@ -51,10 +51,13 @@ impl Builder {
                     .as_ref()
                     .and_then(|s| s.action)
                     .is_some_and(|a| a.contains(Smb1SetupAction::GUEST));
+                // A DOS-form error (Flags2 without NT_STATUS, [MS-CIFS]
+                // 2.2.3.1) is kept as such: a failure, named
+                // "ERRDOS/ERRnoaccess", never read as an NTSTATUS.
                 let answer = SetupAnswer {
                     session_id: u64::from(x.uid),
-                    status: x.status,
-                    flags: if guest && x.status == 0 {
+                    status: x.read_status().0,
+                    flags: if guest && x.succeeded() {
                         SessionFlags::IS_GUEST
                     } else {
                         SessionFlags::default()
@@ -72,13 +75,13 @@ impl Builder {
                     }) => (s, frame),
                     _ => (String::from("?"), m.frame),
                 };
-                let ids = (u64::from(x.uid), u32::from(x.tid), x.status);
+                let ids = (u64::from(x.uid), u32::from(x.tid), x.read_status().0);
                 let share_type = x.tree_connect.as_ref().and_then(|t| t.share_type());
                 let kind = (share_type, ShareFlags(0));
                 self.tree_connected(ci, m, ids, share, request_frame, kind);
             }
             Smb1Command::LOGOFF_ANDX => self.logged_off_smb1(ci, m, x),
-            Smb1Command::TREE_DISCONNECT if x.status == 0 => {
+            Smb1Command::TREE_DISCONNECT if x.succeeded() => {
                 let server_ip = self.model.connections[ci].server.ip();
                 let key = (server_ip, u64::from(x.uid), u32::from(x.tid));
                 if let Some(&i) = self.tree_index.get(&key) {
@@ -145,7 +148,7 @@ impl Builder {
     fn logged_off_smb1(&mut self, ci: usize, m: &Message<'_>, x: &Smb1Message) {
         let sid = u64::from(x.uid);
         self.mark_session(m.stream, sid, |s| s.logoff_frame = Some(m.frame));
-        if x.status == 0 {
+        if x.succeeded() {
             self.mark_session(m.stream, sid, |s| {
                 s.ended_frame.get_or_insert(m.frame);
             });
