@@ -13,7 +13,8 @@
 #         files (file operations smbd refuses: a file in use, a full disk,
 #         a read-only file system; mounts two small tmpfs),
 #         probe (an HTTP request to smbd's port 445),
-#         smb1 (SMB1 logons: NTLMSSP in SPNEGO, and without SPNEGO).
+#         smb1 (SMB1 logons: NTLMSSP in SPNEGO, and without SPNEGO; with
+#         smb1dos: DOS-form errors and the MS17-010 check, also alone).
 #
 # Addresses (loopback only):
 #   127.0.0.2  smbd (standalone, tdbsam), port 445; silent listener :4455,
@@ -1012,6 +1013,21 @@ group_smb1() {
     smbd_start 'server min protocol = NT1' 'encrypt passwords = no'
     capture smb1-server-asks-plaintext "$H" \
         smbc //$SMBD_IP/share -m NT1 "$O" "$NS" -U "alice%$PW_ALICE" -c 'ls'
+    smbd_stop
+    group_smb1dos
+}
+
+# An SMB1 client without NT status codes, which smbd answers with DOS-form
+# errors (ErrorClass/ErrorCode), and the MS17-010 check of scanners; part
+# of group smb1, or alone: make-samples.sh smb1dos.
+group_smb1dos() {
+    log "group smb1dos: DOS-form SMB1 errors, the MS17-010 check"
+    smbd_users
+    smbd_start 'server min protocol = NT1' 'ntlm auth = yes'
+    local H="host $SMBD_IP" F=$HELP/smb1_flows.py
+    capture smb1-dos-wrong-password "$H" run $PY "$F" dos-logon $SMBD_IP alice WrongPassw0rd
+    capture smb1-dos-bad-share-missing-file "$H" run $PY "$F" dos-logon $SMBD_IP alice "$PW_ALICE"
+    capture smb1-ms17-010-check-smbd "$H" run $PY "$F" ms17-010-check $SMBD_IP
     smbd_stop
 }
 

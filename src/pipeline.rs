@@ -112,8 +112,12 @@ pub struct TransformInfo {
 #[derive(Clone, Copy, Debug)]
 pub struct Smb1Info {
     pub command: u8,
+    /// Status as sent, its 4 bytes read as a little-endian number.
     pub status: u32,
     pub response: bool,
+    /// Flags2 has SMB_FLAGS2_NT_STATUS: `status` is an NTSTATUS; without
+    /// it, ErrorClass (byte 0) and ErrorCode (bytes 2-3) of the DOS form.
+    pub nt_status: bool,
 }
 
 /// One message.
@@ -610,6 +614,8 @@ fn smb_pdu<F: FnMut(Event<'_>)>(
                 command: b[4],
                 status: u32::from_le_bytes([b[5], b[6], b[7], b[8]]),
                 response: b[9] & 0x80 != 0,
+                // Flags2 (bytes 10-11, little-endian): 0x4000 is NT_STATUS.
+                nt_status: b[11] & 0x40 != 0,
             });
             msg.smb1 = info;
             // SMB_COM_NEGOTIATE (0x72) request: an SMB2 server may answer it with an SMB2 NEGOTIATE.

@@ -99,6 +99,11 @@ fn text_snapshots() {
         "file-sharing-violation",
         &["samples/file-sharing-violation.pcap"],
     );
+    // SMB1 errors in the DOS form, by their class/code names
+    snapshot(
+        "smb1-dos-bad-share-missing-file",
+        &["samples/smb1-dos-bad-share-missing-file.pcap"],
+    );
 }
 
 #[test]
@@ -772,6 +777,40 @@ fn check_expect_status_finds_any_response() {
             assert_eq!(code, 0, "{file}: {out}");
             assert_eq!(out.lines().next(), Some(line), "{file}");
         }
+    }
+}
+
+/// An SMB1 logon refused in the DOS form ([MS-CIFS] 2.2.3.1) ended with
+/// ERRDOS/ERRnoaccess, by that name (as the report writes it), not with
+/// STATUS_LOGON_FAILURE, which it stands for only in the findings; a tree
+/// connect answered ERRDOS/ERRnosuchshare is found too; a name that is no
+/// DOS-form error is a usage error.
+#[test]
+fn check_expect_status_takes_dos_form_names() {
+    let (code, out) = check(&[
+        &sample("smb1-dos-wrong-password.pcap"),
+        "--expect-status",
+        "ERRDOS/ERRnoaccess",
+        "--expect-status",
+        "STATUS_LOGON_FAILURE",
+    ]);
+    assert_eq!(code, 1, "{out}");
+    assert_eq!(
+        out,
+        "PASS expect-status ERRDOS/ERRnoaccess: session 0x0 (stream 0, frames 8-9) SAMPLES\\alice ended with ERRDOS/ERRnoaccess\n\
+         FAIL expect-status STATUS_LOGON_FAILURE: STATUS_LOGON_FAILURE not seen: no SMB2 response in the capture\n\
+         2 check(s), 1 passed, 1 failed\n"
+    );
+    let (code, out) = check(&[
+        &sample("smb1-dos-bad-share-missing-file.pcap"),
+        "--expect-status",
+        "errdos/errnosuchshare",
+    ]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.starts_with("PASS expect-status errdos/errnosuchshare: TREE_CONNECT \\\\127.0.0.2\\NOSUCHSHARE (stream 0, frame 11) answered ERRDOS/ERRnosuchshare\n"), "{out}");
+    let ok = sample("ntlm-smb311.pcap");
+    for bad in ["ERRDOS/ERRbadpw", "ERRXYZ/ERRnoaccess", "ERRDOS/"] {
+        assert_eq!(check(&[&ok, "--expect-status", bad]).0, 2, "{bad}");
     }
 }
 

@@ -544,6 +544,24 @@ const CASES: &[(&str, &str, &str, u64, &[u64])] = &[
         0,
         &[18, 19],
     ),
+    // The same in the DOS form of SMB1 errors (the client asks for no NT
+    // status codes): the wrong password answered ERRDOS/ERRnoaccess, read
+    // as its NTSTATUS twin above is; the missing share answered ERRDOS
+    // 0x0043 (ERRnosuchshare).
+    (
+        "smb1-dos-wrong-password.pcap",
+        "logon.ntlmv1_rejected",
+        "error",
+        0,
+        &[8, 9],
+    ),
+    (
+        "smb1-dos-bad-share-missing-file.pcap",
+        "tree.not_found",
+        "error",
+        0,
+        &[10, 11],
+    ),
     (
         "corpus:zeek-smb1-raw-ntlm-port139.pcap",
         "session.guest",
@@ -1444,6 +1462,121 @@ fn ms17_010_check_and_exploit_are_recorded() {
     assert!(f[0]
         .explanation
         .contains("EternalBlue exploit to this server on tcp.stream 4"));
+}
+
+/// The MS17-010 check answered by a server that has no MS17-010 hole
+/// (smbd: STATUS_INVALID_HANDLE to the TRANS_PEEK_NMPIPE on FID 0): the
+/// check is recorded with its answer, and posture.ms17_010 is not raised.
+#[test]
+fn ms17_010_check_answered_otherwise_is_no_finding() {
+    let a = sample("smb1-ms17-010-check-smbd.pcap");
+    let c = &a.model.connections[0];
+    let ch = c.ms17_010_check.as_deref().expect("the check is recorded");
+    assert_eq!((ch.request_frame, ch.response_frame), (14, Some(15)));
+    assert_eq!(
+        ch.status.map(|s| s.to_string()).as_deref(),
+        Some("STATUS_INVALID_HANDLE")
+    );
+    assert!(c.eternalblue.is_none());
+    assert!(
+        with_code(&a, "posture.ms17_010").is_empty(),
+        "{:#?}",
+        describe(&a.diagnosis.findings)
+    );
+    // The check's request is one the watch knows: in the corpus capture the
+    // same check answered STATUS_INSUFF_SERVER_RESOURCES raises it.
+    if let Some(a) = load("corpus:sv-smb21-kerberos-many-sessions.pcap") {
+        assert_eq!(with_code(&a, "posture.ms17_010").len(), 1);
+    }
+}
+
+/// SMB1 errors in the DOS form ([MS-CIFS] 2.2.3.1, Flags2 without
+/// NT_STATUS) in the report: named by class and code, never as an NTSTATUS
+/// (the bytes of ERRDOS/ERRnoaccess, 0x00050001, are no NTSTATUS name's),
+/// and a failure where they answer a logon or a tree connect. The NTSTATUS
+/// twins of these captures (smb1-no-spnego-wrong-password, NTLMv1 without
+/// SPNEGO too, and smb1-ntlm-bad-share) get the same outcome and codes.
+#[test]
+fn smb1_dos_form_errors_in_the_report() {
+    use smbscope::report::filter::Filter;
+    use smbscope::report::messages::CaptureSummary;
+    use smbscope::report::report_json::ReportJson;
+    let json = |a: &Analysis| {
+        let capture = CaptureSummary::new("x.pcap", &a.outcome.stats, None);
+        let filter = Filter::default();
+        let doc = ReportJson::new(&a.model, &a.diagnosis, &capture, &filter);
+        serde_json::to_value(&doc).expect("json")
+    };
+    let a = sample("smb1-dos-wrong-password.pcap");
+    let twin = sample("smb1-no-spnego-wrong-password.pcap");
+    let (j, t) = (json(&a), json(&twin));
+    let (s, ts) = (&j["sessions"][0], &t["sessions"][0]);
+    assert_eq!(s["outcome"], "failure");
+    assert_eq!(s["outcome"], ts["outcome"]);
+    assert_eq!(s["status"], "ERRDOS/ERRnoaccess");
+    assert_eq!(ts["status"], "STATUS_LOGON_FAILURE");
+    assert_eq!(
+        (s["mechanism"].as_str(), s["user"].as_str()),
+        (Some("ntlm"), Some("alice"))
+    );
+    assert_eq!(s["rounds"][0]["status"], "ERRDOS/ERRnoaccess");
+    assert_eq!(s["rounds"][0]["response_frame"], 9);
+    let f = with_code(&a, "logon.ntlmv1_rejected");
+    assert_eq!(f[0].status.as_deref(), Some("ERRDOS/ERRnoaccess"));
+    assert!(
+        f[0].explanation.contains("[MS-CIFS] 3.3.5.43"),
+        "{}",
+        f[0].explanation
+    );
+    assert_eq!(
+        with_code(&twin, "logon.ntlmv1_rejected")[0]
+            .status
+            .as_deref(),
+        Some("STATUS_LOGON_FAILURE")
+    );
+    // Nothing of the DOS-form capture reads as SMB1 in use with success
+    // but the NEGOTIATE: the session was not set up.
+    assert_eq!(a.model.connections[0].smb1_used_frame, None);
+
+    let a = sample("smb1-dos-bad-share-missing-file.pcap");
+    let j = json(&a);
+    assert_eq!(j["sessions"][0]["outcome"], "success");
+    assert_eq!(j["sessions"][0]["status"], "STATUS_SUCCESS");
+    let trees: Vec<(&str, &str)> = j["trees"]
+        .as_array()
+        .expect("trees")
+        .iter()
+        .map(|t| {
+            (
+                t["share"].as_str().unwrap_or(""),
+                t["status"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(
+        trees,
+        [
+            ("\\\\127.0.0.2\\NOSUCHSHARE", "ERRDOS/ERRnosuchshare"),
+            ("\\\\127.0.0.2\\SHARE", "STATUS_SUCCESS")
+        ]
+    );
+    let f = with_code(&a, "tree.not_found");
+    assert_eq!(f[0].status.as_deref(), Some("ERRDOS/ERRnosuchshare"));
+    assert_eq!(
+        with_code(&sample("smb1-ntlm-bad-share.pcap"), "tree.not_found")[0]
+            .status
+            .as_deref(),
+        Some("STATUS_BAD_NETWORK_NAME")
+    );
+    // SMB1 in use from the logon's success (frame 9), as in NTSTATUS form.
+    assert_eq!(a.model.connections[0].smb1_used_frame, Some(9));
+    let no_error = a
+        .diagnosis
+        .findings
+        .iter()
+        .filter(|f| f.severity == smbscope::diagnose::Severity::Error)
+        .count();
+    assert_eq!(no_error, 1, "{:#?}", describe(&a.diagnosis.findings));
 }
 
 /// Samba's KDC puts the account's NTSTATUS in a PA-PW-SALT of the

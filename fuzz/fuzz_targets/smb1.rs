@@ -9,6 +9,8 @@ fuzz_target!(|data: &[u8]| {
     match parse_smb1(data) {
         Ok(m) => {
             let _ = m.summary();
+            // The Status read by its form, and its name (NTSTATUS or DOS form).
+            let _ = m.read_status().to_string();
             let _ = m.offers_smb2();
             let _ = m.logon_detail();
             // A security blob's range lies inside the message.

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # summarize.sh [PCAP...] - print, per capture, the frames that matter:
-# SMB2 command/status/dialect, NTLMSSP message and user, Kerberos message
+# SMB2 command/status/dialect, SMB1 status (NTSTATUS, or the DOS form's
+# error class/code), NTLMSSP message and user, Kerberos message
 # types, errors and names, TCP resets.  Used to check the captures and to
 # write samples/README.md.  Ports 4455/4456/4457 are decoded as SMB.
 if [ $# -eq 0 ]; then
@@ -16,7 +17,7 @@ for f in "$@"; do
         -e smb2.nt_status -e smb.nt_status -e smb2.dialect -e ntlmssp.messagetype \
         -e ntlmssp.auth.username -e ntlmssp.auth.domain -e kerberos.msg_type \
         -e kerberos.error_code -e kerberos.CNameString -e kerberos.SNameString -e udp.port \
-        -e tcp.flags.reset 2>/dev/null |
+        -e tcp.flags.reset -e smb.flags2.nt_error -e smb.error_class -e smb.error_code 2>/dev/null |
     awk -F'|' '
     function first(x,  a) { split(x, a, ";"); return a[1] }
     {
@@ -25,6 +26,7 @@ for f in "$@"; do
         if ($4!="") line=line" cmd="$4 (first($5)=="1"?" resp":" req");
         if ($6!="") line=line" status="$6;
         if ($7!="") line=line" smb1status="first($7);
+        if (first($18)=="0" && first($19)!="") line=line" smb1dos="first($19)"/"first($20);
         if ($8!="") line=line" dialect="$8;
         if ($9!="") line=line" ntlmssp="first($9);
         if ($10!="") line=line" user="first($10);

@@ -99,9 +99,17 @@ pub fn expect_success(model: &Model, d: &Diagnosis) -> CheckResult {
     }
 }
 
-/// A status by name ("STATUS_LOGON_FAILURE", "LOGON_FAILURE") or value ("0xC000006D").
+/// A status by name ("STATUS_LOGON_FAILURE", "LOGON_FAILURE") or value
+/// ("0xC000006D"), or an SMB1 error in the DOS form by its [MS-CIFS]
+/// 2.2.2.4 name ("ERRDOS/ERRnoaccess", as the report writes it; see
+/// [`ntstatus::dos`]).
 pub fn status_code(s: &str) -> Result<u32, String> {
     let t = s.trim();
+    if t.contains('/') {
+        return ntstatus::dos::by_name(t)
+            .map(|st| st.0)
+            .ok_or_else(|| format!("unknown SMB1 DOS-form error {s:?}"));
+    }
     if let Some(h) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
         return u32::from_str_radix(h, 16).map_err(|_| format!("not an NTSTATUS: {s:?}"));
     }

@@ -87,7 +87,10 @@ fn bad_passwords(all: &[Group<'_>]) -> BadPasswords {
     }
     for g in all {
         let f = g.first;
-        if matches!(f.status, Some(S::LOGON_FAILURE | S::WRONG_PASSWORD)) {
+        if matches!(
+            f.status.map(read),
+            Some(S::LOGON_FAILURE | S::WRONG_PASSWORD)
+        ) {
             bad.entry((f.client.ip(), f.server, identity(f)))
                 .or_default()
                 .push((f.first_frame, g.count));
@@ -133,10 +136,17 @@ pub(crate) fn identity(s: &Session) -> String {
     }
 }
 
+/// A session setup's status as the findings read it: an SMB1 DOS-form
+/// error as the NTSTATUS [MS-CIFS] pairs it with there ([`super::dos::logon`]),
+/// any other status as it is.
+fn read(st: S) -> S {
+    super::dos::logon(st).map_or(st, |e| e.nt)
+}
+
 /// Code and title for a failed session setup's final status.
 fn failure_code(status: u32, s: &Session) -> (&'static str, &'static str) {
     let v1 = matches!(s.ntlm_response, Some("NTLMv1" | "NTLMv1-ESS" | "LM"));
-    match S(status) {
+    match read(S(status)) {
         S::LOGON_FAILURE | S::WRONG_PASSWORD if v1 => {
             ("logon.ntlmv1_rejected", "NTLMv1 logon refused")
         }
@@ -201,6 +211,10 @@ fn failure(g: &Group<'_>, bad_passwords_before: u64, out: &mut Sink) {
     let (code, title) = failure_code(status, s);
     let who = identity(s);
     let name = S(status).to_string();
+    // What the explanation and the next step are about: a DOS-form error's
+    // NTSTATUS where [MS-CIFS] pairs them, the status itself otherwise.
+    let dos = super::dos::logon(S(status));
+    let meant = dos.map_or(status, |e| e.nt.0);
     // "{title}: {name} ({who})" for logon.failed, else "{title} ({who})".
     let mut title = if code == "logon.failed" {
         concat(&[title, ": ", &name, " (", &who, ")"])
@@ -241,9 +255,18 @@ fn failure(g: &Group<'_>, bad_passwords_before: u64, out: &mut Sink) {
             Some(_) => " The mechanism was not Kerberos, so no ticket expired: the server's authentication package refused the credentials as expired, and only the server's logs say why.",
             None => " The capture does not show the mechanism (no security token of this session was decoded; here the SESSION_SETUP requests may have been sent before the capture began): with Kerberos this means a service ticket past its end time; with NTLM, only the server's logs say why.",
         });
-    } else if let Some(m) = nt_meaning(status) {
-        why.push(' ');
-        why.push_str(m);
+    } else {
+        if let Some(d) = dos {
+            why.push(' ');
+            why.push_str(d.why);
+        } else if let Some(m) = super::dos::meaning(S(status)) {
+            why.push(' ');
+            why.push_str(&m);
+        }
+        if let Some(m) = nt_meaning(meant) {
+            why.push(' ');
+            why.push_str(m);
+        }
     }
     if code == "logon.ntlmv1_rejected" {
         why.push_str(" The client sent an NTLMv1/LM response, which the server (Samba 'ntlm auth', Windows LmCompatibilityLevel) refuses.");
@@ -268,7 +291,7 @@ fn failure(g: &Group<'_>, bad_passwords_before: u64, out: &mut Sink) {
         "session.expired" if s.mechanism.is_none() => "Capture from before the connection is made, to see the mechanism. With Kerberos, get a new ticket (klist purge, or kinit, then connect again) and compare the server's clock with the KDC's; otherwise read the server's security log for this logon.".to_string(),
         "session.expired" => "Read the server's security log for this logon, and connect again to see whether a fresh logon works.".to_string(),
         "logon.account_disabled" if guest_account => "Log on with a user account of the server or the domain. Enabling the Guest account is not recommended: guest sessions cannot be signed or encrypted, and Windows clients refuse them by default (AllowInsecureGuestAuth).".to_string(),
-        _ => nt_check(status).unwrap_or("Check the server's security log for this logon.").to_string(),
+        _ => nt_check(meant).unwrap_or("Check the server's security log for this logon.").to_string(),
     };
     out.push(
         Draft::new(Severity::Error, code, title)

@@ -15,6 +15,7 @@ mod anonymous;
 pub mod codes;
 mod compression;
 mod connection;
+mod dos;
 mod file;
 mod group;
 mod kerberos;

@@ -283,6 +283,105 @@ fn logon_failed_for_a_status_without_its_own_code() {
     );
 }
 
+/// SMB1 errors in the DOS form ([MS-CIFS] 2.2.3.1) are read only where
+/// [MS-CIFS] pairs them with an NTSTATUS for the request they answer, and
+/// never taken for an NTSTATUS: ERRDOS/ERRnoaccess to a SESSION_SETUP_ANDX
+/// is a failed logon (3.3.5.43); ERRSRV/ERRerror, whose number (0x00010002)
+/// is DBG_CONTINUE's, is neither that nor a success. The finding names the
+/// DOS form.
+#[test]
+fn dos_form_logon_errors() {
+    use crate::ntstatus::dos::{ERRDOS, ERRSRV, ERR_BADPW, ERR_NOACCESS};
+    for (st, name) in [
+        (NtStatus::dos(ERRDOS, ERR_NOACCESS), "ERRDOS/ERRnoaccess"),
+        (NtStatus::dos(ERRSRV, ERR_BADPW), "ERRSRV/ERRbadpw"),
+    ] {
+        let d = diagnose(&model(vec![conn(0)], vec![refused(0, st, 8)]));
+        let f = only(&d.findings, "logon.bad_password");
+        check(f, Severity::Error, 0, &[10, 11]);
+        assert_eq!(f.status.as_deref(), Some(name));
+        assert!(
+            f.explanation.contains(&format!("with {name}. ")),
+            "{}",
+            f.explanation
+        );
+        assert!(f.explanation.contains("DOS form"), "{}", f.explanation);
+        // With an NTLMv1 response, as its NTSTATUS twin.
+        let mut s = refused(0, st, 8);
+        s.ntlm_response = Some("NTLMv1");
+        let d = diagnose(&model(vec![conn(0)], vec![s]));
+        assert_eq!(
+            only(&d.findings, "logon.ntlmv1_rejected").status.as_deref(),
+            Some(name)
+        );
+    }
+    let st = NtStatus::dos(ERRSRV, 0x0001);
+    let d = diagnose(&model(vec![conn(0)], vec![refused(0, st, 8)]));
+    let f = only(&d.findings, "logon.failed");
+    assert_eq!(
+        f.title,
+        "Session setup failed: ERRSRV/ERRerror (CORP\\alice)"
+    );
+    assert!(
+        f.explanation.contains("non-specific server error"),
+        "{}",
+        f.explanation
+    );
+    assert!(!f.explanation.contains("DBG_"), "{}", f.explanation);
+}
+
+/// A TREE_CONNECT_ANDX refused in the DOS form: ERRSRV/ERRinvnetname
+/// ([MS-CIFS] 3.3.5.45) and ERRDOS 0x0043 (ERROR_BAD_NET_NAME, smbd's
+/// answer) name no share; ERRDOS/ERRnoaccess is no missing share, and the
+/// number of ERRDOS/ERRbadfunc (0x00010001, DBG_EXCEPTION_HANDLED's) is
+/// not read as an NTSTATUS.
+#[test]
+fn dos_form_tree_errors() {
+    use crate::ntstatus::dos::{ERRDOS, ERRSRV, ERR_INVNETNAME, ERR_NOACCESS, ERR_NOSUCHSHARE};
+    let mut m = model(vec![conn(0)], vec![]);
+    m.trees.push(Tree::new(
+        0,
+        "10.0.0.2".parse().unwrap(),
+        0x1234,
+        "\\\\fs1\\nosuch".into(),
+        NtStatus::dos(ERRSRV, ERR_INVNETNAME).0,
+        14,
+        15,
+    ));
+    for (st, name) in [
+        (
+            NtStatus::dos(ERRSRV, ERR_INVNETNAME),
+            "ERRSRV/ERRinvnetname",
+        ),
+        (
+            NtStatus::dos(ERRDOS, ERR_NOSUCHSHARE),
+            "ERRDOS/ERRnosuchshare",
+        ),
+    ] {
+        m.trees[0].status = st;
+        let d = diagnose(&m);
+        let f = only(&d.findings, "tree.not_found");
+        check(f, Severity::Error, 0, &[14, 15]);
+        assert_eq!(f.status.as_deref(), Some(name));
+        assert!(
+            f.explanation.contains(&format!("({name})")),
+            "{}",
+            f.explanation
+        );
+    }
+    for (st, name) in [
+        (NtStatus::dos(ERRDOS, ERR_NOACCESS), "ERRDOS/ERRnoaccess"),
+        (NtStatus::dos(ERRDOS, 0x0001), "ERRDOS/ERRbadfunc"),
+    ] {
+        m.trees[0].status = st;
+        let d = diagnose(&m);
+        let f = only(&d.findings, "tree.failed");
+        assert_eq!(f.status.as_deref(), Some(name));
+        assert!(f.explanation.contains("DOS form"), "{}", f.explanation);
+        assert!(!f.explanation.contains("DBG_"), "{}", f.explanation);
+    }
+}
+
 /// An NTLM logon of CORP\alice refused with `status` on `stream`.
 fn refused(stream: u64, status: NtStatus, frame: u64) -> Session {
     session(

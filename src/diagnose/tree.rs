@@ -20,10 +20,16 @@ fn failure(t: &Tree, dialect: Option<(Option<String>, u16)>) -> Draft {
     let (d_name, d_code) = dialect.unwrap_or((None, 0));
     let cannot_encrypt = d_code != 0 && d_code < 0x0300;
     let share = &t.share;
-    let d = match st {
+    // An SMB1 DOS-form error is read as the NTSTATUS [MS-CIFS] pairs it
+    // with for a tree connect, and otherwise as no NTSTATUS at all.
+    let dos = super::dos::tree(st);
+    let d = match dos.map_or(st, |e| e.nt) {
         S::BAD_NETWORK_NAME => Draft::new(Severity::Error, "tree.not_found", format!("Share not found: {share}"))
-            .explain(format!("The server has no share by the name in {share} (STATUS_BAD_NETWORK_NAME). {}", nt_meaning(st.0).unwrap_or("")))
-            .next(nt_check(st.0).unwrap_or("List the server's shares (smbclient -L, net view) and check the spelling.")),
+            .explain(match dos {
+                Some(e) => format!("The server has no share by the name in {share} ({st}). {} {}", e.why, nt_meaning(e.nt.0).unwrap_or("")),
+                None => format!("The server has no share by the name in {share} (STATUS_BAD_NETWORK_NAME). {}", nt_meaning(st.0).unwrap_or("")),
+            })
+            .next(nt_check(S::BAD_NETWORK_NAME.0).unwrap_or("List the server's shares (smbclient -L, net view) and check the spelling.")),
         S::ACCESS_DENIED if cannot_encrypt => Draft::new(Severity::Error, "tree.encryption_required", format!("Access to {share} denied: the share probably requires encryption, which SMB {} cannot do", d_name.as_deref().unwrap_or("2.x")))
             .explain(format!("TREE_CONNECT to {share} was refused with STATUS_ACCESS_DENIED on a connection that negotiated SMB {}. SMB 2.x has no encryption, and a server refuses such clients on shares that require it (Samba 'smb encrypt = required', Windows EncryptData / RejectUnencryptedAccess). If the share does not require encryption, the user lacks permission on it.", d_name.as_deref().unwrap_or("2.x")))
             .next("Let the client negotiate SMB 3.0 or later (Samba: 'client max protocol = SMB3'; check 'client min/max protocol'), or check the share's encryption setting and permissions."),
@@ -34,7 +40,10 @@ fn failure(t: &Tree, dialect: Option<(Option<String>, u16)>) -> Draft {
             .explain(format!("The server refused the tree connect to {share} with {st}. Samba answers a TREE_CONNECT so when the share's connection limit ('max connections') is used up; otherwise the server is short of memory or another resource. {}", nt_meaning(st.0).unwrap_or("")))
             .next("Look at the share's connection limit and who holds its connections (Samba: 'max connections', smbstatus -S; Windows: the share's user limit, Get-SmbShare | select Name,ConcurrentUserLimit), then at the server's memory."),
         _ => Draft::new(Severity::Error, "tree.failed", format!("TREE_CONNECT to {share} failed: {st}"))
-            .explain(nt_meaning(st.0).unwrap_or("The server refused the tree connect.").to_string())
+            .explain(match super::dos::meaning(st) {
+                Some(m) => format!("The server refused the tree connect. {m}"),
+                None => nt_meaning(st.0).unwrap_or("The server refused the tree connect.").to_string(),
+            })
             .next(nt_check(st.0).unwrap_or("Check the server's log for this share.")),
     };
     d.stream(t.stream)

@@ -6,6 +6,9 @@
 //! - [`explain`]: what a code means in an SMB conversation, its usual causes
 //!   and what to check next, for the codes a troubleshooter meets.
 //! - [`is_benign`]: the statuses that are a normal part of the protocol.
+//! - [`dos`]: SMB1 errors in the DOS form (ErrorClass/ErrorCode), named as
+//!   [MS-CIFS] 2.2.2.4 names them and kept in an [`NtStatus`] apart from
+//!   every NTSTATUS.
 //! - [`query`] / [`parse_query`] / [`render_text`]: the `smbscope status QUERY`
 //!   subcommand (NTSTATUS and Kerberos codes by value, name or word).
 
@@ -29,6 +32,7 @@ macro_rules! explained {
     };
 }
 
+pub mod dos;
 mod explain;
 pub mod kerberos;
 mod render;
@@ -174,9 +178,14 @@ status_consts! {
 }
 
 impl NtStatus {
-    /// The name ("STATUS_LOGON_FAILURE"), if the code is in the table.
+    /// The name ("STATUS_LOGON_FAILURE"), if the code is in the table; for
+    /// a DOS-form SMB1 error kept here ([`dos`]), its [MS-CIFS] 2.2.2.4 name
+    /// ("ERRDOS/ERRnoaccess") if its class and code are in that table.
     pub fn name(self) -> Option<&'static str> {
-        name(self.0)
+        match self.dos_error() {
+            Some((class, code)) => dos::lookup(class, code).map(|e| e.name),
+            None => name(self.0),
+        }
     }
 
     /// The table entry, if the code is in the table.
@@ -222,9 +231,14 @@ impl From<u32> for NtStatus {
     }
 }
 
-/// "STATUS_LOGON_FAILURE", or "0xC0001234" for a code not in the table.
+/// "STATUS_LOGON_FAILURE", or "0xC0001234" for a code not in the table; a
+/// DOS-form SMB1 error as [`dos::write_name`] writes it ("ERRDOS/ERRnoaccess",
+/// "ERRDOS/0x00B7").
 impl fmt::Display for NtStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some((class, code)) = self.dos_error() {
+            return dos::write_name(f, class, code);
+        }
         match self.name() {
             Some(n) => f.write_str(n),
             None => write!(f, "0x{:08X}", self.0),

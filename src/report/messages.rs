@@ -87,22 +87,47 @@ pub fn command_str(msg: &Message<'_>, dec: &Decoded) -> Option<Cow<'static, str>
     }
 }
 
-/// The status of a response: SMB2 header Status or SMB1 NT status.
+/// The status of a response as sent (`status_code`): SMB2 header Status,
+/// or the SMB1 header's Status, an NTSTATUS or the DOS form's 4 bytes
+/// ([MS-CIFS] 2.2.3.1), read as a little-endian number.
 pub fn status_of(msg: &Message<'_>) -> Option<u32> {
+    status_form_of(msg).map(|(code, _)| code)
+}
+
+/// [`status_of`], and whether it is an NTSTATUS (SMB2; SMB1 with
+/// SMB_FLAGS2_NT_STATUS) rather than an SMB1 DOS-form ErrorClass/ErrorCode.
+fn status_form_of(msg: &Message<'_>) -> Option<(u32, bool)> {
     if !msg.is_response() {
         return None;
     }
     match (msg.header, msg.smb1) {
-        (Some(h), _) => Some(h.status),
-        (None, Some(s)) => Some(s.status),
+        (Some(h), _) => Some((h.status, true)),
+        (None, Some(s)) => Some((s.status, s.nt_status)),
         _ => None,
     }
 }
 
-fn status_text(code: u32) -> Cow<'static, str> {
-    match NtStatus(code).name() {
+/// The status of a response read by its form: an NTSTATUS, or an SMB1
+/// DOS-form error as [`NtStatus::dos`] keeps it, never taken for an
+/// NTSTATUS (for the session model and its timeline).
+pub fn read_status_of(msg: &Message<'_>) -> Option<NtStatus> {
+    status_form_of(msg).map(|(code, nt)| NtStatus::from_smb1(code, nt))
+}
+
+/// The `status` name: an NTSTATUS's from the table ("0xC0001234" when it is
+/// not there), a DOS-form error's from [MS-CIFS] 2.2.2.4
+/// ("ERRDOS/ERRnoaccess", see [`crate::ntstatus::dos`]).
+fn status_text(code: u32, nt: bool) -> Cow<'static, str> {
+    if nt {
+        return match crate::ntstatus::name(code) {
+            Some(n) => Cow::Borrowed(n),
+            None => Cow::Owned(format!("0x{code:08X}")),
+        };
+    }
+    let st = NtStatus::from_smb1(code, false);
+    match st.name() {
         Some(n) => Cow::Borrowed(n),
-        None => Cow::Owned(NtStatus(code).to_string()),
+        None => Cow::Owned(st.to_string()),
     }
 }
 
@@ -128,8 +153,8 @@ impl Serialize for MessageJson<'_> {
             o.serialize_entry("command", c)?;
         }
         o.serialize_entry("response", &m.is_response())?;
-        if let Some(code) = status_of(m) {
-            o.serialize_entry("status", &status_text(code))?;
+        if let Some((code, nt)) = status_form_of(m) {
+            o.serialize_entry("status", &status_text(code, nt))?;
             o.serialize_entry("status_code", &code)?;
         }
         if let Some(h) = &m.header {
@@ -307,14 +332,14 @@ fn write_message_start(
         }
     }
     boolean!(out, "response", m.is_response());
-    if let Some(code) = status_of(m) {
+    if let Some((code, nt)) = status_form_of(m) {
         key!(out, "status");
         match cache.status {
-            Some((c, name)) if c == code => push_name(out, name),
-            _ => match status_text(code) {
+            Some((c, n, name)) if c == code && n == nt => push_name(out, name),
+            _ => match status_text(code, nt) {
                 Cow::Borrowed(name) => {
                     push_name(out, name);
-                    cache.status = Some((code, name));
+                    cache.status = Some((code, nt, name));
                 }
                 Cow::Owned(text) => push_str(out, &text),
             },
@@ -511,7 +536,8 @@ pub struct LineCache {
     /// The slot used last.
     last: usize,
     date: DateCache,
-    status: Option<(u32, &'static str)>,
+    /// The last status named: (code, an NTSTATUS, its name).
+    status: Option<(u32, bool, &'static str)>,
     blobs: BlobMemo,
 }
 
@@ -957,7 +983,10 @@ mod tests {
             Kind::Netbios,
             Kind::Kerberos,
         ];
-        let statuses = crate::ntstatus::table::TABLE.iter().map(|e| e.name);
+        let statuses = crate::ntstatus::table::TABLE
+            .iter()
+            .map(|e| e.name)
+            .chain(crate::ntstatus::dos::TABLE.iter().map(|e| e.name));
         let krb = (0..=u8::MAX).filter_map(|b| kerberos_msg_name(Some(b)));
         let names: Vec<&str> = BODY_KEYS
             .iter()
@@ -1556,7 +1585,9 @@ impl<W: Write> MessagesWriter<W> {
         if m.kind == Kind::Kerberos {
             cmd.insert_str(0, "krb ");
         }
-        let status = status_of(m).map(status_text).unwrap_or_default();
+        let status = status_form_of(m)
+            .map(|(code, nt)| status_text(code, nt))
+            .unwrap_or_default();
         let details = summary(m, dec);
         // "{:>7} {:>11.6} {:>5} {dir} {cmd:<24} {status:<30} {details}\n", built
         // in a reused buffer: padding through the formatter went char by char.

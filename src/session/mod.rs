@@ -711,7 +711,7 @@ impl Builder {
         setup::smb1_negotiate(c, m, &dec);
         if let Some(x) = dec.smb1.as_ref() {
             smb1::watch(&mut self.conn_state[ci].smb1, c, m, x);
-            let answered = x.is_response && x.status == 0;
+            let answered = x.is_response && x.succeeded();
             if answered
                 && x.command != crate::smb2::smb1::Smb1Command::NEGOTIATE
                 && c.smb1_used_frame.is_none()
@@ -877,7 +877,7 @@ impl Builder {
             from_client: m.from_client,
             command: &command,
             summary: &text,
-            status: crate::report::messages::status_of(m),
+            status: crate::report::messages::read_status_of(m).map(|s| s.0),
             krb_error: None,
             smb: true,
         };

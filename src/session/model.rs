@@ -356,6 +356,8 @@ pub struct TimelineEntry<'a> {
     pub from_client: bool,
     pub command: &'a str,
     pub summary: &'a str,
+    /// A response's status as an [`NtStatus`] holds it: an SMB1 DOS-form
+    /// error as [`NtStatus::dos`] keeps it.
     pub status: Option<u32>,
     /// A Kerberos error (code, name) carried by the message.
     pub krb_error: Option<(i32, &'a str)>,

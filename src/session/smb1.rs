@@ -5,7 +5,6 @@
 
 use arrayvec::ArrayVec;
 
-use crate::ntstatus::NtStatus;
 use crate::pipeline::Message;
 use crate::smb2::smb1::{Smb1Command, Smb1Message, TRANS_PEEK_NMPIPE};
 
@@ -55,7 +54,9 @@ pub(crate) fn watch(
                 wt.peek_mid = None;
                 if let Some(ch) = c.ms17_010_check.as_deref_mut() {
                     ch.response_frame = Some(m.frame);
-                    ch.status = Some(NtStatus(x.status));
+                    // Read by its form: a DOS-form answer is never
+                    // taken for STATUS_INSUFF_SERVER_RESOURCES.
+                    ch.status = Some(x.read_status());
                 }
             }
         }

@@ -61,10 +61,13 @@ impl Builder {
                     .as_ref()
                     .and_then(|s| s.action)
                     .is_some_and(|a| a.contains(Smb1SetupAction::GUEST));
+                // A DOS-form error (Flags2 without NT_STATUS, [MS-CIFS]
+                // 2.2.3.1) is kept as such: a failure, named
+                // "ERRDOS/ERRnoaccess", never read as an NTSTATUS.
                 let answer = SetupAnswer {
                     session_id: u64::from(x.uid),
-                    status: x.status,
-                    flags: if guest && x.status == 0 {
+                    status: x.read_status().0,
+                    flags: if guest && x.succeeded() {
                         SessionFlags::IS_GUEST
                     } else {
                         SessionFlags::default()
@@ -83,19 +86,19 @@ impl Builder {
                     }) => (s, frame),
                     _ => (String::from("?"), m.frame),
                 };
-                let ids = (u64::from(x.uid), u32::from(x.tid), x.status);
+                let ids = (u64::from(x.uid), u32::from(x.tid), x.read_status().0);
                 let share_type = x.tree_connect.as_ref().and_then(|t| t.share_type());
                 let kind = (share_type, ShareFlags(0));
                 let i = self.tree_connected(ci, m, ids, share, request_frame, kind);
                 // UID and TID are the connection's own ([MS-CIFS] 2.2.1.6):
                 // its trees are kept apart from other connections'.
                 let trees = &mut self.conn_state[ci].smb1_trees;
-                if x.status == 0 && trees.len() < MAX_SMB1_TREES {
+                if x.succeeded() && trees.len() < MAX_SMB1_TREES {
                     trees.push((x.uid, x.tid, i));
                 }
             }
             Smb1Command::LOGOFF_ANDX => self.logged_off_smb1(ci, m, x),
-            Smb1Command::TREE_DISCONNECT if x.status == 0 => {
+            Smb1Command::TREE_DISCONNECT if x.succeeded() => {
                 let trees = &mut self.conn_state[ci].smb1_trees;
                 let at = trees.iter().position(|&(u, t, _)| (u, t) == (x.uid, x.tid));
                 if let Some((_, _, i)) = at.map(|k| trees.swap_remove(k)) {
@@ -170,7 +173,7 @@ impl Builder {
     fn logged_off_smb1(&mut self, ci: usize, m: &Message<'_>, x: &Smb1Message) {
         let sid = u64::from(x.uid);
         self.mark_session(m.stream, sid, |s| s.logoff_frame = Some(m.frame));
-        if x.status == 0 {
+        if x.succeeded() {
             self.mark_session(m.stream, sid, |s| {
                 s.ended_frame.get_or_insert(m.frame);
             });

@@ -2,10 +2,13 @@
 //! request's dialect strings ([MS-CIFS] 2.2.4.52.1), which is how clients that
 //! still start with SMB1 offer SMB2 ("SMB 2.002", "SMB 2.???", [MS-SMB2]
 //! 3.3.5.3.1). For every other SMB1 message we only give the command code and
-//! the status.
+//! the status, read by its form: an NTSTATUS when Flags2 has NT_STATUS, else
+//! ErrorClass/ErrorCode ([MS-CIFS] 2.2.3.1; names in `crate::ntstatus::dos`).
 
 use serde::Serialize;
 use std::fmt;
+
+use crate::ntstatus::NtStatus;
 
 use super::header::SMB1_MAGIC;
 use super::smb1_session::{logon_detail, parse_session_setup, parse_tree_connect};
@@ -95,11 +98,20 @@ pub enum Smb1Negotiate {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Smb1Message {
     pub command: Smb1Command,
-    /// Status as sent: an NTSTATUS when Flags2 has NT_STATUS, else
-    /// ErrorClass (byte 0) / ErrorCode (bytes 2..4) of the DOS form.
+    /// Status as sent (its 4 bytes read as a little-endian number): an
+    /// NTSTATUS when Flags2 has NT_STATUS, else ErrorClass (byte 0) /
+    /// ErrorCode (bytes 2..4) of the DOS form ([MS-CIFS] 2.2.3.1); see
+    /// [`Smb1Message::read_status`].
     pub status: u32,
     pub is_response: bool,
     pub flags2: Smb1Flags2,
+    /// The DOS form only (Flags2 without NT_STATUS): ErrorClass, e.g. 1
+    /// (ERRDOS) ([MS-CIFS] 2.2.3.1, 2.2.2.4).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_class: Option<u8>,
+    /// The DOS form only: ErrorCode, e.g. 5 (ERRnoaccess).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<u16>,
     pub tid: u16,
     pub uid: u16,
     pub mid: u16,
@@ -156,6 +168,20 @@ impl fmt::Display for Smb1Error {
 impl std::error::Error for Smb1Error {}
 
 impl Smb1Message {
+    /// The Status read by its form ([MS-CIFS] 2.2.3.1): the NTSTATUS, or a
+    /// DOS-form ErrorClass/ErrorCode kept as [`NtStatus::dos`] keeps it
+    /// (so that it is never taken for an NTSTATUS); success is
+    /// STATUS_SUCCESS in both forms.
+    pub fn read_status(&self) -> NtStatus {
+        NtStatus::from_smb1(self.status, self.flags2.contains(Smb1Flags2::NT_STATUS))
+    }
+
+    /// The Status says success (NTSTATUS 0, or ErrorClass SUCCESS with
+    /// ErrorCode 0).
+    pub fn succeeded(&self) -> bool {
+        self.read_status() == NtStatus::SUCCESS
+    }
+
     /// The dialect strings of a NEGOTIATE request, if this is one.
     pub fn dialects(&self) -> Option<&[String]> {
         match &self.negotiate {
@@ -195,7 +221,7 @@ impl Smb1Message {
             Some(Smb1Negotiate::Response { dialect_index, .. }) => {
                 format!("{} dialect index {dialect_index}", self.command)
             }
-            None if self.status != 0 => format!("{} status 0x{:08x}", self.command, self.status),
+            None if !self.succeeded() => format!("{} status {}", self.command, self.read_status()),
             None => match self.trans_detail() {
                 Some(d) => format!("{} {d}", self.command),
                 None => self.command.to_string(),
@@ -259,6 +285,13 @@ pub fn parse_smb1(pdu: &[u8]) -> Result<Smb1Message, Smb1Error> {
         (trans_setup(pdu, command), nt_function(pdu, command))
     };
     let flags2 = Smb1Flags2(u16_at(pdu, 10).unwrap_or(0));
+    let status = u32_at(pdu, 5).unwrap_or(0);
+    let (error_class, error_code) = if flags2.contains(Smb1Flags2::NT_STATUS) {
+        (None, None)
+    } else {
+        let (class, code) = crate::ntstatus::dos::split(status);
+        (Some(class), Some(code))
+    };
     let unicode = flags2.contains(Smb1Flags2::UNICODE);
     let session_setup = (command == Smb1Command::SESSION_SETUP_ANDX)
         .then(|| parse_session_setup(pdu, is_response, unicode))
@@ -270,9 +303,11 @@ pub fn parse_smb1(pdu: &[u8]) -> Result<Smb1Message, Smb1Error> {
         .map(Box::new);
     Ok(Smb1Message {
         command,
-        status: u32_at(pdu, 5).unwrap_or(0),
+        status,
         is_response,
         flags2,
+        error_class,
+        error_code,
         tid: u16_at(pdu, 24).unwrap_or(0),
         uid: u16_at(pdu, 28).unwrap_or(0),
         mid: u16_at(pdu, 30).unwrap_or(0),

@@ -1,0 +1,159 @@
+#!/usr/bin/python3
+"""smb1_flows.py MODE SERVER_IP [ARGS]
+
+Drives impacket's SMB1 client (Debian's python3-impacket 0.10, run with
+/usr/bin/python3, `from impacket import smb`) through SMB1 exchanges its
+ready-made calls do not make: every message is built from impacket's own
+structures and sent by its SMB class.
+
+  dos-logon USER PASSWORD
+      An SMB1 client that does not use NT status codes: its NEGOTIATE
+      (NT LM 0.12, no extended security) and every later request leave
+      SMB_FLAGS2_NT_STATUS (0x4000) out of Flags2, and its
+      SESSION_SETUP_ANDX leaves CAP_STATUS32 (0x40) out of Capabilities,
+      which is what makes smbd answer errors in the DOS form
+      (ErrorClass/ErrorCode, [MS-CIFS] 2.2.3.1). It logs on with an NTLMv1
+      response (impacket's login_standard builds the same, but always
+      announces CAP_STATUS32). A wrong PASSWORD makes the logon fail; with
+      the right one it connects to the share "NOSUCHSHARE", which does not
+      exist, then to "share", and opens the file "no-such-file.txt", which
+      does not exist either (TREE_CONNECT_ANDX and NT_CREATE_ANDX by
+      impacket's tree_connect_andx and nt_create_andx). Prints each error's
+      class and code.
+  ms17-010-check
+      The MS17-010 check of vulnerability scanners (nmap's
+      smb-vuln-ms17-010, Metasploit's smb_ms17_010): impacket's SMB
+      negotiates (with extended security and NT status codes, as those
+      scanners do), logs on anonymously, connects to IPC$ and sends an
+      SMB_COM_TRANSACTION with the setup words TRANS_PEEK_NMPIPE (0x0023)
+      and FID 0 ([MS-CIFS] 2.2.4.33.1, 2.2.5.5) on the name "\\PIPE\\", with
+      MaxParameterCount and MaxDataCount 0xFFFF as nmap sends them. A
+      Windows server without the MS17-010 update answers
+      STATUS_INSUFF_SERVER_RESOURCES (0xC0000205); prints what this
+      server answers.
+"""
+import os
+import struct
+import sys
+
+from impacket import nmb, ntlm, smb
+
+mode, ip = sys.argv[1], sys.argv[2]
+
+# Flags2 of a client without NT status codes, extended security or Unicode.
+DOS_FLAGS2 = smb.SMB.FLAGS2_LONG_NAMES
+# CAP_STATUS32 ([MS-CIFS] 2.2.4.53.1) is impacket's CAP_USE_NT_ERRORS.
+DOS_CAPS = smb.SMB.CAP_RAW_MODE | smb.SMB.CAP_LARGE_READX | smb.SMB.CAP_LARGE_WRITEX
+
+
+def error_of(p):
+    """'class 0x02 code 0x0002' (DOS form) or 'NTSTATUS 0x...' of an answer."""
+    if p['Flags2'] & smb.SMB.FLAGS2_NT_STATUS:
+        code = p['ErrorClass'] | p['_reserved'] << 8 | p['ErrorCode'] << 16
+        return 'NTSTATUS 0x%08x' % code
+    return 'class 0x%02x code 0x%04x' % (p['ErrorClass'], p['ErrorCode'])
+
+
+def dos_connection():
+    """An impacket SMB over a NEGOTIATE of our own, without NT_STATUS."""
+    sess = nmb.NetBIOSTCPSession('CLIENT1', ip, ip, nmb.TYPE_SERVER, 445, 10)
+    neg = smb.NewSMBPacket()
+    neg['Flags1'] = smb.SMB.FLAGS1_PATHCASELESS | smb.SMB.FLAGS1_CANONICALIZED_PATHS
+    neg['Flags2'] = DOS_FLAGS2
+    neg['Pid'] = os.getpid() & 0xFFFF
+    cmd = smb.SMBCommand(smb.SMB.SMB_COM_NEGOTIATE)
+    cmd['Data'] = b'\x02NT LM 0.12\x00'
+    neg.addCommand(cmd)
+    sess.send_packet(neg.getData())
+    answer = sess.recv_packet(10).get_trailer()
+    s = smb.SMB(ip, ip, session=sess, negPacket=answer)
+    s.set_flags(flags2=DOS_FLAGS2)
+    return s
+
+
+def dos_logon(user, password):
+    s = dos_connection()
+    challenge = s._dialects_data['Challenge']
+    lm = ntlm.get_ntlmv1_response(ntlm.compute_lmhash(password), challenge)
+    nt = ntlm.get_ntlmv1_response(ntlm.compute_nthash(password), challenge)
+    p = smb.NewSMBPacket()
+    setup = smb.SMBCommand(smb.SMB.SMB_COM_SESSION_SETUP_ANDX)
+    setup['Parameters'] = smb.SMBSessionSetupAndX_Parameters()
+    setup['Data'] = smb.SMBSessionSetupAndX_Data()
+    setup['Parameters']['MaxBuffer'] = 61440
+    setup['Parameters']['MaxMpxCount'] = 2
+    setup['Parameters']['VCNumber'] = 1
+    setup['Parameters']['SessionKey'] = s._dialects_parameters['SessionKey']
+    setup['Parameters']['AnsiPwdLength'] = len(lm)
+    setup['Parameters']['UnicodePwdLength'] = len(nt)
+    setup['Parameters']['Capabilities'] = DOS_CAPS
+    setup['Data']['AnsiPwd'] = lm
+    setup['Data']['UnicodePwd'] = nt
+    setup['Data']['Account'] = user
+    setup['Data']['PrimaryDomain'] = 'SAMPLES'
+    setup['Data']['NativeOS'] = 'Unix'
+    setup['Data']['NativeLanMan'] = 'smbscope sample'
+    p.addCommand(setup)
+    s.sendSMB(p)
+    r = s.recvSMB()
+    print('SESSION_SETUP_ANDX %s, UID %d' % (error_of(r), r['Uid']))
+    if r['ErrorClass'] != 0:
+        s.close_session()
+        return
+    s.set_uid(r['Uid'])
+    try:
+        s.tree_connect_andx('\\\\%s\\NOSUCHSHARE' % ip)
+        print('TREE_CONNECT_ANDX connected to a share that should not exist')
+    except smb.SessionError as e:
+        print('TREE_CONNECT_ANDX NOSUCHSHARE class 0x%02x code 0x%04x'
+              % (e.get_error_class(), e.get_error_code()))
+    tid = s.tree_connect_andx('\\\\%s\\SHARE' % ip)
+    print('TREE_CONNECT_ANDX TID %d' % tid)
+    try:
+        s.nt_create_andx(tid, 'no-such-file.txt')
+        print('NT_CREATE_ANDX opened a file that should not exist')
+    except smb.SessionError as e:
+        print('NT_CREATE_ANDX class 0x%02x code 0x%04x' % (e.get_error_class(), e.get_error_code()))
+    s.disconnect_tree(tid)
+    s.logoff()
+    s.close_session()
+
+
+def ms17_010_check():
+    s = smb.SMB(ip, ip)
+    s.login('', '')
+    tid = s.tree_connect_andx('\\\\%s\\IPC$' % ip)
+    p = smb.NewSMBPacket()
+    p['Tid'] = tid
+    trans = smb.SMBCommand(smb.SMB.SMB_COM_TRANSACTION)
+    trans['Parameters'] = smb.SMBTransaction_Parameters()
+    trans['Data'] = smb.SMBTransaction_Data()
+    setup = struct.pack('<HH', 0x0023, 0)         # TRANS_PEEK_NMPIPE, FID 0
+    name = b'\\PIPE\\\x00'
+    trans['Parameters']['Setup'] = setup
+    trans['Parameters']['TotalParameterCount'] = 0
+    trans['Parameters']['TotalDataCount'] = 0
+    trans['Parameters']['MaxParameterCount'] = 0xFFFF
+    trans['Parameters']['MaxDataCount'] = 0xFFFF
+    trans['Parameters']['ParameterCount'] = 0
+    trans['Parameters']['ParameterOffset'] = 32 + 3 + 28 + len(setup) + len(name)
+    trans['Parameters']['DataCount'] = 0
+    trans['Parameters']['DataOffset'] = trans['Parameters']['ParameterOffset']
+    trans['Data']['Name'] = name
+    trans['Data']['Trans_Parameters'] = b''
+    trans['Data']['Trans_Data'] = b''
+    p.addCommand(trans)
+    s.sendSMB(p)
+    r = s.recvSMB()
+    print('TRANSACTION TRANS_PEEK_NMPIPE FID 0: %s' % error_of(r))
+    s.disconnect_tree(tid)
+    s.logoff()
+    s.close_session()
+
+
+if mode == 'dos-logon':
+    dos_logon(sys.argv[3], sys.argv[4])
+elif mode == 'ms17-010-check':
+    ms17_010_check()
+else:
+    sys.exit('unknown mode ' + mode)

@@ -1,0 +1,342 @@
+//! SMB1 errors in the DOS form ([MS-CIFS] 2.2.3.1 SMB_ERROR): when Flags2
+//! lacks SMB_FLAGS2_NT_STATUS, an SMB1 header's Status is not an NTSTATUS
+//! but ErrorClass (byte 0), a reserved byte, and ErrorCode (bytes 2-3),
+//! with the classes and codes of [MS-CIFS] 2.2.2.4.
+//!
+//! Names are written as [MS-CIFS] writes them, class and code joined by a
+//! slash: "ERRDOS/ERRnoaccess" ([MS-CIFS] 3.3.5.43), "ERRSRV/ERRinvnetname"
+//! (3.3.5.45). A code not in the table keeps its class's name and shows its
+//! number: "ERRDOS/0x00B7"; an unknown class shows both: "0x07/0x0001".
+//!
+//! Such a status is kept in an [`NtStatus`] (so the session model can hold
+//! it where it holds NTSTATUS values) as Samba keeps it
+//! (NT_STATUS_DOS in Samba's ntstatus.h): 0xF1000000 | ErrorClass << 16 |
+//! ErrorCode. That value has the N bit (0x10000000) set, which [MS-ERREF]
+//! 2.3 reserves and requires to be 0, so no NTSTATUS of the table is one of
+//! them, none equals a code a finding looks for, and its severity is error.
+//! [`NtStatus::name`] and `Display` name it in the DOS form; a server that
+//! sent such a value as an NTSTATUS, against [MS-ERREF], would see it named
+//! so too (`smbscope messages` names a status by the form its header gives,
+//! not by this).
+
+use std::fmt;
+
+use super::NtStatus;
+
+/// The top byte of a DOS-form status kept in an [`NtStatus`] (Samba's
+/// NT_STATUS_TYPE_DOS).
+const DOS_TAG: u32 = 0xF100_0000;
+
+/// ErrorClass SUCCESS ([MS-CIFS] 2.2.2.4).
+pub const SUCCESS: u8 = 0x00;
+/// ErrorClass ERRDOS: an error of the server's operating system.
+pub const ERRDOS: u8 = 0x01;
+/// ErrorClass ERRSRV: an error of the server's SMB service.
+pub const ERRSRV: u8 = 0x02;
+/// ErrorClass ERRHRD: a hardware error.
+pub const ERRHRD: u8 = 0x03;
+/// ErrorClass ERRCMD: the command was not in the SMB format.
+pub const ERRCMD: u8 = 0xFF;
+
+/// ERRDOS/ERRbadfile: the file was not found.
+pub const ERR_BADFILE: u16 = 0x0002;
+/// ERRDOS/ERRnoaccess: access denied; to SMB_COM_SESSION_SETUP_ANDX, a
+/// failed authentication ([MS-CIFS] 3.3.5.43).
+pub const ERR_NOACCESS: u16 = 0x0005;
+/// ERRDOS/ERRnosuchshare: the Win32 error ERROR_BAD_NET_NAME ([MS-ERREF]
+/// 2.2), STATUS_BAD_NETWORK_NAME's; smbd's DOS form of it.
+pub const ERR_NOSUCHSHARE: u16 = 0x0043;
+/// ERRSRV/ERRbadpw: the name and password of a TREE_CONNECT or
+/// SESSION_SETUP are not valid.
+pub const ERR_BADPW: u16 = 0x0002;
+/// ERRSRV/ERRinvnetname: no share of that name ([MS-CIFS] 3.3.5.45).
+pub const ERR_INVNETNAME: u16 = 0x0006;
+
+/// One DOS-form class and code ([MS-CIFS] 2.2.2.4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DosError {
+    pub class: u8,
+    pub code: u16,
+    /// "ERRDOS/ERRnoaccess".
+    pub name: &'static str,
+    /// What it says, in a few words.
+    pub description: &'static str,
+}
+
+macro_rules! dos_table {
+    ($($class:ident $code:literal $cname:literal $desc:literal;)*) => {
+        /// The classes and codes servers send, by class then code: those of
+        /// [MS-CIFS] 2.2.2.4 with its names, and ERRDOS 0x0043, the Win32
+        /// error ERROR_BAD_NET_NAME ([MS-ERREF] 2.2) that smbd answers for a
+        /// share it does not have, by the name Samba, Linux's cifs client
+        /// and impacket give it (ERRnosuchshare).
+        pub static TABLE: &[DosError] = &[
+            $(DosError {
+                class: $class,
+                code: $code,
+                name: concat!(stringify!($class), "/", $cname),
+                description: $desc,
+            },)*
+        ];
+    };
+}
+
+dos_table! {
+    ERRDOS 0x0001 "ERRbadfunc" "invalid function";
+    ERRDOS 0x0002 "ERRbadfile" "file not found";
+    ERRDOS 0x0003 "ERRbadpath" "a directory in the path was not found";
+    ERRDOS 0x0004 "ERRnofids" "too many open files";
+    ERRDOS 0x0005 "ERRnoaccess" "access denied";
+    ERRDOS 0x0006 "ERRbadfid" "invalid file handle (FID)";
+    ERRDOS 0x0007 "ERRbadmcb" "memory control blocks destroyed";
+    ERRDOS 0x0008 "ERRnomem" "insufficient server memory";
+    ERRDOS 0x0009 "ERRbadmem" "invalid memory block address";
+    ERRDOS 0x000A "ERRbadenv" "invalid environment";
+    ERRDOS 0x000B "ERRbadformat" "invalid format";
+    ERRDOS 0x000C "ERRbadaccess" "invalid open mode";
+    ERRDOS 0x000D "ERRbaddata" "invalid data";
+    ERRDOS 0x000F "ERRbaddrive" "invalid drive";
+    ERRDOS 0x0010 "ERRremcd" "cannot remove the server's current directory";
+    ERRDOS 0x0011 "ERRdiffdevice" "not the same device";
+    ERRDOS 0x0012 "ERRnofiles" "no more files match the search";
+    ERRDOS 0x001F "ERRgeneral" "general failure";
+    ERRDOS 0x0020 "ERRbadshare" "sharing violation: the open conflicts with another";
+    ERRDOS 0x0021 "ERRlock" "lock conflict";
+    ERRDOS 0x0032 "ERRunsup" "the operation is not supported";
+    ERRDOS 0x0043 "ERRnosuchshare" "the share does not exist";
+    ERRDOS 0x0050 "ERRfilexists" "the file already exists";
+    ERRDOS 0x0057 "ERRinvalidparam" "invalid parameter";
+    ERRDOS 0x007C "ERRunknownlevel" "unknown information level";
+    ERRDOS 0x00E6 "ERRbadpipe" "invalid named pipe";
+    ERRDOS 0x00E7 "ERRpipebusy" "all instances of the pipe are busy";
+    ERRDOS 0x00E8 "ERRpipeclosing" "the pipe is being closed";
+    ERRDOS 0x00E9 "ERRnotconnected" "no process on the other end of the pipe";
+    ERRDOS 0x00EA "ERRmoredata" "more data to be returned";
+    ERRSRV 0x0001 "ERRerror" "non-specific server error";
+    ERRSRV 0x0002 "ERRbadpw" "bad password: the name and password of a tree connect or session setup are not valid";
+    ERRSRV 0x0004 "ERRaccess" "the user lacks the access rights for the request";
+    ERRSRV 0x0005 "ERRinvtid" "invalid tree id (TID)";
+    ERRSRV 0x0006 "ERRinvnetname" "invalid share name in a tree connect";
+    ERRSRV 0x0007 "ERRinvdevice" "invalid device type for the share";
+    ERRSRV 0x0008 "ERRnomem" "the server is out of resources";
+    ERRSRV 0x0031 "ERRqfull" "print queue full";
+    ERRSRV 0x0032 "ERRqtoobig" "print queue full: no space";
+    ERRSRV 0x0034 "ERRinvpfid" "invalid print file FID";
+    ERRSRV 0x0040 "ERRsmbcmd" "the server did not recognize the command";
+    ERRSRV 0x0041 "ERRsrverror" "internal server error";
+    ERRSRV 0x0043 "ERRfilespecs" "invalid combination of FID and path";
+    ERRSRV 0x0045 "ERRbadpermits" "invalid access permissions";
+    ERRSRV 0x0047 "ERRsetattrmode" "invalid attribute mode";
+    ERRSRV 0x0058 "ERRtimeout" "the operation timed out";
+    ERRSRV 0x0059 "ERRnoresource" "no resources available for the request";
+    ERRSRV 0x005A "ERRtoomanyuids" "too many UIDs on this connection";
+    ERRSRV 0x005B "ERRbaduid" "invalid user id (UID)";
+    ERRSRV 0x00FA "ERRusempx" "raw mode unavailable: use MPX mode";
+    ERRSRV 0x00FB "ERRusestd" "raw mode unavailable: use standard reads and writes";
+    ERRSRV 0x00FC "ERRcontmpx" "continue in MPX mode";
+    ERRSRV 0xFFFF "ERRnosupport" "the function is not supported";
+    ERRHRD 0x0013 "ERRnowrite" "the media is write-protected";
+    ERRHRD 0x0014 "ERRbadunit" "unknown unit";
+    ERRHRD 0x0015 "ERRnotready" "drive not ready";
+    ERRHRD 0x0016 "ERRbadcmd" "unknown command";
+    ERRHRD 0x0017 "ERRdata" "data error (CRC)";
+    ERRHRD 0x0018 "ERRbadreq" "bad request structure length";
+    ERRHRD 0x0019 "ERRseek" "seek error";
+    ERRHRD 0x001A "ERRbadmedia" "unknown media type";
+    ERRHRD 0x001B "ERRbadsector" "sector not found";
+    ERRHRD 0x001C "ERRnopaper" "printer out of paper";
+    ERRHRD 0x001D "ERRwrite" "write fault";
+    ERRHRD 0x001E "ERRread" "read fault";
+    ERRHRD 0x001F "ERRgeneral" "general hardware failure";
+    ERRHRD 0x0020 "ERRbadshare" "sharing violation";
+    ERRHRD 0x0021 "ERRlock" "lock conflict";
+    ERRHRD 0x0022 "ERRwrongdisk" "the wrong disk is in the drive";
+    ERRHRD 0x0023 "ERRFCBUnavail" "no file control blocks available";
+    ERRHRD 0x0024 "ERRsharebufexc" "a sharing buffer was exceeded";
+    ERRHRD 0x0027 "ERRdiskfull" "the disk is full";
+}
+
+/// The name of an ErrorClass: "ERRDOS", "ERRSRV", …
+pub fn class_name(class: u8) -> Option<&'static str> {
+    Some(match class {
+        SUCCESS => "SUCCESS",
+        ERRDOS => "ERRDOS",
+        ERRSRV => "ERRSRV",
+        ERRHRD => "ERRHRD",
+        ERRCMD => "ERRCMD",
+        _ => return None,
+    })
+}
+
+/// The table entry of a class and code.
+pub fn lookup(class: u8, code: u16) -> Option<&'static DosError> {
+    TABLE.iter().find(|e| e.class == class && e.code == code)
+}
+
+/// A DOS-form Status as sent, read as a little-endian number (the SMB1
+/// header's 4 bytes): its ErrorClass and ErrorCode; the reserved byte
+/// ([MS-CIFS] 2.2.3.1: ignored) left out.
+pub fn split(raw: u32) -> (u8, u16) {
+    ((raw & 0xFF) as u8, (raw >> 16) as u16)
+}
+
+/// Writes "ERRDOS/ERRnoaccess", "ERRDOS/0x00B7" or "0x07/0x0001".
+pub fn write_name(f: &mut impl fmt::Write, class: u8, code: u16) -> fmt::Result {
+    if let Some(e) = lookup(class, code) {
+        return f.write_str(e.name);
+    }
+    match class_name(class) {
+        Some(c) => write!(f, "{c}/0x{code:04X}"),
+        None => write!(f, "0x{class:02X}/0x{code:04X}"),
+    }
+}
+
+/// A DOS-form error by name, as [`write_name`] writes it, case-insensitive:
+/// "ERRDOS/ERRnoaccess", "errsrv/errbadpw", "ERRDOS/0x00B7", "0x07/0x0001";
+/// kept as [`NtStatus::dos`] keeps it.
+pub fn by_name(s: &str) -> Option<NtStatus> {
+    let (c, k) = s.trim().split_once('/')?;
+    let hex = |t: &str, digits: usize| {
+        t.strip_prefix("0x")
+            .or_else(|| t.strip_prefix("0X"))
+            .filter(|h| !h.is_empty() && h.len() <= digits)
+            .and_then(|h| u16::from_str_radix(h, 16).ok())
+    };
+    let class = match hex(c, 2) {
+        Some(n) => u8::try_from(n).ok()?,
+        None => [SUCCESS, ERRDOS, ERRSRV, ERRHRD, ERRCMD]
+            .into_iter()
+            .find(|&n| class_name(n).is_some_and(|x| x.eq_ignore_ascii_case(c)))?,
+    };
+    let code = match hex(k, 4) {
+        Some(n) => n,
+        None => {
+            TABLE
+                .iter()
+                .find(|e| {
+                    e.class == class
+                        && e.name
+                            .split_once('/')
+                            .is_some_and(|(_, n)| n.eq_ignore_ascii_case(k))
+                })?
+                .code
+        }
+    };
+    Some(NtStatus::dos(class, code))
+}
+
+impl NtStatus {
+    /// A DOS-form class and code kept in an NtStatus (see the module's
+    /// documentation); ErrorClass SUCCESS with ErrorCode 0 is
+    /// [`NtStatus::SUCCESS`], the same four bytes on the wire.
+    pub fn dos(class: u8, code: u16) -> NtStatus {
+        if class == SUCCESS && code == 0 {
+            return NtStatus::SUCCESS;
+        }
+        NtStatus(DOS_TAG | u32::from(class) << 16 | u32::from(code))
+    }
+
+    /// The status of an SMB1 header ([MS-CIFS] 2.2.3.1): `raw` is the 4
+    /// bytes as sent, read as a little-endian number; an NTSTATUS when
+    /// Flags2 has NT_STATUS (`nt`), else the DOS form.
+    pub fn from_smb1(raw: u32, nt: bool) -> NtStatus {
+        if nt {
+            NtStatus(raw)
+        } else {
+            let (class, code) = split(raw);
+            NtStatus::dos(class, code)
+        }
+    }
+
+    /// The DOS-form class and code this stands for, if it is one.
+    pub fn dos_error(self) -> Option<(u8, u16)> {
+        (self.0 & 0xFF00_0000 == DOS_TAG).then_some(((self.0 >> 16) as u8, self.0 as u16))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_values() {
+        for e in TABLE {
+            let (class, code) = e.name.split_once('/').unwrap();
+            assert_eq!(Some(class), class_name(e.class));
+            assert!(code.starts_with("ERR"), "{}", e.name);
+            let st = NtStatus::dos(e.class, e.code);
+            assert_eq!(st.dos_error(), Some((e.class, e.code)));
+            assert_eq!(st.name(), Some(e.name));
+            assert!(st.is_error() && !st.is_benign() && st.explain().is_none());
+            // No NTSTATUS of the table is taken for a DOS-form one.
+            assert_eq!(super::super::lookup(st.0), None, "{}", e.name);
+        }
+        // sorted by class, then code, and no pair twice
+        assert!(TABLE
+            .windows(2)
+            .all(|w| (w[0].class, w[0].code) < (w[1].class, w[1].code)));
+        assert!(super::super::TABLE
+            .iter()
+            .all(|e| e.code & 0xFF00_0000 != DOS_TAG));
+    }
+
+    #[test]
+    fn the_forms_apart() {
+        // ERRDOS/ERRnoaccess as sent: 01 00 05 00.
+        let raw = u32::from_le_bytes([0x01, 0x00, 0x05, 0x00]);
+        assert_eq!(split(raw), (ERRDOS, ERR_NOACCESS));
+        let st = NtStatus::from_smb1(raw, false);
+        assert_eq!(st.to_string(), "ERRDOS/ERRnoaccess");
+        // The same bytes as an NTSTATUS name something else entirely.
+        assert_eq!(NtStatus::from_smb1(raw, true), NtStatus(0x0005_0001));
+        assert_eq!(NtStatus(0x0005_0001).dos_error(), None);
+        // ERRSRV/ERRerror is DBG_CONTINUE's number: read by its form.
+        let raw = u32::from_le_bytes([0x02, 0x00, 0x01, 0x00]);
+        assert_eq!(NtStatus(raw).to_string(), "DBG_CONTINUE");
+        assert_eq!(
+            NtStatus::from_smb1(raw, false).to_string(),
+            "ERRSRV/ERRerror"
+        );
+        // The reserved byte is ignored; success is SUCCESS.
+        let raw = u32::from_le_bytes([0x00, 0x7F, 0x00, 0x00]);
+        assert_eq!(NtStatus::from_smb1(raw, false), NtStatus::SUCCESS);
+        assert_eq!(NtStatus::from_smb1(0, false), NtStatus::SUCCESS);
+        // Unknown codes and classes keep their numbers.
+        assert_eq!(NtStatus::dos(ERRDOS, 0xB7).to_string(), "ERRDOS/0x00B7");
+        assert_eq!(NtStatus::dos(0x07, 1).to_string(), "0x07/0x0001");
+        assert_eq!(NtStatus::dos(SUCCESS, 5).to_string(), "SUCCESS/0x0005");
+        assert_eq!(NtStatus::dos(ERRCMD, 0xFFFF).to_string(), "ERRCMD/0xFFFF");
+        assert_eq!(NtStatus::dos(0x07, 1).name(), None);
+    }
+
+    #[test]
+    fn by_name_reads_what_write_name_writes() {
+        for e in TABLE {
+            assert_eq!(by_name(e.name), Some(NtStatus::dos(e.class, e.code)));
+            assert_eq!(
+                by_name(&e.name.to_ascii_lowercase()),
+                Some(NtStatus::dos(e.class, e.code))
+            );
+        }
+        for st in [
+            NtStatus::dos(ERRDOS, 0xB7),
+            NtStatus::dos(0x07, 1),
+            NtStatus::dos(ERRCMD, 0xFFFF),
+        ] {
+            assert_eq!(by_name(&st.to_string()), Some(st));
+        }
+        assert_eq!(by_name("ERRDOS/ERRbadpw"), None); // ERRbadpw is ERRSRV's
+        for bad in [
+            "",
+            "/",
+            "ERRDOS",
+            "ERRDOS/",
+            "ERRXYZ/0x0001",
+            "0x100/0x0001",
+            "ERRDOS/0x10000",
+            "STATUS_LOGON_FAILURE",
+        ] {
+            assert_eq!(by_name(bad), None, "{bad:?}");
+        }
+    }
+}
