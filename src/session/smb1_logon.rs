@@ -271,16 +271,10 @@ mod tests {
     fn setup(account: &str, oem: u16, uni: u16) -> SessionSetupAndx {
         SessionSetupAndx {
             word_count: 13,
-            security_blob_length: None,
             oem_password_length: Some(oem),
             unicode_password_length: Some(uni),
             account: Some(account.into()),
-            primary_domain: None,
-            native_os: None,
-            native_lanman: None,
-            action: None,
-            security_blob: None,
-            cut: false,
+            ..SessionSetupAndx::default()
         }
     }
 

@@ -29,7 +29,7 @@ open_flags! {
 }
 
 /// SMB_COM_SESSION_SETUP_ANDX, request or response.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct SessionSetupAndx {
     /// WordCount: 12 (request with extended security), 13 (NT LM 0.12
     /// request with passwords); 4 (response with extended security), 3
@@ -124,7 +124,18 @@ struct Strings<'a> {
     cut: bool,
 }
 
-impl Strings<'_> {
+impl<'a> Strings<'a> {
+    /// The strings of `pdu[bytes]`.
+    fn new(pdu: &'a [u8], bytes: &Range<usize>, unicode: bool, cut: bool) -> Self {
+        Strings {
+            pdu,
+            at: bytes.start,
+            end: bytes.end,
+            unicode,
+            cut,
+        }
+    }
+
     /// Skips the pad byte before a Unicode string at an odd offset.
     fn align(&mut self) {
         if self.unicode && self.at % 2 == 1 {
@@ -195,29 +206,14 @@ pub fn parse_session_setup(pdu: &[u8], response: bool, unicode: bool) -> Option<
     let w = WORD_COUNT_AT + 1;
     let mut s = SessionSetupAndx {
         word_count: wc,
-        security_blob_length: None,
-        oem_password_length: None,
-        unicode_password_length: None,
-        account: None,
-        primary_domain: None,
-        native_os: None,
-        native_lanman: None,
-        action: None,
-        security_blob: None,
-        cut: false,
+        ..SessionSetupAndx::default()
     };
     if response && wc == 0 {
         return Some(s);
     }
     let (bytes, cut) = bytes_range(pdu, wc)?;
     s.cut = cut;
-    let mut st = Strings {
-        pdu,
-        at: bytes.start,
-        end: bytes.end,
-        unicode,
-        cut,
-    };
+    let mut st = Strings::new(pdu, &bytes, unicode, cut);
     match (response, wc) {
         // [MS-SMB] 2.2.4.6.1: ... SessionKey, SecurityBlobLength (word 7).
         (false, 12) | (true, 4) => {
@@ -274,13 +270,7 @@ pub fn parse_tree_connect(pdu: &[u8], response: bool, unicode: bool) -> Option<T
         (false, 4) | (true, 3) | (true, 7) => bytes_range(pdu, wc)?,
         _ => return None,
     };
-    let mut st = Strings {
-        pdu,
-        at: bytes.start,
-        end: bytes.end,
-        unicode,
-        cut,
-    };
+    let mut st = Strings::new(pdu, &bytes, unicode, cut);
     if response {
         let service = st.next_oem();
         let native_file_system = st.next_string();
