@@ -639,6 +639,20 @@ impl Builder {
         if h.command == Command::CANCEL {
             return;
         }
+        let p = Pending {
+            frame: m.frame,
+            ts: m.ts,
+            sid: h.session_id,
+            tid: h.tree_id,
+            detail,
+        };
+        self.keep_pending(ci, h.message_id, p);
+    }
+
+    /// Keeps a request until its response, under `key` (an SMB2
+    /// MessageId, or an SMB1 request's key); past [`MAX_PENDING`] on the
+    /// connection, those waiting are forgotten and counted.
+    fn keep_pending(&mut self, ci: usize, key: u64, p: Pending) {
         let st = &mut self.conn_state[ci];
         if st.pending.len() >= MAX_PENDING {
             st.pending.clear();
@@ -646,17 +660,7 @@ impl Builder {
             // CLOSEs among them would go unseen.
             self.forget_opens(ci);
         }
-        let st = &mut self.conn_state[ci];
-        st.pending.insert(
-            h.message_id,
-            Pending {
-                frame: m.frame,
-                ts: m.ts,
-                sid: h.session_id,
-                tid: h.tree_id,
-                detail,
-            },
-        );
+        self.conn_state[ci].pending.insert(key, p);
     }
 
     fn transform(&mut self, ci: usize, m: &Message<'_>) {

@@ -20,7 +20,7 @@ use crate::smb2::tree::ShareFlags;
 use super::model::HexId;
 use super::setup::{SetupAnswer, SetupRequest};
 use super::token::TokenFacts;
-use super::{events, Builder, Detail, Pending, Protection, MAX_PENDING};
+use super::{events, Builder, Detail, Pending, Protection};
 
 /// SMB1 requests wait among the connection's pending SMB2 requests under
 /// this bit (a connection speaks one or the other after NEGOTIATE; the bit
@@ -111,8 +111,9 @@ impl Builder {
     }
 
     /// Counts an SMB1 message of a session after its setup, signed or not
-    /// (see [`Smb1Message::signed`]), as SMB2's are counted. The server's oplock break (a LOCKING_ANDX request) is
-    /// exempt from signing ([MS-CIFS] 3.2.5.1.2) and not counted.
+    /// (see [`Smb1Message::signed`]), as SMB2's are counted. The server's
+    /// oplock break (a LOCKING_ANDX request) is exempt from signing
+    /// ([MS-CIFS] 3.2.5.1.2) and not counted.
     pub(super) fn smb1_signing(&mut self, m: &Message<'_>, x: &Smb1Message) {
         let oplock_break =
             x.command == Smb1Command::LOCKING_ANDX && !x.is_response && !m.from_client;
@@ -136,7 +137,7 @@ impl Builder {
     }
 
     /// A SESSION_SETUP_ANDX or TREE_CONNECT_ANDX request, kept until its
-    /// response (same MID).
+    /// response (same command, PID and MID: [`pending_key`]).
     fn smb1_request(&mut self, ci: usize, m: &Message<'_>, x: &Smb1Message, dec: &Decoded) {
         let detail = match (x.command, &x.session_setup, &x.tree_connect) {
             (Smb1Command::SESSION_SETUP_ANDX, Some(s), _) => {
@@ -152,21 +153,14 @@ impl Builder {
             }
             _ => return,
         };
-        let st = &mut self.conn_state[ci];
-        if st.pending.len() >= MAX_PENDING {
-            st.pending.clear();
-            st.pending_dropped += 1;
-        }
-        st.pending.insert(
-            pending_key(x),
-            Pending {
-                frame: m.frame,
-                ts: m.ts,
-                sid: u64::from(x.uid),
-                tid: Some(u32::from(x.tid)),
-                detail,
-            },
-        );
+        let p = Pending {
+            frame: m.frame,
+            ts: m.ts,
+            sid: u64::from(x.uid),
+            tid: Some(u32::from(x.tid)),
+            detail,
+        };
+        self.keep_pending(ci, pending_key(x), p);
     }
 
     /// A LOGOFF_ANDX response: the UID is gone ([MS-CIFS] 3.3.5.4).

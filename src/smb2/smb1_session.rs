@@ -84,12 +84,6 @@ pub struct TreeConnectAndx {
 }
 
 impl TreeConnectAndx {
-    /// The share name: the last component of the path.
-    pub fn share(&self) -> Option<&str> {
-        let p = self.path.as_deref()?;
-        Some(p.rsplit(['\\', '/']).find(|s| !s.is_empty()).unwrap_or(p))
-    }
-
     /// The share type the response's Service names, in SMB2's terms.
     pub fn share_type(&self) -> Option<ShareType> {
         Some(match self.service.as_deref()? {
