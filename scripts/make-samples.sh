@@ -7,7 +7,8 @@
 #   scripts/make-samples.sh smb krb    # only some groups
 #
 # Groups: smb (NTLM against smbd), krb (Kerberos against a Samba AD DC),
-#         impacket, anon (anonymous/guest), fail (failure cases); not run by
+#         impacket, anon (anonymous/guest), fail (failure cases), ntlmv1
+#         (refused NTLMv1 logons beside their evidence); not run by
 #         default: more, enc, rare (the rarer finding codes, ~10 minutes),
 #         link (NetBIOS on 139, Linux cooked v2, nanoseconds, pcapng),
 #         files (file operations smbd refuses: a file in use, a full disk,
@@ -1257,12 +1258,36 @@ group_files() {
     umount "$T/small" "$T/frozen"
 }
 
+# ---------------------------------------------------------------- group ntlmv1
+# A refused NTLMv1 logon beside the evidence that tells its reason: the same
+# user logged on with NTLMv2 first (the server refuses NTLMv1), or another
+# user's NTLMv1 logon succeeded first (the server accepts NTLMv1: the
+# password was wrong).
+ntlmv2_then_ntlmv1() {
+    smbc //$SMBD_IP/share -U "alice%$PW_ALICE" -c 'ls'
+    smbc //$SMBD_IP/share -U "alice%$PW_ALICE" --option='client ntlmv2 auth = no' -c 'ls'
+}
+ntlmv1_then_wrong_password() {
+    smbc //$SMBD_IP/share -U "alice%$PW_ALICE" --option='client ntlmv2 auth = no' -c 'ls'
+    smbc //$SMBD_IP/share -U "bob%Wrong-Passw0rd" --option='client ntlmv2 auth = no' -c 'ls'
+}
+group_ntlmv1() {
+    log "group ntlmv1: refused NTLMv1 logons with and without NTLMv1 allowed"
+    smbd_users
+    local H="host $SMBD_IP"
+    smbd_start
+    capture ntlmv1-rejected-after-ntlmv2 "$H" ntlmv2_then_ntlmv1
+    smbd_start 'ntlm auth = yes'
+    capture ntlmv1-accepted-wrong-password "$H" ntlmv1_then_wrong_password
+    smbd_stop
+}
+
 # ================================================================ main
 install_packages
 mkdir -p "$OUT"
 client_conf
 GROUPS_TO_RUN=("$@")
-[ ${#GROUPS_TO_RUN[@]} -gt 0 ] || GROUPS_TO_RUN=(smb krb impacket anon fail ipv6)
+[ ${#GROUPS_TO_RUN[@]} -gt 0 ] || GROUPS_TO_RUN=(smb krb impacket anon fail ntlmv1 ipv6)
 for g in "${GROUPS_TO_RUN[@]}"; do
     "group_$g"
 done

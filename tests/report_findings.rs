@@ -124,6 +124,31 @@ const CASES: &[(&str, &str, &str, u64, &[u64])] = &[
         0,
         &[10, 11],
     ),
+    // The same refusal beside the logon that tells its reason: alice's
+    // NTLMv2 logon to the same server succeeded (frame 11), so NTLMv1 was
+    // refused; bob's NTLMv1 logon to a server that accepted alice's NTLMv1
+    // response is a wrong password.
+    (
+        "ntlmv1-rejected-after-ntlmv2.pcap",
+        "logon.ntlmv1_rejected",
+        "error",
+        1,
+        &[48, 49],
+    ),
+    (
+        "ntlmv1-accepted-wrong-password.pcap",
+        "logon.bad_password",
+        "error",
+        1,
+        &[48, 49],
+    ),
+    (
+        "ntlmv1-accepted-wrong-password.pcap",
+        "posture.ntlmv1",
+        "warning",
+        0,
+        &[10, 11],
+    ),
     (
         "ntlmv1-accepted.pcap",
         "posture.ntlmv1",
@@ -1959,4 +1984,46 @@ fn no_such_file_to_a_search_is_benign() {
         .iter()
         .flat_map(|c| c.errors.iter())
         .all(|e| e.status != "STATUS_NO_SUCH_FILE"));
+}
+
+/// A logon refused to an NTLMv1 response says what the capture shows of its
+/// reason ([MS-NLMP] 3.3.1; smb.conf(5) 'ntlm auth'): NTLMv1 refused when
+/// the same user logged on with NTLMv2, a wrong password when the server
+/// accepted NTLMv1 from the same domain, both possibilities when nothing
+/// else in the capture tells.
+#[test]
+fn a_refused_ntlmv1_logon_says_what_the_capture_shows_of_its_reason() {
+    let after_v2 = sample("ntlmv1-rejected-after-ntlmv2.pcap");
+    let f = with_code(&after_v2, "logon.ntlmv1_rejected");
+    assert_eq!(f[0].title, "NTLMv1 logon refused (SAMPLES\\alice)");
+    assert!(
+        f[0].explanation.contains("SAMPLES\\alice logged on to this server with an NTLMv2 response at frame 11 (tcp.stream 0): the credentials are good"),
+        "{}",
+        f[0].explanation
+    );
+    let a = sample("ntlmv1-accepted-wrong-password.pcap");
+    assert!(with_code(&a, "logon.ntlmv1_rejected").is_empty());
+    let f = with_code(&a, "logon.bad_password");
+    assert_eq!(f[0].user.as_deref(), Some("SAMPLES\\bob"));
+    assert!(
+        f[0].explanation.contains("this server accepted the NTLMv1-ESS response of SAMPLES\\alice at frame 11 (tcp.stream 0)"),
+        "{}",
+        f[0].explanation
+    );
+    for name in ["ntlmv1-rejected.pcap", "smb1-no-spnego-wrong-password.pcap"] {
+        let a = sample(name);
+        let f = with_code(&a, "logon.ntlmv1_rejected");
+        assert!(
+            f[0].title.starts_with(
+                "Logon with an NTLMv1 response refused: NTLMv1 not allowed, or a wrong password"
+            ),
+            "{name}: {}",
+            f[0].title
+        );
+        assert!(
+            f[0].next_step.contains("Log on again with NTLMv2"),
+            "{name}: {}",
+            f[0].next_step
+        );
+    }
 }

@@ -21,7 +21,7 @@ pub const CODES: &[(&str, Severity, &str)] = &[
     ("logon.workstation_restriction", Error, "STATUS_INVALID_WORKSTATION"),
     ("logon.account_restriction", Error, "STATUS_ACCOUNT_RESTRICTION (e.g. blank password, Protected Users)"),
     ("logon.no_logon_servers", Error, "STATUS_NO_LOGON_SERVERS: the server could not reach a domain controller"),
-    ("logon.ntlmv1_rejected", Error, "the server refused an NTLMv1/LM response"),
+    ("logon.ntlmv1_rejected", Error, "a logon with an NTLMv1/LM response refused: the server refuses NTLMv1, or (when the capture cannot tell) NTLMv1 not allowed or a wrong password"),
     ("logon.failed", Error, "a SESSION_SETUP failed with another status"),
     ("logon.anonymous_refused", Error, "the server refused anonymous (null) logons, counted per client and server (info when the same client's own logon worked)"),
     ("logon.abandoned", Error, "the client stopped in the middle of the authentication exchange (not after a KRB-ERROR, which has its own finding)"),

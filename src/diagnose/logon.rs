@@ -48,10 +48,94 @@ fn failures(model: &Model, out: &mut Sink) {
             && !super::anonymous::is_refused_anonymous(s)
             && !encryption_refused(s, model.connection(s.stream))
     };
-    let all = groups(model, keep, failure_key);
+    let v1 = V1Index::new(model);
+    let all = groups(model, keep, |s| failure_key(s, &v1));
     let bad = bad_passwords(&all);
     for g in &all {
-        failure(g, bad_passwords_before(g, &bad), out);
+        failure(g, bad_passwords_before(g, &bad), v1.evidence(g.first), out);
+    }
+}
+
+/// An NTLMv1 or LM response ([MS-NLMP] 3.3.1).
+fn sent_ntlmv1(s: &Session) -> bool {
+    matches!(s.ntlm_response, Some("NTLMv1" | "NTLMv1-ESS" | "LM"))
+}
+
+/// A session's NTLM domain, folded by ASCII case ("" when it sent none).
+fn domain(s: &Session) -> String {
+    s.domain.as_deref().unwrap_or("").to_ascii_lowercase()
+}
+
+/// What the capture shows about a logon refused with an NTLMv1 response.
+/// A server that refuses NTLMv1 answers it with LOGON_FAILURE (Samba's
+/// ntlm_password_check returns WRONG_PASSWORD under 'ntlm auth =
+/// ntlmv2-only', which smbd sends as LOGON_FAILURE; Windows with
+/// LmCompatibilityLevel 5), and so does a server that accepts NTLMv1 when
+/// the password is wrong: only other logons to the same server tell which.
+#[derive(Clone, Copy)]
+enum V1Evidence<'a> {
+    /// Nothing in the capture tells which.
+    Unknown,
+    /// The server accepted this session's NTLMv1/LM response, of an account
+    /// of the same domain: the refused logon's password (or user) was wrong.
+    Accepted(&'a Session),
+    /// The same identity logged on to the server with this NTLMv2 session:
+    /// the credentials are good, NTLMv1 is what the server refused.
+    GoodWithNtlmV2(&'a Session),
+}
+
+/// Per server address and domain, the first session the server accepted an
+/// NTLMv1/LM response in, and per server address and identity the first
+/// NTLMv2 logon (names folded by ASCII case). Built only when some NTLMv1
+/// logon was refused. By domain, because a server applies its own NTLMv1
+/// setting to its local accounts only and passes a domain account's logon
+/// to a domain controller, which applies its own (smb.conf(5) 'ntlm auth';
+/// Windows LmCompatibilityLevel is read on the DC for domain accounts).
+#[derive(Default)]
+struct V1Index<'a> {
+    accepted: KeyedHashMap<(IpAddr, String), &'a Session>,
+    good_v2: KeyedHashMap<(IpAddr, String), &'a Session>,
+}
+
+impl<'a> V1Index<'a> {
+    fn new(model: &'a Model) -> Self {
+        let mut index = V1Index::default();
+        let refused = |s: &Session| {
+            s.outcome == Outcome::Failure
+                && sent_ntlmv1(s)
+                && matches!(
+                    s.status.map(read),
+                    Some(S::LOGON_FAILURE | S::WRONG_PASSWORD)
+                )
+        };
+        if !model.sessions.iter().any(refused) {
+            return index;
+        }
+        for s in model.sessions.iter().filter(|s| s.outcome.established()) {
+            let ip = s.server.ip();
+            if sent_ntlmv1(s) {
+                index.accepted.entry((ip, domain(s))).or_insert(s);
+            } else if s.ntlm_response == Some("NTLMv2") {
+                let who = identity(s).to_ascii_lowercase();
+                index.good_v2.entry((ip, who)).or_insert(s);
+            }
+        }
+        index
+    }
+
+    fn evidence(&self, s: &Session) -> V1Evidence<'a> {
+        if !sent_ntlmv1(s) || (self.accepted.is_empty() && self.good_v2.is_empty()) {
+            return V1Evidence::Unknown;
+        }
+        let ip = s.server.ip();
+        if let Some(a) = self.accepted.get(&(ip, domain(s))) {
+            return V1Evidence::Accepted(a);
+        }
+        let who = identity(s).to_ascii_lowercase();
+        match self.good_v2.get(&(ip, who)) {
+            Some(v2) => V1Evidence::GoodWithNtlmV2(v2),
+            None => V1Evidence::Unknown,
+        }
     }
 }
 
@@ -64,10 +148,15 @@ type FailureKey<'a> = (
     bool,
 );
 
-fn failure_key(s: &Session) -> FailureKey<'_> {
+fn failure_key<'a>(s: &'a Session, v1: &V1Index<'_>) -> FailureKey<'a> {
     let status = s.status.map_or(0, |st| st.0);
     (
-        (s.client.ip(), s.server, status, failure_code(status, s).0),
+        (
+            s.client.ip(),
+            s.server,
+            status,
+            failure_code(status, s, v1.evidence(s)).0,
+        ),
         (s.domain.as_deref(), s.user.as_deref()),
         s.ntlm_response.is_none() && s.service_principal.is_none(),
     )
@@ -143,13 +232,24 @@ fn read(st: S) -> S {
     super::dos::logon(st).map_or(st, |e| e.nt)
 }
 
-/// Code and title for a failed session setup's final status.
-fn failure_code(status: u32, s: &Session) -> (&'static str, &'static str) {
-    let v1 = matches!(s.ntlm_response, Some("NTLMv1" | "NTLMv1-ESS" | "LM"));
-    match read(S(status)) {
-        S::LOGON_FAILURE | S::WRONG_PASSWORD if v1 => {
+/// Code and title for a failed session setup's final status; `v1`, what
+/// the capture shows of the server and NTLMv1.
+fn failure_code(status: u32, s: &Session, v1: V1Evidence<'_>) -> (&'static str, &'static str) {
+    match (read(S(status)), v1) {
+        (S::LOGON_FAILURE | S::WRONG_PASSWORD, V1Evidence::GoodWithNtlmV2(_)) => {
             ("logon.ntlmv1_rejected", "NTLMv1 logon refused")
         }
+        (S::LOGON_FAILURE | S::WRONG_PASSWORD, V1Evidence::Unknown) if sent_ntlmv1(s) => (
+            "logon.ntlmv1_rejected",
+            "Logon with an NTLMv1 response refused: NTLMv1 not allowed, or a wrong password",
+        ),
+        _ => failure_code_by_status(status),
+    }
+}
+
+/// Code and title for a failed session setup's final status alone.
+fn failure_code_by_status(status: u32) -> (&'static str, &'static str) {
+    match read(S(status)) {
         S::LOGON_FAILURE | S::WRONG_PASSWORD => (
             "logon.bad_password",
             "Logon failed: wrong password or unknown user",
@@ -203,12 +303,12 @@ fn failure_code(status: u32, s: &Session) -> (&'static str, &'static str) {
     }
 }
 
-fn failure(g: &Group<'_>, bad_passwords_before: u64, out: &mut Sink) {
+fn failure(g: &Group<'_>, bad_passwords_before: u64, v1: V1Evidence<'_>, out: &mut Sink) {
     let s = g.first;
     let Some(status) = s.status.map(|st| st.0) else {
         return;
     };
-    let (code, title) = failure_code(status, s);
+    let (code, title) = failure_code(status, s, v1);
     let who = identity(s);
     let name = S(status).to_string();
     // What the explanation and the next step are about: a DOS-form error's
@@ -268,9 +368,7 @@ fn failure(g: &Group<'_>, bad_passwords_before: u64, out: &mut Sink) {
             why.push_str(m);
         }
     }
-    if code == "logon.ntlmv1_rejected" {
-        why.push_str(" The client sent an NTLMv1/LM response, which the server (Samba 'ntlm auth', Windows LmCompatibilityLevel) refuses.");
-    }
+    ntlmv1_evidence(code, &who, v1, &mut why);
     if bad_passwords_before > 0 {
         why.push_str(&format!(" Before it, the capture shows {bad_passwords_before} logon(s) of {who} from the same client refused as a wrong password (logon.bad_password): they, or failures elsewhere, count toward the lockout threshold."));
     }
@@ -286,11 +384,12 @@ fn failure(g: &Group<'_>, bad_passwords_before: u64, out: &mut Sink) {
         why.push_str(w);
         why.push('.');
     }
-    let next = match code {
-        "logon.ntlmv1_rejected" => "Configure the client for NTLMv2 (Samba: 'client ntlmv2 auth = yes'; Windows: LmCompatibilityLevel 3 or more) rather than re-enabling NTLMv1 on the server.".to_string(),
-        "session.expired" if s.mechanism.is_none() => "Capture from before the connection is made, to see the mechanism. With Kerberos, get a new ticket (klist purge, or kinit, then connect again) and compare the server's clock with the KDC's; otherwise read the server's security log for this logon.".to_string(),
-        "session.expired" => "Read the server's security log for this logon, and connect again to see whether a fresh logon works.".to_string(),
-        "logon.account_disabled" if guest_account => "Log on with a user account of the server or the domain. Enabling the Guest account is not recommended: guest sessions cannot be signed or encrypted, and Windows clients refuse them by default (AllowInsecureGuestAuth).".to_string(),
+    let next = match (code, v1) {
+        ("logon.ntlmv1_rejected", V1Evidence::Unknown) => "Log on again with NTLMv2 (Samba client: 'client ntlmv2 auth = yes'; Windows: LmCompatibilityLevel 3 or more): if that succeeds, the server refuses NTLMv1, and the client should keep NTLMv2 rather than the server re-enable NTLMv1; if it fails too, check the user name and password.".to_string(),
+        ("logon.ntlmv1_rejected", _) => "Configure the client for NTLMv2 (Samba: 'client ntlmv2 auth = yes'; Windows: LmCompatibilityLevel 3 or more) rather than re-enabling NTLMv1 on the server.".to_string(),
+        ("session.expired", _) if s.mechanism.is_none() => "Capture from before the connection is made, to see the mechanism. With Kerberos, get a new ticket (klist purge, or kinit, then connect again) and compare the server's clock with the KDC's; otherwise read the server's security log for this logon.".to_string(),
+        ("session.expired", _) => "Read the server's security log for this logon, and connect again to see whether a fresh logon works.".to_string(),
+        ("logon.account_disabled", _) if guest_account => "Log on with a user account of the server or the domain. Enabling the Guest account is not recommended: guest sessions cannot be signed or encrypted, and Windows clients refuse them by default (AllowInsecureGuestAuth).".to_string(),
         _ => nt_check(meant).unwrap_or("Check the server's security log for this logon.").to_string(),
     };
     out.push(
@@ -304,6 +403,23 @@ fn failure(g: &Group<'_>, bad_passwords_before: u64, out: &mut Sink) {
             .user(Some(who))
             .done(),
     );
+}
+
+/// What the capture shows of the server and NTLMv1, for the explanation of
+/// a logon refused with an NTLMv1/LM response.
+fn ntlmv1_evidence(code: &str, who: &str, v1: V1Evidence<'_>, why: &mut String) {
+    const REFUSES: &str =
+        "(Samba 'ntlm auth = ntlmv2-only', its default since 4.5; Windows LmCompatibilityLevel 5)";
+    let at = |o: &Session| {
+        let frame = o.set_up_frame.unwrap_or(o.last_setup_frame);
+        format!("frame {frame} (tcp.stream {})", o.stream)
+    };
+    match v1 {
+        V1Evidence::GoodWithNtlmV2(o) => why.push_str(&format!(" The client sent an NTLMv1/LM response, and {who} logged on to this server with an NTLMv2 response at {}: the credentials are good, so the server refuses NTLMv1 {REFUSES}.", at(o))),
+        V1Evidence::Accepted(o) => why.push_str(&format!(" The client sent an NTLMv1/LM response, but that is not why it was refused: this server accepted the {} response of {} at {}.", o.ntlm_response.unwrap_or("NTLMv1"), identity(o), at(o))),
+        V1Evidence::Unknown if code == "logon.ntlmv1_rejected" => why.push_str(&format!(" The client sent an NTLMv1/LM response. A server that refuses NTLMv1 {REFUSES} answers it with this status, and so does a server that accepts NTLMv1 when the password is wrong; no other logon to this server in the capture tells which.")),
+        V1Evidence::Unknown => {}
+    }
 }
 
 /// STATUS_ACCESS_DENIED to the final NTLM SESSION_SETUP of a connection

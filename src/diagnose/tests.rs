@@ -1494,3 +1494,87 @@ fn too_many_open_files_past_the_followed_opens() {
         f.explanation
     );
 }
+
+/// A logon refused with LOGON_FAILURE to an NTLMv1 response: only the
+/// capture's other logons to the same server tell whether the server
+/// refuses NTLMv1 (the same identity logged on with NTLMv2) or the password
+/// was wrong (the server accepted an NTLMv1 response of the same domain);
+/// without them the finding says both.
+#[test]
+fn a_refused_ntlmv1_logon_reads_the_other_logons_to_its_server() {
+    let refused_v1 = || {
+        let mut s = refused(1, NtStatus::LOGON_FAILURE, 20);
+        s.ntlm_response = Some("NTLMv1");
+        s
+    };
+    let ok = |kind: &'static str, domain: &str, user: &str, server: &str| {
+        let mut s = session(
+            0,
+            Outcome::Success,
+            Some(NtStatus::SUCCESS),
+            vec![round(8, Some(9), Some(NtStatus::SUCCESS))],
+        );
+        s.set_up_frame = Some(9);
+        s.ntlm_response = Some(kind);
+        s.domain = Some(domain.into());
+        s.user = Some(user.into());
+        s.server = addr(server);
+        s
+    };
+    const BOTH: &str = "Logon with an NTLMv1 response refused: NTLMv1 not allowed, or a wrong password (CORP\\alice)";
+    let here = "10.0.0.2:445";
+    for (before, code, title, said) in [
+        (
+            None,
+            "logon.ntlmv1_rejected",
+            BOTH,
+            "no other logon to this server",
+        ),
+        (
+            Some(ok("NTLMv2", "corp", "ALICE", here)),
+            "logon.ntlmv1_rejected",
+            "NTLMv1 logon refused (CORP\\alice)",
+            "logged on to this server with an NTLMv2 response at frame 9 (tcp.stream 0)",
+        ),
+        // Another user's NTLMv2 logon says nothing of alice's password.
+        (
+            Some(ok("NTLMv2", "CORP", "bob", here)),
+            "logon.ntlmv1_rejected",
+            BOTH,
+            "no other logon",
+        ),
+        // alice's NTLMv2 logon to another server says nothing of this one.
+        (
+            Some(ok("NTLMv2", "CORP", "alice", "10.0.0.9:445")),
+            "logon.ntlmv1_rejected",
+            BOTH,
+            "no other logon",
+        ),
+        (
+            Some(ok("NTLMv1-ESS", "corp", "bob", here)),
+            "logon.bad_password",
+            "Logon failed: wrong password or unknown user (CORP\\alice)",
+            "this server accepted the NTLMv1-ESS response of corp\\bob at frame 9 (tcp.stream 0)",
+        ),
+        // An account of another domain is checked elsewhere.
+        (
+            Some(ok("NTLMv1", "OTHER", "bob", here)),
+            "logon.ntlmv1_rejected",
+            BOTH,
+            "no other logon",
+        ),
+    ] {
+        let sessions: Vec<Session> = before.into_iter().chain([refused_v1()]).collect();
+        let d = diagnose(&model(vec![conn(0), conn(1)], sessions));
+        let f = only(&d.findings, code);
+        check(f, Severity::Error, 1, &[22, 23]);
+        assert_eq!(f.title, title);
+        assert!(f.explanation.contains(said), "{}", f.explanation);
+        let wrong = if code == "logon.bad_password" {
+            "logon.ntlmv1_rejected"
+        } else {
+            "logon.bad_password"
+        };
+        assert!(all(&d.findings, wrong).is_empty(), "{:#?}", d.findings);
+    }
+}
