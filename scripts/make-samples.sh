@@ -15,7 +15,8 @@
 #         a read-only file system; mounts two small tmpfs),
 #         probe (an HTTP request to smbd's port 445),
 #         smb1 (SMB1 logons: NTLMSSP in SPNEGO, and without SPNEGO; with
-#         smb1dos: DOS-form errors and the MS17-010 check, also alone).
+#         smb1dos: DOS-form errors and the MS17-010 check, and smb1plain:
+#         a password sent in clear, both also alone).
 #
 # Addresses (loopback only):
 #   127.0.0.2  smbd (standalone, tdbsam), port 445; silent listener :4455,
@@ -1016,6 +1017,18 @@ group_smb1() {
         smbc //$SMBD_IP/share -m NT1 "$O" "$NS" -U "alice%$PW_ALICE" -c 'ls'
     smbd_stop
     group_smb1dos
+    group_smb1plain
+}
+
+# A client that does send its password in clear to such a server (impacket's
+# login_standard); part of group smb1, or alone: make-samples.sh smb1plain.
+group_smb1plain() {
+    log "group smb1plain: a password sent in clear"
+    smbd_users
+    smbd_start 'server min protocol = NT1' 'encrypt passwords = no'
+    capture smb1-plaintext-password "host $SMBD_IP" \
+        run $PY "$HELP/smb1_flows.py" plaintext-logon $SMBD_IP alice "$PW_ALICE"
+    smbd_stop
 }
 
 # An SMB1 client without NT status codes, which smbd answers with DOS-form

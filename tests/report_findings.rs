@@ -541,6 +541,15 @@ const CASES: &[(&str, &str, &str, u64, &[u64])] = &[
         0,
         &[4, 6],
     ),
+    // A client that sends its password in clear there (impacket's
+    // login_standard: OEMPassword "Passw0rd!", 9 bytes, frame 8): an error.
+    (
+        "smb1-plaintext-password.pcap",
+        "posture.plaintext_passwords",
+        "error",
+        0,
+        &[4, 6, 8],
+    ),
     (
         "smb1-no-spnego-ntlmv1.pcap",
         "posture.ntlmv1",

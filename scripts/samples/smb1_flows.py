@@ -31,6 +31,15 @@ structures and sent by its SMB class.
       Windows server without the MS17-010 update answers
       STATUS_INSUFF_SERVER_RESOURCES (0xC0000205); prints what this
       server answers.
+  plaintext-logon USER PASSWORD
+      An SMB1 client that sends its password in clear when the server asks
+      for it: its NEGOTIATE (NT LM 0.12, NT status codes, no extended
+      security) is answered by a server with 'encrypt passwords = no'
+      without NEGOTIATE_ENCRYPT_PASSWORDS and without a challenge
+      (ChallengeLength 0, [MS-CIFS] 2.2.4.52.2), and impacket's
+      login_standard then puts PASSWORD itself in OEMPassword, with an
+      empty UnicodePassword ([MS-CIFS] 3.2.4.2.4). On success it connects
+      to "share" and disconnects. Prints the logon's status.
 """
 import os
 import struct
@@ -151,7 +160,38 @@ def ms17_010_check():
     s.close_session()
 
 
-if mode == 'dos-logon':
+def plaintext_logon(user, password):
+    sess = nmb.NetBIOSTCPSession('CLIENT1', ip, ip, nmb.TYPE_SERVER, 445, 10)
+    flags2 = smb.SMB.FLAGS2_LONG_NAMES | smb.SMB.FLAGS2_NT_STATUS
+    neg = smb.NewSMBPacket()
+    neg['Flags1'] = smb.SMB.FLAGS1_PATHCASELESS | smb.SMB.FLAGS1_CANONICALIZED_PATHS
+    neg['Flags2'] = flags2
+    neg['Pid'] = os.getpid() & 0xFFFF
+    cmd = smb.SMBCommand(smb.SMB.SMB_COM_NEGOTIATE)
+    cmd['Data'] = b'\x02NT LM 0.12\x00'
+    neg.addCommand(cmd)
+    sess.send_packet(neg.getData())
+    answer = sess.recv_packet(10).get_trailer()
+    s = smb.SMB(ip, ip, session=sess, negPacket=answer)
+    s.set_flags(flags2=flags2)
+    print('NEGOTIATE SecurityMode 0x%02x, ChallengeLength %d'
+          % (s._dialects_parameters['SecurityMode'], s._dialects_parameters['ChallengeLength']))
+    try:
+        s.login_standard(user, password, 'SAMPLES')
+    except smb.SessionError as e:
+        print('SESSION_SETUP_ANDX NTSTATUS 0x%08x' % e.get_error_code())
+        s.close_session()
+        return
+    print('SESSION_SETUP_ANDX success')
+    tid = s.tree_connect_andx('\\\\%s\\SHARE' % ip)
+    s.disconnect_tree(tid)
+    s.logoff()
+    s.close_session()
+
+
+if mode == 'plaintext-logon':
+    plaintext_logon(sys.argv[3], sys.argv[4])
+elif mode == 'dos-logon':
     dos_logon(sys.argv[3], sys.argv[4])
 elif mode == 'ms17-010-check':
     ms17_010_check()
