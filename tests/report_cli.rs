@@ -1435,3 +1435,105 @@ fn jsonl_kerberos_lines_are_the_document_exchanges() {
     }
     assert!(with_kerberos >= 20, "{with_kerberos}");
 }
+
+/// The event types of `--format jsonl` written while the capture is read
+/// (the others are the records written at its end).
+const STREAMED_EVENTS: &[&str] = &[
+    "connection",
+    "negotiate_request",
+    "negotiate",
+    "session_setup",
+    "tree_connect",
+    "error",
+    "gap",
+    "logoff",
+    "connection_end",
+    "kerberos",
+];
+
+/// The address of an "ip:port" or "[ipv6]:port" value.
+fn ip_of(v: &serde_json::Value) -> Option<std::net::IpAddr> {
+    v.as_str()?
+        .parse::<std::net::SocketAddr>()
+        .ok()
+        .map(|a| a.ip())
+}
+
+/// `--host ADDR` in JSON Lines keeps the events of the connections from or
+/// to ADDR (as their `connection` events name them) and the `kerberos`
+/// events of a client or KDC at ADDR, as the JSON document keeps those
+/// connections and exchanges: on every sample and corpus capture where an
+/// address keeps some events and not all, for the first such address.
+#[test]
+fn jsonl_events_follow_the_host_filter() {
+    use std::collections::{BTreeSet, HashMap};
+    let mut files = Vec::new();
+    for d in [
+        root().join("samples"),
+        root().join("../shared/corpus/public"),
+    ] {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path().to_string_lossy().into_owned();
+            if p.ends_with(".pcap") || p.ends_with(".pcapng") {
+                files.push(p);
+            }
+        }
+    }
+    files.sort();
+    let streamed = |v: Vec<serde_json::Value>| -> Vec<serde_json::Value> {
+        v.into_iter()
+            .filter(|e| STREAMED_EVENTS.contains(&e["type"].as_str().unwrap_or("")))
+            .collect()
+    };
+    let mut tried = Vec::new();
+    for f in &files {
+        let all = streamed(jsonl(f, &[]));
+        let mut conns = HashMap::new();
+        let mut ips = BTreeSet::new();
+        for e in &all {
+            let (c, s) = match e["type"].as_str() {
+                Some("connection") => (ip_of(&e["client"]), ip_of(&e["server"])),
+                Some("kerberos") => (
+                    ip_of(&e["exchange"]["client"]),
+                    ip_of(&e["exchange"]["server"]),
+                ),
+                _ => continue,
+            };
+            let (Some(c), Some(s)) = (c, s) else { continue };
+            ips.extend([c, s]);
+            if e["type"] == "connection" {
+                conns.insert(e["stream"].as_u64().expect("stream"), (c, s));
+            }
+        }
+        let passes = |host: std::net::IpAddr, e: &serde_json::Value| {
+            let (c, s) = if e["type"] == "kerberos" {
+                (
+                    ip_of(&e["exchange"]["client"]),
+                    ip_of(&e["exchange"]["server"]),
+                )
+            } else {
+                match e["stream"].as_u64().and_then(|n| conns.get(&n)) {
+                    Some(&(c, s)) => (Some(c), Some(s)),
+                    None => (None, None),
+                }
+            };
+            c == Some(host) || s == Some(host)
+        };
+        // The first address that keeps some events and not all.
+        let picked = ips.iter().find_map(|&ip| {
+            let kept: Vec<&serde_json::Value> = all.iter().filter(|e| passes(ip, e)).collect();
+            (!kept.is_empty() && kept.len() < all.len()).then_some((ip, kept))
+        });
+        let Some((host, expected)) = picked else {
+            continue;
+        };
+        let h = host.to_string();
+        let got = streamed(jsonl(f, &["--host", &h]));
+        assert_eq!(got.iter().collect::<Vec<_>>(), expected, "{f} --host {h}");
+        tried.push(f.rsplit('/').next().unwrap_or(f).to_string());
+    }
+    assert!(
+        tried.iter().any(|f| f == "ntlm-rawip-tun.pcap"),
+        "{tried:?}"
+    );
+}

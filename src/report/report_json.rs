@@ -127,13 +127,15 @@ fn list<T: Serialize>(
     Ok(())
 }
 
-/// An event passes the stream and session filters (the others apply to the
-/// records written at the end).
+/// An event passes the stream, session and host filters (the others apply
+/// to the records written at the end).
 pub fn event_passes(ev: &EventMark, f: &Filter) -> bool {
     f.stream
         .is_none_or(|n| (!ev.udp && ev.stream == n) || ev.smb_stream == Some(n))
         && f.session
             .is_none_or(|id| ev.session_id.is_none_or(|s| s == id))
+        && f.host
+            .is_none_or(|h| ev.hosts.is_some_and(|(a, b)| a == h || b == h))
 }
 
 /// Writes the event lines that pass the filters.

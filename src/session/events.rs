@@ -5,7 +5,7 @@
 //! with serde straight into one buffer (no `serde_json::Value` tree per
 //! event); a [`EventMark`] per line keeps what the filters need.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use serde::Serialize;
 
@@ -28,6 +28,9 @@ pub struct EventMark {
     pub udp: bool,
     /// A `kerberos` event: the SMB connection (tcp.stream) it is joined to.
     pub smb_stream: Option<u64>,
+    /// The client's and the server's address: of the event's connection,
+    /// or of a `kerberos` event's client and KDC (what `--host` looks at).
+    pub hosts: Option<(IpAddr, IpAddr)>,
 }
 
 /// Event lines made since the reader last took them.
@@ -38,8 +41,16 @@ pub struct EventLines {
 }
 
 impl EventLines {
-    /// Adds one line: `v` (a struct) with `"type": kind` first.
-    pub fn push<T: Serialize>(&mut self, kind: &str, stream: u64, session_id: Option<u64>, v: &T) {
+    /// Adds one line: `v` (a struct) with `"type": kind` first; `hosts`,
+    /// the client's and the server's address.
+    pub fn push<T: Serialize>(
+        &mut self,
+        kind: &str,
+        stream: u64,
+        session_id: Option<u64>,
+        hosts: Option<(IpAddr, IpAddr)>,
+        v: &T,
+    ) {
         let start = self.buf.len();
         if record_into(&mut self.buf, kind, v).is_err() {
             // Only a type that is not an object gets here (a bug, not input).
@@ -53,6 +64,7 @@ impl EventLines {
             session_id,
             udp: false,
             smb_stream: None,
+            hosts,
         });
     }
 
@@ -60,7 +72,8 @@ impl EventLines {
     /// looks at for a KDC exchange (its transport and its SMB connection).
     pub(super) fn push_kerberos(&mut self, x: &KdcExchange, v: &Kerberos<'_>) {
         let n = self.marks.len();
-        self.push("kerberos", x.stream, None, v);
+        let hosts = Some((x.client.ip(), x.server.ip()));
+        self.push("kerberos", x.stream, None, hosts, v);
         if let Some(m) = self.marks.get_mut(n) {
             m.udp = x.transport == "udp";
             m.smb_stream = x.smb_stream;

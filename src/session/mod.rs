@@ -257,8 +257,16 @@ impl Builder {
         ev: impl FnOnce() -> T,
     ) {
         if self.opts.events {
-            self.events.push(kind, stream, session_id, &ev());
+            let hosts = self.hosts(stream);
+            self.events.push(kind, stream, session_id, hosts, &ev());
         }
+    }
+
+    /// The client's and the server's address of the connection `stream`.
+    pub(crate) fn hosts(&self, stream: u64) -> Option<(IpAddr, IpAddr)> {
+        let &ci = self.conn_index.get(&stream)?;
+        let c = self.model.connections.get(ci)?;
+        Some((c.client.ip(), c.server.ip()))
     }
 
     /// Takes one pipeline event.

@@ -193,7 +193,8 @@ impl Builder {
                 time: m.ts,
                 negotiate: n,
             };
-            self.events.push("negotiate", m.stream, None, &ev);
+            let hosts = Some((c.client.ip(), c.server.ip()));
+            self.events.push("negotiate", m.stream, None, hosts, &ev);
         }
     }
 
@@ -400,7 +401,9 @@ impl Builder {
                 mechanism: s.mechanism,
                 round: s.rounds.last(),
             };
-            self.events.push("session_setup", stream, Some(s.id), &ev);
+            let hosts = Some((s.client.ip(), s.server.ip()));
+            self.events
+                .push("session_setup", stream, Some(s.id), hosts, &ev);
         }
     }
 

@@ -86,8 +86,9 @@ impl Builder {
                 share_type: tree.share_type,
                 status: tree.status,
             };
+            let hosts = self.hosts(m.stream);
             self.events
-                .push("tree_connect", m.stream, Some(session_id), &ev);
+                .push("tree_connect", m.stream, Some(session_id), hosts, &ev);
         }
         self.model.trees.push(tree);
         idx
@@ -197,7 +198,8 @@ impl Builder {
             // --session keeps a session's errors and the connection's own
             // (SessionId 0: e.g. a refused NEGOTIATE).
             let sid = Some(e.session_id.0).filter(|&s| s != 0);
-            self.events.push("error", m.stream, sid, &ev);
+            let hosts = self.hosts(m.stream);
+            self.events.push("error", m.stream, sid, hosts, &ev);
         }
         let c = &mut self.model.connections[ci];
         if c.errors.len() < MAX_ERRORS {
