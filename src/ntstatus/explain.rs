@@ -627,7 +627,7 @@ u32;
 }
 // ---------------------------------------------------------------- share and path
 0xC000_00CC "STATUS_BAD_NETWORK_NAME" {
-    meaning: "TREE_CONNECT failed: the server has no share by that name ([MS-SMB2] 3.3.5.7), or (Samba) the share exists but its path cannot be used.",
+    meaning: "TREE_CONNECT failed: the server has no share by that name ([MS-SMB2] 3.3.5.7; SMB1: [MS-CIFS] 3.3.5.45), or (Samba) the share exists but its path cannot be used.",
     causes: [
         "A typo in the share name, or a hidden share (name$) given without its $.",
         "The share was removed or renamed, or is only defined on another cluster node or scope name.",
