@@ -2036,3 +2036,31 @@ fn a_refused_ntlmv1_logon_says_what_the_capture_shows_of_its_reason() {
         );
     }
 }
+
+/// A guest session's next step names Windows' AllowInsecureGuestAuth, a
+/// setting of its SMB2/SMB3 client, only on SMB2: not for an SMB1 guest
+/// logon (zeek-smb1-raw-ntlm-port139, when the corpus is there).
+#[test]
+fn a_guest_session_names_allow_insecure_guest_auth_on_smb2_only() {
+    let smb2 = sample("guest-bad-user.pcap");
+    let f = with_code(&smb2, "session.guest");
+    assert!(
+        f[0].next_step.contains("AllowInsecureGuestAuth"),
+        "{}",
+        f[0].next_step
+    );
+    let Some(dir) = corpus() else { return };
+    let a = run(&dir.join("zeek-smb1-raw-ntlm-port139.pcap"), &[]);
+    let f = with_code(&a, "session.guest");
+    assert!(
+        f[0].next_step
+            .starts_with("If the user expected their own identity"),
+        "{}",
+        f[0].next_step
+    );
+    assert!(
+        !f[0].next_step.contains("AllowInsecureGuestAuth"),
+        "{}",
+        f[0].next_step
+    );
+}

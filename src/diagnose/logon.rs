@@ -28,7 +28,7 @@ pub(super) fn findings(model: &Model, out: &mut Sink) {
                     unfinished(s, c, out);
                 }
             }
-            Outcome::Guest => guest(s, out),
+            Outcome::Guest => guest(s, conn, out),
             // Anonymous sessions: grouped by the anonymous module.
             Outcome::Anonymous | Outcome::Success => {}
         }
@@ -515,24 +515,34 @@ fn frames_of(r: &Round, c: &Connection) -> Vec<u64> {
     f
 }
 
-fn guest(s: &Session, out: &mut Sink) {
+fn guest(s: &Session, c: Option<&Connection>, out: &mut Sink) {
     const NO_KEY: &str = "SMB signing and encryption are not possible in a guest session, so its traffic can be read and changed on the way.";
-    const MAPPED_NEXT: &str = "If the user expected their own identity: check the user name and password (Samba maps unknown users or bad passwords to guest with 'map to guest = Bad User'); Windows clients refuse insecure guest logons by default (AllowInsecureGuestAuth).";
+    const MAPPED: &str = "If the user expected their own identity: check the user name and password (Samba maps unknown users or bad passwords to guest with 'map to guest = Bad User')";
+    // Windows' AllowInsecureGuestAuth is a setting of its SMB2/SMB3 client.
+    let smb1 = c.is_some_and(|c| c.smb1_used_frame.is_some());
+    let mapped_next = if smb1 {
+        concat(&[MAPPED, "."])
+    } else {
+        concat(&[
+            MAPPED,
+            "; Windows clients refuse insecure guest logons by default (AllowInsecureGuestAuth).",
+        ])
+    };
     let (title, why, next) = match s.user.as_deref() {
         Some(u) if u.eq_ignore_ascii_case("guest") => (
             "Guest session (the client logged on as guest)".to_string(),
             format!("The SESSION_SETUP succeeded with the guest flag (SessionFlags IS_GUEST; SMB1: Action GUEST): the client authenticated as {}, the guest account, and got a guest session. {NO_KEY}", identity(s)),
-            "If the share holds anything not meant for everyone, give the client a user account and turn guest access off (Samba: 'map to guest = never', no 'guest ok'; Windows: keep the Guest account disabled).",
+            "If the share holds anything not meant for everyone, give the client a user account and turn guest access off (Samba: 'map to guest = never', no 'guest ok'; Windows: keep the Guest account disabled).".to_string(),
         ),
         Some(_) => (
             format!("Logged on as guest, not as {}", identity(s)),
             format!("The SESSION_SETUP succeeded with the guest flag (SessionFlags IS_GUEST; SMB1: Action GUEST): the client authenticated as {}, but the server mapped the logon to its guest account. The user gets the guest's rights, not their own. {NO_KEY}", identity(s)),
-            MAPPED_NEXT,
+            mapped_next,
         ),
         None => (
             "Logged on as guest (the client sent no user name)".to_string(),
             format!("The SESSION_SETUP succeeded with the guest flag (SessionFlags IS_GUEST; SMB1: Action GUEST): the client sent no user name, and the server mapped the logon to its guest account. The user gets the guest's rights, not their own. {NO_KEY}"),
-            MAPPED_NEXT,
+            mapped_next,
         ),
     };
     out.push(
