@@ -1008,12 +1008,21 @@ group_smb1() {
         smbc //$SMBD_IP/share -m NT1 "$O" "$NS" "$N1" -U "alice%$PW_ALICE" -c 'ls'
     capture smb1-no-spnego-wrong-password "$H" \
         smbc //$SMBD_IP/share -m NT1 "$O" "$NS" "$N1" -U 'bob%WrongPassw0rd' -c 'ls'
+    # without SPNEGO and with the NTLMv2 response smbclient sends by
+    # default: smbd refuses it ('raw NTLMv2 auth = no', its default)
+    capture smb1-no-spnego-ntlmv2-refused "$H" \
+        smbc //$SMBD_IP/share -m NT1 "$O" "$NS" -U "alice%$PW_ALICE" -c 'ls'
     capture smb1-anonymous-list "$H" smbc -m NT1 "$O" -U '%' -N -L //$SMBD_IP
     # a server that asks for plaintext passwords (SecurityMode without
     # NEGOTIATE_ENCRYPT_PASSWORDS): smbclient 4.17 refuses to send one, even
     # with 'client plaintext auth = yes', and sends no SESSION_SETUP
     smbd_start 'server min protocol = NT1' 'encrypt passwords = no'
     capture smb1-server-asks-plaintext "$H" \
+        smbc //$SMBD_IP/share -m NT1 "$O" "$NS" -U "alice%$PW_ALICE" -c 'ls'
+    # the same NTLMv2 logon without SPNEGO as smb1-no-spnego-ntlmv2-refused,
+    # to a server that allows it: the setting is what refused it there
+    smbd_start 'server min protocol = NT1' 'raw NTLMv2 auth = yes'
+    capture smb1-no-spnego-ntlmv2-allowed "$H" \
         smbc //$SMBD_IP/share -m NT1 "$O" "$NS" -U "alice%$PW_ALICE" -c 'ls'
     smbd_stop
     group_smb1dos

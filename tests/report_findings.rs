@@ -557,6 +557,16 @@ const CASES: &[(&str, &str, &str, u64, &[u64])] = &[
         0,
         &[8, 9],
     ),
+    // An NTLMv2 response without SPNEGO, refused by smbd's default 'raw
+    // NTLMv2 auth = no' with STATUS_INVALID_PARAMETER (the same logon to a
+    // server with 'raw NTLMv2 auth = yes' succeeds: see the test below).
+    (
+        "smb1-no-spnego-ntlmv2-refused.pcap",
+        "logon.raw_ntlmv2_refused",
+        "error",
+        0,
+        &[8, 9],
+    ),
     (
         "smb1-no-spnego-wrong-password.pcap",
         "logon.ntlmv1_rejected",
@@ -2062,5 +2072,32 @@ fn a_guest_session_names_allow_insecure_guest_auth_on_smb2_only() {
         !f[0].next_step.contains("AllowInsecureGuestAuth"),
         "{}",
         f[0].next_step
+    );
+}
+
+/// The twin of smb1-no-spnego-ntlmv2-refused to a server with 'raw NTLMv2
+/// auth = yes': the same NTLMv2 logon without SPNEGO succeeds, so the
+/// setting, not the credentials, refused it there.
+#[test]
+fn a_raw_ntlmv2_logon_succeeds_where_the_server_allows_it() {
+    let a = sample("smb1-no-spnego-ntlmv2-allowed.pcap");
+    let s = &a.model.sessions[0];
+    assert_eq!(s.outcome, Outcome::Success);
+    assert_eq!(
+        (s.mechanism, s.ntlm_response),
+        (Some("ntlm"), Some("NTLMv2"))
+    );
+    assert!(with_code(&a, "logon.raw_ntlmv2_refused").is_empty());
+    let r = sample("smb1-no-spnego-ntlmv2-refused.pcap");
+    let f = with_code(&r, "logon.raw_ntlmv2_refused");
+    assert_eq!(
+        f[0].title,
+        "NTLMv2 logon without SPNEGO refused (SAMPLES\\alice)"
+    );
+    assert_eq!(f[0].status.as_deref(), Some("STATUS_INVALID_PARAMETER"));
+    assert!(
+        f[0].explanation.contains("'raw NTLMv2 auth = yes'"),
+        "{}",
+        f[0].explanation
     );
 }

@@ -21,6 +21,7 @@ pub const CODES: &[(&str, Severity, &str)] = &[
     ("logon.workstation_restriction", Error, "STATUS_INVALID_WORKSTATION"),
     ("logon.account_restriction", Error, "STATUS_ACCOUNT_RESTRICTION (e.g. blank password, Protected Users)"),
     ("logon.no_logon_servers", Error, "STATUS_NO_LOGON_SERVERS: the server could not reach a domain controller"),
+    ("logon.raw_ntlmv2_refused", Error, "an SMB1 logon without SPNEGO with an NTLMv2 response refused with STATUS_INVALID_PARAMETER (Samba: 'raw NTLMv2 auth = no', its default)"),
     ("logon.ntlmv1_rejected", Error, "a logon with an NTLMv1/LM response refused: the server refuses NTLMv1, or (when the capture cannot tell) NTLMv1 not allowed or a wrong password"),
     ("logon.failed", Error, "a SESSION_SETUP failed with another status"),
     ("logon.anonymous_refused", Error, "the server refused anonymous (null) logons, counted per client and server (info when the same client's own logon worked)"),

@@ -5,7 +5,7 @@ use std::net::{IpAddr, SocketAddr};
 
 use crate::ntstatus::NtStatus as S;
 use crate::session::token::concat;
-use crate::session::{Connection, Model, Outcome, Round, Session};
+use crate::session::{Connection, Model, Outcome, Round, Session, MECHANISM_NTLM};
 use crate::tcp::hash::KeyedHashMap;
 
 use super::group::{evidence, groups, Group};
@@ -54,6 +54,12 @@ fn failures(model: &Model, out: &mut Sink) {
     for g in &all {
         failure(g, bad_passwords_before(g, &bad), v1.evidence(g.first), out);
     }
+}
+
+/// An SMB1 logon without extended security ([MS-CIFS] 2.2.4.53: the
+/// password fields, no SPNEGO) with an NTLMv2 response.
+fn raw_ntlmv2(s: &Session) -> bool {
+    s.mechanism == Some(MECHANISM_NTLM) && s.ntlm_response == Some("NTLMv2")
 }
 
 /// An NTLMv1 or LM response ([MS-NLMP] 3.3.1).
@@ -239,6 +245,10 @@ fn failure_code(status: u32, s: &Session, v1: V1Evidence<'_>) -> (&'static str, 
         (S::LOGON_FAILURE | S::WRONG_PASSWORD, V1Evidence::GoodWithNtlmV2(_)) => {
             ("logon.ntlmv1_rejected", "NTLMv1 logon refused")
         }
+        (S::INVALID_PARAMETER, _) if raw_ntlmv2(s) => (
+            "logon.raw_ntlmv2_refused",
+            "NTLMv2 logon without SPNEGO refused",
+        ),
         (S::LOGON_FAILURE | S::WRONG_PASSWORD, V1Evidence::Unknown) if sent_ntlmv1(s) => (
             "logon.ntlmv1_rejected",
             "Logon with an NTLMv1 response refused: NTLMv1 not allowed, or a wrong password",
@@ -369,6 +379,9 @@ fn failure(g: &Group<'_>, bad_passwords_before: u64, v1: V1Evidence<'_>, out: &m
         }
     }
     ntlmv1_evidence(code, &who, v1, &mut why);
+    if code == "logon.raw_ntlmv2_refused" {
+        why.push_str(" The client logged on without extended security (an SMB1 SESSION_SETUP_ANDX with the password fields and no SPNEGO, [MS-CIFS] 2.2.4.53) and sent an NTLMv2 response there. Samba refuses NTLMv2 outside NTLMSSP unless 'raw NTLMv2 auth = yes' (the default is no, and the option is deprecated since Samba 4.13), and answers such a logon with this status.");
+    }
     if bad_passwords_before > 0 {
         why.push_str(&format!(" Before it, the capture shows {bad_passwords_before} logon(s) of {who} from the same client refused as a wrong password (logon.bad_password): they, or failures elsewhere, count toward the lockout threshold."));
     }
@@ -386,6 +399,7 @@ fn failure(g: &Group<'_>, bad_passwords_before: u64, v1: V1Evidence<'_>, out: &m
     }
     let next = match (code, v1) {
         ("logon.ntlmv1_rejected", V1Evidence::Unknown) => "Log on again with NTLMv2 (Samba client: 'client ntlmv2 auth = yes'; Windows: LmCompatibilityLevel 3 or more): if that succeeds, the server refuses NTLMv1, and the client should keep NTLMv2 rather than the server re-enable NTLMv1; if it fails too, check the user name and password.".to_string(),
+        ("logon.raw_ntlmv2_refused", _) => "Let the client log on with extended security, NTLMSSP in SPNEGO (Samba client: 'client use spnego = yes', the default), or better over SMB2 ('client min protocol = SMB2'). Allowing it on the server ('raw NTLMv2 auth = yes') lasts only until Samba removes the option.".to_string(),
         ("logon.ntlmv1_rejected", _) => "Configure the client for NTLMv2 (Samba: 'client ntlmv2 auth = yes'; Windows: LmCompatibilityLevel 3 or more) rather than re-enabling NTLMv1 on the server.".to_string(),
         ("session.expired", _) if s.mechanism.is_none() => "Capture from before the connection is made, to see the mechanism. With Kerberos, get a new ticket (klist purge, or kinit, then connect again) and compare the server's clock with the KDC's; otherwise read the server's security log for this logon.".to_string(),
         ("session.expired", _) => "Read the server's security log for this logon, and connect again to see whether a fresh logon works.".to_string(),
