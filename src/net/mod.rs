@@ -83,7 +83,8 @@ pub enum Skip {
     Fragment,
     /// IP, but neither TCP nor UDP (ICMP, …).
     OtherTransport,
-    /// Headers cut short or inconsistent.
+    /// Headers cut short or inconsistent. A TCP header cut by the snaplen
+    /// after its first 16 bytes is not: it is a segment whose payload is cut.
     Malformed(&'static str),
 }
 
@@ -242,10 +243,20 @@ fn ipv6(ip: &[u8]) -> Result<Packet<'_>, Skip> {
     )
 }
 
+/// TCP header bytes a segment needs in the capture: the ports, sequence and
+/// acknowledgement numbers, data offset, flags and window. Wireshark numbers
+/// the conversation (`tcp.stream`) and shows the flags and sequence number
+/// of a packet with these 16 bytes kept (`packet-tcp.c` reads them before
+/// the checksum), so a header cut by the snaplen after them, or inside its
+/// options, is still a segment here: its payload is all cut.
+const TCP_KEPT_MIN: usize = 16;
+
 /// Reads the TCP header (RFC 9293 3.1) or UDP header (RFC 768) in place,
-/// with the checks etherparse's header slices made (for TCP, a data offset
-/// of at least 5 and the whole header present). Inlined in each IP
-/// version's reader, so that the addresses go straight into the packet.
+/// with the checks etherparse's header slices made for TCP (a data offset
+/// of at least 5, a header no longer than the segment), except that a
+/// header cut by the snaplen needs only its first [`TCP_KEPT_MIN`] bytes in
+/// the capture. Inlined in each IP version's reader, so that the addresses
+/// go straight into the packet.
 #[inline(always)]
 fn transport<'a>(
     proto: IpNumber,
@@ -257,12 +268,19 @@ fn transport<'a>(
     match proto {
         IpNumber::TCP => {
             const MALFORMED: Skip = Skip::Malformed("TCP header");
-            let t: &[u8; 20] = present.first_chunk().ok_or(MALFORMED)?;
+            let t: &[u8; TCP_KEPT_MIN] = present.first_chunk().ok_or(MALFORMED)?;
             let hl = usize::from(t[12] >> 4) * 4;
             if hl < 20 {
                 return Err(MALFORMED);
             }
-            let payload = present.get(hl..).ok_or(MALFORMED)?;
+            let payload = match present.get(hl..) {
+                Some(payload) => payload,
+                // The header is longer than the bytes kept, but not than
+                // the segment on the wire: the snaplen cut it (in its
+                // options, or after the window). A segment without payload.
+                None if hl as u32 <= wire => &[],
+                None => return Err(MALFORMED),
+            };
             Ok(Packet::Tcp(TcpSegment {
                 src,
                 dst,
@@ -351,6 +369,76 @@ mod tests {
         match decode(LinkType::RAW, cut) {
             Ok(Packet::Tcp(t)) => assert_eq!((t.payload.len(), t.wire_len), (2, 4)),
             other => panic!("{other:?}"),
+        }
+    }
+
+    /// The frames of samples/ntlm-wrong-password.pcap (Ethernet, IPv4; a
+    /// classic little-endian pcap), whole.
+    fn sample_frames() -> Vec<Vec<u8>> {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/samples/ntlm-wrong-password.pcap"
+        );
+        let b = std::fs::read(path).expect("the sample reads");
+        let (mut frames, mut at) = (Vec::new(), 24);
+        while let Some(rec) = b.get(at..at + 16) {
+            let kept = u32::from_le_bytes([rec[8], rec[9], rec[10], rec[11]]) as usize;
+            frames.push(b[at + 16..at + 16 + kept].to_vec());
+            at += 16 + kept;
+        }
+        frames
+    }
+
+    /// A TCP header cut by the snaplen, real bytes cut at every length: with
+    /// its first 16 bytes kept (as for Wireshark, whose `tcp.stream`, flags
+    /// and sequence number such a packet has) it is a segment whose payload
+    /// is all cut; with fewer it is malformed.
+    #[test]
+    fn tcp_header_cut_by_the_snaplen_is_a_segment() {
+        let frames = sample_frames();
+        // The SYN (a 40-byte header: 20 bytes of options) and the NEGOTIATE
+        // request (32 bytes: timestamps; 230 bytes of payload), the TCP
+        // header at byte 34.
+        let cases = [
+            (&frames[0], 40, 3250660993, TcpFlags::SYN, 0),
+            (
+                &frames[3],
+                32,
+                3250660994,
+                TcpFlags::PSH | TcpFlags::ACK,
+                230,
+            ),
+        ];
+        for (frame, hlen, seq, flags, wire) in cases {
+            for n in 34..34 + hlen {
+                match decode(LinkType::ETHERNET, &frame[..n]) {
+                    Err(Skip::Malformed("TCP header")) if n < 34 + 16 => {}
+                    Ok(Packet::Tcp(t)) if n >= 34 + 16 => {
+                        assert_eq!((t.src_port, t.dst_port), (53928, 445));
+                        assert_eq!((t.seq, t.flags), (seq, TcpFlags(flags)), "{n}");
+                        assert_eq!((t.payload.len(), t.wire_len), (0, wire), "{n}");
+                    }
+                    other => panic!("cut to {n}: {other:?}"),
+                }
+            }
+        }
+    }
+
+    /// What is malformed whatever the snaplen: a data offset under 5, or a
+    /// header longer than the segment on the wire (a bare ACK, a 32-byte
+    /// header, with a data offset of 15). Wireshark gives both a
+    /// `tcp.stream`; we skip them (README.md says so, after the exit codes).
+    #[test]
+    fn bogus_tcp_data_offsets_are_malformed() {
+        let ack = &sample_frames()[2];
+        assert_eq!((ack.len(), ack[34 + 12] >> 4), (66, 8));
+        for offset in [0u8, 4, 9, 15] {
+            let mut bogus = ack.clone();
+            bogus[34 + 12] = offset << 4 | (ack[34 + 12] & 0x0F);
+            for n in [50, 54, 60, 66] {
+                let got = decode(LinkType::ETHERNET, &bogus[..n]).err();
+                assert_eq!(got, Some(Skip::Malformed("TCP header")), "{offset} {n}");
+            }
         }
     }
 
