@@ -63,12 +63,13 @@ def error_of(p):
     return 'class 0x%02x code 0x%04x' % (p['ErrorClass'], p['ErrorCode'])
 
 
-def dos_connection():
-    """An impacket SMB over a NEGOTIATE of our own, without NT_STATUS."""
+def connection(flags2):
+    """An impacket SMB over a NEGOTIATE of our own (NT LM 0.12, no extended
+    security), its requests with FLAGS2."""
     sess = nmb.NetBIOSTCPSession('CLIENT1', ip, ip, nmb.TYPE_SERVER, 445, 10)
     neg = smb.NewSMBPacket()
     neg['Flags1'] = smb.SMB.FLAGS1_PATHCASELESS | smb.SMB.FLAGS1_CANONICALIZED_PATHS
-    neg['Flags2'] = DOS_FLAGS2
+    neg['Flags2'] = flags2
     neg['Pid'] = os.getpid() & 0xFFFF
     cmd = smb.SMBCommand(smb.SMB.SMB_COM_NEGOTIATE)
     cmd['Data'] = b'\x02NT LM 0.12\x00'
@@ -76,8 +77,13 @@ def dos_connection():
     sess.send_packet(neg.getData())
     answer = sess.recv_packet(10).get_trailer()
     s = smb.SMB(ip, ip, session=sess, negPacket=answer)
-    s.set_flags(flags2=DOS_FLAGS2)
+    s.set_flags(flags2=flags2)
     return s
+
+
+def dos_connection():
+    """An impacket SMB over a NEGOTIATE of our own, without NT_STATUS."""
+    return connection(DOS_FLAGS2)
 
 
 def dos_logon(user, password):
@@ -161,19 +167,7 @@ def ms17_010_check():
 
 
 def plaintext_logon(user, password):
-    sess = nmb.NetBIOSTCPSession('CLIENT1', ip, ip, nmb.TYPE_SERVER, 445, 10)
-    flags2 = smb.SMB.FLAGS2_LONG_NAMES | smb.SMB.FLAGS2_NT_STATUS
-    neg = smb.NewSMBPacket()
-    neg['Flags1'] = smb.SMB.FLAGS1_PATHCASELESS | smb.SMB.FLAGS1_CANONICALIZED_PATHS
-    neg['Flags2'] = flags2
-    neg['Pid'] = os.getpid() & 0xFFFF
-    cmd = smb.SMBCommand(smb.SMB.SMB_COM_NEGOTIATE)
-    cmd['Data'] = b'\x02NT LM 0.12\x00'
-    neg.addCommand(cmd)
-    sess.send_packet(neg.getData())
-    answer = sess.recv_packet(10).get_trailer()
-    s = smb.SMB(ip, ip, session=sess, negPacket=answer)
-    s.set_flags(flags2=flags2)
+    s = connection(smb.SMB.FLAGS2_LONG_NAMES | smb.SMB.FLAGS2_NT_STATUS)
     print('NEGOTIATE SecurityMode 0x%02x, ChallengeLength %d'
           % (s._dialects_parameters['SecurityMode'], s._dialects_parameters['ChallengeLength']))
     try:
