@@ -275,6 +275,40 @@ fn jsonl_session_filter_holds_back_other_sessions_errors() {
     );
 }
 
+/// An error entry names the tree its request was on (`tree_id`) when the
+/// capture shows that tree's connect: the sharing violations of
+/// file-sharing-violation.pcap are CREATEs on bob's \\127.0.0.2\share
+/// (tshark: `-Y 'smb2.nt_status == 0xc0000043' -e smb2.tid`); a refused
+/// TREE_CONNECT is on no tree.
+#[test]
+fn errors_name_the_tree_of_their_request() {
+    let json = |f: &str| -> serde_json::Value {
+        serde_json::from_str(&stdout(&smbscope(&[&sample(f), "--format", "json"]))).expect("json")
+    };
+    let v = json("file-sharing-violation.pcap");
+    let errors: Vec<&serde_json::Value> = v["connections"]
+        .as_array()
+        .expect("connections")
+        .iter()
+        .flat_map(|c| c["errors"].as_array().expect("errors"))
+        .collect();
+    assert_eq!(errors.len(), 2);
+    for e in errors {
+        assert_eq!(e["tree_id"], "0xb398c2d5", "{e}");
+        let tree = v["trees"]
+            .as_array()
+            .expect("trees")
+            .iter()
+            .find(|t| t["session_id"] == e["session_id"] && t["tree_id"] == e["tree_id"])
+            .expect("its tree");
+        assert_eq!(tree["share"], "\\\\127.0.0.2\\share");
+    }
+    let v = json("ntlm-bad-share.pcap");
+    let e = &v["connections"][0]["errors"][0];
+    assert_eq!(e["command"], "TREE_CONNECT");
+    assert!(e.get("tree_id").is_none(), "{e}");
+}
+
 #[test]
 fn filters() {
     let all = stdout(&smbscope(&[
