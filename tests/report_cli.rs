@@ -275,6 +275,62 @@ fn jsonl_session_filter_holds_back_other_sessions_errors() {
     );
 }
 
+/// The JSON Lines `error` events are the JSON document's `errors[]`, SMB2's
+/// and SMB1's, connection by connection and in order, for every sample and
+/// corpus capture; past the 64 an `errors[]` keeps, an event each is still
+/// made, and `errors_omitted` counts them (no capture here has so many:
+/// tests/smb1_errors.rs makes one).
+#[test]
+fn jsonl_error_events_are_the_connections_errors() {
+    let mut captures = Vec::new();
+    for d in [
+        root().join("samples"),
+        root().join("../shared/corpus/public"),
+    ] {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            let n = p.to_string_lossy().into_owned();
+            if n.ends_with(".pcap") || n.ends_with(".pcapng") {
+                captures.push(n);
+            }
+        }
+    }
+    captures.sort();
+    let (mut errors, mut smb1) = (0, 0);
+    for f in &captures {
+        let doc: serde_json::Value =
+            serde_json::from_str(&stdout(&smbscope(&[f, "--format", "json"]))).expect(f);
+        let mut events: std::collections::BTreeMap<u64, Vec<serde_json::Value>> =
+            Default::default();
+        for l in stdout(&smbscope(&[f, "--format", "jsonl"])).lines() {
+            let e: serde_json::Value = serde_json::from_str(l).expect("JSON line");
+            if e["type"] == "error" {
+                let stream = e["stream"].as_u64().expect("stream");
+                events.entry(stream).or_default().push(e["error"].clone());
+            }
+        }
+        for c in doc["connections"].as_array().expect("connections") {
+            let stream = c["stream"].as_u64().expect("stream");
+            let kept = c["errors"].as_array().expect("errors");
+            let omitted = c["errors_omitted"].as_u64().expect("errors_omitted") as usize;
+            let ev = events.remove(&stream).unwrap_or_default();
+            assert_eq!(ev.len(), kept.len() + omitted, "{f} stream {stream}");
+            assert_eq!(&ev[..kept.len()], &kept[..], "{f} stream {stream}");
+            errors += ev.len();
+            smb1 += ev
+                .iter()
+                .filter(|e| {
+                    e["command"]
+                        .as_str()
+                        .is_some_and(|c| c.starts_with("SMB_COM_"))
+                })
+                .count();
+        }
+        assert!(events.is_empty(), "{f}: events of no connection {events:?}");
+    }
+    assert!(smb1 > 0, "no SMB1 error among the {errors}");
+}
+
 /// An error entry names the tree its request was on (`tree_id`) when the
 /// capture shows that tree's connect: the sharing violations of
 /// file-sharing-violation.pcap are CREATEs on bob's \\127.0.0.2\share

@@ -1405,6 +1405,42 @@ fn quota_exceeded() {
     assert!(all(&d.findings, "file.disk_full").is_empty());
 }
 
+/// SMB1's refused tree connects and logoffs (`errors[]` names them as
+/// `smbscope messages` does) are left to the tree and session findings, as
+/// SMB2's are; its refused file operations are file findings.
+#[test]
+fn smb1_refusals_of_trees_are_no_file_findings() {
+    let mut c = conn(0);
+    file_error(
+        &mut c,
+        31,
+        "SMB_COM_TREE_CONNECT_ANDX",
+        NtStatus::ACCESS_DENIED,
+        None,
+    );
+    file_error(
+        &mut c,
+        41,
+        "SMB_COM_LOGOFF_ANDX",
+        NtStatus::ACCESS_DENIED,
+        None,
+    );
+    file_error(
+        &mut c,
+        51,
+        "SMB_COM_NT_CREATE_ANDX",
+        NtStatus::ACCESS_DENIED,
+        Some("a.txt"),
+    );
+    let d = diagnose(&model(vec![c], vec![]));
+    let f = only(&d.findings, "file.access_denied");
+    check(f, Severity::Warning, 0, &[50, 51]);
+    assert_eq!(
+        f.title,
+        "SMB_COM_NT_CREATE_ANDX refused with STATUS_ACCESS_DENIED (a.txt)"
+    );
+}
+
 #[test]
 fn lock_conflict() {
     // A LOCK not granted and a READ on a locked range: one finding each.

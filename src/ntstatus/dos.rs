@@ -43,6 +43,12 @@ pub const ERR_BADFILE: u16 = 0x0002;
 /// ERRDOS/ERRnoaccess: access denied; to SMB_COM_SESSION_SETUP_ANDX, a
 /// failed authentication ([MS-CIFS] 3.3.5.43).
 pub const ERR_NOACCESS: u16 = 0x0005;
+/// ERRDOS/ERRnofiles: no more files match the search; the DOS form of
+/// STATUS_NO_MORE_FILES ([MS-CIFS] 2.2.2.4).
+pub const ERR_NOFILES: u16 = 0x0012;
+/// ERRDOS/ERRmoredata: more data to be returned; the DOS form of
+/// STATUS_BUFFER_OVERFLOW ([MS-CIFS] 2.2.2.4).
+pub const ERR_MOREDATA: u16 = 0x00EA;
 /// ERRDOS/ERRnosuchshare: the Win32 error ERROR_BAD_NET_NAME ([MS-ERREF]
 /// 2.2), STATUS_BAD_NETWORK_NAME's; smbd's DOS form of it.
 pub const ERR_NOSUCHSHARE: u16 = 0x0043;

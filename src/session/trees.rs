@@ -197,7 +197,7 @@ impl Builder {
 
     /// Emits an error's event and keeps it on its connection (within
     /// [`MAX_ERRORS`]).
-    fn keep_error(&mut self, ci: usize, m: &Message<'_>, e: ErrorEvent) {
+    pub(super) fn keep_error(&mut self, ci: usize, m: &Message<'_>, e: ErrorEvent) {
         if self.opts.events {
             let ev = events::Error {
                 stream: m.stream,
