@@ -19,7 +19,7 @@
 
 use arrayvec::ArrayVec;
 
-use crate::ntstatus::dos::{ERRDOS, ERR_BADFILE, ERR_MOREDATA, ERR_NOFILES};
+use crate::ntstatus::dos::{self, ERRDOS, ERR_BADFILE};
 use crate::ntstatus::NtStatus;
 use crate::pipeline::Message;
 use crate::smb2::smb1::{Smb1Command, Smb1Message};
@@ -203,20 +203,14 @@ impl Builder {
 }
 
 /// A status that is a normal step of SMB1, as SMB2's are
-/// ([`super::benign_in_context`]): one of [`crate::ntstatus::is_benign`];
-/// their DOS forms ERRDOS/ERRnofiles (STATUS_NO_MORE_FILES) and
-/// ERRDOS/ERRmoredata (STATUS_BUFFER_OVERFLOW), which [MS-CIFS] 2.2.2.4
-/// pairs with them; a TRANS2_FIND_FIRST2 whose pattern matches nothing,
-/// STATUS_NO_SUCH_FILE ([MS-CIFS] 3.3.5.58.3) or in the DOS form
-/// ERRDOS/ERRbadfile (2.2.6.2.2 pairs them; as SMB2's first
-/// QUERY_DIRECTORY); a TRANS2_GET_DFS_REFERRAL
-/// answered by a server without DFS ([`no_dfs_referral`]).
+/// ([`super::benign_in_context`]): one of [`crate::ntstatus::is_benign`]
+/// or of their DOS forms ([`dos::is_benign`]); a TRANS2_FIND_FIRST2 whose
+/// pattern matches nothing, STATUS_NO_SUCH_FILE ([MS-CIFS] 3.3.5.58.3) or
+/// in the DOS form ERRDOS/ERRbadfile (2.2.6.2.2 pairs them; as SMB2's
+/// first QUERY_DIRECTORY); a TRANS2_GET_DFS_REFERRAL answered by a server
+/// without DFS ([`no_dfs_referral`]).
 fn benign(command: Smb1Command, status: NtStatus, subcommand: Option<u16>) -> bool {
-    if status.is_benign() {
-        return true;
-    }
-    let dos = status.dos_error();
-    if matches!(dos, Some((ERRDOS, ERR_NOFILES | ERR_MOREDATA))) {
+    if status.is_benign() || dos::is_benign(status) {
         return true;
     }
     if command != Smb1Command::TRANSACTION2 {
@@ -224,7 +218,7 @@ fn benign(command: Smb1Command, status: NtStatus, subcommand: Option<u16>) -> bo
     }
     match subcommand {
         Some(TRANS2_FIND_FIRST2) => {
-            status == NtStatus::NO_SUCH_FILE || dos == Some((ERRDOS, ERR_BADFILE))
+            status == NtStatus::NO_SUCH_FILE || status.dos_error() == Some((ERRDOS, ERR_BADFILE))
         }
         Some(TRANS2_GET_DFS_REFERRAL) => no_dfs_referral(status),
         _ => false,
@@ -234,6 +228,7 @@ fn benign(command: Smb1Command, status: NtStatus, subcommand: Option<u16>) -> bo
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ntstatus::dos::{ERR_MOREDATA, ERR_NOFILES};
 
     #[test]
     fn normal_steps_of_smb1() {
