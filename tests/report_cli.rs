@@ -904,6 +904,47 @@ fn check_expect_status_takes_dos_form_names() {
     }
 }
 
+/// A number given to `--expect-status` is an NTSTATUS: the DOS form's
+/// bytes as sent (0x00050001 for ERRDOS/ERRnoaccess) match only that
+/// NTSTATUS, and the value smbscope keeps a DOS-form error as (0xF1010005,
+/// the N bit set, which no NTSTATUS has) is a usage error that says to give
+/// the name. SMB1 error responses other than a logon's are found too, in
+/// either form (smb1-dos-bad-share-missing-file frame 15, smb1-ms17-010-check-smbd
+/// frame 15).
+#[test]
+fn check_expect_status_numbers_are_ntstatus() {
+    let dos = sample("smb1-dos-wrong-password.pcap");
+    let (code, out) = check(&[&dos, "--expect-status", "0x00050001"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.starts_with("FAIL expect-status 0x00050001: 0x00050001 not seen"),
+        "{out}"
+    );
+    let o = smbscope(&["check", &dos, "--expect-status", "0xF1010005"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("N bit") && err.contains("ERRDOS/ERRnoaccess"),
+        "{err}"
+    );
+    for (file, status, line) in [
+        (
+            "smb1-dos-bad-share-missing-file.pcap",
+            "ERRDOS/ERRbadfile",
+            "PASS expect-status ERRDOS/ERRbadfile: SMB_COM_NT_CREATE_ANDX answered ERRDOS/ERRbadfile (stream 0, frame 15)",
+        ),
+        (
+            "smb1-ms17-010-check-smbd.pcap",
+            "0xC0000008",
+            "PASS expect-status 0xC0000008: SMB_COM_TRANSACTION answered STATUS_INVALID_HANDLE (stream 0, frame 15)",
+        ),
+    ] {
+        let (code, out) = check(&[&sample(file), "--expect-status", status]);
+        assert_eq!(code, 0, "{file}: {out}");
+        assert_eq!(out.lines().next(), Some(line), "{file}");
+    }
+}
+
 /// `signing` and `unsigned` judge a session by its messages after the
 /// setup, and say how many were signed (tshark:
 /// `-Y smb2 -T fields -e frame.number -e smb2.sesid -e smb2.flags.signature`).
