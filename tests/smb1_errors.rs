@@ -217,10 +217,17 @@ fn smb1_errors_by_name() {
 /// An SMB1 header ([MS-CIFS] 2.2.3.1) in an NBSS session message: `status`
 /// an NTSTATUS (Flags2 NT_STATUS), UID 0x0800, TID 0x0801, PID 0xFEFF.
 fn smb1(command: u8, response: bool, status: u32, mid: u16) -> Vec<u8> {
+    smb1_form(command, response, status, true, mid)
+}
+
+/// [`smb1`], `status` in the DOS form (its bytes as sent, read as a
+/// little-endian number) unless `nt`.
+fn smb1_form(command: u8, response: bool, status: u32, nt: bool, mid: u16) -> Vec<u8> {
     let mut h = vec![0xFF, b'S', b'M', b'B', command];
     h.extend_from_slice(&status.to_le_bytes());
     h.push(if response { 0x98 } else { 0x18 });
-    h.extend_from_slice(&0xC001u16.to_le_bytes());
+    let flags2: u16 = if nt { 0xC001 } else { 0x8001 };
+    h.extend_from_slice(&flags2.to_le_bytes());
     h.extend_from_slice(&[0; 12]); // PIDHigh, SecuritySignature, Reserved
     h.extend_from_slice(&0x0801u16.to_le_bytes());
     h.extend_from_slice(&0xFEFFu16.to_le_bytes());
@@ -274,4 +281,57 @@ fn smb1_errors_past_the_cap_are_counted() {
     assert_eq!(&events[..64], &errors[..]);
     assert_eq!(events[69]["frame"], 140);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Writes `messages` (client's and server's, in order) as one TCP
+/// connection to port 445 and gives the report's first connection.
+fn connection_of(name: &str, messages: &[(bool, Vec<u8>)]) -> Value {
+    let mut frames = Vec::new();
+    let (mut c, mut s) = (1u32, 1u32);
+    for (from_client, m) in messages {
+        let (seq, ack) = if *from_client { (c, s) } else { (s, c) };
+        frames.push(pcap_build::tcp_frame(445, *from_client, seq, ack, 0x18, m));
+        if *from_client {
+            c += m.len() as u32;
+        } else {
+            s += m.len() as u32;
+        }
+    }
+    let dir = std::env::temp_dir().join(format!("smbscope-smb1-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let p = dir.join(format!("{name}.pcap"));
+    std::fs::write(&p, pcap_build::classic_pcap(&frames)).expect("writes");
+    let v: Value = serde_json::from_slice(&report(&p, "json")).expect("json");
+    let _ = std::fs::remove_dir_all(&dir);
+    v["connections"][0].clone()
+}
+
+/// A LOGOFF_ANDX refused is an error, in the DOS form too (ERRSRV/ERRbaduid,
+/// frame 2), unless the session was gone already (USER_SESSION_DELETED,
+/// frame 4, left out as SMB2's LOGOFF's is). A transaction's error comes
+/// after an interim response and its secondary request: its request is
+/// the primary (frame 5, [MS-CIFS] 3.2.4.1.5).
+#[test]
+fn smb1_logoff_and_transaction_errors() {
+    const ERRSRV_BADUID: u32 = 0x005B_0002; // 02 00 5b 00
+    let messages = [
+        (true, smb1(0x74, false, 0, 1)),
+        (false, smb1_form(0x74, true, ERRSRV_BADUID, false, 1)),
+        (true, smb1(0x74, false, 0, 2)),
+        (false, smb1(0x74, true, NtStatus::USER_SESSION_DELETED.0, 2)),
+        (true, smb1(0x32, false, 0, 3)),
+        (false, smb1(0x32, true, 0, 3)),
+        (true, smb1(0x33, false, 0, 3)),
+        (false, smb1(0x32, true, NtStatus::INVALID_PARAMETER.0, 3)),
+    ];
+    let c = connection_of("logoff", &messages);
+    assert_eq!(
+        c["errors"],
+        serde_json::json!([
+            {"frame": 2, "request_frame": 1, "command": "SMB_COM_LOGOFF_ANDX",
+             "status": "ERRSRV/ERRbaduid", "session_id": "0x800"},
+            {"frame": 8, "request_frame": 5, "command": "SMB_COM_TRANSACTION2",
+             "status": "STATUS_INVALID_PARAMETER", "session_id": "0x800"}
+        ])
+    );
 }
