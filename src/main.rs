@@ -81,7 +81,7 @@ enum Command {
     Check(CheckArgs),
     /// List every SMB2 message (and SMB1, NetBIOS and Kerberos messages) of a capture.
     Messages(MessagesArgs),
-    /// Look up an NTSTATUS or Kerberos error code by value, name or word.
+    /// Look up an NTSTATUS or Kerberos error code, or an SMB1 DOS-form error, by value, name or word.
     Status(StatusArgs),
 }
 
@@ -108,7 +108,7 @@ use cli::{CheckArgs, ReportArgs};
 
 #[derive(Args)]
 struct StatusArgs {
-    /// A code (0xC000006D, 3221225581), a name (STATUS_LOGON_FAILURE, KRB_AP_ERR_SKEW) or words (logon).
+    /// A code (0xC000006D, 3221225581), a name (STATUS_LOGON_FAILURE, KRB_AP_ERR_SKEW), an SMB1 error in the DOS form (ERRDOS/ERRnoaccess, ERRnoaccess, 0x01/0x0005) or words (logon).
     query: Vec<String>,
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]

@@ -560,6 +560,62 @@ fn status_looks_up_by_code_name_and_word() {
     }
 }
 
+/// `status` explains SMB1 errors in the DOS form, by the name the report
+/// gives them, by code name or by class/code number: what [MS-CIFS] pairs
+/// them with for the request they answer; a number alone is an NTSTATUS.
+#[test]
+fn status_explains_dos_form_errors() {
+    let run = |q: &str| {
+        let out = bin().args(["status", q]).output().unwrap();
+        (out.status.code(), String::from_utf8(out.stdout).unwrap())
+    };
+    let (code, text) = run("ERRDOS/ERRnoaccess");
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.starts_with("0x01/0x0005  ERRDOS/ERRnoaccess\n"),
+        "{text}"
+    );
+    assert!(text.contains("Description: access denied\n"), "{text}");
+    assert!(
+        text.contains("  - SMB_COM_SESSION_SETUP_ANDX: STATUS_LOGON_FAILURE"),
+        "{text}"
+    );
+    for q in [
+        "errdos/errnoaccess",
+        "ERRnoaccess",
+        "0x01/0x0005",
+        "ERRDOS/0x0005",
+    ] {
+        assert_eq!(run(q), (Some(0), text.clone()), "{q}");
+    }
+    let (code, text) = run("ERRSRV/ERRinvnetname");
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains("  - SMB_COM_TREE_CONNECT_ANDX: STATUS_BAD_NETWORK_NAME"),
+        "{text}"
+    );
+    let (code, text) = run("ERRDOS/0x00B7");
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains("(not a known SMB1 DOS-form error)"), "{text}");
+    // The number of smbscope's own keeping is no DOS-form error.
+    let (code, text) = run("0xF1010005");
+    assert_eq!(code, Some(1), "{text}");
+    assert!(!text.contains("ERRnoaccess"), "{text}");
+    let out = bin()
+        .args(["status", "--format", "json", "ERRDOS/0x0043"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v[0]["kind"], "dos");
+    assert_eq!(v[0]["name"], "ERRDOS/ERRnosuchshare");
+    assert_eq!(v[0]["code"], 0x0043_0001);
+    assert_eq!(
+        v[0]["dos"]["paired"][0]["status"],
+        "STATUS_BAD_NETWORK_NAME"
+    );
+}
+
 #[test]
 fn ipv6_addresses_are_bracketed() {
     let out = bin()

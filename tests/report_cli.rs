@@ -275,6 +275,96 @@ fn jsonl_session_filter_holds_back_other_sessions_errors() {
     );
 }
 
+/// The JSON Lines `error` events are the JSON document's `errors[]`, SMB2's
+/// and SMB1's, connection by connection and in order, for every sample and
+/// corpus capture; past the 64 an `errors[]` keeps, an event each is still
+/// made, and `errors_omitted` counts them (no capture here has so many:
+/// tests/smb1_errors.rs makes one).
+#[test]
+fn jsonl_error_events_are_the_connections_errors() {
+    let mut captures = Vec::new();
+    for d in [
+        root().join("samples"),
+        root().join("../shared/corpus/public"),
+    ] {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            let n = p.to_string_lossy().into_owned();
+            if n.ends_with(".pcap") || n.ends_with(".pcapng") {
+                captures.push(n);
+            }
+        }
+    }
+    captures.sort();
+    let (mut errors, mut smb1) = (0, 0);
+    for f in &captures {
+        let doc: serde_json::Value =
+            serde_json::from_str(&stdout(&smbscope(&[f, "--format", "json"]))).expect(f);
+        let mut events: std::collections::BTreeMap<u64, Vec<serde_json::Value>> =
+            Default::default();
+        for l in stdout(&smbscope(&[f, "--format", "jsonl"])).lines() {
+            let e: serde_json::Value = serde_json::from_str(l).expect("JSON line");
+            if e["type"] == "error" {
+                let stream = e["stream"].as_u64().expect("stream");
+                events.entry(stream).or_default().push(e["error"].clone());
+            }
+        }
+        for c in doc["connections"].as_array().expect("connections") {
+            let stream = c["stream"].as_u64().expect("stream");
+            let kept = c["errors"].as_array().expect("errors");
+            let omitted = c["errors_omitted"].as_u64().expect("errors_omitted") as usize;
+            let ev = events.remove(&stream).unwrap_or_default();
+            assert_eq!(ev.len(), kept.len() + omitted, "{f} stream {stream}");
+            assert_eq!(&ev[..kept.len()], &kept[..], "{f} stream {stream}");
+            errors += ev.len();
+            smb1 += ev
+                .iter()
+                .filter(|e| {
+                    e["command"]
+                        .as_str()
+                        .is_some_and(|c| c.starts_with("SMB_COM_"))
+                })
+                .count();
+        }
+        assert!(events.is_empty(), "{f}: events of no connection {events:?}");
+    }
+    assert!(smb1 > 0, "no SMB1 error among the {errors}");
+}
+
+/// An error entry names the tree its request was on (`tree_id`) when the
+/// capture shows that tree's connect: the sharing violations of
+/// file-sharing-violation.pcap are CREATEs on bob's \\127.0.0.2\share
+/// (tshark: `-Y 'smb2.nt_status == 0xc0000043' -e smb2.tid`); a refused
+/// TREE_CONNECT is on no tree.
+#[test]
+fn errors_name_the_tree_of_their_request() {
+    let json = |f: &str| -> serde_json::Value {
+        serde_json::from_str(&stdout(&smbscope(&[&sample(f), "--format", "json"]))).expect("json")
+    };
+    let v = json("file-sharing-violation.pcap");
+    let errors: Vec<&serde_json::Value> = v["connections"]
+        .as_array()
+        .expect("connections")
+        .iter()
+        .flat_map(|c| c["errors"].as_array().expect("errors"))
+        .collect();
+    assert_eq!(errors.len(), 2);
+    for e in errors {
+        assert_eq!(e["tree_id"], "0xb398c2d5", "{e}");
+        let tree = v["trees"]
+            .as_array()
+            .expect("trees")
+            .iter()
+            .find(|t| t["session_id"] == e["session_id"] && t["tree_id"] == e["tree_id"])
+            .expect("its tree");
+        assert_eq!(tree["share"], "\\\\127.0.0.2\\share");
+    }
+    let v = json("ntlm-bad-share.pcap");
+    let e = &v["connections"][0]["errors"][0];
+    assert_eq!(e["command"], "TREE_CONNECT");
+    assert!(e.get("tree_id").is_none(), "{e}");
+}
+
 #[test]
 fn filters() {
     let all = stdout(&smbscope(&[
@@ -811,6 +901,47 @@ fn check_expect_status_takes_dos_form_names() {
     let ok = sample("ntlm-smb311.pcap");
     for bad in ["ERRDOS/ERRbadpw", "ERRXYZ/ERRnoaccess", "ERRDOS/"] {
         assert_eq!(check(&[&ok, "--expect-status", bad]).0, 2, "{bad}");
+    }
+}
+
+/// A number given to `--expect-status` is an NTSTATUS: the DOS form's
+/// bytes as sent (0x00050001 for ERRDOS/ERRnoaccess) match only that
+/// NTSTATUS, and the value smbscope keeps a DOS-form error as (0xF1010005,
+/// the N bit set, which no NTSTATUS has) is a usage error that says to give
+/// the name. SMB1 error responses other than a logon's are found too, in
+/// either form (smb1-dos-bad-share-missing-file frame 15, smb1-ms17-010-check-smbd
+/// frame 15).
+#[test]
+fn check_expect_status_numbers_are_ntstatus() {
+    let dos = sample("smb1-dos-wrong-password.pcap");
+    let (code, out) = check(&[&dos, "--expect-status", "0x00050001"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.starts_with("FAIL expect-status 0x00050001: 0x00050001 not seen"),
+        "{out}"
+    );
+    let o = smbscope(&["check", &dos, "--expect-status", "0xF1010005"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("N bit") && err.contains("ERRDOS/ERRnoaccess"),
+        "{err}"
+    );
+    for (file, status, line) in [
+        (
+            "smb1-dos-bad-share-missing-file.pcap",
+            "ERRDOS/ERRbadfile",
+            "PASS expect-status ERRDOS/ERRbadfile: SMB_COM_NT_CREATE_ANDX answered ERRDOS/ERRbadfile (stream 0, frame 15)",
+        ),
+        (
+            "smb1-ms17-010-check-smbd.pcap",
+            "0xC0000008",
+            "PASS expect-status 0xC0000008: SMB_COM_TRANSACTION answered STATUS_INVALID_HANDLE (stream 0, frame 15)",
+        ),
+    ] {
+        let (code, out) = check(&[&sample(file), "--expect-status", status]);
+        assert_eq!(code, 0, "{file}: {out}");
+        assert_eq!(out.lines().next(), Some(line), "{file}");
     }
 }
 

@@ -102,7 +102,14 @@ pub fn expect_success(model: &Model, d: &Diagnosis) -> CheckResult {
 /// A status by name ("STATUS_LOGON_FAILURE", "LOGON_FAILURE") or value
 /// ("0xC000006D"), or an SMB1 error in the DOS form by its [MS-CIFS]
 /// 2.2.2.4 name ("ERRDOS/ERRnoaccess", as the report writes it; see
-/// [`ntstatus::dos`]).
+/// [`ntstatus::dos`]), as the model keeps it.
+///
+/// A number is an NTSTATUS, never the DOS form: a DOS-form error is kept
+/// apart from every NTSTATUS by a value with the N bit (0x10000000) set,
+/// which [MS-ERREF] 2.3 reserves and no NTSTATUS has, so a number with
+/// that bit is refused rather than taken for one (the DOS form's bytes as
+/// sent, 0x00050001 for ERRDOS/ERRnoaccess, are an NTSTATUS's number, and
+/// match only that NTSTATUS).
 pub fn status_code(s: &str) -> Result<u32, String> {
     let t = s.trim();
     if t.contains('/') {
@@ -111,7 +118,13 @@ pub fn status_code(s: &str) -> Result<u32, String> {
             .ok_or_else(|| format!("unknown SMB1 DOS-form error {s:?}"));
     }
     if let Some(h) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
-        return u32::from_str_radix(h, 16).map_err(|_| format!("not an NTSTATUS: {s:?}"));
+        let n = u32::from_str_radix(h, 16).map_err(|_| format!("not an NTSTATUS: {s:?}"))?;
+        if n & NTSTATUS_N_BIT != 0 {
+            return Err(format!(
+                "not an NTSTATUS: {s:?} has the N bit (0x10000000), which [MS-ERREF] 2.3 reserves; give an SMB1 error in the DOS form by name, e.g. ERRDOS/ERRnoaccess"
+            ));
+        }
+        return Ok(n);
     }
     let upper = t.to_ascii_uppercase();
     let name = if upper.starts_with("STATUS_") {
@@ -123,6 +136,9 @@ pub fn status_code(s: &str) -> Result<u32, String> {
         .map(|e| e.code)
         .ok_or_else(|| format!("unknown NTSTATUS name {s:?}"))
 }
+
+/// The N bit of an NTSTATUS, reserved ([MS-ERREF] 2.3).
+const NTSTATUS_N_BIT: u32 = 0x1000_0000;
 
 pub fn expect_status(model: &Model, wanted: &str) -> CheckResult {
     let name = format!("expect-status {wanted}");

@@ -6,7 +6,8 @@
 //! NTSTATUS values to DOS codes many to one (ERRDOS/ERRnoaccess stands for
 //! STATUS_ACCESS_DENIED and a dozen others), so a DOS code does not say
 //! which NTSTATUS a server meant; only for the request it answers does
-//! [MS-CIFS] pair a few. Those pairs, and nothing else, make a finding read
+//! [MS-CIFS] pair a few ([`dos::PAIRINGS`], which `smbscope status` shows
+//! too). Those pairs, and nothing else, make a finding read
 //! a DOS-form error as the NTSTATUS it stands for (the finding still shows
 //! the DOS name): a SESSION_SETUP_ANDX refused ERRDOS/ERRnoaccess is a
 //! failed authentication (3.3.5.43), one refused ERRSRV/ERRbadpw a bad
@@ -14,9 +15,7 @@
 //! ERRSRV/ERRinvnetname names no share (3.3.5.45), as does ERRDOS 0x0043
 //! (ERROR_BAD_NET_NAME, [MS-ERREF] 2.2), smbd's answer.
 
-use crate::ntstatus::dos::{
-    self, ERRDOS, ERRSRV, ERR_BADPW, ERR_INVNETNAME, ERR_NOACCESS, ERR_NOSUCHSHARE,
-};
+use crate::ntstatus::dos::{self, SESSION_SETUP_ANDX, TREE_CONNECT_ANDX};
 use crate::ntstatus::NtStatus;
 
 /// The NTSTATUS a DOS-form error stands for in its place, and why.
@@ -27,36 +26,27 @@ pub(super) struct Equivalent {
     pub why: &'static str,
 }
 
+/// The DOS-form error `st` read as an NTSTATUS in answer to `command`,
+/// where [`dos::PAIRINGS`] pairs them.
+fn paired(st: NtStatus, command: &str) -> Option<Equivalent> {
+    dos::pairings(st)
+        .find(|p| p.command == command)
+        .map(|p| Equivalent {
+            nt: p.nt,
+            why: p.why,
+        })
+}
+
 /// A SESSION_SETUP_ANDX's DOS-form error read as an NTSTATUS, where
 /// [MS-CIFS] says what it is.
 pub(super) fn logon(st: NtStatus) -> Option<Equivalent> {
-    match st.dos_error()? {
-        (ERRDOS, ERR_NOACCESS) => Some(Equivalent {
-            nt: NtStatus::LOGON_FAILURE,
-            why: "To a SESSION_SETUP_ANDX, ERRDOS/ERRnoaccess is STATUS_LOGON_FAILURE in the DOS form of SMB1 errors, which a server uses with a client that did not ask for NT status codes ([MS-CIFS] 3.3.5.43: the authentication failed).",
-        }),
-        (ERRSRV, ERR_BADPW) => Some(Equivalent {
-            nt: NtStatus::LOGON_FAILURE,
-            why: "ERRSRV/ERRbadpw, an SMB1 error in the DOS form (the client did not ask for NT status codes), says the name and password of the session setup are not valid ([MS-CIFS] 2.2.2.4).",
-        }),
-        _ => None,
-    }
+    paired(st, SESSION_SETUP_ANDX)
 }
 
 /// A TREE_CONNECT_ANDX's DOS-form error read as an NTSTATUS, where
 /// [MS-CIFS] or [MS-ERREF] says what it is.
 pub(super) fn tree(st: NtStatus) -> Option<Equivalent> {
-    match st.dos_error()? {
-        (ERRSRV, ERR_INVNETNAME) => Some(Equivalent {
-            nt: NtStatus::BAD_NETWORK_NAME,
-            why: "ERRSRV/ERRinvnetname is STATUS_BAD_NETWORK_NAME in the DOS form of SMB1 errors, which a server uses with a client that did not ask for NT status codes ([MS-CIFS] 3.3.5.45).",
-        }),
-        (ERRDOS, ERR_NOSUCHSHARE) => Some(Equivalent {
-            nt: NtStatus::BAD_NETWORK_NAME,
-            why: "ERRDOS/ERRnosuchshare (0x0043) is the Win32 error ERROR_BAD_NET_NAME ([MS-ERREF] 2.2), STATUS_BAD_NETWORK_NAME's, in the DOS form of SMB1 errors, which a server uses with a client that did not ask for NT status codes (Samba answers so; [MS-CIFS] 3.3.5.45 gives ERRSRV/ERRinvnetname).",
-        }),
-        _ => None,
-    }
+    paired(st, TREE_CONNECT_ANDX)
 }
 
 /// What a DOS-form error says, for one that stands for no NTSTATUS here:
@@ -80,6 +70,7 @@ pub(super) fn meaning(st: NtStatus) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ntstatus::dos::{ERRDOS, ERRSRV, ERR_NOACCESS, ERR_NOSUCHSHARE};
 
     #[test]
     fn only_the_pairs_named() {

@@ -23,8 +23,18 @@ const NAMES: usize = 3;
 /// administrator ([MS-SCMR] svcctl, [MS-TSCH] atsvc, [MS-RRP] winreg).
 const ADMIN_PIPES: &[&str] = &["svcctl", "atsvc", "winreg"];
 
-/// Commands whose refusals other findings explain.
-const ELSEWHERE: &[&str] = &["NEGOTIATE", "SESSION_SETUP", "TREE_CONNECT", "LOGOFF"];
+/// Commands whose refusals other findings explain, SMB2's and SMB1's (as
+/// `smbscope messages` names them).
+const ELSEWHERE: &[&str] = &[
+    "NEGOTIATE",
+    "SESSION_SETUP",
+    "TREE_CONNECT",
+    "LOGOFF",
+    "SMB_COM_NEGOTIATE",
+    "SMB_COM_SESSION_SETUP_ANDX",
+    "SMB_COM_TREE_CONNECT_ANDX",
+    "SMB_COM_LOGOFF_ANDX",
+];
 
 struct Refused<'a> {
     kind: Kind,

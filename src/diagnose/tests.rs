@@ -878,6 +878,7 @@ fn session_deleted() {
         status: "STATUS_USER_SESSION_DELETED".into(),
         status_code: NtStatus::USER_SESSION_DELETED.0,
         session_id: HexId(0x1234),
+        tree_id: None,
         detail: None,
         held_by: None,
         open_files: None,
@@ -1379,6 +1380,7 @@ fn file_error(c: &mut Connection, frame: u64, command: &str, status: NtStatus, n
         status: status.to_string(),
         status_code: status.0,
         session_id: HexId(0x1234),
+        tree_id: None,
         detail: name.map(Into::into),
         held_by: None,
         open_files: None,
@@ -1401,6 +1403,42 @@ fn quota_exceeded() {
         f.explanation
     );
     assert!(all(&d.findings, "file.disk_full").is_empty());
+}
+
+/// SMB1's refused tree connects and logoffs (`errors[]` names them as
+/// `smbscope messages` does) are left to the tree and session findings, as
+/// SMB2's are; its refused file operations are file findings.
+#[test]
+fn smb1_refusals_of_trees_are_no_file_findings() {
+    let mut c = conn(0);
+    file_error(
+        &mut c,
+        31,
+        "SMB_COM_TREE_CONNECT_ANDX",
+        NtStatus::ACCESS_DENIED,
+        None,
+    );
+    file_error(
+        &mut c,
+        41,
+        "SMB_COM_LOGOFF_ANDX",
+        NtStatus::ACCESS_DENIED,
+        None,
+    );
+    file_error(
+        &mut c,
+        51,
+        "SMB_COM_NT_CREATE_ANDX",
+        NtStatus::ACCESS_DENIED,
+        Some("a.txt"),
+    );
+    let d = diagnose(&model(vec![c], vec![]));
+    let f = only(&d.findings, "file.access_denied");
+    check(f, Severity::Warning, 0, &[50, 51]);
+    assert_eq!(
+        f.title,
+        "SMB_COM_NT_CREATE_ANDX refused with STATUS_ACCESS_DENIED (a.txt)"
+    );
 }
 
 #[test]

@@ -43,6 +43,13 @@ pub const ERR_BADFILE: u16 = 0x0002;
 /// ERRDOS/ERRnoaccess: access denied; to SMB_COM_SESSION_SETUP_ANDX, a
 /// failed authentication ([MS-CIFS] 3.3.5.43).
 pub const ERR_NOACCESS: u16 = 0x0005;
+/// ERRDOS/ERRnofiles: no more files match the search; the DOS form of
+/// STATUS_NO_MORE_FILES ([MS-CIFS] 2.2.2.4).
+pub const ERR_NOFILES: u16 = 0x0012;
+/// ERRDOS/ERRmoredata: more data to be returned; the DOS form of
+/// STATUS_BUFFER_OVERFLOW and STATUS_MORE_PROCESSING_REQUIRED ([MS-CIFS]
+/// 2.2.2.4).
+pub const ERR_MOREDATA: u16 = 0x00EA;
 /// ERRDOS/ERRnosuchshare: the Win32 error ERROR_BAD_NET_NAME ([MS-ERREF]
 /// 2.2), STATUS_BAD_NETWORK_NAME's; smbd's DOS form of it.
 pub const ERR_NOSUCHSHARE: u16 = 0x0043;
@@ -154,6 +161,93 @@ dos_table! {
     ERRHRD 0x0023 "ERRFCBUnavail" "no file control blocks available";
     ERRHRD 0x0024 "ERRsharebufexc" "a sharing buffer was exceeded";
     ERRHRD 0x0027 "ERRdiskfull" "the disk is full";
+}
+
+/// Where [MS-CIFS] (or [MS-ERREF]) pairs a DOS-form error with one
+/// NTSTATUS for the request it answers. [MS-CIFS] 2.2.2.4 maps NTSTATUS
+/// values to DOS codes many to one (ERRDOS/ERRnoaccess stands for
+/// STATUS_ACCESS_DENIED and a dozen others), so a DOS code alone does not
+/// say which NTSTATUS a server meant; these pairs are what the findings,
+/// and `smbscope status`, read one as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Pairing {
+    pub class: u8,
+    pub code: u16,
+    /// The SMB1 command answered, as `smbscope messages` names it.
+    pub command: &'static str,
+    pub nt: NtStatus,
+    /// A sentence that says so, for the explanation.
+    pub why: &'static str,
+}
+
+/// SMB_COM_SESSION_SETUP_ANDX, as [`Pairing::command`] names it.
+pub const SESSION_SETUP_ANDX: &str = "SMB_COM_SESSION_SETUP_ANDX";
+/// SMB_COM_TREE_CONNECT_ANDX, as [`Pairing::command`] names it.
+pub const TREE_CONNECT_ANDX: &str = "SMB_COM_TREE_CONNECT_ANDX";
+
+/// The pairs: to SESSION_SETUP_ANDX, ERRDOS/ERRnoaccess is a failed
+/// authentication ([MS-CIFS] 3.3.5.43) and ERRSRV/ERRbadpw a bad password
+/// (its 2.2.2.4 meaning); to TREE_CONNECT_ANDX, ERRSRV/ERRinvnetname names
+/// no share (3.3.5.45), as does ERRDOS 0x0043 (ERROR_BAD_NET_NAME,
+/// [MS-ERREF] 2.2), smbd's answer.
+pub static PAIRINGS: &[Pairing] = &[
+    Pairing {
+        class: ERRDOS,
+        code: ERR_NOACCESS,
+        command: SESSION_SETUP_ANDX,
+        nt: NtStatus::LOGON_FAILURE,
+        why: "To a SESSION_SETUP_ANDX, ERRDOS/ERRnoaccess is STATUS_LOGON_FAILURE in the DOS form of SMB1 errors, which a server uses with a client that did not ask for NT status codes ([MS-CIFS] 3.3.5.43: the authentication failed).",
+    },
+    Pairing {
+        class: ERRSRV,
+        code: ERR_BADPW,
+        command: SESSION_SETUP_ANDX,
+        nt: NtStatus::LOGON_FAILURE,
+        why: "ERRSRV/ERRbadpw, an SMB1 error in the DOS form (the client did not ask for NT status codes), says the name and password of the session setup are not valid ([MS-CIFS] 2.2.2.4).",
+    },
+    Pairing {
+        class: ERRSRV,
+        code: ERR_INVNETNAME,
+        command: TREE_CONNECT_ANDX,
+        nt: NtStatus::BAD_NETWORK_NAME,
+        why: "ERRSRV/ERRinvnetname is STATUS_BAD_NETWORK_NAME in the DOS form of SMB1 errors, which a server uses with a client that did not ask for NT status codes ([MS-CIFS] 3.3.5.45).",
+    },
+    Pairing {
+        class: ERRDOS,
+        code: ERR_NOSUCHSHARE,
+        command: TREE_CONNECT_ANDX,
+        nt: NtStatus::BAD_NETWORK_NAME,
+        why: "ERRDOS/ERRnosuchshare (0x0043) is the Win32 error ERROR_BAD_NET_NAME ([MS-ERREF] 2.2), STATUS_BAD_NETWORK_NAME's, in the DOS form of SMB1 errors, which a server uses with a client that did not ask for NT status codes (Samba answers so; [MS-CIFS] 3.3.5.45 gives ERRSRV/ERRinvnetname).",
+    },
+];
+
+/// The pairs of a DOS-form error kept in an [`NtStatus`] (none for an
+/// NTSTATUS), in the order of [`PAIRINGS`].
+pub fn pairings(st: NtStatus) -> impl Iterator<Item = &'static Pairing> {
+    let dos = st.dos_error();
+    PAIRINGS
+        .iter()
+        .filter(move |p| dos == Some((p.class, p.code)))
+}
+
+/// The table's entries whose code is named `name` ("ERRnoaccess", any
+/// case), in every class that has it ("ERRnomem": ERRDOS's and ERRSRV's).
+pub fn by_code_name(name: &str) -> impl Iterator<Item = &'static DosError> + '_ {
+    let name = name.trim();
+    TABLE.iter().filter(move |e| {
+        e.name
+            .split_once('/')
+            .is_some_and(|(_, n)| n.eq_ignore_ascii_case(name))
+    })
+}
+
+/// A DOS-form error that is a normal step wherever it comes, by its own
+/// meaning, as the NTSTATUS values [MS-CIFS] 2.2.2.4 maps to it are
+/// ([`super::is_benign`]): ERRDOS/ERRnofiles, a search with no more files
+/// (STATUS_NO_MORE_FILES), and ERRDOS/ERRmoredata, more data to read
+/// (STATUS_BUFFER_OVERFLOW, STATUS_MORE_PROCESSING_REQUIRED).
+pub fn is_benign(st: NtStatus) -> bool {
+    matches!(st.dos_error(), Some((ERRDOS, ERR_NOFILES | ERR_MOREDATA)))
 }
 
 /// The name of an ErrorClass: "ERRDOS", "ERRSRV", …

@@ -428,6 +428,11 @@ pub enum Query {
     /// "kerberos:0x25", or a number that is a Kerberos code but not a known
     /// NTSTATUS ("0x18", as Windows event 4771 prints it).
     Kerberos(i32),
+    /// SMB1 errors in the DOS form (ErrorClass, ErrorCode): one by name or
+    /// number as [`dos::by_name`] reads it ("ERRDOS/ERRnoaccess",
+    /// "ERRDOS/0x0005", "0x01/0x0005"), or every class's code of a name
+    /// ("ERRnoaccess"; "ERRnomem" is ERRDOS's and ERRSRV's).
+    Dos(Vec<(u8, u16)>),
     /// Anything else: words to [`search`] for (NTSTATUS and Kerberos).
     Words(String),
     /// "0x" not followed by a hexadecimal number of 1 to 8 digits ("0x",
@@ -455,6 +460,12 @@ pub fn parse_query(q: &str) -> Query {
             return Query::Words(rest.to_string());
         }
     }
+    // Before numbers: "0x01/0x0005" is a DOS-form class and code.
+    if q.contains('/') {
+        if let Some((class, code)) = dos::by_name(q).and_then(NtStatus::dos_error) {
+            return Query::Dos(vec![(class, code)]);
+        }
+    }
     if let Some(n) = parse_number(q) {
         if lookup(n).is_none() {
             if let Some(k) = i32::try_from(n).ok().and_then(kerberos::lookup) {
@@ -476,6 +487,10 @@ pub fn parse_query(q: &str) -> Query {
     }
     if let Some(k) = kerberos::by_name(q) {
         return Query::Kerberos(k.code);
+    }
+    let dos: Vec<(u8, u16)> = dos::by_code_name(q).map(|e| (e.class, e.code)).collect();
+    if !dos.is_empty() {
+        return Query::Dos(dos);
     }
     Query::Words(q.to_string())
 }
@@ -512,6 +527,8 @@ fn parse_number(s: &str) -> Option<u32> {
 pub enum Kind {
     NtStatus,
     Kerberos,
+    /// An SMB1 error in the DOS form ([`dos`]).
+    Dos,
 }
 
 /// One answer to a `status` query, what `render_text` prints and what
@@ -520,7 +537,8 @@ pub enum Kind {
 pub struct Report {
     pub kind: Kind,
     pub code: u32,
-    /// "0xC000006D" for NTSTATUS, "0x25" for Kerberos.
+    /// "0xC000006D" for NTSTATUS, "0x25" for Kerberos, "0x01/0x0005"
+    /// (ErrorClass/ErrorCode) for the DOS form.
     pub hex: String,
     pub name: Option<&'static str>,
     pub description: Option<&'static str>,
@@ -530,6 +548,30 @@ pub struct Report {
     /// A normal part of the protocol (see [`is_benign`], [`kerberos::is_benign`]).
     pub benign: bool,
     pub explanation: Option<&'static Explanation>,
+    /// The DOS form only: its class, code and pairs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dos: Option<DosFacts>,
+}
+
+/// What a [`Report`] of an SMB1 DOS-form error adds.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DosFacts {
+    pub error_class: u8,
+    pub error_code: u16,
+    /// The NTSTATUS it stands for in answer to a request, where [MS-CIFS]
+    /// pairs them ([`dos::PAIRINGS`]); elsewhere it stands for none.
+    pub paired: Vec<DosPair>,
+}
+
+/// One of [`DosFacts::paired`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct DosPair {
+    /// The SMB1 command answered, as `smbscope messages` names it.
+    pub command: &'static str,
+    /// The NTSTATUS, serialized by name.
+    #[serde(serialize_with = "status_by_name")]
+    pub status: NtStatus,
+    pub why: &'static str,
 }
 
 impl Report {
@@ -550,6 +592,37 @@ impl Report {
             severity: Some(NtStatus(code).severity()),
             benign: is_benign(code),
             explanation: explain(code),
+            dos: None,
+        }
+    }
+
+    /// The report for an SMB1 error in the DOS form, known or not: `code`
+    /// is its Status field as sent, read as a little-endian number (as
+    /// `smbscope messages` gives `status_code`).
+    pub fn dos(class: u8, code: u16) -> Report {
+        let st = NtStatus::dos(class, code);
+        let entry = dos::lookup(class, code);
+        let paired = dos::pairings(st)
+            .map(|p| DosPair {
+                command: p.command,
+                status: p.nt,
+                why: p.why,
+            })
+            .collect();
+        Report {
+            kind: Kind::Dos,
+            code: u32::from(class) | u32::from(code) << 16,
+            hex: format!("0x{class:02X}/0x{code:04X}"),
+            name: entry.map(|e| e.name),
+            description: entry.map(|e| e.description),
+            severity: None,
+            benign: dos::is_benign(st),
+            explanation: None,
+            dos: Some(DosFacts {
+                error_class: class,
+                error_code: code,
+                paired,
+            }),
         }
     }
 
@@ -565,8 +638,14 @@ impl Report {
             severity: None,
             benign: kerberos::is_benign(code),
             explanation: kerberos::explain(code),
+            dos: None,
         }
     }
+}
+
+/// Serializes a status by name ("STATUS_LOGON_FAILURE").
+fn status_by_name<S: serde::Serializer>(st: &NtStatus, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(st)
 }
 
 /// The reports for a parsed query: one for a code (known or not: see
@@ -577,6 +656,7 @@ pub fn resolve(q: &Query) -> Vec<Report> {
         Query::BadNumber(_) => Vec::new(),
         Query::Code(n) => vec![Report::nt(*n)],
         Query::Kerberos(n) => vec![Report::kerberos(*n)],
+        Query::Dos(v) => v.iter().map(|&(c, k)| Report::dos(c, k)).collect(),
         Query::Words(w) => search(w)
             .into_iter()
             .map(|e| Report::nt(e.code))

@@ -57,6 +57,7 @@ fn render_one(out: &mut String, r: &Report) {
         (_, Some(n)) => n.to_string(),
         (Kind::NtStatus, None) => "(not a known NTSTATUS)".to_string(),
         (Kind::Kerberos, None) => "(not a known Kerberos error code)".to_string(),
+        (Kind::Dos, None) => "(not a known SMB1 DOS-form error)".to_string(),
     };
     out.push_str(&format!("{}  {}\n", r.hex, title));
     let code_line = match r.kind {
@@ -69,6 +70,7 @@ fn render_one(out: &mut String, r: &Report) {
             line
         }
         Kind::Kerberos => format!("Kerberos error code {} = {}", r.code, r.hex),
+        Kind::Dos => dos_code_line(r),
     };
     wrap_into(out, &format!("Code: {code_line}"), "", "  ");
     if let Some(d) = r.description {
@@ -82,6 +84,9 @@ fn render_one(out: &mut String, r: &Report) {
             "  ",
         );
     }
+    if let Some(d) = &r.dos {
+        dos_pairs(out, d);
+    }
     if let Some(x) = r.explanation {
         out.push_str("Meaning:\n");
         wrap_into(out, x.meaning, "  ", "  ");
@@ -94,6 +99,56 @@ fn render_one(out: &mut String, r: &Report) {
             wrap_into(out, c, "  - ", "    ");
         }
     }
+}
+
+/// "SMB1 error in the DOS form …: ErrorClass 0x01 (ERRDOS), ErrorCode
+/// 0x0005; Status bytes 01 00 05 00".
+fn dos_code_line(r: &Report) -> String {
+    let Some(d) = &r.dos else {
+        return r.hex.clone();
+    };
+    let class = match super::dos::class_name(d.error_class) {
+        Some(n) => format!("0x{:02X} ({n})", d.error_class),
+        None => format!("0x{:02X}", d.error_class),
+    };
+    let [c0, c1] = d.error_code.to_le_bytes();
+    format!(
+        "SMB1 error in the DOS form (a response whose Flags2 lacks NT_STATUS, [MS-CIFS] 2.2.3.1): ErrorClass {class}, ErrorCode 0x{:04X} ([MS-CIFS] 2.2.2.4); the Status bytes {:02x} 00 {c0:02x} {c1:02x}",
+        d.error_code, d.error_class
+    )
+}
+
+/// What the DOS-form error of a report stands for: the NTSTATUS [MS-CIFS]
+/// pairs it with for a request, and that elsewhere it stands for none.
+fn dos_pairs(out: &mut String, d: &super::DosFacts) {
+    const MANY: &str = "[MS-CIFS] 2.2.2.4 maps many NTSTATUS values to one DOS code";
+    if d.paired.is_empty() {
+        wrap_into(
+            out,
+            &format!("As an NTSTATUS: none. {MANY} and pairs this one with none for a request, so the report names it by its DOS name and the findings read it as no NTSTATUS."),
+            "",
+            "  ",
+        );
+        return;
+    }
+    out.push_str("As an NTSTATUS, where [MS-CIFS] pairs it with the request it answers:\n");
+    for p in &d.paired {
+        wrap_into(
+            out,
+            &format!(
+                "{}: {} (smbscope status {}). {}",
+                p.command, p.status, p.status, p.why
+            ),
+            "  - ",
+            "    ",
+        );
+    }
+    wrap_into(
+        out,
+        &format!("Elsewhere: none. {MANY}, so the findings read it as an NTSTATUS only in answer to the request above; the report names it by its DOS name everywhere."),
+        "",
+        "  ",
+    );
 }
 
 /// Appends `text` wrapped to WIDTH columns, the first line after `first`,

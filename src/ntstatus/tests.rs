@@ -165,6 +165,25 @@ fn parse_query_forms() {
         assert!(query(q).is_empty(), "{q}");
     }
     assert_eq!(parse_query("krb:0x"), Query::BadNumber("0x".into()));
+    // SMB1 errors in the DOS form: by name, by code name in every class
+    // that has it, by number; a number alone stays an NTSTATUS.
+    for q in [
+        "ERRDOS/ERRnoaccess",
+        "errdos/errnoaccess",
+        "ERRDOS/0x0005",
+        "0x01/0x0005",
+    ] {
+        assert_eq!(parse_query(q), Query::Dos(vec![(1, 5)]), "{q}");
+    }
+    assert_eq!(parse_query("ERRnoaccess"), Query::Dos(vec![(1, 5)]));
+    assert_eq!(parse_query("ERRnomem"), Query::Dos(vec![(1, 8), (2, 8)]));
+    assert_eq!(parse_query("ERRDOS/0x00B7"), Query::Dos(vec![(1, 0xB7)]));
+    assert_eq!(parse_query("0xF1010005"), Query::Code(0xF101_0005));
+    assert_eq!(parse_query("0x00050001"), Query::Code(0x0005_0001));
+    assert_eq!(
+        parse_query("ERRDOS/ERRbadpw"),
+        Query::Words("ERRDOS/ERRbadpw".into())
+    );
     // A code in no table is reported, and known to be unknown.
     for q in ["0xDEADBEEF", "krb:999"] {
         let r = query(q);
@@ -363,6 +382,8 @@ fn render_text_fits_80_columns() {
     reports.extend(kerberos::explained_codes().map(Report::kerberos));
     reports.push(Report::nt(0xC000_1234));
     reports.push(Report::kerberos(30));
+    reports.extend(dos::TABLE.iter().map(|e| Report::dos(e.class, e.code)));
+    reports.push(Report::dos(0x07, 1));
     let text = render_text(&reports);
     for line in text.lines() {
         assert!(
@@ -403,4 +424,73 @@ fn reports_serialize_to_json() {
     assert!(k[0].get("severity").is_none());
     let e = serde_json::to_value(lookup(0).unwrap()).unwrap();
     assert_eq!(e["name"], "STATUS_SUCCESS");
+}
+
+/// An SMB1 error in the DOS form: named as the report names it, its class,
+/// code and Status bytes, and the NTSTATUS [MS-CIFS] pairs it with for a
+/// request (ERRDOS/ERRnoaccess to SESSION_SETUP_ANDX: STATUS_LOGON_FAILURE,
+/// 3.3.5.43), none elsewhere; never an NTSTATUS's severity or explanation.
+#[test]
+fn dos_form_reports() {
+    let r = query("ERRDOS/ERRnoaccess");
+    assert_eq!(r.len(), 1);
+    let r = &r[0];
+    assert_eq!(
+        (r.kind, r.name, r.hex.as_str()),
+        (Kind::Dos, Some("ERRDOS/ERRnoaccess"), "0x01/0x0005")
+    );
+    assert_eq!(r.code, 0x0005_0001, "the Status as sent, 01 00 05 00");
+    assert_eq!((r.severity, r.explanation, r.benign), (None, None, false));
+    assert!(r.is_known());
+    let d = r.dos.as_ref().expect("dos facts");
+    assert_eq!((d.error_class, d.error_code), (1, 5));
+    assert_eq!(d.paired.len(), 1);
+    assert_eq!(d.paired[0].command, "SMB_COM_SESSION_SETUP_ANDX");
+    assert_eq!(d.paired[0].status, NtStatus::LOGON_FAILURE);
+    assert!(d.paired[0].why.contains("[MS-CIFS] 3.3.5.43"));
+    let text = render_text(&query("errdos/errnoaccess"));
+    assert!(
+        text.starts_with("0x01/0x0005  ERRDOS/ERRnoaccess\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("ErrorClass 0x01 (ERRDOS), ErrorCode 0x0005"),
+        "{text}"
+    );
+    assert!(text.contains("Status bytes 01 00 05 00"), "{text}");
+    assert!(
+        text.contains("  - SMB_COM_SESSION_SETUP_ANDX: STATUS_LOGON_FAILURE"),
+        "{text}"
+    );
+    assert!(text.contains("Elsewhere: none."), "{text}");
+    assert!(!text.contains("NTSTATUS 0x"), "{text}");
+    // Both of [MS-CIFS]'s forms of a missing share pair with
+    // STATUS_BAD_NETWORK_NAME for a TREE_CONNECT_ANDX.
+    for q in ["ERRSRV/ERRinvnetname", "ERRDOS/0x0043"] {
+        let r = &query(q)[0];
+        let p = &r.dos.as_ref().expect("dos").paired;
+        assert_eq!(p.len(), 1, "{q}");
+        assert_eq!(
+            (p[0].command, p[0].status),
+            ("SMB_COM_TREE_CONNECT_ANDX", NtStatus::BAD_NETWORK_NAME),
+            "{q}"
+        );
+    }
+    // No pair: named, read as no NTSTATUS.
+    let r = &query("ERRDOS/ERRbadfile")[0];
+    assert!(r.dos.as_ref().is_some_and(|d| d.paired.is_empty()));
+    assert!(render_text(std::slice::from_ref(r)).contains("As an NTSTATUS: none."));
+    // A normal step by its own meaning.
+    assert!(query("ERRnofiles")[0].benign);
+    // Every class's code of a name; one not in the table matches nothing.
+    let names: Vec<_> = query("ERRnomem").iter().map(|r| r.name).collect();
+    assert_eq!(names, [Some("ERRDOS/ERRnomem"), Some("ERRSRV/ERRnomem")]);
+    let r = &query("ERRDOS/0x00B7")[0];
+    assert!(!r.is_known());
+    assert!(render_text(std::slice::from_ref(r))
+        .starts_with("0x01/0x00B7  (not a known SMB1 DOS-form error)\n"));
+    let v = serde_json::to_value(query("ERRDOS/ERRnoaccess")).expect("json");
+    assert_eq!(v[0]["kind"], "dos");
+    assert!(v[0].get("severity").is_none());
+    assert_eq!(v[0]["dos"]["paired"][0]["status"], "STATUS_LOGON_FAILURE");
 }

@@ -19,6 +19,7 @@ pub mod model;
 pub(crate) mod opens;
 mod setup;
 mod smb1;
+mod smb1_errors;
 mod smb1_logon;
 pub mod token;
 mod trees;
@@ -157,6 +158,8 @@ pub(crate) struct ConnState {
     smb1: Option<Box<smb1::Watch>>,
     /// SMB1 trees connected on it: (UID, TID, index in `model.trees`).
     smb1_trees: Vec<(u16, u16, usize)>,
+    /// SMB1 requests waiting for their response (see [`smb1_errors`]).
+    smb1_requests: Option<Box<smb1_errors::Requests>>,
 }
 
 /// Builds a [`Model`] from pipeline events; see the module doc.
@@ -736,6 +739,7 @@ impl Builder {
         if let Some(x) = dec.smb1.as_ref() {
             self.smb1_signing(m, x);
             self.smb1_logon(ci, m, x, &dec);
+            self.smb1_error(ci, m, x);
         }
     }
 
@@ -1092,15 +1096,22 @@ pub(crate) fn benign_in_context(command: Command, status: u32, detail: &Detail) 
     }
     // A DFS referral request answered by a server (or path) without DFS.
     let dfs = matches!(detail, Detail::Fsctl(f) if f.contains("DFS_GET_REFERRALS"));
-    dfs && command == Command::IOCTL
-        && matches!(
-            S(status),
-            S::NOT_FOUND
-                | S::FS_DRIVER_REQUIRED
-                | S::INVALID_PARAMETER
-                | S::INVALID_DEVICE_REQUEST
-                | S::NOT_SUPPORTED
-        )
+    dfs && command == Command::IOCTL && no_dfs_referral(S(status))
+}
+
+/// A status a server without DFS (or a path outside it) answers a DFS
+/// referral request with (SMB2's FSCTL_DFS_GET_REFERRALS, SMB1's
+/// TRANS2_GET_DFS_REFERRAL): the client goes on without DFS.
+pub(crate) fn no_dfs_referral(status: crate::ntstatus::NtStatus) -> bool {
+    use crate::ntstatus::NtStatus as S;
+    matches!(
+        status,
+        S::NOT_FOUND
+            | S::FS_DRIVER_REQUIRED
+            | S::INVALID_PARAMETER
+            | S::INVALID_DEVICE_REQUEST
+            | S::NOT_SUPPORTED
+    )
 }
 
 #[cfg(test)]

@@ -310,6 +310,11 @@ pub struct ErrorEvent {
     #[serde(skip)]
     pub status_code: u32,
     pub session_id: HexId,
+    /// The TreeId (SMB1: the TID) of the request, when its tree is one of
+    /// the model's trees (the capture shows its tree connect): what joins
+    /// the error to its entry in `trees[]`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tree_id: Option<HexId>,
     /// The share, file name or FSCTL the request named.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,

@@ -145,7 +145,7 @@ impl Builder {
             return;
         }
         let dec = m.decode();
-        let mut e = self.error_record(m, h, p.as_ref());
+        let mut e = self.error_record(m, h, p.as_ref(), tree);
         let mut note = None;
         if let Some(Pending {
             detail: Detail::Open(ask),
@@ -167,12 +167,19 @@ impl Builder {
         h: &Smb2Header,
         p: Option<&Pending>,
     ) {
-        let e = self.error_record(m, h, p);
+        let e = self.error_record(m, h, p, None);
         self.keep_error(ci, m, e);
     }
 
-    /// The error event of a response.
-    fn error_record(&self, m: &Message<'_>, h: &Smb2Header, p: Option<&Pending>) -> ErrorEvent {
+    /// The error event of a response; `tree`: the index in `model.trees`
+    /// of the tree the request was on, when known.
+    fn error_record(
+        &self,
+        m: &Message<'_>,
+        h: &Smb2Header,
+        p: Option<&Pending>,
+        tree: Option<usize>,
+    ) -> ErrorEvent {
         ErrorEvent {
             held_by: None,
             open_files: None,
@@ -182,13 +189,16 @@ impl Builder {
             status: NtStatus(h.status).to_string(),
             status_code: h.status,
             session_id: HexId(h.session_id),
+            tree_id: tree
+                .and_then(|t| self.model.trees.get(t))
+                .and_then(|t| t.tree_id),
             detail: p.and_then(|p| p.detail.text()),
         }
     }
 
     /// Emits an error's event and keeps it on its connection (within
     /// [`MAX_ERRORS`]).
-    fn keep_error(&mut self, ci: usize, m: &Message<'_>, e: ErrorEvent) {
+    pub(super) fn keep_error(&mut self, ci: usize, m: &Message<'_>, e: ErrorEvent) {
         if self.opts.events {
             let ev = events::Error {
                 stream: m.stream,

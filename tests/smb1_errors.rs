@@ -1,0 +1,337 @@
+//! SMB1 error responses in the report, against tshark 4.0.17: every SMB1
+//! response with an error Status ([MS-CIFS] 2.2.3.1: an NTSTATUS other
+//! than 0, or a DOS-form ErrorClass other than SUCCESS) in the captures of
+//! samples/ and, when present, ../shared/corpus/public is an entry of its
+//! connection's `errors[]`, as SMB2's are, unless SMB2's would be left out
+//! too: a SESSION_SETUP_ANDX's (the session has it), a normal step (a
+//! TRANS2_FIND_FIRST2 that matches nothing, a TRANS2_GET_DFS_REFERRAL to a
+//! server without DFS). Each entry has the frame, the request's frame
+//! (smb.response_to), the command as `smbscope messages` names it, the
+//! status by name, the UID as its session and the TID as its tree.
+//!
+//! tshark's fields are stored in tests/data/smb1_errors_tshark.tsv
+//! (scripts/tshark-smb1-errors.sh writes it), so this runs without tshark;
+//! the captures whose SMB1 messages tests/data/smb1_status_tshark.tsv lists
+//! are those looked at.
+
+mod pcap_build;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+use smbscope::ntstatus::NtStatus;
+use smbscope::smb2::smb1::Smb1Command;
+
+/// One SMB1 error entry: (stream, frame, request frame, command, status,
+/// session, tree).
+type Entry = (
+    u64,
+    u64,
+    Option<u64>,
+    String,
+    String,
+    String,
+    Option<String>,
+);
+
+fn path_of(capture: &str) -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    match capture.strip_prefix("corpus:") {
+        Some(n) => root.join("../shared/corpus/public").join(n),
+        None => root.join("samples").join(capture),
+    }
+}
+
+/// Rows of a stored tshark TSV (its first column the capture) by header.
+fn rows(text: &str) -> Vec<BTreeMap<String, String>> {
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().expect("header").split('\t').collect();
+    lines
+        .map(|l| {
+            header
+                .iter()
+                .zip(l.split('\t'))
+                .map(|(h, v)| (h.to_string(), v.to_string()))
+                .collect()
+        })
+        .collect()
+}
+
+fn hex(s: &str) -> u32 {
+    u32::from_str_radix(s.trim_start_matches("0x"), 16).expect("hex")
+}
+
+fn report(path: &Path, format: &str) -> Vec<u8> {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_smbscope"))
+        .arg(path)
+        .args(["--format", format])
+        .args(["--port", "4455", "--port", "4456", "--port", "4457"])
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.code().is_some_and(|c| c <= 1),
+        "{}: {:?}",
+        path.display(),
+        out.status
+    );
+    out.stdout
+}
+
+/// The SMB1 entries (command SMB_COM_…) of the connections' `errors[]`.
+fn ours(v: &Value) -> BTreeSet<Entry> {
+    let mut out = BTreeSet::new();
+    for c in v["connections"].as_array().expect("connections") {
+        for e in c["errors"].as_array().expect("errors") {
+            let command = e["command"].as_str().expect("command");
+            if !command.starts_with("SMB_COM_") {
+                continue;
+            }
+            out.insert((
+                c["stream"].as_u64().expect("stream"),
+                e["frame"].as_u64().expect("frame"),
+                e["request_frame"].as_u64(),
+                command.to_string(),
+                e["status"].as_str().expect("status").to_string(),
+                e["session_id"].as_str().expect("session").to_string(),
+                e["tree_id"].as_str().map(str::to_string),
+            ));
+        }
+    }
+    out
+}
+
+/// Why tshark's error response is not an entry, if it is not: SMB2 leaves
+/// out a SESSION_SETUP's refusal and the same normal steps.
+fn left_out(cmd: u8, status: NtStatus, trans2: Option<u32>) -> Option<&'static str> {
+    let dos = status.dos_error();
+    match (cmd, trans2) {
+        (0x72, _) => Some("NEGOTIATE"),
+        (0x73, _) => Some("SESSION_SETUP_ANDX"),
+        _ if status.is_benign() => Some("benign"),
+        // TRANS2_FIND_FIRST2 matching nothing ([MS-CIFS] 3.3.5.58.3, 2.2.6.2.2).
+        (0x32, Some(0x0001)) if status == NtStatus::NO_SUCH_FILE || dos == Some((1, 2)) => {
+            Some("no match")
+        }
+        // TRANS2_GET_DFS_REFERRAL to a server without DFS.
+        (0x32, Some(0x0010)) if status == NtStatus::NOT_FOUND => Some("no DFS"),
+        _ => None,
+    }
+}
+
+#[test]
+fn smb1_error_responses_are_their_connections_errors_as_tshark_shows_them() {
+    let theirs = rows(include_str!("data/smb1_errors_tshark.tsv"));
+    // Every capture with SMB1 messages, errors or not.
+    let captures: BTreeSet<String> = rows(include_str!("data/smb1_status_tshark.tsv"))
+        .into_iter()
+        .map(|r| r["capture"].clone())
+        .collect();
+    let (mut files, mut responses, mut entries) = (0, 0, 0);
+    let mut reasons: BTreeMap<&str, usize> = BTreeMap::new();
+    for capture in &captures {
+        let path = path_of(capture);
+        if !path.exists() {
+            continue;
+        }
+        files += 1;
+        let mut expected = BTreeSet::new();
+        for r in theirs.iter().filter(|r| &r["capture"] == capture) {
+            responses += 1;
+            // An AndX chain's commands: the header's is the first.
+            let first = r["smb.cmd"].split(',').next().expect("command");
+            let cmd = u8::try_from(hex(first)).expect("a command byte");
+            let status = if r["smb.flags2.nt_error"] == "1" {
+                NtStatus(hex(&r["smb.nt_status"]))
+            } else {
+                let class = u8::try_from(hex(&r["smb.error_class"])).expect("class");
+                let code = u16::try_from(hex(&r["smb.error_code"])).expect("code");
+                NtStatus::dos(class, code)
+            };
+            let trans2 = Some(r["smb.trans2.cmd"].as_str())
+                .filter(|s| !s.is_empty())
+                .map(hex);
+            if let Some(why) = left_out(cmd, status, trans2) {
+                *reasons.entry(why).or_default() += 1;
+                continue;
+            }
+            let uid: u64 = r["smb.uid"].parse().expect("uid");
+            let tid: u64 = r["smb.tid"].parse().expect("tid");
+            // A refused TREE_CONNECT_ANDX is on no tree; the others' trees
+            // were connected in the capture.
+            let tree = (cmd != 0x75).then(|| format!("{tid:#x}"));
+            expected.insert((
+                r["tcp.stream"].parse().expect("stream"),
+                r["frame.number"].parse().expect("frame"),
+                r["smb.response_to"].parse().ok(),
+                Smb1Command(cmd).to_string(),
+                status.to_string(),
+                format!("{uid:#x}"),
+                tree,
+            ));
+        }
+        let v: Value = serde_json::from_slice(&report(&path, "json")).expect("json");
+        let ours = ours(&v);
+        assert_eq!(ours, expected, "{capture}");
+        entries += ours.len();
+    }
+    println!(
+        "{files} capture(s) with SMB1 messages; {responses} SMB1 error response(s): {entries} in errors[], left out {reasons:?}"
+    );
+    if files > 0 {
+        assert!(entries > 0, "no SMB1 error compared");
+    }
+}
+
+/// The SMB1 errors of a capture whose names (DOS form and NTSTATUS) and
+/// commands are fixed here: smb1-dos-bad-share-missing-file (ERRDOS 0x0043
+/// to the share, ERRDOS/ERRbadfile to NT_CREATE_ANDX on TID 0x1148) and
+/// smb1-ms17-010-check-smbd (smbd answers the MS17-010 check's
+/// TRANSACTION STATUS_INVALID_HANDLE).
+#[test]
+fn smb1_errors_by_name() {
+    let v: Value = serde_json::from_slice(&report(
+        &path_of("smb1-dos-bad-share-missing-file.pcap"),
+        "json",
+    ))
+    .expect("json");
+    assert_eq!(
+        v["connections"][0]["errors"],
+        serde_json::json!([
+            {"frame": 11, "request_frame": 10, "command": "SMB_COM_TREE_CONNECT_ANDX",
+             "status": "ERRDOS/ERRnosuchshare", "session_id": "0xadb8",
+             "detail": "\\\\127.0.0.2\\NOSUCHSHARE"},
+            {"frame": 15, "request_frame": 14, "command": "SMB_COM_NT_CREATE_ANDX",
+             "status": "ERRDOS/ERRbadfile", "session_id": "0xadb8", "tree_id": "0x1148"}
+        ])
+    );
+    let v: Value =
+        serde_json::from_slice(&report(&path_of("smb1-ms17-010-check-smbd.pcap"), "json"))
+            .expect("json");
+    let e = &v["connections"][0]["errors"];
+    assert_eq!(e.as_array().map(Vec::len), Some(1), "{e}");
+    assert_eq!(e[0]["command"], "SMB_COM_TRANSACTION");
+    assert_eq!(e[0]["status"], "STATUS_INVALID_HANDLE");
+}
+
+/// An SMB1 header ([MS-CIFS] 2.2.3.1) in an NBSS session message: `status`
+/// an NTSTATUS (Flags2 NT_STATUS), UID 0x0800, TID 0x0801, PID 0xFEFF.
+fn smb1(command: u8, response: bool, status: u32, mid: u16) -> Vec<u8> {
+    smb1_form(command, response, status, true, mid)
+}
+
+/// [`smb1`], `status` in the DOS form (its bytes as sent, read as a
+/// little-endian number) unless `nt`.
+fn smb1_form(command: u8, response: bool, status: u32, nt: bool, mid: u16) -> Vec<u8> {
+    let mut h = vec![0xFF, b'S', b'M', b'B', command];
+    h.extend_from_slice(&status.to_le_bytes());
+    h.push(if response { 0x98 } else { 0x18 });
+    let flags2: u16 = if nt { 0xC001 } else { 0x8001 };
+    h.extend_from_slice(&flags2.to_le_bytes());
+    h.extend_from_slice(&[0; 12]); // PIDHigh, SecuritySignature, Reserved
+    h.extend_from_slice(&0x0801u16.to_le_bytes());
+    h.extend_from_slice(&0xFEFFu16.to_le_bytes());
+    h.extend_from_slice(&0x0800u16.to_le_bytes());
+    h.extend_from_slice(&mid.to_le_bytes());
+    h.extend_from_slice(&[0, 0, 0]); // WordCount, ByteCount
+    let mut m = vec![0, 0];
+    m.extend_from_slice(&(h.len() as u16).to_be_bytes());
+    m.extend_from_slice(&h);
+    m
+}
+
+/// More SMB1 error responses on a connection than its `errors[]` keeps (64,
+/// as SMB2's): the first 64 are kept, the others counted in
+/// `errors_omitted`, and each has its `error` event.
+#[test]
+fn smb1_errors_past_the_cap_are_counted() {
+    const N: u16 = 70;
+    let mut frames = Vec::new();
+    let (mut c, mut s) = (1u32, 1u32);
+    for mid in 1..=N {
+        let req = smb1(0xA2, false, 0, mid);
+        frames.push(pcap_build::tcp_frame(445, true, c, s, 0x18, &req));
+        c += req.len() as u32;
+        let rsp = smb1(0xA2, true, NtStatus::ACCESS_DENIED.0, mid);
+        frames.push(pcap_build::tcp_frame(445, false, s, c, 0x18, &rsp));
+        s += rsp.len() as u32;
+    }
+    let dir = std::env::temp_dir().join(format!("smbscope-smb1-errors-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let p = dir.join("denied.pcap");
+    std::fs::write(&p, pcap_build::classic_pcap(&frames)).expect("writes");
+    let v: Value = serde_json::from_slice(&report(&p, "json")).expect("json");
+    let c = &v["connections"][0];
+    let errors = c["errors"].as_array().expect("errors");
+    assert_eq!((errors.len(), c["errors_omitted"].as_u64()), (64, Some(6)));
+    assert_eq!(errors[0]["frame"], 2);
+    assert_eq!(errors[0]["request_frame"], 1);
+    assert_eq!(errors[0]["command"], "SMB_COM_NT_CREATE_ANDX");
+    assert_eq!(errors[0]["status"], "STATUS_ACCESS_DENIED");
+    assert_eq!(errors[0]["session_id"], "0x800");
+    assert_eq!(errors[63]["frame"], 128);
+    let lines = String::from_utf8(report(&p, "jsonl")).expect("utf-8");
+    let events: Vec<Value> = lines
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).expect("JSON line"))
+        .filter(|e| e["type"] == "error")
+        .map(|e| e["error"].clone())
+        .collect();
+    assert_eq!(events.len(), usize::from(N));
+    assert_eq!(&events[..64], &errors[..]);
+    assert_eq!(events[69]["frame"], 140);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Writes `messages` (client's and server's, in order) as one TCP
+/// connection to port 445 and gives the report's first connection.
+fn connection_of(name: &str, messages: &[(bool, Vec<u8>)]) -> Value {
+    let mut frames = Vec::new();
+    let (mut c, mut s) = (1u32, 1u32);
+    for (from_client, m) in messages {
+        let (seq, ack) = if *from_client { (c, s) } else { (s, c) };
+        frames.push(pcap_build::tcp_frame(445, *from_client, seq, ack, 0x18, m));
+        if *from_client {
+            c += m.len() as u32;
+        } else {
+            s += m.len() as u32;
+        }
+    }
+    let dir = std::env::temp_dir().join(format!("smbscope-smb1-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let p = dir.join(format!("{name}.pcap"));
+    std::fs::write(&p, pcap_build::classic_pcap(&frames)).expect("writes");
+    let v: Value = serde_json::from_slice(&report(&p, "json")).expect("json");
+    let _ = std::fs::remove_dir_all(&dir);
+    v["connections"][0].clone()
+}
+
+/// A LOGOFF_ANDX refused is an error, in the DOS form too (ERRSRV/ERRbaduid,
+/// frame 2), unless the session was gone already (USER_SESSION_DELETED,
+/// frame 4, left out as SMB2's LOGOFF's is). A transaction's error comes
+/// after an interim response and its secondary request: its request is
+/// the primary (frame 5, [MS-CIFS] 3.2.4.1.5).
+#[test]
+fn smb1_logoff_and_transaction_errors() {
+    const ERRSRV_BADUID: u32 = 0x005B_0002; // 02 00 5b 00
+    let messages = [
+        (true, smb1(0x74, false, 0, 1)),
+        (false, smb1_form(0x74, true, ERRSRV_BADUID, false, 1)),
+        (true, smb1(0x74, false, 0, 2)),
+        (false, smb1(0x74, true, NtStatus::USER_SESSION_DELETED.0, 2)),
+        (true, smb1(0x32, false, 0, 3)),
+        (false, smb1(0x32, true, 0, 3)),
+        (true, smb1(0x33, false, 0, 3)),
+        (false, smb1(0x32, true, NtStatus::INVALID_PARAMETER.0, 3)),
+    ];
+    let c = connection_of("logoff", &messages);
+    assert_eq!(
+        c["errors"],
+        serde_json::json!([
+            {"frame": 2, "request_frame": 1, "command": "SMB_COM_LOGOFF_ANDX",
+             "status": "ERRSRV/ERRbaduid", "session_id": "0x800"},
+            {"frame": 8, "request_frame": 5, "command": "SMB_COM_TRANSACTION2",
+             "status": "STATUS_INVALID_PARAMETER", "session_id": "0x800"}
+        ])
+    );
+}
