@@ -15,8 +15,9 @@
 #         a read-only file system; mounts two small tmpfs),
 #         probe (an HTTP request to smbd's port 445),
 #         smb1 (SMB1 logons: NTLMSSP in SPNEGO, and without SPNEGO; with
-#         smb1dos: DOS-form errors and the MS17-010 check, and smb1plain:
-#         a password sent in clear, both also alone).
+#         smb1dos: DOS-form errors and the MS17-010 check, smb1plain: a
+#         password sent in clear, and smb1files: file reads and writes,
+#         each also alone).
 #
 # Addresses (loopback only):
 #   127.0.0.2  smbd (standalone, tdbsam), port 445; silent listener :4455,
@@ -1027,6 +1028,7 @@ group_smb1() {
     smbd_stop
     group_smb1dos
     group_smb1plain
+    group_smb1files
 }
 
 # A client that does send its password in clear to such a server (impacket's
@@ -1037,6 +1039,23 @@ group_smb1plain() {
     smbd_start 'server min protocol = NT1' 'encrypt passwords = no'
     capture smb1-plaintext-password "host $SMBD_IP" \
         run $PY "$HELP/smb1_flows.py" plaintext-logon $SMBD_IP alice "$PW_ALICE"
+    smbd_stop
+}
+
+# SMB1 file reads and writes, counted on their trees ([MS-CIFS] 2.2.4.42,
+# 2.2.4.43, 2.2.4.64, 2.2.4.41): smbclient puts and gets a file larger than
+# 64 KiB (136 KiB), and impacket opens, reads and writes with OPEN_ANDX and AndX
+# chains; part of group smb1, or alone: make-samples.sh smb1files.
+group_smb1files() {
+    log "group smb1files: SMB1 file reads and writes"
+    smbd_users
+    smbd_start 'server min protocol = NT1' 'ntlm auth = yes'
+    local H="host $SMBD_IP" O="--option=client min protocol = NT1" F=$T/payload-smb1.bin
+    (yes 'smbscope SMB1 sample payload' || true) | head -c $((136 * 1024)) >"$F"
+    capture smb1-files-put-get "$H" \
+        smbc //$SMBD_IP/share -m NT1 "$O" -U "alice%$PW_ALICE" \
+        -c "put $F big.bin; get big.bin /dev/null; rm big.bin"
+    capture smb1-files-andx "$H" run $PY "$HELP/smb1_flows.py" files $SMBD_IP alice "$PW_ALICE"
     smbd_stop
 }
 

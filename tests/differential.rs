@@ -160,9 +160,14 @@ fn theirs_of(text: &str, whole_headers_only: bool) -> Streams {
         };
         let time = epoch(get(c_time));
         let v = out.entry(stream).or_default();
-        // smb.cmd lists AndX follow-ups too (0xff: none); a message is its first command.
-        if let Some(cmd) = split(get(c_smb1)).first() {
-            v.push(plain(frame, time, format!("smb1/{:#04x}", hex(cmd))));
+        // smb.cmd lists AndX follow-ups too (0xff: none); a message is its
+        // first command, and a command after a 0xff begins the frame's next
+        // message (smbclient's READ_ANDX responses, two in a segment).
+        let smb1 = split(get(c_smb1));
+        for (i, cmd) in smb1.iter().enumerate() {
+            if i == 0 || smb1[i - 1] == "0xff" {
+                v.push(plain(frame, time, format!("smb1/{:#04x}", hex(cmd))));
+            }
         }
         let cmds = split(get(c_cmd));
         let sesids = split(get(c_ses));

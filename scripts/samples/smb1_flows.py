@@ -40,6 +40,17 @@ structures and sent by its SMB class.
       login_standard then puts PASSWORD itself in OEMPassword, with an
       empty UnicodePassword ([MS-CIFS] 3.2.4.2.4). On success it connects
       to "share" and disconnects. Prints the logon's status.
+  files USER PASSWORD
+      File reads and writes on the share "share" after an NTLMSSP logon
+      (impacket's login): an SMB_COM_OPEN_ANDX of hello.txt with an
+      SMB_COM_READ_ANDX chained to it by AndX ([MS-CIFS] 2.2.4.41,
+      2.2.4.42; the server reads the file the OPEN_ANDX opened) and its
+      CLOSE; an SMB_COM_NT_CREATE_ANDX of written.bin (2.2.4.64), one
+      WRITE_ANDX of 70000 bytes (DataLengthHigh 1, [MS-SMB] 2.2.4.3.1)
+      and one READ_ANDX of them back (MaxCountHigh 1, [MS-SMB] 2.2.4.2.1),
+      and its CLOSE; then an NT_CREATE_ANDX of no-such-file.txt with a
+      READ_ANDX chained to it, refused in the first command. Prints what
+      each answer says.
 """
 import os
 import struct
@@ -183,11 +194,134 @@ def plaintext_logon(user, password):
     s.close_session()
 
 
+def read_andx_command(fid, offset, count):
+    """A READ_ANDX of `count` bytes (MaxCountHigh in the Timeout field, [MS-SMB] 2.2.4.2.1)."""
+    rd = smb.SMBCommand(smb.SMB.SMB_COM_READ_ANDX)
+    rd['Parameters'] = smb.SMBReadAndX_Parameters()
+    rd['Parameters']['Fid'] = fid
+    rd['Parameters']['Offset'] = offset
+    rd['Parameters']['MaxCount'] = count & 0xFFFF
+    rd['Parameters']['MinCount'] = count & 0xFFFF
+    rd['Parameters']['_reserved'] = count >> 16
+    rd['Parameters']['Remaining'] = 0
+    rd['Data'] = b''
+    return rd
+
+
+def read_answer(r):
+    """'NTSTATUS 0x..., N bytes' of an answer whose last command is a
+    READ_ANDX: the AndX chain is followed in the answer's bytes."""
+    if r['ErrorClass'] != 0 or r['ErrorCode'] != 0:
+        return error_of(r)
+    raw = r.getData()
+    cmd, at = raw[4], 32
+    while cmd != smb.SMB.SMB_COM_READ_ANDX and cmd != 0xFF:
+        cmd, at = raw[at + 1], struct.unpack_from('<H', raw, at + 3)[0]
+    if cmd == 0xFF:
+        return error_of(r) + ', no READ_ANDX'
+    low, high = struct.unpack_from('<H', raw, at + 11)[0], struct.unpack_from('<H', raw, at + 15)[0]
+    return '%s, %d bytes' % (error_of(r), low + high * 0x10000)
+
+
+def files(user, password):
+    s = smb.SMB(ip, ip)
+    s.login(user, password, 'SAMPLES')
+    flags2 = s.get_flags()[1]
+    unicode = flags2 & smb.SMB.FLAGS2_UNICODE
+    tid = s.tree_connect_andx('\\\\%s\\SHARE' % ip)
+
+    def name(n):
+        return n.encode('utf-16le') if unicode else n.encode()
+
+    # OPEN_ANDX of hello.txt, with a READ_ANDX chained to it.
+    p = smb.NewSMBPacket()
+    p['Tid'] = tid
+    op = smb.SMBCommand(smb.SMB.SMB_COM_OPEN_ANDX)
+    op['Parameters'] = smb.SMBOpenAndX_Parameters()
+    op['Parameters']['DesiredAccess'] = 0x0040         # read, deny none
+    op['Parameters']['OpenMode'] = 1                   # open an existing file
+    op['Parameters']['SearchAttributes'] = smb.ATTR_READONLY | smb.ATTR_HIDDEN | smb.ATTR_ARCHIVE
+    op['Data'] = smb.SMBOpenAndX_Data(flags=flags2)
+    op['Data']['FileName'] = name('hello.txt')
+    if unicode:
+        op['Data']['Pad'] = 0x0
+    p.addCommand(op)
+    p.addCommand(read_andx_command(0xFFFF, 0, 1024))
+    s.sendSMB(p)
+    r = s.recvSMB()
+    first = smb.SMBCommand(r['Data'][0])
+    fid = smb.SMBOpenAndXResponse_Parameters(first['Parameters'])['Fid']
+    print('OPEN_ANDX hello.txt FID 0x%04x, READ_ANDX %s' % (fid, read_answer(r)))
+    s.close(tid, fid)
+
+    # NT_CREATE_ANDX of written.bin, a WRITE_ANDX and a READ_ANDX of 70000 bytes.
+    n = 70000
+    fid = s.nt_create_andx(tid, 'written.bin', disposition=smb.FILE_OVERWRITE_IF,
+                           accessMask=0x0012019f)
+    data = (b'smbscope SMB1 write ' * (n // 20 + 1))[:n]
+    p = smb.NewSMBPacket()
+    p['Tid'] = tid
+    wr = smb.SMBCommand(smb.SMB.SMB_COM_WRITE_ANDX)
+    p.addCommand(wr)
+    wr['Parameters'] = smb.SMBWriteAndX_Parameters()
+    wr['Parameters']['Fid'] = fid
+    wr['Parameters']['Offset'] = 0
+    wr['Parameters']['WriteMode'] = 0
+    wr['Parameters']['Remaining'] = 0
+    wr['Parameters']['DataLength'] = n & 0xFFFF
+    wr['Parameters']['DataLength_Hi'] = n >> 16
+    wr['Parameters']['DataOffset'] = len(p)
+    wr['Data'] = b''
+    # ByteCount holds the low 16 bits of the data's length, as smbclient
+    # sends it: the message is sent with no data, which is put after it.
+    send = s._sess.send_packet
+    s._sess.send_packet = lambda b: send(b[:-2] + struct.pack('<H', n & 0xFFFF) + data)
+    s.sendSMB(p)
+    s._sess.send_packet = send
+    r = s.recvSMB()
+    wp = smb.SMBWriteAndXResponse_Parameters(smb.SMBCommand(r['Data'][0])['Parameters'])
+    print('NT_CREATE_ANDX written.bin FID 0x%04x, WRITE_ANDX %s, Count %d, CountHigh %d'
+          % (fid, error_of(r), wp['Count'], wp['Reserved'] & 0xFFFF))
+    p = smb.NewSMBPacket()
+    p['Tid'] = tid
+    p.addCommand(read_andx_command(fid, 0, n))
+    s.sendSMB(p)
+    print('READ_ANDX written.bin %s' % read_answer(s.recvSMB()))
+    s.close(tid, fid)
+
+    # NT_CREATE_ANDX of a file that does not exist, with a READ_ANDX chained.
+    p = smb.NewSMBPacket()
+    p['Tid'] = tid
+    cr = smb.SMBCommand(smb.SMB.SMB_COM_NT_CREATE_ANDX)
+    cr['Parameters'] = smb.SMBNtCreateAndX_Parameters()
+    cr['Data'] = smb.SMBNtCreateAndX_Data(flags=flags2)
+    fname = name('no-such-file.txt')
+    cr['Parameters']['FileNameLength'] = len(fname)
+    cr['Parameters']['CreateFlags'] = 0
+    cr['Parameters']['AccessMask'] = 0x00120089
+    cr['Parameters']['ShareAccess'] = smb.FILE_SHARE_READ | smb.FILE_SHARE_WRITE
+    cr['Parameters']['Disposition'] = smb.FILE_OPEN
+    cr['Parameters']['CreateOptions'] = 0
+    cr['Data']['FileName'] = fname
+    if unicode:
+        cr['Data']['Pad'] = 0x0
+    p.addCommand(cr)
+    p.addCommand(read_andx_command(0xFFFF, 0, 1024))
+    s.sendSMB(p)
+    print('NT_CREATE_ANDX no-such-file.txt with READ_ANDX: %s' % error_of(s.recvSMB()))
+
+    s.disconnect_tree(tid)
+    s.logoff()
+    s.close_session()
+
+
 if mode == 'plaintext-logon':
     plaintext_logon(sys.argv[3], sys.argv[4])
 elif mode == 'dos-logon':
     dos_logon(sys.argv[3], sys.argv[4])
 elif mode == 'ms17-010-check':
     ms17_010_check()
+elif mode == 'files':
+    files(sys.argv[3], sys.argv[4])
 else:
     sys.exit('unknown mode ' + mode)
