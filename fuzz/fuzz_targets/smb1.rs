@@ -1,5 +1,6 @@
 //! `parse_smb1` on one SMB1 message (the bytes after the NetBIOS header),
-//! with its logon and tree connect fields.
+//! with its logon and tree connect fields and its file commands (followed
+//! along an AndX chain).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -17,6 +18,15 @@ fuzz_target!(|data: &[u8]| {
             if let Some(r) = m.session_setup.as_ref().and_then(|s| s.security_blob.clone()) {
                 assert!(r.start <= r.end && r.end <= data.len());
             }
+            // The file commands: a bounded chain, names no longer than the message.
+            assert!(m.file_commands.len() <= smbscope::smb2::smb1_file::MAX_CHAINED);
+            for f in &m.file_commands {
+                let _ = f.detail();
+                if let Some(n) = &f.file_name {
+                    assert!(n.len() <= data.len() * 3);
+                }
+            }
+            let _ = smbscope::smb2::smb1_file::files_detail(&m.file_commands);
             if let Some(d) = m.dialects() {
                 assert!(d.iter().map(|s| s.len()).sum::<usize>() <= data.len() * 3);
             }

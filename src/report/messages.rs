@@ -1154,6 +1154,8 @@ pub fn summary(msg: &Message<'_>, dec: &Decoded) -> String {
         }
         if let Some(d) = s1.trans_detail().or_else(|| s1.logon_detail()) {
             push(&mut s, &d);
+        } else if let Some(d) = crate::smb2::smb1_file::files_detail(&s1.file_commands) {
+            push(&mut s, &d);
         }
     }
     if let Some(t) = &msg.transform {

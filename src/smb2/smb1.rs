@@ -11,6 +11,8 @@ use std::fmt;
 use crate::ntstatus::NtStatus;
 
 use super::header::SMB1_MAGIC;
+use super::smb1_file::parse_file_commands;
+pub use super::smb1_file::Smb1File;
 use super::smb1_session::{logon_detail, parse_session_setup, parse_tree_connect};
 pub use super::smb1_session::{SessionSetupAndx, Smb1SetupAction, TreeConnectAndx};
 use super::wire::{open_enum, open_flags, u16_at, u32_at, u8_at};
@@ -141,6 +143,10 @@ pub struct Smb1Message {
     /// SMB_COM_TREE_CONNECT_ANDX, request or response.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tree_connect: Option<Box<TreeConnectAndx>>,
+    /// The file commands (NT_CREATE_ANDX, OPEN_ANDX, READ_ANDX,
+    /// WRITE_ANDX, CLOSE): the header's command and those chained to it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub file_commands: Vec<Smb1File>,
 }
 
 /// TRANS_PEEK_NMPIPE, a TRANSACTION subcommand ([MS-CIFS] 2.2.5.5).
@@ -301,6 +307,7 @@ pub fn parse_smb1(pdu: &[u8]) -> Result<Smb1Message, Smb1Error> {
         .then(|| parse_tree_connect(pdu, is_response, unicode))
         .flatten()
         .map(Box::new);
+    let file_commands = parse_file_commands(pdu, command, is_response, unicode);
     Ok(Smb1Message {
         command,
         status,
@@ -322,6 +329,7 @@ pub fn parse_smb1(pdu: &[u8]) -> Result<Smb1Message, Smb1Error> {
         nt_function,
         session_setup,
         tree_connect,
+        file_commands,
     })
 }
 

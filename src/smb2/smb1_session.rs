@@ -110,7 +110,7 @@ fn bytes_range(pdu: &[u8], wc: u8) -> Option<(Range<usize>, bool)> {
 /// Reads NUL-terminated strings one after another out of `pdu[at..end]`.
 /// When the capture cut the bytes (`cut`), a string whose end is not there
 /// is not given: a part of a name is not the name.
-struct Strings<'a> {
+pub(super) struct Strings<'a> {
     pdu: &'a [u8],
     at: usize,
     end: usize,
@@ -120,7 +120,7 @@ struct Strings<'a> {
 
 impl<'a> Strings<'a> {
     /// The strings of `pdu[bytes]`.
-    fn new(pdu: &'a [u8], bytes: &Range<usize>, unicode: bool, cut: bool) -> Self {
+    pub(super) fn new(pdu: &'a [u8], bytes: &Range<usize>, unicode: bool, cut: bool) -> Self {
         Strings {
             pdu,
             at: bytes.start,
@@ -138,7 +138,7 @@ impl<'a> Strings<'a> {
     }
 
     /// The next string, or None when the bytes end before it begins.
-    fn next_string(&mut self) -> Option<String> {
+    pub(super) fn next_string(&mut self) -> Option<String> {
         self.align();
         self.next_in(self.unicode)
     }

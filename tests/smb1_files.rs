@@ -1,0 +1,297 @@
+//! SMB1 file commands against tshark 4.0.17: for every SMB_COM_NT_CREATE_ANDX,
+//! OPEN_ANDX, READ_ANDX, WRITE_ANDX and CLOSE of the captures in samples/ and,
+//! when present, ../shared/corpus/public (anywhere in an AndX chain), the
+//! commands and fields `smbscope messages` gives in `smb1.file_commands`
+//! ([MS-CIFS] 2.2.4.64, 2.2.4.41, 2.2.4.42, 2.2.4.43, 2.2.4.5; [MS-SMB]
+//! 2.2.4.2, 2.2.4.3, 2.2.4.9) equal tshark's for the same frame.
+//!
+//! tshark's fields are stored in tests/data/smb1_files_tshark.tsv
+//! (scripts/tshark-smb1-files.sh writes it), so this runs without tshark.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+use smbscope::capture::CaptureReader;
+use smbscope::pipeline::{self, Event, Kind, Options};
+use smbscope::report::messages::MessageJson;
+
+/// tshark's columns of one frame, by name; each value the field's
+/// occurrences in the frame's order.
+type Row = BTreeMap<String, Vec<String>>;
+
+/// capture → frame → tshark's row.
+fn theirs() -> BTreeMap<String, BTreeMap<u64, Row>> {
+    let text = include_str!("data/smb1_files_tshark.tsv");
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().expect("header").split('\t').collect();
+    let mut out: BTreeMap<String, BTreeMap<u64, Row>> = BTreeMap::new();
+    for line in lines {
+        let cols: Vec<&str> = line.split('\t').collect();
+        let row: Row = header
+            .iter()
+            .zip(cols.iter().chain(std::iter::repeat(&"")))
+            .map(|(h, v)| {
+                let vals = if v.is_empty() {
+                    Vec::new()
+                } else {
+                    v.split('|').map(str::to_string).collect()
+                };
+                (h.to_string(), vals)
+            })
+            .collect();
+        let frame = row["frame.number"][0].parse().expect("frame number");
+        out.entry(row["capture"][0].clone())
+            .or_default()
+            .insert(frame, row);
+    }
+    out
+}
+
+fn path_of(capture: &str) -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    match capture.strip_prefix("corpus:") {
+        Some(n) => root.join("../shared/corpus/public").join(n),
+        None => root.join("samples").join(capture),
+    }
+}
+
+/// The SMB1 file commands [MS-CIFS] 2.2.2.1 numbers, by our names.
+const FILE_COMMANDS: &[(&str, u8)] = &[
+    ("SMB_COM_NT_CREATE_ANDX", 0xa2),
+    ("SMB_COM_OPEN_ANDX", 0x2d),
+    ("SMB_COM_READ_ANDX", 0x2e),
+    ("SMB_COM_WRITE_ANDX", 0x2f),
+    ("SMB_COM_CLOSE", 0x04),
+];
+
+fn code_of(name: &str) -> u8 {
+    FILE_COMMANDS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, c)| *c)
+        .unwrap_or_else(|| panic!("not a file command: {name}"))
+}
+
+/// Our `smb1.file_commands` of each frame's SMB1 messages, in order.
+fn ours(path: &Path) -> BTreeMap<u64, Vec<Value>> {
+    let mut reader = CaptureReader::new(File::open(path).expect("opens")).expect("capture");
+    let mut o = Options::default();
+    o.smb_ports.extend_from_slice(&[4455, 4456, 4457]);
+    let mut out: BTreeMap<u64, Vec<Value>> = BTreeMap::new();
+    pipeline::run(&mut reader, &o, |ev| {
+        let Event::Message(m) = ev else { return };
+        if m.kind != Kind::Smb1 {
+            return;
+        }
+        let dec = m.decode();
+        let v = serde_json::to_value(MessageJson { msg: m, dec: &dec }).expect("serializes");
+        if let Some(Value::Array(files)) = v.get("smb1").and_then(|s| s.get("file_commands")) {
+            out.entry(m.frame)
+                .or_default()
+                .extend(files.iter().cloned());
+        }
+    });
+    out
+}
+
+fn hex(v: u64, digits: usize) -> String {
+    format!("0x{v:0digits$x}")
+}
+
+/// tshark's numbers of a field in a frame.
+fn nums(row: &Row, field: &str) -> Vec<u64> {
+    row[field]
+        .iter()
+        .map(|s| {
+            s.strip_prefix("0x")
+                .map_or_else(|| s.parse(), |h| u64::from_str_radix(h, 16))
+                .unwrap_or_else(|_| panic!("{field}: {s}"))
+        })
+        .collect()
+}
+
+/// `low + high * 65536` of tshark's pairs of fields.
+fn with_high(row: &Row, low: &str, high: &str) -> Vec<u64> {
+    let (l, h) = (nums(row, low), nums(row, high));
+    assert_eq!(l.len(), h.len(), "{low} and {high} pair up");
+    l.iter().zip(&h).map(|(l, h)| l + (h << 16)).collect()
+}
+
+/// Our values of `key` over the frame's file commands that have one.
+fn our_nums(files: &[Value], key: &str) -> Vec<u64> {
+    files.iter().filter_map(|f| f[key].as_u64()).collect()
+}
+
+#[test]
+fn smb1_file_commands_agree_with_tshark() {
+    let theirs = theirs();
+    let (mut captures, mut frames, mut commands) = (0, 0, 0);
+    let mut fields = BTreeMap::<&str, usize>::new();
+    let mut problems = Vec::new();
+    for (cap, rows) in &theirs {
+        let path = path_of(cap);
+        if !path.exists() {
+            continue; // the corpus is absent
+        }
+        captures += 1;
+        let ours = ours(&path);
+        for f in ours.keys() {
+            if !rows.contains_key(f) {
+                problems.push(format!(
+                    "{cap} frame {f}: file commands tshark does not show"
+                ));
+            }
+        }
+        for (frame, row) in rows {
+            frames += 1;
+            let empty = Vec::new();
+            let mine = ours.get(frame).unwrap_or(&empty);
+            let mut check = |what: &'static str, a: String, b: String| {
+                *fields.entry(what).or_default() += 1;
+                if a != b {
+                    problems.push(format!("{cap} frame {frame} {what}: ours {a}, tshark {b}"));
+                }
+            };
+            // The chain's file commands, and their WordCounts: tshark's
+            // smb.cmd is the header's command and each AndXCommand (0xff
+            // ends a chain), smb.wct one per command present.
+            let cmds: Vec<u8> = nums(row, "smb.cmd")
+                .into_iter()
+                .filter(|&c| c != 0xff)
+                .map(|c| c as u8)
+                .collect();
+            let wct = nums(row, "smb.wct");
+            let is_file = |c: &u8| FILE_COMMANDS.iter().any(|(_, x)| x == c);
+            let their_files: Vec<String> = cmds
+                .iter()
+                .filter(|c| is_file(c))
+                .map(|&c| hex(c.into(), 2))
+                .collect();
+            let their_wct: Vec<String> = cmds
+                .iter()
+                .zip(&wct)
+                .filter(|(c, _)| is_file(c))
+                .map(|(_, w)| w.to_string())
+                .collect();
+            let my_files: Vec<String> = mine
+                .iter()
+                .map(|f| hex(code_of(f["command"].as_str().unwrap()).into(), 2))
+                .collect();
+            let my_wct: Vec<String> = mine
+                .iter()
+                .map(|f| f["word_count"].as_u64().unwrap().to_string())
+                .collect();
+            commands += mine.len();
+            check("commands", my_files.join(","), their_files.join(","));
+            check("smb.wct", my_wct.join(","), their_wct.join(","));
+            let response = row["smb.flags.response"].iter().all(|r| r == "1");
+            // Lengths: READ_ANDX responses' and WRITE_ANDX requests'
+            // DataLength (with DataLengthHigh); WRITE_ANDX responses' Count.
+            let dl = with_high(row, "smb.data_len_low", "smb.data_len_high");
+            check(
+                "data_length",
+                format!("{:?}", our_nums(mine, "data_length")),
+                format!("{dl:?}"),
+            );
+            let count = with_high(row, "smb.count_low", "smb.count_high");
+            check(
+                "count",
+                format!("{:?}", our_nums(mine, "count")),
+                format!("{count:?}"),
+            );
+            if !response {
+                // Requests: the FIDs (READ_ANDX, WRITE_ANDX, CLOSE) and
+                // offsets are tshark's fields, the first file name and
+                // access mask too (later ones are tshark's own, found by
+                // the FID).
+                check(
+                    "smb.fid",
+                    format!("{:?}", our_nums(mine, "fid")),
+                    format!("{:?}", nums(row, "smb.fid")),
+                );
+                let off: Vec<u64> = our_nums(mine, "offset")
+                    .iter()
+                    .map(|o| o & 0xffff_ffff)
+                    .collect();
+                check(
+                    "smb.offset",
+                    format!("{off:?}"),
+                    format!("{:?}", nums(row, "smb.offset")),
+                );
+                let high: Vec<u64> = nums(row, "smb.offset_high");
+                let my_high: Vec<u64> = mine
+                    .iter()
+                    .zip(&wct)
+                    .filter(|(f, w)| f["offset"].is_u64() && (**w == 12 || **w == 14))
+                    .map(|(f, _)| f["offset"].as_u64().unwrap() >> 32)
+                    .collect();
+                check(
+                    "smb.offset_high",
+                    format!("{my_high:?}"),
+                    format!("{high:?}"),
+                );
+                if let Some(name) = mine.iter().find_map(|f| f["file_name"].as_str()) {
+                    check(
+                        "smb.file",
+                        name.to_string(),
+                        row["smb.file"].first().cloned().unwrap_or_default(),
+                    );
+                }
+                if let Some(a) = mine
+                    .iter()
+                    .find_map(|f| f["desired_access"]["hex"].as_str())
+                {
+                    check(
+                        "smb.access_mask",
+                        a.to_string(),
+                        row["smb.access_mask"].first().cloned().unwrap_or_default(),
+                    );
+                    let share: u64 = mine
+                        .iter()
+                        .find_map(|f| f["share_access"].as_array())
+                        .unwrap()
+                        .iter()
+                        .map(|n| match n.as_str().unwrap() {
+                            "READ" => 1,
+                            "WRITE" => 2,
+                            "DELETE" => 4,
+                            h => u64::from_str_radix(h.trim_start_matches("0x"), 16).unwrap(),
+                        })
+                        .sum();
+                    check(
+                        "smb.share_access",
+                        hex(share, 8),
+                        row["smb.share_access"].first().cloned().unwrap_or_default(),
+                    );
+                }
+                if let Some(a) = mine.iter().find_map(|f| f["access_mode"].as_u64()) {
+                    check(
+                        "smb.access.desired",
+                        hex(a, 4),
+                        row["smb.access.desired"]
+                            .first()
+                            .cloned()
+                            .unwrap_or_default(),
+                    );
+                }
+            } else if let Some(fid) = mine.first().and_then(|f| f["fid"].as_u64()) {
+                // An open's answer: its FID is tshark's first.
+                check(
+                    "smb.fid",
+                    hex(fid, 4),
+                    row["smb.fid"].first().cloned().unwrap_or_default(),
+                );
+            }
+        }
+    }
+    eprintln!(
+        "{captures} captures, {frames} frames, {commands} file commands; fields compared: {fields:?}"
+    );
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    assert!(
+        captures >= 5 && frames >= 40 && commands >= 45,
+        "too little compared"
+    );
+}
