@@ -3,7 +3,11 @@
 //! when present, ../shared/corpus/public (anywhere in an AndX chain), the
 //! commands and fields `smbscope messages` gives in `smb1.file_commands`
 //! ([MS-CIFS] 2.2.4.64, 2.2.4.41, 2.2.4.42, 2.2.4.43, 2.2.4.5; [MS-SMB]
-//! 2.2.4.2, 2.2.4.3, 2.2.4.9) equal tshark's for the same frame.
+//! 2.2.4.2, 2.2.4.3, 2.2.4.9) equal tshark's for the same frame; then each
+//! SMB1 tree of the report counts the opens, reads and writes, with their
+//! bytes, that tshark's fields add up to for its UID and TID; and the
+//! anonymous session of corpus sv-smb1-sll-ntlm is said to have reached file
+//! data.
 //!
 //! tshark's fields are stored in tests/data/smb1_files_tshark.tsv
 //! (scripts/tshark-smb1-files.sh writes it), so this runs without tshark.
@@ -11,6 +15,7 @@
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use serde_json::Value;
 use smbscope::capture::CaptureReader;
@@ -293,5 +298,160 @@ fn smb1_file_commands_agree_with_tshark() {
     assert!(
         captures >= 5 && frames >= 40 && commands >= 45,
         "too little compared"
+    );
+}
+
+/// tshark's per-tree totals: (stream, UID, TID) → (opens, open errors,
+/// reads, read bytes, writes, write bytes), from the responses.
+type Totals = BTreeMap<(u64, u64, u64), [u64; 6]>;
+
+fn their_totals(rows: &BTreeMap<u64, Row>) -> Totals {
+    let mut out = Totals::new();
+    for row in rows.values() {
+        if !row["smb.flags.response"].iter().all(|r| r == "1") {
+            continue;
+        }
+        let one = |f: &str| {
+            let v = nums(row, f);
+            assert!(
+                v.windows(2).all(|w| w[0] == w[1]),
+                "one {f} per frame: {v:?}"
+            );
+            v[0]
+        };
+        let key = (one("tcp.stream"), one("smb.uid"), one("smb.tid"));
+        let cmds: Vec<u64> = nums(row, "smb.cmd")
+            .into_iter()
+            .filter(|&c| c != 0xff)
+            .collect();
+        // A failed response's status is its last command's.
+        let failed = !row["smb.nt_status"].iter().all(|s| s == "0x00000000")
+            || nums(row, "smb.error_class").iter().any(|&c| c != 0);
+        assert!(
+            !failed || row["smb.flags.response"].len() == 1,
+            "one failed message a frame"
+        );
+        let t = out.entry(key).or_default();
+        for (i, c) in cmds.iter().enumerate() {
+            match c {
+                0xa2 | 0x2d => {
+                    t[0] += 1;
+                    t[1] += u64::from(failed && i + 1 == cmds.len());
+                }
+                0x2e => t[2] += 1,
+                0x2f => t[4] += 1,
+                _ => {}
+            }
+        }
+        t[3] += with_high(row, "smb.data_len_low", "smb.data_len_high")
+            .iter()
+            .sum::<u64>();
+        t[5] += with_high(row, "smb.count_low", "smb.count_high")
+            .iter()
+            .sum::<u64>();
+    }
+    out
+}
+
+fn report(path: &Path) -> Value {
+    let out = Command::new(env!("CARGO_BIN_EXE_smbscope"))
+        .args([
+            "--format", "json", "--port", "4455", "--port", "4456", "--port", "4457",
+        ])
+        .arg(path)
+        .output()
+        .expect("runs");
+    serde_json::from_slice(&out.stdout).expect("JSON report")
+}
+
+fn id(v: &Value) -> u64 {
+    let s = v.as_str().expect("hex id");
+    u64::from_str_radix(s.trim_start_matches("0x"), 16).expect("hex")
+}
+
+#[test]
+fn smb1_trees_count_what_tshark_shows() {
+    let mut checked = 0;
+    let mut problems = Vec::new();
+    for (cap, rows) in &theirs() {
+        let path = path_of(cap);
+        if !path.exists() {
+            continue;
+        }
+        let want = their_totals(rows);
+        let r = report(&path);
+        let mut got = Totals::new();
+        for t in r["trees"].as_array().expect("trees") {
+            let Some(tid) = t.get("tree_id") else {
+                continue;
+            };
+            let key = (t["stream"].as_u64().unwrap(), id(&t["session_id"]), id(tid));
+            let n = |k: &str| t[k].as_u64().unwrap();
+            let c = [
+                n("opens"),
+                n("open_errors"),
+                n("reads"),
+                n("read_bytes"),
+                n("writes"),
+                n("write_bytes"),
+            ];
+            let e = got.entry(key).or_default();
+            for (a, b) in e.iter_mut().zip(c) {
+                *a += b;
+            }
+        }
+        for (key, w) in &want {
+            let g = got.get(key).copied().unwrap_or_default();
+            if g != *w {
+                problems.push(format!("{cap} tree {key:?}: ours {g:?}, tshark {w:?}"));
+            }
+            checked += 1;
+        }
+        for (key, g) in &got {
+            if !want.contains_key(key) && *g != [0; 6] {
+                problems.push(format!("{cap} tree {key:?}: ours {g:?}, none in tshark"));
+            }
+        }
+    }
+    eprintln!("{checked} trees compared");
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    assert!(checked >= 8, "too little compared");
+}
+
+/// An anonymous SMB1 session that writes a file: the posture finding says
+/// file data was reached, as for SMB2's (corpus sv-smb1-sll-ntlm: an
+/// NTLMSSP anonymous logon, \\192.168.1.3\PUBLIC, 68 bytes of eicar
+/// written by WRITE_ANDX in frame 20).
+#[test]
+fn anonymous_smb1_session_reached_file_data() {
+    let path = path_of("corpus:sv-smb1-sll-ntlm.pcap");
+    if !path.exists() {
+        eprintln!("corpus absent: nothing checked");
+        return;
+    }
+    let r = report(&path);
+    let f = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "posture.anonymous_allowed")
+        .expect("posture.anonymous_allowed");
+    let why = f["explanation"].as_str().unwrap();
+    assert!(
+        why.contains(
+            "reached file data: 0 byte(s) read and 68 written on the disk share \\\\192.168.1.3\\PUBLIC."
+        ),
+        "{why}"
+    );
+    let t = &r["trees"][0];
+    assert_eq!(
+        (
+            &t["opens"],
+            &t["writes"],
+            &t["write_bytes"],
+            &t["other_requests"]
+        ),
+        (&1.into(), &1.into(), &68.into(), &1.into()),
+        "the NT_CREATE_ANDX, WRITE_ANDX and CLOSE of \\eicar"
     );
 }

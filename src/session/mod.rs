@@ -20,6 +20,7 @@ pub(crate) mod opens;
 mod setup;
 mod smb1;
 mod smb1_errors;
+mod smb1_files;
 mod smb1_logon;
 pub mod token;
 mod trees;
@@ -739,6 +740,7 @@ impl Builder {
         if let Some(x) = dec.smb1.as_ref() {
             self.smb1_signing(m, x);
             self.smb1_logon(ci, m, x, &dec);
+            self.smb1_files(ci, m, x);
             self.smb1_error(ci, m, x);
         }
     }
@@ -1041,6 +1043,8 @@ fn short_summary(s: &mut String, m: &Message<'_>, dec: &Decoded) {
             part(s, &setup::smb1_summary(n));
         }
         if let Some(d) = s1.trans_detail().or_else(|| s1.logon_detail()) {
+            part(s, &d);
+        } else if let Some(d) = crate::smb2::smb1_file::files_detail(&s1.file_commands) {
             part(s, &d);
         }
     }

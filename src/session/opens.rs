@@ -265,7 +265,7 @@ impl Builder {
         ));
     }
 
-    fn unfollow(&mut self, key: &OpenKey) {
+    pub(super) fn unfollow(&mut self, key: &OpenKey) {
         if let Some(o) = self.opens.take(key) {
             unlist(&mut self.conn_state[o.conn].opens, key);
         }
@@ -465,6 +465,52 @@ mod capture_tests {
         if let Some(left) = left_open("sv-smb3-zerologon-anon-ntlm.pcap") {
             assert_eq!(left, (0, 0));
         }
+    }
+
+    /// The opens followed after each frame of a sample with SMB1 messages.
+    fn followed_by_frame(sample: &str) -> Vec<(u64, Vec<String>)> {
+        let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("samples")
+            .join(sample);
+        let mut r = CaptureReader::new(std::fs::File::open(p).expect("sample")).expect("capture");
+        let mut b = Builder::new(BuildOptions::default());
+        let mut out = Vec::new();
+        pipeline::run(&mut r, &Options::default(), |ev| {
+            let frame = match ev {
+                pipeline::Event::Message(m) => Some(m.frame),
+                _ => None,
+            };
+            b.event(ev);
+            if let Some(f) = frame {
+                let mut names: Vec<String> =
+                    b.opens.opens.values().map(|o| o.name.clone()).collect();
+                names.sort();
+                out.push((f, names));
+            }
+        });
+        out
+    }
+
+    #[test]
+    fn smb1_opens_are_followed_until_their_close() {
+        // OPEN_ANDX of hello.txt answered in frame 15 (a READ_ANDX chained
+        // to it), its CLOSE in 16; NT_CREATE_ANDX of written.bin answered
+        // in 19, its CLOSE in 30; no-such-file.txt refused in 33.
+        let f = followed_by_frame("smb1-files-andx.pcap");
+        let at = |frame: u64| {
+            f.iter()
+                .rev()
+                .find(|(n, _)| *n <= frame)
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default()
+        };
+        assert_eq!(at(14), Vec::<String>::new());
+        assert_eq!(at(15), ["hello.txt"]);
+        assert_eq!(at(16), Vec::<String>::new());
+        assert_eq!(at(19), ["written.bin"]);
+        assert_eq!(at(29), ["written.bin"]);
+        assert_eq!(at(30), Vec::<String>::new());
+        assert_eq!(at(40), Vec::<String>::new());
     }
 
     #[test]

@@ -146,6 +146,14 @@ impl Builder {
         self.smb1_error_answered(ci, m, x, sent);
     }
 
+    /// The TRANSACTION2 subcommand of the request an SMB1 response answers,
+    /// when that request is waiting (for [`benign`]).
+    pub(super) fn smb1_subcommand(&self, ci: usize, x: &Smb1Message) -> Option<u16> {
+        let r = self.conn_state[ci].smb1_requests.as_deref()?;
+        let at = r.find(family(x.command), x.pid, x.mid)?;
+        r.sent.get(at)?.subcommand
+    }
+
     /// An SMB1 response with its request, if known: kept as an error when
     /// it is one (see the module's documentation).
     fn smb1_error_answered(
@@ -209,7 +217,7 @@ impl Builder {
 /// in the DOS form ERRDOS/ERRbadfile (2.2.6.2.2 pairs them; as SMB2's
 /// first QUERY_DIRECTORY); a TRANS2_GET_DFS_REFERRAL answered by a server
 /// without DFS ([`no_dfs_referral`]).
-fn benign(command: Smb1Command, status: NtStatus, subcommand: Option<u16>) -> bool {
+pub(super) fn benign(command: Smb1Command, status: NtStatus, subcommand: Option<u16>) -> bool {
     if status.is_benign() || dos::is_benign(status) {
         return true;
     }

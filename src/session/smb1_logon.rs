@@ -32,7 +32,7 @@ const MAX_SMB1_TREES: usize = 256;
 
 /// The pending key of an SMB1 request or of its response: a response is
 /// paired by PID and MID ([MS-CIFS] 2.2.1.6.2), and of the same command.
-fn pending_key(x: &Smb1Message) -> u64 {
+pub(super) fn pending_key(x: &Smb1Message) -> u64 {
     SMB1_PENDING | u64::from(x.command.0) << 48 | u64::from(x.pid) << 16 | u64::from(x.mid)
 }
 

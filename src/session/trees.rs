@@ -262,7 +262,7 @@ fn count_operation(t: &mut Tree, m: &Message<'_>, h: &Smb2Header, benign: bool) 
     }
 }
 
-fn count_status(t: &mut Tree, status: u32, frame: u64, benign: bool) {
+pub(super) fn count_status(t: &mut Tree, status: u32, frame: u64, benign: bool) {
     let name = NtStatus(status);
     if let Some(s) = t
         .errors
