@@ -14,19 +14,5 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=$root/tests/data/smb1_errors_tshark.tsv
 fields=(frame.number tcp.stream smb.cmd smb.flags2.nt_error smb.nt_status smb.error_class smb.error_code smb.uid smb.tid smb.trans2.cmd smb.response_to)
-{
-  printf 'capture'
-  printf '\t%s' "${fields[@]}"
-  printf '\n'
-  for f in "$root"/samples/*.pcap "$root"/samples/*.pcapng "$root"/../shared/corpus/public/*.pcap "$root"/../shared/corpus/public/*.pcapng; do
-    [ -e "$f" ] || continue
-    case $f in */samples/*) name=$(basename "$f") ;; *) name=corpus:$(basename "$f") ;; esac
-    args=()
-    for x in "${fields[@]}"; do args+=(-e "$x"); done
-    tshark -r "$f" -d tcp.port==4455,nbss -d tcp.port==4456,nbss -d tcp.port==4457,nbss \
-      -Y 'tcp && smb.flags.response == 1 && (smb.nt_status != 0 || smb.error_class != 0)' \
-      -T fields -E separator=/t -E occurrence=a -E aggregator=, "${args[@]}" 2>/dev/null |
-      sed "s|^|$name\t|"
-  done
-} >"$out"
-echo "$out: $(($(wc -l <"$out") - 1)) frames" >&2
+. "$root/scripts/tshark-table.sh"
+tshark_table "$out" 'tcp && smb.flags.response == 1 && (smb.nt_status != 0 || smb.error_class != 0)' , "${fields[@]}"

@@ -18,18 +18,5 @@ fields=(frame.number tcp.stream smb.cmd smb.flags.response smb.flags2.nt_error s
   smb.share_access smb.access.desired smb.offset smb.offset_high smb.data_len_low
   smb.data_len_high smb.count_low smb.count_high)
 filter='tcp && (smb.cmd == 0xa2 || smb.cmd == 0x2d || smb.cmd == 0x2e || smb.cmd == 0x2f || smb.cmd == 0x04)'
-{
-  printf 'capture'
-  printf '\t%s' "${fields[@]}"
-  printf '\n'
-  for f in "$root"/samples/*.pcap "$root"/samples/*.pcapng "$root"/../shared/corpus/public/*.pcap "$root"/../shared/corpus/public/*.pcapng; do
-    [ -e "$f" ] || continue
-    case $f in */samples/*) name=$(basename "$f") ;; *) name=corpus:$(basename "$f") ;; esac
-    args=()
-    for x in "${fields[@]}"; do args+=(-e "$x"); done
-    tshark -r "$f" -d tcp.port==4455,nbss -d tcp.port==4456,nbss -d tcp.port==4457,nbss -Y "$filter" \
-      -T fields -E separator=/t -E occurrence=a -E aggregator='|' "${args[@]}" 2>/dev/null |
-      sed "s|^|$name\t|"
-  done
-} >"$out"
-echo "$out: $(($(wc -l <"$out") - 1)) frames" >&2
+. "$root/scripts/tshark-table.sh"
+tshark_table "$out" "$filter" '|' "${fields[@]}"

@@ -13,18 +13,5 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=$root/tests/data/smb1_status_tshark.tsv
 fields=(frame.number smb.flags.response smb.flags2.nt_error smb.nt_status smb.error_class smb.error_code)
-{
-  printf 'capture'
-  printf '\t%s' "${fields[@]}"
-  printf '\n'
-  for f in "$root"/samples/*.pcap "$root"/samples/*.pcapng "$root"/../shared/corpus/public/*.pcap "$root"/../shared/corpus/public/*.pcapng; do
-    [ -e "$f" ] || continue
-    case $f in */samples/*) name=$(basename "$f") ;; *) name=corpus:$(basename "$f") ;; esac
-    args=()
-    for x in "${fields[@]}"; do args+=(-e "$x"); done
-    tshark -r "$f" -d tcp.port==4455,nbss -d tcp.port==4456,nbss -d tcp.port==4457,nbss -Y 'tcp && smb' \
-      -T fields -E separator=/t -E occurrence=a -E aggregator=, "${args[@]}" 2>/dev/null |
-      sed "s|^|$name\t|"
-  done
-} >"$out"
-echo "$out: $(($(wc -l <"$out") - 1)) frames" >&2
+. "$root/scripts/tshark-table.sh"
+tshark_table "$out" 'tcp && smb' , "${fields[@]}"
