@@ -90,14 +90,7 @@ impl Builder {
             }
             _ => return,
         };
-        let p = Pending {
-            frame: m.frame,
-            ts: m.ts,
-            sid: u64::from(x.uid),
-            tid: Some(u32::from(x.tid)),
-            detail,
-        };
-        self.keep_pending(ci, pending_key(x), p);
+        self.keep_smb1_pending(ci, m, x, detail);
     }
 
     fn smb1_file_response(&mut self, ci: usize, m: &Message<'_>, x: &Smb1Message) {

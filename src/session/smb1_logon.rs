@@ -153,6 +153,18 @@ impl Builder {
             }
             _ => return,
         };
+        self.keep_smb1_pending(ci, m, x, detail);
+    }
+
+    /// Keeps an SMB1 request with `detail` until its response, under its
+    /// UID and TID and [`pending_key`].
+    pub(super) fn keep_smb1_pending(
+        &mut self,
+        ci: usize,
+        m: &Message<'_>,
+        x: &Smb1Message,
+        detail: Detail,
+    ) {
         let p = Pending {
             frame: m.frame,
             ts: m.ts,
