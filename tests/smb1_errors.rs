@@ -202,7 +202,8 @@ fn smb1_errors_by_name() {
              "status": "ERRDOS/ERRnosuchshare", "session_id": "0xadb8",
              "detail": "\\\\127.0.0.2\\NOSUCHSHARE"},
             {"frame": 15, "request_frame": 14, "command": "SMB_COM_NT_CREATE_ANDX",
-             "status": "ERRDOS/ERRbadfile", "session_id": "0xadb8", "tree_id": "0x1148"}
+             "status": "ERRDOS/ERRbadfile", "session_id": "0xadb8", "tree_id": "0x1148",
+             "detail": "no-such-file.txt"}
         ])
     );
     let v: Value =
@@ -212,6 +213,50 @@ fn smb1_errors_by_name() {
     assert_eq!(e.as_array().map(Vec::len), Some(1), "{e}");
     assert_eq!(e[0]["command"], "SMB_COM_TRANSACTION");
     assert_eq!(e[0]["status"], "STATUS_INVALID_HANDLE");
+}
+
+/// A refused NT_CREATE_ANDX or OPEN_ANDX names its file in `detail`, as an
+/// SMB2 CREATE's error does: the name tshark reads in the request
+/// (tests/data/smb1_files_tshark.tsv, smb.file of the request frame), on
+/// every capture with such an error.
+#[test]
+fn a_refused_smb1_open_names_its_file() {
+    let files = rows(include_str!("data/smb1_files_tshark.tsv"));
+    let captures: BTreeSet<&String> = files.iter().map(|r| &r["capture"]).collect();
+    let mut named = 0;
+    for capture in captures {
+        let path = path_of(capture);
+        if !path.exists() {
+            continue;
+        }
+        let v: Value = serde_json::from_slice(&report(&path, "json")).expect("json");
+        let conns = v["connections"].as_array().expect("connections");
+        for e in conns
+            .iter()
+            .flat_map(|c| c["errors"].as_array().into_iter().flatten())
+        {
+            if !matches!(
+                e["command"].as_str(),
+                Some("SMB_COM_NT_CREATE_ANDX" | "SMB_COM_OPEN_ANDX")
+            ) {
+                continue;
+            }
+            let request = e["request_frame"]
+                .as_u64()
+                .expect("request frame")
+                .to_string();
+            // A frame with several requests has their names joined by "|".
+            let theirs: Vec<&str> = files
+                .iter()
+                .find(|r| &r["capture"] == capture && r["frame.number"] == request)
+                .map(|r| r["smb.file"].split('|').collect())
+                .unwrap_or_default();
+            let ours = e["detail"].as_str().unwrap_or("(none)");
+            assert!(theirs.contains(&ours), "{capture}: {e} against {theirs:?}");
+            named += 1;
+        }
+    }
+    assert!(named >= 2, "{named}");
 }
 
 /// An SMB1 header ([MS-CIFS] 2.2.3.1) in an NBSS session message: `status`

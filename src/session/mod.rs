@@ -161,6 +161,10 @@ pub(crate) struct ConnState {
     smb1_trees: Vec<(u16, u16, usize)>,
     /// SMB1 requests waiting for their response (see [`smb1_errors`]).
     smb1_requests: Option<Box<smb1_errors::Requests>>,
+    /// The NT_CREATE_ANDX or OPEN_ANDX request the SMB1 response being read
+    /// refuses, and its tree (index in `model.trees`): left by
+    /// `smb1_files` for `smb1_error`, which names its file and holder.
+    smb1_refused_open: Option<Box<(opens::OpenAsk, Option<usize>)>>,
 }
 
 /// Builds a [`Model`] from pipeline events; see the module doc.

@@ -25,6 +25,7 @@ use crate::pipeline::Message;
 use crate::smb2::smb1::{Smb1Command, Smb1Message};
 
 use super::model::{ErrorEvent, HexId};
+use super::opens::OpenAsk;
 use super::{no_dfs_referral, Builder};
 
 /// Requests remembered per connection for their response: those not
@@ -112,6 +113,7 @@ impl Builder {
     /// (see the module's documentation). Runs after [`Builder::smb1_logon`],
     /// whose tree a refused TREE_CONNECT_ANDX names.
     pub(super) fn smb1_error(&mut self, ci: usize, m: &Message<'_>, x: &Smb1Message) {
+        let refused = self.conn_state[ci].smb1_refused_open.take();
         let requests = &mut self.conn_state[ci].smb1_requests;
         let family = family(x.command);
         if !x.is_response {
@@ -129,7 +131,7 @@ impl Builder {
             return;
         }
         let Some(r) = requests.as_deref_mut() else {
-            return self.smb1_error_answered(ci, m, x, None);
+            return self.smb1_error_answered(ci, m, x, None, refused);
         };
         let at = r.find(family, x.pid, x.mid);
         let status = x.read_status();
@@ -143,7 +145,7 @@ impl Builder {
             Some(i) => Some(r.sent.remove(i)),
             None => None,
         };
-        self.smb1_error_answered(ci, m, x, sent);
+        self.smb1_error_answered(ci, m, x, sent, refused);
     }
 
     /// The TRANSACTION2 subcommand of the request an SMB1 response answers,
@@ -162,6 +164,7 @@ impl Builder {
         m: &Message<'_>,
         x: &Smb1Message,
         sent: Option<Sent>,
+        refused: Option<Box<(OpenAsk, Option<usize>)>>,
     ) {
         let status = x.read_status();
         if status == NtStatus::SUCCESS {
@@ -191,9 +194,11 @@ impl Builder {
                 .iter()
                 .find(|&&(u, t, _)| (u, t) == (x.uid, x.tid))
                 .and_then(|&(_, _, i)| self.model.trees.get(i));
-            (None, tree.and_then(|t| t.tree_id))
+            // A refused open: its file, as SMB2's CREATE errors name theirs.
+            let file = refused.as_ref().map(|r| r.0.name.clone());
+            (file, tree.and_then(|t| t.tree_id))
         };
-        let e = ErrorEvent {
+        let mut e = ErrorEvent {
             frame: m.frame,
             request_frame: sent.map(|s| s.frame),
             // As `smbscope messages` names it: SMB_COM_TREE_CONNECT_ANDX.
@@ -206,6 +211,10 @@ impl Builder {
             held_by: None,
             open_files: None,
         };
+        // A file in use: the open that holds it, as for SMB2's CREATE.
+        if let Some(r) = refused.as_deref() {
+            self.refused_create(ci, &mut e, &r.0, r.1);
+        }
         self.keep_error(ci, m, e);
     }
 }

@@ -118,6 +118,16 @@ impl Builder {
         }
         // An open made: followed until its CLOSE.
         let own = x.file_commands.first().filter(|f| f.command == x.command);
+        // An open refused: its error entry (smb1_error, next) names the file.
+        if let Some(Pending {
+            detail: Detail::Open(ask),
+            ..
+        }) = p
+            .as_ref()
+            .filter(|_| !opened_ok(status) && x.file_commands.len() <= 1)
+        {
+            self.conn_state[ci].smb1_refused_open = Some(Box::new((ask.clone(), tree)));
+        }
         if let (
             Some(
                 p @ Pending {
