@@ -189,11 +189,7 @@ impl Builder {
                 .filter(|s| s != "?");
             (share, None)
         } else {
-            let trees = &self.conn_state[ci].smb1_trees;
-            let tree = trees
-                .iter()
-                .find(|&&(u, t, _)| (u, t) == (x.uid, x.tid))
-                .and_then(|&(_, _, i)| self.model.trees.get(i));
+            let tree = self.smb1_tree(ci, x).and_then(|i| self.model.trees.get(i));
             // A refused open: its file, as SMB2's CREATE errors name theirs.
             let file = refused.as_ref().map(|r| r.0.name.clone());
             (file, tree.and_then(|t| t.tree_id))

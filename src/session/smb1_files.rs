@@ -66,7 +66,7 @@ impl Builder {
     }
 
     fn smb1_file_request(&mut self, ci: usize, m: &Message<'_>, x: &Smb1Message) {
-        let own = x.file_commands.first().filter(|f| f.command == x.command);
+        let own = x.own_file();
         let detail = match (x.command, own) {
             (Smb1Command::NT_CREATE_ANDX | Smb1Command::OPEN_ANDX, Some(f)) => {
                 let (desired_access, share_access) = access_of(f);
@@ -103,11 +103,7 @@ impl Builder {
         } else {
             None
         };
-        let tree = self.conn_state[ci]
-            .smb1_trees
-            .iter()
-            .find(|&&(u, t, _)| (u, t) == (x.uid, x.tid))
-            .map(|&(_, _, i)| i);
+        let tree = self.smb1_tree(ci, x);
         let status = x.read_status();
         if let Some(i) = tree {
             let benign = status != NtStatus::SUCCESS
@@ -117,7 +113,7 @@ impl Builder {
             }
         }
         // An open made: followed until its CLOSE.
-        let own = x.file_commands.first().filter(|f| f.command == x.command);
+        let own = x.own_file();
         // An open refused: its error entry (smb1_error, next) names the file.
         if let Some(Pending {
             detail: Detail::Open(ask),
@@ -151,9 +147,8 @@ impl Builder {
 /// counts an SMB2 one: each command of its chain, and its status once.
 fn count_smb1(t: &mut Tree, frame: u64, x: &Smb1Message, status: NtStatus, benign: bool) {
     let files = &x.file_commands;
-    let own = files.first().is_some_and(|f| f.command == x.command);
     // The header's command, when it is not a file command of a known form.
-    if !own {
+    if x.own_file().is_none() {
         count_command(t, x.command, None, files.is_empty(), status);
     }
     for (i, f) in files.iter().enumerate() {

@@ -110,6 +110,16 @@ impl Builder {
         }
     }
 
+    /// The tree (index in `model.trees`) of an SMB1 message's UID and TID
+    /// on connection `ci`, when the capture shows its connect.
+    pub(super) fn smb1_tree(&self, ci: usize, x: &Smb1Message) -> Option<usize> {
+        self.conn_state[ci]
+            .smb1_trees
+            .iter()
+            .find(|&&(u, t, _)| (u, t) == (x.uid, x.tid))
+            .map(|&(_, _, i)| i)
+    }
+
     /// Counts an SMB1 message of a session after its setup, signed or not
     /// (see [`Smb1Message::signed`]), as SMB2's are counted. The server's
     /// oplock break (a LOCKING_ANDX request) is exempt from signing

@@ -174,6 +174,14 @@ impl fmt::Display for Smb1Error {
 impl std::error::Error for Smb1Error {}
 
 impl Smb1Message {
+    /// The header's own command among [`Smb1Message::file_commands`], when
+    /// it is a file command of a known form (the others are chained to it).
+    pub fn own_file(&self) -> Option<&Smb1File> {
+        self.file_commands
+            .first()
+            .filter(|f| f.command == self.command)
+    }
+
     /// The Status read by its form ([MS-CIFS] 2.2.3.1): the NTSTATUS, or a
     /// DOS-form ErrorClass/ErrorCode kept as [`NtStatus::dos`] keeps it
     /// (so that it is never taken for an NTSTATUS); success is
