@@ -25,6 +25,10 @@ use crate::session::{
 /// Columns of the text report.
 pub const WIDTH: usize = 80;
 
+/// The timeline's command column, in characters: SMB2's longest usual
+/// name (QUERY_DIRECTORY) and SMB1's SESSION_SETUP_ANDX fit it.
+const COMMAND_WIDTH: usize = 18;
+
 /// The indent of a summary wrapped under its timeline line.
 const SUMMARY_INDENT: &str = "                       ";
 
@@ -231,8 +235,8 @@ impl ConnText {
         }
         s.push('\n');
         negotiate_lines(s, line, c);
-        // `format!("{:>10} {:>7} dir {:<16} status", "time", "frame", "command")`, dim.
-        const COLUMNS: &str = "      time   frame dir command          status";
+        // `format!("{:>10} {:>7} dir {:<18} status", "time", "frame", "command")`, dim.
+        const COLUMNS: &str = "      time   frame dir command            status";
         if self.style.color {
             s.push_str("\x1b[2m");
             s.push_str(COLUMNS);
@@ -287,15 +291,18 @@ pub fn write_entry(
     s.push(' ');
     push_frame(s, e.frame);
     s.push_str(if e.from_client { " C>S " } else { " S>C " });
-    let command = e.command;
+    // An SMB1 command without its "SMB_COM_" ([MS-CIFS] 2.2.2.1): the
+    // connection's first line names the dialect, and "SESSION_SETUP_ANDX"
+    // fits the column where "SMB_COM_SESSION_SETUP_ANDX" would be cut.
+    let command = e.command.strip_prefix("SMB_COM_").unwrap_or(e.command);
     let command_chars = char_len(command);
-    if command_chars <= 16 {
+    if command_chars <= COMMAND_WIDTH {
         s.push_str(command);
-        for _ in command_chars..16 {
+        for _ in command_chars..COMMAND_WIDTH {
             s.push(' ');
         }
     } else {
-        s.push_str(&cut(command, 16));
+        s.push_str(&cut(command, COMMAND_WIDTH));
     }
     s.push(' ');
     // The head and the status, unpainted, in characters.
@@ -323,6 +330,7 @@ pub fn write_entry(
     }
     let summary = e.summary;
     if summary.is_empty() {
+        s.truncate(s.trim_end_matches(' ').len());
         s.push('\n');
         return;
     }
@@ -333,6 +341,8 @@ pub fn write_entry(
         s.push('\n');
         return;
     }
+    // A request's empty status leaves the padding at the line's end.
+    s.truncate(s.trim_end_matches(' ').len());
     s.push('\n');
     let from = s.len();
     if wrap_into(s, summary, SUMMARY_INDENT, WIDTH) <= 3 {
@@ -634,21 +644,9 @@ fn session_row(x: &Session, r: &mut Row) {
     r.end();
     user_cell(x, r);
     r.end();
-    // `replace("ntlmssp", "ntlm")`, without the temporary String (and
-    // without a substring search for the usual names).
-    match x.mechanism.unwrap_or("-") {
-        "ntlmssp" => r.push_str("ntlm"),
-        m @ ("kerberos" | "negoex" | "-") => r.push_str(m),
-        m => {
-            for (i, part) in m.split("ntlmssp").enumerate() {
-                if i > 0 {
-                    r.push_str("ntlm");
-                }
-                r.push_str(part);
-            }
-        }
-    }
-    r.end();
+    // As the JSON names it: "ntlmssp" (NTLMSSP, in SPNEGO or raw) stays
+    // apart from SMB1's "ntlm" (a logon without extended security).
+    r.cell(x.mechanism.unwrap_or("-"));
     r.cell(x.outcome.as_str());
     match x.status {
         Some(st) => status_cell(r, st),
