@@ -822,6 +822,11 @@ group_link() {
     CAP_TCPDUMP=(-i lo -s 160)
     capture ntlm-snaplen-160 "$H and port 445" smbc //$SMBD_IP/share -U "alice%WrongPassw0rd" -c 'ls'
 
+    # a capture stopped too early (tcpdump -c 9): its 9th packet is the
+    # server's NTLMSSP CHALLENGE; the logon goes on, the capture does not
+    CAP_TCPDUMP=(-i lo -c 9)
+    capture capture-ends-mid-logon "$H and port 445" "${login[@]}"
+
     # pcapng, one section, two interfaces: Ethernet in microseconds (lo) and
     # Linux cooked v1 in nanoseconds (any), merged by mergecap
     local keep=$OUT

@@ -487,6 +487,16 @@ fn text_diagnosis_says_when_the_filter_hides_every_finding() {
         "Diagnosis Nothing to report: no failure or weakness found."
     );
     assert!(diagnosis(&[&bad, "--stream", "0"]).contains("ERROR logon.bad_password"));
+    // SMB on a port not followed: nothing was looked at, which is not "no
+    // failure" (with --port 4456 the same capture shows the reset).
+    let other_port = sample("reset-during-session-setup-port4456.pcap");
+    assert_eq!(
+        diagnosis(&[&other_port]),
+        "Diagnosis Nothing analysed: no SMB connection and no Kerberos exchange was found on the ports followed (445, 139, 88 and --port), so no finding could be made."
+    );
+    assert!(
+        diagnosis(&[&other_port, "--port", "4456"]).contains("ERROR connection.reset_during_setup")
+    );
 }
 
 /// Past the 1,000 findings kept, the text header counts every finding and

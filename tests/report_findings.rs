@@ -455,6 +455,14 @@ const CASES: &[(&str, &str, &str, u64, &[u64])] = &[
         0,
         &[8, 9, 10],
     ),
+    // tcpdump -c 9 stopped at the CHALLENGE: the capture, not the client
+    (
+        "capture-ends-mid-logon.pcap",
+        "logon.capture_ended",
+        "info",
+        0,
+        &[8, 9],
+    ),
     // the client retried with the same TGT and gave up: no session
     (
         "krb5-tgs-tgt-expiring.pcap",

@@ -4,6 +4,7 @@
 use std::net::{IpAddr, SocketAddr};
 
 use crate::ntstatus::NtStatus as S;
+use crate::session::model::secs_between;
 use crate::session::token::concat;
 use crate::session::{Connection, Model, Outcome, Round, Session, MECHANISM_NTLM};
 use crate::tcp::hash::KeyedHashMap;
@@ -508,6 +509,9 @@ fn unfinished(s: &Session, c: &Connection, out: &mut Sink) {
         );
         return;
     }
+    if capture_ended_mid_logon(s, c, last, &who, out) {
+        return;
+    }
     out.push(
         Draft::new(Severity::Error, "logon.abandoned", format!("The client stopped in the middle of the authentication ({who})"))
             .explain(format!("The last SESSION_SETUP response was {}; the client sent no further token. The client could not build its next token (no credentials, a policy blocking NTLM, a signing or mutual-authentication requirement the server did not meet), or never meant to log on: host-discovery scanners send an NTLMSSP NEGOTIATE only to read the server's names and version from the CHALLENGE, then disconnect.", last.status.map_or_else(|| "?".to_string(), |st| st.to_string())))
@@ -518,6 +522,78 @@ fn unfinished(s: &Session, c: &Connection, out: &mut Sink) {
             .user(Some(who))
             .done(),
     );
+}
+
+/// A client sends its next SESSION_SETUP within milliseconds of the
+/// answer; this long without one, it is waiting (for a user at a
+/// credentials prompt) or stuck.
+const STALLED_SECS: f64 = 5.0;
+
+/// The connection was still open when the capture ended, with the logon
+/// waiting for the client's next token: whether the client went on is not
+/// in the capture. Pushes `logon.capture_ended` and returns true then.
+fn capture_ended_mid_logon(
+    s: &Session,
+    c: &Connection,
+    last: &Round,
+    who: &str,
+    out: &mut Sink,
+) -> bool {
+    let Some(end) = c.end.as_ref().filter(|e| e.reason == "capture_end") else {
+        return false;
+    };
+    let answered = last.duration.unwrap_or(0.0);
+    let waited = (secs_between(end.time, last.time) - answered).max(0.0);
+    let status = last
+        .status
+        .map_or_else(|| "?".to_string(), |st| st.to_string());
+    let frame = last.response_frame.unwrap_or(last.request_frame);
+    let (severity, why, next) = if waited < STALLED_SECS {
+        (
+            Severity::Info,
+            format!("The server answered the last SESSION_SETUP with {status} at frame {frame}, and the capture ends {} with the connection still open: the client's next token, if it sent one, is not in the capture, so how the logon ended cannot be told from it.", later(waited)),
+            "Capture the whole logon: start the capture before the client connects, and stop it only after the client has succeeded or shown its error.",
+        )
+    } else {
+        (
+            Severity::Warning,
+            format!("The server answered the last SESSION_SETUP with {status} at frame {frame}, and the client sent nothing more in the {} until the capture ends, with the connection still open: it is waiting (e.g. for a user at a credentials prompt) or stuck. Clients send their next token within milliseconds of the answer.", span(waited)),
+            "Look at the client (Windows: Microsoft-Windows-SMBClient/Security and Connectivity logs; Linux cifs: dmesg) for why it did not go on; to see how the logon ends, capture longer.",
+        )
+    };
+    out.push(
+        Draft::new(
+            severity,
+            "logon.capture_ended",
+            format!("The capture ends in the middle of the authentication ({who})"),
+        )
+        .explain(why)
+        .next(next)
+        .stream(s.stream)
+        .frames(frames_of(last, c))
+        .session(s.session_id)
+        .user(Some(who.to_string()))
+        .done(),
+    );
+    true
+}
+
+/// "there", or "0.4 ms later".
+fn later(secs: f64) -> String {
+    if secs < 0.000_05 {
+        "there".to_string()
+    } else {
+        format!("{} later", span(secs))
+    }
+}
+
+/// "0.4 ms" or "2.5 s".
+fn span(secs: f64) -> String {
+    if secs < 1.0 {
+        format!("{:.1} ms", secs * 1e3)
+    } else {
+        format!("{secs:.1} s")
+    }
 }
 
 fn frames_of(r: &Round, c: &Connection) -> Vec<u64> {

@@ -557,6 +557,54 @@ fn logon_abandoned() {
     assert!(!d.findings.iter().any(|f| f.code.starts_with("connection.")));
 }
 
+/// The capture ended, not the client: a note right after the answer, a
+/// warning when the client sent nothing for 5 s or more (real capture:
+/// capture-ends-mid-logon in tests/report_findings.rs).
+#[test]
+fn logon_cut_by_the_capture_end() {
+    let ended = |secs: i64| {
+        let mut c = conn(0);
+        c.end = Some(ConnEnd {
+            frame: 12,
+            time: ts(100 + secs),
+            reason: "capture_end",
+            by: "client",
+        });
+        let s = session(
+            0,
+            Outcome::Unfinished,
+            None,
+            vec![round(8, Some(9), Some(NtStatus::MORE_PROCESSING_REQUIRED))],
+        );
+        diagnose(&model(vec![c], vec![s]))
+    };
+    let d = ended(0);
+    assert!(all(&d.findings, "logon.abandoned").is_empty());
+    let f = only(&d.findings, "logon.capture_ended");
+    check(f, Severity::Info, 0, &[8, 9, 12]);
+    assert!(
+        f.explanation
+            .contains("at frame 9, and the capture ends there"),
+        "{}",
+        f.explanation
+    );
+    let f = only(&ended(2).findings, "logon.capture_ended").clone();
+    assert_eq!(f.severity, Severity::Info);
+    assert!(
+        f.explanation.contains("the capture ends 2.0 s later"),
+        "{}",
+        f.explanation
+    );
+    let d = ended(30);
+    let f = only(&d.findings, "logon.capture_ended");
+    assert_eq!(f.severity, Severity::Warning);
+    assert!(
+        f.explanation.contains("sent nothing more in the 30.0 s"),
+        "{}",
+        f.explanation
+    );
+}
+
 #[test]
 fn krb_error_in_the_last_round_is_not_an_abandoned_logon() {
     // The server answered the AP-REQ with MORE_PROCESSING_REQUIRED and a

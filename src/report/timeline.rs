@@ -545,7 +545,11 @@ impl TextReport<'_> {
         let _ = writeln!(s, "\n{}", self.style.bold("Diagnosis"));
         counts_by_code(s, self.diagnosis, self.style);
         if list.is_empty() {
-            wrap_into(s, &nothing_found(self.diagnosis, self.filter), "  ", WIDTH);
+            let analysed = !(self.model.connections.is_empty()
+                && self.model.kdc.is_empty()
+                && self.model.kdc_tcp_failures.is_empty());
+            let line = nothing_found(self.diagnosis, self.filter, analysed);
+            wrap_into(s, &line, "  ", WIDTH);
         }
         // One line buffer for the evidence and "Next:" texts, wrapped from it.
         let mut line = String::new();
@@ -567,10 +571,15 @@ impl TextReport<'_> {
     }
 }
 
-/// The Diagnosis section's line when no finding is shown: nothing found,
-/// or nothing that the filters let through (and how many they hide).
-fn nothing_found(d: &crate::diagnose::Diagnosis, filter: &Filter) -> String {
+/// The Diagnosis section's line when no finding is shown: nothing to
+/// look at (no SMB or Kerberos traffic was followed: `analysed` false),
+/// nothing found, or nothing that the filters let through (and how many
+/// they hide).
+fn nothing_found(d: &crate::diagnose::Diagnosis, filter: &Filter, analysed: bool) -> String {
     let all = d.findings.len() as u64 + d.omitted;
+    if !analysed && all == 0 {
+        return "Nothing analysed: no SMB connection and no Kerberos exchange was found on the ports followed (445, 139, 88 and --port), so no finding could be made.".to_string();
+    }
     if filter.is_empty() || all == 0 {
         return "Nothing to report: no failure or weakness found.".to_string();
     }
