@@ -660,7 +660,7 @@ fn check_expect_success_names_the_first_error_and_counts_the_others() {
     ]);
     assert!(
         out.lines().next().is_some_and(|l| l.ends_with(
-            "(SAMPLES\\erin), 3 times (tcp.stream in {0, 1, 2}, frames 10, 11, 38 and 1 more); and 1 other error finding(s)"
+            "(SAMPLES\\erin), 3 times (tcp.stream in {0, 1, 2}, frames 10, 11, 24 and 3 more); and 1 other error finding(s)"
         )),
         "{out}"
     );
@@ -1372,7 +1372,7 @@ fn grouped_finding_is_found_by_each_of_its_streams_and_sessions() {
     }
     let text = stdout(&smbscope(&[&file]));
     assert!(
-        text.contains("Evidence: tcp.stream in {0, 1, 2}, frames 10, 11, 38, 39"),
+        text.contains("Evidence: tcp.stream in {0, 1, 2}, frames 10, 11, 24, 25, 38, 39"),
         "{text}"
     );
 }

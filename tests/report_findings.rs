@@ -760,7 +760,7 @@ const CASES: &[(&str, &str, &str, u64, &[u64])] = &[
         "logon.anonymous_refused",
         "info",
         0,
-        &[1121, 1122, 1347, 1348],
+        &[1121, 1122, 1129, 1130, 1141, 1142, 1149, 1150, 1347, 1348],
     ),
     // two refused on two connections, no logon of the client's own worked
     (
@@ -1805,7 +1805,10 @@ fn anonymous_logons_are_grouped() {
         assert_eq!(f[0].stream, None);
         assert_eq!(f[0].covers.len(), 10);
         assert!(f[0].covers.iter().any(|&(s, _)| s == 52));
-        assert_eq!(f[0].frames, [639, 640, 986, 987]);
+        assert_eq!(
+            f[0].frames,
+            [639, 640, 672, 673, 711, 712, 746, 747, 986, 987]
+        );
         assert!(f[0]
             .explanation
             .contains("tcp.stream 42, 43, 44, 45, 46 and 5 more"));

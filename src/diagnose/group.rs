@@ -1,7 +1,8 @@
 //! Sessions grouped for one finding: some clients log on again and again
 //! with the same result (anonymous probes, a wrong password retried, a
 //! disabled account), and one finding with the count, the streams and the
-//! first and last evidence says that better than one finding each.
+//! evidence of the first few and the last says that better than one finding
+//! each.
 
 use arrayvec::ArrayVec;
 
@@ -11,12 +12,18 @@ use crate::tcp::hash::KeyedHashMap;
 /// Streams named in a finding's explanation before "and N more".
 const STREAMS_NAMED: usize = 5;
 
+/// Sessions whose evidence frames a finding lists, the first ones (then
+/// the last one): with a few sessions, every one of them.
+const SESSIONS_SHOWN: usize = 4;
+
 /// The sessions of one group: the first and the last, how many, on which
 /// streams.
 pub(super) struct Group<'a> {
     pub first: &'a Session,
     pub last: &'a Session,
     pub count: u64,
+    /// The first sessions, whose evidence [`Group::frames`] lists.
+    shown: ArrayVec<&'a Session, SESSIONS_SHOWN>,
     streams: ArrayVec<u64, STREAMS_NAMED>,
     more_streams: u64,
     /// (tcp.stream, SessionId) of every session (see `Draft::covers`).
@@ -29,6 +36,7 @@ impl<'a> Group<'a> {
             first: s,
             last: s,
             count: 0,
+            shown: ArrayVec::new(),
             streams: ArrayVec::new(),
             more_streams: 0,
             covers: Vec::new(),
@@ -38,6 +46,9 @@ impl<'a> Group<'a> {
     fn add(&mut self, s: &'a Session) {
         self.count += 1;
         self.last = s;
+        if !self.shown.is_full() {
+            self.shown.push(s);
+        }
         if self.covers.len() < super::MAX_COVERS {
             self.covers.push((s.stream, Some(s.session_id.0)));
         }
@@ -50,11 +61,12 @@ impl<'a> Group<'a> {
         }
     }
 
-    /// The last round's request and response of the first session, and of
-    /// the last one when there are several.
+    /// The last round's request and response of each of the first
+    /// [`SESSIONS_SHOWN`] sessions, and of the last one: every session's
+    /// when there are at most five.
     pub fn frames(&self) -> Vec<u64> {
-        let mut f: Vec<u64> = evidence(self.first).collect();
-        if self.count > 1 {
+        let mut f: Vec<u64> = self.shown.iter().flat_map(|s| evidence(s)).collect();
+        if self.count > self.shown.len() as u64 {
             f.extend(evidence(self.last));
         }
         f

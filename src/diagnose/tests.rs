@@ -414,7 +414,7 @@ fn repeated_logon_failures_are_one_finding_and_the_lockout_counts_them() {
     let d = diagnose(&model(conns, sessions));
     let bad = all(&d.findings, "logon.bad_password");
     assert_eq!(bad.len(), 2, "{:#?}", d.findings);
-    check(bad[0], Severity::Error, SEVERAL, &[10, 11, 32, 33]);
+    check(bad[0], Severity::Error, SEVERAL, &[10, 11, 22, 23, 32, 33]);
     assert_eq!(
         bad[0].title,
         "Logon failed: wrong password or unknown user (CORP\\alice), 3 times"
@@ -426,6 +426,21 @@ fn repeated_logon_failures_are_one_finding_and_the_lockout_counts_them() {
     assert!(locked
         .explanation
         .contains("Before it, the capture shows 3 logon(s) of CORP\\alice"));
+}
+
+/// A group's evidence lists every session's last round up to five
+/// sessions, then the first four and the last.
+#[test]
+fn a_group_shows_the_frames_of_its_first_four_sessions_and_its_last() {
+    let frames = |n: u64| {
+        let sessions = (0..n)
+            .map(|i| refused(i, NtStatus::LOGON_FAILURE, 10 * i + 8))
+            .collect();
+        let d = diagnose(&model((0..n).map(conn).collect(), sessions));
+        only(&d.findings, "logon.bad_password").frames.clone()
+    };
+    assert_eq!(frames(5), [10, 11, 20, 21, 30, 31, 40, 41, 50, 51]);
+    assert_eq!(frames(7), [10, 11, 20, 21, 30, 31, 40, 41, 70, 71]);
 }
 
 /// An anonymous NTLM logon refused with `status` on `stream`.
@@ -448,7 +463,12 @@ fn anonymous_logons_refused_are_grouped_by_client_server_and_status() {
     let d = diagnose(&model(vec![conn(0), conn(1)], sessions));
     let refused = all(&d.findings, "logon.anonymous_refused");
     assert_eq!(refused.len(), 2, "{:#?}", d.findings);
-    check(refused[0], Severity::Error, SEVERAL, &[10, 11, 32, 33]);
+    check(
+        refused[0],
+        Severity::Error,
+        SEVERAL,
+        &[10, 11, 22, 23, 32, 33],
+    );
     assert!(refused[0]
         .title
         .contains("3 anonymous logons (STATUS_ACCESS_DENIED)"));
@@ -518,7 +538,12 @@ fn anonymous_sessions_are_grouped_by_client_and_server_and_the_posture_by_server
     check(notes[1], Severity::Info, 1, &[22, 23]);
     assert_eq!(notes[1].title, "Anonymous (null) session");
     let posture = only(&d.findings, "posture.anonymous_allowed");
-    check(posture, Severity::Warning, SEVERAL, &[10, 11, 32, 33]);
+    check(
+        posture,
+        Severity::Warning,
+        SEVERAL,
+        &[10, 11, 22, 23, 32, 33],
+    );
     assert!(posture
         .explanation
         .starts_with("3 anonymous (null) sessions were set up (tcp.stream 0, 1, 2)."));
