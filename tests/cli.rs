@@ -1191,3 +1191,31 @@ fn netbios_responses_cut_by_the_snaplen_give_the_fields_they_kept() {
         }
     }
 }
+
+/// Kerberos over UDP is counted apart from Kerberos over TCP: the footer of
+/// the text table and `capture` in the JSON give both, as tshark counts the
+/// streams to or from port 88 (`udp.port==88` / `tcp.port==88`, distinct
+/// udp.stream / tcp.stream): (capture, TCP, UDP).
+#[test]
+fn kerberos_over_udp_is_counted_beside_kerberos_over_tcp() {
+    for (name, tcp, udp) in [
+        ("krb5-kinit-account-locked-out.pcap", 0, 2),
+        ("krb5-kinit-udp-only-kdc.pcap", 1, 2),
+        ("krb5-success.pcap", 3, 2),
+        ("krb5-ap-skew.pcap", 2, 0),
+    ] {
+        let text = String::from_utf8(messages_out(&sample(name), "text")).unwrap();
+        let footer = text.lines().last().unwrap_or_default();
+        assert!(
+            footer.contains(&format!(
+                "{tcp} Kerberos TCP connections and {udp} Kerberos UDP streams"
+            )),
+            "{name}: {footer}"
+        );
+        let json: serde_json::Value =
+            serde_json::from_slice(&messages_out(&sample(name), "json")).unwrap();
+        let cap = &json["capture"];
+        assert_eq!(cap["kerberos_connections"], tcp, "{name}");
+        assert_eq!(cap["kerberos_udp_streams"], udp, "{name}");
+    }
+}

@@ -1768,8 +1768,14 @@ impl<'a> CaptureSummary<'a> {
     pub fn one_line(&self) -> String {
         let s = self.stats;
         format!(
-            "{} frames, {} messages in {} SMB and {} Kerberos connections ({} TCP streams, {} UDP streams)",
-            s.frames, s.messages, s.smb_connections, s.kerberos_connections, s.tcp.streams, s.udp_streams
+            "{} frames, {} messages in {} SMB connections, {} Kerberos TCP connections and {} Kerberos UDP streams ({} TCP streams, {} UDP streams)",
+            s.frames,
+            s.messages,
+            s.smb_connections,
+            s.kerberos_connections,
+            s.kerberos_udp_streams,
+            s.tcp.streams,
+            s.udp_streams
         )
     }
 
