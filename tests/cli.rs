@@ -1219,3 +1219,98 @@ fn kerberos_over_udp_is_counted_beside_kerberos_over_tcp() {
         assert_eq!(cap["kerberos_udp_streams"], udp, "{name}");
     }
 }
+
+/// The rows of `smbscope messages PATH` (text), cut at the header's
+/// columns: (command cell, the line from the status column on, the whole
+/// line). A status may be longer than its column
+/// (STATUS_MORE_PROCESSING_REQUIRED), so the rest is not cut.
+fn text_cells(path: &Path) -> Vec<(String, String, String)> {
+    let text = String::from_utf8(messages_out(path, "text")).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    let (c, s) = (
+        header.find("command").unwrap(),
+        header.find("status").unwrap(),
+    );
+    lines
+        .take_while(|l| !l.is_empty())
+        .map(|l| {
+            let command = l.get(c..s - 1).unwrap_or_default().trim_end().to_string();
+            let rest = l.get(s..).unwrap_or_default().to_string();
+            (command, rest, l.to_string())
+        })
+        .collect()
+}
+
+/// The status at the start of [`text_cells`]'s rest ("" when blank; the
+/// names have no blank).
+fn status_cell(rest: &str) -> &str {
+    rest.split(' ').next().unwrap_or_default()
+}
+
+/// A KRB-ERROR's row names its error in the status column, as the report's
+/// timeline does: krb5-kinit-wrong-password frames 2 and 4 carry
+/// kerberos.error_code 25 and 24 (tshark).
+#[test]
+fn messages_text_puts_a_kerberos_error_in_the_status_column() {
+    let rows = text_cells(&sample("krb5-kinit-wrong-password.pcap"));
+    let errors: Vec<(&str, &str)> = rows
+        .iter()
+        .filter(|(c, _, _)| c == "krb KRB-ERROR")
+        .map(|(_, s, l)| {
+            (
+                l.split_whitespace().next().unwrap_or_default(),
+                status_cell(s),
+            )
+        })
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            ("2", "KDC_ERR_PREAUTH_REQUIRED"),
+            ("4", "KDC_ERR_PREAUTH_FAILED")
+        ],
+        "{rows:#?}"
+    );
+    // The requests' status stays empty.
+    assert!(rows
+        .iter()
+        .filter(|(c, _, _)| c == "krb AS-REQ")
+        .all(|(_, s, _)| status_cell(s).is_empty()));
+}
+
+/// SMB1 commands go without their "SMB_COM_" in the text table (the JSON
+/// keeps it), so SESSION_SETUP_ANDX and TREE_CONNECT_ANDX fit the command
+/// column: the status column starts where the header says on every row.
+#[test]
+fn messages_text_smb1_commands_fit_the_command_column() {
+    for name in [
+        "smb1-ntlm-success.pcap",
+        "smb1-files-andx.pcap",
+        "smb1-dos-wrong-password.pcap",
+    ] {
+        let rows = text_cells(&sample(name));
+        let json = jsonl_values(&sample(name));
+        assert_eq!(rows.len(), json.len(), "{name}");
+        let mut long = 0;
+        for ((command, status, line), m) in rows.iter().zip(&json) {
+            let full = m["command"].as_str().unwrap();
+            let want = format!(
+                "{} {}",
+                full.strip_prefix("SMB_COM_").unwrap_or(full),
+                if m["response"] == true { "rsp" } else { "req" }
+            );
+            assert_eq!(command, &want, "{name}: {line}");
+            assert_eq!(
+                status_cell(status),
+                m["status"].as_str().unwrap_or_default(),
+                "{name}: {line}"
+            );
+            long += usize::from(full.len() > 20);
+        }
+        assert!(
+            long > 0,
+            "{name}: no SESSION_SETUP_ANDX or TREE_CONNECT_ANDX"
+        );
+    }
+}
