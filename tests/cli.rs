@@ -1314,3 +1314,116 @@ fn messages_text_smb1_commands_fit_the_command_column() {
         );
     }
 }
+
+/// A file of another format users hand over for a capture is named, with
+/// what to do, instead of its first bytes in hex: a sample compressed by
+/// gzip (read again through standard input once decompressed, as the
+/// message says), and the sample written by editcap as Network Monitor 2.x
+/// ("GMBU") and 1.x ("RTSS"), converted back to pcapng as the message says.
+#[test]
+fn gzip_and_network_monitor_files_are_named_with_what_to_do() {
+    let src = sample("ntlm-smb311.pcap");
+    let dir = std::env::temp_dir().join(format!("smbscope-cli-formats-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let error = |path: &Path| {
+        let out = bin().arg("messages").arg(path).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{}", path.display());
+        String::from_utf8(out.stderr).unwrap()
+    };
+    // Each message's frame, command and status (JSON Lines from standard
+    // input leave out a request's response_frame).
+    let keys = |jsonl: Vec<u8>| -> Vec<(serde_json::Value, serde_json::Value, serde_json::Value)> {
+        String::from_utf8(jsonl)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .map(|m| {
+                (
+                    m["frame"].clone(),
+                    m["command"].clone(),
+                    m["status"].clone(),
+                )
+            })
+            .collect()
+    };
+    let want = keys(messages_out(&src, "jsonl"));
+    assert!(want.len() > 20);
+
+    let gz = dir.join("ntlm-smb311.pcap.gz");
+    let zipped = Command::new("gzip").arg("-c").arg(&src).output().unwrap();
+    assert!(zipped.status.success());
+    std::fs::write(&gz, &zipped.stdout).unwrap();
+    let err = error(&gz);
+    assert!(
+        err.contains("not a pcap or pcapng capture: the file is gzip-compressed")
+            && err.contains(&format!("(zcat {} | smbscope -)", gz.display())),
+        "{err}"
+    );
+    // From standard input the advice is the pipe's.
+    let mut child = bin()
+        .args(["messages", "-"])
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(&zipped.stdout)
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("the input is gzip-compressed"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // What zcat gives is the sample.
+    let mut child = bin()
+        .args(["messages", "--format", "jsonl", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let unzipped = Command::new("gzip")
+        .args(["-dc"])
+        .arg(&gz)
+        .output()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(&unzipped.stdout)
+        .unwrap();
+    assert!(keys(child.wait_with_output().unwrap().stdout) == want);
+
+    for (format, magic) in [("netmon2", b"GMBU"), ("netmon1", b"RTSS")] {
+        let cap = dir.join(format!("ntlm-smb311-{format}.cap"));
+        let ran = Command::new("editcap")
+            .args(["-F", format])
+            .arg(&src)
+            .arg(&cap)
+            .status();
+        if !ran.is_ok_and(|s| s.success()) {
+            eprintln!("note: editcap is not installed; Network Monitor files not tried");
+            return;
+        }
+        assert_eq!(&std::fs::read(&cap).unwrap()[..4], magic);
+        let err = error(&cap);
+        assert!(
+            err.contains("the file is a Microsoft Network Monitor capture (.cap): open it in Wireshark and save it as pcapng"),
+            "{err}"
+        );
+        let back = dir.join(format!("ntlm-smb311-{format}.pcapng"));
+        let ran = Command::new("editcap")
+            .args(["-F", "pcapng"])
+            .arg(&cap)
+            .arg(&back)
+            .status();
+        assert!(ran.is_ok_and(|s| s.success()));
+        assert!(keys(messages_out(&back, "jsonl")) == want, "{format}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
