@@ -170,7 +170,7 @@ fn output(live: bool) -> Box<dyn Write> {
 }
 
 fn describe(file: &str, e: &CaptureError) -> String {
-    format!("smbscope: {file}: {e}")
+    format!("smbscope: {file}: {}", e.about(file))
 }
 
 fn messages(a: MessagesArgs) -> u8 {

@@ -242,7 +242,11 @@ pub struct Stats {
     pub tcp: TcpStats,
     pub udp_streams: u64,
     pub smb_connections: u64,
+    /// TCP connections to or from a Kerberos port.
     pub kerberos_connections: u64,
+    /// UDP conversations to or from a Kerberos port (each usually one
+    /// request and its answer).
+    pub kerberos_udp_streams: u64,
     pub messages: u64,
     /// Messages whose bytes were not all in the capture (gaps, snaplen).
     pub messages_incomplete: u64,
@@ -483,11 +487,16 @@ impl<F: FnMut(Event<'_>)> Driver<'_, F> {
                 tcp.process(seg, frame.number, frame.ts, self);
             }
             Ok(Packet::Udp(d)) => {
+                let before = self.udp.count();
                 let stream =
                     self.udp
                         .number((d.src, d.src_port), (d.dst, d.dst_port), frame.ts.secs);
                 let krb = &self.opts.kerberos_ports;
                 if krb.contains(&d.dst_port) || krb.contains(&d.src_port) {
+                    // A new stream number: this datagram began the conversation.
+                    if self.udp.count() > before {
+                        self.stats.kerberos_udp_streams += 1;
+                    }
                     self.udp_kerberos(frame, stream, d);
                 }
             }

@@ -1191,3 +1191,239 @@ fn netbios_responses_cut_by_the_snaplen_give_the_fields_they_kept() {
         }
     }
 }
+
+/// Kerberos over UDP is counted apart from Kerberos over TCP: the footer of
+/// the text table and `capture` in the JSON give both, as tshark counts the
+/// streams to or from port 88 (`udp.port==88` / `tcp.port==88`, distinct
+/// udp.stream / tcp.stream): (capture, TCP, UDP).
+#[test]
+fn kerberos_over_udp_is_counted_beside_kerberos_over_tcp() {
+    for (name, tcp, udp) in [
+        ("krb5-kinit-account-locked-out.pcap", 0, 2),
+        ("krb5-kinit-udp-only-kdc.pcap", 1, 2),
+        ("krb5-success.pcap", 3, 2),
+        ("krb5-ap-skew.pcap", 2, 0),
+    ] {
+        let text = String::from_utf8(messages_out(&sample(name), "text")).unwrap();
+        let footer = text.lines().last().unwrap_or_default();
+        assert!(
+            footer.contains(&format!(
+                "{tcp} Kerberos TCP connections and {udp} Kerberos UDP streams"
+            )),
+            "{name}: {footer}"
+        );
+        let json: serde_json::Value =
+            serde_json::from_slice(&messages_out(&sample(name), "json")).unwrap();
+        let cap = &json["capture"];
+        assert_eq!(cap["kerberos_connections"], tcp, "{name}");
+        assert_eq!(cap["kerberos_udp_streams"], udp, "{name}");
+    }
+}
+
+/// The rows of `smbscope messages PATH` (text), cut at the header's
+/// columns: (command cell, the line from the status column on, the whole
+/// line). A status may be longer than its column
+/// (STATUS_MORE_PROCESSING_REQUIRED), so the rest is not cut.
+fn text_cells(path: &Path) -> Vec<(String, String, String)> {
+    let text = String::from_utf8(messages_out(path, "text")).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    let (c, s) = (
+        header.find("command").unwrap(),
+        header.find("status").unwrap(),
+    );
+    lines
+        .take_while(|l| !l.is_empty())
+        .map(|l| {
+            let command = l.get(c..s - 1).unwrap_or_default().trim_end().to_string();
+            let rest = l.get(s..).unwrap_or_default().to_string();
+            (command, rest, l.to_string())
+        })
+        .collect()
+}
+
+/// The status at the start of [`text_cells`]'s rest ("" when blank; the
+/// names have no blank).
+fn status_cell(rest: &str) -> &str {
+    rest.split(' ').next().unwrap_or_default()
+}
+
+/// A KRB-ERROR's row names its error in the status column, as the report's
+/// timeline does: krb5-kinit-wrong-password frames 2 and 4 carry
+/// kerberos.error_code 25 and 24 (tshark).
+#[test]
+fn messages_text_puts_a_kerberos_error_in_the_status_column() {
+    let rows = text_cells(&sample("krb5-kinit-wrong-password.pcap"));
+    let errors: Vec<(&str, &str)> = rows
+        .iter()
+        .filter(|(c, _, _)| c == "krb KRB-ERROR")
+        .map(|(_, s, l)| {
+            (
+                l.split_whitespace().next().unwrap_or_default(),
+                status_cell(s),
+            )
+        })
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            ("2", "KDC_ERR_PREAUTH_REQUIRED"),
+            ("4", "KDC_ERR_PREAUTH_FAILED")
+        ],
+        "{rows:#?}"
+    );
+    // The requests' status stays empty.
+    assert!(rows
+        .iter()
+        .filter(|(c, _, _)| c == "krb AS-REQ")
+        .all(|(_, s, _)| status_cell(s).is_empty()));
+}
+
+/// SMB1 commands go without their "SMB_COM_" in the text table (the JSON
+/// keeps it), so SESSION_SETUP_ANDX and TREE_CONNECT_ANDX fit the command
+/// column: the status column starts where the header says on every row.
+#[test]
+fn messages_text_smb1_commands_fit_the_command_column() {
+    for name in [
+        "smb1-ntlm-success.pcap",
+        "smb1-files-andx.pcap",
+        "smb1-dos-wrong-password.pcap",
+    ] {
+        let rows = text_cells(&sample(name));
+        let json = jsonl_values(&sample(name));
+        assert_eq!(rows.len(), json.len(), "{name}");
+        let mut long = 0;
+        for ((command, status, line), m) in rows.iter().zip(&json) {
+            let full = m["command"].as_str().unwrap();
+            let want = format!(
+                "{} {}",
+                full.strip_prefix("SMB_COM_").unwrap_or(full),
+                if m["response"] == true { "rsp" } else { "req" }
+            );
+            assert_eq!(command, &want, "{name}: {line}");
+            assert_eq!(
+                status_cell(status),
+                m["status"].as_str().unwrap_or_default(),
+                "{name}: {line}"
+            );
+            long += usize::from(full.len() > 20);
+        }
+        assert!(
+            long > 0,
+            "{name}: no SESSION_SETUP_ANDX or TREE_CONNECT_ANDX"
+        );
+    }
+}
+
+/// A file of another format users hand over for a capture is named, with
+/// what to do, instead of its first bytes in hex: a sample compressed by
+/// gzip (read again through standard input once decompressed, as the
+/// message says), and the sample written by editcap as Network Monitor 2.x
+/// ("GMBU") and 1.x ("RTSS"), converted back to pcapng as the message says.
+#[test]
+fn gzip_and_network_monitor_files_are_named_with_what_to_do() {
+    let src = sample("ntlm-smb311.pcap");
+    let dir = std::env::temp_dir().join(format!("smbscope-cli-formats-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let error = |path: &Path| {
+        let out = bin().arg("messages").arg(path).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{}", path.display());
+        String::from_utf8(out.stderr).unwrap()
+    };
+    // Each message's frame, command and status (JSON Lines from standard
+    // input leave out a request's response_frame).
+    let keys = |jsonl: Vec<u8>| -> Vec<(serde_json::Value, serde_json::Value, serde_json::Value)> {
+        String::from_utf8(jsonl)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .map(|m| {
+                (
+                    m["frame"].clone(),
+                    m["command"].clone(),
+                    m["status"].clone(),
+                )
+            })
+            .collect()
+    };
+    let want = keys(messages_out(&src, "jsonl"));
+    assert!(want.len() > 20);
+
+    let gz = dir.join("ntlm-smb311.pcap.gz");
+    let zipped = Command::new("gzip").arg("-c").arg(&src).output().unwrap();
+    assert!(zipped.status.success());
+    std::fs::write(&gz, &zipped.stdout).unwrap();
+    let err = error(&gz);
+    assert!(
+        err.contains("not a pcap or pcapng capture: the file is gzip-compressed")
+            && err.contains(&format!("(zcat {} | smbscope -)", gz.display())),
+        "{err}"
+    );
+    // From standard input the advice is the pipe's.
+    let mut child = bin()
+        .args(["messages", "-"])
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(&zipped.stdout)
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("the input is gzip-compressed"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // What zcat gives is the sample.
+    let mut child = bin()
+        .args(["messages", "--format", "jsonl", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let unzipped = Command::new("gzip")
+        .args(["-dc"])
+        .arg(&gz)
+        .output()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(&unzipped.stdout)
+        .unwrap();
+    assert!(keys(child.wait_with_output().unwrap().stdout) == want);
+
+    for (format, magic) in [("netmon2", b"GMBU"), ("netmon1", b"RTSS")] {
+        let cap = dir.join(format!("ntlm-smb311-{format}.cap"));
+        let ran = Command::new("editcap")
+            .args(["-F", format])
+            .arg(&src)
+            .arg(&cap)
+            .status();
+        if !ran.is_ok_and(|s| s.success()) {
+            eprintln!("note: editcap is not installed; Network Monitor files not tried");
+            return;
+        }
+        assert_eq!(&std::fs::read(&cap).unwrap()[..4], magic);
+        let err = error(&cap);
+        assert!(
+            err.contains("the file is a Microsoft Network Monitor capture (.cap): open it in Wireshark and save it as pcapng"),
+            "{err}"
+        );
+        let back = dir.join(format!("ntlm-smb311-{format}.pcapng"));
+        let ran = Command::new("editcap")
+            .args(["-F", "pcapng"])
+            .arg(&cap)
+            .arg(&back)
+            .status();
+        assert!(ran.is_ok_and(|s| s.success()));
+        assert!(keys(messages_out(&back, "jsonl")) == want, "{format}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1452,6 +1452,19 @@ fn bytes_that_are_not_smb_are_counted_per_connection() {
     assert_eq!(a.model.connections[1].skipped_bytes, 0);
     assert!(a.model.connections[1].messages > 0);
     assert_eq!(a.outcome.stats.resync_skipped_bytes, 77);
+    // curl's request is said to be one: no word of exploits grooming memory.
+    let f = with_code(&a, "connection.not_smb");
+    assert_eq!(
+        f[0].title,
+        "A connection from 127.0.0.1 to 127.0.0.2:445 carried an HTTP request, not SMB"
+    );
+    assert!(
+        f[0].explanation.contains(
+            "an HTTP request was sent to port 445: not an SMB client (a scanner, or a misdirected client)"
+        ) && !f[0].explanation.contains("groom"),
+        "{}",
+        f[0].explanation
+    );
 
     let Some(a) = load("corpus:sv-smb21-kerberos-many-sessions.pcap") else {
         return;
@@ -1509,11 +1522,16 @@ fn ms17_010_check_and_exploit_are_recorded() {
         ),
         (118, Some(0), 123, 16)
     );
-    // The exploit's grooming connections are tied to it.
+    // The exploit's grooming connections are tied to it, and said to be
+    // grooming (their bytes, a NetBIOS length and "BAAD", are no HTTP).
     let f = with_code(&a, "connection.not_smb");
     assert!(f[0]
         .explanation
         .contains("EternalBlue exploit to this server on tcp.stream 4"));
+    assert!(f[0].title.ends_with("carried no SMB"), "{}", f[0].title);
+    assert!(f[0]
+        .explanation
+        .contains("send large messages that are not SMB to groom the server's memory"));
 }
 
 /// The MS17-010 check answered by a server that has no MS17-010 hole

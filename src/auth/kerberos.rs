@@ -437,17 +437,18 @@ impl KerberosInfo {
         }
     }
 
-    /// The KRB-ERROR part of the summary: code, service, e-text.
+    /// The KRB-ERROR part of the summary: code, service, e-text. The
+    /// service only when the error names one: an error with an empty sname
+    /// (Heimdal's outer error under FAST, whose realm is the placeholder
+    /// "<unspecified realm>") has no "for …".
     fn error_summary(&self, s: &mut String) {
         use fmt::Write as _;
         if let Some(c) = self.error_code {
             let _ = write!(s, " {} ({c})", self.error.unwrap_or("unknown error"));
         }
-        let before = s.len();
-        s.push_str(" for ");
-        at(s, &self.sname, &self.realm);
-        if s.len() == before + " for ".len() {
-            s.truncate(before);
+        if self.sname.as_deref().is_some_and(|n| !n.is_empty()) {
+            s.push_str(" for ");
+            at(s, &self.sname, &self.realm);
         }
         if let Some(t) = &self.e_text {
             let _ = write!(s, " \"{t}\"");

@@ -325,6 +325,21 @@ fn kdc_exchange_on_port_88() {
     assert_eq!(k.realm.as_deref(), Some("<unspecified realm>"));
     assert_eq!(k.sname.as_deref(), Some(""));
     assert_eq!(&k.e_data_padata_types[..], [PaDataType::FX_FAST]);
+    // It names no server: the summary has no "for @<unspecified realm>".
+    assert_eq!(
+        k.summary(),
+        "Kerberos KRB-ERROR KDC_ERR_S_PRINCIPAL_UNKNOWN (7)"
+    );
+    // krb5-ap-skew frame 13, the KDC's skew error under FAST: the same.
+    let k = parse_kerberos_message(&blob("krb88_skew")).unwrap();
+    assert_eq!(k.sname.as_deref(), Some(""));
+    assert_eq!(k.summary(), "Kerberos KRB-ERROR KRB_AP_ERR_SKEW (37)");
+    // The server's skew error in SESSION_SETUP names its service.
+    let a = parse_security_blob(&blob("krb_ap_err_skew")).unwrap();
+    assert_eq!(
+        krb(&a).summary(),
+        "Kerberos KRB-ERROR KRB_AP_ERR_SKEW (37) for DC1$@SAMPLES.SMBSCOPE.TEST"
+    );
 }
 
 #[test]

@@ -120,6 +120,8 @@ pub enum CaptureError {
     NotACapture {
         magic: [u8; 4],
         len: usize,
+        /// What the file is, when its first bytes say (see [`OtherFormat::of`]).
+        format: Option<OtherFormat>,
     },
     /// The file header (classic pcap) or the first section header block
     /// (pcapng) is cut short: nothing of the capture can be read.
@@ -167,10 +169,14 @@ impl fmt::Display for CaptureError {
             CaptureError::Io { offset, source } => {
                 write!(f, "read error at byte {offset}: {source}")
             }
+            CaptureError::NotACapture {
+                format: Some(other),
+                ..
+            } => write!(f, "not a pcap or pcapng capture: {}", other.advice("FILE")),
             CaptureError::NotACapture { len: 0, .. } => {
                 write!(f, "not a pcap or pcapng capture: the input is empty")
             }
-            CaptureError::NotACapture { magic, len } if *len < 4 => write!(
+            CaptureError::NotACapture { magic, len, .. } if *len < 4 => write!(
                 f,
                 "not a pcap or pcapng capture: only {len} byte(s) ({})",
                 hex(&magic[..*len])
@@ -222,7 +228,98 @@ impl fmt::Display for CaptureError {
     }
 }
 
+impl CaptureError {
+    /// The error about `file` (as named on the command line): its
+    /// [`Display`](fmt::Display), with the file's name where the advice
+    /// for a file of another format names it.
+    pub fn about(&self, file: &str) -> String {
+        match self {
+            CaptureError::NotACapture {
+                format: Some(other),
+                ..
+            } => format!("not a pcap or pcapng capture: {}", other.advice(file)),
+            e => e.to_string(),
+        }
+    }
+}
+
 impl std::error::Error for CaptureError {}
+
+/// A file users hand over for a capture that smbscope does not read, known
+/// by its first bytes, with what to do about it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OtherFormat {
+    /// gzip (RFC 1952 2.3.1: ID1 0x1f, ID2 0x8b, CM 8 = deflate): a
+    /// compressed capture, `tcpdump -w - | gzip` or a `.pcap.gz` download
+    /// (tshark reads it as it is).
+    Gzip,
+    /// Microsoft Network Monitor 1.x ("RTSS") or 2.x and 3.x ("GMBU"), the
+    /// magic numbers of Wireshark's wiretap/netmon.c: a `.cap` file.
+    NetMon,
+    /// An Event Trace Log of Windows (`netsh trace`, `pktmon`): a file of
+    /// WMI buffers, the first of which opens with a WMI_BUFFER_HEADER
+    /// (0x48 bytes, its BufferSize first), then a SYSTEM_TRACE_HEADER (0x20
+    /// bytes; HeaderType at byte 2, 1 or 2 for 32 or 64 bits; HookId at
+    /// byte 6, 0 for the log file header) and the TRACE_LOGFILE_HEADER at
+    /// 0x68, whose BufferSize repeats the buffer's (Geoff Chappell's
+    /// descriptions of WMI_BUFFER_HEADER and SYSTEM_TRACE_HEADER; Microsoft's
+    /// DbgShell, EtwDefinitions.cs, reads the BufferSize at 0x68).
+    Etl,
+}
+
+/// The bytes [`OtherFormat::of`] needs to know an ETL file.
+pub const OTHER_FORMAT_HEAD: usize = 0x6c;
+
+impl OtherFormat {
+    /// What the first bytes of a file (up to [`OTHER_FORMAT_HEAD`]) say it is.
+    pub fn of(head: &[u8]) -> Option<OtherFormat> {
+        match head {
+            [0x1f, 0x8b, 0x08, ..] => return Some(OtherFormat::Gzip),
+            [b'G', b'M', b'B', b'U', ..] | [b'R', b'T', b'S', b'S', ..] => {
+                return Some(OtherFormat::NetMon)
+            }
+            _ => {}
+        }
+        let u32_at = |i: usize| -> Option<u32> {
+            let b = head.get(i..i + 4)?;
+            Some(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        };
+        let buffer_size = u32_at(0)?;
+        let etl = buffer_size >= 0x100
+            && u32_at(0x68)? == buffer_size
+            && matches!(head.get(0x4a), Some(1 | 2))
+            && head.get(0x4e..0x50) == Some(&[0, 0][..]);
+        etl.then_some(OtherFormat::Etl)
+    }
+
+    /// What it is and what to do, for the error message about `file` (the
+    /// name given on the command line, "-" for standard input).
+    pub fn advice(self, file: &str) -> String {
+        let stdin = file == "-";
+        match self {
+            OtherFormat::Gzip if stdin => {
+                "the input is gzip-compressed: decompress it on the way in \
+                 (... | zcat | smbscope -)"
+                    .to_string()
+            }
+            OtherFormat::Gzip => format!(
+                "the file is gzip-compressed: gunzip it first, or pipe it in \
+                 (zcat {file} | smbscope -)"
+            ),
+            OtherFormat::NetMon => {
+                "the file is a Microsoft Network Monitor capture (.cap): open it in \
+                 Wireshark and save it as pcapng (or editcap -F pcapng IN.cap OUT.pcapng)"
+                    .to_string()
+            }
+            OtherFormat::Etl => {
+                "the file is a Windows event trace (ETL, from netsh trace or pktmon): \
+                 convert it with etl2pcapng (github.com/microsoft/etl2pcapng) or \
+                 pktmon etl2pcap, then read the pcapng"
+                    .to_string()
+            }
+        }
+    }
+}
 
 fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()

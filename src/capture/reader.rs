@@ -4,7 +4,7 @@ use std::io::{ErrorKind, Read};
 
 use pcap_parser::pcapng::{parse_interfacedescriptionblock_be, parse_interfacedescriptionblock_le};
 
-use super::{hex, CaptureError, Frame, LinkType, Timestamp};
+use super::{hex, CaptureError, Frame, LinkType, OtherFormat, Timestamp, OTHER_FORMAT_HEAD};
 
 /// Records larger than this are taken as corrupt, whatever the header says.
 const MAX_RECORD: usize = 64 << 20;
@@ -120,7 +120,11 @@ impl<R: Read> CaptureReader<R> {
             let len = r.end - r.pos;
             let mut magic = [0u8; 4];
             magic[..len].copy_from_slice(&r.buf[r.pos..r.end]);
-            return Err(CaptureError::NotACapture { magic, len });
+            return Err(CaptureError::NotACapture {
+                magic,
+                len,
+                format: None,
+            });
         }
         let head = [r.buf[0], r.buf[1], r.buf[2], r.buf[3]];
         let le = u32::from_le_bytes(head);
@@ -137,10 +141,14 @@ impl<R: Read> CaptureReader<R> {
             (PCAP_MAGIC_US | PCAP_MAGIC_NS | PCAP_MAGIC_MODIFIED, _) => false,
             (_, PCAP_MAGIC_US | PCAP_MAGIC_NS | PCAP_MAGIC_MODIFIED) => true,
             _ => {
+                // What else it is, from its first bytes (a read error
+                // leaves what came).
+                let _ = r.fill(OTHER_FORMAT_HEAD);
                 return Err(CaptureError::NotACapture {
                     magic: head,
                     len: 4,
-                })
+                    format: OtherFormat::of(&r.buf[r.pos..r.end]),
+                });
             }
         };
         let magic = if big_endian { be } else { le };
@@ -831,6 +839,58 @@ mod tests {
             CaptureReader::new(&b"he"[..]),
             Err(CaptureError::NotACapture { len: 2, .. })
         ));
+    }
+
+    /// The head of an ETL file as the layouts say (WMI_BUFFER_HEADER,
+    /// SYSTEM_TRACE_HEADER, TRACE_LOGFILE_HEADER; see [`OtherFormat::Etl`]):
+    /// no ETL file is at hand, so this is built, not captured.
+    fn etl_head(header_type: u8) -> Vec<u8> {
+        let mut h = vec![0u8; 0x200];
+        h[..4].copy_from_slice(&0x1_0000u32.to_le_bytes()); // BufferSize, 64 KiB
+        h[4..8].copy_from_slice(&0x1c0u32.to_le_bytes()); // SavedOffset
+        h[0x30..0x34].copy_from_slice(&0x1c0u32.to_le_bytes()); // Offset
+                                                                // SYSTEM_TRACE_HEADER: Version 2, HeaderType, Flags 0xC0, Size, HookId 0.
+        h[0x48..0x4c].copy_from_slice(&[2, 0, header_type, 0xc0]);
+        h[0x4c..0x4e].copy_from_slice(&0x178u16.to_le_bytes());
+        h[0x68..0x6c].copy_from_slice(&0x1_0000u32.to_le_bytes()); // BufferSize again
+        h[0x6c..0x70].copy_from_slice(&[10, 0, 0x4a, 0x4a]); // Version 10.0
+        h
+    }
+
+    #[test]
+    fn other_formats_are_known_by_their_first_bytes() {
+        let of = OtherFormat::of;
+        // `gzip -c` and editcap -F netmon2 / netmon1 (tshark 4.0.17) heads.
+        assert_eq!(
+            of(&[0x1f, 0x8b, 0x08, 0x08, 0x5e, 0x2b]),
+            Some(OtherFormat::Gzip)
+        );
+        assert_eq!(of(b"GMBU\x00\x02\x01\x00"), Some(OtherFormat::NetMon));
+        assert_eq!(of(b"RTSS\x01\x01\x01\x00"), Some(OtherFormat::NetMon));
+        assert_eq!(of(&etl_head(2)), Some(OtherFormat::Etl));
+        assert_eq!(of(&etl_head(1)), Some(OtherFormat::Etl));
+        // Not an ETL: another header type, a HookId, BufferSizes that differ,
+        // the head cut before 0x6c; and text.
+        assert_eq!(of(&etl_head(0x13)), None);
+        let mut h = etl_head(2);
+        h[0x4e] = 0x50;
+        assert_eq!(of(&h), None);
+        let mut h = etl_head(2);
+        h[0x68] = 1;
+        assert_eq!(of(&h), None);
+        assert_eq!(of(&etl_head(2)[..0x6b]), None);
+        assert_eq!(of(&[0u8; 0x100]), None);
+        assert_eq!(of(b"hello, world\n"), None);
+        // Through the reader, which reads the head for it.
+        let e = CaptureReader::new(&etl_head(2)[..]).err().unwrap();
+        assert!(matches!(
+            e,
+            CaptureError::NotACapture {
+                format: Some(OtherFormat::Etl),
+                ..
+            }
+        ));
+        assert!(e.to_string().contains("etl2pcapng"), "{e}");
     }
 
     fn ng_block(v: &mut Vec<u8>, t: u32, body: &[u8]) {

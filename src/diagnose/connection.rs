@@ -8,7 +8,7 @@ use std::net::IpAddr;
 
 use crate::capture::Timestamp;
 use crate::ntstatus::NtStatus;
-use crate::session::{secs_between, ConnEnd, Connection, Model, Outcome};
+use crate::session::{secs_between, ConnEnd, Connection, Model, Outcome, SkippedHead};
 use crate::tcp::hash::KeyedHashMap;
 
 use super::group::ordered;
@@ -190,21 +190,65 @@ fn not_smb(model: &Model, out: &mut Sink) {
                 h.describe()
             )
         });
-        let exploit = exploits.get(&(first.client.ip(), first.server)).map_or(String::new(), |st| format!(" The same client sent the EternalBlue exploit to this server on tcp.stream {st} (attack.eternalblue): these connections are most likely its grooming of the server's memory."));
+        let exploit = exploits.get(&(first.client.ip(), first.server));
+        // Another protocol's request, the same on every connection of the
+        // group (and no exploit from this client): said as what it is.
+        let protocol = match exploit {
+            None => g
+                .iter()
+                .map(|c| c.skipped_head.as_deref().and_then(other_protocol))
+                .reduce(|a, b| a.filter(|a| Some(*a) == b))
+                .flatten(),
+            Some(_) => None,
+        };
+        let exploit = exploit.map_or(String::new(), |st| format!(" The same client sent the EternalBlue exploit to this server on tcp.stream {st} (attack.eternalblue): these connections are most likely its grooming of the server's memory."));
+        let why = match protocol {
+            Some(what) => format!("{what} was sent to port {}: not an SMB client (a scanner, or a misdirected client)", first.server.port()),
+            None => "another protocol was sent to the SMB port, or a tool probed or attacked the server with malformed messages (exploits such as EternalBlue, MS17-010, open many connections and send large messages that are not SMB to groom the server's memory)".to_string(),
+        };
         let (conns, they) = if n == 1 {
             ("A connection".to_string(), "it")
         } else {
             (format!("{n} connections"), "them")
         };
         out.push(
-            Draft::new(Severity::Warning, "connection.not_smb", format!("{conns} from {} to {} carried no SMB", first.client.ip(), first.server))
-                .explain(format!("The client sent {from_client} bytes and the server {from_server} bytes on {which}, and none of them is an SMB message: where the 4-byte length header of SMB over TCP ([MS-SMB2] 2.1) puts a message, the bytes do not begin with an SMB1 or SMB2 header (0xFF, 0xFE, 0xFD or 0xFC followed by 'SMB').{head} The capture holds {they} from the SYN with nothing lost, so this is not a capture that began mid-message: another protocol was sent to the SMB port, or a tool probed or attacked the server with malformed messages (exploits such as EternalBlue, MS17-010, open many connections and send large messages that are not SMB to groom the server's memory). smbscope skipped these bytes.{exploit}"))
+            Draft::new(Severity::Warning, "connection.not_smb", format!("{conns} from {} to {} carried {}", first.client.ip(), first.server, protocol.map_or("no SMB".to_string(), |p| format!("{p}, not SMB"))))
+                .explain(format!("The client sent {from_client} bytes and the server {from_server} bytes on {which}, and none of them is an SMB message: where the 4-byte length header of SMB over TCP ([MS-SMB2] 2.1) puts a message, the bytes do not begin with an SMB1 or SMB2 header (0xFF, 0xFE, 0xFD or 0xFC followed by 'SMB').{head} The capture holds {they} from the SYN with nothing lost, so this is not a capture that began mid-message: {why}. smbscope skipped these bytes.{exploit}"))
                 .next(format!("Look at what was sent (Wireshark: Follow TCP Stream on tcp.stream eq {}). If it is not a program you expect, find the process on {} that opened the connection (Windows: Get-NetTCPConnection -RemotePort {port} with its OwningProcess; Linux: ss -tnp), and check {} for signs of attack and for missing security updates.", first.stream, first.client.ip(), first.server.ip(), port = first.server.port()))
                 .covers(g.iter().map(|c| (c.stream, None)))
                 .frames(g.iter().take(8).filter_map(|c| c.first_skipped_frame))
                 .done(),
         );
     }
+}
+
+/// The protocol a client's first bytes on the SMB port belong to, when
+/// they say it plainly: an HTTP request (printable text that begins with a
+/// method and a space, RFC 9110 9.1, as curl and scanners send) or a TLS
+/// handshake record (content type 22, version 3.x: RFC 8446 5.1).
+fn other_protocol(h: &SkippedHead) -> Option<&'static str> {
+    const METHODS: [&[u8]; 9] = [
+        b"GET ",
+        b"POST ",
+        b"HEAD ",
+        b"PUT ",
+        b"OPTIONS ",
+        b"CONNECT ",
+        b"DELETE ",
+        b"PATCH ",
+        b"TRACE ",
+    ];
+    let b = &h.bytes[..];
+    if !h.from_client {
+        return None;
+    }
+    if let [0x16, 0x03, ..] = b {
+        return Some("a TLS handshake");
+    }
+    let printable = b
+        .iter()
+        .all(|x| (0x20..0x7f).contains(x) || matches!(x, b'\r' | b'\n'));
+    (printable && METHODS.iter().any(|m| b.starts_with(m))).then_some("an HTTP request")
 }
 
 /// How long a connection begun at `since` waited for an answer until `end`
@@ -447,5 +491,52 @@ fn session_errors(model: &Model, c: &Connection, out: &mut Sink) {
                 .status(st.to_string())
                 .done(),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn head(from_client: bool, b: &[u8]) -> SkippedHead {
+        SkippedHead {
+            from_client,
+            bytes: b.iter().copied().collect(),
+        }
+    }
+
+    /// The heads other_protocol knows: curl's request of
+    /// not-smb-http-to-445 (frame 4), the first 8 bytes of a TLS 1.2
+    /// ClientHello record (RFC 8446 5.1: type 22, legacy version 3.1,
+    /// length, then handshake type 1), and what it leaves alone: the
+    /// EternalBlue grooming head of the corpus capture (a NetBIOS length
+    /// and "BAAD"), text that is no method, a method without its space, a
+    /// server's bytes.
+    #[test]
+    fn other_protocols_are_known_by_their_first_bytes() {
+        assert_eq!(
+            other_protocol(&head(true, b"GET / HT")),
+            Some("an HTTP request")
+        );
+        assert_eq!(
+            other_protocol(&head(true, b"OPTIONS ")),
+            Some("an HTTP request")
+        );
+        assert_eq!(
+            other_protocol(&head(
+                true,
+                &[0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01]
+            )),
+            Some("a TLS handshake")
+        );
+        for (from_client, b) in [
+            (true, &[0x00, 0x00, 0xff, 0xf7, 0x42, 0x41, 0x41, 0x44][..]),
+            (true, b"HELLO TH"),
+            (true, b"GETX / H"),
+            (true, b"GET\x00\x01\x02\x03\x04"),
+            (false, b"GET / HT"),
+        ] {
+            assert_eq!(other_protocol(&head(from_client, b)), None, "{b:?}");
+        }
     }
 }

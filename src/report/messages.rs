@@ -77,7 +77,10 @@ pub fn command_str(msg: &Message<'_>, dec: &Decoded) -> Option<Cow<'static, str>
             Some(n) => Cow::Borrowed(n),
             None => Cow::Owned(h.command.to_string()),
         }),
-        Kind::Smb1 => dec.smb1.as_ref().map(|s| Cow::Owned(s.command.to_string())),
+        Kind::Smb1 => dec.smb1.as_ref().map(|s| match s.command.name() {
+            Some(n) => Cow::Borrowed(n),
+            None => Cow::Owned(s.command.to_string()),
+        }),
         Kind::Netbios => msg.netbios.map(|n| {
             n.name()
                 .map_or_else(|| Cow::Owned(format!("0x{:02x}", n.0)), Cow::Borrowed)
@@ -1579,17 +1582,17 @@ impl<W: Write> MessagesWriter<W> {
     fn text_line(&mut self, m: &Message<'_>, dec: &Decoded, first: Timestamp) -> io::Result<()> {
         let rel = secs(m.ts.nanos_since(first));
         let dir = if m.from_client { "C>S" } else { "S>C" };
-        let mut cmd =
-            command_str(m, dec).map_or_else(|| m.kind.name().to_string(), Cow::into_owned);
-        if matches!(m.kind, Kind::Smb2 | Kind::Smb1) {
-            cmd.push_str(if m.is_response() { " rsp" } else { " req" });
-        }
-        if m.kind == Kind::Kerberos {
-            cmd.insert_str(0, "krb ");
-        }
-        let status = status_form_of(m)
-            .map(|(code, nt)| status_text(code, nt))
-            .unwrap_or_default();
+        let command = command_str(m, dec);
+        let status = match (status_form_of(m), &dec.kerberos) {
+            (Some((code, nt)), _) => status_text(code, nt),
+            // A KRB-ERROR's error, as the report's timeline shows it.
+            (None, Some(Ok(k))) if m.kind == Kind::Kerberos => match (k.error, k.error_code) {
+                (Some(name), _) => Cow::Borrowed(name),
+                (None, Some(c)) => Cow::Owned(format!("KRB error {c}")),
+                (None, None) => Cow::Borrowed(""),
+            },
+            _ => Cow::Borrowed(""),
+        };
         let details = summary(m, dec);
         // "{:>7} {:>11.6} {:>5} {dir} {cmd:<24} {status:<30} {details}\n", built
         // in a reused buffer: padding through the formatter went char by char.
@@ -1613,7 +1616,7 @@ impl<W: Write> MessagesWriter<W> {
         line.push(b' ');
         line.extend_from_slice(dir.as_bytes());
         line.push(b' ');
-        pad_left_aligned(&mut line, &cmd, 24);
+        command_cell(&mut line, m, command.as_deref());
         line.push(b' ');
         pad_left_aligned(&mut line, &status, 30);
         line.push(b' ');
@@ -1712,6 +1715,32 @@ fn fixed_decimals(out: &mut [u8; 32], nanos: i64, unit: u64) -> Option<usize> {
     Some(len)
 }
 
+/// The command column of the text table, 24 characters wide: "krb " before a
+/// Kerberos message's name, " req" or " rsp" after an SMB command's; an
+/// SMB1 command without its "SMB_COM_" ([MS-CIFS] 2.2.2.1; the JSON keeps
+/// it), so that SESSION_SETUP_ANDX and TREE_CONNECT_ANDX fit the column as
+/// SMB2's names do (only rare SMB1 names, such as TRANSACTION2_SECONDARY,
+/// go past it). Written into the line: no `String` per message.
+fn command_cell(line: &mut Vec<u8>, m: &Message<'_>, command: Option<&str>) {
+    const WIDTH: usize = 24;
+    let name = command.unwrap_or_else(|| m.kind.name());
+    let name = match m.kind {
+        Kind::Smb1 => name.strip_prefix("SMB_COM_").unwrap_or(name),
+        _ => name,
+    };
+    let (before, after) = match m.kind {
+        Kind::Kerberos => ("krb ", ""),
+        Kind::Smb2 | Kind::Smb1 if m.is_response() => ("", " rsp"),
+        Kind::Smb2 | Kind::Smb1 => ("", " req"),
+        _ => ("", ""),
+    };
+    line.extend_from_slice(before.as_bytes());
+    line.extend_from_slice(name.as_bytes());
+    line.extend_from_slice(after.as_bytes());
+    let chars = before.len() + name.chars().count() + after.len();
+    pad_left_aligned(line, "", WIDTH.saturating_sub(chars));
+}
+
 /// `{s:<width}`: `s`, then spaces up to `width` characters.
 fn pad_left_aligned(line: &mut Vec<u8>, s: &str, width: usize) {
     line.extend_from_slice(s.as_bytes());
@@ -1768,8 +1797,14 @@ impl<'a> CaptureSummary<'a> {
     pub fn one_line(&self) -> String {
         let s = self.stats;
         format!(
-            "{} frames, {} messages in {} SMB and {} Kerberos connections ({} TCP streams, {} UDP streams)",
-            s.frames, s.messages, s.smb_connections, s.kerberos_connections, s.tcp.streams, s.udp_streams
+            "{} frames, {} messages in {} SMB connections, {} Kerberos TCP connections and {} Kerberos UDP streams ({} TCP streams, {} UDP streams)",
+            s.frames,
+            s.messages,
+            s.smb_connections,
+            s.kerberos_connections,
+            s.kerberos_udp_streams,
+            s.tcp.streams,
+            s.udp_streams
         )
     }
 
