@@ -255,9 +255,24 @@ impl Smb1Message {
         }
     }
 
-    /// What a logon or tree connect says (see [`logon_detail`]).
+    /// What a logon or tree connect says (see [`logon_detail`]); of a
+    /// logon's response whose chained command was refused, which one
+    /// ("SMB_COM_TREE_CONNECT_ANDX refused": the Status is its, [MS-CIFS]
+    /// 3.2.5.1.3).
     pub fn logon_detail(&self) -> Option<String> {
-        logon_detail(self.session_setup.as_deref(), self.tree_connect.as_deref())
+        let detail = logon_detail(self.session_setup.as_deref(), self.tree_connect.as_deref());
+        let last = self.last_command();
+        if self.command != Smb1Command::SESSION_SETUP_ANDX
+            || !self.is_response
+            || self.succeeded()
+            || last == self.command
+        {
+            return detail;
+        }
+        Some(match detail {
+            Some(d) => format!("{d}; {last} refused"),
+            None => format!("{last} refused"),
+        })
     }
 
     /// e.g. `SMB_COM_NEGOTIATE dialects NT LM 0.12,SMB 2.002,SMB 2.???`
@@ -517,6 +532,10 @@ mod tests {
         assert_eq!(m.status_of(Smb1Command::READ_ANDX), None);
         assert!(m.any_succeeded() && !m.succeeded());
         assert!(m.tree_connect.is_none());
+        assert_eq!(
+            m.logon_detail().as_deref(),
+            Some("SMB_COM_TREE_CONNECT_ANDX refused")
+        );
         // Every prefix: no panic.
         let p = chained_response(0, 3);
         for n in 0..=p.len() {
