@@ -16,7 +16,8 @@
 #         probe (an HTTP request to smbd's port 445),
 #         smb1 (SMB1 logons: NTLMSSP in SPNEGO, and without SPNEGO; with
 #         smb1dos: DOS-form errors and the MS17-010 check, smb1plain: a
-#         password sent in clear, and smb1files: file reads and writes,
+#         password sent in clear, smb1files: file reads and writes, and
+#         smb1chain: a TREE_CONNECT_ANDX chained to the SESSION_SETUP_ANDX,
 #         each also alone).
 #
 # Addresses (loopback only):
@@ -1034,6 +1035,7 @@ group_smb1() {
     group_smb1dos
     group_smb1plain
     group_smb1files
+    group_smb1chain
 }
 
 # A client that does send its password in clear to such a server (impacket's
@@ -1061,6 +1063,23 @@ group_smb1files() {
         smbc //$SMBD_IP/share -m NT1 "$O" -U "alice%$PW_ALICE" \
         -c "put $F big.bin; get big.bin /dev/null; rm big.bin"
     capture smb1-files-andx "$H" run $PY "$HELP/smb1_flows.py" files $SMBD_IP alice "$PW_ALICE"
+    smbd_stop
+}
+
+# A logon with a tree connect chained to it by AndX in the same message
+# ([MS-CIFS] 2.2.3.4, 2.2.4.53, 2.2.4.55), as Windows NT 4.0 to XP and many
+# NAS send it: to "share", then a file opened and read on its TID; and to a
+# share that does not exist, the logon itself succeeding; part of group
+# smb1, or alone: make-samples.sh smb1chain.
+group_smb1chain() {
+    log "group smb1chain: TREE_CONNECT_ANDX chained to SESSION_SETUP_ANDX"
+    smbd_users
+    smbd_start 'server min protocol = NT1' 'ntlm auth = yes'
+    local H="host $SMBD_IP" F=$HELP/smb1_flows.py
+    capture smb1-chained-tree-connect "$H" \
+        run $PY "$F" chained-tree-connect $SMBD_IP alice "$PW_ALICE" share
+    capture smb1-chained-tree-connect-bad-share "$H" \
+        run $PY "$F" chained-tree-connect $SMBD_IP alice "$PW_ALICE" nosuchshare
     smbd_stop
 }
 

@@ -6,8 +6,9 @@
 //! too: a SESSION_SETUP_ANDX's (the session has it), a normal step (a
 //! TRANS2_FIND_FIRST2 that matches nothing, a TRANS2_GET_DFS_REFERRAL to a
 //! server without DFS). Each entry has the frame, the request's frame
-//! (smb.response_to), the command as `smbscope messages` names it, the
-//! status by name, the UID as its session and the TID as its tree.
+//! (smb.response_to), the command refused (the last of an AndX chain, as
+//! `smbscope messages` names it), the status by name, the UID as its
+//! session and the TID as its tree.
 //!
 //! tshark's fields are stored in tests/data/smb1_errors_tshark.tsv
 //! (scripts/tshark-smb1-errors.sh writes it), so this runs without tshark;
@@ -138,9 +139,14 @@ fn smb1_error_responses_are_their_connections_errors_as_tshark_shows_them() {
         let mut expected = BTreeSet::new();
         for r in theirs.iter().filter(|r| &r["capture"] == capture) {
             responses += 1;
-            // An AndX chain's commands: the header's is the first.
-            let first = r["smb.cmd"].split(',').next().expect("command");
-            let cmd = u8::try_from(hex(first)).expect("a command byte");
+            // An AndX chain's commands, the header's first: the Status is
+            // the last one's ([MS-CIFS] 3.2.5.1.3), the command refused (a
+            // TREE_CONNECT_ANDX chained to a SESSION_SETUP_ANDX: 0x73,0x75).
+            let last = r["smb.cmd"]
+                .split(',')
+                .rfind(|c| *c != "0xff")
+                .expect("command");
+            let cmd = u8::try_from(hex(last)).expect("a command byte");
             let status = if r["smb.flags2.nt_error"] == "1" {
                 NtStatus(hex(&r["smb.nt_status"]))
             } else {
@@ -213,6 +219,55 @@ fn smb1_errors_by_name() {
     assert_eq!(e.as_array().map(Vec::len), Some(1), "{e}");
     assert_eq!(e[0]["command"], "SMB_COM_TRANSACTION");
     assert_eq!(e[0]["status"], "STATUS_INVALID_HANDLE");
+}
+
+/// A TREE_CONNECT_ANDX chained to a SESSION_SETUP_ANDX and refused
+/// (smb1-chained-tree-connect-bad-share, frame 9: tshark's smb.cmd
+/// 0x73,0x75, STATUS_BAD_NETWORK_NAME, UID 5744, TID 65535) is the same
+/// error entry as an unchained one (smb1-ntlm-bad-share, frame 19), with
+/// the share it asked for; the logon it was chained to succeeded, and the
+/// report's tree and finding are those of an unchained refusal.
+#[test]
+fn a_refused_chained_tree_connect_is_a_tree_connect_error() {
+    let v: Value = serde_json::from_slice(&report(
+        &path_of("smb1-chained-tree-connect-bad-share.pcap"),
+        "json",
+    ))
+    .expect("json");
+    assert_eq!(
+        v["connections"][0]["errors"],
+        serde_json::json!([
+            {"frame": 9, "request_frame": 8, "command": "SMB_COM_TREE_CONNECT_ANDX",
+             "status": "STATUS_BAD_NETWORK_NAME", "session_id": "0x1670",
+             "detail": "\\\\127.0.0.2\\NOSUCHSHARE"}
+        ])
+    );
+    let s = &v["sessions"][0];
+    assert_eq!(
+        (&s["outcome"], &s["status"]),
+        (&Value::from("success"), &Value::from("STATUS_SUCCESS"))
+    );
+    let t = &v["trees"][0];
+    assert_eq!(t["status"], "STATUS_BAD_NETWORK_NAME");
+    assert_eq!(
+        (&t["request_frame"], &t["response_frame"]),
+        (&Value::from(8), &Value::from(9))
+    );
+    let codes: Vec<&str> = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter_map(|f| f["code"].as_str())
+        .collect();
+    assert!(codes.contains(&"tree.not_found"), "{codes:?}");
+    assert!(!codes.iter().any(|c| c.starts_with("logon.")), "{codes:?}");
+    let unchained: Value =
+        serde_json::from_slice(&report(&path_of("smb1-ntlm-bad-share.pcap"), "json"))
+            .expect("json");
+    let e = &unchained["connections"][0]["errors"][0];
+    assert_eq!(e["command"], "SMB_COM_TREE_CONNECT_ANDX");
+    assert_eq!(e["status"], "STATUS_BAD_NETWORK_NAME");
+    assert_eq!(e["detail"], "\\\\127.0.0.2\\NOSUCHSHARE");
 }
 
 /// A refused NT_CREATE_ANDX or OPEN_ANDX names its file in `detail`, as an

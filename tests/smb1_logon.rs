@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 use smbscope::capture::CaptureReader;
+use smbscope::ntstatus::NtStatus;
 use smbscope::pipeline::{self, Event, Kind, Options};
 use smbscope::report::messages::MessageJson;
 
@@ -148,9 +149,16 @@ fn ours(path: &Path) -> BTreeMap<u64, (Value, u64)> {
         let dec = m.decode();
         let v = serde_json::to_value(MessageJson { msg: m, dec: &dec }).expect("serializes");
         let uid = v.pointer("/smb1/uid").and_then(Value::as_u64).unwrap_or(0);
+        // A TREE_CONNECT_ANDX chained to a SESSION_SETUP_ANDX is in the
+        // same message: their keys, which differ, in one object.
         for k in ["session_setup", "tree_connect"] {
-            if let Some(o) = v.pointer(&format!("/smb1/{k}")) {
-                out.insert(m.frame, (o.clone(), uid));
+            if let Some(Value::Object(o)) = v.pointer(&format!("/smb1/{k}")) {
+                let (all, _) = out
+                    .entry(m.frame)
+                    .or_insert_with(|| (Value::Object(Default::default()), uid));
+                if let Value::Object(all) = all {
+                    all.extend(o.clone());
+                }
             }
         }
     });
@@ -276,23 +284,30 @@ fn smb1_sessions_in_the_report_agree_with_tshark() {
         let (mut users, mut shares) = (BTreeSet::new(), BTreeSet::new());
         for line in String::from_utf8_lossy(&out.stdout).lines() {
             let f: Vec<&str> = line.split('\t').collect();
-            // smb.cmd lists the AndX commands after the first; smb.path the
-            // tree's path (from the TID) before the request's own, the last.
-            match f.first().and_then(|c| c.split('|').next()) {
-                Some("0x73") => users.extend(
+            // smb.cmd lists the AndX commands after the first (a
+            // TREE_CONNECT_ANDX may be chained to a SESSION_SETUP_ANDX);
+            // smb.path the tree's path (from the TID) before the request's
+            // own, the last.
+            let cmds: Vec<&str> = f
+                .first()
+                .map(|c| c.split('|').collect())
+                .unwrap_or_default();
+            if cmds.first() == Some(&"0x73") {
+                users.extend(
                     f[1..]
                         .iter()
                         .take(2)
                         .filter(|u| !u.is_empty() && **u != "NULL")
                         .map(|u| u.to_string()),
-                ),
-                Some("0x75") => shares.extend(
+                );
+            }
+            if cmds.contains(&"0x75") {
+                shares.extend(
                     f.get(3)
                         .and_then(|p| p.rsplit('|').next())
                         .filter(|s| !s.is_empty())
                         .map(str::to_string),
-                ),
-                _ => {}
+                );
             }
         }
         let out = std::process::Command::new(exe)
@@ -321,6 +336,136 @@ fn smb1_sessions_in_the_report_agree_with_tshark() {
         checked += 1;
     }
     println!("{checked} capture(s) with SMB1 logons checked");
+}
+
+/// One SMB1 tree connect as tshark shows it: (stream, response frame) →
+/// (request frame, share, UID, TID when it succeeded, status).
+type TreeRows = BTreeMap<(u64, u64), (u64, String, String, Option<String>, String)>;
+
+/// tshark's SMB1 tree connects, the header's own TREE_CONNECT_ANDX or one
+/// chained to a SESSION_SETUP_ANDX (smb.cmd 0x73,0x75,0xff): per response,
+/// its request (smb.response_to), the request's Path (its last smb.path:
+/// tshark puts the tree's path from the TID before it), the UID, the TID,
+/// and the status, the Status when TREE_CONNECT_ANDX is the chain's last
+/// command and success when one follows it ([MS-CIFS] 3.2.5.1.3). None
+/// when tshark is not there.
+fn their_trees(path: &Path) -> Option<TreeRows> {
+    let mut cmd = std::process::Command::new("tshark");
+    cmd.arg("-r").arg(path);
+    cmd.args(["-Y", "smb.cmd == 0x75", "-T", "fields"]);
+    cmd.args([
+        "-E",
+        "separator=/t",
+        "-E",
+        "occurrence=a",
+        "-E",
+        "aggregator=|",
+    ]);
+    for f in [
+        "frame.number",
+        "tcp.stream",
+        "smb.cmd",
+        "smb.flags.response",
+        "smb.path",
+        "smb.uid",
+        "smb.tid",
+        "smb.flags2.nt_error",
+        "smb.nt_status",
+        "smb.error_class",
+        "smb.error_code",
+        "smb.response_to",
+    ] {
+        cmd.args(["-e", f]);
+    }
+    let out = cmd.output().ok()?;
+    assert!(out.status.success(), "tshark failed on {}", path.display());
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let hex = |s: &str| u32::from_str_radix(s.trim_start_matches("0x"), 16).expect("hex");
+    let (mut paths, mut rows) = (BTreeMap::new(), TreeRows::new());
+    for line in text.lines() {
+        let f: Vec<&str> = line.split('\t').collect();
+        let frame: u64 = f[0].parse().expect("frame");
+        if f[3] != "1" {
+            paths.insert(frame, f[4].rsplit('|').next().unwrap_or("").to_string());
+            continue;
+        }
+        let cmds: Vec<&str> = f[2].split('|').filter(|c| *c != "0xff").collect();
+        let status = if cmds.last() != Some(&"0x75") {
+            NtStatus::SUCCESS
+        } else if f[7] == "1" {
+            NtStatus(hex(f[8]))
+        } else {
+            let class = u8::try_from(hex(f[9])).expect("class");
+            NtStatus::dos(class, u16::try_from(hex(f[10])).expect("code"))
+        };
+        let request: u64 = f[11].parse().expect("smb.response_to");
+        let ok = status == NtStatus::SUCCESS;
+        let tid = ok.then(|| format!("{:#x}", f[6].parse::<u64>().expect("tid")));
+        let uid = format!("{:#x}", f[5].parse::<u64>().expect("uid"));
+        let share = paths.get(&request).cloned().unwrap_or_default();
+        let stream = f[1].parse().expect("stream");
+        rows.insert(
+            (stream, frame),
+            (request, share, uid, tid, status.to_string()),
+        );
+    }
+    Some(rows)
+}
+
+/// Every SMB1 tree connect of the samples and the corpus, a
+/// TREE_CONNECT_ANDX chained to a SESSION_SETUP_ANDX included
+/// (smb1-chained-tree-connect, smb1-chained-tree-connect-bad-share), is a
+/// tree of the report with tshark's share, UID, TID (when it succeeded),
+/// status and frames.
+#[test]
+fn smb1_trees_agree_with_tshark() {
+    let (mut checked, mut chained) = (0, 0);
+    let mut problems = Vec::new();
+    for cap in captures() {
+        let name = cap.file_name().unwrap().to_string_lossy().to_string();
+        if !ours_any_smb1(&cap) {
+            continue;
+        }
+        let Some(theirs) = their_trees(&cap) else {
+            println!("note: tshark did not run; nothing checked");
+            return;
+        };
+        if theirs.is_empty() {
+            continue;
+        }
+        let v = report(&cap);
+        let ours: TreeRows = v["trees"]
+            .as_array()
+            .expect("trees")
+            .iter()
+            .filter_map(|t| {
+                let key = (t["stream"].as_u64()?, t["response_frame"].as_u64()?);
+                theirs.contains_key(&key).then(|| {
+                    let s = |k: &str| t[k].as_str().unwrap_or("").to_string();
+                    let tid = t["tree_id"].as_str().map(str::to_string);
+                    let request = t["request_frame"].as_u64().unwrap_or(0);
+                    (
+                        key,
+                        (request, s("share"), s("session_id"), tid, s("status")),
+                    )
+                })
+            })
+            .collect();
+        for (key, want) in &theirs {
+            match ours.get(key) {
+                Some(got) if got == want => checked += 1,
+                got => problems.push(format!("{name} {key:?}: ours {got:?}, tshark {want:?}")),
+            }
+        }
+        if name.starts_with("smb1-chained-tree-connect") {
+            chained += theirs.len();
+        }
+    }
+    println!("{checked} SMB1 tree connect(s) agree with tshark, {chained} chained");
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    if checked > 0 {
+        assert_eq!(chained, 2, "the chained tree connects of the samples");
+    }
 }
 
 mod pcap_build;

@@ -1,6 +1,6 @@
 //! `parse_smb1` on one SMB1 message (the bytes after the NetBIOS header),
-//! with its logon and tree connect fields and its file commands (followed
-//! along an AndX chain).
+//! with its logon and tree connect fields (a tree connect chained to a
+//! logon included) and its file commands (followed along an AndX chain).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -18,6 +18,14 @@ fuzz_target!(|data: &[u8]| {
             if let Some(r) = m.session_setup.as_ref().and_then(|s| s.security_blob.clone()) {
                 assert!(r.start <= r.end && r.end <= data.len());
             }
+            // The AndX chain: bounded, the header's command first; the
+            // status of each of its commands read without a panic.
+            assert!(m.chain.len() <= smbscope::smb2::smb1_andx::MAX_CHAINED);
+            assert!(m.chain.first().is_none_or(|&c| c == m.command));
+            for &c in &m.chain {
+                assert!(m.status_of(c).is_some());
+            }
+            let _ = (m.last_command(), m.any_succeeded());
             // The file commands: a bounded chain, names no longer than the message.
             assert!(m.file_commands.len() <= smbscope::smb2::smb1_file::MAX_CHAINED);
             for f in &m.file_commands {

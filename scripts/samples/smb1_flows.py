@@ -51,6 +51,18 @@ structures and sent by its SMB class.
       and its CLOSE; then an NT_CREATE_ANDX of no-such-file.txt with a
       READ_ANDX chained to it, refused in the first command. Prints what
       each answer says.
+  chained-tree-connect USER PASSWORD SHARE
+      A logon and a tree connect in one message, as Windows NT 4.0 to XP
+      and many NAS and printers send them: its NEGOTIATE (NT LM 0.12, NT
+      status codes, no extended security) is followed by an
+      SMB_COM_SESSION_SETUP_ANDX with an NTLMv1 response (built as
+      impacket's login_standard builds it) with an
+      SMB_COM_TREE_CONNECT_ANDX of \\SERVER_IP\SHARE chained to it by AndX
+      ([MS-CIFS] 2.2.3.4, 2.2.4.53, 2.2.4.55; impacket's addCommand sets
+      AndXCommand and AndXOffset). When the tree connect succeeds, it opens
+      hello.txt on the new TID (NT_CREATE_ANDX), reads it (READ_ANDX),
+      closes it and disconnects the tree; then it logs off. Prints the
+      answer's status, UID and TID, and what the chain's response holds.
 """
 import os
 import struct
@@ -315,6 +327,76 @@ def files(user, password):
     s.close_session()
 
 
+def andx_chain(r):
+    """The commands of an answer's AndX chain: [(command, WordCount)]."""
+    raw = r.getData()
+    cmd, at, out = raw[4], 32, []
+    while cmd != 0xFF and at < len(raw) and len(out) < 8:
+        wc = raw[at]
+        out.append(('0x%02x' % cmd, wc))
+        if wc < 2:
+            break
+        nxt, off = raw[at + 1], struct.unpack_from('<H', raw, at + 3)[0]
+        if off <= at:
+            break
+        cmd, at = nxt, off
+    return out
+
+
+def chained_tree_connect(user, password, share):
+    s = connection(smb.SMB.FLAGS2_LONG_NAMES | smb.SMB.FLAGS2_NT_STATUS)
+    challenge = s._dialects_data['Challenge']
+    lm = ntlm.get_ntlmv1_response(ntlm.compute_lmhash(password), challenge)
+    nt = ntlm.get_ntlmv1_response(ntlm.compute_nthash(password), challenge)
+    p = smb.NewSMBPacket()
+    setup = smb.SMBCommand(smb.SMB.SMB_COM_SESSION_SETUP_ANDX)
+    setup['Parameters'] = smb.SMBSessionSetupAndX_Parameters()
+    setup['Data'] = smb.SMBSessionSetupAndX_Data()
+    setup['Parameters']['MaxBuffer'] = 61440
+    setup['Parameters']['MaxMpxCount'] = 2
+    setup['Parameters']['VCNumber'] = 1
+    setup['Parameters']['SessionKey'] = s._dialects_parameters['SessionKey']
+    setup['Parameters']['AnsiPwdLength'] = len(lm)
+    setup['Parameters']['UnicodePwdLength'] = len(nt)
+    setup['Parameters']['Capabilities'] = (smb.SMB.CAP_RAW_MODE | smb.SMB.CAP_USE_NT_ERRORS
+                                           | smb.SMB.CAP_LARGE_READX | smb.SMB.CAP_LARGE_WRITEX)
+    setup['Data']['AnsiPwd'] = lm
+    setup['Data']['UnicodePwd'] = nt
+    setup['Data']['Account'] = user
+    setup['Data']['PrimaryDomain'] = 'SAMPLES'
+    setup['Data']['NativeOS'] = 'Unix'
+    setup['Data']['NativeLanMan'] = 'smbscope sample'
+    p.addCommand(setup)
+    tree = smb.SMBCommand(smb.SMB.SMB_COM_TREE_CONNECT_ANDX)
+    tree['Parameters'] = smb.SMBTreeConnectAndX_Parameters()
+    tree['Data'] = smb.SMBTreeConnectAndX_Data(flags=s.get_flags()[1])
+    tree['Parameters']['PasswordLength'] = 1
+    tree['Data']['Password'] = b'\x00'
+    tree['Data']['Path'] = '\\\\%s\\%s' % (ip, share.upper())
+    tree['Data']['Service'] = smb.SERVICE_ANY
+    p.addCommand(tree)
+    s.sendSMB(p)
+    r = s.recvSMB()
+    print('SESSION_SETUP_ANDX + TREE_CONNECT_ANDX: %s, UID %d, TID %d, chain %s'
+          % (error_of(r), r['Uid'], r['Tid'], andx_chain(r)))
+    if r['ErrorClass'] != 0 and r['Uid'] == 0:
+        s.close_session()
+        return
+    s.set_uid(r['Uid'])
+    if r['ErrorClass'] == 0:
+        tid = r['Tid']
+        fid = s.nt_create_andx(tid, 'hello.txt', accessMask=0x00120089)
+        q = smb.NewSMBPacket()
+        q['Tid'] = tid
+        q.addCommand(read_andx_command(fid, 0, 1024))
+        s.sendSMB(q)
+        print('NT_CREATE_ANDX hello.txt FID 0x%04x, READ_ANDX %s' % (fid, read_answer(s.recvSMB())))
+        s.close(tid, fid)
+        s.disconnect_tree(tid)
+    s.logoff()
+    s.close_session()
+
+
 if mode == 'plaintext-logon':
     plaintext_logon(sys.argv[3], sys.argv[4])
 elif mode == 'dos-logon':
@@ -323,5 +405,7 @@ elif mode == 'ms17-010-check':
     ms17_010_check()
 elif mode == 'files':
     files(sys.argv[3], sys.argv[4])
+elif mode == 'chained-tree-connect':
+    chained_tree_connect(sys.argv[3], sys.argv[4], sys.argv[5])
 else:
     sys.exit('unknown mode ' + mode)

@@ -731,7 +731,9 @@ impl Builder {
         setup::smb1_negotiate(c, m, &dec);
         if let Some(x) = dec.smb1.as_ref() {
             smb1::watch(&mut self.conn_state[ci].smb1, c, m, x);
-            let answered = x.is_response && x.succeeded();
+            // A command answered with success, as a logon answered before
+            // its chained tree connect was refused.
+            let answered = x.is_response && x.any_succeeded();
             if answered
                 && x.command != crate::smb2::smb1::Smb1Command::NEGOTIATE
                 && c.smb1_used_frame.is_none()

@@ -3,6 +3,10 @@
 //! errors, as SMB2's are (`trees.rs`): kept in [`Connection::errors`] (at
 //! most [`MAX_ERRORS`], the others counted) and each an `error` event.
 //!
+//! The command refused is the last of the response's AndX chain, the one
+//! its Status is of ([MS-CIFS] 3.2.5.1.3): a TREE_CONNECT_ANDX chained to
+//! a SESSION_SETUP_ANDX that succeeded is an error of its own.
+//!
 //! Left out as SMB2's are: a NEGOTIATE's refusal (the connection's
 //! `smb1_negotiate` has it), a SESSION_SETUP_ANDX's (the session's rounds
 //! have it), a LOGOFF_ANDX answered STATUS_USER_SESSION_DELETED (the
@@ -170,15 +174,19 @@ impl Builder {
         if status == NtStatus::SUCCESS {
             return;
         }
-        match x.command {
+        // The command refused: the last of the chain, the one the Status
+        // is of ([MS-CIFS] 3.2.5.1.3), such as a TREE_CONNECT_ANDX chained
+        // to a SESSION_SETUP_ANDX that succeeded.
+        let refused_command = x.last_command();
+        match refused_command {
             Smb1Command::NEGOTIATE | Smb1Command::SESSION_SETUP_ANDX => return,
             Smb1Command::LOGOFF_ANDX if status == NtStatus::USER_SESSION_DELETED => return,
             _ => {}
         }
-        if benign(x.command, status, sent.and_then(|s| s.subcommand)) {
+        if benign(refused_command, status, sent.and_then(|s| s.subcommand)) {
             return;
         }
-        let (detail, tree_id) = if x.command == Smb1Command::TREE_CONNECT_ANDX {
+        let (detail, tree_id) = if refused_command == Smb1Command::TREE_CONNECT_ANDX {
             // The share of the tree smb1_logon has just made of it.
             let share = self
                 .model
@@ -198,7 +206,7 @@ impl Builder {
             frame: m.frame,
             request_frame: sent.map(|s| s.frame),
             // As `smbscope messages` names it: SMB_COM_TREE_CONNECT_ANDX.
-            command: x.command.to_string(),
+            command: refused_command.to_string(),
             status: status.to_string(),
             status_code: status.0,
             session_id: HexId(u64::from(x.uid)),

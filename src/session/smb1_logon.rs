@@ -3,6 +3,15 @@
 //! and TREE_DISCONNECT (2.2.4.51), read into the same sessions and trees
 //! as SMB2's. The UID is the session's SessionId, the TID its TreeId.
 //!
+//! A TREE_CONNECT_ANDX may be chained by AndX to the SESSION_SETUP_ANDX
+//! ([MS-CIFS] 2.2.3.4), as Windows NT 4.0 to XP and many NAS send it: both
+//! are answered in one response, whose UID is the new session's and TID
+//! the new tree's, and whose Status is the last command's; a command
+//! answered before it succeeded (3.2.5.1.3). So a logon whose chained tree
+//! connect is refused (smbd: STATUS_BAD_NETWORK_NAME in the header, the
+//! tree connect's response an error response, WordCount 0) is a session
+//! set up and a tree refused.
+//!
 //! A logon with extended security carries a SPNEGO or NTLMSSP blob, read
 //! as SMB2's is. One without carries the account name in clear and the
 //! password fields ([MS-CIFS] 3.2.4.2.4): an LM, NTLMv1 or NTLMv2 response
@@ -12,9 +21,12 @@
 
 use std::borrow::Cow;
 
+use crate::ntstatus::NtStatus;
 use crate::pipeline::{Decoded, Message};
 use crate::smb2::session_setup::SessionFlags;
-use crate::smb2::smb1::{SessionSetupAndx, Smb1Command, Smb1Message, Smb1SetupAction};
+use crate::smb2::smb1::{
+    SessionSetupAndx, Smb1Command, Smb1Message, Smb1SetupAction, TreeConnectAndx,
+};
 use crate::smb2::tree::ShareFlags;
 
 use super::model::HexId;
@@ -33,7 +45,14 @@ const MAX_SMB1_TREES: usize = 256;
 /// The pending key of an SMB1 request or of its response: a response is
 /// paired by PID and MID ([MS-CIFS] 2.2.1.6.2), and of the same command.
 pub(super) fn pending_key(x: &Smb1Message) -> u64 {
-    SMB1_PENDING | u64::from(x.command.0) << 48 | u64::from(x.pid) << 16 | u64::from(x.mid)
+    chained_key(x, x.command)
+}
+
+/// The pending key of `command` of the AndX chain of `x` (its header's
+/// command or one chained to it): each command of a chain waits for its
+/// response apart.
+fn chained_key(x: &Smb1Message, command: Smb1Command) -> u64 {
+    SMB1_PENDING | u64::from(command.0) << 48 | u64::from(x.pid) << 16 | u64::from(x.mid)
 }
 
 /// The mechanism of a logon without extended security.
@@ -52,50 +71,11 @@ impl Builder {
             self.smb1_request(ci, m, x, dec);
             return;
         }
-        let key = pending_key(x);
         match x.command {
-            Smb1Command::SESSION_SETUP_ANDX => {
-                let p = self.conn_state[ci].pending.remove(&key);
-                let guest = x
-                    .session_setup
-                    .as_ref()
-                    .and_then(|s| s.action)
-                    .is_some_and(|a| a.contains(Smb1SetupAction::GUEST));
-                // A DOS-form error (Flags2 without NT_STATUS, [MS-CIFS]
-                // 2.2.3.1) is kept as such: a failure, named
-                // "ERRDOS/ERRnoaccess", never read as an NTSTATUS.
-                let answer = SetupAnswer {
-                    session_id: u64::from(x.uid),
-                    status: x.read_status().0,
-                    flags: if guest && x.succeeded() {
-                        SessionFlags::IS_GUEST
-                    } else {
-                        SessionFlags::default()
-                    },
-                    per_connection: true,
-                };
-                self.setup_answer(ci, m, dec, p, answer);
-            }
+            Smb1Command::SESSION_SETUP_ANDX => self.smb1_setup_answered(ci, m, x, dec),
             Smb1Command::TREE_CONNECT_ANDX => {
-                let p = self.conn_state[ci].pending.remove(&key);
-                let (share, request_frame) = match p {
-                    Some(Pending {
-                        detail: Detail::Share(s),
-                        frame,
-                        ..
-                    }) => (s, frame),
-                    _ => (String::from("?"), m.frame),
-                };
-                let ids = (u64::from(x.uid), u32::from(x.tid), x.read_status().0);
-                let share_type = x.tree_connect.as_ref().and_then(|t| t.share_type());
-                let kind = (share_type, ShareFlags(0));
-                let i = self.tree_connected(ci, m, ids, share, request_frame, kind);
-                // UID and TID are the connection's own ([MS-CIFS] 2.2.1.6):
-                // its trees are kept apart from other connections'.
-                let trees = &mut self.conn_state[ci].smb1_trees;
-                if x.succeeded() && trees.len() < MAX_SMB1_TREES {
-                    trees.push((x.uid, x.tid, i));
-                }
+                let p = self.conn_state[ci].pending.remove(&pending_key(x));
+                self.smb1_tree_connected(ci, m, x, p);
             }
             Smb1Command::LOGOFF_ANDX => self.logged_off_smb1(ci, m, x),
             Smb1Command::TREE_DISCONNECT if x.succeeded() => {
@@ -107,6 +87,85 @@ impl Builder {
                 }
             }
             _ => {}
+        }
+    }
+
+    /// A SESSION_SETUP_ANDX response, and the TREE_CONNECT_ANDX response
+    /// chained to it, if any (see the module's documentation).
+    fn smb1_setup_answered(&mut self, ci: usize, m: &Message<'_>, x: &Smb1Message, dec: &Decoded) {
+        let pending = &mut self.conn_state[ci].pending;
+        let p = pending.remove(&pending_key(x));
+        // The tree connect chained to the request: answered here, or, when
+        // the chain stopped at a refused logon, never run ([MS-CIFS]
+        // 3.3.4.1.2); a request of another message with the same PID and
+        // MID is left alone.
+        let tree_key = chained_key(x, Smb1Command::TREE_CONNECT_ANDX);
+        let tree = x.status_of(Smb1Command::TREE_CONNECT_ANDX).is_some();
+        let same_message = pending
+            .get(&tree_key)
+            .is_some_and(|t| p.as_ref().is_some_and(|p| p.frame == t.frame));
+        let tree_request = if tree || same_message {
+            pending.remove(&tree_key)
+        } else {
+            None
+        };
+        let status = x
+            .status_of(Smb1Command::SESSION_SETUP_ANDX)
+            .unwrap_or_else(|| x.read_status());
+        let guest = x
+            .session_setup
+            .as_ref()
+            .and_then(|s| s.action)
+            .is_some_and(|a| a.contains(Smb1SetupAction::GUEST));
+        // A DOS-form error (Flags2 without NT_STATUS, [MS-CIFS] 2.2.3.1) is
+        // kept as such: a failure, named "ERRDOS/ERRnoaccess", never read
+        // as an NTSTATUS.
+        let answer = SetupAnswer {
+            session_id: u64::from(x.uid),
+            status: status.0,
+            flags: if guest && status == NtStatus::SUCCESS {
+                SessionFlags::IS_GUEST
+            } else {
+                SessionFlags::default()
+            },
+            per_connection: true,
+        };
+        self.setup_answer(ci, m, dec, p, answer);
+        if tree {
+            self.smb1_tree_connected(ci, m, x, tree_request);
+        }
+    }
+
+    /// A TREE_CONNECT_ANDX response, the header's own command or chained to
+    /// a SESSION_SETUP_ANDX, with its request `p`: a tree of the response's
+    /// UID and TID, with the tree connect's status.
+    fn smb1_tree_connected(
+        &mut self,
+        ci: usize,
+        m: &Message<'_>,
+        x: &Smb1Message,
+        p: Option<Pending>,
+    ) {
+        let (share, request_frame) = match p {
+            Some(Pending {
+                detail: Detail::Share(s),
+                frame,
+                ..
+            }) => (s, frame),
+            _ => (String::from("?"), m.frame),
+        };
+        let status = x
+            .status_of(Smb1Command::TREE_CONNECT_ANDX)
+            .unwrap_or_else(|| x.read_status());
+        let ids = (u64::from(x.uid), u32::from(x.tid), status.0);
+        let share_type = x.tree_connect.as_ref().and_then(|t| t.share_type());
+        let kind = (share_type, ShareFlags(0));
+        let i = self.tree_connected(ci, m, ids, share, request_frame, kind);
+        // UID and TID are the connection's own ([MS-CIFS] 2.2.1.6): its
+        // trees are kept apart from other connections'.
+        let trees = &mut self.conn_state[ci].smb1_trees;
+        if status == NtStatus::SUCCESS && trees.len() < MAX_SMB1_TREES {
+            trees.push((x.uid, x.tid, i));
         }
     }
 
@@ -147,23 +206,29 @@ impl Builder {
     }
 
     /// A SESSION_SETUP_ANDX or TREE_CONNECT_ANDX request, kept until its
-    /// response (same command, PID and MID: [`pending_key`]).
+    /// response (same command, PID and MID: [`pending_key`]); a
+    /// TREE_CONNECT_ANDX chained to a SESSION_SETUP_ANDX is kept apart
+    /// under its own command.
     fn smb1_request(&mut self, ci: usize, m: &Message<'_>, x: &Smb1Message, dec: &Decoded) {
-        let detail = match (x.command, &x.session_setup, &x.tree_connect) {
-            (Smb1Command::SESSION_SETUP_ANDX, Some(s), _) => {
+        let share = x.tree_connect.as_ref().map(|t| share_of(t));
+        match (x.command, &x.session_setup, share) {
+            (Smb1Command::SESSION_SETUP_ANDX, Some(s), share) => {
                 let plaintext = self.model.connections[ci]
                     .smb1_negotiate
                     .as_ref()
                     .is_some_and(|n| n.plaintext_passwords);
-                Detail::Setup(Box::new(setup_request(s, dec, plaintext)))
+                let setup = Detail::Setup(Box::new(setup_request(s, dec, plaintext)));
+                self.keep_smb1_pending(ci, m, x, setup);
+                if let Some(share) = share {
+                    let key = chained_key(x, Smb1Command::TREE_CONNECT_ANDX);
+                    self.keep_smb1_pending_as(ci, m, x, key, share);
+                }
             }
-            // The path, as SMB2's TREE_CONNECT gives it (\\server\share).
-            (Smb1Command::TREE_CONNECT_ANDX, _, Some(t)) => {
-                Detail::Share(t.path.clone().unwrap_or_else(|| "?".into()))
+            (Smb1Command::TREE_CONNECT_ANDX, _, Some(share)) => {
+                self.keep_smb1_pending(ci, m, x, share)
             }
-            _ => return,
-        };
-        self.keep_smb1_pending(ci, m, x, detail);
+            _ => {}
+        }
     }
 
     /// Keeps an SMB1 request with `detail` until its response, under its
@@ -175,6 +240,18 @@ impl Builder {
         x: &Smb1Message,
         detail: Detail,
     ) {
+        self.keep_smb1_pending_as(ci, m, x, pending_key(x), detail);
+    }
+
+    /// [`Builder::keep_smb1_pending`] under `key`.
+    fn keep_smb1_pending_as(
+        &mut self,
+        ci: usize,
+        m: &Message<'_>,
+        x: &Smb1Message,
+        key: u64,
+        detail: Detail,
+    ) {
         let p = Pending {
             frame: m.frame,
             ts: m.ts,
@@ -182,7 +259,7 @@ impl Builder {
             tid: Some(u32::from(x.tid)),
             detail,
         };
-        self.keep_pending(ci, pending_key(x), p);
+        self.keep_pending(ci, key, p);
     }
 
     /// A LOGOFF_ANDX response: the UID is gone ([MS-CIFS] 3.3.5.4).
@@ -202,6 +279,12 @@ impl Builder {
             session_id: HexId(sid),
         });
     }
+}
+
+/// A TREE_CONNECT_ANDX request's share: the path, as SMB2's TREE_CONNECT
+/// gives it (\\server\share).
+fn share_of(t: &TreeConnectAndx) -> Detail {
+    Detail::Share(t.path.clone().unwrap_or_else(|| "?".into()))
 }
 
 /// What a SESSION_SETUP_ANDX request says: the security blob's facts, or,

@@ -17,6 +17,7 @@ pub mod query;
 pub mod read_write;
 pub mod session_setup;
 pub mod smb1;
+pub mod smb1_andx;
 pub mod smb1_file;
 pub mod smb1_session;
 pub mod tree;

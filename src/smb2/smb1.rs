@@ -5,12 +5,14 @@
 //! the status, read by its form: an NTSTATUS when Flags2 has NT_STATUS, else
 //! ErrorClass/ErrorCode ([MS-CIFS] 2.2.3.1; names in `crate::ntstatus::dos`).
 
+use arrayvec::ArrayVec;
 use serde::Serialize;
 use std::fmt;
 
 use crate::ntstatus::NtStatus;
 
 use super::header::SMB1_MAGIC;
+use super::smb1_andx::{andx_chain, MAX_CHAINED};
 use super::smb1_file::parse_file_commands;
 pub use super::smb1_file::Smb1File;
 use super::smb1_session::{logon_detail, parse_session_setup, parse_tree_connect};
@@ -140,9 +142,16 @@ pub struct Smb1Message {
     /// SMB_COM_SESSION_SETUP_ANDX, request or response.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub session_setup: Option<Box<SessionSetupAndx>>,
-    /// SMB_COM_TREE_CONNECT_ANDX, request or response.
+    /// SMB_COM_TREE_CONNECT_ANDX, request or response: the header's own
+    /// command, or one chained by AndX to it (to a SESSION_SETUP_ANDX, as
+    /// Windows NT 4.0 to XP send it; [MS-CIFS] 2.2.3.4).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tree_connect: Option<Box<TreeConnectAndx>>,
+    /// The commands of the message's AndX chain ([MS-CIFS] 2.2.3.4), the
+    /// header's first (see `smb1_andx`): of a response, the commands
+    /// answered; its Status is the last one's ([`Smb1Message::status_of`]).
+    #[serde(skip)]
+    pub chain: ArrayVec<Smb1Command, MAX_CHAINED>,
     /// The file commands (NT_CREATE_ANDX, OPEN_ANDX, READ_ANDX,
     /// WRITE_ANDX, CLOSE): the header's command and those chained to it.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -196,6 +205,31 @@ impl Smb1Message {
         self.read_status() == NtStatus::SUCCESS
     }
 
+    /// The last command of the AndX chain: the one a response's Status is
+    /// of ([MS-CIFS] 3.2.5.1.3), the one that failed when it is an error
+    /// (the chain is answered up to it, 3.3.4.1.2).
+    pub fn last_command(&self) -> Smb1Command {
+        self.chain.last().copied().unwrap_or(self.command)
+    }
+
+    /// The status of `command` in a response's AndX chain ([MS-CIFS]
+    /// 3.2.5.1.3): the Status when it is the chain's last command, success
+    /// when another follows it; None when the chain does not hold it.
+    pub fn status_of(&self, command: Smb1Command) -> Option<NtStatus> {
+        let at = self.chain.iter().position(|&c| c == command)?;
+        Some(if at + 1 < self.chain.len() {
+            NtStatus::SUCCESS
+        } else {
+            self.read_status()
+        })
+    }
+
+    /// Some command of the response succeeded: the Status says success, or
+    /// a command was answered before the one it is of.
+    pub fn any_succeeded(&self) -> bool {
+        self.succeeded() || self.chain.len() > 1
+    }
+
     /// The dialect strings of a NEGOTIATE request, if this is one.
     pub fn dialects(&self) -> Option<&[String]> {
         match &self.negotiate {
@@ -221,9 +255,24 @@ impl Smb1Message {
         }
     }
 
-    /// What a logon or tree connect says (see [`logon_detail`]).
+    /// What a logon or tree connect says (see [`logon_detail`]); of a
+    /// logon's response whose chained command was refused, which one
+    /// ("SMB_COM_TREE_CONNECT_ANDX refused": the Status is its, [MS-CIFS]
+    /// 3.2.5.1.3).
     pub fn logon_detail(&self) -> Option<String> {
-        logon_detail(self.session_setup.as_deref(), self.tree_connect.as_deref())
+        let detail = logon_detail(self.session_setup.as_deref(), self.tree_connect.as_deref());
+        let last = self.last_command();
+        if self.command != Smb1Command::SESSION_SETUP_ANDX
+            || !self.is_response
+            || self.succeeded()
+            || last == self.command
+        {
+            return detail;
+        }
+        Some(match detail {
+            Some(d) => format!("{d}; {last} refused"),
+            None => format!("{last} refused"),
+        })
     }
 
     /// e.g. `SMB_COM_NEGOTIATE dialects NT LM 0.12,SMB 2.002,SMB 2.???`
@@ -311,10 +360,11 @@ pub fn parse_smb1(pdu: &[u8]) -> Result<Smb1Message, Smb1Error> {
         .then(|| parse_session_setup(pdu, is_response, unicode))
         .flatten()
         .map(Box::new);
-    let tree_connect = (command == Smb1Command::TREE_CONNECT_ANDX)
-        .then(|| parse_tree_connect(pdu, is_response, unicode))
-        .flatten()
-        .map(Box::new);
+    let chain: ArrayVec<Smb1Command, MAX_CHAINED> = andx_chain(pdu, command)
+        .take(MAX_CHAINED)
+        .map(|c| c.command)
+        .collect();
+    let tree_connect = tree_connect(pdu, command, is_response, unicode).map(Box::new);
     let file_commands = parse_file_commands(pdu, command, is_response, unicode);
     Ok(Smb1Message {
         command,
@@ -337,8 +387,25 @@ pub fn parse_smb1(pdu: &[u8]) -> Result<Smb1Message, Smb1Error> {
         nt_function,
         session_setup,
         tree_connect,
+        chain,
         file_commands,
     })
+}
+
+/// The TREE_CONNECT_ANDX of a message whose header names `first`: the
+/// header's own, or the first one chained to a SESSION_SETUP_ANDX
+/// ([MS-CIFS] 2.2.3.4, 2.2.4.53, 2.2.4.55).
+fn tree_connect(
+    pdu: &[u8],
+    first: Smb1Command,
+    response: bool,
+    unicode: bool,
+) -> Option<TreeConnectAndx> {
+    if first != Smb1Command::TREE_CONNECT_ANDX && first != Smb1Command::SESSION_SETUP_ANDX {
+        return None;
+    }
+    let c = andx_chain(pdu, first).find(|c| c.command == Smb1Command::TREE_CONNECT_ANDX)?;
+    parse_tree_connect(pdu, c.at, response, unicode)
 }
 
 /// The first two Setup words of a TRANSACTION or TRANSACTION2 request:
@@ -410,5 +477,69 @@ mod tests {
             ["NT LM 0.12", "SMB 2.002", "SMB 2.?"]
         );
         assert_eq!(parse_smb1(&p[..10]), Err(Smb1Error::Short(10)));
+    }
+
+    /// A SESSION_SETUP_ANDX response (WordCount 3) with a TREE_CONNECT_ANDX
+    /// response chained at 41 (WordCount `tree_wc`, Service "A:"), as
+    /// smbd answers a chained logon and tree connect, Status `status`.
+    fn chained_response(status: u32, tree_wc: u8) -> Vec<u8> {
+        let mut p = vec![0u8; 32];
+        p[..4].copy_from_slice(&SMB1_MAGIC);
+        p[4] = 0x73;
+        p[5..9].copy_from_slice(&status.to_le_bytes());
+        p[9] = 0x80;
+        p[10..12].copy_from_slice(&0x4001u16.to_le_bytes());
+        p.extend_from_slice(&[3, 0x75, 0, 41, 0, 0, 0, 0, 0]);
+        p.push(tree_wc);
+        if tree_wc == 3 {
+            p.extend_from_slice(&[0xFF, 0, 0, 0, 1, 0]);
+            p.extend_from_slice(&4u16.to_le_bytes());
+            p.extend_from_slice(b"A:\0\0");
+        } else {
+            p.extend_from_slice(&[0, 0]);
+        }
+        p
+    }
+
+    #[test]
+    fn tree_connect_chained_to_a_logon() {
+        let m = parse_smb1(&chained_response(0, 3)).unwrap();
+        assert_eq!(
+            m.chain.as_slice(),
+            [
+                Smb1Command::SESSION_SETUP_ANDX,
+                Smb1Command::TREE_CONNECT_ANDX
+            ]
+        );
+        assert_eq!(
+            m.tree_connect.as_ref().unwrap().service.as_deref(),
+            Some("A:")
+        );
+        assert_eq!(m.session_setup.as_ref().unwrap().word_count, 3);
+        assert_eq!(
+            m.logon_detail().as_deref(),
+            Some("SMB_COM_TREE_CONNECT_ANDX service A:")
+        );
+        // Refused: the Status is the tree connect's, the logon succeeded.
+        let bad = NtStatus::BAD_NETWORK_NAME;
+        let m = parse_smb1(&chained_response(bad.0, 0)).unwrap();
+        assert_eq!(m.last_command(), Smb1Command::TREE_CONNECT_ANDX);
+        assert_eq!(m.status_of(Smb1Command::TREE_CONNECT_ANDX), Some(bad));
+        assert_eq!(
+            m.status_of(Smb1Command::SESSION_SETUP_ANDX),
+            Some(NtStatus::SUCCESS)
+        );
+        assert_eq!(m.status_of(Smb1Command::READ_ANDX), None);
+        assert!(m.any_succeeded() && !m.succeeded());
+        assert!(m.tree_connect.is_none());
+        assert_eq!(
+            m.logon_detail().as_deref(),
+            Some("SMB_COM_TREE_CONNECT_ANDX refused")
+        );
+        // Every prefix: no panic.
+        let p = chained_response(0, 3);
+        for n in 0..=p.len() {
+            let _ = parse_smb1(&p[..n]);
+        }
     }
 }

@@ -6,27 +6,20 @@
 //! (2.2.4.5).
 //!
 //! A message holds one command, or several chained by AndX ([MS-CIFS]
-//! 2.2.3.4): AndXCommand and AndXOffset (from the header's first byte to
-//! the next command's WordCount) begin the parameter words of each _ANDX
-//! command. The chain is followed forward only, at most
-//! [`MAX_CHAINED`] commands; the file commands in it are read, each by its
-//! WordCount (one of the forms below; an error response has WordCount 0).
-//! Offsets are from the SMB1 header's first byte; every read is bounded by
-//! the bytes present, strings also by ByteCount (see `smb1_session`).
+//! 2.2.3.4), followed forward only and bounded as `smb1_andx` follows
+//! them; the file commands in the chain are read, each by its WordCount
+//! (one of the forms below; an error response has WordCount 0). Offsets
+//! are from the SMB1 header's first byte; every read is bounded by the
+//! bytes present, strings also by ByteCount (see `smb1_session`).
 
 use serde::Serialize;
 
 use super::create::ShareAccess;
 use super::smb1::Smb1Command;
-use super::smb1_session::Strings;
-use super::wire::{u16_at, u32_at, u8_at, AccessMask};
-
-/// Offset of the first command's WordCount.
-const FIRST_WORD_COUNT_AT: usize = 32;
-/// Most commands of one AndX chain looked at.
-pub const MAX_CHAINED: usize = 8;
-/// AndXCommand's value for "no further commands".
-const NO_ANDX: u8 = 0xFF;
+use super::smb1_andx::andx_chain;
+pub use super::smb1_andx::MAX_CHAINED;
+use super::smb1_session::{bytes_range, Strings};
+use super::wire::{u16_at, u32_at, AccessMask};
 
 /// One file command of an SMB1 message, request or response: the message's
 /// own command or one chained to it. Only the fields of its form are given.
@@ -110,21 +103,6 @@ pub fn files_detail(files: &[Smb1File]) -> Option<String> {
     (!out.is_empty()).then_some(out)
 }
 
-/// A command with AndXCommand and AndXOffset in its first two words.
-fn is_andx(c: Smb1Command) -> bool {
-    matches!(
-        c,
-        Smb1Command::LOCKING_ANDX
-            | Smb1Command::OPEN_ANDX
-            | Smb1Command::READ_ANDX
-            | Smb1Command::WRITE_ANDX
-            | Smb1Command::SESSION_SETUP_ANDX
-            | Smb1Command::LOGOFF_ANDX
-            | Smb1Command::TREE_CONNECT_ANDX
-            | Smb1Command::NT_CREATE_ANDX
-    )
-}
-
 /// One of the file commands read here.
 pub fn is_file_command(c: Smb1Command) -> bool {
     matches!(
@@ -146,47 +124,16 @@ pub fn parse_file_commands(
     response: bool,
     unicode: bool,
 ) -> Vec<Smb1File> {
-    let mut out = Vec::new();
-    let (mut command, mut at) = (first, FIRST_WORD_COUNT_AT);
-    for _ in 0..MAX_CHAINED {
-        let Some(wc) = u8_at(pdu, at) else { break };
-        if is_file_command(command) {
-            if let Some(f) = parse_one(pdu, command, at, wc, response, unicode) {
-                out.push(f);
-            }
-        }
-        if !is_andx(command) || wc < 2 {
-            break;
-        }
-        let (Some(next), Some(offset)) = (u8_at(pdu, at + 1), u16_at(pdu, at + 3)) else {
-            break;
-        };
-        let offset = usize::from(offset);
-        // Forward only: a chain that points back (or at itself) ends.
-        if next == NO_ANDX || offset <= at {
-            break;
-        }
-        (command, at) = (Smb1Command(next), offset);
-    }
-    out
-}
-
-/// The bytes of the command whose WordCount `wc` is at `at`: the range
-/// ByteCount gives them, clipped to what is present, and whether it was
-/// clipped.
-fn bytes_of(pdu: &[u8], at: usize, wc: u8) -> Option<(std::ops::Range<usize>, bool)> {
-    let bc_at = at + 1 + 2 * usize::from(wc);
-    let count = usize::from(u16_at(pdu, bc_at)?);
-    let start = bc_at + 2;
-    let declared = start.saturating_add(count);
-    let end = declared.min(pdu.len());
-    (start <= end).then_some((start..end, declared > end))
+    andx_chain(pdu, first)
+        .filter(|c| is_file_command(c.command))
+        .filter_map(|c| parse_one(pdu, c.command, c.at, c.word_count?, response, unicode))
+        .collect()
 }
 
 /// The file name of an NT_CREATE_ANDX or OPEN_ANDX request: the first
 /// string of its bytes (Unicode ones aligned from the header's start).
 fn file_name(pdu: &[u8], at: usize, wc: u8, unicode: bool) -> Option<String> {
-    let (bytes, cut) = bytes_of(pdu, at, wc)?;
+    let (bytes, cut) = bytes_range(pdu, at, wc)?;
     Strings::new(pdu, &bytes, unicode, cut).next_string()
 }
 

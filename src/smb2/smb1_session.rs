@@ -95,13 +95,13 @@ impl TreeConnectAndx {
     }
 }
 
-/// The bytes of an SMB1 message after WordCount `wc`: the range ByteCount
-/// gives them, clipped to what is present, and whether it was clipped
-/// (the capture cut the message).
-fn bytes_range(pdu: &[u8], wc: u8) -> Option<(Range<usize>, bool)> {
-    let at = WORD_COUNT_AT + 1 + 2 * usize::from(wc);
-    let count = usize::from(u16_at(pdu, at)?);
-    let start = at + 2;
+/// The bytes of the command whose WordCount `wc` is at `at` (from the
+/// header's first byte): the range ByteCount gives them, clipped to what
+/// is present, and whether it was clipped (the capture cut the message).
+pub(super) fn bytes_range(pdu: &[u8], at: usize, wc: u8) -> Option<(Range<usize>, bool)> {
+    let bc_at = at + 1 + 2 * usize::from(wc);
+    let count = usize::from(u16_at(pdu, bc_at)?);
+    let start = bc_at + 2;
     let declared = start.saturating_add(count);
     let end = declared.min(pdu.len());
     (start <= end).then_some((start..end, declared > end))
@@ -205,7 +205,7 @@ pub fn parse_session_setup(pdu: &[u8], response: bool, unicode: bool) -> Option<
     if response && wc == 0 {
         return Some(s);
     }
-    let (bytes, cut) = bytes_range(pdu, wc)?;
+    let (bytes, cut) = bytes_range(pdu, WORD_COUNT_AT, wc)?;
     s.cut = cut;
     let mut st = Strings::new(pdu, &bytes, unicode, cut);
     match (response, wc) {
@@ -257,11 +257,18 @@ pub fn parse_session_setup(pdu: &[u8], response: bool, unicode: bool) -> Option<
 /// Parses a TREE_CONNECT_ANDX request ([MS-CIFS] 2.2.4.55.1: WordCount 4,
 /// PasswordLength in word 3; the bytes are Password, Path, and Service in
 /// OEM) or response (2.2.4.55.2, [MS-SMB] 2.2.4.7.2: WordCount 3 or 7; the
-/// bytes are Service in OEM, then NativeFileSystem).
-pub fn parse_tree_connect(pdu: &[u8], response: bool, unicode: bool) -> Option<TreeConnectAndx> {
-    let wc = u8_at(pdu, WORD_COUNT_AT)?;
+/// bytes are Service in OEM, then NativeFileSystem), whose WordCount is at
+/// `at` (32 for the header's own command; further for one chained by AndX
+/// to a SESSION_SETUP_ANDX, [MS-CIFS] 2.2.3.4).
+pub fn parse_tree_connect(
+    pdu: &[u8],
+    at: usize,
+    response: bool,
+    unicode: bool,
+) -> Option<TreeConnectAndx> {
+    let wc = u8_at(pdu, at)?;
     let (bytes, cut) = match (response, wc) {
-        (false, 4) | (true, 3) | (true, 7) => bytes_range(pdu, wc)?,
+        (false, 4) | (true, 3) | (true, 7) => bytes_range(pdu, at, wc)?,
         _ => return None,
     };
     let mut st = Strings::new(pdu, &bytes, unicode, cut);
@@ -274,7 +281,7 @@ pub fn parse_tree_connect(pdu: &[u8], response: bool, unicode: bool) -> Option<T
             native_file_system,
         });
     }
-    let pw = u16_at(pdu, WORD_COUNT_AT + 1 + 6)?;
+    let pw = u16_at(pdu, at + 1 + 6)?;
     st.at = bytes.start.saturating_add(usize::from(pw)).min(bytes.end);
     let path = st.next_string();
     let service = st.next_oem();
@@ -286,19 +293,35 @@ pub fn parse_tree_connect(pdu: &[u8], response: bool, unicode: bool) -> Option<T
 }
 
 /// One line of what a logon or tree connect message says: "account
-/// SAMPLES\\alice, passwords 24+24 bytes", "GUEST", "\\\\srv\\share", "service A:".
+/// SAMPLES\\alice, passwords 24+24 bytes", "GUEST", "\\\\srv\\share",
+/// "service A:"; a tree connect chained to a logon after it, by name
+/// ("...; SMB_COM_TREE_CONNECT_ANDX \\\\srv\\share").
 pub fn logon_detail(
     setup: Option<&SessionSetupAndx>,
     tree: Option<&TreeConnectAndx>,
 ) -> Option<String> {
-    if let Some(t) = tree {
-        return match (&t.path, &t.service) {
-            (Some(p), _) => Some(p.clone()),
-            (None, Some(s)) => Some(format!("service {s}")),
-            (None, None) => None,
-        };
+    let tree = tree.and_then(tree_detail);
+    let Some(setup) = setup else {
+        return tree;
+    };
+    match (setup_detail(setup), tree) {
+        (Some(s), Some(t)) => Some(format!("{s}; SMB_COM_TREE_CONNECT_ANDX {t}")),
+        (None, Some(t)) => Some(format!("SMB_COM_TREE_CONNECT_ANDX {t}")),
+        (s, None) => s,
     }
-    let s = setup?;
+}
+
+/// A tree connect's path, or its response's service.
+fn tree_detail(t: &TreeConnectAndx) -> Option<String> {
+    match (&t.path, &t.service) {
+        (Some(p), _) => Some(p.clone()),
+        (None, Some(s)) => Some(format!("service {s}")),
+        (None, None) => None,
+    }
+}
+
+/// A logon's account and password lengths, or its response's GUEST.
+fn setup_detail(s: &SessionSetupAndx) -> Option<String> {
     if let (Some(oem), Some(uni)) = (s.oem_password_length, s.unicode_password_length) {
         let user = s.account.as_deref().unwrap_or("");
         let who = match s.primary_domain.as_deref().filter(|d| !d.is_empty()) {
@@ -344,8 +367,8 @@ mod tests {
         for n in 0..=p.len() {
             let _ = parse_session_setup(&p[..n], false, true);
             let _ = parse_session_setup(&p[..n], false, false);
-            let _ = parse_tree_connect(&p[..n], false, true);
-            let _ = parse_tree_connect(&p[..n], true, true);
+            let _ = parse_tree_connect(&p[..n], WORD_COUNT_AT, false, true);
+            let _ = parse_tree_connect(&p[..n], WORD_COUNT_AT, true, true);
         }
         let s = parse_session_setup(&p, false, true).unwrap();
         assert_eq!((s.oem_password_length, s.account), (Some(0xffff), None));
