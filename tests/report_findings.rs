@@ -2130,3 +2130,394 @@ fn a_raw_ntlmv2_logon_succeeds_where_the_server_allows_it() {
         f[0].explanation
     );
 }
+
+/// The findings of every sample and, when it is there, every corpus capture.
+fn every_capture() -> Vec<(String, Analysis)> {
+    let mut dirs = vec![samples()];
+    dirs.extend(corpus());
+    let mut all = Vec::new();
+    for d in dirs {
+        let mut names: Vec<PathBuf> = std::fs::read_dir(&d)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| {
+                let n = p.file_name().unwrap().to_string_lossy().to_string();
+                n.ends_with(".pcap") || n.ends_with(".pcapng")
+            })
+            .collect();
+        names.sort();
+        for p in names {
+            let n = p.file_name().unwrap().to_string_lossy().to_string();
+            let a = if d == samples() {
+                sample(&n)
+            } else {
+                run(&p, &[])
+            };
+            all.push((n, a));
+        }
+    }
+    all
+}
+
+/// A report has read the capture: no finding's next step on any sample or
+/// corpus capture sends the reader back into it ("In the capture: the Path
+/// in the TREE_CONNECT request" of a report that names the path).
+#[test]
+fn no_next_step_points_back_into_the_capture() {
+    let mut seen = 0;
+    for (name, a) in every_capture() {
+        for f in &a.diagnosis.findings {
+            seen += 1;
+            assert!(
+                !f.next_step.starts_with("In the capture"),
+                "{name} {}: {}",
+                f.code,
+                f.next_step
+            );
+            assert!(!f.next_step.is_empty(), "{name} {}: no next step", f.code);
+        }
+    }
+    assert!(seen > 100, "{seen} findings");
+}
+
+/// A refused logon's next step names the Windows and the Samba step alike
+/// (the capture seldom tells which the server is): smbd standalone (SMB2 and
+/// SMB1), impacket's server and the Samba AD DC's account failures, with the
+/// account's name in the commands.
+#[test]
+fn logon_failure_next_names_windows_and_samba() {
+    for name in [
+        "ntlm-wrong-password.pcap",
+        "smb1-ntlm-wrong-password.pcap",
+        "smbclient-impacket-server-wrong-password.pcap",
+    ] {
+        let a = sample(name);
+        let f = with_code(&a, "logon.bad_password");
+        let next = &f[0].next_step;
+        for words in [
+            "Windows, Security event 4625",
+            "Samba, its log with 'log level = 1 auth_audit:2'",
+            "NT_STATUS_WRONG_PASSWORD",
+        ] {
+            assert!(next.contains(words), "{name}: {words}: {next}");
+        }
+    }
+    for (name, code, words) in [
+        (
+            "ntlm-dc-account-locked-out.pcap",
+            "logon.account_locked_out",
+            &[
+                "'Unlock-ADAccount erin'",
+                "'samba-tool user unlock erin'",
+                "event 4740",
+            ][..],
+        ),
+        (
+            "ntlm-dc-account-disabled.pcap",
+            "logon.account_disabled",
+            &["'Enable-ADAccount dave'", "'samba-tool user enable dave'"][..],
+        ),
+        (
+            "ntlm-dc-account-expired.pcap",
+            "logon.account_expired",
+            &[
+                "'Clear-ADAccountExpiration frank'",
+                "'samba-tool user setexpiry frank",
+            ][..],
+        ),
+        (
+            "ntlm-dc-invalid-logon-hours.pcap",
+            "logon.logon_hours",
+            &[
+                "'Get-ADUser heidi -Properties logonHours'",
+                "'samba-tool user show heidi --attributes=logonHours'",
+            ][..],
+        ),
+        (
+            "ntlm-dc-password-expired.pcap",
+            "logon.password_expired",
+            &[
+                "'Set-ADAccountPassword judy -Reset'",
+                "'samba-tool user setpassword judy'",
+            ][..],
+        ),
+        (
+            "ntlm-dc-password-must-change.pcap",
+            "logon.password_must_change",
+            &["'kpasswd grace'", "'samba-tool user setpassword grace'"][..],
+        ),
+        // The workstation the report names, not the field to look it up in.
+        (
+            "ntlm-dc-invalid-workstation.pcap",
+            "logon.workstation_restriction",
+            &[
+                "Add CLIENT1 to the computers ivan may log on from",
+                "userWorkstations",
+            ][..],
+        ),
+    ] {
+        let a = sample(name);
+        let f = with_code(&a, code);
+        assert_eq!(f.len(), 1, "{name}: {:#?}", describe(&a.diagnosis.findings));
+        for w in words {
+            assert!(
+                f[0].next_step.contains(w),
+                "{name}: {w}: {}",
+                f[0].next_step
+            );
+        }
+    }
+}
+
+/// Next steps that name what the report found rather than where to find it
+/// in the capture, and the fix rather than a look at the symptom.
+#[test]
+fn next_steps_act_on_what_the_report_shows() {
+    let next = |name: &str, code: &str| -> String {
+        let a = sample(name);
+        let f = with_code(&a, code);
+        assert_eq!(f.len(), 1, "{name}: {:#?}", describe(&a.diagnosis.findings));
+        f[0].next_step.clone()
+    };
+    for (name, code, words) in [
+        (
+            "ntlm-bad-share.pcap",
+            "tree.not_found",
+            &[
+                "List the shares of 127.0.0.2",
+                "compare them with 'nosuchshare'",
+            ][..],
+        ),
+        (
+            "smb1-ntlm-bad-share.pcap",
+            "tree.not_found",
+            &["compare them with 'NOSUCHSHARE'"][..],
+        ),
+        (
+            "smb1-dos-bad-share-missing-file.pcap",
+            "tree.not_found",
+            &["compare them with 'NOSUCHSHARE'"][..],
+        ),
+        (
+            "ntlm-access-denied-share.pcap",
+            "tree.access_denied",
+            &[
+                "'valid users', 'invalid users', 'hosts allow' and 'hosts deny'",
+                "testparm -s --section-name=restricted",
+                "Get-SmbShareAccess restricted",
+            ][..],
+        ),
+        (
+            "impacket-session-deleted-after-logoff.pcap",
+            "session.deleted",
+            &["after a LOGOFF it must set up a new session"][..],
+        ),
+        (
+            "impacket-multichannel-logoff-bound-channel.pcap",
+            "session.deleted",
+            &["after a LOGOFF it must set up a new session"][..],
+        ),
+        (
+            "smb3-client-vs-smb21-server.pcap",
+            "negotiate.no_common_dialect",
+            &["The client offered only 3.1.1", "server max protocol"][..],
+        ),
+        (
+            "krb5-tgs-tgt-expiring.pcap",
+            "kerberos.ticket_expired",
+            &[
+                "Get a new ticket-granting ticket",
+                "'kinit'",
+                "'klist purge'",
+            ][..],
+        ),
+        (
+            "krb5-ap-ticket-not-yet-valid.pcap",
+            "kerberos.ap_error",
+            &["'klist purge'", "'kdestroy', then 'kinit'"][..],
+        ),
+        (
+            "impacket-client-krb5-dc-inapp-cksum.pcap",
+            "kerberos.kdc_error",
+            &["Use a client whose Kerberos requests this KDC accepts"][..],
+        ),
+    ] {
+        let n = next(name, code);
+        for w in words {
+            assert!(n.contains(w), "{name}: {w}: {n}");
+        }
+        assert!(!n.contains("smbscope status"), "{name}: {n}");
+    }
+}
+
+/// STATUS_ACCESS_DENIED to a TREE_CONNECT over SMB 3.1.1 with a cipher is not
+/// a share that requires encryption: such a share accepts a connection that
+/// can encrypt ([MS-SMB2] 3.3.5.7), as in ntlm-smb311-share-encryption-required
+/// (frame 19: SUCCESS with SHAREFLAG_ENCRYPT_DATA). Over SMB 2.0.2 it may be.
+#[test]
+fn access_denied_to_a_share_blames_encryption_only_without_it() {
+    let a = sample("ntlm-access-denied-share.pcap");
+    let f = with_code(&a, "tree.access_denied");
+    let why = &f[0].explanation;
+    assert!(
+        why.contains("SAMPLES\\alice, may not use this share"),
+        "{why}"
+    );
+    assert!(
+        why.contains(
+            "Encryption is not the reason: this connection can encrypt (SMB 3.1.1, AES-128-GCM)"
+        ),
+        "{why}"
+    );
+    assert!(!why.contains("may also require encryption"), "{why}");
+    let a = sample("ntlm-smb311-share-encryption-required.pcap");
+    assert!(with_code(&a, "tree.access_denied").is_empty());
+    let t = a
+        .model
+        .trees
+        .iter()
+        .find(|t| t.share.ends_with("secret"))
+        .expect("tree");
+    assert!(
+        t.share_flags
+            .names()
+            .iter()
+            .any(|n| n.contains("ENCRYPT_DATA")),
+        "{:?}",
+        t.share_flags.names()
+    );
+    let a = sample("ntlm-smb202-encryption-required.pcap");
+    assert_eq!(with_code(&a, "tree.encryption_required").len(), 1);
+}
+
+/// A finding with a text of its own does not glue the code's general
+/// meaning to it, which repeated or contradicted it.
+#[test]
+fn specific_explanations_do_not_repeat_the_general_meaning() {
+    for (name, code, not) in [
+        (
+            "ntlmv1-rejected-after-ntlmv2.pcap",
+            "logon.ntlmv1_rejected",
+            "not on the wire",
+        ),
+        (
+            "smb1-no-spnego-ntlmv2-refused.pcap",
+            "logon.raw_ntlmv2_refused",
+            "A field of the request is invalid",
+        ),
+        (
+            "krb5-kinit-wrong-password.pcap",
+            "kerberos.preauth_failed",
+            "did not decrypt: the password is wrong",
+        ),
+        (
+            "krb5-kinit-account-locked-out.pcap",
+            "kerberos.client_revoked",
+            "The client's credentials are revoked",
+        ),
+        (
+            "krb5-kinit-unknown-user.pcap",
+            "kerberos.client_unknown",
+            "The KDC does not know the client principal",
+        ),
+        (
+            "ntlm-tree-max-connections.pcap",
+            "tree.failed",
+            "The server (or a component behind it)",
+        ),
+        (
+            "krb5-tgs-tgt-expiring.pcap",
+            "kerberos.ticket_expired",
+            "Usually routine",
+        ),
+    ] {
+        let a = sample(name);
+        let f = with_code(&a, code);
+        assert_eq!(f.len(), 1, "{name}: {:#?}", describe(&a.diagnosis.findings));
+        assert!(
+            !f[0].explanation.contains(not),
+            "{name}: {}",
+            f[0].explanation
+        );
+    }
+}
+
+/// KDC_ERR_CLIENT_REVOKED without an NTSTATUS in the KRB-ERROR (Samba's KDC
+/// for a locked-out account: its e-data holds PA-ETYPE-INFO2 only) says the
+/// KDC did not say which, and what to look at in the account.
+#[test]
+fn client_revoked_without_ntstatus_says_so() {
+    let a = sample("krb5-kinit-account-locked-out.pcap");
+    let f = with_code(&a, "kerberos.client_revoked");
+    assert!(
+        f[0].explanation
+            .contains("This KDC sent no NTSTATUS in the error"),
+        "{}",
+        f[0].explanation
+    );
+    assert!(
+        !f[0].explanation.contains("0xC0000234"),
+        "{}",
+        f[0].explanation
+    );
+    for w in [
+        "'samba-tool user show erin'",
+        "lockoutTime",
+        "'Get-ADUser erin -Properties Enabled,LockedOut",
+    ] {
+        assert!(f[0].next_step.contains(w), "{w}: {}", f[0].next_step);
+    }
+    // With the NTSTATUS, the step for it.
+    let a = sample("krb5-kinit-account-disabled.pcap");
+    let f = with_code(&a, "kerberos.client_revoked");
+    assert!(
+        f[0].next_step.contains("'samba-tool user enable dave'"),
+        "{}",
+        f[0].next_step
+    );
+}
+
+/// smb.conf(5) 'map to guest': Bad User maps only unknown users to guest,
+/// Bad Password wrong passwords too. A guest session of a named user says
+/// the account may not exist; one without a user name asks for none.
+#[test]
+fn guest_session_says_what_map_to_guest_maps() {
+    let a = sample("guest-bad-user.pcap");
+    let f = with_code(&a, "session.guest");
+    assert!(
+        f[0].explanation
+            .contains("'map to guest = Bad User' maps only a user name it does not know to guest"),
+        "{}",
+        f[0].explanation
+    );
+    assert!(
+        f[0].next_step.contains("check that mallory exists"),
+        "{}",
+        f[0].next_step
+    );
+    assert!(
+        !f[0].next_step.contains("bad passwords to guest"),
+        "{}",
+        f[0].next_step
+    );
+    let Some(a) = load("corpus:sv-smb2-peter-guest.pcap") else {
+        return;
+    };
+    let f = with_code(&a, "session.guest");
+    assert!(
+        f[0].title.contains("the client sent no user name"),
+        "{}",
+        f[0].title
+    );
+    assert!(
+        !f[0].next_step.contains("check the user name"),
+        "{}",
+        f[0].next_step
+    );
+    assert!(
+        f[0].next_step
+            .contains("give the client a user name and password"),
+        "{}",
+        f[0].next_step
+    );
+}

@@ -12,7 +12,7 @@ use crate::session::{secs_between, ConnEnd, Connection, Model, Outcome, SkippedH
 use crate::tcp::hash::KeyedHashMap;
 
 use super::group::ordered;
-use super::{nt_check, nt_meaning, Draft, Severity, Sink};
+use super::{nt_meaning, nt_next, Draft, Severity, Sink};
 
 pub(super) fn findings(model: &Model, out: &mut Sink) {
     let reached = reached_smb(model);
@@ -471,9 +471,14 @@ fn session_errors(model: &Model, c: &Connection, out: &mut Sink) {
                 .filter_map(|s| s.ended_frame)
                 .find(|&f| f < e.request_frame.unwrap_or(e.frame))
         };
+        let ended_elsewhere = if logoff.is_none() && st == NtStatus::USER_SESSION_DELETED {
+            other_channel()
+        } else {
+            None
+        };
         let own = match logoff {
             Some(f) if st == NtStatus::USER_SESSION_DELETED => format!(" The client itself logged this session off at frame {f} (LOGOFF) and then went on using it: a client bug, such as two users of one connection sharing the session, or a request sent after the logoff was issued."),
-            None if st == NtStatus::USER_SESSION_DELETED => other_channel().map_or(String::new(), |f| format!(" The session was logged off at frame {f} by a LOGOFF on another channel of it (another TCP connection bound to the same session), which ends it on every channel ([MS-SMB2] 3.3.5.6); the client then went on using it here: a client that does not tell its channels apart when it logs off.")),
+            None if st == NtStatus::USER_SESSION_DELETED => ended_elsewhere.map_or(String::new(), |f| format!(" The session was logged off at frame {f} by a LOGOFF on another channel of it (another TCP connection bound to the same session), which ends it on every channel ([MS-SMB2] 3.3.5.6); the client then went on using it here: a client that does not tell its channels apart when it logs off.")),
             _ => String::new(),
         };
         out.push(
@@ -484,7 +489,10 @@ fn session_errors(model: &Model, c: &Connection, out: &mut Sink) {
                     e.session_id,
                     nt_meaning(st.0).unwrap_or("")
                 ))
-                .next(nt_check(st.0).unwrap_or("Check the server's log."))
+                .next(match (logoff, ended_elsewhere) {
+                    (Some(_), _) | (_, Some(_)) if st == NtStatus::USER_SESSION_DELETED => "Fix or update the client: after a LOGOFF it must set up a new session (a new SESSION_SETUP) and send nothing more on the old SessionId. The server is not at fault.".to_string(),
+                    _ => nt_next(st.0).unwrap_or_else(|| "Check the server's log.".to_string()),
+                })
                 .stream(c.stream)
                 .frames(logoff.into_iter().chain(e.request_frame).chain([e.frame]))
                 .session(e.session_id)

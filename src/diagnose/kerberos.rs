@@ -151,18 +151,18 @@ fn spnego_errors(
                 Draft::new(Severity::Error, "kerberos.clock_skew", "Kerberos refused: client and server clocks differ too much (KRB_AP_ERR_SKEW)")
                     .explain(format!("The server rejected the AP-REQ for {sp}: the authenticator's time is outside its allowed skew (5 minutes by default). {note}{kdc}"))
                     .next(if kdc.is_empty() {
-                        check.unwrap_or("Synchronise the clocks of client, server and domain controllers (w32tm /resync, chronyc tracking).")
+                        check.unwrap_or_else(|| "Synchronise the clocks of client, server and domain controllers (w32tm /resync, chronyc tracking).".to_string())
                     } else {
-                        "Synchronise the client's clock with the domain controllers (Windows: w32tm /resync; Linux: chronyc tracking, timedatectl), then compare the stime in the KRB-ERRORs with the client's time."
+                        "Synchronise the client's clock with the domain controllers (Windows: w32tm /resync; Linux: chronyc tracking, timedatectl), then compare the stime in the KRB-ERRORs with the client's time.".to_string()
                     })
             }
-            KRB_AP_ERR_MODIFIED => modified(&sp, meaning, check),
+            KRB_AP_ERR_MODIFIED => modified(&sp, check),
             KRB_AP_ERR_TKT_EXPIRED => Draft::new(unless_recovered(later), "kerberos.ticket_expired", "Kerberos ticket expired (KRB_AP_ERR_TKT_EXPIRED)")
-                .explain(format!("The service ticket for {sp} had expired. {}{}", meaning.unwrap_or(""), expired_outcome(later)))
-                .next(check.unwrap_or("Renew the ticket (kinit, klist purge) and check the clocks.")),
+                .explain(format!("The service ticket for {sp} had expired.{}", expired_outcome(later)))
+                .next(check.unwrap_or_else(|| "Get a new ticket ('klist purge' on Windows, 'kinit' on Linux) and check the clocks.".to_string())),
             _ => Draft::new(Severity::Error, "kerberos.ap_error", format!("Kerberos error in the session setup: {name}"))
                 .explain(format!("The server answered the AP-REQ for {sp} with {name}. {}", meaning.unwrap_or("")))
-                .next(check.unwrap_or("Look up the error with `smbscope status` and check the server's Kerberos configuration.")),
+                .next(check.unwrap_or_else(|| "Read the server's log for this logon (Samba: 'log level = 3') and check its Kerberos setup: keytab, SPN, clock.".to_string())),
         };
         let d = if recovered {
             d.severity(Severity::Warning)
@@ -211,22 +211,19 @@ fn expired_outcome(recovered: bool) -> &'static str {
 /// The title of `kerberos.ap_modified`.
 const MODIFIED_TITLE: &str = "The server cannot decrypt the Kerberos ticket (KRB_AP_ERR_MODIFIED)";
 
-fn modified(sp: &str, meaning: Option<&str>, check: Option<&str>) -> Draft {
-    let (explanation, next) = modified_texts(sp, meaning, check);
+fn modified(sp: &str, check: Option<String>) -> Draft {
+    let (explanation, next) = modified_texts(sp, check);
     Draft::new(Severity::Error, "kerberos.ap_modified", MODIFIED_TITLE)
         .explain(explanation)
         .next(next)
 }
 
-/// The explanation and next step of `kerberos.ap_modified`.
-fn modified_texts<'a>(
-    sp: &str,
-    meaning: Option<&str>,
-    check: Option<&'a str>,
-) -> (String, &'a str) {
+/// The explanation and next step of `kerberos.ap_modified` (its own text:
+/// the code's general meaning would say the same again).
+fn modified_texts(sp: &str, check: Option<String>) -> (String, String) {
     (
-        format!("The ticket for {sp} was encrypted with a key the server does not have. {} Usual causes: the server's keytab or machine password is stale (re-joined, password reset, restored from backup), or the SPN is registered on another account too (duplicate SPN), so the KDC used that account's key.", meaning.unwrap_or("")),
-        check.unwrap_or("Check the SPN's owner (setspn -Q cifs/SERVER; setspn -X for duplicates) and the server's key version (klist -k against the kvno in the ticket); re-join or refresh the keytab."),
+        format!("The ticket for {sp} was encrypted with a key the server does not have. Usual causes: the server's keytab or machine password is stale (re-joined, password reset, restored from backup), or the SPN is registered on another account too (duplicate SPN), so the KDC used that account's key."),
+        check.unwrap_or_else(|| "Check the SPN's owner (setspn -Q cifs/SERVER; setspn -X for duplicates) and the server's key version (klist -k against the kvno in the ticket); re-join or refresh the keytab.".to_string()),
     )
 }
 
@@ -242,7 +239,7 @@ fn refused(s: &Session, later: bool, out: &mut Sink) {
         .clone()
         .unwrap_or_else(|| "the service".to_string());
     let d = if status == NtStatus::LOGON_FAILURE {
-        let mut d = modified(&sp, None, None);
+        let mut d = modified(&sp, None);
         d.0.explanation = format!("The server answered the Kerberos AP-REQ for {sp} with STATUS_LOGON_FAILURE and no KRB-ERROR. The ticket came from the KDC, so the user's password is not the problem: the server could not accept the ticket, which is almost always because it cannot decrypt it (KRB_AP_ERR_MODIFIED): the server's keytab or machine password is stale, or the SPN is registered on another account too (duplicate SPN).");
         d
     } else if status == NtStatus::INVALID_PARAMETER {
@@ -266,7 +263,10 @@ fn refused(s: &Session, later: bool, out: &mut Sink) {
             "The server answered the AP-REQ for {sp} with {status}. {}",
             super::nt_meaning(status.0).unwrap_or("")
         ))
-        .next(super::nt_check(status.0).unwrap_or("Check the server's log for this logon."))
+        .next(
+            super::nt_next(status.0)
+                .unwrap_or_else(|| "Check the server's log for this logon.".to_string()),
+        )
     };
     out.push(
         d.stream(s.stream)
@@ -585,7 +585,8 @@ fn account_reason(x: &KdcExchange) -> Option<String> {
 }
 
 /// The explanation and next step of the finding of a KDC error that
-/// [`kdc_head`] makes one of.
+/// [`kdc_head`] makes one of. A code with a text of its own here does not
+/// repeat the code's general meaning, which only [`generic_kdc_text`] adds.
 fn kdc_texts(x: &KdcExchange, code: i32, who: &str, sp: &str) -> (String, String) {
     let (meaning, check) = krb_text(code);
     let extra = x
@@ -593,58 +594,67 @@ fn kdc_texts(x: &KdcExchange, code: i32, who: &str, sp: &str) -> (String, String
         .as_ref()
         .map(|n| format!(" The KDC's extended error says {n}."))
         .unwrap_or_default();
-    let (explanation, next): (String, &str) = match code {
+    let user = x.client_principal.as_deref();
+    let u = super::steps::user_arg(user);
+    let (explanation, next): (String, String) = match code {
         KDC_ERR_PREAUTH_REQUIRED => (
             format!("The KDC asked {who} for pre-authentication (KDC_ERR_PREAUTH_REQUIRED, a normal first answer), but no pre-authenticated AS-REQ follows in the capture."),
-            "Check that the client has a password or key for the user (kinit prompts, keytab), and that the capture includes all of the client's KDC traffic.",
+            "Check that the client has a password or key for the user (kinit prompts, keytab), and that the capture includes all of the client's KDC traffic.".to_string(),
         ),
         KRB_ERR_RESPONSE_TOO_BIG => (
             "The KDC's reply did not fit in a UDP datagram and it asked the client to use TCP, but no Kerberos request over TCP follows: either the client did not retry, or its TCP connection to port 88 failed (refused or blocked by a firewall), so it got no ticket.".to_string(),
-            "Check that TCP port 88 to the KDC is open from the client (or set udp_preference_limit = 1 in krb5.conf).",
+            "Check that TCP port 88 to the KDC is open from the client (or set udp_preference_limit = 1 in krb5.conf).".to_string(),
         ),
         KDC_ERR_S_PRINCIPAL_UNKNOWN => (
             format!("The client asked the KDC for a ticket to {sp} and the KDC knows no account with that service principal name. The client then cannot use Kerberos for this server; it fails or falls back to NTLM. Usual cause: the client used an alias, a CNAME or an IP address that is not registered as an SPN.{extra}"),
-            "Register the name as an SPN of the server's account (setspn -S cifs/NAME SERVER$; Samba: samba-tool spn add), or connect with the server's real host name.",
+            "Register the name as an SPN of the server's account (setspn -S cifs/NAME SERVER$; Samba: samba-tool spn add), or connect with the server's real host name.".to_string(),
         ),
         KDC_ERR_PREAUTH_FAILED => (
-            format!("The KDC could not decrypt the pre-authentication timestamp of {who}: the password (or key) is wrong. {}{extra}", meaning.unwrap_or("")),
-            "Check the password; repeated failures lock the account out.",
+            format!("The KDC could not decrypt the pre-authentication timestamp of {who}, which the client encrypts with a key made from the password: the password (or the key in a keytab) is wrong. It counts toward the account's lockout.{extra}"),
+            format!("Check the password ('kinit {u}' with the current one; a keytab's key version with 'klist -ke'); on a Windows DC, event 4771 with failure code 0x18 names the client address that sends it."),
         ),
         KDC_ERR_C_PRINCIPAL_UNKNOWN => (
-            format!("KDC_ERR_C_PRINCIPAL_UNKNOWN: no account {who} in the realm. {}{extra}", meaning.unwrap_or("")),
-            "Check the user name and realm (upper case), and that the user exists in this domain.",
+            format!("The KDC has no account {who}: the user name (or UPN) in the AS-REQ is not an account of that realm.{extra}"),
+            format!("Check the user name and the realm (in upper case), and that the account exists: Samba AD, 'samba-tool user show {u}'; Windows, 'Get-ADUser {u}'."),
         ),
-        KDC_ERR_CLIENT_REVOKED => (
-            format!("KDC_ERR_CLIENT_REVOKED: the account's credentials are revoked. {}{extra}", meaning.unwrap_or("")),
-            "Look at the account in AD (Get-ADUser -Properties Enabled,LockedOut,AccountExpirationDate,LogonHours; samba-tool user show).",
-        ),
+        KDC_ERR_CLIENT_REVOKED => match x.nt_status.as_deref().and_then(crate::ntstatus::by_name) {
+            Some(e) if account_reason(x).is_some() => (
+                format!("The KDC refused {who} with KDC_ERR_CLIENT_REVOKED, and its extended error (an NTSTATUS in the KRB-ERROR's e-data) says why: {}.", account_reason(x).unwrap_or_default()),
+                super::steps::logon_next(crate::ntstatus::NtStatus(e.code), user, None)
+                    .unwrap_or_else(|| super::steps::account_check(user)),
+            ),
+            _ => (
+                format!("The KDC refused {who} with KDC_ERR_CLIENT_REVOKED: the account is disabled, locked out or expired, or outside its logon hours or allowed workstations. {}", if extra.is_empty() { "This KDC sent no NTSTATUS in the error (a Windows KDC puts one in the e-data), so the capture does not say which." } else { extra.trim_start() }),
+                super::steps::account_check(user),
+            ),
+        },
         KDC_ERR_KEY_EXPIRED => (
-            format!("KDC_ERR_KEY_EXPIRED. {}{extra}", meaning.unwrap_or("")),
-            "Change the password (kpasswd, or at a Windows logon) and retry.",
+            format!("The KDC refused {who}: the password has expired or must be changed at the next logon, and the KDC issues no ticket until it is changed.{extra}"),
+            format!("Change the password ('kpasswd {u}', or at a Windows logon), then retry; or an administrator sets a new one (Samba: 'samba-tool user setpassword {u}'; Windows: 'Set-ADAccountPassword {u} -Reset')."),
         ),
         KDC_ERR_ETYPE_NOSUPP => (
-            format!("The KDC supports none of the encryption types {who} asked for ({}). {}", x.etypes.iter().map(|e| e.to_string()).collect::<Vec<_>>().join(", "), meaning.unwrap_or("")),
-            "Compare the client's permitted_enctypes with the account's msDS-SupportedEncryptionTypes; RC4/DES are often disabled now.",
+            format!("The KDC has no key for {who} in any of the encryption types the client asked for ({}), so it cannot issue the ticket.", x.etypes.iter().map(|e| e.to_string()).collect::<Vec<_>>().join(", ")),
+            "Compare the client's permitted_enctypes with the account's msDS-SupportedEncryptionTypes; RC4/DES are often disabled now.".to_string(),
         ),
         KRB_AP_ERR_SKEW => (
             format!("The KDC found the client's timestamp outside the allowed skew. {}", clock_note(x.server_time.as_deref(), None, x.time)),
-            "Synchronise the client's clock with the domain controllers.",
+            "Synchronise the client's clock with the domain controllers.".to_string(),
         ),
-        KRB_AP_ERR_MODIFIED => modified_texts(sp, meaning, check),
+        KRB_AP_ERR_MODIFIED => modified_texts(sp, check),
         KRB_AP_ERR_TKT_EXPIRED => (
-            format!("The client's {} for {sp} was refused because the ticket it presented, its ticket-granting ticket, has expired (a Samba AD DC also refuses a TGT with two minutes or less left). The client gets no new service ticket until it has a new TGT. {}", x.request, meaning.unwrap_or("")),
-            check.unwrap_or("Get a new ticket-granting ticket (kinit, or lock and unlock the Windows session; klist purge) and check the clocks."),
+            format!("The client's {} for {sp} was refused because the ticket it presented, its ticket-granting ticket, has expired (a Samba AD DC also refuses a TGT with two minutes or less left). The client gets no new service ticket until it has a new TGT.", x.request),
+            "Get a new ticket-granting ticket, then connect again: Linux, 'kinit' (with a lifetime that outlasts the work, 'kinit -l'); Windows, lock and unlock the session, or 'klist purge'. If a fresh TGT is refused too, compare the clocks of client and KDC.".to_string(),
         ),
         KDC_ERR_POLICY | KDC_ERR_CANNOT_POSTDATE if postdate_request(x).is_some() => (
             format!("The client's {} for {sp} asked for a postdated ticket (RFC 4120 2.4): {}. The KDC answered {}: its policy does not allow postdated tickets for this client or service. A Samba AD DC refuses every such request: its KDC (Heimdal) grants ALLOW-POSTDATE only when the client's and the service's accounts both have the postdate flag, and Samba gives that flag to no account (source4/kdc/db-glue.c), so no setting allows it. This is not a logon restriction of the account.{}", x.request, postdate_request(x).unwrap_or_default(), x.error.as_deref().unwrap_or("the error"), e_text(x)),
-            "Ask for a ticket valid now: run kinit without -s (a start time asks for a postdated ticket), and get the ticket when it is needed instead (e.g. from the job that needs it). If postdated tickets are wanted, the KDC must allow them: a Samba AD DC cannot; an MIT KDC refuses principals with -allow_postdated (kadmin modprinc +allow_postdated clears it).",
+            "Ask for a ticket valid now: run kinit without -s (a start time asks for a postdated ticket), and get the ticket when it is needed instead (e.g. from the job that needs it). If postdated tickets are wanted, the KDC must allow them: a Samba AD DC cannot; an MIT KDC refuses principals with -allow_postdated (kadmin modprinc +allow_postdated clears it).".to_string(),
         ),
         _ => (
             generic_kdc_text(x, code, sp, meaning, &extra),
-            check.unwrap_or("Look the error up with `smbscope status` and check the KDC's log."),
+            check.unwrap_or_else(|| "Read the KDC's log for this request (Samba: 'log level = 3'; Windows: the System log's Kerberos-Key-Distribution-Center events).".to_string()),
         ),
     };
-    (explanation, next.to_string())
+    (explanation, next)
 }
 
 /// A KDC error without a text of its own: the request, the RFC's meaning

@@ -10,7 +10,7 @@ use crate::session::{Connection, Model, Outcome, Round, Session, MECHANISM_NTLM}
 use crate::tcp::hash::KeyedHashMap;
 
 use super::group::{evidence, groups, Group};
-use super::{nt_check, nt_meaning, Draft, Severity, Sink};
+use super::{nt_check, nt_meaning, nt_next, Draft, Severity, Sink};
 
 /// A round slower than this is reported (seconds).
 pub const SLOW_ROUND_SECS: f64 = 1.0;
@@ -374,7 +374,12 @@ fn failure(g: &Group<'_>, bad_passwords_before: u64, v1: V1Evidence<'_>, out: &m
             why.push(' ');
             why.push_str(&m);
         }
-        if let Some(m) = nt_meaning(meant) {
+        // The status's general meaning, unless the capture tells this
+        // refusal's own reason, which the general one would repeat or
+        // contradict.
+        let own_reason =
+            code == "logon.raw_ntlmv2_refused" || matches!(v1, V1Evidence::GoodWithNtlmV2(_));
+        if let Some(m) = nt_meaning(meant).filter(|_| !own_reason) {
             why.push(' ');
             why.push_str(m);
         }
@@ -405,7 +410,9 @@ fn failure(g: &Group<'_>, bad_passwords_before: u64, v1: V1Evidence<'_>, out: &m
         ("session.expired", _) if s.mechanism.is_none() => "Capture from before the connection is made, to see the mechanism. With Kerberos, get a new ticket (klist purge, or kinit, then connect again) and compare the server's clock with the KDC's; otherwise read the server's security log for this logon.".to_string(),
         ("session.expired", _) => "Read the server's security log for this logon, and connect again to see whether a fresh logon works.".to_string(),
         ("logon.account_disabled", _) if guest_account => "Log on with a user account of the server or the domain. Enabling the Guest account is not recommended: guest sessions cannot be signed or encrypted, and Windows clients refuse them by default (AllowInsecureGuestAuth).".to_string(),
-        _ => nt_check(meant).unwrap_or("Check the server's security log for this logon.").to_string(),
+        _ => super::steps::logon_next(S(meant), s.user.as_deref(), s.workstation.as_deref())
+            .or_else(|| nt_next(meant))
+            .unwrap_or_else(|| "Check the server's security log for this logon.".to_string()),
     };
     out.push(
         Draft::new(Severity::Error, code, title)
@@ -607,16 +614,12 @@ fn frames_of(r: &Round, c: &Connection) -> Vec<u64> {
 
 fn guest(s: &Session, c: Option<&Connection>, out: &mut Sink) {
     const NO_KEY: &str = "SMB signing and encryption are not possible in a guest session, so its traffic can be read and changed on the way.";
-    const MAPPED: &str = "If the user expected their own identity: check the user name and password (Samba maps unknown users or bad passwords to guest with 'map to guest = Bad User')";
     // Windows' AllowInsecureGuestAuth is a setting of its SMB2/SMB3 client.
     let smb1 = c.is_some_and(|c| c.smb1_used_frame.is_some());
-    let mapped_next = if smb1 {
-        concat(&[MAPPED, "."])
+    let insecure_guest = if smb1 {
+        ""
     } else {
-        concat(&[
-            MAPPED,
-            "; Windows clients refuse insecure guest logons by default (AllowInsecureGuestAuth).",
-        ])
+        " Windows clients refuse insecure guest logons by default (AllowInsecureGuestAuth)."
     };
     let (title, why, next) = match s.user.as_deref() {
         Some(u) if u.eq_ignore_ascii_case("guest") => (
@@ -624,15 +627,18 @@ fn guest(s: &Session, c: Option<&Connection>, out: &mut Sink) {
             format!("The SESSION_SETUP succeeded with the guest flag (SessionFlags IS_GUEST; SMB1: Action GUEST): the client authenticated as {}, the guest account, and got a guest session. {NO_KEY}", identity(s)),
             "If the share holds anything not meant for everyone, give the client a user account and turn guest access off (Samba: 'map to guest = never', no 'guest ok'; Windows: keep the Guest account disabled).".to_string(),
         ),
-        Some(_) => (
-            format!("Logged on as guest, not as {}", identity(s)),
-            format!("The SESSION_SETUP succeeded with the guest flag (SessionFlags IS_GUEST; SMB1: Action GUEST): the client authenticated as {}, but the server mapped the logon to its guest account. The user gets the guest's rights, not their own. {NO_KEY}", identity(s)),
-            mapped_next,
-        ),
+        Some(u) => {
+            let u = super::steps::user_arg(Some(u));
+            (
+                format!("Logged on as guest, not as {}", identity(s)),
+                format!("The SESSION_SETUP succeeded with the guest flag (SessionFlags IS_GUEST; SMB1: Action GUEST): the client authenticated as {}, but the server mapped the logon to its guest account. The user gets the guest's rights, not their own. {NO_KEY} A Samba server with 'map to guest = Bad User' maps only a user name it does not know to guest, so the account may not exist there; with 'Bad Password' it maps a wrong password too, and a Windows server maps by its own rules.", identity(s)),
+                format!("If the user expected their own identity, check that {u} exists on the server or its domain (Samba: 'pdbedit -L', 'wbinfo -i DOMAIN\\{u}', 'samba-tool user show {u}'; Windows: 'Get-LocalUser {u}', 'Get-ADUser {u}'), then the password; where guests are not wanted, set 'map to guest = Never' (Samba).{insecure_guest}"),
+            )
+        }
         None => (
             "Logged on as guest (the client sent no user name)".to_string(),
             format!("The SESSION_SETUP succeeded with the guest flag (SessionFlags IS_GUEST; SMB1: Action GUEST): the client sent no user name, and the server mapped the logon to its guest account. The user gets the guest's rights, not their own. {NO_KEY}"),
-            mapped_next,
+            format!("If the user expected their own identity, give the client a user name and password (net use \\\\SERVER\\SHARE /user:DOMAIN\\USER, smbclient -U USER, mount -o username=USER).{insecure_guest}"),
         ),
     };
     out.push(

@@ -24,6 +24,7 @@ mod ms17_010;
 pub(crate) use logon::identity;
 mod negotiate;
 mod posture;
+mod steps;
 mod time;
 mod tree;
 
@@ -453,9 +454,41 @@ pub fn diagnose(model: &Model) -> Diagnosis {
     }
 }
 
-/// The first "what to check" line of our NTSTATUS explanation, if any.
+/// A "what to check" line that looks into the capture: a report has read
+/// the capture already and shows what it found, so such a line is never a
+/// report's next step.
+pub(crate) fn in_capture(line: &str) -> bool {
+    line.starts_with("In the capture:")
+}
+
+/// The first "what to check" line of our NTSTATUS explanation that is not
+/// one to look into the capture ([`in_capture`]), if any.
 pub(crate) fn nt_check(code: u32) -> Option<&'static str> {
-    crate::ntstatus::explain(code).and_then(|x| x.check.first().copied())
+    first_step(crate::ntstatus::explain(code)?.check)
+}
+
+/// The next step for a finding of an NTSTATUS: [`nt_check`], and when that
+/// is a step on Windows only, the first step on Samba with it (the capture
+/// seldom says which the server is).
+pub(crate) fn nt_next(code: u32) -> Option<String> {
+    steps(crate::ntstatus::explain(code)?.check)
+}
+
+fn first_step(check: &'static [&'static str]) -> Option<&'static str> {
+    check.iter().copied().find(|l| !in_capture(l))
+}
+
+/// [`first_step`] of `check`, with the first Samba step when that one is
+/// for Windows only.
+fn steps(check: &'static [&'static str]) -> Option<String> {
+    let first = first_step(check)?;
+    let samba = check.iter().find(|l| l.starts_with("Samba"));
+    match samba {
+        Some(s) if first.starts_with("Windows") && !first.contains("Samba") => {
+            Some(crate::session::token::concat(&[first, " ", s]))
+        }
+        _ => Some(first.to_string()),
+    }
 }
 
 /// Our NTSTATUS meaning, if any.
@@ -463,10 +496,10 @@ pub(crate) fn nt_meaning(code: u32) -> Option<&'static str> {
     crate::ntstatus::explain(code).map(|x| x.meaning)
 }
 
-/// Our Kerberos error meaning and first check, if any.
-pub(crate) fn krb_text(code: i32) -> (Option<&'static str>, Option<&'static str>) {
+/// Our Kerberos error meaning and next step ([`nt_next`]'s rules), if any.
+pub(crate) fn krb_text(code: i32) -> (Option<&'static str>, Option<String>) {
     match crate::ntstatus::kerberos::explain(code) {
-        Some(x) => (Some(x.meaning), x.check.first().copied()),
+        Some(x) => (Some(x.meaning), steps(x.check)),
         None => (None, None),
     }
 }

@@ -56,10 +56,10 @@ fn negotiate_error(c: &Connection, out: &mut Sink) {
             "No common SMB dialect",
         )
         .explain(format!(
-            "The client offered {} and the server answered {status}.",
+            "The client offered {} and the server answered {status}: it allows none of them.",
             dialect_list(&n.offered_dialects)
         ))
-        .next("Compare the client's and server's minimum and maximum protocol versions.")
+        .next(no_dialect_next(&n.offered_dialects))
     } else {
         Draft::new(
             Severity::Error,
@@ -78,6 +78,26 @@ fn negotiate_error(c: &Connection, out: &mut Sink) {
             .status(status)
             .done(),
     );
+}
+
+/// What to change when the server allows none of the SMB2 dialects the
+/// client offered: the client's range is all the capture shows (a server
+/// that refuses names none of its own).
+fn no_dialect_next(offered: &[Dialect]) -> String {
+    let (Some(lo), Some(hi)) = (offered.iter().min(), offered.iter().max()) else {
+        return "Compare the client's and the server's protocol ranges (Samba: 'client min/max protocol', 'server min/max protocol'; Windows: Get-SmbServerConfiguration).".to_string();
+    };
+    let list = dialect_list(offered);
+    // A server allows a range of dialects (Samba's 'server min/max
+    // protocol', Windows' SMB2 setting): an offer reaching the newest dialect
+    // misses it from below, one reaching the oldest from above.
+    if lo.0 >= 0x0300 && *hi == Dialect::SMB3_1_1 {
+        format!("The client offered only {list}, so the server's maximum is below {lo}: let the client offer older dialects too (Samba: 'client min protocol = SMB2_10'), or raise the server's maximum (Samba: 'server max protocol = SMB3'; Windows servers before 2016 have no 3.1.1).")
+    } else if hi.0 < 0x0300 && *lo == Dialect::SMB2_0_2 {
+        format!("The client offered only {list}, so the server's minimum is above {hi}: let the client offer SMB 3 (Samba: 'client max protocol = SMB3'), or lower the server's minimum (Samba: 'server min protocol'; Windows: Get-SmbServerConfiguration).")
+    } else {
+        format!("The client offered {list}, none of which the server allows: compare the server's range with it (Samba: 'server min protocol' and 'server max protocol' in testparm -s; Windows: Get-SmbServerConfiguration | select EnableSMB2Protocol).")
+    }
 }
 
 /// STATUS_INVALID_PARAMETER to a NEGOTIATE the client built against the

@@ -1,25 +1,61 @@
 //! TREE_CONNECT failures ([MS-SMB2] 3.3.5.7).
 
 use crate::ntstatus::NtStatus as S;
-use crate::session::{Model, Tree};
+use crate::session::{Model, Negotiate, Outcome, Tree};
+use crate::smb2::negotiate::Capabilities;
 
-use super::{nt_check, nt_meaning, Draft, Severity, Sink};
+use super::{nt_meaning, nt_next, Draft, Severity, Sink};
 
 pub(super) fn findings(model: &Model, out: &mut Sink) {
     for t in model.trees.iter().filter(|t| t.status.0 != 0) {
-        let dialect = model
-            .connection(t.stream)
-            .and_then(|c| c.negotiate.as_ref())
-            .map(|n| (n.dialect.map(|d| d.to_string()), n.dialect_code));
-        out.push(failure(t, dialect).done());
+        let conn = model.connection(t.stream);
+        let negotiate = conn.and_then(|c| c.negotiate.as_ref());
+        let session =
+            conn.and_then(|c| model.sessions_of(c).find(|s| s.session_id == t.session_id));
+        let who = session.map(super::identity);
+        let keyless =
+            session.is_some_and(|s| matches!(s.outcome, Outcome::Guest | Outcome::Anonymous));
+        let smb1 = conn.is_some_and(|c| c.smb1_used_frame.is_some()) && negotiate.is_none();
+        out.push(failure(t, negotiate, who.as_deref(), keyless || smb1, smb1).done());
     }
 }
 
-fn failure(t: &Tree, dialect: Option<(Option<String>, u16)>) -> Draft {
+/// Whether the connection can encrypt, as [MS-SMB2] 3.3.5.7 asks before it
+/// refuses a share that requires encryption: a 3.1.1 connection with a
+/// cipher, or a 3.0/3.0.2 one where both sides have CAP_ENCRYPTION. `None`
+/// when the NEGOTIATE is not in the capture.
+fn can_encrypt(n: Option<&Negotiate>) -> Option<bool> {
+    let n = n?;
+    let d = n.dialect_code;
+    if d == 0 || n.response_frame.is_none() {
+        return None;
+    }
+    Some(match d {
+        0x0311.. => n.cipher.is_some(),
+        0x0300.. => {
+            n.capabilities.contains(Capabilities::ENCRYPTION)
+                && n.client_capabilities.contains(Capabilities::ENCRYPTION)
+        }
+        _ => false,
+    })
+}
+
+/// `\\server\share` split into the server and the share's name.
+fn split_share(path: &str) -> (&str, &str) {
+    let p = path.trim_start_matches('\\');
+    match p.rsplit_once('\\') {
+        Some((server, name)) => (server, name),
+        None => ("SERVER", p),
+    }
+}
+
+fn failure(t: &Tree, n: Option<&Negotiate>, who: Option<&str>, keyless: bool, smb1: bool) -> Draft {
     let st = t.status;
-    let (d_name, d_code) = dialect.unwrap_or((None, 0));
+    let d_code = n.map_or(0, |n| n.dialect_code);
+    let d_name = n.and_then(|n| n.dialect).map(|d| d.to_string());
     let cannot_encrypt = d_code != 0 && d_code < 0x0300;
     let share = &t.share;
+    let (server, name) = split_share(share);
     // An SMB1 DOS-form error is read as the NTSTATUS [MS-CIFS] pairs it
     // with for a tree connect, and otherwise as no NTSTATUS at all.
     let dos = super::dos::tree(st);
@@ -29,22 +65,34 @@ fn failure(t: &Tree, dialect: Option<(Option<String>, u16)>) -> Draft {
                 Some(e) => format!("The server has no share by the name in {share} ({st}). {} {}", e.why, nt_meaning(e.nt.0).unwrap_or("")),
                 None => format!("The server has no share by the name in {share} (STATUS_BAD_NETWORK_NAME). {}", nt_meaning(st.0).unwrap_or("")),
             })
-            .next(nt_check(S::BAD_NETWORK_NAME.0).unwrap_or("List the server's shares (smbclient -L, net view) and check the spelling.")),
+            .next(format!("List the shares of {server} (smbclient -L //{server} -U USER; net view \\\\{server}) and compare them with '{name}'. On a Samba server, 'testparm -s' shows each share's path, which must exist and be readable by smbd.")),
         S::ACCESS_DENIED if cannot_encrypt => Draft::new(Severity::Error, "tree.encryption_required", format!("Access to {share} denied: the share probably requires encryption, which SMB {} cannot do", d_name.as_deref().unwrap_or("2.x")))
             .explain(format!("TREE_CONNECT to {share} was refused with STATUS_ACCESS_DENIED on a connection that negotiated SMB {}. SMB 2.x has no encryption, and a server refuses such clients on shares that require it (Samba 'smb encrypt = required', Windows EncryptData / RejectUnencryptedAccess). If the share does not require encryption, the user lacks permission on it.", d_name.as_deref().unwrap_or("2.x")))
             .next("Let the client negotiate SMB 3.0 or later (Samba: 'client max protocol = SMB3'; check 'client min/max protocol'), or check the share's encryption setting and permissions."),
-        S::ACCESS_DENIED | S::NETWORK_ACCESS_DENIED => Draft::new(Severity::Error, "tree.access_denied", format!("Access to share {share} denied"))
-            .explain(format!("TREE_CONNECT to {share} was refused with {st}: the session's user may not use this share (share permissions, 'valid users', hosts allow), or the share requires encryption. {}", nt_meaning(st.0).unwrap_or("")))
-            .next(nt_check(st.0).unwrap_or("Check the share's permissions for the user (Get-SmbShareAccess; Samba: 'valid users', 'read list').")),
+        S::ACCESS_DENIED | S::NETWORK_ACCESS_DENIED => {
+            let user = who.map_or_else(|| "the session's user".to_string(), |w| format!("the session's user, {w},"));
+            // [MS-SMB2] 3.3.5.7: a share that requires encryption accepts a
+            // connection that can encrypt, and marks it SHAREFLAG_ENCRYPT_DATA.
+            let encryption = match (can_encrypt(n), keyless) {
+                (_, true) if smb1 => " The share may also require encryption, which an SMB1 connection cannot do (Samba's UNIX extensions aside).".to_string(),
+                (_, true) => " The share may also require encryption, which a guest or anonymous session cannot do (it has no key).".to_string(),
+                (Some(true), false) => format!(" Encryption is not the reason: this connection can encrypt (SMB {}{}), and a share that requires encryption accepts such a connection ([MS-SMB2] 3.3.5.7).", d_name.as_deref().unwrap_or("3.x"), n.and_then(|n| n.cipher).map(|c| format!(", {c}")).unwrap_or_default()),
+                (Some(false), false) => format!(" The share may also require encryption, which this connection cannot do (SMB {} without a cipher).", d_name.as_deref().unwrap_or("3.x")),
+                (None, false) => " The share may also require encryption, which the connection may not be able to do (its NEGOTIATE is not in the capture).".to_string(),
+            };
+            Draft::new(Severity::Error, "tree.access_denied", format!("Access to share {share} denied"))
+                .explain(format!("TREE_CONNECT to {share} was refused with {st}: {user} may not use this share. On Samba the share's 'valid users', 'invalid users', 'hosts allow' and 'hosts deny' decide that; on Windows its share permissions.{encryption}"))
+                .next(format!("Check who may use '{name}': Samba, its 'valid users', 'invalid users', 'hosts allow' and 'hosts deny' (testparm -s --section-name={name}); Windows, Get-SmbShareAccess {name}."))
+        }
         S::INSUFFICIENT_RESOURCES => Draft::new(Severity::Error, "tree.failed", format!("TREE_CONNECT to {share} failed: {st}"))
-            .explain(format!("The server refused the tree connect to {share} with {st}. Samba answers a TREE_CONNECT so when the share's connection limit ('max connections') is used up; otherwise the server is short of memory or another resource. {}", nt_meaning(st.0).unwrap_or("")))
+            .explain(format!("The server refused the tree connect to {share} with {st}. Samba answers a TREE_CONNECT so when the share's connection limit ('max connections') is used up; otherwise the server ran out of memory or another resource such as handles."))
             .next("Look at the share's connection limit and who holds its connections (Samba: 'max connections', smbstatus -S; Windows: the share's user limit, Get-SmbShare | select Name,ConcurrentUserLimit), then at the server's memory."),
         _ => Draft::new(Severity::Error, "tree.failed", format!("TREE_CONNECT to {share} failed: {st}"))
             .explain(match super::dos::meaning(st) {
                 Some(m) => format!("The server refused the tree connect. {m}"),
                 None => nt_meaning(st.0).unwrap_or("The server refused the tree connect.").to_string(),
             })
-            .next(nt_check(st.0).unwrap_or("Check the server's log for this share.")),
+            .next(nt_next(st.0).unwrap_or_else(|| "Check the server's log for this share.".to_string())),
     };
     d.stream(t.stream)
         .frames([t.request_frame].into_iter().chain(t.response_frame))

@@ -106,7 +106,7 @@ u32;
     check: [
         "Windows server: Security log event 4625 on the server (and 4776 on the DC for NTLM) - its Sub Status gives the real reason, e.g. 0xC0000064 no such user, 0xC000006A wrong password.",
         "Samba: 'log level = 3 auth_audit:3' and look in the smbd log for the line with the user and NT_STATUS_WRONG_PASSWORD or NT_STATUS_NO_SUCH_USER; test with 'smbclient -L //server -U DOMAIN\\user' and, on a member, 'wbinfo -a DOMAIN\\user%password'.",
-        "Check the NTLMSSP AUTHENTICATE message in this capture: user and domain names, and whether the NT response is NTLMv2 (longer than 24 bytes).",
+        "In the capture: the user and domain names of the NTLMSSP AUTHENTICATE message, and whether its NT response is NTLMv2 (longer than 24 bytes).",
         "For Kerberos: the ticket's SPN (cifs/host) and whether 'setspn -Q cifs/host' returns exactly one account.",
     ],
 }
@@ -131,7 +131,7 @@ u32;
         "Samba: the user exists in AD but not in passdb / cannot be mapped by winbind (idmap range missing).",
     ],
     check: [
-        "The NTLMSSP AUTHENTICATE message: DomainName and UserName fields; an empty DomainName makes the server assume its own.",
+        "In the capture: the DomainName and UserName fields of the NTLMSSP AUTHENTICATE message; an empty DomainName makes the server assume its own.",
         "Windows: event 4625 Sub Status 0xC0000064 on the server; 'Get-ADUser name' on a DC.",
         "Samba: 'pdbedit -L' (standalone), 'wbinfo -i DOMAIN\\user' and 'getent passwd DOMAIN\\user' (member), 'samba-tool user show user' (AD DC).",
     ],
@@ -209,7 +209,7 @@ u32;
         "A non-Windows client (Linux, macOS, a scanner) that sends an empty or unexpected workstation name in NTLM.",
     ],
     check: [
-        "The Workstation field of the NTLMSSP AUTHENTICATE message in this capture.",
+        "In the capture: the Workstation field of the NTLMSSP AUTHENTICATE message.",
         "Windows: 'Get-ADUser user -Properties LogonWorkstations'.",
         "Samba: 'pdbedit -Lv user' (Workstations) or 'samba-tool user show user --attributes=userWorkstations'.",
     ],
@@ -306,7 +306,7 @@ u32;
         "A client authenticated with its machine account (DOMAIN\\HOST$) against a server that does not allow it for this logon type, e.g. an old tool or a misconfigured service.",
     ],
     check: [
-        "The user name in the NTLMSSP AUTHENTICATE message or the Kerberos client name: does it end in '$'?",
+        "In the capture: the user name in the NTLMSSP AUTHENTICATE message or the Kerberos client name: does it end in '$'?",
         "Samba: the smbd auth log line names the account; make the client use a user account.",
     ],
 }
@@ -499,7 +499,10 @@ u32;
 0xC000_0062 "STATUS_INVALID_ACCOUNT_NAME" {
     meaning: "The account name given is not syntactically valid (illegal characters or too long).",
     causes: ["A user name with characters such as \" / \\ [ ] : ; | = , + * ? < >, or a malformed UPN."],
-    check: ["The UserName field in the NTLMSSP AUTHENTICATE message or the client principal in Kerberos."],
+    check: [
+        "In the capture: the UserName field in the NTLMSSP AUTHENTICATE message or the client principal in Kerberos.",
+        "Log on with the account's name as the directory has it (Windows: 'Get-ADUser name'; Samba: 'samba-tool user list', 'pdbedit -L').",
+    ],
 }
 0xC000_00DF "STATUS_NO_SUCH_DOMAIN" {
     meaning: "The domain named in the logon is not known to the server or its DCs.",
@@ -509,7 +512,7 @@ u32;
         "Samba member: winbind cannot resolve the domain ('winbind enum' or trust enumeration failing).",
     ],
     check: [
-        "The DomainName field of the NTLMSSP AUTHENTICATE message.",
+        "In the capture: the DomainName field of the NTLMSSP AUTHENTICATE message.",
         "Windows: 'nltest /domain_trusts'. Samba: 'wbinfo --all-domains' and 'wbinfo -D DOMAIN'.",
     ],
 }
@@ -523,7 +526,10 @@ u32;
     causes: [
         "A client sending an NTLM message without the fields the DC expects (old or minimal NTLM implementations).",
     ],
-    check: ["The NTLMSSP AUTHENTICATE message: NtChallengeResponse length and the presence of the AV pairs; update the client's NTLM implementation."],
+    check: [
+        "In the capture: the NtChallengeResponse length and the AV pairs of the NTLMSSP AUTHENTICATE message.",
+        "Update the client's NTLM implementation.",
+    ],
 }
 0xC000_0203 "STATUS_USER_SESSION_DELETED" {
     meaning: "The SessionId in the request does not name a session the server knows on this connection ([MS-SMB2] 3.3.5.2.9): it was logged off, expired and cleaned up, or the server restarted or failed over.",
@@ -819,7 +825,10 @@ u32;
 0xC000_007E "STATUS_RANGE_NOT_LOCKED" {
     meaning: "An UNLOCK named a byte range that this open does not hold locked.",
     causes: ["A client unlocking a range it never locked or already unlocked, or a lock lost after a reconnect."],
-    check: ["The LOCK requests on this FileId in the capture; usually an application or client bug."],
+    check: [
+        "In the capture: the LOCK requests on this FileId.",
+        "Usually an application or client bug: update the application or the SMB client.",
+    ],
 }
 0xC000_0061 "STATUS_PRIVILEGE_NOT_HELD" {
     meaning: "The operation needs a privilege the user's token on the server lacks (e.g. setting owner or SACL, backup/restore semantics).",
@@ -893,12 +902,18 @@ u32;
 0xC000_00AE "STATUS_PIPE_BUSY" {
     meaning: "All instances of the named pipe are in use; the client should wait and retry.",
     causes: ["Many clients using the same RPC pipe at once, or a service slow to free instances."],
-    check: ["Retry behaviour in the capture; the service's load on the server."],
+    check: [
+        "In the capture: whether the client retries.",
+        "The load of the service behind the pipe on the server.",
+    ],
 }
 0xC000_00B0 "STATUS_PIPE_DISCONNECTED" {
     meaning: "The server end of the named pipe has disconnected (the service closed it), so reads and writes fail.",
     causes: ["The RPC service behind the pipe crashed or closed the connection, e.g. after a fault in the call."],
-    check: ["The server's service/event logs (Windows), samba-dcerpcd or smbd logs (Samba), and the last RPC call in the capture."],
+    check: [
+        "The server's service/event logs (Windows), samba-dcerpcd or smbd logs (Samba).",
+        "In the capture: the last RPC call on the pipe.",
+    ],
 }
 0xC000_00B1 "STATUS_PIPE_CLOSING" {
     meaning: "The named pipe is being closed by the server side; no more data can be exchanged.",
@@ -918,7 +933,10 @@ u32;
 0xC000_00AD "STATUS_INVALID_PIPE_STATE" {
     meaning: "The named pipe is not in a state that allows this operation (e.g. a transceive on a pipe not in message mode).",
     causes: ["A client using the pipe in the wrong mode, or a server-side pipe already disconnected."],
-    check: ["The IOCTL FSCTL_PIPE_TRANSCEIVE / READ sequence in the capture."],
+    check: [
+        "In the capture: the IOCTL FSCTL_PIPE_TRANSCEIVE / READ sequence.",
+        "Usually a client bug, or a service that closed its end of the pipe: the service's log on the server.",
+    ],
 }
 0xC000_00D4 "STATUS_NOT_SAME_DEVICE" {
     meaning: "A rename or hard link tried to move a file to another share or volume; that cannot be done as a rename and the client must copy instead.",
@@ -1033,7 +1051,10 @@ u32;
         "An FSCTL the server or file system does not implement (Samba for some FSCTLs, or FSCTL on a named pipe).",
         "An IOCTL without SMB2_0_IOCTL_IS_FSCTL where the server expects it.",
     ],
-    check: ["The CtlCode of the IOCTL in the capture; whether the share's file system supports it; Samba: 'vfs objects' that add FSCTL support."],
+    check: [
+        "Whether the share's file system supports the IOCTL; Samba: 'vfs objects' that add FSCTL support.",
+        "In the capture: the CtlCode of the IOCTL.",
+    ],
 }
 0xC000_0004 "STATUS_INFO_LENGTH_MISMATCH" {
     meaning: "The buffer for a QUERY_INFO / SET_INFO / QUERY_DIRECTORY is smaller than the fixed part of the information class, so nothing can be returned.",
@@ -1053,7 +1074,10 @@ u32;
 0xC000_0002 "STATUS_NOT_IMPLEMENTED" {
     meaning: "The server does not implement this request, information class or function.",
     causes: ["A client feature the server lacks (an FSCTL, an info class, a command in an old server)."],
-    check: ["Which request in the capture; the server's version and documentation."],
+    check: [
+        "The server's version and documentation: whether it implements the request.",
+        "In the capture: which request it answers.",
+    ],
 }
 0xC000_00E5 "STATUS_INTERNAL_ERROR" {
     meaning: "The server hit an internal error it has no better code for. Samba uses it for many unexpected failures.",
@@ -1069,17 +1093,26 @@ u32;
         "Client and server derived different signing keys (a bug, or a session key problem after re-authentication).",
         "A middlebox modifying signed SMB traffic.",
     ],
-    check: ["Compare dialect and signing algorithm in the capture (SMB 3.1.1 SIGNING_CAPABILITIES); try without middleboxes; Windows client: SMBClient/Security log."],
+    check: [
+        "Try without middleboxes; Windows client: SMBClient/Security log.",
+        "In the capture: the dialect and signing algorithm (SMB 3.1.1 SIGNING_CAPABILITIES).",
+    ],
 }
 0xC000_0467 "STATUS_FILE_NOT_AVAILABLE" {
     meaning: "The file is temporarily unavailable, e.g. during a cluster failover or on a continuously available share while handles are being recovered; the client should retry.",
     causes: ["A scale-out file server or CA share moving between nodes, or a resume key/handle recovery in progress."],
-    check: ["Cluster events at that time (Get-ClusterLog); the client's retries in the capture."],
+    check: [
+        "Cluster events at that time (Get-ClusterLog).",
+        "In the capture: the client's retries.",
+    ],
 }
 0xC000_0466 "STATUS_SERVER_UNAVAILABLE" {
     meaning: "The server is not available for this request right now, typically a cluster node that is moving or not serving the share; the client should retry elsewhere or later.",
     causes: ["A Windows failover cluster role in transition; a scale-out file server node being drained."],
-    check: ["Cluster role state ('Get-ClusterGroup'), Witness service events; client retries in the capture."],
+    check: [
+        "Cluster role state ('Get-ClusterGroup'), Witness service events.",
+        "In the capture: the client's retries.",
+    ],
 }
 0xC000_0480 "STATUS_SHARE_UNAVAILABLE" {
     meaning: "The share exists but is temporarily unavailable (e.g. a clustered share during failover).",

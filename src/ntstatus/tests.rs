@@ -494,3 +494,35 @@ fn dos_form_reports() {
     assert!(v[0].get("severity").is_none());
     assert_eq!(v[0]["dos"]["paired"][0]["status"], "STATUS_LOGON_FAILURE");
 }
+
+/// A "what to check" line that looks into the capture begins with "In the
+/// capture:", which the report's next step leaves out (it has read the
+/// capture); other lines may say "Capture ..." only as a step to take.
+#[test]
+fn capture_lines_are_marked() {
+    let lines = crate::ntstatus::explain::EXPLAINED
+        .iter()
+        .flat_map(|(_, n, x)| x.check.iter().map(move |c| (*n, *c)))
+        .chain(kerberos::explained_codes().flat_map(|k| {
+            let x = kerberos::explain(k).expect("explained");
+            let n = kerberos::name(k).unwrap_or("?");
+            x.check.iter().map(move |c| (n, *c))
+        }));
+    for (name, c) in lines {
+        let looks = c.to_ascii_lowercase().contains("capture")
+            || c.contains("AUTHENTICATE message")
+            || c.contains("in the KRB-ERROR");
+        assert!(
+            !looks || c.starts_with("In the capture:") || c.starts_with("Capture "),
+            "{name}: {c}"
+        );
+    }
+}
+
+/// Every Kerberos error the samples meet is explained (`smbscope status krb:50`).
+#[test]
+fn sample_kerberos_errors_are_explained() {
+    for code in [6, 7, 12, 14, 18, 23, 24, 25, 32, 33, 37, 50, 52] {
+        assert!(crate::ntstatus::kerberos::explain(code).is_some(), "{code}");
+    }
+}

@@ -17,7 +17,7 @@ i32;
         "A UPN suffix that is not registered in the forest.",
     ],
     check: [
-        "The cname and realm of the AS-REQ in the capture (port 88).",
+        "In the capture: the cname and realm of the AS-REQ (port 88).",
         "Windows: 'Get-ADUser -Filter \"userPrincipalName -eq 'x'\"'; Samba AD: 'samba-tool user show user'.",
         "Client: 'klist' for the principal in use; Linux: /etc/krb5.conf default_realm.",
     ],
@@ -30,7 +30,7 @@ i32;
         "A name resolving to a different host than the one the SPN belongs to, or a DNS suffix mismatch.",
     ],
     check: [
-        "The sname in the TGS-REQ in the capture.",
+        "In the capture: the sname in the TGS-REQ.",
         "'setspn -Q cifs/name' (Windows) or 'samba-tool spn list SERVER$' (Samba AD); add an alias with 'setspn -S cifs/alias SERVER' or 'netdom computername'.",
         "Samba member: 'net ads keytab list' and 'net ads setspn list'.",
     ],
@@ -61,7 +61,7 @@ i32;
         "A client asking for a renewable/forwardable ticket the policy does not allow.",
     ],
     check: [
-        "The kdc-options of the TGS-REQ in the capture (forwardable, cname-in-addl-tkt for S4U).",
+        "In the capture: the kdc-options of the TGS-REQ (forwardable, cname-in-addl-tkt for S4U).",
         "'Get-ADComputer/Get-ADUser front -Properties msDS-AllowedToDelegateTo,TrustedToAuthForDelegation'; 'Get-ADComputer back -Properties PrincipalsAllowedToDelegateToAccount'.",
         "'Get-ADUser user -Properties AccountNotDelegated'.",
     ],
@@ -74,7 +74,7 @@ i32;
         "The krbtgt or a trust account lacking AES keys.",
     ],
     check: [
-        "The etype list of the AS-REQ/TGS-REQ in the capture.",
+        "In the capture: the etype list of the AS-REQ/TGS-REQ.",
         "Windows DC System log: KDC events 14, 16 and 27 name the account without a suitable key; 'Get-ADUser/Get-ADComputer x -Properties msDS-SupportedEncryptionTypes'. Resetting the account's password creates AES keys.",
         "Linux: 'klist -ke' for keytab key types; permitted_enctypes in /etc/krb5.conf; Samba: 'kerberos encryption types'.",
     ],
@@ -88,13 +88,13 @@ i32;
     check: ["On the DC: 'certutil -dcinfo verify' and the DC's certificate; the padata types in the AS-REQ."],
 }
 18 "KDC_ERR_CLIENT_REVOKED" {
-    meaning: "The client's credentials are revoked: the account is disabled, locked out or expired, or outside its logon hours or allowed workstations. Windows event 4768/4771 with 0x12; the NTSTATUS the KDC puts in the e-data says which (e.g. 0xC0000234 locked out, 0xC0000072 disabled, 0xC000006F logon hours).",
+    meaning: "The client's credentials are revoked: the account is disabled, locked out or expired, or outside its logon hours or allowed workstations. Windows event 4768/4771 with 0x12. A Windows KDC says which with an NTSTATUS in the KRB-ERROR's e-data (e.g. 0xC0000234 locked out, 0xC0000072 disabled, 0xC000006F logon hours); not every KDC sends one.",
     causes: [
         "The account is locked out after bad passwords.",
         "The account is disabled or expired.",
     ],
     check: [
-        "The e-data of the KRB-ERROR in the capture (KERB-EXT-ERROR status).",
+        "In the capture: the e-data of the KRB-ERROR (a KERB-EXT-ERROR status, if the KDC sent one).",
         "'Get-ADUser user -Properties Enabled,LockedOut,AccountExpirationDate'; event 4740 on the PDC for the lockout source.",
         "Samba AD: 'samba-tool user show user' (userAccountControl, lockoutTime, accountExpires).",
     ],
@@ -144,7 +144,10 @@ i32;
 26 "KDC_ERR_SERVER_NOMATCH" {
     meaning: "The requested server and the ticket do not match, e.g. in a user-to-user or S4U request where the additional ticket is for a different principal.",
     causes: ["A client or service building a U2U/S4U request with the wrong additional ticket."],
-    check: ["The sname and additional-tickets of the TGS-REQ in the capture."],
+    check: [
+        "In the capture: the sname and additional-tickets of the TGS-REQ.",
+        "Update the client or service that builds the request.",
+    ],
 }
 27 "KDC_ERR_MUST_USE_USER2USER" {
     meaning: "The server principal can only be reached with user-to-user Kerberos: its SPN is on an account without a long-term key for a normal service ticket.",
@@ -173,12 +176,17 @@ i32;
         "A long-lived connection re-authenticating with an expired service ticket.",
         "A clock difference making valid tickets look expired on the server.",
     ],
-    check: ["What follows in the capture (a new TGS-REQ); 'klist' on the client for end times; clock sync on client and server."],
+    check: [
+        "Get a new ticket: Windows, 'klist purge' (or lock and unlock the session); Linux, 'kinit'. If fresh tickets are refused too, compare the clocks of client, server and KDC.",
+        "In the capture: a new TGS-REQ (and AS-REQ, if the TGT expired) should follow.",
+    ],
 }
 33 "KRB_AP_ERR_TKT_NYV" {
     meaning: "The ticket is not yet valid: its start time is in the future for the server, a sign of clocks out of sync.",
     causes: ["The server's clock is behind the KDC's."],
-    check: ["Compare time on server, client and DC: 'w32tm /stripchart /computer:DC', 'chronyc tracking'."],
+    check: [
+        "Compare time on server, client and DC ('w32tm /stripchart /computer:DC', 'chronyc tracking') and fix the clock that is off; then discard the tickets and get new ones ('klist purge' on Windows; 'kdestroy', then 'kinit', on Linux): a cached ticket stays not yet valid after the clocks are fixed.",
+    ],
 }
 34 "KRB_AP_ERR_REPEAT" {
     meaning: "The server's replay cache has seen this authenticator before, so it refuses it as a possible replay.",
@@ -186,7 +194,10 @@ i32;
         "Several services or nodes sharing one key and replay cache seeing the same authenticator (load-balanced services).",
         "A client resending the same AP-REQ, or clock problems making authenticators collide.",
     ],
-    check: ["Whether the same AP-REQ appears twice in the capture; for Linux services, the replay cache settings (KRB5RCACHETYPE)."],
+    check: [
+        "For Linux services, the replay cache settings (KRB5RCACHETYPE); load-balanced nodes sharing one key.",
+        "In the capture: whether the same AP-REQ appears twice.",
+    ],
 }
 35 "KRB_AP_ERR_NOT_US" {
     meaning: "The ticket is not for this server: the service principal in the ticket is not the one the server accepts as its own.",
@@ -208,7 +219,7 @@ i32;
         "A wrong time zone on a system whose clock is set in local time.",
     ],
     check: [
-        "Compare the stime in the KRB-ERROR with the client's time.",
+        "In the capture: the stime in the KRB-ERROR against the client's time.",
         "Windows: 'w32tm /query /status', 'w32tm /stripchart /computer:DC /samples:3'; Linux: 'chronyc tracking' or 'timedatectl'; 'net ads info' shows the DC's time offset.",
     ],
 }
@@ -251,6 +262,17 @@ i32;
     causes: ["The server answered with a key different from the ticket's session key (a keytab or SPN mix-up, a proxy in between)."],
     check: ["The AP-REP in the SESSION_SETUP response; SPN ownership ('setspn -Q') and the server's keytab."],
 }
+50 "KRB_AP_ERR_INAPP_CKSUM" {
+    meaning: "The checksum in the message is of a type the receiver does not accept there (RFC 4120 7.5.9): in a TGS-REQ, the checksum of the authenticator or of the PA-TGS-REQ is missing, of the wrong type for the key, or did not verify with that type. The client's Kerberos code builds the request in a way this KDC refuses; the password and the account are not the problem.",
+    causes: [
+        "A client library whose TGS-REQ authenticator lacks the checksum of the request body, which a Samba AD DC requires (e.g. impacket 0.10 against a Samba 4.17 AD DC).",
+        "A KDC that insists on a checksum type the client does not use (old DES/MD5 checksums disabled).",
+    ],
+    check: [
+        "Use a client whose Kerberos requests this KDC accepts (MIT kinit and smbclient, Windows), or a version of the failing library that fixes its checksum; the same user and service with another client tell whether the KDC or the client is at fault.",
+        "The KDC's log: Samba, 'log level = 3' (or 'kerberos:3'); Windows, the System log's Kerberos-Key-Distribution-Center events.",
+    ],
+}
 52 "KRB_ERR_RESPONSE_TOO_BIG" {
     meaning: "Normal: the KDC's answer does not fit in a UDP datagram, so the client must repeat the request over TCP. Common with users in many groups (large PAC).",
     causes: ["A reply bigger than the UDP limit (users in many groups, large PACs)."],
@@ -262,7 +284,10 @@ i32;
         "Windows KDC errors that map to no Kerberos code (e.g. the account's group membership too large, or a PAC validation problem).",
         "Samba/Heimdal KDC failures, explained in e-text.",
     ],
-    check: ["Decode e-text and e-data (KERB-EXT-ERROR NTSTATUS) in the capture; the DC's System log (Kerberos-Key-Distribution-Center events)."],
+    check: [
+        "The DC's System log (Kerberos-Key-Distribution-Center events); Samba: the KDC's log ('log level = 3').",
+        "In the capture: the e-text and e-data (KERB-EXT-ERROR NTSTATUS) of the KRB-ERROR.",
+    ],
 }
 62 "KDC_ERROR_CLIENT_NOT_TRUSTED" {
     meaning: "In a PKINIT (smart card / certificate) logon, the KDC does not trust the client's certificate.",
@@ -285,7 +310,10 @@ i32;
         "The user's UPN suffix belongs to another domain in the forest or a trusted forest (normal referral).",
         "The client asked the wrong domain's KDC because of its realm configuration.",
     ],
-    check: ["The crealm in the KRB-ERROR and whether the client then asks that realm's KDC; Linux: [domain_realm] and dns_lookup_realm in /etc/krb5.conf."],
+    check: [
+        "Linux: [domain_realm] and dns_lookup_realm in /etc/krb5.conf.",
+        "In the capture: the crealm in the KRB-ERROR and whether the client then asks that realm's KDC.",
+    ],
 }
 69 "KRB_AP_ERR_USER_TO_USER_REQUIRED" {
     meaning: "The service requires user-to-user authentication; a normal service ticket is not enough.",
@@ -305,7 +333,10 @@ i32;
 90 "KDC_ERR_PREAUTH_EXPIRED" {
     meaning: "The pre-authentication data is too old (e.g. a FAST or encrypted-challenge exchange that took too long), so the client must start again.",
     causes: ["Slow round trips or clock drift during a multi-step pre-authentication."],
-    check: ["Timing between the AS-REQs in the capture; clock sync on client and DC."],
+    check: [
+        "Clock sync on client and DC.",
+        "In the capture: the time between the AS-REQs.",
+    ],
 }
 91 "KDC_ERR_MORE_PREAUTH_DATA_REQUIRED" {
     meaning: "Normal in multi-round pre-authentication (FAST): the KDC needs another round of pre-authentication data from the client.",

@@ -1,0 +1,99 @@
+//! Next steps for a refused logon that name the Windows and the Samba
+//! command alike, with the account's name in them. The capture seldom says
+//! which the server or its domain controller is (the version in an NTLMSSP
+//! CHALLENGE hints at it, and a Kerberos logon has none), so a step for one
+//! of them only would send half the readers to the wrong tool.
+
+use crate::ntstatus::NtStatus as S;
+
+/// A user name as a command's argument: the name itself when it is a plain
+/// one (letters, digits, '.', '_', '-', '$'), "USER" otherwise. A Kerberos
+/// principal gives its name without the realm.
+pub(super) fn user_arg(user: Option<&str>) -> &str {
+    let Some(u) = user.map(|u| u.split('@').next().unwrap_or(u)) else {
+        return "USER";
+    };
+    let plain = |c: char| c.is_alphanumeric() || matches!(c, '.' | '_' | '-' | '$');
+    if !u.is_empty() && u.chars().all(plain) {
+        u
+    } else {
+        "USER"
+    }
+}
+
+/// What to do for a logon refused with `status` (an NTSTATUS, an SMB1 DOS
+/// error read as the NTSTATUS it stands for) of `user` from `workstation`,
+/// on Windows and on Samba; `None` for a status without such a step.
+pub(super) fn logon_next(
+    status: S,
+    user: Option<&str>,
+    workstation: Option<&str>,
+) -> Option<String> {
+    let u = user_arg(user);
+    Some(match status {
+        S::LOGON_FAILURE | S::WRONG_PASSWORD => "The server's log says whether the user is unknown or the password wrong: Windows, Security event 4625 on the server, Sub Status 0xC0000064 (no such user) or 0xC000006A (wrong password), and event 4776 on the DC for a domain account; Samba, its log with 'log level = 1 auth_audit:2', NT_STATUS_NO_SUCH_USER or NT_STATUS_WRONG_PASSWORD.".to_string(),
+        S::NO_SUCH_USER => format!("Check that {u} exists where the server looks: Windows, 'Get-ADUser {u}' or 'Get-LocalUser {u}'; Samba, 'samba-tool user show {u}' (AD DC), 'wbinfo -i DOMAIN\\{u}' (member), 'pdbedit -L' (standalone)."),
+        S::ACCOUNT_DISABLED => format!("Enable the account if it should log on: Windows, 'Enable-ADAccount {u}' (a local account: 'net user {u} /active:yes'); Samba, 'samba-tool user enable {u}' (AD DC) or 'smbpasswd -e {u}' (standalone)."),
+        S::ACCOUNT_LOCKED_OUT => format!("Find the client that keeps sending a bad password, then unlock the account: Windows, event 4740 on the PDC emulator names the caller computer, 'Unlock-ADAccount {u}'; Samba AD, 'samba-tool user show {u}' (badPwdCount, lockoutTime), 'samba-tool user unlock {u}'; standalone, 'pdbedit -Lv {u}', 'pdbedit -z -u {u}'."),
+        S::ACCOUNT_EXPIRED => format!("Extend or clear the account's expiry date if it should log on: Windows, 'Set-ADAccountExpiration {u} -DateTime DATE' or 'Clear-ADAccountExpiration {u}'; Samba AD, 'samba-tool user setexpiry {u} --days=N' or '--noexpiry'."),
+        S::PASSWORD_EXPIRED | S::PASSWORD_MUST_CHANGE => format!("The password must be changed before a network logon works: the user changes it (Windows: Ctrl+Alt+Del, Change a password; Linux: 'kpasswd {u}'), or an administrator sets a new one (Windows: 'Set-ADAccountPassword {u} -Reset'; Samba: 'samba-tool user setpassword {u}' on an AD DC, 'smbpasswd {u}' standalone)."),
+        S::INVALID_LOGON_HOURS => format!("Let the account log on at this hour, or log on within its hours: Windows, the account's Logon Hours ('Get-ADUser {u} -Properties logonHours', stored in UTC); Samba AD, 'samba-tool user show {u} --attributes=logonHours'. Check the DC's clock too."),
+        S::INVALID_WORKSTATION => {
+            let from = match workstation {
+                Some(w) if !w.is_empty() => format!("Add {w} to the computers {u} may log on from, or log on from one of them"),
+                _ => format!("The client sent no workstation name, which a 'Log On To' list cannot match: log on from a client that sends one, or lift the restriction of {u}"),
+            };
+            format!("{from}: Windows, 'Log On To' in the account's properties ('Get-ADUser {u} -Properties LogonWorkstations', 'Set-ADUser {u} -LogonWorkstations'); Samba AD, the userWorkstations attribute ('samba-tool user show {u} --attributes=userWorkstations', 'samba-tool user edit {u}').")
+        }
+        _ => return None,
+    })
+}
+
+/// What to check when a KDC refused an account (KDC_ERR_CLIENT_REVOKED)
+/// without saying why.
+pub(super) fn account_check(user: Option<&str>) -> String {
+    let u = user_arg(user);
+    format!("Check the account: Samba AD, 'samba-tool user show {u}' (userAccountControl, lockoutTime, accountExpires, logonHours); Windows, 'Get-ADUser {u} -Properties Enabled,LockedOut,AccountExpirationDate,LogonHours,LogonWorkstations' (event 4740 on the PDC emulator for a lockout).")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_arg_is_a_plain_name_or_user() {
+        assert_eq!(user_arg(Some("erin")), "erin");
+        assert_eq!(user_arg(Some("erin@SAMPLES.SMBSCOPE.TEST")), "erin");
+        assert_eq!(user_arg(Some("HOST$")), "HOST$");
+        assert_eq!(user_arg(Some("ålice")), "ålice");
+        assert_eq!(user_arg(Some("bob smith")), "USER");
+        assert_eq!(user_arg(Some("a'b")), "USER");
+        assert_eq!(user_arg(Some("")), "USER");
+        assert_eq!(user_arg(None), "USER");
+    }
+
+    #[test]
+    fn every_logon_step_names_windows_and_samba() {
+        for st in [
+            S::LOGON_FAILURE,
+            S::WRONG_PASSWORD,
+            S::NO_SUCH_USER,
+            S::ACCOUNT_DISABLED,
+            S::ACCOUNT_LOCKED_OUT,
+            S::ACCOUNT_EXPIRED,
+            S::PASSWORD_EXPIRED,
+            S::PASSWORD_MUST_CHANGE,
+            S::INVALID_LOGON_HOURS,
+            S::INVALID_WORKSTATION,
+        ] {
+            let n = logon_next(st, Some("erin"), Some("PC1")).expect("a step");
+            assert!(n.contains("Windows") && n.contains("Samba"), "{st}: {n}");
+            assert!(!n.starts_with("In the capture"), "{st}: {n}");
+        }
+        assert!(logon_next(S::ACCESS_DENIED, None, None).is_none());
+        let n = logon_next(S::INVALID_WORKSTATION, Some("ivan"), None).unwrap();
+        assert!(n.starts_with("The client sent no workstation name"), "{n}");
+        let n = account_check(Some("erin@R"));
+        assert!(n.contains("'samba-tool user show erin'"), "{n}");
+    }
+}
