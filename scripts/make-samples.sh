@@ -15,9 +15,10 @@
 #         a read-only file system; mounts two small tmpfs),
 #         probe (an HTTP request to smbd's port 445),
 #         smb1 (SMB1 logons: NTLMSSP in SPNEGO, and without SPNEGO; with
-#         smb1dos: DOS-form errors and the MS17-010 check, smb1plain: a
-#         password sent in clear, smb1files: file reads and writes, and
-#         smb1chain: a TREE_CONNECT_ANDX chained to the SESSION_SETUP_ANDX,
+#         smb1dos: DOS-form errors, a file in use in both forms, too many
+#         open files, and the MS17-010 check, smb1plain: a password sent
+#         in clear, smb1files: file reads and writes, and smb1chain: a
+#         TREE_CONNECT_ANDX chained to the SESSION_SETUP_ANDX,
 #         each also alone).
 #
 # Addresses (loopback only):
@@ -1094,6 +1095,18 @@ group_smb1dos() {
     capture smb1-dos-wrong-password "$H" run $PY "$F" dos-logon $SMBD_IP alice WrongPassw0rd
     capture smb1-dos-bad-share-missing-file "$H" run $PY "$F" dos-logon $SMBD_IP alice "$PW_ALICE"
     capture smb1-ms17-010-check-smbd "$H" run $PY "$F" ms17-010-check $SMBD_IP
+    # a file in use, in both forms: the holder's connection, a refused
+    # open, a refused LOGOFF_ANDX (another connection's UID), searches
+    # that match nothing
+    capture smb1-dos-sharing-violation "$H" \
+        run $PY "$F" sharing-violation $SMBD_IP dos alice "$PW_ALICE"
+    capture smb1-sharing-violation "$H" \
+        run $PY "$F" sharing-violation $SMBD_IP nt alice "$PW_ALICE"
+    # too many open files in the DOS form: 'max open files = 101', the
+    # least smbd takes (group files has the SMB2 case)
+    smbd_start 'server min protocol = NT1' 'ntlm auth = yes' 'max open files = 101'
+    capture smb1-dos-too-many-open-files "$H" \
+        run $PY "$F" too-many-open $SMBD_IP alice "$PW_ALICE" 110
     smbd_stop
 }
 

@@ -70,7 +70,7 @@ pub struct CheckArgs {
     /// A session was set up with the user's own identity and no error was found.
     #[arg(long)]
     expect_success: bool,
-    /// A session setup ended with this status, or a tree connect, any other SMB2 response or an SMB1 error response carried it: an NTSTATUS by name or number (STATUS_LOGON_FAILURE, 0xC000006D; a number is always an NTSTATUS), or an SMB1 error in the DOS form by name (ERRDOS/ERRnoaccess). Repeatable.
+    /// A session setup ended with this status, or a tree connect or any other SMB2 or SMB1 response carried it, normal steps included (a search that matches nothing), in the form the server sent: an NTSTATUS by name or number (STATUS_LOGON_FAILURE, 0xC000006D; a number is always an NTSTATUS), or an SMB1 error in the DOS form by name (ERRDOS/ERRnoaccess). Repeatable.
     #[arg(long, value_name = "NAME")]
     expect_status: Vec<String>,
     /// Every connection that negotiated a dialect negotiated this one, at least one did (2.0.2, 2.1, 3.0, 3.0.2, 3.1.1, or a DialectRevision such as 0x0311).

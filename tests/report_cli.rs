@@ -844,7 +844,7 @@ fn check_expect_status_finds_any_response() {
         out,
         "PASS expect-status STATUS_MORE_PROCESSING_REQUIRED: SESSION_SETUP response (stream 0, frame 9) carried STATUS_MORE_PROCESSING_REQUIRED\n\
          PASS expect-status STATUS_SUCCESS: NEGOTIATE response (stream 0, frame 6) carried STATUS_SUCCESS\n\
-         FAIL expect-status STATUS_ACCESS_DENIED: STATUS_ACCESS_DENIED not in any SMB2 response; 3 distinct status(es) seen: STATUS_SUCCESS (frame 6); STATUS_MORE_PROCESSING_REQUIRED (frame 9); STATUS_LOGON_FAILURE (frame 11)\n\
+         FAIL expect-status STATUS_ACCESS_DENIED: STATUS_ACCESS_DENIED not in any SMB2 or SMB1 response; 3 distinct status(es) seen: STATUS_SUCCESS (frame 6); STATUS_MORE_PROCESSING_REQUIRED (frame 9); STATUS_LOGON_FAILURE (frame 11)\n\
          3 check(s), 2 passed, 1 failed\n"
     );
     // The READ's interim response (frame 104).
@@ -898,7 +898,7 @@ fn check_expect_status_takes_dos_form_names() {
     assert_eq!(
         out,
         "PASS expect-status ERRDOS/ERRnoaccess: session 0x0 (stream 0, frames 8-9) SAMPLES\\alice ended with ERRDOS/ERRnoaccess\n\
-         FAIL expect-status STATUS_LOGON_FAILURE: STATUS_LOGON_FAILURE not seen: no SMB2 response in the capture\n\
+         FAIL expect-status STATUS_LOGON_FAILURE: STATUS_LOGON_FAILURE not in any SMB2 or SMB1 response; 2 distinct status(es) seen: STATUS_SUCCESS (frame 6); ERRDOS/ERRnoaccess (frame 9)\n\
          2 check(s), 1 passed, 1 failed\n"
     );
     let (code, out) = check(&[
@@ -927,7 +927,9 @@ fn check_expect_status_numbers_are_ntstatus() {
     let (code, out) = check(&[&dos, "--expect-status", "0x00050001"]);
     assert_eq!(code, 1, "{out}");
     assert!(
-        out.starts_with("FAIL expect-status 0x00050001: 0x00050001 not seen"),
+        out.starts_with(
+            "FAIL expect-status 0x00050001: 0x00050001 not in any SMB2 or SMB1 response"
+        ),
         "{out}"
     );
     let o = smbscope(&["check", &dos, "--expect-status", "0xF1010005"]);
@@ -952,6 +954,88 @@ fn check_expect_status_numbers_are_ntstatus() {
         let (code, out) = check(&[&sample(file), "--expect-status", status]);
         assert_eq!(code, 0, "{file}: {out}");
         assert_eq!(out.lines().next(), Some(line), "{file}");
+    }
+}
+
+/// The SMB1 statuses that are normal steps, left out of `errors[]` as
+/// SMB2's are, are found as SMB2's are (any response that carried them),
+/// in the form the server sent: smb1-sharing-violation (NT status codes)
+/// has a TRANS2_FIND_FIRST2 that matches nothing (STATUS_NO_SUCH_FILE) and
+/// an SMB_COM_SEARCH (STATUS_NO_MORE_FILES); smb1-dos-sharing-violation
+/// the same in the DOS form (ERRDOS/ERRbadfile, ERRDOS/ERRnofiles), which
+/// the NTSTATUS names do not match, nor the DOS names the NTSTATUS;
+/// smb1-ntlm-success a DFS referral refused by a server without DFS
+/// (STATUS_NOT_FOUND). The frames are tshark's
+/// (tests/data/smb1_errors_tshark.tsv).
+#[test]
+fn check_expect_status_finds_smb1_normal_steps() {
+    let tshark = include_str!("data/smb1_errors_tshark.tsv");
+    // The first frame of a capture whose response carried a status, by
+    // tshark's fields: (nt_status) or (error_class, error_code).
+    let first = |capture: &str, nt: &str, dos: (&str, &str)| -> String {
+        tshark
+            .lines()
+            .map(|l| l.split('\t').collect::<Vec<_>>())
+            .find(|f| f[0] == capture && (f[5] == nt || (!dos.0.is_empty() && (f[6], f[7]) == dos)))
+            .map(|f| format!("stream {}, frame {}", f[2], f[1]))
+            .expect("in tshark's table")
+    };
+    for (capture, status, command, nt, dos) in [
+        (
+            "smb1-sharing-violation.pcap",
+            "STATUS_NO_SUCH_FILE",
+            "SMB_COM_TRANSACTION2",
+            "0xc000000f",
+            ("", ""),
+        ),
+        (
+            "smb1-sharing-violation.pcap",
+            "STATUS_NO_MORE_FILES",
+            "SMB_COM_SEARCH",
+            "0x80000006",
+            ("", ""),
+        ),
+        (
+            "smb1-dos-sharing-violation.pcap",
+            "ERRDOS/ERRbadfile",
+            "SMB_COM_TRANSACTION2",
+            "-",
+            ("0x01", "0x0002"),
+        ),
+        (
+            "smb1-dos-sharing-violation.pcap",
+            "ERRDOS/ERRnofiles",
+            "SMB_COM_SEARCH",
+            "-",
+            ("0x01", "0x0012"),
+        ),
+        (
+            "smb1-ntlm-success.pcap",
+            "STATUS_NOT_FOUND",
+            "SMB_COM_TRANSACTION2",
+            "0xc0000225",
+            ("", ""),
+        ),
+    ] {
+        let (code, out) = check(&[&sample(capture), "--expect-status", status]);
+        assert_eq!(code, 0, "{capture}: {out}");
+        let at = first(capture, nt, dos);
+        assert_eq!(
+            out.lines().next(),
+            Some(
+                format!("PASS expect-status {status}: {command} response ({at}) carried {status}")
+                    .as_str()
+            ),
+            "{capture}"
+        );
+    }
+    // Each form is matched by its own name only.
+    for (capture, status) in [
+        ("smb1-sharing-violation.pcap", "ERRDOS/ERRnofiles"),
+        ("smb1-dos-sharing-violation.pcap", "STATUS_NO_MORE_FILES"),
+    ] {
+        let (code, out) = check(&[&sample(capture), "--expect-status", status]);
+        assert_eq!(code, 1, "{capture}: {out}");
     }
 }
 
@@ -1243,7 +1327,7 @@ fn check_on_a_damaged_capture() {
     );
     assert!(
         xml.contains(
-            "<failure message=\"STATUS_LOGON_FAILURE not seen: no SMB2 response in the capture\""
+            "<failure message=\"STATUS_LOGON_FAILURE not seen: no SMB2 or SMB1 response in the capture\""
         ),
         "{xml}"
     );

@@ -21,7 +21,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
-use smbscope::ntstatus::NtStatus;
+use smbscope::ntstatus::{dos, NtStatus};
 use smbscope::smb2::smb1::Smb1Command;
 
 /// One SMB1 error entry: (stream, frame, request frame, command, status,
@@ -109,7 +109,8 @@ fn left_out(cmd: u8, status: NtStatus, trans2: Option<u32>) -> Option<&'static s
     match (cmd, trans2) {
         (0x72, _) => Some("NEGOTIATE"),
         (0x73, _) => Some("SESSION_SETUP_ANDX"),
-        _ if status.is_benign() => Some("benign"),
+        // ERRDOS/ERRnofiles and ERRDOS/ERRmoredata are benign as theirs.
+        _ if status.is_benign() || dos::is_benign(status) => Some("benign"),
         // TRANS2_FIND_FIRST2 matching nothing ([MS-CIFS] 3.3.5.58.3, 2.2.6.2.2).
         (0x32, Some(0x0001)) if status == NtStatus::NO_SUCH_FILE || dos == Some((1, 2)) => {
             Some("no match")
@@ -163,9 +164,10 @@ fn smb1_error_responses_are_their_connections_errors_as_tshark_shows_them() {
             }
             let uid: u64 = r["smb.uid"].parse().expect("uid");
             let tid: u64 = r["smb.tid"].parse().expect("tid");
-            // A refused TREE_CONNECT_ANDX is on no tree; the others' trees
-            // were connected in the capture.
-            let tree = (cmd != 0x75).then(|| format!("{tid:#x}"));
+            // A refused TREE_CONNECT_ANDX is on no tree, nor is a response
+            // with TID 0xFFFF (a LOGOFF_ANDX's); the others' trees were
+            // connected in the capture.
+            let tree = (cmd != 0x75 && tid != 0xFFFF).then(|| format!("{tid:#x}"));
             expected.insert((
                 r["tcp.stream"].parse().expect("stream"),
                 r["frame.number"].parse().expect("frame"),
@@ -434,4 +436,166 @@ fn smb1_logoff_and_transaction_errors() {
              "status": "STATUS_INVALID_PARAMETER", "session_id": "0x800"}
         ])
     );
+}
+
+/// A file in use, refused in both forms (smb1-sharing-violation:
+/// STATUS_SHARING_VIOLATION; smb1-dos-sharing-violation: ERRDOS/ERRbadshare,
+/// its DOS form, [MS-CIFS] 2.2.2.4): each refused NT_CREATE_ANDX names its
+/// holder, the NT_CREATE_ANDX of the same file that the other connection
+/// made with ShareAccess 0 and had not closed (tshark's smb.file, smb.fid,
+/// smb.uid, smb.access_mask, smb.share_access). Between the two refusals
+/// the refused client sent a LOGOFF_ANDX with the holder's UID, refused
+/// ERRSRV/ERRbaduid (a UID is its connection's own, [MS-CIFS] 2.2.1.6): it
+/// ended no session, so the second refusal names the holder too.
+#[test]
+fn a_file_in_use_names_its_holder_in_both_forms() {
+    let files = rows(include_str!("data/smb1_files_tshark.tsv"));
+    let errors = rows(include_str!("data/smb1_errors_tshark.tsv"));
+    for capture in [
+        "smb1-sharing-violation.pcap",
+        "smb1-dos-sharing-violation.pcap",
+    ] {
+        let (files, errors) = (of(&files, capture), of(&errors, capture));
+        let frame = |r: &BTreeMap<String, String>| r["frame.number"].parse::<u64>().expect("frame");
+        let refused: Vec<_> = errors
+            .iter()
+            .filter(|r| {
+                r["smb.cmd"] == "0xa2"
+                    && (r["smb.nt_status"] == "0xc0000043"
+                        || (r["smb.error_class"].as_str(), r["smb.error_code"].as_str())
+                            == ("0x01", "0x0020"))
+            })
+            .collect();
+        assert_eq!(refused.len(), 2, "{capture}");
+        // The holder: an NT_CREATE_ANDX answered with a FID on the other
+        // connection, and its request (the same stream's request before it).
+        let answered = files
+            .iter()
+            .find(|r| {
+                r["smb.cmd"].starts_with("0xa2")
+                    && r["smb.flags.response"] == "1"
+                    && !r["smb.fid"].is_empty()
+                    && r["smb.fid"] != "0x0000"
+            })
+            .expect("an open");
+        let request = files
+            .iter()
+            .rev()
+            .find(|r| {
+                r["tcp.stream"] == answered["tcp.stream"]
+                    && r["smb.flags.response"] == "0"
+                    && frame(r) < frame(answered)
+            })
+            .expect("its request");
+        assert_eq!(request["smb.file"], "report.txt");
+        assert_eq!(request["smb.share_access"], "0x00000000");
+        let uid: u64 = answered["smb.uid"].parse().expect("uid");
+        // The refused LOGOFF_ANDX, with the holder's UID, between the two.
+        let logoff = errors
+            .iter()
+            .find(|r| r["smb.cmd"] == "0x74")
+            .expect("a refused LOGOFF_ANDX");
+        assert_eq!(
+            (
+                logoff["smb.error_class"].as_str(),
+                logoff["smb.error_code"].as_str()
+            ),
+            ("0x02", "0x005b")
+        );
+        assert_eq!(logoff["smb.uid"], answered["smb.uid"]);
+        assert!(frame(refused[0]) < frame(logoff) && frame(logoff) < frame(refused[1]));
+        // The holder's CLOSE comes after both.
+        let close = files
+            .iter()
+            .find(|r| r["smb.cmd"] == "0x04" && r["smb.fid"] == answered["smb.fid"])
+            .expect("its CLOSE");
+        assert!(frame(close) > frame(refused[1]));
+
+        let v: Value = serde_json::from_slice(&report(&path_of(capture), "json")).expect("json");
+        for r in &refused {
+            let stream: u64 = r["tcp.stream"].parse().expect("stream");
+            let c = v["connections"]
+                .as_array()
+                .expect("connections")
+                .iter()
+                .find(|c| c["stream"] == stream)
+                .expect("its connection");
+            let e = c["errors"]
+                .as_array()
+                .expect("errors")
+                .iter()
+                .find(|e| e["frame"] == frame(r))
+                .expect("its error entry");
+            let h = &e["held_by"];
+            assert_eq!(
+                (
+                    h["stream"].as_u64(),
+                    h["request_frame"].as_u64(),
+                    h["frame"].as_u64(),
+                    h["session_id"].as_str(),
+                    h["desired_access"]["hex"].as_str(),
+                ),
+                (
+                    answered["tcp.stream"].parse().ok(),
+                    Some(frame(request)),
+                    Some(frame(answered)),
+                    Some(format!("{uid:#x}").as_str()),
+                    Some(request["smb.access_mask"].as_str()),
+                ),
+                "{capture} frame {}: {e}",
+                frame(r)
+            );
+            assert_eq!(h["share_access"], serde_json::json!([]), "{capture}");
+        }
+    }
+}
+
+/// Too many open files in the DOS form (smb1-dos-too-many-open-files:
+/// smbd with 'max open files = 101' answers ERRDOS/ERRnomem, its DOS form
+/// of STATUS_INSUFFICIENT_RESOURCES): each refused NT_CREATE_ANDX says how
+/// many files the connection had open then, as SMB2's CREATE does: the
+/// NT_CREATE_ANDX responses with a FID before it that no CLOSE ended
+/// (tshark's smb.fid).
+#[test]
+fn too_many_open_files_in_the_dos_form_counts_the_opens() {
+    let capture = "smb1-dos-too-many-open-files.pcap";
+    let files: Vec<_> = rows(include_str!("data/smb1_files_tshark.tsv"))
+        .into_iter()
+        .filter(|r| r["capture"] == capture)
+        .collect();
+    let refused: Vec<_> = rows(include_str!("data/smb1_errors_tshark.tsv"))
+        .into_iter()
+        .filter(|r| r["capture"] == capture)
+        .collect();
+    assert_eq!(refused.len(), 3);
+    let frame = |r: &BTreeMap<String, String>| r["frame.number"].parse::<u64>().expect("frame");
+    let v: Value = serde_json::from_slice(&report(&path_of(capture), "json")).expect("json");
+    let ours = v["connections"][0]["errors"].as_array().expect("errors");
+    assert_eq!(ours.len(), 3);
+    for (r, e) in refused.iter().zip(ours) {
+        assert_eq!(
+            (r["smb.error_class"].as_str(), r["smb.error_code"].as_str()),
+            ("0x01", "0x0008")
+        );
+        let before = |cmd: &str| {
+            files
+                .iter()
+                .filter(|f| f["smb.cmd"].starts_with(cmd) && f["smb.flags.response"] == "1")
+                .filter(|f| !f["smb.fid"].is_empty() && frame(f) < frame(r))
+                .count()
+        };
+        let open = before("0xa2") - before("0x04");
+        assert_eq!(open, 101);
+        assert_eq!(e["frame"].as_u64(), Some(frame(r)));
+        assert_eq!(e["status"], "ERRDOS/ERRnomem");
+        assert_eq!(e["open_files"].as_u64(), Some(open as u64), "{e}");
+    }
+}
+
+/// A stored table's rows of one capture.
+fn of<'a>(
+    table: &'a [BTreeMap<String, String>],
+    capture: &str,
+) -> Vec<&'a BTreeMap<String, String>> {
+    table.iter().filter(|r| r["capture"] == capture).collect()
 }

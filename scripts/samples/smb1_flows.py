@@ -20,6 +20,29 @@ structures and sent by its SMB class.
       does not exist either (TREE_CONNECT_ANDX and NT_CREATE_ANDX by
       impacket's tree_connect_andx and nt_create_andx). Prints each error's
       class and code.
+  sharing-violation FORM USER PASSWORD
+      A file in use, in the DOS form (FORM dos: as dos-logon, no NT status
+      codes) or as NTSTATUS (FORM nt: NT_STATUS in Flags2, CAP_STATUS32).
+      Two connections of the same client log on as USER without extended
+      security (NTLMv1) and connect to "share". The first creates
+      report.txt (NT_CREATE_ANDX, FILE_OVERWRITE_IF, read and write data,
+      ShareAccess 0: shares nothing) and keeps it open; the second opens it
+      for reading (ShareAccess read and write), refused with a sharing
+      violation (ERRDOS/ERRbadshare, STATUS_SHARING_VIOLATION). The second
+      then sends a LOGOFF_ANDX with the first connection's UID, which is
+      not a session of its own connection (UIDs are the connection's,
+      [MS-CIFS] 2.2.1.6), and is refused; it opens report.txt again, refused
+      again; it searches the share for names that match nothing with a
+      TRANS2_FIND_FIRST2 (no-such-*.txt) and an SMB_COM_SEARCH
+      (no-such-file.txt, [MS-CIFS] 2.2.4.58; smbd answers a search without
+      wildcards that matches nothing with STATUS_NO_MORE_FILES,
+      ERRDOS/ERRnofiles), and logs off. The first closes report.txt, logs
+      off, and both close. Prints each answer's status.
+  too-many-open USER PASSWORD COUNT
+      The DOS-form client of dos-logon connects to "share" and opens
+      hello.txt COUNT times with NT_CREATE_ANDX (reading, sharing read and
+      write) without closing any, past the server's 'max open files'; stops
+      at the third refusal. Prints each refusal's class and code.
   ms17-010-check
       The MS17-010 check of vulnerability scanners (nmap's
       smb-vuln-ms17-010, Metasploit's smb_ms17_010): impacket's SMB
@@ -109,8 +132,16 @@ def dos_connection():
     return connection(DOS_FLAGS2)
 
 
-def dos_logon(user, password):
-    s = dos_connection()
+def status_of(p):
+    """'ERROR class 0x.. code 0x....' / 'NTSTATUS 0x...' or 'success'."""
+    if p['ErrorClass'] == 0 and p['ErrorCode'] == 0 and p['_reserved'] == 0:
+        return 'success'
+    return error_of(p)
+
+
+def logon_v1(s, user, password, caps):
+    """A SESSION_SETUP_ANDX without extended security (NTLMv1 response) with
+    Capabilities CAPS; returns the answer."""
     challenge = s._dialects_data['Challenge']
     lm = ntlm.get_ntlmv1_response(ntlm.compute_lmhash(password), challenge)
     nt = ntlm.get_ntlmv1_response(ntlm.compute_nthash(password), challenge)
@@ -124,7 +155,7 @@ def dos_logon(user, password):
     setup['Parameters']['SessionKey'] = s._dialects_parameters['SessionKey']
     setup['Parameters']['AnsiPwdLength'] = len(lm)
     setup['Parameters']['UnicodePwdLength'] = len(nt)
-    setup['Parameters']['Capabilities'] = DOS_CAPS
+    setup['Parameters']['Capabilities'] = caps
     setup['Data']['AnsiPwd'] = lm
     setup['Data']['UnicodePwd'] = nt
     setup['Data']['Account'] = user
@@ -135,6 +166,12 @@ def dos_logon(user, password):
     s.sendSMB(p)
     r = s.recvSMB()
     print('SESSION_SETUP_ANDX %s, UID %d' % (error_of(r), r['Uid']))
+    return r
+
+
+def dos_logon(user, password):
+    s = dos_connection()
+    r = logon_v1(s, user, password, DOS_CAPS)
     if r['ErrorClass'] != 0:
         s.close_session()
         return
@@ -154,6 +191,123 @@ def dos_logon(user, password):
         print('NT_CREATE_ANDX class 0x%02x code 0x%04x' % (e.get_error_class(), e.get_error_code()))
     s.disconnect_tree(tid)
     s.logoff()
+    s.close_session()
+
+
+NT_FLAGS2 = smb.SMB.FLAGS2_LONG_NAMES | smb.SMB.FLAGS2_NT_STATUS
+NT_CAPS = DOS_CAPS | smb.SMB.CAP_USE_NT_ERRORS
+
+
+def session(form, user, password):
+    """A connection logged on as USER in FORM ('dos' or 'nt'), connected to
+    "share": (SMB, UID, TID)."""
+    s = dos_connection() if form == 'dos' else connection(NT_FLAGS2)
+    r = logon_v1(s, user, password, DOS_CAPS if form == 'dos' else NT_CAPS)
+    if r['ErrorClass'] != 0 or r['ErrorCode'] != 0:
+        sys.exit('logon refused')
+    s.set_uid(r['Uid'])
+    tid = s.tree_connect_andx('\\\\%s\\SHARE' % ip)
+    return s, r['Uid'], tid
+
+
+def try_open(s, tid, name, share, access, disposition=smb.FILE_OPEN):
+    """An NT_CREATE_ANDX without an oplock (CreateFlags 0, so the server
+    sends no oplock break): its FID, or None (the refusal printed)."""
+    p = smb.NewSMBPacket()
+    p['Tid'] = tid
+    cr = smb.SMBCommand(smb.SMB.SMB_COM_NT_CREATE_ANDX)
+    cr['Parameters'] = smb.SMBNtCreateAndX_Parameters()
+    cr['Data'] = smb.SMBNtCreateAndX_Data(flags=0)
+    cr['Parameters']['FileNameLength'] = len(name)
+    cr['Parameters']['CreateFlags'] = 0
+    cr['Parameters']['AccessMask'] = access
+    cr['Parameters']['ShareAccess'] = share
+    cr['Parameters']['Disposition'] = disposition
+    cr['Parameters']['CreateOptions'] = 0x40          # FILE_NON_DIRECTORY_FILE
+    cr['Data']['FileName'] = name
+    p.addCommand(cr)
+    s.sendSMB(p)
+    r = s.recvSMB()
+    if r['ErrorClass'] != 0 or r['ErrorCode'] != 0:
+        print('NT_CREATE_ANDX %s: %s' % (name, error_of(r)))
+        return None
+    fid = smb.SMBNtCreateAndXResponse_Parameters(smb.SMBCommand(r['Data'][0])['Parameters'])['Fid']
+    print('NT_CREATE_ANDX %s: FID 0x%04x' % (name, fid))
+    return fid
+
+
+def logoff_as(s, uid):
+    """A LOGOFF_ANDX with UID in its header; prints the answer."""
+    saved = s.get_uid()
+    s.set_uid(uid)
+    p = smb.NewSMBPacket()
+    cmd = smb.SMBCommand(smb.SMB.SMB_COM_LOGOFF_ANDX)
+    cmd['Parameters'] = smb.SMBLogOffAndX()
+    p.addCommand(cmd)
+    s.sendSMB(p)
+    print('LOGOFF_ANDX UID %d: %s' % (uid, status_of(s.recvSMB())))
+    s.set_uid(saved)
+
+
+def find_first(s, tid, pattern):
+    """A TRANS2_FIND_FIRST2 of PATTERN (no Unicode); prints the answer."""
+    q = smb.SMBFindFirst2_Parameters(0)
+    q['SearchAttributes'] = smb.SMB_FILE_ATTRIBUTE_DIRECTORY | smb.SMB_FILE_ATTRIBUTE_HIDDEN | \
+        smb.SMB_FILE_ATTRIBUTE_SYSTEM | smb.SMB_FILE_ATTRIBUTE_READONLY | smb.SMB_FILE_ATTRIBUTE_ARCHIVE
+    q['SearchCount'] = 512
+    q['Flags'] = smb.SMB_FIND_RETURN_RESUME_KEYS | smb.SMB_FIND_CLOSE_AT_EOS
+    q['InformationLevel'] = smb.SMB_FIND_FILE_BOTH_DIRECTORY_INFO
+    q['SearchStorageType'] = 0
+    q['FileName'] = pattern + '\x00'
+    s.send_trans2(tid, smb.SMB.TRANS2_FIND_FIRST2, '\x00', q, '')
+    print('TRANS2_FIND_FIRST2 %s: %s' % (pattern, status_of(s.recvSMB())))
+
+
+def search(s, tid, pattern):
+    """An SMB_COM_SEARCH of PATTERN ([MS-CIFS] 2.2.4.58.1: MaxCount,
+    SearchAttributes; FileName, an empty ResumeKey); prints the answer."""
+    p = smb.NewSMBPacket()
+    p['Tid'] = tid
+    cmd = smb.SMBCommand(smb.SMB.SMB_COM_SEARCH)
+    cmd['Parameters'] = struct.pack('<HH', 16, smb.ATTR_READONLY | smb.ATTR_HIDDEN | smb.ATTR_ARCHIVE)
+    cmd['Data'] = b'\x04' + pattern.encode() + b'\x00' + b'\x05' + struct.pack('<H', 0)
+    p.addCommand(cmd)
+    s.sendSMB(p)
+    print('SMB_COM_SEARCH %s: %s' % (pattern, status_of(s.recvSMB())))
+
+
+def sharing_violation(form, user, password):
+    a, uid_a, tid_a = session(form, user, password)
+    fid = try_open(a, tid_a, 'report.txt', 0, 0x0012019f, smb.FILE_OVERWRITE_IF)
+    b, uid_b, tid_b = session(form, user, password)
+    try_open(b, tid_b, 'report.txt', smb.FILE_SHARE_READ | smb.FILE_SHARE_WRITE, 0x00120089)
+    if uid_a == uid_b:
+        print('both connections got UID %d: the LOGOFF_ANDX below is not refused' % uid_a)
+    logoff_as(b, uid_a)
+    try_open(b, tid_b, 'report.txt', smb.FILE_SHARE_READ | smb.FILE_SHARE_WRITE, 0x00120089)
+    find_first(b, tid_b, '\\no-such-*.txt')
+    search(b, tid_b, '\\no-such-file.txt')
+    b.disconnect_tree(tid_b)
+    logoff_as(b, uid_b)
+    b.close_session()
+    if fid is not None:
+        a.close(tid_a, fid)
+    a.disconnect_tree(tid_a)
+    logoff_as(a, uid_a)
+    a.close_session()
+
+
+def too_many_open(user, password, count):
+    s, uid, tid = session('dos', user, password)
+    refused = 0
+    for _ in range(count):
+        if try_open(s, tid, 'hello.txt', smb.FILE_SHARE_READ | smb.FILE_SHARE_WRITE,
+                    0x00120089) is None:
+            refused += 1
+            if refused == 3:
+                break
+    s.disconnect_tree(tid)
+    logoff_as(s, uid)
     s.close_session()
 
 
@@ -401,6 +555,10 @@ if mode == 'plaintext-logon':
     plaintext_logon(sys.argv[3], sys.argv[4])
 elif mode == 'dos-logon':
     dos_logon(sys.argv[3], sys.argv[4])
+elif mode == 'sharing-violation':
+    sharing_violation(sys.argv[3], sys.argv[4], sys.argv[5])
+elif mode == 'too-many-open':
+    too_many_open(sys.argv[3], sys.argv[4], int(sys.argv[5]))
 elif mode == 'ms17-010-check':
     ms17_010_check()
 elif mode == 'files':

@@ -196,10 +196,10 @@ pub fn expect_status(model: &Model, wanted: &str) -> CheckResult {
         .map(|(c, x)| format!("{} (frame {})", NtStatus(*c), x.frame))
         .collect();
     let mut text = if seen.is_empty() {
-        format!("{st} not seen: no SMB2 response in the capture")
+        format!("{st} not seen: no SMB2 or SMB1 response in the capture")
     } else {
         format!(
-            "{st} not in any SMB2 response; {} distinct status(es) seen: {}",
+            "{st} not in any SMB2 or SMB1 response; {} distinct status(es) seen: {}",
             seen.len(),
             some(seen)
         )

@@ -29,12 +29,10 @@ pub(super) struct Equivalent {
 /// The DOS-form error `st` read as an NTSTATUS in answer to `command`,
 /// where [`dos::PAIRINGS`] pairs them.
 fn paired(st: NtStatus, command: &str) -> Option<Equivalent> {
-    dos::pairings(st)
-        .find(|p| p.command == command)
-        .map(|p| Equivalent {
-            nt: p.nt,
-            why: p.why,
-        })
+    dos::paired(st, command).map(|p| Equivalent {
+        nt: p.nt,
+        why: p.why,
+    })
 }
 
 /// A SESSION_SETUP_ANDX's DOS-form error read as an NTSTATUS, where

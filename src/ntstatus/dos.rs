@@ -40,12 +40,21 @@ pub const ERRCMD: u8 = 0xFF;
 
 /// ERRDOS/ERRbadfile: the file was not found.
 pub const ERR_BADFILE: u16 = 0x0002;
+/// ERRDOS/ERRnofids: too many open files; the DOS form of
+/// STATUS_TOO_MANY_OPENED_FILES ([MS-CIFS] 2.2.2.4).
+pub const ERR_NOFIDS: u16 = 0x0004;
 /// ERRDOS/ERRnoaccess: access denied; to SMB_COM_SESSION_SETUP_ANDX, a
 /// failed authentication ([MS-CIFS] 3.3.5.43).
 pub const ERR_NOACCESS: u16 = 0x0005;
+/// ERRDOS/ERRnomem: insufficient server memory; smbd's DOS form of
+/// STATUS_INSUFFICIENT_RESOURCES, its answer for too many open files.
+pub const ERR_NOMEM: u16 = 0x0008;
 /// ERRDOS/ERRnofiles: no more files match the search; the DOS form of
 /// STATUS_NO_MORE_FILES ([MS-CIFS] 2.2.2.4).
 pub const ERR_NOFILES: u16 = 0x0012;
+/// ERRDOS/ERRbadshare: a sharing violation; the DOS form of
+/// STATUS_SHARING_VIOLATION ([MS-CIFS] 2.2.2.4).
+pub const ERR_BADSHARE: u16 = 0x0020;
 /// ERRDOS/ERRmoredata: more data to be returned; the DOS form of
 /// STATUS_BUFFER_OVERFLOW and STATUS_MORE_PROCESSING_REQUIRED ([MS-CIFS]
 /// 2.2.2.4).
@@ -184,12 +193,23 @@ pub struct Pairing {
 pub const SESSION_SETUP_ANDX: &str = "SMB_COM_SESSION_SETUP_ANDX";
 /// SMB_COM_TREE_CONNECT_ANDX, as [`Pairing::command`] names it.
 pub const TREE_CONNECT_ANDX: &str = "SMB_COM_TREE_CONNECT_ANDX";
+/// SMB_COM_NT_CREATE_ANDX, as [`Pairing::command`] names it.
+pub const NT_CREATE_ANDX: &str = "SMB_COM_NT_CREATE_ANDX";
+/// SMB_COM_OPEN_ANDX, as [`Pairing::command`] names it.
+pub const OPEN_ANDX: &str = "SMB_COM_OPEN_ANDX";
+
+const SHARING: &str = "ERRDOS/ERRbadshare is STATUS_SHARING_VIOLATION in the DOS form of SMB1 errors, which a server uses with a client that did not ask for NT status codes ([MS-CIFS] 2.2.2.4): the file is open with a sharing mode that excludes this open.";
+const NOFIDS: &str = "ERRDOS/ERRnofids is STATUS_TOO_MANY_OPENED_FILES in the DOS form of SMB1 errors, which a server uses with a client that did not ask for NT status codes ([MS-CIFS] 2.2.2.4): the server has no file handle left for this client.";
+const NOMEM: &str = "To an open, ERRDOS/ERRnomem is STATUS_INSUFFICIENT_RESOURCES in the DOS form of SMB1 errors, which a server uses with a client that did not ask for NT status codes: Samba answers so when the client has as many files open as 'max open files' allows.";
 
 /// The pairs: to SESSION_SETUP_ANDX, ERRDOS/ERRnoaccess is a failed
 /// authentication ([MS-CIFS] 3.3.5.43) and ERRSRV/ERRbadpw a bad password
 /// (its 2.2.2.4 meaning); to TREE_CONNECT_ANDX, ERRSRV/ERRinvnetname names
 /// no share (3.3.5.45), as does ERRDOS 0x0043 (ERROR_BAD_NET_NAME,
-/// [MS-ERREF] 2.2), smbd's answer.
+/// [MS-ERREF] 2.2), smbd's answer; to NT_CREATE_ANDX and OPEN_ANDX,
+/// ERRDOS/ERRbadshare is a sharing violation and ERRDOS/ERRnofids too many
+/// open files (2.2.2.4), as is ERRDOS/ERRnomem, smbd's answer for it
+/// (Samba's DOS form of STATUS_INSUFFICIENT_RESOURCES).
 pub static PAIRINGS: &[Pairing] = &[
     Pairing {
         class: ERRDOS,
@@ -219,7 +239,24 @@ pub static PAIRINGS: &[Pairing] = &[
         nt: NtStatus::BAD_NETWORK_NAME,
         why: "ERRDOS/ERRnosuchshare (0x0043) is the Win32 error ERROR_BAD_NET_NAME ([MS-ERREF] 2.2), STATUS_BAD_NETWORK_NAME's, in the DOS form of SMB1 errors, which a server uses with a client that did not ask for NT status codes (Samba answers so; [MS-CIFS] 3.3.5.45 gives ERRSRV/ERRinvnetname).",
     },
+    open_pair(ERR_BADSHARE, NT_CREATE_ANDX, NtStatus::SHARING_VIOLATION, SHARING),
+    open_pair(ERR_BADSHARE, OPEN_ANDX, NtStatus::SHARING_VIOLATION, SHARING),
+    open_pair(ERR_NOFIDS, NT_CREATE_ANDX, NtStatus::TOO_MANY_OPENED_FILES, NOFIDS),
+    open_pair(ERR_NOFIDS, OPEN_ANDX, NtStatus::TOO_MANY_OPENED_FILES, NOFIDS),
+    open_pair(ERR_NOMEM, NT_CREATE_ANDX, NtStatus::INSUFFICIENT_RESOURCES, NOMEM),
+    open_pair(ERR_NOMEM, OPEN_ANDX, NtStatus::INSUFFICIENT_RESOURCES, NOMEM),
 ];
+
+/// An ERRDOS pair of an open's answer.
+const fn open_pair(code: u16, command: &'static str, nt: NtStatus, why: &'static str) -> Pairing {
+    Pairing {
+        class: ERRDOS,
+        code,
+        command,
+        nt,
+        why,
+    }
+}
 
 /// The pairs of a DOS-form error kept in an [`NtStatus`] (none for an
 /// NTSTATUS), in the order of [`PAIRINGS`].
@@ -228,6 +265,18 @@ pub fn pairings(st: NtStatus) -> impl Iterator<Item = &'static Pairing> {
     PAIRINGS
         .iter()
         .filter(move |p| dos == Some((p.class, p.code)))
+}
+
+/// The pair of a DOS-form error `st` in answer to `command` (as
+/// `smbscope messages` names it), if [`PAIRINGS`] has one.
+pub fn paired(st: NtStatus, command: &str) -> Option<&'static Pairing> {
+    pairings(st).find(|p| p.command == command)
+}
+
+/// `st` as the NTSTATUS it stands for in answer to `command`: its pair's
+/// for a DOS-form error that has one, `st` itself otherwise.
+pub fn as_nt(st: NtStatus, command: &str) -> NtStatus {
+    paired(st, command).map_or(st, |p| p.nt)
 }
 
 /// The table's entries whose code is named `name` ("ERRnoaccess", any

@@ -145,7 +145,7 @@ fn dos_pairs(out: &mut String, d: &super::DosFacts) {
     }
     wrap_into(
         out,
-        &format!("Elsewhere: none. {MANY}, so the findings read it as an NTSTATUS only in answer to the request above; the report names it by its DOS name everywhere."),
+        &format!("Elsewhere: none. {MANY}, so smbscope reads it as an NTSTATUS only in answer to the request above (the findings, a refused open's holder and open files); the report names it by its DOS name everywhere."),
         "",
         "  ",
     );

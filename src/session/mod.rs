@@ -70,27 +70,46 @@ pub struct Model {
     pub last_time: Option<Timestamp>,
     /// The time of the capture's first frame, of any protocol.
     pub capture_start: Option<Timestamp>,
-    /// Each NTSTATUS an SMB2 response carried (interim STATUS_PENDING
-    /// responses included), with the first response that carried it; at
-    /// most [`MAX_STATUSES`] distinct values.
+    /// Each status an SMB2 or SMB1 response carried (interim
+    /// STATUS_PENDING responses and normal steps included; an SMB1 error in
+    /// the DOS form as [`crate::ntstatus::NtStatus::dos`] keeps it), with
+    /// the first response that carried it; at most [`MAX_STATUSES`]
+    /// distinct values.
     pub statuses: KeyedHashMap<u32, StatusSeen>,
     /// Responses whose status is not in [`Model::statuses`]: it was full.
     pub statuses_omitted: u64,
 }
 
-/// Distinct NTSTATUS values kept in [`Model::statuses`].
+/// Distinct statuses kept in [`Model::statuses`].
 pub const MAX_STATUSES: usize = 4096;
 
 /// Sessions of a connection, the latest, that a compression transform is
 /// counted on ([`Session::compressed_after_setup`]).
 pub const MAX_COMPRESSED_SESSIONS: usize = 256;
 
-/// The first SMB2 response that carried a status ([`Model::statuses`]).
+/// The first SMB2 or SMB1 response that carried a status
+/// ([`Model::statuses`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct StatusSeen {
     pub frame: u64,
     pub stream: u64,
-    pub command: Command,
+    pub command: StatusCommand,
+}
+
+/// The command of a [`StatusSeen`]: `READ`, `SMB_COM_TRANSACTION2`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StatusCommand {
+    Smb2(Command),
+    Smb1(crate::smb2::smb1::Smb1Command),
+}
+
+impl std::fmt::Display for StatusCommand {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StatusCommand::Smb2(c) => c.fmt(f),
+            StatusCommand::Smb1(c) => c.fmt(f),
+        }
+    }
 }
 
 impl Model {
@@ -593,7 +612,7 @@ impl Builder {
             self.request(ci, m, &h);
             return;
         }
-        self.note_status(m, &h);
+        self.note_status(m, h.status, StatusCommand::Smb2(h.command));
         // An interim STATUS_PENDING: the final response comes later.
         if h.is_async() && h.status == crate::smb2::body::STATUS_PENDING {
             self.verbose_entry(ci, m, None);
@@ -744,6 +763,12 @@ impl Builder {
         // The timeline entry first: a logon's event follows it, as SMB2's.
         self.timeline(ci, m, &dec);
         if let Some(x) = dec.smb1.as_ref() {
+            // Every status, a normal step's too, as SMB2's
+            // (`check --expect-status`).
+            if x.is_response {
+                let command = StatusCommand::Smb1(x.command);
+                self.note_status(m, x.read_status().0, command);
+            }
             self.smb1_signing(m, x);
             self.smb1_logon(ci, m, x, &dec);
             self.smb1_files(ci, m, x);
@@ -751,10 +776,13 @@ impl Builder {
         }
     }
 
-    /// Remembers the status of a response in [`Model::statuses`].
-    fn note_status(&mut self, m: &Message<'_>, h: &crate::smb2::Smb2Header) {
+    /// Remembers the status of a response in [`Model::statuses`]: an
+    /// NTSTATUS, or an SMB1 DOS-form error as [`NtStatus::dos`] keeps it.
+    ///
+    /// [`NtStatus::dos`]: crate::ntstatus::NtStatus::dos
+    fn note_status(&mut self, m: &Message<'_>, status: u32, command: StatusCommand) {
         let statuses = &mut self.model.statuses;
-        if statuses.contains_key(&h.status) {
+        if statuses.contains_key(&status) {
             return;
         }
         if statuses.len() >= MAX_STATUSES {
@@ -762,11 +790,11 @@ impl Builder {
             return;
         }
         statuses.insert(
-            h.status,
+            status,
             StatusSeen {
                 frame: m.frame,
                 stream: m.stream,
-                command: h.command,
+                command,
             },
         );
     }
@@ -1180,7 +1208,7 @@ mod tests {
         assert_eq!(s.len(), MAX_STATUSES);
         assert_eq!(
             s.get(&0).map(|x| (x.frame, x.command)),
-            Some((6, Command::NEGOTIATE))
+            Some((6, StatusCommand::Smb2(Command::NEGOTIATE)))
         );
         // SUCCESS came first, then BASE, BASE + 1, …: 4095 of them fit.
         let kept = MAX_STATUSES as u32 - 1;

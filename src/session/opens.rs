@@ -24,7 +24,7 @@ use crate::tcp::hash::KeyedHashMap;
 
 use super::model::{ErrorEvent, HeldBy, HexId};
 use super::{Builder, Detail, Pending};
-use crate::ntstatus::NtStatus;
+use crate::ntstatus::{dos, NtStatus};
 
 /// Opens made on one connection followed at a time.
 pub(crate) const MAX_OPENS: usize = 256;
@@ -276,11 +276,14 @@ impl Builder {
     /// connection (at most [`MAX_OPENS`]) are no longer followed.
     /// Opens of the session on other channels are kept but no longer
     /// named as holders; those of a disconnected tree neither (its
-    /// `disconnect_frame`).
-    pub(super) fn session_ended(&mut self, ci: usize, session_id: u64) {
+    /// `disconnect_frame`). An SMB1 session (`per_connection`) has no other
+    /// channel: its UID is its connection's own ([MS-CIFS] 2.2.1.6), and
+    /// another connection's session of the same UID is another session,
+    /// whose opens are still named.
+    pub(super) fn session_ended(&mut self, ci: usize, session_id: u64, per_connection: bool) {
         self.drop_opens(ci, |&(_, sid, _), _| sid == session_id);
         let ended = &mut self.opens.ended_sessions;
-        if ended.len() < MAX_LIVE {
+        if !per_connection && ended.len() < MAX_LIVE {
             ended.insert((self.model.connections[ci].server.ip(), session_id), ());
         }
     }
@@ -304,7 +307,9 @@ impl Builder {
     /// A CREATE (`ask`, on `tree`) refused: for a file in use, the open
     /// that holds it; for want of resources (STATUS_INSUFFICIENT_RESOURCES,
     /// STATUS_TOO_MANY_OPENED_FILES), the opens made on this connection
-    /// that are followed now.
+    /// that are followed now. An SMB1 open's DOS-form error counts as the
+    /// NTSTATUS it stands for in answer to it ([`dos::as_nt`]:
+    /// ERRDOS/ERRbadshare, ERRDOS/ERRnofids, ERRDOS/ERRnomem).
     pub(super) fn refused_create(
         &mut self,
         ci: usize,
@@ -312,7 +317,7 @@ impl Builder {
         ask: &OpenAsk,
         tree: Option<usize>,
     ) {
-        match NtStatus(e.status_code) {
+        match dos::as_nt(NtStatus(e.status_code), &e.command) {
             NtStatus::SHARING_VIOLATION => {
                 e.held_by = tree.and_then(|t| self.holder(ci, t, ask));
             }

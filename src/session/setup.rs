@@ -433,7 +433,7 @@ impl Builder {
         if h.status == 0 || NtStatus(h.status) == NtStatus::USER_SESSION_DELETED {
             self.logged_off(ci, h.session_id, m.frame);
         }
-        self.session_ended(ci, h.session_id);
+        self.session_ended(ci, h.session_id, false);
         let (frame, sid) = (m.frame, h.session_id);
         self.emit("logoff", stream, Some(sid), || events::Logoff {
             stream,

@@ -262,16 +262,18 @@ impl Builder {
         self.keep_pending(ci, key, p);
     }
 
-    /// A LOGOFF_ANDX response: the UID is gone ([MS-CIFS] 3.3.5.4).
+    /// A LOGOFF_ANDX response: the UID is gone ([MS-CIFS] 3.3.5.4), on
+    /// this connection only; or, refused, it is not (its opens stay), but
+    /// for STATUS_USER_SESSION_DELETED, gone already (as SMB2's LOGOFF).
     fn logged_off_smb1(&mut self, ci: usize, m: &Message<'_>, x: &Smb1Message) {
         let sid = u64::from(x.uid);
         self.mark_session(m.stream, sid, |s| s.logoff_frame = Some(m.frame));
-        if x.succeeded() {
+        if x.succeeded() || x.read_status() == NtStatus::USER_SESSION_DELETED {
             self.mark_session(m.stream, sid, |s| {
                 s.ended_frame.get_or_insert(m.frame);
             });
+            self.session_ended(ci, sid, true);
         }
-        self.session_ended(ci, sid);
         let (stream, frame) = (m.stream, m.frame);
         self.emit("logoff", stream, Some(sid), || events::Logoff {
             stream,
