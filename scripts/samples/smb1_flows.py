@@ -139,13 +139,12 @@ def status_of(p):
     return error_of(p)
 
 
-def logon_v1(s, user, password, caps):
-    """A SESSION_SETUP_ANDX without extended security (NTLMv1 response) with
-    Capabilities CAPS; returns the answer."""
+def setup_v1_command(s, user, password, caps):
+    """The SESSION_SETUP_ANDX command without extended security (NTLMv1
+    response to the NEGOTIATE's challenge) with Capabilities CAPS."""
     challenge = s._dialects_data['Challenge']
     lm = ntlm.get_ntlmv1_response(ntlm.compute_lmhash(password), challenge)
     nt = ntlm.get_ntlmv1_response(ntlm.compute_nthash(password), challenge)
-    p = smb.NewSMBPacket()
     setup = smb.SMBCommand(smb.SMB.SMB_COM_SESSION_SETUP_ANDX)
     setup['Parameters'] = smb.SMBSessionSetupAndX_Parameters()
     setup['Data'] = smb.SMBSessionSetupAndX_Data()
@@ -162,7 +161,14 @@ def logon_v1(s, user, password, caps):
     setup['Data']['PrimaryDomain'] = 'SAMPLES'
     setup['Data']['NativeOS'] = 'Unix'
     setup['Data']['NativeLanMan'] = 'smbscope sample'
-    p.addCommand(setup)
+    return setup
+
+
+def logon_v1(s, user, password, caps):
+    """A SESSION_SETUP_ANDX without extended security (NTLMv1 response) with
+    Capabilities CAPS; returns the answer."""
+    p = smb.NewSMBPacket()
+    p.addCommand(setup_v1_command(s, user, password, caps))
     s.sendSMB(p)
     r = s.recvSMB()
     print('SESSION_SETUP_ANDX %s, UID %d' % (error_of(r), r['Uid']))
@@ -499,28 +505,10 @@ def andx_chain(r):
 
 def chained_tree_connect(user, password, share):
     s = connection(smb.SMB.FLAGS2_LONG_NAMES | smb.SMB.FLAGS2_NT_STATUS)
-    challenge = s._dialects_data['Challenge']
-    lm = ntlm.get_ntlmv1_response(ntlm.compute_lmhash(password), challenge)
-    nt = ntlm.get_ntlmv1_response(ntlm.compute_nthash(password), challenge)
+    caps = (smb.SMB.CAP_RAW_MODE | smb.SMB.CAP_USE_NT_ERRORS
+            | smb.SMB.CAP_LARGE_READX | smb.SMB.CAP_LARGE_WRITEX)
     p = smb.NewSMBPacket()
-    setup = smb.SMBCommand(smb.SMB.SMB_COM_SESSION_SETUP_ANDX)
-    setup['Parameters'] = smb.SMBSessionSetupAndX_Parameters()
-    setup['Data'] = smb.SMBSessionSetupAndX_Data()
-    setup['Parameters']['MaxBuffer'] = 61440
-    setup['Parameters']['MaxMpxCount'] = 2
-    setup['Parameters']['VCNumber'] = 1
-    setup['Parameters']['SessionKey'] = s._dialects_parameters['SessionKey']
-    setup['Parameters']['AnsiPwdLength'] = len(lm)
-    setup['Parameters']['UnicodePwdLength'] = len(nt)
-    setup['Parameters']['Capabilities'] = (smb.SMB.CAP_RAW_MODE | smb.SMB.CAP_USE_NT_ERRORS
-                                           | smb.SMB.CAP_LARGE_READX | smb.SMB.CAP_LARGE_WRITEX)
-    setup['Data']['AnsiPwd'] = lm
-    setup['Data']['UnicodePwd'] = nt
-    setup['Data']['Account'] = user
-    setup['Data']['PrimaryDomain'] = 'SAMPLES'
-    setup['Data']['NativeOS'] = 'Unix'
-    setup['Data']['NativeLanMan'] = 'smbscope sample'
-    p.addCommand(setup)
+    p.addCommand(setup_v1_command(s, user, password, caps))
     tree = smb.SMBCommand(smb.SMB.SMB_COM_TREE_CONNECT_ANDX)
     tree['Parameters'] = smb.SMBTreeConnectAndX_Parameters()
     tree['Data'] = smb.SMBTreeConnectAndX_Data(flags=s.get_flags()[1])
