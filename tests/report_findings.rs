@@ -455,6 +455,21 @@ const CASES: &[(&str, &str, &str, u64, &[u64])] = &[
         0,
         &[8, 9, 10],
     ),
+    // SMB1 DOS-form refusals read as the NTSTATUS their open pairs them with
+    (
+        "smb1-dos-sharing-violation.pcap",
+        "file.sharing_violation",
+        "warning",
+        1,
+        &[25, 28, 32, 34],
+    ),
+    (
+        "smb1-dos-too-many-open-files.pcap",
+        "file.too_many_open_files",
+        "error",
+        0,
+        &[214, 215, 218, 219],
+    ),
     // tcpdump -c 9 stopped at the CHALLENGE: the capture, not the client
     (
         "capture-ends-mid-logon.pcap",

@@ -9,7 +9,7 @@ use std::net::{IpAddr, SocketAddr};
 
 use arrayvec::ArrayVec;
 
-use crate::ntstatus::NtStatus;
+use crate::ntstatus::{dos, NtStatus};
 use crate::session::{Connection, ErrorEvent, HeldBy, HexId, Model, Outcome, Session};
 
 use super::group::ordered;
@@ -142,7 +142,10 @@ impl Kind {
         if ELSEWHERE.contains(&e.command.as_str()) {
             return None;
         }
-        Some(match NtStatus(e.status_code) {
+        // An SMB1 DOS-form refusal as the NTSTATUS [MS-CIFS] pairs it with
+        // for its command (ERRDOS/ERRbadshare to an NT_CREATE_ANDX:
+        // STATUS_SHARING_VIOLATION); the finding still names it as sent.
+        Some(match dos::as_nt(NtStatus(e.status_code), &e.command) {
             NtStatus::ACCESS_DENIED => Kind::AccessDenied,
             NtStatus::SHARING_VIOLATION => Kind::SharingViolation,
             NtStatus::DISK_FULL => Kind::DiskFull,
@@ -152,7 +155,10 @@ impl Kind {
             NtStatus::CANNOT_DELETE => Kind::CannotDelete,
             // Of other commands this status says too little to explain.
             NtStatus::INSUFFICIENT_RESOURCES | NtStatus::TOO_MANY_OPENED_FILES
-                if e.command == "CREATE" =>
+                if matches!(
+                    e.command.as_str(),
+                    "CREATE" | dos::NT_CREATE_ANDX | dos::OPEN_ANDX
+                ) =>
             {
                 Kind::TooManyOpenFiles
             }
@@ -412,7 +418,7 @@ fn too_many_open_files(open: Option<u64>) -> Text {
     };
     (
         Severity::Error,
-        format!("The server had no room for another open of this client. Samba answers an SMB2 CREATE so when the client's smbd process has 'max open files' files open, or reaches its file descriptor limit (ulimit -n, LimitNOFILE); Windows when its memory for opens (paged or nonpaged pool) runs out.{held}"),
+        format!("The server had no room for another open of this client. Samba refuses an open (SMB2 CREATE, SMB1 NT_CREATE_ANDX) so when the client's smbd process has 'max open files' files open, or reaches its file descriptor limit (ulimit -n, LimitNOFILE); Windows when its memory for opens (paged or nonpaged pool) runs out.{held}"),
         "Find the program that holds the files (on the server: Get-SmbOpenFile grouped by ClientComputerName, or smbstatus -L; on the client: handle.exe or Process Explorer, lsof); close what it leaks. If the load is genuine, raise the server's limit (Samba: 'max open files' and the smbd service's LimitNOFILE; Windows: look for srv events 2019/2020, pool exhausted).".to_string(),
     )
 }
