@@ -2536,3 +2536,26 @@ fn guest_session_says_what_map_to_guest_maps() {
         f[0].next_step
     );
 }
+
+/// A logon whose request the capture cut (tcpdump -s 160: tshark shows
+/// frame 10, the AUTHENTICATE, 580 bytes long and 160 kept, with no
+/// ntlmssp.auth.username) names no one, says why, and says how to see
+/// who; the same logon captured whole names SAMPLES\alice.
+#[test]
+fn a_logon_cut_by_the_snaplen_says_so() {
+    let a = sample("ntlm-snaplen-160.pcap");
+    let f = with_code(&a, "logon.bad_password");
+    assert_eq!(
+        f[0].user.as_deref(),
+        Some("an identity the capture cut off")
+    );
+    assert!(
+        f[0].explanation.contains("The capture cut the SESSION_SETUP request of frame 10 (a short snaplen, or bytes lost) before its security token"),
+        "{}",
+        f[0].explanation
+    );
+    let whole = sample("ntlm-wrong-password.pcap");
+    let f = with_code(&whole, "logon.bad_password");
+    assert_eq!(f[0].user.as_deref(), Some("SAMPLES\\alice"));
+    assert!(!f[0].explanation.contains("The capture cut"));
+}

@@ -226,7 +226,11 @@ pub(crate) fn identity(s: &Session) -> String {
         (Some(d), Some(u)) => concat(&[d, "\\", u]),
         (None, Some(u)) => u.to_string(),
         _ if s.ntlm_response.is_none() && s.service_principal.is_none() => {
-            "an identity not in the capture".to_string()
+            if s.rounds.iter().any(|r| r.token_cut) {
+                "an identity the capture cut off".to_string()
+            } else {
+                "an identity not in the capture".to_string()
+            }
         }
         _ => "(anonymous)".to_string(),
     }
@@ -385,6 +389,10 @@ fn failure(g: &Group<'_>, bad_passwords_before: u64, v1: V1Evidence<'_>, out: &m
         }
     }
     ntlmv1_evidence(code, &who, v1, &mut why);
+    // The last cut round: the one that carried the credentials.
+    if let Some(r) = s.rounds.iter().rev().find(|r| r.token_cut) {
+        why.push_str(&format!(" The capture cut the SESSION_SETUP request of frame {} (a short snaplen, or bytes lost) before its security token, so who logged on is not in it: capture whole packets (tcpdump -s 0, dumpcap without -s) to see it.", r.request_frame));
+    }
     if code == "logon.raw_ntlmv2_refused" {
         why.push_str(" The client logged on without extended security (an SMB1 SESSION_SETUP_ANDX with the password fields and no SPNEGO, [MS-CIFS] 2.2.4.53) and sent an NTLMv2 response there. Samba refuses NTLMv2 outside NTLMSSP unless 'raw NTLMv2 auth = yes' (the default is no, and the option is deprecated since Samba 4.13), and answers such a logon with this status.");
     }

@@ -659,6 +659,10 @@ pub struct Round {
     pub binding: bool,
     /// A new authentication of an established session.
     pub reauthentication: bool,
+    /// The capture cut the request (snaplen or lost bytes) before its
+    /// security token could be read: who it named is not known. Not
+    /// serialized; the findings say so.
+    pub token_cut: bool,
 }
 
 impl Round {

@@ -21,17 +21,24 @@ use super::{events, Builder, Pending};
 pub struct SetupRequest {
     pub facts: TokenFacts,
     pub binding: bool,
+    /// The capture cut the request before its token could be read
+    /// ([`Round::token_cut`]).
+    pub cut: bool,
 }
 
 impl SetupRequest {
-    pub fn new(_m: &Message<'_>, dec: &Decoded) -> SetupRequest {
+    pub fn new(m: &Message<'_>, dec: &Decoded) -> SetupRequest {
         let binding = matches!(&dec.body, Some(Ok(Body::SessionSetupRequest(r)))
             if r.flags.contains(SessionSetupRequestFlags::BINDING));
-        let facts = match &dec.auth {
-            Some(Ok(a)) => TokenFacts::from_auth(a),
-            _ => TokenFacts::default(),
+        let (facts, cut) = match &dec.auth {
+            Some(Ok(a)) => (TokenFacts::from_auth(a), false),
+            _ => (TokenFacts::default(), m.missing > 0),
         };
-        SetupRequest { facts, binding }
+        SetupRequest {
+            facts,
+            binding,
+            cut,
+        }
     }
 }
 
@@ -491,6 +498,7 @@ fn new_round(req: &SetupRequest, frame: u64, ts: Timestamp) -> Round {
         request_token: req.facts.token.clone(),
         identity: req.facts.identity(),
         binding: req.binding,
+        token_cut: req.cut,
         ..Round::default()
     }
 }

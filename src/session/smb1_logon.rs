@@ -321,9 +321,12 @@ fn setup_request(s: &SessionSetupAndx, dec: &Decoded, plaintext: bool) -> SetupR
             }
         }
     };
+    // Who logged on is not known because the capture cut the request.
+    let cut = s.cut && facts.user.is_none() && !matches!(&dec.auth, Some(Ok(_)));
     SetupRequest {
         facts,
         binding: false,
+        cut,
     }
 }
 
