@@ -1762,3 +1762,20 @@ fn jsonl_events_follow_the_host_filter() {
         "{tried:?}"
     );
 }
+
+/// The sessions table gives a session the server refused with a KRB-ERROR
+/// inside its last SPNEGO answer (tshark: frame 17, kerberos.error_code 33,
+/// KRB_AP_ERR_TKT_NYV, in a STATUS_MORE_PROCESSING_REQUIRED response) that
+/// error, not the answer's status.
+#[test]
+fn sessions_table_names_the_krb_error_of_the_last_answer() {
+    let text = stdout(&smbscope(&[&sample("krb5-ap-ticket-not-yet-valid.pcap")]));
+    let at = text.find("\nSessions\n").expect("sessions table");
+    let end = text[at..]
+        .find("\nDiagnosis\n")
+        .map_or(text.len(), |e| at + e);
+    let table: String = text[at..end].split_whitespace().collect();
+    assert!(table.contains("KRB_AP_ERR"), "{}", &text[at..end]);
+    assert!(table.contains("_TKT_NYV"), "{}", &text[at..end]);
+    assert!(!table.contains("MORE_PROCE"), "{}", &text[at..end]);
+}

@@ -657,9 +657,17 @@ fn session_row(x: &Session, r: &mut Row) {
     // apart from SMB1's "ntlm" (a logon without extended security).
     r.cell(x.mechanism.unwrap_or("-"));
     r.cell(x.outcome.as_str());
-    match x.status {
-        Some(st) => status_cell(r, st),
-        None => r.cell("-"),
+    // A KRB-ERROR the server put in its last answer's token says more than
+    // that answer's MORE_PROCESSING_REQUIRED.
+    let krb_error = x.rounds.last().and_then(|l| {
+        l.kerberos_error_code()
+            .filter(|&k| !crate::ntstatus::kerberos::is_benign(k))
+            .and(l.kerberos_error())
+    });
+    match (krb_error, x.status) {
+        (Some(e), _) => r.cell(e),
+        (None, Some(st)) => status_cell(r, st),
+        (None, None) => r.cell("-"),
     }
     r.num(x.first_frame);
     r.push_str("-");
