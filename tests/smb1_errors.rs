@@ -17,8 +17,10 @@
 
 mod pcap_build;
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::Value;
 use smbscope::ntstatus::{dos, NtStatus};
@@ -35,14 +37,6 @@ type Entry = (
     String,
     Option<String>,
 );
-
-fn path_of(capture: &str) -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    match capture.strip_prefix("corpus:") {
-        Some(n) => root.join("../shared/corpus/public").join(n),
-        None => root.join("samples").join(capture),
-    }
-}
 
 /// Rows of a stored tshark TSV (its first column the capture) by header.
 fn rows(text: &str) -> Vec<BTreeMap<String, String>> {
@@ -132,7 +126,7 @@ fn smb1_error_responses_are_their_connections_errors_as_tshark_shows_them() {
     let (mut files, mut responses, mut entries) = (0, 0, 0);
     let mut reasons: BTreeMap<&str, usize> = BTreeMap::new();
     for capture in &captures {
-        let path = path_of(capture);
+        let path = common::capture_path(capture);
         if !path.exists() {
             continue;
         }
@@ -199,7 +193,7 @@ fn smb1_error_responses_are_their_connections_errors_as_tshark_shows_them() {
 #[test]
 fn smb1_errors_by_name() {
     let v: Value = serde_json::from_slice(&report(
-        &path_of("smb1-dos-bad-share-missing-file.pcap"),
+        &common::capture_path("smb1-dos-bad-share-missing-file.pcap"),
         "json",
     ))
     .expect("json");
@@ -214,9 +208,11 @@ fn smb1_errors_by_name() {
              "detail": "no-such-file.txt"}
         ])
     );
-    let v: Value =
-        serde_json::from_slice(&report(&path_of("smb1-ms17-010-check-smbd.pcap"), "json"))
-            .expect("json");
+    let v: Value = serde_json::from_slice(&report(
+        &common::capture_path("smb1-ms17-010-check-smbd.pcap"),
+        "json",
+    ))
+    .expect("json");
     let e = &v["connections"][0]["errors"];
     assert_eq!(e.as_array().map(Vec::len), Some(1), "{e}");
     assert_eq!(e[0]["command"], "SMB_COM_TRANSACTION");
@@ -232,7 +228,7 @@ fn smb1_errors_by_name() {
 #[test]
 fn a_refused_chained_tree_connect_is_a_tree_connect_error() {
     let v: Value = serde_json::from_slice(&report(
-        &path_of("smb1-chained-tree-connect-bad-share.pcap"),
+        &common::capture_path("smb1-chained-tree-connect-bad-share.pcap"),
         "json",
     ))
     .expect("json");
@@ -263,9 +259,11 @@ fn a_refused_chained_tree_connect_is_a_tree_connect_error() {
         .collect();
     assert!(codes.contains(&"tree.not_found"), "{codes:?}");
     assert!(!codes.iter().any(|c| c.starts_with("logon.")), "{codes:?}");
-    let unchained: Value =
-        serde_json::from_slice(&report(&path_of("smb1-ntlm-bad-share.pcap"), "json"))
-            .expect("json");
+    let unchained: Value = serde_json::from_slice(&report(
+        &common::capture_path("smb1-ntlm-bad-share.pcap"),
+        "json",
+    ))
+    .expect("json");
     let e = &unchained["connections"][0]["errors"][0];
     assert_eq!(e["command"], "SMB_COM_TREE_CONNECT_ANDX");
     assert_eq!(e["status"], "STATUS_BAD_NETWORK_NAME");
@@ -282,7 +280,7 @@ fn a_refused_smb1_open_names_its_file() {
     let captures: BTreeSet<&String> = files.iter().map(|r| &r["capture"]).collect();
     let mut named = 0;
     for capture in captures {
-        let path = path_of(capture);
+        let path = common::capture_path(capture);
         if !path.exists() {
             continue;
         }
@@ -511,7 +509,8 @@ fn a_file_in_use_names_its_holder_in_both_forms() {
             .expect("its CLOSE");
         assert!(frame(close) > frame(refused[1]));
 
-        let v: Value = serde_json::from_slice(&report(&path_of(capture), "json")).expect("json");
+        let v: Value =
+            serde_json::from_slice(&report(&common::capture_path(capture), "json")).expect("json");
         for r in &refused {
             let stream: u64 = r["tcp.stream"].parse().expect("stream");
             let c = v["connections"]
@@ -569,7 +568,8 @@ fn too_many_open_files_in_the_dos_form_counts_the_opens() {
         .collect();
     assert_eq!(refused.len(), 3);
     let frame = |r: &BTreeMap<String, String>| r["frame.number"].parse::<u64>().expect("frame");
-    let v: Value = serde_json::from_slice(&report(&path_of(capture), "json")).expect("json");
+    let v: Value =
+        serde_json::from_slice(&report(&common::capture_path(capture), "json")).expect("json");
     let ours = v["connections"][0]["errors"].as_array().expect("errors");
     assert_eq!(ours.len(), 3);
     for (r, e) in refused.iter().zip(ours) {

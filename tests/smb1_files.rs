@@ -12,9 +12,11 @@
 //! tshark's fields are stored in tests/data/smb1_files_tshark.tsv
 //! (scripts/tshark-smb1-files.sh writes it), so this runs without tshark.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use serde_json::Value;
@@ -52,14 +54,6 @@ fn theirs() -> BTreeMap<String, BTreeMap<u64, Row>> {
             .insert(frame, row);
     }
     out
-}
-
-fn path_of(capture: &str) -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    match capture.strip_prefix("corpus:") {
-        Some(n) => root.join("../shared/corpus/public").join(n),
-        None => root.join("samples").join(capture),
-    }
 }
 
 /// The SMB1 file commands [MS-CIFS] 2.2.2.1 numbers, by our names.
@@ -136,7 +130,7 @@ fn smb1_file_commands_agree_with_tshark() {
     let mut fields = BTreeMap::<&str, usize>::new();
     let mut problems = Vec::new();
     for (cap, rows) in &theirs {
-        let path = path_of(cap);
+        let path = common::capture_path(cap);
         if !path.exists() {
             continue; // the corpus is absent
         }
@@ -374,7 +368,7 @@ fn smb1_trees_count_what_tshark_shows() {
     let mut checked = 0;
     let mut problems = Vec::new();
     for (cap, rows) in &theirs() {
-        let path = path_of(cap);
+        let path = common::capture_path(cap);
         if !path.exists() {
             continue;
         }
@@ -424,7 +418,7 @@ fn smb1_trees_count_what_tshark_shows() {
 /// written by WRITE_ANDX in frame 20).
 #[test]
 fn anonymous_smb1_session_reached_file_data() {
-    let path = path_of("corpus:sv-smb1-sll-ntlm.pcap");
+    let path = common::capture_path("corpus:sv-smb1-sll-ntlm.pcap");
     if !path.exists() {
         eprintln!("corpus absent: nothing checked");
         return;

@@ -10,9 +10,11 @@
 //! tshark's fields are stored in tests/data/smb1_status_tshark.tsv
 //! (scripts/tshark-smb1-status.sh writes it), so this runs without tshark.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::Value;
 use smbscope::capture::CaptureReader;
@@ -38,14 +40,6 @@ fn theirs() -> Theirs {
         out.insert((row["capture"].clone(), frame), row);
     }
     out
-}
-
-fn path_of(capture: &str) -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    match capture.strip_prefix("corpus:") {
-        Some(n) => root.join("../shared/corpus/public").join(n),
-        None => root.join("samples").join(capture),
-    }
 }
 
 /// Our reading of each SMB1 message, per frame (in the frame's order): the
@@ -121,7 +115,7 @@ fn smb1_status_agrees_with_tshark() {
     let (mut messages, mut dos, mut dos_errors, mut files) = (0, 0, 0, 0);
     let mut problems = Vec::new();
     for cap in captures {
-        let path = path_of(cap);
+        let path = common::capture_path(cap);
         if !path.exists() {
             continue; // the corpus is absent
         }
@@ -261,7 +255,7 @@ fn smb1_dos_form_names_on_samples() {
             None,
         ),
     ] {
-        let o = ours(&path_of(cap));
+        let o = ours(&common::capture_path(cap));
         let v = &o[&frame].json[0];
         assert_eq!(v["status"], status, "{cap} {frame}");
         assert_eq!(v["status_code"], code, "{cap} {frame}");

@@ -14,6 +14,16 @@ pub fn corpus_dir() -> Option<PathBuf> {
     d.is_dir().then_some(d)
 }
 
+/// The path of a capture as the stored tshark tables name it:
+/// `corpus:NAME` in `../shared/corpus/public`, otherwise `samples/NAME`.
+pub fn capture_path(capture: &str) -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    match capture.strip_prefix("corpus:") {
+        Some(n) => root.join("../shared/corpus/public").join(n),
+        None => root.join("samples").join(capture),
+    }
+}
+
 /// One frame's TCP payload on port 445 or 139.
 pub struct Frame {
     /// 1-based frame number, as tshark counts.
