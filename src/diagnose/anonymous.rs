@@ -43,7 +43,7 @@ fn is_accepted(s: &Session) -> bool {
 /// posture warning per server.
 fn accepted(model: &Model, out: &mut Sink) {
     for g in groups(model, is_accepted, |s| (s.client.ip(), s.server)) {
-        let s = g.first;
+        let s = g.first();
         let title = if g.count == 1 {
             "Anonymous (null) session".to_string()
         } else {
@@ -75,7 +75,7 @@ fn accepted(model: &Model, out: &mut Sink) {
         file_access(model)
     };
     for g in servers {
-        let s = g.first;
+        let s = g.first();
         let set_up = if g.count == 1 {
             "An anonymous (null) session was set up".to_string()
         } else {
@@ -150,7 +150,7 @@ fn refused(model: &Model, out: &mut Sink) {
     }
     let own = own_logons(model);
     for g in &groups {
-        let key = (g.first.client.ip(), g.first.server);
+        let key = (g.first().client.ip(), g.first().server);
         push_refused(g, own.get(&key).copied(), out);
     }
 }
@@ -170,7 +170,7 @@ fn own_logons(model: &Model) -> KeyedHashMap<(IpAddr, SocketAddr), &Session> {
 }
 
 fn push_refused(g: &Group<'_>, own: Option<&Session>, out: &mut Sink) {
-    let s = g.first;
+    let s = g.first();
     let status = s.status.unwrap_or(NtStatus(0));
     let logons = if g.count == 1 {
         "an anonymous logon".to_string()

@@ -19,7 +19,6 @@ const SESSIONS_SHOWN: usize = 4;
 /// The sessions of one group: the first and the last, how many, on which
 /// streams.
 pub(super) struct Group<'a> {
-    pub first: &'a Session,
     pub last: &'a Session,
     pub count: u64,
     /// The first sessions, whose evidence [`Group::frames`] lists.
@@ -33,7 +32,6 @@ pub(super) struct Group<'a> {
 impl<'a> Group<'a> {
     fn new(s: &'a Session) -> Self {
         Group {
-            first: s,
             last: s,
             count: 0,
             shown: ArrayVec::new(),
@@ -59,6 +57,13 @@ impl<'a> Group<'a> {
                 self.more_streams += 1;
             }
         }
+    }
+
+    /// The group's first session.
+    pub fn first(&self) -> &'a Session {
+        // `add` puts the first session in `shown`; `last` is the same one
+        // until another comes.
+        self.shown.first().copied().unwrap_or(self.last)
     }
 
     /// The last round's request and response of each of the first

@@ -53,7 +53,7 @@ fn failures(model: &Model, out: &mut Sink) {
     let all = groups(model, keep, |s| failure_key(s, &v1));
     let bad = bad_passwords(&all);
     for g in &all {
-        failure(g, bad_passwords_before(g, &bad), v1.evidence(g.first), out);
+        failure(g, bad_passwords_before(g, &bad), v1.evidence(g.first()), out);
     }
 }
 
@@ -177,12 +177,12 @@ fn bad_passwords(all: &[Group<'_>]) -> BadPasswords {
     let mut bad = BadPasswords::default();
     if !all
         .iter()
-        .any(|g| g.first.status == Some(S::ACCOUNT_LOCKED_OUT))
+        .any(|g| g.first().status == Some(S::ACCOUNT_LOCKED_OUT))
     {
         return bad;
     }
     for g in all {
-        let f = g.first;
+        let f = g.first();
         if matches!(
             f.status.map(read),
             Some(S::LOGON_FAILURE | S::WRONG_PASSWORD)
@@ -198,7 +198,7 @@ fn bad_passwords(all: &[Group<'_>]) -> BadPasswords {
 /// For a lockout, the wrong passwords of the same client and identity
 /// before it: how many.
 fn bad_passwords_before(g: &Group<'_>, bad: &BadPasswords) -> u64 {
-    let s = g.first;
+    let s = g.first();
     if s.status != Some(S::ACCOUNT_LOCKED_OUT) {
         return 0;
     }
@@ -319,7 +319,7 @@ fn failure_code_by_status(status: u32) -> (&'static str, &'static str) {
 }
 
 fn failure(g: &Group<'_>, bad_passwords_before: u64, v1: V1Evidence<'_>, out: &mut Sink) {
-    let s = g.first;
+    let s = g.first();
     let Some(status) = s.status.map(|st| st.0) else {
         return;
     };
