@@ -53,7 +53,12 @@ fn failures(model: &Model, out: &mut Sink) {
     let all = groups(model, keep, |s| failure_key(s, &v1));
     let bad = bad_passwords(&all);
     for g in &all {
-        failure(g, bad_passwords_before(g, &bad), v1.evidence(g.first()), out);
+        failure(
+            g,
+            bad_passwords_before(g, &bad),
+            v1.evidence(g.first()),
+            out,
+        );
     }
 }
 
