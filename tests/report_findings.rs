@@ -555,14 +555,15 @@ const CASES: &[(&str, &str, &str, u64, &[u64])] = &[
     ),
     // SMB1 logons (SESSION_SETUP_ANDX) and tree connects, diagnosed as
     // SMB2's: a server asking for plaintext passwords (its NEGOTIATE
-    // response at 6, no SESSION_SETUP after it), NTLMv1 without SPNEGO,
-    // a wrong password, a missing share, a guest logon.
+    // response at 6, no SESSION_SETUP after it: the client's FIN at 8, so
+    // no logon happened, an error), NTLMv1 without SPNEGO, a wrong
+    // password, a missing share, a guest logon.
     (
         "smb1-server-asks-plaintext.pcap",
         "posture.plaintext_passwords",
-        "warning",
+        "error",
         0,
-        &[4, 6],
+        &[4, 6, 8],
     ),
     // A client that sends its password in clear there (impacket's
     // login_standard: OEMPassword "Passw0rd!", 9 bytes, frame 8): an error.
@@ -1044,6 +1045,24 @@ fn no_double_findings_on_rare_samples() {
             describe(&a.diagnosis.findings)
         );
     }
+}
+
+/// The report opens with the failure that ended the work: erin's lockout
+/// (tshark: frame 53 is 0xc0000234, STATUS_ACCOUNT_LOCKED_OUT) before the
+/// three wrong passwords (frames 11, 25, 39: 0xc000006d) that led to it,
+/// although they came first in the capture.
+#[test]
+fn a_lockout_is_read_before_the_wrong_passwords_it_explains() {
+    let a = sample("ntlm-dc-account-locked-out.pcap");
+    let codes: Vec<&str> = a.diagnosis.findings.iter().map(|f| f.code).collect();
+    assert_eq!(
+        codes,
+        ["logon.account_locked_out", "logon.bad_password"],
+        "{:#?}",
+        describe(&a.diagnosis.findings)
+    );
+    assert_eq!(a.diagnosis.findings[0].frames, [52, 53]);
+    assert_eq!(a.diagnosis.findings[1].frames[0], 10);
 }
 
 /// The corpus capture's only STATUS_USER_SESSION_DELETED answers a second

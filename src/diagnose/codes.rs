@@ -74,7 +74,7 @@ pub const CODES: &[(&str, Severity, &str)] = &[
     ("posture.ms17_010", Error, "the server answered the MS17-010 check (an SMB1 TRANSACTION TRANS_PEEK_NMPIPE on FID 0, as nmap and Metasploit send it) with STATUS_INSUFF_SERVER_RESOURCES: it lacks the MS17-010 update"),
     ("posture.ntlmv1", Warning, "an NTLMv1 or LM response was sent (and accepted)"),
     ("posture.smb1", Warning, "SMB1 was offered (info) or used (warning)"),
-    ("posture.plaintext_passwords", Warning, "the server's SMB1 NEGOTIATE asks for plaintext passwords (warning); a client sent its password in clear (error)"),
+    ("posture.plaintext_passwords", Warning, "the server's SMB1 NEGOTIATE asks for plaintext passwords (warning; an error when the client then closed the connection without a logon); a client sent its password in clear (error)"),
     ("posture.signing_not_required", Info, "the server does not require signing"),
     ("posture.weak_enctype", Warning, "a Kerberos ticket uses RC4 or DES, or an AS-REP is encrypted with an RC4 or DES key though the client offered AES"),
     ("posture.anonymous_allowed", Warning, "the server accepted anonymous sessions: one finding per server, with the count"),

@@ -201,19 +201,31 @@ fn bad_passwords(all: &[Group<'_>]) -> BadPasswords {
 }
 
 /// For a lockout, the wrong passwords of the same client and identity
-/// before it: how many.
-fn bad_passwords_before(g: &Group<'_>, bad: &BadPasswords) -> u64 {
+/// before it: how many, and the first frame of the first of them.
+struct BadBefore {
+    count: u64,
+    from: Option<u64>,
+}
+
+fn bad_passwords_before(g: &Group<'_>, bad: &BadPasswords) -> BadBefore {
     let s = g.first();
+    let mut b = BadBefore {
+        count: 0,
+        from: None,
+    };
     if s.status != Some(S::ACCOUNT_LOCKED_OUT) {
-        return 0;
+        return b;
     }
-    bad.get(&(s.client.ip(), s.server, identity(s)))
-        .map_or(0, |v| {
-            v.iter()
-                .filter(|(frame, _)| *frame < s.first_frame)
-                .map(|(_, n)| n)
-                .sum()
-        })
+    let earlier = bad
+        .get(&(s.client.ip(), s.server, identity(s)))
+        .into_iter()
+        .flatten()
+        .filter(|(frame, _)| *frame < s.first_frame);
+    for &(frame, n) in earlier {
+        b.count += n;
+        b.from = Some(b.from.map_or(frame, |f| f.min(frame)));
+    }
+    b
 }
 
 /// DOMAIN\user, a Kerberos principal, or "(anonymous)".
@@ -323,7 +335,7 @@ fn failure_code_by_status(status: u32) -> (&'static str, &'static str) {
     }
 }
 
-fn failure(g: &Group<'_>, bad_passwords_before: u64, v1: V1Evidence<'_>, out: &mut Sink) {
+fn failure(g: &Group<'_>, bad_before: BadBefore, v1: V1Evidence<'_>, out: &mut Sink) {
     let s = g.first();
     let Some(status) = s.status.map(|st| st.0) else {
         return;
@@ -401,8 +413,8 @@ fn failure(g: &Group<'_>, bad_passwords_before: u64, v1: V1Evidence<'_>, out: &m
     if code == "logon.raw_ntlmv2_refused" {
         why.push_str(" The client logged on without extended security (an SMB1 SESSION_SETUP_ANDX with the password fields and no SPNEGO, [MS-CIFS] 2.2.4.53) and sent an NTLMv2 response there. Samba refuses NTLMv2 outside NTLMSSP unless 'raw NTLMv2 auth = yes' (the default is no, and the option is deprecated since Samba 4.13), and answers such a logon with this status.");
     }
-    if bad_passwords_before > 0 {
-        why.push_str(&format!(" Before it, the capture shows {bad_passwords_before} logon(s) of {who} from the same client refused as a wrong password (logon.bad_password): they, or failures elsewhere, count toward the lockout threshold."));
+    if bad_before.count > 0 {
+        why.push_str(&format!(" Before it, the capture shows {} logon(s) of {who} from the same client refused as a wrong password (logon.bad_password): they, or failures elsewhere, count toward the lockout threshold.", bad_before.count));
     }
     let guest_account = s
         .user
@@ -436,6 +448,9 @@ fn failure(g: &Group<'_>, bad_passwords_before: u64, v1: V1Evidence<'_>, out: &m
             .session(s.session_id)
             .status(name)
             .user(Some(who))
+            // The lockout is what ended the work: read before the wrong
+            // passwords that led to it.
+            .explains_from(bad_before.from)
             .done(),
     );
 }

@@ -83,6 +83,12 @@ pub struct Finding {
     /// Not written: `--stream`, `--session` and `--host` match on it.
     #[serde(skip)]
     pub covers: Vec<(u64, Option<u64>)>,
+    /// The first frame of the earliest finding of the same severity this
+    /// one explains (a lockout explains the wrong passwords before it): it
+    /// sorts there, just before them, so that the report opens with the
+    /// failure that ended the work rather than with its steps. Not written.
+    #[serde(skip)]
+    pub explains_from: Option<u64>,
 }
 
 /// Streams of a finding named as a Wireshark set ("tcp.stream in {2, 5}").
@@ -185,6 +191,7 @@ impl Draft {
             status: None,
             user: None,
             covers: Vec::new(),
+            explains_from: None,
         })
     }
     pub fn explain(mut self, s: impl Into<String>) -> Draft {
@@ -234,6 +241,12 @@ impl Draft {
         self.0.user = u;
         self
     }
+    /// This finding explains others of its severity whose evidence starts
+    /// at `frame` or later: see [`Finding::explains_from`].
+    pub fn explains_from(mut self, frame: Option<u64>) -> Draft {
+        self.0.explains_from = frame;
+        self
+    }
     pub fn severity(mut self, s: Severity) -> Draft {
         self.0.severity = s;
         self
@@ -247,7 +260,7 @@ impl Draft {
 
 /// The findings the rules make, in the order they make them.
 ///
-/// Of the final list (merged, sorted by severity and first frame, stably)
+/// Of the final list (merged, sorted by [`order`], stably)
 /// only the first [`MAX_FINDINGS`] are kept. A finding with a session is
 /// never merged and its place in that order is fixed when it is made: once
 /// `MAX_FINDINGS` findings with a session come before it, it cannot be kept,
@@ -385,13 +398,13 @@ impl Sink {
     /// Drops the findings with a session that `MAX_FINDINGS` others with a
     /// session come before.
     fn compact(&mut self) {
-        // (severity, first frame, place): the final order among findings with a session.
-        let mut keys: Vec<(Severity, u64, usize)> = self
+        // (order, place): the final order among findings with a session.
+        let mut keys: Vec<(Order, usize)> = self
             .all
             .iter()
             .enumerate()
             .filter(|(_, f)| f.session_id.is_some())
-            .map(|(i, f)| (f.severity, first_frame(f), i))
+            .map(|(i, f)| (order(f), i))
             .collect();
         if keys.len() <= MAX_FINDINGS {
             return;
@@ -400,7 +413,7 @@ impl Sink {
         let mut i = 0;
         let before = self.all.len();
         self.all.retain(|f| {
-            let keep = f.session_id.is_none() || (f.severity, first_frame(f), i) <= last;
+            let keep = f.session_id.is_none() || (order(f), i) <= last;
             i += 1;
             keep
         });
@@ -423,6 +436,20 @@ fn first_frame(f: &Finding) -> u64 {
     f.frames.first().copied().unwrap_or(0)
 }
 
+/// Where a finding sorts: (severity, frame, 0 when it explains others).
+type Order = (Severity, u64, bool);
+
+/// The report's order: the most severe first; within a severity, by the
+/// first evidence frame, except that a finding that explains others sorts
+/// at the first frame of the earliest of them, and before them
+/// ([`Finding::explains_from`]).
+fn order(f: &Finding) -> Order {
+    match f.explains_from {
+        Some(frame) => (f.severity, frame.min(first_frame(f)), false),
+        None => (f.severity, first_frame(f), true),
+    }
+}
+
 /// Diagnoses a model.
 pub fn diagnose(model: &Model) -> Diagnosis {
     let mut sink = Sink::default();
@@ -437,7 +464,7 @@ pub fn diagnose(model: &Model) -> Diagnosis {
     file::findings(model, &mut sink);
     posture::findings(model, &mut sink);
     let mut all = sink.all;
-    all.sort_by_key(|f| (f.severity, first_frame(f)));
+    all.sort_by_key(order);
     // What was dropped comes after what is kept.
     let omitted = (all.len() as u64 + sink.dropped).saturating_sub(MAX_FINDINGS as u64);
     all.truncate(MAX_FINDINGS);

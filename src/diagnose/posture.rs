@@ -112,14 +112,30 @@ fn plaintext_passwords(model: &Model, out: &mut Sink) {
                 .session(s.session_id)
         } else {
             let none = model.sessions_of(c).next().is_none();
-            Draft::new(Severity::Warning, "posture.plaintext_passwords", "The server asks for plaintext passwords")
-                .explain(format!("The server's SMB1 NEGOTIATE response (frame {}) asked for plaintext passwords (SecurityMode without NEGOTIATE_ENCRYPT_PASSWORDS). {}", n.response_frame.unwrap_or(n.request_frame), if none {
-                    "The client sent no SESSION_SETUP after it: current clients refuse to send a password in clear (Samba 'client plaintext auth = no', Windows EnablePlainTextPassword = 0, both the default), so they cannot log on to this server."
-                } else {
-                    "No logon in the capture sent one."
-                }))
+            // The client closed the connection with no SESSION_SETUP: it
+            // would not send a password in clear, and the logon it came
+            // for did not happen.
+            let gave_up = c
+                .end
+                .as_ref()
+                .filter(|e| none && e.by == "client" && matches!(e.reason, "fin" | "reset"));
+            const REFUSE: &str = "current clients refuse to send a password in clear (Samba 'client plaintext auth = no', Windows EnablePlainTextPassword = 0, both the default), so they cannot log on to this server.";
+            let why = match gave_up {
+                Some(e) => format!("The client sent no SESSION_SETUP after it and closed the connection (frame {}): {REFUSE}", e.frame),
+                None if none => format!("The client sent no SESSION_SETUP after it: {REFUSE}"),
+                None => "No logon in the capture sent one.".to_string(),
+            };
+            let (severity, title) = match gave_up {
+                Some(_) => (
+                    Severity::Error,
+                    "No logon: the server asks for plaintext passwords",
+                ),
+                None => (Severity::Warning, "The server asks for plaintext passwords"),
+            };
+            Draft::new(severity, "posture.plaintext_passwords", title)
+                .explain(format!("The server's SMB1 NEGOTIATE response (frame {}) asked for plaintext passwords (SecurityMode without NEGOTIATE_ENCRYPT_PASSWORDS). {why}", n.response_frame.unwrap_or(n.request_frame)))
                 .next("Make the server ask for encrypted passwords (Samba: 'encrypt passwords = yes', the default; an old NAS or printer: its firmware), rather than allowing plaintext on the clients.")
-                .frames(frames)
+                .frames(frames.chain(gave_up.map(|e| e.frame)))
         };
         out.push(d.stream(c.stream).done());
     }

@@ -423,6 +423,23 @@ fn repeated_logon_failures_are_one_finding_and_the_lockout_counts_them() {
     check(bad[1], Severity::Error, 3, &[42, 43]);
     let locked = only(&d.findings, "logon.account_locked_out");
     check(locked, Severity::Error, 4, &[52, 53]);
+    // Read first: it explains alice's wrong passwords; bob's stay in
+    // frame order after them.
+    let order: Vec<&str> = d
+        .findings
+        .iter()
+        .map(|f| f.code)
+        .filter(|c| c.starts_with("logon."))
+        .collect();
+    assert_eq!(
+        order,
+        [
+            "logon.account_locked_out",
+            "logon.bad_password",
+            "logon.bad_password"
+        ]
+    );
+    assert_eq!(d.findings[1].frames[0], 10);
     assert!(locked
         .explanation
         .contains("Before it, the capture shows 3 logon(s) of CORP\\alice"));
