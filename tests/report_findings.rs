@@ -2578,3 +2578,173 @@ fn a_logon_cut_by_the_snaplen_says_so() {
     assert_eq!(f[0].user.as_deref(), Some("SAMPLES\\alice"));
     assert!(!f[0].explanation.contains("The capture cut"));
 }
+
+/// tshark's KRB-ERROR times (tests/data/krb_error_times_tshark.tsv):
+/// (capture, frame, frame.time_epoch, stime + susec in Unix seconds, stime
+/// as "YYYY-MM-DD HH:MM:SS UTC").
+fn krb_error_times() -> Vec<(String, u64, f64, f64, String)> {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    include_str!("data/krb_error_times_tshark.tsv")
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.starts_with("capture\t"))
+        .map(|l| {
+            let c: Vec<&str> = l.split('\t').collect();
+            // "Nov 25, 2026 22:08:23.000000000 UTC"
+            let w: Vec<&str> = c[3].split([' ', ',']).filter(|s| !s.is_empty()).collect();
+            let month = MONTHS.iter().position(|m| *m == w[0]).expect("month") + 1;
+            let utc = format!(
+                "{}-{month:02}-{:02} {} UTC",
+                w[2],
+                w[1].parse::<u32>().expect("day"),
+                &w[3][..8]
+            );
+            let rfc = format!(
+                "{}-{month:02}-{:02}T{}Z",
+                w[2],
+                w[1].parse::<u32>().expect("day"),
+                &w[3][..8]
+            );
+            let stime = smbscope_utc(&rfc) + c[4].parse::<f64>().expect("susec") / 1e6;
+            (
+                c[0].to_string(),
+                c[1].parse().expect("frame"),
+                c[2].parse().expect("epoch"),
+                stime,
+                utc,
+            )
+        })
+        .collect()
+}
+
+/// Unix seconds of "YYYY-MM-DDTHH:MM:SSZ" (days from civil, H. Hinnant).
+fn smbscope_utc(t: &str) -> f64 {
+    let n = |r: std::ops::Range<usize>| t[r].parse::<i64>().expect("number");
+    let (y, m, d) = (n(0..4), n(5..7), n(8..10));
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * ((m + 9) % 12) + 2) / 5 + d - 1;
+    let days = era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468;
+    (days * 86_400 + n(11..13) * 3600 + n(14..16) * 60 + n(17..19)) as f64
+}
+
+/// `name`'s classic pcap (little-endian, as tcpdump writes here) with every
+/// record's time moved by `secs`: the same bytes as captured by a host
+/// whose clock is that far off.
+fn shifted(name: &str, secs: i64) -> Analysis {
+    let mut b = std::fs::read(samples().join(name)).expect("sample");
+    let mut at = 24;
+    while at + 16 <= b.len() {
+        let ts = u32::from_le_bytes(b[at..at + 4].try_into().expect("4 bytes"));
+        let moved = u32::try_from(i64::from(ts) + secs).expect("in range");
+        b[at..at + 4].copy_from_slice(&moved.to_le_bytes());
+        let len = u32::from_le_bytes(b[at + 8..at + 12].try_into().expect("4 bytes")) as usize;
+        at += 16 + len;
+    }
+    let mut r = CaptureReader::new(std::io::Cursor::new(b)).expect("capture header");
+    analyze(&mut r, &Options::default(), BuildOptions::default(), |_| {})
+}
+
+/// The time findings (KRB_AP_ERR_SKEW, _TKT_NYV, _TKT_EXPIRED) compare the
+/// KRB-ERROR's stime with the capture's timestamp of its frame, with
+/// tshark's figures: in the samples the DC's clock and the capturing
+/// host's are one (all on loopback), so they agree within a millisecond
+/// and the text says what follows from that for each error.
+#[test]
+fn time_errors_measure_the_clocks() {
+    let rows = krb_error_times();
+    let mut measured = Vec::new();
+    for capture in [
+        "krb5-ap-skew.pcap",
+        "krb5-ap-ticket-not-yet-valid.pcap",
+        "krb5-tgs-tgt-expiring.pcap",
+    ] {
+        let a = sample(capture);
+        let time: Vec<&Finding> = a
+            .diagnosis
+            .findings
+            .iter()
+            .filter(|f| {
+                matches!(
+                    f.status.as_deref(),
+                    Some("KRB_AP_ERR_SKEW" | "KRB_AP_ERR_TKT_NYV" | "KRB_AP_ERR_TKT_EXPIRED")
+                )
+            })
+            .collect();
+        assert!(!time.is_empty(), "{capture}");
+        for f in time {
+            let row = rows
+                .iter()
+                .filter(|r| r.0 == capture)
+                .find(|r| f.explanation.contains(&format!("(frame {})", r.1)))
+                .unwrap_or_else(|| panic!("{capture} {}: {}", f.code, f.explanation));
+            let (_, frame, epoch, stime, utc) = row;
+            let said = format!("clock read {utc} in its KRB-ERROR (frame {frame}), ");
+            let at = f
+                .explanation
+                .find(&said)
+                .unwrap_or_else(|| panic!("{said} in {}", f.explanation));
+            let rest = &f.explanation[at + said.len()..];
+            let ms: f64 = rest
+                .split(" ms from the capturing host's clock: ")
+                .next()
+                .and_then(|n| n.parse().ok())
+                .unwrap_or_else(|| panic!("{rest}"));
+            assert!(
+                (ms - (stime - epoch).abs() * 1000.0).abs() < 0.051,
+                "{capture} frame {frame}: {ms} ms, tshark {}",
+                stime - epoch
+            );
+            assert!(rest.contains("and the capturing host agree"), "{rest}");
+            let follows = match f.status.as_deref() {
+                Some("KRB_AP_ERR_SKEW") => "so the client's time (encrypted in the AP-REQ's authenticator) is the one more than the allowed skew away from both",
+                Some("KRB_AP_ERR_TKT_NYV") => "lies more than the allowed skew ahead of both: that KDC's clock was ahead when it issued the ticket",
+                _ => "had passed, or was two minutes or less away (a Samba AD DC refuses such a TGT): the ticket is old",
+            };
+            assert!(rest.contains(follows), "{rest}");
+            measured.push((capture, *frame));
+        }
+    }
+    // The SMB server's errors and the KDC's first of each repeat.
+    assert_eq!(
+        measured,
+        [
+            ("krb5-ap-skew.pcap", 19),
+            ("krb5-ap-ticket-not-yet-valid.pcap", 13),
+            ("krb5-ap-ticket-not-yet-valid.pcap", 17),
+            ("krb5-tgs-tgt-expiring.pcap", 13),
+        ]
+    );
+
+    // The same bytes captured by a host whose clock is 2 h 03 min ahead:
+    // the server's clock is then behind it, and a ticket not yet valid
+    // points at the server's clock (or the capturing host's).
+    let a = shifted("krb5-ap-ticket-not-yet-valid.pcap", 7380);
+    let f = with_code(&a, "kerberos.ap_error");
+    assert_eq!(f.len(), 1, "{:?}", describe(&a.diagnosis.findings));
+    let (_, _, epoch, stime, utc) = rows
+        .iter()
+        .find(|r| r.0 == "krb5-ap-ticket-not-yet-valid.pcap" && r.1 == 17)
+        .expect("frame 17");
+    let d = stime - (epoch + 7380.0);
+    assert!((d + 7380.0).abs() < 1.0, "{d}");
+    assert!(
+        f[0].explanation.contains(&format!(
+            "The server's clock read {utc} in its KRB-ERROR (frame 17): it is 2 h 03 min behind the capturing host's clock. A clock behind the issuing KDC's makes a fresh ticket not yet valid"
+        )),
+        "{}",
+        f[0].explanation
+    );
+    // A capture clock years off (unset, or times rewritten) proves nothing.
+    let a = shifted("krb5-ap-skew.pcap", -1_700_000_000);
+    let f = with_code(&a, "kerberos.clock_skew");
+    assert_eq!(f.len(), 1, "{:?}", describe(&a.diagnosis.findings));
+    assert!(
+        f[0].explanation
+            .contains("from the capture's timestamps: one of the two clocks was never set or the capture's times were rewritten"),
+        "{}",
+        f[0].explanation
+    );
+}

@@ -13,10 +13,11 @@ use crate::session::{secs_between, KdcExchange, KdcTcpFailure, Model, Outcome, S
 use crate::tcp::hash::KeyedHashMap;
 
 use super::logon::identity;
-use super::time::clock_note;
+use super::time::{clock_note, seconds, ClockError, ErrorTimes};
 use super::{krb_text, Draft, Severity, Sink};
 
 const KRB_AP_ERR_TKT_EXPIRED: i32 = 32;
+const KRB_AP_ERR_TKT_NYV: i32 = 33;
 const KRB_AP_ERR_SKEW: i32 = 37;
 const KRB_AP_ERR_MODIFIED: i32 = 41;
 const KDC_ERR_C_PRINCIPAL_UNKNOWN: i32 = 6;
@@ -136,9 +137,23 @@ fn spnego_errors(
             .service_principal
             .clone()
             .unwrap_or_else(|| "the service".to_string());
+        let note = clock_kind(code)
+            .map(|kind| {
+                let captured = seconds(r.time);
+                let t = ErrorTimes {
+                    stime: r.kerberos_server_time(),
+                    ctime: r.kerberos_client_time(),
+                    frame: r.response_frame.unwrap_or(r.request_frame),
+                    captured: captured + r.duration.unwrap_or(0.0),
+                    request_captured: captured,
+                    client_time_in: "the AP-REQ's authenticator",
+                    who: "server",
+                };
+                format!(" {}", clock_note(kind, &t))
+            })
+            .unwrap_or_default();
         let d = match code {
             KRB_AP_ERR_SKEW => {
-                let note = clock_note(r.kerberos_server_time(), r.kerberos_client_time(), r.time);
                 let kdc = match skew.get_mut(&s.client.ip()) {
                     Some(k) => {
                         k.told = true;
@@ -149,7 +164,7 @@ fn spnego_errors(
                     None => String::new(),
                 };
                 Draft::new(Severity::Error, "kerberos.clock_skew", "Kerberos refused: client and server clocks differ too much (KRB_AP_ERR_SKEW)")
-                    .explain(format!("The server rejected the AP-REQ for {sp}: the authenticator's time is outside its allowed skew (5 minutes by default). {note}{kdc}"))
+                    .explain(format!("The server rejected the AP-REQ for {sp}: the authenticator's time is outside its allowed skew (5 minutes by default).{note}{kdc}"))
                     .next(if kdc.is_empty() {
                         check.unwrap_or_else(|| "Synchronise the clocks of client, server and domain controllers (w32tm /resync, chronyc tracking).".to_string())
                     } else {
@@ -158,10 +173,10 @@ fn spnego_errors(
             }
             KRB_AP_ERR_MODIFIED => modified(&sp, check),
             KRB_AP_ERR_TKT_EXPIRED => Draft::new(unless_recovered(later), "kerberos.ticket_expired", "Kerberos ticket expired (KRB_AP_ERR_TKT_EXPIRED)")
-                .explain(format!("The service ticket for {sp} had expired.{}", expired_outcome(later)))
+                .explain(format!("The service ticket for {sp} had expired.{note}{}", expired_outcome(later)))
                 .next(check.unwrap_or_else(|| "Get a new ticket ('klist purge' on Windows, 'kinit' on Linux) and check the clocks.".to_string())),
             _ => Draft::new(Severity::Error, "kerberos.ap_error", format!("Kerberos error in the session setup: {name}"))
-                .explain(format!("The server answered the AP-REQ for {sp} with {name}. {}", meaning.unwrap_or("")))
+                .explain(format!("The server answered the AP-REQ for {sp} with {name}. {}{note}", meaning.unwrap_or("")))
                 .next(check.unwrap_or_else(|| "Read the server's log for this logon (Samba: 'log level = 3') and check its Kerberos setup: keytab, SPN, clock.".to_string())),
         };
         let d = if recovered {
@@ -186,6 +201,16 @@ fn spnego_errors(
                 .user(Some(identity(s)))
                 .done(),
         );
+    }
+}
+
+/// The time-related errors whose findings measure the clocks.
+fn clock_kind(code: i32) -> Option<ClockError> {
+    match code {
+        KRB_AP_ERR_SKEW => Some(ClockError::Skew),
+        KRB_AP_ERR_TKT_NYV => Some(ClockError::NotYetValid),
+        KRB_AP_ERR_TKT_EXPIRED => Some(ClockError::Expired),
+        _ => None,
     }
 }
 
@@ -596,6 +621,24 @@ fn kdc_texts(x: &KdcExchange, code: i32, who: &str, sp: &str) -> (String, String
         .unwrap_or_default();
     let user = x.client_principal.as_deref();
     let u = super::steps::user_arg(user);
+    let note = clock_kind(code)
+        .map(|kind| {
+            let t = ErrorTimes {
+                stime: x.server_time.as_deref(),
+                ctime: None,
+                frame: x.reply_frame.unwrap_or(x.request_frame),
+                captured: seconds(x.reply_time.unwrap_or(x.time)),
+                request_captured: seconds(x.time),
+                client_time_in: if x.request == crate::auth::kerberos::KrbMsgType::AS_REQ {
+                    "the pre-authentication timestamp"
+                } else {
+                    "the authenticator of the TGS-REQ"
+                },
+                who: "KDC",
+            };
+            format!(" {}", clock_note(kind, &t))
+        })
+        .unwrap_or_default();
     let (explanation, next): (String, String) = match code {
         KDC_ERR_PREAUTH_REQUIRED => (
             format!("The KDC asked {who} for pre-authentication (KDC_ERR_PREAUTH_REQUIRED, a normal first answer), but no pre-authenticated AS-REQ follows in the capture."),
@@ -637,12 +680,12 @@ fn kdc_texts(x: &KdcExchange, code: i32, who: &str, sp: &str) -> (String, String
             "Compare the client's permitted_enctypes with the account's msDS-SupportedEncryptionTypes; RC4/DES are often disabled now.".to_string(),
         ),
         KRB_AP_ERR_SKEW => (
-            format!("The KDC found the client's timestamp outside the allowed skew. {}", clock_note(x.server_time.as_deref(), None, x.time)),
+            format!("The KDC found the client's timestamp outside the allowed skew.{note}"),
             "Synchronise the client's clock with the domain controllers.".to_string(),
         ),
         KRB_AP_ERR_MODIFIED => modified_texts(sp, check),
         KRB_AP_ERR_TKT_EXPIRED => (
-            format!("The client's {} for {sp} was refused because the ticket it presented, its ticket-granting ticket, has expired (a Samba AD DC also refuses a TGT with two minutes or less left). The client gets no new service ticket until it has a new TGT.", x.request),
+            format!("The client's {} for {sp} was refused because the ticket it presented, its ticket-granting ticket, has expired (a Samba AD DC also refuses a TGT with two minutes or less left). The client gets no new service ticket until it has a new TGT.{note}", x.request),
             "Get a new ticket-granting ticket, then connect again: Linux, 'kinit' (with a lifetime that outlasts the work, 'kinit -l'); Windows, lock and unlock the session, or 'klist purge'. If a fresh TGT is refused too, compare the clocks of client and KDC.".to_string(),
         ),
         KDC_ERR_POLICY | KDC_ERR_CANNOT_POSTDATE if postdate_request(x).is_some() => (
@@ -650,7 +693,7 @@ fn kdc_texts(x: &KdcExchange, code: i32, who: &str, sp: &str) -> (String, String
             "Ask for a ticket valid now: run kinit without -s (a start time asks for a postdated ticket), and get the ticket when it is needed instead (e.g. from the job that needs it). If postdated tickets are wanted, the KDC must allow them: a Samba AD DC cannot; an MIT KDC refuses principals with -allow_postdated (kadmin modprinc +allow_postdated clears it).".to_string(),
         ),
         _ => (
-            generic_kdc_text(x, code, sp, meaning, &extra),
+            generic_kdc_text(x, code, sp, meaning, &extra) + &note,
             check.unwrap_or_else(|| "Read the KDC's log for this request (Samba: 'log level = 3'; Windows: the System log's Kerberos-Key-Distribution-Center events).".to_string()),
         ),
     };

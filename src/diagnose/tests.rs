@@ -134,6 +134,7 @@ pub(crate) fn kdc(request: &str, frame: u64, error: Option<(i32, &str)>) -> KdcE
             KrbMsgType::AS_REP
         }),
         reply_frame: Some(frame + 1),
+        reply_time: Some(ts(100 + frame as i64)),
         error: error.map(|e| e.1.to_string()),
         error_code: error.map(|e| e.0),
         e_text: None,

@@ -58,6 +58,7 @@ impl Builder {
                     from: k.from.as_deref().map(str::to_string),
                     reply: None,
                     reply_frame: None,
+                    reply_time: None,
                     error: None,
                     error_code: None,
                     e_text: None,
@@ -86,6 +87,7 @@ impl Builder {
                 let x = &mut self.model.kdc[i];
                 x.reply = Some(k.msg_type);
                 x.reply_frame = Some(m.frame);
+                x.reply_time = Some(m.ts);
                 x.error_code = k.error_code;
                 x.error = k.error.map(str::to_string);
                 x.e_text = k.e_text.as_deref().map(str::to_string);

@@ -1027,6 +1027,10 @@ pub struct KdcExchange {
     pub reply: Option<KrbMsgType>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reply_frame: Option<u64>,
+    /// The reply frame's capture time (not serialized: the findings
+    /// compare the KRB-ERROR's stime with it).
+    #[serde(skip)]
+    pub reply_time: Option<Timestamp>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
