@@ -14,6 +14,8 @@
 #         files (file operations smbd refuses: a file in use, a full disk,
 #         a read-only file system; mounts two small tmpfs),
 #         probe (an HTTP request to smbd's port 445),
+#         logoff (LOGOFFs smbd refuses: another connection's SessionId, a
+#         bad signature),
 #         smb1 (SMB1 logons: NTLMSSP in SPNEGO, and without SPNEGO; with
 #         smb1dos: DOS-form errors, a file in use in both forms, too many
 #         open files, and the MS17-010 check, smb1plain: a password sent
@@ -1262,6 +1264,19 @@ group_rare() {
         run env KRB5CCNAME="$T/st.cc" $PY "$IMPACKET_EX/smbclient.py" -file "$T/impacket-dc.cmds" \
         -k -no-pass -dc-ip $DC_IP -target-ip $DC_IP "$REALM/alice@$DC_FQDN"
     kdestroy -q 2>/dev/null || true
+}
+
+# ---------------------------------------------------------------- group logoff
+# LOGOFFs smbd refuses, beside a file the session keeps open: one naming a
+# session of another connection (STATUS_USER_SESSION_DELETED), one whose
+# signature does not verify (signing required).
+group_logoff() {
+    log "group logoff: refused LOGOFFs with a file held open"
+    smbd_users
+    smbd_start 'server signing = mandatory'
+    capture impacket-logoff-refused "host $SMBD_IP" \
+        run $PY "$HELP/impacket_flows.py" refused-logoff $SMBD_IP alice "$PW_ALICE" bob "$PW_BOB"
+    smbd_stop
 }
 
 # ---------------------------------------------------------------- group files
