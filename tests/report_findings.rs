@@ -580,6 +580,16 @@ const CASES: &[(&str, &str, &str, u64, &[u64])] = &[
         0,
         &[8, 9],
     ),
+    // Two NTLMv1 logons of SAMPLES\alice from one client to one server
+    // (tshark: SESSION_SETUP_ANDX 8/9 on stream 0, 21/22 on stream 1): one
+    // finding for both
+    (
+        "smb1-dos-sharing-violation.pcap",
+        "posture.ntlmv1",
+        "warning",
+        SEVERAL_STREAMS,
+        &[8, 9, 21, 22],
+    ),
     // An NTLMv2 response without SPNEGO, refused by smbd's default 'raw
     // NTLMv2 auth = no' with STATUS_INVALID_PARAMETER (the same logon to a
     // server with 'raw NTLMv2 auth = yes' succeeds: see the test below).
