@@ -14,6 +14,8 @@
 #         files (file operations smbd refuses: a file in use, a full disk,
 #         a read-only file system; mounts two small tmpfs),
 #         probe (an HTTP request to smbd's port 445),
+#         logoff (LOGOFFs smbd refuses: another connection's SessionId, a
+#         bad signature),
 #         smb1 (SMB1 logons: NTLMSSP in SPNEGO, and without SPNEGO; with
 #         smb1dos: DOS-form errors, a file in use in both forms, too many
 #         open files, and the MS17-010 check, smb1plain: a password sent
@@ -342,20 +344,25 @@ EOF
 smbc() { run smbclient -s "$CLIENT_CONF" -t 10 "$@"; }
 
 # ---------------------------------------------------------------- group smb
-group_smb() {
-    log "group smb: NTLM against smbd on $SMBD_IP"
-    smbd_users
-    smbd_start
+# alice puts a 3 MiB file on 'share' and reads it back, captured into
+# $OUT/NAME.pcap (smbd running)
+copy_round_trip() {  # copy_round_trip NAME
     local F=$T/payload.bin
     # compressible on purpose: keeps the committed capture cheap in git
     (yes 'smbscope sample payload: 3 MiB of this line, put and read back' || true) |
         head -c $((3 * 1024 * 1024)) >"$F"
-    local H="host $SMBD_IP"
-
-    capture ntlm-success-copy "$H" smbc //$SMBD_IP/share -U "alice%$PW_ALICE" \
+    capture "$1" "host $SMBD_IP" smbc //$SMBD_IP/share -U "alice%$PW_ALICE" \
         -c "put $F payload.bin; get payload.bin $T/payload.back; rm payload.bin; ls"
     cmp "$F" "$T/payload.back" && echo "  copy round trip ok" >&2
+}
 
+group_smb() {
+    log "group smb: NTLM against smbd on $SMBD_IP"
+    smbd_users
+    smbd_start
+    local H="host $SMBD_IP"
+
+    copy_round_trip ntlm-success-copy
     capture ntlm-wrong-password "$H" smbc //$SMBD_IP/share -U 'alice%WrongPassw0rd' -c 'ls'
     capture ntlm-bad-share "$H" smbc //$SMBD_IP/nosuchshare -U "alice%$PW_ALICE" -c 'ls'
     capture ntlm-smb202 "$H" smbc //$SMBD_IP/share -U "alice%$PW_ALICE" -m SMB2_02 -c 'ls'
@@ -901,7 +908,8 @@ link_rewrites() {
 }
 
 # A TCP sequence-number wrap-around on real traffic: group 1's copy
-# (ntlm-success-copy.pcap, a 3 MB WRITE then a 3 MB READ) with every sequence
+# (ntlm-success-copy.pcap in $OUT, or, when group smb has not written it
+# there, the same copy made now; a 3 MB WRITE then a 3 MB READ) with every sequence
 # and acknowledgment number moved by tcprewrite --tcp-sequence, whose shift
 # is a pseudo-random function of its seed: the first seed that puts the
 # client's 2^32 wrap between 200 kB and 2.9 MB into its stream (inside the
@@ -914,7 +922,19 @@ link_rewrites() {
 # found with the header fields of the source (tests/cli.rs).
 seq_wrap_copy() {
     local src=$OUT/ntlm-success-copy.pcap one=$T/first.pcap w=$T/wrapped.pcap
-    local isn k seq left cross after last
+    local isn k seq left cross after last keep
+    if [ ! -f "$src" ]; then
+        # group smb's copy is not in $OUT (link run alone into another
+        # directory): make the same copy here, into the temp dir
+        log "seq wrap: no $src; capturing group smb's copy into $T"
+        smbd_start
+        keep=$OUT
+        OUT=$T
+        copy_round_trip ntlm-success-copy
+        OUT=$keep
+        smbd_stop
+        src=$T/ntlm-success-copy.pcap
+    fi
     editcap -F pcap -r "$src" "$one" 1
     # the SYN's sequence number: classic pcap, Ethernet, IPv4 without options
     isn=$(od -An -tu4 --endian=big -j 78 -N4 "$one" | tr -d ' ')
@@ -1262,6 +1282,19 @@ group_rare() {
         run env KRB5CCNAME="$T/st.cc" $PY "$IMPACKET_EX/smbclient.py" -file "$T/impacket-dc.cmds" \
         -k -no-pass -dc-ip $DC_IP -target-ip $DC_IP "$REALM/alice@$DC_FQDN"
     kdestroy -q 2>/dev/null || true
+}
+
+# ---------------------------------------------------------------- group logoff
+# LOGOFFs smbd refuses, beside a file the session keeps open: one naming a
+# session of another connection (STATUS_USER_SESSION_DELETED), one whose
+# signature does not verify (signing required).
+group_logoff() {
+    log "group logoff: refused LOGOFFs with a file held open"
+    smbd_users
+    smbd_start 'server signing = mandatory'
+    capture impacket-logoff-refused "host $SMBD_IP" \
+        run $PY "$HELP/impacket_flows.py" refused-logoff $SMBD_IP alice "$PW_ALICE" bob "$PW_BOB"
+    smbd_stop
 }
 
 # ---------------------------------------------------------------- group files

@@ -8,6 +8,7 @@
 //! corpus is absent.
 
 mod auth_support;
+mod common;
 
 use auth_support::*;
 use smbscope::auth::{
@@ -170,19 +171,8 @@ fn tshark_tsv(
     filter: &str,
     fields: &[&str],
 ) -> Option<HashMap<u64, HashMap<String, String>>> {
-    let mut cmd = std::process::Command::new("tshark");
-    cmd.arg("-r").arg(path).args(["-Y", filter, "-T", "fields"]);
-    cmd.args([
-        "-E",
-        "header=y",
-        "-E",
-        "separator=/t",
-        "-E",
-        "occurrence=a",
-        "-E",
-        "aggregator=,",
-    ]);
-    cmd.args(["-e", "frame.number"]);
+    let mut cmd = common::tshark_fields(path, filter, ',');
+    cmd.args(["-E", "header=y", "-e", "frame.number"]);
     for f in fields {
         cmd.args(["-e", f]);
     }
@@ -307,29 +297,16 @@ fn check_smb(path: &Path, tally: &mut Tally) {
     tally.ex.mic_copy_of_token += local.ex.mic_copy_of_token;
 }
 
-fn captures(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut v: Vec<_> = std::fs::read_dir(dir)
-        .unwrap()
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            let n = p.to_string_lossy();
-            n.ends_with(".pcap") || n.ends_with(".pcapng")
-        })
-        .collect();
-    v.sort();
-    v
-}
-
 /// The capture files to check: the public corpus and our samples, each
 /// when present.
 fn all_captures() -> Vec<std::path::PathBuf> {
     let mut v = Vec::new();
     match corpus_dir() {
-        Some(d) => v.extend(captures(&d)),
+        Some(d) => v.extend(common::corpus_captures(&d)),
         None => println!("note: ../shared/corpus/public absent; public corpus skipped"),
     }
     match samples_dir() {
-        Some(d) => v.extend(captures(&d)),
+        Some(d) => v.extend(common::corpus_captures(&d)),
         None => println!("note: samples/ absent; own samples skipped"),
     }
     v

@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 use smbscope::capture::CaptureReader;
 use smbscope::pipeline::{self, Event, Kind, Options};
 
+mod common;
 mod pcap_build;
 
 /// One message as both sides describe it.
@@ -364,20 +365,11 @@ fn tshark_fields(cap: &Path) -> Option<String> {
         .map(|w| w[1])
         .collect();
     assert!(fields.len() > 20, "{fields:?}");
-    let mut cmd = std::process::Command::new("tshark");
-    cmd.arg("-r").arg(cap);
+    let mut cmd = common::tshark_fields(cap, "smb2 || smb", ',');
+    cmd.args(["-E", "header=y"]);
     for p in [4455, 4456, 4457] {
         cmd.args(["-d", &format!("tcp.port=={p},nbss")]);
     }
-    cmd.args(["-Y", "smb2 || smb", "-T", "fields", "-E", "header=y"]);
-    cmd.args([
-        "-E",
-        "separator=/t",
-        "-E",
-        "occurrence=a",
-        "-E",
-        "aggregator=,",
-    ]);
     for f in fields {
         cmd.args(["-e", f]);
     }

@@ -581,6 +581,16 @@ const CASES: &[(&str, &str, &str, u64, &[u64])] = &[
         0,
         &[8, 9],
     ),
+    // Two NTLMv1 logons of SAMPLES\alice from one client to one server
+    // (tshark: SESSION_SETUP_ANDX 8/9 on stream 0, 21/22 on stream 1): one
+    // finding for both
+    (
+        "smb1-dos-sharing-violation.pcap",
+        "posture.ntlmv1",
+        "warning",
+        SEVERAL_STREAMS,
+        &[8, 9, 21, 22],
+    ),
     // An NTLMv2 response without SPNEGO, refused by smbd's default 'raw
     // NTLMv2 auth = no' with STATUS_INVALID_PARAMETER (the same logon to a
     // server with 'raw NTLMv2 auth = yes' succeeds: see the test below).
@@ -1399,6 +1409,89 @@ fn sharing_violation_names_the_holder() {
     // Once alice has closed it (frame 59) it is no longer held: nothing
     // else in the capture is refused, and alice's own errors are none.
     assert!(a.model.connection(0).expect("alice").errors.is_empty());
+}
+
+/// The LOGOFF responses of a capture's tshark table (samples/tshark):
+/// (frame, tcp.stream, smb2.nt_status, smb2.sesid).
+fn tshark_logoffs(name: &str) -> Vec<(u64, u64, String, String)> {
+    let path = samples().join("tshark").join(format!("{name}.tshark.tsv"));
+    let text = std::fs::read_to_string(&path).expect("tshark table");
+    text.lines()
+        .skip(1)
+        .map(|l| l.split('\t').collect::<Vec<_>>())
+        .filter(|c| c.get(9) == Some(&"2") && c.get(10) == Some(&"1"))
+        .map(|c| {
+            let n = |i: usize| c[i].parse::<u64>().expect("number");
+            (n(0), n(8), c[11].to_string(), c[13].to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn a_refused_logoff_ends_nothing() {
+    let name = "impacket-logoff-refused.pcap";
+    // tshark: bob's LOGOFF naming alice's session on his connection is
+    // USER_SESSION_DELETED (30), alice's with a bad signature ACCESS_DENIED
+    // (35); alice's real LOGOFF (40) and bob's (44) succeed.
+    let alice = "0x00000000e320f0af";
+    assert_eq!(
+        tshark_logoffs(name),
+        [
+            (30, 1, "0xc0000203".into(), alice.into()),
+            (35, 0, "0xc0000022".into(), alice.into()),
+            (40, 0, "0x00000000".into(), alice.into()),
+            (44, 1, "0x00000000".into(), "0x000000004d1dd375".into()),
+        ]
+    );
+    let a = sample(name);
+    // Both of bob's refused CREATEs (33, after the LOGOFF of frame 30; 38,
+    // after that of 35) name alice's open of frames 14/15: neither LOGOFF
+    // ended her session. (Before: 30 marked her SessionId ended on the
+    // server, 35 dropped her opens, and neither refusal named a holder.)
+    let bob = a.model.connection(1).expect("bob's connection");
+    let held: Vec<_> = bob
+        .errors
+        .iter()
+        .map(|e| {
+            let h = e.held_by.as_deref();
+            (e.frame, h.map(|h| (h.stream, h.request_frame, h.frame)))
+        })
+        .collect();
+    assert_eq!(held, [(33, Some((0, 14, 15))), (38, Some((0, 14, 15)))]);
+    let h = bob.errors[0].held_by.as_deref().expect("holder");
+    assert_eq!(h.session_id.to_string(), "0xe320f0af");
+    assert_eq!(h.share_access.0, 0, "alice shares nothing");
+    // The refused LOGOFF is an error of alice's connection; the one that
+    // found no session is not.
+    let alice_errors: Vec<_> = a
+        .model
+        .connection(0)
+        .expect("alice's connection")
+        .errors
+        .iter()
+        .map(|e| (e.frame, e.command.as_str(), e.status.to_string()))
+        .collect();
+    assert_eq!(
+        alice_errors,
+        [(35, "LOGOFF", "STATUS_ACCESS_DENIED".into())]
+    );
+    // alice's session ended at her LOGOFF of frame 40, not at 30 or 35: its
+    // messages after the setup run to frame 40 (12-15 on her connection,
+    // 29/30 with her SessionId on bob's, 34/35, 39/40).
+    let s = a
+        .model
+        .sessions
+        .iter()
+        .find(|s| s.stream == 0)
+        .expect("alice's session");
+    assert_eq!(s.logoff_frame, Some(40));
+    assert_eq!((s.messages_after_setup, s.signed_after_setup), (10, 10));
+    let f = &with_code(&a, "file.sharing_violation")[0];
+    assert!(
+        f.explanation.contains("by SAMPLES\\alice"),
+        "{}",
+        f.explanation
+    );
 }
 
 #[test]

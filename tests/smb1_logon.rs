@@ -66,11 +66,8 @@ fn captures() -> Vec<PathBuf> {
 /// tshark's values per frame for the SMB1 logon and tree connect messages;
 /// None when tshark is not there (a tshark that fails is a test failure).
 fn theirs(path: &Path) -> Option<BTreeMap<u64, BTreeMap<String, String>>> {
-    let mut cmd = std::process::Command::new("tshark");
-    cmd.arg("-r").arg(path);
-    cmd.args(["-Y", "smb.cmd == 0x73 || smb.cmd == 0x75", "-T", "fields"]);
-    cmd.args(["-E", "header=y", "-E", "separator=/t", "-E", "occurrence=a"]);
-    cmd.args(["-E", "aggregator=|"]);
+    let mut cmd = common::tshark_fields(path, "smb.cmd == 0x73 || smb.cmd == 0x75", '|');
+    cmd.args(["-E", "header=y"]);
     cmd.args(["-e", "frame.number", "-e", "smb.cmd", "-e", "smb.uid"]);
     cmd.args(["-e", "smb.flags.response"]);
     cmd.args(["-e", "smb.setup.action"]);
@@ -350,17 +347,7 @@ type TreeRows = BTreeMap<(u64, u64), (u64, String, String, Option<String>, Strin
 /// command and success when one follows it ([MS-CIFS] 3.2.5.1.3). None
 /// when tshark is not there.
 fn their_trees(path: &Path) -> Option<TreeRows> {
-    let mut cmd = std::process::Command::new("tshark");
-    cmd.arg("-r").arg(path);
-    cmd.args(["-Y", "smb.cmd == 0x75", "-T", "fields"]);
-    cmd.args([
-        "-E",
-        "separator=/t",
-        "-E",
-        "occurrence=a",
-        "-E",
-        "aggregator=|",
-    ]);
+    let mut cmd = common::tshark_fields(path, "smb.cmd == 0x75", '|');
     for f in [
         "frame.number",
         "tcp.stream",
@@ -468,6 +455,7 @@ fn smb1_trees_agree_with_tshark() {
     }
 }
 
+mod common;
 mod pcap_build;
 
 fn report(path: &Path) -> Value {

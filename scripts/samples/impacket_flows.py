@@ -23,6 +23,15 @@ impacket could not send by itself except where said below.
       with the session id it had before the logoff (impacket itself resets
       it to 0 after a LOGOFF; the script puts the old value back), as a
       client that goes on using a session the server has already deleted.
+  refused-logoff USER PASSWORD USER2 PASSWORD2
+      Two connections (SMB 2.1, signed: run against a server that requires
+      signing). USER opens hello.txt on "share" sharing nothing and keeps
+      it open; USER2 logs in on a second connection, sends a LOGOFF there
+      with USER's SessionId (which that connection does not know), then
+      opens hello.txt (a file in use); USER sends a LOGOFF whose signature
+      is wrong (the script flips a byte of the signature impacket computed),
+      USER2 opens hello.txt again; USER logs off for real, USER2 opens it a
+      third time. LOGOFFs a server refuses, beside the opens they leave.
 """
 import struct
 import sys
@@ -32,7 +41,7 @@ from impacket.smb3structs import (SMB2_DIALECT_002, SMB2_DIALECT_21, SMB2_DIALEC
                                   SMB2_DIALECT_302, SMB2_DIALECT_311, SMB2_NEGOTIATE,
                                   SMB2_NEGOTIATE_SIGNING_ENABLED, SMB2_SESSION_SETUP,
                                   SMB2Negotiate, SMB2Packet, SMB2SessionSetup,
-                                  SMB2SessionSetup_Response)
+                                  SMB2SessionSetup_Response, FILE_READ_DATA, FILE_SHARE_READ)
 from impacket.smbconnection import SMBConnection
 from impacket.spnego import SPNEGO_NegTokenInit, SPNEGO_NegTokenResp, TypesMech
 
@@ -102,11 +111,56 @@ def stale_session(user, password):
     s.close_session()
 
 
+def try_(what, f):
+    try:
+        f()
+        print(what, 'succeeded')
+    except Exception as e:  # the server's answer is the point
+        print(what + ':', e)
+
+
+def refused_logoff(user, password, user2, password2):
+    a = SMBConnection(ip, ip, preferredDialect=SMB2_DIALECT_21)
+    a.login(user, password, 'SAMPLES')
+    ta = a.connectTree('share')
+    a.openFile(ta, 'hello.txt', desiredAccess=FILE_READ_DATA, shareMode=0)
+    b = SMBConnection(ip, ip, preferredDialect=SMB2_DIALECT_21)
+    b.login(user2, password2, 'SAMPLES')
+    tb = b.connectTree('share')
+    sa, sb = a._SMBConnection, b._SMBConnection
+    own = sb._Session['SessionID']
+    # a LOGOFF on b's connection naming a's session
+    sb._Session['SessionID'] = sa._Session['SessionID']
+    try_('logoff of the other session', sb.logoff)
+    sb._Session['SessionID'] = own
+    open_b = lambda: b.openFile(tb, 'hello.txt', desiredAccess=FILE_READ_DATA, shareMode=FILE_SHARE_READ)
+    try_('open', open_b)
+    # a LOGOFF whose signature does not verify
+    sign = sa.signSMB
+
+    def bad_sign(packet):
+        sign(packet)
+        sig = bytearray(packet['Signature'])
+        sig[0] ^= 0xFF
+        packet['Signature'] = bytes(sig)
+    sa.signSMB = bad_sign
+    try_('logoff with a bad signature', sa.logoff)
+    sa.signSMB = sign
+    try_('open', open_b)
+    try_('logoff', sa.logoff)
+    try_('open', open_b)
+    b.logoff()
+    sa.close_session()
+    sb.close_session()
+
+
 if mode == 'negotiate-no-context':
     negotiate_no_context()
 elif mode == 'ntlm-probe':
     ntlm_probe()
 elif mode == 'stale-session':
     stale_session(sys.argv[3], sys.argv[4])
+elif mode == 'refused-logoff':
+    refused_logoff(sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6])
 else:
     sys.exit(__doc__)

@@ -72,7 +72,7 @@ pub const CODES: &[(&str, Severity, &str)] = &[
     ("attack.smbghost", Error, "a compression transform whose Offset + OriginalCompressedSegmentSize overflows 32 bits: the CVE-2020-0796 (SMBGhost) exploit or scanner"),
     ("attack.eternalblue", Error, "SMB1 TRANSACTION2_SECONDARY requests continue an NT_TRANSACT (the same MID): the transaction type confusion of the EternalBlue exploit (CVE-2017-0144, MS17-010)"),
     ("posture.ms17_010", Error, "the server answered the MS17-010 check (an SMB1 TRANSACTION TRANS_PEEK_NMPIPE on FID 0, as nmap and Metasploit send it) with STATUS_INSUFF_SERVER_RESOURCES: it lacks the MS17-010 update"),
-    ("posture.ntlmv1", Warning, "an NTLMv1 or LM response was sent (and accepted)"),
+    ("posture.ntlmv1", Warning, "an NTLMv1 or LM response was sent (and accepted): one finding per client address, server, account and kind of response, with the count"),
     ("posture.smb1", Warning, "SMB1 was offered (info) or used (warning)"),
     ("posture.plaintext_passwords", Warning, "the server's SMB1 NEGOTIATE asks for plaintext passwords (warning; an error when the client then closed the connection without a logon); a client sent its password in clear (error)"),
     ("posture.signing_not_required", Info, "the server does not require signing"),

@@ -70,9 +70,17 @@ impl<'a> Group<'a> {
     /// [`SESSIONS_SHOWN`] sessions, and of the last one: every session's
     /// when there are at most five.
     pub fn frames(&self) -> Vec<u64> {
-        let mut f: Vec<u64> = self.shown.iter().flat_map(|s| evidence(s)).collect();
+        self.frames_of(evidence)
+    }
+
+    /// [`Group::frames`] with each session's evidence frames taken by `ev`.
+    pub fn frames_of<I: IntoIterator<Item = u64>>(
+        &self,
+        ev: impl Fn(&'a Session) -> I,
+    ) -> Vec<u64> {
+        let mut f: Vec<u64> = self.shown.iter().flat_map(|&s| ev(s)).collect();
         if self.count > self.shown.len() as u64 {
-            f.extend(evidence(self.last));
+            f.extend(ev(self.last));
         }
         f
     }

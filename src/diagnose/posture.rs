@@ -2,12 +2,14 @@
 //! or used, signing not required ([MS-SMB2] 2.2.4 SecurityMode), weak
 //! Kerberos enctypes (RC4 [RFC 4757], DES [RFC 6649]), anonymous access.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use crate::auth::kerberos::EncType;
-use crate::session::{Model, MECHANISM_NTLM};
+use crate::session::{Model, Round, Session, MECHANISM_NTLM};
 use crate::tcp::hash::KeyedHashMap;
 
+use super::group::groups;
+use super::logon::identity;
 use super::{Draft, Severity, Sink};
 
 pub(super) fn findings(model: &Model, out: &mut Sink) {
@@ -19,29 +21,70 @@ pub(super) fn findings(model: &Model, out: &mut Sink) {
     weak_reply_keys(model, out);
 }
 
+/// The NTLMv1 or LM response a session set up with, and the round of its
+/// AUTHENTICATE (SMB1 without extended security: the logon's round).
+fn ntlmv1_round(s: &Session) -> Option<(&'static str, &Round)> {
+    let kind = s
+        .ntlm_response
+        .filter(|k| matches!(*k, "NTLMv1" | "NTLMv1-ESS" | "LM"))?;
+    if !s.outcome.established() {
+        return None; // a refused NTLMv1 logon is logon.ntlmv1_rejected
+    }
+    let r = s.rounds.iter().rev().find(|r| {
+        r.request_token.as_deref() == Some("NTLMSSP AUTHENTICATE")
+            || r.mechanism == Some(MECHANISM_NTLM)
+    })?;
+    Some((kind, r))
+}
+
+/// Client address, server, kind of response, account.
+type V1Key<'a> = (
+    (IpAddr, SocketAddr, Option<&'static str>),
+    (Option<&'a str>, Option<&'a str>),
+);
+
+fn ntlmv1_key(s: &Session) -> V1Key<'_> {
+    let kind = ntlmv1_round(s).map(|(k, _)| k);
+    (
+        (s.client.ip(), s.server, kind),
+        (s.domain.as_deref(), s.user.as_deref()),
+    )
+}
+
+/// Sessions set up with an NTLMv1 or LM response: one finding per client
+/// address, server, account and kind of response, as logons are grouped.
 fn ntlmv1(model: &Model, out: &mut Sink) {
-    for s in &model.sessions {
-        let Some(kind) = s
-            .ntlm_response
-            .filter(|k| matches!(*k, "NTLMv1" | "NTLMv1-ESS" | "LM"))
-        else {
+    let keep = |s: &Session| ntlmv1_round(s).is_some();
+    for g in groups(model, keep, ntlmv1_key) {
+        let s = g.first();
+        let Some((kind, _)) = ntlmv1_round(s) else {
             continue;
         };
-        if !s.outcome.established() {
-            continue; // a refused NTLMv1 logon is logon.ntlmv1_rejected
+        let mut title = format!("{kind} response accepted");
+        let mut why = format!("The client answered the NTLM challenge with an {kind} response and the server accepted it.");
+        if g.count > 1 {
+            title.push_str(&format!(", {} times", g.count));
+            why.push_str(&format!(
+                " The client at {} did so as {} {} with the server at {}.",
+                s.client.ip(),
+                identity(s),
+                g.times(),
+                s.server
+            ));
         }
-        let Some(r) = s.rounds.iter().rev().find(|r| {
-            r.request_token.as_deref() == Some("NTLMSSP AUTHENTICATE")
-                || r.mechanism == Some(MECHANISM_NTLM)
-        }) else {
-            continue;
-        };
+        why.push_str(
+            " NTLMv1 and LM responses can be cracked or relayed easily; NTLMv2 should be required.",
+        );
         out.push(
-            Draft::new(Severity::Warning, "posture.ntlmv1", format!("{kind} response accepted"))
-                .explain(format!("The client answered the NTLM challenge with an {kind} response and the server accepted it. NTLMv1 and LM responses can be cracked or relayed easily; NTLMv2 should be required."))
+            Draft::new(Severity::Warning, "posture.ntlmv1", title)
+                .explain(why)
                 .next("Require NTLMv2: Windows LmCompatibilityLevel 5 (\"Send NTLMv2 response only. Refuse LM & NTLM\"); Samba 'ntlm auth = ntlmv2-only' on the server and 'client ntlmv2 auth = yes' on clients.")
-                .stream(s.stream)
-                .frames([r.request_frame].into_iter().chain(r.response_frame))
+                .covers(g.covers())
+                .frames(g.frames_of(|s| {
+                    ntlmv1_round(s)
+                        .into_iter()
+                        .flat_map(|(_, r)| [r.request_frame].into_iter().chain(r.response_frame))
+                }))
                 .session(s.session_id)
                 .status(kind)
                 .done(),

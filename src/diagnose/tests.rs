@@ -1707,3 +1707,54 @@ fn a_refused_ntlmv1_logon_reads_the_other_logons_to_its_server() {
         assert!(all(&d.findings, wrong).is_empty(), "{:#?}", d.findings);
     }
 }
+
+/// Sessions set up with an NTLMv1 or LM response make one posture.ntlmv1
+/// per client, server, account and kind of response, each naming the
+/// AUTHENTICATE round of its sessions.
+#[test]
+fn accepted_ntlmv1_logons_are_grouped_by_account_and_kind() {
+    let v1 = |stream: u64, user: &str, kind: &'static str| {
+        let f = 8 + 10 * stream;
+        let mut auth = round(f + 2, Some(f + 3), Some(NtStatus::SUCCESS));
+        auth.request_token = Some("NTLMSSP AUTHENTICATE".into());
+        let mut s = session(
+            stream,
+            Outcome::Success,
+            Some(NtStatus::SUCCESS),
+            vec![round(f, Some(f + 1), None), auth],
+        );
+        s.ntlm_response = Some(kind);
+        s.user = Some(user.into());
+        s
+    };
+    let sessions = vec![
+        v1(0, "alice", "NTLMv1"),
+        v1(1, "bob", "NTLMv1"),
+        v1(2, "alice", "NTLMv1"),
+        v1(3, "alice", "LM"),
+    ];
+    let d = diagnose(&model((0..4).map(conn).collect(), sessions));
+    let got: Vec<_> = all(&d.findings, "posture.ntlmv1")
+        .iter()
+        .map(|f| (f.title.as_str(), f.stream, f.frames.clone()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "NTLMv1 response accepted, 2 times",
+                None,
+                vec![10, 11, 30, 31]
+            ),
+            ("NTLMv1 response accepted", Some(1), vec![20, 21]),
+            ("LM response accepted", Some(3), vec![40, 41]),
+        ]
+    );
+    let f = all(&d.findings, "posture.ntlmv1")[0];
+    assert!(
+        f.explanation
+            .contains("as CORP\\alice 2 times (tcp.stream 0, 2) with the server at 10.0.0.2:445"),
+        "{}",
+        f.explanation
+    );
+}

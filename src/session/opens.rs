@@ -6,7 +6,8 @@
 //! An open is known by (server, SessionId, FileId): a FileId names an open
 //! within its session, on every channel of it ([MS-SMB2] 3.3.1.10), so a
 //! multichannel client may close on one connection what it opened on
-//! another. An open ends at its CLOSE, its session's LOGOFF, its tree's
+//! another. An open ends at its CLOSE, its session's LOGOFF (one that
+//! succeeded, or that found the session gone already), its tree's
 //! TREE_DISCONNECT, or when the connection it was made on closes.
 //!
 //! Bounded: at most [`MAX_OPENS`] opens made on one connection and
@@ -48,8 +49,8 @@ pub(crate) struct Tracker {
     searches: u32,
     /// Opens still followed when the connection they were made on closed.
     left_open: u64,
-    /// Sessions a LOGOFF ended (at most [`MAX_LIVE`]): their opens on other
-    /// channels are not named as holders either.
+    /// Sessions a LOGOFF ended with success (at most [`MAX_LIVE`]): their
+    /// opens on other channels are not named as holders either.
     ended_sessions: KeyedHashMap<(IpAddr, u64), ()>,
 }
 
@@ -271,15 +272,18 @@ impl Builder {
         }
     }
 
-    /// A LOGOFF closes every open of its session, a TREE_DISCONNECT every
-    /// open of its tree ([MS-SMB2] 3.3.5.6, 3.3.5.8): those made on this
-    /// connection (at most [`MAX_OPENS`]) are no longer followed.
-    /// Opens of the session on other channels are kept but no longer
-    /// named as holders; those of a disconnected tree neither (its
-    /// `disconnect_frame`). An SMB1 session (`per_connection`) has no other
-    /// channel: its UID is its connection's own ([MS-CIFS] 2.2.1.6), and
-    /// another connection's session of the same UID is another session,
-    /// whose opens are still named.
+    /// A LOGOFF that succeeded closes every open of its session, a
+    /// TREE_DISCONNECT every open of its tree ([MS-SMB2] 3.3.5.6, 3.3.5.8):
+    /// those made on this connection (at most [`MAX_OPENS`]) are no longer
+    /// followed. Opens of the session on other channels are kept but no
+    /// longer named as holders; those of a disconnected tree neither (its
+    /// `disconnect_frame`). A session that ended on this connection only
+    /// (`per_connection`) has its opens here dropped and no more: an SMB1
+    /// UID is its connection's own ([MS-CIFS] 2.2.1.6), and a LOGOFF
+    /// answered STATUS_USER_SESSION_DELETED says only that this
+    /// connection has no such session ([MS-SMB2] 3.3.5.2.9), so another
+    /// connection's session of the same id, and its opens, are still named.
+    /// A refused LOGOFF ends nothing and does not come here.
     pub(super) fn session_ended(&mut self, ci: usize, session_id: u64, per_connection: bool) {
         self.drop_opens(ci, |&(_, sid, _), _| sid == session_id);
         let ended = &mut self.opens.ended_sessions;

@@ -432,23 +432,40 @@ impl Builder {
         push_round(s, round);
     }
 
+    /// A LOGOFF response. Only one that succeeded ended the session: the
+    /// server ends it on every channel ([MS-SMB2] 3.3.5.6). One answered
+    /// STATUS_USER_SESSION_DELETED found no session of that SessionId in
+    /// the connection's own SessionTable (3.3.5.2.4, 3.3.5.2.9): the
+    /// session is gone from this connection, ended earlier. A SessionId is
+    /// unique on the server, the key of its GlobalSessionTable (3.3.1.8,
+    /// 3.3.5.5.1), but the lookup that failed is the connection's: the
+    /// session may live on on another connection (a LOGOFF sent with
+    /// another connection's SessionId), so it ends on this connection
+    /// only, as an SMB1 UID does. Refused otherwise (STATUS_ACCESS_DENIED
+    /// for a signature that does not verify, 3.3.5.2.4), it ended nothing:
+    /// the session, its opens and its `logoff_frame` stay as they were,
+    /// and the refusal is an error.
     pub(super) fn logoff(&mut self, ci: usize, m: &Message<'_>, h: &Smb2Header) {
         self.timeline(ci, m, &Decoded::default());
-        let stream = m.stream;
-        self.mark_session(stream, h.session_id, |s| s.logoff_frame = Some(m.frame));
-        // USER_SESSION_DELETED to a LOGOFF: the session was gone already.
-        if h.status == 0 || NtStatus(h.status) == NtStatus::USER_SESSION_DELETED {
-            self.logged_off(ci, h.session_id, m.frame);
+        let (stream, frame, sid) = (m.stream, m.frame, h.session_id);
+        let st = NtStatus(h.status);
+        if st == NtStatus::SUCCESS {
+            self.mark_session(stream, sid, |s| s.logoff_frame = Some(frame));
+            self.logged_off(ci, sid, frame);
+            self.session_ended(ci, sid, false);
+        } else if st == NtStatus::USER_SESSION_DELETED {
+            self.mark_session(stream, sid, |s| {
+                s.logoff_frame = Some(frame);
+                s.ended_frame.get_or_insert(frame);
+            });
+            self.session_ended(ci, sid, true);
         }
-        self.session_ended(ci, h.session_id, false);
-        let (frame, sid) = (m.frame, h.session_id);
         self.emit("logoff", stream, Some(sid), || events::Logoff {
             stream,
             frame,
             session_id: HexId(sid),
         });
-        // USER_SESSION_DELETED to a LOGOFF: the session is gone either way.
-        if h.status != 0 && NtStatus(h.status) != NtStatus::USER_SESSION_DELETED {
+        if st != NtStatus::SUCCESS && st != NtStatus::USER_SESSION_DELETED {
             let p = self.conn_state[ci].pending.remove(&h.message_id);
             self.error_event(ci, m, h, p.as_ref());
         }
@@ -456,9 +473,9 @@ impl Builder {
 }
 
 impl Builder {
-    /// A LOGOFF that ended session `sid`, answered at `frame` on connection
-    /// `ci`: the server deregisters the session, whichever channel the
-    /// LOGOFF came on ([MS-SMB2] 3.3.5.6), so [`Session::ended_frame`] is
+    /// A LOGOFF that ended session `sid`, answered with success at `frame`
+    /// on connection `ci`: the server deregisters the session, whichever
+    /// channel the LOGOFF came on ([MS-SMB2] 3.3.5.6), so [`Session::ended_frame`] is
     /// set on the session's entry of this connection, on its first entry
     /// and on the entries of the channels bound to it.
     fn logged_off(&mut self, ci: usize, sid: u64, frame: u64) {

@@ -263,13 +263,14 @@ impl Builder {
     }
 
     /// A LOGOFF_ANDX response: the UID is gone ([MS-CIFS] 3.3.5.4), on
-    /// this connection only; or, refused, it is not (its opens stay), but
-    /// for STATUS_USER_SESSION_DELETED, gone already (as SMB2's LOGOFF).
+    /// this connection only; or, refused, it is not (its opens and its
+    /// `logoff_frame` stay as they were), but for
+    /// STATUS_USER_SESSION_DELETED, gone already (as SMB2's LOGOFF).
     fn logged_off_smb1(&mut self, ci: usize, m: &Message<'_>, x: &Smb1Message) {
         let sid = u64::from(x.uid);
-        self.mark_session(m.stream, sid, |s| s.logoff_frame = Some(m.frame));
         if x.succeeded() || x.read_status() == NtStatus::USER_SESSION_DELETED {
             self.mark_session(m.stream, sid, |s| {
+                s.logoff_frame = Some(m.frame);
                 s.ended_frame.get_or_insert(m.frame);
             });
             self.session_ended(ci, sid, true);

@@ -24,6 +24,19 @@ pub fn capture_path(capture: &str) -> PathBuf {
     }
 }
 
+/// `tshark -r PATH -Y FILTER -T fields` writing each frame's fields on a
+/// line, separated by tabs, every occurrence of a field given and joined by
+/// `aggregator`: the form the tests split tshark's tables by (and
+/// scripts/tshark-fields.sh writes them in, with ','). The caller adds its
+/// `-e` fields, and `-E header=y` or `-d` options where it wants them.
+pub fn tshark_fields(path: &Path, filter: &str, aggregator: char) -> std::process::Command {
+    let mut cmd = std::process::Command::new("tshark");
+    cmd.arg("-r").arg(path).args(["-Y", filter, "-T", "fields"]);
+    cmd.args(["-E", "separator=/t", "-E", "occurrence=a", "-E"]);
+    cmd.arg(format!("aggregator={aggregator}"));
+    cmd
+}
+
 /// One frame's TCP payload on port 445 or 139.
 pub struct Frame {
     /// 1-based frame number, as tshark counts.
@@ -178,7 +191,7 @@ pub fn messages(p: &[u8]) -> Option<Vec<Msg>> {
     Some(out)
 }
 
-/// Every capture file of the corpus directory.
+/// Every capture file (.pcap, .pcapng) of a directory, by name.
 pub fn corpus_captures(dir: &Path) -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
         .expect("read corpus dir")
