@@ -604,7 +604,7 @@ fn smb_pdu<F: FnMut(Event<'_>)>(
     match magic {
         Some(SMB2_MAGIC) => {
             msg.kind = Kind::Smb2;
-            smb2_chain(pending, smb1_negotiate, out, &mut msg);
+            smb2_chain(pending, smb1_negotiate, out, &mut msg, &pdu);
         }
         Some(TRANSFORM_MAGIC) => {
             msg.kind = Kind::Smb2Transform;
@@ -683,12 +683,14 @@ const SMB2_COMPRESSION_FLAG_CHAINED: u16 = 0x0001;
 
 /// Splits an SMB2 message into its compound chain ([MS-SMB2] 3.2.4.1.4) and
 /// pairs each PDU. `msg` is the whole message; it is rewritten in place into
-/// each PDU of the chain in turn.
+/// each PDU of the chain in turn, each with the missing bytes of `pdu` that
+/// fall within it.
 fn smb2_chain<'b, F: FnMut(Event<'_>)>(
     pending: &mut Outstanding,
     smb1_negotiate: &mut Option<RequestRef>,
     out: &mut Out<'_, F>,
     msg: &mut Message<'b>,
+    pdu: &Pdu<'_>,
 ) {
     let whole: &'b [u8] = msg.bytes;
     let total = msg.len as usize;
@@ -705,6 +707,7 @@ fn smb2_chain<'b, F: FnMut(Event<'_>)>(
         };
         msg.bytes = &kept[..kept.len().min(end - off)];
         msg.len = (end - off) as u32;
+        msg.missing = pdu.missing_in(off as u32, end as u32);
         msg.chain_index = index;
         msg.request = match &msg.header {
             Some(h) => pair_smb2(pending, smb1_negotiate, out.stats, h, msg.frame, msg.ts),

@@ -1427,3 +1427,89 @@ fn gzip_and_network_monitor_files_are_named_with_what_to_do() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The captures of samples/ and, when present, of the corpus.
+fn all_captures() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut out = Vec::new();
+    for d in [root.join("samples"), root.join("../shared/corpus/public")] {
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        out.extend(
+            rd.filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "pcap" || x == "pcapng")),
+        );
+    }
+    out.sort();
+    out
+}
+
+/// No message says more bytes of it are missing than it has beyond those
+/// kept (`missing_bytes` + `kept_bytes` ≤ `length`, `kept_bytes` absent
+/// when all were kept), on every capture: the PDUs of a compound chain the
+/// snaplen cut each carry their own share of the missing bytes, not the
+/// whole NetBIOS message's.
+#[test]
+fn no_message_misses_more_bytes_than_it_has() {
+    let caps = all_captures();
+    assert!(caps.len() > 50, "{}", caps.len());
+    let mut cut = 0;
+    for cap in &caps {
+        let out = bin()
+            .args(["messages", "--format", "jsonl"])
+            .arg(cap)
+            .output()
+            .unwrap();
+        for l in String::from_utf8_lossy(&out.stdout).lines() {
+            let m: serde_json::Value = serde_json::from_str(l).unwrap();
+            let Some(missing) = m["missing_bytes"].as_u64() else {
+                continue;
+            };
+            cut += 1;
+            let len = m["length"].as_u64().unwrap();
+            let kept = m["kept_bytes"].as_u64().unwrap_or(len);
+            assert!(kept + missing <= len, "{}: {m}", cap.display());
+        }
+    }
+    assert!(cut > 0);
+}
+
+/// zeek-smb2-kerberos-snaplen9999 (corpus), frame 43: one NetBIOS message
+/// of 11960 bytes (nbss.length) holding a compound QUERY_DIRECTORY response
+/// of two PDUs (smb2.chain_offset 0x2e68 = 11880, so 11880 + 80), in a frame
+/// of 12018 bytes (frame.len) of which 10014 were captured (frame.cap_len):
+/// 54 bytes of Ethernet, IPv4 and TCP headers and 4 of NetBIOS leave 9956
+/// bytes of the message, 2004 missing, all at its end. The first PDU misses
+/// 11880 - 9956 = 1924 bytes, the second all its 80.
+#[test]
+fn a_compound_cut_by_the_snaplen_misses_bytes_where_they_were_cut() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/corpus/public/zeek-smb2-kerberos-snaplen9999.pcap");
+    if !path.exists() {
+        eprintln!("skipping: {} not present", path.display());
+        return;
+    }
+    let got: Vec<_> = jsonl_values(&path)
+        .into_iter()
+        .filter(|m| m["frame"] == 43)
+        .map(|m| {
+            (
+                m["chain_index"].as_u64(),
+                m["length"].as_u64(),
+                m["kept_bytes"].as_u64(),
+                m["missing_bytes"].as_u64(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (Some(0), Some(11880), Some(9956), Some(1924)),
+            (None, Some(80), Some(0), Some(80)),
+        ]
+    );
+    let text = String::from_utf8(messages_out(&path, "text")).unwrap();
+    assert!(text.contains("[1924 of 11880 bytes missing from the capture]"));
+    assert!(text.contains("[80 of 80 bytes missing from the capture]"));
+}

@@ -1779,3 +1779,47 @@ fn sessions_table_names_the_krb_error_of_the_last_answer() {
     assert!(table.contains("_TKT_NYV"), "{}", &text[at..end]);
     assert!(!table.contains("MORE_PROCE"), "{}", &text[at..end]);
 }
+
+/// `sessions[].encryption` says what `check --require encryption` judges,
+/// where `encrypted` says only that some encryption was seen: the session
+/// of ntlm-smb311-share-encryption-required has 16 of its 24 messages after
+/// the setup encrypted (the share's; IPC$'s are plain): encrypted true,
+/// encryption "some", and check fails; ntlm-smb311-encrypted's 32 of 32:
+/// "all", and check passes; a failed logon (ntlm-wrong-password): "none".
+#[test]
+fn session_encryption_says_what_check_judges() {
+    for (name, encrypted, encryption, n, enc, verdict) in [
+        (
+            "ntlm-smb311-share-encryption-required.pcap",
+            true,
+            "some",
+            24,
+            16,
+            1,
+        ),
+        ("ntlm-smb311-encrypted.pcap", true, "all", 32, 32, 0),
+        ("ntlm-wrong-password.pcap", false, "none", 0, 0, 1),
+    ] {
+        let f = sample(name);
+        let v: serde_json::Value =
+            serde_json::from_str(&stdout(&smbscope(&[&f, "--format", "json"]))).expect("json");
+        let s = &v["sessions"][0];
+        assert_eq!(
+            (
+                s["encrypted"].as_bool(),
+                s["encryption"].as_str(),
+                s["messages_after_setup"].as_u64(),
+                s["encrypted_after_setup"].as_u64()
+            ),
+            (Some(encrypted), Some(encryption), Some(n), Some(enc)),
+            "{name}"
+        );
+        let line = jsonl(&f, &[])
+            .into_iter()
+            .find(|l| l["type"] == "session")
+            .expect("session line");
+        assert_eq!(line["encryption"], encryption, "{name}");
+        let o = smbscope(&["check", &f, "--require", "encryption"]);
+        assert_eq!(o.status.code(), Some(verdict), "{name}");
+    }
+}

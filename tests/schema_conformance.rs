@@ -400,3 +400,77 @@ fn port_args_from_names() {
     assert!(port_args("zeek-smb2-fscontrol-port139.pcap").is_empty());
     assert!(port_args("ntlm-success-copy.pcap").is_empty());
 }
+
+/// The schema files are closed themselves, not only under tests/schema_check
+/// (which takes an object schema that lists `properties` as closed): every
+/// such schema says `additionalProperties: false` or `unevaluatedProperties:
+/// false`, except a branch of an `allOf` (closed by the `allOf`'s holder)
+/// and a definition used as one (closed where it is used).
+#[test]
+fn schema_files_are_closed() {
+    fn walk(v: &Value, at: &str, in_all_of: bool, composed: &[String], open: &mut Vec<String>) {
+        match v {
+            Value::Object(o) => {
+                let closed = o.get("additionalProperties") == Some(&Value::Bool(false))
+                    || o.get("unevaluatedProperties") == Some(&Value::Bool(false));
+                let lists = o.contains_key("properties") || o.contains_key("allOf");
+                if lists && !closed && !in_all_of && !composed.iter().any(|c| at.ends_with(c)) {
+                    open.push(at.to_string());
+                }
+                for (k, x) in o {
+                    let all_of = k == "allOf";
+                    if let Value::Array(a) = x {
+                        for (i, y) in a.iter().enumerate() {
+                            walk(y, &format!("{at}/{k}/{i}"), all_of, composed, open);
+                        }
+                    } else {
+                        walk(x, &format!("{at}/{k}"), false, composed, open);
+                    }
+                }
+            }
+            Value::Array(a) => {
+                for (i, y) in a.iter().enumerate() {
+                    walk(y, &format!("{at}/{i}"), false, composed, open);
+                }
+            }
+            _ => {}
+        }
+    }
+    let composed: Vec<String> = ["session", "tree", "kerberos_tcp_failure", "finding"]
+        .iter()
+        .map(|d| format!("report.schema.json#/$defs/{d}"))
+        .collect();
+    let mut open = Vec::new();
+    for f in [
+        "messages.schema.json",
+        "report.schema.json",
+        "report-events.schema.json",
+    ] {
+        let text = std::fs::read_to_string(root().join("schema").join(f)).expect(f);
+        let v: Value = serde_json::from_str(&text).expect(f);
+        walk(&v, &format!("{f}#"), false, &composed, &mut open);
+    }
+    assert!(open.is_empty(), "open object schemas: {open:#?}");
+    // Those definitions are closed at every use in report.schema.json.
+    fn uses(v: &Value, out: &mut Vec<(String, bool)>) {
+        match v {
+            Value::Object(o) => {
+                if let Some(Value::String(r)) = o.get("$ref") {
+                    let closed = o.get("unevaluatedProperties") == Some(&Value::Bool(false));
+                    out.push((r.clone(), closed));
+                }
+                o.values().for_each(|x| uses(x, out));
+            }
+            Value::Array(a) => a.iter().for_each(|x| uses(x, out)),
+            _ => {}
+        }
+    }
+    let text = std::fs::read_to_string(root().join("schema/report.schema.json")).unwrap();
+    let mut refs = Vec::new();
+    uses(&serde_json::from_str(&text).unwrap(), &mut refs);
+    for d in ["session", "tree", "kerberos_tcp_failure", "finding"] {
+        let r = format!("#/$defs/{d}");
+        let of: Vec<bool> = refs.iter().filter(|u| u.0 == r).map(|u| u.1).collect();
+        assert!(!of.is_empty() && of.iter().all(|c| *c), "{d}: {of:?}");
+    }
+}

@@ -2,7 +2,7 @@
 
 use crate::diagnose::{Diagnosis, Finding, Severity};
 use crate::ntstatus::{self, NtStatus};
-use crate::session::{Model, Outcome, Session, MECHANISM_NTLM};
+use crate::session::{Encryption, Model, Outcome, Session, MECHANISM_NTLM};
 
 use super::CheckResult;
 
@@ -462,7 +462,7 @@ fn compressed_unchecked(s: &Session) -> String {
 /// encryption on a session that does not).
 pub fn encryption_seen(s: &Session) -> (bool, String) {
     if s.messages_after_setup == 0 {
-        return if s.encrypted {
+        return if Encryption::of(s) == Encryption::Required {
             (true, "no message after its setup; the server asked for encryption (SessionFlags ENCRYPT_DATA)".to_string())
         } else {
             (

@@ -89,6 +89,7 @@ pub(crate) fn session(
         dialect: Some(Dialect::SMB3_1_1),
         session_flags: SessionFlags(0),
         encrypted: false,
+        encryption: Default::default(),
         signed: false,
         messages_after_setup: 0,
         signed_after_setup: 0,

@@ -1008,6 +1008,9 @@ impl Builder {
     /// Ends the build (closing what is still open) and returns the model.
     pub fn finish(mut self) -> Model {
         self.close_all();
+        for s in &mut self.model.sessions {
+            s.encryption = Encryption::of(s);
+        }
         self.model
     }
 

@@ -787,8 +787,13 @@ pub struct Session {
     pub dialect: Option<Dialect>,
     /// SessionFlags of the successful setup (serialized as the list of names).
     pub session_flags: SessionFlags,
-    /// Messages of this session were seen in TRANSFORM headers, or the server set ENCRYPT_DATA.
+    /// Some message with this SessionId was seen in a TRANSFORM header (at
+    /// any time), or the server set ENCRYPT_DATA in its SessionFlags: any
+    /// encryption at all, not that all was encrypted ([`Session::encryption`]).
     pub encrypted: bool,
+    /// How much of the session the capture shows encrypted
+    /// ([`Encryption::of`]); set when the model is finished.
+    pub encryption: Encryption,
     /// The session's messages after its setup (see [`Session::messages_after_setup`])
     /// that are not encrypted were all signed, and at least one was. With no
     /// message after the setup: the session is the user's own (not guest or
@@ -863,6 +868,41 @@ pub enum Protection {
     /// A compression transform: its header, and so its signing, is not
     /// seen ([`Session::compressed_after_setup`]).
     Compressed,
+}
+
+/// How much of a session the capture shows encrypted, as `check --require
+/// encryption` judges it (serialized in lower case).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Encryption {
+    /// Every message after the setup in a TRANSFORM header.
+    All,
+    /// Some of them, not all.
+    Some,
+    /// None of them; or no message after the setup and no ENCRYPT_DATA.
+    #[default]
+    None,
+    /// No message after the setup; the server set ENCRYPT_DATA in its SessionFlags.
+    Required,
+}
+
+impl Encryption {
+    pub fn of(s: &Session) -> Encryption {
+        let (n, e) = (s.messages_after_setup, s.encrypted_after_setup);
+        if n == 0 {
+            if s.session_flags.contains(SessionFlags::ENCRYPT_DATA) {
+                Encryption::Required
+            } else {
+                Encryption::None
+            }
+        } else if e >= n {
+            Encryption::All
+        } else if e > 0 {
+            Encryption::Some
+        } else {
+            Encryption::None
+        }
+    }
 }
 
 impl Session {

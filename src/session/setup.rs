@@ -249,6 +249,7 @@ impl Builder {
             dialect,
             session_flags: SessionFlags(0),
             encrypted: false,
+            encryption: Default::default(),
             signed: false,
             messages_after_setup: 0,
             signed_after_setup: 0,

@@ -61,6 +61,32 @@ pub struct Pdu<'a> {
     pub len: u32,
     /// Bytes of this message missing from the capture (lost or cut by the snaplen).
     pub missing: u64,
+    /// Where the missing bytes lie: all of them within
+    /// `missing_from..missing_to` of the message (both 0 when none is missing).
+    /// The span is exactly `missing` long when they are one run (one lost
+    /// segment, one frame cut by the snaplen, the stream's end); longer when
+    /// several holes lie apart (each segment of the message cut by the snaplen).
+    pub missing_from: u32,
+    pub missing_to: u32,
+}
+
+impl Pdu<'_> {
+    /// How many of the missing bytes fall in `from..to` of the message: exact
+    /// when they are one run; when they lie apart, spread evenly over their
+    /// span (the positions of the holes are not kept). Summed over ranges that
+    /// tile the message, this gives `missing` back, and a range never gets more
+    /// than it holds of the span (none of its kept bytes).
+    pub fn missing_in(&self, from: u32, to: u32) -> u64 {
+        let (lo, hi) = (self.missing_from, self.missing_to);
+        if self.missing == 0 || hi <= lo {
+            return 0;
+        }
+        let span = u64::from(hi - lo);
+        let missing = self.missing.min(span);
+        // Missing bytes before position x: a whole number, growing with x.
+        let before = |x: u32| missing * u64::from(x.clamp(lo, hi) - lo) / span;
+        before(to.max(from)) - before(from)
+    }
 }
 
 /// What the framer noticed besides messages.
@@ -112,8 +138,24 @@ struct Body {
     /// `keep` was judged from the message's first bytes.
     decided: bool,
     missing: u64,
+    /// The missing bytes lie within `missing_from..missing_to`.
+    missing_from: u32,
+    missing_to: u32,
     /// A hole was met: nothing after it is kept.
     holed: bool,
+}
+
+impl Body {
+    /// `n` bytes from `pos` on are missing.
+    fn hole(&mut self, n: u64) {
+        if self.missing == 0 {
+            self.missing_from = self.pos;
+        }
+        self.pos += n as u32;
+        self.missing += n;
+        self.missing_to = self.pos;
+        self.holed = true;
+    }
 }
 
 /// Cuts one direction of a TCP stream into NetBIOS session messages.
@@ -216,9 +258,7 @@ impl Framer {
             State::Body(b) => {
                 let left = u64::from(b.len - b.pos);
                 let inside = len.min(left);
-                b.pos += inside as u32;
-                b.missing += inside;
-                b.holed = true;
+                b.hole(inside);
                 if inside == left {
                     self.finish_body(emit);
                     if len > left {
@@ -238,9 +278,9 @@ impl Framer {
     pub fn end(&mut self, emit: &mut impl FnMut(Pdu<'_>)) {
         if let State::Body(b) = &mut self.state {
             let left = u64::from(b.len - b.pos);
-            b.missing += left;
-            b.pos = b.len;
-            b.holed = true;
+            if left > 0 {
+                b.hole(left);
+            }
             self.finish_body(emit);
         }
         if let State::Hunt { have, .. } = self.state {
@@ -305,6 +345,8 @@ impl Framer {
                 bytes: &rest[4..end],
                 len,
                 missing: 0,
+                missing_from: 0,
+                missing_to: 0,
             });
             rest = &rest[end..];
         }
@@ -342,6 +384,8 @@ impl Framer {
             keep: (len as usize).min(MAX_KEEP),
             decided: false,
             missing: 0,
+            missing_from: 0,
+            missing_to: 0,
             holed: false,
         });
         &chunk[take..]
@@ -393,6 +437,8 @@ impl Framer {
                 bytes: &self.kept,
                 len: b.len,
                 missing: b.missing,
+                missing_from: b.missing_from,
+                missing_to: b.missing_to,
             });
         }
         if self.kept.capacity() > 64 * 1024 {
@@ -560,6 +606,53 @@ mod tests {
         let (out, _) = run(&[Ok(&m[..1000]), Ok(&m[1000..])]);
         assert_eq!(out[0].1.len(), 80);
         assert_eq!(out[0].2, 100_080);
+    }
+
+    /// The missing bytes of a message, over parts of it (the PDUs of a
+    /// compound chain): one run of them is placed exactly; holes apart are
+    /// spread over their span; summed over a tiling they are all there, and a
+    /// part never gets more than it has beyond its kept bytes.
+    #[test]
+    fn missing_bytes_fall_in_the_parts_they_belong_to() {
+        let m = msg(1000, 1);
+        let spans = |steps: &[Result<&[u8], u64>]| -> Vec<u64> {
+            let mut f = Framer::default();
+            let mut got = Vec::new();
+            let mut emit = |p: Pdu<'_>| {
+                let cuts = [0u32, 300, 600, 800, 1000];
+                got = cuts.windows(2).map(|w| p.missing_in(w[0], w[1])).collect();
+                assert_eq!(got.iter().sum::<u64>(), p.missing);
+                for (w, n) in cuts.windows(2).zip(&got) {
+                    let kept = (p.bytes.len() as u32).clamp(w[0], w[1]) - w[0];
+                    assert!(u64::from(w[1] - w[0] - kept) >= *n, "{w:?} {n}");
+                }
+            };
+            for s in steps {
+                match s {
+                    Ok(b) => f.data(b, &mut emit),
+                    Err(n) => f.gap(*n, &mut emit),
+                }
+            }
+            f.end(&mut emit);
+            got
+        };
+        // The snaplen cut the one frame: bytes 700.. of 1000 missing.
+        assert_eq!(spans(&[Ok(&m[..704]), Err(300)]), [0, 0, 100, 200]);
+        // A lost segment, 250..550, then the rest.
+        assert_eq!(
+            spans(&[Ok(&m[..254]), Err(300), Ok(&m[554..])]),
+            [50, 250, 0, 0]
+        );
+        // The stream ended at 900.
+        assert_eq!(spans(&[Ok(&m[..904])]), [0, 0, 0, 100]);
+        // Two holes apart (each of two segments cut): 400..500 and 900..1000
+        // missing, 200 bytes over 400..1000; spread evenly.
+        assert_eq!(
+            spans(&[Ok(&m[..404]), Err(100), Ok(&m[504..904]), Err(100)]),
+            [0, 66, 67, 67]
+        );
+        // Nothing missing.
+        assert_eq!(spans(&[Ok(&m)]), [0, 0, 0, 0]);
     }
 
     #[test]
