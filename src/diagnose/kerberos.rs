@@ -34,10 +34,10 @@ const KDC_ERR_WRONG_REALM: i32 = 68;
 
 pub(super) fn findings(model: &Model, out: &mut Sink) {
     let last_success = last_success_by_client(model);
-    let mut skew = kdc_skew_by_client(model);
+    let mut clock = kdc_clock_by_client(model);
     for s in &model.sessions {
         let later = later_session(&last_success, s);
-        spnego_errors(s, later, &mut skew, out);
+        spnego_errors(s, later, &mut clock, out);
         if s.mechanism == Some("kerberos") && s.outcome == Outcome::Failure {
             refused(s, later, out);
         }
@@ -47,9 +47,10 @@ pub(super) fn findings(model: &Model, out: &mut Sink) {
     // finding already tells of.
     let mut told = vec![false; model.kdc_tcp_failures.len()];
     for (i, x) in model.kdc.iter().enumerate() {
-        let skew_told = x.error_code == Some(KRB_AP_ERR_SKEW)
-            && skew.get(&x.client.ip()).is_some_and(|k| k.told);
-        if !skew_told {
+        let told_by_smb = x
+            .error_code
+            .is_some_and(|c| clock.get(&(x.client.ip(), c)).is_some_and(|k| k.told));
+        if !told_by_smb {
             kdc_error(model, &last_success, &last_ticket, i, x, &mut told, out);
         }
     }
@@ -87,23 +88,25 @@ fn last_ticket_by_client(model: &Model) -> ByClient {
     m
 }
 
-/// A client's KRB_AP_ERR_SKEW errors from the KDC: their reply frames
-/// (the first few), and whether an SMB session's skew finding told of them,
-/// so that one clock makes one finding.
+/// A client's KRB_AP_ERR_SKEW or KRB_AP_ERR_TKT_NYV errors from the KDC,
+/// per code: their reply frames (the first few), and whether an SMB
+/// session's finding of the same error told of them, so that one clock
+/// makes one finding.
 #[derive(Default)]
-struct KdcSkew {
+struct KdcClock {
     frames: ArrayVec<u64, 4>,
     told: bool,
 }
 
-fn kdc_skew_by_client(model: &Model) -> KeyedHashMap<IpAddr, KdcSkew> {
-    let mut m: KeyedHashMap<IpAddr, KdcSkew> = KeyedHashMap::default();
-    for x in model
-        .kdc
-        .iter()
-        .filter(|x| x.error_code == Some(KRB_AP_ERR_SKEW))
-    {
-        let k = m.entry(x.client.ip()).or_default();
+type KdcClocks = KeyedHashMap<(IpAddr, i32), KdcClock>;
+
+fn kdc_clock_by_client(model: &Model) -> KdcClocks {
+    let mut m = KdcClocks::default();
+    for x in &model.kdc {
+        let Some(code @ (KRB_AP_ERR_SKEW | KRB_AP_ERR_TKT_NYV)) = x.error_code else {
+            continue;
+        };
+        let k = m.entry((x.client.ip(), code)).or_default();
         if let Some(f) = x.reply_frame {
             if !k.frames.is_full() {
                 k.frames.push(f);
@@ -114,12 +117,7 @@ fn kdc_skew_by_client(model: &Model) -> KeyedHashMap<IpAddr, KdcSkew> {
 }
 
 /// KRB-ERRORs the server sent inside SESSION_SETUP responses.
-fn spnego_errors(
-    s: &Session,
-    later: bool,
-    skew: &mut KeyedHashMap<IpAddr, KdcSkew>,
-    out: &mut Sink,
-) {
+fn spnego_errors(s: &Session, later: bool, clock: &mut KdcClocks, out: &mut Sink) {
     for r in &s.rounds {
         let (Some(code), Some(name)) = (r.kerberos_error_code(), r.kerberos_error()) else {
             continue;
@@ -152,17 +150,23 @@ fn spnego_errors(
                 format!(" {}", clock_note(kind, &t))
             })
             .unwrap_or_default();
+        // The KDC's answers of the same error to this client, told here.
+        let kdc = match clock.get_mut(&(s.client.ip(), code)) {
+            Some(k) => {
+                k.told = true;
+                let list: Vec<String> = k.frames.iter().map(u64::to_string).collect();
+                let frames = if list.len() == 1 { "frame" } else { "frames" };
+                let list = list.join(", ");
+                if code == KRB_AP_ERR_SKEW {
+                    format!(" The KDC refused this client's requests with KRB_AP_ERR_SKEW too (KRB-ERROR at {frames} {list}): one clock difference, most likely the client's, is behind both.")
+                } else {
+                    format!(" The KDC refused this client's requests with {name} too (KRB-ERROR at {frames} {list}): its tickets were issued while a clock was ahead, one cause behind both.")
+                }
+            }
+            None => String::new(),
+        };
         let d = match code {
             KRB_AP_ERR_SKEW => {
-                let kdc = match skew.get_mut(&s.client.ip()) {
-                    Some(k) => {
-                        k.told = true;
-                        let list: Vec<String> = k.frames.iter().map(u64::to_string).collect();
-                        let frames = if list.len() == 1 { "frame" } else { "frames" };
-                        format!(" The KDC refused this client's requests with KRB_AP_ERR_SKEW too (KRB-ERROR at {frames} {}): one clock difference, most likely the client's, is behind both.", list.join(", "))
-                    }
-                    None => String::new(),
-                };
                 Draft::new(Severity::Error, "kerberos.clock_skew", "Kerberos refused: client and server clocks differ too much (KRB_AP_ERR_SKEW)")
                     .explain(format!("The server rejected the AP-REQ for {sp}: the authenticator's time is outside its allowed skew (5 minutes by default).{note}{kdc}"))
                     .next(if kdc.is_empty() {
@@ -176,7 +180,7 @@ fn spnego_errors(
                 .explain(format!("The service ticket for {sp} had expired.{note}{}", expired_outcome(later)))
                 .next(check.unwrap_or_else(|| "Get a new ticket ('klist purge' on Windows, 'kinit' on Linux) and check the clocks.".to_string())),
             _ => Draft::new(Severity::Error, "kerberos.ap_error", format!("Kerberos error in the session setup: {name}"))
-                .explain(format!("The server answered the AP-REQ for {sp} with {name}. {}{note}", meaning.unwrap_or("")))
+                .explain(format!("The server answered the AP-REQ for {sp} with {name}. {}{note}{kdc}", meaning.unwrap_or("")))
                 .next(check.unwrap_or_else(|| "Read the server's log for this logon (Samba: 'log level = 3') and check its Kerberos setup: keytab, SPN, clock.".to_string())),
         };
         let d = if recovered {
