@@ -1823,3 +1823,109 @@ fn session_encryption_says_what_check_judges() {
         assert_eq!(o.status.code(), Some(verdict), "{name}");
     }
 }
+
+/// The lines of the text report's table under `heading` ("Sessions",
+/// "Trees"), its header line included, up to the blank line after it.
+fn table_section<'a>(text: &'a str, heading: &str) -> Vec<&'a str> {
+    text.lines()
+        .skip_while(|l| *l != heading)
+        .skip(1)
+        .take_while(|l| !l.is_empty())
+        .collect()
+}
+
+/// No cell of the sessions and trees tables is broken, in any sample's
+/// report: each session's user (as the table names it: the Kerberos client,
+/// DOMAIN\user, or the ticket's service) and status, each tree's share,
+/// status and error counts stand whole in their table, on the row or on a
+/// line of its own under it (the JSON is the reference).
+#[test]
+fn table_cells_are_never_broken() {
+    let dir = root().join("samples");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .expect("samples")
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.ends_with(".pcap") || n.ends_with(".pcapng"))
+        .collect();
+    names.sort();
+    let mut broken = Vec::new();
+    let (mut sessions, mut trees) = (0, 0);
+    for n in &names {
+        let text = stdout(&smbscope(&[&sample(n)]));
+        let json: serde_json::Value =
+            serde_json::from_str(&stdout(&smbscope(&[&sample(n), "--format", "json"])))
+                .expect("json");
+        let bare = |s: &str| s.strip_prefix("STATUS_").unwrap_or(s).to_string();
+        let table = table_section(&text, "Sessions").join("\n");
+        let words: Vec<&str> = table.split_whitespace().collect();
+        for s in json["sessions"].as_array().into_iter().flatten() {
+            sessions += 1;
+            let str_of = |k: &str| s[k].as_str().map(str::to_string);
+            let user = match (str_of("client_principal"), str_of("domain"), str_of("user")) {
+                (Some(p), _, _) => p,
+                (None, Some(d), Some(u)) => format!("{d}\\{u}"),
+                (None, None, Some(u)) => u,
+                _ => match str_of("service_principal") {
+                    Some(sp) => format!("(ticket {sp})"),
+                    None => "-".into(),
+                },
+            };
+            if !table.contains(&user) {
+                broken.push(format!("{n}: user {user:?}"));
+            }
+            let krb = s["rounds"]
+                .as_array()
+                .and_then(|r| r.last())
+                .and_then(|r| r["kerberos_error"].as_str());
+            if let Some(st) = s["status"].as_str() {
+                if !words.contains(&bare(st).as_str()) && !krb.is_some_and(|k| words.contains(&k)) {
+                    broken.push(format!("{n}: session status {st}"));
+                }
+            }
+        }
+        let table = table_section(&text, "Trees").join("\n");
+        let words: Vec<&str> = table.split_whitespace().collect();
+        for t in json["trees"].as_array().into_iter().flatten() {
+            trees += 1;
+            let share = t["share"].as_str().unwrap_or_default();
+            let share = share.rsplit('\\').next().unwrap_or(share);
+            let status = bare(t["status"].as_str().unwrap_or_default());
+            if !words.contains(&share) || !words.contains(&status.as_str()) {
+                broken.push(format!("{n}: tree {share} {status}"));
+            }
+            for e in t["errors"].as_array().into_iter().flatten() {
+                if e["benign"] == true {
+                    continue;
+                }
+                let cell = format!(
+                    "{} x{}",
+                    bare(e["status"].as_str().unwrap_or_default()),
+                    e["count"]
+                );
+                if !table.contains(&cell) {
+                    broken.push(format!("{n}: tree error {cell}"));
+                }
+            }
+        }
+    }
+    assert!(
+        sessions > 80 && trees > 50,
+        "{sessions} sessions, {trees} trees"
+    );
+    assert!(broken.is_empty(), "cells broken:\n{}", broken.join("\n"));
+}
+
+/// The review's example: a ticket's service principal too long for the
+/// user column goes whole under its row, the KRB-ERROR stays whole, and the
+/// columns fit 80.
+#[test]
+fn long_principal_goes_under_its_row() {
+    let text = stdout(&smbscope(&[&sample("krb5-ap-ticket-not-yet-valid.pcap")]));
+    assert_eq!(
+        table_section(&text, "Sessions").join("\n"),
+        "  strm  session     user  mech      outcome     status              frames\n\
+         \x20 0     0x40eb03c0  ↓     kerberos  unfinished  KRB_AP_ERR_TKT_NYV  16-17\n\
+         \x20       user: (ticket cifs/dc1.samples.smbscope.test@SAMPLES.SMBSCOPE.TEST)",
+        "{text}"
+    );
+}

@@ -1,25 +1,36 @@
-//! The report's tables (sessions, trees). A table whose cells all fit the
-//! page at their natural width is drawn here, row by row, exactly as
-//! comfy-table draws it with the `ASCII_BORDERS_ONLY_CONDENSED` preset (a
-//! test compares the two); a table that needs wrapping is given to
-//! comfy-table, which wraps cells — unless it has more than
-//! [`COMFY_MAX_ROWS`] rows: comfy-table keeps every row and its formatted
-//! lines (for 30,000 sessions, ~80 MB and a second), so a table that big is
-//! drawn here at its natural width, wider than the page, nothing cut.
+//! The report's tables (sessions, trees), drawn like the timeline: no
+//! borders, a header line, two spaces before the first column and between
+//! columns, every column as wide as its widest cell. A table wider than the
+//! page gives up room in its *flexible* columns (a user, a share, a list of
+//! errors) and only there: a cell is never broken, so a status, a session
+//! id or a byte count stays whole. A flexible cell too long for the room its
+//! column got is marked [`MARK`] in the row and written in full on a line of
+//! its own under the row, `header: value` (wrapped at spaces when longer
+//! than the page; a word longer than a line is not cut). The rows are made
+//! twice (once to measure, once to draw) and none is kept, so a table of any
+//! size takes no more memory than one row.
 
-use std::fmt::Write as _;
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
-use comfy_table::{presets, ContentArrangement, Table as Comfy};
-use unicode_width::UnicodeWidthStr;
+use super::style::wrap_into;
 
-/// The most rows given to comfy-table for wrapping.
-pub const COMFY_MAX_ROWS: usize = 1000;
+/// Where a cell too long for its column stands in the row: its text is on
+/// a line under the row.
+pub const MARK: &str = "↓";
+
+/// Spaces before the first column.
+const INDENT: usize = 2;
+/// Spaces between columns.
+const GAP: usize = 2;
 
 /// A table: a header, then rows made on demand by `row(i, row)`, twice (once
 /// to measure, once to draw), so no row is kept: each is written into one
 /// [`Row`] that is cleared and reused.
 pub struct Table<'a, F: Fn(usize, &mut Row)> {
     pub header: &'a [&'a str],
+    /// The columns (indexes) that give up room when the table is wider than
+    /// the page; the others always have their natural width.
+    pub flexible: &'a [usize],
     pub rows: usize,
     pub row: F,
     /// The page width.
@@ -81,22 +92,16 @@ impl std::fmt::Write for Row {
 }
 
 impl<F: Fn(usize, &mut Row)> Table<'_, F> {
-    /// Appends the table to `s`, with a newline after it.
+    /// Appends the table to `s`.
     pub fn write(&self, s: &mut String) {
-        let m = self.measure();
-        if (m.fits && m.ascii) || self.rows > COMFY_MAX_ROWS {
-            self.draw(s, &m.widths);
-        } else {
-            self.comfy(s);
-        }
+        let w = self.layout(&self.measure());
+        self.draw(s, &w);
     }
 
-    /// The columns' natural widths (in terminal columns), and whether the
-    /// table fits the page with them.
-    fn measure(&self) -> Measure {
-        // comfy-table gives an empty column one character.
+    /// The columns' natural widths (in terminal columns): their widest
+    /// cell's, or their header's.
+    fn measure(&self) -> Vec<usize> {
         let mut widths: Vec<usize> = self.header.iter().map(|h| h.width().max(1)).collect();
-        let mut ascii = self.header.iter().all(|h| h.is_ascii());
         let mut row = Row::default();
         for i in 0..self.rows {
             row.clear();
@@ -104,70 +109,152 @@ impl<F: Fn(usize, &mut Row)> Table<'_, F> {
             // A printable row (the usual case) is checked once, not cell by cell.
             let printable = printable_ascii(&row.text);
             for (c, cell) in row.cells().enumerate() {
-                let width = if printable || printable_ascii(cell) {
+                let width = if printable {
                     cell.len()
                 } else {
-                    ascii &= cell.is_ascii() && !cell.contains(['\n', '\r', '\t']);
-                    cell.width()
+                    cell_width(cell)
                 };
                 if let Some(w) = widths.get_mut(c) {
                     *w = (*w).max(width);
                 }
             }
         }
-        Measure {
-            fits: table_width(&widths) <= self.width,
-            widths,
-            ascii,
+        widths
+    }
+
+    /// The columns' widths on the page: the natural ones when the table
+    /// fits; else the fixed columns keep theirs and the flexible ones share
+    /// what is left, in the order [`Table::flexible`] names them: each gets
+    /// its natural width if that leaves the ones after it their headers,
+    /// else the width of its widest cell within that room (its header at
+    /// least). So the table is wider than the page only when its fixed
+    /// columns are.
+    fn layout(&self, natural: &[usize]) -> Vec<usize> {
+        let mut w = natural.to_vec();
+        if table_width(&w) <= self.width {
+            return w;
         }
+        let flexible: Vec<usize> = self
+            .flexible
+            .iter()
+            .copied()
+            .filter(|&c| c < w.len())
+            .collect();
+        let header = |c: usize| {
+            self.header
+                .get(c)
+                .map_or(1, |h| h.width().max(MARK.width()))
+        };
+        let fixed: usize = (0..w.len())
+            .filter(|c| !flexible.contains(c))
+            .map(|c| w[c])
+            .sum();
+        let mut room = self
+            .width
+            .saturating_sub(table_width(&w) - w.iter().sum::<usize>() + fixed);
+        for (k, &c) in flexible.iter().enumerate() {
+            let later: usize = flexible[k + 1..].iter().map(|&c| header(c)).sum();
+            let avail = room.saturating_sub(later);
+            if natural[c] > avail {
+                w[c] = self.widest_within(c, avail).max(header(c));
+            }
+            room = room.saturating_sub(w[c]);
+        }
+        w
+    }
+
+    /// The width of column `c`'s widest cell no wider than `limit`.
+    fn widest_within(&self, c: usize, limit: usize) -> usize {
+        let mut widest = 0;
+        let mut row = Row::default();
+        for i in 0..self.rows {
+            row.clear();
+            (self.row)(i, &mut row);
+            if let Some(cell) = row.cells().nth(c) {
+                let cw = cell_width(cell);
+                if cw <= limit {
+                    widest = widest.max(cw);
+                }
+            }
+        }
+        widest
     }
 
     fn draw(&self, s: &mut String, w: &[usize]) {
-        let inner = table_width(w) - 2;
-        let rule = |s: &mut String, c: char| {
-            s.push('+');
-            s.extend(std::iter::repeat_n(c, inner));
-            s.push_str("+\n");
-        };
-        rule(s, '-');
-        line(s, w, self.header.iter().copied(), false);
-        rule(s, '=');
+        let mut over: Vec<usize> = Vec::new();
+        pad(s, INDENT);
+        let mut owed = 0;
+        for (c, h) in self.header.iter().enumerate() {
+            cell_text(s, h, &mut owed, c);
+            owed += w.get(c).copied().unwrap_or(0).saturating_sub(h.width());
+        }
+        s.push('\n');
+        // Where a cell under its row starts: under the second column.
+        let under = INDENT + if w.len() > 1 { w[0] + GAP } else { GAP };
         let mut row = Row::default();
-        let mut blank = Blank::new(w);
+        let mut text = String::new();
         for i in 0..self.rows {
             row.clear();
             (self.row)(i, &mut row);
+            over.clear();
             let printable = printable_ascii(&row.text);
-            if !(printable && blank.fill(s, &row)) {
-                line(s, w, row.cells(), printable);
+            pad(s, INDENT);
+            let mut owed = 0;
+            for (c, cell) in row.cells().enumerate() {
+                let width = w.get(c).copied().unwrap_or(0);
+                let cw = if printable {
+                    cell.len()
+                } else {
+                    cell_width(cell)
+                };
+                if cw > width && self.flexible.contains(&c) {
+                    over.push(c);
+                    cell_text(s, MARK, &mut owed, c);
+                    owed += width.saturating_sub(MARK.width());
+                } else {
+                    if printable {
+                        cell_text(s, cell, &mut owed, c);
+                    } else {
+                        text.clear();
+                        sanitize(&mut text, cell);
+                        cell_text(s, &text, &mut owed, c);
+                    }
+                    owed += width.saturating_sub(cw);
+                }
+            }
+            s.push('\n');
+            for &c in &over {
+                text.clear();
+                text.push_str(self.header.get(c).copied().unwrap_or_default());
+                text.push_str(": ");
+                if let Some(cell) = row.cells().nth(c) {
+                    sanitize(&mut text, cell);
+                }
+                if under + cell_width(&text) <= self.width {
+                    pad(s, under);
+                    s.push_str(&text);
+                    s.push('\n');
+                } else {
+                    let indent = " ".repeat(under);
+                    wrap_into(s, &text, &indent, self.width);
+                }
             }
         }
-        rule(s, '-');
-    }
-
-    fn comfy(&self, s: &mut String) {
-        let mut t = Comfy::new();
-        t.load_preset(presets::ASCII_BORDERS_ONLY_CONDENSED)
-            .set_content_arrangement(ContentArrangement::Dynamic)
-            .set_width(u16::try_from(self.width).unwrap_or(u16::MAX))
-            .set_header(self.header.to_vec());
-        let mut row = Row::default();
-        for i in 0..self.rows {
-            row.clear();
-            (self.row)(i, &mut row);
-            t.add_row(row.cells().collect::<Vec<_>>());
-        }
-        let _ = writeln!(s, "{t}");
     }
 }
 
-/// What [`Table::measure`] found.
-struct Measure {
-    widths: Vec<usize>,
-    fits: bool,
-    /// Every cell is ASCII without control characters (comfy-table's and
-    /// our widths agree).
-    ascii: bool,
+/// Appends a cell's text: first, unless it is empty, the spaces `owed` by
+/// the cells before it (their padding and the gap), so that no line ends
+/// in spaces.
+fn cell_text(s: &mut String, text: &str, owed: &mut usize, column: usize) {
+    if column > 0 {
+        *owed += GAP;
+    }
+    if !text.is_empty() {
+        pad(s, *owed);
+        *owed = 0;
+        s.push_str(text);
+    }
 }
 
 /// Every character is printable ASCII (' ' to '~'): one column each.
@@ -175,92 +262,31 @@ fn printable_ascii(cell: &str) -> bool {
     cell.bytes().all(|b| (b' '..=b'~').contains(&b))
 }
 
-/// Borders, one space of padding on each side of a cell, one space between.
-fn table_width(w: &[usize]) -> usize {
-    w.iter().map(|x| x + 2).sum::<usize>() + w.len().saturating_sub(1) + 2
+/// `cell` with each control character (a line break, a tab, an escape)
+/// as a space, appended to `out`.
+fn sanitize(out: &mut String, cell: &str) {
+    out.extend(cell.chars().map(|c| if c.is_control() { ' ' } else { c }));
 }
 
-/// One row; a cell with a line break or tab is written on one line with
-/// them as spaces (only in tables too big for comfy-table). `printable`:
-/// every cell is known to be printable ASCII.
-fn line<'a>(s: &mut String, w: &[usize], cells: impl Iterator<Item = &'a str>, printable: bool) {
-    s.push('|');
-    for (i, (cell, width)) in cells.zip(w).enumerate() {
-        if i > 0 {
-            s.push(' ');
-        }
-        s.push(' ');
-        let cell_width = if printable || printable_ascii(cell) {
-            s.push_str(cell);
-            cell.len()
-        } else {
-            if cell.contains(['\n', '\r', '\t']) {
-                s.extend(cell.chars().map(|c| if c.is_control() { ' ' } else { c }));
+/// The terminal columns of `cell` as [`sanitize`] writes it.
+fn cell_width(cell: &str) -> usize {
+    if printable_ascii(cell) {
+        return cell.len();
+    }
+    cell.chars()
+        .map(|c| {
+            if c.is_control() {
+                1
             } else {
-                s.push_str(cell);
+                c.width().unwrap_or(0)
             }
-            cell.width()
-        };
-        pad(s, width.saturating_sub(cell_width) + 1);
-    }
-    s.push_str("|\n");
+        })
+        .sum()
 }
 
-/// A drawn line with empty cells ("|" and spaces, "|\n"), and where each
-/// cell's text starts in it: a printable row's cells are copied into it and
-/// the line goes out as one piece, as [`line`] would write it.
-struct Blank {
-    line: Vec<u8>,
-    starts: Vec<usize>,
-    widths: Vec<usize>,
-}
-
-impl Blank {
-    fn new(w: &[usize]) -> Blank {
-        let mut line = vec![b'|'];
-        let mut starts = Vec::with_capacity(w.len());
-        for (i, &width) in w.iter().enumerate() {
-            if i > 0 {
-                line.push(b' ');
-            }
-            line.push(b' ');
-            starts.push(line.len());
-            line.resize(line.len() + width + 1, b' ');
-        }
-        line.extend_from_slice(b"|\n");
-        Blank {
-            line,
-            starts,
-            widths: w.to_vec(),
-        }
-    }
-
-    /// Appends `row` (printable ASCII) drawn in the blank line; false, with
-    /// nothing appended, when its cells are not one per column within the
-    /// column's width (then [`line`] draws it).
-    fn fill(&mut self, s: &mut String, row: &Row) -> bool {
-        if row.ends.len() != self.starts.len() {
-            return false;
-        }
-        for ((cell, &at), &width) in row.cells().zip(&self.starts).zip(&self.widths) {
-            let Some(room) = self.line.get_mut(at..at + width) else {
-                return false;
-            };
-            let Some((text, rest)) = room.split_at_mut_checked(cell.len()) else {
-                return false;
-            };
-            text.copy_from_slice(cell.as_bytes());
-            rest.fill(b' ');
-        }
-        // Printable ASCII, spaces and '|': always UTF-8.
-        match std::str::from_utf8(&self.line) {
-            Ok(l) => {
-                s.push_str(l);
-                true
-            }
-            Err(_) => false,
-        }
-    }
+/// The indent, the columns and the gaps between them.
+fn table_width(w: &[usize]) -> usize {
+    INDENT + w.iter().sum::<usize>() + GAP * w.len().saturating_sub(1)
 }
 
 /// Appends `n` spaces.
@@ -277,98 +303,108 @@ fn pad(s: &mut String, mut n: usize) {
 mod tests {
     use super::*;
 
-    fn both(header: &[&str], rows: &[Vec<String>], width: usize) -> (String, String, bool) {
+    fn draw(header: &[&str], flexible: &[usize], rows: &[Vec<&str>], width: usize) -> String {
         let t = Table {
             header,
+            flexible,
             rows: rows.len(),
             row: |i, r: &mut Row| rows[i].iter().for_each(|c| r.cell(c)),
             width,
         };
-        let mut ours = String::new();
-        t.write(&mut ours);
-        let mut theirs = String::new();
-        t.comfy(&mut theirs);
-        let m = t.measure();
-        (ours, theirs, m.fits && m.ascii)
-    }
-
-    /// A small deterministic generator (xorshift).
-    struct Rng(u64);
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0
-        }
-        fn word(&mut self, max: u64) -> String {
-            let n = self.next() % (max + 1);
-            (0..n)
-                .map(|_| char::from(b"abcXYZ019-_\\.()"[(self.next() % 15) as usize]))
-                .collect()
-        }
-    }
-
-    #[test]
-    fn drawn_tables_equal_comfy_tables() {
-        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
-        let mut drawn = 0;
-        for round in 0..400 {
-            let cols = 1 + (rng.next() % 8) as usize;
-            let header: Vec<String> = (0..cols).map(|_| rng.word(8)).collect();
-            let header: Vec<&str> = header.iter().map(String::as_str).collect();
-            let rows: Vec<Vec<String>> = (0..rng.next() % 6)
-                .map(|_| (0..cols).map(|_| rng.word(14)).collect())
-                .collect();
-            let width = if round % 2 == 0 {
-                80
-            } else {
-                40 + (rng.next() % 60) as usize
-            };
-            let (ours, theirs, natural) = both(&header, &rows, width);
-            assert_eq!(
-                ours, theirs,
-                "header {header:?} rows {rows:?} width {width}"
-            );
-            drawn += usize::from(natural);
-        }
-        assert!(drawn > 100, "the drawn path was taken {drawn} times");
-    }
-
-    #[test]
-    fn big_tables_are_drawn_at_natural_width() {
-        let rows: Vec<Vec<String>> = (0..=COMFY_MAX_ROWS)
-            .map(|i| vec![i.to_string(), format!("{}{}", "x".repeat(i % 100), "é")])
-            .collect();
-        let t = Table {
-            header: &["n", "name"],
-            rows: rows.len(),
-            row: |i, r: &mut Row| rows[i].iter().for_each(|c| r.cell(c)),
-            width: 80,
-        };
         let mut s = String::new();
         t.write(&mut s);
-        let lines: Vec<&str> = s.lines().collect();
-        assert_eq!(lines.len(), rows.len() + 4);
-        // Every line as wide as the border, in terminal columns.
-        let w = lines[0].width();
-        assert!(w > 80);
-        assert!(lines.iter().all(|l| l.width() == w), "aligned");
-        assert!(
-            lines[3 + 99].contains(&format!("{}é", "x".repeat(99))),
-            "nothing cut"
+        s
+    }
+
+    #[test]
+    fn a_table_that_fits_has_its_natural_widths() {
+        let s = draw(
+            &["n", "name", "status"],
+            &[1],
+            &[
+                vec!["0", "alice", "SUCCESS"],
+                vec!["12", "", "LOGON_FAILURE"],
+            ],
+            80,
+        );
+        assert_eq!(
+            s,
+            "  n   name   status\n  0   alice  SUCCESS\n  12         LOGON_FAILURE\n"
         );
     }
 
     #[test]
-    fn wide_or_non_ascii_tables_go_to_comfy_table() {
-        let rows = vec![vec!["x".repeat(90), "y".into()]];
-        let (ours, theirs, natural) = both(&["a", "b"], &rows, 80);
-        assert!(!natural);
-        assert_eq!(ours, theirs);
-        let rows = vec![vec!["Ölçü".into(), "y".into()]];
-        let (ours, theirs, natural) = both(&["a", "b"], &rows, 80);
-        assert!(!natural);
-        assert_eq!(ours, theirs);
+    fn a_long_flexible_cell_goes_under_its_row_whole() {
+        let long = "(ticket cifs/dc1.samples.smbscope.test@SAMPLES.SMBSCOPE.TEST)";
+        let rows = vec![
+            vec!["0", "0x40eb03c0", long, "KRB_AP_ERR_TKT_NYV", "16-17"],
+            vec![
+                "1",
+                "0x40eb03c1",
+                "SAMPLES\\bob",
+                "MORE_PROCESSING_REQUIRED",
+                "18-19",
+            ],
+        ];
+        let s = draw(
+            &["strm", "session", "user", "status", "frames"],
+            &[2],
+            &rows,
+            80,
+        );
+        let lines: Vec<&str> = s.lines().collect();
+        assert_eq!(lines.len(), 4, "{s}");
+        for l in &lines {
+            assert!(l.width() <= 80 && !l.ends_with(' '), "{l:?}\n{s}");
+        }
+        // Fixed cells whole; the user column as wide as the room left.
+        assert!(lines[1].contains(" KRB_AP_ERR_TKT_NYV "), "{s}");
+        assert!(lines[1].contains(&format!(" {MARK} ")), "{s}");
+        assert_eq!(lines[2], format!("        user: {long}"));
+        assert!(lines[3].contains(" SAMPLES\\bob "), "{s}");
+        assert!(lines[3].contains(" MORE_PROCESSING_REQUIRED "), "{s}");
+        // The columns stay aligned.
+        let at = |l: &str, w: &str| l[..l.find(w).unwrap()].width();
+        assert_eq!(at(lines[0], "status"), at(lines[1], "KRB_"), "{s}");
+        assert_eq!(at(lines[0], "status"), at(lines[3], "MORE_"), "{s}");
+    }
+
+    #[test]
+    fn a_cell_longer_than_the_page_is_wrapped_at_spaces_not_cut() {
+        let errors = "ACCESS_DENIED x1, SHARING_VIOLATION x2, OBJECT_NAME_NOT_FOUND x3, \
+                      INSUFFICIENT_RESOURCES x4";
+        let word = "x".repeat(90);
+        let rows = vec![vec!["0", "share", errors], vec!["1", &word, "-"]];
+        let s = draw(&["strm", "share", "errors"], &[1, 2], &rows, 40);
+        let words: Vec<&str> = s.split_whitespace().collect();
+        for w in errors.split(' ').chain([word.as_str()]) {
+            assert!(words.contains(&w), "{w} whole in\n{s}");
+        }
+        for l in s.lines() {
+            let one_word = !l.trim().contains(' ');
+            assert!(l.width() <= 40 || one_word, "{l:?}\n{s}");
+        }
+        assert!(s.contains("        errors: ACCESS_DENIED x1,"), "{s}");
+    }
+
+    #[test]
+    fn fixed_columns_keep_their_width_even_past_the_page() {
+        let rows = [vec!["x".repeat(50), "y".repeat(50)]];
+        let rows: Vec<Vec<&str>> = rows
+            .iter()
+            .map(|r| r.iter().map(String::as_str).collect())
+            .collect();
+        let s = draw(&["a", "b"], &[], &rows, 80);
+        assert_eq!(
+            s.lines().nth(1),
+            Some(format!("  {}  {}", "x".repeat(50), "y".repeat(50)).as_str())
+        );
+    }
+
+    #[test]
+    fn control_characters_are_spaces_and_wide_characters_count_double() {
+        let rows = vec![vec!["a\nb\x1b", "名前"], vec!["c", "d"]];
+        let s = draw(&["one", "two"], &[], &rows, 80);
+        assert_eq!(s, "  one   two\n  a b   名前\n  c     d\n");
     }
 }

@@ -1,7 +1,7 @@
 //! The text report of `smbscope FILE`: a header with the capture and
 //! counts; per connection its negotiate result and timeline (relative time,
 //! frame, direction, command, status, a short summary of the body); then
-//! tables of sessions and trees (comfy-table), the Kerberos exchanges not
+//! tables of sessions and trees (see `table`), the Kerberos exchanges not
 //! joined to an SMB connection, and the diagnosis. Fits 80 columns unless
 //! `--verbose`.
 
@@ -424,6 +424,7 @@ impl TextReport<'_> {
             header: &[
                 "strm", "session", "user", "mech", "outcome", "status", "frames",
             ],
+            flexible: &[2],
             rows: rows.len(),
             row: |i, r: &mut Row| session_row(rows[i], r),
             width: WIDTH,
@@ -441,6 +442,7 @@ impl TextReport<'_> {
             header: &[
                 "strm", "share", "type", "status", "opens", "reads", "writes", "errors",
             ],
+            flexible: &[1, 7],
             rows: rows.len(),
             row: |i, r: &mut Row| tree_row(rows[i], r),
             width: WIDTH,
