@@ -266,7 +266,13 @@ pub fn check(a: CheckArgs) -> u8 {
         Ok(x) => x,
         Err(code) => return code,
     };
-    let results = check::evaluate(&p, &analysis.model, &analysis.diagnosis);
+    let ports = options(&a.input).smb_ports;
+    let scope = check::Scope {
+        model: &analysis.model,
+        diagnosis: &analysis.diagnosis,
+        ports: &ports,
+    };
+    let results = check::evaluate(&p, &scope);
     let damaged = analysis
         .outcome
         .error

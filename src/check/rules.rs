@@ -2,9 +2,44 @@
 
 use crate::diagnose::{Diagnosis, Finding, Severity};
 use crate::ntstatus::{self, NtStatus};
-use crate::session::{Model, Outcome, Session, MECHANISM_NTLM};
+use crate::session::{Connection, Model, Outcome, Session, MECHANISM_NTLM};
 
 use super::CheckResult;
+
+/// What the checks look at: the capture's model and diagnosis, and the
+/// ports followed as SMB (to say which when the capture has no SMB).
+pub struct Scope<'a> {
+    pub model: &'a Model,
+    pub diagnosis: &'a Diagnosis,
+    /// The TCP ports followed as SMB (445, 139 and each --port).
+    pub ports: &'a [u16],
+}
+
+impl<'a> Scope<'a> {
+    /// The connections that carried at least one SMB message (not a
+    /// connection refused or unanswered: nothing of it can be judged).
+    fn smb_connections(&self) -> impl Iterator<Item = &'a Connection> + 'a {
+        self.model.connections.iter().filter(|c| c.messages > 0)
+    }
+
+    /// "nothing to check: ..." when the capture holds no SMB connection
+    /// (and, with `kerberos`, no Kerberos exchange either): a check that
+    /// judged nothing must not pass.
+    pub fn nothing(&self, kerberos: bool) -> Option<String> {
+        if self.smb_connections().next().is_some() || (kerberos && !self.model.kdc.is_empty()) {
+            return None;
+        }
+        let ports: Vec<String> = self.ports.iter().map(u16::to_string).collect();
+        let mut t = format!(
+            "nothing to check: no SMB connection on the ports followed ({}; add --port for another)",
+            ports.join(", ")
+        );
+        if kerberos {
+            t.push_str(" and no Kerberos exchange");
+        }
+        Some(t)
+    }
+}
 
 fn result(name: impl Into<String>, pass: bool, evidence: impl Into<String>) -> CheckResult {
     CheckResult {

@@ -1298,7 +1298,12 @@ mod tests {
             ..Default::default()
         };
         let d = crate::diagnose::diagnose(&model);
-        let [r] = &crate::check::evaluate(&policy, &model, &d)[..] else {
+        let scope = crate::check::Scope {
+            model: &model,
+            diagnosis: &d,
+            ports: &[445, 139],
+        };
+        let [r] = &crate::check::evaluate(&policy, &scope)[..] else {
             panic!("one check");
         };
         assert!(r.pass, "{}", r.evidence);
