@@ -78,3 +78,58 @@ fn a_capture_without_smb_is_nothing_to_check() {
         "{xml}"
     );
 }
+
+/// ntlm-snaplen-160 was captured with a snaplen of 160: the
+/// AUTHENTICATE (frame 10, 580 bytes on the wire, tshark shows no
+/// ntlmssp.auth.username) is cut, so which response it sent is not known:
+/// `deny ntlmv1` and `deny lm` cannot pass. ntlm-copy-seq-wrap-snaplen-256
+/// cut its AUTHENTICATE (frame 10) too: the session is set up, but whose
+/// it is (the user's own or anonymous) is not known, so `expect-success`
+/// cannot pass either. The whole capture it was cut from (ntlm-success-copy)
+/// still passes all three.
+#[test]
+fn a_fact_the_capture_cut_off_is_not_a_pass() {
+    let (code, out) = check(&[
+        &sample("ntlm-snaplen-160.pcap"),
+        "--deny",
+        "ntlmv1",
+        "--deny",
+        "lm",
+        "--deny",
+        "ntlm",
+    ]);
+    assert_eq!(code, 1);
+    for line in out.lines().take(3) {
+        assert!(
+            line.contains(": cannot tell: session ")
+                && line.contains(
+                    "the capture cut its SESSION_SETUP request (frame 10) before the security token"
+                ),
+            "{out}"
+        );
+    }
+    let (code, out) = check(&[
+        &sample("ntlm-copy-seq-wrap-snaplen-256.pcap"),
+        "--expect-success",
+        "--deny",
+        "anonymous",
+        "--deny",
+        "ntlmv1",
+    ]);
+    assert_eq!(code, 1);
+    assert!(
+        out.starts_with("FAIL expect-success: cannot tell: session 0xf06e294f (stream 0, frames 8-11) an identity the capture cut off: the capture cut its SESSION_SETUP request (frame 10) before the security token, so who it logged on as is not known\n"),
+        "{out}"
+    );
+    assert!(out.contains("FAIL deny anonymous: cannot tell: "), "{out}");
+    assert!(out.contains("FAIL deny ntlmv1: cannot tell: "), "{out}");
+    let (code, out) = check(&[
+        &sample("ntlm-success-copy.pcap"),
+        "--expect-success",
+        "--deny",
+        "anonymous",
+        "--deny",
+        "ntlmv1",
+    ]);
+    assert_eq!(code, 0, "{out}");
+}

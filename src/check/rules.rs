@@ -19,7 +19,10 @@ impl<'a> Scope<'a> {
     /// The connections that carried at least one SMB message (not a
     /// connection refused or unanswered: nothing of it can be judged).
     fn smb_connections(&self) -> impl Iterator<Item = &'a Connection> + 'a {
-        self.model.connections.iter().filter(|c| c.messages > 0)
+        self.model
+            .connections
+            .iter()
+            .filter(|c| smb_messages(c) > 0)
     }
 
     /// "nothing to check: ..." when the capture holds no SMB connection
@@ -105,7 +108,13 @@ pub fn expect_success(model: &Model, d: &Diagnosis) -> CheckResult {
     let ok: Vec<&Session> = model
         .sessions
         .iter()
+        .filter(|s| s.outcome == Outcome::Success && identity_unknown(s).is_none())
+        .collect();
+    let cut: Vec<String> = model
+        .sessions
+        .iter()
         .filter(|s| s.outcome == Outcome::Success)
+        .filter_map(identity_unknown)
         .collect();
     let first_error = d.findings.iter().find(|f| f.severity == Severity::Error);
     match (ok.first(), first_error) {
@@ -118,6 +127,11 @@ pub fn expect_success(model: &Model, d: &Diagnosis) -> CheckResult {
             let others = d.total(Severity::Error).saturating_sub(1);
             result("expect-success", false, error_evidence(f, others))
         }
+        (None, None) if !cut.is_empty() => result(
+            "expect-success",
+            false,
+            format!("cannot tell: {}", some(cut)),
+        ),
         (None, None) => {
             let seen: Vec<String> = model
                 .sessions
@@ -408,6 +422,10 @@ pub fn expect_mechanism(model: &Model, wanted: &str) -> CheckResult {
         .filter(|s| s.mechanism.is_some())
         .collect();
     if with.is_empty() {
+        let unknown = unknowns(model, mechanism_unknown);
+        if !unknown.is_empty() {
+            return result(name, false, format!("cannot tell: {}", some(unknown)));
+        }
         return result(name, false, "no session setup with a known mechanism");
     }
     let bad: Vec<String> = with
@@ -418,10 +436,13 @@ pub fn expect_mechanism(model: &Model, wanted: &str) -> CheckResult {
         })
         .map(|s| format!("{} used {}", describe(s), s.mechanism.unwrap_or("?")))
         .collect();
-    if bad.is_empty() {
-        result(name, true, format!("{} session(s), all {want}", with.len()))
-    } else {
+    let unknown = unknowns(model, mechanism_unknown);
+    if !bad.is_empty() {
         result(name, false, some(bad))
+    } else if !unknown.is_empty() {
+        result(name, false, format!("cannot tell: {}", some(unknown)))
+    } else {
+        result(name, true, format!("{} session(s), all {want}", with.len()))
     }
 }
 
@@ -521,6 +542,74 @@ pub fn encryption_seen(s: &Session) -> (bool, String) {
     (ok, t)
 }
 
+/// A connection's SMB messages (SMB2, its transforms, SMB1): its
+/// messages but the NetBIOS session packets.
+fn smb_messages(c: &Connection) -> u64 {
+    c.messages.saturating_sub(c.netbios_messages)
+}
+
+/// The last request of a session's setup that the capture cut before its
+/// security token ([`crate::session::Round::token_cut`]: snaplen, lost
+/// bytes): what it carried is not known.
+fn cut_request(s: &Session) -> Option<u64> {
+    s.rounds
+        .iter()
+        .rev()
+        .find(|r| r.token_cut)
+        .map(|r| r.request_frame)
+}
+
+/// "cannot tell: ..." for a session one of whose facts the capture cut off.
+fn cut_off(s: &Session, what: &str) -> Option<String> {
+    let f = cut_request(s)?;
+    Some(format!(
+        "{}: the capture cut its SESSION_SETUP request (frame {f}) before the security token, so {what} is not known",
+        describe(s)
+    ))
+}
+
+/// The NTLM response a session sent is not known: none was read, the
+/// session is not a Kerberos one, and a request of its setup was cut
+/// before its token (the AUTHENTICATE may be the one cut).
+fn response_unknown(s: &Session) -> Option<String> {
+    if s.ntlm_response.is_some() || s.mechanism == Some("kerberos") {
+        return None;
+    }
+    cut_off(s, "which response it sent")
+}
+
+/// The session's mechanism is not known: its tokens were cut.
+fn mechanism_unknown(s: &Session) -> Option<String> {
+    if s.mechanism.is_some() {
+        return None;
+    }
+    cut_off(s, "its mechanism")
+}
+
+/// Who a session set up with success logged on as is not known: the
+/// capture cut the token that named them (an anonymous NTLM AUTHENTICATE
+/// the server did not flag IS_NULL looks the same).
+fn identity_unknown(s: &Session) -> Option<String> {
+    if s.user.is_some() || s.client_principal.is_some() || s.ntlm_response.is_some() {
+        return None;
+    }
+    cut_off(s, "who it logged on as")
+}
+
+/// The enctype of a Kerberos (or unknown mechanism) session's ticket is
+/// not known: its AP-REQ was cut.
+fn enctype_unknown(s: &Session) -> Option<String> {
+    if s.ticket_enctype.is_some() || !matches!(s.mechanism, None | Some("kerberos")) {
+        return None;
+    }
+    cut_off(s, "its ticket's enctype")
+}
+
+/// The facts of `unknown` sessions, for a deny that cannot tell.
+fn unknowns(model: &Model, f: impl Fn(&Session) -> Option<String>) -> Vec<String> {
+    model.sessions.iter().filter_map(f).collect()
+}
+
 fn offenders(model: &Model, f: impl Fn(&Session) -> bool, what: &str) -> Vec<String> {
     model
         .sessions
@@ -532,6 +621,59 @@ fn offenders(model: &Model, f: impl Fn(&Session) -> bool, what: &str) -> Vec<Str
 
 pub fn deny(model: &Model, what: &str) -> CheckResult {
     let name = format!("deny {what}");
+    // What the capture cut off: a deny cannot pass on it.
+    let unknown: Vec<String> = match what {
+        "ntlmv1" | "lm" | "plaintext" => unknowns(model, response_unknown),
+        "ntlm" => unknowns(model, mechanism_unknown),
+        "anonymous" => unknowns(model, |s| {
+            (s.outcome == Outcome::Success)
+                .then(|| identity_unknown(s))
+                .flatten()
+        }),
+        "weak-enctype" => {
+            let mut v = unknowns(model, enctype_unknown);
+            v.extend(
+                model
+                    .kdc
+                    .iter()
+                    .filter(|x| {
+                        x.ticket_enctype.is_none()
+                            && x.reply.is_some_and(|r| {
+                                r == crate::auth::kerberos::KrbMsgType::AS_REP
+                                    || r == crate::auth::kerberos::KrbMsgType::TGS_REP
+                            })
+                    })
+                    .map(|x| {
+                        format!(
+                            "{} frame {}: the ticket's enctype of its reply (frame {}) could not be read",
+                            x.request,
+                            x.request_frame,
+                            x.reply_frame.unwrap_or(x.request_frame)
+                        )
+                    }),
+            );
+            v
+        }
+        "smb2" => model
+            .connections
+            .iter()
+            .filter(|c| {
+                smb_messages(c) > 0
+                    && c.negotiate.is_none()
+                    && c.smb1_negotiate.is_none()
+                    && c.smb1_used_frame.is_none()
+                    && c.encrypted_messages == 0
+                    && c.compressed_messages == 0
+            })
+            .map(|c| {
+                format!(
+                    "stream {}: its NEGOTIATE is not in the capture (it starts mid-connection), so the dialect is not known",
+                    c.stream
+                )
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
     let bad: Vec<String> = match what {
         "ntlmv1" => offenders(
             model,
@@ -633,19 +775,25 @@ pub fn deny(model: &Model, what: &str) -> CheckResult {
             .collect(),
         _ => vec![format!("unknown deny {what:?}")],
     };
-    if bad.is_empty() {
-        result(
-            name,
-            true,
-            format!(
-                "none in {} session(s), {} connection(s)",
-                model.sessions.len(),
-                model.connections.len()
-            ),
-        )
-    } else {
-        result(name, false, some(bad))
+    if !bad.is_empty() {
+        let mut t = some(bad);
+        if !unknown.is_empty() {
+            t.push_str(&format!("; cannot tell for {} more", unknown.len()));
+        }
+        return result(name, false, t);
     }
+    if !unknown.is_empty() {
+        return result(name, false, format!("cannot tell: {}", some(unknown)));
+    }
+    result(
+        name,
+        true,
+        format!(
+            "none in {} session(s), {} connection(s)",
+            model.sessions.len(),
+            model.connections.len()
+        ),
+    )
 }
 
 /// `require signing` / `require encryption`: every established session

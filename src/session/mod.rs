@@ -537,6 +537,7 @@ impl Builder {
             Kind::Smb2Compressed => self.compressed(ci, m),
             Kind::Smb1 => self.smb1(ci, m),
             Kind::Netbios => {
+                self.model.connections[ci].netbios_messages += 1;
                 let dec = m.decode();
                 self.netbios(ci, m, &dec);
                 self.timeline(ci, m, &dec);
