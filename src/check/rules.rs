@@ -13,6 +13,9 @@ pub struct Scope<'a> {
     pub diagnosis: &'a Diagnosis,
     /// The TCP ports followed as SMB (445, 139 and each --port).
     pub ports: &'a [u16],
+    /// The filters that chose the part of the capture checked
+    /// ([`super::scoped`]), in words ("user alice"), if any.
+    pub only: Option<String>,
 }
 
 impl<'a> Scope<'a> {
@@ -37,6 +40,12 @@ impl<'a> Scope<'a> {
             "nothing to check: no SMB connection on the ports followed ({}; add --port for another)",
             ports.join(", ")
         );
+        if let Some(only) = &self.only {
+            t = format!(
+                "nothing to check: no SMB connection of {only} on the ports followed ({})",
+                ports.join(", ")
+            );
+        }
         if kerberos {
             t.push_str(" and no Kerberos exchange");
         }
@@ -186,13 +195,126 @@ pub fn status_code(s: &str) -> Result<u32, String> {
         .ok_or_else(|| format!("unknown NTSTATUS name {s:?}"))
 }
 
+/// What `--expect-status` looks for: an NTSTATUS (or the DOS form's
+/// value) in SMB responses, or a Kerberos error code in KRB-ERRORs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Wanted {
+    Nt(u32),
+    Krb(i32),
+}
+
+/// `--expect-status`'s forms: a Kerberos error by name
+/// (`KDC_ERR_PREAUTH_FAILED`, `KRB_AP_ERR_TKT_NYV`, any case) or as
+/// `krb:24` / `krb:KDC_ERR_PREAUTH_FAILED` (as `smbscope status` takes
+/// them), otherwise what [`status_code`] reads.
+pub fn wanted_status(s: &str) -> Result<Wanted, String> {
+    let t = s.trim();
+    let lower = t.to_ascii_lowercase();
+    if let Some(rest) = ["krb:", "kerberos:"]
+        .iter()
+        .find_map(|p| lower.strip_prefix(p))
+    {
+        let rest = rest.trim();
+        let n = match rest.strip_prefix("0x") {
+            Some(h) => i32::from_str_radix(h, 16).ok(),
+            None => rest.parse::<i32>().ok(),
+        };
+        return n
+            .or_else(|| ntstatus::kerberos::by_name(rest).map(|e| e.code))
+            .map(Wanted::Krb)
+            .ok_or_else(|| format!("unknown Kerberos error {s:?}"));
+    }
+    if lower.starts_with("krb_") || lower.starts_with("kdc_") {
+        return ntstatus::kerberos::by_name(t)
+            .map(|e| Wanted::Krb(e.code))
+            .ok_or_else(|| format!("unknown Kerberos error name {s:?}"));
+    }
+    status_code(t).map(Wanted::Nt)
+}
+
+/// "KDC_ERR_PREAUTH_FAILED (24)", "krb:99" for a code without a name.
+fn krb_name(code: i32) -> String {
+    match ntstatus::kerberos::name(code) {
+        Some(n) => format!("{n} ({code})"),
+        None => format!("krb:{code}"),
+    }
+}
+
+/// `--expect-status` with a Kerberos error: a KRB-ERROR the KDC sent
+/// (port 88), or one inside a SESSION_SETUP response's SPNEGO token.
+fn expect_krb_error(model: &Model, name: String, code: i32) -> CheckResult {
+    let want = krb_name(code);
+    for s in &model.sessions {
+        if let Some(r) = s
+            .rounds
+            .iter()
+            .find(|r| r.kerberos_error_code() == Some(code))
+        {
+            return result(
+                name,
+                true,
+                format!(
+                    "{}: its SESSION_SETUP response (frame {}) carried KRB-ERROR {want}",
+                    describe(s),
+                    r.response_frame.unwrap_or(r.request_frame)
+                ),
+            );
+        }
+    }
+    if let Some(x) = model.kdc.iter().find(|x| x.error_code == Some(code)) {
+        return result(
+            name,
+            true,
+            format!(
+                "the KDC answered {} ({} stream {}, frame {}) with KRB-ERROR {want}",
+                x.request,
+                x.transport,
+                x.stream,
+                x.reply_frame.unwrap_or(x.request_frame)
+            ),
+        );
+    }
+    let mut seen: Vec<(u64, i32)> = model
+        .sessions
+        .iter()
+        .flat_map(|s| s.rounds.iter())
+        .filter_map(|r| Some((r.response_frame?, r.kerberos_error_code()?)))
+        .chain(
+            model
+                .kdc
+                .iter()
+                .filter_map(|x| Some((x.reply_frame?, x.error_code?))),
+        )
+        .collect();
+    seen.sort_unstable();
+    let mut distinct: Vec<i32> = Vec::new();
+    let mut list = Vec::new();
+    for (frame, c) in seen {
+        if !distinct.contains(&c) {
+            distinct.push(c);
+            list.push(format!("{} (frame {frame})", krb_name(c)));
+        }
+    }
+    let text = if list.is_empty() {
+        format!("{want} not seen: no KRB-ERROR in the capture (KDC exchanges on port 88, SESSION_SETUP tokens)")
+    } else {
+        format!(
+            "{want} not in any KRB-ERROR; {} distinct error(s) seen: {}",
+            list.len(),
+            some(list)
+        )
+    };
+    result(name, false, text)
+}
+
 /// The N bit of an NTSTATUS, reserved ([MS-ERREF] 2.3).
 const NTSTATUS_N_BIT: u32 = 0x1000_0000;
 
 pub fn expect_status(model: &Model, wanted: &str) -> CheckResult {
     let name = format!("expect-status {wanted}");
-    let code = match status_code(wanted) {
-        Ok(c) => c,
+    let code = match wanted_status(wanted) {
+        Ok(Wanted::Nt(c)) => c,
+        Ok(Wanted::Krb(c)) => return expect_krb_error(model, name, c),
         Err(e) => return result(name, false, e),
     };
     let st = NtStatus(code).to_string();
@@ -442,7 +564,11 @@ pub fn expect_mechanism(model: &Model, wanted: &str) -> CheckResult {
     } else if !unknown.is_empty() {
         result(name, false, format!("cannot tell: {}", some(unknown)))
     } else {
-        result(name, true, format!("{} session(s), all {want}", with.len()))
+        let all = match want {
+            "ntlmssp" => "NTLM (NTLMSSP, or an SMB1 logon without SPNEGO)",
+            w => w,
+        };
+        result(name, true, format!("{} session(s), all {all}", with.len()))
     }
 }
 
@@ -685,6 +811,11 @@ pub fn deny(model: &Model, what: &str) -> CheckResult {
             |s| s.ntlm_response == Some("LM"),
             "sent an LM response",
         ),
+        "plaintext" => offenders(
+            model,
+            |s| s.ntlm_response == Some("plaintext"),
+            "sent its password in clear (SMB1 plaintext password)",
+        ),
         "ntlm" => offenders(
             model,
             |s| matches!(s.mechanism, Some("ntlmssp" | MECHANISM_NTLM)),
@@ -794,6 +925,76 @@ pub fn deny(model: &Model, what: &str) -> CheckResult {
             model.connections.len()
         ),
     )
+}
+
+/// A `--deny-finding` pattern: a finding code of the table
+/// ([`crate::diagnose::codes::CODES`]) or a prefix of some ending in a dot
+/// (`attack.`), any case, as given in lower case.
+pub fn finding_pattern(p: &str) -> Result<String, String> {
+    let p = p.trim().to_ascii_lowercase();
+    let codes = crate::diagnose::codes::CODES;
+    let known = if p.ends_with('.') {
+        codes.iter().any(|(c, _, _)| c.starts_with(p.as_str()))
+    } else {
+        codes.iter().any(|(c, _, _)| *c == p)
+    };
+    if known {
+        Ok(p)
+    } else {
+        let mut prefixes: Vec<&str> = codes
+            .iter()
+            .filter_map(|(c, _, _)| c.split_once('.').map(|(a, _)| a))
+            .collect();
+        prefixes.dedup();
+        Err(format!(
+            "unknown finding code {p:?}: a code of the findings table (posture.ms17_010) or a prefix ending in a dot ({})",
+            prefixes
+                .iter()
+                .map(|x| format!("{x}."))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+    }
+}
+
+/// `--deny-finding CODE`: no finding whose code is CODE (or starts with
+/// it, for a prefix ending in a dot), whatever its severity; those past
+/// the 1,000 findings kept counted from [`Diagnosis::counts`].
+pub fn deny_finding(d: &Diagnosis, pattern: &str) -> CheckResult {
+    let name = format!("deny-finding {pattern}");
+    let matches = |code: &str| {
+        if pattern.ends_with('.') {
+            code.starts_with(pattern)
+        } else {
+            code == pattern
+        }
+    };
+    let total: u64 = d
+        .counts
+        .iter()
+        .filter(|c| matches(c.code))
+        .map(|c| c.count)
+        .sum();
+    match d.findings.iter().find(|f| matches(f.code)) {
+        Some(f) => {
+            let mut t = error_evidence(f, 0);
+            t.insert_str(0, &format!("{}: ", f.severity.as_str()));
+            if total > 1 {
+                t.push_str(&format!("; {} finding(s) in all", total));
+            }
+            result(name, false, t)
+        }
+        None if total > 0 => result(
+            name,
+            false,
+            format!("{total} finding(s) past the ones kept"),
+        ),
+        None => result(
+            name,
+            true,
+            format!("none among {} finding(s)", d.findings.len()),
+        ),
+    }
 }
 
 /// `require signing` / `require encryption`: every established session

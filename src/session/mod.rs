@@ -1303,6 +1303,7 @@ mod tests {
             model: &model,
             diagnosis: &d,
             ports: &[445, 139],
+            only: None,
         };
         let [r] = &crate::check::evaluate(&policy, &scope)[..] else {
             panic!("one check");
