@@ -67,10 +67,10 @@ pub enum CheckFormat {
 pub struct CheckArgs {
     #[command(flatten)]
     input: InputArgs,
-    /// A session was set up with the user's own identity and no error was found.
+    /// A session was set up with the user's own identity (not guest or anonymous, and not one whose identity the capture cut off) and the diagnosis has no error finding: over the whole capture, or, with --user, --host or --stream, over what they keep.
     #[arg(long)]
     expect_success: bool,
-    /// A session setup ended with this status, or a tree connect or any other SMB2 or SMB1 response carried it, normal steps included (a search that matches nothing), in the form the server sent: an NTSTATUS by name or number (STATUS_LOGON_FAILURE, 0xC000006D; a number is always an NTSTATUS), or an SMB1 error in the DOS form by name (ERRDOS/ERRnoaccess). Repeatable.
+    /// A session setup ended with this status, or a tree connect or any other SMB2 or SMB1 response carried it, normal steps included (a search that matches nothing), in the form the server sent: an NTSTATUS by name or number (STATUS_LOGON_FAILURE, 0xC000006D; a number is always an NTSTATUS), or an SMB1 error in the DOS form by name (ERRDOS/ERRnoaccess); or a Kerberos error a KRB-ERROR carried, from the KDC or inside SESSION_SETUP (KDC_ERR_PREAUTH_FAILED, KRB_AP_ERR_TKT_NYV, krb:24). Repeatable.
     #[arg(long, value_name = "NAME")]
     expect_status: Vec<String>,
     /// Every connection that negotiated a dialect negotiated this one, at least one did (2.0.2, 2.1, 3.0, 3.0.2, 3.1.1, or a DialectRevision such as 0x0311).
@@ -79,31 +79,42 @@ pub struct CheckArgs {
     /// Every session used this mechanism (kerberos, ntlm, negoex), at least one.
     #[arg(long, value_name = "MECH")]
     expect_mechanism: Option<String>,
-    /// Fail when the capture shows this: ntlmv1, lm, ntlm, smb1, smb2, guest, anonymous, weak-enctype, unsigned, unencrypted. Repeatable.
+    /// Fail when the capture shows this (or cannot tell, having cut it off): ntlmv1, lm, plaintext (a password sent in clear), ntlm, smb1, smb2 (SMB 2.0.2 or 2.1 negotiated), guest, anonymous, weak-enctype, unsigned, unencrypted. Repeatable.
     #[arg(long, value_name = "WHAT")]
     deny: Vec<String>,
     /// Fail unless the capture shows this: signing, encryption (every established session), kerberos (every session), smb3 (every connection). Repeatable.
     #[arg(long, value_name = "WHAT")]
     require: Vec<String>,
-    /// A TOML file with the same checks (expect_success, expect_status, expect_dialect, expect_mechanism, deny, require); flags add to it.
+    /// Fail when the diagnosis has a finding of this code (posture.ms17_010), or of a code that starts with it when it ends in a dot (attack.), whatever its severity. Repeatable.
+    #[arg(long, value_name = "CODE")]
+    deny_finding: Vec<String>,
+    /// A TOML file with the same checks (expect_success, expect_status, expect_dialect, expect_mechanism, deny, require, deny_finding); flags add to it.
     #[arg(long, value_name = "FILE.toml")]
     policy: Option<String>,
     /// Output: one line per check (text) or JUnit XML.
     #[arg(long, value_enum, default_value = "text")]
     format: CheckFormat,
+    /// Check only the sessions of this user, with their connections, trees, Kerberos exchanges and findings (as the report's --user: a substring of user, DOMAIN\user or Kerberos principal, any case).
+    #[arg(long, value_name = "NAME")]
+    user: Option<String>,
+    /// Check only the connections from or to this address (as the report's --host).
+    #[arg(long, value_name = "ADDR")]
+    host: Option<std::net::IpAddr>,
+    /// Check only this TCP stream (as the report's --stream).
+    #[arg(long, value_name = "N")]
+    stream: Option<u64>,
 }
 
-/// Opens the capture; on failure prints why and returns the exit code.
-fn read(input: &InputArgs, build: BuildOptions, obs: &mut impl Observer) -> Result<Analysis, u8> {
+/// Opens the capture; on failure, why (for standard error): the capture
+/// cannot be read (exit 2).
+fn read(
+    input: &InputArgs,
+    build: BuildOptions,
+    obs: &mut impl Observer,
+) -> Result<Analysis, String> {
     let file = input.file.as_str();
-    let src = open_input(file).map_err(|e| {
-        note!("{e}");
-        exit::UNREADABLE
-    })?;
-    let mut reader = CaptureReader::new(src).map_err(|e| {
-        note!("{}", describe(file, &e));
-        exit::UNREADABLE
-    })?;
+    let src = open_input(file)?;
+    let mut reader = CaptureReader::new(src).map_err(|e| describe(file, &e))?;
     Ok(analyze_with(&mut reader, &options(input), build, obs))
 }
 
@@ -164,7 +175,10 @@ pub fn report(a: ReportArgs) -> u8 {
     };
     let analysis = match read(&a.input, build, &mut obs) {
         Ok(x) => x,
-        Err(code) => return code,
+        Err(e) => {
+            note!("{e}");
+            return exit::UNREADABLE;
+        }
     };
     let write_err = obs.write_err.take();
     let mut timelines = obs.timelines.take().map(|t| t.spool).unwrap_or_default();
@@ -242,10 +256,14 @@ fn policy(a: &CheckArgs) -> Result<Policy, String> {
         expect_mechanism: a.expect_mechanism.clone(),
         deny: a.deny.clone(),
         require: a.require.clone(),
+        deny_finding: a.deny_finding.clone(),
     });
     p.validate()?;
     if p.is_empty() {
-        return Err("nothing to check: give --expect-*, --deny, --require or --policy".to_string());
+        return Err(match &a.policy {
+            Some(path) => format!("nothing to check: the policy file {path} has no checks, and no --expect-*, --deny, --require or --deny-finding was given"),
+            None => "nothing to check: give --expect-*, --deny, --require, --deny-finding or --policy".to_string(),
+        });
     }
     Ok(p)
 }
@@ -264,9 +282,43 @@ pub fn check(a: CheckArgs) -> u8 {
     let file = a.input.file.clone();
     let analysis = match read(&a.input, BuildOptions::default(), &mut Nothing) {
         Ok(x) => x,
-        Err(code) => return code,
+        Err(e) => {
+            note!("{e}");
+            // A JUnit document all the same: `> report.xml` must not leave
+            // an empty file, which CI test reporters reject.
+            if a.format == CheckFormat::Junit {
+                let doc = check::junit::render_unreadable(&file, &e);
+                let mut out = output(false);
+                if let Err(e) = out.write_all(doc.as_bytes()).and_then(|_| out.flush()) {
+                    if let Some(code) = write_failure(&e) {
+                        return code;
+                    }
+                }
+            }
+            return exit::UNREADABLE;
+        }
     };
-    let results = check::evaluate(&p, &analysis.model, &analysis.diagnosis);
+    let ports = options(&a.input).smb_ports;
+    let filter = Filter {
+        stream: a.stream,
+        session: None,
+        user: a.user.clone(),
+        host: a.host,
+        failed_only: false,
+    };
+    let part =
+        (!filter.is_empty()).then(|| check::scoped(&analysis.model, &analysis.diagnosis, &filter));
+    let (model, diagnosis) = match &part {
+        Some((m, d)) => (m, d),
+        None => (&analysis.model, &analysis.diagnosis),
+    };
+    let scope = check::Scope {
+        model,
+        diagnosis,
+        ports: &ports,
+        only: (!filter.is_empty()).then(|| filter.describe()),
+    };
+    let results = check::evaluate(&p, &scope);
     let damaged = analysis
         .outcome
         .error

@@ -16,12 +16,41 @@ pub fn escape(s: &str) -> String {
             '>' => o.push_str("&gt;"),
             '"' => o.push_str("&quot;"),
             '\'' => o.push_str("&apos;"),
-            // Characters XML 1.0 does not allow.
-            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => o.push('?'),
+            // Characters outside XML 1.0's Char production: controls
+            // other than tab, newline and carriage return, U+FFFE, U+FFFF
+            // (a Rust char is never a surrogate).
+            c if ((c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r'))
+                || matches!(c, '\u{FFFE}' | '\u{FFFF}') =>
+            {
+                o.push('?')
+            }
             c => o.push(c),
         }
     }
     o
+}
+
+/// Every testcase's classname: without the capture's path, whose dots
+/// Jenkins would split into package and class; the path is in the
+/// testsuite's name.
+const CLASSNAME: &str = "smbscope.check";
+
+/// The JUnit document for a capture that could not be read at all: one
+/// testcase, "capture", with an `<error>` naming the file and why (the
+/// exit code stays 2).
+pub fn render_unreadable(file: &str, error: &str) -> String {
+    let suite = escape(&format!("smbscope check {file}"));
+    let e = escape(error);
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+         <testsuites name=\"smbscope\" tests=\"1\" failures=\"0\" errors=\"1\">\n\
+         \x20 <testsuite name=\"{suite}\" tests=\"1\" failures=\"0\" errors=\"1\" skipped=\"0\">\n\
+         \x20   <testcase classname=\"{CLASSNAME}\" name=\"capture\">\n\
+         \x20     <error message=\"{e}\" type=\"unreadable\">{e}</error>\n\
+         \x20   </testcase>\n\
+         \x20 </testsuite>\n\
+         </testsuites>\n"
+    )
 }
 
 /// The JUnit document for the checks of `file`. `damaged` (what is wrong
@@ -40,7 +69,7 @@ pub fn render(file: &str, results: &[CheckResult], damaged: Option<&str>) -> Str
         "<testsuites name=\"smbscope\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\">"
     );
     let _ = writeln!(s, "  <testsuite name=\"{suite}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"0\">");
-    let class = escape(file);
+    let class = CLASSNAME;
     if let Some(d) = damaged {
         let d = escape(d);
         let _ = writeln!(s, "    <testcase classname=\"{class}\" name=\"capture\">\n      <error message=\"{d}\" type=\"damaged\">{d}</error>\n    </testcase>");
@@ -68,5 +97,6 @@ mod tests {
     #[test]
     fn escapes() {
         assert_eq!(escape("a<b & \"c\"\u{1}"), "a&lt;b &amp; &quot;c&quot;?");
+        assert_eq!(escape("x\u{FFFE}\u{FFFF}\u{FFFD}\t"), "x??\u{FFFD}\t");
     }
 }

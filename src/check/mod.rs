@@ -5,9 +5,12 @@
 pub mod junit;
 mod rules;
 
+pub use rules::Scope;
+
 use serde::{Deserialize, Serialize};
 
 use crate::diagnose::Diagnosis;
+use crate::report::filter::Filter;
 use crate::session::Model;
 
 /// What to check. Flags and the TOML file fill the same structure:
@@ -17,8 +20,9 @@ use crate::session::Model;
 /// expect_status = ["STATUS_LOGON_FAILURE"]
 /// expect_dialect = "3.1.1"
 /// expect_mechanism = "kerberos"
-/// deny = ["ntlmv1", "smb1", "guest", "anonymous"]
+/// deny = ["ntlmv1", "smb1", "guest", "anonymous", "plaintext"]
 /// require = ["signing", "encryption"]
+/// deny_finding = ["attack.", "posture.ms17_010"]
 /// ```
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
@@ -35,6 +39,10 @@ pub struct Policy {
     pub deny: Vec<String>,
     #[serde(default)]
     pub require: Vec<String>,
+    /// Finding codes (`posture.ms17_010`) or prefixes ending in a dot
+    /// (`attack.`): one check each, failed by any finding that matches.
+    #[serde(default)]
+    pub deny_finding: Vec<String>,
 }
 
 /// What `--deny` accepts.
@@ -49,6 +57,7 @@ pub const DENY: &[&str] = &[
     "weak-enctype",
     "unsigned",
     "unencrypted",
+    "plaintext",
 ];
 /// What `--require` accepts.
 pub const REQUIRE: &[&str] = &["signing", "encryption", "kerberos", "smb3"];
@@ -73,6 +82,7 @@ impl Policy {
         }
         self.deny.extend(o.deny);
         self.require.extend(o.require);
+        self.deny_finding.extend(o.deny_finding);
     }
 
     pub fn is_empty(&self) -> bool {
@@ -101,10 +111,80 @@ impl Policy {
             rules::dialect_name(d)?;
         }
         for s in &self.expect_status {
-            rules::status_code(s)?;
+            rules::wanted_status(s)?;
+        }
+        for c in &self.deny_finding {
+            rules::finding_pattern(c)?;
         }
         Ok(())
     }
+}
+
+/// The part of a capture `filter` keeps (the report's filters, so
+/// `check --user NAME` keeps what `smbscope FILE --user NAME` shows): its
+/// sessions, the connections and trees of those, its Kerberos exchanges
+/// and findings, and the statuses seen on the connections kept. The
+/// checks then look at this part alone.
+pub fn scoped(model: &Model, d: &Diagnosis, filter: &Filter) -> (Model, Diagnosis) {
+    let mut m = Model {
+        connections: model
+            .connections
+            .iter()
+            .filter(|c| filter.connection(c, model))
+            .cloned()
+            .collect(),
+        sessions: model
+            .sessions
+            .iter()
+            .filter(|s| filter.session(s))
+            .cloned()
+            .collect(),
+        trees: filter.trees(model).into_iter().cloned().collect(),
+        kdc: model
+            .kdc
+            .iter()
+            .filter(|x| filter.kdc(x))
+            .cloned()
+            .collect(),
+        ..Model::default()
+    };
+    m.statuses = model
+        .statuses
+        .iter()
+        .filter(|(_, x)| m.connections.iter().any(|c| c.stream == x.stream))
+        .map(|(k, v)| (*k, *v))
+        .collect();
+    // Connection::session_indexes point into the whole model's sessions:
+    // the checks do not use them, and none may follow them here.
+    for c in &mut m.connections {
+        c.session_indexes.clear();
+    }
+    let findings: Vec<crate::diagnose::Finding> = d
+        .findings
+        .iter()
+        .filter(|f| filter.finding(f, model))
+        .cloned()
+        .collect();
+    let mut counts: Vec<crate::diagnose::CodeCount> = Vec::new();
+    for f in &findings {
+        match counts
+            .iter_mut()
+            .find(|c| c.code == f.code && c.severity == f.severity)
+        {
+            Some(c) => c.count += 1,
+            None => counts.push(crate::diagnose::CodeCount {
+                code: f.code,
+                severity: f.severity,
+                count: 1,
+            }),
+        }
+    }
+    let d = Diagnosis {
+        findings,
+        omitted: 0,
+        counts,
+    };
+    (m, d)
 }
 
 /// The result of one check.
@@ -117,8 +197,30 @@ pub struct CheckResult {
     pub evidence: String,
 }
 
-/// Evaluates every check of `p` on a capture's model and diagnosis.
-pub fn evaluate(p: &Policy, model: &Model, d: &Diagnosis) -> Vec<CheckResult> {
+/// Evaluates every check of `p` on a capture's model and diagnosis. A
+/// check fails with "nothing to check: ..." when the capture holds nothing
+/// it could judge: no SMB connection (for `deny weak-enctype` and a
+/// Kerberos error in `expect-status`, no Kerberos exchange either).
+pub fn evaluate(p: &Policy, scope: &Scope) -> Vec<CheckResult> {
+    let mut v = evaluate_all(p, scope.model, scope.diagnosis);
+    // A check given twice (flags and policy file) is one check.
+    let mut seen = std::collections::HashSet::new();
+    v.retain(|r| seen.insert(r.name.clone()));
+    for r in &mut v {
+        let kerberos = r.name == "deny weak-enctype"
+            || r.name.starts_with("deny-finding ")
+            || r.name
+                .strip_prefix("expect-status ")
+                .is_some_and(|s| matches!(rules::wanted_status(s), Ok(rules::Wanted::Krb(_))));
+        if let Some(why) = scope.nothing(kerberos) {
+            r.pass = false;
+            r.evidence = why;
+        }
+    }
+    v
+}
+
+fn evaluate_all(p: &Policy, model: &Model, d: &Diagnosis) -> Vec<CheckResult> {
     let mut v = Vec::new();
     if p.expect_success {
         v.push(rules::expect_success(model, d));
@@ -137,6 +239,9 @@ pub fn evaluate(p: &Policy, model: &Model, d: &Diagnosis) -> Vec<CheckResult> {
     }
     for x in &p.require {
         v.push(rules::require(model, &x.to_ascii_lowercase()));
+    }
+    for x in &p.deny_finding {
+        v.push(rules::deny_finding(d, &x.to_ascii_lowercase()));
     }
     v
 }

@@ -2,9 +2,56 @@
 
 use crate::diagnose::{Diagnosis, Finding, Severity};
 use crate::ntstatus::{self, NtStatus};
-use crate::session::{Encryption, Model, Outcome, Session, MECHANISM_NTLM};
+use crate::session::{Connection, Encryption, Model, Outcome, Session, MECHANISM_NTLM};
 
 use super::CheckResult;
+
+/// What the checks look at: the capture's model and diagnosis, and the
+/// ports followed as SMB (to say which when the capture has no SMB).
+pub struct Scope<'a> {
+    pub model: &'a Model,
+    pub diagnosis: &'a Diagnosis,
+    /// The TCP ports followed as SMB (445, 139 and each --port).
+    pub ports: &'a [u16],
+    /// The filters that chose the part of the capture checked
+    /// ([`super::scoped`]), in words ("user alice"), if any.
+    pub only: Option<String>,
+}
+
+impl<'a> Scope<'a> {
+    /// The connections that carried at least one SMB message (not a
+    /// connection refused or unanswered: nothing of it can be judged).
+    fn smb_connections(&self) -> impl Iterator<Item = &'a Connection> + 'a {
+        self.model
+            .connections
+            .iter()
+            .filter(|c| smb_messages(c) > 0)
+    }
+
+    /// "nothing to check: ..." when the capture holds no SMB connection
+    /// (and, with `kerberos`, no Kerberos exchange either): a check that
+    /// judged nothing must not pass.
+    pub fn nothing(&self, kerberos: bool) -> Option<String> {
+        if self.smb_connections().next().is_some() || (kerberos && !self.model.kdc.is_empty()) {
+            return None;
+        }
+        let ports: Vec<String> = self.ports.iter().map(u16::to_string).collect();
+        let mut t = format!(
+            "nothing to check: no SMB connection on the ports followed ({}; add --port for another)",
+            ports.join(", ")
+        );
+        if let Some(only) = &self.only {
+            t = format!(
+                "nothing to check: no SMB connection of {only} on the ports followed ({})",
+                ports.join(", ")
+            );
+        }
+        if kerberos {
+            t.push_str(" and no Kerberos exchange");
+        }
+        Some(t)
+    }
+}
 
 fn result(name: impl Into<String>, pass: bool, evidence: impl Into<String>) -> CheckResult {
     CheckResult {
@@ -70,7 +117,13 @@ pub fn expect_success(model: &Model, d: &Diagnosis) -> CheckResult {
     let ok: Vec<&Session> = model
         .sessions
         .iter()
+        .filter(|s| s.outcome == Outcome::Success && identity_unknown(s).is_none())
+        .collect();
+    let cut: Vec<String> = model
+        .sessions
+        .iter()
         .filter(|s| s.outcome == Outcome::Success)
+        .filter_map(identity_unknown)
         .collect();
     let first_error = d.findings.iter().find(|f| f.severity == Severity::Error);
     match (ok.first(), first_error) {
@@ -83,6 +136,11 @@ pub fn expect_success(model: &Model, d: &Diagnosis) -> CheckResult {
             let others = d.total(Severity::Error).saturating_sub(1);
             result("expect-success", false, error_evidence(f, others))
         }
+        (None, None) if !cut.is_empty() => result(
+            "expect-success",
+            false,
+            format!("cannot tell: {}", some(cut)),
+        ),
         (None, None) => {
             let seen: Vec<String> = model
                 .sessions
@@ -137,13 +195,126 @@ pub fn status_code(s: &str) -> Result<u32, String> {
         .ok_or_else(|| format!("unknown NTSTATUS name {s:?}"))
 }
 
+/// What `--expect-status` looks for: an NTSTATUS (or the DOS form's
+/// value) in SMB responses, or a Kerberos error code in KRB-ERRORs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Wanted {
+    Nt(u32),
+    Krb(i32),
+}
+
+/// `--expect-status`'s forms: a Kerberos error by name
+/// (`KDC_ERR_PREAUTH_FAILED`, `KRB_AP_ERR_TKT_NYV`, any case) or as
+/// `krb:24` / `krb:KDC_ERR_PREAUTH_FAILED` (as `smbscope status` takes
+/// them), otherwise what [`status_code`] reads.
+pub fn wanted_status(s: &str) -> Result<Wanted, String> {
+    let t = s.trim();
+    let lower = t.to_ascii_lowercase();
+    if let Some(rest) = ["krb:", "kerberos:"]
+        .iter()
+        .find_map(|p| lower.strip_prefix(p))
+    {
+        let rest = rest.trim();
+        let n = match rest.strip_prefix("0x") {
+            Some(h) => i32::from_str_radix(h, 16).ok(),
+            None => rest.parse::<i32>().ok(),
+        };
+        return n
+            .or_else(|| ntstatus::kerberos::by_name(rest).map(|e| e.code))
+            .map(Wanted::Krb)
+            .ok_or_else(|| format!("unknown Kerberos error {s:?}"));
+    }
+    if lower.starts_with("krb_") || lower.starts_with("kdc_") {
+        return ntstatus::kerberos::by_name(t)
+            .map(|e| Wanted::Krb(e.code))
+            .ok_or_else(|| format!("unknown Kerberos error name {s:?}"));
+    }
+    status_code(t).map(Wanted::Nt)
+}
+
+/// "KDC_ERR_PREAUTH_FAILED (24)", "krb:99" for a code without a name.
+fn krb_name(code: i32) -> String {
+    match ntstatus::kerberos::name(code) {
+        Some(n) => format!("{n} ({code})"),
+        None => format!("krb:{code}"),
+    }
+}
+
+/// `--expect-status` with a Kerberos error: a KRB-ERROR the KDC sent
+/// (port 88), or one inside a SESSION_SETUP response's SPNEGO token.
+fn expect_krb_error(model: &Model, name: String, code: i32) -> CheckResult {
+    let want = krb_name(code);
+    for s in &model.sessions {
+        if let Some(r) = s
+            .rounds
+            .iter()
+            .find(|r| r.kerberos_error_code() == Some(code))
+        {
+            return result(
+                name,
+                true,
+                format!(
+                    "{}: its SESSION_SETUP response (frame {}) carried KRB-ERROR {want}",
+                    describe(s),
+                    r.response_frame.unwrap_or(r.request_frame)
+                ),
+            );
+        }
+    }
+    if let Some(x) = model.kdc.iter().find(|x| x.error_code == Some(code)) {
+        return result(
+            name,
+            true,
+            format!(
+                "the KDC answered {} ({} stream {}, frame {}) with KRB-ERROR {want}",
+                x.request,
+                x.transport,
+                x.stream,
+                x.reply_frame.unwrap_or(x.request_frame)
+            ),
+        );
+    }
+    let mut seen: Vec<(u64, i32)> = model
+        .sessions
+        .iter()
+        .flat_map(|s| s.rounds.iter())
+        .filter_map(|r| Some((r.response_frame?, r.kerberos_error_code()?)))
+        .chain(
+            model
+                .kdc
+                .iter()
+                .filter_map(|x| Some((x.reply_frame?, x.error_code?))),
+        )
+        .collect();
+    seen.sort_unstable();
+    let mut distinct: Vec<i32> = Vec::new();
+    let mut list = Vec::new();
+    for (frame, c) in seen {
+        if !distinct.contains(&c) {
+            distinct.push(c);
+            list.push(format!("{} (frame {frame})", krb_name(c)));
+        }
+    }
+    let text = if list.is_empty() {
+        format!("{want} not seen: no KRB-ERROR in the capture (KDC exchanges on port 88, SESSION_SETUP tokens)")
+    } else {
+        format!(
+            "{want} not in any KRB-ERROR; {} distinct error(s) seen: {}",
+            list.len(),
+            some(list)
+        )
+    };
+    result(name, false, text)
+}
+
 /// The N bit of an NTSTATUS, reserved ([MS-ERREF] 2.3).
 const NTSTATUS_N_BIT: u32 = 0x1000_0000;
 
 pub fn expect_status(model: &Model, wanted: &str) -> CheckResult {
     let name = format!("expect-status {wanted}");
-    let code = match status_code(wanted) {
-        Ok(c) => c,
+    let code = match wanted_status(wanted) {
+        Ok(Wanted::Nt(c)) => c,
+        Ok(Wanted::Krb(c)) => return expect_krb_error(model, name, c),
         Err(e) => return result(name, false, e),
     };
     let st = NtStatus(code).to_string();
@@ -373,6 +544,10 @@ pub fn expect_mechanism(model: &Model, wanted: &str) -> CheckResult {
         .filter(|s| s.mechanism.is_some())
         .collect();
     if with.is_empty() {
+        let unknown = unknowns(model, mechanism_unknown);
+        if !unknown.is_empty() {
+            return result(name, false, format!("cannot tell: {}", some(unknown)));
+        }
         return result(name, false, "no session setup with a known mechanism");
     }
     let bad: Vec<String> = with
@@ -383,10 +558,17 @@ pub fn expect_mechanism(model: &Model, wanted: &str) -> CheckResult {
         })
         .map(|s| format!("{} used {}", describe(s), s.mechanism.unwrap_or("?")))
         .collect();
-    if bad.is_empty() {
-        result(name, true, format!("{} session(s), all {want}", with.len()))
-    } else {
+    let unknown = unknowns(model, mechanism_unknown);
+    if !bad.is_empty() {
         result(name, false, some(bad))
+    } else if !unknown.is_empty() {
+        result(name, false, format!("cannot tell: {}", some(unknown)))
+    } else {
+        let all = match want {
+            "ntlmssp" => "NTLM (NTLMSSP, or an SMB1 logon without SPNEGO)",
+            w => w,
+        };
+        result(name, true, format!("{} session(s), all {all}", with.len()))
     }
 }
 
@@ -486,6 +668,74 @@ pub fn encryption_seen(s: &Session) -> (bool, String) {
     (ok, t)
 }
 
+/// A connection's SMB messages (SMB2, its transforms, SMB1): its
+/// messages but the NetBIOS session packets.
+fn smb_messages(c: &Connection) -> u64 {
+    c.messages.saturating_sub(c.netbios_messages)
+}
+
+/// The last request of a session's setup that the capture cut before its
+/// security token ([`crate::session::Round::token_cut`]: snaplen, lost
+/// bytes): what it carried is not known.
+fn cut_request(s: &Session) -> Option<u64> {
+    s.rounds
+        .iter()
+        .rev()
+        .find(|r| r.token_cut)
+        .map(|r| r.request_frame)
+}
+
+/// "cannot tell: ..." for a session one of whose facts the capture cut off.
+fn cut_off(s: &Session, what: &str) -> Option<String> {
+    let f = cut_request(s)?;
+    Some(format!(
+        "{}: the capture cut its SESSION_SETUP request (frame {f}) before the security token, so {what} is not known",
+        describe(s)
+    ))
+}
+
+/// The NTLM response a session sent is not known: none was read, the
+/// session is not a Kerberos one, and a request of its setup was cut
+/// before its token (the AUTHENTICATE may be the one cut).
+fn response_unknown(s: &Session) -> Option<String> {
+    if s.ntlm_response.is_some() || s.mechanism == Some("kerberos") {
+        return None;
+    }
+    cut_off(s, "which response it sent")
+}
+
+/// The session's mechanism is not known: its tokens were cut.
+fn mechanism_unknown(s: &Session) -> Option<String> {
+    if s.mechanism.is_some() {
+        return None;
+    }
+    cut_off(s, "its mechanism")
+}
+
+/// Who a session set up with success logged on as is not known: the
+/// capture cut the token that named them (an anonymous NTLM AUTHENTICATE
+/// the server did not flag IS_NULL looks the same).
+fn identity_unknown(s: &Session) -> Option<String> {
+    if s.user.is_some() || s.client_principal.is_some() || s.ntlm_response.is_some() {
+        return None;
+    }
+    cut_off(s, "who it logged on as")
+}
+
+/// The enctype of a Kerberos (or unknown mechanism) session's ticket is
+/// not known: its AP-REQ was cut.
+fn enctype_unknown(s: &Session) -> Option<String> {
+    if s.ticket_enctype.is_some() || !matches!(s.mechanism, None | Some("kerberos")) {
+        return None;
+    }
+    cut_off(s, "its ticket's enctype")
+}
+
+/// The facts of `unknown` sessions, for a deny that cannot tell.
+fn unknowns(model: &Model, f: impl Fn(&Session) -> Option<String>) -> Vec<String> {
+    model.sessions.iter().filter_map(f).collect()
+}
+
 fn offenders(model: &Model, f: impl Fn(&Session) -> bool, what: &str) -> Vec<String> {
     model
         .sessions
@@ -497,6 +747,59 @@ fn offenders(model: &Model, f: impl Fn(&Session) -> bool, what: &str) -> Vec<Str
 
 pub fn deny(model: &Model, what: &str) -> CheckResult {
     let name = format!("deny {what}");
+    // What the capture cut off: a deny cannot pass on it.
+    let unknown: Vec<String> = match what {
+        "ntlmv1" | "lm" | "plaintext" => unknowns(model, response_unknown),
+        "ntlm" => unknowns(model, mechanism_unknown),
+        "anonymous" => unknowns(model, |s| {
+            (s.outcome == Outcome::Success)
+                .then(|| identity_unknown(s))
+                .flatten()
+        }),
+        "weak-enctype" => {
+            let mut v = unknowns(model, enctype_unknown);
+            v.extend(
+                model
+                    .kdc
+                    .iter()
+                    .filter(|x| {
+                        x.ticket_enctype.is_none()
+                            && x.reply.is_some_and(|r| {
+                                r == crate::auth::kerberos::KrbMsgType::AS_REP
+                                    || r == crate::auth::kerberos::KrbMsgType::TGS_REP
+                            })
+                    })
+                    .map(|x| {
+                        format!(
+                            "{} frame {}: the ticket's enctype of its reply (frame {}) could not be read",
+                            x.request,
+                            x.request_frame,
+                            x.reply_frame.unwrap_or(x.request_frame)
+                        )
+                    }),
+            );
+            v
+        }
+        "smb2" => model
+            .connections
+            .iter()
+            .filter(|c| {
+                smb_messages(c) > 0
+                    && c.negotiate.is_none()
+                    && c.smb1_negotiate.is_none()
+                    && c.smb1_used_frame.is_none()
+                    && c.encrypted_messages == 0
+                    && c.compressed_messages == 0
+            })
+            .map(|c| {
+                format!(
+                    "stream {}: its NEGOTIATE is not in the capture (it starts mid-connection), so the dialect is not known",
+                    c.stream
+                )
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
     let bad: Vec<String> = match what {
         "ntlmv1" => offenders(
             model,
@@ -507,6 +810,11 @@ pub fn deny(model: &Model, what: &str) -> CheckResult {
             model,
             |s| s.ntlm_response == Some("LM"),
             "sent an LM response",
+        ),
+        "plaintext" => offenders(
+            model,
+            |s| s.ntlm_response == Some("plaintext"),
+            "sent its password in clear (SMB1 plaintext password)",
         ),
         "ntlm" => offenders(
             model,
@@ -598,18 +906,94 @@ pub fn deny(model: &Model, what: &str) -> CheckResult {
             .collect(),
         _ => vec![format!("unknown deny {what:?}")],
     };
-    if bad.is_empty() {
-        result(
+    if !bad.is_empty() {
+        let mut t = some(bad);
+        if !unknown.is_empty() {
+            t.push_str(&format!("; cannot tell for {} more", unknown.len()));
+        }
+        return result(name, false, t);
+    }
+    if !unknown.is_empty() {
+        return result(name, false, format!("cannot tell: {}", some(unknown)));
+    }
+    result(
+        name,
+        true,
+        format!(
+            "none in {} session(s), {} connection(s)",
+            model.sessions.len(),
+            model.connections.len()
+        ),
+    )
+}
+
+/// A `--deny-finding` pattern: a finding code of the table
+/// ([`crate::diagnose::codes::CODES`]) or a prefix of some ending in a dot
+/// (`attack.`), any case, as given in lower case.
+pub fn finding_pattern(p: &str) -> Result<String, String> {
+    let p = p.trim().to_ascii_lowercase();
+    let codes = crate::diagnose::codes::CODES;
+    let known = if p.ends_with('.') {
+        codes.iter().any(|(c, _, _)| c.starts_with(p.as_str()))
+    } else {
+        codes.iter().any(|(c, _, _)| *c == p)
+    };
+    if known {
+        Ok(p)
+    } else {
+        let mut prefixes: Vec<&str> = codes
+            .iter()
+            .filter_map(|(c, _, _)| c.split_once('.').map(|(a, _)| a))
+            .collect();
+        prefixes.dedup();
+        Err(format!(
+            "unknown finding code {p:?}: a code of the findings table (posture.ms17_010) or a prefix ending in a dot ({})",
+            prefixes
+                .iter()
+                .map(|x| format!("{x}."))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+    }
+}
+
+/// `--deny-finding CODE`: no finding whose code is CODE (or starts with
+/// it, for a prefix ending in a dot), whatever its severity; those past
+/// the 1,000 findings kept counted from [`Diagnosis::counts`].
+pub fn deny_finding(d: &Diagnosis, pattern: &str) -> CheckResult {
+    let name = format!("deny-finding {pattern}");
+    let matches = |code: &str| {
+        if pattern.ends_with('.') {
+            code.starts_with(pattern)
+        } else {
+            code == pattern
+        }
+    };
+    let total: u64 = d
+        .counts
+        .iter()
+        .filter(|c| matches(c.code))
+        .map(|c| c.count)
+        .sum();
+    match d.findings.iter().find(|f| matches(f.code)) {
+        Some(f) => {
+            let mut t = error_evidence(f, 0);
+            t.insert_str(0, &format!("{}: ", f.severity.as_str()));
+            if total > 1 {
+                t.push_str(&format!("; {} finding(s) in all", total));
+            }
+            result(name, false, t)
+        }
+        None if total > 0 => result(
+            name,
+            false,
+            format!("{total} finding(s) past the ones kept"),
+        ),
+        None => result(
             name,
             true,
-            format!(
-                "none in {} session(s), {} connection(s)",
-                model.sessions.len(),
-                model.connections.len()
-            ),
-        )
-    } else {
-        result(name, false, some(bad))
+            format!("none among {} finding(s)", d.findings.len()),
+        ),
     }
 }
 

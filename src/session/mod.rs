@@ -537,6 +537,7 @@ impl Builder {
             Kind::Smb2Compressed => self.compressed(ci, m),
             Kind::Smb1 => self.smb1(ci, m),
             Kind::Netbios => {
+                self.model.connections[ci].netbios_messages += 1;
                 let dec = m.decode();
                 self.netbios(ci, m, &dec);
                 self.timeline(ci, m, &dec);
@@ -1301,7 +1302,13 @@ mod tests {
             ..Default::default()
         };
         let d = crate::diagnose::diagnose(&model);
-        let [r] = &crate::check::evaluate(&policy, &model, &d)[..] else {
+        let scope = crate::check::Scope {
+            model: &model,
+            diagnosis: &d,
+            ports: &[445, 139],
+            only: None,
+        };
+        let [r] = &crate::check::evaluate(&policy, &scope)[..] else {
             panic!("one check");
         };
         assert!(r.pass, "{}", r.evidence);

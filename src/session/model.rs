@@ -538,6 +538,10 @@ pub struct Connection {
     pub signed_messages: u64,
     pub encrypted_messages: u64,
     pub compressed_messages: u64,
+    /// Of [`Connection::messages`], the NetBIOS session packets (request,
+    /// answer, keep-alive): not SMB. Not serialized (`check` uses it).
+    #[serde(skip)]
+    pub netbios_messages: u64,
     /// Boxed: almost no connection has one.
     #[serde(skip)]
     pub bad_compression: Option<Box<BadCompression>>,
@@ -609,6 +613,7 @@ impl Connection {
             signed_messages: 0,
             encrypted_messages: 0,
             compressed_messages: 0,
+            netbios_messages: 0,
             bad_compression: None,
             unanswered_requests: 0,
             first_unanswered_frame: None,

@@ -1,0 +1,267 @@
+//! `smbscope check` on real sample captures, as a CI job runs it: a check
+//! that judged nothing, or a fact the capture cut off, is not a pass.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn sample(name: &str) -> String {
+    root()
+        .join("samples")
+        .join(name)
+        .to_string_lossy()
+        .into_owned()
+}
+
+fn smbscope(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_smbscope"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .current_dir(root())
+        .output()
+        .expect("run smbscope")
+}
+
+/// `smbscope check ARGS`: exit code and standard output.
+fn check(args: &[&str]) -> (i32, String) {
+    let mut a = vec!["check"];
+    a.extend_from_slice(args);
+    let o = smbscope(&a);
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+    )
+}
+
+/// The SMB of no-smb-response-port4455 is on port 4455, not followed
+/// without --port: every check fails with "nothing to check", where a deny
+/// used to pass on the empty list of offenders. With --port 4455 the
+/// capture's one connection is judged. connection-refused's two
+/// connections carry no SMB message. krb5-kinit-wrong-password holds
+/// Kerberos only: `deny weak-enctype` judges its KDC exchanges, `deny smb1`
+/// has nothing to judge.
+#[test]
+fn a_capture_without_smb_is_nothing_to_check() {
+    let f = sample("no-smb-response-port4455.pcap");
+    let (code, out) = check(&[&f, "--deny", "smb1", "--deny", "unsigned"]);
+    assert_eq!(code, 1, "{out}");
+    assert_eq!(
+        out,
+        "FAIL deny smb1: nothing to check: no SMB connection on the ports followed (445, 139; add --port for another)\n\
+         FAIL deny unsigned: nothing to check: no SMB connection on the ports followed (445, 139; add --port for another)\n\
+         2 check(s), 0 passed, 2 failed\n"
+    );
+    let (_, out) = check(&[&f, "--deny", "smb1", "--port", "4455"]);
+    assert!(out.starts_with("PASS deny smb1: none in "), "{out}");
+    let (code, out) = check(&[&sample("connection-refused.pcap"), "--deny", "smb1"]);
+    assert_eq!(code, 1);
+    assert!(
+        out.starts_with("FAIL deny smb1: nothing to check: "),
+        "{out}"
+    );
+    let krb = sample("krb5-kinit-wrong-password.pcap");
+    let (code, out) = check(&[&krb, "--deny", "weak-enctype", "--deny", "smb1"]);
+    assert_eq!(code, 1);
+    assert!(out.starts_with("PASS deny weak-enctype: "), "{out}");
+    assert!(
+        out.contains("FAIL deny smb1: nothing to check: no SMB connection"),
+        "{out}"
+    );
+    // JUnit: a failure like any other.
+    let (code, xml) = check(&[&f, "--deny", "smb1", "--format", "junit"]);
+    assert_eq!(code, 1);
+    assert!(
+        xml.contains("<failure message=\"nothing to check: no SMB connection"),
+        "{xml}"
+    );
+}
+
+/// ntlm-snaplen-160 was captured with a snaplen of 160: the
+/// AUTHENTICATE (frame 10, 580 bytes on the wire, tshark shows no
+/// ntlmssp.auth.username) is cut, so which response it sent is not known:
+/// `deny ntlmv1` and `deny lm` cannot pass. ntlm-copy-seq-wrap-snaplen-256
+/// cut its AUTHENTICATE (frame 10) too: the session is set up, but whose
+/// it is (the user's own or anonymous) is not known, so `expect-success`
+/// cannot pass either. The whole capture it was cut from (ntlm-success-copy)
+/// still passes all three.
+#[test]
+fn a_fact_the_capture_cut_off_is_not_a_pass() {
+    let (code, out) = check(&[
+        &sample("ntlm-snaplen-160.pcap"),
+        "--deny",
+        "ntlmv1",
+        "--deny",
+        "lm",
+        "--deny",
+        "ntlm",
+    ]);
+    assert_eq!(code, 1);
+    for line in out.lines().take(3) {
+        assert!(
+            line.contains(": cannot tell: session ")
+                && line.contains(
+                    "the capture cut its SESSION_SETUP request (frame 10) before the security token"
+                ),
+            "{out}"
+        );
+    }
+    let (code, out) = check(&[
+        &sample("ntlm-copy-seq-wrap-snaplen-256.pcap"),
+        "--expect-success",
+        "--deny",
+        "anonymous",
+        "--deny",
+        "ntlmv1",
+    ]);
+    assert_eq!(code, 1);
+    assert!(
+        out.starts_with("FAIL expect-success: cannot tell: session 0xf06e294f (stream 0, frames 8-11) an identity the capture cut off: the capture cut its SESSION_SETUP request (frame 10) before the security token, so who it logged on as is not known\n"),
+        "{out}"
+    );
+    assert!(out.contains("FAIL deny anonymous: cannot tell: "), "{out}");
+    assert!(out.contains("FAIL deny ntlmv1: cannot tell: "), "{out}");
+    let (code, out) = check(&[
+        &sample("ntlm-success-copy.pcap"),
+        "--expect-success",
+        "--deny",
+        "anonymous",
+        "--deny",
+        "ntlmv1",
+    ]);
+    assert_eq!(code, 0, "{out}");
+}
+
+/// smb1-plaintext-password: the SMB1 logon sends alice's password in clear
+/// (tshark: smb.security_blob absent, smb.password "..." in frame 8);
+/// `deny lm` and `deny ntlmv1` pass, `deny plaintext` fails, and so does
+/// `deny-finding` of the posture finding it raises.
+#[test]
+fn plaintext_and_findings_can_be_denied() {
+    let f = sample("smb1-plaintext-password.pcap");
+    let (code, out) = check(&[&f, "--deny", "lm", "--deny", "plaintext"]);
+    assert_eq!(code, 1);
+    assert!(out.starts_with("PASS deny lm: "), "{out}");
+    assert!(
+        out.contains("FAIL deny plaintext: session 0x0 (stream 0, frames 8-9) SAMPLES\\alice sent its password in clear"),
+        "{out}"
+    );
+    let (code, out) = check(&[&f, "--deny-finding", "posture.plaintext_passwords"]);
+    assert_eq!(code, 1);
+    assert!(
+        out.starts_with(
+            "FAIL deny-finding posture.plaintext_passwords: error: posture.plaintext_passwords: "
+        ),
+        "{out}"
+    );
+    let (code, out) = check(&[&f, "--deny-finding", "attack."]);
+    assert_eq!(code, 0, "{out}");
+    // A code or prefix of no finding is a usage error.
+    assert_eq!(check(&[&f, "--deny-finding", "posture.nonsense"]).0, 2);
+    assert_eq!(check(&[&f, "--deny-finding", "nonsense."]).0, 2);
+}
+
+/// Kerberos errors by name or `krb:N`: krb5-kinit-wrong-password's KDC
+/// answers the AS-REQ of frame 3 with KDC_ERR_PREAUTH_FAILED (tshark:
+/// kerberos.error_code 24, frame 4); krb5-ap-ticket-not-yet-valid's server
+/// answers the AP-REQ with KRB_AP_ERR_TKT_NYV inside SPNEGO (frame 17,
+/// kerberos.error_code 33).
+#[test]
+fn expect_status_takes_kerberos_errors() {
+    let (code, out) = check(&[
+        &sample("krb5-kinit-wrong-password.pcap"),
+        "--expect-status",
+        "KDC_ERR_PREAUTH_FAILED",
+        "--expect-status",
+        "krb:24",
+    ]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.starts_with("PASS expect-status KDC_ERR_PREAUTH_FAILED: the KDC answered AS-REQ (udp stream 1, frame 4) with KRB-ERROR KDC_ERR_PREAUTH_FAILED (24)\n"),
+        "{out}"
+    );
+    let (code, out) = check(&[
+        &sample("krb5-ap-ticket-not-yet-valid.pcap"),
+        "--expect-status",
+        "KRB_AP_ERR_TKT_NYV",
+        "--expect-status",
+        "KDC_ERR_PREAUTH_FAILED",
+    ]);
+    assert_eq!(code, 1);
+    assert!(
+        out.contains(
+            "its SESSION_SETUP response (frame 17) carried KRB-ERROR KRB_AP_ERR_TKT_NYV (33)"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("FAIL expect-status KDC_ERR_PREAUTH_FAILED: KDC_ERR_PREAUTH_FAILED (24) not in any KRB-ERROR; "),
+        "{out}"
+    );
+    assert_eq!(
+        check(&[
+            &sample("krb5-kinit-wrong-password.pcap"),
+            "--expect-status",
+            "KRB_NO_SUCH"
+        ])
+        .0,
+        2
+    );
+}
+
+/// A capture that cannot be read still gives a JUnit document (an empty
+/// report.xml is rejected by CI test reporters), with exit 2.
+#[test]
+fn junit_on_an_unreadable_capture() {
+    let (code, xml) = check(&["/nonexistent.pcap", "--deny", "smb1", "--format", "junit"]);
+    assert_eq!(code, 2);
+    assert!(xml.starts_with("<?xml"), "{xml}");
+    assert!(
+        xml.contains("<testcase classname=\"smbscope.check\" name=\"capture\">\n      <error message=\"smbscope: /nonexistent.pcap: No such file or directory"),
+        "{xml}"
+    );
+    assert!(xml.contains("errors=\"1\""), "{xml}");
+}
+
+/// ntlmv1-accepted-wrong-password: alice logs on (stream 0), bob's wrong
+/// password is refused (stream 1, frame 49 STATUS_LOGON_FAILURE).
+/// `--expect-success` covers the whole capture, and fails on bob; with
+/// `--user alice` it covers alice's sessions and findings alone.
+#[test]
+fn checks_can_be_scoped_to_a_user() {
+    let f = sample("ntlmv1-accepted-wrong-password.pcap");
+    assert_eq!(check(&[&f, "--expect-success"]).0, 1);
+    let (code, out) = check(&[&f, "--expect-success", "--user", "ALICE"]);
+    assert_eq!(code, 0, "{out}");
+    let (code, out) = check(&[&f, "--expect-success", "--user", "bob"]);
+    assert_eq!(code, 1);
+    assert!(out.contains("(SAMPLES\\bob)"), "{out}");
+    let (code, out) = check(&[&f, "--deny", "smb1", "--user", "nobody"]);
+    assert_eq!(code, 1);
+    assert!(
+        out.starts_with("FAIL deny smb1: nothing to check: no SMB connection of user nobody"),
+        "{out}"
+    );
+}
+
+/// A check given twice is one; an empty policy file says so.
+#[test]
+fn duplicates_and_empty_policies() {
+    let f = sample("ntlmv1-accepted-wrong-password.pcap");
+    let (_, xml) = check(&[&f, "--deny", "smb1", "--deny", "SMB1", "--format", "junit"]);
+    assert_eq!(xml.matches("<testcase ").count(), 1, "{xml}");
+    let dir = std::env::temp_dir().join(format!("smbscope-checkcli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let p = dir.join("empty.toml");
+    std::fs::write(&p, "").expect("write");
+    let o = smbscope(&["check", &f, "--policy", &p.to_string_lossy()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("has no checks"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
