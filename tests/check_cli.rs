@@ -1,29 +1,9 @@
 //! `smbscope check` on real sample captures, as a CI job runs it: a check
 //! that judged nothing, or a fact the capture cut off, is not a pass.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+mod common;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn sample(name: &str) -> String {
-    root()
-        .join("samples")
-        .join(name)
-        .to_string_lossy()
-        .into_owned()
-}
-
-fn smbscope(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_smbscope"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .current_dir(root())
-        .output()
-        .expect("run smbscope")
-}
+use common::{sample, smbscope};
 
 /// `smbscope check ARGS`: exit code and standard output.
 fn check(args: &[&str]) -> (i32, String) {

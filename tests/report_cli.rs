@@ -4,31 +4,13 @@
 //! `check` for each expectation and policy, passing and failing, with exit
 //! codes and JUnit output.
 
+mod common;
 mod pcap_build;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn sample(name: &str) -> String {
-    root()
-        .join("samples")
-        .join(name)
-        .to_string_lossy()
-        .into_owned()
-}
-
-fn smbscope(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_smbscope"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .current_dir(root())
-        .output()
-        .expect("run smbscope")
-}
+use common::{root, sample, sample_names, smbscope};
 
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
@@ -1466,13 +1448,7 @@ fn grouped_finding_is_found_by_each_of_its_streams_and_sessions() {
 /// pass it, and the first line, which names the file.
 #[test]
 fn text_report_fits_80_columns() {
-    let dir = root().join("samples");
-    let mut names: Vec<String> = std::fs::read_dir(&dir)
-        .expect("samples")
-        .filter_map(|e| e.ok()?.file_name().into_string().ok())
-        .filter(|n| n.ends_with(".pcap") || n.ends_with(".pcapng"))
-        .collect();
-    names.sort();
+    let names = sample_names();
     assert!(names.len() > 50);
     let mut long = Vec::new();
     for n in &names {
@@ -1841,13 +1817,7 @@ fn table_section<'a>(text: &'a str, heading: &str) -> Vec<&'a str> {
 /// line of its own under it (the JSON is the reference).
 #[test]
 fn table_cells_are_never_broken() {
-    let dir = root().join("samples");
-    let mut names: Vec<String> = std::fs::read_dir(&dir)
-        .expect("samples")
-        .filter_map(|e| e.ok()?.file_name().into_string().ok())
-        .filter(|n| n.ends_with(".pcap") || n.ends_with(".pcapng"))
-        .collect();
-    names.sort();
+    let names = sample_names();
     let mut broken = Vec::new();
     let (mut sessions, mut trees) = (0, 0);
     for n in &names {

@@ -1,4 +1,5 @@
-//! Test-only capture walker: pcap / pcapng → link layer → IPv4/IPv6 → TCP
+//! Test helpers: paths of samples and corpus captures, the smbscope binary,
+//! tshark's fields; and a test-only capture walker: pcap / pcapng → link layer → IPv4/IPv6 → TCP
 //! port 445/139 payload → NetBIOS session messages → SMB PDUs. Only frames
 //! whose TCP payload starts at a NetBIOS message boundary are used, and only
 //! complete messages (no TCP reassembly): enough for single-segment PDUs.
@@ -218,4 +219,40 @@ pub fn sample_pdus() -> Vec<(String, Vec<u8>)> {
             Some((name.to_string(), bytes))
         })
         .collect()
+}
+
+/// The crate's directory, where the tests run smbscope.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The path of `samples/NAME`, as a command-line argument.
+pub fn sample(name: &str) -> String {
+    root()
+        .join("samples")
+        .join(name)
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// The file names of the captures in `samples/`, sorted.
+pub fn sample_names() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(root().join("samples"))
+        .expect("samples")
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.ends_with(".pcap") || n.ends_with(".pcapng"))
+        .collect();
+    names.sort();
+    names
+}
+
+/// The smbscope binary run with `args` in the crate's directory, without
+/// colour.
+pub fn smbscope(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_smbscope"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .current_dir(root())
+        .output()
+        .expect("run smbscope")
 }
