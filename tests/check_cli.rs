@@ -245,3 +245,51 @@ fn duplicates_and_empty_policies() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A password goes in clear only in SMB1 to a server that asks for it:
+/// ntlm-snaplen-160's cut AUTHENTICATE (frame 10) leaves its NTLM response
+/// unknown, but the server answered the NEGOTIATE in SMB2 (frame 6), so
+/// `deny plaintext` can tell, and passes.
+#[test]
+fn a_cut_smb2_logon_sent_no_plaintext() {
+    let (code, out) = check(&[&sample("ntlm-snaplen-160.pcap"), "--deny", "plaintext"]);
+    assert_eq!(
+        (code, out.lines().next()),
+        (
+            0,
+            Some("PASS deny plaintext: none in 1 session(s), 1 connection(s)")
+        ),
+        "{out}"
+    );
+}
+
+/// `--expect-status` under a filter: only the first response of each
+/// status is kept, so a status first carried outside what the filter keeps
+/// is `cannot tell`, naming where it was, not `not seen`. tshark, in
+/// impacket-multichannel-logoff-bound-channel: STATUS_NO_MORE_FILES
+/// (0x80000006) at frame 19 (tcp.stream 0) and frame 38 (tcp.stream 1).
+#[test]
+fn expect_status_under_a_filter_cannot_tell_what_is_not_kept() {
+    let f = sample("impacket-multichannel-logoff-bound-channel.pcap");
+    let (code, out) = check(&[
+        &f,
+        "--expect-status",
+        "STATUS_NO_MORE_FILES",
+        "--stream",
+        "1",
+    ]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.starts_with("FAIL expect-status STATUS_NO_MORE_FILES: cannot tell: the capture's first response with STATUS_NO_MORE_FILES is on tcp.stream 0, which the filter leaves out"),
+        "{out}"
+    );
+    let (code, out) = check(&[
+        &f,
+        "--expect-status",
+        "STATUS_NO_MORE_FILES",
+        "--stream",
+        "0",
+    ]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("(stream 0, frame 19)"), "{out}");
+}

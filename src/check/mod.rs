@@ -148,12 +148,14 @@ pub fn scoped(model: &Model, d: &Diagnosis, filter: &Filter) -> (Model, Diagnosi
             .collect(),
         ..Model::default()
     };
-    m.statuses = model
-        .statuses
-        .iter()
-        .filter(|(_, x)| m.connections.iter().any(|c| c.stream == x.stream))
-        .map(|(k, v)| (*k, *v))
-        .collect();
+    for (&code, x) in &model.statuses {
+        if m.connections.iter().any(|c| c.stream == x.stream) {
+            m.statuses.insert(code, *x);
+        } else {
+            m.statuses_outside.push((code, x.stream));
+        }
+    }
+    m.statuses_omitted = model.statuses_omitted;
     // Connection::session_indexes point into the whole model's sessions:
     // the checks do not use them, and none may follow them here.
     for c in &mut m.connections {

@@ -78,6 +78,12 @@ pub struct Model {
     pub statuses: KeyedHashMap<u32, StatusSeen>,
     /// Responses whose status is not in [`Model::statuses`]: it was full.
     pub statuses_omitted: u64,
+    /// Statuses a check's filter left out of [`Model::statuses`] because
+    /// the response that first carried them is on a connection it does not
+    /// keep, with that connection's stream: only a status's first response
+    /// is kept, so whether a kept connection carried it too is not known.
+    /// Empty but in `check::scoped`.
+    pub statuses_outside: Vec<(u32, u64)>,
 }
 
 /// Distinct statuses kept in [`Model::statuses`].
