@@ -86,7 +86,7 @@ pub fn wrap_into(out: &mut String, text: &str, indent: &str, width: usize) -> us
     let mut started = false;
     let mut lines = 0;
     for word in text.split_whitespace() {
-        let word_chars = char_len(word);
+        let word_chars = text_width(word);
         if started {
             if indent.len() + line_chars + 1 + word_chars > width {
                 out.push('\n');
@@ -313,13 +313,15 @@ pub fn cut(s: &str, width: usize) -> String {
     t
 }
 
-/// The length of `s` in characters (bytes when it is ASCII).
+/// The terminal columns `s` takes: its bytes when it is ASCII, else its
+/// display width (a CJK character takes two, a combining mark none), as
+/// the report's tables measure their cells.
 #[inline]
-pub fn char_len(s: &str) -> usize {
+pub fn text_width(s: &str) -> usize {
     if s.is_ascii() {
         s.len()
     } else {
-        s.chars().count()
+        unicode_width::UnicodeWidthStr::width(s)
     }
 }
 
@@ -344,6 +346,22 @@ mod tests {
         assert_eq!(wrap("a bb ccc dddd", "  ", 9), "  a bb\n  ccc\n  dddd\n");
         assert_eq!(cut("abcdef", 4), "abc…");
         assert_eq!(cut("abc", 4), "abc");
+    }
+
+    /// Wide characters take two columns: a line of CJK names wraps at the
+    /// width it shows, not at its count of characters (7 names of 4 columns
+    /// and their blanks after a 2-column indent: 36; an 8th would make 41).
+    #[test]
+    fn wraps_wide_characters_by_their_width() {
+        let text = "名前 ".repeat(30);
+        let out = wrap(&text, "  ", 40);
+        for line in out.lines() {
+            assert!(text_width(line) <= 40, "{line}: {}", text_width(line));
+        }
+        assert_eq!(
+            out.lines().next(),
+            Some(&*format!("  {}", ["名前"; 7].join(" ")))
+        );
     }
 
     #[test]

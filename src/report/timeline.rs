@@ -12,7 +12,7 @@ use super::fastfmt;
 use super::filter::Filter;
 use super::messages::CaptureSummary;
 use super::spool::Spool;
-use super::style::{char_len, cut, wrap, wrap_into, Style};
+use super::style::{cut, text_width, wrap, wrap_into, Style};
 use super::table::{Row, Table};
 use super::Observer;
 use crate::capture::Timestamp;
@@ -295,7 +295,7 @@ pub fn write_entry(
     // connection's first line names the dialect, and "SESSION_SETUP_ANDX"
     // fits the column where "SMB_COM_SESSION_SETUP_ANDX" would be cut.
     let command = e.command.strip_prefix("SMB_COM_").unwrap_or(e.command);
-    let command_chars = char_len(command);
+    let command_chars = text_width(command);
     if command_chars <= COMMAND_WIDTH {
         s.push_str(command);
         for _ in command_chars..COMMAND_WIDTH {
@@ -307,7 +307,7 @@ pub fn write_entry(
     s.push(' ');
     // The head and the status, unpainted, in characters.
     let head = &s[line_start..];
-    let mut head_len = char_len(head);
+    let mut head_len = text_width(head);
     match (e.krb_error, e.status) {
         (Some((code, name)), _) => {
             let benign = crate::ntstatus::kerberos::is_benign(code);
@@ -334,7 +334,7 @@ pub fn write_entry(
         s.push('\n');
         return;
     }
-    let summary_chars = char_len(summary);
+    let summary_chars = text_width(summary);
     if verbose || head_len + 2 + summary_chars <= WIDTH {
         s.push_str("  ");
         s.push_str(summary);
@@ -363,7 +363,7 @@ pub fn write_entry(
         return;
     }
     let line = &s[third..third + third_len];
-    let chars = char_len(line);
+    let chars = text_width(line);
     if chars + 2 <= WIDTH {
         s.truncate(third + third_len);
         s.push_str(" …\n");
