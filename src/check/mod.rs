@@ -148,8 +148,10 @@ pub fn scoped(model: &Model, d: &Diagnosis, filter: &Filter) -> (Model, Diagnosi
             .collect(),
         ..Model::default()
     };
+    // A set: up to 4096 statuses against every connection kept.
+    let kept: std::collections::HashSet<u64> = m.connections.iter().map(|c| c.stream).collect();
     for (&code, x) in &model.statuses {
-        if m.connections.iter().any(|c| c.stream == x.stream) {
+        if kept.contains(&x.stream) {
             m.statuses.insert(code, *x);
         } else {
             m.statuses_outside.push((code, x.stream));
