@@ -12,8 +12,8 @@ use std::fmt;
 use crate::ntstatus::NtStatus;
 
 use super::header::SMB1_MAGIC;
-use super::smb1_andx::{andx_chain, MAX_CHAINED};
-use super::smb1_file::parse_file_commands;
+use super::smb1_andx::{andx_chain, AndxCommand, MAX_CHAINED};
+use super::smb1_file::file_commands;
 pub use super::smb1_file::Smb1File;
 use super::smb1_session::{logon_detail, parse_session_setup, parse_tree_connect};
 pub use super::smb1_session::{SessionSetupAndx, Smb1SetupAction, TreeConnectAndx};
@@ -361,12 +361,12 @@ pub fn parse_smb1(pdu: &[u8]) -> Result<Smb1Message, Smb1Error> {
         .then(|| parse_session_setup(pdu, is_response, unicode))
         .flatten()
         .map(Box::new);
-    let chain: ArrayVec<Smb1Command, MAX_CHAINED> = andx_chain(pdu, command)
-        .take(MAX_CHAINED)
-        .map(|c| c.command)
-        .collect();
-    let tree_connect = tree_connect(pdu, command, is_response, unicode).map(Box::new);
-    let file_commands = parse_file_commands(pdu, command, is_response, unicode);
+    // Walked once (at most MAX_CHAINED commands): the chain's commands,
+    // its tree connect and its file commands are read from it.
+    let walked: ArrayVec<AndxCommand, MAX_CHAINED> = andx_chain(pdu, command).collect();
+    let chain = walked.iter().map(|c| c.command).collect();
+    let tree_connect = tree_connect(pdu, &walked, is_response, unicode).map(Box::new);
+    let file_commands = file_commands(pdu, &walked, is_response, unicode);
     Ok(Smb1Message {
         command,
         status,
@@ -393,19 +393,23 @@ pub fn parse_smb1(pdu: &[u8]) -> Result<Smb1Message, Smb1Error> {
     })
 }
 
-/// The TREE_CONNECT_ANDX of a message whose header names `first`: the
-/// header's own, or the first one chained to a SESSION_SETUP_ANDX
+/// The TREE_CONNECT_ANDX of a message's walked AndX `chain`, whose first
+/// command is the header's: the header's own, or the first one chained to
+/// a SESSION_SETUP_ANDX
 /// ([MS-CIFS] 2.2.3.4, 2.2.4.53, 2.2.4.55).
 fn tree_connect(
     pdu: &[u8],
-    first: Smb1Command,
+    chain: &[AndxCommand],
     response: bool,
     unicode: bool,
 ) -> Option<TreeConnectAndx> {
+    let first = chain.first()?.command;
     if first != Smb1Command::TREE_CONNECT_ANDX && first != Smb1Command::SESSION_SETUP_ANDX {
         return None;
     }
-    let c = andx_chain(pdu, first).find(|c| c.command == Smb1Command::TREE_CONNECT_ANDX)?;
+    let c = chain
+        .iter()
+        .find(|c| c.command == Smb1Command::TREE_CONNECT_ANDX)?;
     parse_tree_connect(pdu, c.at, response, unicode)
 }
 

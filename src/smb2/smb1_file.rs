@@ -16,8 +16,8 @@ use serde::Serialize;
 
 use super::create::ShareAccess;
 use super::smb1::Smb1Command;
-use super::smb1_andx::andx_chain;
 pub use super::smb1_andx::MAX_CHAINED;
+use super::smb1_andx::{andx_chain, AndxCommand};
 use super::smb1_session::{bytes_range, Strings};
 use super::wire::{u16_at, u32_at, AccessMask};
 
@@ -124,7 +124,19 @@ pub fn parse_file_commands(
     response: bool,
     unicode: bool,
 ) -> Vec<Smb1File> {
-    andx_chain(pdu, first)
+    let chain: Vec<AndxCommand> = andx_chain(pdu, first).collect();
+    file_commands(pdu, &chain, response, unicode)
+}
+
+/// [`parse_file_commands`] on a chain already walked.
+pub fn file_commands(
+    pdu: &[u8],
+    chain: &[AndxCommand],
+    response: bool,
+    unicode: bool,
+) -> Vec<Smb1File> {
+    chain
+        .iter()
         .filter(|c| is_file_command(c.command))
         .filter_map(|c| parse_one(pdu, c.command, c.at, c.word_count?, response, unicode))
         .collect()
