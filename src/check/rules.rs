@@ -210,24 +210,15 @@ pub enum Wanted {
 pub fn wanted_status(s: &str) -> Result<Wanted, String> {
     let t = s.trim();
     let lower = t.to_ascii_lowercase();
-    if let Some(rest) = ["krb:", "kerberos:"]
+    let kerberos = ["krb:", "kerberos:", "krb_", "kdc_"]
         .iter()
-        .find_map(|p| lower.strip_prefix(p))
-    {
-        let rest = rest.trim();
-        let n = match rest.strip_prefix("0x") {
-            Some(h) => i32::from_str_radix(h, 16).ok(),
-            None => rest.parse::<i32>().ok(),
+        .any(|p| lower.starts_with(p));
+    if kerberos {
+        // Read as `smbscope status` reads a query.
+        return match ntstatus::parse_query(t) {
+            ntstatus::Query::Kerberos(code) => Ok(Wanted::Krb(code)),
+            _ => Err(format!("unknown Kerberos error {s:?}")),
         };
-        return n
-            .or_else(|| ntstatus::kerberos::by_name(rest).map(|e| e.code))
-            .map(Wanted::Krb)
-            .ok_or_else(|| format!("unknown Kerberos error {s:?}"));
-    }
-    if lower.starts_with("krb_") || lower.starts_with("kdc_") {
-        return ntstatus::kerberos::by_name(t)
-            .map(|e| Wanted::Krb(e.code))
-            .ok_or_else(|| format!("unknown Kerberos error name {s:?}"));
     }
     status_code(t).map(Wanted::Nt)
 }
