@@ -1428,6 +1428,122 @@ fn gzip_and_network_monitor_files_are_named_with_what_to_do() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// Files compressed by zstd, xz, bzip2 and lz4, a zip archive and a Sun
+/// snoop capture (editcap -F snoop) of a sample are named, with what to do;
+/// the command the message gives to decompress reads back the sample
+/// through standard input, as does the snoop file converted as it says.
+#[test]
+fn compressed_zip_and_snoop_files_are_named_with_what_to_do() {
+    let src = sample("ntlm-smb311.pcap");
+    let dir = std::env::temp_dir().join(format!("smbscope-cli-packed-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let error = |path: &Path| {
+        let out = bin().arg("messages").arg(path).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{}", path.display());
+        String::from_utf8(out.stderr).unwrap()
+    };
+    let run = |cmd: &str, stdin: &[u8]| -> Vec<u8> {
+        let mut words = cmd.split(' ');
+        let mut child = Command::new(words.next().unwrap())
+            .args(words)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{cmd}: {e} (.ci/run installs it)"));
+        let mut input = child.stdin.take().unwrap();
+        let stdin = stdin.to_vec();
+        let feed = std::thread::spawn(move || input.write_all(&stdin));
+        let out = child.wait_with_output().unwrap();
+        feed.join().unwrap().unwrap();
+        assert!(out.status.success(), "{cmd}");
+        out.stdout
+    };
+    let jsonl_of = |bytes: &[u8]| {
+        let mut child = bin()
+            .args(["messages", "--format", "jsonl", "-"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(bytes).unwrap();
+        child.wait_with_output().unwrap().stdout
+    };
+    let raw = std::fs::read(&src).unwrap();
+    let want = jsonl_of(&raw);
+    assert!(String::from_utf8_lossy(&want).lines().count() > 20);
+    for (tool, ext, cat) in [
+        ("zstd", "zst", "zstd -dc"),
+        ("xz", "xz", "xz -dc"),
+        ("bzip2", "bz2", "bzip2 -dc"),
+        ("lz4", "lz4", "lz4 -dc"),
+    ] {
+        let packed = run(&format!("{tool} -c"), &raw);
+        let path = dir.join(format!("ntlm-smb311.pcap.{ext}"));
+        std::fs::write(&path, &packed).unwrap();
+        let err = error(&path);
+        assert!(
+            err.contains(&format!(
+                "not a pcap or pcapng capture: the file is {tool}-compressed: decompress it first, or pipe it in ({cat} {} | smbscope -)",
+                path.display()
+            )),
+            "{err}"
+        );
+        assert!(jsonl_of(&run(cat, &packed)) == want, "{tool}");
+    }
+
+    let zip = dir.join("ntlm-smb311.zip");
+    let made = Command::new("zip")
+        .arg("-jq")
+        .arg(&zip)
+        .arg(&src)
+        .status()
+        .expect("zip (.ci/run installs it)");
+    assert!(made.success());
+    let err = error(&zip);
+    assert!(
+        err.contains(&format!(
+            "the file is a zip archive: list it (unzip -l {z}) and read the capture inside (unzip -p {z} NAME | smbscope -)",
+            z = zip.display()
+        )),
+        "{err}"
+    );
+
+    let snoop = dir.join("ntlm-smb311.snoop");
+    let ran = Command::new("editcap")
+        .args(["-F", "snoop"])
+        .arg(&src)
+        .arg(&snoop)
+        .status()
+        .expect("editcap (with tshark)");
+    assert!(ran.success());
+    assert_eq!(&std::fs::read(&snoop).unwrap()[..8], b"snoop\0\0\0");
+    let err = error(&snoop);
+    assert!(
+        err.contains("the file is a Sun snoop capture: convert it to pcapng (editcap -F pcapng IN OUT.pcapng)"),
+        "{err}"
+    );
+    let back = dir.join("ntlm-smb311-snoop.pcapng");
+    let ran = Command::new("editcap")
+        .args(["-F", "pcapng"])
+        .arg(&snoop)
+        .arg(&back)
+        .status()
+        .unwrap();
+    assert!(ran.success());
+    let frames = |jsonl: &[u8]| -> Vec<serde_json::Value> {
+        String::from_utf8_lossy(jsonl)
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .map(|m| serde_json::json!([m["frame"], m["command"], m["status"], m["message_id"]]))
+            .collect()
+    };
+    assert_eq!(
+        frames(&jsonl_of(&std::fs::read(&back).unwrap())),
+        frames(&want)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// The captures of samples/ and, when present, of the corpus.
 fn all_captures() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));

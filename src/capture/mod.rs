@@ -249,10 +249,16 @@ impl std::error::Error for CaptureError {}
 /// by its first bytes, with what to do about it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum OtherFormat {
-    /// gzip (RFC 1952 2.3.1: ID1 0x1f, ID2 0x8b, CM 8 = deflate): a
-    /// compressed capture, `tcpdump -w - | gzip` or a `.pcap.gz` download
-    /// (tshark reads it as it is).
-    Gzip,
+    /// A compressed capture, `tcpdump -w - | gzip` or a `.pcap.zst`
+    /// download (tshark reads gzip, zstd and lz4 as they are), known by its
+    /// compressor's magic number.
+    Compressed(Compressor),
+    /// A zip archive (APPNOTE.TXT 4.3.7: a local file header, signature
+    /// 0x04034b50), a capture attached to a ticket.
+    Zip,
+    /// A Sun snoop capture (RFC 1761: "snoop\0\0\0", version 2), as
+    /// Solaris' snoop and some appliances write it.
+    Snoop,
     /// Microsoft Network Monitor 1.x ("RTSS") or 2.x and 3.x ("GMBU"), the
     /// magic numbers of Wireshark's wiretap/netmon.c: a `.cap` file.
     NetMon,
@@ -267,6 +273,45 @@ pub enum OtherFormat {
     Etl,
 }
 
+/// A compressor whose output users hand over for a capture.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Compressor {
+    /// RFC 1952 2.3.1: ID1 0x1f, ID2 0x8b, CM 8 (deflate).
+    Gzip,
+    /// RFC 8878 3.1.1: the frame's magic number 0xFD2FB528, little-endian.
+    Zstd,
+    /// The .xz file format 2.1.1.1: 0xFD '7zXZ' 0x00.
+    Xz,
+    /// bzip2's stream header: "BZh" and a block size of '1' to '9'.
+    Bzip2,
+    /// The LZ4 frame format: magic number 0x184D2204, little-endian.
+    Lz4,
+}
+
+impl Compressor {
+    /// Its name, as in "gzip-compressed".
+    fn name(self) -> &'static str {
+        match self {
+            Compressor::Gzip => "gzip",
+            Compressor::Zstd => "zstd",
+            Compressor::Xz => "xz",
+            Compressor::Bzip2 => "bzip2",
+            Compressor::Lz4 => "lz4",
+        }
+    }
+
+    /// The command that writes the decompressed bytes to standard output.
+    fn cat(self) -> &'static str {
+        match self {
+            Compressor::Gzip => "zcat",
+            Compressor::Zstd => "zstd -dc",
+            Compressor::Xz => "xz -dc",
+            Compressor::Bzip2 => "bzip2 -dc",
+            Compressor::Lz4 => "lz4 -dc",
+        }
+    }
+}
+
 /// The bytes [`OtherFormat::of`] needs to know an ETL file.
 pub const OTHER_FORMAT_HEAD: usize = 0x6c;
 
@@ -274,7 +319,17 @@ impl OtherFormat {
     /// What the first bytes of a file (up to [`OTHER_FORMAT_HEAD`]) say it is.
     pub fn of(head: &[u8]) -> Option<OtherFormat> {
         match head {
-            [0x1f, 0x8b, 0x08, ..] => return Some(OtherFormat::Gzip),
+            [0x1f, 0x8b, 0x08, ..] => return Some(OtherFormat::Compressed(Compressor::Gzip)),
+            [0x28, 0xb5, 0x2f, 0xfd, ..] => return Some(OtherFormat::Compressed(Compressor::Zstd)),
+            [0xfd, b'7', b'z', b'X', b'Z', 0x00, ..] => {
+                return Some(OtherFormat::Compressed(Compressor::Xz))
+            }
+            [b'B', b'Z', b'h', b'1'..=b'9', ..] => {
+                return Some(OtherFormat::Compressed(Compressor::Bzip2))
+            }
+            [0x04, 0x22, 0x4d, 0x18, ..] => return Some(OtherFormat::Compressed(Compressor::Lz4)),
+            [b'P', b'K', 0x03, 0x04, ..] => return Some(OtherFormat::Zip),
+            [b's', b'n', b'o', b'o', b'p', 0, 0, 0, ..] => return Some(OtherFormat::Snoop),
             [b'G', b'M', b'B', b'U', ..] | [b'R', b'T', b'S', b'S', ..] => {
                 return Some(OtherFormat::NetMon)
             }
@@ -297,15 +352,28 @@ impl OtherFormat {
     pub fn advice(self, file: &str) -> String {
         let stdin = file == "-";
         match self {
-            OtherFormat::Gzip if stdin => {
-                "the input is gzip-compressed: decompress it on the way in \
-                 (... | zcat | smbscope -)"
-                    .to_string()
-            }
-            OtherFormat::Gzip => format!(
-                "the file is gzip-compressed: gunzip it first, or pipe it in \
-                 (zcat {file} | smbscope -)"
+            OtherFormat::Compressed(c) if stdin => format!(
+                "the input is {}-compressed: decompress it on the way in \
+                 (... | {} | smbscope -)",
+                c.name(),
+                c.cat()
             ),
+            OtherFormat::Compressed(c) => format!(
+                "the file is {}-compressed: decompress it first, or pipe it in \
+                 ({} {file} | smbscope -)",
+                c.name(),
+                c.cat()
+            ),
+            OtherFormat::Zip if stdin => {
+                "the input is a zip archive: unzip it and read the capture inside".to_string()
+            }
+            OtherFormat::Zip => format!(
+                "the file is a zip archive: list it (unzip -l {file}) and read the \
+                 capture inside (unzip -p {file} NAME | smbscope -)"
+            ),
+            OtherFormat::Snoop => "the file is a Sun snoop capture: convert it to pcapng \
+                 (editcap -F pcapng IN OUT.pcapng) and read that"
+                .to_string(),
             OtherFormat::NetMon => {
                 "the file is a Microsoft Network Monitor capture (.cap): open it in \
                  Wireshark and save it as pcapng (or editcap -F pcapng IN.cap OUT.pcapng)"

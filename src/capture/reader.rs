@@ -661,6 +661,7 @@ fn idb_error_text(e: &pcap_parser::nom::Err<pcap_parser::PcapError<&[u8]>>) -> S
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::capture::Compressor;
 
     /// The error text of a real interface description block that
     /// pcap-parser rejects names what is wrong and carries none of the
@@ -860,10 +861,30 @@ mod tests {
     #[test]
     fn other_formats_are_known_by_their_first_bytes() {
         let of = OtherFormat::of;
-        // `gzip -c` and editcap -F netmon2 / netmon1 (tshark 4.0.17) heads.
+        // The heads of `gzip -c`, `zstd -c` (1.5.4), `xz -c` (5.4.1),
+        // `bzip2 -c` (1.0.8), `lz4 -c` (1.9.4), zip (3.0), editcap -F snoop
+        // and -F netmon2 / netmon1 (tshark 4.0.17) on a sample; tests/cli.rs
+        // runs the tools themselves.
+        let compressed = |c| Some(OtherFormat::Compressed(c));
         assert_eq!(
             of(&[0x1f, 0x8b, 0x08, 0x08, 0x5e, 0x2b]),
-            Some(OtherFormat::Gzip)
+            compressed(Compressor::Gzip)
+        );
+        assert_eq!(
+            of(&[0x28, 0xb5, 0x2f, 0xfd, 0x64, 0x65]),
+            compressed(Compressor::Zstd)
+        );
+        assert_eq!(of(b"\xfd7zXZ\x00\x00\x04"), compressed(Compressor::Xz));
+        assert_eq!(of(b"BZh91AY&SY"), compressed(Compressor::Bzip2));
+        assert_eq!(of(b"BZh0"), None);
+        assert_eq!(
+            of(&[0x04, 0x22, 0x4d, 0x18, 0x64, 0x40]),
+            compressed(Compressor::Lz4)
+        );
+        assert_eq!(of(b"PK\x03\x04\x14\x00"), Some(OtherFormat::Zip));
+        assert_eq!(
+            of(b"snoop\x00\x00\x00\x00\x00\x00\x02"),
+            Some(OtherFormat::Snoop)
         );
         assert_eq!(of(b"GMBU\x00\x02\x01\x00"), Some(OtherFormat::NetMon));
         assert_eq!(of(b"RTSS\x01\x01\x01\x00"), Some(OtherFormat::NetMon));
