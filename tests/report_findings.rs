@@ -188,7 +188,7 @@ const CASES: &[(&str, &str, &str, u64, &[u64])] = &[
         "krb5-fallback-ntlm.pcap",
         "kerberos.fallback_ntlm",
         "warning",
-        0,
+        SEVERAL_STREAMS,
         &[35, 37, 42],
     ),
     (
@@ -985,6 +985,92 @@ fn every_finding_is_shown_by_a_capture() {
             "{name} {code}"
         );
     }
+}
+
+/// Each frame's tcp.stream and udp.stream as tshark numbers them (empty
+/// when the frame has none).
+fn tshark_streams(path: &Path) -> std::collections::HashMap<u64, (String, String)> {
+    let out = std::process::Command::new("tshark")
+        .arg("-r")
+        .arg(path)
+        .args(["-T", "fields", "-e", "frame.number", "-e", "tcp.stream"])
+        .args(["-e", "udp.stream", "-E", "occurrence=f"])
+        .stderr(std::process::Stdio::null())
+        .output()
+        .expect("tshark (.ci/run installs it)");
+    assert!(out.status.success(), "tshark on {}", path.display());
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| {
+            let mut f = l.split('\t');
+            let n = f.next()?.parse().ok()?;
+            let tcp = f.next().unwrap_or("").to_string();
+            let udp = f.next().unwrap_or("").to_string();
+            Some((n, (tcp, udp)))
+        })
+        .collect()
+}
+
+/// On every sample and corpus capture, each finding's evidence frames are
+/// on the stream it names, by tshark's numbers: tcp.stream, or udp.stream
+/// for a finding over UDP; a finding that names no stream but stands for
+/// items on several (the report's "tcp.stream in {N, M}") has its frames on
+/// those. A user types the report's filter into Wireshark and must find the
+/// frames it cites.
+#[test]
+fn evidence_frames_are_on_the_streams_named() {
+    let mut caps: Vec<(String, PathBuf)> = std::fs::read_dir(samples())
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "pcap"))
+        .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), p))
+        .collect();
+    if let Some(d) = corpus() {
+        caps.extend(
+            std::fs::read_dir(d)
+                .unwrap()
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "pcap" || x == "pcapng"))
+                .map(|p| {
+                    (
+                        format!("corpus:{}", p.file_name().unwrap().to_string_lossy()),
+                        p,
+                    )
+                }),
+        );
+    }
+    caps.sort();
+    let mut checked = 0;
+    let mut wrong = Vec::new();
+    for (name, path) in &caps {
+        let a = load(name).unwrap();
+        if a.diagnosis.findings.is_empty() {
+            continue;
+        }
+        let streams = tshark_streams(path);
+        for f in &a.diagnosis.findings {
+            let named: Vec<u64> = match f.stream {
+                Some(s) => vec![s],
+                None => f.covers.iter().map(|&(s, _)| s).collect(),
+            };
+            if named.is_empty() {
+                continue;
+            }
+            for frame in &f.frames {
+                let (tcp, udp) = streams.get(frame).cloned().unwrap_or_default();
+                let on = if f.transport == "udp" { udp } else { tcp };
+                checked += 1;
+                if !named.iter().any(|s| s.to_string() == on) {
+                    wrong.push(format!(
+                        "{name} {} frame {frame}: {}.stream {on:?}, the finding names {named:?}",
+                        f.code, f.transport
+                    ));
+                }
+            }
+        }
+    }
+    assert!(checked > 500, "{checked}");
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
 
 #[test]

@@ -814,12 +814,25 @@ fn fallback(model: &Model, out: &mut Sink) {
         }
         let err = x.error.clone().unwrap_or_default();
         let sp = x.service_principal.clone().unwrap_or_default();
-        out.push(
-            Draft::new(Severity::Warning, "kerberos.fallback_ntlm", format!("Kerberos failed ({err}); the client fell back to NTLM"))
+        let draft = Draft::new(Severity::Warning, "kerberos.fallback_ntlm", format!("Kerberos failed ({err}); the client fell back to NTLM"))
                 .explain(format!("Before this NTLM session setup for {}, the client's {} for {sp} was answered {err}, so it could not use Kerberos and used NTLM instead. NTLM works, but it is weaker, cannot be delegated, and is blocked where NTLM is restricted.", identity(s), x.request))
-                .next("Fix the Kerberos error shown (for KDC_ERR_S_PRINCIPAL_UNKNOWN: register the SPN or use the server's real name) so the client can use Kerberos.")
-                .stream(s.stream)
-                .frames([x.request_frame].into_iter().chain(x.reply_frame).chain([s.first_frame]))
+                .next("Fix the Kerberos error shown (for KDC_ERR_S_PRINCIPAL_UNKNOWN: register the SPN or use the server's real name) so the client can use Kerberos.");
+        // The evidence is the KDC exchange's and the session's frames: one
+        // stream when the KDC exchange travelled on the SMB connection (or
+        // within it), both TCP streams otherwise; a KDC exchange over UDP
+        // has no stream filter in common with the session, so none is named.
+        let draft = match x.transport {
+            "tcp" => draft.covers([(x.stream, None), (s.stream, Some(s.session_id.0))]),
+            _ => draft,
+        };
+        out.push(
+            draft
+                .frames(
+                    [x.request_frame]
+                        .into_iter()
+                        .chain(x.reply_frame)
+                        .chain([s.first_frame]),
+                )
                 .session(s.session_id)
                 .status(err)
                 .user(Some(identity(s)))
