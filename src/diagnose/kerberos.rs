@@ -252,8 +252,21 @@ fn modified(sp: &str, check: Option<String>) -> Draft {
 fn modified_texts(sp: &str, check: Option<String>) -> (String, String) {
     (
         format!("The ticket for {sp} was encrypted with a key the server does not have. Usual causes: the server's keytab or machine password is stale (re-joined, password reset, restored from backup), or the SPN is registered on another account too (duplicate SPN), so the KDC used that account's key."),
-        check.unwrap_or_else(|| "Check the SPN's owner (setspn -Q cifs/SERVER; setspn -X for duplicates) and the server's key version (klist -k against the kvno in the ticket); re-join or refresh the keytab.".to_string()),
+        check.unwrap_or_else(|| format!("Check the SPN's owner (setspn -Q {}; setspn -X for duplicates) and the server's key version (klist -k against the kvno in the ticket); re-join or refresh the keytab.", spn_arg(sp))),
     )
+}
+
+/// A service principal as a setspn / samba-tool argument: the name without
+/// its realm ("cifs/fs1.example.com") when it is a plain one, "cifs/SERVER"
+/// otherwise.
+fn spn_arg(sp: &str) -> String {
+    let name = sp.split('@').next().unwrap_or(sp);
+    let plain = |c: char| c.is_alphanumeric() || matches!(c, '.' | '_' | '-' | '/' | ':' | '$');
+    if name.contains('/') && name.chars().all(plain) {
+        name.to_string()
+    } else {
+        "cifs/SERVER".to_string()
+    }
 }
 
 /// A Kerberos AP-REQ answered with an error status and no KRB-ERROR.
@@ -269,6 +282,8 @@ fn refused(s: &Session, later: bool, out: &mut Sink) {
         .unwrap_or_else(|| "the service".to_string());
     let d = if status == NtStatus::LOGON_FAILURE {
         let mut d = modified(&sp, None);
+        // No KRB-ERROR says so: the title gives it as the likely cause.
+        d.0.title = "The server probably cannot decrypt the Kerberos ticket (no KRB-ERROR; likely KRB_AP_ERR_MODIFIED)".to_string();
         d.0.explanation = format!("The server answered the Kerberos AP-REQ for {sp} with STATUS_LOGON_FAILURE and no KRB-ERROR. The ticket came from the KDC, so the user's password is not the problem: the server could not accept the ticket, which is almost always because it cannot decrypt it (KRB_AP_ERR_MODIFIED): the server's keytab or machine password is stale, or the SPN is registered on another account too (duplicate SPN).");
         d
     } else if status == NtStatus::INVALID_PARAMETER {
@@ -654,7 +669,7 @@ fn kdc_texts(x: &KdcExchange, code: i32, who: &str, sp: &str) -> (String, String
         ),
         KDC_ERR_S_PRINCIPAL_UNKNOWN => (
             format!("The client asked the KDC for a ticket to {sp} and the KDC knows no account with that service principal name. The client then cannot use Kerberos for this server; it fails or falls back to NTLM. Usual cause: the client used an alias, a CNAME or an IP address that is not registered as an SPN.{extra}"),
-            "Register the name as an SPN of the server's account (setspn -S cifs/NAME SERVER$; Samba: samba-tool spn add), or connect with the server's real host name.".to_string(),
+            format!("Register the name as an SPN of the server's account (Windows: 'setspn -S {n} SERVER$'; Samba AD: 'samba-tool spn add {n} SERVER$'), or connect with the server's real host name.", n = spn_arg(sp)),
         ),
         KDC_ERR_PREAUTH_FAILED => (
             format!("The KDC could not decrypt the pre-authentication timestamp of {who}, which the client encrypts with a key made from the password: the password (or the key in a keytab) is wrong. It counts toward the account's lockout.{extra}"),

@@ -406,6 +406,11 @@ fn failure(g: &Group<'_>, bad_before: BadBefore, v1: V1Evidence<'_>, out: &mut S
         }
     }
     ntlmv1_evidence(code, &who, v1, &mut why);
+    let plaintext = s.ntlm_response == Some("plaintext")
+        && matches!(S(meant), S::LOGON_FAILURE | S::WRONG_PASSWORD);
+    if plaintext {
+        why.push_str(&format!(" The password went in clear (frame {}; the server asked for plaintext passwords). A Samba server that asks for them ('encrypt passwords = no') checks them against the system's own accounts (PAM, or the passwd and shadow files), not its smbpasswd or passdb: an account with a Samba password and no Unix one, or another Unix one, is refused with this status though the password is its Samba one.", s.first_frame));
+    }
     // The last cut round: the one that carried the credentials.
     if let Some(r) = s.rounds.iter().rev().find(|r| r.token_cut) {
         why.push_str(&format!(" The capture cut the SESSION_SETUP request of frame {} (a short snaplen, or bytes lost) before its security token, so who logged on is not in it: capture whole packets (tcpdump -s 0, dumpcap without -s) to see it.", r.request_frame));
@@ -434,6 +439,7 @@ fn failure(g: &Group<'_>, bad_before: BadBefore, v1: V1Evidence<'_>, out: &mut S
         ("logon.ntlmv1_rejected", _) => "Configure the client for NTLMv2 (Samba: 'client ntlmv2 auth = yes'; Windows: LmCompatibilityLevel 3 or more) rather than re-enabling NTLMv1 on the server.".to_string(),
         ("session.expired", _) if s.mechanism.is_none() => "Capture from before the connection is made, to see the mechanism. With Kerberos, get a new ticket (klist purge, or kinit, then connect again) and compare the server's clock with the KDC's; otherwise read the server's security log for this logon.".to_string(),
         ("session.expired", _) => "Read the server's security log for this logon, and connect again to see whether a fresh logon works.".to_string(),
+        (_, _) if plaintext => format!("Compare the password sent in clear (frame {}) with the account's Unix password on the server ('su - {}', or pamtester's 'authenticate'), and stop sending passwords in clear: Samba, 'encrypt passwords = yes' (the default) on the server and 'client plaintext auth = no' (the default) on the client; Windows servers never ask for them.", s.first_frame, super::steps::user_arg(s.user.as_deref())),
         ("logon.account_disabled", _) if guest_account => "Log on with a user account of the server or the domain. Enabling the Guest account is not recommended: guest sessions cannot be signed or encrypted, and Windows clients refuse them by default (AllowInsecureGuestAuth).".to_string(),
         _ => super::steps::logon_next(S(meant), s.user.as_deref(), s.workstation.as_deref())
             .or_else(|| nt_next(meant))

@@ -56,8 +56,13 @@ fn negotiate_error(c: &Connection, out: &mut Sink) {
             "No common SMB dialect",
         )
         .explain(format!(
-            "The client offered {} and the server answered {status}: it allows none of them.",
-            dialect_list(&n.offered_dialects)
+            "The client offered {} and the server answered {status}: {}.",
+            dialect_list(&n.offered_dialects),
+            if n.offered_dialects.len() == 1 {
+                "it does not allow that dialect"
+            } else {
+                "it allows none of them"
+            }
         ))
         .next(no_dialect_next(&n.offered_dialects))
     } else {

@@ -96,7 +96,7 @@ fn ntlmv1(model: &Model, out: &mut Sink) {
 /// negotiated, or seen in use mid-stream.
 const SMB1_WHY: &str =
     "SMB1 is deprecated and insecure (no pre-authentication integrity, weak signing; EternalBlue).";
-const SMB1_NEXT: &str = "Disable SMB1 on the client (Windows: Disable-WindowsOptionalFeature SMB1Protocol; Samba: 'client min protocol = SMB2') and on the server.";
+const SMB1_NEXT: &str = "Disable SMB1 on the client (Windows: 'Disable-WindowsOptionalFeature -Online -FeatureName SMB1Protocol'; Samba: 'client min protocol = SMB2') and on the server (Windows: 'Set-SmbServerConfiguration -EnableSMB1Protocol $false'; Samba: 'server min protocol = SMB2').";
 
 fn smb1(model: &Model, out: &mut Sink) {
     for c in &model.connections {

@@ -37,6 +37,7 @@ pub(super) fn logon_next(
         S::ACCOUNT_LOCKED_OUT => format!("Find the client that keeps sending a bad password, then unlock the account: Windows, event 4740 on the PDC emulator names the caller computer, 'Unlock-ADAccount {u}'; Samba AD, 'samba-tool user show {u}' (badPwdCount, lockoutTime), 'samba-tool user unlock {u}'; standalone, 'pdbedit -Lv {u}', 'pdbedit -z -u {u}'."),
         S::ACCOUNT_EXPIRED => format!("Extend or clear the account's expiry date if it should log on: Windows, 'Set-ADAccountExpiration {u} -DateTime DATE' or 'Clear-ADAccountExpiration {u}'; Samba AD, 'samba-tool user setexpiry {u} --days=N' or '--noexpiry'."),
         S::PASSWORD_EXPIRED | S::PASSWORD_MUST_CHANGE => format!("The password must be changed before a network logon works: the user changes it (Windows: Ctrl+Alt+Del, Change a password; Linux: 'kpasswd {u}'), or an administrator sets a new one (Windows: 'Set-ADAccountPassword {u} -Reset'; Samba: 'samba-tool user setpassword {u}' on an AD DC, 'smbpasswd {u}' standalone)."),
+        S::ACCOUNT_RESTRICTION => format!("Is {u} in Protected Users (Samba AD, 'samba-tool group listmembers \"Protected Users\"'; Windows, 'Get-ADPrincipalGroupMembership {u}')? Then log on with Kerberos (connect by the server's name, with a ticket), not NTLM. Else give an empty password a value, or look for an authentication policy ('Get-ADUser {u} -Properties msDS-AssignedAuthNPolicy')."),
         S::INVALID_LOGON_HOURS => format!("Let the account log on at this hour, or log on within its hours: Windows, the account's Logon Hours ('Get-ADUser {u} -Properties logonHours', stored in UTC); Samba AD, 'samba-tool user show {u} --attributes=logonHours'. Check the DC's clock too."),
         S::INVALID_WORKSTATION => {
             let from = match workstation {
@@ -85,6 +86,7 @@ mod tests {
             S::PASSWORD_MUST_CHANGE,
             S::INVALID_LOGON_HOURS,
             S::INVALID_WORKSTATION,
+            S::ACCOUNT_RESTRICTION,
         ] {
             let n = logon_next(st, Some("erin"), Some("PC1")).expect("a step");
             assert!(n.contains("Windows") && n.contains("Samba"), "{st}: {n}");

@@ -366,7 +366,7 @@ fn dos_form_tree_errors() {
         check(f, Severity::Error, 0, &[14, 15]);
         assert_eq!(f.status.as_deref(), Some(name));
         assert!(
-            f.explanation.contains(&format!("({name})")),
+            f.explanation.contains(&format!("with {name}.")),
             "{}",
             f.explanation
         );

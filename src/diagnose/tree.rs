@@ -40,6 +40,17 @@ fn can_encrypt(n: Option<&Negotiate>) -> Option<bool> {
     })
 }
 
+/// The likely meant name of an administrative share typed with its '$' at
+/// the wrong end ("$IPC", "$C"), as the next step's first words.
+fn share_typo(name: &str) -> String {
+    match name.strip_prefix('$') {
+        Some(rest) if !rest.is_empty() && !rest.ends_with('$') && rest.len() <= 8 => {
+            format!("The name begins with '$': the share meant is probably '{rest}$' (administrative and hidden shares end in '$'). ")
+        }
+        _ => String::new(),
+    }
+}
+
 /// `\\server\share` split into the server and the share's name.
 fn split_share(path: &str) -> (&str, &str) {
     let p = path.trim_start_matches('\\');
@@ -62,10 +73,10 @@ fn failure(t: &Tree, n: Option<&Negotiate>, who: Option<&str>, keyless: bool, sm
     let d = match dos.map_or(st, |e| e.nt) {
         S::BAD_NETWORK_NAME => Draft::new(Severity::Error, "tree.not_found", format!("Share not found: {share}"))
             .explain(match dos {
-                Some(e) => format!("The server has no share by the name in {share} ({st}). {} {}", e.why, nt_meaning(e.nt.0).unwrap_or("")),
-                None => format!("The server has no share by the name in {share} (STATUS_BAD_NETWORK_NAME). {}", nt_meaning(st.0).unwrap_or("")),
+                Some(e) => format!("The server answered the TREE_CONNECT to {share} with {st}. {} {}", e.why, nt_meaning(e.nt.0).unwrap_or("")),
+                None => format!("The server answered the TREE_CONNECT to {share} with STATUS_BAD_NETWORK_NAME. {}", nt_meaning(st.0).unwrap_or("")),
             })
-            .next(format!("List the shares of {server} (smbclient -L //{server} -U USER; net view \\\\{server}) and compare them with '{name}'. On a Samba server, 'testparm -s' shows each share's path, which must exist and be readable by smbd.")),
+            .next(format!("{}List the shares of {server} (smbclient -L //{server} -U USER; net view \\\\{server}) and compare them with '{name}'. On a Samba server, 'testparm -s' shows each share's path, which must exist and be readable by smbd.", share_typo(name))),
         S::ACCESS_DENIED if cannot_encrypt => Draft::new(Severity::Error, "tree.encryption_required", format!("Access to {share} denied: the share probably requires encryption, which SMB {} cannot do", d_name.as_deref().unwrap_or("2.x")))
             .explain(format!("TREE_CONNECT to {share} was refused with STATUS_ACCESS_DENIED on a connection that negotiated SMB {}. SMB 2.x has no encryption, and a server refuses such clients on shares that require it (Samba 'smb encrypt = required', Windows EncryptData / RejectUnencryptedAccess). If the share does not require encryption, the user lacks permission on it.", d_name.as_deref().unwrap_or("2.x")))
             .next("Let the client negotiate SMB 3.0 or later (Samba: 'client max protocol = SMB3'; check 'client min/max protocol'), or check the share's encryption setting and permissions."),
