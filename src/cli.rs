@@ -61,6 +61,7 @@ impl ReportArgs {
 pub enum CheckFormat {
     Text,
     Junit,
+    Json,
 }
 
 #[derive(Args)]
@@ -91,7 +92,7 @@ pub struct CheckArgs {
     /// A TOML file with the same checks (expect_success, expect_status, expect_dialect, expect_mechanism, deny, require, deny_finding); flags add to it.
     #[arg(long, value_name = "FILE.toml")]
     policy: Option<String>,
-    /// Output: one line per check (text) or JUnit XML.
+    /// Output: one line per check (text), JUnit XML, or one JSON document (schema/check.schema.json).
     #[arg(long, value_enum, default_value = "text")]
     format: CheckFormat,
     /// Check only the sessions of this user, with their connections, trees, Kerberos exchanges and findings (as the report's --user: a substring of user, DOMAIN\user or Kerberos principal, any case).
@@ -286,8 +287,18 @@ pub fn check(a: CheckArgs) -> u8 {
             note!("{e}");
             // A JUnit document all the same: `> report.xml` must not leave
             // an empty file, which CI test reporters reject.
-            if a.format == CheckFormat::Junit {
-                let doc = check::junit::render_unreadable(&file, &e);
+            let doc = match a.format {
+                CheckFormat::Junit => Some(check::junit::render_unreadable(&file, &e)),
+                CheckFormat::Json => Some(check::json::render_unreadable(
+                    &file,
+                    // The document names the file.
+                    e.strip_prefix(&format!("smbscope: {file}: ")).unwrap_or(&e),
+                    json_filters(&a).as_ref(),
+                    true,
+                )),
+                CheckFormat::Text => None,
+            };
+            if let Some(doc) = doc {
                 let mut out = output(false);
                 if let Err(e) = out.write_all(doc.as_bytes()).and_then(|_| out.flush()) {
                     if let Some(code) = write_failure(&e) {
@@ -319,15 +330,24 @@ pub fn check(a: CheckArgs) -> u8 {
         only: (!filter.is_empty()).then(|| filter.describe()),
     };
     let results = check::evaluate(&p, &scope);
-    let damaged = analysis
-        .outcome
-        .error
-        .as_ref()
-        .map(|e| format!("capture damaged: {e}; the checks cover the part before it"));
+    let damage = analysis.outcome.error.as_ref();
+    let damaged =
+        damage.map(|e| format!("capture damaged: {e}; the checks cover the part before it"));
     let mut out = output(false);
     let r = match a.format {
         CheckFormat::Junit => {
             out.write_all(check::junit::render(&file, &results, damaged.as_deref()).as_bytes())
+        }
+        CheckFormat::Json => {
+            let damage = damage.map(check::json::Damage::of);
+            let doc = check::json::render(
+                &file,
+                &results,
+                damage.as_ref(),
+                json_filters(&a).as_ref(),
+                true,
+            );
+            out.write_all(doc.as_bytes())
         }
         CheckFormat::Text => write_text(&mut out, &results, damaged.as_deref()),
     };
@@ -338,13 +358,29 @@ pub fn check(a: CheckArgs) -> u8 {
             return code;
         }
     }
-    if results.iter().any(|r| !r.pass) {
-        exit::CHECK_FAILED
-    } else if damaged.is_some() {
-        exit::DAMAGED
-    } else {
-        exit::OK
-    }
+    exit_code(check::Verdict::of(&results, damaged.is_some()))
+}
+
+/// A verdict's exit code (as [`check::Verdict::exit_code`] writes it into
+/// the JSON document).
+fn exit_code(v: check::Verdict) -> u8 {
+    let code = match v {
+        check::Verdict::Pass => exit::OK,
+        check::Verdict::Fail => exit::CHECK_FAILED,
+        check::Verdict::Error => exit::UNREADABLE,
+        check::Verdict::PassDamaged => exit::DAMAGED,
+    };
+    debug_assert_eq!(code, v.exit_code());
+    code
+}
+
+/// The filters given, for the JSON document; none when none was.
+fn json_filters(a: &CheckArgs) -> Option<check::json::Filters> {
+    (a.user.is_some() || a.host.is_some() || a.stream.is_some()).then(|| check::json::Filters {
+        user: a.user.clone(),
+        host: a.host.map(|h| h.to_string()),
+        stream: a.stream,
+    })
 }
 
 fn write_text(
@@ -356,7 +392,7 @@ fn write_text(
         writeln!(
             out,
             "{} {}: {}",
-            if r.pass { "PASS" } else { "FAIL" },
+            if r.pass() { "PASS" } else { "FAIL" },
             r.name,
             r.evidence
         )?;
@@ -364,7 +400,7 @@ fn write_text(
     if let Some(n) = note {
         writeln!(out, "NOTE {n}")?;
     }
-    let failed = results.iter().filter(|r| !r.pass).count();
+    let failed = results.iter().filter(|r| !r.pass()).count();
     writeln!(
         out,
         "{} check(s), {} passed, {failed} failed",

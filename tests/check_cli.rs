@@ -293,3 +293,156 @@ fn expect_status_under_a_filter_cannot_tell_what_is_not_kept() {
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("(stream 0, frame 19)"), "{out}");
 }
+
+/// `check --format json` says what the text lines say, one check for one
+/// line: the name, PASS for `pass` alone, the evidence with `cannot tell: `
+/// or `nothing to check: ` first for those results, and the count. On
+/// ntlm-snaplen-160 (AUTHENTICATE cut at frame 10) `deny ntlmv1` cannot
+/// tell and `deny plaintext` passes; no-smb-response-port4455 has nothing
+/// to check without --port; ntlmv1-accepted-wrong-password fails
+/// `--deny ntlmv1` and passes `--deny smb1`.
+#[test]
+fn json_says_what_the_text_says() {
+    let cases: &[(&str, &[&str], i32, &[&str])] = &[
+        (
+            "ntlm-snaplen-160.pcap",
+            &["--deny", "ntlmv1", "--deny", "plaintext"],
+            1,
+            &["cannot_tell", "pass"],
+        ),
+        (
+            "no-smb-response-port4455.pcap",
+            &["--deny", "smb1"],
+            1,
+            &["nothing_to_check"],
+        ),
+        (
+            "ntlmv1-accepted-wrong-password.pcap",
+            &[
+                "--deny",
+                "ntlmv1",
+                "--deny",
+                "smb1",
+                "--expect-status",
+                "logon_failure",
+            ],
+            1,
+            // expect-status first: checks go in a fixed order.
+            &["pass", "fail", "pass"],
+        ),
+        (
+            "ntlm-success-copy.pcap",
+            &["--expect-success"],
+            0,
+            &["pass"],
+        ),
+    ];
+    for (name, args, want_code, results) in cases {
+        let f = sample(name);
+        let mut a = vec![f.as_str()];
+        a.extend_from_slice(args);
+        let (code, text) = check(&a);
+        a.extend_from_slice(&["--format", "json"]);
+        let (jcode, json) = check(&a);
+        assert_eq!(
+            (code, jcode),
+            (*want_code, *want_code),
+            "{name}: {text}{json}"
+        );
+        let v: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+        assert_eq!(v["file"], f.as_str());
+        assert_eq!(v["exit_code"], *want_code);
+        assert_eq!(v["verdict"], if *want_code == 0 { "pass" } else { "fail" });
+        assert!(v["damage"].is_null() && v["error"].is_null(), "{json}");
+        let checks = v["checks"].as_array().expect("checks");
+        let got: Vec<&str> = checks
+            .iter()
+            .map(|c| c["result"].as_str().unwrap_or("?"))
+            .collect();
+        assert_eq!(&got, results, "{name}: {json}");
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), checks.len() + 1, "{text}");
+        for (c, line) in checks.iter().zip(&lines) {
+            let prefix = match c["result"].as_str() {
+                Some("cannot_tell") => "cannot tell: ",
+                Some("nothing_to_check") => "nothing to check: ",
+                _ => "",
+            };
+            let word = if c["result"] == "pass" {
+                "PASS"
+            } else {
+                "FAIL"
+            };
+            let kind = c["kind"].as_str().unwrap_or("?");
+            let name = match c["argument"].as_str() {
+                Some(arg) => format!("{kind} {arg}"),
+                None => kind.to_string(),
+            };
+            assert_eq!(c["name"], name.as_str());
+            let evidence = c["evidence"].as_str().unwrap_or("?");
+            assert_eq!(*line, format!("{word} {name}: {prefix}{evidence}"));
+        }
+        let passed = got.iter().filter(|r| **r == "pass").count();
+        assert_eq!(
+            (v["passed"].as_u64(), v["failed"].as_u64()),
+            (Some(passed as u64), Some((got.len() - passed) as u64))
+        );
+        assert_eq!(
+            lines.last().copied(),
+            Some(
+                format!(
+                    "{} check(s), {passed} passed, {} failed",
+                    got.len(),
+                    got.len() - passed
+                )
+                .as_str()
+            )
+        );
+    }
+}
+
+/// An unreadable capture still gives a JSON document, with exit 2; a
+/// damaged one (ntlm-wrong-password cut 10 bytes before its end, inside
+/// its last record) says where, as the text's NOTE line does, and passes
+/// its checks with exit 3.
+#[test]
+fn json_on_unreadable_and_damaged_captures() {
+    let (code, json) = check(&["/nonexistent.pcap", "--deny", "smb1", "--format", "json"]);
+    assert_eq!(code, 2);
+    let v: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+    assert_eq!(v["verdict"], "error");
+    assert_eq!(v["exit_code"], 2);
+    assert!(
+        v["error"]
+            .as_str()
+            .is_some_and(|e| e.starts_with("No such file or directory")),
+        "{json}"
+    );
+    assert_eq!(v["checks"], serde_json::json!([]));
+    let dir = std::env::temp_dir().join(format!("smbscope-checkjson-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let source = std::fs::read(sample("ntlm-wrong-password.pcap")).expect("sample");
+    let cut = dir.join("cut.pcap");
+    std::fs::write(&cut, &source[..source.len() - 10]).expect("write");
+    let cut = cut.to_string_lossy().into_owned();
+    let (code, text) = check(&[&cut, "--deny", "smb1"]);
+    assert_eq!(code, 3, "{text}");
+    let (code, json) = check(&[&cut, "--deny", "smb1", "--format", "json"]);
+    assert_eq!(code, 3);
+    let v: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+    assert_eq!(v["verdict"], "pass_damaged");
+    let d = &v["damage"];
+    let message = d["message"].as_str().expect("message");
+    assert!(
+        text.contains(&format!("NOTE capture damaged: {message};")),
+        "{text}{json}"
+    );
+    assert!(
+        message.contains(&format!(
+            "at byte {} (frame {})",
+            d["byte_offset"], d["frame"]
+        )),
+        "{json}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -59,7 +59,7 @@ pub fn render_unreadable(file: &str, error: &str) -> String {
 /// job must not read the document as a clean pass. It also goes into
 /// `<system-err>`.
 pub fn render(file: &str, results: &[CheckResult], damaged: Option<&str>) -> String {
-    let failures = results.iter().filter(|r| !r.pass).count();
+    let failures = results.iter().filter(|r| !r.pass()).count();
     let errors = usize::from(damaged.is_some());
     let tests = results.len() + errors;
     let mut s = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
@@ -77,7 +77,7 @@ pub fn render(file: &str, results: &[CheckResult], damaged: Option<&str>) -> Str
     for r in results {
         let name = escape(&r.name);
         let ev = escape(&r.evidence);
-        if r.pass {
+        if r.pass() {
             let _ = writeln!(s, "    <testcase classname=\"{class}\" name=\"{name}\">\n      <system-out>{ev}</system-out>\n    </testcase>");
         } else {
             let _ = writeln!(s, "    <testcase classname=\"{class}\" name=\"{name}\">\n      <failure message=\"{ev}\" type=\"check\">{ev}</failure>\n    </testcase>");
