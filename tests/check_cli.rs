@@ -446,3 +446,177 @@ fn json_on_unreadable_and_damaged_captures() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A damaged copy of a sample (ntlm-wrong-password cut 10 bytes before
+/// its end, inside its last record) and a text file, in a temporary
+/// directory that is removed when dropped.
+struct Broken {
+    dir: std::path::PathBuf,
+    cut: String,
+    text: String,
+}
+
+impl Broken {
+    fn new(tag: &str) -> Broken {
+        let dir = std::env::temp_dir().join(format!("smbscope-check-{tag}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let source = std::fs::read(sample("ntlm-wrong-password.pcap")).expect("sample");
+        let cut = dir.join("cut.pcap");
+        std::fs::write(&cut, &source[..source.len() - 10]).expect("write");
+        let text = dir.join("notes.txt");
+        std::fs::write(&text, "not a capture\n").expect("write");
+        Broken {
+            cut: cut.to_string_lossy().into_owned(),
+            text: text.to_string_lossy().into_owned(),
+            dir,
+        }
+    }
+}
+
+impl Drop for Broken {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Several captures, each judged on its own with the same `--deny ntlmv1`:
+/// ntlm-success-copy passes (NTLMv2), ntlmv1-accepted-wrong-password fails
+/// (alice and bob send NTLMv1), the cut copy passes on a damaged capture,
+/// the text file cannot be read. The exit code is 2 if any could not be
+/// read, else 1 if any failed, else 3 if any passed damaged, else 0, in
+/// whatever order the files come; each capture's lines are those it gives
+/// alone, under a header.
+#[test]
+fn several_captures_and_the_exit_code_precedence() {
+    let b = Broken::new("several");
+    let pass = sample("ntlm-success-copy.pcap");
+    let fail = sample("ntlmv1-accepted-wrong-password.pcap");
+    let cases: &[(&[&str], i32)] = &[
+        (&[&pass, &pass], 0),
+        (&[&pass, &b.cut], 3),
+        (&[&b.cut, &fail, &pass], 1),
+        (&[&fail, &b.cut], 1),
+        (&[&pass, &b.text, &fail], 2),
+        (&[&b.text, &b.cut], 2),
+    ];
+    for (files, want) in cases {
+        let mut a: Vec<&str> = files.to_vec();
+        a.extend_from_slice(&["--deny", "ntlmv1"]);
+        let (code, text) = check(&a);
+        assert_eq!(code, *want, "{files:?}: {text}");
+        // Text: each capture's own lines under "== FILE", then a count.
+        let mut expected = String::new();
+        let mut counts = [0; 4];
+        for f in files.iter() {
+            let (alone, out) = check(&[f, "--deny", "ntlmv1"]);
+            counts[alone as usize] += 1;
+            expected.push_str(&format!("== {f}\n"));
+            if alone == 2 {
+                // What standard error says alone, without "smbscope: FILE: ".
+                let o = smbscope(&["check", f, "--deny", "ntlmv1"]);
+                let err = String::from_utf8_lossy(&o.stderr).into_owned();
+                let why = err
+                    .strip_prefix(&format!("smbscope: {f}: "))
+                    .expect("the file named");
+                assert!(why.starts_with("not a pcap or pcapng capture: "), "{err}");
+                expected.push_str(&format!("ERROR capture could not be read: {why}"));
+                assert!(out.is_empty());
+            } else {
+                expected.push_str(&out);
+            }
+        }
+        assert!(text.starts_with(&expected), "{text}\n---\n{expected}");
+        assert_eq!(text.lines().count(), expected.lines().count() + 1, "{text}");
+        assert_eq!(text.lines().count(), expected.lines().count() + 1, "{text}");
+        let summary = format!(
+            "{} capture(s): {} passed, {} failed, {} passed on a damaged capture, {} could not be read\n",
+            files.len(), counts[0], counts[1], counts[3], counts[2]
+        );
+        assert!(text.ends_with(&summary), "{text}");
+        // JSON Lines: one document a line, each with its own verdict.
+        a.extend_from_slice(&["--format", "jsonl"]);
+        let (code, jsonl) = check(&a);
+        assert_eq!(code, *want);
+        let docs: Vec<serde_json::Value> = jsonl
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("a JSON line"))
+            .collect();
+        assert_eq!(docs.len(), files.len(), "{jsonl}");
+        for (d, f) in docs.iter().zip(files.iter()) {
+            assert_eq!(d["file"], *f);
+            let (alone, _) = check(&[f, "--deny", "ntlmv1"]);
+            assert_eq!(d["exit_code"], alone, "{d}");
+        }
+        // JUnit: one testsuite per capture, totals over them.
+        let n = a.len();
+        a[n - 1] = "junit";
+        let (code, xml) = check(&a);
+        assert_eq!(code, *want);
+        assert_eq!(xml.matches("<testsuite ").count(), files.len(), "{xml}");
+        assert_eq!(xml.matches("<testsuites ").count(), 1, "{xml}");
+        let failures = docs
+            .iter()
+            .map(|d| d["failed"].as_u64().unwrap_or(0))
+            .sum::<u64>();
+        let errors = docs
+            .iter()
+            .filter(|d| !d["damage"].is_null() || !d["error"].is_null())
+            .count();
+        assert!(
+            xml.contains(&format!("failures=\"{failures}\" errors=\"{errors}\">")),
+            "{xml}"
+        );
+    }
+    // One capture: no header, no count of captures, as before.
+    let (_, text) = check(&[&pass, "--deny", "ntlmv1"]);
+    assert_eq!(
+        text,
+        "PASS deny ntlmv1: none in 1 session(s), 1 connection(s)\n1 check(s), 1 passed, 0 failed\n"
+    );
+    // --format json is one document: for several captures, a usage error.
+    assert_eq!(
+        check(&[&pass, &pass, "--deny", "ntlmv1", "--format", "json"]).0,
+        2
+    );
+}
+
+/// `-` reads standard input, among files, at most once; what it gives is
+/// what the file gives.
+#[test]
+fn standard_input_among_captures() {
+    use std::io::Write as _;
+    use std::process::{Command, Stdio};
+    let fail = sample("ntlmv1-accepted-wrong-password.pcap");
+    let pass = sample("ntlm-success-copy.pcap");
+    let run = |args: &[&str]| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_smbscope"))
+            .arg("check")
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run smbscope");
+        let data = std::fs::read(&fail).expect("sample");
+        // smbscope may stop reading before the end (a usage error).
+        let _ = c.stdin.take().expect("stdin").write_all(&data);
+        let o = c.wait_with_output().expect("wait");
+        (
+            o.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+        )
+    };
+    let (code, out) = run(&[&pass, "-", "--deny", "ntlmv1"]);
+    assert_eq!(code, 1, "{out}");
+    let (_, alone) = check(&[&fail, "--deny", "ntlmv1"]);
+    assert!(out.contains(&format!("== -\n{alone}")), "{out}");
+    let (code, out) = run(&["-", "--deny", "ntlmv1", "--format", "json"]);
+    assert_eq!(code, 1);
+    let v: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    assert_eq!(
+        (v["file"].as_str(), v["verdict"].as_str()),
+        (Some("-"), Some("fail"))
+    );
+    let (code, out) = run(&["-", &pass, "-", "--deny", "ntlmv1"]);
+    assert_eq!((code, out.as_str()), (2, ""));
+}

@@ -307,6 +307,25 @@ fn check_json_conforms() {
     for d in check_documents(&samples, &["--user", "alice", "--stream", "0"]) {
         assert_eq!(d["filters"], json!({"user": "alice", "stream": 0}), "{d}");
     }
+    // All captures in one run, --format jsonl: one line each, in order,
+    // each a document that conforms.
+    let o = Command::new(env!("CARGO_BIN_EXE_smbscope"))
+        .arg("check")
+        .args(&caps)
+        .args(EVERY_CHECK)
+        .args(["--format", "jsonl"])
+        .output()
+        .expect("run smbscope");
+    let text = String::from_utf8_lossy(&o.stdout);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), caps.len());
+    let schemas = schemas();
+    for (l, cap) in lines.iter().zip(&caps) {
+        let v: Value = serde_json::from_str(l).expect("a JSON line");
+        assert_eq!(v["file"].as_str(), cap.to_str(), "{l}");
+        let errors = schemas.validate("check.schema.json", &v);
+        assert!(errors.is_empty(), "{}: {errors:?}", cap.display());
+    }
     let dir = std::env::temp_dir().join(format!("smbscope-schema-check-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let source = std::fs::read(root().join("samples/ntlm-wrong-password.pcap")).expect("sample");
