@@ -98,7 +98,7 @@ fn a_fact_the_capture_cut_off_is_not_a_pass() {
     ]);
     assert_eq!(code, 1);
     assert!(
-        out.starts_with("FAIL expect-success: cannot tell: session 0xf06e294f (stream 0, frames 8-11) an identity the capture cut off: the capture cut its SESSION_SETUP request (frame 10) before the security token, so who it logged on as is not known\n"),
+        out.starts_with("FAIL expect-success: cannot tell: session 0xf06e294f (stream 0, frames 8-11), an identity the capture cut off: the capture cut its SESSION_SETUP request (frame 10) before the security token, so who it logged on as is not known\n"),
         "{out}"
     );
     assert!(out.contains("FAIL deny anonymous: cannot tell: "), "{out}");

@@ -75,19 +75,22 @@ fn cannot_tell(name: impl Into<String>, why: &str) -> CheckResult {
     }
 }
 
-fn describe(s: &Session) -> String {
+/// "session 0x54402ac0 (stream 0, frames 8-11)".
+fn place(s: &Session) -> String {
     let last = s
         .rounds
         .last()
         .and_then(|r| r.response_frame)
         .map_or(String::new(), |f| format!("-{f}"));
     format!(
-        "session {} (stream {}, frames {}{last}) {}",
-        s.session_id,
-        s.stream,
-        s.first_frame,
-        crate::diagnose::identity(s)
+        "session {} (stream {}, frames {}{last})",
+        s.session_id, s.stream, s.first_frame
     )
+}
+
+/// "session 0x54402ac0 (stream 0, frames 8-11) SAMPLES\alice".
+fn describe(s: &Session) -> String {
+    format!("{} {}", place(s), crate::diagnose::identity(s))
 }
 
 /// Lists at most 3 items, then "and N more".
@@ -697,9 +700,12 @@ fn cut_request(s: &Session) -> Option<u64> {
 /// "cannot tell: ..." for a session one of whose facts the capture cut off.
 fn cut_off(s: &Session, what: &str) -> Option<String> {
     let f = cut_request(s)?;
+    // "session 0x54402ac0 (stream 0, frames 8-11), an identity the capture
+    // cut off: the capture cut ...": the identity set off by a comma.
     Some(format!(
-        "{}: the capture cut its SESSION_SETUP request (frame {f}) before the security token, so {what} is not known",
-        describe(s)
+        "{}, {}: the capture cut its SESSION_SETUP request (frame {f}) before the security token, so {what} is not known",
+        place(s),
+        crate::diagnose::identity(s)
     ))
 }
 
