@@ -61,12 +61,18 @@ impl ReportArgs {
 pub enum CheckFormat {
     Text,
     Junit,
+    Json,
+    Jsonl,
 }
 
 #[derive(Args)]
 pub struct CheckArgs {
-    #[command(flatten)]
-    input: InputArgs,
+    /// Pcap or pcapng files, or - for standard input (once): each is judged on its own, one after another, with the same checks.
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<String>,
+    /// Another TCP port that carries SMB (445 and 139 always do). Repeatable.
+    #[arg(long = "port", value_name = "PORT")]
+    ports: Vec<u16>,
     /// A session was set up with the user's own identity (not guest or anonymous, and not one whose identity the capture cut off) and the diagnosis has no error finding: over the whole capture, or, with --user, --host or --stream, over what they keep.
     #[arg(long)]
     expect_success: bool,
@@ -91,7 +97,7 @@ pub struct CheckArgs {
     /// A TOML file with the same checks (expect_success, expect_status, expect_dialect, expect_mechanism, deny, require, deny_finding); flags add to it.
     #[arg(long, value_name = "FILE.toml")]
     policy: Option<String>,
-    /// Output: one line per check (text) or JUnit XML.
+    /// Output: one line per check (text; a "== FILE" header per capture when several), JUnit XML (one testsuite per capture), json (one document, schema/check.schema.json; one capture only) or jsonl (that document on one line per capture).
     #[arg(long, value_enum, default_value = "text")]
     format: CheckFormat,
     /// Check only the sessions of this user, with their connections, trees, Kerberos exchanges and findings (as the report's --user: a substring of user, DOMAIN\user or Kerberos principal, any case).
@@ -268,37 +274,37 @@ fn policy(a: &CheckArgs) -> Result<Policy, String> {
     Ok(p)
 }
 
-/// Exit codes: 0 every check passed; 1 a check failed; 2 the capture could
-/// not be read (or the command line or policy is wrong); 3 every check
-/// passed but the capture is damaged, so a pass covers only its readable part.
-pub fn check(a: CheckArgs) -> u8 {
-    let p = match policy(&a) {
-        Ok(p) => p,
-        Err(e) => {
-            note!("smbscope check: {e}");
-            return exit::UNREADABLE;
+/// One capture judged: its checks' results and its damage, or why it
+/// could not be read. What is kept of it once its model is gone.
+enum Judged {
+    Unreadable(String),
+    Read {
+        results: Vec<check::CheckResult>,
+        damage: Option<smbscope::capture::CaptureError>,
+    },
+}
+
+impl Judged {
+    fn verdict(&self) -> check::Verdict {
+        match self {
+            Judged::Unreadable(_) => check::Verdict::Error,
+            Judged::Read { results, damage } => check::Verdict::of(results, damage.is_some()),
         }
+    }
+}
+
+/// Reads `file` and evaluates `p` on it (on what the filters keep). The
+/// capture's model is dropped before the next capture is read.
+fn judge(a: &CheckArgs, p: &Policy, file: &str) -> Judged {
+    let input = InputArgs {
+        file: file.to_string(),
+        ports: a.ports.clone(),
     };
-    let file = a.input.file.clone();
-    let analysis = match read(&a.input, BuildOptions::default(), &mut Nothing) {
+    let analysis = match read(&input, BuildOptions::default(), &mut Nothing) {
         Ok(x) => x,
-        Err(e) => {
-            note!("{e}");
-            // A JUnit document all the same: `> report.xml` must not leave
-            // an empty file, which CI test reporters reject.
-            if a.format == CheckFormat::Junit {
-                let doc = check::junit::render_unreadable(&file, &e);
-                let mut out = output(false);
-                if let Err(e) = out.write_all(doc.as_bytes()).and_then(|_| out.flush()) {
-                    if let Some(code) = write_failure(&e) {
-                        return code;
-                    }
-                }
-            }
-            return exit::UNREADABLE;
-        }
+        Err(e) => return Judged::Unreadable(e),
     };
-    let ports = options(&a.input).smb_ports;
+    let ports = options(&input).smb_ports;
     let filter = Filter {
         stream: a.stream,
         session: None,
@@ -318,33 +324,156 @@ pub fn check(a: CheckArgs) -> u8 {
         ports: &ports,
         only: (!filter.is_empty()).then(|| filter.describe()),
     };
-    let results = check::evaluate(&p, &scope);
-    let damaged = analysis
-        .outcome
-        .error
-        .as_ref()
-        .map(|e| format!("capture damaged: {e}; the checks cover the part before it"));
-    let mut out = output(false);
-    let r = match a.format {
-        CheckFormat::Junit => {
-            out.write_all(check::junit::render(&file, &results, damaged.as_deref()).as_bytes())
+    let results = check::evaluate(p, &scope);
+    Judged::Read {
+        results,
+        damage: analysis.outcome.error,
+    }
+}
+
+/// Exit codes: 0 every check passed; 1 a check failed; 2 the capture could
+/// not be read (or the command line or policy is wrong); 3 every check
+/// passed but the capture is damaged, so a pass covers only its readable
+/// part. Of several captures, each judged on its own with the same checks:
+/// 2 if any could not be read, else 1 if any failed, else 3 if any passed
+/// on a damaged capture, else 0.
+pub fn check(a: CheckArgs) -> u8 {
+    let p = match policy(&a) {
+        Ok(p) => p,
+        Err(e) => {
+            note!("smbscope check: {e}");
+            return exit::UNREADABLE;
         }
-        CheckFormat::Text => write_text(&mut out, &results, damaged.as_deref()),
+    };
+    if a.files.iter().filter(|f| *f == "-").count() > 1 {
+        note!("smbscope check: - (standard input) can be given once");
+        return exit::UNREADABLE;
+    }
+    if a.format == CheckFormat::Json && a.files.len() > 1 {
+        note!("smbscope check: --format json writes one document, for one capture; --format jsonl writes one a line, for any number");
+        return exit::UNREADABLE;
+    }
+    let several = a.files.len() > 1;
+    let filters = json_filters(&a);
+    let mut out = output(false);
+    // Cleared when the output's reader has gone (`| head`): the captures
+    // are still judged, and the verdict stands.
+    let mut writing = true;
+    let mut verdict = check::Verdict::Pass;
+    let mut counts = [0usize; 4];
+    let mut suites = Vec::new();
+    for file in &a.files {
+        let judged = judge(&a, &p, file);
+        let v = judged.verdict();
+        verdict = verdict.combine(v);
+        counts[usize::from(v.exit_code())] += 1;
+        let damaged = match &judged {
+            Judged::Read {
+                damage: Some(e), ..
+            } => Some(format!(
+                "capture damaged: {e}; the checks cover the part before it"
+            )),
+            _ => None,
+        };
+        // Without the file's name, which the document or header gives.
+        let why = |e: &str| -> String {
+            e.strip_prefix(&format!("smbscope: {file}: "))
+                .unwrap_or(e)
+                .to_string()
+        };
+        let piece = match (&judged, a.format) {
+            (Judged::Unreadable(e), CheckFormat::Junit) => {
+                note!("{e}");
+                // A JUnit document all the same: `> report.xml` must not
+                // leave an empty file, which CI test reporters reject.
+                suites.push(check::junit::unreadable_suite(file, e));
+                String::new()
+            }
+            (Judged::Read { results, .. }, CheckFormat::Junit) => {
+                suites.push(check::junit::suite(file, results, damaged.as_deref()));
+                String::new()
+            }
+            (Judged::Unreadable(e), CheckFormat::Json | CheckFormat::Jsonl) => {
+                note!("{e}");
+                let pretty = a.format == CheckFormat::Json;
+                check::json::render_unreadable(file, &why(e), filters.as_ref(), pretty)
+            }
+            (Judged::Read { results, damage }, CheckFormat::Json | CheckFormat::Jsonl) => {
+                let damage = damage.as_ref().map(check::json::Damage::of);
+                let pretty = a.format == CheckFormat::Json;
+                check::json::render(file, results, damage.as_ref(), filters.as_ref(), pretty)
+            }
+            (Judged::Unreadable(e), CheckFormat::Text) => {
+                note!("{e}");
+                if several {
+                    format!("== {file}\nERROR capture could not be read: {}\n", why(e))
+                } else {
+                    String::new()
+                }
+            }
+            (Judged::Read { results, .. }, CheckFormat::Text) => {
+                let mut t = Vec::new();
+                if several {
+                    let _ = writeln!(t, "== {file}");
+                }
+                let _ = write_text(&mut t, results, damaged.as_deref());
+                String::from_utf8_lossy(&t).into_owned()
+            }
+        };
+        drop(judged);
+        if writing && !piece.is_empty() {
+            if let Err(e) = out.write_all(piece.as_bytes()) {
+                match write_failure(&e) {
+                    Some(code) => return code,
+                    None => writing = false,
+                }
+            }
+        }
+    }
+    let tail = match a.format {
+        CheckFormat::Junit => check::junit::document(&suites),
+        CheckFormat::Text if several => format!(
+            "{} capture(s): {} passed, {} failed, {} passed on a damaged capture, {} could not be read\n",
+            a.files.len(),
+            counts[0],
+            counts[1],
+            counts[3],
+            counts[2]
+        ),
+        _ => String::new(),
     };
     // The verdict stands when the output's reader has gone (`| head`): a
     // closed pipe must not turn a failed check into a pass.
-    if let Err(e) = r.and_then(|_| out.flush()) {
-        if let Some(code) = write_failure(&e) {
-            return code;
+    if writing {
+        if let Err(e) = out.write_all(tail.as_bytes()).and_then(|_| out.flush()) {
+            if let Some(code) = write_failure(&e) {
+                return code;
+            }
         }
     }
-    if results.iter().any(|r| !r.pass) {
-        exit::CHECK_FAILED
-    } else if damaged.is_some() {
-        exit::DAMAGED
-    } else {
-        exit::OK
-    }
+    exit_code(verdict)
+}
+
+/// A verdict's exit code (as [`check::Verdict::exit_code`] writes it into
+/// the JSON document).
+fn exit_code(v: check::Verdict) -> u8 {
+    let code = match v {
+        check::Verdict::Pass => exit::OK,
+        check::Verdict::Fail => exit::CHECK_FAILED,
+        check::Verdict::Error => exit::UNREADABLE,
+        check::Verdict::PassDamaged => exit::DAMAGED,
+    };
+    debug_assert_eq!(code, v.exit_code());
+    code
+}
+
+/// The filters given, for the JSON document; none when none was.
+fn json_filters(a: &CheckArgs) -> Option<check::json::Filters> {
+    (a.user.is_some() || a.host.is_some() || a.stream.is_some()).then(|| check::json::Filters {
+        user: a.user.clone(),
+        host: a.host.map(|h| h.to_string()),
+        stream: a.stream,
+    })
 }
 
 fn write_text(
@@ -356,7 +485,7 @@ fn write_text(
         writeln!(
             out,
             "{} {}: {}",
-            if r.pass { "PASS" } else { "FAIL" },
+            if r.pass() { "PASS" } else { "FAIL" },
             r.name,
             r.evidence
         )?;
@@ -364,7 +493,7 @@ fn write_text(
     if let Some(n) = note {
         writeln!(out, "NOTE {n}")?;
     }
-    let failed = results.iter().filter(|r| !r.pass).count();
+    let failed = results.iter().filter(|r| !r.pass()).count();
     writeln!(
         out,
         "{} check(s), {} passed, {failed} failed",

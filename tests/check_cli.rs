@@ -98,7 +98,7 @@ fn a_fact_the_capture_cut_off_is_not_a_pass() {
     ]);
     assert_eq!(code, 1);
     assert!(
-        out.starts_with("FAIL expect-success: cannot tell: session 0xf06e294f (stream 0, frames 8-11) an identity the capture cut off: the capture cut its SESSION_SETUP request (frame 10) before the security token, so who it logged on as is not known\n"),
+        out.starts_with("FAIL expect-success: cannot tell: session 0xf06e294f (stream 0, frames 8-11), an identity the capture cut off: the capture cut its SESSION_SETUP request (frame 10) before the security token, so who it logged on as is not known\n"),
         "{out}"
     );
     assert!(out.contains("FAIL deny anonymous: cannot tell: "), "{out}");
@@ -292,4 +292,331 @@ fn expect_status_under_a_filter_cannot_tell_what_is_not_kept() {
     ]);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("(stream 0, frame 19)"), "{out}");
+}
+
+/// `check --format json` says what the text lines say, one check for one
+/// line: the name, PASS for `pass` alone, the evidence with `cannot tell: `
+/// or `nothing to check: ` first for those results, and the count. On
+/// ntlm-snaplen-160 (AUTHENTICATE cut at frame 10) `deny ntlmv1` cannot
+/// tell and `deny plaintext` passes; no-smb-response-port4455 has nothing
+/// to check without --port; ntlmv1-accepted-wrong-password fails
+/// `--deny ntlmv1` and passes `--deny smb1`.
+#[test]
+fn json_says_what_the_text_says() {
+    let cases: &[(&str, &[&str], i32, &[&str])] = &[
+        (
+            "ntlm-snaplen-160.pcap",
+            &["--deny", "ntlmv1", "--deny", "plaintext"],
+            1,
+            &["cannot_tell", "pass"],
+        ),
+        (
+            "no-smb-response-port4455.pcap",
+            &["--deny", "smb1"],
+            1,
+            &["nothing_to_check"],
+        ),
+        (
+            "ntlmv1-accepted-wrong-password.pcap",
+            &[
+                "--deny",
+                "ntlmv1",
+                "--deny",
+                "smb1",
+                "--expect-status",
+                "logon_failure",
+            ],
+            1,
+            // expect-status first: checks go in a fixed order.
+            &["pass", "fail", "pass"],
+        ),
+        (
+            "ntlm-success-copy.pcap",
+            &["--expect-success"],
+            0,
+            &["pass"],
+        ),
+    ];
+    for (name, args, want_code, results) in cases {
+        let f = sample(name);
+        let mut a = vec![f.as_str()];
+        a.extend_from_slice(args);
+        let (code, text) = check(&a);
+        a.extend_from_slice(&["--format", "json"]);
+        let (jcode, json) = check(&a);
+        assert_eq!(
+            (code, jcode),
+            (*want_code, *want_code),
+            "{name}: {text}{json}"
+        );
+        let v: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+        assert_eq!(v["file"], f.as_str());
+        assert_eq!(v["exit_code"], *want_code);
+        assert_eq!(v["verdict"], if *want_code == 0 { "pass" } else { "fail" });
+        assert!(v["damage"].is_null() && v["error"].is_null(), "{json}");
+        let checks = v["checks"].as_array().expect("checks");
+        let got: Vec<&str> = checks
+            .iter()
+            .map(|c| c["result"].as_str().unwrap_or("?"))
+            .collect();
+        assert_eq!(&got, results, "{name}: {json}");
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), checks.len() + 1, "{text}");
+        for (c, line) in checks.iter().zip(&lines) {
+            let prefix = match c["result"].as_str() {
+                Some("cannot_tell") => "cannot tell: ",
+                Some("nothing_to_check") => "nothing to check: ",
+                _ => "",
+            };
+            let word = if c["result"] == "pass" {
+                "PASS"
+            } else {
+                "FAIL"
+            };
+            let kind = c["kind"].as_str().unwrap_or("?");
+            let name = match c["argument"].as_str() {
+                Some(arg) => format!("{kind} {arg}"),
+                None => kind.to_string(),
+            };
+            assert_eq!(c["name"], name.as_str());
+            let evidence = c["evidence"].as_str().unwrap_or("?");
+            assert_eq!(*line, format!("{word} {name}: {prefix}{evidence}"));
+        }
+        let passed = got.iter().filter(|r| **r == "pass").count();
+        assert_eq!(
+            (v["passed"].as_u64(), v["failed"].as_u64()),
+            (Some(passed as u64), Some((got.len() - passed) as u64))
+        );
+        assert_eq!(
+            lines.last().copied(),
+            Some(
+                format!(
+                    "{} check(s), {passed} passed, {} failed",
+                    got.len(),
+                    got.len() - passed
+                )
+                .as_str()
+            )
+        );
+    }
+}
+
+/// An unreadable capture still gives a JSON document, with exit 2; a
+/// damaged one (ntlm-wrong-password cut 10 bytes before its end, inside
+/// its last record) says where, as the text's NOTE line does, and passes
+/// its checks with exit 3.
+#[test]
+fn json_on_unreadable_and_damaged_captures() {
+    let (code, json) = check(&["/nonexistent.pcap", "--deny", "smb1", "--format", "json"]);
+    assert_eq!(code, 2);
+    let v: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+    assert_eq!(v["verdict"], "error");
+    assert_eq!(v["exit_code"], 2);
+    assert!(
+        v["error"]
+            .as_str()
+            .is_some_and(|e| e.starts_with("No such file or directory")),
+        "{json}"
+    );
+    assert_eq!(v["checks"], serde_json::json!([]));
+    let dir = std::env::temp_dir().join(format!("smbscope-checkjson-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let source = std::fs::read(sample("ntlm-wrong-password.pcap")).expect("sample");
+    let cut = dir.join("cut.pcap");
+    std::fs::write(&cut, &source[..source.len() - 10]).expect("write");
+    let cut = cut.to_string_lossy().into_owned();
+    let (code, text) = check(&[&cut, "--deny", "smb1"]);
+    assert_eq!(code, 3, "{text}");
+    let (code, json) = check(&[&cut, "--deny", "smb1", "--format", "json"]);
+    assert_eq!(code, 3);
+    let v: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+    assert_eq!(v["verdict"], "pass_damaged");
+    let d = &v["damage"];
+    let message = d["message"].as_str().expect("message");
+    assert!(
+        text.contains(&format!("NOTE capture damaged: {message};")),
+        "{text}{json}"
+    );
+    assert!(
+        message.contains(&format!(
+            "at byte {} (frame {})",
+            d["byte_offset"], d["frame"]
+        )),
+        "{json}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A damaged copy of a sample (ntlm-wrong-password cut 10 bytes before
+/// its end, inside its last record) and a text file, in a temporary
+/// directory that is removed when dropped.
+struct Broken {
+    dir: std::path::PathBuf,
+    cut: String,
+    text: String,
+}
+
+impl Broken {
+    fn new(tag: &str) -> Broken {
+        let dir = std::env::temp_dir().join(format!("smbscope-check-{tag}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let source = std::fs::read(sample("ntlm-wrong-password.pcap")).expect("sample");
+        let cut = dir.join("cut.pcap");
+        std::fs::write(&cut, &source[..source.len() - 10]).expect("write");
+        let text = dir.join("notes.txt");
+        std::fs::write(&text, "not a capture\n").expect("write");
+        Broken {
+            cut: cut.to_string_lossy().into_owned(),
+            text: text.to_string_lossy().into_owned(),
+            dir,
+        }
+    }
+}
+
+impl Drop for Broken {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Several captures, each judged on its own with the same `--deny ntlmv1`:
+/// ntlm-success-copy passes (NTLMv2), ntlmv1-accepted-wrong-password fails
+/// (alice and bob send NTLMv1), the cut copy passes on a damaged capture,
+/// the text file cannot be read. The exit code is 2 if any could not be
+/// read, else 1 if any failed, else 3 if any passed damaged, else 0, in
+/// whatever order the files come; each capture's lines are those it gives
+/// alone, under a header.
+#[test]
+fn several_captures_and_the_exit_code_precedence() {
+    let b = Broken::new("several");
+    let pass = sample("ntlm-success-copy.pcap");
+    let fail = sample("ntlmv1-accepted-wrong-password.pcap");
+    let cases: &[(&[&str], i32)] = &[
+        (&[&pass, &pass], 0),
+        (&[&pass, &b.cut], 3),
+        (&[&b.cut, &fail, &pass], 1),
+        (&[&fail, &b.cut], 1),
+        (&[&pass, &b.text, &fail], 2),
+        (&[&b.text, &b.cut], 2),
+    ];
+    for (files, want) in cases {
+        let mut a: Vec<&str> = files.to_vec();
+        a.extend_from_slice(&["--deny", "ntlmv1"]);
+        let (code, text) = check(&a);
+        assert_eq!(code, *want, "{files:?}: {text}");
+        // Text: each capture's own lines under "== FILE", then a count.
+        let mut expected = String::new();
+        let mut counts = [0; 4];
+        for f in files.iter() {
+            let (alone, out) = check(&[f, "--deny", "ntlmv1"]);
+            counts[alone as usize] += 1;
+            expected.push_str(&format!("== {f}\n"));
+            if alone == 2 {
+                // What standard error says alone, without "smbscope: FILE: ".
+                let o = smbscope(&["check", f, "--deny", "ntlmv1"]);
+                let err = String::from_utf8_lossy(&o.stderr).into_owned();
+                let why = err
+                    .strip_prefix(&format!("smbscope: {f}: "))
+                    .expect("the file named");
+                assert!(why.starts_with("not a pcap or pcapng capture: "), "{err}");
+                expected.push_str(&format!("ERROR capture could not be read: {why}"));
+                assert!(out.is_empty());
+            } else {
+                expected.push_str(&out);
+            }
+        }
+        assert!(text.starts_with(&expected), "{text}\n---\n{expected}");
+        assert_eq!(text.lines().count(), expected.lines().count() + 1, "{text}");
+        assert_eq!(text.lines().count(), expected.lines().count() + 1, "{text}");
+        let summary = format!(
+            "{} capture(s): {} passed, {} failed, {} passed on a damaged capture, {} could not be read\n",
+            files.len(), counts[0], counts[1], counts[3], counts[2]
+        );
+        assert!(text.ends_with(&summary), "{text}");
+        // JSON Lines: one document a line, each with its own verdict.
+        a.extend_from_slice(&["--format", "jsonl"]);
+        let (code, jsonl) = check(&a);
+        assert_eq!(code, *want);
+        let docs: Vec<serde_json::Value> = jsonl
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("a JSON line"))
+            .collect();
+        assert_eq!(docs.len(), files.len(), "{jsonl}");
+        for (d, f) in docs.iter().zip(files.iter()) {
+            assert_eq!(d["file"], *f);
+            let (alone, _) = check(&[f, "--deny", "ntlmv1"]);
+            assert_eq!(d["exit_code"], alone, "{d}");
+        }
+        // JUnit: one testsuite per capture, totals over them.
+        let n = a.len();
+        a[n - 1] = "junit";
+        let (code, xml) = check(&a);
+        assert_eq!(code, *want);
+        assert_eq!(xml.matches("<testsuite ").count(), files.len(), "{xml}");
+        assert_eq!(xml.matches("<testsuites ").count(), 1, "{xml}");
+        let failures = docs
+            .iter()
+            .map(|d| d["failed"].as_u64().unwrap_or(0))
+            .sum::<u64>();
+        let errors = docs
+            .iter()
+            .filter(|d| !d["damage"].is_null() || !d["error"].is_null())
+            .count();
+        assert!(
+            xml.contains(&format!("failures=\"{failures}\" errors=\"{errors}\">")),
+            "{xml}"
+        );
+    }
+    // One capture: no header, no count of captures, as before.
+    let (_, text) = check(&[&pass, "--deny", "ntlmv1"]);
+    assert_eq!(
+        text,
+        "PASS deny ntlmv1: none in 1 session(s), 1 connection(s)\n1 check(s), 1 passed, 0 failed\n"
+    );
+    // --format json is one document: for several captures, a usage error.
+    assert_eq!(
+        check(&[&pass, &pass, "--deny", "ntlmv1", "--format", "json"]).0,
+        2
+    );
+}
+
+/// `-` reads standard input, among files, at most once; what it gives is
+/// what the file gives.
+#[test]
+fn standard_input_among_captures() {
+    use std::io::Write as _;
+    use std::process::{Command, Stdio};
+    let fail = sample("ntlmv1-accepted-wrong-password.pcap");
+    let pass = sample("ntlm-success-copy.pcap");
+    let run = |args: &[&str]| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_smbscope"))
+            .arg("check")
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run smbscope");
+        let data = std::fs::read(&fail).expect("sample");
+        // smbscope may stop reading before the end (a usage error).
+        let _ = c.stdin.take().expect("stdin").write_all(&data);
+        let o = c.wait_with_output().expect("wait");
+        (
+            o.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+        )
+    };
+    let (code, out) = run(&[&pass, "-", "--deny", "ntlmv1"]);
+    assert_eq!(code, 1, "{out}");
+    let (_, alone) = check(&[&fail, "--deny", "ntlmv1"]);
+    assert!(out.contains(&format!("== -\n{alone}")), "{out}");
+    let (code, out) = run(&["-", "--deny", "ntlmv1", "--format", "json"]);
+    assert_eq!(code, 1);
+    let v: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    assert_eq!(
+        (v["file"].as_str(), v["verdict"].as_str()),
+        (Some("-"), Some("fail"))
+    );
+    let (code, out) = run(&["-", &pass, "-", "--deny", "ntlmv1"]);
+    assert_eq!((code, out.as_str()), (2, ""));
 }

@@ -207,6 +207,138 @@ fn report_jsonl_conforms() {
     check_all("report", "jsonl", Shape::Lines, "report-events.schema.json");
 }
 
+/// Every kind of check, so that each capture's `check --format json`
+/// document holds a result of each.
+const EVERY_CHECK: &[&str] = &[
+    "--expect-success",
+    "--expect-status",
+    "STATUS_LOGON_FAILURE",
+    "--expect-status",
+    "KDC_ERR_PREAUTH_FAILED",
+    "--expect-dialect",
+    "3.1.1",
+    "--expect-mechanism",
+    "kerberos",
+    "--deny",
+    "ntlmv1",
+    "--deny",
+    "smb1",
+    "--deny",
+    "weak-enctype",
+    "--require",
+    "signing",
+    "--deny-finding",
+    "attack.",
+];
+
+/// `check CAP EVERY_CHECK ARGS --format json` on each of `caps`: the
+/// document validates against schema/check.schema.json, its `exit_code`
+/// is the process's, and its `verdict` goes with it.
+fn check_documents(caps: &[PathBuf], args: &[&str]) -> Vec<Value> {
+    let schemas = schemas();
+    let mut failures = Vec::new();
+    let mut docs = Vec::new();
+    for cap in caps {
+        let name = cap.file_name().and_then(|n| n.to_str()).unwrap_or("?");
+        let o = Command::new(env!("CARGO_BIN_EXE_smbscope"))
+            .arg("check")
+            .arg(cap)
+            .args(EVERY_CHECK)
+            .args(args)
+            .args(["--format", "json"])
+            .args(port_args(name))
+            .output()
+            .expect("run smbscope");
+        let code = o.status.code();
+        let v: Value = match serde_json::from_slice(&o.stdout) {
+            Ok(v) => v,
+            Err(e) => {
+                failures.push(format!("{name}: not JSON ({code:?}): {e}"));
+                continue;
+            }
+        };
+        for e in schemas.validate("check.schema.json", &v) {
+            failures.push(format!("{name}: {e}"));
+        }
+        let verdict = v["verdict"].as_str().unwrap_or("?");
+        let want = match code {
+            Some(0) => "pass",
+            Some(1) => "fail",
+            Some(2) => "error",
+            Some(3) => "pass_damaged",
+            _ => "(no such exit code)",
+        };
+        if v["exit_code"].as_i64() != code.map(i64::from) || verdict != want {
+            failures.push(format!(
+                "{name}: exit {code:?}, document says exit_code {} verdict {verdict}",
+                v["exit_code"]
+            ));
+        }
+        docs.push(v);
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    docs
+}
+
+/// Every capture's `check --format json` document conforms, with every
+/// kind of check in it and with a filter; a damaged copy (cut inside a
+/// record) and a file that is no capture give documents that conform too.
+#[test]
+fn check_json_conforms() {
+    let caps = captures();
+    let docs = check_documents(&caps, &[]);
+    let kinds: std::collections::BTreeSet<&str> = docs
+        .iter()
+        .flat_map(|d| d["checks"].as_array().into_iter().flatten())
+        .filter_map(|c| c["result"].as_str())
+        .collect();
+    // Every result occurs on the samples: passes, failures, cuts, and
+    // captures without SMB.
+    assert_eq!(
+        kinds.into_iter().collect::<Vec<_>>(),
+        ["cannot_tell", "fail", "nothing_to_check", "pass"]
+    );
+    let samples: Vec<PathBuf> = caps
+        .iter()
+        .filter(|c| c.starts_with(root().join("samples")))
+        .take(10)
+        .cloned()
+        .collect();
+    for d in check_documents(&samples, &["--user", "alice", "--stream", "0"]) {
+        assert_eq!(d["filters"], json!({"user": "alice", "stream": 0}), "{d}");
+    }
+    // All captures in one run, --format jsonl: one line each, in order,
+    // each a document that conforms.
+    let o = Command::new(env!("CARGO_BIN_EXE_smbscope"))
+        .arg("check")
+        .args(&caps)
+        .args(EVERY_CHECK)
+        .args(["--format", "jsonl"])
+        .output()
+        .expect("run smbscope");
+    let text = String::from_utf8_lossy(&o.stdout);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), caps.len());
+    let schemas = schemas();
+    for (l, cap) in lines.iter().zip(&caps) {
+        let v: Value = serde_json::from_str(l).expect("a JSON line");
+        assert_eq!(v["file"].as_str(), cap.to_str(), "{l}");
+        let errors = schemas.validate("check.schema.json", &v);
+        assert!(errors.is_empty(), "{}: {errors:?}", cap.display());
+    }
+    let dir = std::env::temp_dir().join(format!("smbscope-schema-check-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let source = std::fs::read(root().join("samples/ntlm-wrong-password.pcap")).expect("sample");
+    let cut = dir.join("cut.pcap");
+    std::fs::write(&cut, &source[..source.len() - 10]).expect("written");
+    let text = dir.join("notes.txt");
+    std::fs::write(&text, "not a capture\n").expect("written");
+    let docs = check_documents(&[cut, text], &[]);
+    assert!(docs[0]["damage"]["frame"].as_u64().is_some(), "{}", docs[0]);
+    assert_eq!(docs[1]["verdict"], "error", "{}", docs[1]);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// What a capture cut by the snaplen writes of its NetBIOS session packets
 /// (the fields kept, as `netbios_error` is not written for a cut): copies
 /// of the samples with a session request, a negative and a retarget
@@ -445,6 +577,7 @@ fn schema_files_are_closed() {
         "messages.schema.json",
         "report.schema.json",
         "report-events.schema.json",
+        "check.schema.json",
     ] {
         let text = std::fs::read_to_string(root().join("schema").join(f)).expect(f);
         let v: Value = serde_json::from_str(&text).expect(f);

@@ -161,6 +161,17 @@ impl CaptureError {
             | CaptureError::HeaderInvalid { .. } => 0,
         }
     }
+
+    /// The frame whose record is cut or corrupt (the first not read), when
+    /// the error names one.
+    pub fn frame(&self) -> Option<u64> {
+        match self {
+            CaptureError::Corrupt { frame, .. } | CaptureError::Truncated { frame, .. } => {
+                Some(*frame)
+            }
+            _ => None,
+        }
+    }
 }
 
 impl fmt::Display for CaptureError {

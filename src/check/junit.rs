@@ -1,5 +1,5 @@
-//! JUnit XML for `smbscope check --format junit`: one testsuite, one
-//! testcase per check, a `<failure>` for each failed one (the de-facto
+//! JUnit XML for `smbscope check --format junit`: one testsuite per
+//! capture, one testcase per check, a `<failure>` for each failed one (the de-facto
 //! schema CI systems read: Jenkins, GitLab, GitHub test reporters).
 
 use std::fmt::Write as _;
@@ -35,39 +35,68 @@ pub fn escape(s: &str) -> String {
 /// testsuite's name.
 const CLASSNAME: &str = "smbscope.check";
 
-/// The JUnit document for a capture that could not be read at all: one
-/// testcase, "capture", with an `<error>` naming the file and why (the
-/// exit code stays 2).
-pub fn render_unreadable(file: &str, error: &str) -> String {
-    let suite = escape(&format!("smbscope check {file}"));
-    let e = escape(error);
-    format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
-         <testsuites name=\"smbscope\" tests=\"1\" failures=\"0\" errors=\"1\">\n\
-         \x20 <testsuite name=\"{suite}\" tests=\"1\" failures=\"0\" errors=\"1\" skipped=\"0\">\n\
-         \x20   <testcase classname=\"{CLASSNAME}\" name=\"capture\">\n\
-         \x20     <error message=\"{e}\" type=\"unreadable\">{e}</error>\n\
-         \x20   </testcase>\n\
-         \x20 </testsuite>\n\
-         </testsuites>\n"
-    )
+/// One capture's `<testsuite>`, with its counts, for [`document`].
+pub struct Suite {
+    text: String,
+    tests: usize,
+    failures: usize,
+    errors: usize,
 }
 
-/// The JUnit document for the checks of `file`. `damaged` (what is wrong
-/// with a damaged capture) is one more testcase, named "capture", with an
-/// `<error>`: the checks cover only the part before the damage, so a CI
-/// job must not read the document as a clean pass. It also goes into
-/// `<system-err>`.
-pub fn render(file: &str, results: &[CheckResult], damaged: Option<&str>) -> String {
-    let failures = results.iter().filter(|r| !r.pass).count();
-    let errors = usize::from(damaged.is_some());
-    let tests = results.len() + errors;
+/// The JUnit document of the captures' suites, one `<testsuite>` each,
+/// inside one `<testsuites>` with their totals.
+pub fn document(suites: &[Suite]) -> String {
+    let tests: usize = suites.iter().map(|s| s.tests).sum();
+    let failures: usize = suites.iter().map(|s| s.failures).sum();
+    let errors: usize = suites.iter().map(|s| s.errors).sum();
     let mut s = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let suite = escape(&format!("smbscope check {file}"));
     let _ = writeln!(
         s,
         "<testsuites name=\"smbscope\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\">"
     );
+    for x in suites {
+        s.push_str(&x.text);
+    }
+    s.push_str("</testsuites>\n");
+    s
+}
+
+/// The suite of a capture that could not be read at all: one testcase,
+/// "capture", with an `<error>` naming the file and why (the exit code
+/// stays 2).
+pub fn unreadable_suite(file: &str, error: &str) -> Suite {
+    let suite = escape(&format!("smbscope check {file}"));
+    let e = escape(error);
+    Suite {
+        text: format!(
+            "\x20 <testsuite name=\"{suite}\" tests=\"1\" failures=\"0\" errors=\"1\" skipped=\"0\">\n\
+             \x20   <testcase classname=\"{CLASSNAME}\" name=\"capture\">\n\
+             \x20     <error message=\"{e}\" type=\"unreadable\">{e}</error>\n\
+             \x20   </testcase>\n\
+             \x20 </testsuite>\n"
+        ),
+        tests: 1,
+        failures: 0,
+        errors: 1,
+    }
+}
+
+/// The JUnit document for a capture that could not be read at all.
+pub fn render_unreadable(file: &str, error: &str) -> String {
+    document(&[unreadable_suite(file, error)])
+}
+
+/// The suite of the checks of `file`. `damaged` (what is wrong with a
+/// damaged capture) is one more testcase, named "capture", with an
+/// `<error>`: the checks cover only the part before the damage, so a CI
+/// job must not read the document as a clean pass. It also goes into
+/// `<system-err>`.
+pub fn suite(file: &str, results: &[CheckResult], damaged: Option<&str>) -> Suite {
+    let failures = results.iter().filter(|r| !r.pass()).count();
+    let errors = usize::from(damaged.is_some());
+    let tests = results.len() + errors;
+    let mut s = String::new();
+    let suite = escape(&format!("smbscope check {file}"));
     let _ = writeln!(s, "  <testsuite name=\"{suite}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"0\">");
     let class = CLASSNAME;
     if let Some(d) = damaged {
@@ -77,7 +106,7 @@ pub fn render(file: &str, results: &[CheckResult], damaged: Option<&str>) -> Str
     for r in results {
         let name = escape(&r.name);
         let ev = escape(&r.evidence);
-        if r.pass {
+        if r.pass() {
             let _ = writeln!(s, "    <testcase classname=\"{class}\" name=\"{name}\">\n      <system-out>{ev}</system-out>\n    </testcase>");
         } else {
             let _ = writeln!(s, "    <testcase classname=\"{class}\" name=\"{name}\">\n      <failure message=\"{ev}\" type=\"check\">{ev}</failure>\n    </testcase>");
@@ -86,8 +115,18 @@ pub fn render(file: &str, results: &[CheckResult], damaged: Option<&str>) -> Str
     if let Some(d) = damaged {
         let _ = writeln!(s, "    <system-err>{}</system-err>", escape(d));
     }
-    s.push_str("  </testsuite>\n</testsuites>\n");
-    s
+    s.push_str("  </testsuite>\n");
+    Suite {
+        text: s,
+        tests,
+        failures,
+        errors,
+    }
+}
+
+/// The JUnit document for the checks of one capture ([`suite`]).
+pub fn render(file: &str, results: &[CheckResult], damaged: Option<&str>) -> String {
+    document(&[suite(file, results, damaged)])
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! CI. Each check gives one [`CheckResult`] with pass/fail and evidence.
 //! The same checks come from flags or from a TOML policy file ([`Policy`]).
 
+pub mod json;
 pub mod junit;
 mod rules;
 
@@ -191,14 +192,73 @@ pub fn scoped(model: &Model, d: &Diagnosis, filter: &Filter) -> (Model, Diagnosi
     (m, d)
 }
 
+/// How a check came out. A check passes only on what it judged: one that
+/// judged nothing, or that the capture's cuts leave open, fails too, and
+/// says which of the two it is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckOutcome {
+    Pass,
+    /// The capture shows what the check forbids, or lacks what it needs.
+    Fail,
+    /// The capture cut off what the check would judge (snaplen, lost
+    /// bytes, a filter that leaves it out); the evidence starts
+    /// [`CheckOutcome::CANNOT_TELL`].
+    CannotTell,
+    /// The capture (or the part the filters keep) holds nothing the check
+    /// could judge; the evidence starts [`CheckOutcome::NOTHING_TO_CHECK`].
+    NothingToCheck,
+}
+
+impl CheckOutcome {
+    pub const CANNOT_TELL: &'static str = "cannot tell: ";
+    pub const NOTHING_TO_CHECK: &'static str = "nothing to check: ";
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckOutcome::Pass => "pass",
+            CheckOutcome::Fail => "fail",
+            CheckOutcome::CannotTell => "cannot_tell",
+            CheckOutcome::NothingToCheck => "nothing_to_check",
+        }
+    }
+}
+
 /// The result of one check.
 #[derive(Clone, Debug, Serialize)]
 pub struct CheckResult {
     /// e.g. "expect-success", "deny ntlmv1".
     pub name: String,
-    pub pass: bool,
-    /// What was seen: sessions, frames, statuses.
+    pub outcome: CheckOutcome,
+    /// What was seen: sessions, frames, statuses; as the text line gives
+    /// it, "cannot tell: " or "nothing to check: " first for those outcomes.
     pub evidence: String,
+}
+
+impl CheckResult {
+    pub fn pass(&self) -> bool {
+        self.outcome == CheckOutcome::Pass
+    }
+
+    /// The evidence without the "cannot tell: " or "nothing to check: "
+    /// that [`CheckResult::outcome`] says.
+    pub fn detail(&self) -> &str {
+        let prefix = match self.outcome {
+            CheckOutcome::CannotTell => CheckOutcome::CANNOT_TELL,
+            CheckOutcome::NothingToCheck => CheckOutcome::NOTHING_TO_CHECK,
+            _ => "",
+        };
+        self.evidence.strip_prefix(prefix).unwrap_or(&self.evidence)
+    }
+
+    /// The check's kind and its argument as given ("deny", "ntlmv1";
+    /// "expect-success", none): its name split at the first space.
+    pub fn kind(&self) -> (&str, Option<&str>) {
+        match self.name.split_once(' ') {
+            Some((k, a)) => (k, Some(a)),
+            None => (&self.name, None),
+        }
+    }
 }
 
 /// Evaluates every check of `p` on a capture's model and diagnosis. A
@@ -217,7 +277,7 @@ pub fn evaluate(p: &Policy, scope: &Scope) -> Vec<CheckResult> {
                 .strip_prefix("expect-status ")
                 .is_some_and(|s| matches!(rules::wanted_status(s), Ok(rules::Wanted::Krb(_))));
         if let Some(why) = scope.nothing(kerberos) {
-            r.pass = false;
+            r.outcome = CheckOutcome::NothingToCheck;
             r.evidence = why;
         }
     }
@@ -248,4 +308,57 @@ fn evaluate_all(p: &Policy, model: &Model, d: &Diagnosis) -> Vec<CheckResult> {
         v.push(rules::deny_finding(d, &x.to_ascii_lowercase()));
     }
     v
+}
+
+/// A capture's verdict over all its checks, and the exit code it gives
+/// when it is the only capture.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// Every check passed (exit 0).
+    Pass,
+    /// At least one check did not pass (exit 1), damaged capture or not.
+    Fail,
+    /// The capture could not be read at all (exit 2).
+    Error,
+    /// Every check passed, but the capture is damaged: the checks cover
+    /// only the part before the damage (exit 3).
+    PassDamaged,
+}
+
+impl Verdict {
+    pub fn of(results: &[CheckResult], damaged: bool) -> Verdict {
+        if results.iter().any(|r| !r.pass()) {
+            Verdict::Fail
+        } else if damaged {
+            Verdict::PassDamaged
+        } else {
+            Verdict::Pass
+        }
+    }
+
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Verdict::Pass => 0,
+            Verdict::Fail => 1,
+            Verdict::Error => 2,
+            Verdict::PassDamaged => 3,
+        }
+    }
+
+    /// The verdict of several captures, each judged on its own: error
+    /// (one could not be read) over fail over pass_damaged over pass.
+    pub fn combine(self, o: Verdict) -> Verdict {
+        let rank = |v: Verdict| match v {
+            Verdict::Error => 3,
+            Verdict::Fail => 2,
+            Verdict::PassDamaged => 1,
+            Verdict::Pass => 0,
+        };
+        if rank(o) > rank(self) {
+            o
+        } else {
+            self
+        }
+    }
 }

@@ -4,7 +4,7 @@ use crate::diagnose::{Diagnosis, Finding, Severity};
 use crate::ntstatus::{self, NtStatus};
 use crate::session::{Connection, Encryption, Model, Outcome, Session, MECHANISM_NTLM};
 
-use super::CheckResult;
+use super::{CheckOutcome, CheckResult};
 
 /// What the checks look at: the capture's model and diagnosis, and the
 /// ports followed as SMB (to say which when the capture has no SMB).
@@ -56,24 +56,41 @@ impl<'a> Scope<'a> {
 fn result(name: impl Into<String>, pass: bool, evidence: impl Into<String>) -> CheckResult {
     CheckResult {
         name: name.into(),
-        pass,
+        outcome: if pass {
+            CheckOutcome::Pass
+        } else {
+            CheckOutcome::Fail
+        },
         evidence: evidence.into(),
     }
 }
 
-fn describe(s: &Session) -> String {
+/// A check that fails because the capture cut off what it would judge:
+/// its evidence reads "cannot tell: ...".
+fn cannot_tell(name: impl Into<String>, why: &str) -> CheckResult {
+    CheckResult {
+        name: name.into(),
+        outcome: CheckOutcome::CannotTell,
+        evidence: format!("{}{why}", CheckOutcome::CANNOT_TELL),
+    }
+}
+
+/// "session 0x54402ac0 (stream 0, frames 8-11)".
+fn place(s: &Session) -> String {
     let last = s
         .rounds
         .last()
         .and_then(|r| r.response_frame)
         .map_or(String::new(), |f| format!("-{f}"));
     format!(
-        "session {} (stream {}, frames {}{last}) {}",
-        s.session_id,
-        s.stream,
-        s.first_frame,
-        crate::diagnose::identity(s)
+        "session {} (stream {}, frames {}{last})",
+        s.session_id, s.stream, s.first_frame
     )
+}
+
+/// "session 0x54402ac0 (stream 0, frames 8-11) SAMPLES\alice".
+fn describe(s: &Session) -> String {
+    format!("{} {}", place(s), crate::diagnose::identity(s))
 }
 
 /// Lists at most 3 items, then "and N more".
@@ -136,11 +153,7 @@ pub fn expect_success(model: &Model, d: &Diagnosis) -> CheckResult {
             let others = d.total(Severity::Error).saturating_sub(1);
             result("expect-success", false, error_evidence(f, others))
         }
-        (None, None) if !cut.is_empty() => result(
-            "expect-success",
-            false,
-            format!("cannot tell: {}", some(cut)),
-        ),
+        (None, None) if !cut.is_empty() => cannot_tell("expect-success", &some(cut)),
         (None, None) => {
             let seen: Vec<String> = model
                 .sessions
@@ -353,10 +366,9 @@ pub fn expect_status(model: &Model, wanted: &str) -> CheckResult {
     // First carried outside a check's filter: a kept connection may have
     // carried it later, which the model does not keep.
     if let Some(&(_, stream)) = model.statuses_outside.iter().find(|(c, _)| *c == code) {
-        return result(
+        return cannot_tell(
             name,
-            false,
-            format!("cannot tell: the capture's first response with {st} is on tcp.stream {stream}, which the filter leaves out, and only the first response of each status is kept; check without --user, --host or --stream, or with --stream {stream}"),
+            &format!("the capture's first response with {st} is on tcp.stream {stream}, which the filter leaves out, and only the first response of each status is kept; check without --user, --host or --stream, or with --stream {stream}"),
         );
     }
     // What the responses did carry, in the order they came.
@@ -546,7 +558,7 @@ pub fn expect_mechanism(model: &Model, wanted: &str) -> CheckResult {
     if with.is_empty() {
         let unknown = unknowns(model, mechanism_unknown);
         if !unknown.is_empty() {
-            return result(name, false, format!("cannot tell: {}", some(unknown)));
+            return cannot_tell(name, &some(unknown));
         }
         return result(name, false, "no session setup with a known mechanism");
     }
@@ -562,7 +574,7 @@ pub fn expect_mechanism(model: &Model, wanted: &str) -> CheckResult {
     if !bad.is_empty() {
         result(name, false, some(bad))
     } else if !unknown.is_empty() {
-        result(name, false, format!("cannot tell: {}", some(unknown)))
+        cannot_tell(name, &some(unknown))
     } else {
         let all = match want {
             "ntlmssp" => "NTLM (NTLMSSP, or an SMB1 logon without SPNEGO)",
@@ -688,9 +700,12 @@ fn cut_request(s: &Session) -> Option<u64> {
 /// "cannot tell: ..." for a session one of whose facts the capture cut off.
 fn cut_off(s: &Session, what: &str) -> Option<String> {
     let f = cut_request(s)?;
+    // "session 0x54402ac0 (stream 0, frames 8-11), an identity the capture
+    // cut off: the capture cut ...": the identity set off by a comma.
     Some(format!(
-        "{}: the capture cut its SESSION_SETUP request (frame {f}) before the security token, so {what} is not known",
-        describe(s)
+        "{}, {}: the capture cut its SESSION_SETUP request (frame {f}) before the security token, so {what} is not known",
+        place(s),
+        crate::diagnose::identity(s)
     ))
 }
 
@@ -937,7 +952,7 @@ pub fn deny(model: &Model, what: &str) -> CheckResult {
         return result(name, false, t);
     }
     if !unknown.is_empty() {
-        return result(name, false, format!("cannot tell: {}", some(unknown)));
+        return cannot_tell(name, &some(unknown));
     }
     result(
         name,

@@ -1317,7 +1317,7 @@ mod tests {
         let [r] = &crate::check::evaluate(&policy, &scope)[..] else {
             panic!("one check");
         };
-        assert!(r.pass, "{}", r.evidence);
+        assert!(r.pass(), "{}", r.evidence);
         assert!(
             r.evidence.contains(
                 "24 of 24 message(s) after its setup signed; 2 compressed message(s) on its connection could not be checked"
