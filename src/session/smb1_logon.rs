@@ -265,10 +265,11 @@ impl Builder {
     /// A LOGOFF_ANDX response: the UID is gone ([MS-CIFS] 3.3.5.4), on
     /// this connection only; or, refused, it is not (its opens and its
     /// `logoff_frame` stay as they were), but for
-    /// STATUS_USER_SESSION_DELETED, gone already (as SMB2's LOGOFF).
+    /// STATUS_USER_SESSION_DELETED or ERRSRV/ERRbaduid, gone already (as
+    /// SMB2's LOGOFF; [`dos::uid_unknown`]).
     fn logged_off_smb1(&mut self, ci: usize, m: &Message<'_>, x: &Smb1Message) {
         let sid = u64::from(x.uid);
-        if x.succeeded() || x.read_status() == NtStatus::USER_SESSION_DELETED {
+        if x.succeeded() || crate::ntstatus::dos::uid_unknown(x.read_status()) {
             self.mark_session(m.stream, sid, |s| {
                 s.logoff_frame = Some(m.frame);
                 s.ended_frame.get_or_insert(m.frame);
