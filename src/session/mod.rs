@@ -1067,10 +1067,22 @@ impl Builder {
         let pending_dropped = st.pending_dropped;
         // By frame, then MessageId: several requests can share a frame, and
         // the table's (randomly keyed) order must not leak into the model.
+        // The commands of one SMB1 AndX chain (kept apart under their
+        // commands) are next to each other: one request, answered by one
+        // response ([MS-CIFS] 2.2.3.4), counted once.
         let mut left: Vec<(u64, Pending)> = pending.into_iter().collect();
-        left.sort_unstable_by_key(|(id, p)| (p.frame, *id));
+        left.sort_unstable_by_key(|(id, p)| (p.frame, smb1_logon::message_key(*id), *id));
+        let chained = left
+            .windows(2)
+            .filter(|w| {
+                let ((a, pa), (b, pb)) = (&w[0], &w[1]);
+                pa.frame == pb.frame
+                    && a != b
+                    && smb1_logon::message_key(*a) == smb1_logon::message_key(*b)
+            })
+            .count();
         let c = &mut self.model.connections[ci];
-        c.unanswered_requests = left.len() as u64 + pending_dropped;
+        c.unanswered_requests = (left.len() - chained) as u64 + pending_dropped;
         c.first_unanswered_frame = left.first().map(|(_, p)| p.frame);
         for (_, p) in left {
             if let Detail::Setup(req) = p.detail {

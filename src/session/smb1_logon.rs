@@ -55,6 +55,19 @@ fn chained_key(x: &Smb1Message, command: Smb1Command) -> u64 {
     SMB1_PENDING | u64::from(command.0) << 48 | u64::from(x.pid) << 16 | u64::from(x.mid)
 }
 
+/// A pending key's PID and MID part ([`chained_key`]).
+const SMB1_PID_MID: u64 = (1 << 48) - 1;
+
+/// The pending key `k` without its command: equal for the commands of one
+/// AndX chain ([`chained_key`]), the key itself for an SMB2 MessageId.
+pub(super) fn message_key(k: u64) -> u64 {
+    if k & SMB1_PENDING != 0 {
+        SMB1_PENDING | k & SMB1_PID_MID
+    } else {
+        k
+    }
+}
+
 /// The mechanism of a logon without extended security.
 pub const MECHANISM_NTLM: &str = "ntlm";
 
