@@ -109,6 +109,17 @@ fn left_out(cmd: u8, status: NtStatus, trans2: Option<u32>) -> Option<&'static s
         (0x32, Some(0x0001)) if status == NtStatus::NO_SUCH_FILE || dos == Some((1, 2)) => {
             Some("no match")
         }
+        // A LOGOFF_ANDX of a UID the connection does not have: gone
+        // already, as SMB2's LOGOFF answered USER_SESSION_DELETED; smbd
+        // answers ERRSRV/ERRbaduid (0x02/0x005b), [MS-CIFS] 2.2.2.4 names
+        // it STATUS_SMB_BAD_UID (0x005B0002).
+        (0x74, _)
+            if status == NtStatus::USER_SESSION_DELETED
+                || status.0 == 0x005B_0002
+                || dos == Some((2, 0x005B)) =>
+        {
+            Some("LOGOFF of an unknown UID")
+        }
         // TRANS2_GET_DFS_REFERRAL to a server without DFS.
         (0x32, Some(0x0010)) if status == NtStatus::NOT_FOUND => Some("no DFS"),
         _ => None,
@@ -406,30 +417,37 @@ fn connection_of(name: &str, messages: &[(bool, Vec<u8>)]) -> Value {
     v["connections"][0].clone()
 }
 
-/// A LOGOFF_ANDX refused is an error, in the DOS form too (ERRSRV/ERRbaduid,
-/// frame 2), unless the session was gone already (USER_SESSION_DELETED,
-/// frame 4, left out as SMB2's LOGOFF's is). A transaction's error comes
-/// after an interim response and its secondary request: its request is
-/// the primary (frame 5, [MS-CIFS] 3.2.4.1.5).
+/// A LOGOFF_ANDX refused is an error, in the DOS form too (ERRDOS/
+/// ERRnoaccess, frame 2), unless the session was gone already: answered
+/// USER_SESSION_DELETED (frame 4), ERRSRV/ERRbaduid, smbd's form of it
+/// (frame 10, as in smb1-sharing-violation), or STATUS_SMB_BAD_UID, [MS-CIFS]
+/// 2.2.2.4's (frame 12); left out as SMB2's LOGOFF's is. A transaction's
+/// error comes after an interim response and its secondary request: its
+/// request is the primary (frame 5, [MS-CIFS] 3.2.4.1.5).
 #[test]
 fn smb1_logoff_and_transaction_errors() {
+    const ERRDOS_NOACCESS: u32 = 0x0005_0001; // 01 00 05 00
     const ERRSRV_BADUID: u32 = 0x005B_0002; // 02 00 5b 00
     let messages = [
         (true, smb1(0x74, false, 0, 1)),
-        (false, smb1_form(0x74, true, ERRSRV_BADUID, false, 1)),
+        (false, smb1_form(0x74, true, ERRDOS_NOACCESS, false, 1)),
         (true, smb1(0x74, false, 0, 2)),
         (false, smb1(0x74, true, NtStatus::USER_SESSION_DELETED.0, 2)),
         (true, smb1(0x32, false, 0, 3)),
         (false, smb1(0x32, true, 0, 3)),
         (true, smb1(0x33, false, 0, 3)),
         (false, smb1(0x32, true, NtStatus::INVALID_PARAMETER.0, 3)),
+        (true, smb1(0x74, false, 0, 4)),
+        (false, smb1_form(0x74, true, ERRSRV_BADUID, false, 4)),
+        (true, smb1(0x74, false, 0, 5)),
+        (false, smb1(0x74, true, ERRSRV_BADUID, 5)),
     ];
     let c = connection_of("logoff", &messages);
     assert_eq!(
         c["errors"],
         serde_json::json!([
             {"frame": 2, "request_frame": 1, "command": "SMB_COM_LOGOFF_ANDX",
-             "status": "ERRSRV/ERRbaduid", "session_id": "0x800"},
+             "status": "ERRDOS/ERRnoaccess", "session_id": "0x800"},
             {"frame": 8, "request_frame": 5, "command": "SMB_COM_TRANSACTION2",
              "status": "STATUS_INVALID_PARAMETER", "session_id": "0x800"}
         ])
@@ -444,7 +462,11 @@ fn smb1_logoff_and_transaction_errors() {
 /// smb.uid, smb.access_mask, smb.share_access). Between the two refusals
 /// the refused client sent a LOGOFF_ANDX with the holder's UID, refused
 /// ERRSRV/ERRbaduid (a UID is its connection's own, [MS-CIFS] 2.2.1.6): it
-/// ended no session, so the second refusal names the holder too.
+/// ended no session, so the second refusal names the holder too. That
+/// answer is smbd's form of USER_SESSION_DELETED (in both captures, DOS
+/// form though the NT one asked for NT status codes): no session of that
+/// UID on the connection, so it is not one of the connection's errors, as
+/// SMB2's LOGOFF answered USER_SESSION_DELETED is not.
 #[test]
 fn a_file_in_use_names_its_holder_in_both_forms() {
     let files = rows(include_str!("data/smb1_files_tshark.tsv"));
@@ -502,6 +524,7 @@ fn a_file_in_use_names_its_holder_in_both_forms() {
         );
         assert_eq!(logoff["smb.uid"], answered["smb.uid"]);
         assert!(frame(refused[0]) < frame(logoff) && frame(logoff) < frame(refused[1]));
+        assert_eq!(logoff["smb.flags2.nt_error"], "0", "{capture}: DOS form");
         // The holder's CLOSE comes after both.
         let close = files
             .iter()
@@ -546,6 +569,34 @@ fn a_file_in_use_names_its_holder_in_both_forms() {
             );
             assert_eq!(h["share_access"], serde_json::json!([]), "{capture}");
         }
+        // The LOGOFF_ANDX with the other connection's UID is no error of
+        // the connection it came on, and ended no session: the holder's
+        // session ends at its own LOGOFF_ANDX.
+        let stream: u64 = logoff["tcp.stream"].parse().expect("stream");
+        let c = v["connections"]
+            .as_array()
+            .expect("connections")
+            .iter()
+            .find(|c| c["stream"] == stream)
+            .expect("its connection");
+        let errors = c["errors"].as_array().expect("errors");
+        assert!(
+            errors.iter().all(|e| e["frame"] != frame(logoff)),
+            "{capture}: {errors:?}"
+        );
+        assert_eq!(errors.len(), 2, "{capture}: the two refused opens");
+        let holder_stream: u64 = answered["tcp.stream"].parse().expect("stream");
+        let holder = v["sessions"]
+            .as_array()
+            .expect("sessions")
+            .iter()
+            .find(|s| s["stream"] == holder_stream)
+            .expect("the holder's session");
+        let ended = holder["logoff_frame"].as_u64();
+        assert!(
+            ended.is_some_and(|f| f > frame(logoff)),
+            "{capture}: {ended:?}"
+        );
     }
 }
 

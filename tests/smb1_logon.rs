@@ -604,3 +604,48 @@ fn smb1_logon_cut_in_its_account_names_nobody() {
     assert_eq!(s[0].3, "bob");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A SESSION_SETUP_ANDX with a TREE_CONNECT_ANDX chained to it is one
+/// request, answered by one response ([MS-CIFS] 2.2.3.4): cut after it
+/// (smb1-chained-tree-connect's first 8 frames, tshark: frame 8 is the
+/// request, smb.cmd 0x73,0x75, and nothing answers it), the connection has
+/// one unanswered request, not one per command (before: 2). The whole
+/// capture has none.
+#[test]
+fn a_chained_request_unanswered_counts_once() {
+    let path = common::capture_path("smb1-chained-tree-connect.pcap");
+    let b = std::fs::read(&path).expect("sample");
+    let mut cut = b[..24].to_vec();
+    let (mut at, mut n) = (24, 0u64);
+    while at + 16 <= b.len() && n < 8 {
+        let len = u32::from_le_bytes(b[at + 8..at + 12].try_into().expect("4 bytes")) as usize;
+        cut.extend_from_slice(&b[at..at + 16 + len]);
+        at += 16 + len;
+        n += 1;
+    }
+    let dir = std::env::temp_dir().join(format!("smbscope-chain-cut-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let p = dir.join("cut.pcap");
+    std::fs::write(&p, &cut).expect("writes");
+    if let Ok(out) = std::process::Command::new("tshark")
+        .arg("-r")
+        .arg(&p)
+        .args(["-Y", "smb", "-T", "fields", "-e", "frame.number"])
+        .args(["-e", "smb.cmd", "-e", "smb.flags.response"])
+        .output()
+    {
+        let text = String::from_utf8_lossy(&out.stdout);
+        let last = text.lines().last().unwrap_or("");
+        assert_eq!(last, "8\t0x73,0x75,0xff\t0", "tshark: {text}");
+    }
+    let unanswered = |v: &Value| {
+        let c = &v["connections"][0];
+        (
+            c["unanswered_requests"].as_u64(),
+            c["first_unanswered_frame"].as_u64(),
+        )
+    };
+    assert_eq!(unanswered(&report(&p)), (Some(1), Some(8)));
+    assert_eq!(unanswered(&report(&path)), (Some(0), None));
+    let _ = std::fs::remove_dir_all(&dir);
+}

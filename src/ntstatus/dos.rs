@@ -299,6 +299,22 @@ pub fn is_benign(st: NtStatus) -> bool {
     matches!(st.dos_error(), Some((ERRDOS, ERR_NOFILES | ERR_MOREDATA)))
 }
 
+/// ERRSRV/ERRbaduid: the UID is not known on the connection ([MS-CIFS]
+/// 2.2.2.4).
+pub const ERR_BADUID: u16 = 0x005B;
+
+/// An SMB1 response's status says its UID is not (or no longer) a session
+/// of the connection: STATUS_USER_SESSION_DELETED, or ERRSRV/ERRbaduid,
+/// which is smbd's form of it (smbd answers a UID its session lookup finds
+/// USER_SESSION_DELETED with ERRSRV/ERRbaduid in the DOS form, whatever the
+/// client asked for) and [MS-CIFS] 2.2.2.4's STATUS_SMB_BAD_UID
+/// (0x005B0002: the same error class and code as an NTSTATUS).
+pub fn uid_unknown(st: NtStatus) -> bool {
+    st == NtStatus::USER_SESSION_DELETED
+        || st.0 == 0x005B_0002
+        || st.dos_error() == Some((ERRSRV, ERR_BADUID))
+}
+
 /// The name of an ErrorClass: "ERRDOS", "ERRSRV", …
 pub fn class_name(class: u8) -> Option<&'static str> {
     Some(match class {

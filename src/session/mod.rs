@@ -613,7 +613,8 @@ impl Builder {
             } else {
                 Protection::Neither
             };
-            self.after_setup(ci, m.stream, h.session_id, m.frame, p);
+            let binding = self.binding_exchange(ci, m, &h);
+            self.after_setup(ci, m.stream, h.session_id, m.frame, p, binding);
         }
         if !h.is_response() {
             self.request(ci, m, &h);
@@ -712,7 +713,7 @@ impl Builder {
         if let Some(sid) = m.transform.and_then(|t| t.session_id) {
             self.mark_session(m.stream, sid, |s| s.encrypted = true);
             if sid != 0 {
-                self.after_setup(ci, m.stream, sid, m.frame, Protection::Encrypted);
+                self.after_setup(ci, m.stream, sid, m.frame, Protection::Encrypted, false);
             }
         }
         if first || self.opts.verbose {
@@ -811,13 +812,32 @@ impl Builder {
     /// on another channel than the session's first entry (a bound channel,
     /// or a connection whose binding the capture lacks), on that first
     /// entry too: it counts the messages of every channel.
-    fn after_setup(&mut self, ci: usize, stream: u64, sid: u64, frame: u64, p: Protection) {
+    ///
+    /// A connection whose NEGOTIATE is in the capture and that has no entry
+    /// of `sid` set up no session and bound no channel of it: the server
+    /// does not find `sid` in that connection's session table and answers
+    /// STATUS_USER_SESSION_DELETED ([MS-SMB2] 3.3.5.2.9), so the message is
+    /// none of the session's and is not counted. A binding SESSION_SETUP
+    /// exchange (`binding`, [MS-SMB2] 3.3.5.5) is the session's before its
+    /// channel's entry exists, and is counted on the first entry.
+    fn after_setup(
+        &mut self,
+        ci: usize,
+        stream: u64,
+        sid: u64,
+        frame: u64,
+        p: Protection,
+        binding: bool,
+    ) {
         let own = self.session_index.get(&(stream, sid)).copied();
-        let mut channel = true;
-        if let Some(s) = own.and_then(|i| self.model.sessions.get_mut(i)) {
-            s.note_after_setup(p, frame);
-            channel = s.bound_to_stream.is_some();
-        }
+        let channel = match own.and_then(|i| self.model.sessions.get_mut(i)) {
+            Some(s) => {
+                s.note_after_setup(p, frame);
+                s.bound_to_stream.is_some()
+            }
+            // Only a connection begun before the capture can hide a binding.
+            None => binding || self.model.connections[ci].negotiate.is_none(),
+        };
         if !channel {
             return;
         }
@@ -833,6 +853,26 @@ impl Builder {
                 s.note_after_setup(p, frame);
             }
         }
+    }
+
+    /// `m` is a SESSION_SETUP request with the BINDING flag ([MS-SMB2]
+    /// 2.2.5), or the response to one that is still pending.
+    fn binding_exchange(&self, ci: usize, m: &Message<'_>, h: &crate::smb2::Smb2Header) -> bool {
+        if h.command != Command::SESSION_SETUP {
+            return false;
+        }
+        if !h.is_response() {
+            // Flags, after the body's StructureSize.
+            let flags = m.bytes.get(crate::smb2::header::HEADER_LEN + 2).copied();
+            return flags.is_some_and(|f| {
+                crate::smb2::session_setup::SessionSetupRequestFlags(f)
+                    .contains(crate::smb2::session_setup::SessionSetupRequestFlags::BINDING)
+            });
+        }
+        matches!(
+            self.conn_state[ci].pending.get(&h.message_id),
+            Some(Pending { detail: Detail::Setup(req), .. }) if req.binding
+        )
     }
 
     /// A compression transform on connection `ci`: which session it is of
@@ -1027,10 +1067,22 @@ impl Builder {
         let pending_dropped = st.pending_dropped;
         // By frame, then MessageId: several requests can share a frame, and
         // the table's (randomly keyed) order must not leak into the model.
+        // The commands of one SMB1 AndX chain (kept apart under their
+        // commands) are next to each other: one request, answered by one
+        // response ([MS-CIFS] 2.2.3.4), counted once.
         let mut left: Vec<(u64, Pending)> = pending.into_iter().collect();
-        left.sort_unstable_by_key(|(id, p)| (p.frame, *id));
+        left.sort_unstable_by_key(|(id, p)| (p.frame, smb1_logon::message_key(*id), *id));
+        let chained = left
+            .windows(2)
+            .filter(|w| {
+                let ((a, pa), (b, pb)) = (&w[0], &w[1]);
+                pa.frame == pb.frame
+                    && a != b
+                    && smb1_logon::message_key(*a) == smb1_logon::message_key(*b)
+            })
+            .count();
         let c = &mut self.model.connections[ci];
-        c.unanswered_requests = left.len() as u64 + pending_dropped;
+        c.unanswered_requests = (left.len() - chained) as u64 + pending_dropped;
         c.first_unanswered_frame = left.first().map(|(_, p)| p.frame);
         for (_, p) in left {
             if let Detail::Setup(req) = p.detail {

@@ -809,7 +809,12 @@ pub struct Session {
     /// response, until the LOGOFF response that ended it on any channel
     /// ([`Session::ended_frame`]): both directions, on this
     /// connection and, for the session's first entry, on every channel
-    /// bound to it (or carrying its SessionId); encrypted ones included.
+    /// bound to it (its binding SESSION_SETUP exchange included), or
+    /// carrying its SessionId on a connection whose NEGOTIATE the capture
+    /// lacks (a binding before the capture); not on a connection that set
+    /// up no entry of it and whose NEGOTIATE is seen: no channel of it, the
+    /// server answers USER_SESSION_DELETED there ([MS-SMB2] 3.3.5.2.9);
+    /// encrypted ones included.
     /// Not counted: what [MS-SMB2] 3.2.4.1.1, 3.2.4.24, 3.3.4.1.1 and
     /// 3.2.5.1.3 leave unsigned (interim STATUS_PENDING responses, CANCEL
     /// requests, notifications with MessageId 0xFFFFFFFFFFFFFFFF such as

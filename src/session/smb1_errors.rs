@@ -9,8 +9,9 @@
 //!
 //! Left out as SMB2's are: a NEGOTIATE's refusal (the connection's
 //! `smb1_negotiate` has it), a SESSION_SETUP_ANDX's (the session's rounds
-//! have it), a LOGOFF_ANDX answered STATUS_USER_SESSION_DELETED (the
-//! session was gone already), and the statuses that are a normal step
+//! have it), a LOGOFF_ANDX answered STATUS_USER_SESSION_DELETED or its
+//! DOS form ERRSRV/ERRbaduid (no session of that UID on the connection,
+//! [`dos::uid_unknown`]), and the statuses that are a normal step
 //! ([`benign`]).
 //!
 //! A response is paired with its request by command, PID and MID
@@ -180,7 +181,7 @@ impl Builder {
         let refused_command = x.last_command();
         match refused_command {
             Smb1Command::NEGOTIATE | Smb1Command::SESSION_SETUP_ANDX => return,
-            Smb1Command::LOGOFF_ANDX if status == NtStatus::USER_SESSION_DELETED => return,
+            Smb1Command::LOGOFF_ANDX if dos::uid_unknown(status) => return,
             _ => {}
         }
         if benign(refused_command, status, sent.and_then(|s| s.subcommand)) {

@@ -55,6 +55,19 @@ fn chained_key(x: &Smb1Message, command: Smb1Command) -> u64 {
     SMB1_PENDING | u64::from(command.0) << 48 | u64::from(x.pid) << 16 | u64::from(x.mid)
 }
 
+/// A pending key's PID and MID part ([`chained_key`]).
+const SMB1_PID_MID: u64 = (1 << 48) - 1;
+
+/// The pending key `k` without its command: equal for the commands of one
+/// AndX chain ([`chained_key`]), the key itself for an SMB2 MessageId.
+pub(super) fn message_key(k: u64) -> u64 {
+    if k & SMB1_PENDING != 0 {
+        SMB1_PENDING | k & SMB1_PID_MID
+    } else {
+        k
+    }
+}
+
 /// The mechanism of a logon without extended security.
 pub const MECHANISM_NTLM: &str = "ntlm";
 
@@ -265,10 +278,11 @@ impl Builder {
     /// A LOGOFF_ANDX response: the UID is gone ([MS-CIFS] 3.3.5.4), on
     /// this connection only; or, refused, it is not (its opens and its
     /// `logoff_frame` stay as they were), but for
-    /// STATUS_USER_SESSION_DELETED, gone already (as SMB2's LOGOFF).
+    /// STATUS_USER_SESSION_DELETED or ERRSRV/ERRbaduid, gone already (as
+    /// SMB2's LOGOFF; [`dos::uid_unknown`]).
     fn logged_off_smb1(&mut self, ci: usize, m: &Message<'_>, x: &Smb1Message) {
         let sid = u64::from(x.uid);
-        if x.succeeded() || x.read_status() == NtStatus::USER_SESSION_DELETED {
+        if x.succeeded() || crate::ntstatus::dos::uid_unknown(x.read_status()) {
             self.mark_session(m.stream, sid, |s| {
                 s.logoff_frame = Some(m.frame);
                 s.ended_frame.get_or_insert(m.frame);
