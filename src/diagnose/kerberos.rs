@@ -13,7 +13,7 @@ use crate::session::{secs_between, KdcExchange, KdcTcpFailure, Model, Outcome, S
 use crate::tcp::hash::KeyedHashMap;
 
 use super::logon::identity;
-use super::time::{clock_note, seconds, ClockError, ErrorTimes};
+use super::time::{self, clock_note, seconds, ClockError, ErrorTimes};
 use super::{krb_text, Draft, Severity, Sink};
 
 const KRB_AP_ERR_TKT_EXPIRED: i32 = 32;
@@ -96,6 +96,9 @@ fn last_ticket_by_client(model: &Model) -> ByClient {
 struct KdcClock {
     frames: ArrayVec<u64, 4>,
     told: bool,
+    /// The KDC's clock against the capturing host's (seconds, ahead > 0),
+    /// from the first of these errors with a readable stime.
+    offset: Option<f64>,
 }
 
 type KdcClocks = KeyedHashMap<(IpAddr, i32), KdcClock>;
@@ -111,6 +114,10 @@ fn kdc_clock_by_client(model: &Model) -> KdcClocks {
             if !k.frames.is_full() {
                 k.frames.push(f);
             }
+        }
+        if k.offset.is_none() {
+            let at = seconds(x.reply_time.unwrap_or(x.time));
+            k.offset = time::offset(x.server_time.as_deref(), at);
         }
     }
     m
@@ -135,6 +142,9 @@ fn spnego_errors(s: &Session, later: bool, clock: &mut KdcClocks, out: &mut Sink
             .service_principal
             .clone()
             .unwrap_or_else(|| "the service".to_string());
+        let answered = seconds(r.time) + r.duration.unwrap_or(0.0);
+        // The server's clock against the capturing host's.
+        let server_offset = time::offset(r.kerberos_server_time(), answered);
         let note = clock_kind(code)
             .map(|kind| {
                 let captured = seconds(r.time);
@@ -151,16 +161,32 @@ fn spnego_errors(s: &Session, later: bool, clock: &mut KdcClocks, out: &mut Sink
             })
             .unwrap_or_default();
         // The KDC's answers of the same error to this client, told here.
+        let mut domain_off = None;
         let kdc = match clock.get_mut(&(s.client.ip(), code)) {
             Some(k) => {
                 k.told = true;
                 let list: Vec<String> = k.frames.iter().map(u64::to_string).collect();
                 let frames = if list.len() == 1 { "frame" } else { "frames" };
                 let list = list.join(", ");
-                if code == KRB_AP_ERR_SKEW {
-                    format!(" The KDC refused this client's requests with KRB_AP_ERR_SKEW too (KRB-ERROR at {frames} {list}): one clock difference, most likely the client's, is behind both.")
-                } else {
-                    format!(" The KDC refused this client's requests with {name} too (KRB-ERROR at {frames} {list}): its tickets were issued while a clock was ahead, one cause behind both.")
+                let too = format!("The KDC refused this client's requests with {name} too (KRB-ERROR at {frames} {list})");
+                match (server_offset, k.offset) {
+                    // Both clocks read alike and apart from the capturing
+                    // host's: one clock, the domain's (here one DC may be
+                    // both KDC and server).
+                    (Some(so), Some(ko)) if !time::agrees(so) && time::agrees(so - ko) => {
+                        domain_off = Some(so);
+                        let rel = time::relative(ko);
+                        if code == KRB_AP_ERR_SKEW {
+                            format!(" {too}, and the KDC's clock is {rel} the capturing host's as well: the server and the KDC agree with each other, not with the capturing host, so if the client's clock agrees with the capturing host's, the domain's clock is the one off.")
+                        } else {
+                            format!(" {too}, and the KDC's clock is {rel} the capturing host's as well: the server and the KDC agree with each other, so the tickets were issued while the issuing KDC's clock was ahead of theirs now: the domain's clock was set back, or another domain controller's clock is ahead.")
+                        }
+                    }
+                    (Some(so), Some(ko)) if !time::agrees(so) || !time::agrees(ko) => {
+                        format!(" {too}; the KDC's clock is {} the capturing host's, the server's {}: more than one clock is off.", time::relative(ko), time::relative(so))
+                    }
+                    _ if code == KRB_AP_ERR_SKEW => format!(" {too}: one clock difference, most likely the client's, is behind both."),
+                    _ => format!(" {too}: its tickets were issued while a clock was ahead, one cause behind both."),
                 }
             }
             None => String::new(),
@@ -169,10 +195,10 @@ fn spnego_errors(s: &Session, later: bool, clock: &mut KdcClocks, out: &mut Sink
             KRB_AP_ERR_SKEW => {
                 Draft::new(Severity::Error, "kerberos.clock_skew", "Kerberos refused: client and server clocks differ too much (KRB_AP_ERR_SKEW)")
                     .explain(format!("The server rejected the AP-REQ for {sp}: the authenticator's time is outside its allowed skew (5 minutes by default).{note}{kdc}"))
-                    .next(if kdc.is_empty() {
-                        check.unwrap_or_else(|| "Synchronise the clocks of client, server and domain controllers (w32tm /resync, chronyc tracking).".to_string())
-                    } else {
-                        "Synchronise the client's clock with the domain controllers (Windows: w32tm /resync; Linux: chronyc tracking, timedatectl), then compare the stime in the KRB-ERRORs with the client's time.".to_string()
+                    .next(match domain_off {
+                        Some(d) => format!("Compare the domain controllers' clocks with a reliable time source (Windows: w32tm /stripchart /computer:DC /samples:3; Linux: chronyc tracking on the DC): the server's and the KDC's read {} the capturing host's. Fix the clock that is off (w32tm /resync, chronyc makestep), then compare the stime in the KRB-ERRORs with the client's time.", time::relative(d)),
+                        None if kdc.is_empty() => check.unwrap_or_else(|| "Synchronise the clocks of client, server and domain controllers (w32tm /resync, chronyc tracking).".to_string()),
+                        None => "Synchronise the client's clock with the domain controllers (Windows: w32tm /resync; Linux: chronyc tracking, timedatectl), then compare the stime in the KRB-ERRORs with the client's time.".to_string(),
                     })
             }
             KRB_AP_ERR_MODIFIED => modified(&sp, check),
@@ -685,7 +711,10 @@ fn kdc_texts(x: &KdcExchange, code: i32, who: &str, sp: &str) -> (String, String
         ),
         KRB_AP_ERR_SKEW => (
             format!("The KDC found the client's timestamp outside the allowed skew.{note}"),
-            "Synchronise the client's clock with the domain controllers.".to_string(),
+            match time::offset(x.server_time.as_deref(), seconds(x.reply_time.unwrap_or(x.time))) {
+                Some(d) if !time::agrees(d) => format!("Compare the KDC's clock and the client's with a reliable time source (the KDC's reads {} the capturing host's) and fix the one that is off (Windows: w32tm /resync; Linux: chronyc makestep, timedatectl).", time::relative(d)),
+                _ => "Synchronise the client's clock with the domain controllers.".to_string(),
+            },
         ),
         KRB_AP_ERR_MODIFIED => modified_texts(sp, check),
         KRB_AP_ERR_TKT_EXPIRED => (

@@ -107,6 +107,25 @@ const AGREE_SECS: f64 = 60.0;
 /// timestamps were rewritten: nothing follows about the clocks.
 const UNSET_SECS: f64 = 366.0 * 86_400.0;
 
+/// How far (seconds) a server's clock, read as `stime` (RFC 3339) in a
+/// message captured at `captured`, is ahead of the capturing host's
+/// (negative: behind); `None` when unreadable or years off (see
+/// [`UNSET_SECS`]).
+pub fn offset(stime: Option<&str>, captured: f64) -> Option<f64> {
+    let d = parse_utc(stime?)? - captured;
+    (d.abs() <= UNSET_SECS).then_some(d)
+}
+
+/// Whether an offset from [`offset`] counts as the clocks agreeing.
+pub fn agrees(d: f64) -> bool {
+    d.abs() < AGREE_SECS
+}
+
+/// "2 h 03 min ahead of", "4.5 s behind".
+pub fn relative(d: f64) -> String {
+    relative_words(d)
+}
+
 /// One or two sentences saying which clock the KRB-ERROR shows off and by
 /// how much, as far as the wire shows it; empty when it carries no
 /// readable stime.
