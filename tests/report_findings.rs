@@ -2737,6 +2737,82 @@ fn krb_error_times() -> Vec<(String, u64, f64, f64, String)> {
         .collect()
 }
 
+/// The SMB2 NEGOTIATE response's SystemTime tells the SMB server's clock
+/// without a KRB-ERROR: the Kerberos time findings of a session say how far
+/// it is from the capture's timestamp of that frame, with tshark's figures
+/// (tests/data/negotiate_system_time_tshark.tsv): agreeing within a few
+/// milliseconds in the samples on one clock, 2 h 03 min ahead or behind in
+/// make-samples.sh clock's, where the DC ran under faketime.
+#[test]
+fn negotiate_system_time_measures_the_smb_server() {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    // capture → (frame, SystemTime minus frame time) of its last response
+    let mut rows: Vec<(String, u64, f64)> = Vec::new();
+    for l in include_str!("data/negotiate_system_time_tshark.tsv")
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.starts_with("capture\t"))
+    {
+        let c: Vec<&str> = l.split('\t').collect();
+        // "Nov 25, 2026 22:08:23.584446000 UTC"
+        let w: Vec<&str> = c[3].split([' ', ',']).filter(|s| !s.is_empty()).collect();
+        let month = MONTHS.iter().position(|m| *m == w[0]).expect("month") + 1;
+        let day: u32 = w[1].parse().expect("day");
+        let whole = smbscope_utc(&format!("{}-{month:02}-{day:02}T{}Z", w[2], &w[3][..8]));
+        let frac: f64 = format!("0{}", &w[3][8..]).parse().expect("fraction");
+        let epoch: f64 = c[2].parse().expect("epoch");
+        rows.retain(|r| r.0 != c[0]);
+        rows.push((
+            c[0].to_string(),
+            c[1].parse().expect("frame"),
+            whole + frac - epoch,
+        ));
+    }
+    let cases = [
+        ("krb5-ap-skew.pcap", "kerberos.clock_skew"),
+        ("krb5-ap-ticket-not-yet-valid.pcap", "kerberos.ap_error"),
+        (
+            "impacket-krb5-expired-ticket.pcap",
+            "kerberos.ticket_expired",
+        ),
+        ("krb5-ap-server-clock-ahead.pcap", "kerberos.clock_skew"),
+        ("krb5-ap-server-clock-behind.pcap", "kerberos.ap_error"),
+    ];
+    assert_eq!(rows.len(), cases.len());
+    let mut apart = 0;
+    for (capture, code) in cases {
+        let (_, frame, d) = rows.iter().find(|r| r.0 == capture).expect("tshark row");
+        let said = if d.abs() < 60.0 {
+            format!(
+                "was {:.1} ms from the capturing host's clock: they agree.",
+                d.abs() * 1000.0
+            )
+        } else {
+            apart += 1;
+            assert!((d.abs() - 7380.0).abs() < 1.0, "{capture}: {d}");
+            let dir = if *d > 0.0 { "ahead of" } else { "behind" };
+            format!("was 2 h 03 min {dir} the capturing host's clock.")
+        };
+        let a = sample(capture);
+        let f = with_code(&a, code);
+        assert_eq!(
+            f.len(),
+            1,
+            "{capture}: {:?}",
+            describe(&a.diagnosis.findings)
+        );
+        let want =
+            format!("The SMB server's SystemTime in its NEGOTIATE response (frame {frame}) {said}");
+        assert!(
+            f[0].explanation.contains(&want),
+            "{capture}: {want} in {}",
+            f[0].explanation
+        );
+    }
+    assert_eq!(apart, 2);
+}
+
 /// Unix seconds of "YYYY-MM-DDTHH:MM:SSZ" (days from civil, H. Hinnant).
 fn smbscope_utc(t: &str) -> f64 {
     let n = |r: std::ops::Range<usize>| t[r].parse::<i64>().expect("number");

@@ -37,9 +37,10 @@ pub(super) fn findings(model: &Model, out: &mut Sink) {
     let mut clock = kdc_clock_by_client(model);
     for s in &model.sessions {
         let later = later_session(&last_success, s);
-        spnego_errors(s, later, &mut clock, out);
+        let smb_clock = negotiate_clock(model, s);
+        spnego_errors(s, later, &smb_clock, &mut clock, out);
         if s.mechanism == Some("kerberos") && s.outcome == Outcome::Failure {
-            refused(s, later, out);
+            refused(s, later, &smb_clock, out);
         }
     }
     let last_ticket = last_ticket_by_client(model);
@@ -63,6 +64,21 @@ pub(super) fn findings(model: &Model, out: &mut Sink) {
         kdc_unreachable(model, f, out);
     }
     fallback(model, out);
+}
+
+/// What the SystemTime of the NEGOTIATE response on `s`'s connection says
+/// of the SMB server's clock (a sentence with a leading space), or "".
+fn negotiate_clock(model: &Model, s: &Session) -> String {
+    model
+        .connection(s.stream)
+        .and_then(|c| c.negotiate.as_ref())
+        .and_then(|n| {
+            Some(time::negotiate_note(
+                n.response_frame?,
+                n.server_clock_offset?,
+            ))
+        })
+        .unwrap_or_default()
 }
 
 /// A session of the same client set up after `s`'s last SESSION_SETUP: a
@@ -124,7 +140,7 @@ fn kdc_clock_by_client(model: &Model) -> KdcClocks {
 }
 
 /// KRB-ERRORs the server sent inside SESSION_SETUP responses.
-fn spnego_errors(s: &Session, later: bool, clock: &mut KdcClocks, out: &mut Sink) {
+fn spnego_errors(s: &Session, later: bool, smb_clock: &str, clock: &mut KdcClocks, out: &mut Sink) {
     for r in &s.rounds {
         let (Some(code), Some(name)) = (r.kerberos_error_code(), r.kerberos_error()) else {
             continue;
@@ -157,7 +173,7 @@ fn spnego_errors(s: &Session, later: bool, clock: &mut KdcClocks, out: &mut Sink
                     client_time_in: "the AP-REQ's authenticator",
                     who: "server",
                 };
-                format!(" {}", clock_note(kind, &t))
+                format!(" {}{smb_clock}", clock_note(kind, &t))
             })
             .unwrap_or_default();
         // The KDC's answers of the same error to this client, told here.
@@ -283,7 +299,7 @@ fn modified_texts(sp: &str, check: Option<String>) -> (String, String) {
 }
 
 /// A Kerberos AP-REQ answered with an error status and no KRB-ERROR.
-fn refused(s: &Session, later: bool, out: &mut Sink) {
+fn refused(s: &Session, later: bool, smb_clock: &str, out: &mut Sink) {
     let Some(r) = s.rounds.last() else { return };
     if r.kerberos_error().is_some() {
         return;
@@ -302,11 +318,11 @@ fn refused(s: &Session, later: bool, out: &mut Sink) {
         // NT_STATUS_INVALID_PARAMETER and sends no KRB-ERROR (its Heimdal
         // acceptor returns an error token only for SKEW and TKT_NYV).
         Draft::new(unless_recovered(later), "kerberos.ticket_expired", "Kerberos ticket refused, probably expired (STATUS_INVALID_PARAMETER)")
-            .explain(format!("The server answered the Kerberos AP-REQ for {sp} with STATUS_INVALID_PARAMETER and no KRB-ERROR. A Samba server answers this way when the service ticket has expired (KRB_AP_ERR_TKT_EXPIRED, which it does not send; its log says \"ticket is expired\"); the other cause is a malformed token. Clients that check their tickets (Windows, MIT) get a new one before using it; tools that take a ticket from a cache as it is (impacket with KRB5CCNAME) do not.{}", expired_outcome(later)))
+            .explain(format!("The server answered the Kerberos AP-REQ for {sp} with STATUS_INVALID_PARAMETER and no KRB-ERROR. A Samba server answers this way when the service ticket has expired (KRB_AP_ERR_TKT_EXPIRED, which it does not send; its log says \"ticket is expired\"); the other cause is a malformed token. Clients that check their tickets (Windows, MIT) get a new one before using it; tools that take a ticket from a cache as it is (impacket with KRB5CCNAME) do not.{smb_clock}{}", expired_outcome(later)))
             .next("Get a new ticket (kinit, or klist purge) and retry, and compare the clocks of client, server and KDC; the server's log (Samba: log level 1) names the reason.")
     } else if status == NtStatus::NETWORK_SESSION_EXPIRED {
         Draft::new(Severity::Error, "session.expired", "Session setup refused: the authentication has expired (STATUS_NETWORK_SESSION_EXPIRED)")
-            .explain(format!("The server answered the Kerberos AP-REQ for {sp} with STATUS_NETWORK_SESSION_EXPIRED and no KRB-ERROR: the service ticket was past its end time, as the server's clock tells it (a server clock ahead of the KDC's makes fresh tickets look old).{}", if s.reauthentications > 0 { " This was the re-authentication of an existing session, so the client must end the session ([MS-SMB2] 3.2.4.23)." } else { "" }))
+            .explain(format!("The server answered the Kerberos AP-REQ for {sp} with STATUS_NETWORK_SESSION_EXPIRED and no KRB-ERROR: the service ticket was past its end time, as the server's clock tells it (a server clock ahead of the KDC's makes fresh tickets look old).{smb_clock}{}", if s.reauthentications > 0 { " This was the re-authentication of an existing session, so the client must end the session ([MS-SMB2] 3.2.4.23)." } else { "" }))
             .next("Make the client get a new ticket (klist purge, or kinit, then connect again) and compare the server's clock with the KDC's; in the capture, the ticket's times are in the KDC's TGS-REP when it is there.")
     } else {
         Draft::new(
