@@ -14,6 +14,7 @@
 #         files (file operations smbd refuses: a file in use, a full disk,
 #         a read-only file system; mounts two small tmpfs),
 #         probe (an HTTP request to smbd's port 445),
+#         clock (a domain controller whose clock is off, under faketime),
 #         logoff (LOGOFFs smbd refuses: another connection's SessionId, a
 #         bad signature),
 #         smb1 (SMB1 logons: NTLMSSP in SPNEGO, and without SPNEGO; with
@@ -73,7 +74,7 @@ log() { printf '\n=== %s\n' "$*" >&2; }
 
 # ---------------------------------------------------------------- packages
 install_packages() {
-    local pkgs=(samba smbclient samba-ad-dc winbind krb5-user tcpdump tshark
+    local pkgs=(samba smbclient samba-ad-dc samba-ad-provision winbind krb5-user tcpdump tshark
                 python3-impacket python3-scapy python3-dpkt tcpreplay faketime
                 ldb-tools iproute2 procps)
     local missing=()
@@ -1282,6 +1283,43 @@ group_rare() {
         run env KRB5CCNAME="$T/st.cc" $PY "$IMPACKET_EX/smbclient.py" -file "$T/impacket-dc.cmds" \
         -k -no-pass -dc-ip $DC_IP -target-ip $DC_IP "$REALM/alice@$DC_FQDN"
     kdestroy -q 2>/dev/null || true
+}
+
+# ---------------------------------------------------------------- group clock
+# A domain controller whose clock is off (faketime), with the client and the
+# capturing host on time: its KDC refuses the pre-authentication timestamp
+# (KRB_AP_ERR_SKEW, stime 2 h 03 min ahead of the frame's time; smbclient
+# then retries with the KDC's time, impacket does not), and its smbd refuses
+# an AP-REQ whose ticket was issued while the DC was on time: KRB_AP_ERR_SKEW
+# with the DC 2 h 03 min ahead, KRB_AP_ERR_TKT_NYV with it 2 h 03 min behind.
+group_clock() {
+    log "group clock: a domain controller with its clock 2 h 03 min ahead, then behind"
+    impacket_examples
+    local H="host $DC_IP"
+    dc_stop
+    dc_start
+    # a TGT and a service ticket for cifs/DC, issued on time
+    KRB5CCNAME=FILE:$T/ontime.cc kdestroy -q 2>/dev/null || true
+    echo "$PW_ALICE" | KRB5CCNAME=FILE:$T/ontime.cc kinit alice >/dev/null
+    KRB5CCNAME=FILE:$T/ontime.cc kvno cifs/$DC_FQDN >/dev/null
+    dc_stop
+    DC_FAKETIME=+7380 dc_start
+    kdestroy -q 2>/dev/null || true
+    # smbclient with a password (Samba's Heimdal): the KDC refuses the
+    # pre-authentication timestamp, the client retries with the KDC's time
+    # (stime) and logs on.  (MIT kinit takes the KDC's time from the
+    # KDC_ERR_PREAUTH_REQUIRED already and meets no error.)
+    capture krb5-kdc-clock-ahead "$H" \
+        smbc //$DC_FQDN/share -I $DC_IP --use-kerberos=required -U "alice%$PW_ALICE" -c 'ls'
+    # impacket's getTGT.py does not retry
+    capture impacket-krb5-kdc-clock-ahead "$H" \
+        run env -C "$T" $PY "$IMPACKET_EX/getTGT.py" -dc-ip $DC_IP "$REALM/alice:$PW_ALICE"
+    kdestroy -q 2>/dev/null || true
+    capture krb5-ap-server-clock-ahead "$H" krb_smbclient "FILE:$T/ontime.cc"
+    dc_stop
+    DC_FAKETIME=-7380 dc_start
+    capture krb5-ap-server-clock-behind "$H" krb_smbclient "FILE:$T/ontime.cc"
+    dc_stop
 }
 
 # ---------------------------------------------------------------- group logoff

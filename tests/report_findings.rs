@@ -170,6 +170,35 @@ const CASES: &[(&str, &str, &str, u64, &[u64])] = &[
         0,
         &[16, 19],
     ),
+    // make-samples.sh clock: the DC's clock 2 h 03 min ahead or behind
+    (
+        "krb5-ap-server-clock-ahead.pcap",
+        "kerberos.clock_skew",
+        "warning",
+        0,
+        &[16, 19],
+    ),
+    (
+        "krb5-ap-server-clock-behind.pcap",
+        "kerberos.ap_error",
+        "error",
+        0,
+        &[16, 20],
+    ),
+    (
+        "impacket-krb5-kdc-clock-ahead.pcap",
+        "kerberos.clock_skew",
+        "error",
+        1,
+        &[14, 16],
+    ),
+    (
+        "krb5-kdc-clock-ahead.pcap",
+        "kerberos.clock_skew",
+        "error",
+        SEVERAL_STREAMS,
+        &[10, 11, 27, 29, 35, 37],
+    ),
     (
         "krb5-unknown-spn.pcap",
         "kerberos.unknown_spn",
@@ -2869,6 +2898,82 @@ fn krb_error_times() -> Vec<(String, u64, f64, f64, String)> {
         .collect()
 }
 
+/// The SMB2 NEGOTIATE response's SystemTime tells the SMB server's clock
+/// without a KRB-ERROR: the Kerberos time findings of a session say how far
+/// it is from the capture's timestamp of that frame, with tshark's figures
+/// (tests/data/negotiate_system_time_tshark.tsv): agreeing within a few
+/// milliseconds in the samples on one clock, 2 h 03 min ahead or behind in
+/// make-samples.sh clock's, where the DC ran under faketime.
+#[test]
+fn negotiate_system_time_measures_the_smb_server() {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    // capture → (frame, SystemTime minus frame time) of its last response
+    let mut rows: Vec<(String, u64, f64)> = Vec::new();
+    for l in include_str!("data/negotiate_system_time_tshark.tsv")
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.starts_with("capture\t"))
+    {
+        let c: Vec<&str> = l.split('\t').collect();
+        // "Nov 25, 2026 22:08:23.584446000 UTC"
+        let w: Vec<&str> = c[3].split([' ', ',']).filter(|s| !s.is_empty()).collect();
+        let month = MONTHS.iter().position(|m| *m == w[0]).expect("month") + 1;
+        let day: u32 = w[1].parse().expect("day");
+        let whole = smbscope_utc(&format!("{}-{month:02}-{day:02}T{}Z", w[2], &w[3][..8]));
+        let frac: f64 = format!("0{}", &w[3][8..]).parse().expect("fraction");
+        let epoch: f64 = c[2].parse().expect("epoch");
+        rows.retain(|r| r.0 != c[0]);
+        rows.push((
+            c[0].to_string(),
+            c[1].parse().expect("frame"),
+            whole + frac - epoch,
+        ));
+    }
+    let cases = [
+        ("krb5-ap-skew.pcap", "kerberos.clock_skew"),
+        ("krb5-ap-ticket-not-yet-valid.pcap", "kerberos.ap_error"),
+        (
+            "impacket-krb5-expired-ticket.pcap",
+            "kerberos.ticket_expired",
+        ),
+        ("krb5-ap-server-clock-ahead.pcap", "kerberos.clock_skew"),
+        ("krb5-ap-server-clock-behind.pcap", "kerberos.ap_error"),
+    ];
+    assert_eq!(rows.len(), cases.len());
+    let mut apart = 0;
+    for (capture, code) in cases {
+        let (_, frame, d) = rows.iter().find(|r| r.0 == capture).expect("tshark row");
+        let said = if d.abs() < 60.0 {
+            format!(
+                "was {:.1} ms from the capturing host's clock: they agree.",
+                d.abs() * 1000.0
+            )
+        } else {
+            apart += 1;
+            assert!((d.abs() - 7380.0).abs() < 1.0, "{capture}: {d}");
+            let dir = if *d > 0.0 { "ahead of" } else { "behind" };
+            format!("was 2 h 03 min {dir} the capturing host's clock.")
+        };
+        let a = sample(capture);
+        let f = with_code(&a, code);
+        assert_eq!(
+            f.len(),
+            1,
+            "{capture}: {:?}",
+            describe(&a.diagnosis.findings)
+        );
+        let want =
+            format!("The SMB server's SystemTime in its NEGOTIATE response (frame {frame}) {said}");
+        assert!(
+            f[0].explanation.contains(&want),
+            "{capture}: {want} in {}",
+            f[0].explanation
+        );
+    }
+    assert_eq!(apart, 2);
+}
+
 /// Unix seconds of "YYYY-MM-DDTHH:MM:SSZ" (days from civil, H. Hinnant).
 fn smbscope_utc(t: &str) -> f64 {
     let n = |r: std::ops::Range<usize>| t[r].parse::<i64>().expect("number");
@@ -2996,6 +3101,108 @@ fn time_errors_measure_the_clocks() {
         "{}",
         f[0].explanation
     );
+    // Real captures of a DC whose clock is off (make-samples.sh clock: the
+    // whole DC under faketime, 7380 s ahead or behind; the client and the
+    // capturing host on time). The finding names the KRB-ERROR it
+    // measures, and its offset is tshark's stime minus the frame's time,
+    // in the direction tshark gives.
+    let words = |d: f64| {
+        let m = (d.abs() / 60.0).round() as u64;
+        let dir = if d > 0.0 { "ahead of" } else { "behind" };
+        format!("{} h {:02} min {dir}", m / 60, m % 60)
+    };
+    let tshark = |capture: &str, frame: u64| {
+        let (_, _, epoch, stime, utc) = rows
+            .iter()
+            .find(|r| r.0 == capture && r.1 == frame)
+            .unwrap_or_else(|| panic!("{capture} frame {frame} in the tsv"));
+        let d = stime - epoch;
+        assert!((d.abs() - 7380.0).abs() < 1.0, "{capture} {frame}: {d}");
+        (words(d), utc.clone())
+    };
+    for (capture, code, frame, who, kdc_frame) in [
+        (
+            "krb5-kdc-clock-ahead.pcap",
+            "kerberos.clock_skew",
+            11,
+            "KDC",
+            None,
+        ),
+        (
+            "impacket-krb5-kdc-clock-ahead.pcap",
+            "kerberos.clock_skew",
+            16,
+            "KDC",
+            None,
+        ),
+        (
+            "krb5-ap-server-clock-ahead.pcap",
+            "kerberos.clock_skew",
+            19,
+            "server",
+            Some(13),
+        ),
+        (
+            "krb5-ap-server-clock-behind.pcap",
+            "kerberos.ap_error",
+            20,
+            "server",
+            Some(13),
+        ),
+    ] {
+        let a = sample(capture);
+        let f = with_code(&a, code);
+        assert_eq!(
+            f.len(),
+            1,
+            "{capture}: {:?}",
+            describe(&a.diagnosis.findings)
+        );
+        let (rel, utc) = tshark(capture, frame);
+        let e = &f[0].explanation;
+        assert!(
+            e.contains(&format!("The {who}'s clock read {utc} in its KRB-ERROR (frame {frame}): it is {rel} the capturing host's clock.")),
+            "{capture}: {e}"
+        );
+        match kdc_frame {
+            // The DC is KDC and SMB server: both clocks read alike.
+            Some(k) => {
+                let (kdc_rel, _) = tshark(capture, k);
+                assert_eq!(kdc_rel, rel, "{capture}");
+                assert!(
+                    e.contains(&format!("(KRB-ERROR at frame{} {k}", if code == "kerberos.clock_skew" { "s" } else { "" }))
+                        && e.contains(&format!("and the KDC's clock is {kdc_rel} the capturing host's as well: the server and the KDC agree with each other")),
+                    "{capture}: {e}"
+                );
+                assert!(!e.contains("most likely the client's"), "{capture}: {e}");
+                if code == "kerberos.clock_skew" {
+                    assert!(
+                        f[0].next_step.contains(&format!(
+                            "the server's and the KDC's read {rel} the capturing host's"
+                        )),
+                        "{capture}: {}",
+                        f[0].next_step
+                    );
+                }
+            }
+            None => assert!(
+                f[0].next_step
+                    .contains(&format!("(the KDC's reads {rel} the capturing host's)")),
+                "{capture}: {}",
+                f[0].next_step
+            ),
+        }
+    }
+    // ... where the DC's clock agrees with the capturing host's, the
+    // client's clock stays the likely one.
+    let a = sample("krb5-ap-skew.pcap");
+    let f = with_code(&a, "kerberos.clock_skew");
+    assert!(
+        f[0].explanation.contains("(KRB-ERROR at frames 13, 25): one clock difference, most likely the client's, is behind both."),
+        "{}",
+        f[0].explanation
+    );
+
     // A capture clock years off (unset, or times rewritten) proves nothing.
     let a = shifted("krb5-ap-skew.pcap", -1_700_000_000);
     let f = with_code(&a, "kerberos.clock_skew");

@@ -13,7 +13,7 @@ use crate::session::{secs_between, KdcExchange, KdcTcpFailure, Model, Outcome, S
 use crate::tcp::hash::KeyedHashMap;
 
 use super::logon::identity;
-use super::time::{clock_note, seconds, ClockError, ErrorTimes};
+use super::time::{self, clock_note, seconds, ClockError, ErrorTimes};
 use super::{krb_text, Draft, Severity, Sink};
 
 const KRB_AP_ERR_TKT_EXPIRED: i32 = 32;
@@ -37,9 +37,10 @@ pub(super) fn findings(model: &Model, out: &mut Sink) {
     let mut clock = kdc_clock_by_client(model);
     for s in &model.sessions {
         let later = later_session(&last_success, s);
-        spnego_errors(s, later, &mut clock, out);
+        let smb_clock = negotiate_clock(model, s);
+        spnego_errors(s, later, &smb_clock, &mut clock, out);
         if s.mechanism == Some("kerberos") && s.outcome == Outcome::Failure {
-            refused(s, later, out);
+            refused(s, later, &smb_clock, out);
         }
     }
     let last_ticket = last_ticket_by_client(model);
@@ -63,6 +64,21 @@ pub(super) fn findings(model: &Model, out: &mut Sink) {
         kdc_unreachable(model, f, out);
     }
     fallback(model, out);
+}
+
+/// What the SystemTime of the NEGOTIATE response on `s`'s connection says
+/// of the SMB server's clock (a sentence with a leading space), or "".
+fn negotiate_clock(model: &Model, s: &Session) -> String {
+    model
+        .connection(s.stream)
+        .and_then(|c| c.negotiate.as_ref())
+        .and_then(|n| {
+            Some(time::negotiate_note(
+                n.response_frame?,
+                n.server_clock_offset?,
+            ))
+        })
+        .unwrap_or_default()
 }
 
 /// A session of the same client set up after `s`'s last SESSION_SETUP: a
@@ -96,6 +112,9 @@ fn last_ticket_by_client(model: &Model) -> ByClient {
 struct KdcClock {
     frames: ArrayVec<u64, 4>,
     told: bool,
+    /// The KDC's clock against the capturing host's (seconds, ahead > 0),
+    /// from the first of these errors with a readable stime.
+    offset: Option<f64>,
 }
 
 type KdcClocks = KeyedHashMap<(IpAddr, i32), KdcClock>;
@@ -112,12 +131,16 @@ fn kdc_clock_by_client(model: &Model) -> KdcClocks {
                 k.frames.push(f);
             }
         }
+        if k.offset.is_none() {
+            let at = seconds(x.reply_time.unwrap_or(x.time));
+            k.offset = time::offset(x.server_time.as_deref(), at);
+        }
     }
     m
 }
 
 /// KRB-ERRORs the server sent inside SESSION_SETUP responses.
-fn spnego_errors(s: &Session, later: bool, clock: &mut KdcClocks, out: &mut Sink) {
+fn spnego_errors(s: &Session, later: bool, smb_clock: &str, clock: &mut KdcClocks, out: &mut Sink) {
     for r in &s.rounds {
         let (Some(code), Some(name)) = (r.kerberos_error_code(), r.kerberos_error()) else {
             continue;
@@ -135,6 +158,9 @@ fn spnego_errors(s: &Session, later: bool, clock: &mut KdcClocks, out: &mut Sink
             .service_principal
             .clone()
             .unwrap_or_else(|| "the service".to_string());
+        let answered = seconds(r.time) + r.duration.unwrap_or(0.0);
+        // The server's clock against the capturing host's.
+        let server_offset = time::offset(r.kerberos_server_time(), answered);
         let note = clock_kind(code)
             .map(|kind| {
                 let captured = seconds(r.time);
@@ -147,20 +173,36 @@ fn spnego_errors(s: &Session, later: bool, clock: &mut KdcClocks, out: &mut Sink
                     client_time_in: "the AP-REQ's authenticator",
                     who: "server",
                 };
-                format!(" {}", clock_note(kind, &t))
+                format!(" {}{smb_clock}", clock_note(kind, &t))
             })
             .unwrap_or_default();
         // The KDC's answers of the same error to this client, told here.
+        let mut domain_off = None;
         let kdc = match clock.get_mut(&(s.client.ip(), code)) {
             Some(k) => {
                 k.told = true;
                 let list: Vec<String> = k.frames.iter().map(u64::to_string).collect();
                 let frames = if list.len() == 1 { "frame" } else { "frames" };
                 let list = list.join(", ");
-                if code == KRB_AP_ERR_SKEW {
-                    format!(" The KDC refused this client's requests with KRB_AP_ERR_SKEW too (KRB-ERROR at {frames} {list}): one clock difference, most likely the client's, is behind both.")
-                } else {
-                    format!(" The KDC refused this client's requests with {name} too (KRB-ERROR at {frames} {list}): its tickets were issued while a clock was ahead, one cause behind both.")
+                let too = format!("The KDC refused this client's requests with {name} too (KRB-ERROR at {frames} {list})");
+                match (server_offset, k.offset) {
+                    // Both clocks read alike and apart from the capturing
+                    // host's: one clock, the domain's (here one DC may be
+                    // both KDC and server).
+                    (Some(so), Some(ko)) if !time::agrees(so) && time::agrees(so - ko) => {
+                        domain_off = Some(so);
+                        let rel = time::relative(ko);
+                        if code == KRB_AP_ERR_SKEW {
+                            format!(" {too}, and the KDC's clock is {rel} the capturing host's as well: the server and the KDC agree with each other, not with the capturing host, so if the client's clock agrees with the capturing host's, the domain's clock is the one off.")
+                        } else {
+                            format!(" {too}, and the KDC's clock is {rel} the capturing host's as well: the server and the KDC agree with each other, so the tickets were issued while the issuing KDC's clock was ahead of theirs now: the domain's clock was set back, or another domain controller's clock is ahead.")
+                        }
+                    }
+                    (Some(so), Some(ko)) if !time::agrees(so) || !time::agrees(ko) => {
+                        format!(" {too}; the KDC's clock is {} the capturing host's, the server's {}: more than one clock is off.", time::relative(ko), time::relative(so))
+                    }
+                    _ if code == KRB_AP_ERR_SKEW => format!(" {too}: one clock difference, most likely the client's, is behind both."),
+                    _ => format!(" {too}: its tickets were issued while a clock was ahead, one cause behind both."),
                 }
             }
             None => String::new(),
@@ -169,10 +211,10 @@ fn spnego_errors(s: &Session, later: bool, clock: &mut KdcClocks, out: &mut Sink
             KRB_AP_ERR_SKEW => {
                 Draft::new(Severity::Error, "kerberos.clock_skew", "Kerberos refused: client and server clocks differ too much (KRB_AP_ERR_SKEW)")
                     .explain(format!("The server rejected the AP-REQ for {sp}: the authenticator's time is outside its allowed skew (5 minutes by default).{note}{kdc}"))
-                    .next(if kdc.is_empty() {
-                        check.unwrap_or_else(|| "Synchronise the clocks of client, server and domain controllers (w32tm /resync, chronyc tracking).".to_string())
-                    } else {
-                        "Synchronise the client's clock with the domain controllers (Windows: w32tm /resync; Linux: chronyc tracking, timedatectl), then compare the stime in the KRB-ERRORs with the client's time.".to_string()
+                    .next(match domain_off {
+                        Some(d) => format!("Compare the domain controllers' clocks with a reliable time source (Windows: w32tm /stripchart /computer:DC /samples:3; Linux: chronyc tracking on the DC): the server's and the KDC's read {} the capturing host's. Fix the clock that is off (w32tm /resync, chronyc makestep), then compare the stime in the KRB-ERRORs with the client's time.", time::relative(d)),
+                        None if kdc.is_empty() => check.unwrap_or_else(|| "Synchronise the clocks of client, server and domain controllers (w32tm /resync, chronyc tracking).".to_string()),
+                        None => "Synchronise the client's clock with the domain controllers (Windows: w32tm /resync; Linux: chronyc tracking, timedatectl), then compare the stime in the KRB-ERRORs with the client's time.".to_string(),
                     })
             }
             KRB_AP_ERR_MODIFIED => modified(&sp, check),
@@ -270,7 +312,7 @@ fn spn_arg(sp: &str) -> String {
 }
 
 /// A Kerberos AP-REQ answered with an error status and no KRB-ERROR.
-fn refused(s: &Session, later: bool, out: &mut Sink) {
+fn refused(s: &Session, later: bool, smb_clock: &str, out: &mut Sink) {
     let Some(r) = s.rounds.last() else { return };
     if r.kerberos_error().is_some() {
         return;
@@ -291,11 +333,11 @@ fn refused(s: &Session, later: bool, out: &mut Sink) {
         // NT_STATUS_INVALID_PARAMETER and sends no KRB-ERROR (its Heimdal
         // acceptor returns an error token only for SKEW and TKT_NYV).
         Draft::new(unless_recovered(later), "kerberos.ticket_expired", "Kerberos ticket refused, probably expired (STATUS_INVALID_PARAMETER)")
-            .explain(format!("The server answered the Kerberos AP-REQ for {sp} with STATUS_INVALID_PARAMETER and no KRB-ERROR. A Samba server answers this way when the service ticket has expired (KRB_AP_ERR_TKT_EXPIRED, which it does not send; its log says \"ticket is expired\"); the other cause is a malformed token. Clients that check their tickets (Windows, MIT) get a new one before using it; tools that take a ticket from a cache as it is (impacket with KRB5CCNAME) do not.{}", expired_outcome(later)))
+            .explain(format!("The server answered the Kerberos AP-REQ for {sp} with STATUS_INVALID_PARAMETER and no KRB-ERROR. A Samba server answers this way when the service ticket has expired (KRB_AP_ERR_TKT_EXPIRED, which it does not send; its log says \"ticket is expired\"); the other cause is a malformed token. Clients that check their tickets (Windows, MIT) get a new one before using it; tools that take a ticket from a cache as it is (impacket with KRB5CCNAME) do not.{smb_clock}{}", expired_outcome(later)))
             .next("Get a new ticket (kinit, or klist purge) and retry, and compare the clocks of client, server and KDC; the server's log (Samba: log level 1) names the reason.")
     } else if status == NtStatus::NETWORK_SESSION_EXPIRED {
         Draft::new(Severity::Error, "session.expired", "Session setup refused: the authentication has expired (STATUS_NETWORK_SESSION_EXPIRED)")
-            .explain(format!("The server answered the Kerberos AP-REQ for {sp} with STATUS_NETWORK_SESSION_EXPIRED and no KRB-ERROR: the service ticket was past its end time, as the server's clock tells it (a server clock ahead of the KDC's makes fresh tickets look old).{}", if s.reauthentications > 0 { " This was the re-authentication of an existing session, so the client must end the session ([MS-SMB2] 3.2.4.23)." } else { "" }))
+            .explain(format!("The server answered the Kerberos AP-REQ for {sp} with STATUS_NETWORK_SESSION_EXPIRED and no KRB-ERROR: the service ticket was past its end time, as the server's clock tells it (a server clock ahead of the KDC's makes fresh tickets look old).{smb_clock}{}", if s.reauthentications > 0 { " This was the re-authentication of an existing session, so the client must end the session ([MS-SMB2] 3.2.4.23)." } else { "" }))
             .next("Make the client get a new ticket (klist purge, or kinit, then connect again) and compare the server's clock with the KDC's; in the capture, the ticket's times are in the KDC's TGS-REP when it is there.")
     } else {
         Draft::new(
@@ -700,7 +742,10 @@ fn kdc_texts(x: &KdcExchange, code: i32, who: &str, sp: &str) -> (String, String
         ),
         KRB_AP_ERR_SKEW => (
             format!("The KDC found the client's timestamp outside the allowed skew.{note}"),
-            "Synchronise the client's clock with the domain controllers.".to_string(),
+            match time::offset(x.server_time.as_deref(), seconds(x.reply_time.unwrap_or(x.time))) {
+                Some(d) if !time::agrees(d) => format!("Compare the KDC's clock and the client's with a reliable time source (the KDC's reads {} the capturing host's) and fix the one that is off (Windows: w32tm /resync; Linux: chronyc makestep, timedatectl).", time::relative(d)),
+                _ => "Synchronise the client's clock with the domain controllers.".to_string(),
+            },
         ),
         KRB_AP_ERR_MODIFIED => modified_texts(sp, check),
         KRB_AP_ERR_TKT_EXPIRED => (

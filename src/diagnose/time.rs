@@ -107,6 +107,47 @@ const AGREE_SECS: f64 = 60.0;
 /// timestamps were rewritten: nothing follows about the clocks.
 const UNSET_SECS: f64 = 366.0 * 86_400.0;
 
+/// How far (seconds) a server's clock, read as `stime` (RFC 3339) in a
+/// message captured at `captured`, is ahead of the capturing host's
+/// (negative: behind); `None` when unreadable or years off (see
+/// [`UNSET_SECS`]).
+pub fn offset(stime: Option<&str>, captured: f64) -> Option<f64> {
+    let d = parse_utc(stime?)? - captured;
+    (d.abs() <= UNSET_SECS).then_some(d)
+}
+
+/// Whether an offset from [`offset`] counts as the clocks agreeing.
+pub fn agrees(d: f64) -> bool {
+    d.abs() < AGREE_SECS
+}
+
+/// "2 h 03 min ahead of", "4.5 s behind".
+pub fn relative(d: f64) -> String {
+    relative_words(d)
+}
+
+/// A sentence on the SMB server's clock as its NEGOTIATE response (frame
+/// `frame`) shows it: `d`, its SystemTime minus the capture's timestamp of
+/// that frame ([MS-SMB2] 2.2.4); empty when years off (an unset clock, or
+/// rewritten capture times, which prove nothing).
+pub fn negotiate_note(frame: u64, d: f64) -> String {
+    if d.is_nan() || d.abs() > UNSET_SECS {
+        return String::new();
+    }
+    let said = format!("The SMB server's SystemTime in its NEGOTIATE response (frame {frame})");
+    if agrees(d) {
+        format!(
+            " {said} was {} from the capturing host's clock: they agree.",
+            offset_words(d)
+        )
+    } else {
+        format!(
+            " {said} was {} the capturing host's clock.",
+            relative_words(d)
+        )
+    }
+}
+
 /// One or two sentences saying which clock the KRB-ERROR shows off and by
 /// how much, as far as the wire shows it; empty when it carries no
 /// readable stime.
@@ -285,6 +326,22 @@ mod tests {
         // No readable stime.
         let n = clock_note(ClockError::Skew, &times("20261127100003Z", None, at));
         assert!(n.contains("no readable server time"), "{n}");
+    }
+
+    #[test]
+    fn negotiate_system_time() {
+        assert_eq!(
+            negotiate_note(6, -0.0075),
+            " The SMB server's SystemTime in its NEGOTIATE response (frame 6) was 7.5 ms from the capturing host's clock: they agree."
+        );
+        assert!(negotiate_note(6, 7380.0)
+            .ends_with("(frame 6) was 2 h 03 min ahead of the capturing host's clock."));
+        assert!(
+            negotiate_note(6, -61.0).ends_with("was 1 min 01 s behind the capturing host's clock.")
+        );
+        // years off, or not a number: nothing follows
+        assert_eq!(negotiate_note(6, -1.7e9), "");
+        assert_eq!(negotiate_note(6, f64::NAN), "");
     }
 
     #[test]

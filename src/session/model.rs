@@ -123,6 +123,11 @@ pub struct Negotiate {
     /// (SMB2_COMPRESSION_CAPABILITIES, [MS-SMB2] 2.2.4.1.3).
     #[serde(skip)]
     pub compression_negotiated: bool,
+    /// How far the server's SystemTime in the response is ahead of the
+    /// capture's timestamp of that frame, in seconds (negative: behind);
+    /// None when the response carries no SystemTime (0).
+    #[serde(skip)]
+    pub server_clock_offset: Option<f64>,
 }
 
 /// A list that many connections have alike (a client offers the same

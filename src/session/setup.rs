@@ -165,6 +165,11 @@ impl Builder {
             n.server_signing_required = r.security_mode.contains(SecurityMode::SIGNING_REQUIRED);
             n.server_signing_enabled = r.security_mode.contains(SecurityMode::SIGNING_ENABLED);
             n.capabilities = r.capabilities;
+            n.server_clock_offset = r.system_time.map(|t| {
+                let unix = (t.0 / 10_000_000) as f64 - crate::smb2::FileTime::EPOCH_DIFF as f64
+                    + (t.0 % 10_000_000) as f64 / 1e7;
+                unix - (m.ts.secs as f64 + f64::from(m.ts.nanos) / 1e9)
+            });
             n.server_max_size = r
                 .max_transact_size
                 .max(r.max_read_size)
