@@ -1899,3 +1899,84 @@ fn long_principal_goes_under_its_row() {
         "{text}"
     );
 }
+
+/// The cells of column `name` in the table under `heading`, one a row (the
+/// lines under a row, `user: ...`, skipped); None when the table has no
+/// such column.
+fn column_cells(text: &str, heading: &str, name: &str) -> Option<Vec<String>> {
+    let lines = table_section(text, heading);
+    let header = lines.first()?;
+    let at = header
+        .split_whitespace()
+        .position(|h| h == name)
+        .and_then(|_| header.find(&format!("  {name}")).map(|i| i + 2))?;
+    let at = header[..at].chars().count();
+    let rows = lines[1..]
+        .iter()
+        .filter(|l| {
+            l.get(2..3)
+                .is_some_and(|c| c.chars().all(|c| c.is_ascii_digit()))
+        })
+        .map(|l| {
+            l.chars()
+                .skip(at)
+                .take_while(|c| *c != ' ')
+                .collect::<String>()
+        })
+        .collect();
+    Some(rows)
+}
+
+/// The sessions table's `sign` column says what the JSON's `signed` and
+/// `encryption` say, on every sample, and is left out of a table with
+/// nothing to show in it (only failed logons). tshark, for the captures
+/// named: signing-client-required-server-disabled's 24 messages after the
+/// setup (frame 11) all have smb2.flags.signature 1 ("yes");
+/// ntlm-smb311-encrypted's 32 are all in TRANSFORM headers ("enc");
+/// ntlm-smb311-share-encryption-required has 16 of 24 ("part");
+/// ntlm-smb311 signs only its TREE_CONNECTs ("no").
+#[test]
+fn sessions_table_says_signed_or_encrypted() {
+    let mut seen = std::collections::BTreeMap::new();
+    for n in sample_names() {
+        let text = stdout(&smbscope(&[&sample(&n)]));
+        let json: serde_json::Value =
+            serde_json::from_str(&stdout(&smbscope(&[&sample(&n), "--format", "json"])))
+                .expect("json");
+        let sessions = json["sessions"].as_array().cloned().unwrap_or_default();
+        let want: Vec<&str> = sessions
+            .iter()
+            .map(|s| {
+                let established = matches!(
+                    s["outcome"].as_str(),
+                    Some("success" | "guest" | "anonymous")
+                );
+                match (s["encryption"].as_str(), s["signed"] == true) {
+                    (Some("all" | "required"), _) => "enc",
+                    (_, true) => "yes",
+                    _ if !established || s["messages_after_setup"] == 0 => "-",
+                    (Some("some"), _) => "part",
+                    _ => "no",
+                }
+            })
+            .collect();
+        match column_cells(&text, "Sessions", "sign") {
+            Some(got) => {
+                assert_eq!(got, want, "{n}:\n{text}");
+                assert!(want.iter().any(|w| *w != "-"), "{n}");
+            }
+            None => assert!(want.iter().all(|w| *w == "-"), "{n}: {want:?}\n{text}"),
+        }
+        seen.insert(n, want.join(","));
+    }
+    for (n, w) in [
+        ("signing-client-required-server-disabled.pcap", "yes"),
+        ("signing-server-mandatory-client-disabled.pcap", "yes"),
+        ("ntlm-smb311-encrypted.pcap", "enc"),
+        ("ntlm-smb311-share-encryption-required.pcap", "part"),
+        ("ntlm-smb311.pcap", "no"),
+        ("ntlm-wrong-password.pcap", "-"),
+    ] {
+        assert_eq!(seen.get(n).map(String::as_str), Some(w), "{n}");
+    }
+}

@@ -420,13 +420,23 @@ impl TextReport<'_> {
             return;
         }
         let _ = writeln!(s, "\n{}", self.style.bold("Sessions"));
-        Table {
-            header: &[
+        // The sign column only when a session has something to show in it:
+        // a table of failed logons keeps its width.
+        let sign = rows.iter().any(|x| sign_cell(x) != "-");
+        let header: &[&str] = if sign {
+            &[
+                "strm", "session", "user", "mech", "outcome", "sign", "status", "frames",
+            ]
+        } else {
+            &[
                 "strm", "session", "user", "mech", "outcome", "status", "frames",
-            ],
+            ]
+        };
+        Table {
+            header,
             flexible: &[2],
             rows: rows.len(),
-            row: |i, r: &mut Row| session_row(rows[i], r),
+            row: |i, r: &mut Row| session_row(rows[i], sign, r),
             width: WIDTH,
         }
         .write(s);
@@ -647,8 +657,9 @@ fn evidence_text(line: &mut String, f: &crate::diagnose::Finding) {
     }
 }
 
-/// A session's cells: stream, id, user, mechanism, outcome, status, frames.
-fn session_row(x: &Session, r: &mut Row) {
+/// A session's cells: stream, id, user, mechanism, outcome, `sign` (when
+/// the table has that column), status, frames.
+fn session_row(x: &Session, sign: bool, r: &mut Row) {
     r.num(x.stream);
     r.end();
     r.push_str(x.session_id.text().as_str());
@@ -659,6 +670,9 @@ fn session_row(x: &Session, r: &mut Row) {
     // apart from SMB1's "ntlm" (a logon without extended security).
     r.cell(x.mechanism.unwrap_or("-"));
     r.cell(x.outcome.as_str());
+    if sign {
+        r.cell(sign_cell(x));
+    }
     // A KRB-ERROR the server put in its last answer's token says more than
     // that answer's MORE_PROCESSING_REQUIRED.
     let krb_error = x.rounds.last().and_then(|l| {
@@ -677,6 +691,22 @@ fn session_row(x: &Session, r: &mut Row) {
         r.num(l);
     }
     r.end();
+}
+
+/// How the session's messages after its setup were protected, as the JSON's
+/// `signed` and `encryption` say: `enc` all encrypted (or ENCRYPT_DATA with
+/// nothing after the setup), `yes` signed (what was not encrypted),
+/// `part` some encrypted and the rest not all signed, `no` none of them
+/// signed nor encrypted, `-` not set up, or nothing after the setup to tell.
+fn sign_cell(x: &Session) -> &'static str {
+    use crate::session::Encryption;
+    match x.encryption {
+        Encryption::All | Encryption::Required => "enc",
+        _ if x.signed => "yes",
+        _ if !x.outcome.established() || x.messages_after_setup == 0 => "-",
+        Encryption::Some => "part",
+        Encryption::None => "no",
+    }
 }
 
 /// A tree's cells: stream, share, type, status, opens, reads, writes, errors.
