@@ -1058,6 +1058,45 @@ fn no_double_findings_on_rare_samples() {
 /// (tshark: frame 53 is 0xc0000234, STATUS_ACCOUNT_LOCKED_OUT) before the
 /// three wrong passwords (frames 11, 25, 39: 0xc000006d) that led to it,
 /// although they came first in the capture.
+/// The capture ends after the server's CHALLENGE (tshark: frame 9 is the
+/// last, a SESSION_SETUP response STATUS_MORE_PROCESSING_REQUIRED): that
+/// note is read before the server's signing setting, an INFO from the
+/// NEGOTIATE response at frame 6 that comes earlier in the capture. On every
+/// sample, within a severity, no posture.* finding comes before another.
+#[test]
+fn posture_findings_come_after_the_others_of_their_severity() {
+    let a = sample("capture-ends-mid-logon.pcap");
+    let got: Vec<(&str, &[u64])> = a
+        .diagnosis
+        .findings
+        .iter()
+        .map(|f| (f.code, f.frames.as_slice()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("logon.capture_ended", &[8u64, 9][..]),
+            ("posture.signing_not_required", &[6][..])
+        ]
+    );
+    let mut checked = 0;
+    for e in std::fs::read_dir(samples()).expect("samples") {
+        let name = e.expect("entry").file_name().to_string_lossy().into_owned();
+        if !(name.ends_with(".pcap") || name.ends_with(".pcapng")) {
+            continue;
+        }
+        let f = &sample(&name).diagnosis.findings;
+        for w in f.windows(2) {
+            let posture = |x: &Finding| x.code.starts_with("posture.");
+            if w[0].severity == w[1].severity && posture(&w[0]) {
+                assert!(posture(&w[1]), "{name}: {:?}", describe(f));
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 5, "{checked}");
+}
+
 /// The server does not require signing (tshark: frame 6
 /// smb2.sec_mode.sign_required 0). Where the client's NEGOTIATE required it
 /// (frame 4, sign_required 1) the finding says so, and that the session it
