@@ -1918,10 +1918,8 @@ fn column_cells(text: &str, heading: &str, name: &str) -> Option<Vec<String>> {
                 .is_some_and(|c| c.chars().all(|c| c.is_ascii_digit()))
         })
         .map(|l| {
-            l.chars()
-                .skip(at)
-                .take_while(|c| *c != ' ')
-                .collect::<String>()
+            let rest: String = l.chars().skip(at).collect();
+            rest.split("  ").next().unwrap_or_default().to_string()
         })
         .collect();
     Some(rows)
@@ -1979,4 +1977,52 @@ fn sessions_table_says_signed_or_encrypted() {
     ] {
         assert_eq!(seen.get(n).map(String::as_str), Some(w), "{n}");
     }
+}
+
+/// A channel bound to a session is not another session: the header counts
+/// it apart and its row says which connection's session it joined. tshark:
+/// SESSION_SETUP with smb2.ses_req_flags.session_binding 1 at frames 29 and
+/// 31 on tcp.stream 1, SessionId 0xb285955c of stream 0's logon (frame 11);
+/// in the corpus capture at frames 818-841 on streams 1-3, SessionId
+/// 0x1c0010000049 of stream 0, among 27 SessionIds answered, one set up.
+#[test]
+fn bound_channels_are_not_more_sessions() {
+    let text = stdout(&smbscope(&[&sample(
+        "impacket-multichannel-logoff-bound-channel.pcap",
+    )]));
+    assert!(
+        text.contains(
+            "2 SMB connection(s), 1 session(s) (0 not set up),\n1 more channel(s) bound to them,\n"
+        ),
+        "{text}"
+    );
+    assert_eq!(
+        column_cells(&text, "Sessions", "outcome"),
+        Some(vec!["success".to_string(), "bound to 0".to_string()]),
+        "{text}"
+    );
+    assert_eq!(
+        column_cells(&text, "Sessions", "strm"),
+        Some(vec!["0".to_string(), "1".to_string()])
+    );
+    let Some(dir) = common::corpus_dir() else {
+        return;
+    };
+    let f = dir.join("zeek-smb3-multichannel.pcap");
+    let text = stdout(&smbscope(&[f.to_str().expect("path")]));
+    assert!(
+        text.contains(
+            "4 SMB connection(s), 27 session(s) (26 not set up),\n3 more channel(s) bound to them,\n"
+        ),
+        "{text}"
+    );
+    let outcome = column_cells(&text, "Sessions", "outcome").expect("outcome");
+    let strm = column_cells(&text, "Sessions", "strm").expect("strm");
+    let bound: Vec<&str> = strm
+        .iter()
+        .zip(&outcome)
+        .filter(|(_, o)| *o == "bound to 0")
+        .map(|(s, _)| s.as_str())
+        .collect();
+    assert_eq!(bound, ["1", "2", "3"], "{text}");
 }

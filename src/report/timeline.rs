@@ -134,11 +134,19 @@ impl TextReport<'_> {
     fn header(&self, s: &mut String) {
         let st = self.capture.stats;
         let m = self.model;
-        let failed = m
-            .sessions
-            .iter()
-            .filter(|x| !x.outcome.established())
-            .count();
+        // A channel bound to a session ([MS-SMB2] 3.3.5.5.2) is an entry of
+        // its own, not another session: counted apart.
+        let (mut sessions, mut failed, mut channels, mut unbound) = (0, 0, 0, 0);
+        for x in &m.sessions {
+            let (n, f) = match x.bound_to_stream {
+                Some(_) => (&mut channels, &mut unbound),
+                None => (&mut sessions, &mut failed),
+            };
+            *n += 1;
+            if !x.outcome.established() {
+                *f += 1;
+            }
+        }
         let span = match st.first_ts {
             Some(_) => {
                 let (a, b) = (st.earliest_ts, st.latest_ts);
@@ -152,13 +160,19 @@ impl TextReport<'_> {
             self.style.bold(&format!("smbscope report: {}", self.file))
         );
         let _ = writeln!(s, "{} frames, {span}", st.frames);
-        let _ = writeln!(
+        let _ = write!(
             s,
-            "{} SMB connection(s), {} session(s) ({} not set up),",
+            "{} SMB connection(s), {sessions} session(s) ({failed} not set up),",
             m.connections.len(),
-            m.sessions.len(),
-            failed
         );
+        if channels > 0 {
+            let _ = write!(s, "\n{channels} more channel(s) bound to them");
+            if unbound > 0 {
+                let _ = write!(s, " ({unbound} not bound)");
+            }
+            s.push(',');
+        }
+        s.push('\n');
         let _ = write!(
             s,
             "{} tree connect(s), {} Kerberos exchange(s) on port 88",
@@ -669,7 +683,15 @@ fn session_row(x: &Session, sign: bool, r: &mut Row) {
     // As the JSON names it: "ntlmssp" (NTLMSSP, in SPNEGO or raw) stays
     // apart from SMB1's "ntlm" (a logon without extended security).
     r.cell(x.mechanism.unwrap_or("-"));
-    r.cell(x.outcome.as_str());
+    // A channel bound to the session of another row: the same session.
+    match x.bound_to_stream {
+        Some(b) if x.outcome.established() => {
+            r.push_str("bound to ");
+            r.num(b);
+            r.end();
+        }
+        _ => r.cell(x.outcome.as_str()),
+    }
     if sign {
         r.cell(sign_cell(x));
     }
