@@ -2026,3 +2026,25 @@ fn bound_channels_are_not_more_sessions() {
         .collect();
     assert_eq!(bound, ["1", "2", "3"], "{text}");
 }
+
+/// A gap names where it is: tshark marks frame 191 (10.3.1.1:445, the
+/// server, tcp.stream 0) "previous segment not captured", and that READ
+/// response is the message cut (2896 of its 5936 bytes missing).
+#[test]
+fn a_gap_says_where_it_is() {
+    let Some(dir) = common::corpus_dir() else {
+        return;
+    };
+    let f = dir.join("sv-smb2-peter-gap.pcap");
+    let text = stdout(&smbscope(&[f.to_str().expect("path")]));
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.contains("Note: 2896 bytes of TCP payload missing from the capture (1 gap): tcp.stream 0, in what the server sent: the message of frame 191 is cut"),
+        "{text}"
+    );
+    assert!(
+        flat.contains("2896 bytes missing from the capture (1 gap), in what the server sent: the message of frame 191 is cut"),
+        "{text}"
+    );
+    assert!(!text.contains("(1 gaps)"), "{text}");
+}

@@ -196,7 +196,8 @@ impl TextReport<'_> {
             let _ = write!(s, "; the first {} are kept", d.findings.len());
         }
         s.push('\n');
-        for n in self.capture.cut_notes() {
+        let gaps_where = gaps_where(&m.connections);
+        for n in self.capture.cut_notes(gaps_where.as_deref()) {
             s.push_str(&wrap(&format!("Note: {n}"), "", WIDTH));
         }
         if st.first_ts.is_some_and(|f| st.earliest_ts < f) {
@@ -894,6 +895,58 @@ fn negotiate_lines(s: &mut String, line: &mut String, c: &Connection) {
     wrap_line(s, line);
     end_line(line, c);
     wrap_line(s, line);
+    if c.gap_bytes > 0 {
+        let _ = write!(
+            line,
+            "{} bytes missing from the capture ({} gap{}), ",
+            c.gap_bytes,
+            c.gaps,
+            if c.gaps == 1 { "" } else { "s" }
+        );
+        gap_place(line, c);
+        wrap_line(s, line);
+    }
+}
+
+/// Where a connection's first gap is: "in what the server sent: the
+/// message of frame N is cut" ("the first in ..." of several gaps; "found at
+/// frame N" when no message was cut by it).
+fn gap_place(line: &mut String, c: &Connection) {
+    let Some((from_client, found)) = c.first_gap else {
+        return;
+    };
+    if c.gaps > 1 {
+        line.push_str("the first ");
+    }
+    line.push_str(if from_client {
+        "in what the client sent: "
+    } else {
+        "in what the server sent: "
+    });
+    match c.first_gap_message_frame {
+        Some(f) => {
+            let _ = write!(line, "the message of frame {f} is cut");
+        }
+        None => {
+            let _ = write!(line, "found at frame {found}");
+        }
+    }
+}
+
+/// Where the capture's gaps are, for the header's note: the SMB connection
+/// with the first gap, and how many have gaps.
+fn gaps_where(connections: &[Connection]) -> Option<String> {
+    let with: Vec<&Connection> = connections.iter().filter(|c| c.gaps > 0).collect();
+    let first = with
+        .iter()
+        .min_by_key(|c| c.first_gap.map_or(u64::MAX, |(_, f)| f))?;
+    let mut s = String::new();
+    if with.len() > 1 {
+        let _ = write!(s, "{} SMB connections, the first ", with.len());
+    }
+    let _ = write!(s, "tcp.stream {}, ", first.stream);
+    gap_place(&mut s, first);
+    Some(s)
 }
 
 /// Wraps `line` (nothing when empty) into `s` and empties it.
