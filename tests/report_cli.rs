@@ -2048,3 +2048,33 @@ fn a_gap_says_where_it_is() {
     );
     assert!(!text.contains("(1 gaps)"), "{text}");
 }
+
+/// `--failed-only` keeps the Kerberos errors: the two
+/// KDC_ERR_S_PRINCIPAL_UNKNOWN replies (tshark: kerberos.error_code 7 at
+/// frames 27 and 37, to the TGS-REQs of frames 25 and 35) that explain the fallback to NTLM stay in the report,
+/// under "Kerberos exchanges", since the SMB connection they are joined to
+/// (its logon succeeded) is left out.
+#[test]
+fn failed_only_keeps_kerberos_errors() {
+    let text = stdout(&smbscope(&[
+        &sample("krb5-fallback-ntlm.pcap"),
+        "--failed-only",
+    ]));
+    let section: Vec<&str> = text
+        .lines()
+        .skip_while(|l| *l != "Kerberos exchanges (port 88)")
+        .take_while(|l| *l != "Diagnosis")
+        .collect();
+    let errors: Vec<&str> = section
+        .iter()
+        .filter(|l| l.contains("KDC_ERR_S_PRINCIPAL_UNKNOWN"))
+        .copied()
+        .collect();
+    assert_eq!(errors.len(), 2, "{text}");
+    assert!(
+        errors[0].contains(" 25 TGS-REQ tcp.stream 2 ")
+            && errors[1].contains(" 35 TGS-REQ tcp.stream 3 "),
+        "{text}"
+    );
+    assert!(!text.contains("Connection tcp.stream"), "{text}");
+}

@@ -483,7 +483,17 @@ impl TextReport<'_> {
             .model
             .kdc
             .iter()
-            .filter(|x| x.smb_stream.is_none() && self.filter.kdc(x))
+            // Here also when the filters hide the SMB connection it is
+            // joined to (--failed-only and a logon that fell back to NTLM).
+            .filter(|x| {
+                self.filter.kdc(x)
+                    && x.smb_stream.is_none_or(|n| {
+                        !self
+                            .model
+                            .connection(n)
+                            .is_some_and(|c| self.filter.connection(c, self.model))
+                    })
+            })
             .map(|x| (x.request_frame, KdcLine::Exchange(x)));
         let failures = self
             .model
