@@ -1899,3 +1899,182 @@ fn long_principal_goes_under_its_row() {
         "{text}"
     );
 }
+
+/// The cells of column `name` in the table under `heading`, one a row (the
+/// lines under a row, `user: ...`, skipped); None when the table has no
+/// such column.
+fn column_cells(text: &str, heading: &str, name: &str) -> Option<Vec<String>> {
+    let lines = table_section(text, heading);
+    let header = lines.first()?;
+    let at = header
+        .split_whitespace()
+        .position(|h| h == name)
+        .and_then(|_| header.find(&format!("  {name}")).map(|i| i + 2))?;
+    let at = header[..at].chars().count();
+    let rows = lines[1..]
+        .iter()
+        .filter(|l| {
+            l.get(2..3)
+                .is_some_and(|c| c.chars().all(|c| c.is_ascii_digit()))
+        })
+        .map(|l| {
+            let rest: String = l.chars().skip(at).collect();
+            rest.split("  ").next().unwrap_or_default().to_string()
+        })
+        .collect();
+    Some(rows)
+}
+
+/// The sessions table's `sign` column says what the JSON's `signed` and
+/// `encryption` say, on every sample, and is left out of a table with
+/// nothing to show in it (only failed logons). tshark, for the captures
+/// named: signing-client-required-server-disabled's 24 messages after the
+/// setup (frame 11) all have smb2.flags.signature 1 ("yes");
+/// ntlm-smb311-encrypted's 32 are all in TRANSFORM headers ("enc");
+/// ntlm-smb311-share-encryption-required has 16 of 24 ("part");
+/// ntlm-smb311 signs only its TREE_CONNECTs ("no").
+#[test]
+fn sessions_table_says_signed_or_encrypted() {
+    let mut seen = std::collections::BTreeMap::new();
+    for n in sample_names() {
+        let text = stdout(&smbscope(&[&sample(&n)]));
+        let json: serde_json::Value =
+            serde_json::from_str(&stdout(&smbscope(&[&sample(&n), "--format", "json"])))
+                .expect("json");
+        let sessions = json["sessions"].as_array().cloned().unwrap_or_default();
+        let want: Vec<&str> = sessions
+            .iter()
+            .map(|s| {
+                let established = matches!(
+                    s["outcome"].as_str(),
+                    Some("success" | "guest" | "anonymous")
+                );
+                match (s["encryption"].as_str(), s["signed"] == true) {
+                    (Some("all" | "required"), _) => "enc",
+                    (_, true) => "yes",
+                    _ if !established || s["messages_after_setup"] == 0 => "-",
+                    (Some("some"), _) => "part",
+                    _ => "no",
+                }
+            })
+            .collect();
+        match column_cells(&text, "Sessions", "sign") {
+            Some(got) => {
+                assert_eq!(got, want, "{n}:\n{text}");
+                assert!(want.iter().any(|w| *w != "-"), "{n}");
+            }
+            None => assert!(want.iter().all(|w| *w == "-"), "{n}: {want:?}\n{text}"),
+        }
+        seen.insert(n, want.join(","));
+    }
+    for (n, w) in [
+        ("signing-client-required-server-disabled.pcap", "yes"),
+        ("signing-server-mandatory-client-disabled.pcap", "yes"),
+        ("ntlm-smb311-encrypted.pcap", "enc"),
+        ("ntlm-smb311-share-encryption-required.pcap", "part"),
+        ("ntlm-smb311.pcap", "no"),
+        ("ntlm-wrong-password.pcap", "-"),
+    ] {
+        assert_eq!(seen.get(n).map(String::as_str), Some(w), "{n}");
+    }
+}
+
+/// A channel bound to a session is not another session: the header counts
+/// it apart and its row says which connection's session it joined. tshark:
+/// SESSION_SETUP with smb2.ses_req_flags.session_binding 1 at frames 29 and
+/// 31 on tcp.stream 1, SessionId 0xb285955c of stream 0's logon (frame 11);
+/// in the corpus capture at frames 818-841 on streams 1-3, SessionId
+/// 0x1c0010000049 of stream 0, among 27 SessionIds answered, one set up.
+#[test]
+fn bound_channels_are_not_more_sessions() {
+    let text = stdout(&smbscope(&[&sample(
+        "impacket-multichannel-logoff-bound-channel.pcap",
+    )]));
+    assert!(
+        text.contains(
+            "2 SMB connection(s), 1 session(s) (0 not set up),\n1 more channel(s) bound to them,\n"
+        ),
+        "{text}"
+    );
+    assert_eq!(
+        column_cells(&text, "Sessions", "outcome"),
+        Some(vec!["success".to_string(), "bound to 0".to_string()]),
+        "{text}"
+    );
+    assert_eq!(
+        column_cells(&text, "Sessions", "strm"),
+        Some(vec!["0".to_string(), "1".to_string()])
+    );
+    let Some(dir) = common::corpus_dir() else {
+        return;
+    };
+    let f = dir.join("zeek-smb3-multichannel.pcap");
+    let text = stdout(&smbscope(&[f.to_str().expect("path")]));
+    assert!(
+        text.contains(
+            "4 SMB connection(s), 27 session(s) (26 not set up),\n3 more channel(s) bound to them,\n"
+        ),
+        "{text}"
+    );
+    let outcome = column_cells(&text, "Sessions", "outcome").expect("outcome");
+    let strm = column_cells(&text, "Sessions", "strm").expect("strm");
+    let bound: Vec<&str> = strm
+        .iter()
+        .zip(&outcome)
+        .filter(|(_, o)| *o == "bound to 0")
+        .map(|(s, _)| s.as_str())
+        .collect();
+    assert_eq!(bound, ["1", "2", "3"], "{text}");
+}
+
+/// A gap names where it is: tshark marks frame 191 (10.3.1.1:445, the
+/// server, tcp.stream 0) "previous segment not captured", and that READ
+/// response is the message cut (2896 of its 5936 bytes missing).
+#[test]
+fn a_gap_says_where_it_is() {
+    let Some(dir) = common::corpus_dir() else {
+        return;
+    };
+    let f = dir.join("sv-smb2-peter-gap.pcap");
+    let text = stdout(&smbscope(&[f.to_str().expect("path")]));
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.contains("Note: 2896 bytes of TCP payload missing from the capture (1 gap): tcp.stream 0, in what the server sent: the message of frame 191 is cut"),
+        "{text}"
+    );
+    assert!(
+        flat.contains("2896 bytes missing from the capture (1 gap), in what the server sent: the message of frame 191 is cut"),
+        "{text}"
+    );
+    assert!(!text.contains("(1 gaps)"), "{text}");
+}
+
+/// `--failed-only` keeps the Kerberos errors: the two
+/// KDC_ERR_S_PRINCIPAL_UNKNOWN replies (tshark: kerberos.error_code 7 at
+/// frames 27 and 37, to the TGS-REQs of frames 25 and 35) that explain the fallback to NTLM stay in the report,
+/// under "Kerberos exchanges", since the SMB connection they are joined to
+/// (its logon succeeded) is left out.
+#[test]
+fn failed_only_keeps_kerberos_errors() {
+    let text = stdout(&smbscope(&[
+        &sample("krb5-fallback-ntlm.pcap"),
+        "--failed-only",
+    ]));
+    let section: Vec<&str> = text
+        .lines()
+        .skip_while(|l| *l != "Kerberos exchanges (port 88)")
+        .take_while(|l| *l != "Diagnosis")
+        .collect();
+    let errors: Vec<&str> = section
+        .iter()
+        .filter(|l| l.contains("KDC_ERR_S_PRINCIPAL_UNKNOWN"))
+        .copied()
+        .collect();
+    assert_eq!(errors.len(), 2, "{text}");
+    assert!(
+        errors[0].contains(" 25 TGS-REQ tcp.stream 2 ")
+            && errors[1].contains(" 35 TGS-REQ tcp.stream 3 "),
+        "{text}"
+    );
+    assert!(!text.contains("Connection tcp.stream"), "{text}");
+}

@@ -1227,6 +1227,92 @@ fn no_double_findings_on_rare_samples() {
 /// (tshark: frame 53 is 0xc0000234, STATUS_ACCOUNT_LOCKED_OUT) before the
 /// three wrong passwords (frames 11, 25, 39: 0xc000006d) that led to it,
 /// although they came first in the capture.
+/// The capture ends after the server's CHALLENGE (tshark: frame 9 is the
+/// last, a SESSION_SETUP response STATUS_MORE_PROCESSING_REQUIRED): that
+/// note is read before the server's signing setting, an INFO from the
+/// NEGOTIATE response at frame 6 that comes earlier in the capture. On every
+/// sample, within a severity, no posture.* finding comes before another.
+#[test]
+fn posture_findings_come_after_the_others_of_their_severity() {
+    let a = sample("capture-ends-mid-logon.pcap");
+    let got: Vec<(&str, &[u64])> = a
+        .diagnosis
+        .findings
+        .iter()
+        .map(|f| (f.code, f.frames.as_slice()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("logon.capture_ended", &[8u64, 9][..]),
+            ("posture.signing_not_required", &[6][..])
+        ]
+    );
+    let mut checked = 0;
+    for e in std::fs::read_dir(samples()).expect("samples") {
+        let name = e.expect("entry").file_name().to_string_lossy().into_owned();
+        if !(name.ends_with(".pcap") || name.ends_with(".pcapng")) {
+            continue;
+        }
+        let f = &sample(&name).diagnosis.findings;
+        for w in f.windows(2) {
+            let posture = |x: &Finding| x.code.starts_with("posture.");
+            if w[0].severity == w[1].severity && posture(&w[0]) {
+                assert!(posture(&w[1]), "{name}: {:?}", describe(f));
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 5, "{checked}");
+}
+
+/// The server does not require signing (tshark: frame 6
+/// smb2.sec_mode.sign_required 0). Where the client's NEGOTIATE required it
+/// (frame 4, sign_required 1) the finding says so, and that the session it
+/// set up was signed (tshark: the 24 messages after frame 11 have
+/// smb2.flags.signature 1), rather than warning as if it might not be.
+#[test]
+fn signing_not_required_says_when_the_client_required_it() {
+    let one = |name: &str| {
+        let a = sample(name);
+        let f = with_code(&a, "posture.signing_not_required");
+        assert_eq!(f.len(), 1, "{name}: {:?}", describe(&a.diagnosis.findings));
+        (
+            f[0].title.clone(),
+            f[0].explanation.clone(),
+            f[0].frames.clone(),
+        )
+    };
+    let (title, why, frames) = one("signing-client-required-server-disabled.pcap");
+    assert_eq!(frames, [6]);
+    assert_eq!(
+        title,
+        "The server does not require SMB signing (this client does)"
+    );
+    assert!(why.contains("This client required signing in its NEGOTIATE (frame 4), so the sessions it sets up on this connection are signed"), "{why}");
+    assert!(
+        why.contains("The capture shows its session signed (24 signed messages after the setup)"),
+        "{why}"
+    );
+    assert!(!why.contains("Unless the client requires signing"), "{why}");
+    // The client required signing and stopped at the CHALLENGE: no session
+    // to show signed, the client's requirement still stands.
+    let (title, why, _) = one("smbclient-impacket-server-signing-required.pcap");
+    assert_eq!(
+        title,
+        "The server does not require SMB signing (this client does)"
+    );
+    assert!(
+        why.contains("This client required signing in its NEGOTIATE (frame 4)"),
+        "{why}"
+    );
+    assert!(!why.contains("The capture shows"), "{why}");
+    // Neither side requires it (tshark: frame 4 sign_required 0).
+    let (title, why, _) = one("ntlm-wrong-password.pcap");
+    assert_eq!(title, "The server does not require SMB signing");
+    assert!(why.contains("Unless the client requires signing"), "{why}");
+}
+
 #[test]
 fn a_lockout_is_read_before_the_wrong_passwords_it_explains() {
     let a = sample("ntlm-dc-account-locked-out.pcap");

@@ -436,17 +436,21 @@ fn first_frame(f: &Finding) -> u64 {
     f.frames.first().copied().unwrap_or(0)
 }
 
-/// Where a finding sorts: (severity, frame, 0 when it explains others).
-type Order = (Severity, u64, bool);
+/// Where a finding sorts: (severity, a posture finding, frame, false when
+/// it explains others).
+type Order = (Severity, bool, u64, bool);
 
-/// The report's order: the most severe first; within a severity, by the
-/// first evidence frame, except that a finding that explains others sorts
-/// at the first frame of the earliest of them, and before them
-/// ([`Finding::explains_from`]).
+/// The report's order: the most severe first; within a severity, the
+/// findings of what happened before the posture ones (`posture.*`: how the
+/// client and server are set up, such as signing not required, rather than
+/// what went wrong), then by the first evidence frame, except that a
+/// finding that explains others sorts at the first frame of the earliest of
+/// them, and before them ([`Finding::explains_from`]).
 fn order(f: &Finding) -> Order {
+    let posture = f.code.starts_with("posture.");
     match f.explains_from {
-        Some(frame) => (f.severity, frame.min(first_frame(f)), false),
-        None => (f.severity, first_frame(f), true),
+        Some(frame) => (f.severity, posture, frame.min(first_frame(f)), false),
+        None => (f.severity, posture, first_frame(f), true),
     }
 }
 

@@ -211,9 +211,47 @@ fn signing(model: &Model, out: &mut Sink) {
             continue;
         }
         let encrypted = c.encrypted_messages > 0;
+        let protected = if encrypted {
+            " (this connection was encrypted, which protects it anyway)"
+        } else {
+            ""
+        };
+        let (title, why) = if n.client_signing_required {
+            // The client's SIGNING_REQUIRED makes the server sign too
+            // ([MS-SMB2] 3.3.5.4 Connection.ShouldSign, 3.3.5.5.3), and the
+            // client signs and checks every message of its sessions
+            // (3.2.5.3.1, 3.2.4.1.1): this connection is not the one at risk.
+            let (mut sessions, mut signed) = (0u64, 0u64);
+            for s in model.sessions_of(c).filter(|s| s.signed) {
+                sessions += 1;
+                signed += s.signed_after_setup;
+            }
+            let shown = match (sessions, signed) {
+                (0, _) | (_, 0) => String::new(),
+                (1, m) => format!(" The capture shows its session signed ({m} signed messages after the setup)."),
+                (k, m) => format!(" The capture shows its {k} sessions signed ({m} signed messages after their setup)."),
+            };
+            let asked = n
+                .request_frame
+                .map(|f| format!(" in its NEGOTIATE (frame {f})"))
+                .unwrap_or_default();
+            (
+                "The server does not require SMB signing (this client does)",
+                if encrypted {
+                    format!("The NEGOTIATE response's SecurityMode lacks SIGNING_REQUIRED{protected}, and this client required signing{asked} as well. A client that does not require signing gets unsigned sessions from this server, which a machine in the middle can relay or alter.")
+                } else {
+                    format!("The NEGOTIATE response's SecurityMode lacks SIGNING_REQUIRED. This client required signing{asked}, so the sessions it sets up on this connection are signed all the same ([MS-SMB2] 3.3.5.4, 3.2.4.1.1).{shown} A client that does not require signing gets unsigned sessions from this server, which a machine in the middle can relay or alter.")
+                },
+            )
+        } else {
+            (
+                "The server does not require SMB signing",
+                format!("The NEGOTIATE response's SecurityMode lacks SIGNING_REQUIRED{protected}. Unless the client requires signing, a machine in the middle can relay or alter the session."),
+            )
+        };
         out.push(
-            Draft::new(Severity::Info, "posture.signing_not_required", "The server does not require SMB signing")
-                .explain(format!("The NEGOTIATE response's SecurityMode lacks SIGNING_REQUIRED{}. Unless the client requires signing, a machine in the middle can relay or alter the session.", if encrypted { " (this connection was encrypted, which protects it anyway)" } else { "" }))
+            Draft::new(Severity::Info, "posture.signing_not_required", title)
+                .explain(why)
                 .next("Require signing on the server (Windows: Set-SmbServerConfiguration -RequireSecuritySignature $true; Samba: 'server signing = mandatory').")
                 .stream(c.stream)
                 .frames(n.response_frame)

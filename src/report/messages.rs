@@ -1662,7 +1662,7 @@ impl<W: Write> MessagesWriter<W> {
                 self.gaps_reported - MAX_GAP_NOTES
             ));
         }
-        notes.extend(summary.cut_notes());
+        notes.extend(summary.cut_notes(None));
         Ok(notes)
     }
 }
@@ -1815,8 +1815,9 @@ impl<'a> CaptureSummary<'a> {
         )
     }
 
-    /// Notes on what was skipped, cut or lost.
-    pub fn cut_notes(&self) -> Vec<String> {
+    /// Notes on what was skipped, cut or lost; `gaps_where`, when given, is
+    /// appended to the note on missing TCP payload (where it is missing).
+    pub fn cut_notes(&self, gaps_where: Option<&str>) -> Vec<String> {
         let s = self.stats;
         let mut v = Vec::new();
         if s.smb_connections == 0 {
@@ -1835,8 +1836,11 @@ impl<'a> CaptureSummary<'a> {
         }
         if s.tcp.gap_bytes > 0 {
             v.push(format!(
-                "{} bytes of TCP payload missing from the capture ({} gaps)",
-                s.tcp.gap_bytes, s.tcp.gaps
+                "{} bytes of TCP payload missing from the capture ({} gap{}){}",
+                s.tcp.gap_bytes,
+                s.tcp.gaps,
+                if s.tcp.gaps == 1 { "" } else { "s" },
+                gaps_where.map(|w| format!(": {w}")).unwrap_or_default()
             ));
         }
         if s.tcp.budget_dropped_bytes > 0 {

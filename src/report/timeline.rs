@@ -134,11 +134,19 @@ impl TextReport<'_> {
     fn header(&self, s: &mut String) {
         let st = self.capture.stats;
         let m = self.model;
-        let failed = m
-            .sessions
-            .iter()
-            .filter(|x| !x.outcome.established())
-            .count();
+        // A channel bound to a session ([MS-SMB2] 3.3.5.5.2) is an entry of
+        // its own, not another session: counted apart.
+        let (mut sessions, mut failed, mut channels, mut unbound) = (0, 0, 0, 0);
+        for x in &m.sessions {
+            let (n, f) = match x.bound_to_stream {
+                Some(_) => (&mut channels, &mut unbound),
+                None => (&mut sessions, &mut failed),
+            };
+            *n += 1;
+            if !x.outcome.established() {
+                *f += 1;
+            }
+        }
         let span = match st.first_ts {
             Some(_) => {
                 let (a, b) = (st.earliest_ts, st.latest_ts);
@@ -152,13 +160,19 @@ impl TextReport<'_> {
             self.style.bold(&format!("smbscope report: {}", self.file))
         );
         let _ = writeln!(s, "{} frames, {span}", st.frames);
-        let _ = writeln!(
+        let _ = write!(
             s,
-            "{} SMB connection(s), {} session(s) ({} not set up),",
+            "{} SMB connection(s), {sessions} session(s) ({failed} not set up),",
             m.connections.len(),
-            m.sessions.len(),
-            failed
         );
+        if channels > 0 {
+            let _ = write!(s, "\n{channels} more channel(s) bound to them");
+            if unbound > 0 {
+                let _ = write!(s, " ({unbound} not bound)");
+            }
+            s.push(',');
+        }
+        s.push('\n');
         let _ = write!(
             s,
             "{} tree connect(s), {} Kerberos exchange(s) on port 88",
@@ -182,7 +196,8 @@ impl TextReport<'_> {
             let _ = write!(s, "; the first {} are kept", d.findings.len());
         }
         s.push('\n');
-        for n in self.capture.cut_notes() {
+        let gaps_where = gaps_where(&m.connections);
+        for n in self.capture.cut_notes(gaps_where.as_deref()) {
             s.push_str(&wrap(&format!("Note: {n}"), "", WIDTH));
         }
         if st.first_ts.is_some_and(|f| st.earliest_ts < f) {
@@ -420,13 +435,23 @@ impl TextReport<'_> {
             return;
         }
         let _ = writeln!(s, "\n{}", self.style.bold("Sessions"));
-        Table {
-            header: &[
+        // The sign column only when a session has something to show in it:
+        // a table of failed logons keeps its width.
+        let sign = rows.iter().any(|x| sign_cell(x) != "-");
+        let header: &[&str] = if sign {
+            &[
+                "strm", "session", "user", "mech", "outcome", "sign", "status", "frames",
+            ]
+        } else {
+            &[
                 "strm", "session", "user", "mech", "outcome", "status", "frames",
-            ],
+            ]
+        };
+        Table {
+            header,
             flexible: &[2],
             rows: rows.len(),
-            row: |i, r: &mut Row| session_row(rows[i], r),
+            row: |i, r: &mut Row| session_row(rows[i], sign, r),
             width: WIDTH,
         }
         .write(s);
@@ -458,7 +483,17 @@ impl TextReport<'_> {
             .model
             .kdc
             .iter()
-            .filter(|x| x.smb_stream.is_none() && self.filter.kdc(x))
+            // Here also when the filters hide the SMB connection it is
+            // joined to (--failed-only and a logon that fell back to NTLM).
+            .filter(|x| {
+                self.filter.kdc(x)
+                    && x.smb_stream.is_none_or(|n| {
+                        !self
+                            .model
+                            .connection(n)
+                            .is_some_and(|c| self.filter.connection(c, self.model))
+                    })
+            })
             .map(|x| (x.request_frame, KdcLine::Exchange(x)));
         let failures = self
             .model
@@ -647,8 +682,9 @@ fn evidence_text(line: &mut String, f: &crate::diagnose::Finding) {
     }
 }
 
-/// A session's cells: stream, id, user, mechanism, outcome, status, frames.
-fn session_row(x: &Session, r: &mut Row) {
+/// A session's cells: stream, id, user, mechanism, outcome, `sign` (when
+/// the table has that column), status, frames.
+fn session_row(x: &Session, sign: bool, r: &mut Row) {
     r.num(x.stream);
     r.end();
     r.push_str(x.session_id.text().as_str());
@@ -658,7 +694,18 @@ fn session_row(x: &Session, r: &mut Row) {
     // As the JSON names it: "ntlmssp" (NTLMSSP, in SPNEGO or raw) stays
     // apart from SMB1's "ntlm" (a logon without extended security).
     r.cell(x.mechanism.unwrap_or("-"));
-    r.cell(x.outcome.as_str());
+    // A channel bound to the session of another row: the same session.
+    match x.bound_to_stream {
+        Some(b) if x.outcome.established() => {
+            r.push_str("bound to ");
+            r.num(b);
+            r.end();
+        }
+        _ => r.cell(x.outcome.as_str()),
+    }
+    if sign {
+        r.cell(sign_cell(x));
+    }
     // A KRB-ERROR the server put in its last answer's token says more than
     // that answer's MORE_PROCESSING_REQUIRED.
     let krb_error = x.rounds.last().and_then(|l| {
@@ -677,6 +724,22 @@ fn session_row(x: &Session, r: &mut Row) {
         r.num(l);
     }
     r.end();
+}
+
+/// How the session's messages after its setup were protected, as the JSON's
+/// `signed` and `encryption` say: `enc` all encrypted (or ENCRYPT_DATA with
+/// nothing after the setup), `yes` signed (what was not encrypted),
+/// `part` some encrypted and the rest not all signed, `no` none of them
+/// signed nor encrypted, `-` not set up, or nothing after the setup to tell.
+fn sign_cell(x: &Session) -> &'static str {
+    use crate::session::Encryption;
+    match x.encryption {
+        Encryption::All | Encryption::Required => "enc",
+        _ if x.signed => "yes",
+        _ if !x.outcome.established() || x.messages_after_setup == 0 => "-",
+        Encryption::Some => "part",
+        Encryption::None => "no",
+    }
 }
 
 /// A tree's cells: stream, share, type, status, opens, reads, writes, errors.
@@ -842,6 +905,58 @@ fn negotiate_lines(s: &mut String, line: &mut String, c: &Connection) {
     wrap_line(s, line);
     end_line(line, c);
     wrap_line(s, line);
+    if c.gap_bytes > 0 {
+        let _ = write!(
+            line,
+            "{} bytes missing from the capture ({} gap{}), ",
+            c.gap_bytes,
+            c.gaps,
+            if c.gaps == 1 { "" } else { "s" }
+        );
+        gap_place(line, c);
+        wrap_line(s, line);
+    }
+}
+
+/// Where a connection's first gap is: "in what the server sent: the
+/// message of frame N is cut" ("the first in ..." of several gaps; "found at
+/// frame N" when no message was cut by it).
+fn gap_place(line: &mut String, c: &Connection) {
+    let Some((from_client, found)) = c.first_gap else {
+        return;
+    };
+    if c.gaps > 1 {
+        line.push_str("the first ");
+    }
+    line.push_str(if from_client {
+        "in what the client sent: "
+    } else {
+        "in what the server sent: "
+    });
+    match c.first_gap_message_frame {
+        Some(f) => {
+            let _ = write!(line, "the message of frame {f} is cut");
+        }
+        None => {
+            let _ = write!(line, "found at frame {found}");
+        }
+    }
+}
+
+/// Where the capture's gaps are, for the header's note: the SMB connection
+/// with the first gap, and how many have gaps.
+fn gaps_where(connections: &[Connection]) -> Option<String> {
+    let with: Vec<&Connection> = connections.iter().filter(|c| c.gaps > 0).collect();
+    let first = with
+        .iter()
+        .min_by_key(|c| c.first_gap.map_or(u64::MAX, |(_, f)| f))?;
+    let mut s = String::new();
+    if with.len() > 1 {
+        let _ = write!(s, "{} SMB connections, the first ", with.len());
+    }
+    let _ = write!(s, "tcp.stream {}, ", first.stream);
+    gap_place(&mut s, first);
+    Some(s)
 }
 
 /// Wraps `line` (nothing when empty) into `s` and empties it.

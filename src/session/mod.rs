@@ -396,6 +396,7 @@ impl Builder {
             let c = &mut self.model.connections[ci];
             c.gaps += 1;
             c.gap_bytes += bytes;
+            c.first_gap.get_or_insert((from_client, frame));
             if !from_client {
                 c.server_gap_bytes += bytes;
             }
@@ -535,6 +536,9 @@ impl Builder {
             c.last_time = m.ts;
             if !m.from_client {
                 c.server_messages += 1;
+            }
+            if m.missing > 0 && c.gaps > 0 && c.first_gap_message_frame.is_none() {
+                c.first_gap_message_frame = Some(m.frame);
             }
         }
         match m.kind {

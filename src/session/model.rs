@@ -559,6 +559,14 @@ pub struct Connection {
     /// Of `gap_bytes`, those of the server's direction: bytes the server
     /// sent that the capture lacks (all of them in a one-sided capture).
     pub server_gap_bytes: u64,
+    /// The first gap: the direction that lacks the bytes (true: the
+    /// client's) and the frame being read when it was found (the report's
+    /// "where"; not written in the JSON).
+    #[serde(skip)]
+    pub first_gap: Option<(bool, u64)>,
+    /// The first message with bytes missing after a gap: its frame.
+    #[serde(skip)]
+    pub first_gap_message_frame: Option<u64>,
     /// Bytes of the connection that held no SMB message (skipped while
     /// looking for a message header: a start mid-stream, after a gap, or
     /// another protocol on the SMB port).
@@ -625,6 +633,8 @@ impl Connection {
             gaps: 0,
             gap_bytes: 0,
             server_gap_bytes: 0,
+            first_gap: None,
+            first_gap_message_frame: None,
             skipped_bytes: 0,
             server_skipped_bytes: 0,
             first_skipped_frame: None,
