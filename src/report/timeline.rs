@@ -449,7 +449,9 @@ impl TextReport<'_> {
         };
         Table {
             header,
-            flexible: &[2],
+            // The user, then the status (a long one under its row when the
+            // page is too narrow for both).
+            flexible: if sign { &[2, 6] } else { &[2, 5] },
             rows: rows.len(),
             row: |i, r: &mut Row| session_row(rows[i], sign, r),
             width: WIDTH,
