@@ -244,9 +244,25 @@ fn signing(model: &Model, out: &mut Sink) {
                 },
             )
         } else {
+            // What the capture shows of the client: its NEGOTIATE without
+            // SIGNING_REQUIRED, and whether its sessions were signed anyway.
+            let client = match n.request_frame {
+                Some(f) if !encrypted => {
+                    let signed = model.sessions_of(c).filter(|s| s.signed).count();
+                    let sessions = model.sessions_of(c).filter(|s| s.messages_after_setup > 0).count();
+                    let shown = match (signed, sessions) {
+                        (0, 0) => String::new(),
+                        (0, _) => " The capture shows unsigned messages in this connection's sessions.".to_string(),
+                        (k, n) if k == n => " This client signed its sessions all the same, as the capture shows.".to_string(),
+                        (k, n) => format!(" The capture shows {k} of this connection's {n} sessions signed."),
+                    };
+                    format!(" This client did not require signing either (its NEGOTIATE, frame {f}), so signing was up to the client: a machine in the middle can relay or alter an unsigned session.{shown}")
+                }
+                _ => " Unless the client requires signing, a machine in the middle can relay or alter the session.".to_string(),
+            };
             (
                 "The server does not require SMB signing",
-                format!("The NEGOTIATE response's SecurityMode lacks SIGNING_REQUIRED{protected}. Unless the client requires signing, a machine in the middle can relay or alter the session."),
+                format!("The NEGOTIATE response's SecurityMode lacks SIGNING_REQUIRED{protected}.{client}"),
             )
         };
         out.push(

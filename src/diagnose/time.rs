@@ -172,9 +172,10 @@ pub fn clock_note(kind: ClockError, t: &ErrorTimes<'_>) -> String {
         return format!("{read}, {} from the capture's timestamps: one of the two clocks was never set or the capture's times were rewritten, so the capture cannot tell which clock is off.", offset_words(d));
     }
     let agree = d.abs() < AGREE_SECS;
-    // A Samba AD DC's KDC also refuses a TGT with two minutes or less left.
+    // A Samba AD DC's KDC also refuses a TGT with two minutes or less left
+    // (the finding's explanation says so before this note).
     let nearly = if who == "KDC" {
-        ", or was two minutes or less away (a Samba AD DC refuses such a TGT)"
+        ", or was two minutes or less away"
     } else {
         ""
     };
