@@ -1315,6 +1315,21 @@ fn messages_text_smb1_commands_fit_the_command_column() {
     }
 }
 
+/// A directory of this test run's own under the system's temporary one.
+fn scratch_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("smbscope-cli-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// What `smbscope messages PATH` says on standard error about a file that
+/// is not a capture (exit code 2).
+fn not_a_capture(path: &Path) -> String {
+    let out = bin().arg("messages").arg(path).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", path.display());
+    String::from_utf8(out.stderr).unwrap()
+}
+
 /// A file of another format users hand over for a capture is named, with
 /// what to do, instead of its first bytes in hex: a sample compressed by
 /// gzip (read again through standard input once decompressed, as the
@@ -1323,13 +1338,8 @@ fn messages_text_smb1_commands_fit_the_command_column() {
 #[test]
 fn gzip_and_network_monitor_files_are_named_with_what_to_do() {
     let src = sample("ntlm-smb311.pcap");
-    let dir = std::env::temp_dir().join(format!("smbscope-cli-formats-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let error = |path: &Path| {
-        let out = bin().arg("messages").arg(path).output().unwrap();
-        assert_eq!(out.status.code(), Some(2), "{}", path.display());
-        String::from_utf8(out.stderr).unwrap()
-    };
+    let dir = scratch_dir("formats");
+    let error = |path: &Path| not_a_capture(path);
     // Each message's frame, command and status (JSON Lines from standard
     // input leave out a request's response_frame).
     let keys = |jsonl: Vec<u8>| -> Vec<(serde_json::Value, serde_json::Value, serde_json::Value)> {
@@ -1435,13 +1445,8 @@ fn gzip_and_network_monitor_files_are_named_with_what_to_do() {
 #[test]
 fn compressed_zip_and_snoop_files_are_named_with_what_to_do() {
     let src = sample("ntlm-smb311.pcap");
-    let dir = std::env::temp_dir().join(format!("smbscope-cli-packed-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let error = |path: &Path| {
-        let out = bin().arg("messages").arg(path).output().unwrap();
-        assert_eq!(out.status.code(), Some(2), "{}", path.display());
-        String::from_utf8(out.stderr).unwrap()
-    };
+    let dir = scratch_dir("packed");
+    let error = |path: &Path| not_a_capture(path);
     let run = |cmd: &str, stdin: &[u8]| -> Vec<u8> {
         let mut words = cmd.split(' ');
         let mut child = Command::new(words.next().unwrap())

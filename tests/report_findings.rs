@@ -1106,50 +1106,34 @@ fn evidence_frames_are_on_the_streams_named() {
 /// explanations say what the capture can and cannot tell.
 #[test]
 fn steps_name_what_the_capture_shows() {
+    let says = |text: &str, part: &str| assert!(text.contains(part), "{part:?} not in {text}");
     // tshark: frame 8, smb.account alice, smb.ansi_pwlen 9, no
     // ENCRYPT_PASSWORDS in frame 6; frame 9 0xc000006d.
     let a = sample("smb1-plaintext-password.pcap");
     let f = with_code(&a, "logon.bad_password")[0];
-    assert!(
-        f.explanation
-            .contains("The password went in clear (frame 8"),
-        "{}",
-        f.explanation
-    );
-    assert!(f.next_step.contains("'su - alice'"), "{}", f.next_step);
+    says(&f.explanation, "The password went in clear (frame 8");
+    says(&f.next_step, "'su - alice'");
     // No KRB-ERROR on the wire: the cause is given as the likely one.
     let a = sample("krb5-ap-bad-server-key.pcap");
     let f = with_code(&a, "kerberos.ap_modified")[0];
-    assert!(
-        f.title.contains("probably") && f.title.contains("no KRB-ERROR"),
-        "{}",
-        f.title
+    says(
+        &f.title,
+        "probably cannot decrypt the Kerberos ticket (no KRB-ERROR",
     );
-    assert!(
-        f.next_step
-            .contains("setspn -Q cifs/dc1.samples.smbscope.test;"),
-        "{}",
-        f.next_step
-    );
+    says(&f.next_step, "setspn -Q cifs/dc1.samples.smbscope.test;");
     let a = sample("krb5-unknown-spn.pcap");
     let f = with_code(&a, "kerberos.unknown_spn")[0];
-    assert!(
-        f.next_step
-            .contains("'samba-tool spn add cifs/alias.samples.smbscope.test SERVER$'"),
-        "{}",
-        f.next_step
+    says(
+        &f.next_step,
+        "'samba-tool spn add cifs/alias.samples.smbscope.test SERVER$'",
     );
     let a = sample("ntlm-dc-protected-user.pcap");
     let f = with_code(&a, "logon.account_restriction")[0];
-    assert!(
-        f.next_step.contains("'Get-ADPrincipalGroupMembership kim'"),
-        "{}",
-        f.next_step
-    );
+    says(&f.next_step, "'Get-ADPrincipalGroupMembership kim'");
     // tshark: frame 25 TREE_CONNECT \\192.168.122.63\$IPC, 26 0xc00000cc.
     if let Some(a) = load("corpus:sv-smb311-named-pipe-unicode.pcap") {
         let f = with_code(&a, "tree.not_found")[0];
-        assert!(f.next_step.contains("probably 'IPC$'"), "{}", f.next_step);
+        says(&f.next_step, "probably 'IPC$'");
     }
     let a = sample("ntlm-bad-share.pcap");
     let f = with_code(&a, "tree.not_found")[0];
@@ -1158,13 +1142,13 @@ fn steps_name_what_the_capture_shows() {
     // messages after frame 11 without smb2.flags.signature.
     let a = sample("ntlm-success-copy.pcap");
     let f = with_code(&a, "posture.signing_not_required")[0];
-    assert!(
-        f.explanation
-            .contains("did not require signing either (its NEGOTIATE, frame 4)")
-            && f.explanation
-                .contains("unsigned messages in this connection's sessions"),
-        "{}",
-        f.explanation
+    says(
+        &f.explanation,
+        "did not require signing either (its NEGOTIATE, frame 4)",
+    );
+    says(
+        &f.explanation,
+        "unsigned messages in this connection's sessions",
     );
 }
 
