@@ -53,6 +53,16 @@ fn rows(text: &str) -> Vec<BTreeMap<String, String>> {
         .collect()
 }
 
+/// The JSON report's `connections[]` entry of tcp.stream `stream`.
+fn stream_entry(v: &Value, stream: u64) -> &Value {
+    v["connections"]
+        .as_array()
+        .expect("connections")
+        .iter()
+        .find(|c| c["stream"] == stream)
+        .expect("its connection")
+}
+
 fn hex(s: &str) -> u32 {
     u32::from_str_radix(s.trim_start_matches("0x"), 16).expect("hex")
 }
@@ -536,12 +546,7 @@ fn a_file_in_use_names_its_holder_in_both_forms() {
             serde_json::from_slice(&report(&common::capture_path(capture), "json")).expect("json");
         for r in &refused {
             let stream: u64 = r["tcp.stream"].parse().expect("stream");
-            let c = v["connections"]
-                .as_array()
-                .expect("connections")
-                .iter()
-                .find(|c| c["stream"] == stream)
-                .expect("its connection");
+            let c = stream_entry(&v, stream);
             let e = c["errors"]
                 .as_array()
                 .expect("errors")
@@ -573,12 +578,7 @@ fn a_file_in_use_names_its_holder_in_both_forms() {
         // the connection it came on, and ended no session: the holder's
         // session ends at its own LOGOFF_ANDX.
         let stream: u64 = logoff["tcp.stream"].parse().expect("stream");
-        let c = v["connections"]
-            .as_array()
-            .expect("connections")
-            .iter()
-            .find(|c| c["stream"] == stream)
-            .expect("its connection");
+        let c = stream_entry(&v, stream);
         let errors = c["errors"].as_array().expect("errors");
         assert!(
             errors.iter().all(|e| e["frame"] != frame(logoff)),
