@@ -1443,6 +1443,136 @@ fn grouped_finding_is_found_by_each_of_its_streams_and_sessions() {
     );
 }
 
+/// A finding that stands for several sessions names them all, with their
+/// streams, in the JSON document and the JSON Lines, and no one
+/// `session_id`; a one-session finding keeps its `session_id`. The streams
+/// and SessionIds are tshark's for the finding's frames (erin's three wrong
+/// passwords: tcp.stream 0, 1, 2, SessionIds 0x33f39f5b, 0x5c5c10b5,
+/// 0x3749ce6e; the lockout: tcp.stream 3, 0xbdb090af).
+#[test]
+fn grouped_finding_names_its_streams_and_sessions() {
+    let file = sample("ntlm-dc-account-locked-out.pcap");
+    let out = common::tshark_fields(Path::new(&file), "smb2.cmd == 1", ',')
+        .args(["-e", "frame.number", "-e", "tcp.stream", "-e", "smb2.sesid"])
+        .output()
+        .expect("tshark");
+    assert!(out.status.success(), "tshark: {:?}", out.status);
+    // frame → (tcp.stream, SessionId as smbscope writes it).
+    let mut on = std::collections::HashMap::new();
+    for l in String::from_utf8_lossy(&out.stdout).lines() {
+        let f: Vec<&str> = l.split('\t').collect();
+        let sid = u64::from_str_radix(f[2].trim_start_matches("0x"), 16).expect("sesid");
+        on.insert(
+            f[0].parse::<u64>().expect("frame"),
+            (f[1].parse::<u64>().expect("stream"), format!("{sid:#x}")),
+        );
+    }
+    let doc: serde_json::Value =
+        serde_json::from_str(&stdout(&smbscope(&[&file, "--format", "json"]))).expect("json");
+    let lines: Vec<serde_json::Value> = jsonl(&file, &[])
+        .into_iter()
+        .filter(|e| e["type"] == "finding")
+        .collect();
+    let findings = doc["findings"].as_array().expect("findings");
+    assert_eq!(findings.len(), 2);
+    assert_eq!(lines.len(), findings.len());
+    for (f, line) in findings.iter().zip(&lines) {
+        let mut streams: Vec<u64> = Vec::new();
+        let mut sids: Vec<String> = Vec::new();
+        for frame in f["frames"].as_array().expect("frames") {
+            let (s, id) = on[&frame.as_u64().expect("frame")].clone();
+            streams.push(s);
+            sids.push(id);
+        }
+        streams.sort_unstable();
+        streams.dedup();
+        sids.sort_unstable_by_key(|x| u64::from_str_radix(&x[2..], 16).expect("hex"));
+        sids.dedup();
+        if sids.len() > 1 {
+            assert_eq!(f["code"], "logon.bad_password");
+            assert_eq!(sids, ["0x33f39f5b", "0x3749ce6e", "0x5c5c10b5"]);
+            assert_eq!(f["streams"], serde_json::json!(streams), "{f}");
+            assert_eq!(f["session_ids"], serde_json::json!(sids), "{f}");
+            assert!(f.get("session_id").is_none(), "{f}");
+        } else {
+            assert_eq!(f["code"], "logon.account_locked_out");
+            assert_eq!(f["stream"], serde_json::json!(streams[0]), "{f}");
+            assert_eq!(f["session_id"], serde_json::json!(sids[0]), "{f}");
+            assert!(f.get("streams").is_none(), "{f}");
+            assert!(f.get("session_ids").is_none(), "{f}");
+        }
+        // The line is the document's finding, with its type.
+        let mut l = line.clone();
+        l.as_object_mut().expect("object").remove("type");
+        assert_eq!(&l, f);
+    }
+}
+
+/// `transport` is that of the stream a finding names: a finding whose
+/// evidence is on UDP and TCP streams names no stream and no transport
+/// (tshark: krb5-kinit-udp-only-kdc's AS-REQ and KRB_ERR_RESPONSE_TOO_BIG,
+/// frames 3 and 4, on udp.stream 1, its SYN and RST, frames 5 and 6, on
+/// tcp.stream 0; krb5-kdc-clock-ahead's KRB_AP_ERR_SKEW on udp.stream 1 and
+/// tcp.stream 2 and 3), and one that names a stream has its frames on it.
+#[test]
+fn finding_transport_is_that_of_the_stream_named() {
+    let mut mixed = 0;
+    for name in [
+        "krb5-kinit-udp-only-kdc.pcap",
+        "krb5-kdc-clock-ahead.pcap",
+        "krb5-kinit-tcp-refused.pcap",
+        "ntlm-dc-account-locked-out.pcap",
+    ] {
+        let file = sample(name);
+        let out = common::tshark_fields(Path::new(&file), "udp || tcp", ',')
+            .args(["-e", "frame.number", "-e", "udp.stream", "-e", "tcp.stream"])
+            .output()
+            .expect("tshark");
+        assert!(out.status.success(), "tshark: {:?}", out.status);
+        // frame → ("udp" or "tcp", stream).
+        let mut on = std::collections::HashMap::new();
+        for l in String::from_utf8_lossy(&out.stdout).lines() {
+            let f: Vec<&str> = l.split('\t').collect();
+            let (t, n) = if f[1].is_empty() {
+                ("tcp", f[2])
+            } else {
+                ("udp", f[1])
+            };
+            on.insert(
+                f[0].parse::<u64>().expect("frame"),
+                (t, n.parse::<u64>().expect("stream")),
+            );
+        }
+        let doc: serde_json::Value =
+            serde_json::from_str(&stdout(&smbscope(&[&file, "--format", "json"]))).expect("json");
+        for f in doc["findings"].as_array().expect("findings") {
+            let frames: Vec<(&str, u64)> = f["frames"]
+                .as_array()
+                .expect("frames")
+                .iter()
+                .map(|n| on[&n.as_u64().expect("frame")])
+                .collect();
+            let udp = frames.iter().any(|&(t, _)| t == "udp");
+            let tcp = frames.iter().any(|&(t, _)| t == "tcp");
+            if let Some(n) = f["stream"].as_u64() {
+                let t = f["transport"].as_str().expect("transport");
+                assert!(frames.iter().all(|&x| x == (t, n)), "{name}: {f}");
+            } else if let Some(streams) = f["streams"].as_array() {
+                assert_eq!(f["transport"], "tcp", "{name}: {f}");
+                assert!(!udp, "{name}: {f}");
+                for (_, n) in &frames {
+                    assert!(streams.contains(&serde_json::json!(n)), "{name}: {f}");
+                }
+            } else {
+                assert!(f["transport"].is_null(), "{name}: {f}");
+                assert!(udp && tcp, "{name}: {f}");
+                mixed += 1;
+            }
+        }
+    }
+    assert_eq!(mixed, 2);
+}
+
 /// The text report of every sample fits 80 columns, as the README says:
 /// only a line that is one word longer than that (a principal, a path) may
 /// pass it, and the first line, which names the file.

@@ -568,18 +568,21 @@ fn tcp_failure_words(f: &KdcTcpFailure) -> String {
     }
 }
 
-/// KRB_ERR_RESPONSE_TOO_BIG: the client did retry over TCP, and its TCP
-/// connection `f` was refused or not answered.
+/// KRB_ERR_RESPONSE_TOO_BIG: the client turned to TCP, but its TCP
+/// connection `f` was refused or not answered, so no Kerberos request went
+/// over TCP (`kerberos.tcp_not_retried`). The evidence is on a udp.stream
+/// (the exchange) and a tcp.stream (the connection): the finding names no
+/// stream, and its transport is written as null.
 fn too_big_tcp_failed(x: &KdcExchange, f: &KdcTcpFailure, renewed: bool, out: &mut Sink) {
     let sp = x.service_principal.as_deref().unwrap_or("?");
     let (title, next) = if f.refused() {
         (
-            format!("The client retried over TCP after KRB_ERR_RESPONSE_TOO_BIG; the KDC at {} refused the connection", f.server),
+            format!("No Kerberos request over TCP after KRB_ERR_RESPONSE_TOO_BIG: the KDC at {} refused the TCP connection", f.server),
             format!("Make the KDC accept Kerberos over TCP: {}. Preferring TCP (udp_preference_limit = 1 in krb5.conf) does not help while TCP is refused.", kdc_tcp_check(&f.server)),
         )
     } else {
         (
-            format!("The client retried over TCP after KRB_ERR_RESPONSE_TOO_BIG; the KDC at {} did not answer the connection", f.server),
+            format!("No Kerberos request over TCP after KRB_ERR_RESPONSE_TOO_BIG: the KDC at {} did not answer the TCP connection", f.server),
             format!("Let Kerberos over TCP reach the KDC: {}. Preferring TCP (udp_preference_limit = 1 in krb5.conf) does not help while TCP is dropped.", kdc_tcp_check(&f.server)),
         )
     };
@@ -590,7 +593,7 @@ fn too_big_tcp_failed(x: &KdcExchange, f: &KdcTcpFailure, renewed: bool, out: &m
         .chain(f.refused().then_some(f.end.frame));
     out.push(
         Draft::new(unless_recovered(renewed), "kerberos.tcp_not_retried", title)
-            .explain(format!("The KDC's reply to the {} for {sp} did not fit in a UDP datagram, so it answered KRB_ERR_RESPONSE_TOO_BIG (frame {}) for the client to retry over TCP (RFC 4120 7.2.1). The client did retry: it opened a TCP connection to {} (frame {}, tcp.stream {}), and {}. No Kerberos request went over TCP, so the client got no ticket from this KDC{}", x.request, x.reply_frame.unwrap_or_default(), f.server, f.syn_frame, f.stream, tcp_failure_words(f), if renewed { "; it got one later in the capture." } else { "." }))
+            .explain(format!("The KDC's reply to the {} for {sp} did not fit in a UDP datagram, so it answered KRB_ERR_RESPONSE_TOO_BIG (frame {}) for the client to retry over TCP (RFC 4120 7.2.1). The client turned to TCP as asked: it opened a TCP connection to {} (frame {}, tcp.stream {}), and {}. No Kerberos request went over TCP, so the client got no ticket from this KDC{}", x.request, x.reply_frame.unwrap_or_default(), f.server, f.syn_frame, f.stream, tcp_failure_words(f), if renewed { "; it got one later in the capture." } else { "." }))
             .next(next)
             .frames(frames)
             .status(x.error.as_deref().unwrap_or("KRB_ERR_RESPONSE_TOO_BIG"))

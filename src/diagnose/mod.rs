@@ -54,8 +54,10 @@ impl Severity {
     }
 }
 
-/// One finding.
-#[derive(Clone, Debug, Serialize)]
+/// One finding. Written (see [`Finding`]'s `Serialize`) with its fields
+/// in this order, and, from [`Finding::covers`], `streams` and
+/// `session_ids`.
+#[derive(Clone, Debug)]
 pub struct Finding {
     pub severity: Severity,
     /// Stable code, e.g. `logon.bad_password`.
@@ -65,30 +67,100 @@ pub struct Finding {
     pub next_step: String,
     /// Wireshark's tcp.stream (or udp.stream for Kerberos over UDP).
     pub stream: Option<u64>,
-    /// "tcp" or "udp": which of Wireshark's stream numbers `stream` is.
+    /// "tcp" or "udp": which of Wireshark's stream numbers `stream` is
+    /// (`covers`' are tcp.stream numbers); written as null when the finding
+    /// names neither.
     pub transport: &'static str,
     /// Evidence: frame numbers, in order.
     pub frames: Vec<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// The session concerned; for a finding that stands for several
+    /// sessions, the first one's (written only when it stands for one).
     pub session_id: Option<String>,
     /// The NTSTATUS or Kerberos error behind the finding.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// The identity concerned (DOMAIN\user or a Kerberos principal).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user: Option<String>,
     /// The tcp.stream and SessionId of each item a finding stands for when
     /// it stands for several (sessions, connections or refused requests
     /// grouped, or repeats merged; at most [`MAX_COVERS`]); empty otherwise.
-    /// Not written: `--stream`, `--session` and `--host` match on it.
-    #[serde(skip)]
+    /// `--stream`, `--session` and `--host` match on it; written as
+    /// `streams` and `session_ids`.
     pub covers: Vec<(u64, Option<u64>)>,
     /// The first frame of the earliest finding of the same severity this
     /// one explains (a lockout explains the wrong passwords before it): it
     /// sorts there, just before them, so that the report opens with the
     /// failure that ended the work rather than with its steps. Not written.
-    #[serde(skip)]
     pub explains_from: Option<u64>,
+}
+
+impl Serialize for Finding {
+    /// The fields as a derive would write them, `None`s left out, but that
+    /// `transport` is null when no stream is named, and that a finding that
+    /// stands for several items ([`Finding::covers`]) has
+    /// `streams` (their tcp.stream numbers, distinct, in order) and, when
+    /// two or more of them are sessions, `session_ids` (their SessionIds,
+    /// distinct, in order) instead of `session_id`, which would name the
+    /// first only.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use crate::session::model::HexId;
+        use serde::ser::SerializeStruct;
+        let mut streams: Vec<u64> = self.covers.iter().map(|&(n, _)| n).collect();
+        streams.sort_unstable();
+        streams.dedup();
+        // One session per (stream, SessionId).
+        let mut sessions: Vec<(u64, u64)> = self
+            .covers
+            .iter()
+            .filter_map(|&(n, id)| Some((n, id?)))
+            .collect();
+        sessions.sort_unstable();
+        sessions.dedup();
+        let several = sessions.len() > 1;
+        let mut session_ids: Vec<HexId> = Vec::new();
+        if several {
+            session_ids.extend(sessions.iter().map(|&(_, id)| HexId(id)));
+            session_ids.sort_unstable_by_key(|h| h.0);
+            session_ids.dedup();
+        }
+        let mut st = s.serialize_struct("Finding", 13)?;
+        st.serialize_field("severity", &self.severity)?;
+        st.serialize_field("code", self.code)?;
+        st.serialize_field("title", &self.title)?;
+        st.serialize_field("explanation", &self.explanation)?;
+        st.serialize_field("next_step", &self.next_step)?;
+        st.serialize_field("stream", &self.stream)?;
+        // Of the stream named: none when the finding names none (merged
+        // repeats over UDP and TCP, a UDP exchange and its TCP retry).
+        if self.stream.is_none() && streams.is_empty() {
+            st.serialize_field("transport", &None::<&str>)?;
+        } else {
+            st.serialize_field("transport", self.transport)?;
+        }
+        st.serialize_field("frames", &self.frames)?;
+        if streams.is_empty() {
+            st.skip_field("streams")?;
+        } else {
+            st.serialize_field("streams", &streams)?;
+        }
+        match &self.session_id {
+            Some(id) if !several => st.serialize_field("session_id", id)?,
+            _ => st.skip_field("session_id")?,
+        }
+        if session_ids.is_empty() {
+            st.skip_field("session_ids")?;
+        } else {
+            st.serialize_field("session_ids", &session_ids)?;
+        }
+        match &self.status {
+            Some(x) => st.serialize_field("status", x)?,
+            None => st.skip_field("status")?,
+        }
+        match &self.user {
+            Some(x) => st.serialize_field("user", x)?,
+            None => st.skip_field("user")?,
+        }
+        st.end()
+    }
 }
 
 /// Streams of a finding named as a Wireshark set ("tcp.stream in {2, 5}").
