@@ -480,7 +480,7 @@ const CASES: &[(&str, &str, &str, u64, &[u64])] = &[
     (
         "impacket-ntlm-probe.pcap",
         "logon.abandoned",
-        "error",
+        "warning",
         0,
         &[8, 9, 10],
     ),
@@ -1283,6 +1283,38 @@ fn posture_findings_come_after_the_others_of_their_severity() {
 /// (frame 4, sign_required 1) the finding says so, and that the session it
 /// set up was signed (tshark: the 24 messages after frame 11 have
 /// smb2.flags.signature 1), rather than warning as if it might not be.
+/// tshark on impacket-ntlm-probe: frame 8 NTLMSSP_NEGOTIATE, frame 9
+/// STATUS_MORE_PROCESSING_REQUIRED with NTLMSSP_CHALLENGE, frame 10 the
+/// client's FIN, no AUTHENTICATE anywhere: the Next step says what the
+/// capture shows instead of asking whether another SESSION_SETUP follows.
+#[test]
+fn ntlm_probe_is_named_from_the_capture() {
+    let a = sample("impacket-ntlm-probe.pcap");
+    let f = with_code(&a, "logon.abandoned");
+    assert_eq!(f.len(), 1, "{:?}", describe(&a.diagnosis.findings));
+    let f = f[0];
+    assert_eq!(f.severity.as_str(), "warning");
+    assert!(
+        f.title
+            .contains("read the server's NTLM CHALLENGE and disconnected"),
+        "{}",
+        f.title
+    );
+    assert!(
+        f.explanation
+            .contains("CHALLENGE at frame 9, and the client closed the connection (FIN at frame 10) 0.7 ms later without sending AUTHENTICATE"),
+        "{}",
+        f.explanation
+    );
+    assert!(f.explanation.contains("nmap"), "{}", f.explanation);
+    assert!(
+        !f.next_step.contains("if another SESSION_SETUP"),
+        "{}",
+        f.next_step
+    );
+    assert!(f.next_step.contains("scanner"), "{}", f.next_step);
+}
+
 #[test]
 fn signing_not_required_says_when_the_client_required_it() {
     let one = |name: &str| {

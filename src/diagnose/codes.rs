@@ -25,7 +25,7 @@ pub const CODES: &[(&str, Severity, &str)] = &[
     ("logon.ntlmv1_rejected", Error, "a logon with an NTLMv1/LM response refused: the server refuses NTLMv1, or (when the capture cannot tell) NTLMv1 not allowed or a wrong password"),
     ("logon.failed", Error, "a SESSION_SETUP failed with another status"),
     ("logon.anonymous_refused", Error, "the server refused anonymous (null) logons, counted per client and server (info when the same client's own logon worked)"),
-    ("logon.abandoned", Error, "the client stopped in the middle of the authentication exchange and the connection ended (not after a KRB-ERROR, which has its own finding)"),
+    ("logon.abandoned", Error, "the client stopped in the middle of the authentication exchange and the connection ended (not after a KRB-ERROR, which has its own finding); a warning when the client closed the connection right after the server's NTLM CHALLENGE without AUTHENTICATE (what the NTLM information probes of scanners do: nmap, impacket, NetExec), a note when it began another SESSION_SETUP on the connection instead"),
     ("logon.capture_ended", Info, "the capture ends while the logon waits for the client's next token, with the connection open: how it ended is not in the capture (warning when the client sent nothing for 5 s or more: waiting or stuck)"),
     ("logon.slow_round", Warning, "a SESSION_SETUP round took longer than 1 s"),
     ("kerberos.clock_skew", Error, "KRB_AP_ERR_SKEW: client and server clocks differ by more than the allowed skew (warning when a retry succeeded)"),
