@@ -387,20 +387,13 @@ const CASES: &[(&str, &str, &str, u64, &[u64])] = &[
         &[27, 28],
     ),
     // a CREATE for writing, and a delete that fails at its CLOSE, on a
-    // read-only file system: one finding per command
+    // read-only file system: one finding for both (one cause)
     (
         "file-read-only-filesystem.pcap",
         "file.write_protected",
         "error",
         0,
-        &[20, 21],
-    ),
-    (
-        "file-read-only-filesystem.pcap",
-        "file.write_protected",
-        "error",
-        0,
-        &[28, 29],
+        &[20, 21, 28, 29],
     ),
     // a delete of a file bob has just marked read-only (setmode +r)
     (
@@ -1313,6 +1306,35 @@ fn ntlm_probe_is_named_from_the_capture() {
         f.next_step
     );
     assert!(f.next_step.contains("scanner"), "{}", f.next_step);
+}
+
+/// tshark on file-read-only-filesystem: frames 21 (CREATE) and 29 (CLOSE)
+/// answer STATUS_MEDIA_WRITE_PROTECTED (0xc00000a2), both on TreeId
+/// 0x9c296448 of session alice: one finding, its cause and remedy once.
+#[test]
+fn read_only_file_system_is_one_finding() {
+    let a = sample("file-read-only-filesystem.pcap");
+    let f = with_code(&a, "file.write_protected");
+    assert_eq!(f.len(), 1, "{:?}", describe(&a.diagnosis.findings));
+    let f = f[0];
+    assert_eq!(f.frames, [20, 21, 28, 29]);
+    assert_eq!(
+        f.title,
+        "CREATE and CLOSE refused with STATUS_MEDIA_WRITE_PROTECTED (report.txt)"
+    );
+    assert!(
+        f.explanation.contains(
+            "could not create or change the files named, and the work it does at the close"
+        ),
+        "{}",
+        f.explanation
+    );
+    assert_eq!(
+        f.explanation.matches("errors=remount-ro").count(),
+        1,
+        "{}",
+        f.explanation
+    );
 }
 
 #[test]
