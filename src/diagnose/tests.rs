@@ -144,6 +144,7 @@ pub(crate) fn kdc(request: &str, frame: u64, error: Option<(i32, &str)>) -> KdcE
         ticket_enctype: None,
         reply_enctype: None,
         smb_stream: None,
+        retry_answered: false,
     }
 }
 
