@@ -2207,4 +2207,38 @@ fn failed_only_keeps_kerberos_errors() {
         "{text}"
     );
     assert!(!text.contains("Connection tcp.stream"), "{text}");
+    // Frame 9's KDC_ERR_PREAUTH_REQUIRED and frame 11's
+    // KRB_ERR_RESPONSE_TOO_BIG are normal steps: the retries (frame 10,
+    // and frame 15 over TCP, answered by the AS-REP of frame 17) follow.
+    assert!(!text.contains("PREAUTH_REQUIRED"), "{text}");
+    assert!(!text.contains("RESPONSE_TOO_BIG"), "{text}");
+    assert_eq!(
+        section.iter().filter(|l| l.contains(" -> ")).count(),
+        2,
+        "{text}"
+    );
+}
+
+/// `--failed-only` keeps a normal step's error when the capture does not
+/// show its retry answered. tshark: krb5-kinit-wrong-password frame 2
+/// error_code 25, the retry of frame 3 answered by frame 4's 24
+/// (PREAUTH_FAILED); krb5-kinit-udp-only-kdc frame 4 error_code 52, then a
+/// TCP SYN to port 88 refused (RST), no AS-REQ over TCP.
+#[test]
+fn failed_only_leaves_out_answered_normal_steps() {
+    let kdc_lines = |name: &str| -> String {
+        let text = stdout(&smbscope(&[&sample(name), "--failed-only"]));
+        text.lines()
+            .skip_while(|l| *l != "Kerberos exchanges (port 88)")
+            .take_while(|l| *l != "Diagnosis")
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let wrong = kdc_lines("krb5-kinit-wrong-password.pcap");
+    assert!(!wrong.contains("KDC_ERR_PREAUTH_REQUIRED"), "{wrong}");
+    assert!(wrong.contains("-> KDC_ERR_PREAUTH_FAILED"), "{wrong}");
+    let udp = kdc_lines("krb5-kinit-udp-only-kdc.pcap");
+    assert!(!udp.contains("KDC_ERR_PREAUTH_REQUIRED"), "{udp}");
+    assert!(udp.contains("-> KRB_ERR_RESPONSE_TOO_BIG"), "{udp}");
+    assert!(udp.contains("refused (RST"), "{udp}");
 }

@@ -387,20 +387,13 @@ const CASES: &[(&str, &str, &str, u64, &[u64])] = &[
         &[27, 28],
     ),
     // a CREATE for writing, and a delete that fails at its CLOSE, on a
-    // read-only file system: one finding per command
+    // read-only file system: one finding for both (one cause)
     (
         "file-read-only-filesystem.pcap",
         "file.write_protected",
         "error",
         0,
-        &[20, 21],
-    ),
-    (
-        "file-read-only-filesystem.pcap",
-        "file.write_protected",
-        "error",
-        0,
-        &[28, 29],
+        &[20, 21, 28, 29],
     ),
     // a delete of a file bob has just marked read-only (setmode +r)
     (
@@ -480,7 +473,7 @@ const CASES: &[(&str, &str, &str, u64, &[u64])] = &[
     (
         "impacket-ntlm-probe.pcap",
         "logon.abandoned",
-        "error",
+        "warning",
         0,
         &[8, 9, 10],
     ),
@@ -1269,6 +1262,67 @@ fn posture_findings_come_after_the_others_of_their_severity() {
 /// (frame 4, sign_required 1) the finding says so, and that the session it
 /// set up was signed (tshark: the 24 messages after frame 11 have
 /// smb2.flags.signature 1), rather than warning as if it might not be.
+/// tshark on impacket-ntlm-probe: frame 8 NTLMSSP_NEGOTIATE, frame 9
+/// STATUS_MORE_PROCESSING_REQUIRED with NTLMSSP_CHALLENGE, frame 10 the
+/// client's FIN, no AUTHENTICATE anywhere: the Next step says what the
+/// capture shows instead of asking whether another SESSION_SETUP follows.
+#[test]
+fn ntlm_probe_is_named_from_the_capture() {
+    let a = sample("impacket-ntlm-probe.pcap");
+    let f = with_code(&a, "logon.abandoned");
+    assert_eq!(f.len(), 1, "{:?}", describe(&a.diagnosis.findings));
+    let f = f[0];
+    assert_eq!(f.severity.as_str(), "warning");
+    assert!(
+        f.title
+            .contains("read the server's NTLM CHALLENGE and disconnected"),
+        "{}",
+        f.title
+    );
+    assert!(
+        f.explanation
+            .contains("CHALLENGE at frame 9, and the client closed the connection (FIN at frame 10) 0.7 ms later without sending AUTHENTICATE"),
+        "{}",
+        f.explanation
+    );
+    assert!(f.explanation.contains("nmap"), "{}", f.explanation);
+    assert!(
+        !f.next_step.contains("if another SESSION_SETUP"),
+        "{}",
+        f.next_step
+    );
+    assert!(f.next_step.contains("scanner"), "{}", f.next_step);
+}
+
+/// tshark on file-read-only-filesystem: frames 21 (CREATE) and 29 (CLOSE)
+/// answer STATUS_MEDIA_WRITE_PROTECTED (0xc00000a2), both on TreeId
+/// 0x9c296448 of session alice: one finding, its cause and remedy once.
+#[test]
+fn read_only_file_system_is_one_finding() {
+    let a = sample("file-read-only-filesystem.pcap");
+    let f = with_code(&a, "file.write_protected");
+    assert_eq!(f.len(), 1, "{:?}", describe(&a.diagnosis.findings));
+    let f = f[0];
+    assert_eq!(f.frames, [20, 21, 28, 29]);
+    assert_eq!(
+        f.title,
+        "CREATE and CLOSE refused with STATUS_MEDIA_WRITE_PROTECTED (report.txt)"
+    );
+    assert!(
+        f.explanation.contains(
+            "could not create or change the files named, and the work it does at the close"
+        ),
+        "{}",
+        f.explanation
+    );
+    assert_eq!(
+        f.explanation.matches("errors=remount-ro").count(),
+        1,
+        "{}",
+        f.explanation
+    );
+}
+
 #[test]
 fn signing_not_required_says_when_the_client_required_it() {
     let one = |name: &str| {

@@ -3,7 +3,8 @@
 //! reason the user can act on: no access, a file in use (with the open
 //! that holds it when the capture shows it), no space or quota left, a
 //! read-only file system, a locked byte range. Grouped per client address,
-//! server, identity, command and status.
+//! server, identity, command and status; refusals for a read-only file
+//! system of every command together (one cause, one remedy).
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -18,6 +19,9 @@ use super::{Draft, Severity, Sink};
 
 /// Names (files, pipes) quoted in a finding.
 const NAMES: usize = 3;
+
+/// Commands named in a finding.
+const COMMANDS: usize = 4;
 
 /// Named pipes of remote administration: opening them needs an
 /// administrator ([MS-SCMR] svcctl, [MS-TSCH] atsvc, [MS-RRP] winreg).
@@ -43,6 +47,9 @@ struct Refused<'a> {
     client: IpAddr,
     server: SocketAddr,
     command: &'a str,
+    /// Every command refused (more than one only for a read-only file
+    /// system), in the order first seen.
+    commands: ArrayVec<&'a str, COMMANDS>,
     who: Option<String>,
     /// The identity for `--user` (none for guest and anonymous sessions).
     user: Option<String>,
@@ -68,6 +75,7 @@ impl<'a> Refused<'a> {
             client: c.client.ip(),
             server: c.server,
             command: e.command.as_str(),
+            commands: ArrayVec::new(),
             who: s.map(who),
             user: s.filter(|s| s.outcome == Outcome::Success).map(identity),
             count: 0,
@@ -91,6 +99,10 @@ impl<'a> Refused<'a> {
         if self.held_by.is_none() {
             self.held_by = e.held_by.as_deref();
         }
+        let command = e.command.as_str();
+        if !self.commands.contains(&command) && !self.commands.is_full() {
+            self.commands.push(command);
+        }
         if let Some(n) = e.detail.as_deref().filter(|n| !n.is_empty()) {
             if !self.names.contains(&n) && !self.names.is_full() {
                 self.names.push(n);
@@ -112,15 +124,14 @@ pub(super) fn findings(model: &Model, out: &mut Sink) {
 }
 
 /// Refusals are grouped per client address, server, identity, command and
-/// status.
-fn key<'a>((_, c, e, s): Refusal<'a>) -> (IpAddr, SocketAddr, Option<String>, &'a str, u32) {
-    (
-        c.client.ip(),
-        c.server,
-        s.map(who),
-        e.command.as_str(),
-        e.status_code,
-    )
+/// status; those for a read-only file system of every command together: a
+/// CREATE and the CLOSE after it refused so have one cause and one remedy.
+fn key<'a>((kind, c, e, s): Refusal<'a>) -> (IpAddr, SocketAddr, Option<String>, &'a str, u32) {
+    let command = match kind {
+        Kind::WriteProtected => "",
+        _ => e.command.as_str(),
+    };
+    (c.client.ip(), c.server, s.map(who), command, e.status_code)
 }
 
 /// Why a file operation was refused, as this module explains it.
@@ -195,8 +206,11 @@ fn who(s: &Session) -> String {
 }
 
 fn finding(model: &Model, g: &Refused<'_>) -> super::Finding {
+    // Several commands refused once each: "CREATE and CLOSE" says it.
+    let once_each = g.commands.len() > 1 && g.count == g.commands.len() as u64;
     let times = match (g.count, g.omitted) {
         (1, false) => String::new(),
+        (_, false) if once_each => String::new(),
         (n, false) => format!(", {n} times"),
         (n, true) => format!(", at least {n} times"),
     };
@@ -207,17 +221,18 @@ fn finding(model: &Model, g: &Refused<'_>) -> super::Finding {
     };
     let who = g.who.as_deref().unwrap_or("a session not in the capture");
     let status = NtStatus(g.first.status_code);
-    let title = format!("{} refused with {status}{names}{times}", g.command);
+    let commands = and_list(&g.commands);
+    let title = format!("{commands} refused with {status}{names}{times}");
     let what = format!(
-        "The server {} refused {} requests of {who} from {} with {status}{times}.",
-        g.server, g.command, g.client
+        "The server {} refused {commands} requests of {who} from {} with {status}{times}.",
+        g.server, g.client
     );
     let (severity, why, next) = match g.kind {
         Kind::AccessDenied => access_denied(g),
         Kind::SharingViolation => sharing_violation(model, g),
         Kind::DiskFull => no_space(g.command, false),
         Kind::Quota => no_space(g.command, true),
-        Kind::WriteProtected => write_protected(g.command),
+        Kind::WriteProtected => write_protected(&g.commands),
         Kind::LockConflict => lock_conflict(g.command),
         Kind::CannotDelete => cannot_delete(),
         Kind::TooManyOpenFiles => too_many_open_files(g.first.open_files),
@@ -379,13 +394,34 @@ fn no_space(command: &str, quota: bool) -> Text {
     }
 }
 
-/// STATUS_MEDIA_WRITE_PROTECTED: the server's file system is read-only.
-fn write_protected(command: &str) -> Text {
-    let lost = match command {
-        "CREATE" => "it could not create or change the files named",
-        "WRITE" => "the data was not written",
-        "CLOSE" => "the work it does at the close (deleting a file marked delete-on-close, changes put off until then) failed",
-        _ => "the change was not made",
+/// "A", "A and B", "A, B and C".
+fn and_list(items: &[&str]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => (*one).to_string(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+/// STATUS_MEDIA_WRITE_PROTECTED: the server's file system is read-only;
+/// what was lost, for each command refused.
+fn write_protected(commands: &[&str]) -> Text {
+    let mut lost: Vec<&str> = Vec::new();
+    for command in commands {
+        let l = match *command {
+            "CREATE" => "it could not create or change the files named",
+            "WRITE" => "the data was not written",
+            "CLOSE" => "the work it does at the close (deleting a file marked delete-on-close, changes put off until then) failed",
+            _ => "the change was not made",
+        };
+        if !lost.contains(&l) {
+            lost.push(l);
+        }
+    }
+    let lost = match lost.as_slice() {
+        [] => "the change was not made".to_string(),
+        [one] => (*one).to_string(),
+        [init @ .., last] => format!("{}, and {last}", init.join(", ")),
     };
     (
         Severity::Error,

@@ -10,7 +10,7 @@ use crate::session::{Connection, Model, Outcome, Round, Session, MECHANISM_NTLM}
 use crate::tcp::hash::KeyedHashMap;
 
 use super::group::{evidence, groups, Group};
-use super::{nt_check, nt_meaning, nt_next, Draft, Severity, Sink};
+use super::{nt_meaning, nt_next, Draft, Severity, Sink};
 
 /// A round slower than this is reported (seconds).
 pub const SLOW_ROUND_SECS: f64 = 1.0;
@@ -26,7 +26,7 @@ pub(super) fn findings(model: &Model, out: &mut Sink) {
             Outcome::Failure => {}
             Outcome::Unfinished => {
                 if let Some(c) = conn {
-                    unfinished(s, c, out);
+                    unfinished(model, s, c, out);
                 }
             }
             Outcome::Guest => guest(s, conn, out),
@@ -512,7 +512,7 @@ fn encryption(s: &Session, out: &mut Sink) {
 }
 
 /// A session setup that got no final answer.
-fn unfinished(s: &Session, c: &Connection, out: &mut Sink) {
+fn unfinished(model: &Model, s: &Session, c: &Connection, out: &mut Sink) {
     let Some(last) = s.rounds.last() else { return };
     if last.response_frame.is_none() {
         // No answer to the last request: the connection findings tell why.
@@ -553,16 +553,82 @@ fn unfinished(s: &Session, c: &Connection, out: &mut Sink) {
     if capture_ended_mid_logon(s, c, last, &who, out) {
         return;
     }
-    out.push(
-        Draft::new(Severity::Error, "logon.abandoned", format!("The client stopped in the middle of the authentication ({who})"))
-            .explain(format!("The last SESSION_SETUP response was {}; the client sent no further token. The client could not build its next token (no credentials, a policy blocking NTLM, a signing or mutual-authentication requirement the server did not meet), or never meant to log on: host-discovery scanners send an NTLMSSP NEGOTIATE only to read the server's names and version from the CHALLENGE, then disconnect.", last.status.map_or_else(|| "?".to_string(), |st| st.to_string())))
-            .next(nt_check(S::MORE_PROCESSING_REQUIRED.0).unwrap_or("Look at the client's log for why it gave up."))
+    abandoned(model, s, c, last, &who, out);
+}
+
+/// The connection ended (not the capture) with the logon waiting for the
+/// client's next token. What the capture shows decides the finding: the
+/// client began another SESSION_SETUP on the connection (a note: that
+/// one's outcome is its own); the client closed the connection right after
+/// an NTLM CHALLENGE without sending AUTHENTICATE (a warning: what the
+/// NTLM information probes of scanners do); otherwise an error.
+fn abandoned(model: &Model, s: &Session, c: &Connection, last: &Round, who: &str, out: &mut Sink) {
+    let status = last
+        .status
+        .map_or_else(|| "?".to_string(), |st| st.to_string());
+    let answer = last.response_frame.unwrap_or(last.request_frame);
+    let draft = |severity, title: String, why: String, next: &str| {
+        Draft::new(severity, "logon.abandoned", title)
+            .explain(why)
+            .next(next)
             .stream(s.stream)
             .frames(frames_of(last, c))
             .session(s.session_id)
-            .user(Some(who))
-            .done(),
-    );
+            .user(Some(who.to_string()))
+            .done()
+    };
+    // Another session's SESSION_SETUP on this connection after the answer.
+    let restart = model
+        .sessions
+        .iter()
+        .filter(|o| o.stream == s.stream && o.id != s.id)
+        .flat_map(|o| o.rounds.iter().map(move |r| (r.request_frame, o)))
+        .filter(|&(f, _)| f > answer)
+        .min_by_key(|&(f, _)| f);
+    if let Some((frame, o)) = restart {
+        out.push(draft(
+            Severity::Info,
+            format!("The client left this authentication and began another SESSION_SETUP ({who})"),
+            format!("The server answered the last SESSION_SETUP of session {} with {status} at frame {answer}; the client sent no further token for it, and began a new SESSION_SETUP (session {}) at frame {frame} on the same connection. Clients do this when they fall back to another mechanism or other credentials; how the new one ended is in its own row of the sessions table.", s.session_id, o.session_id),
+            "Nothing for this one; look at the outcome of the SESSION_SETUP that followed.",
+        ));
+        return;
+    }
+    let closed_by_client = c
+        .end
+        .as_ref()
+        .filter(|e| e.by == "client" && (e.reason == "fin" || e.reason == "reset"));
+    let probe = s.rounds.len() == 1
+        && last.request_token.as_deref() == Some("NTLMSSP NEGOTIATE")
+        && last.response_token.as_deref() == Some("NTLMSSP CHALLENGE");
+    if let (Some(end), true) = (closed_by_client, probe) {
+        let waited = (secs_between(end.time, last.time) - last.duration.unwrap_or(0.0)).max(0.0);
+        let how = if end.reason == "fin" { "FIN" } else { "RST" };
+        out.push(draft(
+            Severity::Warning,
+            format!("The client read the server's NTLM CHALLENGE and disconnected without authenticating ({who})"),
+            format!("The client sent an NTLMSSP NEGOTIATE, the server answered with its CHALLENGE at frame {answer}, and the client closed the connection ({how} at frame {}) {} without sending AUTHENTICATE. This is what NTLM information probes do (nmap's ntlm-info script, impacket, NetExec and other scanners): the CHALLENGE carries the server's names, domain and version. A client that meant to log on but could not build its AUTHENTICATE (no credentials, a policy blocking NTLM) looks the same.", end.frame, later(waited)),
+            "If the client is a scanner or inventory tool, nothing. If it is a client that should have logged on, look at it (Windows: Microsoft-Windows-SMBClient/Security and Connectivity logs; Linux cifs: dmesg) for why it could not build its AUTHENTICATE, e.g. no credentials or an NTLM policy blocking it.",
+        ));
+        return;
+    }
+    let ended = c.end.as_ref().map_or_else(String::new, |e| match e.reason {
+        "fin" => format!(
+            ", and the {} closed the connection (FIN) at frame {}",
+            e.by, e.frame
+        ),
+        "reset" => format!(
+            ", and the {} reset the connection at frame {}",
+            e.by, e.frame
+        ),
+        _ => format!(", and the connection ended at frame {}", e.frame),
+    });
+    out.push(draft(
+        Severity::Error,
+        format!("The client stopped in the middle of the authentication ({who})"),
+        format!("The server answered the last SESSION_SETUP with {status} at frame {answer}; the client sent no further token{ended}. The client could not build its next token: no credentials, a policy blocking the mechanism, a signing or mutual-authentication requirement the server did not meet."),
+        "Look at the client (Windows: Microsoft-Windows-SMBClient/Security and Connectivity logs; Linux cifs: dmesg) for why it could not build its next token, e.g. no credentials or an NTLM policy blocking it.",
+    ));
 }
 
 /// A client sends its next SESSION_SETUP within milliseconds of the

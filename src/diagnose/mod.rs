@@ -564,14 +564,9 @@ pub(crate) fn in_capture(line: &str) -> bool {
     line.starts_with("In the capture:")
 }
 
-/// The first "what to check" line of our NTSTATUS explanation that is not
-/// one to look into the capture ([`in_capture`]), if any.
-pub(crate) fn nt_check(code: u32) -> Option<&'static str> {
-    first_step(crate::ntstatus::explain(code)?.check)
-}
-
-/// The next step for a finding of an NTSTATUS: [`nt_check`], and when that
-/// is a step on Windows only, the first step on Samba with it (the capture
+/// The next step for a finding of an NTSTATUS: the first "what to check" line
+/// of our explanation that is not one to look into the capture
+/// ([`in_capture`]), and when that is a step on Windows only, the first step on Samba with it (the capture
 /// seldom says which the server is).
 pub(crate) fn nt_next(code: u32) -> Option<String> {
     steps(crate::ntstatus::explain(code)?.check)

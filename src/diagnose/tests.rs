@@ -144,6 +144,7 @@ pub(crate) fn kdc(request: &str, frame: u64, error: Option<(i32, &str)>) -> KdcE
         ticket_enctype: None,
         reply_enctype: None,
         smb_stream: None,
+        retry_answered: false,
     }
 }
 
@@ -599,6 +600,61 @@ fn logon_abandoned() {
     let f = only(&d.findings, "logon.abandoned");
     check(f, Severity::Error, 0, &[8, 9, 12]);
     assert!(!d.findings.iter().any(|f| f.code.starts_with("connection.")));
+}
+
+/// The client closed right after the NTLM CHALLENGE of its only round: the
+/// probe of a scanner as likely as a failed client, a warning (real
+/// capture: impacket-ntlm-probe in tests/report_findings.rs). A new
+/// SESSION_SETUP on the same connection after it makes it a note.
+#[test]
+fn logon_abandoned_after_the_challenge() {
+    let probe = |restart: bool| {
+        let mut c = conn(0);
+        c.end = Some(ConnEnd {
+            frame: 12,
+            time: ts(101),
+            reason: "fin",
+            by: "client",
+        });
+        let mut r = round(8, Some(9), Some(NtStatus::MORE_PROCESSING_REQUIRED));
+        r.request_token = Some("NTLMSSP NEGOTIATE".into());
+        r.response_token = Some("NTLMSSP CHALLENGE".into());
+        let mut sessions = vec![session(0, Outcome::Unfinished, None, vec![r])];
+        if restart {
+            let mut next = session(
+                0,
+                Outcome::Success,
+                Some(NtStatus::SUCCESS),
+                vec![round(10, Some(11), Some(NtStatus::SUCCESS))],
+            );
+            next.id = 0x5678;
+            next.session_id = HexId(0x5678);
+            sessions.push(next);
+        }
+        diagnose(&model(vec![c], sessions))
+    };
+    let d = probe(false);
+    let f = only(&d.findings, "logon.abandoned");
+    check(f, Severity::Warning, 0, &[8, 9, 12]);
+    assert!(
+        f.explanation.contains("(FIN at frame 12)"),
+        "{}",
+        f.explanation
+    );
+    assert!(
+        !f.next_step.contains("if another SESSION_SETUP"),
+        "{}",
+        f.next_step
+    );
+    let d = probe(true);
+    let f = only(&d.findings, "logon.abandoned");
+    assert_eq!(f.severity, Severity::Info);
+    assert!(
+        f.explanation
+            .contains("began a new SESSION_SETUP (session 0x5678) at frame 10"),
+        "{}",
+        f.explanation
+    );
 }
 
 /// The capture ended, not the client: a note right after the answer, a

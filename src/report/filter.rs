@@ -155,7 +155,7 @@ impl Filter {
                     .as_ref()
                     .is_some_and(|p| p.to_lowercase().contains(&u.to_lowercase()))
             })
-            && (!self.failed_only || x.error_code.is_some())
+            && (!self.failed_only || (x.error_code.is_some() && !x.retry_answered))
     }
 
     /// A failed TCP connection to port 88: it has no user or session, so

@@ -67,6 +67,7 @@ impl Builder {
                     ticket_enctype: None,
                     reply_enctype: None,
                     smb_stream,
+                    retry_answered: false,
                 };
                 if self.model.kdc.len() >= MAX_KDC_EXCHANGES {
                     self.model.kdc_omitted += 1;
@@ -186,6 +187,40 @@ impl Builder {
 }
 
 /// "0xc0000072" → "STATUS_ACCOUNT_DISABLED" (or the text as given).
+/// KDC_ERR_PREAUTH_REQUIRED and KRB_ERR_RESPONSE_TOO_BIG (RFC 4120 7.5.9):
+/// normal steps when the client retries.
+const PREAUTH_REQUIRED: i32 = 25;
+const RESPONSE_TOO_BIG: i32 = 52;
+
+/// Marks the exchanges whose KDC_ERR_PREAUTH_REQUIRED or
+/// KRB_ERR_RESPONSE_TOO_BIG was followed by the retry, answered: a later
+/// exchange of the same client address, request type and service
+/// principal with a reply (over TCP for RESPONSE_TOO_BIG). One pass from
+/// the end, remembering the answered requests seen.
+pub(super) fn mark_answered_retries(kdc: &mut [KdcExchange]) {
+    type Key<'a> = (IpAddr, KrbMsgType, Option<&'a str>);
+    let mut answered: KeyedHashMap<Key<'_>, ()> = KeyedHashMap::default();
+    let mut answered_tcp: KeyedHashMap<Key<'_>, ()> = KeyedHashMap::default();
+    let mut marks = vec![false; kdc.len()];
+    for (x, mark) in kdc.iter().zip(marks.iter_mut()).rev() {
+        let key = (x.client.ip(), x.request, x.service_principal.as_deref());
+        *mark = match x.error_code {
+            Some(PREAUTH_REQUIRED) => answered.contains_key(&key),
+            Some(RESPONSE_TOO_BIG) => answered_tcp.contains_key(&key),
+            _ => false,
+        };
+        if x.reply_frame.is_some() {
+            if x.transport == "tcp" {
+                answered_tcp.insert(key, ());
+            }
+            answered.insert(key, ());
+        }
+    }
+    for (x, mark) in kdc.iter_mut().zip(marks) {
+        x.retry_answered = mark;
+    }
+}
+
 fn nt_status_name(s: &str) -> String {
     let hex = s.trim_start_matches("0x").trim_start_matches("0X");
     match u32::from_str_radix(hex, 16) {

@@ -1062,6 +1062,7 @@ impl Builder {
         for s in &mut self.model.sessions {
             s.encryption = Encryption::of(s);
         }
+        kdc::mark_answered_retries(&mut self.model.kdc);
         self.model
     }
 

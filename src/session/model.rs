@@ -1117,6 +1117,13 @@ pub struct KdcExchange {
     /// The SMB connection of the same client open at the time, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub smb_stream: Option<u64>,
+    /// A KDC_ERR_PREAUTH_REQUIRED or KRB_ERR_RESPONSE_TOO_BIG that the
+    /// capture shows to be the normal step it is: the same client sent the
+    /// same request for the same principal again (over TCP after
+    /// RESPONSE_TOO_BIG) and got a reply. Set when the model is finished;
+    /// `--failed-only` leaves these out. Not serialized.
+    #[serde(skip)]
+    pub retry_answered: bool,
 }
 
 impl KdcExchange {
