@@ -577,10 +577,11 @@ fn abandoned(model: &Model, s: &Session, c: &Connection, last: &Round, who: &str
             .user(Some(who.to_string()))
             .done()
     };
-    // Another session's SESSION_SETUP on this connection after the answer.
+    // Another session's SESSION_SETUP on this connection after the answer
+    // (the connection's own sessions: a scan of the model's would cost
+    // sessions × abandoned ones on a capture of many probes).
     let restart = model
-        .sessions
-        .iter()
+        .sessions_of(c)
         .filter(|o| o.stream == s.stream && o.id != s.id)
         .flat_map(|o| o.rounds.iter().map(move |r| (r.request_frame, o)))
         .filter(|&(f, _)| f > answer)

@@ -186,7 +186,6 @@ impl Builder {
     }
 }
 
-/// "0xc0000072" → "STATUS_ACCOUNT_DISABLED" (or the text as given).
 /// KDC_ERR_PREAUTH_REQUIRED and KRB_ERR_RESPONSE_TOO_BIG (RFC 4120 7.5.9):
 /// normal steps when the client retries.
 const PREAUTH_REQUIRED: i32 = 25;
@@ -221,6 +220,7 @@ pub(super) fn mark_answered_retries(kdc: &mut [KdcExchange]) {
     }
 }
 
+/// "0xc0000072" → "STATUS_ACCOUNT_DISABLED" (or the text as given).
 fn nt_status_name(s: &str) -> String {
     let hex = s.trim_start_matches("0x").trim_start_matches("0X");
     match u32::from_str_radix(hex, 16) {
