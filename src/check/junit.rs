@@ -81,11 +81,6 @@ pub fn unreadable_suite(file: &str, error: &str) -> Suite {
     }
 }
 
-/// The JUnit document for a capture that could not be read at all.
-pub fn render_unreadable(file: &str, error: &str) -> String {
-    document(&[unreadable_suite(file, error)])
-}
-
 /// The suite of the checks of `file`. `damaged` (what is wrong with a
 /// damaged capture) is one more testcase, named "capture", with an
 /// `<error>`: the checks cover only the part before the damage, so a CI
@@ -122,11 +117,6 @@ pub fn suite(file: &str, results: &[CheckResult], damaged: Option<&str>) -> Suit
         failures,
         errors,
     }
-}
-
-/// The JUnit document for the checks of one capture ([`suite`]).
-pub fn render(file: &str, results: &[CheckResult], damaged: Option<&str>) -> String {
-    document(&[suite(file, results, damaged)])
 }
 
 #[cfg(test)]

@@ -213,15 +213,6 @@ pub enum CheckOutcome {
 impl CheckOutcome {
     pub const CANNOT_TELL: &'static str = "cannot tell: ";
     pub const NOTHING_TO_CHECK: &'static str = "nothing to check: ";
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CheckOutcome::Pass => "pass",
-            CheckOutcome::Fail => "fail",
-            CheckOutcome::CannotTell => "cannot_tell",
-            CheckOutcome::NothingToCheck => "nothing_to_check",
-        }
-    }
 }
 
 /// The result of one check.

@@ -36,16 +36,16 @@ impl<'a> Scope<'a> {
             return None;
         }
         let ports: Vec<String> = self.ports.iter().map(u16::to_string).collect();
-        let mut t = format!(
-            "nothing to check: no SMB connection on the ports followed ({}; add --port for another)",
-            ports.join(", ")
-        );
-        if let Some(only) = &self.only {
-            t = format!(
-                "nothing to check: no SMB connection of {only} on the ports followed ({})",
-                ports.join(", ")
-            );
-        }
+        let ports = ports.join(", ");
+        let nothing = CheckOutcome::NOTHING_TO_CHECK;
+        let mut t = match &self.only {
+            Some(only) => {
+                format!("{nothing}no SMB connection of {only} on the ports followed ({ports})")
+            }
+            None => format!(
+                "{nothing}no SMB connection on the ports followed ({ports}; add --port for another)"
+            ),
+        };
         if kerberos {
             t.push_str(" and no Kerberos exchange");
         }
@@ -725,8 +725,7 @@ fn response_unknown(s: &Session) -> Option<String> {
 /// NEGOTIATE asked for it ([MS-CIFS] 2.2.4.52.2, 3.2.4.2.4): not when the
 /// connection negotiated SMB2, or SMB1 with encrypted passwords.
 fn plaintext_unknown(model: &Model, s: &Session) -> Option<String> {
-    let c = model.connections.iter().find(|c| c.stream == s.stream);
-    let cannot = c.is_some_and(|c| {
+    let cannot = model.connection(s.stream).is_some_and(|c| {
         // The server answered in SMB2 (the dialect may be cut off).
         c.negotiate
             .as_ref()
