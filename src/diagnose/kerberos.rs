@@ -37,7 +37,8 @@ pub(super) fn findings(model: &Model, out: &mut Sink) {
     let mut clock = kdc_clock_by_client(model);
     for s in &model.sessions {
         let later = later_session(&last_success, s);
-        let smb_clock = negotiate_clock(model, s);
+        // The SMB server's clock, read only for the findings that tell it.
+        let smb_clock = || negotiate_clock(model, s);
         spnego_errors(s, later, &smb_clock, &mut clock, out);
         if s.mechanism == Some("kerberos") && s.outcome == Outcome::Failure {
             refused(s, later, &smb_clock, out);
@@ -140,7 +141,13 @@ fn kdc_clock_by_client(model: &Model) -> KdcClocks {
 }
 
 /// KRB-ERRORs the server sent inside SESSION_SETUP responses.
-fn spnego_errors(s: &Session, later: bool, smb_clock: &str, clock: &mut KdcClocks, out: &mut Sink) {
+fn spnego_errors(
+    s: &Session,
+    later: bool,
+    smb_clock: &dyn Fn() -> String,
+    clock: &mut KdcClocks,
+    out: &mut Sink,
+) {
     for r in &s.rounds {
         let (Some(code), Some(name)) = (r.kerberos_error_code(), r.kerberos_error()) else {
             continue;
@@ -173,7 +180,7 @@ fn spnego_errors(s: &Session, later: bool, smb_clock: &str, clock: &mut KdcClock
                     client_time_in: "the AP-REQ's authenticator",
                     who: "server",
                 };
-                format!(" {}{smb_clock}", clock_note(kind, &t))
+                format!(" {}{}", clock_note(kind, &t), smb_clock())
             })
             .unwrap_or_default();
         // The KDC's answers of the same error to this client, told here.
@@ -191,7 +198,7 @@ fn spnego_errors(s: &Session, later: bool, smb_clock: &str, clock: &mut KdcClock
                     // both KDC and server).
                     (Some(so), Some(ko)) if !time::agrees(so) && time::agrees(so - ko) => {
                         domain_off = Some(so);
-                        let rel = time::relative(ko);
+                        let rel = time::relative_words(ko);
                         if code == KRB_AP_ERR_SKEW {
                             format!(" {too}, and the KDC's clock is {rel} the capturing host's as well: the server and the KDC agree with each other, not with the capturing host, so if the client's clock agrees with the capturing host's, the domain's clock is the one off.")
                         } else {
@@ -199,7 +206,7 @@ fn spnego_errors(s: &Session, later: bool, smb_clock: &str, clock: &mut KdcClock
                         }
                     }
                     (Some(so), Some(ko)) if !time::agrees(so) || !time::agrees(ko) => {
-                        format!(" {too}; the KDC's clock is {} the capturing host's, the server's {}: more than one clock is off.", time::relative(ko), time::relative(so))
+                        format!(" {too}; the KDC's clock is {} the capturing host's, the server's {}: more than one clock is off.", time::relative_words(ko), time::relative_words(so))
                     }
                     _ if code == KRB_AP_ERR_SKEW => format!(" {too}: one clock difference, most likely the client's, is behind both."),
                     _ => format!(" {too}: its tickets were issued while a clock was ahead, one cause behind both."),
@@ -212,7 +219,7 @@ fn spnego_errors(s: &Session, later: bool, smb_clock: &str, clock: &mut KdcClock
                 Draft::new(Severity::Error, "kerberos.clock_skew", "Kerberos refused: client and server clocks differ too much (KRB_AP_ERR_SKEW)")
                     .explain(format!("The server rejected the AP-REQ for {sp}: the authenticator's time is outside its allowed skew (5 minutes by default).{note}{kdc}"))
                     .next(match domain_off {
-                        Some(d) => format!("Compare the domain controllers' clocks with a reliable time source (Windows: w32tm /stripchart /computer:DC /samples:3; Linux: chronyc tracking on the DC): the server's and the KDC's read {} the capturing host's. Fix the clock that is off (w32tm /resync, chronyc makestep), then compare the stime in the KRB-ERRORs with the client's time.", time::relative(d)),
+                        Some(d) => format!("Compare the domain controllers' clocks with a reliable time source (Windows: w32tm /stripchart /computer:DC /samples:3; Linux: chronyc tracking on the DC): the server's and the KDC's read {} the capturing host's. Fix the clock that is off (w32tm /resync, chronyc makestep), then compare the stime in the KRB-ERRORs with the client's time.", time::relative_words(d)),
                         None if kdc.is_empty() => check.unwrap_or_else(|| "Synchronise the clocks of client, server and domain controllers (w32tm /resync, chronyc tracking).".to_string()),
                         None => "Synchronise the client's clock with the domain controllers (Windows: w32tm /resync; Linux: chronyc tracking, timedatectl), then compare the stime in the KRB-ERRORs with the client's time.".to_string(),
                     })
@@ -312,7 +319,7 @@ fn spn_arg(sp: &str) -> String {
 }
 
 /// A Kerberos AP-REQ answered with an error status and no KRB-ERROR.
-fn refused(s: &Session, later: bool, smb_clock: &str, out: &mut Sink) {
+fn refused(s: &Session, later: bool, smb_clock: &dyn Fn() -> String, out: &mut Sink) {
     let Some(r) = s.rounds.last() else { return };
     if r.kerberos_error().is_some() {
         return;
@@ -333,11 +340,11 @@ fn refused(s: &Session, later: bool, smb_clock: &str, out: &mut Sink) {
         // NT_STATUS_INVALID_PARAMETER and sends no KRB-ERROR (its Heimdal
         // acceptor returns an error token only for SKEW and TKT_NYV).
         Draft::new(unless_recovered(later), "kerberos.ticket_expired", "Kerberos ticket refused, probably expired (STATUS_INVALID_PARAMETER)")
-            .explain(format!("The server answered the Kerberos AP-REQ for {sp} with STATUS_INVALID_PARAMETER and no KRB-ERROR. A Samba server answers this way when the service ticket has expired (KRB_AP_ERR_TKT_EXPIRED, which it does not send; its log says \"ticket is expired\"); the other cause is a malformed token. Clients that check their tickets (Windows, MIT) get a new one before using it; tools that take a ticket from a cache as it is (impacket with KRB5CCNAME) do not.{smb_clock}{}", expired_outcome(later)))
+            .explain(format!("The server answered the Kerberos AP-REQ for {sp} with STATUS_INVALID_PARAMETER and no KRB-ERROR. A Samba server answers this way when the service ticket has expired (KRB_AP_ERR_TKT_EXPIRED, which it does not send; its log says \"ticket is expired\"); the other cause is a malformed token. Clients that check their tickets (Windows, MIT) get a new one before using it; tools that take a ticket from a cache as it is (impacket with KRB5CCNAME) do not.{}{}", smb_clock(), expired_outcome(later)))
             .next("Get a new ticket (kinit, or klist purge) and retry, and compare the clocks of client, server and KDC; the server's log (Samba: log level 1) names the reason.")
     } else if status == NtStatus::NETWORK_SESSION_EXPIRED {
         Draft::new(Severity::Error, "session.expired", "Session setup refused: the authentication has expired (STATUS_NETWORK_SESSION_EXPIRED)")
-            .explain(format!("The server answered the Kerberos AP-REQ for {sp} with STATUS_NETWORK_SESSION_EXPIRED and no KRB-ERROR: the service ticket was past its end time, as the server's clock tells it (a server clock ahead of the KDC's makes fresh tickets look old).{smb_clock}{}", if s.reauthentications > 0 { " This was the re-authentication of an existing session, so the client must end the session ([MS-SMB2] 3.2.4.23)." } else { "" }))
+            .explain(format!("The server answered the Kerberos AP-REQ for {sp} with STATUS_NETWORK_SESSION_EXPIRED and no KRB-ERROR: the service ticket was past its end time, as the server's clock tells it (a server clock ahead of the KDC's makes fresh tickets look old).{}{}", smb_clock(), if s.reauthentications > 0 { " This was the re-authentication of an existing session, so the client must end the session ([MS-SMB2] 3.2.4.23)." } else { "" }))
             .next("Make the client get a new ticket (klist purge, or kinit, then connect again) and compare the server's clock with the KDC's; in the capture, the ticket's times are in the KDC's TGS-REP when it is there.")
     } else {
         Draft::new(
@@ -746,7 +753,7 @@ fn kdc_texts(x: &KdcExchange, code: i32, who: &str, sp: &str) -> (String, String
         KRB_AP_ERR_SKEW => (
             format!("The KDC found the client's timestamp outside the allowed skew.{note}"),
             match time::offset(x.server_time.as_deref(), seconds(x.reply_time.unwrap_or(x.time))) {
-                Some(d) if !time::agrees(d) => format!("Compare the KDC's clock and the client's with a reliable time source (the KDC's reads {} the capturing host's) and fix the one that is off (Windows: w32tm /resync; Linux: chronyc makestep, timedatectl).", time::relative(d)),
+                Some(d) if !time::agrees(d) => format!("Compare the KDC's clock and the client's with a reliable time source (the KDC's reads {} the capturing host's) and fix the one that is off (Windows: w32tm /resync; Linux: chronyc makestep, timedatectl).", time::relative_words(d)),
                 _ => "Synchronise the client's clock with the domain controllers.".to_string(),
             },
         ),

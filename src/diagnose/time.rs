@@ -121,11 +121,6 @@ pub fn agrees(d: f64) -> bool {
     d.abs() < AGREE_SECS
 }
 
-/// "2 h 03 min ahead of", "4.5 s behind".
-pub fn relative(d: f64) -> String {
-    relative_words(d)
-}
-
 /// A sentence on the SMB server's clock as its NEGOTIATE response (frame
 /// `frame`) shows it: `d`, its SystemTime minus the capture's timestamp of
 /// that frame ([MS-SMB2] 2.2.4); empty when years off (an unset clock, or
@@ -222,7 +217,7 @@ fn utc_words(t: &str) -> String {
 }
 
 /// "2 h 03 min ahead of", "4.5 s behind".
-fn relative_words(d: f64) -> String {
+pub fn relative_words(d: f64) -> String {
     let dir = if d >= 0.0 { "ahead of" } else { "behind" };
     format!("{} {dir}", offset_words(d))
 }
