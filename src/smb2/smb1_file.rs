@@ -16,8 +16,8 @@ use serde::Serialize;
 
 use super::create::ShareAccess;
 use super::smb1::Smb1Command;
+use super::smb1_andx::AndxCommand;
 pub use super::smb1_andx::MAX_CHAINED;
-use super::smb1_andx::{andx_chain, AndxCommand};
 use super::smb1_session::{bytes_range, Strings};
 use super::wire::{u16_at, u32_at, AccessMask};
 
@@ -117,14 +117,17 @@ pub fn is_file_command(c: Smb1Command) -> bool {
 
 /// The file commands of an SMB1 message whose header names `first` (`pdu`
 /// from the header's first byte): `first` and those chained to it by AndX,
-/// in their order. Empty when there is none, or none of a known form.
+/// in their order. Empty when there is none, or none of a known form. The
+/// parser walks the chain once for all it reads ([`file_commands`]); this is
+/// its tests' entry.
+#[cfg(test)]
 pub fn parse_file_commands(
     pdu: &[u8],
     first: Smb1Command,
     response: bool,
     unicode: bool,
 ) -> Vec<Smb1File> {
-    let chain: Vec<AndxCommand> = andx_chain(pdu, first).collect();
+    let chain: Vec<AndxCommand> = super::smb1_andx::andx_chain(pdu, first).collect();
     file_commands(pdu, &chain, response, unicode)
 }
 
