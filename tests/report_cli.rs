@@ -1524,25 +1524,8 @@ fn finding_transport_is_that_of_the_stream_named() {
         "ntlm-dc-account-locked-out.pcap",
     ] {
         let file = sample(name);
-        let out = common::tshark_fields(Path::new(&file), "udp || tcp", ',')
-            .args(["-e", "frame.number", "-e", "udp.stream", "-e", "tcp.stream"])
-            .output()
-            .expect("tshark");
-        assert!(out.status.success(), "tshark: {:?}", out.status);
         // frame → ("udp" or "tcp", stream).
-        let mut on = std::collections::HashMap::new();
-        for l in String::from_utf8_lossy(&out.stdout).lines() {
-            let f: Vec<&str> = l.split('\t').collect();
-            let (t, n) = if f[1].is_empty() {
-                ("tcp", f[2])
-            } else {
-                ("udp", f[1])
-            };
-            on.insert(
-                f[0].parse::<u64>().expect("frame"),
-                (t, n.parse::<u64>().expect("stream")),
-            );
-        }
+        let on = common::frame_streams(Path::new(&file));
         let doc: serde_json::Value =
             serde_json::from_str(&stdout(&smbscope(&[&file, "--format", "json"]))).expect("json");
         for f in doc["findings"].as_array().expect("findings") {

@@ -3,6 +3,7 @@
 //! severity, stream and evidence frames asserted. Also: healthy captures
 //! have no error finding, and the session model's keys on known captures.
 
+mod common;
 mod pcap_build;
 
 use std::fs::File;
@@ -1011,30 +1012,6 @@ fn every_finding_is_shown_by_a_capture() {
     }
 }
 
-/// Each frame's tcp.stream and udp.stream as tshark numbers them (empty
-/// when the frame has none).
-fn tshark_streams(path: &Path) -> std::collections::HashMap<u64, (String, String)> {
-    let out = std::process::Command::new("tshark")
-        .arg("-r")
-        .arg(path)
-        .args(["-T", "fields", "-e", "frame.number", "-e", "tcp.stream"])
-        .args(["-e", "udp.stream", "-E", "occurrence=f"])
-        .stderr(std::process::Stdio::null())
-        .output()
-        .expect("tshark (.ci/run installs it)");
-    assert!(out.status.success(), "tshark on {}", path.display());
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|l| {
-            let mut f = l.split('\t');
-            let n = f.next()?.parse().ok()?;
-            let tcp = f.next().unwrap_or("").to_string();
-            let udp = f.next().unwrap_or("").to_string();
-            Some((n, (tcp, udp)))
-        })
-        .collect()
-}
-
 /// On every sample and corpus capture, each finding's evidence frames are
 /// on the stream it names, by tshark's numbers: tcp.stream, or udp.stream
 /// for a finding over UDP; a finding that names no stream but stands for
@@ -1071,7 +1048,7 @@ fn evidence_frames_are_on_the_streams_named() {
         if a.diagnosis.findings.is_empty() {
             continue;
         }
-        let streams = tshark_streams(path);
+        let streams = common::frame_streams(path);
         for f in &a.diagnosis.findings {
             let named: Vec<u64> = match f.stream {
                 Some(s) => vec![s],
@@ -1081,10 +1058,12 @@ fn evidence_frames_are_on_the_streams_named() {
                 continue;
             }
             for frame in &f.frames {
-                let (tcp, udp) = streams.get(frame).cloned().unwrap_or_default();
-                let on = if f.transport == "udp" { udp } else { tcp };
+                let on = streams
+                    .get(frame)
+                    .filter(|&&(t, _)| t == f.transport)
+                    .map(|&(_, n)| n);
                 checked += 1;
-                if !named.iter().any(|s| s.to_string() == on) {
+                if !on.is_some_and(|on| named.contains(&on)) {
                     wrong.push(format!(
                         "{name} {} frame {frame}: {}.stream {on:?}, the finding names {named:?}",
                         f.code, f.transport

@@ -38,6 +38,34 @@ pub fn tshark_fields(path: &Path, filter: &str, aggregator: char) -> std::proces
     cmd
 }
 
+/// Each UDP or TCP frame's stream as tshark numbers it: ("udp",
+/// udp.stream) or ("tcp", tcp.stream); a user types "udp.stream eq N" or
+/// "tcp.stream eq N" into Wireshark to find it.
+pub fn frame_streams(path: &Path) -> std::collections::HashMap<u64, (&'static str, u64)> {
+    let out = tshark_fields(path, "udp || tcp", ',')
+        .args(["-e", "frame.number", "-e", "udp.stream", "-e", "tcp.stream"])
+        .stderr(std::process::Stdio::null())
+        .output()
+        .expect("tshark (.ci/run installs it)");
+    assert!(out.status.success(), "tshark on {}", path.display());
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            let (t, n) = if f[1].is_empty() {
+                ("tcp", f[2])
+            } else {
+                ("udp", f[1])
+            };
+            let stream = n.split(',').next().unwrap_or(n);
+            (
+                f[0].parse::<u64>().expect("frame"),
+                (t, stream.parse::<u64>().expect("stream")),
+            )
+        })
+        .collect()
+}
+
 /// One frame's TCP payload on port 445 or 139.
 pub struct Frame {
     /// 1-based frame number, as tshark counts.
