@@ -22,7 +22,9 @@ use crate::smb2::header::{COMPRESSION_MAGIC, SMB1_MAGIC, SMB2_MAGIC, TRANSFORM_M
 use crate::smb2::{Command, Smb2Header};
 use crate::tcp::hash::{KeyedHashMap, KeyedState};
 use crate::tcp::udp::UdpStreams;
-use crate::tcp::{Ctx, EndReason, FlowInfo, GapReason, Limits, Reassembler, StreamSink, TcpStats};
+use crate::tcp::{
+    Ctx, EndReason, FlowInfo, Gap, GapReason, Limits, Reassembler, StreamSink, TcpStats,
+};
 
 /// What to decode.
 #[derive(Clone, Debug)]
@@ -191,6 +193,7 @@ pub enum Event<'a> {
     Gap {
         info: ConnInfo,
         from_client: bool,
+        /// The first frame that showed the hole (see [`crate::tcp::Gap`]).
         frame: u64,
         ts: Timestamp,
         bytes: u64,
@@ -862,13 +865,19 @@ impl<F: FnMut(Event<'_>)> StreamSink for Driver<'_, F> {
         self.with_framer(st, ctx, dir, Step::Data(bytes));
     }
 
-    fn gap(&mut self, st: &mut Conn, ctx: &Ctx, dir: usize, len: u64, reason: GapReason) {
+    fn gap(&mut self, st: &mut Conn, ctx: &Ctx, dir: usize, gap: Gap) {
         let from_client = dir == st.client_dir;
+        let Gap {
+            len,
+            reason,
+            frame,
+            ts,
+        } = gap;
         (self.on)(Event::Gap {
             info: st.info,
             from_client,
-            frame: ctx.frame,
-            ts: ctx.ts,
+            frame,
+            ts,
             bytes: len,
             reason,
         });

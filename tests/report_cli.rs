@@ -2162,6 +2162,55 @@ fn a_gap_says_where_it_is() {
     assert!(!text.contains("(1 gaps)"), "{text}");
 }
 
+/// Each gap the capture lost is placed where Wireshark shows it: every
+/// JSON Lines `gap` event's frame is one tshark flags
+/// `tcp.analysis.lost_segment` ("previous segment(s) not captured") on the
+/// two public captures whose gaps are losses, not snaplen cuts
+/// (zeek-smb311-dcerpc-20-fids-retrans: 40 gaps, the first shown by a
+/// segment without data, frame 53, while the bytes resume at 56).
+#[test]
+fn gaps_are_placed_where_tshark_flags_them() {
+    let Some(dir) = common::corpus_dir() else {
+        return;
+    };
+    for (name, count) in [
+        ("zeek-smb311-dcerpc-20-fids-retrans.pcap", 40),
+        ("sv-smb2-peter-gap.pcap", 1),
+    ] {
+        let f = dir.join(name);
+        let out = common::tshark_fields(&f, "tcp.analysis.lost_segment", ',')
+            .args(["-e", "frame.number"])
+            .output()
+            .expect("tshark (.ci/run installs it)");
+        let flagged: std::collections::HashSet<u64> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| l.trim().parse().ok())
+            .collect();
+        let jsonl = stdout(&smbscope(&[f.to_str().expect("path"), "--format", "jsonl"]));
+        let gaps: Vec<u64> = jsonl
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("json line"))
+            .filter(|v| v["type"] == "gap")
+            .map(|v| v["frame"].as_u64().expect("frame"))
+            .collect();
+        assert_eq!(gaps.len(), count, "{name}: {gaps:?}");
+        let off: Vec<&u64> = gaps.iter().filter(|g| !flagged.contains(g)).collect();
+        assert!(
+            off.is_empty(),
+            "{name}: not flagged by tshark: {off:?} (flagged {flagged:?})"
+        );
+    }
+    let text = stdout(&smbscope(&[dir
+        .join("zeek-smb311-dcerpc-20-fids-retrans.pcap")
+        .to_str()
+        .expect("path")]));
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.contains("the first in what the client sent: found at frame 53"),
+        "{text}"
+    );
+}
+
 /// `--failed-only` keeps the Kerberos errors: the two
 /// KDC_ERR_S_PRINCIPAL_UNKNOWN replies (tshark: kerberos.error_code 7 at
 /// frames 27 and 37, to the TGS-REQs of frames 25 and 35) that explain the fallback to NTLM stay in the report,

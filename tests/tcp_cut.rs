@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use smbscope::capture::CaptureReader;
 use smbscope::net::{self, Packet};
 use smbscope::pipeline::{self, Event, Options};
-use smbscope::tcp::{Ctx, EndReason, FlowInfo, GapReason, Limits, Reassembler, StreamSink};
+use smbscope::tcp::{Ctx, EndReason, FlowInfo, Gap, Limits, Reassembler, StreamSink};
 
 mod pcap_build;
 
@@ -34,7 +34,7 @@ impl StreamSink for NumberOnly {
         None
     }
     fn data(&mut self, _: &mut (), _: &Ctx, _: usize, _: &[u8]) {}
-    fn gap(&mut self, _: &mut (), _: &Ctx, _: usize, _: u64, _: GapReason) {}
+    fn gap(&mut self, _: &mut (), _: &Ctx, _: usize, _: Gap) {}
     fn end(&mut self, _: &mut (), _: &Ctx, _: usize, _: EndReason, _: bool) {}
     fn close(&mut self, _: (), _: &Ctx) {}
 }

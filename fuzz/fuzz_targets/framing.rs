@@ -37,7 +37,9 @@ fn check(p: &Pdu<'_>, stream: &[u8]) {
     match parse_nbss(p.kind, p.bytes) {
         Some(Ok(NbssPacket::SessionRequest { called, calling })) => {
             // both names, each at least its "<xx>" suffix
-            assert!(called.is_some_and(|n| n.0.len() >= 4) && calling.is_some_and(|n| n.0.len() >= 4));
+            assert!(
+                called.is_some_and(|n| n.0.len() >= 4) && calling.is_some_and(|n| n.0.len() >= 4)
+            );
         }
         Some(Ok(NbssPacket::NegativeResponse { error })) => assert!(error.is_some()),
         Some(Ok(NbssPacket::Retarget { ip, port })) => assert!(ip.is_some() && port.is_some()),

@@ -15,7 +15,11 @@ fuzz_target!(|data: &[u8]| {
             let _ = m.offers_smb2();
             let _ = m.logon_detail();
             // A security blob's range lies inside the message.
-            if let Some(r) = m.session_setup.as_ref().and_then(|s| s.security_blob.clone()) {
+            if let Some(r) = m
+                .session_setup
+                .as_ref()
+                .and_then(|s| s.security_blob.clone())
+            {
                 assert!(r.start <= r.end && r.end <= data.len());
             }
             // The AndX chain: bounded, the header's command first; the

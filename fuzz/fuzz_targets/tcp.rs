@@ -21,7 +21,7 @@ use common::Bytes;
 use libfuzzer_sys::fuzz_target;
 use smbscope::capture::Timestamp;
 use smbscope::net::{TcpFlags, TcpSegment};
-use smbscope::tcp::{Ctx, EndReason, FlowInfo, GapReason, Limits, Reassembler, StreamSink};
+use smbscope::tcp::{Ctx, EndReason, FlowInfo, Gap, Limits, Reassembler, StreamSink};
 use std::net::{IpAddr, Ipv4Addr};
 
 type Endpoint = (IpAddr, u16);
@@ -77,10 +77,14 @@ impl StreamSink for Sink {
         assert!(!bytes.is_empty(), "empty data callback");
         self.delivered[st.ends[dir]] += bytes.len() as u64;
     }
-    fn gap(&mut self, st: &mut Flow, ctx: &Ctx, dir: usize, len: u64, _reason: GapReason) {
+    fn gap(&mut self, st: &mut Flow, ctx: &Ctx, dir: usize, gap: Gap) {
         assert_eq!(st.stream, ctx.stream);
         assert!(dir < 2);
-        assert!(len > 0, "empty gap");
+        assert!(gap.len > 0, "empty gap");
+        assert!(
+            gap.frame <= ctx.frame,
+            "a gap shown after the frame that found it"
+        );
     }
     fn end(&mut self, st: &mut Flow, ctx: &Ctx, dir: usize, _reason: EndReason, _silent: bool) {
         assert_eq!(st.stream, ctx.stream);

@@ -85,6 +85,21 @@ pub enum GapReason {
     Budget,
 }
 
+/// Bytes missing from a direction, as handed to [`StreamSink::gap`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Gap {
+    pub len: u64,
+    pub reason: GapReason,
+    /// The first frame that showed the hole: the first segment of the
+    /// direction, with or without data (not a RST), whose sequence number was
+    /// past the next byte expected, which is where Wireshark flags "previous
+    /// segment(s) not captured". The current frame when no segment showed it
+    /// (a snaplen cut; a direction the capture holds nothing of; bytes
+    /// acknowledged, never sent on).
+    pub frame: u64,
+    pub ts: Timestamp,
+}
+
 /// How a direction ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EndReason {
@@ -103,8 +118,9 @@ pub trait StreamSink {
     fn open(&mut self, info: &FlowInfo, ctx: &Ctx) -> Option<Self::State>;
     /// In-order bytes of direction `dir` (0: the first packet's sender).
     fn data(&mut self, st: &mut Self::State, ctx: &Ctx, dir: usize, bytes: &[u8]);
-    /// `len` bytes of direction `dir` are missing at this point of the stream.
-    fn gap(&mut self, st: &mut Self::State, ctx: &Ctx, dir: usize, len: u64, reason: GapReason);
+    /// `gap.len` bytes of direction `dir` are missing at this point of the
+    /// stream (`ctx` is the frame being read when that became known).
+    fn gap(&mut self, st: &mut Self::State, ctx: &Ctx, dir: usize, gap: Gap);
     /// Direction `dir` ended (FIN reached, RST, evicted, the capture's end).
     /// Called once per direction. `silent`: the direction sent not a single
     /// segment (for the side that did not open the conversation: no
@@ -215,6 +231,9 @@ struct Direction {
     peer_first_ack: Option<u32>,
     held: Vec<Held>,
     held_bytes: usize,
+    /// The first segment (sequence number, frame, time) seen past `next`
+    /// while a hole is open: where the hole showed.
+    ahead: Option<(u32, u64, Timestamp)>,
     ended: bool,
 }
 
@@ -650,6 +669,9 @@ impl<S, K: StreamSink<State = S>> Stepper<'_, S, K> {
                 fwd.next = Some(seq);
             }
         }
+        if !seg.flags.rst() {
+            self.note_ahead(fwd, seq);
+        }
         if seg.wire_len > 0 {
             self.data(fwd, dir, seq, seg.payload, seg.wire_len);
         }
@@ -661,6 +683,23 @@ impl<S, K: StreamSink<State = S>> Stepper<'_, S, K> {
             fwd.fin_at = Some(at);
         }
         self.check_fin(fwd, dir);
+    }
+
+    /// Remembers the first segment past the next byte expected: the frame a
+    /// hole shows in.
+    fn note_ahead(&self, d: &mut Direction, seq: u32) {
+        if d.ahead.is_none() && d.next.is_some_and(|next| seq_diff(seq, next) > 0) {
+            d.ahead = Some((seq, self.ctx.frame, self.ctx.ts));
+        }
+    }
+
+    /// Forgets the hole's first segment once the stream has reached it.
+    fn passed_ahead(d: &mut Direction) {
+        if let (Some((seq, ..)), Some(next)) = (d.ahead, d.next) {
+            if seq_diff(seq, next) <= 0 {
+                d.ahead = None;
+            }
+        }
     }
 
     /// The peer acknowledged `ack` for direction `dir`: a hole it covers is lost.
@@ -698,10 +737,26 @@ impl<S, K: StreamSink<State = S>> Stepper<'_, S, K> {
             GapReason::Budget => self.stats.budget_dropped_bytes += len,
             GapReason::Lost => self.stats.gap_bytes += len,
         }
+        let (mut frame, mut ts) = (self.ctx.frame, self.ctx.ts);
+        if reason != GapReason::Snaplen {
+            // The segment after the hole, held or seen earlier without data.
+            let held = d.held.first().map(|h| (h.frame, h.ts));
+            let ahead = d.ahead.map(|(_, f, t)| (f, t));
+            if let Some(first) = [held, ahead].into_iter().flatten().min_by_key(|&(f, _)| f) {
+                (frame, ts) = first;
+            }
+        }
         if let Some(n) = d.next {
             d.next = Some(n.wrapping_add(len as u32));
         }
-        self.sink.gap(self.state, &self.ctx, dir, len, reason);
+        Self::passed_ahead(d);
+        let gap = Gap {
+            len,
+            reason,
+            frame,
+            ts,
+        };
+        self.sink.gap(self.state, &self.ctx, dir, gap);
     }
 
     fn data(&mut self, d: &mut Direction, dir: usize, seq: u32, present: &[u8], wire_len: u32) {
@@ -738,6 +793,9 @@ impl<S, K: StreamSink<State = S>> Stepper<'_, S, K> {
                 self.sink.data(self.state, &self.ctx, dir, fresh);
                 if let Some(n) = d.next {
                     d.next = Some(n.wrapping_add(fresh.len() as u32));
+                }
+                if d.ahead.is_some() {
+                    Self::passed_ahead(d);
                 }
             }
         }

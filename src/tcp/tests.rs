@@ -31,9 +31,17 @@ impl StreamSink for Sink {
             String::from_utf8_lossy(bytes)
         ));
     }
-    fn gap(&mut self, st: &mut Log, ctx: &Ctx, dir: usize, len: u64, reason: GapReason) {
+    fn gap(&mut self, st: &mut Log, ctx: &Ctx, dir: usize, gap: Gap) {
+        let Gap {
+            len, reason, frame, ..
+        } = gap;
+        let shown = if frame == ctx.frame {
+            String::new()
+        } else {
+            format!(" shown f{frame}")
+        };
         st.events
-            .push(format!("f{} d{dir} gap {len} {reason:?}", ctx.frame));
+            .push(format!("f{} d{dir} gap {len} {reason:?}{shown}", ctx.frame));
     }
     fn end(&mut self, st: &mut Log, ctx: &Ctx, dir: usize, reason: EndReason, silent: bool) {
         if silent {
@@ -149,10 +157,53 @@ fn hole_acknowledged_by_peer_is_a_gap() {
     ]);
     assert_eq!(log.bytes[0], b"abcxyz");
     assert!(
-        log.events.contains(&"f4 d0 gap 6 Lost".to_string()),
+        log.events
+            .contains(&"f4 d0 gap 6 Lost shown f3".to_string()),
         "{:?}",
         log.events
     );
+}
+
+/// A hole is placed where it first showed: a segment without data past the
+/// next byte expected (frame 3, where Wireshark flags "previous segment(s)
+/// not captured"), not the frame that made it a gap (the peer's ACK).
+#[test]
+fn gap_names_the_frame_that_showed_the_hole() {
+    let log = run(&[
+        seg(true, 100, 0, SYN, b""),
+        seg(true, 101, 0, A, b"abc"),
+        seg(true, 107, 0, A, b""),    // ahead of 104: the hole shows
+        seg(true, 110, 0, A, b"xyz"), // held
+        seg(false, 900, 113, A, b""), // the server acked 104..110
+        seg(true, 113, 0, A, b"k"),
+        seg(true, 120, 0, A, b"m"), // a second hole shows (114..120)
+        seg(false, 900, 121, A, b""),
+    ]);
+    assert_eq!(log.bytes[0], b"abcxyzkm");
+    let gaps: Vec<_> = log.events.iter().filter(|e| e.contains("gap")).collect();
+    assert_eq!(
+        gaps,
+        ["f5 d0 gap 6 Lost shown f3", "f8 d0 gap 6 Lost shown f7"],
+        "{:?}",
+        log.events
+    );
+}
+
+/// A hole that a late segment fills is no gap, and the segment that showed
+/// it is forgotten: a later hole is placed at its own frame.
+#[test]
+fn filled_hole_is_forgotten() {
+    let log = run(&[
+        seg(true, 100, 0, SYN, b""),
+        seg(true, 101, 0, A, b"abc"),
+        seg(true, 107, 0, A, b"ghi"), // held
+        seg(true, 104, 0, A, b"def"), // fills the hole
+        seg(true, 120, 0, A, b"z"),   // a new hole shows
+        seg(false, 900, 121, A, b""),
+    ]);
+    assert_eq!(log.bytes[0], b"abcdefghiz");
+    let gaps: Vec<_> = log.events.iter().filter(|e| e.contains("gap")).collect();
+    assert_eq!(gaps, ["f6 d0 gap 10 Lost shown f5"], "{:?}", log.events);
 }
 
 /// A one-sided capture: the client's handshake ACK and data, no packet of
@@ -272,7 +323,8 @@ fn budget_exceeded_skips_the_hole() {
     let log = LAST.with(|l| l.borrow_mut().take()).unwrap();
     assert_eq!(log.bytes[0], b"abcde");
     assert!(
-        log.events.contains(&"f3 d0 gap 10 Budget".to_string()),
+        log.events
+            .contains(&"f3 d0 gap 10 Budget shown f2".to_string()),
         "{:?}",
         log.events
     );
