@@ -153,11 +153,32 @@ fn options(input: &InputArgs) -> Options {
 }
 
 /// Whether `file` is a live stream rather than a file on disk: standard
-/// input, or a path that names a pipe, FIFO or device
-/// (`<(tcpdump -w - ...)`, `/dev/stdin`). Its output goes out as each message
-/// arrives.
+/// input that is a pipe or a terminal, or a path that names a pipe, FIFO or
+/// device (`<(tcpdump -w - ...)`). Its output goes out as each message
+/// arrives. Standard input redirected from a file (`< x.pcap`) is a file.
 fn is_live(file: &str) -> bool {
-    file == "-" || std::fs::metadata(file).is_ok_and(|m| !m.is_file())
+    if file == "-" {
+        return !stdin_is_file();
+    }
+    std::fs::metadata(file).is_ok_and(|m| !m.is_file())
+}
+
+/// Whether standard input is a regular file (a shell's `< FILE`).
+#[cfg(unix)]
+fn stdin_is_file() -> bool {
+    use std::os::fd::AsFd;
+    io::stdin()
+        .as_fd()
+        .try_clone_to_owned()
+        .ok()
+        .map(File::from)
+        .and_then(|f| f.metadata().ok())
+        .is_some_and(|m| m.is_file())
+}
+
+#[cfg(not(unix))]
+fn stdin_is_file() -> bool {
+    false
 }
 
 /// Output: line-buffered when reading a live stream, so lines appear as messages arrive.

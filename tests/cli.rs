@@ -354,6 +354,40 @@ fn messages_and_report_stop_quietly_when_the_reader_of_their_output_has_gone() {
     }
 }
 
+/// Standard input redirected from a file (`smbscope messages - < x.pcap`)
+/// is read as the file it is: each request's JSON line has its
+/// `response_frame`, as with the path (3 on ntlm-wrong-password: the
+/// NEGOTIATE and two SESSION_SETUPs: `tshark -2` smb2.response_in 6, 9, 11). From a
+/// pipe, it is a live input and the requests' lines have none.
+#[test]
+fn standard_input_redirected_from_a_file_is_a_file() {
+    let path = sample("ntlm-wrong-password.pcap");
+    let count = |out: std::process::Output| {
+        assert!(out.status.success());
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter(|l| l.contains("\"response_frame\""))
+            .count()
+    };
+    let args = ["messages", "--format", "jsonl"];
+    let by_path = count(bin().args(args).arg(&path).output().unwrap());
+    assert_eq!(by_path, 3);
+    let file = std::fs::File::open(&path).unwrap();
+    let redirected = count(bin().args(args).arg("-").stdin(file).output().unwrap());
+    assert_eq!(redirected, by_path);
+    let mut child = bin()
+        .args(args)
+        .arg("-")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    input.write_all(&std::fs::read(&path).unwrap()).unwrap();
+    drop(input);
+    assert_eq!(count(child.wait_with_output().unwrap()), 0);
+}
+
 /// A live input is read no further once the reader of the output has gone
 /// (`tcpdump -w - | smbscope messages - | head`): the process ends, exit 0,
 /// while its input is still open.
