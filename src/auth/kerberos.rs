@@ -7,6 +7,7 @@
 
 use super::der::{Der, Fields, Tlv, APPLICATION, T_SEQUENCE, UNIVERSAL};
 use super::{AuthError, ErrorKind};
+use crate::ntstatus::NtStatus;
 use crate::smb2::inline::{List, Text};
 use serde::{Serialize, Serializer};
 use std::fmt;
@@ -336,9 +337,16 @@ pub struct KerberosInfo {
     #[serde(skip_serializing_if = "<[PaDataType]>::is_empty")]
     pub e_data_padata_types: List<PaDataType, 8>,
     /// KRB-ERROR e-data as KERB-EXT-ERROR ([MS-KILE] 2.2.1/2.2.2): the
-    /// NTSTATUS behind the error, "0x........".
+    /// NTSTATUS behind the error, written by name as the SMB2 header's
+    /// `status` is ("0xC0001234" for a code the table does not know).
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "status_name"
+    )]
+    pub nt_status: Option<NtStatus>,
+    /// The same NTSTATUS as a number, as the header's `status_code`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub nt_status: Option<String>,
+    pub nt_status_code: Option<u32>,
     #[serde(skip_serializing_if = "ApOptions::is_empty")]
     pub ap_options: ApOptions,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -383,6 +391,7 @@ impl KerberosInfo {
             cusec: None,
             e_data_padata_types: List::new(),
             nt_status: None,
+            nt_status_code: None,
             ap_options: ApOptions(0),
             mutual_required: None,
             ticket: None,
@@ -964,7 +973,15 @@ fn e_data(v: &[u8], base: usize, k: &mut KerberosInfo) {
 fn ext_error(val: &[u8], k: &mut KerberosInfo) {
     if let Some(s) = val.get(..4) {
         let st = u32::from_le_bytes([s[0], s[1], s[2], s[3]]);
-        k.nt_status = Some(format!("0x{st:08x}"));
+        k.nt_status = Some(NtStatus(st));
+        k.nt_status_code = Some(st);
+    }
+}
+
+fn status_name<S: Serializer>(st: &Option<NtStatus>, s: S) -> Result<S::Ok, S::Error> {
+    match st {
+        Some(st) => s.collect_str(st),
+        None => s.serialize_none(),
     }
 }
 

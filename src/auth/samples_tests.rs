@@ -4,6 +4,7 @@
 //! frame and tshark field it was taken from.
 
 use super::*;
+use crate::ntstatus::NtStatus;
 
 /// Every sample blob: (name, bytes).
 pub(crate) fn sample_blobs() -> Vec<(&'static str, Vec<u8>)> {
@@ -36,6 +37,7 @@ pub(crate) fn sample_blobs() -> Vec<(&'static str, Vec<u8>)> {
         "krb88_unknown_user",
         "krb88_unknown_spn",
         "krb88_skew",
+        "krb88_key_expired",
     ]
 }
 
@@ -251,6 +253,17 @@ fn kerberos_error_in_session_setup() {
     assert_eq!(j["kerberos"]["error_code"], 37);
     assert_eq!(j["kerberos"]["error"], "KRB_AP_ERR_SKEW");
     assert_eq!(j["neg_result"], "accept-incomplete");
+}
+
+#[test]
+fn kdc_error_with_an_ntstatus() {
+    let k = parse_kerberos_message(&blob("krb88_key_expired")).unwrap();
+    assert_eq!(k.error, Some("KDC_ERR_KEY_EXPIRED"));
+    assert_eq!(k.nt_status, Some(NtStatus::PASSWORD_EXPIRED));
+    assert_eq!(k.nt_status_code, Some(0xC000_0071));
+    let json = serde_json::to_value(&k).unwrap();
+    assert_eq!(json["nt_status"], "STATUS_PASSWORD_EXPIRED");
+    assert_eq!(json["nt_status_code"], 0xC000_0071_u32);
 }
 
 #[test]

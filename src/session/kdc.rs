@@ -96,7 +96,7 @@ impl Builder {
                     .stime
                     .as_deref()
                     .map(|t| crate::auth::kerberos::time_with_usec(t, k.susec));
-                x.nt_status = k.nt_status.as_deref().map(nt_status_name);
+                x.nt_status = k.nt_status.map(|st| st.to_string());
                 x.ticket_enctype = k.ticket.as_ref().map(|t| t.enctype);
                 x.reply_enctype = k.enc_part_etype;
                 if x.client_principal.is_none() {
@@ -221,14 +221,6 @@ pub(super) fn mark_answered_retries(kdc: &mut [KdcExchange]) {
 }
 
 /// "0xc0000072" → "STATUS_ACCOUNT_DISABLED" (or the text as given).
-fn nt_status_name(s: &str) -> String {
-    let hex = s.trim_start_matches("0x").trim_start_matches("0X");
-    match u32::from_str_radix(hex, 16) {
-        Ok(v) => crate::ntstatus::NtStatus(v).to_string(),
-        Err(_) => s.to_string(),
-    }
-}
-
 fn conn_open_at(c: &Connection, ts: crate::capture::Timestamp) -> bool {
     c.first_time <= ts && c.end.as_ref().is_none_or(|e| e.time >= ts)
 }
