@@ -533,6 +533,49 @@ fn port_args_from_names() {
     assert!(port_args("ntlm-success-copy.pcap").is_empty());
 }
 
+/// `status --format json` conforms to schema/status.schema.json: words
+/// that match most of the tables (1,529 codes for "the", both kinds), the
+/// SMB1 DOS forms (by name, by number, a name in two classes), and codes in
+/// no table, each form as the README gives it.
+#[test]
+fn status_json_conforms() {
+    let schemas = schemas();
+    let mut kinds = std::collections::BTreeSet::new();
+    let mut unnamed = 0;
+    for q in [
+        "the",
+        "KDC",
+        "krb:37",
+        "ERRDOS/ERRnoaccess",
+        "ERRnomem",
+        "ERRDOS/0x00B7",
+        "0x01/0x0005",
+        "0xDEADBEEF",
+        "krb:999",
+        "STATUS_PENDING",
+    ] {
+        let o = Command::new(env!("CARGO_BIN_EXE_smbscope"))
+            .args(["status", q, "--format", "json"])
+            .output()
+            .expect("run smbscope");
+        let v: Value = serde_json::from_slice(&o.stdout).expect("JSON");
+        let errors = schemas.validate("status.schema.json", &v);
+        assert!(errors.is_empty(), "{q}: {errors:?}");
+        for item in v.as_array().expect("an array") {
+            kinds.insert(item["kind"].as_str().expect("kind").to_string());
+            unnamed += usize::from(item["name"].is_null());
+        }
+    }
+    assert_eq!(
+        kinds.into_iter().collect::<Vec<_>>(),
+        ["dos", "kerberos", "ntstatus"]
+    );
+    assert_eq!(
+        unnamed, 3,
+        "0xDEADBEEF, krb:999 and ERRDOS/0x00B7 are in no table"
+    );
+}
+
 /// The schema files are closed themselves, not only under tests/schema_check
 /// (which takes an object schema that lists `properties` as closed): every
 /// such schema says `additionalProperties: false` or `unevaluatedProperties:
@@ -578,6 +621,7 @@ fn schema_files_are_closed() {
         "report.schema.json",
         "report-events.schema.json",
         "check.schema.json",
+        "status.schema.json",
     ] {
         let text = std::fs::read_to_string(root().join("schema").join(f)).expect(f);
         let v: Value = serde_json::from_str(&text).expect(f);

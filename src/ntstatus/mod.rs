@@ -545,6 +545,9 @@ pub struct Report {
     /// NTSTATUS only.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub severity: Option<Severity>,
+    /// NTSTATUS only: the facility bits ([MS-ERREF] 2.3), 0 for most.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub facility: Option<u16>,
     /// A normal part of the protocol (see [`is_benign`], [`kerberos::is_benign`]).
     pub benign: bool,
     pub explanation: Option<&'static Explanation>,
@@ -590,6 +593,7 @@ impl Report {
             name: entry.map(|e| e.name),
             description: entry.and_then(|e| e.description),
             severity: Some(NtStatus(code).severity()),
+            facility: Some(NtStatus(code).facility()),
             benign: is_benign(code),
             explanation: explain(code),
             dos: None,
@@ -616,6 +620,7 @@ impl Report {
             name: entry.map(|e| e.name),
             description: entry.map(|e| e.description),
             severity: None,
+            facility: None,
             benign: dos::is_benign(st),
             explanation: None,
             dos: Some(DosFacts {
@@ -636,6 +641,7 @@ impl Report {
             name: entry.map(|e| e.name),
             description: entry.map(|e| e.meaning),
             severity: None,
+            facility: None,
             benign: kerberos::is_benign(code),
             explanation: kerberos::explain(code),
             dos: None,
