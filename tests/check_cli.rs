@@ -246,6 +246,64 @@ fn duplicates_and_empty_policies() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// One code in several spellings is one check, named as first given:
+/// krb5-kinit-wrong-password's KDC_ERR_PREAUTH_FAILED (tshark:
+/// kerberos.error_code 24, frame 4) as `krb:24`, `krb:0x18` and by name;
+/// ntlm-wrong-password's STATUS_LOGON_FAILURE (smb2.nt_status 0xc000006d,
+/// frame 11) as number and names; smb1-dos-wrong-password's
+/// ERRDOS/ERRnoaccess by name and as `ERRDOS/0x0005`, while the same bytes
+/// read as an NTSTATUS number (0x00050001) stay a check of their own.
+#[test]
+fn one_code_in_two_spellings_is_one_check() {
+    let (code, out) = check(&[
+        &sample("krb5-kinit-wrong-password.pcap"),
+        "--expect-status",
+        "krb:24",
+        "--expect-status",
+        "KDC_ERR_PREAUTH_FAILED",
+        "--expect-status",
+        "krb:0x18",
+        "--expect-status",
+        "kdc_err_preauth_failed",
+    ]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(out.lines().count(), 2, "{out}");
+    assert!(out.starts_with("PASS expect-status krb:24: "), "{out}");
+    assert!(out.ends_with("1 check(s), 1 passed, 0 failed\n"), "{out}");
+    let f = sample("ntlm-wrong-password.pcap");
+    let (code, xml) = check(&[
+        &f,
+        "--expect-status",
+        "0xc000006d",
+        "--expect-status",
+        "LOGON_FAILURE",
+        "--expect-status",
+        "STATUS_LOGON_FAILURE",
+        "--expect-status",
+        "STATUS_ACCESS_DENIED",
+        "--format",
+        "junit",
+    ]);
+    assert_eq!(code, 1, "{xml}");
+    assert_eq!(xml.matches("<testcase ").count(), 2, "{xml}");
+    assert!(xml.contains("name=\"expect-status 0xc000006d\""), "{xml}");
+    let (_, out) = check(&[
+        &sample("smb1-dos-wrong-password.pcap"),
+        "--expect-status",
+        "ERRDOS/ERRnoaccess",
+        "--expect-status",
+        "ERRDOS/0x0005",
+        "--expect-status",
+        "0x00050001",
+    ]);
+    assert!(
+        out.starts_with("PASS expect-status ERRDOS/ERRnoaccess: "),
+        "{out}"
+    );
+    assert!(out.contains("\nFAIL expect-status 0x00050001: "), "{out}");
+    assert!(out.ends_with("2 check(s), 1 passed, 1 failed\n"), "{out}");
+}
+
 /// A password goes in clear only in SMB1 to a server that asks for it:
 /// ntlm-snaplen-160's cut AUTHENTICATE (frame 10) leaves its NTLM response
 /// unknown, but the server answered the NEGOTIATE in SMB2 (frame 6), so
