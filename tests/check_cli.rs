@@ -132,7 +132,7 @@ fn plaintext_and_findings_can_be_denied() {
     assert_eq!(code, 1);
     assert!(
         out.starts_with(
-            "FAIL deny-finding posture.plaintext_passwords: error: posture.plaintext_passwords: "
+            "FAIL deny-finding posture.plaintext_passwords: error: posture.plaintext_passwords (tcp.stream eq 0, "
         ),
         "{out}"
     );

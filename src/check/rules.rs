@@ -77,15 +77,17 @@ fn cannot_tell(name: impl Into<String>, why: &str) -> CheckResult {
 
 /// "session 0x54402ac0 (stream 0, frames 8-11)".
 fn place(s: &Session) -> String {
-    let last = s
-        .rounds
-        .last()
-        .and_then(|r| r.response_frame)
-        .map_or(String::new(), |f| format!("-{f}"));
-    format!(
-        "session {} (stream {}, frames {}{last})",
-        s.session_id, s.stream, s.first_frame
-    )
+    // "frame 5" for a request that had no response.
+    match s.rounds.last().and_then(|r| r.response_frame) {
+        Some(last) => format!(
+            "session {} (stream {}, frames {}-{last})",
+            s.session_id, s.stream, s.first_frame
+        ),
+        None => format!(
+            "session {} (stream {}, frame {})",
+            s.session_id, s.stream, s.first_frame
+        ),
+    }
 }
 
 /// "session 0x54402ac0 (stream 0, frames 8-11) SAMPLES\alice".
@@ -103,9 +105,11 @@ fn some(items: Vec<String>) -> String {
     v.join("; ")
 }
 
-/// A failing error finding as evidence: "CODE: title (tcp.stream eq N,
-/// frames A, B, C and 5 more)", then how many other error findings there are
-/// (in the whole capture: those past the 1,000 kept included).
+/// A failing error finding as evidence: "CODE (tcp.stream eq N, frames A,
+/// B, C and 5 more): title", then how many other error findings there are
+/// (in the whole capture: those past the 1,000 kept included). The place
+/// goes before the title, which often ends in a parenthesis of its own
+/// (the identity, a status), so that no ") (" follows it.
 fn error_evidence(f: &Finding, others: u64) -> String {
     let mut place = Vec::new();
     let mut filter = String::new();
@@ -114,16 +118,22 @@ fn error_evidence(f: &Finding, others: u64) -> String {
     }
     if !f.frames.is_empty() {
         let shown: Vec<String> = f.frames.iter().take(3).map(u64::to_string).collect();
-        let mut frames = format!("frames {}", shown.join(", "));
+        let word = if f.frames.len() == 1 {
+            "frame"
+        } else {
+            "frames"
+        };
+        let mut frames = format!("{word} {}", shown.join(", "));
         if f.frames.len() > 3 {
             frames.push_str(&format!(" and {} more", f.frames.len() - 3));
         }
         place.push(frames);
     }
-    let mut text = format!("{}: {}", f.code, f.title);
+    let mut text = f.code.to_string();
     if !place.is_empty() {
         text.push_str(&format!(" ({})", place.join(", ")));
     }
+    text.push_str(&format!(": {}", f.title));
     if others > 0 {
         text.push_str(&format!("; and {others} other error finding(s)"));
     }
