@@ -304,6 +304,59 @@ fn one_code_in_two_spellings_is_one_check() {
     assert!(out.ends_with("2 check(s), 1 passed, 1 failed\n"), "{out}");
 }
 
+/// A deny cannot pass on a session whose SESSION_SETUP the capture lacks.
+/// zeek-smb2-readwrite-midstream starts mid-connection: tshark shows no
+/// NEGOTIATE or SESSION_SETUP, and 24 responses not an error with
+/// smb2.sesid 0x3c231cc0 from frame 2 on, one of them an interim
+/// STATUS_PENDING (frame 17), which is not counted. In
+/// sv-smb21-psexec-kerberos-port139, streams 3 (SMB2) and 4 (SMB1, smb.uid
+/// 2048) only disconnect a tree and log off (frames 64 and 69 the first
+/// responses): `deny plaintext` cannot tell for the SMB1 one alone, while
+/// the sessions of stream 0 and 5, set up in the capture, are judged.
+#[test]
+fn a_session_set_up_before_the_capture_is_not_a_pass() {
+    let Some(dir) = common::corpus_dir() else {
+        return;
+    };
+    let f = dir.join("zeek-smb2-readwrite-midstream.pcap");
+    let (code, out) = check(&[
+        &f.to_string_lossy(),
+        "--deny",
+        "ntlmv1",
+        "--deny",
+        "plaintext",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 1, "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    let checks = v["checks"].as_array().expect("checks");
+    assert_eq!(checks[0]["result"], "cannot_tell", "{out}");
+    assert_eq!(
+        checks[0]["evidence"],
+        "stream 0: 23 server message(s) of a session whose SESSION_SETUP the capture lacks (the first: frame 2)"
+    );
+    // SMB2 sends no password in clear.
+    assert_eq!(checks[1]["result"], "pass", "{out}");
+    let f = dir.join("sv-smb21-psexec-kerberos-port139.pcap");
+    let (code, out) = check(&[
+        &f.to_string_lossy(),
+        "--deny",
+        "plaintext",
+        "--deny",
+        "ntlm",
+    ]);
+    assert_eq!(code, 1, "{out}");
+    assert_eq!(
+        out.lines().take(2).collect::<Vec<_>>(),
+        [
+            "FAIL deny plaintext: cannot tell: stream 4: 2 server message(s) of a session whose SESSION_SETUP the capture lacks (the first: frame 69)",
+            "FAIL deny ntlm: cannot tell: stream 3: 2 server message(s) of a session whose SESSION_SETUP the capture lacks (the first: frame 64); stream 4: 2 server message(s) of a session whose SESSION_SETUP the capture lacks (the first: frame 69)",
+        ],
+        "{out}"
+    );
+}
+
 /// A password goes in clear only in SMB1 to a server that asks for it:
 /// ntlm-snaplen-160's cut AUTHENTICATE (frame 10) leaves its NTLM response
 /// unknown, but the server answered the NEGOTIATE in SMB2 (frame 6), so

@@ -791,10 +791,29 @@ fn offenders(model: &Model, f: impl Fn(&Session) -> bool, what: &str) -> Vec<Str
         .collect()
 }
 
+/// The connections that carried a session whose SESSION_SETUP is not in
+/// the capture ([`Connection::unseen_setup_messages`]), SMB1 ones only
+/// with `smb1`: how it logged on is not known.
+fn unseen_setups(model: &Model, smb1: bool) -> Vec<String> {
+    model
+        .connections
+        .iter()
+        .filter(|c| c.unseen_setup_messages > 0 && (!smb1 || c.unseen_setup_smb1))
+        .map(|c| {
+            format!(
+                "stream {}: {} server message(s) of a session whose SESSION_SETUP the capture lacks (the first: frame {})",
+                c.stream,
+                c.unseen_setup_messages,
+                c.first_unseen_setup_frame.unwrap_or(c.first_frame)
+            )
+        })
+        .collect()
+}
+
 pub fn deny(model: &Model, what: &str) -> CheckResult {
     let name = format!("deny {what}");
     // What the capture cut off: a deny cannot pass on it.
-    let unknown: Vec<String> = match what {
+    let mut unknown: Vec<String> = match what {
         "ntlmv1" | "lm" => unknowns(model, response_unknown),
         "plaintext" => unknowns(model, |s| plaintext_unknown(model, s)),
         "ntlm" => unknowns(model, mechanism_unknown),
@@ -847,6 +866,14 @@ pub fn deny(model: &Model, what: &str) -> CheckResult {
             .collect(),
         _ => Vec::new(),
     };
+    // A session of the capture that it does not show logging on: a deny of
+    // how sessions logged on, or of what they are (guest, unsigned), cannot
+    // pass on it. A password goes in clear in SMB1 only.
+    match what {
+        "plaintext" => unknown.extend(unseen_setups(model, true)),
+        "smb1" | "smb2" => {}
+        _ => unknown.extend(unseen_setups(model, false)),
+    }
     let bad: Vec<String> = match what {
         "ntlmv1" => offenders(
             model,
