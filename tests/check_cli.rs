@@ -132,7 +132,7 @@ fn plaintext_and_findings_can_be_denied() {
     assert_eq!(code, 1);
     assert!(
         out.starts_with(
-            "FAIL deny-finding posture.plaintext_passwords: error: posture.plaintext_passwords: "
+            "FAIL deny-finding posture.plaintext_passwords: error: posture.plaintext_passwords (tcp.stream eq 0, "
         ),
         "{out}"
     );
@@ -244,6 +244,117 @@ fn duplicates_and_empty_policies() {
         String::from_utf8_lossy(&o.stderr)
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// One code in several spellings is one check, named as first given:
+/// krb5-kinit-wrong-password's KDC_ERR_PREAUTH_FAILED (tshark:
+/// kerberos.error_code 24, frame 4) as `krb:24`, `krb:0x18` and by name;
+/// ntlm-wrong-password's STATUS_LOGON_FAILURE (smb2.nt_status 0xc000006d,
+/// frame 11) as number and names; smb1-dos-wrong-password's
+/// ERRDOS/ERRnoaccess by name and as `ERRDOS/0x0005`, while the same bytes
+/// read as an NTSTATUS number (0x00050001) stay a check of their own.
+#[test]
+fn one_code_in_two_spellings_is_one_check() {
+    let (code, out) = check(&[
+        &sample("krb5-kinit-wrong-password.pcap"),
+        "--expect-status",
+        "krb:24",
+        "--expect-status",
+        "KDC_ERR_PREAUTH_FAILED",
+        "--expect-status",
+        "krb:0x18",
+        "--expect-status",
+        "kdc_err_preauth_failed",
+    ]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(out.lines().count(), 2, "{out}");
+    assert!(out.starts_with("PASS expect-status krb:24: "), "{out}");
+    assert!(out.ends_with("1 check(s), 1 passed, 0 failed\n"), "{out}");
+    let f = sample("ntlm-wrong-password.pcap");
+    let (code, xml) = check(&[
+        &f,
+        "--expect-status",
+        "0xc000006d",
+        "--expect-status",
+        "LOGON_FAILURE",
+        "--expect-status",
+        "STATUS_LOGON_FAILURE",
+        "--expect-status",
+        "STATUS_ACCESS_DENIED",
+        "--format",
+        "junit",
+    ]);
+    assert_eq!(code, 1, "{xml}");
+    assert_eq!(xml.matches("<testcase ").count(), 2, "{xml}");
+    assert!(xml.contains("name=\"expect-status 0xc000006d\""), "{xml}");
+    let (_, out) = check(&[
+        &sample("smb1-dos-wrong-password.pcap"),
+        "--expect-status",
+        "ERRDOS/ERRnoaccess",
+        "--expect-status",
+        "ERRDOS/0x0005",
+        "--expect-status",
+        "0x00050001",
+    ]);
+    assert!(
+        out.starts_with("PASS expect-status ERRDOS/ERRnoaccess: "),
+        "{out}"
+    );
+    assert!(out.contains("\nFAIL expect-status 0x00050001: "), "{out}");
+    assert!(out.ends_with("2 check(s), 1 passed, 1 failed\n"), "{out}");
+}
+
+/// A deny cannot pass on a session whose SESSION_SETUP the capture lacks.
+/// zeek-smb2-readwrite-midstream starts mid-connection: tshark shows no
+/// NEGOTIATE or SESSION_SETUP, and 24 responses not an error with
+/// smb2.sesid 0x3c231cc0 from frame 2 on, one of them an interim
+/// STATUS_PENDING (frame 17), which is not counted. In
+/// sv-smb21-psexec-kerberos-port139, streams 3 (SMB2) and 4 (SMB1, smb.uid
+/// 2048) only disconnect a tree and log off (frames 64 and 69 the first
+/// responses): `deny plaintext` cannot tell for the SMB1 one alone, while
+/// the sessions of stream 0 and 5, set up in the capture, are judged.
+#[test]
+fn a_session_set_up_before_the_capture_is_not_a_pass() {
+    let Some(dir) = common::corpus_dir() else {
+        return;
+    };
+    let f = dir.join("zeek-smb2-readwrite-midstream.pcap");
+    let (code, out) = check(&[
+        &f.to_string_lossy(),
+        "--deny",
+        "ntlmv1",
+        "--deny",
+        "plaintext",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 1, "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    let checks = v["checks"].as_array().expect("checks");
+    assert_eq!(checks[0]["result"], "cannot_tell", "{out}");
+    assert_eq!(
+        checks[0]["evidence"],
+        "stream 0: 23 server message(s) of a session whose SESSION_SETUP the capture lacks (the first: frame 2)"
+    );
+    // SMB2 sends no password in clear.
+    assert_eq!(checks[1]["result"], "pass", "{out}");
+    let f = dir.join("sv-smb21-psexec-kerberos-port139.pcap");
+    let (code, out) = check(&[
+        &f.to_string_lossy(),
+        "--deny",
+        "plaintext",
+        "--deny",
+        "ntlm",
+    ]);
+    assert_eq!(code, 1, "{out}");
+    assert_eq!(
+        out.lines().take(2).collect::<Vec<_>>(),
+        [
+            "FAIL deny plaintext: cannot tell: stream 4: 2 server message(s) of a session whose SESSION_SETUP the capture lacks (the first: frame 69)",
+            "FAIL deny ntlm: cannot tell: stream 3: 2 server message(s) of a session whose SESSION_SETUP the capture lacks (the first: frame 64); stream 4: 2 server message(s) of a session whose SESSION_SETUP the capture lacks (the first: frame 69)",
+        ],
+        "{out}"
+    );
 }
 
 /// A password goes in clear only in SMB1 to a server that asks for it:

@@ -631,7 +631,7 @@ fn check_expect_success_names_the_first_error_and_counts_the_others() {
     assert_eq!(code, 1);
     assert_eq!(
         out.lines().next(),
-        Some("FAIL expect-success: logon.bad_password: Logon failed: wrong password or unknown user (SAMPLES\\alice) (tcp.stream eq 0, frames 10, 11)")
+        Some("FAIL expect-success: logon.bad_password (tcp.stream eq 0, frames 10, 11): Logon failed: wrong password or unknown user (SAMPLES\\alice)")
     );
     // Two error findings (three wrong passwords of one client, then the
     // lockout): the first in the report's order is named, the lockout that
@@ -642,18 +642,33 @@ fn check_expect_success_names_the_first_error_and_counts_the_others() {
     ]);
     assert_eq!(
         out.lines().next(),
-        Some("FAIL expect-success: logon.account_locked_out: Logon failed: the account is locked out (SAMPLES\\erin) (tcp.stream eq 3, frames 52, 53); and 1 other error finding(s)"),
+        Some("FAIL expect-success: logon.account_locked_out (tcp.stream eq 3, frames 52, 53): Logon failed: the account is locked out (SAMPLES\\erin); and 1 other error finding(s)"),
         "{out}"
     );
     // A finding of several streams names them as a set, and its frames past
     // the third are counted.
     let (_, out) = check(&[&sample("krb5-unknown-spn.pcap"), "--expect-success"]);
     assert!(
-        out.lines().next().is_some_and(|l| l.ends_with(
-            "(KDC_ERR_S_PRINCIPAL_UNKNOWN) (tcp.stream in {1, 2}, frames 11, 13, 21 and 1 more)"
-        )),
+        out.lines().next().is_some_and(|l| l.starts_with(
+            "FAIL expect-success: kerberos.unknown_spn (tcp.stream in {1, 2}, frames 11, 13, 21 and 1 more): No account has the SPN "
+        ) && l.ends_with(" (KDC_ERR_S_PRINCIPAL_UNKNOWN)")),
         "{out}"
     );
+    // The place goes before the title, whose own parenthesis ends the line:
+    // ntlm-snaplen-160 cut the AUTHENTICATE (frame 10) that named the user,
+    // and a wrong password was refused (frame 11, smb2.nt_status
+    // 0xc000006d); `deny-finding` gives the same words.
+    let f = sample("ntlm-snaplen-160.pcap");
+    let (_, out) = check(&[&f, "--expect-success", "--deny-finding", "logon."]);
+    assert_eq!(
+        out.lines().take(2).collect::<Vec<_>>(),
+        [
+            "FAIL expect-success: logon.bad_password (tcp.stream eq 0, frames 10, 11): Logon failed: wrong password or unknown user (an identity the capture cut off)",
+            "FAIL deny-finding logon.: error: logon.bad_password (tcp.stream eq 0, frames 10, 11): Logon failed: wrong password or unknown user (an identity the capture cut off)",
+        ],
+        "{out}"
+    );
+    assert!(!out.contains(") ("), "{out}");
 }
 
 #[test]

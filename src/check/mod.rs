@@ -258,7 +258,8 @@ impl CheckResult {
 /// Kerberos error in `expect-status`, no Kerberos exchange either).
 pub fn evaluate(p: &Policy, scope: &Scope) -> Vec<CheckResult> {
     let mut v = evaluate_all(p, scope.model, scope.diagnosis);
-    // A check given twice (flags and policy file) is one check.
+    // A check given twice (flags and policy file) is one check; a code in
+    // two spellings was left out by `evaluate_all`.
     let mut seen = std::collections::HashSet::new();
     v.retain(|r| seen.insert(r.name.clone()));
     for r in &mut v {
@@ -280,7 +281,17 @@ fn evaluate_all(p: &Policy, model: &Model, d: &Diagnosis) -> Vec<CheckResult> {
     if p.expect_success {
         v.push(rules::expect_success(model, d));
     }
+    // One code given twice, in any spelling (`krb:24` and
+    // `KDC_ERR_PREAUTH_FAILED`; `LOGON_FAILURE` and `0xC000006D`), is one
+    // check, named as first given.
+    let mut wanted: Vec<rules::Wanted> = Vec::new();
     for s in &p.expect_status {
+        if let Ok(w) = rules::wanted_status(s) {
+            if wanted.contains(&w) {
+                continue;
+            }
+            wanted.push(w);
+        }
         v.push(rules::expect_status(model, s));
     }
     if let Some(x) = &p.expect_dialect {

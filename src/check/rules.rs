@@ -77,15 +77,17 @@ fn cannot_tell(name: impl Into<String>, why: &str) -> CheckResult {
 
 /// "session 0x54402ac0 (stream 0, frames 8-11)".
 fn place(s: &Session) -> String {
-    let last = s
-        .rounds
-        .last()
-        .and_then(|r| r.response_frame)
-        .map_or(String::new(), |f| format!("-{f}"));
-    format!(
-        "session {} (stream {}, frames {}{last})",
-        s.session_id, s.stream, s.first_frame
-    )
+    // "frame 5" for a request that had no response.
+    match s.rounds.last().and_then(|r| r.response_frame) {
+        Some(last) => format!(
+            "session {} (stream {}, frames {}-{last})",
+            s.session_id, s.stream, s.first_frame
+        ),
+        None => format!(
+            "session {} (stream {}, frame {})",
+            s.session_id, s.stream, s.first_frame
+        ),
+    }
 }
 
 /// "session 0x54402ac0 (stream 0, frames 8-11) SAMPLES\alice".
@@ -103,9 +105,11 @@ fn some(items: Vec<String>) -> String {
     v.join("; ")
 }
 
-/// A failing error finding as evidence: "CODE: title (tcp.stream eq N,
-/// frames A, B, C and 5 more)", then how many other error findings there are
-/// (in the whole capture: those past the 1,000 kept included).
+/// A failing error finding as evidence: "CODE (tcp.stream eq N, frames A,
+/// B, C and 5 more): title", then how many other error findings there are
+/// (in the whole capture: those past the 1,000 kept included). The place
+/// goes before the title, which often ends in a parenthesis of its own
+/// (the identity, a status), so that no ") (" follows it.
 fn error_evidence(f: &Finding, others: u64) -> String {
     let mut place = Vec::new();
     let mut filter = String::new();
@@ -114,16 +118,22 @@ fn error_evidence(f: &Finding, others: u64) -> String {
     }
     if !f.frames.is_empty() {
         let shown: Vec<String> = f.frames.iter().take(3).map(u64::to_string).collect();
-        let mut frames = format!("frames {}", shown.join(", "));
+        let word = if f.frames.len() == 1 {
+            "frame"
+        } else {
+            "frames"
+        };
+        let mut frames = format!("{word} {}", shown.join(", "));
         if f.frames.len() > 3 {
             frames.push_str(&format!(" and {} more", f.frames.len() - 3));
         }
         place.push(frames);
     }
-    let mut text = format!("{}: {}", f.code, f.title);
+    let mut text = f.code.to_string();
     if !place.is_empty() {
         text.push_str(&format!(" ({})", place.join(", ")));
     }
+    text.push_str(&format!(": {}", f.title));
     if others > 0 {
         text.push_str(&format!("; and {others} other error finding(s)"));
     }
@@ -781,10 +791,29 @@ fn offenders(model: &Model, f: impl Fn(&Session) -> bool, what: &str) -> Vec<Str
         .collect()
 }
 
+/// The connections that carried a session whose SESSION_SETUP is not in
+/// the capture ([`Connection::unseen_setup_messages`]), SMB1 ones only
+/// with `smb1`: how it logged on is not known.
+fn unseen_setups(model: &Model, smb1: bool) -> Vec<String> {
+    model
+        .connections
+        .iter()
+        .filter(|c| c.unseen_setup_messages > 0 && (!smb1 || c.unseen_setup_smb1))
+        .map(|c| {
+            format!(
+                "stream {}: {} server message(s) of a session whose SESSION_SETUP the capture lacks (the first: frame {})",
+                c.stream,
+                c.unseen_setup_messages,
+                c.first_unseen_setup_frame.unwrap_or(c.first_frame)
+            )
+        })
+        .collect()
+}
+
 pub fn deny(model: &Model, what: &str) -> CheckResult {
     let name = format!("deny {what}");
     // What the capture cut off: a deny cannot pass on it.
-    let unknown: Vec<String> = match what {
+    let mut unknown: Vec<String> = match what {
         "ntlmv1" | "lm" => unknowns(model, response_unknown),
         "plaintext" => unknowns(model, |s| plaintext_unknown(model, s)),
         "ntlm" => unknowns(model, mechanism_unknown),
@@ -837,6 +866,14 @@ pub fn deny(model: &Model, what: &str) -> CheckResult {
             .collect(),
         _ => Vec::new(),
     };
+    // A session of the capture that it does not show logging on: a deny of
+    // how sessions logged on, or of what they are (guest, unsigned), cannot
+    // pass on it. A password goes in clear in SMB1 only.
+    match what {
+        "plaintext" => unknown.extend(unseen_setups(model, true)),
+        "smb1" | "smb2" => {}
+        _ => unknown.extend(unseen_setups(model, false)),
+    }
     let bad: Vec<String> = match what {
         "ntlmv1" => offenders(
             model,

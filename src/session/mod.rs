@@ -619,6 +619,15 @@ impl Builder {
             };
             let binding = self.binding_exchange(ci, m, &h);
             self.after_setup(ci, m.stream, h.session_id, m.frame, p, binding);
+            // Severity bits 11: an error, such as USER_SESSION_DELETED for a
+            // SessionId the server does not know.
+            if h.is_response()
+                && h.status >> 30 != 3
+                && h.command != Command::NEGOTIATE
+                && h.command != Command::SESSION_SETUP
+            {
+                self.unseen_setup(ci, m, h.session_id, false);
+            }
         }
         if !h.is_response() {
             self.request(ci, m, &h);
@@ -718,6 +727,9 @@ impl Builder {
             self.mark_session(m.stream, sid, |s| s.encrypted = true);
             if sid != 0 {
                 self.after_setup(ci, m.stream, sid, m.frame, Protection::Encrypted, false);
+                if !m.from_client {
+                    self.unseen_setup(ci, m, sid, false);
+                }
             }
         }
         if first || self.opts.verbose {
@@ -783,6 +795,14 @@ impl Builder {
             }
             self.smb1_signing(m, x);
             self.smb1_logon(ci, m, x, &dec);
+            if x.is_response
+                && x.uid != 0
+                && x.any_succeeded()
+                && x.command != crate::smb2::smb1::Smb1Command::NEGOTIATE
+                && x.command != crate::smb2::smb1::Smb1Command::SESSION_SETUP_ANDX
+            {
+                self.unseen_setup(ci, m, u64::from(x.uid), true);
+            }
             self.smb1_files(ci, m, x);
             self.smb1_error(ci, m, x);
         }
@@ -817,6 +837,23 @@ impl Builder {
     /// or a connection whose binding the capture lacks), on that first
     /// entry too: it counts the messages of every channel.
     ///
+    /// Counts a server's message of `sid` (an SMB1 UID with `smb1`) in
+    /// [`Connection::unseen_setup_messages`] when no SESSION_SETUP of the
+    /// capture set it up: no entry on this connection, nor for SMB2 on
+    /// another connection of the same server (a channel of it).
+    fn unseen_setup(&mut self, ci: usize, m: &Message<'_>, sid: u64, smb1: bool) {
+        if self.session_index.contains_key(&(m.stream, sid)) {
+            return;
+        }
+        let c = &mut self.model.connections[ci];
+        if !smb1 && self.session_by_id.contains_key(&(c.server.ip(), sid)) {
+            return;
+        }
+        c.unseen_setup_messages += 1;
+        c.first_unseen_setup_frame.get_or_insert(m.frame);
+        c.unseen_setup_smb1 |= smb1;
+    }
+
     /// A connection whose NEGOTIATE is in the capture and that has no entry
     /// of `sid` set up no session and bound no channel of it: the server
     /// does not find `sid` in that connection's session table and answers

@@ -593,6 +593,22 @@ pub struct Connection {
     /// Indexes in [`super::Model::sessions`] of this connection's sessions.
     #[serde(skip)]
     pub session_indexes: Vec<usize>,
+    /// The server's messages of a session whose SESSION_SETUP the capture
+    /// does not show (set up before the capture began, or in a part it
+    /// lacks): SMB2 responses not an error (severity bits 11) nor to
+    /// NEGOTIATE or SESSION_SETUP, and TRANSFORM messages, with a SessionId
+    /// that has no entry on this connection nor on another of the same
+    /// server (a channel of it); SMB1 responses answered with success, but
+    /// to NEGOTIATE or SESSION_SETUP_ANDX, with a UID that has no entry on
+    /// this connection. `check`'s session denies cannot tell on them.
+    #[serde(skip)]
+    pub unseen_setup_messages: u64,
+    /// The first of [`Connection::unseen_setup_messages`].
+    #[serde(skip)]
+    pub first_unseen_setup_frame: Option<u64>,
+    /// Some of [`Connection::unseen_setup_messages`] were SMB1.
+    #[serde(skip)]
+    pub unseen_setup_smb1: bool,
 }
 
 impl Connection {
@@ -645,6 +661,9 @@ impl Connection {
             timeline: Timeline::default(),
             timeline_omitted: 0,
             session_indexes: Vec::new(),
+            unseen_setup_messages: 0,
+            first_unseen_setup_frame: None,
+            unseen_setup_smb1: false,
         }
     }
 }
