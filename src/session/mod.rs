@@ -831,12 +831,6 @@ impl Builder {
         );
     }
 
-    /// Counts a message of session `sid` on `stream` ([`Session::note_after_setup`])
-    /// on the session's entry of that connection and, when the message is
-    /// on another channel than the session's first entry (a bound channel,
-    /// or a connection whose binding the capture lacks), on that first
-    /// entry too: it counts the messages of every channel.
-    ///
     /// Counts a server's message of `sid` (an SMB1 UID with `smb1`) in
     /// [`Connection::unseen_setup_messages`] when no SESSION_SETUP of the
     /// capture set it up: no entry on this connection, nor for SMB2 on
@@ -854,6 +848,12 @@ impl Builder {
         c.unseen_setup_smb1 |= smb1;
     }
 
+    /// Counts a message of session `sid` on `stream` ([`Session::note_after_setup`])
+    /// on the session's entry of that connection and, when the message is
+    /// on another channel than the session's first entry (a bound channel,
+    /// or a connection whose binding the capture lacks), on that first
+    /// entry too: it counts the messages of every channel.
+    ///
     /// A connection whose NEGOTIATE is in the capture and that has no entry
     /// of `sid` set up no session and bound no channel of it: the server
     /// does not find `sid` in that connection's session table and answers
