@@ -59,6 +59,30 @@ fn a_capture_without_smb_is_nothing_to_check() {
     );
 }
 
+/// `require signing` and `require encryption` where no session was set up
+/// (ntlm-wrong-password: one SESSION_SETUP refused, STATUS_LOGON_FAILURE at
+/// frame 11) judge nothing: `nothing_to_check`, a failure, told apart from
+/// an unsigned session in the JSON's `result`.
+#[test]
+fn a_requirement_with_no_session_set_up_is_nothing_to_check() {
+    let f = sample("ntlm-wrong-password.pcap");
+    let (code, out) = check(&[&f, "--require", "signing", "--require", "encryption"]);
+    assert_eq!(code, 1, "{out}");
+    assert_eq!(
+        out,
+        "FAIL require signing: nothing to check: no session was set up (1 tried)\n\
+         FAIL require encryption: nothing to check: no session was set up (1 tried)\n\
+         2 check(s), 0 passed, 2 failed\n"
+    );
+    let (_, json) = check(&[&f, "--require", "signing", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+    assert_eq!(v["checks"][0]["result"], "nothing_to_check", "{json}");
+    assert_eq!(
+        v["checks"][0]["evidence"], "no session was set up (1 tried)",
+        "{json}"
+    );
+}
+
 /// ntlm-snaplen-160 was captured with a snaplen of 160: the
 /// AUTHENTICATE (frame 10, 580 bytes on the wire, tshark shows no
 /// ntlmssp.auth.username) is cut, so which response it sent is not known:

@@ -1072,7 +1072,8 @@ pub fn deny_finding(d: &Diagnosis, pattern: &str) -> CheckResult {
 }
 
 /// `require signing` / `require encryption`: every established session
-/// passes `seen` (whose text says what the capture shows), at least one.
+/// passes `seen` (whose text says what the capture shows), at least one;
+/// with none, nothing to check (a failure still, told apart in the JSON).
 fn every_established(
     model: &Model,
     name: String,
@@ -1086,7 +1087,15 @@ fn every_established(
         .filter(|s| s.outcome.established())
         .collect();
     if est.is_empty() {
-        return result(name, false, "no session was set up");
+        let tried = model.sessions.len();
+        return CheckResult {
+            name,
+            outcome: CheckOutcome::NothingToCheck,
+            evidence: format!(
+                "{}no session was set up ({tried} tried)",
+                CheckOutcome::NOTHING_TO_CHECK
+            ),
+        };
     }
     let seen: Vec<(bool, String, String)> = est
         .iter()
