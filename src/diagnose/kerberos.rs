@@ -579,7 +579,8 @@ fn tcp_failure_words(f: &KdcTcpFailure) -> String {
 /// connection `f` was refused or not answered, so no Kerberos request went
 /// over TCP (`kerberos.tcp_not_retried`). The evidence is on a udp.stream
 /// (the exchange) and a tcp.stream (the connection): the finding names no
-/// stream, and its transport is written as null.
+/// stream, its transport is written as null, and `streams` names the
+/// connection's tcp.stream.
 fn too_big_tcp_failed(x: &KdcExchange, f: &KdcTcpFailure, renewed: bool, out: &mut Sink) {
     let sp = x.service_principal.as_deref().unwrap_or("?");
     let (title, next) = if f.refused() {
@@ -603,6 +604,7 @@ fn too_big_tcp_failed(x: &KdcExchange, f: &KdcTcpFailure, renewed: bool, out: &m
             .explain(format!("The KDC's reply to the {} for {sp} did not fit in a UDP datagram, so it answered KRB_ERR_RESPONSE_TOO_BIG (frame {}) for the client to retry over TCP (RFC 4120 7.2.1). The client turned to TCP as asked: it opened a TCP connection to {} (frame {}, tcp.stream {}), and {}. No Kerberos request went over TCP, so the client got no ticket from this KDC{}", x.request, x.reply_frame.unwrap_or_default(), f.server, f.syn_frame, f.stream, tcp_failure_words(f), if renewed { "; it got one later in the capture." } else { "." }))
             .next(next)
             .frames(frames)
+            .udp_and_tcp([(f.stream, None)])
             .status(x.error.as_deref().unwrap_or("KRB_ERR_RESPONSE_TOO_BIG"))
             .user(x.client_principal.clone())
             .done(),
@@ -890,10 +892,12 @@ fn fallback(model: &Model, out: &mut Sink) {
         // The evidence is the KDC exchange's and the session's frames: one
         // stream when the KDC exchange travelled on the SMB connection (or
         // within it), both TCP streams otherwise; a KDC exchange over UDP
-        // has no stream filter in common with the session, so none is named.
+        // has no stream filter in common with the session: the session's
+        // stream is named in `streams` only.
+        let session = (s.stream, Some(s.session_id.0));
         let draft = match x.transport {
-            "tcp" => draft.covers([(x.stream, None), (s.stream, Some(s.session_id.0))]),
-            _ => draft,
+            "tcp" => draft.covers([(x.stream, None), session]),
+            _ => draft.udp_and_tcp([session]),
         };
         out.push(
             draft
