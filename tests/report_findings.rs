@@ -1200,6 +1200,62 @@ fn stream_filter_of_findings_over_udp() {
     assert!(codes(&a, 1).is_empty());
 }
 
+/// A finding that stands for the same KDC error answered several times
+/// counts them and names their frames, and tells what the client got after
+/// them (tshark: krb5-kdc-clock-ahead's KRB_AP_ERR_SKEW, error code 37, at
+/// frames 11, 29 and 37, to an AS-REQ and two TGS-REQs; an AS-REP at frame
+/// 19, no TGS-REP).
+#[test]
+fn merged_kdc_errors_are_counted() {
+    let path = samples().join("krb5-kdc-clock-ahead.pcap");
+    let out = common::tshark_fields(&path, "kerberos", ',')
+        .args([
+            "-e",
+            "frame.number",
+            "-e",
+            "kerberos.msg_type",
+            "-e",
+            "kerberos.error_code",
+        ])
+        .output()
+        .expect("tshark");
+    let rows: Vec<Vec<String>> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| l.split('\t').map(str::to_string).collect())
+        .collect();
+    let frames_of = |pick: &dyn Fn(&[String]) -> bool| -> Vec<String> {
+        rows.iter()
+            .filter(|r| pick(r))
+            .map(|r| r[0].clone())
+            .collect()
+    };
+    let skew = frames_of(&|r| r.get(2).is_some_and(|c| c == "37"));
+    let as_rep = frames_of(&|r| r[1] == "11");
+    assert!(frames_of(&|r| r[1] == "13").is_empty(), "no TGS-REP");
+    assert_eq!(skew.len(), 3);
+    assert_eq!(as_rep.len(), 1);
+    let a = sample("krb5-kdc-clock-ahead.pcap");
+    let f = with_code(&a, "kerberos.clock_skew");
+    assert_eq!(f.len(), 1);
+    let e = &f[0].explanation;
+    let count = format!(
+        "The KDC answered KRB_AP_ERR_SKEW 3 times (frames {}, {} and {})",
+        skew[0], skew[1], skew[2]
+    );
+    assert!(e.starts_with(&count), "{e}");
+    assert!(
+        e.contains(&format!(
+            "got a ticket on a later one (AS-REP, frame {})",
+            as_rep[0]
+        )),
+        "{e}"
+    );
+    assert!(
+        e.contains("TGS-REQs of frames 27 and 35, after which it got no ticket"),
+        "{e}"
+    );
+}
+
 /// Next steps name what the capture shows rather than a placeholder, and
 /// explanations say what the capture can and cannot tell.
 #[test]

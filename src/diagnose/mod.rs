@@ -463,6 +463,18 @@ impl Sink {
         true
     }
 
+    /// The finding without a session with this code, severity and title,
+    /// to tell in its texts of the repeats merged into it.
+    pub fn merged_into(
+        &mut self,
+        code: &'static str,
+        severity: Severity,
+        title: &str,
+    ) -> Option<&mut Finding> {
+        let i = self.first(code, severity, title)?;
+        self.all.get_mut(i)
+    }
+
     /// The index in `all` of the finding without a session that has this
     /// code, severity and title.
     fn first(&self, code: &'static str, severity: Severity, title: &str) -> Option<usize> {
