@@ -1524,14 +1524,16 @@ fn grouped_finding_names_its_streams_and_sessions() {
 }
 
 /// `transport` is that of the stream a finding names: a finding whose
-/// evidence is on UDP and TCP streams names no stream and no transport
-/// (tshark: krb5-kinit-udp-only-kdc's AS-REQ and KRB_ERR_RESPONSE_TOO_BIG,
-/// frames 3 and 4, on udp.stream 1, its SYN and RST, frames 5 and 6, on
-/// tcp.stream 0; krb5-kdc-clock-ahead's KRB_AP_ERR_SKEW on udp.stream 1 and
-/// tcp.stream 2 and 3), and one that names a stream has its frames on it.
+/// evidence is on UDP and TCP streams names no stream and no transport, and
+/// its `streams` are the tcp.streams of its TCP frames (tshark:
+/// krb5-kinit-udp-only-kdc's AS-REQ and KRB_ERR_RESPONSE_TOO_BIG, frames 3
+/// and 4, on udp.stream 1, its SYN and RST, frames 5 and 6, on tcp.stream 0;
+/// krb5-kdc-clock-ahead's KRB_AP_ERR_SKEW on udp.stream 1, frame 11, and
+/// tcp.stream 2 and 3, frames 29 and 37), and one that names a stream has
+/// its frames on it.
 #[test]
 fn finding_transport_is_that_of_the_stream_named() {
-    let mut mixed = 0;
+    let mut mixed = Vec::new();
     for name in [
         "krb5-kinit-udp-only-kdc.pcap",
         "krb5-kdc-clock-ahead.pcap",
@@ -1555,20 +1557,34 @@ fn finding_transport_is_that_of_the_stream_named() {
             if let Some(n) = f["stream"].as_u64() {
                 let t = f["transport"].as_str().expect("transport");
                 assert!(frames.iter().all(|&x| x == (t, n)), "{name}: {f}");
-            } else if let Some(streams) = f["streams"].as_array() {
+            } else if f["transport"].is_null() {
+                assert!(udp && tcp, "{name}: {f}");
+                let mut tcp_streams: Vec<u64> = frames
+                    .iter()
+                    .filter(|&&(t, _)| t == "tcp")
+                    .map(|&(_, n)| n)
+                    .collect();
+                tcp_streams.sort_unstable();
+                tcp_streams.dedup();
+                assert_eq!(f["streams"], serde_json::json!(tcp_streams), "{name}: {f}");
+                mixed.push(format!("{name} {tcp_streams:?}"));
+            } else {
+                let streams = f["streams"].as_array().expect("streams");
                 assert_eq!(f["transport"], "tcp", "{name}: {f}");
                 assert!(!udp, "{name}: {f}");
                 for (_, n) in &frames {
                     assert!(streams.contains(&serde_json::json!(n)), "{name}: {f}");
                 }
-            } else {
-                assert!(f["transport"].is_null(), "{name}: {f}");
-                assert!(udp && tcp, "{name}: {f}");
-                mixed += 1;
             }
         }
     }
-    assert_eq!(mixed, 2);
+    assert_eq!(
+        mixed,
+        [
+            "krb5-kinit-udp-only-kdc.pcap [0]",
+            "krb5-kdc-clock-ahead.pcap [2, 3]"
+        ]
+    );
 }
 
 /// The text report of every sample fits 80 columns, as the README says:

@@ -1012,14 +1012,9 @@ fn every_finding_is_shown_by_a_capture() {
     }
 }
 
-/// On every sample and corpus capture, each finding's evidence frames are
-/// on the stream it names, by tshark's numbers: tcp.stream, or udp.stream
-/// for a finding over UDP; a finding that names no stream but stands for
-/// items on several (the report's "tcp.stream in {N, M}") has its frames on
-/// those. A user types the report's filter into Wireshark and must find the
-/// frames it cites.
-#[test]
-fn evidence_frames_are_on_the_streams_named() {
+/// The samples (.pcap) and corpus captures ("corpus:NAME"), by name, with
+/// their paths, sorted.
+fn sample_names_and_corpus() -> Vec<(String, PathBuf)> {
     let mut caps: Vec<(String, PathBuf)> = std::fs::read_dir(samples())
         .unwrap()
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -1041,6 +1036,18 @@ fn evidence_frames_are_on_the_streams_named() {
         );
     }
     caps.sort();
+    caps
+}
+
+/// On every sample and corpus capture, each finding's evidence frames are
+/// on the stream it names, by tshark's numbers: tcp.stream, or udp.stream
+/// for a finding over UDP; a finding that names no stream but stands for
+/// items on several (the report's "tcp.stream in {N, M}") has its frames on
+/// those. A user types the report's filter into Wireshark and must find the
+/// frames it cites.
+#[test]
+fn evidence_frames_are_on_the_streams_named() {
+    let caps = sample_names_and_corpus();
     let mut checked = 0;
     let mut wrong = Vec::new();
     for (name, path) in &caps {
@@ -1058,6 +1065,10 @@ fn evidence_frames_are_on_the_streams_named() {
                 continue;
             }
             for frame in &f.frames {
+                // Evidence on UDP and TCP: `covers` names the TCP streams.
+                if f.udp_and_tcp && streams.get(frame).is_some_and(|&(t, _)| t == "udp") {
+                    continue;
+                }
                 let on = streams
                     .get(frame)
                     .filter(|&&(t, _)| t == f.transport)
@@ -1074,6 +1085,175 @@ fn evidence_frames_are_on_the_streams_named() {
     }
     assert!(checked > 500, "{checked}");
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// The report filters keep a finding by its evidence: `--host H` for each
+/// address of its evidence frames (tshark's ip.src, ip.dst), `--stream N`
+/// for each tcp.stream of them, `--user` for the user of each session it
+/// names. Before, a Kerberos finding over UDP, or merged from repeats over
+/// UDP and TCP, or on a KDC's TCP stream rather than an SMB connection's,
+/// passed no `--host`, and a finding with a session but no identity of its
+/// own (tree.not_found, posture.ntlmv1) passed no `--user`.
+#[test]
+fn filters_keep_findings_by_their_evidence() {
+    use smbscope::report::filter::Filter;
+    let caps = sample_names_and_corpus();
+    let (mut checked, mut dropped) = (0, Vec::new());
+    for (name, path) in &caps {
+        let a = load(name).unwrap();
+        if a.diagnosis.findings.is_empty() {
+            continue;
+        }
+        let streams = common::frame_streams(path);
+        let hosts = common::frame_hosts(path);
+        let kept = |f: &Finding, filter: &Filter| {
+            filter
+                .findings(&a.diagnosis.findings, &a.model)
+                .iter()
+                .any(|&k| std::ptr::eq(k, f))
+        };
+        for f in &a.diagnosis.findings {
+            let mut filters = Vec::new();
+            for frame in &f.frames {
+                for h in hosts.get(frame).into_iter().flatten() {
+                    filters.push(Filter {
+                        host: Some(*h),
+                        ..Filter::default()
+                    });
+                }
+                if let Some(&("tcp", n)) = streams.get(frame) {
+                    filters.push(Filter {
+                        stream: Some(n),
+                        ..Filter::default()
+                    });
+                }
+            }
+            let sids: Vec<(u64, u64)> = match f.session_id.as_deref() {
+                _ if !f.covers.is_empty() => f
+                    .covers
+                    .iter()
+                    .filter_map(|&(n, id)| Some((n, id?)))
+                    .collect(),
+                Some(id) => f
+                    .stream
+                    .zip(smbscope::report::filter::parse_session_id(id).ok())
+                    .into_iter()
+                    .collect(),
+                None => Vec::new(),
+            };
+            for s in &a.model.sessions {
+                if sids.contains(&(s.stream, s.id)) {
+                    filters.extend(s.user.clone().map(|u| Filter {
+                        user: Some(u),
+                        ..Filter::default()
+                    }));
+                }
+            }
+            for filter in &filters {
+                checked += 1;
+                if !kept(f, filter) {
+                    dropped.push(format!(
+                        "{name} {} frames {:?}: {}",
+                        f.code,
+                        f.frames,
+                        filter.describe()
+                    ));
+                }
+            }
+        }
+    }
+    dropped.dedup();
+    assert!(checked > 1000, "{checked}");
+    assert!(dropped.is_empty(), "{}", dropped.join("\n"));
+}
+
+/// `--stream N` names a tcp.stream: a Kerberos finding over UDP only is
+/// kept with the SMB connection its exchange is joined to, never by its
+/// udp.stream (tshark: krb5-kinit-udp-only-kdc's AS-REQ and
+/// KRB_ERR_RESPONSE_TOO_BIG, frames 3 and 4, on udp.stream 1, the refused
+/// TCP connection, frames 5 and 6, on tcp.stream 0; krb5-kdc-clock-ahead's
+/// KRB_AP_ERR_SKEW over UDP, frame 11, on udp.stream 1, its exchange
+/// joined to the SMB connection tcp.stream 0, and over TCP, frames 29 and
+/// 37, on tcp.stream 2 and 3; tcp.stream 1 is an AS exchange answered).
+#[test]
+fn stream_filter_of_findings_over_udp() {
+    use smbscope::report::filter::Filter;
+    let codes = |a: &Analysis, n: u64| -> Vec<&str> {
+        let f = Filter {
+            stream: Some(n),
+            ..Filter::default()
+        };
+        f.findings(&a.diagnosis.findings, &a.model)
+            .iter()
+            .map(|f| f.code)
+            .collect()
+    };
+    let a = sample("krb5-kinit-udp-only-kdc.pcap");
+    assert_eq!(codes(&a, 0), ["kerberos.tcp_not_retried"]);
+    assert!(codes(&a, 1).is_empty());
+    let a = sample("krb5-kdc-clock-ahead.pcap");
+    let x = a.model.kdc.iter().find(|x| x.request_frame == 10).unwrap();
+    assert_eq!((x.transport, x.stream, x.smb_stream), ("udp", 1, Some(0)));
+    for n in [0, 2, 3] {
+        assert_eq!(codes(&a, n), ["kerberos.clock_skew"], "stream {n}");
+    }
+    assert!(codes(&a, 1).is_empty());
+}
+
+/// A finding that stands for the same KDC error answered several times
+/// counts them and names their frames, and tells what the client got after
+/// them (tshark: krb5-kdc-clock-ahead's KRB_AP_ERR_SKEW, error code 37, at
+/// frames 11, 29 and 37, to an AS-REQ and two TGS-REQs; an AS-REP at frame
+/// 19, no TGS-REP).
+#[test]
+fn merged_kdc_errors_are_counted() {
+    let path = samples().join("krb5-kdc-clock-ahead.pcap");
+    let out = common::tshark_fields(&path, "kerberos", ',')
+        .args([
+            "-e",
+            "frame.number",
+            "-e",
+            "kerberos.msg_type",
+            "-e",
+            "kerberos.error_code",
+        ])
+        .output()
+        .expect("tshark");
+    let rows: Vec<Vec<String>> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| l.split('\t').map(str::to_string).collect())
+        .collect();
+    let frames_of = |pick: &dyn Fn(&[String]) -> bool| -> Vec<String> {
+        rows.iter()
+            .filter(|r| pick(r))
+            .map(|r| r[0].clone())
+            .collect()
+    };
+    let skew = frames_of(&|r| r.get(2).is_some_and(|c| c == "37"));
+    let as_rep = frames_of(&|r| r[1] == "11");
+    assert!(frames_of(&|r| r[1] == "13").is_empty(), "no TGS-REP");
+    assert_eq!(skew.len(), 3);
+    assert_eq!(as_rep.len(), 1);
+    let a = sample("krb5-kdc-clock-ahead.pcap");
+    let f = with_code(&a, "kerberos.clock_skew");
+    assert_eq!(f.len(), 1);
+    let e = &f[0].explanation;
+    let count = format!(
+        "The KDC answered KRB_AP_ERR_SKEW 3 times (frames {}, {} and {})",
+        skew[0], skew[1], skew[2]
+    );
+    assert!(e.starts_with(&count), "{e}");
+    assert!(
+        e.contains(&format!(
+            "got a ticket on a later one (AS-REP, frame {})",
+            as_rep[0]
+        )),
+        "{e}"
+    );
+    assert!(
+        e.contains("TGS-REQs of frames 27 and 35, after which it got no ticket"),
+        "{e}"
+    );
 }
 
 /// Next steps name what the capture shows rather than a placeholder, and

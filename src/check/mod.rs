@@ -164,10 +164,9 @@ pub fn scoped(model: &Model, d: &Diagnosis, filter: &Filter) -> (Model, Diagnosi
     for c in &mut m.connections {
         c.session_indexes.clear();
     }
-    let findings: Vec<crate::diagnose::Finding> = d
-        .findings
-        .iter()
-        .filter(|f| filter.finding(f, model))
+    let findings: Vec<crate::diagnose::Finding> = filter
+        .findings(&d.findings, model)
+        .into_iter()
         .cloned()
         .collect();
     let mut counts: Vec<crate::diagnose::CodeCount> = Vec::new();

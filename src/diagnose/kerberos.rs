@@ -48,12 +48,21 @@ pub(super) fn findings(model: &Model, out: &mut Sink) {
     // The failed TCP connections to port 88 a KRB_ERR_RESPONSE_TOO_BIG
     // finding already tells of.
     let mut told = vec![false; model.kdc_tcp_failures.len()];
+    let mut merged = Merged::default();
     for (i, x) in model.kdc.iter().enumerate() {
         let told_by_smb = x
             .error_code
             .is_some_and(|c| clock.get(&(x.client.ip(), c)).is_some_and(|k| k.told));
         if !told_by_smb {
-            kdc_error(model, &last_success, &last_ticket, i, x, &mut told, out);
+            let by = (&last_success, &last_ticket);
+            kdc_error(model, by, i, x, &mut told, &mut merged, out);
+        }
+    }
+    for ((id, severity, title), list) in &merged {
+        if list.len() > 1 {
+            if let Some(f) = out.merged_into(id, *severity, title) {
+                f.explanation.insert_str(0, &repeats_told(model, list));
+            }
         }
     }
     for (f, _) in model
@@ -402,13 +411,17 @@ fn later_success(by: &ByClient, x: &KdcExchange) -> bool {
         .is_some_and(|&last| last > x.request_frame)
 }
 
+/// The KDC errors of each finding of [`kdc_error`] (code, severity,
+/// title): their indexes in `model.kdc`, the first one's and its repeats'.
+type Merged = KeyedHashMap<(&'static str, Severity, String), Vec<usize>>;
+
 fn kdc_error(
     model: &Model,
-    by: &ByClient,
-    tickets: &ByClient,
+    (by, tickets): (&ByClient, &ByClient),
     i: usize,
     x: &KdcExchange,
     told: &mut [bool],
+    merged: &mut Merged,
     out: &mut Sink,
 ) {
     let (Some(code), Some(name)) = (x.error_code, x.error.as_deref()) else {
@@ -433,6 +446,10 @@ fn kdc_error(
     else {
         return;
     };
+    merged
+        .entry((id, severity, title.clone()))
+        .or_default()
+        .push(i);
     let both = [x.request_frame, x.reply_frame.unwrap_or_default()];
     let frames = &both[..1 + usize::from(x.reply_frame.is_some())];
     // A repeat (the same error to each retry) merges into the first: its
@@ -458,6 +475,97 @@ fn kdc_error(
             .user(x.client_principal.clone())
             .done(),
     );
+}
+
+/// Frames named before "and N more" where one finding tells of KDC errors
+/// merged into it.
+const REPEATS_NAMED: usize = 5;
+
+/// "1, 2 and 3", or "1, 2, 3, 4, 5 and 2 more".
+fn frame_list(frames: &[u64]) -> String {
+    let shown = &frames[..frames.len().min(REPEATS_NAMED)];
+    let mut t = String::new();
+    for (i, f) in shown.iter().enumerate() {
+        if i > 0 {
+            t.push_str(if i + 1 == shown.len() && frames.len() == shown.len() {
+                " and "
+            } else {
+                ", "
+            });
+        }
+        t.push_str(itoa::Buffer::new().format(*f));
+    }
+    if frames.len() > shown.len() {
+        t.push_str(&format!(" and {} more", frames.len() - shown.len()));
+    }
+    t
+}
+
+/// The KDC errors `list` (indexes in `model.kdc`, in order) one finding
+/// stands for, counted, a sentence to open its explanation with: "The KDC
+/// answered KRB_AP_ERR_SKEW 3 times (frames 11, 29, 37): to the AS-REQ of
+/// frame 10, after which the client got a ticket on a later one (AS-REP,
+/// frame 19), and to the TGS-REQs of frames 27 and 35, after which it got
+/// no ticket. " A later request of the same kind (AS-REQ or TGS-REQ) of the
+/// client, for the same service, answered with a ticket is what it got.
+fn repeats_told(model: &Model, list: &[usize]) -> String {
+    let errors: Vec<&KdcExchange> = list.iter().filter_map(|&i| model.kdc.get(i)).collect();
+    let Some(first) = errors.first() else {
+        return String::new();
+    };
+    let replies: Vec<u64> = errors.iter().filter_map(|x| x.reply_frame).collect();
+    let mut t = format!(
+        "The KDC answered {} {} times (frames {}): ",
+        first.error.as_deref().unwrap_or("this error"),
+        errors.len(),
+        frame_list(&replies)
+    );
+    // AS-REQs and TGS-REQs apart, in the order of their first error.
+    let mut kinds: ArrayVec<KrbMsgType, 2> = ArrayVec::new();
+    for x in &errors {
+        if !kinds.contains(&x.request) && kinds.try_push(x.request).is_err() {
+            break;
+        }
+    }
+    for (k, kind) in kinds.iter().enumerate() {
+        let of_kind: Vec<(usize, &KdcExchange)> = list
+            .iter()
+            .zip(&errors)
+            .filter(|(_, x)| x.request == *kind)
+            .map(|(&i, &x)| (i, x))
+            .collect();
+        let Some(&(last_i, last)) = of_kind.last() else {
+            continue;
+        };
+        let requests: Vec<u64> = of_kind.iter().map(|(_, x)| x.request_frame).collect();
+        if k > 0 {
+            t.push_str(", and ");
+        }
+        let (s, frames) = if requests.len() == 1 {
+            ("", "frame")
+        } else {
+            ("s", "frames")
+        };
+        t.push_str(&format!(
+            "to the {kind}{s} of {frames} {}, ",
+            frame_list(&requests)
+        ));
+        let ticket = model.kdc.get(last_i + 1..).unwrap_or_default().iter().find(|y| {
+            y.client.ip() == last.client.ip()
+                && y.request == *kind
+                && y.service_principal == last.service_principal
+                && matches!(y.reply, Some(r) if r == KrbMsgType::AS_REP || r == KrbMsgType::TGS_REP)
+        });
+        let who = if k == 0 { "the client" } else { "it" };
+        match ticket.and_then(|y| Some((y.reply?, y.reply_frame?))) {
+            Some((reply, frame)) => t.push_str(&format!(
+                "after which {who} got a ticket on a later one ({reply}, frame {frame})"
+            )),
+            None => t.push_str(&format!("after which {who} got no ticket")),
+        }
+    }
+    t.push_str(". ");
+    t
 }
 
 /// When the SMB connection that KDC request `x` was made for (the client's
@@ -579,7 +687,8 @@ fn tcp_failure_words(f: &KdcTcpFailure) -> String {
 /// connection `f` was refused or not answered, so no Kerberos request went
 /// over TCP (`kerberos.tcp_not_retried`). The evidence is on a udp.stream
 /// (the exchange) and a tcp.stream (the connection): the finding names no
-/// stream, and its transport is written as null.
+/// stream, its transport is written as null, and `streams` names the
+/// connection's tcp.stream.
 fn too_big_tcp_failed(x: &KdcExchange, f: &KdcTcpFailure, renewed: bool, out: &mut Sink) {
     let sp = x.service_principal.as_deref().unwrap_or("?");
     let (title, next) = if f.refused() {
@@ -603,6 +712,7 @@ fn too_big_tcp_failed(x: &KdcExchange, f: &KdcTcpFailure, renewed: bool, out: &m
             .explain(format!("The KDC's reply to the {} for {sp} did not fit in a UDP datagram, so it answered KRB_ERR_RESPONSE_TOO_BIG (frame {}) for the client to retry over TCP (RFC 4120 7.2.1). The client turned to TCP as asked: it opened a TCP connection to {} (frame {}, tcp.stream {}), and {}. No Kerberos request went over TCP, so the client got no ticket from this KDC{}", x.request, x.reply_frame.unwrap_or_default(), f.server, f.syn_frame, f.stream, tcp_failure_words(f), if renewed { "; it got one later in the capture." } else { "." }))
             .next(next)
             .frames(frames)
+            .udp_and_tcp([(f.stream, None)])
             .status(x.error.as_deref().unwrap_or("KRB_ERR_RESPONSE_TOO_BIG"))
             .user(x.client_principal.clone())
             .done(),
@@ -890,10 +1000,12 @@ fn fallback(model: &Model, out: &mut Sink) {
         // The evidence is the KDC exchange's and the session's frames: one
         // stream when the KDC exchange travelled on the SMB connection (or
         // within it), both TCP streams otherwise; a KDC exchange over UDP
-        // has no stream filter in common with the session, so none is named.
+        // has no stream filter in common with the session: the session's
+        // stream is named in `streams` only.
+        let session = (s.stream, Some(s.session_id.0));
         let draft = match x.transport {
-            "tcp" => draft.covers([(x.stream, None), (s.stream, Some(s.session_id.0))]),
-            _ => draft,
+            "tcp" => draft.covers([(x.stream, None), session]),
+            _ => draft.udp_and_tcp([session]),
         };
         out.push(
             draft

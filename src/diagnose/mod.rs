@@ -86,6 +86,12 @@ pub struct Finding {
     /// `--stream`, `--session` and `--host` match on it; written as
     /// `streams` and `session_ids`.
     pub covers: Vec<(u64, Option<u64>)>,
+    /// Its evidence is on UDP and TCP (a Kerberos request over UDP and the
+    /// TCP connection or repeats over TCP after it): `stream` is none,
+    /// `covers` holds the items over TCP (one or more), `transport` is
+    /// written as null, and the text names no Wireshark stream filter,
+    /// which would leave the UDP frames out. Not written.
+    pub udp_and_tcp: bool,
     /// The first frame of the earliest finding of the same severity this
     /// one explains (a lockout explains the wrong passwords before it): it
     /// sorts there, just before them, so that the report opens with the
@@ -129,9 +135,10 @@ impl Serialize for Finding {
         st.serialize_field("explanation", &self.explanation)?;
         st.serialize_field("next_step", &self.next_step)?;
         st.serialize_field("stream", &self.stream)?;
-        // Of the stream named: none when the finding names none (merged
-        // repeats over UDP and TCP, a UDP exchange and its TCP retry).
-        if self.stream.is_none() && streams.is_empty() {
+        // Of the stream named: none when the finding names none, or when
+        // its evidence is on UDP and TCP (merged repeats over UDP and TCP,
+        // a UDP exchange and its TCP retry), `streams` naming the TCP ones.
+        if self.udp_and_tcp || (self.stream.is_none() && streams.is_empty()) {
             st.serialize_field("transport", &None::<&str>)?;
         } else {
             st.serialize_field("transport", self.transport)?;
@@ -171,6 +178,9 @@ impl Finding {
     /// N", or, when it stands for items on at most [`FILTER_STREAMS`]
     /// streams, "tcp.stream in {N, M}"; false when it wrote nothing.
     pub fn stream_filter(&self, out: &mut String) -> bool {
+        if self.udp_and_tcp {
+            return false;
+        }
         if let Some(n) = self.stream {
             out.push_str(self.transport);
             out.push_str(".stream eq ");
@@ -263,6 +273,7 @@ impl Draft {
             status: None,
             user: None,
             covers: Vec::new(),
+            udp_and_tcp: false,
             explains_from: None,
         })
     }
@@ -291,6 +302,19 @@ impl Draft {
         if c.len() > 1 {
             self.0.covers = c;
         }
+        self
+    }
+    /// Evidence on UDP and TCP: the (tcp.stream, SessionId) of the items
+    /// over TCP, kept in `covers` even when there is one; no stream is named
+    /// (see [`Finding::udp_and_tcp`]).
+    pub fn udp_and_tcp(mut self, tcp: impl IntoIterator<Item = (u64, Option<u64>)>) -> Draft {
+        let mut c: Vec<(u64, Option<u64>)> = tcp.into_iter().take(MAX_COVERS).collect();
+        c.sort_unstable();
+        c.dedup();
+        self.0.covers = c;
+        self.0.stream = None;
+        self.0.transport = "tcp";
+        self.0.udp_and_tcp = true;
         self
     }
     pub fn transport(mut self, t: &'static str) -> Draft {
@@ -356,6 +380,15 @@ pub(crate) struct Sink {
     counts: Vec<CodeCount>,
 }
 
+/// What [`Sink::merge_into`] takes of a repeat.
+struct Repeat<'a> {
+    stream: Option<u64>,
+    transport: &'static str,
+    frames: &'a [u64],
+    covers: &'a [(u64, Option<u64>)],
+    udp_and_tcp: bool,
+}
+
 /// Frames past which a merged finding takes no more repeats.
 const MAX_MERGED_FRAMES: usize = 64;
 
@@ -363,7 +396,14 @@ impl Sink {
     pub fn push(&mut self, f: Finding) {
         if f.session_id.is_none() {
             if let Some(i) = self.first(f.code, f.severity, &f.title) {
-                self.merge_into(i, f.stream, f.transport, &f.frames, &f.covers);
+                let theirs = Repeat {
+                    stream: f.stream,
+                    transport: f.transport,
+                    frames: &f.frames,
+                    covers: &f.covers,
+                    udp_and_tcp: f.udp_and_tcp,
+                };
+                self.merge_into(i, theirs);
                 return;
             }
             self.firsts.entry(f.title.clone()).or_default().push((
@@ -412,8 +452,27 @@ impl Sink {
         let Some(i) = self.first(code, severity, title) else {
             return false;
         };
-        self.merge_into(i, stream, transport, frames, &[]);
+        let theirs = Repeat {
+            stream,
+            transport,
+            frames,
+            covers: &[],
+            udp_and_tcp: false,
+        };
+        self.merge_into(i, theirs);
         true
+    }
+
+    /// The finding without a session with this code, severity and title,
+    /// to tell in its texts of the repeats merged into it.
+    pub fn merged_into(
+        &mut self,
+        code: &'static str,
+        severity: Severity,
+        title: &str,
+    ) -> Option<&mut Finding> {
+        let i = self.first(code, severity, title)?;
+        self.all.get_mut(i)
     }
 
     /// The index in `all` of the finding without a session that has this
@@ -429,40 +488,38 @@ impl Sink {
     /// A repeat's frames added to finding `i` (until it has
     /// [`MAX_MERGED_FRAMES`]; past that the repeat's frames are left out);
     /// frames of several streams are named by frame number only, and the
-    /// streams go into [`Finding::covers`].
-    fn merge_into(
-        &mut self,
-        i: usize,
-        stream: Option<u64>,
-        transport: &'static str,
-        frames: &[u64],
-        covers: &[(u64, Option<u64>)],
-    ) {
+    /// TCP streams go into [`Finding::covers`], those of repeats over UDP
+    /// too when the finding's evidence is then on UDP and TCP
+    /// ([`Finding::udp_and_tcp`]).
+    fn merge_into(&mut self, i: usize, r: Repeat<'_>) {
         let Some(o) = self.all.get_mut(i) else { return };
-        if (o.stream, o.transport) != (stream, transport) {
-            if o.transport == "tcp" && transport == "tcp" {
-                let own = o.stream.map(|s| (s, None));
-                if o.covers.is_empty() {
-                    o.covers.extend(own);
+        let one_stream = !o.udp_and_tcp && !r.udp_and_tcp && o.stream.is_some();
+        if !(one_stream && (o.stream, o.transport) == (r.stream, r.transport)) {
+            if o.covers.is_empty() && o.transport == "tcp" {
+                o.covers.extend(o.stream.map(|s| (s, None)));
+            }
+            let tcp = (r.transport == "tcp").then_some(r.stream).flatten();
+            let theirs = tcp
+                .map(|s| (s, None))
+                .into_iter()
+                .chain(r.covers.iter().copied());
+            // Sorted and deduplicated once, in `diagnose`: a search here
+            // would cost a scan per repeat.
+            for c in theirs {
+                if o.covers.len() < MAX_COVERS && o.covers.last() != Some(&c) {
+                    o.covers.push(c);
                 }
-                let theirs = stream
-                    .map(|s| (s, None))
-                    .into_iter()
-                    .chain(covers.iter().copied());
-                // Sorted and deduplicated once, in `diagnose`: a search here
-                // would cost a scan per repeat.
-                for c in theirs {
-                    if o.covers.len() < MAX_COVERS && o.covers.last() != Some(&c) {
-                        o.covers.push(c);
-                    }
-                }
+            }
+            if o.transport != r.transport || r.udp_and_tcp {
+                o.udp_and_tcp = true;
+                o.transport = "tcp";
             }
             o.stream = None;
         }
         if o.frames.len() >= MAX_MERGED_FRAMES {
             return;
         }
-        o.frames.extend_from_slice(frames);
+        o.frames.extend_from_slice(r.frames);
         o.frames.sort_unstable();
         o.frames.dedup();
     }

@@ -167,7 +167,48 @@ impl Filter {
             && self.user.is_none()
     }
 
-    pub fn finding(&self, f: &Finding, model: &Model) -> bool {
+    /// The findings kept, in order. What a finding is matched on besides
+    /// its own fields is found once here: the sessions that pass `--user`,
+    /// and the KDC exchanges and failed TCP connections to port 88 by
+    /// frame, those whose frames are a finding's evidence being its own.
+    pub fn findings<'a>(&self, all: &'a [Finding], model: &Model) -> Vec<&'a Finding> {
+        if self.is_empty() {
+            return all.iter().collect();
+        }
+        let users: Option<UserSessions> = self.user.as_ref().map(|_| {
+            model
+                .sessions
+                .iter()
+                .filter(|s| self.user_ok(s))
+                .map(|s| (s.stream, s.id))
+                .collect()
+        });
+        let by_frame = if self.stream.is_some() || self.host.is_some() || self.user.is_some() {
+            Evidence::of_model(model)
+        } else {
+            Evidence::default()
+        };
+        all.iter()
+            .filter(|f| self.finding(f, model, users.as_ref(), &by_frame))
+            .collect()
+    }
+
+    /// A finding is kept: by `--stream N` when it names or covers tcp.stream
+    /// N or its evidence is a KDC exchange over TCP on N or joined to the
+    /// SMB connection N, or a failed TCP connection to port 88 on N (a KDC
+    /// exchange over UDP is on a udp.stream, which N does not name, as for
+    /// the exchanges); by `--host` when a connection it names or covers,
+    /// or a KDC exchange or failed TCP connection of its evidence, is from
+    /// or to the address; by `--user` when its identity, a session it names
+    /// or covers, or the client principal of a KDC exchange of its evidence
+    /// matches.
+    fn finding(
+        &self,
+        f: &Finding,
+        model: &Model,
+        users: Option<&UserSessions>,
+        by_frame: &Evidence<'_>,
+    ) -> bool {
         if self.failed_only && f.severity != Severity::Error {
             return false;
         }
@@ -178,33 +219,53 @@ impl Filter {
             }
         }
         if let Some(u) = &self.user {
-            if !f
-                .user
-                .as_ref()
-                .is_some_and(|x| x.to_lowercase().contains(&u.to_lowercase()))
-            {
+            let u = u.to_lowercase();
+            let matches = |x: &str| x.to_lowercase().contains(&u);
+            let own = f.user.as_deref().is_some_and(matches);
+            let session = || users.is_some_and(|set| named_sessions(f).any(|k| set.contains(&k)));
+            let kdc = || {
+                by_frame.of(f).any(|e| match e {
+                    Ev::Kdc(x) => x.client_principal.as_deref().is_some_and(matches),
+                    Ev::TcpFailure(_) => false,
+                })
+            };
+            if !(own || session() || kdc()) {
                 return false;
             }
         }
         if let Some(n) = self.stream {
-            let kdc_joined = model.kdc.iter().any(|x| x.is(f) && x.smb_stream == Some(n));
-            let own = f.transport == "tcp"
-                && (f.stream == Some(n) || f.covers.iter().any(|&(s, _)| s == n));
-            if !own && !kdc_joined {
+            let own = (f.transport == "tcp" && f.stream == Some(n))
+                || f.covers.iter().any(|&(s, _)| s == n);
+            let evidence = || {
+                by_frame.of(f).any(|e| match e {
+                    Ev::Kdc(x) => {
+                        (x.transport == "tcp" && x.stream == n) || x.smb_stream == Some(n)
+                    }
+                    Ev::TcpFailure(t) => t.stream == n,
+                })
+            };
+            if !(own || evidence()) {
                 return false;
             }
         }
         if let Some(h) = self.host {
-            let streams = f.stream.into_iter().chain(f.covers.iter().map(|&(s, _)| s));
             let on_host = |n: u64| {
                 model
                     .connection(n)
                     .is_some_and(|c| c.client.ip() == h || c.server.ip() == h)
             };
-            let conn = f.transport == "tcp" && streams.into_iter().any(on_host);
-            let kdc = model.kdc.iter().find(|x| x.is(f));
-            let ok = conn || kdc.is_some_and(|x| x.client.ip() == h || x.server.ip() == h);
-            if !ok {
+            let own = (f.transport == "tcp" && f.stream.is_some_and(on_host))
+                || f.covers.iter().any(|&(s, _)| on_host(s));
+            let evidence = || {
+                by_frame.of(f).any(|e| {
+                    let (a, b) = match e {
+                        Ev::Kdc(x) => (x.client.ip(), x.server.ip()),
+                        Ev::TcpFailure(t) => (t.client.ip(), t.server.ip()),
+                    };
+                    a == h || b == h
+                })
+            };
+            if !(own || evidence()) {
                 return false;
             }
         }
@@ -212,10 +273,61 @@ impl Filter {
     }
 }
 
-impl KdcExchange {
-    /// Whether the finding's evidence is on this exchange's stream.
-    fn is(&self, f: &Finding) -> bool {
-        Some(self.stream) == f.stream && self.transport == f.transport
+/// The (tcp.stream, SessionId) of the sessions a finding names: those it
+/// covers, or its own.
+fn named_sessions(f: &Finding) -> impl Iterator<Item = (u64, u64)> + '_ {
+    let own = match (f.stream, f.session_id.as_deref()) {
+        (Some(n), Some(id)) if f.covers.is_empty() && f.transport == "tcp" => {
+            parse_session_id(id).ok().map(|id| (n, id))
+        }
+        _ => None,
+    };
+    f.covers
+        .iter()
+        .filter_map(|&(n, id)| Some((n, id?)))
+        .chain(own)
+}
+
+/// A KDC exchange or a failed TCP connection to port 88 whose frame is a
+/// finding's evidence.
+#[derive(Clone, Copy)]
+enum Ev<'m> {
+    Kdc(&'m KdcExchange),
+    TcpFailure(&'m KdcTcpFailure),
+}
+
+/// The KDC exchanges (request and reply frames) and failed TCP connections
+/// to port 88 (SYN and end frames) by frame, sorted.
+#[derive(Default)]
+struct Evidence<'m>(Vec<(u64, Ev<'m>)>);
+
+impl<'m> Evidence<'m> {
+    fn of_model(model: &'m Model) -> Self {
+        let mut v: Vec<(u64, Ev<'m>)> =
+            Vec::with_capacity(2 * (model.kdc.len() + model.kdc_tcp_failures.len()));
+        for x in &model.kdc {
+            v.push((x.request_frame, Ev::Kdc(x)));
+            v.extend(x.reply_frame.map(|r| (r, Ev::Kdc(x))));
+        }
+        for t in &model.kdc_tcp_failures {
+            v.push((t.syn_frame, Ev::TcpFailure(t)));
+            v.push((t.end.frame, Ev::TcpFailure(t)));
+        }
+        v.sort_by_key(|&(frame, _)| frame);
+        Evidence(v)
+    }
+
+    /// Those of the finding's evidence frames.
+    fn of<'s>(&'s self, f: &'s Finding) -> impl Iterator<Item = Ev<'m>> + 's {
+        f.frames.iter().flat_map(move |&frame| {
+            let from = self.0.partition_point(|&(n, _)| n < frame);
+            self.0
+                .get(from..)
+                .unwrap_or_default()
+                .iter()
+                .take_while(move |&&(n, _)| n == frame)
+                .map(|&(_, e)| e)
+        })
     }
 }
 

@@ -61,7 +61,7 @@ impl<'a> ReportJson<'a> {
                 .filter(|x| f.kdc_tcp_failure(x))
                 .collect(),
             kerberos_tcp_failures_omitted: model.kdc_tcp_failures_omitted,
-            findings: d.findings.iter().filter(|x| f.finding(x, model)).collect(),
+            findings: f.findings(&d.findings, model),
             findings_omitted: d.omitted,
             finding_counts: &d.counts,
         }
@@ -197,7 +197,7 @@ pub fn write_end(
     {
         write_record(out, &mut line, "kerberos_tcp_failure", x)?;
     }
-    for x in d.findings.iter().filter(|x| f.finding(x, model)) {
+    for x in f.findings(&d.findings, model) {
         write_record(out, &mut line, "finding", x)?;
     }
     let cap = CaptureRecord {

@@ -575,12 +575,7 @@ impl TextReport<'_> {
     }
 
     fn findings(&self, s: &mut String) {
-        let list: Vec<_> = self
-            .diagnosis
-            .findings
-            .iter()
-            .filter(|f| self.filter.finding(f, self.model))
-            .collect();
+        let list = self.filter.findings(&self.diagnosis.findings, self.model);
         let _ = writeln!(s, "\n{}", self.style.bold("Diagnosis"));
         counts_by_code(s, self.diagnosis, self.style);
         if list.is_empty() {

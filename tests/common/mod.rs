@@ -66,6 +66,30 @@ pub fn frame_streams(path: &Path) -> std::collections::HashMap<u64, (&'static st
         .collect()
 }
 
+/// Each IP frame's addresses as tshark reads them (ip.src, ip.dst or
+/// ipv6.src, ipv6.dst; those of an inner header too when a frame has two).
+pub fn frame_hosts(path: &Path) -> std::collections::HashMap<u64, Vec<std::net::IpAddr>> {
+    let out = tshark_fields(path, "ip || ipv6", ',')
+        .args(["-e", "frame.number", "-e", "ip.src", "-e", "ip.dst"])
+        .args(["-e", "ipv6.src", "-e", "ipv6.dst"])
+        .stderr(std::process::Stdio::null())
+        .output()
+        .expect("tshark (.ci/run installs it)");
+    assert!(out.status.success(), "tshark on {}", path.display());
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| {
+            let mut f = l.split('\t');
+            let frame = f.next().and_then(|n| n.parse::<u64>().ok()).expect("frame");
+            let hosts = f
+                .flat_map(|x| x.split(','))
+                .filter_map(|x| x.parse().ok())
+                .collect();
+            (frame, hosts)
+        })
+        .collect()
+}
+
 /// One frame's TCP payload on port 445 or 139.
 pub struct Frame {
     /// 1-based frame number, as tshark counts.
