@@ -526,3 +526,24 @@ fn sample_kerberos_errors_are_explained() {
         assert!(crate::ntstatus::kerberos::explain(code).is_some(), "{code}");
     }
 }
+
+/// STATUS_MORE_PROCESSING_REQUIRED is a step: the client must go on in the
+/// same SessionId ([MS-SMB2] 3.2.5.3.1), or stop when its mechanism fails
+/// on the token. samples/krb5-ap-skew.pcap (tshark: frame 19,
+/// smb2.nt_status 0xc0000016 with kerberos.error_code 37) is a Samba
+/// server's KRB-ERROR in such a response, which the text names as a cause;
+/// a Kerberos mutual authentication is not one (its AP-REP comes with
+/// STATUS_SUCCESS, krb5-success.pcap).
+#[test]
+fn more_processing_required_is_the_next_leg() {
+    let x = explain(0xC000_0016).expect("explained");
+    assert!(x
+        .meaning
+        .contains("SessionId of this response ([MS-SMB2] 3.2.5.3.1"));
+    assert!(x.causes.iter().any(|c| c.contains("KRB_AP_ERR_SKEW")));
+    assert!(!x
+        .causes
+        .iter()
+        .any(|c| c.contains("(mutual authentication")));
+    assert!(x.check.iter().any(|c| c.contains("logon.abandoned")));
+}
