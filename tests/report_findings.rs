@@ -749,7 +749,7 @@ const CASES: &[(&str, &str, &str, u64, &[u64])] = &[
     (
         "corpus:sv-smb311-named-pipe-unicode.pcap",
         "session.expired",
-        "error",
+        "warning",
         1,
         &[12],
     ),
@@ -1304,6 +1304,27 @@ fn steps_name_what_the_capture_shows() {
         &f.explanation,
         "unsigned messages in this connection's sessions",
     );
+}
+
+/// A SESSION_SETUP refused as expired, and the same client's logon to the
+/// same server on another connection right after. tshark: frame 12
+/// (tcp.stream 1, 6.926089 s) SESSION_SETUP response 0xc000035c to
+/// 192.168.122.184:54022; frame 14 (tcp.stream 0, 6.927030 s)
+/// SESSION_SETUP response 0x00000000 to 192.168.122.184:54024, of the
+/// SESSION_SETUP begun at frame 7; both from 192.168.122.63:445.
+#[test]
+fn expired_session_setup_names_the_later_logon() {
+    let Some(a) = load("corpus:sv-smb311-named-pipe-unicode.pcap") else {
+        return;
+    };
+    let f = with_code(&a, "session.expired")[0];
+    let says = |text: &str, part: &str| assert!(text.contains(part), "{part:?} not in {text}");
+    says(
+        &f.explanation,
+        "The same client logged on to the same server as CONTOSO.LOCAL\\Administrator at frame 14 on tcp.stream 0, 0.9 ms later (a logon it had begun at frame 7, before the refusal)",
+    );
+    says(&f.next_step, "Nothing to do if the work went on");
+    assert!(!f.next_step.contains("klist"), "{}", f.next_step);
 }
 
 #[test]

@@ -548,6 +548,7 @@ fn status_json_conforms() {
         "krb:37",
         "ERRDOS/ERRnoaccess",
         "ERRnomem",
+        "ERRbaduid",
         "ERRDOS/0x00B7",
         "0x01/0x0005",
         "0xDEADBEEF",

@@ -11,7 +11,7 @@
 //! log on anonymously again and again, and one finding with the count says
 //! that better than one each.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 
 use crate::ntstatus::NtStatus;
 use crate::session::token::concat;
@@ -20,6 +20,7 @@ use crate::tcp::hash::KeyedHashMap;
 
 use super::group::{groups, Group};
 use super::logon::identity;
+use super::own_logons::OwnLogons;
 use super::{Draft, Severity, Sink};
 
 pub(super) fn findings(model: &Model, out: &mut Sink) {
@@ -148,25 +149,10 @@ fn refused(model: &Model, out: &mut Sink) {
     if groups.is_empty() {
         return;
     }
-    let own = own_logons(model);
+    let own = OwnLogons::new(model);
     for g in &groups {
-        let key = (g.first().client.ip(), g.first().server);
-        push_refused(g, own.get(&key).copied(), out);
+        push_refused(g, own.first(g.first().client.ip(), g.first().server), out);
     }
-}
-
-/// For each (client address, server), the first session that logged on
-/// with an identity of its own (not guest, not anonymous).
-fn own_logons(model: &Model) -> KeyedHashMap<(IpAddr, SocketAddr), &Session> {
-    let mut own = KeyedHashMap::default();
-    for s in model
-        .sessions
-        .iter()
-        .filter(|s| s.outcome == Outcome::Success)
-    {
-        own.entry((s.client.ip(), s.server)).or_insert(s);
-    }
-    own
 }
 
 fn push_refused(g: &Group<'_>, own: Option<&Session>, out: &mut Sink) {

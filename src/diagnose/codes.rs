@@ -47,7 +47,7 @@ pub const CODES: &[(&str, Severity, &str)] = &[
     ("session.anonymous", Info, "anonymous (null) sessions: one finding per client address and server, with the count"),
     ("session.encryption_required", Error, "SESSION_SETUP refused (ACCESS_DENIED) to a dialect that cannot encrypt (2.x): the server requires encryption for every session"),
     ("session.deleted", Error, "STATUS_USER_SESSION_DELETED: the server no longer knows the session"),
-    ("session.expired", Warning, "STATUS_NETWORK_SESSION_EXPIRED on a request of an established session: the session must re-authenticate; an error when it answers a SESSION_SETUP (the authentication itself found the credentials expired)"),
+    ("session.expired", Warning, "STATUS_NETWORK_SESSION_EXPIRED on a request of an established session: the session must re-authenticate; an error when it answers a SESSION_SETUP (the authentication itself found the credentials expired), but a warning when the same client's own logon to the same server followed it within 30 s on any connection (the explanation names that logon's frame and stream)"),
     ("tree.not_found", Error, "STATUS_BAD_NETWORK_NAME: the share does not exist"),
     ("tree.access_denied", Error, "STATUS_ACCESS_DENIED on TREE_CONNECT; encryption is named as a possible reason only when the connection cannot encrypt (no cipher, SMB1, a guest or anonymous session) or its NEGOTIATE is not in the capture ([MS-SMB2] 3.3.5.7)"),
     ("tree.encryption_required", Error, "TREE_CONNECT refused to a dialect that cannot encrypt (2.x) on a share that requires encryption"),

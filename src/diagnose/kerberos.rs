@@ -13,6 +13,7 @@ use crate::session::{secs_between, KdcExchange, KdcTcpFailure, Model, Outcome, S
 use crate::tcp::hash::KeyedHashMap;
 
 use super::logon::identity;
+use super::own_logons::{OwnLogons, Retry};
 use super::time::{self, clock_note, seconds, ClockError, ErrorTimes};
 use super::{krb_text, Draft, Severity, Sink};
 
@@ -35,13 +36,18 @@ const KDC_ERR_WRONG_REALM: i32 = 68;
 pub(super) fn findings(model: &Model, out: &mut Sink) {
     let last_success = last_success_by_client(model);
     let mut clock = kdc_clock_by_client(model);
+    // Built at the first session.expired, for its client's later logon.
+    let mut own = None;
     for s in &model.sessions {
         let later = later_session(&last_success, s);
         // The SMB server's clock, read only for the findings that tell it.
         let smb_clock = || negotiate_clock(model, s);
         spnego_errors(s, later, &smb_clock, &mut clock, out);
         if s.mechanism == Some("kerberos") && s.outcome == Outcome::Failure {
-            refused(s, later, &smb_clock, out);
+            let retry = (s.status == Some(NtStatus::NETWORK_SESSION_EXPIRED))
+                .then(|| own.get_or_insert_with(|| OwnLogons::new(model)).retry_of(s))
+                .flatten();
+            refused(s, later, retry, &smb_clock, out);
         }
     }
     let last_ticket = last_ticket_by_client(model);
@@ -328,7 +334,13 @@ fn spn_arg(sp: &str) -> String {
 }
 
 /// A Kerberos AP-REQ answered with an error status and no KRB-ERROR.
-fn refused(s: &Session, later: bool, smb_clock: &dyn Fn() -> String, out: &mut Sink) {
+fn refused(
+    s: &Session,
+    later: bool,
+    retry: Option<Retry<'_>>,
+    smb_clock: &dyn Fn() -> String,
+    out: &mut Sink,
+) {
     let Some(r) = s.rounds.last() else { return };
     if r.kerberos_error().is_some() {
         return;
@@ -352,9 +364,15 @@ fn refused(s: &Session, later: bool, smb_clock: &dyn Fn() -> String, out: &mut S
             .explain(format!("The server answered the Kerberos AP-REQ for {sp} with STATUS_INVALID_PARAMETER and no KRB-ERROR. A Samba server answers this way when the service ticket has expired (KRB_AP_ERR_TKT_EXPIRED, which it does not send; its log says \"ticket is expired\"); the other cause is a malformed token. Clients that check their tickets (Windows, MIT) get a new one before using it; tools that take a ticket from a cache as it is (impacket with KRB5CCNAME) do not.{}{}", smb_clock(), expired_outcome(later)))
             .next("Get a new ticket (kinit, or klist purge) and retry, and compare the clocks of client, server and KDC; the server's log (Samba: log level 1) names the reason.")
     } else if status == NtStatus::NETWORK_SESSION_EXPIRED {
-        Draft::new(Severity::Error, "session.expired", "Session setup refused: the authentication has expired (STATUS_NETWORK_SESSION_EXPIRED)")
-            .explain(format!("The server answered the Kerberos AP-REQ for {sp} with STATUS_NETWORK_SESSION_EXPIRED and no KRB-ERROR: the service ticket was past its end time, as the server's clock tells it (a server clock ahead of the KDC's makes fresh tickets look old).{}{}", smb_clock(), if s.reauthentications > 0 { " This was the re-authentication of an existing session, so the client must end the session ([MS-SMB2] 3.2.4.23)." } else { "" }))
-            .next("Make the client get a new ticket (klist purge, or kinit, then connect again) and compare the server's clock with the KDC's; in the capture, the ticket's times are in the KDC's TGS-REP when it is there.")
+        // A refusal the client got past at once (a new ticket, a new
+        // session) did not stop the work: as logon.rs tells it.
+        let (severity, again, next) = match &retry {
+            Some(r) => (Severity::Warning, r.sentence(), format!("Nothing to do if the work went on over the new logon. If such refusals recur, compare the server's clock with the KDC's and read the server's log at the time of frame {} for why it found the ticket expired.", s.last_setup_frame)),
+            None => (Severity::Error, String::new(), "Make the client get a new ticket (klist purge, or kinit, then connect again) and compare the server's clock with the KDC's; in the capture, the ticket's times are in the KDC's TGS-REP when it is there.".to_string()),
+        };
+        Draft::new(severity, "session.expired", "Session setup refused: the authentication has expired (STATUS_NETWORK_SESSION_EXPIRED)")
+            .explain(format!("The server answered the Kerberos AP-REQ for {sp} with STATUS_NETWORK_SESSION_EXPIRED and no KRB-ERROR: the service ticket was past its end time, as the server's clock tells it (a server clock ahead of the KDC's makes fresh tickets look old).{}{}{again}", smb_clock(), if s.reauthentications > 0 { " This was the re-authentication of an existing session, so the client must end the session ([MS-SMB2] 3.2.4.23)." } else { "" }))
+            .next(next)
     } else {
         Draft::new(
             Severity::Error,

@@ -10,6 +10,7 @@ use crate::session::{Connection, Model, Outcome, Round, Session, MECHANISM_NTLM}
 use crate::tcp::hash::KeyedHashMap;
 
 use super::group::{evidence, groups, Group};
+use super::own_logons::{OwnLogons, Retry};
 use super::{nt_meaning, nt_next, Draft, Severity, Sink};
 
 /// A round slower than this is reported (seconds).
@@ -52,11 +53,20 @@ fn failures(model: &Model, out: &mut Sink) {
     let v1 = V1Index::new(model);
     let all = groups(model, keep, |s| failure_key(s, &v1));
     let bad = bad_passwords(&all);
+    // A refusal for an expired authentication that the client's own logon
+    // to the same server soon followed did not keep it out.
+    let expired = |g: &Group<'_>| g.first().status.map(read) == Some(S::NETWORK_SESSION_EXPIRED);
+    let own = all.iter().any(expired).then(|| OwnLogons::new(model));
     for g in &all {
+        let retry = own
+            .as_ref()
+            .filter(|_| expired(g))
+            .and_then(|o| o.retry_of(g.last));
         failure(
             g,
             bad_passwords_before(g, &bad),
             v1.evidence(g.first()),
+            retry,
             out,
         );
     }
@@ -335,7 +345,13 @@ fn failure_code_by_status(status: u32) -> (&'static str, &'static str) {
     }
 }
 
-fn failure(g: &Group<'_>, bad_before: BadBefore, v1: V1Evidence<'_>, out: &mut Sink) {
+fn failure(
+    g: &Group<'_>,
+    bad_before: BadBefore,
+    v1: V1Evidence<'_>,
+    retry: Option<Retry<'_>>,
+    out: &mut Sink,
+) {
     let s = g.first();
     let Some(status) = s.status.map(|st| st.0) else {
         return;
@@ -387,6 +403,9 @@ fn failure(g: &Group<'_>, bad_before: BadBefore, v1: V1Evidence<'_>, out: &mut S
             Some(_) => " The mechanism was not Kerberos, so no ticket expired: the server's authentication package refused the credentials as expired, and only the server's logs say why.",
             None => " The capture does not show the mechanism (no security token of this session was decoded; here the SESSION_SETUP requests may have been sent before the capture began): with Kerberos this means a service ticket past its end time; with NTLM, only the server's logs say why.",
         });
+        if let Some(r) = &retry {
+            why.push_str(&r.sentence());
+        }
     } else {
         if let Some(d) = dos {
             why.push(' ');
@@ -437,6 +456,7 @@ fn failure(g: &Group<'_>, bad_before: BadBefore, v1: V1Evidence<'_>, out: &mut S
         ("logon.ntlmv1_rejected", V1Evidence::Unknown) => "Log on again with NTLMv2 (Samba client: 'client ntlmv2 auth = yes'; Windows: LmCompatibilityLevel 3 or more): if that succeeds, the server refuses NTLMv1, and the client should keep NTLMv2 rather than the server re-enable NTLMv1; if it fails too, check the user name and password.".to_string(),
         ("logon.raw_ntlmv2_refused", _) => "Let the client log on with extended security, NTLMSSP in SPNEGO (Samba client: 'client use spnego = yes', the default), or better over SMB2 ('client min protocol = SMB2'). Allowing it on the server ('raw NTLMv2 auth = yes') lasts only until Samba removes the option.".to_string(),
         ("logon.ntlmv1_rejected", _) => "Configure the client for NTLMv2 (Samba: 'client ntlmv2 auth = yes'; Windows: LmCompatibilityLevel 3 or more) rather than re-enabling NTLMv1 on the server.".to_string(),
+        ("session.expired", _) if retry.is_some() => format!("Nothing to do if the work went on over the new logon. If such refusals recur, read the server's security log at the time of frame {} for why it found the authentication expired.", g.last.last_setup_frame),
         ("session.expired", _) if s.mechanism.is_none() => "Capture from before the connection is made, to see the mechanism. With Kerberos, get a new ticket (klist purge, or kinit, then connect again) and compare the server's clock with the KDC's; otherwise read the server's security log for this logon.".to_string(),
         ("session.expired", _) => "Read the server's security log for this logon, and connect again to see whether a fresh logon works.".to_string(),
         (_, _) if plaintext => format!("Compare the password sent in clear (frame {}) with the account's Unix password on the server ('su - {}', or pamtester's 'authenticate'), and stop sending passwords in clear: Samba, 'encrypt passwords = yes' (the default) on the server and 'client plaintext auth = no' (the default) on the client; Windows servers never ask for them.", s.first_frame, super::steps::user_arg(s.user.as_deref())),
@@ -445,8 +465,14 @@ fn failure(g: &Group<'_>, bad_before: BadBefore, v1: V1Evidence<'_>, out: &mut S
             .or_else(|| nt_next(meant))
             .unwrap_or_else(|| "Check the server's security log for this logon.".to_string()),
     };
+    // A refusal the client got past at once did not stop the work.
+    let severity = if retry.is_some() {
+        Severity::Warning
+    } else {
+        Severity::Error
+    };
     out.push(
-        Draft::new(Severity::Error, code, title)
+        Draft::new(severity, code, title)
             .explain(why)
             .next(next)
             .covers(g.covers())
@@ -696,7 +722,7 @@ fn later(secs: f64) -> String {
 }
 
 /// "0.4 ms" or "2.5 s".
-fn span(secs: f64) -> String {
+pub(super) fn span(secs: f64) -> String {
     if secs < 1.0 {
         format!("{:.1} ms", secs * 1e3)
     } else {

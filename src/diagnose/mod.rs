@@ -23,6 +23,7 @@ mod logon;
 mod ms17_010;
 pub(crate) use logon::identity;
 mod negotiate;
+mod own_logons;
 mod posture;
 mod steps;
 mod time;

@@ -1429,6 +1429,98 @@ fn session_setup_expired() {
     }
 }
 
+/// A SESSION_SETUP refused with STATUS_NETWORK_SESSION_EXPIRED that the
+/// same client's own logon to the same server soon follows, on any
+/// connection, is a warning that names that logon (sv-smb311-named-pipe-
+/// unicode is the real capture: frame 14 on tcp.stream 0, 0.9 ms after
+/// frame 12); later than RETRY_SECS, to another server, as another user,
+/// or a guest session: still an error.
+#[test]
+fn session_setup_expired_then_logon() {
+    let st = NtStatus::NETWORK_SESSION_EXPIRED;
+    for mech in [None, Some("ntlmssp"), Some("kerberos")] {
+        let refused = {
+            let mut r = round(12, Some(12), Some(st));
+            r.mechanism = mech;
+            // The logon's response comes 1 ms (its round's duration) after.
+            r.duration = Some(0.0);
+            let mut s = session(1, Outcome::Failure, Some(st), vec![r]);
+            s.mechanism = mech;
+            s.user = None;
+            s.domain = None;
+            s
+        };
+        let logon = |secs: i64, server: &str, user: &str, outcome: Outcome| {
+            let mut r = round(10, Some(14), Some(NtStatus::SUCCESS));
+            r.time = ts(100 + secs);
+            let mut s = session(
+                0,
+                outcome,
+                Some(NtStatus::SUCCESS),
+                vec![round(7, Some(8), None), r],
+            );
+            s.first_frame = 7;
+            s.set_up_frame = Some(14);
+            s.last_setup_frame = 14;
+            s.server = addr(server);
+            s.user = Some(user.into());
+            s
+        };
+        let cases = [
+            (
+                logon(0, "10.0.0.2:445", "alice", Outcome::Success),
+                Some(Severity::Warning),
+            ),
+            (logon(31, "10.0.0.2:445", "alice", Outcome::Success), None),
+            (logon(0, "10.0.0.3:445", "alice", Outcome::Success), None),
+            (logon(0, "10.0.0.2:445", "alice", Outcome::Guest), None),
+        ];
+        for (later, want) in cases {
+            let d = diagnose(&model(vec![conn(0), conn(1)], vec![refused.clone(), later]));
+            let f = only(&d.findings, "session.expired");
+            check(f, want.unwrap_or(Severity::Error), 1, &[12]);
+            let says = f.explanation.contains("as CORP\\alice at frame 14 on tcp.stream 0, 1.0 ms later (a logon it had begun at frame 7, before the refusal)");
+            assert_eq!(says, want.is_some(), "{mech:?}: {}", f.explanation);
+            assert_eq!(
+                f.next_step.starts_with("Nothing to do"),
+                want.is_some(),
+                "{}",
+                f.next_step
+            );
+        }
+        // The refused logon named a user: another user's logon is no retry.
+        let mut named = refused.clone();
+        named.user = Some("bob".into());
+        named.client_principal = mech
+            .filter(|m| *m == "kerberos")
+            .map(|_| "bob@CORP.TEST".into());
+        let d = diagnose(&model(
+            vec![conn(0), conn(1)],
+            vec![
+                named.clone(),
+                logon(0, "10.0.0.2:445", "alice", Outcome::Success),
+            ],
+        ));
+        check(
+            only(&d.findings, "session.expired"),
+            Severity::Error,
+            1,
+            &[12],
+        );
+        let d = diagnose(&model(
+            vec![conn(0), conn(1)],
+            vec![named, logon(0, "10.0.0.2:445", "BOB", Outcome::Success)],
+        ));
+        let want = if mech == Some("kerberos") {
+            // No client principal in the logon: not the same user known.
+            Severity::Error
+        } else {
+            Severity::Warning
+        };
+        check(only(&d.findings, "session.expired"), want, 1, &[12]);
+    }
+}
+
 /// One clock makes one finding: the KDC's KRB_AP_ERR_SKEW for a client
 /// whose AP-REQ the server refused for skew too is told in the session's
 /// finding (krb5-ap-skew is the real capture); alone, the KDC's error

@@ -303,6 +303,38 @@ pub fn is_benign(st: NtStatus) -> bool {
 /// 2.2.2.4).
 pub const ERR_BADUID: u16 = 0x005B;
 
+/// A DOS-form error that [MS-CIFS] 2.2.2.4 gives, in answer to any
+/// request, with one 32-bit status of the same class and code ([MS-SMB]
+/// 2.2.2.4 lists them: ErrorCode << 16 | ErrorClass), not an NTSTATUS of
+/// [MS-ERREF] with a meaning of its own. Not a [`Pairing`]: that is what a
+/// DOS code means in answer to one request, read as an NTSTATUS of the
+/// table, and this one means the same in answer to every request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SameCode {
+    pub class: u8,
+    pub code: u16,
+    /// The 32-bit status's name and value, e.g. STATUS_SMB_BAD_UID, 0x005B0002.
+    pub name: &'static str,
+    pub value: u32,
+    /// What a server sends it for, and how smbscope reads it.
+    pub note: &'static str,
+}
+
+pub static SAME_CODE: &[SameCode] = &[SameCode {
+    class: ERRSRV,
+    code: ERR_BADUID,
+    name: "STATUS_SMB_BAD_UID",
+    value: 0x005B_0002,
+    note: "The UID of the request is not (or no longer) a session of the connection. smbd answers so, in the DOS form whatever the client asked for, where its session lookup gives STATUS_USER_SESSION_DELETED; so smbscope reads a LOGOFF_ANDX so answered as the logoff of a session already gone, as it reads SMB2's LOGOFF answered STATUS_USER_SESSION_DELETED.",
+}];
+
+/// The [`SAME_CODE`] entry of a DOS-form error.
+pub fn same_code(class: u8, code: u16) -> Option<&'static SameCode> {
+    SAME_CODE
+        .iter()
+        .find(|e| e.class == class && e.code == code)
+}
+
 /// An SMB1 response's status says its UID is not (or no longer) a session
 /// of the connection: STATUS_USER_SESSION_DELETED, or ERRSRV/ERRbaduid,
 /// which is smbd's form of it (smbd answers a UID its session lookup finds

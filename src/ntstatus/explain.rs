@@ -48,13 +48,16 @@ u32;
     check: ["Nothing to fix; if opens are slow, look at how long the other client takes to acknowledge the break."],
 }
 0xC000_0016 "STATUS_MORE_PROCESSING_REQUIRED" {
-    meaning: "In a SESSION_SETUP response: the authentication is not finished, send the next token ([MS-SMB2] 3.3.5.5.3). Normal between the legs of NTLM (NEGOTIATE, CHALLENGE, AUTHENTICATE) or a multi-leg SPNEGO/Kerberos exchange. The final answer is the status of the last SESSION_SETUP response.",
+    meaning: "In a SESSION_SETUP response: the server's authentication needs another token from the client, so the session stays in progress ([MS-SMB2] 3.3.5.5.3). The client passes the response's security token to its mechanism and sends what that gives back in another SESSION_SETUP carrying the SessionId of this response ([MS-SMB2] 3.2.5.3.1; SMB1: a SESSION_SETUP_ANDX with extended security, the UID in its place). Not an error: normal between the legs of NTLM (NEGOTIATE, CHALLENGE, AUTHENTICATE) and of multi-leg SPNEGO, NegoEx or Kerberos exchanges. The logon's result is the status of the last SESSION_SETUP response of that SessionId.",
     causes: [
         "The normal middle step of NTLM: the server's CHALLENGE message comes with this status.",
-        "A Kerberos exchange needing one more round (mutual authentication, or a retry after KRB_AP_ERR_SKEW).",
+        "SPNEGO needs another token: the server chose another mechanism than the one of the client's first token and asks for a token of its choice, or a NegoEx exchange has more rounds.",
+        "A KRB-ERROR the server returned inside the SPNEGO token (a Samba server does so for KRB_AP_ERR_SKEW and KRB_AP_ERR_TKT_NYV): the client may answer with a new AP-REQ, or its Kerberos library gives up on the error and the logon ends there ([MS-SMB2] 3.2.5.3.1). A Kerberos mutual authentication needs no extra round: its AP-REP comes in the final, successful response.",
     ],
     check: [
-        "Nothing, if another SESSION_SETUP request follows. If it is the last thing on the connection, the client gave up: look at the client (Windows: Microsoft-Windows-SMBClient/Security and Connectivity logs; Linux cifs: dmesg) for why it could not build the next token, e.g. no credentials or an NTLM policy blocking it.",
+        "Nothing to fix: it is a step of the logon, not its result.",
+        "In the capture: follow the next SESSION_SETUP on the same connection with this response's SessionId; the status of that exchange's last response is the logon's result. If none follows, the capture ended first (the rest is not in it) or the client stopped: an NTLM information probe closes after the CHALLENGE; a client without credentials, or whose policy blocks NTLM, cannot build its AUTHENTICATE; a KRB-ERROR in the token may be final for the client (smbscope FILE tells which: logon.capture_ended, logon.abandoned, a kerberos finding).",
+        "Why a client stopped is in its own logs: Windows, the Microsoft-Windows-SMBClient/Security and Connectivity logs; Linux cifs, dmesg; smbclient, -d 3.",
     ],
 }
 0x8000_0005 "STATUS_BUFFER_OVERFLOW" {

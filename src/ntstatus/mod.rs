@@ -564,6 +564,25 @@ pub struct DosFacts {
     /// The NTSTATUS it stands for in answer to a request, where [MS-CIFS]
     /// pairs them ([`dos::PAIRINGS`]); elsewhere it stands for none.
     pub paired: Vec<DosPair>,
+    /// The 32-bit status of the same class and code that [MS-CIFS] gives
+    /// it for any request ([`dos::SAME_CODE`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub same_code: Option<SameCodeFacts>,
+}
+
+/// [`DosFacts::same_code`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct SameCodeFacts {
+    pub name: &'static str,
+    /// "0x005B0002".
+    #[serde(serialize_with = "hex32")]
+    pub value: u32,
+    pub note: &'static str,
+}
+
+/// Serializes a 32-bit status as "0x005B0002".
+fn hex32<S: serde::Serializer>(v: &u32, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(&format_args!("0x{v:08X}"))
 }
 
 /// One of [`DosFacts::paired`].
@@ -627,6 +646,11 @@ impl Report {
                 error_class: class,
                 error_code: code,
                 paired,
+                same_code: dos::same_code(class, code).map(|e| SameCodeFacts {
+                    name: e.name,
+                    value: e.value,
+                    note: e.note,
+                }),
             }),
         }
     }

@@ -122,6 +122,15 @@ fn dos_code_line(r: &Report) -> String {
 /// pairs it with for a request, and that elsewhere it stands for none.
 fn dos_pairs(out: &mut String, d: &super::DosFacts) {
     const MANY: &str = "[MS-CIFS] 2.2.2.4 maps many NTSTATUS values to one DOS code";
+    if let Some(e) = &d.same_code {
+        wrap_into(
+            out,
+            &format!("As an NTSTATUS: {} (0x{:08X}), in answer to any request ([MS-CIFS] 2.2.2.4): the same class and code in 32 bits ([MS-SMB] 2.2.2.4), the form a server sends to a client that asked for NT status codes, not an NTSTATUS with a meaning of its own, so the report names it by its DOS name. {}", e.name, e.value, e.note),
+            "",
+            "  ",
+        );
+        return;
+    }
     if d.paired.is_empty() {
         wrap_into(
             out,

@@ -526,3 +526,58 @@ fn sample_kerberos_errors_are_explained() {
         assert!(crate::ntstatus::kerberos::explain(code).is_some(), "{code}");
     }
 }
+
+/// STATUS_MORE_PROCESSING_REQUIRED is a step: the client must go on in the
+/// same SessionId ([MS-SMB2] 3.2.5.3.1), or stop when its mechanism fails
+/// on the token. samples/krb5-ap-skew.pcap (tshark: frame 19,
+/// smb2.nt_status 0xc0000016 with kerberos.error_code 37) is a Samba
+/// server's KRB-ERROR in such a response, which the text names as a cause;
+/// a Kerberos mutual authentication is not one (its AP-REP comes with
+/// STATUS_SUCCESS, krb5-success.pcap).
+#[test]
+fn more_processing_required_is_the_next_leg() {
+    let x = explain(0xC000_0016).expect("explained");
+    assert!(x
+        .meaning
+        .contains("SessionId of this response ([MS-SMB2] 3.2.5.3.1"));
+    assert!(x.causes.iter().any(|c| c.contains("KRB_AP_ERR_SKEW")));
+    assert!(!x
+        .causes
+        .iter()
+        .any(|c| c.contains("(mutual authentication")));
+    assert!(x.check.iter().any(|c| c.contains("logon.abandoned")));
+}
+
+/// ERRSRV/ERRbaduid: [MS-CIFS] 2.2.2.4 gives it, for every request, as
+/// STATUS_SMB_BAD_UID (0x005B0002, the same class and code in 32 bits),
+/// not as an NTSTATUS of its own per request: no [`dos::Pairing`], and the
+/// answer says so instead of "pairs this one with none". smbd sends it in
+/// the DOS form to a client that asked for NT status codes:
+/// samples/smb1-sharing-violation.pcap (tshark: frame 29 LOGOFF_ANDX
+/// request smb.flags2.nt_error 1, frame 31 its response nt_error 0,
+/// smb.error_class 0x02, smb.error_code 0x005b).
+#[test]
+fn baduid_is_smb_bad_uid_for_any_request() {
+    let r = query("ERRbaduid");
+    assert_eq!(r.len(), 1);
+    let d = r[0].dos.as_ref().expect("dos");
+    assert!(d.paired.is_empty());
+    let same = d.same_code.expect("same code");
+    assert_eq!((same.name, same.value), ("STATUS_SMB_BAD_UID", 0x005B_0002));
+    // ErrorCode << 16 | ErrorClass ([MS-SMB] 2.2.2.4).
+    assert_eq!(
+        same.value,
+        u32::from(dos::ERR_BADUID) << 16 | u32::from(dos::ERRSRV)
+    );
+    let text = render_text(&r);
+    assert!(
+        text.contains("As an NTSTATUS: STATUS_SMB_BAD_UID (0x005B0002), in answer to any request"),
+        "{text}"
+    );
+    assert!(!text.contains("pairs this one with none"), "{text}");
+    let v = serde_json::to_value(&r).expect("json");
+    assert_eq!(v[0]["dos"]["same_code"]["value"], "0x005B0002");
+    // Another code keeps the old answer, with no same_code key.
+    let v = serde_json::to_value(query("ERRSRV/ERRinvnetname")).expect("json");
+    assert!(v[0]["dos"].get("same_code").is_none());
+}
