@@ -1020,27 +1020,7 @@ fn every_finding_is_shown_by_a_capture() {
 /// frames it cites.
 #[test]
 fn evidence_frames_are_on_the_streams_named() {
-    let mut caps: Vec<(String, PathBuf)> = std::fs::read_dir(samples())
-        .unwrap()
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "pcap"))
-        .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), p))
-        .collect();
-    if let Some(d) = corpus() {
-        caps.extend(
-            std::fs::read_dir(d)
-                .unwrap()
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.extension().is_some_and(|x| x == "pcap" || x == "pcapng"))
-                .map(|p| {
-                    (
-                        format!("corpus:{}", p.file_name().unwrap().to_string_lossy()),
-                        p,
-                    )
-                }),
-        );
-    }
-    caps.sort();
+    let caps = all_captures();
     let mut checked = 0;
     let mut wrong = Vec::new();
     for (name, path) in &caps {
@@ -1073,6 +1053,94 @@ fn evidence_frames_are_on_the_streams_named() {
         }
     }
     assert!(checked > 500, "{checked}");
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// Every sample (`.pcap`) and corpus capture, as `load` names them, in
+/// order.
+fn all_captures() -> Vec<(String, PathBuf)> {
+    let mut caps: Vec<(String, PathBuf)> = std::fs::read_dir(samples())
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "pcap"))
+        .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), p))
+        .collect();
+    if let Some(d) = corpus() {
+        caps.extend(
+            std::fs::read_dir(d)
+                .unwrap()
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "pcap" || x == "pcapng"))
+                .map(|p| {
+                    (
+                        format!("corpus:{}", p.file_name().unwrap().to_string_lossy()),
+                        p,
+                    )
+                }),
+        );
+    }
+    caps.sort();
+    caps
+}
+
+/// On every sample and corpus capture, a finding's `status` is a status by
+/// name, as `smbscope status` takes it (an NTSTATUS, an SMB1 DOS-form error,
+/// a Kerberos error, or the hex of an unknown NTSTATUS): not an NTLM
+/// response kind, an enctype or a DialectIndex, which have keys of their own.
+/// A posture.ntlmv1 finding names its response and account.
+#[test]
+fn finding_status_is_a_status() {
+    use smbscope::ntstatus::{parse_query, Query};
+    let mut statuses = 0;
+    let (mut ntlmv1, mut enctypes) = (0, 0);
+    let mut wrong = Vec::new();
+    for (name, _) in all_captures() {
+        let a = load(&name).unwrap();
+        for f in &a.diagnosis.findings {
+            if let Some(st) = &f.status {
+                statuses += 1;
+                if matches!(parse_query(st), Query::Words(_) | Query::BadNumber(_)) {
+                    wrong.push(format!("{name} {}: status {st:?}", f.code));
+                }
+            }
+            if f.code == "posture.ntlmv1" {
+                ntlmv1 += 1;
+                let kind = f.ntlm_response.unwrap_or_default();
+                let user = f.user.as_deref().unwrap_or_default();
+                let s = a
+                    .model
+                    .sessions
+                    .iter()
+                    .find(|s| Some(s.session_id.to_string()) == f.session_id)
+                    .expect("the finding's session");
+                if s.ntlm_response != Some(kind)
+                    || s.user.as_deref().is_none_or(|u| !user.ends_with(u))
+                {
+                    wrong.push(format!(
+                        "{name} posture.ntlmv1: {kind:?} {user:?}, session {:?} {:?}",
+                        s.ntlm_response, s.user
+                    ));
+                }
+            }
+            if f.code == "posture.weak_enctype" {
+                enctypes += 1;
+                if !f
+                    .enctype
+                    .as_deref()
+                    .is_some_and(|e| e.starts_with("rc4-") || e.starts_with("des"))
+                {
+                    wrong.push(format!(
+                        "{name} posture.weak_enctype: enctype {:?}",
+                        f.enctype
+                    ));
+                }
+            }
+        }
+    }
+    assert!(
+        statuses > 50 && ntlmv1 > 3 && enctypes > 1,
+        "{statuses} {ntlmv1} {enctypes}"
+    );
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
 
