@@ -1504,7 +1504,10 @@ fn session_model_on_samples() {
         ),
         (Some("alice"), Some("SAMPLES"), Some("CLIENT1"))
     );
-    assert_eq!(s.dialect.map(|d| d.to_string()).as_deref(), Some("3.1.1"));
+    assert_eq!(
+        s.dialect.as_ref().map(|d| d.to_string()).as_deref(),
+        Some("3.1.1")
+    );
     let frames: Vec<_> = s
         .rounds
         .iter()
@@ -3402,4 +3405,70 @@ fn time_errors_measure_the_clocks() {
         "{}",
         f[0].explanation
     );
+}
+
+/// On every sample and corpus capture, an SMB1 NEGOTIATE response's chosen
+/// dialect (`smb1_negotiate.dialect`) is the string the request offered at
+/// tshark's `smb.dialect.index` (none for 0xFFFF), and an SMB1 session's
+/// `dialect` is its connection's: smb1-ntlm-success's smbd chose index 0,
+/// "NT LANMAN 1.0".
+#[test]
+fn smb1_dialect_is_the_one_at_the_index() {
+    let mut checked = 0;
+    let mut wrong = Vec::new();
+    for (name, path) in all_captures() {
+        let a = load(&name).unwrap();
+        let answered: Vec<_> = a
+            .model
+            .connections
+            .iter()
+            .filter_map(|c| Some((c.stream, c.smb1_negotiate.as_deref()?)))
+            .filter(|(_, n)| matches!(n.answer, Some("smb1" | "none")))
+            .collect();
+        if answered.is_empty() {
+            continue;
+        }
+        let out = common::tshark_fields(&path, "smb.cmd == 0x72 && smb.flags.response == 1", ',')
+            .args(["-e", "frame.number", "-e", "smb.dialect.index"])
+            .stderr(std::process::Stdio::null())
+            .output()
+            .expect("tshark");
+        let index: std::collections::HashMap<u64, usize> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| {
+                let (f, i) = l.split_once('\t')?;
+                Some((f.parse().ok()?, i.parse().ok()?))
+            })
+            .collect();
+        for (stream, n) in answered {
+            let want = n
+                .response_frame
+                .and_then(|f| index.get(&f))
+                .and_then(|&i| n.dialects.get(i));
+            checked += 1;
+            if n.dialect.as_ref() != want {
+                wrong.push(format!(
+                    "{name} stream {stream}: {:?}, tshark's index gives {want:?}",
+                    n.dialect
+                ));
+            }
+            for s in a.model.sessions.iter().filter(|s| s.stream == stream) {
+                let d = s.dialect.as_ref().map(|d| d.to_string());
+                if d.as_ref() != want {
+                    wrong.push(format!(
+                        "{name} session {} dialect {d:?}, want {want:?}",
+                        s.session_id
+                    ));
+                }
+            }
+        }
+    }
+    let ntlanman = sample("smb1-ntlm-success.pcap");
+    let s = &ntlanman.model.sessions[0];
+    assert_eq!(
+        s.dialect.as_ref().map(|d| d.to_string()).as_deref(),
+        Some("NT LANMAN 1.0")
+    );
+    assert!(checked > 25, "{checked}");
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }

@@ -86,7 +86,7 @@ pub(crate) fn session(
         service_principal: None,
         ntlm_response: Some("NTLMv2"),
         ticket_enctype: None,
-        dialect: Some(Dialect::SMB3_1_1),
+        dialect: Some(crate::session::SessionDialect::Smb2(Dialect::SMB3_1_1)),
         session_flags: SessionFlags(0),
         encrypted: false,
         encryption: Default::default(),
