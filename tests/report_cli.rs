@@ -2225,3 +2225,57 @@ fn failed_only_leaves_out_answered_normal_steps() {
     assert!(udp.contains("-> KRB_ERR_RESPONSE_TOO_BIG"), "{udp}");
     assert!(udp.contains("refused (RST"), "{udp}");
 }
+
+/// A `kerberos` line says which numbering its `stream` is in: on every
+/// sample and corpus capture, its `transport` and `smb_stream` are its
+/// exchange's, and tshark puts the request's frame on that udp.stream or
+/// tcp.stream (the two overlap: krb5-kinit-tcp-refused's udp.stream 0 is
+/// not its tcp.stream 0).
+#[test]
+fn kerberos_lines_name_their_transport() {
+    let mut caps: Vec<String> = sample_names().iter().map(|n| sample(n)).collect();
+    if let Some(d) = common::corpus_dir() {
+        caps.extend(
+            common::corpus_captures(&d)
+                .iter()
+                .map(|p| p.to_string_lossy().into_owned()),
+        );
+    }
+    let (mut udp, mut tcp, mut joined) = (0, 0, 0);
+    let mut wrong = Vec::new();
+    for f in &caps {
+        let lines: Vec<serde_json::Value> = jsonl(f, &[])
+            .into_iter()
+            .filter(|e| e["type"] == "kerberos")
+            .collect();
+        if lines.is_empty() {
+            continue;
+        }
+        let streams = common::frame_streams(Path::new(f));
+        for e in &lines {
+            let x = &e["exchange"];
+            let on = x["request_frame"]
+                .as_u64()
+                .and_then(|n| streams.get(&n))
+                .map(|&(t, s)| (serde_json::json!(t), serde_json::json!(s)));
+            let line = (e["transport"].clone(), e["stream"].clone());
+            if on.as_ref() != Some(&line)
+                || e["transport"] != x["transport"]
+                || e.get("smb_stream") != x.get("smb_stream")
+            {
+                wrong.push(format!(
+                    "{f}: line {line:?} smb_stream {:?}, exchange {x}, tshark {on:?}",
+                    e.get("smb_stream")
+                ));
+            }
+            match e["transport"].as_str() {
+                Some("udp") => udp += 1,
+                Some("tcp") => tcp += 1,
+                _ => {}
+            }
+            joined += usize::from(e.get("smb_stream").is_some());
+        }
+    }
+    assert!(udp > 5 && tcp > 5 && joined > 5, "{udp} {tcp} {joined}");
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}

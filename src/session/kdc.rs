@@ -106,6 +106,8 @@ impl Builder {
                 if self.opts.events {
                     let ev = super::events::Kerberos {
                         stream: m.stream,
+                        transport: x.transport,
+                        smb_stream: x.smb_stream,
                         time: m.ts,
                         exchange: x,
                     };
@@ -129,6 +131,8 @@ impl Builder {
         for x in self.model.kdc.iter().filter(|x| x.reply.is_none()) {
             let ev = super::events::Kerberos {
                 stream: x.stream,
+                transport: x.transport,
+                smb_stream: x.smb_stream,
                 time: end.unwrap_or(x.time),
                 exchange: x,
             };
