@@ -2279,3 +2279,64 @@ fn kerberos_lines_name_their_transport() {
     assert!(udp > 5 && tcp > 5 && joined > 5, "{udp} {tcp} {joined}");
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
+
+/// A KDC request's `till` is tshark's `kerberos.till`, on every sample and
+/// corpus capture (tshark prints "Nov 26, 2026 22:08:10.000000000 UTC").
+#[test]
+fn kerberos_till_is_tsharks() {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    // "Nov 26, 2026 22:08:10.000000000 UTC" -> "2026-11-26T22:08:10Z".
+    let rfc3339 = |t: &str| -> Option<String> {
+        let mut w = t.split([' ', ',']).filter(|w| !w.is_empty());
+        let (mon, day, year, time) = (w.next()?, w.next()?, w.next()?, w.next()?);
+        let m = MONTHS.iter().position(|&x| x == mon)? + 1;
+        let day: u32 = day.parse().ok()?;
+        let hms = time.split('.').next()?;
+        Some(format!("{year}-{m:02}-{day:02}T{hms}Z"))
+    };
+    let mut caps: Vec<String> = sample_names().iter().map(|n| sample(n)).collect();
+    if let Some(d) = common::corpus_dir() {
+        caps.extend(
+            common::corpus_captures(&d)
+                .iter()
+                .map(|p| p.to_string_lossy().into_owned()),
+        );
+    }
+    let (mut checked, mut wrong) = (0, Vec::new());
+    for f in &caps {
+        let doc = kerberos_of_document(f, &[]);
+        if doc.is_empty() {
+            continue;
+        }
+        let out = common::tshark_fields(
+            Path::new(f),
+            "kerberos.as_req_element || kerberos.tgs_req_element",
+            '|',
+        )
+        .args(["-e", "frame.number", "-e", "kerberos.till"])
+        .stderr(std::process::Stdio::null())
+        .output()
+        .expect("tshark");
+        let till: std::collections::HashMap<u64, String> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| {
+                let (n, t) = l.split_once('\t')?;
+                Some((n.parse().ok()?, rfc3339(t.split('|').next()?)?))
+            })
+            .collect();
+        for x in &doc {
+            checked += 1;
+            let want = x["request_frame"].as_u64().and_then(|n| till.get(&n));
+            if x["till"].as_str() != want.map(String::as_str) {
+                wrong.push(format!(
+                    "{f}: {} till {}, tshark {want:?}",
+                    x["request_frame"], x["till"]
+                ));
+            }
+        }
+    }
+    assert!(checked > 50, "{checked}");
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}

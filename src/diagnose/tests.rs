@@ -129,6 +129,7 @@ pub(crate) fn kdc(request: &str, frame: u64, error: Option<(i32, &str)>) -> KdcE
         etypes: vec![EncType::AES256_CTS_HMAC_SHA1_96],
         kdc_options: KdcOptions(0),
         from: None,
+        till: None,
         reply: Some(if error.is_some() {
             KrbMsgType::KRB_ERROR
         } else {

@@ -56,6 +56,7 @@ impl Builder {
                     etypes: k.etypes.to_vec(),
                     kdc_options: k.kdc_options,
                     from: k.from.as_deref().map(str::to_string),
+                    till: k.till.as_deref().map(str::to_string),
                     reply: None,
                     reply_frame: None,
                     reply_time: None,

@@ -1121,6 +1121,11 @@ pub struct KdcExchange {
     /// 1970-01-01T00:00:00Z.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
+    /// The request's `till` (RFC 4120 5.4.1): the expiration time the
+    /// client asks for (2037-09-13T02:48:05Z: Windows' no limit; some
+    /// clients send 1970-01-01T00:00:00Z).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub till: Option<String>,
     /// "AS-REP", "TGS-REP" or "KRB-ERROR".
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reply: Option<KrbMsgType>,
