@@ -2305,3 +2305,118 @@ fn failed_only_leaves_out_answered_normal_steps() {
     assert!(udp.contains("-> KRB_ERR_RESPONSE_TOO_BIG"), "{udp}");
     assert!(udp.contains("refused (RST"), "{udp}");
 }
+
+/// A `kerberos` line says which numbering its `stream` is in: on every
+/// sample and corpus capture, its `transport` and `smb_stream` are its
+/// exchange's, and tshark puts the request's frame on that udp.stream or
+/// tcp.stream (the two overlap: krb5-kinit-tcp-refused's udp.stream 0 is
+/// not its tcp.stream 0).
+#[test]
+fn kerberos_lines_name_their_transport() {
+    let mut caps: Vec<String> = sample_names().iter().map(|n| sample(n)).collect();
+    if let Some(d) = common::corpus_dir() {
+        caps.extend(
+            common::corpus_captures(&d)
+                .iter()
+                .map(|p| p.to_string_lossy().into_owned()),
+        );
+    }
+    let (mut udp, mut tcp, mut joined) = (0, 0, 0);
+    let mut wrong = Vec::new();
+    for f in &caps {
+        let lines: Vec<serde_json::Value> = jsonl(f, &[])
+            .into_iter()
+            .filter(|e| e["type"] == "kerberos")
+            .collect();
+        if lines.is_empty() {
+            continue;
+        }
+        let streams = common::frame_streams(Path::new(f));
+        for e in &lines {
+            let x = &e["exchange"];
+            let on = x["request_frame"]
+                .as_u64()
+                .and_then(|n| streams.get(&n))
+                .map(|&(t, s)| (serde_json::json!(t), serde_json::json!(s)));
+            let line = (e["transport"].clone(), e["stream"].clone());
+            if on.as_ref() != Some(&line)
+                || e["transport"] != x["transport"]
+                || e.get("smb_stream") != x.get("smb_stream")
+            {
+                wrong.push(format!(
+                    "{f}: line {line:?} smb_stream {:?}, exchange {x}, tshark {on:?}",
+                    e.get("smb_stream")
+                ));
+            }
+            match e["transport"].as_str() {
+                Some("udp") => udp += 1,
+                Some("tcp") => tcp += 1,
+                _ => {}
+            }
+            joined += usize::from(e.get("smb_stream").is_some());
+        }
+    }
+    assert!(udp > 5 && tcp > 5 && joined > 5, "{udp} {tcp} {joined}");
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// A KDC request's `till` is tshark's `kerberos.till`, on every sample and
+/// corpus capture (tshark prints "Nov 26, 2026 22:08:10.000000000 UTC").
+#[test]
+fn kerberos_till_is_tsharks() {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    // "Nov 26, 2026 22:08:10.000000000 UTC" -> "2026-11-26T22:08:10Z".
+    let rfc3339 = |t: &str| -> Option<String> {
+        let mut w = t.split([' ', ',']).filter(|w| !w.is_empty());
+        let (mon, day, year, time) = (w.next()?, w.next()?, w.next()?, w.next()?);
+        let m = MONTHS.iter().position(|&x| x == mon)? + 1;
+        let day: u32 = day.parse().ok()?;
+        let hms = time.split('.').next()?;
+        Some(format!("{year}-{m:02}-{day:02}T{hms}Z"))
+    };
+    let mut caps: Vec<String> = sample_names().iter().map(|n| sample(n)).collect();
+    if let Some(d) = common::corpus_dir() {
+        caps.extend(
+            common::corpus_captures(&d)
+                .iter()
+                .map(|p| p.to_string_lossy().into_owned()),
+        );
+    }
+    let (mut checked, mut wrong) = (0, Vec::new());
+    for f in &caps {
+        let doc = kerberos_of_document(f, &[]);
+        if doc.is_empty() {
+            continue;
+        }
+        let out = common::tshark_fields(
+            Path::new(f),
+            "kerberos.as_req_element || kerberos.tgs_req_element",
+            '|',
+        )
+        .args(["-e", "frame.number", "-e", "kerberos.till"])
+        .stderr(std::process::Stdio::null())
+        .output()
+        .expect("tshark");
+        let till: std::collections::HashMap<u64, String> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| {
+                let (n, t) = l.split_once('\t')?;
+                Some((n.parse().ok()?, rfc3339(t.split('|').next()?)?))
+            })
+            .collect();
+        for x in &doc {
+            checked += 1;
+            let want = x["request_frame"].as_u64().and_then(|n| till.get(&n));
+            if x["till"].as_str() != want.map(String::as_str) {
+                wrong.push(format!(
+                    "{f}: {} till {}, tshark {want:?}",
+                    x["request_frame"], x["till"]
+                ));
+            }
+        }
+    }
+    assert!(checked > 50, "{checked}");
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}

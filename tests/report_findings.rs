@@ -1637,7 +1637,10 @@ fn session_model_on_samples() {
         ),
         (Some("alice"), Some("SAMPLES"), Some("CLIENT1"))
     );
-    assert_eq!(s.dialect.map(|d| d.to_string()).as_deref(), Some("3.1.1"));
+    assert_eq!(
+        s.dialect.as_ref().map(|d| d.to_string()).as_deref(),
+        Some("3.1.1")
+    );
     let frames: Vec<_> = s
         .rounds
         .iter()
@@ -3535,4 +3538,131 @@ fn time_errors_measure_the_clocks() {
         "{}",
         f[0].explanation
     );
+}
+
+/// On every sample and corpus capture, a finding's `status` is a status by
+/// name, as `smbscope status` takes it (an NTSTATUS, an SMB1 DOS-form error,
+/// a Kerberos error, or the hex of an unknown NTSTATUS): not an NTLM
+/// response kind, an enctype or a DialectIndex, which have keys of their own.
+/// A posture.ntlmv1 finding names its response and account.
+#[test]
+fn finding_status_is_a_status() {
+    use smbscope::ntstatus::{parse_query, Query};
+    let mut statuses = 0;
+    let (mut ntlmv1, mut enctypes) = (0, 0);
+    let mut wrong = Vec::new();
+    for (name, _) in sample_names_and_corpus() {
+        let a = load(&name).unwrap();
+        for f in &a.diagnosis.findings {
+            if let Some(st) = &f.status {
+                statuses += 1;
+                if matches!(parse_query(st), Query::Words(_) | Query::BadNumber(_)) {
+                    wrong.push(format!("{name} {}: status {st:?}", f.code));
+                }
+            }
+            if f.code == "posture.ntlmv1" {
+                ntlmv1 += 1;
+                let kind = f.ntlm_response.unwrap_or_default();
+                let user = f.user.as_deref().unwrap_or_default();
+                let s = a
+                    .model
+                    .sessions
+                    .iter()
+                    .find(|s| Some(s.session_id.to_string()) == f.session_id)
+                    .expect("the finding's session");
+                if s.ntlm_response != Some(kind)
+                    || s.user.as_deref().is_none_or(|u| !user.ends_with(u))
+                {
+                    wrong.push(format!(
+                        "{name} posture.ntlmv1: {kind:?} {user:?}, session {:?} {:?}",
+                        s.ntlm_response, s.user
+                    ));
+                }
+            }
+            if f.code == "posture.weak_enctype" {
+                enctypes += 1;
+                if !f
+                    .enctype
+                    .as_deref()
+                    .is_some_and(|e| e.starts_with("rc4-") || e.starts_with("des"))
+                {
+                    wrong.push(format!(
+                        "{name} posture.weak_enctype: enctype {:?}",
+                        f.enctype
+                    ));
+                }
+            }
+        }
+    }
+    assert!(
+        statuses > 50 && ntlmv1 > 3 && enctypes > 1,
+        "{statuses} {ntlmv1} {enctypes}"
+    );
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// On every sample and corpus capture, an SMB1 NEGOTIATE response's chosen
+/// dialect (`smb1_negotiate.dialect`) is the string the request offered at
+/// tshark's `smb.dialect.index` (none for 0xFFFF), and an SMB1 session's
+/// `dialect` is its connection's: smb1-ntlm-success's smbd chose index 0,
+/// "NT LANMAN 1.0".
+#[test]
+fn smb1_dialect_is_the_one_at_the_index() {
+    let mut checked = 0;
+    let mut wrong = Vec::new();
+    for (name, path) in sample_names_and_corpus() {
+        let a = load(&name).unwrap();
+        let answered: Vec<_> = a
+            .model
+            .connections
+            .iter()
+            .filter_map(|c| Some((c.stream, c.smb1_negotiate.as_deref()?)))
+            .filter(|(_, n)| matches!(n.answer, Some("smb1" | "none")))
+            .collect();
+        if answered.is_empty() {
+            continue;
+        }
+        let out = common::tshark_fields(&path, "smb.cmd == 0x72 && smb.flags.response == 1", ',')
+            .args(["-e", "frame.number", "-e", "smb.dialect.index"])
+            .stderr(std::process::Stdio::null())
+            .output()
+            .expect("tshark");
+        let index: std::collections::HashMap<u64, usize> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| {
+                let (f, i) = l.split_once('\t')?;
+                Some((f.parse().ok()?, i.parse().ok()?))
+            })
+            .collect();
+        for (stream, n) in answered {
+            let want = n
+                .response_frame
+                .and_then(|f| index.get(&f))
+                .and_then(|&i| n.dialects.get(i));
+            checked += 1;
+            if n.dialect.as_ref() != want {
+                wrong.push(format!(
+                    "{name} stream {stream}: {:?}, tshark's index gives {want:?}",
+                    n.dialect
+                ));
+            }
+            for s in a.model.sessions.iter().filter(|s| s.stream == stream) {
+                let d = s.dialect.as_ref().map(|d| d.to_string());
+                if d.as_ref() != want {
+                    wrong.push(format!(
+                        "{name} session {} dialect {d:?}, want {want:?}",
+                        s.session_id
+                    ));
+                }
+            }
+        }
+    }
+    let ntlanman = sample("smb1-ntlm-success.pcap");
+    let s = &ntlanman.model.sessions[0];
+    assert_eq!(
+        s.dialect.as_ref().map(|d| d.to_string()).as_deref(),
+        Some("NT LANMAN 1.0")
+    );
+    assert!(checked > 25, "{checked}");
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }

@@ -1010,7 +1010,7 @@ fn fallback(model: &Model, out: &mut Sink) {
         if !offered && x.smb_stream != Some(s.stream) {
             continue;
         }
-        let err = x.error.clone().unwrap_or_default();
+        let err = x.error.clone().unwrap_or_else(|| "an error".to_string());
         let sp = x.service_principal.clone().unwrap_or_default();
         let draft = Draft::new(Severity::Warning, "kerberos.fallback_ntlm", format!("Kerberos failed ({err}); the client fell back to NTLM"))
                 .explain(format!("Before this NTLM session setup for {}, the client's {} for {sp} was answered {err}, so it could not use Kerberos and used NTLM instead. NTLM works, but it is weaker, cannot be delegated, and is blocked where NTLM is restricted.", identity(s), x.request))
@@ -1025,6 +1025,10 @@ fn fallback(model: &Model, out: &mut Sink) {
             "tcp" => draft.covers([(x.stream, None), session]),
             _ => draft.udp_and_tcp([session]),
         };
+        let draft = match x.error.clone() {
+            Some(e) => draft.status(e),
+            None => draft,
+        };
         out.push(
             draft
                 .frames(
@@ -1034,7 +1038,6 @@ fn fallback(model: &Model, out: &mut Sink) {
                         .chain([s.first_frame]),
                 )
                 .session(s.session_id)
-                .status(err)
                 .user(Some(identity(s)))
                 .done(),
         );

@@ -523,6 +523,7 @@ fn encryption(s: &Session, out: &mut Sink) {
     let who = identity(s);
     let dialect = s
         .dialect
+        .as_ref()
         .map_or_else(|| "2.x".to_string(), |d| d.to_string());
     out.push(
         Draft::new(Severity::Error, "session.encryption_required", format!("Session refused: the server probably requires encryption, which SMB {dialect} cannot do ({who})"))

@@ -77,10 +77,18 @@ pub struct Finding {
     /// The session concerned; for a finding that stands for several
     /// sessions, the first one's (written only when it stands for one).
     pub session_id: Option<String>,
-    /// The NTSTATUS or Kerberos error behind the finding.
+    /// The NTSTATUS (or SMB1 DOS-form error) or Kerberos error behind the
+    /// finding, by name: a status and nothing else (`smbscope status` takes
+    /// it).
     pub status: Option<String>,
     /// The identity concerned (DOMAIN\user or a Kerberos principal).
     pub user: Option<String>,
+    /// The NTLM response a `posture.ntlmv1` finding is about, as
+    /// `sessions[].ntlm_response` names it: "NTLMv1", "NTLMv1-ESS" or "LM".
+    pub ntlm_response: Option<&'static str>,
+    /// The weak Kerberos enctype a `posture.weak_enctype` finding is about,
+    /// as `kerberos[].ticket_enctype` names it ("rc4-hmac").
+    pub enctype: Option<String>,
     /// The tcp.stream and SessionId of each item a finding stands for when
     /// it stands for several (sessions, connections or refused requests
     /// grouped, or repeats merged; at most [`MAX_COVERS`]); empty otherwise.
@@ -129,7 +137,7 @@ impl Serialize for Finding {
             session_ids.sort_unstable_by_key(|h| h.0);
             session_ids.dedup();
         }
-        let mut st = s.serialize_struct("Finding", 13)?;
+        let mut st = s.serialize_struct("Finding", 15)?;
         st.serialize_field("severity", &self.severity)?;
         st.serialize_field("code", self.code)?;
         st.serialize_field("title", &self.title)?;
@@ -166,6 +174,14 @@ impl Serialize for Finding {
         match &self.user {
             Some(x) => st.serialize_field("user", x)?,
             None => st.skip_field("user")?,
+        }
+        match self.ntlm_response {
+            Some(x) => st.serialize_field("ntlm_response", x)?,
+            None => st.skip_field("ntlm_response")?,
+        }
+        match &self.enctype {
+            Some(x) => st.serialize_field("enctype", x)?,
+            None => st.skip_field("enctype")?,
         }
         st.end()
     }
@@ -273,6 +289,8 @@ impl Draft {
             session_id: None,
             status: None,
             user: None,
+            ntlm_response: None,
+            enctype: None,
             covers: Vec::new(),
             udp_and_tcp: false,
             explains_from: None,
@@ -336,6 +354,14 @@ impl Draft {
     }
     pub fn user(mut self, u: Option<String>) -> Draft {
         self.0.user = u;
+        self
+    }
+    pub fn ntlm_response(mut self, kind: &'static str) -> Draft {
+        self.0.ntlm_response = Some(kind);
+        self
+    }
+    pub fn enctype(mut self, e: impl Into<String>) -> Draft {
+        self.0.enctype = Some(e.into());
         self
     }
     /// This finding explains others of its severity whose evidence starts

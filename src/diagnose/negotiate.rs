@@ -29,12 +29,8 @@ fn smb1(c: &Connection, out: &mut Sink) {
             .explain(format!("The client's NEGOTIATE offered only SMB1 dialects ({}), and the server, which has SMB1 disabled, answered that it supports none of them (DialectIndex 0xFFFF).", s.dialects.join(", ")))
             .next("Enable SMB2/SMB3 on the client (Samba: 'client min protocol = SMB2_10' and a max protocol of SMB3; old devices need a firmware update) rather than re-enabling SMB1 on the server.")
     };
-    out.push(
-        d.stream(c.stream)
-            .frames(frames)
-            .status("DialectIndex 0xFFFF")
-            .done(),
-    );
+    // DialectIndex 0xFFFF is an answer, not a status: the finding has none.
+    out.push(d.stream(c.stream).frames(frames).done());
 }
 
 fn negotiate_error(c: &Connection, out: &mut Sink) {

@@ -86,7 +86,8 @@ fn ntlmv1(model: &Model, out: &mut Sink) {
                         .flat_map(|(_, r)| [r.request_frame].into_iter().chain(r.response_frame))
                 }))
                 .session(s.session_id)
-                .status(kind)
+                .ntlm_response(kind)
+                .user(Some(identity(s)))
                 .done(),
         );
     }
@@ -302,7 +303,7 @@ fn weak_reply_keys(model: &Model, out: &mut Sink) {
                 .stream(x.stream)
                 .transport(x.transport)
                 .frames([x.request_frame, reply])
-                .status(e.to_string())
+                .enctype(e.to_string())
                 .user(x.client_principal.clone())
                 .done(),
         );
@@ -358,7 +359,7 @@ fn enctypes(model: &Model, out: &mut Sink) {
                 .stream(s.stream)
                 .frames(r.map(|r| r.request_frame))
                 .session(s.session_id)
-                .status(e)
+                .enctype(e)
                 .done(),
         );
     }
@@ -385,7 +386,7 @@ fn enctypes(model: &Model, out: &mut Sink) {
             .stream(x.stream)
             .transport(x.transport)
             .frames(x.reply_frame)
-            .status(e)
+            .enctype(e)
             .done(),
         );
     }

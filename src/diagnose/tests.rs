@@ -86,7 +86,7 @@ pub(crate) fn session(
         service_principal: None,
         ntlm_response: Some("NTLMv2"),
         ticket_enctype: None,
-        dialect: Some(Dialect::SMB3_1_1),
+        dialect: Some(crate::session::SessionDialect::Smb2(Dialect::SMB3_1_1)),
         session_flags: SessionFlags(0),
         encrypted: false,
         encryption: Default::default(),
@@ -129,6 +129,7 @@ pub(crate) fn kdc(request: &str, frame: u64, error: Option<(i32, &str)>) -> KdcE
         etypes: vec![EncType::AES256_CTS_HMAC_SHA1_96],
         kdc_options: KdcOptions(0),
         from: None,
+        till: None,
         reply: Some(if error.is_some() {
             KrbMsgType::KRB_ERROR
         } else {

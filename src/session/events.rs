@@ -216,7 +216,15 @@ pub(super) struct Error<'a> {
 /// `reply`; see [`super::Builder::capture_ended`]).
 #[derive(Serialize)]
 pub(super) struct Kerberos<'a> {
+    /// The exchange's stream: a udp.stream or a tcp.stream, as `transport`
+    /// says.
     pub stream: u64,
+    /// "udp" or "tcp".
+    pub transport: &'static str,
+    /// The SMB connection (tcp.stream) the exchange is joined to, as the
+    /// exchange's `smb_stream`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub smb_stream: Option<u64>,
     pub time: Timestamp,
     pub exchange: &'a KdcExchange,
 }

@@ -56,6 +56,7 @@ impl Builder {
                     etypes: k.etypes.to_vec(),
                     kdc_options: k.kdc_options,
                     from: k.from.as_deref().map(str::to_string),
+                    till: k.till.as_deref().map(str::to_string),
                     reply: None,
                     reply_frame: None,
                     reply_time: None,
@@ -106,6 +107,8 @@ impl Builder {
                 if self.opts.events {
                     let ev = super::events::Kerberos {
                         stream: m.stream,
+                        transport: x.transport,
+                        smb_stream: x.smb_stream,
                         time: m.ts,
                         exchange: x,
                     };
@@ -129,6 +132,8 @@ impl Builder {
         for x in self.model.kdc.iter().filter(|x| x.reply.is_none()) {
             let ev = super::events::Kerberos {
                 stream: x.stream,
+                transport: x.transport,
+                smb_stream: x.smb_stream,
                 time: end.unwrap_or(x.time),
                 exchange: x,
             };

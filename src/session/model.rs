@@ -159,6 +159,11 @@ pub struct Smb1Negotiate {
     /// chosen), "none" (DialectIndex 0xFFFF: no common dialect).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub answer: Option<&'static str>,
+    /// The SMB1 dialect the server chose: the string the client offered at
+    /// the response's DialectIndex ("NT LM 0.12"); none when it chose none
+    /// (0xFFFF), answered in SMB2, or the index is past the list.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dialect: Option<String>,
     /// The server chose NT LM 0.12 and its SecurityMode lacks
     /// NEGOTIATE_ENCRYPT_PASSWORDS: it asks for plaintext passwords
     /// ([MS-CIFS] 2.2.4.52.2).
@@ -166,6 +171,33 @@ pub struct Smb1Negotiate {
     /// The server's SecurityMode has NEGOTIATE_SECURITY_SIGNATURES_REQUIRED
     /// ([MS-CIFS] 2.2.4.52.2).
     pub signing_required: bool,
+}
+
+/// The dialect of a session's connection: an SMB2 dialect revision, or the
+/// SMB1 dialect string the server chose ([MS-CIFS] 2.2.4.52.2), as the
+/// client offered it. Written as a string either way: "3.1.1", "NT LM 0.12".
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SessionDialect {
+    Smb2(Dialect),
+    Smb1(Box<str>),
+}
+
+impl std::fmt::Display for SessionDialect {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SessionDialect::Smb2(d) => d.fmt(f),
+            SessionDialect::Smb1(d) => f.write_str(d),
+        }
+    }
+}
+
+impl Serialize for SessionDialect {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            SessionDialect::Smb2(d) => d.serialize(s),
+            SessionDialect::Smb1(d) => s.serialize_str(d),
+        }
+    }
 }
 
 /// The NetBIOS session set-up that opens an SMB connection on TCP 139
@@ -823,7 +855,9 @@ pub struct Session {
     /// Enctype of the Kerberos service ticket.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ticket_enctype: Option<EncType>,
-    pub dialect: Option<Dialect>,
+    /// The dialect its connection negotiated: "3.1.1", or for SMB1 the
+    /// dialect string the server chose ("NT LM 0.12").
+    pub dialect: Option<SessionDialect>,
     /// SessionFlags of the successful setup (serialized as the list of names).
     pub session_flags: SessionFlags,
     /// Some message with this SessionId was seen in a TRANSFORM header (at
@@ -1106,6 +1140,11 @@ pub struct KdcExchange {
     /// 1970-01-01T00:00:00Z.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
+    /// The request's `till` (RFC 4120 5.4.1): the expiration time the
+    /// client asks for (2037-09-13T02:48:05Z: Windows' no limit; some
+    /// clients send 1970-01-01T00:00:00Z).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub till: Option<String>,
     /// "AS-REP", "TGS-REP" or "KRB-ERROR".
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reply: Option<KrbMsgType>,

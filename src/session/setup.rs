@@ -77,6 +77,7 @@ pub fn smb1_negotiate(c: &mut Connection, m: &Message<'_>, dec: &Decoded) {
                 dialects: dialects.clone(),
                 response_frame: None,
                 answer: None,
+                dialect: None,
                 plaintext_passwords: false,
                 signing_required: false,
             }));
@@ -97,6 +98,7 @@ pub fn smb1_negotiate(c: &mut Connection, m: &Message<'_>, dec: &Decoded) {
                 } else {
                     "smb1"
                 });
+                s.dialect = s.dialects.get(usize::from(*dialect_index)).cloned();
             }
         }
     }
@@ -228,7 +230,14 @@ impl Builder {
         }
         let c = &self.model.connections[ci];
         let (client, server) = (c.client, c.server);
-        let dialect = c.negotiate.as_ref().and_then(|n| n.dialect);
+        let dialect = match c.negotiate.as_ref().and_then(|n| n.dialect) {
+            Some(d) => Some(SessionDialect::Smb2(d)),
+            None => c
+                .smb1_negotiate
+                .as_ref()
+                .and_then(|n| n.dialect.as_deref())
+                .map(|d| SessionDialect::Smb1(d.into())),
+        };
         let bound_to = if binding {
             self.session_by_id.get(&(server.ip(), sid)).copied()
         } else {
