@@ -661,7 +661,7 @@ fn upper_name(s: Severity) -> &'static str {
     }
 }
 
-/// "Evidence: tcp.stream eq N, frames A, B" (or "tcp.stream in {N, M}"
+/// "Evidence: tcp.stream eq N, frames A, B" ("frame A" for one; or "tcp.stream in {N, M}"
 /// when the finding stands for items on a few streams, no stream when on
 /// many), into `line`.
 fn evidence_text(line: &mut String, f: &crate::diagnose::Finding) {
@@ -670,7 +670,11 @@ fn evidence_text(line: &mut String, f: &crate::diagnose::Finding) {
     if f.stream_filter(line) {
         line.push_str(", ");
     }
-    line.push_str("frames ");
+    line.push_str(if f.frames.len() == 1 {
+        "frame "
+    } else {
+        "frames "
+    });
     for (i, &n) in f.frames.iter().enumerate() {
         if i > 0 {
             line.push_str(", ");
