@@ -2306,13 +2306,8 @@ fn failed_only_leaves_out_answered_normal_steps() {
     assert!(udp.contains("refused (RST"), "{udp}");
 }
 
-/// A `kerberos` line says which numbering its `stream` is in: on every
-/// sample and corpus capture, its `transport` and `smb_stream` are its
-/// exchange's, and tshark puts the request's frame on that udp.stream or
-/// tcp.stream (the two overlap: krb5-kinit-tcp-refused's udp.stream 0 is
-/// not its tcp.stream 0).
-#[test]
-fn kerberos_lines_name_their_transport() {
+/// The paths of every sample and, when present, every corpus capture.
+fn sample_and_corpus_paths() -> Vec<String> {
     let mut caps: Vec<String> = sample_names().iter().map(|n| sample(n)).collect();
     if let Some(d) = common::corpus_dir() {
         caps.extend(
@@ -2321,6 +2316,17 @@ fn kerberos_lines_name_their_transport() {
                 .map(|p| p.to_string_lossy().into_owned()),
         );
     }
+    caps
+}
+
+/// A `kerberos` line says which numbering its `stream` is in: on every
+/// sample and corpus capture, its `transport` and `smb_stream` are its
+/// exchange's, and tshark puts the request's frame on that udp.stream or
+/// tcp.stream (the two overlap: krb5-kinit-tcp-refused's udp.stream 0 is
+/// not its tcp.stream 0).
+#[test]
+fn kerberos_lines_name_their_transport() {
+    let caps = sample_and_corpus_paths();
     let (mut udp, mut tcp, mut joined) = (0, 0, 0);
     let mut wrong = Vec::new();
     for f in &caps {
@@ -2376,14 +2382,7 @@ fn kerberos_till_is_tsharks() {
         let hms = time.split('.').next()?;
         Some(format!("{year}-{m:02}-{day:02}T{hms}Z"))
     };
-    let mut caps: Vec<String> = sample_names().iter().map(|n| sample(n)).collect();
-    if let Some(d) = common::corpus_dir() {
-        caps.extend(
-            common::corpus_captures(&d)
-                .iter()
-                .map(|p| p.to_string_lossy().into_owned()),
-        );
-    }
+    let caps = sample_and_corpus_paths();
     let (mut checked, mut wrong) = (0, Vec::new());
     for f in &caps {
         let doc = kerberos_of_document(f, &[]);

@@ -111,20 +111,26 @@ impl Filter {
         !any && self.session.is_none() && self.user.is_none()
     }
 
-    /// The trees kept, in model order. A tree passes `--user` when the
-    /// session it was connected in does: those sessions, (stream,
-    /// SessionId), are found once here, where a look through its
-    /// connection's sessions for each tree costs trees × sessions on one
-    /// connection.
-    pub fn trees<'a>(&self, model: &'a Model) -> Vec<&'a Tree> {
-        let users: Option<UserSessions> = self.user.as_ref().map(|_| {
+    /// With `--user`, the sessions (stream, SessionId) that pass it, found
+    /// once for all the trees or findings matched on them.
+    fn user_sessions(&self, model: &Model) -> Option<UserSessions> {
+        self.user.as_ref().map(|_| {
             model
                 .sessions
                 .iter()
                 .filter(|s| self.user_ok(s))
                 .map(|s| (s.stream, s.id))
                 .collect()
-        });
+        })
+    }
+
+    /// The trees kept, in model order. A tree passes `--user` when the
+    /// session it was connected in does: those sessions, (stream,
+    /// SessionId), are found once here, where a look through its
+    /// connection's sessions for each tree costs trees × sessions on one
+    /// connection.
+    pub fn trees<'a>(&self, model: &'a Model) -> Vec<&'a Tree> {
+        let users = self.user_sessions(model);
         model
             .trees
             .iter()
@@ -175,14 +181,7 @@ impl Filter {
         if self.is_empty() {
             return all.iter().collect();
         }
-        let users: Option<UserSessions> = self.user.as_ref().map(|_| {
-            model
-                .sessions
-                .iter()
-                .filter(|s| self.user_ok(s))
-                .map(|s| (s.stream, s.id))
-                .collect()
-        });
+        let users = self.user_sessions(model);
         let by_frame = if self.stream.is_some() || self.host.is_some() || self.user.is_some() {
             Evidence::of_model(model)
         } else {

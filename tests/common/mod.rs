@@ -38,45 +38,52 @@ pub fn tshark_fields(path: &Path, filter: &str, aggregator: char) -> std::proces
     cmd
 }
 
-/// Each UDP or TCP frame's stream as tshark numbers it: ("udp",
-/// udp.stream) or ("tcp", tcp.stream); a user types "udp.stream eq N" or
-/// "tcp.stream eq N" into Wireshark to find it.
-pub fn frame_streams(path: &Path) -> std::collections::HashMap<u64, (&'static str, u64)> {
-    let out = tshark_fields(path, "udp || tcp", ',')
-        .args(["-e", "frame.number", "-e", "udp.stream", "-e", "tcp.stream"])
+/// tshark's `fields` of the frames `filter` keeps, a line each (tabs
+/// between fields, ',' between occurrences); tshark must succeed.
+pub fn tshark_text(path: &Path, filter: &str, fields: &[&str]) -> String {
+    let mut cmd = tshark_fields(path, filter, ',');
+    for f in fields {
+        cmd.args(["-e", f]);
+    }
+    let out = cmd
         .stderr(std::process::Stdio::null())
         .output()
         .expect("tshark (.ci/run installs it)");
     assert!(out.status.success(), "tshark on {}", path.display());
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| {
-            let f: Vec<&str> = l.split('\t').collect();
-            let (t, n) = if f[1].is_empty() {
-                ("tcp", f[2])
-            } else {
-                ("udp", f[1])
-            };
-            let stream = n.split(',').next().unwrap_or(n);
-            (
-                f[0].parse::<u64>().expect("frame"),
-                (t, stream.parse::<u64>().expect("stream")),
-            )
-        })
-        .collect()
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Each UDP or TCP frame's stream as tshark numbers it: ("udp",
+/// udp.stream) or ("tcp", tcp.stream); a user types "udp.stream eq N" or
+/// "tcp.stream eq N" into Wireshark to find it.
+pub fn frame_streams(path: &Path) -> std::collections::HashMap<u64, (&'static str, u64)> {
+    tshark_text(
+        path,
+        "udp || tcp",
+        &["frame.number", "udp.stream", "tcp.stream"],
+    )
+    .lines()
+    .map(|l| {
+        let f: Vec<&str> = l.split('\t').collect();
+        let (t, n) = if f[1].is_empty() {
+            ("tcp", f[2])
+        } else {
+            ("udp", f[1])
+        };
+        let stream = n.split(',').next().unwrap_or(n);
+        (
+            f[0].parse::<u64>().expect("frame"),
+            (t, stream.parse::<u64>().expect("stream")),
+        )
+    })
+    .collect()
 }
 
 /// Each IP frame's addresses as tshark reads them (ip.src, ip.dst or
 /// ipv6.src, ipv6.dst; those of an inner header too when a frame has two).
 pub fn frame_hosts(path: &Path) -> std::collections::HashMap<u64, Vec<std::net::IpAddr>> {
-    let out = tshark_fields(path, "ip || ipv6", ',')
-        .args(["-e", "frame.number", "-e", "ip.src", "-e", "ip.dst"])
-        .args(["-e", "ipv6.src", "-e", "ipv6.dst"])
-        .stderr(std::process::Stdio::null())
-        .output()
-        .expect("tshark (.ci/run installs it)");
-    assert!(out.status.success(), "tshark on {}", path.display());
-    String::from_utf8_lossy(&out.stdout)
+    let fields = ["frame.number", "ip.src", "ip.dst", "ipv6.src", "ipv6.dst"];
+    tshark_text(path, "ip || ipv6", &fields)
         .lines()
         .map(|l| {
             let mut f = l.split('\t');
