@@ -3666,3 +3666,103 @@ fn smb1_dialect_is_the_one_at_the_index() {
     assert!(checked > 25, "{checked}");
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
+
+/// On every sample and corpus capture, the server names of each session's
+/// last NTLM CHALLENGE are tshark's (ntlmssp.challenge.target_info.*) in
+/// that frame; a name tshark leaves empty is left out of the JSON report.
+#[test]
+fn ntlm_server_names_match_tshark() {
+    const FIELDS: [&str; 5] = [
+        "nb_computer_name",
+        "nb_domain_name",
+        "dns_computer_name",
+        "dns_domain_name",
+        "dns_tree_name",
+    ];
+    let (mut checked, mut named, mut captures) = (0, 0, 0);
+    let mut wrong = Vec::new();
+    for (name, path) in &sample_names_and_corpus() {
+        let a = load(name).unwrap();
+        // The response frame of each session's last CHALLENGE.
+        let sessions: Vec<_> = a
+            .model
+            .sessions
+            .iter()
+            .filter(|s| s.rounds_omitted == 0)
+            .filter_map(|s| {
+                let r = s
+                    .rounds
+                    .iter()
+                    .rev()
+                    .find(|r| r.response_token.as_deref() == Some("NTLMSSP CHALLENGE"))?;
+                Some((s, r.response_frame?))
+            })
+            .collect();
+        if sessions.is_empty() {
+            continue;
+        }
+        captures += 1;
+        let mut cmd = common::tshark_fields(path, "ntlmssp.messagetype == 2", ';');
+        for port in ["4455", "4456", "4457"]
+            .iter()
+            .filter(|p| name.contains(*p))
+        {
+            cmd.args(["-d", &format!("tcp.port=={port},nbss")]);
+        }
+        cmd.args(["-e", "frame.number", "-e", "ntlmssp.messagetype"]);
+        for f in FIELDS {
+            cmd.args(["-e", &format!("ntlmssp.challenge.target_info.{f}")]);
+        }
+        let out = cmd.output().expect("tshark");
+        assert!(out.status.success(), "tshark on {name}");
+        let rows: std::collections::HashMap<u64, Vec<String>> =
+            String::from_utf8_lossy(&out.stdout)
+                .lines()
+                .filter_map(|l| {
+                    let f: Vec<String> = l.split('\t').map(str::to_string).collect();
+                    Some((f.first()?.parse().ok()?, f))
+                })
+                .collect();
+        for (s, frame) in sessions {
+            let Some(row) = rows.get(&frame) else {
+                wrong.push(format!("{name} frame {frame}: no CHALLENGE for tshark"));
+                continue;
+            };
+            if row[1].contains(';') {
+                continue; // two CHALLENGEs in one frame: not told apart
+            }
+            let ours = [
+                &s.server_nb_computer_name,
+                &s.server_nb_domain_name,
+                &s.server_dns_computer_name,
+                &s.server_dns_domain_name,
+                &s.server_dns_tree_name,
+            ];
+            for (i, f) in FIELDS.iter().enumerate() {
+                let theirs = row
+                    .get(2 + i)
+                    .map_or("", |v| v.split(';').next().unwrap_or(""));
+                let ours = ours[i].as_deref();
+                if ours != Some(theirs).filter(|t| !t.is_empty()) {
+                    wrong.push(format!(
+                        "{name} frame {frame} {f}: {ours:?}, tshark {theirs:?}"
+                    ));
+                }
+                named += usize::from(ours.is_some());
+            }
+            checked += 1;
+            let json = serde_json::to_value(s).unwrap();
+            for f in FIELDS {
+                let key = format!("server_{f}");
+                let v = json.get(&key);
+                assert!(v.is_none_or(|v| v.is_string()), "{name} {key}: {v:?}");
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    assert!(
+        captures >= 40 && checked >= 100 && named >= 400,
+        "{captures} {checked} {named}"
+    );
+    eprintln!("{captures} captures, {checked} sessions, {named} names");
+}

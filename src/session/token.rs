@@ -4,6 +4,7 @@
 use std::borrow::Cow;
 
 use crate::auth::kerberos::EncType;
+use crate::auth::ntlmssp::{AvId, AvValue, Challenge};
 use crate::auth::{AuthInfo, KerberosInfo, KrbMsgType, Mechanism, NtlmsspMessage};
 
 /// NTLMSSP_NEGOTIATE_SIGN ([MS-NLMP] 2.2.2.5, bit D).
@@ -30,6 +31,9 @@ pub struct TokenFacts {
     pub krb_stime: Option<String>,
     pub krb_ctime: Option<String>,
     pub challenge_without_signing: bool,
+    /// The server's names in an NTLM CHALLENGE's TargetInfo; Some for every
+    /// CHALLENGE, its names None when absent or empty.
+    pub server_names: Option<Box<ServerNames>>,
     /// Mechanisms listed in a SPNEGO NegTokenInit(2), by name (or OID).
     pub mech_types: Vec<Cow<'static, str>>,
 }
@@ -83,6 +87,7 @@ impl TokenFacts {
             }
             NtlmsspMessage::Challenge(c) => {
                 self.challenge_without_signing = c.flags.0 & NTLMSSP_NEGOTIATE_SIGN == 0;
+                self.server_names = Some(Box::new(ServerNames::of(c)));
             }
             NtlmsspMessage::Negotiate(_) => {}
         }
@@ -124,6 +129,50 @@ impl TokenFacts {
             Some(d) => concat(&[d, "\\", user]),
             None => user.to_string(),
         })
+    }
+}
+
+/// The names a server gives in an NTLM CHALLENGE's TargetInfo AV_PAIRs
+/// ([MS-NLMP] 2.2.2.1) without trailing NULs, each None when absent or
+/// empty. As long as the wire's u16 AvLen lets them be, as the
+/// AUTHENTICATE's user and domain are.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ServerNames {
+    /// MsvAvNbComputerName.
+    pub nb_computer_name: Option<String>,
+    /// MsvAvNbDomainName.
+    pub nb_domain_name: Option<String>,
+    /// MsvAvDnsComputerName.
+    pub dns_computer_name: Option<String>,
+    /// MsvAvDnsDomainName.
+    pub dns_domain_name: Option<String>,
+    /// MsvAvDnsTreeName.
+    pub dns_tree_name: Option<String>,
+}
+
+impl ServerNames {
+    /// The names of a CHALLENGE's TargetInfo (the first pair of each id).
+    pub fn of(c: &Challenge) -> ServerNames {
+        let mut n = ServerNames::default();
+        for p in c.target_info.iter() {
+            let AvValue::Text(t) = &p.value else {
+                continue;
+            };
+            let slot = match p.id {
+                AvId::NB_COMPUTER_NAME => &mut n.nb_computer_name,
+                AvId::NB_DOMAIN_NAME => &mut n.nb_domain_name,
+                AvId::DNS_COMPUTER_NAME => &mut n.dns_computer_name,
+                AvId::DNS_DOMAIN_NAME => &mut n.dns_domain_name,
+                AvId::DNS_TREE_NAME => &mut n.dns_tree_name,
+                _ => continue,
+            };
+            // Samba sends a lone NUL for a DNS domain it has none of.
+            let t = t.trim_end_matches('\0');
+            if slot.is_none() && !t.is_empty() {
+                *slot = Some(t.to_string());
+            }
+        }
+        n
     }
 }
 
