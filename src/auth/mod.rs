@@ -205,4 +205,4 @@ mod tests {
 }
 
 #[cfg(test)]
-mod samples_tests;
+pub(crate) mod samples_tests;

@@ -1595,7 +1595,7 @@ impl<W: Write> MessagesWriter<W> {
             // A KRB-ERROR's error, as the report's timeline shows it.
             (None, Some(Ok(k))) if m.kind == Kind::Kerberos => match (k.error, k.error_code) {
                 (Some(name), _) => Cow::Borrowed(name),
-                (None, Some(c)) => Cow::Owned(format!("KRB error {c}")),
+                (None, Some(c)) => Cow::Owned(format!("krb:{c}")),
                 (None, None) => Cow::Borrowed(""),
             },
             _ => Cow::Borrowed(""),

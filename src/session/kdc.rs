@@ -171,7 +171,7 @@ impl Builder {
             Some(Ok(k)) => k.error_code.inspect(|&c| match &k.error {
                 Some(e) => error_name.push_str(e),
                 None => {
-                    let _ = write!(error_name, "KRB error {c}");
+                    let _ = write!(error_name, "krb:{c}");
                 }
             }),
             _ => None,

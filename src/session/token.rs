@@ -106,9 +106,8 @@ impl TokenFacts {
             }
             KrbMsgType::KRB_ERROR => {
                 if let Some(c) = k.error_code {
-                    let name = k
-                        .error
-                        .map_or_else(|| format!("KRB error {c}"), str::to_string);
+                    // A code without a name as `smbscope status` takes it.
+                    let name = k.error.map_or_else(|| format!("krb:{c}"), str::to_string);
                     self.krb_error = Some((c, name));
                 }
                 let at = crate::auth::kerberos::time_with_usec;
@@ -216,4 +215,32 @@ pub(crate) fn concat(parts: &[&str]) -> String {
         s.push_str(p);
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::samples_tests::sample_blobs;
+    use crate::ntstatus::{parse_query, Query};
+
+    /// A KRB-ERROR whose code has no name (krb5-ap-skew frame 19, tshark
+    /// kerberos.error_code 37, with its code taken for one past the table)
+    /// is named as `smbscope status` takes it, "krb:99": the finding that
+    /// shows it has a status a user can look up.
+    #[test]
+    fn a_kerberos_error_without_a_name_is_named_as_status_takes_it() {
+        let (_, blob) = sample_blobs()
+            .into_iter()
+            .find(|(n, _)| *n == "krb_ap_err_skew")
+            .expect("sample blob");
+        let mut a = crate::auth::parse_security_blob(&blob).expect("decoded");
+        let f = TokenFacts::from_auth(&a);
+        assert_eq!(f.krb_error, Some((37, "KRB_AP_ERR_SKEW".to_string())));
+        let k = a.kerberos.as_mut().expect("kerberos");
+        (k.error_code, k.error) = (Some(99), None);
+        let f = TokenFacts::from_auth(&a);
+        let (code, name) = f.krb_error.expect("krb_error");
+        assert_eq!((code, name.as_str()), (99, "krb:99"));
+        assert!(matches!(parse_query(&name), Query::Kerberos(99)));
+    }
 }
