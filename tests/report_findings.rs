@@ -3731,12 +3731,13 @@ fn ntlm_server_names_match_tshark() {
             if row[1].contains(';') {
                 continue; // two CHALLENGEs in one frame: not told apart
             }
+            let names = s.server_names.as_deref().cloned().unwrap_or_default();
             let ours = [
-                &s.server_nb_computer_name,
-                &s.server_nb_domain_name,
-                &s.server_dns_computer_name,
-                &s.server_dns_domain_name,
-                &s.server_dns_tree_name,
+                &names.nb_computer_name,
+                &names.nb_domain_name,
+                &names.dns_computer_name,
+                &names.dns_domain_name,
+                &names.dns_tree_name,
             ];
             for (i, f) in FIELDS.iter().enumerate() {
                 let theirs = row

@@ -225,7 +225,6 @@ pub(super) fn mark_answered_retries(kdc: &mut [KdcExchange]) {
     }
 }
 
-/// "0xc0000072" → "STATUS_ACCOUNT_DISABLED" (or the text as given).
 fn conn_open_at(c: &Connection, ts: crate::capture::Timestamp) -> bool {
     c.first_time <= ts && c.end.as_ref().is_none_or(|e| e.time >= ts)
 }

@@ -855,18 +855,11 @@ pub struct Session {
     /// Enctype of the Kerberos service ticket.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ticket_enctype: Option<EncType>,
-    /// MsvAvNbComputerName of the NTLM CHALLENGE of the setup (its last),
-    /// as each of the server names below ([`super::token::ServerNames`]).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub server_nb_computer_name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub server_nb_domain_name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub server_dns_computer_name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub server_dns_domain_name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub server_dns_tree_name: Option<String>,
+    /// The server's names in the NTLM CHALLENGE of the setup (its last),
+    /// written as `server_nb_computer_name` … `server_dns_tree_name`; boxed,
+    /// as most sessions have none.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub server_names: Option<Box<super::token::ServerNames>>,
     /// The dialect its connection negotiated: "3.1.1", or for SMB1 the
     /// dialect string the server chose ("NT LM 0.12").
     pub dialect: Option<SessionDialect>,

@@ -13,7 +13,7 @@ use crate::smb2::smb1::{Smb1Negotiate as Smb1Neg, Smb1SecurityMode};
 use crate::smb2::{Body, Smb2Header};
 
 use super::model::*;
-use super::token::{ServerNames, TokenFacts};
+use super::token::TokenFacts;
 use super::{events, Builder, Pending};
 
 /// What a SESSION_SETUP request said, kept until its response.
@@ -260,11 +260,7 @@ impl Builder {
             service_principal: None,
             ntlm_response: None,
             ticket_enctype: None,
-            server_nb_computer_name: None,
-            server_nb_domain_name: None,
-            server_dns_computer_name: None,
-            server_dns_domain_name: None,
-            server_dns_tree_name: None,
+            server_names: None,
             dialect,
             session_flags: SessionFlags(0),
             encrypted: false,
@@ -388,21 +384,10 @@ impl Builder {
             s.session_id = HexId(session_id);
         }
         apply_round(s, round, &req, flags, m.frame, m.ts, status);
-        if let Some(n) = resp.server_names {
+        if resp.server_names.is_some() {
             // The names of the setup's last CHALLENGE, all of them: one
             // lacking a name leaves none of an earlier one.
-            let ServerNames {
-                nb_computer_name,
-                nb_domain_name,
-                dns_computer_name,
-                dns_domain_name,
-                dns_tree_name,
-            } = *n;
-            s.server_nb_computer_name = nb_computer_name;
-            s.server_nb_domain_name = nb_domain_name;
-            s.server_dns_computer_name = dns_computer_name;
-            s.server_dns_domain_name = dns_domain_name;
-            s.server_dns_tree_name = dns_tree_name;
+            s.server_names = resp.server_names;
         }
         if resp.client_principal.is_some() {
             // IAKERB: the KDC's reply names the client in clear.

@@ -134,18 +134,39 @@ impl TokenFacts {
 /// The names a server gives in an NTLM CHALLENGE's TargetInfo AV_PAIRs
 /// ([MS-NLMP] 2.2.2.1) without trailing NULs, each None when absent or
 /// empty. As long as the wire's u16 AvLen lets them be, as the
-/// AUTHENTICATE's user and domain are.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// AUTHENTICATE's user and domain are. Written into a session's JSON as
+/// `server_nb_computer_name` and the others, each left out when None.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct ServerNames {
     /// MsvAvNbComputerName.
+    #[serde(
+        rename = "server_nb_computer_name",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub nb_computer_name: Option<String>,
     /// MsvAvNbDomainName.
+    #[serde(
+        rename = "server_nb_domain_name",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub nb_domain_name: Option<String>,
     /// MsvAvDnsComputerName.
+    #[serde(
+        rename = "server_dns_computer_name",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub dns_computer_name: Option<String>,
     /// MsvAvDnsDomainName.
+    #[serde(
+        rename = "server_dns_domain_name",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub dns_domain_name: Option<String>,
     /// MsvAvDnsTreeName.
+    #[serde(
+        rename = "server_dns_tree_name",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub dns_tree_name: Option<String>,
 }
 
