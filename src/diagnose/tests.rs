@@ -51,6 +51,17 @@ pub(crate) fn conn(stream: u64) -> Connection {
     c
 }
 
+/// How a connection ended: at `frame`, `secs` into the capture, for
+/// `reason` ("fin", "reset", "capture_end"), by "client" or "server".
+fn conn_end(frame: u64, secs: i64, reason: &'static str, by: &'static str) -> ConnEnd {
+    ConnEnd {
+        frame,
+        time: ts(secs),
+        reason,
+        by,
+    }
+}
+
 fn round(req: u64, resp: Option<u64>, status: Option<NtStatus>) -> Round {
     Round {
         request_frame: req,
@@ -586,12 +597,7 @@ fn a_refused_kerberos_logon_is_not_anonymous() {
 fn logon_abandoned() {
     // The server sent its challenge; the client sent nothing more and closed.
     let mut c = conn(0);
-    c.end = Some(ConnEnd {
-        frame: 12,
-        time: ts(101),
-        reason: "fin",
-        by: "client",
-    });
+    c.end = Some(conn_end(12, 101, "fin", "client"));
     let s = session(
         0,
         Outcome::Unfinished,
@@ -612,12 +618,7 @@ fn logon_abandoned() {
 fn logon_abandoned_after_the_challenge() {
     let probe = |restart: bool| {
         let mut c = conn(0);
-        c.end = Some(ConnEnd {
-            frame: 12,
-            time: ts(101),
-            reason: "fin",
-            by: "client",
-        });
+        c.end = Some(conn_end(12, 101, "fin", "client"));
         let mut r = round(8, Some(9), Some(NtStatus::MORE_PROCESSING_REQUIRED));
         r.request_token = Some("NTLMSSP NEGOTIATE".into());
         r.response_token = Some("NTLMSSP CHALLENGE".into());
@@ -666,12 +667,7 @@ fn logon_abandoned_after_the_challenge() {
 fn logon_cut_by_the_capture_end() {
     let ended = |secs: i64| {
         let mut c = conn(0);
-        c.end = Some(ConnEnd {
-            frame: 12,
-            time: ts(100 + secs),
-            reason: "capture_end",
-            by: "client",
-        });
+        c.end = Some(conn_end(12, 100 + secs, "capture_end", "client"));
         let s = session(
             0,
             Outcome::Unfinished,
@@ -712,12 +708,7 @@ fn krb_error_in_the_last_round_is_not_an_abandoned_logon() {
     // The server answered the AP-REQ with MORE_PROCESSING_REQUIRED and a
     // KRB-ERROR (TKT_NYV); the client could not go on and closed.
     let mut c = conn(0);
-    c.end = Some(ConnEnd {
-        frame: 20,
-        time: ts(101),
-        reason: "fin",
-        by: "client",
-    });
+    c.end = Some(conn_end(20, 101, "fin", "client"));
     let mut r = round(16, Some(19), Some(NtStatus::MORE_PROCESSING_REQUIRED));
     r.mechanism = Some("kerberos");
     r.kerberos = Some(Box::new(RoundKrbError {
@@ -1339,7 +1330,7 @@ fn kerberos_latest_error_by_time() {
 /// pcapattack-smbghost-loopback-compression in tests/report_findings.rs).
 #[test]
 fn compression_refused() {
-    use crate::session::{BadCompression, CompressionFault, ConnEnd};
+    use crate::session::{BadCompression, CompressionFault};
     let mut c = conn(0);
     c.bad_compression = Some(Box::new(BadCompression {
         frame: 12,
@@ -1350,12 +1341,7 @@ fn compression_refused() {
         fault: CompressionFault::TooLarge { limit: 8_388_880 },
         count: 3,
     }));
-    c.end = Some(ConnEnd {
-        frame: 13,
-        time: ts(101),
-        reason: "reset",
-        by: "server",
-    });
+    c.end = Some(conn_end(13, 101, "reset", "server"));
     let d = diagnose(&model(vec![c], vec![]));
     let f = only(&d.findings, "connection.compression_refused");
     check(f, Severity::Warning, 0, &[12, 13]);
@@ -1581,7 +1567,6 @@ fn response_too_big_not_retried_but_renewed_is_a_warning() {
 /// another connection, nothing when the capture ended within a second.
 #[test]
 fn unanswered_syn() {
-    use crate::session::ConnEnd;
     let silent = |stream: u64, waited: i64| {
         let mut c = Connection::new(
             stream,
@@ -1592,12 +1577,7 @@ fn unanswered_syn() {
             ts(100),
         );
         c.server_silent = true;
-        c.end = Some(ConnEnd {
-            frame: 40,
-            time: ts(100 + waited),
-            reason: "capture_end",
-            by: "client",
-        });
+        c.end = Some(conn_end(40, 100 + waited, "capture_end", "client"));
         c
     };
     let d = diagnose(&model(vec![silent(1, 5)], vec![]));
