@@ -357,6 +357,16 @@ copy_round_trip() {  # copy_round_trip NAME
     cmp "$F" "$T/payload.back" && echo "  copy round trip ok" >&2
 }
 
+# A capture that ends while the server still owes its answer to a logon:
+# ntlm-wrong-password.pcap up to its NTLMSSP AUTHENTICATE (frame 10 in the
+# committed file), without the server's STATUS_LOGON_FAILURE after it.
+# editcap -r keeps those frames as they are (a byte-for-byte prefix of the
+# file).
+capture_ends_before_logon_answer() {
+    local src=$OUT/ntlm-wrong-password.pcap auth
+    auth=$(tshark -r "$src" -Y 'ntlmssp.messagetype == 3' -T fields -e frame.number | head -1)
+    editcap -F pcap -r "$src" "$OUT/capture-ends-before-logon-answer.pcap" "1-$auth"
+}
 group_smb() {
     log "group smb: NTLM against smbd on $SMBD_IP"
     smbd_users
@@ -365,6 +375,7 @@ group_smb() {
 
     copy_round_trip ntlm-success-copy
     capture ntlm-wrong-password "$H" smbc //$SMBD_IP/share -U 'alice%WrongPassw0rd' -c 'ls'
+    capture_ends_before_logon_answer
     capture ntlm-bad-share "$H" smbc //$SMBD_IP/nosuchshare -U "alice%$PW_ALICE" -c 'ls'
     capture ntlm-smb202 "$H" smbc //$SMBD_IP/share -U "alice%$PW_ALICE" -m SMB2_02 -c 'ls'
     capture ntlm-smb311 "$H" smbc //$SMBD_IP/share -U "alice%$PW_ALICE" -m SMB3_11 -c 'ls'

@@ -493,6 +493,15 @@ const CASES: &[(&str, &str, &str, u64, &[u64])] = &[
         0,
         &[214, 215, 218, 219],
     ),
+    // ntlm-wrong-password's first 10 frames (editcap): the capture ends
+    // with the AUTHENTICATE, the server's answer still to come
+    (
+        "capture-ends-before-logon-answer.pcap",
+        "logon.capture_ended",
+        "info",
+        0,
+        &[10],
+    ),
     // tcpdump -c 9 stopped at the CHALLENGE: the capture, not the client
     (
         "capture-ends-mid-logon.pcap",
@@ -897,7 +906,14 @@ fn postdated_request_refused_by_policy() {
 
 /// `name`'s classic pcap with only the records (1-based frames) in `keep`.
 fn sample_frames(name: &str, keep: &[u64]) -> Vec<u8> {
-    let b = std::fs::read(samples().join(name)).expect("sample");
+    file_frames(&samples().join(name), keep)
+}
+
+/// The classic little-endian pcap at `path` with only the records (1-based
+/// frames) in `keep`: what `editcap -F pcap -r PATH OUT` of those frames
+/// writes (for frames 1 to N, a prefix of the file).
+fn file_frames(path: &Path, keep: &[u64]) -> Vec<u8> {
+    let b = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let mut out = b[..24].to_vec();
     let (mut at, mut n) = (24, 0u64);
     while at + 16 <= b.len() {
@@ -1304,6 +1320,66 @@ fn steps_name_what_the_capture_shows() {
         &f.explanation,
         "unsigned messages in this connection's sessions",
     );
+}
+
+/// The capture ends while the server owes its answer to the AUTHENTICATE.
+/// tshark on ntlm-wrong-password: frame 10 is the SESSION_SETUP request
+/// (msg_id 2, session 0x429b2cca) with NTLMSSP_AUTH, answered at frame 11
+/// (0xc000006d), which capture-ends-before-logon-answer (frames 1-10)
+/// lacks: a note, the request is the capture's last frame. Cut after frame
+/// 13, sv-smb311-named-pipe-unicode ends 3.779 s after its AUTHENTICATE
+/// (tshark: frame 10, 3.147055 s, tcp.stream 0, msg_id 2; its answer is
+/// frame 14 at 6.927030 s; frames 12 and 13, 6.926089 and 6.926144 s, are
+/// tcp.stream 1): a warning, the request older than a slow round's 1 s.
+#[test]
+fn capture_ends_before_the_servers_answer() {
+    let a = sample("capture-ends-before-logon-answer.pcap");
+    let c = &a.model.connections[0];
+    assert_eq!(c.end.as_ref().map(|e| e.reason), Some("capture_end"));
+    assert_eq!(
+        (c.unanswered_requests, c.first_unanswered_frame),
+        (1, Some(10))
+    );
+    let f = with_code(&a, "logon.capture_ended");
+    assert_eq!(f.len(), 1, "{:?}", describe(&a.diagnosis.findings));
+    assert_eq!(
+        f[0].title,
+        "The capture ends before the server answered the logon (SAMPLES\\alice)"
+    );
+    assert!(
+        f[0].explanation.contains("The client sent its SESSION_SETUP carrying NTLMSSP AUTHENTICATE at frame 10, and the capture ends there with no answer from the server")
+            && f[0].explanation.contains("the request is the capture's last frame"),
+        "{}",
+        f[0].explanation
+    );
+    assert_eq!(f[0].session_id.as_deref(), Some("0x429b2cca"));
+    // The full capture: the answer is there, and no such finding.
+    assert!(with_code(&sample("ntlm-wrong-password.pcap"), "logon.capture_ended").is_empty());
+
+    let Some(dir) = corpus() else { return };
+    let bytes = file_frames(
+        &dir.join("sv-smb311-named-pipe-unicode.pcap"),
+        &(1..=13).collect::<Vec<u64>>(),
+    );
+    let mut r = CaptureReader::new(std::io::Cursor::new(bytes)).expect("capture header");
+    let a = analyze(&mut r, &Options::default(), BuildOptions::default(), |_| {});
+    let f = with_code(&a, "logon.capture_ended");
+    assert_eq!(f.len(), 1, "{:?}", describe(&a.diagnosis.findings));
+    assert_eq!(f[0].severity.as_str(), "warning");
+    assert_eq!(
+        (f[0].stream, f[0].frames.as_slice()),
+        (Some(0), &[10u64, 13][..])
+    );
+    assert!(
+        f[0].explanation.contains(
+            "at frame 10, and the capture ends 3.8 s later with no answer from the server"
+        ) && f[0]
+            .explanation
+            .contains("has not answered after 3.8 s is slow or stuck"),
+        "{}",
+        f[0].explanation
+    );
+    assert!(f[0].next_step.contains("wbinfo -t"), "{}", f[0].next_step);
 }
 
 /// A SESSION_SETUP refused as expired, and the same client's logon to the

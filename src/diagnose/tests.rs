@@ -703,6 +703,51 @@ fn logon_cut_by_the_capture_end() {
     );
 }
 
+/// The capture ended with the server's answer to the last SESSION_SETUP
+/// still to come: a note up to 1 s after the request (the slow round's
+/// threshold), a warning past it; nothing of ours when the server sent no
+/// SMB at all (connection.no_response's) or the connection was closed
+/// (connection.closed_during_setup's). Real captures:
+/// capture_ends_before_the_servers_answer in tests/report_findings.rs.
+#[test]
+fn capture_ends_before_the_servers_answer() {
+    let ended = |secs: i64, reason: &'static str, server_messages: u64| {
+        let mut c = conn(0);
+        c.end = Some(conn_end(12, 100 + secs, reason, "client"));
+        c.server_messages = server_messages;
+        let mut last = round(10, None, None);
+        last.request_token = Some("NTLMSSP AUTHENTICATE".into());
+        let s = session(
+            0,
+            Outcome::Unfinished,
+            Some(NtStatus::MORE_PROCESSING_REQUIRED),
+            vec![
+                round(8, Some(9), Some(NtStatus::MORE_PROCESSING_REQUIRED)),
+                last,
+            ],
+        );
+        diagnose(&model(vec![c], vec![s]))
+    };
+    let f = only(&ended(1, "capture_end", 3).findings, "logon.capture_ended").clone();
+    check(&f, Severity::Info, 0, &[10, 12]);
+    assert!(
+        f.explanation.contains("carrying NTLMSSP AUTHENTICATE at frame 10, and the capture ends 1.0 s later with no answer")
+            && f.explanation.contains("the request was only 1.0 s old"),
+        "{}",
+        f.explanation
+    );
+    let f = only(&ended(2, "capture_end", 3).findings, "logon.capture_ended").clone();
+    assert_eq!(f.severity, Severity::Warning);
+    assert!(
+        f.explanation
+            .contains("has not answered after 2.0 s is slow or stuck"),
+        "{}",
+        f.explanation
+    );
+    assert!(all(&ended(30, "capture_end", 0).findings, "logon.capture_ended").is_empty());
+    assert!(all(&ended(30, "fin", 3).findings, "logon.capture_ended").is_empty());
+}
+
 #[test]
 fn krb_error_in_the_last_round_is_not_an_abandoned_logon() {
     // The server answered the AP-REQ with MORE_PROCESSING_REQUIRED and a
