@@ -17,6 +17,8 @@
 #         clock (a domain controller whose clock is off, under faketime),
 #         logoff (LOGOFFs smbd refuses: another connection's SessionId, a
 #         bad signature),
+#         slow (a TREE_CONNECT answered after 2 s: the share's 'root
+#         preexec' sleeps),
 #         smb1 (SMB1 logons: NTLMSSP in SPNEGO, and without SPNEGO; with
 #         smb1dos: DOS-form errors, a file in use in both forms, too many
 #         open files, and the MS17-010 check, smb1plain: a password sent
@@ -1344,6 +1346,24 @@ group_logoff() {
     capture impacket-logoff-refused "host $SMBD_IP" \
         run $PY "$HELP/impacket_flows.py" refused-logoff $SMBD_IP alice "$PW_ALICE" bob "$PW_BOB"
     smbd_stop
+}
+
+# ---------------------------------------------------------------- group slow
+# A slow TREE_CONNECT: the share's 'root preexec' command, which smbd runs
+# as root when a client connects to the share and before it answers the
+# TREE_CONNECT, sleeps 2 s (as a slow mount or a script would keep it).
+group_slow() {
+    log "group slow: a share whose root preexec takes 2 s"
+    smbd_users
+    SMBD_SHARES="[slow]
+    path = $T/share
+    read only = no
+    root preexec = /bin/sleep 2"
+    smbd_start
+    capture tree-connect-slow-preexec "host $SMBD_IP" \
+        smbc //$SMBD_IP/slow -U "alice%$PW_ALICE" -c 'ls'
+    smbd_stop
+    SMBD_SHARES=
 }
 
 # ---------------------------------------------------------------- group files

@@ -490,8 +490,8 @@ fn text_diagnosis_says_when_the_filter_hides_every_finding() {
 /// Past the 1,000 findings kept, the text header counts every finding and
 /// says how many are kept, the Diagnosis starts with the count per code, and
 /// JSON has the same counts: 1,100 copies of the wrong-password sample, each
-/// from its own client machine and port (1,100 logon failures, one per
-/// client, and one merged note).
+/// from its own client machine and port, a millisecond apart (1,100 logon
+/// failures, one per client, and one merged note).
 #[test]
 fn findings_past_the_kept_ones_are_counted() {
     let sample_bytes = std::fs::read(sample("ntlm-wrong-password.pcap")).expect("sample");
@@ -508,7 +508,7 @@ fn findings_past_the_kept_ones_are_counted() {
     let dir = std::env::temp_dir().join(format!("smbscope-counts-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let cap = dir.join("wrong-password-1100.pcap");
-    std::fs::write(&cap, pcap_build::classic_pcap(&copies)).expect("capture");
+    std::fs::write(&cap, pcap_build::classic_pcap_every(&copies, 1000)).expect("capture");
     let cap = cap.to_str().expect("path");
 
     let text = stdout(&smbscope(&[cap]));

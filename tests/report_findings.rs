@@ -762,6 +762,32 @@ const CASES: &[(&str, &str, &str, u64, &[u64])] = &[
         1,
         &[12],
     ),
+    // tshark: NEGOTIATE request frame 12 (0.580043 s), response frame 32
+    // (10.607729 s), tcp.stream 0; nothing from the server between but
+    // ARP requests for 10.0.2.3
+    (
+        "corpus:sv-smb2-peter-guest.pcap",
+        "negotiate.slow",
+        "warning",
+        0,
+        &[12, 32],
+    ),
+    (
+        "corpus:sv-smb2-peter-gap.pcap",
+        "negotiate.slow",
+        "warning",
+        0,
+        &[12, 32],
+    ),
+    // the share's 'root preexec' sleeps 2 s: TREE_CONNECT frame 18, its
+    // response frame 20, 2.011 s later (tshark: msg_id 6, STATUS_SUCCESS)
+    (
+        "tree-connect-slow-preexec.pcap",
+        "tree.slow",
+        "warning",
+        0,
+        &[18, 20],
+    ),
     (
         "corpus:sv-smb311-named-pipe-unicode.pcap",
         "logon.slow_round",
@@ -1380,6 +1406,77 @@ fn capture_ends_before_the_servers_answer() {
         f[0].explanation
     );
     assert!(f[0].next_step.contains("wbinfo -t"), "{}", f[0].next_step);
+}
+
+/// A NEGOTIATE and a TREE_CONNECT answered after more than 1 s, with
+/// tshark's times: sv-smb2-peter-guest frame 12 (NEGOTIATE request,
+/// frame.time_relative 0.580043) and 32 (its response, 10.607729): 10.028
+/// s; tree-connect-slow-preexec frame 18 (TREE_CONNECT \\127.0.0.2\slow,
+/// 0.033782) and 20 (2.044470): 2.011 s. The other tree connects of the
+/// samples and the corpus took at most 0.41 s (zeek-smb2-kerberos-tso) and
+/// have none; every tree's duration is in the JSON.
+#[test]
+fn slow_negotiate_and_tree_connect() {
+    let a = sample("tree-connect-slow-preexec.pcap");
+    let durations: Vec<(u64, String)> = a
+        .model
+        .trees
+        .iter()
+        .map(|t| {
+            (
+                t.request_frame,
+                format!("{:.6}", t.duration.unwrap_or(-1.0)),
+            )
+        })
+        .collect();
+    assert_eq!(
+        durations,
+        [(12, "0.002184".to_string()), (18, "2.010688".to_string())]
+    );
+    let f = with_code(&a, "tree.slow");
+    assert_eq!(f.len(), 1, "{:?}", describe(&a.diagnosis.findings));
+    assert_eq!(
+        f[0].title,
+        "Slow TREE_CONNECT response: 2.011 s (\\\\127.0.0.2\\slow)"
+    );
+    assert!(
+        f[0].explanation.contains("The server took 2.011 s to answer the TREE_CONNECT to \\\\127.0.0.2\\slow (STATUS_SUCCESS).")
+            && f[0].explanation.contains("'root preexec'"),
+        "{}",
+        f[0].explanation
+    );
+    assert!(
+        f[0].next_step.contains("testparm -s --section-name=slow"),
+        "{}",
+        f[0].next_step
+    );
+    assert_eq!(f[0].session_id.as_deref(), Some("0xcb4677d9"));
+    // The same logon to 'share' (no preexec): no such finding.
+    assert!(with_code(&sample("ntlm-smb311.pcap"), "tree.slow").is_empty());
+
+    let Some(a) = load("corpus:sv-smb2-peter-guest.pcap") else {
+        return;
+    };
+    let n = a.model.connections[0]
+        .negotiate
+        .as_ref()
+        .expect("negotiate");
+    assert_eq!(format!("{:.6}", n.duration.unwrap_or(-1.0)), "10.027686");
+    let f = with_code(&a, "negotiate.slow");
+    assert_eq!(f.len(), 1, "{:?}", describe(&a.diagnosis.findings));
+    assert_eq!(f[0].title, "Slow NEGOTIATE response: 10.028 s");
+    assert!(
+        f[0].explanation
+            .contains("The server took 10.028 s to answer the client's NEGOTIATE.")
+            && f[0].explanation.contains("'hosts allow'"),
+        "{}",
+        f[0].explanation
+    );
+    assert!(
+        f[0].next_step.contains("reverse lookup"),
+        "{}",
+        f[0].next_step
+    );
 }
 
 /// A SESSION_SETUP refused as expired, and the same client's logon to the

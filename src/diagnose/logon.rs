@@ -13,7 +13,8 @@ use super::group::{evidence, groups, Group};
 use super::own_logons::{OwnLogons, Retry};
 use super::{nt_meaning, nt_next, Draft, Severity, Sink};
 
-/// A round slower than this is reported (seconds).
+/// A round slower than this is reported (seconds); so are a NEGOTIATE and
+/// a TREE_CONNECT (negotiate.slow, tree.slow).
 pub const SLOW_ROUND_SECS: f64 = 1.0;
 
 pub(super) fn findings(model: &Model, out: &mut Sink) {

@@ -748,6 +748,63 @@ fn capture_ends_before_the_servers_answer() {
     assert!(all(&ended(30, "fin", 3).findings, "logon.capture_ended").is_empty());
 }
 
+/// A NEGOTIATE or TREE_CONNECT slower than 1 s (the slow round's
+/// threshold) is a warning; 1 s is not; a TREE_CONNECT_ANDX chained to a
+/// SESSION_SETUP_ANDX (its request frame a round's) is the logon's time.
+/// Real captures: slow_negotiate_and_tree_connect in
+/// tests/report_findings.rs.
+#[test]
+fn slow_negotiate_and_tree_connect() {
+    let negotiate = |secs: f64| {
+        let mut c = conn(0);
+        if let Some(n) = c.negotiate.as_mut() {
+            n.duration = Some(secs);
+        }
+        diagnose(&model(vec![c], vec![]))
+    };
+    assert!(all(&negotiate(1.0).findings, "negotiate.slow").is_empty());
+    let d = negotiate(1.5);
+    let f = only(&d.findings, "negotiate.slow");
+    check(f, Severity::Warning, 0, &[4, 6]);
+    assert_eq!(f.title, "Slow NEGOTIATE response: 1.500 s");
+
+    let tree = |secs: f64, chained: bool| {
+        let rounds = if chained {
+            vec![round(14, Some(15), Some(NtStatus::SUCCESS))]
+        } else {
+            vec![round(8, Some(9), Some(NtStatus::SUCCESS))]
+        };
+        let s = session(0, Outcome::Success, Some(NtStatus::SUCCESS), rounds);
+        let mut m = model(vec![conn(0)], vec![s]);
+        let mut t = Tree::new(
+            0,
+            "10.0.0.2".parse().unwrap(),
+            0x1234,
+            "\\\\fs1\\slow".into(),
+            0,
+            14,
+            15,
+        );
+        t.duration = Some(secs);
+        m.trees.push(t);
+        diagnose(&m)
+    };
+    assert!(all(&tree(1.0, false).findings, "tree.slow").is_empty());
+    assert!(all(&tree(3.0, true).findings, "tree.slow").is_empty());
+    let d = tree(3.0, false);
+    let f = only(&d.findings, "tree.slow");
+    check(f, Severity::Warning, 0, &[14, 15]);
+    assert_eq!(
+        f.title,
+        "Slow TREE_CONNECT response: 3.000 s (\\\\fs1\\slow)"
+    );
+    assert!(
+        f.next_step.contains("--section-name=slow"),
+        "{}",
+        f.next_step
+    );
+}
+
 #[test]
 fn krb_error_in_the_last_round_is_not_an_abandoned_logon() {
     // The server answered the AP-REQ with MORE_PROCESSING_REQUIRED and a

@@ -4,9 +4,13 @@ use crate::ntstatus::NtStatus as S;
 use crate::session::{Model, Negotiate, Outcome, Tree};
 use crate::smb2::negotiate::Capabilities;
 
+use super::logon::SLOW_ROUND_SECS;
 use super::{nt_meaning, nt_next, Draft, Severity, Sink};
 
 pub(super) fn findings(model: &Model, out: &mut Sink) {
+    for t in &model.trees {
+        slow(model, t, out);
+    }
     for t in model.trees.iter().filter(|t| t.status.0 != 0) {
         let conn = model.connection(t.stream);
         let negotiate = conn.and_then(|c| c.negotiate.as_ref());
@@ -18,6 +22,37 @@ pub(super) fn findings(model: &Model, out: &mut Sink) {
         let smb1 = conn.is_some_and(|c| c.smb1_used_frame.is_some()) && negotiate.is_none();
         out.push(failure(t, negotiate, who.as_deref(), keyless || smb1, smb1).done());
     }
+}
+
+/// A TREE_CONNECT answered after more than [`SLOW_ROUND_SECS`], as a slow
+/// SESSION_SETUP round is reported: the server checks the share before it
+/// answers (its path, a DFS referral, its host rules, Samba's 'preexec'
+/// scripts). Not an SMB1 TREE_CONNECT_ANDX chained to a SESSION_SETUP_ANDX,
+/// whose time is the logon's too (a slow one is a logon.slow_round).
+fn slow(model: &Model, t: &Tree, out: &mut Sink) {
+    let Some(d) = t.duration.filter(|d| *d > SLOW_ROUND_SECS) else {
+        return;
+    };
+    let chained = model.connection(t.stream).is_some_and(|c| {
+        model
+            .sessions_of(c)
+            .flat_map(|s| s.rounds.iter())
+            .any(|r| r.request_frame == t.request_frame)
+    });
+    if chained {
+        return;
+    }
+    let share = &t.share;
+    let (_, name) = split_share(share);
+    out.push(
+        Draft::new(Severity::Warning, "tree.slow", format!("Slow TREE_CONNECT response: {d:.3} s ({share})"))
+            .explain(format!("The server took {d:.3} s to answer the TREE_CONNECT to {share} ({}). Servers answer a tree connect in milliseconds. A slow one waits on something the share needs first: its path on slow or unreachable storage (a network file system or a hung mount under the share, a disk spinning up), a DFS referral to resolve, a name lookup of the client ('hosts allow' / 'hosts deny' of the share naming hosts, against a DNS server that does not answer), a Samba 'preexec' or 'root preexec' script, which runs before the answer; or the server is overloaded.", t.status))
+            .next(format!("On the server, check the share's path and the storage under it (Samba: testparm -s --section-name={name} shows the path and any 'preexec'; time 'ls' of it there; Windows: Get-SmbShare {name} | select Path), its DNS (time a lookup of the client's address), and its load at that time."))
+            .stream(t.stream)
+            .frames([t.request_frame].into_iter().chain(t.response_frame))
+            .session(t.session_id)
+            .done(),
+    );
 }
 
 /// Whether the connection can encrypt, as [MS-SMB2] 3.3.5.7 asks before it

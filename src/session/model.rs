@@ -1058,6 +1058,10 @@ pub struct Tree {
     pub request_frame: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub response_frame: Option<u64>,
+    /// Seconds from the request to its response (none when the capture
+    /// lacks the request).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duration: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub disconnect_frame: Option<u64>,
     pub opens: u64,
@@ -1101,6 +1105,7 @@ impl Tree {
             status: NtStatus(status),
             request_frame,
             response_frame: Some(response_frame),
+            duration: None,
             disconnect_frame: None,
             opens: 0,
             open_errors: 0,
