@@ -720,6 +720,16 @@ const CASES: &[(&str, &str, &str, u64, &[u64])] = &[
         0,
         &[4, 6],
     ),
+    // tshark: frame 35 answers the LOGOFF of frame 34 (session
+    // 0xe320f0af, signed, a byte flipped) with 0xc0000022; frame 40 is the
+    // LOGOFF that ended the session
+    (
+        "impacket-logoff-refused.pcap",
+        "session.logoff_refused",
+        "warning",
+        0,
+        &[34, 35, 40],
+    ),
     (
         "impacket-session-deleted-after-logoff.pcap",
         "session.deleted",
@@ -1474,6 +1484,46 @@ fn slow_negotiate_and_tree_connect() {
     );
     assert!(
         f[0].next_step.contains("reverse lookup"),
+        "{}",
+        f[0].next_step
+    );
+}
+
+/// The LOGOFFs smbd refused, with tshark (smb2.cmd == 2): frame 35 answers
+/// alice's LOGOFF of frame 34 (session 0xe320f0af, tcp.stream 0, a byte of
+/// it flipped after signing) with 0xc0000022, STATUS_ACCESS_DENIED; her
+/// open of hello.txt (CREATE frame 14, answered at 15) held the file when
+/// bob's CREATE of frame 37 (tcp.stream 1) was answered 0xc0000043 at 38;
+/// her LOGOFF of frame 39 ended the session at 40. Bob's LOGOFF of alice's
+/// SessionId on his own connection (frames 29/30, 0xc0000203) makes no
+/// finding: the server holds no such session on that connection.
+#[test]
+fn logoff_refused() {
+    let a = sample("impacket-logoff-refused.pcap");
+    let e = &a.model.connections[0].errors;
+    assert_eq!(
+        e.iter()
+            .map(|e| (e.frame, e.command.as_str(), e.open_files))
+            .collect::<Vec<_>>(),
+        [(35, "LOGOFF", Some(1))]
+    );
+    let f = with_code(&a, "session.logoff_refused");
+    assert_eq!(f.len(), 1, "{:?}", describe(&a.diagnosis.findings));
+    assert_eq!(
+        f[0].title,
+        "LOGOFF refused with STATUS_ACCESS_DENIED: the session stayed open (SAMPLES\\alice)"
+    );
+    assert_eq!(f[0].session_id.as_deref(), Some("0xe320f0af"));
+    for part in [
+        "The server answered the client's LOGOFF of session 0xe320f0af (frame 34) with STATUS_ACCESS_DENIED at frame 35.",
+        "a request whose signature does not verify ([MS-SMB2] 3.3.5.2.4)",
+        "the session stayed open, with 1 open file and its tree connect to \\\\127.0.0.2\\share, until the client logged it off at frame 40.",
+        "Its open of hello.txt (frame 15) went on holding the file meanwhile: the CREATE of it on tcp.stream 1 at frame 38 was refused with STATUS_SHARING_VIOLATION.",
+    ] {
+        assert!(f[0].explanation.contains(part), "{part:?} not in {}", f[0].explanation);
+    }
+    assert!(
+        f[0].next_step.contains("compare the LOGOFF's bytes"),
         "{}",
         f[0].next_step
     );

@@ -8,7 +8,10 @@ use std::net::IpAddr;
 
 use crate::capture::Timestamp;
 use crate::ntstatus::NtStatus;
-use crate::session::{secs_between, ConnEnd, Connection, Model, Outcome, SkippedHead};
+use crate::session::{
+    secs_between, ConnEnd, Connection, ErrorEvent as ConnError, HeldBy, Model, Outcome,
+    SkippedHead, Tree,
+};
 use crate::tcp::hash::KeyedHashMap;
 
 use super::group::ordered;
@@ -18,13 +21,14 @@ pub(super) fn findings(model: &Model, out: &mut Sink) {
     let reached = reached_smb(model);
     unanswered(model, &reached, out);
     not_smb(model, out);
+    let mut logoffs = None;
     for c in &model.connections {
         refused(&reached, c, out);
         netbios_refused(c, out);
         if !ended_early(model, c, out) {
             closed(model, c, out);
         }
-        session_errors(model, c, out);
+        session_errors(model, c, &mut logoffs, out);
     }
 }
 
@@ -440,9 +444,22 @@ fn closed(model: &Model, c: &Connection, out: &mut Sink) {
     out.push(d.stream(c.stream).frames(frames).done());
 }
 
-fn session_errors(model: &Model, c: &Connection, out: &mut Sink) {
+fn session_errors<'a>(
+    model: &'a Model,
+    c: &Connection,
+    logoffs: &mut Option<SessionIndex<'a>>,
+    out: &mut Sink,
+) {
     for e in &c.errors {
         let st = NtStatus(e.status_code);
+        // A LOGOFF refused ends nothing; expired, the session must
+        // re-authenticate first (session.expired, below).
+        let logoff = e.command == "LOGOFF" || e.command == "SMB_COM_LOGOFF_ANDX";
+        if logoff && st != NtStatus::NETWORK_SESSION_EXPIRED {
+            let index = logoffs.get_or_insert_with(|| SessionIndex::new(model));
+            logoff_refused(model, index, c, e, out);
+            continue;
+        }
         let (code, sev, title) = match st {
             NtStatus::USER_SESSION_DELETED => (
                 "session.deleted",
@@ -500,6 +517,165 @@ fn session_errors(model: &Model, c: &Connection, out: &mut Sink) {
                 .done(),
         );
     }
+}
+
+/// A LOGOFF the server refused with a status other than
+/// STATUS_USER_SESSION_DELETED (which the model takes as the session gone
+/// already, and is never an error here): it ended nothing ([MS-SMB2]
+/// 3.3.5.6), the session and what it holds stay. STATUS_ACCESS_DENIED on a
+/// session under signing is the server's answer to a signature that does
+/// not verify ([MS-SMB2] 3.3.5.2.4).
+fn logoff_refused(
+    model: &Model,
+    index: &SessionIndex<'_>,
+    c: &Connection,
+    e: &ConnError,
+    out: &mut Sink,
+) {
+    let st = NtStatus(e.status_code);
+    let sid = e.session_id;
+    let session = model.sessions_of(c).find(|s| s.session_id == sid);
+    let who = session.map(super::identity);
+    let smb2 = e.command == "LOGOFF";
+    let signing = smb2
+        && (session.is_some_and(|s| s.signed)
+            || c.negotiate
+                .as_ref()
+                .is_some_and(|n| n.client_signing_required || n.server_signing_required));
+    let asked = e
+        .request_frame
+        .map_or(String::new(), |f| format!(" (frame {f})"));
+    let mut why = format!(
+        "The server answered the client's {} of session {sid}{asked} with {st} at frame {}.",
+        if smb2 { "LOGOFF" } else { "LOGOFF_ANDX" },
+        e.frame
+    );
+    let bad_signature = signing && st == NtStatus::ACCESS_DENIED;
+    if bad_signature {
+        why.push_str(" The session is signed, and that is the server's answer to a request whose signature does not verify ([MS-SMB2] 3.3.5.2.4): the client signed it with a key that is not the session's (a client bug in deriving or choosing the signing key), something on the path changed the message after it was signed (a relay, IPS, proxy or WAN optimizer that rewrites SMB), or the client changed it after signing.");
+    } else if let Some(m) = nt_meaning(st.0) {
+        why.push(' ');
+        why.push_str(m);
+    }
+    why.push_str(" A refused LOGOFF ends nothing ([MS-SMB2] 3.3.5.6): the session stayed open");
+    let (with, held) = kept(index, c, e);
+    why.push_str(&with);
+    let later = session
+        .and_then(|s| s.logoff_frame)
+        .filter(|&f| f > e.frame);
+    match (later, &c.end) {
+        (Some(f), _) => why.push_str(&format!(", until the client logged it off at frame {f}.")),
+        (None, Some(end)) if end.reason == "fin" || end.reason == "reset" => why.push_str(&format!(", until the connection ended at frame {} (a server ends a connection's sessions with it).", end.frame)),
+        _ => why.push_str(", still at the end of the capture."),
+    }
+    why.push_str(&held);
+    let next = if bad_signature {
+        "Find what changes or mis-signs the client's messages: capture on the client and on the server and compare the LOGOFF's bytes; if they differ, something on the path rewrites SMB (turn off SMB inspection or optimisation on the IPS, proxy or WAN optimizer); if not, the client's signing is at fault: update it. Until the connection closes, the server keeps the session and its open files.".to_string()
+    } else {
+        nt_next(st.0).unwrap_or_else(|| "Check the server's log at that time; until the connection closes, the server keeps the session and its open files.".to_string())
+    };
+    let title = format!(
+        "LOGOFF refused with {st}: the session stayed open ({})",
+        who.as_deref()
+            .unwrap_or("a session the capture did not see set up")
+    );
+    out.push(
+        Draft::new(Severity::Warning, "session.logoff_refused", title)
+            .explain(why)
+            .next(next)
+            .stream(c.stream)
+            .frames(e.request_frame.into_iter().chain([e.frame]).chain(later))
+            .session(sid)
+            .status(st.to_string())
+            .user(who)
+            .done(),
+    );
+}
+
+/// A refused CREATE whose holder the capture names: its connection, the
+/// error and the holder.
+type Held<'a> = (&'a Connection, &'a ConnError, &'a HeldBy);
+
+/// The trees and the opens that held a file against a refused CREATE, by
+/// (tcp.stream, SessionId) of their session: built once, when some LOGOFF
+/// was refused (one pass over the trees and the errors, not one per
+/// refusal).
+pub(super) struct SessionIndex<'a> {
+    trees: KeyedHashMap<(u64, u64), Vec<&'a Tree>>,
+    held: KeyedHashMap<(u64, u64), Vec<Held<'a>>>,
+}
+
+impl<'a> SessionIndex<'a> {
+    fn new(model: &'a Model) -> Self {
+        let mut trees: KeyedHashMap<(u64, u64), Vec<&Tree>> = KeyedHashMap::default();
+        for t in model.trees.iter().filter(|t| t.status.0 == 0) {
+            trees.entry((t.stream, t.session_id.0)).or_default().push(t);
+        }
+        let mut held: KeyedHashMap<(u64, u64), Vec<Held<'_>>> = KeyedHashMap::default();
+        for o in &model.connections {
+            for x in &o.errors {
+                if let Some(h) = x.held_by.as_deref() {
+                    held.entry((h.stream, h.session_id.0))
+                        .or_default()
+                        .push((o, x, h));
+                }
+            }
+        }
+        SessionIndex { trees, held }
+    }
+}
+
+/// What a session whose LOGOFF was refused (`e`) kept: its open files
+/// then and its tree connects not ended before it (", with 1 open file and
+/// its tree connect to \\\\srv\\share"), and the first later CREATE refused for
+/// a file one of its opens held (" Its open of ...").
+fn kept(index: &SessionIndex<'_>, c: &Connection, e: &ConnError) -> (String, String) {
+    let key = (c.stream, e.session_id.0);
+    let mut parts: Vec<String> = Vec::new();
+    match e.open_files {
+        Some(1) => parts.push("1 open file".to_string()),
+        Some(n) if n > 1 => parts.push(format!("{n} open files")),
+        _ => {}
+    }
+    let trees: Vec<&str> = index
+        .trees
+        .get(&key)
+        .into_iter()
+        .flatten()
+        .filter(|t| t.request_frame < e.frame && t.disconnect_frame.is_none_or(|d| d > e.frame))
+        .take(3)
+        .map(|t| t.share.as_str())
+        .collect();
+    if !trees.is_empty() {
+        parts.push(format!(
+            "its tree connect{} to {}",
+            if trees.len() > 1 { "s" } else { "" },
+            trees.join(", ")
+        ));
+    }
+    let with = if parts.is_empty() {
+        String::new()
+    } else {
+        format!(", with {}", parts.join(" and "))
+    };
+    let held = index
+        .held
+        .get(&key)
+        .into_iter()
+        .flatten()
+        .filter(|(_, x, _)| x.frame > e.frame)
+        .min_by_key(|(_, x, _)| x.frame);
+    let held = held.map_or(String::new(), |(o, x, h)| {
+        format!(
+            " Its open of {} (frame {}) went on holding the file meanwhile: the CREATE of it on tcp.stream {} at frame {} was refused with {}.",
+            x.detail.as_deref().unwrap_or("a file"),
+            h.frame,
+            o.stream,
+            x.frame,
+            x.status
+        )
+    });
+    (with, held)
 }
 
 #[cfg(test)]

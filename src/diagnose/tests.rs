@@ -805,6 +805,41 @@ fn slow_negotiate_and_tree_connect() {
     );
 }
 
+/// A LOGOFF refused: on a session not under signing, STATUS_ACCESS_DENIED
+/// is not read as a bad signature, and a session still there at the end
+/// says so; STATUS_NETWORK_SESSION_EXPIRED stays session.expired's. Real
+/// capture (a signed session, a bad signature): logoff_refused in
+/// tests/report_findings.rs.
+#[test]
+fn logoff_refused() {
+    let refused = |status: NtStatus| {
+        let mut c = conn(0);
+        c.end = Some(conn_end(40, 110, "capture_end", "client"));
+        file_error(&mut c, 31, "LOGOFF", status, None);
+        let s = session(
+            0,
+            Outcome::Success,
+            Some(NtStatus::SUCCESS),
+            vec![round(8, Some(9), Some(NtStatus::SUCCESS))],
+        );
+        diagnose(&model(vec![c], vec![s]))
+    };
+    let d = refused(NtStatus::ACCESS_DENIED);
+    let f = only(&d.findings, "session.logoff_refused");
+    check(f, Severity::Warning, 0, &[30, 31]);
+    assert_eq!(f.status.as_deref(), Some("STATUS_ACCESS_DENIED"));
+    assert!(
+        !f.explanation.contains("signature")
+            && f.explanation
+                .contains("the session stayed open, still at the end of the capture."),
+        "{}",
+        f.explanation
+    );
+    let d = refused(NtStatus::NETWORK_SESSION_EXPIRED);
+    assert!(all(&d.findings, "session.logoff_refused").is_empty());
+    assert_eq!(all(&d.findings, "session.expired").len(), 1);
+}
+
 #[test]
 fn krb_error_in_the_last_round_is_not_an_abandoned_logon() {
     // The server answered the AP-REQ with MORE_PROCESSING_REQUIRED and a

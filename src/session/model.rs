@@ -362,7 +362,10 @@ pub struct ErrorEvent {
     /// A CREATE refused for want of resources (STATUS_INSUFFICIENT_RESOURCES,
     /// STATUS_TOO_MANY_OPENED_FILES): the files opened on this connection
     /// that the capture shows still open then (at most
-    /// `session::opens::MAX_OPENS` are followed).
+    /// `session::opens::MAX_OPENS` are followed). An SMB2 LOGOFF refused
+    /// (not STATUS_USER_SESSION_DELETED): the files of its session opened
+    /// on this connection that the capture shows still open then, which the
+    /// session keeps.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub open_files: Option<u64>,
 }

@@ -487,8 +487,12 @@ impl Builder {
             session_id: HexId(sid),
         });
         if st != NtStatus::SUCCESS && st != NtStatus::USER_SESSION_DELETED {
+            // Refused, the LOGOFF ended nothing ([MS-SMB2] 3.3.5.6): what
+            // the session keeps open is counted with the error.
             let p = self.conn_state[ci].pending.remove(&h.message_id);
-            self.error_event(ci, m, h, p.as_ref());
+            let mut e = self.error_record(m, h, p.as_ref(), None);
+            e.open_files = Some(self.session_opens(ci, sid));
+            self.keep_error(ci, m, e);
         }
     }
 }

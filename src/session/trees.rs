@@ -178,7 +178,7 @@ impl Builder {
 
     /// The error event of a response; `tree`: the index in `model.trees`
     /// of the tree the request was on, when known.
-    fn error_record(
+    pub(super) fn error_record(
         &self,
         m: &Message<'_>,
         h: &Smb2Header,
