@@ -1529,6 +1529,61 @@ fn logoff_refused() {
     );
 }
 
+/// A connection closed (FIN) while the AUTHENTICATE waited, written for
+/// the side that closed it, with tshark's times: in
+/// close-during-session-setup-port4457 (decoded as nbss on 4457) the relay
+/// closes the server's side at frame 11 (0.058579 s, FIN from port 4457),
+/// 3.965 ms after the AUTHENTICATE of frame 10 (0.054614 s); in
+/// ntlm-wrong-password without its frame 11 (the server's
+/// STATUS_LOGON_FAILURE: editcap -r 1-10 12-14, the same bytes) the client's
+/// FIN (frame 12 there, 0.010980 s) comes 1.351 ms after the AUTHENTICATE
+/// (frame 10, 0.009629 s): it did not wait, which is no timeout.
+#[test]
+fn closed_during_setup_says_who_and_when() {
+    let a = sample("close-during-session-setup-port4457.pcap");
+    let f = with_code(&a, "connection.closed_during_setup");
+    assert_eq!(f.len(), 1, "{:?}", describe(&a.diagnosis.findings));
+    let says = |text: &str, part: &str| assert!(text.contains(part), "{part:?} not in {text}");
+    says(&f[0].explanation, "The server closed the TCP connection (FIN at frame 11) while a SESSION_SETUP request (frame 10, NTLMSSP AUTHENTICATE) was waiting for its answer.");
+    says(
+        &f[0].explanation,
+        "right after the client's request (4.0 ms) without an answer",
+    );
+    says(
+        &f[0].explanation,
+        "a proxy, IPS or relay between client and server closed it in the server's name",
+    );
+    says(
+        &f[0].next_step,
+        "Check the server's log at that time for why it ended the connection",
+    );
+    assert!(
+        !f[0].next_step.contains("If the client"),
+        "{}",
+        f[0].next_step
+    );
+
+    let keep: Vec<u64> = (1..=10).chain(12..=14).collect();
+    let bytes = sample_frames("ntlm-wrong-password.pcap", &keep);
+    let mut r = CaptureReader::new(std::io::Cursor::new(bytes)).expect("capture header");
+    let a = analyze(&mut r, &Options::default(), BuildOptions::default(), |_| {});
+    let f = with_code(&a, "connection.closed_during_setup");
+    assert_eq!(f.len(), 1, "{:?}", describe(&a.diagnosis.findings));
+    assert_eq!(
+        f[0].title,
+        "Connection closed by the client during session setup"
+    );
+    // Frames are numbered in the copy: its 11th is the client's FIN.
+    assert_eq!(f[0].frames, [10, 11]);
+    says(&f[0].explanation, "The client closed it right after its own request (1.4 ms), too soon for a timeout: it gave up or aborted on its own");
+    assert!(
+        !f[0].explanation.contains("timed out"),
+        "{}",
+        f[0].explanation
+    );
+    says(&f[0].next_step, "Look at the client for why it stopped");
+}
+
 /// A SESSION_SETUP refused as expired, and the same client's logon to the
 /// same server on another connection right after. tshark: frame 12
 /// (tcp.stream 1, 6.926089 s) SESSION_SETUP response 0xc000035c to

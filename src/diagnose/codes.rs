@@ -70,7 +70,7 @@ pub const CODES: &[(&str, Severity, &str)] = &[
     ("connection.no_response", Error, "the server never answered"),
     ("connection.one_sided", Warning, "no SMB message of the server's is in the capture, but the client acknowledged bytes from it: the capture holds one direction only"),
     ("connection.reset_during_setup", Error, "the connection was reset before the session was set up"),
-    ("connection.closed_during_setup", Error, "the connection was closed before the session was set up"),
+    ("connection.closed_during_setup", Error, "the connection was closed (FIN) while a NEGOTIATE or SESSION_SETUP request waited for its answer, no session set up; written for the side that closed it, with how long after the request: the server (its log; a proxy, IPS or relay closing in its name), or the client, which timed out when it had waited 5 s or more, and otherwise gave up or aborted on its own"),
     ("connection.compression_refused", Warning, "a compression transform the receiver must refuse ([MS-SMB2] 3.3.5.2.1.2): larger than the negotiated maximum, or compression not negotiated"),
     ("attack.smbghost", Error, "a compression transform whose Offset + OriginalCompressedSegmentSize overflows 32 bits: the CVE-2020-0796 (SMBGhost) exploit or scanner"),
     ("attack.eternalblue", Error, "SMB1 TRANSACTION2_SECONDARY requests continue an NT_TRANSACT (the same MID): the transaction type confusion of the EternalBlue exploit (CVE-2017-0144, MS17-010)"),

@@ -15,6 +15,7 @@ use crate::session::{
 use crate::tcp::hash::KeyedHashMap;
 
 use super::group::ordered;
+use super::logon::span;
 use super::{nt_meaning, nt_next, Draft, Severity, Sink};
 
 pub(super) fn findings(model: &Model, out: &mut Sink) {
@@ -418,15 +419,23 @@ fn closed(model: &Model, c: &Connection, out: &mut Sink) {
         .negotiate
         .as_ref()
         .is_some_and(|n| n.response_frame.is_none());
-    let what = match (pending, negotiating) {
-        (Some(r), _) => format!(
-            "a SESSION_SETUP request (frame {}, {}) was waiting for its answer",
-            r.request_frame,
-            r.request_token.as_deref().unwrap_or("token")
+    // What waited, and since when.
+    let (what, since) = match (pending, negotiating) {
+        (Some(r), _) => (
+            format!(
+                "a SESSION_SETUP request (frame {}, {}) was waiting for its answer",
+                r.request_frame,
+                r.request_token.as_deref().unwrap_or("token")
+            ),
+            Some(r.time),
         ),
-        (None, true) => "the NEGOTIATE request was waiting for its answer".to_string(),
+        (None, true) => (
+            "the NEGOTIATE request was waiting for its answer".to_string(),
+            c.negotiate.as_ref().and_then(|n| n.request_time),
+        ),
         (None, false) => return,
     };
+    let waited = since.map(|t| secs_between(e.time, t).max(0.0));
     let frames: Vec<u64> = pending
         .map(|r| r.request_frame)
         .into_iter()
@@ -437,11 +446,51 @@ fn closed(model: &Model, c: &Connection, out: &mut Sink) {
             .explain(format!("The {} reset the TCP connection while {what}. No session was set up. A reset in the middle of authentication usually comes from the server process dying or refusing the client, or from a firewall, IPS or proxy cutting the connection.", e.by))
             .next("Check the server's log at that time (crashes, 'connection denied'), and any firewall/IPS between client and server; compare with a capture taken on the server side.")
     } else {
+        let (why, next) = closed_texts(e, waited);
         Draft::new(Severity::Error, "connection.closed_during_setup", format!("Connection closed by the {} during session setup", e.by))
-            .explain(format!("The {} closed the TCP connection while {what}. No session was set up.", e.by))
-            .next("If the client closed it, it timed out or gave up: check its log and timeout; if the server closed it, check the server's log.")
+            .explain(format!("The {} closed the TCP connection (FIN at frame {}) while {what}. No session was set up.{why}", e.by, e.frame))
+            .next(next)
     };
     out.push(d.stream(c.stream).frames(frames).done());
+}
+
+/// A client times out waiting for an answer after seconds (smbclient: 20 s
+/// by default, Windows: tens of seconds); closing sooner, it gave up on its
+/// own.
+const CLIENT_TIMEOUT_SECS: f64 = 5.0;
+
+/// The explanation's last sentences and the next step of a connection
+/// closed (FIN) with a request `waited` seconds old (none when the capture
+/// does not tell), written for the side that closed it.
+fn closed_texts(e: &ConnEnd, waited: Option<f64>) -> (String, String) {
+    let after = |whose: &str| match waited {
+        Some(w) if w < 1.0 => format!(" right after {whose} request ({})", span(w)),
+        Some(w) => format!(" {} after {whose} request", span(w)),
+        None => String::new(),
+    };
+    let long = waited.is_some_and(|w| w >= CLIENT_TIMEOUT_SECS);
+    if e.by == "server" {
+        let why = if long {
+            "after waiting that long it gave up on something the answer needed (a domain controller, a name lookup), or"
+        } else {
+            "it refused the client at that step (a server closes a connection it will not serve), or"
+        };
+        return (
+            format!(" The server's side ended it{} without an answer: {why} a proxy, IPS or relay between client and server closed it in the server's name.", after("the client's")),
+            "Check the server's log at that time for why it ended the connection (Samba: log.smbd and the client's log.%m, at 'log level = 3'; Windows: the Microsoft-Windows-SMBServer Operational and Security logs). If the server logged no such close, look at any proxy, IPS or relay between client and server: a capture taken on the server shows whether the server itself sent the FIN.".to_string(),
+        );
+    }
+    if long {
+        let w = waited.map_or(String::new(), span);
+        return (
+            format!(" The client closed it{} with no answer: it timed out waiting for the server.", after("its")),
+            format!("Find out why the server did not answer within {w}: its log and load at that time, and, for a SESSION_SETUP, its connection to its domain controllers (Windows: nltest /sc_query:DOMAIN; Samba: wbinfo -t). Raise the client's timeout (smbclient -t, Windows SessTimeout) only if the server is merely slow."),
+        );
+    }
+    (
+        format!(" The client closed it{}, too soon for a timeout: it gave up or aborted on its own (an error of its own, a cancelled operation, a crash).", after("its own")),
+        "Look at the client for why it stopped (Windows: the Microsoft-Windows-SMBClient Connectivity and Security logs; Linux cifs: dmesg; smbclient: its own error message): it did not wait for the server's answer.".to_string(),
+    )
 }
 
 fn session_errors<'a>(

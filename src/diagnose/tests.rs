@@ -840,6 +840,66 @@ fn logoff_refused() {
     assert_eq!(all(&d.findings, "session.expired").len(), 1);
 }
 
+/// A connection closed (FIN) while a SESSION_SETUP request waited: the
+/// text is written for the side that closed it, and says "timed out" only
+/// when the client waited 5 s or more. Real captures:
+/// closed_during_setup_says_who_and_when in tests/report_findings.rs.
+#[test]
+fn closed_during_setup_by_side_and_wait() {
+    let closed = |millis: i64, by: &'static str| {
+        let mut c = conn(0);
+        c.end = Some(ConnEnd {
+            frame: 12,
+            time: Timestamp {
+                secs: 100 + millis / 1000,
+                nanos: (millis % 1000) as u32 * 1_000_000,
+            },
+            reason: "fin",
+            by,
+        });
+        let mut last = round(10, None, None);
+        last.request_token = Some("NTLMSSP AUTHENTICATE".into());
+        let s = session(
+            0,
+            Outcome::Unfinished,
+            Some(NtStatus::MORE_PROCESSING_REQUIRED),
+            vec![
+                round(8, Some(9), Some(NtStatus::MORE_PROCESSING_REQUIRED)),
+                last,
+            ],
+        );
+        let d = diagnose(&model(vec![c], vec![s]));
+        let f = only(&d.findings, "connection.closed_during_setup").clone();
+        check(&f, Severity::Error, 0, &[10, 12]);
+        f
+    };
+    let says = |text: &str, part: &str| assert!(text.contains(part), "{part:?} not in {text}");
+    let f = closed(4, "server");
+    says(&f.explanation, "The server's side ended it right after the client's request (4.0 ms) without an answer: it refused the client at that step");
+    says(
+        &f.explanation,
+        "a proxy, IPS or relay between client and server closed it in the server's name",
+    );
+    says(&f.next_step, "Check the server's log at that time");
+    assert!(
+        !f.next_step.contains("If the client closed it"),
+        "{}",
+        f.next_step
+    );
+    let f = closed(12_000, "server");
+    says(
+        &f.explanation,
+        "12.0 s after the client's request without an answer: after waiting that long it gave up",
+    );
+    let f = closed(8_000, "client");
+    says(&f.explanation, "The client closed it 8.0 s after its request with no answer: it timed out waiting for the server.");
+    says(&f.next_step, "why the server did not answer within 8.0 s");
+    let f = closed(1, "client");
+    says(&f.explanation, "The client closed it right after its own request (1.0 ms), too soon for a timeout: it gave up or aborted on its own");
+    assert!(!f.explanation.contains("timed out"), "{}", f.explanation);
+    says(&f.next_step, "Look at the client for why it stopped");
+}
+
 #[test]
 fn krb_error_in_the_last_round_is_not_an_abandoned_logon() {
     // The server answered the AP-REQ with MORE_PROCESSING_REQUIRED and a

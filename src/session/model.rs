@@ -115,6 +115,10 @@ pub struct Negotiate {
     /// Seconds from request to response.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub duration: Option<f64>,
+    /// When the SMB2 NEGOTIATE request was sent (none without it): how long
+    /// one left unanswered waited.
+    #[serde(skip)]
+    pub request_time: Option<Timestamp>,
     /// The largest of the response's MaxTransactSize, MaxReadSize and
     /// MaxWriteSize (0 before a response was read).
     #[serde(skip)]

@@ -113,6 +113,7 @@ impl Builder {
         };
         let mut n = Negotiate {
             request_frame: Some(m.frame),
+            request_time: Some(m.ts),
             offered_dialects: super::shared(&mut self.dialect_lists, &r.dialects),
             client_signing_required: r.security_mode.contains(SecurityMode::SIGNING_REQUIRED),
             client_capabilities: r.capabilities,
