@@ -1472,6 +1472,18 @@ fn slow_negotiate_and_tree_connect() {
         .as_ref()
         .expect("negotiate");
     assert_eq!(format!("{:.6}", n.duration.unwrap_or(-1.0)), "10.027686");
+    // tshark -Y arp: requests from 10.3.1.1 for 10.0.2.3 at frames 15, 20,
+    // 22, 26, 27 and 28, no reply (the only reply, frame 8, is 10.3.1.1's
+    // own, before the NEGOTIATE).
+    let l = n
+        .server_lookups
+        .as_deref()
+        .expect("the server's ARP requests");
+    assert_eq!(
+        (l.arp_requests, l.arp_target, l.arp_answered, l.dns_queries),
+        (6, Some("10.0.2.3".parse().unwrap()), false, 0)
+    );
+    assert_eq!((l.first_frame, l.last_frame, l.partial), (15, 28, false));
     let f = with_code(&a, "negotiate.slow");
     assert_eq!(f.len(), 1, "{:?}", describe(&a.diagnosis.findings));
     assert_eq!(f[0].title, "Slow NEGOTIATE response: 10.028 s");
@@ -1483,10 +1495,24 @@ fn slow_negotiate_and_tree_connect() {
         f[0].explanation
     );
     assert!(
+        f[0].explanation.contains("Meanwhile the server (10.3.1.1) sent 6 ARP requests for 10.0.2.3 (frames 15-28), and no ARP reply from 10.0.2.3 is in the capture"),
+        "{}",
+        f[0].explanation
+    );
+    assert!(
+        f[0].next_step
+            .starts_with("Check 10.0.2.3, which the server's ARP requests got no answer from"),
+        "{}",
+        f[0].next_step
+    );
+    assert!(
         f[0].next_step.contains("reverse lookup"),
         "{}",
         f[0].next_step
     );
+    // No lookup in the slow tree connect's sample (loopback: no ARP).
+    let a = sample("tree-connect-slow-preexec.pcap");
+    assert!(a.model.trees.iter().all(|t| t.server_lookups.is_none()));
 }
 
 /// The LOGOFFs smbd refused, with tshark (smb2.cmd == 2): frame 35 answers

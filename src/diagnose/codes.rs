@@ -5,7 +5,7 @@ use super::Severity::{self, Error, Info, Warning};
 
 /// (code, usual severity, one line).
 pub const CODES: &[(&str, Severity, &str)] = &[
-    ("negotiate.slow", Warning, "a NEGOTIATE answered after more than 1 s (the logon.slow_round threshold): the server was busy before it answered, usually a name lookup of the client (Samba 'hosts allow'/'hosts deny' naming hosts, 'hostname lookups = yes') against a DNS server that does not answer, or overload"),
+    ("negotiate.slow", Warning, "a NEGOTIATE answered after more than 1 s (the logon.slow_round threshold): the server was busy before it answered, usually a name lookup of the client (Samba 'hosts allow'/'hosts deny' naming hosts, 'hostname lookups = yes') against a DNS server that does not answer, or overload, and says what the capture shows the server looking up meanwhile (its ARP requests, and whether the address answered; its DNS queries)"),
     ("negotiate.failed", Error, "the NEGOTIATE response carried an error status not covered by the codes below"),
     ("negotiate.invalid_request", Error, "the server refused a NEGOTIATE the client built against [MS-SMB2] 3.3.5.4 (STATUS_INVALID_PARAMETER: no dialect, or SMB 3.1.1 offered without exactly one preauth-integrity context)"),
     ("negotiate.no_common_dialect", Error, "client and server share no SMB dialect"),
@@ -53,7 +53,7 @@ pub const CODES: &[(&str, Severity, &str)] = &[
     ("tree.not_found", Error, "STATUS_BAD_NETWORK_NAME: the share does not exist"),
     ("tree.access_denied", Error, "STATUS_ACCESS_DENIED on TREE_CONNECT; encryption is named as a possible reason only when the connection cannot encrypt (no cipher, SMB1, a guest or anonymous session) or its NEGOTIATE is not in the capture ([MS-SMB2] 3.3.5.7)"),
     ("tree.encryption_required", Error, "TREE_CONNECT refused to a dialect that cannot encrypt (2.x) on a share that requires encryption"),
-    ("tree.slow", Warning, "a TREE_CONNECT answered after more than 1 s (the logon.slow_round threshold; not one chained to an SMB1 SESSION_SETUP_ANDX): the share's path on slow or unreachable storage, a DFS referral, a name lookup, a Samba 'preexec' script, or overload"),
+    ("tree.slow", Warning, "a TREE_CONNECT answered after more than 1 s (the logon.slow_round threshold; not one chained to an SMB1 SESSION_SETUP_ANDX): the share's path on slow or unreachable storage, a DFS referral, a name lookup, a Samba 'preexec' script, or overload, and says what the capture shows the server looking up meanwhile (its ARP requests, and whether the address answered; its DNS queries)"),
     ("tree.failed", Error, "TREE_CONNECT failed with another status"),
     ("file.access_denied", Warning, "file operations refused with STATUS_ACCESS_DENIED, one finding per client address, server, identity and command, with the count and the names (info for QUERY_INFO alone)"),
     ("file.sharing_violation", Warning, "CREATE refused with STATUS_SHARING_VIOLATION (the file is in use), grouped like file.access_denied; names the open that holds the file when the capture shows it (a CREATE of the same file, share and server, not closed, that fails the sharing check against the refused one)"),

@@ -36,10 +36,16 @@ fn slow(c: &Connection, out: &mut Sink) {
             .map(|s| s.request_frame)
     });
     let frames = request.into_iter().chain(n.response_frame);
+    let (seen, check) = n
+        .server_lookups
+        .as_deref()
+        .map_or((String::new(), String::new()), |l| {
+            super::tree::lookups_text(c.server.ip(), l)
+        });
     out.push(
         Draft::new(Severity::Warning, "negotiate.slow", format!("Slow NEGOTIATE response: {d:.3} s"))
-            .explain(format!("The server took {d:.3} s to answer the client's NEGOTIATE. Servers answer it in milliseconds, from what they know: nothing in it needs a domain controller. A server this slow was busy with something else first, usually a name lookup of the client: Samba checks 'hosts allow' and 'hosts deny' when a connection comes in, which looks the client's address up in DNS when they name hosts or domains rather than addresses, and 'hostname lookups = yes' does the same; a DNS server that does not answer makes each lookup wait out its timeout (glibc's resolver: 5 s a try, 2 tries, so about 5 or 10 s). Otherwise the server is overloaded (no free worker, a busy disk or CPU)."))
-            .next("On the server, time a reverse lookup of the client's address (host CLIENT-ADDRESS, or getent hosts CLIENT-ADDRESS) and check the DNS servers it uses (/etc/resolv.conf; Windows: Get-DnsClientServerAddress); on Samba, look for host names in 'hosts allow' / 'hosts deny' and for 'hostname lookups' (testparm -s) and use addresses there; then check the server's load at that time.")
+            .explain(format!("The server took {d:.3} s to answer the client's NEGOTIATE. Servers answer it in milliseconds, from what they know: nothing in it needs a domain controller. A server this slow was busy with something else first, usually a name lookup of the client: Samba checks 'hosts allow' and 'hosts deny' when a connection comes in, which looks the client's address up in DNS when they name hosts or domains rather than addresses, and 'hostname lookups = yes' does the same; a DNS server that does not answer makes each lookup wait out its timeout (glibc's resolver: 5 s a try, 2 tries, so about 5 or 10 s). Otherwise the server is overloaded (no free worker, a busy disk or CPU).{seen}"))
+            .next(format!("{check}On the server, time a reverse lookup of the client's address (host {client}, or getent hosts {client}) and check the DNS servers it uses (/etc/resolv.conf; Windows: Get-DnsClientServerAddress); on Samba, look for host names in 'hosts allow' / 'hosts deny' and for 'hostname lookups' (testparm -s) and use addresses there; then check the server's load at that time.", client = c.client.ip()))
             .stream(c.stream)
             .frames(frames)
             .done(),

@@ -148,6 +148,8 @@ impl Builder {
     pub(super) fn negotiate_response(&mut self, ci: usize, m: &Message<'_>, h: &Smb2Header) {
         let dec = m.decode();
         self.timeline(ci, m, &dec);
+        let server = self.model.connections[ci].server.ip();
+        let lookups = m.request.and_then(|r| self.lookups.of(server, r.ts));
         let c = &mut self.model.connections[ci];
         // The answer to an SMB1 multi-protocol NEGOTIATE.
         if let (Some(s), Some(req)) = (c.smb1_negotiate.as_mut(), m.request) {
@@ -162,6 +164,7 @@ impl Builder {
         if let Some(r) = m.request {
             n.duration = Some(secs_between(m.ts, r.ts));
         }
+        n.server_lookups = lookups;
         if let Some(Ok(Body::NegotiateResponse(r))) = &dec.body {
             n.dialect = Some(r.dialect);
             n.dialect_code = r.dialect.0;

@@ -64,12 +64,14 @@ impl Builder {
         let (session_id, tid, status) = ids;
         let ok = status == 0;
         let server_ip = self.model.connections[ci].server.ip();
+        let server_lookups = request_ts.and_then(|t| self.lookups.of(server_ip, t));
         let tree = Tree {
             tree_id: ok.then_some(HexId(u64::from(tid))),
             share_type,
             share_flags,
             tid,
             duration: request_ts.map(|t| secs_between(m.ts, t)),
+            server_lookups,
             ..Tree::new(
                 m.stream,
                 server_ip,
