@@ -1527,18 +1527,6 @@ fn signing_not_required_says_when_the_client_required_it() {
         "{why}"
     );
     assert!(!why.contains("Unless the client requires signing"), "{why}");
-    // The client required signing and stopped at the CHALLENGE: no session
-    // to show signed, the client's requirement still stands.
-    let (title, why, _) = one("smbclient-impacket-server-signing-required.pcap");
-    assert_eq!(
-        title,
-        "The server does not require SMB signing (this client does)"
-    );
-    assert!(
-        why.contains("This client required signing in its NEGOTIATE (frame 4)"),
-        "{why}"
-    );
-    assert!(!why.contains("The capture shows"), "{why}");
     // Neither side requires it (tshark: frame 4 sign_required 0).
     let (title, why, _) = one("ntlm-wrong-password.pcap");
     assert_eq!(title, "The server does not require SMB signing");
@@ -1611,6 +1599,63 @@ fn healthy_captures_have_no_error() {
                 .iter()
                 .any(|s| s.outcome == Outcome::Success),
             "{name}"
+        );
+    }
+}
+
+/// The client required signing (tshark: frame 4 smb2.sec_mode 0x03) and
+/// asked for NTLMSSP_NEGOTIATE_SIGN (frame 8 ntlmssp.negotiatesign 1); the
+/// server's NEGOTIATE says signing enabled (frame 6 0x01), but its
+/// CHALLENGE (frame 9, flags 0x628a0205) lacks the flag, which [MS-NLMP]
+/// 2.2.2.5 has a server return when asked. No server setting turns signing
+/// on there: the finding blames the server's NTLM, and the posture note,
+/// which would ask that server to require the signing it cannot do for a
+/// session that never was, is not made.
+#[test]
+fn signing_unsupported_blames_the_servers_ntlm_not_a_setting() {
+    for name in [
+        "smbclient-impacket-server-signing-required.pcap",
+        "smbclient-encrypt-impacket-server.pcap",
+    ] {
+        let path = samples().join(name);
+        let t = common::tshark_text(
+            &path,
+            "smb2",
+            &["frame.number", "smb2.sec_mode", "ntlmssp.negotiatesign"],
+        );
+        let rows: Vec<Vec<&str>> = t.lines().map(|l| l.split('\t').collect()).collect();
+        assert_eq!(rows[0], ["4", "0x03", ""], "{name}: {t}");
+        assert_eq!(rows[1], ["6", "0x01", ""], "{name}: {t}");
+        assert_eq!(rows[2][2], "1", "{name}: {t}");
+        assert_eq!(rows[3][..], ["9", "", "0"], "{name}: {t}");
+        let a = sample(name);
+        let codes: Vec<&str> = a.diagnosis.findings.iter().map(|f| f.code).collect();
+        assert_eq!(codes, ["negotiate.signing_unsupported"], "{name}");
+        let f = &a.diagnosis.findings[0];
+        assert!(
+            f.explanation.contains("NEGOTIATE (frame 4)"),
+            "{}",
+            f.explanation
+        );
+        assert!(
+            f.explanation
+                .contains("response (frame 6) says signing is enabled"),
+            "{}",
+            f.explanation
+        );
+        assert!(
+            f.explanation
+                .contains("CHALLENGE (frame 9) lacks NTLMSSP_NEGOTIATE_SIGN"),
+            "{}",
+            f.explanation
+        );
+        assert!(f.explanation.contains("not a setting"), "{}", f.explanation);
+        let next = &f.next_step;
+        assert!(next.starts_with("Use another server"), "{next}");
+        assert!(!next.contains("server signing"), "{next}");
+        assert!(
+            next.contains("stop requiring signing on the client"),
+            "{next}"
         );
     }
 }

@@ -6,12 +6,12 @@ use std::net::{IpAddr, SocketAddr};
 use crate::ntstatus::NtStatus as S;
 use crate::session::model::secs_between;
 use crate::session::token::concat;
-use crate::session::{Connection, Model, Outcome, Round, Session, MECHANISM_NTLM};
+use crate::session::{Connection, Model, Negotiate, Outcome, Round, Session, MECHANISM_NTLM};
 use crate::tcp::hash::KeyedHashMap;
 
 use super::group::{evidence, groups, Group};
 use super::own_logons::{OwnLogons, Retry};
-use super::{nt_meaning, nt_next, Draft, Severity, Sink};
+use super::{nt_meaning, nt_next, Draft, Finding, Severity, Sink};
 
 /// A round slower than this is reported (seconds).
 pub const SLOW_ROUND_SECS: f64 = 1.0;
@@ -561,26 +561,60 @@ fn unfinished(model: &Model, s: &Session, c: &Connection, out: &mut Sink) {
         return;
     }
     let who = identity(s);
-    let signing = last.challenge_without_signing
-        && c.negotiate
-            .as_ref()
-            .is_some_and(|n| n.client_signing_required);
-    if signing {
-        out.push(
-            Draft::new(Severity::Error, "negotiate.signing_unsupported", "The client requires signing; the server's NTLM challenge does not offer it")
-                .explain(format!("The client said SIGNING_REQUIRED in its NEGOTIATE, but the server's NTLMSSP CHALLENGE lacks NTLMSSP_NEGOTIATE_SIGN, so the client could not sign the session and stopped before sending AUTHENTICATE (session {}).", s.session_id))
-                .next("Enable signing on the server (Samba: 'server signing = auto' or 'mandatory'; Windows: RequireSecuritySignature/EnableSecuritySignature), or, if the server cannot sign (some appliances, impacket), stop requiring it on the client.")
-                .stream(s.stream)
-                .frames(frames_of(last, c))
-                .session(s.session_id)
-                .done(),
-        );
+    if let Some(n) = c.negotiate.as_ref().filter(|_| signing_refused(s, c)) {
+        out.push(signing_unsupported(s, c, n, last));
         return;
     }
     if capture_ended_mid_logon(s, c, last, &who, out) {
         return;
     }
     abandoned(model, s, c, last, &who, out);
+}
+
+/// The client required signing in its NEGOTIATE and the last NTLM
+/// CHALLENGE of the session does not offer NTLMSSP_NEGOTIATE_SIGN
+/// ([MS-NLMP] 2.2.2.5 D): the NTLM exchange yields no signing key, so the
+/// client cannot go on. posture.rs leaves out its signing note for such a
+/// connection.
+pub(super) fn signing_refused(s: &Session, c: &Connection) -> bool {
+    s.outcome == Outcome::Unfinished
+        && s.rounds.last().is_some_and(|r| r.challenge_without_signing)
+        && c.negotiate
+            .as_ref()
+            .is_some_and(|n| n.client_signing_required)
+}
+
+/// negotiate.signing_unsupported. An SMB2 server sets SIGNING_ENABLED in
+/// every NEGOTIATE response ([MS-SMB2] 3.3.5.3.1, 3.3.5.4: "MUST"): no
+/// setting of its is to blame, but its NTLM, which does not offer SIGN
+/// although [MS-NLMP] 2.2.2.5 has it return the flag when the client asks
+/// for it, as a client that must sign does (smbclient's NEGOTIATE_MESSAGE
+/// in the samples: flags 0x62088215, SIGN set; impacket's CHALLENGE:
+/// 0x628a0205). The explanation says what the response's SecurityMode
+/// says, the step is the same.
+fn signing_unsupported(s: &Session, c: &Connection, n: &Negotiate, last: &Round) -> Finding {
+    let at = |f: Option<u64>| f.map(|f| format!(" (frame {f})")).unwrap_or_default();
+    let (asked, answered, challenge) = (
+        at(n.request_frame),
+        at(n.response_frame),
+        at(last.response_frame),
+    );
+    let enabled = if n.server_signing_enabled {
+        "says signing is enabled"
+    } else {
+        "lacks SIGNING_ENABLED, which an SMB2 server always sets"
+    };
+    Draft::new(
+        Severity::Error,
+        "negotiate.signing_unsupported",
+        "The client requires signing; the server's NTLM challenge does not offer it",
+    )
+    .explain(format!("The client said SIGNING_REQUIRED in its NEGOTIATE{asked}, and the server's NEGOTIATE response{answered} {enabled}, but the server's NTLMSSP CHALLENGE{challenge} lacks NTLMSSP_NEGOTIATE_SIGN, which [MS-NLMP] 2.2.2.5 has a server return when the client asks for it, as a client that must sign does. Without it the client's NTLM does not offer it signing (Samba's client fails with SEC_E_UNSUPPORTED_FUNCTION), so the client could not sign the session as it must and stopped before sending AUTHENTICATE (session {}). This is a limit or bug of the server's NTLM implementation (older releases of impacket's smbserver leave the flag out), not a setting: an SMB2 server has signing on always ([MS-SMB2] 3.3.5.4).", s.session_id))
+    .next("Use another server, or a release of this one whose NTLM offers signing, or, if the data may travel unsigned, stop requiring signing on the client (Samba: 'client signing = desired', smbclient without --client-protection=sign or encrypt; Windows: Set-SmbClientConfiguration -RequireSecuritySignature $false).")
+    .stream(s.stream)
+    .frames(frames_of(last, c))
+    .session(s.session_id)
+    .done()
 }
 
 /// The connection ended (not the capture) with the logon waiting for the

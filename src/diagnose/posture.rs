@@ -211,6 +211,16 @@ fn signing(model: &Model, out: &mut Sink) {
         {
             continue;
         }
+        // The client required signing and the server's NTLM could not give
+        // it a signing key: negotiate.signing_unsupported says so, and no
+        // session was set up for this note to speak of, nor can this server
+        // sign one when it is asked to require signing.
+        if model
+            .sessions_of(c)
+            .any(|s| super::logon::signing_refused(s, c))
+        {
+            continue;
+        }
         let encrypted = c.encrypted_messages > 0;
         let protected = if encrypted {
             " (this connection was encrypted, which protects it anyway)"
