@@ -2742,7 +2742,24 @@ fn a_refused_ntlmv1_logon_says_what_the_capture_shows_of_its_reason() {
         "{}",
         f[0].explanation
     );
-    for name in ["ntlmv1-rejected.pcap", "smb1-no-spnego-wrong-password.pcap"] {
+    // The step to tell the two apart: NTLMv2 over NTLMSSP where the logon
+    // had it (tshark on ntlmv1-rejected: ntlmssp.messagetype 3 at frame
+    // 10); where it had no extended security (tshark: smb.wct 13,
+    // smb.ansi_pwlen 24, smb.unicode_pwlen 24 at frame 8), a logon with it,
+    // as smbd refuses NTLMv2 without it whatever the password
+    // (smb1-no-spnego-ntlmv2-refused: STATUS_INVALID_PARAMETER at frame 9,
+    // logon.raw_ntlmv2_refused).
+    for (name, step) in [
+        ("ntlmv1-rejected.pcap", "Log on again with NTLMv2"),
+        (
+            "smb1-no-spnego-wrong-password.pcap",
+            "Log on again with extended security",
+        ),
+        (
+            "smb1-dos-wrong-password.pcap",
+            "Log on again with extended security",
+        ),
+    ] {
         let a = sample(name);
         let f = with_code(&a, "logon.ntlmv1_rejected");
         assert!(
@@ -2753,11 +2770,39 @@ fn a_refused_ntlmv1_logon_says_what_the_capture_shows_of_its_reason() {
             f[0].title
         );
         assert!(
-            f[0].next_step.contains("Log on again with NTLMv2"),
+            f[0].next_step.starts_with(step),
             "{name}: {}",
             f[0].next_step
         );
+        if name.starts_with("smb1") {
+            let t = common::tshark_text(
+                &samples().join(name),
+                "smb.cmd == 0x73 && smb.flags.response == 0",
+                &[
+                    "frame.number",
+                    "smb.wct",
+                    "smb.ansi_pwlen",
+                    "smb.unicode_pwlen",
+                ],
+            );
+            assert_eq!(t.trim(), "8\t13\t24\t24", "{name}");
+            assert!(
+                f[0].next_step.contains("'client use spnego = yes'"),
+                "{}",
+                f[0].next_step
+            );
+            assert!(
+                !f[0].next_step.contains("Log on again with NTLMv2"),
+                "{}",
+                f[0].next_step
+            );
+        }
     }
+    let refused = sample("smb1-no-spnego-ntlmv2-refused.pcap");
+    assert_eq!(
+        with_code(&refused, "logon.raw_ntlmv2_refused")[0].frames,
+        [8, 9]
+    );
 }
 
 /// A guest session's next step names Windows' AllowInsecureGuestAuth, a
