@@ -982,6 +982,46 @@ fn response_too_big_then_tcp_refused() {
     assert!(with_code(&a, "kerberos.kdc_unreachable").is_empty());
 }
 
+/// kinit offered eTYPE-DES3-CBC-SHA1 (16) alone (tshark: frame 1
+/// kerberos.ENCTYPE 16) and the Samba DC answered eRR-ETYPE-NOSUPP (frame 2,
+/// kerberos.error_code 14). No AD KDC issues DES3 ([MS-KILE] 3.1.5.2;
+/// Samba's 'kdc supported enctypes': RC4 and AES only): the step is the
+/// client's krb5.conf, not the account's msDS-SupportedEncryptionTypes.
+#[test]
+fn etype_nosupp_of_des3_points_at_the_client() {
+    let path = samples().join("krb5-kinit-etype-nosupp.pcap");
+    let t = common::tshark_text(
+        &path,
+        "kerberos",
+        &["frame.number", "kerberos.ENCTYPE", "kerberos.error_code"],
+    );
+    assert_eq!(t, "1\t16\t\n2\t\t14\n");
+    let a = sample("krb5-kinit-etype-nosupp.pcap");
+    let f = with_code(&a, "kerberos.etype_unsupported");
+    assert_eq!(f.len(), 1);
+    assert!(
+        f[0].explanation.contains("asked for (des3-cbc-sha1-kd)"),
+        "{}",
+        f[0].explanation
+    );
+    assert!(
+        f[0].explanation.contains("no setting of the account helps"),
+        "{}",
+        f[0].explanation
+    );
+    let next = &f[0].next_step;
+    for want in [
+        "default_tkt_enctypes",
+        "default_tgs_enctypes",
+        "permitted_enctypes",
+        "aes256-cts-hmac-sha1-96",
+        "aes128-cts-hmac-sha1-96",
+    ] {
+        assert!(next.contains(want), "{want}: {next}");
+    }
+    assert!(!next.contains("msDS-SupportedEncryptionTypes"), "{next}");
+}
+
 #[test]
 fn every_finding_is_shown_by_a_capture() {
     for (name, code, sev, stream, frames) in CASES {

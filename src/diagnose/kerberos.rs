@@ -6,7 +6,7 @@ use std::net::IpAddr;
 
 use arrayvec::ArrayVec;
 
-use crate::auth::KrbMsgType;
+use crate::auth::{EncType, KrbMsgType};
 use crate::capture::Timestamp;
 use crate::ntstatus::NtStatus;
 use crate::session::{secs_between, KdcExchange, KdcTcpFailure, Model, Outcome, Session};
@@ -874,10 +874,7 @@ fn kdc_texts(x: &KdcExchange, code: i32, who: &str, sp: &str) -> (String, String
             format!("The KDC refused {who}: the password has expired or must be changed at the next logon, and the KDC issues no ticket until it is changed.{extra}"),
             format!("Change the password ('kpasswd {u}', or at a Windows logon), then retry; or an administrator sets a new one (Samba: 'samba-tool user setpassword {u}'; Windows: 'Set-ADAccountPassword {u} -Reset')."),
         ),
-        KDC_ERR_ETYPE_NOSUPP => (
-            format!("The KDC has no key for {who} in any of the encryption types the client asked for ({}), so it cannot issue the ticket.", x.etypes.iter().map(|e| e.to_string()).collect::<Vec<_>>().join(", ")),
-            "Compare the client's permitted_enctypes with the account's msDS-SupportedEncryptionTypes; RC4/DES are often disabled now.".to_string(),
-        ),
+        KDC_ERR_ETYPE_NOSUPP => etype_texts(x, who),
         KRB_AP_ERR_SKEW => (
             format!("The KDC found the client's timestamp outside the allowed skew.{note}"),
             match time::offset(x.server_time.as_deref(), seconds(x.reply_time.unwrap_or(x.time))) {
@@ -900,6 +897,43 @@ fn kdc_texts(x: &KdcExchange, code: i32, who: &str, sp: &str) -> (String, String
         ),
     };
     (explanation, next)
+}
+
+/// The encryption types an Active Directory KDC issues tickets in: AES256, AES128 and RC4 ([MS-KILE] 3.1.5.2:
+/// KILE must support the AES types, should support RC4 and DES, and should
+/// reject all others; Samba's KDC supports these three only, its 'kdc
+/// supported enctypes'; Windows DCs have DES off by default since Windows
+/// Server 2008 R2).
+fn ad_issues(e: EncType) -> bool {
+    matches!(
+        e,
+        EncType::AES256_CTS_HMAC_SHA1_96 | EncType::AES128_CTS_HMAC_SHA1_96 | EncType::RC4_HMAC
+    )
+}
+
+/// KDC_ERR_ETYPE_NOSUPP. When the client offered only types no AD account
+/// has a key of (krb5-kinit-etype-nosupp: des3-cbc-sha1-kd alone), no
+/// setting of the account helps: the client's list must take AES. When it
+/// offered one an account can have (RC4 alone, say), the account's types
+/// decide, and the step compares the two.
+fn etype_texts(x: &KdcExchange, who: &str) -> (String, String) {
+    let offered = x
+        .etypes
+        .iter()
+        .map(|e| e.to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let head = format!("The KDC has no key for {who} in any of the encryption types the client asked for ({offered}), so it cannot issue the ticket.");
+    if x.etypes.is_empty() || x.etypes.iter().any(|&e| ad_issues(e)) {
+        return (
+            head,
+            "Compare the client's permitted_enctypes with the account's msDS-SupportedEncryptionTypes; RC4/DES are often disabled now.".to_string(),
+        );
+    }
+    (
+        format!("{head} An Active Directory KDC (Windows or Samba) issues no ticket in any of them: it uses AES256, AES128 and RC4 ([MS-KILE] 3.1.5.2 has it reject other types; Samba's KDC supports only these three, and Windows domain controllers have DES off by default since Windows Server 2008 R2), so no setting of the account helps. The client's Kerberos configuration limits it to the types it offered."),
+        "Let the client use AES: in its krb5.conf [libdefaults], default_tkt_enctypes, default_tgs_enctypes and permitted_enctypes must include aes256-cts-hmac-sha1-96 and aes128-cts-hmac-sha1-96 (or leave them out: the defaults include both), then get a ticket again (kinit); Windows: the policy 'Network security: Configure encryption types allowed for Kerberos' with the AES types. If the KDC is not Active Directory's (MIT, Heimdal), 'supported_enctypes' in its kdc.conf says which types it has keys of.".to_string(),
+    )
 }
 
 /// A KDC error without a text of its own: the request, the RFC's meaning
