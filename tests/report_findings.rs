@@ -924,9 +924,17 @@ fn tcp_to_the_kdc_refused_or_unanswered() {
     assert_eq!((t.stream, t.syn_frame, t.end.frame), (0, 1, 2));
     let f = with_code(&a, "kerberos.kdc_unreachable");
     assert_eq!(f.len(), 1, "{:?}", describe(&a.diagnosis.findings));
+    // Nothing answered over UDP either (tshark: frame 3 the only
+    // kerberos frame, an AS-REQ): the address leads the step, not TCP.
+    let t = common::tshark_text(
+        &samples().join("krb5-kinit-tcp-refused.pcap"),
+        "kerberos || tcp.flags.reset == 1",
+        &["frame.number", "kerberos.msg_type", "tcp.flags.reset"],
+    );
+    assert_eq!(t, "2\t\t1\n3\t10\t\n");
     assert_eq!(
         f[0].title,
-        "The KDC at 127.0.0.7:88 refused the TCP connection to port 88"
+        "Nothing answered Kerberos at 127.0.0.7:88: the TCP connection was refused, and the request over UDP got no answer"
     );
     assert!(
         f[0].explanation
@@ -934,6 +942,9 @@ fn tcp_to_the_kdc_refused_or_unanswered() {
         "{}",
         f[0].explanation
     );
+    let next = &f[0].next_step;
+    assert!(next.starts_with("Check the KDC address the client uses: 'kdc =' in the [realms] section of its krb5.conf for SAMPLES.SMBSCOPE.TEST, or, without one, the DNS SRV records _kerberos._udp.SAMPLES.SMBSCOPE.TEST and _kerberos._tcp.SAMPLES.SMBSCOPE.TEST"), "{next}");
+    assert!(!next.contains("Make the KDC reachable over TCP"), "{next}");
 
     let bytes = sample_frames("krb5-kinit-tcp-refused.pcap", &[1, 3]);
     let mut r = CaptureReader::new(std::io::Cursor::new(bytes)).expect("capture header");
@@ -947,7 +958,7 @@ fn tcp_to_the_kdc_refused_or_unanswered() {
     assert_eq!(f[0].frames, [1]);
     assert_eq!(
         f[0].title,
-        "The KDC at 127.0.0.7:88 did not answer the TCP connection to port 88"
+        "Nothing answered Kerberos at 127.0.0.7:88: neither the TCP connection nor the request over UDP got an answer"
     );
     assert!(f[0]
         .explanation

@@ -741,22 +741,26 @@ fn too_big_tcp_failed(x: &KdcExchange, f: &KdcTcpFailure, renewed: bool, out: &m
 /// a KRB_ERR_RESPONSE_TOO_BIG before it: a client that prefers TCP (Windows,
 /// or udp_preference_limit = 1) could not reach the KDC over TCP.
 fn kdc_unreachable(model: &Model, f: &KdcTcpFailure, out: &mut Sink) {
-    let title = format!(
-        "The KDC at {} {} the TCP connection to port {}",
-        f.server,
-        if f.refused() {
-            "refused"
-        } else {
-            "did not answer"
-        },
-        f.server.port()
-    );
     // What the client's next KDC request (over UDP, or to another KDC) got.
     let next_request = model
         .kdc
         .iter()
         .filter(|y| y.client.ip() == f.client.ip() && y.request_frame > f.syn_frame)
         .min_by_key(|y| y.request_frame);
+    // Unanswered over UDP too, at the same address: nothing answers
+    // Kerberos there, the address itself is the first suspect.
+    let silent = next_request
+        .filter(|y| y.reply_frame.is_none() && y.transport == "udp" && y.server == f.server);
+    let title = match (silent, f.refused()) {
+        (Some(_), true) => format!("Nothing answered Kerberos at {}: the TCP connection was refused, and the request over UDP got no answer", f.server),
+        (Some(_), false) => format!("Nothing answered Kerberos at {}: neither the TCP connection nor the request over UDP got an answer", f.server),
+        (None, refused) => format!(
+            "The KDC at {} {} the TCP connection to port {}",
+            f.server,
+            if refused { "refused" } else { "did not answer" },
+            f.server.port()
+        ),
+    };
     let (sev, then) = match next_request {
         Some(y) if y.reply_frame.is_some() => (
             Severity::Warning,
@@ -783,12 +787,43 @@ fn kdc_unreachable(model: &Model, f: &KdcTcpFailure, out: &mut Sink) {
     }
     out.push(
         Draft::new(sev, "kerberos.kdc_unreachable", title)
-            .explain(format!("The client opened a TCP connection to the KDC at {} (frame {}) to send a Kerberos request over TCP (RFC 4120 7.2.2), and {}.{then}", f.server, f.syn_frame, tcp_failure_words(f)))
-            .next(format!("Make the KDC reachable over TCP: {}.", kdc_tcp_check(&f.server)))
+            .explain(format!("The client opened a TCP connection to the KDC at {} (frame {}) to send a Kerberos request over TCP (RFC 4120 7.2.2), and {}.{then}{}", f.server, f.syn_frame, tcp_failure_words(f), if silent.is_some() { " Nothing answers Kerberos at that address over either transport: most likely no KDC is there (the client's configuration or DNS names a wrong address), or the KDC is not running." } else { "" }))
+            .next(match silent {
+                Some(y) => nothing_answers_next(f, y),
+                None => format!("Make the KDC reachable over TCP: {}.", kdc_tcp_check(&f.server)),
+            })
             .stream(f.stream)
             .frames(frames)
             .done(),
     );
+}
+
+/// The step when neither TCP nor UDP got an answer at `f.server`: the
+/// address the client took first (krb5.conf's kdc, DNS SRV records, RFC
+/// 4120 7.2.3), then the KDC service and port 88 at it.
+fn nothing_answers_next(f: &KdcTcpFailure, y: &KdcExchange) -> String {
+    let realm = y
+        .service_principal
+        .as_deref()
+        .or(y.client_principal.as_deref())
+        .and_then(|p| p.rsplit_once('@'))
+        .map(|(_, r)| r)
+        .filter(|r| !r.is_empty());
+    let (of_realm, srv) = match realm {
+        Some(r) => (
+            format!(" for {r}"),
+            format!(
+                "_kerberos._udp.{r} and _kerberos._tcp.{r} (dig +short SRV _kerberos._udp.{r})"
+            ),
+        ),
+        None => (
+            String::new(),
+            "_kerberos._udp.REALM and _kerberos._tcp.REALM".to_string(),
+        ),
+    };
+    let ip = f.server.ip();
+    let port = f.server.port();
+    format!("Check the KDC address the client uses: 'kdc =' in the [realms] section of its krb5.conf{of_realm}, or, without one, the DNS SRV records {srv}; they must name a domain controller, and the client went to {ip}. If that is a domain controller, check that its KDC runs and listens on port {port} over TCP and UDP (ss -ltnu on it; a Samba AD DC's KDC runs with 'kdc' in 'server services' and, with 'bind interfaces only = yes', listens only on the addresses of 'interfaces'; Windows: the Kerberos Key Distribution Center service), and that no firewall between rejects or drops port {port} from the client.")
 }
 
 /// What the KDC's extended error (the NTSTATUS in the KRB-ERROR's e-data)
