@@ -3310,9 +3310,12 @@ fn guest_session_says_what_map_to_guest_maps() {
 fn a_logon_cut_by_the_snaplen_says_so() {
     let a = sample("ntlm-snaplen-160.pcap");
     let f = with_code(&a, "logon.bad_password");
-    assert_eq!(
-        f[0].user.as_deref(),
-        Some("an identity the capture cut off")
+    // The text names no one ("an identity the capture cut off"): no user.
+    assert_eq!(f[0].user, None);
+    assert!(
+        f[0].title.contains("(an identity the capture cut off)"),
+        "{}",
+        f[0].title
     );
     assert!(
         f[0].explanation.contains("The capture cut the SESSION_SETUP request of frame 10 (a short snaplen, or bytes lost) before its security token"),
@@ -3323,6 +3326,80 @@ fn a_logon_cut_by_the_snaplen_says_so() {
     let f = with_code(&whole, "logon.bad_password");
     assert_eq!(f[0].user.as_deref(), Some("SAMPLES\\alice"));
     assert!(!f[0].explanation.contains("The capture cut"));
+}
+
+/// A finding's `user` is the identity its text names, in the text's form:
+/// over every capture, a finding whose title names a session's
+/// `DOMAIN\user` (the longest such name in it) carries that `user`
+/// (guest-bad-user: session.guest "not as SAMPLES\mallory" carried
+/// `mallory`); every `user` is a name of the capture (an NTLM session's
+/// `DOMAIN\user` or `user`, or holds a Kerberos principal of a session or
+/// a KDC exchange), never words for no one ("an identity not in the
+/// capture"). Tree and file findings of a user's own session carry that
+/// user: tree.access_denied names SAMPLES\alice in its text.
+#[test]
+fn finding_user_is_the_identity_its_text_names() {
+    let (mut named, mut users) = (0, 0);
+    let mut wrong = Vec::new();
+    for (name, _) in sample_names_and_corpus() {
+        let a = load(&name).unwrap();
+        let mut ntlm: Vec<String> = Vec::new();
+        let mut principals: Vec<&str> = Vec::new();
+        for s in &a.model.sessions {
+            match (s.domain.as_deref(), s.user.as_deref()) {
+                (Some(d), Some(u)) => ntlm.push(format!("{d}\\{u}")),
+                (None, Some(u)) => ntlm.push(u.to_string()),
+                _ => {}
+            }
+            principals.extend(s.client_principal.as_deref());
+            principals.extend(s.service_principal.as_deref());
+        }
+        for x in &a.model.kdc {
+            principals.extend(x.client_principal.as_deref());
+        }
+        for f in &a.diagnosis.findings {
+            let what = format!("{name} {} {:?}: user {:?}", f.code, f.title, f.user);
+            if let Some(u) = f.user.as_deref() {
+                users += 1;
+                let known = ntlm.iter().any(|n| n == u) || principals.iter().any(|p| u.contains(p));
+                if !known {
+                    wrong.push(format!("{what}: not a name of the capture"));
+                }
+            }
+            let in_title = ntlm
+                .iter()
+                .filter(|n| n.contains('\\') && f.title.contains(n.as_str()))
+                .max_by_key(|n| n.len());
+            if let Some(n) = in_title {
+                named += 1;
+                if f.user.as_deref() != Some(n.as_str()) {
+                    wrong.push(format!("{what}: the title names {n}"));
+                }
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+    assert!(named > 20 && users > named, "{named} {users}");
+
+    let a = sample("guest-bad-user.pcap");
+    assert_eq!(
+        with_code(&a, "session.guest")[0].user.as_deref(),
+        Some("SAMPLES\\mallory")
+    );
+    let a = sample("ntlm-access-denied-share.pcap");
+    let f = with_code(&a, "tree.access_denied");
+    assert!(
+        f[0].explanation
+            .contains("the session's user, SAMPLES\\alice,"),
+        "{}",
+        f[0].explanation
+    );
+    assert_eq!(f[0].user.as_deref(), Some("SAMPLES\\alice"));
+    let a = sample("ntlm-bad-share.pcap");
+    assert_eq!(
+        with_code(&a, "tree.not_found")[0].user.as_deref(),
+        Some("SAMPLES\\alice")
+    );
 }
 
 /// tshark's KRB-ERROR times (tests/data/krb_error_times_tshark.tsv):

@@ -12,7 +12,7 @@ use crate::ntstatus::NtStatus;
 use crate::session::{secs_between, KdcExchange, KdcTcpFailure, Model, Outcome, Session};
 use crate::tcp::hash::KeyedHashMap;
 
-use super::logon::identity;
+use super::logon::{identity, user_of};
 use super::own_logons::{OwnLogons, Retry};
 use super::time::{self, clock_note, seconds, ClockError, ErrorTimes};
 use super::{krb_text, Draft, Severity, Sink};
@@ -266,7 +266,7 @@ fn spnego_errors(
                 .frames(frames)
                 .session(s.session_id)
                 .status(name)
-                .user(Some(identity(s)))
+                .user(user_of(s))
                 .done(),
         );
     }
@@ -393,7 +393,7 @@ fn refused(
             .frames([r.request_frame].into_iter().chain(r.response_frame))
             .session(s.session_id)
             .status(status.to_string())
-            .user(Some(identity(s)))
+            .user(user_of(s))
             .done(),
     );
 }
@@ -1107,7 +1107,7 @@ fn fallback(model: &Model, out: &mut Sink) {
                         .chain([s.first_frame]),
                 )
                 .session(s.session_id)
-                .user(Some(identity(s)))
+                .user(user_of(s))
                 .done(),
         );
     }

@@ -238,6 +238,24 @@ fn bad_passwords_before(g: &Group<'_>, bad: &BadPasswords) -> BadBefore {
     b
 }
 
+/// The identity of `s` as a finding's `user` carries it: as [`identity`]
+/// writes it in the text (`DOMAIN\user`, or `user` alone, of an NTLM
+/// logon; the Kerberos client principal with its ticket's service
+/// principal), and None where the text names nobody but says so ("an
+/// identity not in the capture", "(anonymous)"): no user to filter or
+/// group by.
+pub(crate) fn user_of(s: &Session) -> Option<String> {
+    let principal = s.client_principal.is_some() || s.service_principal.is_some();
+    if s.mechanism == Some("kerberos") && principal {
+        return Some(identity(s));
+    }
+    match (s.domain.as_deref(), s.user.as_deref()) {
+        (Some(d), Some(u)) => Some(concat(&[d, "\\", u])),
+        (None, Some(u)) => Some(u.to_string()),
+        _ => None,
+    }
+}
+
 /// DOMAIN\user, a Kerberos principal, or "(anonymous)".
 pub(crate) fn identity(s: &Session) -> String {
     if let Some(p) = s.client_principal.as_ref().or(s.service_principal.as_ref()) {
@@ -486,7 +504,7 @@ fn failure(
             .frames(g.frames())
             .session(s.session_id)
             .status(name)
-            .user(Some(who))
+            .user(user_of(s))
             // The lockout is what ended the work: read before the wrong
             // passwords that led to it.
             .explains_from(bad_before.from)
@@ -540,7 +558,7 @@ fn encryption(s: &Session, out: &mut Sink) {
             .frames(evidence(s))
             .session(s.session_id)
             .status(S::ACCESS_DENIED.to_string())
-            .user(Some(who))
+            .user(user_of(s))
             .done(),
     );
 }
@@ -642,7 +660,7 @@ fn abandoned(model: &Model, s: &Session, c: &Connection, last: &Round, who: &str
             .stream(s.stream)
             .frames(frames_of(last, c))
             .session(s.session_id)
-            .user(Some(who.to_string()))
+            .user(user_of(s))
             .done()
     };
     // Another session's SESSION_SETUP on this connection after the answer
@@ -748,7 +766,7 @@ fn capture_ended_mid_logon(
         .stream(s.stream)
         .frames(frames_of(last, c))
         .session(s.session_id)
-        .user(Some(who.to_string()))
+        .user(user_of(s))
         .done(),
     );
     true
@@ -817,7 +835,7 @@ fn guest(s: &Session, c: Option<&Connection>, out: &mut Sink) {
             .stream(s.stream)
             .frames(evidence(s))
             .session(s.session_id)
-            .user(s.user.clone())
+            .user(user_of(s))
             .done(),
     );
 }

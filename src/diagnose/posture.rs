@@ -87,7 +87,7 @@ fn ntlmv1(model: &Model, out: &mut Sink) {
                 }))
                 .session(s.session_id)
                 .ntlm_response(kind)
-                .user(Some(identity(s)))
+                .user(super::logon::user_of(s))
                 .done(),
         );
     }
@@ -154,6 +154,7 @@ fn plaintext_passwords(model: &Model, out: &mut Sink) {
                 .next("Change that password. Then make the server ask for encrypted passwords (Samba: 'encrypt passwords = yes', the default) and stop clients from sending plaintext (Samba: 'client plaintext auth = no'; Windows: EnablePlainTextPassword = 0).")
                 .frames(frames.chain([s.first_frame]))
                 .session(s.session_id)
+                .user(super::logon::user_of(s))
         } else {
             let none = model.sessions_of(c).next().is_none();
             // The client closed the connection with no SESSION_SETUP: it
