@@ -1033,6 +1033,97 @@ fn etype_nosupp_of_des3_points_at_the_client() {
     assert!(!next.contains("msDS-SupportedEncryptionTypes"), "{next}");
 }
 
+/// logon.anonymous_refused names only the causes the capture leaves open,
+/// and words the credentials step for the client it states.
+/// pcapattack-smb311-spoolsample-ntlm (corpus; tshark): the server's
+/// NEGOTIATE responses (frames 35, 45, 55) smb2.sec_mode 0x01, signing not
+/// required, so signing is no cause (smbd exempts anonymous sessions from
+/// signing anyway); the anonymous AUTHENTICATEs (frames 48, 58) state
+/// ntlmssp.version 10.0 build 14393, Windows, so the step is net use, with
+/// the server's NetBIOS domain 3B of its CHALLENGE (frame 47
+/// ntlmssp.challenge.target_name). zeek-smb3-multichannel: the server set
+/// up the user's session 0x1c0010000049 on tcp.stream 0 without encryption
+/// (tshark: no SMB2 TRANSFORM header on the stream), so encryption is no
+/// cause either. anonymous-encryption-required: smbclient states 6.1 build 0
+/// (frame 10), not a Windows of today: the step names both clients.
+#[test]
+fn anonymous_refusal_names_the_causes_the_capture_leaves() {
+    let a = sample("anonymous-encryption-required.pcap");
+    let t = common::tshark_text(
+        &samples().join("anonymous-encryption-required.pcap"),
+        "ntlmssp.messagetype == 3",
+        &[
+            "frame.number",
+            "ntlmssp.version.major",
+            "ntlmssp.version.minor",
+            "ntlmssp.version.build_number",
+        ],
+    );
+    assert_eq!(t, "10\t6\t1\t0\n");
+    let f = with_code(&a, "logon.anonymous_refused")[0];
+    assert!(
+        f.explanation
+            .contains("or because it requires encryption for every session"),
+        "{}",
+        f.explanation
+    );
+    assert!(
+        !f.explanation.contains("requires signing"),
+        "{}",
+        f.explanation
+    );
+    assert!(f.next_step.contains("Windows: net use \\\\127.0.0.2\\SHARE /user:FILESRV\\USER; Samba and Linux: smbclient //127.0.0.2/SHARE -U USER -W FILESRV"), "{}", f.next_step);
+    let Some(dir) = corpus() else { return };
+    let spool = dir.join("pcapattack-smb311-spoolsample-ntlm.pcapng");
+    let t = common::tshark_text(
+        &spool,
+        "frame.number == 35 || frame.number == 45 || frame.number == 55",
+        &["frame.number", "smb2.sec_mode"],
+    );
+    assert_eq!(t, "35\t0x01\n45\t0x01\n55\t0x01\n");
+    let t = common::tshark_text(
+        &spool,
+        "frame.number == 48 || frame.number == 58",
+        &[
+            "ntlmssp.version.major",
+            "ntlmssp.version.minor",
+            "ntlmssp.version.build_number",
+            "ntlmssp.auth.username",
+        ],
+    );
+    assert_eq!(t, "10\t0\t14393\tNULL\n10\t0\t14393\tNULL\n");
+    let a = load("corpus:pcapattack-smb311-spoolsample-ntlm.pcapng").unwrap();
+    let f = with_code(&a, "logon.anonymous_refused")[0];
+    assert!(
+        !f.explanation.contains("signing or encryption"),
+        "{}",
+        f.explanation
+    );
+    assert!(
+        f.explanation
+            .contains("not for signing, which its NEGOTIATE does not require"),
+        "{}",
+        f.explanation
+    );
+    assert!(f.next_step.contains("the client states Windows, NTLMSSP VERSION 10.0 build 14393: net use \\\\172.16.66.37\\SHARE /user:3B\\USER"), "{}", f.next_step);
+    assert!(!f.next_step.contains("smbclient"), "{}", f.next_step);
+    let multi = dir.join("zeek-smb3-multichannel.pcap");
+    let t = common::tshark_text(
+        &multi,
+        "tcp.stream == 0 && smb2.protocol_id == 0x424d53fd",
+        &["frame.number"],
+    );
+    assert_eq!(t, "");
+    let a = load("corpus:zeek-smb3-multichannel.pcap").unwrap();
+    let f = with_code(&a, "logon.anonymous_refused")[0];
+    assert!(f.explanation.contains("A server refuses them by policy. Encryption is not the reason: this server set up session 0x1c0010000049 (tcp.stream 0) without it; nor signing"), "{}", f.explanation);
+    assert!(
+        f.next_step.ends_with("(anonymous access restricted)."),
+        "{}",
+        f.next_step
+    );
+}
+
 #[test]
 fn every_finding_is_shown_by_a_capture() {
     for (name, code, sev, stream, frames) in CASES {

@@ -93,6 +93,7 @@ pub(crate) fn session(
         user: Some("alice".into()),
         domain: Some("CORP".into()),
         workstation: Some("PC1".into()),
+        client_ntlm_version: None,
         client_principal: None,
         service_principal: None,
         ntlm_response: Some("NTLMv2"),
