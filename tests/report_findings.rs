@@ -1124,6 +1124,34 @@ fn anonymous_refusal_names_the_causes_the_capture_leaves() {
     );
 }
 
+/// The server could not decrypt the ticket (krb5-ap-bad-server-key: tshark
+/// frame 16 the AP-REQ for cifs/dc1.samples.smbscope.test, frame 19
+/// STATUS_LOGON_FAILURE): the step names Windows' and Samba's commands,
+/// as the capture does not tell which the server is.
+#[test]
+fn bad_server_key_step_names_windows_and_samba() {
+    let t = common::tshark_text(
+        &samples().join("krb5-ap-bad-server-key.pcap"),
+        "frame.number == 16 || frame.number == 19",
+        &["frame.number", "kerberos.SNameString", "smb2.nt_status"],
+    );
+    assert_eq!(
+        t,
+        "16\tcifs,dc1.samples.smbscope.test\t\n19\t\t0xc000006d\n"
+    );
+    let a = sample("krb5-ap-bad-server-key.pcap");
+    let f = with_code(&a, "kerberos.ap_modified")[0];
+    for want in [
+        "'setspn -Q cifs/dc1.samples.smbscope.test'",
+        "'samba-tool spn list DC1$'",
+        "'samba-tool spn delete cifs/dc1.samples.smbscope.test ACCOUNT'",
+        "'net ads keytab create'",
+        "'Test-ComputerSecureChannel -Repair'",
+    ] {
+        assert!(f.next_step.contains(want), "{want}: {}", f.next_step);
+    }
+}
+
 #[test]
 fn every_finding_is_shown_by_a_capture() {
     for (name, code, sev, stream, frames) in CASES {
@@ -1416,7 +1444,7 @@ fn steps_name_what_the_capture_shows() {
         &f.title,
         "probably cannot decrypt the Kerberos ticket (no KRB-ERROR",
     );
-    says(&f.next_step, "setspn -Q cifs/dc1.samples.smbscope.test;");
+    says(&f.next_step, "'setspn -Q cifs/dc1.samples.smbscope.test'");
     let a = sample("krb5-unknown-spn.pcap");
     let f = with_code(&a, "kerberos.unknown_spn")[0];
     says(

@@ -316,8 +316,28 @@ fn modified(sp: &str, check: Option<String>) -> Draft {
 fn modified_texts(sp: &str, check: Option<String>) -> (String, String) {
     (
         format!("The ticket for {sp} was encrypted with a key the server does not have. Usual causes: the server's keytab or machine password is stale (re-joined, password reset, restored from backup), or the SPN is registered on another account too (duplicate SPN), so the KDC used that account's key."),
-        check.unwrap_or_else(|| format!("Check the SPN's owner (setspn -Q {}; setspn -X for duplicates) and the server's key version (klist -k against the kvno in the ticket); re-join or refresh the keytab.", spn_arg(sp))),
+        check.unwrap_or_else(|| key_step(sp)),
     )
+}
+
+/// Where to look when a server cannot decrypt the tickets for `sp`: who
+/// holds the SPN (a duplicate makes the KDC use the other account's key),
+/// then the server's key, for Windows and Samba both (the capture does not
+/// say which the server is). samba-tool has no query by SPN (samba-tool spn
+/// list takes an account, python/samba/netcmd/spn.py), so on a Samba DC
+/// ldbsearch of sam.ldb finds the holders; 'net ads keytab create' writes a
+/// member's keytab from its machine password (net(8)).
+fn key_step(sp: &str) -> String {
+    let spn = spn_arg(sp);
+    let account = spn
+        .split_once('/')
+        .map(|(_, host)| host.split(['.', ':']).next().unwrap_or(host))
+        .filter(|h| !h.is_empty() && *h != "SERVER")
+        .map_or_else(
+            || "SERVER$".to_string(),
+            |h| format!("{}$", h.to_ascii_uppercase()),
+        );
+    format!("Check which accounts hold the SPN: Windows, 'setspn -Q {spn}' and 'setspn -X' for duplicates; Samba AD, 'samba-tool spn list {account}' for the server's account, and on a DC 'ldbsearch -H /var/lib/samba/private/sam.ldb \"(servicePrincipalName={spn})\" dn' for every holder (remove a duplicate with 'setspn -D {spn} ACCOUNT' or 'samba-tool spn delete {spn} ACCOUNT'). Then compare the server's key version with the ticket's kvno ('klist -k' on the server) and refresh the server's key: Windows, 'Test-ComputerSecureChannel -Repair' or re-join; a Samba member, 'net ads testjoin', then 'net ads keytab create' (or re-join with 'net ads join -U administrator').")
 }
 
 /// A service principal as a setspn / samba-tool argument: the name without
