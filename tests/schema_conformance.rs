@@ -6,9 +6,11 @@
 //! closed, so a key written but not documented fails as much as a missing
 //! required key, a wrong type or a value outside an enum.
 
+mod common;
 mod pcap_build;
 mod schema_check;
 
+use common::port_args;
 use schema_check::Schemas;
 use serde_json::{json, Value};
 use std::path::PathBuf;
@@ -46,22 +48,6 @@ fn captures() -> Vec<PathBuf> {
     }
     assert!(out.len() > 50, "too few captures found: {}", out.len());
     out
-}
-
-/// `--port N` for a capture whose name says SMB is on port N ("…-port4455.pcap";
-/// 139 and 445 are always followed).
-fn port_args(name: &str) -> Vec<String> {
-    let Some(at) = name.find("port") else {
-        return vec![];
-    };
-    let digits: String = name[at + 4..]
-        .chars()
-        .take_while(char::is_ascii_digit)
-        .collect();
-    match digits.as_str() {
-        "" | "139" | "445" => vec![],
-        p => vec!["--port".into(), p.into()],
-    }
 }
 
 #[derive(Clone, Copy)]
