@@ -3767,3 +3767,102 @@ fn ntlm_server_names_match_tshark() {
     );
     eprintln!("{captures} captures, {checked} sessions, {named} names");
 }
+
+/// tshark's `fields` in one frame of `path`, each with its occurrences
+/// joined by '|' ("cifs|fs1" for a two-part name).
+fn tshark_frame(path: &Path, frame: u64, fields: &[&str]) -> Vec<String> {
+    let mut cmd = common::tshark_fields(path, &format!("frame.number == {frame}"), '|');
+    for f in fields {
+        cmd.args(["-e", f]);
+    }
+    let out = cmd.output().expect("tshark (.ci/run installs it)");
+    assert!(out.status.success(), "tshark on {}", path.display());
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text.lines().next().unwrap_or_default();
+    line.split('\t').map(str::to_string).collect()
+}
+
+/// A posture.weak_enctype finding names whom it concerns in `user`, as the
+/// other findings do. For a session's ticket (on samples and corpus:
+/// pcapattack-smb2-kerberos-rc4's RC4 ticket, issued in the TGS-REP of frame
+/// 9, and zeek-smb1-gssapi-kerberos's, whose TGS exchange the capture
+/// lacks) as the session's other findings name it: the client principal
+/// (tshark's kerberos.CNameString@crealm in the last frame of the session's
+/// `kdc_frames`, the TGS-REP) with the service principal of the AP-REQ's
+/// ticket (kerberos.SNameString@realm in the finding's frame), or "a ticket
+/// for" that service principal when the capture shows no client. For a
+/// ticket the KDC issued that no session in the capture used (pcapattack's
+/// first 11 frames, its KDC exchanges without the SMB connection, cut by
+/// editcap), the exchange's client principal, tshark's
+/// CNameString@crealm of the TGS-REP.
+#[test]
+fn weak_enctype_findings_name_the_client() {
+    let mut sessions = 0;
+    let mut wrong = Vec::new();
+    for (name, path) in sample_names_and_corpus() {
+        let a = load(&name).unwrap();
+        for f in with_code(&a, "posture.weak_enctype") {
+            let Some(user) = f.user.as_deref() else {
+                wrong.push(format!("{name}: {:?} has no user", f.title));
+                continue;
+            };
+            let Some(sid) = &f.session_id else {
+                continue;
+            };
+            sessions += 1;
+            let s = a
+                .model
+                .sessions
+                .iter()
+                .find(|s| Some(s.stream) == f.stream && s.session_id.to_string() == *sid)
+                .expect("the finding's session");
+            let ap = tshark_frame(
+                &path,
+                f.frames[0],
+                &["kerberos.SNameString", "kerberos.realm"],
+            );
+            let spn = format!("{}@{}", ap[0].replace('|', "/"), ap[1]);
+            let want = match s.kdc_frames.last() {
+                Some(&rep) => {
+                    let c = tshark_frame(&path, rep, &["kerberos.CNameString", "kerberos.crealm"]);
+                    format!("{}@{} (ticket for {spn})", c[0], c[1])
+                }
+                None => format!("a ticket for {spn}"),
+            };
+            if user != want {
+                wrong.push(format!("{name}: user {user:?}, want {want:?}"));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    let Some(d) = corpus() else {
+        return;
+    };
+    assert_eq!(sessions, 2);
+    let src = d.join("pcapattack-smb2-kerberos-rc4.pcapng");
+    let dir = std::env::temp_dir().join(format!("smbscope-weak-enctype-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let cut = dir.join("kdc-only.pcapng");
+    let ok = std::process::Command::new("editcap")
+        .arg("-r")
+        .arg(&src)
+        .arg(&cut)
+        .arg("1-11")
+        .status()
+        .expect("editcap (installed with tshark)");
+    assert!(ok.success());
+    let a = run(&cut, &[]);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(a.model.sessions.is_empty());
+    let f: Vec<&Finding> = with_code(&a, "posture.weak_enctype")
+        .into_iter()
+        .filter(|f| f.frames == [9])
+        .collect();
+    assert_eq!(f.len(), 1, "{:?}", describe(&a.diagnosis.findings));
+    let c = tshark_frame(&src, 9, &["kerberos.CNameString", "kerberos.crealm"]);
+    assert_eq!(
+        f[0].user.as_deref(),
+        Some(format!("{}@{}", c[0], c[1]).as_str())
+    );
+    assert_eq!(f[0].enctype.as_deref(), Some("rc4-hmac"));
+}

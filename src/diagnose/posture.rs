@@ -360,6 +360,7 @@ fn enctypes(model: &Model, out: &mut Sink) {
                 .frames(r.map(|r| r.request_frame))
                 .session(s.session_id)
                 .enctype(e)
+                .user(Some(identity(s)))
                 .done(),
         );
     }
@@ -387,6 +388,7 @@ fn enctypes(model: &Model, out: &mut Sink) {
             .transport(x.transport)
             .frames(x.reply_frame)
             .enctype(e)
+            .user(x.client_principal.clone())
             .done(),
         );
     }

@@ -319,9 +319,10 @@ impl Builder {
                 info,
                 from_client,
                 frame,
+                ts,
                 bytes,
                 ..
-            } => self.gap(&info, from_client, frame, bytes),
+            } => self.gap(&info, from_client, frame, ts, bytes),
             Event::Skipped {
                 info,
                 from_client,
@@ -383,7 +384,7 @@ impl Builder {
         });
     }
 
-    fn gap(&mut self, info: &ConnInfo, from_client: bool, frame: u64, bytes: u64) {
+    fn gap(&mut self, info: &ConnInfo, from_client: bool, frame: u64, ts: Timestamp, bytes: u64) {
         if info.kerberos {
             self.kdc_connecting.remove(&info.stream);
             return;
@@ -404,6 +405,7 @@ impl Builder {
             self.emit("gap", stream, None, || events::Gap {
                 stream,
                 frame,
+                time: ts,
                 bytes,
             });
         }

@@ -134,11 +134,12 @@ impl Builder {
             }
         }
         self.model.connections[ci].negotiate = Some(n);
-        let (stream, frame, dialects) = (m.stream, m.frame, r.dialects.len());
+        let (stream, frame, time, dialects) = (m.stream, m.frame, m.ts, r.dialects.len());
         self.emit("negotiate_request", stream, None, || {
             events::NegotiateRequest {
                 stream,
                 frame,
+                time,
                 dialects,
             }
         });
@@ -481,9 +482,11 @@ impl Builder {
             });
             self.session_ended(ci, sid, true);
         }
+        let time = m.ts;
         self.emit("logoff", stream, Some(sid), || events::Logoff {
             stream,
             frame,
+            time,
             session_id: HexId(sid),
         });
         if st != NtStatus::SUCCESS && st != NtStatus::USER_SESSION_DELETED {

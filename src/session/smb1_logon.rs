@@ -289,10 +289,11 @@ impl Builder {
             });
             self.session_ended(ci, sid, true);
         }
-        let (stream, frame) = (m.stream, m.frame);
+        let (stream, frame, time) = (m.stream, m.frame, m.ts);
         self.emit("logoff", stream, Some(sid), || events::Logoff {
             stream,
             frame,
+            time,
             session_id: HexId(sid),
         });
     }
