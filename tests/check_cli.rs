@@ -167,6 +167,56 @@ fn plaintext_and_findings_can_be_denied() {
     assert_eq!(check(&[&f, "--deny-finding", "nonsense."]).0, 2);
 }
 
+/// A finding code in any case, with spaces around it, is the code as the
+/// findings table spells it (lower case, dotted): smb1-plaintext-password
+/// raises posture.plaintext_passwords (the SMB1 NEGOTIATE response of
+/// frame 6 lacks NEGOTIATE_ENCRYPT_PASSWORDS, tshark:
+/// smb.sm.password 0, PLAINTEXT). ` posture.` once passed there, its leading
+/// space matching no code; three spellings of one code are one check,
+/// named as the table spells it.
+#[test]
+fn a_finding_code_in_two_spellings_is_one_check() {
+    let f = sample("smb1-plaintext-password.pcap");
+    let (code, out) = check(&[&f, "--deny-finding", " posture."]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.starts_with(
+            "FAIL deny-finding posture.: error: posture.plaintext_passwords (tcp.stream eq 0, "
+        ),
+        "{out}"
+    );
+    let (code, out) = check(&[
+        &f,
+        "--deny-finding",
+        "Posture.Plaintext_Passwords",
+        "--deny-finding",
+        " posture.plaintext_passwords ",
+        "--deny-finding",
+        "posture.plaintext_passwords",
+        "--deny-finding",
+        "ATTACK.",
+        "--deny-finding",
+        "attack.",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 1, "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    let checks = v["checks"].as_array().expect("checks");
+    let names: Vec<&str> = checks.iter().filter_map(|c| c["name"].as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "deny-finding posture.plaintext_passwords",
+            "deny-finding attack."
+        ],
+        "{out}"
+    );
+    assert_eq!(checks[0]["argument"], "posture.plaintext_passwords");
+    assert_eq!(checks[0]["result"], "fail");
+    assert_eq!(checks[1]["result"], "pass");
+}
+
 /// Kerberos errors by name or `krb:N`: krb5-kinit-wrong-password's KDC
 /// answers the AS-REQ of frame 3 with KDC_ERR_PREAUTH_FAILED (tshark:
 /// kerberos.error_code 24, frame 4); krb5-ap-ticket-not-yet-valid's server

@@ -305,8 +305,12 @@ fn evaluate_all(p: &Policy, model: &Model, d: &Diagnosis) -> Vec<CheckResult> {
     for x in &p.require {
         v.push(rules::require(model, &x.to_ascii_lowercase()));
     }
+    // A code in any case, with spaces around it (` attack.`, `ATTACK.`),
+    // is the code as the findings table spells it: one check, whatever the
+    // spelling, named so (an unknown one was refused by `validate`).
     for x in &p.deny_finding {
-        v.push(rules::deny_finding(d, &x.to_ascii_lowercase()));
+        let pattern = rules::finding_pattern(x).unwrap_or_else(|_| x.to_ascii_lowercase());
+        v.push(rules::deny_finding(d, &pattern));
     }
     v
 }

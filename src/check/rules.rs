@@ -1003,7 +1003,7 @@ pub fn deny(model: &Model, what: &str) -> CheckResult {
 
 /// A `--deny-finding` pattern: a finding code of the table
 /// ([`crate::diagnose::codes::CODES`]) or a prefix of some ending in a dot
-/// (`attack.`), any case, as given in lower case.
+/// (`attack.`), any case, spaces around it: trimmed, in lower case.
 pub fn finding_pattern(p: &str) -> Result<String, String> {
     let p = p.trim().to_ascii_lowercase();
     let codes = crate::diagnose::codes::CODES;
