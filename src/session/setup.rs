@@ -471,6 +471,9 @@ impl Builder {
         self.timeline(ci, m, &Decoded::default());
         let (stream, frame, sid) = (m.stream, m.frame, h.session_id);
         let st = NtStatus(h.status);
+        if st == NtStatus::SUCCESS || st == NtStatus::USER_SESSION_DELETED {
+            self.unseen_setup_ended(ci, sid, false, frame);
+        }
         if st == NtStatus::SUCCESS {
             self.mark_session(stream, sid, |s| s.logoff_frame = Some(frame));
             self.logged_off(ci, sid, frame);
