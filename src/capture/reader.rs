@@ -4,7 +4,10 @@ use std::io::{ErrorKind, Read};
 
 use pcap_parser::pcapng::{parse_interfacedescriptionblock_be, parse_interfacedescriptionblock_le};
 
-use super::{hex, CaptureError, Frame, LinkType, OtherFormat, Timestamp, OTHER_FORMAT_HEAD};
+use super::decompress::Source;
+use super::{
+    hex, CaptureError, Compressor, Frame, LinkType, OtherFormat, Timestamp, OTHER_FORMAT_HEAD,
+};
 
 /// Records larger than this are taken as corrupt, whatever the header says.
 const MAX_RECORD: usize = 64 << 20;
@@ -47,15 +50,18 @@ struct Interface {
     offset_secs: i64,
 }
 
-/// Reads frames one at a time from a pcap or pcapng byte stream.
+/// Reads frames one at a time from a pcap or pcapng byte stream, or from
+/// one compressed by gzip (decompressed on the way in).
 pub struct CaptureReader<R> {
-    src: R,
+    src: Source<R>,
     buf: Vec<u8>,
     pos: usize,
     end: usize,
     eof: bool,
-    /// File offset of `buf[0]`.
+    /// File offset of `buf[0]` (in the decompressed capture when compressed).
     base: u64,
+    /// The input's compressor, when it is decompressed on the way in.
+    compressed: Option<Compressor>,
     frames: u64,
     format: Format,
     /// Classic pcap: the file's link type and snaplen.
@@ -99,15 +105,17 @@ fn record_header(h: &[u8; 16], be: bool) -> [u32; 4] {
 }
 
 impl<R: Read> CaptureReader<R> {
-    /// Reads the file header and prepares to read frames.
+    /// Reads the file header and prepares to read frames; a compressed
+    /// input (gzip, known by its magic number) is decompressed first.
     pub fn new(src: R) -> Result<Self, CaptureError> {
         let mut r = CaptureReader {
-            src,
+            src: Source::Plain(src),
             buf: vec![0; CHUNK],
             pos: 0,
             end: 0,
             eof: false,
             base: 0,
+            compressed: None,
             frames: 0,
             format: Format::PcapNg,
             link_type: LinkType::ETHERNET,
@@ -116,6 +124,27 @@ impl<R: Read> CaptureReader<R> {
             interfaces: Vec::new(),
             link_types_seen: Vec::new(),
         };
+        r.fill(4)?;
+        if let Some(c) = Source::<R>::compressor_of(&r.buf[r.pos..r.end]) {
+            r.decompress(c);
+        }
+        r.read_file_header()?;
+        Ok(r)
+    }
+
+    /// Reads on from the decompressed bytes of the input, from the start:
+    /// the bytes read so far go back to the decompressor.
+    fn decompress(&mut self, c: Compressor) {
+        let head = self.buf[self.pos..self.end].to_vec();
+        self.src.decompress(c, head);
+        self.compressed = Some(c);
+        (self.pos, self.end, self.base, self.eof) = (0, 0, 0, false);
+    }
+
+    /// Reads the pcap file header, or checks the first pcapng section
+    /// header block.
+    fn read_file_header(&mut self) -> Result<(), CaptureError> {
+        let r = self;
         if !r.fill(4)? {
             let len = r.end - r.pos;
             let mut magic = [0u8; 4];
@@ -124,6 +153,7 @@ impl<R: Read> CaptureReader<R> {
                 magic,
                 len,
                 format: None,
+                compressed: r.compressed,
             });
         }
         let head = [r.buf[0], r.buf[1], r.buf[2], r.buf[3]];
@@ -135,7 +165,7 @@ impl<R: Read> CaptureReader<R> {
             // is not a capture, rather than one damaged after its start;
             // next_frame reads it like any block.
             r.check_first_section_header()?;
-            return Ok(r);
+            return Ok(());
         }
         let big_endian = match (le, be) {
             (PCAP_MAGIC_US | PCAP_MAGIC_NS | PCAP_MAGIC_MODIFIED, _) => false,
@@ -148,6 +178,7 @@ impl<R: Read> CaptureReader<R> {
                     magic: head,
                     len: 4,
                     format: OtherFormat::of(&r.buf[r.pos..r.end]),
+                    compressed: r.compressed,
                 });
             }
         };
@@ -169,7 +200,7 @@ impl<R: Read> CaptureReader<R> {
         };
         r.note_link_type(r.link_type);
         r.pos += 24;
-        Ok(r)
+        Ok(())
     }
 
     /// The pcapng section header block the input starts with is whole,
@@ -230,9 +261,15 @@ impl<R: Read> CaptureReader<R> {
         self.frames
     }
 
-    /// The file offset of the next unread byte.
+    /// The file offset of the next unread byte (in the decompressed capture
+    /// when the input is compressed).
     pub fn offset(&self) -> u64 {
         self.base + self.pos as u64
+    }
+
+    /// The input's compressor, when it was decompressed on the way in.
+    pub fn compressed(&self) -> Option<Compressor> {
+        self.compressed
     }
 
     fn note_link_type(&mut self, lt: LinkType) {
@@ -249,6 +286,7 @@ impl<R: Read> CaptureReader<R> {
             frame: self.frames + 1,
             needed: needed as u64,
             have: (self.end - self.pos) as u64,
+            compressed: self.compressed,
         }
     }
 
@@ -283,15 +321,27 @@ impl<R: Read> CaptureReader<R> {
                 Ok(0) => self.eof = true,
                 Ok(n) => self.end += n,
                 Err(e) if e.kind() == ErrorKind::Interrupted => {}
-                Err(e) => {
-                    return Err(CaptureError::Io {
-                        offset: self.base + self.end as u64,
-                        source: e,
-                    })
-                }
+                Err(e) => return Err(self.read_error(e)),
             }
         }
         Ok(self.end >= need)
+    }
+
+    /// A read of the input that failed: an I/O error, or the decompressor's
+    /// complaint, after the bytes read so far.
+    #[cold]
+    #[inline(never)]
+    fn read_error(&self, source: std::io::Error) -> CaptureError {
+        let offset = self.base + self.end as u64;
+        match self.compressed {
+            None => CaptureError::Io { offset, source },
+            Some(compressor) => CaptureError::Decompress {
+                compressor,
+                offset,
+                frame: self.frames + 1,
+                source,
+            },
+        }
     }
 
     /// The next frame, `Ok(None)` at a clean end of input. Inlined: a
@@ -446,6 +496,7 @@ impl<R: Read> CaptureReader<R> {
             offset: self.offset(),
             frame: self.frames + 1,
             what,
+            compressed: self.compressed,
         }
     }
 
@@ -748,6 +799,7 @@ mod tests {
                 frame: 1,
                 needed: 20,
                 have: 18,
+                compressed: None,
             }) => {}
             other => panic!("{other:?}"),
         }
