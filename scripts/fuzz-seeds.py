@@ -8,7 +8,7 @@ sequence order, and writes one file per seed (named by its SHA-1) into
 OUT_DIR/<target>/:
 
   capture        the capture, cut at a record boundary to at most 64 KiB, and
-                 that compressed by gzip
+                 that compressed by gzip (zstd and lz4 need their tools)
   pipeline       the same (the whole chain runs on it)
   net            link-type selector byte (see fuzz_targets/net.rs) + one frame
   tcp            the capture's TCP segments in the tcp target's record format

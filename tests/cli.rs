@@ -1446,10 +1446,12 @@ fn gzip_files_are_read_and_network_monitor_files_named_with_what_to_do() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// Files compressed by zstd, xz, bzip2 and lz4, a zip archive and a Sun
-/// snoop capture (editcap -F snoop) of a sample are named, with what to do;
-/// the command the message gives to decompress reads back the sample
-/// through standard input, as does the snoop file converted as it says.
+/// Files compressed by zstd and lz4 are read as they are, as tshark 4.2
+/// reads them; by xz and bzip2 (which tshark does not read either), a zip
+/// archive and a Sun snoop capture (editcap -F snoop) of a sample are
+/// named, with what to do; the command the message gives to decompress
+/// reads back the sample through standard input, as does the snoop file
+/// converted as it says.
 #[test]
 fn compressed_zip_and_snoop_files_are_named_with_what_to_do() {
     let src = sample("ntlm-smb311.pcap");
@@ -1484,12 +1486,17 @@ fn compressed_zip_and_snoop_files_are_named_with_what_to_do() {
     let raw = std::fs::read(&src).unwrap();
     let want = jsonl_of(&raw);
     assert!(String::from_utf8_lossy(&want).lines().count() > 20);
-    for (tool, ext, cat) in [
-        ("zstd", "zst", "zstd -dc"),
-        ("xz", "xz", "xz -dc"),
-        ("bzip2", "bz2", "bzip2 -dc"),
-        ("lz4", "lz4", "lz4 -dc"),
-    ] {
+    for (tool, ext) in [("zstd", "zst"), ("lz4", "lz4")] {
+        let packed = run(&format!("{tool} -c"), &raw);
+        assert!(jsonl_of(&packed) == want, "{tool}");
+        let path = dir.join(format!("ntlm-smb311.pcap.{ext}"));
+        std::fs::write(&path, &packed).unwrap();
+        assert!(
+            messages_out(&path, "jsonl") == messages_out(&src, "jsonl"),
+            "{tool}"
+        );
+    }
+    for (tool, ext, cat) in [("xz", "xz", "xz -dc"), ("bzip2", "bz2", "bzip2 -dc")] {
         let packed = run(&format!("{tool} -c"), &raw);
         let path = dir.join(format!("ntlm-smb311.pcap.{ext}"));
         std::fs::write(&path, &packed).unwrap();

@@ -4,9 +4,9 @@
 //! the "modified" Kuznetzov variant) and pcapng (several sections, several
 //! interfaces each with its own link type, timestamp resolution and offset)
 //! from any [`Read`], streaming: a frame is handed on as soon as its record
-//! is in, so `tcpdump -w - | smbscope messages -` works. A gzip-compressed
-//! capture is decompressed on the way in (see [`decompress`]); byte offsets
-//! are then offsets in the decompressed capture.
+//! is in, so `tcpdump -w - | smbscope messages -` works. A capture
+//! compressed by gzip, zstd or lz4 is decompressed on the way in (see
+//! [`decompress`]); byte offsets are then offsets in the decompressed capture.
 //!
 //! Frames are numbered from 1 in file order, counting every packet record
 //! (pcapng EPB and SPB), like Wireshark's `frame.number`.
@@ -14,6 +14,7 @@
 mod decompress;
 mod reader;
 
+pub use decompress::Fault;
 pub use reader::{CaptureReader, Format};
 
 use std::fmt;
@@ -121,12 +122,14 @@ pub enum CaptureError {
         source: std::io::Error,
     },
     /// The compressed data of a compressed capture cannot be decompressed
-    /// further (cut short, corrupt, or unreadable): `offset` is how many
-    /// decompressed bytes came before, `source` the decompressor's complaint.
+    /// further (`fault`: cut short, corrupt, or unreadable): `offset` is how
+    /// many decompressed bytes came before, `source` the decompressor's
+    /// complaint (or the read error).
     Decompress {
         compressor: Compressor,
         offset: u64,
         frame: u64,
+        fault: Fault,
         source: std::io::Error,
     },
     /// The first bytes are neither a pcap nor a pcapng header (those of the
@@ -218,24 +221,31 @@ impl fmt::Display for CaptureError {
                 compressor,
                 offset,
                 frame,
+                fault,
                 source,
             } => {
                 let name = compressor.name();
                 let at = At(*offset, Some(*compressor));
-                match source.kind() {
-                    std::io::ErrorKind::UnexpectedEof => write!(
+                match fault {
+                    Fault::Cut => write!(
                         f,
                         "the {name} data ends early, at {at} (frame {frame}): {name}: {source}"
                     ),
-                    std::io::ErrorKind::InvalidInput | std::io::ErrorKind::InvalidData => {
-                        write!(
-                            f,
-                            "the {name} data is corrupt at {at} (frame {frame}): {name}: {source}"
-                        )
-                    }
-                    _ => write!(
+                    Fault::Corrupt => write!(
+                        f,
+                        "the {name} data is corrupt at {at} (frame {frame}): {name}: {source}"
+                    ),
+                    Fault::Read => write!(
                         f,
                         "read error in the {name} data at {at} (frame {frame}): {source}"
+                    ),
+                    Fault::WindowTooLarge => write!(
+                        f,
+                        "the {name} data needs a window over {} MiB (zstd --long or \
+                         --ultra), more than smbscope gives it, at {at} (frame {frame}): \
+                         {name}: {source}; decompress it on the way in \
+                         (zstd -dc --long=31 FILE | smbscope -)",
+                        1u32 << (decompress::ZSTD_WINDOW_LOG_MAX - 20)
                     ),
                 }
             }
@@ -362,9 +372,10 @@ fn not_a_capture_inside(
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum OtherFormat {
     /// A compressed file, known by its compressor's magic number: a
-    /// `.pcap.gz` (which the capture reader decompresses, see
-    /// [`decompress`]; this is what it holds when that is compressed too),
-    /// or a `.pcap.zst`, `.xz`, `.bz2` or `.lz4`, which it does not read.
+    /// `.pcap.gz`, `.zst` or `.lz4` (which the capture reader decompresses,
+    /// see [`decompress`]; this is what such a file holds when that is
+    /// compressed again), or a `.pcap.xz` or `.bz2`, which it does not read
+    /// (nor does tshark).
     Compressed(Compressor),
     /// A zip archive (APPNOTE.TXT 4.3.7: a local file header, signature
     /// 0x04034b50), a capture attached to a ticket.
@@ -432,6 +443,9 @@ impl OtherFormat {
     /// What the first bytes of a file (up to [`OTHER_FORMAT_HEAD`]) say it is.
     pub fn of(head: &[u8]) -> Option<OtherFormat> {
         match head {
+            [0x50..=0x5f, 0x2a, 0x4d, 0x18, ..] => return Self::after_skippable_frames(head),
+            // The legacy LZ4 frame (`lz4 -l`).
+            [0x02, 0x21, 0x4c, 0x18, ..] => return Some(OtherFormat::Compressed(Compressor::Lz4)),
             [0x1f, 0x8b, 0x08, ..] => return Some(OtherFormat::Compressed(Compressor::Gzip)),
             [0x28, 0xb5, 0x2f, 0xfd, ..] => return Some(OtherFormat::Compressed(Compressor::Zstd)),
             [0xfd, b'7', b'z', b'X', b'Z', 0x00, ..] => {
@@ -458,6 +472,28 @@ impl OtherFormat {
             && matches!(head.get(0x4a), Some(1 | 2))
             && head.get(0x4e..0x50) == Some(&[0, 0][..]);
         etl.then_some(OtherFormat::Etl)
+    }
+
+    /// What a file that starts with skippable frames is: zstd-compressed
+    /// when a zstd frame follows them within `head`. A skippable frame
+    /// (magic 0x184D2A50 to 0x184D2A5F, little-endian, then its length;
+    /// RFC 8878 3.1.2) starts every file pzstd writes. LZ4 frame files may
+    /// have them too, but lz4_flex does not read them: such a file is left
+    /// unknown.
+    fn after_skippable_frames(mut head: &[u8]) -> Option<OtherFormat> {
+        for _ in 0..16 {
+            match head {
+                [0x50..=0x5f, 0x2a, 0x4d, 0x18, a, b, c, d, rest @ ..] => {
+                    let len = u32::from_le_bytes([*a, *b, *c, *d]) as usize;
+                    head = rest.get(len..)?;
+                }
+                [0x28, 0xb5, 0x2f, 0xfd, ..] => {
+                    return Some(OtherFormat::Compressed(Compressor::Zstd))
+                }
+                _ => return None,
+            }
+        }
+        None
     }
 
     /// What it is, in a few words: "xz-compressed", "a zip archive".

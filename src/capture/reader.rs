@@ -51,8 +51,8 @@ struct Interface {
 }
 
 /// Reads frames one at a time from a pcap or pcapng byte stream, or from
-/// one compressed by gzip (decompressed on the way in).
-pub struct CaptureReader<R> {
+/// one compressed by gzip, zstd or lz4 (decompressed on the way in).
+pub struct CaptureReader<R: Read> {
     src: Source<R>,
     buf: Vec<u8>,
     pos: usize,
@@ -106,7 +106,8 @@ fn record_header(h: &[u8; 16], be: bool) -> [u32; 4] {
 
 impl<R: Read> CaptureReader<R> {
     /// Reads the file header and prepares to read frames; a compressed
-    /// input (gzip, known by its magic number) is decompressed first.
+    /// input (gzip, zstd, lz4: known by its magic number) is decompressed
+    /// first.
     pub fn new(src: R) -> Result<Self, CaptureError> {
         let mut r = CaptureReader {
             src: Source::Plain(src),
@@ -124,9 +125,11 @@ impl<R: Read> CaptureReader<R> {
             interfaces: Vec::new(),
             link_types_seen: Vec::new(),
         };
-        r.fill(4)?;
+        // Enough for a compressor's magic number after pzstd's skippable
+        // frame (12 bytes); a capture's header is longer anyway.
+        r.fill(16)?;
         if let Some(c) = Source::<R>::compressor_of(&r.buf[r.pos..r.end]) {
-            r.decompress(c);
+            r.decompress(c)?;
         }
         r.read_file_header()?;
         Ok(r)
@@ -134,11 +137,11 @@ impl<R: Read> CaptureReader<R> {
 
     /// Reads on from the decompressed bytes of the input, from the start:
     /// the bytes read so far go back to the decompressor.
-    fn decompress(&mut self, c: Compressor) {
+    fn decompress(&mut self, c: Compressor) -> Result<(), CaptureError> {
         let head = self.buf[self.pos..self.end].to_vec();
-        self.src.decompress(c, head);
         self.compressed = Some(c);
         (self.pos, self.end, self.base, self.eof) = (0, 0, 0, false);
+        self.src.decompress(c, head).map_err(|e| self.read_error(e))
     }
 
     /// Reads the pcap file header, or checks the first pcapng section
@@ -339,6 +342,7 @@ impl<R: Read> CaptureReader<R> {
                 compressor,
                 offset,
                 frame: self.frames + 1,
+                fault: self.src.fault(&source),
                 source,
             },
         }
@@ -933,6 +937,21 @@ mod tests {
             of(&[0x04, 0x22, 0x4d, 0x18, 0x64, 0x40]),
             compressed(Compressor::Lz4)
         );
+        // `lz4 -l` (legacy frame), and pzstd (1.5.4), whose files start
+        // with a skippable frame of 4 bytes before the first zstd frame:
+        // known when the head reaches that frame.
+        assert_eq!(
+            of(&[0x02, 0x21, 0x4c, 0x18, 0x52, 0x0e]),
+            compressed(Compressor::Lz4)
+        );
+        let pzstd = [
+            0x50, 0x2a, 0x4d, 0x18, 0x04, 0, 0, 0, 0xac, 0x23, 0, 0, 0x28, 0xb5, 0x2f, 0xfd,
+        ];
+        assert_eq!(of(&pzstd), compressed(Compressor::Zstd));
+        assert_eq!(of(&pzstd[..15]), None);
+        let mut longer = pzstd;
+        longer[4] = 5;
+        assert_eq!(of(&longer), None);
         assert_eq!(of(b"PK\x03\x04\x14\x00"), Some(OtherFormat::Zip));
         assert_eq!(
             of(b"snoop\x00\x00\x00\x00\x00\x00\x02"),
@@ -1097,6 +1116,42 @@ mod tests {
                 }
                 _ => Ok(0),
             }
+        }
+    }
+
+    /// A compressed sample read one byte at a time, as from a slow pipe,
+    /// gives the frames of the sample: compressed by the real tools (gzip,
+    /// zstd, pzstd with its skippable frame first, lz4), which .ci/run
+    /// installs.
+    #[test]
+    fn compressed_input_read_a_byte_at_a_time() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/samples/krb5-ap-skew.pcap");
+        let raw = std::fs::read(path).expect("sample");
+        let frames = |src: &mut dyn Read| -> Vec<(u64, Vec<u8>, u64)> {
+            let mut r = CaptureReader::new(src).expect("capture");
+            let mut v = Vec::new();
+            while let Some(f) = r.next_frame().expect("frame") {
+                v.push((f.number, f.data.to_vec(), f.offset));
+            }
+            v
+        };
+        let want = frames(&mut &raw[..]);
+        assert!(want.len() > 50);
+        for (tool, args, c) in [
+            ("gzip", &["-c"][..], Compressor::Gzip),
+            ("zstd", &["-q", "-c"], Compressor::Zstd),
+            ("pzstd", &["-q", "-c"], Compressor::Zstd),
+            ("lz4", &["-q", "-c"], Compressor::Lz4),
+        ] {
+            let out = std::process::Command::new(tool)
+                .args(args)
+                .arg(path)
+                .output()
+                .unwrap_or_else(|e| panic!("{tool}: {e} (.ci/run installs it)"));
+            assert!(out.status.success(), "{tool}");
+            assert_eq!(frames(&mut Trickle(&out.stdout)), want, "{tool}");
+            let r = CaptureReader::new(Trickle(&out.stdout)).expect("capture");
+            assert_eq!(r.compressed(), Some(c));
         }
     }
 
