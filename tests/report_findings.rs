@@ -69,6 +69,30 @@ const CASES: &[(&str, &str, &str, u64, &[u64])] = &[
         0,
         &[10, 11],
     ),
+    // The same user's logon 165 ms later (stream 1): a warning.
+    (
+        "ntlm-wrong-then-right-password.pcap",
+        "logon.bad_password",
+        "warning",
+        0,
+        &[10, 11],
+    ),
+    // Bob's logon comes first after it: alice's own, later, is not looked at.
+    (
+        "ntlm-wrong-password-other-user-then-right.pcap",
+        "logon.bad_password",
+        "error",
+        0,
+        &[10, 11],
+    ),
+    // Ten refusals, then the same user's logon: a run of guesses, an error.
+    (
+        "ntlm-ten-wrong-passwords-then-right.pcap",
+        "logon.bad_password",
+        "error",
+        SEVERAL_STREAMS,
+        &[10, 11, 24, 25, 38, 39, 52, 53, 136, 137],
+    ),
     (
         "ntlm-dc-account-disabled.pcap",
         "logon.account_disabled",
@@ -1325,6 +1349,46 @@ fn expired_session_setup_names_the_later_logon() {
     );
     says(&f.next_step, "Nothing to do if the work went on");
     assert!(!f.next_step.contains("klist"), "{}", f.next_step);
+}
+
+/// A wrong password, then the right one on a new connection: smbclient
+/// run twice. tshark: frame 11 (tcp.stream 0, 0.029766 s) SESSION_SETUP
+/// response 0xc000006d to the AUTHENTICATE of alice in frame 10; frame 25
+/// (tcp.stream 1, 0.195210 s) 0x00000000 to alice's in frame 24; both
+/// 127.0.0.1 -> 127.0.0.2:445.
+#[test]
+fn wrong_password_then_right_names_the_logon() {
+    let a = sample("ntlm-wrong-then-right-password.pcap");
+    let f = with_code(&a, "logon.bad_password")[0];
+    let says = |text: &str, part: &str| assert!(text.contains(part), "{part:?} not in {text}");
+    says(
+        &f.explanation,
+        "The same client logged on to the same server as SAMPLES\\alice at frame 25 on tcp.stream 1, 165.4 ms later: it got past this refusal.",
+    );
+    says(&f.next_step, "Nothing to do if the work went on");
+}
+
+/// Ten wrong passwords of alice, each on a connection of its own, then the
+/// right one. tshark: SESSION_SETUP responses 0xc000006d in frames 11, 25,
+/// 39, 53, 67, 81, 95, 109, 123 and 137 (tcp.stream 0 to 9, 0.017836 s to
+/// 1.241835 s), 0x00000000 in frame 151 (tcp.stream 10, 1.374944 s), all to
+/// AUTHENTICATEs of alice. What a guessing run that succeeds looks like: an
+/// error, as it was before any logon softened a refusal, that names it.
+#[test]
+fn guesses_then_right_password_stay_an_error() {
+    let a = sample("ntlm-ten-wrong-passwords-then-right.pcap");
+    let f = with_code(&a, "logon.bad_password");
+    assert_eq!(f.len(), 1, "{:#?}", describe(&a.diagnosis.findings));
+    let says = |text: &str, part: &str| assert!(text.contains(part), "{part:?} not in {text}");
+    says(&f[0].title, ", 10 times");
+    says(
+        &f[0].explanation,
+        "The same client logged on to the same server as SAMPLES\\alice at frame 151 on tcp.stream 10, 133.1 ms later, after 10 or more refused logons of this client to this server in the 30 s before it",
+    );
+    says(
+        &f[0].next_step,
+        "Find out whether the logon at frame 151 was the account owner's",
+    );
 }
 
 #[test]
