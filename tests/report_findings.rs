@@ -77,11 +77,11 @@ const CASES: &[(&str, &str, &str, u64, &[u64])] = &[
         0,
         &[10, 11],
     ),
-    // Bob's logon comes first after it: alice's own, later, is not looked at.
+    // Bob's logon comes first after it, then alice's own: a warning.
     (
         "ntlm-wrong-password-other-user-then-right.pcap",
         "logon.bad_password",
-        "error",
+        "warning",
         0,
         &[10, 11],
     ),
@@ -1366,6 +1366,23 @@ fn wrong_password_then_right_names_the_logon() {
         "The same client logged on to the same server as SAMPLES\\alice at frame 25 on tcp.stream 1, 165.4 ms later: it got past this refusal.",
     );
     says(&f.next_step, "Nothing to do if the work went on");
+}
+
+/// A wrong password of alice, bob's logon, then alice's with the right one:
+/// the retry is alice's, not the first logon after the refusal. tshark:
+/// frame 11 (tcp.stream 0, 0.028759 s) 0xc000006d to alice's AUTHENTICATE
+/// in frame 10; frame 25 (tcp.stream 1, 0.138862 s) 0x00000000 to bob's
+/// in frame 24; frame 63 (tcp.stream 2, 0.322186 s) 0x00000000 to alice's
+/// in frame 62.
+#[test]
+fn wrong_password_then_other_user_then_right_names_hers() {
+    let a = sample("ntlm-wrong-password-other-user-then-right.pcap");
+    let f = with_code(&a, "logon.bad_password")[0];
+    assert!(
+        f.explanation.contains("The same client logged on to the same server as SAMPLES\\alice at frame 63 on tcp.stream 2, 293.4 ms later: it got past this refusal."),
+        "{}",
+        f.explanation
+    );
 }
 
 /// Ten wrong passwords of alice, each on a connection of its own, then the

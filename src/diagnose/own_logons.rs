@@ -38,12 +38,29 @@ pub(super) const RETRY_SECS: f64 = 30.0;
 /// not per client.
 pub(crate) const GUESSES: usize = 10;
 
+/// The own logons of the refused user after a refusal that
+/// [`OwnLogons::retry_of`] looks at, within [`RETRY_SECS`]: a bound on its
+/// scan whatever the capture holds. Only a logon of the same user name
+/// (or principal) that [`same_user`] still refuses (a session that names
+/// both, one of them another) makes the scan go past the first.
+const SCAN: usize = 64;
+
+/// (client address, server).
+type Pair = (IpAddr, SocketAddr);
+
+/// (client address, server, a user name or client principal folded by
+/// ASCII case).
+type Named = (IpAddr, SocketAddr, String);
+
 /// (client address, server) → the sessions set up with the client's own
-/// identity, in the order they were set up, and the refused ones, in the
-/// order of their last SESSION_SETUP frame.
+/// identity, in the order they were set up, also per user name and per
+/// client principal, and the refused ones, in the order of their last
+/// SESSION_SETUP frame.
 pub(super) struct OwnLogons<'a> {
-    logons: KeyedHashMap<(IpAddr, SocketAddr), Vec<&'a Session>>,
-    refused: KeyedHashMap<(IpAddr, SocketAddr), Vec<&'a Session>>,
+    logons: KeyedHashMap<Pair, Vec<&'a Session>>,
+    by_user: KeyedHashMap<Named, Vec<&'a Session>>,
+    by_principal: KeyedHashMap<Named, Vec<&'a Session>>,
+    refused: KeyedHashMap<Pair, Vec<&'a Session>>,
 }
 
 /// A logon that followed a refusal: the session, and the seconds from the
@@ -106,24 +123,57 @@ fn soon_after(secs: f64) -> bool {
 
 impl<'a> OwnLogons<'a> {
     pub fn new(model: &'a Model) -> Self {
-        let mut logons: KeyedHashMap<_, Vec<&Session>> = KeyedHashMap::default();
-        let mut refused: KeyedHashMap<_, Vec<&Session>> = KeyedHashMap::default();
+        let mut own = OwnLogons {
+            logons: KeyedHashMap::default(),
+            by_user: KeyedHashMap::default(),
+            by_principal: KeyedHashMap::default(),
+            refused: KeyedHashMap::default(),
+        };
         for s in &model.sessions {
-            let to = match s.outcome {
-                Outcome::Success => &mut logons,
-                Outcome::Failure => &mut refused,
-                _ => continue,
-            };
-            to.entry((s.client.ip(), s.server)).or_default().push(s);
+            let (ip, server) = (s.client.ip(), s.server);
+            match s.outcome {
+                Outcome::Success => {
+                    own.logons.entry((ip, server)).or_default().push(s);
+                    for (by, name) in [
+                        (&mut own.by_user, &s.user),
+                        (&mut own.by_principal, &s.client_principal),
+                    ] {
+                        if let Some(n) = name {
+                            let key = (ip, server, n.to_ascii_lowercase());
+                            by.entry(key).or_default().push(s);
+                        }
+                    }
+                }
+                Outcome::Failure => own.refused.entry((ip, server)).or_default().push(s),
+                _ => {}
+            }
         }
         // Stable: sessions set up in one frame keep the model's order.
-        for v in logons.values_mut() {
+        for v in own
+            .logons
+            .values_mut()
+            .chain(own.by_user.values_mut())
+            .chain(own.by_principal.values_mut())
+        {
             v.sort_by_key(|s| set_up_frame(s));
         }
-        for v in refused.values_mut() {
+        for v in own.refused.values_mut() {
             v.sort_by_key(|s| s.last_setup_frame);
         }
-        OwnLogons { logons, refused }
+        own
+    }
+
+    /// The own logons of `refused`'s client to its server that
+    /// [`same_user`] may accept: those of the user name it names, else of
+    /// the client principal it names, else all.
+    fn candidates(&self, refused: &Session) -> Option<&Vec<&'a Session>> {
+        let (ip, server) = (refused.client.ip(), refused.server);
+        let (by, name) = match (&refused.user, &refused.client_principal) {
+            (Some(u), _) => (&self.by_user, u),
+            (None, Some(p)) => (&self.by_principal, p),
+            (None, None) => return self.logons.get(&(ip, server)),
+        };
+        by.get(&(ip, server, name.to_ascii_lowercase()))
     }
 
     /// The client's first own logon to `server`.
@@ -133,18 +183,29 @@ impl<'a> OwnLogons<'a> {
 
     /// The first own logon of `refused`'s client to its server set up after
     /// `refused`'s last SESSION_SETUP response, within [`RETRY_SECS`] of
-    /// it, with the same user when the refused logon names one (else
-    /// another user's logon is no retry of it).
+    /// it, with the same user when the refused logon names one (another
+    /// user's logon is no retry of it, and other users' logons before the
+    /// same user's do not hide it): a binary search in the logons of that
+    /// user name (or principal), then a scan of at most [`SCAN`] of them
+    /// that ends past the window.
     pub fn retry_of(&self, refused: &Session) -> Option<Retry<'a>> {
-        let v = self.logons.get(&(refused.client.ip(), refused.server))?;
+        let v = self.candidates(refused)?;
         let after = refused.last_setup_frame;
-        let next = *v.get(v.partition_point(|s| set_up_frame(s) <= after))?;
-        let secs = secs_after(refused, next);
-        (soon_after(secs) && same_user(refused, next)).then_some(Retry {
-            session: next,
-            secs,
-            refused_frame: after,
-        })
+        let from = v.partition_point(|s| set_up_frame(s) <= after);
+        for &next in v.get(from..)?.iter().take(SCAN) {
+            let secs = secs_after(refused, next);
+            if secs > RETRY_SECS {
+                break;
+            }
+            if soon_after(secs) && same_user(refused, next) {
+                return Some(Retry {
+                    session: next,
+                    secs,
+                    refused_frame: after,
+                });
+            }
+        }
+        None
     }
 
     /// What followed the refused logons `first` to `last` of one client,

@@ -1609,6 +1609,65 @@ fn logon_refused_then_logon() {
     }
 }
 
+/// The retry of a refusal is the first own logon of the same user within
+/// RETRY_SECS, not the first own logon: other users' logons before it (one,
+/// or five hundred) do not hide it (ntlm-wrong-password-other-user-then-
+/// right is the real capture of one), for logon.* and session.expired
+/// alike; a refusal that names no user takes the first logon of any.
+#[test]
+fn retry_is_the_same_users_logon_after_others() {
+    const SERVER: &str = "10.0.0.2:445";
+    for others in [1, 500] {
+        let mut sessions = vec![refused_at(10, 0)];
+        for i in 0..others {
+            let mut bob = logon_at(20 + i, 1, SERVER, "bob", Outcome::Success);
+            bob.stream = 2;
+            sessions.push(bob);
+        }
+        sessions.push(logon_at(20 + others, 2, SERVER, "alice", Outcome::Success));
+        let d = diagnose(&model(vec![conn(0), conn(1), conn(2)], sessions.clone()));
+        let f = only(&d.findings, "logon.bad_password");
+        assert_eq!(f.severity, Severity::Warning, "{}", f.explanation);
+        let names = format!(
+            "as CORP\\alice at frame {} on tcp.stream 0, 2.0 s later: it got past this refusal.",
+            20 + others
+        );
+        assert!(f.explanation.contains(&names), "{}", f.explanation);
+        // The same sessions, the refusal an expired authentication.
+        let st = NtStatus::NETWORK_SESSION_EXPIRED;
+        sessions[0].status = Some(st);
+        if let Some(r) = sessions[0].rounds.last_mut() {
+            r.status = Some(st);
+        }
+        let d = diagnose(&model(vec![conn(0), conn(1), conn(2)], sessions.clone()));
+        let f = only(&d.findings, "session.expired");
+        assert_eq!(f.severity, Severity::Warning, "{}", f.explanation);
+        assert!(f.explanation.contains(&names), "{}", f.explanation);
+        // No user named: bob's logon, the first, is the retry.
+        sessions[0].user = None;
+        sessions[0].domain = None;
+        let d = diagnose(&model(vec![conn(0), conn(1), conn(2)], sessions));
+        let f = only(&d.findings, "session.expired");
+        assert!(
+            f.explanation
+                .contains("as CORP\\bob at frame 20 on tcp.stream 2, 1.0 s later"),
+            "{}",
+            f.explanation
+        );
+    }
+    // Alice's own logon past the window, after bob's within it: none.
+    let d = diagnose(&model(
+        vec![conn(0), conn(1), conn(2)],
+        vec![
+            refused_at(10, 0),
+            logon_at(20, 1, SERVER, "bob", Outcome::Success),
+            logon_at(30, 31, SERVER, "alice", Outcome::Success),
+        ],
+    ));
+    let f = only(&d.findings, "logon.bad_password");
+    assert_eq!(f.severity, Severity::Error, "{}", f.explanation);
+}
+
 /// A group of refusals is softened only when the logon came within
 /// RETRY_SECS of every one of them; a run of GUESSES refusals (any user)
 /// of the client to the server in the RETRY_SECS before the logon stays an
