@@ -16,7 +16,7 @@
 #         probe (an HTTP request to smbd's port 445),
 #         clock (a domain controller whose clock is off, under faketime),
 #         logoff (LOGOFFs smbd refuses: another connection's SessionId, a
-#         bad signature),
+#         bad signature; logons after a LOGOFF on the same connection),
 #         retry (wrong passwords followed by the right one: typed again,
 #         after another user's logon, after ten wrong ones),
 #         smb1 (SMB1 logons: NTLMSSP in SPNEGO, and without SPNEGO; with
@@ -1327,13 +1327,18 @@ group_clock() {
 # ---------------------------------------------------------------- group logoff
 # LOGOFFs smbd refuses, beside a file the session keeps open: one naming a
 # session of another connection (STATUS_USER_SESSION_DELETED), one whose
-# signature does not verify (signing required).
+# signature does not verify (signing required). Then, with default
+# settings, logons after a LOGOFF on the same connection, one of them
+# naming the logged-off session.
 group_logoff() {
-    log "group logoff: refused LOGOFFs with a file held open"
+    log "group logoff: refused LOGOFFs with a file held open; logons after a LOGOFF"
     smbd_users
     smbd_start 'server signing = mandatory'
     capture impacket-logoff-refused "host $SMBD_IP" \
         run $PY "$HELP/impacket_flows.py" refused-logoff $SMBD_IP alice "$PW_ALICE" bob "$PW_BOB"
+    smbd_start
+    capture impacket-logoff-then-logons "host $SMBD_IP" \
+        run $PY "$HELP/impacket_flows.py" logoff-relogon $SMBD_IP alice "$PW_ALICE" bob "$PW_BOB"
     smbd_stop
 }
 

@@ -742,6 +742,14 @@ const CASES: &[(&str, &str, &str, u64, &[u64])] = &[
         0,
         &[15, 16, 17],
     ),
+    // A SESSION_SETUP naming the session alice logged off at frame 25.
+    (
+        "impacket-logoff-then-logons.pcap",
+        "session.deleted",
+        "error",
+        0,
+        &[44, 45],
+    ),
     (
         "ntlm-tree-max-connections.pcap",
         "tree.failed",
@@ -1349,6 +1357,59 @@ fn expired_session_setup_names_the_later_logon() {
     );
     says(&f.next_step, "Nothing to do if the work went on");
     assert!(!f.next_step.contains("klist"), "{}", f.next_step);
+}
+
+/// Logons after a LOGOFF on one connection (impacket against smbd, SMB
+/// 2.1). tshark: alice's SESSION_SETUP answered SUCCESS at frame 11 with
+/// SessionId 0x774cdab8, LOGOFF response 25; bob's (SessionId 0 in the
+/// request) at 29 with 0x95c1a2c3, LOGOFF 43; a SESSION_SETUP naming
+/// 0x774cdab8 at 44, answered 0xc0000203 USER_SESSION_DELETED at 45;
+/// alice's new one at 49 with 0xc6642927, LOGOFF 63. 14 SMB2 messages of
+/// each session from its set-up response (exclusive) to its LOGOFF response
+/// (inclusive), none of the first session's after it but 44/45. The
+/// refused SESSION_SETUP is an entry of its own: the session the LOGOFF
+/// ended stays a success, with no re-authentication ([MS-SMB2] 3.3.5.6:
+/// the server removed it; 3.3.5.5: it refuses a SESSION_SETUP naming it).
+#[test]
+fn a_setup_naming_a_logged_off_session_is_its_own_entry() {
+    let a = sample("impacket-logoff-then-logons.pcap");
+    let got: Vec<_> = a
+        .model
+        .sessions
+        .iter()
+        .map(|s| {
+            (
+                s.session_id.0,
+                s.outcome,
+                s.first_frame,
+                s.last_setup_frame,
+                s.messages_after_setup,
+                s.logoff_frame,
+                s.reauthentications,
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (0x774c_dab8, Outcome::Success, 8, 11, 14, Some(25), 0),
+            (0x95c1_a2c3, Outcome::Success, 26, 29, 14, Some(43), 0),
+            (0x774c_dab8, Outcome::Failure, 44, 45, 0, None, 0),
+            (0xc664_2927, Outcome::Success, 46, 49, 14, Some(63), 0),
+        ]
+    );
+    let f = with_code(&a, "session.deleted");
+    assert_eq!(f.len(), 1, "{:?}", describe(&a.diagnosis.findings));
+    assert!(
+        f[0].explanation.contains("The client itself logged this session off at frame 25 (LOGOFF), on this connection, and then sent this SESSION_SETUP with its SessionId"),
+        "{}",
+        f[0].explanation
+    );
+    assert!(
+        f[0].next_step.starts_with("Fix or update the client"),
+        "{}",
+        f[0].next_step
+    );
 }
 
 /// A wrong password, then the right one on a new connection: smbclient

@@ -61,8 +61,27 @@ fn failures(model: &Model, out: &mut Sink) {
         let later = own
             .as_ref()
             .map_or(Later::Nothing, |o| logon_after(o, g, ev));
-        failure(g, bad_passwords_before(g, &bad), ev, later, out);
+        let logoff = logged_off_before(model, g.first());
+        failure(g, bad_passwords_before(g, &bad), ev, later, logoff, out);
     }
+}
+
+/// For a SESSION_SETUP refused with STATUS_USER_SESSION_DELETED: the
+/// LOGOFF response (its frame) that ended, earlier on the same connection,
+/// the session whose SessionId the request named. The server removed that
+/// session then ([MS-SMB2] 3.3.5.6) and refuses a SESSION_SETUP naming it
+/// (3.3.5.5); the session model keeps that request apart from the ended
+/// session. One look at the connection's sessions, for such refusals only.
+fn logged_off_before(model: &Model, s: &Session) -> Option<u64> {
+    if s.status != Some(S::USER_SESSION_DELETED) || s.id == 0 {
+        return None;
+    }
+    let c = model.connection(s.stream)?;
+    model
+        .sessions_of(c)
+        .filter(|o| o.id == s.id)
+        .filter_map(|o| o.logoff_frame)
+        .find(|&f| f < s.first_frame)
 }
 
 /// The client's own logon after a group of refusals, for the codes that
@@ -357,6 +376,7 @@ fn failure(
     bad_before: BadBefore,
     v1: V1Evidence<'_>,
     later: Later<'_>,
+    logoff: Option<u64>,
     out: &mut Sink,
 ) {
     let s = g.first();
@@ -457,6 +477,9 @@ fn failure(
     if code != "session.expired" {
         why.push_str(&later.sentence(g.count));
     }
+    if let Some(f) = logoff {
+        why.push_str(&format!(" The client itself logged this session off at frame {f} (LOGOFF), on this connection, and then sent this SESSION_SETUP with its SessionId: the server removed the session at the LOGOFF ([MS-SMB2] 3.3.5.6), so it does not take the request as a re-authentication of it (3.3.5.5). A new session is set up with SessionId 0."));
+    }
     if let Some(w) = &s.workstation {
         why.push_str(" Workstation: ");
         why.push_str(w);
@@ -469,6 +492,7 @@ fn failure(
         ("session.expired", _) if matches!(later, Later::GotPast(_)) => format!("Nothing to do if the work went on over the new logon. If such refusals recur, read the server's security log at the time of frame {} for why it found the authentication expired.", g.last.last_setup_frame),
         ("session.expired", _) if s.mechanism.is_none() => "Capture from before the connection is made, to see the mechanism. With Kerberos, get a new ticket (klist purge, or kinit, then connect again) and compare the server's clock with the KDC's; otherwise read the server's security log for this logon.".to_string(),
         ("session.expired", _) => "Read the server's security log for this logon, and connect again to see whether a fresh logon works.".to_string(),
+        ("session.deleted", _) if logoff.is_some() => "Fix or update the client: after a LOGOFF it must set up a new session (a SESSION_SETUP with SessionId 0) and send nothing more on the old SessionId. The server is not at fault.".to_string(),
         (_, _) if plaintext => format!("Compare the password sent in clear (frame {}) with the account's Unix password on the server ('su - {}', or pamtester's 'authenticate'), and stop sending passwords in clear: Samba, 'encrypt passwords = yes' (the default) on the server and 'client plaintext auth = no' (the default) on the client; Windows servers never ask for them.", s.first_frame, super::steps::user_arg(s.user.as_deref())),
         ("logon.account_disabled", _) if guest_account => "Log on with a user account of the server or the domain. Enabling the Guest account is not recommended: guest sessions cannot be signed or encrypted, and Windows clients refuse them by default (AllowInsecureGuestAuth).".to_string(),
         _ => super::steps::logon_next(S(meant), s.user.as_deref(), s.workstation.as_deref())
