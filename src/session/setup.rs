@@ -225,7 +225,15 @@ impl Builder {
     ) -> usize {
         let stream = self.model.connections[ci].stream;
         if req_sid != 0 {
-            if let Some(&i) = self.session_index.get(&(stream, req_sid)) {
+            // Not a session a LOGOFF ended before this request: the server
+            // removed it ([MS-SMB2] 3.3.5.6) and refuses a SESSION_SETUP
+            // naming it (USER_SESSION_DELETED, 3.3.5.5), which is a logon
+            // attempt of its own, not a round of the ended session.
+            let live = |i: &&usize| {
+                let s = self.model.sessions.get(**i);
+                s.is_some_and(|s| s.ended_frame.is_none_or(|e| e > frame))
+            };
+            if let Some(&i) = self.session_index.get(&(stream, req_sid)).filter(live) {
                 return i;
             }
         }
