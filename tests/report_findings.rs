@@ -69,6 +69,30 @@ const CASES: &[(&str, &str, &str, u64, &[u64])] = &[
         0,
         &[10, 11],
     ),
+    // The same user's logon 165 ms later (stream 1): a warning.
+    (
+        "ntlm-wrong-then-right-password.pcap",
+        "logon.bad_password",
+        "warning",
+        0,
+        &[10, 11],
+    ),
+    // Bob's logon comes first after it, then alice's own: a warning.
+    (
+        "ntlm-wrong-password-other-user-then-right.pcap",
+        "logon.bad_password",
+        "warning",
+        0,
+        &[10, 11],
+    ),
+    // Ten refusals, then the same user's logon: a run of guesses, an error.
+    (
+        "ntlm-ten-wrong-passwords-then-right.pcap",
+        "logon.bad_password",
+        "error",
+        SEVERAL_STREAMS,
+        &[10, 11, 24, 25, 38, 39, 52, 53, 136, 137],
+    ),
     (
         "ntlm-dc-account-disabled.pcap",
         "logon.account_disabled",
@@ -717,6 +741,14 @@ const CASES: &[(&str, &str, &str, u64, &[u64])] = &[
         "error",
         0,
         &[15, 16, 17],
+    ),
+    // A SESSION_SETUP naming the session alice logged off at frame 25.
+    (
+        "impacket-logoff-then-logons.pcap",
+        "session.deleted",
+        "error",
+        0,
+        &[44, 45],
     ),
     (
         "ntlm-tree-max-connections.pcap",
@@ -1495,6 +1527,116 @@ fn expired_session_setup_names_the_later_logon() {
     );
     says(&f.next_step, "Nothing to do if the work went on");
     assert!(!f.next_step.contains("klist"), "{}", f.next_step);
+}
+
+/// Logons after a LOGOFF on one connection (impacket against smbd, SMB
+/// 2.1). tshark: alice's SESSION_SETUP answered SUCCESS at frame 11 with
+/// SessionId 0x774cdab8, LOGOFF response 25; bob's (SessionId 0 in the
+/// request) at 29 with 0x95c1a2c3, LOGOFF 43; a SESSION_SETUP naming
+/// 0x774cdab8 at 44, answered 0xc0000203 USER_SESSION_DELETED at 45;
+/// alice's new one at 49 with 0xc6642927, LOGOFF 63. 14 SMB2 messages of
+/// each session from its set-up response (exclusive) to its LOGOFF response
+/// (inclusive), none of the first session's after it but 44/45. The
+/// refused SESSION_SETUP is an entry of its own: the session the LOGOFF
+/// ended stays a success, with no re-authentication ([MS-SMB2] 3.3.5.6:
+/// the server removed it; 3.3.5.5: it refuses a SESSION_SETUP naming it).
+#[test]
+fn a_setup_naming_a_logged_off_session_is_its_own_entry() {
+    let a = sample("impacket-logoff-then-logons.pcap");
+    let got: Vec<_> = a
+        .model
+        .sessions
+        .iter()
+        .map(|s| {
+            (
+                s.session_id.0,
+                s.outcome,
+                s.first_frame,
+                s.last_setup_frame,
+                s.messages_after_setup,
+                s.logoff_frame,
+                s.reauthentications,
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (0x774c_dab8, Outcome::Success, 8, 11, 14, Some(25), 0),
+            (0x95c1_a2c3, Outcome::Success, 26, 29, 14, Some(43), 0),
+            (0x774c_dab8, Outcome::Failure, 44, 45, 0, None, 0),
+            (0xc664_2927, Outcome::Success, 46, 49, 14, Some(63), 0),
+        ]
+    );
+    let f = with_code(&a, "session.deleted");
+    assert_eq!(f.len(), 1, "{:?}", describe(&a.diagnosis.findings));
+    assert!(
+        f[0].explanation.contains("The client itself logged this session off at frame 25 (LOGOFF), on this connection, and then sent this SESSION_SETUP with its SessionId"),
+        "{}",
+        f[0].explanation
+    );
+    assert!(
+        f[0].next_step.starts_with("Fix or update the client"),
+        "{}",
+        f[0].next_step
+    );
+}
+
+/// A wrong password, then the right one on a new connection: smbclient
+/// run twice. tshark: frame 11 (tcp.stream 0, 0.029766 s) SESSION_SETUP
+/// response 0xc000006d to the AUTHENTICATE of alice in frame 10; frame 25
+/// (tcp.stream 1, 0.195210 s) 0x00000000 to alice's in frame 24; both
+/// 127.0.0.1 -> 127.0.0.2:445.
+#[test]
+fn wrong_password_then_right_names_the_logon() {
+    let a = sample("ntlm-wrong-then-right-password.pcap");
+    let f = with_code(&a, "logon.bad_password")[0];
+    let says = |text: &str, part: &str| assert!(text.contains(part), "{part:?} not in {text}");
+    says(
+        &f.explanation,
+        "The same client logged on to the same server as SAMPLES\\alice at frame 25 on tcp.stream 1, 165.4 ms later: it got past this refusal.",
+    );
+    says(&f.next_step, "Nothing to do if the work went on");
+}
+
+/// A wrong password of alice, bob's logon, then alice's with the right one:
+/// the retry is alice's, not the first logon after the refusal. tshark:
+/// frame 11 (tcp.stream 0, 0.028759 s) 0xc000006d to alice's AUTHENTICATE
+/// in frame 10; frame 25 (tcp.stream 1, 0.138862 s) 0x00000000 to bob's
+/// in frame 24; frame 63 (tcp.stream 2, 0.322186 s) 0x00000000 to alice's
+/// in frame 62.
+#[test]
+fn wrong_password_then_other_user_then_right_names_hers() {
+    let a = sample("ntlm-wrong-password-other-user-then-right.pcap");
+    let f = with_code(&a, "logon.bad_password")[0];
+    assert!(
+        f.explanation.contains("The same client logged on to the same server as SAMPLES\\alice at frame 63 on tcp.stream 2, 293.4 ms later: it got past this refusal."),
+        "{}",
+        f.explanation
+    );
+}
+
+/// Ten wrong passwords of alice, each on a connection of its own, then the
+/// right one. tshark: SESSION_SETUP responses 0xc000006d in frames 11, 25,
+/// 39, 53, 67, 81, 95, 109, 123 and 137 (tcp.stream 0 to 9, 0.017836 s to
+/// 1.241835 s), 0x00000000 in frame 151 (tcp.stream 10, 1.374944 s), all to
+/// AUTHENTICATEs of alice. What a guessing run that succeeds looks like: an
+/// error, as it was before any logon softened a refusal, that names it.
+#[test]
+fn guesses_then_right_password_stay_an_error() {
+    let a = sample("ntlm-ten-wrong-passwords-then-right.pcap");
+    let f = with_code(&a, "logon.bad_password");
+    assert_eq!(f.len(), 1, "{:#?}", describe(&a.diagnosis.findings));
+    let says = |text: &str, part: &str| assert!(text.contains(part), "{part:?} not in {text}");
+    says(&f[0].title, ", 10 times");
+    says(
+        &f[0].explanation,
+        "The same client logged on to the same server as SAMPLES\\alice at frame 151 on tcp.stream 10, 133.1 ms later, after 10 or more refused logons of this client to this server in the 30 s before it",
+    );
+    says(
+        &f[0].next_step,
+        "Find out whether the logon at frame 151 was the account owner's",
+    );
 }
 
 #[test]
@@ -4103,4 +4245,103 @@ fn ntlm_server_names_match_tshark() {
         "{captures} {checked} {named}"
     );
     eprintln!("{captures} captures, {checked} sessions, {named} names");
+}
+
+/// tshark's `fields` in one frame of `path`, each with its occurrences
+/// joined by '|' ("cifs|fs1" for a two-part name).
+fn tshark_frame(path: &Path, frame: u64, fields: &[&str]) -> Vec<String> {
+    let mut cmd = common::tshark_fields(path, &format!("frame.number == {frame}"), '|');
+    for f in fields {
+        cmd.args(["-e", f]);
+    }
+    let out = cmd.output().expect("tshark (.ci/run installs it)");
+    assert!(out.status.success(), "tshark on {}", path.display());
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text.lines().next().unwrap_or_default();
+    line.split('\t').map(str::to_string).collect()
+}
+
+/// A posture.weak_enctype finding names whom it concerns in `user`, as the
+/// other findings do. For a session's ticket (on samples and corpus:
+/// pcapattack-smb2-kerberos-rc4's RC4 ticket, issued in the TGS-REP of frame
+/// 9, and zeek-smb1-gssapi-kerberos's, whose TGS exchange the capture
+/// lacks) as the session's other findings name it: the client principal
+/// (tshark's kerberos.CNameString@crealm in the last frame of the session's
+/// `kdc_frames`, the TGS-REP) with the service principal of the AP-REQ's
+/// ticket (kerberos.SNameString@realm in the finding's frame), or "a ticket
+/// for" that service principal when the capture shows no client. For a
+/// ticket the KDC issued that no session in the capture used (pcapattack's
+/// first 11 frames, its KDC exchanges without the SMB connection, cut by
+/// editcap), the exchange's client principal, tshark's
+/// CNameString@crealm of the TGS-REP.
+#[test]
+fn weak_enctype_findings_name_the_client() {
+    let mut sessions = 0;
+    let mut wrong = Vec::new();
+    for (name, path) in sample_names_and_corpus() {
+        let a = load(&name).unwrap();
+        for f in with_code(&a, "posture.weak_enctype") {
+            let Some(user) = f.user.as_deref() else {
+                wrong.push(format!("{name}: {:?} has no user", f.title));
+                continue;
+            };
+            let Some(sid) = &f.session_id else {
+                continue;
+            };
+            sessions += 1;
+            let s = a
+                .model
+                .sessions
+                .iter()
+                .find(|s| Some(s.stream) == f.stream && s.session_id.to_string() == *sid)
+                .expect("the finding's session");
+            let ap = tshark_frame(
+                &path,
+                f.frames[0],
+                &["kerberos.SNameString", "kerberos.realm"],
+            );
+            let spn = format!("{}@{}", ap[0].replace('|', "/"), ap[1]);
+            let want = match s.kdc_frames.last() {
+                Some(&rep) => {
+                    let c = tshark_frame(&path, rep, &["kerberos.CNameString", "kerberos.crealm"]);
+                    format!("{}@{} (ticket for {spn})", c[0], c[1])
+                }
+                None => format!("a ticket for {spn}"),
+            };
+            if user != want {
+                wrong.push(format!("{name}: user {user:?}, want {want:?}"));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    let Some(d) = corpus() else {
+        return;
+    };
+    assert_eq!(sessions, 2);
+    let src = d.join("pcapattack-smb2-kerberos-rc4.pcapng");
+    let dir = std::env::temp_dir().join(format!("smbscope-weak-enctype-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let cut = dir.join("kdc-only.pcapng");
+    let ok = std::process::Command::new("editcap")
+        .arg("-r")
+        .arg(&src)
+        .arg(&cut)
+        .arg("1-11")
+        .status()
+        .expect("editcap (installed with tshark)");
+    assert!(ok.success());
+    let a = run(&cut, &[]);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(a.model.sessions.is_empty());
+    let f: Vec<&Finding> = with_code(&a, "posture.weak_enctype")
+        .into_iter()
+        .filter(|f| f.frames == [9])
+        .collect();
+    assert_eq!(f.len(), 1, "{:?}", describe(&a.diagnosis.findings));
+    let c = tshark_frame(&src, 9, &["kerberos.CNameString", "kerberos.crealm"]);
+    assert_eq!(
+        f[0].user.as_deref(),
+        Some(format!("{}@{}", c[0], c[1]).as_str())
+    );
+    assert_eq!(f[0].enctype.as_deref(), Some("rc4-hmac"));
 }

@@ -3,14 +3,18 @@
 
 use super::Severity::{self, Error, Info, Warning};
 
-/// (code, usual severity, one line).
+/// (code, usual severity, one line). The logon refusals by status, from
+/// logon.bad_password to logon.failed, are a warning when the same
+/// client's own logon of the same user to the same server followed within
+/// 30 s, unless it ended a run of 10 refusals or more (docs/report.md,
+/// above its table).
 pub const CODES: &[(&str, Severity, &str)] = &[
     ("negotiate.failed", Error, "the NEGOTIATE response carried an error status not covered by the codes below"),
     ("negotiate.invalid_request", Error, "the server refused a NEGOTIATE the client built against [MS-SMB2] 3.3.5.4 (STATUS_INVALID_PARAMETER: no dialect, or SMB 3.1.1 offered without exactly one preauth-integrity context)"),
     ("negotiate.no_common_dialect", Error, "client and server share no SMB dialect"),
     ("negotiate.smb1_only_client", Error, "the client offers only SMB1 dialects and the server refuses SMB1"),
     ("negotiate.signing_unsupported", Error, "the client requires signing but the server's NTLM challenge does not offer it; the client gave up"),
-    ("logon.bad_password", Error, "STATUS_LOGON_FAILURE / STATUS_WRONG_PASSWORD: wrong password or unknown user"),
+    ("logon.bad_password", Error, "STATUS_LOGON_FAILURE / STATUS_WRONG_PASSWORD: wrong password or unknown user; a warning when the same user's own logon got past it"),
     ("logon.unknown_user", Error, "STATUS_NO_SUCH_USER"),
     ("logon.account_disabled", Error, "STATUS_ACCOUNT_DISABLED"),
     ("logon.account_locked_out", Error, "STATUS_ACCOUNT_LOCKED_OUT"),
@@ -23,7 +27,7 @@ pub const CODES: &[(&str, Severity, &str)] = &[
     ("logon.no_logon_servers", Error, "STATUS_NO_LOGON_SERVERS: the server could not reach a domain controller"),
     ("logon.raw_ntlmv2_refused", Error, "an SMB1 logon without SPNEGO with an NTLMv2 response refused with STATUS_INVALID_PARAMETER (Samba: 'raw NTLMv2 auth = no', its default)"),
     ("logon.ntlmv1_rejected", Error, "a logon with an NTLMv1/LM response refused: the server refuses NTLMv1, or (when the capture cannot tell) NTLMv1 not allowed or a wrong password"),
-    ("logon.failed", Error, "a SESSION_SETUP failed with another status"),
+    ("logon.failed", Error, "a SESSION_SETUP failed with another status; a warning when the same user's own logon got past it"),
     ("logon.anonymous_refused", Error, "the server refused anonymous (null) logons, counted per client and server (info when the same client's own logon worked)"),
     ("logon.abandoned", Error, "the client stopped in the middle of the authentication exchange and the connection ended (not after a KRB-ERROR, which has its own finding); a warning when the client closed the connection right after the server's NTLM CHALLENGE without AUTHENTICATE (what the NTLM information probes of scanners do: nmap, impacket, NetExec), a note when it began another SESSION_SETUP on the connection instead"),
     ("logon.capture_ended", Info, "the capture ends while the logon waits for the client's next token, with the connection open: how it ended is not in the capture (warning when the client sent nothing for 5 s or more: waiting or stuck)"),

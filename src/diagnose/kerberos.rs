@@ -13,7 +13,7 @@ use crate::session::{secs_between, KdcExchange, KdcTcpFailure, Model, Outcome, S
 use crate::tcp::hash::KeyedHashMap;
 
 use super::logon::{identity, user_of};
-use super::own_logons::{OwnLogons, Retry};
+use super::own_logons::{Later, OwnLogons};
 use super::time::{self, clock_note, seconds, ClockError, ErrorTimes};
 use super::{krb_text, Draft, Severity, Sink};
 
@@ -36,7 +36,8 @@ const KDC_ERR_WRONG_REALM: i32 = 68;
 pub(super) fn findings(model: &Model, out: &mut Sink) {
     let last_success = last_success_by_client(model);
     let mut clock = kdc_clock_by_client(model);
-    // Built at the first session.expired, for its client's later logon.
+    // Built at the first refused Kerberos logon, for its client's later
+    // logon.
     let mut own = None;
     for s in &model.sessions {
         let later = later_session(&last_success, s);
@@ -44,10 +45,8 @@ pub(super) fn findings(model: &Model, out: &mut Sink) {
         let smb_clock = || negotiate_clock(model, s);
         spnego_errors(s, later, &smb_clock, &mut clock, out);
         if s.mechanism == Some("kerberos") && s.outcome == Outcome::Failure {
-            let retry = (s.status == Some(NtStatus::NETWORK_SESSION_EXPIRED))
-                .then(|| own.get_or_insert_with(|| OwnLogons::new(model)).retry_of(s))
-                .flatten();
-            refused(s, later, retry, &smb_clock, out);
+            let own = own.get_or_insert_with(|| OwnLogons::new(model));
+            refused(s, later, own, &smb_clock, out);
         }
     }
     let last_ticket = last_ticket_by_client(model);
@@ -353,11 +352,31 @@ fn spn_arg(sp: &str) -> String {
     }
 }
 
+/// logon.failed: a Kerberos AP-REQ answered with a status no other code
+/// explains. An error, but a warning when the client's own logon of the
+/// same principal (when the session names one) followed soon, as the
+/// logon module tells its refusals ([`OwnLogons::after_refusals`]).
+fn failed(sp: &str, status: NtStatus, later: Later<'_>) -> Draft {
+    let next = super::nt_next(status.0)
+        .unwrap_or_else(|| "Check the server's log for this logon.".to_string());
+    Draft::new(
+        later.severity(),
+        "logon.failed",
+        format!("Kerberos session setup failed with {status}"),
+    )
+    .explain(format!(
+        "The server answered the AP-REQ for {sp} with {status}. {}{}",
+        super::nt_meaning(status.0).unwrap_or(""),
+        later.sentence(1)
+    ))
+    .next(later.next(next))
+}
+
 /// A Kerberos AP-REQ answered with an error status and no KRB-ERROR.
 fn refused(
     s: &Session,
     later: bool,
-    retry: Option<Retry<'_>>,
+    own: &OwnLogons<'_>,
     smb_clock: &dyn Fn() -> String,
     out: &mut Sink,
 ) {
@@ -386,7 +405,7 @@ fn refused(
     } else if status == NtStatus::NETWORK_SESSION_EXPIRED {
         // A refusal the client got past at once (a new ticket, a new
         // session) did not stop the work: as logon.rs tells it.
-        let (severity, again, next) = match &retry {
+        let (severity, again, next) = match &own.retry_of(s) {
             Some(r) => (Severity::Warning, r.sentence(), format!("Nothing to do if the work went on over the new logon. If such refusals recur, compare the server's clock with the KDC's and read the server's log at the time of frame {} for why it found the ticket expired.", s.last_setup_frame)),
             None => (Severity::Error, String::new(), "Make the client get a new ticket (klist purge, or kinit, then connect again) and compare the server's clock with the KDC's; in the capture, the ticket's times are in the KDC's TGS-REP when it is there.".to_string()),
         };
@@ -394,19 +413,7 @@ fn refused(
             .explain(format!("The server answered the Kerberos AP-REQ for {sp} with STATUS_NETWORK_SESSION_EXPIRED and no KRB-ERROR: the service ticket was past its end time, as the server's clock tells it (a server clock ahead of the KDC's makes fresh tickets look old).{}{}{again}", smb_clock(), if s.reauthentications > 0 { " This was the re-authentication of an existing session, so the client must end the session ([MS-SMB2] 3.2.4.23)." } else { "" }))
             .next(next)
     } else {
-        Draft::new(
-            Severity::Error,
-            "logon.failed",
-            format!("Kerberos session setup failed with {status}"),
-        )
-        .explain(format!(
-            "The server answered the AP-REQ for {sp} with {status}. {}",
-            super::nt_meaning(status.0).unwrap_or("")
-        ))
-        .next(
-            super::nt_next(status.0)
-                .unwrap_or_else(|| "Check the server's log for this logon.".to_string()),
-        )
+        failed(&sp, status, own.after_refusals(s, s))
     };
     out.push(
         d.stream(s.stream)

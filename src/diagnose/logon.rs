@@ -10,7 +10,7 @@ use crate::session::{Connection, Model, Negotiate, Outcome, Round, Session, MECH
 use crate::tcp::hash::KeyedHashMap;
 
 use super::group::{evidence, groups, Group};
-use super::own_logons::{OwnLogons, Retry};
+use super::own_logons::{Later, OwnLogons};
 use super::{nt_meaning, nt_next, Draft, Finding, Severity, Sink};
 
 /// A round slower than this is reported (seconds).
@@ -53,22 +53,48 @@ fn failures(model: &Model, out: &mut Sink) {
     let v1 = V1Index::new(model);
     let all = groups(model, keep, |s| failure_key(s, &v1));
     let bad = bad_passwords(&all);
-    // A refusal for an expired authentication that the client's own logon
-    // to the same server soon followed did not keep it out.
-    let expired = |g: &Group<'_>| g.first().status.map(read) == Some(S::NETWORK_SESSION_EXPIRED);
-    let own = all.iter().any(expired).then(|| OwnLogons::new(model));
+    // A refusal that the client's own logon to the same server soon
+    // followed did not keep it out.
+    let own = (!all.is_empty()).then(|| OwnLogons::new(model));
     for g in &all {
-        let retry = own
+        let ev = v1.evidence(g.first());
+        let later = own
             .as_ref()
-            .filter(|_| expired(g))
-            .and_then(|o| o.retry_of(g.last));
-        failure(
-            g,
-            bad_passwords_before(g, &bad),
-            v1.evidence(g.first()),
-            retry,
-            out,
-        );
+            .map_or(Later::Nothing, |o| logon_after(o, g, ev));
+        let logoff = logged_off_before(model, g.first());
+        failure(g, bad_passwords_before(g, &bad), ev, later, logoff, out);
+    }
+}
+
+/// For a SESSION_SETUP refused with STATUS_USER_SESSION_DELETED: the
+/// LOGOFF response (its frame) that ended, earlier on the same connection,
+/// the session whose SessionId the request named. The server removed that
+/// session then ([MS-SMB2] 3.3.5.6) and refuses a SESSION_SETUP naming it
+/// (3.3.5.5); the session model keeps that request apart from the ended
+/// session. One look at the connection's sessions, for such refusals only.
+fn logged_off_before(model: &Model, s: &Session) -> Option<u64> {
+    if s.status != Some(S::USER_SESSION_DELETED) || s.id == 0 {
+        return None;
+    }
+    let c = model.connection(s.stream)?;
+    model
+        .sessions_of(c)
+        .filter(|o| o.id == s.id)
+        .filter_map(|o| o.logoff_frame)
+        .find(|&f| f < s.first_frame)
+}
+
+/// The client's own logon after a group of refusals, for the codes that
+/// tell it: session.expired (the retry of the last refusal) and the
+/// logon.* refusals ([`OwnLogons::after_refusals`]); not session.deleted,
+/// whose session the server no longer knew.
+fn logon_after<'a>(own: &OwnLogons<'a>, g: &Group<'_>, v1: V1Evidence<'_>) -> Later<'a> {
+    let s = g.first();
+    let status = s.status.map_or(0, |st| st.0);
+    match failure_code(status, s, v1).0 {
+        "session.expired" => own.retry_of(g.last).map_or(Later::Nothing, Later::GotPast),
+        c if c.starts_with("logon.") => own.after_refusals(s, g.last),
+        _ => Later::Nothing,
     }
 }
 
@@ -367,7 +393,8 @@ fn failure(
     g: &Group<'_>,
     bad_before: BadBefore,
     v1: V1Evidence<'_>,
-    retry: Option<Retry<'_>>,
+    later: Later<'_>,
+    logoff: Option<u64>,
     out: &mut Sink,
 ) {
     let s = g.first();
@@ -421,7 +448,7 @@ fn failure(
             Some(_) => " The mechanism was not Kerberos, so no ticket expired: the server's authentication package refused the credentials as expired, and only the server's logs say why.",
             None => " The capture does not show the mechanism (no security token of this session was decoded; here the SESSION_SETUP requests may have been sent before the capture began): with Kerberos this means a service ticket past its end time; with NTLM, only the server's logs say why.",
         });
-        if let Some(r) = &retry {
+        if let Later::GotPast(r) = &later {
             why.push_str(&r.sentence());
         }
     } else {
@@ -465,6 +492,12 @@ fn failure(
     if code == "logon.account_disabled" && guest_account {
         why.push_str(" The user name is Guest: Windows keeps its built-in Guest account disabled unless an administrator enables it.");
     }
+    if code != "session.expired" {
+        why.push_str(&later.sentence(g.count));
+    }
+    if let Some(f) = logoff {
+        why.push_str(&format!(" The client itself logged this session off at frame {f} (LOGOFF), on this connection, and then sent this SESSION_SETUP with its SessionId: the server removed the session at the LOGOFF ([MS-SMB2] 3.3.5.6), so it does not take the request as a re-authentication of it (3.3.5.5). A new session is set up with SessionId 0."));
+    }
     if let Some(w) = &s.workstation {
         why.push_str(" Workstation: ");
         why.push_str(w);
@@ -481,23 +514,23 @@ fn failure(
         ("logon.ntlmv1_rejected", V1Evidence::Unknown) => "Log on again with NTLMv2 (Samba client: 'client ntlmv2 auth = yes'; Windows: LmCompatibilityLevel 3 or more): if that succeeds, the server refuses NTLMv1, and the client should keep NTLMv2 rather than the server re-enable NTLMv1; if it fails too, check the user name and password.".to_string(),
         ("logon.raw_ntlmv2_refused", _) => "Let the client log on with extended security, NTLMSSP in SPNEGO (Samba client: 'client use spnego = yes', the default), or better over SMB2 ('client min protocol = SMB2'). Allowing it on the server ('raw NTLMv2 auth = yes') lasts only until Samba removes the option.".to_string(),
         ("logon.ntlmv1_rejected", _) => "Configure the client for NTLMv2 (Samba: 'client ntlmv2 auth = yes'; Windows: LmCompatibilityLevel 3 or more) rather than re-enabling NTLMv1 on the server.".to_string(),
-        ("session.expired", _) if retry.is_some() => format!("Nothing to do if the work went on over the new logon. If such refusals recur, read the server's security log at the time of frame {} for why it found the authentication expired.", g.last.last_setup_frame),
+        ("session.expired", _) if matches!(later, Later::GotPast(_)) => format!("Nothing to do if the work went on over the new logon. If such refusals recur, read the server's security log at the time of frame {} for why it found the authentication expired.", g.last.last_setup_frame),
         ("session.expired", _) if s.mechanism.is_none() => "Capture from before the connection is made, to see the mechanism. With Kerberos, get a new ticket (klist purge, or kinit, then connect again) and compare the server's clock with the KDC's; otherwise read the server's security log for this logon.".to_string(),
         ("session.expired", _) => "Read the server's security log for this logon, and connect again to see whether a fresh logon works.".to_string(),
+        ("session.deleted", _) if logoff.is_some() => "Fix or update the client: after a LOGOFF it must set up a new session (a SESSION_SETUP with SessionId 0) and send nothing more on the old SessionId. The server is not at fault.".to_string(),
         (_, _) if plaintext => format!("Compare the password sent in clear (frame {}) with the account's Unix password on the server ('su - {}', or pamtester's 'authenticate'), and stop sending passwords in clear: Samba, 'encrypt passwords = yes' (the default) on the server and 'client plaintext auth = no' (the default) on the client; Windows servers never ask for them.", s.first_frame, super::steps::user_arg(s.user.as_deref())),
         ("logon.account_disabled", _) if guest_account => "Log on with a user account of the server or the domain. Enabling the Guest account is not recommended: guest sessions cannot be signed or encrypted, and Windows clients refuse them by default (AllowInsecureGuestAuth).".to_string(),
         _ => super::steps::logon_next(S(meant), s.user.as_deref(), s.workstation.as_deref())
             .or_else(|| nt_next(meant))
             .unwrap_or_else(|| "Check the server's security log for this logon.".to_string()),
     };
-    // A refusal the client got past at once did not stop the work.
-    let severity = if retry.is_some() {
-        Severity::Warning
+    let next = if code == "session.expired" {
+        next
     } else {
-        Severity::Error
+        later.next(next)
     };
     out.push(
-        Draft::new(severity, code, title)
+        Draft::new(later.severity(), code, title)
             .explain(why)
             .next(next)
             .covers(g.covers())

@@ -371,6 +371,7 @@ fn enctypes(model: &Model, out: &mut Sink) {
                 .frames(r.map(|r| r.request_frame))
                 .session(s.session_id)
                 .enctype(e)
+                .user(Some(identity(s)))
                 .done(),
         );
     }
@@ -398,6 +399,7 @@ fn enctypes(model: &Model, out: &mut Sink) {
             .transport(x.transport)
             .frames(x.reply_frame)
             .enctype(e)
+            .user(x.client_principal.clone())
             .done(),
         );
     }

@@ -134,11 +134,12 @@ impl Builder {
             }
         }
         self.model.connections[ci].negotiate = Some(n);
-        let (stream, frame, dialects) = (m.stream, m.frame, r.dialects.len());
+        let (stream, frame, time, dialects) = (m.stream, m.frame, m.ts, r.dialects.len());
         self.emit("negotiate_request", stream, None, || {
             events::NegotiateRequest {
                 stream,
                 frame,
+                time,
                 dialects,
             }
         });
@@ -224,7 +225,15 @@ impl Builder {
     ) -> usize {
         let stream = self.model.connections[ci].stream;
         if req_sid != 0 {
-            if let Some(&i) = self.session_index.get(&(stream, req_sid)) {
+            // Not a session a LOGOFF ended before this request: the server
+            // removed it ([MS-SMB2] 3.3.5.6) and refuses a SESSION_SETUP
+            // naming it (USER_SESSION_DELETED, 3.3.5.5), which is a logon
+            // attempt of its own, not a round of the ended session.
+            let live = |i: &&usize| {
+                let s = self.model.sessions.get(**i);
+                s.is_some_and(|s| s.ended_frame.is_none_or(|e| e > frame))
+            };
+            if let Some(&i) = self.session_index.get(&(stream, req_sid)).filter(live) {
                 return i;
             }
         }
@@ -471,6 +480,9 @@ impl Builder {
         self.timeline(ci, m, &Decoded::default());
         let (stream, frame, sid) = (m.stream, m.frame, h.session_id);
         let st = NtStatus(h.status);
+        if st == NtStatus::SUCCESS || st == NtStatus::USER_SESSION_DELETED {
+            self.unseen_setup_ended(ci, sid, false, frame);
+        }
         if st == NtStatus::SUCCESS {
             self.mark_session(stream, sid, |s| s.logoff_frame = Some(frame));
             self.logged_off(ci, sid, frame);
@@ -482,9 +494,11 @@ impl Builder {
             });
             self.session_ended(ci, sid, true);
         }
+        let time = m.ts;
         self.emit("logoff", stream, Some(sid), || events::Logoff {
             stream,
             frame,
+            time,
             session_id: HexId(sid),
         });
         if st != NtStatus::SUCCESS && st != NtStatus::USER_SESSION_DELETED {

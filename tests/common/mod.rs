@@ -315,3 +315,19 @@ pub fn smbscope(args: &[&str]) -> std::process::Output {
         .output()
         .expect("run smbscope")
 }
+
+/// `--port N` for a capture whose name says SMB is on port N ("…-port4455.pcap";
+/// 139 and 445 are always followed).
+pub fn port_args(name: &str) -> Vec<String> {
+    let Some(at) = name.find("port") else {
+        return vec![];
+    };
+    let digits: String = name[at + 4..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    match digits.as_str() {
+        "" | "139" | "445" => vec![],
+        p => vec!["--port".into(), p.into()],
+    }
+}
