@@ -6,12 +6,12 @@ use std::net::{IpAddr, SocketAddr};
 use crate::ntstatus::NtStatus as S;
 use crate::session::model::secs_between;
 use crate::session::token::concat;
-use crate::session::{Connection, Model, Outcome, Round, Session, MECHANISM_NTLM};
+use crate::session::{Connection, Model, Negotiate, Outcome, Round, Session, MECHANISM_NTLM};
 use crate::tcp::hash::KeyedHashMap;
 
 use super::group::{evidence, groups, Group};
 use super::own_logons::{Later, OwnLogons};
-use super::{nt_meaning, nt_next, Draft, Severity, Sink};
+use super::{nt_meaning, nt_next, Draft, Finding, Severity, Sink};
 
 /// A round slower than this is reported (seconds).
 pub const SLOW_ROUND_SECS: f64 = 1.0;
@@ -264,6 +264,24 @@ fn bad_passwords_before(g: &Group<'_>, bad: &BadPasswords) -> BadBefore {
     b
 }
 
+/// The identity of `s` as a finding's `user` carries it: as [`identity`]
+/// writes it in the text (`DOMAIN\user`, or `user` alone, of an NTLM
+/// logon; the Kerberos client principal with its ticket's service
+/// principal), and None where the text names nobody but says so ("an
+/// identity not in the capture", "(anonymous)"): no user to filter or
+/// group by.
+pub(crate) fn user_of(s: &Session) -> Option<String> {
+    let principal = s.client_principal.is_some() || s.service_principal.is_some();
+    if s.mechanism == Some("kerberos") && principal {
+        return Some(identity(s));
+    }
+    match (s.domain.as_deref(), s.user.as_deref()) {
+        (Some(d), Some(u)) => Some(concat(&[d, "\\", u])),
+        (None, Some(u)) => Some(u.to_string()),
+        _ => None,
+    }
+}
+
 /// DOMAIN\user, a Kerberos principal, or "(anonymous)".
 pub(crate) fn identity(s: &Session) -> String {
     if let Some(p) = s.client_principal.as_ref().or(s.service_principal.as_ref()) {
@@ -485,7 +503,14 @@ fn failure(
         why.push_str(w);
         why.push('.');
     }
+    // Without extended security NTLMv2 is no test: smbd refuses it there
+    // whatever the password ('raw NTLMv2 auth = no', its default:
+    // smb1-no-spnego-ntlmv2-refused, STATUS_INVALID_PARAMETER), so the
+    // test is a logon with NTLMSSP, whose NTLMv2 every server takes.
+    let raw = s.mechanism == Some(MECHANISM_NTLM);
     let next = match (code, v1) {
+        ("logon.ntlmv1_rejected", V1Evidence::Unknown) if raw => "Log on again with extended security, which carries NTLMv2 in NTLMSSP (Samba client: 'client use spnego = yes', the default, and 'client ntlmv2 auth = yes'; other clients: their extended security or SPNEGO setting), or better over SMB2 ('client min protocol = SMB2'): if that succeeds, the server refuses NTLMv1, and the client should keep NTLMSSP with NTLMv2 rather than the server re-enable NTLMv1; if it fails too, check the user name and password. An NTLMv2 response without extended security tells nothing: Samba refuses it whatever the password ('raw NTLMv2 auth = no', its default, answers STATUS_INVALID_PARAMETER).".to_string(),
+        ("logon.ntlmv1_rejected", _) if raw => "Configure the client for extended security with NTLMv2 (Samba client: 'client use spnego = yes', the default, and 'client ntlmv2 auth = yes'), or better SMB2 ('client min protocol = SMB2'), rather than re-enabling NTLMv1 on the server; NTLMv2 without extended security is refused by Samba ('raw NTLMv2 auth = no', its default).".to_string(),
         ("logon.ntlmv1_rejected", V1Evidence::Unknown) => "Log on again with NTLMv2 (Samba client: 'client ntlmv2 auth = yes'; Windows: LmCompatibilityLevel 3 or more): if that succeeds, the server refuses NTLMv1, and the client should keep NTLMv2 rather than the server re-enable NTLMv1; if it fails too, check the user name and password.".to_string(),
         ("logon.raw_ntlmv2_refused", _) => "Let the client log on with extended security, NTLMSSP in SPNEGO (Samba client: 'client use spnego = yes', the default), or better over SMB2 ('client min protocol = SMB2'). Allowing it on the server ('raw NTLMv2 auth = yes') lasts only until Samba removes the option.".to_string(),
         ("logon.ntlmv1_rejected", _) => "Configure the client for NTLMv2 (Samba: 'client ntlmv2 auth = yes'; Windows: LmCompatibilityLevel 3 or more) rather than re-enabling NTLMv1 on the server.".to_string(),
@@ -512,7 +537,7 @@ fn failure(
             .frames(g.frames())
             .session(s.session_id)
             .status(name)
-            .user(Some(who))
+            .user(user_of(s))
             // The lockout is what ended the work: read before the wrong
             // passwords that led to it.
             .explains_from(bad_before.from)
@@ -566,7 +591,7 @@ fn encryption(s: &Session, out: &mut Sink) {
             .frames(evidence(s))
             .session(s.session_id)
             .status(S::ACCESS_DENIED.to_string())
-            .user(Some(who))
+            .user(user_of(s))
             .done(),
     );
 }
@@ -594,26 +619,60 @@ fn unfinished(model: &Model, s: &Session, c: &Connection, out: &mut Sink) {
         return;
     }
     let who = identity(s);
-    let signing = last.challenge_without_signing
-        && c.negotiate
-            .as_ref()
-            .is_some_and(|n| n.client_signing_required);
-    if signing {
-        out.push(
-            Draft::new(Severity::Error, "negotiate.signing_unsupported", "The client requires signing; the server's NTLM challenge does not offer it")
-                .explain(format!("The client said SIGNING_REQUIRED in its NEGOTIATE, but the server's NTLMSSP CHALLENGE lacks NTLMSSP_NEGOTIATE_SIGN, so the client could not sign the session and stopped before sending AUTHENTICATE (session {}).", s.session_id))
-                .next("Enable signing on the server (Samba: 'server signing = auto' or 'mandatory'; Windows: RequireSecuritySignature/EnableSecuritySignature), or, if the server cannot sign (some appliances, impacket), stop requiring it on the client.")
-                .stream(s.stream)
-                .frames(frames_of(last, c))
-                .session(s.session_id)
-                .done(),
-        );
+    if let Some(n) = c.negotiate.as_ref().filter(|_| signing_refused(s, c)) {
+        out.push(signing_unsupported(s, c, n, last));
         return;
     }
     if capture_ended_mid_logon(s, c, last, &who, out) {
         return;
     }
     abandoned(model, s, c, last, &who, out);
+}
+
+/// The client required signing in its NEGOTIATE and the last NTLM
+/// CHALLENGE of the session does not offer NTLMSSP_NEGOTIATE_SIGN
+/// ([MS-NLMP] 2.2.2.5 D): the NTLM exchange yields no signing key, so the
+/// client cannot go on. posture.rs leaves out its signing note for such a
+/// connection.
+pub(super) fn signing_refused(s: &Session, c: &Connection) -> bool {
+    s.outcome == Outcome::Unfinished
+        && s.rounds.last().is_some_and(|r| r.challenge_without_signing)
+        && c.negotiate
+            .as_ref()
+            .is_some_and(|n| n.client_signing_required)
+}
+
+/// negotiate.signing_unsupported. An SMB2 server sets SIGNING_ENABLED in
+/// every NEGOTIATE response ([MS-SMB2] 3.3.5.3.1, 3.3.5.4: "MUST"): no
+/// setting of its is to blame, but its NTLM, which does not offer SIGN
+/// although [MS-NLMP] 2.2.2.5 has it return the flag when the client asks
+/// for it, as a client that must sign does (smbclient's NEGOTIATE_MESSAGE
+/// in the samples: flags 0x62088215, SIGN set; impacket's CHALLENGE:
+/// 0x628a0205). The explanation says what the response's SecurityMode
+/// says, the step is the same.
+fn signing_unsupported(s: &Session, c: &Connection, n: &Negotiate, last: &Round) -> Finding {
+    let at = |f: Option<u64>| f.map(|f| format!(" (frame {f})")).unwrap_or_default();
+    let (asked, answered, challenge) = (
+        at(n.request_frame),
+        at(n.response_frame),
+        at(last.response_frame),
+    );
+    let enabled = if n.server_signing_enabled {
+        "says signing is enabled"
+    } else {
+        "lacks SIGNING_ENABLED, which an SMB2 server always sets"
+    };
+    Draft::new(
+        Severity::Error,
+        "negotiate.signing_unsupported",
+        "The client requires signing; the server's NTLM challenge does not offer it",
+    )
+    .explain(format!("The client said SIGNING_REQUIRED in its NEGOTIATE{asked}, and the server's NEGOTIATE response{answered} {enabled}, but the server's NTLMSSP CHALLENGE{challenge} lacks NTLMSSP_NEGOTIATE_SIGN, which [MS-NLMP] 2.2.2.5 has a server return when the client asks for it, as a client that must sign does. Without it the client's NTLM does not offer it signing (Samba's client fails with SEC_E_UNSUPPORTED_FUNCTION), so the client could not sign the session as it must and stopped before sending AUTHENTICATE (session {}). This is a limit or bug of the server's NTLM implementation (older releases of impacket's smbserver leave the flag out), not a setting: an SMB2 server has signing on always ([MS-SMB2] 3.3.5.4).", s.session_id))
+    .next("Use another server, or a release of this one whose NTLM offers signing, or, if the data may travel unsigned, stop requiring signing on the client (Samba: 'client signing = desired', smbclient without --client-protection=sign or encrypt; Windows: Set-SmbClientConfiguration -RequireSecuritySignature $false).")
+    .stream(s.stream)
+    .frames(frames_of(last, c))
+    .session(s.session_id)
+    .done()
 }
 
 /// The connection ended (not the capture) with the logon waiting for the
@@ -634,7 +693,7 @@ fn abandoned(model: &Model, s: &Session, c: &Connection, last: &Round, who: &str
             .stream(s.stream)
             .frames(frames_of(last, c))
             .session(s.session_id)
-            .user(Some(who.to_string()))
+            .user(user_of(s))
             .done()
     };
     // Another session's SESSION_SETUP on this connection after the answer
@@ -740,7 +799,7 @@ fn capture_ended_mid_logon(
         .stream(s.stream)
         .frames(frames_of(last, c))
         .session(s.session_id)
-        .user(Some(who.to_string()))
+        .user(user_of(s))
         .done(),
     );
     true
@@ -809,7 +868,7 @@ fn guest(s: &Session, c: Option<&Connection>, out: &mut Sink) {
             .stream(s.stream)
             .frames(evidence(s))
             .session(s.session_id)
-            .user(s.user.clone())
+            .user(user_of(s))
             .done(),
     );
 }

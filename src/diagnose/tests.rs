@@ -94,6 +94,7 @@ pub(crate) fn session(
         user: Some("alice".into()),
         domain: Some("CORP".into()),
         workstation: Some("PC1".into()),
+        client_ntlm_version: None,
         client_principal: None,
         service_principal: None,
         ntlm_response: Some("NTLMv2"),
@@ -858,6 +859,41 @@ fn kdc_errors() {
         assert_eq!(f.transport, "udp");
         assert_eq!(f.status.as_deref(), Some(name));
     }
+}
+
+/// KDC_ERR_ETYPE_NOSUPP to a client that offered a type an AD account can
+/// have a key of (RC4 alone, against an AES-only account, say) compares
+/// the two; to one that offered only types no AD KDC issues (single DES
+/// here; samples/krb5-kinit-etype-nosupp offers DES3 alone, see
+/// report_findings) points at the client's list, whatever the account.
+#[test]
+fn etype_nosupp_step_follows_the_types_offered() {
+    let step = |etypes: Vec<EncType>| {
+        let mut m = model(vec![], vec![]);
+        let mut x = kdc("AS-REQ", 1, Some((14, "KDC_ERR_ETYPE_NOSUPP")));
+        x.etypes = etypes;
+        m.kdc.push(x);
+        let d = diagnose(&m);
+        let f = only(&d.findings, "kerberos.etype_unsupported");
+        (f.explanation.clone(), f.next_step.clone())
+    };
+    let (why, next) = step(vec![EncType::RC4_HMAC]);
+    assert!(next.contains("msDS-SupportedEncryptionTypes"), "{next}");
+    assert!(!why.contains("no setting of the account helps"), "{why}");
+    let (why, next) = step(vec![EncType::DES_CBC_MD5, EncType::DES_CBC_CRC]);
+    assert!(why.contains("(des-cbc-md5, des-cbc-crc)"), "{why}");
+    assert!(why.contains("no setting of the account helps"), "{why}");
+    assert!(
+        next.contains("aes256-cts-hmac-sha1-96 and aes128-cts-hmac-sha1-96"),
+        "{next}"
+    );
+    assert!(!next.contains("msDS-SupportedEncryptionTypes"), "{next}");
+    // One type an AD account can have among them: the account decides.
+    let (_, next) = step(vec![
+        EncType::DES3_CBC_SHA1_KD,
+        EncType::AES128_CTS_HMAC_SHA1_96,
+    ]);
+    assert!(next.contains("msDS-SupportedEncryptionTypes"), "{next}");
 }
 
 #[test]

@@ -946,6 +946,10 @@ pub struct Session {
     pub user: Option<String>,
     pub domain: Option<String>,
     pub workstation: Option<String>,
+    /// The VERSION the client's NTLM NEGOTIATE or AUTHENTICATE states (its
+    /// last), for the wording of steps; not serialized.
+    #[serde(skip)]
+    pub client_ntlm_version: Option<crate::auth::ntlmssp::Version>,
     /// Kerberos client principal, from the KDC reply joined to this session.
     pub client_principal: Option<String>,
     /// Kerberos service principal of the AP-REQ ticket, e.g. cifs/fs1@REALM.

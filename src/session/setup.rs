@@ -265,6 +265,7 @@ impl Builder {
             user: None,
             domain: None,
             workstation: None,
+            client_ntlm_version: None,
             client_principal: None,
             service_principal: None,
             ntlm_response: None,
@@ -570,6 +571,9 @@ fn take_identity(s: &mut Session, req: &SetupRequest) {
     let f = &req.facts;
     if let Some(m) = f.mechanism {
         s.mechanism = Some(m);
+    }
+    if f.ntlm_version.is_some() {
+        s.client_ntlm_version = f.ntlm_version;
     }
     if f.user.is_some() {
         s.user = f.user.clone().filter(|u| !u.is_empty());
