@@ -1,6 +1,7 @@
 //! The binary on real captures: output, streaming from standard input, exit
 //! codes and errors for damaged or foreign files.
 
+mod common;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -1459,19 +1460,8 @@ fn compressed_zip_and_snoop_files_are_named_with_what_to_do() {
     let error = |path: &Path| not_a_capture(path);
     let run = |cmd: &str, stdin: &[u8]| -> Vec<u8> {
         let mut words = cmd.split(' ');
-        let mut child = Command::new(words.next().unwrap())
-            .args(words)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| panic!("{cmd}: {e} (.ci/run installs it)"));
-        let mut input = child.stdin.take().unwrap();
-        let stdin = stdin.to_vec();
-        let feed = std::thread::spawn(move || input.write_all(&stdin));
-        let out = child.wait_with_output().unwrap();
-        feed.join().unwrap().unwrap();
-        assert!(out.status.success(), "{cmd}");
-        out.stdout
+        let tool = words.next().unwrap();
+        common::filter(tool, &words.collect::<Vec<_>>(), stdin)
     };
     let jsonl_of = |bytes: &[u8]| {
         let mut child = bin()

@@ -5,6 +5,7 @@
 //! before it (exit 3), named with the offset in the decompressed capture and
 //! the decompressor's complaint.
 
+mod common;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -38,25 +39,8 @@ fn scratch_dir(name: &str) -> PathBuf {
     dir
 }
 
-/// `tool args` with `input` on its standard input: its standard output.
-fn filter(tool: &str, args: &[&str], input: &[u8]) -> Vec<u8> {
-    let mut child = Command::new(tool)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("{tool}: {e} (.ci/run installs it)"));
-    let mut stdin = child.stdin.take().unwrap();
-    let input = input.to_vec();
-    let feed = std::thread::spawn(move || stdin.write_all(&input));
-    let out = child.wait_with_output().unwrap();
-    feed.join().unwrap().unwrap();
-    assert!(out.status.success(), "{tool} {args:?}");
-    out.stdout
-}
-
 fn gzip(level: &str, bytes: &[u8]) -> Vec<u8> {
-    let gz = filter("gzip", &["-c", "-n", level], bytes);
+    let gz = common::filter("gzip", &["-c", "-n", level], bytes);
     assert_eq!(&gz[..3], &[0x1f, 0x8b, 0x08], "gzip's magic number");
     gz
 }
@@ -73,7 +57,7 @@ const TOOLS: [(&str, &str, &[&str]); 5] = [
 ];
 
 fn compress(tool: &str, args: &[&str], bytes: &[u8]) -> Vec<u8> {
-    let out = filter(tool, args, bytes);
+    let out = common::filter(tool, args, bytes);
     let magic: &[u8] = match (tool, args.contains(&"-l")) {
         ("gzip", _) => &[0x1f, 0x8b, 0x08],
         ("zstd", _) => &[0x28, 0xb5, 0x2f, 0xfd],

@@ -191,6 +191,24 @@ fn only<'a>(m: &'a [Finding], code: &str) -> &'a Finding {
 /// For [`check`]: a finding that stands for items on several streams.
 const SEVERAL: u64 = u64::MAX;
 
+/// A refused logon's finding on stream 1, frames 10 and 11: a warning
+/// whose next step begins "Nothing to do" when the client got past the
+/// refusal, else an error that does not say so.
+fn check_got_past(f: &Finding, got_past: bool) {
+    let want = if got_past {
+        Severity::Warning
+    } else {
+        Severity::Error
+    };
+    check(f, want, 1, &[10, 11]);
+    assert_eq!(
+        f.next_step.starts_with("Nothing to do"),
+        got_past,
+        "{}",
+        f.next_step
+    );
+}
+
 fn check(f: &Finding, sev: Severity, stream: u64, frames: &[u64]) {
     assert_eq!(f.severity, sev, "{}", f.code);
     assert_eq!(
@@ -1620,12 +1638,7 @@ fn logon_refused_then_logon() {
         let sessions = [refused_at(10, 0)].into_iter().chain(later).collect();
         let d = diagnose(&model(vec![conn(0), conn(1)], sessions));
         let f = only(&d.findings, "logon.bad_password");
-        let want = if got_past {
-            Severity::Warning
-        } else {
-            Severity::Error
-        };
-        check(f, want, 1, &[10, 11]);
+        check_got_past(f, got_past);
         let says = f
             .explanation
             .ends_with(" The same client logged on to the same server as CORP\\ALICE at frame 20 on tcp.stream 0, 1.0 s later: it got past this refusal. Workstation: PC1.");
@@ -1635,12 +1648,6 @@ fn logon_refused_then_logon() {
             got_past,
             "{}",
             f.explanation
-        );
-        assert_eq!(
-            f.next_step.starts_with("Nothing to do"),
-            got_past,
-            "{}",
-            f.next_step
         );
     }
 }
@@ -1797,23 +1804,12 @@ fn kerberos_logon_failed_then_logon() {
         later.client_principal = Some(principal.into());
         let d = diagnose(&model(vec![conn(0), conn(1)], vec![refused.clone(), later]));
         let f = only(&d.findings, "logon.failed");
-        let want = if got_past {
-            Severity::Warning
-        } else {
-            Severity::Error
-        };
-        check(f, want, 1, &[10, 11]);
+        check_got_past(f, got_past);
         assert_eq!(
             f.explanation.ends_with("it got past this refusal."),
             got_past,
             "{}",
             f.explanation
-        );
-        assert_eq!(
-            f.next_step.starts_with("Nothing to do"),
-            got_past,
-            "{}",
-            f.next_step
         );
     }
 }

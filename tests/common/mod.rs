@@ -331,3 +331,22 @@ pub fn port_args(name: &str) -> Vec<String> {
         p => vec!["--port".into(), p.into()],
     }
 }
+
+/// `tool args` with `input` on its standard input: its standard output.
+pub fn filter(tool: &str, args: &[&str], input: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(tool)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{tool}: {e} (.ci/run installs it)"));
+    let mut stdin = child.stdin.take().unwrap();
+    let input = input.to_vec();
+    let feed = std::thread::spawn(move || stdin.write_all(&input));
+    let out = child.wait_with_output().unwrap();
+    feed.join().unwrap().unwrap();
+    assert!(out.status.success(), "{tool} {args:?}");
+    out.stdout
+}
