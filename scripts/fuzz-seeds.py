@@ -7,8 +7,10 @@ Reads pcap/pcapng captures itself (no tshark needed), follows TCP streams in
 sequence order, and writes one file per seed (named by its SHA-1) into
 OUT_DIR/<target>/:
 
-  capture        the capture, cut at a record boundary to at most 64 KiB
-  pipeline       the same (the whole chain runs on it)
+  capture        the capture, cut at a record boundary to at most 64 KiB, and
+                 that compressed by gzip (zstd and lz4 need their tools)
+  pipeline, report  the capture cut so (the whole chain runs on it; report: and
+                 the report and check after it)
   net            link-type selector byte (see fuzz_targets/net.rs) + one frame
   tcp            the capture's TCP segments in the tcp target's record format
   framing        4 control bytes + one direction of a stream on 445/139
@@ -24,6 +26,7 @@ The seeds are local working files (fuzz/corpus is gitignored); never commit
 them, least of all ones made from captures that are not ours.
 """
 
+import gzip
 import hashlib
 import os
 import struct
@@ -32,6 +35,7 @@ import sys
 MAX_LEN = {
     "capture": 65536,
     "pipeline": 65536,
+    "report": 65536,
     "net": 4096,
     "tcp": 65536,
     "framing": 65536,
@@ -43,8 +47,8 @@ MAX_LEN = {
 }
 # Seeds kept per target per capture, so a large capture does not drown the rest.
 PER_FILE = {"net": 150, "smb2": 120, "smb1": 40, "security_blob": 40,
-            "ntlmssp": 20, "kerberos": 20, "framing": 8, "tcp": 2, "capture": 1,
-            "pipeline": 1}
+            "ntlmssp": 20, "kerberos": 20, "framing": 8, "tcp": 2, "capture": 2,
+            "pipeline": 1, "report": 1}
 
 # Index of each link type in net.rs's LINKS table.
 NET_SEL = {1: 0, 101: 1, 0: 2, 108: 3, 113: 4, 276: 5, 228: 6, 229: 7, 12: 8, 14: 9}
@@ -374,7 +378,10 @@ def from_capture(out, path):
             break
         cut = end
     out.add("capture", data[: cut or MAX_LEN["capture"]])
+    # and gzip-compressed (the reader decompresses it on the way in)
+    out.add("capture", gzip.compress(data[: cut or MAX_LEN["capture"]], mtime=0))
     out.add("pipeline", data[: cut or MAX_LEN["pipeline"]])
+    out.add("report", data[: cut or MAX_LEN["report"]])
     for link, _ts, b, _end in frames:
         if link in NET_SEL:
             out.add("net", bytes([NET_SEL[link]]) + bytes(b))

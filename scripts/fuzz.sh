@@ -37,11 +37,11 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 FUZZ="$ROOT/fuzz"
 export RUSTC_BOOTSTRAP=1
 
-TARGETS=(capture pipeline net tcp framing smb2 smb1 security_blob kerberos ntlmssp)
+TARGETS=(capture pipeline report net tcp framing smb2 smb1 security_blob kerberos ntlmssp)
 
 max_len() {
     case "$1" in
-        capture | pipeline | tcp | framing | smb2) echo 65536 ;;
+        capture | pipeline | report | tcp | framing | smb2) echo 65536 ;;
         net | smb1) echo 4096 ;;
         security_blob | kerberos) echo 16384 ;;
         ntlmssp) echo 8192 ;;

@@ -16,7 +16,9 @@
 #         probe (an HTTP request to smbd's port 445),
 #         clock (a domain controller whose clock is off, under faketime),
 #         logoff (LOGOFFs smbd refuses: another connection's SessionId, a
-#         bad signature),
+#         bad signature; logons after a LOGOFF on the same connection),
+#         retry (wrong passwords followed by the right one: typed again,
+#         after another user's logon, after ten wrong ones),
 #         slow (a TREE_CONNECT answered after 2 s: the share's 'root
 #         preexec' sleeps),
 #         smb1 (SMB1 logons: NTLMSSP in SPNEGO, and without SPNEGO; with
@@ -1338,13 +1340,18 @@ group_clock() {
 # ---------------------------------------------------------------- group logoff
 # LOGOFFs smbd refuses, beside a file the session keeps open: one naming a
 # session of another connection (STATUS_USER_SESSION_DELETED), one whose
-# signature does not verify (signing required).
+# signature does not verify (signing required). Then, with default
+# settings, logons after a LOGOFF on the same connection, one of them
+# naming the logged-off session.
 group_logoff() {
-    log "group logoff: refused LOGOFFs with a file held open"
+    log "group logoff: refused LOGOFFs with a file held open; logons after a LOGOFF"
     smbd_users
     smbd_start 'server signing = mandatory'
     capture impacket-logoff-refused "host $SMBD_IP" \
         run $PY "$HELP/impacket_flows.py" refused-logoff $SMBD_IP alice "$PW_ALICE" bob "$PW_BOB"
+    smbd_start
+    capture impacket-logoff-then-logons "host $SMBD_IP" \
+        run $PY "$HELP/impacket_flows.py" logoff-relogon $SMBD_IP alice "$PW_ALICE" bob "$PW_BOB"
     smbd_stop
 }
 
@@ -1459,6 +1466,39 @@ group_ntlmv1() {
     capture ntlmv1-rejected-after-ntlmv2 "$H" ntlmv2_then_ntlmv1
     smbd_start 'ntlm auth = yes'
     capture ntlmv1-accepted-wrong-password "$H" ntlmv1_then_wrong_password
+    smbd_stop
+}
+
+# ---------------------------------------------------------------- group retry
+# Refused logons followed by the same user's own logon, each smbclient run
+# a connection of its own: a wrong password typed again right; a wrong
+# password, another user's logon, then the right one; ten wrong passwords
+# in a row, then the right one (what a guessing run that succeeds looks
+# like).
+wrong_then_right() {
+    smbc //$SMBD_IP/share -U "alice%WrongPassw0rd" -c 'ls'
+    smbc //$SMBD_IP/share -U "alice%$PW_ALICE" -c 'ls'
+}
+wrong_other_user_then_right() {
+    smbc //$SMBD_IP/share -U "alice%WrongPassw0rd" -c 'ls'
+    smbc //$SMBD_IP/share -U "bob%$PW_BOB" -c 'ls'
+    smbc //$SMBD_IP/share -U "alice%$PW_ALICE" -c 'ls'
+}
+guesses_then_right() {
+    local i
+    for i in $(seq 10); do
+        smbc //$SMBD_IP/share -U "alice%Guess-$i" -c 'ls'
+    done
+    smbc //$SMBD_IP/share -U "alice%$PW_ALICE" -c 'ls'
+}
+group_retry() {
+    log "group retry: wrong passwords, then the right one"
+    smbd_users
+    local H="host $SMBD_IP"
+    smbd_start
+    capture ntlm-wrong-then-right-password "$H" wrong_then_right
+    capture ntlm-wrong-password-other-user-then-right "$H" wrong_other_user_then_right
+    capture ntlm-ten-wrong-passwords-then-right "$H" guesses_then_right
     smbd_stop
 }
 

@@ -67,7 +67,7 @@ pub enum CheckFormat {
 
 #[derive(Args)]
 pub struct CheckArgs {
-    /// Pcap or pcapng files, or - for standard input (once): each is judged on its own, one after another, with the same checks.
+    /// Pcap or pcapng files, as they are or compressed by gzip, zstd or lz4, or - for standard input (once): each is judged on its own, one after another, with the same checks.
     #[arg(required = true, value_name = "FILE")]
     files: Vec<String>,
     /// Another TCP port that carries SMB (445 and 139 always do). Repeatable.

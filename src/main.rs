@@ -87,7 +87,7 @@ enum Command {
 
 #[derive(Args, Clone)]
 struct InputArgs {
-    /// A pcap or pcapng file, or - for standard input.
+    /// A pcap or pcapng file, as it is or compressed by gzip, zstd or lz4, or - for standard input.
     file: String,
     /// Another TCP port that carries SMB (445 and 139 always do). Repeatable.
     #[arg(long = "port", value_name = "PORT")]

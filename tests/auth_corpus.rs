@@ -440,3 +440,122 @@ fn kerberos_port88_agrees_with_tshark() {
     }
     assert!(problems.is_empty(), "{problems:#?}");
 }
+
+/// Whether the stored tshark table of a capture (`NAME.tshark.tsv` beside
+/// it, or in samples/tshark/) shows an NTLMSSP message in any frame; true
+/// when there is none to read.
+fn stored_tsv_has_ntlmssp(p: &Path) -> bool {
+    let name = p.file_name().unwrap_or_default().to_string_lossy();
+    let tsv = format!("{name}.tshark.tsv");
+    let beside = p.with_file_name(&tsv);
+    let in_tshark = p.with_file_name("tshark").join(&tsv);
+    let Some(text) = [beside, in_tshark]
+        .iter()
+        .find_map(|t| std::fs::read_to_string(t).ok())
+    else {
+        return true;
+    };
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap_or_default().split('\t').collect();
+    let Some(col) = header.iter().position(|h| *h == "ntlmssp.messagetype") else {
+        return true;
+    };
+    lines.any(|l| l.split('\t').nth(col).is_some_and(|v| !v.is_empty()))
+}
+
+/// Each NTLMSSP message of an SMB SESSION_SETUP (SMB2, and SMB1's
+/// SESSION_SETUP_ANDX) that carries a VERSION ([MS-NLMP] 2.2.2.10), on every
+/// sample and corpus capture: `smbscope messages --format jsonl` writes its
+/// `version` ("major.minor build N") and `ntlm_revision` as tshark reads
+/// ntlmssp.version.major, .minor, .build_number and .ntlm_current_revision
+/// in that frame, and tshark shows a VERSION in no SESSION_SETUP frame
+/// where we show none.
+#[test]
+fn ntlmssp_version_and_revision_agree_with_tshark() {
+    use std::collections::BTreeMap;
+    let files = all_captures();
+    let (mut compared, mut revisions) = (0, BTreeMap::<String, usize>::new());
+    let mut wrong = Vec::new();
+    for p in &files {
+        let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("?");
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_smbscope"))
+            .arg("messages")
+            .arg(p)
+            .args(["--format", "jsonl"])
+            .args(common::port_args(name))
+            .output()
+            .expect("run smbscope");
+        // frame -> "major.minor build N rev R" of each message with a VERSION.
+        let mut ours: BTreeMap<u64, Vec<String>> = BTreeMap::new();
+        for l in String::from_utf8_lossy(&out.stdout).lines() {
+            let m: serde_json::Value = serde_json::from_str(l).expect("JSON line");
+            let n = &m["auth"]["ntlmssp"];
+            if n.get("version").is_none() && n.get("ntlm_revision").is_none() {
+                continue;
+            }
+            let v = format!("{} rev {}", n["version"], n["ntlm_revision"]);
+            ours.entry(m["frame"].as_u64().expect("frame"))
+                .or_default()
+                .push(v.replace('"', ""));
+        }
+        let fields = [
+            "frame.number",
+            "ntlmssp.version.major",
+            "ntlmssp.version.minor",
+            "ntlmssp.version.build_number",
+            "ntlmssp.version.ntlm_current_revision",
+        ];
+        if ours.is_empty() && !stored_tsv_has_ntlmssp(p) {
+            continue; // tshark, stored, shows no NTLMSSP at all
+        }
+        let filter = "ntlmssp.version && (smb2.cmd == 1 || smb.cmd == 0x73)";
+        let mut cmd = common::tshark_fields(p, filter, ',');
+        if let [_, port] = common::port_args(name).as_slice() {
+            cmd.args(["-d", &format!("tcp.port=={port},nbss")]);
+        }
+        for f in fields {
+            cmd.args(["-e", f]);
+        }
+        let out = cmd.output().expect("tshark (.ci/run installs it)");
+        assert!(out.status.success(), "tshark on {name}");
+        let mut theirs: BTreeMap<u64, Vec<String>> = BTreeMap::new();
+        for l in String::from_utf8_lossy(&out.stdout).lines() {
+            let f: Vec<Vec<&str>> = l.split('\t').map(|c| c.split(',').collect()).collect();
+            let frame: u64 = f[0][0].parse().expect("frame");
+            for i in 0..f[1].len() {
+                let at = |c: usize| f[c].get(i).copied().unwrap_or("?");
+                let v = format!("{}.{} build {} rev {}", at(1), at(2), at(3), at(4));
+                theirs.entry(frame).or_default().push(v);
+            }
+        }
+        for (frame, v) in &ours {
+            for x in v {
+                let rev = x.rsplit(' ').next().unwrap_or("?");
+                *revisions.entry(rev.to_string()).or_default() += 1;
+            }
+            compared += v.len();
+            if theirs.get(frame) != Some(v) {
+                wrong.push(format!(
+                    "{name} frame {frame}: ours {v:?}, tshark {:?}",
+                    theirs.get(frame)
+                ));
+            }
+        }
+        for (frame, v) in &theirs {
+            if !ours.contains_key(frame) {
+                wrong.push(format!("{name} frame {frame}: tshark {v:?}, ours none"));
+            }
+        }
+    }
+    println!("{compared} NTLMSSP VERSIONs compared; NTLMRevisionCurrent {revisions:?}");
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    if corpus_dir().is_some() && samples_dir().is_some() {
+        // 15 (NTLMSSP_REVISION_W2K3) from most; 0 from some clients and
+        // servers of the corpus (6.1 build 7600), 255 from impacket's
+        // server (255.255 build 65535).
+        assert!(
+            compared > 400 && revisions.len() == 3,
+            "{compared} {revisions:?}"
+        );
+    }
+}

@@ -167,6 +167,56 @@ fn plaintext_and_findings_can_be_denied() {
     assert_eq!(check(&[&f, "--deny-finding", "nonsense."]).0, 2);
 }
 
+/// A finding code in any case, with spaces around it, is the code as the
+/// findings table spells it (lower case, dotted): smb1-plaintext-password
+/// raises posture.plaintext_passwords (the SMB1 NEGOTIATE response of
+/// frame 6 lacks NEGOTIATE_ENCRYPT_PASSWORDS, tshark:
+/// smb.sm.password 0, PLAINTEXT). ` posture.` once passed there, its leading
+/// space matching no code; three spellings of one code are one check,
+/// named as the table spells it.
+#[test]
+fn a_finding_code_in_two_spellings_is_one_check() {
+    let f = sample("smb1-plaintext-password.pcap");
+    let (code, out) = check(&[&f, "--deny-finding", " posture."]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.starts_with(
+            "FAIL deny-finding posture.: error: posture.plaintext_passwords (tcp.stream eq 0, "
+        ),
+        "{out}"
+    );
+    let (code, out) = check(&[
+        &f,
+        "--deny-finding",
+        "Posture.Plaintext_Passwords",
+        "--deny-finding",
+        " posture.plaintext_passwords ",
+        "--deny-finding",
+        "posture.plaintext_passwords",
+        "--deny-finding",
+        "ATTACK.",
+        "--deny-finding",
+        "attack.",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 1, "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    let checks = v["checks"].as_array().expect("checks");
+    let names: Vec<&str> = checks.iter().filter_map(|c| c["name"].as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "deny-finding posture.plaintext_passwords",
+            "deny-finding attack."
+        ],
+        "{out}"
+    );
+    assert_eq!(checks[0]["argument"], "posture.plaintext_passwords");
+    assert_eq!(checks[0]["result"], "fail");
+    assert_eq!(checks[1]["result"], "pass");
+}
+
 /// Kerberos errors by name or `krb:N`: krb5-kinit-wrong-password's KDC
 /// answers the AS-REQ of frame 3 with KDC_ERR_PREAUTH_FAILED (tshark:
 /// kerberos.error_code 24, frame 4); krb5-ap-ticket-not-yet-valid's server
@@ -379,6 +429,337 @@ fn a_session_set_up_before_the_capture_is_not_a_pass() {
         ],
         "{out}"
     );
+}
+
+/// What tshark shows of one session's messages on one TCP stream, counted
+/// as `check` counts a session's: SMB2 messages with that smb2.sesid (a
+/// TRANSFORM's, smb2.header.transform present, in clear too), both
+/// directions, but interim STATUS_PENDING responses (async, 0x00000103),
+/// CANCEL requests (smb2.cmd 12) and MessageId 0xFFFFFFFFFFFFFFFF; or, for
+/// an SMB1 UID (`smb1`), the messages with that smb.uid but the server's
+/// oplock breaks (a LOCKING_ANDX request from the server), signed when
+/// smb.flags2.sec_sig is set and smb.signature is not zeros.
+#[derive(Debug, Default, PartialEq)]
+struct Seen {
+    messages: u64,
+    signed: u64,
+    encrypted: u64,
+    first_unsigned: Option<u64>,
+    first_unencrypted: Option<u64>,
+}
+
+fn tshark_session(path: &std::path::Path, stream: u64, sid: &str, smb1: bool) -> Seen {
+    let mut seen = Seen::default();
+    let mut note = |frame: u64, signed: bool, encrypted: bool| {
+        seen.messages += 1;
+        seen.signed += u64::from(signed);
+        seen.encrypted += u64::from(encrypted);
+        if !signed && !encrypted {
+            seen.first_unsigned.get_or_insert(frame);
+        }
+        if !encrypted {
+            seen.first_unencrypted.get_or_insert(frame);
+        }
+    };
+    if smb1 {
+        let text = common::tshark_text(
+            path,
+            &format!("tcp.stream == {stream} && smb.uid == {sid}"),
+            &[
+                "frame.number",
+                "smb.flags.response",
+                "smb.cmd",
+                "smb.flags2.sec_sig",
+                "smb.signature",
+                "tcp.srcport",
+            ],
+        );
+        for l in text.lines() {
+            let f: Vec<&str> = l.split('\t').collect();
+            let frame: u64 = f[0].parse().expect("frame");
+            let from_server = f[5] == "445" || f[5] == "139";
+            if f[1] == "0" && f[2].starts_with("0x24") && from_server {
+                continue;
+            }
+            let signed = f[3] == "1" && f[4].chars().any(|c| c != '0');
+            note(frame, signed, false);
+        }
+        return seen;
+    }
+    let text = common::tshark_text(
+        path,
+        &format!("tcp.stream == {stream} && smb2"),
+        &[
+            "frame.number",
+            "smb2.sesid",
+            "smb2.header.transform.flags",
+            "smb2.flags.signature",
+            "smb2.msg_id",
+            "smb2.nt_status",
+            "smb2.flags.response",
+            "smb2.cmd",
+            "smb2.flags.async",
+        ],
+    );
+    for l in text.lines() {
+        let f: Vec<&str> = l.split('\t').collect();
+        let frame: u64 = f[0].parse().expect("frame");
+        if !f[2].is_empty() {
+            if f[1] == sid {
+                note(frame, false, true);
+            }
+            continue;
+        }
+        let col = |i: usize| -> Vec<&str> { f[i].split(',').collect() };
+        let (sids, signed, ids, status, response, cmd, asy) =
+            (col(1), col(3), col(4), col(5), col(6), col(7), col(8));
+        // nt_status is a response's field only.
+        let mut responses = 0;
+        for i in 0..sids.len() {
+            let is_response = response[i] == "1";
+            let st = if is_response {
+                responses += 1;
+                status[responses - 1]
+            } else {
+                ""
+            };
+            let by_rule = ids[i] == "18446744073709551615"
+                || (is_response && asy[i] == "1" && st == "0x00000103")
+                || (!is_response && cmd[i] == "12");
+            if sids[i] == sid && !by_rule {
+                note(frame, signed[i] == "1", false);
+            }
+        }
+    }
+    seen
+}
+
+/// A session whose SESSION_SETUP the capture lacks (set up before it
+/// began) is judged by its messages, as tshark counts them (see
+/// [`tshark_session`]): zeek-smb2-compound-midstream's 0x40000000031
+/// signs all 42 it shows (smb2.flags.signature 1), none encrypted;
+/// zeek-smb2-readwrite-midstream's 0x3c231cc0 signs none of its 53;
+/// sv-smb3-encrypted-midstream's 0x48009400003d sends 44 in TRANSFORM
+/// headers and its TREE_CONNECT exchange (frames 15, 16) signed in clear;
+/// sv-smb21-psexec-kerberos-port139's streams 3 (SMB2, 0x40000000029) and
+/// 4 (SMB1, smb.uid 2048, SECURITY_SIGNATURE with a zero signature) sign
+/// nothing, where `require signing` passed on the sessions of streams 0
+/// and 5 alone. Their mechanism is not known: `expect-mechanism` cannot
+/// tell, on a capture with such sessions alone too.
+#[test]
+fn a_session_set_up_before_the_capture_is_judged_by_its_messages() {
+    let Some(dir) = common::corpus_dir() else {
+        return;
+    };
+    let json = |f: &std::path::Path, args: &[&str]| -> (i32, Vec<(String, String)>) {
+        let mut a = vec![f.to_str().expect("path")];
+        a.extend_from_slice(args);
+        a.extend_from_slice(&["--format", "json"]);
+        let (code, out) = check(&a);
+        let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+        let checks = v["checks"].as_array().expect("checks");
+        let r = checks
+            .iter()
+            .map(|c| {
+                (
+                    c["result"].as_str().unwrap_or("").to_string(),
+                    c["evidence"].as_str().unwrap_or("").to_string(),
+                )
+            })
+            .collect();
+        (code, r)
+    };
+    // In the order the checks come out: denies, then requirements.
+    let all = [
+        "--deny",
+        "unsigned",
+        "--deny",
+        "unencrypted",
+        "--require",
+        "signing",
+        "--require",
+        "encryption",
+    ];
+
+    let f = dir.join("zeek-smb2-compound-midstream.pcap");
+    let t = tshark_session(&f, 0, "0x0000040000000031", false);
+    assert_eq!((t.messages, t.signed, t.encrypted), (42, 42, 0), "{t:?}");
+    let (code, r) = json(&f, &all);
+    assert_eq!(code, 1);
+    let signed = format!("session 0x40000000031 (stream 0, frames 1-35), its SESSION_SETUP not in the capture: {} of {} message(s) of it seen signed", t.signed, t.messages);
+    assert_eq!(r[0], ("pass".into(), format!("none in 0 session(s), 1 connection(s), nor in 1 session(s) whose SESSION_SETUP the capture lacks: {signed}")));
+    assert_eq!(
+        r[2],
+        (
+            "pass".into(),
+            format!("1 session(s), all signed or encrypted: {signed}")
+        )
+    );
+    let plain = format!("session 0x40000000031 (stream 0, frames 1-35), its SESSION_SETUP not in the capture, not encrypted: 0 of {} message(s) of it seen encrypted; the first outside a TRANSFORM header: frame {}", t.messages, t.first_unencrypted.expect("first"));
+    assert_eq!(r[1], ("fail".into(), plain.clone()));
+    assert_eq!(r[3], ("fail".into(), plain));
+
+    let f = dir.join("zeek-smb2-readwrite-midstream.pcap");
+    let t = tshark_session(&f, 0, "0x000000003c231cc0", false);
+    assert_eq!(
+        (t.messages, t.signed, t.first_unsigned),
+        (53, 0, Some(1)),
+        "{t:?}"
+    );
+    let (code, r) = json(
+        &f,
+        &[
+            "--deny",
+            "unsigned",
+            "--require",
+            "signing",
+            "--expect-mechanism",
+            "kerberos",
+        ],
+    );
+    assert_eq!(code, 1);
+    let unsigned = format!(
+        "0 of {} message(s) of it seen signed; the first unsigned: frame 1",
+        t.messages
+    );
+    assert_eq!(r[1], ("fail".into(), format!("session 0x3c231cc0 (stream 0, frames 1-56), its SESSION_SETUP not in the capture, neither signed nor encrypted: {unsigned}")));
+    assert_eq!(r[2], ("fail".into(), format!("session 0x3c231cc0 (stream 0, frames 1-56), its SESSION_SETUP not in the capture, not signed: {unsigned}")));
+    // Its mechanism is not known: not a pass, not "no session".
+    assert_eq!(r[0], ("cannot_tell".into(), "session 0x3c231cc0 (stream 0, frames 1-56), its SESSION_SETUP not in the capture, so its mechanism is not known".into()));
+
+    let f = dir.join("sv-smb3-encrypted-midstream.pcap");
+    let t = tshark_session(&f, 0, "0x000048009400003d", false);
+    assert_eq!(
+        (
+            t.messages,
+            t.signed,
+            t.encrypted,
+            t.first_unsigned,
+            t.first_unencrypted
+        ),
+        (46, 2, 44, None, Some(15)),
+        "{t:?}"
+    );
+    let (_, r) = json(&f, &all);
+    assert_eq!(r[0].0, "pass", "{r:?}");
+    assert!(
+        r[0].1
+            .ends_with(": 2 of 46 message(s) of it seen signed, 44 encrypted"),
+        "{r:?}"
+    );
+    assert_eq!(r[2].0, "pass", "{r:?}");
+    assert_eq!(r[1], ("fail".into(), "session 0x48009400003d (stream 0, frames 1-46), its SESSION_SETUP not in the capture, not encrypted: 44 of 46 message(s) of it seen encrypted; the first outside a TRANSFORM header: frame 15".into()));
+    assert_eq!(r[3].0, "fail", "{r:?}");
+
+    let f = dir.join("sv-smb21-psexec-kerberos-port139.pcap");
+    let smb2 = tshark_session(&f, 3, "0x0000040000000029", false);
+    let smb1 = tshark_session(&f, 4, "2048", true);
+    assert_eq!(
+        (smb2.messages, smb2.signed, smb2.first_unsigned),
+        (4, 0, Some(63))
+    );
+    assert_eq!(
+        (smb1.messages, smb1.signed, smb1.first_unsigned),
+        (4, 0, Some(67))
+    );
+    let (code, r) = json(
+        &f,
+        &["--require", "signing", "--expect-mechanism", "kerberos"],
+    );
+    assert_eq!(code, 1);
+    assert_eq!(r[0], ("cannot_tell".into(), "session 0x40000000029 (stream 3, frames 63-66), its SESSION_SETUP not in the capture, so its mechanism is not known; session 0x800 (stream 4, frames 67-73), its SESSION_SETUP not in the capture, so its mechanism is not known".into()));
+    assert_eq!(r[1], ("fail".into(), "session 0x40000000029 (stream 3, frames 63-66), its SESSION_SETUP not in the capture, not signed: 0 of 4 message(s) of it seen signed; the first unsigned: frame 63; session 0x800 (stream 4, frames 67-73), its SESSION_SETUP not in the capture, not signed: 0 of 4 message(s) of it seen signed; the first unsigned: frame 67".into()));
+}
+
+/// Real captures cut by `editcap -r` so that they begin after the session
+/// was set up, judged as the whole capture judges the session:
+/// ntlm-smb311's session does not sign (the whole capture: unsigned, frame
+/// 14); its TREE_CONNECT exchange alone (frames 12-13) is signed, as SMB
+/// 3.1.1 signs every TREE_CONNECT, which shows nothing (cannot tell); with
+/// the IOCTL after it (12-17) the unsigned IOCTL request is frame 3 of the
+/// cut. ntlm-smb311-encrypted's 32 messages after the setup (12-43) are
+/// all TRANSFORMs. arkime-smb1-vlan-ntlm's SMB1 UID 8192 signs the 6
+/// messages after its setup (15-22), as the whole capture shows.
+#[test]
+fn a_capture_cut_after_the_setup_is_judged_as_the_whole() {
+    let dir = std::env::temp_dir().join(format!("smbscope-checkcut-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let cut = |src: &std::path::Path, name: &str, frames: &str| -> std::path::PathBuf {
+        let out = dir.join(name);
+        let ran = std::process::Command::new("editcap")
+            .arg("-r")
+            .arg(src)
+            .arg(&out)
+            .arg(frames)
+            .status()
+            .expect("editcap (with tshark)");
+        assert!(ran.success());
+        out
+    };
+    let run =
+        |f: &std::path::Path, what: &[&str]| check(&[&[f.to_str().expect("path")], what].concat());
+
+    let whole = std::path::PathBuf::from(sample("ntlm-smb311.pcap"));
+    let (_, out) = run(&whole, &["--deny", "unsigned"]);
+    assert!(out.contains("the first unsigned: frame 14"), "{out}");
+    let f = cut(&whole, "tc.pcap", "12-13");
+    let t = tshark_session(&f, 0, "0x00000000111ee4a3", false);
+    assert_eq!((t.messages, t.signed), (2, 2), "{t:?}");
+    assert_eq!(common::tshark_text(&f, "smb2", &["smb2.cmd"]), "3\n3\n");
+    let (code, out) = run(&f, &["--deny", "unsigned", "--require", "signing"]);
+    assert_eq!(code, 1);
+    let why = "FAIL deny unsigned: cannot tell: session 0x111ee4a3 (stream 0, frames 1-2), its SESSION_SETUP not in the capture: 2 of 2 message(s) of it seen signed, but only TREE_CONNECT or SESSION_SETUP ones, which SMB 3.x signs also in a session that signs nothing else ([MS-SMB2] 3.3.5.7, 3.3.5.5.3)";
+    assert!(out.starts_with(why), "{out}");
+    assert!(
+        out.contains("\nFAIL require signing: cannot tell: session 0x111ee4a3 "),
+        "{out}"
+    );
+    let f = cut(&whole, "tc-ioctl.pcap", "12-17");
+    let t = tshark_session(&f, 0, "0x00000000111ee4a3", false);
+    assert_eq!(
+        (t.messages, t.signed, t.first_unsigned),
+        (6, 2, Some(3)),
+        "{t:?}"
+    );
+    let (_, out) = run(&f, &["--deny", "unsigned"]);
+    assert!(out.starts_with("FAIL deny unsigned: session 0x111ee4a3 (stream 0, frames 1-6), its SESSION_SETUP not in the capture, neither signed nor encrypted: 2 of 6 message(s) of it seen signed; the first unsigned: frame 3\n"), "{out}");
+
+    let f = cut(
+        &std::path::PathBuf::from(sample("ntlm-smb311-encrypted.pcap")),
+        "enc.pcap",
+        "12-43",
+    );
+    let t = tshark_session(&f, 0, "0x0000000043bcd7cd", false);
+    assert_eq!((t.messages, t.encrypted), (32, 32), "{t:?}");
+    let (code, out) = run(
+        &f,
+        &[
+            "--deny",
+            "unencrypted",
+            "--require",
+            "encryption",
+            "--deny",
+            "unsigned",
+        ],
+    );
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("PASS require encryption: 1 session(s), all encrypted: session 0x43bcd7cd (stream 0, frames 1-32), its SESSION_SETUP not in the capture: 32 of 32 message(s) of it seen encrypted\n"), "{out}");
+
+    if let Some(corpus) = common::corpus_dir() {
+        let whole = corpus.join("arkime-smb1-vlan-ntlm.pcap");
+        let (_, out) = run(&whole, &["--require", "signing"]);
+        assert!(
+            out.contains("6 of 6 message(s) after its setup signed"),
+            "{out}"
+        );
+        let f = cut(&whole, "smb1.pcap", "15-22");
+        let t = tshark_session(&f, 0, "8192", true);
+        assert_eq!((t.messages, t.signed), (6, 6), "{t:?}");
+        let (code, out) = run(&f, &["--deny", "unsigned", "--require", "signing"]);
+        assert_eq!(code, 0, "{out}");
+        assert!(out.contains("PASS require signing: 1 session(s), all signed or encrypted: session 0x2000 (stream 0, frames 1-8), its SESSION_SETUP not in the capture: 6 of 6 message(s) of it seen signed\n"), "{out}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// A password goes in clear only in SMB1 to a server that asks for it:

@@ -2431,3 +2431,150 @@ fn kerberos_till_is_tsharks() {
     assert!(checked > 50, "{checked}");
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
+
+/// An RFC 3339 UTC time with 9 digits of the second, as every frame time is
+/// written ("2026-11-26T19:22:20.782796000Z"), as seconds and nanoseconds
+/// since the epoch; `None` for any other form.
+fn frame_time(t: &str) -> Option<(i64, u32)> {
+    let b = t.as_bytes();
+    if b.len() != 30 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[19] != b'.' {
+        return None;
+    }
+    if b[13] != b':' || b[16] != b':' || b[29] != b'Z' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<i64> {
+        let s = t.get(r)?;
+        s.bytes()
+            .all(|c| c.is_ascii_digit())
+            .then(|| s.parse().ok())?
+    };
+    let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (hh, mm, ss, ns) = (num(11..13)?, num(14..16)?, num(17..19)?, num(20..29)?);
+    // Days from 1970-01-01 to y-m-d (proleptic Gregorian; H. Hinnant's
+    // days_from_civil).
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * ((m + 9) % 12) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some((days * 86_400 + hh * 3600 + mm * 60 + ss, ns as u32))
+}
+
+/// tshark's frame.time_epoch ("1795720940.782796000") as seconds and
+/// nanoseconds.
+fn epoch(s: &str) -> Option<(i64, u32)> {
+    let (secs, frac) = s.split_once('.')?;
+    if frac.len() != 9 {
+        return None;
+    }
+    Some((secs.parse().ok()?, frac.parse().ok()?))
+}
+
+#[test]
+fn frame_time_reads_rfc3339() {
+    assert_eq!(frame_time("1970-01-01T00:00:00.000000000Z"), Some((0, 0)));
+    // tshark -r samples/ntlm-success.pcap frame 4: 1795720940.782796000.
+    assert_eq!(
+        frame_time("2026-11-26T19:22:20.782796000Z"),
+        Some((1_795_720_940, 782_796_000))
+    );
+    assert_eq!(
+        frame_time("2000-03-01T00:00:01.000000001Z"),
+        Some((951_868_801, 1))
+    );
+    assert_eq!(frame_time("2026-11-26T19:22:20.782796Z"), None);
+    assert_eq!(frame_time("2026-11-26 19:22:20.782796000Z"), None);
+}
+
+/// Every event written while the capture is read (the types below) has a
+/// `time`, RFC 3339 with 9 digits, on every sample and corpus capture: the
+/// time of its `frame` (an `error`'s `error.frame`, a `kerberos` line's
+/// reply frame). On the captures with a `gap` or `logoff` event (which had
+/// no `time` before), every event's time is tshark's frame.time_epoch of
+/// that frame, to the nanosecond.
+#[test]
+fn jsonl_events_have_their_frames_time() {
+    const EVENTS: [&str; 10] = [
+        "connection",
+        "negotiate_request",
+        "negotiate",
+        "session_setup",
+        "tree_connect",
+        "logoff",
+        "error",
+        "kerberos",
+        "gap",
+        "connection_end",
+    ];
+    let mut seen = std::collections::BTreeMap::<&str, usize>::new();
+    let mut compared = std::collections::BTreeMap::<&str, usize>::new();
+    let mut wrong = Vec::new();
+    for f in &sample_and_corpus_paths() {
+        let name = Path::new(f).file_name().and_then(|n| n.to_str()).unwrap();
+        let ports = common::port_args(name);
+        let args: Vec<&str> = ports.iter().map(String::as_str).collect();
+        // (type, frame, time) of each event.
+        let mut at: Vec<(&str, u64, (i64, u32))> = Vec::new();
+        for e in jsonl(f, &args) {
+            let Some(&ty) = EVENTS.iter().find(|t| e["type"] == **t) else {
+                continue;
+            };
+            *seen.entry(ty).or_default() += 1;
+            let Some(t) = e["time"].as_str().and_then(frame_time) else {
+                wrong.push(format!("{name}: no time of 9 digits: {e}"));
+                continue;
+            };
+            let frame = match ty {
+                "error" => e["error"]["frame"].as_u64(),
+                // Without a reply, the capture's last frame's time.
+                "kerberos" => e["exchange"]["reply_frame"].as_u64(),
+                _ => e["frame"].as_u64(),
+            };
+            if let Some(n) = frame {
+                at.push((ty, n, t));
+            }
+        }
+        if !at.iter().any(|(ty, _, _)| matches!(*ty, "gap" | "logoff")) {
+            continue;
+        }
+        let frames: std::collections::BTreeSet<u64> = at.iter().map(|a| a.1).collect();
+        let list: Vec<String> = frames.iter().map(u64::to_string).collect();
+        let filter = format!("frame.number in {{{}}}", list.join(","));
+        let tshark: std::collections::HashMap<u64, (i64, u32)> =
+            common::tshark_text(Path::new(f), &filter, &["frame.number", "frame.time_epoch"])
+                .lines()
+                .filter_map(|l| {
+                    let (n, t) = l.split_once('\t')?;
+                    Some((n.parse().ok()?, epoch(t)?))
+                })
+                .collect();
+        for (ty, n, t) in at {
+            *compared.entry(ty).or_default() += 1;
+            if tshark.get(&n) != Some(&t) {
+                wrong.push(format!(
+                    "{name}: {ty} frame {n} time {t:?}, tshark {:?}",
+                    tshark.get(&n)
+                ));
+            }
+        }
+    }
+    for ty in EVENTS {
+        assert!(seen.get(ty).is_some_and(|&n| n > 0), "no {ty}: {seen:?}");
+    }
+    println!("events {seen:?}; compared with tshark {compared:?}");
+    for ty in [
+        "gap",
+        "logoff",
+        "negotiate_request",
+        "error",
+        "connection_end",
+    ] {
+        assert!(
+            compared.get(ty).is_some_and(|&n| n >= 5),
+            "{ty}: {compared:?}"
+        );
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}

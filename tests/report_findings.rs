@@ -69,6 +69,30 @@ const CASES: &[(&str, &str, &str, u64, &[u64])] = &[
         0,
         &[10, 11],
     ),
+    // The same user's logon 165 ms later (stream 1): a warning.
+    (
+        "ntlm-wrong-then-right-password.pcap",
+        "logon.bad_password",
+        "warning",
+        0,
+        &[10, 11],
+    ),
+    // Bob's logon comes first after it, then alice's own: a warning.
+    (
+        "ntlm-wrong-password-other-user-then-right.pcap",
+        "logon.bad_password",
+        "warning",
+        0,
+        &[10, 11],
+    ),
+    // Ten refusals, then the same user's logon: a run of guesses, an error.
+    (
+        "ntlm-ten-wrong-passwords-then-right.pcap",
+        "logon.bad_password",
+        "error",
+        SEVERAL_STREAMS,
+        &[10, 11, 24, 25, 38, 39, 52, 53, 136, 137],
+    ),
     (
         "ntlm-dc-account-disabled.pcap",
         "logon.account_disabled",
@@ -737,6 +761,14 @@ const CASES: &[(&str, &str, &str, u64, &[u64])] = &[
         0,
         &[15, 16, 17],
     ),
+    // A SESSION_SETUP naming the session alice logged off at frame 25.
+    (
+        "impacket-logoff-then-logons.pcap",
+        "session.deleted",
+        "error",
+        0,
+        &[44, 45],
+    ),
     (
         "ntlm-tree-max-connections.pcap",
         "tree.failed",
@@ -976,9 +1008,17 @@ fn tcp_to_the_kdc_refused_or_unanswered() {
     assert_eq!((t.stream, t.syn_frame, t.end.frame), (0, 1, 2));
     let f = with_code(&a, "kerberos.kdc_unreachable");
     assert_eq!(f.len(), 1, "{:?}", describe(&a.diagnosis.findings));
+    // Nothing answered over UDP either (tshark: frame 3 the only
+    // kerberos frame, an AS-REQ): the address leads the step, not TCP.
+    let t = common::tshark_text(
+        &samples().join("krb5-kinit-tcp-refused.pcap"),
+        "kerberos || tcp.flags.reset == 1",
+        &["frame.number", "kerberos.msg_type", "tcp.flags.reset"],
+    );
+    assert_eq!(t, "2\t\t1\n3\t10\t\n");
     assert_eq!(
         f[0].title,
-        "The KDC at 127.0.0.7:88 refused the TCP connection to port 88"
+        "Nothing answered Kerberos at 127.0.0.7:88: the TCP connection was refused, and the request over UDP got no answer"
     );
     assert!(
         f[0].explanation
@@ -986,6 +1026,9 @@ fn tcp_to_the_kdc_refused_or_unanswered() {
         "{}",
         f[0].explanation
     );
+    let next = &f[0].next_step;
+    assert!(next.starts_with("Check the KDC address the client uses: 'kdc =' in the [realms] section of its krb5.conf for SAMPLES.SMBSCOPE.TEST, or, without one, the DNS SRV records _kerberos._udp.SAMPLES.SMBSCOPE.TEST and _kerberos._tcp.SAMPLES.SMBSCOPE.TEST"), "{next}");
+    assert!(!next.contains("Make the KDC reachable over TCP"), "{next}");
 
     let bytes = sample_frames("krb5-kinit-tcp-refused.pcap", &[1, 3]);
     let mut r = CaptureReader::new(std::io::Cursor::new(bytes)).expect("capture header");
@@ -999,7 +1042,7 @@ fn tcp_to_the_kdc_refused_or_unanswered() {
     assert_eq!(f[0].frames, [1]);
     assert_eq!(
         f[0].title,
-        "The KDC at 127.0.0.7:88 did not answer the TCP connection to port 88"
+        "Nothing answered Kerberos at 127.0.0.7:88: neither the TCP connection nor the request over UDP got an answer"
     );
     assert!(f[0]
         .explanation
@@ -1032,6 +1075,165 @@ fn response_too_big_then_tcp_refused() {
     assert!(f.next_step.contains("does not help"), "{}", f.next_step);
     // Told there, not again as kerberos.kdc_unreachable.
     assert!(with_code(&a, "kerberos.kdc_unreachable").is_empty());
+}
+
+/// kinit offered eTYPE-DES3-CBC-SHA1 (16) alone (tshark: frame 1
+/// kerberos.ENCTYPE 16) and the Samba DC answered eRR-ETYPE-NOSUPP (frame 2,
+/// kerberos.error_code 14). No AD KDC issues DES3 ([MS-KILE] 3.1.5.2;
+/// Samba's 'kdc supported enctypes': RC4 and AES only): the step is the
+/// client's krb5.conf, not the account's msDS-SupportedEncryptionTypes.
+#[test]
+fn etype_nosupp_of_des3_points_at_the_client() {
+    let path = samples().join("krb5-kinit-etype-nosupp.pcap");
+    let t = common::tshark_text(
+        &path,
+        "kerberos",
+        &["frame.number", "kerberos.ENCTYPE", "kerberos.error_code"],
+    );
+    assert_eq!(t, "1\t16\t\n2\t\t14\n");
+    let a = sample("krb5-kinit-etype-nosupp.pcap");
+    let f = with_code(&a, "kerberos.etype_unsupported");
+    assert_eq!(f.len(), 1);
+    assert!(
+        f[0].explanation.contains("asked for (des3-cbc-sha1-kd)"),
+        "{}",
+        f[0].explanation
+    );
+    assert!(
+        f[0].explanation.contains("no setting of the account helps"),
+        "{}",
+        f[0].explanation
+    );
+    let next = &f[0].next_step;
+    for want in [
+        "default_tkt_enctypes",
+        "default_tgs_enctypes",
+        "permitted_enctypes",
+        "aes256-cts-hmac-sha1-96",
+        "aes128-cts-hmac-sha1-96",
+    ] {
+        assert!(next.contains(want), "{want}: {next}");
+    }
+    assert!(!next.contains("msDS-SupportedEncryptionTypes"), "{next}");
+}
+
+/// logon.anonymous_refused names only the causes the capture leaves open,
+/// and words the credentials step for the client it states.
+/// pcapattack-smb311-spoolsample-ntlm (corpus; tshark): the server's
+/// NEGOTIATE responses (frames 35, 45, 55) smb2.sec_mode 0x01, signing not
+/// required, so signing is no cause (smbd exempts anonymous sessions from
+/// signing anyway); the anonymous AUTHENTICATEs (frames 48, 58) state
+/// ntlmssp.version 10.0 build 14393, Windows, so the step is net use, with
+/// the server's NetBIOS domain 3B of its CHALLENGE (frame 47
+/// ntlmssp.challenge.target_name). zeek-smb3-multichannel: the server set
+/// up the user's session 0x1c0010000049 on tcp.stream 0 without encryption
+/// (tshark: no SMB2 TRANSFORM header on the stream), so encryption is no
+/// cause either. anonymous-encryption-required: smbclient states 6.1 build 0
+/// (frame 10), not a Windows of today: the step names both clients.
+#[test]
+fn anonymous_refusal_names_the_causes_the_capture_leaves() {
+    let a = sample("anonymous-encryption-required.pcap");
+    let t = common::tshark_text(
+        &samples().join("anonymous-encryption-required.pcap"),
+        "ntlmssp.messagetype == 3",
+        &[
+            "frame.number",
+            "ntlmssp.version.major",
+            "ntlmssp.version.minor",
+            "ntlmssp.version.build_number",
+        ],
+    );
+    assert_eq!(t, "10\t6\t1\t0\n");
+    let f = with_code(&a, "logon.anonymous_refused")[0];
+    assert!(
+        f.explanation
+            .contains("or because it requires encryption for every session"),
+        "{}",
+        f.explanation
+    );
+    assert!(
+        !f.explanation.contains("requires signing"),
+        "{}",
+        f.explanation
+    );
+    assert!(f.next_step.contains("Windows: net use \\\\127.0.0.2\\SHARE /user:FILESRV\\USER; Samba and Linux: smbclient //127.0.0.2/SHARE -U USER -W FILESRV"), "{}", f.next_step);
+    let Some(dir) = corpus() else { return };
+    let spool = dir.join("pcapattack-smb311-spoolsample-ntlm.pcapng");
+    let t = common::tshark_text(
+        &spool,
+        "frame.number == 35 || frame.number == 45 || frame.number == 55",
+        &["frame.number", "smb2.sec_mode"],
+    );
+    assert_eq!(t, "35\t0x01\n45\t0x01\n55\t0x01\n");
+    let t = common::tshark_text(
+        &spool,
+        "frame.number == 48 || frame.number == 58",
+        &[
+            "ntlmssp.version.major",
+            "ntlmssp.version.minor",
+            "ntlmssp.version.build_number",
+            "ntlmssp.auth.username",
+        ],
+    );
+    assert_eq!(t, "10\t0\t14393\tNULL\n10\t0\t14393\tNULL\n");
+    let a = load("corpus:pcapattack-smb311-spoolsample-ntlm.pcapng").unwrap();
+    let f = with_code(&a, "logon.anonymous_refused")[0];
+    assert!(
+        !f.explanation.contains("signing or encryption"),
+        "{}",
+        f.explanation
+    );
+    assert!(
+        f.explanation
+            .contains("not for signing, which its NEGOTIATE does not require"),
+        "{}",
+        f.explanation
+    );
+    assert!(f.next_step.contains("the client states Windows, NTLMSSP VERSION 10.0 build 14393: net use \\\\172.16.66.37\\SHARE /user:3B\\USER"), "{}", f.next_step);
+    assert!(!f.next_step.contains("smbclient"), "{}", f.next_step);
+    let multi = dir.join("zeek-smb3-multichannel.pcap");
+    let t = common::tshark_text(
+        &multi,
+        "tcp.stream == 0 && smb2.protocol_id == 0x424d53fd",
+        &["frame.number"],
+    );
+    assert_eq!(t, "");
+    let a = load("corpus:zeek-smb3-multichannel.pcap").unwrap();
+    let f = with_code(&a, "logon.anonymous_refused")[0];
+    assert!(f.explanation.contains("A server refuses them by policy. Encryption is not the reason: this server set up session 0x1c0010000049 (tcp.stream 0) without it; nor signing"), "{}", f.explanation);
+    assert!(
+        f.next_step.ends_with("(anonymous access restricted)."),
+        "{}",
+        f.next_step
+    );
+}
+
+/// The server could not decrypt the ticket (krb5-ap-bad-server-key: tshark
+/// frame 16 the AP-REQ for cifs/dc1.samples.smbscope.test, frame 19
+/// STATUS_LOGON_FAILURE): the step names Windows' and Samba's commands,
+/// as the capture does not tell which the server is.
+#[test]
+fn bad_server_key_step_names_windows_and_samba() {
+    let t = common::tshark_text(
+        &samples().join("krb5-ap-bad-server-key.pcap"),
+        "frame.number == 16 || frame.number == 19",
+        &["frame.number", "kerberos.SNameString", "smb2.nt_status"],
+    );
+    assert_eq!(
+        t,
+        "16\tcifs,dc1.samples.smbscope.test\t\n19\t\t0xc000006d\n"
+    );
+    let a = sample("krb5-ap-bad-server-key.pcap");
+    let f = with_code(&a, "kerberos.ap_modified")[0];
+    for want in [
+        "'setspn -Q cifs/dc1.samples.smbscope.test'",
+        "'samba-tool spn list DC1$'",
+        "'samba-tool spn delete cifs/dc1.samples.smbscope.test ACCOUNT'",
+        "'net ads keytab create'",
+        "'Test-ComputerSecureChannel -Repair'",
+    ] {
+        assert!(f.next_step.contains(want), "{want}: {}", f.next_step);
+    }
 }
 
 #[test]
@@ -1326,7 +1528,7 @@ fn steps_name_what_the_capture_shows() {
         &f.title,
         "probably cannot decrypt the Kerberos ticket (no KRB-ERROR",
     );
-    says(&f.next_step, "setspn -Q cifs/dc1.samples.smbscope.test;");
+    says(&f.next_step, "'setspn -Q cifs/dc1.samples.smbscope.test'");
     let a = sample("krb5-unknown-spn.pcap");
     let f = with_code(&a, "kerberos.unknown_spn")[0];
     says(
@@ -1631,6 +1833,116 @@ fn expired_session_setup_names_the_later_logon() {
     assert!(!f.next_step.contains("klist"), "{}", f.next_step);
 }
 
+/// Logons after a LOGOFF on one connection (impacket against smbd, SMB
+/// 2.1). tshark: alice's SESSION_SETUP answered SUCCESS at frame 11 with
+/// SessionId 0x774cdab8, LOGOFF response 25; bob's (SessionId 0 in the
+/// request) at 29 with 0x95c1a2c3, LOGOFF 43; a SESSION_SETUP naming
+/// 0x774cdab8 at 44, answered 0xc0000203 USER_SESSION_DELETED at 45;
+/// alice's new one at 49 with 0xc6642927, LOGOFF 63. 14 SMB2 messages of
+/// each session from its set-up response (exclusive) to its LOGOFF response
+/// (inclusive), none of the first session's after it but 44/45. The
+/// refused SESSION_SETUP is an entry of its own: the session the LOGOFF
+/// ended stays a success, with no re-authentication ([MS-SMB2] 3.3.5.6:
+/// the server removed it; 3.3.5.5: it refuses a SESSION_SETUP naming it).
+#[test]
+fn a_setup_naming_a_logged_off_session_is_its_own_entry() {
+    let a = sample("impacket-logoff-then-logons.pcap");
+    let got: Vec<_> = a
+        .model
+        .sessions
+        .iter()
+        .map(|s| {
+            (
+                s.session_id.0,
+                s.outcome,
+                s.first_frame,
+                s.last_setup_frame,
+                s.messages_after_setup,
+                s.logoff_frame,
+                s.reauthentications,
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (0x774c_dab8, Outcome::Success, 8, 11, 14, Some(25), 0),
+            (0x95c1_a2c3, Outcome::Success, 26, 29, 14, Some(43), 0),
+            (0x774c_dab8, Outcome::Failure, 44, 45, 0, None, 0),
+            (0xc664_2927, Outcome::Success, 46, 49, 14, Some(63), 0),
+        ]
+    );
+    let f = with_code(&a, "session.deleted");
+    assert_eq!(f.len(), 1, "{:?}", describe(&a.diagnosis.findings));
+    assert!(
+        f[0].explanation.contains("The client itself logged this session off at frame 25 (LOGOFF), on this connection, and then sent this SESSION_SETUP with its SessionId"),
+        "{}",
+        f[0].explanation
+    );
+    assert!(
+        f[0].next_step.starts_with("Fix or update the client"),
+        "{}",
+        f[0].next_step
+    );
+}
+
+/// A wrong password, then the right one on a new connection: smbclient
+/// run twice. tshark: frame 11 (tcp.stream 0, 0.029766 s) SESSION_SETUP
+/// response 0xc000006d to the AUTHENTICATE of alice in frame 10; frame 25
+/// (tcp.stream 1, 0.195210 s) 0x00000000 to alice's in frame 24; both
+/// 127.0.0.1 -> 127.0.0.2:445.
+#[test]
+fn wrong_password_then_right_names_the_logon() {
+    let a = sample("ntlm-wrong-then-right-password.pcap");
+    let f = with_code(&a, "logon.bad_password")[0];
+    let says = |text: &str, part: &str| assert!(text.contains(part), "{part:?} not in {text}");
+    says(
+        &f.explanation,
+        "The same client logged on to the same server as SAMPLES\\alice at frame 25 on tcp.stream 1, 165.4 ms later: it got past this refusal.",
+    );
+    says(&f.next_step, "Nothing to do if the work went on");
+}
+
+/// A wrong password of alice, bob's logon, then alice's with the right one:
+/// the retry is alice's, not the first logon after the refusal. tshark:
+/// frame 11 (tcp.stream 0, 0.028759 s) 0xc000006d to alice's AUTHENTICATE
+/// in frame 10; frame 25 (tcp.stream 1, 0.138862 s) 0x00000000 to bob's
+/// in frame 24; frame 63 (tcp.stream 2, 0.322186 s) 0x00000000 to alice's
+/// in frame 62.
+#[test]
+fn wrong_password_then_other_user_then_right_names_hers() {
+    let a = sample("ntlm-wrong-password-other-user-then-right.pcap");
+    let f = with_code(&a, "logon.bad_password")[0];
+    assert!(
+        f.explanation.contains("The same client logged on to the same server as SAMPLES\\alice at frame 63 on tcp.stream 2, 293.4 ms later: it got past this refusal."),
+        "{}",
+        f.explanation
+    );
+}
+
+/// Ten wrong passwords of alice, each on a connection of its own, then the
+/// right one. tshark: SESSION_SETUP responses 0xc000006d in frames 11, 25,
+/// 39, 53, 67, 81, 95, 109, 123 and 137 (tcp.stream 0 to 9, 0.017836 s to
+/// 1.241835 s), 0x00000000 in frame 151 (tcp.stream 10, 1.374944 s), all to
+/// AUTHENTICATEs of alice. What a guessing run that succeeds looks like: an
+/// error, as it was before any logon softened a refusal, that names it.
+#[test]
+fn guesses_then_right_password_stay_an_error() {
+    let a = sample("ntlm-ten-wrong-passwords-then-right.pcap");
+    let f = with_code(&a, "logon.bad_password");
+    assert_eq!(f.len(), 1, "{:#?}", describe(&a.diagnosis.findings));
+    let says = |text: &str, part: &str| assert!(text.contains(part), "{part:?} not in {text}");
+    says(&f[0].title, ", 10 times");
+    says(
+        &f[0].explanation,
+        "The same client logged on to the same server as SAMPLES\\alice at frame 151 on tcp.stream 10, 133.1 ms later, after 10 or more refused logons of this client to this server in the 30 s before it",
+    );
+    says(
+        &f[0].next_step,
+        "Find out whether the logon at frame 151 was the account owner's",
+    );
+}
+
 #[test]
 fn every_code_is_covered_or_listed() {
     for (code, _, _) in CODES {
@@ -1831,18 +2143,6 @@ fn signing_not_required_says_when_the_client_required_it() {
         "{why}"
     );
     assert!(!why.contains("Unless the client requires signing"), "{why}");
-    // The client required signing and stopped at the CHALLENGE: no session
-    // to show signed, the client's requirement still stands.
-    let (title, why, _) = one("smbclient-impacket-server-signing-required.pcap");
-    assert_eq!(
-        title,
-        "The server does not require SMB signing (this client does)"
-    );
-    assert!(
-        why.contains("This client required signing in its NEGOTIATE (frame 4)"),
-        "{why}"
-    );
-    assert!(!why.contains("The capture shows"), "{why}");
     // Neither side requires it (tshark: frame 4 sign_required 0).
     let (title, why, _) = one("ntlm-wrong-password.pcap");
     assert_eq!(title, "The server does not require SMB signing");
@@ -1915,6 +2215,63 @@ fn healthy_captures_have_no_error() {
                 .iter()
                 .any(|s| s.outcome == Outcome::Success),
             "{name}"
+        );
+    }
+}
+
+/// The client required signing (tshark: frame 4 smb2.sec_mode 0x03) and
+/// asked for NTLMSSP_NEGOTIATE_SIGN (frame 8 ntlmssp.negotiatesign 1); the
+/// server's NEGOTIATE says signing enabled (frame 6 0x01), but its
+/// CHALLENGE (frame 9, flags 0x628a0205) lacks the flag, which [MS-NLMP]
+/// 2.2.2.5 has a server return when asked. No server setting turns signing
+/// on there: the finding blames the server's NTLM, and the posture note,
+/// which would ask that server to require the signing it cannot do for a
+/// session that never was, is not made.
+#[test]
+fn signing_unsupported_blames_the_servers_ntlm_not_a_setting() {
+    for name in [
+        "smbclient-impacket-server-signing-required.pcap",
+        "smbclient-encrypt-impacket-server.pcap",
+    ] {
+        let path = samples().join(name);
+        let t = common::tshark_text(
+            &path,
+            "smb2",
+            &["frame.number", "smb2.sec_mode", "ntlmssp.negotiatesign"],
+        );
+        let rows: Vec<Vec<&str>> = t.lines().map(|l| l.split('\t').collect()).collect();
+        assert_eq!(rows[0], ["4", "0x03", ""], "{name}: {t}");
+        assert_eq!(rows[1], ["6", "0x01", ""], "{name}: {t}");
+        assert_eq!(rows[2][2], "1", "{name}: {t}");
+        assert_eq!(rows[3][..], ["9", "", "0"], "{name}: {t}");
+        let a = sample(name);
+        let codes: Vec<&str> = a.diagnosis.findings.iter().map(|f| f.code).collect();
+        assert_eq!(codes, ["negotiate.signing_unsupported"], "{name}");
+        let f = &a.diagnosis.findings[0];
+        assert!(
+            f.explanation.contains("NEGOTIATE (frame 4)"),
+            "{}",
+            f.explanation
+        );
+        assert!(
+            f.explanation
+                .contains("response (frame 6) says signing is enabled"),
+            "{}",
+            f.explanation
+        );
+        assert!(
+            f.explanation
+                .contains("CHALLENGE (frame 9) lacks NTLMSSP_NEGOTIATE_SIGN"),
+            "{}",
+            f.explanation
+        );
+        assert!(f.explanation.contains("not a setting"), "{}", f.explanation);
+        let next = &f.next_step;
+        assert!(next.starts_with("Use another server"), "{next}");
+        assert!(!next.contains("server signing"), "{next}");
+        assert!(
+            next.contains("stop requiring signing on the client"),
+            "{next}"
         );
     }
 }
@@ -3001,7 +3358,24 @@ fn a_refused_ntlmv1_logon_says_what_the_capture_shows_of_its_reason() {
         "{}",
         f[0].explanation
     );
-    for name in ["ntlmv1-rejected.pcap", "smb1-no-spnego-wrong-password.pcap"] {
+    // The step to tell the two apart: NTLMv2 over NTLMSSP where the logon
+    // had it (tshark on ntlmv1-rejected: ntlmssp.messagetype 3 at frame
+    // 10); where it had no extended security (tshark: smb.wct 13,
+    // smb.ansi_pwlen 24, smb.unicode_pwlen 24 at frame 8), a logon with it,
+    // as smbd refuses NTLMv2 without it whatever the password
+    // (smb1-no-spnego-ntlmv2-refused: STATUS_INVALID_PARAMETER at frame 9,
+    // logon.raw_ntlmv2_refused).
+    for (name, step) in [
+        ("ntlmv1-rejected.pcap", "Log on again with NTLMv2"),
+        (
+            "smb1-no-spnego-wrong-password.pcap",
+            "Log on again with extended security",
+        ),
+        (
+            "smb1-dos-wrong-password.pcap",
+            "Log on again with extended security",
+        ),
+    ] {
         let a = sample(name);
         let f = with_code(&a, "logon.ntlmv1_rejected");
         assert!(
@@ -3012,11 +3386,39 @@ fn a_refused_ntlmv1_logon_says_what_the_capture_shows_of_its_reason() {
             f[0].title
         );
         assert!(
-            f[0].next_step.contains("Log on again with NTLMv2"),
+            f[0].next_step.starts_with(step),
             "{name}: {}",
             f[0].next_step
         );
+        if name.starts_with("smb1") {
+            let t = common::tshark_text(
+                &samples().join(name),
+                "smb.cmd == 0x73 && smb.flags.response == 0",
+                &[
+                    "frame.number",
+                    "smb.wct",
+                    "smb.ansi_pwlen",
+                    "smb.unicode_pwlen",
+                ],
+            );
+            assert_eq!(t.trim(), "8\t13\t24\t24", "{name}");
+            assert!(
+                f[0].next_step.contains("'client use spnego = yes'"),
+                "{}",
+                f[0].next_step
+            );
+            assert!(
+                !f[0].next_step.contains("Log on again with NTLMv2"),
+                "{}",
+                f[0].next_step
+            );
+        }
     }
+    let refused = sample("smb1-no-spnego-ntlmv2-refused.pcap");
+    assert_eq!(
+        with_code(&refused, "logon.raw_ntlmv2_refused")[0].frames,
+        [8, 9]
+    );
 }
 
 /// A guest session's next step names Windows' AllowInsecureGuestAuth, a
@@ -3473,9 +3875,12 @@ fn guest_session_says_what_map_to_guest_maps() {
 fn a_logon_cut_by_the_snaplen_says_so() {
     let a = sample("ntlm-snaplen-160.pcap");
     let f = with_code(&a, "logon.bad_password");
-    assert_eq!(
-        f[0].user.as_deref(),
-        Some("an identity the capture cut off")
+    // The text names no one ("an identity the capture cut off"): no user.
+    assert_eq!(f[0].user, None);
+    assert!(
+        f[0].title.contains("(an identity the capture cut off)"),
+        "{}",
+        f[0].title
     );
     assert!(
         f[0].explanation.contains("The capture cut the SESSION_SETUP request of frame 10 (a short snaplen, or bytes lost) before its security token"),
@@ -3486,6 +3891,80 @@ fn a_logon_cut_by_the_snaplen_says_so() {
     let f = with_code(&whole, "logon.bad_password");
     assert_eq!(f[0].user.as_deref(), Some("SAMPLES\\alice"));
     assert!(!f[0].explanation.contains("The capture cut"));
+}
+
+/// A finding's `user` is the identity its text names, in the text's form:
+/// over every capture, a finding whose title names a session's
+/// `DOMAIN\user` (the longest such name in it) carries that `user`
+/// (guest-bad-user: session.guest "not as SAMPLES\mallory" carried
+/// `mallory`); every `user` is a name of the capture (an NTLM session's
+/// `DOMAIN\user` or `user`, or holds a Kerberos principal of a session or
+/// a KDC exchange), never words for no one ("an identity not in the
+/// capture"). Tree and file findings of a user's own session carry that
+/// user: tree.access_denied names SAMPLES\alice in its text.
+#[test]
+fn finding_user_is_the_identity_its_text_names() {
+    let (mut named, mut users) = (0, 0);
+    let mut wrong = Vec::new();
+    for (name, _) in sample_names_and_corpus() {
+        let a = load(&name).unwrap();
+        let mut ntlm: Vec<String> = Vec::new();
+        let mut principals: Vec<&str> = Vec::new();
+        for s in &a.model.sessions {
+            match (s.domain.as_deref(), s.user.as_deref()) {
+                (Some(d), Some(u)) => ntlm.push(format!("{d}\\{u}")),
+                (None, Some(u)) => ntlm.push(u.to_string()),
+                _ => {}
+            }
+            principals.extend(s.client_principal.as_deref());
+            principals.extend(s.service_principal.as_deref());
+        }
+        for x in &a.model.kdc {
+            principals.extend(x.client_principal.as_deref());
+        }
+        for f in &a.diagnosis.findings {
+            let what = format!("{name} {} {:?}: user {:?}", f.code, f.title, f.user);
+            if let Some(u) = f.user.as_deref() {
+                users += 1;
+                let known = ntlm.iter().any(|n| n == u) || principals.iter().any(|p| u.contains(p));
+                if !known {
+                    wrong.push(format!("{what}: not a name of the capture"));
+                }
+            }
+            let in_title = ntlm
+                .iter()
+                .filter(|n| n.contains('\\') && f.title.contains(n.as_str()))
+                .max_by_key(|n| n.len());
+            if let Some(n) = in_title {
+                named += 1;
+                if f.user.as_deref() != Some(n.as_str()) {
+                    wrong.push(format!("{what}: the title names {n}"));
+                }
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+    assert!(named > 20 && users > named, "{named} {users}");
+
+    let a = sample("guest-bad-user.pcap");
+    assert_eq!(
+        with_code(&a, "session.guest")[0].user.as_deref(),
+        Some("SAMPLES\\mallory")
+    );
+    let a = sample("ntlm-access-denied-share.pcap");
+    let f = with_code(&a, "tree.access_denied");
+    assert!(
+        f[0].explanation
+            .contains("the session's user, SAMPLES\\alice,"),
+        "{}",
+        f[0].explanation
+    );
+    assert_eq!(f[0].user.as_deref(), Some("SAMPLES\\alice"));
+    let a = sample("ntlm-bad-share.pcap");
+    assert_eq!(
+        with_code(&a, "tree.not_found")[0].user.as_deref(),
+        Some("SAMPLES\\alice")
+    );
 }
 
 /// tshark's KRB-ERROR times (tests/data/krb_error_times_tshark.tsv):
@@ -4070,4 +4549,103 @@ fn ntlm_server_names_match_tshark() {
         "{captures} {checked} {named}"
     );
     eprintln!("{captures} captures, {checked} sessions, {named} names");
+}
+
+/// tshark's `fields` in one frame of `path`, each with its occurrences
+/// joined by '|' ("cifs|fs1" for a two-part name).
+fn tshark_frame(path: &Path, frame: u64, fields: &[&str]) -> Vec<String> {
+    let mut cmd = common::tshark_fields(path, &format!("frame.number == {frame}"), '|');
+    for f in fields {
+        cmd.args(["-e", f]);
+    }
+    let out = cmd.output().expect("tshark (.ci/run installs it)");
+    assert!(out.status.success(), "tshark on {}", path.display());
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text.lines().next().unwrap_or_default();
+    line.split('\t').map(str::to_string).collect()
+}
+
+/// A posture.weak_enctype finding names whom it concerns in `user`, as the
+/// other findings do. For a session's ticket (on samples and corpus:
+/// pcapattack-smb2-kerberos-rc4's RC4 ticket, issued in the TGS-REP of frame
+/// 9, and zeek-smb1-gssapi-kerberos's, whose TGS exchange the capture
+/// lacks) as the session's other findings name it: the client principal
+/// (tshark's kerberos.CNameString@crealm in the last frame of the session's
+/// `kdc_frames`, the TGS-REP) with the service principal of the AP-REQ's
+/// ticket (kerberos.SNameString@realm in the finding's frame), or "a ticket
+/// for" that service principal when the capture shows no client. For a
+/// ticket the KDC issued that no session in the capture used (pcapattack's
+/// first 11 frames, its KDC exchanges without the SMB connection, cut by
+/// editcap), the exchange's client principal, tshark's
+/// CNameString@crealm of the TGS-REP.
+#[test]
+fn weak_enctype_findings_name_the_client() {
+    let mut sessions = 0;
+    let mut wrong = Vec::new();
+    for (name, path) in sample_names_and_corpus() {
+        let a = load(&name).unwrap();
+        for f in with_code(&a, "posture.weak_enctype") {
+            let Some(user) = f.user.as_deref() else {
+                wrong.push(format!("{name}: {:?} has no user", f.title));
+                continue;
+            };
+            let Some(sid) = &f.session_id else {
+                continue;
+            };
+            sessions += 1;
+            let s = a
+                .model
+                .sessions
+                .iter()
+                .find(|s| Some(s.stream) == f.stream && s.session_id.to_string() == *sid)
+                .expect("the finding's session");
+            let ap = tshark_frame(
+                &path,
+                f.frames[0],
+                &["kerberos.SNameString", "kerberos.realm"],
+            );
+            let spn = format!("{}@{}", ap[0].replace('|', "/"), ap[1]);
+            let want = match s.kdc_frames.last() {
+                Some(&rep) => {
+                    let c = tshark_frame(&path, rep, &["kerberos.CNameString", "kerberos.crealm"]);
+                    format!("{}@{} (ticket for {spn})", c[0], c[1])
+                }
+                None => format!("a ticket for {spn}"),
+            };
+            if user != want {
+                wrong.push(format!("{name}: user {user:?}, want {want:?}"));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    let Some(d) = corpus() else {
+        return;
+    };
+    assert_eq!(sessions, 2);
+    let src = d.join("pcapattack-smb2-kerberos-rc4.pcapng");
+    let dir = std::env::temp_dir().join(format!("smbscope-weak-enctype-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let cut = dir.join("kdc-only.pcapng");
+    let ok = std::process::Command::new("editcap")
+        .arg("-r")
+        .arg(&src)
+        .arg(&cut)
+        .arg("1-11")
+        .status()
+        .expect("editcap (installed with tshark)");
+    assert!(ok.success());
+    let a = run(&cut, &[]);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(a.model.sessions.is_empty());
+    let f: Vec<&Finding> = with_code(&a, "posture.weak_enctype")
+        .into_iter()
+        .filter(|f| f.frames == [9])
+        .collect();
+    assert_eq!(f.len(), 1, "{:?}", describe(&a.diagnosis.findings));
+    let c = tshark_frame(&src, 9, &["kerberos.CNameString", "kerberos.crealm"]);
+    assert_eq!(
+        f[0].user.as_deref(),
+        Some(format!("{}@{}", c[0], c[1]).as_str())
+    );
+    assert_eq!(f[0].enctype.as_deref(), Some("rc4-hmac"));
 }

@@ -6,11 +6,14 @@
 //! closed, so a key written but not documented fails as much as a missing
 //! required key, a wrong type or a value outside an enum.
 
+mod common;
 mod pcap_build;
 mod schema_check;
 
+use common::port_args;
 use schema_check::Schemas;
 use serde_json::{json, Value};
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -46,22 +49,6 @@ fn captures() -> Vec<PathBuf> {
     }
     assert!(out.len() > 50, "too few captures found: {}", out.len());
     out
-}
-
-/// `--port N` for a capture whose name says SMB is on port N ("…-port4455.pcap";
-/// 139 and 445 are always followed).
-fn port_args(name: &str) -> Vec<String> {
-    let Some(at) = name.find("port") else {
-        return vec![];
-    };
-    let digits: String = name[at + 4..]
-        .chars()
-        .take_while(char::is_ascii_digit)
-        .collect();
-    match digits.as_str() {
-        "" | "139" | "445" => vec![],
-        p => vec!["--port".into(), p.into()],
-    }
 }
 
 #[derive(Clone, Copy)]
@@ -414,6 +401,7 @@ fn validator_catches_drift() {
                     "e": { "enum": ["x", "y"] },
                     "n": { "type": "object", "properties": { "k": { "const": true } } },
                     "p": { "type": "string", "pattern": "^0x[0-9a-f]+$" },
+                    "alt": { "type": "string", "pattern": "^0x0$|^0x[1-9a-f][0-9a-f]{0,3}$|^[|]$" },
                     "t": { "type": "string", "format": "date-time" },
                     "free": { "type": "object" },
                     "u": { "oneOf": [
@@ -438,7 +426,7 @@ fn validator_catches_drift() {
             .map(|e| format!("{} {}", e.pointer, e.message))
             .collect()
     };
-    let ok = json!({"type": "one", "a": 1, "e": "x", "n": {"k": true}, "p": "0x1f",
+    let ok = json!({"type": "one", "a": 1, "e": "x", "n": {"k": true}, "p": "0x1f", "alt": "0x0",
                     "t": "2024-01-02T03:04:05.123456789Z", "free": {"any": 1},
                     "u": {"x": 1}, "pp": {"k1": 1, "k22": 2}, "pair": ["a", 1]});
     assert_eq!(errors(ok), Vec::<String>::new());
@@ -447,6 +435,12 @@ fn validator_catches_drift() {
         Vec::<String>::new()
     );
     assert_eq!(errors(json!({"type": "two"})), Vec::<String>::new());
+    for alt in ["0xffff", "0x1", "|"] {
+        assert_eq!(
+            errors(json!({"type": "one", "a": 1, "alt": alt})),
+            Vec::<String>::new()
+        );
+    }
     let cases = [
         (
             json!({"type": "one", "a": 1, "b": 2}),
@@ -480,6 +474,18 @@ fn validator_catches_drift() {
         (
             json!({"type": "one", "a": 1, "p": "0x1G"}),
             "/p \"0x1G\" does not match",
+        ),
+        (
+            json!({"type": "one", "a": 1, "alt": "0x01"}),
+            "/alt \"0x01\" does not match",
+        ),
+        (
+            json!({"type": "one", "a": 1, "alt": "0x10000"}),
+            "/alt \"0x10000\" does not match",
+        ),
+        (
+            json!({"type": "one", "a": 1, "alt": "0x00"}),
+            "/alt \"0x00\" does not match",
         ),
         (
             json!({"type": "one", "a": 1, "t": "2024-01-02 03:04:05Z"}),
@@ -650,5 +656,134 @@ fn schema_files_are_closed() {
         let r = format!("#/$defs/{d}");
         let of: Vec<bool> = refs.iter().filter(|u| u.0 == r).map(|u| u.1).collect();
         assert!(!of.is_empty() && of.iter().all(|c| *c), "{d}: {of:?}");
+    }
+}
+
+/// Where a report document or event line writes a hex id: (JSON pointer,
+/// "session_id" or "tree_id"), for each `session_id` and `tree_id` string
+/// and each item of a `session_ids`.
+fn hex_ids(v: &Value, at: &str, out: &mut Vec<(String, &'static str)>) {
+    match v {
+        Value::Object(o) => {
+            for (k, x) in o {
+                let p = format!("{at}/{k}");
+                match (k.as_str(), x) {
+                    ("session_id", Value::String(_)) => out.push((p, "session_id")),
+                    ("tree_id", Value::String(_)) => out.push((p, "tree_id")),
+                    ("session_ids", Value::Array(a)) => {
+                        out.extend((0..a.len()).map(|i| (format!("{p}/{i}"), "session_id")))
+                    }
+                    _ => hex_ids(x, &p, out),
+                }
+            }
+        }
+        Value::Array(a) => {
+            for (i, x) in a.iter().enumerate() {
+                hex_ids(x, &format!("{at}/{i}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The report's hex ids (schema `$defs/session_id` and `$defs/tree_id`:
+/// "0x" and lowercase digits without leading zeros, at most 16 and 8) are
+/// checked by their pattern wherever the report writes one. On real
+/// reports (file-sharing-violation: sessions, trees, errors with a tree_id
+/// and a held_by, their events; ntlm-dc-account-locked-out: a finding's
+/// session_id and session_ids; impacket-logoff-refused: logoff events),
+/// each id in turn written as `smbscope messages` writes it (a JSON
+/// number), as tshark does (zero-padded to 16 or 8 digits), in upper case,
+/// without "0x", or, a TreeId, past 32 bits, fails at its place.
+#[test]
+fn report_hex_ids_are_checked_where_they_are_written() {
+    let schemas = schemas();
+    let mut places = BTreeSet::new();
+    let mut missed = Vec::new();
+    for name in [
+        "file-sharing-violation.pcap",
+        "ntlm-dc-account-locked-out.pcap",
+        "impacket-logoff-refused.pcap",
+    ] {
+        for (format, schema) in [
+            ("json", "report.schema.json"),
+            ("jsonl", "report-events.schema.json"),
+        ] {
+            let o = Command::new(env!("CARGO_BIN_EXE_smbscope"))
+                .arg(root().join("samples").join(name))
+                .args(["--format", format])
+                .output()
+                .expect("run smbscope");
+            let text = String::from_utf8(o.stdout).expect("UTF-8");
+            let values: Vec<Value> = match format {
+                "json" => vec![serde_json::from_str(&text).expect("JSON")],
+                _ => text
+                    .lines()
+                    .map(|l| serde_json::from_str(l).expect("JSON"))
+                    .collect(),
+            };
+            for v in &values {
+                assert_eq!(schemas.validate(schema, v).len(), 0, "{name} {v}");
+                let mut ids = Vec::new();
+                hex_ids(v, "", &mut ids);
+                for (ptr, kind) in ids {
+                    let line = v.get("type").and_then(Value::as_str).unwrap_or("document");
+                    places.insert(format!("{line} {}", generic(&ptr)));
+                    let hex = v.pointer(&ptr).and_then(Value::as_str).expect("a string");
+                    let n =
+                        u64::from_str_radix(hex.strip_prefix("0x").expect("0x"), 16).expect("hex");
+                    let mut wrong = vec![
+                        json!(n),
+                        json!(hex.to_uppercase().replacen("0X", "0x", 1)),
+                        json!(format!("{n:x}")),
+                    ];
+                    match kind {
+                        "session_id" => wrong.push(json!(format!("0x{n:016x}"))),
+                        _ => {
+                            wrong.push(json!(format!("0x{n:08x}")));
+                            wrong.push(json!(format!("{:#x}", n | 1 << 32)));
+                        }
+                    }
+                    for w in wrong {
+                        if w == json!(hex) {
+                            continue; // the same text (digits only, all 16 or 8)
+                        }
+                        let mut bad = v.clone();
+                        *bad.pointer_mut(&ptr).expect("place") = w.clone();
+                        if !schemas
+                            .validate(schema, &bad)
+                            .iter()
+                            .any(|e| e.pointer == ptr)
+                        {
+                            missed.push(format!("{name} {format} {ptr} = {w}: passes"));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(missed.is_empty(), "{}", missed.join("\n"));
+    for want in [
+        "document /sessions/*/session_id",
+        "document /trees/*/session_id",
+        "document /trees/*/tree_id",
+        "document /connections/*/errors/*/session_id",
+        "document /connections/*/errors/*/tree_id",
+        "document /connections/*/errors/*/held_by/session_id",
+        "document /findings/*/session_id",
+        "document /findings/*/session_ids/*",
+        "session /session_id",
+        "tree /session_id",
+        "tree /tree_id",
+        "finding /session_id",
+        "finding /session_ids/*",
+        "error /error/session_id",
+        "error /error/tree_id",
+        "error /error/held_by/session_id",
+        "session_setup /session_id",
+        "tree_connect /session_id",
+        "logoff /session_id",
+    ] {
+        assert!(places.contains(want), "no {want} in {places:#?}");
     }
 }

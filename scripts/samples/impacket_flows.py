@@ -32,6 +32,14 @@ impacket could not send by itself except where said below.
       is wrong (the script flips a byte of the signature impacket computed),
       USER2 opens hello.txt again; USER logs off for real, USER2 opens it a
       third time. LOGOFFs a server refuses, beside the opens they leave.
+  logoff-relogon USER PASSWORD USER2 PASSWORD2
+      One connection (SMB 2.1, so nothing is encrypted): USER logs in, lists
+      the share "share" and logs off; USER2 logs in on the same connection
+      (impacket sends SessionId 0 after a LOGOFF, as for a first logon),
+      lists the share and logs off; then a SESSION_SETUP naming USER's
+      logged-off session (the script puts that SessionId back, as
+      stale-session does) is sent; last, USER logs in again with SessionId
+      0 and lists the share. Prints the SessionIds the server gave.
 """
 import struct
 import sys
@@ -111,6 +119,28 @@ def stale_session(user, password):
     s.close_session()
 
 
+def logoff_relogon(user, password, user2, password2):
+    c = SMBConnection(ip, ip, preferredDialect=SMB2_DIALECT_21)
+    s = c._SMBConnection
+    c.login(user, password, 'SAMPLES')
+    first = s._Session['SessionID']
+    c.listPath('share', '*')
+    c.logoff()
+    c.login(user2, password2, 'SAMPLES')
+    second = s._Session['SessionID']
+    c.listPath('share', '*')
+    c.logoff()
+    s._Session['SessionID'] = first
+    try_('login with the logged-off SessionId', lambda: c.login(user, password, 'SAMPLES'))
+    s._Session['SessionID'] = 0
+    c.login(user, password, 'SAMPLES')
+    third = s._Session['SessionID']
+    c.listPath('share', '*')
+    print('SessionIds: 0x%x, 0x%x, 0x%x' % (first, second, third))
+    c.logoff()
+    s.close_session()
+
+
 def try_(what, f):
     try:
         f()
@@ -162,5 +192,7 @@ elif mode == 'stale-session':
     stale_session(sys.argv[3], sys.argv[4])
 elif mode == 'refused-logoff':
     refused_logoff(sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6])
+elif mode == 'logoff-relogon':
+    logoff_relogon(sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6])
 else:
     sys.exit(__doc__)

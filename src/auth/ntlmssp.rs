@@ -2,6 +2,7 @@
 
 use super::{filetime_to_string, AuthError, ErrorKind};
 use crate::smb2::inline::{HexCode, Octets, Text};
+use serde::ser::SerializeStruct;
 use serde::{Serialize, Serializer};
 use std::fmt;
 
@@ -103,7 +104,6 @@ fn flag_name(b: u32) -> Option<&'static str> {
 
 impl Serialize for NegotiateFlags {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
         let mut st = s.serialize_struct("NegotiateFlags", 2)?;
         st.serialize_field("value", &HexCode::<8>(self.0))?;
         st.serialize_field("names", &FlagNames(*self))?;
@@ -128,12 +128,17 @@ impl Serialize for FlagNames {
     }
 }
 
-/// VERSION ([MS-NLMP] 2.2.2.10). Prints as "major.minor build N".
+/// VERSION ([MS-NLMP] 2.2.2.10). Prints, and serializes, as "major.minor
+/// build N" (ProductMajorVersion, ProductMinorVersion, ProductBuild); a
+/// message writes its NTLMRevisionCurrent as a key of its own, see
+/// [`Version::serialize_fields`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Version {
     pub major: u8,
     pub minor: u8,
     pub build: u16,
+    /// NTLMRevisionCurrent: 0x0F, NTLMSSP_REVISION_W2K3, from current
+    /// clients and servers (tshark's ntlmssp.version.ntlm_current_revision).
     pub ntlm_revision: u8,
 }
 
@@ -163,6 +168,26 @@ impl Serialize for Version {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let (b, n) = self.text();
         crate::json::ascii_text(&b[..n]).serialize(s)
+    }
+}
+
+impl Version {
+    /// A message's keys for its VERSION, when it carries one: `version`
+    /// ("major.minor build N") and `ntlm_revision` (NTLMRevisionCurrent).
+    fn serialize_fields<M: SerializeStruct>(
+        v: Option<&Version>,
+        st: &mut M,
+    ) -> Result<(), M::Error> {
+        match v {
+            Some(v) => {
+                st.serialize_field("version", v)?;
+                st.serialize_field("ntlm_revision", &v.ntlm_revision)
+            }
+            None => {
+                st.skip_field("version")?;
+                st.skip_field("ntlm_revision")
+            }
+        }
     }
 }
 
@@ -270,7 +295,6 @@ pub struct AvPair {
 /// `serialize_map` and serde's flattening adapter, for two keys.
 impl Serialize for AvPair {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
         let mut st = s.serialize_struct("AvPair", 2)?;
         st.serialize_field("id", &self.id)?;
         match &self.value {
@@ -314,30 +338,57 @@ impl ResponseKind {
     }
 }
 
-/// NEGOTIATE_MESSAGE ([MS-NLMP] 2.2.1.1).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// NEGOTIATE_MESSAGE ([MS-NLMP] 2.2.1.1). Serialized by hand (the keys
+/// in this order, those of `None` left out): a VERSION is two keys.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Negotiate {
     pub flags: NegotiateFlags,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub domain: Option<Text>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub workstation: Option<Text>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<Version>,
 }
 
-/// CHALLENGE_MESSAGE ([MS-NLMP] 2.2.1.2).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+impl Serialize for Negotiate {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut st = s.serialize_struct("Negotiate", 5)?;
+        st.serialize_field("flags", &self.flags)?;
+        if let Some(d) = &self.domain {
+            st.serialize_field("domain", d)?;
+        }
+        if let Some(w) = &self.workstation {
+            st.serialize_field("workstation", w)?;
+        }
+        Version::serialize_fields(self.version.as_ref(), &mut st)?;
+        st.end()
+    }
+}
+
+/// CHALLENGE_MESSAGE ([MS-NLMP] 2.2.1.2). Serialized by hand, as
+/// [`Negotiate`]; `target_info` left out when empty.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Challenge {
     pub flags: NegotiateFlags,
     /// ServerChallenge, 8 bytes, serialized as lowercase hex.
     pub server_challenge: Octets,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub target_name: Option<Text>,
-    #[serde(skip_serializing_if = "<[AvPair]>::is_empty")]
     pub target_info: AvPairs,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<Version>,
+}
+
+impl Serialize for Challenge {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut st = s.serialize_struct("Challenge", 6)?;
+        st.serialize_field("flags", &self.flags)?;
+        st.serialize_field("server_challenge", &self.server_challenge)?;
+        if let Some(t) = &self.target_name {
+            st.serialize_field("target_name", t)?;
+        }
+        if !self.target_info.is_empty() {
+            st.serialize_field("target_info", &self.target_info)?;
+        }
+        Version::serialize_fields(self.version.as_ref(), &mut st)?;
+        st.end()
+    }
 }
 
 /// The NTLMv2_CLIENT_CHALLENGE inside an NTLMv2 response ([MS-NLMP] 2.2.2.7).
@@ -358,8 +409,9 @@ pub struct NtlmV2ClientChallenge {
     pub target_spn: Option<Text>,
 }
 
-/// AUTHENTICATE_MESSAGE ([MS-NLMP] 2.2.1.3).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// AUTHENTICATE_MESSAGE ([MS-NLMP] 2.2.1.3). Serialized by hand, as
+/// [`Negotiate`].
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Authenticate {
     pub flags: NegotiateFlags,
     pub user: Text,
@@ -369,22 +421,49 @@ pub struct Authenticate {
     pub lm_response_len: usize,
     pub nt_response_len: usize,
     /// NTProofStr of an NTLMv2 response (first 16 bytes), serialized as hex.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub nt_proof_str: Option<Octets>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ntlmv2: Option<NtlmV2ClientChallenge>,
     /// Why the NTLMv2 client challenge could not be decoded, if so.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ntlmv2_error: Option<String>,
     /// MsvAvFlags says the message carries a MIC.
     pub mic_present: bool,
     /// The MIC field, serialized as hex, when the message has room for it
     /// and it is present.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub mic: Option<Octets>,
     pub encrypted_session_key_present: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<Version>,
+}
+
+impl Serialize for Authenticate {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut st = s.serialize_struct("Authenticate", 15)?;
+        st.serialize_field("flags", &self.flags)?;
+        st.serialize_field("user", &self.user)?;
+        st.serialize_field("domain", &self.domain)?;
+        st.serialize_field("workstation", &self.workstation)?;
+        st.serialize_field("response_kind", &self.response_kind)?;
+        st.serialize_field("lm_response_len", &self.lm_response_len)?;
+        st.serialize_field("nt_response_len", &self.nt_response_len)?;
+        if let Some(p) = &self.nt_proof_str {
+            st.serialize_field("nt_proof_str", p)?;
+        }
+        if let Some(v2) = &self.ntlmv2 {
+            st.serialize_field("ntlmv2", v2)?;
+        }
+        if let Some(e) = &self.ntlmv2_error {
+            st.serialize_field("ntlmv2_error", e)?;
+        }
+        st.serialize_field("mic_present", &self.mic_present)?;
+        if let Some(m) = &self.mic {
+            st.serialize_field("mic", m)?;
+        }
+        st.serialize_field(
+            "encrypted_session_key_present",
+            &self.encrypted_session_key_present,
+        )?;
+        Version::serialize_fields(self.version.as_ref(), &mut st)?;
+        st.end()
+    }
 }
 
 /// One NTLMSSP message; serializes with a `message_type` key.

@@ -4,13 +4,17 @@
 //! the "modified" Kuznetzov variant) and pcapng (several sections, several
 //! interfaces each with its own link type, timestamp resolution and offset)
 //! from any [`Read`], streaming: a frame is handed on as soon as its record
-//! is in, so `tcpdump -w - | smbscope messages -` works.
+//! is in, so `tcpdump -w - | smbscope messages -` works. A capture
+//! compressed by gzip, zstd or lz4 is decompressed on the way in (see
+//! [`decompress`]); byte offsets are then offsets in the decompressed capture.
 //!
 //! Frames are numbered from 1 in file order, counting every packet record
 //! (pcapng EPB and SPB), like Wireshark's `frame.number`.
 
+mod decompress;
 mod reader;
 
+pub use decompress::Fault;
 pub use reader::{CaptureReader, Format};
 
 use std::fmt;
@@ -105,7 +109,8 @@ pub struct Frame<'a> {
     pub data: &'a [u8],
     /// The packet's length on the wire.
     pub orig_len: u32,
-    /// Byte offset of the record in the capture file.
+    /// Byte offset of the record in the capture file (in the decompressed
+    /// capture, when the file is compressed).
     pub offset: u64,
 }
 
@@ -116,12 +121,26 @@ pub enum CaptureError {
         offset: u64,
         source: std::io::Error,
     },
-    /// The first bytes are neither a pcap nor a pcapng header.
+    /// The compressed data of a compressed capture cannot be decompressed
+    /// further (`fault`: cut short, corrupt, or unreadable): `offset` is how
+    /// many decompressed bytes came before, `source` the decompressor's
+    /// complaint (or the read error).
+    Decompress {
+        compressor: Compressor,
+        offset: u64,
+        frame: u64,
+        fault: Fault,
+        source: std::io::Error,
+    },
+    /// The first bytes are neither a pcap nor a pcapng header (those of the
+    /// decompressed data, when `compressed`).
     NotACapture {
         magic: [u8; 4],
         len: usize,
         /// What the file is, when its first bytes say (see [`OtherFormat::of`]).
         format: Option<OtherFormat>,
+        /// The compressor of the file, whose output is not a capture.
+        compressed: Option<Compressor>,
     },
     /// The file header (classic pcap) or the first section header block
     /// (pcapng) is cut short: nothing of the capture can be read.
@@ -139,6 +158,8 @@ pub enum CaptureError {
         offset: u64,
         frame: u64,
         what: String,
+        /// The file's compressor: `offset` is in the decompressed capture.
+        compressed: Option<Compressor>,
     },
     /// The file ends inside a record.
     Truncated {
@@ -146,7 +167,22 @@ pub enum CaptureError {
         frame: u64,
         needed: u64,
         have: u64,
+        /// The file's compressor: `offset` is in the decompressed capture.
+        compressed: Option<Compressor>,
     },
+}
+
+/// "byte N" of a capture, "byte N of the decompressed capture" of a
+/// compressed one, in error messages.
+struct At(u64, Option<Compressor>);
+
+impl fmt::Display for At {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.1 {
+            None => write!(f, "byte {}", self.0),
+            Some(_) => write!(f, "byte {} of the decompressed capture", self.0),
+        }
+    }
 }
 
 impl CaptureError {
@@ -154,6 +190,7 @@ impl CaptureError {
     pub fn offset(&self) -> u64 {
         match self {
             CaptureError::Io { offset, .. }
+            | CaptureError::Decompress { offset, .. }
             | CaptureError::Corrupt { offset, .. }
             | CaptureError::Truncated { offset, .. } => *offset,
             CaptureError::NotACapture { .. }
@@ -166,9 +203,9 @@ impl CaptureError {
     /// the error names one.
     pub fn frame(&self) -> Option<u64> {
         match self {
-            CaptureError::Corrupt { frame, .. } | CaptureError::Truncated { frame, .. } => {
-                Some(*frame)
-            }
+            CaptureError::Corrupt { frame, .. }
+            | CaptureError::Truncated { frame, .. }
+            | CaptureError::Decompress { frame, .. } => Some(*frame),
             _ => None,
         }
     }
@@ -180,6 +217,44 @@ impl fmt::Display for CaptureError {
             CaptureError::Io { offset, source } => {
                 write!(f, "read error at byte {offset}: {source}")
             }
+            CaptureError::Decompress {
+                compressor,
+                offset,
+                frame,
+                fault,
+                source,
+            } => {
+                let name = compressor.name();
+                let at = At(*offset, Some(*compressor));
+                match fault {
+                    Fault::Cut => write!(
+                        f,
+                        "the {name} data ends early, at {at} (frame {frame}): {name}: {source}"
+                    ),
+                    Fault::Corrupt => write!(
+                        f,
+                        "the {name} data is corrupt at {at} (frame {frame}): {name}: {source}"
+                    ),
+                    Fault::Read => write!(
+                        f,
+                        "read error in the {name} data at {at} (frame {frame}): {source}"
+                    ),
+                    Fault::WindowTooLarge => write!(
+                        f,
+                        "the {name} data needs a window over {} MiB (zstd --long or \
+                         --ultra), more than smbscope gives it, at {at} (frame {frame}): \
+                         {name}: {source}; decompress it on the way in \
+                         (zstd -dc --long=31 FILE | smbscope -)",
+                        1u32 << (decompress::ZSTD_WINDOW_LOG_MAX - 20)
+                    ),
+                }
+            }
+            CaptureError::NotACapture {
+                compressed: Some(c),
+                format,
+                magic,
+                len,
+            } => f.write_str(&not_a_capture_inside(*c, *format, magic, *len, "the file")),
             CaptureError::NotACapture {
                 format: Some(other),
                 ..
@@ -222,18 +297,22 @@ impl fmt::Display for CaptureError {
                 offset,
                 frame,
                 what,
+                compressed,
             } => {
-                write!(f, "corrupt record at byte {offset} (frame {frame}): {what}")
+                let at = At(*offset, *compressed);
+                write!(f, "corrupt record at {at} (frame {frame}): {what}")
             }
             CaptureError::Truncated {
                 offset,
                 frame,
                 needed,
                 have,
+                compressed,
             } => write!(
                 f,
-                "capture ends inside a record at byte {offset} (frame {frame}): \
-                 the record needs {needed} bytes, {have} are present"
+                "capture ends inside a record at {} (frame {frame}): \
+                 the record needs {needed} bytes, {have} are present",
+                At(*offset, *compressed)
             ),
         }
     }
@@ -247,8 +326,15 @@ impl CaptureError {
         match self {
             CaptureError::NotACapture {
                 format: Some(other),
+                compressed: None,
                 ..
             } => format!("not a pcap or pcapng capture: {}", other.advice(file)),
+            CaptureError::NotACapture {
+                compressed: Some(c),
+                format,
+                magic,
+                len,
+            } if file == "-" => not_a_capture_inside(*c, *format, magic, *len, "the input"),
             e => e.to_string(),
         }
     }
@@ -256,13 +342,40 @@ impl CaptureError {
 
 impl std::error::Error for CaptureError {}
 
+/// Why a compressed `subject` ("the file", "the input") is not a capture:
+/// its decompressed bytes, of which `len` came (the first four in
+/// `magic`), are `format` or nothing known.
+fn not_a_capture_inside(
+    c: Compressor,
+    format: Option<OtherFormat>,
+    magic: &[u8; 4],
+    len: usize,
+    subject: &str,
+) -> String {
+    let holds = match (format, len) {
+        (Some(other), _) => format!("is {}", other.what()),
+        (None, 0) => "is empty".to_string(),
+        (None, n) if n < 4 => format!("is only {n} byte(s) ({})", hex(&magic[..n])),
+        (None, _) => format!(
+            "starts with {} (pcap starts with d4c3b2a1 or a1b2c3d4, pcapng with 0a0d0d0a)",
+            hex(magic)
+        ),
+    };
+    format!(
+        "not a pcap or pcapng capture: {subject} is {}-compressed, and what it holds {holds}",
+        c.name()
+    )
+}
+
 /// A file users hand over for a capture that smbscope does not read, known
 /// by its first bytes, with what to do about it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum OtherFormat {
-    /// A compressed capture, `tcpdump -w - | gzip` or a `.pcap.zst`
-    /// download (tshark reads gzip, zstd and lz4 as they are), known by its
-    /// compressor's magic number.
+    /// A compressed file, known by its compressor's magic number: a
+    /// `.pcap.gz`, `.zst` or `.lz4` (which the capture reader decompresses,
+    /// see [`decompress`]; this is what such a file holds when that is
+    /// compressed again), or a `.pcap.xz` or `.bz2`, which it does not read
+    /// (nor does tshark).
     Compressed(Compressor),
     /// A zip archive (APPNOTE.TXT 4.3.7: a local file header, signature
     /// 0x04034b50), a capture attached to a ticket.
@@ -301,7 +414,7 @@ pub enum Compressor {
 
 impl Compressor {
     /// Its name, as in "gzip-compressed".
-    fn name(self) -> &'static str {
+    pub fn name(self) -> &'static str {
         match self {
             Compressor::Gzip => "gzip",
             Compressor::Zstd => "zstd",
@@ -330,6 +443,9 @@ impl OtherFormat {
     /// What the first bytes of a file (up to [`OTHER_FORMAT_HEAD`]) say it is.
     pub fn of(head: &[u8]) -> Option<OtherFormat> {
         match head {
+            [0x50..=0x5f, 0x2a, 0x4d, 0x18, ..] => return Self::after_skippable_frames(head),
+            // The legacy LZ4 frame (`lz4 -l`).
+            [0x02, 0x21, 0x4c, 0x18, ..] => return Some(OtherFormat::Compressed(Compressor::Lz4)),
             [0x1f, 0x8b, 0x08, ..] => return Some(OtherFormat::Compressed(Compressor::Gzip)),
             [0x28, 0xb5, 0x2f, 0xfd, ..] => return Some(OtherFormat::Compressed(Compressor::Zstd)),
             [0xfd, b'7', b'z', b'X', b'Z', 0x00, ..] => {
@@ -356,6 +472,39 @@ impl OtherFormat {
             && matches!(head.get(0x4a), Some(1 | 2))
             && head.get(0x4e..0x50) == Some(&[0, 0][..]);
         etl.then_some(OtherFormat::Etl)
+    }
+
+    /// What a file that starts with skippable frames is: zstd-compressed
+    /// when a zstd frame follows them within `head`. A skippable frame
+    /// (magic 0x184D2A50 to 0x184D2A5F, little-endian, then its length;
+    /// RFC 8878 3.1.2) starts every file pzstd writes. LZ4 frame files may
+    /// have them too, but lz4_flex does not read them: such a file is left
+    /// unknown.
+    fn after_skippable_frames(mut head: &[u8]) -> Option<OtherFormat> {
+        for _ in 0..16 {
+            match head {
+                [0x50..=0x5f, 0x2a, 0x4d, 0x18, a, b, c, d, rest @ ..] => {
+                    let len = u32::from_le_bytes([*a, *b, *c, *d]) as usize;
+                    head = rest.get(len..)?;
+                }
+                [0x28, 0xb5, 0x2f, 0xfd, ..] => {
+                    return Some(OtherFormat::Compressed(Compressor::Zstd))
+                }
+                _ => return None,
+            }
+        }
+        None
+    }
+
+    /// What it is, in a few words: "xz-compressed", "a zip archive".
+    pub fn what(self) -> String {
+        match self {
+            OtherFormat::Compressed(c) => format!("{}-compressed", c.name()),
+            OtherFormat::Zip => "a zip archive".to_string(),
+            OtherFormat::Snoop => "a Sun snoop capture".to_string(),
+            OtherFormat::NetMon => "a Microsoft Network Monitor capture".to_string(),
+            OtherFormat::Etl => "a Windows event trace (ETL)".to_string(),
+        }
     }
 
     /// What it is and what to do, for the error message about `file` (the

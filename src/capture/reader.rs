@@ -4,7 +4,10 @@ use std::io::{ErrorKind, Read};
 
 use pcap_parser::pcapng::{parse_interfacedescriptionblock_be, parse_interfacedescriptionblock_le};
 
-use super::{hex, CaptureError, Frame, LinkType, OtherFormat, Timestamp, OTHER_FORMAT_HEAD};
+use super::decompress::Source;
+use super::{
+    hex, CaptureError, Compressor, Frame, LinkType, OtherFormat, Timestamp, OTHER_FORMAT_HEAD,
+};
 
 /// Records larger than this are taken as corrupt, whatever the header says.
 const MAX_RECORD: usize = 64 << 20;
@@ -47,15 +50,18 @@ struct Interface {
     offset_secs: i64,
 }
 
-/// Reads frames one at a time from a pcap or pcapng byte stream.
-pub struct CaptureReader<R> {
-    src: R,
+/// Reads frames one at a time from a pcap or pcapng byte stream, or from
+/// one compressed by gzip, zstd or lz4 (decompressed on the way in).
+pub struct CaptureReader<R: Read> {
+    src: Source<R>,
     buf: Vec<u8>,
     pos: usize,
     end: usize,
     eof: bool,
-    /// File offset of `buf[0]`.
+    /// File offset of `buf[0]` (in the decompressed capture when compressed).
     base: u64,
+    /// The input's compressor, when it is decompressed on the way in.
+    compressed: Option<Compressor>,
     frames: u64,
     format: Format,
     /// Classic pcap: the file's link type and snaplen.
@@ -99,15 +105,18 @@ fn record_header(h: &[u8; 16], be: bool) -> [u32; 4] {
 }
 
 impl<R: Read> CaptureReader<R> {
-    /// Reads the file header and prepares to read frames.
+    /// Reads the file header and prepares to read frames; a compressed
+    /// input (gzip, zstd, lz4: known by its magic number) is decompressed
+    /// first.
     pub fn new(src: R) -> Result<Self, CaptureError> {
         let mut r = CaptureReader {
-            src,
+            src: Source::Plain(src),
             buf: vec![0; CHUNK],
             pos: 0,
             end: 0,
             eof: false,
             base: 0,
+            compressed: None,
             frames: 0,
             format: Format::PcapNg,
             link_type: LinkType::ETHERNET,
@@ -116,6 +125,29 @@ impl<R: Read> CaptureReader<R> {
             interfaces: Vec::new(),
             link_types_seen: Vec::new(),
         };
+        // Enough for a compressor's magic number after pzstd's skippable
+        // frame (12 bytes); a capture's header is longer anyway.
+        r.fill(16)?;
+        if let Some(c) = Source::<R>::compressor_of(&r.buf[r.pos..r.end]) {
+            r.decompress(c)?;
+        }
+        r.read_file_header()?;
+        Ok(r)
+    }
+
+    /// Reads on from the decompressed bytes of the input, from the start:
+    /// the bytes read so far go back to the decompressor.
+    fn decompress(&mut self, c: Compressor) -> Result<(), CaptureError> {
+        let head = self.buf[self.pos..self.end].to_vec();
+        self.compressed = Some(c);
+        (self.pos, self.end, self.base, self.eof) = (0, 0, 0, false);
+        self.src.decompress(c, head).map_err(|e| self.read_error(e))
+    }
+
+    /// Reads the pcap file header, or checks the first pcapng section
+    /// header block.
+    fn read_file_header(&mut self) -> Result<(), CaptureError> {
+        let r = self;
         if !r.fill(4)? {
             let len = r.end - r.pos;
             let mut magic = [0u8; 4];
@@ -124,6 +156,7 @@ impl<R: Read> CaptureReader<R> {
                 magic,
                 len,
                 format: None,
+                compressed: r.compressed,
             });
         }
         let head = [r.buf[0], r.buf[1], r.buf[2], r.buf[3]];
@@ -135,7 +168,7 @@ impl<R: Read> CaptureReader<R> {
             // is not a capture, rather than one damaged after its start;
             // next_frame reads it like any block.
             r.check_first_section_header()?;
-            return Ok(r);
+            return Ok(());
         }
         let big_endian = match (le, be) {
             (PCAP_MAGIC_US | PCAP_MAGIC_NS | PCAP_MAGIC_MODIFIED, _) => false,
@@ -148,6 +181,7 @@ impl<R: Read> CaptureReader<R> {
                     magic: head,
                     len: 4,
                     format: OtherFormat::of(&r.buf[r.pos..r.end]),
+                    compressed: r.compressed,
                 });
             }
         };
@@ -169,7 +203,7 @@ impl<R: Read> CaptureReader<R> {
         };
         r.note_link_type(r.link_type);
         r.pos += 24;
-        Ok(r)
+        Ok(())
     }
 
     /// The pcapng section header block the input starts with is whole,
@@ -230,9 +264,15 @@ impl<R: Read> CaptureReader<R> {
         self.frames
     }
 
-    /// The file offset of the next unread byte.
+    /// The file offset of the next unread byte (in the decompressed capture
+    /// when the input is compressed).
     pub fn offset(&self) -> u64 {
         self.base + self.pos as u64
+    }
+
+    /// The input's compressor, when it was decompressed on the way in.
+    pub fn compressed(&self) -> Option<Compressor> {
+        self.compressed
     }
 
     fn note_link_type(&mut self, lt: LinkType) {
@@ -249,6 +289,7 @@ impl<R: Read> CaptureReader<R> {
             frame: self.frames + 1,
             needed: needed as u64,
             have: (self.end - self.pos) as u64,
+            compressed: self.compressed,
         }
     }
 
@@ -283,15 +324,28 @@ impl<R: Read> CaptureReader<R> {
                 Ok(0) => self.eof = true,
                 Ok(n) => self.end += n,
                 Err(e) if e.kind() == ErrorKind::Interrupted => {}
-                Err(e) => {
-                    return Err(CaptureError::Io {
-                        offset: self.base + self.end as u64,
-                        source: e,
-                    })
-                }
+                Err(e) => return Err(self.read_error(e)),
             }
         }
         Ok(self.end >= need)
+    }
+
+    /// A read of the input that failed: an I/O error, or the decompressor's
+    /// complaint, after the bytes read so far.
+    #[cold]
+    #[inline(never)]
+    fn read_error(&self, source: std::io::Error) -> CaptureError {
+        let offset = self.base + self.end as u64;
+        match self.compressed {
+            None => CaptureError::Io { offset, source },
+            Some(compressor) => CaptureError::Decompress {
+                compressor,
+                offset,
+                frame: self.frames + 1,
+                fault: self.src.fault(&source),
+                source,
+            },
+        }
     }
 
     /// The next frame, `Ok(None)` at a clean end of input. Inlined: a
@@ -446,6 +500,7 @@ impl<R: Read> CaptureReader<R> {
             offset: self.offset(),
             frame: self.frames + 1,
             what,
+            compressed: self.compressed,
         }
     }
 
@@ -748,6 +803,7 @@ mod tests {
                 frame: 1,
                 needed: 20,
                 have: 18,
+                compressed: None,
             }) => {}
             other => panic!("{other:?}"),
         }
@@ -881,6 +937,21 @@ mod tests {
             of(&[0x04, 0x22, 0x4d, 0x18, 0x64, 0x40]),
             compressed(Compressor::Lz4)
         );
+        // `lz4 -l` (legacy frame), and pzstd (1.5.4), whose files start
+        // with a skippable frame of 4 bytes before the first zstd frame:
+        // known when the head reaches that frame.
+        assert_eq!(
+            of(&[0x02, 0x21, 0x4c, 0x18, 0x52, 0x0e]),
+            compressed(Compressor::Lz4)
+        );
+        let pzstd = [
+            0x50, 0x2a, 0x4d, 0x18, 0x04, 0, 0, 0, 0xac, 0x23, 0, 0, 0x28, 0xb5, 0x2f, 0xfd,
+        ];
+        assert_eq!(of(&pzstd), compressed(Compressor::Zstd));
+        assert_eq!(of(&pzstd[..15]), None);
+        let mut longer = pzstd;
+        longer[4] = 5;
+        assert_eq!(of(&longer), None);
         assert_eq!(of(b"PK\x03\x04\x14\x00"), Some(OtherFormat::Zip));
         assert_eq!(
             of(b"snoop\x00\x00\x00\x00\x00\x00\x02"),
@@ -1045,6 +1116,42 @@ mod tests {
                 }
                 _ => Ok(0),
             }
+        }
+    }
+
+    /// A compressed sample read one byte at a time, as from a slow pipe,
+    /// gives the frames of the sample: compressed by the real tools (gzip,
+    /// zstd, pzstd with its skippable frame first, lz4), which .ci/run
+    /// installs.
+    #[test]
+    fn compressed_input_read_a_byte_at_a_time() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/samples/krb5-ap-skew.pcap");
+        let raw = std::fs::read(path).expect("sample");
+        let frames = |src: &mut dyn Read| -> Vec<(u64, Vec<u8>, u64)> {
+            let mut r = CaptureReader::new(src).expect("capture");
+            let mut v = Vec::new();
+            while let Some(f) = r.next_frame().expect("frame") {
+                v.push((f.number, f.data.to_vec(), f.offset));
+            }
+            v
+        };
+        let want = frames(&mut &raw[..]);
+        assert!(want.len() > 50);
+        for (tool, args, c) in [
+            ("gzip", &["-c"][..], Compressor::Gzip),
+            ("zstd", &["-q", "-c"], Compressor::Zstd),
+            ("pzstd", &["-q", "-c"], Compressor::Zstd),
+            ("lz4", &["-q", "-c"], Compressor::Lz4),
+        ] {
+            let out = std::process::Command::new(tool)
+                .args(args)
+                .arg(path)
+                .output()
+                .unwrap_or_else(|e| panic!("{tool}: {e} (.ci/run installs it)"));
+            assert!(out.status.success(), "{tool}");
+            assert_eq!(frames(&mut Trickle(&out.stdout)), want, "{tool}");
+            let r = CaptureReader::new(Trickle(&out.stdout)).expect("capture");
+            assert_eq!(r.compressed(), Some(c));
         }
     }
 

@@ -163,6 +163,13 @@ pub fn scoped(model: &Model, d: &Diagnosis, filter: &Filter) -> (Model, Diagnosi
     // the checks do not use them, and none may follow them here.
     for c in &mut m.connections {
         c.session_indexes.clear();
+        // Whose a session is that the capture does not show logging on is
+        // not known: --user cannot tell it is the user's, nor that it is
+        // not, and the checks cannot tell on it, as without its messages.
+        if filter.user.is_some() && c.unseen_setup_messages > 0 {
+            c.unseen_setup_sessions.clear();
+            c.unseen_setup_untracked = true;
+        }
     }
     let findings: Vec<crate::diagnose::Finding> = filter
         .findings(&d.findings, model)
@@ -305,8 +312,12 @@ fn evaluate_all(p: &Policy, model: &Model, d: &Diagnosis) -> Vec<CheckResult> {
     for x in &p.require {
         v.push(rules::require(model, &x.to_ascii_lowercase()));
     }
+    // A code in any case, with spaces around it (` attack.`, `ATTACK.`),
+    // is the code as the findings table spells it: one check, whatever the
+    // spelling, named so (an unknown one was refused by `validate`).
     for x in &p.deny_finding {
-        v.push(rules::deny_finding(d, &x.to_ascii_lowercase()));
+        let pattern = rules::finding_pattern(x).unwrap_or_else(|_| x.to_ascii_lowercase());
+        v.push(rules::deny_finding(d, &pattern));
     }
     v
 }

@@ -2,7 +2,9 @@
 
 use crate::diagnose::{Diagnosis, Finding, Severity};
 use crate::ntstatus::{self, NtStatus};
-use crate::session::{Connection, Encryption, Model, Outcome, Session, MECHANISM_NTLM};
+use crate::session::{
+    Connection, Encryption, HexId, Model, Outcome, Session, UnseenSetup, MECHANISM_NTLM,
+};
 
 use super::{CheckOutcome, CheckResult};
 
@@ -565,8 +567,8 @@ pub fn expect_mechanism(model: &Model, wanted: &str) -> CheckResult {
         .iter()
         .filter(|s| s.mechanism.is_some())
         .collect();
+    let unknown = mechanisms_unknown(model);
     if with.is_empty() {
-        let unknown = unknowns(model, mechanism_unknown);
         if !unknown.is_empty() {
             return cannot_tell(name, &some(unknown));
         }
@@ -580,9 +582,12 @@ pub fn expect_mechanism(model: &Model, wanted: &str) -> CheckResult {
         })
         .map(|s| format!("{} used {}", describe(s), s.mechanism.unwrap_or("?")))
         .collect();
-    let unknown = unknowns(model, mechanism_unknown);
     if !bad.is_empty() {
-        result(name, false, some(bad))
+        let mut t = some(bad);
+        if !unknown.is_empty() {
+            t.push_str(&format!("; cannot tell for {} more", unknown.len()));
+        }
+        result(name, false, t)
     } else if !unknown.is_empty() {
         cannot_tell(name, &some(unknown))
     } else {
@@ -592,6 +597,20 @@ pub fn expect_mechanism(model: &Model, wanted: &str) -> CheckResult {
         };
         result(name, true, format!("{} session(s), all {all}", with.len()))
     }
+}
+
+/// The sessions whose mechanism the capture does not show: those whose
+/// SESSION_SETUP it cut ([`mechanism_unknown`]), and those whose
+/// SESSION_SETUP it lacks (set up before it began, or in a part it lost),
+/// which its other messages do not tell.
+fn mechanisms_unknown(model: &Model) -> Vec<String> {
+    let mut v = unknowns(model, mechanism_unknown);
+    v.extend(untracked_setups(model));
+    v.extend(
+        pre_capture(model)
+            .map(|(c, u)| format!("{}, so its mechanism is not known", pre_capture_place(c, u))),
+    );
+    v
 }
 
 /// What the capture shows of a session's signing, and whether that makes
@@ -611,7 +630,7 @@ pub fn signing_seen(model: &Model, s: &Session) -> (bool, String) {
         if let Some(f) = s.first_unsigned_frame {
             t.push_str(&format!("; the first unsigned: frame {f}"));
         }
-        t.push_str(&compressed_unchecked(s));
+        t.push_str(&compressed_unchecked(s.compressed_after_setup));
         return (ok, t);
     }
     let n = model
@@ -641,7 +660,7 @@ pub fn signing_seen(model: &Model, s: &Session) -> (bool, String) {
         None if n.is_some() => t.push_str("; neither side required signing in NEGOTIATE"),
         None => t.push_str("; no NEGOTIATE in the capture to show signing required"),
     }
-    t.push_str(&compressed_unchecked(s));
+    t.push_str(&compressed_unchecked(s.compressed_after_setup));
     (ok, t)
 }
 
@@ -649,8 +668,8 @@ pub fn signing_seen(model: &Model, s: &Session) -> (bool, String) {
 /// compression transforms after the setup, whose SMB2 header (its signing
 /// flag, its SessionId) is compressed ([`Session::compressed_after_setup`]);
 /// empty without any.
-fn compressed_unchecked(s: &Session) -> String {
-    match s.compressed_after_setup {
+fn compressed_unchecked(compressed: u64) -> String {
+    match compressed {
         0 => String::new(),
         n => format!(
             "; {n} compressed message(s) on its connection could not be checked (the SMB2 header inside is compressed, not decompressed here)"
@@ -795,10 +814,15 @@ fn offenders(model: &Model, f: impl Fn(&Session) -> bool, what: &str) -> Vec<Str
 /// the capture ([`Connection::unseen_setup_messages`]), SMB1 ones only
 /// with `smb1`: how it logged on is not known.
 fn unseen_setups(model: &Model, smb1: bool) -> Vec<String> {
+    unseen_setup_lines(model, |c| !smb1 || c.unseen_setup_smb1)
+}
+
+/// [`unseen_setups`] of the connections `keep` keeps.
+fn unseen_setup_lines(model: &Model, keep: impl Fn(&Connection) -> bool) -> Vec<String> {
     model
         .connections
         .iter()
-        .filter(|c| c.unseen_setup_messages > 0 && (!smb1 || c.unseen_setup_smb1))
+        .filter(|c| c.unseen_setup_messages > 0 && keep(c))
         .map(|c| {
             format!(
                 "stream {}: {} server message(s) of a session whose SESSION_SETUP the capture lacks (the first: frame {})",
@@ -808,6 +832,141 @@ fn unseen_setups(model: &Model, smb1: bool) -> Vec<String> {
             )
         })
         .collect()
+}
+
+/// The sessions whose SESSION_SETUP the capture lacks that the server
+/// answered for ([`UnseenSetup::shown_frame`]), on connections whose such
+/// sessions are all followed (not [`Connection::unseen_setup_untracked`]).
+fn pre_capture(model: &Model) -> impl Iterator<Item = (&Connection, &UnseenSetup)> {
+    model
+        .connections
+        .iter()
+        .filter(|c| !c.unseen_setup_untracked)
+        .flat_map(|c| {
+            c.unseen_setup_sessions
+                .iter()
+                .filter(|u| u.shown_frame.is_some())
+                .map(move |u| (c, u))
+        })
+}
+
+/// The connections whose sessions without a SESSION_SETUP in the capture
+/// are not all followed ([`Connection::unseen_setup_untracked`]): as
+/// [`unseen_setups`] says them, a check of what those sessions are
+/// cannot tell.
+fn untracked_setups(model: &Model) -> Vec<String> {
+    unseen_setup_lines(model, |c| c.unseen_setup_untracked)
+}
+
+/// "session 0x3c231cc0 (stream 0, frames 2-53), its SESSION_SETUP not in
+/// the capture".
+fn pre_capture_place(c: &Connection, u: &UnseenSetup) -> String {
+    let frames = if u.first_frame == u.last_frame {
+        format!("frame {}", u.first_frame)
+    } else {
+        format!("frames {}-{}", u.first_frame, u.last_frame)
+    };
+    format!(
+        "session {} (stream {}, {frames}), its SESSION_SETUP not in the capture",
+        HexId(u.session_id),
+        c.stream
+    )
+}
+
+/// Why a session whose SESSION_SETUP the capture lacks cannot be judged:
+/// no message of it was counted.
+const NONE_COUNTED: &str = "none of its messages counted (only what may go unsigned in a signed session: interim responses, CANCEL requests, notifications)";
+
+/// What a session whose SESSION_SETUP the capture lacks shows of its
+/// signing, as [`signing_seen`] for one set up in it: "4 of 24 message(s)
+/// of it seen signed; the first unsigned: frame 14". Err (cannot tell)
+/// when no message of it was counted, or when every one was signed and
+/// none encrypted but the signed are TREE_CONNECT and SESSION_SETUP
+/// messages alone, which SMB 3.x signs in a session that signs nothing
+/// else ([`UnseenSetup::signed_regardless`]).
+fn pre_capture_signing(u: &UnseenSetup) -> Result<(bool, String), String> {
+    if u.messages == 0 {
+        return Err(NONE_COUNTED.to_string());
+    }
+    let mut t = format!(
+        "{} of {} message(s) of it seen signed",
+        u.signed, u.messages
+    );
+    if u.encrypted > 0 {
+        t.push_str(&format!(", {} encrypted", u.encrypted));
+    }
+    if let Some(f) = u.first_unsigned_frame {
+        t.push_str(&format!("; the first unsigned: frame {f}"));
+    }
+    t.push_str(&compressed_unchecked(u.compressed));
+    let ok = u.first_unsigned_frame.is_none();
+    if ok && u.encrypted == 0 && u.signed_regardless >= u.signed {
+        return Err(format!(
+            "{t}, but only TREE_CONNECT or SESSION_SETUP ones, which SMB 3.x signs also in a session that signs nothing else ([MS-SMB2] 3.3.5.7, 3.3.5.5.3)"
+        ));
+    }
+    Ok((ok, t))
+}
+
+/// What a session whose SESSION_SETUP the capture lacks shows of its
+/// encryption, as [`encryption_seen`]: "12 of 12 message(s) of it seen
+/// encrypted", or the first outside a TRANSFORM header. Err (cannot tell)
+/// when no message of it was counted.
+fn pre_capture_encryption(u: &UnseenSetup) -> Result<(bool, String), String> {
+    if u.messages == 0 {
+        return Err(NONE_COUNTED.to_string());
+    }
+    let mut t = format!(
+        "{} of {} message(s) of it seen encrypted",
+        u.encrypted, u.messages
+    );
+    if let Some(f) = u.first_unencrypted_frame {
+        t.push_str(&format!(
+            "; the first outside a TRANSFORM header: frame {f}"
+        ));
+    }
+    if u.compressed > 0 {
+        t.push_str(&format!(
+            "; {} compressed message(s) on its connection, not encrypted, could not be told to be its own (the SessionId inside is compressed)",
+            u.compressed
+        ));
+    }
+    Ok((u.encrypted == u.messages, t))
+}
+
+/// The sessions whose SESSION_SETUP the capture lacks, judged
+/// ([`judge_pre_capture`]): those that are ("…: 23 of 23 message(s) of it
+/// seen signed"), those that are not ("…, not signed: …"), and those it
+/// cannot tell (no message counted, or a connection whose such sessions
+/// are not all followed).
+struct PreCaptureJudged {
+    ok: Vec<String>,
+    bad: Vec<String>,
+    unknown: Vec<String>,
+}
+
+/// Judges the sessions whose SESSION_SETUP the capture lacks by `seen`
+/// ([`pre_capture_signing`], [`pre_capture_encryption`]); `not` says what
+/// one that fails is not.
+fn judge_pre_capture(
+    model: &Model,
+    not: &str,
+    seen: impl Fn(&UnseenSetup) -> Result<(bool, String), String>,
+) -> PreCaptureJudged {
+    let mut j = PreCaptureJudged {
+        ok: Vec::new(),
+        bad: Vec::new(),
+        unknown: untracked_setups(model),
+    };
+    for (c, u) in pre_capture(model) {
+        let place = pre_capture_place(c, u);
+        match seen(u) {
+            Ok((true, t)) => j.ok.push(format!("{place}: {t}")),
+            Ok((false, t)) => j.bad.push(format!("{place}, {not}: {t}")),
+            Err(why) => j.unknown.push(format!("{place}: {why}")),
+        }
+    }
+    j
 }
 
 pub fn deny(model: &Model, what: &str) -> CheckResult {
@@ -867,14 +1026,38 @@ pub fn deny(model: &Model, what: &str) -> CheckResult {
         _ => Vec::new(),
     };
     // A session of the capture that it does not show logging on: a deny of
-    // how sessions logged on, or of what they are (guest, unsigned), cannot
-    // pass on it. A password goes in clear in SMB1 only.
+    // how sessions logged on, or of what they are (guest, anonymous),
+    // cannot pass on it. A password goes in clear in SMB1 only. Whether
+    // such a session is signed or encrypted, the capture shows: its
+    // messages are judged as a session's after its setup.
+    let mut pre = None;
     match what {
         "plaintext" => unknown.extend(unseen_setups(model, true)),
         "smb1" | "smb2" => {}
+        "unsigned" => {
+            pre = Some(judge_pre_capture(
+                model,
+                "neither signed nor encrypted",
+                pre_capture_signing,
+            ))
+        }
+        "unencrypted" => {
+            pre = Some(judge_pre_capture(
+                model,
+                "not encrypted",
+                pre_capture_encryption,
+            ))
+        }
         _ => unknown.extend(unseen_setups(model, false)),
     }
-    let bad: Vec<String> = match what {
+    let (pre_ok, pre_bad) = match pre {
+        Some(j) => {
+            unknown.extend(j.unknown);
+            (j.ok, j.bad)
+        }
+        None => (Vec::new(), Vec::new()),
+    };
+    let mut bad: Vec<String> = match what {
         "ntlmv1" => offenders(
             model,
             |s| matches!(s.ntlm_response, Some("NTLMv1" | "NTLMv1-ESS")),
@@ -980,6 +1163,7 @@ pub fn deny(model: &Model, what: &str) -> CheckResult {
             .collect(),
         _ => vec![format!("unknown deny {what:?}")],
     };
+    bad.extend(pre_bad);
     if !bad.is_empty() {
         let mut t = some(bad);
         if !unknown.is_empty() {
@@ -990,20 +1174,24 @@ pub fn deny(model: &Model, what: &str) -> CheckResult {
     if !unknown.is_empty() {
         return cannot_tell(name, &some(unknown));
     }
-    result(
-        name,
-        true,
-        format!(
-            "none in {} session(s), {} connection(s)",
-            model.sessions.len(),
-            model.connections.len()
-        ),
-    )
+    let mut t = format!(
+        "none in {} session(s), {} connection(s)",
+        model.sessions.len(),
+        model.connections.len()
+    );
+    if !pre_ok.is_empty() {
+        t.push_str(&format!(
+            ", nor in {} session(s) whose SESSION_SETUP the capture lacks: {}",
+            pre_ok.len(),
+            some(pre_ok)
+        ));
+    }
+    result(name, true, t)
 }
 
 /// A `--deny-finding` pattern: a finding code of the table
 /// ([`crate::diagnose::codes::CODES`]) or a prefix of some ending in a dot
-/// (`attack.`), any case, as given in lower case.
+/// (`attack.`), any case, spaces around it: trimmed, in lower case.
 pub fn finding_pattern(p: &str) -> Result<String, String> {
     let p = p.trim().to_ascii_lowercase();
     let codes = crate::diagnose::codes::CODES;
@@ -1072,21 +1260,25 @@ pub fn deny_finding(d: &Diagnosis, pattern: &str) -> CheckResult {
 }
 
 /// `require signing` / `require encryption`: every established session
-/// passes `seen` (whose text says what the capture shows), at least one;
-/// with none, nothing to check (a failure still, told apart in the JSON).
+/// passes `seen` (whose text says what the capture shows), and every
+/// session whose SESSION_SETUP the capture lacks passes `pre` (judged by
+/// its messages, [`judge_pre_capture`]), at least one; with none, nothing
+/// to check (a failure still, told apart in the JSON).
 fn every_established(
     model: &Model,
     name: String,
     all_are: &str,
     not: &str,
     seen: impl Fn(&Session) -> (bool, String),
+    pre: impl Fn(&UnseenSetup) -> Result<(bool, String), String>,
 ) -> CheckResult {
     let est: Vec<&Session> = model
         .sessions
         .iter()
         .filter(|s| s.outcome.established())
         .collect();
-    if est.is_empty() {
+    let pre = judge_pre_capture(model, not, pre);
+    if est.is_empty() && pre.ok.is_empty() && pre.bad.is_empty() && pre.unknown.is_empty() {
         let tried = model.sessions.len();
         return CheckResult {
             name,
@@ -1104,34 +1296,53 @@ fn every_established(
             (ok, describe(s), text)
         })
         .collect();
-    let bad: Vec<String> = seen
+    let mut bad: Vec<String> = seen
         .iter()
         .filter(|x| !x.0)
         .map(|x| format!("{} {not}: {}", x.1, x.2))
         .collect();
+    bad.extend(pre.bad);
     if !bad.is_empty() {
-        return result(name, false, some(bad));
+        let mut t = some(bad);
+        if !pre.unknown.is_empty() {
+            t.push_str(&format!("; cannot tell for {} more", pre.unknown.len()));
+        }
+        return result(name, false, t);
     }
-    let all: Vec<String> = seen
+    if !pre.unknown.is_empty() {
+        return cannot_tell(name, &some(pre.unknown));
+    }
+    let mut all: Vec<String> = seen
         .into_iter()
         .map(|x| format!("{}: {}", x.1, x.2))
         .collect();
+    all.extend(pre.ok);
     result(
         name,
         true,
-        format!("{} session(s), all {all_are}: {}", est.len(), some(all)),
+        format!("{} session(s), all {all_are}: {}", all.len(), some(all)),
     )
 }
 
 pub fn require(model: &Model, what: &str) -> CheckResult {
     let name = format!("require {what}");
     match what {
-        "signing" => every_established(model, name, "signed or encrypted", "not signed", |s| {
-            signing_seen(model, s)
-        }),
-        "encryption" => {
-            every_established(model, name, "encrypted", "not encrypted", encryption_seen)
-        }
+        "signing" => every_established(
+            model,
+            name,
+            "signed or encrypted",
+            "not signed",
+            |s| signing_seen(model, s),
+            pre_capture_signing,
+        ),
+        "encryption" => every_established(
+            model,
+            name,
+            "encrypted",
+            "not encrypted",
+            encryption_seen,
+            pre_capture_encryption,
+        ),
         "kerberos" => {
             let mut r = expect_mechanism(model, "kerberos");
             r.name = name;

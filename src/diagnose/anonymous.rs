@@ -16,6 +16,7 @@ use std::net::SocketAddr;
 use crate::ntstatus::NtStatus;
 use crate::session::token::concat;
 use crate::session::{Model, Outcome, Session};
+use crate::smb2::session_setup::SessionFlags;
 use crate::tcp::hash::KeyedHashMap;
 
 use super::group::{groups, Group};
@@ -62,7 +63,7 @@ fn accepted(model: &Model, out: &mut Sink) {
         out.push(
             Draft::new(Severity::Info, "session.anonymous", title)
                 .explain(why)
-                .next("If the user expected their own identity, check that the client was given credentials (smbclient -U, mount -o username=).")
+                .next(format!("If the user expected their own identity, check that the client was given credentials ({}).", credentials_step(s)))
                 .covers(g.covers())
                 .frames(g.frames())
                 .session(s.session_id)
@@ -151,11 +152,101 @@ fn refused(model: &Model, out: &mut Sink) {
     }
     let own = OwnLogons::new(model);
     for g in &groups {
-        push_refused(g, own.first(g.first().client.ip(), g.first().server), out);
+        let causes = refusal_causes(model, g.first());
+        let own = own.first(g.first().client.ip(), g.first().server);
+        push_refused(g, own, &causes, out);
     }
 }
 
-fn push_refused(g: &Group<'_>, own: Option<&Session>, out: &mut Sink) {
+/// Why a server refuses anonymous logons, as far as the capture allows.
+/// Policy always; signing only where the NEGOTIATE response of the
+/// logon's connection says SIGNING_REQUIRED (smbd exempts anonymous and
+/// guest sessions from signing, smb2_sesssetup.c "force no signing", so a
+/// server that does not even require it cannot refuse for it); encryption
+/// unless a session of this server was set up without it (smbd refuses
+/// every anonymous logon when 'server smb encrypt = required', and sets up
+/// no session without encryption then).
+struct Causes {
+    /// For the explanation: "A server refuses them by policy, ...".
+    why: String,
+    /// For the step: "anonymous access restricted, ...".
+    settings: &'static str,
+}
+
+fn refusal_causes(model: &Model, s: &Session) -> Causes {
+    let signing = model
+        .connection(s.stream)
+        .and_then(|c| c.negotiate.as_ref())
+        .is_some_and(|n| n.server_signing_required);
+    let set_up = |o: &&Session| {
+        o.server == s.server
+            && matches!(
+                o.outcome,
+                Outcome::Success | Outcome::Guest | Outcome::Anonymous
+            )
+    };
+    let encrypted = model.sessions.iter().filter(set_up).find(|o| {
+        o.session_flags.contains(SessionFlags::ENCRYPT_DATA) || o.encrypted_after_setup > 0
+    });
+    let clear = model.sessions.iter().filter(set_up).find(|o| {
+        o.messages_after_setup > 0
+            && o.encrypted_after_setup == 0
+            && !o.session_flags.contains(SessionFlags::ENCRYPT_DATA)
+    });
+    const NO_KEY: &str = "which an anonymous session cannot do, having no session key";
+    const SMBD: &str = "(smbd answers STATUS_ACCESS_DENIED to an anonymous logon when 'server smb encrypt = required')";
+    let at = |o: &Session| format!("session {} (tcp.stream {})", o.session_id, o.stream);
+    let (why, settings) = match (encrypted, clear, signing) {
+        (Some(o), _, _) => (
+            format!("A server refuses them by policy, or because it requires encryption for every session, {NO_KEY} {SMBD}: this server encrypted {}.", at(o)),
+            "anonymous access restricted, encryption required for every session",
+        ),
+        (None, Some(o), true) => (
+            format!("A server refuses them by policy, or because it requires signing for every session, {NO_KEY}: this one says SIGNING_REQUIRED in its NEGOTIATE. Encryption is not the reason: it set up {} without it.", at(o)),
+            "anonymous access restricted, signing required",
+        ),
+        (None, Some(o), false) => (
+            format!("A server refuses them by policy. Encryption is not the reason: this server set up {} without it; nor signing, which its NEGOTIATE does not require.", at(o)),
+            "anonymous access restricted",
+        ),
+        (None, None, true) => (
+            format!("A server refuses them by policy, or because it requires signing or encryption for every session, {NO_KEY} {SMBD}; this one says SIGNING_REQUIRED in its NEGOTIATE."),
+            "anonymous access restricted, signing or encryption required for every session",
+        ),
+        (None, None, false) => (
+            format!("A server refuses them by policy, or because it requires encryption for every session, {NO_KEY} {SMBD}; not for signing, which its NEGOTIATE does not require."),
+            "anonymous access restricted, encryption required for every session",
+        ),
+    };
+    Causes { why, settings }
+}
+
+/// A client that states a Windows of today in its NTLMSSP VERSION
+/// ([MS-NLMP] 2.2.2.10): 10.0 (Windows 10 and 11, Server 2016 and later)
+/// or 6.2 and 6.3 (8, 8.1, Server 2012). 6.1 is no sign: Samba's client
+/// states 6.1 build 0, macOS's 6.1 build 7600 (in the corpus), as Windows 7
+/// does.
+fn windows_client(s: &Session) -> Option<crate::auth::ntlmssp::Version> {
+    s.client_ntlm_version
+        .filter(|v| v.major == 10 || (v.major == 6 && v.minor >= 2))
+}
+
+/// How to give the client of `s` credentials, for the client it states
+/// when that is Windows, else for Windows and Samba/Linux both.
+fn credentials_step(s: &Session) -> String {
+    let domain = s
+        .server_names
+        .as_ref()
+        .and_then(|n| n.nb_domain_name.as_deref())
+        .unwrap_or("DOMAIN");
+    let ip = s.server.ip();
+    match windows_client(s) {
+        Some(v) => format!("the client states Windows, NTLMSSP VERSION {v}: net use \\\\{ip}\\SHARE /user:{domain}\\USER"),
+        None => format!("Windows: net use \\\\{ip}\\SHARE /user:{domain}\\USER; Samba and Linux: smbclient //{ip}/SHARE -U USER -W {domain}, mount -t cifs //{ip}/SHARE /mnt -o username=USER,domain={domain}"),
+    }
+}
+
+fn push_refused(g: &Group<'_>, own: Option<&Session>, causes: &Causes, out: &mut Sink) {
     let s = g.first();
     let status = s.status.unwrap_or(NtStatus(0));
     let logons = if g.count == 1 {
@@ -174,20 +265,21 @@ fn push_refused(g: &Group<'_>, own: Option<&Session>, out: &mut Sink) {
         ),
     };
     let mut why = format!(
-        "{} from {} sent an anonymous NTLM AUTHENTICATE (no user name, no password) to the server at {} {}, and the server answered {status}: it does not accept anonymous (null) sessions. A server refuses them by policy, or because it requires signing or encryption for every session, which an anonymous session cannot do, having no session key (smbd answers STATUS_ACCESS_DENIED to an anonymous logon when 'server smb encrypt = required').",
+        "{} from {} sent an anonymous NTLM AUTHENTICATE (no user name, no password) to the server at {} {}, and the server answered {status}: it does not accept anonymous (null) sessions. {}",
         s.workstation.as_deref().map_or_else(|| "The client".to_string(), |w| concat(&["The client ", w])),
         s.client.ip(),
         s.server,
         g.times(),
+        causes.why,
     );
     let next = match own {
         Some(o) => {
             why.push_str(&format!(" The same client logged on as {} (tcp.stream eq {}), so the anonymous attempts were a side path: some clients try an anonymous logon first, or for background work, and go on with the user's credentials when it is refused.", identity(o), o.stream));
-            "Nothing to do unless anonymous access was wanted; if it was, find which of the server's settings refuses it (anonymous access restricted, signing or encryption required for every session)."
+            format!("Nothing to do unless anonymous access was wanted; if it was, find which of the server's settings refuses it ({}).", causes.settings)
         }
         None => {
             why.push_str(" No logon of the client's own worked on this server in the capture.");
-            "Give the client a user name and password (smbclient -U user, mount -o username=); or, if anonymous access is wanted and its traffic may travel unencrypted, allow it on the server (Samba: 'restrict anonymous = 0' and no 'server smb encrypt = required' for it; Windows: the 'Network access' security options for anonymous users)."
+            format!("Give the client a user name and password ({}); or, if anonymous access is wanted and its traffic may travel unencrypted, allow it on the server (Samba: 'restrict anonymous = 0' and no 'server smb encrypt = required' for it; Windows: the 'Network access' security options for anonymous users).", credentials_step(s))
         }
     };
     out.push(

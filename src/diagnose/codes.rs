@@ -3,7 +3,11 @@
 
 use super::Severity::{self, Error, Info, Warning};
 
-/// (code, usual severity, one line).
+/// (code, usual severity, one line). The logon refusals by status, from
+/// logon.bad_password to logon.failed, are a warning when the same
+/// client's own logon of the same user to the same server followed within
+/// 30 s, unless it ended a run of 10 refusals or more (docs/report.md,
+/// above its table).
 pub const CODES: &[(&str, Severity, &str)] = &[
     ("negotiate.slow", Warning, "a NEGOTIATE answered after more than 1 s (the logon.slow_round threshold): the server was busy before it answered, usually a name lookup of the client (Samba 'hosts allow'/'hosts deny' naming hosts, 'hostname lookups = yes') against a DNS server that does not answer, or overload, and says what the capture shows the server looking up meanwhile (its ARP requests, and whether the address answered; its DNS queries)"),
     ("negotiate.failed", Error, "the NEGOTIATE response carried an error status not covered by the codes below"),
@@ -11,7 +15,7 @@ pub const CODES: &[(&str, Severity, &str)] = &[
     ("negotiate.no_common_dialect", Error, "client and server share no SMB dialect"),
     ("negotiate.smb1_only_client", Error, "the client offers only SMB1 dialects and the server refuses SMB1"),
     ("negotiate.signing_unsupported", Error, "the client requires signing but the server's NTLM challenge does not offer it; the client gave up"),
-    ("logon.bad_password", Error, "STATUS_LOGON_FAILURE / STATUS_WRONG_PASSWORD: wrong password or unknown user"),
+    ("logon.bad_password", Error, "STATUS_LOGON_FAILURE / STATUS_WRONG_PASSWORD: wrong password or unknown user; a warning when the same user's own logon got past it"),
     ("logon.unknown_user", Error, "STATUS_NO_SUCH_USER"),
     ("logon.account_disabled", Error, "STATUS_ACCOUNT_DISABLED"),
     ("logon.account_locked_out", Error, "STATUS_ACCOUNT_LOCKED_OUT"),
@@ -24,7 +28,7 @@ pub const CODES: &[(&str, Severity, &str)] = &[
     ("logon.no_logon_servers", Error, "STATUS_NO_LOGON_SERVERS: the server could not reach a domain controller"),
     ("logon.raw_ntlmv2_refused", Error, "an SMB1 logon without SPNEGO with an NTLMv2 response refused with STATUS_INVALID_PARAMETER (Samba: 'raw NTLMv2 auth = no', its default)"),
     ("logon.ntlmv1_rejected", Error, "a logon with an NTLMv1/LM response refused: the server refuses NTLMv1, or (when the capture cannot tell) NTLMv1 not allowed or a wrong password"),
-    ("logon.failed", Error, "a SESSION_SETUP failed with another status"),
+    ("logon.failed", Error, "a SESSION_SETUP failed with another status; a warning when the same user's own logon got past it"),
     ("logon.anonymous_refused", Error, "the server refused anonymous (null) logons, counted per client and server (info when the same client's own logon worked)"),
     ("logon.abandoned", Error, "the client stopped in the middle of the authentication exchange and the connection ended (not after a KRB-ERROR, which has its own finding); a warning when the client closed the connection right after the server's NTLM CHALLENGE without AUTHENTICATE (what the NTLM information probes of scanners do: nmap, impacket, NetExec), a note when it began another SESSION_SETUP on the connection instead"),
     ("logon.capture_ended", Info, "the capture ends in the middle of a logon, with the connection open: how it ended is not in the capture. Waiting for the client's next token: warning when the client sent nothing for 5 s or more (waiting or stuck). Waiting for the server's answer to the client's last SESSION_SETUP (on a connection where the server had sent SMB before): warning when that request is more than 1 s old when the capture ends (answered then, it would be a logon.slow_round: a slow or stuck server), a note when younger (the capture simply stopped)"),

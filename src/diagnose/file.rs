@@ -77,7 +77,9 @@ impl<'a> Refused<'a> {
             command: e.command.as_str(),
             commands: ArrayVec::new(),
             who: s.map(who),
-            user: s.filter(|s| s.outcome == Outcome::Success).map(identity),
+            user: s
+                .filter(|s| s.outcome == Outcome::Success)
+                .and_then(super::logon::user_of),
             count: 0,
             omitted: false,
             first: e,

@@ -6,14 +6,14 @@ use std::net::IpAddr;
 
 use arrayvec::ArrayVec;
 
-use crate::auth::KrbMsgType;
+use crate::auth::{EncType, KrbMsgType};
 use crate::capture::Timestamp;
 use crate::ntstatus::NtStatus;
 use crate::session::{secs_between, KdcExchange, KdcTcpFailure, Model, Outcome, Session};
 use crate::tcp::hash::KeyedHashMap;
 
-use super::logon::identity;
-use super::own_logons::{OwnLogons, Retry};
+use super::logon::{identity, user_of};
+use super::own_logons::{Later, OwnLogons};
 use super::time::{self, clock_note, seconds, ClockError, ErrorTimes};
 use super::{krb_text, Draft, Severity, Sink};
 
@@ -36,7 +36,8 @@ const KDC_ERR_WRONG_REALM: i32 = 68;
 pub(super) fn findings(model: &Model, out: &mut Sink) {
     let last_success = last_success_by_client(model);
     let mut clock = kdc_clock_by_client(model);
-    // Built at the first session.expired, for its client's later logon.
+    // Built at the first refused Kerberos logon, for its client's later
+    // logon.
     let mut own = None;
     for s in &model.sessions {
         let later = later_session(&last_success, s);
@@ -44,10 +45,8 @@ pub(super) fn findings(model: &Model, out: &mut Sink) {
         let smb_clock = || negotiate_clock(model, s);
         spnego_errors(s, later, &smb_clock, &mut clock, out);
         if s.mechanism == Some("kerberos") && s.outcome == Outcome::Failure {
-            let retry = (s.status == Some(NtStatus::NETWORK_SESSION_EXPIRED))
-                .then(|| own.get_or_insert_with(|| OwnLogons::new(model)).retry_of(s))
-                .flatten();
-            refused(s, later, retry, &smb_clock, out);
+            let own = own.get_or_insert_with(|| OwnLogons::new(model));
+            refused(s, later, own, &smb_clock, out);
         }
     }
     let last_ticket = last_ticket_by_client(model);
@@ -266,7 +265,7 @@ fn spnego_errors(
                 .frames(frames)
                 .session(s.session_id)
                 .status(name)
-                .user(Some(identity(s)))
+                .user(user_of(s))
                 .done(),
         );
     }
@@ -316,8 +315,28 @@ fn modified(sp: &str, check: Option<String>) -> Draft {
 fn modified_texts(sp: &str, check: Option<String>) -> (String, String) {
     (
         format!("The ticket for {sp} was encrypted with a key the server does not have. Usual causes: the server's keytab or machine password is stale (re-joined, password reset, restored from backup), or the SPN is registered on another account too (duplicate SPN), so the KDC used that account's key."),
-        check.unwrap_or_else(|| format!("Check the SPN's owner (setspn -Q {}; setspn -X for duplicates) and the server's key version (klist -k against the kvno in the ticket); re-join or refresh the keytab.", spn_arg(sp))),
+        check.unwrap_or_else(|| key_step(sp)),
     )
+}
+
+/// Where to look when a server cannot decrypt the tickets for `sp`: who
+/// holds the SPN (a duplicate makes the KDC use the other account's key),
+/// then the server's key, for Windows and Samba both (the capture does not
+/// say which the server is). samba-tool has no query by SPN (samba-tool spn
+/// list takes an account, python/samba/netcmd/spn.py), so on a Samba DC
+/// ldbsearch of sam.ldb finds the holders; 'net ads keytab create' writes a
+/// member's keytab from its machine password (net(8)).
+fn key_step(sp: &str) -> String {
+    let spn = spn_arg(sp);
+    let account = spn
+        .split_once('/')
+        .map(|(_, host)| host.split(['.', ':']).next().unwrap_or(host))
+        .filter(|h| !h.is_empty() && *h != "SERVER")
+        .map_or_else(
+            || "SERVER$".to_string(),
+            |h| format!("{}$", h.to_ascii_uppercase()),
+        );
+    format!("Check which accounts hold the SPN: Windows, 'setspn -Q {spn}' and 'setspn -X' for duplicates; Samba AD, 'samba-tool spn list {account}' for the server's account, and on a DC 'ldbsearch -H /var/lib/samba/private/sam.ldb \"(servicePrincipalName={spn})\" dn' for every holder (remove a duplicate with 'setspn -D {spn} ACCOUNT' or 'samba-tool spn delete {spn} ACCOUNT'). Then compare the server's key version with the ticket's kvno ('klist -k' on the server) and refresh the server's key: Windows, 'Test-ComputerSecureChannel -Repair' or re-join; a Samba member, 'net ads testjoin', then 'net ads keytab create' (or re-join with 'net ads join -U administrator').")
 }
 
 /// A service principal as a setspn / samba-tool argument: the name without
@@ -333,11 +352,31 @@ fn spn_arg(sp: &str) -> String {
     }
 }
 
+/// logon.failed: a Kerberos AP-REQ answered with a status no other code
+/// explains. An error, but a warning when the client's own logon of the
+/// same principal (when the session names one) followed soon, as the
+/// logon module tells its refusals ([`OwnLogons::after_refusals`]).
+fn failed(sp: &str, status: NtStatus, later: Later<'_>) -> Draft {
+    let next = super::nt_next(status.0)
+        .unwrap_or_else(|| "Check the server's log for this logon.".to_string());
+    Draft::new(
+        later.severity(),
+        "logon.failed",
+        format!("Kerberos session setup failed with {status}"),
+    )
+    .explain(format!(
+        "The server answered the AP-REQ for {sp} with {status}. {}{}",
+        super::nt_meaning(status.0).unwrap_or(""),
+        later.sentence(1)
+    ))
+    .next(later.next(next))
+}
+
 /// A Kerberos AP-REQ answered with an error status and no KRB-ERROR.
 fn refused(
     s: &Session,
     later: bool,
-    retry: Option<Retry<'_>>,
+    own: &OwnLogons<'_>,
     smb_clock: &dyn Fn() -> String,
     out: &mut Sink,
 ) {
@@ -366,7 +405,7 @@ fn refused(
     } else if status == NtStatus::NETWORK_SESSION_EXPIRED {
         // A refusal the client got past at once (a new ticket, a new
         // session) did not stop the work: as logon.rs tells it.
-        let (severity, again, next) = match &retry {
+        let (severity, again, next) = match &own.retry_of(s) {
             Some(r) => (Severity::Warning, r.sentence(), format!("Nothing to do if the work went on over the new logon. If such refusals recur, compare the server's clock with the KDC's and read the server's log at the time of frame {} for why it found the ticket expired.", s.last_setup_frame)),
             None => (Severity::Error, String::new(), "Make the client get a new ticket (klist purge, or kinit, then connect again) and compare the server's clock with the KDC's; in the capture, the ticket's times are in the KDC's TGS-REP when it is there.".to_string()),
         };
@@ -374,26 +413,14 @@ fn refused(
             .explain(format!("The server answered the Kerberos AP-REQ for {sp} with STATUS_NETWORK_SESSION_EXPIRED and no KRB-ERROR: the service ticket was past its end time, as the server's clock tells it (a server clock ahead of the KDC's makes fresh tickets look old).{}{}{again}", smb_clock(), if s.reauthentications > 0 { " This was the re-authentication of an existing session, so the client must end the session ([MS-SMB2] 3.2.4.23)." } else { "" }))
             .next(next)
     } else {
-        Draft::new(
-            Severity::Error,
-            "logon.failed",
-            format!("Kerberos session setup failed with {status}"),
-        )
-        .explain(format!(
-            "The server answered the AP-REQ for {sp} with {status}. {}",
-            super::nt_meaning(status.0).unwrap_or("")
-        ))
-        .next(
-            super::nt_next(status.0)
-                .unwrap_or_else(|| "Check the server's log for this logon.".to_string()),
-        )
+        failed(&sp, status, own.after_refusals(s, s))
     };
     out.push(
         d.stream(s.stream)
             .frames([r.request_frame].into_iter().chain(r.response_frame))
             .session(s.session_id)
             .status(status.to_string())
-            .user(Some(identity(s)))
+            .user(user_of(s))
             .done(),
     );
 }
@@ -741,22 +768,26 @@ fn too_big_tcp_failed(x: &KdcExchange, f: &KdcTcpFailure, renewed: bool, out: &m
 /// a KRB_ERR_RESPONSE_TOO_BIG before it: a client that prefers TCP (Windows,
 /// or udp_preference_limit = 1) could not reach the KDC over TCP.
 fn kdc_unreachable(model: &Model, f: &KdcTcpFailure, out: &mut Sink) {
-    let title = format!(
-        "The KDC at {} {} the TCP connection to port {}",
-        f.server,
-        if f.refused() {
-            "refused"
-        } else {
-            "did not answer"
-        },
-        f.server.port()
-    );
     // What the client's next KDC request (over UDP, or to another KDC) got.
     let next_request = model
         .kdc
         .iter()
         .filter(|y| y.client.ip() == f.client.ip() && y.request_frame > f.syn_frame)
         .min_by_key(|y| y.request_frame);
+    // Unanswered over UDP too, at the same address: nothing answers
+    // Kerberos there, the address itself is the first suspect.
+    let silent = next_request
+        .filter(|y| y.reply_frame.is_none() && y.transport == "udp" && y.server == f.server);
+    let title = match (silent, f.refused()) {
+        (Some(_), true) => format!("Nothing answered Kerberos at {}: the TCP connection was refused, and the request over UDP got no answer", f.server),
+        (Some(_), false) => format!("Nothing answered Kerberos at {}: neither the TCP connection nor the request over UDP got an answer", f.server),
+        (None, refused) => format!(
+            "The KDC at {} {} the TCP connection to port {}",
+            f.server,
+            if refused { "refused" } else { "did not answer" },
+            f.server.port()
+        ),
+    };
     let (sev, then) = match next_request {
         Some(y) if y.reply_frame.is_some() => (
             Severity::Warning,
@@ -783,12 +814,43 @@ fn kdc_unreachable(model: &Model, f: &KdcTcpFailure, out: &mut Sink) {
     }
     out.push(
         Draft::new(sev, "kerberos.kdc_unreachable", title)
-            .explain(format!("The client opened a TCP connection to the KDC at {} (frame {}) to send a Kerberos request over TCP (RFC 4120 7.2.2), and {}.{then}", f.server, f.syn_frame, tcp_failure_words(f)))
-            .next(format!("Make the KDC reachable over TCP: {}.", kdc_tcp_check(&f.server)))
+            .explain(format!("The client opened a TCP connection to the KDC at {} (frame {}) to send a Kerberos request over TCP (RFC 4120 7.2.2), and {}.{then}{}", f.server, f.syn_frame, tcp_failure_words(f), if silent.is_some() { " Nothing answers Kerberos at that address over either transport: most likely no KDC is there (the client's configuration or DNS names a wrong address), or the KDC is not running." } else { "" }))
+            .next(match silent {
+                Some(y) => nothing_answers_next(f, y),
+                None => format!("Make the KDC reachable over TCP: {}.", kdc_tcp_check(&f.server)),
+            })
             .stream(f.stream)
             .frames(frames)
             .done(),
     );
+}
+
+/// The step when neither TCP nor UDP got an answer at `f.server`: the
+/// address the client took first (krb5.conf's kdc, DNS SRV records, RFC
+/// 4120 7.2.3), then the KDC service and port 88 at it.
+fn nothing_answers_next(f: &KdcTcpFailure, y: &KdcExchange) -> String {
+    let realm = y
+        .service_principal
+        .as_deref()
+        .or(y.client_principal.as_deref())
+        .and_then(|p| p.rsplit_once('@'))
+        .map(|(_, r)| r)
+        .filter(|r| !r.is_empty());
+    let (of_realm, srv) = match realm {
+        Some(r) => (
+            format!(" for {r}"),
+            format!(
+                "_kerberos._udp.{r} and _kerberos._tcp.{r} (dig +short SRV _kerberos._udp.{r})"
+            ),
+        ),
+        None => (
+            String::new(),
+            "_kerberos._udp.REALM and _kerberos._tcp.REALM".to_string(),
+        ),
+    };
+    let ip = f.server.ip();
+    let port = f.server.port();
+    format!("Check the KDC address the client uses: 'kdc =' in the [realms] section of its krb5.conf{of_realm}, or, without one, the DNS SRV records {srv}; they must name a domain controller, and the client went to {ip}. If that is a domain controller, check that its KDC runs and listens on port {port} over TCP and UDP (ss -ltnu on it; a Samba AD DC's KDC runs with 'kdc' in 'server services' and, with 'bind interfaces only = yes', listens only on the addresses of 'interfaces'; Windows: the Kerberos Key Distribution Center service), and that no firewall between rejects or drops port {port} from the client.")
 }
 
 /// What the KDC's extended error (the NTSTATUS in the KRB-ERROR's e-data)
@@ -874,10 +936,7 @@ fn kdc_texts(x: &KdcExchange, code: i32, who: &str, sp: &str) -> (String, String
             format!("The KDC refused {who}: the password has expired or must be changed at the next logon, and the KDC issues no ticket until it is changed.{extra}"),
             format!("Change the password ('kpasswd {u}', or at a Windows logon), then retry; or an administrator sets a new one (Samba: 'samba-tool user setpassword {u}'; Windows: 'Set-ADAccountPassword {u} -Reset')."),
         ),
-        KDC_ERR_ETYPE_NOSUPP => (
-            format!("The KDC has no key for {who} in any of the encryption types the client asked for ({}), so it cannot issue the ticket.", x.etypes.iter().map(|e| e.to_string()).collect::<Vec<_>>().join(", ")),
-            "Compare the client's permitted_enctypes with the account's msDS-SupportedEncryptionTypes; RC4/DES are often disabled now.".to_string(),
-        ),
+        KDC_ERR_ETYPE_NOSUPP => etype_texts(x, who),
         KRB_AP_ERR_SKEW => (
             format!("The KDC found the client's timestamp outside the allowed skew.{note}"),
             match time::offset(x.server_time.as_deref(), seconds(x.reply_time.unwrap_or(x.time))) {
@@ -900,6 +959,43 @@ fn kdc_texts(x: &KdcExchange, code: i32, who: &str, sp: &str) -> (String, String
         ),
     };
     (explanation, next)
+}
+
+/// The encryption types an Active Directory KDC issues tickets in: AES256, AES128 and RC4 ([MS-KILE] 3.1.5.2:
+/// KILE must support the AES types, should support RC4 and DES, and should
+/// reject all others; Samba's KDC supports these three only, its 'kdc
+/// supported enctypes'; Windows DCs have DES off by default since Windows
+/// Server 2008 R2).
+fn ad_issues(e: EncType) -> bool {
+    matches!(
+        e,
+        EncType::AES256_CTS_HMAC_SHA1_96 | EncType::AES128_CTS_HMAC_SHA1_96 | EncType::RC4_HMAC
+    )
+}
+
+/// KDC_ERR_ETYPE_NOSUPP. When the client offered only types no AD account
+/// has a key of (krb5-kinit-etype-nosupp: des3-cbc-sha1-kd alone), no
+/// setting of the account helps: the client's list must take AES. When it
+/// offered one an account can have (RC4 alone, say), the account's types
+/// decide, and the step compares the two.
+fn etype_texts(x: &KdcExchange, who: &str) -> (String, String) {
+    let offered = x
+        .etypes
+        .iter()
+        .map(|e| e.to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let head = format!("The KDC has no key for {who} in any of the encryption types the client asked for ({offered}), so it cannot issue the ticket.");
+    if x.etypes.is_empty() || x.etypes.iter().any(|&e| ad_issues(e)) {
+        return (
+            head,
+            "Compare the client's permitted_enctypes with the account's msDS-SupportedEncryptionTypes; RC4/DES are often disabled now.".to_string(),
+        );
+    }
+    (
+        format!("{head} An Active Directory KDC (Windows or Samba) issues no ticket in any of them: it uses AES256, AES128 and RC4 ([MS-KILE] 3.1.5.2 has it reject other types; Samba's KDC supports only these three, and Windows domain controllers have DES off by default since Windows Server 2008 R2), so no setting of the account helps. The client's Kerberos configuration limits it to the types it offered."),
+        "Let the client use AES: in its krb5.conf [libdefaults], default_tkt_enctypes, default_tgs_enctypes and permitted_enctypes must include aes256-cts-hmac-sha1-96 and aes128-cts-hmac-sha1-96 (or leave them out: the defaults include both), then get a ticket again (kinit); Windows: the policy 'Network security: Configure encryption types allowed for Kerberos' with the AES types. If the KDC is not Active Directory's (MIT, Heimdal), 'supported_enctypes' in its kdc.conf says which types it has keys of.".to_string(),
+    )
 }
 
 /// A KDC error without a text of its own: the request, the RFC's meaning
@@ -1038,7 +1134,7 @@ fn fallback(model: &Model, out: &mut Sink) {
                         .chain([s.first_frame]),
                 )
                 .session(s.session_id)
-                .user(Some(identity(s)))
+                .user(user_of(s))
                 .done(),
         );
     }

@@ -6,12 +6,12 @@ use std::net::{IpAddr, SocketAddr};
 use crate::ntstatus::NtStatus as S;
 use crate::session::model::secs_between;
 use crate::session::token::concat;
-use crate::session::{Connection, Model, Outcome, Round, Session, MECHANISM_NTLM};
+use crate::session::{Connection, Model, Negotiate, Outcome, Round, Session, MECHANISM_NTLM};
 use crate::tcp::hash::KeyedHashMap;
 
 use super::group::{evidence, groups, Group};
-use super::own_logons::{OwnLogons, Retry};
-use super::{nt_meaning, nt_next, Draft, Severity, Sink};
+use super::own_logons::{Later, OwnLogons};
+use super::{nt_meaning, nt_next, Draft, Finding, Severity, Sink};
 
 /// A round slower than this is reported (seconds); so are a NEGOTIATE and
 /// a TREE_CONNECT (negotiate.slow, tree.slow).
@@ -54,22 +54,48 @@ fn failures(model: &Model, out: &mut Sink) {
     let v1 = V1Index::new(model);
     let all = groups(model, keep, |s| failure_key(s, &v1));
     let bad = bad_passwords(&all);
-    // A refusal for an expired authentication that the client's own logon
-    // to the same server soon followed did not keep it out.
-    let expired = |g: &Group<'_>| g.first().status.map(read) == Some(S::NETWORK_SESSION_EXPIRED);
-    let own = all.iter().any(expired).then(|| OwnLogons::new(model));
+    // A refusal that the client's own logon to the same server soon
+    // followed did not keep it out.
+    let own = (!all.is_empty()).then(|| OwnLogons::new(model));
     for g in &all {
-        let retry = own
+        let ev = v1.evidence(g.first());
+        let later = own
             .as_ref()
-            .filter(|_| expired(g))
-            .and_then(|o| o.retry_of(g.last));
-        failure(
-            g,
-            bad_passwords_before(g, &bad),
-            v1.evidence(g.first()),
-            retry,
-            out,
-        );
+            .map_or(Later::Nothing, |o| logon_after(o, g, ev));
+        let logoff = logged_off_before(model, g.first());
+        failure(g, bad_passwords_before(g, &bad), ev, later, logoff, out);
+    }
+}
+
+/// For a SESSION_SETUP refused with STATUS_USER_SESSION_DELETED: the
+/// LOGOFF response (its frame) that ended, earlier on the same connection,
+/// the session whose SessionId the request named. The server removed that
+/// session then ([MS-SMB2] 3.3.5.6) and refuses a SESSION_SETUP naming it
+/// (3.3.5.5); the session model keeps that request apart from the ended
+/// session. One look at the connection's sessions, for such refusals only.
+fn logged_off_before(model: &Model, s: &Session) -> Option<u64> {
+    if s.status != Some(S::USER_SESSION_DELETED) || s.id == 0 {
+        return None;
+    }
+    let c = model.connection(s.stream)?;
+    model
+        .sessions_of(c)
+        .filter(|o| o.id == s.id)
+        .filter_map(|o| o.logoff_frame)
+        .find(|&f| f < s.first_frame)
+}
+
+/// The client's own logon after a group of refusals, for the codes that
+/// tell it: session.expired (the retry of the last refusal) and the
+/// logon.* refusals ([`OwnLogons::after_refusals`]); not session.deleted,
+/// whose session the server no longer knew.
+fn logon_after<'a>(own: &OwnLogons<'a>, g: &Group<'_>, v1: V1Evidence<'_>) -> Later<'a> {
+    let s = g.first();
+    let status = s.status.map_or(0, |st| st.0);
+    match failure_code(status, s, v1).0 {
+        "session.expired" => own.retry_of(g.last).map_or(Later::Nothing, Later::GotPast),
+        c if c.starts_with("logon.") => own.after_refusals(s, g.last),
+        _ => Later::Nothing,
     }
 }
 
@@ -239,6 +265,24 @@ fn bad_passwords_before(g: &Group<'_>, bad: &BadPasswords) -> BadBefore {
     b
 }
 
+/// The identity of `s` as a finding's `user` carries it: as [`identity`]
+/// writes it in the text (`DOMAIN\user`, or `user` alone, of an NTLM
+/// logon; the Kerberos client principal with its ticket's service
+/// principal), and None where the text names nobody but says so ("an
+/// identity not in the capture", "(anonymous)"): no user to filter or
+/// group by.
+pub(crate) fn user_of(s: &Session) -> Option<String> {
+    let principal = s.client_principal.is_some() || s.service_principal.is_some();
+    if s.mechanism == Some("kerberos") && principal {
+        return Some(identity(s));
+    }
+    match (s.domain.as_deref(), s.user.as_deref()) {
+        (Some(d), Some(u)) => Some(concat(&[d, "\\", u])),
+        (None, Some(u)) => Some(u.to_string()),
+        _ => None,
+    }
+}
+
 /// DOMAIN\user, a Kerberos principal, or "(anonymous)".
 pub(crate) fn identity(s: &Session) -> String {
     if let Some(p) = s.client_principal.as_ref().or(s.service_principal.as_ref()) {
@@ -350,7 +394,8 @@ fn failure(
     g: &Group<'_>,
     bad_before: BadBefore,
     v1: V1Evidence<'_>,
-    retry: Option<Retry<'_>>,
+    later: Later<'_>,
+    logoff: Option<u64>,
     out: &mut Sink,
 ) {
     let s = g.first();
@@ -404,7 +449,7 @@ fn failure(
             Some(_) => " The mechanism was not Kerberos, so no ticket expired: the server's authentication package refused the credentials as expired, and only the server's logs say why.",
             None => " The capture does not show the mechanism (no security token of this session was decoded; here the SESSION_SETUP requests may have been sent before the capture began): with Kerberos this means a service ticket past its end time; with NTLM, only the server's logs say why.",
         });
-        if let Some(r) = &retry {
+        if let Later::GotPast(r) = &later {
             why.push_str(&r.sentence());
         }
     } else {
@@ -448,39 +493,52 @@ fn failure(
     if code == "logon.account_disabled" && guest_account {
         why.push_str(" The user name is Guest: Windows keeps its built-in Guest account disabled unless an administrator enables it.");
     }
+    if code != "session.expired" {
+        why.push_str(&later.sentence(g.count));
+    }
+    if let Some(f) = logoff {
+        why.push_str(&format!(" The client itself logged this session off at frame {f} (LOGOFF), on this connection, and then sent this SESSION_SETUP with its SessionId: the server removed the session at the LOGOFF ([MS-SMB2] 3.3.5.6), so it does not take the request as a re-authentication of it (3.3.5.5). A new session is set up with SessionId 0."));
+    }
     if let Some(w) = &s.workstation {
         why.push_str(" Workstation: ");
         why.push_str(w);
         why.push('.');
     }
+    // Without extended security NTLMv2 is no test: smbd refuses it there
+    // whatever the password ('raw NTLMv2 auth = no', its default:
+    // smb1-no-spnego-ntlmv2-refused, STATUS_INVALID_PARAMETER), so the
+    // test is a logon with NTLMSSP, whose NTLMv2 every server takes.
+    let raw = s.mechanism == Some(MECHANISM_NTLM);
     let next = match (code, v1) {
+        ("logon.ntlmv1_rejected", V1Evidence::Unknown) if raw => "Log on again with extended security, which carries NTLMv2 in NTLMSSP (Samba client: 'client use spnego = yes', the default, and 'client ntlmv2 auth = yes'; other clients: their extended security or SPNEGO setting), or better over SMB2 ('client min protocol = SMB2'): if that succeeds, the server refuses NTLMv1, and the client should keep NTLMSSP with NTLMv2 rather than the server re-enable NTLMv1; if it fails too, check the user name and password. An NTLMv2 response without extended security tells nothing: Samba refuses it whatever the password ('raw NTLMv2 auth = no', its default, answers STATUS_INVALID_PARAMETER).".to_string(),
+        ("logon.ntlmv1_rejected", _) if raw => "Configure the client for extended security with NTLMv2 (Samba client: 'client use spnego = yes', the default, and 'client ntlmv2 auth = yes'), or better SMB2 ('client min protocol = SMB2'), rather than re-enabling NTLMv1 on the server; NTLMv2 without extended security is refused by Samba ('raw NTLMv2 auth = no', its default).".to_string(),
         ("logon.ntlmv1_rejected", V1Evidence::Unknown) => "Log on again with NTLMv2 (Samba client: 'client ntlmv2 auth = yes'; Windows: LmCompatibilityLevel 3 or more): if that succeeds, the server refuses NTLMv1, and the client should keep NTLMv2 rather than the server re-enable NTLMv1; if it fails too, check the user name and password.".to_string(),
         ("logon.raw_ntlmv2_refused", _) => "Let the client log on with extended security, NTLMSSP in SPNEGO (Samba client: 'client use spnego = yes', the default), or better over SMB2 ('client min protocol = SMB2'). Allowing it on the server ('raw NTLMv2 auth = yes') lasts only until Samba removes the option.".to_string(),
         ("logon.ntlmv1_rejected", _) => "Configure the client for NTLMv2 (Samba: 'client ntlmv2 auth = yes'; Windows: LmCompatibilityLevel 3 or more) rather than re-enabling NTLMv1 on the server.".to_string(),
-        ("session.expired", _) if retry.is_some() => format!("Nothing to do if the work went on over the new logon. If such refusals recur, read the server's security log at the time of frame {} for why it found the authentication expired.", g.last.last_setup_frame),
+        ("session.expired", _) if matches!(later, Later::GotPast(_)) => format!("Nothing to do if the work went on over the new logon. If such refusals recur, read the server's security log at the time of frame {} for why it found the authentication expired.", g.last.last_setup_frame),
         ("session.expired", _) if s.mechanism.is_none() => "Capture from before the connection is made, to see the mechanism. With Kerberos, get a new ticket (klist purge, or kinit, then connect again) and compare the server's clock with the KDC's; otherwise read the server's security log for this logon.".to_string(),
         ("session.expired", _) => "Read the server's security log for this logon, and connect again to see whether a fresh logon works.".to_string(),
+        ("session.deleted", _) if logoff.is_some() => "Fix or update the client: after a LOGOFF it must set up a new session (a SESSION_SETUP with SessionId 0) and send nothing more on the old SessionId. The server is not at fault.".to_string(),
         (_, _) if plaintext => format!("Compare the password sent in clear (frame {}) with the account's Unix password on the server ('su - {}', or pamtester's 'authenticate'), and stop sending passwords in clear: Samba, 'encrypt passwords = yes' (the default) on the server and 'client plaintext auth = no' (the default) on the client; Windows servers never ask for them.", s.first_frame, super::steps::user_arg(s.user.as_deref())),
         ("logon.account_disabled", _) if guest_account => "Log on with a user account of the server or the domain. Enabling the Guest account is not recommended: guest sessions cannot be signed or encrypted, and Windows clients refuse them by default (AllowInsecureGuestAuth).".to_string(),
         _ => super::steps::logon_next(S(meant), s.user.as_deref(), s.workstation.as_deref())
             .or_else(|| nt_next(meant))
             .unwrap_or_else(|| "Check the server's security log for this logon.".to_string()),
     };
-    // A refusal the client got past at once did not stop the work.
-    let severity = if retry.is_some() {
-        Severity::Warning
+    let next = if code == "session.expired" {
+        next
     } else {
-        Severity::Error
+        later.next(next)
     };
     out.push(
-        Draft::new(severity, code, title)
+        Draft::new(later.severity(), code, title)
             .explain(why)
             .next(next)
             .covers(g.covers())
             .frames(g.frames())
             .session(s.session_id)
             .status(name)
-            .user(Some(who))
+            .user(user_of(s))
             // The lockout is what ended the work: read before the wrong
             // passwords that led to it.
             .explains_from(bad_before.from)
@@ -534,7 +592,7 @@ fn encryption(s: &Session, out: &mut Sink) {
             .frames(evidence(s))
             .session(s.session_id)
             .status(S::ACCESS_DENIED.to_string())
-            .user(Some(who))
+            .user(user_of(s))
             .done(),
     );
 }
@@ -565,26 +623,60 @@ fn unfinished(model: &Model, s: &Session, c: &Connection, out: &mut Sink) {
         return;
     }
     let who = identity(s);
-    let signing = last.challenge_without_signing
-        && c.negotiate
-            .as_ref()
-            .is_some_and(|n| n.client_signing_required);
-    if signing {
-        out.push(
-            Draft::new(Severity::Error, "negotiate.signing_unsupported", "The client requires signing; the server's NTLM challenge does not offer it")
-                .explain(format!("The client said SIGNING_REQUIRED in its NEGOTIATE, but the server's NTLMSSP CHALLENGE lacks NTLMSSP_NEGOTIATE_SIGN, so the client could not sign the session and stopped before sending AUTHENTICATE (session {}).", s.session_id))
-                .next("Enable signing on the server (Samba: 'server signing = auto' or 'mandatory'; Windows: RequireSecuritySignature/EnableSecuritySignature), or, if the server cannot sign (some appliances, impacket), stop requiring it on the client.")
-                .stream(s.stream)
-                .frames(frames_of(last, c))
-                .session(s.session_id)
-                .done(),
-        );
+    if let Some(n) = c.negotiate.as_ref().filter(|_| signing_refused(s, c)) {
+        out.push(signing_unsupported(s, c, n, last));
         return;
     }
     if capture_ended_mid_logon(s, c, last, &who, out) {
         return;
     }
     abandoned(model, s, c, last, &who, out);
+}
+
+/// The client required signing in its NEGOTIATE and the last NTLM
+/// CHALLENGE of the session does not offer NTLMSSP_NEGOTIATE_SIGN
+/// ([MS-NLMP] 2.2.2.5 D): the NTLM exchange yields no signing key, so the
+/// client cannot go on. posture.rs leaves out its signing note for such a
+/// connection.
+pub(super) fn signing_refused(s: &Session, c: &Connection) -> bool {
+    s.outcome == Outcome::Unfinished
+        && s.rounds.last().is_some_and(|r| r.challenge_without_signing)
+        && c.negotiate
+            .as_ref()
+            .is_some_and(|n| n.client_signing_required)
+}
+
+/// negotiate.signing_unsupported. An SMB2 server sets SIGNING_ENABLED in
+/// every NEGOTIATE response ([MS-SMB2] 3.3.5.3.1, 3.3.5.4: "MUST"): no
+/// setting of its is to blame, but its NTLM, which does not offer SIGN
+/// although [MS-NLMP] 2.2.2.5 has it return the flag when the client asks
+/// for it, as a client that must sign does (smbclient's NEGOTIATE_MESSAGE
+/// in the samples: flags 0x62088215, SIGN set; impacket's CHALLENGE:
+/// 0x628a0205). The explanation says what the response's SecurityMode
+/// says, the step is the same.
+fn signing_unsupported(s: &Session, c: &Connection, n: &Negotiate, last: &Round) -> Finding {
+    let at = |f: Option<u64>| f.map(|f| format!(" (frame {f})")).unwrap_or_default();
+    let (asked, answered, challenge) = (
+        at(n.request_frame),
+        at(n.response_frame),
+        at(last.response_frame),
+    );
+    let enabled = if n.server_signing_enabled {
+        "says signing is enabled"
+    } else {
+        "lacks SIGNING_ENABLED, which an SMB2 server always sets"
+    };
+    Draft::new(
+        Severity::Error,
+        "negotiate.signing_unsupported",
+        "The client requires signing; the server's NTLM challenge does not offer it",
+    )
+    .explain(format!("The client said SIGNING_REQUIRED in its NEGOTIATE{asked}, and the server's NEGOTIATE response{answered} {enabled}, but the server's NTLMSSP CHALLENGE{challenge} lacks NTLMSSP_NEGOTIATE_SIGN, which [MS-NLMP] 2.2.2.5 has a server return when the client asks for it, as a client that must sign does. Without it the client's NTLM does not offer it signing (Samba's client fails with SEC_E_UNSUPPORTED_FUNCTION), so the client could not sign the session as it must and stopped before sending AUTHENTICATE (session {}). This is a limit or bug of the server's NTLM implementation (older releases of impacket's smbserver leave the flag out), not a setting: an SMB2 server has signing on always ([MS-SMB2] 3.3.5.4).", s.session_id))
+    .next("Use another server, or a release of this one whose NTLM offers signing, or, if the data may travel unsigned, stop requiring signing on the client (Samba: 'client signing = desired', smbclient without --client-protection=sign or encrypt; Windows: Set-SmbClientConfiguration -RequireSecuritySignature $false).")
+    .stream(s.stream)
+    .frames(frames_of(last, c))
+    .session(s.session_id)
+    .done()
 }
 
 /// The connection ended (not the capture) with the logon waiting for the
@@ -605,7 +697,7 @@ fn abandoned(model: &Model, s: &Session, c: &Connection, last: &Round, who: &str
             .stream(s.stream)
             .frames(frames_of(last, c))
             .session(s.session_id)
-            .user(Some(who.to_string()))
+            .user(user_of(s))
             .done()
     };
     // Another session's SESSION_SETUP on this connection after the answer
@@ -711,7 +803,7 @@ fn capture_ended_mid_logon(
         .stream(s.stream)
         .frames(frames_of(last, c))
         .session(s.session_id)
-        .user(Some(who.to_string()))
+        .user(user_of(s))
         .done(),
     );
     true
@@ -838,7 +930,7 @@ fn guest(s: &Session, c: Option<&Connection>, out: &mut Sink) {
             .stream(s.stream)
             .frames(evidence(s))
             .session(s.session_id)
-            .user(s.user.clone())
+            .user(user_of(s))
             .done(),
     );
 }

@@ -1,10 +1,10 @@
 //! The logons a client made to a server with an identity of its own (not
 //! guest, not anonymous), indexed once by (client address, server): what
 //! findings of a refused logon ask to tell whether the client got past the
-//! refusal (logon.anonymous_refused: any own logon; session.expired: one
-//! after the refusal, soon enough to be its retry). One pass over the
-//! sessions, then a lookup per finding: no scan of every session per
-//! refusal, whose number the capture sets.
+//! refusal (logon.anonymous_refused: any own logon; session.expired and the
+//! logon.* refusals: one after the refusal, soon enough to be its retry).
+//! One pass over the sessions, then a lookup per finding: no scan of every
+//! session per refusal, whose number the capture sets.
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -13,6 +13,7 @@ use crate::session::{secs_between, Model, Outcome, Session};
 use crate::tcp::hash::KeyedHashMap;
 
 use super::logon::{identity, span};
+use super::Severity;
 
 /// A logon this long after a refusal, or sooner, is the client's retry of
 /// it (seconds). A client whose SESSION_SETUP was refused because its
@@ -24,9 +25,43 @@ use super::logon::{identity, span};
 /// retry over TCP as long (kerberos::TCP_RETRY_SECS).
 pub(super) const RETRY_SECS: f64 = 30.0;
 
+/// Refused logons of one client to one server in the [`RETRY_SECS`]
+/// before its own logon, this many or more, are a run of guesses, not a
+/// retry: a logon that ends such a run does not soften their finding.
+/// A person who mistypes a password, or a client that tries one mechanism
+/// or saved credential before another, makes a few: Windows sent one wrong
+/// password four times in 55 ms, on four connections (corpus
+/// sv-smb2-ntlm-logon-failure, frames 710 to 740), and a second mistake
+/// would make eight. Brute force and password spraying make dozens or
+/// more; ten is the account lockout threshold Windows sets by default
+/// (since Windows 11 22H2), which a guesser stays under per account but
+/// not per client.
+pub(crate) const GUESSES: usize = 10;
+
+/// The own logons of the refused user after a refusal that
+/// [`OwnLogons::retry_of`] looks at, within [`RETRY_SECS`]: a bound on its
+/// scan whatever the capture holds. Only a logon of the same user name
+/// (or principal) that [`same_user`] still refuses (a session that names
+/// both, one of them another) makes the scan go past the first.
+const SCAN: usize = 64;
+
+/// (client address, server).
+type Pair = (IpAddr, SocketAddr);
+
+/// (client address, server, a user name or client principal folded by
+/// ASCII case).
+type Named = (IpAddr, SocketAddr, String);
+
 /// (client address, server) → the sessions set up with the client's own
-/// identity, in the order they were set up.
-pub(super) struct OwnLogons<'a>(KeyedHashMap<(IpAddr, SocketAddr), Vec<&'a Session>>);
+/// identity, in the order they were set up, also per user name and per
+/// client principal, and the refused ones, in the order of their last
+/// SESSION_SETUP frame.
+pub(super) struct OwnLogons<'a> {
+    logons: KeyedHashMap<Pair, Vec<&'a Session>>,
+    by_user: KeyedHashMap<Named, Vec<&'a Session>>,
+    by_principal: KeyedHashMap<Named, Vec<&'a Session>>,
+    refused: KeyedHashMap<Pair, Vec<&'a Session>>,
+}
 
 /// A logon that followed a refusal: the session, and the seconds from the
 /// refusal to its set-up response.
@@ -35,6 +70,19 @@ pub(super) struct Retry<'a> {
     pub secs: f64,
     /// The refused logon's last SESSION_SETUP frame.
     refused_frame: u64,
+}
+
+/// What a finding of refused logons (one client, server and identity)
+/// tells of the client's own logon after them.
+pub(super) enum Later<'a> {
+    /// None of the same user within [`RETRY_SECS`] of every refusal: the
+    /// refusals stand (an error).
+    Nothing,
+    /// The client's retry got past the refusals (a warning).
+    GotPast(Retry<'a>),
+    /// A logon that ended a run of [`GUESSES`] refusals or more (the count,
+    /// up to [`GUESSES`]): still an error, which names it.
+    AfterGuesses(Retry<'a>, usize),
 }
 
 /// The frame of `s`'s first successful SESSION_SETUP response (its last
@@ -58,44 +106,150 @@ fn response_time(s: &Session, frame: u64) -> (Timestamp, f64) {
     }
 }
 
+/// Seconds from `refused`'s last SESSION_SETUP response to `logon`'s
+/// set-up response (negative when the logon's response was captured
+/// first: in a capture made of others joined out of time order, or a logon
+/// under way on another connection that finished first).
+fn secs_after(refused: &Session, logon: &Session) -> f64 {
+    let (t, d) = response_time(logon, set_up_frame(logon));
+    let (rt, rd) = response_time(refused, refused.last_setup_frame);
+    secs_between(t, rt) + d - rd
+}
+
+/// A logon `secs` after a refusal retries it: after it in time, and soon.
+fn soon_after(secs: f64) -> bool {
+    (0.0..=RETRY_SECS).contains(&secs)
+}
+
 impl<'a> OwnLogons<'a> {
     pub fn new(model: &'a Model) -> Self {
-        let mut by: KeyedHashMap<_, Vec<&Session>> = KeyedHashMap::default();
-        for s in model
-            .sessions
-            .iter()
-            .filter(|s| s.outcome == Outcome::Success)
-        {
-            by.entry((s.client.ip(), s.server)).or_default().push(s);
+        let mut own = OwnLogons {
+            logons: KeyedHashMap::default(),
+            by_user: KeyedHashMap::default(),
+            by_principal: KeyedHashMap::default(),
+            refused: KeyedHashMap::default(),
+        };
+        for s in &model.sessions {
+            let (ip, server) = (s.client.ip(), s.server);
+            match s.outcome {
+                Outcome::Success => {
+                    own.logons.entry((ip, server)).or_default().push(s);
+                    for (by, name) in [
+                        (&mut own.by_user, &s.user),
+                        (&mut own.by_principal, &s.client_principal),
+                    ] {
+                        if let Some(n) = name {
+                            let key = (ip, server, n.to_ascii_lowercase());
+                            by.entry(key).or_default().push(s);
+                        }
+                    }
+                }
+                Outcome::Failure => own.refused.entry((ip, server)).or_default().push(s),
+                _ => {}
+            }
         }
-        for v in by.values_mut() {
-            // Stable: sessions set up in one frame keep the model's order.
+        // Stable: sessions set up in one frame keep the model's order.
+        for v in own
+            .logons
+            .values_mut()
+            .chain(own.by_user.values_mut())
+            .chain(own.by_principal.values_mut())
+        {
             v.sort_by_key(|s| set_up_frame(s));
         }
-        OwnLogons(by)
+        for v in own.refused.values_mut() {
+            v.sort_by_key(|s| s.last_setup_frame);
+        }
+        own
+    }
+
+    /// The own logons of `refused`'s client to its server that
+    /// [`same_user`] may accept: those of the user name it names, else of
+    /// the client principal it names, else all.
+    fn candidates(&self, refused: &Session) -> Option<&Vec<&'a Session>> {
+        let (ip, server) = (refused.client.ip(), refused.server);
+        let (by, name) = match (&refused.user, &refused.client_principal) {
+            (Some(u), _) => (&self.by_user, u),
+            (None, Some(p)) => (&self.by_principal, p),
+            (None, None) => return self.logons.get(&(ip, server)),
+        };
+        by.get(&(ip, server, name.to_ascii_lowercase()))
     }
 
     /// The client's first own logon to `server`.
     pub fn first(&self, client: IpAddr, server: SocketAddr) -> Option<&'a Session> {
-        self.0.get(&(client, server))?.first().copied()
+        self.logons.get(&(client, server))?.first().copied()
     }
 
     /// The first own logon of `refused`'s client to its server set up after
     /// `refused`'s last SESSION_SETUP response, within [`RETRY_SECS`] of
-    /// it, with the same user when the refused logon names one (else
-    /// another user's logon is no retry of it).
+    /// it, with the same user when the refused logon names one (another
+    /// user's logon is no retry of it, and other users' logons before the
+    /// same user's do not hide it): a binary search in the logons of that
+    /// user name (or principal), then a scan of at most [`SCAN`] of them
+    /// that ends past the window.
     pub fn retry_of(&self, refused: &Session) -> Option<Retry<'a>> {
-        let v = self.0.get(&(refused.client.ip(), refused.server))?;
+        let v = self.candidates(refused)?;
         let after = refused.last_setup_frame;
-        let next = *v.get(v.partition_point(|s| set_up_frame(s) <= after))?;
-        let (t, d) = response_time(next, set_up_frame(next));
-        let (rt, rd) = response_time(refused, after);
-        let secs = secs_between(t, rt) + d - rd;
-        (secs <= RETRY_SECS && same_user(refused, next)).then_some(Retry {
-            session: next,
-            secs,
-            refused_frame: after,
-        })
+        let from = v.partition_point(|s| set_up_frame(s) <= after);
+        for &next in v.get(from..)?.iter().take(SCAN) {
+            let secs = secs_after(refused, next);
+            if secs > RETRY_SECS {
+                break;
+            }
+            if soon_after(secs) && same_user(refused, next) {
+                return Some(Retry {
+                    session: next,
+                    secs,
+                    refused_frame: after,
+                });
+            }
+        }
+        None
+    }
+
+    /// What followed the refused logons `first` to `last` of one client,
+    /// server and identity: the retry of `last` ([`OwnLogons::retry_of`]),
+    /// when it came within [`RETRY_SECS`] of `first` too, and whether it
+    /// ended a run of guesses ([`GUESSES`]).
+    pub fn after_refusals(&self, first: &Session, last: &Session) -> Later<'a> {
+        let Some(r) = self.retry_of(last) else {
+            return Later::Nothing;
+        };
+        if !soon_after(secs_after(first, r.session)) {
+            return Later::Nothing;
+        }
+        match self.refused_before(r.session) {
+            n if n >= GUESSES => Later::AfterGuesses(r, n),
+            _ => Later::GotPast(r),
+        }
+    }
+
+    /// The logons of `logon`'s client to its server refused in the
+    /// [`RETRY_SECS`] before it, counted up to [`GUESSES`]: a walk back
+    /// from it of [`GUESSES`] refusals in the window, or fewer.
+    fn refused_before(&self, logon: &Session) -> usize {
+        let Some(v) = self.refused.get(&(logon.client.ip(), logon.server)) else {
+            return 0;
+        };
+        let before = v.partition_point(|s| s.last_setup_frame < set_up_frame(logon));
+        let mut n = 0;
+        // Refusals whose response came after the logon's, though earlier
+        // in the capture (joined out of time order), are skipped: bounded
+        // too, so the walk is.
+        let mut skipped = 0;
+        for s in v.get(..before).unwrap_or_default().iter().rev() {
+            let secs = secs_after(s, logon);
+            if secs > RETRY_SECS || n >= GUESSES || skipped >= GUESSES {
+                break;
+            }
+            if secs < 0.0 {
+                skipped += 1;
+            } else {
+                n += 1;
+            }
+        }
+        n
     }
 }
 
@@ -112,12 +266,87 @@ fn same_user(a: &Session, b: &Session) -> bool {
     eq(&a.user, &b.user) && eq(&a.client_principal, &b.client_principal)
 }
 
+impl Later<'_> {
+    /// A refusal the client got past at once did not stop the work: a
+    /// warning; an error otherwise.
+    pub fn severity(&self) -> Severity {
+        match self {
+            Later::GotPast(_) => Severity::Warning,
+            Later::Nothing | Later::AfterGuesses(..) => Severity::Error,
+        }
+    }
+
+    /// The sentence that tells the logon, for a finding of `refusals`
+    /// refused logons ("" for none).
+    pub fn sentence(&self, refusals: u64) -> String {
+        match self {
+            Later::Nothing => String::new(),
+            Later::GotPast(r) => r.sentence_of(refusals),
+            Later::AfterGuesses(r, n) => r.guesses_sentence(*n),
+        }
+    }
+
+    /// The next step of a refusal, `next`, with what the logon after it
+    /// changes.
+    pub fn next(&self, next: String) -> String {
+        match self {
+            Later::Nothing => next,
+            Later::GotPast(_) => format!("Nothing to do if the work went on over the new logon: a mistyped password typed again, or a client that tries another mechanism or other credentials first, is refused and then gets in. If such refusals recur: {next}"),
+            Later::AfterGuesses(r, _) => format!("Find out whether the logon at frame {} was the account owner's: so many refusals before it are a guess that succeeded, or a misconfigured client. {next}", r.frame()),
+        }
+    }
+}
+
 impl Retry<'_> {
     /// " The same client logged on as X at frame 14 on tcp.stream 0, 0.9 ms
     /// later ...": the sentence a finding of the refusal tells it with.
     pub fn sentence(&self) -> String {
+        self.sentence_of(1)
+    }
+
+    /// [`Retry::sentence`] for a finding of `refusals` refused logons
+    /// (the retry followed the last of them).
+    pub fn sentence_of(&self, refusals: u64) -> String {
+        let (when, what) = if refusals > 1 {
+            ("after the last of them", "these refusals")
+        } else {
+            ("later", "this refusal")
+        };
+        format!(
+            "{}{}: it got past {what}.",
+            self.logged_on(),
+            self.begun(when)
+        )
+    }
+
+    /// The sentence of a logon that ended a run of `guesses` refusals
+    /// ([`Later::AfterGuesses`]).
+    pub fn guesses_sentence(&self, guesses: usize) -> String {
+        let more = if guesses >= GUESSES { " or more" } else { "" };
+        format!("{}{}, after {guesses}{more} refused logons of this client to this server in the {RETRY_SECS:.0} s before it: a run of guesses (brute force, password spraying) that ended in a logon looks like this, so the refusals stay an error.", self.logged_on(), self.begun("later"))
+    }
+
+    /// The logon's frame, the first of its SESSION_SETUPs.
+    pub fn frame(&self) -> u64 {
+        set_up_frame(self.session)
+    }
+
+    /// " The same client logged on to the same server as X at frame 14 on
+    /// tcp.stream 0".
+    fn logged_on(&self) -> String {
         let s = self.session;
-        let frame = set_up_frame(s);
+        format!(
+            " The same client logged on to the same server as {} at frame {} on tcp.stream {}",
+            identity(s),
+            self.frame(),
+            s.stream,
+        )
+    }
+
+    /// ", 0.9 ms {when}", and whether the client had begun the logon
+    /// before the refusal.
+    fn begun(&self, when: &str) -> String {
+        let s = self.session;
         // A logon under way when the refusal came: the client had
         // already turned to it.
         let begun = if s.first_frame < self.refused_frame {
@@ -128,11 +357,6 @@ impl Retry<'_> {
         } else {
             String::new()
         };
-        format!(
-            " The same client logged on to the same server as {} at frame {frame} on tcp.stream {}, {} later{begun}: it got past this refusal.",
-            identity(s),
-            s.stream,
-            span(self.secs.max(0.0)),
-        )
+        format!(", {} {when}{begun}", span(self.secs.max(0.0)))
     }
 }

@@ -87,7 +87,7 @@ fn ntlmv1(model: &Model, out: &mut Sink) {
                 }))
                 .session(s.session_id)
                 .ntlm_response(kind)
-                .user(Some(identity(s)))
+                .user(super::logon::user_of(s))
                 .done(),
         );
     }
@@ -154,6 +154,7 @@ fn plaintext_passwords(model: &Model, out: &mut Sink) {
                 .next("Change that password. Then make the server ask for encrypted passwords (Samba: 'encrypt passwords = yes', the default) and stop clients from sending plaintext (Samba: 'client plaintext auth = no'; Windows: EnablePlainTextPassword = 0).")
                 .frames(frames.chain([s.first_frame]))
                 .session(s.session_id)
+                .user(super::logon::user_of(s))
         } else {
             let none = model.sessions_of(c).next().is_none();
             // The client closed the connection with no SESSION_SETUP: it
@@ -208,6 +209,16 @@ fn signing(model: &Model, out: &mut Sink) {
             || n.dialect.is_none()
             || n.server_signing_required
             || n.status != Some(crate::ntstatus::NtStatus::SUCCESS)
+        {
+            continue;
+        }
+        // The client required signing and the server's NTLM could not give
+        // it a signing key: negotiate.signing_unsupported says so, and no
+        // session was set up for this note to speak of, nor can this server
+        // sign one when it is asked to require signing.
+        if model
+            .sessions_of(c)
+            .any(|s| super::logon::signing_refused(s, c))
         {
             continue;
         }
@@ -360,6 +371,7 @@ fn enctypes(model: &Model, out: &mut Sink) {
                 .frames(r.map(|r| r.request_frame))
                 .session(s.session_id)
                 .enctype(e)
+                .user(Some(identity(s)))
                 .done(),
         );
     }
@@ -387,6 +399,7 @@ fn enctypes(model: &Model, out: &mut Sink) {
             .transport(x.transport)
             .frames(x.reply_frame)
             .enctype(e)
+            .user(x.client_principal.clone())
             .done(),
         );
     }

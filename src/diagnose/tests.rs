@@ -16,6 +16,7 @@ use crate::smb2::negotiate::Dialect;
 use crate::smb2::session_setup::SessionFlags;
 use crate::tcp::EndReason;
 
+use super::own_logons::GUESSES;
 use super::{diagnose, Finding, Severity};
 
 pub(crate) fn addr(s: &str) -> SocketAddr {
@@ -93,6 +94,7 @@ pub(crate) fn session(
         user: Some("alice".into()),
         domain: Some("CORP".into()),
         workstation: Some("PC1".into()),
+        client_ntlm_version: None,
         client_principal: None,
         service_principal: None,
         ntlm_response: Some("NTLMv2"),
@@ -188,6 +190,24 @@ fn only<'a>(m: &'a [Finding], code: &str) -> &'a Finding {
 
 /// For [`check`]: a finding that stands for items on several streams.
 const SEVERAL: u64 = u64::MAX;
+
+/// A refused logon's finding on stream 1, frames 10 and 11: a warning
+/// whose next step begins "Nothing to do" when the client got past the
+/// refusal, else an error that does not say so.
+fn check_got_past(f: &Finding, got_past: bool) {
+    let want = if got_past {
+        Severity::Warning
+    } else {
+        Severity::Error
+    };
+    check(f, want, 1, &[10, 11]);
+    assert_eq!(
+        f.next_step.starts_with("Nothing to do"),
+        got_past,
+        "{}",
+        f.next_step
+    );
+}
 
 fn check(f: &Finding, sev: Severity, stream: u64, frames: &[u64]) {
     assert_eq!(f.severity, sev, "{}", f.code);
@@ -1056,6 +1076,41 @@ fn kdc_errors() {
     }
 }
 
+/// KDC_ERR_ETYPE_NOSUPP to a client that offered a type an AD account can
+/// have a key of (RC4 alone, against an AES-only account, say) compares
+/// the two; to one that offered only types no AD KDC issues (single DES
+/// here; samples/krb5-kinit-etype-nosupp offers DES3 alone, see
+/// report_findings) points at the client's list, whatever the account.
+#[test]
+fn etype_nosupp_step_follows_the_types_offered() {
+    let step = |etypes: Vec<EncType>| {
+        let mut m = model(vec![], vec![]);
+        let mut x = kdc("AS-REQ", 1, Some((14, "KDC_ERR_ETYPE_NOSUPP")));
+        x.etypes = etypes;
+        m.kdc.push(x);
+        let d = diagnose(&m);
+        let f = only(&d.findings, "kerberos.etype_unsupported");
+        (f.explanation.clone(), f.next_step.clone())
+    };
+    let (why, next) = step(vec![EncType::RC4_HMAC]);
+    assert!(next.contains("msDS-SupportedEncryptionTypes"), "{next}");
+    assert!(!why.contains("no setting of the account helps"), "{why}");
+    let (why, next) = step(vec![EncType::DES_CBC_MD5, EncType::DES_CBC_CRC]);
+    assert!(why.contains("(des-cbc-md5, des-cbc-crc)"), "{why}");
+    assert!(why.contains("no setting of the account helps"), "{why}");
+    assert!(
+        next.contains("aes256-cts-hmac-sha1-96 and aes128-cts-hmac-sha1-96"),
+        "{next}"
+    );
+    assert!(!next.contains("msDS-SupportedEncryptionTypes"), "{next}");
+    // One type an AD account can have among them: the account decides.
+    let (_, next) = step(vec![
+        EncType::DES3_CBC_SHA1_KD,
+        EncType::AES128_CTS_HMAC_SHA1_96,
+    ]);
+    assert!(next.contains("msDS-SupportedEncryptionTypes"), "{next}");
+}
+
 #[test]
 fn kdc_error_quotes_the_kdc_text() {
     let mut m = model(vec![], vec![]);
@@ -1703,6 +1758,256 @@ fn session_setup_expired_then_logon() {
             Severity::Warning
         };
         check(only(&d.findings, "session.expired"), want, 1, &[12]);
+    }
+}
+
+/// A refused logon (alice, LOGON_FAILURE, answered at frame 11 on
+/// tcp.stream 1, `secs` into the capture).
+fn refused_at(frame: u64, secs: i64) -> Session {
+    let st = NtStatus::LOGON_FAILURE;
+    let mut r = round(frame, Some(frame + 1), Some(st));
+    r.time = ts(100 + secs);
+    r.duration = Some(0.0);
+    let mut s = session(1, Outcome::Failure, Some(st), vec![r]);
+    s.last_setup_frame = frame + 1;
+    s
+}
+
+/// A logon (`outcome`) of `user` to `server` set up at `frame` on
+/// tcp.stream 0, its response 1 ms after `secs` into the capture.
+fn logon_at(frame: u64, secs: i64, server: &str, user: &str, outcome: Outcome) -> Session {
+    let mut r = round(frame - 1, Some(frame), Some(NtStatus::SUCCESS));
+    r.time = ts(100 + secs);
+    let mut s = session(0, outcome, Some(NtStatus::SUCCESS), vec![r]);
+    s.set_up_frame = Some(frame);
+    s.last_setup_frame = frame;
+    s.server = addr(server);
+    s.user = Some(user.into());
+    s
+}
+
+/// A logon.* refusal that the same client's own logon to the same server
+/// follows within RETRY_SECS, as the same user, is a warning that names
+/// the logon and says nothing is to do; followed by a guest logon, another
+/// user's, one to another server, one 31 s later, one earlier in time
+/// though later in the capture (captures joined out of time order:
+/// ntlm-pcapng-mixed-byte-order's frame 63 was captured 8.6 s before its
+/// refusal in frame 49), or none: an error as before.
+#[test]
+fn logon_refused_then_logon() {
+    const SERVER: &str = "10.0.0.2:445";
+    let cases = [
+        (
+            Some(logon_at(20, 1, SERVER, "ALICE", Outcome::Success)),
+            true,
+        ),
+        (
+            Some(logon_at(20, 1, SERVER, "alice", Outcome::Guest)),
+            false,
+        ),
+        (
+            Some(logon_at(20, 1, SERVER, "alice", Outcome::Anonymous)),
+            false,
+        ),
+        (
+            Some(logon_at(20, 1, SERVER, "bob", Outcome::Success)),
+            false,
+        ),
+        (
+            Some(logon_at(20, 1, "10.0.0.3:445", "alice", Outcome::Success)),
+            false,
+        ),
+        (
+            Some(logon_at(20, 1, "10.0.0.2:139", "alice", Outcome::Success)),
+            false,
+        ),
+        (
+            Some(logon_at(20, 31, SERVER, "alice", Outcome::Success)),
+            false,
+        ),
+        (
+            Some(logon_at(20, -9, SERVER, "alice", Outcome::Success)),
+            false,
+        ),
+        (None, false),
+    ];
+    for (later, got_past) in cases {
+        let sessions = [refused_at(10, 0)].into_iter().chain(later).collect();
+        let d = diagnose(&model(vec![conn(0), conn(1)], sessions));
+        let f = only(&d.findings, "logon.bad_password");
+        check_got_past(f, got_past);
+        let says = f
+            .explanation
+            .ends_with(" The same client logged on to the same server as CORP\\ALICE at frame 20 on tcp.stream 0, 1.0 s later: it got past this refusal. Workstation: PC1.");
+        assert_eq!(says, got_past, "{}", f.explanation);
+        assert_eq!(
+            f.explanation.contains("same client"),
+            got_past,
+            "{}",
+            f.explanation
+        );
+    }
+}
+
+/// The retry of a refusal is the first own logon of the same user within
+/// RETRY_SECS, not the first own logon: other users' logons before it (one,
+/// or five hundred) do not hide it (ntlm-wrong-password-other-user-then-
+/// right is the real capture of one), for logon.* and session.expired
+/// alike; a refusal that names no user takes the first logon of any.
+#[test]
+fn retry_is_the_same_users_logon_after_others() {
+    const SERVER: &str = "10.0.0.2:445";
+    for others in [1, 500] {
+        let mut sessions = vec![refused_at(10, 0)];
+        for i in 0..others {
+            let mut bob = logon_at(20 + i, 1, SERVER, "bob", Outcome::Success);
+            bob.stream = 2;
+            sessions.push(bob);
+        }
+        sessions.push(logon_at(20 + others, 2, SERVER, "alice", Outcome::Success));
+        let d = diagnose(&model(vec![conn(0), conn(1), conn(2)], sessions.clone()));
+        let f = only(&d.findings, "logon.bad_password");
+        assert_eq!(f.severity, Severity::Warning, "{}", f.explanation);
+        let names = format!(
+            "as CORP\\alice at frame {} on tcp.stream 0, 2.0 s later: it got past this refusal.",
+            20 + others
+        );
+        assert!(f.explanation.contains(&names), "{}", f.explanation);
+        // The same sessions, the refusal an expired authentication.
+        let st = NtStatus::NETWORK_SESSION_EXPIRED;
+        sessions[0].status = Some(st);
+        if let Some(r) = sessions[0].rounds.last_mut() {
+            r.status = Some(st);
+        }
+        let d = diagnose(&model(vec![conn(0), conn(1), conn(2)], sessions.clone()));
+        let f = only(&d.findings, "session.expired");
+        assert_eq!(f.severity, Severity::Warning, "{}", f.explanation);
+        assert!(f.explanation.contains(&names), "{}", f.explanation);
+        // No user named: bob's logon, the first, is the retry.
+        sessions[0].user = None;
+        sessions[0].domain = None;
+        let d = diagnose(&model(vec![conn(0), conn(1), conn(2)], sessions));
+        let f = only(&d.findings, "session.expired");
+        assert!(
+            f.explanation
+                .contains("as CORP\\bob at frame 20 on tcp.stream 2, 1.0 s later"),
+            "{}",
+            f.explanation
+        );
+    }
+    // Alice's own logon past the window, after bob's within it: none.
+    let d = diagnose(&model(
+        vec![conn(0), conn(1), conn(2)],
+        vec![
+            refused_at(10, 0),
+            logon_at(20, 1, SERVER, "bob", Outcome::Success),
+            logon_at(30, 31, SERVER, "alice", Outcome::Success),
+        ],
+    ));
+    let f = only(&d.findings, "logon.bad_password");
+    assert_eq!(f.severity, Severity::Error, "{}", f.explanation);
+}
+
+/// A group of refusals is softened only when the logon came within
+/// RETRY_SECS of every one of them; a run of GUESSES refusals (any user)
+/// of the client to the server in the RETRY_SECS before the logon stays an
+/// error, and names the logon that ended it.
+#[test]
+fn logon_refusals_then_logon_groups_and_guesses() {
+    const SERVER: &str = "10.0.0.2:445";
+    let logon = || logon_at(100, 20, SERVER, "alice", Outcome::Success);
+    // Two refusals, 40 s apart: the logon is 10 s after the last only.
+    let d = diagnose(&model(
+        vec![conn(0), conn(1)],
+        vec![refused_at(10, -20), refused_at(20, 20 - 10), logon()],
+    ));
+    let f = only(&d.findings, "logon.bad_password");
+    assert_eq!(f.severity, Severity::Error, "{}", f.explanation);
+    assert!(!f.explanation.contains("same client"), "{}", f.explanation);
+    // Both within it: "after the last of them".
+    let d = diagnose(&model(
+        vec![conn(0), conn(1)],
+        vec![refused_at(10, 0), refused_at(20, 10), logon()],
+    ));
+    let f = only(&d.findings, "logon.bad_password");
+    assert_eq!(f.severity, Severity::Warning, "{}", f.explanation);
+    assert!(f.explanation.contains("at frame 100 on tcp.stream 0, 10.0 s after the last of them: it got past these refusals."), "{}", f.explanation);
+    // GUESSES - 1 refusals, of two users (bob's a finding of its own, not
+    // followed by a logon of his): a retry; GUESSES of them: guesses.
+    for n in [GUESSES - 1, GUESSES] {
+        let mut sessions: Vec<Session> = (0..n as u64)
+            .map(|i| {
+                let mut s = refused_at(10 + 2 * i, 1 + i as i64);
+                if i % 2 == 1 {
+                    s.user = Some("bob".into());
+                }
+                s
+            })
+            .collect();
+        sessions.push(logon());
+        let d = diagnose(&model(vec![conn(0), conn(1)], sessions));
+        let alice: Vec<_> = d
+            .findings
+            .iter()
+            .filter(|f| f.code == "logon.bad_password" && f.user.as_deref() == Some("CORP\\alice"))
+            .collect();
+        assert_eq!(alice.len(), 1, "{:#?}", d.findings);
+        let f = alice[0];
+        let bob = d
+            .findings
+            .iter()
+            .find(|f| f.user.as_deref() == Some("CORP\\bob"));
+        assert_eq!(bob.map(|f| f.severity), Some(Severity::Error));
+        if n < GUESSES {
+            assert_eq!(f.severity, Severity::Warning, "{}", f.explanation);
+            assert!(
+                f.explanation.contains("it got past these refusals."),
+                "{}",
+                f.explanation
+            );
+        } else {
+            assert_eq!(f.severity, Severity::Error, "{}", f.explanation);
+            assert!(f.explanation.contains("as CORP\\alice at frame 100 on tcp.stream 0, 11.0 s later, after 10 or more refused logons of this client to this server in the 30 s before it: a run of guesses (brute force, password spraying) that ended in a logon looks like this"), "{}", f.explanation);
+            assert!(
+                f.next_step
+                    .starts_with("Find out whether the logon at frame 100 was the account owner's"),
+                "{}",
+                f.next_step
+            );
+        }
+    }
+}
+
+/// logon.failed of a Kerberos AP-REQ (a status no other code explains, no
+/// KRB-ERROR) follows the same rule, the client principal naming the user.
+#[test]
+fn kerberos_logon_failed_then_logon() {
+    let st = NtStatus::ACCOUNT_DISABLED;
+    let mut refused = refused_at(10, 0);
+    refused.status = Some(st);
+    refused.mechanism = Some("kerberos");
+    refused.user = None;
+    refused.domain = None;
+    refused.ntlm_response = None;
+    refused.client_principal = Some("alice@CORP.TEST".into());
+    if let Some(r) = refused.rounds.last_mut() {
+        r.status = Some(st);
+        r.mechanism = Some("kerberos");
+    }
+    for (principal, got_past) in [("ALICE@corp.test", true), ("bob@CORP.TEST", false)] {
+        let mut later = logon_at(20, 1, "10.0.0.2:445", "alice", Outcome::Success);
+        later.mechanism = Some("kerberos");
+        later.user = None;
+        later.client_principal = Some(principal.into());
+        let d = diagnose(&model(vec![conn(0), conn(1)], vec![refused.clone(), later]));
+        let f = only(&d.findings, "logon.failed");
+        check_got_past(f, got_past);
+        assert_eq!(
+            f.explanation.ends_with("it got past this refusal."),
+            got_past,
+            "{}",
+            f.explanation
+        );
     }
 }
 

@@ -22,7 +22,13 @@ pub(super) fn findings(model: &Model, out: &mut Sink) {
         let keyless =
             session.is_some_and(|s| matches!(s.outcome, Outcome::Guest | Outcome::Anonymous));
         let smb1 = conn.is_some_and(|c| c.smb1_used_frame.is_some()) && negotiate.is_none();
-        out.push(failure(t, negotiate, who.as_deref(), keyless || smb1, smb1).done());
+        // The user the text names (the session's, in a refusal of access).
+        let user = session.and_then(super::logon::user_of);
+        out.push(
+            failure(t, negotiate, who.as_deref(), keyless || smb1, smb1)
+                .user(user)
+                .done(),
+        );
     }
 }
 

@@ -137,6 +137,8 @@ pub(super) struct ConnectionOpened {
 pub(super) struct Gap {
     pub stream: u64,
     pub frame: u64,
+    /// The time of `frame`, the frame the gap is placed at.
+    pub time: Timestamp,
     pub bytes: u64,
 }
 
@@ -155,6 +157,7 @@ pub(super) struct ConnectionEnded {
 pub(super) struct NegotiateRequest {
     pub stream: u64,
     pub frame: u64,
+    pub time: Timestamp,
     /// How many dialects the client offered.
     pub dialects: usize,
 }
@@ -187,6 +190,7 @@ pub(super) struct SessionSetup<'a> {
 pub(super) struct Logoff {
     pub stream: u64,
     pub frame: u64,
+    pub time: Timestamp,
     pub session_id: HexId,
 }
 

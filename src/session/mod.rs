@@ -330,9 +330,10 @@ impl Builder {
                 info,
                 from_client,
                 frame,
+                ts,
                 bytes,
                 ..
-            } => self.gap(&info, from_client, frame, bytes),
+            } => self.gap(&info, from_client, frame, ts, bytes),
             Event::Skipped {
                 info,
                 from_client,
@@ -394,7 +395,7 @@ impl Builder {
         });
     }
 
-    fn gap(&mut self, info: &ConnInfo, from_client: bool, frame: u64, bytes: u64) {
+    fn gap(&mut self, info: &ConnInfo, from_client: bool, frame: u64, ts: Timestamp, bytes: u64) {
         if info.kerberos {
             self.kdc_connecting.remove(&info.stream);
             return;
@@ -415,6 +416,7 @@ impl Builder {
             self.emit("gap", stream, None, || events::Gap {
                 stream,
                 frame,
+                time: ts,
                 bytes,
             });
         }
@@ -630,6 +632,7 @@ impl Builder {
             };
             let binding = self.binding_exchange(ci, m, &h);
             self.after_setup(ci, m.stream, h.session_id, m.frame, p, binding);
+            self.note_unseen_setup(ci, m, h.session_id, p, UnseenMessage::Smb2(h.command));
             // Severity bits 11: an error, such as USER_SESSION_DELETED for a
             // SessionId the server does not know.
             if h.is_response()
@@ -738,6 +741,8 @@ impl Builder {
             self.mark_session(m.stream, sid, |s| s.encrypted = true);
             if sid != 0 {
                 self.after_setup(ci, m.stream, sid, m.frame, Protection::Encrypted, false);
+                let p = Protection::Encrypted;
+                self.note_unseen_setup(ci, m, sid, p, UnseenMessage::Transform);
                 if !m.from_client {
                     self.unseen_setup(ci, m, sid, false);
                 }
@@ -754,6 +759,9 @@ impl Builder {
         self.compressed_after_setup(ci, m.frame);
         let c = &mut self.model.connections[ci];
         c.compressed_messages += 1;
+        for u in &mut c.unseen_setup_sessions {
+            u.note(Protection::Compressed, m.frame);
+        }
         let first = c.compressed_messages == 1;
         let fault = m
             .transform
@@ -804,7 +812,7 @@ impl Builder {
                 let command = StatusCommand::Smb1(x.command);
                 self.note_status(m, x.read_status().0, command);
             }
-            self.smb1_signing(m, x);
+            self.smb1_signing(ci, m, x);
             self.smb1_logon(ci, m, x, &dec);
             if x.is_response
                 && x.uid != 0
@@ -845,18 +853,111 @@ impl Builder {
     /// Counts a server's message of `sid` (an SMB1 UID with `smb1`) in
     /// [`Connection::unseen_setup_messages`] when no SESSION_SETUP of the
     /// capture set it up: no entry on this connection, nor for SMB2 on
-    /// another connection of the same server (a channel of it).
+    /// another connection of the same server (a channel of it). Its entry
+    /// in [`Connection::unseen_setup_sessions`] is then shown to be
+    /// a session ([`UnseenSetup::shown_frame`]); without one, the
+    /// connection's are not all followed
+    /// ([`Connection::unseen_setup_untracked`]).
     fn unseen_setup(&mut self, ci: usize, m: &Message<'_>, sid: u64, smb1: bool) {
-        if self.session_index.contains_key(&(m.stream, sid)) {
+        if !self.setup_unseen(ci, m.stream, sid, smb1) {
             return;
         }
         let c = &mut self.model.connections[ci];
-        if !smb1 && self.session_by_id.contains_key(&(c.server.ip(), sid)) {
-            return;
-        }
         c.unseen_setup_messages += 1;
         c.first_unseen_setup_frame.get_or_insert(m.frame);
         c.unseen_setup_smb1 |= smb1;
+        match c
+            .unseen_setup_sessions
+            .iter_mut()
+            .find(|u| u.session_id == sid && u.smb1 == smb1)
+        {
+            Some(u) => {
+                u.shown_frame.get_or_insert(m.frame);
+            }
+            None => c.unseen_setup_untracked = true,
+        }
+    }
+
+    /// No SESSION_SETUP of the capture set up `sid` (an SMB1 UID with
+    /// `smb1`) on connection `ci` (`stream`), nor, for SMB2, on another
+    /// connection of the same server (a channel of it).
+    fn setup_unseen(&self, ci: usize, stream: u64, sid: u64, smb1: bool) -> bool {
+        if self.session_index.contains_key(&(stream, sid)) {
+            return false;
+        }
+        let server = self.model.connections[ci].server.ip();
+        smb1 || !self.session_by_id.contains_key(&(server, sid))
+    }
+
+    /// Counts a message of `sid` (an SMB1 UID for an SMB1 message),
+    /// protected as `p`, in its [`Connection::unseen_setup_sessions`]
+    /// entry when no SESSION_SETUP of the capture set it up
+    /// ([`Builder::setup_unseen`]); the first message of one makes its
+    /// entry, while there is room, unless it is a SESSION_SETUP message: a
+    /// new session's carries the SessionId the server gives it, before its
+    /// entry in the sessions is made.
+    fn note_unseen_setup(
+        &mut self,
+        ci: usize,
+        m: &Message<'_>,
+        sid: u64,
+        p: Protection,
+        what: UnseenMessage,
+    ) {
+        let smb1 = matches!(what, UnseenMessage::Smb1 { .. });
+        let setup = matches!(
+            what,
+            UnseenMessage::Smb2(Command::SESSION_SETUP) | UnseenMessage::Smb1 { setup: true }
+        );
+        let regardless = matches!(
+            what,
+            UnseenMessage::Smb2(Command::SESSION_SETUP | Command::TREE_CONNECT)
+        );
+        if !self.setup_unseen(ci, m.stream, sid, smb1) {
+            return;
+        }
+        let c = &mut self.model.connections[ci];
+        let list = &mut c.unseen_setup_sessions;
+        if let Some(u) = list
+            .iter_mut()
+            .find(|u| u.session_id == sid && u.smb1 == smb1)
+        {
+            u.note(p, m.frame);
+            if regardless && p == Protection::Signed && u.ended_frame.is_none() {
+                u.signed_regardless += 1;
+            }
+            return;
+        }
+        if setup || list.len() >= MAX_UNSEEN_SETUP_SESSIONS {
+            return;
+        }
+        let mut u = UnseenSetup {
+            session_id: sid,
+            smb1,
+            first_frame: m.frame,
+            last_frame: m.frame,
+            // The session was there before its first message: the
+            // connection's compression transforms so far may be its.
+            compressed: c.compressed_messages,
+            ..UnseenSetup::default()
+        };
+        u.note(p, m.frame);
+        if regardless && p == Protection::Signed {
+            u.signed_regardless = 1;
+        }
+        list.push(u);
+    }
+
+    /// A LOGOFF response of `sid` (an SMB1 UID with `smb1`) on connection
+    /// `ci` ended its [`Connection::unseen_setup_sessions`] entry.
+    pub(super) fn unseen_setup_ended(&mut self, ci: usize, sid: u64, smb1: bool, frame: u64) {
+        if let Some(u) = self.model.connections[ci]
+            .unseen_setup_sessions
+            .iter_mut()
+            .find(|u| u.session_id == sid && u.smb1 == smb1)
+        {
+            u.ended_frame.get_or_insert(frame);
+        }
     }
 
     /// Counts a message of session `sid` on `stream` ([`Session::note_after_setup`])
@@ -1216,6 +1317,17 @@ fn short_summary(s: &mut String, m: &Message<'_>, dec: &Decoded) {
             _ => write!(s, "NetBIOS {}", nb.name().unwrap_or("packet")),
         };
     }
+}
+
+/// What a message counted in [`Connection::unseen_setup_sessions`] is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum UnseenMessage {
+    /// An SMB2 message of this command.
+    Smb2(Command),
+    /// A TRANSFORM (encrypted) message.
+    Transform,
+    /// An SMB1 message; `setup`: a SESSION_SETUP_ANDX.
+    Smb1 { setup: bool },
 }
 
 /// A message that may go unsigned in a signed session, not counted in

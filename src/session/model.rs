@@ -671,6 +671,105 @@ pub struct Connection {
     /// Some of [`Connection::unseen_setup_messages`] were SMB1.
     #[serde(skip)]
     pub unseen_setup_smb1: bool,
+    /// The SessionIds (SMB1: UIDs) of the connection that no SESSION_SETUP
+    /// of the capture set up, each with its messages counted as a
+    /// session's after its setup are: the first
+    /// [`MAX_UNSEEN_SETUP_SESSIONS`] to come. Those the server answered
+    /// for ([`UnseenSetup::shown_frame`]) are the sessions set up before
+    /// the capture that [`Connection::unseen_setup_messages`] counts.
+    #[serde(skip)]
+    pub unseen_setup_sessions: Vec<UnseenSetup>,
+    /// A server message counted in [`Connection::unseen_setup_messages`]
+    /// was of a SessionId (UID) not in
+    /// [`Connection::unseen_setup_sessions`], which was full when it first
+    /// came: those sessions' messages are not all counted.
+    #[serde(skip)]
+    pub unseen_setup_untracked: bool,
+}
+
+/// SessionIds (SMB1: UIDs) followed per connection in
+/// [`Connection::unseen_setup_sessions`].
+pub const MAX_UNSEEN_SETUP_SESSIONS: usize = 16;
+
+/// The messages of one SessionId (SMB1: UID) of a connection that no
+/// SESSION_SETUP of the capture set up there, nor, for SMB2, on another
+/// connection of the same server (it would be a channel of that session):
+/// counted from its first message in the capture, as
+/// [`Session::note_after_setup`] counts a session's after its setup (both
+/// directions; not what [MS-SMB2] 3.2.4.1.1, 3.3.4.1.1 and 3.2.5.1.3 let
+/// go unsigned in a signed session: interim STATUS_PENDING responses,
+/// CANCEL requests, notifications with MessageId 0xFFFFFFFFFFFFFFFF; nor
+/// SMB1's oplock breaks from the server, [MS-CIFS] 3.2.5.1.2), until the
+/// LOGOFF response that ended it. A SESSION_SETUP message counts on an
+/// entry that is there already (a reauthentication), and makes none: a new
+/// session's carries the SessionId the server gives it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct UnseenSetup {
+    pub session_id: u64,
+    /// A UID of SMB1 (a UID is the connection's own, [MS-CIFS] 2.2.1.6).
+    pub smb1: bool,
+    /// The server's first message that showed the session set up (as
+    /// [`Connection::unseen_setup_messages`] counts them: a response not
+    /// an error, not to NEGOTIATE or SESSION_SETUP, or a TRANSFORM); none:
+    /// maybe a SessionId the server does not know, answered
+    /// STATUS_USER_SESSION_DELETED.
+    pub shown_frame: Option<u64>,
+    /// Its first message and its last counted.
+    pub first_frame: u64,
+    pub last_frame: u64,
+    /// Its messages counted, and of them the signed ones and those in a
+    /// TRANSFORM header.
+    pub messages: u64,
+    pub signed: u64,
+    pub encrypted: u64,
+    /// Of [`UnseenSetup::signed`], the SMB2 TREE_CONNECT and SESSION_SETUP
+    /// messages: SMB 3.1.1 signs a TREE_CONNECT request of a session not
+    /// anonymous or guest whether or not the session signs the rest
+    /// ([MS-SMB2] 3.3.5.7: the server disconnects on an unsigned one), the
+    /// server its response (3.3.4.1.1: a signed request's), and SMB 3.x
+    /// the final SESSION_SETUP response (3.3.5.5.3). They do not show that
+    /// the session signs its other messages (samples/ntlm-smb311.pcap: its
+    /// TREE_CONNECTs alone are signed).
+    pub signed_regardless: u64,
+    /// COMPRESSION_TRANSFORM headers on the connection until the session
+    /// ended, from the capture's start (the session was there before its
+    /// first message), not in [`UnseenSetup::messages`]: their SMB2 header,
+    /// its signing flag and SessionId, is compressed
+    /// ([`Session::compressed_after_setup`]).
+    pub compressed: u64,
+    /// The first of its messages neither signed nor encrypted.
+    pub first_unsigned_frame: Option<u64>,
+    /// The first of its messages outside a TRANSFORM header.
+    pub first_unencrypted_frame: Option<u64>,
+    /// The LOGOFF response that ended it (STATUS_SUCCESS or
+    /// STATUS_USER_SESSION_DELETED; for SMB1 also ERRSRV/ERRbaduid).
+    pub ended_frame: Option<u64>,
+}
+
+impl UnseenSetup {
+    /// Counts one of its messages, protected so, unless it ended.
+    pub fn note(&mut self, p: Protection, frame: u64) {
+        if self.ended_frame.is_some() {
+            return;
+        }
+        if p == Protection::Compressed {
+            self.compressed += 1;
+            return;
+        }
+        self.messages += 1;
+        self.last_frame = frame;
+        match p {
+            Protection::Signed => self.signed += 1,
+            Protection::Encrypted => self.encrypted += 1,
+            Protection::Neither | Protection::Compressed => {}
+        }
+        if p == Protection::Neither {
+            self.first_unsigned_frame.get_or_insert(frame);
+        }
+        if p != Protection::Encrypted {
+            self.first_unencrypted_frame.get_or_insert(frame);
+        }
+    }
 }
 
 impl Connection {
@@ -726,6 +825,8 @@ impl Connection {
             unseen_setup_messages: 0,
             first_unseen_setup_frame: None,
             unseen_setup_smb1: false,
+            unseen_setup_sessions: Vec::new(),
+            unseen_setup_untracked: false,
         }
     }
 }
@@ -875,6 +976,10 @@ pub struct Session {
     pub user: Option<String>,
     pub domain: Option<String>,
     pub workstation: Option<String>,
+    /// The VERSION the client's NTLM NEGOTIATE or AUTHENTICATE states (its
+    /// last), for the wording of steps; not serialized.
+    #[serde(skip)]
+    pub client_ntlm_version: Option<crate::auth::ntlmssp::Version>,
     /// Kerberos client principal, from the KDC reply joined to this session.
     pub client_principal: Option<String>,
     /// Kerberos service principal of the AP-REQ ticket, e.g. cifs/fs1@REALM.

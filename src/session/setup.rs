@@ -135,11 +135,12 @@ impl Builder {
             }
         }
         self.model.connections[ci].negotiate = Some(n);
-        let (stream, frame, dialects) = (m.stream, m.frame, r.dialects.len());
+        let (stream, frame, time, dialects) = (m.stream, m.frame, m.ts, r.dialects.len());
         self.emit("negotiate_request", stream, None, || {
             events::NegotiateRequest {
                 stream,
                 frame,
+                time,
                 dialects,
             }
         });
@@ -228,7 +229,15 @@ impl Builder {
     ) -> usize {
         let stream = self.model.connections[ci].stream;
         if req_sid != 0 {
-            if let Some(&i) = self.session_index.get(&(stream, req_sid)) {
+            // Not a session a LOGOFF ended before this request: the server
+            // removed it ([MS-SMB2] 3.3.5.6) and refuses a SESSION_SETUP
+            // naming it (USER_SESSION_DELETED, 3.3.5.5), which is a logon
+            // attempt of its own, not a round of the ended session.
+            let live = |i: &&usize| {
+                let s = self.model.sessions.get(**i);
+                s.is_some_and(|s| s.ended_frame.is_none_or(|e| e > frame))
+            };
+            if let Some(&i) = self.session_index.get(&(stream, req_sid)).filter(live) {
                 return i;
             }
         }
@@ -260,6 +269,7 @@ impl Builder {
             user: None,
             domain: None,
             workstation: None,
+            client_ntlm_version: None,
             client_principal: None,
             service_principal: None,
             ntlm_response: None,
@@ -474,6 +484,9 @@ impl Builder {
         self.timeline(ci, m, &Decoded::default());
         let (stream, frame, sid) = (m.stream, m.frame, h.session_id);
         let st = NtStatus(h.status);
+        if st == NtStatus::SUCCESS || st == NtStatus::USER_SESSION_DELETED {
+            self.unseen_setup_ended(ci, sid, false, frame);
+        }
         if st == NtStatus::SUCCESS {
             self.mark_session(stream, sid, |s| s.logoff_frame = Some(frame));
             self.logged_off(ci, sid, frame);
@@ -485,9 +498,11 @@ impl Builder {
             });
             self.session_ended(ci, sid, true);
         }
+        let time = m.ts;
         self.emit("logoff", stream, Some(sid), || events::Logoff {
             stream,
             frame,
+            time,
             session_id: HexId(sid),
         });
         if st != NtStatus::SUCCESS && st != NtStatus::USER_SESSION_DELETED {
@@ -564,6 +579,9 @@ fn take_identity(s: &mut Session, req: &SetupRequest) {
     let f = &req.facts;
     if let Some(m) = f.mechanism {
         s.mechanism = Some(m);
+    }
+    if f.ntlm_version.is_some() {
+        s.client_ntlm_version = f.ntlm_version;
     }
     if f.user.is_some() {
         s.user = f.user.clone().filter(|u| !u.is_empty());

@@ -197,7 +197,7 @@ impl Builder {
     /// (see [`Smb1Message::signed`]), as SMB2's are counted. The server's
     /// oplock break (a LOCKING_ANDX request) is exempt from signing
     /// ([MS-CIFS] 3.2.5.1.2) and not counted.
-    pub(super) fn smb1_signing(&mut self, m: &Message<'_>, x: &Smb1Message) {
+    pub(super) fn smb1_signing(&mut self, ci: usize, m: &Message<'_>, x: &Smb1Message) {
         let oplock_break =
             x.command == Smb1Command::LOCKING_ANDX && !x.is_response && !m.from_client;
         if x.uid == 0 || oplock_break {
@@ -214,8 +214,13 @@ impl Builder {
             .session_index
             .get(&(m.stream, u64::from(x.uid)))
             .copied();
-        if let Some(s) = own.and_then(|i| self.model.sessions.get_mut(i)) {
-            s.note_after_setup(p, m.frame);
+        match own.and_then(|i| self.model.sessions.get_mut(i)) {
+            Some(s) => s.note_after_setup(p, m.frame),
+            None => {
+                let setup = x.command == Smb1Command::SESSION_SETUP_ANDX;
+                let what = super::UnseenMessage::Smb1 { setup };
+                self.note_unseen_setup(ci, m, u64::from(x.uid), p, what);
+            }
         }
     }
 
@@ -284,16 +289,18 @@ impl Builder {
     fn logged_off_smb1(&mut self, ci: usize, m: &Message<'_>, x: &Smb1Message) {
         let sid = u64::from(x.uid);
         if x.succeeded() || crate::ntstatus::dos::uid_unknown(x.read_status()) {
+            self.unseen_setup_ended(ci, sid, true, m.frame);
             self.mark_session(m.stream, sid, |s| {
                 s.logoff_frame = Some(m.frame);
                 s.ended_frame.get_or_insert(m.frame);
             });
             self.session_ended(ci, sid, true);
         }
-        let (stream, frame) = (m.stream, m.frame);
+        let (stream, frame, time) = (m.stream, m.frame, m.ts);
         self.emit("logoff", stream, Some(sid), || events::Logoff {
             stream,
             frame,
+            time,
             session_id: HexId(sid),
         });
     }

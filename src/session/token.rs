@@ -31,6 +31,9 @@ pub struct TokenFacts {
     pub krb_stime: Option<String>,
     pub krb_ctime: Option<String>,
     pub challenge_without_signing: bool,
+    /// The VERSION of an NTLM NEGOTIATE or AUTHENTICATE ([MS-NLMP]
+    /// 2.2.2.10): the client's operating system as it states it.
+    pub ntlm_version: Option<crate::auth::ntlmssp::Version>,
     /// The server's names in an NTLM CHALLENGE's TargetInfo; Some for every
     /// CHALLENGE, its names None when absent or empty.
     pub server_names: Option<Box<ServerNames>>,
@@ -80,6 +83,7 @@ impl TokenFacts {
         }));
         match n {
             NtlmsspMessage::Authenticate(a) => {
+                self.ntlm_version = a.version;
                 self.user = Some(a.user.to_string());
                 self.domain = Some(a.domain.to_string());
                 self.workstation = Some(a.workstation.to_string()).filter(|w| !w.is_empty());
@@ -89,7 +93,7 @@ impl TokenFacts {
                 self.challenge_without_signing = c.flags.0 & NTLMSSP_NEGOTIATE_SIGN == 0;
                 self.server_names = Some(Box::new(ServerNames::of(c)));
             }
-            NtlmsspMessage::Negotiate(_) => {}
+            NtlmsspMessage::Negotiate(n) => self.ntlm_version = n.version,
         }
     }
 

@@ -315,3 +315,38 @@ pub fn smbscope(args: &[&str]) -> std::process::Output {
         .output()
         .expect("run smbscope")
 }
+
+/// `--port N` for a capture whose name says SMB is on port N ("…-port4455.pcap";
+/// 139 and 445 are always followed).
+pub fn port_args(name: &str) -> Vec<String> {
+    let Some(at) = name.find("port") else {
+        return vec![];
+    };
+    let digits: String = name[at + 4..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    match digits.as_str() {
+        "" | "139" | "445" => vec![],
+        p => vec!["--port".into(), p.into()],
+    }
+}
+
+/// `tool args` with `input` on its standard input: its standard output.
+pub fn filter(tool: &str, args: &[&str], input: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(tool)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{tool}: {e} (.ci/run installs it)"));
+    let mut stdin = child.stdin.take().unwrap();
+    let input = input.to_vec();
+    let feed = std::thread::spawn(move || stdin.write_all(&input));
+    let out = child.wait_with_output().unwrap();
+    feed.join().unwrap().unwrap();
+    assert!(out.status.success(), "{tool} {args:?}");
+    out.stdout
+}

@@ -568,10 +568,17 @@ fn is_date_time(t: &str) -> bool {
     }
 }
 
-/// The regular expressions the schemas' `pattern`s use: literals, `\`
-/// escapes, `.`, classes `[a-z0-9_]` (with `^` negation), the quantifiers
-/// `* + ? {n} {n,} {n,m}` and the anchors `^` `$`. Anything else panics.
+/// The regular expressions the schemas' `pattern`s use: branches split by
+/// `|` at the top level (`^0x0$|^0x[1-9a-f][0-9a-f]*$`; no groups), each of
+/// literals, `\` escapes, `.`, classes `[a-z0-9_]` (with `^` negation), the
+/// quantifiers `* + ? {n} {n,} {n,m}` and the anchors `^` `$`. Anything
+/// else panics.
 struct Regex {
+    branches: Vec<Branch>,
+}
+
+/// One branch of a [`Regex`]: a sequence of quantified atoms.
+struct Branch {
     atoms: Vec<(Atom, usize, usize)>,
     start: bool,
     end: bool,
@@ -597,8 +604,35 @@ impl Atom {
 
 impl Regex {
     fn new(re: &str, spath: &str) -> Regex {
+        // Split at each `|` outside a class and not escaped.
+        let (mut branches, mut from, mut in_class, mut escaped) = (Vec::new(), 0, false, false);
+        for (i, c) in re.char_indices() {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '[' => in_class = true,
+                ']' => in_class = false,
+                '|' if !in_class => {
+                    branches.push(Branch::new(&re[from..i], re, spath));
+                    from = i + 1;
+                }
+                _ => {}
+            }
+        }
+        branches.push(Branch::new(&re[from..], re, spath));
+        Regex { branches }
+    }
+
+    fn is_match(&self, t: &str) -> bool {
+        self.branches.iter().any(|b| b.is_match(t))
+    }
+}
+
+impl Branch {
+    /// One branch `re` of the whole pattern `whole`.
+    fn new(re: &str, whole: &str, spath: &str) -> Branch {
         let unsupported = |what: &str| -> ! {
-            panic!("{spath}/pattern /{re}/: {what} is not supported by this validator")
+            panic!("{spath}/pattern /{whole}/: {what} is not supported by this validator")
         };
         let mut cs: Vec<char> = re.chars().collect();
         let start = cs.first() == Some(&'^');
@@ -686,7 +720,7 @@ impl Regex {
             i += 1;
             atoms.push((atom, min, max));
         }
-        Regex { atoms, start, end }
+        Branch { atoms, start, end }
     }
 
     fn is_match(&self, t: &str) -> bool {

@@ -1,0 +1,209 @@
+//! Compressed captures, read as they are, as tshark 4.2 reads them: the
+//! bytes of a gzip file (RFC 1952), a zstd file (RFC 8878) or an LZ4 frame
+//! file (the LZ4 Frame Format) decompressed on the way into the capture
+//! reader, a piece at a time. Several gzip members, zstd frames or LZ4
+//! frames one after another (`cat a.gz b.gz`, pigz, pzstd) are one stream.
+
+use std::fmt;
+use std::io::{self, BufReader, Chain, Cursor, Read};
+
+use flate2::read::MultiGzDecoder;
+use lz4_flex::frame::FrameDecoder;
+
+use super::Compressor;
+
+/// The largest zstd window accepted, as a power of two: 16 MiB. libzstd
+/// allocates the window a frame header asks for, up to 128 MiB by default
+/// (2^27, zstd's own limit when decompressing); 16 MiB keeps a hostile
+/// header's allocation within what the fuzz targets allow one allocation
+/// (32 MB) and memory within the flat figures of BENCHMARKS.md, and takes
+/// every file of `zstd -1` to `-19` (window at most 8 MiB) and pzstd. A
+/// frame that asks for more (`--ultra -20` and up, `--long`) is refused
+/// with what to do.
+pub const ZSTD_WINDOW_LOG_MAX: u32 = 24;
+
+/// A compressed input with the bytes already read from it (to know its
+/// compressor) put back in front, its own read errors marked.
+type Replayed<R> = Chain<Cursor<Vec<u8>>, Marked<R>>;
+
+/// What the capture reader reads from: the input as it is, or the input
+/// decompressed.
+pub(super) enum Source<R: Read> {
+    Plain(R),
+    Gzip(Box<MultiGzDecoder<Replayed<R>>>),
+    Zstd(Box<zstd::stream::read::Decoder<'static, BufReader<Replayed<R>>>>),
+    Lz4(Box<Lz4<Replayed<R>>>),
+    /// Only while the input moves from one to another.
+    Moving,
+}
+
+/// Why a compressed input gave no more bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fault {
+    /// The compressed data ends inside a member or frame.
+    Cut,
+    /// The decompressor refused the data (a bad block, a checksum that does
+    /// not match, a header it does not know).
+    Corrupt,
+    /// Reading the compressed input failed (an I/O error).
+    Read,
+    /// A zstd frame asks for a window larger than
+    /// [`ZSTD_WINDOW_LOG_MAX`] allows (made with `zstd --long` or `--ultra
+    /// -20` and up).
+    WindowTooLarge,
+}
+
+/// libzstd's name of the error for a frame whose window is over the limit
+/// (ZSTD_error_frameParameter_windowTooLarge).
+const ZSTD_WINDOW_TOO_LARGE: &str = "Frame requires too much memory for decoding";
+
+impl<R: Read> Source<R> {
+    /// The compressor that reads a file whose first bytes are `head`, when
+    /// smbscope reads its output.
+    pub(super) fn compressor_of(head: &[u8]) -> Option<Compressor> {
+        match super::OtherFormat::of(head) {
+            Some(super::OtherFormat::Compressed(
+                c @ (Compressor::Gzip | Compressor::Zstd | Compressor::Lz4),
+            )) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// The plain input turned into its decompressed bytes, `head` (the bytes
+    /// already read from it) first; anything else stays as it is. Fails
+    /// when the decompressor cannot be set up (zstd's context).
+    pub(super) fn decompress(&mut self, c: Compressor, head: Vec<u8>) -> io::Result<()> {
+        let Source::Plain(raw) = std::mem::replace(self, Source::Moving) else {
+            return Ok(());
+        };
+        let legacy_lz4 = head.starts_with(&LZ4_LEGACY_MAGIC);
+        let input = Cursor::new(head).chain(Marked(raw));
+        *self = match c {
+            Compressor::Gzip => Source::Gzip(Box::new(MultiGzDecoder::new(input))),
+            Compressor::Zstd => {
+                let mut d = zstd::stream::read::Decoder::new(input)?;
+                d.window_log_max(ZSTD_WINDOW_LOG_MAX)?;
+                Source::Zstd(Box::new(d))
+            }
+            Compressor::Lz4 => Source::Lz4(Box::new(Lz4 {
+                d: FrameDecoder::new(Counted {
+                    inner: input,
+                    bytes: 0,
+                }),
+                open: false,
+                legacy: legacy_lz4,
+            })),
+            // Not read (compressor_of does not give them): left as it was.
+            Compressor::Xz | Compressor::Bzip2 => Source::Plain(input.into_inner().1 .0),
+        };
+        Ok(())
+    }
+
+    /// What an error of [`Read::read`] on a decompressed input means.
+    pub(super) fn fault(&self, e: &io::Error) -> Fault {
+        if e.get_ref().is_some_and(|inner| inner.is::<InputError>()) {
+            Fault::Read
+        } else if matches!(self, Source::Zstd(_)) && e.to_string() == ZSTD_WINDOW_TOO_LARGE {
+            Fault::WindowTooLarge
+        } else if e.kind() == io::ErrorKind::UnexpectedEof {
+            Fault::Cut
+        } else {
+            Fault::Corrupt
+        }
+    }
+}
+
+impl<R: Read> Read for Source<R> {
+    #[inline]
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Source::Plain(r) => r.read(buf),
+            Source::Gzip(d) => d.read(buf),
+            Source::Zstd(d) => d.read(buf),
+            Source::Lz4(d) => d.read(buf),
+            Source::Moving => Ok(0),
+        }
+    }
+}
+
+/// The legacy LZ4 frame's magic number, 0x184C2102 little-endian (`lz4 -l`).
+const LZ4_LEGACY_MAGIC: [u8; 4] = [0x02, 0x21, 0x4c, 0x18];
+
+/// lz4_flex's frame decoder, reading on across frames, and telling a file
+/// cut between two blocks from one that ends after a frame.
+pub(super) struct Lz4<R: Read> {
+    d: FrameDecoder<Counted<R>>,
+    /// Bytes of the current frame came, and its EndMark has not.
+    open: bool,
+    /// Legacy frames, which have no EndMark: they end where the input does.
+    legacy: bool,
+}
+
+impl<R: Read> Read for Lz4<R> {
+    /// lz4_flex ends each frame with a read of 0 bytes that takes its
+    /// EndMark (4 bytes, 8 with the content checksum); the next frame, if
+    /// any, follows. A read of 0 that takes nothing is the end of the
+    /// input: between frames that is the file's end, inside one (lz4_flex
+    /// takes a block header cut at its start for the end) the file is cut
+    /// short, and so it is when a read of 0 took less than an EndMark.
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            let before = self.d.get_ref().bytes;
+            let n = self.d.read(buf)?;
+            let took = self.d.get_ref().bytes - before;
+            if n > 0 {
+                self.open = true;
+                return Ok(n);
+            }
+            if buf.is_empty() || (took == 0 && (!self.open || self.legacy)) {
+                return Ok(0);
+            }
+            if took < 4 {
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "the input ends inside a frame, between two blocks",
+                ));
+            }
+            self.open = false;
+        }
+    }
+}
+
+/// A reader that counts the bytes it gave.
+pub(super) struct Counted<R> {
+    inner: R,
+    bytes: u64,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.bytes += n as u64;
+        Ok(n)
+    }
+}
+
+/// The compressed input, its read errors wrapped in [`InputError`] (their
+/// kind kept), so that a failed read is told from the decompressor's
+/// complaint, which the decompressors pass on unchanged.
+pub(super) struct Marked<R>(R);
+
+impl<R: Read> Read for Marked<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.0
+            .read(buf)
+            .map_err(|e| io::Error::new(e.kind(), InputError(e)))
+    }
+}
+
+/// A read error of the compressed input itself.
+#[derive(Debug)]
+struct InputError(io::Error);
+
+impl fmt::Display for InputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for InputError {}

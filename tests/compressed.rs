@@ -1,0 +1,658 @@
+//! Compressed captures read as they are: real captures compressed by the
+//! real `gzip`, `zstd`, `pzstd` and `lz4` tools (.ci/run installs them)
+//! give the same output as the captures themselves, by path and on standard
+//! input; a cut or corrupt compressed stream is damage after what came
+//! before it (exit 3), named with the offset in the decompressed capture and
+//! the decompressor's complaint.
+
+mod common;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_smbscope"))
+}
+
+fn sample(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("samples")
+        .join(name)
+}
+
+/// A public corpus capture, when ../shared/corpus/public is there.
+fn corpus(name: &str) -> Option<PathBuf> {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/corpus/public")
+        .join(name);
+    if p.is_file() {
+        Some(p)
+    } else {
+        println!("note: {} absent; skipped", p.display());
+        None
+    }
+}
+
+fn scratch_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("smbscope-gz-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn gzip(level: &str, bytes: &[u8]) -> Vec<u8> {
+    let gz = common::filter("gzip", &["-c", "-n", level], bytes);
+    assert_eq!(&gz[..3], &[0x1f, 0x8b, 0x08], "gzip's magic number");
+    gz
+}
+
+/// The compressors smbscope reads, as their tools write: the name its
+/// messages give, the command and its arguments, the magic number (at the
+/// start, or after pzstd's skippable frame of 12 bytes).
+const TOOLS: [(&str, &str, &[&str]); 5] = [
+    ("gzip", "gzip", &["-c", "-n", "-1"]),
+    ("zstd", "zstd", &["-q", "-c"]),
+    ("zstd", "pzstd", &["-q", "-p", "2", "-c"]),
+    ("lz4", "lz4", &["-q", "-c"]),
+    ("lz4", "lz4", &["-q", "-l", "-c"]),
+];
+
+fn compress(tool: &str, args: &[&str], bytes: &[u8]) -> Vec<u8> {
+    let out = common::filter(tool, args, bytes);
+    let magic: &[u8] = match (tool, args.contains(&"-l")) {
+        ("gzip", _) => &[0x1f, 0x8b, 0x08],
+        ("zstd", _) => &[0x28, 0xb5, 0x2f, 0xfd],
+        ("pzstd", _) => &[0x50, 0x2a, 0x4d, 0x18],
+        ("lz4", false) => &[0x04, 0x22, 0x4d, 0x18],
+        _ => &[0x02, 0x21, 0x4c, 0x18],
+    };
+    assert!(out.starts_with(magic), "{tool} {args:?}");
+    out
+}
+
+/// `smbscope ARGS NAME` run in `dir`, on the file `NAME` there: the same
+/// name for a capture and its compressed copy, so that outputs that name
+/// the file can be compared byte for byte.
+fn run_in(dir: &Path, args: &[&str], name: &str) -> Output {
+    bin()
+        .current_dir(dir)
+        .args(args)
+        .arg(name)
+        .output()
+        .unwrap()
+}
+
+/// `smbscope ARGS -` with `bytes` written to its standard input (a pipe).
+fn run_stdin(args: &[&str], bytes: &[u8]) -> Output {
+    let mut child = bin()
+        .args(args)
+        .arg("-")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let input = bytes.to_vec();
+    let feed = std::thread::spawn(move || {
+        // The reader may stop early (exit 2): a broken pipe is not an error here.
+        let _ = stdin.write_all(&input);
+    });
+    let out = child.wait_with_output().unwrap();
+    feed.join().unwrap();
+    out
+}
+
+/// A capture as it is in `DIR/plain/NAME` and compressed in `DIR/gz/NAME`.
+struct Pair {
+    plain: PathBuf,
+    gz: PathBuf,
+    name: &'static str,
+}
+
+impl Pair {
+    fn new(dir: &Path, name: &'static str, plain: &[u8], gz: &[u8]) -> Pair {
+        let pair = Pair {
+            plain: dir.join("plain"),
+            gz: dir.join("gz"),
+            name,
+        };
+        for (d, bytes) in [(&pair.plain, plain), (&pair.gz, gz)] {
+            std::fs::create_dir_all(d).unwrap();
+            std::fs::write(d.join(name), bytes).unwrap();
+        }
+        pair
+    }
+
+    /// `smbscope ARGS NAME` on both: the plain one's output, after
+    /// checking that the compressed one's (stdout, stderr, exit code) is
+    /// the same.
+    fn same(&self, args: &[&str]) -> Output {
+        let plain = run_in(&self.plain, args, self.name);
+        let gz = run_in(&self.gz, args, self.name);
+        assert_eq!(
+            gz.status.code(),
+            plain.status.code(),
+            "{} {args:?}",
+            self.name
+        );
+        assert!(
+            gz.stdout == plain.stdout,
+            "{} {args:?}: the output differs",
+            self.name
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&gz.stderr),
+            String::from_utf8_lossy(&plain.stderr),
+            "{} {args:?}",
+            self.name
+        );
+        plain
+    }
+}
+
+/// Samples (classic pcap, a 6 MiB one whose records cross the reader's
+/// 1 MiB reads, pcapng with two interfaces of different link types, two
+/// sections) and a public pcapng, compressed by gzip at levels 1 and 9:
+/// `messages` gives the same JSON Lines and JSON, byte for byte. The same
+/// captures compressed by zstd, pzstd (a skippable frame first, then a
+/// frame per thread's piece), lz4 and `lz4 -l` (legacy frames) give the
+/// same JSON Lines.
+#[test]
+fn compressed_captures_give_the_messages_of_the_captures_they_hold() {
+    let dir = scratch_dir("same");
+    let mut files: Vec<(PathBuf, &str)> = [
+        "ntlm-smb311.pcap",
+        "krb5-ap-skew.pcap",
+        "ntlm-success-copy.pcap",
+        "ntlm-pcapng-two-interfaces.pcapng",
+        "ntlm-pcapng-two-sections.pcapng",
+    ]
+    .into_iter()
+    .map(|n| (sample(n), "-1"))
+    .collect();
+    files.extend(corpus("zeek-smb2-kerberos-tso.pcapng").map(|p| (p, "-9")));
+    for (i, (path, level)) in files.iter().enumerate() {
+        let raw = std::fs::read(path).unwrap();
+        let gz = gzip(level, &raw);
+        assert!(gz.len() < raw.len());
+        let pair = Pair::new(&dir.join(i.to_string()), "capture", &raw, &gz);
+        let out = pair.same(&["messages", "--format", "jsonl"]);
+        assert_eq!(out.status.code(), Some(0), "{}", path.display());
+        let lines = String::from_utf8(out.stdout).unwrap().lines().count();
+        assert!(lines >= 20, "{}: {lines} messages", path.display());
+        pair.same(&["messages", "--format", "json"]);
+        for (j, (_, tool, args)) in TOOLS.iter().enumerate().skip(1) {
+            let packed = compress(tool, args, &raw);
+            let pair = Pair::new(&dir.join(format!("{i}-{j}")), "capture", &raw, &packed);
+            pair.same(&["messages", "--format", "jsonl"]);
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A gzip file of several members (RFC 1952 2.2: "a series of members"),
+/// as `cat a.gz b.gz` or a split capture compressed piece by piece gives
+/// it: the members' bytes are one capture. Cut inside a record, with a
+/// member of one byte among them. Likewise zstd and LZ4 frames one after
+/// another (RFC 8878 3.1; the LZ4 frame format's "concatenated frames"),
+/// with an empty frame among them.
+#[test]
+fn a_file_of_several_members_or_frames_is_one_capture() {
+    let dir = scratch_dir("members");
+    let raw = std::fs::read(sample("ntlm-pcapng-two-interfaces.pcapng")).unwrap();
+    let (a, rest) = raw.split_at(raw.len() / 3 + 7);
+    let (b, c) = rest.split_at(1);
+    let mut gz = gzip("-6", a);
+    gz.extend(gzip("-6", b));
+    gz.extend(gzip("-1", c));
+    let members = gz.windows(3).filter(|w| w == &[0x1f, 0x8b, 0x08]).count();
+    assert!(members >= 3, "{members}");
+    let pair = Pair::new(&dir, "capture", &raw, &gz);
+    let out = pair.same(&["messages", "--format", "jsonl"]);
+    assert_eq!(out.status.code(), Some(0));
+    for (tool, args) in [("zstd", &["-q", "-c"]), ("lz4", &["-q", "-c"])] {
+        let mut packed = compress(tool, args, a);
+        packed.extend(compress(tool, args, b""));
+        packed.extend(compress(tool, args, rest));
+        let pair = Pair::new(&dir.join(tool), "capture", &raw, &packed);
+        assert_eq!(
+            pair.same(&["messages", "--format", "jsonl"]).status.code(),
+            Some(0)
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `smbscope FILE` (the report, text and JSON) and `smbscope check FILE`
+/// read a gzip file as the capture it holds; a zstd and an lz4 file too.
+#[test]
+fn report_and_check_read_compressed_files() {
+    let dir = scratch_dir("report");
+    let raw = std::fs::read(sample("ntlm-wrong-password.pcap")).unwrap();
+    let pair = Pair::new(&dir, "logon.pcap", &raw, &gzip("-1", &raw));
+    let text = pair.same(&[]);
+    assert_eq!(text.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&text.stdout).contains("STATUS_LOGON_FAILURE"));
+    pair.same(&["report", "--format", "json"]);
+    pair.same(&["report", "--format", "jsonl"]);
+    let check = pair.same(&["check", "--expect-status", "STATUS_LOGON_FAILURE"]);
+    assert_eq!(check.status.code(), Some(0));
+    let fail = pair.same(&["check", "--expect-success", "--format", "json"]);
+    assert_eq!(fail.status.code(), Some(1));
+    for (i, (_, tool, args)) in TOOLS.iter().enumerate().skip(1) {
+        let pair = Pair::new(
+            &dir.join(i.to_string()),
+            "logon.pcap",
+            &raw,
+            &compress(tool, args, &raw),
+        );
+        pair.same(&[]);
+        pair.same(&[
+            "check",
+            "--expect-status",
+            "STATUS_LOGON_FAILURE",
+            "--format",
+            "junit",
+        ]);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A gzip stream on standard input is decompressed too, and standard input
+/// keeps its kind: from a pipe it is live (a request's line is written
+/// without waiting for its response, so without response_frame), as the
+/// capture itself from a pipe; redirected from a file (`< FILE.gz`) it is
+/// a file, as the path is. zstd and lz4 from a pipe likewise.
+#[test]
+fn compressed_standard_input_is_read_as_the_capture() {
+    let raw = std::fs::read(sample("ntlm-smb311.pcap")).unwrap();
+    let gz = gzip("-1", &raw);
+    let args = ["messages", "--format", "jsonl"];
+    let piped = run_stdin(&args, &gz);
+    assert_eq!(piped.status.code(), Some(0));
+    let want = run_stdin(&args, &raw);
+    assert!(piped.stdout == want.stdout, "from a pipe");
+    assert!(!String::from_utf8_lossy(&piped.stdout).contains("response_frame"));
+    for (_, tool, args) in &TOOLS[1..] {
+        let piped = run_stdin(&args_jsonl(), &compress(tool, args, &raw));
+        assert_eq!(piped.status.code(), Some(0), "{tool} {args:?}");
+        assert!(piped.stdout == want.stdout, "{tool} {args:?}");
+    }
+
+    let dir = scratch_dir("stdin");
+    let path = dir.join("capture.pcap.gz");
+    std::fs::write(&path, &gz).unwrap();
+    let redirected = bin()
+        .args(args)
+        .arg("-")
+        .stdin(std::fs::File::open(&path).unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(redirected.status.code(), Some(0));
+    let by_path = bin()
+        .args(args)
+        .arg(sample("ntlm-smb311.pcap"))
+        .output()
+        .unwrap();
+    assert!(
+        redirected.stdout == by_path.stdout,
+        "redirected from a file"
+    );
+    assert!(String::from_utf8_lossy(&by_path.stdout).contains("response_frame"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The offset and frame of "... at byte N of the decompressed capture
+/// (frame F)" in `err`.
+fn decompressed_offset(err: &str) -> (usize, u64) {
+    let (_, after) = err
+        .split_once("at byte ")
+        .unwrap_or_else(|| panic!("{err}"));
+    let (n, after) = after
+        .split_once(" of the decompressed capture (frame ")
+        .unwrap_or_else(|| panic!("{err}"));
+    let (f, _) = after.split_once(')').unwrap();
+    (n.parse().unwrap(), f.parse().unwrap())
+}
+
+fn args_jsonl() -> [&'static str; 3] {
+    ["messages", "--format", "jsonl"]
+}
+
+/// `messages --format jsonl` on the capture cut at `at` bytes: what a
+/// reader that stops there reports (exit 3, the record cut in `frame`;
+/// exit 0 when `at` falls between records, with `frame` the next one).
+fn messages_of_prefix(dir: &Path, raw: &[u8], at: usize, frame: u64) -> Vec<u8> {
+    let path = dir.join(format!("prefix-{at}.pcap"));
+    std::fs::write(&path, &raw[..at]).unwrap();
+    let out = bin().args(args_jsonl()).arg(&path).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    match out.status.code() {
+        Some(3) => assert!(
+            err.contains(&format!("(frame {frame}): the record needs")),
+            "{err}"
+        ),
+        Some(0) => assert!(at == raw.len() || at > 24, "{err}"),
+        other => panic!("exit {other:?}: {err}"),
+    }
+    out.stdout
+}
+
+/// A compressed file cut short in the middle of its data (gzip, zstd,
+/// pzstd, lz4, lz4 -l; at 3/5 of the gzip file, 9/10 of the others): exit
+/// 3, the messages before the cut (the same as from the capture cut where
+/// the decompressed bytes end), and an error that gives that end as an
+/// offset in the decompressed capture, with the decompressor's complaint.
+/// LZ4 gives out whole blocks only: the legacy frame's one block of 8 MiB
+/// holds the whole capture, so cut it gives nothing (exit 2, at byte 0).
+#[test]
+fn a_cut_compressed_file_reports_what_came_before_and_exits_3() {
+    let dir = scratch_dir("cut");
+    let raw = std::fs::read(sample("ntlm-success-copy.pcap")).unwrap();
+    for (i, (name, tool, args)) in TOOLS.iter().enumerate() {
+        let packed = compress(tool, args, &raw);
+        let path = dir.join(format!("cut-{i}.pcap.{name}"));
+        let keep = if i == 0 {
+            3 * packed.len() / 5
+        } else {
+            9 * packed.len() / 10
+        };
+        std::fs::write(&path, &packed[..keep]).unwrap();
+        let out = bin().args(args_jsonl()).arg(&path).output().unwrap();
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(
+            err.contains(&format!(
+                "cut-{i}.pcap.{name}: the {name} data ends early, at byte "
+            )) && err.contains(" of the decompressed capture (frame ")
+                && err.contains(&format!("): {name}: ")),
+            "{tool} {args:?}: {err}"
+        );
+        let (at, frame) = decompressed_offset(&err);
+        assert!(at < raw.len(), "{at}");
+        if args.contains(&"-l") {
+            assert_eq!((at, out.status.code()), (0, Some(2)), "{err}");
+            continue;
+        }
+        assert_eq!(out.status.code(), Some(3), "{err}");
+        assert!(
+            at > 0 && err.contains("(the messages before it were reported)"),
+            "{err}"
+        );
+        let before = messages_of_prefix(&dir, &raw, at, frame);
+        assert!(out.stdout == before, "{tool} {args:?}");
+        if i == 0 {
+            assert!(at > raw.len() / 3, "{at}");
+            assert!(String::from_utf8_lossy(&before).lines().count() >= 10);
+            // The report says the same, after what came before.
+            let out = bin().arg(&path).output().unwrap();
+            assert_eq!(out.status.code(), Some(3));
+            let err = String::from_utf8(out.stderr).unwrap();
+            assert!(
+                err.contains("the gzip data ends early")
+                    && err.contains("(what came before it was reported)"),
+                "{err}"
+            );
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// An LZ4 frame file cut exactly after its first block (4 MiB of the
+/// 6 MiB sample: the lz4 tool's default block size), where lz4_flex sees
+/// no error, is cut short all the same: exit 3 at byte 4194304 of the
+/// decompressed capture. The frame's layout (LZ4 Frame Format: magic, FLG,
+/// BD, header checksum, then each block's 4-byte size, its high bit for a
+/// block stored as it is) is read off the tool's output to find the end of
+/// the block.
+#[test]
+fn an_lz4_file_cut_between_blocks_is_cut_short() {
+    let dir = scratch_dir("lz4-blocks");
+    let raw = std::fs::read(sample("ntlm-success-copy.pcap")).unwrap();
+    let packed = compress("lz4", &["-q", "-c"], &raw);
+    let flg = packed[4];
+    assert_eq!(
+        flg & 0b1101_1000,
+        0b0100_0000,
+        "version 01, no block checksum, no content size"
+    );
+    assert_eq!(packed[5], 0x70, "BD: 4 MiB blocks");
+    let size = u32::from_le_bytes(packed[7..11].try_into().unwrap()) & 0x7fff_ffff;
+    let end = 11 + size as usize;
+    assert!(end < packed.len() - 8);
+    let path = dir.join("blocks.pcap.lz4");
+    std::fs::write(&path, &packed[..end]).unwrap();
+    let out = bin().args(args_jsonl()).arg(&path).output().unwrap();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(
+        err.contains(
+            "the lz4 data ends early, at byte 4194304 of the decompressed capture (frame "
+        ),
+        "{err}"
+    );
+    let (at, frame) = decompressed_offset(&err);
+    assert!(out.stdout == messages_of_prefix(&dir, &raw, at, frame));
+    // Two more bytes, of the next block's size: cut inside it.
+    std::fs::write(&path, &packed[..end + 2]).unwrap();
+    let out = bin().args(args_jsonl()).arg(&path).output().unwrap();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(
+        err.contains("the lz4 data ends early, at byte 4194304 "),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Corrupt deflate data: a capture split in two, each piece compressed by
+/// gzip, the second member's first block header changed to the reserved
+/// block type 3 (RFC 1951 3.2.3, "11 - reserved (error)"): the error is at
+/// the exact byte where the second piece begins, the messages before it
+/// are those of the first piece, exit 3. A checksum that does not match
+/// (RFC 1952 2.3.1, CRC32) is named the same way, after every message.
+/// Bytes flipped anywhere in the deflate data end in an error, never a
+/// panic.
+#[test]
+fn corrupt_gzip_data_is_named_and_what_came_before_is_reported() {
+    let dir = scratch_dir("corrupt");
+    let raw = std::fs::read(sample("ntlm-smb311.pcap")).unwrap();
+    let split = raw.len() / 2 + 3;
+    let first = gzip("-1", &raw[..split]);
+    let mut gz = first.clone();
+    gz.extend(gzip("-1", &raw[split..]));
+    // gzip -n writes a 10-byte header (no name): the deflate data follows.
+    assert_eq!(gz[first.len() + 3], 0, "FLG: no optional fields");
+    gz[first.len() + 10] |= 0b110;
+    let path = dir.join("bad.pcap.gz");
+    std::fs::write(&path, &gz).unwrap();
+    let out = bin()
+        .args(["messages", "--format", "jsonl"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(
+        err.contains(&format!(
+            "bad.pcap.gz: the gzip data is corrupt at byte {split} of the decompressed capture (frame "
+        )) && err.contains("): gzip: "),
+        "{err}"
+    );
+    let (at, frame) = decompressed_offset(&err);
+    assert_eq!(at, split);
+    assert!(out.stdout == messages_of_prefix(&dir, &raw, at, frame));
+
+    // The checksum of the whole capture changed: every message, then the error.
+    let mut gz = gzip("-1", &raw);
+    let n = gz.len();
+    gz[n - 8] ^= 0x01;
+    std::fs::write(&path, &gz).unwrap();
+    let out = bin()
+        .args(["messages", "--format", "jsonl"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(
+        err.contains(&format!(
+            "the gzip data is corrupt at byte {} of the decompressed capture",
+            raw.len()
+        )),
+        "{err}"
+    );
+    let whole = bin()
+        .args(["messages", "--format", "jsonl"])
+        .arg(sample("ntlm-smb311.pcap"))
+        .output()
+        .unwrap();
+    assert!(out.stdout == whole.stdout);
+
+    // Flipped bytes: some error (exit 2 before the capture's header, else
+    // 3), said on standard error, and no panic.
+    let gz = gzip("-1", &raw);
+    let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+    for _ in 0..40 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let mut bad = gz.clone();
+        let at = 10 + (x as usize) % (gz.len() - 18);
+        bad[at] ^= 1u8 << ((x >> 60) % 8);
+        bad[(at + 1).min(gz.len() - 9)] ^= (x >> 32) as u8;
+        let out = run_stdin(&["messages", "--format", "jsonl"], &bad);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!err.contains("panicked"), "byte {at}: {err}");
+        // The CRC32 and length of the trailer see any change of the data.
+        assert!(matches!(out.status.code(), Some(2 | 3)), "byte {at}: {err}");
+        assert!(err.contains("smbscope: -: "), "{err}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// zstd and lz4 files whose content checksum (RFC 8878 3.1.1, the last 4
+/// bytes of the frame; the LZ4 frame format's Content Checksum, after the
+/// EndMark) does not match: named corrupt, with what came before reported,
+/// exit 3. Bytes flipped anywhere after the magic number: no panic, and an
+/// error on standard error whenever the exit code says one.
+#[test]
+fn corrupt_zstd_and_lz4_data_is_named_and_what_came_before_is_reported() {
+    let dir = scratch_dir("corrupt-frames");
+    let raw = std::fs::read(sample("ntlm-success-copy.pcap")).unwrap();
+    for (name, args) in [("zstd", &["-q", "-c"]), ("lz4", &["-q", "-c"])] {
+        let mut packed = compress(name, args, &raw);
+        let n = packed.len();
+        packed[n - 1] ^= 0x10;
+        let path = dir.join(format!("bad.pcap.{name}"));
+        std::fs::write(&path, &packed).unwrap();
+        let out = bin().args(args_jsonl()).arg(&path).output().unwrap();
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(out.status.code(), Some(3), "{err}");
+        assert!(
+            err.contains(&format!(
+                "bad.pcap.{name}: the {name} data is corrupt at byte "
+            )) && err.contains(&format!("): {name}: ")),
+            "{err}"
+        );
+        let (at, frame) = decompressed_offset(&err);
+        assert!(at > 0 && at <= raw.len(), "{at}");
+        assert!(
+            out.stdout == messages_of_prefix(&dir, &raw, at, frame),
+            "{name}"
+        );
+
+        let small = compress(
+            name,
+            args,
+            &std::fs::read(sample("ntlm-smb311.pcap")).unwrap(),
+        );
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for _ in 0..40 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let mut bad = small.clone();
+            let at = 4 + (x as usize) % (small.len() - 4);
+            bad[at] ^= 1u8 << ((x >> 60) % 8);
+            let out = run_stdin(&args_jsonl(), &bad);
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert!(!err.contains("panicked"), "{name} byte {at}: {err}");
+            match out.status.code() {
+                // A flip that turns off the checksum flag can go unseen.
+                Some(0) => {}
+                Some(2 | 3) => assert!(err.contains("smbscope: -: "), "{err}"),
+                other => panic!("{name} byte {at}: exit {other:?}: {err}"),
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A zstd file made with a window over 16 MiB (`zstd --long=25`; from 2^28
+/// the zstd tool itself refuses it without `--long=28` or `--memory`):
+/// refused with what to do, not given the memory; 16 MiB is read.
+#[test]
+fn a_zstd_window_over_16_mib_is_refused_with_what_to_do() {
+    let raw = std::fs::read(sample("ntlm-smb311.pcap")).unwrap();
+    // From standard input, so that zstd does not fit the window to the size.
+    let packed = compress("zstd", &["-q", "-c", "--long=25"], &raw);
+    let out = run_stdin(&args_jsonl(), &packed);
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("smbscope: -: the zstd data needs a window over 16 MiB (zstd --long or --ultra), more than smbscope gives it, at byte 0 of the decompressed capture (frame 1): zstd: Frame requires too much memory for decoding; decompress it on the way in (zstd -dc --long=31 FILE | smbscope -)"),
+        "{err}"
+    );
+    let packed = compress("zstd", &["-q", "-c", "--long=24"], &raw);
+    let out = run_stdin(&args_jsonl(), &packed);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(out.stdout == run_stdin(&args_jsonl(), &raw).stdout);
+}
+
+/// What a gzip file holds that is not a capture is named as the usual "not
+/// a pcap or pcapng capture" (exit 2), saying the file was gzip-compressed:
+/// text, nothing, and a gzip file inside (compressed twice).
+#[test]
+fn a_gzip_file_that_holds_no_capture_says_so() {
+    let dir = scratch_dir("notcap");
+    let readme = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let capture = std::fs::read(sample("ntlm-smb311.pcap")).unwrap();
+    for (name, bytes, says) in [
+        (
+            "readme.gz",
+            gzip("-1", &readme),
+            format!(
+                "not a pcap or pcapng capture: the file is gzip-compressed, and what it holds starts with {} (pcap starts with d4c3b2a1 or a1b2c3d4, pcapng with 0a0d0d0a)",
+                readme[..4].iter().map(|b| format!("{b:02x}")).collect::<String>()
+            ),
+        ),
+        (
+            "empty.gz",
+            gzip("-1", b""),
+            "not a pcap or pcapng capture: the file is gzip-compressed, and what it holds is empty"
+                .to_string(),
+        ),
+        (
+            "twice.pcap.gz.gz",
+            gzip("-1", &gzip("-1", &capture)),
+            "not a pcap or pcapng capture: the file is gzip-compressed, and what it holds is gzip-compressed"
+                .to_string(),
+        ),
+    ] {
+        let path = dir.join(name);
+        std::fs::write(&path, &bytes).unwrap();
+        let out = bin().arg("messages").arg(&path).output().unwrap();
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(
+            err.contains(&format!("{name}: {says}")),
+            "{name}: {err}"
+        );
+        let out = run_stdin(&["messages"], &bytes);
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        let says = says.replace("the file is", "the input is");
+        assert!(err.contains(&format!("smbscope: -: {says}")), "{err}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
