@@ -19,6 +19,8 @@
 #         bad signature; logons after a LOGOFF on the same connection),
 #         retry (wrong passwords followed by the right one: typed again,
 #         after another user's logon, after ten wrong ones),
+#         slow (a TREE_CONNECT answered after 2 s: the share's 'root
+#         preexec' sleeps),
 #         smb1 (SMB1 logons: NTLMSSP in SPNEGO, and without SPNEGO; with
 #         smb1dos: DOS-form errors, a file in use in both forms, too many
 #         open files, and the MS17-010 check, smb1plain: a password sent
@@ -359,6 +361,16 @@ copy_round_trip() {  # copy_round_trip NAME
     cmp "$F" "$T/payload.back" && echo "  copy round trip ok" >&2
 }
 
+# A capture that ends while the server still owes its answer to a logon:
+# ntlm-wrong-password.pcap up to its NTLMSSP AUTHENTICATE (frame 10 in the
+# committed file), without the server's STATUS_LOGON_FAILURE after it.
+# editcap -r keeps those frames as they are (a byte-for-byte prefix of the
+# file).
+capture_ends_before_logon_answer() {
+    local src=$OUT/ntlm-wrong-password.pcap auth
+    auth=$(tshark -r "$src" -Y 'ntlmssp.messagetype == 3' -T fields -e frame.number | head -1)
+    editcap -F pcap -r "$src" "$OUT/capture-ends-before-logon-answer.pcap" "1-$auth"
+}
 group_smb() {
     log "group smb: NTLM against smbd on $SMBD_IP"
     smbd_users
@@ -367,6 +379,7 @@ group_smb() {
 
     copy_round_trip ntlm-success-copy
     capture ntlm-wrong-password "$H" smbc //$SMBD_IP/share -U 'alice%WrongPassw0rd' -c 'ls'
+    capture_ends_before_logon_answer
     capture ntlm-bad-share "$H" smbc //$SMBD_IP/nosuchshare -U "alice%$PW_ALICE" -c 'ls'
     capture ntlm-smb202 "$H" smbc //$SMBD_IP/share -U "alice%$PW_ALICE" -m SMB2_02 -c 'ls'
     capture ntlm-smb311 "$H" smbc //$SMBD_IP/share -U "alice%$PW_ALICE" -m SMB3_11 -c 'ls'
@@ -1340,6 +1353,24 @@ group_logoff() {
     capture impacket-logoff-then-logons "host $SMBD_IP" \
         run $PY "$HELP/impacket_flows.py" logoff-relogon $SMBD_IP alice "$PW_ALICE" bob "$PW_BOB"
     smbd_stop
+}
+
+# ---------------------------------------------------------------- group slow
+# A slow TREE_CONNECT: the share's 'root preexec' command, which smbd runs
+# as root when a client connects to the share and before it answers the
+# TREE_CONNECT, sleeps 2 s (as a slow mount or a script would keep it).
+group_slow() {
+    log "group slow: a share whose root preexec takes 2 s"
+    smbd_users
+    SMBD_SHARES="[slow]
+    path = $T/share
+    read only = no
+    root preexec = /bin/sleep 2"
+    smbd_start
+    capture tree-connect-slow-preexec "host $SMBD_IP" \
+        smbc //$SMBD_IP/slow -U "alice%$PW_ALICE" -c 'ls'
+    smbd_stop
+    SMBD_SHARES=
 }
 
 # ---------------------------------------------------------------- group files

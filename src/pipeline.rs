@@ -34,6 +34,10 @@ pub struct Options {
     /// TCP and UDP ports that carry Kerberos.
     pub kerberos_ports: Vec<u16>,
     pub limits: Limits,
+    /// Report the ARP messages and DNS queries seen ([`Event::Lookup`]):
+    /// the report's evidence of a server looking a name or an address up
+    /// while a client waits. Off by default (`messages` has no use for them).
+    pub lookups: bool,
 }
 
 impl Default for Options {
@@ -42,8 +46,20 @@ impl Default for Options {
             smb_ports: vec![445, 139],
             kerberos_ports: vec![88],
             limits: Limits::default(),
+            lookups: false,
         }
     }
+}
+
+/// A lookup a host made ([`Event::Lookup`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LookupKind {
+    /// An ARP request for `target`.
+    ArpRequest,
+    /// An ARP reply: `from` is at its hardware address.
+    ArpReply,
+    /// A UDP datagram to port 53: a DNS query to `target`.
+    DnsQuery,
 }
 
 /// What a message is.
@@ -211,6 +227,17 @@ pub enum Event<'a> {
         /// The first bytes of this direction found where a message header
         /// was expected and not plausible as one (up to 8).
         head: &'a [u8],
+    },
+    /// An ARP message, or a DNS query (UDP to port 53), with
+    /// [`Options::lookups`] set.
+    Lookup {
+        frame: u64,
+        ts: Timestamp,
+        kind: LookupKind,
+        /// The host that sent it (an ARP message's sender address).
+        from: std::net::IpAddr,
+        /// The address asked for (ARP), or the DNS server asked.
+        target: std::net::IpAddr,
     },
     /// One direction of a followed connection ended.
     ConnectionEnd {
@@ -494,6 +521,15 @@ impl<F: FnMut(Event<'_>)> Driver<'_, F> {
                 let stream =
                     self.udp
                         .number((d.src, d.src_port), (d.dst, d.dst_port), frame.ts.secs);
+                if d.dst_port == 53 && self.opts.lookups {
+                    (self.on)(Event::Lookup {
+                        frame: frame.number,
+                        ts: frame.ts,
+                        kind: LookupKind::DnsQuery,
+                        from: d.src,
+                        target: d.dst,
+                    });
+                }
                 let krb = &self.opts.kerberos_ports;
                 if krb.contains(&d.dst_port) || krb.contains(&d.src_port) {
                     // A new stream number: this datagram began the conversation.
@@ -503,8 +539,31 @@ impl<F: FnMut(Event<'_>)> Driver<'_, F> {
                     self.udp_kerberos(frame, stream, d);
                 }
             }
-            Err(why) => self.stats.skip(*why),
+            Err(why) => {
+                self.stats.skip(*why);
+                if *why == Skip::NotIp && self.opts.lookups {
+                    self.arp(frame);
+                }
+            }
         }
+    }
+
+    /// An ARP message of a frame that is not IP, as an [`Event::Lookup`].
+    fn arp(&mut self, frame: &Frame<'_>) {
+        let Some(a) = net::arp(frame.link_type, frame.data) else {
+            return;
+        };
+        (self.on)(Event::Lookup {
+            frame: frame.number,
+            ts: frame.ts,
+            kind: if a.request {
+                LookupKind::ArpRequest
+            } else {
+                LookupKind::ArpReply
+            },
+            from: a.sender.into(),
+            target: a.target.into(),
+        });
     }
 
     fn udp_kerberos(&mut self, frame: &Frame<'_>, stream: u64, d: &net::UdpDatagram<'_>) {

@@ -517,6 +517,15 @@ const CASES: &[(&str, &str, &str, u64, &[u64])] = &[
         0,
         &[214, 215, 218, 219],
     ),
+    // ntlm-wrong-password's first 10 frames (editcap): the capture ends
+    // with the AUTHENTICATE, the server's answer still to come
+    (
+        "capture-ends-before-logon-answer.pcap",
+        "logon.capture_ended",
+        "info",
+        0,
+        &[10],
+    ),
     // tcpdump -c 9 stopped at the CHALLENGE: the capture, not the client
     (
         "capture-ends-mid-logon.pcap",
@@ -735,6 +744,16 @@ const CASES: &[(&str, &str, &str, u64, &[u64])] = &[
         0,
         &[4, 6],
     ),
+    // tshark: frame 35 answers the LOGOFF of frame 34 (session
+    // 0xe320f0af, signed, a byte flipped) with 0xc0000022; frame 40 is the
+    // LOGOFF that ended the session
+    (
+        "impacket-logoff-refused.pcap",
+        "session.logoff_refused",
+        "warning",
+        0,
+        &[34, 35, 40],
+    ),
     (
         "impacket-session-deleted-after-logoff.pcap",
         "session.deleted",
@@ -784,6 +803,32 @@ const CASES: &[(&str, &str, &str, u64, &[u64])] = &[
         "warning",
         1,
         &[12],
+    ),
+    // tshark: NEGOTIATE request frame 12 (0.580043 s), response frame 32
+    // (10.607729 s), tcp.stream 0; nothing from the server between but
+    // ARP requests for 10.0.2.3
+    (
+        "corpus:sv-smb2-peter-guest.pcap",
+        "negotiate.slow",
+        "warning",
+        0,
+        &[12, 32],
+    ),
+    (
+        "corpus:sv-smb2-peter-gap.pcap",
+        "negotiate.slow",
+        "warning",
+        0,
+        &[12, 32],
+    ),
+    // the share's 'root preexec' sleeps 2 s: TREE_CONNECT frame 18, its
+    // response frame 20, 2.011 s later (tshark: msg_id 6, STATUS_SUCCESS)
+    (
+        "tree-connect-slow-preexec.pcap",
+        "tree.slow",
+        "warning",
+        0,
+        &[18, 20],
     ),
     (
         "corpus:sv-smb311-named-pipe-unicode.pcap",
@@ -929,7 +974,14 @@ fn postdated_request_refused_by_policy() {
 
 /// `name`'s classic pcap with only the records (1-based frames) in `keep`.
 fn sample_frames(name: &str, keep: &[u64]) -> Vec<u8> {
-    let b = std::fs::read(samples().join(name)).expect("sample");
+    file_frames(&samples().join(name), keep)
+}
+
+/// The classic little-endian pcap at `path` with only the records (1-based
+/// frames) in `keep`: what `editcap -F pcap -r PATH OUT` of those frames
+/// writes (for frames 1 to N, a prefix of the file).
+fn file_frames(path: &Path, keep: &[u64]) -> Vec<u8> {
+    let b = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let mut out = b[..24].to_vec();
     let (mut at, mut n) = (24, 0u64);
     while at + 16 <= b.len() {
@@ -1506,6 +1558,258 @@ fn steps_name_what_the_capture_shows() {
         &f.explanation,
         "unsigned messages in this connection's sessions",
     );
+}
+
+/// The capture ends while the server owes its answer to the AUTHENTICATE.
+/// tshark on ntlm-wrong-password: frame 10 is the SESSION_SETUP request
+/// (msg_id 2, session 0x429b2cca) with NTLMSSP_AUTH, answered at frame 11
+/// (0xc000006d), which capture-ends-before-logon-answer (frames 1-10)
+/// lacks: a note, the request is the capture's last frame. Cut after frame
+/// 13, sv-smb311-named-pipe-unicode ends 3.779 s after its AUTHENTICATE
+/// (tshark: frame 10, 3.147055 s, tcp.stream 0, msg_id 2; its answer is
+/// frame 14 at 6.927030 s; frames 12 and 13, 6.926089 and 6.926144 s, are
+/// tcp.stream 1): a warning, the request older than a slow round's 1 s.
+#[test]
+fn capture_ends_before_the_servers_answer() {
+    let a = sample("capture-ends-before-logon-answer.pcap");
+    let c = &a.model.connections[0];
+    assert_eq!(c.end.as_ref().map(|e| e.reason), Some("capture_end"));
+    assert_eq!(
+        (c.unanswered_requests, c.first_unanswered_frame),
+        (1, Some(10))
+    );
+    let f = with_code(&a, "logon.capture_ended");
+    assert_eq!(f.len(), 1, "{:?}", describe(&a.diagnosis.findings));
+    assert_eq!(
+        f[0].title,
+        "The capture ends before the server answered the logon (SAMPLES\\alice)"
+    );
+    assert!(
+        f[0].explanation.contains("The client sent its SESSION_SETUP carrying NTLMSSP AUTHENTICATE at frame 10, and the capture ends there with no answer from the server")
+            && f[0].explanation.contains("the request is the capture's last frame"),
+        "{}",
+        f[0].explanation
+    );
+    assert_eq!(f[0].session_id.as_deref(), Some("0x429b2cca"));
+    // The full capture: the answer is there, and no such finding.
+    assert!(with_code(&sample("ntlm-wrong-password.pcap"), "logon.capture_ended").is_empty());
+
+    let Some(dir) = corpus() else { return };
+    let bytes = file_frames(
+        &dir.join("sv-smb311-named-pipe-unicode.pcap"),
+        &(1..=13).collect::<Vec<u64>>(),
+    );
+    let mut r = CaptureReader::new(std::io::Cursor::new(bytes)).expect("capture header");
+    let a = analyze(&mut r, &Options::default(), BuildOptions::default(), |_| {});
+    let f = with_code(&a, "logon.capture_ended");
+    assert_eq!(f.len(), 1, "{:?}", describe(&a.diagnosis.findings));
+    assert_eq!(f[0].severity.as_str(), "warning");
+    assert_eq!(
+        (f[0].stream, f[0].frames.as_slice()),
+        (Some(0), &[10u64, 13][..])
+    );
+    assert!(
+        f[0].explanation.contains(
+            "at frame 10, and the capture ends 3.8 s later with no answer from the server"
+        ) && f[0]
+            .explanation
+            .contains("has not answered after 3.8 s is slow or stuck"),
+        "{}",
+        f[0].explanation
+    );
+    assert!(f[0].next_step.contains("wbinfo -t"), "{}", f[0].next_step);
+}
+
+/// A NEGOTIATE and a TREE_CONNECT answered after more than 1 s, with
+/// tshark's times: sv-smb2-peter-guest frame 12 (NEGOTIATE request,
+/// frame.time_relative 0.580043) and 32 (its response, 10.607729): 10.028
+/// s; tree-connect-slow-preexec frame 18 (TREE_CONNECT \\127.0.0.2\slow,
+/// 0.033782) and 20 (2.044470): 2.011 s. The other tree connects of the
+/// samples and the corpus took at most 0.41 s (zeek-smb2-kerberos-tso) and
+/// have none; every tree's duration is in the JSON.
+#[test]
+fn slow_negotiate_and_tree_connect() {
+    let a = sample("tree-connect-slow-preexec.pcap");
+    let durations: Vec<(u64, String)> = a
+        .model
+        .trees
+        .iter()
+        .map(|t| {
+            (
+                t.request_frame,
+                format!("{:.6}", t.duration.unwrap_or(-1.0)),
+            )
+        })
+        .collect();
+    assert_eq!(
+        durations,
+        [(12, "0.002184".to_string()), (18, "2.010688".to_string())]
+    );
+    let f = with_code(&a, "tree.slow");
+    assert_eq!(f.len(), 1, "{:?}", describe(&a.diagnosis.findings));
+    assert_eq!(
+        f[0].title,
+        "Slow TREE_CONNECT response: 2.011 s (\\\\127.0.0.2\\slow)"
+    );
+    assert!(
+        f[0].explanation.contains("The server took 2.011 s to answer the TREE_CONNECT to \\\\127.0.0.2\\slow (STATUS_SUCCESS).")
+            && f[0].explanation.contains("'root preexec'"),
+        "{}",
+        f[0].explanation
+    );
+    assert!(
+        f[0].next_step.contains("testparm -s --section-name=slow"),
+        "{}",
+        f[0].next_step
+    );
+    assert_eq!(f[0].session_id.as_deref(), Some("0xcb4677d9"));
+    // The same logon to 'share' (no preexec): no such finding.
+    assert!(with_code(&sample("ntlm-smb311.pcap"), "tree.slow").is_empty());
+
+    let Some(a) = load("corpus:sv-smb2-peter-guest.pcap") else {
+        return;
+    };
+    let n = a.model.connections[0]
+        .negotiate
+        .as_ref()
+        .expect("negotiate");
+    assert_eq!(format!("{:.6}", n.duration.unwrap_or(-1.0)), "10.027686");
+    // tshark -Y arp: requests from 10.3.1.1 for 10.0.2.3 at frames 15, 20,
+    // 22, 26, 27 and 28, no reply (the only reply, frame 8, is 10.3.1.1's
+    // own, before the NEGOTIATE).
+    let l = n
+        .server_lookups
+        .as_deref()
+        .expect("the server's ARP requests");
+    assert_eq!(
+        (l.arp_requests, l.arp_target, l.arp_answered, l.dns_queries),
+        (6, Some("10.0.2.3".parse().unwrap()), false, 0)
+    );
+    assert_eq!((l.first_frame, l.last_frame, l.partial), (15, 28, false));
+    let f = with_code(&a, "negotiate.slow");
+    assert_eq!(f.len(), 1, "{:?}", describe(&a.diagnosis.findings));
+    assert_eq!(f[0].title, "Slow NEGOTIATE response: 10.028 s");
+    assert!(
+        f[0].explanation
+            .contains("The server took 10.028 s to answer the client's NEGOTIATE.")
+            && f[0].explanation.contains("'hosts allow'"),
+        "{}",
+        f[0].explanation
+    );
+    assert!(
+        f[0].explanation.contains("Meanwhile the server (10.3.1.1) sent 6 ARP requests for 10.0.2.3 (frames 15-28), and no ARP reply from 10.0.2.3 is in the capture"),
+        "{}",
+        f[0].explanation
+    );
+    assert!(
+        f[0].next_step
+            .starts_with("Check 10.0.2.3, which the server's ARP requests got no answer from"),
+        "{}",
+        f[0].next_step
+    );
+    assert!(
+        f[0].next_step.contains("reverse lookup"),
+        "{}",
+        f[0].next_step
+    );
+    // No lookup in the slow tree connect's sample (loopback: no ARP).
+    let a = sample("tree-connect-slow-preexec.pcap");
+    assert!(a.model.trees.iter().all(|t| t.server_lookups.is_none()));
+}
+
+/// The LOGOFFs smbd refused, with tshark (smb2.cmd == 2): frame 35 answers
+/// alice's LOGOFF of frame 34 (session 0xe320f0af, tcp.stream 0, a byte of
+/// it flipped after signing) with 0xc0000022, STATUS_ACCESS_DENIED; her
+/// open of hello.txt (CREATE frame 14, answered at 15) held the file when
+/// bob's CREATE of frame 37 (tcp.stream 1) was answered 0xc0000043 at 38;
+/// her LOGOFF of frame 39 ended the session at 40. Bob's LOGOFF of alice's
+/// SessionId on his own connection (frames 29/30, 0xc0000203) makes no
+/// finding: the server holds no such session on that connection.
+#[test]
+fn logoff_refused() {
+    let a = sample("impacket-logoff-refused.pcap");
+    let e = &a.model.connections[0].errors;
+    assert_eq!(
+        e.iter()
+            .map(|e| (e.frame, e.command.as_str(), e.open_files))
+            .collect::<Vec<_>>(),
+        [(35, "LOGOFF", Some(1))]
+    );
+    let f = with_code(&a, "session.logoff_refused");
+    assert_eq!(f.len(), 1, "{:?}", describe(&a.diagnosis.findings));
+    assert_eq!(
+        f[0].title,
+        "LOGOFF refused with STATUS_ACCESS_DENIED: the session stayed open (SAMPLES\\alice)"
+    );
+    assert_eq!(f[0].session_id.as_deref(), Some("0xe320f0af"));
+    for part in [
+        "The server answered the client's LOGOFF of session 0xe320f0af (frame 34) with STATUS_ACCESS_DENIED at frame 35.",
+        "a request whose signature does not verify ([MS-SMB2] 3.3.5.2.4)",
+        "the session stayed open, with 1 open file and its tree connect to \\\\127.0.0.2\\share, until the client logged it off at frame 40.",
+        "Its open of hello.txt (frame 15) went on holding the file meanwhile: the CREATE of it on tcp.stream 1 at frame 38 was refused with STATUS_SHARING_VIOLATION.",
+    ] {
+        assert!(f[0].explanation.contains(part), "{part:?} not in {}", f[0].explanation);
+    }
+    assert!(
+        f[0].next_step.contains("compare the LOGOFF's bytes"),
+        "{}",
+        f[0].next_step
+    );
+}
+
+/// A connection closed (FIN) while the AUTHENTICATE waited, written for
+/// the side that closed it, with tshark's times: in
+/// close-during-session-setup-port4457 (decoded as nbss on 4457) the relay
+/// closes the server's side at frame 11 (0.058579 s, FIN from port 4457),
+/// 3.965 ms after the AUTHENTICATE of frame 10 (0.054614 s); in
+/// ntlm-wrong-password without its frame 11 (the server's
+/// STATUS_LOGON_FAILURE: editcap -r 1-10 12-14, the same bytes) the client's
+/// FIN (frame 12 there, 0.010980 s) comes 1.351 ms after the AUTHENTICATE
+/// (frame 10, 0.009629 s): it did not wait, which is no timeout.
+#[test]
+fn closed_during_setup_says_who_and_when() {
+    let a = sample("close-during-session-setup-port4457.pcap");
+    let f = with_code(&a, "connection.closed_during_setup");
+    assert_eq!(f.len(), 1, "{:?}", describe(&a.diagnosis.findings));
+    let says = |text: &str, part: &str| assert!(text.contains(part), "{part:?} not in {text}");
+    says(&f[0].explanation, "The server closed the TCP connection (FIN at frame 11) while a SESSION_SETUP request (frame 10, NTLMSSP AUTHENTICATE) was waiting for its answer.");
+    says(
+        &f[0].explanation,
+        "right after the client's request (4.0 ms) without an answer",
+    );
+    says(
+        &f[0].explanation,
+        "a proxy, IPS or relay between client and server closed it in the server's name",
+    );
+    says(
+        &f[0].next_step,
+        "Check the server's log at that time for why it ended the connection",
+    );
+    assert!(
+        !f[0].next_step.contains("If the client"),
+        "{}",
+        f[0].next_step
+    );
+
+    let keep: Vec<u64> = (1..=10).chain(12..=14).collect();
+    let bytes = sample_frames("ntlm-wrong-password.pcap", &keep);
+    let mut r = CaptureReader::new(std::io::Cursor::new(bytes)).expect("capture header");
+    let a = analyze(&mut r, &Options::default(), BuildOptions::default(), |_| {});
+    let f = with_code(&a, "connection.closed_during_setup");
+    assert_eq!(f.len(), 1, "{:?}", describe(&a.diagnosis.findings));
+    assert_eq!(
+        f[0].title,
+        "Connection closed by the client during session setup"
+    );
+    // Frames are numbered in the copy: its 11th is the client's FIN.
+    assert_eq!(f[0].frames, [10, 11]);
+    says(&f[0].explanation, "The client closed it right after its own request (1.4 ms), too soon for a timeout: it gave up or aborted on its own");
+    assert!(
+        !f[0].explanation.contains("timed out"),
+        "{}",
+        f[0].explanation
+    );
+    says(&f[0].next_step, "Look at the client for why it stopped");
 }
 
 /// A SESSION_SETUP refused as expired, and the same client's logon to the

@@ -1,5 +1,5 @@
 //! `net::decode` for every link type we decode (the first input byte picks it),
-//! and one we do not.
+//! and one we do not; `net::arp` of the frames that are not IP.
 //!
 //! Invariants: a TCP/UDP payload is part of the frame and never longer than its
 //! wire length.
@@ -45,6 +45,9 @@ fuzz_target!(|data: &[u8]| {
         }
         Err(skip) => {
             let _ = skip.key();
+            if skip == smbscope::net::Skip::NotIp {
+                let _ = smbscope::net::arp(link, frame);
+            }
         }
     }
 });

@@ -8,23 +8,28 @@ use std::net::IpAddr;
 
 use crate::capture::Timestamp;
 use crate::ntstatus::NtStatus;
-use crate::session::{secs_between, ConnEnd, Connection, Model, Outcome, SkippedHead};
+use crate::session::{
+    secs_between, ConnEnd, Connection, ErrorEvent as ConnError, HeldBy, Model, Outcome,
+    SkippedHead, Tree,
+};
 use crate::tcp::hash::KeyedHashMap;
 
 use super::group::ordered;
+use super::logon::span;
 use super::{nt_meaning, nt_next, Draft, Severity, Sink};
 
 pub(super) fn findings(model: &Model, out: &mut Sink) {
     let reached = reached_smb(model);
     unanswered(model, &reached, out);
     not_smb(model, out);
+    let mut logoffs = None;
     for c in &model.connections {
         refused(&reached, c, out);
         netbios_refused(c, out);
         if !ended_early(model, c, out) {
             closed(model, c, out);
         }
-        session_errors(model, c, out);
+        session_errors(model, c, &mut logoffs, out);
     }
 }
 
@@ -414,15 +419,23 @@ fn closed(model: &Model, c: &Connection, out: &mut Sink) {
         .negotiate
         .as_ref()
         .is_some_and(|n| n.response_frame.is_none());
-    let what = match (pending, negotiating) {
-        (Some(r), _) => format!(
-            "a SESSION_SETUP request (frame {}, {}) was waiting for its answer",
-            r.request_frame,
-            r.request_token.as_deref().unwrap_or("token")
+    // What waited, and since when.
+    let (what, since) = match (pending, negotiating) {
+        (Some(r), _) => (
+            format!(
+                "a SESSION_SETUP request (frame {}, {}) was waiting for its answer",
+                r.request_frame,
+                r.request_token.as_deref().unwrap_or("token")
+            ),
+            Some(r.time),
         ),
-        (None, true) => "the NEGOTIATE request was waiting for its answer".to_string(),
+        (None, true) => (
+            "the NEGOTIATE request was waiting for its answer".to_string(),
+            c.negotiate.as_ref().and_then(|n| n.request_time),
+        ),
         (None, false) => return,
     };
+    let waited = since.map(|t| secs_between(e.time, t).max(0.0));
     let frames: Vec<u64> = pending
         .map(|r| r.request_frame)
         .into_iter()
@@ -433,16 +446,69 @@ fn closed(model: &Model, c: &Connection, out: &mut Sink) {
             .explain(format!("The {} reset the TCP connection while {what}. No session was set up. A reset in the middle of authentication usually comes from the server process dying or refusing the client, or from a firewall, IPS or proxy cutting the connection.", e.by))
             .next("Check the server's log at that time (crashes, 'connection denied'), and any firewall/IPS between client and server; compare with a capture taken on the server side.")
     } else {
+        let (why, next) = closed_texts(e, waited);
         Draft::new(Severity::Error, "connection.closed_during_setup", format!("Connection closed by the {} during session setup", e.by))
-            .explain(format!("The {} closed the TCP connection while {what}. No session was set up.", e.by))
-            .next("If the client closed it, it timed out or gave up: check its log and timeout; if the server closed it, check the server's log.")
+            .explain(format!("The {} closed the TCP connection (FIN at frame {}) while {what}. No session was set up.{why}", e.by, e.frame))
+            .next(next)
     };
     out.push(d.stream(c.stream).frames(frames).done());
 }
 
-fn session_errors(model: &Model, c: &Connection, out: &mut Sink) {
+/// A client times out waiting for an answer after seconds (smbclient: 20 s
+/// by default, Windows: tens of seconds); closing sooner, it gave up on its
+/// own.
+const CLIENT_TIMEOUT_SECS: f64 = 5.0;
+
+/// The explanation's last sentences and the next step of a connection
+/// closed (FIN) with a request `waited` seconds old (none when the capture
+/// does not tell), written for the side that closed it.
+fn closed_texts(e: &ConnEnd, waited: Option<f64>) -> (String, String) {
+    let after = |whose: &str| match waited {
+        Some(w) if w < 1.0 => format!(" right after {whose} request ({})", span(w)),
+        Some(w) => format!(" {} after {whose} request", span(w)),
+        None => String::new(),
+    };
+    let long = waited.is_some_and(|w| w >= CLIENT_TIMEOUT_SECS);
+    if e.by == "server" {
+        let why = if long {
+            "after waiting that long it gave up on something the answer needed (a domain controller, a name lookup), or"
+        } else {
+            "it refused the client at that step (a server closes a connection it will not serve), or"
+        };
+        return (
+            format!(" The server's side ended it{} without an answer: {why} a proxy, IPS or relay between client and server closed it in the server's name.", after("the client's")),
+            "Check the server's log at that time for why it ended the connection (Samba: log.smbd and the client's log.%m, at 'log level = 3'; Windows: the Microsoft-Windows-SMBServer Operational and Security logs). If the server logged no such close, look at any proxy, IPS or relay between client and server: a capture taken on the server shows whether the server itself sent the FIN.".to_string(),
+        );
+    }
+    if long {
+        let w = waited.map_or(String::new(), span);
+        return (
+            format!(" The client closed it{} with no answer: it timed out waiting for the server.", after("its")),
+            format!("Find out why the server did not answer within {w}: its log and load at that time, and, for a SESSION_SETUP, its connection to its domain controllers (Windows: nltest /sc_query:DOMAIN; Samba: wbinfo -t). Raise the client's timeout (smbclient -t, Windows SessTimeout) only if the server is merely slow."),
+        );
+    }
+    (
+        format!(" The client closed it{}, too soon for a timeout: it gave up or aborted on its own (an error of its own, a cancelled operation, a crash).", after("its own")),
+        "Look at the client for why it stopped (Windows: the Microsoft-Windows-SMBClient Connectivity and Security logs; Linux cifs: dmesg; smbclient: its own error message): it did not wait for the server's answer.".to_string(),
+    )
+}
+
+fn session_errors<'a>(
+    model: &'a Model,
+    c: &Connection,
+    logoffs: &mut Option<SessionIndex<'a>>,
+    out: &mut Sink,
+) {
     for e in &c.errors {
         let st = NtStatus(e.status_code);
+        // A LOGOFF refused ends nothing; expired, the session must
+        // re-authenticate first (session.expired, below).
+        let logoff = e.command == "LOGOFF" || e.command == "SMB_COM_LOGOFF_ANDX";
+        if logoff && st != NtStatus::NETWORK_SESSION_EXPIRED {
+            let index = logoffs.get_or_insert_with(|| SessionIndex::new(model));
+            logoff_refused(model, index, c, e, out);
+            continue;
+        }
         let (code, sev, title) = match st {
             NtStatus::USER_SESSION_DELETED => (
                 "session.deleted",
@@ -500,6 +566,165 @@ fn session_errors(model: &Model, c: &Connection, out: &mut Sink) {
                 .done(),
         );
     }
+}
+
+/// A LOGOFF the server refused with a status other than
+/// STATUS_USER_SESSION_DELETED (which the model takes as the session gone
+/// already, and is never an error here): it ended nothing ([MS-SMB2]
+/// 3.3.5.6), the session and what it holds stay. STATUS_ACCESS_DENIED on a
+/// session under signing is the server's answer to a signature that does
+/// not verify ([MS-SMB2] 3.3.5.2.4).
+fn logoff_refused(
+    model: &Model,
+    index: &SessionIndex<'_>,
+    c: &Connection,
+    e: &ConnError,
+    out: &mut Sink,
+) {
+    let st = NtStatus(e.status_code);
+    let sid = e.session_id;
+    let session = model.sessions_of(c).find(|s| s.session_id == sid);
+    let who = session.map(super::identity);
+    let smb2 = e.command == "LOGOFF";
+    let signing = smb2
+        && (session.is_some_and(|s| s.signed)
+            || c.negotiate
+                .as_ref()
+                .is_some_and(|n| n.client_signing_required || n.server_signing_required));
+    let asked = e
+        .request_frame
+        .map_or(String::new(), |f| format!(" (frame {f})"));
+    let mut why = format!(
+        "The server answered the client's {} of session {sid}{asked} with {st} at frame {}.",
+        if smb2 { "LOGOFF" } else { "LOGOFF_ANDX" },
+        e.frame
+    );
+    let bad_signature = signing && st == NtStatus::ACCESS_DENIED;
+    if bad_signature {
+        why.push_str(" The session is signed, and that is the server's answer to a request whose signature does not verify ([MS-SMB2] 3.3.5.2.4): the client signed it with a key that is not the session's (a client bug in deriving or choosing the signing key), something on the path changed the message after it was signed (a relay, IPS, proxy or WAN optimizer that rewrites SMB), or the client changed it after signing.");
+    } else if let Some(m) = nt_meaning(st.0) {
+        why.push(' ');
+        why.push_str(m);
+    }
+    why.push_str(" A refused LOGOFF ends nothing ([MS-SMB2] 3.3.5.6): the session stayed open");
+    let (with, held) = kept(index, c, e);
+    why.push_str(&with);
+    let later = session
+        .and_then(|s| s.logoff_frame)
+        .filter(|&f| f > e.frame);
+    match (later, &c.end) {
+        (Some(f), _) => why.push_str(&format!(", until the client logged it off at frame {f}.")),
+        (None, Some(end)) if end.reason == "fin" || end.reason == "reset" => why.push_str(&format!(", until the connection ended at frame {} (a server ends a connection's sessions with it).", end.frame)),
+        _ => why.push_str(", still at the end of the capture."),
+    }
+    why.push_str(&held);
+    let next = if bad_signature {
+        "Find what changes or mis-signs the client's messages: capture on the client and on the server and compare the LOGOFF's bytes; if they differ, something on the path rewrites SMB (turn off SMB inspection or optimisation on the IPS, proxy or WAN optimizer); if not, the client's signing is at fault: update it. Until the connection closes, the server keeps the session and its open files.".to_string()
+    } else {
+        nt_next(st.0).unwrap_or_else(|| "Check the server's log at that time; until the connection closes, the server keeps the session and its open files.".to_string())
+    };
+    let title = format!(
+        "LOGOFF refused with {st}: the session stayed open ({})",
+        who.as_deref()
+            .unwrap_or("a session the capture did not see set up")
+    );
+    out.push(
+        Draft::new(Severity::Warning, "session.logoff_refused", title)
+            .explain(why)
+            .next(next)
+            .stream(c.stream)
+            .frames(e.request_frame.into_iter().chain([e.frame]).chain(later))
+            .session(sid)
+            .status(st.to_string())
+            .user(who)
+            .done(),
+    );
+}
+
+/// A refused CREATE whose holder the capture names: its connection, the
+/// error and the holder.
+type Held<'a> = (&'a Connection, &'a ConnError, &'a HeldBy);
+
+/// The trees and the opens that held a file against a refused CREATE, by
+/// (tcp.stream, SessionId) of their session: built once, when some LOGOFF
+/// was refused (one pass over the trees and the errors, not one per
+/// refusal).
+pub(super) struct SessionIndex<'a> {
+    trees: KeyedHashMap<(u64, u64), Vec<&'a Tree>>,
+    held: KeyedHashMap<(u64, u64), Vec<Held<'a>>>,
+}
+
+impl<'a> SessionIndex<'a> {
+    fn new(model: &'a Model) -> Self {
+        let mut trees: KeyedHashMap<(u64, u64), Vec<&Tree>> = KeyedHashMap::default();
+        for t in model.trees.iter().filter(|t| t.status.0 == 0) {
+            trees.entry((t.stream, t.session_id.0)).or_default().push(t);
+        }
+        let mut held: KeyedHashMap<(u64, u64), Vec<Held<'_>>> = KeyedHashMap::default();
+        for o in &model.connections {
+            for x in &o.errors {
+                if let Some(h) = x.held_by.as_deref() {
+                    held.entry((h.stream, h.session_id.0))
+                        .or_default()
+                        .push((o, x, h));
+                }
+            }
+        }
+        SessionIndex { trees, held }
+    }
+}
+
+/// What a session whose LOGOFF was refused (`e`) kept: its open files
+/// then and its tree connects not ended before it (", with 1 open file and
+/// its tree connect to \\\\srv\\share"), and the first later CREATE refused for
+/// a file one of its opens held (" Its open of ...").
+fn kept(index: &SessionIndex<'_>, c: &Connection, e: &ConnError) -> (String, String) {
+    let key = (c.stream, e.session_id.0);
+    let mut parts: Vec<String> = Vec::new();
+    match e.open_files {
+        Some(1) => parts.push("1 open file".to_string()),
+        Some(n) if n > 1 => parts.push(format!("{n} open files")),
+        _ => {}
+    }
+    let trees: Vec<&str> = index
+        .trees
+        .get(&key)
+        .into_iter()
+        .flatten()
+        .filter(|t| t.request_frame < e.frame && t.disconnect_frame.is_none_or(|d| d > e.frame))
+        .take(3)
+        .map(|t| t.share.as_str())
+        .collect();
+    if !trees.is_empty() {
+        parts.push(format!(
+            "its tree connect{} to {}",
+            if trees.len() > 1 { "s" } else { "" },
+            trees.join(", ")
+        ));
+    }
+    let with = if parts.is_empty() {
+        String::new()
+    } else {
+        format!(", with {}", parts.join(" and "))
+    };
+    let held = index
+        .held
+        .get(&key)
+        .into_iter()
+        .flatten()
+        .filter(|(_, x, _)| x.frame > e.frame)
+        .min_by_key(|(_, x, _)| x.frame);
+    let held = held.map_or(String::new(), |(o, x, h)| {
+        format!(
+            " Its open of {} (frame {}) went on holding the file meanwhile: the CREATE of it on tcp.stream {} at frame {} was refused with {}.",
+            x.detail.as_deref().unwrap_or("a file"),
+            h.frame,
+            o.stream,
+            x.frame,
+            x.status
+        )
+    });
+    (with, held)
 }
 
 #[cfg(test)]

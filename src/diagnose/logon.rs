@@ -13,7 +13,8 @@ use super::group::{evidence, groups, Group};
 use super::own_logons::{Later, OwnLogons};
 use super::{nt_meaning, nt_next, Draft, Finding, Severity, Sink};
 
-/// A round slower than this is reported (seconds).
+/// A round slower than this is reported (seconds); so are a NEGOTIATE and
+/// a TREE_CONNECT (negotiate.slow, tree.slow).
 pub const SLOW_ROUND_SECS: f64 = 1.0;
 
 pub(super) fn findings(model: &Model, out: &mut Sink) {
@@ -600,7 +601,10 @@ fn encryption(s: &Session, out: &mut Sink) {
 fn unfinished(model: &Model, s: &Session, c: &Connection, out: &mut Sink) {
     let Some(last) = s.rounds.last() else { return };
     if last.response_frame.is_none() {
-        // No answer to the last request: the connection findings tell why.
+        // No answer to the last request: the connection findings tell why
+        // the connection ended, or that the server sent nothing at all; a
+        // capture that ends while the server still owes the answer is ours.
+        capture_ended_before_answer(s, c, last, out);
         return;
     }
     if c.end
@@ -803,6 +807,64 @@ fn capture_ended_mid_logon(
         .done(),
     );
     true
+}
+
+/// The capture ends with the connection open and the server's answer to
+/// the logon's last request not in it (a server that sent nothing at all
+/// is `connection.no_response`'s). A request older than
+/// [`SLOW_ROUND_SECS`] when the capture ends is a warning: answered then,
+/// it would have been a slow round (`logon.slow_round`); a younger one is a
+/// note, the capture simply stopped before the answer.
+fn capture_ended_before_answer(s: &Session, c: &Connection, last: &Round, out: &mut Sink) {
+    let Some(end) = c.end.as_ref().filter(|e| e.reason == "capture_end") else {
+        return;
+    };
+    if c.server_messages == 0 {
+        return;
+    }
+    let who = identity(s);
+    let waited = secs_between(end.time, last.time).max(0.0);
+    let token = last
+        .request_token
+        .as_deref()
+        .map_or_else(String::new, |t| concat(&[" carrying ", t]));
+    let lost = if c.server_gap_bytes > 0 {
+        format!(" The capture lacks {} bytes the server sent on this connection: the answer may be among them.", c.server_gap_bytes)
+    } else {
+        String::new()
+    };
+    let sent = format!(
+        "The client sent its SESSION_SETUP{token} at frame {}, and the capture ends {} with no answer from the server and the connection still open: the outcome of the logon is not in the capture.",
+        last.request_frame,
+        later(waited)
+    );
+    let (severity, why, next) = if waited <= SLOW_ROUND_SECS {
+        (
+            Severity::Info,
+            format!("{sent} A server answers in milliseconds, and {}: the capture simply stopped before the answer came.{lost}", if end.frame == last.request_frame { "the request is the capture's last frame".to_string() } else { format!("the request was only {} old", span(waited)) }),
+            "Capture the whole logon: start the capture before the client connects, and stop it only after the client has succeeded or shown its error.",
+        )
+    } else {
+        (
+            Severity::Warning,
+            format!("{sent} A server answers in milliseconds; one that has not answered after {} is slow or stuck (answered this late, the round would be a logon.slow_round), usually waiting on a domain controller (NTLM pass-through, PAC validation) or on name resolution.{lost}", span(waited)),
+            "Check the server's connection to its domain controllers (Windows: nltest /sc_query:DOMAIN; Samba: wbinfo -t, wbinfo -P), its DNS and its log at that time; capture longer to see the answer.",
+        )
+    };
+    out.push(
+        Draft::new(
+            severity,
+            "logon.capture_ended",
+            format!("The capture ends before the server answered the logon ({who})"),
+        )
+        .explain(why)
+        .next(next)
+        .stream(s.stream)
+        .frames([last.request_frame, end.frame])
+        .session(s.session_id)
+        .user(Some(who))
+        .done(),
+    );
 }
 
 /// "there", or "0.4 ms later".

@@ -4,13 +4,52 @@ use crate::ntstatus::NtStatus;
 use crate::session::{Connection, Model, Negotiate};
 use crate::smb2::negotiate::{dialect_list, Dialect};
 
+use super::logon::SLOW_ROUND_SECS;
 use super::{Draft, Severity, Sink};
 
 pub(super) fn findings(model: &Model, out: &mut Sink) {
     for c in &model.connections {
         smb1(c, out);
         negotiate_error(c, out);
+        slow(c, out);
     }
+}
+
+/// A NEGOTIATE answered after more than [`SLOW_ROUND_SECS`], as a slow
+/// SESSION_SETUP round is reported. A server answers it from what it knows
+/// ([MS-SMB2] 3.3.5.3, 3.3.5.4: nothing in it needs a domain controller),
+/// so a slow one was busy with something before it answered: with Samba,
+/// checking the client's address against names ('hosts allow' / 'hosts
+/// deny') or looking its name up ('hostname lookups'), which smbd does when
+/// the connection comes in.
+fn slow(c: &Connection, out: &mut Sink) {
+    let Some(n) = &c.negotiate else { return };
+    let Some(d) = n.duration.filter(|d| *d > SLOW_ROUND_SECS) else {
+        return;
+    };
+    // The request answered: the SMB2 NEGOTIATE, or the SMB1 multi-protocol
+    // NEGOTIATE the server answered with SMB2.
+    let request = n.request_frame.or_else(|| {
+        c.smb1_negotiate
+            .as_ref()
+            .filter(|s| s.response_frame.is_some() && s.response_frame == n.response_frame)
+            .map(|s| s.request_frame)
+    });
+    let frames = request.into_iter().chain(n.response_frame);
+    let (seen, check) = n
+        .server_lookups
+        .as_deref()
+        .map_or((String::new(), String::new()), |l| {
+            super::tree::lookups_text(c.server.ip(), l)
+        });
+    out.push(
+        Draft::new(Severity::Warning, "negotiate.slow", format!("Slow NEGOTIATE response: {d:.3} s"))
+            .explain(format!("The server took {d:.3} s to answer the client's NEGOTIATE. Servers answer it in milliseconds, from what they know: nothing in it needs a domain controller. A server this slow was busy with something else first, usually a name lookup of the client: Samba checks 'hosts allow' and 'hosts deny' when a connection comes in, which looks the client's address up in DNS when they name hosts or domains rather than addresses, and 'hostname lookups = yes' does the same; a DNS server that does not answer makes each lookup wait out its timeout (glibc's resolver: 5 s a try, 2 tries, so about 5 or 10 s). Otherwise the server is overloaded (no free worker, a busy disk or CPU).{seen}"))
+            .next(format!("{check}On the server, time a reverse lookup of the client's address (host {client}, or getent hosts {client}) and check the DNS servers it uses (/etc/resolv.conf; Windows: Get-DnsClientServerAddress); on Samba, look for host names in 'hosts allow' / 'hosts deny' and for 'hostname lookups' (testparm -s) and use addresses there; then check the server's load at that time.", client = c.client.ip()))
+            .stream(c.stream)
+            .frames(frames)
+            .done(),
+    );
 }
 
 /// An SMB1 NEGOTIATE the server could not answer with a common dialect.

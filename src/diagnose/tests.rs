@@ -723,6 +723,203 @@ fn logon_cut_by_the_capture_end() {
     );
 }
 
+/// The capture ended with the server's answer to the last SESSION_SETUP
+/// still to come: a note up to 1 s after the request (the slow round's
+/// threshold), a warning past it; nothing of ours when the server sent no
+/// SMB at all (connection.no_response's) or the connection was closed
+/// (connection.closed_during_setup's). Real captures:
+/// capture_ends_before_the_servers_answer in tests/report_findings.rs.
+#[test]
+fn capture_ends_before_the_servers_answer() {
+    let ended = |secs: i64, reason: &'static str, server_messages: u64| {
+        let mut c = conn(0);
+        c.end = Some(conn_end(12, 100 + secs, reason, "client"));
+        c.server_messages = server_messages;
+        let mut last = round(10, None, None);
+        last.request_token = Some("NTLMSSP AUTHENTICATE".into());
+        let s = session(
+            0,
+            Outcome::Unfinished,
+            Some(NtStatus::MORE_PROCESSING_REQUIRED),
+            vec![
+                round(8, Some(9), Some(NtStatus::MORE_PROCESSING_REQUIRED)),
+                last,
+            ],
+        );
+        diagnose(&model(vec![c], vec![s]))
+    };
+    let f = only(&ended(1, "capture_end", 3).findings, "logon.capture_ended").clone();
+    check(&f, Severity::Info, 0, &[10, 12]);
+    assert!(
+        f.explanation.contains("carrying NTLMSSP AUTHENTICATE at frame 10, and the capture ends 1.0 s later with no answer")
+            && f.explanation.contains("the request was only 1.0 s old"),
+        "{}",
+        f.explanation
+    );
+    let f = only(&ended(2, "capture_end", 3).findings, "logon.capture_ended").clone();
+    assert_eq!(f.severity, Severity::Warning);
+    assert!(
+        f.explanation
+            .contains("has not answered after 2.0 s is slow or stuck"),
+        "{}",
+        f.explanation
+    );
+    assert!(all(&ended(30, "capture_end", 0).findings, "logon.capture_ended").is_empty());
+    assert!(all(&ended(30, "fin", 3).findings, "logon.capture_ended").is_empty());
+}
+
+/// A NEGOTIATE or TREE_CONNECT slower than 1 s (the slow round's
+/// threshold) is a warning; 1 s is not; a TREE_CONNECT_ANDX chained to a
+/// SESSION_SETUP_ANDX (its request frame a round's) is the logon's time.
+/// Real captures: slow_negotiate_and_tree_connect in
+/// tests/report_findings.rs.
+#[test]
+fn slow_negotiate_and_tree_connect() {
+    let negotiate = |secs: f64| {
+        let mut c = conn(0);
+        if let Some(n) = c.negotiate.as_mut() {
+            n.duration = Some(secs);
+        }
+        diagnose(&model(vec![c], vec![]))
+    };
+    assert!(all(&negotiate(1.0).findings, "negotiate.slow").is_empty());
+    let d = negotiate(1.5);
+    let f = only(&d.findings, "negotiate.slow");
+    check(f, Severity::Warning, 0, &[4, 6]);
+    assert_eq!(f.title, "Slow NEGOTIATE response: 1.500 s");
+
+    let tree = |secs: f64, chained: bool| {
+        let rounds = if chained {
+            vec![round(14, Some(15), Some(NtStatus::SUCCESS))]
+        } else {
+            vec![round(8, Some(9), Some(NtStatus::SUCCESS))]
+        };
+        let s = session(0, Outcome::Success, Some(NtStatus::SUCCESS), rounds);
+        let mut m = model(vec![conn(0)], vec![s]);
+        let mut t = Tree::new(
+            0,
+            "10.0.0.2".parse().unwrap(),
+            0x1234,
+            "\\\\fs1\\slow".into(),
+            0,
+            14,
+            15,
+        );
+        t.duration = Some(secs);
+        m.trees.push(t);
+        diagnose(&m)
+    };
+    assert!(all(&tree(1.0, false).findings, "tree.slow").is_empty());
+    assert!(all(&tree(3.0, true).findings, "tree.slow").is_empty());
+    let d = tree(3.0, false);
+    let f = only(&d.findings, "tree.slow");
+    check(f, Severity::Warning, 0, &[14, 15]);
+    assert_eq!(
+        f.title,
+        "Slow TREE_CONNECT response: 3.000 s (\\\\fs1\\slow)"
+    );
+    assert!(
+        f.next_step.contains("--section-name=slow"),
+        "{}",
+        f.next_step
+    );
+}
+
+/// A LOGOFF refused: on a session not under signing, STATUS_ACCESS_DENIED
+/// is not read as a bad signature, and a session still there at the end
+/// says so; STATUS_NETWORK_SESSION_EXPIRED stays session.expired's. Real
+/// capture (a signed session, a bad signature): logoff_refused in
+/// tests/report_findings.rs.
+#[test]
+fn logoff_refused() {
+    let refused = |status: NtStatus| {
+        let mut c = conn(0);
+        c.end = Some(conn_end(40, 110, "capture_end", "client"));
+        file_error(&mut c, 31, "LOGOFF", status, None);
+        let s = session(
+            0,
+            Outcome::Success,
+            Some(NtStatus::SUCCESS),
+            vec![round(8, Some(9), Some(NtStatus::SUCCESS))],
+        );
+        diagnose(&model(vec![c], vec![s]))
+    };
+    let d = refused(NtStatus::ACCESS_DENIED);
+    let f = only(&d.findings, "session.logoff_refused");
+    check(f, Severity::Warning, 0, &[30, 31]);
+    assert_eq!(f.status.as_deref(), Some("STATUS_ACCESS_DENIED"));
+    assert!(
+        !f.explanation.contains("signature")
+            && f.explanation
+                .contains("the session stayed open, still at the end of the capture."),
+        "{}",
+        f.explanation
+    );
+    let d = refused(NtStatus::NETWORK_SESSION_EXPIRED);
+    assert!(all(&d.findings, "session.logoff_refused").is_empty());
+    assert_eq!(all(&d.findings, "session.expired").len(), 1);
+}
+
+/// A connection closed (FIN) while a SESSION_SETUP request waited: the
+/// text is written for the side that closed it, and says "timed out" only
+/// when the client waited 5 s or more. Real captures:
+/// closed_during_setup_says_who_and_when in tests/report_findings.rs.
+#[test]
+fn closed_during_setup_by_side_and_wait() {
+    let closed = |millis: i64, by: &'static str| {
+        let mut c = conn(0);
+        c.end = Some(ConnEnd {
+            frame: 12,
+            time: Timestamp {
+                secs: 100 + millis / 1000,
+                nanos: (millis % 1000) as u32 * 1_000_000,
+            },
+            reason: "fin",
+            by,
+        });
+        let mut last = round(10, None, None);
+        last.request_token = Some("NTLMSSP AUTHENTICATE".into());
+        let s = session(
+            0,
+            Outcome::Unfinished,
+            Some(NtStatus::MORE_PROCESSING_REQUIRED),
+            vec![
+                round(8, Some(9), Some(NtStatus::MORE_PROCESSING_REQUIRED)),
+                last,
+            ],
+        );
+        let d = diagnose(&model(vec![c], vec![s]));
+        let f = only(&d.findings, "connection.closed_during_setup").clone();
+        check(&f, Severity::Error, 0, &[10, 12]);
+        f
+    };
+    let says = |text: &str, part: &str| assert!(text.contains(part), "{part:?} not in {text}");
+    let f = closed(4, "server");
+    says(&f.explanation, "The server's side ended it right after the client's request (4.0 ms) without an answer: it refused the client at that step");
+    says(
+        &f.explanation,
+        "a proxy, IPS or relay between client and server closed it in the server's name",
+    );
+    says(&f.next_step, "Check the server's log at that time");
+    assert!(
+        !f.next_step.contains("If the client closed it"),
+        "{}",
+        f.next_step
+    );
+    let f = closed(12_000, "server");
+    says(
+        &f.explanation,
+        "12.0 s after the client's request without an answer: after waiting that long it gave up",
+    );
+    let f = closed(8_000, "client");
+    says(&f.explanation, "The client closed it 8.0 s after its request with no answer: it timed out waiting for the server.");
+    says(&f.next_step, "why the server did not answer within 8.0 s");
+    let f = closed(1, "client");
+    says(&f.explanation, "The client closed it right after its own request (1.0 ms), too soon for a timeout: it gave up or aborted on its own");
+    assert!(!f.explanation.contains("timed out"), "{}", f.explanation);
+    says(&f.next_step, "Look at the client for why it stopped");
+}
+
 #[test]
 fn krb_error_in_the_last_round_is_not_an_abandoned_logon() {
     // The server answered the AP-REQ with MORE_PROCESSING_REQUIRED and a

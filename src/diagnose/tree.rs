@@ -1,12 +1,18 @@
 //! TREE_CONNECT failures ([MS-SMB2] 3.3.5.7).
 
 use crate::ntstatus::NtStatus as S;
-use crate::session::{Model, Negotiate, Outcome, Tree};
+use std::net::IpAddr;
+
+use crate::session::{Lookups, Model, Negotiate, Outcome, Tree};
 use crate::smb2::negotiate::Capabilities;
 
+use super::logon::SLOW_ROUND_SECS;
 use super::{nt_meaning, nt_next, Draft, Severity, Sink};
 
 pub(super) fn findings(model: &Model, out: &mut Sink) {
+    for t in &model.trees {
+        slow(model, t, out);
+    }
     for t in model.trees.iter().filter(|t| t.status.0 != 0) {
         let conn = model.connection(t.stream);
         let negotiate = conn.and_then(|c| c.negotiate.as_ref());
@@ -23,6 +29,87 @@ pub(super) fn findings(model: &Model, out: &mut Sink) {
                 .user(user)
                 .done(),
         );
+    }
+}
+
+/// A TREE_CONNECT answered after more than [`SLOW_ROUND_SECS`], as a slow
+/// SESSION_SETUP round is reported: the server checks the share before it
+/// answers (its path, a DFS referral, its host rules, Samba's 'preexec'
+/// scripts). Not an SMB1 TREE_CONNECT_ANDX chained to a SESSION_SETUP_ANDX,
+/// whose time is the logon's too (a slow one is a logon.slow_round).
+fn slow(model: &Model, t: &Tree, out: &mut Sink) {
+    let Some(d) = t.duration.filter(|d| *d > SLOW_ROUND_SECS) else {
+        return;
+    };
+    let chained = model.connection(t.stream).is_some_and(|c| {
+        model
+            .sessions_of(c)
+            .flat_map(|s| s.rounds.iter())
+            .any(|r| r.request_frame == t.request_frame)
+    });
+    if chained {
+        return;
+    }
+    let share = &t.share;
+    let (_, name) = split_share(share);
+    let (seen, check) = t
+        .server_lookups
+        .as_deref()
+        .map_or((String::new(), String::new()), |l| {
+            lookups_text(t.server_ip, l)
+        });
+    out.push(
+        Draft::new(Severity::Warning, "tree.slow", format!("Slow TREE_CONNECT response: {d:.3} s ({share})"))
+            .explain(format!("The server took {d:.3} s to answer the TREE_CONNECT to {share} ({}). Servers answer a tree connect in milliseconds. A slow one waits on something the share needs first: its path on slow or unreachable storage (a network file system or a hung mount under the share, a disk spinning up), a DFS referral to resolve, a name lookup of the client ('hosts allow' / 'hosts deny' of the share naming hosts, against a DNS server that does not answer), a Samba 'preexec' or 'root preexec' script, which runs before the answer; or the server is overloaded.{seen}", t.status))
+            .next(format!("{check}On the server, check the share's path and the storage under it (Samba: testparm -s --section-name={name} shows the path and any 'preexec'; time 'ls' of it there; Windows: Get-SmbShare {name} | select Path), its DNS (time a lookup of the client's address), and its load at that time."))
+            .stream(t.stream)
+            .frames([t.request_frame].into_iter().chain(t.response_frame))
+            .session(t.session_id)
+            .done(),
+    );
+}
+
+/// What the capture shows the server (`server`) looking up while its
+/// client waited: a sentence for the explanation, and a first step when an
+/// ARP request of it went unanswered ("" when there is none).
+pub(super) fn lookups_text(server: IpAddr, l: &Lookups) -> (String, String) {
+    let mut parts: Vec<String> = Vec::new();
+    if let (n, Some(target)) = (l.arp_requests, l.arp_target) {
+        parts.push(format!("{n} ARP request{} for {target}", plural(n)));
+    }
+    if let (n, Some(dns)) = (l.dns_queries, l.dns_server) {
+        parts.push(format!(
+            "{n} DNS quer{} to {dns}",
+            if n == 1 { "y" } else { "ies" }
+        ));
+    }
+    let frames = if l.first_frame == l.last_frame {
+        format!("frame {}", l.first_frame)
+    } else {
+        format!("frames {}-{}", l.first_frame, l.last_frame)
+    };
+    let mut seen = format!(
+        " Meanwhile the server ({server}) sent {}{} ({frames})",
+        if l.partial { "at least " } else { "" },
+        parts.join(" and ")
+    );
+    let unanswered = l.arp_target.filter(|_| !l.arp_answered);
+    match unanswered {
+        Some(target) => seen.push_str(&format!(", and no ARP reply from {target} is in the capture: it was trying to reach that address on its own network (most likely its DNS server, which its lookup waited for) and got no answer.")),
+        None if l.dns_queries > 0 => seen.push_str(": it was looking names up before it answered."),
+        None => seen.push('.'),
+    }
+    let check = unanswered.map_or(String::new(), |target| {
+        format!("Check {target}, which the server's ARP requests got no answer from: whether it is the server's DNS server (/etc/resolv.conf; Windows: Get-DnsClientServerAddress) and whether it is up and on the server's network. ")
+    });
+    (seen, check)
+}
+
+fn plural(n: u32) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
     }
 }
 

@@ -81,6 +81,12 @@ pub fn analyze_with<R: Read>(
 ) -> Analysis {
     let mut b = Builder::new(build);
     let stop = Cell::new(false);
+    // The ARP and DNS lookups: evidence of a server that looks something up
+    // before it answers (negotiate.slow, tree.slow).
+    let opts = &Options {
+        lookups: true,
+        ..opts.clone()
+    };
     let outcome = pipeline::run_until(reader, opts, &stop, |ev| {
         b.event(ev);
         if build.events && !b.events.is_empty() {

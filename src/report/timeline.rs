@@ -19,7 +19,7 @@ use crate::capture::Timestamp;
 use crate::diagnose::{Diagnosis, Severity};
 use crate::ntstatus::NtStatus;
 use crate::session::{
-    Connection, KdcExchange, KdcTcpFailure, Model, Session, Timeline, TimelineEntry, Tree,
+    Connection, KdcExchange, KdcTcpFailure, Model, Outcome, Session, Timeline, TimelineEntry, Tree,
 };
 
 /// Columns of the text report.
@@ -714,8 +714,13 @@ fn session_row(x: &Session, sign: bool, r: &mut Row) {
             .filter(|&k| !crate::ntstatus::kerberos::is_benign(k))
             .and(l.kerberos_error())
     });
+    // An unfinished setup whose last request got no answer: its status is
+    // the round before's (MORE_PROCESSING_REQUIRED), not an outcome.
+    let unanswered = x.outcome == Outcome::Unfinished
+        && x.rounds.last().is_some_and(|l| l.response_frame.is_none());
     match (krb_error, x.status) {
         (Some(e), _) => r.cell(e),
+        _ if unanswered => r.cell("no response"),
         (None, Some(st)) => status_cell(r, st),
         (None, None) => r.cell("-"),
     }

@@ -15,6 +15,7 @@
 mod compression;
 pub mod events;
 pub mod kdc;
+mod lookups;
 pub mod model;
 pub(crate) mod opens;
 mod setup;
@@ -225,6 +226,8 @@ pub struct Builder {
     timeline_summary: String,
     /// The files open on all connections, in bounds.
     opens: opens::Tracker,
+    /// The latest ARP requests and DNS queries (with pipeline::Options::lookups).
+    lookups: lookups::Recent,
 }
 
 /// Distinct lists kept so far, up to [`MAX_SHARED_LISTS`].
@@ -278,6 +281,7 @@ impl Builder {
             mech_lists: Lists::default(),
             timeline_summary: String::new(),
             opens: opens::Tracker::default(),
+            lookups: lookups::Recent::default(),
         }
     }
 
@@ -306,6 +310,13 @@ impl Builder {
     pub fn event(&mut self, ev: Event<'_>) {
         match ev {
             Event::Message(m) => self.message(m),
+            Event::Lookup {
+                frame,
+                ts,
+                kind,
+                from,
+                target,
+            } => self.lookups.push((frame, ts, kind, from, target)),
             Event::ConnectionOpen {
                 info,
                 frame,

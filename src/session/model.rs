@@ -7,7 +7,7 @@
 //! `MAX_*` constants); what is not kept is counted in an `*_omitted` field.
 
 use std::borrow::Cow;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use serde::Serialize;
 
@@ -64,6 +64,26 @@ impl Outcome {
     }
 }
 
+/// What a server looked up while a request of its client waited (see
+/// `session::lookups`): ARP requests (RFC 826) and DNS queries (UDP to port
+/// 53) it sent between the request and its answer.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Lookups {
+    pub arp_requests: u32,
+    /// The address its first ARP request asked for.
+    pub arp_target: Option<IpAddr>,
+    /// An ARP reply from that address came in the span.
+    pub arp_answered: bool,
+    pub dns_queries: u32,
+    /// The DNS server of its last query.
+    pub dns_server: Option<IpAddr>,
+    pub first_frame: u64,
+    pub last_frame: u64,
+    /// More lookups than are kept came in the span: the counts are of the
+    /// latest only.
+    pub partial: bool,
+}
+
 /// The SMB2 NEGOTIATE exchange of a connection ([MS-SMB2] 2.2.3, 2.2.4).
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Negotiate {
@@ -115,6 +135,13 @@ pub struct Negotiate {
     /// Seconds from request to response.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub duration: Option<f64>,
+    /// When the SMB2 NEGOTIATE request was sent (none without it): how long
+    /// one left unanswered waited.
+    #[serde(skip)]
+    pub request_time: Option<Timestamp>,
+    /// What the server looked up between the request and the response.
+    #[serde(skip)]
+    pub server_lookups: Option<Box<Lookups>>,
     /// The largest of the response's MaxTransactSize, MaxReadSize and
     /// MaxWriteSize (0 before a response was read).
     #[serde(skip)]
@@ -362,7 +389,10 @@ pub struct ErrorEvent {
     /// A CREATE refused for want of resources (STATUS_INSUFFICIENT_RESOURCES,
     /// STATUS_TOO_MANY_OPENED_FILES): the files opened on this connection
     /// that the capture shows still open then (at most
-    /// `session::opens::MAX_OPENS` are followed).
+    /// `session::opens::MAX_OPENS` are followed). An SMB2 LOGOFF refused
+    /// (not STATUS_USER_SESSION_DELETED): the files of its session opened
+    /// on this connection that the capture shows still open then, which the
+    /// session keeps.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub open_files: Option<u64>,
 }
@@ -1163,6 +1193,13 @@ pub struct Tree {
     pub request_frame: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub response_frame: Option<u64>,
+    /// Seconds from the request to its response (none when the capture
+    /// lacks the request).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duration: Option<f64>,
+    /// What the server looked up between the request and the response.
+    #[serde(skip)]
+    pub server_lookups: Option<Box<Lookups>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub disconnect_frame: Option<u64>,
     pub opens: u64,
@@ -1206,6 +1243,8 @@ impl Tree {
             status: NtStatus(status),
             request_frame,
             response_frame: Some(response_frame),
+            duration: None,
+            server_lookups: None,
             disconnect_frame: None,
             opens: 0,
             open_errors: 0,

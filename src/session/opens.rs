@@ -332,6 +332,16 @@ impl Builder {
         }
     }
 
+    /// The opens of session `sid` made on connection `ci` that are followed
+    /// now (at most [`MAX_OPENS`]: a connection's own list).
+    pub(super) fn session_opens(&self, ci: usize, sid: u64) -> u64 {
+        self.conn_state[ci]
+            .opens
+            .iter()
+            .filter(|k| k.1 == sid && self.opens.opens.contains_key(k))
+            .count() as u64
+    }
+
     /// A connection closed: the opens made on it are no longer followed.
     pub(super) fn forget_opens(&mut self, ci: usize) {
         let keys = std::mem::take(&mut self.conn_state[ci].opens);

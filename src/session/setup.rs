@@ -113,6 +113,7 @@ impl Builder {
         };
         let mut n = Negotiate {
             request_frame: Some(m.frame),
+            request_time: Some(m.ts),
             offered_dialects: super::shared(&mut self.dialect_lists, &r.dialects),
             client_signing_required: r.security_mode.contains(SecurityMode::SIGNING_REQUIRED),
             client_capabilities: r.capabilities,
@@ -148,6 +149,8 @@ impl Builder {
     pub(super) fn negotiate_response(&mut self, ci: usize, m: &Message<'_>, h: &Smb2Header) {
         let dec = m.decode();
         self.timeline(ci, m, &dec);
+        let server = self.model.connections[ci].server.ip();
+        let lookups = m.request.and_then(|r| self.lookups.of(server, r.ts));
         let c = &mut self.model.connections[ci];
         // The answer to an SMB1 multi-protocol NEGOTIATE.
         if let (Some(s), Some(req)) = (c.smb1_negotiate.as_mut(), m.request) {
@@ -162,6 +165,7 @@ impl Builder {
         if let Some(r) = m.request {
             n.duration = Some(secs_between(m.ts, r.ts));
         }
+        n.server_lookups = lookups;
         if let Some(Ok(Body::NegotiateResponse(r))) = &dec.body {
             n.dialect = Some(r.dialect);
             n.dialect_code = r.dialect.0;
@@ -502,8 +506,12 @@ impl Builder {
             session_id: HexId(sid),
         });
         if st != NtStatus::SUCCESS && st != NtStatus::USER_SESSION_DELETED {
+            // Refused, the LOGOFF ended nothing ([MS-SMB2] 3.3.5.6): what
+            // the session keeps open is counted with the error.
             let p = self.conn_state[ci].pending.remove(&h.message_id);
-            self.error_event(ci, m, h, p.as_ref());
+            let mut e = self.error_record(m, h, p.as_ref(), None);
+            e.open_files = Some(self.session_opens(ci, sid));
+            self.keep_error(ci, m, e);
         }
     }
 }

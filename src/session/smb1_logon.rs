@@ -159,13 +159,14 @@ impl Builder {
         x: &Smb1Message,
         p: Option<Pending>,
     ) {
-        let (share, request_frame) = match p {
+        let (share, request) = match p {
             Some(Pending {
                 detail: Detail::Share(s),
                 frame,
+                ts,
                 ..
-            }) => (s, frame),
-            _ => (String::from("?"), m.frame),
+            }) => (s, (frame, Some(ts))),
+            _ => (String::from("?"), (m.frame, None)),
         };
         let status = x
             .status_of(Smb1Command::TREE_CONNECT_ANDX)
@@ -173,7 +174,7 @@ impl Builder {
         let ids = (u64::from(x.uid), u32::from(x.tid), status.0);
         let share_type = x.tree_connect.as_ref().and_then(|t| t.share_type());
         let kind = (share_type, ShareFlags(0));
-        let i = self.tree_connected(ci, m, ids, share, request_frame, kind);
+        let i = self.tree_connected(ci, m, ids, share, request, kind);
         // UID and TID are the connection's own ([MS-CIFS] 2.2.1.6): its
         // trees are kept apart from other connections'.
         let trees = &mut self.conn_state[ci].smb1_trees;

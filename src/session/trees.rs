@@ -2,6 +2,7 @@
 //! operations counted per tree (CREATE 2.2.13, READ 2.2.19, WRITE 2.2.21,
 //! the rest by command), with their error statuses.
 
+use crate::capture::Timestamp;
 use crate::ntstatus::NtStatus;
 use crate::pipeline::{Decoded, Message};
 use crate::smb2::tree::{ShareFlags, ShareType};
@@ -28,14 +29,16 @@ impl Builder {
             Some(Detail::Share(s)) => s.clone(),
             _ => String::from("?"),
         };
-        let request_frame = p.as_ref().map_or(m.frame, |p| p.frame);
+        let request = p
+            .as_ref()
+            .map_or((m.frame, None), |p| (p.frame, Some(p.ts)));
         let (share_type, share_flags) = match &dec.body {
             Some(Ok(Body::TreeConnectResponse(r))) => (Some(r.share_type), r.share_flags),
             _ => (None, ShareFlags(0)),
         };
         let tid = h.tree_id.unwrap_or(0);
         let ids = (h.session_id, tid, h.status);
-        let i = self.tree_connected(ci, m, ids, share, request_frame, (share_type, share_flags));
+        let i = self.tree_connected(ci, m, ids, share, request, (share_type, share_flags));
         if ok {
             let server_ip = self.model.connections[ci].server.ip();
             self.tree_index.insert((server_ip, h.session_id, tid), i);
@@ -46,7 +49,8 @@ impl Builder {
     }
 
     /// A tree connect answered (SMB2, or SMB1's TREE_CONNECT_ANDX with its
-    /// UID and TID): `ids` are the SessionId, TreeId and status. Gives the
+    /// UID and TID): `ids` are the SessionId, TreeId and status; `request`,
+    /// the request's frame and, when the capture has it, its time. Gives the
     /// tree's index in `model.trees`; the caller indexes it by its ids.
     pub(super) fn tree_connected(
         &mut self,
@@ -54,17 +58,20 @@ impl Builder {
         m: &Message<'_>,
         ids: (u64, u32, u32),
         share: String,
-        request_frame: u64,
+        (request_frame, request_ts): (u64, Option<Timestamp>),
         (share_type, share_flags): (Option<ShareType>, ShareFlags),
     ) -> usize {
         let (session_id, tid, status) = ids;
         let ok = status == 0;
         let server_ip = self.model.connections[ci].server.ip();
+        let server_lookups = request_ts.and_then(|t| self.lookups.of(server_ip, t));
         let tree = Tree {
             tree_id: ok.then_some(HexId(u64::from(tid))),
             share_type,
             share_flags,
             tid,
+            duration: request_ts.map(|t| secs_between(m.ts, t)),
+            server_lookups,
             ..Tree::new(
                 m.stream,
                 server_ip,
@@ -173,7 +180,7 @@ impl Builder {
 
     /// The error event of a response; `tree`: the index in `model.trees`
     /// of the tree the request was on, when known.
-    fn error_record(
+    pub(super) fn error_record(
         &self,
         m: &Message<'_>,
         h: &Smb2Header,

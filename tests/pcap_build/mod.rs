@@ -35,13 +35,21 @@ pub fn tcp_frame(
 /// A classic pcap (little-endian, microseconds, Ethernet) of `frames`, one a
 /// second from capture time 1000.
 pub fn classic_pcap(frames: &[Vec<u8>]) -> Vec<u8> {
+    classic_pcap_every(frames, 1_000_000)
+}
+
+/// [`classic_pcap`] with the frames `micros` microseconds apart (a server
+/// answers in a millisecond; a second apart, every NEGOTIATE of a sample
+/// would take two and be slow).
+pub fn classic_pcap_every(frames: &[Vec<u8>], micros: u64) -> Vec<u8> {
     let mut pcap = vec![0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0];
     pcap.extend_from_slice(&[0; 8]);
     pcap.extend_from_slice(&65535u32.to_le_bytes());
     pcap.extend_from_slice(&1u32.to_le_bytes());
     for (i, f) in frames.iter().enumerate() {
-        pcap.extend_from_slice(&(1000 + i as u32).to_le_bytes());
-        pcap.extend_from_slice(&0u32.to_le_bytes());
+        let at = i as u64 * micros;
+        pcap.extend_from_slice(&(1000 + (at / 1_000_000) as u32).to_le_bytes());
+        pcap.extend_from_slice(&((at % 1_000_000) as u32).to_le_bytes());
         pcap.extend_from_slice(&(f.len() as u32).to_le_bytes());
         pcap.extend_from_slice(&(f.len() as u32).to_le_bytes());
         pcap.extend_from_slice(f);
