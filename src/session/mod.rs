@@ -866,11 +866,7 @@ impl Builder {
         c.unseen_setup_messages += 1;
         c.first_unseen_setup_frame.get_or_insert(m.frame);
         c.unseen_setup_smb1 |= smb1;
-        match c
-            .unseen_setup_sessions
-            .iter_mut()
-            .find(|u| u.session_id == sid && u.smb1 == smb1)
-        {
+        match c.unseen_setup_mut(sid, smb1) {
             Some(u) => {
                 u.shown_frame.get_or_insert(m.frame);
             }
@@ -917,18 +913,14 @@ impl Builder {
             return;
         }
         let c = &mut self.model.connections[ci];
-        let list = &mut c.unseen_setup_sessions;
-        if let Some(u) = list
-            .iter_mut()
-            .find(|u| u.session_id == sid && u.smb1 == smb1)
-        {
+        if let Some(u) = c.unseen_setup_mut(sid, smb1) {
             u.note(p, m.frame);
             if regardless && p == Protection::Signed && u.ended_frame.is_none() {
                 u.signed_regardless += 1;
             }
             return;
         }
-        if setup || list.len() >= MAX_UNSEEN_SETUP_SESSIONS {
+        if setup || c.unseen_setup_sessions.len() >= MAX_UNSEEN_SETUP_SESSIONS {
             return;
         }
         let mut u = UnseenSetup {
@@ -945,17 +937,13 @@ impl Builder {
         if regardless && p == Protection::Signed {
             u.signed_regardless = 1;
         }
-        list.push(u);
+        c.unseen_setup_sessions.push(u);
     }
 
     /// A LOGOFF response of `sid` (an SMB1 UID with `smb1`) on connection
     /// `ci` ended its [`Connection::unseen_setup_sessions`] entry.
     pub(super) fn unseen_setup_ended(&mut self, ci: usize, sid: u64, smb1: bool, frame: u64) {
-        if let Some(u) = self.model.connections[ci]
-            .unseen_setup_sessions
-            .iter_mut()
-            .find(|u| u.session_id == sid && u.smb1 == smb1)
-        {
+        if let Some(u) = self.model.connections[ci].unseen_setup_mut(sid, smb1) {
             u.ended_frame.get_or_insert(frame);
         }
     }

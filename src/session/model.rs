@@ -773,6 +773,14 @@ impl UnseenSetup {
 }
 
 impl Connection {
+    /// The [`Connection::unseen_setup_sessions`] entry of `sid` (an SMB1
+    /// UID with `smb1`), if it has one.
+    pub(crate) fn unseen_setup_mut(&mut self, sid: u64, smb1: bool) -> Option<&mut UnseenSetup> {
+        self.unseen_setup_sessions
+            .iter_mut()
+            .find(|u| u.session_id == sid && u.smb1 == smb1)
+    }
+
     /// A connection seen first at `frame`/`ts`, with nothing counted yet.
     pub fn new(
         stream: u64,
