@@ -1,6 +1,7 @@
 //! The `smbscope FILE` (report) and `smbscope check` commands.
 
 use std::io::{self, Write};
+use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 
@@ -15,7 +16,10 @@ use smbscope::report::{analyze_with, Analysis, Format, Observer};
 use smbscope::session::events::EventLines;
 use smbscope::session::{BuildOptions, Model};
 
-use super::{describe, exit, is_live, open_input, options, output, write_failure, InputArgs};
+use super::{
+    describe, display_name, exit, is_live, is_stdin, open_input, options, output, write_failure,
+    InputArgs,
+};
 
 #[derive(Args)]
 pub struct ReportArgs {
@@ -68,8 +72,8 @@ pub enum CheckFormat {
 #[derive(Args)]
 pub struct CheckArgs {
     /// Pcap or pcapng files, as they are or compressed by gzip, zstd or lz4, or - for standard input (once): each is judged on its own, one after another, with the same checks.
-    #[arg(required = true, value_name = "FILE")]
-    files: Vec<String>,
+    #[arg(required = true, value_name = "FILE", value_parser = clap::value_parser!(PathBuf))]
+    files: Vec<PathBuf>,
     /// Another TCP port that carries SMB (445 and 139 always do). Repeatable.
     #[arg(long = "port", value_name = "PORT")]
     ports: Vec<u16>,
@@ -95,8 +99,8 @@ pub struct CheckArgs {
     #[arg(long, value_name = "CODE")]
     deny_finding: Vec<String>,
     /// A TOML file with the same checks (expect_success, expect_status, expect_dialect, expect_mechanism, deny, require, deny_finding); flags add to it.
-    #[arg(long, value_name = "FILE.toml")]
-    policy: Option<String>,
+    #[arg(long, value_name = "FILE.toml", value_parser = clap::value_parser!(PathBuf))]
+    policy: Option<PathBuf>,
     /// Output: one line per check (text; a "== FILE" header per capture when several), JUnit XML (one testsuite per capture), json (one document, schema/check.schema.json; one capture only) or jsonl (that document on one line per capture).
     #[arg(long, value_enum, default_value = "text")]
     format: CheckFormat,
@@ -118,9 +122,9 @@ fn read(
     build: BuildOptions,
     obs: &mut impl Observer,
 ) -> Result<Analysis, String> {
-    let file = input.file.as_str();
-    let src = open_input(file)?;
-    let mut reader = CaptureReader::new(src).map_err(|e| describe(file, &e))?;
+    let src = open_input(&input.file)?;
+    let mut reader =
+        CaptureReader::new(src).map_err(|e| describe(&display_name(&input.file), &e))?;
     Ok(analyze_with(&mut reader, &options(input), build, obs))
 }
 
@@ -162,7 +166,7 @@ struct Nothing;
 impl Observer for Nothing {}
 
 pub fn report(a: ReportArgs) -> u8 {
-    let file = a.input.file.clone();
+    let file = display_name(&a.input.file).into_owned();
     let filter = a.filter();
     let jsonl = a.format == Format::Jsonl;
     let style = Style::detect();
@@ -172,7 +176,7 @@ pub fn report(a: ReportArgs) -> u8 {
         timeline: a.format == Format::Text,
         color: style.color,
     };
-    let mut out = output(is_live(&file));
+    let mut out = output(is_live(&a.input.file));
     let mut obs = ReportObserver {
         out: &mut out,
         filter: &filter,
@@ -250,8 +254,9 @@ pub fn report(a: ReportArgs) -> u8 {
 fn policy(a: &CheckArgs) -> Result<Policy, String> {
     let mut p = match &a.policy {
         Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
-            Policy::from_toml(&text).map_err(|e| format!("{path}: {e}"))?
+            let name = path.display();
+            let text = std::fs::read_to_string(path).map_err(|e| format!("{name}: {e}"))?;
+            Policy::from_toml(&text).map_err(|e| format!("{name}: {e}"))?
         }
         None => Policy::default(),
     };
@@ -267,7 +272,7 @@ fn policy(a: &CheckArgs) -> Result<Policy, String> {
     p.validate()?;
     if p.is_empty() {
         return Err(match &a.policy {
-            Some(path) => format!("nothing to check: the policy file {path} has no checks, and no --expect-*, --deny, --require or --deny-finding was given"),
+            Some(path) => format!("nothing to check: the policy file {} has no checks, and no --expect-*, --deny, --require or --deny-finding was given", path.display()),
             None => "nothing to check: give --expect-*, --deny, --require, --deny-finding or --policy".to_string(),
         });
     }
@@ -295,9 +300,9 @@ impl Judged {
 
 /// Reads `file` and evaluates `p` on it (on what the filters keep). The
 /// capture's model is dropped before the next capture is read.
-fn judge(a: &CheckArgs, p: &Policy, file: &str) -> Judged {
+fn judge(a: &CheckArgs, p: &Policy, file: &Path) -> Judged {
     let input = InputArgs {
-        file: file.to_string(),
+        file: file.to_path_buf(),
         ports: a.ports.clone(),
     };
     let analysis = match read(&input, BuildOptions::default(), &mut Nothing) {
@@ -345,7 +350,7 @@ pub fn check(a: CheckArgs) -> u8 {
             return exit::UNREADABLE;
         }
     };
-    if a.files.iter().filter(|f| *f == "-").count() > 1 {
+    if a.files.iter().filter(|f| is_stdin(f)).count() > 1 {
         note!("smbscope check: - (standard input) can be given once");
         return exit::UNREADABLE;
     }
@@ -362,8 +367,11 @@ pub fn check(a: CheckArgs) -> u8 {
     let mut verdict = check::Verdict::Pass;
     let mut counts = [0usize; 4];
     let mut suites = Vec::new();
-    for file in &a.files {
-        let judged = judge(&a, &p, file);
+    for path in &a.files {
+        let judged = judge(&a, &p, path);
+        // As every message names it (not UTF-8: U+FFFD for each bad sequence).
+        let name = display_name(path);
+        let file: &str = &name;
         let v = judged.verdict();
         verdict = verdict.combine(v);
         counts[usize::from(v.exit_code())] += 1;

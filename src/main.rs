@@ -1,8 +1,10 @@
 //! The smbscope command line.
 
+use std::borrow::Cow;
 use std::cell::Cell;
 use std::fs::File;
 use std::io::{self, BufWriter, LineWriter, Read, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -51,7 +53,8 @@ struct Cli {
 }
 
 /// `smbscope FILE ...` means `smbscope report FILE ...`: inserts `report`
-/// when the first argument is not a command or a top-level flag.
+/// when the first argument is not a command or a top-level flag (a name
+/// that is not UTF-8, which Linux allows, is neither).
 fn with_default_command(mut args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
     const TOP: &[&str] = &[
         "messages",
@@ -64,11 +67,12 @@ fn with_default_command(mut args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsSt
         "-V",
         "--version",
     ];
-    let first = args.get(1).and_then(|a| a.to_str()).map(str::to_string);
-    if let Some(f) = first {
-        if !TOP.contains(&f.as_str()) {
-            args.insert(1, "report".into());
-        }
+    let is_top = match args.get(1) {
+        Some(a) => a.to_str().is_some_and(|f| TOP.contains(&f)),
+        None => true,
+    };
+    if !is_top {
+        args.insert(1, "report".into());
     }
     args
 }
@@ -88,7 +92,8 @@ enum Command {
 #[derive(Args, Clone)]
 struct InputArgs {
     /// A pcap or pcapng file, as it is or compressed by gzip, zstd or lz4, or - for standard input.
-    file: String,
+    #[arg(value_parser = clap::value_parser!(PathBuf))]
+    file: PathBuf,
     /// Another TCP port that carries SMB (445 and 139 always do). Repeatable.
     #[arg(long = "port", value_name = "PORT")]
     ports: Vec<u16>,
@@ -133,13 +138,26 @@ fn main() -> ExitCode {
     ExitCode::from(code)
 }
 
-fn open_input(file: &str) -> Result<Box<dyn Read>, String> {
-    if file == "-" {
+/// Whether `path` is `-`, standard input.
+fn is_stdin(path: &Path) -> bool {
+    path.as_os_str() == "-"
+}
+
+/// A file's name as smbscope writes it (messages, JSON, JUnit): its bytes
+/// as UTF-8, each sequence that is not UTF-8 (a Linux file name is bytes)
+/// written U+FFFD, as [`Path::display`] writes it.
+fn display_name(path: &Path) -> Cow<'_, str> {
+    path.to_string_lossy()
+}
+
+/// Opens `path` (`-`: standard input); on failure, why, naming it.
+fn open_input(path: &Path) -> Result<Box<dyn Read>, String> {
+    if is_stdin(path) {
         return Ok(Box::new(io::stdin().lock()));
     }
-    File::open(file)
+    File::open(path)
         .map(|f| Box::new(f) as Box<dyn Read>)
-        .map_err(|e| format!("smbscope: {file}: {e}"))
+        .map_err(|e| format!("smbscope: {}: {e}", path.display()))
 }
 
 fn options(input: &InputArgs) -> Options {
@@ -156,11 +174,11 @@ fn options(input: &InputArgs) -> Options {
 /// input that is a pipe or a terminal, or a path that names a pipe, FIFO or
 /// device (`<(tcpdump -w - ...)`). Its output goes out as each message
 /// arrives. Standard input redirected from a file (`< x.pcap`) is a file.
-fn is_live(file: &str) -> bool {
-    if file == "-" {
+fn is_live(path: &Path) -> bool {
+    if is_stdin(path) {
         return !stdin_is_file();
     }
-    std::fs::metadata(file).is_ok_and(|m| !m.is_file())
+    std::fs::metadata(path).is_ok_and(|m| !m.is_file())
 }
 
 /// Whether standard input is a regular file (a shell's `< FILE`).
@@ -195,8 +213,10 @@ fn describe(file: &str, e: &CaptureError) -> String {
 }
 
 fn messages(a: MessagesArgs) -> u8 {
-    let file = a.input.file.as_str();
-    let src = match open_input(file) {
+    let path = a.input.file.as_path();
+    let name = display_name(path);
+    let file: &str = &name;
+    let src = match open_input(path) {
         Ok(s) => s,
         Err(e) => {
             note!("{e}");
@@ -211,7 +231,7 @@ fn messages(a: MessagesArgs) -> u8 {
         }
     };
     let opts = options(&a.input);
-    let live = is_live(file);
+    let live = is_live(path);
     let mut w = MessagesWriter::new(output(live), a.format, live);
     if let Err(e) = w.begin(file) {
         return write_failure(&e).unwrap_or(exit::OK);

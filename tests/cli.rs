@@ -1639,3 +1639,96 @@ fn a_compound_cut_by_the_snaplen_misses_bytes_where_they_were_cut() {
     assert!(text.contains("[1924 of 11880 bytes missing from the capture]"));
     assert!(text.contains("[80 of 80 bytes missing from the capture]"));
 }
+
+/// A scratch directory removed when dropped (at the end of the test, or
+/// when an assertion fails).
+struct ScratchDir(PathBuf);
+
+impl Drop for ScratchDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A Linux file name is bytes: a real sample copied under the name
+/// `bad\xff\xfename.pcap` (two bytes that are not UTF-8) is read by
+/// `messages`, the report (also as `smbscope FILE`) and `check`, as its
+/// source is, and named with U+FFFD for each of the two bytes in text, JSON
+/// and JUnit. Clap used to refuse the name ("invalid UTF-8 was detected",
+/// exit 2, an empty JUnit file); `smbscope FILE` took it for a command.
+#[cfg(unix)]
+#[test]
+fn a_file_name_that_is_not_utf8_is_read_and_named() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+    let dir =
+        ScratchDir(std::env::temp_dir().join(format!("smbscope-non-utf8-{}", std::process::id())));
+    std::fs::create_dir_all(&dir.0).unwrap();
+    let bad = OsStr::from_bytes(b"bad\xff\xfename.pcap");
+    let source = sample("ntlm-wrong-password.pcap");
+    std::fs::copy(&source, dir.0.join(bad)).unwrap();
+    let shown = "bad\u{FFFD}\u{FFFD}name.pcap";
+    let run = |args: &[&OsStr]| {
+        let o = bin().args(args).current_dir(&dir.0).output().unwrap();
+        (
+            o.status.code(),
+            String::from_utf8(o.stdout).unwrap(),
+            String::from_utf8(o.stderr).unwrap(),
+        )
+    };
+    let os = |s: &'static str| OsStr::new(s);
+
+    // messages: the same lines as the source's, the name in the document.
+    let (code, jsonl, err) = run(&[os("messages"), os("--format"), os("jsonl"), bad]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(jsonl.as_bytes(), messages_out(&source, "jsonl"));
+    let (code, json, _) = run(&[os("messages"), os("--format"), os("json"), bad]);
+    assert_eq!(code, Some(0));
+    let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(doc["file"], shown);
+    assert_eq!(doc["capture"]["file"], shown);
+
+    // The report, as `smbscope FILE` and as `report --format json`.
+    let (code, text, err) = run(&[bad]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(text.contains(shown), "{text}");
+    assert!(text.contains("STATUS_LOGON_FAILURE"), "{text}");
+    let (code, json, _) = run(&[os("report"), os("--format"), os("json"), bad]);
+    assert_eq!(code, Some(0));
+    let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(doc["capture"]["file"], shown);
+
+    // check, in JUnit, JSON and text with another capture.
+    let deny = [os("check"), os("--deny"), os("ntlmv1")];
+    let (code, xml, err) = run(&[&deny[..], &[os("--format"), os("junit"), bad]].concat());
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        xml.contains(&format!(
+            "<testsuite name=\"smbscope check {shown}\" tests=\"1\" failures=\"0\""
+        )),
+        "{xml}"
+    );
+    let (code, json, _) = run(&[&deny[..], &[os("--format"), os("json"), bad]].concat());
+    assert_eq!(code, Some(0));
+    let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(doc["file"], shown);
+    assert_eq!(doc["verdict"], "pass");
+    let (code, text, _) = run(&[&deny[..], &[bad, source.as_os_str()]].concat());
+    assert_eq!(code, Some(0));
+    assert!(
+        text.starts_with(&format!("== {shown}\nPASS deny ntlmv1: ")),
+        "{text}"
+    );
+
+    // A name that is not UTF-8 and names no file: the usual error, naming it.
+    let missing = OsStr::from_bytes(b"gone\xff.pcap");
+    let (code, _, err) = run(&[os("messages"), missing]);
+    assert_eq!(code, Some(2));
+    assert!(err.starts_with("smbscope: gone\u{FFFD}.pcap: "), "{err}");
+    let (code, json, _) = run(&[&deny[..], &[os("--format"), os("json"), missing]].concat());
+    assert_eq!(code, Some(2));
+    let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(doc["file"], "gone\u{FFFD}.pcap");
+    assert_eq!(doc["verdict"], "error");
+    drop(dir);
+}
