@@ -196,6 +196,13 @@ pub struct ConnInfo {
 /// What the pipeline reports.
 #[derive(Debug)]
 pub enum Event<'a> {
+    /// The capture's first frame was read (whatever it holds, TCP or not):
+    /// its time is the base of relative times, Wireshark's
+    /// frame.time_relative. Reported once, before any other event.
+    CaptureStart {
+        frame: u64,
+        ts: Timestamp,
+    },
     Message(&'a Message<'a>),
     /// A followed connection's first packet.
     ConnectionOpen {
@@ -499,7 +506,8 @@ impl<F: FnMut(Event<'_>)> Driver<'_, F> {
         let st = &mut self.stats;
         st.frames += 1;
         st.bytes += frame.data.len() as u64;
-        if st.first_ts.is_none() {
+        let first = st.first_ts.is_none();
+        if first {
             st.first_ts = Some(frame.ts);
             st.earliest_ts = frame.ts;
             st.latest_ts = frame.ts;
@@ -510,6 +518,12 @@ impl<F: FnMut(Event<'_>)> Driver<'_, F> {
         }
         if (frame.data.len() as u64) < u64::from(frame.orig_len) {
             st.frames_cut_by_snaplen += 1;
+        }
+        if first {
+            (self.on)(Event::CaptureStart {
+                frame: frame.number,
+                ts: frame.ts,
+            });
         }
         // Matched by reference: the segment is read where decode put it.
         match &net::decode(frame.link_type, frame.data) {

@@ -1732,3 +1732,75 @@ fn a_file_name_that_is_not_utf8_is_read_and_named() {
     assert_eq!(doc["verdict"], "error");
     drop(dir);
 }
+
+/// "0.001886" (seconds, as the text's time column writes it, or tshark's
+/// frame.time_relative with its 9 decimals) as nanoseconds.
+fn decimal_nanos(s: &str) -> i64 {
+    let (int, frac) = s.split_once('.').unwrap_or((s, ""));
+    let negative = int.starts_with('-');
+    let frac: String = frac.chars().chain(std::iter::repeat('0')).take(9).collect();
+    let n = int.trim_start_matches('-').parse::<i64>().unwrap() * 1_000_000_000
+        + frac.parse::<i64>().unwrap();
+    if negative {
+        -n
+    } else {
+        n
+    }
+}
+
+/// The text's time column is the time since the capture's first frame,
+/// tshark's frame.time_relative (the report's timeline counts the same),
+/// not since the first message: for every line of captures whose first
+/// frame is a SYN (ntlm-wrong-password: the first message, frame 4, is at
+/// 0.001886, where the column used to say 0.000000), a UDP Kerberos message,
+/// a NetBIOS datagram (sv-smb2-ntlm-logon-failure), ICMPv6 (sv-smb2-peter-guest)
+/// or DHCPv6 (sv-smb21-psexec-kerberos-port139), each of the corpus when
+/// present, the line's time is tshark's to the microsecond it is written to.
+#[test]
+fn messages_text_time_is_wiresharks_frame_time_relative() {
+    let mut captures: Vec<PathBuf> = [
+        "ntlm-wrong-password.pcap",
+        "krb5-success.pcap",
+        "krb5-fallback-ntlm.pcap",
+        "ntlm-port139-netbios.pcap",
+    ]
+    .iter()
+    .map(|n| sample(n))
+    .collect();
+    if let Some(dir) = common::corpus_dir() {
+        for n in [
+            "sv-smb2-ntlm-logon-failure.pcap",
+            "sv-smb2-peter-guest.pcap",
+            "sv-smb21-psexec-kerberos-port139.pcap",
+        ] {
+            captures.push(dir.join(n));
+        }
+    }
+    for cap in &captures {
+        let relative: std::collections::HashMap<u64, i64> =
+            common::tshark_text(cap, "frame", &["frame.number", "frame.time_relative"])
+                .lines()
+                .filter_map(|l| {
+                    let (n, t) = l.split_once('\t')?;
+                    Some((n.parse().ok()?, decimal_nanos(t)))
+                })
+                .collect();
+        let text = String::from_utf8(messages_out(cap, "text")).unwrap();
+        let mut lines = 0;
+        for line in text.lines().skip(1).take_while(|l| !l.is_empty()) {
+            let mut cols = line.split_whitespace();
+            let frame: u64 = cols.next().unwrap().parse().unwrap();
+            let ours = decimal_nanos(cols.next().unwrap());
+            let theirs = relative[&frame];
+            assert!(
+                (ours - theirs).abs() <= 500,
+                "{} frame {frame}: {ours} ns, tshark {theirs} ns: {line}",
+                cap.display()
+            );
+            lines += 1;
+        }
+        assert!(lines > 3, "{}: {text}", cap.display());
+    }
+    let (_, line) = messages_text_line(&sample("ntlm-wrong-password.pcap"), "NEGOTIATE req");
+    assert!(line.starts_with("      4    0.001886 "), "{line}");
+}

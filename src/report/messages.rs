@@ -1283,6 +1283,10 @@ pub struct MessagesWriter<W: Write> {
     /// when streaming (each line as it is finished).
     flush_at: usize,
     format: Format,
+    /// The base of the text's time column: the capture's first frame
+    /// ([`Event::CaptureStart`]), as the report and Wireshark's
+    /// frame.time_relative count; the first message's when no such event
+    /// came.
     first_ts: Option<Timestamp>,
     held: VecDeque<Held>,
     /// The lines in `held` are in frame order (see [`Self::held_request`]).
@@ -1352,6 +1356,10 @@ impl<W: Write> MessagesWriter<W> {
             return;
         }
         let r = match ev {
+            Event::CaptureStart { ts, .. } => {
+                self.first_ts = Some(ts);
+                Ok(())
+            }
             Event::Message(m) => self.message(m),
             Event::Gap {
                 info,

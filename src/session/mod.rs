@@ -309,6 +309,9 @@ impl Builder {
     /// Takes one pipeline event.
     pub fn event(&mut self, ev: Event<'_>) {
         match ev {
+            Event::CaptureStart { ts, .. } => {
+                self.model.capture_start.get_or_insert(ts);
+            }
             Event::Message(m) => self.message(m),
             Event::Lookup {
                 frame,
