@@ -172,14 +172,38 @@ pub struct Message<'a> {
 }
 
 impl Message<'_> {
-    /// A response (SMB2 flag, SMB1 reply flag, Kerberos reply or error).
-    pub fn is_response(&self) -> bool {
-        match (self.header, self.smb1) {
-            (Some(h), _) => h.is_response(),
-            (None, Some(s)) => s.response,
-            _ => !self.from_client,
+    /// Whether the message is a response, as far as the capture shows it:
+    /// for SMB2 the header's SMB2_FLAGS_SERVER_TO_REDIR ([MS-SMB2] 2.2.1.2,
+    /// in Flags, bytes 16 to 19), for SMB1 its SMB_FLAGS_REPLY ([MS-CIFS]
+    /// 2.2.3.1, Flags, byte 9), read from the kept bytes also when the
+    /// header is cut after them; `None` when the capture cut the header
+    /// before them (a PDU of a compound chain wholly past the snaplen): the
+    /// flag is in the header, not in the direction. Kerberos, NetBIOS and
+    /// the transform and compression headers: sent by the server.
+    pub fn response(&self) -> Option<bool> {
+        match (self.kind, self.header, self.smb1) {
+            (_, Some(h), _) => Some(h.is_response()),
+            (_, None, Some(s)) => Some(s.response),
+            (Kind::Smb2, None, None) => header_flag(self.bytes, SMB2_MAGIC, 16, 0x01),
+            (Kind::Smb1, None, None) => header_flag(self.bytes, SMB1_MAGIC, 9, 0x80),
+            _ => Some(!self.from_client),
         }
     }
+
+    /// [`Self::response`] is known and true.
+    pub fn is_response(&self) -> bool {
+        self.response() == Some(true)
+    }
+}
+
+/// Whether `bit` of the byte at `at` of a header that starts with `magic`
+/// is set; `None` when the kept bytes do not reach it (or are not such a
+/// header).
+fn header_flag(b: &[u8], magic: [u8; 4], at: usize, bit: u8) -> Option<bool> {
+    if b.get(..4) != Some(&magic[..]) {
+        return None;
+    }
+    b.get(at).map(|f| f & bit != 0)
 }
 
 /// A connection followed as SMB or Kerberos.

@@ -1607,7 +1607,11 @@ fn no_message_misses_more_bytes_than_it_has() {
 /// of 12018 bytes (frame.len) of which 10014 were captured (frame.cap_len):
 /// 54 bytes of Ethernet, IPv4 and TCP headers and 4 of NetBIOS leave 9956
 /// bytes of the message, 2004 missing, all at its end. The first PDU misses
-/// 11880 - 9956 = 1924 bytes, the second all its 80.
+/// 11880 - 9956 = 1924 bytes, the second all its 80. Of the second no byte
+/// of its header was kept, so whether it is a response is not known (the
+/// flag is in the header, [MS-SMB2] 2.2.1.2; tshark shows no second PDU):
+/// `response` is null and the text has neither `req` nor `rsp`, where both
+/// said "response" from the direction alone.
 #[test]
 fn a_compound_cut_by_the_snaplen_misses_bytes_where_they_were_cut() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -1625,19 +1629,37 @@ fn a_compound_cut_by_the_snaplen_misses_bytes_where_they_were_cut() {
                 m["length"].as_u64(),
                 m["kept_bytes"].as_u64(),
                 m["missing_bytes"].as_u64(),
+                m["response"].clone(),
             )
         })
         .collect();
     assert_eq!(
         got,
         [
-            (Some(0), Some(11880), Some(9956), Some(1924)),
-            (None, Some(80), Some(0), Some(80)),
+            (Some(0), Some(11880), Some(9956), Some(1924), true.into()),
+            (None, Some(80), Some(0), Some(80), serde_json::Value::Null),
         ]
     );
     let text = String::from_utf8(messages_out(&path, "text")).unwrap();
     assert!(text.contains("[1924 of 11880 bytes missing from the capture]"));
-    assert!(text.contains("[80 of 80 bytes missing from the capture]"));
+    let cut = text
+        .lines()
+        .find(|l| l.contains("[80 of 80 bytes missing from the capture]"))
+        .expect("the second PDU's line");
+    assert!(
+        cut.contains(" S>C smb2                     ") && !cut.contains("rsp"),
+        "{cut}"
+    );
+    // The same in the JSON document.
+    let doc: serde_json::Value = serde_json::from_slice(&messages_out(&path, "json")).unwrap();
+    let responses: Vec<_> = doc["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["frame"] == 43)
+        .map(|m| m["response"].clone())
+        .collect();
+    assert_eq!(responses, [true.into(), serde_json::Value::Null]);
 }
 
 /// A scratch directory removed when dropped (at the end of the test, or

@@ -566,7 +566,7 @@ mod fields {
                     .map(|c| format!("{c:#06x}")),
             );
             add("smb2.tree", s(&v, &["tree_connect", "share"]));
-            if !m.is_response() {
+            if m.response() == Some(false) {
                 // tshark shows no value for the empty name (the share's root).
                 add(
                     "smb2.filename",

@@ -155,7 +155,7 @@ impl Serialize for MessageJson<'_> {
         if let Some(c) = &command {
             o.serialize_entry("command", c)?;
         }
-        o.serialize_entry("response", &m.is_response())?;
+        o.serialize_entry("response", &m.response())?;
         if let Some((code, nt)) = status_form_of(m) {
             o.serialize_entry("status", &status_text(code, nt))?;
             o.serialize_entry("status_code", &code)?;
@@ -334,7 +334,11 @@ fn write_message_start(
             Cow::Owned(text) => push_str(out, text),
         }
     }
-    boolean!(out, "response", m.is_response());
+    match m.response() {
+        Some(r) => boolean!(out, "response", r),
+        // The capture cut the header before its flags: not known.
+        None => out.extend_from_slice(b",\"response\":null"),
+    }
     if let Some((code, nt)) = status_form_of(m) {
         key!(out, "status");
         match cache.status {
@@ -1731,7 +1735,8 @@ fn fixed_decimals(out: &mut [u8; 32], nanos: i64, unit: u64) -> Option<usize> {
 }
 
 /// The command column of the text table, 24 characters wide: "krb " before a
-/// Kerberos message's name, " req" or " rsp" after an SMB command's; an
+/// Kerberos message's name, " req" or " rsp" after an SMB command's
+/// (neither when the capture cut the header before its flags); an
 /// SMB1 command without its "SMB_COM_" ([MS-CIFS] 2.2.2.1; the JSON keeps
 /// it), so that SESSION_SETUP_ANDX and TREE_CONNECT_ANDX fit the column as
 /// SMB2's names do (only rare SMB1 names, such as TRANSACTION2_SECONDARY,
@@ -1745,8 +1750,12 @@ fn command_cell(line: &mut Vec<u8>, m: &Message<'_>, command: Option<&str>) {
     };
     let (before, after) = match m.kind {
         Kind::Kerberos => ("krb ", ""),
-        Kind::Smb2 | Kind::Smb1 if m.is_response() => ("", " rsp"),
-        Kind::Smb2 | Kind::Smb1 => ("", " req"),
+        Kind::Smb2 | Kind::Smb1 => match m.response() {
+            Some(true) => ("", " rsp"),
+            Some(false) => ("", " req"),
+            // The capture cut the header before its flags: neither is known.
+            None => ("", ""),
+        },
         _ => ("", ""),
     };
     line.extend_from_slice(before.as_bytes());
