@@ -17,8 +17,8 @@ use smbscope::session::events::EventLines;
 use smbscope::session::{BuildOptions, Model};
 
 use super::{
-    describe, display_name, exit, is_live, is_stdin, open_input, options, output, write_failure,
-    InputArgs,
+    describe, display_name, exit, is_live, is_stdin, open_input, options, output, parse_port,
+    write_failure, InputArgs,
 };
 
 #[derive(Args)]
@@ -75,7 +75,7 @@ pub struct CheckArgs {
     #[arg(required = true, value_name = "FILE", value_parser = clap::value_parser!(PathBuf))]
     files: Vec<PathBuf>,
     /// Another TCP port that carries SMB (445 and 139 always do). Repeatable.
-    #[arg(long = "port", value_name = "PORT")]
+    #[arg(long = "port", value_name = "PORT", value_parser = parse_port)]
     ports: Vec<u16>,
     /// A session was set up with the user's own identity (not guest or anonymous, and not one whose identity the capture cut off) and the diagnosis has no error finding: over the whole capture, or, with --user, --host or --stream, over what they keep.
     #[arg(long)]

@@ -95,8 +95,19 @@ struct InputArgs {
     #[arg(value_parser = clap::value_parser!(PathBuf))]
     file: PathBuf,
     /// Another TCP port that carries SMB (445 and 139 always do). Repeatable.
-    #[arg(long = "port", value_name = "PORT")]
+    #[arg(long = "port", value_name = "PORT", value_parser = parse_port)]
     ports: Vec<u16>,
+}
+
+/// A `--port`: a TCP port a server listens on, 1 to 65535. Port 0 is
+/// reserved (RFC 6335 6) and no server listens on it: a usage error (exit 2)
+/// rather than a port followed that no connection can use.
+fn parse_port(s: &str) -> Result<u16, String> {
+    match s.parse::<u16>() {
+        Ok(0) => Err("port 0 is not a TCP port a server listens on: give 1 to 65535".to_string()),
+        Ok(p) => Ok(p),
+        Err(_) => Err("not a TCP port: give 1 to 65535".to_string()),
+    }
 }
 
 #[derive(Args)]

@@ -1826,3 +1826,37 @@ fn messages_text_time_is_wiresharks_frame_time_relative() {
     let (_, line) = messages_text_line(&sample("ntlm-wrong-password.pcap"), "NEGOTIATE req");
     assert!(line.starts_with("      4    0.001886 "), "{line}");
 }
+
+/// `--port 0` is a usage error (exit 2) with a clear message, for each
+/// command that takes `--port` (messages, the report as `smbscope FILE` and
+/// `report`, check), where it was followed without a word (exit 0); and
+/// nothing is written on standard output. `--port 4455` on the capture with
+/// SMB there is still taken.
+#[test]
+fn port_0_is_a_usage_error() {
+    let cap = sample("no-smb-response-port4455.pcap");
+    let cap = cap.to_str().unwrap();
+    for args in [
+        &["messages", cap, "--port", "0"][..],
+        &[cap, "--port", "0"],
+        &["report", "--port", "0", cap],
+        &["check", cap, "--deny", "smb1", "--port", "0"],
+        &[
+            "check", cap, "--deny", "smb1", "--port", "4455", "--port", "0",
+        ],
+    ] {
+        let out = bin().args(args).output().unwrap();
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+        assert!(
+            err.contains("invalid value '0' for '--port <PORT>': port 0 is not a TCP port a server listens on: give 1 to 65535"),
+            "{args:?}: {err}"
+        );
+    }
+    let out = bin()
+        .args(["check", cap, "--deny", "smb1", "--port", "4455"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+}
