@@ -37,6 +37,27 @@ pub(super) enum Source<R: Read> {
     Moving,
 }
 
+/// The compressors whose output the capture reader decompresses: of the
+/// [`Compressor`]s known by their magic number, those that are not only
+/// named and refused (xz, bzip2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Decompressor {
+    Gzip,
+    Zstd,
+    Lz4,
+}
+
+impl Decompressor {
+    /// The compressor it reads, as errors name it.
+    pub(super) fn compressor(self) -> Compressor {
+        match self {
+            Decompressor::Gzip => Compressor::Gzip,
+            Decompressor::Zstd => Compressor::Zstd,
+            Decompressor::Lz4 => Compressor::Lz4,
+        }
+    }
+}
+
 /// Why a compressed input gave no more bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Fault {
@@ -58,13 +79,13 @@ pub enum Fault {
 const ZSTD_WINDOW_TOO_LARGE: &str = "Frame requires too much memory for decoding";
 
 impl<R: Read> Source<R> {
-    /// The compressor that reads a file whose first bytes are `head`, when
+    /// The decompressor of a file whose first bytes are `head`, when
     /// smbscope reads its output.
-    pub(super) fn compressor_of(head: &[u8]) -> Option<Compressor> {
-        match super::OtherFormat::of(head) {
-            Some(super::OtherFormat::Compressed(
-                c @ (Compressor::Gzip | Compressor::Zstd | Compressor::Lz4),
-            )) => Some(c),
+    pub(super) fn decompressor_of(head: &[u8]) -> Option<Decompressor> {
+        match super::OtherFormat::of(head)? {
+            super::OtherFormat::Compressed(Compressor::Gzip) => Some(Decompressor::Gzip),
+            super::OtherFormat::Compressed(Compressor::Zstd) => Some(Decompressor::Zstd),
+            super::OtherFormat::Compressed(Compressor::Lz4) => Some(Decompressor::Lz4),
             _ => None,
         }
     }
@@ -72,20 +93,20 @@ impl<R: Read> Source<R> {
     /// The plain input turned into its decompressed bytes, `head` (the bytes
     /// already read from it) first; anything else stays as it is. Fails
     /// when the decompressor cannot be set up (zstd's context).
-    pub(super) fn decompress(&mut self, c: Compressor, head: Vec<u8>) -> io::Result<()> {
+    pub(super) fn decompress(&mut self, kind: Decompressor, head: Vec<u8>) -> io::Result<()> {
         let Source::Plain(raw) = std::mem::replace(self, Source::Moving) else {
             return Ok(());
         };
         let legacy_lz4 = head.starts_with(&LZ4_LEGACY_MAGIC);
         let input = Cursor::new(head).chain(Marked(raw));
-        *self = match c {
-            Compressor::Gzip => Source::Gzip(Box::new(MultiGzDecoder::new(input))),
-            Compressor::Zstd => {
+        *self = match kind {
+            Decompressor::Gzip => Source::Gzip(Box::new(MultiGzDecoder::new(input))),
+            Decompressor::Zstd => {
                 let mut d = zstd::stream::read::Decoder::new(input)?;
                 d.window_log_max(ZSTD_WINDOW_LOG_MAX)?;
                 Source::Zstd(Box::new(d))
             }
-            Compressor::Lz4 => Source::Lz4(Box::new(Lz4 {
+            Decompressor::Lz4 => Source::Lz4(Box::new(Lz4 {
                 d: FrameDecoder::new(Counted {
                     inner: input,
                     bytes: 0,
@@ -93,8 +114,6 @@ impl<R: Read> Source<R> {
                 open: false,
                 legacy: legacy_lz4,
             })),
-            // Not read (compressor_of does not give them): left as it was.
-            Compressor::Xz | Compressor::Bzip2 => Source::Plain(input.into_inner().1 .0),
         };
         Ok(())
     }

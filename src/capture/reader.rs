@@ -4,7 +4,7 @@ use std::io::{ErrorKind, Read};
 
 use pcap_parser::pcapng::{parse_interfacedescriptionblock_be, parse_interfacedescriptionblock_le};
 
-use super::decompress::Source;
+use super::decompress::{Decompressor, Source};
 use super::{
     hex, CaptureError, Compressor, Frame, LinkType, OtherFormat, Timestamp, OTHER_FORMAT_HEAD,
 };
@@ -128,8 +128,8 @@ impl<R: Read> CaptureReader<R> {
         // Enough for a compressor's magic number after pzstd's skippable
         // frame (12 bytes); a capture's header is longer anyway.
         r.fill(16)?;
-        if let Some(c) = Source::<R>::compressor_of(&r.buf[r.pos..r.end]) {
-            r.decompress(c)?;
+        if let Some(d) = Source::<R>::decompressor_of(&r.buf[r.pos..r.end]) {
+            r.decompress(d)?;
         }
         r.read_file_header()?;
         Ok(r)
@@ -137,11 +137,11 @@ impl<R: Read> CaptureReader<R> {
 
     /// Reads on from the decompressed bytes of the input, from the start:
     /// the bytes read so far go back to the decompressor.
-    fn decompress(&mut self, c: Compressor) -> Result<(), CaptureError> {
+    fn decompress(&mut self, d: Decompressor) -> Result<(), CaptureError> {
         let head = self.buf[self.pos..self.end].to_vec();
-        self.compressed = Some(c);
+        self.compressed = Some(d.compressor());
         (self.pos, self.end, self.base, self.eof) = (0, 0, 0, false);
-        self.src.decompress(c, head).map_err(|e| self.read_error(e))
+        self.src.decompress(d, head).map_err(|e| self.read_error(e))
     }
 
     /// Reads the pcap file header, or checks the first pcapng section
