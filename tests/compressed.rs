@@ -530,6 +530,85 @@ fn corrupt_gzip_data_is_named_and_what_came_before_is_reported() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// A gzip file followed by bytes that start no gzip member: "junk" (what
+/// `printf junk >> x.pcap.gz` leaves), and the zeros `dd conv=sync` pads it
+/// with to whole 10240-byte blocks (as tar and tape drives pad). gzip 1.12
+/// decompresses both whole, warning of the junk ("decompression OK,
+/// trailing garbage ignored", exit 2) and ignoring zeros to the end
+/// silently (exit 0); tshark 4.0.17 reads every frame, then calls the file
+/// damaged (exit 2). smbscope reads the capture whole (the messages of the
+/// plain capture, byte for byte), then names the bytes it did not read by
+/// their offset in the compressed file, where the gzip data ends: damage,
+/// exit 3, as for any; `check` gives it as its `damage`, with no frame cut
+/// (`frame` null) and the end of the decompressed capture as `byte_offset`.
+#[test]
+fn a_gzip_file_with_trailing_bytes_is_read_whole_and_the_bytes_named() {
+    let dir = scratch_dir("trailing");
+    let raw = std::fs::read(sample("krb5-success.pcap")).unwrap();
+    let gz = gzip("-6", &raw);
+    let mut junk = gz.clone();
+    junk.extend_from_slice(b"junk");
+    let dd = ["bs=10240", "conv=sync", "iflag=fullblock", "status=none"];
+    let padded = common::filter("dd", &dd, &gz);
+    assert_eq!(padded.len(), gz.len().div_ceil(10240) * 10240);
+    assert!(padded.len() > gz.len() + 8 && padded[..gz.len()] == gz[..]);
+    let whole = bin()
+        .args(args_jsonl())
+        .arg(sample("krb5-success.pcap"))
+        .output()
+        .unwrap();
+    assert_eq!(whole.status.code(), Some(0));
+    // From a pipe, live: a request's line comes before its response.
+    let piped = run_stdin(&args_jsonl(), &raw);
+    for (name, bytes, gzip_exit, starts) in [
+        ("junk", &junk, 2, "6a756e6b)"),
+        (
+            "padded",
+            &padded,
+            0,
+            "0000000000000000: zeros, as dd or a tape drive pads a file)",
+        ),
+    ] {
+        let path = dir.join(format!("{name}.pcap.gz"));
+        std::fs::write(&path, bytes).unwrap();
+        let gunzip = Command::new("gzip").arg("-dc").arg(&path).output().unwrap();
+        assert_eq!(gunzip.status.code(), Some(gzip_exit), "gzip -dc {name}");
+        assert!(gunzip.stdout == raw, "gzip -dc {name}");
+        let out = bin().args(args_jsonl()).arg(&path).output().unwrap();
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(out.status.code(), Some(3), "{err}");
+        assert!(
+            out.stdout == whole.stdout,
+            "{name}: the messages of the whole capture"
+        );
+        let says = format!(
+            "{name}.pcap.gz: the gzip data ends at byte {} of the compressed file, and what \
+             follows is not gzip (it starts with {starts}: the capture it holds was read \
+             whole (78 frames, to byte {} of the decompressed capture); the bytes after it \
+             were not read (gzip -d ignores them too)",
+            gz.len(),
+            raw.len()
+        );
+        assert!(err.contains(&says), "{err}");
+        let out = run_stdin(&args_jsonl(), bytes);
+        assert_eq!(out.status.code(), Some(3));
+        assert!(out.stdout == piped.stdout);
+        let check = bin()
+            .args(["check", "--expect-success", "--format", "json"])
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert_eq!(check.status.code(), Some(3));
+        let v: serde_json::Value = serde_json::from_slice(&check.stdout).unwrap();
+        assert_eq!(v["verdict"], "pass_damaged", "{v}");
+        assert_eq!(v["damage"]["byte_offset"], raw.len() as u64, "{v}");
+        assert!(v["damage"]["frame"].is_null(), "{v}");
+        let message = v["damage"]["message"].as_str().unwrap();
+        assert!(says.ends_with(message), "{message}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// zstd and lz4 files whose content checksum (RFC 8878 3.1.1, the last 4
 /// bytes of the frame; the LZ4 frame format's Content Checksum, after the
 /// EndMark) does not match: named corrupt, with what came before reported,

@@ -3,11 +3,14 @@
 //! file (the LZ4 Frame Format) decompressed on the way into the capture
 //! reader, a piece at a time. Several gzip members, zstd frames or LZ4
 //! frames one after another (`cat a.gz b.gz`, pigz, pzstd) are one stream.
+//! Bytes after the last gzip member that start no other ("trailing
+//! garbage", which `gzip -d` ignores) end the stream and are kept as
+//! [`Trailing`], for the capture reader to report.
 
 use std::fmt;
-use std::io::{self, BufReader, Chain, Cursor, Read};
+use std::io::{self, BufRead, BufReader, Chain, Cursor, Read};
 
-use flate2::read::MultiGzDecoder;
+use flate2::bufread::GzDecoder;
 use lz4_flex::frame::FrameDecoder;
 
 use super::Compressor;
@@ -30,7 +33,7 @@ type Replayed<R> = Chain<Cursor<Vec<u8>>, Marked<R>>;
 /// decompressed.
 pub(super) enum Source<R: Read> {
     Plain(R),
-    Gzip(Box<MultiGzDecoder<Replayed<R>>>),
+    Gzip(Box<Gzip<Replayed<R>>>),
     Zstd(Box<zstd::stream::read::Decoder<'static, BufReader<Replayed<R>>>>),
     Lz4(Box<Lz4<Replayed<R>>>),
     /// Only while the input moves from one to another.
@@ -100,7 +103,7 @@ impl<R: Read> Source<R> {
         let legacy_lz4 = head.starts_with(&LZ4_LEGACY_MAGIC);
         let input = Cursor::new(head).chain(Marked(raw));
         *self = match kind {
-            Decompressor::Gzip => Source::Gzip(Box::new(MultiGzDecoder::new(input))),
+            Decompressor::Gzip => Source::Gzip(Box::new(Gzip::new(input))),
             Decompressor::Zstd => {
                 let mut d = zstd::stream::read::Decoder::new(input)?;
                 d.window_log_max(ZSTD_WINDOW_LOG_MAX)?;
@@ -116,6 +119,15 @@ impl<R: Read> Source<R> {
             })),
         };
         Ok(())
+    }
+
+    /// The bytes after the compressed data that the decompressor left,
+    /// once it came to them.
+    pub(super) fn trailing(&self) -> Option<Trailing> {
+        match self {
+            Source::Gzip(g) => g.trailing,
+            _ => None,
+        }
     }
 
     /// What an error of [`Read::read`] on a decompressed input means.
@@ -142,6 +154,167 @@ impl<R: Read> Read for Source<R> {
             Source::Lz4(d) => d.read(buf),
             Source::Moving => Ok(0),
         }
+    }
+}
+
+/// How much of a gzip file's input is read at a time: what flate2's
+/// MultiGzDecoder reads through.
+const GZIP_INPUT_BUF: usize = 32 * 1024;
+
+/// The gzip members of a file one after another (RFC 1952 2.2, "a series
+/// of members"), each read by flate2's decoder (its inflate state kept from
+/// one member to the next), up to the end of the input or to bytes after a
+/// member that do not start another: GNU gzip's "trailing garbage" (or
+/// zeros of padding), which it ignores with a warning ("decompression OK,
+/// trailing garbage ignored"; zeros to the end silently). Those end the
+/// stream here too, kept in `trailing`.
+pub(super) struct Gzip<R: Read> {
+    d: GzDecoder<GzInput<R>>,
+    trailing: Option<Trailing>,
+}
+
+/// Bytes after the compressed data that start no member of it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Trailing {
+    /// Their offset in the compressed file.
+    pub at: u64,
+    /// Their first bytes, `len` of them (up to 8).
+    pub head: [u8; 8],
+    pub len: usize,
+}
+
+impl Trailing {
+    /// The bytes shown of them.
+    pub fn shown(&self) -> &[u8] {
+        self.head.get(..self.len).unwrap_or(&self.head)
+    }
+}
+
+impl<R: Read> Gzip<R> {
+    fn new(input: R) -> Gzip<R> {
+        Gzip {
+            d: GzDecoder::new(GzInput::new(input)),
+            trailing: None,
+        }
+    }
+}
+
+impl<R: Read> Read for Gzip<R> {
+    /// The decoder gives 0 bytes at the end of each member, after it
+    /// checked the member's CRC32 and ISIZE; what comes next decides: the
+    /// end of the input, another member (ID1 ID2, 0x1f 0x8b), or trailing
+    /// bytes.
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            let n = self.d.read(buf)?;
+            if n > 0 || buf.is_empty() || self.trailing.is_some() {
+                return Ok(n);
+            }
+            let input = self.d.get_mut();
+            let at = input.taken;
+            match input.peek(8)? {
+                [] => return Ok(0),
+                [0x1f] | [0x1f, 0x8b, ..] => {
+                    let next = input.take();
+                    self.d.reset(next);
+                }
+                more => {
+                    let mut head = [0u8; 8];
+                    let len = more.len().min(8);
+                    head[..len].copy_from_slice(&more[..len]);
+                    self.trailing = Some(Trailing { at, head, len });
+                    return Ok(0);
+                }
+            }
+        }
+    }
+}
+
+/// The compressed input of a gzip file, buffered for flate2's decoder,
+/// counting the bytes it took, and showing the next few at a member's end.
+pub(super) struct GzInput<R> {
+    /// None only in the stand-in left while the input moves on to the
+    /// decoder's next member.
+    inner: Option<R>,
+    buf: Box<[u8]>,
+    pos: usize,
+    end: usize,
+    /// Bytes taken from the input (given or consumed): the offset of
+    /// `buf[pos]` in the compressed file.
+    taken: u64,
+}
+
+impl<R: Read> GzInput<R> {
+    fn new(inner: R) -> GzInput<R> {
+        GzInput {
+            inner: Some(inner),
+            buf: vec![0; GZIP_INPUT_BUF].into_boxed_slice(),
+            pos: 0,
+            end: 0,
+            taken: 0,
+        }
+    }
+
+    /// It all, leaving an empty stand-in in its place.
+    fn take(&mut self) -> GzInput<R> {
+        GzInput {
+            inner: self.inner.take(),
+            buf: std::mem::take(&mut self.buf),
+            pos: std::mem::take(&mut self.pos),
+            end: std::mem::take(&mut self.end),
+            taken: self.taken,
+        }
+    }
+
+    /// The next `want` bytes (at most the buffer's size), fewer where the
+    /// input ends, none taken.
+    fn peek(&mut self, want: usize) -> io::Result<&[u8]> {
+        let want = want.min(self.buf.len());
+        if self.end - self.pos < want {
+            self.buf.copy_within(self.pos..self.end, 0);
+            (self.end, self.pos) = (self.end - self.pos, 0);
+            while self.end < want {
+                let Some(inner) = self.inner.as_mut() else {
+                    break;
+                };
+                match inner.read(&mut self.buf[self.end..]) {
+                    Ok(0) => break,
+                    Ok(n) => self.end += n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        Ok(&self.buf[self.pos..self.end])
+    }
+}
+
+impl<R: Read> BufRead for GzInput<R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        if self.pos == self.end {
+            let n = match self.inner.as_mut() {
+                Some(inner) => inner.read(&mut self.buf)?,
+                None => 0,
+            };
+            (self.pos, self.end) = (0, n);
+        }
+        Ok(&self.buf[self.pos..self.end])
+    }
+
+    fn consume(&mut self, amt: usize) {
+        let amt = amt.min(self.end - self.pos);
+        self.pos += amt;
+        self.taken += amt as u64;
+    }
+}
+
+impl<R: Read> Read for GzInput<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        let avail = self.fill_buf()?;
+        let n = avail.len().min(out.len());
+        out[..n].copy_from_slice(&avail[..n]);
+        self.consume(n);
+        Ok(n)
     }
 }
 

@@ -14,7 +14,7 @@
 mod decompress;
 mod reader;
 
-pub use decompress::Fault;
+pub use decompress::{Fault, Trailing};
 pub use reader::{CaptureReader, Format};
 
 use std::fmt;
@@ -132,6 +132,17 @@ pub enum CaptureError {
         fault: Fault,
         source: std::io::Error,
     },
+    /// A compressed capture read whole, its compressed data followed by
+    /// bytes that start no more of it (after a gzip file's last member:
+    /// what `gzip -d` ignores as "trailing garbage"), which are not read:
+    /// `offset` is the end of the decompressed capture, after `frames`
+    /// frames.
+    Trailing {
+        compressor: Compressor,
+        offset: u64,
+        frames: u64,
+        trailing: Trailing,
+    },
     /// The first bytes are neither a pcap nor a pcapng header (those of the
     /// decompressed data, when `compressed`).
     NotACapture {
@@ -191,6 +202,7 @@ impl CaptureError {
         match self {
             CaptureError::Io { offset, .. }
             | CaptureError::Decompress { offset, .. }
+            | CaptureError::Trailing { offset, .. }
             | CaptureError::Corrupt { offset, .. }
             | CaptureError::Truncated { offset, .. } => *offset,
             CaptureError::NotACapture { .. }
@@ -200,7 +212,8 @@ impl CaptureError {
     }
 
     /// The frame whose record is cut or corrupt (the first not read), when
-    /// the error names one.
+    /// the error names one (not [`CaptureError::Trailing`], after the
+    /// capture's last frame).
     pub fn frame(&self) -> Option<u64> {
         match self {
             CaptureError::Corrupt { frame, .. }
@@ -248,6 +261,30 @@ impl fmt::Display for CaptureError {
                         1u32 << (decompress::ZSTD_WINDOW_LOG_MAX - 20)
                     ),
                 }
+            }
+            CaptureError::Trailing {
+                compressor,
+                offset,
+                frames,
+                trailing,
+            } => {
+                let shown = trailing.shown();
+                let zeros = if shown.iter().all(|&b| b == 0) {
+                    ": zeros, as dd or a tape drive pads a file"
+                } else {
+                    ""
+                };
+                write!(
+                    f,
+                    "the {name} data ends at byte {} of the compressed file, and what \
+                     follows is not {name} (it starts with {}{zeros}): the capture it holds \
+                     was read whole ({frames} frames, to {}); the bytes after it were not \
+                     read ({name} -d ignores them too)",
+                    trailing.at,
+                    hex(shown),
+                    At(*offset, Some(*compressor)),
+                    name = compressor.name(),
+                )
             }
             CaptureError::NotACapture {
                 compressed: Some(c),

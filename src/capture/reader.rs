@@ -330,6 +330,23 @@ impl<R: Read> CaptureReader<R> {
         Ok(self.end >= need)
     }
 
+    /// The end of the input between two records: the end of the capture,
+    /// or, when the compressed data was followed by bytes that start no
+    /// more of it, the capture read whole and those bytes left unread.
+    #[cold]
+    #[inline(never)]
+    fn end_of_input(&self) -> Result<Option<Pending>, CaptureError> {
+        match (self.compressed, self.src.trailing()) {
+            (Some(compressor), Some(trailing)) => Err(CaptureError::Trailing {
+                compressor,
+                offset: self.offset(),
+                frames: self.frames,
+                trailing,
+            }),
+            _ => Ok(None),
+        }
+    }
+
     /// A read of the input that failed: an I/O error, or the decompressor's
     /// complaint, after the bytes read so far.
     #[cold]
@@ -448,7 +465,7 @@ impl<R: Read> CaptureReader<R> {
         let hdr_len = if modified { 24 } else { 16 };
         if !self.fill(hdr_len)? {
             return if self.end == self.pos {
-                Ok(None)
+                self.end_of_input()
             } else {
                 Err(self.truncated(hdr_len))
             };
@@ -508,7 +525,7 @@ impl<R: Read> CaptureReader<R> {
         loop {
             if !self.fill(12)? {
                 return if self.end == self.pos {
-                    Ok(None)
+                    self.end_of_input()
                 } else {
                     Err(self.truncated(12))
                 };
