@@ -223,6 +223,81 @@ fn a_file_of_several_members_or_frames_is_one_capture() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// LZ4 files as `lz4 -d` (1.9.4) reads them, each checked against its
+/// output (the capture, byte for byte), give the capture's messages: `lz4
+/// -l` files concatenated (lz4io.c takes a legacy block size over
+/// LZ4_COMPRESSBOUND(8 MiB) for the next frame's magic number), a legacy
+/// frame before a frame of the frame format and one after it; and
+/// skippable frames (LZ4 Frame Format, "Skippable Frames": magic 0x184D2A50
+/// to 0x184D2A5F, little-endian, a 4-byte little-endian Frame Size, that
+/// many bytes of User Data) before, between and after the frames. No tool
+/// writes skippable frames, so they are built here by the format's words
+/// around the `lz4` tool's frames: a container, not what the decoder is
+/// tested on; one of 100000 bytes first, past the reader's first 16 bytes.
+#[test]
+fn lz4_legacy_frames_concatenated_and_skippable_frames_are_read_as_lz4_reads_them() {
+    let dir = scratch_dir("lz4-frames");
+    let name = "ntlm-pcapng-two-interfaces.pcapng";
+    let raw = std::fs::read(sample(name)).unwrap();
+    let (a, rest) = raw.split_at(raw.len() / 3);
+    let (b, c) = rest.split_at(rest.len() / 2);
+    let legacy = |piece: &[u8]| compress("lz4", &["-q", "-l", "-c"], piece);
+    let frame = |piece: &[u8]| compress("lz4", &["-q", "-c"], piece);
+    let skippable = |magic: u32, size: usize| -> Vec<u8> {
+        let mut f = magic.to_le_bytes().to_vec();
+        f.extend((size as u32).to_le_bytes());
+        f.extend((0..size).map(|i| (i % 251) as u8));
+        f
+    };
+    let files: [(&str, Vec<u8>); 5] = [
+        (
+            "legacy-legacy-legacy",
+            [legacy(a), legacy(b), legacy(c)].concat(),
+        ),
+        (
+            "legacy-frame-legacy",
+            [legacy(a), frame(b), legacy(c)].concat(),
+        ),
+        ("frame-legacy", [frame(a), legacy(rest)].concat()),
+        (
+            "skippable-frames",
+            [
+                skippable(0x184D_2A50, 5),
+                frame(a),
+                skippable(0x184D_2A5F, 0),
+                skippable(0x184D_2A57, 300),
+                frame(b),
+                frame(c),
+                skippable(0x184D_2A50, 9),
+            ]
+            .concat(),
+        ),
+        (
+            "skippable-legacy",
+            [
+                skippable(0x184D_2A5A, 100_000),
+                legacy(a),
+                skippable(0x184D_2A51, 7),
+                legacy(rest),
+            ]
+            .concat(),
+        ),
+    ];
+    let whole = bin().args(args_jsonl()).arg(sample(name)).output().unwrap();
+    assert_eq!(whole.status.code(), Some(0));
+    for (what, bytes) in &files {
+        let path = dir.join(format!("{what}.lz4"));
+        std::fs::write(&path, bytes).unwrap();
+        let lz4 = Command::new("lz4").arg("-dc").arg(&path).output().unwrap();
+        assert!(lz4.status.success() && lz4.stdout == raw, "lz4 -dc {what}");
+        let out = bin().args(args_jsonl()).arg(&path).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{what}: {err}");
+        assert!(out.stdout == whole.stdout, "{what}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// `smbscope FILE` (the report, text and JSON) and `smbscope check FILE`
 /// read a gzip file as the capture it holds; a zstd and an lz4 file too.
 #[test]

@@ -100,7 +100,6 @@ impl<R: Read> Source<R> {
         let Source::Plain(raw) = std::mem::replace(self, Source::Moving) else {
             return Ok(());
         };
-        let legacy_lz4 = head.starts_with(&LZ4_LEGACY_MAGIC);
         let input = Cursor::new(head).chain(Marked(raw));
         *self = match kind {
             Decompressor::Gzip => Source::Gzip(Box::new(Gzip::new(input))),
@@ -109,14 +108,7 @@ impl<R: Read> Source<R> {
                 d.window_log_max(ZSTD_WINDOW_LOG_MAX)?;
                 Source::Zstd(Box::new(d))
             }
-            Decompressor::Lz4 => Source::Lz4(Box::new(Lz4 {
-                d: FrameDecoder::new(Counted {
-                    inner: input,
-                    bytes: 0,
-                }),
-                open: false,
-                legacy: legacy_lz4,
-            })),
+            Decompressor::Lz4 => Source::Lz4(Box::new(Lz4::new(input))),
         };
         Ok(())
     }
@@ -318,59 +310,227 @@ impl<R: Read> Read for GzInput<R> {
     }
 }
 
-/// The legacy LZ4 frame's magic number, 0x184C2102 little-endian (`lz4 -l`).
-const LZ4_LEGACY_MAGIC: [u8; 4] = [0x02, 0x21, 0x4c, 0x18];
+/// The LZ4 frame format's magic number, 0x184D2204 (LZ4 Frame Format,
+/// "General Structure of LZ4 Frame format").
+const LZ4_MAGIC: u32 = 0x184D_2204;
+/// The legacy frame's magic number, 0x184C2102 (LZ4 Frame Format, "Legacy
+/// frame"; `lz4 -l`).
+const LZ4_LEGACY_MAGIC: u32 = 0x184C_2102;
+/// Skippable frames' magic numbers, 0x184D2A50 to 0x184D2A5F (LZ4 Frame
+/// Format, "Skippable Frames").
+const LZ4_SKIPPABLE: std::ops::RangeInclusive<u32> = 0x184D_2A50..=0x184D_2A5F;
+/// The most a legacy frame's block decompresses to: 8 MiB.
+const LEGACY_BLOCK_MAX: usize = 8 << 20;
+/// LZ4_COMPRESSBOUND(8 MiB), the most a legacy block's compressed size can
+/// be: a larger block size is the magic number of the frame that follows
+/// (`lz4 -d`, lz4io.c, reads it so: legacy streams concatenated, or another
+/// frame after one).
+const LEGACY_BLOCK_BOUND: u32 = (LEGACY_BLOCK_MAX + LEGACY_BLOCK_MAX / 255 + 16) as u32;
 
-/// lz4_flex's frame decoder, reading on across frames, and telling a file
-/// cut between two blocks from one that ends after a frame.
+/// The frames of an LZ4 file one after another, as `lz4 -d` reads them:
+/// frames of the LZ4 frame format (read by lz4_flex), legacy frames (read
+/// here, block by block) and skippable frames (skipped), each known by its
+/// magic number, read here between frames.
 pub(super) struct Lz4<R: Read> {
-    d: FrameDecoder<Counted<R>>,
-    /// Bytes of the current frame came, and its EndMark has not.
-    open: bool,
-    /// Legacy frames, which have no EndMark: they end where the input does.
-    legacy: bool,
+    /// lz4_flex's frame decoder, which holds the input: between frames it
+    /// is read here through [`FrameDecoder::get_mut`].
+    d: FrameDecoder<Lz4Input<R>>,
+    state: Lz4State,
+    /// A legacy frame's block: its compressed bytes, and what they
+    /// decompressed to (`LEGACY_BLOCK_MAX` once a legacy frame came),
+    /// `filled` bytes of it, given up to `given`.
+    src: Vec<u8>,
+    dst: Vec<u8>,
+    filled: usize,
+    given: usize,
+}
+
+/// Where the reading of an LZ4 file is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Lz4State {
+    /// Between frames, with the next frame's magic number when it was read
+    /// already (as a legacy frame's last block size).
+    Between(Option<u32>),
+    /// In a frame of the LZ4 frame format, read by lz4_flex.
+    Frame,
+    /// In a legacy frame.
+    Legacy,
+}
+
+impl<R: Read> Lz4<R> {
+    fn new(input: R) -> Lz4<R> {
+        Lz4 {
+            d: FrameDecoder::new(Lz4Input {
+                inner: input,
+                back: [0; 4],
+                back_from: 4,
+                ended: false,
+            }),
+            state: Lz4State::Between(None),
+            src: Vec::new(),
+            dst: Vec::new(),
+            filled: 0,
+            given: 0,
+        }
+    }
+
+    /// A little-endian u32 of the input (a magic number, a size); None at
+    /// the input's end, an error when it ends inside the four bytes.
+    fn read_u32(&mut self, what: &str) -> io::Result<Option<u32>> {
+        let mut b = [0u8; 4];
+        let mut got = 0;
+        while got < 4 {
+            match self.d.get_mut().read(&mut b[got..]) {
+                Ok(0) => break,
+                Ok(n) => got += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        match got {
+            0 => Ok(None),
+            4 => Ok(Some(u32::from_le_bytes(b))),
+            _ => Err(cut(&format!("the input ends inside {what}"))),
+        }
+    }
+
+    /// What follows the frame magic number `magic`: a frame, or a
+    /// skippable frame's Frame Size and User Data, skipped.
+    fn start_frame(&mut self, magic: u32) -> io::Result<()> {
+        self.state = if magic == LZ4_MAGIC {
+            self.d.get_mut().put_back(magic);
+            Lz4State::Frame
+        } else if magic == LZ4_LEGACY_MAGIC {
+            Lz4State::Legacy
+        } else if LZ4_SKIPPABLE.contains(&magic) {
+            let what = "a skippable frame";
+            let size = self
+                .read_u32(what)?
+                .ok_or_else(|| cut(&format!("the input ends inside {what}")))?;
+            let input = self.d.get_mut();
+            let skipped = io::copy(&mut input.by_ref().take(u64::from(size)), &mut io::sink())?;
+            if skipped < u64::from(size) {
+                return Err(cut(&format!("the input ends inside {what}")));
+            }
+            Lz4State::Between(None)
+        } else {
+            return Err(lz4_flex::frame::Error::WrongMagicNumber.into());
+        };
+        Ok(())
+    }
+
+    /// The next block of a legacy frame, decompressed into `dst`; or the
+    /// frame's end: the input's, or the next frame's magic number where a
+    /// block's size would be (see [`LEGACY_BLOCK_BOUND`]).
+    fn legacy_block(&mut self) -> io::Result<()> {
+        let size = match self.read_u32("a legacy block's size")? {
+            None => {
+                self.state = Lz4State::Between(None);
+                return Ok(());
+            }
+            Some(size) if size > LEGACY_BLOCK_BOUND => {
+                self.state = Lz4State::Between(Some(size));
+                return Ok(());
+            }
+            Some(size) => size,
+        };
+        // Grown with the bytes that come, not to what the size says.
+        self.src.clear();
+        let input = self.d.get_mut();
+        input
+            .by_ref()
+            .take(u64::from(size))
+            .read_to_end(&mut self.src)?;
+        if self.src.len() < size as usize {
+            return Err(cut("the input ends inside a legacy block"));
+        }
+        if self.dst.is_empty() {
+            self.dst = vec![0; LEGACY_BLOCK_MAX];
+        }
+        self.filled = lz4_flex::block::decompress_into(&self.src, &mut self.dst)
+            .map_err(lz4_flex::frame::Error::DecompressionError)?;
+        self.given = 0;
+        Ok(())
+    }
+}
+
+/// The error of a file cut short.
+fn cut(what: &str) -> io::Error {
+    io::Error::new(io::ErrorKind::UnexpectedEof, what.to_string())
 }
 
 impl<R: Read> Read for Lz4<R> {
     /// lz4_flex ends each frame with a read of 0 bytes that takes its
-    /// EndMark (4 bytes, 8 with the content checksum); the next frame, if
-    /// any, follows. A read of 0 that takes nothing is the end of the
-    /// input: between frames that is the file's end, inside one (lz4_flex
-    /// takes a block header cut at its start for the end) the file is cut
-    /// short, and so it is when a read of 0 took less than an EndMark.
+    /// EndMark (4 bytes, 8 with the content checksum); it takes the input
+    /// ending where a block's header is due (at its start or inside it)
+    /// for the end of a frame too, which the input notes (`ended`): then
+    /// the file is cut short.
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
         loop {
-            let before = self.d.get_ref().bytes;
-            let n = self.d.read(buf)?;
-            let took = self.d.get_ref().bytes - before;
-            if n > 0 {
-                self.open = true;
-                return Ok(n);
+            match self.state {
+                Lz4State::Frame => {
+                    self.d.get_mut().ended = false;
+                    let n = self.d.read(buf)?;
+                    if n > 0 {
+                        return Ok(n);
+                    }
+                    if self.d.get_ref().ended {
+                        return Err(cut("the input ends inside a frame, between two blocks"));
+                    }
+                    self.state = Lz4State::Between(None);
+                }
+                Lz4State::Legacy if self.given < self.filled => {
+                    let block = &self.dst[self.given..self.filled];
+                    let n = block.len().min(buf.len());
+                    buf[..n].copy_from_slice(&block[..n]);
+                    self.given += n;
+                    return Ok(n);
+                }
+                Lz4State::Legacy => self.legacy_block()?,
+                Lz4State::Between(Some(magic)) => self.start_frame(magic)?,
+                Lz4State::Between(None) => match self.read_u32("a frame's magic number")? {
+                    None => return Ok(0),
+                    Some(magic) => self.start_frame(magic)?,
+                },
             }
-            if buf.is_empty() || (took == 0 && (!self.open || self.legacy)) {
-                return Ok(0);
-            }
-            if took < 4 {
-                return Err(io::Error::new(
-                    io::ErrorKind::UnexpectedEof,
-                    "the input ends inside a frame, between two blocks",
-                ));
-            }
-            self.open = false;
         }
     }
 }
 
-/// A reader that counts the bytes it gave.
-pub(super) struct Counted<R> {
+/// The compressed input of an LZ4 file: a magic number read between
+/// frames is put back for lz4_flex, which reads each frame's itself; and
+/// a read that finds the input's end is noted.
+pub(super) struct Lz4Input<R> {
     inner: R,
-    bytes: u64,
+    back: [u8; 4],
+    /// The bytes of `back` from here on are still to be given.
+    back_from: usize,
+    /// A read found the end of the input.
+    ended: bool,
 }
 
-impl<R: Read> Read for Counted<R> {
+impl<R> Lz4Input<R> {
+    fn put_back(&mut self, magic: u32) {
+        self.back = magic.to_le_bytes();
+        self.back_from = 0;
+    }
+}
+
+impl<R: Read> Read for Lz4Input<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if let Some(back) = self.back.get(self.back_from..).filter(|b| !b.is_empty()) {
+            let n = back.len().min(buf.len());
+            buf[..n].copy_from_slice(&back[..n]);
+            self.back_from += n;
+            return Ok(n);
+        }
         let n = self.inner.read(buf)?;
-        self.bytes += n as u64;
+        if n == 0 && !buf.is_empty() {
+            self.ended = true;
+        }
         Ok(n)
     }
 }

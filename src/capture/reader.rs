@@ -7,6 +7,7 @@ use pcap_parser::pcapng::{parse_interfacedescriptionblock_be, parse_interfacedes
 use super::decompress::{Decompressor, Source};
 use super::{
     hex, CaptureError, Compressor, Frame, LinkType, OtherFormat, Timestamp, OTHER_FORMAT_HEAD,
+    SKIPPABLE_FRAMES_HEAD_MAX,
 };
 
 /// Records larger than this are taken as corrupt, whatever the header says.
@@ -126,8 +127,14 @@ impl<R: Read> CaptureReader<R> {
             link_types_seen: Vec::new(),
         };
         // Enough for a compressor's magic number after pzstd's skippable
-        // frame (12 bytes); a capture's header is longer anyway.
+        // frame (12 bytes); a capture's header is longer anyway. After
+        // larger skippable frames (an LZ4 file's), more, up to 1 MiB.
         r.fill(16)?;
+        while let Some(need) = OtherFormat::skippable_frames_need(&r.buf[r.pos..r.end]) {
+            if need > SKIPPABLE_FRAMES_HEAD_MAX || !r.fill(need)? {
+                break;
+            }
+        }
         if let Some(d) = Source::<R>::decompressor_of(&r.buf[r.pos..r.end]) {
             r.decompress(d)?;
         }
