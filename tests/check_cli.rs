@@ -306,8 +306,7 @@ fn duplicates_and_empty_policies() {
     let f = sample("ntlmv1-accepted-wrong-password.pcap");
     let (_, xml) = check(&[&f, "--deny", "smb1", "--deny", "SMB1", "--format", "junit"]);
     assert_eq!(xml.matches("<testcase ").count(), 1, "{xml}");
-    let dir = std::env::temp_dir().join(format!("smbscope-checkcli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("dir");
+    let dir = common::ScratchDir::new("checkcli");
     let p = dir.join("empty.toml");
     std::fs::write(&p, "").expect("write");
     let o = smbscope(&["check", &f, "--policy", &p.to_string_lossy()]);
@@ -317,7 +316,6 @@ fn duplicates_and_empty_policies() {
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// One code in several spellings is one check, named as first given:
@@ -682,8 +680,7 @@ fn a_session_set_up_before_the_capture_is_judged_by_its_messages() {
 /// messages after its setup (15-22), as the whole capture shows.
 #[test]
 fn a_capture_cut_after_the_setup_is_judged_as_the_whole() {
-    let dir = std::env::temp_dir().join(format!("smbscope-checkcut-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("dir");
+    let dir = common::ScratchDir::new("checkcut");
     let cut = |src: &std::path::Path, name: &str, frames: &str| -> std::path::PathBuf {
         let out = dir.join(name);
         let ran = std::process::Command::new("editcap")
@@ -759,7 +756,6 @@ fn a_capture_cut_after_the_setup_is_judged_as_the_whole() {
         assert_eq!(code, 0, "{out}");
         assert!(out.contains("PASS require signing: 1 session(s), all signed or encrypted: session 0x2000 (stream 0, frames 1-8), its SESSION_SETUP not in the capture: 6 of 6 message(s) of it seen signed\n"), "{out}");
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// A password goes in clear only in SMB1 to a server that asks for it:
@@ -935,8 +931,7 @@ fn json_on_unreadable_and_damaged_captures() {
         "{json}"
     );
     assert_eq!(v["checks"], serde_json::json!([]));
-    let dir = std::env::temp_dir().join(format!("smbscope-checkjson-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("dir");
+    let dir = common::ScratchDir::new("checkjson");
     let source = std::fs::read(sample("ntlm-wrong-password.pcap")).expect("sample");
     let cut = dir.join("cut.pcap");
     std::fs::write(&cut, &source[..source.len() - 10]).expect("write");
@@ -960,22 +955,20 @@ fn json_on_unreadable_and_damaged_captures() {
         )),
         "{json}"
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// A damaged copy of a sample (ntlm-wrong-password cut 10 bytes before
 /// its end, inside its last record) and a text file, in a temporary
 /// directory that is removed when dropped.
 struct Broken {
-    dir: std::path::PathBuf,
+    _dir: common::ScratchDir,
     cut: String,
     text: String,
 }
 
 impl Broken {
     fn new(tag: &str) -> Broken {
-        let dir = std::env::temp_dir().join(format!("smbscope-check-{tag}-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("dir");
+        let dir = common::ScratchDir::new(&format!("check-{tag}"));
         let source = std::fs::read(sample("ntlm-wrong-password.pcap")).expect("sample");
         let cut = dir.join("cut.pcap");
         std::fs::write(&cut, &source[..source.len() - 10]).expect("write");
@@ -984,14 +977,8 @@ impl Broken {
         Broken {
             cut: cut.to_string_lossy().into_owned(),
             text: text.to_string_lossy().into_owned(),
-            dir,
+            _dir: dir,
         }
-    }
-}
-
-impl Drop for Broken {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 

@@ -33,10 +33,8 @@ fn corpus(name: &str) -> Option<PathBuf> {
     }
 }
 
-fn scratch_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("smbscope-gz-{name}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+fn scratch_dir(name: &str) -> common::ScratchDir {
+    common::ScratchDir::new(&format!("gz-{name}"))
 }
 
 fn gzip(level: &str, bytes: &[u8]) -> Vec<u8> {
@@ -187,7 +185,6 @@ fn compressed_captures_give_the_messages_of_the_captures_they_hold() {
             pair.same(&["messages", "--format", "jsonl"]);
         }
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// A gzip file of several members (RFC 1952 2.2: "a series of members"),
@@ -220,7 +217,6 @@ fn a_file_of_several_members_or_frames_is_one_capture() {
             Some(0)
         );
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// LZ4 files as `lz4 -d` (1.9.4) reads them, each checked against its
@@ -295,7 +291,6 @@ fn lz4_legacy_frames_concatenated_and_skippable_frames_are_read_as_lz4_reads_the
         assert_eq!(out.status.code(), Some(0), "{what}: {err}");
         assert!(out.stdout == whole.stdout, "{what}");
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// `smbscope FILE` (the report, text and JSON) and `smbscope check FILE`
@@ -330,7 +325,6 @@ fn report_and_check_read_compressed_files() {
             "junit",
         ]);
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// A gzip stream on standard input is decompressed too, and standard input
@@ -374,7 +368,6 @@ fn compressed_standard_input_is_read_as_the_capture() {
         "redirected from a file"
     );
     assert!(String::from_utf8_lossy(&by_path.stdout).contains("response_frame"));
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// The offset and frame of "... at byte N of the decompressed capture
@@ -469,7 +462,6 @@ fn a_cut_compressed_file_reports_what_came_before_and_exits_3() {
             );
         }
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// An LZ4 frame file cut exactly after its first block (4 MiB of the
@@ -516,7 +508,6 @@ fn an_lz4_file_cut_between_blocks_is_cut_short() {
         err.contains("the lz4 data ends early, at byte 4194304 "),
         "{err}"
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Corrupt deflate data: a capture split in two, each piece compressed by
@@ -602,7 +593,6 @@ fn corrupt_gzip_data_is_named_and_what_came_before_is_reported() {
         assert!(matches!(out.status.code(), Some(2 | 3)), "byte {at}: {err}");
         assert!(err.contains("smbscope: -: "), "{err}");
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// A gzip file followed by bytes that start no gzip member: "junk" (what
@@ -681,7 +671,6 @@ fn a_gzip_file_with_trailing_bytes_is_read_whole_and_the_bytes_named() {
         let message = v["damage"]["message"].as_str().unwrap();
         assert!(says.ends_with(message), "{message}");
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// zstd and lz4 files whose content checksum (RFC 8878 3.1.1, the last 4
@@ -739,7 +728,6 @@ fn corrupt_zstd_and_lz4_data_is_named_and_what_came_before_is_reported() {
             }
         }
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// A zstd file made with a window over 16 MiB (`zstd --long=25`; from 2^28
@@ -808,5 +796,4 @@ fn a_gzip_file_that_holds_no_capture_says_so() {
         let says = says.replace("the file is", "the input is");
         assert!(err.contains(&format!("smbscope: -: {says}")), "{err}");
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -505,8 +505,7 @@ fn findings_past_the_kept_ones_are_counted() {
             })
         })
         .collect();
-    let dir = std::env::temp_dir().join(format!("smbscope-counts-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
+    let dir = common::ScratchDir::new("counts");
     let cap = dir.join("wrong-password-1100.pcap");
     std::fs::write(&cap, pcap_build::classic_pcap_every(&copies, 1000)).expect("capture");
     let cap = cap.to_str().expect("path");
@@ -560,7 +559,6 @@ fn findings_past_the_kept_ones_are_counted() {
             .is_some_and(|l| l.ends_with("; and 1099 other error finding(s)")),
         "{out}"
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Past the 4,096 Kerberos exchanges kept, the rest are counted: the JSON
@@ -574,8 +572,7 @@ fn kerberos_exchanges_past_the_kept_ones_are_counted() {
     let frames = pcap_build::frames_of(&sample_bytes);
     assert_eq!(frames.len(), 3);
     let copies = vec![frames[2].clone(); 4100];
-    let dir = std::env::temp_dir().join(format!("smbscope-kdc-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
+    let dir = common::ScratchDir::new("kdc");
     let cap = dir.join("as-req-4100.pcap");
     std::fs::write(&cap, pcap_build::classic_pcap(&copies)).expect("capture");
     let cap = cap.to_str().expect("path");
@@ -603,7 +600,6 @@ fn kerberos_exchanges_past_the_kept_ones_are_counted() {
         "{}",
         &text[..text.len().min(600)]
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -1150,12 +1146,8 @@ fn check_bad_usage_exits_2() {
     );
 }
 
-fn policy_file(name: &str, text: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("smbscope-check-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("tmp");
-    let p = dir.join(name);
-    std::fs::write(&p, text).expect("write policy");
-    p
+fn policy_file(name: &str, text: &str) -> common::ScratchFile {
+    common::ScratchFile::new("check", name, text.as_bytes())
 }
 
 #[test]
@@ -1285,8 +1277,7 @@ fn check_on_a_damaged_capture() {
     // The first 1000 bytes of a capture: a truncated record.
     let src = std::fs::read(sample("ntlm-wrong-password.pcap")).expect("sample");
     let cut = &src[..src.len().min(1000)];
-    let dir = std::env::temp_dir().join(format!("smbscope-damaged-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("tmp");
+    let dir = common::ScratchDir::new("damaged");
     let p = dir.join("cut.pcap");
     std::fs::write(&p, cut).expect("write");
     let p = p.to_string_lossy().into_owned();
@@ -1704,8 +1695,7 @@ fn unanswered_kdc_request_has_its_kerberos_line() {
 #[test]
 fn unanswered_kdc_request_over_tcp_follows_the_stream_filter() {
     let bytes = std::fs::read(sample("krb5-success.pcap")).expect("sample");
-    let dir = std::env::temp_dir().join(format!("smbscope-kdc-cut-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
+    let dir = common::ScratchDir::new("kdc-cut");
     let cap = dir.join("krb5-success-36.pcap");
     std::fs::write(&cap, first_records(&bytes, 36)).expect("capture");
     let cap = cap.to_str().expect("path");
@@ -1755,7 +1745,6 @@ fn unanswered_kdc_request_over_tcp_follows_the_stream_filter() {
         assert_eq!(got, frames, "{args:?}");
         assert_eq!(kerberos_of_lines(&jsonl(cap, args)), doc, "{args:?}");
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Every capture of samples/ and the corpus: the `kerberos` lines of JSON

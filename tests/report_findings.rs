@@ -4623,8 +4623,7 @@ fn weak_enctype_findings_name_the_client() {
     };
     assert_eq!(sessions, 2);
     let src = d.join("pcapattack-smb2-kerberos-rc4.pcapng");
-    let dir = std::env::temp_dir().join(format!("smbscope-weak-enctype-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
+    let dir = common::ScratchDir::new("weak-enctype");
     let cut = dir.join("kdc-only.pcapng");
     let ok = std::process::Command::new("editcap")
         .arg("-r")
@@ -4635,7 +4634,6 @@ fn weak_enctype_findings_name_the_client() {
         .expect("editcap (installed with tshark)");
     assert!(ok.success());
     let a = run(&cut, &[]);
-    let _ = std::fs::remove_dir_all(&dir);
     assert!(a.model.sessions.is_empty());
     let f: Vec<&Finding> = with_code(&a, "posture.weak_enctype")
         .into_iter()

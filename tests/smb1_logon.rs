@@ -590,8 +590,7 @@ fn smb1_uids_and_tids_are_per_connection() {
 #[test]
 fn smb1_logon_cut_in_its_account_names_nobody() {
     let whole = std::fs::read(sample("smb1-no-spnego-wrong-password.pcap")).unwrap();
-    let dir = std::env::temp_dir().join(format!("smbscope-smb1-cut-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = common::ScratchDir::new("smb1-cut");
     for snaplen in [150, 182, 186] {
         let p = dir.join(format!("cut{snaplen}.pcap"));
         std::fs::write(&p, pcap_build::snapped(&whole, snaplen)).unwrap();
@@ -602,7 +601,6 @@ fn smb1_logon_cut_in_its_account_names_nobody() {
     }
     let s = sessions(&report(&sample("smb1-no-spnego-wrong-password.pcap")));
     assert_eq!(s[0].3, "bob");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// A SESSION_SETUP_ANDX with a TREE_CONNECT_ANDX chained to it is one
@@ -623,8 +621,7 @@ fn a_chained_request_unanswered_counts_once() {
         at += 16 + len;
         n += 1;
     }
-    let dir = std::env::temp_dir().join(format!("smbscope-chain-cut-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
+    let dir = common::ScratchDir::new("chain-cut");
     let p = dir.join("cut.pcap");
     std::fs::write(&p, &cut).expect("writes");
     if let Ok(out) = std::process::Command::new("tshark")
@@ -647,5 +644,4 @@ fn a_chained_request_unanswered_counts_once() {
     };
     assert_eq!(unanswered(&report(&p)), (Some(1), Some(8)));
     assert_eq!(unanswered(&report(&path)), (Some(0), None));
-    let _ = std::fs::remove_dir_all(&dir);
 }
