@@ -108,6 +108,7 @@ pub(crate) fn session(
         messages_after_setup: 0,
         signed_after_setup: 0,
         encrypted_after_setup: 0,
+        signed_regardless_after_setup: 0,
         compressed_after_setup: 0,
         first_unsigned_frame: None,
         set_up_frame: None,
