@@ -1208,6 +1208,56 @@ fn anonymous_refusal_names_the_causes_the_capture_leaves() {
     );
 }
 
+/// A server reached over IPv6, named in a next step by its address: the
+/// Windows step needs the address's ipv6-literal.net name (a ':' may not
+/// stand in a UNC path: `\\::1\SHARE` is no path for net use), smbclient
+/// and mount.cifs the bare address (`//::1/SHARE`; both refuse
+/// `//[::1]/SHARE`, see src/diagnose/unc.rs). Two real captures over ::1:
+/// an anonymous logon refused (frame 11, STATUS_ACCESS_DENIED) and a
+/// TREE_CONNECT to `\\::1\nosuch` (smbclient //::1/nosuch) refused with
+/// STATUS_BAD_NETWORK_NAME; the server's address and the path are tshark's.
+#[test]
+fn ipv6_server_is_named_as_each_client_takes_it() {
+    let path = samples().join("anonymous-encryption-required-ipv6.pcap");
+    let t = common::tshark_text(
+        &path,
+        "smb2.nt_status == 0xc0000022",
+        &["frame.number", "ipv6.src"],
+    );
+    assert_eq!(t, "11\t::1\n");
+    let a = sample("anonymous-encryption-required-ipv6.pcap");
+    let f = with_code(&a, "logon.anonymous_refused")[0];
+    assert!(
+        f.next_step.contains(
+            "Windows: net use \\\\--1.ipv6-literal.net\\SHARE /user:FILESRV\\USER; \
+             Samba and Linux: smbclient //::1/SHARE -U USER -W FILESRV, \
+             mount -t cifs //::1/SHARE /mnt"
+        ),
+        "{}",
+        f.next_step
+    );
+
+    let path = samples().join("ntlm-ipv6-bad-share.pcap");
+    let t = common::tshark_text(
+        &path,
+        "smb2.cmd == 3 && (smb2.flags.response == 0 || smb2.nt_status != 0)",
+        &["frame.number", "ipv6.dst", "smb2.tree", "smb2.nt_status"],
+    );
+    assert_eq!(
+        t,
+        "12\t::1\t\\\\::1\\IPC$\t\n18\t::1\t\\\\::1\\nosuch\t\n19\t::1\t\t0xc00000cc\n"
+    );
+    let a = sample("ntlm-ipv6-bad-share.pcap");
+    let f = with_code(&a, "tree.not_found")[0];
+    assert_eq!(f.title, "Share not found: \\\\::1\\nosuch");
+    assert!(
+        f.next_step
+            .contains("(smbclient -L //::1 -U USER; net view \\\\--1.ipv6-literal.net)"),
+        "{}",
+        f.next_step
+    );
+}
+
 /// The server could not decrypt the ticket (krb5-ap-bad-server-key: tshark
 /// frame 16 the AP-REQ for cifs/dc1.samples.smbscope.test, frame 19
 /// STATUS_LOGON_FAILURE): the step names Windows' and Samba's commands,
