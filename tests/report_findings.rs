@@ -584,8 +584,8 @@ const CASES: &[(&str, &str, &str, u64, &[u64])] = &[
         "krb5-kinit-tcp-refused.pcap",
         "kerberos.kdc_unreachable",
         "error",
-        0,
-        &[1, 2],
+        SEVERAL_STREAMS,
+        &[1, 2, 3],
     ),
     // curl's HTTP request to smbd's port 445 (frame 4), then a logon.
     (
@@ -1026,6 +1026,12 @@ fn tcp_to_the_kdc_refused_or_unanswered() {
         "{}",
         f[0].explanation
     );
+    // The UDP request the text names is evidence too: the JSON names the
+    // frames on both transports and the TCP stream, no single stream.
+    let v = serde_json::to_value(f[0]).unwrap();
+    assert_eq!(v["frames"], serde_json::json!([1, 2, 3]), "{v}");
+    assert_eq!(v["streams"], serde_json::json!([0]), "{v}");
+    assert!(v["stream"].is_null() && v["transport"].is_null(), "{v}");
     let next = &f[0].next_step;
     assert!(next.starts_with("Check the KDC address the client uses: 'kdc =' in the [realms] section of its krb5.conf for SAMPLES.SMBSCOPE.TEST, or, without one, the DNS SRV records _kerberos._udp.SAMPLES.SMBSCOPE.TEST and _kerberos._tcp.SAMPLES.SMBSCOPE.TEST"), "{next}");
     assert!(!next.contains("Make the KDC reachable over TCP"), "{next}");
@@ -1039,7 +1045,9 @@ fn tcp_to_the_kdc_refused_or_unanswered() {
     assert_eq!(t[0].end.reason, "capture_end");
     let f = with_code(&a, "kerberos.kdc_unreachable");
     assert_eq!(f.len(), 1, "{:?}", describe(&a.diagnosis.findings));
-    assert_eq!(f[0].frames, [1]);
+    // The SYN and the AS-REQ over UDP (frames 1 and 3 of the sample, 1 and
+    // 2 here).
+    assert_eq!(f[0].frames, [1, 2]);
     assert_eq!(
         f[0].title,
         "Nothing answered Kerberos at 127.0.0.7:88: neither the TCP connection nor the request over UDP got an answer"
