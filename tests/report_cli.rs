@@ -1535,8 +1535,9 @@ fn grouped_finding_names_its_streams_and_sessions() {
 /// krb5-kinit-udp-only-kdc's AS-REQ and KRB_ERR_RESPONSE_TOO_BIG, frames 3
 /// and 4, on udp.stream 1, its SYN and RST, frames 5 and 6, on tcp.stream 0;
 /// krb5-kdc-clock-ahead's KRB_AP_ERR_SKEW on udp.stream 1, frame 11, and
-/// tcp.stream 2 and 3, frames 29 and 37), and one that names a stream has
-/// its frames on it.
+/// tcp.stream 2 and 3, frames 29 and 37; krb5-kinit-tcp-refused's SYN and
+/// RST, frames 1 and 2, on tcp.stream 0, and the AS-REQ after them, frame
+/// 3, on udp.stream 0), and one that names a stream has its frames on it.
 #[test]
 fn finding_transport_is_that_of_the_stream_named() {
     let mut mixed = Vec::new();
@@ -1588,7 +1589,8 @@ fn finding_transport_is_that_of_the_stream_named() {
         mixed,
         [
             "krb5-kinit-udp-only-kdc.pcap [0]",
-            "krb5-kdc-clock-ahead.pcap [2, 3]"
+            "krb5-kdc-clock-ahead.pcap [2, 3]",
+            "krb5-kinit-tcp-refused.pcap [0]"
         ]
     );
 }
