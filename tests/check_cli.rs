@@ -265,18 +265,94 @@ fn expect_status_takes_kerberos_errors() {
     );
 }
 
+/// pcapattack-smb2-kerberos-rc4 (tshark): the AS-REQ of tcp.stream 1
+/// (frame 3) offers aes256, aes128, rc4-hmac and DES (kerberos.ENCTYPE 18,
+/// 17, 23, 24, -135, 3); the AS-REP (frame 5) has its ticket in
+/// aes256 and its encrypted part, the client's key, in rc4-hmac
+/// (kerberos.etype 18, 23). `--deny weak-enctype` fails there as the
+/// report's `posture.weak_enctype` does, naming the request and the reply;
+/// on tcp.stream 2 the TGS-REP (frame 9) carries an rc4-hmac ticket
+/// (kerberos.etype 23, 18), named as the reply, not as the request.
+#[test]
+fn deny_weak_enctype_names_a_weak_reply_key() {
+    let Some(dir) = common::corpus_dir() else {
+        return;
+    };
+    let f = dir.join("pcapattack-smb2-kerberos-rc4.pcapng");
+    let f = f.to_string_lossy();
+    let (code, out) = check(&[&f, "--stream", "1", "--deny", "weak-enctype"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.starts_with(
+            "FAIL deny weak-enctype: AS-REQ frame 3, AS-REP frame 5: reply encrypted with rc4-hmac\n"
+        ),
+        "{out}"
+    );
+    let (code, out) = check(&[&f, "--stream", "2", "--deny", "weak-enctype"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.starts_with(
+            "FAIL deny weak-enctype: TGS-REQ frame 7, TGS-REP frame 9: a rc4-hmac ticket\n"
+        ),
+        "{out}"
+    );
+    // Stream 3's exchange is all AES: the pass says what it judged.
+    let (code, out) = check(&[&f, "--stream", "3", "--deny", "weak-enctype"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.starts_with("PASS deny weak-enctype: none in 0 session(s), 0 connection(s), 1 Kerberos exchange(s) with a KDC\n"),
+        "{out}"
+    );
+}
+
 /// A capture that cannot be read still gives a JUnit document (an empty
-/// report.xml is rejected by CI test reporters), with exit 2.
+/// report.xml is rejected by CI test reporters), with exit 2. Its
+/// `<error>` says why as the JSON document's `error` does; the suite and
+/// the classname name the file.
 #[test]
 fn junit_on_an_unreadable_capture() {
     let (code, xml) = check(&["/nonexistent.pcap", "--deny", "smb1", "--format", "junit"]);
     assert_eq!(code, 2);
     assert!(xml.starts_with("<?xml"), "{xml}");
     assert!(
-        xml.contains("<testcase classname=\"smbscope.check\" name=\"capture\">\n      <error message=\"smbscope: /nonexistent.pcap: No such file or directory"),
+        xml.contains("<testsuite name=\"smbscope check /nonexistent.pcap\""),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("<testcase classname=\"smbscope.check./nonexistent_pcap\" name=\"capture\">\n      <error message=\"No such file or directory (os error 2)\""),
         "{xml}"
     );
     assert!(xml.contains("errors=\"1\""), "{xml}");
+    let (_, json) = check(&["/nonexistent.pcap", "--deny", "smb1", "--format", "jsonl"]);
+    assert!(
+        json.contains("\"error\":\"No such file or directory (os error 2)\""),
+        "{json}"
+    );
+}
+
+/// The same check on several captures is a testcase of each, told apart by
+/// its classname (`smbscope.check.` and the path, dots made underscores,
+/// so Jenkins' package stays `smbscope.check`): GitLab keys a testcase by
+/// suite, classname and name, Jenkins lists cases by classname and name.
+#[test]
+fn junit_testcases_of_several_captures_are_told_apart() {
+    let a = sample("ntlm-wrong-password.pcap");
+    let b = sample("ntlm-smb311.pcap");
+    let (code, xml) = check(&[&a, &b, "--deny", "ntlmv1", "--format", "junit"]);
+    assert_eq!(code, 0, "{xml}");
+    let classes: Vec<&str> = xml
+        .match_indices("classname=\"")
+        .filter_map(|(i, m)| xml[i + m.len()..].split('"').next())
+        .collect();
+    assert_eq!(
+        classes,
+        [
+            format!("smbscope.check.{}", a.replace('.', "_")),
+            format!("smbscope.check.{}", b.replace('.', "_"))
+        ],
+        "{xml}"
+    );
+    assert_eq!(xml.matches("name=\"deny ntlmv1\"").count(), 2, "{xml}");
 }
 
 /// ntlmv1-accepted-wrong-password: alice logs on (stream 0), bob's wrong

@@ -1178,21 +1178,7 @@ pub fn deny(model: &Model, what: &str) -> CheckResult {
                 |s| s.ticket_enctype.is_some_and(|e| e.is_weak()),
                 "used a weak ticket enctype",
             );
-            v.extend(
-                model
-                    .kdc
-                    .iter()
-                    .filter(|x| x.ticket_enctype.is_some_and(|e| e.is_weak()))
-                    .map(|x| {
-                        format!(
-                            "{} frame {} issued a {} ticket",
-                            x.request,
-                            x.reply_frame.unwrap_or(x.request_frame),
-                            x.ticket_enctype
-                                .map_or_else(|| "?".to_string(), |e| e.to_string())
-                        )
-                    }),
-            );
+            v.extend(model.kdc.iter().filter_map(weak_kdc_reply));
             v
         }
         "smb1" => model
@@ -1249,6 +1235,12 @@ pub fn deny(model: &Model, what: &str) -> CheckResult {
         model.sessions.len(),
         model.connections.len()
     );
+    if what == "weak-enctype" {
+        t.push_str(&format!(
+            ", {} Kerberos exchange(s) with a KDC",
+            model.kdc.len()
+        ));
+    }
     if !pre_ok.is_empty() {
         t.push_str(&format!(
             ", nor in {} session(s) whose SESSION_SETUP the capture lacks: {}",
@@ -1257,6 +1249,31 @@ pub fn deny(model: &Model, what: &str) -> CheckResult {
         ));
     }
     result(name, true, t)
+}
+
+/// What `--deny weak-enctype` holds against a KDC exchange: a reply whose
+/// ticket (RFC 4120 5.3) or whose encrypted part (RFC 4120 5.4.2: in an
+/// AS-REP the client's long-term key, in a TGS-REP the TGT's session key
+/// or the request's subkey) uses RC4 or DES. The report's
+/// `posture.weak_enctype` names an RC4 AS-REP only when the client offered
+/// AES (the account has no AES key); a deny names every weak key the
+/// capture shows, whoever chose it.
+fn weak_kdc_reply(x: &crate::session::KdcExchange) -> Option<String> {
+    let reply = x
+        .reply
+        .map_or_else(|| "reply".to_string(), |r| r.to_string());
+    let frames = match x.reply_frame {
+        Some(f) => format!("{} frame {}, {reply} frame {f}", x.request, x.request_frame),
+        None => format!("{} frame {}", x.request, x.request_frame),
+    };
+    let ticket = x.ticket_enctype.filter(|e| e.is_weak());
+    let key = x.reply_enctype.filter(|e| e.is_weak());
+    match (ticket, key) {
+        (None, None) => None,
+        (Some(t), None) => Some(format!("{frames}: a {t} ticket")),
+        (None, Some(k)) => Some(format!("{frames}: reply encrypted with {k}")),
+        (Some(t), Some(k)) => Some(format!("{frames}: a {t} ticket, reply encrypted with {k}")),
+    }
 }
 
 /// A `--deny-finding` pattern: a finding code of the table
