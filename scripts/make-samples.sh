@@ -21,6 +21,8 @@
 #         after another user's logon, after ten wrong ones),
 #         slow (a TREE_CONNECT answered after 2 s: the share's 'root
 #         preexec' sleeps),
+#         smb1logoff (logons after a LOGOFF_ANDX against impacket's SMB1
+#         server, which answers it with UID 0),
 #         smb1 (SMB1 logons: NTLMSSP in SPNEGO, and without SPNEGO; with
 #         smb1dos: DOS-form errors, a file in use in both forms, too many
 #         open files, and the MS17-010 check, smb1plain: a password sent
@@ -1353,6 +1355,25 @@ group_logoff() {
     capture impacket-logoff-then-logons "host $SMBD_IP" \
         run $PY "$HELP/impacket_flows.py" logoff-relogon $SMBD_IP alice "$PW_ALICE" bob "$PW_BOB"
     smbd_stop
+}
+
+# ---------------------------------------------------------------- group smb1logoff
+# impacket's SMB1 server (smbserver.py without -smb2support) gives every
+# logon UID 10 and answers a LOGOFF_ANDX with UID 0 in its header: alice
+# logs on, lists and logs off three times on the same connection, the
+# second logon's request with the logged-off UID.
+group_smb1logoff() {
+    log "group smb1logoff: logons after a LOGOFF_ANDX against impacket's SMB1 server"
+    impacket_examples
+    mkdir -p "$T/impshare"
+    echo 'hello from impacket' >"$T/impshare/hello.txt"
+    spawn "$T/smbserver.log" $PY "$IMPACKET_EX/smbserver.py" \
+        -ip $IMP_IP -port 445 -username alice -password "$PW_ALICE" SHARE "$T/impshare"
+    local imp=$LAST_PID
+    wait_port $IMP_IP 445
+    capture smb1-impacket-server-logoff-relogon "host $IMP_IP" \
+        run $PY "$HELP/smb1_flows.py" logoff-relogon $IMP_IP alice "$PW_ALICE"
+    unspawn "$imp"
 }
 
 # ---------------------------------------------------------------- group slow
