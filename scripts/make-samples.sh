@@ -772,6 +772,18 @@ group_ipv6() {
     wait_port '[::1]' 445
     capture ntlm-ipv6-success "ip6 host ::1 and tcp port 445" \
         smbc //FILESRV/share -I ::1 -U "alice%$PW_ALICE" -c 'ls; get hello.txt /dev/null'
+    # the server named by its address, as a user types it (smbclient and
+    # mount.cifs take //::1/share; both refuse //[::1]/share): a share that
+    # does not exist, so the TREE_CONNECT path is \\::1\nosuch
+    capture ntlm-ipv6-bad-share "ip6 host ::1 and tcp port 445" \
+        smbc //::1/nosuch -U "alice%$PW_ALICE" -c 'ls'
+    # an anonymous client refused because every session must be encrypted
+    # (as anonymous-encryption-required.pcap, over IPv6): the next step
+    # names the server by its IPv6 address
+    smbd_start "interfaces = $SMBD_IP/8 ::1/128" "server smb encrypt = required"
+    wait_port '[::1]' 445
+    capture anonymous-encryption-required-ipv6 "ip6 host ::1 and tcp port 445" \
+        smbc -U '%' -N -L //::1
     smbd_stop
 }
 

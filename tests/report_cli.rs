@@ -1535,8 +1535,9 @@ fn grouped_finding_names_its_streams_and_sessions() {
 /// krb5-kinit-udp-only-kdc's AS-REQ and KRB_ERR_RESPONSE_TOO_BIG, frames 3
 /// and 4, on udp.stream 1, its SYN and RST, frames 5 and 6, on tcp.stream 0;
 /// krb5-kdc-clock-ahead's KRB_AP_ERR_SKEW on udp.stream 1, frame 11, and
-/// tcp.stream 2 and 3, frames 29 and 37), and one that names a stream has
-/// its frames on it.
+/// tcp.stream 2 and 3, frames 29 and 37; krb5-kinit-tcp-refused's SYN and
+/// RST, frames 1 and 2, on tcp.stream 0, and the AS-REQ after them, frame
+/// 3, on udp.stream 0), and one that names a stream has its frames on it.
 #[test]
 fn finding_transport_is_that_of_the_stream_named() {
     let mut mixed = Vec::new();
@@ -1588,28 +1589,66 @@ fn finding_transport_is_that_of_the_stream_named() {
         mixed,
         [
             "krb5-kinit-udp-only-kdc.pcap [0]",
-            "krb5-kdc-clock-ahead.pcap [2, 3]"
+            "krb5-kdc-clock-ahead.pcap [2, 3]",
+            "krb5-kinit-tcp-refused.pcap [0]"
         ]
     );
 }
 
-/// The text report of every sample fits 80 columns, as the README says:
-/// only a line that is one word longer than that (a principal, a path) may
-/// pass it, and the first line, which names the file.
+/// The text report of every sample and public capture fits 80 terminal
+/// columns (unicode-width: '↓' and '…' take one, a wide character two),
+/// as the README says: only a line that is one word longer than that (a
+/// principal, a path) may pass it, and the first line, which names the
+/// file. A count of bytes (mawk's length()) is not the measure: '↓' and
+/// '…' are three bytes each, so a full 80-column line of the timeline
+/// ending in '…' counts 82.
 #[test]
 fn text_report_fits_80_columns() {
+    use unicode_width::UnicodeWidthStr;
     let names = sample_names();
     assert!(names.len() > 50);
+    let mut captures: Vec<(String, String)> =
+        names.iter().map(|n| (n.clone(), sample(n))).collect();
+    if let Some(dir) = common::corpus_dir() {
+        for p in common::corpus_captures(&dir) {
+            let n = p
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned();
+            captures.push((n, p.to_string_lossy().into_owned()));
+        }
+    }
     let mut long = Vec::new();
-    for n in &names {
-        let out = stdout(&smbscope(&[&sample(n)]));
+    let mut widest = 0;
+    for (n, path) in &captures {
+        let mut args = vec![path.as_str()];
+        // The samples whose SMB is on another port, as their names say.
+        let port = n
+            .split("port")
+            .nth(1)
+            .map(|r| {
+                r.chars()
+                    .take_while(char::is_ascii_digit)
+                    .collect::<String>()
+            })
+            .filter(|p| p.len() >= 4);
+        if let Some(p) = &port {
+            args.extend(["--port", p]);
+        }
+        let out = stdout(&smbscope(&args));
         for line in out.lines().skip(1) {
             let one_word = !line.trim().contains(' ');
-            if line.chars().count() > 80 && !one_word {
+            if !one_word {
+                widest = widest.max(line.width());
+            }
+            if line.width() > 80 && !one_word {
                 long.push(format!("{n}: {line}"));
             }
         }
     }
+    // Some line is a full 80 columns: the measure sees the edge.
+    assert_eq!(widest, 80);
     assert!(
         long.is_empty(),
         "lines over 80 columns:\n{}",

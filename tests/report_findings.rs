@@ -591,8 +591,8 @@ const CASES: &[(&str, &str, &str, u64, &[u64])] = &[
         "krb5-kinit-tcp-refused.pcap",
         "kerberos.kdc_unreachable",
         "error",
-        0,
-        &[1, 2],
+        SEVERAL_STREAMS,
+        &[1, 2, 3],
     ),
     // curl's HTTP request to smbd's port 445 (frame 4), then a logon.
     (
@@ -1033,6 +1033,12 @@ fn tcp_to_the_kdc_refused_or_unanswered() {
         "{}",
         f[0].explanation
     );
+    // The UDP request the text names is evidence too: the JSON names the
+    // frames on both transports and the TCP stream, no single stream.
+    let v = serde_json::to_value(f[0]).unwrap();
+    assert_eq!(v["frames"], serde_json::json!([1, 2, 3]), "{v}");
+    assert_eq!(v["streams"], serde_json::json!([0]), "{v}");
+    assert!(v["stream"].is_null() && v["transport"].is_null(), "{v}");
     let next = &f[0].next_step;
     assert!(next.starts_with("Check the KDC address the client uses: 'kdc =' in the [realms] section of its krb5.conf for SAMPLES.SMBSCOPE.TEST, or, without one, the DNS SRV records _kerberos._udp.SAMPLES.SMBSCOPE.TEST and _kerberos._tcp.SAMPLES.SMBSCOPE.TEST"), "{next}");
     assert!(!next.contains("Make the KDC reachable over TCP"), "{next}");
@@ -1046,7 +1052,9 @@ fn tcp_to_the_kdc_refused_or_unanswered() {
     assert_eq!(t[0].end.reason, "capture_end");
     let f = with_code(&a, "kerberos.kdc_unreachable");
     assert_eq!(f.len(), 1, "{:?}", describe(&a.diagnosis.findings));
-    assert_eq!(f[0].frames, [1]);
+    // The SYN and the AS-REQ over UDP (frames 1 and 3 of the sample, 1 and
+    // 2 here).
+    assert_eq!(f[0].frames, [1, 2]);
     assert_eq!(
         f[0].title,
         "Nothing answered Kerberos at 127.0.0.7:88: neither the TCP connection nor the request over UDP got an answer"
@@ -1210,6 +1218,56 @@ fn anonymous_refusal_names_the_causes_the_capture_leaves() {
     assert!(f.explanation.contains("A server refuses them by policy. Encryption is not the reason: this server set up session 0x1c0010000049 (tcp.stream 0) without it; nor signing"), "{}", f.explanation);
     assert!(
         f.next_step.ends_with("(anonymous access restricted)."),
+        "{}",
+        f.next_step
+    );
+}
+
+/// A server reached over IPv6, named in a next step by its address: the
+/// Windows step needs the address's ipv6-literal.net name (a ':' may not
+/// stand in a UNC path: `\\::1\SHARE` is no path for net use), smbclient
+/// and mount.cifs the bare address (`//::1/SHARE`; both refuse
+/// `//[::1]/SHARE`, see src/diagnose/unc.rs). Two real captures over ::1:
+/// an anonymous logon refused (frame 11, STATUS_ACCESS_DENIED) and a
+/// TREE_CONNECT to `\\::1\nosuch` (smbclient //::1/nosuch) refused with
+/// STATUS_BAD_NETWORK_NAME; the server's address and the path are tshark's.
+#[test]
+fn ipv6_server_is_named_as_each_client_takes_it() {
+    let path = samples().join("anonymous-encryption-required-ipv6.pcap");
+    let t = common::tshark_text(
+        &path,
+        "smb2.nt_status == 0xc0000022",
+        &["frame.number", "ipv6.src"],
+    );
+    assert_eq!(t, "11\t::1\n");
+    let a = sample("anonymous-encryption-required-ipv6.pcap");
+    let f = with_code(&a, "logon.anonymous_refused")[0];
+    assert!(
+        f.next_step.contains(
+            "Windows: net use \\\\--1.ipv6-literal.net\\SHARE /user:FILESRV\\USER; \
+             Samba and Linux: smbclient //::1/SHARE -U USER -W FILESRV, \
+             mount -t cifs //::1/SHARE /mnt"
+        ),
+        "{}",
+        f.next_step
+    );
+
+    let path = samples().join("ntlm-ipv6-bad-share.pcap");
+    let t = common::tshark_text(
+        &path,
+        "smb2.cmd == 3 && (smb2.flags.response == 0 || smb2.nt_status != 0)",
+        &["frame.number", "ipv6.dst", "smb2.tree", "smb2.nt_status"],
+    );
+    assert_eq!(
+        t,
+        "12\t::1\t\\\\::1\\IPC$\t\n18\t::1\t\\\\::1\\nosuch\t\n19\t::1\t\t0xc00000cc\n"
+    );
+    let a = sample("ntlm-ipv6-bad-share.pcap");
+    let f = with_code(&a, "tree.not_found")[0];
+    assert_eq!(f.title, "Share not found: \\\\::1\\nosuch");
+    assert!(
+        f.next_step
+            .contains("(smbclient -L //::1 -U USER; net view \\\\--1.ipv6-literal.net)"),
         "{}",
         f.next_step
     );

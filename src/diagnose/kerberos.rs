@@ -834,9 +834,12 @@ fn kdc_unreachable(model: &Model, f: &KdcTcpFailure, out: &mut Sink) {
         ),
         None => (Severity::Error, " No Kerberos request of this client follows in the capture.".to_string()),
     };
+    // The evidence holds the next request the text names, and its answer.
     let frames = [f.syn_frame]
         .into_iter()
-        .chain(f.refused().then_some(f.end.frame));
+        .chain(f.refused().then_some(f.end.frame))
+        .chain(next_request.map(|y| y.request_frame))
+        .chain(next_request.and_then(|y| y.reply_frame));
     if out.repeat(
         "kerberos.kdc_unreachable",
         sev,
@@ -847,14 +850,20 @@ fn kdc_unreachable(model: &Model, f: &KdcTcpFailure, out: &mut Sink) {
     ) {
         return;
     }
+    let draft = Draft::new(sev, "kerberos.kdc_unreachable", title);
+    // The next request went over UDP (udp.stream) or on another TCP stream.
+    let draft = match next_request {
+        Some(y) if y.transport == "udp" => draft.udp_and_tcp([(f.stream, None)]),
+        Some(y) if y.stream != f.stream => draft.covers([(f.stream, None), (y.stream, None)]),
+        _ => draft.stream(f.stream),
+    };
     out.push(
-        Draft::new(sev, "kerberos.kdc_unreachable", title)
+        draft
             .explain(format!("The client opened a TCP connection to the KDC at {} (frame {}) to send a Kerberos request over TCP (RFC 4120 7.2.2), and {}.{then}{}", f.server, f.syn_frame, tcp_failure_words(f), if silent.is_some() { " Nothing answers Kerberos at that address over either transport: most likely no KDC is there (the client's configuration or DNS names a wrong address), or the KDC is not running." } else { "" }))
             .next(match silent {
                 Some(y) => nothing_answers_next(f, y),
                 None => format!("Make the KDC reachable over TCP: {}.", kdc_tcp_check(&f.server)),
             })
-            .stream(f.stream)
             .frames(frames)
             .done(),
     );

@@ -108,6 +108,7 @@ pub(crate) fn session(
         messages_after_setup: 0,
         signed_after_setup: 0,
         encrypted_after_setup: 0,
+        signed_regardless_after_setup: 0,
         compressed_after_setup: 0,
         first_unsigned_frame: None,
         set_up_frame: None,
@@ -1235,7 +1236,9 @@ fn kdc_unreachable_over_tcp_then_answered_over_udp_is_a_warning() {
     m.kdc.push(kdc("AS-REQ", 3, None));
     let d = diagnose(&m);
     let f = only(&d.findings, "kerberos.kdc_unreachable");
-    check(f, Severity::Warning, 9, &[1, 2]);
+    // The answered AS-REQ over UDP (frames 3 and 4) is evidence too.
+    check(f, Severity::Warning, SEVERAL, &[1, 2, 3, 4]);
+    assert!(f.udp_and_tcp && f.covers == [(9, None)], "{f:?}");
     assert!(
         f.explanation.contains("was answered (frame 4)"),
         "{}",

@@ -203,7 +203,11 @@ impl Builder {
     pub(super) fn smb1_signing(&mut self, ci: usize, m: &Message<'_>, x: &Smb1Message) {
         let oplock_break =
             x.command == Smb1Command::LOCKING_ANDX && !x.is_response && !m.from_client;
-        if x.uid == 0 || oplock_break {
+        // A reply the client sent is none of a session's either: the
+        // server sets SMB_FLAGS_REPLY on its responses ([MS-CIFS] 2.2.3.1),
+        // and sends no request but the oplock break.
+        let reply_from_client = x.is_response && m.from_client;
+        if x.uid == 0 || oplock_break || reply_from_client {
             return;
         }
         let p = if x.signed {
@@ -218,7 +222,9 @@ impl Builder {
             .get(&(m.stream, u64::from(x.uid)))
             .copied();
         match own.and_then(|i| self.model.sessions.get_mut(i)) {
-            Some(s) => s.note_after_setup(p, m.frame),
+            Some(s) => {
+                s.note_after_setup(p, m.frame);
+            }
             None => {
                 let setup = x.command == Smb1Command::SESSION_SETUP_ANDX;
                 let what = super::UnseenMessage::Smb1 { setup };
@@ -281,6 +287,7 @@ impl Builder {
             ts: m.ts,
             sid: u64::from(x.uid),
             tid: Some(u32::from(x.tid)),
+            signed: false,
             detail,
         };
         self.keep_pending(ci, key, p);
