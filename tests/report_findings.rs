@@ -189,6 +189,13 @@ const CASES: &[(&str, &str, &str, u64, &[u64])] = &[
         &[16, 19],
     ),
     (
+        "krb5-ap-bad-server-key-then-ntlm.pcap",
+        "kerberos.ap_modified",
+        "warning",
+        1,
+        &[18, 19],
+    ),
+    (
         "krb5-ap-skew.pcap",
         "kerberos.clock_skew",
         "warning",
@@ -1292,6 +1299,102 @@ fn bad_server_key_step_names_windows_and_samba() {
     ] {
         assert!(f.next_step.contains(want), "{want}: {}", f.next_step);
     }
+}
+
+/// A Kerberos logon the server refused, then the same user's NTLM logon on
+/// the same connection (krb5-ap-bad-server-key-then-ntlm, tshark: frames
+/// 4/6 the TGS exchange of alice@SAMPLES.SMBSCOPE.TEST for
+/// cifs/dc1.samples.smbscope.test; 18 the AP-REQ, 19 STATUS_LOGON_FAILURE;
+/// 22 NTLMSSP AUTHENTICATE SAMPLES\alice, 23 STATUS_SUCCESS, tcp.stream
+/// 1): the principal and the NTLM user name one account, so the refusal's
+/// finding tells the fallback, stays a warning with the Kerberos fix as
+/// its step, and says NTLM does not mend Kerberos. Before, the principal and the
+/// user name were compared apart: an error, the fallback unsaid.
+#[test]
+fn kerberos_refusal_tells_the_fallback_to_ntlm() {
+    let path = samples().join("krb5-ap-bad-server-key-then-ntlm.pcap");
+    let t = common::tshark_text(
+        &path,
+        "kerberos.msg_type == 13 || smb2.cmd == 1",
+        &[
+            "frame.number",
+            "tcp.stream",
+            "kerberos.CNameString",
+            "kerberos.crealm",
+            "kerberos.msg_type",
+            "ntlmssp.auth.domain",
+            "ntlmssp.auth.username",
+            "smb2.nt_status",
+        ],
+    );
+    let rows: Vec<Vec<&str>> = t.lines().map(|l| l.split('\t').collect()).collect();
+    let frame = |r: &[&str]| r[0].parse::<u64>().expect("frame number");
+    let tgs_rep = rows.iter().find(|r| r[4] == "13").expect("TGS-REP");
+    let principal = format!("{}@{}", tgs_rep[2], tgs_rep[3]);
+    // The refused AP-REQ's response and the NTLM logon's, after it.
+    let refused = rows
+        .iter()
+        .find(|r| r[7] == "0xc000006d")
+        .expect("a refused setup");
+    let auth = rows
+        .iter()
+        .find(|r| !r[6].is_empty())
+        .expect("AUTHENTICATE");
+    let (domain, user) = (auth[5], auth[6]);
+    let success = rows
+        .iter()
+        .find(|r| r[7] == "0x00000000" && frame(r) > frame(auth))
+        .expect("the NTLM logon's success");
+    assert_eq!(refused[1], success[1], "one connection");
+    assert!(
+        principal
+            .split('@')
+            .next()
+            .is_some_and(|n| n.eq_ignore_ascii_case(user)),
+        "{principal} vs {user}"
+    );
+    let a = sample("krb5-ap-bad-server-key-then-ntlm.pcap");
+    let s = a
+        .model
+        .sessions
+        .iter()
+        .find(|s| s.mechanism == Some("kerberos"))
+        .expect("the Kerberos session");
+    assert_eq!(s.client_principal.as_deref(), Some(principal.as_str()));
+    let f = with_code(&a, "kerberos.ap_modified");
+    assert_eq!(f.len(), 1, "{:?}", describe(&a.diagnosis.findings));
+    let f = f[0];
+    assert_eq!(f.severity, smbscope::diagnose::Severity::Warning);
+    assert!(
+        f.title.ends_with("; the client fell back to NTLM"),
+        "{}",
+        f.title
+    );
+    let told = format!(
+        "The same client then fell back to NTLM and got in: it logged on to the same server as {domain}\\{user} with NTLM at frame {} on tcp.stream {}",
+        success[0], success[1]
+    );
+    assert!(f.explanation.contains(&told), "{told}\n{}", f.explanation);
+    assert!(
+        f.explanation
+            .contains("The NTLM logon does not mend Kerberos"),
+        "{}",
+        f.explanation
+    );
+    assert!(
+        f.next_step.starts_with("The user got in with NTLM, but Kerberos to this server stays broken until this is fixed: Check which accounts hold the SPN"),
+        "{}",
+        f.next_step
+    );
+    // No other finding calls the refusal an error.
+    assert!(
+        a.diagnosis
+            .findings
+            .iter()
+            .all(|f| f.severity != smbscope::diagnose::Severity::Error),
+        "{:?}",
+        describe(&a.diagnosis.findings)
+    );
 }
 
 #[test]
