@@ -21,6 +21,10 @@
 #         after another user's logon, after ten wrong ones),
 #         slow (a TREE_CONNECT answered after 2 s: the share's 'root
 #         preexec' sleeps),
+#         krbfallback (an AP-REQ the server cannot decrypt, then the same
+#         user's NTLM logon on the same connection),
+#         smb1logoff (logons after a LOGOFF_ANDX against impacket's SMB1
+#         server, which answers it with UID 0),
 #         smb1 (SMB1 logons: NTLMSSP in SPNEGO, and without SPNEGO; with
 #         smb1dos: DOS-form errors, a file in use in both forms, too many
 #         open files, and the MS17-010 check, smb1plain: a password sent
@@ -768,6 +772,18 @@ group_ipv6() {
     wait_port '[::1]' 445
     capture ntlm-ipv6-success "ip6 host ::1 and tcp port 445" \
         smbc //FILESRV/share -I ::1 -U "alice%$PW_ALICE" -c 'ls; get hello.txt /dev/null'
+    # the server named by its address, as a user types it (smbclient and
+    # mount.cifs take //::1/share; both refuse //[::1]/share): a share that
+    # does not exist, so the TREE_CONNECT path is \\::1\nosuch
+    capture ntlm-ipv6-bad-share "ip6 host ::1 and tcp port 445" \
+        smbc //::1/nosuch -U "alice%$PW_ALICE" -c 'ls'
+    # an anonymous client refused because every session must be encrypted
+    # (as anonymous-encryption-required.pcap, over IPv6): the next step
+    # names the server by its IPv6 address
+    smbd_start "interfaces = $SMBD_IP/8 ::1/128" "server smb encrypt = required"
+    wait_port '[::1]' 445
+    capture anonymous-encryption-required-ipv6 "ip6 host ::1 and tcp port 445" \
+        smbc -U '%' -N -L //::1
     smbd_stop
 }
 
@@ -1355,6 +1371,25 @@ group_logoff() {
     smbd_stop
 }
 
+# ---------------------------------------------------------------- group smb1logoff
+# impacket's SMB1 server (smbserver.py without -smb2support) gives every
+# logon UID 10 and answers a LOGOFF_ANDX with UID 0 in its header: alice
+# logs on, lists and logs off three times on the same connection, the
+# second logon's request with the logged-off UID.
+group_smb1logoff() {
+    log "group smb1logoff: logons after a LOGOFF_ANDX against impacket's SMB1 server"
+    impacket_examples
+    mkdir -p "$T/impshare"
+    echo 'hello from impacket' >"$T/impshare/hello.txt"
+    spawn "$T/smbserver.log" $PY "$IMPACKET_EX/smbserver.py" \
+        -ip $IMP_IP -port 445 -username alice -password "$PW_ALICE" SHARE "$T/impshare"
+    local imp=$LAST_PID
+    wait_port $IMP_IP 445
+    capture smb1-impacket-server-logoff-relogon "host $IMP_IP" \
+        run $PY "$HELP/smb1_flows.py" logoff-relogon $IMP_IP alice "$PW_ALICE"
+    unspawn "$imp"
+}
+
 # ---------------------------------------------------------------- group slow
 # A slow TREE_CONNECT: the share's 'root preexec' command, which smbd runs
 # as root when a client connects to the share and before it answers the
@@ -1500,6 +1535,33 @@ group_retry() {
     capture ntlm-wrong-password-other-user-then-right "$H" wrong_other_user_then_right
     capture ntlm-ten-wrong-passwords-then-right "$H" guesses_then_right
     smbd_stop
+}
+
+# ---------------------------------------------------------------- group krbfallback
+# The server cannot decrypt the ticket (its keytab holds keys from a wrong
+# password, as in krb5-ap-bad-server-key): the server refuses the AP-REQ
+# and the client logs on again with NTLMSSP on the same connection, as
+# Windows falls back to NTLM when the SPN or the server's key is wrong.
+# smbclient --use-kerberos=desired does not do that (it falls back only
+# when it cannot get a ticket, krb5-fallback-ntlm; a refused AP-REQ ends it
+# with NT_STATUS_LOGON_FAILURE), so impacket_flows.py does, with the
+# service ticket MIT's kvno gets in the capture (its TGS exchange names the
+# client, alice@REALM).
+krb_bad_key_fallback() {
+    cp "$DCD/private/secrets.keytab" "$T/secrets.keytab.good"
+    cp "$T/bad.keytab" "$DCD/private/secrets.keytab"
+    run kvno cifs/$DC_FQDN
+    run env KRB5CCNAME="$T/krb5cc" $PY "$HELP/impacket_flows.py" kerberos-then-ntlm $DC_IP alice "$PW_ALICE" $DOMAIN $REALM $DC_FQDN
+    cp "$T/secrets.keytab.good" "$DCD/private/secrets.keytab"
+}
+group_krbfallback() {
+    log "group krbfallback: a refused AP-REQ, then NTLM on the same connection"
+    dc_start
+    make_bad_keytab
+    kinit_quiet alice
+    capture krb5-ap-bad-server-key-then-ntlm "host $DC_IP" krb_bad_key_fallback
+    kdestroy -q 2>/dev/null || true
+    dc_stop
 }
 
 # ================================================================ main

@@ -394,7 +394,7 @@ pub fn check(a: CheckArgs) -> u8 {
                 note!("{e}");
                 // A JUnit document all the same: `> report.xml` must not
                 // leave an empty file, which CI test reporters reject.
-                suites.push(check::junit::unreadable_suite(file, e));
+                suites.push(check::junit::unreadable_suite(file, &why(e)));
                 String::new()
             }
             (Judged::Read { results, .. }, CheckFormat::Junit) => {

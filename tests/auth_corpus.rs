@@ -180,17 +180,10 @@ fn tshark_tsv(
     if !out.status.success() {
         return None;
     }
-    let dir = std::env::temp_dir().join(format!(
-        "smbscope-auth-{}-{}",
-        std::process::id(),
-        path.file_name()?.to_string_lossy()
-    ));
-    std::fs::create_dir_all(&dir).ok()?;
+    let dir = common::ScratchDir::new(&format!("auth-{}", path.file_name()?.to_string_lossy()));
     let f = dir.join("fields.tsv");
     std::fs::write(&f, &out.stdout).ok()?;
-    let t = read_tsv(&f);
-    let _ = std::fs::remove_dir_all(&dir);
-    Some(t)
+    Some(read_tsv(&f))
 }
 
 /// The reference for a capture: its stored `<capture>.tshark.tsv` (public

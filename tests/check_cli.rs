@@ -265,18 +265,94 @@ fn expect_status_takes_kerberos_errors() {
     );
 }
 
+/// pcapattack-smb2-kerberos-rc4 (tshark): the AS-REQ of tcp.stream 1
+/// (frame 3) offers aes256, aes128, rc4-hmac and DES (kerberos.ENCTYPE 18,
+/// 17, 23, 24, -135, 3); the AS-REP (frame 5) has its ticket in
+/// aes256 and its encrypted part, the client's key, in rc4-hmac
+/// (kerberos.etype 18, 23). `--deny weak-enctype` fails there as the
+/// report's `posture.weak_enctype` does, naming the request and the reply;
+/// on tcp.stream 2 the TGS-REP (frame 9) carries an rc4-hmac ticket
+/// (kerberos.etype 23, 18), named as the reply, not as the request.
+#[test]
+fn deny_weak_enctype_names_a_weak_reply_key() {
+    let Some(dir) = common::corpus_dir() else {
+        return;
+    };
+    let f = dir.join("pcapattack-smb2-kerberos-rc4.pcapng");
+    let f = f.to_string_lossy();
+    let (code, out) = check(&[&f, "--stream", "1", "--deny", "weak-enctype"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.starts_with(
+            "FAIL deny weak-enctype: AS-REQ frame 3, AS-REP frame 5: reply encrypted with rc4-hmac\n"
+        ),
+        "{out}"
+    );
+    let (code, out) = check(&[&f, "--stream", "2", "--deny", "weak-enctype"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.starts_with(
+            "FAIL deny weak-enctype: TGS-REQ frame 7, TGS-REP frame 9: a rc4-hmac ticket\n"
+        ),
+        "{out}"
+    );
+    // Stream 3's exchange is all AES: the pass says what it judged.
+    let (code, out) = check(&[&f, "--stream", "3", "--deny", "weak-enctype"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.starts_with("PASS deny weak-enctype: none in 0 session(s), 0 connection(s), 1 Kerberos exchange(s) with a KDC\n"),
+        "{out}"
+    );
+}
+
 /// A capture that cannot be read still gives a JUnit document (an empty
-/// report.xml is rejected by CI test reporters), with exit 2.
+/// report.xml is rejected by CI test reporters), with exit 2. Its
+/// `<error>` says why as the JSON document's `error` does; the suite and
+/// the classname name the file.
 #[test]
 fn junit_on_an_unreadable_capture() {
     let (code, xml) = check(&["/nonexistent.pcap", "--deny", "smb1", "--format", "junit"]);
     assert_eq!(code, 2);
     assert!(xml.starts_with("<?xml"), "{xml}");
     assert!(
-        xml.contains("<testcase classname=\"smbscope.check\" name=\"capture\">\n      <error message=\"smbscope: /nonexistent.pcap: No such file or directory"),
+        xml.contains("<testsuite name=\"smbscope check /nonexistent.pcap\""),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("<testcase classname=\"smbscope.check./nonexistent_pcap\" name=\"capture\">\n      <error message=\"No such file or directory (os error 2)\""),
         "{xml}"
     );
     assert!(xml.contains("errors=\"1\""), "{xml}");
+    let (_, json) = check(&["/nonexistent.pcap", "--deny", "smb1", "--format", "jsonl"]);
+    assert!(
+        json.contains("\"error\":\"No such file or directory (os error 2)\""),
+        "{json}"
+    );
+}
+
+/// The same check on several captures is a testcase of each, told apart by
+/// its classname (`smbscope.check.` and the path, dots made underscores,
+/// so Jenkins' package stays `smbscope.check`): GitLab keys a testcase by
+/// suite, classname and name, Jenkins lists cases by classname and name.
+#[test]
+fn junit_testcases_of_several_captures_are_told_apart() {
+    let a = sample("ntlm-wrong-password.pcap");
+    let b = sample("ntlm-smb311.pcap");
+    let (code, xml) = check(&[&a, &b, "--deny", "ntlmv1", "--format", "junit"]);
+    assert_eq!(code, 0, "{xml}");
+    let classes: Vec<&str> = xml
+        .match_indices("classname=\"")
+        .filter_map(|(i, m)| xml[i + m.len()..].split('"').next())
+        .collect();
+    assert_eq!(
+        classes,
+        [
+            format!("smbscope.check.{}", a.replace('.', "_")),
+            format!("smbscope.check.{}", b.replace('.', "_"))
+        ],
+        "{xml}"
+    );
+    assert_eq!(xml.matches("name=\"deny ntlmv1\"").count(), 2, "{xml}");
 }
 
 /// ntlmv1-accepted-wrong-password: alice logs on (stream 0), bob's wrong
@@ -306,8 +382,7 @@ fn duplicates_and_empty_policies() {
     let f = sample("ntlmv1-accepted-wrong-password.pcap");
     let (_, xml) = check(&[&f, "--deny", "smb1", "--deny", "SMB1", "--format", "junit"]);
     assert_eq!(xml.matches("<testcase ").count(), 1, "{xml}");
-    let dir = std::env::temp_dir().join(format!("smbscope-checkcli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("dir");
+    let dir = common::ScratchDir::new("checkcli");
     let p = dir.join("empty.toml");
     std::fs::write(&p, "").expect("write");
     let o = smbscope(&["check", &f, "--policy", &p.to_string_lossy()]);
@@ -317,7 +392,6 @@ fn duplicates_and_empty_policies() {
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// One code in several spellings is one check, named as first given:
@@ -682,8 +756,7 @@ fn a_session_set_up_before_the_capture_is_judged_by_its_messages() {
 /// messages after its setup (15-22), as the whole capture shows.
 #[test]
 fn a_capture_cut_after_the_setup_is_judged_as_the_whole() {
-    let dir = std::env::temp_dir().join(format!("smbscope-checkcut-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("dir");
+    let dir = common::ScratchDir::new("checkcut");
     let cut = |src: &std::path::Path, name: &str, frames: &str| -> std::path::PathBuf {
         let out = dir.join(name);
         let ran = std::process::Command::new("editcap")
@@ -759,7 +832,6 @@ fn a_capture_cut_after_the_setup_is_judged_as_the_whole() {
         assert_eq!(code, 0, "{out}");
         assert!(out.contains("PASS require signing: 1 session(s), all signed or encrypted: session 0x2000 (stream 0, frames 1-8), its SESSION_SETUP not in the capture: 6 of 6 message(s) of it seen signed\n"), "{out}");
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// A password goes in clear only in SMB1 to a server that asks for it:
@@ -935,8 +1007,7 @@ fn json_on_unreadable_and_damaged_captures() {
         "{json}"
     );
     assert_eq!(v["checks"], serde_json::json!([]));
-    let dir = std::env::temp_dir().join(format!("smbscope-checkjson-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("dir");
+    let dir = common::ScratchDir::new("checkjson");
     let source = std::fs::read(sample("ntlm-wrong-password.pcap")).expect("sample");
     let cut = dir.join("cut.pcap");
     std::fs::write(&cut, &source[..source.len() - 10]).expect("write");
@@ -960,22 +1031,20 @@ fn json_on_unreadable_and_damaged_captures() {
         )),
         "{json}"
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// A damaged copy of a sample (ntlm-wrong-password cut 10 bytes before
 /// its end, inside its last record) and a text file, in a temporary
 /// directory that is removed when dropped.
 struct Broken {
-    dir: std::path::PathBuf,
+    _dir: common::ScratchDir,
     cut: String,
     text: String,
 }
 
 impl Broken {
     fn new(tag: &str) -> Broken {
-        let dir = std::env::temp_dir().join(format!("smbscope-check-{tag}-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("dir");
+        let dir = common::ScratchDir::new(&format!("check-{tag}"));
         let source = std::fs::read(sample("ntlm-wrong-password.pcap")).expect("sample");
         let cut = dir.join("cut.pcap");
         std::fs::write(&cut, &source[..source.len() - 10]).expect("write");
@@ -984,14 +1053,8 @@ impl Broken {
         Broken {
             cut: cut.to_string_lossy().into_owned(),
             text: text.to_string_lossy().into_owned(),
-            dir,
+            _dir: dir,
         }
-    }
-}
-
-impl Drop for Broken {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 
@@ -1135,4 +1198,292 @@ fn standard_input_among_captures() {
     );
     let (code, out) = run(&["-", &pass, "-", "--deny", "ntlmv1"]);
     assert_eq!((code, out.as_str()), (2, ""));
+}
+
+/// A scratch directory for captures cut with editcap, removed when dropped.
+struct Cuts(std::path::PathBuf);
+
+impl Cuts {
+    fn new(tag: &str) -> Cuts {
+        let dir = std::env::temp_dir().join(format!("smbscope-{tag}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        Cuts(dir)
+    }
+
+    /// `editcap [-r] SRC OUT FRAMES`: the frames kept (`keep`) or deleted.
+    fn cut(&self, src: &str, name: &str, frames: &str, keep: bool) -> String {
+        let out = self.0.join(name);
+        let mut c = std::process::Command::new("editcap");
+        if keep {
+            c.arg("-r");
+        }
+        let ran = c
+            .arg(src)
+            .arg(&out)
+            .arg(frames)
+            .status()
+            .expect("editcap (with tshark)");
+        assert!(ran.success());
+        out.to_string_lossy().into_owned()
+    }
+}
+
+impl Drop for Cuts {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// ntlm-smb311 cut after its TREE_CONNECT (editcap -r 1-13): alice's
+/// session is set up in the capture (frames 8-11) and its only messages
+/// after the setup are the TREE_CONNECT exchange (frames 12-13, tshark:
+/// smb2.cmd 3, smb2.flags.signature 1), which SMB 3.1.1 signs whether or not
+/// the session signs ([MS-SMB2] 3.2.4.1.1, 3.3.5.7; the whole capture's
+/// IOCTL at frame 14 is unsigned), and neither side required signing in
+/// NEGOTIATE (smb2.sec_mode.sign_required 0): `deny unsigned` and `require
+/// signing` cannot tell, as for a session set up before the capture; they
+/// passed before.
+#[test]
+fn a_session_whose_only_messages_are_311_tree_connects_cannot_tell() {
+    let cuts = Cuts::new("check311");
+    let f = cuts.cut(&sample("ntlm-smb311.pcap"), "tc.pcap", "1-13", true);
+    let p = std::path::Path::new(&f);
+    // With its SessionId: the first SESSION_SETUP response and the second
+    // request, unsigned; the final response, signed (3.3.5.5.3); the
+    // TREE_CONNECT request and response, signed.
+    let cmds = common::tshark_text(
+        p,
+        "smb2.sesid == 0x111ee4a3",
+        &["smb2.cmd", "smb2.flags.signature"],
+    );
+    assert_eq!(cmds, "1\t0\n1\t0\n1\t1\n3\t1\n3\t1\n");
+    let modes = common::tshark_text(p, "smb2.cmd == 0", &["smb2.sec_mode.sign_required"]);
+    assert_eq!(modes, "0\n0\n");
+    let (code, out) = check(&[&f, "--deny", "unsigned", "--require", "signing"]);
+    assert_eq!(code, 1, "{out}");
+    let why = "cannot tell: session 0x111ee4a3 (stream 0, frames 8-11) SAMPLES\\alice: 2 of 2 message(s) after its setup signed, but only TREE_CONNECT or SESSION_SETUP ones, which SMB 3.x signs also in a session that signs nothing else ([MS-SMB2] 3.3.5.7, 3.3.5.5.3)";
+    assert_eq!(
+        out.lines().take(2).collect::<Vec<_>>(),
+        [
+            format!("FAIL deny unsigned: {why}"),
+            format!("FAIL require signing: {why}")
+        ],
+        "{out}"
+    );
+    // With the unsigned IOCTL after it (1-17), a failure as before.
+    let f = cuts.cut(&sample("ntlm-smb311.pcap"), "ioctl.pcap", "1-17", true);
+    let (_, out) = check(&[&f, "--deny", "unsigned"]);
+    assert!(out.starts_with("FAIL deny unsigned: session 0x111ee4a3 (stream 0, frames 8-11) SAMPLES\\alice neither signed nor encrypted: 2 of 6 message(s) after its setup signed; the first unsigned: frame 14\n"), "{out}");
+}
+
+/// zeek-smb2-fscontrol-port139's only SMB2 message (frame 4) is no message
+/// of a session: tshark shows a SET_INFO *response* (smb2.flags.response 1,
+/// Flags 0xff, its SMB2 header's StructureSize 319 where [MS-SMB2] 2.2.1
+/// says 64) sent by the side that opened the connection to port 139, the
+/// client. [MS-SMB2] 2.2.1.1: SMB2_FLAGS_SERVER_TO_REDIR "MUST NOT be set
+/// on requests sent from the client to the server", so it is neither a
+/// request nor the server's answer; its signing flag and SessionId (bytes
+/// of an ASN.1 token) show nothing of any session. It used to make a
+/// session whose SESSION_SETUP the capture lacks, all of whose messages
+/// were signed, so `deny unsigned` and `require signing` passed on it; now
+/// the capture shows no session: the denies pass on none (as on a capture
+/// with a NEGOTIATE alone), `require signing` has nothing to check.
+#[test]
+fn a_response_the_client_sent_is_no_session_message() {
+    let Some(dir) = common::corpus_dir() else {
+        return;
+    };
+    let f = dir.join("zeek-smb2-fscontrol-port139.pcap");
+    let t = common::tshark_text(
+        &f,
+        "smb2",
+        &[
+            "frame.number",
+            "tcp.stream",
+            "tcp.dstport",
+            "smb2.flags.response",
+            "smb2.flags.signature",
+            "smb2.header_len",
+        ],
+    );
+    assert_eq!(t, "4\t0\t139\t1\t1\t319\n");
+    let syn = common::tshark_text(
+        &f,
+        "tcp.flags.syn == 1 && tcp.flags.ack == 0",
+        &["tcp.dstport"],
+    );
+    assert_eq!(syn, "139\n");
+    let (code, out) = check(&[
+        f.to_str().expect("path"),
+        "--deny",
+        "unsigned",
+        "--deny",
+        "guest",
+        "--require",
+        "signing",
+    ]);
+    assert_eq!(code, 1, "{out}");
+    assert_eq!(
+        out.lines().collect::<Vec<_>>(),
+        [
+            "PASS deny unsigned: none in 0 session(s), 1 connection(s)",
+            "PASS deny guest: none in 0 session(s), 1 connection(s)",
+            "FAIL require signing: nothing to check: no session was set up (0 tried)",
+            "3 check(s), 2 passed, 1 failed",
+        ],
+        "{out}"
+    );
+}
+
+/// A session whose SESSION_SETUP the capture lacks is shown not to be a
+/// guest or anonymous one when the server answered a signed request of it
+/// without an error (other than TREE_CONNECT and SESSION_SETUP): the server
+/// verified the signature with the session's key ([MS-SMB2] 3.3.5.2.4),
+/// which neither has; not to be a guest one when the server sent it a
+/// TRANSFORM (3.2.4.1.8). zeek-smb2-compound-midstream: frame 1 a signed
+/// compound request (smb2.cmd 5,16,6), frame 2 its responses, signed,
+/// STATUS_SUCCESS. sv-smb3-encrypted-midstream: frame 2 a TRANSFORM from
+/// port 445 with 0x48009400003d; its requests are TRANSFORMs too, so
+/// anonymous cannot tell. zeek-smb2-readwrite-midstream signs nothing:
+/// cannot tell. impacket-logoff-refused with bob's connection start and
+/// setup deleted (editcap 16-26): his CREATE, frame 41 of the whole (30 of
+/// the cut), signed, answered STATUS_SUCCESS at 42 (31).
+#[test]
+fn a_pre_capture_session_with_a_key_is_not_guest_nor_anonymous() {
+    let cuts = Cuts::new("checkkey");
+    let f = cuts.cut(
+        &sample("impacket-logoff-refused.pcap"),
+        "bob.pcap",
+        "16-26",
+        false,
+    );
+    let p = std::path::Path::new(&f);
+    let t = common::tshark_text(
+        p,
+        "frame.number == 30 || frame.number == 31",
+        &[
+            "tcp.stream",
+            "smb2.cmd",
+            "smb2.flags.response",
+            "smb2.flags.signature",
+            "smb2.sesid",
+            "smb2.nt_status",
+        ],
+    );
+    assert_eq!(
+        t,
+        "1\t5\t0\t1\t0x000000004d1dd375\t\n1\t5\t1\t1\t0x000000004d1dd375\t0x00000000\n"
+    );
+    let (code, out) = check(&[&f, "--deny", "guest", "--deny", "anonymous"]);
+    assert_eq!(code, 0, "{out}");
+    let pre = "nor in 1 session(s) whose SESSION_SETUP the capture lacks: session 0x4d1dd375 (stream 1, frames 16-33), its SESSION_SETUP not in the capture: the server answered its signed request of frame 30 without an error (frame 31), having verified the signature with the session's key ([MS-SMB2] 3.3.5.2.4), which";
+    assert!(out.starts_with(&format!("PASS deny guest: none in 1 session(s), 2 connection(s), {pre} a guest session does not have\nPASS deny anonymous: none in 1 session(s), 2 connection(s), {pre} an anonymous session does not have\n")), "{out}");
+
+    let Some(dir) = common::corpus_dir() else {
+        return;
+    };
+    let run = |name: &str| {
+        let f = dir.join(name);
+        let (code, out) = check(&[
+            f.to_str().expect("path"),
+            "--deny",
+            "guest",
+            "--deny",
+            "anonymous",
+        ]);
+        (code, out.lines().map(str::to_string).collect::<Vec<_>>())
+    };
+    let f = dir.join("zeek-smb2-compound-midstream.pcap");
+    let t = common::tshark_text(
+        &f,
+        "frame.number <= 2",
+        &[
+            "tcp.srcport",
+            "smb2.cmd",
+            "smb2.flags.signature",
+            "smb2.nt_status",
+        ],
+    );
+    assert_eq!(
+        t,
+        "55770\t5,16,6\t1,1,1\t\n445\t5,16,6\t1,1,1\t0x00000000,0x00000000,0x00000000\n"
+    );
+    let (code, out) = run("zeek-smb2-compound-midstream.pcap");
+    assert_eq!(code, 0, "{out:?}");
+    assert!(out[0].ends_with(": the server answered its signed request of frame 1 without an error (frame 2), having verified the signature with the session's key ([MS-SMB2] 3.3.5.2.4), which a guest session does not have"), "{out:?}");
+
+    let f = dir.join("sv-smb3-encrypted-midstream.pcap");
+    let t = common::tshark_text(
+        &f,
+        "frame.number == 2",
+        &["tcp.srcport", "smb2.header.transform.flags", "smb2.sesid"],
+    );
+    assert_eq!(t, "445\t0x0001\t0x000048009400003d\n");
+    let (code, out) = run("sv-smb3-encrypted-midstream.pcap");
+    assert_eq!(code, 1, "{out:?}");
+    assert_eq!(out[0], "PASS deny guest: none in 0 session(s), 1 connection(s), nor in 1 session(s) whose SESSION_SETUP the capture lacks: session 0x48009400003d (stream 0, frames 1-46), its SESSION_SETUP not in the capture: the server sent it a TRANSFORM (frame 2), encrypted with the session's key, which a guest session does not have ([MS-SMB2] 3.2.4.1.8)");
+    assert_eq!(out[1], "FAIL deny anonymous: cannot tell: session 0x48009400003d (stream 0, frames 1-46), its SESSION_SETUP not in the capture: no request of it signed (other than a TREE_CONNECT or SESSION_SETUP) and answered without an error, so whether it is an anonymous session is not known");
+
+    let (code, out) = run("zeek-smb2-readwrite-midstream.pcap");
+    assert_eq!(code, 1, "{out:?}");
+    assert_eq!(out[0], "FAIL deny guest: cannot tell: session 0x3c231cc0 (stream 0, frames 1-56), its SESSION_SETUP not in the capture: no request of it signed (other than a TREE_CONNECT or SESSION_SETUP) and answered without an error, and no TRANSFORM from the server, so whether it is a guest session is not known");
+}
+
+/// `--user` and a session whose SESSION_SETUP the capture lacks: whose it
+/// is, is not known, so its connection is kept and every check of
+/// sessions cannot tell on it. impacket-logoff-refused (alice on stream 0,
+/// bob on stream 1, both signing) with bob's connection start and setup
+/// deleted (editcap 16-26): `--user alice` used to drop stream 1 and pass
+/// `deny unsigned` on alice alone; `--user bob` had nothing to check. The
+/// whole capture shows bob's logon, so `--user alice` passes there.
+#[test]
+fn user_cannot_tell_on_a_session_whose_setup_is_missing() {
+    let cuts = Cuts::new("checkuser");
+    let whole = sample("impacket-logoff-refused.pcap");
+    let f = cuts.cut(&whole, "bob.pcap", "16-26", false);
+    let users = common::tshark_text(
+        std::path::Path::new(&f),
+        "ntlmssp.auth.username",
+        &["tcp.stream", "ntlmssp.auth.username"],
+    );
+    assert_eq!(users, "0\talice\n");
+    let lacks = "cannot tell: stream 1: 3 server message(s) of a session whose SESSION_SETUP the capture lacks (the first: frame 17)";
+    for user in ["alice", "bob"] {
+        let (code, out) = check(&[
+            &f,
+            "--user",
+            user,
+            "--deny",
+            "unsigned",
+            "--require",
+            "signing",
+            "--deny",
+            "guest",
+        ]);
+        assert_eq!(code, 1, "{out}");
+        assert_eq!(
+            out.lines().collect::<Vec<_>>(),
+            [
+                format!("FAIL deny unsigned: {lacks}"),
+                format!("FAIL deny guest: {lacks}"),
+                format!("FAIL require signing: {lacks}"),
+                "3 check(s), 0 passed, 3 failed".to_string(),
+            ],
+            "{user}: {out}"
+        );
+    }
+    let (code, out) = check(&[
+        &whole,
+        "--user",
+        "alice",
+        "--deny",
+        "unsigned",
+        "--require",
+        "signing",
+    ]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.starts_with("PASS deny unsigned: none in 1 session(s), 1 connection(s)\n"),
+        "{out}"
+    );
 }

@@ -19,12 +19,8 @@ fn sample(name: &str) -> PathBuf {
         .join(name)
 }
 
-fn tmp(name: &str, bytes: &[u8]) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("smbscope-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let p = dir.join(name);
-    std::fs::write(&p, bytes).unwrap();
-    p
+fn tmp(name: &str, bytes: &[u8]) -> common::ScratchFile {
+    common::ScratchFile::new("cli", name, bytes)
 }
 
 /// `smbscope messages PATH` (text), which must exit 0, and the first line
@@ -151,7 +147,7 @@ fn json_is_one_document() {
 #[test]
 fn not_a_capture_exits_2_and_names_the_file() {
     let p = tmp("hello.txt", b"hello, world\n");
-    let out = bin().arg("messages").arg(&p).output().unwrap();
+    let out = bin().arg("messages").arg(p.path()).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(
@@ -164,7 +160,7 @@ fn not_a_capture_exits_2_and_names_the_file() {
     ] {
         let out = bin()
             .arg("messages")
-            .arg(tmp(name, bytes))
+            .arg(tmp(name, bytes).path())
             .output()
             .unwrap();
         assert_eq!(out.status.code(), Some(2));
@@ -224,7 +220,7 @@ fn a_cut_or_invalid_file_header_exits_2_and_says_so() {
             "the pcapng section header block is invalid: its trailing length 160 differs from its length 164",
         ),
     ] {
-        let out = bin().arg("messages").arg(tmp(name, bytes)).output().unwrap();
+        let out = bin().arg("messages").arg(tmp(name, bytes).path()).output().unwrap();
         let err = String::from_utf8(out.stderr).unwrap();
         assert_eq!(out.status.code(), Some(2), "{name}: {err}");
         assert!(err.contains(&format!("{name}: {says}")), "{err}");
@@ -232,7 +228,7 @@ fn a_cut_or_invalid_file_header_exits_2_and_says_so() {
     }
     let out = bin()
         .arg("messages")
-        .arg(tmp("head170.pcapng", &ng[..170]))
+        .arg(tmp("head170.pcapng", &ng[..170]).path())
         .output()
         .unwrap();
     let err = String::from_utf8(out.stderr).unwrap();
@@ -248,7 +244,7 @@ fn truncated_capture_reports_what_came_before_and_exits_3() {
     let cut = cut_capture("cut.pcap");
     let out = bin()
         .args(["messages", "--format", "jsonl"])
-        .arg(&cut)
+        .arg(cut.path())
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(3));
@@ -272,7 +268,7 @@ fn closed_pipe() -> std::io::PipeWriter {
 /// The copy of ntlm-wrong-password.pcap without its last 30 bytes: the
 /// last record is cut, written as `name` (a name of its own per test: the
 /// tests run at the same time).
-fn cut_capture(name: &str) -> PathBuf {
+fn cut_capture(name: &str) -> common::ScratchFile {
     let whole = std::fs::read(sample("ntlm-wrong-password.pcap")).unwrap();
     tmp(name, &whole[..whole.len() - 30])
 }
@@ -285,7 +281,7 @@ fn a_closed_standard_error_changes_no_exit_code() {
     for args in [&["messages"][..], &["report"], &["check", "--deny", "smb1"]] {
         let out = bin()
             .args(args)
-            .arg(&cut)
+            .arg(cut.path())
             .stdout(Stdio::null())
             .stderr(closed_pipe())
             .output()
@@ -312,7 +308,8 @@ fn with_reader_gone(args: &[&str], file: &Path) -> (Option<i32>, String) {
 #[test]
 fn check_keeps_its_verdict_when_the_reader_of_its_output_has_gone() {
     let wrong = sample("ntlm-wrong-password.pcap");
-    let cut = cut_capture("cut-check.pcap");
+    let cut_file = cut_capture("cut-check.pcap");
+    let cut = cut_file.to_path_buf();
     for (args, file, code) in [
         (&["check", "--expect-success"][..], &wrong, 1),
         (
@@ -434,7 +431,7 @@ fn corrupt_record_length_names_offset_and_frame() {
     // the first record's caplen, at 24 + 8
     bytes[32..36].copy_from_slice(&0x4000_0000u32.to_le_bytes());
     let p = tmp("corrupt.pcap", &bytes);
-    let out = bin().arg("messages").arg(&p).output().unwrap();
+    let out = bin().arg("messages").arg(p.path()).output().unwrap();
     assert_eq!(out.status.code(), Some(3));
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.contains("corrupt record at byte 24 (frame 1)"), "{err}");
@@ -443,7 +440,7 @@ fn corrupt_record_length_names_offset_and_frame() {
     bytes[16..20].copy_from_slice(&u32::MAX.to_le_bytes());
     bytes[32..36].copy_from_slice(&0x7FFF_FF00u32.to_le_bytes());
     let p = tmp("corrupt-no-snaplen.pcap", &bytes);
-    let out = bin().arg("messages").arg(&p).output().unwrap();
+    let out = bin().arg("messages").arg(p.path()).output().unwrap();
     assert_eq!(out.status.code(), Some(3));
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(
@@ -502,8 +499,8 @@ fn standard_input_streams_messages_as_they_arrive() {
 /// stream too: lines go out as messages arrive, not in 64 KiB blocks.
 #[test]
 fn a_fifo_path_streams_messages_as_they_arrive() {
-    let fifo = std::env::temp_dir().join(format!("smbscope-fifo-{}", std::process::id()));
-    let _ = std::fs::remove_file(&fifo);
+    let dir = scratch_dir("fifo");
+    let fifo = dir.join("fifo");
     let made = Command::new("mkfifo").arg(&fifo).status();
     if !made.is_ok_and(|s| s.success()) {
         eprintln!("note: mkfifo is not available; FIFO streaming not tested");
@@ -519,7 +516,6 @@ fn a_fifo_path_streams_messages_as_they_arrive() {
                 .unwrap(),
         )
     });
-    let _ = std::fs::remove_file(&fifo);
 }
 
 #[test]
@@ -948,7 +944,7 @@ fn a_header_cut_inside_its_signature_is_still_read() {
         }
         let out = bin()
             .args(["check", "--expect-status", "STATUS_LOGON_FAILURE"])
-            .arg(&cut)
+            .arg(cut.path())
             .output()
             .unwrap();
         assert_eq!(out.status.code(), Some(0), "snaplen {snaplen}");
@@ -1015,7 +1011,7 @@ fn a_transform_header_cut_by_the_snaplen_gives_the_fields_it_kept() {
                 }
             }
         }
-        let out = bin().arg("messages").arg(&cut).output().unwrap();
+        let out = bin().arg("messages").arg(cut.path()).output().unwrap();
         assert_eq!(out.status.code(), Some(0));
         let text = String::from_utf8(out.stdout).unwrap();
         let lines: Vec<_> = text
@@ -1083,7 +1079,7 @@ fn a_netbios_session_request_cut_by_the_snaplen_gives_the_names_it_kept() {
         assert!(line.contains(said), "snaplen {snaplen}: {line}");
         let out = bin()
             .args(["report", "--format", "json"])
-            .arg(&cut)
+            .arg(cut.path())
             .output()
             .unwrap();
         let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -1200,7 +1196,7 @@ fn netbios_responses_cut_by_the_snaplen_give_the_fields_they_kept() {
             let command = m["command"].as_str().unwrap().to_string();
             let (_, line) = messages_text_line(&cut, &command);
             assert!(line.contains(said), "{name} cut to {snaplen}: {line}");
-            let out = bin().arg("report").arg(&cut).output().unwrap();
+            let out = bin().arg("report").arg(cut.path()).output().unwrap();
             // lines wrapped at 80 columns, joined again
             let text = String::from_utf8(out.stdout).unwrap();
             let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -1214,7 +1210,7 @@ fn netbios_responses_cut_by_the_snaplen_give_the_fields_they_kept() {
             );
             let out = bin()
                 .args(["report", "--format", "json"])
-                .arg(&cut)
+                .arg(cut.path())
                 .output()
                 .unwrap();
             let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -1351,10 +1347,8 @@ fn messages_text_smb1_commands_fit_the_command_column() {
 }
 
 /// A directory of this test run's own under the system's temporary one.
-fn scratch_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("smbscope-cli-{name}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+fn scratch_dir(name: &str) -> common::ScratchDir {
+    common::ScratchDir::new(&format!("cli-{name}"))
 }
 
 /// What `smbscope messages PATH` says on standard error about a file that
@@ -1444,7 +1438,6 @@ fn gzip_files_are_read_and_network_monitor_files_named_with_what_to_do() {
         assert!(ran.is_ok_and(|s| s.success()));
         assert!(keys(messages_out(&back, "jsonl")) == want, "{format}");
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Files compressed by zstd and lz4 are read as they are, as tshark 4.2
@@ -1551,7 +1544,6 @@ fn compressed_zip_and_snoop_files_are_named_with_what_to_do() {
         frames(&jsonl_of(&std::fs::read(&back).unwrap())),
         frames(&want)
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// The captures of samples/ and, when present, of the corpus.

@@ -33,10 +33,8 @@ fn corpus(name: &str) -> Option<PathBuf> {
     }
 }
 
-fn scratch_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("smbscope-gz-{name}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+fn scratch_dir(name: &str) -> common::ScratchDir {
+    common::ScratchDir::new(&format!("gz-{name}"))
 }
 
 fn gzip(level: &str, bytes: &[u8]) -> Vec<u8> {
@@ -187,7 +185,6 @@ fn compressed_captures_give_the_messages_of_the_captures_they_hold() {
             pair.same(&["messages", "--format", "jsonl"]);
         }
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// A gzip file of several members (RFC 1952 2.2: "a series of members"),
@@ -220,7 +217,80 @@ fn a_file_of_several_members_or_frames_is_one_capture() {
             Some(0)
         );
     }
-    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// LZ4 files as `lz4 -d` (1.9.4) reads them, each checked against its
+/// output (the capture, byte for byte), give the capture's messages: `lz4
+/// -l` files concatenated (lz4io.c takes a legacy block size over
+/// LZ4_COMPRESSBOUND(8 MiB) for the next frame's magic number), a legacy
+/// frame before a frame of the frame format and one after it; and
+/// skippable frames (LZ4 Frame Format, "Skippable Frames": magic 0x184D2A50
+/// to 0x184D2A5F, little-endian, a 4-byte little-endian Frame Size, that
+/// many bytes of User Data) before, between and after the frames. No tool
+/// writes skippable frames, so they are built here by the format's words
+/// around the `lz4` tool's frames: a container, not what the decoder is
+/// tested on; one of 100000 bytes first, past the reader's first 16 bytes.
+#[test]
+fn lz4_legacy_frames_concatenated_and_skippable_frames_are_read_as_lz4_reads_them() {
+    let dir = scratch_dir("lz4-frames");
+    let name = "ntlm-pcapng-two-interfaces.pcapng";
+    let raw = std::fs::read(sample(name)).unwrap();
+    let (a, rest) = raw.split_at(raw.len() / 3);
+    let (b, c) = rest.split_at(rest.len() / 2);
+    let legacy = |piece: &[u8]| compress("lz4", &["-q", "-l", "-c"], piece);
+    let frame = |piece: &[u8]| compress("lz4", &["-q", "-c"], piece);
+    let skippable = |magic: u32, size: usize| -> Vec<u8> {
+        let mut f = magic.to_le_bytes().to_vec();
+        f.extend((size as u32).to_le_bytes());
+        f.extend((0..size).map(|i| (i % 251) as u8));
+        f
+    };
+    let files: [(&str, Vec<u8>); 5] = [
+        (
+            "legacy-legacy-legacy",
+            [legacy(a), legacy(b), legacy(c)].concat(),
+        ),
+        (
+            "legacy-frame-legacy",
+            [legacy(a), frame(b), legacy(c)].concat(),
+        ),
+        ("frame-legacy", [frame(a), legacy(rest)].concat()),
+        (
+            "skippable-frames",
+            [
+                skippable(0x184D_2A50, 5),
+                frame(a),
+                skippable(0x184D_2A5F, 0),
+                skippable(0x184D_2A57, 300),
+                frame(b),
+                frame(c),
+                skippable(0x184D_2A50, 9),
+            ]
+            .concat(),
+        ),
+        (
+            "skippable-legacy",
+            [
+                skippable(0x184D_2A5A, 100_000),
+                legacy(a),
+                skippable(0x184D_2A51, 7),
+                legacy(rest),
+            ]
+            .concat(),
+        ),
+    ];
+    let whole = bin().args(args_jsonl()).arg(sample(name)).output().unwrap();
+    assert_eq!(whole.status.code(), Some(0));
+    for (what, bytes) in &files {
+        let path = dir.join(format!("{what}.lz4"));
+        std::fs::write(&path, bytes).unwrap();
+        let lz4 = Command::new("lz4").arg("-dc").arg(&path).output().unwrap();
+        assert!(lz4.status.success() && lz4.stdout == raw, "lz4 -dc {what}");
+        let out = bin().args(args_jsonl()).arg(&path).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{what}: {err}");
+        assert!(out.stdout == whole.stdout, "{what}");
+    }
 }
 
 /// `smbscope FILE` (the report, text and JSON) and `smbscope check FILE`
@@ -255,7 +325,6 @@ fn report_and_check_read_compressed_files() {
             "junit",
         ]);
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// A gzip stream on standard input is decompressed too, and standard input
@@ -299,7 +368,6 @@ fn compressed_standard_input_is_read_as_the_capture() {
         "redirected from a file"
     );
     assert!(String::from_utf8_lossy(&by_path.stdout).contains("response_frame"));
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// The offset and frame of "... at byte N of the decompressed capture
@@ -394,7 +462,6 @@ fn a_cut_compressed_file_reports_what_came_before_and_exits_3() {
             );
         }
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// An LZ4 frame file cut exactly after its first block (4 MiB of the
@@ -441,7 +508,6 @@ fn an_lz4_file_cut_between_blocks_is_cut_short() {
         err.contains("the lz4 data ends early, at byte 4194304 "),
         "{err}"
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Corrupt deflate data: a capture split in two, each piece compressed by
@@ -527,7 +593,84 @@ fn corrupt_gzip_data_is_named_and_what_came_before_is_reported() {
         assert!(matches!(out.status.code(), Some(2 | 3)), "byte {at}: {err}");
         assert!(err.contains("smbscope: -: "), "{err}");
     }
-    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A gzip file followed by bytes that start no gzip member: "junk" (what
+/// `printf junk >> x.pcap.gz` leaves), and the zeros `dd conv=sync` pads it
+/// with to whole 10240-byte blocks (as tar and tape drives pad). gzip 1.12
+/// decompresses both whole, warning of the junk ("decompression OK,
+/// trailing garbage ignored", exit 2) and ignoring zeros to the end
+/// silently (exit 0); tshark 4.0.17 reads every frame, then calls the file
+/// damaged (exit 2). smbscope reads the capture whole (the messages of the
+/// plain capture, byte for byte), then names the bytes it did not read by
+/// their offset in the compressed file, where the gzip data ends: damage,
+/// exit 3, as for any; `check` gives it as its `damage`, with no frame cut
+/// (`frame` null) and the end of the decompressed capture as `byte_offset`.
+#[test]
+fn a_gzip_file_with_trailing_bytes_is_read_whole_and_the_bytes_named() {
+    let dir = scratch_dir("trailing");
+    let raw = std::fs::read(sample("krb5-success.pcap")).unwrap();
+    let gz = gzip("-6", &raw);
+    let mut junk = gz.clone();
+    junk.extend_from_slice(b"junk");
+    let dd = ["bs=10240", "conv=sync", "iflag=fullblock", "status=none"];
+    let padded = common::filter("dd", &dd, &gz);
+    assert_eq!(padded.len(), gz.len().div_ceil(10240) * 10240);
+    assert!(padded.len() > gz.len() + 8 && padded[..gz.len()] == gz[..]);
+    let whole = bin()
+        .args(args_jsonl())
+        .arg(sample("krb5-success.pcap"))
+        .output()
+        .unwrap();
+    assert_eq!(whole.status.code(), Some(0));
+    // From a pipe, live: a request's line comes before its response.
+    let piped = run_stdin(&args_jsonl(), &raw);
+    for (name, bytes, gzip_exit, starts) in [
+        ("junk", &junk, 2, "6a756e6b)"),
+        (
+            "padded",
+            &padded,
+            0,
+            "0000000000000000: zeros, as dd or a tape drive pads a file)",
+        ),
+    ] {
+        let path = dir.join(format!("{name}.pcap.gz"));
+        std::fs::write(&path, bytes).unwrap();
+        let gunzip = Command::new("gzip").arg("-dc").arg(&path).output().unwrap();
+        assert_eq!(gunzip.status.code(), Some(gzip_exit), "gzip -dc {name}");
+        assert!(gunzip.stdout == raw, "gzip -dc {name}");
+        let out = bin().args(args_jsonl()).arg(&path).output().unwrap();
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(out.status.code(), Some(3), "{err}");
+        assert!(
+            out.stdout == whole.stdout,
+            "{name}: the messages of the whole capture"
+        );
+        let says = format!(
+            "{name}.pcap.gz: the gzip data ends at byte {} of the compressed file, and what \
+             follows is not gzip (it starts with {starts}: the capture it holds was read \
+             whole (78 frames, to byte {} of the decompressed capture); the bytes after it \
+             were not read (gzip -d ignores them too)",
+            gz.len(),
+            raw.len()
+        );
+        assert!(err.contains(&says), "{err}");
+        let out = run_stdin(&args_jsonl(), bytes);
+        assert_eq!(out.status.code(), Some(3));
+        assert!(out.stdout == piped.stdout);
+        let check = bin()
+            .args(["check", "--expect-success", "--format", "json"])
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert_eq!(check.status.code(), Some(3));
+        let v: serde_json::Value = serde_json::from_slice(&check.stdout).unwrap();
+        assert_eq!(v["verdict"], "pass_damaged", "{v}");
+        assert_eq!(v["damage"]["byte_offset"], raw.len() as u64, "{v}");
+        assert!(v["damage"]["frame"].is_null(), "{v}");
+        let message = v["damage"]["message"].as_str().unwrap();
+        assert!(says.ends_with(message), "{message}");
+    }
 }
 
 /// zstd and lz4 files whose content checksum (RFC 8878 3.1.1, the last 4
@@ -585,7 +728,6 @@ fn corrupt_zstd_and_lz4_data_is_named_and_what_came_before_is_reported() {
             }
         }
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// A zstd file made with a window over 16 MiB (`zstd --long=25`; from 2^28
@@ -654,5 +796,4 @@ fn a_gzip_file_that_holds_no_capture_says_so() {
         let says = says.replace("the file is", "the input is");
         assert!(err.contains(&format!("smbscope: -: {says}")), "{err}");
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -389,8 +389,7 @@ fn tshark_fields(cap: &Path) -> Option<String> {
 #[test]
 fn headers_cut_by_the_snaplen_agree_with_tshark() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
-    let dir = std::env::temp_dir().join(format!("smbscope-snaplen-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
+    let dir = common::ScratchDir::new("snaplen");
     // Ethernet (the SMB2 header at byte 70 of a frame), Linux cooked v2
     // with nanoseconds (76), and encrypted messages (the 52-byte transform
     // header at 70).
@@ -435,7 +434,6 @@ fn headers_cut_by_the_snaplen_agree_with_tshark() {
             all.extend(compare(&label, &ours(&cut), &theirs, &mut extra));
         }
     }
-    let _ = std::fs::remove_dir_all(&dir);
     eprintln!("{compared} messages of cut captures compared");
     // The samples hold 6, 30 and 38 messages, every one whole in the
     // copies that keep 48 bytes of each SMB2 header (12 of the snaplens for
@@ -920,8 +918,7 @@ fn netbios_session_packets_agree_with_tshark() {
 #[test]
 fn netbios_packets_cut_by_the_snaplen_agree_with_tshark() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
-    let dir = std::env::temp_dir().join(format!("smbscope-nbss-cut-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
+    let dir = common::ScratchDir::new("nbss-cut");
     let samples = [
         "ntlm-port139-netbios.pcap",
         "nbss-negative-response-keepalive.pcap",
@@ -961,7 +958,6 @@ fn netbios_packets_cut_by_the_snaplen_agree_with_tshark() {
             }
         }
     }
-    let _ = std::fs::remove_dir_all(&dir);
     eprintln!("{compared} cut NetBIOS session packets compared, {fields} fields");
     assert!(compared >= 40, "{compared}");
     assert!(problems.is_empty(), "{}", problems.join("\n"));

@@ -505,8 +505,7 @@ fn findings_past_the_kept_ones_are_counted() {
             })
         })
         .collect();
-    let dir = std::env::temp_dir().join(format!("smbscope-counts-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
+    let dir = common::ScratchDir::new("counts");
     let cap = dir.join("wrong-password-1100.pcap");
     std::fs::write(&cap, pcap_build::classic_pcap_every(&copies, 1000)).expect("capture");
     let cap = cap.to_str().expect("path");
@@ -560,7 +559,6 @@ fn findings_past_the_kept_ones_are_counted() {
             .is_some_and(|l| l.ends_with("; and 1099 other error finding(s)")),
         "{out}"
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Past the 4,096 Kerberos exchanges kept, the rest are counted: the JSON
@@ -574,8 +572,7 @@ fn kerberos_exchanges_past_the_kept_ones_are_counted() {
     let frames = pcap_build::frames_of(&sample_bytes);
     assert_eq!(frames.len(), 3);
     let copies = vec![frames[2].clone(); 4100];
-    let dir = std::env::temp_dir().join(format!("smbscope-kdc-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
+    let dir = common::ScratchDir::new("kdc");
     let cap = dir.join("as-req-4100.pcap");
     std::fs::write(&cap, pcap_build::classic_pcap(&copies)).expect("capture");
     let cap = cap.to_str().expect("path");
@@ -603,7 +600,6 @@ fn kerberos_exchanges_past_the_kept_ones_are_counted() {
         "{}",
         &text[..text.len().min(600)]
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -1150,12 +1146,8 @@ fn check_bad_usage_exits_2() {
     );
 }
 
-fn policy_file(name: &str, text: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("smbscope-check-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("tmp");
-    let p = dir.join(name);
-    std::fs::write(&p, text).expect("write policy");
-    p
+fn policy_file(name: &str, text: &str) -> common::ScratchFile {
+    common::ScratchFile::new("check", name, text.as_bytes())
 }
 
 #[test]
@@ -1285,8 +1277,7 @@ fn check_on_a_damaged_capture() {
     // The first 1000 bytes of a capture: a truncated record.
     let src = std::fs::read(sample("ntlm-wrong-password.pcap")).expect("sample");
     let cut = &src[..src.len().min(1000)];
-    let dir = std::env::temp_dir().join(format!("smbscope-damaged-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("tmp");
+    let dir = common::ScratchDir::new("damaged");
     let p = dir.join("cut.pcap");
     std::fs::write(&p, cut).expect("write");
     let p = p.to_string_lossy().into_owned();
@@ -1535,8 +1526,9 @@ fn grouped_finding_names_its_streams_and_sessions() {
 /// krb5-kinit-udp-only-kdc's AS-REQ and KRB_ERR_RESPONSE_TOO_BIG, frames 3
 /// and 4, on udp.stream 1, its SYN and RST, frames 5 and 6, on tcp.stream 0;
 /// krb5-kdc-clock-ahead's KRB_AP_ERR_SKEW on udp.stream 1, frame 11, and
-/// tcp.stream 2 and 3, frames 29 and 37), and one that names a stream has
-/// its frames on it.
+/// tcp.stream 2 and 3, frames 29 and 37; krb5-kinit-tcp-refused's SYN and
+/// RST, frames 1 and 2, on tcp.stream 0, and the AS-REQ after them, frame
+/// 3, on udp.stream 0), and one that names a stream has its frames on it.
 #[test]
 fn finding_transport_is_that_of_the_stream_named() {
     let mut mixed = Vec::new();
@@ -1588,28 +1580,66 @@ fn finding_transport_is_that_of_the_stream_named() {
         mixed,
         [
             "krb5-kinit-udp-only-kdc.pcap [0]",
-            "krb5-kdc-clock-ahead.pcap [2, 3]"
+            "krb5-kdc-clock-ahead.pcap [2, 3]",
+            "krb5-kinit-tcp-refused.pcap [0]"
         ]
     );
 }
 
-/// The text report of every sample fits 80 columns, as the README says:
-/// only a line that is one word longer than that (a principal, a path) may
-/// pass it, and the first line, which names the file.
+/// The text report of every sample and public capture fits 80 terminal
+/// columns (unicode-width: '↓' and '…' take one, a wide character two),
+/// as the README says: only a line that is one word longer than that (a
+/// principal, a path) may pass it, and the first line, which names the
+/// file. A count of bytes (mawk's length()) is not the measure: '↓' and
+/// '…' are three bytes each, so a full 80-column line of the timeline
+/// ending in '…' counts 82.
 #[test]
 fn text_report_fits_80_columns() {
+    use unicode_width::UnicodeWidthStr;
     let names = sample_names();
     assert!(names.len() > 50);
+    let mut captures: Vec<(String, String)> =
+        names.iter().map(|n| (n.clone(), sample(n))).collect();
+    if let Some(dir) = common::corpus_dir() {
+        for p in common::corpus_captures(&dir) {
+            let n = p
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned();
+            captures.push((n, p.to_string_lossy().into_owned()));
+        }
+    }
     let mut long = Vec::new();
-    for n in &names {
-        let out = stdout(&smbscope(&[&sample(n)]));
+    let mut widest = 0;
+    for (n, path) in &captures {
+        let mut args = vec![path.as_str()];
+        // The samples whose SMB is on another port, as their names say.
+        let port = n
+            .split("port")
+            .nth(1)
+            .map(|r| {
+                r.chars()
+                    .take_while(char::is_ascii_digit)
+                    .collect::<String>()
+            })
+            .filter(|p| p.len() >= 4);
+        if let Some(p) = &port {
+            args.extend(["--port", p]);
+        }
+        let out = stdout(&smbscope(&args));
         for line in out.lines().skip(1) {
             let one_word = !line.trim().contains(' ');
-            if line.chars().count() > 80 && !one_word {
+            if !one_word {
+                widest = widest.max(line.width());
+            }
+            if line.width() > 80 && !one_word {
                 long.push(format!("{n}: {line}"));
             }
         }
     }
+    // Some line is a full 80 columns: the measure sees the edge.
+    assert_eq!(widest, 80);
     assert!(
         long.is_empty(),
         "lines over 80 columns:\n{}",
@@ -1704,8 +1734,7 @@ fn unanswered_kdc_request_has_its_kerberos_line() {
 #[test]
 fn unanswered_kdc_request_over_tcp_follows_the_stream_filter() {
     let bytes = std::fs::read(sample("krb5-success.pcap")).expect("sample");
-    let dir = std::env::temp_dir().join(format!("smbscope-kdc-cut-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
+    let dir = common::ScratchDir::new("kdc-cut");
     let cap = dir.join("krb5-success-36.pcap");
     std::fs::write(&cap, first_records(&bytes, 36)).expect("capture");
     let cap = cap.to_str().expect("path");
@@ -1755,7 +1784,6 @@ fn unanswered_kdc_request_over_tcp_follows_the_stream_filter() {
         assert_eq!(got, frames, "{args:?}");
         assert_eq!(kerberos_of_lines(&jsonl(cap, args)), doc, "{args:?}");
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Every capture of samples/ and the corpus: the `kerberos` lines of JSON

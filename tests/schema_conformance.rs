@@ -313,8 +313,7 @@ fn check_json_conforms() {
         let errors = schemas.validate("check.schema.json", &v);
         assert!(errors.is_empty(), "{}: {errors:?}", cap.display());
     }
-    let dir = std::env::temp_dir().join(format!("smbscope-schema-check-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
+    let dir = common::ScratchDir::new("schema-check");
     let source = std::fs::read(root().join("samples/ntlm-wrong-password.pcap")).expect("sample");
     let cut = dir.join("cut.pcap");
     std::fs::write(&cut, &source[..source.len() - 10]).expect("written");
@@ -323,7 +322,6 @@ fn check_json_conforms() {
     let docs = check_documents(&[cut, text], &[]);
     assert!(docs[0]["damage"]["frame"].as_u64().is_some(), "{}", docs[0]);
     assert_eq!(docs[1]["verdict"], "error", "{}", docs[1]);
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// What a capture cut by the snaplen writes of its NetBIOS session packets
@@ -333,8 +331,7 @@ fn check_json_conforms() {
 /// says which bytes each snaplen keeps).
 #[test]
 fn netbios_packets_cut_by_the_snaplen_conform() {
-    let dir = std::env::temp_dir().join(format!("smbscope-schema-nbss-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
+    let dir = common::ScratchDir::new("schema-nbss");
     let mut caps = Vec::new();
     for name in [
         "ntlm-port139-netbios.pcap",
@@ -359,7 +356,6 @@ fn netbios_packets_cut_by_the_snaplen_conform() {
     );
     let events = "report-events.schema.json";
     check_files("report", "jsonl", Shape::Lines, events, &caps);
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// The schemas' roots accept what the specific definitions above accept: a

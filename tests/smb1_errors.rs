@@ -377,8 +377,7 @@ fn smb1_errors_past_the_cap_are_counted() {
         frames.push(pcap_build::tcp_frame(445, false, s, c, 0x18, &rsp));
         s += rsp.len() as u32;
     }
-    let dir = std::env::temp_dir().join(format!("smbscope-smb1-errors-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
+    let dir = common::ScratchDir::new("smb1-errors");
     let p = dir.join("denied.pcap");
     std::fs::write(&p, pcap_build::classic_pcap(&frames)).expect("writes");
     let v: Value = serde_json::from_slice(&report(&p, "json")).expect("json");
@@ -401,7 +400,6 @@ fn smb1_errors_past_the_cap_are_counted() {
     assert_eq!(events.len(), usize::from(N));
     assert_eq!(&events[..64], &errors[..]);
     assert_eq!(events[69]["frame"], 140);
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Writes `messages` (client's and server's, in order) as one TCP
@@ -418,12 +416,10 @@ fn connection_of(name: &str, messages: &[(bool, Vec<u8>)]) -> Value {
             s += m.len() as u32;
         }
     }
-    let dir = std::env::temp_dir().join(format!("smbscope-smb1-{name}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
+    let dir = common::ScratchDir::new(&format!("smb1-{name}"));
     let p = dir.join(format!("{name}.pcap"));
     std::fs::write(&p, pcap_build::classic_pcap(&frames)).expect("writes");
     let v: Value = serde_json::from_slice(&report(&p, "json")).expect("json");
-    let _ = std::fs::remove_dir_all(&dir);
     v["connections"][0].clone()
 }
 

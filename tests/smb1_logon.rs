@@ -41,8 +41,32 @@ const FIELDS: &[(&str, &str)] = &[
 /// strings to 16 bits from the SMB header's start, so f0 is the pad and
 /// NativeOS is the UTF-16 unit ff 00 (U+00FF); tshark 4.0 gives the single
 /// byte 0xff.
-const KNOWN: &[(&str, u64, &str)] =
-    &[("sv-smb21-kerberos-many-sessions.pcap", 186, "smb.native_os")];
+///
+/// smb1-impacket-server-logoff-relogon 13, 25 and 37: impacket's SMB1
+/// server writes the TREE_CONNECT_ANDX response's NativeFileSystem, "NTFS"
+/// in UTF-16, right after the OEM Service at the odd offset 47 from the
+/// SMB header, without the pad byte [MS-CIFS] 2.2.3.1 puts before a
+/// Unicode string there. Both read the same 8 bytes from the aligned
+/// offset 48 (tshark's smb.native_fs_raw: 0054004600530000), U+5400
+/// U+4600 U+5300 in UTF-16LE; tshark 4.0 shows them as "???".
+const KNOWN: &[(&str, u64, &str)] = &[
+    ("sv-smb21-kerberos-many-sessions.pcap", 186, "smb.native_os"),
+    (
+        "smb1-impacket-server-logoff-relogon.pcap",
+        13,
+        "smb.native_fs",
+    ),
+    (
+        "smb1-impacket-server-logoff-relogon.pcap",
+        25,
+        "smb.native_fs",
+    ),
+    (
+        "smb1-impacket-server-logoff-relogon.pcap",
+        37,
+        "smb.native_fs",
+    ),
+];
 
 fn captures() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -98,10 +122,16 @@ fn theirs(path: &Path) -> Option<BTreeMap<u64, BTreeMap<String, String>>> {
             .collect();
         // tshark repeats the tree's path (smb.path, generated from the TID)
         // under the header of later messages: a request's own Path is the
-        // last, and a response has none of its own.
+        // last, and a response, or a request without a TREE_CONNECT_ANDX,
+        // has none of its own (impacket's SMB1 client keeps the TID of a
+        // disconnected tree in its next SESSION_SETUP_ANDX's header, which
+        // tshark then names: smb1-impacket-server-logoff-relogon frame 20).
         let response = row.get("smb.flags.response").map(String::as_str) == Some("1");
+        let tree = row
+            .get("smb.cmd")
+            .is_some_and(|c| c.split('|').any(|c| c == "0x75"));
         if let Some(p) = row.remove("smb.path") {
-            if !response {
+            if !response && tree {
                 let own = p.rsplit('|').next().unwrap_or("").to_string();
                 row.insert("smb.path".into(), own);
             }
@@ -590,8 +620,7 @@ fn smb1_uids_and_tids_are_per_connection() {
 #[test]
 fn smb1_logon_cut_in_its_account_names_nobody() {
     let whole = std::fs::read(sample("smb1-no-spnego-wrong-password.pcap")).unwrap();
-    let dir = std::env::temp_dir().join(format!("smbscope-smb1-cut-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = common::ScratchDir::new("smb1-cut");
     for snaplen in [150, 182, 186] {
         let p = dir.join(format!("cut{snaplen}.pcap"));
         std::fs::write(&p, pcap_build::snapped(&whole, snaplen)).unwrap();
@@ -602,7 +631,6 @@ fn smb1_logon_cut_in_its_account_names_nobody() {
     }
     let s = sessions(&report(&sample("smb1-no-spnego-wrong-password.pcap")));
     assert_eq!(s[0].3, "bob");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// A SESSION_SETUP_ANDX with a TREE_CONNECT_ANDX chained to it is one
@@ -623,8 +651,7 @@ fn a_chained_request_unanswered_counts_once() {
         at += 16 + len;
         n += 1;
     }
-    let dir = std::env::temp_dir().join(format!("smbscope-chain-cut-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
+    let dir = common::ScratchDir::new("chain-cut");
     let p = dir.join("cut.pcap");
     std::fs::write(&p, &cut).expect("writes");
     if let Ok(out) = std::process::Command::new("tshark")
@@ -647,5 +674,92 @@ fn a_chained_request_unanswered_counts_once() {
     };
     assert_eq!(unanswered(&report(&p)), (Some(1), Some(8)));
     assert_eq!(unanswered(&report(&path)), (Some(0), None));
-    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A LOGOFF_ANDX answered with UID 0 in the response's header ends the
+/// session of its request's UID ([MS-CIFS] 2.2.4.54.1, 3.3.5.44; paired by
+/// PID and MID, 2.2.1.6.2), and a logon after it with the same UID, even
+/// one whose request names the logged-off UID, is a session of its own.
+/// smb1-impacket-server-logoff-relogon: impacket's SMB1 server gives each
+/// of the three logons of one connection UID 10 and answers each
+/// LOGOFF_ANDX with UID 0; the second logon's first request carries UID 10
+/// (tshark, below). Before, the logoffs were missed and the second logon
+/// was a re-authentication of the first session (19 messages after it).
+/// Each session's messages after setup are the SMB1 messages with its UID
+/// from its set-up response to its LOGOFF_ANDX response, counted here from
+/// tshark.
+#[test]
+fn smb1_logoff_answered_with_uid_0_ends_the_requests_session() {
+    let path = sample("smb1-impacket-server-logoff-relogon.pcap");
+    let t = common::tshark_text(
+        &path,
+        "smb",
+        &[
+            "frame.number",
+            "smb.cmd",
+            "smb.flags.response",
+            "smb.uid",
+            "smb.response_to",
+            "smb.nt_status",
+        ],
+    );
+    let rows: Vec<Vec<u64>> = t
+        .lines()
+        .map(|l| {
+            l.split('\t')
+                .map(|f| {
+                    let f = f.split(',').next().unwrap_or(f);
+                    match f.strip_prefix("0x") {
+                        Some(h) => u64::from_str_radix(h, 16).expect("hex"),
+                        None => f.parse().unwrap_or(u64::MAX),
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    let uid_of = |frame: u64| rows.iter().find(|r| r[0] == frame).map(|r| r[3]);
+    // (request UID, response frame) of each LOGOFF_ANDX answered with success.
+    let logoffs: Vec<(u64, u64)> = rows
+        .iter()
+        .filter(|r| r[1] == 0x74 && r[2] == 1 && r[5] == 0)
+        .map(|r| (uid_of(r[4]).expect("its request"), r[0]))
+        .collect();
+    let answered_with_0 = rows
+        .iter()
+        .filter(|r| r[1] == 0x74 && r[2] == 1 && r[3] == 0)
+        .count();
+    assert_eq!(
+        answered_with_0, 3,
+        "tshark: LOGOFF_ANDX responses with UID 0"
+    );
+    // The session-setup responses that succeeded, and the first request
+    // of each logon (the request after the previous logon's end).
+    let set_up: Vec<u64> = rows
+        .iter()
+        .filter(|r| r[1] == 0x73 && r[2] == 1 && r[5] == 0)
+        .map(|r| r[0])
+        .collect();
+    assert_eq!(set_up.len(), 3);
+    assert_eq!(logoffs.len(), 3);
+    let second_first_request = rows
+        .iter()
+        .find(|r| r[1] == 0x73 && r[2] == 0 && r[0] > logoffs[0].1)
+        .expect("the second logon");
+    assert_eq!(second_first_request[3], 10, "it names the logged-off UID");
+    let v = report(&path);
+    let ours = v["sessions"].as_array().expect("sessions");
+    assert_eq!(ours.len(), 3, "{ours:?}");
+    for ((s, &(uid, logoff)), &setup) in ours.iter().zip(&logoffs).zip(&set_up) {
+        assert_eq!(s["session_id"], format!("{uid:#x}"));
+        assert_eq!(s["outcome"], "success");
+        assert_eq!(s["reauthentications"], 0);
+        assert_eq!(s["last_setup_frame"], setup);
+        assert_eq!(s["logoff_frame"], logoff);
+        let between = rows
+            .iter()
+            .filter(|r| r[0] > setup && r[0] <= logoff && r[3] == uid)
+            .count();
+        assert_eq!(s["messages_after_setup"], between as u64, "{s}");
+    }
+    assert_eq!(ours[1]["first_frame"], second_first_request[0]);
 }

@@ -19,6 +19,7 @@ use smbscope::net::{self, Packet};
 use smbscope::pipeline::{self, Event, Options};
 use smbscope::tcp::{Ctx, EndReason, FlowInfo, Gap, Limits, Reassembler, StreamSink};
 
+mod common;
 mod pcap_build;
 
 /// What a frame is at the TCP layer: (tcp.stream, the flags FIN..URG,
@@ -192,8 +193,7 @@ fn compare(label: &str, cap: &Path, theirs: &[Row], problems: &mut Vec<String>) 
 
 #[test]
 fn tcp_headers_cut_by_the_snaplen_agree_with_tshark() {
-    let dir = std::env::temp_dir().join(format!("smbscope-tcpcut-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
+    let dir = common::ScratchDir::new("tcpcut");
     let mut jobs = Vec::new();
     for (cap, starts) in captures() {
         let source = std::fs::read(&cap).expect("capture");
@@ -243,7 +243,6 @@ fn tcp_headers_cut_by_the_snaplen_agree_with_tshark() {
         let b = run(right);
         [a.join().expect("no panic"), b]
     });
-    let _ = std::fs::remove_dir_all(&dir);
     let (mut problems, mut frames) = (Vec::new(), 0);
     for r in results {
         let Some((p, n)) = r else {

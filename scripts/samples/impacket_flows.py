@@ -40,6 +40,13 @@ impacket could not send by itself except where said below.
       logged-off session (the script puts that SessionId back, as
       stale-session does) is sent; last, USER logs in again with SessionId
       0 and lists the share. Prints the SessionIds the server gave.
+  kerberos-then-ntlm USER PASSWORD DOMAIN REALM SERVER_NAME
+      One connection (SMB 2.1, so nothing is encrypted): USER logs in with
+      Kerberos, with the service ticket for cifs/SERVER_NAME from the MIT
+      ccache KRB5CCNAME names (impacket's own TGS-REQ is refused by Samba
+      4.17's KDC, see impacket-client-krb5-dc-inapp-cksum); when the server
+      refuses it, USER logs in again on the same connection with NTLMSSP
+      (DOMAIN), as Windows falls back to NTLM, and lists the share "share".
 """
 import struct
 import sys
@@ -184,6 +191,22 @@ def refused_logoff(user, password, user2, password2):
     sb.close_session()
 
 
+def kerberos_then_ntlm(user, password, domain, realm, server_name):
+    c = SMBConnection(server_name, ip, preferredDialect=SMB2_DIALECT_21)
+    s = c._SMBConnection
+    try:
+        c.kerberosLogin(user, '', realm, useCache=True)
+        print('Kerberos login succeeded')
+    except Exception as e:  # the server's answer is the point
+        print('Kerberos login:', e)
+        s._Session['SessionID'] = 0
+        c.login(user, password, domain)
+        print('NTLM login succeeded')
+    c.listPath('share', '*')
+    c.logoff()
+    s.close_session()
+
+
 if mode == 'negotiate-no-context':
     negotiate_no_context()
 elif mode == 'ntlm-probe':
@@ -194,5 +217,7 @@ elif mode == 'refused-logoff':
     refused_logoff(sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6])
 elif mode == 'logoff-relogon':
     logoff_relogon(sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6])
+elif mode == 'kerberos-then-ntlm':
+    kerberos_then_ntlm(sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6], sys.argv[7])
 else:
     sys.exit(__doc__)

@@ -86,6 +86,16 @@ structures and sent by its SMB class.
       hello.txt on the new TID (NT_CREATE_ANDX), reads it (READ_ANDX),
       closes it and disconnects the tree; then it logs off. Prints the
       answer's status, UID and TID, and what the chain's response holds.
+  logoff-relogon USER PASSWORD
+      One connection, impacket's SMB1 client as it is (NT LM 0.12,
+      extended security, NTLMSSP): USER logs on, lists the share "SHARE"
+      and logs off (LOGOFF_ANDX), three times on the same connection. The
+      second logon's SESSION_SETUP_ANDX keeps the logged-off UID in its
+      header (the script puts it back after impacket's logoff cleared it,
+      as a client that does not forget it would send it); the third has UID
+      0. Against impacket's own SMB1 server (smbserver.py without
+      -smb2support), which gives every logon UID 10 and answers a
+      LOGOFF_ANDX with UID 0 in its header. Prints each answer's UID.
 """
 import os
 import struct
@@ -539,6 +549,25 @@ def chained_tree_connect(user, password, share):
     s.close_session()
 
 
+def logoff_relogon(user, password):
+    s = smb.SMB(ip, ip)
+    old = 0
+    for uid in (0, None, 0):
+        s.set_uid(old if uid is None else uid)
+        s.login(user, password)
+        print('SESSION_SETUP_ANDX UID %d' % s.get_uid())
+        s.list_path('SHARE', '*')
+        p = smb.NewSMBPacket()
+        cmd = smb.SMBCommand(smb.SMB.SMB_COM_LOGOFF_ANDX)
+        cmd['Parameters'] = smb.SMBLogOffAndX()
+        p.addCommand(cmd)
+        s.sendSMB(p)
+        r = s.recvSMB()
+        print('LOGOFF_ANDX UID %d: %s, answered with UID %d' % (s.get_uid(), status_of(r), r['Uid']))
+        old = s.get_uid()
+    s.close_session()
+
+
 if mode == 'plaintext-logon':
     plaintext_logon(sys.argv[3], sys.argv[4])
 elif mode == 'dos-logon':
@@ -553,5 +582,7 @@ elif mode == 'files':
     files(sys.argv[3], sys.argv[4])
 elif mode == 'chained-tree-connect':
     chained_tree_connect(sys.argv[3], sys.argv[4], sys.argv[5])
+elif mode == 'logoff-relogon':
+    logoff_relogon(sys.argv[3], sys.argv[4])
 else:
     sys.exit('unknown mode ' + mode)

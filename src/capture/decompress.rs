@@ -3,11 +3,14 @@
 //! file (the LZ4 Frame Format) decompressed on the way into the capture
 //! reader, a piece at a time. Several gzip members, zstd frames or LZ4
 //! frames one after another (`cat a.gz b.gz`, pigz, pzstd) are one stream.
+//! Bytes after the last gzip member that start no other ("trailing
+//! garbage", which `gzip -d` ignores) end the stream and are kept as
+//! [`Trailing`], for the capture reader to report.
 
 use std::fmt;
-use std::io::{self, BufReader, Chain, Cursor, Read};
+use std::io::{self, BufRead, BufReader, Chain, Cursor, Read};
 
-use flate2::read::MultiGzDecoder;
+use flate2::bufread::GzDecoder;
 use lz4_flex::frame::FrameDecoder;
 
 use super::Compressor;
@@ -30,11 +33,32 @@ type Replayed<R> = Chain<Cursor<Vec<u8>>, Marked<R>>;
 /// decompressed.
 pub(super) enum Source<R: Read> {
     Plain(R),
-    Gzip(Box<MultiGzDecoder<Replayed<R>>>),
+    Gzip(Box<Gzip<Replayed<R>>>),
     Zstd(Box<zstd::stream::read::Decoder<'static, BufReader<Replayed<R>>>>),
     Lz4(Box<Lz4<Replayed<R>>>),
     /// Only while the input moves from one to another.
     Moving,
+}
+
+/// The compressors whose output the capture reader decompresses: of the
+/// [`Compressor`]s known by their magic number, those that are not only
+/// named and refused (xz, bzip2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Decompressor {
+    Gzip,
+    Zstd,
+    Lz4,
+}
+
+impl Decompressor {
+    /// The compressor it reads, as errors name it.
+    pub(super) fn compressor(self) -> Compressor {
+        match self {
+            Decompressor::Gzip => Compressor::Gzip,
+            Decompressor::Zstd => Compressor::Zstd,
+            Decompressor::Lz4 => Compressor::Lz4,
+        }
+    }
 }
 
 /// Why a compressed input gave no more bytes.
@@ -58,13 +82,13 @@ pub enum Fault {
 const ZSTD_WINDOW_TOO_LARGE: &str = "Frame requires too much memory for decoding";
 
 impl<R: Read> Source<R> {
-    /// The compressor that reads a file whose first bytes are `head`, when
+    /// The decompressor of a file whose first bytes are `head`, when
     /// smbscope reads its output.
-    pub(super) fn compressor_of(head: &[u8]) -> Option<Compressor> {
-        match super::OtherFormat::of(head) {
-            Some(super::OtherFormat::Compressed(
-                c @ (Compressor::Gzip | Compressor::Zstd | Compressor::Lz4),
-            )) => Some(c),
+    pub(super) fn decompressor_of(head: &[u8]) -> Option<Decompressor> {
+        match super::OtherFormat::of(head)? {
+            super::OtherFormat::Compressed(Compressor::Gzip) => Some(Decompressor::Gzip),
+            super::OtherFormat::Compressed(Compressor::Zstd) => Some(Decompressor::Zstd),
+            super::OtherFormat::Compressed(Compressor::Lz4) => Some(Decompressor::Lz4),
             _ => None,
         }
     }
@@ -72,31 +96,30 @@ impl<R: Read> Source<R> {
     /// The plain input turned into its decompressed bytes, `head` (the bytes
     /// already read from it) first; anything else stays as it is. Fails
     /// when the decompressor cannot be set up (zstd's context).
-    pub(super) fn decompress(&mut self, c: Compressor, head: Vec<u8>) -> io::Result<()> {
+    pub(super) fn decompress(&mut self, kind: Decompressor, head: Vec<u8>) -> io::Result<()> {
         let Source::Plain(raw) = std::mem::replace(self, Source::Moving) else {
             return Ok(());
         };
-        let legacy_lz4 = head.starts_with(&LZ4_LEGACY_MAGIC);
         let input = Cursor::new(head).chain(Marked(raw));
-        *self = match c {
-            Compressor::Gzip => Source::Gzip(Box::new(MultiGzDecoder::new(input))),
-            Compressor::Zstd => {
+        *self = match kind {
+            Decompressor::Gzip => Source::Gzip(Box::new(Gzip::new(input))),
+            Decompressor::Zstd => {
                 let mut d = zstd::stream::read::Decoder::new(input)?;
                 d.window_log_max(ZSTD_WINDOW_LOG_MAX)?;
                 Source::Zstd(Box::new(d))
             }
-            Compressor::Lz4 => Source::Lz4(Box::new(Lz4 {
-                d: FrameDecoder::new(Counted {
-                    inner: input,
-                    bytes: 0,
-                }),
-                open: false,
-                legacy: legacy_lz4,
-            })),
-            // Not read (compressor_of does not give them): left as it was.
-            Compressor::Xz | Compressor::Bzip2 => Source::Plain(input.into_inner().1 .0),
+            Decompressor::Lz4 => Source::Lz4(Box::new(Lz4::new(input))),
         };
         Ok(())
+    }
+
+    /// The bytes after the compressed data that the decompressor left,
+    /// once it came to them.
+    pub(super) fn trailing(&self) -> Option<Trailing> {
+        match self {
+            Source::Gzip(g) => g.trailing,
+            _ => None,
+        }
     }
 
     /// What an error of [`Read::read`] on a decompressed input means.
@@ -126,59 +149,388 @@ impl<R: Read> Read for Source<R> {
     }
 }
 
-/// The legacy LZ4 frame's magic number, 0x184C2102 little-endian (`lz4 -l`).
-const LZ4_LEGACY_MAGIC: [u8; 4] = [0x02, 0x21, 0x4c, 0x18];
+/// How much of a gzip file's input is read at a time: what flate2's
+/// MultiGzDecoder reads through.
+const GZIP_INPUT_BUF: usize = 32 * 1024;
 
-/// lz4_flex's frame decoder, reading on across frames, and telling a file
-/// cut between two blocks from one that ends after a frame.
-pub(super) struct Lz4<R: Read> {
-    d: FrameDecoder<Counted<R>>,
-    /// Bytes of the current frame came, and its EndMark has not.
-    open: bool,
-    /// Legacy frames, which have no EndMark: they end where the input does.
-    legacy: bool,
+/// The gzip members of a file one after another (RFC 1952 2.2, "a series
+/// of members"), each read by flate2's decoder (its inflate state kept from
+/// one member to the next), up to the end of the input or to bytes after a
+/// member that do not start another: GNU gzip's "trailing garbage" (or
+/// zeros of padding), which it ignores with a warning ("decompression OK,
+/// trailing garbage ignored"; zeros to the end silently). Those end the
+/// stream here too, kept in `trailing`.
+pub(super) struct Gzip<R: Read> {
+    d: GzDecoder<GzInput<R>>,
+    trailing: Option<Trailing>,
 }
 
-impl<R: Read> Read for Lz4<R> {
-    /// lz4_flex ends each frame with a read of 0 bytes that takes its
-    /// EndMark (4 bytes, 8 with the content checksum); the next frame, if
-    /// any, follows. A read of 0 that takes nothing is the end of the
-    /// input: between frames that is the file's end, inside one (lz4_flex
-    /// takes a block header cut at its start for the end) the file is cut
-    /// short, and so it is when a read of 0 took less than an EndMark.
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        loop {
-            let before = self.d.get_ref().bytes;
-            let n = self.d.read(buf)?;
-            let took = self.d.get_ref().bytes - before;
-            if n > 0 {
-                self.open = true;
-                return Ok(n);
-            }
-            if buf.is_empty() || (took == 0 && (!self.open || self.legacy)) {
-                return Ok(0);
-            }
-            if took < 4 {
-                return Err(io::Error::new(
-                    io::ErrorKind::UnexpectedEof,
-                    "the input ends inside a frame, between two blocks",
-                ));
-            }
-            self.open = false;
+/// Bytes after the compressed data that start no member of it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Trailing {
+    /// Their offset in the compressed file.
+    pub at: u64,
+    /// Their first bytes, `len` of them (up to 8).
+    pub head: [u8; 8],
+    pub len: usize,
+}
+
+impl Trailing {
+    /// The bytes shown of them.
+    pub fn shown(&self) -> &[u8] {
+        self.head.get(..self.len).unwrap_or(&self.head)
+    }
+}
+
+impl<R: Read> Gzip<R> {
+    fn new(input: R) -> Gzip<R> {
+        Gzip {
+            d: GzDecoder::new(GzInput::new(input)),
+            trailing: None,
         }
     }
 }
 
-/// A reader that counts the bytes it gave.
-pub(super) struct Counted<R> {
-    inner: R,
-    bytes: u64,
+impl<R: Read> Read for Gzip<R> {
+    /// The decoder gives 0 bytes at the end of each member, after it
+    /// checked the member's CRC32 and ISIZE; what comes next decides: the
+    /// end of the input, another member (ID1 ID2, 0x1f 0x8b), or trailing
+    /// bytes.
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            let n = self.d.read(buf)?;
+            if n > 0 || buf.is_empty() || self.trailing.is_some() {
+                return Ok(n);
+            }
+            let input = self.d.get_mut();
+            let at = input.taken;
+            match input.peek(8)? {
+                [] => return Ok(0),
+                [0x1f] | [0x1f, 0x8b, ..] => {
+                    let next = input.take();
+                    self.d.reset(next);
+                }
+                more => {
+                    let mut head = [0u8; 8];
+                    let len = more.len().min(8);
+                    head[..len].copy_from_slice(&more[..len]);
+                    self.trailing = Some(Trailing { at, head, len });
+                    return Ok(0);
+                }
+            }
+        }
+    }
 }
 
-impl<R: Read> Read for Counted<R> {
+/// The compressed input of a gzip file, buffered for flate2's decoder,
+/// counting the bytes it took, and showing the next few at a member's end.
+pub(super) struct GzInput<R> {
+    /// None only in the stand-in left while the input moves on to the
+    /// decoder's next member.
+    inner: Option<R>,
+    buf: Box<[u8]>,
+    pos: usize,
+    end: usize,
+    /// Bytes taken from the input (given or consumed): the offset of
+    /// `buf[pos]` in the compressed file.
+    taken: u64,
+}
+
+impl<R: Read> GzInput<R> {
+    fn new(inner: R) -> GzInput<R> {
+        GzInput {
+            inner: Some(inner),
+            buf: vec![0; GZIP_INPUT_BUF].into_boxed_slice(),
+            pos: 0,
+            end: 0,
+            taken: 0,
+        }
+    }
+
+    /// It all, leaving an empty stand-in in its place.
+    fn take(&mut self) -> GzInput<R> {
+        GzInput {
+            inner: self.inner.take(),
+            buf: std::mem::take(&mut self.buf),
+            pos: std::mem::take(&mut self.pos),
+            end: std::mem::take(&mut self.end),
+            taken: self.taken,
+        }
+    }
+
+    /// The next `want` bytes (at most the buffer's size), fewer where the
+    /// input ends, none taken.
+    fn peek(&mut self, want: usize) -> io::Result<&[u8]> {
+        let want = want.min(self.buf.len());
+        if self.end - self.pos < want {
+            self.buf.copy_within(self.pos..self.end, 0);
+            (self.end, self.pos) = (self.end - self.pos, 0);
+            while self.end < want {
+                let Some(inner) = self.inner.as_mut() else {
+                    break;
+                };
+                match inner.read(&mut self.buf[self.end..]) {
+                    Ok(0) => break,
+                    Ok(n) => self.end += n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        Ok(&self.buf[self.pos..self.end])
+    }
+}
+
+impl<R: Read> BufRead for GzInput<R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        if self.pos == self.end {
+            let n = match self.inner.as_mut() {
+                Some(inner) => inner.read(&mut self.buf)?,
+                None => 0,
+            };
+            (self.pos, self.end) = (0, n);
+        }
+        Ok(&self.buf[self.pos..self.end])
+    }
+
+    fn consume(&mut self, amt: usize) {
+        let amt = amt.min(self.end - self.pos);
+        self.pos += amt;
+        self.taken += amt as u64;
+    }
+}
+
+impl<R: Read> Read for GzInput<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        let avail = self.fill_buf()?;
+        let n = avail.len().min(out.len());
+        out[..n].copy_from_slice(&avail[..n]);
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+/// The LZ4 frame format's magic number, 0x184D2204 (LZ4 Frame Format,
+/// "General Structure of LZ4 Frame format").
+const LZ4_MAGIC: u32 = 0x184D_2204;
+/// The legacy frame's magic number, 0x184C2102 (LZ4 Frame Format, "Legacy
+/// frame"; `lz4 -l`).
+const LZ4_LEGACY_MAGIC: u32 = 0x184C_2102;
+/// Skippable frames' magic numbers, 0x184D2A50 to 0x184D2A5F (LZ4 Frame
+/// Format, "Skippable Frames").
+const LZ4_SKIPPABLE: std::ops::RangeInclusive<u32> = 0x184D_2A50..=0x184D_2A5F;
+/// The most a legacy frame's block decompresses to: 8 MiB.
+const LEGACY_BLOCK_MAX: usize = 8 << 20;
+/// LZ4_COMPRESSBOUND(8 MiB), the most a legacy block's compressed size can
+/// be: a larger block size is the magic number of the frame that follows
+/// (`lz4 -d`, lz4io.c, reads it so: legacy streams concatenated, or another
+/// frame after one).
+const LEGACY_BLOCK_BOUND: u32 = (LEGACY_BLOCK_MAX + LEGACY_BLOCK_MAX / 255 + 16) as u32;
+
+/// The frames of an LZ4 file one after another, as `lz4 -d` reads them:
+/// frames of the LZ4 frame format (read by lz4_flex), legacy frames (read
+/// here, block by block) and skippable frames (skipped), each known by its
+/// magic number, read here between frames.
+pub(super) struct Lz4<R: Read> {
+    /// lz4_flex's frame decoder, which holds the input: between frames it
+    /// is read here through [`FrameDecoder::get_mut`].
+    d: FrameDecoder<Lz4Input<R>>,
+    state: Lz4State,
+    /// A legacy frame's block: its compressed bytes, and what they
+    /// decompressed to (`LEGACY_BLOCK_MAX` once a legacy frame came),
+    /// `filled` bytes of it, given up to `given`.
+    src: Vec<u8>,
+    dst: Vec<u8>,
+    filled: usize,
+    given: usize,
+}
+
+/// Where the reading of an LZ4 file is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Lz4State {
+    /// Between frames, with the next frame's magic number when it was read
+    /// already (as a legacy frame's last block size).
+    Between(Option<u32>),
+    /// In a frame of the LZ4 frame format, read by lz4_flex.
+    Frame,
+    /// In a legacy frame.
+    Legacy,
+}
+
+impl<R: Read> Lz4<R> {
+    fn new(input: R) -> Lz4<R> {
+        Lz4 {
+            d: FrameDecoder::new(Lz4Input {
+                inner: input,
+                back: [0; 4],
+                back_from: 4,
+                ended: false,
+            }),
+            state: Lz4State::Between(None),
+            src: Vec::new(),
+            dst: Vec::new(),
+            filled: 0,
+            given: 0,
+        }
+    }
+
+    /// A little-endian u32 of the input (a magic number, a size); None at
+    /// the input's end, an error when it ends inside the four bytes.
+    fn read_u32(&mut self, what: &str) -> io::Result<Option<u32>> {
+        let mut b = [0u8; 4];
+        let mut got = 0;
+        while got < 4 {
+            match self.d.get_mut().read(&mut b[got..]) {
+                Ok(0) => break,
+                Ok(n) => got += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        match got {
+            0 => Ok(None),
+            4 => Ok(Some(u32::from_le_bytes(b))),
+            _ => Err(cut(&format!("the input ends inside {what}"))),
+        }
+    }
+
+    /// What follows the frame magic number `magic`: a frame, or a
+    /// skippable frame's Frame Size and User Data, skipped.
+    fn start_frame(&mut self, magic: u32) -> io::Result<()> {
+        self.state = if magic == LZ4_MAGIC {
+            self.d.get_mut().put_back(magic);
+            Lz4State::Frame
+        } else if magic == LZ4_LEGACY_MAGIC {
+            Lz4State::Legacy
+        } else if LZ4_SKIPPABLE.contains(&magic) {
+            let what = "a skippable frame";
+            let size = self
+                .read_u32(what)?
+                .ok_or_else(|| cut(&format!("the input ends inside {what}")))?;
+            let input = self.d.get_mut();
+            let skipped = io::copy(&mut input.by_ref().take(u64::from(size)), &mut io::sink())?;
+            if skipped < u64::from(size) {
+                return Err(cut(&format!("the input ends inside {what}")));
+            }
+            Lz4State::Between(None)
+        } else {
+            return Err(lz4_flex::frame::Error::WrongMagicNumber.into());
+        };
+        Ok(())
+    }
+
+    /// The next block of a legacy frame, decompressed into `dst`; or the
+    /// frame's end: the input's, or the next frame's magic number where a
+    /// block's size would be (see [`LEGACY_BLOCK_BOUND`]).
+    fn legacy_block(&mut self) -> io::Result<()> {
+        let size = match self.read_u32("a legacy block's size")? {
+            None => {
+                self.state = Lz4State::Between(None);
+                return Ok(());
+            }
+            Some(size) if size > LEGACY_BLOCK_BOUND => {
+                self.state = Lz4State::Between(Some(size));
+                return Ok(());
+            }
+            Some(size) => size,
+        };
+        // Grown with the bytes that come, not to what the size says.
+        self.src.clear();
+        let input = self.d.get_mut();
+        input
+            .by_ref()
+            .take(u64::from(size))
+            .read_to_end(&mut self.src)?;
+        if self.src.len() < size as usize {
+            return Err(cut("the input ends inside a legacy block"));
+        }
+        if self.dst.is_empty() {
+            self.dst = vec![0; LEGACY_BLOCK_MAX];
+        }
+        self.filled = lz4_flex::block::decompress_into(&self.src, &mut self.dst)
+            .map_err(lz4_flex::frame::Error::DecompressionError)?;
+        self.given = 0;
+        Ok(())
+    }
+}
+
+/// The error of a file cut short.
+fn cut(what: &str) -> io::Error {
+    io::Error::new(io::ErrorKind::UnexpectedEof, what.to_string())
+}
+
+impl<R: Read> Read for Lz4<R> {
+    /// lz4_flex ends each frame with a read of 0 bytes that takes its
+    /// EndMark (4 bytes, 8 with the content checksum); it takes the input
+    /// ending where a block's header is due (at its start or inside it)
+    /// for the end of a frame too, which the input notes (`ended`): then
+    /// the file is cut short.
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        loop {
+            match self.state {
+                Lz4State::Frame => {
+                    self.d.get_mut().ended = false;
+                    let n = self.d.read(buf)?;
+                    if n > 0 {
+                        return Ok(n);
+                    }
+                    if self.d.get_ref().ended {
+                        return Err(cut("the input ends inside a frame, between two blocks"));
+                    }
+                    self.state = Lz4State::Between(None);
+                }
+                Lz4State::Legacy if self.given < self.filled => {
+                    let block = &self.dst[self.given..self.filled];
+                    let n = block.len().min(buf.len());
+                    buf[..n].copy_from_slice(&block[..n]);
+                    self.given += n;
+                    return Ok(n);
+                }
+                Lz4State::Legacy => self.legacy_block()?,
+                Lz4State::Between(Some(magic)) => self.start_frame(magic)?,
+                Lz4State::Between(None) => match self.read_u32("a frame's magic number")? {
+                    None => return Ok(0),
+                    Some(magic) => self.start_frame(magic)?,
+                },
+            }
+        }
+    }
+}
+
+/// The compressed input of an LZ4 file: a magic number read between
+/// frames is put back for lz4_flex, which reads each frame's itself; and
+/// a read that finds the input's end is noted.
+pub(super) struct Lz4Input<R> {
+    inner: R,
+    back: [u8; 4],
+    /// The bytes of `back` from here on are still to be given.
+    back_from: usize,
+    /// A read found the end of the input.
+    ended: bool,
+}
+
+impl<R> Lz4Input<R> {
+    fn put_back(&mut self, magic: u32) {
+        self.back = magic.to_le_bytes();
+        self.back_from = 0;
+    }
+}
+
+impl<R: Read> Read for Lz4Input<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if let Some(back) = self.back.get(self.back_from..).filter(|b| !b.is_empty()) {
+            let n = back.len().min(buf.len());
+            buf[..n].copy_from_slice(&back[..n]);
+            self.back_from += n;
+            return Ok(n);
+        }
         let n = self.inner.read(buf)?;
-        self.bytes += n as u64;
+        if n == 0 && !buf.is_empty() {
+            self.ended = true;
+        }
         Ok(n)
     }
 }

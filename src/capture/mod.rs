@@ -14,7 +14,7 @@
 mod decompress;
 mod reader;
 
-pub use decompress::Fault;
+pub use decompress::{Fault, Trailing};
 pub use reader::{CaptureReader, Format};
 
 use std::fmt;
@@ -132,6 +132,17 @@ pub enum CaptureError {
         fault: Fault,
         source: std::io::Error,
     },
+    /// A compressed capture read whole, its compressed data followed by
+    /// bytes that start no more of it (after a gzip file's last member:
+    /// what `gzip -d` ignores as "trailing garbage"), which are not read:
+    /// `offset` is the end of the decompressed capture, after `frames`
+    /// frames.
+    Trailing {
+        compressor: Compressor,
+        offset: u64,
+        frames: u64,
+        trailing: Trailing,
+    },
     /// The first bytes are neither a pcap nor a pcapng header (those of the
     /// decompressed data, when `compressed`).
     NotACapture {
@@ -191,6 +202,7 @@ impl CaptureError {
         match self {
             CaptureError::Io { offset, .. }
             | CaptureError::Decompress { offset, .. }
+            | CaptureError::Trailing { offset, .. }
             | CaptureError::Corrupt { offset, .. }
             | CaptureError::Truncated { offset, .. } => *offset,
             CaptureError::NotACapture { .. }
@@ -200,7 +212,8 @@ impl CaptureError {
     }
 
     /// The frame whose record is cut or corrupt (the first not read), when
-    /// the error names one.
+    /// the error names one (not [`CaptureError::Trailing`], after the
+    /// capture's last frame).
     pub fn frame(&self) -> Option<u64> {
         match self {
             CaptureError::Corrupt { frame, .. }
@@ -248,6 +261,30 @@ impl fmt::Display for CaptureError {
                         1u32 << (decompress::ZSTD_WINDOW_LOG_MAX - 20)
                     ),
                 }
+            }
+            CaptureError::Trailing {
+                compressor,
+                offset,
+                frames,
+                trailing,
+            } => {
+                let shown = trailing.shown();
+                let zeros = if shown.iter().all(|&b| b == 0) {
+                    ": zeros, as dd or a tape drive pads a file"
+                } else {
+                    ""
+                };
+                write!(
+                    f,
+                    "the {name} data ends at byte {} of the compressed file, and what \
+                     follows is not {name} (it starts with {}{zeros}): the capture it holds \
+                     was read whole ({frames} frames, to {}); the bytes after it were not \
+                     read ({name} -d ignores them too)",
+                    trailing.at,
+                    hex(shown),
+                    At(*offset, Some(*compressor)),
+                    name = compressor.name(),
+                )
             }
             CaptureError::NotACapture {
                 compressed: Some(c),
@@ -436,6 +473,15 @@ impl Compressor {
     }
 }
 
+/// Skippable frames read past at the start of a file to the zstd or LZ4
+/// frame after them.
+const SKIPPABLE_FRAMES_FIRST: usize = 16;
+
+/// The most first bytes read to see past skippable frames at the start of
+/// a file (see [`OtherFormat::skippable_frames_need`]): the capture
+/// reader's first read, 1 MiB.
+pub(crate) const SKIPPABLE_FRAMES_HEAD_MAX: usize = 1 << 20;
+
 /// The bytes [`OtherFormat::of`] needs to know an ETL file.
 pub const OTHER_FORMAT_HEAD: usize = 0x6c;
 
@@ -475,13 +521,13 @@ impl OtherFormat {
     }
 
     /// What a file that starts with skippable frames is: zstd-compressed
-    /// when a zstd frame follows them within `head`. A skippable frame
-    /// (magic 0x184D2A50 to 0x184D2A5F, little-endian, then its length;
-    /// RFC 8878 3.1.2) starts every file pzstd writes. LZ4 frame files may
-    /// have them too, but lz4_flex does not read them: such a file is left
-    /// unknown.
+    /// when a zstd frame follows them within `head`, lz4-compressed when
+    /// an LZ4 frame (or a legacy one) does. A skippable frame (magic
+    /// 0x184D2A50 to 0x184D2A5F, little-endian, then its length; RFC 8878
+    /// 3.1.2, and the LZ4 Frame Format's "Skippable Frames", the same)
+    /// starts every file pzstd writes; an LZ4 file may have them too.
     fn after_skippable_frames(mut head: &[u8]) -> Option<OtherFormat> {
-        for _ in 0..16 {
+        for _ in 0..SKIPPABLE_FRAMES_FIRST {
             match head {
                 [0x50..=0x5f, 0x2a, 0x4d, 0x18, a, b, c, d, rest @ ..] => {
                     let len = u32::from_le_bytes([*a, *b, *c, *d]) as usize;
@@ -490,6 +536,30 @@ impl OtherFormat {
                 [0x28, 0xb5, 0x2f, 0xfd, ..] => {
                     return Some(OtherFormat::Compressed(Compressor::Zstd))
                 }
+                [0x04, 0x22, 0x4d, 0x18, ..] | [0x02, 0x21, 0x4c, 0x18, ..] => {
+                    return Some(OtherFormat::Compressed(Compressor::Lz4))
+                }
+                _ => return None,
+            }
+        }
+        None
+    }
+
+    /// How many first bytes of a file that starts with skippable frames
+    /// (see [`Self::after_skippable_frames`]) show the magic number after
+    /// them, when `head` holds fewer: None when it holds them, or the file
+    /// does not start with a skippable frame.
+    pub(crate) fn skippable_frames_need(head: &[u8]) -> Option<usize> {
+        let mut at = 0usize;
+        for _ in 0..SKIPPABLE_FRAMES_FIRST {
+            let rest = head.get(at..).unwrap_or_default();
+            match rest {
+                [0x50..=0x5f, 0x2a, 0x4d, 0x18, a, b, c, d, ..] => {
+                    let len = u32::from_le_bytes([*a, *b, *c, *d]) as usize;
+                    at = at.saturating_add(8).saturating_add(len);
+                }
+                [0x50..=0x5f, 0x2a, 0x4d, 0x18, ..] => return Some(at + 8),
+                _ if rest.len() < 4 && at > 0 => return Some(at.saturating_add(4)),
                 _ => return None,
             }
         }

@@ -4,9 +4,10 @@ use std::io::{ErrorKind, Read};
 
 use pcap_parser::pcapng::{parse_interfacedescriptionblock_be, parse_interfacedescriptionblock_le};
 
-use super::decompress::Source;
+use super::decompress::{Decompressor, Source};
 use super::{
     hex, CaptureError, Compressor, Frame, LinkType, OtherFormat, Timestamp, OTHER_FORMAT_HEAD,
+    SKIPPABLE_FRAMES_HEAD_MAX,
 };
 
 /// Records larger than this are taken as corrupt, whatever the header says.
@@ -126,10 +127,16 @@ impl<R: Read> CaptureReader<R> {
             link_types_seen: Vec::new(),
         };
         // Enough for a compressor's magic number after pzstd's skippable
-        // frame (12 bytes); a capture's header is longer anyway.
+        // frame (12 bytes); a capture's header is longer anyway. After
+        // larger skippable frames (an LZ4 file's), more, up to 1 MiB.
         r.fill(16)?;
-        if let Some(c) = Source::<R>::compressor_of(&r.buf[r.pos..r.end]) {
-            r.decompress(c)?;
+        while let Some(need) = OtherFormat::skippable_frames_need(&r.buf[r.pos..r.end]) {
+            if need > SKIPPABLE_FRAMES_HEAD_MAX || !r.fill(need)? {
+                break;
+            }
+        }
+        if let Some(d) = Source::<R>::decompressor_of(&r.buf[r.pos..r.end]) {
+            r.decompress(d)?;
         }
         r.read_file_header()?;
         Ok(r)
@@ -137,11 +144,11 @@ impl<R: Read> CaptureReader<R> {
 
     /// Reads on from the decompressed bytes of the input, from the start:
     /// the bytes read so far go back to the decompressor.
-    fn decompress(&mut self, c: Compressor) -> Result<(), CaptureError> {
+    fn decompress(&mut self, d: Decompressor) -> Result<(), CaptureError> {
         let head = self.buf[self.pos..self.end].to_vec();
-        self.compressed = Some(c);
+        self.compressed = Some(d.compressor());
         (self.pos, self.end, self.base, self.eof) = (0, 0, 0, false);
-        self.src.decompress(c, head).map_err(|e| self.read_error(e))
+        self.src.decompress(d, head).map_err(|e| self.read_error(e))
     }
 
     /// Reads the pcap file header, or checks the first pcapng section
@@ -330,6 +337,23 @@ impl<R: Read> CaptureReader<R> {
         Ok(self.end >= need)
     }
 
+    /// The end of the input between two records: the end of the capture,
+    /// or, when the compressed data was followed by bytes that start no
+    /// more of it, the capture read whole and those bytes left unread.
+    #[cold]
+    #[inline(never)]
+    fn end_of_input(&self) -> Result<Option<Pending>, CaptureError> {
+        match (self.compressed, self.src.trailing()) {
+            (Some(compressor), Some(trailing)) => Err(CaptureError::Trailing {
+                compressor,
+                offset: self.offset(),
+                frames: self.frames,
+                trailing,
+            }),
+            _ => Ok(None),
+        }
+    }
+
     /// A read of the input that failed: an I/O error, or the decompressor's
     /// complaint, after the bytes read so far.
     #[cold]
@@ -448,7 +472,7 @@ impl<R: Read> CaptureReader<R> {
         let hdr_len = if modified { 24 } else { 16 };
         if !self.fill(hdr_len)? {
             return if self.end == self.pos {
-                Ok(None)
+                self.end_of_input()
             } else {
                 Err(self.truncated(hdr_len))
             };
@@ -508,7 +532,7 @@ impl<R: Read> CaptureReader<R> {
         loop {
             if !self.fill(12)? {
                 return if self.end == self.pos {
-                    Ok(None)
+                    self.end_of_input()
                 } else {
                     Err(self.truncated(12))
                 };

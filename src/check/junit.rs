@@ -30,10 +30,16 @@ pub fn escape(s: &str) -> String {
     o
 }
 
-/// Every testcase's classname: without the capture's path, whose dots
-/// Jenkins would split into package and class; the path is in the
-/// testsuite's name.
-const CLASSNAME: &str = "smbscope.check";
+/// The classname of a capture's testcases: `smbscope.check.` and the
+/// capture's path with its dots made underscores (`smbscope.check.
+/// nightly/a_pcap`), so that Jenkins, which splits a classname at its last
+/// dot into package and class, shows the package `smbscope.check` and the
+/// capture as the class, and a testcase of one capture is told from the
+/// same check of another (GitLab keys a testcase by suite, classname and
+/// name; Jenkins lists cases by classname and name).
+fn classname(file: &str) -> String {
+    format!("smbscope.check.{}", file.replace('.', "_"))
+}
 
 /// One capture's `<testsuite>`, with its counts, for [`document`].
 pub struct Suite {
@@ -62,15 +68,17 @@ pub fn document(suites: &[Suite]) -> String {
 }
 
 /// The suite of a capture that could not be read at all: one testcase,
-/// "capture", with an `<error>` naming the file and why (the exit code
+/// "capture", with an `<error>` saying why, as the JSON document's `error`
+/// does (the suite's name and the classname name the file; the exit code
 /// stays 2).
 pub fn unreadable_suite(file: &str, error: &str) -> Suite {
     let suite = escape(&format!("smbscope check {file}"));
+    let class = escape(&classname(file));
     let e = escape(error);
     Suite {
         text: format!(
             "\x20 <testsuite name=\"{suite}\" tests=\"1\" failures=\"0\" errors=\"1\" skipped=\"0\">\n\
-             \x20   <testcase classname=\"{CLASSNAME}\" name=\"capture\">\n\
+             \x20   <testcase classname=\"{class}\" name=\"capture\">\n\
              \x20     <error message=\"{e}\" type=\"unreadable\">{e}</error>\n\
              \x20   </testcase>\n\
              \x20 </testsuite>\n"
@@ -93,7 +101,7 @@ pub fn suite(file: &str, results: &[CheckResult], damaged: Option<&str>) -> Suit
     let mut s = String::new();
     let suite = escape(&format!("smbscope check {file}"));
     let _ = writeln!(s, "  <testsuite name=\"{suite}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"0\">");
-    let class = CLASSNAME;
+    let class = escape(&classname(file));
     if let Some(d) = damaged {
         let d = escape(d);
         let _ = writeln!(s, "    <testcase classname=\"{class}\" name=\"capture\">\n      <error message=\"{d}\" type=\"damaged\">{d}</error>\n    </testcase>");

@@ -126,12 +126,28 @@ impl Policy {
 /// sessions, the connections and trees of those, its Kerberos exchanges
 /// and findings, and the statuses seen on the connections kept. The
 /// checks then look at this part alone.
+///
+/// Under `--user`, a connection that carries a session whose SESSION_SETUP
+/// the capture lacks is kept whenever the other filters keep it: whose
+/// that session is, is not known, so it may be the user's, and dropping
+/// it would let a check pass on what it did not judge. Its such sessions
+/// are not followed (the checks cannot tell on them, naming its stream).
 pub fn scoped(model: &Model, d: &Diagnosis, filter: &Filter) -> (Model, Diagnosis) {
+    let unknown_user = Filter {
+        user: None,
+        ..filter.clone()
+    };
+    let keep = |c: &crate::session::Connection| {
+        filter.connection(c, model)
+            || (filter.user.is_some()
+                && c.unseen_setup_messages > 0
+                && unknown_user.connection(c, model))
+    };
     let mut m = Model {
         connections: model
             .connections
             .iter()
-            .filter(|c| filter.connection(c, model))
+            .filter(|c| keep(c))
             .cloned()
             .collect(),
         sessions: model

@@ -617,8 +617,23 @@ fn mechanisms_unknown(model: &Model) -> Vec<String> {
 /// it signed or encrypted ([`Session::signed_or_encrypted`]): "4 of 24
 /// message(s) after its setup signed; the first unsigned: frame 14", or,
 /// with no message after the setup, what NEGOTIATE and the setup said.
-pub fn signing_seen(model: &Model, s: &Session) -> (bool, String) {
+/// Err (cannot tell) when every message after the setup was signed, none
+/// encrypted, but only ones [MS-SMB2] signs in a session that signs
+/// nothing else ([`Session::signed_regardless_after_setup`]: SMB 3.1.1's
+/// TREE_CONNECT), unless NEGOTIATE required signing for a session of the
+/// user's own, as for a session with no message after its setup: the rule
+/// [`pre_capture_signing`] follows.
+pub fn signing_seen(model: &Model, s: &Session) -> Result<(bool, String), String> {
     let ok = s.signed_or_encrypted();
+    let n = model
+        .connection(s.stream)
+        .and_then(|c| c.negotiate.as_ref());
+    let who = match n.map(|n| (n.client_signing_required, n.server_signing_required)) {
+        Some((true, true)) => Some("both sides"),
+        Some((true, false)) => Some("the client"),
+        Some((false, true)) => Some("the server"),
+        _ => None,
+    };
     if s.messages_after_setup > 0 {
         let mut t = format!(
             "{} of {} message(s) after its setup signed",
@@ -631,17 +646,21 @@ pub fn signing_seen(model: &Model, s: &Session) -> (bool, String) {
             t.push_str(&format!("; the first unsigned: frame {f}"));
         }
         t.push_str(&compressed_unchecked(s.compressed_after_setup));
-        return (ok, t);
+        let regardless_only = ok
+            && s.encrypted_after_setup == 0
+            && s.signed_regardless_after_setup >= s.signed_after_setup;
+        if regardless_only {
+            let t = format!("{t}, but only {REGARDLESS}");
+            return match who {
+                Some(w) if s.outcome == Outcome::Success => Ok((
+                    true,
+                    format!("{t}; signing required by {w} in NEGOTIATE, so both sides must sign"),
+                )),
+                _ => Err(t),
+            };
+        }
+        return Ok((ok, t));
     }
-    let n = model
-        .connection(s.stream)
-        .and_then(|c| c.negotiate.as_ref());
-    let who = match n.map(|n| (n.client_signing_required, n.server_signing_required)) {
-        Some((true, true)) => Some("both sides"),
-        Some((true, false)) => Some("the client"),
-        Some((false, true)) => Some("the server"),
-        _ => None,
-    };
     let mut t = "no message after its setup".to_string();
     if s.compressed_after_setup > 0 {
         t = "no message after its setup whose header could be read".to_string();
@@ -661,8 +680,11 @@ pub fn signing_seen(model: &Model, s: &Session) -> (bool, String) {
         None => t.push_str("; no NEGOTIATE in the capture to show signing required"),
     }
     t.push_str(&compressed_unchecked(s.compressed_after_setup));
-    (ok, t)
+    Ok((ok, t))
 }
+
+/// What a signed session may show that proves nothing of its signing.
+const REGARDLESS: &str = "TREE_CONNECT or SESSION_SETUP ones, which SMB 3.x signs also in a session that signs nothing else ([MS-SMB2] 3.3.5.7, 3.3.5.5.3)";
 
 /// "; 2 compressed message(s) on its connection could not be checked": the
 /// compression transforms after the setup, whose SMB2 header (its signing
@@ -901,11 +923,48 @@ fn pre_capture_signing(u: &UnseenSetup) -> Result<(bool, String), String> {
     t.push_str(&compressed_unchecked(u.compressed));
     let ok = u.first_unsigned_frame.is_none();
     if ok && u.encrypted == 0 && u.signed_regardless >= u.signed {
-        return Err(format!(
-            "{t}, but only TREE_CONNECT or SESSION_SETUP ones, which SMB 3.x signs also in a session that signs nothing else ([MS-SMB2] 3.3.5.7, 3.3.5.5.3)"
-        ));
+        return Err(format!("{t}, but only {REGARDLESS}"));
     }
     Ok((ok, t))
+}
+
+/// Whether a session whose SESSION_SETUP the capture lacks is shown not
+/// to be a guest session (`anonymous` false) or an anonymous one (true):
+/// Ok when it shows a session key, which neither has
+/// ([`UnseenSetup::verified_signed`]: a signed request the server verified,
+/// [MS-SMB2] 3.3.5.2.4, 3.3.5.5.3, 3.2.5.3.1; against guest also
+/// [`UnseenSetup::server_encrypted`], 3.2.4.1.8); Err (cannot tell)
+/// otherwise. Never a failure: nothing shows such a session is one. An
+/// SMB1 UID shows nothing by its signing: SMB1 signs every message of a
+/// connection with the key of the first session that had one ([MS-CIFS]
+/// 3.2.1.2 Client.Connection.SigningSessionKey, 3.2.5.3).
+fn pre_capture_key(u: &UnseenSetup, anonymous: bool) -> Result<(bool, String), String> {
+    let what = if anonymous { "an anonymous" } else { "a guest" };
+    if u.smb1 {
+        return Err(format!(
+            "an SMB1 UID, whose signing shows nothing of it (SMB1 signs every message of a connection with the key of its first session, [MS-CIFS] 3.2.1.2), so whether it is {what} session is not known"
+        ));
+    }
+    if let Some((request, response)) = u.verified_signed {
+        return Ok((
+            true,
+            format!(
+                "the server answered its signed request of frame {request} without an error (frame {response}), having verified the signature with the session's key ([MS-SMB2] 3.3.5.2.4), which {what} session does not have"
+            ),
+        ));
+    }
+    match u.server_encrypted {
+        Some(f) if !anonymous => Ok((
+            true,
+            format!(
+                "the server sent it a TRANSFORM (frame {f}), encrypted with the session's key, which a guest session does not have ([MS-SMB2] 3.2.4.1.8)"
+            ),
+        )),
+        _ => Err(format!(
+            "no request of it signed (other than a TREE_CONNECT or SESSION_SETUP) and answered without an error{}, so whether it is {what} session is not known",
+            if anonymous { "" } else { ", and no TRANSFORM from the server" }
+        )),
+    }
 }
 
 /// What a session whose SESSION_SETUP the capture lacks shows of its
@@ -1034,6 +1093,12 @@ pub fn deny(model: &Model, what: &str) -> CheckResult {
     match what {
         "plaintext" => unknown.extend(unseen_setups(model, true)),
         "smb1" | "smb2" => {}
+        "guest" | "anonymous" => {
+            let anonymous = what == "anonymous";
+            pre = Some(judge_pre_capture(model, "", |u| {
+                pre_capture_key(u, anonymous)
+            }))
+        }
         "unsigned" => {
             pre = Some(judge_pre_capture(
                 model,
@@ -1084,15 +1149,20 @@ pub fn deny(model: &Model, what: &str) -> CheckResult {
             |s| s.outcome == Outcome::Anonymous,
             "is an anonymous session",
         ),
-        "unsigned" => model
-            .sessions
-            .iter()
-            .filter(|s| s.outcome.established())
-            .filter_map(|s| {
-                let (ok, seen) = signing_seen(model, s);
-                (!ok).then(|| format!("{} neither signed nor encrypted: {seen}", describe(s)))
-            })
-            .collect(),
+        "unsigned" => {
+            let mut bad = Vec::new();
+            for s in model.sessions.iter().filter(|s| s.outcome.established()) {
+                match signing_seen(model, s) {
+                    Ok((true, _)) => {}
+                    Ok((false, seen)) => bad.push(format!(
+                        "{} neither signed nor encrypted: {seen}",
+                        describe(s)
+                    )),
+                    Err(why) => unknown.push(format!("{}: {why}", describe(s))),
+                }
+            }
+            bad
+        }
         "unencrypted" => model
             .sessions
             .iter()
@@ -1108,21 +1178,7 @@ pub fn deny(model: &Model, what: &str) -> CheckResult {
                 |s| s.ticket_enctype.is_some_and(|e| e.is_weak()),
                 "used a weak ticket enctype",
             );
-            v.extend(
-                model
-                    .kdc
-                    .iter()
-                    .filter(|x| x.ticket_enctype.is_some_and(|e| e.is_weak()))
-                    .map(|x| {
-                        format!(
-                            "{} frame {} issued a {} ticket",
-                            x.request,
-                            x.reply_frame.unwrap_or(x.request_frame),
-                            x.ticket_enctype
-                                .map_or_else(|| "?".to_string(), |e| e.to_string())
-                        )
-                    }),
-            );
+            v.extend(model.kdc.iter().filter_map(weak_kdc_reply));
             v
         }
         "smb1" => model
@@ -1179,6 +1235,12 @@ pub fn deny(model: &Model, what: &str) -> CheckResult {
         model.sessions.len(),
         model.connections.len()
     );
+    if what == "weak-enctype" {
+        t.push_str(&format!(
+            ", {} Kerberos exchange(s) with a KDC",
+            model.kdc.len()
+        ));
+    }
     if !pre_ok.is_empty() {
         t.push_str(&format!(
             ", nor in {} session(s) whose SESSION_SETUP the capture lacks: {}",
@@ -1187,6 +1249,31 @@ pub fn deny(model: &Model, what: &str) -> CheckResult {
         ));
     }
     result(name, true, t)
+}
+
+/// What `--deny weak-enctype` holds against a KDC exchange: a reply whose
+/// ticket (RFC 4120 5.3) or whose encrypted part (RFC 4120 5.4.2: in an
+/// AS-REP the client's long-term key, in a TGS-REP the TGT's session key
+/// or the request's subkey) uses RC4 or DES. The report's
+/// `posture.weak_enctype` names an RC4 AS-REP only when the client offered
+/// AES (the account has no AES key); a deny names every weak key the
+/// capture shows, whoever chose it.
+fn weak_kdc_reply(x: &crate::session::KdcExchange) -> Option<String> {
+    let reply = x
+        .reply
+        .map_or_else(|| "reply".to_string(), |r| r.to_string());
+    let frames = match x.reply_frame {
+        Some(f) => format!("{} frame {}, {reply} frame {f}", x.request, x.request_frame),
+        None => format!("{} frame {}", x.request, x.request_frame),
+    };
+    let ticket = x.ticket_enctype.filter(|e| e.is_weak());
+    let key = x.reply_enctype.filter(|e| e.is_weak());
+    match (ticket, key) {
+        (None, None) => None,
+        (Some(t), None) => Some(format!("{frames}: a {t} ticket")),
+        (None, Some(k)) => Some(format!("{frames}: reply encrypted with {k}")),
+        (Some(t), Some(k)) => Some(format!("{frames}: a {t} ticket, reply encrypted with {k}")),
+    }
 }
 
 /// A `--deny-finding` pattern: a finding code of the table
@@ -1269,7 +1356,7 @@ fn every_established(
     name: String,
     all_are: &str,
     not: &str,
-    seen: impl Fn(&Session) -> (bool, String),
+    seen: impl Fn(&Session) -> Result<(bool, String), String>,
     pre: impl Fn(&UnseenSetup) -> Result<(bool, String), String>,
 ) -> CheckResult {
     let est: Vec<&Session> = model
@@ -1277,7 +1364,7 @@ fn every_established(
         .iter()
         .filter(|s| s.outcome.established())
         .collect();
-    let pre = judge_pre_capture(model, not, pre);
+    let mut pre = judge_pre_capture(model, not, pre);
     if est.is_empty() && pre.ok.is_empty() && pre.bad.is_empty() && pre.unknown.is_empty() {
         let tried = model.sessions.len();
         return CheckResult {
@@ -1289,13 +1376,19 @@ fn every_established(
             ),
         };
     }
+    let mut unknown = Vec::new();
     let seen: Vec<(bool, String, String)> = est
         .iter()
-        .map(|s| {
-            let (ok, text) = seen(s);
-            (ok, describe(s), text)
+        .filter_map(|s| match seen(s) {
+            Ok((ok, text)) => Some((ok, describe(s), text)),
+            Err(why) => {
+                unknown.push(format!("{}: {why}", describe(s)));
+                None
+            }
         })
         .collect();
+    unknown.append(&mut pre.unknown);
+    pre.unknown = unknown;
     let mut bad: Vec<String> = seen
         .iter()
         .filter(|x| !x.0)
@@ -1340,7 +1433,7 @@ pub fn require(model: &Model, what: &str) -> CheckResult {
             name,
             "encrypted",
             "not encrypted",
-            encryption_seen,
+            |s| Ok(encryption_seen(s)),
             pre_capture_encryption,
         ),
         "kerberos" => {

@@ -22,7 +22,7 @@ use crate::tcp::hash::KeyedHashMap;
 use super::group::{groups, Group};
 use super::logon::identity;
 use super::own_logons::OwnLogons;
-use super::{Draft, Severity, Sink};
+use super::{unc, Draft, Severity, Sink};
 
 pub(super) fn findings(model: &Model, out: &mut Sink) {
     accepted(model, out);
@@ -239,10 +239,14 @@ fn credentials_step(s: &Session) -> String {
         .as_ref()
         .and_then(|n| n.nb_domain_name.as_deref())
         .unwrap_or("DOMAIN");
-    let ip = s.server.ip();
+    let ip = s.server.ip().to_string();
+    let windows = unc::windows_path(&ip, "SHARE");
     match windows_client(s) {
-        Some(v) => format!("the client states Windows, NTLMSSP VERSION {v}: net use \\\\{ip}\\SHARE /user:{domain}\\USER"),
-        None => format!("Windows: net use \\\\{ip}\\SHARE /user:{domain}\\USER; Samba and Linux: smbclient //{ip}/SHARE -U USER -W {domain}, mount -t cifs //{ip}/SHARE /mnt -o username=USER,domain={domain}"),
+        Some(v) => format!("the client states Windows, NTLMSSP VERSION {v}: net use {windows} /user:{domain}\\USER"),
+        None => {
+            let samba = unc::samba_path(&ip, "SHARE");
+            format!("Windows: net use {windows} /user:{domain}\\USER; Samba and Linux: smbclient {samba} -U USER -W {domain}, mount -t cifs {samba} /mnt -o username=USER,domain={domain}")
+        }
     }
 }
 

@@ -13,7 +13,7 @@ use crate::session::{secs_between, KdcExchange, KdcTcpFailure, Model, Outcome, S
 use crate::tcp::hash::KeyedHashMap;
 
 use super::logon::{identity, user_of};
-use super::own_logons::{Later, OwnLogons};
+use super::own_logons::{Later, OwnLogons, Retry};
 use super::time::{self, clock_note, seconds, ClockError, ErrorTimes};
 use super::{krb_text, Draft, Severity, Sink};
 
@@ -43,10 +43,13 @@ pub(super) fn findings(model: &Model, out: &mut Sink) {
         let later = later_session(&last_success, s);
         // The SMB server's clock, read only for the findings that tell it.
         let smb_clock = || negotiate_clock(model, s);
-        spnego_errors(s, later, &smb_clock, &mut clock, out);
         if s.mechanism == Some("kerberos") && s.outcome == Outcome::Failure {
             let own = own.get_or_insert_with(|| OwnLogons::new(model));
+            let fell_back = own.retry_of(s).filter(Retry::fell_back);
+            spnego_errors(s, later, fell_back.as_ref(), &smb_clock, &mut clock, out);
             refused(s, later, own, &smb_clock, out);
+        } else {
+            spnego_errors(s, later, None, &smb_clock, &mut clock, out);
         }
     }
     let last_ticket = last_ticket_by_client(model);
@@ -158,6 +161,7 @@ fn kdc_clock_by_client(model: &Model) -> KdcClocks {
 fn spnego_errors(
     s: &Session,
     later: bool,
+    fell_back: Option<&Retry<'_>>,
     smb_clock: &dyn Fn() -> String,
     clock: &mut KdcClocks,
     out: &mut Sink,
@@ -260,6 +264,10 @@ fn spnego_errors(
         } else {
             d
         };
+        let d = match fell_back {
+            Some(r) => fallen_back(d, r),
+            None => d,
+        };
         out.push(
             d.stream(s.stream)
                 .frames(frames)
@@ -269,6 +277,24 @@ fn spnego_errors(
                 .done(),
         );
     }
+}
+
+/// A Kerberos refusal's finding `d` when the client then fell back to
+/// NTLM and got in (`r`, [`Retry::fell_back`]): the title says so, the
+/// explanation names that logon, and the step stays the Kerberos fix.
+/// A warning, as kerberos.fallback_ntlm is for a KDC's refusal: the work
+/// went on, but the Kerberos setup is as broken as before, and it is
+/// never hidden behind the NTLM logon that succeeded.
+fn fallen_back(d: Draft, r: &Retry<'_>) -> Draft {
+    let title = format!("{}; the client fell back to NTLM", d.0.title);
+    let explanation = format!("{}{}", d.0.explanation, r.sentence());
+    let next = r.fallback_next(&d.0.next_step);
+    let mut d = d
+        .severity(Severity::Warning)
+        .explain(explanation)
+        .next(next);
+    d.0.title = title;
+    d
 }
 
 /// The time-related errors whose findings measure the clocks.
@@ -389,6 +415,8 @@ fn refused(
         .service_principal
         .clone()
         .unwrap_or_else(|| "the service".to_string());
+    // The client's NTLM logon after this refusal, which tells it.
+    let fell_back = own.retry_of(s).filter(Retry::fell_back);
     let d = if status == NtStatus::LOGON_FAILURE {
         let mut d = modified(&sp, None);
         // No KRB-ERROR says so: the title gives it as the likely cause.
@@ -404,16 +432,23 @@ fn refused(
             .next("Get a new ticket (kinit, or klist purge) and retry, and compare the clocks of client, server and KDC; the server's log (Samba: log level 1) names the reason.")
     } else if status == NtStatus::NETWORK_SESSION_EXPIRED {
         // A refusal the client got past at once (a new ticket, a new
-        // session) did not stop the work: as logon.rs tells it.
-        let (severity, again, next) = match &own.retry_of(s) {
+        // session) did not stop the work: as logon.rs tells it (a fallback
+        // to NTLM below).
+        let (severity, again, next) = match &own.retry_of(s).filter(|r| !r.fell_back()) {
             Some(r) => (Severity::Warning, r.sentence(), format!("Nothing to do if the work went on over the new logon. If such refusals recur, compare the server's clock with the KDC's and read the server's log at the time of frame {} for why it found the ticket expired.", s.last_setup_frame)),
             None => (Severity::Error, String::new(), "Make the client get a new ticket (klist purge, or kinit, then connect again) and compare the server's clock with the KDC's; in the capture, the ticket's times are in the KDC's TGS-REP when it is there.".to_string()),
         };
         Draft::new(severity, "session.expired", "Session setup refused: the authentication has expired (STATUS_NETWORK_SESSION_EXPIRED)")
             .explain(format!("The server answered the Kerberos AP-REQ for {sp} with STATUS_NETWORK_SESSION_EXPIRED and no KRB-ERROR: the service ticket was past its end time, as the server's clock tells it (a server clock ahead of the KDC's makes fresh tickets look old).{}{}{again}", smb_clock(), if s.reauthentications > 0 { " This was the re-authentication of an existing session, so the client must end the session ([MS-SMB2] 3.2.4.23)." } else { "" }))
             .next(next)
+    } else if fell_back.is_some() {
+        failed(&sp, status, Later::Nothing)
     } else {
         failed(&sp, status, own.after_refusals(s, s))
+    };
+    let d = match &fell_back {
+        Some(r) => fallen_back(d, r),
+        None => d,
     };
     out.push(
         d.stream(s.stream)
@@ -799,9 +834,12 @@ fn kdc_unreachable(model: &Model, f: &KdcTcpFailure, out: &mut Sink) {
         ),
         None => (Severity::Error, " No Kerberos request of this client follows in the capture.".to_string()),
     };
+    // The evidence holds the next request the text names, and its answer.
     let frames = [f.syn_frame]
         .into_iter()
-        .chain(f.refused().then_some(f.end.frame));
+        .chain(f.refused().then_some(f.end.frame))
+        .chain(next_request.map(|y| y.request_frame))
+        .chain(next_request.and_then(|y| y.reply_frame));
     if out.repeat(
         "kerberos.kdc_unreachable",
         sev,
@@ -812,14 +850,20 @@ fn kdc_unreachable(model: &Model, f: &KdcTcpFailure, out: &mut Sink) {
     ) {
         return;
     }
+    let draft = Draft::new(sev, "kerberos.kdc_unreachable", title);
+    // The next request went over UDP (udp.stream) or on another TCP stream.
+    let draft = match next_request {
+        Some(y) if y.transport == "udp" => draft.udp_and_tcp([(f.stream, None)]),
+        Some(y) if y.stream != f.stream => draft.covers([(f.stream, None), (y.stream, None)]),
+        _ => draft.stream(f.stream),
+    };
     out.push(
-        Draft::new(sev, "kerberos.kdc_unreachable", title)
+        draft
             .explain(format!("The client opened a TCP connection to the KDC at {} (frame {}) to send a Kerberos request over TCP (RFC 4120 7.2.2), and {}.{then}{}", f.server, f.syn_frame, tcp_failure_words(f), if silent.is_some() { " Nothing answers Kerberos at that address over either transport: most likely no KDC is there (the client's configuration or DNS names a wrong address), or the KDC is not running." } else { "" }))
             .next(match silent {
                 Some(y) => nothing_answers_next(f, y),
                 None => format!("Make the KDC reachable over TCP: {}.", kdc_tcp_check(&f.server)),
             })
-            .stream(f.stream)
             .frames(frames)
             .done(),
     );

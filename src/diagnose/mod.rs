@@ -28,6 +28,7 @@ mod posture;
 mod steps;
 mod time;
 mod tree;
+mod unc;
 
 #[cfg(test)]
 pub(crate) mod tests;

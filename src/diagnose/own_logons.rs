@@ -9,7 +9,7 @@
 use std::net::{IpAddr, SocketAddr};
 
 use crate::capture::Timestamp;
-use crate::session::{secs_between, Model, Outcome, Session};
+use crate::session::{secs_between, Model, Outcome, Session, MECHANISM_NTLM};
 use crate::tcp::hash::KeyedHashMap;
 
 use super::logon::{identity, span};
@@ -40,26 +40,25 @@ pub(crate) const GUESSES: usize = 10;
 
 /// The own logons of the refused user after a refusal that
 /// [`OwnLogons::retry_of`] looks at, within [`RETRY_SECS`]: a bound on its
-/// scan whatever the capture holds. Only a logon of the same user name
-/// (or principal) that [`same_user`] still refuses (a session that names
-/// both, one of them another) makes the scan go past the first.
+/// scan whatever the capture holds. Only a logon of the same account name
+/// that [`same_user`] still refuses (a session that names two, one of them
+/// another) makes the scan go past the first.
 const SCAN: usize = 64;
 
 /// (client address, server).
 type Pair = (IpAddr, SocketAddr);
 
-/// (client address, server, a user name or client principal folded by
+/// (client address, server, an account name ([`account`]) folded by
 /// ASCII case).
 type Named = (IpAddr, SocketAddr, String);
 
 /// (client address, server) → the sessions set up with the client's own
-/// identity, in the order they were set up, also per user name and per
-/// client principal, and the refused ones, in the order of their last
-/// SESSION_SETUP frame.
+/// identity, in the order they were set up, also per account name (of the
+/// NTLM user name and of the Kerberos client principal alike), and the
+/// refused ones, in the order of their last SESSION_SETUP frame.
 pub(super) struct OwnLogons<'a> {
     logons: KeyedHashMap<Pair, Vec<&'a Session>>,
-    by_user: KeyedHashMap<Named, Vec<&'a Session>>,
-    by_principal: KeyedHashMap<Named, Vec<&'a Session>>,
+    by_name: KeyedHashMap<Named, Vec<&'a Session>>,
     refused: KeyedHashMap<Pair, Vec<&'a Session>>,
 }
 
@@ -70,6 +69,9 @@ pub(super) struct Retry<'a> {
     pub secs: f64,
     /// The refused logon's last SESSION_SETUP frame.
     refused_frame: u64,
+    /// The refused logon was Kerberos and this one NTLM: the client fell
+    /// back to NTLM ([`falls_back`]).
+    fell_back: bool,
 }
 
 /// What a finding of refused logons (one client, server and identity)
@@ -125,8 +127,7 @@ impl<'a> OwnLogons<'a> {
     pub fn new(model: &'a Model) -> Self {
         let mut own = OwnLogons {
             logons: KeyedHashMap::default(),
-            by_user: KeyedHashMap::default(),
-            by_principal: KeyedHashMap::default(),
+            by_name: KeyedHashMap::default(),
             refused: KeyedHashMap::default(),
         };
         for s in &model.sessions {
@@ -134,14 +135,13 @@ impl<'a> OwnLogons<'a> {
             match s.outcome {
                 Outcome::Success => {
                     own.logons.entry((ip, server)).or_default().push(s);
-                    for (by, name) in [
-                        (&mut own.by_user, &s.user),
-                        (&mut own.by_principal, &s.client_principal),
-                    ] {
-                        if let Some(n) = name {
-                            let key = (ip, server, n.to_ascii_lowercase());
-                            by.entry(key).or_default().push(s);
-                        }
+                    let [a, b] = names(s);
+                    // Once when the user name and the principal name one
+                    // account.
+                    let b = b.filter(|b| a.is_none_or(|a| !a.eq_ignore_ascii_case(b)));
+                    for n in [a, b].into_iter().flatten() {
+                        let key = (ip, server, n.to_ascii_lowercase());
+                        own.by_name.entry(key).or_default().push(s);
                     }
                 }
                 Outcome::Failure => own.refused.entry((ip, server)).or_default().push(s),
@@ -149,12 +149,7 @@ impl<'a> OwnLogons<'a> {
             }
         }
         // Stable: sessions set up in one frame keep the model's order.
-        for v in own
-            .logons
-            .values_mut()
-            .chain(own.by_user.values_mut())
-            .chain(own.by_principal.values_mut())
-        {
+        for v in own.logons.values_mut().chain(own.by_name.values_mut()) {
             v.sort_by_key(|s| set_up_frame(s));
         }
         for v in own.refused.values_mut() {
@@ -164,16 +159,16 @@ impl<'a> OwnLogons<'a> {
     }
 
     /// The own logons of `refused`'s client to its server that
-    /// [`same_user`] may accept: those of the user name it names, else of
-    /// the client principal it names, else all.
+    /// [`same_user`] may accept: those of the account it names (of its user
+    /// name, else of its client principal), else all.
     fn candidates(&self, refused: &Session) -> Option<&Vec<&'a Session>> {
         let (ip, server) = (refused.client.ip(), refused.server);
-        let (by, name) = match (&refused.user, &refused.client_principal) {
-            (Some(u), _) => (&self.by_user, u),
-            (None, Some(p)) => (&self.by_principal, p),
-            (None, None) => return self.logons.get(&(ip, server)),
-        };
-        by.get(&(ip, server, name.to_ascii_lowercase()))
+        match names(refused) {
+            [Some(n), _] | [None, Some(n)] => {
+                self.by_name.get(&(ip, server, n.to_ascii_lowercase()))
+            }
+            [None, None] => self.logons.get(&(ip, server)),
+        }
     }
 
     /// The client's first own logon to `server`.
@@ -187,7 +182,9 @@ impl<'a> OwnLogons<'a> {
     /// user's logon is no retry of it, and other users' logons before the
     /// same user's do not hide it): a binary search in the logons of that
     /// user name (or principal), then a scan of at most [`SCAN`] of them
-    /// that ends past the window.
+    /// that ends past the window. A Kerberos principal and an NTLM user
+    /// name of one account are one user: the retry may be the client's
+    /// fallback to NTLM ([`Retry::fell_back`]).
     pub fn retry_of(&self, refused: &Session) -> Option<Retry<'a>> {
         let v = self.candidates(refused)?;
         let after = refused.last_setup_frame;
@@ -202,6 +199,7 @@ impl<'a> OwnLogons<'a> {
                     session: next,
                     secs,
                     refused_frame: after,
+                    fell_back: falls_back(refused, next),
                 });
             }
         }
@@ -253,17 +251,45 @@ impl<'a> OwnLogons<'a> {
     }
 }
 
+/// The account a user name or a Kerberos principal names, the part
+/// [`same_user`] compares: the name before the realm ('@') and, of a
+/// multi-component principal name, its first component ('/'; RFC 4120
+/// 6.2): "alice" of the principal alice@CONTOSO.COM and of the NTLM user
+/// name alice, and of alice@contoso.com, the UPN form an NTLM client may
+/// send with an empty domain (samples/krb5-fallback-ntlm, frame 45).
+fn account(name: &str) -> &str {
+    let name = name.split('@').next().unwrap_or(name);
+    name.split('/').next().unwrap_or(name)
+}
+
+/// The accounts `s` names ([`account`]): of its NTLM user name (or SMB1
+/// account) and of its Kerberos client principal.
+fn names(s: &Session) -> [Option<&str>; 2] {
+    [s.user.as_deref(), s.client_principal.as_deref()].map(|n| n.map(account))
+}
+
 /// `b` logged on as the user `a` named, or `a` named none (its token is
-/// not in the capture): user names and Kerberos client principals, by
-/// ASCII case. A domain is not compared: one client writes the same domain
-/// as CONTOSO or CONTOSO.LOCAL.
+/// not in the capture): every account `a` names ([`names`]) is one `b`
+/// names, by ASCII case, so a Kerberos logon of alice@CONTOSO.COM and an
+/// NTLM one of CONTOSO\alice are the same user's. A domain or realm is not
+/// compared: one client writes the same domain as CONTOSO,
+/// CONTOSO.LOCAL or a realm.
 fn same_user(a: &Session, b: &Session) -> bool {
-    let eq = |x: &Option<String>, y: &Option<String>| match (x, y) {
-        (Some(x), Some(y)) => x.eq_ignore_ascii_case(y),
-        (Some(_), None) => false,
-        (None, _) => true,
-    };
-    eq(&a.user, &b.user) && eq(&a.client_principal, &b.client_principal)
+    let theirs = names(b);
+    names(a).into_iter().flatten().all(|x| {
+        theirs
+            .into_iter()
+            .flatten()
+            .any(|y| x.eq_ignore_ascii_case(y))
+    })
+}
+
+/// `retry`, the same user's logon after the refused Kerberos logon
+/// `refused`, was NTLM (NTLMSSP, or an SMB1 logon without extended
+/// security): the client fell back to NTLM.
+fn falls_back(refused: &Session, retry: &Session) -> bool {
+    refused.mechanism == Some("kerberos")
+        && matches!(retry.mechanism, Some("ntlmssp" | MECHANISM_NTLM))
 }
 
 impl Later<'_> {
@@ -291,6 +317,7 @@ impl Later<'_> {
     pub fn next(&self, next: String) -> String {
         match self {
             Later::Nothing => next,
+            Later::GotPast(r) if r.fell_back => r.fallback_next(&next),
             Later::GotPast(_) => format!("Nothing to do if the work went on over the new logon: a mistyped password typed again, or a client that tries another mechanism or other credentials first, is refused and then gets in. If such refusals recur: {next}"),
             Later::AfterGuesses(r, _) => format!("Find out whether the logon at frame {} was the account owner's: so many refusals before it are a guess that succeeded, or a misconfigured client. {next}", r.frame()),
         }
@@ -305,18 +332,44 @@ impl Retry<'_> {
     }
 
     /// [`Retry::sentence`] for a finding of `refusals` refused logons
-    /// (the retry followed the last of them).
+    /// (the retry followed the last of them). A fallback to NTLM
+    /// ([`Retry::fell_back`]) is told as such: the user got in, and
+    /// Kerberos still fails.
     pub fn sentence_of(&self, refusals: u64) -> String {
         let (when, what) = if refusals > 1 {
             ("after the last of them", "these refusals")
         } else {
             ("later", "this refusal")
         };
+        if self.fell_back {
+            let s = self.session;
+            return format!(
+                " The same client then fell back to NTLM and got in: it logged on to the same server as {} with NTLM at frame {} on tcp.stream {}{}. The NTLM logon does not mend Kerberos: until the cause above is fixed, this client's logons to this server fall back the same way, to NTLM, which is weaker, cannot be delegated, and is refused where NTLM is restricted.",
+                identity(s),
+                self.frame(),
+                s.stream,
+                self.begun(when)
+            );
+        }
         format!(
             "{}{}: it got past {what}.",
             self.logged_on(),
             self.begun(when)
         )
+    }
+
+    /// The refused logon was Kerberos and this one NTLM: the client fell
+    /// back to NTLM. The user got in, but the Kerberos failure is not
+    /// mended by it: a finding that tells it stays a warning at least, its
+    /// next step the Kerberos fix.
+    pub fn fell_back(&self) -> bool {
+        self.fell_back
+    }
+
+    /// The next step of a Kerberos refusal the client fell back from
+    /// ([`Retry::fell_back`]): `next`, the Kerberos fix, still to do.
+    pub fn fallback_next(&self, next: &str) -> String {
+        format!("The user got in with NTLM, but Kerberos to this server stays broken until this is fixed: {next}")
     }
 
     /// The sentence of a logon that ended a run of `guesses` refusals

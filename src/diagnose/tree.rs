@@ -7,7 +7,7 @@ use crate::session::{Lookups, Model, Negotiate, Outcome, Tree};
 use crate::smb2::negotiate::Capabilities;
 
 use super::logon::SLOW_ROUND_SECS;
-use super::{nt_meaning, nt_next, Draft, Severity, Sink};
+use super::{nt_meaning, nt_next, unc, Draft, Severity, Sink};
 
 pub(super) fn findings(model: &Model, out: &mut Sink) {
     for t in &model.trees {
@@ -169,7 +169,7 @@ fn failure(t: &Tree, n: Option<&Negotiate>, who: Option<&str>, keyless: bool, sm
                 Some(e) => format!("The server answered the TREE_CONNECT to {share} with {st}. {} {}", e.why, nt_meaning(e.nt.0).unwrap_or("")),
                 None => format!("The server answered the TREE_CONNECT to {share} with STATUS_BAD_NETWORK_NAME. {}", nt_meaning(st.0).unwrap_or("")),
             })
-            .next(format!("{}List the shares of {server} (smbclient -L //{server} -U USER; net view \\\\{server}) and compare them with '{name}'. On a Samba server, 'testparm -s' shows each share's path, which must exist and be readable by smbd.", share_typo(name))),
+            .next(format!("{}List the shares of {server} (smbclient -L {} -U USER; net view {}) and compare them with '{name}'. On a Samba server, 'testparm -s' shows each share's path, which must exist and be readable by smbd.", share_typo(name), unc::samba_path(server, ""), unc::windows_path(server, ""))),
         S::ACCESS_DENIED if cannot_encrypt => Draft::new(Severity::Error, "tree.encryption_required", format!("Access to {share} denied: the share probably requires encryption, which SMB {} cannot do", d_name.as_deref().unwrap_or("2.x")))
             .explain(format!("TREE_CONNECT to {share} was refused with STATUS_ACCESS_DENIED on a connection that negotiated SMB {}. SMB 2.x has no encryption, and a server refuses such clients on shares that require it (Samba 'smb encrypt = required', Windows EncryptData / RejectUnencryptedAccess). If the share does not require encryption, the user lacks permission on it.", d_name.as_deref().unwrap_or("2.x")))
             .next("Let the client negotiate SMB 3.0 or later (Samba: 'client max protocol = SMB3'; check 'client min/max protocol'), or check the share's encryption setting and permissions."),

@@ -144,6 +144,8 @@ pub(crate) struct Pending {
     pub sid: u64,
     /// TreeId of the request (an async response carries AsyncId instead).
     pub tid: Option<u32>,
+    /// An SMB2 request the client sent signed (SMB2_FLAGS_SIGNED).
+    pub signed: bool,
     pub detail: Detail,
 }
 
@@ -627,14 +629,23 @@ impl Builder {
         if signed {
             self.model.connections[ci].signed_messages += 1;
         }
-        if h.session_id != 0 && !unsigned_by_rule(&h) {
+        // A request the server sent, or a response the client sent, is no
+        // message of a session: SMB2_FLAGS_SERVER_TO_REDIR MUST be set on
+        // the server's responses and MUST NOT be on the client's requests
+        // ([MS-SMB2] 2.2.1.1, 2.2.1.2). zeek-smb2-fscontrol-port139's one
+        // message is such a "response", sent to port 139.
+        let right_way = h.is_response() != m.from_client;
+        if h.session_id != 0 && !unsigned_by_rule(&h) && right_way {
             let p = if signed {
                 Protection::Signed
             } else {
                 Protection::Neither
             };
             let binding = self.binding_exchange(ci, m, &h);
-            self.after_setup(ci, m.stream, h.session_id, m.frame, p, binding);
+            let regardless =
+                signed && model::signed_whatever_the_session(h.command, self.dialect_code(ci));
+            let at = (m.stream, m.frame);
+            self.after_setup(ci, at, h.session_id, p, binding, regardless);
             self.note_unseen_setup(ci, m, h.session_id, p, UnseenMessage::Smb2(h.command));
             // Severity bits 11: an error, such as USER_SESSION_DELETED for a
             // SessionId the server does not know.
@@ -657,6 +668,9 @@ impl Builder {
             return;
         }
         let pending = self.conn_state[ci].pending.remove(&h.message_id);
+        if let Some(p) = pending.as_ref() {
+            self.verified_signature(ci, m, &h, p);
+        }
         match h.command {
             Command::NEGOTIATE => self.negotiate_response(ci, m, &h),
             Command::SESSION_SETUP => self.setup_response(ci, m, &h, pending),
@@ -717,6 +731,7 @@ impl Builder {
             ts: m.ts,
             sid: h.session_id,
             tid: h.tree_id,
+            signed: h.is_signed() && m.from_client,
             detail,
         };
         self.keep_pending(ci, h.message_id, p);
@@ -743,11 +758,14 @@ impl Builder {
         if let Some(sid) = m.transform.and_then(|t| t.session_id) {
             self.mark_session(m.stream, sid, |s| s.encrypted = true);
             if sid != 0 {
-                self.after_setup(ci, m.stream, sid, m.frame, Protection::Encrypted, false);
                 let p = Protection::Encrypted;
+                self.after_setup(ci, (m.stream, m.frame), sid, p, false, false);
                 self.note_unseen_setup(ci, m, sid, p, UnseenMessage::Transform);
                 if !m.from_client {
                     self.unseen_setup(ci, m, sid, false);
+                    self.unseen_setup_keyed(ci, m.stream, sid, |u| {
+                        u.server_encrypted.get_or_insert(m.frame);
+                    });
                 }
             }
         }
@@ -908,9 +926,10 @@ impl Builder {
             what,
             UnseenMessage::Smb2(Command::SESSION_SETUP) | UnseenMessage::Smb1 { setup: true }
         );
+        let dialect = self.dialect_code(ci);
         let regardless = matches!(
             what,
-            UnseenMessage::Smb2(Command::SESSION_SETUP | Command::TREE_CONNECT)
+            UnseenMessage::Smb2(c) if model::signed_whatever_the_session(c, dialect)
         );
         if !self.setup_unseen(ci, m.stream, sid, smb1) {
             return;
@@ -964,19 +983,23 @@ impl Builder {
     /// none of the session's and is not counted. A binding SESSION_SETUP
     /// exchange (`binding`, [MS-SMB2] 3.3.5.5) is the session's before its
     /// channel's entry exists, and is counted on the first entry.
+    /// `regardless`: a signed message that [MS-SMB2] signs whatever the
+    /// session's signing ([`Session::signed_regardless_after_setup`]).
     fn after_setup(
         &mut self,
         ci: usize,
-        stream: u64,
+        (stream, frame): (u64, u64),
         sid: u64,
-        frame: u64,
         p: Protection,
         binding: bool,
+        regardless: bool,
     ) {
         let own = self.session_index.get(&(stream, sid)).copied();
         let channel = match own.and_then(|i| self.model.sessions.get_mut(i)) {
             Some(s) => {
-                s.note_after_setup(p, frame);
+                if s.note_after_setup(p, frame) && regardless {
+                    s.signed_regardless_after_setup += 1;
+                }
                 s.bound_to_stream.is_some()
             }
             // Only a connection begun before the capture can hide a binding.
@@ -993,8 +1016,64 @@ impl Builder {
             return;
         }
         if let Some(s) = self.model.sessions.get_mut(first) {
-            if s.stream != stream {
-                s.note_after_setup(p, frame);
+            if s.stream != stream && s.note_after_setup(p, frame) && regardless {
+                s.signed_regardless_after_setup += 1;
+            }
+        }
+    }
+
+    /// The DialectRevision connection `ci` negotiated; 0 when the capture
+    /// does not show it.
+    fn dialect_code(&self, ci: usize) -> u16 {
+        self.model.connections[ci]
+            .negotiate
+            .as_ref()
+            .map_or(0, |n| n.dialect_code)
+    }
+
+    /// The server's final response `m` (header `h`) to request `p`: when
+    /// the request was signed and is of a session whose SESSION_SETUP the
+    /// capture lacks, not a TREE_CONNECT or SESSION_SETUP, and the response
+    /// is not an error, the server verified its signature with the
+    /// session's key ([MS-SMB2] 3.3.5.2.4), which shows the session has
+    /// one ([`UnseenSetup::verified_signed`]).
+    fn verified_signature(
+        &mut self,
+        ci: usize,
+        m: &Message<'_>,
+        h: &crate::smb2::Smb2Header,
+        p: &Pending,
+    ) {
+        let error = h.status >> 30 == 3;
+        if !p.signed || p.sid == 0 || m.from_client || error {
+            return;
+        }
+        if model::signed_whatever_the_session(h.command, self.dialect_code(ci)) {
+            return;
+        }
+        let frames = (p.frame, m.frame);
+        self.unseen_setup_keyed(ci, m.stream, p.sid, |u| {
+            u.verified_signed.get_or_insert(frames);
+        });
+    }
+
+    /// Notes with `f` what shows that SMB2 session `sid` on connection
+    /// `ci` (`stream`) has a key ([`UnseenSetup::verified_signed`],
+    /// [`UnseenSetup::server_encrypted`]), when no SESSION_SETUP of the
+    /// capture set it up and its entry is followed and not ended.
+    fn unseen_setup_keyed(
+        &mut self,
+        ci: usize,
+        stream: u64,
+        sid: u64,
+        f: impl FnOnce(&mut UnseenSetup),
+    ) {
+        if !self.setup_unseen(ci, stream, sid, false) {
+            return;
+        }
+        if let Some(u) = self.model.connections[ci].unseen_setup_mut(sid, false) {
+            if u.ended_frame.is_none() {
+                f(u);
             }
         }
     }

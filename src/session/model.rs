@@ -744,6 +744,38 @@ pub struct UnseenSetup {
     /// The LOGOFF response that ended it (STATUS_SUCCESS or
     /// STATUS_USER_SESSION_DELETED; for SMB1 also ERRSRV/ERRbaduid).
     pub ended_frame: Option<u64>,
+    /// A signed request of it, not TREE_CONNECT nor SESSION_SETUP
+    /// ([`signed_whatever_the_session`]), that the server answered without
+    /// an error, and that answer (the first such): the server verifies the
+    /// signature of every signed request with the session's key and fails
+    /// one that does not verify with STATUS_ACCESS_DENIED ([MS-SMB2]
+    /// 3.3.5.2.4), so the session has a key, which a guest or anonymous
+    /// session has not (3.3.5.5.3, 3.2.5.3.1: no signing for them). SMB2
+    /// only.
+    pub verified_signed: Option<(u64, u64)>,
+    /// The first TRANSFORM the server sent with its SessionId: encrypted
+    /// with the session's key (3.3.4.1.4, 2.2.41), which a guest session
+    /// has not (3.2.4.1.8: the client MUST NOT encrypt when
+    /// Session.IsGuest; for an anonymous one it says only SHOULD NOT).
+    pub server_encrypted: Option<u64>,
+}
+
+/// A signed SMB2 message of `command` that [MS-SMB2] signs also in a
+/// session that signs nothing else, so that it shows nothing of the
+/// session's own signing, on a connection of `dialect` (its
+/// DialectRevision; 0 when the capture does not show it): a TREE_CONNECT
+/// request in SMB 3.1.1 (3.2.4.1.1; the server disconnects on an unsigned
+/// one, 3.3.5.7) and its response (3.3.4.1.1: a signed request's), and a
+/// SESSION_SETUP in SMB 3.x, whose final response the server signs
+/// (3.3.5.5.3). With the dialect unknown, both.
+pub fn signed_whatever_the_session(command: crate::smb2::Command, dialect: u16) -> bool {
+    use crate::smb2::Command;
+    let known = dialect != 0 && dialect != 0x02FF;
+    match command {
+        Command::TREE_CONNECT => !known || dialect == 0x0311,
+        Command::SESSION_SETUP => !known || dialect >= 0x0300,
+        _ => false,
+    }
 }
 
 impl UnseenSetup {
@@ -1040,6 +1072,12 @@ pub struct Session {
     pub signed_after_setup: u64,
     /// Of [`Session::messages_after_setup`], those in TRANSFORM headers.
     pub encrypted_after_setup: u64,
+    /// Of [`Session::signed_after_setup`], those [MS-SMB2] signs also in a
+    /// session that signs nothing else ([`signed_whatever_the_session`]:
+    /// TREE_CONNECT in SMB 3.1.1, a reauthentication's SESSION_SETUP in
+    /// 3.x): they alone do not show that the session signs.
+    #[serde(skip)]
+    pub signed_regardless_after_setup: u64,
     /// COMPRESSION_TRANSFORM headers ([MS-SMB2] 2.2.42) on the session's
     /// connection (and, for the session's first entry, on its bound
     /// channels) in the same span, not in [`Session::messages_after_setup`]:
@@ -1136,13 +1174,14 @@ impl Session {
     /// when it comes after the setup and before the LOGOFF that ended it,
     /// on any channel ([`Session::ended_frame`]), and updates
     /// [`Session::signed`].
-    pub fn note_after_setup(&mut self, p: Protection, frame: u64) {
+    /// Whether it was counted.
+    pub fn note_after_setup(&mut self, p: Protection, frame: u64) -> bool {
         if self.set_up_frame.is_none() || self.ended_frame.is_some() {
-            return;
+            return false;
         }
         if p == Protection::Compressed {
             self.compressed_after_setup += 1;
-            return;
+            return true;
         }
         self.messages_after_setup += 1;
         match p {
@@ -1154,6 +1193,7 @@ impl Session {
             Protection::Compressed => {}
         }
         self.signed = self.first_unsigned_frame.is_none() && self.signed_after_setup > 0;
+        true
     }
 
     /// Every message after the setup was signed or encrypted (at least

@@ -283,6 +283,7 @@ impl Builder {
             messages_after_setup: 0,
             signed_after_setup: 0,
             encrypted_after_setup: 0,
+            signed_regardless_after_setup: 0,
             compressed_after_setup: 0,
             first_unsigned_frame: None,
             set_up_frame: None,

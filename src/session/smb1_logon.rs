@@ -90,7 +90,10 @@ impl Builder {
                 let p = self.conn_state[ci].pending.remove(&pending_key(x));
                 self.smb1_tree_connected(ci, m, x, p);
             }
-            Smb1Command::LOGOFF_ANDX => self.logged_off_smb1(ci, m, x),
+            Smb1Command::LOGOFF_ANDX => {
+                let p = self.conn_state[ci].pending.remove(&pending_key(x));
+                self.logged_off_smb1(ci, m, x, p);
+            }
             Smb1Command::TREE_DISCONNECT if x.succeeded() => {
                 let trees = &mut self.conn_state[ci].smb1_trees;
                 let at = trees.iter().position(|&(u, t, _)| (u, t) == (x.uid, x.tid));
@@ -200,7 +203,11 @@ impl Builder {
     pub(super) fn smb1_signing(&mut self, ci: usize, m: &Message<'_>, x: &Smb1Message) {
         let oplock_break =
             x.command == Smb1Command::LOCKING_ANDX && !x.is_response && !m.from_client;
-        if x.uid == 0 || oplock_break {
+        // A reply the client sent is none of a session's either: the
+        // server sets SMB_FLAGS_REPLY on its responses ([MS-CIFS] 2.2.3.1),
+        // and sends no request but the oplock break.
+        let reply_from_client = x.is_response && m.from_client;
+        if x.uid == 0 || oplock_break || reply_from_client {
             return;
         }
         let p = if x.signed {
@@ -215,7 +222,9 @@ impl Builder {
             .get(&(m.stream, u64::from(x.uid)))
             .copied();
         match own.and_then(|i| self.model.sessions.get_mut(i)) {
-            Some(s) => s.note_after_setup(p, m.frame),
+            Some(s) => {
+                s.note_after_setup(p, m.frame);
+            }
             None => {
                 let setup = x.command == Smb1Command::SESSION_SETUP_ANDX;
                 let what = super::UnseenMessage::Smb1 { setup };
@@ -224,10 +233,10 @@ impl Builder {
         }
     }
 
-    /// A SESSION_SETUP_ANDX or TREE_CONNECT_ANDX request, kept until its
-    /// response (same command, PID and MID: [`pending_key`]); a
-    /// TREE_CONNECT_ANDX chained to a SESSION_SETUP_ANDX is kept apart
-    /// under its own command.
+    /// A SESSION_SETUP_ANDX, TREE_CONNECT_ANDX or LOGOFF_ANDX request,
+    /// kept until its response (same command, PID and MID:
+    /// [`pending_key`]); a TREE_CONNECT_ANDX chained to a
+    /// SESSION_SETUP_ANDX is kept apart under its own command.
     fn smb1_request(&mut self, ci: usize, m: &Message<'_>, x: &Smb1Message, dec: &Decoded) {
         let share = x.tree_connect.as_ref().map(|t| share_of(t));
         match (x.command, &x.session_setup, share) {
@@ -246,6 +255,8 @@ impl Builder {
             (Smb1Command::TREE_CONNECT_ANDX, _, Some(share)) => {
                 self.keep_smb1_pending(ci, m, x, share)
             }
+            // Its UID names the session it ends ([`Builder::logged_off_smb1`]).
+            (Smb1Command::LOGOFF_ANDX, ..) => self.keep_smb1_pending(ci, m, x, Detail::None),
             _ => {}
         }
     }
@@ -276,18 +287,30 @@ impl Builder {
             ts: m.ts,
             sid: u64::from(x.uid),
             tid: Some(u32::from(x.tid)),
+            signed: false,
             detail,
         };
         self.keep_pending(ci, key, p);
     }
 
-    /// A LOGOFF_ANDX response: the UID is gone ([MS-CIFS] 3.3.5.4), on
-    /// this connection only; or, refused, it is not (its opens and its
-    /// `logoff_frame` stay as they were), but for
-    /// STATUS_USER_SESSION_DELETED or ERRSRV/ERRbaduid, gone already (as
-    /// SMB2's LOGOFF; [`dos::uid_unknown`]).
-    fn logged_off_smb1(&mut self, ci: usize, m: &Message<'_>, x: &Smb1Message) {
-        let sid = u64::from(x.uid);
+    /// A LOGOFF_ANDX response, with its request `p` when the capture has
+    /// it: the UID is gone ([MS-CIFS] 3.3.5.44), on this connection only;
+    /// or, refused, it is not (its opens and its `logoff_frame` stay as
+    /// they were), but for STATUS_USER_SESSION_DELETED or ERRSRV/ERRbaduid,
+    /// gone already (as SMB2's LOGOFF; [`dos::uid_unknown`]).
+    ///
+    /// The UID is the request's: it names the user to be logged off
+    /// (2.2.4.54.1), the server ends that session (3.3.5.44) and the
+    /// client discards "the UID that was indicated in the SMB Header of the
+    /// initial request" when the response succeeds; a response answers the
+    /// request of its PID and MID (2.2.1.6.2), whatever UID its header
+    /// carries. impacket's SMB1 server answers every LOGOFF_ANDX with UID 0
+    /// in the header (its smbComLogOffAndX clears the connection's UID
+    /// before the response is built): sample
+    /// smb1-impacket-server-logoff-relogon, frames 18/19. Without the
+    /// request, the response's UID.
+    fn logged_off_smb1(&mut self, ci: usize, m: &Message<'_>, x: &Smb1Message, p: Option<Pending>) {
+        let sid = p.map_or(u64::from(x.uid), |p| p.sid);
         if x.succeeded() || crate::ntstatus::dos::uid_unknown(x.read_status()) {
             self.unseen_setup_ended(ci, sid, true, m.frame);
             self.mark_session(m.stream, sid, |s| {

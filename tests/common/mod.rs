@@ -350,3 +350,68 @@ pub fn filter(tool: &str, args: &[&str], input: &[u8]) -> Vec<u8> {
     assert!(out.status.success(), "{tool} {args:?}");
     out.stdout
 }
+
+/// A directory of its own under the system's temporary directory,
+/// `smbscope-NAME-PID-N` (N counts the directories of this test binary),
+/// removed with what it holds when dropped: at the end of the test, also of
+/// one that fails (the drop runs as the panic unwinds).
+pub struct ScratchDir(PathBuf);
+
+impl ScratchDir {
+    pub fn new(name: &str) -> ScratchDir {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static MADE: AtomicUsize = AtomicUsize::new(0);
+        let n = MADE.fetch_add(1, Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("smbscope-{name}-{}-{n}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("a scratch directory");
+        ScratchDir(dir)
+    }
+}
+
+impl std::ops::Deref for ScratchDir {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl AsRef<Path> for ScratchDir {
+    fn as_ref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for ScratchDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A file named `name` holding `bytes`, in a [`ScratchDir`] of its own
+/// (`smbscope-DIR-PID-N`), removed with it when dropped. Its path is
+/// [`ScratchFile::path`], not an `AsRef`: `.arg(ScratchFile::new(..))`
+/// would drop the file before the command runs.
+pub struct ScratchFile {
+    path: PathBuf,
+    _dir: ScratchDir,
+}
+
+impl ScratchFile {
+    pub fn new(dir: &str, name: &str, bytes: &[u8]) -> ScratchFile {
+        let d = ScratchDir::new(dir);
+        let path = d.join(name);
+        std::fs::write(&path, bytes).expect("a scratch file");
+        ScratchFile { path, _dir: d }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl std::ops::Deref for ScratchFile {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.path
+    }
+}

@@ -9,6 +9,27 @@ use crate::ntstatus::Explanation;
 
 explained! {
 i32;
+1 "KDC_ERR_NAME_EXP" {
+    meaning: "The client's account has expired in the KDC's database (RFC 4120 7.5.9): an MIT or Heimdal KDC's principal expiration date is past. Active Directory (Windows and Samba) answers an expired account with KDC_ERR_CLIENT_REVOKED instead, and the NTSTATUS in the e-data says STATUS_ACCOUNT_EXPIRED.",
+    causes: ["The principal's expiration date ('kadmin getprinc': Expiration date) is past, on purpose or left from a template."],
+    check: [
+        "MIT: 'kadmin -q \"getprinc user\"', then 'modprinc -expire never user' (or a new date); Heimdal: 'kadmin -l get user', 'kadmin -l modify --expiration-time=never user'.",
+        "Active Directory: 'Get-ADUser user -Properties AccountExpirationDate'; Samba AD: 'samba-tool user show user' (accountExpires), 'samba-tool user setexpiry user --noexpiry'.",
+    ],
+}
+2 "KDC_ERR_SERVICE_EXP" {
+    meaning: "The account of the service the client asked a ticket for has expired in the KDC's database (RFC 4120 7.5.9), so the KDC issues no ticket for it; an MIT or Heimdal KDC says so, Active Directory has no expiry on service accounts of this kind.",
+    causes: ["The service principal (cifs/host, host/host) has an expiration date in the past."],
+    check: ["MIT: 'kadmin -q \"getprinc cifs/host\"' and 'modprinc -expire never cifs/host'; Heimdal: 'kadmin -l get cifs/host'."],
+}
+3 "KDC_ERR_BAD_PVNO" {
+    meaning: "The KDC does not support the Kerberos protocol version of the request: its pvno is not 5 (RFC 4120 5.9.1 and 7.5.9). Every Kerberos 5 client sends 5, so the request was not Kerberos 5, or was damaged.",
+    causes: [
+        "A Kerberos 4 client or another protocol sent to port 88.",
+        "A broken or hostile request (a scanner, a fuzzer, a middlebox that rewrites packets).",
+    ],
+    check: ["In the capture: the pvno of the request and which program on the client sent it (its source port, 'ss -tunp' on the client)."],
+}
 6 "KDC_ERR_C_PRINCIPAL_UNKNOWN" {
     meaning: "The KDC does not know the client principal: the user name (or UPN) in the AS-REQ is not an account in that realm. Windows event 4768 with result 0x6.",
     causes: [
@@ -40,6 +61,36 @@ i32;
     causes: ["The same SPN registered on two accounts (an old and a new computer object, a service account and the computer)."],
     check: ["'setspn -X' lists duplicate SPNs; Windows DC System log: KDC event 11. Remove the wrong one with 'setspn -D'."],
 }
+9 "KDC_ERR_NULL_KEY" {
+    meaning: "The client's or the service's account has no key (a null key) in the KDC's database, so the KDC cannot encrypt the reply or the ticket (RFC 4120 7.5.9).",
+    causes: [
+        "An account created without a password or keys (MIT 'addprinc -nokey'), or a computer account whose password was never set.",
+        "Keys removed or lost in a database migration.",
+    ],
+    check: ["MIT: 'kadmin -q \"getprinc name\"' lists the keys; give it some with 'cpw -randkey name' (a service, then export its keytab again) or 'cpw name'. Active Directory: reset the account's password ('Reset-ComputerMachinePassword' on the computer, 'net ads changetrustpw' on a Samba member)."],
+}
+10 "KDC_ERR_CANNOT_POSTDATE" {
+    meaning: "The client asked for a postdated ticket (the POSTDATED or ALLOW-POSTDATE option, a start time in the future) and the ticket it gave may not be postdated: a TGT without the MAY-POSTDATE flag (RFC 4120 2.4, 3.3.3, 7.5.9). Samba's KDC refuses postdating with KDC_ERR_POLICY instead.",
+    causes: [
+        "'kinit -s TIME' or a scheduler asking for a ticket valid later, with a TGT not got with -A/allow_postdate.",
+        "A KDC or account that does not allow postdated tickets.",
+    ],
+    check: [
+        "In the capture: the kdc-options and the from time of the request.",
+        "Get a TGT that may be postdated ('kinit -A'), or a ticket valid now (kinit without -s); MIT: the principal's allow_postdated attribute ('kadmin getprinc').",
+    ],
+}
+11 "KDC_ERR_NEVER_VALID" {
+    meaning: "The ticket asked for would end before it starts: the requested start time is later than the end time (RFC 4120 3.1.3, 7.5.9), usually because the client's clock or its requested lifetime is wrong.",
+    causes: [
+        "A client clock far ahead of the KDC's, or a postdated request whose start is after the TGT's end.",
+        "A ticket lifetime or renew time set to zero or negative in the client's configuration.",
+    ],
+    check: [
+        "In the capture: the from, till and rtime of the request against the KDC's stime in the KRB-ERROR.",
+        "The client's clock ('timedatectl', 'w32tm /query /status') and ticket_lifetime in krb5.conf.",
+    ],
+}
 12 "KDC_ERR_POLICY" {
     meaning: "The KDC's policy refused the request even though the credentials may be right: a logon restriction on the account (workstation list, logon hours, smart card required) or an authentication policy or silo.",
     causes: [
@@ -67,8 +118,9 @@ i32;
     ],
 }
 14 "KDC_ERR_ETYPE_NOSUPP" {
-    meaning: "The KDC has no key in an encryption type both the client and the target account support, so it cannot issue the ticket.",
+    meaning: "The KDC has no key in an encryption type both the client and the target account support, so it cannot issue the ticket (RFC 4120 3.1.3 and 7.5.9). A Windows KDC also answers so to DES pre-authentication or a DES-encrypted TGT, and to DES or RC4 pre-authentication of a member of Protected Users ([MS-KILE] 3.3.5.6, 3.3.5.7).",
     causes: [
+        "The client asks only for types the account has no key in: a krb5.conf limited to DES, DES3 or RC4 (default_tkt_enctypes, permitted_enctypes), while the DC keeps AES keys (a Samba AD DC has no DES3 key at all).",
         "RC4 or DES disabled on the client or DC while an account only has keys of that type (password not changed since AES was introduced, or msDS-SupportedEncryptionTypes limits it).",
         "A Linux/Samba client or keytab limited to types the domain no longer allows.",
         "The krbtgt or a trust account lacking AES keys.",
@@ -78,6 +130,14 @@ i32;
         "Windows DC System log: KDC events 14, 16 and 27 name the account without a suitable key; 'Get-ADUser/Get-ADComputer x -Properties msDS-SupportedEncryptionTypes'. Resetting the account's password creates AES keys.",
         "Linux: 'klist -ke' for keytab key types; permitted_enctypes in /etc/krb5.conf; Samba: 'kerberos encryption types'.",
     ],
+}
+15 "KDC_ERR_SUMTYPE_NOSUPP" {
+    meaning: "The KDC does not support the checksum type of the request's authenticator or of a PA-DATA (RFC 4120 7.5.9): the client signed with a type the KDC does not accept.",
+    causes: [
+        "A client limited to old checksum types (DES-based or RSA-MD4/MD5) by its krb5.conf or library, against a KDC that no longer allows them.",
+        "A client library with a bug in the checksum of its TGS-REQ.",
+    ],
+    check: ["The client's krb5.conf (allow_weak_crypto, permitted_enctypes) and library version; the same user with another client (MIT kinit, Windows) shows whether the client is at fault."],
 }
 16 "KDC_ERR_PADATA_TYPE_NOSUPP" {
     meaning: "The KDC does not support the pre-authentication type the client used; with Windows typically a smart card (PKINIT) logon to a DC without a KDC certificate.",
@@ -112,6 +172,19 @@ i32;
         "A read-only DC TGT presented to a DC that cannot use it.",
     ],
     check: ["On the client: 'klist purge' and log on again; on DCs: recent krbtgt resets ('Get-ADUser krbtgt -Properties PasswordLastSet')."],
+}
+21 "KDC_ERR_CLIENT_NOTYET" {
+    meaning: "The client's account is not yet valid: its start date in the KDC's database is in the future (RFC 4120 7.5.9). An MIT or Heimdal KDC says so; Active Directory has no such date.",
+    causes: [
+        "A principal created with a future start ('valid from') date.",
+        "The KDC's clock behind the date the account was made valid from.",
+    ],
+    check: ["MIT: 'kadmin -q \"getprinc user\"' (the principal's start date, set with 'modprinc'); Heimdal: 'kadmin -l get user' (valid start); and the KDC's clock."],
+}
+22 "KDC_ERR_SERVICE_NOTYET" {
+    meaning: "The service's account is not yet valid: its start date in the KDC's database is in the future (RFC 4120 7.5.9), so no ticket is issued for it yet.",
+    causes: ["A service principal created with a future start date, or a KDC clock behind it."],
+    check: ["MIT: 'kadmin -q \"getprinc cifs/host\"'; Heimdal: 'kadmin -l get cifs/host'; and the KDC's clock."],
 }
 23 "KDC_ERR_KEY_EXPIRED" {
     meaning: "The user's password has expired (or must be changed at next logon), so the KDC issues no TGT until it is changed. Windows event 4768/4771 with 0x17.",
@@ -153,6 +226,14 @@ i32;
     meaning: "The server principal can only be reached with user-to-user Kerberos: its SPN is on an account without a long-term key for a normal service ticket.",
     causes: ["An SPN registered on a user account (or an account without a usable key) instead of the account that runs the service."],
     check: ["'setspn -Q spn' to see which account holds it; move the SPN to the service's real account."],
+}
+28 "KDC_ERR_PATH_NOT_ACCEPTED" {
+    meaning: "A cross-realm ticket came through realms the KDC's policy does not accept (the transited path, RFC 4120 3.3.3.2 and 7.5.9): a trust the path needs is missing or not allowed.",
+    causes: [
+        "A cross-realm ([capaths]) path through a realm the KDC does not trust.",
+        "A forest or external trust that does not allow this direction, or selective authentication.",
+    ],
+    check: ["MIT: the [capaths] section of krb5.conf on the KDC and client; Windows: 'Get-ADTrust -Filter *', 'netdom trust' and the trust's direction and authentication; Samba AD: 'samba-tool domain trust list'."],
 }
 29 "KDC_ERR_SVC_UNAVAILABLE" {
     meaning: "The KDC cannot serve the request right now (it is starting up, its database or a required service is unavailable). The client should try another KDC.",
@@ -262,6 +343,21 @@ i32;
     causes: ["The server answered with a key different from the ticket's session key (a keytab or SPN mix-up, a proxy in between)."],
     check: ["The AP-REP in the SESSION_SETUP response; SPN ownership ('setspn -Q') and the server's keytab."],
 }
+42 "KRB_AP_ERR_BADORDER" {
+    meaning: "A KRB-PRIV or KRB-SAFE message came out of order (RFC 4120 7.5.9): in SMB seen from a password change (kpasswd) or another application using those messages, not from a logon.",
+    causes: ["A replayed or reordered message, a network device that reorders, or a client bug."],
+    check: ["Retry the operation; if it comes back, update the client's Kerberos library or test with another client (MIT kpasswd, Windows)."],
+}
+48 "KRB_AP_ERR_METHOD" {
+    meaning: "The server wants another authentication method than the one the client used (RFC 4120 7.5.9); the KRB-ERROR's e-data names the METHOD-DATA.",
+    causes: ["A service that requires another method (e.g. a smart card or a second factor) for this client."],
+    check: ["In the capture: the e-data of the KRB-ERROR; the service's authentication requirements."],
+}
+49 "KRB_AP_ERR_BADSEQ" {
+    meaning: "A message carried an unexpected sequence number (RFC 4120 3.4.1, 7.5.9): after the AP exchange, the two sides disagree on the sequence numbers of KRB-SAFE/KRB-PRIV messages or GSS-API tokens.",
+    causes: ["A lost, replayed or reordered message; a client or server bug in sequence numbering."],
+    check: ["Retry; a repeated error points at one side's library: update it, or test with another client."],
+}
 50 "KRB_AP_ERR_INAPP_CKSUM" {
     meaning: "The checksum in the message is of a type the receiver does not accept there (RFC 4120 7.5.9): in a TGS-REQ, the checksum of the authenticator or of the PA-TGS-REQ is missing, of the wrong type for the key, or did not verify with that type. The client's Kerberos code builds the request in a way this KDC refuses; the password and the account are not the problem.",
     causes: [
@@ -287,6 +383,17 @@ i32;
     check: [
         "The DC's System log (Kerberos-Key-Distribution-Center events); Samba: the KDC's log ('log level = 3').",
         "In the capture: the e-text and e-data (KERB-EXT-ERROR NTSTATUS) of the KRB-ERROR.",
+    ],
+}
+61 "KRB_ERR_FIELD_TOOLONG" {
+    meaning: "A field of the request is too long for the KDC's implementation (RFC 4120 7.5.9); over TCP also the answer to a request longer than the KDC accepts (RFC 4120 7.2.2).",
+    causes: [
+        "A user in very many groups, whose ticket (with its PAC) exceeds the limits of the KDC or the client.",
+        "A client or KDC with a smaller limit than its peer.",
+    ],
+    check: [
+        "In the capture: the size of the request and of the ticket it carries.",
+        "The user's group count ('whoami /groups' as the user on Windows, 'id user' on Linux): fewer memberships make a smaller ticket; MIT KDC: max request size is not configurable, a newer KDC accepts more.",
     ],
 }
 62 "KDC_ERROR_CLIENT_NOT_TRUSTED" {
@@ -342,5 +449,10 @@ i32;
     meaning: "Normal in multi-round pre-authentication (FAST): the KDC needs another round of pre-authentication data from the client.",
     causes: ["A multi-step pre-authentication mechanism in progress."],
     check: ["Nothing, if the client sends the next AS-REQ."],
+}
+93 "KDC_ERR_UNKNOWN_CRITICAL_FAST_OPTIONS" {
+    meaning: "The client's FAST request set a critical option the KDC does not know (RFC 6113 5.4.1), so the KDC refused it rather than ignore it.",
+    causes: ["A client asking for a FAST option (RFC 6113) that this KDC does not implement, e.g. a newer client against an older KDC."],
+    check: ["The client's and KDC's versions; turn off FAST on the client to test (MIT: no armor ccache with kinit -T; Windows: the 'Kerberos client support for claims, compound authentication and Kerberos armoring' policy)."],
 }
 }
