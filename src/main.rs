@@ -166,9 +166,16 @@ fn open_input(path: &Path) -> Result<Box<dyn Read>, String> {
     if is_stdin(path) {
         return Ok(Box::new(io::stdin().lock()));
     }
-    File::open(path)
-        .map(|f| Box::new(f) as Box<dyn Read>)
-        .map_err(|e| format!("smbscope: {}: {e}", path.display()))
+    let f = File::open(path).map_err(|e| format!("smbscope: {}: {e}", path.display()))?;
+    // A directory opens on Linux and fails at the first read ("read error
+    // at byte 0: Is a directory"): say what it is.
+    if f.metadata().is_ok_and(|m| m.is_dir()) {
+        return Err(format!(
+            "smbscope: {}: is a directory, not a capture file",
+            path.display()
+        ));
+    }
+    Ok(Box::new(f))
 }
 
 fn options(input: &InputArgs) -> Options {

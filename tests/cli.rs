@@ -172,6 +172,32 @@ fn not_a_capture_exits_2_and_names_the_file() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
+    // A directory opens and fails at its first read: it is named as one,
+    // by the report and by check's JSON too.
+    let dir = p.path().parent().expect("scratch dir").to_path_buf();
+    for args in [
+        &["messages"][..],
+        &["report"],
+        &["check", "--deny", "smb1", "--format", "jsonl"],
+    ] {
+        let out = bin().args(args).arg(&dir).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(
+            err.contains(&format!(
+                "{}: is a directory, not a capture file",
+                dir.display()
+            )),
+            "{args:?}: {err}"
+        );
+        if args[0] == "check" {
+            let doc = String::from_utf8(out.stdout).unwrap();
+            assert!(
+                doc.contains("\"error\":\"is a directory, not a capture file\""),
+                "{doc}"
+            );
+        }
+    }
 }
 
 /// A file whose header cannot be read is not a capture (exit 2), whether
