@@ -379,7 +379,13 @@ pub fn check(a: CheckArgs) -> u8 {
             Judged::Read {
                 damage: Some(e), ..
             } => Some(format!(
-                "capture damaged: {e}; the checks cover the part before it"
+                "capture damaged: {e}; {}",
+                // Bytes after a gzip file come after the whole capture.
+                if matches!(e, smbscope::capture::CaptureError::Trailing { .. }) {
+                    "the checks cover the whole capture"
+                } else {
+                    "the checks cover the part before it"
+                }
             )),
             _ => None,
         };

@@ -1337,9 +1337,10 @@ fn a_response_the_client_sent_is_no_session_message() {
 
 /// A session whose SESSION_SETUP the capture lacks is shown not to be a
 /// guest or anonymous one when the server answered a signed request of it
-/// without an error (other than TREE_CONNECT and SESSION_SETUP): the server
-/// verified the signature with the session's key ([MS-SMB2] 3.3.5.2.4),
-/// which neither has; not to be a guest one when the server sent it a
+/// without an error (other than those SMB signs whatever the session): the
+/// server verified the signature ([MS-SMB2] 3.3.5.2.4), so the client signs
+/// the session, which Windows and Samba clients do not do in a guest or
+/// anonymous one; not to be a guest one when the server sent it a
 /// TRANSFORM (3.2.4.1.8). zeek-smb2-compound-midstream: frame 1 a signed
 /// compound request (smb2.cmd 5,16,6), frame 2 its responses, signed,
 /// STATUS_SUCCESS. sv-smb3-encrypted-midstream: frame 2 a TRANSFORM from
@@ -1376,8 +1377,8 @@ fn a_pre_capture_session_with_a_key_is_not_guest_nor_anonymous() {
     );
     let (code, out) = check(&[&f, "--deny", "guest", "--deny", "anonymous"]);
     assert_eq!(code, 0, "{out}");
-    let pre = "nor in 1 session(s) whose SESSION_SETUP the capture lacks: session 0x4d1dd375 (stream 1, frames 16-33), its SESSION_SETUP not in the capture: the server answered its signed request of frame 30 without an error (frame 31), having verified the signature with the session's key ([MS-SMB2] 3.3.5.2.4), which";
-    assert!(out.starts_with(&format!("PASS deny guest: none in 1 session(s), 2 connection(s), {pre} a guest session does not have\nPASS deny anonymous: none in 1 session(s), 2 connection(s), {pre} an anonymous session does not have\n")), "{out}");
+    let pre = "nor in 1 session(s) whose SESSION_SETUP the capture lacks: session 0x4d1dd375 (stream 1, frames 16-33), its SESSION_SETUP not in the capture: the server answered its signed request of frame 30 without an error (frame 31), having verified the signature ([MS-SMB2] 3.3.5.2.4): its client signs it, which Windows and Samba clients do not do in";
+    assert!(out.starts_with(&format!("PASS deny guest: none in 1 session(s), 2 connection(s), {pre} a guest session\nPASS deny anonymous: none in 1 session(s), 2 connection(s), {pre} an anonymous session\n")), "{out}");
 
     let Some(dir) = common::corpus_dir() else {
         return;
@@ -1410,7 +1411,7 @@ fn a_pre_capture_session_with_a_key_is_not_guest_nor_anonymous() {
     );
     let (code, out) = run("zeek-smb2-compound-midstream.pcap");
     assert_eq!(code, 0, "{out:?}");
-    assert!(out[0].ends_with(": the server answered its signed request of frame 1 without an error (frame 2), having verified the signature with the session's key ([MS-SMB2] 3.3.5.2.4), which a guest session does not have"), "{out:?}");
+    assert!(out[0].ends_with(": the server answered its signed request of frame 1 without an error (frame 2), having verified the signature ([MS-SMB2] 3.3.5.2.4): its client signs it, which Windows and Samba clients do not do in a guest session"), "{out:?}");
 
     let f = dir.join("sv-smb3-encrypted-midstream.pcap");
     let t = common::tshark_text(
@@ -1421,12 +1422,12 @@ fn a_pre_capture_session_with_a_key_is_not_guest_nor_anonymous() {
     assert_eq!(t, "445\t0x0001\t0x000048009400003d\n");
     let (code, out) = run("sv-smb3-encrypted-midstream.pcap");
     assert_eq!(code, 1, "{out:?}");
-    assert_eq!(out[0], "PASS deny guest: none in 0 session(s), 1 connection(s), nor in 1 session(s) whose SESSION_SETUP the capture lacks: session 0x48009400003d (stream 0, frames 1-46), its SESSION_SETUP not in the capture: the server sent it a TRANSFORM (frame 2), encrypted with the session's key, which a guest session does not have ([MS-SMB2] 3.2.4.1.8)");
-    assert_eq!(out[1], "FAIL deny anonymous: cannot tell: session 0x48009400003d (stream 0, frames 1-46), its SESSION_SETUP not in the capture: no request of it signed (other than a TREE_CONNECT or SESSION_SETUP) and answered without an error, so whether it is an anonymous session is not known");
+    assert_eq!(out[0], "PASS deny guest: none in 0 session(s), 1 connection(s), nor in 1 session(s) whose SESSION_SETUP the capture lacks: session 0x48009400003d (stream 0, frames 1-46), its SESSION_SETUP not in the capture: the server sent it a TRANSFORM (frame 2): it is encrypted, which a guest session is not ([MS-SMB2] 3.2.4.1.8)");
+    assert_eq!(out[1], "FAIL deny anonymous: cannot tell: session 0x48009400003d (stream 0, frames 1-46), its SESSION_SETUP not in the capture: no request of it signed (other than those SMB signs whatever the session) and answered without an error, so whether it is an anonymous session is not known");
 
     let (code, out) = run("zeek-smb2-readwrite-midstream.pcap");
     assert_eq!(code, 1, "{out:?}");
-    assert_eq!(out[0], "FAIL deny guest: cannot tell: session 0x3c231cc0 (stream 0, frames 1-56), its SESSION_SETUP not in the capture: no request of it signed (other than a TREE_CONNECT or SESSION_SETUP) and answered without an error, and no TRANSFORM from the server, so whether it is a guest session is not known");
+    assert_eq!(out[0], "FAIL deny guest: cannot tell: session 0x3c231cc0 (stream 0, frames 1-56), its SESSION_SETUP not in the capture: no request of it signed (other than those SMB signs whatever the session) and answered without an error, and no TRANSFORM from the server, so whether it is a guest session is not known");
 }
 
 /// `--user` and a session whose SESSION_SETUP the capture lacks: whose it

@@ -670,6 +670,20 @@ fn a_gzip_file_with_trailing_bytes_is_read_whole_and_the_bytes_named() {
         assert!(v["damage"]["frame"].is_null(), "{v}");
         let message = v["damage"]["message"].as_str().unwrap();
         assert!(says.ends_with(message), "{message}");
+        // The text's NOTE says the checks cover the whole capture, which
+        // was read whole: not "the part before it", as for a cut one.
+        let text = bin()
+            .args(["check", "--expect-success"])
+            .arg(&path)
+            .output()
+            .unwrap();
+        let text = String::from_utf8(text.stdout).unwrap();
+        assert!(
+            text.contains(&format!(
+                "NOTE capture damaged: {message}; the checks cover the whole capture\n"
+            )),
+            "{text}"
+        );
     }
 }
 

@@ -929,15 +929,17 @@ fn pre_capture_signing(u: &UnseenSetup) -> Result<(bool, String), String> {
 }
 
 /// Whether a session whose SESSION_SETUP the capture lacks is shown not
-/// to be a guest session (`anonymous` false) or an anonymous one (true):
-/// Ok when it shows a session key, which neither has
+/// to be a guest session (`anonymous` false) or an anonymous one (true),
+/// as clients make them: Ok when its client signs it
 /// ([`UnseenSetup::verified_signed`]: a signed request the server verified,
-/// [MS-SMB2] 3.3.5.2.4, 3.3.5.5.3, 3.2.5.3.1; against guest also
-/// [`UnseenSetup::server_encrypted`], 3.2.4.1.8); Err (cannot tell)
-/// otherwise. Never a failure: nothing shows such a session is one. An
-/// SMB1 UID shows nothing by its signing: SMB1 signs every message of a
-/// connection with the key of the first session that had one ([MS-CIFS]
-/// 3.2.1.2 Client.Connection.SigningSessionKey, 3.2.5.3).
+/// [MS-SMB2] 3.3.5.2.4), which Windows and Samba clients do not do in a
+/// guest or anonymous session; against guest also when the server
+/// encrypts it ([`UnseenSetup::server_encrypted`], 3.2.4.1.8). Not a proof
+/// against a client that signs a guest session with the all-zero key
+/// Samba gives one. Err (cannot tell) otherwise. Never a failure: nothing
+/// shows such a session is one. An SMB1 UID shows nothing by its signing:
+/// SMB1 signs every message of a connection with the key of the first
+/// session that had one ([MS-CIFS] 3.2.1.2 Client.Connection.SigningSessionKey, 3.2.5.3).
 fn pre_capture_key(u: &UnseenSetup, anonymous: bool) -> Result<(bool, String), String> {
     let what = if anonymous { "an anonymous" } else { "a guest" };
     if u.smb1 {
@@ -949,7 +951,7 @@ fn pre_capture_key(u: &UnseenSetup, anonymous: bool) -> Result<(bool, String), S
         return Ok((
             true,
             format!(
-                "the server answered its signed request of frame {request} without an error (frame {response}), having verified the signature with the session's key ([MS-SMB2] 3.3.5.2.4), which {what} session does not have"
+                "the server answered its signed request of frame {request} without an error (frame {response}), having verified the signature ([MS-SMB2] 3.3.5.2.4): its client signs it, which Windows and Samba clients do not do in {what} session"
             ),
         ));
     }
@@ -957,11 +959,11 @@ fn pre_capture_key(u: &UnseenSetup, anonymous: bool) -> Result<(bool, String), S
         Some(f) if !anonymous => Ok((
             true,
             format!(
-                "the server sent it a TRANSFORM (frame {f}), encrypted with the session's key, which a guest session does not have ([MS-SMB2] 3.2.4.1.8)"
+                "the server sent it a TRANSFORM (frame {f}): it is encrypted, which a guest session is not ([MS-SMB2] 3.2.4.1.8)"
             ),
         )),
         _ => Err(format!(
-            "no request of it signed (other than a TREE_CONNECT or SESSION_SETUP) and answered without an error{}, so whether it is {what} session is not known",
+            "no request of it signed (other than those SMB signs whatever the session) and answered without an error{}, so whether it is {what} session is not known",
             if anonymous { "" } else { ", and no TRANSFORM from the server" }
         )),
     }

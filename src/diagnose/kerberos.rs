@@ -45,9 +45,15 @@ pub(super) fn findings(model: &Model, out: &mut Sink) {
         let smb_clock = || negotiate_clock(model, s);
         if s.mechanism == Some("kerberos") && s.outcome == Outcome::Failure {
             let own = own.get_or_insert_with(|| OwnLogons::new(model));
-            let fell_back = own.retry_of(s).filter(Retry::fell_back);
+            // The client's NTLM logon after this refusal, which the
+            // findings tell; not when it came after 10 or more refusals,
+            // which `after_refusals` tells as guesses (an error).
+            let fell_back = match own.after_refusals(s, s) {
+                Later::AfterGuesses(..) => None,
+                _ => own.retry_of(s).filter(Retry::fell_back),
+            };
             spnego_errors(s, later, fell_back.as_ref(), &smb_clock, &mut clock, out);
-            refused(s, later, own, &smb_clock, out);
+            refused(s, later, own, fell_back.as_ref(), &smb_clock, out);
         } else {
             spnego_errors(s, later, None, &smb_clock, &mut clock, out);
         }
@@ -403,6 +409,7 @@ fn refused(
     s: &Session,
     later: bool,
     own: &OwnLogons<'_>,
+    fell_back: Option<&Retry<'_>>,
     smb_clock: &dyn Fn() -> String,
     out: &mut Sink,
 ) {
@@ -415,8 +422,6 @@ fn refused(
         .service_principal
         .clone()
         .unwrap_or_else(|| "the service".to_string());
-    // The client's NTLM logon after this refusal, which tells it.
-    let fell_back = own.retry_of(s).filter(Retry::fell_back);
     let d = if status == NtStatus::LOGON_FAILURE {
         let mut d = modified(&sp, None);
         // No KRB-ERROR says so: the title gives it as the likely cause.
@@ -446,7 +451,7 @@ fn refused(
     } else {
         failed(&sp, status, own.after_refusals(s, s))
     };
-    let d = match &fell_back {
+    let d = match fell_back {
         Some(r) => fallen_back(d, r),
         None => d,
     };

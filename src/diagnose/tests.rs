@@ -2033,6 +2033,52 @@ fn kerberos_logon_failed_then_logon() {
     }
 }
 
+/// A Kerberos refusal followed by the same account's NTLM logon is a
+/// fallback to NTLM (a warning); not when 10 or more refusals of the
+/// client to the server came in the 30 s before that logon: then it is a
+/// run of guesses that ended in a logon, an error, told as logon.* refusals
+/// tell it, and not hidden behind the fallback wording.
+#[test]
+fn kerberos_refusal_then_ntlm_after_guesses_is_no_fallback() {
+    let st = NtStatus::ACCOUNT_DISABLED;
+    for guesses in [0, GUESSES - 1] {
+        let mut sessions: Vec<Session> = (0..guesses as u64)
+            .map(|i| refused_at(10 + 2 * i, 1 + i as i64))
+            .collect();
+        let mut refused = refused_at(40, 12);
+        refused.status = Some(st);
+        refused.mechanism = Some("kerberos");
+        refused.user = None;
+        refused.domain = None;
+        refused.ntlm_response = None;
+        refused.client_principal = Some("alice@CORP.TEST".into());
+        if let Some(r) = refused.rounds.last_mut() {
+            r.status = Some(st);
+            r.mechanism = Some("kerberos");
+        }
+        sessions.push(refused);
+        sessions.push(logon_at(100, 14, "10.0.0.2:445", "alice", Outcome::Success));
+        let d = diagnose(&model(vec![conn(0), conn(1)], sessions));
+        let f = only(&d.findings, "logon.failed");
+        if guesses == 0 {
+            assert_eq!(f.severity, Severity::Warning, "{}", f.explanation);
+            assert!(
+                f.title.ends_with("; the client fell back to NTLM"),
+                "{}",
+                f.title
+            );
+        } else {
+            assert_eq!(f.severity, Severity::Error, "{}", f.explanation);
+            assert!(!f.title.contains("fell back"), "{}", f.title);
+            assert!(
+                f.explanation.contains("after 10 or more refused logons of this client to this server in the 30 s before it"),
+                "{}",
+                f.explanation
+            );
+        }
+    }
+}
+
 /// One clock makes one finding: the KDC's KRB_AP_ERR_SKEW for a client
 /// whose AP-REQ the server refused for skew too is told in the session's
 /// finding (krb5-ap-skew is the real capture); alone, the KDC's error

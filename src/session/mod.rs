@@ -1033,10 +1033,10 @@ impl Builder {
 
     /// The server's final response `m` (header `h`) to request `p`: when
     /// the request was signed and is of a session whose SESSION_SETUP the
-    /// capture lacks, not a TREE_CONNECT or SESSION_SETUP, and the response
-    /// is not an error, the server verified its signature with the
-    /// session's key ([MS-SMB2] 3.3.5.2.4), which shows the session has
-    /// one ([`UnseenSetup::verified_signed`]).
+    /// capture lacks, not one SMB signs whatever the session
+    /// ([`signed_whatever_the_session`]), and the response is not an error,
+    /// the server verified its signature ([MS-SMB2] 3.3.5.2.4): the
+    /// session's client signs it ([`UnseenSetup::verified_signed`]).
     fn verified_signature(
         &mut self,
         ci: usize,

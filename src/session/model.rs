@@ -744,19 +744,20 @@ pub struct UnseenSetup {
     /// The LOGOFF response that ended it (STATUS_SUCCESS or
     /// STATUS_USER_SESSION_DELETED; for SMB1 also ERRSRV/ERRbaduid).
     pub ended_frame: Option<u64>,
-    /// A signed request of it, not TREE_CONNECT nor SESSION_SETUP
-    /// ([`signed_whatever_the_session`]), that the server answered without
-    /// an error, and that answer (the first such): the server verifies the
-    /// signature of every signed request with the session's key and fails
-    /// one that does not verify with STATUS_ACCESS_DENIED ([MS-SMB2]
-    /// 3.3.5.2.4), so the session has a key, which a guest or anonymous
-    /// session has not (3.3.5.5.3, 3.2.5.3.1: no signing for them). SMB2
-    /// only.
+    /// A signed request of it, not one SMB signs whatever the session
+    /// ([`signed_whatever_the_session`]: a 3.1.1 TREE_CONNECT, a 3.x
+    /// SESSION_SETUP), that the server answered without an error, and that
+    /// answer (the first such): the server verifies the signature of every
+    /// signed request and fails one that does not verify with
+    /// STATUS_ACCESS_DENIED ([MS-SMB2] 3.3.5.2.4), so its client signs the
+    /// session, which Windows and Samba clients do not do in a guest or
+    /// anonymous session (not a proof: Samba gives a guest session an
+    /// all-zero key a client could sign with). SMB2 only.
     pub verified_signed: Option<(u64, u64)>,
-    /// The first TRANSFORM the server sent with its SessionId: encrypted
-    /// with the session's key (3.3.4.1.4, 2.2.41), which a guest session
-    /// has not (3.2.4.1.8: the client MUST NOT encrypt when
-    /// Session.IsGuest; for an anonymous one it says only SHOULD NOT).
+    /// The first TRANSFORM the server sent with its SessionId (3.3.4.1.4,
+    /// 2.2.41): an encrypted session, which a guest session is not
+    /// (3.2.4.1.8: the client MUST NOT encrypt when Session.IsGuest; for an
+    /// anonymous one it says only SHOULD NOT).
     pub server_encrypted: Option<u64>,
 }
 
