@@ -635,21 +635,16 @@ pub fn signing_seen(model: &Model, s: &Session) -> Result<(bool, String), String
         _ => None,
     };
     if s.messages_after_setup > 0 {
-        let mut t = format!(
-            "{} of {} message(s) after its setup signed",
-            s.signed_after_setup, s.messages_after_setup
-        );
-        if s.encrypted_after_setup > 0 {
-            t.push_str(&format!(", {} encrypted", s.encrypted_after_setup));
-        }
-        if let Some(f) = s.first_unsigned_frame {
-            t.push_str(&format!("; the first unsigned: frame {f}"));
-        }
-        t.push_str(&compressed_unchecked(s.compressed_after_setup));
-        let regardless_only = ok
-            && s.encrypted_after_setup == 0
-            && s.signed_regardless_after_setup >= s.signed_after_setup;
-        if regardless_only {
+        let counts = SignedCounts {
+            messages: s.messages_after_setup,
+            signed: s.signed_after_setup,
+            encrypted: s.encrypted_after_setup,
+            regardless: s.signed_regardless_after_setup,
+            first_unsigned: s.first_unsigned_frame,
+            compressed: s.compressed_after_setup,
+        };
+        let t = counts.text("after its setup");
+        if counts.regardless_only(ok) {
             let t = format!("{t}, but only {REGARDLESS}");
             return match who {
                 Some(w) if s.outcome == Outcome::Success => Ok((
@@ -685,6 +680,45 @@ pub fn signing_seen(model: &Model, s: &Session) -> Result<(bool, String), String
 
 /// What a signed session may show that proves nothing of its signing.
 const REGARDLESS: &str = "TREE_CONNECT or SESSION_SETUP ones, which SMB 3.x signs also in a session that signs nothing else ([MS-SMB2] 3.3.5.7, 3.3.5.5.3)";
+
+/// What a session's messages show of its signing, as [`signing_seen`]
+/// (a session set up in the capture, its messages after the setup) and
+/// [`pre_capture_signing`] (one set up before it) count them.
+struct SignedCounts {
+    messages: u64,
+    signed: u64,
+    encrypted: u64,
+    /// Of the signed, those SMB signs whatever the session ([`REGARDLESS`]).
+    regardless: u64,
+    first_unsigned: Option<u64>,
+    compressed: u64,
+}
+
+impl SignedCounts {
+    /// "4 of 24 message(s) PLACE signed, 2 encrypted; the first unsigned:
+    /// frame 14", and the compression transforms not checked.
+    fn text(&self, place: &str) -> String {
+        let mut t = format!(
+            "{} of {} message(s) {place} signed",
+            self.signed, self.messages
+        );
+        if self.encrypted > 0 {
+            t.push_str(&format!(", {} encrypted", self.encrypted));
+        }
+        if let Some(f) = self.first_unsigned {
+            t.push_str(&format!("; the first unsigned: frame {f}"));
+        }
+        t.push_str(&compressed_unchecked(self.compressed));
+        t
+    }
+
+    /// Every message signed or encrypted (`ok`), none encrypted, and the
+    /// signed only those SMB signs whatever the session: they show nothing
+    /// of the session's own signing.
+    fn regardless_only(&self, ok: bool) -> bool {
+        ok && self.encrypted == 0 && self.regardless >= self.signed
+    }
+}
 
 /// "; 2 compressed message(s) on its connection could not be checked": the
 /// compression transforms after the setup, whose SMB2 header (its signing
@@ -910,19 +944,17 @@ fn pre_capture_signing(u: &UnseenSetup) -> Result<(bool, String), String> {
     if u.messages == 0 {
         return Err(NONE_COUNTED.to_string());
     }
-    let mut t = format!(
-        "{} of {} message(s) of it seen signed",
-        u.signed, u.messages
-    );
-    if u.encrypted > 0 {
-        t.push_str(&format!(", {} encrypted", u.encrypted));
-    }
-    if let Some(f) = u.first_unsigned_frame {
-        t.push_str(&format!("; the first unsigned: frame {f}"));
-    }
-    t.push_str(&compressed_unchecked(u.compressed));
+    let counts = SignedCounts {
+        messages: u.messages,
+        signed: u.signed,
+        encrypted: u.encrypted,
+        regardless: u.signed_regardless,
+        first_unsigned: u.first_unsigned_frame,
+        compressed: u.compressed,
+    };
+    let t = counts.text("of it seen");
     let ok = u.first_unsigned_frame.is_none();
-    if ok && u.encrypted == 0 && u.signed_regardless >= u.signed {
+    if counts.regardless_only(ok) {
         return Err(format!("{t}, but only {REGARDLESS}"));
     }
     Ok((ok, t))

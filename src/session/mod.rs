@@ -1044,7 +1044,7 @@ impl Builder {
         h: &crate::smb2::Smb2Header,
         p: &Pending,
     ) {
-        let error = h.status >> 30 == 3;
+        let error = crate::ntstatus::NtStatus(h.status).is_error();
         if !p.signed || p.sid == 0 || m.from_client || error {
             return;
         }
