@@ -286,8 +286,7 @@ fn lz4_legacy_frames_concatenated_and_skippable_frames_are_read_as_lz4_reads_the
         std::fs::write(&path, bytes).unwrap();
         let lz4 = Command::new("lz4").arg("-dc").arg(&path).output().unwrap();
         assert!(lz4.status.success() && lz4.stdout == raw, "lz4 -dc {what}");
-        let out = bin().args(args_jsonl()).arg(&path).output().unwrap();
-        let err = String::from_utf8_lossy(&out.stderr);
+        let (out, err) = jsonl_of(&path);
         assert_eq!(out.status.code(), Some(0), "{what}: {err}");
         assert!(out.stdout == whole.stdout, "{what}");
     }
@@ -387,14 +386,20 @@ fn args_jsonl() -> [&'static str; 3] {
     ["messages", "--format", "jsonl"]
 }
 
+/// `smbscope messages --format jsonl PATH`: its output and standard error.
+fn jsonl_of(path: &Path) -> (Output, String) {
+    let out = bin().args(args_jsonl()).arg(path).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    (out, err)
+}
+
 /// `messages --format jsonl` on the capture cut at `at` bytes: what a
 /// reader that stops there reports (exit 3, the record cut in `frame`;
 /// exit 0 when `at` falls between records, with `frame` the next one).
 fn messages_of_prefix(dir: &Path, raw: &[u8], at: usize, frame: u64) -> Vec<u8> {
     let path = dir.join(format!("prefix-{at}.pcap"));
     std::fs::write(&path, &raw[..at]).unwrap();
-    let out = bin().args(args_jsonl()).arg(&path).output().unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
+    let (out, err) = jsonl_of(&path);
     match out.status.code() {
         Some(3) => assert!(
             err.contains(&format!("(frame {frame}): the record needs")),
@@ -426,8 +431,7 @@ fn a_cut_compressed_file_reports_what_came_before_and_exits_3() {
             9 * packed.len() / 10
         };
         std::fs::write(&path, &packed[..keep]).unwrap();
-        let out = bin().args(args_jsonl()).arg(&path).output().unwrap();
-        let err = String::from_utf8(out.stderr).unwrap();
+        let (out, err) = jsonl_of(&path);
         assert!(
             err.contains(&format!(
                 "cut-{i}.pcap.{name}: the {name} data ends early, at byte "
@@ -488,8 +492,7 @@ fn an_lz4_file_cut_between_blocks_is_cut_short() {
     assert!(end < packed.len() - 8);
     let path = dir.join("blocks.pcap.lz4");
     std::fs::write(&path, &packed[..end]).unwrap();
-    let out = bin().args(args_jsonl()).arg(&path).output().unwrap();
-    let err = String::from_utf8(out.stderr).unwrap();
+    let (out, err) = jsonl_of(&path);
     assert_eq!(out.status.code(), Some(3), "{err}");
     assert!(
         err.contains(
@@ -501,8 +504,7 @@ fn an_lz4_file_cut_between_blocks_is_cut_short() {
     assert!(out.stdout == messages_of_prefix(&dir, &raw, at, frame));
     // Two more bytes, of the next block's size: cut inside it.
     std::fs::write(&path, &packed[..end + 2]).unwrap();
-    let out = bin().args(args_jsonl()).arg(&path).output().unwrap();
-    let err = String::from_utf8(out.stderr).unwrap();
+    let (out, err) = jsonl_of(&path);
     assert_eq!(out.status.code(), Some(3), "{err}");
     assert!(
         err.contains("the lz4 data ends early, at byte 4194304 "),
@@ -531,12 +533,7 @@ fn corrupt_gzip_data_is_named_and_what_came_before_is_reported() {
     gz[first.len() + 10] |= 0b110;
     let path = dir.join("bad.pcap.gz");
     std::fs::write(&path, &gz).unwrap();
-    let out = bin()
-        .args(["messages", "--format", "jsonl"])
-        .arg(&path)
-        .output()
-        .unwrap();
-    let err = String::from_utf8(out.stderr).unwrap();
+    let (out, err) = jsonl_of(&path);
     assert_eq!(out.status.code(), Some(3), "{err}");
     assert!(
         err.contains(&format!(
@@ -553,12 +550,7 @@ fn corrupt_gzip_data_is_named_and_what_came_before_is_reported() {
     let n = gz.len();
     gz[n - 8] ^= 0x01;
     std::fs::write(&path, &gz).unwrap();
-    let out = bin()
-        .args(["messages", "--format", "jsonl"])
-        .arg(&path)
-        .output()
-        .unwrap();
-    let err = String::from_utf8(out.stderr).unwrap();
+    let (out, err) = jsonl_of(&path);
     assert_eq!(out.status.code(), Some(3), "{err}");
     assert!(
         err.contains(&format!(
@@ -639,8 +631,7 @@ fn a_gzip_file_with_trailing_bytes_is_read_whole_and_the_bytes_named() {
         let gunzip = Command::new("gzip").arg("-dc").arg(&path).output().unwrap();
         assert_eq!(gunzip.status.code(), Some(gzip_exit), "gzip -dc {name}");
         assert!(gunzip.stdout == raw, "gzip -dc {name}");
-        let out = bin().args(args_jsonl()).arg(&path).output().unwrap();
-        let err = String::from_utf8(out.stderr).unwrap();
+        let (out, err) = jsonl_of(&path);
         assert_eq!(out.status.code(), Some(3), "{err}");
         assert!(
             out.stdout == whole.stdout,
@@ -702,8 +693,7 @@ fn corrupt_zstd_and_lz4_data_is_named_and_what_came_before_is_reported() {
         packed[n - 1] ^= 0x10;
         let path = dir.join(format!("bad.pcap.{name}"));
         std::fs::write(&path, &packed).unwrap();
-        let out = bin().args(args_jsonl()).arg(&path).output().unwrap();
-        let err = String::from_utf8(out.stderr).unwrap();
+        let (out, err) = jsonl_of(&path);
         assert_eq!(out.status.code(), Some(3), "{err}");
         assert!(
             err.contains(&format!(
