@@ -50,7 +50,7 @@ pub(super) fn findings(model: &Model, out: &mut Sink) {
             // which `after_refusals` tells as guesses (an error).
             let fell_back = match own.after_refusals(s, s) {
                 Later::AfterGuesses(..) => None,
-                _ => own.retry_of(s).filter(Retry::fell_back),
+                _ => own.retry_of(s).filter(|r| r.fell_back),
             };
             spnego_errors(s, later, fell_back.as_ref(), &smb_clock, &mut clock, out);
             refused(s, later, own, fell_back.as_ref(), &smb_clock, out);
@@ -439,7 +439,7 @@ fn refused(
         // A refusal the client got past at once (a new ticket, a new
         // session) did not stop the work: as logon.rs tells it (a fallback
         // to NTLM below).
-        let (severity, again, next) = match &own.retry_of(s).filter(|r| !r.fell_back()) {
+        let (severity, again, next) = match &own.retry_of(s).filter(|r| !r.fell_back) {
             Some(r) => (Severity::Warning, r.sentence(), format!("Nothing to do if the work went on over the new logon. If such refusals recur, compare the server's clock with the KDC's and read the server's log at the time of frame {} for why it found the ticket expired.", s.last_setup_frame)),
             None => (Severity::Error, String::new(), "Make the client get a new ticket (klist purge, or kinit, then connect again) and compare the server's clock with the KDC's; in the capture, the ticket's times are in the KDC's TGS-REP when it is there.".to_string()),
         };

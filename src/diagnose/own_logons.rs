@@ -70,8 +70,10 @@ pub(super) struct Retry<'a> {
     /// The refused logon's last SESSION_SETUP frame.
     refused_frame: u64,
     /// The refused logon was Kerberos and this one NTLM: the client fell
-    /// back to NTLM ([`falls_back`]).
-    fell_back: bool,
+    /// back to NTLM ([`falls_back`]). The user got in, but the Kerberos
+    /// failure is not mended by it: a finding that tells it stays a
+    /// warning at least, its next step the Kerberos fix.
+    pub fell_back: bool,
 }
 
 /// What a finding of refused logons (one client, server and identity)
@@ -356,14 +358,6 @@ impl Retry<'_> {
             self.logged_on(),
             self.begun(when)
         )
-    }
-
-    /// The refused logon was Kerberos and this one NTLM: the client fell
-    /// back to NTLM. The user got in, but the Kerberos failure is not
-    /// mended by it: a finding that tells it stays a warning at least, its
-    /// next step the Kerberos fix.
-    pub fn fell_back(&self) -> bool {
-        self.fell_back
     }
 
     /// The next step of a Kerberos refusal the client fell back from
