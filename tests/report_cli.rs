@@ -1629,7 +1629,9 @@ fn text_report_fits_80_columns() {
         }
         let out = stdout(&smbscope(&args));
         for line in out.lines().skip(1) {
-            let one_word = !line.trim().contains(' ');
+            // A word longer than the line, or one whole word and " …" at
+            // a timeline entry's third line (`text_report_cuts_no_word`).
+            let one_word = !line.trim().trim_end_matches(" …").contains(' ');
             if !one_word {
                 widest = widest.max(line.width());
             }
@@ -1645,6 +1647,85 @@ fn text_report_fits_80_columns() {
         "lines over 80 columns:\n{}",
         long.join("\n")
     );
+}
+
+/// The indent of a timeline entry's summary lines under it.
+const SUMMARY_INDENT: &str = "                       ";
+
+/// No word of the text report is cut: a user greps it for a principal.
+/// For every sample and public capture, no word of a timeline summary's
+/// lines ends in '…' (the " …" that says more followed stands apart), and
+/// every word with an '@' (a Kerberos principal, a UPN) of `smbscope FILE`
+/// is one of `smbscope -v FILE`, which writes each timeline entry on one
+/// line; and on the one whose
+/// principals are longer than the room of a line
+/// (sv-smb302-null-linktype-kerberos: `toto@LKDC:SHA1.` and 40 hex digits,
+/// `krbtgt/` and `cifs/localhost@` with that realm), each of its three
+/// principals stands whole on the timeline, where a summary's third line
+/// ends with " …" after a whole word.
+#[test]
+fn text_report_cuts_no_word() {
+    let mut captures: Vec<PathBuf> = sample_names().iter().map(|n| sample(n).into()).collect();
+    if let Some(dir) = common::corpus_dir() {
+        captures.extend(common::corpus_captures(&dir));
+    }
+    let at_words = |text: &str| -> std::collections::BTreeSet<String> {
+        text.split_whitespace()
+            .filter(|w| w.contains('@'))
+            .map(str::to_string)
+            .collect()
+    };
+    let mut cut = Vec::new();
+    for p in &captures {
+        let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("?");
+        let path = p.to_string_lossy();
+        let mut args = vec![path.as_ref()];
+        let port = common::port_args(name);
+        args.extend(port.iter().map(String::as_str));
+        let text = stdout(&smbscope(&args));
+        // A summary's lines under its entry: " …" after a whole word.
+        cut.extend(
+            text.lines()
+                .filter(|l| l.starts_with(SUMMARY_INDENT))
+                .flat_map(str::split_whitespace)
+                .filter(|w| w.ends_with('…') && *w != "…")
+                .map(|w| format!("{name}: {w}")),
+        );
+        let words = at_words(&text);
+        if words.is_empty() {
+            continue;
+        }
+        args.push("-v");
+        let whole = at_words(&stdout(&smbscope(&args)));
+        cut.extend(words.difference(&whole).map(|w| format!("{name}: {w}")));
+    }
+    assert!(cut.is_empty(), "words cut:\n{}", cut.join("\n"));
+    let Some(dir) = common::corpus_dir() else {
+        return;
+    };
+    let lkdc = dir.join("sv-smb302-null-linktype-kerberos.pcap");
+    let text = stdout(&smbscope(&[lkdc.to_string_lossy().as_ref()]));
+    let realm = "LKDC:SHA1.EE7C7BEB5178985C880BF8C24587E67DB363FC66";
+    let timeline = |w: &str| {
+        text.lines()
+            .filter(|l| l.starts_with(SUMMARY_INDENT))
+            .filter(|l| l.split_whitespace().any(|x| x == w))
+            .count()
+    };
+    // `-v` names toto@ in frames 10, 12, 14 and 15 (AS-REQ, AS-REP),
+    // krbtgt/ in 11, 13 (KRB-ERROR) and 15 (its fourth line here, past
+    // the three kept), cifs/localhost@ in 16 to 18 (TGS-REQ, TGS-REP,
+    // AP-REQ; tshark dissects only the AP-REQ of this IAKERB exchange:
+    // frame 18, kerberos.SNameString cifs,localhost, kerberos.realm the
+    // LKDC realm).
+    for (w, lines) in [
+        (format!("toto@{realm}"), 4),
+        (format!("krbtgt/{realm}@{realm}"), 2),
+        (format!("cifs/localhost@{realm}"), 3),
+    ] {
+        assert_eq!(timeline(&w), lines, "{w}\n{text}");
+    }
+    assert!(!text.contains("FC6…"), "{text}");
 }
 
 /// The lines of `smbscope FILE --format jsonl ARGS`, parsed.

@@ -363,7 +363,11 @@ pub fn write_entry(
     if wrap_into(s, summary, SUMMARY_INDENT, WIDTH) <= 3 {
         return;
     }
-    // Three lines at most: the third ends with " …" as more followed.
+    // Three lines at most: the third ends with " …" as more followed,
+    // after a whole word. No word is cut (a user greps the report for a
+    // principal or a path): the third line's last words give way while
+    // " …" does not fit after them, and a line of one word keeps it whole,
+    // " …" past WIDTH, as a word longer than a line is kept whole.
     let mut third = from;
     for _ in 0..2 {
         match s[third..].find('\n') {
@@ -377,20 +381,17 @@ pub fn write_entry(
     if third + third_len + 1 == s.len() {
         return;
     }
-    let line = &s[third..third + third_len];
-    let chars = text_width(line);
-    if chars + 2 <= WIDTH {
-        s.truncate(third + third_len);
-        s.push_str(" …\n");
-    } else {
-        // `cut` to WIDTH characters: the line's first WIDTH - 1 and "…".
-        let keep = line
-            .char_indices()
-            .nth(WIDTH - 1)
-            .map_or(line.len(), |(i, _)| i);
-        s.truncate(third + keep);
-        s.push_str("…\n");
+    // The line's words start after the indent; a line ends at a word's end.
+    let words = third + SUMMARY_INDENT.len();
+    let mut end = third + third_len;
+    while text_width(s.get(third..end).unwrap_or_default()) + 2 > WIDTH {
+        match s.get(words..end).and_then(|w| w.rfind(' ')) {
+            Some(i) => end = words + i,
+            None => break,
+        }
     }
+    s.truncate(end);
+    s.push_str(" …\n");
 }
 
 /// `format!("{:>10.6}", nanos as f64 / 1e9)`: seconds with six decimals,
