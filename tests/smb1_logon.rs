@@ -686,8 +686,10 @@ fn a_chained_request_unanswered_counts_once() {
 /// (tshark, below). Before, the logoffs were missed and the second logon
 /// was a re-authentication of the first session (19 messages after it).
 /// Each session's messages after setup are the SMB1 messages with its UID
-/// from its set-up response to its LOGOFF_ANDX response, counted here from
-/// tshark.
+/// from its set-up response to its LOGOFF_ANDX response, and that response,
+/// whose UID is its request's (smb.response_to), counted here from tshark;
+/// so are the signed ones (smb.flags2.sec_sig: none, impacket's server does
+/// not sign).
 #[test]
 fn smb1_logoff_answered_with_uid_0_ends_the_requests_session() {
     let path = sample("smb1-impacket-server-logoff-relogon.pcap");
@@ -701,6 +703,7 @@ fn smb1_logoff_answered_with_uid_0_ends_the_requests_session() {
             "smb.uid",
             "smb.response_to",
             "smb.nt_status",
+            "smb.flags2.sec_sig",
         ],
     );
     let rows: Vec<Vec<u64>> = t
@@ -755,11 +758,19 @@ fn smb1_logoff_answered_with_uid_0_ends_the_requests_session() {
         assert_eq!(s["reauthentications"], 0);
         assert_eq!(s["last_setup_frame"], setup);
         assert_eq!(s["logoff_frame"], logoff);
-        let between = rows
+        // A LOGOFF_ANDX response is of its request's UID.
+        let session_uid = |r: &Vec<u64>| match (r[1], r[2]) {
+            (0x74, 1) => uid_of(r[4]).expect("its request"),
+            _ => r[3],
+        };
+        let between: Vec<&Vec<u64>> = rows
             .iter()
-            .filter(|r| r[0] > setup && r[0] <= logoff && r[3] == uid)
-            .count();
-        assert_eq!(s["messages_after_setup"], between as u64, "{s}");
+            .filter(|r| r[0] > setup && r[0] <= logoff && session_uid(r) == uid)
+            .collect();
+        assert!(between.iter().any(|r| r[0] == logoff && r[3] == 0));
+        assert_eq!(s["messages_after_setup"], between.len() as u64, "{s}");
+        let signed = between.iter().filter(|r| r[6] == 1).count();
+        assert_eq!(s["signed_after_setup"], signed as u64, "{s}");
     }
     assert_eq!(ours[1]["first_frame"], second_first_request[0]);
 }

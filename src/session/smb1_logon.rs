@@ -199,7 +199,10 @@ impl Builder {
     /// Counts an SMB1 message of a session after its setup, signed or not
     /// (see [`Smb1Message::signed`]), as SMB2's are counted. The server's
     /// oplock break (a LOCKING_ANDX request) is exempt from signing
-    /// ([MS-CIFS] 3.2.5.1.2) and not counted.
+    /// ([MS-CIFS] 3.2.5.1.2) and not counted. A LOGOFF_ANDX response is
+    /// the session's of its request's UID, whatever UID its header carries
+    /// ([`Builder::logged_off_smb1`]; impacket's server: 0), and is
+    /// counted, as SMB2's LOGOFF response is, before the logoff ends it.
     pub(super) fn smb1_signing(&mut self, ci: usize, m: &Message<'_>, x: &Smb1Message) {
         let oplock_break =
             x.command == Smb1Command::LOCKING_ANDX && !x.is_response && !m.from_client;
@@ -207,7 +210,13 @@ impl Builder {
         // server sets SMB_FLAGS_REPLY on its responses ([MS-CIFS] 2.2.3.1),
         // and sends no request but the oplock break.
         let reply_from_client = x.is_response && m.from_client;
-        if x.uid == 0 || oplock_break || reply_from_client {
+        let uid = if x.is_response && x.command == Smb1Command::LOGOFF_ANDX {
+            let request = self.conn_state[ci].pending.get(&pending_key(x));
+            request.map_or(u64::from(x.uid), |p| p.sid)
+        } else {
+            u64::from(x.uid)
+        };
+        if uid == 0 || oplock_break || reply_from_client {
             return;
         }
         let p = if x.signed {
@@ -217,10 +226,7 @@ impl Builder {
         };
         // The session of this connection only: a UID is the connection's
         // own ([MS-CIFS] 2.2.1.6), unlike a multichannel SessionId.
-        let own = self
-            .session_index
-            .get(&(m.stream, u64::from(x.uid)))
-            .copied();
+        let own = self.session_index.get(&(m.stream, uid)).copied();
         match own.and_then(|i| self.model.sessions.get_mut(i)) {
             Some(s) => {
                 s.note_after_setup(p, m.frame);
@@ -228,7 +234,7 @@ impl Builder {
             None => {
                 let setup = x.command == Smb1Command::SESSION_SETUP_ANDX;
                 let what = super::UnseenMessage::Smb1 { setup };
-                self.note_unseen_setup(ci, m, u64::from(x.uid), p, what);
+                self.note_unseen_setup(ci, m, uid, p, what);
             }
         }
     }
