@@ -94,8 +94,15 @@ impl std::fmt::Write for Row {
 impl<F: Fn(usize, &mut Row)> Table<'_, F> {
     /// Appends the table to `s`.
     pub fn write(&self, s: &mut String) {
+        self.write_with(s, &mut |_| {});
+    }
+
+    /// Appends the table to `s`, calling `flush(s)` after each row: it may
+    /// write out and empty `s`, so a table of any size needs no more
+    /// memory than a few rows.
+    pub fn write_with(&self, s: &mut String, flush: &mut dyn FnMut(&mut String)) {
         let w = self.layout(&self.measure());
-        self.draw(s, &w);
+        self.draw(s, &w, flush);
     }
 
     /// The columns' natural widths (in terminal columns): their widest
@@ -180,7 +187,7 @@ impl<F: Fn(usize, &mut Row)> Table<'_, F> {
         widest
     }
 
-    fn draw(&self, s: &mut String, w: &[usize]) {
+    fn draw(&self, s: &mut String, w: &[usize], flush: &mut dyn FnMut(&mut String)) {
         let mut over: Vec<usize> = Vec::new();
         pad(s, INDENT);
         let mut owed = 0;
@@ -239,6 +246,7 @@ impl<F: Fn(usize, &mut Row)> Table<'_, F> {
                     wrap_into(s, &text, &indent, self.width);
                 }
             }
+            flush(s);
         }
     }
 }

@@ -116,10 +116,24 @@ impl TextReport<'_> {
         out.write_all(s.as_bytes())?;
         s.clear();
         timelines.write_sorted(out)?;
-        self.sessions(&mut s);
-        self.trees(&mut s);
+        // The tables have a row per session and per tree: written out in
+        // chunks of [`CHUNK`] bytes as they are drawn, not gathered whole.
+        let mut failed = None;
+        let mut flush = |s: &mut String| {
+            if s.len() >= CHUNK {
+                if failed.is_none() {
+                    failed = out.write_all(s.as_bytes()).err();
+                }
+                s.clear();
+            }
+        };
+        self.sessions(&mut s, &mut flush);
+        self.trees(&mut s, &mut flush);
         self.kerberos(&mut s);
         self.findings(&mut s);
+        if let Some(e) = failed {
+            return Err(e);
+        }
         out.write_all(s.as_bytes())
     }
 
@@ -420,12 +434,15 @@ fn write_rel_time(s: &mut String, nanos: i64) {
         *d = b'0' + (v % 10) as u8;
         v /= 10;
     }
-    // Six ASCII digits.
-    s.push_str(std::str::from_utf8(&digits).unwrap_or("000000"));
+    // Six ASCII digits, pushed one by one: `str::from_utf8` of the six
+    // (a call of ~90 instructions) cost more than making them.
+    for d in digits {
+        s.push(char::from(d));
+    }
 }
 
 impl TextReport<'_> {
-    fn sessions(&self, s: &mut String) {
+    fn sessions(&self, s: &mut String, flush: &mut dyn FnMut(&mut String)) {
         let rows: Vec<&Session> = self
             .model
             .sessions
@@ -457,10 +474,10 @@ impl TextReport<'_> {
             row: |i, r: &mut Row| session_row(rows[i], sign, r),
             width: WIDTH,
         }
-        .write(s);
+        .write_with(s, flush);
     }
 
-    fn trees(&self, s: &mut String) {
+    fn trees(&self, s: &mut String, flush: &mut dyn FnMut(&mut String)) {
         let rows = self.filter.trees(self.model);
         if rows.is_empty() {
             return;
@@ -475,7 +492,7 @@ impl TextReport<'_> {
             row: |i, r: &mut Row| tree_row(rows[i], r),
             width: WIDTH,
         }
-        .write(s);
+        .write_with(s, flush);
     }
 
     /// The KDC exchanges not shown under an SMB connection, and the TCP

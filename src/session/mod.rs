@@ -1253,6 +1253,13 @@ impl Builder {
         }
         self.finish_connection(ci);
         self.forget_opens(ci);
+        // What only the connection's messages to come would read: freed
+        // now, not kept with every connection to the end (the SMB1 requests
+        // are 1.5 KiB a connection that sent any).
+        let st = &mut self.conn_state[ci];
+        st.smb1_requests = None;
+        st.smb1 = None;
+        st.smb1_refused_open = None;
         let sessions = std::mem::take(&mut self.model.connections[ci].session_indexes);
         for &si in &sessions {
             kdc::join_session(&mut self.model, &self.kdc_index, si);
