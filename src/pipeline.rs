@@ -38,6 +38,15 @@ pub struct Options {
     /// the report's evidence of a server looking a name or an address up
     /// while a client waits. Off by default (`messages` has no use for them).
     pub lookups: bool,
+    /// Memory that the messages being reassembled on all SMB connections
+    /// may hold (the framers' keep buffers); past it a message keeps its
+    /// first [`crate::smb2::framing::MIN_KEEP`] bytes, the rest counted in
+    /// [`Stats::bytes_not_kept`].
+    pub max_kept_total: usize,
+    /// Memory that the Kerberos-over-TCP record buffers of all connections
+    /// may hold; past it a direction's records are dropped and counted in
+    /// [`Stats::kerberos_bytes_dropped`].
+    pub max_krb_total: usize,
 }
 
 impl Default for Options {
@@ -47,6 +56,8 @@ impl Default for Options {
             kerberos_ports: vec![88],
             limits: Limits::default(),
             lookups: false,
+            max_kept_total: 64 << 20,
+            max_krb_total: 16 << 20,
         }
     }
 }
@@ -464,6 +475,12 @@ struct Driver<'o, F> {
     /// The hash key of every connection's `pending` (drawn once: drawing
     /// one is dearer than a short connection's lookups).
     keys: KeyedState,
+    /// The room of every SMB connection's keep buffers, in all
+    /// (within [`Options::max_kept_total`]).
+    kept_total: usize,
+    /// The room of every Kerberos-over-TCP record buffer, in all
+    /// (within [`Options::max_krb_total`]).
+    krb_total: usize,
 }
 
 /// Runs the pipeline over a whole capture, calling `on` for each event.
@@ -491,6 +508,8 @@ pub fn run_until<R: Read>(
         udp: UdpStreams::default(),
         udp_krb: KeyedHashMap::default(),
         keys: KeyedState::default(),
+        kept_total: 0,
+        krb_total: 0,
     };
     let mut tcp: Reassembler<Conn> = Reassembler::new(opts.limits);
     let mut last = (Timestamp::default(), 0u64);
@@ -980,7 +999,8 @@ impl<F: FnMut(Event<'_>)> StreamSink for Driver<'_, F> {
         });
         if st.info.kerberos {
             self.stats.kerberos_bytes_dropped += st.krb_buf[dir].len() as u64;
-            st.krb_buf[dir].clear();
+            self.krb_total = self.krb_total.saturating_sub(st.krb_buf[dir].capacity());
+            st.krb_buf[dir] = Vec::new();
             st.krb_broken[dir] = true;
             return;
         }
@@ -1005,6 +1025,10 @@ impl<F: FnMut(Event<'_>)> StreamSink for Driver<'_, F> {
     fn close(&mut self, st: Conn, _ctx: &Ctx) {
         for f in &st.framers {
             self.stats.resync_skipped_bytes += f.stats.resync_skipped;
+            self.kept_total = self.kept_total.saturating_sub(f.kept_room());
+        }
+        for b in &st.krb_buf {
+            self.krb_total = self.krb_total.saturating_sub(b.capacity());
         }
     }
 }
@@ -1037,11 +1061,16 @@ impl<F: FnMut(Event<'_>)> Driver<'_, F> {
             |pdu: Pdu<'_>| smb_pdu(info, pending, smb1_negotiate, &mut out, from_client, pdu);
         let framer = &mut framers[dir];
         let skipped = framer.stats.resync_skipped;
+        // What the other connections' buffers hold leaves this one the rest.
+        let others = self.kept_total.saturating_sub(framer.kept_room());
+        let max = self.opts.max_kept_total;
+        framer.limit_keep(max.saturating_sub(others));
         match step {
             Step::Data(bytes) => framer.data(bytes, &mut emit),
             Step::Gap(len) => framer.gap(len, &mut emit),
             Step::End => framer.end(&mut emit),
         }
+        self.kept_total = others + framer.kept_room();
         let bytes = framer.stats.resync_skipped - skipped;
         if bytes > 0 {
             (self.on)(Event::Skipped {
@@ -1059,25 +1088,34 @@ impl<F: FnMut(Event<'_>)> Driver<'_, F> {
     /// the largest size accepted (1 MiB and its marker), so a record that
     /// ends in a segment carrying the start of the next is still decoded.
     fn kerberos_tcp(&mut self, st: &mut Conn, ctx: &Ctx, dir: usize, bytes: &[u8]) {
+        // What the other connections' buffers hold leaves this one the rest.
+        let others = self.krb_total.saturating_sub(st.krb_buf[dir].capacity());
+        let most = MAX_KRB_BUF.min(self.opts.max_krb_total.saturating_sub(others));
         let mut rest = bytes;
         while !rest.is_empty() {
-            let room = MAX_KRB_BUF.saturating_sub(st.krb_buf[dir].len());
+            let room = most.saturating_sub(st.krb_buf[dir].len());
             if room == 0 {
-                // Cannot happen: a record no longer than the cap completes
-                // when the buffer is full, and a longer one is an error.
+                // Only when the buffers of all connections hold too much: a
+                // record no longer than MAX_KRB_BUF completes when the
+                // buffer is full, and a longer one is an error.
                 self.stats.kerberos_bytes_dropped += st.krb_buf[dir].len() as u64;
                 st.krb_buf[dir].clear();
                 st.krb_broken[dir] = true;
             }
             if st.krb_broken[dir] {
                 self.stats.kerberos_bytes_dropped += rest.len() as u64;
-                return;
+                break;
             }
             let (piece, tail) = rest.split_at(room.min(rest.len()));
             rest = tail;
             st.krb_buf[dir].extend_from_slice(piece);
             self.kerberos_records(st, ctx, dir);
         }
+        let buf = &mut st.krb_buf[dir];
+        if buf.is_empty() && (buf.capacity() > 64 * 1024 || st.krb_broken[dir]) {
+            *buf = Vec::new();
+        }
+        self.krb_total = others + buf.capacity();
     }
 
     /// Emits the complete records at the start of the direction's buffer and
@@ -1234,6 +1272,158 @@ impl<'a> Message<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The frames of a classic little-endian pcap.
+    fn pcap_frames(pcap: &[u8]) -> Vec<Vec<u8>> {
+        let (mut out, mut at) = (Vec::new(), 24);
+        while let Some(h) = pcap.get(at..at + 16) {
+            let incl = u32::from_le_bytes([h[8], h[9], h[10], h[11]]) as usize;
+            out.push(pcap[at + 16..at + 16 + incl].to_vec());
+            at += 16 + incl;
+        }
+        out
+    }
+
+    /// A copy of real frame `base` (Ethernet, IPv4, TCP) with the client
+    /// port (`from_client`: the source's), the sequence number (when given)
+    /// and the payload replaced.
+    fn reframe(
+        base: &[u8],
+        client_port: u16,
+        from_client: bool,
+        seq: Option<u32>,
+        payload: &[u8],
+    ) -> Vec<u8> {
+        let l4 = 14 + usize::from(base[14] & 0x0F) * 4;
+        let doff = usize::from(base[l4 + 12] >> 4) * 4;
+        let mut f = base[..l4 + doff].to_vec();
+        let total = (l4 - 14 + doff + payload.len()) as u16;
+        f[16..18].copy_from_slice(&total.to_be_bytes());
+        let at = if from_client { l4 } else { l4 + 2 };
+        f[at..at + 2].copy_from_slice(&client_port.to_be_bytes());
+        if let Some(seq) = seq {
+            f[l4 + 4..l4 + 8].copy_from_slice(&seq.to_be_bytes());
+        }
+        f.extend_from_slice(payload);
+        f
+    }
+
+    /// `conns` connections of ntlm-wrong-password's handshake to `port`,
+    /// each sending a record of which 192,004 bytes come and more are
+    /// announced: a NetBIOS header claiming 200,000 bytes (SMB), or a
+    /// Kerberos record marker claiming 1,000,000 (port 88), then the
+    /// sample's SESSION_SETUP request bytes over and over.
+    fn unfinished_records(conns: u16, port: u16) -> Vec<u8> {
+        let sample = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/samples/ntlm-wrong-password.pcap"
+        ))
+        .expect("sample");
+        let frames = pcap_frames(&sample);
+        let (syn, syn_ack, ack, request) = (&frames[0], &frames[1], &frames[2], &frames[7]);
+        let l4 = 14 + usize::from(request[14] & 0x0F) * 4;
+        let body = &request[l4 + usize::from(request[l4 + 12] >> 4) * 4 + 4..];
+        let isn = u32::from_be_bytes([syn[l4 + 4], syn[l4 + 5], syn[l4 + 6], syn[l4 + 7]]);
+        let mut data = if port == 88 { 1_000_000u32 } else { 200_000 }
+            .to_be_bytes()
+            .to_vec();
+        while data.len() < 192_004 {
+            data.extend_from_slice(body);
+        }
+        data.truncate(192_004);
+        let mut out = sample[..24].to_vec();
+        let mut add = |f: Vec<u8>| {
+            out.extend_from_slice(&1_000u32.to_le_bytes());
+            out.extend_from_slice(&0u32.to_le_bytes());
+            out.extend_from_slice(&(f.len() as u32).to_le_bytes());
+            out.extend_from_slice(&(f.len() as u32).to_le_bytes());
+            out.extend_from_slice(&f);
+        };
+        for c in 0..conns {
+            let cp = 20_000 + c;
+            let server = |f: &[u8]| {
+                let mut f = f.to_vec();
+                f[l4..l4 + 2].copy_from_slice(&port.to_be_bytes());
+                f
+            };
+            let client = |f: &[u8]| {
+                let mut f = f.to_vec();
+                f[l4 + 2..l4 + 4].copy_from_slice(&port.to_be_bytes());
+                f
+            };
+            add(reframe(&client(syn), cp, true, None, b""));
+            add(reframe(&server(syn_ack), cp, false, None, b""));
+            add(reframe(&client(ack), cp, true, None, b""));
+            for (i, piece) in data.chunks(64_000).enumerate() {
+                let seq = isn.wrapping_add(1 + (i * 64_000) as u32);
+                add(reframe(&client(request), cp, true, Some(seq), piece));
+            }
+        }
+        out
+    }
+
+    /// Runs `pcap` with `opts`: the stats and the bytes kept of its messages.
+    fn kept_of(pcap: &[u8], opts: &Options) -> (Stats, usize) {
+        let mut reader = CaptureReader::new(std::io::Cursor::new(pcap)).expect("pcap");
+        let mut kept = 0;
+        let outcome = run(&mut reader, opts, |ev| {
+            if let Event::Message(m) = ev {
+                kept += m.bytes.len();
+            }
+        });
+        (outcome.stats, kept)
+    }
+
+    /// Twelve connections each with 192,000 bytes of an unfinished message
+    /// (the bytes of a real sample): within a 1 MiB budget in all, the
+    /// messages keep at most the budget (and MIN_KEEP each), the rest
+    /// counted in bytes_not_kept; with the default budget all is kept.
+    /// Before the budget, each connection kept its 256 KiB whatever the
+    /// others held (1,600 such connections: 398 MB of memory).
+    #[test]
+    fn messages_under_way_are_kept_within_the_budget_in_all() {
+        let pcap = unfinished_records(12, 445);
+        let (stats, kept) = kept_of(&pcap, &Options::default());
+        assert_eq!(
+            (stats.messages, stats.bytes_not_kept, kept),
+            (12, 0, 12 * 192_000)
+        );
+        let small = Options {
+            max_kept_total: 1 << 20,
+            ..Options::default()
+        };
+        let (stats, kept) = kept_of(&pcap, &small);
+        assert_eq!(stats.messages, 12);
+        assert!(
+            kept <= (1 << 20) + 12 * crate::smb2::framing::MIN_KEEP,
+            "{kept} bytes kept"
+        );
+        assert_eq!(stats.bytes_not_kept, (12 * 192_000 - kept) as u64);
+    }
+
+    /// The same with Kerberos records on port 88: within a 1 MiB budget for
+    /// the record buffers of all connections, what does not fit is dropped
+    /// and counted in kerberos_bytes_dropped; with the default budget (16
+    /// MiB) nothing is.
+    #[test]
+    fn kerberos_records_under_way_are_held_within_the_budget_in_all() {
+        let pcap = unfinished_records(12, 88);
+        let (stats, _) = kept_of(&pcap, &Options::default());
+        assert_eq!(
+            (stats.kerberos_connections, stats.kerberos_bytes_dropped),
+            (12, 0)
+        );
+        let small = Options {
+            max_krb_total: 1 << 20,
+            ..Options::default()
+        };
+        let (stats, _) = kept_of(&pcap, &small);
+        assert!(
+            stats.kerberos_bytes_dropped > 12 * 192_004 - (1 << 20),
+            "{}",
+            stats.kerberos_bytes_dropped
+        );
+    }
 
     /// The short list and its hash map behave as one map: checked against
     /// a `HashMap` on a run of inserts (new and repeated ids), lookups and

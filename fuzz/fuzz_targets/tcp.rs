@@ -117,6 +117,9 @@ fuzz_target!(|data: &[u8]| {
         max_flows: 1 + usize::from((l >> 2) & 3),
         max_ooo_per_dir: per_dir,
         max_ooo_total: per_dir * (1 + usize::from((l >> 4) & 3)),
+        // Bit 7: few segments per direction and in all.
+        max_ooo_segments_per_dir: if l & 0x80 != 0 { 3 } else { 4096 },
+        max_ooo_segments_total: if l & 0x80 != 0 { 5 } else { 65_536 },
         closed_timeout_secs: 2,
         idle_timeout_secs: 10,
     };

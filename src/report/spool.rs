@@ -38,6 +38,8 @@ pub struct Spool {
     flushed: u64,
     /// The temporary file could not be made or written: keep the rest in memory.
     memory_only: bool,
+    /// Bytes read back from the temporary file by [`Spool::write_sorted`].
+    read_back: u64,
 }
 
 impl Spool {
@@ -94,14 +96,19 @@ impl Spool {
     }
 
     /// Writes every piece to `out`, in key order. The temporary file is
-    /// read in windows of [`READ_WINDOW`] bytes: pieces come nearly in key
-    /// order, so most are found in the window read for an earlier one.
+    /// read in windows of up to [`READ_WINDOW`] bytes, each the piece and
+    /// the pieces that follow it both in key order and in the file, one
+    /// right after the other: pieces come nearly in key order, so a window
+    /// holds many, and however they come no byte is read twice (the
+    /// conversations a full table forgets close in slot order, not stream
+    /// order: reading a whole window for each of those pieces read the
+    /// file once per piece).
     pub fn write_sorted(&mut self, out: &mut impl Write) -> io::Result<()> {
         self.pieces.sort_by_key(|p| p.key);
         let mut window: Vec<u8> = Vec::new();
         // The file offset of `window[0]`.
         let mut window_at = 0u64;
-        for p in &self.pieces {
+        for (i, p) in self.pieces.iter().enumerate() {
             let len = p.len as usize;
             if p.offset >= self.flushed {
                 let at = (p.offset - self.flushed) as usize;
@@ -114,10 +121,10 @@ impl Spool {
             let inside =
                 p.offset >= window_at && p.offset + p.len as u64 <= window_at + window.len() as u64;
             if !inside {
-                // The piece and what follows it in the file, up to the window.
-                let end = (p.offset + READ_WINDOW.max(len) as u64).min(self.flushed);
+                let end = run_end(&self.pieces[i..], self.flushed);
                 window.resize((end - p.offset) as usize, 0);
                 f.read_exact_at(&mut window, p.offset)?;
+                self.read_back += window.len() as u64;
                 window_at = p.offset;
             }
             let at = (p.offset - window_at) as usize;
@@ -125,6 +132,25 @@ impl Spool {
         }
         Ok(())
     }
+}
+
+/// Where the window read for `run[0]` (a piece in the file) ends: past the
+/// pieces after it in key order that follow it in the file without a byte
+/// between, while they fit in [`READ_WINDOW`] bytes (the first piece
+/// whatever its size), and before `flushed`.
+fn run_end(run: &[Piece], flushed: u64) -> u64 {
+    let Some(first) = run.first() else {
+        return 0;
+    };
+    let mut end = first.offset + u64::from(first.len);
+    for p in run.iter().skip(1) {
+        let next = p.offset + u64::from(p.len);
+        if p.offset != end || next > flushed || next - first.offset > READ_WINDOW as u64 {
+            break;
+        }
+        end = next;
+    }
+    end.min(flushed)
 }
 
 /// A new temporary file, unlinked at once so nothing is left behind.
@@ -203,6 +229,34 @@ mod tests {
         s.write_sorted(&mut out).unwrap();
         let expect: Vec<u8> = want.into_iter().flat_map(|w| w.1).collect();
         assert!(out == expect);
+    }
+
+    /// Pieces spilled in an order far from their keys' (as the
+    /// conversations forgotten by a full table close, in slot order): each
+    /// byte of the file is read back once, not a window per piece.
+    #[test]
+    fn scattered_pieces_read_the_file_once() {
+        let mut s = Spool::new();
+        let mut want: Vec<(u64, Vec<u8>)> = Vec::new();
+        let mut i = 0u64;
+        while s.flushed < 2 * MEMORY_LIMIT as u64 {
+            let key = i.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40;
+            let t = format!("Connection {i}: {}\n", "z".repeat((i % 200) as usize)).into_bytes();
+            s.add(key, &t);
+            want.push((key, t));
+            i += 1;
+        }
+        want.sort_by_key(|w| w.0);
+        let mut out = Vec::new();
+        s.write_sorted(&mut out).unwrap();
+        let expect: Vec<u8> = want.into_iter().flat_map(|w| w.1).collect();
+        assert!(out == expect);
+        assert!(
+            s.read_back <= s.flushed,
+            "{} bytes read back for a file of {}",
+            s.read_back,
+            s.flushed
+        );
     }
 
     #[test]

@@ -48,6 +48,13 @@ impl NbssType {
 /// The largest message we keep whole for decoding (a Kerberos AP-REQ with a
 /// large PAC is well below this); longer ones keep this much and skip the rest.
 pub const MAX_KEEP: usize = 256 * 1024;
+/// Bytes of a message kept whatever the other connections hold: an SMB2
+/// header (64 bytes, [MS-SMB2] 2.2.1) and the start of its body.
+pub const MIN_KEEP: usize = 128;
+/// Room a keep buffer keeps between messages, for the next: a connection
+/// that once carried a large message does not hold its room while idle
+/// (up to 200,000 connections are tracked).
+pub const RETAIN: usize = 4 * 1024;
 /// NetBIOS lengths are 17 bits on 139 (RFC 1002) and 24 bits on 445 ([MS-SMB2] 2.1).
 const MAX_NBSS_LEN: u32 = 0x00FF_FFFF;
 
@@ -163,6 +170,10 @@ impl Body {
 pub struct Framer {
     state: State,
     kept: Vec<u8>,
+    /// Most bytes of the current message kept from now on (at most
+    /// [`MAX_KEEP`]): its owner lowers it when the messages of all
+    /// connections hold too much ([`Framer::limit_keep`]).
+    keep_cap: usize,
     pub stats: FramerStats,
 }
 
@@ -174,6 +185,7 @@ impl Default for Framer {
                 buf: [0; 4],
             },
             kept: Vec::new(),
+            keep_cap: MAX_KEEP,
             stats: FramerStats::default(),
         }
     }
@@ -233,6 +245,23 @@ fn keep_limit(kind: NbssType, len: u32, head: &[u8]) -> usize {
 const JUDGE: usize = 24;
 
 impl Framer {
+    /// Keeps at most `cap` bytes of a message from now on (never fewer than
+    /// [`MIN_KEEP`], an SMB2 header and the start of its body; never more
+    /// than [`MAX_KEEP`]); the rest of a message is counted, not buffered.
+    pub fn limit_keep(&mut self, cap: usize) {
+        self.keep_cap = cap.clamp(MIN_KEEP, MAX_KEEP);
+    }
+
+    /// The memory the keep buffer holds for a message under way (between
+    /// messages it keeps at most [`RETAIN`] bytes of room, for the next).
+    pub fn kept_room(&self) -> usize {
+        if self.in_message() {
+            self.kept.capacity()
+        } else {
+            0
+        }
+    }
+
     /// Takes in-order bytes; calls `emit` for each message completed.
     pub fn data(&mut self, mut chunk: &[u8], emit: &mut impl FnMut(Pdu<'_>)) {
         // Every step consumes bytes or changes state towards consuming them;
@@ -293,7 +322,7 @@ impl Framer {
         };
         // Nothing more is expected in this direction, but the connection is
         // remembered for a while after its FIN (stream numbering): give the
-        // keep buffer (up to 64 KiB kept for reuse) back now.
+        // keep buffer (up to RETAIN kept for reuse) back now.
         self.kept = Vec::new();
     }
 
@@ -398,8 +427,9 @@ impl Framer {
         let left = (b.len - b.pos) as usize;
         let take = left.min(chunk.len());
         let part = &chunk[..take];
-        if !b.holed && self.kept.len() < b.keep {
-            let room = b.keep - self.kept.len();
+        let keep = b.keep.min(self.keep_cap);
+        if !b.holed && self.kept.len() < keep {
+            let room = keep - self.kept.len();
             self.kept.extend_from_slice(&part[..room.min(part.len())]);
         }
         b.pos += take as u32;
@@ -441,7 +471,7 @@ impl Framer {
                 missing_to: b.missing_to,
             });
         }
-        if self.kept.capacity() > 64 * 1024 {
+        if self.kept.capacity() > RETAIN {
             self.kept = Vec::new();
         } else {
             self.kept.clear();

@@ -20,7 +20,7 @@ pub mod hash;
 pub mod udp;
 
 use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, VecDeque};
 use std::net::IpAddr;
 
 use crate::capture::Timestamp;
@@ -36,6 +36,12 @@ pub struct Limits {
     pub max_ooo_per_dir: usize,
     /// Out-of-order bytes held in all.
     pub max_ooo_total: usize,
+    /// Out-of-order segments held for one direction.
+    pub max_ooo_segments_per_dir: usize,
+    /// Out-of-order segments held in all: each costs its bookkeeping and an
+    /// allocation whatever its size, so one-byte segments would otherwise
+    /// hold ~90 bytes of memory for each byte counted in `max_ooo_total`.
+    pub max_ooo_segments_total: usize,
     /// A closed conversation is forgotten this long (capture time) after its last packet.
     pub closed_timeout_secs: i64,
     /// An idle conversation is forgotten this long after its last packet.
@@ -48,6 +54,8 @@ impl Default for Limits {
             max_flows: 200_000,
             max_ooo_per_dir: 1 << 20,
             max_ooo_total: 16 << 20,
+            max_ooo_segments_per_dir: 4096,
+            max_ooo_segments_total: 65_536,
             closed_timeout_secs: 120,
             idle_timeout_secs: 3600,
         }
@@ -205,6 +213,17 @@ impl std::hash::Hash for FlowKey {
     }
 }
 
+/// Room for held segments a direction keeps once they are delivered.
+const KEEP_HELD_CAPACITY: usize = 16;
+
+/// Out-of-order bytes and segments held by all conversations, within
+/// [`Limits::max_ooo_total`] and [`Limits::max_ooo_segments_total`].
+#[derive(Clone, Copy, Debug, Default)]
+struct HeldTotal {
+    bytes: usize,
+    segments: usize,
+}
+
 /// Out-of-order bytes waiting for a hole before them to be filled.
 struct Held {
     seq: u32,
@@ -229,7 +248,8 @@ struct Direction {
     peer_acked: Option<u32>,
     /// The first acknowledgement the peer sent for this direction.
     peer_first_ack: Option<u32>,
-    held: Vec<Held>,
+    /// In sequence order; filled holes are drained from the front.
+    held: VecDeque<Held>,
     held_bytes: usize,
     /// The first segment (sequence number, frame, time) seen past `next`
     /// while a hole is open: where the hole showed.
@@ -295,7 +315,7 @@ pub struct Reassembler<S> {
     flows: Vec<Option<Flow<S>>>,
     free: Vec<usize>,
     next_stream: u64,
-    held_total: usize,
+    held_total: HeldTotal,
     last_sweep: i64,
     /// Every conversation's current deadline (and stale ones, dropped as met
     /// or when the heap outgrows the table): the sweep looks only at
@@ -318,7 +338,7 @@ impl<S> Reassembler<S> {
             flows: Vec::new(),
             free: Vec::new(),
             next_stream: 0,
-            held_total: 0,
+            held_total: HeldTotal::default(),
             last_sweep: i64::MIN,
             deadlines: BinaryHeap::new(),
             expired: Vec::new(),
@@ -648,7 +668,7 @@ struct Stepper<'a, S, K> {
     state: &'a mut S,
     sink: &'a mut K,
     ctx: Ctx,
-    held_total: &'a mut usize,
+    held_total: &'a mut HeldTotal,
     stats: &'a mut TcpStats,
     limits: &'a Limits,
 }
@@ -717,7 +737,7 @@ impl<S, K: StreamSink<State = S>> Stepper<'_, S, K> {
         if d.held.is_empty() {
             return; // no hole: the usual case, decided before the other fields are read
         }
-        while let (Some(next), Some(acked), Some(first)) = (d.next, d.peer_acked, d.held.first()) {
+        while let (Some(next), Some(acked), Some(first)) = (d.next, d.peer_acked, d.held.front()) {
             if seq_diff(acked, next) <= 0 {
                 return;
             }
@@ -740,7 +760,7 @@ impl<S, K: StreamSink<State = S>> Stepper<'_, S, K> {
         let (mut frame, mut ts) = (self.ctx.frame, self.ctx.ts);
         if reason != GapReason::Snaplen {
             // The segment after the hole, held or seen earlier without data.
-            let held = d.held.first().map(|h| (h.frame, h.ts));
+            let held = d.held.front().map(|h| (h.frame, h.ts));
             let ahead = d.ahead.map(|(_, f, t)| (f, t));
             if let Some(first) = [held, ahead].into_iter().flatten().min_by_key(|&(f, _)| f) {
                 (frame, ts) = first;
@@ -808,8 +828,9 @@ impl<S, K: StreamSink<State = S>> Stepper<'_, S, K> {
     /// Keeps an out-of-order segment (a copy) until the hole before it is filled.
     fn hold(&mut self, d: &mut Direction, dir: usize, seq: u32, present: &[u8], wire_len: u32) {
         if d.held_bytes + present.len() > self.limits.max_ooo_per_dir
-            || *self.held_total + present.len() > self.limits.max_ooo_total
-            || d.held.len() >= 4096
+            || self.held_total.bytes + present.len() > self.limits.max_ooo_total
+            || d.held.len() >= self.limits.max_ooo_segments_per_dir
+            || self.held_total.segments >= self.limits.max_ooo_segments_total
         {
             // Give up on the hole(s): deliver what is held, skipping holes.
             self.flush(d, dir, GapReason::Budget);
@@ -835,7 +856,8 @@ impl<S, K: StreamSink<State = S>> Stepper<'_, S, K> {
             },
         );
         d.held_bytes += present.len();
-        *self.held_total += present.len();
+        self.held_total.bytes += present.len();
+        self.held_total.segments += 1;
     }
 
     /// Delivers held segments that became contiguous because a segment filled
@@ -852,21 +874,29 @@ impl<S, K: StreamSink<State = S>> Stepper<'_, S, K> {
 
     fn drain_with(&mut self, d: &mut Direction, dir: usize, own_frame: bool) {
         let now = (self.ctx.frame, self.ctx.ts);
-        while let (Some(next), Some(first)) = (d.next, d.held.first()) {
+        while let (Some(next), Some(first)) = (d.next, d.held.front()) {
             if seq_diff(first.seq, next) > 0 {
                 break;
             }
-            let h = d.held.remove(0);
+            let Some(h) = d.held.pop_front() else {
+                break;
+            };
             if own_frame {
                 (self.ctx.frame, self.ctx.ts) = (h.frame, h.ts);
             }
             d.held_bytes -= h.data.len();
-            *self.held_total -= h.data.len();
+            self.held_total.bytes -= h.data.len();
+            self.held_total.segments -= 1;
             let wire = h.data.len() as u32 + h.cut;
             let overlap = seq_diff(next, h.seq).unsigned_abs();
             if overlap < u64::from(wire) {
                 self.take_in_order(d, dir, overlap as usize, &h.data, wire);
             }
+        }
+        if d.held.is_empty() && d.held.capacity() > KEEP_HELD_CAPACITY {
+            // A direction that once held thousands of segments does not keep
+            // their room (56 bytes each) for the rest of the conversation.
+            d.held = VecDeque::new();
         }
         (self.ctx.frame, self.ctx.ts) = now;
     }
@@ -889,7 +919,7 @@ impl<S, K: StreamSink<State = S>> Stepper<'_, S, K> {
 
     /// Delivers everything held, skipping the holes between.
     fn flush(&mut self, d: &mut Direction, dir: usize, reason: GapReason) {
-        while let (Some(next), Some(first)) = (d.next, d.held.first()) {
+        while let (Some(next), Some(first)) = (d.next, d.held.front()) {
             let hole = seq_diff(first.seq, next);
             if hole > 0 {
                 self.skip(d, dir, hole as u64, reason);
