@@ -23,7 +23,7 @@ use crate::smb2::{Command, Smb2Header};
 use crate::tcp::hash::{KeyedHashMap, KeyedState};
 use crate::tcp::udp::UdpStreams;
 use crate::tcp::{
-    Ctx, EndReason, FlowInfo, Gap, GapReason, Limits, Reassembler, StreamSink, TcpStats,
+    Ctx, EndReason, FlowInfo, Gap, GapReason, Handshake, Limits, Reassembler, StreamSink, TcpStats,
 };
 
 /// What to decode.
@@ -269,6 +269,16 @@ pub enum Event<'a> {
         from: std::net::IpAddr,
         /// The address asked for (ARP), or the DNS server asked.
         target: std::net::IpAddr,
+    },
+    /// The server's first SYN-ACK to the client's SYN, on a followed
+    /// connection whose first packet was that SYN.
+    Handshake {
+        info: ConnInfo,
+        /// The SYN-ACK.
+        frame: u64,
+        ts: Timestamp,
+        /// The client's SYNs until then (1: its first was answered).
+        syns: u32,
     },
     /// One direction of a followed connection ended.
     ConnectionEnd {
@@ -999,6 +1009,16 @@ impl<F: FnMut(Event<'_>)> StreamSink for Driver<'_, F> {
             ts: ctx.ts,
             reason,
             silent,
+        });
+    }
+
+    #[cold]
+    fn handshake(&mut self, st: &mut Conn, ctx: &Ctx, h: Handshake) {
+        (self.on)(Event::Handshake {
+            info: st.info,
+            frame: ctx.frame,
+            ts: ctx.ts,
+            syns: h.syns,
         });
     }
 

@@ -346,6 +346,19 @@ impl Builder {
                 bytes,
                 head,
             } => self.skipped(&info, from_client, frame, bytes, head),
+            Event::Handshake {
+                info,
+                frame,
+                ts,
+                syns,
+            } => self.handshake(
+                &info,
+                HandshakeSeen {
+                    frame,
+                    time: ts,
+                    syns,
+                },
+            ),
             Event::ConnectionEnd {
                 info,
                 from_client,
@@ -398,6 +411,39 @@ impl Builder {
             client,
             server,
         });
+    }
+
+    /// The server answered the client's SYN: a slow answer is shown in the
+    /// timeline.
+    fn handshake(&mut self, info: &ConnInfo, h: HandshakeSeen) {
+        let Some(&ci) = self.conn_index.get(&info.stream) else {
+            return;
+        };
+        let c = &mut self.model.connections[ci];
+        c.handshake = Some(h);
+        let waited = secs_between(h.time, c.first_time);
+        if !self.opts.timeline || waited < SLOW_HANDSHAKE_SECS {
+            return;
+        }
+        let summary = if h.syns > 1 {
+            format!(
+                "the server answered {waited:.1} s after the client's first SYN, which was sent {} times",
+                h.syns
+            )
+        } else {
+            format!("the server answered {waited:.1} s after the client's SYN")
+        };
+        let entry = TimelineEntry {
+            frame: h.frame,
+            time: h.time,
+            from_client: false,
+            command: "TCP SYN-ACK",
+            summary: &summary,
+            status: None,
+            krb_error: None,
+            smb: false,
+        };
+        self.push_timeline(ci, &entry);
     }
 
     fn gap(&mut self, info: &ConnInfo, from_client: bool, frame: u64, ts: Timestamp, bytes: u64) {

@@ -256,6 +256,25 @@ pub struct NetbiosSession {
     pub retarget_address: Option<String>,
 }
 
+/// A TCP handshake of which the capture holds the client's SYN and the
+/// server's SYN-ACK (RFC 9293 3.5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HandshakeSeen {
+    /// The SYN-ACK.
+    pub frame: u64,
+    pub time: Timestamp,
+    /// The client's SYNs until the SYN-ACK: 1 when the first was answered,
+    /// the rest are its retransmissions.
+    pub syns: u32,
+}
+
+/// A TCP handshake whose SYN-ACK came this long (seconds) or more after
+/// the client's first SYN is slow (connection.slow_connect): a client
+/// retransmits an unanswered SYN after its initial retransmission timeout,
+/// 1 s in RFC 6298 2.1 (Linux, macOS) — an answer so late means a SYN was
+/// lost or the server was slow to take it.
+pub const SLOW_HANDSHAKE_SECS: f64 = 1.0;
+
 /// How and where a connection ended.
 #[derive(Clone, Debug, Serialize)]
 pub struct ConnEnd {
@@ -646,6 +665,10 @@ pub struct Connection {
     /// The capture holds no segment at all from the server: not even a
     /// SYN-ACK or RST to the client's SYN.
     pub server_silent: bool,
+    /// The server's first SYN-ACK to the client's SYN, when the capture
+    /// holds both (the SYN is [`Connection::first_frame`]).
+    #[serde(skip)]
+    pub handshake: Option<HandshakeSeen>,
     pub errors: Vec<ErrorEvent>,
     pub errors_omitted: u64,
     #[serde(skip)]
@@ -858,6 +881,7 @@ impl Connection {
             first_skipped_frame: None,
             skipped_head: None,
             server_silent: false,
+            handshake: None,
             errors: Vec::new(),
             errors_omitted: 0,
             timeline: Timeline::default(),

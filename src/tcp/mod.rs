@@ -111,6 +111,16 @@ pub enum EndReason {
     CaptureEnd,
 }
 
+/// The client's SYN answered: what [`StreamSink::handshake`] is told.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Handshake {
+    /// Pure SYNs the conversation's first sender sent before the answer,
+    /// the first included: 1 when its first SYN was answered. Those after
+    /// the first are retransmissions (same sequence number: another one
+    /// starts a new conversation, see [`Reassembler::process`]).
+    pub syns: u32,
+}
+
 /// The consumer of reassembled bytes; one `State` per followed conversation.
 pub trait StreamSink {
     type State;
@@ -128,6 +138,9 @@ pub trait StreamSink {
     fn end(&mut self, st: &mut Self::State, ctx: &Ctx, dir: usize, reason: EndReason, silent: bool);
     /// The conversation is forgotten; nothing more comes for it.
     fn close(&mut self, st: Self::State, ctx: &Ctx);
+    /// The first answer (SYN-ACK, `ctx` its frame) to the client's SYN:
+    /// called once, for a conversation whose first packet was a pure SYN.
+    fn handshake(&mut self, _st: &mut Self::State, _ctx: &Ctx, _h: Handshake) {}
 }
 
 /// Counters of what the reassembler saw and cut.
@@ -235,6 +248,8 @@ struct Direction {
     /// while a hole is open: where the hole showed.
     ahead: Option<(u32, u64, Timestamp)>,
     ended: bool,
+    /// Pure SYNs sent (the first sender's direction), up to the answer.
+    syns: u32,
 }
 
 struct Flow<S> {
@@ -668,6 +683,7 @@ impl<S, K: StreamSink<State = S>> Stepper<'_, S, K> {
             if fwd.next.is_none() {
                 fwd.next = Some(seq);
             }
+            self.syn(fwd, rev, dir, seg.flags.ack());
         }
         if !seg.flags.rst() {
             self.note_ahead(fwd, seq);
@@ -683,6 +699,22 @@ impl<S, K: StreamSink<State = S>> Stepper<'_, S, K> {
             fwd.fin_at = Some(at);
         }
         self.check_fin(fwd, dir);
+    }
+
+    /// Counts the first sender's SYNs until the answer, and reports the
+    /// first answer (a SYN-ACK from direction 1) to them.
+    #[cold]
+    #[inline(never)]
+    fn syn(&mut self, fwd: &mut Direction, rev: &Direction, dir: usize, ack: bool) {
+        match (dir, ack) {
+            (0, false) if rev.syns == 0 => fwd.syns = fwd.syns.saturating_add(1),
+            (1, true) if rev.syns > 0 && fwd.syns == 0 => {
+                fwd.syns = 1;
+                let h = Handshake { syns: rev.syns };
+                self.sink.handshake(self.state, &self.ctx, h);
+            }
+            _ => {}
+        }
     }
 
     /// Remembers the first segment past the next byte expected: the frame a
