@@ -1,8 +1,13 @@
 //! TCP findings of SMB connections: a handshake answered late (the
 //! client's SYN retransmitted before the server's SYN-ACK, RFC 9293 3.5,
-//! RFC 6298 5.7).
+//! RFC 6298 5.7), and one side's bytes retransmitted again and again
+//! without the other's acknowledgement (RFC 6298 5.5: a peer that is gone
+//! or cut off).
 
-use crate::session::{secs_between, Connection, HandshakeSeen, Model, SLOW_HANDSHAKE_SECS};
+use crate::session::{
+    secs_between, Connection, HandshakeSeen, Model, Unacknowledged, SLOW_HANDSHAKE_SECS,
+    UNACKNOWLEDGED_MIN_RETRANSMISSIONS,
+};
 
 use super::{Draft, Severity, Sink};
 
@@ -10,6 +15,9 @@ pub(super) fn findings(model: &Model, out: &mut Sink) {
     for c in &model.connections {
         if let Some(h) = c.handshake {
             slow_connect(model, c, h, out);
+        }
+        if let Some(u) = c.unacknowledged.as_deref() {
+            unacknowledged(c, u, out);
         }
     }
 }
@@ -69,4 +77,101 @@ fn slow_connect(model: &Model, c: &Connection, h: HandshakeSeen, out: &mut Sink)
             .frames([c.first_frame, h.frame])
             .done(),
     );
+}
+
+/// One side retransmitted bytes the other never acknowledged, up to the
+/// connection's end or the capture's: the other side is gone (crashed,
+/// asleep, cut off) or the path to it drops what is sent.
+fn unacknowledged(c: &Connection, u: &Unacknowledged, out: &mut Sink) {
+    if u.retransmissions < UNACKNOWLEDGED_MIN_RETRANSMISSIONS {
+        return;
+    }
+    let (sender, peer, peer_addr) = if u.from_client {
+        ("client", "server", c.server.ip())
+    } else {
+        ("server", "client", c.client.ip())
+    };
+    let sent = u.message.and_then(|m| m.first_sent);
+    let since = sent.unwrap_or(u.first);
+    let over = secs_between(u.last.1, since.1);
+    let what = match (u.message, sent) {
+        (Some(m), Some((frame, _))) => format!("its {} (first sent in frame {frame})", m.name()),
+        (Some(m), None) => m.describe(),
+        (None, _) => "bytes".to_string(),
+    };
+    let heard = if u.peer_silent {
+        format!("The {peer} sent nothing at all meanwhile: no acknowledgement, no data.")
+    } else {
+        format!("The {peer} did send segments meanwhile, but none acknowledged these bytes: the retransmissions do not reach it (lost one way), or it cannot take them (its receive window is closed).")
+    };
+    let end = match &c.end {
+        Some(e) if e.reason == "reset" => format!(" The {} then reset the connection (frame {}).", e.by, e.frame),
+        Some(e) if e.reason == "capture_end" => match secs_between(e.time, u.last.1) {
+            w if w < 0.05 => " The capture ends there, still without an acknowledgement.".to_string(),
+            w => format!(" The capture ends {w:.1} s after the last of them, still without an acknowledgement."),
+        },
+        _ => String::new(),
+    };
+    let cause = if u.peer_silent {
+        format!(" TCP sends unacknowledged bytes again after a doubling wait (RFC 6298 5.5); none of them answered means the {peer} is gone (crashed, asleep or hibernating, its network down, roaming to another network, a new address) or the path to it drops everything (a firewall, NAT or VPN that forgot the connection, e.g. after an idle timeout or a failover).")
+    } else {
+        String::new()
+    };
+    let waits = match u.message.filter(|m| m.is_break()) {
+        Some(_) => " A break waits for the client's acknowledgement: until it comes, or until the server gives up on it ([MS-SMB2] 3.3.2.1, 3.3.2.5; 35 s on Windows servers), every other client that opens the same file waits, and its open may time out.",
+        None => "",
+    };
+    let (severity, title) = if u.peer_silent {
+        (
+            Severity::Error,
+            format!(
+                "The {peer} at {peer_addr} stopped answering: {} sent {} times, never acknowledged",
+                short(u, sender),
+                u.retransmissions + 1
+            ),
+        )
+    } else {
+        (
+            Severity::Warning,
+            format!(
+                "{} retransmitted {} times to the {peer} at {peer_addr}, never acknowledged",
+                capital(&short(u, sender)),
+                u.retransmissions
+            ),
+        )
+    };
+    let next = if u.from_client {
+        format!("Check that the server {peer_addr} is up and reachable from the client (ping; Test-NetConnection -ComputerName {peer_addr} -Port {port}): it may have crashed or rebooted (Windows: the System event log; Samba: its log and 'journalctl -u smbd'), moved its address in a failover, or the path may drop its traffic (firewall, VPN); the client reconnects when it answers again.", port = c.server.port())
+    } else {
+        format!("Find out what happened to the client {peer_addr} at that time: did it sleep or hibernate, lose its network (Wi-Fi, VPN, cable) or change its address (Windows: the System event log, Kernel-Power and network events)? If it keeps happening, look for a firewall, NAT or VPN between the two whose idle timeout drops the connection. The client's opens stay on the server until it drops the connection: Get-SmbSession and Get-SmbOpenFile -ClientComputerName {peer_addr} (Windows) or smbstatus (Samba) show them, and Close-SmbSession (Windows) or ending that client's smbd process (Samba) frees them.")
+    };
+    let frames: Vec<u64> = sent
+        .map(|(f, _)| f)
+        .into_iter()
+        .chain([u.first.0, u.last.0])
+        .collect();
+    out.push(
+        Draft::new(severity, "connection.unacknowledged", title)
+            .explain(format!("The {sender} sent {what} again {} times (frames {} to {}), over {over:.1} s in all, and the {peer} acknowledged none of it. {heard}{end}{cause}{waits}", u.retransmissions, u.first.0, u.last.0))
+            .next(next)
+            .stream(c.stream)
+            .frames(frames)
+            .done(),
+    );
+}
+
+/// What was retransmitted, short: "its lease break notification",
+/// "the server's data".
+fn short(u: &Unacknowledged, sender: &str) -> String {
+    match u.message {
+        Some(m) => format!("the {sender}'s {}", m.name()),
+        None => format!("the {sender}'s data"),
+    }
+}
+
+/// `s` with its first letter in capitals.
+fn capital(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map_or(String::new(), |f| f.to_uppercase().chain(c).collect())
 }
