@@ -23,7 +23,8 @@ use crate::smb2::{Command, Smb2Header};
 use crate::tcp::hash::{KeyedHashMap, KeyedState};
 use crate::tcp::udp::UdpStreams;
 use crate::tcp::{
-    Ctx, EndReason, FlowInfo, Gap, GapReason, Limits, Reassembler, StreamSink, TcpStats,
+    Ctx, EndReason, FlowInfo, Gap, GapReason, Handshake, Limits, Reassembler, Stall, StreamSink,
+    TcpStats,
 };
 
 /// What to decode.
@@ -280,6 +281,27 @@ pub enum Event<'a> {
         from: std::net::IpAddr,
         /// The address asked for (ARP), or the DNS server asked.
         target: std::net::IpAddr,
+    },
+    /// The server's first SYN-ACK to the client's SYN, on a followed
+    /// connection whose first packet was that SYN.
+    Handshake {
+        info: ConnInfo,
+        /// The SYN-ACK.
+        frame: u64,
+        ts: Timestamp,
+        /// The client's SYNs until then (1: its first was answered).
+        syns: u32,
+    },
+    /// One side of a followed connection sent bytes again and again
+    /// that the other did not acknowledge (see [`crate::tcp::Stall`]):
+    /// reported when the acknowledgement came, or when the direction
+    /// ended without it.
+    Unacknowledged {
+        info: ConnInfo,
+        /// The side whose bytes were retransmitted.
+        from_client: bool,
+        /// By reference: the events of every message are no larger for it.
+        stall: &'a Stall<'a>,
     },
     /// One direction of a followed connection ended.
     ConnectionEnd {
@@ -1019,6 +1041,25 @@ impl<F: FnMut(Event<'_>)> StreamSink for Driver<'_, F> {
             ts: ctx.ts,
             reason,
             silent,
+        });
+    }
+
+    #[cold]
+    fn handshake(&mut self, st: &mut Conn, ctx: &Ctx, h: Handshake) {
+        (self.on)(Event::Handshake {
+            info: st.info,
+            frame: ctx.frame,
+            ts: ctx.ts,
+            syns: h.syns,
+        });
+    }
+
+    #[cold]
+    fn unacknowledged(&mut self, st: &mut Conn, _ctx: &Ctx, dir: usize, stall: Stall<'_>) {
+        (self.on)(Event::Unacknowledged {
+            info: st.info,
+            from_client: dir == st.client_dir,
+            stall: &stall,
         });
     }
 

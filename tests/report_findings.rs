@@ -744,6 +744,23 @@ const CASES: &[(&str, &str, &str, u64, &[u64])] = &[
         1,
         &[4, 6],
     ),
+    // SYN at 0 s, retransmitted at 1 s and 2 s, SYN-ACK at 3.0 s
+    (
+        "corpus:sv-smb302-guest-compound.pcap",
+        "connection.slow_connect",
+        "warning",
+        0,
+        &[1, 4],
+    ),
+    // the lease break of frame 79 sent again in 123, 132, 133, 134, the
+    // client silent
+    (
+        "corpus:sv-smb302-guest-compound.pcap",
+        "connection.unacknowledged",
+        "error",
+        2,
+        &[79, 123, 134],
+    ),
     (
         "nbss-negative-response-keepalive.pcap",
         "connection.netbios_refused",
@@ -4807,4 +4824,330 @@ fn weak_enctype_findings_name_the_client() {
         Some(format!("{}@{}", c[0], c[1]).as_str())
     );
     assert_eq!(f[0].enctype.as_deref(), Some("rc4-hmac"));
+}
+
+/// One TCP segment of an SMB connection as tshark reads it.
+struct TsharkSegment {
+    frame: u64,
+    time: f64,
+    stream: u64,
+    from_server: bool,
+    syn: bool,
+    ack_flag: bool,
+    seq: u64,
+    ack: u64,
+    len: u64,
+    retransmission: bool,
+}
+
+/// The TCP segments to or from ports 445 and 139 of `path`, by tshark
+/// (relative sequence numbers, tcp.analysis.retransmission).
+fn tshark_segments(path: &Path) -> Vec<TsharkSegment> {
+    let fields = [
+        "frame.number",
+        "frame.time_relative",
+        "tcp.stream",
+        "tcp.srcport",
+        "tcp.flags.syn",
+        "tcp.flags.ack",
+        "tcp.seq",
+        "tcp.ack",
+        "tcp.len",
+        "tcp.analysis.retransmission",
+    ];
+    let text = common::tshark_text(path, "tcp.port == 445 || tcp.port == 139", &fields);
+    let mut v = Vec::new();
+    for line in text.lines() {
+        let f: Vec<&str> = line.split('\t').collect();
+        if f.len() < fields.len() {
+            continue;
+        }
+        let num = |i: usize| {
+            f[i].split(',')
+                .next()
+                .unwrap_or("")
+                .parse::<u64>()
+                .unwrap_or(0)
+        };
+        let flag = |i: usize| f[i] == "1" || f[i] == "True";
+        v.push(TsharkSegment {
+            frame: num(0),
+            time: f[1].parse().unwrap_or(0.0),
+            stream: num(2),
+            from_server: matches!(num(3), 445 | 139),
+            syn: flag(4),
+            ack_flag: flag(5),
+            seq: num(6),
+            ack: num(7),
+            len: num(8),
+            retransmission: !f[9].is_empty(),
+        });
+    }
+    v
+}
+
+/// What tshark's segments say of each stream that begins with the client's
+/// SYN: (stream, first SYN frame, SYN-ACK frame, SYNs before it) of those
+/// whose first SYN-ACK came 1 s or more after the first SYN.
+fn tshark_slow_handshakes(segs: &[TsharkSegment]) -> Vec<(u64, u64, u64, u32)> {
+    let mut streams: Vec<u64> = segs.iter().map(|s| s.stream).collect();
+    streams.sort_unstable();
+    streams.dedup();
+    let mut slow = Vec::new();
+    for st in streams {
+        let of: Vec<&TsharkSegment> = segs.iter().filter(|s| s.stream == st).collect();
+        let Some(first) = of
+            .first()
+            .filter(|s| s.syn && !s.ack_flag && !s.from_server)
+        else {
+            continue;
+        };
+        let Some(answer) = of.iter().find(|s| s.syn && s.ack_flag && s.from_server) else {
+            continue;
+        };
+        let syns = of
+            .iter()
+            .take_while(|s| s.frame != answer.frame)
+            .filter(|s| s.syn && !s.ack_flag && !s.from_server)
+            .count() as u32;
+        if answer.time - first.time >= 1.0 {
+            slow.push((st, first.frame, answer.frame, syns));
+        }
+    }
+    slow
+}
+
+/// What tshark's segments say of data never acknowledged: (stream, side
+/// that sent it (true: the server), first and last retransmission, their
+/// count) where 3 or more of one side's retransmissions
+/// (tcp.analysis.retransmission, with data) end past the highest
+/// acknowledgement the other side ever sent.
+fn tshark_unacknowledged(segs: &[TsharkSegment]) -> Vec<(u64, bool, u64, u64, u32)> {
+    let mut streams: Vec<u64> = segs.iter().map(|s| s.stream).collect();
+    streams.sort_unstable();
+    streams.dedup();
+    let mut found = Vec::new();
+    for st in streams {
+        for server in [false, true] {
+            let acked = segs
+                .iter()
+                .filter(|s| s.stream == st && s.from_server != server && s.ack_flag)
+                .map(|s| s.ack)
+                .max();
+            let never: Vec<u64> = segs
+                .iter()
+                .filter(|s| s.stream == st && s.from_server == server)
+                .filter(|s| s.retransmission && s.len > 0)
+                .filter(|s| acked.is_none_or(|a| s.seq + s.len > a))
+                .map(|s| s.frame)
+                .collect();
+            if let (true, Some(&a), Some(&b)) = (never.len() >= 3, never.first(), never.last()) {
+                found.push((st, server, a, b, never.len() as u32));
+            }
+        }
+    }
+    found
+}
+
+/// connection.slow_connect and connection.unacknowledged on every sample
+/// and corpus capture are where tshark's TCP analysis puts them, no more
+/// and no less: a slow handshake where the first SYN-ACK of a stream that
+/// begins with the client's SYN came 1 s or more after that SYN (with the
+/// count of the client's SYNs before it in the explanation), unacknowledged
+/// data where three or more of one side's segments that tshark flags as
+/// retransmissions end past every acknowledgement of the other side (the
+/// finding's last two frames are the first and last of them). Of the
+/// captures, only sv-smb302-guest-compound has either (its stream 0's SYN
+/// retransmitted twice, answered at 3.0 s; its stream 2's lease break
+/// sent again four times to a silent client); the other captures with
+/// retransmissions (arkime-smb1-vlan-ntlm: a SYN seen twice within 0.2 ms;
+/// zeek-smb2-v2only-nonzero-reserved1 and sv-smb2-peter-*: retransmissions
+/// acknowledged; sv-smb3-zerologon-anon-ntlm: spurious ones on 445)
+/// have neither.
+#[test]
+fn tcp_findings_agree_with_tshark() {
+    let mut seen = Vec::new();
+    for (name, path) in sample_names_and_corpus() {
+        let a = load(&name).unwrap();
+        let segs = tshark_segments(&path);
+        let slow: Vec<(u64, u64, u64, u32)> = tshark_slow_handshakes(&segs);
+        let got: Vec<(u64, u64, u64, u32)> = with_code(&a, "connection.slow_connect")
+            .iter()
+            .map(|f| {
+                let syns = slow
+                    .iter()
+                    .find(|s| Some(s.0) == f.stream)
+                    .map_or(0, |s| s.3);
+                let said = match syns {
+                    1 => "sent its SYN once".to_string(),
+                    2 => "sent its SYN twice".to_string(),
+                    n => format!("sent its SYN {n} times"),
+                };
+                assert!(
+                    f.explanation.contains(&said),
+                    "{name}: {said}: {}",
+                    f.explanation
+                );
+                assert_eq!(f.severity.as_str(), "warning", "{name}");
+                (
+                    f.stream.unwrap_or(u64::MAX),
+                    f.frames.first().copied().unwrap_or(0),
+                    f.frames.last().copied().unwrap_or(0),
+                    syns,
+                )
+            })
+            .collect();
+        assert_eq!(got, slow, "{name}: connection.slow_connect");
+        let unacked = tshark_unacknowledged(&segs);
+        let got: Vec<(u64, bool, u64, u64, u32)> = with_code(&a, "connection.unacknowledged")
+            .iter()
+            .map(|f| {
+                let n = f.frames.len();
+                let server = f.title.to_lowercase().contains("the server's");
+                let count = unacked
+                    .iter()
+                    .find(|u| Some(u.0) == f.stream)
+                    .map_or(0, |u| u.4);
+                assert!(
+                    f.explanation.contains(&format!("again {count} times")),
+                    "{name}: {}",
+                    f.explanation
+                );
+                (
+                    f.stream.unwrap_or(u64::MAX),
+                    server,
+                    f.frames.get(n.wrapping_sub(2)).copied().unwrap_or(0),
+                    f.frames.last().copied().unwrap_or(0),
+                    count,
+                )
+            })
+            .collect();
+        assert_eq!(got, unacked, "{name}: connection.unacknowledged");
+        if !slow.is_empty() || !unacked.is_empty() {
+            seen.push(name);
+        }
+    }
+    if corpus().is_some() {
+        assert_eq!(seen, ["corpus:sv-smb302-guest-compound.pcap"]);
+    }
+}
+
+/// The message connection.unacknowledged names on sv-smb302-guest-compound
+/// is tshark's: frame 79 is the lease break notification (smb2.cmd 18,
+/// MessageId 0xFFFFFFFFFFFFFFFF, StructureSize 0x2c: [MS-SMB2] 2.2.23.2),
+/// and the retransmissions carry its bytes (the same tcp.seq and tcp.len).
+#[test]
+fn unacknowledged_names_the_lease_break_tshark_shows() {
+    let Some(d) = corpus() else { return };
+    let path = d.join("sv-smb302-guest-compound.pcap");
+    let a = run(&path, &[]);
+    let f = with_code(&a, "connection.unacknowledged");
+    let [f] = f.as_slice() else { panic!("{f:?}") };
+    assert!(f.title.contains("lease break notification"), "{}", f.title);
+    assert!(
+        f.explanation.contains("(first sent in frame 79)"),
+        "{}",
+        f.explanation
+    );
+    assert!(f.explanation.contains("35 s"), "{}", f.explanation);
+    let fields = [
+        "smb2.cmd",
+        "smb2.msg_id",
+        "smb2.buffer_code",
+        "tcp.seq",
+        "tcp.len",
+    ];
+    let first = tshark_frame(&path, 79, &fields);
+    assert_eq!(first[..3], ["18", "18446744073709551615", "0x002c"]);
+    for frame in [123, 132, 133, 134] {
+        let again = tshark_frame(&path, frame, &["tcp.seq", "tcp.len"]);
+        assert_eq!(again[..], first[3..], "frame {frame}");
+    }
+}
+
+/// The tcp layer's stalls ([`smbscope::tcp::Stall`]) as the pipeline
+/// reports them on `path`: (stream, the client's bytes, first and last
+/// retransmission, their count, the acknowledging frame, peer silent,
+/// the first 8 bytes of the first retransmission).
+type StallSeen = (u64, bool, u64, u64, u32, Option<u64>, bool, Vec<u8>);
+
+fn stalls(path: &Path) -> Vec<StallSeen> {
+    use smbscope::pipeline::{run, Event};
+    let f = File::open(path).unwrap();
+    let mut r = CaptureReader::new(f).expect("capture header");
+    let mut seen = Vec::new();
+    run(&mut r, &Options::default(), |ev| {
+        if let Event::Unacknowledged {
+            info,
+            from_client,
+            stall: s,
+        } = ev
+        {
+            seen.push((
+                info.stream,
+                from_client,
+                s.first.0,
+                s.last.0,
+                s.retransmissions,
+                s.acked.map(|a| a.0),
+                s.peer_silent,
+                s.head.iter().copied().take(8).collect(),
+            ));
+        }
+    });
+    seen
+}
+
+/// Stalls as tshark shows them. sv-smb302-guest-compound: the server's
+/// 112 bytes of frame 79 (a NetBIOS header of length 0x6c, then 0xFE
+/// 'SMB') sent again in frames 123 to 134 (tcp.analysis.retransmission,
+/// the same tcp.seq), the client sending nothing, up to the capture's
+/// end. zeek-smb2-v2only-nonzero-reserved1: three retransmissions of the
+/// server's, each the only one of its stall, each ended by the client's
+/// ACK of their bytes in the next frame of the stream (92, 93, 127: tshark
+/// tcp.ack at or past tcp.seq + tcp.len of the retransmission); frame
+/// 118, which tshark also flags (tcp.analysis.spurious_retransmission),
+/// resends bytes the client had acknowledged in frame 116: no stall.
+#[test]
+fn stalls_agree_with_tshark() {
+    let Some(d) = corpus() else { return };
+    let sv = d.join("sv-smb302-guest-compound.pcap");
+    let head = vec![0, 0, 0, 0x6c, 0xfe, b'S', b'M', b'B'];
+    assert_eq!(stalls(&sv), [(2, false, 123, 134, 4, None, true, head)]);
+    let zeek = d.join("zeek-smb2-v2only-nonzero-reserved1.pcap");
+    let got = stalls(&zeek);
+    let want: Vec<(u64, u64, Option<u64>)> =
+        vec![(3, 90, Some(92)), (1, 91, Some(93)), (1, 126, Some(127))];
+    let short: Vec<(u64, u64, Option<u64>)> = got.iter().map(|s| (s.0, s.2, s.5)).collect();
+    assert_eq!(short, want);
+    assert!(
+        got.iter().all(|s| !s.1 && s.2 == s.3 && s.4 == 1 && !s.6),
+        "{got:?}"
+    );
+    let segs = tshark_segments(&zeek);
+    let seg = |frame: u64| segs.iter().find(|s| s.frame == frame).unwrap();
+    for s in &got {
+        let (re, ack) = (seg(s.2), seg(s.5.unwrap()));
+        assert!(
+            re.retransmission && re.from_server && re.len > 0,
+            "frame {}",
+            s.2
+        );
+        assert!(
+            !ack.from_server && ack.ack >= re.seq + re.len,
+            "frame {:?}",
+            s.5
+        );
+        assert!(
+            segs.iter()
+                .filter(|x| x.stream == s.0
+                    && !x.from_server
+                    && x.frame > s.2
+                    && x.frame < ack.frame)
+                .all(|x| x.ack < re.seq + re.len),
+            "an earlier acknowledgement than frame {}",
+            ack.frame
+        );
+    }
+    assert!(seg(118).retransmission && seg(116).ack >= seg(118).seq + seg(118).len);
 }

@@ -26,6 +26,7 @@ mod negotiate;
 mod own_logons;
 mod posture;
 mod steps;
+mod tcp;
 mod time;
 mod tree;
 mod unc;
@@ -620,6 +621,7 @@ pub fn diagnose(model: &Model) -> Diagnosis {
     kerberos::findings(model, &mut sink);
     tree::findings(model, &mut sink);
     connection::findings(model, &mut sink);
+    tcp::findings(model, &mut sink);
     compression::findings(model, &mut sink);
     ms17_010::findings(model, &mut sink);
     file::findings(model, &mut sink);

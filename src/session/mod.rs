@@ -185,6 +185,9 @@ pub(crate) struct ConnState {
     chain_create: Option<u64>,
     /// SMB1 transactions to match (see [`smb1::watch`]).
     smb1: Option<Box<smb1::Watch>>,
+    /// The last SMB2 message each side sent (client, server): its frame,
+    /// time, command and MessageId, for a retransmission of it.
+    last_sent: [Option<(u64, Timestamp, Command, u64)>; 2],
     /// SMB1 trees connected on it: (UID, TID, index in `model.trees`).
     smb1_trees: Vec<(u16, u16, usize)>,
     /// SMB1 requests waiting for their response (see [`smb1_errors`]).
@@ -346,6 +349,24 @@ impl Builder {
                 bytes,
                 head,
             } => self.skipped(&info, from_client, frame, bytes, head),
+            Event::Handshake {
+                info,
+                frame,
+                ts,
+                syns,
+            } => self.handshake(
+                &info,
+                HandshakeSeen {
+                    frame,
+                    time: ts,
+                    syns,
+                },
+            ),
+            Event::Unacknowledged {
+                info,
+                from_client,
+                stall,
+            } => self.unacknowledged(&info, from_client, stall),
             Event::ConnectionEnd {
                 info,
                 from_client,
@@ -398,6 +419,94 @@ impl Builder {
             client,
             server,
         });
+    }
+
+    /// The server answered the client's SYN: a slow answer is shown in the
+    /// timeline.
+    fn handshake(&mut self, info: &ConnInfo, h: HandshakeSeen) {
+        let Some(&ci) = self.conn_index.get(&info.stream) else {
+            return;
+        };
+        let c = &mut self.model.connections[ci];
+        c.handshake = Some(h);
+        let waited = secs_between(h.time, c.first_time);
+        if !self.opts.timeline || waited < SLOW_HANDSHAKE_SECS {
+            return;
+        }
+        let summary = if h.syns > 1 {
+            format!(
+                "the server answered {waited:.1} s after the client's first SYN, which was sent {} times",
+                h.syns
+            )
+        } else {
+            format!("the server answered {waited:.1} s after the client's SYN")
+        };
+        let entry = TimelineEntry {
+            frame: h.frame,
+            time: h.time,
+            from_client: false,
+            command: "TCP SYN-ACK",
+            summary: &summary,
+            status: None,
+            krb_error: None,
+            smb: false,
+        };
+        self.push_timeline(ci, &entry);
+    }
+
+    /// One side retransmitted bytes the other did not acknowledge: the
+    /// first such run never acknowledged is kept, and shown in the
+    /// timeline when it makes a finding.
+    fn unacknowledged(&mut self, info: &ConnInfo, from_client: bool, s: &crate::tcp::Stall<'_>) {
+        if s.acked.is_some() {
+            return;
+        }
+        let Some(&ci) = self.conn_index.get(&info.stream) else {
+            return;
+        };
+        if self.model.connections[ci].unacknowledged.is_some() {
+            return;
+        }
+        let last = self.conn_state[ci].last_sent[usize::from(!from_client)];
+        let message = stalled_message(s.head, last);
+        let u = Unacknowledged {
+            from_client,
+            retransmissions: s.retransmissions,
+            first: s.first,
+            last: s.last,
+            peer_silent: s.peer_silent,
+            message,
+        };
+        if self.opts.timeline && u.retransmissions >= UNACKNOWLEDGED_MIN_RETRANSMISSIONS {
+            let (side, peer) = if from_client {
+                ("the client's bytes", "server")
+            } else {
+                ("the server's bytes", "client")
+            };
+            let what = match message {
+                Some(m) => match m.first_sent {
+                    Some((frame, _)) => format!("{} (frame {frame})", m.describe()),
+                    None => m.describe(),
+                },
+                None => side.to_string(),
+            };
+            let summary = format!(
+                "{what} sent again {} times from frame {}, never acknowledged by the {peer}",
+                u.retransmissions, u.first.0
+            );
+            let entry = TimelineEntry {
+                frame: u.last.0,
+                time: u.last.1,
+                from_client,
+                command: "TCP retransmission",
+                summary: &summary,
+                status: None,
+                krb_error: None,
+                smb: false,
+            };
+            self.push_timeline(ci, &entry);
+        }
+        self.model.connections[ci].unacknowledged = Some(Box::new(u));
     }
 
     fn gap(&mut self, info: &ConnInfo, from_client: bool, frame: u64, ts: Timestamp, bytes: u64) {
@@ -547,6 +656,10 @@ impl Builder {
         let Some(&ci) = self.conn_index.get(&m.stream) else {
             return;
         };
+        if let Some(h) = &m.header {
+            self.conn_state[ci].last_sent[usize::from(!m.from_client)] =
+                Some((m.frame, m.ts, h.command, h.message_id));
+        }
         {
             let c = &mut self.model.connections[ci];
             c.messages += 1;
@@ -1454,6 +1567,33 @@ pub(crate) fn no_dfs_referral(status: crate::ntstatus::NtStatus) -> bool {
             | S::INVALID_DEVICE_REQUEST
             | S::NOT_SUPPORTED
     )
+}
+
+/// The SMB2 message that retransmitted bytes (`head`, their first bytes)
+/// begin with, when they begin with a NetBIOS session message ([MS-SMB2]
+/// 2.1: a zero byte and a 3-byte length) holding an SMB2 header; `last` is
+/// the last SMB2 message the same side sent (frame, time, command,
+/// MessageId): the retransmitted one's first sending when they match.
+fn stalled_message(
+    head: &[u8],
+    last: Option<(u64, Timestamp, Command, u64)>,
+) -> Option<StalledMessage> {
+    if head.first() != Some(&0) {
+        return None;
+    }
+    let smb = head.get(4..)?;
+    let h = crate::smb2::Smb2Header::parse(smb).ok()?;
+    let structure_size = crate::smb2::wire::u16_at(smb, crate::smb2::header::HEADER_LEN);
+    let first_sent = last
+        .filter(|&(_, _, command, mid)| command == h.command && mid == h.message_id)
+        .map(|(frame, ts, ..)| (frame, ts));
+    Some(StalledMessage {
+        command: h.command,
+        response: h.is_response(),
+        message_id: h.message_id,
+        structure_size,
+        first_sent,
+    })
 }
 
 #[cfg(test)]

@@ -256,6 +256,94 @@ pub struct NetbiosSession {
     pub retarget_address: Option<String>,
 }
 
+/// A TCP handshake of which the capture holds the client's SYN and the
+/// server's SYN-ACK (RFC 9293 3.5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HandshakeSeen {
+    /// The SYN-ACK.
+    pub frame: u64,
+    pub time: Timestamp,
+    /// The client's SYNs until the SYN-ACK: 1 when the first was answered,
+    /// the rest are its retransmissions.
+    pub syns: u32,
+}
+
+/// A TCP handshake whose SYN-ACK came this long (seconds) or more after
+/// the client's first SYN is slow (connection.slow_connect): a client
+/// retransmits an unanswered SYN after its initial retransmission timeout,
+/// 1 s in RFC 6298 2.1 (Linux, macOS) — an answer so late means a SYN was
+/// lost or the server was slow to take it.
+pub const SLOW_HANDSHAKE_SECS: f64 = 1.0;
+
+/// Bytes of one side retransmitted again and again that the other side
+/// never acknowledged, as far as the capture shows ([`crate::tcp::Stall`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unacknowledged {
+    /// The side that retransmitted: the client's bytes, or the server's.
+    pub from_client: bool,
+    pub retransmissions: u32,
+    /// The first and last retransmission (frame, time).
+    pub first: (u64, Timestamp),
+    pub last: (u64, Timestamp),
+    /// The other side sent no segment at all from the first retransmission on.
+    pub peer_silent: bool,
+    /// The SMB2 message at the start of the retransmitted bytes, when they
+    /// start with one.
+    pub message: Option<StalledMessage>,
+}
+
+/// The SMB2 message a retransmission began with ([MS-SMB2] 2.2.1), and
+/// the frame it was first sent in when the capture shows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StalledMessage {
+    pub command: crate::smb2::Command,
+    pub response: bool,
+    pub message_id: u64,
+    /// The body's StructureSize: an OPLOCK_BREAK notification of an oplock
+    /// has 24, of a lease 44 ([MS-SMB2] 2.2.23.1, 2.2.23.2).
+    pub structure_size: Option<u16>,
+    /// The frame of the same message (command and MessageId, the last
+    /// one the side sent) when first sent.
+    pub first_sent: Option<(u64, Timestamp)>,
+}
+
+impl StalledMessage {
+    /// "lease break notification", "SMB2 WRITE request".
+    pub fn name(&self) -> String {
+        match (self.is_break(), self.structure_size) {
+            (true, Some(44)) => "lease break notification".to_string(),
+            (true, Some(24)) => "oplock break notification".to_string(),
+            (true, _) => "OPLOCK_BREAK notification".to_string(),
+            (false, _) => format!(
+                "SMB2 {} {}",
+                self.command,
+                if self.response { "response" } else { "request" }
+            ),
+        }
+    }
+
+    /// [`StalledMessage::name`] with its article: "a lease break
+    /// notification", "an SMB2 WRITE request".
+    pub fn describe(&self) -> String {
+        let name = self.name();
+        let article = if name.starts_with('l') { "a" } else { "an" };
+        format!("{article} {name}")
+    }
+
+    /// An oplock or lease break notification, which waits for the client's
+    /// acknowledgement ([MS-SMB2] 3.3.2.1, 3.3.2.5).
+    pub fn is_break(&self) -> bool {
+        self.command == crate::smb2::Command::OPLOCK_BREAK
+            && self.response
+            && self.message_id == u64::MAX
+    }
+}
+
+/// Retransmissions never acknowledged that make a connection.unacknowledged
+/// finding: a single one may be the capture stopping just then; three, each
+/// after a longer wait (RFC 6298 5.5), are a peer that is gone or cut off.
+pub const UNACKNOWLEDGED_MIN_RETRANSMISSIONS: u32 = 3;
+
 /// How and where a connection ended.
 #[derive(Clone, Debug, Serialize)]
 pub struct ConnEnd {
@@ -646,6 +734,14 @@ pub struct Connection {
     /// The capture holds no segment at all from the server: not even a
     /// SYN-ACK or RST to the client's SYN.
     pub server_silent: bool,
+    /// The server's first SYN-ACK to the client's SYN, when the capture
+    /// holds both (the SYN is [`Connection::first_frame`]).
+    #[serde(skip)]
+    pub handshake: Option<HandshakeSeen>,
+    /// The first run of one side's retransmissions that the other side
+    /// never acknowledged (boxed: almost no connection has one).
+    #[serde(skip)]
+    pub unacknowledged: Option<Box<Unacknowledged>>,
     pub errors: Vec<ErrorEvent>,
     pub errors_omitted: u64,
     #[serde(skip)]
@@ -858,6 +954,8 @@ impl Connection {
             first_skipped_frame: None,
             skipped_head: None,
             server_silent: false,
+            handshake: None,
+            unacknowledged: None,
             errors: Vec::new(),
             errors_omitted: 0,
             timeline: Timeline::default(),

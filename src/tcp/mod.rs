@@ -119,6 +119,43 @@ pub enum EndReason {
     CaptureEnd,
 }
 
+/// The client's SYN answered: what [`StreamSink::handshake`] is told.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Handshake {
+    /// Pure SYNs the conversation's first sender sent before the answer,
+    /// the first included: 1 when its first SYN was answered. Those after
+    /// the first are retransmissions (same sequence number: another one
+    /// starts a new conversation, see [`Reassembler::process`]).
+    pub syns: u32,
+}
+
+/// Bytes of a direction sent again and again without the peer's
+/// acknowledgement moving: what [`StreamSink::unacknowledged`] is told.
+#[derive(Clone, Copy, Debug)]
+pub struct Stall<'a> {
+    /// Segments whose bytes were all sent before, not yet acknowledged by
+    /// the peer (a retransmission of bytes the peer had acknowledged is
+    /// not counted: a keep-alive, a spurious retransmission), while the
+    /// peer's acknowledgement stayed where it was at the first.
+    pub retransmissions: u32,
+    /// The first and the last of them (frame, time).
+    pub first: (u64, Timestamp),
+    pub last: (u64, Timestamp),
+    /// The peer sent no segment at all from the first retransmission on.
+    pub peer_silent: bool,
+    /// The peer's acknowledgement that moved past the stalled bytes
+    /// (frame, time); `None`: it never came, up to the direction's end
+    /// (a RST, the capture's end, the conversation forgotten).
+    pub acked: Option<(u64, Timestamp)>,
+    /// The first bytes of the first retransmission (up to [`STALL_HEAD`]):
+    /// what was in it, e.g. a NetBIOS header and an SMB2 header.
+    pub head: &'a [u8],
+}
+
+/// Bytes of a stalled retransmission kept: a NetBIOS session header (4),
+/// an SMB2 header (64) and a body's StructureSize (2), rounded up.
+pub const STALL_HEAD: usize = 72;
+
 /// The consumer of reassembled bytes; one `State` per followed conversation.
 pub trait StreamSink {
     type State;
@@ -136,6 +173,14 @@ pub trait StreamSink {
     fn end(&mut self, st: &mut Self::State, ctx: &Ctx, dir: usize, reason: EndReason, silent: bool);
     /// The conversation is forgotten; nothing more comes for it.
     fn close(&mut self, st: Self::State, ctx: &Ctx);
+    /// The first answer (SYN-ACK, `ctx` its frame) to the client's SYN:
+    /// called once, for a conversation whose first packet was a pure SYN.
+    fn handshake(&mut self, _st: &mut Self::State, _ctx: &Ctx, _h: Handshake) {}
+    /// Direction `dir` retransmitted bytes its peer had not acknowledged
+    /// ([`Stall`]); called when the stall ends: the peer's acknowledgement
+    /// moved past them (`ctx` its frame), or the direction ended without
+    /// it (before [`StreamSink::end`]).
+    fn unacknowledged(&mut self, _st: &mut Self::State, _ctx: &Ctx, _dir: usize, _s: Stall<'_>) {}
 }
 
 /// Counters of what the reassembler saw and cut.
@@ -255,6 +300,26 @@ struct Direction {
     /// while a hole is open: where the hole showed.
     ahead: Option<(u32, u64, Timestamp)>,
     ended: bool,
+    /// Pure SYNs sent (the first sender's direction), up to the answer.
+    syns: u32,
+    /// Retransmissions the peer has not acknowledged (boxed: made at the
+    /// direction's first such retransmission, and kept for the next).
+    stall: Option<Box<StallState>>,
+}
+
+/// A direction's retransmissions of bytes the peer has not acknowledged,
+/// while its acknowledgement stays put ([`Stall`]).
+struct StallState {
+    /// A stall is under way (else the box waits for the next).
+    live: bool,
+    /// The peer's acknowledgement when the stall began.
+    acked_at_start: Option<u32>,
+    retransmissions: u32,
+    first: (u64, Timestamp),
+    last: (u64, Timestamp),
+    peer_silent: bool,
+    head: [u8; STALL_HEAD],
+    head_len: usize,
 }
 
 struct Flow<S> {
@@ -446,6 +511,9 @@ impl<S> Reassembler<S> {
         };
         st.segment(&mut flow.dirs, dir, seg);
         if seg.flags.rst() {
+            if flow.dirs[1 - dir].stall.is_some() {
+                st.heard_from_peer(&mut flow.dirs[1 - dir], 1 - dir, None);
+            }
             // the sender's direction first: the first end is who reset it
             for d in [dir, 1 - dir] {
                 st.unseen(&mut flow.dirs[d], d);
@@ -688,6 +756,7 @@ impl<S, K: StreamSink<State = S>> Stepper<'_, S, K> {
             if fwd.next.is_none() {
                 fwd.next = Some(seq);
             }
+            self.syn(fwd, rev, dir, seg.flags.ack());
         }
         if !seg.flags.rst() {
             self.note_ahead(fwd, seq);
@@ -703,6 +772,100 @@ impl<S, K: StreamSink<State = S>> Stepper<'_, S, K> {
             fwd.fin_at = Some(at);
         }
         self.check_fin(fwd, dir);
+    }
+
+    /// Counts the first sender's SYNs until the answer, and reports the
+    /// first answer (a SYN-ACK from direction 1) to them.
+    #[cold]
+    #[inline(never)]
+    fn syn(&mut self, fwd: &mut Direction, rev: &Direction, dir: usize, ack: bool) {
+        match (dir, ack) {
+            (0, false) if rev.syns == 0 => fwd.syns = fwd.syns.saturating_add(1),
+            (1, true) if rev.syns > 0 && fwd.syns == 0 => {
+                fwd.syns = 1;
+                let h = Handshake { syns: rev.syns };
+                self.sink.handshake(self.state, &self.ctx, h);
+            }
+            _ => {}
+        }
+    }
+
+    /// A segment whose bytes were all sent before: when the peer has not
+    /// acknowledged them, a retransmission of a stall ([`Stall`]), the
+    /// first one or the next while the peer's acknowledgement stays put.
+    #[cold]
+    #[inline(never)]
+    fn retransmitted(&mut self, d: &mut Direction, seq: u32, present: &[u8], wire_len: u32) {
+        let end = seq.wrapping_add(wire_len);
+        if d.peer_acked.is_some_and(|a| seq_diff(end, a) <= 0) {
+            return; // acknowledged before: a keep-alive, a spurious retransmission
+        }
+        let now = (self.ctx.frame, self.ctx.ts);
+        let s = d.stall.get_or_insert_with(|| {
+            Box::new(StallState {
+                live: false,
+                acked_at_start: None,
+                retransmissions: 0,
+                first: now,
+                last: now,
+                peer_silent: true,
+                head: [0; STALL_HEAD],
+                head_len: 0,
+            })
+        });
+        if s.live {
+            s.retransmissions = s.retransmissions.saturating_add(1);
+            s.last = now;
+            return;
+        }
+        let head = present.get(..STALL_HEAD).unwrap_or(present);
+        s.head[..head.len()].copy_from_slice(head);
+        s.head_len = head.len();
+        s.live = true;
+        s.acked_at_start = d.peer_acked;
+        s.retransmissions = 1;
+        s.first = now;
+        s.last = now;
+        s.peer_silent = true;
+    }
+
+    /// The peer sent a segment while direction `d` stalled; with `ack`,
+    /// an acknowledgement past where it was: the stall is over.
+    #[cold]
+    #[inline(never)]
+    fn heard_from_peer(&mut self, d: &mut Direction, dir: usize, ack: Option<u32>) {
+        let Some(s) = d.stall.as_deref_mut().filter(|s| s.live) else {
+            return;
+        };
+        s.peer_silent = false;
+        let moved = match (ack, s.acked_at_start) {
+            (Some(a), Some(start)) => seq_diff(a, start) > 0,
+            (Some(_), None) => true,
+            (None, _) => false,
+        };
+        if moved {
+            self.stall_over(d, dir, true);
+        }
+    }
+
+    /// Reports direction `d`'s stall, if one is under way: over with the
+    /// peer's acknowledgement in this frame (`acked`), or left without.
+    #[cold]
+    #[inline(never)]
+    fn stall_over(&mut self, d: &mut Direction, dir: usize, acked: bool) {
+        let Some(s) = d.stall.as_deref_mut().filter(|s| s.live) else {
+            return;
+        };
+        s.live = false;
+        let stall = Stall {
+            retransmissions: s.retransmissions,
+            first: s.first,
+            last: s.last,
+            peer_silent: s.peer_silent,
+            acked: acked.then_some((self.ctx.frame, self.ctx.ts)),
+            head: s.head.get(..s.head_len).unwrap_or_default(),
+        };
+        self.sink.unacknowledged(self.state, &self.ctx, dir, stall);
     }
 
     /// Remembers the first segment past the next byte expected: the frame a
@@ -729,6 +892,9 @@ impl<S, K: StreamSink<State = S>> Stepper<'_, S, K> {
             Some(p) if seq_diff(ack, p) <= 0 => p,
             _ => ack,
         });
+        if d.stall.is_some() {
+            self.heard_from_peer(d, dir, Some(ack));
+        }
         self.resolve_lost(d, dir);
     }
 
@@ -791,6 +957,7 @@ impl<S, K: StreamSink<State = S>> Stepper<'_, S, K> {
         let overlap = rel.unsigned_abs();
         if overlap >= u64::from(wire_len) {
             self.stats.retransmitted_segments += 1;
+            self.retransmitted(d, seq, present, wire_len);
             return;
         }
         self.take_in_order(d, dir, overlap as usize, present, wire_len);
@@ -937,6 +1104,10 @@ impl<S, K: StreamSink<State = S>> Stepper<'_, S, K> {
     }
 
     fn end(&mut self, d: &mut Direction, dir: usize, why: EndReason) {
+        // After its FIN, the peer may still acknowledge a stall's bytes.
+        if why != EndReason::Fin && d.stall.is_some() {
+            self.stall_over(d, dir, false);
+        }
         if !d.ended {
             d.ended = true;
             let silent = d.base_seq.is_none();
