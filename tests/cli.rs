@@ -1849,7 +1849,7 @@ fn messages_text_time_is_wiresharks_frame_time_relative() {
 /// command that takes `--port` (messages, the report as `smbscope FILE` and
 /// `report`, check), where it was followed without a word (exit 0); and
 /// nothing is written on standard output. `--port 4455` on the capture with
-/// SMB there is still taken.
+/// SMB there is still taken. The `--help` of each says port 0 is refused.
 #[test]
 fn port_0_is_a_usage_error() {
     let cap = sample("no-smb-response-port4455.pcap");
@@ -1876,5 +1876,14 @@ fn port_0_is_a_usage_error() {
         .args(["check", cap, "--deny", "smb1", "--port", "4455"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(out.status.code(), Some(0)); // And the help of each command says so before anyone tries.
+    for cmd in ["messages", "report", "check"] {
+        let out = bin().args([cmd, "--help"]).output().unwrap();
+        let help = String::from_utf8(out.stdout).unwrap();
+        assert!(
+            help.contains("--port <PORT>")
+                && help.contains("1 to 65535 (port 0 is a usage error, exit 2)"),
+            "{cmd}: {help}"
+        );
+    }
 }
