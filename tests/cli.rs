@@ -1629,7 +1629,9 @@ fn no_message_misses_more_bytes_than_it_has() {
 /// of its header was kept, so whether it is a response is not known (the
 /// flag is in the header, [MS-SMB2] 2.2.1.2; tshark shows no second PDU):
 /// `response` is null and the text has neither `req` nor `rsp`, where both
-/// said "response" from the direction alone.
+/// said "response" from the direction alone. Its place in the chain is
+/// known all the same (from the first PDU's NextCommand): `chain_index` 1,
+/// where it had none.
 #[test]
 fn a_compound_cut_by_the_snaplen_misses_bytes_where_they_were_cut() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -1655,7 +1657,13 @@ fn a_compound_cut_by_the_snaplen_misses_bytes_where_they_were_cut() {
         got,
         [
             (Some(0), Some(11880), Some(9956), Some(1924), true.into()),
-            (None, Some(80), Some(0), Some(80), serde_json::Value::Null),
+            (
+                Some(1),
+                Some(80),
+                Some(0),
+                Some(80),
+                serde_json::Value::Null
+            ),
         ]
     );
     let text = String::from_utf8(messages_out(&path, "text")).unwrap();
@@ -1675,9 +1683,12 @@ fn a_compound_cut_by_the_snaplen_misses_bytes_where_they_were_cut() {
         .unwrap()
         .iter()
         .filter(|m| m["frame"] == 43)
-        .map(|m| m["response"].clone())
+        .map(|m| (m["chain_index"].as_u64(), m["response"].clone()))
         .collect();
-    assert_eq!(responses, [true.into(), serde_json::Value::Null]);
+    assert_eq!(
+        responses,
+        [(Some(0), true.into()), (Some(1), serde_json::Value::Null)]
+    );
 }
 
 /// A scratch directory removed when dropped (at the end of the test, or

@@ -182,6 +182,10 @@ impl Serialize for MessageJson<'_> {
             if m.chain_index > 0 || h.next_command != 0 {
                 o.serialize_entry("chain_index", &m.chain_index)?;
             }
+        } else if m.chain_index > 0 {
+            // A chain member whose header the capture cut: its place in
+            // the chain is known from the NextCommand before it.
+            o.serialize_entry("chain_index", &m.chain_index)?;
         }
         if let Some(t) = &m.transform {
             if let Some(id) = t.session_id {
@@ -382,6 +386,9 @@ fn write_message_start(
             key!(out, "chain_index");
             push_u64(out, u64::from(m.chain_index));
         }
+    } else if m.chain_index > 0 {
+        key!(out, "chain_index");
+        push_u64(out, u64::from(m.chain_index));
     }
     if let Some(t) = &m.transform {
         if let Some(id) = t.session_id {
