@@ -1065,6 +1065,89 @@ fn a_transform_header_cut_by_the_snaplen_gives_the_fields_it_kept() {
     }
 }
 
+/// A NetBIOS session message of which the snaplen kept fewer than the 4
+/// bytes of a protocol id, as `editcap -s` cuts it (pcap_build::snapped):
+/// ntlm-wrong-password.pcap, whose 6 SMB2 messages each start 66 bytes into
+/// their frame (Ethernet, IPv4, TCP with timestamps), the NetBIOS header
+/// then the SMB2 header from byte 70. Cut at 70 to 73, what it carries is
+/// not known: it is told as what it is, kind `netbios`, command
+/// `SESSION_MESSAGE` (RFC 1002 4.3.6), `response` null, as tshark shows
+/// an NBSS "Session message" (nbss.type 0x00, nbss.length) and no SMB2 on
+/// `editcap -s` copies, where it was guessed kind `smb2`; from 74 (0xFE
+/// 'SMB' kept) it is SMB2, header fields still cut (tshark: SMB2, no
+/// smb2.cmd). The report counts them as the connection's messages.
+#[test]
+fn a_session_message_cut_before_its_protocol_id_is_not_guessed_smb2() {
+    let path = sample("ntlm-wrong-password.pcap");
+    let source = std::fs::read(&path).unwrap();
+    let whole = jsonl_values(&path);
+    assert_eq!(whole.len(), 6);
+    for snaplen in [70u64, 71, 72, 73, 74] {
+        let kept = snaplen - 70;
+        let cut = tmp(
+            &format!("session-message{snaplen}.pcap"),
+            &pcap_build::snapped(&source, snaplen as u32),
+        );
+        let doc: serde_json::Value = serde_json::from_slice(&messages_out(&cut, "json")).unwrap();
+        for msgs in [
+            jsonl_values(&cut),
+            doc["messages"].as_array().unwrap().clone(),
+        ] {
+            assert_eq!(msgs.len(), whole.len(), "snaplen {snaplen}");
+            for (m, w) in msgs.iter().zip(&whole) {
+                let (kind, command) = if kept < 4 {
+                    ("netbios", Some("SESSION_MESSAGE"))
+                } else {
+                    ("smb2", None)
+                };
+                assert_eq!(
+                    (
+                        m["frame"].clone(),
+                        m["kind"].as_str(),
+                        m["command"].as_str(),
+                        m["response"].clone(),
+                        m["length"].clone(),
+                        m["kept_bytes"].as_u64(),
+                    ),
+                    (
+                        w["frame"].clone(),
+                        Some(kind),
+                        command,
+                        serde_json::Value::Null,
+                        w["length"].clone(),
+                        Some(kept)
+                    ),
+                    "snaplen {snaplen}: {m}"
+                );
+                assert!(m.get("netbios").is_none() && m.get("netbios_error").is_none());
+            }
+        }
+        let (text, _) = messages_text_line(&cut, "bytes missing from the capture");
+        let rows: Vec<_> = text
+            .lines()
+            .filter(|l| l.contains(" 0 C>S ") || l.contains(" 0 S>C "))
+            .collect();
+        assert_eq!(rows.len(), 6, "{text}");
+        for l in rows {
+            assert_eq!(l.contains(" SESSION_MESSAGE "), kept < 4, "{l}");
+            assert_eq!(l.contains(" smb2 "), kept >= 4, "{l}");
+            assert!(!l.contains(" req") && !l.contains(" rsp"), "{l}");
+        }
+        // The report counts them as the connection's messages, as before.
+        let out = bin()
+            .args(["report", "--format", "json"])
+            .arg(cut.path())
+            .output()
+            .unwrap();
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let c = &report["connections"][0];
+        assert_eq!(
+            (c["messages"].as_u64(), c["server_messages"].as_u64()),
+            (Some(6), Some(3))
+        );
+    }
+}
+
 /// A NetBIOS SESSION REQUEST (RFC 1002 4.3.2) cut by the snaplen, as
 /// `editcap -s` cuts it (pcap_build::snapped): ntlm-port139-netbios.pcap,
 /// frame 4, whose 68 bytes (called name FILESRV<20>, then calling name
