@@ -380,7 +380,7 @@ pub fn check(a: CheckArgs) -> u8 {
                 damage: Some(e), ..
             } => Some(format!(
                 "capture damaged: {e}; {}",
-                // Bytes after a gzip file come after the whole capture.
+                // Bytes after the compressed data come after the whole capture.
                 if matches!(e, smbscope::capture::CaptureError::Trailing { .. }) {
                     "the checks cover the whole capture"
                 } else {
