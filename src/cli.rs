@@ -74,7 +74,7 @@ pub struct CheckArgs {
     /// Pcap or pcapng files, as they are or compressed by gzip, zstd or lz4, or - for standard input (once): each is judged on its own, one after another, with the same checks.
     #[arg(required = true, value_name = "FILE", value_parser = clap::value_parser!(PathBuf))]
     files: Vec<PathBuf>,
-    /// Another TCP port that carries SMB (445 and 139 always do). Repeatable.
+    /// Another TCP port that carries SMB (445 and 139 always do), 1 to 65535 (port 0 is a usage error, exit 2). Repeatable.
     #[arg(long = "port", value_name = "PORT", value_parser = parse_port)]
     ports: Vec<u16>,
     /// A session was set up with the user's own identity (not guest or anonymous, and not one whose identity the capture cut off) and the diagnosis has no error finding: over the whole capture, or, with --user, --host or --stream, over what they keep.
@@ -380,7 +380,7 @@ pub fn check(a: CheckArgs) -> u8 {
                 damage: Some(e), ..
             } => Some(format!(
                 "capture damaged: {e}; {}",
-                // Bytes after a gzip file come after the whole capture.
+                // Bytes after the compressed data come after the whole capture.
                 if matches!(e, smbscope::capture::CaptureError::Trailing { .. }) {
                     "the checks cover the whole capture"
                 } else {

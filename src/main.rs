@@ -94,7 +94,7 @@ struct InputArgs {
     /// A pcap or pcapng file, as it is or compressed by gzip, zstd or lz4, or - for standard input.
     #[arg(value_parser = clap::value_parser!(PathBuf))]
     file: PathBuf,
-    /// Another TCP port that carries SMB (445 and 139 always do). Repeatable.
+    /// Another TCP port that carries SMB (445 and 139 always do), 1 to 65535 (port 0 is a usage error, exit 2). Repeatable.
     #[arg(long = "port", value_name = "PORT", value_parser = parse_port)]
     ports: Vec<u16>,
 }

@@ -86,7 +86,9 @@ pub enum Kind {
     Smb2Compressed,
     /// An SMB1 message, e.g. a multi-protocol NEGOTIATE ([MS-CIFS] 2.2.3.1).
     Smb1,
-    /// A NetBIOS session service packet other than a session message (RFC 1002 4.3).
+    /// A NetBIOS session service packet other than a session message (RFC
+    /// 1002 4.3); or a session message of which the capture kept fewer than
+    /// the 4 bytes of the protocol id that would tell what it carries.
     Netbios,
     /// A Kerberos message on port 88 (RFC 4120).
     Kerberos,
@@ -189,15 +191,19 @@ impl Message<'_> {
     /// in Flags, bytes 16 to 19), for SMB1 its SMB_FLAGS_REPLY ([MS-CIFS]
     /// 2.2.3.1, Flags, byte 9), read from the kept bytes also when the
     /// header is cut after them; `None` when the capture cut the header
-    /// before them (a PDU of a compound chain wholly past the snaplen): the
-    /// flag is in the header, not in the direction. Kerberos, NetBIOS and
-    /// the transform and compression headers: sent by the server.
+    /// before them (a PDU of a compound chain wholly past the snaplen), and
+    /// for a NetBIOS SESSION MESSAGE cut before its protocol id's end: the
+    /// flag is in the header, not in the direction. Kerberos, other NetBIOS
+    /// packets and the transform and compression headers: sent by the server.
     pub fn response(&self) -> Option<bool> {
         match (self.kind, self.header, self.smb1) {
             (_, Some(h), _) => Some(h.is_response()),
             (_, None, Some(s)) => Some(s.response),
             (Kind::Smb2, None, None) => header_flag(self.bytes, SMB2_MAGIC, 16, 0x01),
             (Kind::Smb1, None, None) => header_flag(self.bytes, SMB1_MAGIC, 9, 0x80),
+            // A session message whose protocol id the capture cut: the
+            // flag would be in the header it carries.
+            (Kind::Netbios, None, None) if self.netbios == Some(NbssType::SESSION_MESSAGE) => None,
             _ => Some(!self.from_client),
         }
     }
@@ -780,8 +786,12 @@ fn smb_pdu<F: FnMut(Event<'_>)>(
             out.emit(&msg);
         }
         _ => {
-            // A session message too short to tell what it carries.
-            msg.kind = Kind::Smb2;
+            // A session message of which the capture kept fewer than the 4
+            // bytes of a protocol id (the snaplen, or a lost segment, cut
+            // it; the framer took those it saw for a message): what it
+            // carries is not known, so it is told as what it is, a NetBIOS
+            // SESSION MESSAGE (RFC 1002 4.3.6), as tshark shows it.
+            msg.netbios = Some(pdu.kind);
             out.emit(&msg);
         }
     }

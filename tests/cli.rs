@@ -1065,6 +1065,89 @@ fn a_transform_header_cut_by_the_snaplen_gives_the_fields_it_kept() {
     }
 }
 
+/// A NetBIOS session message of which the snaplen kept fewer than the 4
+/// bytes of a protocol id, as `editcap -s` cuts it (pcap_build::snapped):
+/// ntlm-wrong-password.pcap, whose 6 SMB2 messages each start 66 bytes into
+/// their frame (Ethernet, IPv4, TCP with timestamps), the NetBIOS header
+/// then the SMB2 header from byte 70. Cut at 70 to 73, what it carries is
+/// not known: it is told as what it is, kind `netbios`, command
+/// `SESSION_MESSAGE` (RFC 1002 4.3.6), `response` null, as tshark shows
+/// an NBSS "Session message" (nbss.type 0x00, nbss.length) and no SMB2 on
+/// `editcap -s` copies, where it was guessed kind `smb2`; from 74 (0xFE
+/// 'SMB' kept) it is SMB2, header fields still cut (tshark: SMB2, no
+/// smb2.cmd). The report counts them as the connection's messages.
+#[test]
+fn a_session_message_cut_before_its_protocol_id_is_not_guessed_smb2() {
+    let path = sample("ntlm-wrong-password.pcap");
+    let source = std::fs::read(&path).unwrap();
+    let whole = jsonl_values(&path);
+    assert_eq!(whole.len(), 6);
+    for snaplen in [70u64, 71, 72, 73, 74] {
+        let kept = snaplen - 70;
+        let cut = tmp(
+            &format!("session-message{snaplen}.pcap"),
+            &pcap_build::snapped(&source, snaplen as u32),
+        );
+        let doc: serde_json::Value = serde_json::from_slice(&messages_out(&cut, "json")).unwrap();
+        for msgs in [
+            jsonl_values(&cut),
+            doc["messages"].as_array().unwrap().clone(),
+        ] {
+            assert_eq!(msgs.len(), whole.len(), "snaplen {snaplen}");
+            for (m, w) in msgs.iter().zip(&whole) {
+                let (kind, command) = if kept < 4 {
+                    ("netbios", Some("SESSION_MESSAGE"))
+                } else {
+                    ("smb2", None)
+                };
+                assert_eq!(
+                    (
+                        m["frame"].clone(),
+                        m["kind"].as_str(),
+                        m["command"].as_str(),
+                        m["response"].clone(),
+                        m["length"].clone(),
+                        m["kept_bytes"].as_u64(),
+                    ),
+                    (
+                        w["frame"].clone(),
+                        Some(kind),
+                        command,
+                        serde_json::Value::Null,
+                        w["length"].clone(),
+                        Some(kept)
+                    ),
+                    "snaplen {snaplen}: {m}"
+                );
+                assert!(m.get("netbios").is_none() && m.get("netbios_error").is_none());
+            }
+        }
+        let (text, _) = messages_text_line(&cut, "bytes missing from the capture");
+        let rows: Vec<_> = text
+            .lines()
+            .filter(|l| l.contains(" 0 C>S ") || l.contains(" 0 S>C "))
+            .collect();
+        assert_eq!(rows.len(), 6, "{text}");
+        for l in rows {
+            assert_eq!(l.contains(" SESSION_MESSAGE "), kept < 4, "{l}");
+            assert_eq!(l.contains(" smb2 "), kept >= 4, "{l}");
+            assert!(!l.contains(" req") && !l.contains(" rsp"), "{l}");
+        }
+        // The report counts them as the connection's messages, as before.
+        let out = bin()
+            .args(["report", "--format", "json"])
+            .arg(cut.path())
+            .output()
+            .unwrap();
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let c = &report["connections"][0];
+        assert_eq!(
+            (c["messages"].as_u64(), c["server_messages"].as_u64()),
+            (Some(6), Some(3))
+        );
+    }
+}
+
 /// A NetBIOS SESSION REQUEST (RFC 1002 4.3.2) cut by the snaplen, as
 /// `editcap -s` cuts it (pcap_build::snapped): ntlm-port139-netbios.pcap,
 /// frame 4, whose 68 bytes (called name FILESRV<20>, then calling name
@@ -1629,7 +1712,9 @@ fn no_message_misses_more_bytes_than_it_has() {
 /// of its header was kept, so whether it is a response is not known (the
 /// flag is in the header, [MS-SMB2] 2.2.1.2; tshark shows no second PDU):
 /// `response` is null and the text has neither `req` nor `rsp`, where both
-/// said "response" from the direction alone.
+/// said "response" from the direction alone. Its place in the chain is
+/// known all the same (from the first PDU's NextCommand): `chain_index` 1,
+/// where it had none.
 #[test]
 fn a_compound_cut_by_the_snaplen_misses_bytes_where_they_were_cut() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -1655,7 +1740,13 @@ fn a_compound_cut_by_the_snaplen_misses_bytes_where_they_were_cut() {
         got,
         [
             (Some(0), Some(11880), Some(9956), Some(1924), true.into()),
-            (None, Some(80), Some(0), Some(80), serde_json::Value::Null),
+            (
+                Some(1),
+                Some(80),
+                Some(0),
+                Some(80),
+                serde_json::Value::Null
+            ),
         ]
     );
     let text = String::from_utf8(messages_out(&path, "text")).unwrap();
@@ -1675,9 +1766,12 @@ fn a_compound_cut_by_the_snaplen_misses_bytes_where_they_were_cut() {
         .unwrap()
         .iter()
         .filter(|m| m["frame"] == 43)
-        .map(|m| m["response"].clone())
+        .map(|m| (m["chain_index"].as_u64(), m["response"].clone()))
         .collect();
-    assert_eq!(responses, [true.into(), serde_json::Value::Null]);
+    assert_eq!(
+        responses,
+        [(Some(0), true.into()), (Some(1), serde_json::Value::Null)]
+    );
 }
 
 /// A scratch directory removed when dropped (at the end of the test, or
@@ -1849,7 +1943,7 @@ fn messages_text_time_is_wiresharks_frame_time_relative() {
 /// command that takes `--port` (messages, the report as `smbscope FILE` and
 /// `report`, check), where it was followed without a word (exit 0); and
 /// nothing is written on standard output. `--port 4455` on the capture with
-/// SMB there is still taken.
+/// SMB there is still taken. The `--help` of each says port 0 is refused.
 #[test]
 fn port_0_is_a_usage_error() {
     let cap = sample("no-smb-response-port4455.pcap");
@@ -1876,5 +1970,182 @@ fn port_0_is_a_usage_error() {
         .args(["check", cap, "--deny", "smb1", "--port", "4455"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(out.status.code(), Some(0)); // And the help of each command says so before anyone tries.
+    for cmd in ["messages", "report", "check"] {
+        let out = bin().args([cmd, "--help"]).output().unwrap();
+        let help = String::from_utf8(out.stdout).unwrap();
+        assert!(
+            help.contains("--port <PORT>")
+                && help.contains("1 to 65535 (port 0 is a usage error, exit 2)"),
+            "{cmd}: {help}"
+        );
+    }
+}
+
+/// The records of a classic little-endian pcap: (start, end) of each,
+/// its 16-byte record header included.
+fn pcap_records(pcap: &[u8]) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut at = 24;
+    while let Some(h) = pcap.get(at..at + 16) {
+        let end = at + 16 + u32::from_le_bytes([h[8], h[9], h[10], h[11]]) as usize;
+        out.push((at, end));
+        at = end;
+    }
+    out
+}
+
+/// tshark's `fields` of the frames `filter` selects, one row a frame;
+/// `None` when tshark is not installed.
+fn tshark_rows(cap: &Path, filter: &str, fields: &[&str]) -> Option<Vec<Vec<String>>> {
+    let mut cmd = Command::new("tshark");
+    cmd.arg("-r").arg(cap).args(["-Y", filter, "-T", "fields"]);
+    for f in fields {
+        cmd.args(["-e", f]);
+    }
+    let out = cmd.output().ok()?;
+    assert!(out.status.success(), "tshark on {}", cap.display());
+    Some(
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(|l| l.split('\t').map(str::to_string).collect())
+            .collect(),
+    )
+}
+
+/// An SMB2 header whose StructureSize is not 64 ([MS-SMB2] 2.2.1.1,
+/// 2.2.1.2: it MUST be) is listed all the same, its fields read at the
+/// offsets of a 64-byte header, as tshark reads them (`smb2.header_len`,
+/// no expert note), and flagged: `header_structure_size` in JSON, "[header
+/// StructureSize N, not 64]" in the text. ntlm-wrong-password.pcap with
+/// the StructureSize of frame 9's header (a SESSION_SETUP response)
+/// patched to 0, 65 and 128: every key of every message is the sample's
+/// but that one; and zeek-smb2-fscontrol-port139 (corpus), a real message
+/// with StructureSize 319 (tshark: smb2.header_len 319, SetInfo Response).
+#[test]
+fn an_smb2_header_of_another_structure_size_is_listed_and_flagged() {
+    let path = sample("ntlm-wrong-password.pcap");
+    let source = std::fs::read(&path).unwrap();
+    let whole = jsonl_values(&path);
+    assert!(whole
+        .iter()
+        .all(|m| m.get("header_structure_size").is_none()));
+    let (start, end) = pcap_records(&source)[8];
+    let at = start
+        + source[start..end]
+            .windows(4)
+            .position(|w| w == b"\xfeSMB")
+            .expect("frame 9 holds an SMB2 header");
+    assert_eq!(source[at + 4..at + 6], [64, 0]);
+    for size in [0u16, 65, 128] {
+        let mut patched = source.clone();
+        patched[at + 4..at + 6].copy_from_slice(&size.to_le_bytes());
+        let cap = tmp(&format!("structure-size{size}.pcap"), &patched);
+        let got = jsonl_values(&cap);
+        assert_eq!(got.len(), whole.len());
+        for (g, w) in got.iter().zip(&whole) {
+            let mut g = g.clone();
+            let flagged = g.as_object_mut().unwrap().remove("header_structure_size");
+            let want = (w["frame"] == 9).then(|| serde_json::Value::from(size));
+            assert_eq!(flagged, want, "{size}: {g}");
+            assert_eq!(&g, w, "{size}");
+        }
+        if let Some(rows) = tshark_rows(cap.path(), "frame.number == 9", &["smb2.header_len"]) {
+            assert_eq!(rows, [[size.to_string()]]);
+        }
+        let (_, line) = messages_text_line(cap.path(), "SESSION_SETUP rsp");
+        assert!(
+            line.contains(&format!("[header StructureSize {size}, not 64]")),
+            "{line}"
+        );
+    }
+    let zeek = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/corpus/public/zeek-smb2-fscontrol-port139.pcap");
+    if !zeek.exists() {
+        eprintln!("skipping: {} not present", zeek.display());
+        return;
+    }
+    let got = jsonl_values(&zeek);
+    assert_eq!(
+        got.iter()
+            .map(|m| (m["command"].as_str(), m["header_structure_size"].as_u64()))
+            .collect::<Vec<_>>(),
+        [(Some("SET_INFO"), Some(319))]
+    );
+    if let Some(rows) = tshark_rows(&zeek, "smb2", &["smb2.header_len", "smb2.cmd"]) {
+        assert_eq!(rows, [["319", "17"]]);
+    }
+}
+
+/// After a gap, the framer resynchronizes on a session message whose SMB2
+/// header has StructureSize 64, not on any 0xFE 'SMB' in the data:
+/// sv-smb302-null-linktype-kerberos (corpus) without its frame 368, the
+/// first segment of a WRITE request whose data (frame 370, 369 once 368 is
+/// gone) holds `00 00 10 78 fe 53 4d 42 45 45` (a NetBIOS length of 4216,
+/// 0xFE 'SMB', then 'EE' where StructureSize would be). Taken for a
+/// message start, those 4216 bytes swallowed the client's next 13 requests
+/// (frames 371 to 378); now each is listed, as tshark lists them on the
+/// same copy (`smb2.cmd` of the client's frames).
+#[test]
+fn a_resync_after_a_gap_passes_over_smb2_lookalikes_in_data() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/corpus/public/sv-smb302-null-linktype-kerberos.pcap");
+    if !path.exists() {
+        eprintln!("skipping: {} not present", path.display());
+        return;
+    }
+    let source = std::fs::read(&path).unwrap();
+    let records = pcap_records(&source);
+    let (lost, _) = records[367];
+    let (_, lost_end) = records[367];
+    let data = &source[records[369].0..records[369].1];
+    assert!(
+        data.windows(10).any(|w| w == b"\x00\x00\x10\x78\xfeSMBEE"),
+        "frame 370 holds the lookalike"
+    );
+    let mut cut = source[..lost].to_vec();
+    cut.extend_from_slice(&source[lost_end..]);
+    let cap = tmp("resync-lookalike.pcap", &cut);
+    let ours: Vec<(u64, String)> = jsonl_values(cap.path())
+        .into_iter()
+        .filter(|m| m["dst"].as_str().is_some_and(|d| d.ends_with(":445")))
+        .filter(|m| (369..=380).contains(&m["frame"].as_u64().unwrap_or(0)))
+        .map(|m| {
+            let c = m["command"].as_str().unwrap_or("?").to_string();
+            (m["frame"].as_u64().unwrap_or(0), c)
+        })
+        .collect();
+    assert_eq!(ours.len(), 13, "{ours:?}");
+    let Some(rows) = tshark_rows(
+        cap.path(),
+        "smb2 && tcp.dstport == 445 && frame.number >= 369 && frame.number <= 380",
+        &["frame.number", "smb2.cmd"],
+    ) else {
+        eprintln!("note: tshark is not installed; not compared");
+        return;
+    };
+    let names = [
+        "CREATE",
+        "CLOSE",
+        "READ",
+        "WRITE",
+        "QUERY_DIRECTORY",
+        "QUERY_INFO",
+        "SET_INFO",
+    ];
+    let codes = [5u16, 6, 8, 9, 14, 16, 17];
+    let theirs: Vec<(u64, String)> = rows
+        .iter()
+        .flat_map(|r| {
+            let frame: u64 = r[0].parse().unwrap();
+            r[1].split(',')
+                .map(|c| {
+                    let c: u16 = c.parse().unwrap();
+                    let i = codes.iter().position(|&k| k == c).expect("a known command");
+                    (frame, names[i].to_string())
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert_eq!(ours, theirs);
 }

@@ -801,3 +801,144 @@ fn a_gzip_file_that_holds_no_capture_says_so() {
         assert!(err.contains(&format!("smbscope: -: {says}")), "{err}");
     }
 }
+
+/// Bytes after the last zstd or LZ4 frame that start no other, as after
+/// the last gzip member: "junk", the zeros `dd conv=sync` pads with, and
+/// two bytes ("JU", shorter than a magic number and not the start of one)
+/// after the real tools' output (zstd, pzstd, lz4, gzip for comparison).
+/// `zstd -dc` and `lz4 -dc` write the whole capture, then stop at them
+/// (exit 1; lz4 40 for the two bytes, "Magic Number unreadable"; gzip
+/// warns, exit 2, or says nothing of zeros, exit 0).
+/// smbscope reads the capture whole (the messages of the plain capture,
+/// byte for byte), then names those bytes by their offset in the
+/// compressed file (where the tool's output ends) and their first bytes,
+/// zeros said so: damage, exit 3, as after gzip, where zstd said "corrupt
+/// ... Unknown frame descriptor" at an offset in the decompressed capture
+/// and lz4 "corrupt ... WrongMagicNumber". After `lz4 -l`'s legacy frame,
+/// which has no end mark, what follows is read as a block size, as `lz4
+/// -d` reads it: junk, past the largest block size, is trailing too; zeros
+/// are a block of size 0, corrupt (lz4 -d: "Error 54 : Decoding Failed"),
+/// and two bytes a cut block size (lz4 -d: "Error 52").
+#[test]
+fn zstd_and_lz4_files_with_trailing_bytes_are_read_whole_and_the_bytes_named() {
+    let dir = scratch_dir("trailing-frames");
+    let raw = std::fs::read(sample("krb5-success.pcap")).unwrap();
+    let whole = bin()
+        .args(args_jsonl())
+        .arg(sample("krb5-success.pcap"))
+        .output()
+        .unwrap();
+    assert_eq!(whole.status.code(), Some(0));
+    let dd = ["bs=10240", "conv=sync", "iflag=fullblock", "status=none"];
+    let mut named = 0;
+    for (name, tool, args) in TOOLS {
+        let packed = compress(tool, args, &raw);
+        let legacy = args.contains(&"-l");
+        let mut junk = packed.clone();
+        junk.extend_from_slice(b"junk");
+        let padded = common::filter("dd", &dd, &packed);
+        assert!(padded.len() > packed.len() + 8 && padded[..packed.len()] == packed[..]);
+        let mut short = packed.clone();
+        short.extend_from_slice(b"JU");
+        let zeros = "0000000000000000: zeros, as dd or a tape drive pads a file";
+        // gzip's exit code: 2 for a warning, 0 for zeros.
+        for (what, bytes, starts, tool_exit) in [
+            ("junk", &junk, "6a756e6b", 2),
+            ("padded", &padded, zeros, 0),
+            ("short", &short, "4a55", 2),
+        ] {
+            let label = format!("{tool} {args:?} {what}");
+            let path = dir.join(format!("{what}.pcap.{name}"));
+            std::fs::write(&path, bytes).unwrap();
+            let unpack = Command::new(if tool == "pzstd" { "zstd" } else { tool })
+                .arg("-dc")
+                .arg(&path)
+                .output()
+                .unwrap();
+            assert!(unpack.stdout == raw, "{label}: the tool writes the capture");
+            let (out, err) = jsonl_of(&path);
+            assert_eq!(out.status.code(), Some(3), "{label}: {err}");
+            assert!(out.stdout == whole.stdout, "{label}: the whole capture");
+            if legacy && what != "junk" {
+                assert_ne!(unpack.status.code(), Some(0), "{label}");
+                let says = if what == "padded" {
+                    "is corrupt"
+                } else {
+                    "ends early,"
+                };
+                assert!(
+                    err.contains(&format!("the lz4 data {says} at byte {}", raw.len())),
+                    "{label}: {err}"
+                );
+                continue;
+            }
+            if tool == "gzip" {
+                assert_eq!(unpack.status.code(), Some(tool_exit), "{label}");
+            } else {
+                assert_ne!(unpack.status.code(), Some(0), "{label}");
+            }
+            let tail = if tool == "gzip" {
+                "gzip -d ignores them too".to_string()
+            } else {
+                format!("{name} -d too writes the capture, then stops at them")
+            };
+            let says = format!(
+                "{what}.pcap.{name}: the {name} data ends at byte {} of the compressed file, \
+                 and what follows is not {name} (it starts with {starts}): the capture it \
+                 holds was read whole (78 frames, to byte {} of the decompressed capture); \
+                 the bytes after it were not read ({tail})",
+                packed.len(),
+                raw.len()
+            );
+            assert!(err.contains(&says), "{label}: {err}");
+            named += 1;
+            // From a pipe the same.
+            let piped = run_stdin(&args_jsonl(), bytes);
+            assert_eq!(piped.status.code(), Some(3), "{label}");
+        }
+    }
+    assert_eq!(named, 13);
+}
+
+/// A compressed capture cut inside a record (the capture cut, then
+/// compressed whole by the tool) and followed by junk: both are named, the
+/// cut record (with its offset in the decompressed capture, as for the cut
+/// capture alone) and the bytes after the compressed data (their offset in
+/// the compressed file and first bytes), where gzip named only the cut and
+/// zstd and lz4 called the junk corrupt; exit 3, the messages before the cut.
+#[test]
+fn a_cut_capture_followed_by_junk_names_both() {
+    let dir = scratch_dir("cut-and-junk");
+    let raw = std::fs::read(sample("krb5-success.pcap")).unwrap();
+    let at = raw.len() * 2 / 3;
+    let cut = &raw[..at];
+    let plain = dir.join("cut.pcap");
+    std::fs::write(&plain, cut).unwrap();
+    let (alone, alone_err) = jsonl_of(&plain);
+    assert_eq!(alone.status.code(), Some(3));
+    let record = alone_err
+        .lines()
+        .find(|l| l.contains("capture ends inside a record"))
+        .and_then(|l| l.split_once("cut.pcap: "))
+        .map(|(_, r)| r.trim_end_matches(" (the messages before it were reported)"))
+        .expect("the cut named")
+        .to_string();
+    for (name, tool, args) in TOOLS {
+        let mut packed = compress(tool, args, cut);
+        let end = packed.len();
+        packed.extend_from_slice(b"junk");
+        let path = dir.join(format!("cut.pcap.{name}"));
+        std::fs::write(&path, &packed).unwrap();
+        let (out, err) = jsonl_of(&path);
+        assert_eq!(out.status.code(), Some(3), "{tool} {args:?}: {err}");
+        assert!(out.stdout == alone.stdout, "{tool} {args:?}");
+        // The offset is in the decompressed capture, which is the cut one.
+        let record = record.replace(" (frame", " of the decompressed capture (frame");
+        let says = format!(
+            "cut.pcap.{name}: {record}; and the {name} data ends at byte {end} of the \
+             compressed file, and what follows is not {name} (it starts with 6a756e6b), \
+             not read"
+        );
+        assert!(err.contains(&says), "{tool} {args:?}: {err}\nwanted {says}");
+    }
+}

@@ -3,12 +3,14 @@
 //! file (the LZ4 Frame Format) decompressed on the way into the capture
 //! reader, a piece at a time. Several gzip members, zstd frames or LZ4
 //! frames one after another (`cat a.gz b.gz`, pigz, pzstd) are one stream.
-//! Bytes after the last gzip member that start no other ("trailing
-//! garbage", which `gzip -d` ignores) end the stream and are kept as
-//! [`Trailing`], for the capture reader to report.
+//! Bytes after the last gzip member, zstd frame or LZ4 frame that start no
+//! other ("trailing garbage", which `gzip -d` ignores, and after which
+//! `zstd -d` and `lz4 -d` stop with an error, each having written all that
+//! came before) end the stream and are kept as [`Trailing`], for the
+//! capture reader to report.
 
 use std::fmt;
-use std::io::{self, BufRead, BufReader, Chain, Cursor, Read};
+use std::io::{self, BufRead, Chain, Cursor, Read};
 
 use flate2::bufread::GzDecoder;
 use lz4_flex::frame::FrameDecoder;
@@ -34,7 +36,7 @@ type Replayed<R> = Chain<Cursor<Vec<u8>>, Marked<R>>;
 pub(super) enum Source<R: Read> {
     Plain(R),
     Gzip(Box<Gzip<Replayed<R>>>),
-    Zstd(Box<zstd::stream::read::Decoder<'static, BufReader<Replayed<R>>>>),
+    Zstd(Box<Zstd<Replayed<R>>>),
     Lz4(Box<Lz4<Replayed<R>>>),
     /// Only while the input moves from one to another.
     Moving,
@@ -103,11 +105,7 @@ impl<R: Read> Source<R> {
         let input = Cursor::new(head).chain(Marked(raw));
         *self = match kind {
             Decompressor::Gzip => Source::Gzip(Box::new(Gzip::new(input))),
-            Decompressor::Zstd => {
-                let mut d = zstd::stream::read::Decoder::new(input)?;
-                d.window_log_max(ZSTD_WINDOW_LOG_MAX)?;
-                Source::Zstd(Box::new(d))
-            }
+            Decompressor::Zstd => Source::Zstd(Box::new(Zstd::new(input)?)),
             Decompressor::Lz4 => Source::Lz4(Box::new(Lz4::new(input))),
         };
         Ok(())
@@ -118,7 +116,9 @@ impl<R: Read> Source<R> {
     pub(super) fn trailing(&self) -> Option<Trailing> {
         match self {
             Source::Gzip(g) => g.trailing,
-            _ => None,
+            Source::Zstd(z) => z.trailing,
+            Source::Lz4(l) => l.trailing,
+            Source::Plain(_) | Source::Moving => None,
         }
     }
 
@@ -149,9 +149,9 @@ impl<R: Read> Read for Source<R> {
     }
 }
 
-/// How much of a gzip file's input is read at a time: what flate2's
-/// MultiGzDecoder reads through.
-const GZIP_INPUT_BUF: usize = 32 * 1024;
+/// How much of a gzip or zstd file's input is read at a time: what
+/// flate2's MultiGzDecoder reads through.
+const INPUT_BUF: usize = 32 * 1024;
 
 /// The gzip members of a file one after another (RFC 1952 2.2, "a series
 /// of members"), each read by flate2's decoder (its inflate state kept from
@@ -161,11 +161,11 @@ const GZIP_INPUT_BUF: usize = 32 * 1024;
 /// trailing garbage ignored"; zeros to the end silently). Those end the
 /// stream here too, kept in `trailing`.
 pub(super) struct Gzip<R: Read> {
-    d: GzDecoder<GzInput<R>>,
+    d: GzDecoder<Input<R>>,
     trailing: Option<Trailing>,
 }
 
-/// Bytes after the compressed data that start no member of it.
+/// Bytes after the compressed data that start no member or frame of it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Trailing {
     /// Their offset in the compressed file.
@@ -176,6 +176,14 @@ pub struct Trailing {
 }
 
 impl Trailing {
+    /// The bytes at `at` whose first ones are `more`.
+    fn new(at: u64, more: &[u8]) -> Trailing {
+        let mut head = [0u8; 8];
+        let len = more.len().min(8);
+        head[..len].copy_from_slice(&more[..len]);
+        Trailing { at, head, len }
+    }
+
     /// The bytes shown of them.
     pub fn shown(&self) -> &[u8] {
         self.head.get(..self.len).unwrap_or(&self.head)
@@ -185,7 +193,7 @@ impl Trailing {
 impl<R: Read> Gzip<R> {
     fn new(input: R) -> Gzip<R> {
         Gzip {
-            d: GzDecoder::new(GzInput::new(input)),
+            d: GzDecoder::new(Input::new(input)),
             trailing: None,
         }
     }
@@ -211,10 +219,7 @@ impl<R: Read> Read for Gzip<R> {
                     self.d.reset(next);
                 }
                 more => {
-                    let mut head = [0u8; 8];
-                    let len = more.len().min(8);
-                    head[..len].copy_from_slice(&more[..len]);
-                    self.trailing = Some(Trailing { at, head, len });
+                    self.trailing = Some(Trailing::new(at, more));
                     return Ok(0);
                 }
             }
@@ -222,9 +227,100 @@ impl<R: Read> Read for Gzip<R> {
     }
 }
 
-/// The compressed input of a gzip file, buffered for flate2's decoder,
-/// counting the bytes it took, and showing the next few at a member's end.
-pub(super) struct GzInput<R> {
+/// A zstd frame's magic number, 0xFD2FB528, as it is written
+/// (little-endian; RFC 8878 3.1.1).
+const ZSTD_MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
+
+/// Whether `next` (the bytes after a zstd frame, at least 1) starts
+/// another frame (RFC 8878 3.1: a zstd frame, or a skippable frame, magic
+/// 0x184D2A50 to 0x184D2A5F), or could, cut inside its magic number.
+fn starts_zstd_frame(next: &[u8]) -> bool {
+    let magic = &next[..next.len().min(4)];
+    ZSTD_MAGIC.starts_with(magic) || is_skippable_prefix(magic)
+}
+
+/// Whether `magic` (up to 4 bytes) is, or begins, a skippable frame's magic
+/// number, 0x184D2A50 to 0x184D2A5F little-endian (the same in zstd, RFC
+/// 8878 3.1.2, and LZ4).
+fn is_skippable_prefix(magic: &[u8]) -> bool {
+    let skippable = [0x50u8, 0x2a, 0x4d, 0x18];
+    magic.iter().zip(skippable).enumerate().all(
+        |(i, (&b, m))| {
+            if i == 0 {
+                b & 0xf0 == m
+            } else {
+                b == m
+            }
+        },
+    )
+}
+
+/// The frames of a zstd file one after another (RFC 8878 3.1, "a series of
+/// frames"), each read by libzstd's decoder on its own (`single_frame`),
+/// up to the end of the input or to bytes after a frame that start no
+/// other: `zstd -d` writes what came before them and stops ("unsupported
+/// format", exit 1). Those end the stream here, kept in `trailing`.
+pub(super) struct Zstd<R: Read> {
+    /// None only while the input moves on to the next frame's decoder.
+    d: Option<zstd::stream::read::Decoder<'static, Input<R>>>,
+    trailing: Option<Trailing>,
+}
+
+impl<R: Read> Zstd<R> {
+    fn new(input: R) -> io::Result<Zstd<R>> {
+        Ok(Zstd {
+            d: Some(zstd_frame(Input::new(input))?),
+            trailing: None,
+        })
+    }
+}
+
+/// A decoder of the one frame at the start of `input`, its window within
+/// [`ZSTD_WINDOW_LOG_MAX`].
+fn zstd_frame<R: Read>(
+    input: Input<R>,
+) -> io::Result<zstd::stream::read::Decoder<'static, Input<R>>> {
+    let mut d = zstd::stream::read::Decoder::with_buffer(input)?.single_frame();
+    d.window_log_max(ZSTD_WINDOW_LOG_MAX)?;
+    Ok(d)
+}
+
+impl<R: Read> Read for Zstd<R> {
+    /// The decoder gives 0 bytes at the end of its frame (libzstd took its
+    /// bytes, and only those, from the input); what comes next decides: the
+    /// end of the input, another frame, or trailing bytes.
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            let Some(d) = self.d.as_mut() else {
+                return Ok(0);
+            };
+            let n = d.read(buf)?;
+            if n > 0 || buf.is_empty() || self.trailing.is_some() {
+                return Ok(n);
+            }
+            let input = d.get_mut();
+            let at = input.taken;
+            match input.peek(8)? {
+                [] => return Ok(0),
+                more if starts_zstd_frame(more) => {
+                    let Some(done) = self.d.take() else {
+                        return Ok(0);
+                    };
+                    self.d = Some(zstd_frame(done.finish())?);
+                }
+                more => {
+                    self.trailing = Some(Trailing::new(at, more));
+                    return Ok(0);
+                }
+            }
+        }
+    }
+}
+
+/// The compressed input of a gzip or zstd file, buffered for flate2's or
+/// libzstd's decoder, counting the bytes it took, and showing the next few
+/// at a member's or frame's end.
+pub(super) struct Input<R> {
     /// None only in the stand-in left while the input moves on to the
     /// decoder's next member.
     inner: Option<R>,
@@ -236,11 +332,11 @@ pub(super) struct GzInput<R> {
     taken: u64,
 }
 
-impl<R: Read> GzInput<R> {
-    fn new(inner: R) -> GzInput<R> {
-        GzInput {
+impl<R: Read> Input<R> {
+    fn new(inner: R) -> Input<R> {
+        Input {
             inner: Some(inner),
-            buf: vec![0; GZIP_INPUT_BUF].into_boxed_slice(),
+            buf: vec![0; INPUT_BUF].into_boxed_slice(),
             pos: 0,
             end: 0,
             taken: 0,
@@ -248,8 +344,8 @@ impl<R: Read> GzInput<R> {
     }
 
     /// It all, leaving an empty stand-in in its place.
-    fn take(&mut self) -> GzInput<R> {
-        GzInput {
+    fn take(&mut self) -> Input<R> {
+        Input {
             inner: self.inner.take(),
             buf: std::mem::take(&mut self.buf),
             pos: std::mem::take(&mut self.pos),
@@ -281,7 +377,7 @@ impl<R: Read> GzInput<R> {
     }
 }
 
-impl<R: Read> BufRead for GzInput<R> {
+impl<R: Read> BufRead for Input<R> {
     fn fill_buf(&mut self) -> io::Result<&[u8]> {
         if self.pos == self.end {
             let n = match self.inner.as_mut() {
@@ -300,7 +396,7 @@ impl<R: Read> BufRead for GzInput<R> {
     }
 }
 
-impl<R: Read> Read for GzInput<R> {
+impl<R: Read> Read for Input<R> {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
         let avail = self.fill_buf()?;
         let n = avail.len().min(out.len());
@@ -343,6 +439,8 @@ pub(super) struct Lz4<R: Read> {
     dst: Vec<u8>,
     filled: usize,
     given: usize,
+    /// Bytes after a frame that start no other: the stream ended there.
+    trailing: Option<Trailing>,
 }
 
 /// Where the reading of an LZ4 file is.
@@ -355,6 +453,8 @@ enum Lz4State {
     Frame,
     /// In a legacy frame.
     Legacy,
+    /// After the last frame, at bytes that start no other ([`Lz4::trailing`]).
+    Ended,
 }
 
 impl<R: Read> Lz4<R> {
@@ -365,18 +465,20 @@ impl<R: Read> Lz4<R> {
                 back: [0; 4],
                 back_from: 4,
                 ended: false,
+                taken: 0,
             }),
             state: Lz4State::Between(None),
             src: Vec::new(),
             dst: Vec::new(),
             filled: 0,
             given: 0,
+            trailing: None,
         }
     }
 
-    /// A little-endian u32 of the input (a magic number, a size); None at
-    /// the input's end, an error when it ends inside the four bytes.
-    fn read_u32(&mut self, what: &str) -> io::Result<Option<u32>> {
+    /// Up to 4 bytes of the input, and how many there were (fewer only at
+    /// its end).
+    fn read_word(&mut self) -> io::Result<([u8; 4], usize)> {
         let mut b = [0u8; 4];
         let mut got = 0;
         while got < 4 {
@@ -387,16 +489,55 @@ impl<R: Read> Lz4<R> {
                 Err(e) => return Err(e),
             }
         }
-        match got {
-            0 => Ok(None),
-            4 => Ok(Some(u32::from_le_bytes(b))),
+        Ok((b, got))
+    }
+
+    /// A little-endian u32 of the input (a size); None at the input's end,
+    /// an error when it ends inside the four bytes.
+    fn read_u32(&mut self, what: &str) -> io::Result<Option<u32>> {
+        match self.read_word()? {
+            (_, 0) => Ok(None),
+            (b, 4) => Ok(Some(u32::from_le_bytes(b))),
             _ => Err(cut(&format!("the input ends inside {what}"))),
         }
     }
 
-    /// What follows the frame magic number `magic`: a frame, or a
-    /// skippable frame's Frame Size and User Data, skipped.
-    fn start_frame(&mut self, magic: u32) -> io::Result<()> {
+    /// Between frames: the next frame's magic number, or the end of the
+    /// stream (the input's, or bytes that start no frame, kept as
+    /// trailing). The input ending inside a magic number is a cut file.
+    fn next_frame(&mut self) -> io::Result<()> {
+        let at = self.d.get_ref().offset();
+        match self.read_word()? {
+            (_, 0) => self.state = Lz4State::Ended,
+            (b, 4) => self.start_frame(u32::from_le_bytes(b), at)?,
+            (b, got) if is_lz4_magic_prefix(&b[..got]) => {
+                return Err(cut("the input ends inside a frame's magic number"))
+            }
+            (b, got) => self.trail(at, &b[..got])?,
+        }
+        Ok(())
+    }
+
+    /// The stream ends at `at`, at bytes that start no frame, `seen` of
+    /// them read already (up to 8 kept, to show).
+    fn trail(&mut self, at: u64, seen: &[u8]) -> io::Result<()> {
+        let mut head = [0u8; 8];
+        head[..seen.len()].copy_from_slice(seen);
+        let (more, got) = if seen.len() == 4 {
+            self.read_word()?
+        } else {
+            ([0; 4], 0)
+        };
+        head[seen.len()..seen.len() + got].copy_from_slice(&more[..got]);
+        self.trailing = Some(Trailing::new(at, &head[..seen.len() + got]));
+        self.state = Lz4State::Ended;
+        Ok(())
+    }
+
+    /// What follows the frame magic number `magic` (read at `at`): a
+    /// frame, or a skippable frame's Frame Size and User Data, skipped; or,
+    /// for a number that starts no frame, the end of the stream there.
+    fn start_frame(&mut self, magic: u32, at: u64) -> io::Result<()> {
         self.state = if magic == LZ4_MAGIC {
             self.d.get_mut().put_back(magic);
             Lz4State::Frame
@@ -414,7 +555,7 @@ impl<R: Read> Lz4<R> {
             }
             Lz4State::Between(None)
         } else {
-            return Err(lz4_flex::frame::Error::WrongMagicNumber.into());
+            return self.trail(at, &magic.to_le_bytes());
         };
         Ok(())
     }
@@ -490,11 +631,13 @@ impl<R: Read> Read for Lz4<R> {
                     return Ok(n);
                 }
                 Lz4State::Legacy => self.legacy_block()?,
-                Lz4State::Between(Some(magic)) => self.start_frame(magic)?,
-                Lz4State::Between(None) => match self.read_u32("a frame's magic number")? {
-                    None => return Ok(0),
-                    Some(magic) => self.start_frame(magic)?,
-                },
+                Lz4State::Between(Some(magic)) => {
+                    // Read as a legacy block's size: its 4 bytes are behind.
+                    let at = self.d.get_ref().offset().saturating_sub(4);
+                    self.start_frame(magic, at)?
+                }
+                Lz4State::Between(None) => self.next_frame()?,
+                Lz4State::Ended => return Ok(0),
             }
         }
     }
@@ -510,6 +653,8 @@ pub(super) struct Lz4Input<R> {
     back_from: usize,
     /// A read found the end of the input.
     ended: bool,
+    /// Bytes read from the input.
+    taken: u64,
 }
 
 impl<R> Lz4Input<R> {
@@ -517,6 +662,19 @@ impl<R> Lz4Input<R> {
         self.back = magic.to_le_bytes();
         self.back_from = 0;
     }
+
+    /// The offset in the compressed file of the next byte given.
+    fn offset(&self) -> u64 {
+        self.taken - (self.back.len() - self.back_from.min(4)) as u64
+    }
+}
+
+/// Whether `b` (1 to 3 bytes) begins the magic number of a frame `lz4 -d`
+/// reads: the input ends inside it.
+fn is_lz4_magic_prefix(b: &[u8]) -> bool {
+    LZ4_MAGIC.to_le_bytes().starts_with(b)
+        || LZ4_LEGACY_MAGIC.to_le_bytes().starts_with(b)
+        || is_skippable_prefix(b)
 }
 
 impl<R: Read> Read for Lz4Input<R> {
@@ -531,6 +689,7 @@ impl<R: Read> Read for Lz4Input<R> {
         if n == 0 && !buf.is_empty() {
             self.ended = true;
         }
+        self.taken += n as u64;
         Ok(n)
     }
 }

@@ -134,9 +134,9 @@ pub enum CaptureError {
     },
     /// A compressed capture read whole, its compressed data followed by
     /// bytes that start no more of it (after a gzip file's last member:
-    /// what `gzip -d` ignores as "trailing garbage"), which are not read:
-    /// `offset` is the end of the decompressed capture, after `frames`
-    /// frames.
+    /// what `gzip -d` ignores as "trailing garbage"; after a zstd or LZ4
+    /// file's last frame), which are not read: `offset` is the end of the
+    /// decompressed capture, after `frames` frames.
     Trailing {
         compressor: Compressor,
         offset: u64,
@@ -180,6 +180,9 @@ pub enum CaptureError {
         have: u64,
         /// The file's compressor: `offset` is in the decompressed capture.
         compressed: Option<Compressor>,
+        /// The compressed data (whole: the capture inside it is cut) is
+        /// followed by bytes that start no more of it.
+        trailing: Option<Trailing>,
     },
 }
 
@@ -268,22 +271,19 @@ impl fmt::Display for CaptureError {
                 frames,
                 trailing,
             } => {
-                let shown = trailing.shown();
-                let zeros = if shown.iter().all(|&b| b == 0) {
-                    ": zeros, as dd or a tape drive pads a file"
-                } else {
-                    ""
-                };
                 write!(
                     f,
-                    "the {name} data ends at byte {} of the compressed file, and what \
-                     follows is not {name} (it starts with {}{zeros}): the capture it holds \
-                     was read whole ({frames} frames, to {}); the bytes after it were not \
-                     read ({name} -d ignores them too)",
-                    trailing.at,
-                    hex(shown),
+                    "{}: the capture it holds was read whole ({frames} frames, to {}); \
+                     the bytes after it were not read ({})",
+                    TrailingAt(*compressor, trailing),
                     At(*offset, Some(*compressor)),
-                    name = compressor.name(),
+                    // gzip 1.12 warns ("trailing garbage ignored", exit
+                    // 2); zstd 1.5.4 ("unsupported format") and lz4 1.9.4
+                    // exit 1, each having written the capture.
+                    match compressor {
+                        Compressor::Gzip => "gzip -d ignores them too".to_string(),
+                        c => format!("{} -d too writes the capture, then stops at them", c.name()),
+                    }
                 )
             }
             CaptureError::NotACapture {
@@ -345,13 +345,45 @@ impl fmt::Display for CaptureError {
                 needed,
                 have,
                 compressed,
-            } => write!(
-                f,
-                "capture ends inside a record at {} (frame {frame}): \
-                 the record needs {needed} bytes, {have} are present",
-                At(*offset, *compressed)
-            ),
+                trailing,
+            } => {
+                write!(
+                    f,
+                    "capture ends inside a record at {} (frame {frame}): \
+                     the record needs {needed} bytes, {have} are present",
+                    At(*offset, *compressed)
+                )?;
+                match (compressed, trailing) {
+                    (Some(c), Some(t)) => write!(f, "; and {}, not read", TrailingAt(*c, t)),
+                    _ => Ok(()),
+                }
+            }
         }
+    }
+}
+
+/// Where a compressed file's data ends and what follows: "the gzip data
+/// ends at byte N of the compressed file, and what follows is not gzip (it
+/// starts with 6a756e6b)", zeros said so.
+struct TrailingAt<'a>(Compressor, &'a Trailing);
+
+impl fmt::Display for TrailingAt<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let TrailingAt(compressor, trailing) = self;
+        let shown = trailing.shown();
+        let zeros = if shown.iter().all(|&b| b == 0) {
+            ": zeros, as dd or a tape drive pads a file"
+        } else {
+            ""
+        };
+        write!(
+            f,
+            "the {name} data ends at byte {} of the compressed file, and what \
+             follows is not {name} (it starts with {}{zeros})",
+            trailing.at,
+            hex(shown),
+            name = compressor.name(),
+        )
     }
 }
 

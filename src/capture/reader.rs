@@ -297,6 +297,9 @@ impl<R: Read> CaptureReader<R> {
             needed: needed as u64,
             have: (self.end - self.pos) as u64,
             compressed: self.compressed,
+            // Known once the decompressor came to the end of its data,
+            // which it has: the record is cut at the end of the input.
+            trailing: self.src.trailing(),
         }
     }
 
@@ -828,6 +831,7 @@ mod tests {
                 needed: 20,
                 have: 18,
                 compressed: None,
+                trailing: None,
             }) => {}
             other => panic!("{other:?}"),
         }

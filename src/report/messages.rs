@@ -182,6 +182,13 @@ impl Serialize for MessageJson<'_> {
             if m.chain_index > 0 || h.next_command != 0 {
                 o.serialize_entry("chain_index", &m.chain_index)?;
             }
+            if h.structure_size_wrong() {
+                o.serialize_entry("header_structure_size", &h.structure_size)?;
+            }
+        } else if m.chain_index > 0 {
+            // A chain member whose header the capture cut: its place in
+            // the chain is known from the NextCommand before it.
+            o.serialize_entry("chain_index", &m.chain_index)?;
         }
         if let Some(t) = &m.transform {
             if let Some(id) = t.session_id {
@@ -382,6 +389,13 @@ fn write_message_start(
             key!(out, "chain_index");
             push_u64(out, u64::from(m.chain_index));
         }
+        if h.structure_size_wrong() {
+            key!(out, "header_structure_size");
+            push_u64(out, u64::from(h.structure_size));
+        }
+    } else if m.chain_index > 0 {
+        key!(out, "chain_index");
+        push_u64(out, u64::from(m.chain_index));
     }
     if let Some(t) = &m.transform {
         if let Some(id) = t.session_id {
@@ -1125,6 +1139,9 @@ pub fn summary(msg: &Message<'_>, dec: &Decoded) -> String {
         }
         if h.is_async() {
             s.push_str(" async");
+        }
+        if h.structure_size_wrong() {
+            let _ = write!(s, " [header StructureSize {}, not 64]", h.structure_size);
         }
     }
     match &dec.body {

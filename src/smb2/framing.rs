@@ -10,10 +10,13 @@
 //! message its transform header), and the rest is counted and skipped.
 //!
 //! After a gap the framer resynchronizes on the next plausible header: a
-//! session message whose payload starts with 0xFE/0xFD/0xFC/0xFF 'SMB'.
+//! session message whose payload starts with 0xFE/0xFD/0xFC/0xFF 'SMB',
+//! and for 0xFE 'SMB' an SMB2 header's StructureSize of 64 (see
+//! [`resync_start`]).
 
 use super::header::{
-    le16, le32, Command, COMPRESSION_MAGIC, HEADER_LEN, SMB1_MAGIC, SMB2_MAGIC, TRANSFORM_MAGIC,
+    le16, le32, Command, COMPRESSION_MAGIC, HEADER_LEN, HEADER_STRUCTURE_SIZE, SMB1_MAGIC,
+    SMB2_MAGIC, TRANSFORM_MAGIC,
 };
 
 /// NetBIOS session packet type (RFC 1002 4.3.1).
@@ -132,7 +135,7 @@ enum State {
     /// Inside a message.
     Body(Body),
     /// Lost: looking for the next plausible header. `carry` holds the last bytes seen.
-    Hunt { carry: [u8; 7], have: usize },
+    Hunt { carry: [u8; CARRY], have: usize },
 }
 
 #[derive(Debug)]
@@ -205,6 +208,29 @@ fn plausible(h: &[u8]) -> bool {
         return known && (32..=MAX_NBSS_LEN).contains(&len);
     }
     kind.is_known() && len < 1024
+}
+
+/// Bytes a resynchronization judges a start by: the NetBIOS header, the
+/// protocol id and an SMB2 header's StructureSize.
+const HUNT_WINDOW: usize = 10;
+/// Bytes carried from one chunk to the next while hunting: a start may
+/// begin in them.
+const CARRY: usize = HUNT_WINDOW - 1;
+
+/// Is `w` ([`HUNT_WINDOW`] bytes) where a message starts, as a
+/// resynchronization sees it: a [`plausible`] session message, and when it
+/// holds an SMB2 header, one whose StructureSize is 64 ([MS-SMB2] 2.2.1.1,
+/// 2.2.1.2: it MUST be). Stricter than at a message boundary, where the
+/// length before says a message starts and one with another StructureSize
+/// is framed and listed all the same (as tshark does): inside data after a
+/// gap, 0xFE 'SMB' is only a guess (a file holding SMB2 packets, text that
+/// says "SMB"), and two more bytes halve the guesses that go wrong.
+fn resync_start(w: &[u8]) -> bool {
+    w.len() >= HUNT_WINDOW
+        && w[0] == 0
+        && w[5..8] == *b"SMB"
+        && plausible(&w[..8])
+        && (w[4..8] != SMB2_MAGIC || w[8..10] == HEADER_STRUCTURE_SIZE.to_le_bytes())
 }
 
 /// A header whose message is shorter than 4 bytes cannot be judged by its payload.
@@ -335,16 +361,16 @@ impl Framer {
         self.stats.resyncs += 1;
         self.kept.clear();
         self.state = State::Hunt {
-            carry: [0; 7],
+            carry: [0; CARRY],
             have: 0,
         };
     }
 
     /// Starts hunting after `seen` bytes that turned out not to be a message
-    /// start; a start may still begin in their last 7 bytes.
+    /// start; a start may still begin in their last [`CARRY`] bytes.
     fn hunt_after(&mut self, seen: &[u8]) {
-        let keep = seen.len().min(7);
-        let mut carry = [0u8; 7];
+        let keep = seen.len().min(CARRY);
+        let mut carry = [0u8; CARRY];
         carry[..keep].copy_from_slice(&seen[seen.len() - keep..]);
         self.stats.resyncs += 1;
         self.stats.resync_skipped += (seen.len() - keep) as u64;
@@ -489,12 +515,14 @@ impl Framer {
         };
         let (carry, have) = (*carry, *have);
         // A start that begins in the carried bytes and ends in this chunk.
-        let mut joined = [0u8; 14];
+        let mut joined = [0u8; 2 * CARRY];
         joined[..have].copy_from_slice(&carry[..have]);
-        let extra = chunk.len().min(7);
+        let extra = chunk.len().min(CARRY);
         joined[have..have + extra].copy_from_slice(&chunk[..extra]);
         let jlen = have + extra;
-        if let Some(p) = (0..have).find(|&p| p + 8 <= jlen && plausible(&joined[p..p + 8])) {
+        if let Some(p) = (0..have)
+            .find(|&p| p + HUNT_WINDOW <= jlen && resync_start(&joined[p..p + HUNT_WINDOW]))
+        {
             self.stats.resync_skipped += p as u64;
             self.state = State::Header {
                 have: 0,
@@ -504,9 +532,7 @@ impl Framer {
             return chunk;
         }
         // A start inside the chunk.
-        let found = chunk
-            .windows(8)
-            .position(|w| w[0] == 0 && w[5..8] == *b"SMB" && plausible(w));
+        let found = chunk.windows(HUNT_WINDOW).position(resync_start);
         if let Some(i) = found {
             self.stats.resync_skipped += (have + i) as u64;
             self.state = State::Header {
@@ -515,11 +541,11 @@ impl Framer {
             };
             return &chunk[i..];
         }
-        // Nothing yet: keep the last 7 bytes seen for the next chunk.
-        let keep = jlen.min(7);
-        let mut next = [0u8; 7];
-        if chunk.len() >= 7 {
-            next.copy_from_slice(&chunk[chunk.len() - 7..]);
+        // Nothing yet: keep the last bytes seen for the next chunk.
+        let keep = jlen.min(CARRY);
+        let mut next = [0u8; CARRY];
+        if chunk.len() >= CARRY {
+            next.copy_from_slice(&chunk[chunk.len() - CARRY..]);
         } else {
             next[..keep].copy_from_slice(&joined[jlen - keep..jlen]);
         }
@@ -554,10 +580,13 @@ mod tests {
         (out, f.stats)
     }
 
+    /// A NetBIOS session message of `payload_len` bytes: an SMB2 protocol
+    /// id and StructureSize (64), then `fill`.
     fn msg(payload_len: usize, fill: u8) -> Vec<u8> {
         let mut v = vec![0, 0, 0, 0];
         v[1..4].copy_from_slice(&(payload_len as u32).to_be_bytes()[1..]);
         v.extend_from_slice(&SMB2_MAGIC);
+        v.extend_from_slice(&HEADER_STRUCTURE_SIZE.to_le_bytes());
         v.resize(4 + payload_len, fill);
         v
     }

@@ -13,6 +13,9 @@ pub const SMB1_MAGIC: [u8; 4] = [0xFF, b'S', b'M', b'B'];
 
 /// Size of the SMB2 packet header ([MS-SMB2] 2.2.1).
 pub const HEADER_LEN: usize = 64;
+/// The header's StructureSize: it "MUST be set to 64" ([MS-SMB2] 2.2.1.1,
+/// 2.2.1.2), the header's size.
+pub const HEADER_STRUCTURE_SIZE: u16 = 64;
 /// The header's bytes before its Signature: every field the header is read
 /// for (Command, Status, MessageId, TreeId or AsyncId, SessionId), so a
 /// header cut after them (by the snaplen) is still read.
@@ -207,6 +210,14 @@ impl Smb2Header {
     }
     pub fn is_related(&self) -> bool {
         self.flags & flags::RELATED_OPERATIONS != 0
+    }
+    /// StructureSize is not the 64 that [MS-SMB2] 2.2.1.1 and 2.2.1.2
+    /// require. The fields are read all the same, at the offsets of a
+    /// 64-byte header, as tshark reads them (its `smb2.header_len`, with no
+    /// expert note); a peer that checks it (Linux's cifs client and ksmbd
+    /// do) drops such a message.
+    pub fn structure_size_wrong(&self) -> bool {
+        self.structure_size != HEADER_STRUCTURE_SIZE
     }
 }
 
