@@ -5111,3 +5111,55 @@ fn advice_follows_the_os_the_capture_shows() {
         );
     }
 }
+
+/// posture.smb1 names the server it is about. sv-smb21-kerberos-many-sessions
+/// (corpus): the server 10.7.9.6:445 chose an SMB1 dialect (tshark
+/// smb.dialect.index 0) on tcp.stream 4, 5 and 19 and SMB2 on the other
+/// connections that offered SMB1: a warning and a note about one server,
+/// the note's step the client's alone (the warning has the server's).
+/// sv-smb311-named-pipe-unicode: session.expired's title has one bracket
+/// group, the identity, not the status's before it.
+#[test]
+fn smb1_posture_names_its_server() {
+    let Some(dir) = corpus() else { return };
+    let t = common::tshark_text(
+        &dir.join("sv-smb21-kerberos-many-sessions.pcap"),
+        "smb.cmd == 0x72 && smb.flags.response == 1",
+        &["tcp.stream", "ip.src", "tcp.srcport", "smb.dialect.index"],
+    );
+    assert_eq!(
+        t,
+        "4\t10.7.9.6\t445\t0\n5\t10.7.9.6\t445\t0\n19\t10.7.9.6\t445\t0\n"
+    );
+    let a = load("corpus:sv-smb21-kerberos-many-sessions.pcap").unwrap();
+    let f = with_code(&a, "posture.smb1");
+    assert_eq!(f.len(), 2, "{:?}", describe(&a.diagnosis.findings));
+    let warning = f.iter().find(|f| f.severity.as_str() == "warning").unwrap();
+    let note = f.iter().find(|f| f.severity.as_str() == "info").unwrap();
+    assert_eq!(warning.title, "SMB1 in use with the server at 10.7.9.6:445");
+    assert_eq!(
+        note.title,
+        "SMB1 offered by the client to the server at 10.7.9.6:445"
+    );
+    assert!(
+        warning.next_step.contains("Set-SmbServerConfiguration"),
+        "{}",
+        warning.next_step
+    );
+    assert!(
+        !note.next_step.contains("Set-SmbServerConfiguration")
+            && note.next_step.starts_with("Disable SMB1 on the client"),
+        "{}",
+        note.next_step
+    );
+    let a = load("corpus:sv-smb311-named-pipe-unicode.pcap").unwrap();
+    for f in with_code(&a, "session.expired") {
+        assert!(!f.title.contains(") ("), "{}", f.title);
+        assert!(
+            f.title
+                .starts_with("Session setup refused with STATUS_NETWORK_SESSION_EXPIRED"),
+            "{}",
+            f.title
+        );
+    }
+}

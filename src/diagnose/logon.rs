@@ -456,11 +456,11 @@ fn failure_code_by_status(status: u32) -> (&'static str, &'static str) {
         ),
         S::NETWORK_SESSION_EXPIRED => (
             "session.expired",
-            "Session setup refused: the authentication has expired (STATUS_NETWORK_SESSION_EXPIRED)",
+            "Session setup refused with STATUS_NETWORK_SESSION_EXPIRED: the authentication has expired",
         ),
         S::USER_SESSION_DELETED => (
             "session.deleted",
-            "The server no longer knows the session (STATUS_USER_SESSION_DELETED)",
+            "Session setup refused with STATUS_USER_SESSION_DELETED: the server no longer knows the session",
         ),
         _ => ("logon.failed", "Session setup failed"),
     }

@@ -138,19 +138,45 @@ fn smb1_next(model: &Model, c: &crate::session::Connection, offers_smb2: bool) -
 }
 
 fn smb1(model: &Model, out: &mut Sink) {
+    // Servers the capture shows using SMB1: the warning about each says
+    // what to do on the server, so a note of SMB1 only offered to one of
+    // them says what to do on the client alone.
+    let used_servers: KeyedHashMap<SocketAddr, ()> = model
+        .connections
+        .iter()
+        .filter(|c| {
+            c.smb1_used_frame.is_some()
+                || c.smb1_negotiate
+                    .as_ref()
+                    .is_some_and(|s| s.answer == Some("smb1"))
+        })
+        .map(|c| (c.server, ()))
+        .collect();
     for c in &model.connections {
         let Some(s) = &c.smb1_negotiate else {
             smb1_midstream(c, out);
             continue;
         };
         let used = s.answer == Some("smb1");
+        let servers_using = &used_servers;
         if s.answer == Some("none") && !s.offers_smb2 {
             continue; // negotiate.smb1_only_client
         }
         let (sev, title) = if used {
-            (Severity::Warning, "SMB1 in use")
+            (
+                Severity::Warning,
+                format!("SMB1 in use with the server at {}", c.server),
+            )
         } else {
-            (Severity::Info, "SMB1 offered by the client")
+            (
+                Severity::Info,
+                format!("SMB1 offered by the client to the server at {}", c.server),
+            )
+        };
+        let next = if !used && servers_using.contains_key(&c.server) {
+            format!("Disable SMB1 on the client (Windows: 'Disable-WindowsOptionalFeature -Online -FeatureName SMB1Protocol'; Samba: 'client min protocol = SMB2'); the server at {} is in SMB1 use with other connections of this capture, whose posture.smb1 warning says what to do there.", c.server)
+        } else {
+            smb1_next(model, c, s.offers_smb2)
         };
         out.push(
             Draft::new(sev, "posture.smb1", title)
@@ -163,7 +189,7 @@ fn smb1(model: &Model, out: &mut Sink) {
                         "; the server answered with SMB2, so SMB1 was not used"
                     }
                 ))
-                .next(smb1_next(model, c, s.offers_smb2))
+                .next(next)
                 .stream(c.stream)
                 .frames([s.request_frame].into_iter().chain(s.response_frame))
                 .done(),
@@ -229,7 +255,7 @@ fn plaintext_passwords(model: &Model, out: &mut Sink) {
 fn smb1_midstream(c: &crate::session::Connection, out: &mut Sink) {
     let Some(f) = c.smb1_used_frame else { return };
     out.push(
-        Draft::new(Severity::Warning, "posture.smb1", "SMB1 in use")
+        Draft::new(Severity::Warning, "posture.smb1", format!("SMB1 in use with the server at {}", c.server))
             .explain(format!("The server answered SMB1 commands on this connection with success (the first at frame {f}); its NEGOTIATE is not in the capture, which began after it. {SMB1_WHY}"))
             .next(SMB1_NEXT)
             .stream(c.stream)
