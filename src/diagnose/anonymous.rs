@@ -20,8 +20,9 @@ use crate::smb2::session_setup::SessionFlags;
 use crate::tcp::hash::KeyedHashMap;
 
 use super::group::{groups, Group};
-use super::logon::identity;
-use super::own_logons::OwnLogons;
+use super::logon::{identity, span};
+use super::own_logons::{Fallback, OwnLogons};
+use super::platform::{self, Platform};
 use super::{unc, Draft, Severity, Sink};
 
 pub(super) fn findings(model: &Model, out: &mut Sink) {
@@ -94,7 +95,7 @@ fn accepted(model: &Model, out: &mut Sink) {
         out.push(
             Draft::new(Severity::Warning, "posture.anonymous_allowed", format!("The server at {} accepts anonymous sessions", s.server))
                 .explain(format!("{set_up}. Anyone who can reach the server can then list shares and query some RPC interfaces.{reach}"))
-                .next("Restrict anonymous access (Windows: RestrictAnonymous, RestrictNullSessAccess; Samba: 'restrict anonymous = 2').")
+                .next(restrict_step(&platform::server(model, s)))
                 .covers(g.covers())
                 .frames(g.frames())
                 .session(s.session_id)
@@ -152,9 +153,51 @@ fn refused(model: &Model, out: &mut Sink) {
     }
     let own = OwnLogons::new(model);
     for g in &groups {
-        let causes = refusal_causes(model, g.first());
+        let server = platform::server(model, g.first());
+        let causes = refusal_causes(model, g.first(), &server);
+        let fell_back = own.fell_back_from(g.first());
         let own = own.first(g.first().client.ip(), g.first().server);
-        push_refused(g, own, &causes, out);
+        push_refused(g, own, fell_back, &causes, out);
+    }
+}
+
+/// The security options of a Windows server that govern anonymous access
+/// to its shares and named pipes (Local Security Policy, Security Options;
+/// registry RestrictNullSessAccess, NullSessionShares, NullSessionPipes
+/// under LanmanServer\Parameters). RestrictAnonymous governs the
+/// enumeration of accounts and shares over RPC, not access to them.
+const WINDOWS_ANONYMOUS: &str = "'Network access: Restrict anonymous access to Named Pipes and Shares', 'Network access: Shares that can be accessed anonymously' and 'Network access: Named Pipes that can be accessed anonymously'";
+
+/// How to restrict anonymous access on the server, for the server the
+/// capture shows, or for both.
+fn restrict_step(server: &Platform) -> String {
+    const SAMBA: &str = "'restrict anonymous = 2'";
+    const WINDOWS: &str = "enable 'Network access: Restrict anonymous access to Named Pipes and Shares' and empty the lists of 'Network access: Shares that can be accessed anonymously' and 'Network access: Named Pipes that can be accessed anonymously'";
+    if server.windows() {
+        format!(
+            "Restrict anonymous access: the server states Windows ({}): {WINDOWS}.",
+            server.shown
+        )
+    } else if server.samba() {
+        format!(
+            "Restrict anonymous access: the server states Samba ({}): {SAMBA}.",
+            server.shown
+        )
+    } else {
+        format!("Restrict anonymous access (Windows: {WINDOWS}; Samba: {SAMBA}).")
+    }
+}
+
+/// Where to allow anonymous access on the server, for the server the
+/// capture shows ([`platform::server`]), or for both.
+fn allow_step(server: &Platform) -> String {
+    const SAMBA: &str = "'restrict anonymous = 0' and no 'server smb encrypt = required' for it";
+    if server.windows() {
+        format!("the server states Windows ({}): list the share under 'Network access: Shares that can be accessed anonymously' or the pipe under 'Network access: Named Pipes that can be accessed anonymously', or disable 'Network access: Restrict anonymous access to Named Pipes and Shares'", server.shown)
+    } else if server.samba() {
+        format!("the server states Samba ({}): {SAMBA}", server.shown)
+    } else {
+        format!("Samba: {SAMBA}; Windows: the security options {WINDOWS_ANONYMOUS}")
     }
 }
 
@@ -166,14 +209,29 @@ fn refused(model: &Model, out: &mut Sink) {
 /// unless a session of this server was set up without it (smbd refuses
 /// every anonymous logon when 'server smb encrypt = required', and sets up
 /// no session without encryption then).
+/// A server the capture shows to be Windows ([`platform::server`]) is
+/// told its own causes: Windows refuses a client at SESSION_SETUP for
+/// encryption only when the client cannot encrypt ([MS-SMB2] 3.3.5.5), not
+/// for being anonymous, so policy is the cause there; smbd's settings are
+/// not offered for it.
 struct Causes {
     /// For the explanation: "A server refuses them by policy, ...".
     why: String,
     /// For the step: "anonymous access restricted, ...".
-    settings: &'static str,
+    settings: String,
+    /// Where to allow anonymous access ([`allow_step`]).
+    allow: String,
 }
 
-fn refusal_causes(model: &Model, s: &Session) -> Causes {
+fn refusal_causes(model: &Model, s: &Session, server: &Platform) -> Causes {
+    let allow = allow_step(server);
+    if server.windows() {
+        return Causes {
+            why: format!("The server states Windows ({}): it refuses them by policy, its security options for anonymous access; requiring encryption makes Windows refuse only a client that cannot encrypt ([MS-SMB2] 3.3.5.5), whoever it logs on as.", server.shown),
+            settings: format!("the security options {WINDOWS_ANONYMOUS}"),
+            allow,
+        };
+    }
     let signing = model
         .connection(s.stream)
         .and_then(|c| c.negotiate.as_ref())
@@ -218,7 +276,17 @@ fn refusal_causes(model: &Model, s: &Session) -> Causes {
             "anonymous access restricted, encryption required for every session",
         ),
     };
-    Causes { why, settings }
+    Causes {
+        why,
+        settings: settings.to_string(),
+        allow,
+    }
+}
+
+/// "STATUS_NO_LOGON_SERVERS": the final status of `s`.
+fn status_of(s: &Session) -> String {
+    s.status
+        .map_or_else(|| "?".to_string(), |st| st.to_string())
 }
 
 /// A client that states a Windows of today in its NTLMSSP VERSION
@@ -250,7 +318,13 @@ fn credentials_step(s: &Session) -> String {
     }
 }
 
-fn push_refused(g: &Group<'_>, own: Option<&Session>, causes: &Causes, out: &mut Sink) {
+fn push_refused(
+    g: &Group<'_>,
+    own: Option<&Session>,
+    fell_back: Option<Fallback<'_>>,
+    causes: &Causes,
+    out: &mut Sink,
+) {
     let s = g.first();
     let status = s.status.unwrap_or(NtStatus(0));
     let logons = if g.count == 1 {
@@ -258,12 +332,16 @@ fn push_refused(g: &Group<'_>, own: Option<&Session>, causes: &Causes, out: &mut
     } else {
         format!("{} anonymous logons", g.count)
     };
-    let (severity, title) = match own {
-        Some(_) => (
+    let (severity, title) = match (&fell_back, own) {
+        (Some(f), _) => (
+            Severity::Info,
+            format!("The server refused {logons} ({status}), the client's fallback after its own logon was refused ({})", status_of(f.refused)),
+        ),
+        (None, Some(_)) => (
             Severity::Info,
             format!("The server refused {logons} ({status}); the client's own logon worked"),
         ),
-        None => (
+        (None, None) => (
             Severity::Error,
             format!("The server refused {logons} ({status})"),
         ),
@@ -276,14 +354,19 @@ fn push_refused(g: &Group<'_>, own: Option<&Session>, causes: &Causes, out: &mut
         g.times(),
         causes.why,
     );
-    let next = match own {
-        Some(o) => {
+    let next = match (fell_back, own) {
+        (Some(f), _) => {
+            let r = f.refused;
+            why.push_str(&format!(" The client fell back to them {} after the server refused its logon as {} with {} (frame {}, tcp.stream {}): that refusal is the cause, and its own finding says what to do; a client whose logon is refused may try an anonymous one next.", span(f.secs.max(0.0)), identity(r), status_of(r), r.last_setup_frame, r.stream));
+            format!("Nothing to do for these on their own: fix the refused logon of {} ({}, frame {}), and the client will not fall back. Allow anonymous access only if it is wanted ({}).", identity(r), status_of(r), r.last_setup_frame, causes.allow)
+        }
+        (None, Some(o)) => {
             why.push_str(&format!(" The same client logged on as {} (tcp.stream eq {}), so the anonymous attempts were a side path: some clients try an anonymous logon first, or for background work, and go on with the user's credentials when it is refused.", identity(o), o.stream));
             format!("Nothing to do unless anonymous access was wanted; if it was, find which of the server's settings refuses it ({}).", causes.settings)
         }
-        None => {
+        (None, None) => {
             why.push_str(" No logon of the client's own worked on this server in the capture.");
-            format!("Give the client a user name and password ({}); or, if anonymous access is wanted and its traffic may travel unencrypted, allow it on the server (Samba: 'restrict anonymous = 0' and no 'server smb encrypt = required' for it; Windows: the 'Network access' security options for anonymous users).", credentials_step(s))
+            format!("Give the client a user name and password ({}); or, if anonymous access is wanted and its traffic may travel unencrypted, allow it on the server ({}).", credentials_step(s), causes.allow)
         }
     };
     out.push(

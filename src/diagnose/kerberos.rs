@@ -443,7 +443,7 @@ fn refused(
             Some(r) => (Severity::Warning, r.sentence(), format!("Nothing to do if the work went on over the new logon. If such refusals recur, compare the server's clock with the KDC's and read the server's log at the time of frame {} for why it found the ticket expired.", s.last_setup_frame)),
             None => (Severity::Error, String::new(), "Make the client get a new ticket (klist purge, or kinit, then connect again) and compare the server's clock with the KDC's; in the capture, the ticket's times are in the KDC's TGS-REP when it is there.".to_string()),
         };
-        Draft::new(severity, "session.expired", "Session setup refused: the authentication has expired (STATUS_NETWORK_SESSION_EXPIRED)")
+        Draft::new(severity, "session.expired", "Session setup refused with STATUS_NETWORK_SESSION_EXPIRED: the authentication has expired")
             .explain(format!("The server answered the Kerberos AP-REQ for {sp} with STATUS_NETWORK_SESSION_EXPIRED and no KRB-ERROR: the service ticket was past its end time, as the server's clock tells it (a server clock ahead of the KDC's makes fresh tickets look old).{}{}{again}", smb_clock(), if s.reauthentications > 0 { " This was the re-authentication of an existing session, so the client must end the session ([MS-SMB2] 3.2.4.23)." } else { "" }))
             .next(next)
     } else if fell_back.is_some() {

@@ -10,7 +10,8 @@ use crate::session::{Connection, Model, Negotiate, Outcome, Round, Session, MECH
 use crate::tcp::hash::KeyedHashMap;
 
 use super::group::{evidence, groups, Group};
-use super::own_logons::{Later, OwnLogons};
+use super::own_logons::{Fallback, Later, OwnLogons};
+use super::platform::Platform;
 use super::{nt_meaning, nt_next, Draft, Finding, Severity, Sink};
 
 /// A round slower than this is reported (seconds); so are a NEGOTIATE and
@@ -31,7 +32,7 @@ pub(super) fn findings(model: &Model, out: &mut Sink) {
                     unfinished(model, s, c, out);
                 }
             }
-            Outcome::Guest => guest(s, conn, out),
+            Outcome::Guest => guest(s, conn, &super::platform::server(model, s), out),
             // Anonymous sessions: grouped by the anonymous module.
             Outcome::Anonymous | Outcome::Success => {}
         }
@@ -63,8 +64,28 @@ fn failures(model: &Model, out: &mut Sink) {
             .as_ref()
             .map_or(Later::Nothing, |o| logon_after(o, g, ev));
         let logoff = logged_off_before(model, g.first());
-        failure(g, bad_passwords_before(g, &bad), ev, later, logoff, out);
+        let told = Told {
+            fallback: own.as_ref().and_then(|o| o.fallback_after(g.last)),
+            server: super::platform::server(model, g.first()),
+        };
+        failure(
+            g,
+            bad_passwords_before(g, &bad),
+            ev,
+            later,
+            logoff,
+            told,
+            out,
+        );
     }
+}
+
+/// What else a refusal's finding tells: the client's anonymous or guest
+/// logon after it ([`OwnLogons::fallback_after`]), and the server's OS as
+/// the capture shows it, for the step.
+struct Told<'a> {
+    fallback: Option<Fallback<'a>>,
+    server: Platform,
 }
 
 /// For a SESSION_SETUP refused with STATUS_USER_SESSION_DELETED: the
@@ -113,6 +134,61 @@ fn sent_ntlmv1(s: &Session) -> bool {
 /// A session's NTLM domain, folded by ASCII case ("" when it sent none).
 fn domain(s: &Session) -> String {
     s.domain.as_deref().unwrap_or("").to_ascii_lowercase()
+}
+
+/// The step of a logon with a local account of the client's machine
+/// ([`own_machine_account`]): an account of the server, with its name
+/// filled in, or a matching local account on the server; where to read
+/// why, without a domain controller when the server is standalone.
+fn own_machine_next(s: &Session, o: &OwnMachine<'_>) -> String {
+    let u = super::steps::user_arg(s.user.as_deref());
+    let unc = super::unc::windows_path(&s.server.ip().to_string(), "SHARE");
+    let log = if o.standalone {
+        "the server's own Security log (event 4625, Sub Status 0xC0000064 no such user, 0xC000006A wrong password) says which; there is no domain controller to look at"
+    } else {
+        "the server's Security log (event 4625), and event 4776 on its domain controller for a domain account, say why"
+    };
+    format!("Log on with an account of the server, its name as the domain: net use {unc} /user:{}\\{u} (smbclient -U '{}\\{u}'); or give the server a local account {u} with the same password. If it still fails, {log}.", o.server, o.server)
+}
+
+/// A logon whose NTLM AUTHENTICATE names the client's own machine as the
+/// domain: DomainName equal to Workstation ([MS-NLMP] 2.2.1.3), and
+/// neither the server's NetBIOS computer name nor its NetBIOS domain name
+/// in the CHALLENGE (MsvAvNbComputerName, MsvAvNbDomainName, 2.2.2.1): a
+/// local account of the client's machine, which the server cannot check.
+struct OwnMachine<'a> {
+    /// The client's name, the domain it sent.
+    client: &'a str,
+    /// The server's NetBIOS computer name.
+    server: &'a str,
+    /// MsvAvNbDomainName is the server's computer name: a standalone
+    /// (workgroup) server, with no domain and no domain controller.
+    standalone: bool,
+}
+
+fn own_machine_account(s: &Session) -> Option<OwnMachine<'_>> {
+    let d = s.domain.as_deref().filter(|d| !d.is_empty())?;
+    let w = s.workstation.as_deref()?;
+    let names = s.server_names.as_deref()?;
+    let server = names.nb_computer_name.as_deref()?;
+    let dom = names.nb_domain_name.as_deref();
+    let other = |n: &str| !n.eq_ignore_ascii_case(d);
+    (d.eq_ignore_ascii_case(w) && other(server) && dom.is_none_or(other)).then(|| OwnMachine {
+        client: d,
+        server,
+        standalone: dom.is_some_and(|n| n.eq_ignore_ascii_case(server)),
+    })
+}
+
+/// The domain whose domain controller the server of `s` looks for: the
+/// DNS domain name of its NTLM CHALLENGE, else its NetBIOS domain name,
+/// else the domain the client named.
+fn dc_domain(s: &Session) -> Option<&str> {
+    let n = s.server_names.as_deref();
+    n.and_then(|n| n.dns_domain_name.as_deref())
+        .or_else(|| n.and_then(|n| n.nb_domain_name.as_deref()))
+        .or(s.domain.as_deref())
+        .filter(|d| !d.is_empty())
 }
 
 /// What the capture shows about a logon refused with an NTLMv1 response.
@@ -380,11 +456,11 @@ fn failure_code_by_status(status: u32) -> (&'static str, &'static str) {
         ),
         S::NETWORK_SESSION_EXPIRED => (
             "session.expired",
-            "Session setup refused: the authentication has expired (STATUS_NETWORK_SESSION_EXPIRED)",
+            "Session setup refused with STATUS_NETWORK_SESSION_EXPIRED: the authentication has expired",
         ),
         S::USER_SESSION_DELETED => (
             "session.deleted",
-            "The server no longer knows the session (STATUS_USER_SESSION_DELETED)",
+            "Session setup refused with STATUS_USER_SESSION_DELETED: the server no longer knows the session",
         ),
         _ => ("logon.failed", "Session setup failed"),
     }
@@ -396,6 +472,7 @@ fn failure(
     v1: V1Evidence<'_>,
     later: Later<'_>,
     logoff: Option<u64>,
+    told: Told<'_>,
     out: &mut Sink,
 ) {
     let s = g.first();
@@ -496,8 +573,22 @@ fn failure(
     if code != "session.expired" {
         why.push_str(&later.sentence(g.count));
     }
+    if let Some(f) = &told.fallback {
+        title.push_str(&f.title_suffix());
+        why.push_str(&f.sentence());
+    }
     if let Some(f) = logoff {
         why.push_str(&format!(" The client itself logged this session off at frame {f} (LOGOFF), on this connection, and then sent this SESSION_SETUP with its SessionId: the server removed the session at the LOGOFF ([MS-SMB2] 3.3.5.6), so it does not take the request as a re-authentication of it (3.3.5.5). A new session is set up with SessionId 0."));
+    }
+    let own_machine = own_machine_account(s)
+        .filter(|_| matches!(code, "logon.bad_password" | "logon.unknown_user"));
+    if let Some(o) = &own_machine {
+        let standalone = if o.standalone {
+            " The server is standalone (a workgroup computer: its NTLM CHALLENGE gives its own name as its domain, MsvAvNbDomainName), so no domain controller took part."
+        } else {
+            ""
+        };
+        why.push_str(&format!(" The client sent {} as the domain, its own name (the AUTHENTICATE's workstation): an account local to the client's machine, not one of the server {}, which checks such a name against its own accounts and refuses it unless it has an account of that name with the same password.{standalone}", o.client, o.server));
     }
     if let Some(w) = &s.workstation {
         why.push_str(" Workstation: ");
@@ -520,6 +611,8 @@ fn failure(
         ("session.expired", _) => "Read the server's security log for this logon, and connect again to see whether a fresh logon works.".to_string(),
         ("session.deleted", _) if logoff.is_some() => "Fix or update the client: after a LOGOFF it must set up a new session (a SESSION_SETUP with SessionId 0) and send nothing more on the old SessionId. The server is not at fault.".to_string(),
         (_, _) if plaintext => format!("Compare the password sent in clear (frame {}) with the account's Unix password on the server ('su - {}', or pamtester's 'authenticate'), and stop sending passwords in clear: Samba, 'encrypt passwords = yes' (the default) on the server and 'client plaintext auth = no' (the default) on the client; Windows servers never ask for them.", s.first_frame, super::steps::user_arg(s.user.as_deref())),
+        ("logon.no_logon_servers", _) => super::steps::no_logon_servers_next(&told.server, dc_domain(s)),
+        (_, _) if own_machine.is_some() => own_machine.as_ref().map_or_else(String::new, |o| own_machine_next(s, o)),
         ("logon.account_disabled", _) if guest_account => "Log on with a user account of the server or the domain. Enabling the Guest account is not recommended: guest sessions cannot be signed or encrypted, and Windows clients refuse them by default (AllowInsecureGuestAuth).".to_string(),
         _ => super::steps::logon_next(S(meant), s.user.as_deref(), s.workstation.as_deref())
             .or_else(|| nt_next(meant))
@@ -894,7 +987,7 @@ fn frames_of(r: &Round, c: &Connection) -> Vec<u64> {
     f
 }
 
-fn guest(s: &Session, c: Option<&Connection>, out: &mut Sink) {
+fn guest(s: &Session, c: Option<&Connection>, server: &Platform, out: &mut Sink) {
     const NO_KEY: &str = "SMB signing and encryption are not possible in a guest session, so its traffic can be read and changed on the way.";
     // Windows' AllowInsecureGuestAuth is a setting of its SMB2/SMB3 client.
     let smb1 = c.is_some_and(|c| c.smb1_used_frame.is_some());
@@ -909,6 +1002,14 @@ fn guest(s: &Session, c: Option<&Connection>, out: &mut Sink) {
             format!("The SESSION_SETUP succeeded with the guest flag (SessionFlags IS_GUEST; SMB1: Action GUEST): the client authenticated as {}, the guest account, and got a guest session. {NO_KEY}", identity(s)),
             "If the share holds anything not meant for everyone, give the client a user account and turn guest access off (Samba: 'map to guest = never', no 'guest ok'; Windows: keep the Guest account disabled).".to_string(),
         ),
+        Some(u) if server.legacy() => {
+            let u = super::steps::user_arg(Some(u));
+            (
+                format!("Logged on as guest, not as {}", identity(s)),
+                format!("The SESSION_SETUP succeeded with the guest flag (SessionFlags IS_GUEST; SMB1: Action GUEST): the client authenticated as {}, but the server mapped the logon to its guest account. The user gets the guest's rights, not their own. {NO_KEY} The server states {}, a Windows NT 5.x (2000, XP, Server 2003): Windows XP not in a domain maps every network logon with a local account to Guest ('Network access: Sharing and security model for local accounts' = 'Guest only', ForceGuest, its default there), and any of them maps a user it does not know to Guest when its Guest account is enabled.", identity(s), server.shown),
+                format!("Upgrade the server: Windows NT 5.x gets no security updates, and its SMB1 cannot sign or encrypt a guest session. Until then, on it: 'Network access: Sharing and security model for local accounts' = 'Classic - local users authenticate as themselves' (secpol.msc; ForceGuest = 0 under HKLM\\SYSTEM\\CurrentControlSet\\Control\\Lsa), and 'net user {u}' to check the account exists."),
+            )
+        }
         Some(u) => {
             let u = super::steps::user_arg(Some(u));
             (

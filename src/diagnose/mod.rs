@@ -24,6 +24,7 @@ mod ms17_010;
 pub(crate) use logon::identity;
 mod negotiate;
 mod own_logons;
+mod platform;
 mod posture;
 mod steps;
 mod tcp;

@@ -45,6 +45,21 @@ pub(crate) const GUESSES: usize = 10;
 /// another) makes the scan go past the first.
 const SCAN: usize = 64;
 
+/// An anonymous or guest logon this long after a refused logon of the
+/// same client to the same server, or sooner, is the client's fallback
+/// from it (seconds): a client whose own logon is refused tries an
+/// anonymous one next at once, in milliseconds (corpus
+/// pcapattack-smb311-spoolsample-ntlm: the machine account refused with
+/// STATUS_NO_LOGON_SERVERS at frame 39, anonymous AUTHENTICATEs 3.0 ms and
+/// 6.0 ms later, frames 48 and 58). A few seconds leave room for a slow
+/// client; a logon later than that is an attempt of its own.
+pub(super) const FALLBACK_SECS: f64 = 5.0;
+
+/// Refused logons looked at when looking for the one an anonymous or
+/// guest logon fell back from, and anonymous or guest logons looked at
+/// after a refusal: a bound on the scan whatever the capture holds.
+const FALLBACK_SCAN: usize = 16;
+
 /// (client address, server).
 type Pair = (IpAddr, SocketAddr);
 
@@ -60,6 +75,43 @@ pub(super) struct OwnLogons<'a> {
     logons: KeyedHashMap<Pair, Vec<&'a Session>>,
     by_name: KeyedHashMap<Named, Vec<&'a Session>>,
     refused: KeyedHashMap<Pair, Vec<&'a Session>>,
+    /// Anonymous and guest logons ([`is_fallback`]), accepted or refused,
+    /// in the order of their first frame.
+    fallbacks: KeyedHashMap<Pair, Vec<&'a Session>>,
+}
+
+/// A logon with no identity of the client's own: anonymous (accepted or
+/// refused), or guest without a user name or as the guest account.
+pub(super) fn is_fallback(s: &Session) -> bool {
+    let guest_by_name = s
+        .user
+        .as_deref()
+        .is_none_or(|u| u.is_empty() || u.eq_ignore_ascii_case("guest"));
+    match s.outcome {
+        Outcome::Anonymous => true,
+        Outcome::Guest => guest_by_name,
+        Outcome::Failure => super::anonymous::is_refused_anonymous(s),
+        _ => false,
+    }
+}
+
+/// A refused logon with an identity of the client's own, not Kerberos
+/// (its findings are the kerberos module's), that an anonymous or guest
+/// logon may fall back from.
+fn is_own_refusal(s: &Session) -> bool {
+    s.outcome == Outcome::Failure
+        && s.mechanism != Some("kerberos")
+        && s.user.as_deref().is_some_and(|u| !u.is_empty())
+}
+
+/// An anonymous or guest logon that soon followed a refused logon of the
+/// same client to the same server ([`FALLBACK_SECS`]): the refused one,
+/// the fallback, and the seconds from the refusal to the fallback's first
+/// request.
+pub(super) struct Fallback<'a> {
+    pub refused: &'a Session,
+    pub fallback: &'a Session,
+    pub secs: f64,
 }
 
 /// A logon that followed a refusal: the session, and the seconds from the
@@ -120,6 +172,23 @@ fn secs_after(refused: &Session, logon: &Session) -> f64 {
     secs_between(t, rt) + d - rd
 }
 
+/// The request of `s`'s last round (the one that carried its credentials,
+/// or none: an anonymous AUTHENTICATE), its frame and time; the session's
+/// first when it has no round.
+fn last_request(s: &Session) -> (u64, Timestamp) {
+    s.rounds
+        .last()
+        .map_or((s.first_frame, s.first_time), |r| (r.request_frame, r.time))
+}
+
+/// Seconds from `refused`'s last SESSION_SETUP response to the request of
+/// `fallback`'s last round ([`last_request`]; negative when that request
+/// was captured first).
+fn secs_before_fallback(refused: &Session, fallback: &Session) -> f64 {
+    let (rt, rd) = response_time(refused, refused.last_setup_frame);
+    secs_between(last_request(fallback).1, rt) - rd
+}
+
 /// A logon `secs` after a refusal retries it: after it in time, and soon.
 fn soon_after(secs: f64) -> bool {
     (0.0..=RETRY_SECS).contains(&secs)
@@ -131,9 +200,13 @@ impl<'a> OwnLogons<'a> {
             logons: KeyedHashMap::default(),
             by_name: KeyedHashMap::default(),
             refused: KeyedHashMap::default(),
+            fallbacks: KeyedHashMap::default(),
         };
         for s in &model.sessions {
             let (ip, server) = (s.client.ip(), s.server);
+            if is_fallback(s) {
+                own.fallbacks.entry((ip, server)).or_default().push(s);
+            }
             match s.outcome {
                 Outcome::Success => {
                     own.logons.entry((ip, server)).or_default().push(s);
@@ -157,7 +230,59 @@ impl<'a> OwnLogons<'a> {
         for v in own.refused.values_mut() {
             v.sort_by_key(|s| s.last_setup_frame);
         }
+        for v in own.fallbacks.values_mut() {
+            v.sort_by_key(|s| s.first_frame);
+        }
         own
+    }
+
+    /// The first anonymous or guest logon of `refused`'s client to its
+    /// server begun after `refused`'s last SESSION_SETUP response, within
+    /// [`FALLBACK_SECS`] of it: the client's fallback from the refusal.
+    /// None for a refusal that is itself anonymous, or Kerberos.
+    pub fn fallback_after(&self, refused: &'a Session) -> Option<Fallback<'a>> {
+        if !is_own_refusal(refused) {
+            return None;
+        }
+        let v = self.fallbacks.get(&(refused.client.ip(), refused.server))?;
+        let after = refused.last_setup_frame;
+        let from = v.partition_point(|s| s.first_frame <= after);
+        for &next in v.get(from..)?.iter().take(FALLBACK_SCAN) {
+            let secs = secs_before_fallback(refused, next);
+            if secs > FALLBACK_SECS {
+                break;
+            }
+            if secs >= 0.0 {
+                return Some(Fallback {
+                    refused,
+                    fallback: next,
+                    secs,
+                });
+            }
+        }
+        None
+    }
+
+    /// The last refused logon of `fallback`'s client to its server, with
+    /// an identity of its own ([`is_own_refusal`]), that `fallback`, an
+    /// anonymous or guest logon, began within [`FALLBACK_SECS`] after.
+    pub fn fell_back_from(&self, fallback: &'a Session) -> Option<Fallback<'a>> {
+        let v = self.refused.get(&(fallback.client.ip(), fallback.server))?;
+        let before = v.partition_point(|s| s.last_setup_frame < fallback.first_frame);
+        for &s in v.get(..before)?.iter().rev().take(FALLBACK_SCAN) {
+            let secs = secs_before_fallback(s, fallback);
+            if secs > FALLBACK_SECS {
+                break;
+            }
+            if secs >= 0.0 && is_own_refusal(s) {
+                return Some(Fallback {
+                    refused: s,
+                    fallback,
+                    secs,
+                });
+            }
+        }
+        None
     }
 
     /// The own logons of `refused`'s client to its server that
@@ -405,5 +530,52 @@ impl Retry<'_> {
             String::new()
         };
         format!(", {} {when}{begun}", span(self.secs.max(0.0)))
+    }
+}
+
+impl Fallback<'_> {
+    /// What the client fell back to, for a title: "anonymous, refused
+    /// too", "an anonymous session", "a guest session".
+    fn what(&self) -> &'static str {
+        match self.fallback.outcome {
+            Outcome::Failure => "anonymous, refused too",
+            Outcome::Anonymous => "an anonymous session",
+            _ => "a guest session",
+        }
+    }
+
+    /// "; the client fell back to anonymous, refused too": what the title
+    /// of the refusal's finding ends with.
+    pub fn title_suffix(&self) -> String {
+        format!("; the client fell back to {}", self.what())
+    }
+
+    /// " The same client then fell back to ...": the sentence the
+    /// refusal's finding tells the fallback with.
+    pub fn sentence(&self) -> String {
+        let f = self.fallback;
+        let (logon, answer) = match f.outcome {
+            Outcome::Failure => (
+                "an anonymous logon (no user name, no password)",
+                format!(
+                    "and the server refused that too ({}; logon.anonymous_refused)",
+                    f.status.map_or_else(|| "?".to_string(), |s| s.to_string())
+                ),
+            ),
+            Outcome::Anonymous => (
+                "an anonymous logon (no user name, no password)",
+                "and the server accepted it (session.anonymous): the client went on with no identity of its own".to_string(),
+            ),
+            _ => (
+                "a guest logon",
+                "and got a guest session (session.guest): the client went on with the guest's rights, not its own".to_string(),
+            ),
+        };
+        format!(
+            " The same client then fell back to {logon} to the same server at frame {} on tcp.stream {}, {} later, {answer}: that logon is this refusal's consequence, not a problem of its own.",
+            last_request(f).0,
+            f.stream,
+            span(self.secs.max(0.0)),
+        )
     }
 }

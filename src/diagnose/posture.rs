@@ -10,6 +10,7 @@ use crate::tcp::hash::KeyedHashMap;
 
 use super::group::groups;
 use super::logon::identity;
+use super::platform::{self, Platform};
 use super::{Draft, Severity, Sink};
 
 pub(super) fn findings(model: &Model, out: &mut Sink) {
@@ -99,20 +100,83 @@ const SMB1_WHY: &str =
     "SMB1 is deprecated and insecure (no pre-authentication integrity, weak signing; EternalBlue).";
 const SMB1_NEXT: &str = "Disable SMB1 on the client (Windows: 'Disable-WindowsOptionalFeature -Online -FeatureName SMB1Protocol'; Samba: 'client min protocol = SMB2') and on the server (Windows: 'Set-SmbServerConfiguration -EnableSMB1Protocol $false'; Samba: 'server min protocol = SMB2').";
 
+/// The step of `posture.smb1` for connection `c`, by what the capture
+/// shows of its two sides ([`platform`]): a Windows NT 5.x side (2000,
+/// XP, Server 2003) has no SMB2 to move to, nor the commands that turn
+/// SMB1 off, so the step for it is to upgrade it; a client that offers no
+/// SMB2 dialect (`offers_smb2` false) is cut off by a server without SMB1,
+/// which the step says. Unknown sides: [`SMB1_NEXT`].
+fn smb1_next(model: &Model, c: &crate::session::Connection, offers_smb2: bool) -> String {
+    let client = platform::client_of(model, c);
+    let server = platform::server_of(model, c);
+    if !client.legacy() && !server.legacy() && offers_smb2 {
+        return SMB1_NEXT.to_string();
+    }
+    const CLIENT: &str = "(Windows: 'Disable-WindowsOptionalFeature -Online -FeatureName SMB1Protocol'; Samba: 'client min protocol = SMB2')";
+    const SERVER: &str = "(Windows: 'Set-SmbServerConfiguration -EnableSMB1Protocol $false'; Samba: 'server min protocol = SMB2')";
+    let legacy = |who: &str, p: &Platform| {
+        format!("Upgrade the {who}: it states {}, a Windows NT 5.x (2000, XP, Server 2003), which has no SMB2 and no setting or cmdlet to turn SMB1 off, and gets no security updates", p.shown)
+    };
+    let mut next = if client.legacy() {
+        legacy("client", &client)
+    } else {
+        format!("Disable SMB1 on the client {CLIENT}")
+    };
+    if server.legacy() {
+        next.push_str(&format!(
+            "; {}",
+            legacy("server", &server).replacen("Upgrade", "upgrade", 1)
+        ));
+    } else {
+        next.push_str(&format!("; disable SMB1 on the server {SERVER}"));
+    }
+    next.push('.');
+    if !offers_smb2 && !server.legacy() {
+        next.push_str(" Disabling SMB1 on the server cuts this client off: its NEGOTIATE offers no SMB2 dialect, so make it speak SMB2 first (upgrade, reconfigure or replace it).");
+    }
+    next
+}
+
 fn smb1(model: &Model, out: &mut Sink) {
+    // Servers the capture shows using SMB1: the warning about each says
+    // what to do on the server, so a note of SMB1 only offered to one of
+    // them says what to do on the client alone.
+    let used_servers: KeyedHashMap<SocketAddr, ()> = model
+        .connections
+        .iter()
+        .filter(|c| {
+            c.smb1_used_frame.is_some()
+                || c.smb1_negotiate
+                    .as_ref()
+                    .is_some_and(|s| s.answer == Some("smb1"))
+        })
+        .map(|c| (c.server, ()))
+        .collect();
     for c in &model.connections {
         let Some(s) = &c.smb1_negotiate else {
             smb1_midstream(c, out);
             continue;
         };
         let used = s.answer == Some("smb1");
+        let servers_using = &used_servers;
         if s.answer == Some("none") && !s.offers_smb2 {
             continue; // negotiate.smb1_only_client
         }
         let (sev, title) = if used {
-            (Severity::Warning, "SMB1 in use")
+            (
+                Severity::Warning,
+                format!("SMB1 in use with the server at {}", c.server),
+            )
         } else {
-            (Severity::Info, "SMB1 offered by the client")
+            (
+                Severity::Info,
+                format!("SMB1 offered by the client to the server at {}", c.server),
+            )
+        };
+        let next = if !used && servers_using.contains_key(&c.server) {
+            format!("Disable SMB1 on the client (Windows: 'Disable-WindowsOptionalFeature -Online -FeatureName SMB1Protocol'; Samba: 'client min protocol = SMB2'); the server at {} is in SMB1 use with other connections of this capture, whose posture.smb1 warning says what to do there.", c.server)
+        } else {
+            smb1_next(model, c, s.offers_smb2)
         };
         out.push(
             Draft::new(sev, "posture.smb1", title)
@@ -125,7 +189,7 @@ fn smb1(model: &Model, out: &mut Sink) {
                         "; the server answered with SMB2, so SMB1 was not used"
                     }
                 ))
-                .next(SMB1_NEXT)
+                .next(next)
                 .stream(c.stream)
                 .frames([s.request_frame].into_iter().chain(s.response_frame))
                 .done(),
@@ -191,13 +255,53 @@ fn plaintext_passwords(model: &Model, out: &mut Sink) {
 fn smb1_midstream(c: &crate::session::Connection, out: &mut Sink) {
     let Some(f) = c.smb1_used_frame else { return };
     out.push(
-        Draft::new(Severity::Warning, "posture.smb1", "SMB1 in use")
+        Draft::new(Severity::Warning, "posture.smb1", format!("SMB1 in use with the server at {}", c.server))
             .explain(format!("The server answered SMB1 commands on this connection with success (the first at frame {f}); its NEGOTIATE is not in the capture, which began after it. {SMB1_WHY}"))
             .next(SMB1_NEXT)
             .stream(c.stream)
             .frames([f])
             .done(),
     );
+}
+
+/// A service principal of a computer account: the service classes a
+/// computer's own account holds (cifs/HOST, host/HOST), or a principal
+/// whose name ends in '$'. Its password is set by the computer, random
+/// and long (120 characters), and changed every 30 days: its tickets are
+/// no Kerberoasting target, as a user's service account is.
+fn computer_spn(spn: &str) -> bool {
+    let name = spn.split('@').next().unwrap_or(spn);
+    let class = name.split('/').next().unwrap_or(name);
+    name.ends_with('$')
+        || (name.contains('/')
+            && (class.eq_ignore_ascii_case("cifs") || class.eq_ignore_ascii_case("host")))
+}
+
+/// Why a weak ticket of `s` matters and what to do, by the ticket's
+/// principal ([`computer_spn`]) and by the two sides' OS as the capture
+/// shows them ([`platform`]): Windows NT 5.x (2000, XP, Server 2003) has
+/// no AES Kerberos, so disallowing RC4 would cut it off.
+fn weak_ticket_advice(model: &Model, s: &Session, spn: Option<&str>) -> (String, String) {
+    let computer = spn.is_some_and(computer_spn);
+    let why = if computer {
+        "It is a computer account's ticket (a cifs/ or host/ principal): the account's password is random, long and changed by the computer itself, so cracking the ticket offline (Kerberoasting) is not practical; RC4 and DES are being disabled by Microsoft all the same."
+    } else {
+        "RC4 and DES tickets can be cracked offline (Kerberoasting) and are being disabled by Microsoft."
+    };
+    let (client, server) = (platform::client(model, s), platform::server(model, s));
+    let old: Vec<String> = [("client", &client), ("server", &server)]
+        .into_iter()
+        .filter(|(_, p)| p.legacy())
+        .map(|(who, p)| format!("the {who} states {}", p.shown))
+        .collect();
+    let next = if !old.is_empty() {
+        format!("Upgrade first: {}: Windows NT 5.x (2000, XP, Server 2003) has no AES Kerberos (it came with Windows Vista and Server 2008), so disallowing RC4 would cut it off. Once both sides are newer, enable AES on the account the ticket is for and disallow RC4.", old.join(" and "))
+    } else if computer {
+        "Enable AES on the computer account (msDS-SupportedEncryptionTypes = 0x18; Windows sets it on a computer it runs on), and let the computer change its password ('Reset-ComputerMachinePassword' on it) so AES keys exist; then disallow RC4.".to_string()
+    } else {
+        "Enable AES on the service account (msDS-SupportedEncryptionTypes = 0x18) and reset its password so AES keys exist; then disallow RC4.".to_string()
+    };
+    (why.to_string(), next)
 }
 
 fn signing(model: &Model, out: &mut Sink) {
@@ -363,16 +467,24 @@ fn enctypes(model: &Model, out: &mut Sink) {
             }
             None => String::new(),
         };
+        let (why, next) = weak_ticket_advice(model, s, spn);
         out.push(
-            Draft::new(Severity::Warning, "posture.weak_enctype", format!("Kerberos service ticket encrypted with {e}"))
-                .explain(format!("The ticket for {} uses {e}. RC4 and DES tickets can be cracked offline (Kerberoasting) and are being disabled by Microsoft.{from_kdc}", spn.unwrap_or("the service")))
-                .next("Enable AES on the service account (msDS-SupportedEncryptionTypes = 0x18) and reset its password so AES keys exist; then disallow RC4.")
-                .stream(s.stream)
-                .frames(r.map(|r| r.request_frame))
-                .session(s.session_id)
-                .enctype(e)
-                .user(Some(identity(s)))
-                .done(),
+            Draft::new(
+                Severity::Warning,
+                "posture.weak_enctype",
+                format!("Kerberos service ticket encrypted with {e}"),
+            )
+            .explain(format!(
+                "The ticket for {} uses {e}. {why}{from_kdc}",
+                spn.unwrap_or("the service")
+            ))
+            .next(next)
+            .stream(s.stream)
+            .frames(r.map(|r| r.request_frame))
+            .session(s.session_id)
+            .enctype(e)
+            .user(Some(identity(s)))
+            .done(),
         );
     }
     for (x, _) in model.kdc.iter().zip(&covered).filter(|(_, c)| !**c) {

@@ -6,6 +6,8 @@
 
 use crate::ntstatus::NtStatus as S;
 
+use super::platform::Platform;
+
 /// A user name as a command's argument: the name itself when it is a plain
 /// one (letters, digits, '.', '_', '-', '$'), "USER" otherwise. A Kerberos
 /// principal gives its name without the realm.
@@ -48,6 +50,30 @@ pub(super) fn logon_next(
         }
         _ => return None,
     })
+}
+
+/// What to do when the server answered STATUS_NO_LOGON_SERVERS: check,
+/// on the server, its way to a domain controller of `domain` (the domain
+/// its NTLM CHALLENGE names, filled into the commands; "DOMAIN" when the
+/// capture names none), with the Windows commands, the Samba ones, or
+/// both, as the capture shows the server ([`Platform`]).
+pub(super) fn no_logon_servers_next(server: &Platform, domain: Option<&str>) -> String {
+    let d = domain.unwrap_or("DOMAIN");
+    let windows = format!("'nltest /dsgetdc:{d}' and 'nltest /sc_query:{d}' on the server (a broken secure channel: 'nltest /sc_reset:{d}' or 'Test-ComputerSecureChannel -Repair'); Netlogon events 5719 and 5783 in its System log; 'nslookup -type=SRV _ldap._tcp.dc._msdcs.{d}' from it");
+    let samba = format!("'wbinfo --ping-dc', 'wbinfo -t', 'net ads info' and 'net ads lookup' on the server; 'systemctl status winbind'; 'host -t SRV _ldap._tcp.dc._msdcs.{d}' with the resolver of /etc/resolv.conf");
+    if server.windows() {
+        format!(
+            "The server ({}, Windows) could not reach a domain controller of {d}: {windows}.",
+            server.shown
+        )
+    } else if server.samba() {
+        format!(
+            "The server ({}, Samba) could not reach a domain controller of {d}: {samba}.",
+            server.shown
+        )
+    } else {
+        format!("Check the server's way to a domain controller of {d}: Windows, {windows}. Samba, {samba}.")
+    }
 }
 
 /// What to check when a KDC refused an account (KDC_ERR_CLIENT_REVOKED)

@@ -95,6 +95,7 @@ pub(crate) fn session(
         domain: Some("CORP".into()),
         workstation: Some("PC1".into()),
         client_ntlm_version: None,
+        server_ntlm_version: None,
         client_principal: None,
         service_principal: None,
         ntlm_response: Some("NTLMv2"),
@@ -1854,6 +1855,11 @@ fn logon_refused_then_logon() {
         (None, false),
     ];
     for (later, got_past) in cases {
+        // An anonymous logon 1 s after the refusal is no retry: it is the
+        // client's fallback from it (OwnLogons::fallback_after), told so.
+        let anonymous = later
+            .as_ref()
+            .is_some_and(|s| s.outcome == Outcome::Anonymous);
         let sessions = [refused_at(10, 0)].into_iter().chain(later).collect();
         let d = diagnose(&model(vec![conn(0), conn(1)], sessions));
         let f = only(&d.findings, "logon.bad_password");
@@ -1864,9 +1870,23 @@ fn logon_refused_then_logon() {
         assert_eq!(says, got_past, "{}", f.explanation);
         assert_eq!(
             f.explanation.contains("same client"),
-            got_past,
+            got_past || anonymous,
             "{}",
             f.explanation
+        );
+        assert_eq!(
+            f.explanation
+                .contains("The same client then fell back to an anonymous logon"),
+            anonymous,
+            "{}",
+            f.explanation
+        );
+        assert_eq!(
+            f.title
+                .ends_with("; the client fell back to an anonymous session"),
+            anonymous,
+            "{}",
+            f.title
         );
     }
 }

@@ -651,6 +651,39 @@ impl SkippedHead {
     }
 }
 
+/// What the two sides of an SMB1 connection say of themselves in their
+/// SESSION_SETUP_ANDX ([MS-CIFS] 2.2.4.53.1 request, 2.2.4.53.2
+/// response): NativeOS and NativeLanMan, the first non-empty value of
+/// each side, as sent (e.g. "Windows 5.0", "Windows 2000 LAN Manager";
+/// Samba: "Unix", "Samba").
+#[derive(Clone, Debug, Default)]
+pub struct NativeOs {
+    pub client_os: Option<String>,
+    pub client_lanman: Option<String>,
+    pub server_os: Option<String>,
+    pub server_lanman: Option<String>,
+}
+
+impl NativeOs {
+    /// Keeps the strings of `s`, a request's (`response` false) or a
+    /// response's, where none is kept yet.
+    pub fn note(&mut self, s: &crate::smb2::smb1::SessionSetupAndx, response: bool) {
+        let (os, lanman) = if response {
+            (&mut self.server_os, &mut self.server_lanman)
+        } else {
+            (&mut self.client_os, &mut self.client_lanman)
+        };
+        for (slot, v) in [(os, &s.native_os), (lanman, &s.native_lanman)] {
+            if slot.is_none() {
+                *slot = v
+                    .as_deref()
+                    .filter(|v| !v.trim().is_empty())
+                    .map(str::to_string);
+            }
+        }
+    }
+}
+
 /// A TCP connection that carried SMB.
 #[derive(Clone, Debug, Serialize)]
 pub struct Connection {
@@ -675,6 +708,11 @@ pub struct Connection {
     /// capture.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub smb1_used_frame: Option<u64>,
+    /// The NativeOS and NativeLanMan strings of the connection's SMB1
+    /// SESSION_SETUP_ANDX request and response (boxed: few connections
+    /// have them); not serialized.
+    #[serde(skip)]
+    pub native_os: Option<Box<NativeOs>>,
     /// The MS17-010 vulnerability check, the first one (boxed: rare).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ms17_010_check: Option<Box<Ms17010Check>>,
@@ -931,6 +969,7 @@ impl Connection {
             negotiate: None,
             smb1_negotiate: None,
             smb1_used_frame: None,
+            native_os: None,
             ms17_010_check: None,
             eternalblue: None,
             netbios: None,
@@ -1119,6 +1158,11 @@ pub struct Session {
     /// last), for the wording of steps; not serialized.
     #[serde(skip)]
     pub client_ntlm_version: Option<crate::auth::ntlmssp::Version>,
+    /// The VERSION the server's NTLM CHALLENGE states (its last;
+    /// [MS-NLMP] 2.2.2.10): the server's operating system as it states it,
+    /// for the wording of steps; not serialized.
+    #[serde(skip)]
+    pub server_ntlm_version: Option<crate::auth::ntlmssp::Version>,
     /// Kerberos client principal, from the KDC reply joined to this session.
     pub client_principal: Option<String>,
     /// Kerberos service principal of the AP-REQ ticket, e.g. cifs/fs1@REALM.

@@ -270,6 +270,7 @@ impl Builder {
             domain: None,
             workstation: None,
             client_ntlm_version: None,
+            server_ntlm_version: None,
             client_principal: None,
             service_principal: None,
             ntlm_response: None,
@@ -399,6 +400,9 @@ impl Builder {
             s.session_id = HexId(session_id);
         }
         apply_round(s, round, &req, flags, m.frame, m.ts, status);
+        if resp.ntlm_version.is_some() {
+            s.server_ntlm_version = resp.ntlm_version;
+        }
         if resp.server_names.is_some() {
             // The names of the setup's last CHALLENGE, all of them: one
             // lacking a name leaves none of an earlier one.

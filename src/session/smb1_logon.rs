@@ -29,7 +29,7 @@ use crate::smb2::smb1::{
 };
 use crate::smb2::tree::ShareFlags;
 
-use super::model::HexId;
+use super::model::{Connection, HexId};
 use super::setup::{SetupAnswer, SetupRequest};
 use super::token::TokenFacts;
 use super::{events, Builder, Detail, Pending, Protection};
@@ -125,6 +125,9 @@ impl Builder {
         } else {
             None
         };
+        if let Some(s) = &x.session_setup {
+            note_native_os(&mut self.model.connections[ci], s, true);
+        }
         let status = x
             .status_of(Smb1Command::SESSION_SETUP_ANDX)
             .unwrap_or_else(|| x.read_status());
@@ -247,6 +250,7 @@ impl Builder {
         let share = x.tree_connect.as_ref().map(|t| share_of(t));
         match (x.command, &x.session_setup, share) {
             (Smb1Command::SESSION_SETUP_ANDX, Some(s), share) => {
+                note_native_os(&mut self.model.connections[ci], s, false);
                 let plaintext = self.model.connections[ci]
                     .smb1_negotiate
                     .as_ref()
@@ -339,6 +343,18 @@ impl Builder {
 /// gives it (\\server\share).
 fn share_of(t: &TreeConnectAndx) -> Detail {
     Detail::Share(t.path.clone().unwrap_or_else(|| "?".into()))
+}
+
+/// Keeps the NativeOS and NativeLanMan of a SESSION_SETUP_ANDX on its
+/// connection ([`crate::session::model::NativeOs`]): one allocation per
+/// connection that sends them, none when neither is given.
+fn note_native_os(c: &mut Connection, s: &SessionSetupAndx, response: bool) {
+    if s.native_os.is_none() && s.native_lanman.is_none() {
+        return;
+    }
+    c.native_os
+        .get_or_insert_with(Box::default)
+        .note(s, response);
 }
 
 /// What a SESSION_SETUP_ANDX request says: the security blob's facts, or,

@@ -32,7 +32,8 @@ pub struct TokenFacts {
     pub krb_ctime: Option<String>,
     pub challenge_without_signing: bool,
     /// The VERSION of an NTLM NEGOTIATE or AUTHENTICATE ([MS-NLMP]
-    /// 2.2.2.10): the client's operating system as it states it.
+    /// 2.2.2.10): the client's operating system as it states it; of a
+    /// CHALLENGE, the server's.
     pub ntlm_version: Option<crate::auth::ntlmssp::Version>,
     /// The server's names in an NTLM CHALLENGE's TargetInfo; Some for every
     /// CHALLENGE, its names None when absent or empty.
@@ -91,6 +92,7 @@ impl TokenFacts {
             }
             NtlmsspMessage::Challenge(c) => {
                 self.challenge_without_signing = c.flags.0 & NTLMSSP_NEGOTIATE_SIGN == 0;
+                self.ntlm_version = c.version;
                 self.server_names = Some(Box::new(ServerNames::of(c)));
             }
             NtlmsspMessage::Negotiate(n) => self.ntlm_version = n.version,

@@ -1,0 +1,226 @@
+//! What the capture shows of a side's operating system, for the wording of
+//! next steps: an NTLM VERSION ([MS-NLMP] 2.2.2.10; a CHALLENGE's is the
+//! server's, a NEGOTIATE's or AUTHENTICATE's the client's) and the NativeOS
+//! and NativeLanMan strings of SMB1 SESSION_SETUP_ANDX ([MS-CIFS]
+//! 2.2.4.53). A step that differs by OS is chosen by it where the capture
+//! shows it; where it does not, a step names Windows and Samba alike.
+//!
+//! What is read as what, as the captures show it:
+//! - NTLM VERSION 10.0, 6.x with a build of Windows (6000 and later, but
+//!   not 6.1 build 7600, which macOS's SMB client states too: corpus
+//!   zeek-smb1-raw-ntlm-port139 frame 19, NativeOS "Mac OS X 10.10"), or
+//!   5.x: Windows, 5.x legacy (XP 5.1 build 2600, Server 2003 5.2 build
+//!   3790). 6.1 build 0: Samba (its NTLMSSP states that version, every
+//!   Samba CHALLENGE in samples/; a Windows build is never 0).
+//! - NativeLanMan containing "Samba", or NativeOS "Unix": Samba. NativeOS
+//!   beginning "Windows": Windows; legacy for NT 4 and 5.x ("Windows NT
+//!   4.0", "Windows 5.0", "Windows 5.1", "Windows 2000 2195", "Windows 2002
+//!   Service Pack 2 2600" (XP), "Windows Server 2003 3790 ...").
+
+use crate::auth::ntlmssp::Version;
+use crate::session::{Connection, Model, Session};
+
+/// Which operating system a side runs, as far as the capture shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Kind {
+    /// Nothing in the capture tells.
+    Unknown,
+    Samba,
+    /// Windows 2000 or later, not legacy.
+    Windows,
+    /// Windows NT 4 or 5.x (2000, XP, Server 2003): no SMB2, no AES
+    /// Kerberos, none of the SMB PowerShell cmdlets or LocalAccounts.
+    LegacyWindows,
+}
+
+/// A side's OS and what in the capture says so ("NTLM CHALLENGE VERSION
+/// 10.0 build 10586", "SMB1 NativeOS 'Windows 5.0'").
+#[derive(Clone, Debug)]
+pub(super) struct Platform {
+    pub kind: Kind,
+    pub shown: String,
+}
+
+impl Platform {
+    const UNKNOWN: Platform = Platform {
+        kind: Kind::Unknown,
+        shown: String::new(),
+    };
+
+    /// Windows of any age.
+    pub fn windows(&self) -> bool {
+        matches!(self.kind, Kind::Windows | Kind::LegacyWindows)
+    }
+
+    pub fn legacy(&self) -> bool {
+        self.kind == Kind::LegacyWindows
+    }
+
+    pub fn samba(&self) -> bool {
+        self.kind == Kind::Samba
+    }
+}
+
+/// The kind an NTLM VERSION states (see the module's documentation).
+fn of_version(v: &Version) -> Kind {
+    match (v.major, v.minor, v.build) {
+        (5, _, b) if b > 0 => Kind::LegacyWindows,
+        (10, _, b) if b > 0 => Kind::Windows,
+        (6, 1, 0) => Kind::Samba,
+        (6, 1, 7600) => Kind::Unknown,
+        (6, _, b) if b >= 6000 => Kind::Windows,
+        _ => Kind::Unknown,
+    }
+}
+
+/// The kind a NativeOS and NativeLanMan state.
+fn of_native(os: Option<&str>, lanman: Option<&str>) -> Kind {
+    let samba = lanman.is_some_and(|l| l.to_ascii_lowercase().contains("samba"))
+        || os.is_some_and(|o| o.trim().eq_ignore_ascii_case("unix"));
+    if samba {
+        return Kind::Samba;
+    }
+    let Some(rest) = os.and_then(|o| o.trim().strip_prefix("Windows ")) else {
+        return Kind::Unknown;
+    };
+    const LEGACY: [&str; 8] = [
+        "4.",
+        "5.",
+        "NT",
+        "2000",
+        "2002",
+        "XP",
+        "Server 2003",
+        ".NET",
+    ];
+    if LEGACY.iter().any(|p| rest.starts_with(p)) {
+        Kind::LegacyWindows
+    } else {
+        Kind::Windows
+    }
+}
+
+fn from_native(os: Option<&String>, lanman: Option<&String>) -> Option<Platform> {
+    let kind = of_native(os.map(String::as_str), lanman.map(String::as_str));
+    (kind != Kind::Unknown).then(|| Platform {
+        kind,
+        shown: match (os, lanman) {
+            (Some(o), Some(l)) => format!("SMB1 NativeOS '{o}', NativeLanMan '{l}'"),
+            (Some(o), None) => format!("SMB1 NativeOS '{o}'"),
+            (None, Some(l)) => format!("SMB1 NativeLanMan '{l}'"),
+            (None, None) => String::new(),
+        },
+    })
+}
+
+fn from_version(v: Option<Version>, message: &str) -> Option<Platform> {
+    let v = v?;
+    let kind = of_version(&v);
+    (kind != Kind::Unknown).then(|| Platform {
+        kind,
+        shown: format!("NTLM {message} VERSION {v}"),
+    })
+}
+
+fn native<'a>(model: &'a Model, s: &Session) -> Option<&'a crate::session::NativeOs> {
+    model
+        .connection(s.stream)
+        .and_then(|c: &Connection| c.native_os.as_deref())
+}
+
+/// The server of `s`: its SMB1 NativeOS/NativeLanMan on the session's
+/// connection, else its NTLM CHALLENGE's VERSION.
+pub(super) fn server(model: &Model, s: &Session) -> Platform {
+    native(model, s)
+        .and_then(|n| from_native(n.server_os.as_ref(), n.server_lanman.as_ref()))
+        .or_else(|| from_version(s.server_ntlm_version, "CHALLENGE"))
+        .unwrap_or(Platform::UNKNOWN)
+}
+
+/// The client of `s`: its SMB1 NativeOS/NativeLanMan, else the VERSION of
+/// its NTLM NEGOTIATE or AUTHENTICATE.
+pub(super) fn client(model: &Model, s: &Session) -> Platform {
+    native(model, s)
+        .and_then(|n| from_native(n.client_os.as_ref(), n.client_lanman.as_ref()))
+        .or_else(|| from_version(s.client_ntlm_version, "AUTHENTICATE"))
+        .unwrap_or(Platform::UNKNOWN)
+}
+
+/// The server of a connection, from its SMB1 NativeOS/NativeLanMan, else
+/// from any of its sessions' NTLM CHALLENGE VERSION.
+pub(super) fn server_of(model: &Model, c: &Connection) -> Platform {
+    let n = c.native_os.as_deref();
+    n.and_then(|n| from_native(n.server_os.as_ref(), n.server_lanman.as_ref()))
+        .or_else(|| {
+            model
+                .sessions_of(c)
+                .find_map(|s| from_version(s.server_ntlm_version, "CHALLENGE"))
+        })
+        .unwrap_or(Platform::UNKNOWN)
+}
+
+/// The client of a connection, likewise.
+pub(super) fn client_of(model: &Model, c: &Connection) -> Platform {
+    let n = c.native_os.as_deref();
+    n.and_then(|n| from_native(n.client_os.as_ref(), n.client_lanman.as_ref()))
+        .or_else(|| {
+            model
+                .sessions_of(c)
+                .find_map(|s| from_version(s.client_ntlm_version, "AUTHENTICATE"))
+        })
+        .unwrap_or(Platform::UNKNOWN)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(major: u8, minor: u8, build: u16) -> Version {
+        Version {
+            major,
+            minor,
+            build,
+            ntlm_revision: 15,
+        }
+    }
+
+    /// The versions and strings of the corpus's CHALLENGEs and SMB1
+    /// SESSION_SETUP_ANDX (tshark ntlmssp.version.*, smb.native_os,
+    /// smb.native_lanman), each read as the module's documentation says.
+    #[test]
+    fn kinds_of_what_the_corpus_states() {
+        assert_eq!(of_version(&v(10, 0, 10586)), Kind::Windows);
+        assert_eq!(of_version(&v(6, 3, 9600)), Kind::Windows);
+        assert_eq!(of_version(&v(6, 0, 6001)), Kind::Windows);
+        assert_eq!(of_version(&v(6, 1, 7601)), Kind::Windows);
+        assert_eq!(of_version(&v(5, 1, 2600)), Kind::LegacyWindows);
+        assert_eq!(of_version(&v(6, 1, 0)), Kind::Samba);
+        assert_eq!(of_version(&v(6, 1, 7600)), Kind::Unknown);
+        assert_eq!(of_version(&v(255, 255, 65535)), Kind::Unknown);
+        let n = |o: &str, l: &str| of_native(Some(o), Some(l));
+        assert_eq!(n("Unix", "Samba"), Kind::Samba);
+        assert_eq!(n("Windows 6.1", "Samba 4.17.12-Debian"), Kind::Samba);
+        assert_eq!(
+            n("Windows 5.0", "Windows 2000 LAN Manager"),
+            Kind::LegacyWindows
+        );
+        assert_eq!(
+            n("Windows 2002 Service Pack 2 2600", "Windows 2002 5.1"),
+            Kind::LegacyWindows
+        );
+        assert_eq!(
+            n("Windows 2000 2195", "Windows 2000 5.0"),
+            Kind::LegacyWindows
+        );
+        assert_eq!(
+            n(
+                "Windows Server 2008 R2 Standard 7601 Service Pack 1",
+                "Windows Server 2008 R2 Standard 6.1"
+            ),
+            Kind::Windows
+        );
+        assert_eq!(n("Windows Server 2019 Standard 17763", "x"), Kind::Windows);
+        assert_eq!(n("Mac OS X 10.10", "SMBFS 3.0.0"), Kind::Unknown);
+        assert_eq!(n("nt", "pysmb"), Kind::Unknown);
+    }
+}
