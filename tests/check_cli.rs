@@ -1488,3 +1488,65 @@ fn user_cannot_tell_on_a_session_whose_setup_is_missing() {
         "{out}"
     );
 }
+
+/// An empty user name with an NTLMv2 response is not anonymous:
+/// sv-smb2-peter-guest's AUTHENTICATE (frame 37: tshark's
+/// ntlmssp.auth.username "NULL", domain BUILDER, a 120-byte
+/// NtChallengeResponse) got IS_GUEST (frame 38), a guest session. [MS-NLMP]
+/// 3.2.5.1.2 and 3.3.1 make a logon anonymous only with an empty user name
+/// AND no NtChallengeResponse (and an empty or Z(1) LM one). The check
+/// named it "(anonymous)"; it names the domain and the empty user name.
+/// anonymous-list-shares' AUTHENTICATE (empty user, no response) stays
+/// "(anonymous)".
+#[test]
+fn an_empty_user_name_with_a_response_is_not_anonymous() {
+    if let Some(dir) = common::corpus_dir() {
+        let f = dir.join("sv-smb2-peter-guest.pcap");
+        let t = common::tshark_text(
+            &f,
+            "frame.number == 37 || frame.number == 38",
+            &[
+                "ntlmssp.auth.username",
+                "ntlmssp.auth.domain",
+                "ntlmssp.ntlmv2_response.ntproofstr",
+                "smb2.ses_flags.guest",
+            ],
+        );
+        assert_eq!(
+            t,
+            "NULL\tBUILDER\t5bee8ab95ba75e87fc8281355b1a7e8e\t\n\t\t\t1\n"
+        );
+        let f = f.to_string_lossy();
+        let (code, out) = check(&[
+            &f,
+            "--expect-success",
+            "--deny",
+            "guest",
+            "--deny",
+            "anonymous",
+        ]);
+        assert_eq!(code, 1, "{out}");
+        let who = "session 0x2a16df11 (stream 0, frames 34-38) BUILDER\\(no user name)";
+        assert_eq!(
+            out.lines().take(3).collect::<Vec<_>>(),
+            [
+                format!("FAIL expect-success: {who} guest"),
+                format!("FAIL deny guest: {who} is a guest session"),
+                "PASS deny anonymous: none in 1 session(s), 1 connection(s)".to_string(),
+            ],
+            "{out}"
+        );
+        let o = smbscope(&[&f]);
+        let text = String::from_utf8_lossy(&o.stdout);
+        assert!(
+            text.contains("NTLMSSP AUTHENTICATE BUILDER\\(no user"),
+            "{text}"
+        );
+        assert!(!text.contains("(anonymous)"), "{text}");
+    }
+    let f = sample("anonymous-list-shares.pcap");
+    let (_, out) = check(&[&f, "--deny", "anonymous", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    let ev = v["checks"][0]["evidence"].as_str().expect("evidence");
+    assert!(ev.ends_with("(anonymous) is an anonymous session"), "{ev}");
+}
