@@ -355,6 +355,87 @@ fn junit_testcases_of_several_captures_are_told_apart() {
     assert_eq!(xml.matches("name=\"deny ntlmv1\"").count(), 2, "{xml}");
 }
 
+/// A check the capture cannot judge is a JUnit `<failure>` as a violation
+/// is (exit 1), its `type` told apart: `check` for ntlm-wrong-password's
+/// `expect-success` (bob's logon refused, a fact), `nothing_to_check` for
+/// its `require signing` (no session set up), `cannot_tell` for
+/// ntlm-snaplen-160's `deny ntlmv1` (the AUTHENTICATE cut before its
+/// response), as the JSON's `result` says.
+#[test]
+fn junit_failure_types_tell_a_violation_from_a_capture_that_cannot_show() {
+    let a = sample("ntlm-wrong-password.pcap");
+    let b = sample("ntlm-snaplen-160.pcap");
+    let (code, xml) = check(&[
+        &a,
+        &b,
+        "--expect-success",
+        "--require",
+        "signing",
+        "--deny",
+        "ntlmv1",
+        "--format",
+        "junit",
+    ]);
+    assert_eq!(code, 1, "{xml}");
+    // (testcase name, failure type or "" for a pass), in order.
+    let cases: Vec<(String, String)> = xml
+        .split("<testcase ")
+        .skip(1)
+        .map(|t| {
+            let name = t.split(" name=\"").nth(1).and_then(|x| x.split('"').next());
+            let kind = t
+                .split("<failure ")
+                .nth(1)
+                .and_then(|x| x.split("type=\"").nth(1))
+                .and_then(|x| x.split('"').next());
+            (
+                name.unwrap_or_default().to_string(),
+                kind.unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    let want = |v: &[(&str, &str)]| -> Vec<(String, String)> {
+        v.iter()
+            .map(|(n, k)| (n.to_string(), k.to_string()))
+            .collect()
+    };
+    assert_eq!(
+        cases,
+        want(&[
+            ("expect-success", "check"),
+            ("deny ntlmv1", ""),
+            ("require signing", "nothing_to_check"),
+            ("expect-success", "check"),
+            ("deny ntlmv1", "cannot_tell"),
+            ("require signing", "nothing_to_check"),
+        ]),
+        "{xml}"
+    );
+    for (f, results) in [
+        (&a, ["fail", "pass", "nothing_to_check"]),
+        (&b, ["fail", "cannot_tell", "nothing_to_check"]),
+    ] {
+        let (_, json) = check(&[
+            f,
+            "--expect-success",
+            "--require",
+            "signing",
+            "--deny",
+            "ntlmv1",
+            "--format",
+            "json",
+        ]);
+        let v: serde_json::Value = serde_json::from_str(&json).expect("json");
+        let got: Vec<&str> = v["checks"]
+            .as_array()
+            .expect("checks")
+            .iter()
+            .filter_map(|c| c["result"].as_str())
+            .collect();
+        assert_eq!(got, results, "{json}");
+    }
+}
+
 /// ntlmv1-accepted-wrong-password: alice logs on (stream 0), bob's wrong
 /// password is refused (stream 1, frame 49 STATUS_LOGON_FAILURE).
 /// `--expect-success` covers the whole capture, and fails on bob; with
