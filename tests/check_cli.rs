@@ -1631,3 +1631,54 @@ fn an_empty_user_name_with_a_response_is_not_anonymous() {
     let ev = v["checks"][0]["evidence"].as_str().expect("evidence");
     assert!(ev.ends_with("(anonymous) is an anonymous session"), "{ev}");
 }
+
+/// sv-smb2-oneside-kerberos holds the client's side alone (tshark: no
+/// frame from 192.168.10.10:445 carries SMB2; the client's ACKs cover
+/// 28,334 bytes of the server's): its logon (SESSION_SETUP request frame
+/// 5) has no response in the capture. `require signing` said "nothing to
+/// check: no session was set up (1 tried)", `deny unsigned` and `deny
+/// guest` passed on "none in 1 session(s)", `expect-success` failed on
+/// "unfinished": each judged the server's answer the capture does not
+/// hold. Now they cannot tell; `deny ntlmv1`, a fact of the client's
+/// request (a Kerberos AP-REQ), still passes.
+#[test]
+fn a_logon_whose_answer_a_one_sided_capture_lacks_cannot_tell() {
+    let Some(dir) = common::corpus_dir() else {
+        return;
+    };
+    let f = dir.join("sv-smb2-oneside-kerberos.pcap");
+    let from_server = common::tshark_text(&f, "smb2 && tcp.srcport == 445", &["frame.number"]);
+    assert_eq!(from_server, "");
+    let setup = common::tshark_text(
+        &f,
+        "smb2.cmd == 1",
+        &["frame.number", "smb2.flags.response", "kerberos.msg_type"],
+    );
+    assert_eq!(setup, "5\t0\t14\n");
+    let (code, out) = check(&[
+        &f.to_string_lossy(),
+        "--expect-success",
+        "--deny",
+        "unsigned",
+        "--deny",
+        "guest",
+        "--deny",
+        "ntlmv1",
+        "--require",
+        "signing",
+    ]);
+    assert_eq!(code, 1, "{out}");
+    let why = "cannot tell: session 0x0 (stream 0, frame 5) a ticket for cifs/dc1.contoso.local@CONTOSO.LOCAL: no SESSION_SETUP response in the capture, which lacks the server's side of the connection (28334 bytes the server sent; connection.one_sided), so whether it was set up, and as what, is not known";
+    assert_eq!(
+        out.lines().collect::<Vec<_>>(),
+        [
+            format!("FAIL expect-success: {why}"),
+            format!("FAIL deny unsigned: {why}"),
+            format!("FAIL deny guest: {why}"),
+            "PASS deny ntlmv1: none in 1 session(s), 1 connection(s)".to_string(),
+            format!("FAIL require signing: {why}"),
+            "5 check(s), 1 passed, 4 failed".to_string(),
+        ],
+        "{out}"
+    );
+}

@@ -97,6 +97,24 @@ fn describe(s: &Session) -> String {
     format!("{} {}", place(s), crate::diagnose::identity(s))
 }
 
+/// A session whose setup the capture shows unfinished because it lacks
+/// the server's side of the connection: no SMB message from the server,
+/// whose acknowledged bytes the capture lacks (the report's
+/// connection.one_sided). Whether it was set up, and as what, is not
+/// known: the checks of what the server answered cannot tell on it.
+fn server_side_missing(model: &Model, s: &Session) -> Option<String> {
+    let c = model.connection(s.stream)?;
+    let one_sided =
+        s.outcome == Outcome::Unfinished && c.server_messages == 0 && c.server_gap_bytes > 0;
+    one_sided.then(|| {
+        format!(
+            "{}: no SESSION_SETUP response in the capture, which lacks the server's side of the connection ({} bytes the server sent; connection.one_sided), so whether it was set up, and as what, is not known",
+            describe(s),
+            c.server_gap_bytes
+        )
+    })
+}
+
 /// Lists at most 3 items, then "and N more".
 fn some(items: Vec<String>) -> String {
     let n = items.len();
@@ -166,6 +184,19 @@ pub fn expect_success(model: &Model, d: &Diagnosis) -> CheckResult {
             result("expect-success", false, error_evidence(f, others))
         }
         (None, None) if !cut.is_empty() => cannot_tell("expect-success", &some(cut)),
+        (None, None)
+            if model
+                .sessions
+                .iter()
+                .any(|s| server_side_missing(model, s).is_some()) =>
+        {
+            let unseen: Vec<String> = model
+                .sessions
+                .iter()
+                .filter_map(|s| server_side_missing(model, s))
+                .collect();
+            cannot_tell("expect-success", &some(unseen))
+        }
         (None, None) => {
             let seen: Vec<String> = model
                 .sessions
@@ -1196,6 +1227,9 @@ pub fn deny(model: &Model, what: &str) -> CheckResult {
         }
         _ => unknown.extend(unseen_setups(model, false)),
     }
+    if matches!(what, "guest" | "anonymous" | "unsigned" | "unencrypted") {
+        unknown.extend(unknowns(model, |s| server_side_missing(model, s)));
+    }
     let (pre_ok, pre_bad) = match pre {
         Some(j) => {
             unknown.extend(j.unknown);
@@ -1446,6 +1480,8 @@ fn every_established(
         .filter(|s| s.outcome.established())
         .collect();
     let mut pre = judge_pre_capture(model, not, pre);
+    pre.unknown
+        .extend(unknowns(model, |s| server_side_missing(model, s)));
     if est.is_empty() && pre.ok.is_empty() && pre.bad.is_empty() && pre.unknown.is_empty() {
         let tried = model.sessions.len();
         return CheckResult {
