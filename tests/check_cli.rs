@@ -355,6 +355,87 @@ fn junit_testcases_of_several_captures_are_told_apart() {
     assert_eq!(xml.matches("name=\"deny ntlmv1\"").count(), 2, "{xml}");
 }
 
+/// A check the capture cannot judge is a JUnit `<failure>` as a violation
+/// is (exit 1), its `type` told apart: `check` for ntlm-wrong-password's
+/// `expect-success` (bob's logon refused, a fact), `nothing_to_check` for
+/// its `require signing` (no session set up), `cannot_tell` for
+/// ntlm-snaplen-160's `deny ntlmv1` (the AUTHENTICATE cut before its
+/// response), as the JSON's `result` says.
+#[test]
+fn junit_failure_types_tell_a_violation_from_a_capture_that_cannot_show() {
+    let a = sample("ntlm-wrong-password.pcap");
+    let b = sample("ntlm-snaplen-160.pcap");
+    let (code, xml) = check(&[
+        &a,
+        &b,
+        "--expect-success",
+        "--require",
+        "signing",
+        "--deny",
+        "ntlmv1",
+        "--format",
+        "junit",
+    ]);
+    assert_eq!(code, 1, "{xml}");
+    // (testcase name, failure type or "" for a pass), in order.
+    let cases: Vec<(String, String)> = xml
+        .split("<testcase ")
+        .skip(1)
+        .map(|t| {
+            let name = t.split(" name=\"").nth(1).and_then(|x| x.split('"').next());
+            let kind = t
+                .split("<failure ")
+                .nth(1)
+                .and_then(|x| x.split("type=\"").nth(1))
+                .and_then(|x| x.split('"').next());
+            (
+                name.unwrap_or_default().to_string(),
+                kind.unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    let want = |v: &[(&str, &str)]| -> Vec<(String, String)> {
+        v.iter()
+            .map(|(n, k)| (n.to_string(), k.to_string()))
+            .collect()
+    };
+    assert_eq!(
+        cases,
+        want(&[
+            ("expect-success", "check"),
+            ("deny ntlmv1", ""),
+            ("require signing", "nothing_to_check"),
+            ("expect-success", "check"),
+            ("deny ntlmv1", "cannot_tell"),
+            ("require signing", "nothing_to_check"),
+        ]),
+        "{xml}"
+    );
+    for (f, results) in [
+        (&a, ["fail", "pass", "nothing_to_check"]),
+        (&b, ["fail", "cannot_tell", "nothing_to_check"]),
+    ] {
+        let (_, json) = check(&[
+            f,
+            "--expect-success",
+            "--require",
+            "signing",
+            "--deny",
+            "ntlmv1",
+            "--format",
+            "json",
+        ]);
+        let v: serde_json::Value = serde_json::from_str(&json).expect("json");
+        let got: Vec<&str> = v["checks"]
+            .as_array()
+            .expect("checks")
+            .iter()
+            .filter_map(|c| c["result"].as_str())
+            .collect();
+        assert_eq!(got, results, "{json}");
+    }
+}
+
 /// ntlmv1-accepted-wrong-password: alice logs on (stream 0), bob's wrong
 /// password is refused (stream 1, frame 49 STATUS_LOGON_FAILURE).
 /// `--expect-success` covers the whole capture, and fails on bob; with
@@ -1485,6 +1566,119 @@ fn user_cannot_tell_on_a_session_whose_setup_is_missing() {
     assert_eq!(code, 0, "{out}");
     assert!(
         out.starts_with("PASS deny unsigned: none in 1 session(s), 1 connection(s)\n"),
+        "{out}"
+    );
+}
+
+/// An empty user name with an NTLMv2 response is not anonymous:
+/// sv-smb2-peter-guest's AUTHENTICATE (frame 37: tshark's
+/// ntlmssp.auth.username "NULL", domain BUILDER, a 120-byte
+/// NtChallengeResponse) got IS_GUEST (frame 38), a guest session. [MS-NLMP]
+/// 3.2.5.1.2 and 3.3.1 make a logon anonymous only with an empty user name
+/// AND no NtChallengeResponse (and an empty or Z(1) LM one). The check
+/// named it "(anonymous)"; it names the domain and the empty user name.
+/// anonymous-list-shares' AUTHENTICATE (empty user, no response) stays
+/// "(anonymous)".
+#[test]
+fn an_empty_user_name_with_a_response_is_not_anonymous() {
+    if let Some(dir) = common::corpus_dir() {
+        let f = dir.join("sv-smb2-peter-guest.pcap");
+        let t = common::tshark_text(
+            &f,
+            "frame.number == 37 || frame.number == 38",
+            &[
+                "ntlmssp.auth.username",
+                "ntlmssp.auth.domain",
+                "ntlmssp.ntlmv2_response.ntproofstr",
+                "smb2.ses_flags.guest",
+            ],
+        );
+        assert_eq!(
+            t,
+            "NULL\tBUILDER\t5bee8ab95ba75e87fc8281355b1a7e8e\t\n\t\t\t1\n"
+        );
+        let f = f.to_string_lossy();
+        let (code, out) = check(&[
+            &f,
+            "--expect-success",
+            "--deny",
+            "guest",
+            "--deny",
+            "anonymous",
+        ]);
+        assert_eq!(code, 1, "{out}");
+        let who = "session 0x2a16df11 (stream 0, frames 34-38) BUILDER\\(no user name)";
+        assert_eq!(
+            out.lines().take(3).collect::<Vec<_>>(),
+            [
+                format!("FAIL expect-success: {who} guest"),
+                format!("FAIL deny guest: {who} is a guest session"),
+                "PASS deny anonymous: none in 1 session(s), 1 connection(s)".to_string(),
+            ],
+            "{out}"
+        );
+        let o = smbscope(&[&f]);
+        let text = String::from_utf8_lossy(&o.stdout);
+        assert!(
+            text.contains("NTLMSSP AUTHENTICATE BUILDER\\(no user"),
+            "{text}"
+        );
+        assert!(!text.contains("(anonymous)"), "{text}");
+    }
+    let f = sample("anonymous-list-shares.pcap");
+    let (_, out) = check(&[&f, "--deny", "anonymous", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    let ev = v["checks"][0]["evidence"].as_str().expect("evidence");
+    assert!(ev.ends_with("(anonymous) is an anonymous session"), "{ev}");
+}
+
+/// sv-smb2-oneside-kerberos holds the client's side alone (tshark: no
+/// frame from 192.168.10.10:445 carries SMB2; the client's ACKs cover
+/// 28,334 bytes of the server's): its logon (SESSION_SETUP request frame
+/// 5) has no response in the capture. `require signing` said "nothing to
+/// check: no session was set up (1 tried)", `deny unsigned` and `deny
+/// guest` passed on "none in 1 session(s)", `expect-success` failed on
+/// "unfinished": each judged the server's answer the capture does not
+/// hold. Now they cannot tell; `deny ntlmv1`, a fact of the client's
+/// request (a Kerberos AP-REQ), still passes.
+#[test]
+fn a_logon_whose_answer_a_one_sided_capture_lacks_cannot_tell() {
+    let Some(dir) = common::corpus_dir() else {
+        return;
+    };
+    let f = dir.join("sv-smb2-oneside-kerberos.pcap");
+    let from_server = common::tshark_text(&f, "smb2 && tcp.srcport == 445", &["frame.number"]);
+    assert_eq!(from_server, "");
+    let setup = common::tshark_text(
+        &f,
+        "smb2.cmd == 1",
+        &["frame.number", "smb2.flags.response", "kerberos.msg_type"],
+    );
+    assert_eq!(setup, "5\t0\t14\n");
+    let (code, out) = check(&[
+        &f.to_string_lossy(),
+        "--expect-success",
+        "--deny",
+        "unsigned",
+        "--deny",
+        "guest",
+        "--deny",
+        "ntlmv1",
+        "--require",
+        "signing",
+    ]);
+    assert_eq!(code, 1, "{out}");
+    let why = "cannot tell: session 0x0 (stream 0, frame 5) a ticket for cifs/dc1.contoso.local@CONTOSO.LOCAL: no SESSION_SETUP response in the capture, which lacks the server's side of the connection (28334 bytes the server sent; connection.one_sided), so whether it was set up, and as what, is not known";
+    assert_eq!(
+        out.lines().collect::<Vec<_>>(),
+        [
+            format!("FAIL expect-success: {why}"),
+            format!("FAIL deny unsigned: {why}"),
+            format!("FAIL deny guest: {why}"),
+            "PASS deny ntlmv1: none in 1 session(s), 1 connection(s)".to_string(),
+            format!("FAIL require signing: {why}"),
+            "5 check(s), 1 passed, 4 failed".to_string(),
+        ],
         "{out}"
     );
 }

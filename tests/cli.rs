@@ -919,6 +919,40 @@ fn sequence_numbers_that_wrap_around_keep_every_message() {
     );
 }
 
+/// `out_of_order_segments` counts reordered segments, not those after a
+/// hole the capture never fills: zeek-smb311-dcerpc-20-fids-retrans lost
+/// 40 segments (40 gaps, 16,000 bytes, each shown by the peer's ACK) and
+/// reordered none; tshark flags no tcp.analysis.out_of_order there, and 53
+/// tcp.analysis.lost_segment (the first segment after each hole, 26 of
+/// them without payload), at least one per hole. It used to be 40: every
+/// segment held behind a hole. sv-smb2-peter-gap's hole (tshark's
+/// lost_segment at frame 191) is never filled either.
+#[test]
+fn segments_after_a_lost_one_are_not_out_of_order() {
+    let Some(dir) = common::corpus_dir() else {
+        return;
+    };
+    for (name, gaps) in [
+        ("zeek-smb311-dcerpc-20-fids-retrans.pcap", 40),
+        ("sv-smb2-peter-gap.pcap", 1),
+    ] {
+        let f = dir.join(name);
+        let flagged = |filter: &str| {
+            common::tshark_text(&f, filter, &["frame.number"])
+                .lines()
+                .count()
+        };
+        assert_eq!(flagged("tcp.analysis.out_of_order"), 0, "{name}");
+        let lost = flagged("tcp.analysis.lost_segment");
+        let out = messages_out(&f, "json");
+        let doc: serde_json::Value = serde_json::from_slice(&out).expect("json");
+        let tcp = &doc["capture"]["tcp"];
+        assert_eq!(tcp["out_of_order_segments"], 0, "{name}: {tcp}");
+        assert_eq!(tcp["gaps"], gaps, "{name}: {tcp}");
+        assert!(lost >= gaps, "{name}: {lost} lost_segment");
+    }
+}
+
 /// Frames cut by the snaplen inside the 64-byte SMB2 header, as
 /// `editcap -s` cuts them (pcap_build::snapped): with the 48 bytes before
 /// the Signature kept (snaplen 118 on this capture: Ethernet, IPv4, TCP with

@@ -1106,13 +1106,73 @@ fn check_signing_counts_the_messages_after_the_setup() {
             out.contains(": no message after its setup; signing required by the server in NEGOTIATE, so both sides must sign"),
             "{out}"
         );
+        // No NEGOTIATE, and tshark's frame 15, the final SESSION_SETUP
+        // response, signed (smb2.flags.signature 1): in SMB 3.x the server
+        // signs it in any session with a key, in 2.0.2/2.1 only in one that
+        // requires signing ([MS-SMB2] 3.3.5.5.3), and without the NEGOTIATE
+        // the dialect is not known: neither a pass nor a failure, and the
+        // JSON's `signed` is null. It used to fail ("no NEGOTIATE in the
+        // capture to show signing required").
         let f = corpus.join("pcapattack-smb2-kerberos-rc4.pcapng");
-        let (code, out) = check(&[&f.to_string_lossy(), "--deny", "unsigned"]);
+        let t = common::tshark_text(
+            &f,
+            "smb2",
+            &[
+                "frame.number",
+                "smb2.cmd",
+                "smb2.flags.signature",
+                "smb2.nt_status",
+            ],
+        );
+        assert_eq!(t, "14\t1\t0\t\n15\t1\t1\t0x00000000\n");
+        let path = f.to_string_lossy();
+        let (code, out) = check(&[&path, "--deny", "unsigned", "--require", "signing"]);
         assert_eq!(code, 1, "{out}");
-        assert!(
-            out.contains(": no message after its setup; no NEGOTIATE in the capture to show signing required"),
+        let why = "session 0x4000400001d (stream 4, frames 14-15) backdoor@THREEBEESCO.COM (ticket for cifs/01566s-win16-ir@THREEBEESCO.COM): no message after its setup, and the capture lacks the NEGOTIATE (or half of it) that would show whether signing was required; its final SESSION_SETUP response (frame 15) was signed, which shows the session has a key, not that it signs: SMB 3.x signs that response in every session with a key ([MS-SMB2] 3.3.5.5.3), 2.0.2 and 2.1 only in one that requires signing, and the dialect is not in the capture";
+        assert_eq!(
+            out.lines().take(2).collect::<Vec<_>>(),
+            [
+                format!("FAIL deny unsigned: cannot tell: {why}"),
+                format!("FAIL require signing: cannot tell: {why}"),
+            ],
             "{out}"
         );
+        let o = smbscope(&[&path, "--format", "json"]);
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+        assert_eq!(v["sessions"][0]["signed"], serde_json::Value::Null);
+        // SMB1: the NEGOTIATE is there (frames 4, 5: SecurityMode 0x07,
+        // signing enabled, not required), and the final
+        // SESSION_SETUP_ANDX response (frame 8) carries a signature
+        // (smb.flags2.sec_sig 1, not zeros nor BSRSPYL): signing active on
+        // the connection from this logon ([MS-CIFS] 3.2.5.3, 3.3.5.3). It
+        // used to fail, saying "no NEGOTIATE in the capture".
+        let f = corpus.join("zeek-smb1-gssapi-kerberos.pcap");
+        let t = common::tshark_text(
+            &f,
+            "smb",
+            &[
+                "frame.number",
+                "smb.cmd",
+                "smb.flags.response",
+                "smb.sm",
+                "smb.flags2.sec_sig",
+                "smb.signature",
+            ],
+        );
+        assert_eq!(
+            t,
+            "4\t0x72\t0\t\t0\t0000000000000000\n\
+             5\t0x72\t1\t0x07\t0\t0000000000000000\n\
+             7\t0x73,0xff\t0\t\t1\t4253525350594c20\n\
+             8\t0x73,0xff\t1\t\t1\t1c4caacfd0287051\n"
+        );
+        let path = f.to_string_lossy();
+        let (code, out) = check(&[&path, "--deny", "unsigned", "--require", "signing"]);
+        assert_eq!(code, 0, "{out}");
+        assert!(out.contains("PASS require signing: 1 session(s), all signed or encrypted: session 0x800 (stream 0, frames 7-8) a ticket for cifs/EDISK03A.housing.hksarg@HOUSING.HKSARG: no message after its setup; its final SESSION_SETUP_ANDX response (frame 8) was signed: SMB1 signing is active on the connection, activated by this logon, and signs every message after it ([MS-CIFS] 3.2.5.3, 3.3.5.3)\n"), "{out}");
+        let o = smbscope(&[&path, "--format", "json"]);
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+        assert_eq!(v["sessions"][0]["signed"], true);
     }
 }
 

@@ -524,13 +524,16 @@ impl NtlmsspMessage {
                 let mut s =
                     String::with_capacity(48 + a.domain.len() + a.user.len() + a.workstation.len());
                 s.push_str("NTLMSSP AUTHENTICATE ");
-                if a.user.is_empty() && a.domain.is_empty() {
-                    s.push_str("(anonymous)");
-                } else if a.domain.is_empty() {
-                    s.push_str(&a.user);
-                } else {
+                // An empty user name is not itself anonymous: the
+                // response kind after it says whether the logon is
+                // ([MS-NLMP] 3.2.5.1.2: no NtChallengeResponse either).
+                if !a.domain.is_empty() {
                     s.push_str(&a.domain);
                     s.push('\\');
+                }
+                if a.user.is_empty() {
+                    s.push_str("(no user name)");
+                } else {
                     s.push_str(&a.user);
                 }
                 if !a.workstation.is_empty() {

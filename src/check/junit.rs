@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use super::CheckResult;
+use super::{CheckOutcome, CheckResult};
 
 /// Escapes text for XML content and attribute values.
 pub fn escape(s: &str) -> String {
@@ -39,6 +39,20 @@ pub fn escape(s: &str) -> String {
 /// name; Jenkins lists cases by classname and name).
 fn classname(file: &str) -> String {
     format!("smbscope.check.{}", file.replace('.', "_"))
+}
+
+/// The `type` of a check's `<failure>`: `check` for a violation (the
+/// capture shows what the check forbids, or lacks what it needs), and the
+/// JSON's `result` for a check the capture cannot judge (`cannot_tell`,
+/// `nothing_to_check`): a failure still (a check passes only on what it
+/// judged), which GitLab and Jenkins show by type and message apart from a
+/// broken policy.
+fn failure_type(o: CheckOutcome) -> &'static str {
+    match o {
+        CheckOutcome::Pass | CheckOutcome::Fail => "check",
+        CheckOutcome::CannotTell => "cannot_tell",
+        CheckOutcome::NothingToCheck => "nothing_to_check",
+    }
 }
 
 /// One capture's `<testsuite>`, with its counts, for [`document`].
@@ -112,7 +126,8 @@ pub fn suite(file: &str, results: &[CheckResult], damaged: Option<&str>) -> Suit
         if r.pass() {
             let _ = writeln!(s, "    <testcase classname=\"{class}\" name=\"{name}\">\n      <system-out>{ev}</system-out>\n    </testcase>");
         } else {
-            let _ = writeln!(s, "    <testcase classname=\"{class}\" name=\"{name}\">\n      <failure message=\"{ev}\" type=\"check\">{ev}</failure>\n    </testcase>");
+            let kind = failure_type(r.outcome);
+            let _ = writeln!(s, "    <testcase classname=\"{class}\" name=\"{name}\">\n      <failure message=\"{ev}\" type=\"{kind}\">{ev}</failure>\n    </testcase>");
         }
     }
     if let Some(d) = damaged {

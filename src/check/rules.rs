@@ -97,6 +97,24 @@ fn describe(s: &Session) -> String {
     format!("{} {}", place(s), crate::diagnose::identity(s))
 }
 
+/// A session whose setup the capture shows unfinished because it lacks
+/// the server's side of the connection: no SMB message from the server,
+/// whose acknowledged bytes the capture lacks (the report's
+/// connection.one_sided). Whether it was set up, and as what, is not
+/// known: the checks of what the server answered cannot tell on it.
+fn server_side_missing(model: &Model, s: &Session) -> Option<String> {
+    let c = model.connection(s.stream)?;
+    let one_sided =
+        s.outcome == Outcome::Unfinished && c.server_messages == 0 && c.server_gap_bytes > 0;
+    one_sided.then(|| {
+        format!(
+            "{}: no SESSION_SETUP response in the capture, which lacks the server's side of the connection ({} bytes the server sent; connection.one_sided), so whether it was set up, and as what, is not known",
+            describe(s),
+            c.server_gap_bytes
+        )
+    })
+}
+
 /// Lists at most 3 items, then "and N more".
 fn some(items: Vec<String>) -> String {
     let n = items.len();
@@ -166,6 +184,19 @@ pub fn expect_success(model: &Model, d: &Diagnosis) -> CheckResult {
             result("expect-success", false, error_evidence(f, others))
         }
         (None, None) if !cut.is_empty() => cannot_tell("expect-success", &some(cut)),
+        (None, None)
+            if model
+                .sessions
+                .iter()
+                .any(|s| server_side_missing(model, s).is_some()) =>
+        {
+            let unseen: Vec<String> = model
+                .sessions
+                .iter()
+                .filter_map(|s| server_side_missing(model, s))
+                .collect();
+            cannot_tell("expect-success", &some(unseen))
+        }
         (None, None) => {
             let seen: Vec<String> = model
                 .sessions
@@ -616,7 +647,10 @@ fn mechanisms_unknown(model: &Model) -> Vec<String> {
 /// What the capture shows of a session's signing, and whether that makes
 /// it signed or encrypted ([`Session::signed_or_encrypted`]): "4 of 24
 /// message(s) after its setup signed; the first unsigned: frame 14", or,
-/// with no message after the setup, what NEGOTIATE and the setup said.
+/// with no message after the setup, what NEGOTIATE and the setup said
+/// ([`Session::signed`]), Err (cannot tell) where they do not show it (no
+/// NEGOTIATE in the capture, and a final SESSION_SETUP response that does
+/// not settle it).
 /// Err (cannot tell) when every message after the setup was signed, none
 /// encrypted, but only ones [MS-SMB2] signs in a session that signs
 /// nothing else ([`Session::signed_regardless_after_setup`]: SMB 3.1.1's
@@ -663,19 +697,63 @@ pub fn signing_seen(model: &Model, s: &Session) -> Result<(bool, String), String
     if s.encrypted {
         t.push_str("; the server asked for encryption (SessionFlags ENCRYPT_DATA)");
     }
-    match who {
-        Some(w) if s.signed => t.push_str(&format!(
-            "; signing required by {w} in NEGOTIATE, so both sides must sign"
+    let smb1 = model
+        .connection(s.stream)
+        .and_then(|c| c.smb1_negotiate.as_deref())
+        .filter(|n| n.answer == Some("smb1"));
+    let who = who.or_else(|| smb1.filter(|n| n.signing_required).map(|_| "the server"));
+    let negotiate = if smb1.is_some() {
+        "its SMB1 NEGOTIATE"
+    } else {
+        "NEGOTIATE"
+    };
+    let final_signed = s.final_response_signed.map(|f| {
+        let command = if smb1.is_some() {
+            "SESSION_SETUP_ANDX"
+        } else {
+            "SESSION_SETUP"
+        };
+        format!("its final {command} response (frame {f}) was signed")
+    });
+    match (who, s.signed) {
+        (Some(w), Some(true)) => t.push_str(&format!(
+            "; signing required by {w} in {negotiate}, so both sides must sign"
         )),
-        Some(w) => t.push_str(&format!(
-            "; signing required by {w} in NEGOTIATE, but a {} session is not signed",
-            s.outcome.as_str()
+        (Some(w), _) => t.push_str(&format!(
+            "; signing required by {w} in {negotiate}, but {} session is not signed",
+            a_session(s.outcome)
         )),
-        None if n.is_some() => t.push_str("; neither side required signing in NEGOTIATE"),
-        None => t.push_str("; no NEGOTIATE in the capture to show signing required"),
+        (None, Some(true)) if smb1.is_some() => t.push_str(&format!(
+            "; {}: SMB1 signing is active on the connection, activated by this logon, and signs every message after it ([MS-CIFS] 3.2.5.3, 3.3.5.3)",
+            final_signed.unwrap_or_default()
+        )),
+        (None, Some(true)) => t.push_str(&format!(
+            "; {}, which in SMB 2.0.2 and 2.1 the server does only for a session that requires signing, all of whose messages are signed ([MS-SMB2] 3.3.5.5.3, 3.2.4.1.1)",
+            final_signed.unwrap_or_default()
+        )),
+        (None, Some(false)) if s.outcome != Outcome::Success => {
+            t.push_str(&format!("; {} session is not signed", a_session(s.outcome)))
+        }
+        (None, Some(false)) => {
+            t.push_str(&format!("; neither side required signing in {negotiate}"))
+        }
+        (None, None) => {
+            let mut why = format!("{t}, and the capture lacks the NEGOTIATE (or half of it) that would show whether signing was required");
+            if let Some(f) = final_signed {
+                why.push_str(&format!("; {f}, which shows the session has a key, not that it signs: SMB 3.x signs that response in every session with a key ([MS-SMB2] 3.3.5.5.3), 2.0.2 and 2.1 only in one that requires signing, and the dialect is not in the capture"));
+            }
+            why.push_str(&compressed_unchecked(s.compressed_after_setup));
+            return Err(why);
+        }
     }
     t.push_str(&compressed_unchecked(s.compressed_after_setup));
     Ok((ok, t))
+}
+
+/// "a guest", "an anonymous": the outcome with its article.
+fn a_session(o: Outcome) -> String {
+    let article = if o == Outcome::Anonymous { "an" } else { "a" };
+    format!("{article} {}", o.as_str())
 }
 
 /// What a signed session may show that proves nothing of its signing.
@@ -1149,6 +1227,9 @@ pub fn deny(model: &Model, what: &str) -> CheckResult {
         }
         _ => unknown.extend(unseen_setups(model, false)),
     }
+    if matches!(what, "guest" | "anonymous" | "unsigned" | "unencrypted") {
+        unknown.extend(unknowns(model, |s| server_side_missing(model, s)));
+    }
     let (pre_ok, pre_bad) = match pre {
         Some(j) => {
             unknown.extend(j.unknown);
@@ -1399,6 +1480,8 @@ fn every_established(
         .filter(|s| s.outcome.established())
         .collect();
     let mut pre = judge_pre_capture(model, not, pre);
+    pre.unknown
+        .extend(unknowns(model, |s| server_side_missing(model, s)));
     if est.is_empty() && pre.ok.is_empty() && pre.bad.is_empty() && pre.unknown.is_empty() {
         let tried = model.sessions.len();
         return CheckResult {

@@ -587,7 +587,7 @@ fn logoff_refused(
     let who = session.map(super::identity);
     let smb2 = e.command == "LOGOFF";
     let signing = smb2
-        && (session.is_some_and(|s| s.signed)
+        && (session.is_some_and(|s| s.is_signed())
             || c.negotiate
                 .as_ref()
                 .is_some_and(|n| n.client_signing_required || n.server_signing_required));

@@ -359,7 +359,11 @@ pub(crate) fn user_of(s: &Session) -> Option<String> {
     }
 }
 
-/// DOMAIN\user, a Kerberos principal, or "(anonymous)".
+/// DOMAIN\user, a Kerberos principal, "(anonymous)" for an anonymous NTLM
+/// logon (an empty user name and no NtChallengeResponse, [MS-NLMP]
+/// 3.2.5.1.2, 3.3.1), or, for an empty user name with a response (a guest
+/// logon, as a server maps it), "DOMAIN\(no user name)" or "(no user name)":
+/// not anonymous.
 pub(crate) fn identity(s: &Session) -> String {
     if let Some(p) = s.client_principal.as_ref().or(s.service_principal.as_ref()) {
         if s.mechanism == Some("kerberos") {
@@ -380,9 +384,15 @@ pub(crate) fn identity(s: &Session) -> String {
                 "an identity not in the capture".to_string()
             }
         }
-        _ => "(anonymous)".to_string(),
+        _ if s.ntlm_response == Some("anonymous") => "(anonymous)".to_string(),
+        (Some(d), None) => concat(&[d, "\\", NO_USER_NAME]),
+        _ => NO_USER_NAME.to_string(),
     }
 }
+
+/// What [`identity`] writes for an empty user name that is not an
+/// anonymous logon.
+const NO_USER_NAME: &str = "(no user name)";
 
 /// A session setup's status as the findings read it: an SMB1 DOS-form
 /// error as the NTSTATUS [MS-CIFS] pairs it with there ([`super::dos::logon`]),

@@ -338,7 +338,7 @@ fn signing(model: &Model, out: &mut Sink) {
             // client signs and checks every message of its sessions
             // (3.2.5.3.1, 3.2.4.1.1): this connection is not the one at risk.
             let (mut sessions, mut signed) = (0u64, 0u64);
-            for s in model.sessions_of(c).filter(|s| s.signed) {
+            for s in model.sessions_of(c).filter(|s| s.is_signed()) {
                 sessions += 1;
                 signed += s.signed_after_setup;
             }
@@ -364,7 +364,7 @@ fn signing(model: &Model, out: &mut Sink) {
             // SIGNING_REQUIRED, and whether its sessions were signed anyway.
             let client = match n.request_frame {
                 Some(f) if !encrypted => {
-                    let signed = model.sessions_of(c).filter(|s| s.signed).count();
+                    let signed = model.sessions_of(c).filter(|s| s.is_signed()).count();
                     let sessions = model.sessions_of(c).filter(|s| s.messages_after_setup > 0).count();
                     let shown = match (signed, sessions) {
                         (0, 0) => String::new(),

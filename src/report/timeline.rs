@@ -759,7 +759,7 @@ fn sign_cell(x: &Session) -> &'static str {
     use crate::session::Encryption;
     match x.encryption {
         Encryption::All | Encryption::Required => "enc",
-        _ if x.signed => "yes",
+        _ if x.is_signed() => "yes",
         _ if !x.outcome.established() || x.messages_after_setup == 0 => "-",
         Encryption::Some => "part",
         Encryption::None => "no",

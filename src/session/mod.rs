@@ -1737,7 +1737,7 @@ mod tests {
                 s.signed_after_setup,
                 s.compressed_after_setup,
                 s.first_unsigned_frame,
-                s.signed
+                s.is_signed()
             ),
             (24, 24, 2, None, true)
         );

@@ -1192,10 +1192,16 @@ pub struct Session {
     pub encryption: Encryption,
     /// The session's messages after its setup (see [`Session::messages_after_setup`])
     /// that are not encrypted were all signed, and at least one was. With no
-    /// message after the setup: the session is the user's own (not guest or
-    /// anonymous) and either side's NEGOTIATE had SIGNING_REQUIRED, so both
-    /// must sign ([MS-SMB2] 3.2.5.3.1, 3.3.5.5.3).
-    pub signed: bool,
+    /// message after the setup, what its connection's NEGOTIATE and its
+    /// final SESSION_SETUP response show (`session::setup::signed_by_setup`),
+    /// None (JSON null) when they do not show it: no NEGOTIATE in the
+    /// capture, and a final response that does not settle it.
+    pub signed: Option<bool>,
+    /// The frame of the successful SESSION_SETUP response that set the
+    /// session up, when it was signed (SMB2_FLAGS_SIGNED; SMB1: a
+    /// SecuritySignature).
+    #[serde(skip)]
+    pub final_response_signed: Option<u64>,
     /// The session's SMB2 messages after its first successful SESSION_SETUP
     /// response, until the LOGOFF response that ended it on any channel
     /// ([`Session::ended_frame`]): both directions, on this
@@ -1335,19 +1341,24 @@ impl Session {
             }
             Protection::Compressed => {}
         }
-        self.signed = self.first_unsigned_frame.is_none() && self.signed_after_setup > 0;
+        self.signed = Some(self.first_unsigned_frame.is_none() && self.signed_after_setup > 0);
         true
     }
 
     /// Every message after the setup was signed or encrypted (at least
     /// one); with none, [`Session::signed`] or [`Session::encrypted`] as
-    /// the setup left them.
+    /// the setup left them (not signed when the capture does not show it).
     pub fn signed_or_encrypted(&self) -> bool {
         if self.messages_after_setup > 0 {
             self.first_unsigned_frame.is_none()
         } else {
-            self.signed || self.encrypted
+            self.is_signed() || self.encrypted
         }
+    }
+
+    /// [`Session::signed`] is true: the capture shows the session signed.
+    pub fn is_signed(&self) -> bool {
+        self.signed == Some(true)
     }
 }
 

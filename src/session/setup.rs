@@ -51,6 +51,9 @@ pub(super) struct SetupAnswer {
     /// looked up or indexed by server address, as a multichannel SMB2
     /// SessionId is.
     pub per_connection: bool,
+    /// The response was signed: SMB2_FLAGS_SIGNED ([MS-SMB2] 2.2.1.2), or
+    /// an SMB1 SecuritySignature ([`crate::smb2::smb1::Smb1Message::signed`]).
+    pub signed: bool,
 }
 
 /// "NT LM 0.12, SMB 2.002" for a request; "dialect index 0xffff" for a response.
@@ -280,7 +283,8 @@ impl Builder {
             session_flags: SessionFlags(0),
             encrypted: false,
             encryption: Default::default(),
-            signed: false,
+            signed: Some(false),
+            final_response_signed: None,
             messages_after_setup: 0,
             signed_after_setup: 0,
             encrypted_after_setup: 0,
@@ -335,6 +339,7 @@ impl Builder {
             status: h.status,
             flags,
             per_connection: false,
+            signed: h.is_signed(),
         };
         self.setup_answer(ci, m, &dec, p, answer);
     }
@@ -354,6 +359,7 @@ impl Builder {
             status,
             flags,
             per_connection,
+            signed,
         } = a;
         let (req, req_frame, req_ts, req_sid) = match p {
             Some(Pending {
@@ -416,15 +422,10 @@ impl Builder {
             // Messages count from here; until one comes, whether the
             // session signs is what NEGOTIATE required.
             s.set_up_frame = Some(m.frame);
-            let c = &self.model.connections[ci];
-            let required = c
-                .negotiate
-                .as_ref()
-                .is_some_and(|n| n.client_signing_required || n.server_signing_required)
-                || c.smb1_negotiate
-                    .as_ref()
-                    .is_some_and(|n| n.signing_required);
-            s.signed = s.messages_after_setup == 0 && required && s.outcome == Outcome::Success;
+            s.final_response_signed = signed.then_some(m.frame);
+            if s.messages_after_setup == 0 {
+                s.signed = signed_by_setup(&self.model.connections[ci], s);
+            }
         }
         let sid = s.id;
         let stream = s.stream;
@@ -552,6 +553,51 @@ impl Builder {
             }
         }
     }
+}
+
+/// Whether a session with no message after its setup is signed, as its
+/// connection's NEGOTIATE and its final SESSION_SETUP response show it
+/// ([`Session::signed`]); None when they do not.
+///
+/// Signed: a session of the user's own (not guest or anonymous, which have
+/// no key to sign with) on a connection whose NEGOTIATE had
+/// SIGNING_REQUIRED on either side, so both must sign ([MS-SMB2] 3.2.5.3.1,
+/// 3.3.5.5.3; SMB1: the server's SecurityMode, [MS-CIFS] 2.2.4.52.2); or
+/// whose final SESSION_SETUP response was signed where that shows the
+/// session signs: in SMB1, where signing, once active, signs every message
+/// of the connection ([MS-CIFS] 3.3.5.3, 3.2.4.1.1), and in SMB 2.0.2 and
+/// 2.1, where the server signs it only for a session that requires
+/// signing, whose every message is signed then ([MS-SMB2] 3.3.5.5.3,
+/// 3.2.4.1.1). Not in SMB 3.x, which signs it in every session with a key
+/// ([`super::model::signed_whatever_the_session`]). Unsigned: a guest or
+/// anonymous session, or neither side requiring signing in a NEGOTIATE the
+/// capture holds both halves of. Unknown otherwise: no NEGOTIATE (or half
+/// of one), and a final response that does not settle it.
+fn signed_by_setup(c: &super::Connection, s: &Session) -> Option<bool> {
+    use super::SessionDialect;
+    if s.outcome != Outcome::Success {
+        return Some(false);
+    }
+    let smb2 = c.negotiate.as_ref();
+    let smb1 = c
+        .smb1_negotiate
+        .as_ref()
+        .filter(|n| n.answer == Some("smb1"));
+    let required = smb2.is_some_and(|n| n.client_signing_required || n.server_signing_required)
+        || smb1.is_some_and(|n| n.signing_required);
+    if required {
+        return Some(true);
+    }
+    if s.final_response_signed.is_some() {
+        match &s.dialect {
+            Some(SessionDialect::Smb1(_)) => return Some(true),
+            Some(SessionDialect::Smb2(d)) if d.0 != 0x02FF && d.0 < 0x0300 => return Some(true),
+            _ => {}
+        }
+    }
+    let whole = smb2.is_some_and(|n| n.request_frame.is_some() && n.response_frame.is_some())
+        || smb1.is_some_and(|n| n.response_frame.is_some());
+    whole.then_some(false)
 }
 
 fn new_round(req: &SetupRequest, frame: u64, ts: Timestamp) -> Round {

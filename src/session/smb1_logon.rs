@@ -148,6 +148,7 @@ impl Builder {
                 SessionFlags::default()
             },
             per_connection: true,
+            signed: x.signed,
         };
         self.setup_answer(ci, m, dec, p, answer);
         if tree {

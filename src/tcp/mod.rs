@@ -189,6 +189,11 @@ pub struct TcpStats {
     pub streams: u64,
     pub segments: u64,
     pub retransmitted_segments: u64,
+    /// Segments with payload that came before bytes preceding them, which
+    /// a later segment brought (reordered): held, then delivered when the
+    /// hole filled. Not those after a hole the capture never fills (lost,
+    /// the peer's ACK or the capture's end shows it: [`TcpStats::gaps`]),
+    /// nor those over the memory cap, delivered past their hole.
     pub out_of_order_segments: u64,
     pub gaps: u64,
     pub gap_bytes: u64,
@@ -949,7 +954,7 @@ impl<S, K: StreamSink<State = S>> Stepper<'_, S, K> {
         let next = *d.next.get_or_insert(seq);
         let rel = seq_diff(seq, next);
         if rel > 0 {
-            self.stats.out_of_order_segments += 1;
+            // Counted out of order when the hole fills ([`Self::drain`]).
             self.hold(d, dir, seq, present, wire_len);
             self.resolve_lost(d, dir);
             return;
@@ -1050,6 +1055,9 @@ impl<S, K: StreamSink<State = S>> Stepper<'_, S, K> {
             };
             if own_frame {
                 (self.ctx.frame, self.ctx.ts) = (h.frame, h.ts);
+            } else {
+                // The bytes before it came after it: reordered.
+                self.stats.out_of_order_segments += 1;
             }
             d.held_bytes -= h.data.len();
             self.held_total.bytes -= h.data.len();

@@ -512,3 +512,47 @@ fn only_open_conversations_forgotten_are_counted() {
     assert_eq!(sink.closed, [0, 1, 2]);
     assert_eq!(r.stats.flows_evicted, 2, "{:?}", r.stats);
 }
+
+/// `out_of_order_segments` counts a segment held ahead of a hole that a
+/// later segment fills (reordered), not one after a hole the capture never
+/// fills (the peer's ACK, or the capture's end, makes it a gap).
+#[test]
+fn out_of_order_counts_reordered_segments_not_those_after_a_loss() {
+    let stats = |segs: &[TcpSegment<'_>]| {
+        let mut r = Reassembler::new(Limits::default());
+        let mut sink = Sink {
+            follow: true,
+            closed: vec![],
+        };
+        for (i, s) in segs.iter().enumerate() {
+            r.process(s, i as u64 + 1, Timestamp { secs: 1, nanos: 0 }, &mut sink);
+        }
+        r.finish(
+            Timestamp { secs: 2, nanos: 0 },
+            segs.len() as u64,
+            &mut sink,
+        );
+        let s = r.stats;
+        (s.out_of_order_segments, s.gaps, s.gap_bytes)
+    };
+    let reordered = stats(&[
+        seg(true, 100, 0, SYN, b""),
+        seg(true, 104, 0, A, b"def"),
+        seg(true, 107, 0, A, b"ghi"),
+        seg(true, 101, 0, A, b"abc"),
+    ]);
+    assert_eq!(reordered, (2, 0, 0));
+    let acked = stats(&[
+        seg(true, 100, 0, SYN, b""),
+        seg(true, 101, 0, A, b"abc"),
+        seg(true, 110, 0, A, b"xyz"),
+        seg(false, 900, 113, A, b""),
+    ]);
+    assert_eq!(acked, (0, 1, 6));
+    let never = stats(&[
+        seg(true, 100, 0, SYN, b""),
+        seg(true, 101, 0, A, b"abc"),
+        seg(true, 110, 0, A, b"xyz"),
+    ]);
+    assert_eq!(never, (0, 1, 6));
+}
