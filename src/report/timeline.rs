@@ -831,8 +831,9 @@ fn count_bytes_cell(r: &mut Row, count: u64, n: u64) {
     r.end();
 }
 
-/// Who the session is for: the Kerberos client, DOMAIN\\user, the ticket's
-/// service, or "-".
+/// Who the session is for: the Kerberos client, DOMAIN\\user, "(client
+/// unknown) ticket for" the ticket's service (the AP-REQ carries the client
+/// encrypted), or "-".
 fn user_cell(x: &Session, r: &mut Row) {
     if let Some(p) = &x.client_principal {
         return r.push_str(p);
@@ -846,9 +847,8 @@ fn user_cell(x: &Session, r: &mut Row) {
         (None, Some(u)) => r.push_str(u),
         _ => match &x.service_principal {
             Some(sp) => {
-                r.push_str("(ticket ");
+                r.push_str("(client unknown) ticket for ");
                 r.push_str(sp);
-                r.push_str(")");
             }
             None => r.push_str("-"),
         },
