@@ -105,7 +105,11 @@ impl Spool {
     /// file once per piece).
     pub fn write_sorted(&mut self, out: &mut impl Write) -> io::Result<()> {
         self.pieces.sort_by_key(|p| p.key);
+        // Only `window[..window_len]` holds file bytes: the buffer keeps the
+        // length of the largest window read, so it is zeroed once, not at
+        // each read of a window longer than the last.
         let mut window: Vec<u8> = Vec::new();
+        let mut window_len = 0usize;
         // The file offset of `window[0]`.
         let mut window_at = 0u64;
         for (i, p) in self.pieces.iter().enumerate() {
@@ -119,12 +123,15 @@ impl Spool {
                 continue;
             };
             let inside =
-                p.offset >= window_at && p.offset + p.len as u64 <= window_at + window.len() as u64;
+                p.offset >= window_at && p.offset + p.len as u64 <= window_at + window_len as u64;
             if !inside {
                 let end = run_end(&self.pieces[i..], self.flushed);
-                window.resize((end - p.offset) as usize, 0);
-                f.read_exact_at(&mut window, p.offset)?;
-                self.read_back += window.len() as u64;
+                window_len = (end - p.offset) as usize;
+                if window.len() < window_len {
+                    window.resize(window_len, 0);
+                }
+                f.read_exact_at(&mut window[..window_len], p.offset)?;
+                self.read_back += window_len as u64;
                 window_at = p.offset;
             }
             let at = (p.offset - window_at) as usize;
