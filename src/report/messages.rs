@@ -1395,7 +1395,7 @@ impl<W: Write> MessagesWriter<W> {
                     let why = match reason {
                         GapReason::Lost => "not in the capture",
                         GapReason::Snaplen => "cut by the snaplen",
-                        GapReason::Budget => "dropped: too many out-of-order bytes held",
+                        GapReason::Budget => "dropped: too much out-of-order data held",
                     };
                     let dir = if from_client {
                         "client to server"
