@@ -122,53 +122,66 @@ fn from_version(v: Option<Version>, message: &str) -> Option<Platform> {
     })
 }
 
-fn native<'a>(model: &'a Model, s: &Session) -> Option<&'a crate::session::NativeOs> {
+/// Which side of a connection a platform is asked of.
+#[derive(Clone, Copy)]
+enum Side {
+    Server,
+    Client,
+}
+
+/// What a side's SMB1 NativeOS and NativeLanMan say.
+fn native_of(c: &Connection, side: Side) -> Option<Platform> {
+    let n = c.native_os.as_deref()?;
+    match side {
+        Side::Server => from_native(n.server_os.as_ref(), n.server_lanman.as_ref()),
+        Side::Client => from_native(n.client_os.as_ref(), n.client_lanman.as_ref()),
+    }
+}
+
+/// What a side's NTLM VERSION in a session's setup says (the server's in
+/// its CHALLENGE, the client's in its AUTHENTICATE).
+fn version_of(s: &Session, side: Side) -> Option<Platform> {
+    match side {
+        Side::Server => from_version(s.server_ntlm_version, "CHALLENGE"),
+        Side::Client => from_version(s.client_ntlm_version, "AUTHENTICATE"),
+    }
+}
+
+fn of_session(model: &Model, s: &Session, side: Side) -> Platform {
     model
         .connection(s.stream)
-        .and_then(|c: &Connection| c.native_os.as_deref())
+        .and_then(|c| native_of(c, side))
+        .or_else(|| version_of(s, side))
+        .unwrap_or(Platform::UNKNOWN)
+}
+
+fn of_connection(model: &Model, c: &Connection, side: Side) -> Platform {
+    native_of(c, side)
+        .or_else(|| model.sessions_of(c).find_map(|s| version_of(s, side)))
+        .unwrap_or(Platform::UNKNOWN)
 }
 
 /// The server of `s`: its SMB1 NativeOS/NativeLanMan on the session's
 /// connection, else its NTLM CHALLENGE's VERSION.
 pub(super) fn server(model: &Model, s: &Session) -> Platform {
-    native(model, s)
-        .and_then(|n| from_native(n.server_os.as_ref(), n.server_lanman.as_ref()))
-        .or_else(|| from_version(s.server_ntlm_version, "CHALLENGE"))
-        .unwrap_or(Platform::UNKNOWN)
+    of_session(model, s, Side::Server)
 }
 
 /// The client of `s`: its SMB1 NativeOS/NativeLanMan, else the VERSION of
 /// its NTLM NEGOTIATE or AUTHENTICATE.
 pub(super) fn client(model: &Model, s: &Session) -> Platform {
-    native(model, s)
-        .and_then(|n| from_native(n.client_os.as_ref(), n.client_lanman.as_ref()))
-        .or_else(|| from_version(s.client_ntlm_version, "AUTHENTICATE"))
-        .unwrap_or(Platform::UNKNOWN)
+    of_session(model, s, Side::Client)
 }
 
 /// The server of a connection, from its SMB1 NativeOS/NativeLanMan, else
 /// from any of its sessions' NTLM CHALLENGE VERSION.
 pub(super) fn server_of(model: &Model, c: &Connection) -> Platform {
-    let n = c.native_os.as_deref();
-    n.and_then(|n| from_native(n.server_os.as_ref(), n.server_lanman.as_ref()))
-        .or_else(|| {
-            model
-                .sessions_of(c)
-                .find_map(|s| from_version(s.server_ntlm_version, "CHALLENGE"))
-        })
-        .unwrap_or(Platform::UNKNOWN)
+    of_connection(model, c, Side::Server)
 }
 
 /// The client of a connection, likewise.
 pub(super) fn client_of(model: &Model, c: &Connection) -> Platform {
-    let n = c.native_os.as_deref();
-    n.and_then(|n| from_native(n.client_os.as_ref(), n.client_lanman.as_ref()))
-        .or_else(|| {
-            model
-                .sessions_of(c)
-                .find_map(|s| from_version(s.client_ntlm_version, "AUTHENTICATE"))
-        })
-        .unwrap_or(Platform::UNKNOWN)
+    of_connection(model, c, Side::Client)
 }
 
 #[cfg(test)]

@@ -2021,12 +2021,10 @@ fn logon_refusals_then_logon_groups_and_guesses() {
     }
 }
 
-/// logon.failed of a Kerberos AP-REQ (a status no other code explains, no
-/// KRB-ERROR) follows the same rule, the client principal naming the user.
-#[test]
-fn kerberos_logon_failed_then_logon() {
-    let st = NtStatus::ACCOUNT_DISABLED;
-    let mut refused = refused_at(10, 0);
+/// A Kerberos logon of alice@CORP.TEST refused with `st` (no KRB-ERROR),
+/// as `refused_at` makes an NTLM one.
+fn kerberos_refused_at(frame: u64, secs: i64, st: NtStatus) -> Session {
+    let mut refused = refused_at(frame, secs);
     refused.status = Some(st);
     refused.mechanism = Some("kerberos");
     refused.user = None;
@@ -2037,6 +2035,15 @@ fn kerberos_logon_failed_then_logon() {
         r.status = Some(st);
         r.mechanism = Some("kerberos");
     }
+    refused
+}
+
+/// logon.failed of a Kerberos AP-REQ (a status no other code explains, no
+/// KRB-ERROR) follows the same rule, the client principal naming the user.
+#[test]
+fn kerberos_logon_failed_then_logon() {
+    let st = NtStatus::ACCOUNT_DISABLED;
+    let refused = kerberos_refused_at(10, 0, st);
     for (principal, got_past) in [("ALICE@corp.test", true), ("bob@CORP.TEST", false)] {
         let mut later = logon_at(20, 1, "10.0.0.2:445", "alice", Outcome::Success);
         later.mechanism = Some("kerberos");
@@ -2066,17 +2073,7 @@ fn kerberos_refusal_then_ntlm_after_guesses_is_no_fallback() {
         let mut sessions: Vec<Session> = (0..guesses as u64)
             .map(|i| refused_at(10 + 2 * i, 1 + i as i64))
             .collect();
-        let mut refused = refused_at(40, 12);
-        refused.status = Some(st);
-        refused.mechanism = Some("kerberos");
-        refused.user = None;
-        refused.domain = None;
-        refused.ntlm_response = None;
-        refused.client_principal = Some("alice@CORP.TEST".into());
-        if let Some(r) = refused.rounds.last_mut() {
-            r.status = Some(st);
-            r.mechanism = Some("kerberos");
-        }
+        let refused = kerberos_refused_at(40, 12, st);
         sessions.push(refused);
         sessions.push(logon_at(100, 14, "10.0.0.2:445", "alice", Outcome::Success));
         let d = diagnose(&model(vec![conn(0), conn(1)], sessions));

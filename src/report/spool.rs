@@ -217,9 +217,7 @@ mod tests {
     #[test]
     fn many_small_pieces_nearly_in_order_across_windows() {
         let mut s = Spool::new();
-        let mut want: Vec<(u64, Vec<u8>)> = Vec::new();
-        let mut i = 0u64;
-        while s.flushed < 3 * READ_WINDOW.max(MEMORY_LIMIT) as u64 {
+        fill_and_check(&mut s, 3 * READ_WINDOW.max(MEMORY_LIMIT) as u64, |i| {
             // Keys mostly rising, now and then one far back or repeated.
             let key = match i % 17 {
                 0 => i / 3,
@@ -227,6 +225,17 @@ mod tests {
                 _ => i,
             };
             let t = format!("{i}:{key}:{}\n", "y".repeat((i % 3001) as usize)).into_bytes();
+            (key, t)
+        });
+    }
+
+    /// Adds `piece(0)`, `piece(1)`, … until `flushed` bytes went to the
+    /// file, then checks `write_sorted` gives the pieces in key order.
+    fn fill_and_check(s: &mut Spool, flushed: u64, piece: impl Fn(u64) -> (u64, Vec<u8>)) {
+        let mut want: Vec<(u64, Vec<u8>)> = Vec::new();
+        let mut i = 0u64;
+        while s.flushed < flushed {
+            let (key, t) = piece(i);
             s.add(key, &t);
             want.push((key, t));
             i += 1;
@@ -244,20 +253,11 @@ mod tests {
     #[test]
     fn scattered_pieces_read_the_file_once() {
         let mut s = Spool::new();
-        let mut want: Vec<(u64, Vec<u8>)> = Vec::new();
-        let mut i = 0u64;
-        while s.flushed < 2 * MEMORY_LIMIT as u64 {
+        fill_and_check(&mut s, 2 * MEMORY_LIMIT as u64, |i| {
             let key = i.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40;
             let t = format!("Connection {i}: {}\n", "z".repeat((i % 200) as usize)).into_bytes();
-            s.add(key, &t);
-            want.push((key, t));
-            i += 1;
-        }
-        want.sort_by_key(|w| w.0);
-        let mut out = Vec::new();
-        s.write_sorted(&mut out).unwrap();
-        let expect: Vec<u8> = want.into_iter().flat_map(|w| w.1).collect();
-        assert!(out == expect);
+            (key, t)
+        });
         assert!(
             s.read_back <= s.flushed,
             "{} bytes read back for a file of {}",
