@@ -12,9 +12,9 @@ use crate::session::{
 use super::{Draft, Severity, Sink};
 
 pub(super) fn findings(model: &Model, out: &mut Sink) {
-    for c in &model.connections {
+    for (i, c) in model.connections.iter().enumerate() {
         if let Some(h) = c.handshake {
-            slow_connect(model, c, h, out);
+            slow_connect(model, i, h, out);
         }
         if let Some(u) = c.unacknowledged.as_deref() {
             unacknowledged(c, u, out);
@@ -25,15 +25,22 @@ pub(super) fn findings(model: &Model, out: &mut Sink) {
 /// A connection opened by the client right after `c`'s SYN-ACK (within
 /// 1 s), between the same two addresses, that carried SMB: where the
 /// client did its work when it closed `c` without any.
-fn next_connection<'a>(
-    model: &'a Model,
-    c: &Connection,
-    h: HandshakeSeen,
-) -> Option<&'a Connection> {
+/// How many connections opened after a slow one are looked at for the one
+/// the client went on with: a bound, so that a capture of many slow
+/// handshakes costs time in proportion to its connections.
+const NEXT_CONNECTIONS_LOOKED_AT: usize = 64;
+
+/// The connection the client opened right after (within 1 s of the late
+/// SYN-ACK, among the next [`NEXT_CONNECTIONS_LOOKED_AT`] in order of first
+/// appearance, which is the order of `model.connections`) and did its SMB
+/// work on, when the slow one `model.connections[i]` carried none.
+fn next_connection(model: &Model, i: usize, h: HandshakeSeen) -> Option<&Connection> {
+    let c = model.connections.get(i)?;
     if c.messages > 0 {
         return None;
     }
-    model.connections.iter().find(|o| {
+    let after = model.connections.get(i + 1..).unwrap_or_default();
+    after.iter().take(NEXT_CONNECTIONS_LOOKED_AT).find(|o| {
         o.stream != c.stream
             && o.client.ip() == c.client.ip()
             && o.server.ip() == c.server.ip()
@@ -44,7 +51,10 @@ fn next_connection<'a>(
 }
 
 /// The server's SYN-ACK came a second or more after the client's first SYN.
-fn slow_connect(model: &Model, c: &Connection, h: HandshakeSeen, out: &mut Sink) {
+fn slow_connect(model: &Model, i: usize, h: HandshakeSeen, out: &mut Sink) {
+    let Some(c) = model.connections.get(i) else {
+        return;
+    };
     let waited = secs_between(h.time, c.first_time);
     if waited < SLOW_HANDSHAKE_SECS {
         return;
@@ -58,7 +68,7 @@ fn slow_connect(model: &Model, c: &Connection, h: HandshakeSeen, out: &mut Sink)
             h.syns
         ),
     };
-    let after = match next_connection(model, c, h) {
+    let after = match next_connection(model, i, h) {
         _ if c.messages > 0 => " The connection then worked, so everything the client did on it waited those seconds first.".to_string(),
         Some(o) => format!(" The client then closed this connection without sending anything{} and did its SMB work on tcp.stream {}, which it opened right after (frame {}): the wait still fell on it, a drive mapping or mount took {waited:.1} s longer.", c.end.as_ref().map_or(String::new(), |e| format!(" (frame {})", e.frame)), o.stream, o.first_frame),
         None => " No SMB message followed on this connection.".to_string(),
