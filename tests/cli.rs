@@ -2183,3 +2183,60 @@ fn a_resync_after_a_gap_passes_over_smb2_lookalikes_in_data() {
         .collect();
     assert_eq!(ours, theirs);
 }
+
+/// The data of an SMB1 READ_ANDX response or WRITE_ANDX request that ends
+/// its AndX chain is not kept, as an SMB2 READ's or WRITE's is not: a
+/// message spanning segments keeps its header, WordCount, words and
+/// ByteCount ([MS-CIFS] 2.2.3.1, 2.2.3.2; 2.2.4.42.2, 2.2.4.43.1), 35 + 2 ×
+/// WordCount bytes, and its DataLength is read all the same (tshark's
+/// smb.data_len_low + 65536 × smb.data_len_high, frame by frame). A
+/// READ_ANDX chained after another command (smb1-files-andx frame 15, an
+/// OPEN_ANDX response) is kept whole.
+#[test]
+fn smb1_read_and_write_data_is_not_kept() {
+    for (name, cut) in [("smb1-files-put-get.pcap", 3), ("smb1-files-andx.pcap", 2)] {
+        let path = sample(name);
+        let mut ours = Vec::new();
+        let mut kept = 0;
+        for m in jsonl_values(&path) {
+            let Some(fc) = m["smb1"]["file_commands"]
+                .as_array()
+                .and_then(|v| v.first())
+            else {
+                continue;
+            };
+            let data = match (fc["command"].as_str(), m["response"].as_bool()) {
+                (Some("SMB_COM_READ_ANDX"), Some(true)) => fc["data_length"].as_u64(),
+                (Some("SMB_COM_WRITE_ANDX"), Some(false)) => fc["data_length"].as_u64(),
+                _ => continue,
+            };
+            if let Some(k) = m["kept_bytes"].as_u64() {
+                let wc = fc["word_count"].as_u64().unwrap();
+                assert_eq!(k, 35 + 2 * wc, "{name}: {m}");
+                assert!(k < m["length"].as_u64().unwrap(), "{name}: {m}");
+                kept += 1;
+            }
+            ours.push((m["frame"].as_u64().unwrap(), data.unwrap()));
+        }
+        assert_eq!(kept, cut, "{name}");
+        let Some(rows) = tshark_rows(
+            &path,
+            "smb.data_len_low && !(smb.cmd == 0x2d)",
+            &["frame.number", "smb.data_len_low", "smb.data_len_high"],
+        ) else {
+            continue;
+        };
+        let theirs: Vec<(u64, u64)> = rows
+            .iter()
+            .flat_map(|r| {
+                let frame: u64 = r[0].parse().unwrap();
+                let high: Vec<u64> = r[2].split(',').map(|x| x.parse().unwrap()).collect();
+                r[1].split(',')
+                    .zip(high)
+                    .map(move |(low, high)| (frame, low.parse::<u64>().unwrap() + 65536 * high))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        assert_eq!(ours, theirs, "{name}");
+    }
+}

@@ -18,6 +18,8 @@ use super::header::{
     le16, le32, Command, COMPRESSION_MAGIC, HEADER_LEN, HEADER_STRUCTURE_SIZE, SMB1_MAGIC,
     SMB2_MAGIC, TRANSFORM_MAGIC,
 };
+use super::smb1::Smb1Command;
+use super::smb1_andx::NO_ANDX;
 
 /// NetBIOS session packet type (RFC 1002 4.3.1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -261,14 +263,56 @@ fn keep_limit(kind: NbssType, len: u32, head: &[u8]) -> usize {
             (Command::WRITE, false, false) => HEADER_LEN + 48,
             _ => MAX_KEEP,
         }
+    } else if magic == SMB1_MAGIC {
+        smb1_keep_limit(head)
     } else {
         MAX_KEEP
     };
     len.min(limit)
 }
 
-/// Bytes of a message's start needed to judge its keep limit.
-const JUDGE: usize = 24;
+/// How much of an SMB1 message to keep: of a READ_ANDX response or a
+/// WRITE_ANDX request that ends its AndX chain, the header, WordCount, the
+/// words and ByteCount, not the data after them ([MS-CIFS] 2.2.3.1 header,
+/// 2.2.3.2 SMB_Parameters; 2.2.4.42.2, 2.2.4.43.1); all of anything else.
+fn smb1_keep_limit(head: &[u8]) -> usize {
+    /// WordCount follows the 32-byte SMB_Header; AndXCommand is the first word's low byte.
+    const WORD_COUNT: usize = 32;
+    let (Some(&command), Some(&flags), Some(&wc), Some(&andx)) = (
+        head.get(4),
+        head.get(9),
+        head.get(WORD_COUNT),
+        head.get(WORD_COUNT + 1),
+    ) else {
+        return MAX_KEEP;
+    };
+    let reply = flags & 0x80 != 0; // SMB_FLAGS_REPLY
+    let data_follows = matches!(
+        (Smb1Command(command), reply),
+        (Smb1Command::READ_ANDX, true) | (Smb1Command::WRITE_ANDX, false)
+    );
+    if data_follows && andx == NO_ANDX {
+        WORD_COUNT + 1 + 2 * usize::from(wc) + 2
+    } else {
+        MAX_KEEP
+    }
+}
+
+/// Bytes of a message's start needed to judge its keep limit: an SMB2
+/// header to its NextCommand (24), an SMB1 header to its AndXCommand (34).
+const JUDGE: usize = 34;
+
+/// Appends to `kept`, the message's first bytes, those of `part` (which
+/// begins at offset `start` of the message) it lacks, up to `limit` in all.
+fn keep_prefix(kept: &mut Vec<u8>, start: u32, part: &[u8], limit: usize) {
+    let Some(from) = kept.len().checked_sub(start as usize) else {
+        return; // the kept bytes do not reach `part` (a hole before it)
+    };
+    let to = limit.saturating_sub(start as usize).min(part.len());
+    if from < to {
+        kept.extend_from_slice(&part[from..to]);
+    }
+}
 
 impl Framer {
     /// Keeps at most `cap` bytes of a message from now on (never fewer than
@@ -453,10 +497,11 @@ impl Framer {
         let left = (b.len - b.pos) as usize;
         let take = left.min(chunk.len());
         let part = &chunk[..take];
-        let keep = b.keep.min(self.keep_cap);
-        if !b.holed && self.kept.len() < keep {
-            let room = keep - self.kept.len();
-            self.kept.extend_from_slice(&part[..room.min(part.len())]);
+        let start = b.pos;
+        if !b.holed && !b.decided {
+            // Only what judging the message needs until its keep limit is
+            // known: a READ response's or WRITE request's data is never copied.
+            keep_prefix(&mut self.kept, start, part, JUDGE.min(b.keep));
         }
         b.pos += take as u32;
         if !b.decided && (self.kept.len() >= JUDGE.min(b.len as usize) || b.holed) {
@@ -479,6 +524,9 @@ impl Framer {
             }
             b.keep = keep_limit(b.kind, b.len, &self.kept);
             self.kept.truncate(b.keep);
+        }
+        if !b.holed && b.decided {
+            keep_prefix(&mut self.kept, start, part, b.keep.min(self.keep_cap));
         }
         if b.pos == b.len {
             self.finish_body(emit);
@@ -665,6 +713,12 @@ mod tests {
         let (out, _) = run(&[Ok(&m[..1000]), Ok(&m[1000..])]);
         assert_eq!(out[0].1.len(), 80);
         assert_eq!(out[0].2, 100_080);
+        // Not even copied before its kind is known: the buffer holds the
+        // header and fixed part, not the first chunk's 920 bytes of data.
+        let mut f = Framer::default();
+        f.data(&m[..1000], &mut |_| {});
+        assert!(f.in_message());
+        assert!(f.kept_room() < 200, "{}", f.kept_room());
     }
 
     /// The missing bytes of a message, over parts of it (the PDUs of a

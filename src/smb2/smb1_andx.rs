@@ -19,7 +19,7 @@ const FIRST_WORD_COUNT_AT: usize = 32;
 /// Most commands of one AndX chain looked at.
 pub const MAX_CHAINED: usize = 8;
 /// AndXCommand's value for "no further commands".
-const NO_ANDX: u8 = 0xFF;
+pub const NO_ANDX: u8 = 0xFF;
 
 /// One command of an AndX chain.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
