@@ -13,7 +13,8 @@ mod common;
 
 use auth_support::*;
 use smbscope::auth::{
-    parse_kerberos_message, parse_security_blob, AuthInfo, KerberosInfo, KrbMsgType, NtlmsspMessage,
+    parse_kerberos_message, parse_security_blob, AuthInfo, KerberosInfo, KrbMsgType,
+    NtlmsspMessage, PaDataType,
 };
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -668,5 +669,79 @@ fn kerberos_errors_of_the_captures_are_explained() {
         // and the corpus, and the corpus's two in IAKERB: a walk that
         // found fewer lost some.
         assert!(codes.len() >= 15, "{:?}", codes.keys());
+    }
+}
+
+/// The etypes of PA-ETYPE-INFO2 (RFC 4120 5.2.7.5: in a KRB-ERROR's
+/// METHOD-DATA, or a KDC reply's padata) and of an AS-REQ's
+/// PA-ENC-TIMESTAMP (5.2.7.2) agree with tshark's `kerberos.etype` of the
+/// frame: for a KRB-ERROR, ETYPE-INFO2's; for an AS-REQ, the timestamp's;
+/// for a KDC reply, ETYPE-INFO2's then the ticket's and the enc-part's (as
+/// tshark lists them in the order of the message). Two cases where tshark
+/// shows other etypes, each checked for what it is: a KRB-ERROR other than
+/// KDC_ERR_PREAUTH_REQUIRED whose e-data is METHOD-DATA (what MIT, Heimdal
+/// and Samba send; RFC 4120 5.9.1 does not tie e-data's form to the error):
+/// tshark decodes it as another structure, "BER Error: Wrong field in
+/// SEQUENCE", and lists no etype; a reply with PA-FX-FAST (RFC 6113
+/// 5.4.3): tshark lists the armored reply's EncryptedData etype first,
+/// which smbscope does not read.
+#[test]
+fn kerberos_etype_info2_and_enc_timestamp_agree_with_tshark() {
+    let (mut agreed, mut with_values) = (0, 0);
+    let mut problems = Vec::new();
+    for p in all_captures() {
+        let msgs = kerberos88(&segments(&p));
+        if msgs.is_empty() {
+            continue;
+        }
+        let name = p.file_name().unwrap().to_string_lossy().to_string();
+        let Some(ts) = tshark_tsv(
+            &p,
+            "kerberos && (udp.port == 88 || tcp.port == 88)",
+            &["kerberos.etype"],
+        ) else {
+            return;
+        };
+        for (frame, m) in &msgs {
+            let Ok(k) = parse_kerberos_message(m) else {
+                continue;
+            };
+            let mut ours: Vec<i32> = k.etype_info2.iter().map(|e| e.0).collect();
+            ours.extend(k.enc_timestamp_etype.map(|e| e.0));
+            let kdc_rep = matches!(k.msg_type, KrbMsgType::AS_REP | KrbMsgType::TGS_REP);
+            if kdc_rep {
+                ours.extend(k.ticket.as_ref().map(|t| t.enctype.0));
+                ours.extend(k.enc_part_etype.map(|e| e.0));
+            } else if !matches!(k.msg_type, KrbMsgType::AS_REQ | KrbMsgType::KRB_ERROR) {
+                continue;
+            }
+            let theirs: Vec<i32> = ts
+                .get(frame)
+                .and_then(|r| r.get("kerberos.etype"))
+                .map(|v| v.split(',').filter_map(|x| x.parse().ok()).collect())
+                .unwrap_or_default();
+            let fast = k.padata_types.contains(&PaDataType::FX_FAST);
+            let explained = if ours == theirs {
+                true
+            } else if k.msg_type == KrbMsgType::KRB_ERROR && k.error_code != Some(25) {
+                theirs.is_empty() && k.e_data_padata_types.contains(&PaDataType::ETYPE_INFO2)
+            } else {
+                kdc_rep && fast && theirs.get(1..) == Some(&ours[..])
+            };
+            if explained {
+                agreed += 1;
+                with_values +=
+                    usize::from(!k.etype_info2.is_empty() || k.enc_timestamp_etype.is_some());
+            } else {
+                problems.push(format!(
+                    "{name} frame {frame}: ours {ours:?}, tshark {theirs:?}"
+                ));
+            }
+        }
+    }
+    println!("{agreed} Kerberos messages agree, {with_values} with ETYPE-INFO2 or an encrypted timestamp");
+    assert!(problems.is_empty(), "{problems:#?}");
+    if samples_dir().is_some() {
+        assert!(with_values >= 50, "{with_values}");
     }
 }

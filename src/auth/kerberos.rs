@@ -301,12 +301,13 @@ pub struct TicketInfo {
 ///   mutual_required, authenticator_etype.
 /// - AP-REP (5.5.2): enc_part_etype.
 /// - AS-REQ/TGS-REQ (5.4.1): realm, sname, cname (AS), kdc_options, etypes,
-///   padata_types, from, till, nonce; for TGS-REQ `ticket` is the ticket in the
-///   PA-TGS-REQ AP-REQ (the client's TGT).
+///   padata_types, enc_timestamp_etype (AS), from, till, nonce; for TGS-REQ
+///   `ticket` is the ticket in the PA-TGS-REQ AP-REQ (the client's TGT).
 /// - AS-REP/TGS-REP (5.4.2): crealm, cname, realm/sname (of the ticket),
-///   ticket, enc_part_etype, padata_types.
+///   ticket, enc_part_etype, padata_types, etype_info2.
 /// - KRB-ERROR (5.9.1): error_code, error, e_text, stime, susec, ctime,
-///   cusec, crealm, cname, realm, sname, e_data_padata_types, nt_status.
+///   cusec, crealm, cname, realm, sname, e_data_padata_types, etype_info2,
+///   nt_status.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct KerberosInfo {
     pub msg_type: KrbMsgType,
@@ -336,6 +337,11 @@ pub struct KerberosInfo {
     /// KRB-ERROR e-data as METHOD-DATA (e.g. with KDC_ERR_PREAUTH_REQUIRED).
     #[serde(skip_serializing_if = "<[PaDataType]>::is_empty")]
     pub e_data_padata_types: List<PaDataType, 8>,
+    /// The etypes of a PA-ETYPE-INFO2 (RFC 4120 5.2.7.5) in a KRB-ERROR's
+    /// METHOD-DATA or a KDC reply's padata: the keys the KDC will take
+    /// pre-authentication in (or used for the reply), its preference first.
+    #[serde(skip_serializing_if = "<[EncType]>::is_empty")]
+    pub etype_info2: List<EncType, 8>,
     /// KRB-ERROR e-data as KERB-EXT-ERROR ([MS-KILE] 2.2.1/2.2.2): the
     /// NTSTATUS behind the error, written by name as the SMB2 header's
     /// `status` is ("0xC0001234" for a code the table does not know).
@@ -364,6 +370,10 @@ pub struct KerberosInfo {
     pub etypes: List<EncType, 8>,
     #[serde(skip_serializing_if = "<[PaDataType]>::is_empty")]
     pub padata_types: List<PaDataType, 8>,
+    /// AS-REQ: the etype of its PA-ENC-TIMESTAMP (RFC 4120 5.2.7.2), the
+    /// key the client pre-authenticated with.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enc_timestamp_etype: Option<EncType>,
     /// KDC-REQ-BODY `from` (RFC 4120 5.4.1): later than the request in a
     /// request for a postdated ticket (RFC 4120 2.4).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -390,6 +400,7 @@ impl KerberosInfo {
             ctime: None,
             cusec: None,
             e_data_padata_types: List::new(),
+            etype_info2: List::new(),
             nt_status: None,
             nt_status_code: None,
             ap_options: ApOptions(0),
@@ -400,6 +411,7 @@ impl KerberosInfo {
             kdc_options: KdcOptions(0),
             etypes: List::new(),
             padata_types: List::new(),
+            enc_timestamp_etype: None,
             from: None,
             till: None,
             nonce: None,
@@ -778,6 +790,8 @@ fn padata<'a>(t: &Tlv<'a>, what: &'static str) -> Result<PaData<'a>, AuthError> 
         types: List::new(),
         tgs_req: None,
         pw_salt: None,
+        etype_info2: None,
+        enc_timestamp: None,
     };
     while !d.is_empty() {
         let pa = d.read()?;
@@ -786,6 +800,8 @@ fn padata<'a>(t: &Tlv<'a>, what: &'static str) -> Result<PaData<'a>, AuthError> 
         let slot = match ty {
             PaDataType::TGS_REQ => Some(&mut out.tgs_req),
             PaDataType::PW_SALT => Some(&mut out.pw_salt),
+            PaDataType::ETYPE_INFO2 => Some(&mut out.etype_info2),
+            PaDataType::ENC_TIMESTAMP => Some(&mut out.enc_timestamp),
             _ => None,
         };
         if let Some(slot) = slot {
@@ -806,6 +822,52 @@ struct PaData<'a> {
     /// PA-PW-SALT's value: in a KRB-ERROR's METHOD-DATA, Windows and Samba
     /// KDCs put a 12-byte KERB-EXT-ERROR there ([MS-KILE] 2.2.1).
     pw_salt: Option<Tlv<'a>>,
+    /// PA-ETYPE-INFO2's value (see [`etype_info2`]).
+    etype_info2: Option<Tlv<'a>>,
+    /// PA-ENC-TIMESTAMP's value (see [`enc_timestamp_etype`]).
+    enc_timestamp: Option<Tlv<'a>>,
+}
+
+/// The etypes of PA-ETYPE-INFO2's value (RFC 4120 5.2.7.5): ETYPE-INFO2 ::=
+/// SEQUENCE SIZE (1..MAX) OF ETYPE-INFO2-ENTRY { etype [0] Int32, salt [1]
+/// KerberosString OPTIONAL, s2kparams [2] OCTET STRING OPTIONAL }. Best
+/// effort: the entries before one that does not decode.
+fn etype_info2(v: &Tlv) -> List<EncType, 8> {
+    const WHAT: &str = "Kerberos ETYPE-INFO2";
+    let mut out = List::new();
+    let Ok(bytes) = v.octets(WHAT) else {
+        return out;
+    };
+    let Ok(seq) = Der::new(bytes, v.value_offset, WHAT).read() else {
+        return out;
+    };
+    if seq.class != UNIVERSAL || seq.tag != T_SEQUENCE {
+        return out;
+    }
+    let Ok(mut entries) = seq.children(WHAT) else {
+        return out;
+    };
+    while !entries.is_empty() {
+        let etype = entries
+            .read()
+            .and_then(|e| seq_fields(&e, WHAT))
+            .and_then(|f| f.req(0, WHAT))
+            .and_then(|t| t.int32(WHAT));
+        match etype {
+            Ok(e) => out.push(EncType(e)),
+            Err(_) => break,
+        }
+    }
+    out
+}
+
+/// The etype of PA-ENC-TIMESTAMP's value, an EncryptedData (RFC 4120
+/// 5.2.7.2); none when it does not decode.
+fn enc_timestamp_etype(v: &Tlv) -> Option<EncType> {
+    const WHAT: &str = "Kerberos PA-ENC-TIMESTAMP";
+    let bytes = v.octets(WHAT).ok()?;
+    let data = Der::new(bytes, v.value_offset, WHAT).read().ok()?;
+    enc_data(&data, WHAT).ok().map(|(etype, _)| etype)
 }
 
 /// AS-REQ / TGS-REQ: KDC-REQ and KDC-REQ-BODY (RFC 4120 5.4.1).
@@ -816,6 +878,7 @@ fn parse_kdc_req(app: &Tlv, k: &mut KerberosInfo) -> Result<(), AuthError> {
     if let Some(pa) = f.get(3, "Kerberos KDC-REQ padata")? {
         let pa = padata(&pa, "Kerberos KDC-REQ PA-DATA")?;
         k.padata_types = pa.types;
+        k.enc_timestamp_etype = pa.enc_timestamp.as_ref().and_then(enc_timestamp_etype);
         if let Some(v) = pa.tgs_req {
             // PA-TGS-REQ carries an AP-REQ with the TGT (RFC 4120 5.4.1).
             let ap_bytes = v.octets("Kerberos PA-TGS-REQ")?;
@@ -861,7 +924,11 @@ fn parse_kdc_rep(app: &Tlv, k: &mut KerberosInfo) -> Result<(), AuthError> {
     const WHAT: &str = "Kerberos KDC-REP";
     let f = app_fields(app, WHAT)?;
     if let Some(pa) = f.get(2, "Kerberos KDC-REP padata")? {
-        k.padata_types = padata(&pa, "Kerberos KDC-REP PA-DATA")?.types;
+        let pa = padata(&pa, "Kerberos KDC-REP PA-DATA")?;
+        k.padata_types = pa.types;
+        if let Some(v) = &pa.etype_info2 {
+            k.etype_info2 = etype_info2(v);
+        }
     }
     k.crealm = Some(f.req(3, "Kerberos KDC-REP crealm")?.string(WHAT)?);
     k.cname = Some(principal(
@@ -960,6 +1027,9 @@ fn e_data(v: &[u8], base: usize, k: &mut KerberosInfo) {
     // KDC_ERR_CLIENT_REVOKED and KDC_ERR_KEY_EXPIRED).
     if let Ok(pa) = padata(&seq, "Kerberos METHOD-DATA") {
         k.e_data_padata_types = pa.types;
+        if let Some(v) = &pa.etype_info2 {
+            k.etype_info2 = etype_info2(v);
+        }
         if let Some(Ok(val)) = pa.pw_salt.map(|t| t.octets("Kerberos PA-PW-SALT")) {
             if val.len() == 12 {
                 ext_error(val, k);
