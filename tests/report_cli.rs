@@ -1709,6 +1709,44 @@ fn text_report_fits_80_columns() {
     );
 }
 
+/// The NEGOTIATE response that answers an SMB1 NEGOTIATE offering
+/// "SMB 2.???" with DialectRevision 0x02FF ([MS-SMB2] 2.2.4, 3.3.5.3.1;
+/// tshark: `smb2.dialect` 0x02ff, "SMB2 wildcard") is named in words in the
+/// timeline, not as a bare "2.???" that reads like a dialect unknown; its
+/// frame is the one tshark gives that dialect.
+#[test]
+fn wildcard_dialect_is_named_in_words() {
+    let name = "impacket-client-ntlm-smbd.pcap";
+    let tsv = std::fs::read_to_string(
+        root()
+            .join("samples/tshark")
+            .join(format!("{name}.tshark.tsv")),
+    )
+    .expect("tsv");
+    let mut rows = tsv.lines().map(|l| l.split('\t').collect::<Vec<_>>());
+    let head = rows.next().expect("header");
+    let col = |n: &str| head.iter().position(|h| *h == n).expect(n);
+    let (frame, dialect, response) = (
+        col("frame.number"),
+        col("smb2.dialect"),
+        col("smb2.flags.response"),
+    );
+    let frames: Vec<String> = rows
+        .filter(|r| r.get(dialect) == Some(&"0x02ff") && r.get(response) == Some(&"1"))
+        .map(|r| r[frame].to_string())
+        .collect();
+    assert_eq!(frames, ["6"]);
+    let text = stdout(&smbscope(&[&sample(name)]));
+    let words = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let want = format!(
+        " {} S>C NEGOTIATE STATUS_SUCCESS dialect 2.??? (0x02FF, the SMB1-to-SMB2 upgrade answer) ",
+        frames[0]
+    );
+    assert!(words.contains(&want), "{want}\n{text}");
+    // The SMB2 NEGOTIATE after it chose the dialect the connection used.
+    assert!(text.contains("  SMB 3.0, "), "{text}");
+}
+
 /// The indent of a timeline entry's summary lines under it.
 const SUMMARY_INDENT: &str = "                       ";
 

@@ -1008,6 +1008,11 @@ fn dialect_line(
 ) {
     line.push_str("SMB ");
     push_code(line, d, d.name());
+    if d == crate::smb2::negotiate::Dialect::SMB2_WILDCARD {
+        line.push_str(" (");
+        line.push_str(crate::smb2::negotiate::Dialect::WILDCARD_MEANING);
+        line.push_str(", no SMB2 NEGOTIATE after it)");
+    }
     line.push_str(
         match (n.server_signing_required, n.client_signing_required) {
             (true, _) => ", signing required by the server",
