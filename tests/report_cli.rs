@@ -1672,8 +1672,12 @@ fn text_report_fits_80_columns() {
     }
     let mut long = Vec::new();
     let mut widest = 0;
-    for (n, path) in &captures {
+    // The default report and `-v`, whose summaries are wrapped alike.
+    for ((n, path), verbose) in captures.iter().flat_map(|c| [(c, false), (c, true)]) {
         let mut args = vec![path.as_str()];
+        if verbose {
+            args.push("-v");
+        }
         // The samples whose SMB is on another port, as their names say.
         let port = n
             .split("port")
@@ -1696,7 +1700,8 @@ fn text_report_fits_80_columns() {
                 widest = widest.max(line.width());
             }
             if line.width() > 80 && !one_word {
-                long.push(format!("{n}: {line}"));
+                let v = if verbose { " -v" } else { "" };
+                long.push(format!("{n}{v}: {line}"));
             }
         }
     }
@@ -1754,8 +1759,8 @@ const SUMMARY_INDENT: &str = "                       ";
 /// For every sample and public capture, no word of a timeline summary's
 /// lines ends in '…' (the " …" that says more followed stands apart), and
 /// every word with an '@' (a Kerberos principal, a UPN) of `smbscope FILE`
-/// is one of `smbscope -v FILE`, which writes each timeline entry on one
-/// line; and on the one whose
+/// is one of `smbscope -v FILE`, which writes each timeline entry's
+/// summary whole; and on the one whose
 /// principals are longer than the room of a line
 /// (sv-smb302-null-linktype-kerberos: `toto@LKDC:SHA1.` and 40 hex digits,
 /// `krbtgt/` and `cifs/localhost@` with that realm), each of its three

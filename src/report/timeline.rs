@@ -2,8 +2,8 @@
 //! counts; per connection its negotiate result and timeline (relative time,
 //! frame, direction, command, status, a short summary of the body); then
 //! tables of sessions and trees (see `table`), the Kerberos exchanges not
-//! joined to an SMB connection, and the diagnosis. Fits 80 columns unless
-//! `--verbose`.
+//! joined to an SMB connection, and the diagnosis. Fits 80 columns, with
+//! `--verbose` too.
 
 use std::fmt::Write as _;
 use std::io::{self, Write};
@@ -305,9 +305,9 @@ fn push_frame(s: &mut String, frame: u64) {
 }
 
 /// Writes a timeline entry's line (relative time, frame, direction, command,
-/// status, summary) and, unless `verbose`, its summary wrapped under it when
-/// the line would not fit [`WIDTH`] (three lines at most). Times are
-/// relative to `start`, the capture's first frame.
+/// status, summary), its summary wrapped under it when the line would not
+/// fit [`WIDTH`]: three lines at most, or all of it when `verbose`. Times
+/// are relative to `start`, the capture's first frame.
 pub fn write_entry(
     s: &mut String,
     e: &TimelineEntry<'_>,
@@ -364,7 +364,7 @@ pub fn write_entry(
         return;
     }
     let summary_chars = text_width(summary);
-    if verbose || head_len + 2 + summary_chars <= WIDTH {
+    if head_len + 2 + summary_chars <= WIDTH {
         s.push_str("  ");
         s.push_str(summary);
         s.push('\n');
@@ -374,7 +374,7 @@ pub fn write_entry(
     s.truncate(s.trim_end_matches(' ').len());
     s.push('\n');
     let from = s.len();
-    if wrap_into(s, summary, SUMMARY_INDENT, WIDTH) <= 3 {
+    if wrap_into(s, summary, SUMMARY_INDENT, WIDTH) <= 3 || verbose {
         return;
     }
     // Three lines at most: the third ends with " …" as more followed,
