@@ -12,7 +12,7 @@ use super::fastfmt;
 use super::filter::Filter;
 use super::messages::CaptureSummary;
 use super::spool::Spool;
-use super::style::{cut, text_width, wrap, wrap_into, Style};
+use super::style::{cut, text_width, wrap, wrap_into, StatusKind, Style};
 use super::table::{Row, Table};
 use super::Observer;
 use crate::capture::Timestamp;
@@ -339,22 +339,31 @@ pub fn write_entry(
     let mut head_len = text_width(head);
     match (e.krb_error, e.status) {
         (Some((code, name)), _) => {
-            let benign = crate::ntstatus::kerberos::is_benign(code);
             head_len += name.chars().count();
-            let code = if benign { 0x0000_0103 } else { 0xC000_0000 };
-            style.status_into(s, code, name);
+            let kind = if crate::ntstatus::kerberos::is_benign(code) {
+                StatusKind::Normal
+            } else {
+                StatusKind::Error
+            };
+            style.status_kind_into(s, kind, name);
         }
-        (None, Some(v)) => match NtStatus(v).name() {
-            Some(name) => {
-                head_len += name.chars().count();
-                style.status_into(s, v, name);
+        (None, Some(v)) => {
+            let kind = match StatusKind::of(v) {
+                StatusKind::Error | StatusKind::Warning if e.normal_step => StatusKind::Normal,
+                k => k,
+            };
+            match NtStatus(v).name() {
+                Some(name) => {
+                    head_len += name.chars().count();
+                    style.status_kind_into(s, kind, name);
+                }
+                None => {
+                    let t = NtStatus(v).to_string();
+                    head_len += t.chars().count();
+                    style.status_kind_into(s, kind, &t);
+                }
             }
-            None => {
-                let t = NtStatus(v).to_string();
-                head_len += t.chars().count();
-                style.status_into(s, v, &t);
-            }
-        },
+        }
         (None, None) => {}
     }
     let summary = e.summary;
@@ -1162,6 +1171,98 @@ mod tests {
             let mut s = String::from("|");
             write_rel_time(&mut s, n);
             assert_eq!(s, format!("|{:>10.6}", n as f64 / 1e9), "{n}");
+        }
+    }
+
+    /// The coloured timelines (`-v`, on a terminal) of a capture, or None
+    /// when it is absent (a corpus capture).
+    fn coloured_timelines(path: &std::path::Path) -> Option<String> {
+        use crate::session::{BuildOptions, Builder};
+        let f = std::fs::File::open(path).ok()?;
+        let mut r = crate::capture::CaptureReader::new(f).expect("capture");
+        let mut b = Builder::new(BuildOptions {
+            verbose: true,
+            timeline: true,
+            color: true,
+            events: false,
+        });
+        crate::pipeline::run(&mut r, &crate::pipeline::Options::default(), |ev| {
+            b.event(ev)
+        });
+        b.close_all();
+        Some(
+            b.model
+                .connections
+                .iter()
+                .map(|c| c.timeline.text.as_str())
+                .collect(),
+        )
+    }
+
+    /// How often `name` is painted in each colour in `text`: (ANSI code,
+    /// count).
+    fn paints(text: &str, name: &str) -> Vec<(String, usize)> {
+        let mut out: Vec<(String, usize)> = Vec::new();
+        for (i, _) in text.match_indices(&format!("m{name}\x1b[0m")) {
+            let code = text[..i]
+                .rsplit("\x1b[")
+                .next()
+                .unwrap_or_default()
+                .to_string();
+            match out.iter_mut().find(|(c, _)| *c == code) {
+                Some((_, n)) => *n += 1,
+                None => out.push((code, 1)),
+            }
+        }
+        out
+    }
+
+    /// A status is coloured by what it means where it came: the middle
+    /// round of a logon (MORE_PROCESSING_REQUIRED, [MS-SMB2] 3.3.5.5.3), an
+    /// interim PENDING, the end of a listing or a file, a change notify's
+    /// NOTIFY_ENUM_DIR and a DFS referral refused by a server without DFS
+    /// (NOT_FOUND to FSCTL_DFS_GET_REFERRALS) in cyan as normal steps, not
+    /// yellow as warnings; success green, a refused logon red. On the
+    /// samples and public captures that hold each (tshark: smb2.nt_status).
+    #[test]
+    fn statuses_are_coloured_by_what_they_mean() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let cases: [(&str, &[(&str, &str)]); 5] = [
+            (
+                "samples/ntlm-wrong-password.pcap",
+                &[
+                    ("STATUS_MORE_PROCESSING_REQUIRED", "36"),
+                    ("STATUS_LOGON_FAILURE", "31"),
+                    ("STATUS_SUCCESS", "32"),
+                ],
+            ),
+            (
+                "samples/anonymous-list-shares.pcap",
+                &[("STATUS_PENDING", "36")],
+            ),
+            // Frame 15: IOCTL FSCTL_DFS_GET_REFERRALS answered 0xc0000225.
+            ("samples/file-disk-full.pcap", &[("STATUS_NOT_FOUND", "36")]),
+            (
+                "../shared/corpus/public/sv-smb2-peter-guest.pcap",
+                &[("STATUS_NO_MORE_FILES", "36"), ("STATUS_END_OF_FILE", "36")],
+            ),
+            (
+                "../shared/corpus/public/zeek-smb2-readwrite-midstream.pcap",
+                &[("STATUS_NOTIFY_ENUM_DIR", "36")],
+            ),
+        ];
+        for (path, want) in cases {
+            let Some(text) = coloured_timelines(&root.join(path)) else {
+                assert!(path.contains("corpus"), "{path} missing");
+                continue;
+            };
+            for (name, code) in want {
+                let got = paints(&text, name);
+                assert!(
+                    got.len() == 1 && got[0].0 == *code,
+                    "{path}: {name} painted {got:?}, want all {code}"
+                );
+            }
         }
     }
 }
