@@ -537,6 +537,22 @@ fn findings_past_the_kept_ones_are_counted() {
         serde_json::from_str(&stdout(&smbscope(&[cap, "--format", "json"]))).expect("json");
     assert_eq!(v["findings"].as_array().map(Vec::len), Some(1000));
     assert_eq!(v["findings_omitted"], 101);
+    // Under the header's counts, the first five errors' titles, as the
+    // JSON's `findings` has them first, then how many more the Diagnosis
+    // holds (the 1,000 kept; the header said how many are kept).
+    let mut want = vec![
+        "Diagnosis: 1100 error(s), 0 warning(s), 1 note(s); the first 1000 are kept".to_string(),
+    ];
+    for f in v["findings"].as_array().into_iter().flatten().take(5) {
+        assert_eq!(f["severity"], "error", "{f}");
+        want.push(format!(
+            "  ERROR    {}",
+            f["title"].as_str().expect("title")
+        ));
+    }
+    want.push("  and 995 more — see Diagnosis below".to_string());
+    let head: Vec<&str> = text.lines().skip(4).take(7).collect();
+    assert_eq!(head, want, "{}", &text[..text.len().min(900)]);
     assert_eq!(
         v["finding_counts"],
         serde_json::json!([

@@ -16,7 +16,7 @@ use super::style::{cut, text_width, wrap, wrap_into, StatusKind, Style};
 use super::table::{Row, Table};
 use super::Observer;
 use crate::capture::Timestamp;
-use crate::diagnose::{Diagnosis, Severity};
+use crate::diagnose::{Diagnosis, Finding, Severity};
 use crate::ntstatus::NtStatus;
 use crate::session::{
     Connection, KdcExchange, KdcTcpFailure, Model, Outcome, Session, Timeline, TimelineEntry, Tree,
@@ -112,7 +112,10 @@ impl TextReport<'_> {
     /// (from a [`TimelineWriter`]).
     pub fn write(&self, out: &mut impl Write, timelines: &mut Spool) -> io::Result<()> {
         let mut s = String::with_capacity(2 * CHUNK);
-        self.header(&mut s);
+        // The findings the filters let through: their errors and warnings
+        // are named under the header, and all are in the Diagnosis.
+        let findings = self.filter.findings(&self.diagnosis.findings, self.model);
+        self.header(&mut s, &findings);
         out.write_all(s.as_bytes())?;
         s.clear();
         timelines.write_sorted(out)?;
@@ -130,7 +133,7 @@ impl TextReport<'_> {
         self.sessions(&mut s, &mut flush);
         self.trees(&mut s, &mut flush);
         self.kerberos(&mut s);
-        self.findings(&mut s);
+        self.findings(&mut s, &findings);
         if let Some(e) = failed {
             return Err(e);
         }
@@ -145,7 +148,7 @@ impl TextReport<'_> {
             .unwrap_or_default()
     }
 
-    fn header(&self, s: &mut String) {
+    fn header(&self, s: &mut String, findings: &[&Finding]) {
         let st = self.capture.stats;
         let m = self.model;
         // A channel bound to a session ([MS-SMB2] 3.3.5.5.2) is an entry of
@@ -210,6 +213,7 @@ impl TextReport<'_> {
             let _ = write!(s, "; the first {} are kept", d.findings.len());
         }
         s.push('\n');
+        self.header_findings(s, findings);
         let gaps_where = gaps_where(&m.connections);
         for n in self.capture.cut_notes(gaps_where.as_deref()) {
             s.push_str(&wrap(&format!("Note: {n}"), "", WIDTH));
@@ -233,6 +237,43 @@ impl TextReport<'_> {
                 "",
                 WIDTH,
             ));
+        }
+    }
+}
+
+/// Errors and warnings named under the header's count of findings.
+const HEADER_FINDINGS: usize = 5;
+
+/// Where a title named under the header goes on: after its severity.
+const HEADER_FINDING_INDENT: &str = "           ";
+
+impl TextReport<'_> {
+    /// The titles of the first [`HEADER_FINDINGS`] errors and warnings of
+    /// `findings` (most severe first, as the Diagnosis section has them),
+    /// one each after its severity, then how many more the Diagnosis holds:
+    /// the Diagnosis comes last, after the timelines and tables.
+    fn header_findings(&self, s: &mut String, findings: &[&Finding]) {
+        let mut serious = findings
+            .iter()
+            .filter(|f| matches!(f.severity, Severity::Error | Severity::Warning));
+        for f in serious.by_ref().take(HEADER_FINDINGS) {
+            let start = s.len();
+            if wrap_into(s, &f.title, HEADER_FINDING_INDENT, WIDTH) == 0 {
+                continue;
+            }
+            let name = upper_name(f.severity);
+            let mut head = String::with_capacity(HEADER_FINDING_INDENT.len() + 9);
+            head.push_str("  ");
+            head.push_str(&self.style.severity(f.severity, name));
+            head.extend(std::iter::repeat_n(
+                ' ',
+                HEADER_FINDING_INDENT.len() - 2 - name.len(),
+            ));
+            s.replace_range(start..start + HEADER_FINDING_INDENT.len(), &head);
+        }
+        let more = serious.count();
+        if more > 0 {
+            let _ = writeln!(s, "  and {more} more — see Diagnosis below");
         }
     }
 }
@@ -601,8 +642,7 @@ impl TextReport<'_> {
         wrap_into(s, &who, KDC_INDENT, WIDTH);
     }
 
-    fn findings(&self, s: &mut String) {
-        let list = self.filter.findings(&self.diagnosis.findings, self.model);
+    fn findings(&self, s: &mut String, list: &[&Finding]) {
         let _ = writeln!(s, "\n{}", self.style.bold("Diagnosis"));
         counts_by_code(s, self.diagnosis, self.style);
         if list.is_empty() {
@@ -614,7 +654,7 @@ impl TextReport<'_> {
         }
         // One line buffer for the evidence and "Next:" texts, wrapped from it.
         let mut line = String::new();
-        for f in list {
+        for f in list.iter().copied() {
             let sev = self.style.severity(f.severity, upper_name(f.severity));
             let _ = writeln!(s, "\n{sev} {}", f.code);
             wrap_into(s, &f.title, "  ", WIDTH);
