@@ -537,6 +537,22 @@ fn findings_past_the_kept_ones_are_counted() {
         serde_json::from_str(&stdout(&smbscope(&[cap, "--format", "json"]))).expect("json");
     assert_eq!(v["findings"].as_array().map(Vec::len), Some(1000));
     assert_eq!(v["findings_omitted"], 101);
+    // Under the header's counts, the first five errors' titles, as the
+    // JSON's `findings` has them first, then how many more the Diagnosis
+    // holds (the 1,000 kept; the header said how many are kept).
+    let mut want = vec![
+        "Diagnosis: 1100 error(s), 0 warning(s), 1 note(s); the first 1000 are kept".to_string(),
+    ];
+    for f in v["findings"].as_array().into_iter().flatten().take(5) {
+        assert_eq!(f["severity"], "error", "{f}");
+        want.push(format!(
+            "  ERROR    {}",
+            f["title"].as_str().expect("title")
+        ));
+    }
+    want.push("  and 995 more — see Diagnosis below".to_string());
+    let head: Vec<&str> = text.lines().skip(4).take(7).collect();
+    assert_eq!(head, want, "{}", &text[..text.len().min(900)]);
     assert_eq!(
         v["finding_counts"],
         serde_json::json!([
@@ -1672,8 +1688,12 @@ fn text_report_fits_80_columns() {
     }
     let mut long = Vec::new();
     let mut widest = 0;
-    for (n, path) in &captures {
+    // The default report and `-v`, whose summaries are wrapped alike.
+    for ((n, path), verbose) in captures.iter().flat_map(|c| [(c, false), (c, true)]) {
         let mut args = vec![path.as_str()];
+        if verbose {
+            args.push("-v");
+        }
         // The samples whose SMB is on another port, as their names say.
         let port = n
             .split("port")
@@ -1696,7 +1716,8 @@ fn text_report_fits_80_columns() {
                 widest = widest.max(line.width());
             }
             if line.width() > 80 && !one_word {
-                long.push(format!("{n}: {line}"));
+                let v = if verbose { " -v" } else { "" };
+                long.push(format!("{n}{v}: {line}"));
             }
         }
     }
@@ -1709,6 +1730,44 @@ fn text_report_fits_80_columns() {
     );
 }
 
+/// The NEGOTIATE response that answers an SMB1 NEGOTIATE offering
+/// "SMB 2.???" with DialectRevision 0x02FF ([MS-SMB2] 2.2.4, 3.3.5.3.1;
+/// tshark: `smb2.dialect` 0x02ff, "SMB2 wildcard") is named in words in the
+/// timeline, not as a bare "2.???" that reads like a dialect unknown; its
+/// frame is the one tshark gives that dialect.
+#[test]
+fn wildcard_dialect_is_named_in_words() {
+    let name = "impacket-client-ntlm-smbd.pcap";
+    let tsv = std::fs::read_to_string(
+        root()
+            .join("samples/tshark")
+            .join(format!("{name}.tshark.tsv")),
+    )
+    .expect("tsv");
+    let mut rows = tsv.lines().map(|l| l.split('\t').collect::<Vec<_>>());
+    let head = rows.next().expect("header");
+    let col = |n: &str| head.iter().position(|h| *h == n).expect(n);
+    let (frame, dialect, response) = (
+        col("frame.number"),
+        col("smb2.dialect"),
+        col("smb2.flags.response"),
+    );
+    let frames: Vec<String> = rows
+        .filter(|r| r.get(dialect) == Some(&"0x02ff") && r.get(response) == Some(&"1"))
+        .map(|r| r[frame].to_string())
+        .collect();
+    assert_eq!(frames, ["6"]);
+    let text = stdout(&smbscope(&[&sample(name)]));
+    let words = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let want = format!(
+        " {} S>C NEGOTIATE STATUS_SUCCESS dialect 2.??? (0x02FF, the SMB1-to-SMB2 upgrade answer) ",
+        frames[0]
+    );
+    assert!(words.contains(&want), "{want}\n{text}");
+    // The SMB2 NEGOTIATE after it chose the dialect the connection used.
+    assert!(text.contains("  SMB 3.0, "), "{text}");
+}
+
 /// The indent of a timeline entry's summary lines under it.
 const SUMMARY_INDENT: &str = "                       ";
 
@@ -1716,8 +1775,8 @@ const SUMMARY_INDENT: &str = "                       ";
 /// For every sample and public capture, no word of a timeline summary's
 /// lines ends in '…' (the " …" that says more followed stands apart), and
 /// every word with an '@' (a Kerberos principal, a UPN) of `smbscope FILE`
-/// is one of `smbscope -v FILE`, which writes each timeline entry on one
-/// line; and on the one whose
+/// is one of `smbscope -v FILE`, which writes each timeline entry's
+/// summary whole; and on the one whose
 /// principals are longer than the room of a line
 /// (sv-smb302-null-linktype-kerberos: `toto@LKDC:SHA1.` and 40 hex digits,
 /// `krbtgt/` and `cifs/localhost@` with that realm), each of its three
@@ -2129,6 +2188,15 @@ fn table_section<'a>(text: &'a str, heading: &str) -> Vec<&'a str> {
         .collect()
 }
 
+/// [`table_section`] without the legend line above the table's header.
+fn table_rows<'a>(text: &'a str, heading: &str) -> Vec<&'a str> {
+    let mut lines = table_section(text, heading);
+    if lines.first().is_some_and(|l| l.starts_with("  (↓ marks")) {
+        lines.remove(0);
+    }
+    lines
+}
+
 /// No cell of the sessions and trees tables is broken, in any sample's
 /// report: each session's user (as the table names it: the Kerberos client,
 /// DOMAIN\user, or the ticket's service) and status, each tree's share,
@@ -2221,7 +2289,8 @@ fn long_principal_goes_under_its_row() {
     let text = stdout(&smbscope(&[&sample("krb5-ap-ticket-not-yet-valid.pcap")]));
     assert_eq!(
         table_section(&text, "Sessions").join("\n"),
-        "  strm  session     user  mech      outcome     status              frames\n\
+        "  (↓ marks a cell too long for its column: it is written whole under the row)\n\
+         \x20 strm  session     user  mech      outcome     status              frames\n\
          \x20 0     0x40eb03c0  ↓     kerberos  unfinished  KRB_AP_ERR_TKT_NYV  16-17\n\
          \x20       user: (client unknown) ticket for\n\
          \x20       cifs/dc1.samples.smbscope.test@SAMPLES.SMBSCOPE.TEST",
@@ -2233,7 +2302,7 @@ fn long_principal_goes_under_its_row() {
 /// lines under a row, `user: ...`, skipped); None when the table has no
 /// such column.
 fn column_cells(text: &str, heading: &str, name: &str) -> Option<Vec<String>> {
-    let lines = table_section(text, heading);
+    let lines = table_rows(text, heading);
     let header = lines.first()?;
     let at = header
         .split_whitespace()

@@ -29,7 +29,7 @@ impl Style {
         }
     }
 
-    /// A status name: green for success, yellow for a normal step, red for an error.
+    /// A status name coloured by what it means ([`StatusKind::of`]).
     pub fn status(self, code: u32, text: &str) -> String {
         let mut out = String::with_capacity(text.len() + 9);
         self.status_into(&mut out, code, text);
@@ -38,12 +38,19 @@ impl Style {
 
     /// [`Style::status`], appended to `out`.
     pub fn status_into(self, out: &mut String, code: u32, text: &str) {
+        self.status_kind_into(out, StatusKind::of(code), text);
+    }
+
+    /// A status name coloured as `kind`, appended to `out`: for a status
+    /// whose meaning its context decides (an error code that is a normal
+    /// step where it came).
+    pub fn status_kind_into(self, out: &mut String, kind: StatusKind, text: &str) {
         if !self.color || text.is_empty() {
             out.push_str(text);
             return;
         }
         out.push_str("\x1b[");
-        out.push_str(status_color(code));
+        out.push_str(kind.color());
         out.push('m');
         out.push_str(text);
         out.push_str("\x1b[0m");
@@ -325,15 +332,52 @@ pub fn text_width(s: &str) -> usize {
     }
 }
 
-/// The ANSI colour of a status: green for success, yellow for a normal step
-/// (benign or not an error), red for an error.
-fn status_color(code: u32) -> &'static str {
-    if code == 0 {
-        "32"
-    } else if crate::ntstatus::is_benign(code) || !NtStatus(code).is_error() {
-        "33"
-    } else {
-        "31"
+/// What a status means to the reader of a timeline, which its colour says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StatusKind {
+    /// STATUS_SUCCESS: green.
+    Success,
+    /// A normal step of the protocol ([`crate::ntstatus::is_benign`]): the
+    /// middle round of a multi-round logon (MORE_PROCESSING_REQUIRED,
+    /// [MS-SMB2] 3.3.5.5.3), an interim PENDING, the end of a directory
+    /// listing or of a file, a named pipe's message longer than the read
+    /// (BUFFER_OVERFLOW); or an error code that is one where it came. Cyan,
+    /// as the report's notes: nothing to look into.
+    Normal,
+    /// A warning or informational code ([MS-ERREF] 2.3, severity 2 or 1)
+    /// that is not a normal step: yellow.
+    Warning,
+    /// An error: red.
+    Error,
+}
+
+impl StatusKind {
+    /// The kind of an NTSTATUS (an SMB1 DOS-form error as [`NtStatus`]
+    /// holds it, ERRDOS/ERRnofiles and ERRDOS/ERRmoredata normal steps as
+    /// the NTSTATUS values they stand for) by its code alone.
+    pub fn of(code: u32) -> StatusKind {
+        if code == 0 {
+            StatusKind::Success
+        } else if crate::ntstatus::is_benign(code)
+            || crate::ntstatus::dos::is_benign(NtStatus(code))
+        {
+            StatusKind::Normal
+        } else if NtStatus(code).is_error() {
+            StatusKind::Error
+        } else {
+            StatusKind::Warning
+        }
+    }
+
+    /// Its ANSI colour; the normal steps' is the notes' ([`Style::severity`]
+    /// of [`Severity::Info`]).
+    fn color(self) -> &'static str {
+        match self {
+            StatusKind::Success => "32",
+            StatusKind::Normal => "36",
+            StatusKind::Warning => "33",
+            StatusKind::Error => "31",
+        }
     }
 }
 
@@ -529,6 +573,30 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// The kinds by code of the statuses that are normal steps, and of a
+    /// warning that is not one, an error and the DOS forms
+    /// ([`crate::ntstatus::is_benign`], [MS-ERREF] 2.3 severities).
+    #[test]
+    fn status_kinds() {
+        use StatusKind::*;
+        for (code, kind) in [
+            (0x0000_0000, Success),
+            (0xC000_0016, Normal),  // MORE_PROCESSING_REQUIRED
+            (0x0000_0103, Normal),  // PENDING
+            (0x8000_0006, Normal),  // NO_MORE_FILES
+            (0xC000_0011, Normal),  // END_OF_FILE
+            (0x8000_0005, Normal),  // BUFFER_OVERFLOW
+            (0x0000_010C, Normal),  // NOTIFY_ENUM_DIR
+            (0x8000_002D, Warning), // STOPPED_ON_SYMLINK
+            (0x4000_0000, Warning), // OBJECT_NAME_EXISTS
+            (0xC000_006D, Error),   // LOGON_FAILURE
+        ] {
+            assert_eq!(StatusKind::of(code), kind, "{:?}", NtStatus(code));
+        }
+        assert_eq!(StatusKind::of(NtStatus::dos(1, 18).0), Normal); // ERRDOS/ERRnofiles
+        assert_eq!(StatusKind::of(NtStatus::dos(1, 5).0), Error); // ERRDOS/ERRnoaccess
     }
 
     #[test]

@@ -18,6 +18,11 @@ use super::style::wrap_into;
 /// a line under the row.
 pub const MARK: &str = "↓";
 
+/// What a [`MARK`] stands for, in words: written above the header of a
+/// table that has one, indented as the table and wrapped to its page.
+pub const LEGEND: &str =
+    "(↓ marks a cell too long for its column: it is written whole under the row)";
+
 /// Spaces before the first column.
 const INDENT: usize = 2;
 /// Spaces between columns.
@@ -101,7 +106,12 @@ impl<F: Fn(usize, &mut Row)> Table<'_, F> {
     /// write out and empty `s`, so a table of any size needs no more
     /// memory than a few rows.
     pub fn write_with(&self, s: &mut String, flush: &mut dyn FnMut(&mut String)) {
-        let w = self.layout(&self.measure());
+        let natural = self.measure();
+        let w = self.layout(&natural);
+        // A flexible column narrower than its widest cell marks that cell.
+        if w.iter().zip(&natural).any(|(w, n)| w < n) {
+            wrap_into(s, LEGEND, &" ".repeat(INDENT), self.width);
+        }
         self.draw(s, &w, flush);
     }
 
@@ -361,7 +371,10 @@ mod tests {
             80,
         );
         let lines: Vec<&str> = s.lines().collect();
-        assert_eq!(lines.len(), 4, "{s}");
+        assert_eq!(lines.len(), 5, "{s}");
+        // The legend above the header says what the mark stands for.
+        assert_eq!(lines[0], format!("  {LEGEND}"));
+        let lines = lines[1..].to_vec();
         for l in &lines {
             assert!(l.width() <= 80 && !l.ends_with(' '), "{l:?}\n{s}");
         }

@@ -2,8 +2,8 @@
 //! counts; per connection its negotiate result and timeline (relative time,
 //! frame, direction, command, status, a short summary of the body); then
 //! tables of sessions and trees (see `table`), the Kerberos exchanges not
-//! joined to an SMB connection, and the diagnosis. Fits 80 columns unless
-//! `--verbose`.
+//! joined to an SMB connection, and the diagnosis. Fits 80 columns, with
+//! `--verbose` too.
 
 use std::fmt::Write as _;
 use std::io::{self, Write};
@@ -12,11 +12,11 @@ use super::fastfmt;
 use super::filter::Filter;
 use super::messages::CaptureSummary;
 use super::spool::Spool;
-use super::style::{cut, text_width, wrap, wrap_into, Style};
+use super::style::{cut, text_width, wrap, wrap_into, StatusKind, Style};
 use super::table::{Row, Table};
 use super::Observer;
 use crate::capture::Timestamp;
-use crate::diagnose::{Diagnosis, Severity};
+use crate::diagnose::{Diagnosis, Finding, Severity};
 use crate::ntstatus::NtStatus;
 use crate::session::{
     Connection, KdcExchange, KdcTcpFailure, Model, Outcome, Session, Timeline, TimelineEntry, Tree,
@@ -112,7 +112,10 @@ impl TextReport<'_> {
     /// (from a [`TimelineWriter`]).
     pub fn write(&self, out: &mut impl Write, timelines: &mut Spool) -> io::Result<()> {
         let mut s = String::with_capacity(2 * CHUNK);
-        self.header(&mut s);
+        // The findings the filters let through: their errors and warnings
+        // are named under the header, and all are in the Diagnosis.
+        let findings = self.filter.findings(&self.diagnosis.findings, self.model);
+        self.header(&mut s, &findings);
         out.write_all(s.as_bytes())?;
         s.clear();
         timelines.write_sorted(out)?;
@@ -130,7 +133,7 @@ impl TextReport<'_> {
         self.sessions(&mut s, &mut flush);
         self.trees(&mut s, &mut flush);
         self.kerberos(&mut s);
-        self.findings(&mut s);
+        self.findings(&mut s, &findings);
         if let Some(e) = failed {
             return Err(e);
         }
@@ -145,7 +148,7 @@ impl TextReport<'_> {
             .unwrap_or_default()
     }
 
-    fn header(&self, s: &mut String) {
+    fn header(&self, s: &mut String, findings: &[&Finding]) {
         let st = self.capture.stats;
         let m = self.model;
         // A channel bound to a session ([MS-SMB2] 3.3.5.5.2) is an entry of
@@ -210,6 +213,7 @@ impl TextReport<'_> {
             let _ = write!(s, "; the first {} are kept", d.findings.len());
         }
         s.push('\n');
+        self.header_findings(s, findings);
         let gaps_where = gaps_where(&m.connections);
         for n in self.capture.cut_notes(gaps_where.as_deref()) {
             s.push_str(&wrap(&format!("Note: {n}"), "", WIDTH));
@@ -233,6 +237,43 @@ impl TextReport<'_> {
                 "",
                 WIDTH,
             ));
+        }
+    }
+}
+
+/// Errors and warnings named under the header's count of findings.
+const HEADER_FINDINGS: usize = 5;
+
+/// Where a title named under the header goes on: after its severity.
+const HEADER_FINDING_INDENT: &str = "           ";
+
+impl TextReport<'_> {
+    /// The titles of the first [`HEADER_FINDINGS`] errors and warnings of
+    /// `findings` (most severe first, as the Diagnosis section has them),
+    /// one each after its severity, then how many more the Diagnosis holds:
+    /// the Diagnosis comes last, after the timelines and tables.
+    fn header_findings(&self, s: &mut String, findings: &[&Finding]) {
+        let mut serious = findings
+            .iter()
+            .filter(|f| matches!(f.severity, Severity::Error | Severity::Warning));
+        for f in serious.by_ref().take(HEADER_FINDINGS) {
+            let start = s.len();
+            if wrap_into(s, &f.title, HEADER_FINDING_INDENT, WIDTH) == 0 {
+                continue;
+            }
+            let name = upper_name(f.severity);
+            let mut head = String::with_capacity(HEADER_FINDING_INDENT.len() + 9);
+            head.push_str("  ");
+            head.push_str(&self.style.severity(f.severity, name));
+            head.extend(std::iter::repeat_n(
+                ' ',
+                HEADER_FINDING_INDENT.len() - 2 - name.len(),
+            ));
+            s.replace_range(start..start + HEADER_FINDING_INDENT.len(), &head);
+        }
+        let more = serious.count();
+        if more > 0 {
+            let _ = writeln!(s, "  and {more} more — see Diagnosis below");
         }
     }
 }
@@ -305,9 +346,9 @@ fn push_frame(s: &mut String, frame: u64) {
 }
 
 /// Writes a timeline entry's line (relative time, frame, direction, command,
-/// status, summary) and, unless `verbose`, its summary wrapped under it when
-/// the line would not fit [`WIDTH`] (three lines at most). Times are
-/// relative to `start`, the capture's first frame.
+/// status, summary), its summary wrapped under it when the line would not
+/// fit [`WIDTH`]: three lines at most, or all of it when `verbose`. Times
+/// are relative to `start`, the capture's first frame.
 pub fn write_entry(
     s: &mut String,
     e: &TimelineEntry<'_>,
@@ -339,22 +380,31 @@ pub fn write_entry(
     let mut head_len = text_width(head);
     match (e.krb_error, e.status) {
         (Some((code, name)), _) => {
-            let benign = crate::ntstatus::kerberos::is_benign(code);
             head_len += name.chars().count();
-            let code = if benign { 0x0000_0103 } else { 0xC000_0000 };
-            style.status_into(s, code, name);
+            let kind = if crate::ntstatus::kerberos::is_benign(code) {
+                StatusKind::Normal
+            } else {
+                StatusKind::Error
+            };
+            style.status_kind_into(s, kind, name);
         }
-        (None, Some(v)) => match NtStatus(v).name() {
-            Some(name) => {
-                head_len += name.chars().count();
-                style.status_into(s, v, name);
+        (None, Some(v)) => {
+            let kind = match StatusKind::of(v) {
+                StatusKind::Error | StatusKind::Warning if e.normal_step => StatusKind::Normal,
+                k => k,
+            };
+            match NtStatus(v).name() {
+                Some(name) => {
+                    head_len += name.chars().count();
+                    style.status_kind_into(s, kind, name);
+                }
+                None => {
+                    let t = NtStatus(v).to_string();
+                    head_len += t.chars().count();
+                    style.status_kind_into(s, kind, &t);
+                }
             }
-            None => {
-                let t = NtStatus(v).to_string();
-                head_len += t.chars().count();
-                style.status_into(s, v, &t);
-            }
-        },
+        }
         (None, None) => {}
     }
     let summary = e.summary;
@@ -364,7 +414,7 @@ pub fn write_entry(
         return;
     }
     let summary_chars = text_width(summary);
-    if verbose || head_len + 2 + summary_chars <= WIDTH {
+    if head_len + 2 + summary_chars <= WIDTH {
         s.push_str("  ");
         s.push_str(summary);
         s.push('\n');
@@ -374,7 +424,7 @@ pub fn write_entry(
     s.truncate(s.trim_end_matches(' ').len());
     s.push('\n');
     let from = s.len();
-    if wrap_into(s, summary, SUMMARY_INDENT, WIDTH) <= 3 {
+    if wrap_into(s, summary, SUMMARY_INDENT, WIDTH) <= 3 || verbose {
         return;
     }
     // Three lines at most: the third ends with " …" as more followed,
@@ -592,8 +642,7 @@ impl TextReport<'_> {
         wrap_into(s, &who, KDC_INDENT, WIDTH);
     }
 
-    fn findings(&self, s: &mut String) {
-        let list = self.filter.findings(&self.diagnosis.findings, self.model);
+    fn findings(&self, s: &mut String, list: &[&Finding]) {
         let _ = writeln!(s, "\n{}", self.style.bold("Diagnosis"));
         counts_by_code(s, self.diagnosis, self.style);
         if list.is_empty() {
@@ -605,7 +654,7 @@ impl TextReport<'_> {
         }
         // One line buffer for the evidence and "Next:" texts, wrapped from it.
         let mut line = String::new();
-        for f in list {
+        for f in list.iter().copied() {
             let sev = self.style.severity(f.severity, upper_name(f.severity));
             let _ = writeln!(s, "\n{sev} {}", f.code);
             wrap_into(s, &f.title, "  ", WIDTH);
@@ -1008,6 +1057,11 @@ fn dialect_line(
 ) {
     line.push_str("SMB ");
     push_code(line, d, d.name());
+    if d == crate::smb2::negotiate::Dialect::SMB2_WILDCARD {
+        line.push_str(" (");
+        line.push_str(crate::smb2::negotiate::Dialect::WILDCARD_MEANING);
+        line.push_str(", no SMB2 NEGOTIATE after it)");
+    }
     line.push_str(
         match (n.server_signing_required, n.client_signing_required) {
             (true, _) => ", signing required by the server",
@@ -1157,6 +1211,98 @@ mod tests {
             let mut s = String::from("|");
             write_rel_time(&mut s, n);
             assert_eq!(s, format!("|{:>10.6}", n as f64 / 1e9), "{n}");
+        }
+    }
+
+    /// The coloured timelines (`-v`, on a terminal) of a capture, or None
+    /// when it is absent (a corpus capture).
+    fn coloured_timelines(path: &std::path::Path) -> Option<String> {
+        use crate::session::{BuildOptions, Builder};
+        let f = std::fs::File::open(path).ok()?;
+        let mut r = crate::capture::CaptureReader::new(f).expect("capture");
+        let mut b = Builder::new(BuildOptions {
+            verbose: true,
+            timeline: true,
+            color: true,
+            events: false,
+        });
+        crate::pipeline::run(&mut r, &crate::pipeline::Options::default(), |ev| {
+            b.event(ev)
+        });
+        b.close_all();
+        Some(
+            b.model
+                .connections
+                .iter()
+                .map(|c| c.timeline.text.as_str())
+                .collect(),
+        )
+    }
+
+    /// How often `name` is painted in each colour in `text`: (ANSI code,
+    /// count).
+    fn paints(text: &str, name: &str) -> Vec<(String, usize)> {
+        let mut out: Vec<(String, usize)> = Vec::new();
+        for (i, _) in text.match_indices(&format!("m{name}\x1b[0m")) {
+            let code = text[..i]
+                .rsplit("\x1b[")
+                .next()
+                .unwrap_or_default()
+                .to_string();
+            match out.iter_mut().find(|(c, _)| *c == code) {
+                Some((_, n)) => *n += 1,
+                None => out.push((code, 1)),
+            }
+        }
+        out
+    }
+
+    /// A status is coloured by what it means where it came: the middle
+    /// round of a logon (MORE_PROCESSING_REQUIRED, [MS-SMB2] 3.3.5.5.3), an
+    /// interim PENDING, the end of a listing or a file, a change notify's
+    /// NOTIFY_ENUM_DIR and a DFS referral refused by a server without DFS
+    /// (NOT_FOUND to FSCTL_DFS_GET_REFERRALS) in cyan as normal steps, not
+    /// yellow as warnings; success green, a refused logon red. On the
+    /// samples and public captures that hold each (tshark: smb2.nt_status).
+    #[test]
+    fn statuses_are_coloured_by_what_they_mean() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let cases: [(&str, &[(&str, &str)]); 5] = [
+            (
+                "samples/ntlm-wrong-password.pcap",
+                &[
+                    ("STATUS_MORE_PROCESSING_REQUIRED", "36"),
+                    ("STATUS_LOGON_FAILURE", "31"),
+                    ("STATUS_SUCCESS", "32"),
+                ],
+            ),
+            (
+                "samples/anonymous-list-shares.pcap",
+                &[("STATUS_PENDING", "36")],
+            ),
+            // Frame 15: IOCTL FSCTL_DFS_GET_REFERRALS answered 0xc0000225.
+            ("samples/file-disk-full.pcap", &[("STATUS_NOT_FOUND", "36")]),
+            (
+                "../shared/corpus/public/sv-smb2-peter-guest.pcap",
+                &[("STATUS_NO_MORE_FILES", "36"), ("STATUS_END_OF_FILE", "36")],
+            ),
+            (
+                "../shared/corpus/public/zeek-smb2-readwrite-midstream.pcap",
+                &[("STATUS_NOTIFY_ENUM_DIR", "36")],
+            ),
+        ];
+        for (path, want) in cases {
+            let Some(text) = coloured_timelines(&root.join(path)) else {
+                assert!(path.contains("corpus"), "{path} missing");
+                continue;
+            };
+            for (name, code) in want {
+                let got = paints(&text, name);
+                assert!(
+                    got.len() == 1 && got[0].0 == *code,
+                    "{path}: {name} painted {got:?}, want all {code}"
+                );
+            }
         }
     }
 }

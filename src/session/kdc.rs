@@ -184,6 +184,7 @@ impl Builder {
             summary: &summary,
             status: None,
             krb_error: krb_error.map(|c| (c, error_name.as_str())),
+            normal_step: false,
             smb: false,
         };
         self.push_timeline(ci, &entry);

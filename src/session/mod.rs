@@ -449,6 +449,7 @@ impl Builder {
             summary: &summary,
             status: None,
             krb_error: None,
+            normal_step: false,
             smb: false,
         };
         self.push_timeline(ci, &entry);
@@ -502,6 +503,7 @@ impl Builder {
                 summary: &summary,
                 status: None,
                 krb_error: None,
+                normal_step: false,
                 smb: false,
             };
             self.push_timeline(ci, &entry);
@@ -600,6 +602,7 @@ impl Builder {
                 },
                 status: None,
                 krb_error: None,
+                normal_step: false,
                 smb: false,
             };
             self.push_timeline(ci, &entry);
@@ -1292,6 +1295,25 @@ impl Builder {
         dec: &Decoded,
         note: Option<&str>,
     ) {
+        self.timeline_entry(ci, m, dec, note, false);
+    }
+
+    /// [`Builder::timeline`] of a response whose error status is a normal
+    /// step where it came ([`benign_in_context`]).
+    pub(crate) fn timeline_normal_step(&mut self, ci: usize, m: &Message<'_>, dec: &Decoded) {
+        self.timeline_entry(ci, m, dec, None, true);
+    }
+
+    /// [`Builder::timeline_noted`]; `normal_step`: see
+    /// [`TimelineEntry::normal_step`].
+    fn timeline_entry(
+        &mut self,
+        ci: usize,
+        m: &Message<'_>,
+        dec: &Decoded,
+        note: Option<&str>,
+        normal_step: bool,
+    ) {
         if !self.opts.timeline || self.timeline_full(ci) {
             return;
         }
@@ -1318,6 +1340,7 @@ impl Builder {
             summary: &text,
             status: crate::report::messages::read_status_of(m).map(|s| s.0),
             krb_error: None,
+            normal_step,
             smb: true,
         };
         self.push_timeline(ci, &entry);

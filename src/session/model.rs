@@ -521,6 +521,10 @@ pub struct TimelineEntry<'a> {
     pub status: Option<u32>,
     /// A Kerberos error (code, name) carried by the message.
     pub krb_error: Option<(i32, &'a str)>,
+    /// `status`, an error by its code, is a normal step where it came: a
+    /// DFS referral refused by a server without DFS, a search that matches
+    /// nothing ([`super::benign_in_context`]); coloured as one.
+    pub normal_step: bool,
     /// The entry stands for a message of the connection itself (counted in
     /// [`Timeline::smb_kept`]); not for a Kerberos message on port 88 or
     /// the end of the TCP connection.

@@ -140,14 +140,16 @@ impl Builder {
         if benign {
             if h.command == Command::IOCTL || h.command == Command::CREATE {
                 let dec = m.decode();
-                self.timeline_if(ci, m, &dec, h.command == Command::IOCTL);
+                if h.command == Command::IOCTL || self.opts.verbose {
+                    self.timeline_normal_step(ci, m, &dec);
+                }
                 if let (Some(Ok(Body::CreateResponse(r))), Some(p)) = (&dec.body, p) {
                     if h.status == 0 {
                         self.opened(ci, m.frame, p, tree, r.file_id);
                     }
                 }
-            } else {
-                self.verbose_entry(ci, m, None);
+            } else if self.opts.verbose && self.opts.timeline {
+                self.timeline_normal_step(ci, m, &m.decode());
             }
             return;
         }

@@ -39,6 +39,12 @@ open_enum! {
 }
 
 impl Dialect {
+    /// What the text report says after "2.???", the 0x02FF wildcard: not a
+    /// dialect in use but the server's answer to an SMB1 NEGOTIATE that
+    /// offered "SMB 2.???", after which the client sends an SMB2 NEGOTIATE
+    /// ([MS-SMB2] 2.2.4, 3.3.5.3.1); tshark's "SMB2 wildcard (0x02ff)".
+    pub const WILDCARD_MEANING: &'static str = "0x02FF, the SMB1-to-SMB2 upgrade answer";
+
     /// The number as tshark's `smb2.dialect` prints it, e.g. "0x0311".
     pub fn code_hex(self) -> String {
         hex(u64::from(self.0), 4)
@@ -492,6 +498,11 @@ impl NegotiateResponse {
     pub fn summary_into(&self, s: &mut String) {
         use std::fmt::Write as _;
         let _ = write!(s, "dialect {}", self.dialect);
+        if self.dialect == Dialect::SMB2_WILDCARD {
+            s.push_str(" (");
+            s.push_str(Dialect::WILDCARD_MEANING);
+            s.push(')');
+        }
         if self.security_mode.contains(SecurityMode::SIGNING_REQUIRED) {
             s.push_str(" signing required");
         } else if self.security_mode.contains(SecurityMode::SIGNING_ENABLED) {
