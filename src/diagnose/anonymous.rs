@@ -21,13 +21,13 @@ use crate::tcp::hash::KeyedHashMap;
 
 use super::group::{groups, Group};
 use super::logon::{identity, span};
-use super::own_logons::{Fallback, OwnLogons};
+use super::own_logons::{Fallback, SharedOwnLogons};
 use super::platform::{self, Platform};
 use super::{unc, Draft, Severity, Sink};
 
-pub(super) fn findings(model: &Model, out: &mut Sink) {
+pub(super) fn findings(model: &Model, own: &SharedOwnLogons<'_>, out: &mut Sink) {
     accepted(model, out);
-    refused(model, out);
+    refused(model, own, out);
 }
 
 /// A failed session setup whose AUTHENTICATE was anonymous.
@@ -144,14 +144,14 @@ fn file_access(model: &Model) -> KeyedHashMap<SocketAddr, FileAccess> {
 
 /// Anonymous logons refused: one finding per client address, server and
 /// status.
-fn refused(model: &Model, out: &mut Sink) {
+fn refused(model: &Model, shared: &SharedOwnLogons<'_>, out: &mut Sink) {
     let groups = groups(model, is_refused_anonymous, |s| {
         (s.client.ip(), s.server, s.status.map_or(0, |st| st.0))
     });
     if groups.is_empty() {
         return;
     }
-    let own = OwnLogons::new(model);
+    let own = shared.get();
     for g in &groups {
         let server = platform::server(model, g.first());
         let causes = refusal_causes(model, g.first(), &server);

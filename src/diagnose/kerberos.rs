@@ -13,7 +13,7 @@ use crate::session::{secs_between, KdcExchange, KdcTcpFailure, Model, Outcome, S
 use crate::tcp::hash::KeyedHashMap;
 
 use super::logon::{identity, user_of};
-use super::own_logons::{Later, OwnLogons, Retry};
+use super::own_logons::{Later, OwnLogons, Retry, SharedOwnLogons};
 use super::time::{self, clock_note, seconds, ClockError, ErrorTimes};
 use super::{krb_text, Draft, Severity, Sink};
 
@@ -33,18 +33,17 @@ const KDC_ERR_PREAUTH_REQUIRED: i32 = 25;
 const KRB_ERR_RESPONSE_TOO_BIG: i32 = 52;
 const KDC_ERR_WRONG_REALM: i32 = 68;
 
-pub(super) fn findings(model: &Model, out: &mut Sink) {
+pub(super) fn findings(model: &Model, shared: &SharedOwnLogons<'_>, out: &mut Sink) {
     let last_success = last_success_by_client(model);
     let mut clock = kdc_clock_by_client(model);
-    // Built at the first refused Kerberos logon, for its client's later
-    // logon.
-    let mut own = None;
+    // Built at the first refused logon that asks (this module's or
+    // another's), for its client's later logon.
     for s in &model.sessions {
         let later = later_session(&last_success, s);
         // The SMB server's clock, read only for the findings that tell it.
         let smb_clock = || negotiate_clock(model, s);
         if s.mechanism == Some("kerberos") && s.outcome == Outcome::Failure {
-            let own = own.get_or_insert_with(|| OwnLogons::new(model));
+            let own = shared.get();
             // The client's NTLM logon after this refusal, which the
             // findings tell; not when it came after 10 or more refusals,
             // which `after_refusals` tells as guesses (an error).

@@ -10,7 +10,7 @@ use crate::session::{Connection, Model, Negotiate, Outcome, Round, Session, MECH
 use crate::tcp::hash::KeyedHashMap;
 
 use super::group::{evidence, groups, Group};
-use super::own_logons::{Fallback, Later, OwnLogons};
+use super::own_logons::{Fallback, Later, OwnLogons, SharedOwnLogons};
 use super::platform::Platform;
 use super::{nt_meaning, nt_next, Draft, Finding, Severity, Sink};
 
@@ -18,7 +18,7 @@ use super::{nt_meaning, nt_next, Draft, Finding, Severity, Sink};
 /// a TREE_CONNECT (negotiate.slow, tree.slow).
 pub const SLOW_ROUND_SECS: f64 = 1.0;
 
-pub(super) fn findings(model: &Model, out: &mut Sink) {
+pub(super) fn findings(model: &Model, own: &SharedOwnLogons<'_>, out: &mut Sink) {
     for s in &model.sessions {
         let conn = model.connection(s.stream);
         match s.outcome {
@@ -38,13 +38,13 @@ pub(super) fn findings(model: &Model, out: &mut Sink) {
         }
         slow_rounds(s, out);
     }
-    failures(model, out);
+    failures(model, own, out);
 }
 
 /// Session setups refused with a status, one finding per client address,
 /// server, identity and code (not Kerberos: the kerberos module explains
 /// those; not anonymous: the anonymous module; not encryption).
-fn failures(model: &Model, out: &mut Sink) {
+fn failures(model: &Model, shared: &SharedOwnLogons<'_>, out: &mut Sink) {
     let keep = |s: &Session| {
         s.outcome == Outcome::Failure
             && s.status.is_some()
@@ -57,7 +57,7 @@ fn failures(model: &Model, out: &mut Sink) {
     let bad = bad_passwords(&all);
     // A refusal that the client's own logon to the same server soon
     // followed did not keep it out.
-    let own = (!all.is_empty()).then(|| OwnLogons::new(model));
+    let own = (!all.is_empty()).then(|| shared.get());
     for g in &all {
         let ev = v1.evidence(g.first());
         let later = own

@@ -616,10 +616,11 @@ fn order(f: &Finding) -> Order {
 /// Diagnoses a model.
 pub fn diagnose(model: &Model) -> Diagnosis {
     let mut sink = Sink::default();
+    let own = own_logons::SharedOwnLogons::new(model);
     negotiate::findings(model, &mut sink);
-    logon::findings(model, &mut sink);
-    anonymous::findings(model, &mut sink);
-    kerberos::findings(model, &mut sink);
+    logon::findings(model, &own, &mut sink);
+    anonymous::findings(model, &own, &mut sink);
+    kerberos::findings(model, &own, &mut sink);
     tree::findings(model, &mut sink);
     connection::findings(model, &mut sink);
     tcp::findings(model, &mut sink);

@@ -8,7 +8,8 @@
 //! its own under the row, `header: value` (wrapped at spaces when longer
 //! than the page; a word longer than a line is not cut). The rows are made
 //! twice (once to measure, once to draw) and none is kept, so a table of any
-//! size takes no more memory than one row.
+//! size takes no more memory than one row (and, for each flexible column,
+//! the set of its cells' widths).
 
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
@@ -106,19 +107,25 @@ impl<F: Fn(usize, &mut Row)> Table<'_, F> {
     /// write out and empty `s`, so a table of any size needs no more
     /// memory than a few rows.
     pub fn write_with(&self, s: &mut String, flush: &mut dyn FnMut(&mut String)) {
-        let natural = self.measure();
-        let w = self.layout(&natural);
+        let m = self.measure();
+        let w = self.layout(&m);
         // A flexible column narrower than its widest cell marks that cell.
-        if w.iter().zip(&natural).any(|(w, n)| w < n) {
+        if w.iter().zip(&m.natural).any(|(w, n)| w < n) {
             wrap_into(s, LEGEND, &" ".repeat(INDENT), self.width);
         }
         self.draw(s, &w, flush);
     }
 
     /// The columns' natural widths (in terminal columns): their widest
-    /// cell's, or their header's.
-    fn measure(&self) -> Vec<usize> {
+    /// cell's, or their header's; and the widths the flexible columns'
+    /// cells have, for [`Table::layout`] (which made the rows again for
+    /// each flexible column too narrow: four passes over 91k sessions
+    /// where two do).
+    fn measure(&self) -> Measure {
         let mut widths: Vec<usize> = self.header.iter().map(|h| h.width().max(1)).collect();
+        let mut seen: Vec<Option<Widths>> = (0..widths.len())
+            .map(|c| self.flexible.contains(&c).then(Widths::default))
+            .collect();
         let mut row = Row::default();
         for i in 0..self.rows {
             row.clear();
@@ -134,9 +141,15 @@ impl<F: Fn(usize, &mut Row)> Table<'_, F> {
                 if let Some(w) = widths.get_mut(c) {
                     *w = (*w).max(width);
                 }
+                if let Some(Some(set)) = seen.get_mut(c) {
+                    set.insert(width);
+                }
             }
         }
-        widths
+        Measure {
+            natural: widths,
+            seen,
+        }
     }
 
     /// The columns' widths on the page: the natural ones when the table
@@ -146,7 +159,8 @@ impl<F: Fn(usize, &mut Row)> Table<'_, F> {
     /// else the width of its widest cell within that room (its header at
     /// least). So the table is wider than the page only when its fixed
     /// columns are.
-    fn layout(&self, natural: &[usize]) -> Vec<usize> {
+    fn layout(&self, m: &Measure) -> Vec<usize> {
+        let natural = &m.natural;
         let mut w = natural.to_vec();
         if table_width(&w) <= self.width {
             return w;
@@ -173,28 +187,16 @@ impl<F: Fn(usize, &mut Row)> Table<'_, F> {
             let later: usize = flexible[k + 1..].iter().map(|&c| header(c)).sum();
             let avail = room.saturating_sub(later);
             if natural[c] > avail {
-                w[c] = self.widest_within(c, avail).max(header(c));
+                let widest = m
+                    .seen
+                    .get(c)
+                    .and_then(Option::as_ref)
+                    .map_or(0, |set| set.widest_within(avail));
+                w[c] = widest.max(header(c));
             }
             room = room.saturating_sub(w[c]);
         }
         w
-    }
-
-    /// The width of column `c`'s widest cell no wider than `limit`.
-    fn widest_within(&self, c: usize, limit: usize) -> usize {
-        let mut widest = 0;
-        let mut row = Row::default();
-        for i in 0..self.rows {
-            row.clear();
-            (self.row)(i, &mut row);
-            if let Some(cell) = row.cells().nth(c) {
-                let cw = cell_width(cell);
-                if cw <= limit {
-                    widest = widest.max(cw);
-                }
-            }
-        }
-        widest
     }
 
     fn draw(&self, s: &mut String, w: &[usize], flush: &mut dyn FnMut(&mut String)) {
@@ -258,6 +260,58 @@ impl<F: Fn(usize, &mut Row)> Table<'_, F> {
             }
             flush(s);
         }
+    }
+}
+
+/// What [`Table::measure`] finds.
+struct Measure {
+    /// Each column's natural width.
+    natural: Vec<usize>,
+    /// For each flexible column, the widths its cells have.
+    seen: Vec<Option<Widths>>,
+}
+
+/// A set of cell widths: a bit per width below [`Widths::SMALL`], the
+/// (rare) wider ones in a tree. At most one entry per distinct width, so
+/// no more than the rows.
+#[derive(Default)]
+struct Widths {
+    small: [u64; Widths::SMALL / 64],
+    large: std::collections::BTreeSet<usize>,
+}
+
+impl Widths {
+    const SMALL: usize = 512;
+
+    fn insert(&mut self, w: usize) {
+        match self.small.get_mut(w / 64) {
+            Some(bits) => *bits |= 1 << (w % 64),
+            None => {
+                self.large.insert(w);
+            }
+        }
+    }
+
+    /// The largest width in the set no larger than `limit`, or 0.
+    fn widest_within(&self, limit: usize) -> usize {
+        if let Some(&w) = self.large.range(..=limit).next_back() {
+            return w;
+        }
+        let limit = limit.min(Self::SMALL - 1);
+        for word in (0..=limit / 64).rev() {
+            let mut bits = self.small.get(word).copied().unwrap_or(0);
+            if word == limit / 64 {
+                // Only the widths up to `limit` in its word.
+                let keep = limit % 64;
+                if keep < 63 {
+                    bits &= (1u64 << (keep + 1)) - 1;
+                }
+            }
+            if bits != 0 {
+                return word * 64 + 63 - bits.leading_zeros() as usize;
+            }
+        }
+        0
     }
 }
 
@@ -420,6 +474,34 @@ mod tests {
             s.lines().nth(1),
             Some(format!("  {}  {}", "x".repeat(50), "y".repeat(50)).as_str())
         );
+    }
+
+    /// The set answers as the pass over the cells it replaced did: the
+    /// widest width no wider than the limit, 0 when none is.
+    #[test]
+    fn widths_widest_within_is_the_widest_cell_within_the_limit() {
+        let sets: [&[usize]; 6] = [
+            &[],
+            &[0],
+            &[1, 63, 64, 65, 127, 128],
+            &[5, 511, 512, 513, 2000],
+            &[70000],
+            &[3, 200, 300, 400, 450, 600, 900],
+        ];
+        for widths in sets {
+            let mut set = Widths::default();
+            for &w in widths {
+                set.insert(w);
+            }
+            for limit in (0..1100).chain([69999, 70000, 70001, usize::MAX]) {
+                let want = widths.iter().copied().filter(|&w| w <= limit).max();
+                assert_eq!(
+                    set.widest_within(limit),
+                    want.unwrap_or(0),
+                    "{widths:?} within {limit}"
+                );
+            }
+        }
     }
 
     #[test]
