@@ -674,11 +674,12 @@ pub fn signing_seen(model: &Model, s: &Session) -> Result<(bool, String), String
         let t = counts.text("after its setup");
         if counts.regardless_only(ok) {
             let t = format!("{t}, but only {REGARDLESS}");
-            return match who {
-                Some(w) if s.outcome == Outcome::Success => Ok((
+            return match (who, by_setup(s)) {
+                (Some(w), _) if s.outcome == Outcome::Success => Ok((
                     true,
                     format!("{t}; signing required by {w} in NEGOTIATE, so both sides must sign"),
                 )),
+                (None, Some(b)) if s.outcome == Outcome::Success => Ok((true, format!("{t}; {b}"))),
                 _ => Err(t),
             };
         }
@@ -713,6 +714,9 @@ pub fn signing_seen(model: &Model, s: &Session) -> Result<(bool, String), String
         (Some(w), Some(true)) => t.push_str(&format!(
             "; signing required by {w} in {negotiate}, so both sides must sign"
         )),
+        (None, Some(true)) if by_setup(s).is_some() => {
+            t.push_str(&format!("; {}", by_setup(s).unwrap_or_default()))
+        }
         (Some(w), _) => t.push_str(&format!(
             "; signing required by {w} in {negotiate}, but {} session is not signed",
             a_session(s.outcome)
@@ -742,6 +746,15 @@ pub fn signing_seen(model: &Model, s: &Session) -> Result<(bool, String), String
     }
     t.push_str(&compressed_unchecked(s.compressed_after_setup));
     Ok((ok, t))
+}
+
+/// "signing required by the client in its SESSION_SETUP request (frame
+/// 14), …": what a session's setup said of signing when NEGOTIATE did not
+/// say it ([`Session::setup_signing_required`]).
+fn by_setup(s: &Session) -> Option<String> {
+    s.setup_signing_required.map(|f| {
+        format!("signing required by the client in its SESSION_SETUP request (frame {f}), whose SecurityMode has SIGNING_REQUIRED as a client's does when it requires signing ([MS-SMB2] 3.2.4.2.3), so the client signs the session of the user's own it set up ([MS-SMB2] 3.2.4.1.1)")
+    })
 }
 
 /// "a guest", "an anonymous": the outcome with its article.

@@ -1192,8 +1192,9 @@ pub struct Session {
     pub encryption: Encryption,
     /// The session's messages after its setup (see [`Session::messages_after_setup`])
     /// that are not encrypted were all signed, and at least one was. With no
-    /// message after the setup, what its connection's NEGOTIATE and its
-    /// final SESSION_SETUP response show (`session::setup::signed_by_setup`),
+    /// message after the setup, what its connection's NEGOTIATE, its
+    /// SESSION_SETUP requests' SecurityMode and its final SESSION_SETUP
+    /// response show (`session::setup::signed_by_setup`),
     /// None (JSON null) when they do not show it: no NEGOTIATE in the
     /// capture, and a final response that does not settle it.
     pub signed: Option<bool>,
@@ -1202,6 +1203,16 @@ pub struct Session {
     /// SecuritySignature).
     #[serde(skip)]
     pub final_response_signed: Option<u64>,
+    /// The first SESSION_SETUP request of the setup whose SecurityMode had
+    /// SMB2_NEGOTIATE_SIGNING_REQUIRED ([MS-SMB2] 2.2.5): the client's
+    /// RequireMessageSigning is TRUE (3.2.4.2.3: "If RequireMessageSigning
+    /// is TRUE, the client MUST set the SMB2_NEGOTIATE_SIGNING_REQUIRED bit
+    /// in the SecurityMode field"), the same setting that sets the bit in
+    /// its NEGOTIATE request (3.2.4.2.2.2), so a session of the user's own
+    /// it sets up is signed as one on a connection whose NEGOTIATE request
+    /// required signing ([`Session::signed`]).
+    #[serde(skip)]
+    pub setup_signing_required: Option<u64>,
     /// The session's SMB2 messages after its first successful SESSION_SETUP
     /// response, until the LOGOFF response that ended it on any channel
     /// ([`Session::ended_frame`]): both directions, on this

@@ -21,6 +21,8 @@ use super::{events, Builder, Pending};
 pub struct SetupRequest {
     pub facts: TokenFacts,
     pub binding: bool,
+    /// Its SecurityMode had SMB2_NEGOTIATE_SIGNING_REQUIRED ([MS-SMB2] 2.2.5).
+    pub signing_required: bool,
     /// The capture cut the request before its token could be read
     /// ([`Round::token_cut`]).
     pub cut: bool,
@@ -28,8 +30,13 @@ pub struct SetupRequest {
 
 impl SetupRequest {
     pub fn new(m: &Message<'_>, dec: &Decoded) -> SetupRequest {
-        let binding = matches!(&dec.body, Some(Ok(Body::SessionSetupRequest(r)))
-            if r.flags.contains(SessionSetupRequestFlags::BINDING));
+        let (binding, signing_required) = match &dec.body {
+            Some(Ok(Body::SessionSetupRequest(r))) => (
+                r.flags.contains(SessionSetupRequestFlags::BINDING),
+                r.security_mode.contains(SecurityMode::SIGNING_REQUIRED),
+            ),
+            _ => (false, false),
+        };
         let (facts, cut) = match &dec.auth {
             Some(Ok(a)) => (TokenFacts::from_auth(a), false),
             _ => (TokenFacts::default(), m.missing > 0),
@@ -37,6 +44,7 @@ impl SetupRequest {
         SetupRequest {
             facts,
             binding,
+            signing_required,
             cut,
         }
     }
@@ -285,6 +293,7 @@ impl Builder {
             encryption: Default::default(),
             signed: Some(false),
             final_response_signed: None,
+            setup_signing_required: None,
             messages_after_setup: 0,
             signed_after_setup: 0,
             encrypted_after_setup: 0,
@@ -404,6 +413,9 @@ impl Builder {
         if s.id == 0 && session_id != 0 {
             s.id = session_id;
             s.session_id = HexId(session_id);
+        }
+        if req.signing_required && s.set_up_frame.is_none() {
+            s.setup_signing_required.get_or_insert(req_frame);
         }
         apply_round(s, round, &req, flags, m.frame, m.ts, status);
         if resp.ntlm_version.is_some() {
@@ -556,14 +568,21 @@ impl Builder {
 }
 
 /// Whether a session with no message after its setup is signed, as its
-/// connection's NEGOTIATE and its final SESSION_SETUP response show it
-/// ([`Session::signed`]); None when they do not.
+/// connection's NEGOTIATE, its SESSION_SETUP requests and its final
+/// SESSION_SETUP response show it ([`Session::signed`]); None when they do
+/// not.
 ///
 /// Signed: a session of the user's own (not guest or anonymous, which have
 /// no key to sign with) on a connection whose NEGOTIATE had
 /// SIGNING_REQUIRED on either side, so both must sign ([MS-SMB2] 3.2.5.3.1,
 /// 3.3.5.5.3; SMB1: the server's SecurityMode, [MS-CIFS] 2.2.4.52.2); or
-/// whose final SESSION_SETUP response was signed where that shows the
+/// one whose SESSION_SETUP request had SIGNING_REQUIRED in its
+/// SecurityMode, which a client sets when its RequireMessageSigning is TRUE
+/// (3.2.4.2.3), as it sets the bit in its NEGOTIATE request then
+/// (3.2.4.2.2.2): the client requires signing as if its NEGOTIATE had said
+/// so, which shows the session signed when the capture lacks the NEGOTIATE
+/// ([`Session::setup_signing_required`]; Samba's smbd, too, makes the
+/// session require signing on this bit of the request); or whose final SESSION_SETUP response was signed where that shows the
 /// session signs: in SMB1, where signing, once active, signs every message
 /// of the connection ([MS-CIFS] 3.3.5.3, 3.2.4.1.1), and in SMB 2.0.2 and
 /// 2.1, where the server signs it only for a session that requires
@@ -584,7 +603,8 @@ fn signed_by_setup(c: &super::Connection, s: &Session) -> Option<bool> {
         .as_ref()
         .filter(|n| n.answer == Some("smb1"));
     let required = smb2.is_some_and(|n| n.client_signing_required || n.server_signing_required)
-        || smb1.is_some_and(|n| n.signing_required);
+        || smb1.is_some_and(|n| n.signing_required)
+        || s.setup_signing_required.is_some();
     if required {
         return Some(true);
     }
