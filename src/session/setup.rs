@@ -312,6 +312,7 @@ impl Builder {
             logoff_frame: None,
             ended_frame: None,
             kdc_frames: Vec::new(),
+            client_went_on: None,
             first_time: ts,
         });
         self.model.connections[ci].session_indexes.push(idx);
@@ -483,6 +484,76 @@ impl Builder {
         s.outcome = Outcome::Unfinished;
         s.last_setup_frame = s.last_setup_frame.max(*frame);
         push_round(s, round);
+    }
+
+    /// On a connection whose capture lacks the server's side (no SMB
+    /// message from the server, and bytes it sent missing: the report's
+    /// connection.one_sided) but holds its NEGOTIATE request, a new
+    /// session's setup whose last request got no response, followed by the
+    /// client's messages with a SessionId no SESSION_SETUP of the capture
+    /// shows, before any other session's setup began: the client went on
+    /// with the SessionId the response gave it ([`WentOn`]). The session is
+    /// named by it, and the SessionId's entry in
+    /// [`Connection::unseen_setup_sessions`] marked as its
+    /// ([`UnseenSetup::went_on_from`]).
+    pub(super) fn went_on(&mut self, ci: usize) {
+        let c = &self.model.connections[ci];
+        let start_seen = c
+            .negotiate
+            .as_ref()
+            .is_some_and(|n| n.request_frame.is_some());
+        if c.server_messages != 0 || c.server_gap_bytes == 0 || !start_seen {
+            return;
+        }
+        // The connection's sessions by their first request.
+        let mut order: Vec<(u64, usize)> = c
+            .session_indexes
+            .iter()
+            .filter_map(|&i| self.model.sessions.get(i).map(|s| (s.first_frame, i)))
+            .collect();
+        order.sort_unstable();
+        for k in 0..order.len() {
+            let (_, si) = order[k];
+            let next = order.get(k + 1).map_or(u64::MAX, |n| n.0);
+            let Some(s) = self.model.sessions.get(si) else {
+                continue;
+            };
+            let unanswered = s.outcome == Outcome::Unfinished
+                && s.rounds.last().is_some_and(|r| r.response_frame.is_none());
+            if !unanswered {
+                continue;
+            }
+            let (after, id, first) = (s.last_setup_frame, s.id, s.first_frame);
+            let c = &mut self.model.connections[ci];
+            let Some(u) = c
+                .unseen_setup_sessions
+                .iter_mut()
+                .filter(|u| {
+                    !u.smb1
+                        && u.went_on_from.is_none()
+                        && u.session_id != 0
+                        && (id == 0 || u.session_id == id)
+                        && u.messages > 0
+                        && u.first_frame > after
+                        && u.first_frame < next
+                })
+                .min_by_key(|u| u.first_frame)
+            else {
+                continue;
+            };
+            u.went_on_from = Some(first);
+            let w = WentOn {
+                first_frame: u.first_frame,
+                last_frame: u.last_frame,
+                requests: u.messages,
+                signed_requests: u.signed,
+            };
+            let sid = u.session_id;
+            let s = &mut self.model.sessions[si];
+            s.id = sid;
+            s.session_id = HexId(sid);
+            s.client_went_on = Some(Box::new(w));
+        }
     }
 
     /// A LOGOFF response. Only one that succeeded ended the session: the
