@@ -1635,14 +1635,19 @@ fn an_empty_user_name_with_a_response_is_not_anonymous() {
 /// sv-smb2-oneside-kerberos holds the client's side alone (tshark: no
 /// frame from 192.168.10.10:445 carries SMB2; the client's ACKs cover
 /// 28,334 bytes of the server's): its logon (SESSION_SETUP request frame
-/// 5) has no response in the capture. `require signing` said "nothing to
-/// check: no session was set up (1 tried)", `deny unsigned` and `deny
-/// guest` passed on "none in 1 session(s)", `expect-success` failed on
-/// "unfinished": each judged the server's answer the capture does not
-/// hold. Now they cannot tell; `deny ntlmv1`, a fact of the client's
-/// request (a Kerberos AP-REQ), still passes.
+/// 5, SessionId 0) has no response in the capture. From frame 6 on, the
+/// client sends 70 requests with SessionId 0x0000240004000045, all signed
+/// (tshark: smb2.sesid, smb2.flags.signature), beginning with a
+/// TREE_CONNECT: a client takes a SessionId from the SESSION_SETUP
+/// response that gives it ([MS-SMB2] 3.2.5.3) and signs with the key the
+/// finished logon gave it (3.2.4.1.1). The session is named by that id and
+/// `client_went_on` counts those requests; `expect-success` and `deny
+/// guest` still cannot tell (what the response said is not in the
+/// capture), while `deny unsigned` and `require signing` pass on the
+/// client's requests, all signed: they cannot tell before. `deny ntlmv1`, a
+/// fact of the client's request (a Kerberos AP-REQ), passes as before.
 #[test]
-fn a_logon_whose_answer_a_one_sided_capture_lacks_cannot_tell() {
+fn a_logon_whose_answer_a_one_sided_capture_lacks_is_judged_by_what_the_client_went_on_with() {
     let Some(dir) = common::corpus_dir() else {
         return;
     };
@@ -1655,8 +1660,43 @@ fn a_logon_whose_answer_a_one_sided_capture_lacks_cannot_tell() {
         &["frame.number", "smb2.flags.response", "kerberos.msg_type"],
     );
     assert_eq!(setup, "5\t0\t14\n");
+    let used = common::tshark_text(
+        &f,
+        "smb2.sesid == 0x0000240004000045",
+        &["frame.number", "smb2.cmd", "smb2.flags.signature"],
+    );
+    let rows: Vec<&str> = used.lines().collect();
+    let signed: usize = rows
+        .iter()
+        .map(|r| {
+            r.split('\t')
+                .nth(2)
+                .unwrap_or("")
+                .split(',')
+                .filter(|x| *x == "1")
+                .count()
+        })
+        .sum();
+    assert_eq!(
+        (rows.first(), rows.last()),
+        (Some(&"6\t3\t1"), Some(&"82\t2\t1"))
+    );
+    assert_eq!(signed, 70, "{used}");
+    let path = f.to_string_lossy();
+    let o = common::smbscope(&[&path, "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let s = &v["sessions"][0];
+    assert_eq!(s["session_id"], "0x240004000045");
+    assert_eq!(
+        (&s["outcome"], &s["status"]),
+        (&"unfinished".into(), &serde_json::Value::Null)
+    );
+    assert_eq!(
+        s["client_went_on"],
+        serde_json::json!({"first_frame": 6, "last_frame": 82, "requests": 70, "signed_requests": 70})
+    );
     let (code, out) = check(&[
-        &f.to_string_lossy(),
+        &path,
         "--expect-success",
         "--deny",
         "unsigned",
@@ -1668,17 +1708,30 @@ fn a_logon_whose_answer_a_one_sided_capture_lacks_cannot_tell() {
         "signing",
     ]);
     assert_eq!(code, 1, "{out}");
-    let why = "cannot tell: session 0x0 (stream 0, frame 5) a ticket for cifs/dc1.contoso.local@CONTOSO.LOCAL: no SESSION_SETUP response in the capture, which lacks the server's side of the connection (28334 bytes the server sent; connection.one_sided), so whether it was set up, and as what, is not known";
+    let place = "session 0x240004000045 (stream 0, frames 5-82), its SESSION_SETUP response not in the capture (connection.one_sided), the client's requests with it from frame 6";
     assert_eq!(
         out.lines().collect::<Vec<_>>(),
         [
-            format!("FAIL expect-success: {why}"),
-            format!("FAIL deny unsigned: {why}"),
-            format!("FAIL deny guest: {why}"),
+            "FAIL expect-success: cannot tell: session 0x240004000045 (stream 0, frame 5) a ticket for cifs/dc1.contoso.local@CONTOSO.LOCAL: no SESSION_SETUP response in the capture, which lacks the server's side of the connection (28334 bytes the server sent; connection.one_sided); the client went on with SessionId 0x240004000045 (70 request(s) from frame 6, 70 signed), which a client takes from a SESSION_SETUP response ([MS-SMB2] 3.2.5.3), so the logon almost certainly succeeded, but as what (a guest or anonymous session, or the user's) is the response's to say".to_string(),
+            format!("PASS deny unsigned: none in 1 session(s), 1 connection(s), nor in 1 session(s) whose SESSION_SETUP the capture lacks: {place}: 70 of 70 message(s) of it seen signed"),
+            format!("FAIL deny guest: cannot tell: {place}: no request of it signed (other than those SMB signs whatever the session) and answered without an error, and no TRANSFORM from the server, so whether it is a guest session is not known"),
             "PASS deny ntlmv1: none in 1 session(s), 1 connection(s)".to_string(),
-            format!("FAIL require signing: {why}"),
-            "5 check(s), 1 passed, 4 failed".to_string(),
+            format!("PASS require signing: 1 session(s), all signed or encrypted: {place}: 70 of 70 message(s) of it seen signed"),
+            "5 check(s), 3 passed, 2 failed".to_string(),
         ],
         "{out}"
     );
+    // The report's Sessions row and the one_sided finding say it.
+    let o = common::smbscope(&[&path]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        text.contains("0 0x240004000045 ↓ kerberos unfinished ↓ 5-"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Its logon of frame 5, though, almost certainly succeeded"),
+        "{text}"
+    );
+    assert!(text.contains("no response; almost certainly succeeded: the client went on with SessionId 0x240004000045 and signed requests from frame 6; the server's side is not in the capture"), "{text}");
 }

@@ -1122,13 +1122,20 @@ fn check_signing_counts_the_messages_after_the_setup() {
             out.contains(": no message after its setup; signing required by the server in NEGOTIATE, so both sides must sign"),
             "{out}"
         );
-        // No NEGOTIATE, and tshark's frame 15, the final SESSION_SETUP
-        // response, signed (smb2.flags.signature 1): in SMB 3.x the server
-        // signs it in any session with a key, in 2.0.2/2.1 only in one that
-        // requires signing ([MS-SMB2] 3.3.5.5.3), and without the NEGOTIATE
-        // the dialect is not known: neither a pass nor a failure, and the
-        // JSON's `signed` is null. It used to fail ("no NEGOTIATE in the
-        // capture to show signing required").
+        // No NEGOTIATE; tshark's frame 14, the SESSION_SETUP request, has
+        // SecurityMode 0x02, SIGNING_REQUIRED (smb2.sec_mode), and frame 15,
+        // its response, success with SessionFlags 0 (a user's session, not
+        // guest nor anonymous) and signed (smb2.flags.signature 1). "If
+        // RequireMessageSigning is TRUE, the client MUST set the
+        // SMB2_NEGOTIATE_SIGNING_REQUIRED bit in the SecurityMode field"
+        // ([MS-SMB2] 3.2.4.2.3), the setting that sets it in its NEGOTIATE
+        // request too (3.2.4.2.2.2): the client requires signing, so the
+        // session is signed as one on a connection whose NEGOTIATE request
+        // required it (3.2.4.1.1: "The client MUST sign the message if
+        // ... Session.SigningRequired"), which `signed` and the checks
+        // took before. It used to be cannot tell, `signed` null: the
+        // signed final response alone shows a key, not signing, in SMB
+        // 3.x (3.3.5.5.3), and the dialect is not in the capture.
         let f = corpus.join("pcapattack-smb2-kerberos-rc4.pcapng");
         let t = common::tshark_text(
             &f,
@@ -1136,26 +1143,28 @@ fn check_signing_counts_the_messages_after_the_setup() {
             &[
                 "frame.number",
                 "smb2.cmd",
+                "smb2.sec_mode",
+                "smb2.ses_flags.guest",
+                "smb2.ses_flags.null",
                 "smb2.flags.signature",
                 "smb2.nt_status",
             ],
         );
-        assert_eq!(t, "14\t1\t0\t\n15\t1\t1\t0x00000000\n");
+        assert_eq!(t, "14\t1\t0x02\t\t\t0\t\n15\t1\t\t0\t0\t1\t0x00000000\n");
         let path = f.to_string_lossy();
         let (code, out) = check(&[&path, "--deny", "unsigned", "--require", "signing"]);
-        assert_eq!(code, 1, "{out}");
-        let why = "session 0x4000400001d (stream 4, frames 14-15) backdoor@THREEBEESCO.COM (ticket for cifs/01566s-win16-ir@THREEBEESCO.COM): no message after its setup, and the capture lacks the NEGOTIATE (or half of it) that would show whether signing was required; its final SESSION_SETUP response (frame 15) was signed, which shows the session has a key, not that it signs: SMB 3.x signs that response in every session with a key ([MS-SMB2] 3.3.5.5.3), 2.0.2 and 2.1 only in one that requires signing, and the dialect is not in the capture";
+        assert_eq!(code, 0, "{out}");
         assert_eq!(
             out.lines().take(2).collect::<Vec<_>>(),
             [
-                format!("FAIL deny unsigned: cannot tell: {why}"),
-                format!("FAIL require signing: cannot tell: {why}"),
+                "PASS deny unsigned: none in 1 session(s), 1 connection(s)",
+                "PASS require signing: 1 session(s), all signed or encrypted: session 0x4000400001d (stream 4, frames 14-15) backdoor@THREEBEESCO.COM (ticket for cifs/01566s-win16-ir@THREEBEESCO.COM): no message after its setup; signing required by the client in its SESSION_SETUP request (frame 14), whose SecurityMode has SIGNING_REQUIRED as a client's does when it requires signing ([MS-SMB2] 3.2.4.2.3), so the client signs the session of the user's own it set up ([MS-SMB2] 3.2.4.1.1)",
             ],
             "{out}"
         );
         let o = smbscope(&[&path, "--format", "json"]);
         let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
-        assert_eq!(v["sessions"][0]["signed"], serde_json::Value::Null);
+        assert_eq!(v["sessions"][0]["signed"], true);
         // SMB1: the NEGOTIATE is there (frames 4, 5: SecurityMode 0x07,
         // signing enabled, not required), and the final
         // SESSION_SETUP_ANDX response (frame 8) carries a signature

@@ -2682,12 +2682,16 @@ fn session_signing_is_what_follows_the_setup() {
     assert_eq!(s.messages_after_setup, 0);
     assert_eq!(s.signed, Some(true));
     // No NEGOTIATE in the capture, and a signed final SESSION_SETUP
-    // response (frame 15), which SMB 3.x signs in any session with a key:
-    // the capture does not show whether the session signs.
+    // response (frame 15), which SMB 3.x signs in any session with a key,
+    // shows nothing alone; but the SESSION_SETUP request (frame 14) has
+    // SIGNING_REQUIRED in its SecurityMode (tshark: smb2.sec_mode 0x02), as
+    // a client that requires signing sets it ([MS-SMB2] 3.2.4.2.3): a
+    // session of the user's own, signed, as with a NEGOTIATE requiring it.
     let a = run(&d.join("pcapattack-smb2-kerberos-rc4.pcapng"), &[]);
     let s = &a.model.sessions[0];
     assert_eq!(s.messages_after_setup, 0);
-    assert_eq!(s.signed, None);
+    assert_eq!(s.setup_signing_required, Some(14));
+    assert_eq!(s.signed, Some(true));
 }
 
 #[test]

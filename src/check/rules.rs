@@ -106,13 +106,32 @@ fn server_side_missing(model: &Model, s: &Session) -> Option<String> {
     let c = model.connection(s.stream)?;
     let one_sided =
         s.outcome == Outcome::Unfinished && c.server_messages == 0 && c.server_gap_bytes > 0;
-    one_sided.then(|| {
-        format!(
+    one_sided.then(|| match &s.client_went_on {
+        None => format!(
             "{}: no SESSION_SETUP response in the capture, which lacks the server's side of the connection ({} bytes the server sent; connection.one_sided), so whether it was set up, and as what, is not known",
             describe(s),
             c.server_gap_bytes
-        )
+        ),
+        Some(w) => format!(
+            "{}: no SESSION_SETUP response in the capture, which lacks the server's side of the connection ({} bytes the server sent; connection.one_sided); the client went on with SessionId {} ({} request(s) from frame {}, {} signed), which a client takes from a SESSION_SETUP response ([MS-SMB2] 3.2.5.3), so the logon almost certainly succeeded, but as what (a guest or anonymous session, or the user's) is the response's to say",
+            describe(s),
+            c.server_gap_bytes,
+            s.session_id,
+            w.requests,
+            w.first_frame,
+            w.signed_requests
+        ),
     })
+}
+
+/// [`server_side_missing`] for a session the client did not go on with
+/// ([`Session::client_went_on`]): one it went on with is judged by the
+/// requests it sent ([`judge_pre_capture`]).
+fn server_side_unjudged(model: &Model, s: &Session) -> Option<String> {
+    if s.client_went_on.is_some() {
+        return None;
+    }
+    server_side_missing(model, s)
 }
 
 /// Lists at most 3 items, then "and N more".
@@ -674,11 +693,12 @@ pub fn signing_seen(model: &Model, s: &Session) -> Result<(bool, String), String
         let t = counts.text("after its setup");
         if counts.regardless_only(ok) {
             let t = format!("{t}, but only {REGARDLESS}");
-            return match who {
-                Some(w) if s.outcome == Outcome::Success => Ok((
+            return match (who, by_setup(s)) {
+                (Some(w), _) if s.outcome == Outcome::Success => Ok((
                     true,
                     format!("{t}; signing required by {w} in NEGOTIATE, so both sides must sign"),
                 )),
+                (None, Some(b)) if s.outcome == Outcome::Success => Ok((true, format!("{t}; {b}"))),
                 _ => Err(t),
             };
         }
@@ -713,6 +733,9 @@ pub fn signing_seen(model: &Model, s: &Session) -> Result<(bool, String), String
         (Some(w), Some(true)) => t.push_str(&format!(
             "; signing required by {w} in {negotiate}, so both sides must sign"
         )),
+        (None, Some(true)) if by_setup(s).is_some() => {
+            t.push_str(&format!("; {}", by_setup(s).unwrap_or_default()))
+        }
         (Some(w), _) => t.push_str(&format!(
             "; signing required by {w} in {negotiate}, but {} session is not signed",
             a_session(s.outcome)
@@ -742,6 +765,15 @@ pub fn signing_seen(model: &Model, s: &Session) -> Result<(bool, String), String
     }
     t.push_str(&compressed_unchecked(s.compressed_after_setup));
     Ok((ok, t))
+}
+
+/// "signing required by the client in its SESSION_SETUP request (frame
+/// 14), …": what a session's setup said of signing when NEGOTIATE did not
+/// say it ([`Session::setup_signing_required`]).
+fn by_setup(s: &Session) -> Option<String> {
+    s.setup_signing_required.map(|f| {
+        format!("signing required by the client in its SESSION_SETUP request (frame {f}), whose SecurityMode has SIGNING_REQUIRED as a client's does when it requires signing ([MS-SMB2] 3.2.4.2.3), so the client signs the session of the user's own it set up ([MS-SMB2] 3.2.4.1.1)")
+    })
 }
 
 /// "a guest", "an anonymous": the outcome with its article.
@@ -986,9 +1018,34 @@ fn untracked_setups(model: &Model) -> Vec<String> {
     unseen_setup_lines(model, |c| c.unseen_setup_untracked)
 }
 
+/// The SessionIds a client went on with after a SESSION_SETUP whose
+/// response a one-sided capture lacks ([`UnseenSetup::went_on_from`]):
+/// judged by the requests the client sent with them, as a session set up
+/// before the capture is by its messages.
+fn went_on(model: &Model) -> impl Iterator<Item = (&Connection, &UnseenSetup)> {
+    model.connections.iter().flat_map(|c| {
+        c.unseen_setup_sessions
+            .iter()
+            .filter(|u| u.went_on_from.is_some())
+            .map(move |u| (c, u))
+    })
+}
+
 /// "session 0x3c231cc0 (stream 0, frames 2-53), its SESSION_SETUP not in
-/// the capture".
+/// the capture"; for a SessionId the client went on with, "session
+/// 0x240004000045 (stream 0, frames 5-82), its SESSION_SETUP response not
+/// in the capture (connection.one_sided), the client's requests with it
+/// from frame 6".
 fn pre_capture_place(c: &Connection, u: &UnseenSetup) -> String {
+    if let Some(from) = u.went_on_from {
+        return format!(
+            "session {} (stream {}, frames {from}-{}), its SESSION_SETUP response not in the capture (connection.one_sided), the client's requests with it from frame {}",
+            HexId(u.session_id),
+            c.stream,
+            u.last_frame,
+            u.first_frame
+        );
+    }
     let frames = if u.first_frame == u.last_frame {
         format!("frame {}", u.first_frame)
     } else {
@@ -1123,7 +1180,7 @@ fn judge_pre_capture(
         bad: Vec::new(),
         unknown: untracked_setups(model),
     };
-    for (c, u) in pre_capture(model) {
+    for (c, u) in pre_capture(model).chain(went_on(model)) {
         let place = pre_capture_place(c, u);
         match seen(u) {
             Ok((true, t)) => j.ok.push(format!("{place}: {t}")),
@@ -1222,7 +1279,7 @@ pub fn deny(model: &Model, what: &str) -> CheckResult {
         _ => unknown.extend(unseen_setups(model, false)),
     }
     if matches!(what, "guest" | "anonymous" | "unsigned" | "unencrypted") {
-        unknown.extend(unknowns(model, |s| server_side_missing(model, s)));
+        unknown.extend(unknowns(model, |s| server_side_unjudged(model, s)));
     }
     let (pre_ok, pre_bad) = match pre {
         Some(j) => {
@@ -1475,7 +1532,7 @@ fn every_established(
         .collect();
     let mut pre = judge_pre_capture(model, not, pre);
     pre.unknown
-        .extend(unknowns(model, |s| server_side_missing(model, s)));
+        .extend(unknowns(model, |s| server_side_unjudged(model, s)));
     if est.is_empty() && pre.ok.is_empty() && pre.bad.is_empty() && pre.unknown.is_empty() {
         let tried = model.sessions.len();
         return CheckResult {

@@ -345,7 +345,7 @@ fn ended_early(model: &Model, c: &Connection, out: &mut Sink) -> bool {
         return false;
     }
     if c.server_gap_bytes > 0 {
-        one_sided(c, out);
+        one_sided(model, c, out);
         return true;
     }
     let first = c.first_unanswered_frame.unwrap_or(c.first_frame);
@@ -382,11 +382,19 @@ fn ended_early(model: &Model, c: &Connection, out: &mut Sink) -> bool {
 /// No SMB message of the server's is in the capture, but the client
 /// acknowledged bytes from it (the TCP layer reports those as a gap of the
 /// server's direction): the server answered, the capture missed it.
-fn one_sided(c: &Connection, out: &mut Sink) {
+fn one_sided(model: &Model, c: &Connection, out: &mut Sink) {
     let first = c.first_unanswered_frame.unwrap_or(c.first_frame);
+    // A logon the client went on from (session::WentOn): what that shows.
+    let went_on = model
+        .sessions_of(c)
+        .find_map(|s| s.client_went_on.as_ref().map(|w| (s, w)));
+    let logon = match went_on {
+        Some((s, w)) => format!("What the server answered cannot be read from this capture. Its logon of frame {}, though, {}: a client takes a SessionId from the SESSION_SETUP response that gives it ([MS-SMB2] 3.2.5.3) and signs with the key the finished logon gave it (3.2.4.1.1), so the client had an answer; whether that made a guest or anonymous session, or the user's, only the response says.", s.first_frame, w.told(s.session_id)),
+        None => "What the server answered, and whether the logon worked, cannot be read from this capture.".to_string(),
+    };
     out.push(
         Draft::new(Severity::Warning, "connection.one_sided", format!("The capture lacks the server's side of the connection to {}", c.server))
-            .explain(format!("The client sent {} SMB request(s) starting at frame {first}, and the capture holds no SMB message from the server; yet the client's TCP acknowledgements show that the server sent about {} bytes on this connection. The capture saw one direction only (a SPAN or mirror port that copies one direction, asymmetric routing, a capture filter on one host), or lost the server's packets. What the server answered, and whether the logon worked, cannot be read from this capture.", c.messages.max(1), c.server_gap_bytes))
+            .explain(format!("The client sent {} SMB request(s) starting at frame {first}, and the capture holds no SMB message from the server; yet the client's TCP acknowledgements show that the server sent about {} bytes on this connection. The capture saw one direction only (a SPAN or mirror port that copies one direction, asymmetric routing, a capture filter on one host), or lost the server's packets. {logon}", c.messages.max(1), c.server_gap_bytes))
             .next(format!("Capture again where both directions pass: on the client or on the server itself (tcpdump -i any host {}), or from a mirror port that copies both directions.", c.server.ip()))
             .stream(c.stream)
             .frames([first].into_iter().chain(c.end.as_ref().map(|e| e.frame)))

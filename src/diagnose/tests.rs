@@ -107,6 +107,8 @@ pub(crate) fn session(
         encryption: Default::default(),
         signed: Some(false),
         final_response_signed: None,
+        setup_signing_required: None,
+        client_went_on: None,
         messages_after_setup: 0,
         signed_after_setup: 0,
         encrypted_after_setup: 0,

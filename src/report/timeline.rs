@@ -787,7 +787,15 @@ fn session_row(x: &Session, sign: bool, r: &mut Row) {
         && x.rounds.last().is_some_and(|l| l.response_frame.is_none());
     match (krb_error, x.status) {
         (Some(e), _) => r.cell(e),
-        _ if unanswered => r.cell("no response"),
+        // The client went on with a SessionId: what that shows.
+        _ if unanswered => match &x.client_went_on {
+            Some(w) => {
+                r.push_str("no response; ");
+                r.push_str(&w.told(x.session_id));
+                r.end();
+            }
+            None => r.cell("no response"),
+        },
         (None, Some(st)) => status_cell(r, st),
         (None, None) => r.cell("-"),
     }

@@ -1460,6 +1460,7 @@ impl Builder {
                 self.unanswered_setup(ci, &p.frame, p.ts, p.sid, *req);
             }
         }
+        self.went_on(ci);
     }
 }
 

@@ -844,6 +844,12 @@ pub const MAX_UNSEEN_SETUP_SESSIONS: usize = 16;
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct UnseenSetup {
     pub session_id: u64,
+    /// The first request of the session ([`Session::first_frame`]) whose
+    /// SessionId this is, as the client went on with it after a
+    /// SESSION_SETUP whose response the capture lacks ([`WentOn`]): a
+    /// session the capture shows the setup of, judged by `check` as one set
+    /// up before it is, by its messages.
+    pub went_on_from: Option<u64>,
     /// A UID of SMB1 (a UID is the connection's own, [MS-CIFS] 2.2.1.6).
     pub smb1: bool,
     /// The server's first message that showed the session set up (as
@@ -1196,8 +1202,9 @@ pub struct Session {
     pub encryption: Encryption,
     /// The session's messages after its setup (see [`Session::messages_after_setup`])
     /// that are not encrypted were all signed, and at least one was. With no
-    /// message after the setup, what its connection's NEGOTIATE and its
-    /// final SESSION_SETUP response show (`session::setup::signed_by_setup`),
+    /// message after the setup, what its connection's NEGOTIATE, its
+    /// SESSION_SETUP requests' SecurityMode and its final SESSION_SETUP
+    /// response show (`session::setup::signed_by_setup`),
     /// None (JSON null) when they do not show it: no NEGOTIATE in the
     /// capture, and a final response that does not settle it.
     pub signed: Option<bool>,
@@ -1206,6 +1213,16 @@ pub struct Session {
     /// SecuritySignature).
     #[serde(skip)]
     pub final_response_signed: Option<u64>,
+    /// The first SESSION_SETUP request of the setup whose SecurityMode had
+    /// SMB2_NEGOTIATE_SIGNING_REQUIRED ([MS-SMB2] 2.2.5): the client's
+    /// RequireMessageSigning is TRUE (3.2.4.2.3: "If RequireMessageSigning
+    /// is TRUE, the client MUST set the SMB2_NEGOTIATE_SIGNING_REQUIRED bit
+    /// in the SecurityMode field"), the same setting that sets the bit in
+    /// its NEGOTIATE request (3.2.4.2.2.2), so a session of the user's own
+    /// it sets up is signed as one on a connection whose NEGOTIATE request
+    /// required signing ([`Session::signed`]).
+    #[serde(skip)]
+    pub setup_signing_required: Option<u64>,
     /// The session's SMB2 messages after its first successful SESSION_SETUP
     /// response, until the LOGOFF response that ended it on any channel
     /// ([`Session::ended_frame`]): both directions, on this
@@ -1272,8 +1289,58 @@ pub struct Session {
     /// Frames of the KDC exchange (TGS-REQ, TGS-REP) that fetched the ticket.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub kdc_frames: Vec<u64>,
+    /// A setup whose last request a capture lacking the server's side of
+    /// the connection shows unanswered, and the SessionId the client went
+    /// on with (boxed: rare); see [`WentOn`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_went_on: Option<Box<WentOn>>,
     #[serde(skip)]
     pub first_time: Timestamp,
+}
+
+/// What the client did after a SESSION_SETUP request whose response the
+/// capture lacks because it holds the client's side of the connection
+/// alone (connection.one_sided): it went on with a SessionId no
+/// SESSION_SETUP of the capture shows, on a connection whose NEGOTIATE
+/// the capture holds (so no session was set up before it), from its next
+/// message on (before any other SESSION_SETUP of a new session). A client
+/// takes a session's SessionId from a SESSION_SETUP response ([MS-SMB2]
+/// 3.2.5.3: "the client MUST ... store the SessionId of the response")
+/// and signs with the key the finished authentication gave it (3.2.4.1.1,
+/// 3.2.5.3.1), so a client that goes on with the id, signing, almost
+/// certainly had the logon succeed; the session is named by that id
+/// ([`Session::session_id`]), its outcome stays unfinished and its status
+/// unknown: the response is not in the capture, and what it said (a
+/// guest, an anonymous session) is not known.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct WentOn {
+    /// The client's first and last request with the SessionId.
+    pub first_frame: u64,
+    pub last_frame: u64,
+    /// Its requests with the SessionId, counted as a session's messages
+    /// after its setup are, and of them the signed ones.
+    pub requests: u64,
+    pub signed_requests: u64,
+}
+
+impl WentOn {
+    /// "almost certainly succeeded: the client went on with SessionId
+    /// 0x240004000045 and signed requests from frame 6; the server's side is
+    /// not in the capture".
+    pub fn told(&self, session_id: HexId) -> String {
+        let signed = if self.signed_requests == self.requests {
+            "signed requests"
+        } else if self.signed_requests > 0 {
+            "requests, some signed,"
+        } else {
+            "unsigned requests"
+        };
+        format!(
+            "almost certainly succeeded: the client went on with SessionId {} and {signed} from frame {}; the server's side is not in the capture",
+            session_id,
+            self.first_frame
+        )
+    }
 }
 
 /// How a message of a session was protected (see [`Session::note_after_setup`]).

@@ -21,6 +21,8 @@ use super::{events, Builder, Pending};
 pub struct SetupRequest {
     pub facts: TokenFacts,
     pub binding: bool,
+    /// Its SecurityMode had SMB2_NEGOTIATE_SIGNING_REQUIRED ([MS-SMB2] 2.2.5).
+    pub signing_required: bool,
     /// The capture cut the request before its token could be read
     /// ([`Round::token_cut`]).
     pub cut: bool,
@@ -28,8 +30,13 @@ pub struct SetupRequest {
 
 impl SetupRequest {
     pub fn new(m: &Message<'_>, dec: &Decoded) -> SetupRequest {
-        let binding = matches!(&dec.body, Some(Ok(Body::SessionSetupRequest(r)))
-            if r.flags.contains(SessionSetupRequestFlags::BINDING));
+        let (binding, signing_required) = match &dec.body {
+            Some(Ok(Body::SessionSetupRequest(r))) => (
+                r.flags.contains(SessionSetupRequestFlags::BINDING),
+                r.security_mode.contains(SecurityMode::SIGNING_REQUIRED),
+            ),
+            _ => (false, false),
+        };
         let (facts, cut) = match &dec.auth {
             Some(Ok(a)) => (TokenFacts::from_auth(a), false),
             _ => (TokenFacts::default(), m.missing > 0),
@@ -37,6 +44,7 @@ impl SetupRequest {
         SetupRequest {
             facts,
             binding,
+            signing_required,
             cut,
         }
     }
@@ -285,6 +293,7 @@ impl Builder {
             encryption: Default::default(),
             signed: Some(false),
             final_response_signed: None,
+            setup_signing_required: None,
             messages_after_setup: 0,
             signed_after_setup: 0,
             encrypted_after_setup: 0,
@@ -303,6 +312,7 @@ impl Builder {
             logoff_frame: None,
             ended_frame: None,
             kdc_frames: Vec::new(),
+            client_went_on: None,
             first_time: ts,
         });
         self.model.connections[ci].session_indexes.push(idx);
@@ -405,6 +415,9 @@ impl Builder {
             s.id = session_id;
             s.session_id = HexId(session_id);
         }
+        if req.signing_required && s.set_up_frame.is_none() {
+            s.setup_signing_required.get_or_insert(req_frame);
+        }
         apply_round(s, round, &req, flags, m.frame, m.ts, status);
         if resp.ntlm_version.is_some() {
             s.server_ntlm_version = resp.ntlm_version;
@@ -471,6 +484,76 @@ impl Builder {
         s.outcome = Outcome::Unfinished;
         s.last_setup_frame = s.last_setup_frame.max(*frame);
         push_round(s, round);
+    }
+
+    /// On a connection whose capture lacks the server's side (no SMB
+    /// message from the server, and bytes it sent missing: the report's
+    /// connection.one_sided) but holds its NEGOTIATE request, a new
+    /// session's setup whose last request got no response, followed by the
+    /// client's messages with a SessionId no SESSION_SETUP of the capture
+    /// shows, before any other session's setup began: the client went on
+    /// with the SessionId the response gave it ([`WentOn`]). The session is
+    /// named by it, and the SessionId's entry in
+    /// [`Connection::unseen_setup_sessions`] marked as its
+    /// ([`UnseenSetup::went_on_from`]).
+    pub(super) fn went_on(&mut self, ci: usize) {
+        let c = &self.model.connections[ci];
+        let start_seen = c
+            .negotiate
+            .as_ref()
+            .is_some_and(|n| n.request_frame.is_some());
+        if c.server_messages != 0 || c.server_gap_bytes == 0 || !start_seen {
+            return;
+        }
+        // The connection's sessions by their first request.
+        let mut order: Vec<(u64, usize)> = c
+            .session_indexes
+            .iter()
+            .filter_map(|&i| self.model.sessions.get(i).map(|s| (s.first_frame, i)))
+            .collect();
+        order.sort_unstable();
+        for k in 0..order.len() {
+            let (_, si) = order[k];
+            let next = order.get(k + 1).map_or(u64::MAX, |n| n.0);
+            let Some(s) = self.model.sessions.get(si) else {
+                continue;
+            };
+            let unanswered = s.outcome == Outcome::Unfinished
+                && s.rounds.last().is_some_and(|r| r.response_frame.is_none());
+            if !unanswered {
+                continue;
+            }
+            let (after, id, first) = (s.last_setup_frame, s.id, s.first_frame);
+            let c = &mut self.model.connections[ci];
+            let Some(u) = c
+                .unseen_setup_sessions
+                .iter_mut()
+                .filter(|u| {
+                    !u.smb1
+                        && u.went_on_from.is_none()
+                        && u.session_id != 0
+                        && (id == 0 || u.session_id == id)
+                        && u.messages > 0
+                        && u.first_frame > after
+                        && u.first_frame < next
+                })
+                .min_by_key(|u| u.first_frame)
+            else {
+                continue;
+            };
+            u.went_on_from = Some(first);
+            let w = WentOn {
+                first_frame: u.first_frame,
+                last_frame: u.last_frame,
+                requests: u.messages,
+                signed_requests: u.signed,
+            };
+            let sid = u.session_id;
+            let s = &mut self.model.sessions[si];
+            s.id = sid;
+            s.session_id = HexId(sid);
+            s.client_went_on = Some(Box::new(w));
+        }
     }
 
     /// A LOGOFF response. Only one that succeeded ended the session: the
@@ -556,14 +639,21 @@ impl Builder {
 }
 
 /// Whether a session with no message after its setup is signed, as its
-/// connection's NEGOTIATE and its final SESSION_SETUP response show it
-/// ([`Session::signed`]); None when they do not.
+/// connection's NEGOTIATE, its SESSION_SETUP requests and its final
+/// SESSION_SETUP response show it ([`Session::signed`]); None when they do
+/// not.
 ///
 /// Signed: a session of the user's own (not guest or anonymous, which have
 /// no key to sign with) on a connection whose NEGOTIATE had
 /// SIGNING_REQUIRED on either side, so both must sign ([MS-SMB2] 3.2.5.3.1,
 /// 3.3.5.5.3; SMB1: the server's SecurityMode, [MS-CIFS] 2.2.4.52.2); or
-/// whose final SESSION_SETUP response was signed where that shows the
+/// one whose SESSION_SETUP request had SIGNING_REQUIRED in its
+/// SecurityMode, which a client sets when its RequireMessageSigning is TRUE
+/// (3.2.4.2.3), as it sets the bit in its NEGOTIATE request then
+/// (3.2.4.2.2.2): the client requires signing as if its NEGOTIATE had said
+/// so, which shows the session signed when the capture lacks the NEGOTIATE
+/// ([`Session::setup_signing_required`]; Samba's smbd, too, makes the
+/// session require signing on this bit of the request); or whose final SESSION_SETUP response was signed where that shows the
 /// session signs: in SMB1, where signing, once active, signs every message
 /// of the connection ([MS-CIFS] 3.3.5.3, 3.2.4.1.1), and in SMB 2.0.2 and
 /// 2.1, where the server signs it only for a session that requires
@@ -584,7 +674,8 @@ fn signed_by_setup(c: &super::Connection, s: &Session) -> Option<bool> {
         .as_ref()
         .filter(|n| n.answer == Some("smb1"));
     let required = smb2.is_some_and(|n| n.client_signing_required || n.server_signing_required)
-        || smb1.is_some_and(|n| n.signing_required);
+        || smb1.is_some_and(|n| n.signing_required)
+        || s.setup_signing_required.is_some();
     if required {
         return Some(true);
     }

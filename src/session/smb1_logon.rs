@@ -395,6 +395,9 @@ fn setup_request(s: &SessionSetupAndx, dec: &Decoded, plaintext: bool) -> SetupR
     SetupRequest {
         facts,
         binding: false,
+        // SMB1's SESSION_SETUP_ANDX has no SecurityMode: signing is the
+        // connection's ([MS-CIFS] 3.2.4.2.4), seen by its SecuritySignature.
+        signing_required: false,
         cut,
     }
 }
