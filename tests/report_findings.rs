@@ -5298,6 +5298,73 @@ fn anonymous_fallback_after_a_refused_logon_is_told_as_such() {
 /// 2.2.2.1). The finding says the client sent a local account of its own
 /// machine, the step logs on as SERVER\user with the server's name, and
 /// sends nobody to a domain controller.
+/// STATUS_LOGON_FAILURE's meaning is worded by the server's place that
+/// its NTLM CHALLENGE states ([MS-NLMP] 2.2.2.1, tshark
+/// ntlmssp.challenge.target_info.*): smbd standalone (ntlm-wrong-password,
+/// MsvAvNbComputerName = MsvAvNbDomainName) checks its own accounts, no
+/// domain controller, and the step leaves out the DC's event 4776; the
+/// Samba DC (ntlm-dc-account-locked-out: domain SAMPLES,
+/// samples.smbscope.test, computer DC1) is in a domain; a server whose
+/// CHALLENGE the capture lacks (smb1-plaintext-password: no NTLMSSP, tshark
+/// finds no CHALLENGE) keeps the general text.
+#[test]
+fn logon_failure_is_worded_by_the_servers_place() {
+    let names = |name: &str| {
+        let t = common::tshark_text(
+            &samples().join(name),
+            "ntlmssp.messagetype == 2",
+            &[
+                "ntlmssp.challenge.target_info.nb_computer_name",
+                "ntlmssp.challenge.target_info.nb_domain_name",
+                "ntlmssp.challenge.target_info.dns_domain_name",
+            ],
+        );
+        let first = t.lines().next().unwrap_or("").to_string();
+        first.split('\t').map(str::to_string).collect::<Vec<_>>()
+    };
+    let n = names("ntlm-wrong-password.pcap");
+    assert_eq!(n[0], n[1], "standalone: {n:?}");
+    let a = sample("ntlm-wrong-password.pcap");
+    let f = with_code(&a, "logon.bad_password")[0];
+    let standalone = format!("Its NTLM CHALLENGE gives its own computer name, {}, as its domain (MsvAvNbDomainName, [MS-NLMP] 2.2.2.1): a standalone (workgroup) server, which checks them against its own accounts; no domain controller took part.", n[0]);
+    assert!(f.explanation.contains(&standalone), "{}", f.explanation);
+    assert!(
+        !f.explanation.contains("domain controller it asked"),
+        "{}",
+        f.explanation
+    );
+    assert!(
+        f.next_step
+            .contains("there is no domain controller to look at"),
+        "{}",
+        f.next_step
+    );
+    assert!(!f.next_step.contains("4776"), "{}", f.next_step);
+
+    let n = names("ntlm-dc-account-locked-out.pcap");
+    assert_ne!(n[0], n[1], "in a domain: {n:?}");
+    let a = sample("ntlm-dc-account-locked-out.pcap");
+    let f = with_code(&a, "logon.bad_password")[0];
+    let domain = format!("Its NTLM CHALLENGE names the domain {} ({}), not its own computer name {} (MsvAvNbDomainName, [MS-NLMP] 2.2.2.1): it is in that domain (a member or a domain controller)", n[1], n[2], n[0]);
+    assert!(f.explanation.contains(&domain), "{}", f.explanation);
+    assert!(
+        f.explanation
+            .contains("the server, or the domain controller it asked, did not accept"),
+        "{}",
+        f.explanation
+    );
+
+    assert_eq!(names("smb1-plaintext-password.pcap"), [""], "no CHALLENGE");
+    let a = sample("smb1-plaintext-password.pcap");
+    let f = with_code(&a, "logon.bad_password")[0];
+    assert!(
+        f.explanation
+            .contains("the server (or the domain controller it asked) did not accept"),
+        "{}",
+        f.explanation
+    );
+}
+
 #[test]
 fn workgroup_logon_with_the_clients_own_name() {
     let Some(dir) = corpus() else { return };
@@ -5335,8 +5402,15 @@ fn workgroup_logon_with_the_clients_own_name() {
         f.explanation
     );
     assert!(
-        f.explanation.contains("The server is standalone"),
+        f.explanation.contains(&format!(
+            "Its NTLM CHALLENGE gives its own computer name, {server}, as its domain (MsvAvNbDomainName, [MS-NLMP] 2.2.2.1): a standalone (workgroup) server"
+        )),
         "{}",
+        f.explanation
+    );
+    assert!(
+        !f.explanation.contains("The server is standalone"),
+        "said once: {}",
         f.explanation
     );
     let want = format!("net use \\\\{}\\SHARE /user:{server}\\{}", auth[5], auth[4]);

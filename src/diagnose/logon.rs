@@ -191,6 +191,70 @@ fn dc_domain(s: &Session) -> Option<&str> {
         .filter(|d| !d.is_empty())
 }
 
+/// What a server's NTLM CHALLENGE says of its place, from the names of its
+/// TargetInfo ([MS-NLMP] 2.2.2.1): a standalone (workgroup) computer gives
+/// its own name as its domain (MsvAvNbDomainName equal to
+/// MsvAvNbComputerName: smbd standalone, "FILESRV" for both in samples/;
+/// a Windows workgroup computer, corpus sv-smb2-ntlm-logon-failure frame
+/// 708, its MsvAvDnsDomainName too); a computer in a domain gives the
+/// domain's (the Samba DC of samples/ntlm-dc-*: "SAMPLES" and
+/// "samples.smbscope.test", computer "DC1"). A domain member and a domain
+/// controller state alike.
+enum Place<'a> {
+    /// No CHALLENGE, or one without both names.
+    Unknown,
+    Standalone {
+        computer: &'a str,
+    },
+    InDomain {
+        computer: &'a str,
+        domain: &'a str,
+        dns_domain: Option<&'a str>,
+    },
+}
+
+fn place(s: &Session) -> Place<'_> {
+    let Some(n) = s.server_names.as_deref() else {
+        return Place::Unknown;
+    };
+    let (Some(computer), Some(domain)) =
+        (n.nb_computer_name.as_deref(), n.nb_domain_name.as_deref())
+    else {
+        return Place::Unknown;
+    };
+    if computer.eq_ignore_ascii_case(domain) {
+        Place::Standalone { computer }
+    } else {
+        Place::InDomain {
+            computer,
+            domain,
+            dns_domain: n.dns_domain_name.as_deref(),
+        }
+    }
+}
+
+/// STATUS_LOGON_FAILURE's meaning worded by the server's place
+/// ([`place`]); None where the capture does not show it (the status's
+/// general meaning stands).
+fn logon_failure_meaning(s: &Session) -> Option<String> {
+    const SAME: &str = "Servers report both 'no such user' and 'wrong password' as this";
+    match place(s) {
+        Place::Unknown => None,
+        Place::Standalone { computer } => Some(format!("SESSION_SETUP failed: the server did not accept the user name and credentials. Its NTLM CHALLENGE gives its own computer name, {computer}, as its domain (MsvAvNbDomainName, [MS-NLMP] 2.2.2.1): a standalone (workgroup) server, which checks them against its own accounts; no domain controller took part. {SAME}, so the real reason is in the server's own log, not on the wire.")),
+        Place::InDomain { computer, .. }
+            if s.domain.as_deref().is_some_and(|d| d.eq_ignore_ascii_case(computer)) =>
+        {
+            Some(format!("SESSION_SETUP failed: the server did not accept the user name and credentials. The client named the server itself, {computer}, as the domain: an account local to the server, which checks it against its own accounts, not with a domain controller. {SAME}, so the real reason is in the server's own log, not on the wire."))
+        }
+        Place::InDomain { computer, domain, dns_domain } => {
+            let dns = dns_domain
+                .filter(|d| !d.eq_ignore_ascii_case(domain))
+                .map_or_else(String::new, |d| format!(" ({d})"));
+            Some(format!("SESSION_SETUP failed: the server, or the domain controller it asked, did not accept the user name and credentials. Its NTLM CHALLENGE names the domain {domain}{dns}, not its own computer name {computer} (MsvAvNbDomainName, [MS-NLMP] 2.2.2.1): it is in that domain (a member or a domain controller), and a domain account's logon is checked by a domain controller. {SAME}, so the real reason is in the server's or the DC's logs, not on the wire."))
+        }
+    }
+}
+
 /// What the capture shows about a logon refused with an NTLMv1 response.
 /// A server that refuses NTLMv1 answers it with LOGON_FAILURE (Samba's
 /// ntlm_password_check returns WRONG_PASSWORD under 'ntlm auth =
@@ -550,11 +614,18 @@ fn failure(
         // The status's general meaning, unless the capture tells this
         // refusal's own reason, which the general one would repeat or
         // contradict.
-        let own_reason =
-            code == "logon.raw_ntlmv2_refused" || matches!(v1, V1Evidence::GoodWithNtlmV2(_));
-        if let Some(m) = nt_meaning(meant).filter(|_| !own_reason) {
-            why.push(' ');
-            why.push_str(m);
+        let own_reason = own_reason_of(code, v1);
+        if !own_reason {
+            let placed = (S(meant) == S::LOGON_FAILURE)
+                .then(|| logon_failure_meaning(s))
+                .flatten();
+            if let Some(m) = placed {
+                why.push(' ');
+                why.push_str(&m);
+            } else if let Some(m) = nt_meaning(meant) {
+                why.push(' ');
+                why.push_str(m);
+            }
         }
     }
     ntlmv1_evidence(code, &who, v1, &mut why);
@@ -593,7 +664,8 @@ fn failure(
     let own_machine = own_machine_account(s)
         .filter(|_| matches!(code, "logon.bad_password" | "logon.unknown_user"));
     if let Some(o) = &own_machine {
-        let standalone = if o.standalone {
+        let told_standalone = S(meant) == S::LOGON_FAILURE && !own_reason_of(code, v1);
+        let standalone = if o.standalone && !told_standalone {
             " The server is standalone (a workgroup computer: its NTLM CHALLENGE gives its own name as its domain, MsvAvNbDomainName), so no domain controller took part."
         } else {
             ""
@@ -610,6 +682,8 @@ fn failure(
     // smb1-no-spnego-ntlmv2-refused, STATUS_INVALID_PARAMETER), so the
     // test is a logon with NTLMSSP, whose NTLMv2 every server takes.
     let raw = s.mechanism == Some(MECHANISM_NTLM);
+    let standalone_failure = matches!(S(meant), S::LOGON_FAILURE | S::WRONG_PASSWORD)
+        && matches!(place(s), Place::Standalone { .. });
     let next = match (code, v1) {
         ("logon.ntlmv1_rejected", V1Evidence::Unknown) if raw => "Log on again with extended security, which carries NTLMv2 in NTLMSSP (Samba client: 'client use spnego = yes', the default, and 'client ntlmv2 auth = yes'; other clients: their extended security or SPNEGO setting), or better over SMB2 ('client min protocol = SMB2'): if that succeeds, the server refuses NTLMv1, and the client should keep NTLMSSP with NTLMv2 rather than the server re-enable NTLMv1; if it fails too, check the user name and password. An NTLMv2 response without extended security tells nothing: Samba refuses it whatever the password ('raw NTLMv2 auth = no', its default, answers STATUS_INVALID_PARAMETER).".to_string(),
         ("logon.ntlmv1_rejected", _) if raw => "Configure the client for extended security with NTLMv2 (Samba client: 'client use spnego = yes', the default, and 'client ntlmv2 auth = yes'), or better SMB2 ('client min protocol = SMB2'), rather than re-enabling NTLMv1 on the server; NTLMv2 without extended security is refused by Samba ('raw NTLMv2 auth = no', its default).".to_string(),
@@ -624,6 +698,7 @@ fn failure(
         ("logon.no_logon_servers", _) => super::steps::no_logon_servers_next(&told.server, dc_domain(s)),
         (_, _) if own_machine.is_some() => own_machine.as_ref().map_or_else(String::new, |o| own_machine_next(s, o)),
         ("logon.account_disabled", _) if guest_account => "Log on with a user account of the server or the domain. Enabling the Guest account is not recommended: guest sessions cannot be signed or encrypted, and Windows clients refuse them by default (AllowInsecureGuestAuth).".to_string(),
+        _ if standalone_failure => "The server's own log says whether the user is unknown or the password wrong (it is standalone: there is no domain controller to look at): Windows, Security event 4625 on the server, Sub Status 0xC0000064 (no such user) or 0xC000006A (wrong password); Samba, its log with 'log level = 1 auth_audit:2', NT_STATUS_NO_SUCH_USER or NT_STATUS_WRONG_PASSWORD.".to_string(),
         _ => super::steps::logon_next(S(meant), s.user.as_deref(), s.workstation.as_deref())
             .or_else(|| nt_next(meant))
             .unwrap_or_else(|| "Check the server's security log for this logon.".to_string()),
@@ -647,6 +722,12 @@ fn failure(
             .explains_from(bad_before.from)
             .done(),
     );
+}
+
+/// The capture tells this refusal's own reason, which the status's general
+/// meaning would repeat or contradict.
+fn own_reason_of(code: &str, v1: V1Evidence<'_>) -> bool {
+    code == "logon.raw_ntlmv2_refused" || matches!(v1, V1Evidence::GoodWithNtlmV2(_))
 }
 
 /// What the capture shows of the server and NTLMv1, for the explanation of
