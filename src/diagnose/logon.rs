@@ -36,15 +36,18 @@ pub(super) fn findings(model: &Model, out: &mut Sink) {
             // Anonymous sessions: grouped by the anonymous module.
             Outcome::Anonymous | Outcome::Success => {}
         }
-        slow_rounds(s, out);
     }
-    failures(model, out);
+    let slow = slow_list(model);
+    for x in &slow {
+        slow_round(model, x, out);
+    }
+    failures(model, &slow, out);
 }
 
 /// Session setups refused with a status, one finding per client address,
 /// server, identity and code (not Kerberos: the kerberos module explains
 /// those; not anonymous: the anonymous module; not encryption).
-fn failures(model: &Model, out: &mut Sink) {
+fn failures(model: &Model, slow: &[Slow<'_>], out: &mut Sink) {
     let keep = |s: &Session| {
         s.outcome == Outcome::Failure
             && s.status.is_some()
@@ -67,6 +70,7 @@ fn failures(model: &Model, out: &mut Sink) {
         let told = Told {
             fallback: own.as_ref().and_then(|o| o.fallback_after(g.last)),
             server: super::platform::server(model, g.first()),
+            stall: slow.iter().find_map(|x| together(x, g.first())),
         };
         failure(
             g,
@@ -86,6 +90,9 @@ fn failures(model: &Model, out: &mut Sink) {
 struct Told<'a> {
     fallback: Option<Fallback<'a>>,
     server: Platform,
+    /// A slow round of another session that the server answered together
+    /// with this refusal ([`together`]).
+    stall: Option<Together<'a>>,
 }
 
 /// For a SESSION_SETUP refused with STATUS_USER_SESSION_DELETED: the
@@ -658,6 +665,9 @@ fn failure(
         title.push_str(&f.title_suffix());
         why.push_str(&f.sentence());
     }
+    if let Some(t) = &told.stall {
+        why.push_str(&t.of_refusal());
+    }
     if let Some(f) = logoff {
         why.push_str(&format!(" The client itself logged this session off at frame {f} (LOGOFF), on this connection, and then sent this SESSION_SETUP with its SessionId: the server removed the session at the LOGOFF ([MS-SMB2] 3.3.5.6), so it does not take the request as a re-authentication of it (3.3.5.5). A new session is set up with SessionId 0."));
     }
@@ -1127,19 +1137,129 @@ fn guest(s: &Session, c: Option<&Connection>, server: &Platform, out: &mut Sink)
     );
 }
 
-fn slow_rounds(s: &Session, out: &mut Sink) {
-    for r in &s.rounds {
-        let Some(d) = r.duration.filter(|d| *d > SLOW_ROUND_SECS) else {
-            continue;
-        };
-        out.push(
-            Draft::new(Severity::Warning, "logon.slow_round", format!("Slow SESSION_SETUP round: {d:.3} s"))
-                .explain(format!("The server took {d:.3} s to answer the SESSION_SETUP carrying {} for {}. Servers usually answer in milliseconds; a slow answer usually means the server waits on a domain controller (NTLM pass-through, PAC validation) or on name resolution.", r.request_token.as_deref().unwrap_or("a token"), identity(s)))
-                .next("Check the server's connection to its domain controllers (Windows: nltest /sc_query:DOMAIN; Samba: wbinfo -t, wbinfo -P) and its DNS.")
-                .stream(s.stream)
-                .frames([r.request_frame].into_iter().chain(r.response_frame))
-                .session(s.session_id)
-                .done(),
-        );
+/// A SESSION_SETUP response of the same server this close to a slow
+/// round's, or closer, was answered together with it (seconds): a server
+/// that holds a logon for seconds and then answers it and another within
+/// milliseconds stalled once, for both (corpus
+/// sv-smb311-named-pipe-unicode: STATUS_NETWORK_SESSION_EXPIRED at frame
+/// 12 on tcp.stream 1, 0.9 ms before the 3.780 s AUTHENTICATE round's
+/// answer, frame 14, on tcp.stream 0).
+const TOGETHER_SECS: f64 = 0.010;
+
+/// A round slower than [`SLOW_ROUND_SECS`], answered, and its session.
+pub(super) struct Slow<'a> {
+    s: &'a Session,
+    r: &'a Round,
+    secs: f64,
+}
+
+/// The answered rounds slower than [`SLOW_ROUND_SECS`], in the model's
+/// session order.
+fn slow_list(model: &Model) -> Vec<Slow<'_>> {
+    let mut v = Vec::new();
+    for s in &model.sessions {
+        for r in &s.rounds {
+            if let Some(secs) = r.duration.filter(|d| *d > SLOW_ROUND_SECS) {
+                v.push(Slow { s, r, secs });
+            }
+        }
     }
+    v
+}
+
+/// Another session's SESSION_SETUP answered together with a slow round
+/// ([`TOGETHER_SECS`]): the slow round, the other's round, and the seconds
+/// from the slow round's answer to the other's (negative: before it).
+struct Together<'a> {
+    slow: &'a Slow<'a>,
+    other: &'a Session,
+    round: &'a Round,
+    gap: f64,
+}
+
+/// The round of `o`, a session other than the slow round's, of the same
+/// server, that the server answered together with it: within
+/// [`TOGETHER_SECS`] of its answer, of the same client, and asked no later than the slow
+/// round was (its request before it, or before the capture began: a
+/// response whose request the capture lacks), so that the server held
+/// both.
+fn together<'a>(slow: &'a Slow<'a>, o: &'a Session) -> Option<Together<'a>> {
+    if std::ptr::eq(slow.s, o) || o.server != slow.s.server || o.client.ip() != slow.s.client.ip() {
+        return None;
+    }
+    let sr = slow.r;
+    o.rounds.iter().find_map(|q| {
+        q.response_frame?;
+        let unseen = q.response_frame == Some(q.request_frame);
+        let asked = secs_between(q.time, sr.time);
+        let gap = asked + q.duration.unwrap_or(0.0) - slow.secs;
+        (gap.abs() <= TOGETHER_SECS && (unseen || asked <= 0.0)).then_some(Together {
+            slow,
+            other: o,
+            round: q,
+            gap,
+        })
+    })
+}
+
+impl Together<'_> {
+    /// "0.9 ms before" or "0.2 ms after": when the other round was
+    /// answered, from the slow round's answer.
+    fn when(&self) -> String {
+        let rel = if self.gap < 0.0 { "before" } else { "after" };
+        concat(&[&span(self.gap.abs()), " ", rel])
+    }
+
+    /// How long the other round waited: "its request was sent before the
+    /// capture began" or "it had waited 4.2 s".
+    fn other_wait(&self) -> String {
+        if self.round.response_frame == Some(self.round.request_frame) {
+            "its request was sent before the capture began".to_string()
+        } else {
+            format!(
+                "its request (frame {}) waited {}",
+                self.round.request_frame,
+                span(self.round.duration.unwrap_or(0.0))
+            )
+        }
+    }
+
+    fn status(s: &Session, r: &Round) -> String {
+        r.status
+            .or(s.status)
+            .map_or_else(|| "?".to_string(), |st| st.to_string())
+    }
+
+    /// The sentence of the slow round's finding.
+    fn of_slow(&self) -> String {
+        let o = self.other;
+        let st = Self::status(o, self.round);
+        format!(" The server answered another SESSION_SETUP of the same client {} this one: frame {} on tcp.stream {}, {st} (session {}; {}). It held both logons and answered them together: one stall of the server, not two problems.", self.when(), self.round.response_frame.unwrap_or(0), o.stream, o.session_id, self.other_wait())
+    }
+
+    /// The sentence of the other session's refusal.
+    fn of_refusal(&self) -> String {
+        let (s, r) = (self.slow.s, self.slow.r);
+        format!(" The server answered it {} it answered the slow SESSION_SETUP of frame {} on tcp.stream {} ({} for {}, {:.3} s, to frame {}: logon.slow_round); {}. It held both logons and answered them together: one stall of the server, not two problems; look at the stall first.", self.when(), r.request_frame, s.stream, r.request_token.as_deref().unwrap_or("a token"), identity(s), self.slow.secs, r.response_frame.unwrap_or(0), self.other_wait())
+    }
+}
+
+/// logon.slow_round of `x`, naming the SESSION_SETUP of another session
+/// the server answered together with it ([`together`]), if any.
+fn slow_round(model: &Model, x: &Slow<'_>, out: &mut Sink) {
+    let (s, r, d) = (x.s, x.r, x.secs);
+    let mut why = format!("The server took {d:.3} s to answer the SESSION_SETUP carrying {} for {}. Servers usually answer in milliseconds; a slow answer usually means the server waits on a domain controller (NTLM pass-through, PAC validation) or on name resolution.", r.request_token.as_deref().unwrap_or("a token"), identity(s));
+    let with = model.sessions.iter().find_map(|o| together(x, o));
+    if let Some(t) = &with {
+        why.push_str(&t.of_slow());
+    }
+    out.push(
+        Draft::new(Severity::Warning, "logon.slow_round", format!("Slow SESSION_SETUP round: {d:.3} s"))
+            .explain(why)
+            .next("Check the server's connection to its domain controllers (Windows: nltest /sc_query:DOMAIN; Samba: wbinfo -t, wbinfo -P) and its DNS.")
+            .stream(s.stream)
+            .frames([r.request_frame].into_iter().chain(r.response_frame))
+            .session(s.session_id)
+            .done(),
+    );
 }
