@@ -5302,6 +5302,123 @@ fn anonymous_fallback_after_a_refused_logon_is_told_as_such() {
 /// 2.2.2.1). The finding says the client sent a local account of its own
 /// machine, the step logs on as SERVER\user with the server's name, and
 /// sends nobody to a domain controller.
+/// STATUS_LOGON_FAILURE's meaning is worded by the server's place that
+/// its NTLM CHALLENGE states ([MS-NLMP] 2.2.2.1, tshark
+/// ntlmssp.challenge.target_info.*): smbd standalone (ntlm-wrong-password,
+/// MsvAvNbComputerName = MsvAvNbDomainName) checks its own accounts, no
+/// domain controller, and the step leaves out the DC's event 4776; the
+/// Samba DC (ntlm-dc-account-locked-out: domain SAMPLES,
+/// samples.smbscope.test, computer DC1) is in a domain; a server whose
+/// CHALLENGE the capture lacks (smb1-plaintext-password: no NTLMSSP, tshark
+/// finds no CHALLENGE) keeps the general text.
+#[test]
+fn logon_failure_is_worded_by_the_servers_place() {
+    let names = |name: &str| {
+        let t = common::tshark_text(
+            &samples().join(name),
+            "ntlmssp.messagetype == 2",
+            &[
+                "ntlmssp.challenge.target_info.nb_computer_name",
+                "ntlmssp.challenge.target_info.nb_domain_name",
+                "ntlmssp.challenge.target_info.dns_domain_name",
+            ],
+        );
+        let first = t.lines().next().unwrap_or("").to_string();
+        first.split('\t').map(str::to_string).collect::<Vec<_>>()
+    };
+    let n = names("ntlm-wrong-password.pcap");
+    assert_eq!(n[0], n[1], "standalone: {n:?}");
+    let a = sample("ntlm-wrong-password.pcap");
+    let f = with_code(&a, "logon.bad_password")[0];
+    let standalone = format!("Its NTLM CHALLENGE gives its own computer name, {}, as its domain (MsvAvNbDomainName, [MS-NLMP] 2.2.2.1): a standalone (workgroup) server, which checks them against its own accounts; no domain controller took part.", n[0]);
+    assert!(f.explanation.contains(&standalone), "{}", f.explanation);
+    assert!(
+        !f.explanation.contains("domain controller it asked"),
+        "{}",
+        f.explanation
+    );
+    assert!(
+        f.next_step
+            .contains("there is no domain controller to look at"),
+        "{}",
+        f.next_step
+    );
+    assert!(!f.next_step.contains("4776"), "{}", f.next_step);
+
+    let n = names("ntlm-dc-account-locked-out.pcap");
+    assert_ne!(n[0], n[1], "in a domain: {n:?}");
+    let a = sample("ntlm-dc-account-locked-out.pcap");
+    let f = with_code(&a, "logon.bad_password")[0];
+    let domain = format!("Its NTLM CHALLENGE names the domain {} ({}), not its own computer name {} (MsvAvNbDomainName, [MS-NLMP] 2.2.2.1): it is in that domain (a member or a domain controller)", n[1], n[2], n[0]);
+    assert!(f.explanation.contains(&domain), "{}", f.explanation);
+    assert!(
+        f.explanation
+            .contains("the server, or the domain controller it asked, did not accept"),
+        "{}",
+        f.explanation
+    );
+
+    assert_eq!(names("smb1-plaintext-password.pcap"), [""], "no CHALLENGE");
+    let a = sample("smb1-plaintext-password.pcap");
+    let f = with_code(&a, "logon.bad_password")[0];
+    assert!(
+        f.explanation
+            .contains("the server (or the domain controller it asked) did not accept"),
+        "{}",
+        f.explanation
+    );
+}
+
+/// One stall told once: corpus sv-smb311-named-pipe-unicode, tshark
+/// (frame.time_relative, tcp.stream, smb2.nt_status): the AUTHENTICATE of
+/// frame 10 (tcp.stream 0, 3.147055 s) answered at frame 14 (6.927030 s,
+/// STATUS_SUCCESS), 3.780 s later; frame 12 (tcp.stream 1, 6.926089 s)
+/// answers a SESSION_SETUP sent before the capture began with
+/// STATUS_NETWORK_SESSION_EXPIRED (0xc000035c), 0.9 ms before frame 14.
+/// logon.slow_round names the refusal, session.expired the slow round.
+#[test]
+fn a_slow_round_and_a_refusal_answered_with_it_are_one_stall() {
+    let Some(dir) = corpus() else { return };
+    let path = dir.join("sv-smb311-named-pipe-unicode.pcap");
+    let t = common::tshark_text(
+        &path,
+        "smb2.cmd == 1",
+        &[
+            "frame.number",
+            "frame.time_relative",
+            "tcp.stream",
+            "smb2.nt_status",
+        ],
+    );
+    let rows: Vec<Vec<&str>> = t.lines().map(|l| l.split('\t').collect()).collect();
+    let at = |f: &str| rows.iter().find(|r| r[0] == f).expect(f).clone();
+    let (r10, r12, r14) = (at("10"), at("12"), at("14"));
+    let secs = |r: &[&str]| r[1].parse::<f64>().unwrap();
+    assert_eq!((r10[2], r12[2], r14[2]), ("0", "1", "0"));
+    assert_eq!((r12[3], r14[3]), ("0xc000035c", "0x00000000"));
+    let gap = secs(&r14) - secs(&r12);
+    assert!((0.0..0.001).contains(&gap), "{gap}");
+    assert!(
+        rows.iter().all(|r| r[2] != "1" || r[0] == "12"),
+        "no request on stream 1"
+    );
+    let a = load("corpus:sv-smb311-named-pipe-unicode.pcap").unwrap();
+    let slow = with_code(&a, "logon.slow_round");
+    assert_eq!(slow.len(), 1);
+    let want = format!("{:.3} s", secs(&r14) - secs(&r10));
+    assert!(slow[0].title.contains(&want), "{}", slow[0].title);
+    assert!(slow[0].explanation.contains("The server answered another SESSION_SETUP of the same client 0.9 ms before this one: frame 12 on tcp.stream 1, STATUS_NETWORK_SESSION_EXPIRED (session 0x7c0000000009; its request was sent before the capture began). It held both logons and answered them together: one stall of the server, not two problems."), "{}", slow[0].explanation);
+    let exp = with_code(&a, "session.expired");
+    assert_eq!(exp.len(), 1);
+    assert!(exp[0].explanation.contains(&format!("The server answered it 0.9 ms before it answered the slow SESSION_SETUP of frame 10 on tcp.stream 0 (NTLMSSP AUTHENTICATE for CONTOSO.LOCAL\\Administrator, {want}, to frame 14: logon.slow_round); its request was sent before the capture began.")), "{}", exp[0].explanation);
+    // Other slow rounds are told alone: no other capture has two answers
+    // together.
+    let a = sample("tree-connect-slow-preexec.pcap");
+    for f in with_code(&a, "logon.slow_round") {
+        assert!(!f.explanation.contains("one stall"), "{}", f.explanation);
+    }
+}
+
 #[test]
 fn workgroup_logon_with_the_clients_own_name() {
     let Some(dir) = corpus() else { return };
@@ -5339,8 +5456,15 @@ fn workgroup_logon_with_the_clients_own_name() {
         f.explanation
     );
     assert!(
-        f.explanation.contains("The server is standalone"),
+        f.explanation.contains(&format!(
+            "Its NTLM CHALLENGE gives its own computer name, {server}, as its domain (MsvAvNbDomainName, [MS-NLMP] 2.2.2.1): a standalone (workgroup) server"
+        )),
         "{}",
+        f.explanation
+    );
+    assert!(
+        !f.explanation.contains("The server is standalone"),
+        "said once: {}",
         f.explanation
     );
     let want = format!("net use \\\\{}\\SHARE /user:{server}\\{}", auth[5], auth[4]);

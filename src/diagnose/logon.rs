@@ -36,15 +36,18 @@ pub(super) fn findings(model: &Model, own: &SharedOwnLogons<'_>, out: &mut Sink)
             // Anonymous sessions: grouped by the anonymous module.
             Outcome::Anonymous | Outcome::Success => {}
         }
-        slow_rounds(s, out);
     }
-    failures(model, own, out);
+    let slow = slow_list(model);
+    for x in &slow {
+        slow_round(model, x, out);
+    }
+    failures(model, own, &slow, out);
 }
 
 /// Session setups refused with a status, one finding per client address,
 /// server, identity and code (not Kerberos: the kerberos module explains
 /// those; not anonymous: the anonymous module; not encryption).
-fn failures(model: &Model, shared: &SharedOwnLogons<'_>, out: &mut Sink) {
+fn failures(model: &Model, shared: &SharedOwnLogons<'_>, slow: &[Slow<'_>], out: &mut Sink) {
     let keep = |s: &Session| {
         s.outcome == Outcome::Failure
             && s.status.is_some()
@@ -67,6 +70,7 @@ fn failures(model: &Model, shared: &SharedOwnLogons<'_>, out: &mut Sink) {
         let told = Told {
             fallback: own.as_ref().and_then(|o| o.fallback_after(g.last)),
             server: super::platform::server(model, g.first()),
+            stall: slow.iter().find_map(|x| together(x, g.first())),
         };
         failure(
             g,
@@ -86,6 +90,9 @@ fn failures(model: &Model, shared: &SharedOwnLogons<'_>, out: &mut Sink) {
 struct Told<'a> {
     fallback: Option<Fallback<'a>>,
     server: Platform,
+    /// A slow round of another session that the server answered together
+    /// with this refusal ([`together`]).
+    stall: Option<Together<'a>>,
 }
 
 /// For a SESSION_SETUP refused with STATUS_USER_SESSION_DELETED: the
@@ -189,6 +196,70 @@ fn dc_domain(s: &Session) -> Option<&str> {
         .or_else(|| n.and_then(|n| n.nb_domain_name.as_deref()))
         .or(s.domain.as_deref())
         .filter(|d| !d.is_empty())
+}
+
+/// What a server's NTLM CHALLENGE says of its place, from the names of its
+/// TargetInfo ([MS-NLMP] 2.2.2.1): a standalone (workgroup) computer gives
+/// its own name as its domain (MsvAvNbDomainName equal to
+/// MsvAvNbComputerName: smbd standalone, "FILESRV" for both in samples/;
+/// a Windows workgroup computer, corpus sv-smb2-ntlm-logon-failure frame
+/// 708, its MsvAvDnsDomainName too); a computer in a domain gives the
+/// domain's (the Samba DC of samples/ntlm-dc-*: "SAMPLES" and
+/// "samples.smbscope.test", computer "DC1"). A domain member and a domain
+/// controller state alike.
+enum Place<'a> {
+    /// No CHALLENGE, or one without both names.
+    Unknown,
+    Standalone {
+        computer: &'a str,
+    },
+    InDomain {
+        computer: &'a str,
+        domain: &'a str,
+        dns_domain: Option<&'a str>,
+    },
+}
+
+fn place(s: &Session) -> Place<'_> {
+    let Some(n) = s.server_names.as_deref() else {
+        return Place::Unknown;
+    };
+    let (Some(computer), Some(domain)) =
+        (n.nb_computer_name.as_deref(), n.nb_domain_name.as_deref())
+    else {
+        return Place::Unknown;
+    };
+    if computer.eq_ignore_ascii_case(domain) {
+        Place::Standalone { computer }
+    } else {
+        Place::InDomain {
+            computer,
+            domain,
+            dns_domain: n.dns_domain_name.as_deref(),
+        }
+    }
+}
+
+/// STATUS_LOGON_FAILURE's meaning worded by the server's place
+/// ([`place`]); None where the capture does not show it (the status's
+/// general meaning stands).
+fn logon_failure_meaning(s: &Session) -> Option<String> {
+    const SAME: &str = "Servers report both 'no such user' and 'wrong password' as this";
+    match place(s) {
+        Place::Unknown => None,
+        Place::Standalone { computer } => Some(format!("SESSION_SETUP failed: the server did not accept the user name and credentials. Its NTLM CHALLENGE gives its own computer name, {computer}, as its domain (MsvAvNbDomainName, [MS-NLMP] 2.2.2.1): a standalone (workgroup) server, which checks them against its own accounts; no domain controller took part. {SAME}, so the real reason is in the server's own log, not on the wire.")),
+        Place::InDomain { computer, .. }
+            if s.domain.as_deref().is_some_and(|d| d.eq_ignore_ascii_case(computer)) =>
+        {
+            Some(format!("SESSION_SETUP failed: the server did not accept the user name and credentials. The client named the server itself, {computer}, as the domain: an account local to the server, which checks it against its own accounts, not with a domain controller. {SAME}, so the real reason is in the server's own log, not on the wire."))
+        }
+        Place::InDomain { computer, domain, dns_domain } => {
+            let dns = dns_domain
+                .filter(|d| !d.eq_ignore_ascii_case(domain))
+                .map_or_else(String::new, |d| format!(" ({d})"));
+            Some(format!("SESSION_SETUP failed: the server, or the domain controller it asked, did not accept the user name and credentials. Its NTLM CHALLENGE names the domain {domain}{dns}, not its own computer name {computer} (MsvAvNbDomainName, [MS-NLMP] 2.2.2.1): it is in that domain (a member or a domain controller), and a domain account's logon is checked by a domain controller. {SAME}, so the real reason is in the server's or the DC's logs, not on the wire."))
+        }
+    }
 }
 
 /// What the capture shows about a logon refused with an NTLMv1 response.
@@ -550,11 +621,18 @@ fn failure(
         // The status's general meaning, unless the capture tells this
         // refusal's own reason, which the general one would repeat or
         // contradict.
-        let own_reason =
-            code == "logon.raw_ntlmv2_refused" || matches!(v1, V1Evidence::GoodWithNtlmV2(_));
-        if let Some(m) = nt_meaning(meant).filter(|_| !own_reason) {
-            why.push(' ');
-            why.push_str(m);
+        let own_reason = own_reason_of(code, v1);
+        if !own_reason {
+            let placed = (S(meant) == S::LOGON_FAILURE)
+                .then(|| logon_failure_meaning(s))
+                .flatten();
+            if let Some(m) = placed {
+                why.push(' ');
+                why.push_str(&m);
+            } else if let Some(m) = nt_meaning(meant) {
+                why.push(' ');
+                why.push_str(m);
+            }
         }
     }
     ntlmv1_evidence(code, &who, v1, &mut why);
@@ -587,13 +665,17 @@ fn failure(
         title.push_str(&f.title_suffix());
         why.push_str(&f.sentence());
     }
+    if let Some(t) = &told.stall {
+        why.push_str(&t.of_refusal());
+    }
     if let Some(f) = logoff {
         why.push_str(&format!(" The client itself logged this session off at frame {f} (LOGOFF), on this connection, and then sent this SESSION_SETUP with its SessionId: the server removed the session at the LOGOFF ([MS-SMB2] 3.3.5.6), so it does not take the request as a re-authentication of it (3.3.5.5). A new session is set up with SessionId 0."));
     }
     let own_machine = own_machine_account(s)
         .filter(|_| matches!(code, "logon.bad_password" | "logon.unknown_user"));
     if let Some(o) = &own_machine {
-        let standalone = if o.standalone {
+        let told_standalone = S(meant) == S::LOGON_FAILURE && !own_reason_of(code, v1);
+        let standalone = if o.standalone && !told_standalone {
             " The server is standalone (a workgroup computer: its NTLM CHALLENGE gives its own name as its domain, MsvAvNbDomainName), so no domain controller took part."
         } else {
             ""
@@ -610,6 +692,8 @@ fn failure(
     // smb1-no-spnego-ntlmv2-refused, STATUS_INVALID_PARAMETER), so the
     // test is a logon with NTLMSSP, whose NTLMv2 every server takes.
     let raw = s.mechanism == Some(MECHANISM_NTLM);
+    let standalone_failure = matches!(S(meant), S::LOGON_FAILURE | S::WRONG_PASSWORD)
+        && matches!(place(s), Place::Standalone { .. });
     let next = match (code, v1) {
         ("logon.ntlmv1_rejected", V1Evidence::Unknown) if raw => "Log on again with extended security, which carries NTLMv2 in NTLMSSP (Samba client: 'client use spnego = yes', the default, and 'client ntlmv2 auth = yes'; other clients: their extended security or SPNEGO setting), or better over SMB2 ('client min protocol = SMB2'): if that succeeds, the server refuses NTLMv1, and the client should keep NTLMSSP with NTLMv2 rather than the server re-enable NTLMv1; if it fails too, check the user name and password. An NTLMv2 response without extended security tells nothing: Samba refuses it whatever the password ('raw NTLMv2 auth = no', its default, answers STATUS_INVALID_PARAMETER).".to_string(),
         ("logon.ntlmv1_rejected", _) if raw => "Configure the client for extended security with NTLMv2 (Samba client: 'client use spnego = yes', the default, and 'client ntlmv2 auth = yes'), or better SMB2 ('client min protocol = SMB2'), rather than re-enabling NTLMv1 on the server; NTLMv2 without extended security is refused by Samba ('raw NTLMv2 auth = no', its default).".to_string(),
@@ -624,6 +708,7 @@ fn failure(
         ("logon.no_logon_servers", _) => super::steps::no_logon_servers_next(&told.server, dc_domain(s)),
         (_, _) if own_machine.is_some() => own_machine.as_ref().map_or_else(String::new, |o| own_machine_next(s, o)),
         ("logon.account_disabled", _) if guest_account => "Log on with a user account of the server or the domain. Enabling the Guest account is not recommended: guest sessions cannot be signed or encrypted, and Windows clients refuse them by default (AllowInsecureGuestAuth).".to_string(),
+        _ if standalone_failure => "The server's own log says whether the user is unknown or the password wrong (it is standalone: there is no domain controller to look at): Windows, Security event 4625 on the server, Sub Status 0xC0000064 (no such user) or 0xC000006A (wrong password); Samba, its log with 'log level = 1 auth_audit:2', NT_STATUS_NO_SUCH_USER or NT_STATUS_WRONG_PASSWORD.".to_string(),
         _ => super::steps::logon_next(S(meant), s.user.as_deref(), s.workstation.as_deref())
             .or_else(|| nt_next(meant))
             .unwrap_or_else(|| "Check the server's security log for this logon.".to_string()),
@@ -647,6 +732,12 @@ fn failure(
             .explains_from(bad_before.from)
             .done(),
     );
+}
+
+/// The capture tells this refusal's own reason, which the status's general
+/// meaning would repeat or contradict.
+fn own_reason_of(code: &str, v1: V1Evidence<'_>) -> bool {
+    code == "logon.raw_ntlmv2_refused" || matches!(v1, V1Evidence::GoodWithNtlmV2(_))
 }
 
 /// What the capture shows of the server and NTLMv1, for the explanation of
@@ -1046,19 +1137,129 @@ fn guest(s: &Session, c: Option<&Connection>, server: &Platform, out: &mut Sink)
     );
 }
 
-fn slow_rounds(s: &Session, out: &mut Sink) {
-    for r in &s.rounds {
-        let Some(d) = r.duration.filter(|d| *d > SLOW_ROUND_SECS) else {
-            continue;
-        };
-        out.push(
-            Draft::new(Severity::Warning, "logon.slow_round", format!("Slow SESSION_SETUP round: {d:.3} s"))
-                .explain(format!("The server took {d:.3} s to answer the SESSION_SETUP carrying {} for {}. Servers usually answer in milliseconds; a slow answer usually means the server waits on a domain controller (NTLM pass-through, PAC validation) or on name resolution.", r.request_token.as_deref().unwrap_or("a token"), identity(s)))
-                .next("Check the server's connection to its domain controllers (Windows: nltest /sc_query:DOMAIN; Samba: wbinfo -t, wbinfo -P) and its DNS.")
-                .stream(s.stream)
-                .frames([r.request_frame].into_iter().chain(r.response_frame))
-                .session(s.session_id)
-                .done(),
-        );
+/// A SESSION_SETUP response of the same server this close to a slow
+/// round's, or closer, was answered together with it (seconds): a server
+/// that holds a logon for seconds and then answers it and another within
+/// milliseconds stalled once, for both (corpus
+/// sv-smb311-named-pipe-unicode: STATUS_NETWORK_SESSION_EXPIRED at frame
+/// 12 on tcp.stream 1, 0.9 ms before the 3.780 s AUTHENTICATE round's
+/// answer, frame 14, on tcp.stream 0).
+const TOGETHER_SECS: f64 = 0.010;
+
+/// A round slower than [`SLOW_ROUND_SECS`], answered, and its session.
+pub(super) struct Slow<'a> {
+    s: &'a Session,
+    r: &'a Round,
+    secs: f64,
+}
+
+/// The answered rounds slower than [`SLOW_ROUND_SECS`], in the model's
+/// session order.
+fn slow_list(model: &Model) -> Vec<Slow<'_>> {
+    let mut v = Vec::new();
+    for s in &model.sessions {
+        for r in &s.rounds {
+            if let Some(secs) = r.duration.filter(|d| *d > SLOW_ROUND_SECS) {
+                v.push(Slow { s, r, secs });
+            }
+        }
     }
+    v
+}
+
+/// Another session's SESSION_SETUP answered together with a slow round
+/// ([`TOGETHER_SECS`]): the slow round, the other's round, and the seconds
+/// from the slow round's answer to the other's (negative: before it).
+struct Together<'a> {
+    slow: &'a Slow<'a>,
+    other: &'a Session,
+    round: &'a Round,
+    gap: f64,
+}
+
+/// The round of `o`, a session other than the slow round's, of the same
+/// server, that the server answered together with it: within
+/// [`TOGETHER_SECS`] of its answer, of the same client, and asked no later than the slow
+/// round was (its request before it, or before the capture began: a
+/// response whose request the capture lacks), so that the server held
+/// both.
+fn together<'a>(slow: &'a Slow<'a>, o: &'a Session) -> Option<Together<'a>> {
+    if std::ptr::eq(slow.s, o) || o.server != slow.s.server || o.client.ip() != slow.s.client.ip() {
+        return None;
+    }
+    let sr = slow.r;
+    o.rounds.iter().find_map(|q| {
+        q.response_frame?;
+        let unseen = q.response_frame == Some(q.request_frame);
+        let asked = secs_between(q.time, sr.time);
+        let gap = asked + q.duration.unwrap_or(0.0) - slow.secs;
+        (gap.abs() <= TOGETHER_SECS && (unseen || asked <= 0.0)).then_some(Together {
+            slow,
+            other: o,
+            round: q,
+            gap,
+        })
+    })
+}
+
+impl Together<'_> {
+    /// "0.9 ms before" or "0.2 ms after": when the other round was
+    /// answered, from the slow round's answer.
+    fn when(&self) -> String {
+        let rel = if self.gap < 0.0 { "before" } else { "after" };
+        concat(&[&span(self.gap.abs()), " ", rel])
+    }
+
+    /// How long the other round waited: "its request was sent before the
+    /// capture began" or "it had waited 4.2 s".
+    fn other_wait(&self) -> String {
+        if self.round.response_frame == Some(self.round.request_frame) {
+            "its request was sent before the capture began".to_string()
+        } else {
+            format!(
+                "its request (frame {}) waited {}",
+                self.round.request_frame,
+                span(self.round.duration.unwrap_or(0.0))
+            )
+        }
+    }
+
+    fn status(s: &Session, r: &Round) -> String {
+        r.status
+            .or(s.status)
+            .map_or_else(|| "?".to_string(), |st| st.to_string())
+    }
+
+    /// The sentence of the slow round's finding.
+    fn of_slow(&self) -> String {
+        let o = self.other;
+        let st = Self::status(o, self.round);
+        format!(" The server answered another SESSION_SETUP of the same client {} this one: frame {} on tcp.stream {}, {st} (session {}; {}). It held both logons and answered them together: one stall of the server, not two problems.", self.when(), self.round.response_frame.unwrap_or(0), o.stream, o.session_id, self.other_wait())
+    }
+
+    /// The sentence of the other session's refusal.
+    fn of_refusal(&self) -> String {
+        let (s, r) = (self.slow.s, self.slow.r);
+        format!(" The server answered it {} it answered the slow SESSION_SETUP of frame {} on tcp.stream {} ({} for {}, {:.3} s, to frame {}: logon.slow_round); {}. It held both logons and answered them together: one stall of the server, not two problems; look at the stall first.", self.when(), r.request_frame, s.stream, r.request_token.as_deref().unwrap_or("a token"), identity(s), self.slow.secs, r.response_frame.unwrap_or(0), self.other_wait())
+    }
+}
+
+/// logon.slow_round of `x`, naming the SESSION_SETUP of another session
+/// the server answered together with it ([`together`]), if any.
+fn slow_round(model: &Model, x: &Slow<'_>, out: &mut Sink) {
+    let (s, r, d) = (x.s, x.r, x.secs);
+    let mut why = format!("The server took {d:.3} s to answer the SESSION_SETUP carrying {} for {}. Servers usually answer in milliseconds; a slow answer usually means the server waits on a domain controller (NTLM pass-through, PAC validation) or on name resolution.", r.request_token.as_deref().unwrap_or("a token"), identity(s));
+    let with = model.sessions.iter().find_map(|o| together(x, o));
+    if let Some(t) = &with {
+        why.push_str(&t.of_slow());
+    }
+    out.push(
+        Draft::new(Severity::Warning, "logon.slow_round", format!("Slow SESSION_SETUP round: {d:.3} s"))
+            .explain(why)
+            .next("Check the server's connection to its domain controllers (Windows: nltest /sc_query:DOMAIN; Samba: wbinfo -t, wbinfo -P) and its DNS.")
+            .stream(s.stream)
+            .frames([r.request_frame].into_iter().chain(r.response_frame))
+            .session(s.session_id)
+            .done(),
+    );
 }

@@ -1,8 +1,8 @@
 //! What the capture shows of a side's operating system, for the wording of
 //! next steps: an NTLM VERSION ([MS-NLMP] 2.2.2.10; a CHALLENGE's is the
-//! server's, a NEGOTIATE's or AUTHENTICATE's the client's) and the NativeOS
-//! and NativeLanMan strings of SMB1 SESSION_SETUP_ANDX ([MS-CIFS]
-//! 2.2.4.53). A step that differs by OS is chosen by it where the capture
+//! server's, a NEGOTIATE's or AUTHENTICATE's the client's, named by the
+//! message it came from) and the NativeOS and NativeLanMan strings of SMB1
+//! SESSION_SETUP_ANDX ([MS-CIFS] 2.2.4.53). A step that differs by OS is chosen by it where the capture
 //! shows it; where it does not, a step names Windows and Samba alike.
 //!
 //! What is read as what, as the captures show it:
@@ -139,11 +139,17 @@ fn native_of(c: &Connection, side: Side) -> Option<Platform> {
 }
 
 /// What a side's NTLM VERSION in a session's setup says (the server's in
-/// its CHALLENGE, the client's in its AUTHENTICATE).
+/// its CHALLENGE, the client's in the NEGOTIATE or AUTHENTICATE it came
+/// from, named as such: a client whose AUTHENTICATE has no VERSION, as
+/// [MS-NLMP] 2.2.1.3 lets it, is known by its NEGOTIATE's).
 fn version_of(s: &Session, side: Side) -> Option<Platform> {
     match side {
         Side::Server => from_version(s.server_ntlm_version, "CHALLENGE"),
-        Side::Client => from_version(s.client_ntlm_version, "AUTHENTICATE"),
+        Side::Client => from_version(
+            s.client_ntlm_version,
+            s.client_ntlm_version_of
+                .unwrap_or("NEGOTIATE or AUTHENTICATE"),
+        ),
     }
 }
 
@@ -194,6 +200,45 @@ mod tests {
             minor,
             build,
             ntlm_revision: 15,
+        }
+    }
+
+    /// The model of a sample capture.
+    fn sample_model(name: &str) -> Model {
+        use crate::capture::CaptureReader;
+        use crate::pipeline::{self, Options};
+        use crate::session::{BuildOptions, Builder};
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("samples")
+            .join(name);
+        let mut r = CaptureReader::new(std::fs::File::open(path).expect("sample")).expect("pcap");
+        let mut b = Builder::new(BuildOptions::default());
+        pipeline::run(&mut r, &Options::default(), |ev| b.event(ev));
+        b.finish()
+    }
+
+    /// The client's VERSION is named by the message it came from. tshark
+    /// (ntlmssp.messagetype, ntlmssp.version.*): capture-ends-mid-logon
+    /// holds NEGOTIATE (frame 8, 6.1 build 0) and CHALLENGE (frame 9) and
+    /// no AUTHENTICATE; ntlm-wrong-password's AUTHENTICATE (frame 10)
+    /// states 6.1 build 0 too. The server's is its CHALLENGE's (frame 9).
+    #[test]
+    fn the_clients_version_is_named_by_its_message() {
+        for (name, message) in [
+            ("capture-ends-mid-logon.pcap", "NEGOTIATE"),
+            ("ntlm-wrong-password.pcap", "AUTHENTICATE"),
+        ] {
+            let m = sample_model(name);
+            let s = m.sessions.first().expect("a session");
+            let c = client(&m, s);
+            assert_eq!(c.kind, Kind::Samba, "{name}");
+            assert_eq!(
+                c.shown,
+                format!("NTLM {message} VERSION 6.1 build 0"),
+                "{name}"
+            );
+            let srv = server(&m, s);
+            assert_eq!(srv.shown, "NTLM CHALLENGE VERSION 6.1 build 0", "{name}");
         }
     }
 

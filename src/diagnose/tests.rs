@@ -95,6 +95,7 @@ pub(crate) fn session(
         domain: Some("CORP".into()),
         workstation: Some("PC1".into()),
         client_ntlm_version: None,
+        client_ntlm_version_of: None,
         server_ntlm_version: None,
         client_principal: None,
         service_principal: None,

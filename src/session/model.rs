@@ -1168,6 +1168,10 @@ pub struct Session {
     /// last), for the wording of steps; not serialized.
     #[serde(skip)]
     pub client_ntlm_version: Option<crate::auth::ntlmssp::Version>,
+    /// The message `client_ntlm_version` came from: "NEGOTIATE" or
+    /// "AUTHENTICATE"; not serialized.
+    #[serde(skip)]
+    pub client_ntlm_version_of: Option<&'static str>,
     /// The VERSION the server's NTLM CHALLENGE states (its last;
     /// [MS-NLMP] 2.2.2.10): the server's operating system as it states it,
     /// for the wording of steps; not serialized.

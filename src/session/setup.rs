@@ -281,6 +281,7 @@ impl Builder {
             domain: None,
             workstation: None,
             client_ntlm_version: None,
+            client_ntlm_version_of: None,
             server_ntlm_version: None,
             client_principal: None,
             service_principal: None,
@@ -724,6 +725,7 @@ fn take_identity(s: &mut Session, req: &SetupRequest) {
     }
     if f.ntlm_version.is_some() {
         s.client_ntlm_version = f.ntlm_version;
+        s.client_ntlm_version_of = f.ntlm_version_of;
     }
     if f.user.is_some() {
         s.user = f.user.clone().filter(|u| !u.is_empty());

@@ -35,6 +35,9 @@ pub struct TokenFacts {
     /// 2.2.2.10): the client's operating system as it states it; of a
     /// CHALLENGE, the server's.
     pub ntlm_version: Option<crate::auth::ntlmssp::Version>,
+    /// The NTLM message `ntlm_version` is of: "NEGOTIATE", "CHALLENGE" or
+    /// "AUTHENTICATE" ([MS-NLMP] 2.2.1).
+    pub ntlm_version_of: Option<&'static str>,
     /// The server's names in an NTLM CHALLENGE's TargetInfo; Some for every
     /// CHALLENGE, its names None when absent or empty.
     pub server_names: Option<Box<ServerNames>>,
@@ -82,6 +85,11 @@ impl TokenFacts {
             NtlmsspMessage::Challenge(_) => "NTLMSSP CHALLENGE",
             NtlmsspMessage::Authenticate(_) => "NTLMSSP AUTHENTICATE",
         }));
+        self.ntlm_version_of = Some(match n {
+            NtlmsspMessage::Negotiate(_) => "NEGOTIATE",
+            NtlmsspMessage::Challenge(_) => "CHALLENGE",
+            NtlmsspMessage::Authenticate(_) => "AUTHENTICATE",
+        });
         match n {
             NtlmsspMessage::Authenticate(a) => {
                 self.ntlm_version = a.version;
