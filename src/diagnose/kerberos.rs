@@ -973,7 +973,7 @@ fn kdc_texts(x: &KdcExchange, code: i32, who: &str, sp: &str) -> (String, String
         KDC_ERR_CLIENT_REVOKED => match x.nt_status.as_deref().and_then(crate::ntstatus::by_name) {
             Some(e) if account_reason(x).is_some() => (
                 format!("The KDC refused {who} with KDC_ERR_CLIENT_REVOKED, and its extended error (an NTSTATUS in the KRB-ERROR's e-data) says why: {}.", account_reason(x).unwrap_or_default()),
-                super::steps::logon_next(crate::ntstatus::NtStatus(e.code), user, None)
+                super::steps::logon_next(crate::ntstatus::NtStatus(e.code), user, None, None)
                     .unwrap_or_else(|| super::steps::account_check(user)),
             ),
             _ => (

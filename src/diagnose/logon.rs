@@ -624,7 +624,7 @@ fn failure(
         ("logon.no_logon_servers", _) => super::steps::no_logon_servers_next(&told.server, dc_domain(s)),
         (_, _) if own_machine.is_some() => own_machine.as_ref().map_or_else(String::new, |o| own_machine_next(s, o)),
         ("logon.account_disabled", _) if guest_account => "Log on with a user account of the server or the domain. Enabling the Guest account is not recommended: guest sessions cannot be signed or encrypted, and Windows clients refuse them by default (AllowInsecureGuestAuth).".to_string(),
-        _ => super::steps::logon_next(S(meant), s.user.as_deref(), s.workstation.as_deref())
+        _ => super::steps::logon_next(S(meant), s.user.as_deref(), s.domain.as_deref(), s.workstation.as_deref())
             .or_else(|| nt_next(meant))
             .unwrap_or_else(|| "Check the server's security log for this logon.".to_string()),
     };
@@ -1025,7 +1025,7 @@ fn guest(s: &Session, c: Option<&Connection>, server: &Platform, out: &mut Sink)
             (
                 format!("Logged on as guest, not as {}", identity(s)),
                 format!("The SESSION_SETUP succeeded with the guest flag (SessionFlags IS_GUEST; SMB1: Action GUEST): the client authenticated as {}, but the server mapped the logon to its guest account. The user gets the guest's rights, not their own. {NO_KEY} A Samba server with 'map to guest = Bad User' maps only a user name it does not know to guest, so the account may not exist there; with 'Bad Password' it maps a wrong password too, and a Windows server maps by its own rules.", identity(s)),
-                format!("If the user expected their own identity, check that {u} exists on the server or its domain (Samba: 'pdbedit -L', 'wbinfo -i DOMAIN\\{u}', 'samba-tool user show {u}'; Windows: 'Get-LocalUser {u}', 'Get-ADUser {u}'), then the password; where guests are not wanted, set 'map to guest = Never' (Samba).{insecure_guest}"),
+                format!("If the user expected their own identity, check that {u} exists on the server or its domain (Samba: 'pdbedit -L', wbinfo -i {}, 'samba-tool user show {u}'; Windows: 'Get-LocalUser {u}', 'Get-ADUser {u}'), then the password; where guests are not wanted, set 'map to guest = Never' (Samba).{insecure_guest}", super::steps::account_arg(s.domain.as_deref(), Some(u))),
             )
         }
         None => (

@@ -1,0 +1,127 @@
+//! Next steps for Samba servers and Linux clients, on real captures: the
+//! commands must work when pasted into bash, name what the capture shows
+//! (the domain, the server's kind), and name Samba's and cifs.ko's own
+//! settings, not Windows' or smb.conf's client settings only.
+
+use std::fs::File;
+use std::path::Path;
+
+use smbscope::capture::CaptureReader;
+use smbscope::diagnose::Finding;
+use smbscope::pipeline::Options;
+use smbscope::report::{analyze, Analysis};
+use smbscope::session::BuildOptions;
+
+fn sample(name: &str) -> Analysis {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("samples")
+        .join(name);
+    let f = File::open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut r = CaptureReader::new(f).expect("capture header");
+    analyze(&mut r, &Options::default(), BuildOptions::default(), |_| {})
+}
+
+fn with_code<'a>(a: &'a Analysis, code: &str) -> Vec<&'a Finding> {
+    let v: Vec<&Finding> = a
+        .diagnosis
+        .findings
+        .iter()
+        .filter(|f| f.code == code)
+        .collect();
+    assert!(!v.is_empty(), "no {code}");
+    v
+}
+
+fn says(text: &str, part: &str) {
+    assert!(text.contains(part), "{part:?} not in {text}");
+}
+
+fn never(text: &str, part: &str) {
+    assert!(!text.contains(part), "{part:?} in {text}");
+}
+
+/// guest-bad-user: tshark frame 10 ntlmssp.auth.domain "SAMPLES",
+/// ntlmssp.auth.username "mallory"; frame 11 smb2.ses_flags.guest 1. The
+/// wbinfo step names that account, quoted so bash keeps the backslash.
+#[test]
+fn guest_step_quotes_the_captures_account() {
+    let a = sample("guest-bad-user.pcap");
+    let f = with_code(&a, "session.guest")[0];
+    says(&f.next_step, "wbinfo -i 'SAMPLES\\mallory'");
+    never(&f.next_step, "DOMAIN\\");
+}
+
+/// The Unix commands a step may name, each followed by its arguments.
+const UNIX_COMMANDS: [&str; 8] = [
+    "wbinfo ",
+    "getent ",
+    "smbclient ",
+    "pdbedit ",
+    "samba-tool ",
+    "smbpasswd ",
+    "net ads ",
+    "mount ",
+];
+
+/// The backslashes a Unix command in `text` would lose in bash: each
+/// command's arguments up to the first quote, comma or parenthesis (where
+/// its prose ends or a quoted argument begins) must hold none.
+fn unquoted_backslashes(text: &str) -> Vec<String> {
+    let mut bad = Vec::new();
+    for cmd in UNIX_COMMANDS {
+        for (i, _) in text.match_indices(cmd) {
+            let rest = &text[i..];
+            let end = rest.find(['\'', ',', '(', ')', ';']).unwrap_or(rest.len());
+            if rest[..end].contains('\\') {
+                bad.push(rest[..end].to_string());
+            }
+        }
+    }
+    bad
+}
+
+/// `smbscope status`: every check line of every explained NTSTATUS keeps
+/// its backslashes in bash (0xC000006D named 'smbclient -U DOMAIN\user'
+/// and 'wbinfo -a DOMAIN\user%password', 0xC0000064 'getent passwd
+/// DOMAIN\user').
+#[test]
+fn status_commands_survive_bash() {
+    let mut bad = Vec::new();
+    for code in smbscope::ntstatus::explained_codes() {
+        let Some(e) = smbscope::ntstatus::explain(code) else {
+            continue;
+        };
+        for line in e.check.iter().chain(e.causes.iter()) {
+            bad.extend(
+                unquoted_backslashes(line)
+                    .into_iter()
+                    .map(|b| format!("{code:#x}: {b}")),
+            );
+        }
+    }
+    assert!(bad.is_empty(), "{bad:#?}");
+    let e = smbscope::ntstatus::explain(0xC000_006D).expect("explained");
+    assert!(e.check.iter().any(|l| l.contains("-U user -W DOMAIN")));
+}
+
+/// Every next step of every sample keeps its backslashes in bash.
+#[test]
+fn sample_steps_survive_bash() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
+    let mut bad = Vec::new();
+    let mut names: Vec<_> = std::fs::read_dir(&dir)
+        .expect("samples")
+        .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+        .filter(|n| n.ends_with(".pcap") || n.ends_with(".pcapng"))
+        .collect();
+    names.sort();
+    assert!(names.len() > 100, "{}", names.len());
+    for n in &names {
+        for f in &sample(n).diagnosis.findings {
+            for b in unquoted_backslashes(&f.next_step) {
+                bad.push(format!("{n} {}: {b}", f.code));
+            }
+        }
+    }
+    assert!(bad.is_empty(), "{bad:#?}");
+}
