@@ -10,6 +10,7 @@ use crate::session::{Connection, Model, Negotiate, Outcome, Round, Session, MECH
 use crate::tcp::hash::KeyedHashMap;
 
 use super::group::{evidence, groups, Group};
+use super::linux::{self, Cifs};
 use super::own_logons::{Fallback, Later, OwnLogons};
 use super::platform::Platform;
 use super::{nt_meaning, nt_next, Draft, Finding, Severity, Sink};
@@ -24,7 +25,9 @@ pub(super) fn findings(model: &Model, out: &mut Sink) {
         match s.outcome {
             // Grouped by client and server: the anonymous module.
             Outcome::Failure if super::anonymous::is_refused_anonymous(s) => {}
-            Outcome::Failure if encryption_refused(s, conn) => encryption(s, out),
+            Outcome::Failure if encryption_refused(s, conn) => {
+                encryption(s, &super::platform::client(model, s), out)
+            }
             // Grouped by client, server, identity and status: failures().
             Outcome::Failure => {}
             Outcome::Unfinished => {
@@ -681,7 +684,7 @@ fn encryption_refused(s: &Session, c: Option<&Connection>) -> bool {
         && code < 0x0300
 }
 
-fn encryption(s: &Session, out: &mut Sink) {
+fn encryption(s: &Session, client: &Platform, out: &mut Sink) {
     let who = identity(s);
     let dialect = s
         .dialect
@@ -690,7 +693,7 @@ fn encryption(s: &Session, out: &mut Sink) {
     out.push(
         Draft::new(Severity::Error, "session.encryption_required", format!("Session refused: the server probably requires encryption, which SMB {dialect} cannot do ({who})"))
             .explain(format!("The server answered the SESSION_SETUP of {who} with STATUS_ACCESS_DENIED on a connection that negotiated SMB {dialect}. SMB 2.x has no encryption, and a server that requires encryption for every session (Samba 'server smb encrypt = required', Windows EncryptData with RejectUnencryptedAccess) refuses such clients at session setup; a wrong password would give STATUS_LOGON_FAILURE instead."))
-            .next("Let the client negotiate SMB 3.0 or later (Samba: 'client max protocol = SMB3', check 'client min/max protocol' and -m; Windows: SMB2/3 enabled), or, if the data may travel unencrypted, relax the server's encryption requirement.")
+            .next(format!("Let the client negotiate SMB 3.0 or later (Samba: 'client max protocol = SMB3', check 'client min/max protocol' and -m; Windows: SMB2/3 enabled), or, if the data may travel unencrypted, relax the server's encryption requirement.{}", linux::step(client, Cifs::Encrypt)))
             .stream(s.stream)
             .frames(evidence(s))
             .session(s.session_id)
