@@ -171,3 +171,71 @@ fn client_steps_name_the_cifs_mount() {
         says(&f.next_step, "A Linux cifs mount");
     }
 }
+
+/// Samba's server settings where the server is Samba. tshark:
+/// anonymous-list-shares frame 9 CHALLENGE ntlmssp.version 6.1 build 0
+/// (Samba), an anonymous AUTHENTICATE accepted; anonymous-encryption-required
+/// the same server with 'server smb encrypt = required', its anonymous
+/// AUTHENTICATE answered 0xc0000022; smb1-anonymous-list NativeLanMan
+/// "Samba"; krb5-kinit-wrong-password KDC_ERR_PREAUTH_FAILED (error code
+/// 24) from the Samba AD DC's KDC; ntlm-access-denied-share a
+/// TREE_CONNECT to \\...\restricted answered 0xc0000022.
+#[test]
+fn samba_server_steps() {
+    let a = sample("anonymous-list-shares.pcap");
+    let f = with_code(&a, "posture.anonymous_allowed")[0];
+    says(&f.next_step, "'restrict anonymous = 2'");
+    says(&f.next_step, "'guest ok = no'");
+    says(&f.next_step, "'map to guest = Never'");
+    let a = sample("anonymous-encryption-required.pcap");
+    let f = with_code(&a, "logon.anonymous_refused")[0];
+    says(&f.next_step, "require encryption per share");
+    never(&f.next_step, "'restrict anonymous = 0'");
+    let a = sample("smb1-anonymous-list.pcap");
+    let f = with_code(&a, "posture.smb1")[0];
+    says(&f.explanation, "not of Samba");
+    let a = sample("krb5-kinit-wrong-password.pcap");
+    let f = with_code(&a, "kerberos.preauth_failed")[0];
+    says(
+        &f.next_step,
+        "Samba AD DC, its log with 'log level = 1 auth_audit:2'",
+    );
+    let a = sample("ntlm-access-denied-share.pcap");
+    let f = with_code(&a, "tree.access_denied")[0];
+    says(&f.next_step, "'sharesec restricted --view'");
+    let a = sample("ntlm-wrong-password.pcap");
+    let f = with_code(&a, "logon.bad_password")[0];
+    says(
+        &f.next_step,
+        "The server states Samba (NTLM CHALLENGE VERSION 6.1 build 0)",
+    );
+    never(&f.next_step, "4625");
+    let a = sample("krb5-ap-skew.pcap");
+    let f = with_code(&a, "kerberos.clock_skew")[0];
+    says(&f.next_step, "'chronyc makestep'");
+}
+
+/// Deprecated smb.conf parameters are named as defaults to restore, not
+/// as settings to add: testparm 4.17 warns "option is deprecated" for
+/// client use spnego, client ntlmv2 auth, client plaintext auth and
+/// encrypt passwords. tshark: smb1-dos-wrong-password and ntlmv1-rejected
+/// send a 24-byte NT response (NTLMv1), refused; smb1-plaintext-password
+/// frame 8 smb.ansi_pwlen 9 (a password in clear).
+#[test]
+fn deprecated_parameters_are_said_so() {
+    for (capture, code) in [
+        ("smb1-dos-wrong-password.pcap", "logon.ntlmv1_rejected"),
+        ("ntlmv1-rejected.pcap", "logon.ntlmv1_rejected"),
+        ("smb1-plaintext-password.pcap", "logon.bad_password"),
+    ] {
+        let a = sample(capture);
+        let f = with_code(&a, code)[0];
+        says(&f.next_step, "deprecated");
+    }
+    let a = sample("ntlmv1-accepted.pcap");
+    let f = with_code(&a, "posture.ntlmv1")[0];
+    says(
+        &f.next_step,
+        "remove an 'ntlm auth = yes' or 'ntlmv1-permitted'",
+    );
+}

@@ -258,8 +258,8 @@ fn spnego_errors(
                     .explain(format!("The server rejected the AP-REQ for {sp}: the authenticator's time is outside its allowed skew (5 minutes by default).{note}{kdc}"))
                     .next(match domain_off {
                         Some(d) => format!("Compare the domain controllers' clocks with a reliable time source (Windows: w32tm /stripchart /computer:DC /samples:3; Linux: chronyc tracking on the DC): the server's and the KDC's read {} the capturing host's. Fix the clock that is off (w32tm /resync, chronyc makestep), then compare the stime in the KRB-ERRORs with the client's time.", time::relative_words(d)),
-                        None if kdc.is_empty() => check.unwrap_or_else(|| "Synchronise the clocks of client, server and domain controllers (w32tm /resync, chronyc tracking).".to_string()),
-                        None => "Synchronise the client's clock with the domain controllers (Windows: w32tm /resync; Linux: chronyc tracking, timedatectl), then compare the stime in the KRB-ERRORs with the client's time.".to_string(),
+                        None if kdc.is_empty() => check.unwrap_or_else(|| "Synchronise the clocks of client, server and domain controllers (Windows: w32tm /resync; Linux: 'chronyc tracking' shows the offset, 'chronyc makestep' corrects it at once).".to_string()),
+                        None => "Synchronise the client's clock with the domain controllers (Windows: w32tm /resync; Linux: 'chronyc tracking' shows the offset, 'chronyc makestep' corrects it at once; timedatectl), then compare the stime in the KRB-ERRORs with the client's time.".to_string(),
                     })
             }
             KRB_AP_ERR_MODIFIED => modified(&sp, check),
@@ -979,7 +979,7 @@ fn kdc_texts(x: &KdcExchange, code: i32, who: &str, sp: &str) -> (String, String
         ),
         KDC_ERR_PREAUTH_FAILED => (
             format!("The KDC could not decrypt the pre-authentication timestamp of {who}, which the client encrypts with a key made from the password: the password (or the key in a keytab) is wrong. It counts toward the account's lockout.{extra}"),
-            format!("Check the password ('kinit {u}' with the current one; a keytab's key version with 'klist -ke'); on a Windows DC, event 4771 with failure code 0x18 names the client address that sends it."),
+            format!("Check the password ('kinit {u}' with the current one; a keytab's key version with 'klist -ke'); on a Windows DC, event 4771 with failure code 0x18 names the client address that sends it; on a Samba AD DC, its log with 'log level = 1 auth_audit:2' has a line for each failed authentication ('Kerberos KDC', NT_STATUS_WRONG_PASSWORD) with the remote host."),
         ),
         KDC_ERR_C_PRINCIPAL_UNKNOWN => (
             format!("The KDC has no account {who}: the user name (or UPN) in the AS-REQ is not an account of that realm.{extra}"),

@@ -71,6 +71,18 @@ pub(super) fn logon_next(
     })
 }
 
+/// What to do for a logon refused as a wrong password or an unknown user
+/// by a server the capture shows to be Samba ([`Platform`]): its own log
+/// first, not Windows' events. smbd logs a failed authentication at
+/// auth_audit level 2 (AUTH_FAILURE_LEVEL in auth/auth_log.c; a
+/// successful one at 3), so 'log level = 1 auth_audit:2' adds only those
+/// lines to an otherwise quiet log; its domain controller, when the
+/// account is a domain one, logs it the same way (Samba AD) or as events
+/// 4776 and 4625 (Windows).
+pub(super) fn samba_logon_failure_next(server: &Platform) -> String {
+    format!("The server states Samba ({}): its log says whether the user is unknown or the password wrong, with 'log level = 1 auth_audit:2' in [global] (failed authentications are logged at auth_audit level 2), NT_STATUS_NO_SUCH_USER or NT_STATUS_WRONG_PASSWORD on the line with the user. For a domain account, the domain controller decides: a Samba AD DC logs it the same way; a Windows DC, event 4776 (Security log).", server.shown)
+}
+
 /// What to do when the server answered STATUS_NO_LOGON_SERVERS: check,
 /// on the server, its way to a domain controller of `domain` (the domain
 /// its NTLM CHALLENGE names, filled into the commands; "DOMAIN" when the

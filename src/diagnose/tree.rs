@@ -200,7 +200,7 @@ fn failure(
             };
             Draft::new(Severity::Error, "tree.access_denied", format!("Access to share {share} denied"))
                 .explain(format!("TREE_CONNECT to {share} was refused with {st}: {user} may not use this share. On Samba the share's 'valid users', 'invalid users', 'hosts allow' and 'hosts deny' decide that; on Windows its share permissions.{encryption}"))
-                .next(format!("Check who may use '{name}': Samba, its 'valid users', 'invalid users', 'hosts allow' and 'hosts deny' (testparm -s --section-name={name}); Windows, Get-SmbShareAccess {name}."))
+                .next(format!("Check who may use '{name}': Samba, its 'valid users', 'invalid users', 'hosts allow' and 'hosts deny' (testparm -s --section-name={name}) and the share's own ACL, which smbd checks too ('sharesec {name} --view'; set from Windows in the share's Permissions); Windows, Get-SmbShareAccess {name}."))
         }
         S::INSUFFICIENT_RESOURCES => Draft::new(Severity::Error, "tree.failed", format!("TREE_CONNECT to {share} failed: {st}"))
             .explain(format!("The server refused the tree connect to {share} with {st}. Samba answers a TREE_CONNECT so when the share's connection limit ('max connections') is used up; otherwise the server ran out of memory or another resource such as handles."))
