@@ -171,7 +171,10 @@ const WINDOWS_ANONYMOUS: &str = "'Network access: Restrict anonymous access to N
 /// How to restrict anonymous access on the server, for the server the
 /// capture shows, or for both.
 fn restrict_step(server: &Platform) -> String {
-    const SAMBA: &str = "'restrict anonymous = 2'";
+    // smb.conf(5), restrict anonymous: "Setting guest ok = yes on any
+    // share will remove the security advantage"; anonymous-list-shares'
+    // server has a [public] share with 'guest ok = yes'.
+    const SAMBA: &str = "'restrict anonymous = 2', and 'guest ok = no' (the default) on every share, since smb.conf(5) says one share with 'guest ok = yes' removes the advantage of restrict anonymous ('testparm -s' lists them), and 'map to guest = Never' (the default) so that no unknown user becomes a guest either";
     const WINDOWS: &str = "enable 'Network access: Restrict anonymous access to Named Pipes and Shares' and empty the lists of 'Network access: Shares that can be accessed anonymously' and 'Network access: Named Pipes that can be accessed anonymously'";
     if server.windows() {
         format!(
@@ -191,7 +194,10 @@ fn restrict_step(server: &Platform) -> String {
 /// Where to allow anonymous access on the server, for the server the
 /// capture shows ([`platform::server`]), or for both.
 fn allow_step(server: &Platform) -> String {
-    const SAMBA: &str = "'restrict anonymous = 0' and no 'server smb encrypt = required' for it";
+    // 'restrict anonymous = 0' is the default; smbd requires encryption of
+    // every session, anonymous and guest ones too (which have no key),
+    // when 'server smb encrypt = required' is set in [global].
+    const SAMBA: &str = "'restrict anonymous' left at 0, its default; and since smbd refuses every anonymous logon while [global] has 'server smb encrypt = required' (an anonymous session has no key to encrypt with), either drop that global requirement or require encryption per share instead ('server smb encrypt = required' in the sections of the shares that need it, not in [global])";
     if server.windows() {
         format!("the server states Windows ({}): list the share under 'Network access: Shares that can be accessed anonymously' or the pipe under 'Network access: Named Pipes that can be accessed anonymously', or disable 'Network access: Restrict anonymous access to Named Pipes and Shares'", server.shown)
     } else if server.samba() {

@@ -12,8 +12,10 @@ use crate::ntstatus::NtStatus;
 use crate::session::{secs_between, KdcExchange, KdcTcpFailure, Model, Outcome, Session};
 use crate::tcp::hash::KeyedHashMap;
 
+use super::linux::{self, Cifs};
 use super::logon::{identity, user_of};
 use super::own_logons::{Later, OwnLogons, Retry, SharedOwnLogons};
+use super::platform;
 use super::time::{self, clock_note, seconds, ClockError, ErrorTimes};
 use super::{krb_text, Draft, Severity, Sink};
 
@@ -42,6 +44,9 @@ pub(super) fn findings(model: &Model, shared: &SharedOwnLogons<'_>, out: &mut Si
         let later = later_session(&last_success, s);
         // The SMB server's clock, read only for the findings that tell it.
         let smb_clock = || negotiate_clock(model, s);
+        // A Linux cifs mount's way to a new ticket, where the client is
+        // not shown to be Windows.
+        let cifs = linux::step(&platform::client(model, s), Cifs::Ticket);
         if s.mechanism == Some("kerberos") && s.outcome == Outcome::Failure {
             let own = shared.get();
             // The client's NTLM logon after this refusal, which the
@@ -51,10 +56,18 @@ pub(super) fn findings(model: &Model, shared: &SharedOwnLogons<'_>, out: &mut Si
                 Later::AfterGuesses(..) => None,
                 _ => own.retry_of(s).filter(|r| r.fell_back),
             };
-            spnego_errors(s, later, fell_back.as_ref(), &smb_clock, &mut clock, out);
-            refused(s, later, own, fell_back.as_ref(), &smb_clock, out);
+            spnego_errors(
+                s,
+                later,
+                fell_back.as_ref(),
+                &smb_clock,
+                &mut clock,
+                cifs,
+                out,
+            );
+            refused(s, later, own, fell_back.as_ref(), &smb_clock, cifs, out);
         } else {
-            spnego_errors(s, later, None, &smb_clock, &mut clock, out);
+            spnego_errors(s, later, None, &smb_clock, &mut clock, cifs, out);
         }
     }
     let last_ticket = last_ticket_by_client(model);
@@ -169,6 +182,7 @@ fn spnego_errors(
     fell_back: Option<&Retry<'_>>,
     smb_clock: &dyn Fn() -> String,
     clock: &mut KdcClocks,
+    cifs: &str,
     out: &mut Sink,
 ) {
     for r in &s.rounds {
@@ -243,14 +257,14 @@ fn spnego_errors(
                     .explain(format!("The server rejected the AP-REQ for {sp}: the authenticator's time is outside its allowed skew (5 minutes by default).{note}{kdc}"))
                     .next(match domain_off {
                         Some(d) => format!("Compare the domain controllers' clocks with a reliable time source (Windows: w32tm /stripchart /computer:DC /samples:3; Linux: chronyc tracking on the DC): the server's and the KDC's read {} the capturing host's. Fix the clock that is off (w32tm /resync, chronyc makestep), then compare the stime in the KRB-ERRORs with the client's time.", time::relative_words(d)),
-                        None if kdc.is_empty() => check.unwrap_or_else(|| "Synchronise the clocks of client, server and domain controllers (w32tm /resync, chronyc tracking).".to_string()),
-                        None => "Synchronise the client's clock with the domain controllers (Windows: w32tm /resync; Linux: chronyc tracking, timedatectl), then compare the stime in the KRB-ERRORs with the client's time.".to_string(),
+                        None if kdc.is_empty() => check.unwrap_or_else(|| "Synchronise the clocks of client, server and domain controllers (Windows: w32tm /resync; Linux: 'chronyc tracking' shows the offset, 'chronyc makestep' corrects it at once).".to_string()),
+                        None => "Synchronise the client's clock with the domain controllers (Windows: w32tm /resync; Linux: 'chronyc tracking' shows the offset, 'chronyc makestep' corrects it at once; timedatectl), then compare the stime in the KRB-ERRORs with the client's time.".to_string(),
                     })
             }
             KRB_AP_ERR_MODIFIED => modified(&sp, check),
             KRB_AP_ERR_TKT_EXPIRED => Draft::new(unless_recovered(later), "kerberos.ticket_expired", "Kerberos ticket expired (KRB_AP_ERR_TKT_EXPIRED)")
                 .explain(format!("The service ticket for {sp} had expired.{note}{}", expired_outcome(later)))
-                .next(check.unwrap_or_else(|| "Get a new ticket ('klist purge' on Windows, 'kinit' on Linux) and check the clocks.".to_string())),
+                .next(check.unwrap_or_else(|| format!("Get a new ticket ('klist purge' on Windows, 'kinit' on Linux) and check the clocks.{cifs}"))),
             _ => Draft::new(Severity::Error, "kerberos.ap_error", format!("Kerberos error in the session setup: {name}"))
                 .explain(format!("The server answered the AP-REQ for {sp} with {name}. {}{note}{kdc}", meaning.unwrap_or("")))
                 .next(check.unwrap_or_else(|| "Read the server's log for this logon (Samba: 'log level = 3') and check its Kerberos setup: keytab, SPN, clock.".to_string())),
@@ -410,6 +424,7 @@ fn refused(
     own: &OwnLogons<'_>,
     fell_back: Option<&Retry<'_>>,
     smb_clock: &dyn Fn() -> String,
+    cifs: &str,
     out: &mut Sink,
 ) {
     let Some(r) = s.rounds.last() else { return };
@@ -433,14 +448,14 @@ fn refused(
         // acceptor returns an error token only for SKEW and TKT_NYV).
         Draft::new(unless_recovered(later), "kerberos.ticket_expired", "Kerberos ticket refused, probably expired (STATUS_INVALID_PARAMETER)")
             .explain(format!("The server answered the Kerberos AP-REQ for {sp} with STATUS_INVALID_PARAMETER and no KRB-ERROR. A Samba server answers this way when the service ticket has expired (KRB_AP_ERR_TKT_EXPIRED, which it does not send; its log says \"ticket is expired\"); the other cause is a malformed token. Clients that check their tickets (Windows, MIT) get a new one before using it; tools that take a ticket from a cache as it is (impacket with KRB5CCNAME) do not.{}{}", smb_clock(), expired_outcome(later)))
-            .next("Get a new ticket (kinit, or klist purge) and retry, and compare the clocks of client, server and KDC; the server's log (Samba: log level 1) names the reason.")
+            .next(format!("Get a new ticket (kinit, or klist purge) and retry, and compare the clocks of client, server and KDC; the server's log (Samba: log level 1) names the reason.{cifs}"))
     } else if status == NtStatus::NETWORK_SESSION_EXPIRED {
         // A refusal the client got past at once (a new ticket, a new
         // session) did not stop the work: as logon.rs tells it (a fallback
         // to NTLM below).
         let (severity, again, next) = match &own.retry_of(s).filter(|r| !r.fell_back) {
             Some(r) => (Severity::Warning, r.sentence(), format!("Nothing to do if the work went on over the new logon. If such refusals recur, compare the server's clock with the KDC's and read the server's log at the time of frame {} for why it found the ticket expired.", s.last_setup_frame)),
-            None => (Severity::Error, String::new(), "Make the client get a new ticket (klist purge, or kinit, then connect again) and compare the server's clock with the KDC's; in the capture, the ticket's times are in the KDC's TGS-REP when it is there.".to_string()),
+            None => (Severity::Error, String::new(), format!("Make the client get a new ticket (klist purge, or kinit, then connect again) and compare the server's clock with the KDC's; in the capture, the ticket's times are in the KDC's TGS-REP when it is there.{cifs}")),
         };
         Draft::new(severity, "session.expired", "Session setup refused with STATUS_NETWORK_SESSION_EXPIRED: the authentication has expired")
             .explain(format!("The server answered the Kerberos AP-REQ for {sp} with STATUS_NETWORK_SESSION_EXPIRED and no KRB-ERROR: the service ticket was past its end time, as the server's clock tells it (a server clock ahead of the KDC's makes fresh tickets look old).{}{}{again}", smb_clock(), if s.reauthentications > 0 { " This was the re-authentication of an existing session, so the client must end the session ([MS-SMB2] 3.2.4.23)." } else { "" }))
@@ -963,7 +978,7 @@ fn kdc_texts(x: &KdcExchange, code: i32, who: &str, sp: &str) -> (String, String
         ),
         KDC_ERR_PREAUTH_FAILED => (
             format!("The KDC could not decrypt the pre-authentication timestamp of {who}, which the client encrypts with a key made from the password: the password (or the key in a keytab) is wrong. It counts toward the account's lockout.{extra}"),
-            format!("Check the password ('kinit {u}' with the current one; a keytab's key version with 'klist -ke'); on a Windows DC, event 4771 with failure code 0x18 names the client address that sends it."),
+            format!("Check the password ('kinit {u}' with the current one; a keytab's key version with 'klist -ke'); on a Windows DC, event 4771 with failure code 0x18 names the client address that sends it; on a Samba AD DC, its log with 'log level = 1 auth_audit:2' has a line for each failed authentication ('Kerberos KDC', NT_STATUS_WRONG_PASSWORD) with the remote host."),
         ),
         KDC_ERR_C_PRINCIPAL_UNKNOWN => (
             format!("The KDC has no account {who}: the user name (or UPN) in the AS-REQ is not an account of that realm.{extra}"),
@@ -972,7 +987,7 @@ fn kdc_texts(x: &KdcExchange, code: i32, who: &str, sp: &str) -> (String, String
         KDC_ERR_CLIENT_REVOKED => match x.nt_status.as_deref().and_then(crate::ntstatus::by_name) {
             Some(e) if account_reason(x).is_some() => (
                 format!("The KDC refused {who} with KDC_ERR_CLIENT_REVOKED, and its extended error (an NTSTATUS in the KRB-ERROR's e-data) says why: {}.", account_reason(x).unwrap_or_default()),
-                super::steps::logon_next(crate::ntstatus::NtStatus(e.code), user, None)
+                super::steps::logon_next(crate::ntstatus::NtStatus(e.code), user, None, None)
                     .unwrap_or_else(|| super::steps::account_check(user)),
             ),
             _ => (

@@ -10,6 +10,7 @@ use crate::session::{Connection, Model, Negotiate, Outcome, Round, Session, MECH
 use crate::tcp::hash::KeyedHashMap;
 
 use super::group::{evidence, groups, Group};
+use super::linux::{self, Cifs};
 use super::own_logons::{Fallback, Later, OwnLogons, SharedOwnLogons};
 use super::platform::Platform;
 use super::{nt_meaning, nt_next, Draft, Finding, Severity, Sink};
@@ -24,7 +25,9 @@ pub(super) fn findings(model: &Model, own: &SharedOwnLogons<'_>, out: &mut Sink)
         match s.outcome {
             // Grouped by client and server: the anonymous module.
             Outcome::Failure if super::anonymous::is_refused_anonymous(s) => {}
-            Outcome::Failure if encryption_refused(s, conn) => encryption(s, out),
+            Outcome::Failure if encryption_refused(s, conn) => {
+                encryption(s, &super::platform::client(model, s), out)
+            }
             // Grouped by client, server, identity and status: failures().
             Outcome::Failure => {}
             Outcome::Unfinished => {
@@ -695,21 +698,22 @@ fn failure(
     let standalone_failure = matches!(S(meant), S::LOGON_FAILURE | S::WRONG_PASSWORD)
         && matches!(place(s), Place::Standalone { .. });
     let next = match (code, v1) {
-        ("logon.ntlmv1_rejected", V1Evidence::Unknown) if raw => "Log on again with extended security, which carries NTLMv2 in NTLMSSP (Samba client: 'client use spnego = yes', the default, and 'client ntlmv2 auth = yes'; other clients: their extended security or SPNEGO setting), or better over SMB2 ('client min protocol = SMB2'): if that succeeds, the server refuses NTLMv1, and the client should keep NTLMSSP with NTLMv2 rather than the server re-enable NTLMv1; if it fails too, check the user name and password. An NTLMv2 response without extended security tells nothing: Samba refuses it whatever the password ('raw NTLMv2 auth = no', its default, answers STATUS_INVALID_PARAMETER).".to_string(),
-        ("logon.ntlmv1_rejected", _) if raw => "Configure the client for extended security with NTLMv2 (Samba client: 'client use spnego = yes', the default, and 'client ntlmv2 auth = yes'), or better SMB2 ('client min protocol = SMB2'), rather than re-enabling NTLMv1 on the server; NTLMv2 without extended security is refused by Samba ('raw NTLMv2 auth = no', its default).".to_string(),
-        ("logon.ntlmv1_rejected", V1Evidence::Unknown) => "Log on again with NTLMv2 (Samba client: 'client ntlmv2 auth = yes'; Windows: LmCompatibilityLevel 3 or more): if that succeeds, the server refuses NTLMv1, and the client should keep NTLMv2 rather than the server re-enable NTLMv1; if it fails too, check the user name and password.".to_string(),
-        ("logon.raw_ntlmv2_refused", _) => "Let the client log on with extended security, NTLMSSP in SPNEGO (Samba client: 'client use spnego = yes', the default), or better over SMB2 ('client min protocol = SMB2'). Allowing it on the server ('raw NTLMv2 auth = yes') lasts only until Samba removes the option.".to_string(),
-        ("logon.ntlmv1_rejected", _) => "Configure the client for NTLMv2 (Samba: 'client ntlmv2 auth = yes'; Windows: LmCompatibilityLevel 3 or more) rather than re-enabling NTLMv1 on the server.".to_string(),
+        ("logon.ntlmv1_rejected", V1Evidence::Unknown) if raw => "Log on again with extended security, which carries NTLMv2 in NTLMSSP (Samba client: 'client use spnego = yes' and 'client ntlmv2 auth = yes', both defaults, deprecated since Samba 4.13: remove a 'no' of either from smb.conf; other clients: their extended security or SPNEGO setting), or better over SMB2 ('client min protocol = SMB2'): if that succeeds, the server refuses NTLMv1, and the client should keep NTLMSSP with NTLMv2 rather than the server re-enable NTLMv1; if it fails too, check the user name and password. An NTLMv2 response without extended security tells nothing: Samba refuses it whatever the password ('raw NTLMv2 auth = no', its default, answers STATUS_INVALID_PARAMETER).".to_string(),
+        ("logon.ntlmv1_rejected", _) if raw => "Configure the client for extended security with NTLMv2 (Samba client: 'client use spnego = yes' and 'client ntlmv2 auth = yes', both defaults, deprecated since Samba 4.13: remove a 'no' of either from smb.conf), or better SMB2 ('client min protocol = SMB2'), rather than re-enabling NTLMv1 on the server; NTLMv2 without extended security is refused by Samba ('raw NTLMv2 auth = no', its default).".to_string(),
+        ("logon.ntlmv1_rejected", V1Evidence::Unknown) => "Log on again with NTLMv2 (Samba client: 'client ntlmv2 auth = yes', the default, deprecated since 4.13: remove a 'no' from smb.conf; Windows: LmCompatibilityLevel 3 or more): if that succeeds, the server refuses NTLMv1, and the client should keep NTLMv2 rather than the server re-enable NTLMv1; if it fails too, check the user name and password.".to_string(),
+        ("logon.raw_ntlmv2_refused", _) => "Let the client log on with extended security, NTLMSSP in SPNEGO (Samba client: 'client use spnego = yes', the default, deprecated since 4.13: remove a 'no' from smb.conf), or better over SMB2 ('client min protocol = SMB2'). Allowing it on the server ('raw NTLMv2 auth = yes') lasts only until Samba removes the option.".to_string(),
+        ("logon.ntlmv1_rejected", _) => "Configure the client for NTLMv2 (Samba: 'client ntlmv2 auth = yes', the default, deprecated since 4.13: remove a 'no' from smb.conf; Windows: LmCompatibilityLevel 3 or more) rather than re-enabling NTLMv1 on the server.".to_string(),
         ("session.expired", _) if matches!(later, Later::GotPast(_)) => format!("Nothing to do if the work went on over the new logon. If such refusals recur, read the server's security log at the time of frame {} for why it found the authentication expired.", g.last.last_setup_frame),
         ("session.expired", _) if s.mechanism.is_none() => "Capture from before the connection is made, to see the mechanism. With Kerberos, get a new ticket (klist purge, or kinit, then connect again) and compare the server's clock with the KDC's; otherwise read the server's security log for this logon.".to_string(),
         ("session.expired", _) => "Read the server's security log for this logon, and connect again to see whether a fresh logon works.".to_string(),
         ("session.deleted", _) if logoff.is_some() => "Fix or update the client: after a LOGOFF it must set up a new session (a SESSION_SETUP with SessionId 0) and send nothing more on the old SessionId. The server is not at fault.".to_string(),
-        (_, _) if plaintext => format!("Compare the password sent in clear (frame {}) with the account's Unix password on the server ('su - {}', or pamtester's 'authenticate'), and stop sending passwords in clear: Samba, 'encrypt passwords = yes' (the default) on the server and 'client plaintext auth = no' (the default) on the client; Windows servers never ask for them.", s.first_frame, super::steps::user_arg(s.user.as_deref())),
+        (_, _) if plaintext => format!("Compare the password sent in clear (frame {}) with the account's Unix password on the server ('su - {}', or pamtester's 'authenticate'), and stop sending passwords in clear: Samba, 'encrypt passwords = yes' on the server and 'client plaintext auth = no' on the client, both defaults and deprecated (since 4.11 and 4.13; testparm warns of either when set): remove an 'encrypt passwords = no' or 'client plaintext auth = yes' from smb.conf; Windows servers never ask for them.", s.first_frame, super::steps::user_arg(s.user.as_deref())),
         ("logon.no_logon_servers", _) => super::steps::no_logon_servers_next(&told.server, dc_domain(s)),
         (_, _) if own_machine.is_some() => own_machine.as_ref().map_or_else(String::new, |o| own_machine_next(s, o)),
+        ("logon.bad_password", _) if told.server.samba() => super::steps::samba_logon_failure_next(&told.server),
         ("logon.account_disabled", _) if guest_account => "Log on with a user account of the server or the domain. Enabling the Guest account is not recommended: guest sessions cannot be signed or encrypted, and Windows clients refuse them by default (AllowInsecureGuestAuth).".to_string(),
         _ if standalone_failure => "The server's own log says whether the user is unknown or the password wrong (it is standalone: there is no domain controller to look at): Windows, Security event 4625 on the server, Sub Status 0xC0000064 (no such user) or 0xC000006A (wrong password); Samba, its log with 'log level = 1 auth_audit:2', NT_STATUS_NO_SUCH_USER or NT_STATUS_WRONG_PASSWORD.".to_string(),
-        _ => super::steps::logon_next(S(meant), s.user.as_deref(), s.workstation.as_deref())
+        _ => super::steps::logon_next(S(meant), s.user.as_deref(), s.domain.as_deref(), s.workstation.as_deref())
             .or_else(|| nt_next(meant))
             .unwrap_or_else(|| "Check the server's security log for this logon.".to_string()),
     };
@@ -772,7 +776,7 @@ fn encryption_refused(s: &Session, c: Option<&Connection>) -> bool {
         && code < 0x0300
 }
 
-fn encryption(s: &Session, out: &mut Sink) {
+fn encryption(s: &Session, client: &Platform, out: &mut Sink) {
     let who = identity(s);
     let dialect = s
         .dialect
@@ -781,7 +785,7 @@ fn encryption(s: &Session, out: &mut Sink) {
     out.push(
         Draft::new(Severity::Error, "session.encryption_required", format!("Session refused: the server probably requires encryption, which SMB {dialect} cannot do ({who})"))
             .explain(format!("The server answered the SESSION_SETUP of {who} with STATUS_ACCESS_DENIED on a connection that negotiated SMB {dialect}. SMB 2.x has no encryption, and a server that requires encryption for every session (Samba 'server smb encrypt = required', Windows EncryptData with RejectUnencryptedAccess) refuses such clients at session setup; a wrong password would give STATUS_LOGON_FAILURE instead."))
-            .next("Let the client negotiate SMB 3.0 or later (Samba: 'client max protocol = SMB3', check 'client min/max protocol' and -m; Windows: SMB2/3 enabled), or, if the data may travel unencrypted, relax the server's encryption requirement.")
+            .next(format!("Let the client negotiate SMB 3.0 or later (Samba: 'client max protocol = SMB3', check 'client min/max protocol' and -m; Windows: SMB2/3 enabled), or, if the data may travel unencrypted, relax the server's encryption requirement.{}", linux::step(client, Cifs::Encrypt)))
             .stream(s.stream)
             .frames(evidence(s))
             .session(s.session_id)
@@ -1116,7 +1120,7 @@ fn guest(s: &Session, c: Option<&Connection>, server: &Platform, out: &mut Sink)
             (
                 format!("Logged on as guest, not as {}", identity(s)),
                 format!("The SESSION_SETUP succeeded with the guest flag (SessionFlags IS_GUEST; SMB1: Action GUEST): the client authenticated as {}, but the server mapped the logon to its guest account. The user gets the guest's rights, not their own. {NO_KEY} A Samba server with 'map to guest = Bad User' maps only a user name it does not know to guest, so the account may not exist there; with 'Bad Password' it maps a wrong password too, and a Windows server maps by its own rules.", identity(s)),
-                format!("If the user expected their own identity, check that {u} exists on the server or its domain (Samba: 'pdbedit -L', 'wbinfo -i DOMAIN\\{u}', 'samba-tool user show {u}'; Windows: 'Get-LocalUser {u}', 'Get-ADUser {u}'), then the password; where guests are not wanted, set 'map to guest = Never' (Samba).{insecure_guest}"),
+                format!("If the user expected their own identity, check that {u} exists on the server or its domain (Samba: 'pdbedit -L', wbinfo -i {}, 'samba-tool user show {u}'; Windows: 'Get-LocalUser {u}', 'Get-ADUser {u}'), then the password; where guests are not wanted, set 'map to guest = Never' (Samba).{insecure_guest}", super::steps::account_arg(s.domain.as_deref(), Some(u))),
             )
         }
         None => (

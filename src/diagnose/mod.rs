@@ -19,6 +19,7 @@ mod dos;
 mod file;
 mod group;
 mod kerberos;
+mod linux;
 mod logon;
 mod ms17_010;
 pub(crate) use logon::identity;

@@ -4,13 +4,16 @@ use crate::ntstatus::NtStatus;
 use crate::session::{Connection, Model, Negotiate};
 use crate::smb2::negotiate::{dialect_list, Dialect};
 
+use super::linux::{self, Cifs};
 use super::logon::SLOW_ROUND_SECS;
+use super::platform::Platform;
 use super::{Draft, Severity, Sink};
 
 pub(super) fn findings(model: &Model, out: &mut Sink) {
     for c in &model.connections {
-        smb1(c, out);
-        negotiate_error(c, out);
+        let client = super::platform::client_of(model, c);
+        smb1(c, &client, out);
+        negotiate_error(c, &client, out);
         slow(c, out);
     }
 }
@@ -53,7 +56,7 @@ fn slow(c: &Connection, out: &mut Sink) {
 }
 
 /// An SMB1 NEGOTIATE the server could not answer with a common dialect.
-fn smb1(c: &Connection, out: &mut Sink) {
+fn smb1(c: &Connection, client: &Platform, out: &mut Sink) {
     let Some(s) = &c.smb1_negotiate else { return };
     if s.answer != Some("none") {
         return;
@@ -66,13 +69,13 @@ fn smb1(c: &Connection, out: &mut Sink) {
     } else {
         Draft::new(Severity::Error, "negotiate.smb1_only_client", "The client speaks only SMB1; the server requires SMB2 or later")
             .explain(format!("The client's NEGOTIATE offered only SMB1 dialects ({}), and the server, which has SMB1 disabled, answered that it supports none of them (DialectIndex 0xFFFF).", s.dialects.join(", ")))
-            .next("Enable SMB2/SMB3 on the client (Samba: 'client min protocol = SMB2_10' and a max protocol of SMB3; old devices need a firmware update) rather than re-enabling SMB1 on the server.")
+            .next(format!("Enable SMB2/SMB3 on the client (Samba: 'client min protocol = SMB2_10' and a max protocol of SMB3; old devices need a firmware update) rather than re-enabling SMB1 on the server.{}", linux::step(client, Cifs::LeaveSmb1)))
     };
     // DialectIndex 0xFFFF is an answer, not a status: the finding has none.
     out.push(d.stream(c.stream).frames(frames).done());
 }
 
-fn negotiate_error(c: &Connection, out: &mut Sink) {
+fn negotiate_error(c: &Connection, client: &Platform, out: &mut Sink) {
     let Some(n) = &c.negotiate else { return };
     let Some(status) = n.status.map(|st| st.to_string()) else {
         return;
@@ -99,7 +102,7 @@ fn negotiate_error(c: &Connection, out: &mut Sink) {
                 "it allows none of them"
             }
         ))
-        .next(no_dialect_next(&n.offered_dialects))
+        .next(no_dialect_next(&n.offered_dialects, client))
     } else {
         Draft::new(
             Severity::Error,
@@ -123,7 +126,7 @@ fn negotiate_error(c: &Connection, out: &mut Sink) {
 /// What to change when the server allows none of the SMB2 dialects the
 /// client offered: the client's range is all the capture shows (a server
 /// that refuses names none of its own).
-fn no_dialect_next(offered: &[Dialect]) -> String {
+fn no_dialect_next(offered: &[Dialect], client: &Platform) -> String {
     let (Some(lo), Some(hi)) = (offered.iter().min(), offered.iter().max()) else {
         return "Compare the client's and the server's protocol ranges (Samba: 'client min/max protocol', 'server min/max protocol'; Windows: Get-SmbServerConfiguration).".to_string();
     };
@@ -132,9 +135,9 @@ fn no_dialect_next(offered: &[Dialect]) -> String {
     // protocol', Windows' SMB2 setting): an offer reaching the newest dialect
     // misses it from below, one reaching the oldest from above.
     if lo.0 >= 0x0300 && *hi == Dialect::SMB3_1_1 {
-        format!("The client offered only {list}, so the server's maximum is below {lo}: let the client offer older dialects too (Samba: 'client min protocol = SMB2_10'), or raise the server's maximum (Samba: 'server max protocol = SMB3'; Windows servers before 2016 have no 3.1.1).")
+        format!("The client offered only {list}, so the server's maximum is below {lo}: let the client offer older dialects too (Samba: 'client min protocol = SMB2_10'), or raise the server's maximum (Samba: 'server max protocol = SMB3'; Windows servers before 2016 have no 3.1.1).{}", linux::step(client, Cifs::Older))
     } else if hi.0 < 0x0300 && *lo == Dialect::SMB2_0_2 {
-        format!("The client offered only {list}, so the server's minimum is above {hi}: let the client offer SMB 3 (Samba: 'client max protocol = SMB3'), or lower the server's minimum (Samba: 'server min protocol'; Windows: Get-SmbServerConfiguration).")
+        format!("The client offered only {list}, so the server's minimum is above {hi}: let the client offer SMB 3 (Samba: 'client max protocol = SMB3'), or lower the server's minimum (Samba: 'server min protocol'; Windows: Get-SmbServerConfiguration).{}", linux::step(client, Cifs::Smb3))
     } else {
         format!("The client offered {list}, none of which the server allows: compare the server's range with it (Samba: 'server min protocol' and 'server max protocol' in testparm -s; Windows: Get-SmbServerConfiguration | select EnableSMB2Protocol).")
     }

@@ -42,7 +42,7 @@ pub(super) struct Platform {
 }
 
 impl Platform {
-    const UNKNOWN: Platform = Platform {
+    pub(super) const UNKNOWN: Platform = Platform {
         kind: Kind::Unknown,
         shown: String::new(),
     };

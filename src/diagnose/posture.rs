@@ -79,7 +79,7 @@ fn ntlmv1(model: &Model, out: &mut Sink) {
         out.push(
             Draft::new(Severity::Warning, "posture.ntlmv1", title)
                 .explain(why)
-                .next("Require NTLMv2: Windows LmCompatibilityLevel 5 (\"Send NTLMv2 response only. Refuse LM & NTLM\"); Samba 'ntlm auth = ntlmv2-only' on the server and 'client ntlmv2 auth = yes' on clients.")
+                .next("Require NTLMv2: Windows LmCompatibilityLevel 5 (\"Send NTLMv2 response only. Refuse LM & NTLM\"); Samba: 'ntlm auth = ntlmv2-only' is the server's default (since 4.5, named so since 4.7), so remove an 'ntlm auth = yes' or 'ntlmv1-permitted' from smb.conf ('testparm -s --parameter-name=\"ntlm auth\"' shows the value in force); on Samba clients 'client ntlmv2 auth = yes' is the default too (deprecated since 4.13): remove a 'no'.")
                 .covers(g.covers())
                 .frames(g.frames_of(|s| {
                     ntlmv1_round(s)
@@ -98,6 +98,20 @@ fn ntlmv1(model: &Model, out: &mut Sink) {
 /// negotiated, or seen in use mid-stream.
 const SMB1_WHY: &str =
     "SMB1 is deprecated and insecure (no pre-authentication integrity, weak signing; EternalBlue).";
+
+/// [`SMB1_WHY`] for a server the capture shows to be Samba: EternalBlue
+/// (MS17-010) is a flaw of Windows' srv.sys, not of smbd, whose default
+/// 'server min protocol' is SMB2_02 since Samba 4.11.
+const SMB1_WHY_SAMBA: &str = "SMB1 is deprecated and insecure (no pre-authentication integrity, weak signing); Samba turns it off by default since 4.11 ('server min protocol = SMB2_02'). EternalBlue (MS17-010) is a flaw of Windows' srv.sys, not of Samba.";
+
+/// Why SMB1 is a finding, for the server of `c` as the capture shows it.
+fn smb1_why(model: &Model, c: &crate::session::Connection) -> &'static str {
+    if platform::server_of(model, c).samba() {
+        SMB1_WHY_SAMBA
+    } else {
+        SMB1_WHY
+    }
+}
 const SMB1_NEXT: &str = "Disable SMB1 on the client (Windows: 'Disable-WindowsOptionalFeature -Online -FeatureName SMB1Protocol'; Samba: 'client min protocol = SMB2') and on the server (Windows: 'Set-SmbServerConfiguration -EnableSMB1Protocol $false'; Samba: 'server min protocol = SMB2').";
 
 /// The step of `posture.smb1` for connection `c`, by what the capture
@@ -181,13 +195,14 @@ fn smb1(model: &Model, out: &mut Sink) {
         out.push(
             Draft::new(sev, "posture.smb1", title)
                 .explain(format!(
-                    "The client sent an SMB1 NEGOTIATE offering {}{}. {SMB1_WHY}",
+                    "The client sent an SMB1 NEGOTIATE offering {}{}. {}",
                     s.dialects.join(", "),
                     if used {
                         ", and the server chose an SMB1 dialect"
                     } else {
                         "; the server answered with SMB2, so SMB1 was not used"
-                    }
+                    },
+                    smb1_why(model, c)
                 ))
                 .next(next)
                 .stream(c.stream)

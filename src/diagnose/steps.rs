@@ -23,18 +23,37 @@ pub(super) fn user_arg(user: Option<&str>) -> &str {
     }
 }
 
+/// A domain name as a command's argument: the name itself when it is a
+/// plain one (letters, digits, '.', '_', '-'), "DOMAIN" otherwise.
+pub(super) fn domain_arg(domain: Option<&str>) -> &str {
+    let plain = |c: char| c.is_alphanumeric() || matches!(c, '.' | '_' | '-');
+    match domain {
+        Some(d) if !d.is_empty() && d.chars().all(plain) => d,
+        _ => "DOMAIN",
+    }
+}
+
+/// `'DOMAIN\user'` for a Unix shell: in single quotes, or bash drops the
+/// backslash (`wbinfo -i DOMAIN\user` asks for "DOMAINuser"). The domain
+/// as [`domain_arg`] gives it, the user as [`user_arg`].
+pub(super) fn account_arg(domain: Option<&str>, user: Option<&str>) -> String {
+    format!("'{}\\{}'", domain_arg(domain), user_arg(user))
+}
+
 /// What to do for a logon refused with `status` (an NTSTATUS, an SMB1 DOS
-/// error read as the NTSTATUS it stands for) of `user` from `workstation`,
-/// on Windows and on Samba; `None` for a status without such a step.
+/// error read as the NTSTATUS it stands for) of `user` of `domain` (the
+/// AUTHENTICATE's DomainName) from `workstation`, on Windows and on Samba;
+/// `None` for a status without such a step.
 pub(super) fn logon_next(
     status: S,
     user: Option<&str>,
+    domain: Option<&str>,
     workstation: Option<&str>,
 ) -> Option<String> {
     let u = user_arg(user);
     Some(match status {
         S::LOGON_FAILURE | S::WRONG_PASSWORD => "The server's log says whether the user is unknown or the password wrong: Windows, Security event 4625 on the server, Sub Status 0xC0000064 (no such user) or 0xC000006A (wrong password), and event 4776 on the DC for a domain account; Samba, its log with 'log level = 1 auth_audit:2', NT_STATUS_NO_SUCH_USER or NT_STATUS_WRONG_PASSWORD.".to_string(),
-        S::NO_SUCH_USER => format!("Check that {u} exists where the server looks: Windows, 'Get-ADUser {u}' or 'Get-LocalUser {u}'; Samba, 'samba-tool user show {u}' (AD DC), 'wbinfo -i DOMAIN\\{u}' (member), 'pdbedit -L' (standalone)."),
+        S::NO_SUCH_USER => format!("Check that {u} exists where the server looks: Windows, 'Get-ADUser {u}' or 'Get-LocalUser {u}'; Samba, 'samba-tool user show {u}' (AD DC), wbinfo -i {} (member), 'pdbedit -L' (standalone).", account_arg(domain, user)),
         S::ACCOUNT_DISABLED => format!("Enable the account if it should log on: Windows, 'Enable-ADAccount {u}' (a local account: 'net user {u} /active:yes'); Samba, 'samba-tool user enable {u}' (AD DC) or 'smbpasswd -e {u}' (standalone)."),
         S::ACCOUNT_LOCKED_OUT => format!("Find the client that keeps sending a bad password, then unlock the account: Windows, event 4740 on the PDC emulator names the caller computer, 'Unlock-ADAccount {u}'; Samba AD, 'samba-tool user show {u}' (badPwdCount, lockoutTime), 'samba-tool user unlock {u}'; standalone, 'pdbedit -Lv {u}', 'pdbedit -z -u {u}'."),
         S::ACCOUNT_EXPIRED => format!("Extend or clear the account's expiry date if it should log on: Windows, 'Set-ADAccountExpiration {u} -DateTime DATE' or 'Clear-ADAccountExpiration {u}'; Samba AD, 'samba-tool user setexpiry {u} --days=N' or '--noexpiry'."),
@@ -50,6 +69,18 @@ pub(super) fn logon_next(
         }
         _ => return None,
     })
+}
+
+/// What to do for a logon refused as a wrong password or an unknown user
+/// by a server the capture shows to be Samba ([`Platform`]): its own log
+/// first, not Windows' events. smbd logs a failed authentication at
+/// auth_audit level 2 (AUTH_FAILURE_LEVEL in auth/auth_log.c; a
+/// successful one at 3), so 'log level = 1 auth_audit:2' adds only those
+/// lines to an otherwise quiet log; its domain controller, when the
+/// account is a domain one, logs it the same way (Samba AD) or as events
+/// 4776 and 4625 (Windows).
+pub(super) fn samba_logon_failure_next(server: &Platform) -> String {
+    format!("The server states Samba ({}): its log says whether the user is unknown or the password wrong, with 'log level = 1 auth_audit:2' in [global] (failed authentications are logged at auth_audit level 2), NT_STATUS_NO_SUCH_USER or NT_STATUS_WRONG_PASSWORD on the line with the user. For a domain account, the domain controller decides: a Samba AD DC logs it the same way; a Windows DC, event 4776 (Security log).", server.shown)
 }
 
 /// What to do when the server answered STATUS_NO_LOGON_SERVERS: check,
@@ -99,6 +130,21 @@ mod tests {
         assert_eq!(user_arg(None), "USER");
     }
 
+    /// A DOMAIN\\user argument reaches the command as typed: quoted, so a
+    /// shell keeps its backslash; a name a quote could break is replaced.
+    #[test]
+    fn account_arg_is_quoted_for_a_shell() {
+        assert_eq!(
+            account_arg(Some("SAMPLES"), Some("mallory")),
+            "'SAMPLES\\mallory'"
+        );
+        assert_eq!(account_arg(None, Some("mallory")), "'DOMAIN\\mallory'");
+        assert_eq!(account_arg(Some("a'b"), Some("x y")), "'DOMAIN\\USER'");
+        assert_eq!(domain_arg(Some("")), "DOMAIN");
+        let n = logon_next(S::NO_SUCH_USER, Some("erin"), Some("CORP"), None).unwrap();
+        assert!(n.contains(" wbinfo -i 'CORP\\erin' (member)"), "{n}");
+    }
+
     #[test]
     fn every_logon_step_names_windows_and_samba() {
         for st in [
@@ -114,12 +160,12 @@ mod tests {
             S::INVALID_WORKSTATION,
             S::ACCOUNT_RESTRICTION,
         ] {
-            let n = logon_next(st, Some("erin"), Some("PC1")).expect("a step");
+            let n = logon_next(st, Some("erin"), None, Some("PC1")).expect("a step");
             assert!(n.contains("Windows") && n.contains("Samba"), "{st}: {n}");
             assert!(!n.starts_with("In the capture"), "{st}: {n}");
         }
-        assert!(logon_next(S::ACCESS_DENIED, None, None).is_none());
-        let n = logon_next(S::INVALID_WORKSTATION, Some("ivan"), None).unwrap();
+        assert!(logon_next(S::ACCESS_DENIED, None, None, None).is_none());
+        let n = logon_next(S::INVALID_WORKSTATION, Some("ivan"), None, None).unwrap();
         assert!(n.starts_with("The client sent no workstation name"), "{n}");
         let n = account_check(Some("erin@R"));
         assert!(n.contains("'samba-tool user show erin'"), "{n}");

@@ -24,8 +24,15 @@ pub(super) fn findings(model: &Model, out: &mut Sink) {
         let smb1 = conn.is_some_and(|c| c.smb1_used_frame.is_some()) && negotiate.is_none();
         // The user the text names (the session's, in a refusal of access).
         let user = session.and_then(super::logon::user_of);
+        // Whom a client step is for: the session's client, else the
+        // connection's.
+        let client = match (session, conn) {
+            (Some(s), _) => super::platform::client(model, s),
+            (None, Some(c)) => super::platform::client_of(model, c),
+            (None, None) => super::platform::Platform::UNKNOWN,
+        };
         out.push(
-            failure(t, negotiate, who.as_deref(), keyless || smb1, smb1)
+            failure(t, negotiate, who.as_deref(), keyless || smb1, smb1, &client)
                 .user(user)
                 .done(),
         );
@@ -153,7 +160,14 @@ fn split_share(path: &str) -> (&str, &str) {
     }
 }
 
-fn failure(t: &Tree, n: Option<&Negotiate>, who: Option<&str>, keyless: bool, smb1: bool) -> Draft {
+fn failure(
+    t: &Tree,
+    n: Option<&Negotiate>,
+    who: Option<&str>,
+    keyless: bool,
+    smb1: bool,
+    client: &super::platform::Platform,
+) -> Draft {
     let st = t.status;
     let d_code = n.map_or(0, |n| n.dialect_code);
     let d_name = n.and_then(|n| n.dialect).map(|d| d.to_string());
@@ -172,7 +186,7 @@ fn failure(t: &Tree, n: Option<&Negotiate>, who: Option<&str>, keyless: bool, sm
             .next(format!("{}List the shares of {server} (smbclient -L {} -U USER; net view {}) and compare them with '{name}'. On a Samba server, 'testparm -s' shows each share's path, which must exist and be readable by smbd.", share_typo(name), unc::samba_path(server, ""), unc::windows_path(server, ""))),
         S::ACCESS_DENIED if cannot_encrypt => Draft::new(Severity::Error, "tree.encryption_required", format!("Access to {share} denied: the share probably requires encryption, which SMB {} cannot do", d_name.as_deref().unwrap_or("2.x")))
             .explain(format!("TREE_CONNECT to {share} was refused with STATUS_ACCESS_DENIED on a connection that negotiated SMB {}. SMB 2.x has no encryption, and a server refuses such clients on shares that require it (Samba 'smb encrypt = required', Windows EncryptData / RejectUnencryptedAccess). If the share does not require encryption, the user lacks permission on it.", d_name.as_deref().unwrap_or("2.x")))
-            .next("Let the client negotiate SMB 3.0 or later (Samba: 'client max protocol = SMB3'; check 'client min/max protocol'), or check the share's encryption setting and permissions."),
+            .next(format!("Let the client negotiate SMB 3.0 or later (Samba: 'client max protocol = SMB3'; check 'client min/max protocol'), or check the share's encryption setting and permissions.{}", super::linux::step(client, super::linux::Cifs::Encrypt))),
         S::ACCESS_DENIED | S::NETWORK_ACCESS_DENIED => {
             let user = who.map_or_else(|| "the session's user".to_string(), |w| format!("the session's user, {w},"));
             // [MS-SMB2] 3.3.5.7: a share that requires encryption accepts a
@@ -186,7 +200,7 @@ fn failure(t: &Tree, n: Option<&Negotiate>, who: Option<&str>, keyless: bool, sm
             };
             Draft::new(Severity::Error, "tree.access_denied", format!("Access to share {share} denied"))
                 .explain(format!("TREE_CONNECT to {share} was refused with {st}: {user} may not use this share. On Samba the share's 'valid users', 'invalid users', 'hosts allow' and 'hosts deny' decide that; on Windows its share permissions.{encryption}"))
-                .next(format!("Check who may use '{name}': Samba, its 'valid users', 'invalid users', 'hosts allow' and 'hosts deny' (testparm -s --section-name={name}); Windows, Get-SmbShareAccess {name}."))
+                .next(format!("Check who may use '{name}': Samba, its 'valid users', 'invalid users', 'hosts allow' and 'hosts deny' (testparm -s --section-name={name}) and the share's own ACL, which smbd checks too ('sharesec {name} --view'; set from Windows in the share's Permissions); Windows, Get-SmbShareAccess {name}."))
         }
         S::INSUFFICIENT_RESOURCES => Draft::new(Severity::Error, "tree.failed", format!("TREE_CONNECT to {share} failed: {st}"))
             .explain(format!("The server refused the tree connect to {share} with {st}. Samba answers a TREE_CONNECT so when the share's connection limit ('max connections') is used up; otherwise the server ran out of memory or another resource such as handles."))

@@ -108,7 +108,7 @@ u32;
     ],
     check: [
         "Windows server: Security log event 4625 on the server (and 4776 on the DC for NTLM) - its Sub Status gives the real reason, e.g. 0xC0000064 no such user, 0xC000006A wrong password.",
-        "Samba: 'log level = 3 auth_audit:3' and look in the smbd log for the line with the user and NT_STATUS_WRONG_PASSWORD or NT_STATUS_NO_SUCH_USER; test with 'smbclient -L //server -U DOMAIN\\user' and, on a member, 'wbinfo -a DOMAIN\\user%password'.",
+        "Samba: 'log level = 1 auth_audit:2' (failed authentications are logged at auth_audit level 2, successful ones at 3; a global level 3 floods the log) and look in the smbd log for the line with the user and NT_STATUS_WRONG_PASSWORD or NT_STATUS_NO_SUCH_USER; test with 'smbclient -L //server -U user -W DOMAIN' and, on a member, wbinfo -a 'DOMAIN\\user%password' (the quotes keep the backslash from the shell).",
         "In the capture: the user and domain names of the NTLMSSP AUTHENTICATE message, and whether its NT response is NTLMv2 (longer than 24 bytes).",
         "For Kerberos: the ticket's SPN (cifs/host) and whether 'setspn -Q cifs/host' returns exactly one account.",
     ],
@@ -123,7 +123,7 @@ u32;
     check: [
         "Windows DC: events 4771 (Kerberos, failure code 0x18) and 4776 (NTLM) show which client sent the bad password.",
         "Windows client: 'cmdkey /list' for stored credentials; re-map the drive with the current password.",
-        "Samba: smbd log at 'log level = 3' shows NT_STATUS_WRONG_PASSWORD with the user; 'smbpasswd -a user' or 'samba-tool user setpassword' to reset.",
+        "Samba: smbd log with 'log level = 1 auth_audit:2' shows NT_STATUS_WRONG_PASSWORD with the user; 'smbpasswd -a user' or 'samba-tool user setpassword' to reset.",
     ],
 }
 0xC000_0064 "STATUS_NO_SUCH_USER" {
@@ -136,7 +136,7 @@ u32;
     check: [
         "In the capture: the DomainName and UserName fields of the NTLMSSP AUTHENTICATE message; an empty DomainName makes the server assume its own.",
         "Windows: event 4625 Sub Status 0xC0000064 on the server; 'Get-ADUser name' on a DC.",
-        "Samba: 'pdbedit -L' (standalone), 'wbinfo -i DOMAIN\\user' and 'getent passwd DOMAIN\\user' (member), 'samba-tool user show user' (AD DC).",
+        "Samba: 'pdbedit -L' (standalone), wbinfo -i 'DOMAIN\\user' and getent passwd 'DOMAIN\\user' (member; quoted, or the shell drops the backslash), 'samba-tool user show user' (AD DC).",
     ],
 }
 0xC000_0072 "STATUS_ACCOUNT_DISABLED" {

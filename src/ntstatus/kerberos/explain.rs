@@ -266,7 +266,7 @@ i32;
     meaning: "The ticket is not yet valid: its start time is in the future for the server, a sign of clocks out of sync.",
     causes: ["The server's clock is behind the KDC's."],
     check: [
-        "Compare time on server, client and DC ('w32tm /stripchart /computer:DC', 'chronyc tracking') and fix the clock that is off; then discard the tickets and get new ones ('klist purge' on Windows; 'kdestroy', then 'kinit', on Linux): a cached ticket stays not yet valid after the clocks are fixed.",
+        "Compare time on server, client and DC ('w32tm /stripchart /computer:DC', 'chronyc tracking') and fix the clock that is off (w32tm /resync; chronyc makestep); then discard the tickets and get new ones ('klist purge' on Windows; 'kdestroy', then 'kinit', on Linux): a cached ticket stays not yet valid after the clocks are fixed.",
     ],
 }
 34 "KRB_AP_ERR_REPEAT" {
