@@ -698,9 +698,8 @@ fn linux_mount_line(model: &Model, f: &mut Finding) {
         f.next_step.push(' ');
     }
     f.next_step.push_str(&format!(
-        "Linux cifs mount: {} (smbscope status errno:{}).",
-        crate::ntstatus::cifs::mount_error(errno),
-        errno.number
+        "Linux cifs mount: {}.",
+        crate::ntstatus::cifs::mount_error(errno)
     ));
 }
 
