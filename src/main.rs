@@ -332,7 +332,12 @@ fn status(a: StatusArgs) -> u8 {
             smbscope::ntstatus::render_summary(&reports),
             reports.len()
         ),
-        StatusFormat::Text => write!(out, "{}", smbscope::ntstatus::render_text(&reports)),
+        StatusFormat::Text => {
+            let note = smbscope::ntstatus::query_note(&query, &reports)
+                .map(|n| format!("{n}\n\n"))
+                .unwrap_or_default();
+            write!(out, "{note}{}", smbscope::ntstatus::render_text(&reports))
+        }
     };
     if let Err(e) = r {
         if let Some(code) = write_failure(&e) {

@@ -803,7 +803,7 @@ fn a_session_set_up_before_the_capture_is_judged_by_its_messages() {
         "{r:?}"
     );
     assert_eq!(r[2].0, "pass", "{r:?}");
-    assert_eq!(r[1], ("fail".into(), "session 0x48009400003d (stream 0, frames 1-46), its SESSION_SETUP not in the capture, not encrypted: 44 of 46 message(s) of it seen encrypted; the first outside a TRANSFORM header: frame 15".into()));
+    assert_eq!(r[1], ("fail".into(), "session 0x48009400003d (stream 0, frames 1-46), its SESSION_SETUP not in the capture, not all encrypted: 44 of 46 message(s) of it seen encrypted; the first outside a TRANSFORM header: frame 15".into()));
     assert_eq!(r[3].0, "fail", "{r:?}");
 
     let f = dir.join("sv-smb21-psexec-kerberos-port139.pcap");
@@ -876,7 +876,7 @@ fn a_capture_cut_after_the_setup_is_judged_as_the_whole() {
         "{t:?}"
     );
     let (_, out) = run(&f, &["--deny", "unsigned"]);
-    assert!(out.starts_with("FAIL deny unsigned: session 0x111ee4a3 (stream 0, frames 1-6), its SESSION_SETUP not in the capture, neither signed nor encrypted: 2 of 6 message(s) of it seen signed; the first unsigned: frame 3\n"), "{out}");
+    assert!(out.starts_with("FAIL deny unsigned: session 0x111ee4a3 (stream 0, frames 1-6), its SESSION_SETUP not in the capture, not all signed or encrypted: 2 of 6 message(s) of it seen signed; the first unsigned: frame 3\n"), "{out}");
 
     let f = cut(
         &std::path::PathBuf::from(sample("ntlm-smb311-encrypted.pcap")),
@@ -1354,7 +1354,7 @@ fn a_session_whose_only_messages_are_311_tree_connects_cannot_tell() {
     // With the unsigned IOCTL after it (1-17), a failure as before.
     let f = cuts.cut(&sample("ntlm-smb311.pcap"), "ioctl.pcap", "1-17", true);
     let (_, out) = check(&[&f, "--deny", "unsigned"]);
-    assert!(out.starts_with("FAIL deny unsigned: session 0x111ee4a3 (stream 0, frames 8-11) SAMPLES\\alice neither signed nor encrypted: 2 of 6 message(s) after its setup signed; the first unsigned: frame 14\n"), "{out}");
+    assert!(out.starts_with("FAIL deny unsigned: session 0x111ee4a3 (stream 0, frames 8-11) SAMPLES\\alice not all signed or encrypted: 2 of 6 message(s) after its setup signed; the first unsigned: frame 14\n"), "{out}");
 }
 
 /// zeek-smb2-fscontrol-port139's only SMB2 message (frame 4) is no message

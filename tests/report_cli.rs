@@ -1068,8 +1068,8 @@ fn check_signing_counts_the_messages_after_the_setup() {
     assert_eq!(code, 1);
     assert_eq!(
         out,
-        "FAIL deny unsigned: session 0x111ee4a3 (stream 0, frames 8-11) SAMPLES\\alice neither signed nor encrypted: 4 of 24 message(s) after its setup signed; the first unsigned: frame 14\n\
-         FAIL require signing: session 0x111ee4a3 (stream 0, frames 8-11) SAMPLES\\alice not signed: 4 of 24 message(s) after its setup signed; the first unsigned: frame 14\n\
+        "FAIL deny unsigned: session 0x111ee4a3 (stream 0, frames 8-11) SAMPLES\\alice not all signed or encrypted: 4 of 24 message(s) after its setup signed; the first unsigned: frame 14\n\
+         FAIL require signing: session 0x111ee4a3 (stream 0, frames 8-11) SAMPLES\\alice not all signed or encrypted: 4 of 24 message(s) after its setup signed; the first unsigned: frame 14\n\
          2 check(s), 0 passed, 2 failed\n"
     );
     // The READ's interim STATUS_PENDING (frame 104) is not counted.
@@ -1077,7 +1077,7 @@ fn check_signing_counts_the_messages_after_the_setup() {
     assert_eq!(code, 1);
     assert!(
         out.contains(
-            "not signed: 4 of 50 message(s) after its setup signed; the first unsigned: frame 14"
+            "not all signed or encrypted: 4 of 50 message(s) after its setup signed; the first unsigned: frame 14"
         ),
         "{out}"
     );

@@ -5648,3 +5648,73 @@ fn smb1_posture_names_its_server() {
         );
     }
 }
+
+/// A logon, tree or negotiate finding with an NTSTATUS says what a Linux
+/// cifs mount reports for it (fs/smb/client/smb2maperror.c, Linux 6.7-rc1):
+/// LOGON_FAILURE is EACCES, BAD_NETWORK_NAME ENOENT, for clients the capture
+/// does not show to be Windows (smbclient, impacket here); not on an SMB1
+/// connection (a vers=1.0 mount maps through netmisc.c), nor for the
+/// Windows clients of the corpus's sv-smb2-ntlm-logon-failure.
+#[test]
+fn linux_mount_error_line() {
+    let line = |name: &str, code: &str| -> Vec<bool> {
+        sample(name)
+            .diagnosis
+            .findings
+            .iter()
+            .filter(|f| f.code == code)
+            .map(|f| f.next_step.contains("Linux cifs mount: mount error("))
+            .collect()
+    };
+    let a = sample("ntlm-wrong-password.pcap");
+    let f = a
+        .diagnosis
+        .findings
+        .iter()
+        .find(|f| f.code == "logon.bad_password")
+        .expect("logon.bad_password");
+    assert!(
+        f.next_step
+            .ends_with("Linux cifs mount: mount error(13): Permission denied."),
+        "{}",
+        f.next_step
+    );
+    let a = sample("ntlm-bad-share.pcap");
+    let f = a
+        .diagnosis
+        .findings
+        .iter()
+        .find(|f| f.code == "tree.not_found")
+        .expect("tree.not_found");
+    assert!(
+        f.next_step
+            .contains("mount error(2): No such file or directory"),
+        "{}",
+        f.next_step
+    );
+    assert_eq!(
+        line("smb1-ntlm-wrong-password.pcap", "logon.bad_password"),
+        [false]
+    );
+    assert_eq!(
+        line(
+            "smb1-no-spnego-wrong-password.pcap",
+            "logon.ntlmv1_rejected"
+        ),
+        [false]
+    );
+    let Some(dir) = corpus() else { return };
+    let a = run(&dir.join("sv-smb2-ntlm-logon-failure.pcap"), &[]);
+    let bad: Vec<&str> = a
+        .diagnosis
+        .findings
+        .iter()
+        .filter(|f| f.code == "logon.bad_password")
+        .map(|f| f.next_step.as_str())
+        .collect();
+    assert!(!bad.is_empty());
+    assert!(
+        bad.iter().all(|n| !n.contains("Linux cifs mount")),
+        "{bad:?}"
+    );
+}

@@ -556,6 +556,10 @@ fn status_json_conforms() {
         "0xDEADBEEF",
         "krb:999",
         "STATUS_PENDING",
+        "EACCES",
+        "13",
+        "mount error(112): Host is down",
+        "errno:115",
     ] {
         let o = Command::new(env!("CARGO_BIN_EXE_smbscope"))
             .args(["status", q, "--format", "json"])
@@ -571,7 +575,7 @@ fn status_json_conforms() {
     }
     assert_eq!(
         kinds.into_iter().collect::<Vec<_>>(),
-        ["dos", "kerberos", "ntstatus"]
+        ["dos", "errno", "kerberos", "ntstatus"]
     );
     assert_eq!(
         unnamed, 3,

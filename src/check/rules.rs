@@ -859,6 +859,11 @@ pub fn encryption_seen(s: &Session) -> (bool, String) {
         "{} of {} message(s) after its setup encrypted",
         s.encrypted_after_setup, s.messages_after_setup
     );
+    if let Some(f) = s.first_unencrypted_frame {
+        t.push_str(&format!(
+            "; the first outside a TRANSFORM header: frame {f}"
+        ));
+    }
     if s.compressed_after_setup > 0 {
         // Sent in the clear, but of which session the compressed header hides.
         t.push_str(&format!(
@@ -1167,12 +1172,39 @@ struct PreCaptureJudged {
     unknown: Vec<String>,
 }
 
+/// What a session that fails `--deny unsigned` is, by its counts: "neither
+/// signed nor encrypted" when none of its messages was either, else "not
+/// all signed or encrypted" (8 of 266 signed is not "neither").
+fn not_signed(signed: u64, encrypted: u64) -> &'static str {
+    not_signed_or(signed, encrypted, "neither signed nor encrypted")
+}
+
+/// [`not_signed`], saying `none` when none of its messages was signed or
+/// encrypted (`--require signing`: "not signed").
+fn not_signed_or(signed: u64, encrypted: u64, none: &'static str) -> &'static str {
+    if signed == 0 && encrypted == 0 {
+        none
+    } else {
+        "not all signed or encrypted"
+    }
+}
+
+/// What a session that fails `--deny unencrypted` is, by its counts: "not
+/// encrypted" when none of its messages was, else "not all encrypted".
+fn not_encrypted(encrypted: u64) -> &'static str {
+    if encrypted == 0 {
+        "not encrypted"
+    } else {
+        "not all encrypted"
+    }
+}
+
 /// Judges the sessions whose SESSION_SETUP the capture lacks by `seen`
 /// ([`pre_capture_signing`], [`pre_capture_encryption`]); `not` says what
-/// one that fails is not.
+/// one that fails is not, by its counts.
 fn judge_pre_capture(
     model: &Model,
-    not: &str,
+    not: impl Fn(&UnseenSetup) -> &'static str,
     seen: impl Fn(&UnseenSetup) -> Result<(bool, String), String>,
 ) -> PreCaptureJudged {
     let mut j = PreCaptureJudged {
@@ -1184,7 +1216,7 @@ fn judge_pre_capture(
         let place = pre_capture_place(c, u);
         match seen(u) {
             Ok((true, t)) => j.ok.push(format!("{place}: {t}")),
-            Ok((false, t)) => j.bad.push(format!("{place}, {not}: {t}")),
+            Ok((false, t)) => j.bad.push(format!("{place}, {}: {t}", not(u))),
             Err(why) => j.unknown.push(format!("{place}: {why}")),
         }
     }
@@ -1258,21 +1290,23 @@ pub fn deny(model: &Model, what: &str) -> CheckResult {
         "smb1" | "smb2" => {}
         "guest" | "anonymous" => {
             let anonymous = what == "anonymous";
-            pre = Some(judge_pre_capture(model, "", |u| {
-                pre_capture_key(u, anonymous)
-            }))
+            pre = Some(judge_pre_capture(
+                model,
+                |_| "",
+                |u| pre_capture_key(u, anonymous),
+            ))
         }
         "unsigned" => {
             pre = Some(judge_pre_capture(
                 model,
-                "neither signed nor encrypted",
+                |u| not_signed(u.signed, u.encrypted),
                 pre_capture_signing,
             ))
         }
         "unencrypted" => {
             pre = Some(judge_pre_capture(
                 model,
-                "not encrypted",
+                |u| not_encrypted(u.encrypted),
                 pre_capture_encryption,
             ))
         }
@@ -1321,8 +1355,9 @@ pub fn deny(model: &Model, what: &str) -> CheckResult {
                 match signing_seen(model, s) {
                     Ok((true, _)) => {}
                     Ok((false, seen)) => bad.push(format!(
-                        "{} neither signed nor encrypted: {seen}",
-                        describe(s)
+                        "{} {}: {seen}",
+                        describe(s),
+                        not_signed(s.signed_after_setup, s.encrypted_after_setup)
                     )),
                     Err(why) => unknown.push(format!("{}: {why}", describe(s))),
                 }
@@ -1335,7 +1370,13 @@ pub fn deny(model: &Model, what: &str) -> CheckResult {
             .filter(|s| s.outcome.established())
             .filter_map(|s| {
                 let (ok, seen) = encryption_seen(s);
-                (!ok).then(|| format!("{} not encrypted: {seen}", describe(s)))
+                (!ok).then(|| {
+                    format!(
+                        "{} {}: {seen}",
+                        describe(s),
+                        not_encrypted(s.encrypted_after_setup)
+                    )
+                })
             })
             .collect(),
         "weak-enctype" => {
@@ -1521,7 +1562,10 @@ fn every_established(
     model: &Model,
     name: String,
     all_are: &str,
-    not: &str,
+    not: (
+        impl Fn(&Session) -> &'static str,
+        impl Fn(&UnseenSetup) -> &'static str,
+    ),
     seen: impl Fn(&Session) -> Result<(bool, String), String>,
     pre: impl Fn(&UnseenSetup) -> Result<(bool, String), String>,
 ) -> CheckResult {
@@ -1530,7 +1574,8 @@ fn every_established(
         .iter()
         .filter(|s| s.outcome.established())
         .collect();
-    let mut pre = judge_pre_capture(model, not, pre);
+    let (not_session, not_unseen) = not;
+    let mut pre = judge_pre_capture(model, not_unseen, pre);
     pre.unknown
         .extend(unknowns(model, |s| server_side_unjudged(model, s)));
     if est.is_empty() && pre.ok.is_empty() && pre.bad.is_empty() && pre.unknown.is_empty() {
@@ -1545,10 +1590,10 @@ fn every_established(
         };
     }
     let mut unknown = Vec::new();
-    let seen: Vec<(bool, String, String)> = est
+    let seen: Vec<(bool, String, String, &str)> = est
         .iter()
         .filter_map(|s| match seen(s) {
-            Ok((ok, text)) => Some((ok, describe(s), text)),
+            Ok((ok, text)) => Some((ok, describe(s), text, not_session(s))),
             Err(why) => {
                 unknown.push(format!("{}: {why}", describe(s)));
                 None
@@ -1560,7 +1605,7 @@ fn every_established(
     let mut bad: Vec<String> = seen
         .iter()
         .filter(|x| !x.0)
-        .map(|x| format!("{} {not}: {}", x.1, x.2))
+        .map(|x| format!("{} {}: {}", x.1, x.3, x.2))
         .collect();
     bad.extend(pre.bad);
     if !bad.is_empty() {
@@ -1592,7 +1637,12 @@ pub fn require(model: &Model, what: &str) -> CheckResult {
             model,
             name,
             "signed or encrypted",
-            "not signed",
+            (
+                |s: &Session| {
+                    not_signed_or(s.signed_after_setup, s.encrypted_after_setup, "not signed")
+                },
+                |u: &UnseenSetup| not_signed_or(u.signed, u.encrypted, "not signed"),
+            ),
             |s| signing_seen(model, s),
             pre_capture_signing,
         ),
@@ -1600,7 +1650,10 @@ pub fn require(model: &Model, what: &str) -> CheckResult {
             model,
             name,
             "encrypted",
-            "not encrypted",
+            (
+                |s: &Session| not_encrypted(s.encrypted_after_setup),
+                |u: &UnseenSetup| not_encrypted(u.encrypted),
+            ),
             |s| Ok(encryption_seen(s)),
             pre_capture_encryption,
         ),

@@ -630,6 +630,9 @@ pub fn diagnose(model: &Model) -> Diagnosis {
     file::findings(model, &mut sink);
     posture::findings(model, &mut sink);
     let mut all = sink.all;
+    for f in &mut all {
+        linux_mount_line(model, f);
+    }
     all.sort_by_key(order);
     // What was dropped comes after what is kept.
     let omitted = (all.len() as u64 + sink.dropped).saturating_sub(MAX_FINDINGS as u64);
@@ -645,6 +648,61 @@ pub fn diagnose(model: &Model) -> Diagnosis {
         omitted,
         counts,
     }
+}
+
+/// Appends to the next step of a logon, tree or negotiate finding with an
+/// NTSTATUS what a Linux client mounting the share reports for it ("Linux
+/// cifs mount: mount error(13): Permission denied", [`crate::ntstatus::cifs`]),
+/// unless the capture shows every client concerned to be Windows
+/// ([`platform::client_of`]), or a connection concerned speaks SMB1 (an
+/// SMB1 mount maps statuses through netmisc.c, not this map).
+fn linux_mount_line(model: &Model, f: &mut Finding) {
+    if !["logon.", "tree.", "negotiate."]
+        .iter()
+        .any(|p| f.code.starts_with(p))
+    {
+        return;
+    }
+    let Some(code) = f
+        .status
+        .as_deref()
+        .and_then(crate::ntstatus::by_name)
+        .map(|e| e.code)
+    else {
+        return;
+    };
+    let Some((errno, _)) = crate::ntstatus::cifs::errno_of(code) else {
+        return;
+    };
+    let streams: Vec<u64> = f
+        .stream
+        .into_iter()
+        .chain(f.covers.iter().map(|c| c.0))
+        .collect();
+    let conns = || streams.iter().filter_map(|&st| model.connection(st));
+    let windows = !streams.is_empty()
+        && streams.iter().all(|&st| {
+            model
+                .connection(st)
+                .is_some_and(|c| platform::client_of(model, c).windows())
+        });
+    // SMB1 (a vers=1.0 mount) maps statuses through netmisc.c, not this map.
+    let smb1 = conns().any(|c| {
+        c.smb1_used_frame.is_some()
+            || c.smb1_negotiate
+                .as_deref()
+                .is_some_and(|n| n.answer == Some("smb1"))
+    });
+    if windows || smb1 {
+        return;
+    }
+    if !f.next_step.is_empty() && !f.next_step.ends_with(' ') {
+        f.next_step.push(' ');
+    }
+    f.next_step.push_str(&format!(
+        "Linux cifs mount: {}.",
+        crate::ntstatus::cifs::mount_error(errno)
+    ));
 }
 
 /// A "what to check" line that looks into the capture: a report has read

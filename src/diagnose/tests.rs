@@ -116,6 +116,7 @@ pub(crate) fn session(
         signed_regardless_after_setup: 0,
         compressed_after_setup: 0,
         first_unsigned_frame: None,
+        first_unencrypted_frame: None,
         set_up_frame: None,
         first_frame: rounds.first().map_or(8, |r| r.request_frame),
         last_setup_frame: rounds.last().map_or(8, |r| r.request_frame),

@@ -124,8 +124,8 @@ pub fn by_name(name: &str) -> Option<&'static KrbErrorCode> {
         .find(|e| e.name.eq_ignore_ascii_case(name))
 }
 
-/// Codes whose name, RFC meaning or explanation contains every word of
-/// `words` (case-insensitive; "_" counts as a space). Codes whose name holds
+/// Codes whose name, RFC meaning or explanation holds every word of
+/// `words` as a whole word (case-insensitive; "_" counts as a space). Codes whose name holds
 /// all the words come first; explained codes first within each group.
 pub fn search(words: &str) -> Vec<&'static KrbErrorCode> {
     let words: Vec<String> = words
@@ -139,7 +139,7 @@ pub fn search(words: &str) -> Vec<&'static KrbErrorCode> {
     let mut hits = Vec::new();
     for e in KRB_ERRORS {
         let name = e.name.to_ascii_lowercase().replace('_', " ");
-        let rank = if words.iter().all(|w| name.contains(w.as_str())) {
+        let rank = if words.iter().all(|w| super::has_word(&name, w)) {
             0
         } else {
             let mut text = format!("{name} {}", e.meaning.to_ascii_lowercase());
@@ -149,7 +149,7 @@ pub fn search(words: &str) -> Vec<&'static KrbErrorCode> {
                     text.push_str(&part.to_ascii_lowercase());
                 }
             }
-            if !words.iter().all(|w| text.contains(w.as_str())) {
+            if !words.iter().all(|w| super::has_word(&text, w)) {
                 continue;
             }
             2

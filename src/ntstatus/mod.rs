@@ -9,8 +9,11 @@
 //! - [`dos`]: SMB1 errors in the DOS form (ErrorClass/ErrorCode), named as
 //!   [MS-CIFS] 2.2.2.4 names them and kept in an [`NtStatus`] apart from
 //!   every NTSTATUS.
+//! - [`cifs`]: the errno Linux's cifs.ko returns for a status (what `mount
+//!   -t cifs` reports as "mount error(13): Permission denied").
 //! - [`query`] / [`parse_query`] / [`render_text`]: the `smbscope status QUERY`
-//!   subcommand (NTSTATUS and Kerberos codes by value, name or word).
+//!   subcommand (NTSTATUS and Kerberos codes by value, name or word; Linux
+//!   errnos by number, name or mount error).
 
 /// Builds `pub(super) static EXPLAINED: &[(code, name, Explanation)]` from
 /// `explained! { CODE_TYPE; CODE "NAME" { meaning: …, causes: […], check: […] } … }`;
@@ -32,6 +35,7 @@ macro_rules! explained {
     };
 }
 
+pub mod cifs;
 pub mod dos;
 mod explain;
 pub mod kerberos;
@@ -316,20 +320,26 @@ pub fn by_name(name: &str) -> Option<&'static Entry> {
     None
 }
 
-/// Entries whose name, description or explanation contains every word of
-/// `words` (case-insensitive; "_" in names counts as a space, so "logon
-/// failure" finds STATUS_LOGON_FAILURE). Entries whose name holds all the
-/// words come first, then the others; explained codes first within each.
+/// Entries whose name, description or explanation holds every word of
+/// `words` as a whole word (case-insensitive; "_" in names counts as a
+/// space, so "logon failure" finds STATUS_LOGON_FAILURE, and "access" does
+/// not find STATUS_GRAPHICS_INVALID_PIXELVALUEACCESSMODE). The entry whose
+/// name is the words, without its prefix, comes first, then those whose
+/// name holds all the words, then the others; explained codes first within
+/// each.
 pub fn search(words: &str) -> Vec<&'static Entry> {
     let words = split_words(words);
     if words.is_empty() {
         return Vec::new();
     }
+    let joined = words.join(" ");
     let mut hits: Vec<(u8, &'static Entry)> = Vec::new();
     for e in TABLE {
         let name = e.name.to_ascii_lowercase().replace('_', " ");
-        let rank = if words.iter().all(|w| name.contains(w.as_str())) {
+        let rank = if name_is(&name, &joined) {
             0
+        } else if words.iter().all(|w| has_word(&name, w)) {
+            2
         } else {
             let mut text = name;
             if let Some(d) = e.description {
@@ -339,16 +349,52 @@ pub fn search(words: &str) -> Vec<&'static Entry> {
             if let Some(x) = explain(e.code) {
                 push_explanation(&mut text, x);
             }
-            if !words.iter().all(|w| text.contains(w.as_str())) {
+            if !words.iter().all(|w| has_word(&text, w)) {
                 continue;
             }
-            2
+            4
         };
         let explained = if explain(e.code).is_some() { 0 } else { 1 };
         hits.push((rank + explained, e));
     }
     hits.sort_by_key(|&(rank, e)| (rank, e.code));
     hits.into_iter().map(|(_, e)| e).collect()
+}
+
+/// `name` (lower case, "_" as spaces) is `words` after one of the usual
+/// prefixes ("status ", "rpc nt ", "dbg "), or is `words` itself.
+fn name_is(name: &str, words: &str) -> bool {
+    name == words
+        || ["status ", "rpc nt ", "dbg ", "sec e "]
+            .iter()
+            .any(|p| name.strip_prefix(p) == Some(words))
+}
+
+/// `text` holds `word` (both lower case) with no letter or digit either
+/// side: "access" in "access denied", not in "pixelvalueaccessmode".
+pub(crate) fn has_word(text: &str, word: &str) -> bool {
+    if word.is_empty() {
+        return false;
+    }
+    let bytes = text.as_bytes();
+    let mut from = 0;
+    while let Some(i) = text.get(from..).and_then(|t| t.find(word)) {
+        let start = from + i;
+        let end = start + word.len();
+        let before = start == 0
+            || bytes
+                .get(start - 1)
+                .is_some_and(|b| !b.is_ascii_alphanumeric());
+        let after = bytes.get(end).is_none_or(|b| !b.is_ascii_alphanumeric());
+        if before && after {
+            return true;
+        }
+        from = start + 1;
+        while !text.is_char_boundary(from) {
+            from += 1;
+        }
+    }
+    false
 }
 
 fn split_words(s: &str) -> Vec<String> {
@@ -433,6 +479,14 @@ pub enum Query {
     /// "ERRDOS/0x0005", "0x01/0x0005"), or every class's code of a name
     /// ("ERRnoaccess"; "ERRnomem" is ERRDOS's and ERRSRV's).
     Dos(Vec<(u8, u16)>),
+    /// A Linux errno ([`cifs`]): "errno:13", "errno EACCES", "EACCES",
+    /// "mount error(13)" (as mount.cifs prints it, with or without its
+    /// text), "-13" (as the kernel log gives a return code).
+    Errno(u16),
+    /// A decimal number (no "0x") that is not an NTSTATUS alone: one that a
+    /// Linux errno or a Kerberos error code has too ("13", "2"). Every table
+    /// that has it answers, NTSTATUS first.
+    Number(u32),
     /// Anything else: words to [`search`] for (NTSTATUS and Kerberos).
     Words(String),
     /// "0x" not followed by a hexadecimal number of 1 to 8 digits ("0x",
@@ -466,10 +520,19 @@ pub fn parse_query(q: &str) -> Query {
             return Query::Dos(vec![(class, code)]);
         }
     }
+    if let Some(e) = parse_errno(q) {
+        return Query::Errno(e.number);
+    }
     if let Some(n) = parse_number(q) {
+        if !is_hex_prefixed(q) && !q.starts_with('-') && tables_with(n) > 1 {
+            return Query::Number(n);
+        }
         if lookup(n).is_none() {
             if let Some(k) = i32::try_from(n).ok().and_then(kerberos::lookup) {
                 return Query::Kerberos(k.code);
+            }
+            if let Some(e) = cifs::by_number(n).filter(|_| !is_hex_prefixed(q)) {
+                return Query::Errno(e.number);
             }
         }
         return Query::Code(n);
@@ -493,6 +556,50 @@ pub fn parse_query(q: &str) -> Query {
         return Query::Dos(dos);
     }
     Query::Words(q.to_string())
+}
+
+/// How many tables have the number `n`: NTSTATUS, Linux errno, Kerberos.
+fn tables_with(n: u32) -> usize {
+    usize::from(lookup(n).is_some())
+        + usize::from(cifs::by_number(n).is_some())
+        + usize::from(i32::try_from(n).ok().and_then(kerberos::lookup).is_some())
+}
+
+/// A Linux errno as an admin meets it: "errno:13", "errno 13",
+/// "errno:EACCES", "EACCES", "mount error(13)", "mount error(13):
+/// Permission denied", "error(13)", "-13", "return code = -13"; only the
+/// errnos [`cifs`] names.
+fn parse_errno(q: &str) -> Option<cifs::Errno> {
+    let lower = q.trim().to_ascii_lowercase();
+    if let Some(rest) = lower
+        .strip_prefix("errno:")
+        .or_else(|| lower.strip_prefix("errno "))
+    {
+        let rest = rest.trim();
+        return match rest.parse::<u32>() {
+            Ok(n) => cifs::by_number(n),
+            Err(_) => cifs::by_name(rest),
+        };
+    }
+    if let Some(i) = lower.find("error(") {
+        let rest = lower.get(i + "error(".len()..)?;
+        let digits = rest.split(')').next()?.trim();
+        return digits.parse().ok().and_then(cifs::by_number);
+    }
+    if let Some(i) = lower.find("return code") {
+        let rest = lower.get(i + "return code".len()..)?;
+        let n = rest.trim_start_matches([' ', '=']).trim();
+        return n.strip_prefix('-')?.parse().ok().and_then(cifs::by_number);
+    }
+    if let Some(n) = lower.strip_prefix('-') {
+        // "-13" as the kernel logs a return code; "-1073741715" stays a
+        // signed NTSTATUS (no errno has such a number).
+        return n.parse().ok().and_then(cifs::by_number);
+    }
+    if lower.starts_with('e') && lower.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return cifs::by_name(&lower);
+    }
+    None
 }
 
 /// Starts with "0x" or "0X": meant as a hexadecimal number.
@@ -529,6 +636,8 @@ pub enum Kind {
     Kerberos,
     /// An SMB1 error in the DOS form ([`dos`]).
     Dos,
+    /// A Linux errno, as cifs.ko returns it ([`cifs`]).
+    Errno,
 }
 
 /// One answer to a `status` query, what `render_text` prints and what
@@ -554,6 +663,43 @@ pub struct Report {
     /// The DOS form only: its class, code and pairs.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dos: Option<DosFacts>,
+    /// NTSTATUS only (not for a success or informational code the map
+    /// lacks): the errno Linux's cifs.ko returns for it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub linux_cifs: Option<CifsErrno>,
+    /// Errno only: the NTSTATUS values cifs.ko turns into it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errno: Option<ErrnoFacts>,
+}
+
+/// [`Report::linux_cifs`]: what cifs.ko (SMB2/SMB3, [`cifs`]) returns for
+/// the status.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CifsErrno {
+    pub errno: u16,
+    /// "EACCES".
+    pub name: &'static str,
+    /// "Permission denied".
+    pub text: &'static str,
+    /// "mount error(13): Permission denied", as mount.cifs prints it.
+    pub mount_error: String,
+    /// The map gives it an errno other than EIO (false: EIO, the map's own
+    /// or its default for a status it lacks).
+    pub mapped: bool,
+}
+
+/// [`Report::errno`]: where cifs.ko gives the errno.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ErrnoFacts {
+    /// "mount error(13): Permission denied".
+    pub mount_error: String,
+    /// The NTSTATUS values smb2maperror.c maps to it, by name, in code
+    /// order (for EIO: none listed, it is every other status).
+    pub statuses: Vec<&'static str>,
+    /// How else cifs.ko gives it (no status: TCP connect, no NEGOTIATE
+    /// answer), or for EIO which statuses.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<&'static str>,
 }
 
 /// What a [`Report`] of an SMB1 DOS-form error adds.
@@ -616,6 +762,37 @@ impl Report {
             benign: is_benign(code),
             explanation: explain(code),
             dos: None,
+            linux_cifs: cifs::errno_of(code).map(|(e, mapped)| CifsErrno {
+                errno: e.number,
+                name: e.name,
+                text: e.text,
+                mount_error: cifs::mount_error(e),
+                mapped,
+            }),
+            errno: None,
+        }
+    }
+
+    /// The report for a Linux errno (as cifs.ko returns it), known or not.
+    pub fn errno(number: u16) -> Report {
+        let e = cifs::by_number(u32::from(number));
+        Report {
+            kind: Kind::Errno,
+            code: u32::from(number),
+            hex: format!("errno:{number}"),
+            name: e.map(|e| e.name),
+            description: e.map(|e| e.text),
+            severity: None,
+            facility: None,
+            benign: false,
+            explanation: None,
+            dos: None,
+            linux_cifs: None,
+            errno: e.map(|e| ErrnoFacts {
+                mount_error: cifs::mount_error(e),
+                statuses: cifs::statuses_of(e).filter_map(name).collect(),
+                note: cifs::note(e),
+            }),
         }
     }
 
@@ -652,6 +829,8 @@ impl Report {
                     note: e.note,
                 }),
             }),
+            linux_cifs: None,
+            errno: None,
         }
     }
 
@@ -669,6 +848,8 @@ impl Report {
             benign: kerberos::is_benign(code),
             explanation: kerberos::explain(code),
             dos: None,
+            linux_cifs: None,
+            errno: None,
         }
     }
 }
@@ -686,6 +867,20 @@ pub fn resolve(q: &Query) -> Vec<Report> {
         Query::BadNumber(_) => Vec::new(),
         Query::Code(n) => vec![Report::nt(*n)],
         Query::Kerberos(n) => vec![Report::kerberos(*n)],
+        Query::Errno(n) => vec![Report::errno(*n)],
+        Query::Number(n) => {
+            let mut v = Vec::new();
+            if lookup(*n).is_some() {
+                v.push(Report::nt(*n));
+            }
+            if let Some(e) = cifs::by_number(*n) {
+                v.push(Report::errno(e.number));
+            }
+            if let Some(k) = i32::try_from(*n).ok().and_then(kerberos::lookup) {
+                v.push(Report::kerberos(k.code));
+            }
+            v
+        }
         Query::Dos(v) => v.iter().map(|&(c, k)| Report::dos(c, k)).collect(),
         Query::Words(w) => search(w)
             .into_iter()
@@ -697,6 +892,45 @@ pub fn resolve(q: &Query) -> Vec<Report> {
             )
             .collect(),
     }
+}
+
+/// What to say before the answers to `q`: for a bare number that several
+/// tables have ([`Query::Number`]), that it is each of them, and how to ask
+/// one table alone.
+pub fn query_note(q: &Query, reports: &[Report]) -> Option<String> {
+    let Query::Number(n) = q else {
+        return None;
+    };
+    let kinds: Vec<String> = reports
+        .iter()
+        .map(|r| {
+            let what = match r.kind {
+                Kind::NtStatus => "an NTSTATUS",
+                Kind::Errno => "a Linux errno",
+                Kind::Kerberos => "a Kerberos error code",
+                Kind::Dos => "an SMB1 DOS-form error",
+            };
+            format!("{what} ({})", r.name.unwrap_or("?"))
+        })
+        .collect();
+    let nt = if lookup(*n).is_some() {
+        String::new()
+    } else {
+        format!(" It is no NTSTATUS we know (0x{n:08X}).")
+    };
+    let asks: Vec<String> = reports
+        .iter()
+        .map(|r| match r.kind {
+            Kind::NtStatus | Kind::Dos => format!("0x{n:08X}"),
+            Kind::Errno => format!("errno:{n}"),
+            Kind::Kerberos => format!("krb:{n}"),
+        })
+        .collect();
+    Some(format!(
+        "{n} is {}: every table that has it follows, NTSTATUS first.{nt} Ask one table alone: {}.",
+        kinds.join(", "),
+        asks.join(", ")
+    ))
 }
 
 /// `resolve(&parse_query(q))`: the whole `smbscope status QUERY` lookup.

@@ -58,6 +58,7 @@ fn render_one(out: &mut String, r: &Report) {
         (Kind::NtStatus, None) => "(not a known NTSTATUS)".to_string(),
         (Kind::Kerberos, None) => "(not a known Kerberos error code)".to_string(),
         (Kind::Dos, None) => "(not a known SMB1 DOS-form error)".to_string(),
+        (Kind::Errno, None) => "(not an errno cifs.ko gives)".to_string(),
     };
     out.push_str(&format!("{}  {}\n", r.hex, title));
     let code_line = match r.kind {
@@ -71,6 +72,7 @@ fn render_one(out: &mut String, r: &Report) {
         }
         Kind::Kerberos => format!("Kerberos error code {} = {}", r.code, r.hex),
         Kind::Dos => dos_code_line(r),
+        Kind::Errno => format!("Linux errno {}", r.code),
     };
     wrap_into(out, &format!("Code: {code_line}"), "", "  ");
     if let Some(d) = r.description {
@@ -87,6 +89,12 @@ fn render_one(out: &mut String, r: &Report) {
     if let Some(d) = &r.dos {
         dos_pairs(out, d);
     }
+    if let Some(c) = &r.linux_cifs {
+        cifs_line(out, c);
+    }
+    if let Some(e) = &r.errno {
+        errno_facts(out, e);
+    }
     if let Some(x) = r.explanation {
         out.push_str("Meaning:\n");
         wrap_into(out, x.meaning, "  ", "  ");
@@ -98,6 +106,61 @@ fn render_one(out: &mut String, r: &Report) {
         for c in x.check {
             wrap_into(out, c, "  - ", "    ");
         }
+    }
+}
+
+/// "Linux cifs (SMB2/3): EACCES (13) …": what cifs.ko returns for the status.
+fn cifs_line(out: &mut String, c: &super::CifsErrno) {
+    let how = if c.mapped {
+        "fs/smb/client/smb2maperror.c, Linux 6.7".to_string()
+    } else {
+        "cifs.ko's default: smb2maperror.c, Linux 6.7, maps it to no other errno; dmesg names the status".to_string()
+    };
+    wrap_into(
+        out,
+        &format!(
+            "Linux cifs (SMB2/3): {} ({}, {}), at mount \"{}\" ({how}; smbscope status errno:{} lists the others).",
+            c.name, c.errno, c.text, c.mount_error, c.errno
+        ),
+        "",
+        "  ",
+    );
+}
+
+/// The NTSTATUS values cifs.ko turns into an errno, and its note.
+fn errno_facts(out: &mut String, e: &super::ErrnoFacts) {
+    wrap_into(
+        out,
+        &format!("mount.cifs prints: {}", e.mount_error),
+        "",
+        "  ",
+    );
+    if e.statuses.is_empty() {
+        if e.note.is_none() {
+            out.push_str("From a status: none in smb2maperror.c (Linux 6.7).\n");
+        }
+    } else {
+        out.push_str(
+            "From cifs.ko (SMB2/3 mounts; fs/smb/client/smb2maperror.c, Linux 6.7), for:\n",
+        );
+        for name in &e.statuses {
+            let code = super::by_name(name).map(|x| x.code).unwrap_or_default();
+            let star = if super::explain(code).is_some() {
+                " *"
+            } else {
+                ""
+            };
+            out.push_str(&format!("  - 0x{code:08X}  {name}{star}\n"));
+        }
+        wrap_into(
+            out,
+            "(* explained: smbscope status NAME. dmesg names the status a mount got: \"Status code returned 0xc000006d STATUS_LOGON_FAILURE\".)",
+            "",
+            "  ",
+        );
+    }
+    if let Some(n) = e.note {
+        wrap_into(out, n, "", "  ");
     }
 }
 

@@ -149,7 +149,8 @@ fn parse_query_forms() {
     ] {
         assert_eq!(parse_query(q), Query::Code(0xC000_006D), "{q}");
     }
-    assert_eq!(parse_query("0"), Query::Code(0));
+    assert_eq!(parse_query("0"), Query::Number(0));
+    assert_eq!(parse_query("0x0"), Query::Code(0));
     assert_eq!(parse_query("0xC0001234"), Query::Code(0xC000_1234));
     assert_eq!(parse_query("logon"), Query::Words("logon".into()));
     assert_eq!(parse_query("bad"), Query::Words("bad".into()));
@@ -572,4 +573,121 @@ fn baduid_is_smb_bad_uid_for_any_request() {
     // Another code keeps the old answer, with no same_code key.
     let v = serde_json::to_value(query("ERRSRV/ERRinvnetname")).expect("json");
     assert!(v[0]["dos"].get("same_code").is_none());
+}
+
+/// The cifs.ko map as copied from smb2maperror.c: sorted and one entry a
+/// code (as binary_search needs), every kernel name (the comment on each
+/// entry) in our table with that code, and every errno number Linux's
+/// (asm-generic/errno*.h, read where the system has it).
+#[test]
+fn cifs_map_matches_its_source() {
+    let src = include_str!("cifs.rs");
+    let mut last = None;
+    let mut rows = 0;
+    for line in src.lines().map(str::trim) {
+        let Some(rest) = line.strip_prefix("(0x") else {
+            continue;
+        };
+        let (code, rest) = rest.split_once(", ").expect("code, errno");
+        let code = u32::from_str_radix(code, 16).expect("hex code");
+        let (errno, name) = rest.split_once("),").expect("errno and name");
+        let name = name.trim().trim_start_matches("// ");
+        assert_eq!(by_name(name).map(|e| e.code), Some(code), "{name}");
+        assert!(last < Some(code), "{name} out of order");
+        last = Some(code);
+        let e = cifs::by_name(errno).expect(errno);
+        assert_eq!(cifs::errno_of(code), Some((e, true)), "{name}");
+        rows += 1;
+    }
+    assert_eq!(rows, 145);
+    let mut headers = String::new();
+    for f in [
+        "/usr/include/asm-generic/errno-base.h",
+        "/usr/include/asm-generic/errno.h",
+    ] {
+        headers.push_str(&std::fs::read_to_string(f).unwrap_or_default());
+    }
+    if !headers.is_empty() {
+        for e in cifs::ERRNOS {
+            let defined = headers.lines().any(|l| {
+                let w: Vec<&str> = l.split_whitespace().collect();
+                w.len() >= 3 && w[0] == "#define" && w[1] == e.name && w[2] == e.number.to_string()
+            });
+            assert!(defined, "{} {}", e.name, e.number);
+        }
+    }
+    // A status the map lacks is EIO, an error or a warning alike; success
+    // and informational codes it lacks are no error to cifs.ko.
+    assert_eq!(cifs::errno_of(0xC000_0064), Some((cifs::EIO, false)));
+    assert_eq!(
+        cifs::errno_of(0x8000_0006).map(|e| e.0.name),
+        Some("ENODATA")
+    );
+    assert_eq!(cifs::errno_of(0), None);
+    assert_eq!(cifs::errno_of(0x0000_0103), None);
+}
+
+#[test]
+fn errno_queries() {
+    for q in [
+        "errno:13",
+        "errno 13",
+        "errno:EACCES",
+        "EACCES",
+        "eacces",
+        "mount error(13)",
+        "mount error(13): Permission denied",
+        "-13",
+        "CIFS: VFS: cifs_mount failed w/return code = -13",
+    ] {
+        assert_eq!(parse_query(q), Query::Errno(13), "{q}");
+    }
+    // A bare number every table may have: NTSTATUS first, then errno, then
+    // Kerberos; one that only an errno has is that errno.
+    assert_eq!(parse_query("13"), Query::Number(13));
+    let kinds: Vec<Kind> = query("2").iter().map(|r| r.kind).collect();
+    assert_eq!(kinds, [Kind::NtStatus, Kind::Errno, Kind::Kerberos]);
+    assert!(query_note(&parse_query("13"), &query("13"))
+        .is_some_and(|n| n.contains("no NTSTATUS we know")));
+    for (q, name) in [
+        ("95", "EOPNOTSUPP"),
+        ("112", "EHOSTDOWN"),
+        ("115", "EINPROGRESS"),
+    ] {
+        let r = query(q);
+        assert_eq!(r.len(), 1, "{q}");
+        assert_eq!(r[0].name, Some(name), "{q}");
+    }
+    // Hex stays NTSTATUS (or Kerberos), a signed NTSTATUS stays one.
+    assert_eq!(parse_query("0x18"), Query::Kerberos(24));
+    assert_eq!(parse_query("-1073741715"), Query::Code(0xC000_006D));
+    let r = &query("EACCES")[0];
+    let facts = r.errno.as_ref().expect("errno facts");
+    assert!(facts.statuses.contains(&"STATUS_LOGON_FAILURE"));
+    assert!(facts.statuses.contains(&"STATUS_ACCESS_DENIED"));
+    assert!(!facts.statuses.contains(&"STATUS_NO_SUCH_USER"));
+    assert_eq!(facts.mount_error, "mount error(13): Permission denied");
+    let r = &query("STATUS_BAD_NETWORK_NAME")[0];
+    let c = r.linux_cifs.as_ref().expect("cifs errno");
+    assert_eq!((c.errno, c.name, c.mapped), (2, "ENOENT", true));
+}
+
+/// Words match whole words: "access" finds STATUS_ACCESS_DENIED first, and
+/// STATUS_GRAPHICS_INVALID_PIXELVALUEACCESSMODE only for its description.
+#[test]
+fn search_matches_whole_words() {
+    let hits = search("access");
+    assert_eq!(hits[0].name, "STATUS_ACCESS_DENIED");
+    // Its description says "access": it comes after every name with the word.
+    let pos = |n: &str| hits.iter().position(|e| e.name == n);
+    let pixel = pos("STATUS_GRAPHICS_INVALID_PIXELVALUEACCESSMODE");
+    let last_named = hits
+        .iter()
+        .rposition(|e| e.name.split('_').any(|p| p == "ACCESS"));
+    assert!(
+        pixel.is_none() || pixel > last_named,
+        "{pixel:?} {last_named:?}"
+    );
+    assert_eq!(search("access denied")[0].name, "STATUS_ACCESS_DENIED");
+    assert!(search("acces").is_empty());
 }

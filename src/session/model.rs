@@ -1264,6 +1264,10 @@ pub struct Session {
     /// The first of [`Session::messages_after_setup`] neither signed nor encrypted.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub first_unsigned_frame: Option<u64>,
+    /// The first of [`Session::messages_after_setup`] not encrypted (signed
+    /// or not): what `check --require encryption` names.
+    #[serde(skip)]
+    pub first_unencrypted_frame: Option<u64>,
     /// The frame of the first successful SESSION_SETUP response: messages
     /// after it are counted in [`Session::messages_after_setup`].
     #[serde(skip)]
@@ -1409,10 +1413,14 @@ impl Session {
         }
         self.messages_after_setup += 1;
         match p {
-            Protection::Signed => self.signed_after_setup += 1,
+            Protection::Signed => {
+                self.signed_after_setup += 1;
+                self.first_unencrypted_frame.get_or_insert(frame);
+            }
             Protection::Encrypted => self.encrypted_after_setup += 1,
             Protection::Neither => {
                 self.first_unsigned_frame.get_or_insert(frame);
+                self.first_unencrypted_frame.get_or_insert(frame);
             }
             Protection::Compressed => {}
         }

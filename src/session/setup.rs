@@ -301,6 +301,7 @@ impl Builder {
             signed_regardless_after_setup: 0,
             compressed_after_setup: 0,
             first_unsigned_frame: None,
+            first_unencrypted_frame: None,
             set_up_frame: None,
             first_frame: frame,
             last_setup_frame: frame,
