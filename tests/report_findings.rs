@@ -5622,3 +5622,31 @@ fn coercion_only_where_the_server_logs_on_back() {
     }
 }
 
+/// sv-smb3-zerologon-anon-ntlm: the null sessions open samr with success 5
+/// times (tshark: smb2.filename samr at 645, 717, 795, 885, 959, each
+/// answered STATUS_SUCCESS; svcctl refused 5 times): the anonymous
+/// findings name them.
+#[test]
+fn anonymous_sessions_name_their_pipes() {
+    let Some(a) = load("corpus:sv-smb3-zerologon-anon-ntlm.pcap") else {
+        return;
+    };
+    for code in ["session.anonymous", "posture.anonymous_allowed"] {
+        let f = with_code(&a, code);
+        assert_eq!(f.len(), 1, "{code}");
+        assert!(
+            f[0].explanation
+                .ends_with(" They opened the named pipe samr (5 times)."),
+            "{code}: {}",
+            f[0].explanation
+        );
+    }
+    let samr: Vec<u64> = a
+        .model
+        .pipes
+        .iter()
+        .filter(|p| p.name == "samr")
+        .map(|p| p.request_frame)
+        .collect();
+    assert_eq!(samr, [645, 717, 795, 885, 959]);
+}
