@@ -364,10 +364,36 @@ pub struct Stats {
     /// lost).
     pub kerberos_bytes_dropped: u64,
     /// The server ports of TCP connections not followed (their first packet
-    /// a SYN), with how many: at most [`OTHER_PORTS`] ports. For the hint to
-    /// give `--port` when no SMB was found.
-    #[serde(skip)]
+    /// a SYN), with how many: at most [`OTHER_PORTS`] ports, the first
+    /// seen. For the note that names the TCP traffic not examined, and the
+    /// hint to give `--port` when no SMB was found. Written as
+    /// `other_tcp_ports`, `{port, connections}` objects, the busiest first.
+    #[serde(serialize_with = "busiest_ports")]
     pub other_tcp_ports: Vec<(u16, u64)>,
+}
+
+/// `ports` ((port, connections)) the busiest first, then by port.
+pub fn busiest(ports: &[(u16, u64)]) -> Vec<(u16, u64)> {
+    let mut p = ports.to_vec();
+    p.sort_by_key(|&(port, n)| (std::cmp::Reverse(n), port));
+    p
+}
+
+/// [`Stats::other_tcp_ports`] as `{port, connections}` objects, the
+/// busiest first.
+fn busiest_ports<S: serde::Serializer>(ports: &[(u16, u64)], s: S) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeSeq;
+    #[derive(Serialize)]
+    struct Port {
+        port: u16,
+        connections: u64,
+    }
+    let p = busiest(ports);
+    let mut seq = s.serialize_seq(Some(p.len()))?;
+    for (port, connections) in p {
+        seq.serialize_element(&Port { port, connections })?;
+    }
+    seq.end()
 }
 
 /// Server ports of connections not followed kept in [`Stats`].

@@ -2829,3 +2829,36 @@ fn jsonl_events_have_their_frames_time() {
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
+
+/// The capture's TCP connections to ports not followed are noted under the
+/// text report's header and listed in the JSON (sv-smb3-zerologon-anon-ntlm:
+/// tshark counts 21 SYNs to 135 and 21 to 49668, the endpoint mapper and
+/// Netlogon, which carries zerologon's NetrServerAuthenticate3 calls).
+#[test]
+fn other_tcp_ports_are_noted() {
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/corpus/public/sv-smb3-zerologon-anon-ntlm.pcap");
+    if !p.exists() {
+        return;
+    }
+    let bin = env!("CARGO_BIN_EXE_smbscope");
+    let text = std::process::Command::new(bin).arg(&p).output().unwrap();
+    let text = String::from_utf8(text.stdout).unwrap();
+    // Wrapped at 80 columns.
+    assert!(
+        text.replace('\n', " ").contains(
+            "Note: TCP connections to other ports, not examined: 135 (21 connections), 49668 (21) "
+        ),
+        "{text}"
+    );
+    let json = std::process::Command::new(bin)
+        .args(["--format", "json"])
+        .arg(&p)
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(
+        v["capture"]["other_tcp_ports"],
+        serde_json::json!([{"port": 135, "connections": 21}, {"port": 49668, "connections": 21}])
+    );
+}

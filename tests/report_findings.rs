@@ -715,6 +715,18 @@ const CASES: &[(&str, &str, &str, u64, &[u64])] = &[
         4,
         &[115, 116],
     ),
+    // SpoolSample: 172.16.66.37 opens spoolss on 172.16.66.36 (CREATE
+    // 17/18, tcp.stream 0), calls RpcRemoteFindFirstPrinterChangeNotificationEx
+    // (opnum 65, frame 28, answered at 61); meanwhile 172.16.66.36 logs on
+    // back as 3B\01566S-WIN16-IR$ (38/39, stream 1) and anonymously (48/49,
+    // 58/59, streams 2, 3): tshark's dcerpc.opnum, ntlmssp.auth.username.
+    (
+        "corpus:pcapattack-smb311-spoolsample-ntlm.pcapng",
+        "attack.coercion",
+        "error",
+        SEVERAL_STREAMS,
+        &[17, 18, 28, 38, 39, 48, 49, 58, 59, 61],
+    ),
     (
         "corpus:sv-smb21-kerberos-many-sessions.pcap",
         "attack.eternalblue",
@@ -995,6 +1007,30 @@ fn postdated_request_refused_by_policy() {
         x.kdc_options.names(),
         ["forwardable", "allow-postdate", "postdated", "renewable-ok"]
     );
+}
+
+/// pcapattack-smb311-spoolsample-ntlm without frames 17 and 18, the CREATE
+/// of spoolss and its response (editcap -F pcap -r, frames 1-16 and 19-66):
+/// no pipe open, so no attack.coercion.
+fn without_pipe_open() -> Analysis {
+    let src = corpus()
+        .expect("corpus")
+        .join("pcapattack-smb311-spoolsample-ntlm.pcapng");
+    let out =
+        std::env::temp_dir().join(format!("spoolsample-no-create-{}.pcap", std::process::id()));
+    let ok = std::process::Command::new("editcap")
+        .args(["-F", "pcap", "-r"])
+        .arg(&src)
+        .arg(&out)
+        .args(["1-16", "19-66"])
+        .status()
+        .expect("editcap")
+        .success();
+    assert!(ok, "editcap");
+    let a = run(&out, &[]);
+    let _ = std::fs::remove_file(&out);
+    assert!(with_code(&a, "attack.coercion").is_empty());
+    a
 }
 
 /// `name`'s classic pcap with only the records (1-based frames) in `keep`.
@@ -5224,7 +5260,11 @@ fn anonymous_fallback_after_a_refused_logon_is_told_as_such() {
     assert!((0.0..5.0).contains(&gap), "{gap}");
     let user = format!("{}\\{}", auth[3], auth[4]);
 
-    let a = load("corpus:pcapattack-smb311-spoolsample-ntlm.pcapng").unwrap();
+    // Without the CREATE of spoolss (frames 17, 18), which makes these
+    // logons the callback of attack.coercion (that finding's test has the
+    // whole capture): the logon findings as they stand on their own. Its
+    // frames after 18 are 2 lower than tshark's of the whole capture.
+    let a = without_pipe_open();
     let f = with_code(&a, "logon.no_logon_servers");
     assert_eq!(f.len(), 1, "{:?}", describe(&a.diagnosis.findings));
     let f = f[0];
@@ -5236,7 +5276,7 @@ fn anonymous_fallback_after_a_refused_logon_is_told_as_such() {
         f.title
     );
     let told = format!(
-        "The same client then fell back to an anonymous logon (no user name, no password) to the same server at frame 48 on tcp.stream {}, {:.1} ms later, and the server refused that too (STATUS_ACCESS_DENIED",
+        "The same client then fell back to an anonymous logon (no user name, no password) to the same server at frame 46 on tcp.stream {}, {:.1} ms later, and the server refused that too (STATUS_ACCESS_DENIED",
         anon[1],
         gap * 1e3
     );
@@ -5263,7 +5303,7 @@ fn anonymous_fallback_after_a_refused_logon_is_told_as_such() {
     );
     assert!(
         f.explanation.contains(&format!(
-            "after the server refused its logon as {user} with STATUS_NO_LOGON_SERVERS (frame 39, tcp.stream {}): that refusal is the cause",
+            "after the server refused its logon as {user} with STATUS_NO_LOGON_SERVERS (frame 37, tcp.stream {}): that refusal is the cause",
             refused[1]
         )),
         "{}",
@@ -5271,7 +5311,7 @@ fn anonymous_fallback_after_a_refused_logon_is_told_as_such() {
     );
     assert!(
         f.next_step.starts_with(&format!(
-            "Nothing to do for these on their own: fix the refused logon of {user} (STATUS_NO_LOGON_SERVERS, frame 39)"
+            "Nothing to do for these on their own: fix the refused logon of {user} (STATUS_NO_LOGON_SERVERS, frame 37)"
         )),
         "{}",
         f.next_step
@@ -5717,4 +5757,106 @@ fn linux_mount_error_line() {
         bad.iter().all(|n| !n.contains("Linux cifs mount")),
         "{bad:?}"
     );
+}
+
+/// SpoolSample (tshark: frame 17 CREATE spoolss by 172.16.66.37 as
+/// 3B\lgreen; frame 28 dcerpc.opnum 65; frames 36-60 172.16.66.36 logs on
+/// to 172.16.66.37:445 as 3B\01566S-WIN16-IR$, then twice anonymously):
+/// the coercion names who, the pipe, the call and the account, and the
+/// logon findings of the callback say that they are it, with no step to
+/// repair a domain controller link.
+#[test]
+fn coercion_is_told_and_its_callback_logons_say_so() {
+    let Some(a) = load("corpus:pcapattack-smb311-spoolsample-ntlm.pcapng") else {
+        return;
+    };
+    let c = with_code(&a, "attack.coercion");
+    assert_eq!(c.len(), 1, "{:#?}", describe(&a.diagnosis.findings));
+    let c = c[0];
+    assert!(
+        c.title
+            .contains("172.16.66.37 made 172.16.66.36 authenticate to it")
+            && c.title.contains("spoolss"),
+        "{}",
+        c.title
+    );
+    for want in [
+        "RpcRemoteFindFirstPrinterChangeNotificationEx (opnum 65, frame 28, answered at frame 61)",
+        "3B\\lgreen",
+        "as its computer account 3B\\01566S-WIN16-IR$",
+        "2 times anonymously (tcp.stream 2, 3)",
+        "relay",
+    ] {
+        assert!(c.explanation.contains(want), "{want}: {}", c.explanation);
+    }
+    for want in ["Print Spooler", "LDAP signing", "KB5005413", "445"] {
+        assert!(c.next_step.contains(want), "{want}: {}", c.next_step);
+    }
+    // It comes first: the report opens with the attack.
+    assert_eq!(a.diagnosis.findings[0].code, "attack.coercion");
+    for code in ["logon.no_logon_servers", "logon.anonymous_refused"] {
+        let f = with_code(&a, code);
+        assert_eq!(f.len(), 1, "{code}");
+        assert!(
+            f[0].title.starts_with("Coerced callback of attack.coercion: ")
+                && f[0]
+                    .explanation
+                    .contains(" the coerced callback of attack.coercion: the server at 172.16.66.36 authenticated to 172.16.66.37"),
+            "{code}: {}",
+            f[0].explanation
+        );
+        assert!(
+            !f[0].next_step.contains("nltest") && f[0].next_step.contains("attack.coercion"),
+            "{code}: {}",
+            f[0].next_step
+        );
+    }
+}
+
+/// No other capture has the finding: those that open spoolss, lsarpc,
+/// samr, netlogon or netdfs have no logon back from the server as a
+/// computer account or anonymously.
+#[test]
+fn coercion_only_where_the_server_logs_on_back() {
+    for (name, path) in sample_names_and_corpus() {
+        if name.contains("spoolsample") {
+            continue;
+        }
+        let a = run(&path, &[]);
+        let c = with_code(&a, "attack.coercion");
+        assert!(
+            c.is_empty(),
+            "{name}: {:#?}",
+            describe(&a.diagnosis.findings)
+        );
+    }
+}
+
+/// sv-smb3-zerologon-anon-ntlm: the null sessions open samr with success 5
+/// times (tshark: smb2.filename samr at 645, 717, 795, 885, 959, each
+/// answered STATUS_SUCCESS; svcctl refused 5 times): the anonymous
+/// findings name them.
+#[test]
+fn anonymous_sessions_name_their_pipes() {
+    let Some(a) = load("corpus:sv-smb3-zerologon-anon-ntlm.pcap") else {
+        return;
+    };
+    for code in ["session.anonymous", "posture.anonymous_allowed"] {
+        let f = with_code(&a, code);
+        assert_eq!(f.len(), 1, "{code}");
+        assert!(
+            f[0].explanation
+                .ends_with(" They opened the named pipe samr (5 times)."),
+            "{code}: {}",
+            f[0].explanation
+        );
+    }
+    let samr: Vec<u64> = a
+        .model
+        .pipes
+        .iter()
+        .filter(|p| p.name == "samr")
+        .map(|p| p.request_frame)
+        .collect();
+    assert_eq!(samr, [645, 717, 795, 885, 959]);
 }

@@ -61,6 +61,7 @@ fn accepted(model: &Model, out: &mut Sink) {
                 s.server
             ));
         }
+        why.push_str(&pipes_opened(model, g.covers()));
         out.push(
             Draft::new(Severity::Info, "session.anonymous", title)
                 .explain(why)
@@ -92,9 +93,10 @@ fn accepted(model: &Model, out: &mut Sink) {
             Some(f) => format!(" Here the anonymous sessions reached file data: {} byte(s) read and {} written on the disk share {}{}.", f.read, f.written, f.share, if f.shares > 1 { format!(" and {} more", f.shares - 1) } else { String::new() }),
             None => String::new(),
         };
+        let pipes = pipes_opened(model, g.covers());
         out.push(
             Draft::new(Severity::Warning, "posture.anonymous_allowed", format!("The server at {} accepts anonymous sessions", s.server))
-                .explain(format!("{set_up}. Anyone who can reach the server can then list shares and query some RPC interfaces.{reach}"))
+                .explain(format!("{set_up}. Anyone who can reach the server can then list shares and query some RPC interfaces.{reach}{pipes}"))
                 .next(restrict_step(&platform::server(model, s)))
                 .covers(g.covers())
                 .frames(g.frames())
@@ -102,6 +104,58 @@ fn accepted(model: &Model, out: &mut Sink) {
                 .done(),
         );
     }
+}
+
+/// Pipe names listed by [`pipes_opened`]; past these, counted.
+const PIPES_NAMED: usize = 8;
+
+/// The named pipes the sessions of `covers` ((tcp.stream, SessionId))
+/// opened, with how many times each (`Model::pipes`, in order): " They
+/// opened the named pipe samr (5 times).", or nothing when they opened
+/// none.
+fn pipes_opened(model: &Model, covers: impl Iterator<Item = (u64, Option<u64>)>) -> String {
+    if model.pipes.is_empty() {
+        return String::new();
+    }
+    let sessions: KeyedHashMap<(u64, u64), ()> =
+        covers.filter_map(|(n, id)| Some(((n, id?), ()))).collect();
+    let mut names: Vec<(&str, u64)> = Vec::new();
+    let mut more = 0u64;
+    for p in &model.pipes {
+        if !sessions.contains_key(&(p.stream, p.session_id)) {
+            continue;
+        }
+        if let Some((_, c)) = names
+            .iter_mut()
+            .find(|(n, _)| n.eq_ignore_ascii_case(&p.name))
+        {
+            *c += 1;
+        } else if names.len() < PIPES_NAMED {
+            names.push((&p.name, 1));
+        } else {
+            more += 1;
+        }
+    }
+    if names.is_empty() {
+        return String::new();
+    }
+    let list: Vec<String> = names
+        .iter()
+        .map(|&(n, c)| match c {
+            1 => n.to_string(),
+            _ => format!("{n} ({c} times)"),
+        })
+        .collect();
+    let extra = match more {
+        0 => String::new(),
+        n => format!(" and {n} more open(s) of other pipes"),
+    };
+    let noun = if names.len() == 1 && more == 0 {
+        "named pipe"
+    } else {
+        "named pipes"
+    };
+    format!(" They opened the {noun} {}{extra}.", list.join(", "))
 }
 
 /// What anonymous sessions did on a server's disk shares.

@@ -13,6 +13,7 @@
 
 mod anonymous;
 pub mod codes;
+mod coercion;
 mod compression;
 mod connection;
 mod dos;
@@ -629,10 +630,13 @@ pub fn diagnose(model: &Model) -> Diagnosis {
     ms17_010::findings(model, &mut sink);
     file::findings(model, &mut sink);
     posture::findings(model, &mut sink);
+    let coerced = coercion::find(model);
+    coercion::findings(&coerced, model, &mut sink);
     let mut all = sink.all;
     for f in &mut all {
         linux_mount_line(model, f);
     }
+    coercion::explained(&coerced, &mut all);
     all.sort_by_key(order);
     // What was dropped comes after what is kept.
     let omitted = (all.len() as u64 + sink.dropped).saturating_sub(MAX_FINDINGS as u64);

@@ -1816,8 +1816,7 @@ pub struct CaptureSummary<'a> {
 /// When no SMB connection was found: the ports the capture's other TCP
 /// connections went to, most used first, and the flag to follow them.
 fn other_ports_hint(ports: &[(u16, u64)]) -> Option<String> {
-    let mut p = ports.to_vec();
-    p.sort_by_key(|&(port, n)| (std::cmp::Reverse(n), port));
+    let p = crate::pipeline::busiest(ports);
     let (top, _) = *p.first()?;
     let list = p
         .iter()
@@ -1827,6 +1826,32 @@ fn other_ports_hint(ports: &[(u16, u64)]) -> Option<String> {
         .join(", ");
     Some(format!(
         "no SMB found on the ports followed (445, 139, --port); the capture's TCP connections go to port {list}: if SMB runs there, add --port {top}"
+    ))
+}
+
+/// Beside SMB: the ports of the capture's other TCP connections, which
+/// were not examined, the busiest first (at most 3 named), with how many
+/// connections went to each.
+fn other_ports_note(ports: &[(u16, u64)]) -> Option<String> {
+    let p = crate::pipeline::busiest(ports);
+    p.first()?;
+    let list = p
+        .iter()
+        .take(3)
+        .enumerate()
+        .map(|(i, (port, n))| match (i, n) {
+            (0, 1) => format!("{port} (1 connection)"),
+            (0, _) => format!("{port} ({n} connections)"),
+            _ => format!("{port} ({n})"),
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let more = match p.len() {
+        0..=3 => String::new(),
+        n => format!(" and {} more", n - 3),
+    };
+    Some(format!(
+        "TCP connections to other ports, not examined: {list}{more}"
     ))
 }
 
@@ -1858,6 +1883,8 @@ impl<'a> CaptureSummary<'a> {
             if let Some(hint) = other_ports_hint(&s.other_tcp_ports) {
                 v.push(hint);
             }
+        } else if let Some(note) = other_ports_note(&s.other_tcp_ports) {
+            v.push(note);
         }
         for (why, n) in &s.skipped {
             v.push(format!("{n} frames skipped: {}", why.replace('_', " ")));

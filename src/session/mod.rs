@@ -18,6 +18,7 @@ pub mod kdc;
 mod lookups;
 pub mod model;
 pub(crate) mod opens;
+pub mod pipes;
 mod setup;
 mod smb1;
 mod smb1_errors;
@@ -85,6 +86,11 @@ pub struct Model {
     /// is kept, so whether a kept connection carried it too is not known.
     /// Empty but in `check::scoped`.
     pub statuses_outside: Vec<(u32, u64)>,
+    /// Named pipes opened with success, in the order of their CREATE
+    /// responses (at most [`pipes::MAX_PIPES`]).
+    pub pipes: Vec<pipes::PipeOpen>,
+    /// Pipe opens past [`pipes::MAX_PIPES`], not kept.
+    pub pipes_omitted: u64,
 }
 
 /// Distinct statuses kept in [`Model::statuses`].
@@ -825,7 +831,10 @@ impl Builder {
                         share_access: c.share_access.0,
                         closed_in_chain: false,
                     }),
-                    Some(Ok(Body::IoctlRequest(i))) => Detail::Fsctl(i.ctl_code.to_string()),
+                    Some(Ok(Body::IoctlRequest(i))) => {
+                        self.pipe_call(m, h, i);
+                        Detail::Fsctl(i.ctl_code.to_string())
+                    }
                     _ => Detail::None,
                 }
             }

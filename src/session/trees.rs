@@ -132,6 +132,7 @@ impl Builder {
         let none = Detail::None;
         let detail = p.as_ref().map_or(&none, |p| &p.detail);
         let benign = benign_in_context(h.command, h.status, detail);
+        let pending_frame = p.as_ref().map(|p| p.frame);
         let tid = h.tree_id.or(p.as_ref().and_then(|p| p.tid));
         let tree = self.tree_by_id(ci, h, tid);
         if let Some(t) = tree {
@@ -143,10 +144,17 @@ impl Builder {
                 if h.command == Command::IOCTL || self.opts.verbose {
                     self.timeline_normal_step(ci, m, &dec);
                 }
+                if let (Some(Ok(Body::CreateResponse(r))), Some(p)) = (&dec.body, &p) {
+                    if h.status == 0 {
+                        self.pipe_opened(ci, m, p, tree, r.file_id);
+                    }
+                }
                 if let (Some(Ok(Body::CreateResponse(r))), Some(p)) = (&dec.body, p) {
                     if h.status == 0 {
                         self.opened(ci, m.frame, p, tree, r.file_id);
                     }
+                } else if let (Command::IOCTL, Some(p)) = (h.command, pending_frame) {
+                    self.pipe_answer(m.stream, m.frame, p);
                 }
             } else if self.opts.verbose && self.opts.timeline {
                 self.timeline_normal_step(ci, m, &m.decode());
