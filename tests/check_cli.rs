@@ -1695,6 +1695,8 @@ fn a_logon_whose_answer_a_one_sided_capture_lacks_is_judged_by_what_the_client_w
         s["client_went_on"],
         serde_json::json!({"first_frame": 6, "last_frame": 82, "requests": 70, "signed_requests": 70})
     );
+    // The client signs its requests only in a signed session (3.2.4.1.1).
+    assert_eq!(s["signed"], true);
     let (code, out) = check(&[
         &path,
         "--expect-success",
@@ -1726,7 +1728,7 @@ fn a_logon_whose_answer_a_one_sided_capture_lacks_is_judged_by_what_the_client_w
     let text = String::from_utf8_lossy(&o.stdout);
     let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(
-        text.contains("0 0x240004000045 ↓ kerberos unfinished ↓ 5-"),
+        text.contains("0 0x240004000045 ↓ kerberos unfinished yes ↓ 5-"),
         "{text}"
     );
     assert!(

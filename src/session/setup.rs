@@ -554,6 +554,10 @@ impl Builder {
             let s = &mut self.model.sessions[si];
             s.id = sid;
             s.session_id = HexId(sid);
+            // The client signs its requests exactly when the session signs
+            // ([MS-SMB2] 3.2.4.1.1): its side shows what the setup's
+            // missing answer would have.
+            s.signed = Some(w.requests > 0 && w.signed_requests == w.requests);
             s.client_went_on = Some(Box::new(w));
         }
     }
