@@ -5508,3 +5508,189 @@ fn smb1_posture_names_its_server() {
         );
     }
 }
+
+/// tshark's SMB2 CREATE responses answered with success, and its READ and
+/// WRITE responses, of a capture: (response frame → (request frame, file
+/// name, CreateDisposition, CreateAction)), and (FileId → reads, bytes
+/// read, writes, bytes written) of the responses that carry a length.
+/// Frames of several SMB2 messages (compounds), and the FileIds named in
+/// them, are left out: tshark joins each field's occurrences with ',', and
+/// a field a message lacks leaves no mark to align the others by.
+type TsharkOpens = (
+    std::collections::HashMap<u64, (u64, String, u32, u32, String)>,
+    std::collections::HashMap<String, [u64; 4]>,
+    (
+        std::collections::HashSet<u64>,
+        std::collections::HashSet<String>,
+    ),
+);
+
+fn tshark_opens(path: &Path) -> TsharkOpens {
+    use std::collections::HashMap;
+    let t = common::tshark_text(
+        path,
+        "smb2.cmd == 5 || smb2.cmd == 8 || smb2.cmd == 9",
+        &[
+            "frame.number",
+            "smb2.cmd",
+            "smb2.flags.response",
+            "smb2.response_to",
+            "smb2.nt_status",
+            "smb2.filename",
+            "smb2.create.disposition",
+            "smb2.create.action",
+            "smb2.fid",
+            "smb2.olb.length",
+            "smb2.write.count",
+        ],
+    );
+    let mut requests: HashMap<u64, (String, u32, String)> = HashMap::new();
+    let mut opens = HashMap::new();
+    let mut io = HashMap::new();
+    let mut responses = Vec::new();
+    let mut compound = std::collections::HashSet::new();
+    let mut compound_fids = std::collections::HashSet::new();
+    for l in t.lines() {
+        let f: Vec<&str> = l.split('\t').collect();
+        if f[1].contains(',') {
+            compound.insert(f[0].parse::<u64>().expect("frame"));
+            compound_fids.extend(f[8].split(',').map(str::to_string));
+            continue;
+        }
+        let frame: u64 = f[0].parse().expect("frame");
+        if f[2] == "0" {
+            let disposition = f[6].parse().unwrap_or(u32::MAX);
+            requests.insert(frame, (f[5].to_string(), disposition, f[8].to_string()));
+        } else {
+            responses.push(f.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        }
+    }
+    for f in responses {
+        let frame: u64 = f[0].parse().expect("frame");
+        let Ok(req) = f[3].parse::<u64>() else {
+            continue;
+        };
+        let Some((name, disposition, fid)) = requests.get(&req) else {
+            continue;
+        };
+        let ok = f[4] == "0x00000000";
+        match f[1].as_str() {
+            "5" if ok => {
+                let action = f[7].parse().unwrap_or(u32::MAX);
+                opens.insert(
+                    frame,
+                    (req, name.clone(), *disposition, action, f[8].clone()),
+                );
+            }
+            "8" if !f[9].is_empty() => {
+                let e = io.entry(fid.clone()).or_insert([0u64; 4]);
+                e[0] += 1;
+                e[1] += f[9].parse::<u64>().expect("length");
+            }
+            "9" if !f[10].is_empty() => {
+                let e = io.entry(fid.clone()).or_insert([0u64; 4]);
+                e[2] += 1;
+                e[3] += f[10].parse::<u64>().expect("count");
+            }
+            _ => {}
+        }
+    }
+    (opens, io, (compound, compound_fids))
+}
+
+/// The files and pipes listed per tree agree with tshark on the corpus
+/// captures of remote execution and file copies: every SMB2 CREATE tshark
+/// shows answered with success is listed once, on its tree, with its
+/// request frame, name, CreateDisposition and CreateAction; and the READs
+/// and WRITEs of each open (tshark's FileId) are counted on it.
+/// PsExec (sv-smb21-psexec-kerberos-port139): PSEXESVC.exe created on
+/// ADMIN$ with overwrite_if (frames 21/22) and written 145,568 bytes, all
+/// of its tree's; svcctl and PSEXESVC's pipes on IPC$, named pipes.
+#[test]
+fn files_opened_agree_with_tshark() {
+    let Some(d) = corpus() else {
+        return;
+    };
+    for name in [
+        "sv-smb21-psexec-kerberos-port139.pcap",
+        "sv-smb21-mimikatz-copy-kerberos.pcap",
+        "zeek-smb3-multichannel.pcap",
+        "zeek-smb2-100-small-files-guest.pcap",
+    ] {
+        let path = d.join(name);
+        let a = run(&path, &[]);
+        let (opens, io, (compound, compound_fids)) = tshark_opens(&path);
+        let mut listed = 0;
+        for t in &a.model.trees {
+            assert_eq!(t.files_omitted, 0, "{name} {}", t.share);
+            for f in &t.files {
+                if compound.contains(&f.frame) || compound.contains(&f.request_frame) {
+                    continue;
+                }
+                listed += 1;
+                let (req, fname, disposition, action, fid) =
+                    opens.get(&f.frame).unwrap_or_else(|| {
+                        panic!(
+                            "{name}: frame {} not a CREATE that tshark shows succeed",
+                            f.frame
+                        )
+                    });
+                assert_eq!(f.request_frame, *req, "{name} {}", f.frame);
+                assert_eq!(&f.name, fname, "{name} {}", f.frame);
+                assert_eq!(
+                    f.disposition.map(|d| d.0),
+                    Some(*disposition),
+                    "{name} {}",
+                    f.frame
+                );
+                assert_eq!(f.action.map(|a| a.0), Some(*action), "{name} {}", f.frame);
+                assert_eq!(
+                    f.pipe,
+                    t.share.to_ascii_uppercase().ends_with("IPC$"),
+                    "{name} {}",
+                    f.frame
+                );
+                if compound_fids.contains(fid) {
+                    continue;
+                }
+                let want = io.get(fid).copied().unwrap_or_default();
+                let got = [f.reads, f.read_bytes, f.writes, f.write_bytes];
+                assert_eq!(got, want, "{name} {} {fid}", f.name);
+            }
+        }
+        assert_eq!(listed, opens.len(), "{name}: opens listed");
+    }
+    let a = run(&d.join("sv-smb21-psexec-kerberos-port139.pcap"), &[]);
+    let admin = a
+        .model
+        .trees
+        .iter()
+        .find(|t| t.share.ends_with("ADMIN$"))
+        .expect("the ADMIN$ tree");
+    let exe = admin
+        .files
+        .iter()
+        .find(|f| f.name == "PSEXESVC.exe" && f.request_frame == 21)
+        .expect("PSEXESVC.exe");
+    assert_eq!(
+        exe.disposition.map(|d| d.to_string()).as_deref(),
+        Some("overwrite_if")
+    );
+    assert_eq!(
+        exe.action.map(|a| a.to_string()).as_deref(),
+        Some("CREATED")
+    );
+    assert_eq!((exe.write_bytes, admin.write_bytes), (145_568, 145_568));
+    let pipes: Vec<&str> = a
+        .model
+        .trees
+        .iter()
+        .flat_map(|t| &t.files)
+        .filter(|f| f.pipe)
+        .map(|f| f.name.as_str())
+        .collect();
+    assert!(
+        pipes.contains(&"svcctl") && pipes.contains(&"PSEXESVC"),
+        "{pipes:?}"
+    );
+}
