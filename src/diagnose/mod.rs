@@ -19,6 +19,7 @@ mod dos;
 mod file;
 mod group;
 mod kerberos;
+mod lateral;
 mod logon;
 mod ms17_010;
 pub(crate) use logon::identity;
@@ -626,6 +627,8 @@ pub fn diagnose(model: &Model) -> Diagnosis {
     compression::findings(model, &mut sink);
     ms17_010::findings(model, &mut sink);
     file::findings(model, &mut sink);
+    lateral::findings(model, &mut sink);
+    lateral::rewrites(model, &mut sink);
     posture::findings(model, &mut sink);
     let mut all = sink.all;
     all.sort_by_key(order);
