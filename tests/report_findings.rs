@@ -734,6 +734,26 @@ const CASES: &[(&str, &str, &str, u64, &[u64])] = &[
         4,
         &[118, 123],
     ),
+    // PsExec: PSEXESVC.exe written to ADMIN$ on stream 0 (frames 21/22,
+    // 145,568 bytes), svcctl (150/151) and the pipe PSEXESVC (178/179) on
+    // IPC$ on stream 5, the same client and server.
+    (
+        "corpus:sv-smb21-psexec-kerberos-port139.pcap",
+        "attack.service_execution",
+        "error",
+        SEVERAL_STREAMS,
+        &[21, 22, 150, 151, 178, 179],
+    ),
+    // 13 files (.exe, .doc, .docx, .pdf) read and rewritten as .enc with
+    // overwrite_if (CreateAction CREATED), as tshark shows: the first four
+    // pairs' CREATEs.
+    (
+        "corpus:zeek-smb3-multichannel.pcap",
+        "attack.ransomware_like",
+        "error",
+        0,
+        &[25, 76, 143, 172, 221, 229, 255, 267],
+    ),
     (
         "connection-refused.pcap",
         "connection.refused",
@@ -945,6 +965,9 @@ const NOT_IN_CAPTURES: &[(&str, &str)] = &[
     ("logon.failed", "the generic code for a SESSION_SETUP status without a code of its own: the statuses the servers at hand answer all have one (the two corpus captures that showed it, zeek-smb3-multichannel and pcapattack-smb311-spoolsample-ntlm, refuse anonymous logons: logon.anonymous_refused)"),
     ("file.quota_exceeded", "Samba answers a disk quota (EDQUOT) with STATUS_DISK_FULL (file.disk_full), so only a Windows server would put STATUS_DISK_QUOTA_EXCEEDED or STATUS_QUOTA_EXCEEDED on the wire; no corpus capture shows either"),
     ("file.lock_conflict", "smbclient takes no byte-range lock over SMB2 (its 'lock' command is for SMB1's UNIX extensions) and no corpus capture has a refused LOCK, READ or WRITE"),
+    ("activity.service_control", "the PsExec capture (sv-smb21-psexec-kerberos-port139) without its ADMIN$ connection and PSEXESVC's pipes: lateral_movement_parts"),
+    ("activity.admin_share_executable", "the PsExec capture (sv-smb21-psexec-kerberos-port139) without its IPC$ connection: lateral_movement_parts"),
+    ("activity.task_scheduler", "no sample or corpus capture opens the pipe atsvc with success (the samples' servers are Samba's; the corpus has no remote task)"),
     ("logon.unknown_user", "no server at hand puts STATUS_NO_SUCH_USER on the wire: smbd and the Samba DC answer an unknown user's NTLM logon with STATUS_LOGON_FAILURE (or a guest session with 'map to guest = bad user'), and a user deleted from the DC after getting a service ticket still logs on with it (Samba trusts the ticket's PAC; only the KDC answers KDC_ERR_C_PRINCIPAL_UNKNOWN to the forwarded-TGT request)"),
 ];
 
@@ -3303,7 +3326,9 @@ fn guest_account_disabled_once_and_not_to_be_enabled() {
 }
 
 /// The client's 26 refused anonymous logons next to its own working session
-/// make one note, not 26 errors; the capture has no error finding. Two
+/// make one note, not 26 errors; the capture has no error finding of
+/// logons (its one error is the files it rewrote as .enc,
+/// attack.ransomware_like). Two
 /// refused on two connections, with no logon of the client's own, make one
 /// error naming both. Ten anonymous sessions of one client make one note
 /// and one posture warning, not ten each.
@@ -3321,7 +3346,7 @@ fn anonymous_logons_are_grouped() {
         !a.diagnosis
             .findings
             .iter()
-            .any(|f| f.severity.as_str() == "error"),
+            .any(|f| f.severity.as_str() == "error" && f.code != "attack.ransomware_like"),
         "{:#?}",
         describe(&a.diagnosis.findings)
     );
@@ -5859,4 +5884,280 @@ fn anonymous_sessions_name_their_pipes() {
         .map(|p| p.request_frame)
         .collect();
     assert_eq!(samr, [645, 717, 795, 885, 959]);
+}
+
+/// tshark's SMB2 CREATE responses answered with success, and its READ and
+/// WRITE responses, of a capture: (response frame → (request frame, file
+/// name, CreateDisposition, CreateAction)), and (FileId → reads, bytes
+/// read, writes, bytes written) of the responses that carry a length.
+/// Frames of several SMB2 messages (compounds), and the FileIds named in
+/// them, are left out: tshark joins each field's occurrences with ',', and
+/// a field a message lacks leaves no mark to align the others by.
+type TsharkOpens = (
+    std::collections::HashMap<u64, (u64, String, u32, u32, String)>,
+    std::collections::HashMap<String, [u64; 4]>,
+    (
+        std::collections::HashSet<u64>,
+        std::collections::HashSet<String>,
+    ),
+);
+
+fn tshark_opens(path: &Path) -> TsharkOpens {
+    use std::collections::HashMap;
+    let t = common::tshark_text(
+        path,
+        "smb2.cmd == 5 || smb2.cmd == 8 || smb2.cmd == 9",
+        &[
+            "frame.number",
+            "smb2.cmd",
+            "smb2.flags.response",
+            "smb2.response_to",
+            "smb2.nt_status",
+            "smb2.filename",
+            "smb2.create.disposition",
+            "smb2.create.action",
+            "smb2.fid",
+            "smb2.olb.length",
+            "smb2.write.count",
+        ],
+    );
+    let mut requests: HashMap<u64, (String, u32, String)> = HashMap::new();
+    let mut opens = HashMap::new();
+    let mut io = HashMap::new();
+    let mut responses = Vec::new();
+    let mut compound = std::collections::HashSet::new();
+    let mut compound_fids = std::collections::HashSet::new();
+    for l in t.lines() {
+        let f: Vec<&str> = l.split('\t').collect();
+        if f[1].contains(',') {
+            compound.insert(f[0].parse::<u64>().expect("frame"));
+            compound_fids.extend(f[8].split(',').map(str::to_string));
+            continue;
+        }
+        let frame: u64 = f[0].parse().expect("frame");
+        if f[2] == "0" {
+            let disposition = f[6].parse().unwrap_or(u32::MAX);
+            requests.insert(frame, (f[5].to_string(), disposition, f[8].to_string()));
+        } else {
+            responses.push(f.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        }
+    }
+    for f in responses {
+        let frame: u64 = f[0].parse().expect("frame");
+        let Ok(req) = f[3].parse::<u64>() else {
+            continue;
+        };
+        let Some((name, disposition, fid)) = requests.get(&req) else {
+            continue;
+        };
+        let ok = f[4] == "0x00000000";
+        match f[1].as_str() {
+            "5" if ok => {
+                let action = f[7].parse().unwrap_or(u32::MAX);
+                opens.insert(
+                    frame,
+                    (req, name.clone(), *disposition, action, f[8].clone()),
+                );
+            }
+            "8" if !f[9].is_empty() => {
+                let e = io.entry(fid.clone()).or_insert([0u64; 4]);
+                e[0] += 1;
+                e[1] += f[9].parse::<u64>().expect("length");
+            }
+            "9" if !f[10].is_empty() => {
+                let e = io.entry(fid.clone()).or_insert([0u64; 4]);
+                e[2] += 1;
+                e[3] += f[10].parse::<u64>().expect("count");
+            }
+            _ => {}
+        }
+    }
+    (opens, io, (compound, compound_fids))
+}
+
+/// The files and pipes listed per tree agree with tshark on the corpus
+/// captures of remote execution and file copies: every SMB2 CREATE tshark
+/// shows answered with success is listed once, on its tree, with its
+/// request frame, name, CreateDisposition and CreateAction; and the READs
+/// and WRITEs of each open (tshark's FileId) are counted on it.
+/// PsExec (sv-smb21-psexec-kerberos-port139): PSEXESVC.exe created on
+/// ADMIN$ with overwrite_if (frames 21/22) and written 145,568 bytes, all
+/// of its tree's; svcctl and PSEXESVC's pipes on IPC$, named pipes.
+#[test]
+fn files_opened_agree_with_tshark() {
+    let Some(d) = corpus() else {
+        return;
+    };
+    for name in [
+        "sv-smb21-psexec-kerberos-port139.pcap",
+        "sv-smb21-mimikatz-copy-kerberos.pcap",
+        "zeek-smb3-multichannel.pcap",
+        "zeek-smb2-100-small-files-guest.pcap",
+    ] {
+        let path = d.join(name);
+        let a = run(&path, &[]);
+        let (opens, io, (compound, compound_fids)) = tshark_opens(&path);
+        let mut listed = 0;
+        for t in &a.model.trees {
+            assert_eq!(t.files_omitted, 0, "{name} {}", t.share);
+            for f in &t.files {
+                if compound.contains(&f.frame) || compound.contains(&f.request_frame) {
+                    continue;
+                }
+                listed += 1;
+                let (req, fname, disposition, action, fid) =
+                    opens.get(&f.frame).unwrap_or_else(|| {
+                        panic!(
+                            "{name}: frame {} not a CREATE that tshark shows succeed",
+                            f.frame
+                        )
+                    });
+                assert_eq!(f.request_frame, *req, "{name} {}", f.frame);
+                assert_eq!(&f.name, fname, "{name} {}", f.frame);
+                assert_eq!(
+                    f.disposition.map(|d| d.0),
+                    Some(*disposition),
+                    "{name} {}",
+                    f.frame
+                );
+                assert_eq!(f.action.map(|a| a.0), Some(*action), "{name} {}", f.frame);
+                assert_eq!(
+                    f.pipe,
+                    t.share.to_ascii_uppercase().ends_with("IPC$"),
+                    "{name} {}",
+                    f.frame
+                );
+                if compound_fids.contains(fid) {
+                    continue;
+                }
+                let want = io.get(fid).copied().unwrap_or_default();
+                let got = [f.reads, f.read_bytes, f.writes, f.write_bytes];
+                assert_eq!(got, want, "{name} {} {fid}", f.name);
+            }
+        }
+        assert_eq!(listed, opens.len(), "{name}: opens listed");
+    }
+    let a = run(&d.join("sv-smb21-psexec-kerberos-port139.pcap"), &[]);
+    let admin = a
+        .model
+        .trees
+        .iter()
+        .find(|t| t.share.ends_with("ADMIN$"))
+        .expect("the ADMIN$ tree");
+    let exe = admin
+        .files
+        .iter()
+        .find(|f| f.name == "PSEXESVC.exe" && f.request_frame == 21)
+        .expect("PSEXESVC.exe");
+    assert_eq!(
+        exe.disposition.map(|d| d.to_string()).as_deref(),
+        Some("overwrite_if")
+    );
+    assert_eq!(
+        exe.action.map(|a| a.to_string()).as_deref(),
+        Some("CREATED")
+    );
+    assert_eq!((exe.write_bytes, admin.write_bytes), (145_568, 145_568));
+    let pipes: Vec<&str> = a
+        .model
+        .trees
+        .iter()
+        .flat_map(|t| &t.files)
+        .filter(|f| f.pipe)
+        .map(|f| f.name.as_str())
+        .collect();
+    assert!(
+        pipes.contains(&"svcctl") && pipes.contains(&"PSEXESVC"),
+        "{pipes:?}"
+    );
+}
+
+/// The PsExec capture cut into its parts (the same real bytes, fewer
+/// frames): the ADMIN$ connection alone (stream 0: PSEXESVC.exe written) is
+/// a program put on an administrative share and nothing run; the IPC$
+/// connection alone (stream 5) without PSEXESVC's pipes is the Service
+/// Control Manager opened, the tool unknown. Opening PSEXESVC.exe again on
+/// ADMIN$ in stream 5 (frame 298, to delete it: CreateAction OPENED, no
+/// byte written) is no program written.
+#[test]
+fn lateral_movement_parts() {
+    let Some(d) = corpus() else {
+        return;
+    };
+    let path = d.join("sv-smb21-psexec-kerberos-port139.pcap");
+    let streams = common::frame_streams(&path);
+    let tool_requests: Vec<u64> = common::tshark_text(
+        &path,
+        "smb2.cmd == 5 && smb2.flags.response == 0 && smb2.filename matches \"^PSEXESVC($|-)\"",
+        &["frame.number"],
+    )
+    .lines()
+    .map(|l| l.parse().expect("frame"))
+    .collect();
+    assert_eq!(tool_requests, [178, 201, 211, 221]);
+    let tool: Vec<u64> = common::tshark_text(
+        &path,
+        "smb2.cmd == 5 && smb2.flags.response == 1",
+        &["frame.number", "smb2.response_to"],
+    )
+    .lines()
+    .filter_map(|l| {
+        let (f, to) = l.split_once('\t')?;
+        tool_requests
+            .contains(&to.parse().ok()?)
+            .then(|| f.parse().expect("frame"))
+    })
+    .chain(tool_requests.iter().copied())
+    .collect();
+    let keep =
+        |skip: &dyn Fn(u64) -> bool| -> Vec<u64> { (1..=400).filter(|f| !skip(*f)).collect() };
+    let on = |f: u64, s: u64| streams.get(&f) == Some(&("tcp", s));
+    let analyze_frames = |frames: Vec<u64>| {
+        let bytes = file_frames(&path, &frames);
+        let mut r = CaptureReader::new(std::io::Cursor::new(bytes)).expect("capture header");
+        analyze(&mut r, &Options::default(), BuildOptions::default(), |_| {})
+    };
+    let dropped = analyze_frames(keep(&|f| on(f, 5)));
+    let codes: Vec<&str> = dropped.diagnosis.findings.iter().map(|f| f.code).collect();
+    assert!(!codes.iter().any(|c| c.starts_with("attack.")), "{codes:?}");
+    let f = with_code(&dropped, "activity.admin_share_executable");
+    assert_eq!(f.len(), 1, "{codes:?}");
+    assert_eq!(
+        (f[0].stream, f[0].frames.as_slice()),
+        (Some(0), &[21, 22][..])
+    );
+    assert!(
+        f[0].explanation
+            .contains("PSEXESVC.exe on \\\\dc1\\ADMIN$ (frame 21, 145568 bytes written)"),
+        "{}",
+        f[0].explanation
+    );
+    let kept = keep(&|f| on(f, 0) || tool.contains(&f));
+    let control = analyze_frames(kept.clone());
+    let codes: Vec<&str> = control.diagnosis.findings.iter().map(|f| f.code).collect();
+    assert!(
+        !codes
+            .iter()
+            .any(|c| c.starts_with("attack.") || *c == "activity.admin_share_executable"),
+        "{codes:?}"
+    );
+    let f = with_code(&control, "activity.service_control");
+    assert_eq!(f.len(), 1, "{codes:?}");
+    // Frames and streams are numbered anew in the cut capture: svcctl's
+    // CREATE (150/151) is where those frames are left; stream 5 is the
+    // fifth connection left, tcp.stream 4.
+    let at = |f: u64| kept.iter().position(|&k| k == f).map(|i| i as u64 + 1);
+    let want: Vec<u64> = [150, 151].into_iter().filter_map(at).collect();
+    assert_eq!((f[0].stream, &f[0].frames), (Some(4), &want));
+    // The whole capture: one finding, the tool named.
+    let whole = run(&path, &[]);
+    let f = with_code(&whole, "attack.service_execution");
+    assert!(
+        f[0].title
+            .starts_with("PsExec: 192.168.10.31 ran a program as a service on 192.168.10.10"),
+        "{}",
+        f[0].title
+    );
+    assert!(with_code(&whole, "activity.service_control").is_empty());
+    assert!(with_code(&whole, "activity.admin_share_executable").is_empty());
 }

@@ -20,6 +20,7 @@ mod dos;
 mod file;
 mod group;
 mod kerberos;
+mod lateral;
 mod linux;
 mod logon;
 mod ms17_010;
@@ -629,6 +630,8 @@ pub fn diagnose(model: &Model) -> Diagnosis {
     compression::findings(model, &mut sink);
     ms17_010::findings(model, &mut sink);
     file::findings(model, &mut sink);
+    lateral::findings(model, &mut sink);
+    lateral::rewrites(model, &mut sink);
     posture::findings(model, &mut sink);
     let coerced = coercion::find(model);
     coercion::findings(&coerced, model, &mut sink);

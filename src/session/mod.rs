@@ -34,7 +34,7 @@ use std::net::IpAddr;
 use crate::capture::Timestamp;
 use crate::pipeline::{ConnInfo, Decoded, Event, Kind, Message};
 use crate::report::messages::{command_str, summary};
-use crate::smb2::{Body, Command};
+use crate::smb2::{Body, Command, FileId};
 use crate::tcp::hash::KeyedHashMap;
 use crate::tcp::EndReason;
 
@@ -163,6 +163,8 @@ pub(crate) enum Detail {
     /// A CREATE's file name and what it asked for.
     Open(opens::OpenAsk),
     Fsctl(String),
+    /// The FileId of a READ or WRITE, when an open is followed.
+    Io(FileId),
 }
 
 impl Detail {
@@ -829,6 +831,7 @@ impl Builder {
                         name: c.filename.to_string(),
                         desired_access: c.desired_access.0,
                         share_access: c.share_access.0,
+                        disposition: Some(c.create_disposition),
                         closed_in_chain: false,
                     }),
                     Some(Ok(Body::IoctlRequest(i))) => {
@@ -846,6 +849,10 @@ impl Builder {
             Command::LOGOFF | Command::TREE_DISCONNECT => {
                 self.timeline(ci, m, &Decoded::default());
                 Detail::None
+            }
+            Command::READ | Command::WRITE => {
+                self.verbose_entry(ci, m, None);
+                self.io_detail(m, h)
             }
             _ => {
                 self.verbose_entry(ci, m, None);

@@ -1498,6 +1498,13 @@ pub struct Tree {
     /// benign or not.
     pub errors: Vec<StatusCount>,
     pub error_kinds_omitted: u64,
+    /// The files and named pipes opened on it with success, in the order
+    /// of their CREATE responses (at most [`MAX_FILES_PER_TREE`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<FileOpen>,
+    /// Opens made with success past those listed in `files`.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub files_omitted: u64,
     #[serde(skip)]
     pub server_ip: std::net::IpAddr,
     #[serde(skip)]
@@ -1540,11 +1547,44 @@ impl Tree {
             other_requests: 0,
             errors: Vec::new(),
             error_kinds_omitted: 0,
+            files: Vec::new(),
+            files_omitted: 0,
             server_ip,
             sid,
             tid: 0,
         }
     }
+}
+
+/// Opens listed per tree in `Tree::files`.
+pub const MAX_FILES_PER_TREE: usize = 256;
+
+/// A file or named pipe opened with success on a tree, like a line of
+/// Zeek's smb_files.log: an SMB2 CREATE ([MS-SMB2] 2.2.13, its response
+/// 2.2.14) or an SMB1 NT_CREATE_ANDX / OPEN_ANDX ([MS-CIFS] 2.2.4.64,
+/// 2.2.4.41), with the READs and WRITEs on it ([MS-SMB2] 2.2.19–2.2.22)
+/// while it is followed (see `session::opens`; SMB1 reads and writes are
+/// counted on the tree only).
+#[derive(Clone, Debug, Serialize)]
+pub struct FileOpen {
+    /// The name as the CREATE sent it, relative to the share.
+    pub name: String,
+    pub request_frame: u64,
+    /// The response's frame.
+    pub frame: u64,
+    /// CreateDisposition of an SMB2 CREATE.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub disposition: Option<crate::smb2::create::CreateDisposition>,
+    /// CreateAction of an SMB2 CREATE response.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub action: Option<crate::smb2::create::CreateAction>,
+    pub desired_access: crate::smb2::wire::AccessMask,
+    /// Opened on a pipe share (IPC$): a named pipe.
+    pub pipe: bool,
+    pub reads: u64,
+    pub read_bytes: u64,
+    pub writes: u64,
+    pub write_bytes: u64,
 }
 
 /// A Kerberos request on port 88 and its reply (RFC 4120 5.4).
@@ -1671,6 +1711,10 @@ fn no_session_flags(f: &SessionFlags) -> bool {
 /// No ShareFlags bit set: the list of names is empty.
 fn no_share_flags(f: &ShareFlags) -> bool {
     f.0 == 0
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// A SessionId or TreeId, shown (and serialized, as a string) in hex,

@@ -18,12 +18,13 @@
 use std::net::IpAddr;
 
 use crate::pipeline::Message;
-use crate::smb2::create::ShareAccess;
+use crate::smb2::create::{CreateAction, CreateDisposition, ShareAccess};
+use crate::smb2::tree::ShareType;
 use crate::smb2::wire::{AccessMask, AccessMaskBits};
 use crate::smb2::{parse_body, Body, Command, FileId, Smb2Header};
 use crate::tcp::hash::KeyedHashMap;
 
-use super::model::{ErrorEvent, HeldBy, HexId};
+use super::model::{ErrorEvent, FileOpen, HeldBy, HexId, MAX_FILES_PER_TREE};
 use super::{Builder, Detail, Pending};
 use crate::ntstatus::{dos, NtStatus};
 
@@ -35,6 +36,10 @@ pub(crate) const MAX_LIVE: usize = 65_536;
 pub(crate) const MAX_LIVE_BYTES: usize = 16 << 20;
 /// Sharing violations whose holder is looked for.
 pub(crate) const MAX_HOLDER_SEARCHES: u32 = 1024;
+/// Opens listed on their trees (`Tree::files`), on all trees.
+pub(crate) const MAX_LISTED: usize = 65_536;
+/// Bytes of the names of the opens listed on their trees.
+pub(crate) const MAX_LISTED_BYTES: usize = 16 << 20;
 
 /// An open's key: the server's address, the SessionId, the FileId.
 pub(crate) type OpenKey = (IpAddr, u64, FileId);
@@ -52,6 +57,8 @@ pub(crate) struct Tracker {
     /// Sessions a LOGOFF ended with success (at most [`MAX_LIVE`]): their
     /// opens on other channels are not named as holders either.
     ended_sessions: KeyedHashMap<(IpAddr, u64), ()>,
+    /// Opens listed on their trees so far, and the bytes of their names.
+    listed: (usize, usize),
 }
 
 impl Tracker {
@@ -69,6 +76,8 @@ pub(crate) struct OpenAsk {
     pub name: String,
     pub desired_access: u32,
     pub share_access: u32,
+    /// CreateDisposition (SMB2 CREATE only).
+    pub disposition: Option<CreateDisposition>,
     /// A CLOSE related to it later in its compound chain (FileId all ones,
     /// [MS-SMB2] 3.2.4.1.4) closes what it opens, before its response.
     pub closed_in_chain: bool,
@@ -87,6 +96,8 @@ pub(crate) struct Open {
     frame: u64,
     desired_access: u32,
     share_access: u32,
+    /// Its entry in its tree's `files`, where its READs and WRITEs count.
+    file: Option<usize>,
 }
 
 // The bits of the smb2 layer's tables ([MS-SMB2] 2.2.13.1.1, 2.2.13).
@@ -173,11 +184,12 @@ fn same_name(a: &str, b: &str) -> bool {
 }
 
 impl Builder {
-    /// A CREATE answered with success: the open is followed until its CLOSE.
+    /// A CREATE answered with success (`action`: its CreateAction, SMB2
+    /// only): listed on its tree, and followed until its CLOSE.
     pub(super) fn opened(
         &mut self,
         ci: usize,
-        frame: u64,
+        (frame, action): (u64, Option<CreateAction>),
         p: Pending,
         tree: Option<usize>,
         file_id: FileId,
@@ -185,6 +197,7 @@ impl Builder {
         let Detail::Open(ask) = p.detail else {
             return;
         };
+        let file = tree.and_then(|t| self.list_file(t, &ask, (p.frame, frame), action));
         let key = (self.model.connections[ci].server.ip(), p.sid, file_id);
         let t = &self.opens;
         let st = &self.conn_state[ci];
@@ -216,12 +229,94 @@ impl Builder {
             frame,
             desired_access,
             share_access,
+            file,
         };
         // A FileId given out again (its CLOSE was not seen): the new open
         // takes its place.
         if let Some(old) = t.opens.insert(key, open) {
             t.live_bytes -= old.name.len();
             unlist(&mut self.conn_state[old.conn].opens, &key);
+        }
+    }
+
+    /// Lists an open on tree `t` (within [`MAX_FILES_PER_TREE`],
+    /// [`MAX_LISTED`] and [`MAX_LISTED_BYTES`]; past them it is counted in
+    /// `files_omitted`): gives its index in the tree's `files`.
+    fn list_file(
+        &mut self,
+        t: usize,
+        ask: &OpenAsk,
+        (request_frame, frame): (u64, u64),
+        action: Option<CreateAction>,
+    ) -> Option<usize> {
+        let (listed, bytes) = &mut self.opens.listed;
+        let tree = self.model.trees.get_mut(t)?;
+        if tree.files.len() >= MAX_FILES_PER_TREE
+            || *listed >= MAX_LISTED
+            || *bytes + ask.name.len() > MAX_LISTED_BYTES
+        {
+            tree.files_omitted += 1;
+            return None;
+        }
+        *listed += 1;
+        *bytes += ask.name.len();
+        let pipe = tree.share_type == Some(ShareType::PIPE)
+            || tree.share.len() >= 4
+                && tree.share.is_char_boundary(tree.share.len() - 4)
+                && tree.share[tree.share.len() - 4..].eq_ignore_ascii_case("IPC$");
+        tree.files.push(FileOpen {
+            name: ask.name.clone(),
+            request_frame,
+            frame,
+            disposition: ask.disposition,
+            action,
+            desired_access: AccessMask(ask.desired_access),
+            pipe,
+            reads: 0,
+            read_bytes: 0,
+            writes: 0,
+            write_bytes: 0,
+        });
+        Some(tree.files.len() - 1)
+    }
+
+    /// A READ (`write` false) or WRITE answered with `bytes` on the open
+    /// (`sid`, `file_id`) of the connection's server: counted on its entry
+    /// in its tree's `files`, when it is followed and listed.
+    pub(super) fn file_io(
+        &mut self,
+        ci: usize,
+        sid: u64,
+        file_id: FileId,
+        write: bool,
+        bytes: u64,
+    ) {
+        let key = (self.model.connections[ci].server.ip(), sid, file_id);
+        let Some((Some(t), Some(f))) = self.opens.opens.get(&key).map(|o| (o.tree, o.file)) else {
+            return;
+        };
+        let Some(e) = self.model.trees.get_mut(t).and_then(|t| t.files.get_mut(f)) else {
+            return;
+        };
+        if write {
+            e.writes += 1;
+            e.write_bytes += bytes;
+        } else {
+            e.reads += 1;
+            e.read_bytes += bytes;
+        }
+    }
+
+    /// The FileId of a READ or WRITE request, kept for its response when
+    /// some open is followed (see [`Builder::file_io`]).
+    pub(super) fn io_detail(&self, m: &Message<'_>, h: &Smb2Header) -> Detail {
+        if self.opens.opens.is_empty() {
+            return Detail::None;
+        }
+        match parse_body(h, m.bytes) {
+            Ok(Body::ReadRequest(r)) => Detail::Io(r.file_id),
+            Ok(Body::WriteRequest(w)) => Detail::Io(w.file_id),
+            _ => Detail::None,
         }
     }
 

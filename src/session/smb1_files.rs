@@ -74,6 +74,7 @@ impl Builder {
                     name: f.file_name.clone().unwrap_or_default(),
                     desired_access,
                     share_access,
+                    disposition: None,
                     // A CLOSE chained to it closes what it opens.
                     closed_in_chain: x
                         .file_commands
@@ -137,7 +138,7 @@ impl Builder {
             // A chain is answered up to the command that fails: an open
             // followed by more commands was made whatever the status.
             if opened_ok(status) || x.file_commands.len() > 1 {
-                self.opened(ci, m.frame, p, tree, file_id(m.stream, fid));
+                self.opened(ci, (m.frame, None), p, tree, file_id(m.stream, fid));
             }
         }
     }

@@ -136,7 +136,18 @@ impl Builder {
         let tid = h.tree_id.or(p.as_ref().and_then(|p| p.tid));
         let tree = self.tree_by_id(ci, h, tid);
         if let Some(t) = tree {
-            count_operation(&mut self.model.trees[t], m, h, benign);
+            let bytes = count_operation(&mut self.model.trees[t], m, h, benign);
+            if let (
+                Some(Pending {
+                    detail: Detail::Io(fid),
+                    sid,
+                    ..
+                }),
+                Some(b),
+            ) = (&p, bytes)
+            {
+                self.file_io(ci, *sid, *fid, h.command == Command::WRITE, b);
+            }
         }
         if benign {
             if h.command == Command::IOCTL || h.command == Command::CREATE {
@@ -151,7 +162,8 @@ impl Builder {
                 }
                 if let (Some(Ok(Body::CreateResponse(r))), Some(p)) = (&dec.body, p) {
                     if h.status == 0 {
-                        self.opened(ci, m.frame, p, tree, r.file_id);
+                        let at = (m.frame, Some(r.create_action));
+                        self.opened(ci, at, p, tree, r.file_id);
                     }
                 } else if let (Command::IOCTL, Some(p)) = (h.command, pending_frame) {
                     self.pipe_answer(m.stream, m.frame, p);
@@ -250,9 +262,11 @@ fn timeline_note(e: &ErrorEvent) -> Option<String> {
     })
 }
 
-/// Counts one response on its tree: opens, reads and writes with bytes, errors.
-fn count_operation(t: &mut Tree, m: &Message<'_>, h: &Smb2Header, benign: bool) {
+/// Counts one response on its tree: opens, reads and writes with bytes,
+/// errors. Gives the bytes of a READ or WRITE answered with them.
+fn count_operation(t: &mut Tree, m: &Message<'_>, h: &Smb2Header, benign: bool) -> Option<u64> {
     let ok = h.status == 0 || NtStatus(h.status) == NtStatus::BUFFER_OVERFLOW;
+    let mut bytes = None;
     match h.command {
         Command::CREATE => {
             t.opens += 1;
@@ -264,12 +278,14 @@ fn count_operation(t: &mut Tree, m: &Message<'_>, h: &Smb2Header, benign: bool) 
             t.reads += 1;
             if let Ok(Body::ReadResponse(r)) = parse_body(h, m.bytes) {
                 t.read_bytes += u64::from(r.data_length);
+                bytes = Some(u64::from(r.data_length));
             }
         }
         Command::WRITE => {
             t.writes += 1;
             if let Ok(Body::WriteResponse(w)) = parse_body(h, m.bytes) {
                 t.write_bytes += u64::from(w.count);
+                bytes = Some(u64::from(w.count));
             }
         }
         _ => t.other_requests += 1,
@@ -277,6 +293,7 @@ fn count_operation(t: &mut Tree, m: &Message<'_>, h: &Smb2Header, benign: bool) 
     if h.status != 0 {
         count_status(t, h.status, m.frame, benign);
     }
+    bytes
 }
 
 pub(super) fn count_status(t: &mut Tree, status: u32, frame: u64, benign: bool) {

@@ -1,0 +1,479 @@
+//! Remote execution over SMB, as an incident responder looks for it in the
+//! files and pipes a client opened on a server (`Tree::files`):
+//! - a program or script written to ADMIN$ or a drive share (C$, D$, ...);
+//! - the Service Control Manager's pipe `svcctl` ([MS-SCMR] 2.1: the
+//!   RPC interface over `\PIPE\svcctl`) opened with success: creating and
+//!   starting a service on the server (sc.exe \\host, PsExec, Impacket's
+//!   psexec and smbexec, Metasploit's psexec);
+//! - the pipes the service of such a tool opens for its console (PsExec's
+//!   `PSEXESVC*`, RemCom's `RemCom_*`, which Impacket's psexec.py uses, and
+//!   PAExec's `PAExec*`), which name the tool;
+//! - the Task Scheduler's pipe `atsvc` ([MS-TSCH] 2.1: ATSvc and ITaskSchedulerService
+//!   over `\PIPE\atsvc`) opened with success: a task created remotely
+//!   (at.exe, schtasks /s, Impacket's atexec).
+//!
+//! One finding per client address and server address and kind.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+
+use crate::session::{FileOpen, Model, Tree};
+use crate::smb2::create::CreateAction;
+
+use super::{Draft, Severity, Sink};
+
+/// Names listed in a finding; the rest are counted.
+const MAX_NAMED: usize = 4;
+/// Client and server pairs looked at; past them, no more are.
+const MAX_PAIRS: usize = 4096;
+
+/// The extensions of programs and scripts Windows runs.
+const EXECUTABLE: &[&str] = &["exe", "dll", "sys", "ps1", "bat", "cmd", "vbs"];
+
+/// The pipe prefixes of remote execution tools and their names.
+const TOOLS: &[(&str, &str)] = &[
+    ("PSEXESVC", "PsExec"),
+    (
+        "RemCom",
+        "RemCom (or Impacket's psexec.py, which uses its service)",
+    ),
+    ("PAExec", "PAExec"),
+];
+
+/// An open on a tree of `model.trees`.
+#[derive(Clone, Copy)]
+struct Seen<'a> {
+    tree: &'a Tree,
+    file: &'a FileOpen,
+}
+
+/// What one client did on one server.
+#[derive(Default)]
+struct Pair<'a> {
+    svcctl: Option<Seen<'a>>,
+    atsvc: Option<Seen<'a>>,
+    tool: Option<(&'static str, Seen<'a>)>,
+    dropped: Vec<Seen<'a>>,
+    dropped_more: u64,
+}
+
+pub(super) fn findings(model: &Model, out: &mut Sink) {
+    let mut index: HashMap<(IpAddr, IpAddr), usize> = HashMap::new();
+    let mut pairs: Vec<((IpAddr, IpAddr), Pair<'_>)> = Vec::new();
+    for t in &model.trees {
+        let Some(c) = model.connection(t.stream) else {
+            continue;
+        };
+        let admin = admin_share(&t.share);
+        for f in &t.files {
+            let kind = kind_of(f, admin);
+            if matches!(kind, Kind::Other) {
+                continue;
+            }
+            let key = (c.client.ip(), c.server.ip());
+            let i = match index.get(&key) {
+                Some(&i) => i,
+                None if pairs.len() < MAX_PAIRS => {
+                    index.insert(key, pairs.len());
+                    pairs.push((key, Pair::default()));
+                    pairs.len() - 1
+                }
+                None => continue,
+            };
+            let p = &mut pairs[i].1;
+            let seen = Seen { tree: t, file: f };
+            match kind {
+                Kind::Svcctl => {
+                    p.svcctl.get_or_insert(seen);
+                }
+                Kind::Atsvc => {
+                    p.atsvc.get_or_insert(seen);
+                }
+                Kind::Tool(name) => {
+                    p.tool.get_or_insert((name, seen));
+                }
+                Kind::Dropped if p.dropped.len() < MAX_NAMED => p.dropped.push(seen),
+                Kind::Dropped => p.dropped_more += 1,
+                Kind::Other => {}
+            }
+        }
+    }
+    for ((client, server), p) in &pairs {
+        let who = Who {
+            model,
+            client: *client,
+            server: *server,
+        };
+        service(&who, p, out);
+        task(&who, p, out);
+    }
+}
+
+/// What an open is to these findings.
+#[derive(Clone, Copy)]
+enum Kind {
+    Svcctl,
+    Atsvc,
+    Tool(&'static str),
+    Dropped,
+    Other,
+}
+
+fn kind_of(f: &FileOpen, admin: bool) -> Kind {
+    let name = f.name.trim_start_matches('\\');
+    if f.pipe {
+        // An SMB1 NT_CREATE_ANDX may name the pipe with its \PIPE\ prefix.
+        let pipe = strip_prefix_ci(name, "PIPE\\").unwrap_or(name);
+        if pipe.eq_ignore_ascii_case("svcctl") {
+            return Kind::Svcctl;
+        }
+        if pipe.eq_ignore_ascii_case("atsvc") {
+            return Kind::Atsvc;
+        }
+        if let Some(&(_, tool)) = TOOLS
+            .iter()
+            .find(|(prefix, _)| strip_prefix_ci(pipe, prefix).is_some())
+        {
+            return Kind::Tool(tool);
+        }
+        return Kind::Other;
+    }
+    if admin && executable(name) && written(f) {
+        return Kind::Dropped;
+    }
+    Kind::Other
+}
+
+/// `s` without `prefix`, compared without case (ASCII).
+fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = s.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| s.get(prefix.len()..))
+        .flatten()
+}
+
+/// ADMIN$ or a drive's administrative share (C$, D$, ...), the shares
+/// Windows makes for administrators: `\\server\ADMIN$`, `\\server\c$`.
+fn admin_share(unc: &str) -> bool {
+    let share = unc.rsplit('\\').next().unwrap_or(unc);
+    if share.eq_ignore_ascii_case("ADMIN$") {
+        return true;
+    }
+    let b = share.as_bytes();
+    b.len() == 2 && b[0].is_ascii_alphabetic() && b[1] == b'$'
+}
+
+/// A name whose last component ends with one of [`EXECUTABLE`].
+fn executable(name: &str) -> bool {
+    let last = name.rsplit('\\').next().unwrap_or(name);
+    let Some((stem, ext)) = last.rsplit_once('.') else {
+        return false;
+    };
+    !stem.is_empty() && EXECUTABLE.iter().any(|e| ext.eq_ignore_ascii_case(e))
+}
+
+/// Written to: bytes written on it, or the file made anew by the CREATE
+/// (CreateAction CREATED, OVERWRITTEN or SUPERSEDED, [MS-SMB2] 2.2.14).
+fn written(f: &FileOpen) -> bool {
+    f.write_bytes > 0
+        || matches!(
+            f.action,
+            Some(CreateAction::CREATED | CreateAction::OVERWRITTEN | CreateAction::SUPERSEDED)
+        )
+}
+
+/// The client and server of a pair, and the model to name the user from.
+struct Who<'a> {
+    model: &'a Model,
+    client: IpAddr,
+    server: IpAddr,
+}
+
+impl Who<'_> {
+    /// The user of the session an open was made on.
+    fn user(&self, s: Seen<'_>) -> Option<String> {
+        let c = self.model.connection(s.tree.stream)?;
+        let session = self
+            .model
+            .sessions_of(c)
+            .find(|x| x.session_id == s.tree.session_id)?;
+        super::logon::user_of(session)
+    }
+}
+
+/// "`name` on `\\server\share` (frame N)".
+fn open_text(s: Seen<'_>) -> String {
+    let mut t = format!(
+        "{} on {} (frame {}",
+        s.file.name.trim_start_matches('\\'),
+        s.tree.share,
+        s.file.request_frame
+    );
+    if s.file.write_bytes > 0 {
+        t.push_str(&format!(", {} bytes written", s.file.write_bytes));
+    }
+    t.push(')');
+    t
+}
+
+fn covers(seen: &[Seen<'_>]) -> Vec<(u64, Option<u64>)> {
+    seen.iter()
+        .map(|s| (s.tree.stream, Some(s.tree.session_id.0)))
+        .collect()
+}
+
+fn frames(seen: &[Seen<'_>]) -> Vec<u64> {
+    seen.iter()
+        .flat_map(|s| [s.file.request_frame, s.file.frame])
+        .collect()
+}
+
+/// The dropped programs, named: "A, B and 3 more".
+fn dropped_text(p: &Pair<'_>) -> String {
+    let mut t = p
+        .dropped
+        .iter()
+        .map(|s| open_text(*s))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if p.dropped_more > 0 {
+        t.push_str(&format!(" and {} more", p.dropped_more));
+    }
+    t
+}
+
+/// The Windows logs that show a remote service or task, and what to do.
+fn steps(who: &Who<'_>, user: Option<&str>, service: bool) -> String {
+    let (client, server) = (who.client, who.server);
+    let account = user.map_or(String::new(), |u| format!(" with {u}"));
+    let what = if service {
+        "the System log's event 7045 (A service was installed in the system: its ServiceName and ImagePath; 4697 in the Security log when 'Audit Security System Extension' is on)"
+    } else {
+        "the Security log's event 4698 (A scheduled task was created) and the Microsoft-Windows-TaskScheduler/Operational log (106, task registered; 200, action started)"
+    };
+    format!(
+        "Find out whether this was an administrator's work{account} from {client}. On {server}, read {what}, the Security log's 4624 (An account was successfully logged on) of logon type 3 from {client}, and, with 'Audit Detailed File Share' on, 5145 (its Share Name and Relative Target Name are the share and file above). If it was not authorized, isolate {server} and {client}, reset the account's password, and look on {client} for how it was taken over."
+    )
+}
+
+/// svcctl with a program dropped or a tool's pipes: a remote service run;
+/// svcctl alone: service control; a program dropped alone: its own finding.
+fn service(who: &Who<'_>, p: &Pair<'_>, out: &mut Sink) {
+    let (client, server) = (who.client, who.server);
+    let run = p.tool.is_some() || (p.svcctl.is_some() && !p.dropped.is_empty());
+    if run {
+        let mut seen: Vec<Seen<'_>> = p.svcctl.into_iter().collect();
+        seen.extend(p.tool.map(|(_, s)| s));
+        seen.extend(p.dropped.iter().copied());
+        let tool = p.tool.map(|(name, _)| name);
+        let title = match tool {
+            Some(t) => format!("{t}: {client} ran a program as a service on {server}"),
+            None => format!("{client} copied a program to {server} and ran it as a service"),
+        };
+        let mut parts = Vec::new();
+        if !p.dropped.is_empty() {
+            parts.push(format!(
+                "wrote a program to an administrative share: {}",
+                dropped_text(p)
+            ));
+        }
+        if let Some(s) = p.svcctl {
+            parts.push(format!(
+                "opened the Service Control Manager's pipe svcctl (frame {}), through which a client creates and starts services ([MS-SCMR])",
+                s.file.request_frame
+            ));
+        }
+        if let Some((name, s)) = p.tool {
+            parts.push(format!(
+                "opened the pipe {} (frame {}), which the service of {name} opens for the program's input and output",
+                s.file.name.trim_start_matches('\\'),
+                s.file.request_frame
+            ));
+        }
+        let user = seen.first().and_then(|s| who.user(*s));
+        out.push(
+            Draft::new(Severity::Error, "attack.service_execution", title)
+                .explain(format!(
+                    "The client {}. This is how PsExec and its kind run a program on another machine: copy it to ADMIN$ (C:\\Windows), install it as a service and start it; the service runs as LocalSystem. Administrators do this too, and so do attackers moving from host to host (MITRE ATT&CK T1021.002, T1569.002).",
+                    parts.join("; then ")
+                ))
+                .next(steps(who, user.as_deref(), true))
+                .covers(covers(&seen))
+                .frames(frames(&seen))
+                .user(user)
+                .done(),
+        );
+        return;
+    }
+    if let Some(s) = p.svcctl {
+        let user = who.user(s);
+        out.push(
+            Draft::new(Severity::Warning, "activity.service_control", format!("{client} opened the Service Control Manager of {server} (svcctl)"))
+                .explain(format!(
+                    "The client opened the pipe svcctl on {} (frame {}): the RPC interface of the Service Control Manager ([MS-SCMR]), through which a client lists, changes, creates and starts services. sc.exe \\\\host, the Services console, management agents use it; so do Impacket's smbexec (a service whose command line runs the attacker's command, no program copied) and other remote execution tools. The capture does not show which calls were made: they travel in the pipe's WRITE and READ data.",
+                    s.tree.share, s.file.request_frame
+                ))
+                .next(steps(who, user.as_deref(), true))
+                .covers(covers(&[s]))
+                .frames(frames(&[s]))
+                .user(user)
+                .done(),
+        );
+    }
+    if let Some(&first) = p.dropped.first() {
+        let user = who.user(first);
+        out.push(
+            Draft::new(Severity::Warning, "activity.admin_share_executable", format!("{client} wrote a program to an administrative share of {server}"))
+                .explain(format!(
+                    "The client wrote {}. ADMIN$ (C:\\Windows) and the drive shares (C$, D$) are open to administrators only; a program or script put there is software deployment, or the first step of running it remotely (a service, a scheduled task, WMI) by someone who holds an administrator's credentials (MITRE ATT&CK T1570).",
+                    dropped_text(p)
+                ))
+                .next(steps(who, user.as_deref(), true))
+                .covers(covers(&p.dropped))
+                .frames(frames(&p.dropped))
+                .user(user)
+                .done(),
+        );
+    }
+}
+
+/// atsvc opened: a task created or managed remotely.
+fn task(who: &Who<'_>, p: &Pair<'_>, out: &mut Sink) {
+    let Some(s) = p.atsvc else {
+        return;
+    };
+    let (client, server) = (who.client, who.server);
+    let user = who.user(s);
+    out.push(
+        Draft::new(Severity::Warning, "activity.task_scheduler", format!("{client} opened the Task Scheduler of {server} (atsvc)"))
+            .explain(format!(
+                "The client opened the pipe atsvc on {} (frame {}): the RPC interfaces of the Task Scheduler ([MS-TSCH]), through which a client creates, runs and deletes scheduled tasks, which run as the account they name, LocalSystem included. at.exe and schtasks /s use it; so does Impacket's atexec to run a command remotely (MITRE ATT&CK T1053.005).",
+                s.tree.share, s.file.request_frame
+            ))
+            .next(steps(who, user.as_deref(), false))
+            .covers(covers(&[s]))
+            .frames(frames(&[s]))
+            .user(user)
+            .done(),
+    );
+}
+
+/// Pairs a finding of files rewritten under a new extension needs.
+const MIN_REWRITES: usize = 5;
+/// Distinct extensions of the files read those pairs need: a build that
+/// makes `x.o` of each `x.c`, or a converter of one kind of file, has one.
+const MIN_ORIGINAL_KINDS: usize = 3;
+
+/// Files rewritten under a new extension, as ransomware does: on one tree,
+/// a file read (`dir\x.docx`) and then a file of the same folder and stem
+/// and another extension (`dir\x.enc`) made anew by its CREATE (CREATED,
+/// OVERWRITTEN or SUPERSEDED) and written to; at least [`MIN_REWRITES`]
+/// such pairs with the same new extension, from at least
+/// [`MIN_ORIGINAL_KINDS`] extensions. One finding per tree.
+pub(super) fn rewrites(model: &Model, out: &mut Sink) {
+    for t in &model.trees {
+        let Some((ext, pairs, kinds)) = rewritten(t) else {
+            continue;
+        };
+        let Some(c) = model.connection(t.stream) else {
+            continue;
+        };
+        let (client, server) = (c.client.ip(), c.server.ip());
+        let who = Who {
+            model,
+            client,
+            server,
+        };
+        let first = pairs.first().map(|p| p.1);
+        let user = first.and_then(|f| who.user(Seen { tree: t, file: f }));
+        let named: Vec<String> = pairs
+            .iter()
+            .take(MAX_NAMED)
+            .map(|(r, w)| {
+                format!(
+                    "{} (frame {}) then {} (frame {})",
+                    r.name, r.request_frame, w.name, w.request_frame
+                )
+            })
+            .collect();
+        let more = pairs.len().saturating_sub(MAX_NAMED);
+        let more = if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        };
+        let account = user.as_deref().map_or(String::new(), |u| format!(" ({u})"));
+        out.push(
+            Draft::new(Severity::Error, "attack.ransomware_like", format!("{client} rewrote {} files on {} under the extension .{ext} (ransomware-like)", pairs.len(), t.share))
+                .explain(format!(
+                    "The client{account} read files and then created, next to each, a file of the same name with the extension .{ext} and wrote it: {}{more}; {} pairs, from {} kinds of file ({}). This is what ransomware does to a share it reaches: it reads each file and writes it back encrypted under its own extension (and then deletes or overwrites the original). A backup or conversion tool may do the same; the capture cannot show the written data is encrypted.",
+                    named.join(", "),
+                    pairs.len(),
+                    kinds.len(),
+                    kinds.iter().map(|k| format!(".{k}")).collect::<Vec<_>>().join(", ")
+                ))
+                .next(format!(
+                    "If this is not a known tool: disconnect {client} from the network now (on {server}: Get-SmbSession -ClientComputerName {client} | Close-SmbSession, and block it), disable the account it used, and keep {server}'s snapshots and backups out of its reach. Then on {server}, read the Security log's 5145 events (Relative Target Name: the files above) and 4624 of logon type 3 from {client}, list the files changed since frame {}'s time, and restore them from snapshots (Previous Versions, vssadmin list shadows; Samba: the file system's snapshots) or backups.",
+                    first.map_or(0, |f| f.request_frame)
+                ))
+                .stream(t.stream)
+                .session(t.session_id)
+                .frames(pairs.iter().take(MAX_NAMED).flat_map(|(r, w)| [r.request_frame, w.request_frame]))
+                .user(user)
+                .done(),
+        );
+    }
+}
+
+/// A new extension, its pairs (file read, file rewritten), and the
+/// extensions of the files read.
+type Rewrites<'a> = (String, Vec<(&'a FileOpen, &'a FileOpen)>, Vec<String>);
+
+/// The pairs (file read, file rewritten) of the new extension with the most
+/// of them on `t`, and the extensions of the files read, when they are
+/// enough for a finding.
+fn rewritten(t: &Tree) -> Option<Rewrites<'_>> {
+    // Files read, by folder and stem (ASCII lower case): the first.
+    let mut read: HashMap<String, &FileOpen> = HashMap::new();
+    let mut pairs: HashMap<String, Vec<(&FileOpen, &FileOpen)>> = HashMap::new();
+    for f in t.files.iter().filter(|f| !f.pipe) {
+        let Some((stem, ext)) = split_ext(&f.name) else {
+            continue;
+        };
+        if f.read_bytes > 0 {
+            read.entry(stem.clone()).or_insert(f);
+        }
+        if f.write_bytes == 0 || !written(f) {
+            continue;
+        }
+        let Some(r) = read.get(&stem).copied() else {
+            continue;
+        };
+        let same = split_ext(&r.name).is_some_and(|(_, e)| e == ext);
+        if !same && r.request_frame < f.request_frame {
+            pairs.entry(ext).or_default().push((r, f));
+        }
+    }
+    let (ext, list) = pairs
+        .into_iter()
+        .max_by_key(|(e, l)| (l.len(), std::cmp::Reverse(e.clone())))?;
+    let mut kinds: Vec<String> = list
+        .iter()
+        .filter_map(|(r, _)| split_ext(&r.name).map(|(_, e)| e))
+        .collect();
+    kinds.sort_unstable();
+    kinds.dedup();
+    (list.len() >= MIN_REWRITES && kinds.len() >= MIN_ORIGINAL_KINDS).then_some((ext, list, kinds))
+}
+
+/// A name's folder and stem, and its extension, in ASCII lower case; none
+/// without an extension.
+fn split_ext(name: &str) -> Option<(String, String)> {
+    let name = name.trim_start_matches('\\');
+    let (stem, ext) = name.rsplit_once('.')?;
+    let last = stem.rsplit('\\').next().unwrap_or(stem);
+    if last.is_empty() || ext.is_empty() || ext.contains('\\') {
+        return None;
+    }
+    Some((stem.to_ascii_lowercase(), ext.to_ascii_lowercase()))
+}
