@@ -78,9 +78,15 @@ pub(super) fn logon_next(
 /// successful one at 3), so 'log level = 1 auth_audit:2' adds only those
 /// lines to an otherwise quiet log; its domain controller, when the
 /// account is a domain one, logs it the same way (Samba AD) or as events
-/// 4776 and 4625 (Windows).
-pub(super) fn samba_logon_failure_next(server: &Platform) -> String {
-    format!("The server states Samba ({}): its log says whether the user is unknown or the password wrong, with 'log level = 1 auth_audit:2' in [global] (failed authentications are logged at auth_audit level 2), NT_STATUS_NO_SUCH_USER or NT_STATUS_WRONG_PASSWORD on the line with the user. For a domain account, the domain controller decides: a Samba AD DC logs it the same way; a Windows DC, event 4776 (Security log).", server.shown)
+/// 4776 and 4625 (Windows). A `standalone` server (its NTLM CHALLENGE
+/// names itself as its domain) asked no domain controller.
+pub(super) fn samba_logon_failure_next(server: &Platform, standalone: bool) -> String {
+    let dc = if standalone {
+        "It is standalone: there is no domain controller to look at."
+    } else {
+        "For a domain account, the domain controller decides: a Samba AD DC logs it the same way; a Windows DC, event 4776 (Security log)."
+    };
+    format!("The server states Samba ({}): its log says whether the user is unknown or the password wrong, with 'log level = 1 auth_audit:2' in [global] (failed authentications are logged at auth_audit level 2), NT_STATUS_NO_SUCH_USER or NT_STATUS_WRONG_PASSWORD on the line with the user. {dc}", server.shown)
 }
 
 /// What to do when the server answered STATUS_NO_LOGON_SERVERS: check,
