@@ -124,7 +124,7 @@ use cli::{CheckArgs, ReportArgs};
 
 #[derive(Args)]
 struct StatusArgs {
-    /// A code (0xC000006D, 3221225581), a name (STATUS_LOGON_FAILURE, KRB_AP_ERR_SKEW), an SMB1 error in the DOS form (ERRDOS/ERRnoaccess, ERRnoaccess, 0x01/0x0005) or words (logon).
+    /// A code (0xC000006D, 3221225581), a name (STATUS_LOGON_FAILURE, KRB_AP_ERR_SKEW), an SMB1 error in the DOS form (ERRDOS/ERRnoaccess, ERRnoaccess, 0x01/0x0005) or words (logon); what a Linux cifs mount reports: errno:13, EACCES, 'mount error(13)' (a negative number after --).
     query: Vec<String>,
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]

@@ -449,12 +449,24 @@ impl Builder {
         } else {
             format!("the server answered {waited:.1} s after the client's SYN")
         };
+        self.push_tcp_entry(ci, (h.frame, h.time), false, "TCP SYN-ACK", &summary);
+    }
+
+    /// A timeline line of the TCP layer (no SMB message, no status).
+    fn push_tcp_entry(
+        &mut self,
+        ci: usize,
+        (frame, time): (u64, Timestamp),
+        from_client: bool,
+        command: &'static str,
+        summary: &str,
+    ) {
         let entry = TimelineEntry {
-            frame: h.frame,
-            time: h.time,
-            from_client: false,
-            command: "TCP SYN-ACK",
-            summary: &summary,
+            frame,
+            time,
+            from_client,
+            command,
+            summary,
             status: None,
             krb_error: None,
             normal_step: false,
@@ -503,18 +515,7 @@ impl Builder {
                 "{what} sent again {} times from frame {}, never acknowledged by the {peer}",
                 u.retransmissions, u.first.0
             );
-            let entry = TimelineEntry {
-                frame: u.last.0,
-                time: u.last.1,
-                from_client,
-                command: "TCP retransmission",
-                summary: &summary,
-                status: None,
-                krb_error: None,
-                normal_step: false,
-                smb: false,
-            };
-            self.push_timeline(ci, &entry);
+            self.push_tcp_entry(ci, u.last, from_client, "TCP retransmission", &summary);
         }
         self.model.connections[ci].unacknowledged = Some(Box::new(u));
     }
