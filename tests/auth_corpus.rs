@@ -346,6 +346,17 @@ fn smb_security_blobs_agree_with_tshark() {
     );
 }
 
+/// `smbscope messages P --format jsonl` with the ports the capture `name` needs.
+fn messages_jsonl(p: &Path, name: &str) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_smbscope"))
+        .arg("messages")
+        .arg(p)
+        .args(["--format", "jsonl"])
+        .args(common::port_args(name))
+        .output()
+        .expect("run smbscope")
+}
+
 /// tshark's view of the Kerberos port-88 frames of a capture.
 fn tshark_kerberos(path: &Path) -> Option<HashMap<u64, HashMap<String, String>>> {
     tshark_tsv(
@@ -473,13 +484,7 @@ fn ntlmssp_version_and_revision_agree_with_tshark() {
     let mut wrong = Vec::new();
     for p in &files {
         let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("?");
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_smbscope"))
-            .arg("messages")
-            .arg(p)
-            .args(["--format", "jsonl"])
-            .args(common::port_args(name))
-            .output()
-            .expect("run smbscope");
+        let out = messages_jsonl(p, name);
         // frame -> "major.minor build N rev R" of each message with a VERSION.
         let mut ours: BTreeMap<u64, Vec<String>> = BTreeMap::new();
         for l in String::from_utf8_lossy(&out.stdout).lines() {
@@ -562,13 +567,7 @@ fn ntlmssp_version_and_revision_agree_with_tshark() {
 /// ([`Exceptions::iakerb_proxy`]).
 fn our_krb_error_codes(p: &Path) -> (BTreeMap<u64, Vec<i64>>, BTreeMap<u64, Vec<i64>>) {
     let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("?");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_smbscope"))
-        .arg("messages")
-        .arg(p)
-        .args(["--format", "jsonl"])
-        .args(common::port_args(name))
-        .output()
-        .expect("run smbscope");
+    let out = messages_jsonl(p, name);
     let (mut ours, mut iakerb) = (BTreeMap::new(), BTreeMap::new());
     for l in String::from_utf8_lossy(&out.stdout).lines() {
         let m: serde_json::Value = serde_json::from_str(l).expect("JSON line");

@@ -1751,12 +1751,9 @@ fn no_message_misses_more_bytes_than_it_has() {
 /// where it had none.
 #[test]
 fn a_compound_cut_by_the_snaplen_misses_bytes_where_they_were_cut() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/corpus/public/zeek-smb2-kerberos-snaplen9999.pcap");
-    if !path.exists() {
-        eprintln!("skipping: {} not present", path.display());
+    let Some(path) = common::corpus_capture("zeek-smb2-kerberos-snaplen9999.pcap") else {
         return;
-    }
+    };
     let got: Vec<_> = jsonl_values(&path)
         .into_iter()
         .filter(|m| m["frame"] == 43)
@@ -2093,12 +2090,9 @@ fn an_smb2_header_of_another_structure_size_is_listed_and_flagged() {
             "{line}"
         );
     }
-    let zeek = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/corpus/public/zeek-smb2-fscontrol-port139.pcap");
-    if !zeek.exists() {
-        eprintln!("skipping: {} not present", zeek.display());
+    let Some(zeek) = common::corpus_capture("zeek-smb2-fscontrol-port139.pcap") else {
         return;
-    }
+    };
     let got = jsonl_values(&zeek);
     assert_eq!(
         got.iter()
@@ -2122,12 +2116,9 @@ fn an_smb2_header_of_another_structure_size_is_listed_and_flagged() {
 /// same copy (`smb2.cmd` of the client's frames).
 #[test]
 fn a_resync_after_a_gap_passes_over_smb2_lookalikes_in_data() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/corpus/public/sv-smb302-null-linktype-kerberos.pcap");
-    if !path.exists() {
-        eprintln!("skipping: {} not present", path.display());
+    let Some(path) = common::corpus_capture("sv-smb302-null-linktype-kerberos.pcap") else {
         return;
-    }
+    };
     let source = std::fs::read(&path).unwrap();
     let records = pcap_records(&source);
     let (lost, _) = records[367];

@@ -15,6 +15,17 @@ pub fn corpus_dir() -> Option<PathBuf> {
     d.is_dir().then_some(d)
 }
 
+/// A capture of `../shared/corpus/public`, when it is there; else None,
+/// with a note that the test that asked skips it.
+pub fn corpus_capture(name: &str) -> Option<PathBuf> {
+    let p = capture_path(&format!("corpus:{name}"));
+    if !p.exists() {
+        eprintln!("skipping: {} not present", p.display());
+        return None;
+    }
+    Some(p)
+}
+
 /// The path of a capture as the stored tshark tables name it:
 /// `corpus:NAME` in `../shared/corpus/public`, otherwise `samples/NAME`.
 pub fn capture_path(capture: &str) -> PathBuf {
