@@ -452,6 +452,15 @@ const CASES: &[(&str, &str, &str, u64, &[u64])] = &[
         0,
         &[8, 10],
     ),
+    // NEGOTIATE offering 3.1.1 with LZNT1 compression and a zero ClientGuid,
+    // answered with LZNT1, then the client's FIN: the scanner's probe
+    (
+        "corpus:zeek-smbghost-negotiate.pcap",
+        "attack.smbghost_scan",
+        "warning",
+        0,
+        &[4],
+    ),
     // one-sided capture: the client's ACKs show 28,334 bytes from the server
     (
         "corpus:sv-smb2-oneside-kerberos.pcap",
@@ -1509,6 +1518,35 @@ fn every_finding_is_shown_by_a_capture() {
             !f.title.is_empty() && !f.explanation.is_empty() && !f.next_step.is_empty(),
             "{name} {code}"
         );
+    }
+}
+
+/// attack.smbghost_scan on the scanner's capture alone: not on the
+/// exploit's (its own attack.smbghost), nor on the clients that offer
+/// compression and then log on (zeek-smb3-multichannel, the Kerberos
+/// captures with SMB 3.1.1), nor on any sample.
+#[test]
+fn smbghost_scan_only_on_the_scanners_probe() {
+    let mut seen = Vec::new();
+    for (name, path) in sample_names_and_corpus() {
+        let a = run(&path, &[]);
+        for f in with_code(&a, "attack.smbghost_scan") {
+            seen.push(name.clone());
+            assert!(
+                f.explanation
+                    .contains("offered SMB 3.1.1 compression in its NEGOTIATE (frame 4)")
+                    && f.explanation.contains("ClientGuid is all zeros")
+                    && f.explanation
+                        .contains("The server answered with LZNT1 (frame 5)"),
+                "{name}: {}",
+                f.explanation
+            );
+        }
+    }
+    if corpus().is_some() {
+        assert_eq!(seen, ["corpus:zeek-smbghost-negotiate.pcap"]);
+    } else {
+        assert!(seen.is_empty(), "{seen:?}");
     }
 }
 

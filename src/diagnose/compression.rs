@@ -1,9 +1,15 @@
 //! Compression transforms a server must refuse ([MS-SMB2] 3.3.5.2.1.2),
 //! among them the integer overflow of CVE-2020-0796 ("SMBGhost").
 
+use std::net::IpAddr;
+
 use crate::session::{BadCompression, CompressionFault, Connection, Model};
+use crate::tcp::hash::KeyedHashMap;
 
 use super::{Draft, Severity, Sink};
+
+/// Servers a scan finding names before "and N more".
+const SERVERS_NAMED: usize = 5;
 
 pub(super) fn findings(model: &Model, out: &mut Sink) {
     for c in &model.connections {
@@ -11,6 +17,126 @@ pub(super) fn findings(model: &Model, out: &mut Sink) {
             out.push(finding(c, b));
         }
     }
+    scans(model, out);
+}
+
+/// A connection on which the client asked for SMB 3.1.1 compression in
+/// its NEGOTIATE and, once answered, closed it without a SESSION_SETUP:
+/// how scanners for CVE-2020-0796 learn whether a server compresses.
+fn probe(c: &Connection) -> bool {
+    let Some(n) = c.negotiate.as_ref() else {
+        return false;
+    };
+    let smb_messages = c.messages.saturating_sub(c.netbios_messages);
+    n.client_compression_offered
+        && n.response_frame.is_some()
+        && c.bad_compression.is_none()
+        && c.session_indexes.is_empty()
+        && c.unseen_setup_messages == 0
+        // The NEGOTIATE, and before it at most an SMB1 one and its answer.
+        && smb_messages <= 4
+        && c
+            .end
+            .as_ref()
+            .is_some_and(|e| e.by == "client" && (e.reason == "fin" || e.reason == "reset"))
+}
+
+/// attack.smbghost_scan: the probes of one client, one finding.
+fn scans(model: &Model, out: &mut Sink) {
+    let mut by_client: KeyedHashMap<IpAddr, Vec<&Connection>> = KeyedHashMap::default();
+    let mut order: Vec<IpAddr> = Vec::new();
+    for c in model.connections.iter().filter(|c| probe(c)) {
+        let v = by_client.entry(c.client.ip()).or_default();
+        if v.is_empty() {
+            order.push(c.client.ip());
+        }
+        v.push(c);
+    }
+    for ip in order {
+        if let Some(f) = by_client.get(&ip).and_then(|p| scan_finding(ip, p)) {
+            out.push(f);
+        }
+    }
+}
+
+fn scan_finding(client: IpAddr, probes: &[&Connection]) -> Option<crate::diagnose::Finding> {
+    let first = probes.first()?;
+    let mut servers: Vec<IpAddr> = probes.iter().map(|c| c.server.ip()).collect();
+    servers.sort_unstable();
+    servers.dedup();
+    let named: Vec<String> = servers
+        .iter()
+        .take(SERVERS_NAMED)
+        .map(|s| s.to_string())
+        .collect();
+    let more = match servers.len().saturating_sub(SERVERS_NAMED) {
+        0 => String::new(),
+        n => format!(" and {n} more"),
+    };
+    let target = match servers.len() {
+        1 => format!("server {}", named.join("")),
+        n => format!("{n} servers ({}{more})", named.join(", ")),
+    };
+    let single = servers.len() == 1;
+    let compressing: Vec<String> = probes
+        .iter()
+        .filter_map(|c| {
+            let n = c.negotiate.as_ref()?;
+            let (a, f) = (n.compression_algorithm?, n.response_frame?);
+            Some(if single {
+                format!("{a} (frame {f})")
+            } else {
+                format!("{} ({a}, frame {f})", c.server.ip())
+            })
+        })
+        .take(SERVERS_NAMED)
+        .collect();
+    let answered = match (compressing.len(), servers.len()) {
+        (0, 1) => " The server answered with no compression algorithm: it does not offer the decompression CVE-2020-0796 is in.".to_string(),
+        (0, _) => " No server answered with a compression algorithm: none of them offers the decompression CVE-2020-0796 is in.".to_string(),
+        (_, 1) => format!(
+            " The server answered with {}, which is what such a scanner reports as possibly vulnerable.",
+            compressing.join(", ")
+        ),
+        _ => format!(
+            " These servers answered with a compression algorithm, which is what such a scanner reports as possibly vulnerable: {}.",
+            compressing.join(", ")
+        ),
+    };
+    let n = first.negotiate.as_ref();
+    let guid = if probes
+        .iter()
+        .any(|c| c.negotiate.as_ref().is_some_and(|n| n.client_guid_zero))
+    {
+        " Its ClientGuid is all zeros, where a client of SMB 2.1 or later sends its own identifier ([MS-SMB2] 2.2.3)."
+    } else {
+        ""
+    };
+    let (count, each) = match probes.len() {
+        1 => ("a connection".to_string(), "it"),
+        k => (format!("{k} connections"), "each connection"),
+    };
+    Draft::new(
+        Severity::Warning,
+        "attack.smbghost_scan",
+        format!("SMBGhost (CVE-2020-0796) scan from {client} of {target}"),
+    )
+    .explain(format!(
+        "{client} opened {count} to {target}, offered SMB 3.1.1 compression in its NEGOTIATE (frame {}), and closed {each} once answered, without logging on.{guid} That is how scanners for CVE-2020-0796 (\"SMBGhost\", the SMB 3.1.1 decompression of Windows 10 and Windows Server versions 1903 and 1909) find servers to attack: an exploit follows on such a server with a compression transform.{answered}",
+        n.and_then(|n| n.request_frame).unwrap_or(first.first_frame)
+    ))
+    .next(format!(
+        "Find out who runs {client}: an authorized vulnerability scan, or an attacker looking for targets (then look for its other connections). Make sure every Windows 10 / Server 1903 or 1909 among the servers has the update for CVE-2020-0796 (KB4551762, March 2020) or SMB compression disabled (registry DisableCompression = 1 under HKLM\\SYSTEM\\CurrentControlSet\\Services\\LanmanServer\\Parameters)."
+    ))
+    .covers(probes.iter().map(|c| (c.stream, None)))
+    .frames(
+        probes
+            .iter()
+            .take(SERVERS_NAMED)
+            .filter_map(|c| c.negotiate.as_ref()?.request_frame),
+    )
+    .done()
+    .into()
 }
 
 fn finding(c: &Connection, b: &BadCompression) -> crate::diagnose::Finding {

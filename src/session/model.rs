@@ -14,7 +14,9 @@ use serde::Serialize;
 use crate::auth::kerberos::{EncType, KdcOptions, KrbMsgType};
 use crate::capture::Timestamp;
 use crate::ntstatus::NtStatus;
-use crate::smb2::negotiate::{Capabilities, Cipher, Dialect, SigningAlgorithm};
+use crate::smb2::negotiate::{
+    Capabilities, Cipher, CompressionAlgorithm, Dialect, SigningAlgorithm,
+};
 use crate::smb2::session_setup::SessionFlags;
 use crate::smb2::tree::{ShareFlags, ShareType};
 
@@ -150,6 +152,18 @@ pub struct Negotiate {
     /// (SMB2_COMPRESSION_CAPABILITIES, [MS-SMB2] 2.2.4.1.3).
     #[serde(skip)]
     pub compression_negotiated: bool,
+    /// The algorithm the response's SMB2_COMPRESSION_CAPABILITIES named
+    /// first, when it is not NONE.
+    #[serde(skip)]
+    pub compression_algorithm: Option<CompressionAlgorithm>,
+    /// The request carried an SMB2_COMPRESSION_CAPABILITIES context naming
+    /// an algorithm other than NONE ([MS-SMB2] 2.2.3.1.3).
+    #[serde(skip)]
+    pub client_compression_offered: bool,
+    /// The request's ClientGuid was all zeros ([MS-SMB2] 2.2.3: a client
+    /// of 2.1 or later sends its own identifier there).
+    #[serde(skip)]
+    pub client_guid_zero: bool,
     /// How far the server's SystemTime in the response is ahead of the
     /// capture's timestamp of that frame, in seconds (negative: behind);
     /// None when the response carries no SystemTime (0).

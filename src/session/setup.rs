@@ -140,9 +140,21 @@ impl Builder {
                 .filter(|c| c.context_type == NegotiateContextType::PREAUTH_INTEGRITY_CAPABILITIES);
             n.client_preauth_contexts = Some(preauth.count().min(usize::from(u16::MAX)) as u16);
         }
+        n.client_guid_zero = r.client_guid.0 == [0; 16];
         for ctx in &r.negotiate_contexts {
-            if let ContextData::Encryption { ciphers } = &ctx.data {
-                n.ciphers_offered = super::shared(&mut self.cipher_lists, ciphers);
+            match &ctx.data {
+                ContextData::Encryption { ciphers } => {
+                    n.ciphers_offered = super::shared(&mut self.cipher_lists, ciphers);
+                }
+                ContextData::Compression {
+                    compression_algorithms,
+                    ..
+                } => {
+                    n.client_compression_offered = compression_algorithms
+                        .iter()
+                        .any(|a| *a != CompressionAlgorithm::NONE);
+                }
+                _ => {}
             }
         }
         self.model.connections[ci].negotiate = Some(n);
@@ -198,9 +210,11 @@ impl Builder {
                         compression_algorithms,
                         ..
                     } => {
-                        n.compression_negotiated = compression_algorithms
+                        n.compression_algorithm = compression_algorithms
                             .iter()
-                            .any(|a| *a != CompressionAlgorithm::NONE);
+                            .copied()
+                            .find(|a| *a != CompressionAlgorithm::NONE);
+                        n.compression_negotiated = n.compression_algorithm.is_some();
                     }
                     ContextData::Encryption { ciphers } => {
                         n.cipher = ciphers.first().copied();
