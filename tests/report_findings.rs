@@ -1521,6 +1521,31 @@ fn every_finding_is_shown_by_a_capture() {
     }
 }
 
+/// The SPN step names the server's machine account when an NTLM logon to
+/// the same server gave its NetBIOS computer name (krb5-fallback-ntlm: the
+/// CHALLENGE of frame 43 names DC1), and the placeholder SERVER$ when the
+/// capture has none (krb5-unknown-spn: Kerberos only).
+#[test]
+fn unknown_spn_step_names_the_servers_account() {
+    let step = |name: &str| {
+        let a = sample(name);
+        let f = with_code(&a, "kerberos.unknown_spn");
+        assert_eq!(f.len(), 1, "{name}");
+        f[0].next_step.clone()
+    };
+    let known = step("krb5-fallback-ntlm.pcap");
+    assert!(
+        known.contains("'setspn -S cifs/alias.samples.smbscope.test DC1$'")
+            && known.contains("'samba-tool spn add cifs/alias.samples.smbscope.test DC1$'"),
+        "{known}"
+    );
+    let unknown = step("krb5-unknown-spn.pcap");
+    assert!(
+        unknown.contains("cifs/alias.samples.smbscope.test SERVER$"),
+        "{unknown}"
+    );
+}
+
 /// attack.smbghost_scan on the scanner's capture alone: not on the
 /// exploit's (its own attack.smbghost), nor on the clients that offer
 /// compression and then log on (zeek-smb3-multichannel, the Kerberos

@@ -2,6 +2,7 @@
 //! 5.9.1), AP-REQs refused without one, KDC errors on port 88 (RFC 4120
 //! 7.5.9, [MS-KILE] 3.1.5), and the fallback from Kerberos to NTLM.
 
+use std::cell::OnceCell;
 use std::net::IpAddr;
 
 use arrayvec::ArrayVec;
@@ -75,12 +76,13 @@ pub(super) fn findings(model: &Model, shared: &SharedOwnLogons<'_>, out: &mut Si
     // finding already tells of.
     let mut told = vec![false; model.kdc_tcp_failures.len()];
     let mut merged = Merged::default();
+    let accounts = OnceCell::new();
     for (i, x) in model.kdc.iter().enumerate() {
         let told_by_smb = x
             .error_code
             .is_some_and(|c| clock.get(&(x.client.ip(), c)).is_some_and(|k| k.told));
         if !told_by_smb {
-            let by = (&last_success, &last_ticket);
+            let by = (&last_success, &last_ticket, &accounts);
             kdc_error(model, by, i, x, &mut told, &mut merged, out);
         }
     }
@@ -516,7 +518,7 @@ type Merged = KeyedHashMap<(&'static str, Severity, String), Vec<usize>>;
 
 fn kdc_error(
     model: &Model,
-    (by, tickets): (&ByClient, &ByClient),
+    (by, tickets, accounts): (&ByClient, &ByClient, &OnceCell<Accounts>),
     i: usize,
     x: &KdcExchange,
     told: &mut [bool],
@@ -556,7 +558,10 @@ fn kdc_error(
     if out.repeat(id, severity, &title, Some(x.stream), x.transport, frames) {
         return;
     }
-    let (mut explanation, next) = kdc_texts(x, code, &who, sp);
+    let account = (code == KDC_ERR_S_PRINCIPAL_UNKNOWN)
+        .then(|| server_account(model, accounts.get_or_init(|| server_accounts(model)), x))
+        .flatten();
+    let (mut explanation, next) = kdc_texts(x, code, &who, sp, account);
     if code == KRB_AP_ERR_TKT_EXPIRED {
         explanation.push_str(expired_outcome(renewed));
     }
@@ -684,6 +689,35 @@ fn smb_given_up(model: &Model, x: &KdcExchange) -> String {
         return String::new();
     }
     format!(" The client's SMB connection to {} (tcp.stream {}) sent no SESSION_SETUP and was closed by the client (frame {}): without the ticket it did not try to log on.", c.server, c.stream, e.frame)
+}
+
+/// SMB server address → the NetBIOS computer name the first NTLM
+/// CHALLENGE of a logon to it gave ([MS-NLMP] 2.2.2.1
+/// MsvAvNbComputerName): made once, when a finding asks.
+type Accounts = KeyedHashMap<IpAddr, String>;
+
+fn server_accounts(model: &Model) -> Accounts {
+    let mut m = Accounts::default();
+    for s in &model.sessions {
+        let name = s
+            .server_names
+            .as_ref()
+            .and_then(|n| n.nb_computer_name.as_deref());
+        if let (Some(name), Some(c)) = (name, model.connection(s.stream)) {
+            m.entry(c.server.ip()).or_insert_with(|| name.to_string());
+        }
+    }
+    m
+}
+
+/// The machine account of the SMB server that KDC request `x` was made
+/// for ("FS1$"), by [`server_accounts`], when its name is a plain one.
+fn server_account(model: &Model, accounts: &Accounts, x: &KdcExchange) -> Option<String> {
+    let server = model.connection(x.smb_stream?)?.server.ip();
+    let name = accounts.get(&server)?;
+    let plain = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+    (!name.is_empty() && name.len() <= 15 && name.chars().all(plain))
+        .then(|| format!("{}$", name.to_ascii_uppercase()))
 }
 
 /// The severity, code and title of the finding a KDC error makes, or
@@ -936,7 +970,13 @@ fn account_reason(x: &KdcExchange) -> Option<String> {
 /// The explanation and next step of the finding of a KDC error that
 /// [`kdc_head`] makes one of. A code with a text of its own here does not
 /// repeat the code's general meaning, which only [`generic_kdc_text`] adds.
-fn kdc_texts(x: &KdcExchange, code: i32, who: &str, sp: &str) -> (String, String) {
+fn kdc_texts(
+    x: &KdcExchange,
+    code: i32,
+    who: &str,
+    sp: &str,
+    account: Option<String>,
+) -> (String, String) {
     let (meaning, check) = krb_text(code);
     let extra = x
         .nt_status
@@ -974,7 +1014,7 @@ fn kdc_texts(x: &KdcExchange, code: i32, who: &str, sp: &str) -> (String, String
         ),
         KDC_ERR_S_PRINCIPAL_UNKNOWN => (
             format!("The client asked the KDC for a ticket to {sp} and the KDC knows no account with that service principal name. The client then cannot use Kerberos for this server; it fails or falls back to NTLM. Usual cause: the client used an alias, a CNAME or an IP address that is not registered as an SPN.{extra}"),
-            format!("Register the name as an SPN of the server's account (Windows: 'setspn -S {n} SERVER$'; Samba AD: 'samba-tool spn add {n} SERVER$'), or connect with the server's real host name.", n = spn_arg(sp)),
+            format!("Register the name as an SPN of the server's account (Windows: 'setspn -S {n} {a}'; Samba AD: 'samba-tool spn add {n} {a}'), or connect with the server's real host name.", n = spn_arg(sp), a = account.as_deref().unwrap_or("SERVER$")),
         ),
         KDC_ERR_PREAUTH_FAILED => (
             format!("The KDC could not decrypt the pre-authentication timestamp of {who}, which the client encrypts with a key made from the password: the password (or the key in a keytab) is wrong. It counts toward the account's lockout.{extra}"),
