@@ -211,6 +211,8 @@ const EVERY_CHECK: &[&str] = &[
     "--deny",
     "smb1",
     "--deny",
+    "smb1-offered",
+    "--deny",
     "weak-enctype",
     "--require",
     "signing",

@@ -2,6 +2,7 @@
 //! CI. Each check gives one [`CheckResult`] with pass/fail and evidence.
 //! The same checks come from flags or from a TOML policy file ([`Policy`]).
 
+mod dialect;
 pub mod json;
 pub mod junit;
 mod rules;
@@ -52,6 +53,7 @@ pub const DENY: &[&str] = &[
     "lm",
     "ntlm",
     "smb1",
+    "smb1-offered",
     "smb2",
     "guest",
     "anonymous",
@@ -109,7 +111,7 @@ impl Policy {
             rules::mechanism_name(m)?;
         }
         if let Some(d) = &self.expect_dialect {
-            rules::dialect_name(d)?;
+            dialect::dialect_name(d)?;
         }
         for s in &self.expect_status {
             rules::wanted_status(s)?;
@@ -317,7 +319,7 @@ fn evaluate_all(p: &Policy, model: &Model, d: &Diagnosis) -> Vec<CheckResult> {
         v.push(rules::expect_status(model, s));
     }
     if let Some(x) = &p.expect_dialect {
-        v.push(rules::expect_dialect(model, x));
+        v.push(dialect::expect_dialect(model, x));
     }
     if let Some(x) = &p.expect_mechanism {
         v.push(rules::expect_mechanism(model, x));
