@@ -89,7 +89,7 @@ pub struct CheckArgs {
     /// Every session used this mechanism (kerberos, ntlm, negoex), at least one.
     #[arg(long, value_name = "MECH")]
     expect_mechanism: Option<String>,
-    /// Fail when the capture shows this (or cannot tell, having cut it off): ntlmv1, lm, plaintext (a password sent in clear), ntlm, smb1, smb2 (SMB 2.0.2 or 2.1 negotiated), guest, anonymous, weak-enctype, unsigned, unencrypted. Repeatable.
+    /// Fail when the capture shows this (or cannot tell, having cut it off): ntlmv1, lm, plaintext (a password sent in clear), ntlm, smb1 (SMB1 used: an SMB1 dialect negotiated, or an SMB1 command answered with success), smb1-offered (any SMB1 NEGOTIATE, also one the server answered in SMB2), smb2 (SMB 2.0.2 or 2.1 negotiated), guest, anonymous, weak-enctype, unsigned, unencrypted. Repeatable.
     #[arg(long, value_name = "WHAT")]
     deny: Vec<String>,
     /// Fail unless the capture shows this: signing, encryption (every established session), kerberos (every session), smb3 (every connection). Repeatable.
@@ -98,7 +98,13 @@ pub struct CheckArgs {
     /// Fail when the diagnosis has a finding of this code (posture.ms17_010), or of a code that starts with it when it ends in a dot (attack.), whatever its severity. Repeatable.
     #[arg(long, value_name = "CODE")]
     deny_finding: Vec<String>,
-    /// A TOML file with the same checks (expect_success, expect_status, expect_dialect, expect_mechanism, deny, require, deny_finding); flags add to it.
+    /// A check the capture cannot judge, having cut off what it would (result cannot_tell): fail (default) makes the exit code 1; pass lets it pass, shown as skipped (text SKIP, JUnit <skipped>, JSON skipped), its result still cannot_tell.
+    #[arg(long, value_name = "fail|pass", value_parser = check::Treat::parse)]
+    cannot_tell: Option<check::Treat>,
+    /// A check the capture holds nothing for (result nothing_to_check: no SMB connection on the ports followed, no session set up for --require signing or encryption): fail (default) or pass, as --cannot-tell.
+    #[arg(long, value_name = "fail|pass", value_parser = check::Treat::parse)]
+    nothing_to_check: Option<check::Treat>,
+    /// A TOML file with the same checks (expect_success, expect_status, expect_dialect, expect_mechanism, deny, require, deny_finding, and cannot_tell, nothing_to_check); flags add to it.
     #[arg(long, value_name = "FILE.toml", value_parser = clap::value_parser!(PathBuf))]
     policy: Option<PathBuf>,
     /// Output: one line per check (text; a "== FILE" header per capture when several), JUnit XML (one testsuite per capture), json (one document, schema/check.schema.json; one capture only) or jsonl (that document on one line per capture).
@@ -268,6 +274,8 @@ fn policy(a: &CheckArgs) -> Result<Policy, String> {
         deny: a.deny.clone(),
         require: a.require.clone(),
         deny_finding: a.deny_finding.clone(),
+        cannot_tell: a.cannot_tell,
+        nothing_to_check: a.nothing_to_check,
     });
     p.validate()?;
     if p.is_empty() {
@@ -290,10 +298,10 @@ enum Judged {
 }
 
 impl Judged {
-    fn verdict(&self) -> check::Verdict {
+    fn verdict(&self, u: check::Unjudged) -> check::Verdict {
         match self {
             Judged::Unreadable(_) => check::Verdict::Error,
-            Judged::Read { results, damage } => check::Verdict::of(results, damage.is_some()),
+            Judged::Read { results, damage } => check::Verdict::of(results, damage.is_some(), u),
         }
     }
 }
@@ -360,6 +368,7 @@ pub fn check(a: CheckArgs) -> u8 {
     }
     let several = a.files.len() > 1;
     let filters = json_filters(&a);
+    let u = p.unjudged();
     let mut out = output(false);
     // Cleared when the output's reader has gone (`| head`): the captures
     // are still judged, and the verdict stands.
@@ -372,7 +381,7 @@ pub fn check(a: CheckArgs) -> u8 {
         // As every message names it (not UTF-8: U+FFFD for each bad sequence).
         let name = display_name(path);
         let file: &str = &name;
-        let v = judged.verdict();
+        let v = judged.verdict(u);
         verdict = verdict.combine(v);
         counts[usize::from(v.exit_code())] += 1;
         let damaged = match &judged {
@@ -404,18 +413,18 @@ pub fn check(a: CheckArgs) -> u8 {
                 String::new()
             }
             (Judged::Read { results, .. }, CheckFormat::Junit) => {
-                suites.push(check::junit::suite(file, results, damaged.as_deref()));
+                suites.push(check::junit::suite(file, results, damaged.as_deref(), u));
                 String::new()
             }
             (Judged::Unreadable(e), CheckFormat::Json | CheckFormat::Jsonl) => {
                 note!("{e}");
                 let pretty = a.format == CheckFormat::Json;
-                check::json::render_unreadable(file, &why(e), filters.as_ref(), pretty)
+                check::json::render_unreadable(file, &why(e), filters.as_ref(), u, pretty)
             }
             (Judged::Read { results, damage }, CheckFormat::Json | CheckFormat::Jsonl) => {
                 let damage = damage.as_ref().map(check::json::Damage::of);
                 let pretty = a.format == CheckFormat::Json;
-                check::json::render(file, results, damage.as_ref(), filters.as_ref(), pretty)
+                check::json::render(file, results, damage.as_ref(), filters.as_ref(), u, pretty)
             }
             (Judged::Unreadable(e), CheckFormat::Text) => {
                 note!("{e}");
@@ -430,7 +439,7 @@ pub fn check(a: CheckArgs) -> u8 {
                 if several {
                     let _ = writeln!(t, "== {file}");
                 }
-                let _ = write_text(&mut t, results, damaged.as_deref());
+                let _ = write_text(&mut t, results, damaged.as_deref(), u);
                 String::from_utf8_lossy(&t).into_owned()
             }
         };
@@ -494,24 +503,33 @@ fn write_text(
     out: &mut impl Write,
     results: &[check::CheckResult],
     note: Option<&str>,
+    u: check::Unjudged,
 ) -> io::Result<()> {
     for r in results {
-        writeln!(
-            out,
-            "{} {}: {}",
-            if r.pass() { "PASS" } else { "FAIL" },
-            r.name,
-            r.evidence
-        )?;
+        // A check let pass without judging keeps its "cannot tell: " or
+        // "nothing to check: ".
+        let word = if r.pass() {
+            "PASS"
+        } else if u.skipped(r) {
+            "SKIP"
+        } else {
+            "FAIL"
+        };
+        writeln!(out, "{word} {}: {}", r.name, r.evidence)?;
     }
     if let Some(n) = note {
         writeln!(out, "NOTE {n}")?;
     }
-    let failed = results.iter().filter(|r| !r.pass()).count();
-    writeln!(
+    let passed = results.iter().filter(|r| r.pass()).count();
+    let skipped = results.iter().filter(|r| u.skipped(r)).count();
+    let failed = results.len() - passed - skipped;
+    write!(
         out,
-        "{} check(s), {} passed, {failed} failed",
-        results.len(),
-        results.len() - failed
-    )
+        "{} check(s), {passed} passed, {failed} failed",
+        results.len()
+    )?;
+    if skipped > 0 {
+        write!(out, ", {skipped} skipped (not judged, let pass)")?;
+    }
+    writeln!(out)
 }

@@ -81,7 +81,7 @@ fn with_default_command(mut args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsSt
 enum Command {
     /// The session-setup timeline and diagnosis (the default: `smbscope FILE`).
     Report(ReportArgs),
-    /// Evaluate expectations and policies on captures, for CI (exit 0 pass, 1 fail (also: nothing to check, no SMB connection on the ports followed), 2 usage or unreadable capture, 3 passed on a damaged capture; of several captures, the first of 2, 1, 3 that any gives, else 0).
+    /// Evaluate expectations and policies on captures, for CI (exit 0 pass, 1 fail (also: cannot tell, nothing to check, unless --cannot-tell pass or --nothing-to-check pass lets them pass), 2 usage or unreadable capture, 3 passed on a damaged capture; of several captures, the first of 2, 1, 3 that any gives, else 0).
     Check(CheckArgs),
     /// List every SMB2 message (and SMB1, NetBIOS and Kerberos messages) of a capture.
     Messages(MessagesArgs),

@@ -708,11 +708,18 @@ fn check_each_expectation_passes_and_fails() {
         (&ok, &["--deny", "ntlmv1"], 0),
         (&sample("ntlmv1-accepted.pcap"), &["--deny", "ntlmv1"], 1),
         (&ok, &["--deny", "smb1"], 0),
+        // Offered SMB1 next to SMB 2.???, answered in SMB2: not used.
         (
             &sample("impacket-client-ntlm-smbd.pcap"),
             &["--deny", "smb1"],
+            0,
+        ),
+        (
+            &sample("impacket-client-ntlm-smbd.pcap"),
+            &["--deny", "smb1-offered"],
             1,
         ),
+        (&sample("smb1-ntlm-success.pcap"), &["--deny", "smb1"], 1),
         (&ok, &["--deny", "guest"], 0),
         (&sample("guest-bad-user.pcap"), &["--deny", "guest"], 1),
         (

@@ -211,6 +211,8 @@ const EVERY_CHECK: &[&str] = &[
     "--deny",
     "smb1",
     "--deny",
+    "smb1-offered",
+    "--deny",
     "weak-enctype",
     "--require",
     "signing",
@@ -294,6 +296,29 @@ fn check_json_conforms() {
     for d in check_documents(&samples, &["--user", "alice", "--stream", "0"]) {
         assert_eq!(d["filters"], json!({"user": "alice", "stream": 0}), "{d}");
     }
+    // Checks that did not judge let pass: counted in `skipped`, their
+    // result kept; on the samples, some are.
+    let lenient = ["--cannot-tell", "pass", "--nothing-to-check", "pass"];
+    let mut skipped = 0;
+    for d in check_documents(&caps, &lenient) {
+        let n = |k: &str| d[k].as_u64().unwrap_or(u64::MAX);
+        let checks = d["checks"].as_array().map_or(0, Vec::len) as u64;
+        assert_eq!(n("passed") + n("failed") + n("skipped"), checks, "{d}");
+        let unjudged = d["checks"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|c| {
+                matches!(
+                    c["result"].as_str(),
+                    Some("cannot_tell" | "nothing_to_check")
+                )
+            })
+            .count() as u64;
+        assert_eq!(n("skipped"), unjudged, "{d}");
+        skipped += n("skipped");
+    }
+    assert!(skipped > 0);
     // All captures in one run, --format jsonl: one line each, in order,
     // each a document that conforms.
     let o = Command::new(env!("CARGO_BIN_EXE_smbscope"))

@@ -142,6 +142,8 @@ fn checks(a: &Analysis, filter: &Filter) {
         deny: check::DENY.iter().map(|s| s.to_string()).collect(),
         require: check::REQUIRE.iter().map(|s| s.to_string()).collect(),
         deny_finding: vec!["attack.".into(), "posture.".into(), "logon.".into()],
+        cannot_tell: Some(check::Treat::Pass),
+        nothing_to_check: None,
     };
     policy.validate().expect("a valid policy");
     let ports = [445, 139];
@@ -174,14 +176,15 @@ fn judge(
     let results = check::evaluate(policy, &scope);
     assert!(!results.is_empty());
     let damage = a.outcome.error.as_ref().map(check_json::Damage::of);
-    let doc = check_json::render("fuzz", &results, damage.as_ref(), None, false);
+    let u = policy.unjudged();
+    let doc = check_json::render("fuzz", &results, damage.as_ref(), None, u, false);
     let v: serde_json::Value = serde_json::from_str(&doc).expect("the check document parses");
-    let verdict = Verdict::of(&results, damage.is_some());
+    let verdict = Verdict::of(&results, damage.is_some(), u);
     assert_eq!(
         v["exit_code"].as_u64(),
         Some(u64::from(verdict.exit_code())),
         "the document's exit code is its verdict's"
     );
-    let suite = junit::suite("fuzz", &results, damage.as_ref().map(|_| "damaged"));
+    let suite = junit::suite("fuzz", &results, damage.as_ref().map(|_| "damaged"), u);
     junit::document(&[suite]);
 }

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::{CheckOutcome, CheckResult, Verdict};
+use super::{CheckOutcome, CheckResult, Unjudged, Verdict};
 use crate::capture::CaptureError;
 
 /// Version of the document's shape; a key's meaning changing or a key
@@ -64,18 +64,22 @@ struct Document<'a> {
     checks: Vec<Check<'a>>,
     passed: usize,
     failed: usize,
+    skipped: usize,
+    unjudged: Unjudged,
 }
 
-/// The document of a capture's checks; `pretty` for `--format json`,
-/// one line for `--format jsonl`; a newline at its end either way.
+/// The document of a capture's checks, those that did not judge counted
+/// as `u` says; `pretty` for `--format json`, one line for `--format
+/// jsonl`; a newline at its end either way.
 pub fn render(
     file: &str,
     results: &[CheckResult],
     damage: Option<&Damage>,
     filters: Option<&Filters>,
+    u: Unjudged,
     pretty: bool,
 ) -> String {
-    let verdict = Verdict::of(results, damage.is_some());
+    let verdict = Verdict::of(results, damage.is_some(), u);
     let checks: Vec<Check> = results
         .iter()
         .map(|r| {
@@ -90,6 +94,7 @@ pub fn render(
         })
         .collect();
     let passed = results.iter().filter(|r| r.pass()).count();
+    let skipped = results.iter().filter(|r| u.skipped(r)).count();
     write(
         &Document {
             schema_version: SCHEMA_VERSION,
@@ -101,7 +106,9 @@ pub fn render(
             filters,
             checks,
             passed,
-            failed: results.len() - passed,
+            failed: results.len() - passed - skipped,
+            skipped,
+            unjudged: u,
         },
         pretty,
     )
@@ -113,6 +120,7 @@ pub fn render_unreadable(
     file: &str,
     error: &str,
     filters: Option<&Filters>,
+    u: Unjudged,
     pretty: bool,
 ) -> String {
     write(
@@ -127,6 +135,8 @@ pub fn render_unreadable(
             checks: Vec::new(),
             passed: 0,
             failed: 0,
+            skipped: 0,
+            unjudged: u,
         },
         pretty,
     )

@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use super::{CheckOutcome, CheckResult};
+use super::{CheckOutcome, CheckResult, Unjudged};
 
 /// Escapes text for XML content and attribute values.
 pub fn escape(s: &str) -> String {
@@ -46,7 +46,8 @@ fn classname(file: &str) -> String {
 /// JSON's `result` for a check the capture cannot judge (`cannot_tell`,
 /// `nothing_to_check`): a failure still (a check passes only on what it
 /// judged), which GitLab and Jenkins show by type and message apart from a
-/// broken policy.
+/// broken policy; unless `--cannot-tell pass` or `--nothing-to-check pass`
+/// lets it pass, as a `<skipped>` testcase ([`suite`]).
 fn failure_type(o: CheckOutcome) -> &'static str {
     match o {
         CheckOutcome::Pass | CheckOutcome::Fail => "check",
@@ -107,14 +108,17 @@ pub fn unreadable_suite(file: &str, error: &str) -> Suite {
 /// damaged capture) is one more testcase, named "capture", with an
 /// `<error>`: the checks cover only the part before the damage, so a CI
 /// job must not read the document as a clean pass. It also goes into
-/// `<system-err>`.
-pub fn suite(file: &str, results: &[CheckResult], damaged: Option<&str>) -> Suite {
-    let failures = results.iter().filter(|r| !r.pass()).count();
+/// `<system-err>`. A check that did not judge and that `u` lets pass is a
+/// `<skipped>` testcase, its message the evidence ("cannot tell: ...",
+/// "nothing to check: ..."): what GitLab and Jenkins show as not run.
+pub fn suite(file: &str, results: &[CheckResult], damaged: Option<&str>, u: Unjudged) -> Suite {
+    let failures = results.iter().filter(|r| u.fails(r)).count();
+    let skipped = results.iter().filter(|r| u.skipped(r)).count();
     let errors = usize::from(damaged.is_some());
     let tests = results.len() + errors;
     let mut s = String::new();
     let suite = escape(&format!("smbscope check {file}"));
-    let _ = writeln!(s, "  <testsuite name=\"{suite}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"0\">");
+    let _ = writeln!(s, "  <testsuite name=\"{suite}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"{skipped}\">");
     let class = escape(&classname(file));
     if let Some(d) = damaged {
         let d = escape(d);
@@ -125,6 +129,8 @@ pub fn suite(file: &str, results: &[CheckResult], damaged: Option<&str>) -> Suit
         let ev = escape(&r.evidence);
         if r.pass() {
             let _ = writeln!(s, "    <testcase classname=\"{class}\" name=\"{name}\">\n      <system-out>{ev}</system-out>\n    </testcase>");
+        } else if u.skipped(r) {
+            let _ = writeln!(s, "    <testcase classname=\"{class}\" name=\"{name}\">\n      <skipped message=\"{ev}\"/>\n    </testcase>");
         } else {
             let kind = failure_type(r.outcome);
             let _ = writeln!(s, "    <testcase classname=\"{class}\" name=\"{name}\">\n      <failure message=\"{ev}\" type=\"{kind}\">{ev}</failure>\n    </testcase>");

@@ -2,6 +2,7 @@
 //! CI. Each check gives one [`CheckResult`] with pass/fail and evidence.
 //! The same checks come from flags or from a TOML policy file ([`Policy`]).
 
+mod dialect;
 pub mod json;
 pub mod junit;
 mod rules;
@@ -24,6 +25,8 @@ use crate::session::Model;
 /// deny = ["ntlmv1", "smb1", "guest", "anonymous", "plaintext"]
 /// require = ["signing", "encryption"]
 /// deny_finding = ["attack.", "posture.ms17_010"]
+/// cannot_tell = "pass"        # not judged: let pass (default "fail")
+/// nothing_to_check = "pass"
 /// ```
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
@@ -44,6 +47,62 @@ pub struct Policy {
     /// (`attack.`): one check each, failed by any finding that matches.
     #[serde(default)]
     pub deny_finding: Vec<String>,
+    /// What a `cannot_tell` check does to the verdict (`--cannot-tell`);
+    /// none given: it fails it.
+    #[serde(default)]
+    pub cannot_tell: Option<Treat>,
+    /// What a `nothing_to_check` check does to the verdict
+    /// (`--nothing-to-check`); none given: it fails it.
+    #[serde(default)]
+    pub nothing_to_check: Option<Treat>,
+}
+
+/// What a check that did not judge (`cannot_tell`, `nothing_to_check`)
+/// does to the verdict: fail it (the default: a check passes only on what
+/// it judged), or let it pass, the check shown as skipped (its result
+/// unchanged).
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Treat {
+    #[default]
+    Fail,
+    Pass,
+}
+
+impl Treat {
+    /// "fail" or "pass", as the flags and the policy file spell it.
+    pub fn parse(s: &str) -> Result<Treat, String> {
+        match s {
+            "fail" => Ok(Treat::Fail),
+            "pass" => Ok(Treat::Pass),
+            _ => Err(format!("{s:?}: fail or pass")),
+        }
+    }
+}
+
+/// How the checks that did not judge count in a verdict: `--cannot-tell`
+/// and `--nothing-to-check`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Unjudged {
+    pub cannot_tell: Treat,
+    pub nothing_to_check: Treat,
+}
+
+impl Unjudged {
+    /// The check did not judge and is let pass: skipped, neither passed
+    /// nor failed.
+    pub fn skipped(&self, r: &CheckResult) -> bool {
+        match r.outcome {
+            CheckOutcome::CannotTell => self.cannot_tell == Treat::Pass,
+            CheckOutcome::NothingToCheck => self.nothing_to_check == Treat::Pass,
+            CheckOutcome::Pass | CheckOutcome::Fail => false,
+        }
+    }
+
+    /// The check makes the verdict fail.
+    pub fn fails(&self, r: &CheckResult) -> bool {
+        !r.pass() && !self.skipped(r)
+    }
 }
 
 /// What `--deny` accepts.
@@ -52,6 +111,7 @@ pub const DENY: &[&str] = &[
     "lm",
     "ntlm",
     "smb1",
+    "smb1-offered",
     "smb2",
     "guest",
     "anonymous",
@@ -84,10 +144,29 @@ impl Policy {
         self.deny.extend(o.deny);
         self.require.extend(o.require);
         self.deny_finding.extend(o.deny_finding);
+        if o.cannot_tell.is_some() {
+            self.cannot_tell = o.cannot_tell;
+        }
+        if o.nothing_to_check.is_some() {
+            self.nothing_to_check = o.nothing_to_check;
+        }
     }
 
+    /// No check: what it says of checks that do not judge is none.
     pub fn is_empty(&self) -> bool {
-        *self == Policy::default()
+        Policy {
+            cannot_tell: None,
+            nothing_to_check: None,
+            ..self.clone()
+        } == Policy::default()
+    }
+
+    /// How the checks that did not judge count in the verdict.
+    pub fn unjudged(&self) -> Unjudged {
+        Unjudged {
+            cannot_tell: self.cannot_tell.unwrap_or_default(),
+            nothing_to_check: self.nothing_to_check.unwrap_or_default(),
+        }
     }
 
     /// Rejects unknown deny/require words, dialects, mechanisms and status names.
@@ -109,7 +188,7 @@ impl Policy {
             rules::mechanism_name(m)?;
         }
         if let Some(d) = &self.expect_dialect {
-            rules::dialect_name(d)?;
+            dialect::dialect_name(d)?;
         }
         for s in &self.expect_status {
             rules::wanted_status(s)?;
@@ -317,7 +396,7 @@ fn evaluate_all(p: &Policy, model: &Model, d: &Diagnosis) -> Vec<CheckResult> {
         v.push(rules::expect_status(model, s));
     }
     if let Some(x) = &p.expect_dialect {
-        v.push(rules::expect_dialect(model, x));
+        v.push(dialect::expect_dialect(model, x));
     }
     if let Some(x) = &p.expect_mechanism {
         v.push(rules::expect_mechanism(model, x));
@@ -343,9 +422,10 @@ fn evaluate_all(p: &Policy, model: &Model, d: &Diagnosis) -> Vec<CheckResult> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
-    /// Every check passed (exit 0).
+    /// Every check passed (exit 0), or did not judge and was let pass.
     Pass,
-    /// At least one check did not pass (exit 1), damaged capture or not.
+    /// At least one check did not pass (exit 1), damaged capture or not;
+    /// not one that did not judge and that [`Unjudged`] lets pass.
     Fail,
     /// The capture could not be read at all (exit 2).
     Error,
@@ -355,8 +435,10 @@ pub enum Verdict {
 }
 
 impl Verdict {
-    pub fn of(results: &[CheckResult], damaged: bool) -> Verdict {
-        if results.iter().any(|r| !r.pass()) {
+    /// The verdict of a capture's checks, those that did not judge
+    /// counted as `u` says.
+    pub fn of(results: &[CheckResult], damaged: bool, u: Unjudged) -> Verdict {
+        if results.iter().any(|r| u.fails(r)) {
             Verdict::Fail
         } else if damaged {
             Verdict::PassDamaged

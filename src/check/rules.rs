@@ -55,7 +55,11 @@ impl<'a> Scope<'a> {
     }
 }
 
-fn result(name: impl Into<String>, pass: bool, evidence: impl Into<String>) -> CheckResult {
+pub(super) fn result(
+    name: impl Into<String>,
+    pass: bool,
+    evidence: impl Into<String>,
+) -> CheckResult {
     CheckResult {
         name: name.into(),
         outcome: if pass {
@@ -69,7 +73,7 @@ fn result(name: impl Into<String>, pass: bool, evidence: impl Into<String>) -> C
 
 /// A check that fails because the capture cut off what it would judge:
 /// its evidence reads "cannot tell: ...".
-fn cannot_tell(name: impl Into<String>, why: &str) -> CheckResult {
+pub(super) fn cannot_tell(name: impl Into<String>, why: &str) -> CheckResult {
     CheckResult {
         name: name.into(),
         outcome: CheckOutcome::CannotTell,
@@ -135,7 +139,7 @@ fn server_side_unjudged(model: &Model, s: &Session) -> Option<String> {
 }
 
 /// Lists at most 3 items, then "and N more".
-fn some(items: Vec<String>) -> String {
+pub(super) fn some(items: Vec<String>) -> String {
     let n = items.len();
     let mut v: Vec<String> = items.into_iter().take(3).collect();
     if n > 3 {
@@ -453,141 +457,6 @@ pub fn expect_status(model: &Model, wanted: &str) -> CheckResult {
     result(name, false, text)
 }
 
-/// The dialect a connection negotiated: in SMB2 (`Some(code)`, with its
-/// name), or `None` for a NEGOTIATE the server answered in SMB1.
-struct Negotiated {
-    stream: u64,
-    code: Option<u16>,
-    name: String,
-}
-
-impl Negotiated {
-    /// "stream 1 negotiated SMB1 (its NEGOTIATE answered in SMB1, frame 239)",
-    /// "stream 0 negotiated SMB 2.0.2".
-    fn describe(&self) -> String {
-        match self.code {
-            Some(_) => format!("stream {} negotiated SMB {}", self.stream, self.name),
-            None => format!("stream {} negotiated {}", self.stream, self.name),
-        }
-    }
-}
-
-/// The connections that negotiated a dialect, in SMB2 (the 0x02FF
-/// wildcard, followed by the real NEGOTIATE, left out) or in SMB1 (an SMB1
-/// NEGOTIATE the server answered with an SMB1 dialect).
-fn negotiated(model: &Model) -> Vec<Negotiated> {
-    model
-        .connections
-        .iter()
-        .filter_map(|c| {
-            if let Some(n) = c
-                .negotiate
-                .as_ref()
-                .filter(|n| n.dialect_code != 0 && n.dialect_code != 0x02FF)
-            {
-                return Some(Negotiated {
-                    stream: c.stream,
-                    code: Some(n.dialect_code),
-                    name: n.dialect.map(|d| d.to_string()).unwrap_or_default(),
-                });
-            }
-            let s = c.smb1_negotiate.as_ref()?;
-            (s.answer == Some("smb1")).then(|| Negotiated {
-                stream: c.stream,
-                code: None,
-                name: format!(
-                    "SMB1 (its NEGOTIATE answered in SMB1, frame {})",
-                    s.response_frame.unwrap_or(s.request_frame)
-                ),
-            })
-        })
-        .collect()
-}
-
-/// Why no connection negotiated a dialect: NEGOTIATE responses that chose
-/// none, or none at all.
-fn no_dialect(model: &Model) -> String {
-    let why: Vec<String> = model
-        .connections
-        .iter()
-        .filter_map(|c| {
-            if let Some(s) = c
-                .smb1_negotiate
-                .as_ref()
-                .filter(|s| s.answer == Some("none"))
-            {
-                return Some(format!(
-                    "stream {}: the SMB1 NEGOTIATE answered with no common dialect (frame {})",
-                    c.stream,
-                    s.response_frame.unwrap_or(s.request_frame)
-                ));
-            }
-            let n = c.negotiate.as_ref()?;
-            let (frame, status) = (n.response_frame?, n.status?);
-            Some(format!(
-                "stream {}: NEGOTIATE answered {status} without a dialect (frame {frame})",
-                c.stream
-            ))
-        })
-        .collect();
-    if why.is_empty() {
-        "no NEGOTIATE response in the capture".to_string()
-    } else {
-        format!("no dialect negotiated: {}", some(why))
-    }
-}
-
-/// A dialect as the report prints it ("3.1.1"), from that name or from
-/// the DialectRevision in hex ("0x0311"; one without a name is printed so,
-/// "0x0399"). Not the 0x02FF wildcard ("2.???"): it answers an SMB1
-/// NEGOTIATE and is followed by the real one, never what a connection ends
-/// with.
-pub fn dialect_name(d: &str) -> Result<String, String> {
-    use crate::smb2::negotiate::Dialect;
-    let wildcard = Dialect::SMB2_WILDCARD.to_string();
-    let t = d.trim();
-    let name = match t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
-        Some(h) if h.len() <= 4 => u16::from_str_radix(h, 16)
-            .ok()
-            .map(|c| Dialect(c).to_string()),
-        Some(_) => None,
-        None => Dialect::NAMES.contains(&t).then(|| t.to_string()),
-    };
-    match name {
-        Some(n) if n != wildcard => Ok(n),
-        _ => {
-            let names: Vec<&str> = Dialect::NAMES
-                .iter()
-                .copied()
-                .filter(|n| *n != wildcard)
-                .collect();
-            Err(format!(
-                "unknown dialect {d:?}; one of {} (or a DialectRevision in hex, e.g. 0x0311)",
-                names.join(", ")
-            ))
-        }
-    }
-}
-
-pub fn expect_dialect(model: &Model, wanted: &str) -> CheckResult {
-    let name = format!("expect-dialect {wanted}");
-    let wanted = match dialect_name(wanted) {
-        Ok(d) => d,
-        Err(e) => return result(name, false, e),
-    };
-    let seen = negotiated(model);
-    if seen.is_empty() {
-        return result(name, false, no_dialect(model));
-    }
-    let list = some(
-        seen.iter()
-            .map(|x| format!("stream {}: {}", x.stream, x.name))
-            .collect(),
-    );
-    let pass = seen.iter().all(|x| x.code.is_some() && x.name == wanted);
-    result(name, pass, list)
-}
-
 /// "kerberos"/"krb5" → "kerberos"; "ntlm"/"ntlmssp" → "ntlmssp".
 pub fn mechanism_name(m: &str) -> Result<&'static str, String> {
     match m.trim().to_ascii_lowercase().as_str() {
@@ -876,7 +745,7 @@ pub fn encryption_seen(s: &Session) -> (bool, String) {
 
 /// A connection's SMB messages (SMB2, its transforms, SMB1): its
 /// messages but the NetBIOS session packets.
-fn smb_messages(c: &Connection) -> u64 {
+pub(super) fn smb_messages(c: &Connection) -> u64 {
     c.messages.saturating_sub(c.netbios_messages)
 }
 
@@ -1224,6 +1093,9 @@ fn judge_pre_capture(
 }
 
 pub fn deny(model: &Model, what: &str) -> CheckResult {
+    if let Some(r) = super::dialect::deny(model, what) {
+        return r;
+    }
     let name = format!("deny {what}");
     // What the capture cut off: a deny cannot pass on it.
     let mut unknown: Vec<String> = match what {
@@ -1259,24 +1131,6 @@ pub fn deny(model: &Model, what: &str) -> CheckResult {
             );
             v
         }
-        "smb2" => model
-            .connections
-            .iter()
-            .filter(|c| {
-                smb_messages(c) > 0
-                    && c.negotiate.is_none()
-                    && c.smb1_negotiate.is_none()
-                    && c.smb1_used_frame.is_none()
-                    && c.encrypted_messages == 0
-                    && c.compressed_messages == 0
-            })
-            .map(|c| {
-                format!(
-                    "stream {}: its NEGOTIATE is not in the capture (it starts mid-connection), so the dialect is not known",
-                    c.stream
-                )
-            })
-            .collect(),
         _ => Vec::new(),
     };
     // A session of the capture that it does not show logging on: a deny of
@@ -1287,7 +1141,6 @@ pub fn deny(model: &Model, what: &str) -> CheckResult {
     let mut pre = None;
     match what {
         "plaintext" => unknown.extend(unseen_setups(model, true)),
-        "smb1" | "smb2" => {}
         "guest" | "anonymous" => {
             let anonymous = what == "anonymous";
             pre = Some(judge_pre_capture(
@@ -1388,42 +1241,6 @@ pub fn deny(model: &Model, what: &str) -> CheckResult {
             v.extend(model.kdc.iter().filter_map(weak_kdc_reply));
             v
         }
-        "smb1" => model
-            .connections
-            .iter()
-            .filter_map(|c| match (&c.smb1_negotiate, c.smb1_used_frame) {
-                (Some(s), _) => Some(format!(
-                    "stream {} frame {}: SMB1 NEGOTIATE offering {}",
-                    c.stream,
-                    s.request_frame,
-                    s.dialects.join(", ")
-                )),
-                (None, Some(f)) => Some(format!(
-                    "stream {} frame {f}: an SMB1 command answered with success (the NEGOTIATE is not in the capture)",
-                    c.stream
-                )),
-                (None, None) => None,
-            })
-            .collect(),
-        "smb2" => model
-            .connections
-            .iter()
-            .filter_map(|c| {
-                c.negotiate
-                    .as_ref()
-                    .filter(|n| {
-                        n.dialect_code != 0 && n.dialect_code < 0x0300 && n.dialect_code != 0x02FF
-                    })
-                    .map(|n| {
-                        format!(
-                            "stream {} negotiated SMB {}",
-                            c.stream,
-                            n.dialect
-                                .map_or_else(|| "2.x".to_string(), |d| d.to_string())
-                        )
-                    })
-            })
-            .collect(),
         _ => vec![format!("unknown deny {what:?}")],
     };
     bad.extend(pre_bad);
@@ -1662,27 +1479,7 @@ pub fn require(model: &Model, what: &str) -> CheckResult {
             r.name = name;
             r
         }
-        "smb3" => {
-            let seen = negotiated(model);
-            if seen.is_empty() {
-                return result(name, false, no_dialect(model));
-            }
-            let bad: Vec<String> = seen
-                .iter()
-                .filter(|x| x.code.is_none_or(|c| c < 0x0300))
-                .map(Negotiated::describe)
-                .collect();
-            let pass = bad.is_empty();
-            result(
-                name,
-                pass,
-                if pass {
-                    format!("{} connection(s), all SMB 3.x", seen.len())
-                } else {
-                    some(bad)
-                },
-            )
-        }
+        "smb3" => super::dialect::require_smb3(model, name),
         _ => result(name, false, format!("unknown require {what:?}")),
     }
 }
