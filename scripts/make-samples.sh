@@ -21,6 +21,8 @@
 #         after another user's logon, after ten wrong ones),
 #         slow (a TREE_CONNECT answered after 2 s: the share's 'root
 #         preexec' sleeps),
+#         guess (password spraying: one password tried over many
+#         accounts, against smbd and against the KDC, until one logs on),
 #         krbfallback (an AP-REQ the server cannot decrypt, then the same
 #         user's NTLM logon on the same connection),
 #         smb1logoff (logons after a LOGOFF_ANDX against impacket's SMB1
@@ -1535,6 +1537,44 @@ group_retry() {
     capture ntlm-wrong-password-other-user-then-right "$H" wrong_other_user_then_right
     capture ntlm-ten-wrong-passwords-then-right "$H" guesses_then_right
     smbd_stop
+}
+
+# ---------------------------------------------------------------- group guess
+# Password spraying, each attempt a connection (or a kinit) of its own: one
+# password tried against many accounts, most of them names the server does
+# not have, until an account whose password it is logs on. Against smbd
+# with 'map to guest = never' (with 'bad user', its default here, smbd
+# gives an unknown name a guest session instead of refusing it): Carol's
+# password for ten other names (alice and bob exist, the others not), then
+# for carol, who logs on. Against the AD DC's KDC: alice's password for
+# Administrator and six names the domain does not have, then for alice,
+# who gets a TGT. The DC's lockout threshold (3) is not reached: one
+# attempt per account, as a sprayer does.
+SPRAY_SMB_USERS='admin administrator alice backup bob test scanner svc_backup webadmin oracle'
+SPRAY_KRB_USERS='Administrator backup test scanner svc_sql webadmin oracle'
+spray_smb() {
+    local u
+    for u in $SPRAY_SMB_USERS carol; do
+        smbc //$SMBD_IP/share -U "$u%$PW_CAROL" -c 'ls'
+    done
+}
+spray_krb() {
+    local u
+    for u in $SPRAY_KRB_USERS alice; do
+        kinit_run "$u" "$PW_ALICE"
+    done
+}
+group_guess() {
+    log "group guess: one password sprayed over many accounts"
+    smbd_users
+    smbd_start 'map to guest = never'
+    capture ntlm-password-spray-then-success "host $SMBD_IP" spray_smb
+    smbd_stop
+    dc_start
+    kdestroy -q 2>/dev/null || true
+    capture krb5-kinit-password-spray-then-success "host $DC_IP" spray_krb
+    kdestroy -q 2>/dev/null || true
+    dc_stop
 }
 
 # ---------------------------------------------------------------- group krbfallback

@@ -964,6 +964,32 @@ const CASES: &[(&str, &str, &str, u64, &[u64])] = &[
         0,
         &[],
     ),
+    // Ten accounts refused, then carol's logon: the first four refusals,
+    // the last and the logon.
+    (
+        "ntlm-password-spray-then-success.pcap",
+        "attack.password_guessing",
+        "error",
+        SEVERAL_STREAMS,
+        &[10, 11, 24, 25, 38, 39, 52, 53, 136, 137, 151],
+    ),
+    // Seven principals refused at the KDC over UDP, then alice's AS-REP
+    // over TCP.
+    (
+        "krb5-kinit-password-spray-then-success.pcap",
+        "attack.password_guessing",
+        "error",
+        SEVERAL_STREAMS,
+        &[3, 4, 5, 6, 7, 8, 9, 10, 15, 16, 26],
+    ),
+    // Ten wrong passwords of alice, then hers.
+    (
+        "ntlm-ten-wrong-passwords-then-right.pcap",
+        "attack.password_guessing",
+        "error",
+        SEVERAL_STREAMS,
+        &[10, 11, 24, 25, 38, 39, 52, 53, 136, 137, 151],
+    ),
 ];
 
 /// Codes no capture at hand shows, with the reason; each is checked by a
@@ -2246,10 +2272,159 @@ fn guesses_then_right_password_stay_an_error() {
         &f[0].explanation,
         "The same client logged on to the same server as SAMPLES\\alice at frame 151 on tcp.stream 10, 133.1 ms later, after 10 or more refused logons of this client to this server in the 30 s before it",
     );
+    // The run is attack.password_guessing's, whose next step this one
+    // gives way to.
+    says(&f[0].title, "Part of attack.password_guessing: ");
+    says(&f[0].next_step, "See attack.password_guessing (frame 10)");
+}
+
+/// The same capture as attack.password_guessing: brute force (one account
+/// ten times), then the right password, told as guessed, with its frame.
+#[test]
+fn ten_wrong_passwords_then_right_are_brute_force_that_succeeded() {
+    let a = sample("ntlm-ten-wrong-passwords-then-right.pcap");
+    let g = with_code(&a, "attack.password_guessing");
+    assert_eq!(g.len(), 1, "{:#?}", describe(&a.diagnosis.findings));
+    let says = |text: &str, part: &str| assert!(text.contains(part), "{part:?} not in {text}");
     says(
-        &f[0].next_step,
-        "Find out whether the logon at frame 151 was the account owner's",
+        &g[0].title,
+        "Password brute force from 127.0.0.1: SAMPLES\\alice refused 10 times in 1.2 s; then SAMPLES\\alice logged on (frame 151): a guessed password",
     );
+    says(
+        &g[0].explanation,
+        "SAMPLES\\alice refused 10 times is brute force",
+    );
+    says(&g[0].explanation, "SAMPLES\\alice, whose own logon the run had refused 10 times, logged on from the same address at frame 151");
+    says(&g[0].explanation, "workstation CLIENT1");
+    says(&g[0].next_step, "Reset the password of SAMPLES\\alice");
+    assert!(
+        !g[0].explanation.contains("spraying"),
+        "{}",
+        g[0].explanation
+    );
+    assert_eq!(g[0].user.as_deref(), Some("SAMPLES\\alice"));
+    // It opens the report, before the refusals it explains.
+    assert_eq!(a.diagnosis.findings[0].code, "attack.password_guessing");
+}
+
+/// smbclient tries carol's password for ten names (tshark: AUTHENTICATEs
+/// of SAMPLES\admin ... SAMPLES\oracle from CLIENT1, frames 10 to 136,
+/// each answered 0xc000006d, tcp.stream 0 to 9, 0.027691 s to 2.082934 s),
+/// then for carol (frame 151, 0x00000000, tcp.stream 10): spraying, and the
+/// account it found.
+#[test]
+fn password_spray_over_smb_names_the_accounts_and_the_guessed_one() {
+    let a = sample("ntlm-password-spray-then-success.pcap");
+    let g = with_code(&a, "attack.password_guessing");
+    assert_eq!(g.len(), 1, "{:#?}", describe(&a.diagnosis.findings));
+    let g = g[0];
+    let says = |text: &str, part: &str| assert!(text.contains(part), "{part:?} not in {text}");
+    says(
+        &g.title,
+        "Password spraying from 127.0.0.1: 10 logons refused over 10 accounts in 2.1 s; then SAMPLES\\carol logged on (frame 151): a guessed password",
+    );
+    for want in [
+        "(workstation CLIENT1, as its NTLM AUTHENTICATE names it)",
+        "SAMPLES\\admin (once), SAMPLES\\administrator (once), SAMPLES\\alice (once), SAMPLES\\backup (once), SAMPLES\\bob (once) and 5 more",
+        "between frame 10 and frame 137",
+        "by 127.0.0.2: STATUS_LOGON_FAILURE (wrong password or unknown user) 10 times",
+        "password spraying",
+        "SAMPLES\\carol logged on from the same address at frame 151",
+        "tcp.stream 10",
+    ] {
+        says(&g.explanation, want);
+    }
+    assert!(!g.explanation.contains("brute force"), "{}", g.explanation);
+    for want in [
+        "Block 127.0.0.1",
+        "(it calls itself CLIENT1)",
+        "Reset the password of SAMPLES\\carol",
+        "4625",
+        "auth_audit",
+        "pdbedit",
+        "not spraying",
+    ] {
+        says(&g.next_step, want);
+    }
+    assert_eq!(g.user.as_deref(), Some("SAMPLES\\carol"));
+    assert_eq!(a.diagnosis.findings[0].code, "attack.password_guessing");
+    // Each account's refusal is a logon.bad_password of its own, and says
+    // it is part of the run.
+    let bad = with_code(&a, "logon.bad_password");
+    assert_eq!(bad.len(), 10, "{:#?}", describe(&a.diagnosis.findings));
+    for f in bad {
+        says(&f.title, "Part of attack.password_guessing: ");
+        says(&f.explanation, "Part of the password guessing from 127.0.0.1 (attack.password_guessing, frames 10 to 137)");
+        says(&f.next_step, "See attack.password_guessing (frame 10)");
+    }
+}
+
+/// kinit with alice's password for Administrator (tshark: frame 4
+/// kerberos.error_code 24) and six names the KDC does not have (frames 6
+/// to 16, error_code 6), each on a udp.stream of its own, then for alice
+/// (frame 20 error_code 52, the AS-REQ again over TCP, frame 26 AS-REP):
+/// spraying at the KDC, and the TGT it got.
+#[test]
+fn password_spray_at_the_kdc_names_the_principals_and_the_tgt() {
+    let a = sample("krb5-kinit-password-spray-then-success.pcap");
+    let g = with_code(&a, "attack.password_guessing");
+    assert_eq!(g.len(), 1, "{:#?}", describe(&a.diagnosis.findings));
+    let g = g[0];
+    let says = |text: &str, part: &str| assert!(text.contains(part), "{part:?} not in {text}");
+    says(
+        &g.title,
+        "Password spraying from 127.0.0.1: 7 logons refused over 7 accounts in",
+    );
+    says(
+        &g.title,
+        "then alice@SAMPLES.SMBSCOPE.TEST logged on (frame 26): a guessed password",
+    );
+    for want in [
+        "Administrator@SAMPLES.SMBSCOPE.TEST (once)",
+        "KDC_ERR_PREAUTH_FAILED (wrong password, at the KDC) once, KDC_ERR_C_PRINCIPAL_UNKNOWN (no such user, at the KDC) 6 times",
+        "an AS-REP from the KDC at 127.0.0.3: a TGT, tcp.stream",
+    ] {
+        says(&g.explanation, want);
+    }
+    assert_eq!(g.stream, None);
+    for code in ["kerberos.preauth_failed", "kerberos.client_unknown"] {
+        let f = with_code(&a, code);
+        assert!(
+            !f.is_empty(),
+            "{code}: {:#?}",
+            describe(&a.diagnosis.findings)
+        );
+        for f in f {
+            says(&f.title, "Part of attack.password_guessing: ");
+        }
+    }
+}
+
+/// attack.password_guessing appears in these captures only, of every
+/// sample and corpus capture: no false positive where a person mistyped
+/// (ntlm-wrong-then-right-password, ntlm-dc-account-locked-out: three
+/// wrong passwords then a lockout, four refusals of one account), where
+/// Windows sent one wrong password four times (corpus
+/// sv-smb2-ntlm-logon-failure), or where the refusals are anonymous.
+#[test]
+fn password_guessing_only_where_expected() {
+    let expected = [
+        "krb5-kinit-password-spray-then-success.pcap",
+        "ntlm-password-spray-then-success.pcap",
+        "ntlm-ten-wrong-passwords-then-right.pcap",
+    ];
+    let mut found = Vec::new();
+    for (name, path) in sample_names_and_corpus() {
+        let a = run(&path, &[]);
+        if a.diagnosis
+            .findings
+            .iter()
+            .any(|f| f.code == "attack.password_guessing")
+        {
+            found.push(name);
+        }
+    }
+    assert_eq!(found, expected);
 }
 
 #[test]

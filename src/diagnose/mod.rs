@@ -19,6 +19,7 @@ mod connection;
 mod dos;
 mod file;
 mod group;
+mod guessing;
 mod kerberos;
 mod lateral;
 mod linux;
@@ -635,11 +636,14 @@ pub fn diagnose(model: &Model) -> Diagnosis {
     posture::findings(model, &mut sink);
     let coerced = coercion::find(model);
     coercion::findings(&coerced, model, &mut sink);
+    let guesses = guessing::find(model);
+    guessing::findings(&guesses, &mut sink);
     let mut all = sink.all;
     for f in &mut all {
         linux_mount_line(model, f);
     }
     coercion::explained(&coerced, &mut all);
+    guessing::explained(&guesses, &mut all);
     all.sort_by_key(order);
     // What was dropped comes after what is kept.
     let omitted = (all.len() as u64 + sink.dropped).saturating_sub(MAX_FINDINGS as u64);
