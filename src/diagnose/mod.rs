@@ -29,6 +29,7 @@ mod negotiate;
 mod own_logons;
 mod platform;
 mod posture;
+mod roasting;
 mod steps;
 mod tcp;
 mod time;
@@ -633,6 +634,7 @@ pub fn diagnose(model: &Model) -> Diagnosis {
     lateral::findings(model, &mut sink);
     lateral::rewrites(model, &mut sink);
     posture::findings(model, &mut sink);
+    roasting::findings(model, &mut sink);
     let coerced = coercion::find(model);
     coercion::findings(&coerced, model, &mut sink);
     let mut all = sink.all;
