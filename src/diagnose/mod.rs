@@ -30,6 +30,7 @@ mod negotiate;
 mod own_logons;
 mod platform;
 mod posture;
+mod roasting;
 mod steps;
 mod tcp;
 mod time;
@@ -634,6 +635,7 @@ pub fn diagnose(model: &Model) -> Diagnosis {
     lateral::findings(model, &mut sink);
     lateral::rewrites(model, &mut sink);
     posture::findings(model, &mut sink);
+    roasting::findings(model, &mut sink);
     let coerced = coercion::find(model);
     coercion::findings(&coerced, model, &mut sink);
     let guesses = guessing::find(model);

@@ -148,6 +148,7 @@ pub(crate) fn kdc(request: &str, frame: u64, error: Option<(i32, &str)>) -> KdcE
         client_principal: Some("alice@CORP.TEST".into()),
         service_principal: Some("krbtgt/CORP.TEST@CORP.TEST".into()),
         etypes: vec![EncType::AES256_CTS_HMAC_SHA1_96],
+        request_padata: Vec::new(),
         kdc_options: KdcOptions(0),
         from: None,
         till: None,

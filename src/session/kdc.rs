@@ -54,6 +54,7 @@ impl Builder {
                     client_principal: principal(k.cname.as_deref(), k.realm.as_deref()),
                     service_principal: principal(k.sname.as_deref(), k.realm.as_deref()),
                     etypes: k.etypes.to_vec(),
+                    request_padata: k.padata_types.to_vec(),
                     kdc_options: k.kdc_options,
                     from: k.from.as_deref().map(str::to_string),
                     till: k.till.as_deref().map(str::to_string),

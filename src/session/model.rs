@@ -11,7 +11,7 @@ use std::net::{IpAddr, SocketAddr};
 
 use serde::Serialize;
 
-use crate::auth::kerberos::{EncType, KdcOptions, KrbMsgType};
+use crate::auth::kerberos::{EncType, KdcOptions, KrbMsgType, PaDataType};
 use crate::capture::Timestamp;
 use crate::ntstatus::NtStatus;
 use crate::smb2::negotiate::{
@@ -1620,6 +1620,12 @@ pub struct KdcExchange {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub service_principal: Option<String>,
     pub etypes: Vec<EncType>,
+    /// The request's PA-DATA types (RFC 4120 5.2.7), in order: an AS-REQ
+    /// with none of [`PREAUTH_PADATA`] answered with an AS-REP is a client
+    /// the KDC did not ask to pre-authenticate (RFC 4120 3.1.1, 7.5.2).
+    /// Not serialized (the findings name them).
+    #[serde(skip)]
+    pub request_padata: Vec<PaDataType>,
     /// The request's KDCOptions (RFC 4120 5.4.1), by name.
     #[serde(skip_serializing_if = "KdcOptions::is_empty")]
     pub kdc_options: KdcOptions,
@@ -1672,10 +1678,34 @@ pub struct KdcExchange {
     pub retry_answered: bool,
 }
 
+/// PA-DATA types that pre-authenticate an AS-REQ, or may carry
+/// pre-authentication: PA-ENC-TIMESTAMP (RFC 4120 5.2.7.2), PKINIT's
+/// PA-PK-AS-REQ and its old form (RFC 4556 3.2.1), PA-ENCRYPTED-CHALLENGE
+/// and PA-FX-FAST, whose armored request hides its own PA-DATA (RFC 6113
+/// 5.4.2, 5.4.6), PA-SAM-RESPONSE and PA-OTP-REQUEST (RFC 6560 4.2).
+pub const PREAUTH_PADATA: &[PaDataType] = &[
+    PaDataType::ENC_TIMESTAMP,
+    PaDataType::SAM_RESPONSE,
+    PaDataType::PK_AS_REQ_OLD,
+    PaDataType::PK_AS_REQ,
+    PaDataType::FX_FAST,
+    PaDataType::ENCRYPTED_CHALLENGE,
+    PaDataType::OTP_REQUEST,
+];
+
 impl KdcExchange {
     /// The service part of the principal asked for, lower case, without realm.
     pub fn service_name(&self) -> Option<String> {
         self.service_principal.as_deref().map(strip_realm)
+    }
+
+    /// An AS-REQ whose PA-DATA holds none of [`PREAUTH_PADATA`].
+    pub fn without_preauth(&self) -> bool {
+        self.request == KrbMsgType::AS_REQ
+            && !self
+                .request_padata
+                .iter()
+                .any(|t| PREAUTH_PADATA.contains(t))
     }
 }
 
