@@ -35,7 +35,13 @@ pub(super) fn findings(model: &Model, own: &SharedOwnLogons<'_>, out: &mut Sink)
                     unfinished(model, s, c, out);
                 }
             }
-            Outcome::Guest => guest(s, conn, &super::platform::server(model, s), out),
+            Outcome::Guest => {
+                let sides = (
+                    super::platform::server(model, s),
+                    super::platform::client(model, s),
+                );
+                guest(s, conn, &sides, out)
+            }
             // Anonymous sessions: grouped by the anonymous module.
             Outcome::Anonymous | Outcome::Success => {}
         }
@@ -73,6 +79,7 @@ fn failures(model: &Model, shared: &SharedOwnLogons<'_>, slow: &[Slow<'_>], out:
         let told = Told {
             fallback: own.as_ref().and_then(|o| o.fallback_after(g.last)),
             server: super::platform::server(model, g.first()),
+            client: super::platform::client(model, g.first()),
             stall: slow.iter().find_map(|x| together(x, g.first())),
         };
         failure(
@@ -93,6 +100,7 @@ fn failures(model: &Model, shared: &SharedOwnLogons<'_>, slow: &[Slow<'_>], out:
 struct Told<'a> {
     fallback: Option<Fallback<'a>>,
     server: Platform,
+    client: Platform,
     /// A slow round of another session that the server answered together
     /// with this refusal ([`together`]).
     stall: Option<Together<'a>>,
@@ -245,9 +253,19 @@ fn place(s: &Session) -> Place<'_> {
 
 /// STATUS_LOGON_FAILURE's meaning worded by the server's place
 /// ([`place`]); None where the capture does not show it (the status's
-/// general meaning stands).
-fn logon_failure_meaning(s: &Session) -> Option<String> {
+/// general meaning stands). impacket's smbserver.py ([`Platform::impacket`])
+/// names itself with random NetBIOS and DNS names, which say nothing of a
+/// place: it checks the user name, lowercased and whatever the domain,
+/// against the credentials it was started with, and answers
+/// STATUS_LOGON_FAILURE for a name it does not have and for a wrong
+/// response alike (impacket 0.10.0 smbserver.py, smb2SessionSetup and
+/// smbComSessionSetupAndX); started without credentials, it lets every
+/// logon in as guest.
+fn logon_failure_meaning(s: &Session, server: &Platform) -> Option<String> {
     const SAME: &str = "Servers report both 'no such user' and 'wrong password' as this";
+    if server.impacket() {
+        return Some(format!("SESSION_SETUP failed: the server did not accept the user name and credentials. Its NTLM CHALLENGE states {}, as impacket's smbserver.py does, whose NetBIOS and DNS names are random: it is in no domain and asks no domain controller, but checks the user name (whatever the domain) and the response against the credentials it was started with (-username with -password or -hashes). It answers this status for a user it was not given and for a wrong password alike.", server.shown));
+    }
     match place(s) {
         Place::Unknown => None,
         Place::Standalone { computer } => Some(format!("SESSION_SETUP failed: the server did not accept the user name and credentials. Its NTLM CHALLENGE gives its own computer name, {computer}, as its domain (MsvAvNbDomainName, [MS-NLMP] 2.2.2.1): a standalone (workgroup) server, which checks them against its own accounts; no domain controller took part. {SAME}, so the real reason is in the server's own log, not on the wire.")),
@@ -627,7 +645,7 @@ fn failure(
         let own_reason = own_reason_of(code, v1);
         if !own_reason {
             let placed = (S(meant) == S::LOGON_FAILURE)
-                .then(|| logon_failure_meaning(s))
+                .then(|| logon_failure_meaning(s, &told.server))
                 .flatten();
             if let Some(m) = placed {
                 why.push(' ');
@@ -638,7 +656,7 @@ fn failure(
             }
         }
     }
-    ntlmv1_evidence(code, &who, v1, &mut why);
+    ntlmv1_evidence(code, &who, v1, &told.server, &mut why);
     let plaintext = s.ntlm_response == Some("plaintext")
         && matches!(S(meant), S::LOGON_FAILURE | S::WRONG_PASSWORD);
     if plaintext {
@@ -700,9 +718,9 @@ fn failure(
     let next = match (code, v1) {
         ("logon.ntlmv1_rejected", V1Evidence::Unknown) if raw => "Log on again with extended security, which carries NTLMv2 in NTLMSSP (Samba client: 'client use spnego = yes' and 'client ntlmv2 auth = yes', both defaults, deprecated since Samba 4.13: remove a 'no' of either from smb.conf; other clients: their extended security or SPNEGO setting), or better over SMB2 ('client min protocol = SMB2'): if that succeeds, the server refuses NTLMv1, and the client should keep NTLMSSP with NTLMv2 rather than the server re-enable NTLMv1; if it fails too, check the user name and password. An NTLMv2 response without extended security tells nothing: Samba refuses it whatever the password ('raw NTLMv2 auth = no', its default, answers STATUS_INVALID_PARAMETER).".to_string(),
         ("logon.ntlmv1_rejected", _) if raw => "Configure the client for extended security with NTLMv2 (Samba client: 'client use spnego = yes' and 'client ntlmv2 auth = yes', both defaults, deprecated since Samba 4.13: remove a 'no' of either from smb.conf), or better SMB2 ('client min protocol = SMB2'), rather than re-enabling NTLMv1 on the server; NTLMv2 without extended security is refused by Samba ('raw NTLMv2 auth = no', its default).".to_string(),
-        ("logon.ntlmv1_rejected", V1Evidence::Unknown) => "Log on again with NTLMv2 (Samba client: 'client ntlmv2 auth = yes', the default, deprecated since 4.13: remove a 'no' from smb.conf; Windows: LmCompatibilityLevel 3 or more): if that succeeds, the server refuses NTLMv1, and the client should keep NTLMv2 rather than the server re-enable NTLMv1; if it fails too, check the user name and password.".to_string(),
+        ("logon.ntlmv1_rejected", V1Evidence::Unknown) => format!("Log on again with NTLMv2 ({}): if that succeeds, the server refuses NTLMv1, and the client should keep NTLMv2 rather than the server re-enable NTLMv1; if it fails too, check the user name and password.", ntlmv2_client_setting(&told.client)),
         ("logon.raw_ntlmv2_refused", _) => "Let the client log on with extended security, NTLMSSP in SPNEGO (Samba client: 'client use spnego = yes', the default, deprecated since 4.13: remove a 'no' from smb.conf), or better over SMB2 ('client min protocol = SMB2'). Allowing it on the server ('raw NTLMv2 auth = yes') lasts only until Samba removes the option.".to_string(),
-        ("logon.ntlmv1_rejected", _) => "Configure the client for NTLMv2 (Samba: 'client ntlmv2 auth = yes', the default, deprecated since 4.13: remove a 'no' from smb.conf; Windows: LmCompatibilityLevel 3 or more) rather than re-enabling NTLMv1 on the server.".to_string(),
+        ("logon.ntlmv1_rejected", _) => format!("Configure the client for NTLMv2 ({}) rather than re-enabling NTLMv1 on the server.", ntlmv2_client_setting(&told.client)),
         ("session.expired", _) if matches!(later, Later::GotPast(_)) => format!("Nothing to do if the work went on over the new logon. If such refusals recur, read the server's security log at the time of frame {} for why it found the authentication expired.", g.last.last_setup_frame),
         ("session.expired", _) if s.mechanism.is_none() => "Capture from before the connection is made, to see the mechanism. With Kerberos, get a new ticket (klist purge, or kinit, then connect again) and compare the server's clock with the KDC's; otherwise read the server's security log for this logon.".to_string(),
         ("session.expired", _) => "Read the server's security log for this logon, and connect again to see whether a fresh logon works.".to_string(),
@@ -711,7 +729,12 @@ fn failure(
         ("logon.no_logon_servers", _) => super::steps::no_logon_servers_next(&told.server, dc_domain(s)),
         (_, _) if own_machine.is_some() => own_machine.as_ref().map_or_else(String::new, |o| own_machine_next(s, o)),
         ("logon.bad_password", _) if told.server.samba() => super::steps::samba_logon_failure_next(&told.server, standalone_failure),
-        ("logon.account_disabled", _) if guest_account => "Log on with a user account of the server or the domain. Enabling the Guest account is not recommended: guest sessions cannot be signed or encrypted, and Windows clients refuse them by default (AllowInsecureGuestAuth).".to_string(),
+        ("logon.bad_password", _) if told.server.impacket() => IMPACKET_LOGON_FAILURE_NEXT.to_string(),
+        ("logon.account_disabled", _) if guest_account => "Log on with a user account of the server or the domain. Enabling the Guest account is not recommended: guest sessions cannot be signed or encrypted, and Windows clients refuse them where 'Enable insecure guest logons' is disabled (the default of Enterprise, Education and Server editions, and of every edition since Windows 11 24H2; KB4046019).".to_string(),
+        ("logon.account_disabled", _) if !disabled_event(&told.server).is_empty() => {
+            let step = super::steps::logon_next(S(meant), s.user.as_deref(), s.domain.as_deref(), s.workstation.as_deref()).unwrap_or_default();
+            format!("{step} {}", disabled_event(&told.server))
+        }
         _ if standalone_failure => "The server's own log says whether the user is unknown or the password wrong (it is standalone: there is no domain controller to look at): Windows, Security event 4625 on the server, Sub Status 0xC0000064 (no such user) or 0xC000006A (wrong password); Samba, its log with 'log level = 1 auth_audit:2', NT_STATUS_NO_SUCH_USER or NT_STATUS_WRONG_PASSWORD.".to_string(),
         _ => super::steps::logon_next(S(meant), s.user.as_deref(), s.domain.as_deref(), s.workstation.as_deref())
             .or_else(|| nt_next(meant))
@@ -738,6 +761,50 @@ fn failure(
     );
 }
 
+/// The setting that makes a client send NTLMv2 responses, by what the
+/// capture shows of it ([`Platform`]): Samba's smb.conf, Windows' security
+/// option, or both.
+fn ntlmv2_client_setting(client: &Platform) -> String {
+    const SAMBA: &str = "'client ntlmv2 auth = yes', the default, deprecated since 4.13: remove a 'no' from smb.conf";
+    if client.samba() {
+        format!("the client states {}, Samba: {SAMBA}", client.shown)
+    } else if client.windows() {
+        format!(
+            "the client states {}, Windows: {}",
+            client.shown,
+            super::steps::lm_level(true)
+        )
+    } else {
+        format!(
+            "Samba client: {SAMBA}; Windows: {}",
+            super::steps::lm_level(true)
+        )
+    }
+}
+
+/// The step of a logon that impacket's smbserver.py refused
+/// ([`logon_failure_meaning`]): it prints each AUTHENTICATE it gets
+/// ("AUTHENTICATE_MESSAGE (DOMAIN\\user,HOST)", impacket 0.10.0
+/// smbserver.py) and knows only the accounts it was started with.
+const IMPACKET_LOGON_FAILURE_NEXT: &str = "Compare the user name and password with those smbserver.py was started with (-username, -password or -hashes; it knows no other account and ignores the domain); its console prints 'AUTHENTICATE_MESSAGE (DOMAIN\\user,HOST)' for each logon. impacket's server is a tool of NTLM capture and relay attacks too: if it is not one you run, find out who does.";
+
+/// Where a Windows server logs a logon refused because the account is
+/// disabled: Security event 4625 (An account failed to log on), Status
+/// 0xC000006E (STATUS_ACCOUNT_RESTRICTION) and Sub Status 0xC0000072
+/// (STATUS_ACCOUNT_DISABLED). Not for a server the capture shows to be
+/// Samba or impacket, which log no Windows events.
+const DISABLED_4625: &str = "On a Windows server, Security event 4625 for this logon shows Status 0xC000006E with Sub Status 0xC0000072 (account disabled) and names the client's address.";
+
+/// [`DISABLED_4625`] where the server is, or may be, Windows; "" for one
+/// the capture shows to be Samba or impacket.
+fn disabled_event(server: &Platform) -> &'static str {
+    if server.samba() || server.impacket() {
+        ""
+    } else {
+        DISABLED_4625
+    }
+}
+
 /// The capture tells this refusal's own reason, which the status's general
 /// meaning would repeat or contradict.
 fn own_reason_of(code: &str, v1: V1Evidence<'_>) -> bool {
@@ -746,17 +813,25 @@ fn own_reason_of(code: &str, v1: V1Evidence<'_>) -> bool {
 
 /// What the capture shows of the server and NTLMv1, for the explanation of
 /// a logon refused with an NTLMv1/LM response.
-fn ntlmv1_evidence(code: &str, who: &str, v1: V1Evidence<'_>, why: &mut String) {
-    const REFUSES: &str =
-        "(Samba 'ntlm auth = ntlmv2-only', its default since 4.5; Windows LmCompatibilityLevel 5)";
+fn ntlmv1_evidence(code: &str, who: &str, v1: V1Evidence<'_>, server: &Platform, why: &mut String) {
+    const SAMBA: &str = "Samba 'ntlm auth = ntlmv2-only', its default since 4.5";
+    const WINDOWS: &str = "Windows 'Network security: LAN Manager authentication level' = 'Send NTLMv2 response only. Refuse LM & NTLM', LmCompatibilityLevel 5, on the server or, for a domain account, on the domain controller";
+    let refuses = if server.samba() {
+        format!("({SAMBA})")
+    } else if server.windows() {
+        format!("({WINDOWS})")
+    } else {
+        format!("({SAMBA}; {WINDOWS})")
+    };
+    let refuses = refuses.as_str();
     let at = |o: &Session| {
         let frame = o.set_up_frame.unwrap_or(o.last_setup_frame);
         format!("frame {frame} (tcp.stream {})", o.stream)
     };
     match v1 {
-        V1Evidence::GoodWithNtlmV2(o) => why.push_str(&format!(" The client sent an NTLMv1/LM response, and {who} logged on to this server with an NTLMv2 response at {}: the credentials are good, so the server refuses NTLMv1 {REFUSES}.", at(o))),
+        V1Evidence::GoodWithNtlmV2(o) => why.push_str(&format!(" The client sent an NTLMv1/LM response, and {who} logged on to this server with an NTLMv2 response at {}: the credentials are good, so the server refuses NTLMv1 {refuses}.", at(o))),
         V1Evidence::Accepted(o) => why.push_str(&format!(" The client sent an NTLMv1/LM response, but that is not why it was refused: this server accepted the {} response of {} at {}.", o.ntlm_response.unwrap_or("NTLMv1"), identity(o), at(o))),
-        V1Evidence::Unknown if code == "logon.ntlmv1_rejected" => why.push_str(&format!(" The client sent an NTLMv1/LM response. A server that refuses NTLMv1 {REFUSES} answers it with this status, and so does a server that accepts NTLMv1 when the password is wrong; no other logon to this server in the capture tells which.")),
+        V1Evidence::Unknown if code == "logon.ntlmv1_rejected" => why.push_str(&format!(" The client sent an NTLMv1/LM response. A server that refuses NTLMv1 {refuses} answers it with this status, and so does a server that accepts NTLMv1 when the password is wrong; no other logon to this server in the capture tells which.")),
         V1Evidence::Unknown => {}
     }
 }
@@ -822,7 +897,8 @@ fn unfinished(model: &Model, s: &Session, c: &Connection, out: &mut Sink) {
     }
     let who = identity(s);
     if let Some(n) = c.negotiate.as_ref().filter(|_| signing_refused(s, c)) {
-        out.push(signing_unsupported(s, c, n, last));
+        let client = super::platform::client(model, s);
+        out.push(signing_unsupported(s, c, n, last, &client));
         return;
     }
     if capture_ended_mid_logon(s, c, last, &who, out) {
@@ -852,7 +928,13 @@ pub(super) fn signing_refused(s: &Session, c: &Connection) -> bool {
 /// in the samples: flags 0x62088215, SIGN set; impacket's CHALLENGE:
 /// 0x628a0205). The explanation says what the response's SecurityMode
 /// says, the step is the same.
-fn signing_unsupported(s: &Session, c: &Connection, n: &Negotiate, last: &Round) -> Finding {
+fn signing_unsupported(
+    s: &Session,
+    c: &Connection,
+    n: &Negotiate,
+    last: &Round,
+    client: &Platform,
+) -> Finding {
     let at = |f: Option<u64>| f.map(|f| format!(" (frame {f})")).unwrap_or_default();
     let (asked, answered, challenge) = (
         at(n.request_frame),
@@ -870,7 +952,7 @@ fn signing_unsupported(s: &Session, c: &Connection, n: &Negotiate, last: &Round)
         "The client requires signing; the server's NTLM challenge does not offer it",
     )
     .explain(format!("The client said SIGNING_REQUIRED in its NEGOTIATE{asked}, and the server's NEGOTIATE response{answered} {enabled}, but the server's NTLMSSP CHALLENGE{challenge} lacks NTLMSSP_NEGOTIATE_SIGN, which [MS-NLMP] 2.2.2.5 has a server return when the client asks for it, as a client that must sign does. Without it the client's NTLM does not offer it signing (Samba's client fails with SEC_E_UNSUPPORTED_FUNCTION), so the client could not sign the session as it must and stopped before sending AUTHENTICATE (session {}). This is a limit or bug of the server's NTLM implementation (older releases of impacket's smbserver leave the flag out), not a setting: an SMB2 server has signing on always ([MS-SMB2] 3.3.5.4).", s.session_id))
-    .next("Use another server, or a release of this one whose NTLM offers signing, or, if the data may travel unsigned, stop requiring signing on the client (Samba: 'client signing = desired', smbclient without --client-protection=sign or encrypt; Windows: Set-SmbClientConfiguration -RequireSecuritySignature $false).")
+    .next(format!("Use another server, or a release of this one whose NTLM offers signing, or, if the data may travel unsigned, stop requiring signing on {}.", super::steps::client_signing_step(client, false)))
     .stream(s.stream)
     .frames(frames_of(last, c))
     .session(s.session_id)
@@ -1092,20 +1174,90 @@ fn frames_of(r: &Round, c: &Connection) -> Vec<u64> {
     f
 }
 
-fn guest(s: &Session, c: Option<&Connection>, server: &Platform, out: &mut Sink) {
-    const NO_KEY: &str = "SMB signing and encryption are not possible in a guest session, so its traffic can be read and changed on the way.";
-    // Windows' AllowInsecureGuestAuth is a setting of its SMB2/SMB3 client.
-    let smb1 = c.is_some_and(|c| c.smb1_used_frame.is_some());
-    let insecure_guest = if smb1 {
-        ""
+/// What turns a guest session off on the client, by what the capture
+/// shows of it ([`Platform`]): a Windows SMB2/SMB3 client takes one only
+/// with the policy 'Enable insecure guest logons' (Computer Configuration\\
+/// Administrative Templates\\Network\\Lanman Workstation; its
+/// PowerShell twin 'Set-SmbClientConfiguration -EnableInsecureGuestLogons';
+/// KB4046019: off by default on Windows 10 1709 and later Enterprise and
+/// Education editions and Windows Server 2019, enabled on Home and Pro until
+/// Windows 11 24H2). Windows' SMB1 client has no such setting, nor has a
+/// Samba or Linux client: "" for them. A client the capture does not show
+/// is told the Windows setting as a condition.
+fn guest_client_step(client: &Platform, smb1: bool) -> String {
+    const POLICY: &str = "'Enable insecure guest logons' (Computer Configuration\\Administrative Templates\\Network\\Lanman Workstation; KB4046019) to Disabled, or run 'Set-SmbClientConfiguration -EnableInsecureGuestLogons $false'";
+    if smb1 || client.legacy() || client.samba() || client.impacket() {
+        String::new()
+    } else if client.windows() {
+        format!(" The client states {}, Windows, which takes a guest session over SMB2/SMB3 only where insecure guest logons are allowed (the default of Home and Pro editions before Windows 11 24H2): where guests are not wanted, set {POLICY}.", client.shown)
     } else {
-        " Windows clients refuse insecure guest logons by default (AllowInsecureGuestAuth)."
-    };
+        format!(" If the client is Windows, it takes a guest session over SMB2/SMB3 only where insecure guest logons are allowed: where guests are not wanted, set {POLICY}.")
+    }
+}
+
+/// What turns guest access off on the server, by what the capture shows
+/// of it ([`Platform`]): smb.conf(5)'s 'map to guest' (default Never) and
+/// 'guest ok' (default no); Windows' Guest account (disabled by default);
+/// impacket's smbserver.py lets every logon in as guest when started
+/// without -username (impacket 0.10.0 smbserver.py).
+fn guest_server_off(server: &Platform) -> String {
+    const SAMBA: &str = "'map to guest = Never' (the default) in [global], and no share with 'guest ok = yes' ('testparm -s' lists them)";
+    const WINDOWS: &str = "keep the Guest account disabled (the default)";
+    if server.samba() {
+        format!("on the server ({}, Samba): {SAMBA}", server.shown)
+    } else if server.windows() {
+        format!("on the server ({}, Windows): {WINDOWS}", server.shown)
+    } else if server.impacket() {
+        format!("on the server ({}, impacket's smbserver.py): start it with -username and -password, without which it lets every logon in as guest", server.shown)
+    } else {
+        format!("on the server: Samba, {SAMBA}; Windows, {WINDOWS}")
+    }
+}
+
+/// How to check that `u` exists where the server looks, by what the
+/// capture shows of the server.
+fn guest_user_check(server: &Platform, domain: Option<&str>, u: &str) -> String {
+    let samba = format!(
+        "'pdbedit -L', wbinfo -i {}, 'samba-tool user show {u}'",
+        super::steps::account_arg(domain, Some(u))
+    );
+    let windows = format!("'Get-LocalUser {u}', 'Get-ADUser {u}'");
+    if server.samba() {
+        format!("Samba: {samba}")
+    } else if server.windows() {
+        format!("Windows: {windows}")
+    } else {
+        format!("Samba: {samba}; Windows: {windows}")
+    }
+}
+
+/// How to log on with a user name, by what the capture shows of the
+/// client: net use on Windows; smbclient's -U (its -N, --no-pass, sends no
+/// password) and a cifs mount's username= (its 'guest' and 'sec=none' ask
+/// for a logon without one, mount.cifs(8)) elsewhere.
+fn guest_give_user(client: &Platform) -> &'static str {
+    const WINDOWS: &str = "net use \\\\SERVER\\SHARE /user:DOMAIN\\USER";
+    const SAMBA: &str = "smbclient -U USER, without -N (--no-pass); a Linux cifs mount, '-o username=USER' (or credentials=FILE) instead of 'guest' or 'sec=none'";
+    if client.windows() {
+        WINDOWS
+    } else if client.samba() {
+        SAMBA
+    } else {
+        "net use \\\\SERVER\\SHARE /user:DOMAIN\\USER; smbclient -U USER, without -N (--no-pass); a Linux cifs mount, '-o username=USER' (or credentials=FILE) instead of 'guest' or 'sec=none'"
+    }
+}
+
+fn guest(s: &Session, c: Option<&Connection>, sides: &(Platform, Platform), out: &mut Sink) {
+    let (server, client) = (&sides.0, &sides.1);
+    const NO_KEY: &str = "SMB signing and encryption are not possible in a guest session, so its traffic can be read and changed on the way.";
+    // Windows' insecure guest logon setting is one of its SMB2/SMB3 client.
+    let smb1 = c.is_some_and(|c| c.smb1_used_frame.is_some());
+    let client_step = guest_client_step(client, smb1);
     let (title, why, next) = match s.user.as_deref() {
         Some(u) if u.eq_ignore_ascii_case("guest") => (
             "Guest session (the client logged on as guest)".to_string(),
             format!("The SESSION_SETUP succeeded with the guest flag (SessionFlags IS_GUEST; SMB1: Action GUEST): the client authenticated as {}, the guest account, and got a guest session. {NO_KEY}", identity(s)),
-            "If the share holds anything not meant for everyone, give the client a user account and turn guest access off (Samba: 'map to guest = never', no 'guest ok'; Windows: keep the Guest account disabled).".to_string(),
+            format!("If the share holds anything not meant for everyone, give the client a user account and turn guest access off {}.{client_step}", guest_server_off(server)),
         ),
         Some(u) if server.legacy() => {
             let u = super::steps::user_arg(Some(u));
@@ -1117,16 +1269,23 @@ fn guest(s: &Session, c: Option<&Connection>, server: &Platform, out: &mut Sink)
         }
         Some(u) => {
             let u = super::steps::user_arg(Some(u));
+            let rules = if server.samba() {
+                "A Samba server with 'map to guest = Bad User' maps only a user name it does not know to guest, so the account may not exist there; with 'Bad Password' it maps a wrong password too."
+            } else if server.windows() {
+                "A Windows server maps a logon to guest only when its Guest account is enabled, for a user it does not know."
+            } else {
+                "A Samba server with 'map to guest = Bad User' maps only a user name it does not know to guest, so the account may not exist there; with 'Bad Password' it maps a wrong password too, and a Windows server maps by its own rules."
+            };
             (
                 format!("Logged on as guest, not as {}", identity(s)),
-                format!("The SESSION_SETUP succeeded with the guest flag (SessionFlags IS_GUEST; SMB1: Action GUEST): the client authenticated as {}, but the server mapped the logon to its guest account. The user gets the guest's rights, not their own. {NO_KEY} A Samba server with 'map to guest = Bad User' maps only a user name it does not know to guest, so the account may not exist there; with 'Bad Password' it maps a wrong password too, and a Windows server maps by its own rules.", identity(s)),
-                format!("If the user expected their own identity, check that {u} exists on the server or its domain (Samba: 'pdbedit -L', wbinfo -i {}, 'samba-tool user show {u}'; Windows: 'Get-LocalUser {u}', 'Get-ADUser {u}'), then the password; where guests are not wanted, set 'map to guest = Never' (Samba).{insecure_guest}", super::steps::account_arg(s.domain.as_deref(), Some(u))),
+                format!("The SESSION_SETUP succeeded with the guest flag (SessionFlags IS_GUEST; SMB1: Action GUEST): the client authenticated as {}, but the server mapped the logon to its guest account. The user gets the guest's rights, not their own. {NO_KEY} {rules}", identity(s)),
+                format!("If the user expected their own identity, check that {u} exists on the server or its domain ({}), then the password; where guests are not wanted, turn guest access off {}.{client_step}", guest_user_check(server, s.domain.as_deref(), u), guest_server_off(server)),
             )
         }
         None => (
             "Logged on as guest (the client sent no user name)".to_string(),
             format!("The SESSION_SETUP succeeded with the guest flag (SessionFlags IS_GUEST; SMB1: Action GUEST): the client sent no user name, and the server mapped the logon to its guest account. The user gets the guest's rights, not their own. {NO_KEY}"),
-            format!("If the user expected their own identity, give the client a user name and password (net use \\\\SERVER\\SHARE /user:DOMAIN\\USER, smbclient -U USER, mount -o username=USER).{insecure_guest}"),
+            format!("If the user expected their own identity, give the client a user name and password ({}); where guests are not wanted, turn guest access off {}.{client_step}", guest_give_user(client), guest_server_off(server)),
         ),
     };
     out.push(
@@ -1266,4 +1425,56 @@ fn slow_round(model: &Model, x: &Slow<'_>, out: &mut Sink) {
             .session(s.session_id)
             .done(),
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::platform::Kind;
+    use super::*;
+
+    fn p(kind: Kind) -> Platform {
+        Platform {
+            kind,
+            shown: "SHOWN".to_string(),
+        }
+    }
+
+    /// The Windows insecure-guest policy goes to a client that is or may
+    /// be a current Windows over SMB2/SMB3 only; event 4625 to a server
+    /// that is or may be Windows; NTLMv2's client setting by the client.
+    #[test]
+    fn steps_follow_the_os() {
+        let w = guest_client_step(&p(Kind::Windows), false);
+        assert!(w.contains("'Enable insecure guest logons' (Computer Configuration\\Administrative Templates\\Network\\Lanman Workstation; KB4046019)"), "{w}");
+        assert!(w.contains("-EnableInsecureGuestLogons $false"), "{w}");
+        assert!(
+            guest_client_step(&p(Kind::Unknown), false).starts_with(" If the client is Windows")
+        );
+        for (kind, smb1) in [
+            (Kind::Windows, true),
+            (Kind::LegacyWindows, false),
+            (Kind::Samba, false),
+            (Kind::Impacket, false),
+        ] {
+            assert_eq!(guest_client_step(&p(kind), smb1), "", "{kind:?}");
+        }
+        assert!(guest_server_off(&p(Kind::Impacket)).contains("-username and -password"));
+        assert!(!guest_give_user(&p(Kind::Windows)).contains("smbclient"));
+        assert!(!guest_give_user(&p(Kind::Samba)).contains("net use"));
+        assert!(disabled_event(&p(Kind::Windows))
+            .contains("Status 0xC000006E with Sub Status 0xC0000072"));
+        assert!(!disabled_event(&p(Kind::Unknown)).is_empty());
+        assert_eq!(disabled_event(&p(Kind::Samba)), "");
+        assert_eq!(disabled_event(&p(Kind::Impacket)), "");
+        let c = ntlmv2_client_setting(&p(Kind::Windows));
+        assert!(
+            c.contains("'Send NTLMv2 response only' or stricter") && !c.contains("smb.conf"),
+            "{c}"
+        );
+        let c = ntlmv2_client_setting(&p(Kind::Samba));
+        assert!(
+            c.contains("'client ntlmv2 auth = yes'") && !c.contains("LmCompat"),
+            "{c}"
+        );
+    }
 }

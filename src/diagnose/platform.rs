@@ -16,6 +16,11 @@
 //!   beginning "Windows": Windows; legacy for NT 4 and 5.x ("Windows NT
 //!   4.0", "Windows 5.0", "Windows 5.1", "Windows 2000 2195", "Windows 2002
 //!   Service Pack 2 2600" (XP), "Windows Server 2003 3790 ...").
+//! - NTLM VERSION of eight 0xFF bytes (255.255 build 65535, revision 255):
+//!   impacket, whose smbserver.py sets its CHALLENGE's Version to
+//!   `b'\xff' * 8` (impacket 0.10.0 smbserver.py, SMB1 and SMB2 alike;
+//!   samples smbclient-impacket-server*, smb1-impacket-server-*, frame 9);
+//!   no Windows or Samba states it, and no capture of the corpus does.
 
 use crate::auth::ntlmssp::Version;
 use crate::session::{Connection, Model, Session};
@@ -31,6 +36,10 @@ pub(super) enum Kind {
     /// Windows NT 4 or 5.x (2000, XP, Server 2003): no SMB2, no AES
     /// Kerberos, none of the SMB PowerShell cmdlets or LocalAccounts.
     LegacyWindows,
+    /// impacket (smbserver.py): it checks logons against the credentials
+    /// it was started with, and names itself with random NetBIOS and DNS
+    /// names in its CHALLENGE.
+    Impacket,
 }
 
 /// A side's OS and what in the capture says so ("NTLM CHALLENGE VERSION
@@ -59,11 +68,16 @@ impl Platform {
     pub fn samba(&self) -> bool {
         self.kind == Kind::Samba
     }
+
+    pub fn impacket(&self) -> bool {
+        self.kind == Kind::Impacket
+    }
 }
 
 /// The kind an NTLM VERSION states (see the module's documentation).
 fn of_version(v: &Version) -> Kind {
     match (v.major, v.minor, v.build) {
+        (255, 255, 65535) if v.ntlm_revision == 255 => Kind::Impacket,
         (5, _, b) if b > 0 => Kind::LegacyWindows,
         (10, _, b) if b > 0 => Kind::Windows,
         (6, 1, 0) => Kind::Samba,
@@ -242,6 +256,34 @@ mod tests {
         }
     }
 
+    /// impacket's smbserver.py states VERSION 255.255 build 65535 with
+    /// revision 255 in its CHALLENGE (tshark ntlmssp.version.major 255,
+    /// build_number 65535, ntlm_current_revision 255: frame 9 of each),
+    /// over SMB2 and SMB1; its client (smbclient.py against smbd) and
+    /// smbd are not taken for it.
+    #[test]
+    fn impacket_server_is_known_by_its_challenge_version() {
+        for name in [
+            "smbclient-impacket-server-wrong-password.pcap",
+            "smbclient-impacket-server.pcap",
+            "smb1-impacket-server-logoff-relogon.pcap",
+        ] {
+            let m = sample_model(name);
+            let s = m.sessions.first().expect("a session");
+            let p = server(&m, s);
+            assert_eq!(p.kind, Kind::Impacket, "{name}");
+            assert_eq!(
+                p.shown, "NTLM CHALLENGE VERSION 255.255 build 65535",
+                "{name}"
+            );
+            assert!(!client(&m, s).impacket(), "{name}");
+        }
+        let m = sample_model("impacket-client-ntlm-smbd.pcap");
+        let s = m.sessions.first().expect("a session");
+        assert_eq!(server(&m, s).kind, Kind::Samba);
+        assert!(!client(&m, s).impacket());
+    }
+
     /// The versions and strings of the corpus's CHALLENGEs and SMB1
     /// SESSION_SETUP_ANDX (tshark ntlmssp.version.*, smb.native_os,
     /// smb.native_lanman), each read as the module's documentation says.
@@ -255,6 +297,11 @@ mod tests {
         assert_eq!(of_version(&v(6, 1, 0)), Kind::Samba);
         assert_eq!(of_version(&v(6, 1, 7600)), Kind::Unknown);
         assert_eq!(of_version(&v(255, 255, 65535)), Kind::Unknown);
+        let all_ff = Version {
+            ntlm_revision: 255,
+            ..v(255, 255, 65535)
+        };
+        assert_eq!(of_version(&all_ff), Kind::Impacket);
         let n = |o: &str, l: &str| of_native(Some(o), Some(l));
         assert_eq!(n("Unix", "Samba"), Kind::Samba);
         assert_eq!(n("Windows 6.1", "Samba 4.17.12-Debian"), Kind::Samba);

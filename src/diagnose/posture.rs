@@ -79,7 +79,10 @@ fn ntlmv1(model: &Model, out: &mut Sink) {
         out.push(
             Draft::new(Severity::Warning, "posture.ntlmv1", title)
                 .explain(why)
-                .next("Require NTLMv2: Windows LmCompatibilityLevel 5 (\"Send NTLMv2 response only. Refuse LM & NTLM\"); Samba: 'ntlm auth = ntlmv2-only' is the server's default (since 4.5, named so since 4.7), so remove an 'ntlm auth = yes' or 'ntlmv1-permitted' from smb.conf ('testparm -s --parameter-name=\"ntlm auth\"' shows the value in force); on Samba clients 'client ntlmv2 auth = yes' is the default too (deprecated since 4.13): remove a 'no'.")
+                .next(ntlmv1_next(
+                    &platform::server(model, s),
+                    &platform::client(model, s),
+                ))
                 .covers(g.covers())
                 .frames(g.frames_of(|s| {
                     ntlmv1_round(s)
@@ -92,6 +95,35 @@ fn ntlmv1(model: &Model, out: &mut Sink) {
                 .done(),
         );
     }
+}
+
+/// The step of posture.ntlmv1: require NTLMv2 on the server (and, for a
+/// domain account, on its domain controllers, which check the response)
+/// and on the client, each with the setting of the OS the capture shows
+/// it to run ([`platform`]), both Windows' and Samba's where it does not.
+fn ntlmv1_next(server: &Platform, client: &Platform) -> String {
+    const SAMBA_SERVER: &str = "'ntlm auth = ntlmv2-only' is its default (since 4.5, named so since 4.7), so remove an 'ntlm auth = yes' or 'ntlmv1-permitted' from smb.conf ('testparm -s --parameter-name=\"ntlm auth\"' shows the value in force)";
+    const SAMBA_CLIENT: &str = "'client ntlmv2 auth = yes' is the default (deprecated since 4.13): remove a 'no' from smb.conf";
+    let windows_server = super::steps::lm_level(false);
+    let on_server = if server.windows() {
+        format!("on the server ({}, Windows) and, for domain accounts, on the domain controllers: {windows_server}", server.shown)
+    } else if server.samba() {
+        format!("on the server ({}, Samba; a domain account's logon is checked by its domain controller, which must refuse NTLMv1 too): {SAMBA_SERVER}", server.shown)
+    } else {
+        format!("on the server and, for domain accounts, on the domain controllers: Windows, {windows_server}; Samba, {SAMBA_SERVER}")
+    };
+    let windows_client = super::steps::lm_level(true);
+    let on_client = if client.windows() {
+        format!(
+            "on the client ({}, Windows): {windows_client}",
+            client.shown
+        )
+    } else if client.samba() {
+        format!("on the client ({}, Samba): {SAMBA_CLIENT}", client.shown)
+    } else {
+        format!("on the client: Windows, {windows_client}; Samba, {SAMBA_CLIENT}")
+    };
+    format!("Require NTLMv2 {on_server}. Send NTLMv2 only {on_client}.")
 }
 
 /// Why SMB1 is a finding, and what to do: the same for SMB1 offered,
@@ -321,7 +353,10 @@ fn weak_ticket_advice(model: &Model, s: &Session, spn: Option<&str>) -> (String,
 
 fn signing(model: &Model, out: &mut Sink) {
     for c in &model.connections {
-        let Some(n) = &c.negotiate else { continue };
+        let Some(n) = &c.negotiate else {
+            smb1_signing(model, c, out);
+            continue;
+        };
         // no dialect: the response's body is not in the capture (cut by the
         // snaplen, or lost), so its SecurityMode is unknown
         if n.response_frame.is_none()
@@ -399,12 +434,89 @@ fn signing(model: &Model, out: &mut Sink) {
         out.push(
             Draft::new(Severity::Info, "posture.signing_not_required", title)
                 .explain(why)
-                .next("Require signing on the server (Windows: Set-SmbServerConfiguration -RequireSecuritySignature $true; Samba: 'server signing = mandatory').")
+                .next(signing_next(model, c, n.client_signing_required))
                 .stream(c.stream)
                 .frames(n.response_frame)
                 .done(),
         );
     }
+}
+
+/// posture.signing_not_required of an SMB1 connection: the server chose an
+/// SMB1 dialect with a SecurityMode ([MS-CIFS] 2.2.4.52.2, NT LM 0.12's
+/// response) without NEGOTIATE_SECURITY_SIGNATURES_REQUIRED. The same code
+/// as SMB2's: the same fact (a server that lets a client go unsigned), the
+/// same setting on either OS, and the same consumers (`check --deny
+/// finding:...`, dashboards) catch both. Whether the server signs at all
+/// (SIGNATURES_ENABLED) and whether the client asked for signing
+/// (SMB_FLAGS2_SMB_SECURITY_SIGNATURE_REQUIRED in its NEGOTIATE, [MS-SMB]
+/// 2.2.3.1) are said; SMB1's posture.smb1 warning says to leave SMB1.
+fn smb1_signing(model: &Model, c: &crate::session::Connection, out: &mut Sink) {
+    let Some(n) = c.smb1_negotiate.as_deref() else {
+        return;
+    };
+    let Some(resp) = n.response_frame else { return };
+    if n.answer != Some("smb1") || !n.security_mode_seen || n.signing_required {
+        return;
+    }
+    let enabled = if n.signing_enabled {
+        "has NEGOTIATE_SECURITY_SIGNATURES_ENABLED but not _REQUIRED: it signs a session only when the client asks for it"
+    } else {
+        "has neither NEGOTIATE_SECURITY_SIGNATURES_ENABLED nor _REQUIRED: this server does not sign SMB1 sessions at all"
+    };
+    let signed = model.sessions_of(c).filter(|s| s.is_signed()).count();
+    let sessions = model
+        .sessions_of(c)
+        .filter(|s| s.messages_after_setup > 0)
+        .count();
+    let shown = match (signed, sessions) {
+        (0, 0) => String::new(),
+        (0, _) => " The capture shows unsigned messages in this connection's sessions.".to_string(),
+        // k > n: a session signed with no message after its setup (its
+        // final SESSION_SETUP_ANDX response signed).
+        (k, n) if k >= n => {
+            " This connection's sessions were signed, as the capture shows.".to_string()
+        }
+        (k, n) => format!(" The capture shows {k} of this connection's {n} sessions signed."),
+    };
+    let client = if n.client_signing_required {
+        format!(" The client required signing (SMB_FLAGS2_SMB_SECURITY_SIGNATURE_REQUIRED in its NEGOTIATE, frame {}), so its sessions must be signed; a client that does not require it gets unsigned sessions from this server, which a machine in the middle can relay or alter.", n.request_frame)
+    } else {
+        format!(" This client did not require signing either (no SMB_FLAGS2_SMB_SECURITY_SIGNATURE_REQUIRED in its NEGOTIATE, frame {}): a machine in the middle can relay or alter an unsigned session.", n.request_frame)
+    };
+    let title = if n.client_signing_required {
+        "The SMB1 server does not require signing (this client does)"
+    } else {
+        "The SMB1 server does not require signing"
+    };
+    let mut next = signing_next(model, c, n.client_signing_required);
+    next.push_str(" Better, leave SMB1 (posture.smb1): its signing uses MD5, and nothing protects its NEGOTIATE from a downgrade.");
+    out.push(
+        Draft::new(Severity::Info, "posture.signing_not_required", title)
+            .explain(format!(
+                "The SMB1 NEGOTIATE response's SecurityMode (frame {resp}) {enabled} ([MS-CIFS] 2.2.4.52.2).{client}{shown}"
+            ))
+            .next(next)
+            .stream(c.stream)
+            .frames([resp])
+            .done(),
+    );
+}
+
+/// The step of posture.signing_not_required: the server's setting, by
+/// what the capture shows of it, and, for a client that did not require
+/// signing, the client's as well, by what it shows of the client.
+fn signing_next(model: &Model, c: &crate::session::Connection, client_required: bool) -> String {
+    let mut next = super::steps::server_signing_step(&platform::server_of(model, c));
+    if !client_required {
+        next.push_str(" Or require signing on ");
+        next.push_str(&super::steps::client_signing_step(
+            &platform::client_of(model, c),
+            true,
+        ));
+        next.push_str(", so its sessions are signed whatever the server.");
+    }
+    next
 }
 
 /// AS-REPs whose encrypted part, made with the client's long-term key, uses
@@ -528,6 +640,40 @@ fn enctypes(model: &Model, out: &mut Sink) {
             .enctype(e)
             .user(x.client_principal.clone())
             .done(),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::platform::Kind;
+    use super::*;
+
+    fn p(kind: Kind) -> Platform {
+        Platform {
+            kind,
+            shown: "SHOWN".to_string(),
+        }
+    }
+
+    /// posture.ntlmv1's step: Windows' security option at level 5 on a
+    /// Windows server (and its domain controllers), at 3 or more on a
+    /// Windows client; smb.conf's settings on Samba; both where unknown.
+    #[test]
+    fn ntlmv1_step_follows_each_side() {
+        let w = ntlmv1_next(&p(Kind::Windows), &p(Kind::Windows));
+        assert!(w.contains("on the server (SHOWN, Windows) and, for domain accounts, on the domain controllers: Group Policy 'Network security: LAN Manager authentication level' = 'Send NTLMv2 response only. Refuse LM & NTLM'"), "{w}");
+        assert!(w.contains("on the client (SHOWN, Windows): Group Policy 'Network security: LAN Manager authentication level' = 'Send NTLMv2 response only' or stricter"), "{w}");
+        assert!(!w.contains("smb.conf"), "{w}");
+        let s = ntlmv1_next(&p(Kind::Samba), &p(Kind::Samba));
+        assert!(
+            !s.contains("LAN Manager") && s.contains("'ntlm auth = ntlmv2-only'"),
+            "{s}"
+        );
+        let u = ntlmv1_next(&p(Kind::Unknown), &p(Kind::Unknown));
+        assert!(
+            u.contains("LmCompatibilityLevel = 5") && u.contains("'client ntlmv2 auth = yes'"),
+            "{u}"
         );
     }
 }

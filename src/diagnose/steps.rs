@@ -113,6 +113,93 @@ pub(super) fn no_logon_servers_next(server: &Platform, domain: Option<&str>) -> 
     }
 }
 
+/// Where a Windows security policy is set: the Group Policy editor's
+/// path, and Local Security Policy (secpol.msc) on one computer.
+const SECURITY_OPTIONS: &str =
+    "Computer Configuration\\Windows Settings\\Security Settings\\Local Policies\\Security Options";
+
+/// What makes an SMB server require signing, by what the capture shows
+/// of it ([`Platform`]): Windows, the Group Policy security option and
+/// its PowerShell equivalent; Samba, smb.conf; impacket's smbserver.py,
+/// which has no such option; both of the first two when the capture does
+/// not tell. Each applies to SMB1 and SMB2 alike (smb.conf(5) 'server
+/// signing'; the Windows option is LanmanServer's RequireSecuritySignature,
+/// which its SMB1 and SMB2 servers both read).
+pub(super) fn server_signing_step(server: &Platform) -> String {
+    let policy = format!("Group Policy 'Microsoft network server: Digitally sign communications (always)' = Enabled ({SECURITY_OPTIONS})");
+    let windows =
+        format!("{policy}, or 'Set-SmbServerConfiguration -RequireSecuritySignature $true'");
+    const SAMBA: &str = "'server signing = mandatory' in smb.conf's [global]";
+    if server.legacy() {
+        // Windows NT 5.x has the policy, not the SMB PowerShell cmdlets.
+        format!(
+            "Require signing on the server ({}, Windows): {policy}.",
+            server.shown
+        )
+    } else if server.impacket() {
+        format!("The server states impacket ({}): its smbserver.py has no setting to require signing. If it is not a test server of your own, find out who runs it: impacket's server is a tool of NTLM capture and relay attacks.", server.shown)
+    } else if server.windows() {
+        format!(
+            "Require signing on the server ({}, Windows): {windows}.",
+            server.shown
+        )
+    } else if server.samba() {
+        format!(
+            "Require signing on the server ({}, Samba): {SAMBA}.",
+            server.shown
+        )
+    } else {
+        format!("Require signing on the server: Windows, {windows}; Samba, {SAMBA}.")
+    }
+}
+
+/// What makes an SMB client require signing (`require`) or stop requiring
+/// it, by what the capture shows of it ([`Platform`]); both Windows' and
+/// Samba's (with a Linux cifs mount's) when it does not tell.
+pub(super) fn client_signing_step(client: &Platform, require: bool) -> String {
+    let (state, ps, samba, cifs) = if require {
+        (
+            "Enabled",
+            "$true",
+            "'client signing = required' in smb.conf (smbclient: --client-protection=sign)",
+            "'-o sign'",
+        )
+    } else {
+        (
+            "Disabled",
+            "$false",
+            "'client signing = desired' in smb.conf, smbclient without --client-protection=sign or encrypt",
+            "no 'sign' option",
+        )
+    };
+    let policy = format!("Group Policy 'Microsoft network client: Digitally sign communications (always)' = {state} ({SECURITY_OPTIONS})");
+    let windows =
+        format!("{policy}, or 'Set-SmbClientConfiguration -RequireSecuritySignature {ps}'");
+    if client.legacy() {
+        format!("the client ({}, Windows): {policy}", client.shown)
+    } else if client.windows() {
+        format!("the client ({}, Windows): {windows}", client.shown)
+    } else if client.samba() {
+        format!("the client ({}, Samba): {samba}", client.shown)
+    } else {
+        format!("the client: Windows, {windows}; Samba, {samba}; a Linux cifs mount, {cifs}")
+    }
+}
+
+/// Windows' setting that refuses LM and NTLMv1 responses (on a server
+/// for its local accounts, on a domain controller for the domain's), or,
+/// `client_only`, makes a client send NTLMv2 only: the security option
+/// 'Network security: LAN Manager authentication level', stored as
+/// LmCompatibilityLevel (5 and 3).
+pub(super) fn lm_level(client_only: bool) -> String {
+    let (value, level) = if client_only {
+        ("'Send NTLMv2 response only' or stricter", "3 or more")
+    } else {
+        ("'Send NTLMv2 response only. Refuse LM & NTLM'", "5")
+    };
+    format!("Group Policy 'Network security: LAN Manager authentication level' = {value} ({SECURITY_OPTIONS}; registry LmCompatibilityLevel = {level} under HKLM\\SYSTEM\\CurrentControlSet\\Control\\Lsa)")
+}
+
 /// What to check when a KDC refused an account (KDC_ERR_CLIENT_REVOKED)
 /// without saying why.
 pub(super) fn account_check(user: Option<&str>) -> String {
@@ -122,6 +209,7 @@ pub(super) fn account_check(user: Option<&str>) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::super::platform::Kind;
     use super::*;
 
     #[test]
@@ -149,6 +237,61 @@ mod tests {
         assert_eq!(domain_arg(Some("")), "DOMAIN");
         let n = logon_next(S::NO_SUCH_USER, Some("erin"), Some("CORP"), None).unwrap();
         assert!(n.contains(" wbinfo -i 'CORP\\erin' (member)"), "{n}");
+    }
+
+    fn p(kind: Kind) -> Platform {
+        Platform {
+            kind,
+            shown: "SHOWN".to_string(),
+        }
+    }
+
+    /// Each OS is told its own setting: Windows the Group Policy security
+    /// option (with its cmdlet, but not on NT 5.x, which has none), Samba
+    /// smb.conf, impacket that it has none; an unknown side both.
+    #[test]
+    fn signing_steps_follow_the_os() {
+        const SERVER: &str = "'Microsoft network server: Digitally sign communications (always)' = Enabled (Computer Configuration\\Windows Settings\\Security Settings\\Local Policies\\Security Options)";
+        const CLIENT: &str =
+            "'Microsoft network client: Digitally sign communications (always)' = Disabled";
+        let w = server_signing_step(&p(Kind::Windows));
+        assert!(
+            w.contains(SERVER) && w.contains("Set-SmbServerConfiguration"),
+            "{w}"
+        );
+        assert!(!w.contains("smb.conf"), "{w}");
+        let l = server_signing_step(&p(Kind::LegacyWindows));
+        assert!(l.contains(SERVER) && !l.contains("Set-Smb"), "{l}");
+        let s = server_signing_step(&p(Kind::Samba));
+        assert!(
+            s.contains("'server signing = mandatory'") && !s.contains("Microsoft"),
+            "{s}"
+        );
+        let i = server_signing_step(&p(Kind::Impacket));
+        assert!(i.contains("no setting to require signing"), "{i}");
+        let u = server_signing_step(&p(Kind::Unknown));
+        assert!(
+            u.contains(SERVER) && u.contains("'server signing = mandatory'"),
+            "{u}"
+        );
+        let c = client_signing_step(&p(Kind::Windows), false);
+        assert!(
+            c.contains(CLIENT) && c.contains("-RequireSecuritySignature $false"),
+            "{c}"
+        );
+        assert!(!c.contains("smb.conf"), "{c}");
+        let c = client_signing_step(&p(Kind::Samba), true);
+        assert!(
+            c.contains("'client signing = required'") && !c.contains("Microsoft"),
+            "{c}"
+        );
+        let c = client_signing_step(&p(Kind::Unknown), true);
+        assert!(c.contains("= Enabled") && c.contains("'-o sign'"), "{c}");
+        assert!(lm_level(false).contains("'Send NTLMv2 response only. Refuse LM & NTLM' ("));
+        assert!(lm_level(false).contains(
+            "LmCompatibilityLevel = 5 under HKLM\\SYSTEM\\CurrentControlSet\\Control\\Lsa"
+        ));
+        assert!(lm_level(true).contains("LmCompatibilityLevel = 3 or more"));
     }
 
     #[test]

@@ -626,7 +626,7 @@ u32;
 0xC05D_0002 "STATUS_SMB_GUEST_LOGON_BLOCKED" {
     meaning: "The Windows client itself refused to use a guest session the server offered: insecure guest logons are blocked by default on current Windows editions. Not seen on the wire: the server's SESSION_SETUP succeeded with IS_GUEST set, and the client dropped it.",
     causes: [
-        "A NAS or Samba server mapping the user to guest (unknown user, or no password), and 'AllowInsecureGuestAuth' off on the client.",
+        "A NAS or Samba server mapping the user to guest (unknown user, or no password), and the client's 'Enable insecure guest logons' policy (Lanman Workstation; AllowInsecureGuestAuth) disabled, the default of Enterprise, Education and Server editions and of every edition since Windows 11 24H2 (KB4046019).",
         "Signing required on the client: a guest session cannot be signed.",
     ],
     check: [

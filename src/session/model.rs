@@ -212,6 +212,17 @@ pub struct Smb1Negotiate {
     /// The server's SecurityMode has NEGOTIATE_SECURITY_SIGNATURES_REQUIRED
     /// ([MS-CIFS] 2.2.4.52.2).
     pub signing_required: bool,
+    /// The server's SecurityMode has NEGOTIATE_SECURITY_SIGNATURES_ENABLED
+    /// ([MS-CIFS] 2.2.4.52.2; tshark smb.sm.signatures).
+    pub signing_enabled: bool,
+    /// The client's NEGOTIATE request has SMB_FLAGS2_SMB_SECURITY_SIGNATURE_REQUIRED
+    /// in its Flags2 ([MS-SMB] 2.2.3.1; tshark smb.flags2.sec_sig_required),
+    /// as a Windows client that requires signing sets it.
+    pub client_signing_required: bool,
+    /// The response had a SecurityMode (NT LM 0.12's format, WordCount
+    /// 17): the three fields above are the server's word, not defaults.
+    #[serde(skip)]
+    pub security_mode_seen: bool,
 }
 
 /// The dialect of a session's connection: an SMB2 dialect revision, or the

@@ -9,7 +9,7 @@ use crate::smb2::negotiate::{
     CompressionAlgorithm, ContextData, NegotiateContextType, SecurityMode,
 };
 use crate::smb2::session_setup::{SessionFlags, SessionSetupRequestFlags};
-use crate::smb2::smb1::{Smb1Negotiate as Smb1Neg, Smb1SecurityMode};
+use crate::smb2::smb1::{Smb1Flags2, Smb1Negotiate as Smb1Neg, Smb1SecurityMode};
 use crate::smb2::{Body, Smb2Header};
 
 use super::model::*;
@@ -77,7 +77,10 @@ pub fn smb1_summary(n: &Smb1Neg) -> String {
 
 /// Records an SMB1 NEGOTIATE request or response on the connection.
 pub fn smb1_negotiate(c: &mut Connection, m: &Message<'_>, dec: &Decoded) {
-    let Some(n) = dec.smb1.as_ref().and_then(|s| s.negotiate.as_ref()) else {
+    let Some(smb1) = dec.smb1.as_ref() else {
+        return;
+    };
+    let Some(n) = smb1.negotiate.as_ref() else {
         return;
     };
     match n {
@@ -91,6 +94,11 @@ pub fn smb1_negotiate(c: &mut Connection, m: &Message<'_>, dec: &Decoded) {
                 dialect: None,
                 plaintext_passwords: false,
                 signing_required: false,
+                signing_enabled: false,
+                security_mode_seen: false,
+                client_signing_required: smb1
+                    .flags2
+                    .contains(Smb1Flags2::SECURITY_SIGNATURE_REQUIRED),
             }));
         }
         Smb1Neg::Response {
@@ -104,6 +112,9 @@ pub fn smb1_negotiate(c: &mut Connection, m: &Message<'_>, dec: &Decoded) {
                     .is_some_and(|sm| !sm.contains(Smb1SecurityMode::ENCRYPT_PASSWORDS));
                 s.signing_required = security_mode
                     .is_some_and(|sm| sm.contains(Smb1SecurityMode::SECURITY_SIGNATURES_REQUIRED));
+                s.security_mode_seen = security_mode.is_some();
+                s.signing_enabled = security_mode
+                    .is_some_and(|sm| sm.contains(Smb1SecurityMode::SECURITY_SIGNATURES_ENABLED));
                 s.answer = Some(if *dialect_index == 0xFFFF {
                     "none"
                 } else {
