@@ -610,7 +610,7 @@ fn finding(r: &Run<'_>) -> Finding {
         why.push_str(&format!(" Refusals over {SPRAY_ACCOUNTS} accounts or more from one address within minutes are password spraying: a guesser tries one or a few common passwords against every account name it has, once or twice each, to stay under each account's lockout threshold. A person who mistypes fails one account, and a client trying saved credentials two or three."));
     }
     if let Some(b) = brute {
-        why.push_str(&format!(" {} refused {} times is brute force: a person who mistypes gives up or asks after a few tries, and {BRUTE_FORCE_ATTEMPTS} is the account lockout threshold Windows sets by default (since Windows 11 22H2), at which a locked account would have stopped it.", b.shown, b.count));
+        why.push_str(&format!(" {} refused {} times is brute force: a person who mistypes gives up or asks after a few tries, and {BRUTE_FORCE_ATTEMPTS} is the account lockout threshold Windows sets by default (since Windows 11 22H2), at which a locked account would have stopped it. A program retrying an old saved password (a service account, a mapped drive, a mail client) makes the same refusals, but at a steady pace and for hours: check what on the client sent them.", b.shown, b.count));
     }
     match &guessed {
         Some((s, who, tried)) => {
