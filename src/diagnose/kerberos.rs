@@ -481,12 +481,14 @@ fn refused(
     );
 }
 
-/// A later request from the same client (and principal, for AS) that answers a benign error.
+/// A later request from the same client address for the same client and
+/// service principals that answers a benign error.
 fn retried(model: &Model, i: usize, x: &KdcExchange, tcp_only: bool) -> bool {
     model.kdc[i + 1..].iter().any(|y| {
         y.client.ip() == x.client.ip()
             && y.request == x.request
             && y.service_principal == x.service_principal
+            && y.client_principal == x.client_principal
             && (!tcp_only || y.transport == "tcp")
     })
 }

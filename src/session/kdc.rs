@@ -200,16 +200,24 @@ const RESPONSE_TOO_BIG: i32 = 52;
 
 /// Marks the exchanges whose KDC_ERR_PREAUTH_REQUIRED or
 /// KRB_ERR_RESPONSE_TOO_BIG was followed by the retry, answered: a later
-/// exchange of the same client address, request type and service
-/// principal with a reply (over TCP for RESPONSE_TOO_BIG). One pass from
+/// exchange of the same client address, request type, service principal
+/// and client principal with a reply (over TCP for RESPONSE_TOO_BIG). One pass from
 /// the end, remembering the answered requests seen.
 pub(super) fn mark_answered_retries(kdc: &mut [KdcExchange]) {
-    type Key<'a> = (IpAddr, KrbMsgType, Option<&'a str>);
+    // The client principal too: an AS-REQ sweep over several accounts
+    // (AS-REP roasting, password spraying) answers one account, not the
+    // others.
+    type Key<'a> = (IpAddr, KrbMsgType, Option<&'a str>, Option<&'a str>);
     let mut answered: KeyedHashMap<Key<'_>, ()> = KeyedHashMap::default();
     let mut answered_tcp: KeyedHashMap<Key<'_>, ()> = KeyedHashMap::default();
     let mut marks = vec![false; kdc.len()];
     for (x, mark) in kdc.iter().zip(marks.iter_mut()).rev() {
-        let key = (x.client.ip(), x.request, x.service_principal.as_deref());
+        let key = (
+            x.client.ip(),
+            x.request,
+            x.service_principal.as_deref(),
+            x.client_principal.as_deref(),
+        );
         *mark = match x.error_code {
             Some(PREAUTH_REQUIRED) => answered.contains_key(&key),
             Some(RESPONSE_TOO_BIG) => answered_tcp.contains_key(&key),
