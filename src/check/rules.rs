@@ -584,17 +584,7 @@ pub fn signing_seen(model: &Model, s: &Session) -> Result<(bool, String), String
         .connection(s.stream)
         .and_then(|c| c.smb1_negotiate.as_deref())
         .filter(|n| n.answer == Some("smb1"));
-    // SMB1: the server's SecurityMode and the client's Flags2 in its
-    // NEGOTIATE ([MS-CIFS] 2.2.4.52.2, [MS-SMB] 2.2.3.1), as
-    // posture.signing_not_required reads them.
-    let who = who.or_else(|| {
-        smb1.and_then(|n| match (n.client_signing_required, n.signing_required) {
-            (true, true) => Some("both sides"),
-            (true, false) => Some("the client"),
-            (false, true) => Some("the server"),
-            _ => None,
-        })
-    });
+    let who = who.or_else(|| smb1.filter(|n| n.signing_required).map(|_| "the server"));
     let negotiate = if smb1.is_some() {
         "its SMB1 NEGOTIATE"
     } else {

@@ -446,8 +446,8 @@ fn signing(model: &Model, out: &mut Sink) {
 /// SMB1 dialect with a SecurityMode ([MS-CIFS] 2.2.4.52.2, NT LM 0.12's
 /// response) without NEGOTIATE_SECURITY_SIGNATURES_REQUIRED. The same code
 /// as SMB2's: the same fact (a server that lets a client go unsigned), the
-/// same setting on either OS, and the same consumers (`check --deny
-/// finding:...`, dashboards) catch both. Whether the server signs at all
+/// same setting on either OS, and the same consumers (`check --deny-finding
+/// posture.signing_not_required`, dashboards) catch both. Whether the server signs at all
 /// (SIGNATURES_ENABLED) and whether the client asked for signing
 /// (SMB_FLAGS2_SMB_SECURITY_SIGNATURE_REQUIRED in its NEGOTIATE, [MS-SMB]
 /// 2.2.3.1) are said; SMB1's posture.smb1 warning says to leave SMB1.
