@@ -102,7 +102,7 @@ u32;
     causes: [
         "Wrong password, or a stale saved credential (Windows Credential Manager, a mount's credentials file, a service account).",
         "The user does not exist in the domain the server checks (typo, wrong domain prefix, local account used against a domain server).",
-        "NTLMv1 or LM response sent to a server that only accepts NTLMv2 (Samba 'ntlm auth = ntlmv2-only', Windows LmCompatibilityLevel 5 on the DC).",
+        "NTLMv1 or LM response sent to a server that only accepts NTLMv2 (Samba 'ntlm auth = ntlmv2-only', Windows 'Network security: LAN Manager authentication level' = 'Send NTLMv2 response only. Refuse LM & NTLM', LmCompatibilityLevel 5, on the DC).",
         "Kerberos ticket for the wrong service account (duplicate or misplaced SPN) that the server cannot decrypt, with no NTLM fallback.",
         "Computer or domain trust broken between the server and the DC, so pass-through authentication fails.",
     ],
