@@ -1433,10 +1433,7 @@ mod tests {
     use super::*;
 
     fn p(kind: Kind) -> Platform {
-        Platform {
-            kind,
-            shown: "SHOWN".to_string(),
-        }
+        Platform::shown_as(kind)
     }
 
     /// The Windows insecure-guest policy goes to a client that is or may

@@ -72,6 +72,15 @@ impl Platform {
     pub fn impacket(&self) -> bool {
         self.kind == Kind::Impacket
     }
+
+    /// A side of `kind` shown by "SHOWN", for the steps' unit tests.
+    #[cfg(test)]
+    pub(super) fn shown_as(kind: Kind) -> Platform {
+        Platform {
+            kind,
+            shown: "SHOWN".to_string(),
+        }
+    }
 }
 
 /// The kind an NTLM VERSION states (see the module's documentation).

@@ -650,10 +650,7 @@ mod tests {
     use super::*;
 
     fn p(kind: Kind) -> Platform {
-        Platform {
-            kind,
-            shown: "SHOWN".to_string(),
-        }
+        Platform::shown_as(kind)
     }
 
     /// posture.ntlmv1's step: Windows' security option at level 5 on a
