@@ -1586,6 +1586,38 @@ fn every_finding_is_shown_by_a_capture() {
     }
 }
 
+/// krb5-asrep-roasting: GetNPUsers.py's AS-REQs for nosuchuser (frames
+/// 24/26, KDC_ERR_C_PRINCIPAL_UNKNOWN) and for alice and svc_sql (4/6,
+/// 31/33, KDC_ERR_PREAUTH_REQUIRED, never retried) also make
+/// kerberos.client_unknown and kerberos.preauth_not_retried: those say they
+/// are part of attack.asrep_roasting and send the reader to it, not to
+/// create the account or fix the client. posture.no_preauth (paul's
+/// account) stays a finding of its own.
+#[test]
+fn roasting_requests_findings_point_to_the_attack() {
+    let a = sample("krb5-asrep-roasting.pcap");
+    for (code, frames) in [
+        ("kerberos.client_unknown", &[24u64, 26][..]),
+        ("kerberos.preauth_not_retried", &[4, 6, 31, 33][..]),
+    ] {
+        let f = with_code(&a, code);
+        assert_eq!(f.len(), 1, "{code}: {:#?}", describe(&a.diagnosis.findings));
+        assert_eq!(f[0].frames, frames, "{code}");
+        assert!(
+            f[0].title.starts_with("Part of attack.asrep_roasting: "),
+            "{}",
+            f[0].title
+        );
+        assert_eq!(f[0].next_step, "See attack.asrep_roasting (frame 4).");
+    }
+    let p = with_code(&a, "posture.no_preauth");
+    assert!(
+        p.len() == 1 && !p[0].title.starts_with("Part of"),
+        "{:#?}",
+        describe(&a.diagnosis.findings)
+    );
+}
+
 /// The SPN step names the server's machine account when an NTLM logon to
 /// the same server gave its NetBIOS computer name (krb5-fallback-ntlm: the
 /// CHALLENGE of frame 43 names DC1), and the placeholder SERVER$ when the

@@ -646,6 +646,7 @@ pub fn diagnose(model: &Model) -> Diagnosis {
     }
     coercion::explained(&coerced, &mut all);
     guessing::explained(&guesses, &mut all);
+    roasting::explained(&mut all);
     all.sort_by_key(order);
     // What was dropped comes after what is kept.
     let omitted = (all.len() as u64 + sink.dropped).saturating_sub(MAX_FINDINGS as u64);

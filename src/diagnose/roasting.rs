@@ -32,7 +32,7 @@ use crate::auth::{EncType, KrbMsgType};
 use crate::session::token::is_anonymous;
 use crate::session::{KdcExchange, Model};
 
-use super::{Draft, Severity, Sink};
+use super::{Draft, Finding, Severity, Sink};
 
 /// Accounts or services named in a finding; the rest are counted.
 const MAX_NAMED: usize = 6;
@@ -52,6 +52,56 @@ pub(super) fn findings(model: &Model, out: &mut Sink) {
     for (ip, xs) in &by_client {
         asrep_roasting(*ip, xs, out);
         kerberoasting(*ip, xs, out);
+    }
+}
+
+/// The attack codes whose requests other rules also answer (a KDC error
+/// per account asked for): what those findings are part of.
+const ATTACKS: [(&str, &str); 2] = [
+    ("attack.asrep_roasting", "AS-REP roasting"),
+    ("attack.kerberoasting", "Kerberoasting"),
+];
+
+/// The Kerberos findings (made by other rules) of a roasting attack's
+/// requests say so, and their next steps give way to the attack's: a
+/// KDC_ERR_C_PRINCIPAL_UNKNOWN for a name on the attacker's list is not an
+/// account to create, nor an unretried KDC_ERR_PREAUTH_REQUIRED a client
+/// to fix. A finding is one of them when its code is a Kerberos one and
+/// all its evidence frames are the attack finding's; one already told as
+/// part of another attack is left as it is.
+pub(super) fn explained(all: &mut [Finding]) {
+    let attacks: Vec<(&'static str, &str, Vec<u64>)> = all
+        .iter()
+        .filter_map(|f| {
+            let (code, what) = ATTACKS.iter().find(|(c, _)| *c == f.code)?;
+            let mut frames = f.frames.clone();
+            frames.sort_unstable();
+            Some((*code, *what, frames))
+        })
+        .collect();
+    if attacks.is_empty() {
+        return;
+    }
+    for f in all.iter_mut() {
+        if !f.code.starts_with("kerberos.")
+            || f.frames.is_empty()
+            || f.title.starts_with("Part of ")
+        {
+            continue;
+        }
+        let Some((code, what, frames)) = attacks
+            .iter()
+            .find(|(_, _, fr)| f.frames.iter().all(|x| fr.binary_search(x).is_ok()))
+        else {
+            continue;
+        };
+        let first = frames.first().copied().unwrap_or_default();
+        f.title = format!("Part of {code}: {}", f.title);
+        f.explanation = format!(
+            "Part of the {what} of {code} (from frame {first}): the requests are the attack's, not a user's or a client's fault. {}",
+            f.explanation
+        );
+        f.next_step = format!("See {code} (frame {first}).");
     }
 }
 
