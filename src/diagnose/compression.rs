@@ -4,7 +4,6 @@
 use std::net::IpAddr;
 
 use crate::session::{BadCompression, CompressionFault, Connection, Model};
-use crate::tcp::hash::KeyedHashMap;
 
 use super::{Draft, Severity, Sink};
 
@@ -43,17 +42,14 @@ fn probe(c: &Connection) -> bool {
 
 /// attack.smbghost_scan: the probes of one client, one finding.
 fn scans(model: &Model, out: &mut Sink) {
-    let mut by_client: KeyedHashMap<IpAddr, Vec<&Connection>> = KeyedHashMap::default();
-    let mut order: Vec<IpAddr> = Vec::new();
-    for c in model.connections.iter().filter(|c| probe(c)) {
-        let v = by_client.entry(c.client.ip()).or_default();
-        if v.is_empty() {
-            order.push(c.client.ip());
-        }
-        v.push(c);
-    }
-    for ip in order {
-        if let Some(f) = by_client.get(&ip).and_then(|p| scan_finding(ip, p)) {
+    let by_client = super::group::ordered(
+        model.connections.iter().filter(|c| probe(c)),
+        |c| c.client.ip(),
+        |c| (c.client.ip(), Vec::new()),
+        |g: &mut (IpAddr, Vec<&Connection>), c| g.1.push(c),
+    );
+    for (ip, probes) in &by_client {
+        if let Some(f) = scan_finding(*ip, probes) {
             out.push(f);
         }
     }

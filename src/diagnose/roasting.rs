@@ -24,13 +24,13 @@
 //! thumb for Kerberoasting sweeps (a logon fetches a handful: krbtgt,
 //! cifs, ldap, host of a few servers).
 
-use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::net::IpAddr;
 
 use crate::auth::{EncType, KrbMsgType};
 use crate::session::token::is_anonymous;
 use crate::session::{KdcExchange, Model};
+use crate::tcp::hash::KeyedHashMap;
 
 use super::{Draft, Finding, Severity, Sink};
 
@@ -108,19 +108,12 @@ pub(super) fn explained(all: &mut [Finding]) {
 /// The KDC exchanges of each client address, in capture order; clients in
 /// the order of their first exchange.
 fn by_client(kdc: &[KdcExchange]) -> Vec<(IpAddr, Vec<&KdcExchange>)> {
-    let mut order: Vec<(IpAddr, Vec<&KdcExchange>)> = Vec::new();
-    let mut index: HashMap<IpAddr, usize> = HashMap::new();
-    for x in kdc {
-        let ip = x.client.ip();
-        let i = *index.entry(ip).or_insert_with(|| {
-            order.push((ip, Vec::new()));
-            order.len() - 1
-        });
-        if let Some((_, v)) = order.get_mut(i) {
-            v.push(x);
-        }
-    }
-    order
+    super::group::ordered(
+        kdc,
+        |x| x.client.ip(),
+        |x| (x.client.ip(), Vec::new()),
+        |g, x| g.1.push(x),
+    )
 }
 
 /// An AS-REQ without pre-authentication answered with an AS-REP, for a
@@ -427,7 +420,7 @@ fn for_service(x: &KdcExchange) -> Option<String> {
 /// capture order), and the services of that window.
 fn burst(tgs: &[(String, &KdcExchange)]) -> usize {
     let mut best = 0;
-    let mut counts: HashMap<&str, usize> = HashMap::new();
+    let mut counts: KeyedHashMap<&str, usize> = KeyedHashMap::default();
     let mut start = 0;
     for (end, (name, x)) in tgs.iter().enumerate() {
         *counts.entry(name.as_str()).or_default() += 1;
