@@ -3,18 +3,7 @@
 
 mod common;
 
-use common::{sample, smbscope};
-
-/// `smbscope check ARGS`: exit code and standard output.
-fn check(args: &[&str]) -> (i32, String) {
-    let mut a = vec!["check"];
-    a.extend_from_slice(args);
-    let o = smbscope(&a);
-    (
-        o.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-    )
-}
+use common::{check, sample, smbscope};
 
 /// The SMB of no-smb-response-port4455 is on port 4455, not followed
 /// without --port: every check fails with "nothing to check", where a deny

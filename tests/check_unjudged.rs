@@ -4,18 +4,7 @@
 
 mod common;
 
-use common::{sample, smbscope, ScratchDir};
-
-/// `smbscope check ARGS`: exit code and standard output.
-fn check(args: &[&str]) -> (i32, String) {
-    let mut a = vec!["check"];
-    a.extend_from_slice(args);
-    let o = smbscope(&a);
-    (
-        o.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-    )
-}
+use common::{check, sample, smbscope, ScratchDir};
 
 /// ntlm-snaplen-160 was captured with a snaplen of 160 bytes: the
 /// SESSION_SETUP request of frame 10 is cut before its NTLMSSP

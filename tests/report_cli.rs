@@ -10,7 +10,7 @@ mod pcap_build;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use common::{root, sample, sample_names, smbscope};
+use common::{check, root, sample, sample_names, smbscope};
 
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
@@ -634,13 +634,6 @@ fn unreadable_capture_exits_2() {
     assert_eq!(o.status.code(), Some(2));
     let o = smbscope(&["no-such-file.pcap"]);
     assert_eq!(o.status.code(), Some(2));
-}
-
-fn check(args: &[&str]) -> (i32, String) {
-    let mut a = vec!["check"];
-    a.extend_from_slice(args);
-    let o = smbscope(&a);
-    (o.status.code().unwrap_or(-1), stdout(&o))
 }
 
 #[test]

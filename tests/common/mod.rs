@@ -327,6 +327,18 @@ pub fn smbscope(args: &[&str]) -> std::process::Output {
         .expect("run smbscope")
 }
 
+/// `smbscope check ARGS`: exit code (-1 when killed by a signal) and
+/// standard output.
+pub fn check(args: &[&str]) -> (i32, String) {
+    let mut a = vec!["check"];
+    a.extend_from_slice(args);
+    let o = smbscope(&a);
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+    )
+}
+
 /// `--port N` for a capture whose name says SMB is on port N ("…-port4455.pcap";
 /// 139 and 445 are always followed).
 pub fn port_args(name: &str) -> Vec<String> {
