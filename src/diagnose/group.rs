@@ -137,15 +137,31 @@ pub(super) fn ordered<T: Copy, K: std::hash::Hash + Eq, G>(
     items: impl IntoIterator<Item = T>,
     key: impl Fn(T) -> K,
     new: impl Fn(T) -> G,
+    add: impl FnMut(&mut G, T),
+) -> Vec<G> {
+    ordered_capped(items, usize::MAX, key, new, add)
+}
+
+/// [`ordered`] with at most `cap` groups: an item whose group would be
+/// one more is left out.
+pub(super) fn ordered_capped<T: Copy, K: std::hash::Hash + Eq, G>(
+    items: impl IntoIterator<Item = T>,
+    cap: usize,
+    key: impl Fn(T) -> K,
+    new: impl Fn(T) -> G,
     mut add: impl FnMut(&mut G, T),
 ) -> Vec<G> {
     let mut groups: Vec<G> = Vec::new();
     let mut index: KeyedHashMap<K, usize> = KeyedHashMap::default();
     for item in items {
-        let i = *index.entry(key(item)).or_insert_with(|| {
-            groups.push(new(item));
-            groups.len() - 1
-        });
+        let i = match index.entry(key(item)) {
+            std::collections::hash_map::Entry::Occupied(e) => *e.get(),
+            std::collections::hash_map::Entry::Vacant(_) if groups.len() >= cap => continue,
+            std::collections::hash_map::Entry::Vacant(e) => {
+                groups.push(new(item));
+                *e.insert(groups.len() - 1)
+            }
+        };
         if let Some(g) = groups.get_mut(i) {
             add(g, item);
         }

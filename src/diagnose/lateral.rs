@@ -58,46 +58,23 @@ struct Pair<'a> {
 }
 
 pub(super) fn findings(model: &Model, out: &mut Sink) {
-    let mut index: HashMap<(IpAddr, IpAddr), usize> = HashMap::new();
-    let mut pairs: Vec<((IpAddr, IpAddr), Pair<'_>)> = Vec::new();
-    for t in &model.trees {
-        let Some(c) = model.connection(t.stream) else {
-            continue;
-        };
+    let opens = model.trees.iter().flat_map(|t| {
         let admin = admin_share(&t.share);
-        for f in &t.files {
-            let kind = kind_of(f, admin);
-            if matches!(kind, Kind::Other) {
-                continue;
-            }
-            let key = (c.client.ip(), c.server.ip());
-            let i = match index.get(&key) {
-                Some(&i) => i,
-                None if pairs.len() < MAX_PAIRS => {
-                    index.insert(key, pairs.len());
-                    pairs.push((key, Pair::default()));
-                    pairs.len() - 1
-                }
-                None => continue,
-            };
-            let p = &mut pairs[i].1;
-            let seen = Seen { tree: t, file: f };
-            match kind {
-                Kind::Svcctl => {
-                    p.svcctl.get_or_insert(seen);
-                }
-                Kind::Atsvc => {
-                    p.atsvc.get_or_insert(seen);
-                }
-                Kind::Tool(name) => {
-                    p.tool.get_or_insert((name, seen));
-                }
-                Kind::Dropped if p.dropped.len() < MAX_NAMED => p.dropped.push(seen),
-                Kind::Dropped => p.dropped_more += 1,
-                Kind::Other => {}
-            }
-        }
-    }
+        let pair = model
+            .connection(t.stream)
+            .map(|c| (c.client.ip(), c.server.ip()));
+        t.files.iter().filter_map(move |f| match kind_of(f, admin) {
+            Kind::Other => None,
+            kind => Some((pair?, kind, Seen { tree: t, file: f })),
+        })
+    });
+    let pairs = super::group::ordered_capped(
+        opens,
+        MAX_PAIRS,
+        |(pair, _, _)| pair,
+        |(pair, _, _)| (pair, Pair::default()),
+        |(_, p), (_, kind, seen)| p.add(kind, seen),
+    );
     for ((client, server), p) in &pairs {
         let who = Who {
             model,
@@ -117,6 +94,27 @@ enum Kind {
     Tool(&'static str),
     Dropped,
     Other,
+}
+
+impl<'a> Pair<'a> {
+    /// The first open of each kind (the first few dropped files, and a
+    /// count of the others).
+    fn add(&mut self, kind: Kind, seen: Seen<'a>) {
+        match kind {
+            Kind::Svcctl => {
+                self.svcctl.get_or_insert(seen);
+            }
+            Kind::Atsvc => {
+                self.atsvc.get_or_insert(seen);
+            }
+            Kind::Tool(name) => {
+                self.tool.get_or_insert((name, seen));
+            }
+            Kind::Dropped if self.dropped.len() < MAX_NAMED => self.dropped.push(seen),
+            Kind::Dropped => self.dropped_more += 1,
+            Kind::Other => {}
+        }
+    }
 }
 
 fn kind_of(f: &FileOpen, admin: bool) -> Kind {
