@@ -727,15 +727,17 @@ const CASES: &[(&str, &str, &str, u64, &[u64])] = &[
     ),
     // SpoolSample: 172.16.66.37 opens spoolss on 172.16.66.36 (CREATE
     // 17/18, tcp.stream 0), calls RpcRemoteFindFirstPrinterChangeNotificationEx
-    // (opnum 65, frame 28, answered at 61); meanwhile 172.16.66.36 logs on
+    // (opnum 65, frame 28, answered at 61) after binding [MS-RPRN] with a
+    // WRITE (22); meanwhile 172.16.66.36 logs on
     // back as 3B\01566S-WIN16-IR$ (38/39, stream 1) and anonymously (48/49,
-    // 58/59, streams 2, 3): tshark's dcerpc.opnum, ntlmssp.auth.username.
+    // 58/59, streams 2, 3): tshark's dcerpc.opnum, dcerpc.cn_bind_to_uuid,
+    // ntlmssp.auth.username.
     (
         "corpus:pcapattack-smb311-spoolsample-ntlm.pcapng",
         "attack.coercion",
         "error",
         SEVERAL_STREAMS,
-        &[17, 18, 28, 38, 39, 48, 49, 58, 59, 61],
+        &[17, 18, 22, 28, 38, 39, 48, 49, 58, 59, 61],
     ),
     (
         "corpus:sv-smb21-kerberos-many-sessions.pcap",
@@ -6112,7 +6114,9 @@ fn linux_mount_error_line() {
 }
 
 /// SpoolSample (tshark: frame 17 CREATE spoolss by 172.16.66.37 as
-/// 3B\lgreen; frame 28 dcerpc.opnum 65; frames 36-60 172.16.66.36 logs on
+/// 3B\lgreen; frame 22 an SMB2 WRITE of a DCE/RPC bind, dcerpc.cn_bind_to_uuid
+/// 12345678-1234-abcd-ef00-0123456789ab, [MS-RPRN] 1.9; frame 28
+/// dcerpc.opnum 65; frames 36-60 172.16.66.36 logs on
 /// to 172.16.66.37:445 as 3B\01566S-WIN16-IR$, then twice anonymously):
 /// the coercion names who, the pipe, the call and the account, and the
 /// logon findings of the callback say that they are it, with no step to
@@ -6133,6 +6137,7 @@ fn coercion_is_told_and_its_callback_logons_say_so() {
         c.title
     );
     for want in [
+        "bound its interface 12345678-1234-abcd-ef00-0123456789ab v1.0 (frame 22) and called",
         "RpcRemoteFindFirstPrinterChangeNotificationEx (opnum 65, frame 28, answered at frame 61)",
         "3B\\lgreen",
         "as its computer account 3B\\01566S-WIN16-IR$",
@@ -6143,6 +6148,9 @@ fn coercion_is_told_and_its_callback_logons_say_so() {
     }
     for want in ["Print Spooler", "LDAP signing", "KB5005413", "445"] {
         assert!(c.next_step.contains(want), "{want}: {}", c.next_step);
+    }
+    for frame in [17, 18, 22, 28, 61] {
+        assert!(c.frames.contains(&frame), "{frame}: {:?}", c.frames);
     }
     // It comes first: the report opens with the attack.
     assert_eq!(a.diagnosis.findings[0].code, "attack.coercion");

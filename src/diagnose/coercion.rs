@@ -14,7 +14,7 @@
 
 use std::net::IpAddr;
 
-use crate::session::pipes::{PipeOpen, RpcCall};
+use crate::session::pipes::{Bound, PipeOpen, RpcCall};
 use crate::session::{Model, Outcome, Session};
 use crate::tcp::hash::KeyedHashMap;
 
@@ -38,9 +38,15 @@ struct Interface {
     /// Opnums of its coercing calls and their names (only when the pipe
     /// names this interface alone).
     calls: &'static [(u16, &'static str)],
+    /// The interface UUIDs a bind names it by (the protocol document's
+    /// section 1.9), which an RPC filter blocks.
+    uuids: &'static [&'static str],
     /// What to do on the coerced server.
     step: &'static str,
 }
+
+/// The next step on a server coerced through [MS-EFSR].
+const EFSR_STEP: &str = "install the Windows updates for PetitPotam (CVE-2021-36942) and, where EFS is not used remotely, block the [MS-EFSR] interface with an RPC filter: in 'netsh rpc filter', for each of its interface UUIDs c681d488-d850-11d0-8c52-00c04fd90f7e (reached through lsarpc, samr, lsass, netlogon) and df1941c5-fe89-4e79-bf10-463657acf44d (through efsrpc): 'add rule layer=um actiontype=block', 'add condition field=if_uuid matchtype=equal data=UUID', 'add filter'";
 
 const INTERFACES: &[Interface] = &[
     Interface {
@@ -51,6 +57,7 @@ const INTERFACES: &[Interface] = &[
             (62, "RpcRemoteFindFirstPrinterChangeNotification"),
             (65, "RpcRemoteFindFirstPrinterChangeNotificationEx"),
         ],
+        uuids: &["12345678-1234-abcd-ef00-0123456789ab"],
         step: "disable the Print Spooler service on domain controllers and on every server that does not print ('Stop-Service Spooler; Set-Service Spooler -StartupType Disabled', or the Group Policy 'Allow Print Spooler to accept client connections' set to Disabled)",
     },
     Interface {
@@ -69,28 +76,37 @@ const INTERFACES: &[Interface] = &[
             (13, "EfsRpcDuplicateEncryptionInfoFile"),
             (15, "EfsRpcAddUsersToFileEx"),
         ],
-        step: "install the Windows updates for PetitPotam (CVE-2021-36942) and block the [MS-EFSR] interface with an RPC filter ('netsh rpc filter') where EFS is not used remotely",
+        uuids: &[
+            "c681d488-d850-11d0-8c52-00c04fd90f7e",
+            "df1941c5-fe89-4e79-bf10-463657acf44d",
+        ],
+        step: EFSR_STEP,
     },
     Interface {
         pipes: &["lsarpc", "lsass", "samr", "netlogon"],
         doc: "[MS-EFSR]",
         what: "a pipe that also reaches the Encrypting File System Remote Protocol (PetitPotam)",
         calls: &[],
-        step: "install the Windows updates for PetitPotam (CVE-2021-36942) and block the [MS-EFSR] interface with an RPC filter ('netsh rpc filter') where EFS is not used remotely",
+        // A bind names the interface: [MS-EFSR] by its UUIDs above,
+        // anything else (LSA, SAMR, Netlogon) is no coercion.
+        uuids: &[],
+        step: EFSR_STEP,
     },
     Interface {
         pipes: &["netdfs"],
         doc: "[MS-DFSNM]",
         what: "DFS Namespace Management (DFSCoerce)",
         calls: &[(12, "NetrDfsAddStdRoot"), (13, "NetrDfsRemoveStdRoot")],
-        step: "block the [MS-DFSNM] interface with an RPC filter ('netsh rpc filter') on domain controllers, or stop the DFS Namespace service where it is not needed",
+        uuids: &["4fc742e0-4a10-11cf-8273-00aa004ae673"],
+        step: "block the [MS-DFSNM] interface with an RPC filter on domain controllers (netsh rpc filter: 'add rule layer=um actiontype=block', 'add condition field=if_uuid matchtype=equal data=4fc742e0-4a10-11cf-8273-00aa004ae673', 'add filter'), or stop the DFS Namespace service where it is not needed",
     },
     Interface {
         pipes: &["fssagentrpc"],
         doc: "[MS-FSRVP]",
         what: "File Server Remote VSS (ShadowCoerce)",
         calls: &[(8, "IsPathSupported"), (9, "IsPathShadowCopied")],
-        step: "install the Windows update for CVE-2022-30154, or stop the 'File Server VSS Agent Service' where it is not needed",
+        uuids: &["a8e0653c-2744-4389-a61d-7373df8b2292"],
+        step: "install the Windows update for CVE-2022-30154, or stop the 'File Server VSS Agent Service' where it is not needed (or block its interface a8e0653c-2744-4389-a61d-7373df8b2292 with an RPC filter, as for [MS-EFSR])",
     },
 ];
 
@@ -104,6 +120,22 @@ fn interface(pipe: &str) -> Option<&'static Interface> {
     INTERFACES
         .iter()
         .find(|i| i.pipes.iter().any(|p| p.eq_ignore_ascii_case(name)))
+}
+
+/// The coercion interface a pipe open reached: the one its bind named,
+/// when the capture shows a bind (and none when the bind named another
+/// interface: LSA on lsarpc is no coercion); else the one its name reaches.
+fn interface_of(pipe: &str, bound: &[Bound]) -> Option<(&'static Interface, Option<Bound>)> {
+    if bound.is_empty() {
+        return interface(pipe).map(|i| (i, None));
+    }
+    bound.iter().find_map(|b| {
+        let uuid = b.syntax.uuid_text();
+        INTERFACES
+            .iter()
+            .find(|i| i.uuids.contains(&uuid.as_str()))
+            .map(|i| (i, Some(*b)))
+    })
 }
 
 /// A logon that authenticates a computer: its account name ends in `$`
@@ -121,6 +153,8 @@ fn computer_or_anonymous(s: &Session) -> bool {
 pub(super) struct Coercion<'a> {
     pipe: &'a PipeOpen,
     iface: &'static Interface,
+    /// The bind that named the interface, when the capture shows it.
+    bound: Option<Bound>,
     call: Option<RpcCall>,
     logons: Vec<&'a Session>,
 }
@@ -130,11 +164,11 @@ pub(super) struct Coercion<'a> {
 /// of the server's address to the client's address that
 /// [`computer_or_anonymous`] accepts.
 pub(super) fn find(model: &Model) -> Vec<Coercion<'_>> {
-    let pipes: Vec<(&PipeOpen, &Interface)> = model
+    let pipes: Vec<(&PipeOpen, &Interface, Option<Bound>)> = model
         .pipes
         .iter()
         .filter(|p| p.client.ip() != p.server.ip())
-        .filter_map(|p| Some((p, interface(&p.name)?)))
+        .filter_map(|p| interface_of(&p.name, &p.interfaces).map(|(i, b)| (p, i, b)))
         .collect();
     if pipes.is_empty() {
         return Vec::new();
@@ -147,7 +181,7 @@ pub(super) fn find(model: &Model) -> Vec<Coercion<'_>> {
             .push(s);
     }
     let mut out = Vec::new();
-    for (p, iface) in pipes {
+    for (p, iface, bound) in pipes {
         let Some(cands) = back.get(&(p.server.ip(), p.client.ip())) else {
             continue;
         };
@@ -166,6 +200,7 @@ pub(super) fn find(model: &Model) -> Vec<Coercion<'_>> {
         out.push(Coercion {
             pipe: p,
             iface,
+            bound,
             call: pending_call(p, first),
             logons,
         });
@@ -273,9 +308,18 @@ fn finding(c: &Coercion<'_>, model: &Model) -> Finding {
         Some(x) => format!(" and called {}", call_words(i, &x)),
         None => String::new(),
     };
+    let bind = c.bound.map_or(String::new(), |b| {
+        format!(
+            ", bound its interface {} v{}.{} (frame {})",
+            b.syntax.uuid_text(),
+            b.syntax.version_major,
+            b.syntax.version_minor,
+            b.frame
+        )
+    });
     let server_port = first.map_or(String::new(), |s| format!("{}", s.server));
     let explanation = format!(
-        "The client at {cip}{as_user} opened the {} pipe ({}, {}) on the server at {sip} (frame {}, tcp.stream {}){call}; {after}the server at {sip} connected back to {server_port} and authenticated there {}. The calls of this interface make the server open a path or printer the caller names, as its computer account: this is authentication coercion (PrinterBug/SpoolSample, PetitPotam, DFSCoerce, ShadowCoerce), not an IT fault. Whoever listens at {cip} gets the server's computer account's NTLM authentication, which it can relay: to LDAP on a domain controller (to give itself rights or resource-based delegation), to AD CS web enrollment (a certificate of that computer, then its TGT), to SMB servers that do not require signing; or, on a host trusted for unconstrained delegation, it receives the computer's Kerberos TGT. When the coerced computer is a domain controller, that is the domain. The logon findings of these connections are this attack's consequence.",
+        "The client at {cip}{as_user} opened the {} pipe ({}, {}) on the server at {sip} (frame {}, tcp.stream {}){bind}{call}; {after}the server at {sip} connected back to {server_port} and authenticated there {}. The calls of this interface make the server open a path or printer the caller names, as its computer account: this is authentication coercion (PrinterBug/SpoolSample, PetitPotam, DFSCoerce, ShadowCoerce), not an IT fault. Whoever listens at {cip} gets the server's computer account's NTLM authentication, which it can relay: to LDAP on a domain controller (to give itself rights or resource-based delegation), to AD CS web enrollment (a certificate of that computer, then its TGT), to SMB servers that do not require signing; or, on a host trusted for unconstrained delegation, it receives the computer's Kerberos TGT. When the coerced computer is a domain controller, that is the domain. The logon findings of these connections are this attack's consequence.",
         p.name,
         i.doc,
         i.what,
@@ -289,6 +333,7 @@ fn finding(c: &Coercion<'_>, model: &Model) -> Finding {
         i.step
     );
     let mut frames = vec![p.request_frame, p.frame];
+    frames.extend(c.bound.map(|b| b.frame));
     if let Some(x) = c.call {
         frames.push(x.frame);
         frames.extend(x.response_frame);
@@ -376,5 +421,42 @@ mod tests {
         assert_eq!(interface("FssagentRpc").map(|i| i.doc), Some("[MS-FSRVP]"));
         assert_eq!(interface("srvsvc").map(|i| i.doc), None);
         assert_eq!(interface("winreg").map(|i| i.doc), None);
+    }
+
+    fn bound(uuid: [u8; 16]) -> Bound {
+        let syntax = crate::session::dcerpc::SyntaxId {
+            uuid,
+            version_major: 1,
+            version_minor: 0,
+        };
+        Bound { syntax, frame: 7 }
+    }
+
+    /// A bind names the interface: [MS-EFSR] on lsarpc (PetitPotam's
+    /// usual way) is EFSR with its call names; LSA on lsarpc is none.
+    #[test]
+    fn a_bind_decides_which_interface_a_pipe_reached() {
+        // c681d488-d850-11d0-8c52-00c04fd90f7e, as text order.
+        let efsr = [
+            0xc6, 0x81, 0xd4, 0x88, 0xd8, 0x50, 0x11, 0xd0, 0x8c, 0x52, 0x00, 0xc0, 0x4f, 0xd9,
+            0x0f, 0x7e,
+        ];
+        // 12345778-1234-abcd-ef00-0123456789ab ([MS-LSAD]).
+        let lsad = [
+            0x12, 0x34, 0x57, 0x78, 0x12, 0x34, 0xab, 0xcd, 0xef, 0x00, 0x01, 0x23, 0x45, 0x67,
+            0x89, 0xab,
+        ];
+        let (i, b) = interface_of("lsarpc", &[bound(efsr)]).expect("EFSR");
+        assert_eq!(
+            (i.doc, i.calls.is_empty(), b.map(|b| b.frame)),
+            ("[MS-EFSR]", false, Some(7))
+        );
+        assert!(interface_of("lsarpc", &[bound(lsad)]).is_none());
+        assert!(interface_of("lsarpc", &[bound(lsad), bound(efsr)]).is_some());
+        // No bind in the capture: the pipe's name decides.
+        assert_eq!(
+            interface_of("lsarpc", &[]).map(|(i, _)| i.calls.is_empty()),
+            Some(true)
+        );
     }
 }

@@ -13,6 +13,7 @@
 //! the bytes: the per-item lists are bounded (see [`model`]).
 
 mod compression;
+pub mod dcerpc;
 pub mod events;
 pub mod kdc;
 mod lookups;

@@ -309,13 +309,18 @@ impl Builder {
 
     /// The FileId of a READ or WRITE request, kept for its response when
     /// some open is followed (see [`Builder::file_io`]).
-    pub(super) fn io_detail(&self, m: &Message<'_>, h: &Smb2Header) -> Detail {
+    /// A WRITE's data is also looked at for a DCE/RPC PDU on a pipe
+    /// ([`Builder::pipe_write`]).
+    pub(super) fn io_detail(&mut self, m: &Message<'_>, h: &Smb2Header) -> Detail {
         if self.opens.opens.is_empty() {
             return Detail::None;
         }
         match parse_body(h, m.bytes) {
             Ok(Body::ReadRequest(r)) => Detail::Io(r.file_id),
-            Ok(Body::WriteRequest(w)) => Detail::Io(w.file_id),
+            Ok(Body::WriteRequest(w)) => {
+                self.pipe_write(m, h, &w);
+                Detail::Io(w.file_id)
+            }
             _ => Detail::None,
         }
     }

@@ -7,8 +7,16 @@
 //! (spoolss: [MS-RPRN]; samr: [MS-SAMR]; ...); the diagnose layer names
 //! them, and tells an authentication coercion from them.
 //!
-//! Only an IOCTL's input is kept by the framer: a call written with WRITE
-//! (whose data is counted and skipped) has no opnum here.
+//! A client writes its DCE/RPC PDUs either with FSCTL_PIPE_TRANSCEIVE
+//! (Windows' RPC runtime for requests, Samba) or with WRITE and reads the
+//! answers with READ (Windows' binds, impacket for everything). The framer
+//! keeps an IOCTL's input and the first [`WRITE_DATA_KEPT`] bytes of a
+//! WRITE's data: enough for a request's opnum and a bind's first
+//! presentation context ([`dcerpc`]). A call written with WRITE counts as
+//! answered by the next READ of the pipe answered with data.
+//!
+//! [`WRITE_DATA_KEPT`]: crate::smb2::framing::WRITE_DATA_KEPT
+//! [`dcerpc`]: super::dcerpc
 //!
 //! Bounded: at most [`MAX_PIPES`] opens and [`MAX_CALLS`] calls each.
 
@@ -17,9 +25,11 @@ use std::net::SocketAddr;
 use crate::capture::Timestamp;
 use crate::pipeline::Message;
 use crate::smb2::ioctl::IoctlRequest;
+use crate::smb2::read_write::WriteRequest;
 use crate::smb2::tree::ShareType;
 use crate::smb2::{FileId, Smb2Header};
 
+use super::dcerpc::{self, RpcPdu, SyntaxId, MAX_CONTEXTS};
 use super::{Builder, Detail, Pending};
 
 /// Pipe opens kept in a capture.
@@ -44,8 +54,22 @@ pub struct PipeOpen {
     pub frame: u64,
     pub time: Timestamp,
     pub file_id: FileId,
-    /// The DCE/RPC requests sent through it with FSCTL_PIPE_TRANSCEIVE.
+    /// The DCE/RPC requests sent through it, with FSCTL_PIPE_TRANSCEIVE or
+    /// WRITE.
     pub calls: arrayvec::ArrayVec<RpcCall, MAX_CALLS>,
+    /// The interfaces its binds and alter_contexts asked for, in order,
+    /// each once.
+    pub interfaces: arrayvec::ArrayVec<Bound, MAX_CONTEXTS>,
+    /// The frame of the latest bind or alter_context written.
+    bind_frame: u64,
+}
+
+/// An interface a bind asked for on a pipe.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Bound {
+    pub syntax: SyntaxId,
+    /// The bind's request frame.
+    pub frame: u64,
 }
 
 /// A DCE/RPC request sent with FSCTL_PIPE_TRANSCEIVE and its answer.
@@ -56,27 +80,11 @@ pub struct RpcCall {
     pub time: Timestamp,
     /// The request PDU's opnum (C706 12.6.4.9).
     pub opnum: u16,
-    /// The IOCTL response, when seen.
+    /// Written with WRITE (answered by a READ), not FSCTL_PIPE_TRANSCEIVE.
+    pub written: bool,
+    /// The IOCTL response, or the READ response that brought the answer,
+    /// when seen.
     pub response_frame: Option<u64>,
-}
-
-/// The opnum of a connection-oriented DCE/RPC request PDU (C706 12.6.4.9,
-/// "request PDU"): rpc_vers 5, PTYPE 0 (request), and the data
-/// representation's integer format (byte 4, high nibble: 1 little-endian,
-/// 0 big-endian, C706 14.1) for the opnum at offset 22. None for any other
-/// PDU, or one cut before its opnum.
-pub fn request_opnum(pdu: &[u8]) -> Option<u16> {
-    let head = pdu.get(..24)?;
-    let (&vers, &ptype, &drep) = (head.first()?, head.get(2)?, head.get(4)?);
-    if vers != 5 || ptype != 0 {
-        return None;
-    }
-    let b = [*head.get(22)?, *head.get(23)?];
-    Some(if drep & 0x10 != 0 {
-        u16::from_le_bytes(b)
-    } else {
-        u16::from_be_bytes(b)
-    })
 }
 
 impl Builder {
@@ -115,11 +123,13 @@ impl Builder {
             time: m.ts,
             file_id,
             calls: arrayvec::ArrayVec::new(),
+            interfaces: arrayvec::ArrayVec::new(),
+            bind_frame: 0,
         });
     }
 
     /// An IOCTL request: an FSCTL_PIPE_TRANSCEIVE whose input holds a
-    /// DCE/RPC request is noted on its pipe open.
+    /// DCE/RPC request or bind is noted on its pipe open.
     pub(super) fn pipe_call(&mut self, m: &Message<'_>, h: &Smb2Header, i: &IoctlRequest) {
         if i.ctl_code != crate::smb2::ioctl::CtlCode::FSCTL_PIPE_TRANSCEIVE {
             return;
@@ -129,18 +139,74 @@ impl Builder {
             .bytes
             .get(start..start.saturating_add(i.input.present as usize))
             .unwrap_or(&[]);
-        let Some(opnum) = request_opnum(input) else {
+        self.pipe_pdu(m, h.session_id, i.file_id, input, false);
+    }
+
+    /// A WRITE request: the data's first bytes, when they hold a DCE/RPC
+    /// request or bind, are noted on its pipe open.
+    pub(super) fn pipe_write(&mut self, m: &Message<'_>, h: &Smb2Header, w: &WriteRequest) {
+        if self.model.pipes.is_empty() {
+            return;
+        }
+        let start = usize::from(w.data_offset);
+        let data = m
+            .bytes
+            .get(start..start.saturating_add(w.data_present as usize))
+            .unwrap_or(&[]);
+        self.pipe_pdu(m, h.session_id, w.file_id, data, true);
+    }
+
+    fn pipe_pdu(&mut self, m: &Message<'_>, sid: u64, file_id: FileId, data: &[u8], written: bool) {
+        let Some(pdu) = dcerpc::parse(data) else {
             return;
         };
-        let Some(open) = self.pipe_of(m.stream, h.session_id, i.file_id) else {
+        let Some(open) = self.pipe_of(m.stream, sid, file_id) else {
             return;
         };
-        let _ = open.calls.try_push(RpcCall {
-            frame: m.frame,
-            time: m.ts,
-            opnum,
-            response_frame: None,
-        });
+        match pdu {
+            RpcPdu::Request { opnum } => {
+                let _ = open.calls.try_push(RpcCall {
+                    frame: m.frame,
+                    time: m.ts,
+                    opnum,
+                    written,
+                    response_frame: None,
+                });
+            }
+            RpcPdu::Bind { contexts, .. } => {
+                open.bind_frame = m.frame;
+                for syntax in contexts {
+                    if !open.interfaces.iter().any(|b| b.syntax == syntax) {
+                        let _ = open.interfaces.try_push(Bound {
+                            syntax,
+                            frame: m.frame,
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    /// A READ of pipe `file_id` (requested at frame `request`) answered
+    /// with data at frame `frame`: the answer to the call written last
+    /// before it, when no bind was written after that call and nothing
+    /// answered it yet.
+    pub(super) fn pipe_read(
+        &mut self,
+        stream: u64,
+        sid: u64,
+        file_id: FileId,
+        request: u64,
+        frame: u64,
+    ) {
+        let Some(open) = self.pipe_of(stream, sid, file_id) else {
+            return;
+        };
+        let bind = open.bind_frame;
+        let last = open.calls.iter_mut().rev().find(|c| c.frame < request);
+        if let Some(c) = last.filter(|c| c.written && c.frame > bind) {
+            c.response_frame.get_or_insert(frame);
+        }
     }
 
     /// The IOCTL response to the request of frame `request`: its call's
@@ -203,11 +269,57 @@ mod tests {
             calls,
             [(26, 1, Some(27)), (28, 65, Some(61)), (62, 29, Some(63))]
         );
+        // tshark: frame 22, an SMB2 WRITE, dcerpc.cn_bind_to_uuid
+        // 12345678-1234-abcd-ef00-0123456789ab ([MS-RPRN] 1.9), version 1.0,
+        // in each of its three presentation contexts.
+        let bound: Vec<(String, u16, u16, u64)> = o
+            .interfaces
+            .iter()
+            .map(|b| {
+                let s = b.syntax;
+                (s.uuid_text(), s.version_major, s.version_minor, b.frame)
+            })
+            .collect();
+        assert_eq!(
+            bound,
+            [("12345678-1234-abcd-ef00-0123456789ab".to_string(), 1, 0, 22)]
+        );
+        assert!(o.calls.iter().all(|c| !c.written));
     }
 
+    /// impacket-style DCE/RPC over WRITE and READ: on tcp.stream 5 of
+    /// zeek-smb2-kerberos-tso, the lsarpc pipe (CREATE at frame 164) is
+    /// bound at frame 172 (a WRITE; tshark: dcerpc.cn_bind_to_uuid
+    /// 12345778-1234-abcd-ef00-0123456789ab, [MS-LSAD] 1.9, version 0.0),
+    /// then opnums 44, 13, 0 are written at frames 178, 184, 190 and their
+    /// responses read at 183, 189, 195 (tshark's dcerpc.request_in).
     #[test]
-    fn a_pdu_that_is_no_request_has_no_opnum() {
-        assert_eq!(request_opnum(&[5, 0, 11, 3, 0x10, 0, 0, 0]), None);
-        assert_eq!(request_opnum(&[]), None);
+    fn calls_written_with_write_are_answered_by_reads() {
+        let p = pipes("/work/shared/corpus/public/zeek-smb2-kerberos-tso.pcapng");
+        let lsa: Vec<&PipeOpen> = p.iter().filter(|o| o.name == "lsarpc").collect();
+        assert_eq!(lsa.len(), 1);
+        let o = lsa[0];
+        let calls: Vec<(u64, u16, bool, Option<u64>)> = o
+            .calls
+            .iter()
+            .map(|c| (c.frame, c.opnum, c.written, c.response_frame))
+            .collect();
+        assert_eq!(
+            calls,
+            [
+                (178, 44, true, Some(183)),
+                (184, 13, true, Some(189)),
+                (190, 0, true, Some(195))
+            ]
+        );
+        let bound: Vec<(String, u64)> = o
+            .interfaces
+            .iter()
+            .map(|b| (b.syntax.uuid_text(), b.frame))
+            .collect();
+        assert_eq!(
+            bound,
+            [("12345778-1234-abcd-ef00-0123456789ab".to_string(), 172)]
+        );
     }
 }

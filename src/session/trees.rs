@@ -149,6 +149,19 @@ impl Builder {
                 self.file_io(ci, *sid, *fid, h.command == Command::WRITE, b);
             }
         }
+        if let Some(Pending {
+            detail: Detail::Io(fid),
+            sid,
+            frame,
+            ..
+        }) = &p
+        {
+            // STATUS_BUFFER_OVERFLOW: a pipe message longer than the READ
+            // ([MS-SMB2] 3.3.4.4), the rest comes with the next READ.
+            if h.command == Command::READ && (h.status == 0 || h.status == 0x8000_0005) {
+                self.pipe_read(m.stream, *sid, *fid, *frame, m.frame);
+            }
+        }
         if benign {
             if h.command == Command::IOCTL || h.command == Command::CREATE {
                 let dec = m.decode();

@@ -241,6 +241,11 @@ fn plausible_short(h: &[u8]) -> bool {
     kind != NbssType::SESSION_MESSAGE && kind.is_known() && nbss_len(h) < 4
 }
 
+/// Bytes of a WRITE request's data kept after its fixed part: a DCE/RPC
+/// bind's header and first presentation context with its abstract syntax
+/// (C706 12.6.4.3: 52 bytes), rounded up.
+pub const WRITE_DATA_KEPT: usize = 64;
+
 /// How much of a message to keep, judged from its first bytes (`head`, up to 24).
 fn keep_limit(kind: NbssType, len: u32, head: &[u8]) -> usize {
     let len = len as usize;
@@ -259,8 +264,10 @@ fn keep_limit(kind: NbssType, len: u32, head: &[u8]) -> usize {
         match (command, response, chained) {
             // READ response: 16 bytes of fixed part before the data ([MS-SMB2] 2.2.20)
             (Command::READ, true, false) => HEADER_LEN + 16,
-            // WRITE request: 48 bytes of fixed part before the data ([MS-SMB2] 2.2.21)
-            (Command::WRITE, false, false) => HEADER_LEN + 48,
+            // WRITE request: 48 bytes of fixed part before the data ([MS-SMB2] 2.2.21),
+            // and the data's first bytes: on a named pipe, a DCE/RPC PDU's header and
+            // a bind's first presentation context (session::pipes)
+            (Command::WRITE, false, false) => HEADER_LEN + 48 + WRITE_DATA_KEPT,
             _ => MAX_KEEP,
         }
     } else if magic == SMB1_MAGIC {
