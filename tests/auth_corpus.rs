@@ -671,27 +671,27 @@ fn kerberos_errors_of_the_captures_are_explained() {
     }
 }
 
-/// The etypes of PA-ETYPE-INFO2 (RFC 4120 5.2.7.5: in a KRB-ERROR's
-/// METHOD-DATA, or a KDC reply's padata) and of an AS-REQ's
-/// PA-ENC-TIMESTAMP (5.2.7.2) agree with tshark's `kerberos.etype` of the
-/// frame: for a KRB-ERROR, ETYPE-INFO2's; for an AS-REQ, the timestamp's;
-/// for a KDC reply, ETYPE-INFO2's then the ticket's and the enc-part's (as
-/// tshark lists them in the order of the message). Two cases where tshark
-/// shows other etypes, each checked for what it is: a KRB-ERROR other than
+/// The etypes of PA-ETYPE-INFO2 (RFC 4120 5.2.7.5) and PA-ETYPE-INFO
+/// (5.2.7.4), in a KRB-ERROR's METHOD-DATA or a KDC reply's padata, and of
+/// an AS-REQ's PA-ENC-TIMESTAMP (5.2.7.2) agree with tshark's
+/// `kerberos.etype` of the frame: for a KRB-ERROR, ETYPE-INFO2's and
+/// ETYPE-INFO's in the order of their PA-DATA; for an AS-REQ, the
+/// timestamp's; for a KDC reply, the same as a KRB-ERROR's, then the
+/// ticket's and the enc-part's (as tshark lists them in the order of the
+/// message). ETYPE-INFO is in the samples where the AS-REQ offered rc4-hmac
+/// alone (Samba's KDC to impacket's GetNPUsers.py, krb5-asrep-roasting
+/// frames 6, 16 and 33: RFC 4120 3.1.3 has a KDC send both then). Two
+/// cases where tshark shows other etypes, each checked for what it is: a
+/// KRB-ERROR other than
 /// KDC_ERR_PREAUTH_REQUIRED whose e-data is METHOD-DATA (what MIT, Heimdal
 /// and Samba send; RFC 4120 5.9.1 does not tie e-data's form to the error):
 /// tshark decodes it as another structure, "BER Error: Wrong field in
 /// SEQUENCE", and lists no etype; a reply with PA-FX-FAST (RFC 6113
 /// 5.4.3): tshark lists the armored reply's EncryptedData etype first,
-/// which smbscope does not read; a KDC_ERR_PREAUTH_REQUIRED whose
-/// METHOD-DATA also has PA-ETYPE-INFO (11) after PA-ETYPE-INFO2, which a
-/// KDC may add when the client asked for RC4 or DES alone (RFC 4120
-/// 5.2.7.4; Samba's to impacket's GetNPUsers.py, krb5-asrep-roasting
-/// frames 6 and 33): tshark lists its etypes too, after ETYPE-INFO2's,
-/// and smbscope reads ETYPE-INFO2 only.
+/// which smbscope does not read.
 #[test]
-fn kerberos_etype_info2_and_enc_timestamp_agree_with_tshark() {
-    let (mut agreed, mut with_values) = (0, 0);
+fn kerberos_etype_info_and_enc_timestamp_agree_with_tshark() {
+    let (mut agreed, mut with_values, mut with_etype_info) = (0, 0, 0);
     let mut problems = Vec::new();
     for p in all_captures() {
         let msgs = kerberos88(&segments(&p));
@@ -710,7 +710,7 @@ fn kerberos_etype_info2_and_enc_timestamp_agree_with_tshark() {
             let Ok(k) = parse_kerberos_message(m) else {
                 continue;
             };
-            let mut ours: Vec<i32> = k.etype_info2.iter().map(|e| e.0).collect();
+            let mut ours = etype_infos_in_order(&k);
             ours.extend(k.enc_timestamp_etype.map(|e| e.0));
             let kdc_rep = matches!(k.msg_type, KrbMsgType::AS_REP | KrbMsgType::TGS_REP);
             if kdc_rep {
@@ -729,8 +729,6 @@ fn kerberos_etype_info2_and_enc_timestamp_agree_with_tshark() {
                 true
             } else if k.msg_type == KrbMsgType::KRB_ERROR && k.error_code != Some(25) {
                 theirs.is_empty() && k.e_data_padata_types.contains(&PaDataType::ETYPE_INFO2)
-            } else if k.e_data_padata_types.contains(&PaDataType::ETYPE_INFO) {
-                theirs.len() > ours.len() && theirs.starts_with(&ours)
             } else {
                 kdc_rep && fast && theirs.get(1..) == Some(&ours[..])
             };
@@ -738,6 +736,7 @@ fn kerberos_etype_info2_and_enc_timestamp_agree_with_tshark() {
                 agreed += 1;
                 with_values +=
                     usize::from(!k.etype_info2.is_empty() || k.enc_timestamp_etype.is_some());
+                with_etype_info += usize::from(!k.etype_info.is_empty());
             } else {
                 problems.push(format!(
                     "{name} frame {frame}: ours {ours:?}, tshark {theirs:?}"
@@ -745,9 +744,32 @@ fn kerberos_etype_info2_and_enc_timestamp_agree_with_tshark() {
             }
         }
     }
-    println!("{agreed} Kerberos messages agree, {with_values} with ETYPE-INFO2 or an encrypted timestamp");
+    println!("{agreed} Kerberos messages agree, {with_values} with ETYPE-INFO2 or an encrypted timestamp, {with_etype_info} with ETYPE-INFO");
     assert!(problems.is_empty(), "{problems:#?}");
     if samples_dir().is_some() {
         assert!(with_values >= 50, "{with_values}");
+        // krb5-asrep-roasting frames 6, 16 and 33 (tshark:
+        // kerberos.padata_type 11 there and nowhere else).
+        assert!(with_etype_info >= 3, "{with_etype_info}");
     }
+}
+
+/// The etypes of a KRB-ERROR's METHOD-DATA or a KDC reply's padata:
+/// ETYPE-INFO2's and ETYPE-INFO's, in the order of their PA-DATA.
+fn etype_infos_in_order(k: &KerberosInfo) -> Vec<i32> {
+    let types = if k.msg_type == KrbMsgType::KRB_ERROR {
+        &k.e_data_padata_types
+    } else {
+        &k.padata_types
+    };
+    let mut out = Vec::new();
+    for t in types.iter() {
+        let list = match *t {
+            PaDataType::ETYPE_INFO2 => &k.etype_info2,
+            PaDataType::ETYPE_INFO => &k.etype_info,
+            _ => continue,
+        };
+        out.extend(list.iter().map(|e| e.0));
+    }
+    out
 }

@@ -5244,6 +5244,69 @@ fn weak_enctype_findings_name_the_client() {
     assert_eq!(f[0].enctype.as_deref(), Some("rc4-hmac"));
 }
 
+/// pcapattack-smb2-kerberos-rc4 (mimikatz's Skeleton Key on the domain
+/// controller, as the source names it): the AS-REP of frame 5 is encrypted
+/// with rc4-hmac though the AS-REQ of frame 3 offered AES, and the KDC's
+/// KDC_ERR_PREAUTH_REQUIRED (frame 2) to the same client and principal's
+/// AS-REQ of frame 1, which offered AES first, had offered rc4-hmac alone in
+/// its PA-ETYPE-INFO2 (tshark: kerberos.error_code 25,
+/// kerberos.padata_type 19,2,16,15, kerberos.etype 23, tcp.stream 0;
+/// frame 1's kerberos.ENCTYPE 18,17,23,24,-135,3). The model keeps
+/// that offer and posture.weak_enctype quotes it, with the Skeleton Key's
+/// way of making it.
+#[test]
+fn weak_reply_key_quotes_what_the_kdc_offered() {
+    use smbscope::auth::kerberos::{EncType, PaDataType};
+    let Some(d) = corpus() else {
+        return;
+    };
+    let path = d.join("pcapattack-smb2-kerberos-rc4.pcapng");
+    let t = tshark_frame(
+        &path,
+        2,
+        &[
+            "kerberos.error_code",
+            "kerberos.padata_type",
+            "kerberos.etype",
+            "tcp.stream",
+        ],
+    );
+    assert_eq!(t[0], "25", "{t:?}");
+    assert!(t[1].split('|').any(|p| p == "19"), "{t:?}");
+    let offered: Vec<EncType> = t[2]
+        .split('|')
+        .map(|e| EncType(e.parse().unwrap()))
+        .collect();
+    assert_eq!(offered, [EncType::RC4_HMAC]);
+    let asked = tshark_frame(&path, 1, &["kerberos.ENCTYPE"]);
+    let first: i32 = asked[0].split('|').next().unwrap().parse().unwrap();
+    assert_eq!(EncType(first), EncType::AES256_CTS_HMAC_SHA1_96);
+
+    let a = run(&path, &[]);
+    let x = a
+        .model
+        .kdc
+        .iter()
+        .find(|x| x.reply_frame == Some(2))
+        .expect("the exchange of frames 1 and 2");
+    assert_eq!(x.request_frame, 1);
+    assert_eq!(
+        (x.offered_in, &x.offered_etypes[..]),
+        (Some(PaDataType::ETYPE_INFO2), &offered[..])
+    );
+    let f = with_code(&a, "posture.weak_enctype")
+        .into_iter()
+        .find(|f| f.frames == [3, 5])
+        .expect("the AS-REP's finding");
+    let want = format!(" Before, the KDC's KDC_ERR_PREAUTH_REQUIRED at frame 2 (tcp.stream {}) offered {} alone for the account's key (PA-ETYPE-INFO2), though the AS-REQ it answered (frame 1) offered {2}: the KDC had, or showed, no {2} key of the account.", t[3], offered[0], EncType(first));
+    assert!(f.explanation.contains(&want), "{}", f.explanation);
+    assert!(
+        f.explanation.contains("'Skeleton Key' malware does on a domain controller: it hides the accounts' AES keys from the KDC, which then offers RC4 alone, as here."),
+        "{}",
+        f.explanation
+    );
+}
+
 /// One TCP segment of an SMB connection as tshark reads it.
 struct TsharkSegment {
     frame: u64,

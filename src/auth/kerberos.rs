@@ -304,10 +304,10 @@ pub struct TicketInfo {
 ///   padata_types, enc_timestamp_etype (AS), from, till, nonce; for TGS-REQ
 ///   `ticket` is the ticket in the PA-TGS-REQ AP-REQ (the client's TGT).
 /// - AS-REP/TGS-REP (5.4.2): crealm, cname, realm/sname (of the ticket),
-///   ticket, enc_part_etype, padata_types, etype_info2.
+///   ticket, enc_part_etype, padata_types, etype_info2, etype_info.
 /// - KRB-ERROR (5.9.1): error_code, error, e_text, stime, susec, ctime,
 ///   cusec, crealm, cname, realm, sname, e_data_padata_types, etype_info2,
-///   nt_status.
+///   etype_info, nt_status.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct KerberosInfo {
     pub msg_type: KrbMsgType,
@@ -342,6 +342,13 @@ pub struct KerberosInfo {
     /// pre-authentication in (or used for the reply), its preference first.
     #[serde(skip_serializing_if = "<[EncType]>::is_empty")]
     pub etype_info2: List<EncType, 8>,
+    /// The etypes of a PA-ETYPE-INFO (RFC 4120 5.2.7.4), ETYPE-INFO2's
+    /// older form, in the same places: a KDC sends it beside ETYPE-INFO2
+    /// when the AS-REQ offered no "newer" etype (DES, 3DES and RC4 only:
+    /// RFC 4120 3.1.3), and a KDC older than RFC 4120 (Windows 2000 and
+    /// 2003) sends it alone.
+    #[serde(skip_serializing_if = "<[EncType]>::is_empty")]
+    pub etype_info: List<EncType, 8>,
     /// KRB-ERROR e-data as KERB-EXT-ERROR ([MS-KILE] 2.2.1/2.2.2): the
     /// NTSTATUS behind the error, written by name as the SMB2 header's
     /// `status` is ("0xC0001234" for a code the table does not know).
@@ -401,6 +408,7 @@ impl KerberosInfo {
             cusec: None,
             e_data_padata_types: List::new(),
             etype_info2: List::new(),
+            etype_info: List::new(),
             nt_status: None,
             nt_status_code: None,
             ap_options: ApOptions(0),
@@ -791,6 +799,7 @@ fn padata<'a>(t: &Tlv<'a>, what: &'static str) -> Result<PaData<'a>, AuthError> 
         tgs_req: None,
         pw_salt: None,
         etype_info2: None,
+        etype_info: None,
         enc_timestamp: None,
     };
     while !d.is_empty() {
@@ -801,6 +810,7 @@ fn padata<'a>(t: &Tlv<'a>, what: &'static str) -> Result<PaData<'a>, AuthError> 
             PaDataType::TGS_REQ => Some(&mut out.tgs_req),
             PaDataType::PW_SALT => Some(&mut out.pw_salt),
             PaDataType::ETYPE_INFO2 => Some(&mut out.etype_info2),
+            PaDataType::ETYPE_INFO => Some(&mut out.etype_info),
             PaDataType::ENC_TIMESTAMP => Some(&mut out.enc_timestamp),
             _ => None,
         };
@@ -822,37 +832,53 @@ struct PaData<'a> {
     /// PA-PW-SALT's value: in a KRB-ERROR's METHOD-DATA, Windows and Samba
     /// KDCs put a 12-byte KERB-EXT-ERROR there ([MS-KILE] 2.2.1).
     pw_salt: Option<Tlv<'a>>,
-    /// PA-ETYPE-INFO2's value (see [`etype_info2`]).
+    /// PA-ETYPE-INFO2's value (see [`etype_info_entries`]).
     etype_info2: Option<Tlv<'a>>,
+    /// PA-ETYPE-INFO's value (see [`etype_info_entries`]).
+    etype_info: Option<Tlv<'a>>,
     /// PA-ENC-TIMESTAMP's value (see [`enc_timestamp_etype`]).
     enc_timestamp: Option<Tlv<'a>>,
 }
 
+impl PaData<'_> {
+    /// Puts the etypes of its PA-ETYPE-INFO2 and PA-ETYPE-INFO into `k`.
+    fn etype_infos_into(&self, k: &mut KerberosInfo) {
+        if let Some(v) = &self.etype_info2 {
+            k.etype_info2 = etype_info_entries(v, "Kerberos ETYPE-INFO2");
+        }
+        if let Some(v) = &self.etype_info {
+            k.etype_info = etype_info_entries(v, "Kerberos ETYPE-INFO");
+        }
+    }
+}
+
 /// The etypes of PA-ETYPE-INFO2's value (RFC 4120 5.2.7.5): ETYPE-INFO2 ::=
 /// SEQUENCE SIZE (1..MAX) OF ETYPE-INFO2-ENTRY { etype [0] Int32, salt [1]
-/// KerberosString OPTIONAL, s2kparams [2] OCTET STRING OPTIONAL }. Best
-/// effort: the entries before one that does not decode.
-fn etype_info2(v: &Tlv) -> List<EncType, 8> {
-    const WHAT: &str = "Kerberos ETYPE-INFO2";
+/// KerberosString OPTIONAL, s2kparams [2] OCTET STRING OPTIONAL }; or of
+/// PA-ETYPE-INFO's (RFC 4120 5.2.7.4): ETYPE-INFO ::= SEQUENCE OF
+/// ETYPE-INFO-ENTRY { etype [0] Int32, salt [1] OCTET STRING OPTIONAL }.
+/// Both put the etype in [0] of each entry. Best effort: the entries
+/// before one that does not decode.
+fn etype_info_entries(v: &Tlv, what: &'static str) -> List<EncType, 8> {
     let mut out = List::new();
-    let Ok(bytes) = v.octets(WHAT) else {
+    let Ok(bytes) = v.octets(what) else {
         return out;
     };
-    let Ok(seq) = Der::new(bytes, v.value_offset, WHAT).read() else {
+    let Ok(seq) = Der::new(bytes, v.value_offset, what).read() else {
         return out;
     };
     if seq.class != UNIVERSAL || seq.tag != T_SEQUENCE {
         return out;
     }
-    let Ok(mut entries) = seq.children(WHAT) else {
+    let Ok(mut entries) = seq.children(what) else {
         return out;
     };
     while !entries.is_empty() {
         let etype = entries
             .read()
-            .and_then(|e| seq_fields(&e, WHAT))
-            .and_then(|f| f.req(0, WHAT))
-            .and_then(|t| t.int32(WHAT));
+            .and_then(|e| seq_fields(&e, what))
+            .and_then(|f| f.req(0, what))
+            .and_then(|t| t.int32(what));
         match etype {
             Ok(e) => out.push(EncType(e)),
             Err(_) => break,
@@ -925,10 +951,8 @@ fn parse_kdc_rep(app: &Tlv, k: &mut KerberosInfo) -> Result<(), AuthError> {
     let f = app_fields(app, WHAT)?;
     if let Some(pa) = f.get(2, "Kerberos KDC-REP padata")? {
         let pa = padata(&pa, "Kerberos KDC-REP PA-DATA")?;
+        pa.etype_infos_into(k);
         k.padata_types = pa.types;
-        if let Some(v) = &pa.etype_info2 {
-            k.etype_info2 = etype_info2(v);
-        }
     }
     k.crealm = Some(f.req(3, "Kerberos KDC-REP crealm")?.string(WHAT)?);
     k.cname = Some(principal(
@@ -1026,10 +1050,8 @@ fn e_data(v: &[u8], base: usize, k: &mut KerberosInfo) {
     // is a KERB-EXT-ERROR (what Samba's KDC sends with
     // KDC_ERR_CLIENT_REVOKED and KDC_ERR_KEY_EXPIRED).
     if let Ok(pa) = padata(&seq, "Kerberos METHOD-DATA") {
+        pa.etype_infos_into(k);
         k.e_data_padata_types = pa.types;
-        if let Some(v) = &pa.etype_info2 {
-            k.etype_info2 = etype_info2(v);
-        }
         if let Some(Ok(val)) = pa.pw_salt.map(|t| t.octets("Kerberos PA-PW-SALT")) {
             if val.len() == 12 {
                 ext_error(val, k);

@@ -38,6 +38,8 @@ pub(crate) fn sample_blobs() -> Vec<(&'static str, Vec<u8>)> {
         "krb88_unknown_spn",
         "krb88_skew",
         "krb88_key_expired",
+        "krb88_preauth_required_etype_info",
+        "krb88_as_rep_etype_info",
     ]
 }
 
@@ -353,6 +355,48 @@ fn kdc_exchange_on_port_88() {
         krb(&a).summary(),
         "Kerberos KRB-ERROR KRB_AP_ERR_SKEW (37) for DC1$@SAMPLES.SMBSCOPE.TEST"
     );
+}
+
+/// PA-ETYPE-INFO (RFC 4120 5.2.7.4) beside PA-ETYPE-INFO2 (5.2.7.5): the
+/// Samba KDC sends both to impacket's GetNPUsers.py, whose AS-REQ offers
+/// rc4-hmac alone, no "newer" etype (RFC 4120 3.1.3 has the KDC send
+/// both then), in the KRB-ERROR's METHOD-DATA and in the AS-REP's padata.
+/// tshark: kerberos.padata_type 16,15,147,2,136,655,19,11 and
+/// kerberos.etype 23,23 (ETYPE-INFO2's, then ETYPE-INFO's) in both; the
+/// AS-REP then 18 (ticket) and 23 (enc-part).
+#[test]
+fn etype_info_beside_etype_info2() {
+    let types = [16, 15, 147, 2, 136, 655, 19, 11];
+    let k = parse_kerberos_message(&blob("krb88_preauth_required_etype_info")).unwrap();
+    assert_eq!(k.error_code, Some(25));
+    let pa: Vec<i32> = k.e_data_padata_types.iter().map(|p| p.0).collect();
+    assert_eq!(pa, types);
+    assert_eq!(&k.etype_info2[..], [EncType::RC4_HMAC]);
+    assert_eq!(&k.etype_info[..], [EncType::RC4_HMAC]);
+    let j = serde_json::to_value(&k).unwrap();
+    assert_eq!(j["etype_info2"], serde_json::json!(["rc4-hmac"]));
+    assert_eq!(j["etype_info"], serde_json::json!(["rc4-hmac"]));
+
+    let k = parse_kerberos_message(&blob("krb88_as_rep_etype_info")).unwrap();
+    assert_eq!(k.msg_type, KrbMsgType::AS_REP);
+    assert_eq!(k.cname.as_deref(), Some("paul"));
+    let pa: Vec<i32> = k.padata_types.iter().map(|p| p.0).collect();
+    assert_eq!(pa, types);
+    assert_eq!(&k.etype_info2[..], [EncType::RC4_HMAC]);
+    assert_eq!(&k.etype_info[..], [EncType::RC4_HMAC]);
+    assert_eq!(
+        k.ticket.as_ref().map(|t| t.enctype),
+        Some(EncType::AES256_CTS_HMAC_SHA1_96)
+    );
+    assert_eq!(k.enc_part_etype, Some(EncType::RC4_HMAC));
+
+    // MIT kinit offers AES: the Samba KDC sends ETYPE-INFO2 alone
+    // (tshark: padata types 16,15,147,2,136,655,19; kerberos.etype 18).
+    let k = parse_kerberos_message(&blob("krb88_preauth_required")).unwrap();
+    assert_eq!(&k.etype_info2[..], [EncType::AES256_CTS_HMAC_SHA1_96]);
+    assert!(k.etype_info.is_empty());
+    let j = serde_json::to_value(&k).unwrap();
+    assert!(j.get("etype_info").is_none(), "{j}");
 }
 
 #[test]

@@ -2,6 +2,7 @@
 //! or used, signing not required ([MS-SMB2] 2.2.4 SecurityMode), weak
 //! Kerberos enctypes (RC4 [RFC 4757], DES [RFC 6649]), anonymous access.
 
+use std::fmt::Write as _;
 use std::net::{IpAddr, SocketAddr};
 
 use crate::auth::kerberos::EncType;
@@ -523,14 +524,31 @@ fn signing_next(model: &Model, c: &crate::session::Connection, client_required: 
 /// a weak enctype although the AS-REQ offered a strong one: the KDC takes
 /// the first enctype of the client's list it has a key for (RFC 4120
 /// 3.1.3), so the account has no AES keys, or the KDC was made to prefer
-/// RC4.
+/// RC4. The explanation quotes the etypes the KDC offered for the
+/// account's key (see [`kdc_offer`]).
 fn weak_reply_keys(model: &Model, out: &mut Sink) {
     use crate::auth::kerberos::KrbMsgType;
-    for x in &model.kdc {
+    // The latest KRB-ERROR offering etypes (ETYPE-INFO2 or ETYPE-INFO in
+    // its METHOD-DATA) by client address and principal, as the exchanges
+    // go by in capture order.
+    let mut errors: KeyedHashMap<(IpAddr, &str), usize> = KeyedHashMap::default();
+    for (i, x) in model.kdc.iter().enumerate() {
+        let key = x.client_principal.as_deref().map(|p| (x.client.ip(), p));
+        let earlier = key
+            .and_then(|k| errors.get(&k))
+            .and_then(|&j| model.kdc.get(j));
+        if x.request == KrbMsgType::AS_REQ
+            && x.reply == Some(KrbMsgType::KRB_ERROR)
+            && !x.offered_etypes.is_empty()
+        {
+            if let Some(k) = key {
+                errors.insert(k, i);
+            }
+        }
         let Some(e) = x.reply_enctype.filter(|e| e.is_weak()) else {
             continue;
         };
-        let strong = x.etypes.iter().find(|t| t.name().is_some() && !t.is_weak());
+        let strong = x.etypes.iter().find(|t| is_strong(**t));
         let (Some(strong), Some(reply)) = (strong, x.reply_frame) else {
             continue;
         };
@@ -538,9 +556,16 @@ fn weak_reply_keys(model: &Model, out: &mut Sink) {
             continue;
         }
         let who = x.client_principal.as_deref().unwrap_or("the client");
+        let offer = kdc_offer(x, earlier);
+        let skeleton = if offer.as_ref().is_some_and(|o| o.no_strong_key) {
+            ": it hides the accounts' AES keys from the KDC, which then offers RC4 alone, as here"
+        } else {
+            ""
+        };
+        let offer = offer.map(|o| o.text).unwrap_or_default();
         out.push(
             Draft::new(Severity::Warning, "posture.weak_enctype", format!("The KDC encrypted its AS-REP for {who} with {e}, though the client offered {strong}"))
-                .explain(format!("The AS-REP (frame {reply}) is encrypted with the client's long-term key, and the KDC used {e} although the AS-REQ (frame {}) offered {strong}. A KDC uses the first enctype of the client's list that it has a key for (RFC 4120 3.1.3), so the account has no {strong} key (its password was last set before the domain made AES keys), or the KDC was made to prefer RC4, as the 'Skeleton Key' malware does on a domain controller. An RC4 reply can be cracked offline for the user's password.", x.request_frame))
+                .explain(format!("The AS-REP (frame {reply}) is encrypted with the client's long-term key, and the KDC used {e} although the AS-REQ (frame {}) offered {strong}.{offer} A KDC uses the first enctype of the client's list that it has a key for (RFC 4120 3.1.3), so the account has no {strong} key (its password was last set before the domain made AES keys), or the KDC was made to prefer RC4, as the 'Skeleton Key' malware does on a domain controller{skeleton}. An RC4 reply can be cracked offline for the user's password.", x.request_frame))
                 .next("Reset the account's password so that the domain controller makes AES keys, and check its msDS-SupportedEncryptionTypes; if the account has AES keys (a password set since the domain's functional level reached 2008), look at the domain controller for tampering.")
                 .stream(x.stream)
                 .transport(x.transport)
@@ -550,6 +575,65 @@ fn weak_reply_keys(model: &Model, out: &mut Sink) {
                 .done(),
         );
     }
+}
+
+/// What the KDC offered for an account's key, as a sentence of
+/// posture.weak_enctype.
+struct KdcOffer {
+    text: String,
+    /// The KDC offered no strong enctype to a client that asked for one.
+    no_strong_key: bool,
+}
+
+/// The etypes the KDC offered for the client's key of AS exchange `x`
+/// (RFC 4120 3.1.3): those of `earlier`, the KRB-ERROR (most often
+/// KDC_ERR_PREAUTH_REQUIRED) it answered the same client and principal's
+/// last AS-REQ before with, which lists the keys it takes
+/// pre-authentication in; else those of the AS-REP's own padata, which
+/// names the reply's key. From PA-ETYPE-INFO2 (5.2.7.5), else PA-ETYPE-INFO
+/// (5.2.7.4).
+fn kdc_offer(
+    x: &crate::session::KdcExchange,
+    earlier: Option<&crate::session::KdcExchange>,
+) -> Option<KdcOffer> {
+    let from = earlier.unwrap_or(x);
+    let (Some(frame), Some(pa)) = (from.reply_frame, from.offered_in) else {
+        return None;
+    };
+    let mut list = String::new();
+    crate::text::push_joined(&mut list, &from.offered_etypes, ", ");
+    if from.offered_etypes.len() == 1 {
+        list.push_str(" alone");
+    }
+    let Some(y) = earlier else {
+        let text = format!(" The AS-REP's {pa} names {list} for the account's key.");
+        return Some(KdcOffer {
+            text,
+            no_strong_key: false,
+        });
+    };
+    let what = y.error.as_deref().unwrap_or("KRB-ERROR");
+    let mut text = format!(
+        " Before, the KDC's {what} at frame {frame} ({}.stream {}) offered {list} for the account's key ({pa})",
+        y.transport, y.stream
+    );
+    let asked = y.etypes.iter().find(|t| is_strong(**t));
+    let no_strong_key = asked.is_some() && !y.offered_etypes.iter().any(|t| is_strong(*t));
+    match asked.filter(|_| no_strong_key) {
+        Some(a) => {
+            let _ = write!(text, ", though the AS-REQ it answered (frame {}) offered {a}: the KDC had, or showed, no {a} key of the account.", y.request_frame);
+        }
+        None => text.push('.'),
+    }
+    Some(KdcOffer {
+        text,
+        no_strong_key,
+    })
+}
+
+/// An enctype with a name that is not weak: AES, Camellia.
+fn is_strong(e: EncType) -> bool {
+    e.name().is_some() && !e.is_weak()
 }
 
 fn enctypes(model: &Model, out: &mut Sink) {

@@ -5,7 +5,7 @@
 
 use std::net::SocketAddr;
 
-use crate::auth::kerberos::{EncType, KdcOptions, KrbMsgType};
+use crate::auth::kerberos::{EncType, KdcOptions, KrbMsgType, PaDataType};
 use crate::capture::Timestamp;
 use crate::ntstatus::NtStatus;
 use crate::session::{
@@ -166,6 +166,8 @@ pub(crate) fn kdc(request: &str, frame: u64, error: Option<(i32, &str)>) -> KdcE
         server_time: None,
         ticket_enctype: None,
         reply_enctype: None,
+        offered_etypes: Vec::new(),
+        offered_in: None,
         smb_stream: None,
         retry_answered: false,
     }
@@ -1268,6 +1270,64 @@ fn kdc_benign_errors_retried() {
         diagnose(&m).findings.is_empty(),
         "{:#?}",
         diagnose(&m).findings
+    );
+}
+
+/// posture.weak_enctype on an AS-REP encrypted with RC4 for a client that
+/// offered AES quotes what the KDC offered for the account's key: the
+/// etypes of the KRB-ERROR it answered the same client and principal's
+/// AS-REQ with before, here from PA-ETYPE-INFO (an old KDC sends no
+/// PA-ETYPE-INFO2), else those of the AS-REP's own padata. RC4 alone
+/// offered to a client that asked for AES is the Skeleton Key's sign; an
+/// offer with AES is not. (The capture with the real exchange:
+/// tests/report_findings.rs, pcapattack-smb2-kerberos-rc4, ETYPE-INFO2.)
+#[test]
+fn weak_reply_key_quotes_what_the_kdc_offered() {
+    const AES: EncType = EncType::AES256_CTS_HMAC_SHA1_96;
+    const RC4: EncType = EncType::RC4_HMAC;
+    let explain = |offered: &[EncType], other_principal: bool| {
+        let mut m = model(vec![], vec![]);
+        let mut err = kdc("AS-REQ", 1, Some((25, "KDC_ERR_PREAUTH_REQUIRED")));
+        err.etypes = vec![AES, RC4];
+        err.offered_etypes = offered.to_vec();
+        err.offered_in = Some(PaDataType::ETYPE_INFO);
+        if other_principal {
+            err.client_principal = Some("bob@CORP.TEST".into());
+        }
+        let mut rep = kdc("AS-REQ", 3, None);
+        rep.etypes = vec![AES, RC4];
+        rep.reply_enctype = Some(RC4);
+        rep.offered_etypes = vec![RC4];
+        rep.offered_in = Some(PaDataType::ETYPE_INFO2);
+        m.kdc.extend([err, rep]);
+        let d = diagnose(&m);
+        let f = only(&d.findings, "posture.weak_enctype");
+        assert_eq!(f.frames, [3, 4]);
+        f.explanation.clone()
+    };
+    let x = explain(&[RC4], false);
+    assert!(
+        x.contains(" Before, the KDC's KDC_ERR_PREAUTH_REQUIRED at frame 2 (udp.stream 7) offered rc4-hmac alone for the account's key (PA-ETYPE-INFO), though the AS-REQ it answered (frame 1) offered aes256-cts-hmac-sha1-96: the KDC had, or showed, no aes256-cts-hmac-sha1-96 key of the account."),
+        "{x}"
+    );
+    assert!(x.contains("'Skeleton Key' malware does on a domain controller: it hides the accounts' AES keys from the KDC, which then offers RC4 alone, as here."), "{x}");
+    let x = explain(&[AES, RC4], false);
+    assert!(
+        x.contains(" Before, the KDC's KDC_ERR_PREAUTH_REQUIRED at frame 2 (udp.stream 7) offered aes256-cts-hmac-sha1-96, rc4-hmac for the account's key (PA-ETYPE-INFO). A KDC"),
+        "{x}"
+    );
+    assert!(!x.contains("offers RC4 alone"), "{x}");
+    // Another principal's error says nothing of this one's keys.
+    let x = explain(&[RC4], true);
+    assert!(
+        x.contains(
+            " The AS-REP's PA-ETYPE-INFO2 names rc4-hmac alone for the account's key. A KDC"
+        ),
+        "{x}"
+    );
+    assert!(
+        !x.contains("Before,") && !x.contains("offers RC4 alone"),
+        "{x}"
     );
 }
 

@@ -7,6 +7,7 @@
 use std::fmt::Write as _;
 use std::net::IpAddr;
 
+use crate::auth::kerberos::{EncType, KerberosInfo, PaDataType};
 use crate::auth::KrbMsgType;
 use crate::capture::Timestamp;
 use crate::pipeline::{Message, Transport};
@@ -68,6 +69,8 @@ impl Builder {
                     server_time: None,
                     ticket_enctype: None,
                     reply_enctype: None,
+                    offered_etypes: Vec::new(),
+                    offered_in: None,
                     smb_stream,
                     retry_answered: false,
                 };
@@ -101,6 +104,7 @@ impl Builder {
                 x.nt_status = k.nt_status.map(|st| st.to_string());
                 x.ticket_enctype = k.ticket.as_ref().map(|t| t.enctype);
                 x.reply_enctype = k.enc_part_etype;
+                (x.offered_in, x.offered_etypes) = offered_etypes(k);
                 if x.client_principal.is_none() {
                     x.client_principal = principal(k.cname.as_deref(), k.crealm.as_deref());
                 }
@@ -191,6 +195,21 @@ impl Builder {
         self.push_timeline(ci, &entry);
         self.timeline_summary = summary;
     }
+}
+
+/// The etypes a KDC reply offers for the client's key (RFC 4120 3.1.3):
+/// its PA-ETYPE-INFO2's (5.2.7.5), else its PA-ETYPE-INFO's (5.2.7.4), with
+/// the PA-DATA type they came from; at most [`MAX_OFFERED_ETYPES`].
+fn offered_etypes(k: &KerberosInfo) -> (Option<PaDataType>, Vec<EncType>) {
+    let (from, list) = if !k.etype_info2.is_empty() {
+        (PaDataType::ETYPE_INFO2, &k.etype_info2)
+    } else if !k.etype_info.is_empty() {
+        (PaDataType::ETYPE_INFO, &k.etype_info)
+    } else {
+        return (None, Vec::new());
+    };
+    let etypes = list.iter().take(MAX_OFFERED_ETYPES).copied().collect();
+    (Some(from), etypes)
 }
 
 /// KDC_ERR_PREAUTH_REQUIRED and KRB_ERR_RESPONSE_TOO_BIG (RFC 4120 7.5.9):

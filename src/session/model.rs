@@ -1677,6 +1677,18 @@ pub struct KdcExchange {
     /// key or the request's subkey.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reply_enctype: Option<EncType>,
+    /// The etypes the KDC's reply offered for the client's key, its
+    /// preference first (RFC 4120 3.1.3): those of the PA-ETYPE-INFO2
+    /// (5.2.7.5) in a KRB-ERROR's METHOD-DATA or an AS-REP's padata, else
+    /// of its PA-ETYPE-INFO (5.2.7.4), which a KDC older than RFC 4120
+    /// sends alone; at most [`MAX_OFFERED_ETYPES`]. Not serialized
+    /// (posture.weak_enctype quotes them).
+    #[serde(skip)]
+    pub offered_etypes: Vec<EncType>,
+    /// Which of the two `offered_etypes` came from: PA-ETYPE-INFO2 or
+    /// PA-ETYPE-INFO. Not serialized.
+    #[serde(skip)]
+    pub offered_in: Option<PaDataType>,
     /// The SMB connection of the same client open at the time, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub smb_stream: Option<u64>,
@@ -1703,6 +1715,11 @@ pub const PREAUTH_PADATA: &[PaDataType] = &[
     PaDataType::ENCRYPTED_CHALLENGE,
     PaDataType::OTP_REQUEST,
 ];
+
+/// How many of the etypes a KDC reply offered [`KdcExchange`] keeps: a
+/// KDC offers one per key of the account (Windows and Samba: AES256,
+/// AES128, RC4; MIT a few more).
+pub const MAX_OFFERED_ETYPES: usize = 8;
 
 impl KdcExchange {
     /// The service part of the principal asked for, lower case, without realm.
