@@ -1473,8 +1473,12 @@ impl Builder {
             s.encryption = Encryption::of(s);
         }
         kdc::mark_answered_retries(&mut self.model.kdc);
-        self.model.index_streams();
-        self.model
+        let mut model = std::mem::take(&mut self.model);
+        // The builder's tables are freed first: the index takes their room,
+        // not more (peak RSS on session-1g).
+        drop(self);
+        model.index_streams();
+        model
     }
 
     fn finish_connection(&mut self, ci: usize) {
