@@ -166,7 +166,7 @@ impl AuthInfo {
     /// "NegoEx"), or nothing.
     fn inner_summary(&self, out: &mut String) {
         if let Some(n) = &self.ntlmssp {
-            out.push_str(&n.summary());
+            n.summary_into(out);
         } else if let Some(k) = &self.kerberos {
             k.summary_into(out);
         } else if self.mechanism == Mechanism::Negoex {

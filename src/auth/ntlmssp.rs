@@ -498,9 +498,17 @@ impl NtlmsspMessage {
 
     /// One line, e.g. `NTLMSSP AUTHENTICATE CORP\alice from WS1 (NTLMv2)`.
     pub fn summary(&self) -> String {
+        let mut s = String::new();
+        self.summary_into(&mut s);
+        s
+    }
+
+    /// [`NtlmsspMessage::summary`], appended to `s` (the timeline's line:
+    /// no `String` of its own per message).
+    pub fn summary_into(&self, s: &mut String) {
         match self {
             NtlmsspMessage::Negotiate(n) => {
-                let mut s = String::from("NTLMSSP NEGOTIATE");
+                s.push_str("NTLMSSP NEGOTIATE");
                 if let Some(d) = n.domain.as_deref().filter(|d| !d.is_empty()) {
                     s.push_str(" domain ");
                     s.push_str(d);
@@ -509,20 +517,17 @@ impl NtlmsspMessage {
                     s.push_str(" from ");
                     s.push_str(w);
                 }
-                s
             }
             NtlmsspMessage::Challenge(c) => {
-                let mut s = String::from("NTLMSSP CHALLENGE ");
+                s.push_str("NTLMSSP CHALLENGE ");
                 c.server_challenge.with_hex(|h| s.push_str(h));
                 if let Some(t) = c.target_name.as_deref().filter(|t| !t.is_empty()) {
                     s.push_str(" target ");
                     s.push_str(t);
                 }
-                s
             }
             NtlmsspMessage::Authenticate(a) => {
-                let mut s =
-                    String::with_capacity(48 + a.domain.len() + a.user.len() + a.workstation.len());
+                s.reserve(48 + a.domain.len() + a.user.len() + a.workstation.len());
                 s.push_str("NTLMSSP AUTHENTICATE ");
                 // An empty user name is not itself anonymous: the
                 // response kind after it says whether the logon is
@@ -543,7 +548,6 @@ impl NtlmsspMessage {
                 s.push_str(" (");
                 s.push_str(a.response_kind.as_str());
                 s.push(')');
-                s
             }
         }
     }

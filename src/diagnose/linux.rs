@@ -51,7 +51,7 @@ mod tests {
     fn steps_for_a_client_not_shown_to_be_windows() {
         let p = |kind| Platform {
             kind,
-            shown: String::new(),
+            shown: crate::diagnose::platform::Shown::Nothing,
         };
         for what in [
             Cifs::Encrypt,

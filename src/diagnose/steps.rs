@@ -242,7 +242,7 @@ mod tests {
     fn p(kind: Kind) -> Platform {
         Platform {
             kind,
-            shown: "SHOWN".to_string(),
+            shown: crate::diagnose::platform::Shown::Text("SHOWN".to_string()),
         }
     }
 

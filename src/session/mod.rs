@@ -92,6 +92,14 @@ pub struct Model {
     pub pipes: Vec<pipes::PipeOpen>,
     /// Pipe opens past [`pipes::MAX_PIPES`], not kept.
     pub pipes_omitted: u64,
+    /// The streams of `connections`, in order, when they rise strictly, as
+    /// [`Builder::finish`] leaves them: [`Model::connection`] searches these
+    /// 8 bytes a connection, not the connections themselves (hundreds of
+    /// bytes apart: a cache and TLB miss at each probe, which made the
+    /// diagnosis's lookups of a session's connection a hot spot on
+    /// session-1g). Empty in a model made otherwise: the connections are
+    /// searched then.
+    pub(crate) streams: Vec<u64>,
 }
 
 /// Distinct statuses kept in [`Model::statuses`].
@@ -136,10 +144,29 @@ impl Model {
 
     /// The connection of a TCP stream (connections are kept in stream order).
     pub fn connection(&self, stream: u64) -> Option<&Connection> {
+        if self.streams.len() == self.connections.len() && !self.streams.is_empty() {
+            // The same keys in the same order as the connections': the
+            // search finds the same index; and in a rising list a stream
+            // not found is in no connection.
+            return match self.streams.binary_search(&stream) {
+                Ok(i) => self.connections.get(i),
+                Err(_) => None,
+            };
+        }
         match self.connections.binary_search_by_key(&stream, |c| c.stream) {
             Ok(i) => self.connections.get(i),
             Err(_) => self.connections.iter().find(|c| c.stream == stream),
         }
+    }
+
+    /// Fills [`Model::streams`] when the connections' streams rise strictly.
+    fn index_streams(&mut self) {
+        let streams: Vec<u64> = self.connections.iter().map(|c| c.stream).collect();
+        self.streams = if streams.windows(2).all(|w| w[0] < w[1]) {
+            streams
+        } else {
+            Vec::new()
+        };
     }
 }
 
@@ -1447,7 +1474,12 @@ impl Builder {
             s.encryption = Encryption::of(s);
         }
         kdc::mark_answered_retries(&mut self.model.kdc);
-        self.model
+        let mut model = std::mem::take(&mut self.model);
+        // The builder's tables are freed first: the index takes their room,
+        // not more (peak RSS on session-1g).
+        drop(self);
+        model.index_streams();
+        model
     }
 
     fn finish_connection(&mut self, ci: usize) {
@@ -1650,6 +1682,50 @@ mod tests {
     use crate::capture::CaptureReader;
     use crate::pipeline::{self, Options};
     use crate::smb2::Smb2Header;
+
+    /// [`Model::connection`] finds through [`Model::streams`] what the
+    /// search of the connections finds, for every stream of every sample
+    /// and public capture and for those between and after them, which no
+    /// connection has; the index is there whenever the model has
+    /// connections.
+    #[test]
+    fn the_stream_index_finds_what_the_connections_search_finds() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut indexed = 0;
+        for dir in ["samples", "../shared/corpus/public"] {
+            let Ok(entries) = std::fs::read_dir(root.join(dir)) else {
+                assert!(dir.contains("corpus"), "{dir} missing");
+                continue;
+            };
+            for e in entries.flatten() {
+                let path = e.path();
+                let Some(mut r) = std::fs::File::open(&path)
+                    .ok()
+                    .and_then(|f| CaptureReader::new(f).ok())
+                else {
+                    continue;
+                };
+                let mut b = Builder::new(BuildOptions::default());
+                pipeline::run(&mut r, &Options::default(), |ev| b.event(ev));
+                let mut m = b.finish();
+                if m.connections.is_empty() {
+                    continue;
+                }
+                assert_eq!(m.streams.len(), m.connections.len(), "{}", path.display());
+                indexed += 1;
+                let last = m.streams.last().copied().unwrap_or(0);
+                let found: Vec<Option<*const Connection>> = (0..last + 3)
+                    .map(|n| m.connection(n).map(|c| c as *const Connection))
+                    .collect();
+                m.streams.clear();
+                for (n, f) in found.iter().enumerate() {
+                    let want = m.connection(n as u64).map(|c| c as *const Connection);
+                    assert_eq!(*f, want, "{} stream {n}", path.display());
+                }
+            }
+        }
+        assert!(indexed > 100, "{indexed} captures with connections");
+    }
 
     /// [`Model::statuses`] keeps at most [`MAX_STATUSES`] distinct statuses,
     /// the first seen. The real responses of ntlm-wrong-password.pcap go
