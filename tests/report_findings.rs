@@ -1322,7 +1322,14 @@ fn anonymous_refusal_names_the_causes_the_capture_leaves() {
         "{}",
         f.explanation
     );
-    assert!(f.next_step.contains("Windows: net use \\\\127.0.0.2\\SHARE /user:FILESRV\\USER; Samba and Linux: smbclient //127.0.0.2/SHARE -U USER -W FILESRV"), "{}", f.next_step);
+    // The client states Samba's VERSION (above): smbclient's step alone,
+    // not net use nor a cifs mount's.
+    assert!(f.next_step.contains("Give the client a user name and password (the client states Samba, NTLM AUTHENTICATE VERSION 6.1 build 0: smbclient //127.0.0.2/SHARE -U USER -W FILESRV)"), "{}", f.next_step);
+    assert!(
+        !f.next_step.contains("net use") && !f.next_step.contains("cifs"),
+        "{}",
+        f.next_step
+    );
     let Some(dir) = corpus() else { return };
     let spool = dir.join("pcapattack-smb311-spoolsample-ntlm.pcapng");
     let t = common::tshark_text(
@@ -1401,12 +1408,10 @@ fn ipv6_server_is_named_as_each_client_takes_it() {
     assert_eq!(t, "11\t::1\n");
     let a = sample("anonymous-encryption-required-ipv6.pcap");
     let f = with_code(&a, "logon.anonymous_refused")[0];
+    // smbclient (NTLM AUTHENTICATE VERSION 6.1 build 0): its form alone.
     assert!(
-        f.next_step.contains(
-            "Windows: net use \\\\--1.ipv6-literal.net\\SHARE /user:FILESRV\\USER; \
-             Samba and Linux: smbclient //::1/SHARE -U USER -W FILESRV, \
-             mount -t cifs //::1/SHARE /mnt"
-        ),
+        f.next_step
+            .contains("the client states Samba, NTLM AUTHENTICATE VERSION 6.1 build 0: smbclient //::1/SHARE -U USER -W FILESRV"),
         "{}",
         f.next_step
     );
@@ -6043,8 +6048,14 @@ fn smb1_posture_names_its_server() {
 
 /// A logon, tree or negotiate finding with an NTSTATUS says what a Linux
 /// cifs mount reports for it (fs/smb/client/smb2maperror.c, Linux 6.7-rc1):
-/// LOGON_FAILURE is EACCES, BAD_NETWORK_NAME ENOENT, for clients the capture
-/// does not show to be Windows (smbclient, impacket here); not on an SMB1
+/// LOGON_FAILURE is EACCES, INVALID_PARAMETER EINVAL, for clients the
+/// capture does not show to be another client: impacket's raw NEGOTIATE
+/// (no NTLM VERSION, no NativeOS), and smbclient's wrong password cut by a
+/// snaplen of 160 (its NTLMSSP tokens, and so their VERSION, are cut).
+/// Not for smbclient whole, which states Samba's NTLM VERSION 6.1 build 0
+/// (tshark ntlmssp.version.major 6, minor 1, build_number 0 in its
+/// AUTHENTICATE, frame 10 of ntlm-wrong-password): a cifs mount's line
+/// there was advice for a client that is not one; not on an SMB1
 /// connection (a vers=1.0 mount maps through netmisc.c), nor for the
 /// Windows clients of the corpus's sv-smb2-ntlm-logon-failure.
 #[test]
@@ -6058,7 +6069,23 @@ fn linux_mount_error_line() {
             .map(|f| f.next_step.contains("Linux cifs mount: mount error("))
             .collect()
     };
-    let a = sample("ntlm-wrong-password.pcap");
+    let version = tshark_frame(
+        &samples().join("ntlm-wrong-password.pcap"),
+        10,
+        &[
+            "ntlmssp.messagetype",
+            "ntlmssp.version.major",
+            "ntlmssp.version.minor",
+            "ntlmssp.version.build_number",
+        ],
+    );
+    assert_eq!(version, ["0x00000003", "6", "1", "0"]);
+    assert_eq!(
+        line("ntlm-wrong-password.pcap", "logon.bad_password"),
+        [false]
+    );
+    assert_eq!(line("ntlm-bad-share.pcap", "tree.not_found"), [false]);
+    let a = sample("ntlm-snaplen-160.pcap");
     let f = a
         .diagnosis
         .findings
@@ -6071,16 +6098,16 @@ fn linux_mount_error_line() {
         "{}",
         f.next_step
     );
-    let a = sample("ntlm-bad-share.pcap");
+    let a = sample("impacket-negotiate-311-no-context.pcap");
     let f = a
         .diagnosis
         .findings
         .iter()
-        .find(|f| f.code == "tree.not_found")
-        .expect("tree.not_found");
+        .find(|f| f.code == "negotiate.invalid_request")
+        .expect("negotiate.invalid_request");
     assert!(
         f.next_step
-            .contains("mount error(2): No such file or directory"),
+            .contains("Linux cifs mount: mount error(22): Invalid argument"),
         "{}",
         f.next_step
     );
