@@ -191,7 +191,7 @@ fn smb1(model: &Model, out: &mut Sink) {
         .connections
         .iter()
         .filter(|c| {
-            c.smb1_used_frame.is_some()
+            c.smb1_answered_frame.is_some()
                 || c.smb1_negotiate
                     .as_ref()
                     .is_some_and(|s| s.answer == Some("smb1"))
@@ -298,12 +298,17 @@ fn plaintext_passwords(model: &Model, out: &mut Sink) {
 }
 
 /// SMB1 commands answered on a connection whose NEGOTIATE is not in the
-/// capture (it began before): SMB1 in use all the same.
+/// capture (it began before): SMB1 in use all the same, also when every
+/// answer is an error ([`crate::session::Connection::smb1_answered_frame`]).
 fn smb1_midstream(c: &crate::session::Connection, out: &mut Sink) {
-    let Some(f) = c.smb1_used_frame else { return };
+    let (f, answered) = match (c.smb1_used_frame, c.smb1_answered_frame) {
+        (Some(f), _) => (f, format!("with success (the first at frame {f})")),
+        (None, Some(f)) => (f, format!("with errors only (the first at frame {f}), which a server sends only once an SMB1 dialect is negotiated ([MS-CIFS] 2.2.4.52)")),
+        (None, None) => return,
+    };
     out.push(
         Draft::new(Severity::Warning, "posture.smb1", format!("SMB1 in use with the server at {}", c.server))
-            .explain(format!("The server answered SMB1 commands on this connection with success (the first at frame {f}); its NEGOTIATE is not in the capture, which began after it. {SMB1_WHY}"))
+            .explain(format!("The server answered SMB1 commands on this connection {answered}; its NEGOTIATE is not in the capture, which began after it. {SMB1_WHY}"))
             .next(SMB1_NEXT)
             .stream(c.stream)
             .frames([f])
