@@ -37,7 +37,9 @@
 #         TREE_CONNECT_ANDX chained to the SESSION_SETUP_ANDX,
 #         each also alone),
 #         smb1late (an SMB1 connection captured after its logon, whose
-#         only SMB1 answers are errors).
+#         only SMB1 answers are errors),
+#         setupsign (a SESSION_SETUP that requires signing on a connection
+#         whose NEGOTIATE required none, and no message after it).
 #
 # Addresses (loopback only):
 #   127.0.0.2  smbd (standalone, tdbsam), port 445; silent listener :4455,
@@ -1713,6 +1715,20 @@ group_smb1late() {
     exec 3>&-
     cap_stop
     sed 's/^/    | /' "$T/smb1late.log" >&2
+    smbd_stop
+}
+
+# A session whose SESSION_SETUP requires signing (SecurityMode
+# SIGNING_REQUIRED) on a connection whose NEGOTIATE required none on either
+# side, and no message after its setup: impacket logs on to smbd (server
+# signing at its default, not required) and closes the connection.
+# Alone: make-samples.sh setupsign.
+group_setupsign() {
+    log "group setupsign: a SESSION_SETUP that requires signing, no message after it"
+    smbd_users
+    smbd_start
+    capture impacket-setup-requires-signing "host $SMBD_IP" \
+        run $PY "$HELP/impacket_flows.py" setup-requires-signing $SMBD_IP alice "$PW_ALICE"
     smbd_stop
 }
 

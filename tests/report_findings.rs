@@ -2713,6 +2713,39 @@ fn signing_not_required_says_when_the_client_required_it() {
     assert!(!why.contains("Unless the client requires signing"), "{why}");
 }
 
+/// The "k of n sessions signed" of posture.signing_not_required counts
+/// the same sessions on both sides. impacket-setup-requires-signing:
+/// impacket's NEGOTIATE requires no signing (tshark frame 4
+/// smb2.sec_mode 0x01; smbd's answer, frame 6, 0x01 too), its
+/// SESSION_SETUP requests do (frames 8, 10: smb2.sec_mode 0x02), smbd
+/// signs the final response (frame 11, smb2.flags.signature 1), and the
+/// client closes the connection with no message after the setup: a
+/// session signed by its setup alone, which the text once counted among
+/// the signed but not among the sessions ("1 of this connection's 0
+/// sessions signed").
+#[test]
+fn signing_not_required_counts_a_session_signed_by_its_setup() {
+    let name = "impacket-setup-requires-signing.pcap";
+    let path = samples().join(name);
+    let mode = |frame: u64| tshark_frame(&path, frame, &["smb2.sec_mode", "smb2.flags.signature"]);
+    assert_eq!(mode(4), ["0x01", "0"]);
+    assert_eq!(mode(8), ["0x02", "0"]);
+    assert_eq!(mode(10), ["0x02", "0"]);
+    assert_eq!(mode(11)[1], "1");
+    let a = sample(name);
+    let s = &a.model.sessions;
+    assert_eq!(s.len(), 1);
+    assert!(s[0].is_signed() && s[0].messages_after_setup == 0);
+    let f = with_code(&a, "posture.signing_not_required");
+    assert_eq!(f.len(), 1, "{:?}", describe(&a.diagnosis.findings));
+    let why = &f[0].explanation;
+    assert!(!why.contains(" of this connection's "), "{why}");
+    assert!(
+        why.ends_with("This client signed its sessions all the same, as the capture shows."),
+        "{why}"
+    );
+}
+
 #[test]
 fn a_lockout_is_read_before_the_wrong_passwords_it_explains() {
     let a = sample("ntlm-dc-account-locked-out.pcap");

@@ -419,8 +419,7 @@ fn signing(model: &Model, out: &mut Sink) {
             // SIGNING_REQUIRED, and whether its sessions were signed anyway.
             let client = match n.request_frame {
                 Some(f) if !encrypted => {
-                    let signed = model.sessions_of(c).filter(|s| s.is_signed()).count();
-                    let sessions = model.sessions_of(c).filter(|s| s.messages_after_setup > 0).count();
+                    let (signed, sessions) = signing_shown(model, c);
                     let shown = match (signed, sessions) {
                         (0, 0) => String::new(),
                         (0, _) => " The capture shows unsigned messages in this connection's sessions.".to_string(),
@@ -469,17 +468,11 @@ fn smb1_signing(model: &Model, c: &crate::session::Connection, out: &mut Sink) {
     } else {
         "has neither NEGOTIATE_SECURITY_SIGNATURES_ENABLED nor _REQUIRED: this server does not sign SMB1 sessions at all"
     };
-    let signed = model.sessions_of(c).filter(|s| s.is_signed()).count();
-    let sessions = model
-        .sessions_of(c)
-        .filter(|s| s.messages_after_setup > 0)
-        .count();
+    let (signed, sessions) = signing_shown(model, c);
     let shown = match (signed, sessions) {
         (0, 0) => String::new(),
         (0, _) => " The capture shows unsigned messages in this connection's sessions.".to_string(),
-        // k > n: a session signed with no message after its setup (its
-        // final SESSION_SETUP_ANDX response signed).
-        (k, n) if k >= n => {
+        (k, n) if k == n => {
             " This connection's sessions were signed, as the capture shows.".to_string()
         }
         (k, n) => format!(" The capture shows {k} of this connection's {n} sessions signed."),
@@ -506,6 +499,20 @@ fn smb1_signing(model: &Model, c: &crate::session::Connection, out: &mut Sink) {
             .frames([resp])
             .done(),
     );
+}
+
+/// Of the sessions of `c` whose signing the capture shows, how many it
+/// shows signed, and how many there are: those with messages after their
+/// setup, and those signed by their setup alone ([`Session::signed`]: a
+/// SESSION_SETUP that required signing, a signed final response of SMB1
+/// or SMB 2.x) with none after it, which messages alone would leave out
+/// and so say "1 of 0" (impacket-setup-requires-signing). Signed ones are
+/// among those counted, so the first is never more than the second.
+fn signing_shown(model: &Model, c: &crate::session::Connection) -> (usize, usize) {
+    model
+        .sessions_of(c)
+        .filter(|s| s.messages_after_setup > 0 || s.is_signed())
+        .fold((0, 0), |(k, n), s| (k + usize::from(s.is_signed()), n + 1))
 }
 
 /// The step of posture.signing_not_required: the server's setting, by
