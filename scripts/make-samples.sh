@@ -39,7 +39,8 @@
 #         smb1late (an SMB1 connection captured after its logon, whose
 #         only SMB1 answers are errors),
 #         setupsign (a SESSION_SETUP that requires signing on a connection
-#         whose NEGOTIATE required none, and no message after it).
+#         whose NEGOTIATE required none, and no message after it),
+#         roastlate (Kerberoasting whose AS-REQ is not in the capture).
 #
 # Addresses (loopback only):
 #   127.0.0.2  smbd (standalone, tdbsam), port 445; silent listener :4455,
@@ -1679,6 +1680,26 @@ group_roast() {
     capture krb5-kerberoasting "$H" kerberoast
     capture krb5-kinit-no-preauth "$H" kinit_run paul "$PW_ALICE"
     kdestroy -q 2>/dev/null || true
+    dc_stop
+}
+
+# Kerberoasting whose AS-REQ the capture lacks, as in a capture begun after
+# the client's kinit: the TGT is fetched outside the capture (into its own
+# cache, copied afresh for each try of capture()), and the capture holds
+# only kvno -e arcfour-hmac's TGS-REQs offering RC4 alone for the two SPNs,
+# fewer than the 10 of a sweep. Alone: make-samples.sh roastlate.
+kerberoast_late() {
+    cp "$T/roastlate.cc" "$T/roastlate-try.cc"
+    KRB5CCNAME=FILE:$T/roastlate-try.cc run kvno -e arcfour-hmac "$ROAST_SPN_SQL" "$ROAST_SPN_WEB"
+}
+
+group_roastlate() {
+    log "group roastlate: Kerberoasting without the client's AS-REQ in the capture"
+    dc_provision
+    roast_users
+    dc_start
+    echo "$PW_ALICE" | KRB5CCNAME=FILE:$T/roastlate.cc kinit alice >/dev/null
+    capture krb5-kerberoasting-no-as-req "host $DC_IP and port 88" kerberoast_late
     dc_stop
 }
 

@@ -6568,6 +6568,7 @@ fn roasting_samples_match_tshark() {
     for name in [
         "krb5-asrep-roasting.pcap",
         "krb5-kerberoasting.pcap",
+        "krb5-kerberoasting-no-as-req.pcap",
         "krb5-kinit-no-preauth.pcap",
     ] {
         let path = samples().join(name);
@@ -6642,4 +6643,24 @@ fn roasting_samples_match_tshark() {
     for f in &a.diagnosis.findings {
         assert!(!f.explanation.contains("$krb5"), "{}", f.explanation);
     }
+    // The same requests without the client's AS-REQ (kinit ran before the
+    // capture): two services, fewer than a sweep's 10, still flagged, as
+    // the finding table says, a warning: a client without AES asks the
+    // same way, and the AS-REQ that would tell is not there.
+    let a = sample("krb5-kerberoasting-no-as-req.pcap");
+    assert!(a.model.kdc.iter().all(|x| x.request == KrbMsgType::TGS_REQ));
+    let f = with_code(&a, "attack.kerberoasting");
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].severity, smbscope::diagnose::Severity::Warning);
+    assert_eq!(f[0].frames, [4, 6, 14, 16]);
+    assert_eq!(f[0].enctype.as_deref(), Some("rc4-hmac"));
+    assert!(
+        f[0].title.ends_with("for 2 service(s)")
+            && f[0]
+                .explanation
+                .contains("and its AS-REQ is not in the capture"),
+        "{}: {}",
+        f[0].title,
+        f[0].explanation
+    );
 }
