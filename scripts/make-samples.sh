@@ -35,7 +35,12 @@
 #         open files, and the MS17-010 check, smb1plain: a password sent
 #         in clear, smb1files: file reads and writes, and smb1chain: a
 #         TREE_CONNECT_ANDX chained to the SESSION_SETUP_ANDX,
-#         each also alone).
+#         each also alone),
+#         smb1late (an SMB1 connection captured after its logon, whose
+#         only SMB1 answers are errors),
+#         setupsign (a SESSION_SETUP that requires signing on a connection
+#         whose NEGOTIATE required none, and no message after it),
+#         roastlate (Kerberoasting whose AS-REQ is not in the capture).
 #
 # Addresses (loopback only):
 #   127.0.0.2  smbd (standalone, tdbsam), port 445; silent listener :4455,
@@ -1676,6 +1681,76 @@ group_roast() {
     capture krb5-kinit-no-preauth "$H" kinit_run paul "$PW_ALICE"
     kdestroy -q 2>/dev/null || true
     dc_stop
+}
+
+# Kerberoasting whose AS-REQ the capture lacks, as in a capture begun after
+# the client's kinit: the TGT is fetched outside the capture (into its own
+# cache, copied afresh for each try of capture()), and the capture holds
+# only kvno -e arcfour-hmac's TGS-REQs offering RC4 alone for the two SPNs,
+# fewer than the 10 of a sweep. Alone: make-samples.sh roastlate.
+kerberoast_late() {
+    cp "$T/roastlate.cc" "$T/roastlate-try.cc"
+    KRB5CCNAME=FILE:$T/roastlate-try.cc run kvno -e arcfour-hmac "$ROAST_SPN_SQL" "$ROAST_SPN_WEB"
+}
+
+group_roastlate() {
+    log "group roastlate: Kerberoasting without the client's AS-REQ in the capture"
+    dc_provision
+    roast_users
+    dc_start
+    echo "$PW_ALICE" | KRB5CCNAME=FILE:$T/roastlate.cc kinit alice >/dev/null
+    capture krb5-kerberoasting-no-as-req "host $DC_IP and port 88" kerberoast_late
+    dc_stop
+}
+
+# An SMB1 connection the capture joins after its NEGOTIATE and logon, as a
+# capture begun late does, whose only SMB1 answers are errors: smbclient
+# (SMB1) logs on and connects to share outside the capture, then, inside
+# it, is given 'cd nosuchdir' and 'get nosuchfile' (refused by smbd: in the
+# sample only the cd's NT_CREATE_ANDX, STATUS_OBJECT_NAME_NOT_FOUND, got out
+# in time), and is killed before its keepalive SMBecho (every 5 s of idle
+# stdin) and before a TREE_DISCONNECT.
+# Alone: make-samples.sh smb1late.
+group_smb1late() {
+    log "group smb1late: an SMB1 connection captured after its logon, errors only"
+    smbd_users
+    smbd_start 'server min protocol = NT1' 'ntlm auth = yes'
+    local fifo=$T/smb1late.fifo cli _
+    rm -f "$fifo"
+    mkfifo "$fifo"
+    smbclient -s "$CLIENT_CONF" -t 10 //$SMBD_IP/share -m NT1 \
+        "--option=client min protocol = NT1" -U "alice%$PW_ALICE" \
+        <"$fifo" >"$T/smb1late.log" 2>&1 &
+    cli=$!
+    exec 3>"$fifo"
+    for _ in $(seq 50); do
+        grep -q 'Try "help"' "$T/smb1late.log" 2>/dev/null && break
+        sleep 0.1
+    done
+    cap_start smb1-capture-after-logon-errors-only "host $SMBD_IP"
+    echo 'cd nosuchdir' >&3
+    echo 'get nosuchfile /dev/null' >&3
+    sleep 0.5
+    kill -KILL "$cli" 2>/dev/null || true
+    wait "$cli" 2>/dev/null || true
+    exec 3>&-
+    cap_stop
+    sed 's/^/    | /' "$T/smb1late.log" >&2
+    smbd_stop
+}
+
+# A session whose SESSION_SETUP requires signing (SecurityMode
+# SIGNING_REQUIRED) on a connection whose NEGOTIATE required none on either
+# side, and no message after its setup: impacket logs on to smbd (server
+# signing at its default, not required) and closes the connection.
+# Alone: make-samples.sh setupsign.
+group_setupsign() {
+    log "group setupsign: a SESSION_SETUP that requires signing, no message after it"
+    smbd_users
+    smbd_start
+    capture impacket-setup-requires-signing "host $SMBD_IP" \
+        run $PY "$HELP/impacket_flows.py" setup-requires-signing $SMBD_IP alice "$PW_ALICE"
+    smbd_stop
 }
 
 # ================================================================ main

@@ -89,7 +89,7 @@ pub struct CheckArgs {
     /// Every session used this mechanism (kerberos, ntlm, negoex), at least one.
     #[arg(long, value_name = "MECH")]
     expect_mechanism: Option<String>,
-    /// Fail when the capture shows this (or cannot tell, having cut it off): ntlmv1, lm, plaintext (a password sent in clear), ntlm, smb1 (SMB1 used: an SMB1 dialect negotiated, or an SMB1 command answered with success), smb1-offered (any SMB1 NEGOTIATE, also one the server answered in SMB2), smb2 (SMB 2.0.2 or 2.1 negotiated), guest, anonymous, weak-enctype, unsigned, unencrypted. Repeatable.
+    /// Fail when the capture shows this (or cannot tell, having cut it off): ntlmv1, lm, plaintext (a password sent in clear), ntlm, smb1 (SMB1 used: an SMB1 dialect negotiated, or an SMB1 command answered with success, or answered at all where the NEGOTIATE is not in the capture), smb1-offered (any SMB1 NEGOTIATE, also one the server answered in SMB2), smb2 (SMB 2.0.2 or 2.1 negotiated), guest, anonymous, weak-enctype, unsigned, unencrypted. Repeatable.
     #[arg(long, value_name = "WHAT")]
     deny: Vec<String>,
     /// Fail unless the capture shows this: signing, encryption (every established session), kerberos (every session), smb3 (every connection). Repeatable.

@@ -45,7 +45,9 @@ struct Smb1Seen {
     /// The first response that shows SMB1 in use: an SMB1 NEGOTIATE
     /// response with a DialectIndex (smb.dialect.index) other than 0xFFFF,
     /// or a response to another SMB1 command with success (smb.nt_status 0,
-    /// or smb.error_class 0 in the DOS form).
+    /// or smb.error_class 0 in the DOS form), or with any status on a
+    /// stream whose NEGOTIATE the capture lacks ([MS-CIFS] 2.2.4.52: the
+    /// NEGOTIATE exchange is completed before any other SMB message).
     used: Option<u64>,
     /// The SMB2 NEGOTIATE responses' DialectRevisions (smb2.dialect).
     smb2_dialects: Vec<String>,
@@ -79,7 +81,7 @@ fn tshark_smb1(path: &Path) -> BTreeMap<u64, Smb1Seen> {
             s.no_common_dialect |= f[4] == "65535";
             !f[4].is_empty() && f[4] != "65535"
         } else {
-            f[5] == "0x00000000" || f[6] == "0x00"
+            f[5] == "0x00000000" || f[6] == "0x00" || !s.offered
         };
         if used && s.used.is_none() {
             s.used = Some(frame);
@@ -138,7 +140,8 @@ fn captures_with_smb1() -> Vec<PathBuf> {
 
 /// Every capture with SMB1 (samples and corpus): `--deny smb1` fails
 /// exactly where tshark shows SMB1 used (an SMB1 dialect chosen, or an
-/// SMB1 command other than NEGOTIATE answered with success), naming the
+/// SMB1 command other than NEGOTIATE answered with success, or answered
+/// at all where the NEGOTIATE is not in the capture), naming the
 /// first such stream; `--deny smb1-offered` fails exactly where tshark
 /// shows an SMB1 NEGOTIATE or SMB1 used. Where SMB1 was offered and not
 /// used, tshark shows the server's answer: an SMB2 NEGOTIATE response (the
@@ -212,6 +215,50 @@ fn deny_smb1_fails_where_tshark_shows_smb1_used() {
     assert!(changed
         .iter()
         .any(|n| n == "smb1-client-vs-smb2-server.pcap"));
+}
+
+/// A capture begun after its SMB1 connection's NEGOTIATE and logon, whose
+/// only SMB1 answer is an error (smb1-capture-after-logon-errors-only:
+/// tshark frame 2, smb.cmd 0xa2, smb.nt_status 0xc0000034, and no
+/// smb.cmd 0x72): the server answered an SMB1 command, which it does only
+/// once an SMB1 dialect is negotiated ([MS-CIFS] 2.2.4.52), so SMB1 was
+/// used: `--deny smb1` and `--deny smb1-offered` fail on frame 2, the
+/// report warns posture.smb1, and `--deny smb2` is not left to guess the
+/// dialect of an SMB1 connection.
+#[test]
+fn smb1_answered_with_errors_only_midstream() {
+    let path = PathBuf::from(sample("smb1-capture-after-logon-errors-only.pcap"));
+    let seen = tshark_smb1(&path);
+    assert_eq!(seen.get(&0).and_then(|s| s.used), Some(2), "{seen:?}");
+    assert!(seen.values().all(|s| !s.offered), "{seen:?}");
+    let (code, v) = check_json(
+        &path,
+        &["--deny", "smb1", "--deny", "smb1-offered", "--deny", "smb2"],
+    );
+    assert_eq!(code, 1, "{v}");
+    let want = "stream 0 frame 2: an SMB1 command answered with an error, which a server sends only after an SMB1 dialect is negotiated (the NEGOTIATE is not in the capture)";
+    for name in ["deny smb1", "deny smb1-offered"] {
+        let (result, evidence) = result_of(&v, name);
+        assert_eq!(result, "fail", "{name}: {evidence}");
+        assert_eq!(evidence, want, "{name}");
+    }
+    let (result, evidence) = result_of(&v, "deny smb2");
+    assert_eq!(result, "pass", "{evidence}");
+    let o = smbscope(&["report", path.to_str().expect("path"), "--format", "json"]);
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).expect("a JSON report");
+    let smb1: Vec<&serde_json::Value> = r["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["code"] == "posture.smb1")
+        .collect();
+    assert_eq!(smb1.len(), 1, "{}", r["findings"]);
+    assert_eq!(smb1[0]["severity"], "warning");
+    assert_eq!(smb1[0]["frames"], serde_json::json!([2]));
+    assert!(smb1[0]["explanation"]
+        .as_str()
+        .expect("text")
+        .contains("with errors only (the first at frame 2)"));
 }
 
 /// `editcap [-r] SRC OUT FRAMES` into `dir`: the frames kept (`keep`) or

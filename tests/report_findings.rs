@@ -1324,7 +1324,14 @@ fn anonymous_refusal_names_the_causes_the_capture_leaves() {
         "{}",
         f.explanation
     );
-    assert!(f.next_step.contains("Windows: net use \\\\127.0.0.2\\SHARE /user:FILESRV\\USER; Samba and Linux: smbclient //127.0.0.2/SHARE -U USER -W FILESRV"), "{}", f.next_step);
+    // The client states Samba's VERSION (above): smbclient's step alone,
+    // not net use nor a cifs mount's.
+    assert!(f.next_step.contains("Give the client a user name and password (the client states Samba, NTLM AUTHENTICATE VERSION 6.1 build 0: smbclient //127.0.0.2/SHARE -U USER -W FILESRV)"), "{}", f.next_step);
+    assert!(
+        !f.next_step.contains("net use") && !f.next_step.contains("cifs"),
+        "{}",
+        f.next_step
+    );
     let Some(dir) = corpus() else { return };
     let spool = dir.join("pcapattack-smb311-spoolsample-ntlm.pcapng");
     let t = common::tshark_text(
@@ -1403,12 +1410,10 @@ fn ipv6_server_is_named_as_each_client_takes_it() {
     assert_eq!(t, "11\t::1\n");
     let a = sample("anonymous-encryption-required-ipv6.pcap");
     let f = with_code(&a, "logon.anonymous_refused")[0];
+    // smbclient (NTLM AUTHENTICATE VERSION 6.1 build 0): its form alone.
     assert!(
-        f.next_step.contains(
-            "Windows: net use \\\\--1.ipv6-literal.net\\SHARE /user:FILESRV\\USER; \
-             Samba and Linux: smbclient //::1/SHARE -U USER -W FILESRV, \
-             mount -t cifs //::1/SHARE /mnt"
-        ),
+        f.next_step
+            .contains("the client states Samba, NTLM AUTHENTICATE VERSION 6.1 build 0: smbclient //::1/SHARE -U USER -W FILESRV"),
         "{}",
         f.next_step
     );
@@ -2708,6 +2713,39 @@ fn signing_not_required_says_when_the_client_required_it() {
         "{why}"
     );
     assert!(!why.contains("Unless the client requires signing"), "{why}");
+}
+
+/// The "k of n sessions signed" of posture.signing_not_required counts
+/// the same sessions on both sides. impacket-setup-requires-signing:
+/// impacket's NEGOTIATE requires no signing (tshark frame 4
+/// smb2.sec_mode 0x01; smbd's answer, frame 6, 0x01 too), its
+/// SESSION_SETUP requests do (frames 8, 10: smb2.sec_mode 0x02), smbd
+/// signs the final response (frame 11, smb2.flags.signature 1), and the
+/// client closes the connection with no message after the setup: a
+/// session signed by its setup alone, which the text once counted among
+/// the signed but not among the sessions ("1 of this connection's 0
+/// sessions signed").
+#[test]
+fn signing_not_required_counts_a_session_signed_by_its_setup() {
+    let name = "impacket-setup-requires-signing.pcap";
+    let path = samples().join(name);
+    let mode = |frame: u64| tshark_frame(&path, frame, &["smb2.sec_mode", "smb2.flags.signature"]);
+    assert_eq!(mode(4), ["0x01", "0"]);
+    assert_eq!(mode(8), ["0x02", "0"]);
+    assert_eq!(mode(10), ["0x02", "0"]);
+    assert_eq!(mode(11)[1], "1");
+    let a = sample(name);
+    let s = &a.model.sessions;
+    assert_eq!(s.len(), 1);
+    assert!(s[0].is_signed() && s[0].messages_after_setup == 0);
+    let f = with_code(&a, "posture.signing_not_required");
+    assert_eq!(f.len(), 1, "{:?}", describe(&a.diagnosis.findings));
+    let why = &f[0].explanation;
+    assert!(!why.contains(" of this connection's "), "{why}");
+    assert!(
+        why.ends_with("This client signed its sessions all the same, as the capture shows."),
+        "{why}"
+    );
 }
 
 #[test]
@@ -6108,8 +6146,14 @@ fn smb1_posture_names_its_server() {
 
 /// A logon, tree or negotiate finding with an NTSTATUS says what a Linux
 /// cifs mount reports for it (fs/smb/client/smb2maperror.c, Linux 6.7-rc1):
-/// LOGON_FAILURE is EACCES, BAD_NETWORK_NAME ENOENT, for clients the capture
-/// does not show to be Windows (smbclient, impacket here); not on an SMB1
+/// LOGON_FAILURE is EACCES, INVALID_PARAMETER EINVAL, for clients the
+/// capture does not show to be another client: impacket's raw NEGOTIATE
+/// (no NTLM VERSION, no NativeOS), and smbclient's wrong password cut by a
+/// snaplen of 160 (its NTLMSSP tokens, and so their VERSION, are cut).
+/// Not for smbclient whole, which states Samba's NTLM VERSION 6.1 build 0
+/// (tshark ntlmssp.version.major 6, minor 1, build_number 0 in its
+/// AUTHENTICATE, frame 10 of ntlm-wrong-password): a cifs mount's line
+/// there was advice for a client that is not one; not on an SMB1
 /// connection (a vers=1.0 mount maps through netmisc.c), nor for the
 /// Windows clients of the corpus's sv-smb2-ntlm-logon-failure.
 #[test]
@@ -6123,7 +6167,23 @@ fn linux_mount_error_line() {
             .map(|f| f.next_step.contains("Linux cifs mount: mount error("))
             .collect()
     };
-    let a = sample("ntlm-wrong-password.pcap");
+    let version = tshark_frame(
+        &samples().join("ntlm-wrong-password.pcap"),
+        10,
+        &[
+            "ntlmssp.messagetype",
+            "ntlmssp.version.major",
+            "ntlmssp.version.minor",
+            "ntlmssp.version.build_number",
+        ],
+    );
+    assert_eq!(version, ["0x00000003", "6", "1", "0"]);
+    assert_eq!(
+        line("ntlm-wrong-password.pcap", "logon.bad_password"),
+        [false]
+    );
+    assert_eq!(line("ntlm-bad-share.pcap", "tree.not_found"), [false]);
+    let a = sample("ntlm-snaplen-160.pcap");
     let f = a
         .diagnosis
         .findings
@@ -6136,16 +6196,16 @@ fn linux_mount_error_line() {
         "{}",
         f.next_step
     );
-    let a = sample("ntlm-bad-share.pcap");
+    let a = sample("impacket-negotiate-311-no-context.pcap");
     let f = a
         .diagnosis
         .findings
         .iter()
-        .find(|f| f.code == "tree.not_found")
-        .expect("tree.not_found");
+        .find(|f| f.code == "negotiate.invalid_request")
+        .expect("negotiate.invalid_request");
     assert!(
         f.next_step
-            .contains("mount error(2): No such file or directory"),
+            .contains("Linux cifs mount: mount error(22): Invalid argument"),
         "{}",
         f.next_step
     );
@@ -6579,6 +6639,7 @@ fn roasting_samples_match_tshark() {
     for name in [
         "krb5-asrep-roasting.pcap",
         "krb5-kerberoasting.pcap",
+        "krb5-kerberoasting-no-as-req.pcap",
         "krb5-kinit-no-preauth.pcap",
     ] {
         let path = samples().join(name);
@@ -6653,4 +6714,24 @@ fn roasting_samples_match_tshark() {
     for f in &a.diagnosis.findings {
         assert!(!f.explanation.contains("$krb5"), "{}", f.explanation);
     }
+    // The same requests without the client's AS-REQ (kinit ran before the
+    // capture): two services, fewer than a sweep's 10, still flagged, as
+    // the finding table says, a warning: a client without AES asks the
+    // same way, and the AS-REQ that would tell is not there.
+    let a = sample("krb5-kerberoasting-no-as-req.pcap");
+    assert!(a.model.kdc.iter().all(|x| x.request == KrbMsgType::TGS_REQ));
+    let f = with_code(&a, "attack.kerberoasting");
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].severity, smbscope::diagnose::Severity::Warning);
+    assert_eq!(f[0].frames, [4, 6, 14, 16]);
+    assert_eq!(f[0].enctype.as_deref(), Some("rc4-hmac"));
+    assert!(
+        f[0].title.ends_with("for 2 service(s)")
+            && f[0]
+                .explanation
+                .contains("and its AS-REQ is not in the capture"),
+        "{}: {}",
+        f[0].title,
+        f[0].explanation
+    );
 }

@@ -126,28 +126,16 @@ fn sample_steps_survive_bash() {
     assert!(bad.is_empty(), "{bad:#?}");
 }
 
-/// A client not shown to be Windows may be a Linux cifs mount, which reads
-/// no smb.conf: the client steps name mount.cifs(8)'s options beside
-/// smb.conf's. tshark: ntlm-smb21-server-encryption-required frame 6
-/// smb2.dialect 0x0210, frame 11 0xc0000022; ntlm-smb202-encryption-required
-/// dialect 0x0202 and a TREE_CONNECT answered 0xc0000022;
+/// A client the capture does not show to be Windows, Samba's or impacket
+/// may be a Linux cifs mount, which reads no smb.conf: the client steps
+/// name mount.cifs(8)'s options beside smb.conf's. tshark:
 /// smb3-client-vs-smb21-server frame 4 offers 0x0311 only, answered
-/// 0xc00000bb; smb1-client-vs-smb2-server DialectIndex 0xffff to NT LM 0.12
-/// alone; impacket-krb5-expired-ticket a Kerberos AP-REQ answered
-/// 0xc000000d.
+/// 0xc00000bb; smb1-client-vs-smb2-server DialectIndex 0xffff to NT LM
+/// 0.12 alone; impacket-krb5-expired-ticket a Kerberos AP-REQ answered
+/// 0xc000000d: none shows the client's NTLM VERSION or NativeOS.
 #[test]
 fn client_steps_name_the_cifs_mount() {
     let cases = [
-        (
-            "ntlm-smb21-server-encryption-required.pcap",
-            "session.encryption_required",
-            "'-o vers=3,seal'",
-        ),
-        (
-            "ntlm-smb202-encryption-required.pcap",
-            "tree.encryption_required",
-            "'-o vers=3,seal'",
-        ),
         (
             "smb3-client-vs-smb21-server.pcap",
             "negotiate.no_common_dialect",
@@ -169,6 +157,31 @@ fn client_steps_name_the_cifs_mount() {
         let f = with_code(&a, code)[0];
         says(&f.next_step, part);
         says(&f.next_step, "A Linux cifs mount");
+    }
+}
+
+/// A client the capture shows to be smbclient gets smbclient's step alone,
+/// no cifs mount's: ntlm-smb21-server-encryption-required (tshark frame 6
+/// smb2.dialect 0x0210, frame 11 0xc0000022) and
+/// ntlm-smb202-encryption-required (dialect 0x0202, a TREE_CONNECT
+/// answered 0xc0000022), whose AUTHENTICATE (frame 10 of each) states
+/// ntlmssp.version 6.1 build 0, Samba's.
+#[test]
+fn smbclient_gets_no_cifs_mount_step() {
+    for (capture, code) in [
+        (
+            "ntlm-smb21-server-encryption-required.pcap",
+            "session.encryption_required",
+        ),
+        (
+            "ntlm-smb202-encryption-required.pcap",
+            "tree.encryption_required",
+        ),
+    ] {
+        let a = sample(capture);
+        let f = with_code(&a, code)[0];
+        says(&f.next_step, "'client max protocol = SMB3'");
+        never(&f.next_step, "cifs");
     }
 }
 

@@ -47,6 +47,14 @@ impacket could not send by itself except where said below.
       4.17's KDC, see impacket-client-krb5-dc-inapp-cksum); when the server
       refuses it, USER logs in again on the same connection with NTLMSSP
       (DOMAIN), as Windows falls back to NTLM, and lists the share "share".
+  setup-requires-signing USER PASSWORD
+      impacket's SMBConnection negotiates SMB 2.1 with SecurityMode
+      SIGNING_ENABLED (its RequireMessageSigning is False then); the script
+      sets RequireMessageSigning before the login, so impacket's own login
+      sends SESSION_SETUP requests with SecurityMode SIGNING_REQUIRED
+      ([MS-SMB2] 3.2.4.2.3), and closes the connection right after the
+      logon, with no message in the session: a session that requires
+      signing, on a connection whose NEGOTIATE required none.
 """
 import struct
 import sys
@@ -207,6 +215,15 @@ def kerberos_then_ntlm(user, password, domain, realm, server_name):
     s.close_session()
 
 
+def setup_requires_signing(user, password):
+    c = SMBConnection(ip, ip, preferredDialect=SMB2_DIALECT_21)
+    s = c._SMBConnection
+    s.RequireMessageSigning = True
+    c.login(user, password, 'SAMPLES')
+    print('SessionId 0x%x' % s._Session['SessionID'])
+    s.close_session()
+
+
 if mode == 'negotiate-no-context':
     negotiate_no_context()
 elif mode == 'ntlm-probe':
@@ -219,5 +236,7 @@ elif mode == 'logoff-relogon':
     logoff_relogon(sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6])
 elif mode == 'kerberos-then-ntlm':
     kerberos_then_ntlm(sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6], sys.argv[7])
+elif mode == 'setup-requires-signing':
+    setup_requires_signing(sys.argv[3], sys.argv[4])
 else:
     sys.exit(__doc__)

@@ -4,7 +4,10 @@
 //! SMB1 is judged in two ways. `--deny smb1` fails on SMB1 used: an SMB1
 //! NEGOTIATE the server answered with an SMB1 dialect ([MS-CIFS]
 //! 2.2.4.52.2: its DialectIndex names one of the client's strings), or an
-//! SMB1 command other than NEGOTIATE answered with success. A client that
+//! SMB1 command other than NEGOTIATE answered with success, or, on a
+//! connection whose NEGOTIATE is not in the capture, answered at all (an
+//! error too: a server answers no other SMB1 command before an SMB1 dialect
+//! is negotiated, [MS-CIFS] 2.2.4.52). A client that
 //! offers SMB1 next to "SMB 2.002" / "SMB 2.???" in a multi-protocol
 //! NEGOTIATE, answered by an SMB2 NEGOTIATE response ([MS-SMB2] 3.3.5.3.1),
 //! used no SMB1. `--deny smb1-offered` fails on any SMB1 NEGOTIATE: a client
@@ -241,21 +244,37 @@ fn answer(n: &crate::session::Smb1Negotiate) -> String {
 }
 
 /// `--deny smb1-offered`: every SMB1 NEGOTIATE, whatever its answer, and
-/// an SMB1 command answered with success on a connection whose NEGOTIATE
-/// is not in the capture.
+/// an SMB1 command answered on a connection whose NEGOTIATE is not in the
+/// capture ([`midstream`]).
 fn smb1_offered(model: &Model) -> Vec<String> {
     model
         .connections
         .iter()
-        .filter_map(|c| match (&c.smb1_negotiate, c.smb1_used_frame) {
-            (Some(n), _) => Some(format!("{}, {}", offering(c, n), answer(n))),
-            (None, Some(f)) => Some(format!(
-                "stream {} frame {f}: an SMB1 command answered with success (the NEGOTIATE is not in the capture)",
-                c.stream
-            )),
-            (None, None) => None,
+        .filter_map(|c| match &c.smb1_negotiate {
+            Some(n) => Some(format!("{}, {}", offering(c, n), answer(n))),
+            None => midstream(c),
         })
         .collect()
+}
+
+/// An SMB1 command other than NEGOTIATE answered on a connection whose
+/// NEGOTIATE is not in the capture: with success, or else with an error,
+/// which a server sends only once an SMB1 dialect is negotiated ([MS-CIFS]
+/// 2.2.4.52: "an SMB_COM_NEGOTIATE exchange MUST be completed before any
+/// other SMB messages are sent"); `None` when none was.
+fn midstream(c: &Connection) -> Option<String> {
+    let (f, how) = match (c.smb1_used_frame, c.smb1_answered_frame) {
+        (Some(f), _) => (f, "answered with success"),
+        (None, Some(f)) => (
+            f,
+            "answered with an error, which a server sends only after an SMB1 dialect is negotiated",
+        ),
+        (None, None) => return None,
+    };
+    Some(format!(
+        "stream {} frame {f}: an SMB1 command {how} (the NEGOTIATE is not in the capture)",
+        c.stream
+    ))
 }
 
 /// What a connection shows of SMB1 in use, for `--deny smb1`.
@@ -287,12 +306,7 @@ fn smb1_used(model: &Model) -> (Vec<String>, Vec<String>, Vec<String>) {
 /// How `c` used SMB1; `None` when it shows none.
 fn smb1_use(c: &Connection) -> Option<Smb1Use> {
     let Some(n) = c.smb1_negotiate.as_deref() else {
-        return c.smb1_used_frame.map(|f| {
-            Smb1Use::Used(format!(
-                "stream {} frame {f}: an SMB1 command answered with success (the NEGOTIATE is not in the capture)",
-                c.stream
-            ))
-        });
+        return midstream(c).map(Smb1Use::Used);
     };
     let offer = offering(c, n);
     if n.answer == Some("smb1") {
@@ -382,7 +396,7 @@ fn smb2_unknown(model: &Model) -> Vec<String> {
             smb_messages(c) > 0
                 && c.negotiate.is_none()
                 && c.smb1_negotiate.is_none()
-                && c.smb1_used_frame.is_none()
+                && c.smb1_answered_frame.is_none()
                 && c.encrypted_messages == 0
                 && c.compressed_messages == 0
         })

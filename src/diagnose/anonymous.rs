@@ -65,7 +65,7 @@ fn accepted(model: &Model, out: &mut Sink) {
         out.push(
             Draft::new(Severity::Info, "session.anonymous", title)
                 .explain(why)
-                .next(format!("If the user expected their own identity, check that the client was given credentials ({}).", credentials_step(s)))
+                .next(format!("If the user expected their own identity, check that the client was given credentials ({}).", credentials_step(model, s)))
                 .covers(g.covers())
                 .frames(g.frames())
                 .session(s.session_id)
@@ -211,7 +211,7 @@ fn refused(model: &Model, shared: &SharedOwnLogons<'_>, out: &mut Sink) {
         let causes = refusal_causes(model, g.first(), &server);
         let fell_back = own.fell_back_from(g.first());
         let own = own.first(g.first().client.ip(), g.first().server);
-        push_refused(g, own, fell_back, &causes, out);
+        push_refused(model, g, own, fell_back, &causes, out);
     }
 }
 
@@ -349,19 +349,10 @@ fn status_of(s: &Session) -> String {
         .map_or_else(|| "?".to_string(), |st| st.to_string())
 }
 
-/// A client that states a Windows of today in its NTLMSSP VERSION
-/// ([MS-NLMP] 2.2.2.10): 10.0 (Windows 10 and 11, Server 2016 and later)
-/// or 6.2 and 6.3 (8, 8.1, Server 2012). 6.1 is no sign: Samba's client
-/// states 6.1 build 0, macOS's 6.1 build 7600 (in the corpus), as Windows 7
-/// does.
-fn windows_client(s: &Session) -> Option<crate::auth::ntlmssp::Version> {
-    s.client_ntlm_version
-        .filter(|v| v.major == 10 || (v.major == 6 && v.minor >= 2))
-}
-
-/// How to give the client of `s` credentials, for the client it states
-/// when that is Windows, else for Windows and Samba/Linux both.
-fn credentials_step(s: &Session) -> String {
+/// How to give the client of `s` credentials, for the client the capture
+/// shows ([`platform::client`]): net use for Windows, smbclient for
+/// Samba's client; else for Windows, Samba and a Linux cifs mount.
+fn credentials_step(model: &Model, s: &Session) -> String {
     let domain = s
         .server_names
         .as_ref()
@@ -369,16 +360,25 @@ fn credentials_step(s: &Session) -> String {
         .unwrap_or("DOMAIN");
     let ip = s.server.ip().to_string();
     let windows = unc::windows_path(&ip, "SHARE");
-    match windows_client(s) {
-        Some(v) => format!("the client states Windows, NTLMSSP VERSION {v}: net use {windows} /user:{domain}\\USER"),
-        None => {
-            let samba = unc::samba_path(&ip, "SHARE");
-            format!("Windows: net use {windows} /user:{domain}\\USER; Samba and Linux: smbclient {samba} -U USER -W {domain}, mount -t cifs {samba} /mnt -o username=USER,domain={domain}")
-        }
+    let samba = unc::samba_path(&ip, "SHARE");
+    let client = platform::client(model, s);
+    if client.windows() {
+        format!(
+            "the client states Windows, {}: net use {windows} /user:{domain}\\USER",
+            client.shown
+        )
+    } else if client.samba() {
+        format!(
+            "the client states Samba, {}: smbclient {samba} -U USER -W {domain}",
+            client.shown
+        )
+    } else {
+        format!("Windows: net use {windows} /user:{domain}\\USER; Samba and Linux: smbclient {samba} -U USER -W {domain}, mount -t cifs {samba} /mnt -o username=USER,domain={domain}")
     }
 }
 
 fn push_refused(
+    model: &Model,
     g: &Group<'_>,
     own: Option<&Session>,
     fell_back: Option<Fallback<'_>>,
@@ -426,7 +426,7 @@ fn push_refused(
         }
         (None, None) => {
             why.push_str(" No logon of the client's own worked on this server in the capture.");
-            format!("Give the client a user name and password ({}); or, if anonymous access is wanted and its traffic may travel unencrypted, allow it on the server ({}).", credentials_step(s), causes.allow)
+            format!("Give the client a user name and password ({}); or, if anonymous access is wanted and its traffic may travel unencrypted, allow it on the server ({}).", credentials_step(model, s), causes.allow)
         }
     };
     out.push(

@@ -1,9 +1,12 @@
 //! The Linux kernel client's equivalents (cifs.ko, mounted with
 //! mount.cifs(8)) of the client steps given for smbclient and smb.conf:
 //! cifs.ko reads no smb.conf, so 'client max protocol' or 'client smb
-//! encrypt' changes nothing for a mount. Each step is given only where the
-//! capture does not show the client to be Windows ([`Platform`]); the
-//! options are those of mount.cifs(8) (cifs-utils 7.0).
+//! encrypt' changes nothing for a mount. The options are those of
+//! mount.cifs(8) (cifs-utils 7.0).
+//!
+//! A step is given only where the client may be cifs.ko
+//! ([`Platform::may_be_cifs`]): not where the capture shows it to be
+//! Windows, Samba's client (smbclient) or impacket.
 
 use super::platform::Platform;
 
@@ -25,9 +28,9 @@ pub(super) enum Cifs {
 }
 
 /// The sentence (with a leading space) for a cifs mount, or "" when the
-/// capture shows the client to be Windows.
+/// capture shows the client to be another (Windows, smbclient, impacket).
 pub(super) fn step(client: &Platform, what: Cifs) -> &'static str {
-    if client.windows() {
+    if !client.may_be_cifs() {
         return "";
     }
     match what {
@@ -46,9 +49,9 @@ mod tests {
 
     /// The options each step names are mount.cifs(8)'s (cifs-utils 7.0):
     /// vers= (1.0, 2.0, 2.1, 3.0, 3.02, 3.1.1, 3, default), seal, sec=krb5,
-    /// cruid=; none for a client shown to be Windows.
+    /// cruid=; none for a client shown to be Windows, Samba's or impacket.
     #[test]
-    fn steps_for_a_client_not_shown_to_be_windows() {
+    fn steps_for_a_client_that_may_be_cifs() {
         let p = |kind| Platform {
             kind,
             shown: crate::diagnose::platform::Shown::Nothing,
@@ -60,14 +63,18 @@ mod tests {
             Cifs::LeaveSmb1,
             Cifs::Ticket,
         ] {
-            assert_eq!(step(&p(Kind::Windows), what), "");
-            assert_eq!(step(&p(Kind::LegacyWindows), what), "");
-            for kind in [Kind::Unknown, Kind::Samba] {
-                let s = step(&p(kind), what);
-                assert!(s.starts_with(" A Linux cifs mount "), "{s}");
+            for kind in [
+                Kind::Windows,
+                Kind::LegacyWindows,
+                Kind::Samba,
+                Kind::Impacket,
+            ] {
+                assert_eq!(step(&p(kind), what), "", "{kind:?}");
             }
+            let s = step(&p(Kind::Unknown), what);
+            assert!(s.starts_with(" A Linux cifs mount "), "{s}");
         }
         assert!(step(&p(Kind::Unknown), Cifs::Encrypt).contains("'-o vers=3,seal'"));
-        assert!(step(&p(Kind::Samba), Cifs::Ticket).contains("'-o sec=krb5'"));
+        assert!(step(&p(Kind::Unknown), Cifs::Ticket).contains("'-o sec=krb5'"));
     }
 }

@@ -1234,11 +1234,12 @@ fn guest_user_check(server: &Platform, domain: Option<&str>, u: &str) -> String 
 
 /// How to log on with a user name, by what the capture shows of the
 /// client: net use on Windows; smbclient's -U (its -N, --no-pass, sends no
-/// password) and a cifs mount's username= (its 'guest' and 'sec=none' ask
-/// for a logon without one, mount.cifs(8)) elsewhere.
+/// password) for Samba's client; both and a cifs mount's username= (its
+/// 'guest' and 'sec=none' ask for a logon without one, mount.cifs(8))
+/// where it does not tell.
 fn guest_give_user(client: &Platform) -> &'static str {
     const WINDOWS: &str = "net use \\\\SERVER\\SHARE /user:DOMAIN\\USER";
-    const SAMBA: &str = "smbclient -U USER, without -N (--no-pass); a Linux cifs mount, '-o username=USER' (or credentials=FILE) instead of 'guest' or 'sec=none'";
+    const SAMBA: &str = "smbclient -U USER, without -N (--no-pass)";
     if client.windows() {
         WINDOWS
     } else if client.samba() {
@@ -1668,7 +1669,12 @@ mod tests {
         }
         assert!(guest_server_off(&p(Kind::Impacket)).contains("-username and -password"));
         assert!(!guest_give_user(&p(Kind::Windows)).contains("smbclient"));
-        assert!(!guest_give_user(&p(Kind::Samba)).contains("net use"));
+        let samba = guest_give_user(&p(Kind::Samba));
+        assert!(
+            !samba.contains("net use") && !samba.contains("cifs"),
+            "{samba}"
+        );
+        assert!(guest_give_user(&p(Kind::Unknown)).contains("'-o username=USER'"));
         assert!(disabled_event(&p(Kind::Windows))
             .contains("Status 0xC000006E with Sub Status 0xC0000072"));
         assert!(!disabled_event(&p(Kind::Unknown)).is_empty());

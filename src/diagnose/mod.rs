@@ -667,9 +667,10 @@ pub fn diagnose(model: &Model) -> Diagnosis {
 /// Appends to the next step of a logon, tree or negotiate finding with an
 /// NTSTATUS what a Linux client mounting the share reports for it ("Linux
 /// cifs mount: mount error(13): Permission denied", [`crate::ntstatus::cifs`]),
-/// unless the capture shows every client concerned to be Windows
-/// ([`platform::client_of`]), or a connection concerned speaks SMB1 (an
-/// SMB1 mount maps statuses through netmisc.c, not this map).
+/// unless the capture shows every client concerned to be another client
+/// (Windows, smbclient, impacket: [`platform::client_of`],
+/// [`platform::Platform::may_be_cifs`]), or a connection concerned speaks
+/// SMB1 (an SMB1 mount maps statuses through netmisc.c, not this map).
 fn linux_mount_line(model: &Model, f: &mut Finding) {
     if !["logon.", "tree.", "negotiate."]
         .iter()
@@ -694,11 +695,11 @@ fn linux_mount_line(model: &Model, f: &mut Finding) {
         .chain(f.covers.iter().map(|c| c.0))
         .collect();
     let conns = || streams.iter().filter_map(|&st| model.connection(st));
-    let windows = !streams.is_empty()
+    let not_cifs = !streams.is_empty()
         && streams.iter().all(|&st| {
             model
                 .connection(st)
-                .is_some_and(|c| platform::client_of(model, c).windows())
+                .is_some_and(|c| !platform::client_of(model, c).may_be_cifs())
         });
     // SMB1 (a vers=1.0 mount) maps statuses through netmisc.c, not this map.
     let smb1 = conns().any(|c| {
@@ -707,7 +708,7 @@ fn linux_mount_line(model: &Model, f: &mut Finding) {
                 .as_deref()
                 .is_some_and(|n| n.answer == Some("smb1"))
     });
-    if windows || smb1 {
+    if not_cifs || smb1 {
         return;
     }
     if !f.next_step.is_empty() && !f.next_step.ends_with(' ') {

@@ -100,6 +100,18 @@ impl Platform {
         self.kind == Kind::Impacket
     }
 
+    /// Whether a client may be Linux's kernel client (cifs.ko, a
+    /// mount.cifs mount): nothing in the capture says what it is. A client
+    /// shown to be Samba's (smbclient and the other users of Samba's client
+    /// library), Windows or impacket is not: cifs.ko states no NativeLanMan
+    /// with "Samba" (its SMB1 SESSION_SETUP_ANDX names "Linux version ..."
+    /// and "CIFS VFS Client for Linux") and no NTLM VERSION 6.1 build 0 (its
+    /// VERSION, where it sends one, is the kernel's version with build
+    /// SMB3_PRODUCT_BUILD, fs/smb/client/sess.c).
+    pub fn may_be_cifs(&self) -> bool {
+        self.kind == Kind::Unknown
+    }
+
     /// A side of `kind` shown by "SHOWN", for the steps' unit tests.
     #[cfg(test)]
     pub(super) fn shown_as(kind: Kind) -> Platform {

@@ -192,7 +192,7 @@ fn smb1(model: &Model, out: &mut Sink) {
         .connections
         .iter()
         .filter(|c| {
-            c.smb1_used_frame.is_some()
+            c.smb1_answered_frame.is_some()
                 || c.smb1_negotiate
                     .as_ref()
                     .is_some_and(|s| s.answer == Some("smb1"))
@@ -299,12 +299,17 @@ fn plaintext_passwords(model: &Model, out: &mut Sink) {
 }
 
 /// SMB1 commands answered on a connection whose NEGOTIATE is not in the
-/// capture (it began before): SMB1 in use all the same.
+/// capture (it began before): SMB1 in use all the same, also when every
+/// answer is an error ([`crate::session::Connection::smb1_answered_frame`]).
 fn smb1_midstream(c: &crate::session::Connection, out: &mut Sink) {
-    let Some(f) = c.smb1_used_frame else { return };
+    let (f, answered) = match (c.smb1_used_frame, c.smb1_answered_frame) {
+        (Some(f), _) => (f, format!("with success (the first at frame {f})")),
+        (None, Some(f)) => (f, format!("with errors only (the first at frame {f}), which a server sends only once an SMB1 dialect is negotiated ([MS-CIFS] 2.2.4.52)")),
+        (None, None) => return,
+    };
     out.push(
         Draft::new(Severity::Warning, "posture.smb1", format!("SMB1 in use with the server at {}", c.server))
-            .explain(format!("The server answered SMB1 commands on this connection with success (the first at frame {f}); its NEGOTIATE is not in the capture, which began after it. {SMB1_WHY}"))
+            .explain(format!("The server answered SMB1 commands on this connection {answered}; its NEGOTIATE is not in the capture, which began after it. {SMB1_WHY}"))
             .next(SMB1_NEXT)
             .stream(c.stream)
             .frames([f])
@@ -422,8 +427,7 @@ fn signing(model: &Model, out: &mut Sink) {
             // SIGNING_REQUIRED, and whether its sessions were signed anyway.
             let client = match n.request_frame {
                 Some(f) if !encrypted => {
-                    let signed = model.sessions_of(c).filter(|s| s.is_signed()).count();
-                    let sessions = model.sessions_of(c).filter(|s| s.messages_after_setup > 0).count();
+                    let (signed, sessions) = signing_shown(model, c);
                     let shown = match (signed, sessions) {
                         (0, 0) => String::new(),
                         (0, _) => " The capture shows unsigned messages in this connection's sessions.".to_string(),
@@ -479,17 +483,11 @@ fn smb1_signing(model: &Model, c: &crate::session::Connection, out: &mut Sink) {
     } else {
         "has neither NEGOTIATE_SECURITY_SIGNATURES_ENABLED nor _REQUIRED: this server does not sign SMB1 sessions at all"
     };
-    let signed = model.sessions_of(c).filter(|s| s.is_signed()).count();
-    let sessions = model
-        .sessions_of(c)
-        .filter(|s| s.messages_after_setup > 0)
-        .count();
+    let (signed, sessions) = signing_shown(model, c);
     let shown = match (signed, sessions) {
         (0, 0) => String::new(),
         (0, _) => " The capture shows unsigned messages in this connection's sessions.".to_string(),
-        // k > n: a session signed with no message after its setup (its
-        // final SESSION_SETUP_ANDX response signed).
-        (k, n) if k >= n => {
+        (k, n) if k == n => {
             " This connection's sessions were signed, as the capture shows.".to_string()
         }
         (k, n) => format!(" The capture shows {k} of this connection's {n} sessions signed."),
@@ -527,6 +525,20 @@ fn repeat_signing(out: &mut Sink, title: &str, stream: u64, frames: &[u64]) -> b
         "tcp",
         frames,
     )
+}
+
+/// Of the sessions of `c` whose signing the capture shows, how many it
+/// shows signed, and how many there are: those with messages after their
+/// setup, and those signed by their setup alone ([`Session::signed`]: a
+/// SESSION_SETUP that required signing, a signed final response of SMB1
+/// or SMB 2.x) with none after it, which messages alone would leave out
+/// and so say "1 of 0" (impacket-setup-requires-signing). Signed ones are
+/// among those counted, so the first is never more than the second.
+fn signing_shown(model: &Model, c: &crate::session::Connection) -> (usize, usize) {
+    model
+        .sessions_of(c)
+        .filter(|s| s.messages_after_setup > 0 || s.is_signed())
+        .fold((0, 0), |(k, n), s| (k + usize::from(s.is_signed()), n + 1))
 }
 
 /// The step of posture.signing_not_required: the server's setting, by

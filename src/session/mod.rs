@@ -981,12 +981,13 @@ impl Builder {
             smb1::watch(&mut self.conn_state[ci].smb1, c, m, x);
             // A command answered with success, as a logon answered before
             // its chained tree connect was refused.
-            let answered = x.is_response && x.any_succeeded();
-            if answered
-                && x.command != crate::smb2::smb1::Smb1Command::NEGOTIATE
-                && c.smb1_used_frame.is_none()
-            {
+            let answered = x.is_response && x.command != crate::smb2::smb1::Smb1Command::NEGOTIATE;
+            if answered && x.any_succeeded() && c.smb1_used_frame.is_none() {
                 c.smb1_used_frame = Some(m.frame);
+            }
+            // Any answer, an error too: SMB1 was negotiated before it.
+            if answered && c.smb1_answered_frame.is_none() {
+                c.smb1_answered_frame = Some(m.frame);
             }
         }
         // The timeline entry first: a logon's event follows it, as SMB2's.

@@ -737,6 +737,15 @@ pub struct Connection {
     /// capture.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub smb1_used_frame: Option<u64>,
+    /// The first SMB1 response other than NEGOTIATE whatever its status,
+    /// an error too: SMB1 in use all the same, since "an SMB_COM_NEGOTIATE
+    /// exchange MUST be completed before any other SMB messages are sent
+    /// to the server" ([MS-CIFS] 2.2.4.52), and a server that chose no
+    /// SMB1 dialect answers no other SMB1 command (smbd closes the
+    /// connection). Never after [`Connection::smb1_used_frame`]; not
+    /// serialized.
+    #[serde(skip)]
+    pub smb1_answered_frame: Option<u64>,
     /// The NativeOS and NativeLanMan strings of the connection's SMB1
     /// SESSION_SETUP_ANDX request and response (boxed: few connections
     /// have them); not serialized.
@@ -1004,6 +1013,7 @@ impl Connection {
             negotiate: None,
             smb1_negotiate: None,
             smb1_used_frame: None,
+            smb1_answered_frame: None,
             native_os: None,
             ms17_010_check: None,
             eternalblue: None,
