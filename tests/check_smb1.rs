@@ -289,9 +289,12 @@ fn cut(dir: &Path, src: &str, name: &str, frames: &str, keep: bool) -> PathBuf {
 ///   multi-protocol NEGOTIATE: the client went on with an SMB2 NEGOTIATE
 ///   (frame 7), which it sends only after an SMB2 answer: pass;
 /// - smb1-client-vs-smb2-server without frame 6, the NEGOTIATE response
-///   with no common dialect: the server's FIN follows, and the capture
-///   lacks the answer: `cannot_tell`, not "never answered" (the TCP layer
-///   does not count the 41 bytes before that FIN as a gap).
+///   with no common dialect: the server's FIN follows, its sequence
+///   number past the bytes of frame 6 (tshark: 41 bytes, tcp.len;
+///   "previous segment(s) not captured" on the FIN), so the capture lacks
+///   the answer: `cannot_tell`, saying that the capture lacks those 41
+///   bytes (the TCP layer counts the bytes before a FIN as a gap), not
+///   "never answered".
 #[test]
 fn an_smb1_negotiate_without_its_answer() {
     let dir = ScratchDir::new("checksmb1");
@@ -368,8 +371,16 @@ fn an_smb1_negotiate_without_its_answer() {
     let (_, v) = check_json(&refused, &["--deny", "smb1"]);
     let (r, ev) = result_of(&v, "deny smb1");
     assert_eq!(r, "cannot_tell", "{ev}");
+    let lost = common::tshark_text(
+        Path::new(&sample("smb1-client-vs-smb2-server.pcap")),
+        "frame.number == 6",
+        &["tcp.srcport", "tcp.len"],
+    );
+    assert_eq!(lost, "445\t41\n");
     assert!(
-        ev.contains("the connection ended (frame 8) without it"),
+        ev.ends_with(
+            "its answer not in the capture: the capture lacks 41 byte(s) the server sent; whether the server chose an SMB1 dialect is not known"
+        ),
         "{ev}"
     );
 }

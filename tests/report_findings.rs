@@ -3123,7 +3123,10 @@ fn trees_and_file_operations() {
         .model
         .trees
         .iter()
-        .find(|t| t.status.to_string() == "STATUS_BAD_NETWORK_NAME")
+        .find(|t| {
+            t.status
+                .is_some_and(|s| s.to_string() == "STATUS_BAD_NETWORK_NAME")
+        })
         .expect("failed tree");
     assert_eq!(t.share, "\\\\127.0.0.2\\nosuchshare");
 }

@@ -389,7 +389,11 @@ pub fn expect_status(model: &Model, wanted: &str) -> CheckResult {
     {
         return result(name, true, format!("{} ended with {st}", describe(s)));
     }
-    if let Some(t) = model.trees.iter().find(|t| t.status.0 == code) {
+    if let Some(t) = model
+        .trees
+        .iter()
+        .find(|t| t.status == Some(NtStatus(code)))
+    {
         return result(
             name,
             true,

@@ -392,14 +392,55 @@ fn one_sided(model: &Model, c: &Connection, out: &mut Sink) {
         Some((s, w)) => format!("What the server answered cannot be read from this capture. Its logon of frame {}, though, {}: a client takes a SessionId from the SESSION_SETUP response that gives it ([MS-SMB2] 3.2.5.3) and signs with the key the finished logon gave it (3.2.4.1.1), so the client had an answer; whether that made a guest or anonymous session, or the user's, only the response says.", s.first_frame, w.told(s.session_id)),
         None => "What the server answered, and whether the logon worked, cannot be read from this capture.".to_string(),
     };
+    let trees = trees_went_on(model, c);
     out.push(
         Draft::new(Severity::Warning, "connection.one_sided", format!("The capture lacks the server's side of the connection to {}", c.server))
-            .explain(format!("The client sent {} SMB request(s) starting at frame {first}, and the capture holds no SMB message from the server; yet the client's TCP acknowledgements show that the server sent about {} bytes on this connection. The capture saw one direction only (a SPAN or mirror port that copies one direction, asymmetric routing, a capture filter on one host), or lost the server's packets. {logon}", c.messages.max(1), c.server_gap_bytes))
+            .explain(format!("The client sent {} SMB request(s) starting at frame {first}, and the capture holds no SMB message from the server; yet the client's TCP acknowledgements show that the server sent about {} bytes on this connection. The capture saw one direction only (a SPAN or mirror port that copies one direction, asymmetric routing, a capture filter on one host), or lost the server's packets. {logon}{trees}", c.messages.max(1), c.server_gap_bytes))
             .next(format!("Capture again where both directions pass: on the client or on the server itself (tcpdump -i any host {}), or from a mirror port that copies both directions.", c.server.ip()))
             .stream(c.stream)
             .frames([first].into_iter().chain(c.end.as_ref().map(|e| e.frame)))
             .done(),
     );
+}
+
+/// Tree connects shown per one-sided connection in its finding.
+const MAX_TREES_TOLD: usize = 4;
+
+/// " Its tree connects too: the client went on with TreeId 0x1 after the
+/// TREE_CONNECT to \\dc1\IPC$ of frame 6, ..." for the trees of a
+/// one-sided connection whose TreeId the client went on with
+/// (session::TreeWentOn); empty when there is none.
+fn trees_went_on(model: &Model, c: &Connection) -> String {
+    let went_on: Vec<String> = model
+        .trees
+        .iter()
+        .filter(|t| t.stream == c.stream && t.client_went_on.is_some())
+        .filter_map(|t| {
+            let id = t.tree_id?;
+            Some(format!(
+                "TreeId {id} after the TREE_CONNECT to {} of frame {}",
+                t.share, t.request_frame
+            ))
+        })
+        .collect();
+    if went_on.is_empty() {
+        return String::new();
+    }
+    let (what, they, them) = if went_on.len() == 1 {
+        ("tree connect", "it", "it")
+    } else {
+        ("tree connects", "they", "them")
+    };
+    let more = went_on.len().saturating_sub(MAX_TREES_TOLD);
+    let mut list = went_on
+        .into_iter()
+        .take(MAX_TREES_TOLD)
+        .collect::<Vec<_>>()
+        .join(", ");
+    if more > 0 {
+        list.push_str(&format!(" and {more} more"));
+    }
+    format!(" Its {what} too: the client went on with {list}; a client takes a TreeId from the successful TREE_CONNECT response that gives it ([MS-SMB2] 3.2.5.5), so {they} almost certainly succeeded (the trees table lists {them}).")
 }
 
 /// A reset or close before any session was set up, while setup was under way.
@@ -665,7 +706,7 @@ pub(super) struct SessionIndex<'a> {
 impl<'a> SessionIndex<'a> {
     fn new(model: &'a Model) -> Self {
         let mut trees: KeyedHashMap<(u64, u64), Vec<&Tree>> = KeyedHashMap::default();
-        for t in model.trees.iter().filter(|t| t.status.0 == 0) {
+        for t in model.trees.iter().filter(|t| t.succeeded()) {
             trees.entry((t.stream, t.session_id.0)).or_default().push(t);
         }
         let mut held: KeyedHashMap<(u64, u64), Vec<Held<'_>>> = KeyedHashMap::default();

@@ -404,7 +404,7 @@ fn dos_form_tree_errors() {
             "ERRDOS/ERRnosuchshare",
         ),
     ] {
-        m.trees[0].status = st;
+        m.trees[0].status = Some(st);
         let d = diagnose(&m);
         let f = only(&d.findings, "tree.not_found");
         check(f, Severity::Error, 0, &[14, 15]);
@@ -419,7 +419,7 @@ fn dos_form_tree_errors() {
         (NtStatus::dos(ERRDOS, ERR_NOACCESS), "ERRDOS/ERRnoaccess"),
         (NtStatus::dos(ERRDOS, 0x0001), "ERRDOS/ERRbadfunc"),
     ] {
-        m.trees[0].status = st;
+        m.trees[0].status = Some(st);
         let d = diagnose(&m);
         let f = only(&d.findings, "tree.failed");
         assert_eq!(f.status.as_deref(), Some(name));
@@ -1388,7 +1388,7 @@ fn tree_failed() {
     assert!(!f.explanation.contains("max connections"));
 
     // Samba's answer when the share's 'max connections' is used up.
-    m.trees[0].status = NtStatus::INSUFFICIENT_RESOURCES;
+    m.trees[0].status = Some(NtStatus::INSUFFICIENT_RESOURCES);
     let d = diagnose(&m);
     let f = only(&d.findings, "tree.failed");
     check(f, Severity::Error, 0, &[14, 15]);

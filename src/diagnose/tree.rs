@@ -13,7 +13,11 @@ pub(super) fn findings(model: &Model, out: &mut Sink) {
     for t in &model.trees {
         slow(model, t, out);
     }
-    for t in model.trees.iter().filter(|t| t.status.0 != 0) {
+    for (t, st) in model
+        .trees
+        .iter()
+        .filter_map(|t| t.failed_status().map(|st| (t, st)))
+    {
         let conn = model.connection(t.stream);
         let negotiate = conn.and_then(|c| c.negotiate.as_ref());
         let session =
@@ -32,9 +36,17 @@ pub(super) fn findings(model: &Model, out: &mut Sink) {
             (None, None) => super::platform::Platform::UNKNOWN,
         };
         out.push(
-            failure(t, negotiate, who.as_deref(), keyless || smb1, smb1, &client)
-                .user(user)
-                .done(),
+            failure(
+                t,
+                st,
+                negotiate,
+                who.as_deref(),
+                keyless || smb1,
+                smb1,
+                &client,
+            )
+            .user(user)
+            .done(),
         );
     }
 }
@@ -45,7 +57,7 @@ pub(super) fn findings(model: &Model, out: &mut Sink) {
 /// scripts). Not an SMB1 TREE_CONNECT_ANDX chained to a SESSION_SETUP_ANDX,
 /// whose time is the logon's too (a slow one is a logon.slow_round).
 fn slow(model: &Model, t: &Tree, out: &mut Sink) {
-    let Some(d) = t.duration.filter(|d| *d > SLOW_ROUND_SECS) else {
+    let (Some(d), Some(status)) = (t.duration.filter(|d| *d > SLOW_ROUND_SECS), t.status) else {
         return;
     };
     let chained = model.connection(t.stream).is_some_and(|c| {
@@ -67,7 +79,7 @@ fn slow(model: &Model, t: &Tree, out: &mut Sink) {
         });
     out.push(
         Draft::new(Severity::Warning, "tree.slow", format!("Slow TREE_CONNECT response: {d:.3} s ({share})"))
-            .explain(format!("The server took {d:.3} s to answer the TREE_CONNECT to {share} ({}). Servers answer a tree connect in milliseconds. A slow one waits on something the share needs first: its path on slow or unreachable storage (a network file system or a hung mount under the share, a disk spinning up), a DFS referral to resolve, a name lookup of the client ('hosts allow' / 'hosts deny' of the share naming hosts, against a DNS server that does not answer), a Samba 'preexec' or 'root preexec' script, which runs before the answer; or the server is overloaded.{seen}", t.status))
+            .explain(format!("The server took {d:.3} s to answer the TREE_CONNECT to {share} ({}). Servers answer a tree connect in milliseconds. A slow one waits on something the share needs first: its path on slow or unreachable storage (a network file system or a hung mount under the share, a disk spinning up), a DFS referral to resolve, a name lookup of the client ('hosts allow' / 'hosts deny' of the share naming hosts, against a DNS server that does not answer), a Samba 'preexec' or 'root preexec' script, which runs before the answer; or the server is overloaded.{seen}", status))
             .next(format!("{check}On the server, check the share's path and the storage under it (Samba: testparm -s --section-name={name} shows the path and any 'preexec'; time 'ls' of it there; Windows: Get-SmbShare {name} | select Path), its DNS (time a lookup of the client's address), and its load at that time."))
             .stream(t.stream)
             .frames([t.request_frame].into_iter().chain(t.response_frame))
@@ -162,13 +174,13 @@ fn split_share(path: &str) -> (&str, &str) {
 
 fn failure(
     t: &Tree,
+    st: S,
     n: Option<&Negotiate>,
     who: Option<&str>,
     keyless: bool,
     smb1: bool,
     client: &super::platform::Platform,
 ) -> Draft {
-    let st = t.status;
     let d_code = n.map_or(0, |n| n.dialect_code);
     let d_name = n.and_then(|n| n.dialect).map(|d| d.to_string());
     let cannot_encrypt = d_code != 0 && d_code < 0x0300;

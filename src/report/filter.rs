@@ -146,7 +146,7 @@ impl Filter {
             && self.session.is_none_or(|id| id == t.sid)
             && conn.is_none_or(|c| self.host_ok(c.client.ip(), c.server.ip()))
             && users.is_none_or(|u| conn.is_some() && u.contains(&(t.stream, t.sid)))
-            && (!self.failed_only || t.status.0 != 0)
+            && (!self.failed_only || t.failed_status().is_some())
     }
 
     /// `--stream N` keeps an exchange on tcp.stream N or joined to the SMB

@@ -533,11 +533,14 @@ impl TextReport<'_> {
             return;
         }
         let _ = writeln!(s, "\n{}", self.style.bold("Trees"));
+        // The status too gives up room when a row tells what the client
+        // went on with after an unanswered TREE_CONNECT.
+        let went_on = rows.iter().any(|t| t.client_went_on.is_some());
         Table {
             header: &[
                 "strm", "share", "type", "status", "opens", "reads", "writes", "errors",
             ],
-            flexible: &[1, 7],
+            flexible: if went_on { &[1, 7, 3] } else { &[1, 7] },
             rows: rows.len(),
             row: |i, r: &mut Row| tree_row(rows[i], r),
             width: WIDTH,
@@ -835,7 +838,17 @@ fn tree_row(x: &Tree, r: &mut Row) {
         }
         None => r.cell("-"),
     }
-    status_cell(r, x.status);
+    match (x.status, &x.client_went_on) {
+        (Some(st), _) => status_cell(r, st),
+        // A TREE_CONNECT the capture holds no answer to (its server's
+        // side missing): what the client's later requests show.
+        (None, Some(w)) => {
+            r.push_str("no response; ");
+            r.push_str(&w.told(x.tree_id));
+            r.end();
+        }
+        (None, None) => r.cell("no response"),
+    }
     r.num(x.opens);
     r.end();
     count_bytes_cell(r, x.reads, x.read_bytes);

@@ -226,6 +226,10 @@ pub(crate) struct ConnState {
     last_sent: [Option<(u64, Timestamp, Command, u64)>; 2],
     /// SMB1 trees connected on it: (UID, TID, index in `model.trees`).
     smb1_trees: Vec<(u16, u16, usize)>,
+    /// While the server has sent no SMB message on it: the TreeIds the
+    /// client's requests carried that no tree connect of the capture gave
+    /// (at most [`trees::MAX_TREE_USES`]; see [`trees::TreeUse`]).
+    tree_uses: Vec<trees::TreeUse>,
     /// SMB1 requests waiting for their response (see [`smb1_errors`]).
     smb1_requests: Option<Box<smb1_errors::Requests>>,
     /// The NT_CREATE_ANDX or OPEN_ANDX request the SMB1 response being read
@@ -840,6 +844,9 @@ impl Builder {
 
     fn request(&mut self, ci: usize, m: &Message<'_>, h: &crate::smb2::Smb2Header) {
         self.chain_step(ci, h);
+        if self.model.connections[ci].server_messages == 0 {
+            self.tree_use(ci, m, h);
+        }
         let detail = match h.command {
             Command::NEGOTIATE => {
                 self.negotiate_request(ci, m, h);
@@ -1506,12 +1513,19 @@ impl Builder {
         let c = &mut self.model.connections[ci];
         c.unanswered_requests = (left.len() - chained) as u64 + pending_dropped;
         c.first_unanswered_frame = left.first().map(|(_, p)| p.frame);
+        let one_sided = c.server_messages == 0 && c.server_gap_bytes > 0;
+        let mut tree_connects = Vec::new();
         for (_, p) in left {
-            if let Detail::Setup(req) = p.detail {
-                self.unanswered_setup(ci, &p.frame, p.ts, p.sid, *req);
+            match p.detail {
+                Detail::Setup(req) => self.unanswered_setup(ci, &p.frame, p.ts, p.sid, *req),
+                Detail::Share(share) if one_sided => tree_connects.push((p.frame, p.sid, share)),
+                _ => {}
             }
         }
         self.went_on(ci);
+        if one_sided {
+            self.unanswered_tree_connects(ci, tree_connects);
+        }
     }
 }
 

@@ -1507,9 +1507,10 @@ pub struct Tree {
     /// ShareFlags (serialized as the list of names).
     #[serde(skip_serializing_if = "no_share_flags")]
     pub share_flags: ShareFlags,
-    /// Serialized by name.
-    #[serde(serialize_with = "status_name")]
-    pub status: NtStatus,
+    /// The response's status, serialized by name; none (null) when the
+    /// capture holds no response ([`Tree::client_went_on`]).
+    #[serde(serialize_with = "opt_status_name")]
+    pub status: Option<NtStatus>,
     pub request_frame: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub response_frame: Option<u64>,
@@ -1540,6 +1541,12 @@ pub struct Tree {
     /// Opens made with success past those listed in `files`.
     #[serde(skip_serializing_if = "is_zero")]
     pub files_omitted: u64,
+    /// A TREE_CONNECT request a capture lacking the server's side of the
+    /// connection shows unanswered, and the TreeId the client went on with
+    /// (boxed: rare); see [`TreeWentOn`]. Only on such a tree, whose
+    /// `status` and `response_frame` are none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_went_on: Option<Box<TreeWentOn>>,
     #[serde(skip)]
     pub server_ip: std::net::IpAddr,
     #[serde(skip)]
@@ -1567,7 +1574,7 @@ impl Tree {
             share,
             share_type: None,
             share_flags: ShareFlags(0),
-            status: NtStatus(status),
+            status: Some(NtStatus(status)),
             request_frame,
             response_frame: Some(response_frame),
             duration: None,
@@ -1584,10 +1591,63 @@ impl Tree {
             error_kinds_omitted: 0,
             files: Vec::new(),
             files_omitted: 0,
+            client_went_on: None,
             server_ip,
             sid,
             tid: 0,
         }
+    }
+
+    /// Answered with success: the response is in the capture and says so.
+    pub fn succeeded(&self) -> bool {
+        self.status == Some(NtStatus::SUCCESS)
+    }
+
+    /// Refused: the response is in the capture, with an error status.
+    pub fn failed_status(&self) -> Option<NtStatus> {
+        self.status.filter(|s| *s != NtStatus::SUCCESS)
+    }
+}
+
+/// What the client did after a TREE_CONNECT request whose response the
+/// capture lacks because it holds the client's side of the connection
+/// alone (connection.one_sided), on a connection whose NEGOTIATE request
+/// the capture holds: its requests on the same session carried a TreeId
+/// no tree connect of the capture gave, first used after this request
+/// and before the session's next TREE_CONNECT request, the only such
+/// TreeId there. A client takes a tree connect's TreeId from the
+/// successful TREE_CONNECT response ([MS-SMB2] 3.2.5.5: "TreeConnectId
+/// ... set to the TreeId in the SMB2 header of the response"), and a
+/// request's TreeId is one "received from a previous SMB2 TREE_CONNECT
+/// Response" (2.2.1.2), so the tree connect almost certainly succeeded; its status stays unknown
+/// (none), as the response is not in the capture. The tree's `tree_id`
+/// is the one the client went on with.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TreeWentOn {
+    /// The client's first and last request with the TreeId.
+    pub first_frame: u64,
+    pub last_frame: u64,
+    /// Its requests with the TreeId, and the frame of its TREE_DISCONNECT
+    /// request, if the capture holds one.
+    pub requests: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub disconnect_request_frame: Option<u64>,
+}
+
+impl TreeWentOn {
+    /// "almost certainly connected: the client went on with TreeId 0x1 in
+    /// 61 requests, frames 7-81 (TREE_DISCONNECT at frame 81); the
+    /// server's side is not in the capture".
+    pub fn told(&self, tree_id: Option<HexId>) -> String {
+        let id = tree_id.map_or_else(|| "?".to_string(), |t| t.to_string());
+        let disconnect = self
+            .disconnect_request_frame
+            .map(|f| format!(" (TREE_DISCONNECT at frame {f})"))
+            .unwrap_or_default();
+        format!(
+            "almost certainly connected: the client went on with TreeId {id} in {} request(s), frames {}-{}{disconnect}; the server's side is not in the capture",
+            self.requests, self.first_frame, self.last_frame
+        )
     }
 }
 

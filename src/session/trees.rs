@@ -91,7 +91,7 @@ impl Builder {
                 session_id: tree.session_id,
                 share: &tree.share,
                 share_type: tree.share_type,
-                status: tree.status,
+                status: NtStatus(status),
             };
             let hosts = self.hosts(m.stream);
             self.events
@@ -326,5 +326,115 @@ pub(super) fn count_status(t: &mut Tree, status: u32, frame: u64, benign: bool) 
         });
     } else {
         t.error_kinds_omitted += 1;
+    }
+}
+
+/// TreeIds followed per connection in `ConnState::tree_uses`.
+pub(super) const MAX_TREE_USES: usize = 16;
+
+/// The client's requests with one TreeId that no tree connect of the
+/// capture gave, on a connection from whose server the capture holds no
+/// SMB message so far: what [`Builder::unanswered_tree_connects`] matches
+/// to a TREE_CONNECT request left unanswered ([`TreeWentOn`]).
+#[derive(Clone, Debug)]
+pub(super) struct TreeUse {
+    session_id: u64,
+    tree_id: u32,
+    first_frame: u64,
+    last_frame: u64,
+    requests: u64,
+    /// The first TREE_DISCONNECT request with the TreeId.
+    disconnect_request_frame: Option<u64>,
+}
+
+impl Builder {
+    /// A request `h` sent while the server has sent no SMB message on the
+    /// connection: its TreeId (not 0, which a TREE_CONNECT request and
+    /// the commands without a tree carry, [MS-SMB2] 2.2.1.2), when no tree
+    /// connect of the capture gave it, is counted in
+    /// `ConnState::tree_uses`.
+    pub(super) fn tree_use(&mut self, ci: usize, m: &Message<'_>, h: &Smb2Header) {
+        let Some(tid) = h.tree_id.filter(|&t| t != 0) else {
+            return;
+        };
+        if !m.from_client || h.session_id == 0 || h.command == Command::TREE_CONNECT {
+            return;
+        }
+        let disconnect = h.command == Command::TREE_DISCONNECT;
+        let uses = &mut self.conn_state[ci].tree_uses;
+        if let Some(u) = uses
+            .iter_mut()
+            .find(|u| u.session_id == h.session_id && u.tree_id == tid)
+        {
+            u.last_frame = m.frame;
+            u.requests += 1;
+            if disconnect {
+                u.disconnect_request_frame.get_or_insert(m.frame);
+            }
+            return;
+        }
+        if uses.len() >= MAX_TREE_USES || self.tree_by_id(ci, h, Some(tid)).is_some() {
+            return;
+        }
+        self.conn_state[ci].tree_uses.push(TreeUse {
+            session_id: h.session_id,
+            tree_id: tid,
+            first_frame: m.frame,
+            last_frame: m.frame,
+            requests: 1,
+            disconnect_request_frame: disconnect.then_some(m.frame),
+        });
+    }
+
+    /// On a connection whose capture lacks the server's side (no SMB
+    /// message from the server, and bytes it sent missing: the report's
+    /// connection.one_sided), its TREE_CONNECT requests left unanswered
+    /// (frame, SessionId, share), in frame order: each becomes a tree
+    /// whose status and response are unknown. When the capture holds the
+    /// connection's NEGOTIATE request (so no tree was connected on it
+    /// before), a tree connect is given the TreeId the client went on with
+    /// ([`TreeWentOn`]): the one TreeId of [`TreeUse`] on its session first
+    /// used after it and before the session's next TREE_CONNECT request
+    /// (two there, or none, and it is given none).
+    pub(super) fn unanswered_tree_connects(
+        &mut self,
+        ci: usize,
+        tree_connects: Vec<(u64, u64, String)>,
+    ) {
+        let c = &self.model.connections[ci];
+        let start_seen = c
+            .negotiate
+            .as_ref()
+            .is_some_and(|n| n.request_frame.is_some());
+        let (stream, server_ip) = (c.stream, c.server.ip());
+        let uses = std::mem::take(&mut self.conn_state[ci].tree_uses);
+        for (k, (frame, sid, share)) in tree_connects.iter().enumerate() {
+            let next = tree_connects
+                .iter()
+                .skip(k + 1)
+                .find(|(_, s, _)| s == sid)
+                .map_or(u64::MAX, |(f, _, _)| *f);
+            let mut after = uses
+                .iter()
+                .filter(|u| u.session_id == *sid && u.first_frame > *frame && u.first_frame < next);
+            let used = match (after.next(), after.next()) {
+                (Some(u), None) if start_seen => Some(u),
+                _ => None,
+            };
+            let mut tree = Tree::new(stream, server_ip, *sid, share.clone(), 0, *frame, 0);
+            tree.status = None;
+            tree.response_frame = None;
+            if let Some(u) = used {
+                tree.tree_id = Some(HexId(u64::from(u.tree_id)));
+                tree.tid = u.tree_id;
+                tree.client_went_on = Some(Box::new(TreeWentOn {
+                    first_frame: u.first_frame,
+                    last_frame: u.last_frame,
+                    requests: u.requests,
+                    disconnect_request_frame: u.disconnect_request_frame,
+                }));
+            }
+            self.model.trees.push(tree);
+        }
     }
 }

@@ -523,6 +523,7 @@ impl<S> Reassembler<S> {
             for d in [dir, 1 - dir] {
                 st.unseen(&mut flow.dirs[d], d);
                 st.flush(&mut flow.dirs[d], d, GapReason::Lost);
+                st.lost_tail(&mut flow.dirs[d], d);
                 st.end(&mut flow.dirs[d], d, EndReason::Reset);
             }
         }
@@ -631,6 +632,7 @@ impl<S> Reassembler<S> {
             for d in 0..2 {
                 st.unseen(&mut flow.dirs[d], d);
                 st.flush(&mut flow.dirs[d], d, GapReason::Lost);
+                st.lost_tail(&mut flow.dirs[d], d);
                 st.end(&mut flow.dirs[d], d, why);
             }
             sink.close(state, &ctx);
@@ -901,6 +903,53 @@ impl<S, K: StreamSink<State = S>> Stepper<'_, S, K> {
             self.heard_from_peer(d, dir, Some(ack));
         }
         self.resolve_lost(d, dir);
+        if d.fin_at.is_some() && !d.ended {
+            self.fin_acked(d, dir);
+        }
+    }
+
+    /// The peer acknowledged direction `d`'s FIN (its sequence number
+    /// plus one, RFC 9293 3.4, 3.5) while bytes before the FIN were never
+    /// captured (Wireshark's "previous segment(s) not captured" on the FIN,
+    /// "ACKed segment that wasn't captured" on the acknowledgement): the
+    /// peer received them, so they are a gap, and the direction ends at
+    /// its FIN.
+    #[cold]
+    #[inline(never)]
+    fn fin_acked(&mut self, d: &mut Direction, dir: usize) {
+        let (Some(next), Some(fin), Some(acked)) = (d.next, d.fin_at, d.peer_acked) else {
+            return;
+        };
+        if !d.held.is_empty() || seq_diff(acked, fin) <= 0 {
+            return;
+        }
+        let hole = seq_diff(fin, next);
+        if hole > 0 {
+            self.skip(d, dir, hole as u64, GapReason::Lost);
+        }
+        self.check_fin(d, dir);
+    }
+
+    /// At the direction's end (a RST, the conversation forgotten, the
+    /// capture's end), once every held segment is delivered: bytes past
+    /// the last one delivered that its FIN's sequence number, or else the
+    /// peer's acknowledgement, shows were sent are a gap. (Without a FIN
+    /// in the capture, a FIN the peer acknowledged counts as one byte, as
+    /// in [`Stepper::unseen`].)
+    fn lost_tail(&mut self, d: &mut Direction, dir: usize) {
+        if d.ended || !d.held.is_empty() {
+            return;
+        }
+        let Some(next) = d.next else {
+            return;
+        };
+        let Some(sent) = d.fin_at.or(d.peer_acked) else {
+            return;
+        };
+        let hole = seq_diff(sent, next);
+        if hole > 0 {
+            self.skip(d, dir, hole as u64, GapReason::Lost);
+        }
     }
 
     /// If bytes are held behind a hole the peer has acknowledged past, the hole is a gap.
