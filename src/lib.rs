@@ -19,5 +19,7 @@ pub mod report;
 pub mod session;
 pub mod smb2;
 pub mod tcp;
+#[cfg(test)]
+mod test_captures;
 pub mod text;
 pub mod time;

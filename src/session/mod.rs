@@ -1705,38 +1705,30 @@ mod tests {
     /// connections.
     #[test]
     fn the_stream_index_finds_what_the_connections_search_finds() {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
         let mut indexed = 0;
-        for dir in ["samples", "../shared/corpus/public"] {
-            let Ok(entries) = std::fs::read_dir(root.join(dir)) else {
-                assert!(dir.contains("corpus"), "{dir} missing");
+        for path in crate::test_captures::all() {
+            let Some(mut r) = std::fs::File::open(&path)
+                .ok()
+                .and_then(|f| CaptureReader::new(f).ok())
+            else {
                 continue;
             };
-            for e in entries.flatten() {
-                let path = e.path();
-                let Some(mut r) = std::fs::File::open(&path)
-                    .ok()
-                    .and_then(|f| CaptureReader::new(f).ok())
-                else {
-                    continue;
-                };
-                let mut b = Builder::new(BuildOptions::default());
-                pipeline::run(&mut r, &Options::default(), |ev| b.event(ev));
-                let mut m = b.finish();
-                if m.connections.is_empty() {
-                    continue;
-                }
-                assert_eq!(m.streams.len(), m.connections.len(), "{}", path.display());
-                indexed += 1;
-                let last = m.streams.last().copied().unwrap_or(0);
-                let found: Vec<Option<*const Connection>> = (0..last + 3)
-                    .map(|n| m.connection(n).map(|c| c as *const Connection))
-                    .collect();
-                m.streams.clear();
-                for (n, f) in found.iter().enumerate() {
-                    let want = m.connection(n as u64).map(|c| c as *const Connection);
-                    assert_eq!(*f, want, "{} stream {n}", path.display());
-                }
+            let mut b = Builder::new(BuildOptions::default());
+            pipeline::run(&mut r, &Options::default(), |ev| b.event(ev));
+            let mut m = b.finish();
+            if m.connections.is_empty() {
+                continue;
+            }
+            assert_eq!(m.streams.len(), m.connections.len(), "{}", path.display());
+            indexed += 1;
+            let last = m.streams.last().copied().unwrap_or(0);
+            let found: Vec<Option<*const Connection>> = (0..last + 3)
+                .map(|n| m.connection(n).map(|c| c as *const Connection))
+                .collect();
+            m.streams.clear();
+            for (n, f) in found.iter().enumerate() {
+                let want = m.connection(n as u64).map(|c| c as *const Connection);
+                assert_eq!(*f, want, "{} stream {n}", path.display());
             }
         }
         assert!(indexed > 100, "{indexed} captures with connections");
