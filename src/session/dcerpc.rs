@@ -40,12 +40,13 @@ pub struct SyntaxId {
 impl SyntaxId {
     /// "c681d488-d850-11d0-8c52-00c04fd90f7e".
     pub fn uuid_text(&self) -> String {
+        use std::fmt::Write;
         let mut s = String::with_capacity(36);
         for (i, b) in self.uuid.iter().enumerate() {
             if matches!(i, 4 | 6 | 8 | 10) {
                 s.push('-');
             }
-            s.push_str(&format!("{b:02x}"));
+            let _ = write!(s, "{b:02x}");
         }
         s
     }
