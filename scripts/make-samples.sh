@@ -40,7 +40,9 @@
 #         only SMB1 answers are errors),
 #         setupsign (a SESSION_SETUP that requires signing on a connection
 #         whose NEGOTIATE required none, and no message after it),
-#         roastlate (Kerberoasting whose AS-REQ is not in the capture).
+#         roastlate (Kerberoasting whose AS-REQ is not in the capture),
+#         guessguest (the guess group's spray against smbd with 'map to
+#         guest = bad user': unknown names get guest sessions).
 #
 # Addresses (loopback only):
 #   127.0.0.2  smbd (standalone, tdbsam), port 445; silent listener :4455,
@@ -1583,6 +1585,19 @@ group_guess() {
     capture krb5-kinit-password-spray-then-success "host $DC_IP" spray_krb
     kdestroy -q 2>/dev/null || true
     dc_stop
+}
+
+# The same spray against smbd at this script's default 'map to guest = bad
+# user': the names smbd does not have get guest sessions (SUCCESS with
+# IS_GUEST; 'share' is not 'guest ok', so their TREE_CONNECT is refused),
+# only alice and bob, which exist, are refused. Alone: make-samples.sh
+# guessguest.
+group_guessguest() {
+    log "group guessguest: a password spray that unknown names turn into guest sessions"
+    smbd_users
+    smbd_start
+    capture ntlm-password-spray-guest-mapped "host $SMBD_IP" spray_smb
+    smbd_stop
 }
 
 # ---------------------------------------------------------------- group krbfallback

@@ -1014,6 +1014,15 @@ const CASES: &[(&str, &str, &str, u64, &[u64])] = &[
         SEVERAL_STREAMS,
         &[10, 11, 24, 25, 38, 39, 52, 53, 136, 137, 151],
     ),
+    // Eight names mapped to guest and two refused, then carol's logon:
+    // the first four attempts, the last and the logon.
+    (
+        "ntlm-password-spray-guest-mapped.pcap",
+        "attack.password_guessing",
+        "error",
+        SEVERAL_STREAMS,
+        &[10, 11, 34, 35, 58, 59, 72, 73, 206, 207, 231],
+    ),
     // Seven principals refused at the KDC over UDP, then alice's AS-REP
     // over TCP.
     (
@@ -2437,6 +2446,66 @@ fn password_spray_over_smb_names_the_accounts_and_the_guessed_one() {
     }
 }
 
+/// The same spray against smbd with 'map to guest = bad user' (tshark:
+/// AUTHENTICATEs of SAMPLES\admin ... SAMPLES\oracle, frames 10 to 206;
+/// eight answered 0x00000000 with smb2.ses_flags.guest 1, each of those
+/// sessions' TREE_CONNECT to share answered 0xc0000022; alice's (59) and
+/// bob's (97) answered 0xc000006d; carol's 231 0x00000000 without the
+/// guest flag): before, two refusals made no run and the eight guest
+/// sessions eight warnings. Spraying, the names it learned exist, and the
+/// account it found; the guest and share findings are part of the run.
+#[test]
+fn password_spray_mapped_to_guest_is_spraying() {
+    let a = sample("ntlm-password-spray-guest-mapped.pcap");
+    let g = with_code(&a, "attack.password_guessing");
+    assert_eq!(g.len(), 1, "{:#?}", describe(&a.diagnosis.findings));
+    let g = g[0];
+    let says = |text: &str, part: &str| assert!(text.contains(part), "{part:?} not in {text}");
+    says(
+        &g.title,
+        "Password spraying from 127.0.0.1: 10 logons over 10 accounts in 500.8 ms, 2 refused and 8 mapped to guest; then SAMPLES\\carol logged on (frame 231): a guessed password",
+    );
+    for want in [
+        "tried 10 logons over 10 accounts, SAMPLES\\admin (once)",
+        "between frame 10 and frame 207",
+        "answered by 127.0.0.2: STATUS_LOGON_FAILURE (wrong password or unknown user) 2 times, STATUS_SUCCESS as guest 8 times",
+        "8 of these logons succeeded as guest (SessionFlags IS_GUEST",
+        "the names it refused (SAMPLES\\alice, SAMPLES\\bob) are accounts the server has",
+        "SAMPLES\\carol logged on from the same address at frame 231",
+        "after the first attempt;",
+    ] {
+        says(&g.explanation, want);
+    }
+    assert!(!g.explanation.contains("brute force"), "{}", g.explanation);
+    says(&g.next_step, "'map to guest = never'");
+    assert_eq!(g.user.as_deref(), Some("SAMPLES\\carol"));
+    assert_eq!(a.diagnosis.findings[0].code, "attack.password_guessing");
+    for (code, n) in [
+        ("logon.bad_password", 2),
+        ("session.guest", 8),
+        ("tree.access_denied", 8),
+    ] {
+        let f = with_code(&a, code);
+        assert_eq!(f.len(), n, "{code}: {:#?}", describe(&a.diagnosis.findings));
+        for f in f {
+            says(&f.title, "Part of attack.password_guessing: ");
+            says(
+                &f.explanation,
+                "(attack.password_guessing, frames 10 to 207)",
+            );
+            says(&f.next_step, "See attack.password_guessing (frame 10)");
+        }
+    }
+    // The share was refused to the guest account, not to the names typed.
+    for f in with_code(&a, "tree.access_denied") {
+        says(
+            &f.explanation,
+            "the session is a guest session (the server mapped the logon of SAMPLES\\",
+        );
+        says(&f.explanation, "'guest ok = yes'");
+    }
+}
+
 /// kinit with alice's password for Administrator (tshark: frame 4
 /// kerberos.error_code 24) and six names the KDC does not have (frames 6
 /// to 16, error_code 6), each on a udp.stream of its own, then for alice
@@ -2488,6 +2557,7 @@ fn password_spray_at_the_kdc_names_the_principals_and_the_tgt() {
 fn password_guessing_only_where_expected() {
     let expected = [
         "krb5-kinit-password-spray-then-success.pcap",
+        "ntlm-password-spray-guest-mapped.pcap",
         "ntlm-password-spray-then-success.pcap",
         "ntlm-ten-wrong-passwords-then-right.pcap",
     ];

@@ -7,9 +7,17 @@
 //! the NTSTATUS [MS-CIFS] pairs it with), and AS-REQs the KDC answered
 //! KDC_ERR_PREAUTH_FAILED or KDC_ERR_C_PRINCIPAL_UNKNOWN (RFC 4120 7.5.9).
 //!
+//! A server that maps names it does not know to its guest account (Samba
+//! 'map to guest = bad user', Windows with the Guest account enabled)
+//! answers a sprayer's unknown names with guest sessions instead
+//! (STATUS_SUCCESS with SessionFlags IS_GUEST, [MS-SMB2] 2.2.6): those
+//! logons count toward spraying (the accounts tried), not toward brute
+//! force (no password was refused).
+//!
 //! One finding (attack.password_guessing) per run; the logon findings of
-//! its refusals ([`explained`]) then say that they are part of it, and lose
-//! their next steps, which are about one user's password.
+//! its refusals, the guest findings of its guest sessions and the refused
+//! TREE_CONNECTs of those sessions ([`explained`]) then say that they are
+//! part of it, and lose their next steps, which are about one user.
 
 use std::net::IpAddr;
 
@@ -62,7 +70,7 @@ const ATTEMPTS_SHOWN: usize = 4;
 /// Servers named in a finding before "and N more".
 const SERVERS_NAMED: usize = 3;
 
-/// One refused logon.
+/// One refused logon, or one mapped to guest.
 #[derive(Clone, Copy)]
 struct Attempt<'a> {
     frame: u64,
@@ -93,6 +101,10 @@ enum Kind {
     LockedOut,
     PreauthFailed,
     PrincipalUnknown,
+    /// STATUS_SUCCESS with SessionFlags IS_GUEST for a named user: not a
+    /// refusal, a name the server does not know mapped to its guest
+    /// account.
+    GuestMapped,
 }
 
 impl Kind {
@@ -103,17 +115,22 @@ impl Kind {
             Kind::LockedOut => "STATUS_ACCOUNT_LOCKED_OUT",
             Kind::PreauthFailed => "KDC_ERR_PREAUTH_FAILED (wrong password, at the KDC)",
             Kind::PrincipalUnknown => "KDC_ERR_C_PRINCIPAL_UNKNOWN (no such user, at the KDC)",
+            Kind::GuestMapped => "STATUS_SUCCESS as guest",
         }
     }
 }
 
-const KINDS: [Kind; 5] = [
+const KINDS: [Kind; 6] = [
     Kind::LogonFailure,
     Kind::NoSuchUser,
     Kind::LockedOut,
     Kind::PreauthFailed,
     Kind::PrincipalUnknown,
+    Kind::GuestMapped,
 ];
+
+/// The index of [`Kind::GuestMapped`] in [`KINDS`].
+const GUEST: usize = 5;
 
 const KDC_ERR_C_PRINCIPAL_UNKNOWN: i32 = 6;
 const KDC_ERR_PREAUTH_FAILED: i32 = 24;
@@ -131,6 +148,22 @@ fn smb_attempt(s: &Session) -> Option<Attempt<'_>> {
         S::ACCOUNT_LOCKED_OUT => Kind::LockedOut,
         _ => return None,
     };
+    smb_logon(s, kind)
+}
+
+/// A named user's SMB logon the server mapped to its guest account: not
+/// Kerberos, not a logon as the guest account itself ("guest", which a
+/// person who wants guest access types).
+fn guest_attempt(s: &Session) -> Option<Attempt<'_>> {
+    if s.outcome != Outcome::Guest || s.mechanism == Some("kerberos") {
+        return None;
+    }
+    let a = smb_logon(s, Kind::GuestMapped)?;
+    (!a.name.eq_ignore_ascii_case("guest")).then_some(a)
+}
+
+/// The attempt of an SMB session with a user name: its last round.
+fn smb_logon(s: &Session, kind: Kind) -> Option<Attempt<'_>> {
     let name = s.user.as_deref().filter(|u| !u.is_empty())?;
     let last = s.rounds.last()?;
     Some(Attempt {
@@ -169,15 +202,17 @@ fn kdc_attempt(x: &KdcExchange) -> Option<Attempt<'_>> {
     })
 }
 
-/// An account of a run: its name as first sent, and its refusals.
+/// An account of a run: its name as first sent, its attempts and, of
+/// them, its refusals.
 struct Account<'a> {
     name: &'a str,
     shown: String,
     count: u64,
+    refused: u64,
 }
 
-/// The refusals of one client address, each less than [`RUN_GAP_SECS`]
-/// after the one before.
+/// The refusals (and logons mapped to guest) of one client address, each
+/// less than [`RUN_GAP_SECS`] after the one before.
 pub(super) struct Run<'a> {
     client: IpAddr,
     first: Attempt<'a>,
@@ -186,8 +221,8 @@ pub(super) struct Run<'a> {
     accounts: Vec<Account<'a>>,
     /// Refusals of accounts past [`MAX_ACCOUNTS`], not told apart.
     untold: u64,
-    /// Refusals by [`Kind`], in the order of [`KINDS`].
-    by_kind: [u64; 5],
+    /// Attempts by [`Kind`], in the order of [`KINDS`].
+    by_kind: [u64; 6],
     /// The first [`SERVERS_NAMED`] servers, and how many more.
     servers: Vec<IpAddr>,
     more_servers: u64,
@@ -222,7 +257,7 @@ impl<'a> Run<'a> {
             attempts: 0,
             accounts: Vec::new(),
             untold: 0,
-            by_kind: [0; 5],
+            by_kind: [0; 6],
             servers: Vec::new(),
             more_servers: 0,
             workstation: None,
@@ -241,17 +276,20 @@ impl<'a> Run<'a> {
                 *n += 1;
             }
         }
+        let refused = u64::from(a.kind != Kind::GuestMapped);
         let known = self
             .accounts
             .iter_mut()
             .find(|x| x.name.eq_ignore_ascii_case(a.name));
         if let Some(x) = known {
             x.count += 1;
+            x.refused += refused;
         } else if self.accounts.len() < MAX_ACCOUNTS {
             self.accounts.push(Account {
                 name: a.name,
                 shown: shown_name(&a),
                 count: 1,
+                refused,
             });
         } else {
             self.untold += 1;
@@ -294,8 +332,18 @@ impl<'a> Run<'a> {
     fn brute_forced(&self) -> Option<&Account<'a>> {
         self.accounts
             .iter()
-            .filter(|x| x.count >= BRUTE_FORCE_ATTEMPTS)
-            .max_by_key(|x| x.count)
+            .filter(|x| x.refused >= BRUTE_FORCE_ATTEMPTS)
+            .max_by_key(|x| x.refused)
+    }
+
+    /// Its logons mapped to guest.
+    fn guests(&self) -> u64 {
+        self.by_kind.get(GUEST).copied().unwrap_or(0)
+    }
+
+    /// Its refused logons.
+    fn refusals(&self) -> u64 {
+        self.attempts - self.guests()
     }
 
     fn guessing(&self) -> bool {
@@ -340,7 +388,7 @@ pub(super) fn find(model: &Model) -> Guessing<'_> {
     let mut all: Vec<Attempt<'_>> = model
         .sessions
         .iter()
-        .filter_map(smb_attempt)
+        .filter_map(|s| smb_attempt(s).or_else(|| guest_attempt(s)))
         .chain(model.kdc.iter().filter_map(kdc_attempt))
         .collect();
     if all.is_empty() {
@@ -377,6 +425,8 @@ pub(super) fn find(model: &Model) -> Guessing<'_> {
             .push((r.first.frame, r.last.frame, i));
     }
     let mut frames: KeyedHashMap<u64, usize> = KeyedHashMap::default();
+    // The guest sessions of the runs, by (tcp.stream, SessionId).
+    let mut guests: KeyedHashMap<(u64, u64), usize> = KeyedHashMap::default();
     for a in &all {
         let Some(v) = ranges.get(&a.client) else {
             continue;
@@ -387,8 +437,12 @@ pub(super) fn find(model: &Model) -> Guessing<'_> {
             if let Some(f) = a.response_frame {
                 frames.insert(f, i);
             }
+            if let (Kind::GuestMapped, Source::Smb(s)) = (a.kind, a.from) {
+                guests.insert((s.stream, s.session_id.0), i);
+            }
         }
     }
+    tree_frames(model, &guests, &mut frames);
     let successes = successes(model);
     for r in &mut found {
         r.success = successes.get(&r.client).and_then(|v| {
@@ -401,6 +455,26 @@ pub(super) fn find(model: &Model) -> Guessing<'_> {
     Guessing {
         runs: found,
         frames,
+    }
+}
+
+/// The TREE_CONNECT frames of the runs' guest sessions, as frames of their
+/// run: a guest refused a share it may not use is part of the run.
+fn tree_frames(
+    model: &Model,
+    guests: &KeyedHashMap<(u64, u64), usize>,
+    frames: &mut KeyedHashMap<u64, usize>,
+) {
+    if guests.is_empty() {
+        return;
+    }
+    for t in &model.trees {
+        if let Some(&i) = guests.get(&(t.stream, t.session_id.0)) {
+            frames.insert(t.request_frame, i);
+            if let Some(f) = t.response_frame {
+                frames.insert(f, i);
+            }
+        }
     }
 }
 
@@ -460,6 +534,41 @@ pub(super) fn findings(found: &Guessing<'_>, out: &mut Sink) {
     for r in &found.runs {
         out.push(finding(r));
     }
+}
+
+/// "2 refused and 8 mapped to guest", "all 8 mapped to guest".
+fn guest_split(r: &Run<'_>) -> String {
+    match r.refusals() {
+        0 => format!("all {} mapped to guest", r.guests()),
+        n => format!("{n} refused and {} mapped to guest", r.guests()),
+    }
+}
+
+/// What the logons mapped to guest tell: the refused names exist.
+fn guest_words(r: &Run<'_>) -> String {
+    let mut t = format!(
+        " {} of these logons succeeded as guest (SessionFlags IS_GUEST, [MS-SMB2] 2.2.6): the server gives a name it does not know its guest account (Samba 'map to guest = bad user'; Windows with the Guest account enabled). That is not a guessed password, but it tells the guesser which names exist:",
+        match r.guests() {
+            1 => "One".to_string(),
+            n => n.to_string(),
+        }
+    );
+    let refused: Vec<&str> = r
+        .accounts
+        .iter()
+        .filter(|x| x.refused > 0)
+        .map(|x| x.shown.as_str())
+        .collect();
+    match refused.as_slice() {
+        [] => t.push_str(" none here, every name was mapped to guest, so the guesser learned no account name, but it has the guest's access to every share open to guests."),
+        names => {
+            let shown = names.iter().take(ACCOUNTS_NAMED).copied().collect::<Vec<_>>().join(", ");
+            let more = names.len().saturating_sub(ACCOUNTS_NAMED);
+            let more = if more > 0 { format!(" and {more} more") } else { String::new() };
+            t.push_str(&format!(" the names it refused ({shown}{more}) are accounts the server has, only their password was wrong."));
+        }
+    }
+    t
 }
 
 /// "3 times" or "once".
@@ -573,7 +682,12 @@ fn finding(r: &Run<'_>) -> Finding {
     let mut title = match brute {
         Some(b) if !r.spraying() => format!(
             "{kind} from {ip}: {} refused {} times in {over}",
-            b.shown, b.count
+            b.shown, b.refused
+        ),
+        _ if r.guests() > 0 => format!(
+            "{kind} from {ip}: {} logons over {accounts} in {over}, {}",
+            r.attempts,
+            guest_split(r)
         ),
         _ => format!(
             "{kind} from {ip}: {} logons refused over {accounts} in {over}",
@@ -586,7 +700,7 @@ fn finding(r: &Run<'_>) -> Finding {
             .accounts
             .iter()
             .find(|x| x.name.eq_ignore_ascii_case(s.name));
-        (s, who, tried.map(|x| x.count))
+        (s, who, tried.map(|x| x.refused).filter(|&n| n > 0))
     });
     if let Some((s, who, _)) = &guessed {
         title.push_str(&format!(
@@ -597,8 +711,14 @@ fn finding(r: &Run<'_>) -> Finding {
     let ws = r.workstation.map_or(String::new(), |w| {
         format!(" (workstation {w}, as its NTLM AUTHENTICATE names it)")
     });
+    let had = if r.guests() > 0 { "tried" } else { "had" };
+    let (refused, by) = if r.guests() > 0 {
+        ("", "answered by")
+    } else {
+        (" refused", "by")
+    };
     let mut why = format!(
-        "The client at {ip}{ws} had {} logons refused over {accounts}, {}, between frame {} and frame {} ({over}), by {}: {}.",
+        "The client at {ip}{ws} {had} {} logons{refused} over {accounts}, {}, between frame {} and frame {} ({over}), {by} {}: {}.",
         r.attempts,
         accounts_words(r),
         r.first.frame,
@@ -607,10 +727,18 @@ fn finding(r: &Run<'_>) -> Finding {
         kinds_words(r),
     );
     if r.spraying() {
-        why.push_str(&format!(" Refusals over {SPRAY_ACCOUNTS} accounts or more from one address within minutes are password spraying: a guesser tries one or a few common passwords against every account name it has, once or twice each, to stay under each account's lockout threshold. A person who mistypes fails one account, and a client trying saved credentials two or three."));
+        let what = if r.guests() > 0 {
+            "Logons refused or mapped to guest"
+        } else {
+            "Refusals"
+        };
+        why.push_str(&format!(" {what} over {SPRAY_ACCOUNTS} accounts or more from one address within minutes are password spraying: a guesser tries one or a few common passwords against every account name it has, once or twice each, to stay under each account's lockout threshold. A person who mistypes fails one account, and a client trying saved credentials two or three."));
     }
     if let Some(b) = brute {
-        why.push_str(&format!(" {} refused {} times is brute force: a person who mistypes gives up or asks after a few tries, and {BRUTE_FORCE_ATTEMPTS} is the account lockout threshold Windows sets by default (since Windows 11 22H2), at which a locked account would have stopped it. A program retrying an old saved password (a service account, a mapped drive, a mail client) makes the same refusals, but at a steady pace and for hours: check what on the client sent them.", b.shown, b.count));
+        why.push_str(&format!(" {} refused {} times is brute force: a person who mistypes gives up or asks after a few tries, and {BRUTE_FORCE_ATTEMPTS} is the account lockout threshold Windows sets by default (since Windows 11 22H2), at which a locked account would have stopped it. A program retrying an old saved password (a service account, a mapped drive, a mail client) makes the same refusals, but at a steady pace and for hours: check what on the client sent them.", b.shown, b.refused));
+    }
+    if r.guests() > 0 {
+        why.push_str(&guest_words(r));
     }
     match &guessed {
         Some((s, who, tried)) => {
@@ -619,12 +747,21 @@ fn finding(r: &Run<'_>) -> Finding {
                 None => String::new(),
             };
             why.push_str(&format!(
-                " Then a logon succeeded, which matters most: {who}{before} logged on from the same address at frame {} ({} after the first refusal; {}). That is the password the run was looking for: treat {who} as compromised.",
+                " Then a logon succeeded, which matters most: {who}{before} logged on from the same address at frame {} ({} after the first {}; {}). That is the password the run was looking for: treat {who} as compromised.",
                 s.frame,
                 span(s.time.nanos_since(r.first.time).max(0) as f64 / 1e9),
+                if r.first.kind == Kind::GuestMapped {
+                    "attempt"
+                } else {
+                    "refusal"
+                },
                 success_where(s),
             ));
         }
+        None if r.guests() > 0 => why.push_str(&format!(
+            " No logon from {ip} succeeded with an identity of its own (not guest) in the capture after the first attempt and up to {} minutes after the last: no password was guessed here, as far as the capture shows.",
+            RUN_GAP_SECS / 60
+        )),
         None => why.push_str(&format!(
             " No logon from {ip} succeeded in the capture after the first refusal and up to {} minutes after the last: no password was guessed here, as far as the capture shows.",
             RUN_GAP_SECS / 60
@@ -633,7 +770,11 @@ fn finding(r: &Run<'_>) -> Finding {
     if r.spraying() {
         why.push_str(&format!(" A terminal server, jump host or NAT gateway in front of many users can look the same: check what {ip} is."));
     }
-    why.push_str(" The logon and Kerberos findings of these refusals are part of this run.");
+    why.push_str(if r.guests() > 0 {
+        " The logon, Kerberos, guest-session and share findings of these attempts are part of this run."
+    } else {
+        " The logon and Kerberos findings of these refusals are part of this run."
+    });
     let mut next = format!("Block {ip} at the firewall and find out what runs on it");
     if let Some(w) = r.workstation {
         next.push_str(&format!(" (it calls itself {w})"));
@@ -647,6 +788,9 @@ fn finding(r: &Run<'_>) -> Finding {
         next.push_str(", but not spraying, which tries each account once or twice: there, strong passwords (a banned-password list) and MFA are the defence");
     }
     next.push('.');
+    if r.guests() > 0 {
+        next.push_str(" Turn the guest mapping off where guests are not wanted (Samba: 'map to guest = never' in [global]; Windows: keep the Guest account disabled, 'Accounts: Guest account status'): while it is on, every name the server refuses is one it has.");
+    }
     let mut frames = r.frames();
     frames.extend(guessed.as_ref().map(|(s, _, _)| s.frame));
     let user = match (brute, &guessed) {
@@ -686,16 +830,20 @@ impl Run<'_> {
     }
 }
 
-/// The findings (made by other rules) of a run's refusals say so, and
+/// The findings (made by other rules) of a run's attempts say so, and
 /// their next steps give way to the run's. A finding is one of them when
-/// its code is a logon's or a Kerberos one's and all its evidence frames
-/// are frames of one run's attempts.
+/// its code is a logon's, a Kerberos one's, session.guest or a tree's, and
+/// all its evidence frames are frames of one run's attempts (or of the
+/// TREE_CONNECTs of its guest sessions).
 pub(super) fn explained(found: &Guessing<'_>, all: &mut [Finding]) {
     if found.runs.is_empty() {
         return;
     }
     for f in all.iter_mut() {
-        if f.code == CODE || !(f.code.starts_with("logon.") || f.code.starts_with("kerberos.")) {
+        let part = ["logon.", "kerberos.", "session.guest", "tree."]
+            .iter()
+            .any(|p| f.code.starts_with(p));
+        if f.code == CODE || !part {
             continue;
         }
         let Some(&i) = f.frames.first().and_then(|x| found.frames.get(x)) else {

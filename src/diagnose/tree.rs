@@ -22,7 +22,15 @@ pub(super) fn findings(model: &Model, out: &mut Sink) {
         let negotiate = conn.and_then(|c| c.negotiate.as_ref());
         let session =
             conn.and_then(|c| model.sessions_of(c).find(|s| s.session_id == t.session_id));
-        let who = session.map(super::identity);
+        // Who is refused, as the text says it: the session's user, or the
+        // guest account a named user's logon was mapped to.
+        let who = session.map(|s| match s.outcome {
+            Outcome::Guest => format!(
+                "the session is a guest session (the server mapped the logon of {} to its guest account), and a guest may use only a share open to guests (Samba: 'guest ok = yes'; Windows: share and file permissions for Guest or Everyone)",
+                super::identity(s)
+            ),
+            _ => format!("the session's user, {}, may not use this share", super::identity(s)),
+        });
         let keyless =
             session.is_some_and(|s| matches!(s.outcome, Outcome::Guest | Outcome::Anonymous));
         let smb1 = conn.is_some_and(|c| c.smb1_used_frame.is_some()) && negotiate.is_none();
@@ -176,6 +184,8 @@ fn failure(
     t: &Tree,
     st: S,
     n: Option<&Negotiate>,
+    // "the session's user, DOMAIN\user, may not use this share": who is
+    // refused, as the text says it.
     who: Option<&str>,
     keyless: bool,
     smb1: bool,
@@ -200,7 +210,7 @@ fn failure(
             .explain(format!("TREE_CONNECT to {share} was refused with STATUS_ACCESS_DENIED on a connection that negotiated SMB {}. SMB 2.x has no encryption, and a server refuses such clients on shares that require it (Samba 'smb encrypt = required', Windows EncryptData / RejectUnencryptedAccess). If the share does not require encryption, the user lacks permission on it.", d_name.as_deref().unwrap_or("2.x")))
             .next(format!("Let the client negotiate SMB 3.0 or later (Samba: 'client max protocol = SMB3'; check 'client min/max protocol'), or check the share's encryption setting and permissions.{}", super::linux::step(client, super::linux::Cifs::Encrypt))),
         S::ACCESS_DENIED | S::NETWORK_ACCESS_DENIED => {
-            let user = who.map_or_else(|| "the session's user".to_string(), |w| format!("the session's user, {w},"));
+            let refused = who.unwrap_or("the session's user may not use this share");
             // [MS-SMB2] 3.3.5.7: a share that requires encryption accepts a
             // connection that can encrypt, and marks it SHAREFLAG_ENCRYPT_DATA.
             let encryption = match (can_encrypt(n), keyless) {
@@ -211,7 +221,7 @@ fn failure(
                 (None, false) => " The share may also require encryption, which the connection may not be able to do (its NEGOTIATE is not in the capture).".to_string(),
             };
             Draft::new(Severity::Error, "tree.access_denied", format!("Access to share {share} denied"))
-                .explain(format!("TREE_CONNECT to {share} was refused with {st}: {user} may not use this share. On Samba the share's 'valid users', 'invalid users', 'hosts allow' and 'hosts deny' decide that; on Windows its share permissions.{encryption}"))
+                .explain(format!("TREE_CONNECT to {share} was refused with {st}: {refused}. On Samba the share's 'valid users', 'invalid users', 'hosts allow' and 'hosts deny' decide that; on Windows its share permissions.{encryption}"))
                 .next(format!("Check who may use '{name}': Samba, its 'valid users', 'invalid users', 'hosts allow' and 'hosts deny' (testparm -s --section-name={name}) and the share's own ACL, which smbd checks too ('sharesec {name} --view'; set from Windows in the share's Permissions); Windows, Get-SmbShareAccess {name}."))
         }
         S::INSUFFICIENT_RESOURCES => Draft::new(Severity::Error, "tree.failed", format!("TREE_CONNECT to {share} failed: {st}"))
