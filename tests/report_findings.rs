@@ -1072,6 +1072,18 @@ fn with_code<'a>(a: &'a Analysis, code: &str) -> Vec<&'a Finding> {
         .collect()
 }
 
+/// Asserts that `text` contains `part`.
+fn says(text: &str, part: &str) {
+    assert!(text.contains(part), "{part:?} not in {text}");
+}
+
+/// The one finding of `code` in the analysis.
+fn only<'a>(a: &'a Analysis, code: &str) -> &'a Finding {
+    let f = with_code(a, code);
+    assert_eq!(f.len(), 1, "{code}: {:#?}", describe(&a.diagnosis.findings));
+    f[0]
+}
+
 fn describe(f: &[Finding]) -> Vec<String> {
     f.iter()
         .map(|x| {
@@ -1936,7 +1948,6 @@ fn merged_kdc_errors_are_counted() {
 /// explanations say what the capture can and cannot tell.
 #[test]
 fn steps_name_what_the_capture_shows() {
-    let says = |text: &str, part: &str| assert!(text.contains(part), "{part:?} not in {text}");
     // tshark: frame 8, smb.account alice, smb.ansi_pwlen 9, no
     // ENCRYPT_PASSWORDS in frame 6; frame 9 0xc000006d.
     let a = sample("smb1-plaintext-password.pcap");
@@ -2193,7 +2204,6 @@ fn closed_during_setup_says_who_and_when() {
     let a = sample("close-during-session-setup-port4457.pcap");
     let f = with_code(&a, "connection.closed_during_setup");
     assert_eq!(f.len(), 1, "{:?}", describe(&a.diagnosis.findings));
-    let says = |text: &str, part: &str| assert!(text.contains(part), "{part:?} not in {text}");
     says(&f[0].explanation, "The server closed the TCP connection (FIN at frame 11) while a SESSION_SETUP request (frame 10, NTLMSSP AUTHENTICATE) was waiting for its answer.");
     says(
         &f[0].explanation,
@@ -2246,7 +2256,6 @@ fn expired_session_setup_names_the_later_logon() {
         return;
     };
     let f = with_code(&a, "session.expired")[0];
-    let says = |text: &str, part: &str| assert!(text.contains(part), "{part:?} not in {text}");
     says(
         &f.explanation,
         "The same client logged on to the same server as CONTOSO.LOCAL\\Administrator at frame 14 on tcp.stream 0, 0.9 ms later (a logon it had begun at frame 7, before the refusal)",
@@ -2317,7 +2326,6 @@ fn a_setup_naming_a_logged_off_session_is_its_own_entry() {
 fn wrong_password_then_right_names_the_logon() {
     let a = sample("ntlm-wrong-then-right-password.pcap");
     let f = with_code(&a, "logon.bad_password")[0];
-    let says = |text: &str, part: &str| assert!(text.contains(part), "{part:?} not in {text}");
     says(
         &f.explanation,
         "The same client logged on to the same server as SAMPLES\\alice at frame 25 on tcp.stream 1, 165.4 ms later: it got past this refusal.",
@@ -2353,7 +2361,6 @@ fn guesses_then_right_password_stay_an_error() {
     let a = sample("ntlm-ten-wrong-passwords-then-right.pcap");
     let f = with_code(&a, "logon.bad_password");
     assert_eq!(f.len(), 1, "{:#?}", describe(&a.diagnosis.findings));
-    let says = |text: &str, part: &str| assert!(text.contains(part), "{part:?} not in {text}");
     says(&f[0].title, ", 10 times");
     says(
         &f[0].explanation,
@@ -2372,7 +2379,6 @@ fn ten_wrong_passwords_then_right_are_brute_force_that_succeeded() {
     let a = sample("ntlm-ten-wrong-passwords-then-right.pcap");
     let g = with_code(&a, "attack.password_guessing");
     assert_eq!(g.len(), 1, "{:#?}", describe(&a.diagnosis.findings));
-    let says = |text: &str, part: &str| assert!(text.contains(part), "{part:?} not in {text}");
     says(
         &g[0].title,
         "Password brute force from 127.0.0.1: SAMPLES\\alice refused 10 times in 1.2 s; then SAMPLES\\alice logged on (frame 151): a guessed password",
@@ -2402,10 +2408,7 @@ fn ten_wrong_passwords_then_right_are_brute_force_that_succeeded() {
 #[test]
 fn password_spray_over_smb_names_the_accounts_and_the_guessed_one() {
     let a = sample("ntlm-password-spray-then-success.pcap");
-    let g = with_code(&a, "attack.password_guessing");
-    assert_eq!(g.len(), 1, "{:#?}", describe(&a.diagnosis.findings));
-    let g = g[0];
-    let says = |text: &str, part: &str| assert!(text.contains(part), "{part:?} not in {text}");
+    let g = only(&a, "attack.password_guessing");
     says(
         &g.title,
         "Password spraying from 127.0.0.1: 10 logons refused over 10 accounts in 2.1 s; then SAMPLES\\carol logged on (frame 151): a guessed password",
@@ -2457,10 +2460,7 @@ fn password_spray_over_smb_names_the_accounts_and_the_guessed_one() {
 #[test]
 fn password_spray_mapped_to_guest_is_spraying() {
     let a = sample("ntlm-password-spray-guest-mapped.pcap");
-    let g = with_code(&a, "attack.password_guessing");
-    assert_eq!(g.len(), 1, "{:#?}", describe(&a.diagnosis.findings));
-    let g = g[0];
-    let says = |text: &str, part: &str| assert!(text.contains(part), "{part:?} not in {text}");
+    let g = only(&a, "attack.password_guessing");
     says(
         &g.title,
         "Password spraying from 127.0.0.1: 10 logons over 10 accounts in 500.8 ms, 2 refused and 8 mapped to guest; then SAMPLES\\carol logged on (frame 231): a guessed password",
@@ -2514,10 +2514,7 @@ fn password_spray_mapped_to_guest_is_spraying() {
 #[test]
 fn password_spray_at_the_kdc_names_the_principals_and_the_tgt() {
     let a = sample("krb5-kinit-password-spray-then-success.pcap");
-    let g = with_code(&a, "attack.password_guessing");
-    assert_eq!(g.len(), 1, "{:#?}", describe(&a.diagnosis.findings));
-    let g = g[0];
-    let says = |text: &str, part: &str| assert!(text.contains(part), "{part:?} not in {text}");
+    let g = only(&a, "attack.password_guessing");
     says(
         &g.title,
         "Password spraying from 127.0.0.1: 7 logons refused over 7 accounts in",
