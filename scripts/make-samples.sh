@@ -42,7 +42,9 @@
 #         whose NEGOTIATE required none, and no message after it),
 #         roastlate (Kerberoasting whose AS-REQ is not in the capture),
 #         guessguest (the guess group's spray against smbd with 'map to
-#         guest = bad user': unknown names get guest sessions).
+#         guest = bad user': unknown names get guest sessions),
+#         smb2logoff (a LOGOFF impacket's SMB2 server answers with
+#         SessionId 0, then a logon on the same connection).
 #
 # Addresses (loopback only):
 #   127.0.0.2  smbd (standalone, tdbsam), port 445; silent listener :4455,
@@ -1399,6 +1401,25 @@ group_smb1logoff() {
     wait_port $IMP_IP 445
     capture smb1-impacket-server-logoff-relogon "host $IMP_IP" \
         run $PY "$HELP/smb1_flows.py" logoff-relogon $IMP_IP alice "$PW_ALICE"
+    unspawn "$imp"
+}
+
+# impacket's SMB2 server (smbserver.py -smb2support) answers a LOGOFF with
+# SessionId 0 in its header ([MS-SMB2] 3.3.5.6 has the server send the
+# session's SessionId): smbclient lists the share, logs off, logs on again
+# on the same connection (its 'logon' command) and lists it again.
+# Alone: make-samples.sh smb2logoff.
+group_smb2logoff() {
+    log "group smb2logoff: a LOGOFF answered by impacket's SMB2 server, then a logon"
+    impacket_examples
+    mkdir -p "$T/impshare"
+    echo 'hello from impacket' >"$T/impshare/hello.txt"
+    spawn "$T/smbserver.log" $PY "$IMPACKET_EX/smbserver.py" -smb2support \
+        -ip $IMP_IP -port 445 -username alice -password "$PW_ALICE" SHARE "$T/impshare"
+    local imp=$LAST_PID
+    wait_port $IMP_IP 445
+    capture smbclient-impacket-server-logoff-relogon "host $IMP_IP" \
+        smbc //$IMP_IP/SHARE -U "alice%$PW_ALICE" -c "ls; logoff; logon alice $PW_ALICE; ls"
     unspawn "$imp"
 }
 

@@ -2264,6 +2264,39 @@ fn expired_session_setup_names_the_later_logon() {
     assert!(!f.next_step.contains("klist"), "{}", f.next_step);
 }
 
+/// impacket's SMB2 server answers smbclient's LOGOFF (frame 30, tshark
+/// smb2.sesid 0x3f01d432) with SessionId 0 in its header (frame 31). The
+/// server ends the request's session ([MS-SMB2] 3.3.5.6): session
+/// 0x3f01d432 ended at 31 and counts 20 messages after its setup (frames
+/// 12 to 31, the response with SessionId 0 among them); the logon that
+/// follows on the same connection (0x2ecb051d, 32 to 35) counts its 16
+/// (36 to 51) and was not logged off. Before, the LOGOFF ended "session 0".
+#[test]
+fn a_logoff_answered_with_session_id_0_ends_the_requests_session() {
+    let a = sample("smbclient-impacket-server-logoff-relogon.pcap");
+    let got: Vec<_> = a
+        .model
+        .sessions
+        .iter()
+        .map(|s| {
+            (
+                s.session_id.0,
+                s.outcome,
+                s.last_setup_frame,
+                s.messages_after_setup,
+                s.logoff_frame,
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (0x3f01_d432, Outcome::Success, 11, 20, Some(31)),
+            (0x2ecb_051d, Outcome::Success, 35, 16, None),
+        ]
+    );
+}
+
 /// Logons after a LOGOFF on one connection (impacket against smbd, SMB
 /// 2.1). tshark: alice's SESSION_SETUP answered SUCCESS at frame 11 with
 /// SessionId 0x774cdab8, LOGOFF response 25; bob's (SessionId 0 in the

@@ -836,7 +836,7 @@ impl Builder {
             Command::NEGOTIATE => self.negotiate_response(ci, m, &h),
             Command::SESSION_SETUP => self.setup_response(ci, m, &h, pending),
             Command::TREE_CONNECT => self.tree_connect_response(ci, m, &h, pending),
-            Command::LOGOFF => self.logoff(ci, m, &h),
+            Command::LOGOFF => self.logoff(ci, m, &h, pending),
             Command::TREE_DISCONNECT => self.tree_disconnect(ci, m, &h),
             _ => self.operation_response(ci, m, &h, pending),
         }
@@ -1158,7 +1158,7 @@ impl Builder {
     /// channel's entry exists, and is counted on the first entry.
     /// `regardless`: a signed message that [MS-SMB2] signs whatever the
     /// session's signing ([`Session::signed_regardless_after_setup`]).
-    fn after_setup(
+    pub(super) fn after_setup(
         &mut self,
         ci: usize,
         (stream, frame): (u64, u64),

@@ -600,9 +600,33 @@ impl Builder {
     /// for a signature that does not verify, 3.3.5.2.4), it ended nothing:
     /// the session, its opens and its `logoff_frame` stay as they were,
     /// and the refusal is an error.
-    pub(super) fn logoff(&mut self, ci: usize, m: &Message<'_>, h: &Smb2Header) {
+    ///
+    /// The session is the request's (`p`): the server looks up and ends the
+    /// SessionId of the request (3.3.5.2.9, 3.3.5.6). A response whose
+    /// header carries SessionId 0 where its request named a session
+    /// (impacket's smbserver.py does so) is that session's, and counts as
+    /// its message; as an SMB1 LOGOFF_ANDX ends its request's UID.
+    pub(super) fn logoff(
+        &mut self,
+        ci: usize,
+        m: &Message<'_>,
+        h: &Smb2Header,
+        p: Option<Pending>,
+    ) {
         self.timeline(ci, m, &Decoded::default());
-        let (stream, frame, sid) = (m.stream, m.frame, h.session_id);
+        let (stream, frame) = (m.stream, m.frame);
+        let sid = match p.as_ref().map(|p| p.sid) {
+            Some(asked) if h.session_id == 0 && asked != 0 => {
+                let protection = if h.is_signed() {
+                    Protection::Signed
+                } else {
+                    Protection::Neither
+                };
+                self.after_setup(ci, (stream, frame), asked, protection, false, false);
+                asked
+            }
+            _ => h.session_id,
+        };
         let st = NtStatus(h.status);
         if st == NtStatus::SUCCESS || st == NtStatus::USER_SESSION_DELETED {
             self.unseen_setup_ended(ci, sid, false, frame);
@@ -628,7 +652,6 @@ impl Builder {
         if st != NtStatus::SUCCESS && st != NtStatus::USER_SESSION_DELETED {
             // Refused, the LOGOFF ended nothing ([MS-SMB2] 3.3.5.6): what
             // the session keeps open is counted with the error.
-            let p = self.conn_state[ci].pending.remove(&h.message_id);
             let mut e = self.error_record(m, h, p.as_ref(), None);
             e.open_files = Some(self.session_opens(ci, sid));
             self.keep_error(ci, m, e);
