@@ -8,49 +8,9 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::fs::File;
 use std::path::Path;
 
-use smbscope::capture::CaptureReader;
-use smbscope::diagnose::Finding;
-use smbscope::pipeline::Options;
-use smbscope::report::{analyze, Analysis};
-use smbscope::session::BuildOptions;
-
-fn run(path: &Path) -> Analysis {
-    let f = File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let mut r = CaptureReader::new(f).expect("capture header");
-    analyze(&mut r, &Options::default(), BuildOptions::default(), |_| {})
-}
-
-fn sample_path(name: &str) -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("samples")
-        .join(name)
-}
-
-fn sample(name: &str) -> Analysis {
-    run(&sample_path(name))
-}
-
-fn with_code<'a>(a: &'a Analysis, code: &str) -> Vec<&'a Finding> {
-    let v: Vec<&Finding> = a
-        .diagnosis
-        .findings
-        .iter()
-        .filter(|f| f.code == code)
-        .collect();
-    assert!(!v.is_empty(), "no {code}");
-    v
-}
-
-fn says(text: &str, part: &str) {
-    assert!(text.contains(part), "{part:?} not in {text}");
-}
-
-fn never(text: &str, part: &str) {
-    assert!(!text.contains(part), "{part:?} in {text}");
-}
+use common::advice::{never, run, sample, sample_path, says, with_code};
 
 const SERVER_POLICY: &str =
     "'Microsoft network server: Digitally sign communications (always)' = Enabled";
