@@ -275,3 +275,55 @@ fn smb1_signing_not_required_agrees_with_tshark() {
     );
     says(&f.explanation, "in its NEGOTIATE, frame 4");
 }
+
+/// The places a client tells why it stopped, one per client OS
+/// (Platform::client_logs).
+const SMBCLIENT_LOG: &str = "the same command again with -d 3";
+const WINDOWS_CLIENT_LOG: &str = "Microsoft-Windows-SMBClient/Security and Connectivity logs";
+const CIFS_LOG: &str = "dmesg";
+const IMPACKET_LOG: &str = "-debug";
+
+/// client-interrupted-during-session-setup: smbclient, stopped by SIGINT
+/// while its AUTHENTICATE (tshark frame 10, NTLMSSP VERSION 6.1 build 0,
+/// Samba's) waits, closes the connection (FIN, frame 12) 1.9 s after it.
+/// The step names where smbclient tells why, not Windows' logs, cifs.ko's
+/// dmesg or impacket's -debug.
+#[test]
+fn a_samba_client_that_stopped_is_told_smbclients_output() {
+    let p = sample_path("client-interrupted-during-session-setup.pcap");
+    assert_eq!(ntlm_version(&p, 10), "6.1.0");
+    assert_eq!(
+        common::tshark_text(&p, "tcp.flags.fin == 1", &["frame.number", "ip.src"]),
+        "12\t127.0.0.1\n13\t127.0.0.8\n"
+    );
+    let a = run(&p);
+    let f = with_code(&a, "connection.closed_during_setup")[0];
+    assert_eq!(
+        f.title,
+        "Connection closed by the client during session setup"
+    );
+    says(
+        &f.next_step,
+        "from the client (NTLM AUTHENTICATE VERSION 6.1 build 0, Samba): ",
+    );
+    says(&f.next_step, SMBCLIENT_LOG);
+    for other in [WINDOWS_CLIENT_LOG, CIFS_LOG, IMPACKET_LOG] {
+        never(&f.next_step, other);
+    }
+}
+
+/// impacket-ntlm-probe: impacket's client states no NTLM VERSION in its
+/// NEGOTIATE (tshark frame 8: no ntlmssp.version.major) nor anything else
+/// the capture tells it by, so the step of the probe it makes names every
+/// client's place.
+#[test]
+fn an_unknown_client_is_told_every_clients_place() {
+    let p = sample_path("impacket-ntlm-probe.pcap");
+    assert_eq!(ntlm_version(&p, 8), "");
+    let a = run(&p);
+    let f = with_code(&a, "logon.abandoned")[0];
+    says(&f.next_step, "from the client: Windows, ");
+    for place in [WINDOWS_CLIENT_LOG, SMBCLIENT_LOG, CIFS_LOG, IMPACKET_LOG] {
+        says(&f.next_step, place);
+    }
+}
