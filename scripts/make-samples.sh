@@ -44,7 +44,9 @@
 #         guessguest (the guess group's spray against smbd with 'map to
 #         guest = bad user': unknown names get guest sessions),
 #         smb2logoff (a LOGOFF impacket's SMB2 server answers with
-#         SessionId 0, then a logon on the same connection).
+#         SessionId 0, then a logon on the same connection),
+#         clientstop (smbclient interrupted while its NTLMSSP AUTHENTICATE
+#         waits for an answer a relay holds back).
 #
 # Addresses (loopback only):
 #   127.0.0.2  smbd (standalone, tdbsam), port 445; silent listener :4455,
@@ -52,6 +54,7 @@
 #   127.0.0.3  Samba AD DC (DC1.SAMPLES.SMBSCOPE.TEST), KDC on 88
 #   127.0.0.4  impacket smbserver.py, port 445
 #   127.0.0.5  udp_relay.py: UDP 88 relayed to the KDC, TCP 88 refused (rare)
+#   127.0.0.8  reset_proxy.py in hold mode, port 445, to smbd (clientstop)
 # The client side of every connection is 127.0.0.1.
 #
 # Nothing is written under /etc/samba or /var/lib/samba: every daemon gets its
@@ -1439,6 +1442,26 @@ group_slow() {
         smbc //$SMBD_IP/slow -U "alice%$PW_ALICE" -c 'ls'
     smbd_stop
     SMBD_SHARES=
+}
+
+# smbclient interrupted (SIGINT, as Ctrl-C sends, 2 s after it started)
+# while its NTLMSSP AUTHENTICATE waits: the relay on 127.0.0.8:445 passes
+# everything to smbd up to that request and nothing after it, and keeps the
+# connection open, so the client is the side that closes it, well before its
+# own timeout (-t 10).
+HOLD_IP=127.0.0.8
+group_clientstop() {
+    log "group clientstop: smbclient interrupted while its AUTHENTICATE waits"
+    smbd_users
+    smbd_start
+    spawn "$T/hold.log" $PY "$HELP/reset_proxy.py" $HOLD_IP 445 $SMBD_IP 445 hold
+    local hp=$LAST_PID
+    wait_port $HOLD_IP 445
+    capture client-interrupted-during-session-setup "host $HOLD_IP" \
+        run timeout -s INT -k 3 2 smbclient -s "$CLIENT_CONF" -t 10 \
+        //$HOLD_IP/share -U "alice%$PW_ALICE" -c 'ls'
+    unspawn "$hp"
+    smbd_stop
 }
 
 # ---------------------------------------------------------------- group files

@@ -8,49 +8,9 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::fs::File;
 use std::path::Path;
 
-use smbscope::capture::CaptureReader;
-use smbscope::diagnose::Finding;
-use smbscope::pipeline::Options;
-use smbscope::report::{analyze, Analysis};
-use smbscope::session::BuildOptions;
-
-fn run(path: &Path) -> Analysis {
-    let f = File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let mut r = CaptureReader::new(f).expect("capture header");
-    analyze(&mut r, &Options::default(), BuildOptions::default(), |_| {})
-}
-
-fn sample_path(name: &str) -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("samples")
-        .join(name)
-}
-
-fn sample(name: &str) -> Analysis {
-    run(&sample_path(name))
-}
-
-fn with_code<'a>(a: &'a Analysis, code: &str) -> Vec<&'a Finding> {
-    let v: Vec<&Finding> = a
-        .diagnosis
-        .findings
-        .iter()
-        .filter(|f| f.code == code)
-        .collect();
-    assert!(!v.is_empty(), "no {code}");
-    v
-}
-
-fn says(text: &str, part: &str) {
-    assert!(text.contains(part), "{part:?} not in {text}");
-}
-
-fn never(text: &str, part: &str) {
-    assert!(!text.contains(part), "{part:?} in {text}");
-}
+use common::advice::{never, run, sample, sample_path, says, with_code};
 
 const SERVER_POLICY: &str =
     "'Microsoft network server: Digitally sign communications (always)' = Enabled";
@@ -314,4 +274,56 @@ fn smb1_signing_not_required_agrees_with_tshark() {
         "has NEGOTIATE_SECURITY_SIGNATURES_ENABLED but not _REQUIRED",
     );
     says(&f.explanation, "in its NEGOTIATE, frame 4");
+}
+
+/// The places a client tells why it stopped, one per client OS
+/// (Platform::client_logs).
+const SMBCLIENT_LOG: &str = "the same command again with -d 3";
+const WINDOWS_CLIENT_LOG: &str = "Microsoft-Windows-SMBClient/Security and Connectivity logs";
+const CIFS_LOG: &str = "dmesg";
+const IMPACKET_LOG: &str = "-debug";
+
+/// client-interrupted-during-session-setup: smbclient, stopped by SIGINT
+/// while its AUTHENTICATE (tshark frame 10, NTLMSSP VERSION 6.1 build 0,
+/// Samba's) waits, closes the connection (FIN, frame 12) 1.9 s after it.
+/// The step names where smbclient tells why, not Windows' logs, cifs.ko's
+/// dmesg or impacket's -debug.
+#[test]
+fn a_samba_client_that_stopped_is_told_smbclients_output() {
+    let p = sample_path("client-interrupted-during-session-setup.pcap");
+    assert_eq!(ntlm_version(&p, 10), "6.1.0");
+    assert_eq!(
+        common::tshark_text(&p, "tcp.flags.fin == 1", &["frame.number", "ip.src"]),
+        "12\t127.0.0.1\n13\t127.0.0.8\n"
+    );
+    let a = run(&p);
+    let f = with_code(&a, "connection.closed_during_setup")[0];
+    assert_eq!(
+        f.title,
+        "Connection closed by the client during session setup"
+    );
+    says(
+        &f.next_step,
+        "from the client (NTLM AUTHENTICATE VERSION 6.1 build 0, Samba): ",
+    );
+    says(&f.next_step, SMBCLIENT_LOG);
+    for other in [WINDOWS_CLIENT_LOG, CIFS_LOG, IMPACKET_LOG] {
+        never(&f.next_step, other);
+    }
+}
+
+/// impacket-ntlm-probe: impacket's client states no NTLM VERSION in its
+/// NEGOTIATE (tshark frame 8: no ntlmssp.version.major) nor anything else
+/// the capture tells it by, so the step of the probe it makes names every
+/// client's place.
+#[test]
+fn an_unknown_client_is_told_every_clients_place() {
+    let p = sample_path("impacket-ntlm-probe.pcap");
+    assert_eq!(ntlm_version(&p, 8), "");
+    let a = run(&p);
+    let f = with_code(&a, "logon.abandoned")[0];
+    says(&f.next_step, "from the client: Windows, ");
+    for place in [WINDOWS_CLIENT_LOG, SMBCLIENT_LOG, CIFS_LOG, IMPACKET_LOG] {
+        says(&f.next_step, place);
+    }
 }

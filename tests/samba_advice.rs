@@ -3,42 +3,11 @@
 //! (the domain, the server's kind), and name Samba's and cifs.ko's own
 //! settings, not Windows' or smb.conf's client settings only.
 
-use std::fs::File;
+mod common;
+
 use std::path::Path;
 
-use smbscope::capture::CaptureReader;
-use smbscope::diagnose::Finding;
-use smbscope::pipeline::Options;
-use smbscope::report::{analyze, Analysis};
-use smbscope::session::BuildOptions;
-
-fn sample(name: &str) -> Analysis {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("samples")
-        .join(name);
-    let f = File::open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let mut r = CaptureReader::new(f).expect("capture header");
-    analyze(&mut r, &Options::default(), BuildOptions::default(), |_| {})
-}
-
-fn with_code<'a>(a: &'a Analysis, code: &str) -> Vec<&'a Finding> {
-    let v: Vec<&Finding> = a
-        .diagnosis
-        .findings
-        .iter()
-        .filter(|f| f.code == code)
-        .collect();
-    assert!(!v.is_empty(), "no {code}");
-    v
-}
-
-fn says(text: &str, part: &str) {
-    assert!(text.contains(part), "{part:?} not in {text}");
-}
-
-fn never(text: &str, part: &str) {
-    assert!(!text.contains(part), "{part:?} in {text}");
-}
+use common::advice::{never, sample, says, with_code};
 
 /// guest-bad-user: tshark frame 10 ntlmssp.auth.domain "SAMPLES",
 /// ntlmssp.auth.username "mallory"; frame 11 smb2.ses_flags.guest 1. The

@@ -12,6 +12,10 @@ transport header and the SMB2 command field to know where it is.
 
 With "fin" as fifth argument it closes both sockets normally instead, so the
 client receives a FIN (an orderly close) while its AUTHENTICATE waits.
+
+With "hold" it keeps both sockets open and forwards nothing more: the
+AUTHENTICATE is never answered, and the relay closes only after the client
+has closed its side (or after 30 s without anything from either side).
 """
 import select
 import socket
@@ -31,6 +35,7 @@ cli, _ = srv.accept()
 up = socket.create_connection((sip, sport))
 buf = b""
 setups = 0
+held = False
 
 
 def abort(*socks):
@@ -56,6 +61,8 @@ while True:
         data = cli.recv(65536)
         if not data:
             break
+        if held:
+            continue
         buf += data
         out = b""
         # walk complete transport frames in what the client sent
@@ -68,6 +75,9 @@ while True:
                 setups += 1
                 if setups == 2:
                     print(f"second SESSION_SETUP request: {mode}", flush=True)
+                    if mode == "hold":
+                        held = True
+                        break
                     if out:
                         up.sendall(out)
                     abort(cli, up)

@@ -495,7 +495,7 @@ fn closed(model: &Model, c: &Connection, out: &mut Sink) {
             .explain(format!("The {} reset the TCP connection while {what}. No session was set up. A reset in the middle of authentication usually comes from the server process dying or refusing the client, or from a firewall, IPS or proxy cutting the connection.", e.by))
             .next("Check the server's log at that time (crashes, 'connection denied'), and any firewall/IPS between client and server; compare with a capture taken on the server side.")
     } else {
-        let (why, next) = closed_texts(e, waited);
+        let (why, next) = closed_texts(e, waited, || super::platform::client_of(model, c));
         Draft::new(Severity::Error, "connection.closed_during_setup", format!("Connection closed by the {} during session setup", e.by))
             .explain(format!("The {} closed the TCP connection (FIN at frame {}) while {what}. No session was set up.{why}", e.by, e.frame))
             .next(next)
@@ -511,7 +511,11 @@ const CLIENT_TIMEOUT_SECS: f64 = 5.0;
 /// The explanation's last sentences and the next step of a connection
 /// closed (FIN) with a request `waited` seconds old (none when the capture
 /// does not tell), written for the side that closed it.
-fn closed_texts(e: &ConnEnd, waited: Option<f64>) -> (String, String) {
+fn closed_texts(
+    e: &ConnEnd,
+    waited: Option<f64>,
+    client: impl FnOnce() -> super::platform::Platform,
+) -> (String, String) {
     let after = |whose: &str| match waited {
         Some(w) if w < 1.0 => format!(" right after {whose} request ({})", span(w)),
         Some(w) => format!(" {} after {whose} request", span(w)),
@@ -538,7 +542,7 @@ fn closed_texts(e: &ConnEnd, waited: Option<f64>) -> (String, String) {
     }
     (
         format!(" The client closed it{}, too soon for a timeout: it gave up or aborted on its own (an error of its own, a cancelled operation, a crash).", after("its own")),
-        "Look at the client for why it stopped (Windows: the Microsoft-Windows-SMBClient Connectivity and Security logs; Linux cifs: dmesg; smbclient: its own error message): it did not wait for the server's answer.".to_string(),
+        format!("The client did not wait for the server's answer: find out why it stopped from the client{}.", client().client_logs()),
     )
 }
 

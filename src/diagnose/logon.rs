@@ -12,7 +12,7 @@ use crate::tcp::hash::KeyedHashMap;
 use super::group::{evidence, groups, Group};
 use super::linux::{self, Cifs};
 use super::own_logons::{Fallback, Later, OwnLogons, SharedOwnLogons};
-use super::platform::Platform;
+use super::platform::{Kind, Platform};
 use super::{nt_meaning, nt_next, Draft, Finding, Severity, Sink};
 
 /// A round slower than this is reported (seconds); so are a NEGOTIATE and
@@ -902,10 +902,11 @@ fn unfinished(model: &Model, s: &Session, c: &Connection, out: &mut Sink) {
         out.push(signing_unsupported(s, c, n, last, &client));
         return;
     }
-    if capture_ended_mid_logon(s, c, last, &who, out) {
+    let client = super::platform::client(model, s);
+    if capture_ended_mid_logon(s, c, last, &who, &client, out) {
         return;
     }
-    abandoned(model, s, c, last, &who, out);
+    abandoned(model, s, c, last, &who, &client, out);
 }
 
 /// The client required signing in its NEGOTIATE and the last NTLM
@@ -966,12 +967,20 @@ fn signing_unsupported(
 /// one's outcome is its own); the client closed the connection right after
 /// an NTLM CHALLENGE without sending AUTHENTICATE (a warning: what the
 /// NTLM information probes of scanners do); otherwise an error.
-fn abandoned(model: &Model, s: &Session, c: &Connection, last: &Round, who: &str, out: &mut Sink) {
+fn abandoned(
+    model: &Model,
+    s: &Session,
+    c: &Connection,
+    last: &Round,
+    who: &str,
+    client: &Platform,
+    out: &mut Sink,
+) {
     let status = last
         .status
         .map_or_else(|| "?".to_string(), |st| st.to_string());
     let answer = last.response_frame.unwrap_or(last.request_frame);
-    let draft = |severity, title: String, why: String, next: &str| {
+    let draft = |severity, title: String, why: String, next: String| {
         Draft::new(severity, "logon.abandoned", title)
             .explain(why)
             .next(next)
@@ -995,7 +1004,7 @@ fn abandoned(model: &Model, s: &Session, c: &Connection, last: &Round, who: &str
             Severity::Info,
             format!("The client left this authentication and began another SESSION_SETUP ({who})"),
             format!("The server answered the last SESSION_SETUP of session {} with {status} at frame {answer}; the client sent no further token for it, and began a new SESSION_SETUP (session {}) at frame {frame} on the same connection. Clients do this when they fall back to another mechanism or other credentials; how the new one ended is in its own row of the sessions table.", s.session_id, o.session_id),
-            "Nothing for this one; look at the outcome of the SESSION_SETUP that followed.",
+            "Nothing for this one; look at the outcome of the SESSION_SETUP that followed.".to_string(),
         ));
         return;
     }
@@ -1013,7 +1022,7 @@ fn abandoned(model: &Model, s: &Session, c: &Connection, last: &Round, who: &str
             Severity::Warning,
             format!("The client read the server's NTLM CHALLENGE and disconnected without authenticating ({who})"),
             format!("The client sent an NTLMSSP NEGOTIATE, the server answered with its CHALLENGE at frame {answer}, and the client closed the connection ({how} at frame {}) {} without sending AUTHENTICATE. This is what NTLM information probes do (nmap's ntlm-info script, impacket, NetExec and other scanners): the CHALLENGE carries the server's names, domain and version. A client that meant to log on but could not build its AUTHENTICATE (no credentials, a policy blocking NTLM) looks the same.", end.frame, later(waited)),
-            "If the client is a scanner or inventory tool, nothing. If it is a client that should have logged on, look at it (Windows: Microsoft-Windows-SMBClient/Security and Connectivity logs; Linux cifs: dmesg) for why it could not build its AUTHENTICATE, e.g. no credentials or an NTLM policy blocking it.",
+            format!("If the client is a scanner or inventory tool, nothing. If it is a client that should have logged on, find out why it could not build its AUTHENTICATE (e.g. no credentials, or an NTLM policy blocking it) from the client{}.", client.client_logs()),
         ));
         return;
     }
@@ -1032,7 +1041,7 @@ fn abandoned(model: &Model, s: &Session, c: &Connection, last: &Round, who: &str
         Severity::Error,
         format!("The client stopped in the middle of the authentication ({who})"),
         format!("The server answered the last SESSION_SETUP with {status} at frame {answer}; the client sent no further token{ended}. The client could not build its next token: no credentials, a policy blocking the mechanism, a signing or mutual-authentication requirement the server did not meet."),
-        "Look at the client (Windows: Microsoft-Windows-SMBClient/Security and Connectivity logs; Linux cifs: dmesg) for why it could not build its next token, e.g. no credentials or an NTLM policy blocking it.",
+        format!("Find out why it could not build its next token (e.g. no credentials, or an NTLM policy blocking it) from the client{}.", client.client_logs()),
     ));
 }
 
@@ -1049,6 +1058,7 @@ fn capture_ended_mid_logon(
     c: &Connection,
     last: &Round,
     who: &str,
+    client: &Platform,
     out: &mut Sink,
 ) -> bool {
     let Some(end) = c.end.as_ref().filter(|e| e.reason == "capture_end") else {
@@ -1064,13 +1074,13 @@ fn capture_ended_mid_logon(
         (
             Severity::Info,
             format!("The server answered the last SESSION_SETUP with {status} at frame {frame}, and the capture ends {} with the connection still open: the client's next token, if it sent one, is not in the capture, so how the logon ended cannot be told from it.", later(waited)),
-            "Capture the whole logon: start the capture before the client connects, and stop it only after the client has succeeded or shown its error.",
+            "Capture the whole logon: start the capture before the client connects, and stop it only after the client has succeeded or shown its error.".to_string(),
         )
     } else {
         (
             Severity::Warning,
             format!("The server answered the last SESSION_SETUP with {status} at frame {frame}, and the client sent nothing more in the {} until the capture ends, with the connection still open: it is waiting (e.g. for a user at a credentials prompt) or stuck. Clients send their next token within milliseconds of the answer.", span(waited)),
-            "Look at the client (Windows: Microsoft-Windows-SMBClient/Security and Connectivity logs; Linux cifs: dmesg) for why it did not go on; to see how the logon ends, capture longer.",
+            format!("To see how the logon ends, capture longer; find out why the client did not go on from the client{}.", client.client_logs()),
         )
     };
     out.push(
@@ -1204,15 +1214,13 @@ fn guest_client_step(client: &Platform, smb1: bool) -> String {
 fn guest_server_off(server: &Platform) -> String {
     const SAMBA: &str = "'map to guest = Never' (the default) in [global], and no share with 'guest ok = yes' ('testparm -s' lists them)";
     const WINDOWS: &str = "keep the Guest account disabled (the default)";
-    if server.samba() {
-        format!("on the server ({}, Samba): {SAMBA}", server.shown)
-    } else if server.windows() {
-        format!("on the server ({}, Windows): {WINDOWS}", server.shown)
-    } else if server.impacket() {
-        format!("on the server ({}, impacket's smbserver.py): start it with -username and -password, without which it lets every logon in as guest", server.shown)
-    } else {
-        format!("on the server: Samba, {SAMBA}; Windows, {WINDOWS}")
+    if server.impacket() {
+        return format!("on the server ({}, impacket's smbserver.py): start it with -username and -password, without which it lets every logon in as guest", server.shown);
     }
+    format!(
+        "on the server{}",
+        server.per_os(&[(Kind::Samba, SAMBA), (Kind::Windows, WINDOWS)])
+    )
 }
 
 /// How to check that `u` exists where the server looks, by what the

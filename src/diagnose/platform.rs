@@ -9,9 +9,27 @@
 //! - NTLM VERSION 10.0, 6.x with a build of Windows (6000 and later, but
 //!   not 6.1 build 7600, which macOS's SMB client states too: corpus
 //!   zeek-smb1-raw-ntlm-port139 frame 19, NativeOS "Mac OS X 10.10"), or
-//!   5.x: Windows, 5.x legacy (XP 5.1 build 2600, Server 2003 5.2 build
-//!   3790). 6.1 build 0: Samba (its NTLMSSP states that version, every
-//!   Samba CHALLENGE in samples/; a Windows build is never 0).
+//!   5.x with a build of Windows (2195 and later: 2000 5.0 build 2195, XP
+//!   5.1 build 2600, Server 2003 5.2 build 3790): Windows, 5.x legacy.
+//!   6.1 build 0: Samba (its NTLMSSP states that version, every Samba
+//!   CHALLENGE in samples/; a Windows build is never 0).
+//! - NTLM VERSION 5.17 or later with a build below 2195 and revision 15:
+//!   Linux's kernel client, cifs.ko. Since Linux 5.17 (commit 52d005337b2c
+//!   "smb3: send NTLMSSP version information") its SMB3 NEGOTIATE
+//!   (fs/smb/client/sess.c, build_ntlmssp_smb3_negotiate_blob; its SMB1
+//!   one sends none) states ProductMajorVersion LINUX_VERSION_MAJOR,
+//!   ProductMinorVersion LINUX_VERSION_PATCHLEVEL, ProductBuild
+//!   SMB3_PRODUCT_BUILD and NTLMRevisionCurrent NTLMSSP_REVISION_W2K3
+//!   (15); later kernels state it in the AUTHENTICATE too ("send version
+//!   information in ntlmssp authenticate also"). SMB3_PRODUCT_BUILD is
+//!   cifs.ko's own module number (fs/smb/client/cifsfs.h: 56 with
+//!   CIFS_VERSION "2.56", 58 with "2.58"), not the kernel's sublevel, so a
+//!   5.x kernel's VERSION is no Windows 2000/XP/2003 (builds 2195 and
+//!   later) and a 6.x kernel's is no Windows Vista or later (6000 and
+//!   later) nor Samba's (6.1 build 0). No capture here holds one.
+//! - NativeLanMan "CIFS VFS Client for Linux" (CIFS_NETWORK_OPSYS,
+//!   fs/smb/client/cifspdu.h) or NativeOS beginning "Linux version ": the
+//!   SMB1 SESSION_SETUP_ANDX of cifs.ko (sess.c, unicode_oslm_strings).
 //! - NativeLanMan containing "Samba", or NativeOS "Unix": Samba. NativeOS
 //!   beginning "Windows": Windows; legacy for NT 4 and 5.x ("Windows NT
 //!   4.0", "Windows 5.0", "Windows 5.1", "Windows 2000 2195", "Windows 2002
@@ -42,6 +60,22 @@ pub(super) enum Kind {
     /// it was started with, and names itself with random NetBIOS and DNS
     /// names in its CHALLENGE.
     Impacket,
+    /// Linux's kernel client, cifs.ko (a mount.cifs mount).
+    LinuxCifs,
+}
+
+impl Kind {
+    /// The name a step gives the kind: "Windows", "Samba", "a Linux cifs
+    /// mount", "impacket"; "" for an unknown one.
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Unknown => "",
+            Kind::Samba => "Samba",
+            Kind::Windows | Kind::LegacyWindows => "Windows",
+            Kind::Impacket => "impacket",
+            Kind::LinuxCifs => "a Linux cifs mount",
+        }
+    }
 }
 
 /// A side's OS and what in the capture says so ("NTLM CHALLENGE VERSION
@@ -101,15 +135,59 @@ impl Platform {
     }
 
     /// Whether a client may be Linux's kernel client (cifs.ko, a
-    /// mount.cifs mount): nothing in the capture says what it is. A client
-    /// shown to be Samba's (smbclient and the other users of Samba's client
-    /// library), Windows or impacket is not: cifs.ko states no NativeLanMan
-    /// with "Samba" (its SMB1 SESSION_SETUP_ANDX names "Linux version ..."
-    /// and "CIFS VFS Client for Linux") and no NTLM VERSION 6.1 build 0 (its
-    /// VERSION, where it sends one, is the kernel's version with build
-    /// SMB3_PRODUCT_BUILD, fs/smb/client/sess.c).
+    /// mount.cifs mount): the capture shows it to be, or nothing in it says
+    /// what it is. A client shown to be Samba's (smbclient and the other
+    /// users of Samba's client library), Windows or impacket is not:
+    /// cifs.ko states no NativeLanMan with "Samba" (its SMB1
+    /// SESSION_SETUP_ANDX names "Linux version ..." and "CIFS VFS Client
+    /// for Linux") and no NTLM VERSION 6.1 build 0 (its VERSION, where it
+    /// sends one, is the kernel's version with build SMB3_PRODUCT_BUILD,
+    /// fs/smb/client/sess.c).
     pub fn may_be_cifs(&self) -> bool {
-        self.kind == Kind::Unknown
+        matches!(self.kind, Kind::Unknown | Kind::LinuxCifs)
+    }
+
+    /// The part of a step that differs by OS, `texts` holding one per kind
+    /// in the order a step names them: for a side the capture shows to be
+    /// of a kind with a text, " (SHOWN, KIND): TEXT"; otherwise every text
+    /// after its kind's name, ": Windows, TEXT; Samba, TEXT". A text for
+    /// [`Kind::LegacyWindows`] is for such a side only (a narrower one
+    /// than Windows', which a legacy side without one of its own is told),
+    /// and is not listed.
+    pub fn per_os(&self, texts: &[(Kind, &str)]) -> String {
+        let own = |kind: Kind| texts.iter().find(|(k, _)| *k == kind);
+        let chosen = match self.kind {
+            Kind::Unknown => None,
+            Kind::LegacyWindows => own(Kind::LegacyWindows).or_else(|| own(Kind::Windows)),
+            kind => own(kind),
+        };
+        if let Some((_, text)) = chosen {
+            return format!(" ({}, {}): {text}", self.shown, self.kind.name());
+        }
+        let mut out = String::new();
+        for (kind, text) in texts.iter().filter(|(k, _)| *k != Kind::LegacyWindows) {
+            out.push_str(if out.is_empty() { ": " } else { "; " });
+            out.push_str(kind.name());
+            out.push_str(", ");
+            out.push_str(text);
+        }
+        out
+    }
+
+    /// Where a client tells why it stopped or failed, for the kind the
+    /// capture shows ([`Platform::per_os`]): Windows' SMB client event logs
+    /// (Applications and Services Logs, since Windows Vista: Windows NT
+    /// 5.x has only its System log), the error Samba's tools print and
+    /// their debug level (-d, smbclient(1)), the kernel log cifs.ko writes
+    /// to, impacket's scripts' traceback and their -debug option.
+    pub fn client_logs(&self) -> String {
+        self.per_os(&[
+            (Kind::LegacyWindows, "its System event log and the error the program showed (Windows NT 5.x has no SMBClient logs)"),
+            (Kind::Windows, "the Microsoft-Windows-SMBClient/Security and Connectivity logs"),
+            (Kind::Samba, "the error smbclient (or the other Samba tool) printed, and the same command again with -d 3"),
+            (Kind::LinuxCifs, "dmesg (or journalctl -k), where cifs.ko logs why a mount failed"),
+            (Kind::Impacket, "the script's error and traceback, and the same command again with -debug"),
+        ])
     }
 
     /// A side of `kind` shown by "SHOWN", for the steps' unit tests.
@@ -122,11 +200,30 @@ impl Platform {
     }
 }
 
+/// The build of Windows 2000, the first Windows NT 5.x; Windows XP is
+/// 2600, Server 2003 3790 ([MS-NLMP] 2.2.2.10 ProductBuild: "the build
+/// number of the Windows operating system").
+const WINDOWS_2000_BUILD: u16 = 2195;
+
+/// NTLMSSP_REVISION_W2K3, [MS-NLMP] 2.2.2.10 NTLMRevisionCurrent.
+const NTLMSSP_REVISION_W2K3: u8 = 15;
+
+/// Whether an NTLM VERSION is cifs.ko's: the kernel's version (5.17, the
+/// first to send one, or later) with cifs.ko's module number as build,
+/// below any Windows build, and revision 15 (see the module's
+/// documentation).
+fn is_cifs_version(v: &Version) -> bool {
+    (v.major, v.minor) >= (5, 17)
+        && (1..WINDOWS_2000_BUILD).contains(&v.build)
+        && v.ntlm_revision == NTLMSSP_REVISION_W2K3
+}
+
 /// The kind an NTLM VERSION states (see the module's documentation).
 fn of_version(v: &Version) -> Kind {
     match (v.major, v.minor, v.build) {
         (255, 255, 65535) if v.ntlm_revision == 255 => Kind::Impacket,
-        (5, _, b) if b > 0 => Kind::LegacyWindows,
+        _ if is_cifs_version(v) => Kind::LinuxCifs,
+        (5, _, b) if b >= WINDOWS_2000_BUILD => Kind::LegacyWindows,
         (10, _, b) if b > 0 => Kind::Windows,
         (6, 1, 0) => Kind::Samba,
         (6, 1, 7600) => Kind::Unknown,
@@ -135,8 +232,17 @@ fn of_version(v: &Version) -> Kind {
     }
 }
 
+/// The NativeLanMan of cifs.ko's SMB1 SESSION_SETUP_ANDX
+/// (fs/smb/client/cifspdu.h).
+const CIFS_NETWORK_OPSYS: &str = "CIFS VFS Client for Linux";
+
 /// The kind a NativeOS and NativeLanMan state.
 fn of_native(os: Option<&str>, lanman: Option<&str>) -> Kind {
+    let cifs = lanman.is_some_and(|l| l.trim() == CIFS_NETWORK_OPSYS)
+        || os.is_some_and(|o| o.trim_start().starts_with("Linux version "));
+    if cifs {
+        return Kind::LinuxCifs;
+    }
     let samba = lanman.is_some_and(|l| l.to_ascii_lowercase().contains("samba"))
         || os.is_some_and(|o| o.trim().eq_ignore_ascii_case("unix"));
     if samba {
@@ -265,18 +371,189 @@ mod tests {
         }
     }
 
-    /// The model of a sample capture.
-    fn sample_model(name: &str) -> Model {
+    /// The model of a capture.
+    fn model(path: &std::path::Path) -> Model {
         use crate::capture::CaptureReader;
         use crate::pipeline::{self, Options};
         use crate::session::{BuildOptions, Builder};
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("samples")
-            .join(name);
-        let mut r = CaptureReader::new(std::fs::File::open(path).expect("sample")).expect("pcap");
+        let f = std::fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let mut r = CaptureReader::new(f).expect("pcap");
         let mut b = Builder::new(BuildOptions::default());
         pipeline::run(&mut r, &Options::default(), |ev| b.event(ev));
         b.finish()
+    }
+
+    /// The model of a sample capture.
+    fn sample_model(name: &str) -> Model {
+        model(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("samples")
+                .join(name),
+        )
+    }
+
+    /// The model of a capture of the public corpus, None when the corpus
+    /// is not there.
+    fn corpus_model(name: &str) -> Option<Model> {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../shared/corpus/public")
+            .join(name);
+        path.exists().then(|| model(&path))
+    }
+
+    /// cifs.ko's VERSION as fs/smb/client/sess.c builds it (no capture
+    /// here holds one): LINUX_VERSION_MAJOR, LINUX_VERSION_PATCHLEVEL,
+    /// SMB3_PRODUCT_BUILD (fs/smb/client/cifsfs.h: 38, 56 and 58 in the
+    /// trees searched; its value in a given release is only an example
+    /// here), NTLMSSP_REVISION_W2K3. Before, a 5.x kernel's was read as
+    /// Windows 2000/XP/2003 ((5, _, build > 0)); a 6.x kernel's never was
+    /// Windows (its build is no 6000 or later) nor Samba (build 0).
+    #[test]
+    fn a_kernel_clients_version_is_cifs() {
+        for (major, minor, build) in [
+            (5, 17, 35),
+            (5, 19, 38),
+            (6, 1, 40),
+            (6, 8, 56),
+            (6, 15, 58),
+            (7, 0, 58),
+        ] {
+            let k = v(major, minor, build);
+            assert_eq!(of_version(&k), Kind::LinuxCifs, "{k}");
+            assert!(from_version(Some(k), "NEGOTIATE").is_some_and(|p| p.may_be_cifs()));
+        }
+        // Not cifs.ko: no kernel before 5.17 sends a VERSION; another
+        // revision; a build of Windows or Samba's 0.
+        assert_eq!(of_version(&v(5, 10, 35)), Kind::Unknown);
+        let rev0 = Version {
+            ntlm_revision: 0,
+            ..v(6, 1, 40)
+        };
+        assert_eq!(of_version(&rev0), Kind::Unknown);
+        assert_eq!(of_version(&v(5, 2, 3790)), Kind::LegacyWindows);
+        assert_eq!(of_version(&v(5, 0, 2195)), Kind::LegacyWindows);
+        assert_eq!(of_version(&v(6, 1, 0)), Kind::Samba);
+        // cifs.ko's SMB1 SESSION_SETUP_ANDX strings (sess.c,
+        // unicode_oslm_strings: "Linux version " and the release;
+        // CIFS_NETWORK_OPSYS, cifspdu.h).
+        let n = |o: &str, l: &str| of_native(Some(o), Some(l));
+        assert_eq!(
+            n("Linux version 6.1.0-13-amd64", "CIFS VFS Client for Linux"),
+            Kind::LinuxCifs
+        );
+        assert_eq!(
+            of_native(None, Some("CIFS VFS Client for Linux")),
+            Kind::LinuxCifs
+        );
+    }
+
+    /// Every NTLM VERSION in samples/ and the corpus, as tshark shows them
+    /// (ntlmssp.version.major/minor/build_number/ntlm_current_revision over
+    /// all captures): 6.1.0 (Samba), 10.0 builds 10586 to 20348, 6.0.6001,
+    /// 6.1.7601, 6.3.9600 (Windows), 5.1.2600 (XP, corpus
+    /// zeek-smb1-raw-ntlm-port139), 6.1.7600 revision 0 (macOS) and
+    /// impacket's 255.255.65535 revision 255. None is read as cifs.ko's,
+    /// and each 5.x one is a Windows build.
+    #[test]
+    fn no_captured_version_is_taken_for_cifs() {
+        let mut seen = 0;
+        for path in crate::test_captures::all() {
+            let m = model(&path);
+            for s in &m.sessions {
+                for v in [s.client_ntlm_version, s.server_ntlm_version]
+                    .into_iter()
+                    .flatten()
+                {
+                    seen += 1;
+                    let kind = of_version(&v);
+                    assert_ne!(kind, Kind::LinuxCifs, "{} {v}", path.display());
+                    if v.major == 5 {
+                        assert!(v.build >= WINDOWS_2000_BUILD, "{} {v}", path.display());
+                        assert_eq!(kind, Kind::LegacyWindows, "{} {v}", path.display());
+                    }
+                }
+            }
+        }
+        assert!(seen > 100, "{seen} VERSIONs");
+    }
+
+    /// A step's per-OS part: the shown kind's text, a legacy side's own
+    /// one (else Windows'), or every text but the legacy one by name.
+    #[test]
+    fn per_os_chooses_the_shown_kind_or_lists_them() {
+        let texts = [
+            (Kind::LegacyWindows, "L"),
+            (Kind::Windows, "W"),
+            (Kind::Samba, "S"),
+            (Kind::LinuxCifs, "C"),
+        ];
+        let got = |kind| Platform::shown_as(kind).per_os(&texts);
+        assert_eq!(got(Kind::Windows), " (SHOWN, Windows): W");
+        assert_eq!(got(Kind::LegacyWindows), " (SHOWN, Windows): L");
+        assert_eq!(got(Kind::Samba), " (SHOWN, Samba): S");
+        assert_eq!(got(Kind::LinuxCifs), " (SHOWN, a Linux cifs mount): C");
+        let all = ": Windows, W; Samba, S; a Linux cifs mount, C";
+        assert_eq!(got(Kind::Unknown), all);
+        assert_eq!(got(Kind::Impacket), all);
+        let windows_only = [(Kind::Windows, "W")];
+        assert_eq!(
+            Platform::shown_as(Kind::LegacyWindows).per_os(&windows_only),
+            " (SHOWN, Windows): W"
+        );
+    }
+
+    /// Where a client tells why it stopped, for the client each capture
+    /// shows: smbclient (ntlm-wrong-password, NTLM AUTHENTICATE VERSION
+    /// 6.1 build 0, tshark frame 10); Windows 10 (corpus
+    /// sv-smb2-ntlm-logon-failure, AUTHENTICATE VERSION 10.0 build 10586,
+    /// tshark frame 242);
+    /// Windows XP (corpus zeek-smb1-gssapi-kerberos, SMB1 NativeOS
+    /// "Windows 2002 Service Pack 2 2600"); impacket's client, which
+    /// states nothing (impacket-ntlm-probe: its NEGOTIATE has no VERSION,
+    /// tshark frame 8): every client's place.
+    #[test]
+    fn client_logs_for_the_client_the_capture_shows() {
+        const WINDOWS: &str = "Microsoft-Windows-SMBClient";
+        const SAMBA: &str = "-d 3";
+        const CIFS: &str = "dmesg";
+        const IMPACKET: &str = "-debug";
+        let client_logs = |m: &Model| {
+            let s = m.sessions.first().expect("a session");
+            client(m, s).client_logs()
+        };
+        let t = client_logs(&sample_model("ntlm-wrong-password.pcap"));
+        assert!(
+            t.starts_with(" (NTLM AUTHENTICATE VERSION 6.1 build 0, Samba): "),
+            "{t}"
+        );
+        assert!(
+            t.contains(SAMBA) && !t.contains(WINDOWS) && !t.contains(CIFS),
+            "{t}"
+        );
+        let t = client_logs(&sample_model("impacket-ntlm-probe.pcap"));
+        for part in [WINDOWS, SAMBA, CIFS, IMPACKET] {
+            assert!(t.contains(part), "{part} not in {t}");
+        }
+        assert!(t.starts_with(": Windows, "), "{t}");
+        if let Some(m) = corpus_model("sv-smb2-ntlm-logon-failure.pcap") {
+            let t = client_logs(&m);
+            assert!(
+                t.starts_with(" (NTLM AUTHENTICATE VERSION 10.0 build 10586, Windows): "),
+                "{t}"
+            );
+            assert!(
+                t.contains(WINDOWS) && !t.contains(CIFS) && !t.contains(SAMBA),
+                "{t}"
+            );
+        }
+        if let Some(m) = corpus_model("zeek-smb1-gssapi-kerberos.pcap") {
+            let t = client_logs(&m);
+            assert!(t.contains("Windows 2002 Service Pack 2 2600"), "{t}");
+            assert!(
+                t.contains("System event log") && !t.contains(WINDOWS),
+                "{t}"
+            );
+        }
     }
 
     /// The client's VERSION is named by the message it came from. tshark

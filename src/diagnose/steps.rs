@@ -6,7 +6,7 @@
 
 use crate::ntstatus::NtStatus as S;
 
-use super::platform::Platform;
+use super::platform::{Kind, Platform};
 
 /// A user name as a command's argument: the name itself when it is a plain
 /// one (letters, digits, '.', '_', '-', '$'), "USER" otherwise. A Kerberos
@@ -130,27 +130,16 @@ pub(super) fn server_signing_step(server: &Platform) -> String {
     let windows =
         format!("{policy}, or 'Set-SmbServerConfiguration -RequireSecuritySignature $true'");
     const SAMBA: &str = "'server signing = mandatory' in smb.conf's [global]";
-    if server.legacy() {
-        // Windows NT 5.x has the policy, not the SMB PowerShell cmdlets.
-        format!(
-            "Require signing on the server ({}, Windows): {policy}.",
-            server.shown
-        )
-    } else if server.impacket() {
-        format!("The server states impacket ({}): its smbserver.py has no setting to require signing. If it is not a test server of your own, find out who runs it: impacket's server is a tool of NTLM capture and relay attacks.", server.shown)
-    } else if server.windows() {
-        format!(
-            "Require signing on the server ({}, Windows): {windows}.",
-            server.shown
-        )
-    } else if server.samba() {
-        format!(
-            "Require signing on the server ({}, Samba): {SAMBA}.",
-            server.shown
-        )
-    } else {
-        format!("Require signing on the server: Windows, {windows}; Samba, {SAMBA}.")
+    if server.impacket() {
+        return format!("The server states impacket ({}): its smbserver.py has no setting to require signing. If it is not a test server of your own, find out who runs it: impacket's server is a tool of NTLM capture and relay attacks.", server.shown);
     }
+    // Windows NT 5.x has the policy, not the SMB PowerShell cmdlets.
+    let texts = [
+        (Kind::LegacyWindows, policy.as_str()),
+        (Kind::Windows, &windows),
+        (Kind::Samba, SAMBA),
+    ];
+    format!("Require signing on the server{}.", server.per_os(&texts))
 }
 
 /// What makes an SMB client require signing (`require`) or stop requiring
@@ -175,15 +164,13 @@ pub(super) fn client_signing_step(client: &Platform, require: bool) -> String {
     let policy = format!("Group Policy 'Microsoft network client: Digitally sign communications (always)' = {state} ({SECURITY_OPTIONS})");
     let windows =
         format!("{policy}, or 'Set-SmbClientConfiguration -RequireSecuritySignature {ps}'");
-    if client.legacy() {
-        format!("the client ({}, Windows): {policy}", client.shown)
-    } else if client.windows() {
-        format!("the client ({}, Windows): {windows}", client.shown)
-    } else if client.samba() {
-        format!("the client ({}, Samba): {samba}", client.shown)
-    } else {
-        format!("the client: Windows, {windows}; Samba, {samba}; a Linux cifs mount, {cifs}")
-    }
+    let texts = [
+        (Kind::LegacyWindows, policy.as_str()),
+        (Kind::Windows, &windows),
+        (Kind::Samba, samba),
+        (Kind::LinuxCifs, cifs),
+    ];
+    format!("the client{}", client.per_os(&texts))
 }
 
 /// Windows' setting that refuses LM and NTLMv1 responses (on a server

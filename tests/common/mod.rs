@@ -5,6 +5,8 @@
 //! complete messages (no TCP reassembly): enough for single-segment PDUs.
 #![allow(dead_code)]
 
+pub mod advice;
+
 use pcap_parser::pcapng::Block;
 use pcap_parser::{PcapCapture, PcapNGCapture};
 use std::path::{Path, PathBuf};
