@@ -748,13 +748,16 @@ const CASES: &[(&str, &str, &str, u64, &[u64])] = &[
     ),
     // PsExec: PSEXESVC.exe written to ADMIN$ on stream 0 (frames 21/22,
     // 145,568 bytes), svcctl (150/151) and the pipe PSEXESVC (178/179) on
-    // IPC$ on stream 5, the same client and server.
+    // IPC$ on stream 5, the same client and server; svcctl bound to
+    // [MS-SCMR] at 154 and the service created by opnum 45
+    // (RCreateServiceWOW64W) at 160, answered at 161 (tshark's
+    // dcerpc.cn_bind_to_uuid, dcerpc.opnum, dcerpc.request_in).
     (
         "corpus:sv-smb21-psexec-kerberos-port139.pcap",
         "attack.service_execution",
         "error",
         SEVERAL_STREAMS,
-        &[21, 22, 150, 151, 178, 179],
+        &[21, 22, 150, 151, 154, 160, 161, 178, 179],
     ),
     // 13 files (.exe, .doc, .docx, .pdf) read and rewritten as .enc with
     // overwrite_if (CreateAction CREATED), as tshark shows: the first four
@@ -6370,7 +6373,7 @@ fn coercion_is_told_and_its_callback_logons_say_so() {
         c.title
     );
     for want in [
-        "bound its interface 12345678-1234-abcd-ef00-0123456789ab v1.0 (frame 22) and called",
+        "bound its interface MS-RPRN 12345678-1234-abcd-ef00-0123456789ab v1.0 (frame 22) and called",
         "RpcRemoteFindFirstPrinterChangeNotificationEx (opnum 65, frame 28, answered at frame 61)",
         "3B\\lgreen",
         "as its computer account 3B\\01566S-WIN16-IR$",
@@ -6427,8 +6430,10 @@ fn coercion_only_where_the_server_logs_on_back() {
 
 /// sv-smb3-zerologon-anon-ntlm: the null sessions open samr with success 5
 /// times (tshark: smb2.filename samr at 645, 717, 795, 885, 959, each
-/// answered STATUS_SUCCESS; svcctl refused 5 times): the anonymous
-/// findings name them.
+/// answered STATUS_SUCCESS; svcctl refused 5 times) and bind [MS-SAMR] on
+/// each (tshark: dcerpc.cn_bind_to_uuid 12345778-1234-abcd-ef00-0123456789ac
+/// at 648, 720, 798, 888, 962, WRITE requests): the anonymous findings
+/// name them and call it null-session enumeration.
 #[test]
 fn anonymous_sessions_name_their_pipes() {
     let Some(a) = load("corpus:sv-smb3-zerologon-anon-ntlm.pcap") else {
@@ -6438,8 +6443,7 @@ fn anonymous_sessions_name_their_pipes() {
         let f = with_code(&a, code);
         assert_eq!(f.len(), 1, "{code}");
         assert!(
-            f[0].explanation
-                .ends_with(" They opened the named pipe samr (5 times)."),
+            f[0].explanation.ends_with(" They opened the named pipe samr (5 times) and bound MS-SAMR (samr) on it. MS-SAMR bound in a null session is the classic null-session enumeration: with no password, a client lists the domain's users and groups, their RIDs and SIDs, and its password policy (enum4linux, rpcclient, Impacket's samrdump and lookupsid)."),
             "{code}: {}",
             f[0].explanation
         );
@@ -6452,6 +6456,28 @@ fn anonymous_sessions_name_their_pipes() {
         .map(|p| p.request_frame)
         .collect();
     assert_eq!(samr, [645, 717, 795, 885, 959]);
+    let bound: Vec<u64> = a
+        .model
+        .pipes
+        .iter()
+        .filter(|p| p.name == "samr")
+        .flat_map(|p| p.interfaces.iter())
+        .filter(|b| b.syntax.uuid_text() == "12345778-1234-abcd-ef00-0123456789ac")
+        .map(|b| b.frame)
+        .collect();
+    let Some(d) = corpus() else {
+        return;
+    };
+    let tshark: Vec<u64> = common::tshark_text(
+        &d.join("sv-smb3-zerologon-anon-ntlm.pcap"),
+        "smb2.cmd == 9 && dcerpc.pkt_type == 11 && dcerpc.cn_bind_to_uuid == 12345778-1234-abcd-ef00-0123456789ac",
+        &["frame.number"],
+    )
+    .lines()
+    .map(|l| l.parse().expect("frame"))
+    .collect();
+    assert_eq!(bound, tshark);
+    assert_eq!(bound, [648, 720, 798, 888, 962]);
 }
 
 /// tshark's SMB2 CREATE responses answered with success, and its READ and
@@ -6715,8 +6741,36 @@ fn lateral_movement_parts() {
     // CREATE (150/151) is where those frames are left; stream 5 is the
     // fifth connection left, tcp.stream 4.
     let at = |f: u64| kept.iter().position(|&k| k == f).map(|i| i as u64 + 1);
-    let want: Vec<u64> = [150, 151].into_iter().filter_map(at).collect();
+    // svcctl's bind (154) and the call that created the service (160,
+    // answered at 161): tshark's.
+    let bind = common::tshark_text(
+        &path,
+        "smb2.cmd == 9 && dcerpc.pkt_type == 11 && dcerpc.cn_bind_to_uuid == 367abb81-9844-35f1-ad32-98f038001003",
+        &["frame.number"],
+    );
+    assert_eq!(bind.lines().next(), Some("154"));
+    let create = common::tshark_text(
+        &path,
+        "dcerpc.pkt_type == 2 && dcerpc.opnum == 45",
+        &["frame.number", "dcerpc.request_in"],
+    );
+    assert_eq!(create.lines().next(), Some("161\t160,160"));
+    let want: Vec<u64> = [150, 151, 154, 160, 161]
+        .into_iter()
+        .filter_map(at)
+        .collect();
     assert_eq!((f[0].stream, &f[0].frames), (Some(4), &want));
+    let e = &f[0].explanation;
+    assert!(
+        e.contains(&format!(
+            "It bound MS-SCMR (svcctl) (frame {})",
+            at(154).unwrap_or(0)
+        )) && e.contains(&format!(
+            "RCreateServiceWOW64W (opnum 45, frame {}) created a service",
+            at(160).unwrap_or(0)
+        )) && !e.contains("does not show which calls"),
+        "{e}"
+    );
     // The whole capture: one finding, the tool named.
     let whole = run(&path, &[]);
     let f = with_code(&whole, "attack.service_execution");
@@ -6725,6 +6779,12 @@ fn lateral_movement_parts() {
             .starts_with("PsExec: 192.168.10.31 ran a program as a service on 192.168.10.10"),
         "{}",
         f[0].title
+    );
+    assert!(
+        f[0].explanation.contains("It bound MS-SCMR (svcctl) (frame 154) and called ROpenSCManagerW (frame 158), RCreateServiceWOW64W (frame 160)")
+            && f[0].explanation.contains("RCreateServiceWOW64W (opnum 45, frame 160) created a service"),
+        "{}",
+        f[0].explanation
     );
     assert!(with_code(&whole, "activity.service_control").is_empty());
     assert!(with_code(&whole, "activity.admin_share_executable").is_empty());

@@ -14,6 +14,7 @@
 use std::net::SocketAddr;
 
 use crate::ntstatus::NtStatus;
+use crate::session::dcerpc::SyntaxId;
 use crate::session::token::concat;
 use crate::session::{Model, Outcome, Session};
 use crate::smb2::session_setup::SessionFlags;
@@ -23,6 +24,7 @@ use super::group::{groups, Group};
 use super::logon::{identity, span};
 use super::own_logons::{Fallback, SharedOwnLogons};
 use super::platform::{self, Platform};
+use super::rpc;
 use super::{unc, Draft, Severity, Sink};
 
 pub(super) fn findings(model: &Model, own: &SharedOwnLogons<'_>, out: &mut Sink) {
@@ -110,9 +112,11 @@ fn accepted(model: &Model, out: &mut Sink) {
 const PIPES_NAMED: usize = 8;
 
 /// The named pipes the sessions of `covers` ((tcp.stream, SessionId))
-/// opened, with how many times each (`Model::pipes`, in order): " They
-/// opened the named pipe samr (5 times).", or nothing when they opened
-/// none.
+/// opened, with how many times each (`Model::pipes`, in order), and the
+/// RPC interfaces their binds named ([`rpc::label`]): " They opened the
+/// named pipe samr (5 times) and bound MS-SAMR (samr) on it.", or nothing
+/// when they opened none. Binding [MS-SAMR] or [MS-LSAT] anonymously is
+/// the null-session enumeration of a domain's accounts: said so.
 fn pipes_opened(model: &Model, covers: impl Iterator<Item = (u64, Option<u64>)>) -> String {
     if model.pipes.is_empty() {
         return String::new();
@@ -121,9 +125,15 @@ fn pipes_opened(model: &Model, covers: impl Iterator<Item = (u64, Option<u64>)>)
         covers.filter_map(|(n, id)| Some(((n, id?), ()))).collect();
     let mut names: Vec<(&str, u64)> = Vec::new();
     let mut more = 0u64;
+    let mut bound: Vec<SyntaxId> = Vec::new();
     for p in &model.pipes {
         if !sessions.contains_key(&(p.stream, p.session_id)) {
             continue;
+        }
+        for b in &p.interfaces {
+            if bound.len() < PIPES_NAMED && !bound.contains(&b.syntax) {
+                bound.push(b.syntax);
+            }
         }
         if let Some((_, c)) = names
             .iter_mut()
@@ -150,12 +160,25 @@ fn pipes_opened(model: &Model, covers: impl Iterator<Item = (u64, Option<u64>)>)
         0 => String::new(),
         n => format!(" and {n} more open(s) of other pipes"),
     };
-    let noun = if names.len() == 1 && more == 0 {
-        "named pipe"
-    } else {
-        "named pipes"
-    };
-    format!(" They opened the {noun} {}{extra}.", list.join(", "))
+    let one = names.len() == 1 && more == 0;
+    let noun = if one { "named pipe" } else { "named pipes" };
+    let mut s = format!(" They opened the {noun} {}{extra}", list.join(", "));
+    if !bound.is_empty() {
+        let labels: Vec<String> = bound.iter().map(rpc::label).collect();
+        let on = if one { "it" } else { "them" };
+        s.push_str(&format!(" and bound {} on {on}", labels.join(", ")));
+    }
+    s.push('.');
+    let enumerated: Vec<&str> = bound
+        .iter()
+        .filter_map(|b| rpc::of(b))
+        .filter(|r| r.uuid == rpc::SAMR || r.uuid == rpc::LSA)
+        .map(|r| r.doc)
+        .collect();
+    if !enumerated.is_empty() {
+        s.push_str(&format!(" {} bound in a null session is the classic null-session enumeration: with no password, a client lists the domain's users and groups, their RIDs and SIDs, and its password policy (enum4linux, rpcclient, Impacket's samrdump and lookupsid).", enumerated.join(" and ")));
+    }
+    s
 }
 
 /// What anonymous sessions did on a server's disk shares.

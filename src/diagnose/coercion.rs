@@ -19,6 +19,7 @@ use crate::session::{Model, Outcome, Session};
 use crate::tcp::hash::KeyedHashMap;
 
 use super::logon::{identity, span};
+use super::rpc;
 use super::{Draft, Finding, Severity, Sink};
 
 pub(super) const CODE: &str = "attack.coercion";
@@ -35,12 +36,13 @@ struct Interface {
     doc: &'static str,
     /// What it is, for a reader.
     what: &'static str,
-    /// Opnums of its coercing calls and their names (only when the pipe
-    /// names this interface alone).
-    calls: &'static [(u16, &'static str)],
-    /// The interface UUIDs a bind names it by (the protocol document's
-    /// section 1.9), which an RPC filter blocks.
-    uuids: &'static [&'static str],
+    /// Opnums of its coercing calls (only when the pipe names this
+    /// interface alone), named by [`rpc::KNOWN`].
+    calls: &'static [u16],
+    /// Whether a bind names it: its UUIDs are those of `doc` in
+    /// [`rpc::KNOWN`] (the protocol document's section 1.9), which an RPC
+    /// filter blocks.
+    bound: bool,
     /// What to do on the coerced server.
     step: &'static str,
 }
@@ -53,33 +55,16 @@ const INTERFACES: &[Interface] = &[
         pipes: &["spoolss"],
         doc: "[MS-RPRN]",
         what: "the Print Spooler",
-        calls: &[
-            (62, "RpcRemoteFindFirstPrinterChangeNotification"),
-            (65, "RpcRemoteFindFirstPrinterChangeNotificationEx"),
-        ],
-        uuids: &["12345678-1234-abcd-ef00-0123456789ab"],
+        calls: &[62, 65],
+        bound: true,
         step: "disable the Print Spooler service on domain controllers and on every server that does not print ('Stop-Service Spooler; Set-Service Spooler -StartupType Disabled', or the Group Policy 'Allow Print Spooler to accept client connections' set to Disabled)",
     },
     Interface {
         pipes: &["efsrpc"],
         doc: "[MS-EFSR]",
         what: "Encrypting File System Remote Protocol (PetitPotam)",
-        calls: &[
-            (0, "EfsRpcOpenFileRaw"),
-            (4, "EfsRpcEncryptFileSrv"),
-            (5, "EfsRpcDecryptFileSrv"),
-            (6, "EfsRpcQueryUsersOnFile"),
-            (7, "EfsRpcQueryRecoveryAgents"),
-            (8, "EfsRpcRemoveUsersFromFile"),
-            (9, "EfsRpcAddUsersToFile"),
-            (12, "EfsRpcFileKeyInfo"),
-            (13, "EfsRpcDuplicateEncryptionInfoFile"),
-            (15, "EfsRpcAddUsersToFileEx"),
-        ],
-        uuids: &[
-            "c681d488-d850-11d0-8c52-00c04fd90f7e",
-            "df1941c5-fe89-4e79-bf10-463657acf44d",
-        ],
+        calls: &[0, 4, 5, 6, 7, 8, 9, 12, 13, 15],
+        bound: true,
         step: EFSR_STEP,
     },
     Interface {
@@ -87,25 +72,25 @@ const INTERFACES: &[Interface] = &[
         doc: "[MS-EFSR]",
         what: "a pipe that also reaches the Encrypting File System Remote Protocol (PetitPotam)",
         calls: &[],
-        // A bind names the interface: [MS-EFSR] by its UUIDs above,
-        // anything else (LSA, SAMR, Netlogon) is no coercion.
-        uuids: &[],
+        // A bind names the interface: [MS-EFSR] by its UUIDs (the entry
+        // above), anything else (LSA, SAMR, Netlogon) is no coercion.
+        bound: false,
         step: EFSR_STEP,
     },
     Interface {
         pipes: &["netdfs"],
         doc: "[MS-DFSNM]",
         what: "DFS Namespace Management (DFSCoerce)",
-        calls: &[(12, "NetrDfsAddStdRoot"), (13, "NetrDfsRemoveStdRoot")],
-        uuids: &["4fc742e0-4a10-11cf-8273-00aa004ae673"],
+        calls: &[12, 13],
+        bound: true,
         step: "block the [MS-DFSNM] interface with an RPC filter on domain controllers (netsh rpc filter: 'add rule layer=um actiontype=block', 'add condition field=if_uuid matchtype=equal data=4fc742e0-4a10-11cf-8273-00aa004ae673', 'add filter'), or stop the DFS Namespace service where it is not needed",
     },
     Interface {
         pipes: &["fssagentrpc"],
         doc: "[MS-FSRVP]",
         what: "File Server Remote VSS (ShadowCoerce)",
-        calls: &[(8, "IsPathSupported"), (9, "IsPathShadowCopied")],
-        uuids: &["a8e0653c-2744-4389-a61d-7373df8b2292"],
+        calls: &[8, 9],
+        bound: true,
         step: "install the Windows update for CVE-2022-30154, or stop the 'File Server VSS Agent Service' where it is not needed (or block its interface a8e0653c-2744-4389-a61d-7373df8b2292 with an RPC filter, as for [MS-EFSR])",
     },
 ];
@@ -130,12 +115,24 @@ fn interface_of(pipe: &str, bound: &[Bound]) -> Option<(&'static Interface, Opti
         return interface(pipe).map(|i| (i, None));
     }
     bound.iter().find_map(|b| {
-        let uuid = b.syntax.uuid_text();
+        let r = rpc::of(&b.syntax)?;
         INTERFACES
             .iter()
-            .find(|i| i.uuids.contains(&uuid.as_str()))
+            .find(|i| i.bound && i.doc.trim_matches(['[', ']']) == r.doc)
             .map(|i| (i, Some(*b)))
     })
+}
+
+/// The name of a coercing call of `i` ([`rpc::KNOWN`]).
+fn call_name(i: &Interface, opnum: u16) -> Option<&'static str> {
+    if !i.calls.contains(&opnum) {
+        return None;
+    }
+    let doc = i.doc.trim_matches(['[', ']']);
+    rpc::KNOWN
+        .iter()
+        .filter(|r| r.doc == doc)
+        .find_map(|r| rpc::op_name(r, opnum))
 }
 
 /// A logon that authenticates a computer: its account name ends in `$`
@@ -227,9 +224,8 @@ pub(super) fn findings(found: &[Coercion<'_>], model: &Model, out: &mut Sink) {
 /// The name of a call: "RpcRemoteFindFirstPrinterChangeNotificationEx
 /// (opnum 65, frame 28, answered at frame 61)".
 fn call_words(i: &Interface, call: &RpcCall) -> String {
-    let name = i.calls.iter().find(|&&(n, _)| n == call.opnum);
-    let mut s = match name {
-        Some((_, n)) => format!("{n} (opnum {}, frame {}", call.opnum, call.frame),
+    let mut s = match call_name(i, call.opnum) {
+        Some(n) => format!("{n} (opnum {}, frame {}", call.opnum, call.frame),
         None => format!("opnum {} (frame {}", call.opnum, call.frame),
     };
     if let Some(r) = call.response_frame {
@@ -309,8 +305,9 @@ fn finding(c: &Coercion<'_>, model: &Model) -> Finding {
         None => String::new(),
     };
     let bind = c.bound.map_or(String::new(), |b| {
+        let doc = rpc::of(&b.syntax).map_or(String::new(), |r| format!("{} ", r.doc));
         format!(
-            ", bound its interface {} v{}.{} (frame {})",
+            ", bound its interface {doc}{} v{}.{} (frame {})",
             b.syntax.uuid_text(),
             b.syntax.version_major,
             b.syntax.version_minor,

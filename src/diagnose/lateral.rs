@@ -17,9 +17,11 @@
 use std::collections::HashMap;
 use std::net::IpAddr;
 
+use crate::session::pipes::RpcCall;
 use crate::session::{FileOpen, Model, Tree};
 use crate::smb2::create::CreateAction;
 
+use super::rpc;
 use super::{Draft, Severity, Sink};
 
 /// Names listed in a finding; the rest are counted.
@@ -226,6 +228,70 @@ fn frames(seen: &[Seen<'_>]) -> Vec<u64> {
         .collect()
 }
 
+/// Calls of a pipe open named in a finding; the rest are counted.
+const CALLS_NAMED: usize = 10;
+
+/// What the capture shows written to the pipe of `s` (`Model::pipes`):
+/// the interface its bind named and its calls, by name ([`rpc::KNOWN`];
+/// without a bind, the interface of the pipe's name `pipe`), as a
+/// sentence; the frames of the bind and of the calls in `key` (those that
+/// make the finding's case: [`rpc::SCMR_CREATE_SERVICE`]); and the first
+/// of those calls. None when the capture shows neither.
+fn rpc_seen(
+    model: &Model,
+    s: Seen<'_>,
+    pipe: &str,
+    key: &[u16],
+) -> Option<(String, Vec<u64>, Option<RpcCall>)> {
+    let p = model
+        .pipes
+        .iter()
+        .find(|p| p.stream == s.tree.stream && p.request_frame == s.file.request_frame)?;
+    let bound = p.interfaces.first().copied();
+    if bound.is_none() && p.calls.is_empty() {
+        return None;
+    }
+    let r = match bound {
+        Some(b) => rpc::of(&b.syntax),
+        None => rpc::KNOWN
+            .iter()
+            .find(|r| r.pipe.eq_ignore_ascii_case(pipe)),
+    };
+    let mut frames: Vec<u64> = bound.map(|b| b.frame).into_iter().collect();
+    let mut text = match bound {
+        Some(b) => format!(" It bound {} (frame {})", rpc::labels(p), b.frame),
+        None => " The capture shows no bind".to_string(),
+    };
+    if p.calls.is_empty() {
+        text.push_str(" and no call.");
+    } else {
+        text.push_str(&format!(
+            " and called {}.",
+            rpc::calls_words(p, r, CALLS_NAMED)
+        ));
+    }
+    let first = p.calls.iter().find(|c| key.contains(&c.opnum)).copied();
+    for c in p.calls.iter().filter(|c| key.contains(&c.opnum)) {
+        frames.push(c.frame);
+        frames.extend(c.response_frame);
+    }
+    Some((text, frames, first))
+}
+
+/// " RCreateServiceWOW64W (opnum 45, frame 160) created a service." when
+/// the pipe of `s` shows a call of [`rpc::SCMR_CREATE_SERVICE`].
+fn created_text(c: Option<RpcCall>) -> String {
+    let Some(c) = c else {
+        return String::new();
+    };
+    let scmr = rpc::KNOWN.iter().find(|r| r.uuid == rpc::SCMR);
+    let name = scmr.and_then(|r| rpc::op_name(r, c.opnum)).unwrap_or("");
+    format!(
+        " {name} (opnum {}, frame {}) created a service ([MS-SCMR] 3.1.4).",
+        c.opnum, c.frame
+    )
+}
+
 /// The dropped programs, named: "A, B and 3 more".
 fn dropped_text(p: &Pair<'_>) -> String {
     let mut t = p
@@ -275,11 +341,19 @@ fn service(who: &Who<'_>, p: &Pair<'_>, out: &mut Sink) {
                 dropped_text(p)
             ));
         }
+        let mut rpc_text = String::new();
+        let mut rpc_frames = Vec::new();
         if let Some(s) = p.svcctl {
             parts.push(format!(
                 "opened the Service Control Manager's pipe svcctl (frame {}), through which a client creates and starts services ([MS-SCMR])",
                 s.file.request_frame
             ));
+            if let Some((t, f, created)) =
+                rpc_seen(who.model, s, "svcctl", rpc::SCMR_CREATE_SERVICE)
+            {
+                rpc_text = format!("{}{}", t, created_text(created));
+                rpc_frames = f;
+            }
         }
         if let Some((name, s)) = p.tool {
             parts.push(format!(
@@ -292,12 +366,12 @@ fn service(who: &Who<'_>, p: &Pair<'_>, out: &mut Sink) {
         out.push(
             Draft::new(Severity::Error, "attack.service_execution", title)
                 .explain(format!(
-                    "The client {}. This is how PsExec and its kind run a program on another machine: copy it to ADMIN$ (C:\\Windows), install it as a service and start it; the service runs as LocalSystem. Administrators do this too, and so do attackers moving from host to host (MITRE ATT&CK T1021.002, T1569.002).",
+                    "The client {}.{rpc_text} This is how PsExec and its kind run a program on another machine: copy it to ADMIN$ (C:\\Windows), install it as a service and start it; the service runs as LocalSystem. Administrators do this too, and so do attackers moving from host to host (MITRE ATT&CK T1021.002, T1569.002).",
                     parts.join("; then ")
                 ))
                 .next(steps(who, user.as_deref(), true))
                 .covers(covers(&seen))
-                .frames(frames(&seen))
+                .frames(frames(&seen).into_iter().chain(rpc_frames))
                 .user(user)
                 .done(),
         );
@@ -305,15 +379,20 @@ fn service(who: &Who<'_>, p: &Pair<'_>, out: &mut Sink) {
     }
     if let Some(s) = p.svcctl {
         let user = who.user(s);
+        let seen = rpc_seen(who.model, s, "svcctl", rpc::SCMR_CREATE_SERVICE);
+        let (calls, rpc_frames) = match seen {
+            Some((t, f, created)) => (format!("{t}{}", created_text(created)), f),
+            None => (" The capture does not show which calls were made: they travel in the pipe's WRITE and READ data.".to_string(), Vec::new()),
+        };
         out.push(
             Draft::new(Severity::Warning, "activity.service_control", format!("{client} opened the Service Control Manager of {server} (svcctl)"))
                 .explain(format!(
-                    "The client opened the pipe svcctl on {} (frame {}): the RPC interface of the Service Control Manager ([MS-SCMR]), through which a client lists, changes, creates and starts services. sc.exe \\\\host, the Services console, management agents use it; so do Impacket's smbexec (a service whose command line runs the attacker's command, no program copied) and other remote execution tools. The capture does not show which calls were made: they travel in the pipe's WRITE and READ data.",
+                    "The client opened the pipe svcctl on {} (frame {}): the RPC interface of the Service Control Manager ([MS-SCMR]), through which a client lists, changes, creates and starts services. sc.exe \\\\host, the Services console, management agents use it; so do Impacket's smbexec (a service whose command line runs the attacker's command, no program copied) and other remote execution tools.{calls}",
                     s.tree.share, s.file.request_frame
                 ))
                 .next(steps(who, user.as_deref(), true))
                 .covers(covers(&[s]))
-                .frames(frames(&[s]))
+                .frames(frames(&[s]).into_iter().chain(rpc_frames))
                 .user(user)
                 .done(),
         );
@@ -342,15 +421,17 @@ fn task(who: &Who<'_>, p: &Pair<'_>, out: &mut Sink) {
     };
     let (client, server) = (who.client, who.server);
     let user = who.user(s);
+    let (calls, rpc_frames) = rpc_seen(who.model, s, "atsvc", &[])
+        .map_or((String::new(), Vec::new()), |(t, f, _)| (t, f));
     out.push(
         Draft::new(Severity::Warning, "activity.task_scheduler", format!("{client} opened the Task Scheduler of {server} (atsvc)"))
             .explain(format!(
-                "The client opened the pipe atsvc on {} (frame {}): the RPC interfaces of the Task Scheduler ([MS-TSCH]), through which a client creates, runs and deletes scheduled tasks, which run as the account they name, LocalSystem included. at.exe and schtasks /s use it; so does Impacket's atexec to run a command remotely (MITRE ATT&CK T1053.005).",
+                "The client opened the pipe atsvc on {} (frame {}): the RPC interfaces of the Task Scheduler ([MS-TSCH]), through which a client creates, runs and deletes scheduled tasks, which run as the account they name, LocalSystem included. at.exe and schtasks /s use it; so does Impacket's atexec to run a command remotely (MITRE ATT&CK T1053.005).{calls}",
                 s.tree.share, s.file.request_frame
             ))
             .next(steps(who, user.as_deref(), false))
             .covers(covers(&[s]))
-            .frames(frames(&[s]))
+            .frames(frames(&[s]).into_iter().chain(rpc_frames))
             .user(user)
             .done(),
     );

@@ -31,6 +31,7 @@ mod own_logons;
 mod platform;
 mod posture;
 mod roasting;
+mod rpc;
 mod steps;
 mod tcp;
 mod time;

@@ -34,8 +34,11 @@ use super::{Builder, Detail, Pending};
 
 /// Pipe opens kept in a capture.
 pub const MAX_PIPES: usize = 4096;
-/// Calls kept per pipe open.
-pub const MAX_CALLS: usize = 8;
+/// Calls kept per pipe open (an [`RpcCall`] is 48 bytes: 768 bytes an
+/// open, 3 MiB for [`MAX_PIPES`]); past them, counted
+/// ([`PipeOpen::calls_omitted`]). PsExec's svcctl open makes 9 calls
+/// (sv-smb21-psexec-kerberos-port139, frames 158 to 174).
+pub const MAX_CALLS: usize = 16;
 /// Pipe opens of a connection searched for an IOCTL's FileId (the latest).
 const SEARCH: usize = 64;
 
@@ -57,6 +60,8 @@ pub struct PipeOpen {
     /// The DCE/RPC requests sent through it, with FSCTL_PIPE_TRANSCEIVE or
     /// WRITE.
     pub calls: arrayvec::ArrayVec<RpcCall, MAX_CALLS>,
+    /// Requests written to it past the first [`MAX_CALLS`], not kept.
+    pub calls_omitted: u64,
     /// The interfaces its binds and alter_contexts asked for, in order,
     /// each once.
     pub interfaces: arrayvec::ArrayVec<Bound, MAX_CONTEXTS>,
@@ -123,6 +128,7 @@ impl Builder {
             time: m.ts,
             file_id,
             calls: arrayvec::ArrayVec::new(),
+            calls_omitted: 0,
             interfaces: arrayvec::ArrayVec::new(),
             bind_frame: 0,
         });
@@ -165,13 +171,16 @@ impl Builder {
         };
         match pdu {
             RpcPdu::Request { opnum } => {
-                let _ = open.calls.try_push(RpcCall {
+                let call = RpcCall {
                     frame: m.frame,
                     time: m.ts,
                     opnum,
                     written,
                     response_frame: None,
-                });
+                };
+                if open.calls.try_push(call).is_err() {
+                    open.calls_omitted += 1;
+                }
             }
             RpcPdu::Bind { contexts, .. } => {
                 open.bind_frame = m.frame;
@@ -221,21 +230,36 @@ impl Builder {
         }
     }
 
-    /// The latest pipe open of this stream, session and FileId, among the
-    /// last [`SEARCH`] opens.
+    /// The latest pipe open of this session and FileId, among the last
+    /// [`SEARCH`] opens: opened on this stream, or on another connection
+    /// to the same server address (a channel of the same session: an open
+    /// belongs to the session, not to the connection, [MS-SMB2] 3.3.5.9,
+    /// 3.3.5.2.7; zeek-smb2-v2only-nonzero-reserved1 opens srvsvc on
+    /// tcp.stream 1 at frame 95, binds it on tcp.stream 2 at frame 98 and
+    /// reads on tcp.stream 0).
     fn pipe_of(&mut self, stream: u64, sid: u64, file_id: FileId) -> Option<&mut PipeOpen> {
-        self.model
-            .pipes
-            .iter_mut()
-            .rev()
-            .take(SEARCH)
-            .find(|o| o.stream == stream && o.session_id == sid && o.file_id == file_id)
+        let server = self
+            .conn_index
+            .get(&stream)
+            .and_then(|&ci| self.model.connections.get(ci))
+            .map(|c| c.server.ip());
+        self.model.pipes.iter_mut().rev().take(SEARCH).find(|o| {
+            o.session_id == sid
+                && o.file_id == file_id
+                && (o.stream == stream || Some(o.server.ip()) == server)
+        })
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The bound [`MAX_CALLS`]'s memory is figured from.
+    #[test]
+    fn a_call_is_48_bytes() {
+        assert_eq!(std::mem::size_of::<RpcCall>(), 48);
+    }
 
     /// The pipe opens of a capture.
     fn pipes(path: &str) -> Vec<PipeOpen> {

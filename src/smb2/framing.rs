@@ -242,9 +242,14 @@ fn plausible_short(h: &[u8]) -> bool {
 }
 
 /// Bytes of a WRITE request's data kept after its fixed part: a DCE/RPC
-/// bind's header and first presentation context with its abstract syntax
-/// (C706 12.6.4.3: 52 bytes), rounded up.
-pub const WRITE_DATA_KEPT: usize = 64;
+/// bind whole when it offers up to three presentation contexts of one
+/// transfer syntax each (C706 12.6.4.3: 28 bytes before the list, then
+/// 4 + 20 + 20 bytes a context: 160). The binds written with WRITE in the
+/// samples and corpus are 116 bytes (Windows 7's two contexts, tshark
+/// dcerpc.cn_frag_len) or 160 (three: NDR, NDR64 and bind time feature
+/// negotiation, Windows 10 and impacket); the IOCTL input, where other
+/// clients write theirs, is kept whole.
+pub const WRITE_DATA_KEPT: usize = 160;
 
 /// How much of a message to keep, judged from its first bytes (`head`, up to 24).
 fn keep_limit(kind: NbssType, len: u32, head: &[u8]) -> usize {
@@ -266,7 +271,7 @@ fn keep_limit(kind: NbssType, len: u32, head: &[u8]) -> usize {
             (Command::READ, true, false) => HEADER_LEN + 16,
             // WRITE request: 48 bytes of fixed part before the data ([MS-SMB2] 2.2.21),
             // and the data's first bytes: on a named pipe, a DCE/RPC PDU's header and
-            // a bind's first presentation context (session::pipes)
+            // a bind's presentation contexts (session::pipes)
             (Command::WRITE, false, false) => HEADER_LEN + 48 + WRITE_DATA_KEPT,
             _ => MAX_KEEP,
         }
