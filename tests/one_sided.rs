@@ -374,3 +374,115 @@ fn bytes_missing_before_a_fin_are_a_gap() {
         assert!(words.contains(note), "dropped {dropped:?}: {text}");
     }
 }
+
+/// The end (sequence number past the last payload byte) of what `port`
+/// sent in the capture before frame `before`, as tshark reads it.
+fn sent_end(path: &std::path::Path, port: u16, before: u64) -> u64 {
+    let rows = common::tshark_text(
+        path,
+        &format!("tcp.srcport == {port} && tcp.len > 0 && frame.number < {before}"),
+        &["tcp.seq_raw", "tcp.len"],
+    );
+    rows.lines()
+        .map(|l| {
+            let (seq, len) = l.split_once('\t').expect("two fields");
+            seq.parse::<u64>().expect("seq") + len.parse::<u64>().expect("len")
+        })
+        .max()
+        .expect("a segment")
+}
+
+/// samples/reset-during-session-setup-port4456.pcap ends with the relay's
+/// RST with the ACK bit (frame 11: an abortive close, SO_LINGER 0), whose
+/// sequence number is the relay's next (SND.NXT, RFC 9293 3.10.5) and
+/// acknowledgement number the next byte it expected from the client
+/// (3.1). Cut by dropping whole records: without frame 9 (the relay's
+/// last data, 241 bytes) and 10 (the client's, 514 bytes, and its ACK of
+/// 9) only the RST shows both were sent; without 10, the RST's
+/// acknowledgement shows the client's. tshark flags the RST
+/// "ACKed segment that wasn't captured" (tcp.analysis.ack_lost_segment)
+/// then, and never "previous segment(s) not captured" (its analysis
+/// skips a RST's sequence number); smbscope reports both holes, each the
+/// RST's number less the end of the bytes seen before it. Before, the
+/// RST's numbers were not read: 0 bytes missing in both cuts.
+#[test]
+fn bytes_a_rst_shows_sent_are_a_gap() {
+    let src =
+        std::fs::read(common::root().join("samples/reset-during-session-setup-port4456.pcap"))
+            .expect("sample");
+    // (dropped, the relay's bytes missing, the client's)
+    for (dropped, relay, client) in [(&[10][..], 0, 514), (&[9, 10], 241, 514)] {
+        let cut = ScratchFile::new("one-sided", "rst.pcap", &without_frames(&src, dropped));
+        let rst_frame = 11 - dropped.len() as u64;
+        let rst = common::tshark_text(
+            cut.path(),
+            "tcp.flags.reset == 1",
+            &[
+                "frame.number",
+                "tcp.flags.ack",
+                "tcp.seq_raw",
+                "tcp.ack_raw",
+                "tcp.analysis.ack_lost_segment",
+                "tcp.analysis.lost_segment",
+            ],
+        );
+        let f: Vec<&str> = rst.trim_end_matches('\n').split('\t').collect();
+        assert_eq!(f[0], rst_frame.to_string(), "{rst}");
+        // The ACK bit, tshark's ack_lost_segment, no lost_segment.
+        assert_eq!((f[1], f[4], f[5]), ("1", "1", ""), "{rst}");
+        let seq: u64 = f[2].parse().expect("seq");
+        let ack: u64 = f[3].parse().expect("ack");
+        assert_eq!(seq - sent_end(cut.path(), 4456, rst_frame), relay);
+        assert_eq!(ack - sent_end(cut.path(), 44982, rst_frame), client);
+        let path = cut.path().to_string_lossy();
+        let o = smbscope(&[&path, "--port", "4456", "--format", "json"]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let v: Value = serde_json::from_slice(&o.stdout).expect("json");
+        let c = &v["connections"][0];
+        let gaps = if relay > 0 { 2 } else { 1 };
+        assert_eq!(
+            (&c["gaps"], &c["gap_bytes"], &c["server_gap_bytes"]),
+            (&json!(gaps), &json!(relay + client), &json!(relay)),
+            "dropped {dropped:?}: {c}"
+        );
+    }
+}
+
+/// A FIN takes one sequence number and is not a byte (RFC 9293 3.4).
+/// samples/ntlm-success-copy.pcap without frame 207, the client's FIN:
+/// the server's FIN (now frame 207) acknowledges it, one past the
+/// client's last byte (tshark: "ACKed segment that wasn't captured"), and
+/// the client's last ACK carries its sequence number (tshark: "previous
+/// segment(s) not captured"), yet no byte is missing. Before, that was a
+/// gap of one byte; now none. Without frames 206 (the server's last 72
+/// bytes) and 207: 72 bytes, not 73.
+#[test]
+fn a_fin_the_capture_lacks_is_not_a_missing_byte() {
+    let src = std::fs::read(common::root().join("samples/ntlm-success-copy.pcap")).expect("sample");
+    for (dropped, missing) in [(&[207][..], 0), (&[206, 207], 72)] {
+        let cut = ScratchFile::new("one-sided", "fin.pcap", &without_frames(&src, dropped));
+        let fin = 208 - dropped.len() as u64;
+        let acks = common::tshark_text(
+            cut.path(),
+            &format!("frame.number == {fin}"),
+            &[
+                "tcp.flags.fin",
+                "tcp.ack_raw",
+                "tcp.analysis.ack_lost_segment",
+            ],
+        );
+        let f: Vec<&str> = acks.trim_end().split('\t').collect();
+        assert_eq!((f[0], f[2]), ("1", "1"), "{acks}");
+        let acked: u64 = f[1].parse().expect("ack");
+        // One past the client's bytes: its FIN.
+        assert_eq!(acked, sent_end(cut.path(), 46558, fin) + 1);
+        let path = cut.path().to_string_lossy();
+        let c = report_json(&path)["connections"][0].clone();
+        let gaps = u64::from(missing > 0);
+        assert_eq!(
+            (&c["gaps"], &c["gap_bytes"], &c["server_gap_bytes"]),
+            (&json!(gaps), &json!(missing), &json!(missing)),
+            "dropped {dropped:?}: {c}"
+        );
+    }
+}
