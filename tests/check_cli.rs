@@ -1622,8 +1622,9 @@ fn an_empty_user_name_with_a_response_is_not_anonymous() {
 }
 
 /// sv-smb2-oneside-kerberos holds the client's side alone (tshark: no
-/// frame from 192.168.10.10:445 carries SMB2; the client's ACKs cover
-/// 28,334 bytes of the server's): its logon (SESSION_SETUP request frame
+/// frame from 192.168.10.10:445 carries SMB2; the client's acknowledgement
+/// numbers, those of its last segment, the RST with the ACK bit of frame
+/// 83, included, cover 28,406 bytes of the server's): its logon (SESSION_SETUP request frame
 /// 5, SessionId 0) has no response in the capture. From frame 6 on, the
 /// client sends 70 requests with SessionId 0x0000240004000045, all signed
 /// (tshark: smb2.sesid, smb2.flags.signature), beginning with a
@@ -1649,6 +1650,11 @@ fn a_logon_whose_answer_a_one_sided_capture_lacks_is_judged_by_what_the_client_w
         &["frame.number", "smb2.flags.response", "kerberos.msg_type"],
     );
     assert_eq!(setup, "5\t0\t14\n");
+    let acks = common::tshark_text(&f, "tcp.srcport != 445", &["tcp.ack_raw"]);
+    let acks: Vec<u64> = acks.lines().filter_map(|a| a.parse().ok()).collect();
+    let server_bytes =
+        acks.iter().max().expect("acks") - acks.iter().filter(|&&a| a > 0).min().expect("acks");
+    assert_eq!(server_bytes, 28406);
     let used = common::tshark_text(
         &f,
         "smb2.sesid == 0x0000240004000045",
@@ -1703,7 +1709,7 @@ fn a_logon_whose_answer_a_one_sided_capture_lacks_is_judged_by_what_the_client_w
     assert_eq!(
         out.lines().collect::<Vec<_>>(),
         [
-            "FAIL expect-success: cannot tell: session 0x240004000045 (stream 0, frame 5) a ticket for cifs/dc1.contoso.local@CONTOSO.LOCAL: no SESSION_SETUP response in the capture, which lacks the server's side of the connection (28334 bytes the server sent; connection.one_sided); the client went on with SessionId 0x240004000045 (70 request(s) from frame 6, 70 signed), which a client takes from a SESSION_SETUP response ([MS-SMB2] 3.2.5.3), so the logon almost certainly succeeded, but as what (a guest or anonymous session, or the user's) is the response's to say".to_string(),
+            format!("FAIL expect-success: cannot tell: session 0x240004000045 (stream 0, frame 5) a ticket for cifs/dc1.contoso.local@CONTOSO.LOCAL: no SESSION_SETUP response in the capture, which lacks the server's side of the connection ({server_bytes} bytes the server sent; connection.one_sided); the client went on with SessionId 0x240004000045 (70 request(s) from frame 6, 70 signed), which a client takes from a SESSION_SETUP response ([MS-SMB2] 3.2.5.3), so the logon almost certainly succeeded, but as what (a guest or anonymous session, or the user's) is the response's to say"),
             format!("PASS deny unsigned: none in 1 session(s), 1 connection(s), nor in 1 session(s) whose SESSION_SETUP the capture lacks: {place}: 70 of 70 message(s) of it seen signed"),
             format!("FAIL deny guest: cannot tell: {place}: no request of it signed (other than those SMB signs whatever the session) and answered without an error, and no TRANSFORM from the server, so whether it is a guest session is not known"),
             "PASS deny ntlmv1: none in 1 session(s), 1 connection(s)".to_string(),

@@ -849,10 +849,18 @@ fn tree_row(x: &Tree, r: &mut Row) {
         }
         (None, None) => r.cell("no response"),
     }
-    r.num(x.opens);
-    r.end();
-    count_bytes_cell(r, x.reads, x.read_bytes);
-    count_bytes_cell(r, x.writes, x.write_bytes);
+    if x.status.is_none() {
+        // No response to count (the status cell tells what the client's
+        // requests asked, when it went on with a TreeId).
+        r.cell("-");
+        r.cell("-");
+        r.cell("-");
+    } else {
+        r.num(x.opens);
+        r.end();
+        count_bytes_cell(r, x.reads, x.read_bytes);
+        count_bytes_cell(r, x.writes, x.write_bytes);
+    }
     let mut any = false;
     for e in x.errors.iter().filter(|e| !e.benign) {
         if any {

@@ -9,7 +9,7 @@ use std::net::{IpAddr, SocketAddr};
 
 use serde::Serialize;
 
-use super::model::{ErrorEvent, HexId, KdcExchange, Negotiate, Outcome, Round};
+use super::model::{ErrorEvent, HexId, KdcExchange, Negotiate, Outcome, Round, TreeWentOn};
 use crate::capture::Timestamp;
 use crate::ntstatus::NtStatus;
 use crate::smb2::tree::ShareType;
@@ -194,7 +194,10 @@ pub(super) struct Logoff {
     pub session_id: HexId,
 }
 
-/// `tree_connect`: a TREE_CONNECT response.
+/// `tree_connect`: a TREE_CONNECT response; or, when the connection
+/// closes, a TREE_CONNECT request a capture lacking the server's side
+/// holds no response to (its `frame` and `time` the request's, `status`
+/// none, [`TreeWentOn`] as the tree's).
 #[derive(Serialize)]
 pub(super) struct TreeConnect<'a> {
     pub stream: u64,
@@ -203,8 +206,10 @@ pub(super) struct TreeConnect<'a> {
     pub session_id: HexId,
     pub share: &'a str,
     pub share_type: Option<ShareType>,
-    #[serde(serialize_with = "super::model::status_name")]
-    pub status: NtStatus,
+    #[serde(serialize_with = "super::model::opt_status_name")]
+    pub status: Option<NtStatus>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_went_on: Option<&'a TreeWentOn>,
 }
 
 /// `error`: an error response kept on its connection.

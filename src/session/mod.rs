@@ -1518,7 +1518,9 @@ impl Builder {
         for (_, p) in left {
             match p.detail {
                 Detail::Setup(req) => self.unanswered_setup(ci, &p.frame, p.ts, p.sid, *req),
-                Detail::Share(share) if one_sided => tree_connects.push((p.frame, p.sid, share)),
+                Detail::Share(share) if one_sided => {
+                    tree_connects.push((p.frame, p.ts, p.sid, share));
+                }
                 _ => {}
             }
         }

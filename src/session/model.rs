@@ -1632,12 +1632,24 @@ pub struct TreeWentOn {
     pub requests: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub disconnect_request_frame: Option<u64>,
+    /// What those requests asked, the answers not being in the capture (so
+    /// not the tree's `opens`, `reads` and `writes`, which count
+    /// responses): CREATE requests ([MS-SMB2] 2.2.13), READ requests
+    /// and the sum of their Length (the bytes asked for, 2.2.19), WRITE
+    /// requests and the sum of their Length (the bytes sent to be written,
+    /// 2.2.21).
+    pub create_requests: u64,
+    pub read_requests: u64,
+    pub read_length: u64,
+    pub write_requests: u64,
+    pub write_length: u64,
 }
 
 impl TreeWentOn {
     /// "almost certainly connected: the client went on with TreeId 0x1 in
-    /// 61 requests, frames 7-81 (TREE_DISCONNECT at frame 81); the
-    /// server's side is not in the capture".
+    /// 63 request(s), frames 7-81 (TREE_DISCONNECT at frame 81), asking to
+    /// open 6 file(s), to read up to 21192 bytes (12 READ(s)) and to write
+    /// 19276 bytes (4 WRITE(s)); the server's side is not in the capture".
     pub fn told(&self, tree_id: Option<HexId>) -> String {
         let id = tree_id.map_or_else(|| "?".to_string(), |t| t.to_string());
         let disconnect = self
@@ -1645,9 +1657,39 @@ impl TreeWentOn {
             .map(|f| format!(" (TREE_DISCONNECT at frame {f})"))
             .unwrap_or_default();
         format!(
-            "almost certainly connected: the client went on with TreeId {id} in {} request(s), frames {}-{}{disconnect}; the server's side is not in the capture",
-            self.requests, self.first_frame, self.last_frame
+            "almost certainly connected: the client went on with TreeId {id} in {} request(s), frames {}-{}{disconnect}{}; the server's side is not in the capture",
+            self.requests,
+            self.first_frame,
+            self.last_frame,
+            self.asked()
         )
+    }
+
+    /// ", asking to open 6 file(s), to read up to 21192 bytes (12 READ(s))
+    /// and to write 19276 bytes (4 WRITE(s))": the CREATE, READ and WRITE
+    /// requests, those there are; empty when none.
+    fn asked(&self) -> String {
+        let mut parts = Vec::new();
+        if self.create_requests > 0 {
+            parts.push(format!("to open {} file(s)", self.create_requests));
+        }
+        if self.read_requests > 0 {
+            parts.push(format!(
+                "to read up to {} bytes ({} READ(s))",
+                self.read_length, self.read_requests
+            ));
+        }
+        if self.write_requests > 0 {
+            parts.push(format!(
+                "to write {} bytes ({} WRITE(s))",
+                self.write_length, self.write_requests
+            ));
+        }
+        match parts.split_last() {
+            None => String::new(),
+            Some((last, [])) => format!(", asking {last}"),
+            Some((last, rest)) => format!(", asking {} and {last}", rest.join(", ")),
+        }
     }
 }
 
@@ -1821,7 +1863,10 @@ pub(crate) fn status_name<S: serde::Serializer>(st: &NtStatus, s: S) -> Result<S
 }
 
 /// [`status_name`] of a status that may be absent.
-fn opt_status_name<S: serde::Serializer>(st: &Option<NtStatus>, s: S) -> Result<S::Ok, S::Error> {
+pub(crate) fn opt_status_name<S: serde::Serializer>(
+    st: &Option<NtStatus>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
     match st {
         Some(x) => s.serialize_some(&StatusName(*x)),
         None => s.serialize_none(),

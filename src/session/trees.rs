@@ -91,7 +91,8 @@ impl Builder {
                 session_id: tree.session_id,
                 share: &tree.share,
                 share_type: tree.share_type,
-                status: NtStatus(status),
+                status: Some(NtStatus(status)),
+                client_went_on: None,
             };
             let hosts = self.hosts(m.stream);
             self.events
@@ -345,6 +346,43 @@ pub(super) struct TreeUse {
     requests: u64,
     /// The first TREE_DISCONNECT request with the TreeId.
     disconnect_request_frame: Option<u64>,
+    /// What the requests asked (see [`TreeWentOn`]).
+    asked: Asked,
+}
+
+/// The CREATE, READ and WRITE requests with a TreeId ([`TreeWentOn`]'s
+/// `create_requests`, `read_requests`, `read_length`, `write_requests`,
+/// `write_length`).
+#[derive(Clone, Copy, Debug, Default)]
+struct Asked {
+    creates: u64,
+    reads: u64,
+    read_length: u64,
+    writes: u64,
+    write_length: u64,
+}
+
+impl Asked {
+    /// Counts one request `h` (its PDU `pdu`): a READ's or WRITE's Length
+    /// ([MS-SMB2] 2.2.19, 2.2.21) when its body can be read.
+    fn count(&mut self, h: &Smb2Header, pdu: &[u8]) {
+        match h.command {
+            Command::CREATE => self.creates += 1,
+            Command::READ => {
+                self.reads += 1;
+                if let Ok(Body::ReadRequest(r)) = parse_body(h, pdu) {
+                    self.read_length += u64::from(r.length);
+                }
+            }
+            Command::WRITE => {
+                self.writes += 1;
+                if let Ok(Body::WriteRequest(w)) = parse_body(h, pdu) {
+                    self.write_length += u64::from(w.length);
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 impl Builder {
@@ -371,11 +409,14 @@ impl Builder {
             if disconnect {
                 u.disconnect_request_frame.get_or_insert(m.frame);
             }
+            u.asked.count(h, m.bytes);
             return;
         }
         if uses.len() >= MAX_TREE_USES || self.tree_by_id(ci, h, Some(tid)).is_some() {
             return;
         }
+        let mut asked = Asked::default();
+        asked.count(h, m.bytes);
         self.conn_state[ci].tree_uses.push(TreeUse {
             session_id: h.session_id,
             tree_id: tid,
@@ -383,6 +424,7 @@ impl Builder {
             last_frame: m.frame,
             requests: 1,
             disconnect_request_frame: disconnect.then_some(m.frame),
+            asked,
         });
     }
 
@@ -399,7 +441,7 @@ impl Builder {
     pub(super) fn unanswered_tree_connects(
         &mut self,
         ci: usize,
-        tree_connects: Vec<(u64, u64, String)>,
+        tree_connects: Vec<(u64, Timestamp, u64, String)>,
     ) {
         let c = &self.model.connections[ci];
         let start_seen = c
@@ -408,12 +450,12 @@ impl Builder {
             .is_some_and(|n| n.request_frame.is_some());
         let (stream, server_ip) = (c.stream, c.server.ip());
         let uses = std::mem::take(&mut self.conn_state[ci].tree_uses);
-        for (k, (frame, sid, share)) in tree_connects.iter().enumerate() {
+        for (k, (frame, ts, sid, share)) in tree_connects.iter().enumerate() {
             let next = tree_connects
                 .iter()
                 .skip(k + 1)
-                .find(|(_, s, _)| s == sid)
-                .map_or(u64::MAX, |(f, _, _)| *f);
+                .find(|(_, _, s, _)| s == sid)
+                .map_or(u64::MAX, |(f, _, _, _)| *f);
             let mut after = uses
                 .iter()
                 .filter(|u| u.session_id == *sid && u.first_frame > *frame && u.first_frame < next);
@@ -432,8 +474,23 @@ impl Builder {
                     last_frame: u.last_frame,
                     requests: u.requests,
                     disconnect_request_frame: u.disconnect_request_frame,
+                    create_requests: u.asked.creates,
+                    read_requests: u.asked.reads,
+                    read_length: u.asked.read_length,
+                    write_requests: u.asked.writes,
+                    write_length: u.asked.write_length,
                 }));
             }
+            self.emit("tree_connect", stream, Some(*sid), || events::TreeConnect {
+                stream,
+                frame: *frame,
+                time: *ts,
+                session_id: tree.session_id,
+                share: &tree.share,
+                share_type: None,
+                status: None,
+                client_went_on: tree.client_went_on.as_deref(),
+            });
             self.model.trees.push(tree);
         }
     }

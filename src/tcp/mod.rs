@@ -519,11 +519,12 @@ impl<S> Reassembler<S> {
             if flow.dirs[1 - dir].stall.is_some() {
                 st.heard_from_peer(&mut flow.dirs[1 - dir], 1 - dir, None);
             }
+            let shown = rst_shows_sent(seg);
             // the sender's direction first: the first end is who reset it
-            for d in [dir, 1 - dir] {
-                st.unseen(&mut flow.dirs[d], d);
+            for (d, sent) in [(dir, shown.0), (1 - dir, shown.1)] {
+                st.unseen(&mut flow.dirs[d], d, sent);
                 st.flush(&mut flow.dirs[d], d, GapReason::Lost);
-                st.lost_tail(&mut flow.dirs[d], d);
+                st.lost_tail(&mut flow.dirs[d], d, sent);
                 st.end(&mut flow.dirs[d], d, EndReason::Reset);
             }
         }
@@ -630,9 +631,9 @@ impl<S> Reassembler<S> {
                 limits: &self.limits,
             };
             for d in 0..2 {
-                st.unseen(&mut flow.dirs[d], d);
+                st.unseen(&mut flow.dirs[d], d, None);
                 st.flush(&mut flow.dirs[d], d, GapReason::Lost);
-                st.lost_tail(&mut flow.dirs[d], d);
+                st.lost_tail(&mut flow.dirs[d], d, None);
                 st.end(&mut flow.dirs[d], d, why);
             }
             sink.close(state, &ctx);
@@ -736,6 +737,27 @@ impl<S> Reassembler<S> {
             self.remove(i, now, frame, sink, EndReason::CaptureEnd);
         }
     }
+}
+
+/// What a RST shows was sent, before it, by its sender and by its peer:
+/// (its sequence number past its own bytes, its acknowledgement number).
+/// Only a RST with the ACK bit: then its acknowledgement number is "the
+/// next sequence number the sender of the segment is expecting to receive"
+/// (RFC 9293 3.1), the peer's bytes before it sent; and its sequence
+/// number is, when not 0, the sender's next (SND.NXT, as a stack aborting
+/// an established connection sends it, RFC 9293 3.10.5). Not a RST without
+/// the ACK bit, which answers a segment with the sequence number that
+/// segment acknowledged (<SEQ=SEG.ACK><CTL=RST>, 3.10.7.1-3.10.7.3: in
+/// SYN-SENT or LISTEN, an unacceptable acknowledgement, no byte sent),
+/// nor the sequence number 0 of <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>,
+/// a closed port's answer to a segment without ACK (3.10.7.1).
+#[cold]
+fn rst_shows_sent(seg: &TcpSegment<'_>) -> (Option<u32>, Option<u32>) {
+    if !seg.flags.ack() {
+        return (None, None);
+    }
+    let seq = (seg.seq != 0).then(|| seg.seq.wrapping_add(seg.wire_len));
+    (seq, Some(seg.ack))
 }
 
 /// One followed conversation's processing of one segment.
@@ -932,22 +954,29 @@ impl<S, K: StreamSink<State = S>> Stepper<'_, S, K> {
 
     /// At the direction's end (a RST, the conversation forgotten, the
     /// capture's end), once every held segment is delivered: bytes past
-    /// the last one delivered that its FIN's sequence number, or else the
-    /// peer's acknowledgement, shows were sent are a gap. (Without a FIN
-    /// in the capture, a FIN the peer acknowledged counts as one byte, as
-    /// in [`Stepper::unseen`].)
-    fn lost_tail(&mut self, d: &mut Direction, dir: usize) {
+    /// the last one delivered that its FIN's sequence number shows were
+    /// sent are a gap; without a FIN in the capture, those that the
+    /// furthest of the peer's acknowledgement and `rst` (what the RST that
+    /// ends the conversation shows was sent in this direction,
+    /// [`rst_shows_sent`]) shows were sent. A FIN takes one sequence number
+    /// (RFC 9293 3.4) and is not a byte: a hole of one sequence number
+    /// there is taken as a FIN the capture lacks, not as a byte (an SMB
+    /// message is never one byte; a FIN lost with bytes before it is
+    /// counted as one of them, which nothing in TCP tells apart).
+    fn lost_tail(&mut self, d: &mut Direction, dir: usize, rst: Option<u32>) {
         if d.ended || !d.held.is_empty() {
             return;
         }
         let Some(next) = d.next else {
             return;
         };
-        let Some(sent) = d.fin_at.or(d.peer_acked) else {
-            return;
+        let hole = match (d.fin_at, d.peer_acked, rst) {
+            (Some(fin), ..) => seq_diff(fin, next),
+            (None, Some(a), Some(r)) => seq_diff(a, next).max(seq_diff(r, next)),
+            (None, Some(s), None) | (None, None, Some(s)) => seq_diff(s, next),
+            (None, None, None) => return,
         };
-        let hole = seq_diff(sent, next);
-        if hole > 0 {
+        if hole > 1 || (hole == 1 && d.fin_at.is_some()) {
             self.skip(d, dir, hole as u64, GapReason::Lost);
         }
     }
@@ -1128,14 +1157,21 @@ impl<S, K: StreamSink<State = S>> Stepper<'_, S, K> {
     /// A direction of which the capture holds no byte, no SYN and no FIN,
     /// but whose bytes the peer acknowledged (a one-sided capture): what
     /// the peer's acknowledgements moved over is a gap, once, when the
-    /// direction ends. (A FIN the peer acknowledged counts as one byte.)
-    fn unseen(&mut self, d: &mut Direction, dir: usize) {
+    /// direction ends, up to the acknowledgement of the RST that ends it
+    /// (`rst`, [`rst_shows_sent`]) when that is further. (A move of one
+    /// sequence number is a FIN, as in [`Stepper::lost_tail`]; a FIN after
+    /// bytes counts as one of them.)
+    fn unseen(&mut self, d: &mut Direction, dir: usize, rst: Option<u32>) {
         if d.next.is_some() || d.ended {
             return;
         }
         if let (Some(first), Some(last)) = (d.peer_first_ack, d.peer_acked) {
+            let last = match rst {
+                Some(r) if seq_diff(r, last) > 0 => r,
+                _ => last,
+            };
             let span = seq_diff(last, first);
-            if span > 0 {
+            if span > 1 {
                 self.skip(d, dir, span as u64, GapReason::Lost);
             }
         }
