@@ -1467,6 +1467,35 @@ fn bad_server_key_step_names_windows_and_samba() {
     }
 }
 
+/// The AP-REQ's ticket shows its key in the clear (RFC 4120 5.2.9: the
+/// enc-part's etype and kvno; krb5-ap-bad-server-key frame 16, tshark
+/// `kerberos.kvno` 1, `kerberos.etype` 18 for the ticket): the finding
+/// names it, so the admin compares it with the server's keytab ('klist
+/// -ke') and the account's msDS-KeyVersionNumber instead of guessing. The
+/// keytab the capture was made with has kvno 1 too, with keys from a wrong
+/// password: the step says that a matching kvno is not enough.
+#[test]
+fn bad_server_key_names_the_tickets_kvno_and_etype() {
+    let t = common::tshark_text(
+        &samples().join("krb5-ap-bad-server-key.pcap"),
+        "frame.number == 16",
+        &["kerberos.kvno", "kerberos.etype"],
+    );
+    assert_eq!(t, "1\t18,18\n");
+    let a = sample("krb5-ap-bad-server-key.pcap");
+    let f = with_code(&a, "kerberos.ap_modified")[0];
+    let key = "aes256-cts-hmac-sha1-96, key version (kvno) 1";
+    assert!(f.explanation.contains(key), "{}", f.explanation);
+    for want in [
+        key,
+        "'klist -ke'",
+        "'Get-ADComputer DC1$ -Properties msDS-KeyVersionNumber'",
+        "or with it but with keys made from another password",
+    ] {
+        assert!(f.next_step.contains(want), "{want}: {}", f.next_step);
+    }
+}
+
 /// A Kerberos logon the server refused, then the same user's NTLM logon on
 /// the same connection (krb5-ap-bad-server-key-then-ntlm, tshark: frames
 /// 4/6 the TGS exchange of alice@SAMPLES.SMBSCOPE.TEST for
