@@ -5314,6 +5314,43 @@ fn weak_enctype_findings_name_the_client() {
     assert_eq!(f[0].enctype.as_deref(), Some("rc4-hmac"));
 }
 
+/// The KDC's weak tickets of one enctype make one finding (one title, the
+/// repeats merged into the first), whose text is the first's alone: it
+/// must name every ticket, not the first service only. krb5-kerberoasting:
+/// tshark frames 20 and 30, TGS-REPs (`kerberos.msg_type` 13) with ticket
+/// etype 23 (`kerberos.etype` 18,23,18: the FAST reply's, the ticket's,
+/// the enc-part's) for MSSQLSvc/sql… and HTTP/web….
+#[test]
+fn kdc_weak_tickets_of_one_enctype_are_all_named() {
+    let path = samples().join("krb5-kerberoasting.pcap");
+    let t = common::tshark_text(
+        &path,
+        "kerberos.msg_type == 13",
+        &["frame.number", "kerberos.etype", "kerberos.SNameString"],
+    );
+    assert_eq!(
+        t,
+        "20\t18,23,18\tMSSQLSvc,sql.samples.smbscope.test:1433\n\
+         30\t18,23,18\tHTTP,web.samples.smbscope.test\n"
+    );
+    let a = sample("krb5-kerberoasting.pcap");
+    let f: Vec<&Finding> = with_code(&a, "posture.weak_enctype")
+        .into_iter()
+        .filter(|f| f.title == "KDC issued a ticket encrypted with rc4-hmac")
+        .collect();
+    assert_eq!(f.len(), 1, "{:?}", describe(&a.diagnosis.findings));
+    assert_eq!(f[0].frames, [20, 30]);
+    assert_eq!(
+        f[0].explanation,
+        "The KDC answered 2 requests with tickets using rc4-hmac: the TGS-REQ for \
+         MSSQLSvc/sql.samples.smbscope.test:1433@SAMPLES.SMBSCOPE.TEST (frame 20) and the \
+         TGS-REQ for HTTP/web.samples.smbscope.test@SAMPLES.SMBSCOPE.TEST (frame 30)."
+    );
+    assert!(f[0]
+        .next_step
+        .contains("on the accounts the tickets are for"));
+}
+
 /// pcapattack-smb2-kerberos-rc4 (mimikatz's Skeleton Key on the domain
 /// controller, as the source names it): the AS-REP of frame 5 is encrypted
 /// with rc4-hmac though the AS-REQ of frame 3 offered AES, and the KDC's
