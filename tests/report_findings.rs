@@ -1679,6 +1679,43 @@ fn unknown_spn_step_names_the_servers_account() {
     );
 }
 
+/// A KDC's refusal is what the domain controller's Security log records
+/// with the same code, and the event with the client's address is where an
+/// AD administrator looks first for who else is affected: 4768 (AS, Result
+/// Code), 4771 (pre-authentication, Failure Code), 4769 (TGS, Failure
+/// Code), the code in hex. Each capture's KDC error as tshark has it
+/// (`kerberos.error_code`, frame: request kind), then the event its finding
+/// names.
+#[test]
+fn kdc_refusals_name_the_domain_controllers_event() {
+    for (name, frame, code, finding, event) in [
+        ("krb5-kinit-unknown-user.pcap", 2, "6", "kerberos.client_unknown", "event 4768 with Result Code 0x6"),
+        ("krb5-unknown-spn.pcap", 13, "7", "kerberos.unknown_spn", "event 4769 with Failure Code 0x7"),
+        ("krb5-kinit-password-expired.pcap", 4, "23", "kerberos.password_expired", "event 4768 or 4771 with code 0x17"),
+        ("impacket-krb5-kdc-clock-ahead.pcap", 16, "37", "kerberos.clock_skew", "event 4771 (an AS-REQ's pre-authentication) or 4769 (a TGS-REQ) with Failure Code 0x25"),
+    ] {
+        let t = common::tshark_text(
+            &samples().join(name),
+            &format!("frame.number == {frame}"),
+            &["kerberos.error_code"],
+        );
+        assert_eq!(t.trim(), code, "{name}");
+        let a = sample(name);
+        let f = with_code(&a, finding);
+        assert!(!f.is_empty(), "{name}: {:?}", describe(&a.diagnosis.findings));
+        assert!(f[0].next_step.contains(event), "{name}: {}", f[0].next_step);
+    }
+    let a = sample("krb5-unknown-spn.pcap");
+    let f = with_code(&a, "kerberos.unknown_spn")[0];
+    assert!(
+        f.next_step.contains(
+            "'setspn -Q cifs/alias.samples.smbscope.test' confirms that no account holds it"
+        ),
+        "{}",
+        f.next_step
+    );
+}
+
 /// attack.smbghost_scan on the scanner's capture alone: not on the
 /// exploit's (its own attack.smbghost), nor on the clients that offer
 /// compression and then log on (zeek-smb3-multichannel, the Kerberos

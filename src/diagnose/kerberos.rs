@@ -1039,7 +1039,7 @@ fn kdc_texts(
         ),
         KDC_ERR_S_PRINCIPAL_UNKNOWN => (
             format!("The client asked the KDC for a ticket to {sp} and the KDC knows no account with that service principal name. The client then cannot use Kerberos for this server; it fails or falls back to NTLM. Usual cause: the client used an alias, a CNAME or an IP address that is not registered as an SPN.{extra}"),
-            format!("Register the name as an SPN of the server's account (Windows: 'setspn -S {n} {a}'; Samba AD: 'samba-tool spn add {n} {a}'), or connect with the server's real host name.", n = spn_arg(sp), a = account.as_deref().unwrap_or("SERVER$")),
+            format!("Register the name as an SPN of the server's account (Windows: 'setspn -Q {n}' confirms that no account holds it, 'setspn -S {n} {a}' adds it; Samba AD: 'samba-tool spn add {n} {a}'), or connect with the server's real host name. A Windows DC logs each such request as event 4769 with Failure Code 0x7, with the client's address: other clients asking for the same name show there.", n = spn_arg(sp), a = account.as_deref().unwrap_or("SERVER$")),
         ),
         KDC_ERR_PREAUTH_FAILED => (
             format!("The KDC could not decrypt the pre-authentication timestamp of {who}, which the client encrypts with a key made from the password: the password (or the key in a keytab) is wrong. It counts toward the account's lockout.{extra}"),
@@ -1047,7 +1047,7 @@ fn kdc_texts(
         ),
         KDC_ERR_C_PRINCIPAL_UNKNOWN => (
             format!("The KDC has no account {who}: the user name (or UPN) in the AS-REQ is not an account of that realm.{extra}"),
-            format!("Check the user name and the realm (in upper case), and that the account exists: Samba AD, 'samba-tool user show {u}'; Windows, 'Get-ADUser {u}'."),
+            format!("Check the user name and the realm (in upper case), and that the account exists: Samba AD, 'samba-tool user show {u}'; Windows, 'Get-ADUser {u}'. A Windows DC logs each such request as event 4768 with Result Code 0x6, with the client's address: the machine that sends the name."),
         ),
         KDC_ERR_CLIENT_REVOKED => match x.nt_status.as_deref().and_then(crate::ntstatus::by_name) {
             Some(e) if account_reason(x).is_some() => (
@@ -1062,14 +1062,20 @@ fn kdc_texts(
         },
         KDC_ERR_KEY_EXPIRED => (
             format!("The KDC refused {who}: the password has expired or must be changed at the next logon, and the KDC issues no ticket until it is changed.{extra}"),
-            format!("Change the password ('kpasswd {u}', or at a Windows logon), then retry; or an administrator sets a new one (Samba: 'samba-tool user setpassword {u}'; Windows: 'Set-ADAccountPassword {u} -Reset')."),
+            format!("Change the password ('kpasswd {u}', or at a Windows logon), then retry; or an administrator sets a new one (Samba: 'samba-tool user setpassword {u}'; Windows: 'Set-ADAccountPassword {u} -Reset'). A Windows DC logs the refusal as event 4768 or 4771 with code 0x17."),
         ),
         KDC_ERR_ETYPE_NOSUPP => etype_texts(x, who),
         KRB_AP_ERR_SKEW => (
             format!("The KDC found the client's timestamp outside the allowed skew.{note}"),
-            match time::offset(x.server_time.as_deref(), seconds(x.reply_time.unwrap_or(x.time))) {
-                Some(d) if !time::agrees(d) => format!("Compare the KDC's clock and the client's with a reliable time source (the KDC's reads {} the capturing host's) and fix the one that is off (Windows: w32tm /resync; Linux: chronyc makestep, timedatectl).", time::relative_words(d)),
-                _ => "Synchronise the client's clock with the domain controllers.".to_string(),
+            {
+                let step = match time::offset(x.server_time.as_deref(), seconds(x.reply_time.unwrap_or(x.time))) {
+                    Some(d) if !time::agrees(d) => format!("Compare the KDC's clock and the client's with a reliable time source (the KDC's reads {} the capturing host's) and fix the one that is off (Windows: w32tm /resync; Linux: chronyc makestep, timedatectl).", time::relative_words(d)),
+                    _ => "Synchronise the client's clock with the domain controllers (Windows: w32tm /resync; Linux: 'chronyc tracking' shows the offset, 'chronyc makestep' corrects it).".to_string(),
+                };
+                // Windows audits a refused pre-authentication as 4771, a
+                // refused TGS-REQ as 4769, both with the error code; one
+                // finding may hold both (repeats merged), so both are named.
+                format!("{step} A Windows DC logs the refusal as event 4771 (an AS-REQ's pre-authentication) or 4769 (a TGS-REQ) with Failure Code 0x25, with the client's address.")
             },
         ),
         KRB_AP_ERR_MODIFIED => modified_texts(sp, check, None),
