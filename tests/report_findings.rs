@@ -1692,6 +1692,8 @@ fn kdc_refusals_name_the_domain_controllers_event() {
         ("krb5-kinit-unknown-user.pcap", 2, "6", "kerberos.client_unknown", "event 4768 with Result Code 0x6"),
         ("krb5-unknown-spn.pcap", 13, "7", "kerberos.unknown_spn", "event 4769 with Failure Code 0x7"),
         ("krb5-kinit-password-expired.pcap", 4, "23", "kerberos.password_expired", "event 4768 or 4771 with code 0x17"),
+        // Samba's KDC sent no NTSTATUS here (the step cannot say which).
+        ("krb5-kinit-account-locked-out.pcap", 4, "18", "kerberos.client_revoked", "event 4768 or 4771 with code 0x12"),
         ("impacket-krb5-kdc-clock-ahead.pcap", 16, "37", "kerberos.clock_skew", "event 4771 (an AS-REQ's pre-authentication) or 4769 (a TGS-REQ) with Failure Code 0x25"),
     ] {
         let t = common::tshark_text(

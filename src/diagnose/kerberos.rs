@@ -1057,7 +1057,7 @@ fn kdc_texts(
             ),
             _ => (
                 format!("The KDC refused {who} with KDC_ERR_CLIENT_REVOKED: the account is disabled, locked out or expired, or outside its logon hours or allowed workstations. {}", if extra.is_empty() { "This KDC sent no NTSTATUS in the error (a Windows KDC puts one in the e-data), so the capture does not say which." } else { extra.trim_start() }),
-                super::steps::account_check(user),
+                format!("{} A Windows DC logs the refusal as event 4768 or 4771 with code 0x12, with the client's address.", super::steps::account_check(user)),
             ),
         },
         KDC_ERR_KEY_EXPIRED => (
