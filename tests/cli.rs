@@ -2231,3 +2231,38 @@ fn smb1_read_and_write_data_is_not_kept() {
         assert_eq!(ours, theirs, "{name}");
     }
 }
+
+/// A KDC reply armored with FAST hides the client's name (RFC 6113 5.4.1,
+/// hide-client-names): Samba's Heimdal KDC names the anonymous principal
+/// (krb5-success frame 27, tshark `kerberos.CNameString`
+/// WELLKNOWN,ANONYMOUS, `kerberos.padata_type` 136), macOS's Heimdal LKDC
+/// leaves cname empty (sv-smb302-null-linktype-kerberos frame 17, a TGS-REP
+/// inside IAKERB, `padata_types` PA-FX-FAST in our JSON Lines; tshark does
+/// not dissect IAKERB). Neither is an anonymous logon: the text says the
+/// name is hidden, as the session's `client_principal` is taken from the
+/// AS-REP instead.
+#[test]
+fn fast_armored_kdc_replies_say_the_client_name_is_hidden() {
+    let path = common::root().join("samples/krb5-success.pcap");
+    let (_, line) = messages_text_line(&path, "TGS-REP");
+    assert!(
+        line.contains(
+            "Kerberos TGS-REP WELLKNOWN/ANONYMOUS@WELLKNOWN:ANONYMOUS (client name hidden by FAST) ticket cifs/dc1.samples.smbscope.test@SAMPLES.SMBSCOPE.TEST"
+        ),
+        "{line}"
+    );
+    let (_, line) = messages_text_line(&path, "AS-REP");
+    assert!(
+        line.contains("Kerberos AS-REP alice@SAMPLES.SMBSCOPE.TEST ticket"),
+        "{line}"
+    );
+    let Some(path) = common::corpus_capture("sv-smb302-null-linktype-kerberos.pcap") else {
+        return;
+    };
+    let (_, line) = messages_text_line(&path, "TGS-REP");
+    assert!(line.starts_with("     17 "), "{line}");
+    assert!(
+        line.contains("Kerberos TGS-REP (client name hidden by FAST) ticket cifs/localhost@"),
+        "{line}"
+    );
+}

@@ -1491,6 +1491,35 @@ fn bad_server_key_step_names_windows_and_samba() {
     }
 }
 
+/// The AP-REQ's ticket shows its key in the clear (RFC 4120 5.2.9: the
+/// enc-part's etype and kvno; krb5-ap-bad-server-key frame 16, tshark
+/// `kerberos.kvno` 1, `kerberos.etype` 18 for the ticket): the finding
+/// names it, so the admin compares it with the server's keytab ('klist
+/// -ke') and the account's msDS-KeyVersionNumber instead of guessing. The
+/// keytab the capture was made with has kvno 1 too, with keys from a wrong
+/// password: the step says that a matching kvno is not enough.
+#[test]
+fn bad_server_key_names_the_tickets_kvno_and_etype() {
+    let t = common::tshark_text(
+        &samples().join("krb5-ap-bad-server-key.pcap"),
+        "frame.number == 16",
+        &["kerberos.kvno", "kerberos.etype"],
+    );
+    assert_eq!(t, "1\t18,18\n");
+    let a = sample("krb5-ap-bad-server-key.pcap");
+    let f = with_code(&a, "kerberos.ap_modified")[0];
+    let key = "aes256-cts-hmac-sha1-96, key version (kvno) 1";
+    assert!(f.explanation.contains(key), "{}", f.explanation);
+    for want in [
+        key,
+        "'klist -ke'",
+        "'Get-ADComputer DC1$ -Properties msDS-KeyVersionNumber'",
+        "or with it but with keys made from another password",
+    ] {
+        assert!(f.next_step.contains(want), "{want}: {}", f.next_step);
+    }
+}
+
 /// A Kerberos logon the server refused, then the same user's NTLM logon on
 /// the same connection (krb5-ap-bad-server-key-then-ntlm, tshark: frames
 /// 4/6 the TGS exchange of alice@SAMPLES.SMBSCOPE.TEST for
@@ -1671,6 +1700,45 @@ fn unknown_spn_step_names_the_servers_account() {
     assert!(
         unknown.contains("cifs/alias.samples.smbscope.test SERVER$"),
         "{unknown}"
+    );
+}
+
+/// A KDC's refusal is what the domain controller's Security log records
+/// with the same code, and the event with the client's address is where an
+/// AD administrator looks first for who else is affected: 4768 (AS, Result
+/// Code), 4771 (pre-authentication, Failure Code), 4769 (TGS, Failure
+/// Code), the code in hex. Each capture's KDC error as tshark has it
+/// (`kerberos.error_code`, frame: request kind), then the event its finding
+/// names.
+#[test]
+fn kdc_refusals_name_the_domain_controllers_event() {
+    for (name, frame, code, finding, event) in [
+        ("krb5-kinit-unknown-user.pcap", 2, "6", "kerberos.client_unknown", "event 4768 with Result Code 0x6"),
+        ("krb5-unknown-spn.pcap", 13, "7", "kerberos.unknown_spn", "event 4769 with Failure Code 0x7"),
+        ("krb5-kinit-password-expired.pcap", 4, "23", "kerberos.password_expired", "event 4768 or 4771 with code 0x17"),
+        // Samba's KDC sent no NTSTATUS here (the step cannot say which).
+        ("krb5-kinit-account-locked-out.pcap", 4, "18", "kerberos.client_revoked", "event 4768 or 4771 with code 0x12"),
+        ("impacket-krb5-kdc-clock-ahead.pcap", 16, "37", "kerberos.clock_skew", "event 4771 (an AS-REQ's pre-authentication) or 4769 (a TGS-REQ) with Failure Code 0x25"),
+    ] {
+        let t = common::tshark_text(
+            &samples().join(name),
+            &format!("frame.number == {frame}"),
+            &["kerberos.error_code"],
+        );
+        assert_eq!(t.trim(), code, "{name}");
+        let a = sample(name);
+        let f = with_code(&a, finding);
+        assert!(!f.is_empty(), "{name}: {:?}", describe(&a.diagnosis.findings));
+        assert!(f[0].next_step.contains(event), "{name}: {}", f[0].next_step);
+    }
+    let a = sample("krb5-unknown-spn.pcap");
+    let f = with_code(&a, "kerberos.unknown_spn")[0];
+    assert!(
+        f.next_step.contains(
+            "'setspn -Q cifs/alias.samples.smbscope.test' confirms that no account holds it"
+        ),
+        "{}",
+        f.next_step
     );
 }
 
@@ -5393,6 +5461,43 @@ fn weak_enctype_findings_name_the_client() {
         Some(format!("{}@{}", c[0], c[1]).as_str())
     );
     assert_eq!(f[0].enctype.as_deref(), Some("rc4-hmac"));
+}
+
+/// The KDC's weak tickets of one enctype make one finding (one title, the
+/// repeats merged into the first), whose text is the first's alone: it
+/// must name every ticket, not the first service only. krb5-kerberoasting:
+/// tshark frames 20 and 30, TGS-REPs (`kerberos.msg_type` 13) with ticket
+/// etype 23 (`kerberos.etype` 18,23,18: the FAST reply's, the ticket's,
+/// the enc-part's) for MSSQLSvc/sql… and HTTP/web….
+#[test]
+fn kdc_weak_tickets_of_one_enctype_are_all_named() {
+    let path = samples().join("krb5-kerberoasting.pcap");
+    let t = common::tshark_text(
+        &path,
+        "kerberos.msg_type == 13",
+        &["frame.number", "kerberos.etype", "kerberos.SNameString"],
+    );
+    assert_eq!(
+        t,
+        "20\t18,23,18\tMSSQLSvc,sql.samples.smbscope.test:1433\n\
+         30\t18,23,18\tHTTP,web.samples.smbscope.test\n"
+    );
+    let a = sample("krb5-kerberoasting.pcap");
+    let f: Vec<&Finding> = with_code(&a, "posture.weak_enctype")
+        .into_iter()
+        .filter(|f| f.title == "KDC issued a ticket encrypted with rc4-hmac")
+        .collect();
+    assert_eq!(f.len(), 1, "{:?}", describe(&a.diagnosis.findings));
+    assert_eq!(f[0].frames, [20, 30]);
+    assert_eq!(
+        f[0].explanation,
+        "The KDC answered 2 requests with tickets using rc4-hmac: the TGS-REQ for \
+         MSSQLSvc/sql.samples.smbscope.test:1433@SAMPLES.SMBSCOPE.TEST (frame 20) and the \
+         TGS-REQ for HTTP/web.samples.smbscope.test@SAMPLES.SMBSCOPE.TEST (frame 30)."
+    );
+    assert!(f[0]
+        .next_step
+        .contains("on the accounts the tickets are for"));
 }
 
 /// pcapattack-smb2-kerberos-rc4 (mimikatz's Skeleton Key on the domain

@@ -458,12 +458,35 @@ impl KerberosInfo {
             KrbMsgType::AS_REP | KrbMsgType::TGS_REP => {
                 s.push(' ');
                 at(s, &self.cname, &self.crealm);
+                if self.client_hidden_by_fast() {
+                    s.push_str(if self.cname.as_deref().is_some_and(|n| !n.is_empty()) {
+                        " (client name hidden by FAST)"
+                    } else {
+                        "(client name hidden by FAST)"
+                    });
+                }
                 if let Some(t) = &self.ticket {
                     let _ = write!(s, " ticket {}@{} ({})", t.sname, t.realm, t.enctype);
                 }
             }
             _ => {}
         }
+    }
+
+    /// An AS-REP or TGS-REP armored with FAST (PA-FX-FAST in its padata)
+    /// whose outer cname is the anonymous principal or empty: the KDC hid
+    /// the client's name at the client's request (RFC 6113 5.4.1,
+    /// hide-client-names: "the KDC SHALL identify the client as the
+    /// anonymous principal"; Heimdal leaves it empty). The real client is
+    /// in the FAST-encrypted part, not on the wire.
+    pub fn client_hidden_by_fast(&self) -> bool {
+        matches!(self.msg_type, KrbMsgType::AS_REP | KrbMsgType::TGS_REP)
+            && self.padata_types.contains(&PaDataType::FX_FAST)
+            && self.cname.as_deref().is_none_or(|n| {
+                n.is_empty()
+                    || n.get(..19)
+                        .is_some_and(|p| p.eq_ignore_ascii_case("WELLKNOWN/ANONYMOUS"))
+            })
     }
 
     /// The KRB-ERROR part of the summary: code, service, e-text. The

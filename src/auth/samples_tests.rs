@@ -318,6 +318,24 @@ fn kdc_exchange_on_port_88() {
     let k = parse_kerberos_message(&blob("krb88_tgs_rep")).unwrap();
     assert_eq!(k.msg_type, KrbMsgType::TGS_REP);
     assert_eq!(k.sname.as_deref(), Some("cifs/dc1.samples.smbscope.test"));
+    // Under FAST the outer cname is the anonymous principal (tshark:
+    // CNameString WELLKNOWN,ANONYMOUS, crealm WELLKNOWN:ANONYMOUS,
+    // padata_type 136): RFC 6113 5.4.1 hide-client-names. alice is inside
+    // the FAST-encrypted part; the summary says the name is hidden rather
+    // than let it read as an anonymous logon.
+    assert_eq!(k.cname.as_deref(), Some("WELLKNOWN/ANONYMOUS"));
+    assert_eq!(&k.padata_types[..], [PaDataType::FX_FAST]);
+    assert!(k.client_hidden_by_fast());
+    assert_eq!(
+        k.summary(),
+        "Kerberos TGS-REP WELLKNOWN/ANONYMOUS@WELLKNOWN:ANONYMOUS (client name hidden by FAST) ticket cifs/dc1.samples.smbscope.test@SAMPLES.SMBSCOPE.TEST (aes256-cts-hmac-sha1-96)"
+    );
+    // The AS-REP of the same capture (frame 10) is not armored: alice.
+    let k = parse_kerberos_message(&blob("krb88_as_rep")).unwrap();
+    assert!(!k.client_hidden_by_fast());
+    assert!(k
+        .summary()
+        .starts_with("Kerberos AS-REP alice@SAMPLES.SMBSCOPE.TEST ticket"));
 
     let k = parse_kerberos_message(&blob("krb88_preauth_failed")).unwrap();
     assert_eq!(

@@ -263,7 +263,7 @@ fn spnego_errors(
                         None => "Synchronise the client's clock with the domain controllers (Windows: w32tm /resync; Linux: 'chronyc tracking' shows the offset, 'chronyc makestep' corrects it at once; timedatectl), then compare the stime in the KRB-ERRORs with the client's time.".to_string(),
                     })
             }
-            KRB_AP_ERR_MODIFIED => modified(&sp, check),
+            KRB_AP_ERR_MODIFIED => modified(&sp, check, ticket_key(s).as_deref()),
             KRB_AP_ERR_TKT_EXPIRED => Draft::new(unless_recovered(later), "kerberos.ticket_expired", "Kerberos ticket expired (KRB_AP_ERR_TKT_EXPIRED)")
                 .explain(format!("The service ticket for {sp} had expired.{note}{}", expired_outcome(later)))
                 .next(check.unwrap_or_else(|| format!("Get a new ticket ('klist purge' on Windows, 'kinit' on Linux) and check the clocks.{cifs}"))),
@@ -350,20 +350,38 @@ fn expired_outcome(recovered: bool) -> &'static str {
 /// The title of `kerberos.ap_modified`.
 const MODIFIED_TITLE: &str = "The server cannot decrypt the Kerberos ticket (KRB_AP_ERR_MODIFIED)";
 
-fn modified(sp: &str, check: Option<String>) -> Draft {
-    let (explanation, next) = modified_texts(sp, check);
+fn modified(sp: &str, check: Option<String>, key: Option<&str>) -> Draft {
+    let (explanation, next) = modified_texts(sp, check, key);
     Draft::new(Severity::Error, "kerberos.ap_modified", MODIFIED_TITLE)
         .explain(explanation)
         .next(next)
 }
 
 /// The explanation and next step of `kerberos.ap_modified` (its own text:
-/// the code's general meaning would say the same again).
-fn modified_texts(sp: &str, check: Option<String>) -> (String, String) {
+/// the code's general meaning would say the same again). `key`: the
+/// ticket's key in words ([`ticket_key`]), when the AP-REQ shows it.
+fn modified_texts(sp: &str, check: Option<String>, key: Option<&str>) -> (String, String) {
     (
-        format!("The ticket for {sp} was encrypted with a key the server does not have. Usual causes: the server's keytab or machine password is stale (re-joined, password reset, restored from backup), or the SPN is registered on another account too (duplicate SPN), so the KDC used that account's key."),
-        check.unwrap_or_else(|| key_step(sp)),
+        format!("The ticket for {sp} was encrypted with a key the server does not have.{} Usual causes: the server's keytab or machine password is stale (re-joined, password reset, restored from backup), or the SPN is registered on another account too (duplicate SPN), so the KDC used that account's key.", key_sentence(key)),
+        check.unwrap_or_else(|| key_step(sp, key)),
     )
+}
+
+/// The key of the service ticket of `s` in words, "aes256-cts-hmac-sha1-96,
+/// key version (kvno) 1": its enc-part's etype and kvno, in the clear in
+/// the AP-REQ (RFC 4120 5.2.9, 5.3); None when the ticket has no kvno.
+fn ticket_key(s: &Session) -> Option<String> {
+    let kvno = s.ticket_kvno?;
+    Some(match s.ticket_enctype {
+        Some(e) => format!("{e}, key version (kvno) {kvno}"),
+        None => format!("key version (kvno) {kvno}"),
+    })
+}
+
+/// " The AP-REQ shows …": the key the server needs, or nothing.
+fn key_sentence(key: Option<&str>) -> String {
+    key.map(|k| format!(" The AP-REQ shows the ticket's key in the clear: {k}, of the account that holds the SPN; the server needs that key."))
+        .unwrap_or_default()
 }
 
 /// Where to look when a server cannot decrypt the tickets for `sp`: who
@@ -373,7 +391,7 @@ fn modified_texts(sp: &str, check: Option<String>) -> (String, String) {
 /// list takes an account, python/samba/netcmd/spn.py), so on a Samba DC
 /// ldbsearch of sam.ldb finds the holders; 'net ads keytab create' writes a
 /// member's keytab from its machine password (net(8)).
-fn key_step(sp: &str) -> String {
+fn key_step(sp: &str, key: Option<&str>) -> String {
     let spn = spn_arg(sp);
     let account = spn
         .split_once('/')
@@ -383,7 +401,11 @@ fn key_step(sp: &str) -> String {
             || "SERVER$".to_string(),
             |h| format!("{}$", h.to_ascii_uppercase()),
         );
-    format!("Check which accounts hold the SPN: Windows, 'setspn -Q {spn}' and 'setspn -X' for duplicates; Samba AD, 'samba-tool spn list {account}' for the server's account, and on a DC 'ldbsearch -H /var/lib/samba/private/sam.ldb \"(servicePrincipalName={spn})\" dn' for every holder (remove a duplicate with 'setspn -D {spn} ACCOUNT' or 'samba-tool spn delete {spn} ACCOUNT'). Then compare the server's key version with the ticket's kvno ('klist -k' on the server) and refresh the server's key: Windows, 'Test-ComputerSecureChannel -Repair' or re-join; a Samba member, 'net ads testjoin', then 'net ads keytab create' (or re-join with 'net ads join -U administrator').")
+    let keys = match key {
+        Some(k) => format!("Then compare the server's keys with the ticket's ({k}): on a Linux or Samba server, 'klist -ke' lists its keytab's key versions and enctypes (a Samba AD DC's is private/secrets.keytab); the account's current key version is its msDS-KeyVersionNumber ('Get-ADComputer {account} -Properties msDS-KeyVersionNumber'; Samba AD: 'samba-tool user show {account} --attributes=msDS-KeyVersionNumber'). A keytab without that kvno, or with it but with keys made from another password, cannot decrypt the ticket."),
+        None => "Then compare the server's key version with the ticket's kvno ('klist -ke' on a Linux or Samba server).".to_string(),
+    };
+    format!("Check which accounts hold the SPN: Windows, 'setspn -Q {spn}' and 'setspn -X' for duplicates; Samba AD, 'samba-tool spn list {account}' for the server's account, and on a DC 'ldbsearch -H /var/lib/samba/private/sam.ldb \"(servicePrincipalName={spn})\" dn' for every holder (remove a duplicate with 'setspn -D {spn} ACCOUNT' or 'samba-tool spn delete {spn} ACCOUNT'). {keys} Refresh the server's key: Windows, 'Test-ComputerSecureChannel -Repair' or re-join; a Samba member, 'net ads testjoin', then 'net ads keytab create' (or re-join with 'net ads join -U administrator').")
 }
 
 /// A service principal as a setspn / samba-tool argument: the name without
@@ -439,10 +461,11 @@ fn refused(
         .clone()
         .unwrap_or_else(|| "the service".to_string());
     let d = if status == NtStatus::LOGON_FAILURE {
-        let mut d = modified(&sp, None);
+        let key = ticket_key(s);
+        let mut d = modified(&sp, None, key.as_deref());
         // No KRB-ERROR says so: the title gives it as the likely cause.
         d.0.title = "The server probably cannot decrypt the Kerberos ticket (no KRB-ERROR; likely KRB_AP_ERR_MODIFIED)".to_string();
-        d.0.explanation = format!("The server answered the Kerberos AP-REQ for {sp} with STATUS_LOGON_FAILURE and no KRB-ERROR. The ticket came from the KDC, so the user's password is not the problem: the server could not accept the ticket, which is almost always because it cannot decrypt it (KRB_AP_ERR_MODIFIED): the server's keytab or machine password is stale, or the SPN is registered on another account too (duplicate SPN).");
+        d.0.explanation = format!("The server answered the Kerberos AP-REQ for {sp} with STATUS_LOGON_FAILURE and no KRB-ERROR. The ticket came from the KDC, so the user's password is not the problem: the server could not accept the ticket, which is almost always because it cannot decrypt it (KRB_AP_ERR_MODIFIED): the server's keytab or machine password is stale, or the SPN is registered on another account too (duplicate SPN).{}", key_sentence(key.as_deref()));
         d
     } else if status == NtStatus::INVALID_PARAMETER {
         // Samba's gensec_gssapi maps KRB5KRB_AP_ERR_TKT_EXPIRED to
@@ -1016,7 +1039,7 @@ fn kdc_texts(
         ),
         KDC_ERR_S_PRINCIPAL_UNKNOWN => (
             format!("The client asked the KDC for a ticket to {sp} and the KDC knows no account with that service principal name. The client then cannot use Kerberos for this server; it fails or falls back to NTLM. Usual cause: the client used an alias, a CNAME or an IP address that is not registered as an SPN.{extra}"),
-            format!("Register the name as an SPN of the server's account (Windows: 'setspn -S {n} {a}'; Samba AD: 'samba-tool spn add {n} {a}'), or connect with the server's real host name.", n = spn_arg(sp), a = account.as_deref().unwrap_or("SERVER$")),
+            format!("Register the name as an SPN of the server's account (Windows: 'setspn -Q {n}' confirms that no account holds it, 'setspn -S {n} {a}' adds it; Samba AD: 'samba-tool spn add {n} {a}'), or connect with the server's real host name. A Windows DC logs each such request as event 4769 with Failure Code 0x7, with the client's address: other clients asking for the same name show there.", n = spn_arg(sp), a = account.as_deref().unwrap_or("SERVER$")),
         ),
         KDC_ERR_PREAUTH_FAILED => (
             format!("The KDC could not decrypt the pre-authentication timestamp of {who}, which the client encrypts with a key made from the password: the password (or the key in a keytab) is wrong. It counts toward the account's lockout.{extra}"),
@@ -1024,7 +1047,7 @@ fn kdc_texts(
         ),
         KDC_ERR_C_PRINCIPAL_UNKNOWN => (
             format!("The KDC has no account {who}: the user name (or UPN) in the AS-REQ is not an account of that realm.{extra}"),
-            format!("Check the user name and the realm (in upper case), and that the account exists: Samba AD, 'samba-tool user show {u}'; Windows, 'Get-ADUser {u}'."),
+            format!("Check the user name and the realm (in upper case), and that the account exists: Samba AD, 'samba-tool user show {u}'; Windows, 'Get-ADUser {u}'. A Windows DC logs each such request as event 4768 with Result Code 0x6, with the client's address: the machine that sends the name."),
         ),
         KDC_ERR_CLIENT_REVOKED => match x.nt_status.as_deref().and_then(crate::ntstatus::by_name) {
             Some(e) if account_reason(x).is_some() => (
@@ -1034,22 +1057,28 @@ fn kdc_texts(
             ),
             _ => (
                 format!("The KDC refused {who} with KDC_ERR_CLIENT_REVOKED: the account is disabled, locked out or expired, or outside its logon hours or allowed workstations. {}", if extra.is_empty() { "This KDC sent no NTSTATUS in the error (a Windows KDC puts one in the e-data), so the capture does not say which." } else { extra.trim_start() }),
-                super::steps::account_check(user),
+                format!("{} A Windows DC logs the refusal as event 4768 or 4771 with code 0x12, with the client's address.", super::steps::account_check(user)),
             ),
         },
         KDC_ERR_KEY_EXPIRED => (
             format!("The KDC refused {who}: the password has expired or must be changed at the next logon, and the KDC issues no ticket until it is changed.{extra}"),
-            format!("Change the password ('kpasswd {u}', or at a Windows logon), then retry; or an administrator sets a new one (Samba: 'samba-tool user setpassword {u}'; Windows: 'Set-ADAccountPassword {u} -Reset')."),
+            format!("Change the password ('kpasswd {u}', or at a Windows logon), then retry; or an administrator sets a new one (Samba: 'samba-tool user setpassword {u}'; Windows: 'Set-ADAccountPassword {u} -Reset'). A Windows DC logs the refusal as event 4768 or 4771 with code 0x17."),
         ),
         KDC_ERR_ETYPE_NOSUPP => etype_texts(x, who),
         KRB_AP_ERR_SKEW => (
             format!("The KDC found the client's timestamp outside the allowed skew.{note}"),
-            match time::offset(x.server_time.as_deref(), seconds(x.reply_time.unwrap_or(x.time))) {
-                Some(d) if !time::agrees(d) => format!("Compare the KDC's clock and the client's with a reliable time source (the KDC's reads {} the capturing host's) and fix the one that is off (Windows: w32tm /resync; Linux: chronyc makestep, timedatectl).", time::relative_words(d)),
-                _ => "Synchronise the client's clock with the domain controllers.".to_string(),
+            {
+                let step = match time::offset(x.server_time.as_deref(), seconds(x.reply_time.unwrap_or(x.time))) {
+                    Some(d) if !time::agrees(d) => format!("Compare the KDC's clock and the client's with a reliable time source (the KDC's reads {} the capturing host's) and fix the one that is off (Windows: w32tm /resync; Linux: chronyc makestep, timedatectl).", time::relative_words(d)),
+                    _ => "Synchronise the client's clock with the domain controllers (Windows: w32tm /resync; Linux: 'chronyc tracking' shows the offset, 'chronyc makestep' corrects it).".to_string(),
+                };
+                // Windows audits a refused pre-authentication as 4771, a
+                // refused TGS-REQ as 4769, both with the error code; one
+                // finding may hold both (repeats merged), so both are named.
+                format!("{step} A Windows DC logs the refusal as event 4771 (an AS-REQ's pre-authentication) or 4769 (a TGS-REQ) with Failure Code 0x25, with the client's address.")
             },
         ),
-        KRB_AP_ERR_MODIFIED => modified_texts(sp, check),
+        KRB_AP_ERR_MODIFIED => modified_texts(sp, check, None),
         KRB_AP_ERR_TKT_EXPIRED => (
             format!("The client's {} for {sp} was refused because the ticket it presented, its ticket-granting ticket, has expired (a Samba AD DC also refuses a TGT with two minutes or less left). The client gets no new service ticket until it has a new TGT.{note}", x.request),
             "Get a new ticket-granting ticket, then connect again: Linux, 'kinit' (with a lifetime that outlasts the work, 'kinit -l'); Windows, lock and unlock the session, or 'klist purge'. If a fresh TGT is refused too, compare the clocks of client and KDC.".to_string(),

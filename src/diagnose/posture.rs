@@ -735,26 +735,62 @@ fn enctypes(model: &Model, out: &mut Sink) {
             .done(),
         );
     }
-    for (x, _) in model.kdc.iter().zip(&covered).filter(|(_, c)| !**c) {
-        let Some(e) = x
-            .ticket_enctype
-            .filter(|e| e.is_weak())
-            .map(|e| e.to_string())
+    let uncovered: Vec<&crate::session::KdcExchange> = model
+        .kdc
+        .iter()
+        .zip(&covered)
+        .filter(|(x, c)| !**c && x.ticket_enctype.is_some_and(|e| e.is_weak()))
+        .map(|(x, _)| x)
+        .collect();
+    // The findings of one enctype merge into the first (one title), which
+    // keeps only its own texts: each enctype's text names every ticket.
+    let mut by_enctype: Vec<(EncType, Vec<&crate::session::KdcExchange>)> = Vec::new();
+    for x in &uncovered {
+        let Some(enc) = x.ticket_enctype else {
+            continue;
+        };
+        match by_enctype.iter_mut().find(|(e, _)| *e == enc) {
+            Some((_, xs)) => xs.push(x),
+            None => by_enctype.push((enc, vec![x])),
+        }
+    }
+    let texts: Vec<(EncType, String, &str)> = by_enctype
+        .iter()
+        .map(|(enc, xs)| match xs.as_slice() {
+            [x] => (
+                *enc,
+                format!(
+                    "The {} for {} was answered with a ticket using {enc}.",
+                    x.request,
+                    x.service_principal.as_deref().unwrap_or("?")
+                ),
+                "Enable AES on the account the ticket is for and disallow RC4/DES on the domain.",
+            ),
+            _ => (
+                *enc,
+                format!(
+                    "The KDC answered {} requests with tickets using {enc}: {}.",
+                    xs.len(),
+                    weak_tickets(xs)
+                ),
+                "Enable AES on the accounts the tickets are for and disallow RC4/DES on the domain.",
+            ),
+        })
+        .collect();
+    for x in &uncovered {
+        let Some((enc, explanation, next)) = texts.iter().find(|t| Some(t.0) == x.ticket_enctype)
         else {
             continue;
         };
+        let e = enc.to_string();
         out.push(
             Draft::new(
                 Severity::Warning,
                 "posture.weak_enctype",
                 format!("KDC issued a ticket encrypted with {e}"),
             )
-            .explain(format!(
-                "The {} for {} was answered with a ticket using {e}.",
-                x.request,
-                x.service_principal.as_deref().unwrap_or("?")
-            ))
-            .next("Enable AES on the account the ticket is for and disallow RC4/DES on the domain.")
+            .explain(explanation.clone())
+            .next(*next)
             .stream(x.stream)
             .transport(x.transport)
             .frames(x.reply_frame)
@@ -763,6 +799,41 @@ fn enctypes(model: &Model, out: &mut Sink) {
             .done(),
         );
     }
+}
+
+/// Tickets named in a `posture.weak_enctype` of KDC exchanges before "and
+/// N more".
+const WEAK_TICKETS_NAMED: usize = 5;
+
+/// "the TGS-REQ for A (frame 20) and the TGS-REQ for B (frame 30)": the
+/// requests answered with a weak ticket, the first few by name.
+fn weak_tickets(xs: &[&crate::session::KdcExchange]) -> String {
+    let named: Vec<String> = xs
+        .iter()
+        .take(WEAK_TICKETS_NAMED)
+        .map(|x| {
+            let frame = x
+                .reply_frame
+                .map(|f| format!(" (frame {f})"))
+                .unwrap_or_default();
+            format!(
+                "the {} for {}{frame}",
+                x.request,
+                x.service_principal.as_deref().unwrap_or("?")
+            )
+        })
+        .collect();
+    let more = xs.len().saturating_sub(WEAK_TICKETS_NAMED);
+    let mut t = match named.split_last() {
+        Some((last, rest)) if !rest.is_empty() && more == 0 => {
+            format!("{} and {last}", rest.join(", "))
+        }
+        _ => named.join(", "),
+    };
+    if more > 0 {
+        let _ = write!(t, " and {more} more");
+    }
+    t
 }
 
 #[cfg(test)]

@@ -101,6 +101,7 @@ pub(crate) fn session(
         service_principal: None,
         ntlm_response: Some("NTLMv2"),
         ticket_enctype: None,
+        ticket_kvno: None,
         server_names: None,
         dialect: Some(crate::session::SessionDialect::Smb2(Dialect::SMB3_1_1)),
         session_flags: SessionFlags(0),

@@ -1222,6 +1222,11 @@ pub struct Session {
     /// Enctype of the Kerberos service ticket.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ticket_enctype: Option<EncType>,
+    /// Key version (kvno) of the service ticket's enc-part (RFC 4120
+    /// 5.2.9, in the clear in the AP-REQ): which key of the account
+    /// holding the SPN the server needs; not serialized, for the findings.
+    #[serde(skip)]
+    pub ticket_kvno: Option<i64>,
     /// The server's names in the NTLM CHALLENGE of the setup (its last),
     /// written as `server_nb_computer_name` … `server_dns_tree_name`; boxed,
     /// as most sessions have none.

@@ -312,6 +312,7 @@ impl Builder {
             service_principal: None,
             ntlm_response: None,
             ticket_enctype: None,
+            ticket_kvno: None,
             server_names: None,
             dialect,
             session_flags: SessionFlags(0),
@@ -789,6 +790,7 @@ fn take_identity(s: &mut Session, req: &SetupRequest) {
     if f.service_principal.is_some() {
         s.service_principal = f.service_principal.clone();
         s.ticket_enctype = f.ticket_enctype;
+        s.ticket_kvno = f.ticket_kvno;
     }
 }
 

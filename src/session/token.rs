@@ -26,6 +26,8 @@ pub struct TokenFacts {
     /// unless empty or the anonymous principal.
     pub client_principal: Option<String>,
     pub ticket_enctype: Option<EncType>,
+    /// The AP-REQ ticket's key version (RFC 4120 5.2.9).
+    pub ticket_kvno: Option<i64>,
     pub spnego_result: Option<Cow<'static, str>>,
     pub krb_error: Option<(i32, String)>,
     pub krb_stime: Option<String>,
@@ -113,6 +115,7 @@ impl TokenFacts {
             KrbMsgType::AP_REQ => {
                 self.service_principal = principal(k.sname.as_deref(), k.realm.as_deref());
                 self.ticket_enctype = k.ticket.as_ref().map(|t| t.enctype);
+                self.ticket_kvno = k.ticket.as_ref().and_then(|t| t.kvno);
             }
             KrbMsgType::AS_REP | KrbMsgType::TGS_REP => {
                 self.client_principal =
