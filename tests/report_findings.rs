@@ -5495,9 +5495,18 @@ fn kdc_weak_tickets_of_one_enctype_are_all_named() {
          MSSQLSvc/sql.samples.smbscope.test:1433@SAMPLES.SMBSCOPE.TEST (frame 20) and the \
          TGS-REQ for HTTP/web.samples.smbscope.test@SAMPLES.SMBSCOPE.TEST (frame 30)."
     );
-    assert!(f[0]
-        .next_step
-        .contains("on the accounts the tickets are for"));
+    // Both TGS-REQs offered rc4-hmac alone (tshark: kerberos.ENCTYPE 23
+    // in frames 18 and 26, kvno -e arcfour-hmac): the client asked for it.
+    let asked = common::tshark_text(
+        &path,
+        "kerberos.msg_type == 12",
+        &["frame.number", "kerberos.ENCTYPE"],
+    );
+    assert_eq!(asked, "18\t23\n26\t23\n");
+    says(
+        &f[0].next_step,
+        "The client asked for rc4-hmac and offered no AES, and the KDC issued it: the accounts the tickets are for still allow rc4-hmac. Set msDS-SupportedEncryptionTypes to 0x18",
+    );
 }
 
 /// pcapattack-smb2-kerberos-rc4 (mimikatz's Skeleton Key on the domain

@@ -334,6 +334,42 @@ fn computer_spn(spn: &str) -> bool {
 /// principal ([`computer_spn`]) and by the two sides' OS as the capture
 /// shows them ([`platform`]): Windows NT 5.x (2000, XP, Server 2003) has
 /// no AES Kerberos, so disallowing RC4 would cut it off.
+/// The next step for weak tickets the KDC issued (`xs`, all of `enc`), by
+/// what their requests offered: weak enctypes alone (the client asked for
+/// `enc`, as Kerberoasting tools do: the account allows it), or AES too
+/// (the KDC chose `enc` over it: the account has no AES keys, or its
+/// msDS-SupportedEncryptionTypes allows no AES, [MS-KILE] 3.3.5.7).
+fn kdc_weak_ticket_next(enc: EncType, xs: &[&crate::session::KdcExchange]) -> String {
+    // (the accounts, still allow(s), has/have, them/it, their/its password(s))
+    let (the, allow, has, obj, passwords) = match xs {
+        [_] => (
+            "the account the ticket is for",
+            "still allows",
+            "has",
+            "it",
+            "its password",
+        ),
+        _ => (
+            "the accounts the tickets are for",
+            "still allow",
+            "have",
+            "them",
+            "their passwords",
+        ),
+    };
+    let offered = |x: &&crate::session::KdcExchange| !x.etypes.is_empty();
+    if !xs.iter().all(offered) {
+        return format!("Enable AES on {the} and disallow RC4/DES on the domain.");
+    }
+    if xs.iter().all(|x| x.etypes.iter().all(|e| e.is_weak())) {
+        format!("The client asked for {enc} and offered no AES, and the KDC issued it: {the} {allow} {enc}. Set msDS-SupportedEncryptionTypes to 0x18 (AES128 and AES256 only) on {obj}, so the KDC refuses {enc} for {obj} whatever a client asks, and disallow RC4/DES on the domain ('Network security: Configure encryption types allowed for Kerberos'). Find out what on the client asked for {enc} alone: Kerberoasting tools (Rubeus, impacket's GetUserSPNs.py) do.")
+    } else if xs.iter().all(|x| x.etypes.iter().any(|e| !e.is_weak())) {
+        format!("The client offered AES, and the KDC chose {enc}: {the} {has} no AES keys, or an msDS-SupportedEncryptionTypes without AES. Set it to 0x18 (AES128 and AES256) and reset {passwords} so AES keys exist; then disallow RC4/DES on the domain.")
+    } else {
+        format!("Enable AES on {the} (msDS-SupportedEncryptionTypes = 0x18, and a password reset so AES keys exist) and disallow RC4/DES on the domain.")
+    }
+}
+
 fn weak_ticket_advice(model: &Model, s: &Session, spn: Option<&str>) -> (String, String) {
     let computer = spn.is_some_and(computer_spn);
     let why = if computer {
@@ -754,7 +790,7 @@ fn enctypes(model: &Model, out: &mut Sink) {
             None => by_enctype.push((enc, vec![x])),
         }
     }
-    let texts: Vec<(EncType, String, &str)> = by_enctype
+    let texts: Vec<(EncType, String, String)> = by_enctype
         .iter()
         .map(|(enc, xs)| match xs.as_slice() {
             [x] => (
@@ -764,7 +800,7 @@ fn enctypes(model: &Model, out: &mut Sink) {
                     x.request,
                     x.service_principal.as_deref().unwrap_or("?")
                 ),
-                "Enable AES on the account the ticket is for and disallow RC4/DES on the domain.",
+                kdc_weak_ticket_next(*enc, xs),
             ),
             _ => (
                 *enc,
@@ -773,7 +809,7 @@ fn enctypes(model: &Model, out: &mut Sink) {
                     xs.len(),
                     weak_tickets(xs)
                 ),
-                "Enable AES on the accounts the tickets are for and disallow RC4/DES on the domain.",
+                kdc_weak_ticket_next(*enc, xs),
             ),
         })
         .collect();
@@ -790,7 +826,7 @@ fn enctypes(model: &Model, out: &mut Sink) {
                 format!("KDC issued a ticket encrypted with {e}"),
             )
             .explain(explanation.clone())
-            .next(*next)
+            .next(next.clone())
             .stream(x.stream)
             .transport(x.transport)
             .frames(x.reply_frame)

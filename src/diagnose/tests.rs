@@ -1279,6 +1279,34 @@ fn kdc_benign_errors_retried() {
     );
 }
 
+/// posture.weak_enctype on tickets the KDC issued (no SMB session uses
+/// them): the next step follows what the TGS-REQs offered. RC4 alone (the
+/// client asked for it, as krb5-kerberoasting's kvno -e arcfour-hmac does,
+/// tests/report_findings.rs): make the account refuse RC4. AES offered
+/// and RC4 chosen: the account has no AES keys (no capture shows this).
+#[test]
+fn weak_kdc_ticket_next_step_follows_what_the_client_offered() {
+    const AES: EncType = EncType::AES256_CTS_HMAC_SHA1_96;
+    const RC4: EncType = EncType::RC4_HMAC;
+    let next = |offered: &[EncType]| {
+        let mut m = model(vec![], vec![]);
+        let mut x = kdc("TGS-REQ", 1, None);
+        x.reply = Some(KrbMsgType::TGS_REP);
+        x.service_principal = Some("MSSQLSvc/sql.corp.test:1433@CORP.TEST".into());
+        x.etypes = offered.to_vec();
+        x.ticket_enctype = Some(RC4);
+        m.kdc.push(x);
+        let d = diagnose(&m);
+        only(&d.findings, "posture.weak_enctype").next_step.clone()
+    };
+    let n = next(&[RC4]);
+    assert!(n.starts_with("The client asked for rc4-hmac and offered no AES, and the KDC issued it: the account the ticket is for still allows rc4-hmac. Set"), "{n}");
+    assert!(n.contains("msDS-SupportedEncryptionTypes to 0x18"), "{n}");
+    let n = next(&[AES, RC4]);
+    assert!(n.starts_with("The client offered AES, and the KDC chose rc4-hmac: the account the ticket is for has no AES keys"), "{n}");
+    assert!(n.contains("reset its password so AES keys exist"), "{n}");
+}
+
 /// posture.weak_enctype on an AS-REP encrypted with RC4 for a client that
 /// offered AES quotes what the KDC offered for the account's key: the
 /// etypes of the KRB-ERROR it answered the same client and principal's
