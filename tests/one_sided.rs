@@ -188,12 +188,7 @@ fn tree_connects_of_a_one_sided_capture_are_listed_with_the_tree_ids_the_client_
     let o = smbscope(&[&path, "--failed-only", "--format", "json"]);
     let failed: Value = serde_json::from_slice(&o.stdout).expect("json");
     assert_eq!(failed["trees"], json!([]));
-    let codes: Vec<&str> = v["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .filter_map(|f| f["code"].as_str())
-        .collect();
+    let codes = common::finding_codes(&v);
     assert_eq!(codes, ["connection.one_sided"]);
     let explanation = v["findings"][0]["explanation"].as_str().expect("text");
     let told = "Its tree connects too: the client went on with TreeId 0x1 after the TREE_CONNECT to \\\\dc1\\IPC$ of frame 6, TreeId 0x5 after the TREE_CONNECT to \\\\dc1\\ADMIN$ of frame 74; a client takes a TreeId from the successful TREE_CONNECT response that gives it ([MS-SMB2] 3.2.5.5), so they almost certainly succeeded (the trees table lists them).";

@@ -11,6 +11,16 @@ use pcap_parser::pcapng::Block;
 use pcap_parser::{PcapCapture, PcapNGCapture};
 use std::path::{Path, PathBuf};
 
+/// The `code` of each finding of a report's JSON, in order.
+pub fn finding_codes(report: &serde_json::Value) -> Vec<&str> {
+    report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter_map(|f| f["code"].as_str())
+        .collect()
+}
+
 /// `../shared/corpus/public` next to the crate, when present.
 pub fn corpus_dir() -> Option<PathBuf> {
     let d = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/public");
