@@ -1389,22 +1389,29 @@ group_logoff() {
 }
 
 # ---------------------------------------------------------------- group smb1logoff
+# impacket's smbserver.py on $IMP_IP:445 sharing $T/impshare as SHARE,
+# alice's password its only account; the extra flags (-smb2support) come
+# first. Its pid is IMP_PID (unspawn it).
+impacket_server_start() {
+    impacket_examples
+    mkdir -p "$T/impshare"
+    echo 'hello from impacket' >"$T/impshare/hello.txt"
+    spawn "$T/smbserver.log" $PY "$IMPACKET_EX/smbserver.py" "$@" \
+        -ip $IMP_IP -port 445 -username alice -password "$PW_ALICE" SHARE "$T/impshare"
+    IMP_PID=$LAST_PID
+    wait_port $IMP_IP 445
+}
+
 # impacket's SMB1 server (smbserver.py without -smb2support) gives every
 # logon UID 10 and answers a LOGOFF_ANDX with UID 0 in its header: alice
 # logs on, lists and logs off three times on the same connection, the
 # second logon's request with the logged-off UID.
 group_smb1logoff() {
     log "group smb1logoff: logons after a LOGOFF_ANDX against impacket's SMB1 server"
-    impacket_examples
-    mkdir -p "$T/impshare"
-    echo 'hello from impacket' >"$T/impshare/hello.txt"
-    spawn "$T/smbserver.log" $PY "$IMPACKET_EX/smbserver.py" \
-        -ip $IMP_IP -port 445 -username alice -password "$PW_ALICE" SHARE "$T/impshare"
-    local imp=$LAST_PID
-    wait_port $IMP_IP 445
+    impacket_server_start
     capture smb1-impacket-server-logoff-relogon "host $IMP_IP" \
         run $PY "$HELP/smb1_flows.py" logoff-relogon $IMP_IP alice "$PW_ALICE"
-    unspawn "$imp"
+    unspawn "$IMP_PID"
 }
 
 # impacket's SMB2 server (smbserver.py -smb2support) answers a LOGOFF with
@@ -1414,16 +1421,10 @@ group_smb1logoff() {
 # Alone: make-samples.sh smb2logoff.
 group_smb2logoff() {
     log "group smb2logoff: a LOGOFF answered by impacket's SMB2 server, then a logon"
-    impacket_examples
-    mkdir -p "$T/impshare"
-    echo 'hello from impacket' >"$T/impshare/hello.txt"
-    spawn "$T/smbserver.log" $PY "$IMPACKET_EX/smbserver.py" -smb2support \
-        -ip $IMP_IP -port 445 -username alice -password "$PW_ALICE" SHARE "$T/impshare"
-    local imp=$LAST_PID
-    wait_port $IMP_IP 445
+    impacket_server_start -smb2support
     capture smbclient-impacket-server-logoff-relogon "host $IMP_IP" \
         smbc //$IMP_IP/SHARE -U "alice%$PW_ALICE" -c "ls; logoff; logon alice $PW_ALICE; ls"
-    unspawn "$imp"
+    unspawn "$IMP_PID"
 }
 
 # ---------------------------------------------------------------- group slow
