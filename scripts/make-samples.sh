@@ -44,7 +44,8 @@
 #         guessguest (the guess group's spray against smbd with 'map to
 #         guest = bad user': unknown names get guest sessions),
 #         smb2logoff (a LOGOFF impacket's SMB2 server answers with
-#         SessionId 0, then a logon on the same connection),
+#         SessionId 0, then a logon on the same connection; the same
+#         smbclient commands against smbd),
 #         clientstop (smbclient interrupted while its NTLMSSP AUTHENTICATE
 #         waits for an answer a relay holds back).
 #
@@ -1425,6 +1426,13 @@ group_smb2logoff() {
     capture smbclient-impacket-server-logoff-relogon "host $IMP_IP" \
         smbc //$IMP_IP/SHARE -U "alice%$PW_ALICE" -c "ls; logoff; logon alice $PW_ALICE; ls"
     unspawn "$IMP_PID"
+    # The same against smbd, whose tree connects are the session's own:
+    # smbclient's second session goes on with the first one's TreeId.
+    smbd_users
+    smbd_start
+    capture smbclient-logoff-relogon-smbd "host $SMBD_IP" \
+        smbc //$SMBD_IP/share -U "alice%$PW_ALICE" -c "ls; logoff; logon alice $PW_ALICE; ls"
+    smbd_stop
 }
 
 # ---------------------------------------------------------------- group slow

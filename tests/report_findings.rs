@@ -2140,7 +2140,7 @@ fn slow_negotiate_and_tree_connect() {
         .iter()
         .map(|t| {
             (
-                t.request_frame,
+                t.request_frame.unwrap_or_default(),
                 format!("{:.6}", t.duration.unwrap_or(-1.0)),
             )
         })

@@ -401,7 +401,7 @@ pub fn expect_status(model: &Model, wanted: &str) -> CheckResult {
                 "TREE_CONNECT {} (stream {}, frame {}) answered {st}",
                 t.share,
                 t.stream,
-                t.response_frame.unwrap_or(t.request_frame)
+                t.response_frame.or(t.request_frame).unwrap_or_default()
             ),
         );
     }

@@ -416,10 +416,10 @@ fn trees_went_on(model: &Model, c: &Connection) -> String {
         .iter()
         .filter(|t| t.stream == c.stream && t.client_went_on.is_some())
         .filter_map(|t| {
-            let id = t.tree_id?;
+            let (id, frame) = (t.tree_id?, t.request_frame?);
             Some(format!(
-                "TreeId {id} after the TREE_CONNECT to {} of frame {}",
-                t.share, t.request_frame
+                "TreeId {id} after the TREE_CONNECT to {} of frame {frame}",
+                t.share
             ))
         })
         .collect();
@@ -744,7 +744,10 @@ fn kept(index: &SessionIndex<'_>, c: &Connection, e: &ConnError) -> (String, Str
         .get(&key)
         .into_iter()
         .flatten()
-        .filter(|t| t.request_frame < e.frame && t.disconnect_frame.is_none_or(|d| d > e.frame))
+        .filter(|t| {
+            t.request_frame.is_some_and(|f| f < e.frame)
+                && t.disconnect_frame.is_none_or(|d| d > e.frame)
+        })
         .take(3)
         .map(|t| t.share.as_str())
         .collect();

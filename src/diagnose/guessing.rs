@@ -470,8 +470,7 @@ fn tree_frames(
     }
     for t in &model.trees {
         if let Some(&i) = guests.get(&(t.stream, t.session_id.0)) {
-            frames.insert(t.request_frame, i);
-            if let Some(f) = t.response_frame {
+            for f in t.request_frame.into_iter().chain(t.response_frame) {
                 frames.insert(f, i);
             }
         }

@@ -72,7 +72,7 @@ fn slow(model: &Model, t: &Tree, out: &mut Sink) {
         model
             .sessions_of(c)
             .flat_map(|s| s.rounds.iter())
-            .any(|r| r.request_frame == t.request_frame)
+            .any(|r| Some(r.request_frame) == t.request_frame)
     });
     if chained {
         return;
@@ -90,7 +90,7 @@ fn slow(model: &Model, t: &Tree, out: &mut Sink) {
             .explain(format!("The server took {d:.3} s to answer the TREE_CONNECT to {share} ({}). Servers answer a tree connect in milliseconds. A slow one waits on something the share needs first: its path on slow or unreachable storage (a network file system or a hung mount under the share, a disk spinning up), a DFS referral to resolve, a name lookup of the client ('hosts allow' / 'hosts deny' of the share naming hosts, against a DNS server that does not answer), a Samba 'preexec' or 'root preexec' script, which runs before the answer; or the server is overloaded.{seen}", status))
             .next(format!("{check}On the server, check the share's path and the storage under it (Samba: testparm -s --section-name={name} shows the path and any 'preexec'; time 'ls' of it there; Windows: Get-SmbShare {name} | select Path), its DNS (time a lookup of the client's address), and its load at that time."))
             .stream(t.stream)
-            .frames([t.request_frame].into_iter().chain(t.response_frame))
+            .frames(t.request_frame.into_iter().chain(t.response_frame))
             .session(t.session_id)
             .done(),
     );
@@ -235,7 +235,7 @@ fn failure(
             .next(nt_next(st.0).unwrap_or_else(|| "Check the server's log for this share.".to_string())),
     };
     d.stream(t.stream)
-        .frames([t.request_frame].into_iter().chain(t.response_frame))
+        .frames(t.request_frame.into_iter().chain(t.response_frame))
         .session(t.session_id)
         .status(st.to_string())
 }

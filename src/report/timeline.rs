@@ -190,10 +190,18 @@ impl TextReport<'_> {
             s.push(',');
         }
         s.push('\n');
+        let unseen = m
+            .trees
+            .iter()
+            .filter(|t| t.unseen_connect.is_some())
+            .count();
+        let _ = write!(s, "{} tree connect(s), ", m.trees.len() - unseen);
+        if unseen > 0 {
+            let _ = writeln!(s, "{unseen} tree(s) in use without one in the capture,");
+        }
         let _ = write!(
             s,
-            "{} tree connect(s), {} Kerberos exchange(s) on port 88",
-            m.trees.len(),
+            "{} Kerberos exchange(s) on port 88",
             m.kdc.len() as u64 + m.kdc_omitted
         );
         let tcp_failed = m.kdc_tcp_failures.len() as u64 + m.kdc_tcp_failures_omitted;
@@ -535,7 +543,9 @@ impl TextReport<'_> {
         let _ = writeln!(s, "\n{}", self.style.bold("Trees"));
         // The status too gives up room when a row tells what the client
         // went on with after an unanswered TREE_CONNECT.
-        let went_on = rows.iter().any(|t| t.client_went_on.is_some());
+        let went_on = rows
+            .iter()
+            .any(|t| t.client_went_on.is_some() || t.unseen_connect.is_some());
         Table {
             header: &[
                 "strm", "share", "type", "status", "opens", "reads", "writes", "errors",
@@ -830,7 +840,11 @@ fn sign_cell(x: &Session) -> &'static str {
 fn tree_row(x: &Tree, r: &mut Row) {
     r.num(x.stream);
     r.end();
-    r.cell(x.share.rsplit('\\').next().unwrap_or(&x.share));
+    if x.unseen_connect.is_some() {
+        r.cell("?");
+    } else {
+        r.cell(x.share.rsplit('\\').next().unwrap_or(&x.share));
+    }
     match x.share_type {
         Some(t) => {
             push_code(r, t, t.name());
@@ -840,6 +854,13 @@ fn tree_row(x: &Tree, r: &mut Row) {
     }
     match (x.status, &x.client_went_on) {
         (Some(st), _) => status_cell(r, st),
+        // A tree in use whose TREE_CONNECT the capture lacks.
+        (None, None) if x.unseen_connect.is_some() => {
+            if let Some(u) = &x.unseen_connect {
+                r.push_str(&u.told());
+            }
+            r.end();
+        }
         // A TREE_CONNECT the capture holds no answer to (its server's
         // side missing): what the client's later requests show.
         (None, Some(w)) => {
@@ -849,7 +870,7 @@ fn tree_row(x: &Tree, r: &mut Row) {
         }
         (None, None) => r.cell("no response"),
     }
-    if x.status.is_none() {
+    if x.status.is_none() && x.unseen_connect.is_none() {
         // No response to count (the status cell tells what the client's
         // requests asked, when it went on with a TreeId).
         r.cell("-");

@@ -230,6 +230,9 @@ pub(crate) struct ConnState {
     /// client's requests carried that no tree connect of the capture gave
     /// (at most [`trees::MAX_TREE_USES`]; see [`trees::TreeUse`]).
     tree_uses: Vec<trees::TreeUse>,
+    /// The trees made for TreeIds in use without a TREE_CONNECT of the
+    /// capture (at most [`trees::MAX_UNSEEN_TREES`]).
+    unseen_trees: u16,
     /// SMB1 requests waiting for their response (see [`smb1_errors`]).
     smb1_requests: Option<Box<smb1_errors::Requests>>,
     /// The NT_CREATE_ANDX or OPEN_ANDX request the SMB1 response being read

@@ -1506,6 +1506,9 @@ pub struct Tree {
     pub session_id: HexId,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tree_id: Option<HexId>,
+    /// The path the TREE_CONNECT request named; empty (serialized null)
+    /// when the capture lacks it ([`Tree::unseen_connect`]).
+    #[serde(serialize_with = "empty_as_null")]
     pub share: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub share_type: Option<ShareType>,
@@ -1516,7 +1519,8 @@ pub struct Tree {
     /// capture holds no response ([`Tree::client_went_on`]).
     #[serde(serialize_with = "opt_status_name")]
     pub status: Option<NtStatus>,
-    pub request_frame: u64,
+    /// The TREE_CONNECT request (none: [`Tree::unseen_connect`]).
+    pub request_frame: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub response_frame: Option<u64>,
     /// Seconds from the request to its response (none when the capture
@@ -1552,6 +1556,12 @@ pub struct Tree {
     /// `status` and `response_frame` are none.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client_went_on: Option<Box<TreeWentOn>>,
+    /// A tree the capture shows in use without its TREE_CONNECT (boxed:
+    /// rare); see [`UnseenConnect`]. Only on such a tree, whose `share`
+    /// is empty and whose `status`, `request_frame` and `response_frame`
+    /// are none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unseen_connect: Option<Box<UnseenConnect>>,
     #[serde(skip)]
     pub server_ip: std::net::IpAddr,
     #[serde(skip)]
@@ -1580,7 +1590,7 @@ impl Tree {
             share_type: None,
             share_flags: ShareFlags(0),
             status: Some(NtStatus(status)),
-            request_frame,
+            request_frame: Some(request_frame),
             response_frame: Some(response_frame),
             duration: None,
             server_lookups: None,
@@ -1597,6 +1607,7 @@ impl Tree {
             files: Vec::new(),
             files_omitted: 0,
             client_went_on: None,
+            unseen_connect: None,
             server_ip,
             sid,
             tid: 0,
@@ -1611,6 +1622,63 @@ impl Tree {
     /// Refused: the response is in the capture, with an error status.
     pub fn failed_status(&self) -> Option<NtStatus> {
         self.status.filter(|s| *s != NtStatus::SUCCESS)
+    }
+}
+
+/// A tree the capture shows in use without the TREE_CONNECT that made it:
+/// the server answered a request of the session with the TreeId, and
+/// not with STATUS_NETWORK_NAME_DELETED (the TreeId is not the session's),
+/// STATUS_USER_SESSION_DELETED (nor the SessionId a session) or
+/// STATUS_ACCESS_DENIED (which a signature that does not verify gets
+/// before the TreeId is looked at): a server verifies the session and
+/// then the tree connect of every request but those without one
+/// ([MS-SMB2] 3.3.5.2.9, 3.3.5.2.11), so the tree was connected. Mostly
+/// before the capture began (tcpdump started on a share in use), or by
+/// another session of the connection ([`UnseenConnect::given_to`]). Its
+/// operations are counted as any tree's; its share is not known (a
+/// CREATE names a file relative to the share, 2.2.13).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct UnseenConnect {
+    /// The first response counted on it.
+    pub first_frame: u64,
+    /// A tree connect of another session of the same connection that the
+    /// capture shows answered with this TreeId.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub given_to: Option<GivenTo>,
+}
+
+/// The tree connect of another session that gave a TreeId
+/// ([`UnseenConnect::given_to`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct GivenTo {
+    pub session_id: HexId,
+    pub share: String,
+    /// Its TREE_CONNECT response.
+    pub response_frame: u64,
+    /// The LOGOFF response that ended that session, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub logoff_frame: Option<u64>,
+}
+
+impl UnseenConnect {
+    /// "TREE_CONNECT not in the capture (first answered at frame 37)", and
+    /// "; TreeId given to session 0x3f01d432's \\127.0.0.4\SHARE at
+    /// frame 13, logged off at frame 31" when another session had it.
+    pub fn told(&self) -> String {
+        let mut s = format!(
+            "TREE_CONNECT not in the capture (first answered at frame {})",
+            self.first_frame
+        );
+        if let Some(g) = &self.given_to {
+            s.push_str(&format!(
+                "; TreeId given to session {}'s {} at frame {}",
+                g.session_id, g.share, g.response_frame
+            ));
+            if let Some(f) = g.logoff_frame {
+                s.push_str(&format!(", logged off at frame {f}"));
+            }
+        }
+        s
     }
 }
 
@@ -1901,6 +1969,15 @@ fn no_session_flags(f: &SessionFlags) -> bool {
 }
 
 /// No ShareFlags bit set: the list of names is empty.
+/// An empty string as null (a share the capture does not show).
+fn empty_as_null<S: serde::Serializer>(v: &str, s: S) -> Result<S::Ok, S::Error> {
+    if v.is_empty() {
+        s.serialize_none()
+    } else {
+        s.serialize_str(v)
+    }
+}
+
 fn no_share_flags(f: &ShareFlags) -> bool {
     f.0 == 0
 }

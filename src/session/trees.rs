@@ -104,7 +104,10 @@ impl Builder {
 
     pub(super) fn tree_disconnect(&mut self, ci: usize, m: &Message<'_>, h: &Smb2Header) {
         self.timeline(ci, m, &Decoded::default());
-        if let Some(i) = self.tree_of(ci, h) {
+        let tree = self
+            .tree_of(ci, h)
+            .or_else(|| self.unseen_tree(ci, m, h, h.tree_id));
+        if let Some(i) = tree {
             self.model.trees[i].disconnect_frame = Some(m.frame);
             self.tree_ended(ci, i);
         }
@@ -122,6 +125,68 @@ impl Builder {
             .copied()
     }
 
+    /// The response `h` of the session, with TreeId `tid`, that shows a
+    /// tree connected without the capture showing its TREE_CONNECT
+    /// ([`UnseenConnect`]): the tree made for it (indexed as a tree
+    /// connect's), at most [`MAX_UNSEEN_TREES`] a connection.
+    fn unseen_tree(
+        &mut self,
+        ci: usize,
+        m: &Message<'_>,
+        h: &Smb2Header,
+        tid: Option<u32>,
+    ) -> Option<usize> {
+        let tid = tid.filter(|&t| t != 0)?;
+        if h.session_id == 0
+            || REFUSES_THE_TREE.contains(&h.status)
+            || !on_a_tree(h.command)
+            || self.conn_state[ci].unseen_trees >= MAX_UNSEEN_TREES
+        {
+            return None;
+        }
+        self.conn_state[ci].unseen_trees += 1;
+        let c = &self.model.connections[ci];
+        let (stream, server_ip) = (c.stream, c.server.ip());
+        let given_to = self.given_to(ci, h.session_id, tid);
+        let mut tree = Tree::new(stream, server_ip, h.session_id, String::new(), 0, 0, 0);
+        tree.status = None;
+        tree.request_frame = None;
+        tree.response_frame = None;
+        tree.tree_id = Some(HexId(u64::from(tid)));
+        tree.tid = tid;
+        tree.unseen_connect = Some(Box::new(UnseenConnect {
+            first_frame: m.frame,
+            given_to,
+        }));
+        let i = self.model.trees.len();
+        self.model.trees.push(tree);
+        self.tree_index.insert((server_ip, h.session_id, tid), i);
+        Some(i)
+    }
+
+    /// The tree connect of another session of connection `ci` (not
+    /// `sid`) that the capture shows given TreeId `tid`, the latest.
+    fn given_to(&self, ci: usize, sid: u64, tid: u32) -> Option<GivenTo> {
+        let c = &self.model.connections[ci];
+        let server_ip = c.server.ip();
+        c.session_indexes
+            .iter()
+            .filter_map(|&si| self.model.sessions.get(si))
+            .filter(|s| s.id != sid)
+            .filter_map(|s| {
+                let &t = self.tree_index.get(&(server_ip, s.id, tid))?;
+                let t = self.model.trees.get(t)?;
+                let response_frame = t.response_frame.filter(|_| t.stream == c.stream)?;
+                Some(GivenTo {
+                    session_id: HexId(s.id),
+                    share: t.share.clone(),
+                    response_frame,
+                    logoff_frame: s.logoff_frame,
+                })
+            })
+            .max_by_key(|g| g.response_frame)
+    }
+
     /// Any other response: counted on its tree; errors recorded.
     pub(super) fn operation_response(
         &mut self,
@@ -135,7 +200,9 @@ impl Builder {
         let benign = benign_in_context(h.command, h.status, detail);
         let pending_frame = p.as_ref().map(|p| p.frame);
         let tid = h.tree_id.or(p.as_ref().and_then(|p| p.tid));
-        let tree = self.tree_by_id(ci, h, tid);
+        let tree = self
+            .tree_by_id(ci, h, tid)
+            .or_else(|| self.unseen_tree(ci, m, h, tid));
         if let Some(t) = tree {
             let bytes = count_operation(&mut self.model.trees[t], m, h, benign);
             if let (
@@ -332,6 +399,40 @@ pub(super) fn count_status(t: &mut Tree, status: u32, frame: u64, benign: bool) 
 
 /// TreeIds followed per connection in `ConnState::tree_uses`.
 pub(super) const MAX_TREE_USES: usize = 16;
+
+/// Trees a connection may be given for TreeIds in use without a
+/// TREE_CONNECT of the capture ([`UnseenConnect`]); past them, the
+/// operations on such TreeIds are counted on no tree.
+pub(super) const MAX_UNSEEN_TREES: u16 = 64;
+
+/// Statuses that answer a request without showing its tree connected:
+/// STATUS_NETWORK_NAME_DELETED (no such TreeId, [MS-SMB2] 3.3.5.2.11),
+/// STATUS_USER_SESSION_DELETED (no such session, 3.3.5.2.9),
+/// STATUS_ACCESS_DENIED (a signature that does not verify, 3.3.5.2.4,
+/// before the tree is looked up).
+const REFUSES_THE_TREE: [u32; 3] = [0xC000_00C9, 0xC000_0203, 0xC000_0022];
+
+/// A command whose request names a tree connect ([MS-SMB2] 3.3.5.2.11):
+/// not NEGOTIATE, SESSION_SETUP, LOGOFF, TREE_CONNECT, ECHO, CANCEL or an
+/// OPLOCK_BREAK (a server's notification, or an acknowledgment answered
+/// on the open's tree though: kept out, it names no tree of its own).
+fn on_a_tree(c: Command) -> bool {
+    matches!(
+        c,
+        Command::TREE_DISCONNECT
+            | Command::CREATE
+            | Command::CLOSE
+            | Command::FLUSH
+            | Command::READ
+            | Command::WRITE
+            | Command::LOCK
+            | Command::IOCTL
+            | Command::QUERY_DIRECTORY
+            | Command::CHANGE_NOTIFY
+            | Command::QUERY_INFO
+            | Command::SET_INFO
+    )
+}
 
 /// The client's requests with one TreeId that no tree connect of the
 /// capture gave, on a connection from whose server the capture holds no
