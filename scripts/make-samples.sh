@@ -46,6 +46,7 @@
 #         smb2logoff (a LOGOFF impacket's SMB2 server answers with
 #         SessionId 0, then a logon on the same connection; the same
 #         smbclient commands against smbd),
+#         sharegone (smbd closes a share in use: smbcontrol close-share),
 #         clientstop (smbclient interrupted while its NTLMSSP AUTHENTICATE
 #         waits for an answer a relay holds back).
 #
@@ -1432,6 +1433,33 @@ group_smb2logoff() {
     smbd_start
     capture smbclient-logoff-relogon-smbd "host $SMBD_IP" \
         smbc //$SMBD_IP/share -U "alice%$PW_ALICE" -c "ls; logoff; logon alice $PW_ALICE; ls"
+    smbd_stop
+}
+
+# ---------------------------------------------------------------- group sharegone
+# smbd drops a tree connect in use: while smbclient waits between two
+# listings (its commands read from a pipe), 'smbcontrol smbd close-share share'
+# (as an administrator removing a share or forcing it closed does) closes
+# every tree connect to the share, and the second listing is refused.
+close_share_later() {
+    sleep 1
+    smbcontrol -s "$SMBCONF" smbd close-share share
+}
+# smbclient reading its commands from a pipe: a listing, 2 s, a listing.
+two_listings_apart() {
+    { echo ls; sleep 2; echo ls; } |
+        smbclient -s "$CLIENT_CONF" -t 10 //$SMBD_IP/share -U "alice%$PW_ALICE" 2>&1 |
+        sed 's/^/    | /' >&2
+}
+group_sharegone() {
+    log "group sharegone: smbd closes a share while smbclient uses it"
+    local closer
+    smbd_users
+    smbd_start
+    close_share_later &
+    closer=$!
+    capture tree-closed-by-server "host $SMBD_IP" two_listings_apart
+    wait "$closer"
     smbd_stop
 }
 

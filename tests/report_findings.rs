@@ -848,6 +848,20 @@ const CASES: &[(&str, &str, &str, u64, &[u64])] = &[
         &[18, 19],
     ),
     (
+        "tree-closed-by-server.pcap",
+        "tree.name_deleted",
+        "error",
+        0,
+        &[19, 35, 36],
+    ),
+    (
+        "smbclient-logoff-relogon-smbd.pcap",
+        "tree.name_deleted",
+        "error",
+        0,
+        &[19, 35, 40, 41],
+    ),
+    (
         "corpus:sv-smb3-account-disabled.pcap",
         "logon.account_disabled",
         "error",

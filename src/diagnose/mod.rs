@@ -36,6 +36,7 @@ mod steps;
 mod tcp;
 mod time;
 mod tree;
+mod tree_gone;
 mod unc;
 
 #[cfg(test)]
@@ -628,6 +629,7 @@ pub fn diagnose(model: &Model) -> Diagnosis {
     anonymous::findings(model, &own, &mut sink);
     kerberos::findings(model, &own, &mut sink);
     tree::findings(model, &mut sink);
+    tree_gone::findings(model, &mut sink);
     connection::findings(model, &mut sink);
     tcp::findings(model, &mut sink);
     compression::findings(model, &mut sink);

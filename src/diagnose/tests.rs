@@ -1376,6 +1376,7 @@ fn session_deleted() {
         status_code: NtStatus::USER_SESSION_DELETED.0,
         session_id: HexId(0x1234),
         tree_id: None,
+        request_tid: None,
         detail: None,
         held_by: None,
         open_files: None,
@@ -1430,6 +1431,68 @@ fn tree_failed() {
         f.explanation.contains("'max connections'"),
         "{}",
         f.explanation
+    );
+}
+
+/// tree.name_deleted of the two kinds no capture shows (rule level: the
+/// two others are CASES in tests/report_findings.rs on real captures): a
+/// TreeId the capture never saw connected, and one the session had
+/// disconnected itself before using it again.
+#[test]
+fn tree_name_deleted_unseen_and_disconnected() {
+    let refused = |frame: u64| ErrorEvent {
+        frame,
+        request_frame: Some(frame - 1),
+        command: "CREATE".into(),
+        status: "STATUS_NETWORK_NAME_DELETED".into(),
+        status_code: NtStatus::NETWORK_NAME_DELETED.0,
+        session_id: HexId(0x1234),
+        tree_id: None,
+        request_tid: Some(7),
+        detail: None,
+        held_by: None,
+        open_files: None,
+    };
+    let mut c = conn(0);
+    c.errors.push(refused(31));
+    let mut m = model(vec![c], vec![]);
+    let d = diagnose(&m);
+    let f = only(&d.findings, "tree.name_deleted");
+    check(f, Severity::Error, 0, &[30, 31]);
+    assert!(
+        f.explanation.contains("is not in the capture"),
+        "{}",
+        f.explanation
+    );
+
+    // Its tree connect (frames 14/15) and TREE_DISCONNECT (frame 20) are
+    // in the capture, before the request.
+    let mut t = Tree::new(
+        0,
+        m.connections[0].server.ip(),
+        0x1234,
+        "\\\\fs1\\share".into(),
+        0,
+        14,
+        15,
+    );
+    t.tree_id = Some(HexId(7));
+    t.tid = 7;
+    t.disconnect_frame = Some(20);
+    m.trees.push(t);
+    let d = diagnose(&m);
+    let f = only(&d.findings, "tree.name_deleted");
+    check(f, Severity::Error, 0, &[15, 20, 30, 31]);
+    assert!(f.title.contains("disconnected at frame 20"), "{}", f.title);
+
+    // Not disconnected: the server ended it.
+    m.trees[0].disconnect_frame = None;
+    let d = diagnose(&m);
+    let f = only(&d.findings, "tree.name_deleted");
+    assert!(
+        f.title.starts_with("The server ended the tree connect"),
+        "{}",
+        f.title
     );
 }
 
@@ -2290,6 +2353,7 @@ fn file_error(c: &mut Connection, frame: u64, command: &str, status: NtStatus, n
         status_code: status.0,
         session_id: HexId(0x1234),
         tree_id: None,
+        request_tid: None,
         detail: name.map(Into::into),
         held_by: None,
         open_files: None,

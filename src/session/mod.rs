@@ -840,7 +840,7 @@ impl Builder {
             Command::SESSION_SETUP => self.setup_response(ci, m, &h, pending),
             Command::TREE_CONNECT => self.tree_connect_response(ci, m, &h, pending),
             Command::LOGOFF => self.logoff(ci, m, &h, pending),
-            Command::TREE_DISCONNECT => self.tree_disconnect(ci, m, &h),
+            Command::TREE_DISCONNECT => self.tree_disconnect(ci, m, &h, pending),
             _ => self.operation_response(ci, m, &h, pending),
         }
     }

@@ -492,6 +492,10 @@ pub struct ErrorEvent {
     /// the error to its entry in `trees[]`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tree_id: Option<HexId>,
+    /// The TreeId of an SMB2 request (its header's, or for an async
+    /// response its request's), whether or not `trees[]` has its tree.
+    #[serde(skip)]
+    pub request_tid: Option<u32>,
     /// The share, file name or FSCTL the request named.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,

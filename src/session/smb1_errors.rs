@@ -212,6 +212,7 @@ impl Builder {
             status_code: status.0,
             session_id: HexId(u64::from(x.uid)),
             tree_id,
+            request_tid: None,
             detail,
             held_by: None,
             open_files: None,

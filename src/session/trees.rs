@@ -102,12 +102,32 @@ impl Builder {
         idx
     }
 
-    pub(super) fn tree_disconnect(&mut self, ci: usize, m: &Message<'_>, h: &Smb2Header) {
+    /// A TREE_DISCONNECT response: with success, the tree's end; refused
+    /// (STATUS_NETWORK_NAME_DELETED: a tree connect the server had ended
+    /// already), an error of the connection and of the tree, which it does
+    /// not end; but with TreeId 0, which no tree connect has ([MS-SMB2]
+    /// 2.2.1.2), a normal step: smbclient and Windows send one after a
+    /// TREE_CONNECT the server refused (ntlm-bad-share frames 20/21).
+    pub(super) fn tree_disconnect(
+        &mut self,
+        ci: usize,
+        m: &Message<'_>,
+        h: &Smb2Header,
+        p: Option<Pending>,
+    ) {
         self.timeline(ci, m, &Decoded::default());
         let tree = self
             .tree_of(ci, h)
             .or_else(|| self.unseen_tree(ci, m, h, h.tree_id));
-        if let Some(i) = tree {
+        if h.status != 0 && h.tree_id.unwrap_or_default() != 0 {
+            if let Some(i) = tree {
+                count_status(&mut self.model.trees[i], h.status, m.frame, false);
+            }
+            let e = self.error_record(m, h, p.as_ref(), tree);
+            self.keep_error(ci, m, e);
+            return;
+        }
+        if let (Some(i), 0) = (tree, h.status) {
             self.model.trees[i].disconnect_frame = Some(m.frame);
             self.tree_ended(ci, i);
         }
@@ -302,6 +322,7 @@ impl Builder {
             tree_id: tree
                 .and_then(|t| self.model.trees.get(t))
                 .and_then(|t| t.tree_id),
+            request_tid: h.tree_id.or(p.and_then(|p| p.tid)),
             detail: p.and_then(|p| p.detail.text()),
         }
     }
