@@ -217,8 +217,9 @@ fn epoch_text(t: &str) -> String {
 /// other tree: when the connection closes (after its `connection_end` and
 /// `gap` lines: the trees are made then), in the order of the requests,
 /// with the request's frame and its time as tshark has it
-/// (frame.time_epoch), status null and the tree's `client_went_on`.
-/// Before, no such event was written.
+/// (frame.time_epoch), status null and the tree's `client_went_on` and
+/// `tree_id` (inferred: 0x1 and 0x5, as tshark's smb2.tid of the client's
+/// requests after frames 6 and 74). Before, no such event was written.
 #[test]
 fn one_sided_tree_connects_have_their_tree_connect_events() {
     let Some(f) = common::corpus_capture("sv-smb2-oneside-kerberos.pcap") else {
@@ -270,6 +271,7 @@ fn one_sided_tree_connects_have_their_tree_connect_events() {
             "frame",
             "time",
             "session_id",
+            "tree_id",
             "share",
             "share_type",
             "status",
@@ -291,6 +293,8 @@ fn one_sided_tree_connects_have_their_tree_connect_events() {
             "{t}"
         );
     }
+    let ids: Vec<&Value> = events.iter().map(|e| &e["tree_id"]).collect();
+    assert_eq!(ids, [&json!("0x1"), &json!("0x5")]);
 }
 
 /// The records of a classic pcap but those numbered in `dropped` (from 1),

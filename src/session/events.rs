@@ -204,6 +204,11 @@ pub(super) struct TreeConnect<'a> {
     pub frame: u64,
     pub time: Timestamp,
     pub session_id: HexId,
+    /// The tree's `tree_id`: the TreeId of a response with success
+    /// ([MS-SMB2] 2.2.10, 3.2.5.5; SMB1 the TID), or the one the client
+    /// went on with ([`TreeWentOn`]); none for a refused connect.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tree_id: Option<HexId>,
     pub share: &'a str,
     pub share_type: Option<ShareType>,
     #[serde(serialize_with = "super::model::opt_status_name")]
