@@ -485,3 +485,146 @@ fn a_fin_the_capture_lacks_is_not_a_missing_byte() {
         );
     }
 }
+
+/// The JSON lines of `smbscope FILE --format jsonl` (with `--port N` for
+/// a capture named so).
+fn jsonl(path: &std::path::Path) -> Vec<Value> {
+    let name = path.file_name().expect("name").to_string_lossy();
+    let mut args = vec![path.to_string_lossy().into_owned()];
+    args.extend(common::port_args(&name));
+    args.extend(["--format".to_string(), "jsonl".to_string()]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let o = smbscope(&args);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect()
+}
+
+/// Every SESSION_SETUP request of the samples and the corpus that tshark
+/// shows unanswered (`tshark -2`, smb2.cmd == 1 requests without
+/// smb2.response_in: frame 10 of four samples whose capture ended, or
+/// whose connection was closed, reset or interrupted during the setup,
+/// and frame 5 of sv-smb2-oneside-kerberos, which lacks the server's
+/// side) has a `session_setup` event in `--format jsonl`, as an answered
+/// one has: written when the connection closes (after its
+/// `connection_end`), with frame and time the request's (tshark's
+/// frame.time_epoch), `round` the unanswered round of the session's
+/// `rounds[]` (no response_frame, no status), the session's state
+/// (outcome unfinished) and, for the one-sided logon, its
+/// `client_went_on`, the session named by the SessionId the client went
+/// on with; in the order of the requests before the one-sided tree
+/// connects (frames 6, 74). Before, no event was written for them.
+#[test]
+fn unanswered_session_setups_have_their_session_setup_events() {
+    let captures = [
+        "capture-ends-before-logon-answer.pcap",
+        "client-interrupted-during-session-setup.pcap",
+        "close-during-session-setup-port4457.pcap",
+        "reset-during-session-setup-port4456.pcap",
+        "corpus:sv-smb2-oneside-kerberos.pcap",
+    ];
+    let mut seen = 0;
+    for capture in captures {
+        let path = common::capture_path(capture);
+        if !path.exists() {
+            eprintln!("skipping: {} not present", path.display());
+            continue;
+        }
+        let mut cmd = std::process::Command::new("tshark");
+        cmd.arg("-2").arg("-r").arg(&path);
+        if let [_, port] = common::port_args(capture).as_slice() {
+            cmd.args(["-d", &format!("tcp.port=={port},nbss")]);
+        }
+        cmd.args([
+            "-Y",
+            "smb2.cmd == 1 && smb2.flags.response == 0 && !smb2.response_in",
+        ]);
+        cmd.args([
+            "-T",
+            "fields",
+            "-e",
+            "frame.number",
+            "-e",
+            "frame.time_epoch",
+        ]);
+        let out = cmd
+            .stderr(std::process::Stdio::null())
+            .output()
+            .expect("tshark");
+        assert!(out.status.success(), "tshark on {capture}");
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let unanswered: Vec<(&str, &str)> = text
+            .lines()
+            .map(|l| l.split_once('\t').expect("two fields"))
+            .collect();
+        assert_eq!(unanswered.len(), 1, "{capture}: {text}");
+        let (frame, epoch) = unanswered[0];
+        let frame: u64 = frame.parse().expect("frame");
+        let lines = jsonl(&path);
+        let kinds: Vec<&str> = lines.iter().filter_map(|l| l["type"].as_str()).collect();
+        let at = |e: &Value| lines.iter().position(|l| l == e).expect("a line");
+        let events: Vec<&Value> = lines
+            .iter()
+            .filter(|l| l["type"] == "session_setup" && l["frame"] == frame)
+            .collect();
+        assert_eq!(events.len(), 1, "{capture}: {kinds:?}");
+        let e = events[0];
+        let end = kinds
+            .iter()
+            .position(|k| *k == "connection_end")
+            .expect("end");
+        assert!(end < at(e), "{capture}: {kinds:?}");
+        assert_eq!(
+            epoch_text(e["time"].as_str().expect("time")),
+            epoch,
+            "{capture}"
+        );
+        let sessions: Vec<&Value> = lines.iter().filter(|l| l["type"] == "session").collect();
+        assert_eq!(sessions.len(), 1, "{capture}");
+        let s = sessions[0];
+        let round = s["rounds"]
+            .as_array()
+            .expect("rounds")
+            .iter()
+            .find(|r| r["request_frame"] == frame)
+            .expect("the round");
+        assert_eq!(e["round"], *round, "{capture}");
+        assert!(round.get("response_frame").is_none() && round.get("status").is_none());
+        for k in [
+            "stream",
+            "session_id",
+            "outcome",
+            "user",
+            "domain",
+            "mechanism",
+        ] {
+            assert_eq!(e[k], s[k], "{capture}: {k}");
+        }
+        assert_eq!(e["outcome"], "unfinished");
+        assert_eq!(
+            e.get("client_went_on"),
+            s.get("client_went_on"),
+            "{capture}"
+        );
+        if capture.starts_with("corpus:") {
+            assert_eq!(e["session_id"], "0x240004000045");
+            assert_eq!(
+                e["client_went_on"],
+                json!({"first_frame": 6, "last_frame": 82, "requests": 70, "signed_requests": 70})
+            );
+            let trees: Vec<usize> = lines
+                .iter()
+                .enumerate()
+                .filter(|(_, l)| l["type"] == "tree_connect")
+                .map(|(i, _)| i)
+                .collect();
+            assert_eq!(trees, [at(e) + 1, at(e) + 2], "{kinds:?}");
+        } else {
+            assert!(e.get("client_went_on").is_none());
+        }
+        seen += 1;
+    }
+    assert!(seen >= 4);
+}
