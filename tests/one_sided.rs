@@ -628,3 +628,96 @@ fn unanswered_session_setups_have_their_session_setup_events() {
     }
     assert!(seen >= 4);
 }
+
+/// The trees of sv-smb2-oneside-kerberos, whose TREE_CONNECT responses the
+/// capture lacks, list in `files[]` the CREATE requests the client sent
+/// with each TreeId it went on with, as tshark reads them (smb2.cmd 5
+/// requests: smb2.filename, smb2.create.disposition, smb.access_mask, by
+/// smb2.sesid and smb2.tid), in their order: `unanswered` true, no
+/// response `frame` and no `action` (the capture holds no response), 0
+/// reads and writes (the FileId the response gave is not known); as many
+/// as `client_went_on.create_requests`. They are PsExec's pipes (svcctl,
+/// PSEXESVC and its stdin, stdout and stderr) on IPC$ and PSEXESVC.exe
+/// on ADMIN$; the remote-execution findings, which read opens made, do not
+/// take them. Before, `files[]` was absent.
+#[test]
+fn one_sided_trees_list_the_files_the_client_asked_to_open() {
+    let Some(f) = common::corpus_capture("sv-smb2-oneside-kerberos.pcap") else {
+        return;
+    };
+    let rows = common::tshark_text(
+        &f,
+        "smb2.cmd == 5 && smb2.flags.response == 0",
+        &[
+            "frame.number",
+            "smb2.sesid",
+            "smb2.tid",
+            "smb2.filename",
+            "smb2.create.disposition",
+            "smb.access_mask",
+        ],
+    );
+    // [MS-SMB2] 2.2.13 CreateDisposition, as the report names them.
+    let dispositions = [
+        "supersede",
+        "open",
+        "create",
+        "open_if",
+        "overwrite",
+        "overwrite_if",
+    ];
+    let mut want: BTreeMap<(String, String), Vec<Value>> = BTreeMap::new();
+    for line in rows.lines() {
+        let c: Vec<&str> = line.split('\t').collect();
+        assert!(!c[2].contains(','), "one CREATE a frame: {line}");
+        let hex = |s: &str| u64::from_str_radix(s.trim_start_matches("0x"), 16).expect("hex");
+        let key = (format!("{:#x}", hex(c[1])), format!("{:#x}", hex(c[2])));
+        let d: usize = c[4].parse().expect("disposition");
+        want.entry(key).or_default().push(json!({
+            "name": c[3],
+            "request_frame": c[0].parse::<u64>().expect("frame"),
+            "unanswered": true,
+            "disposition": dispositions[d],
+            "access": format!("0x{:08x}", hex(c[5])),
+        }));
+    }
+    assert_eq!(want.values().map(Vec::len).sum::<usize>(), 7, "{rows}");
+    let v = report_json(&f.to_string_lossy());
+    let trees = v["trees"].as_array().expect("trees");
+    assert_eq!(trees.len(), 2);
+    let mut got: BTreeMap<(String, String), Vec<Value>> = BTreeMap::new();
+    for t in trees {
+        let files = t["files"].as_array().expect("files");
+        assert_eq!(
+            files.len() as u64,
+            t["client_went_on"]["create_requests"]
+                .as_u64()
+                .expect("count"),
+            "{t}"
+        );
+        let key = (
+            t["session_id"].as_str().expect("sid").to_string(),
+            t["tree_id"].as_str().expect("tid").to_string(),
+        );
+        for file in files {
+            for k in ["frame", "action"] {
+                assert!(file.get(k).is_none(), "{k}: {file}");
+            }
+            for k in ["reads", "read_bytes", "writes", "write_bytes"] {
+                assert_eq!(file[k], 0, "{k}: {file}");
+            }
+            let share = t["share"].as_str().expect("share");
+            assert_eq!(file["pipe"], share.ends_with("IPC$"), "{file}");
+            got.entry(key.clone()).or_default().push(json!({
+                "name": file["name"],
+                "request_frame": file["request_frame"],
+                "unanswered": file["unanswered"],
+                "disposition": file["disposition"],
+                "access": file["desired_access"]["hex"],
+            }));
+        }
+        assert!(t.get("files_omitted").is_none(), "{t}");
+    }
+    assert_eq!(got, want);
+    assert_eq!(common::finding_codes(&v), ["connection.one_sided"]);
+}
