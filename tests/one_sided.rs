@@ -217,8 +217,9 @@ fn epoch_text(t: &str) -> String {
 /// other tree: when the connection closes (after its `connection_end` and
 /// `gap` lines: the trees are made then), in the order of the requests,
 /// with the request's frame and its time as tshark has it
-/// (frame.time_epoch), status null and the tree's `client_went_on`.
-/// Before, no such event was written.
+/// (frame.time_epoch), status null and the tree's `client_went_on` and
+/// `tree_id` (inferred: 0x1 and 0x5, as tshark's smb2.tid of the client's
+/// requests after frames 6 and 74). Before, no such event was written.
 #[test]
 fn one_sided_tree_connects_have_their_tree_connect_events() {
     let Some(f) = common::corpus_capture("sv-smb2-oneside-kerberos.pcap") else {
@@ -270,6 +271,7 @@ fn one_sided_tree_connects_have_their_tree_connect_events() {
             "frame",
             "time",
             "session_id",
+            "tree_id",
             "share",
             "share_type",
             "status",
@@ -291,6 +293,8 @@ fn one_sided_tree_connects_have_their_tree_connect_events() {
             "{t}"
         );
     }
+    let ids: Vec<&Value> = events.iter().map(|e| &e["tree_id"]).collect();
+    assert_eq!(ids, [&json!("0x1"), &json!("0x5")]);
 }
 
 /// The records of a classic pcap but those numbered in `dropped` (from 1),
@@ -480,4 +484,240 @@ fn a_fin_the_capture_lacks_is_not_a_missing_byte() {
             "dropped {dropped:?}: {c}"
         );
     }
+}
+
+/// The JSON lines of `smbscope FILE --format jsonl` (with `--port N` for
+/// a capture named so).
+fn jsonl(path: &std::path::Path) -> Vec<Value> {
+    let name = path.file_name().expect("name").to_string_lossy();
+    let mut args = vec![path.to_string_lossy().into_owned()];
+    args.extend(common::port_args(&name));
+    args.extend(["--format".to_string(), "jsonl".to_string()]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let o = smbscope(&args);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect()
+}
+
+/// Every SESSION_SETUP request of the samples and the corpus that tshark
+/// shows unanswered (`tshark -2`, smb2.cmd == 1 requests without
+/// smb2.response_in: frame 10 of four samples whose capture ended, or
+/// whose connection was closed, reset or interrupted during the setup,
+/// and frame 5 of sv-smb2-oneside-kerberos, which lacks the server's
+/// side) has a `session_setup` event in `--format jsonl`, as an answered
+/// one has: written when the connection closes (after its
+/// `connection_end`), with frame and time the request's (tshark's
+/// frame.time_epoch), `round` the unanswered round of the session's
+/// `rounds[]` (no response_frame, no status), the session's state
+/// (outcome unfinished) and, for the one-sided logon, its
+/// `client_went_on`, the session named by the SessionId the client went
+/// on with; in the order of the requests before the one-sided tree
+/// connects (frames 6, 74). Before, no event was written for them.
+#[test]
+fn unanswered_session_setups_have_their_session_setup_events() {
+    let captures = [
+        "capture-ends-before-logon-answer.pcap",
+        "client-interrupted-during-session-setup.pcap",
+        "close-during-session-setup-port4457.pcap",
+        "reset-during-session-setup-port4456.pcap",
+        "corpus:sv-smb2-oneside-kerberos.pcap",
+    ];
+    let mut seen = 0;
+    for capture in captures {
+        let path = common::capture_path(capture);
+        if !path.exists() {
+            eprintln!("skipping: {} not present", path.display());
+            continue;
+        }
+        let mut cmd = std::process::Command::new("tshark");
+        cmd.arg("-2").arg("-r").arg(&path);
+        if let [_, port] = common::port_args(capture).as_slice() {
+            cmd.args(["-d", &format!("tcp.port=={port},nbss")]);
+        }
+        cmd.args([
+            "-Y",
+            "smb2.cmd == 1 && smb2.flags.response == 0 && !smb2.response_in",
+        ]);
+        cmd.args([
+            "-T",
+            "fields",
+            "-e",
+            "frame.number",
+            "-e",
+            "frame.time_epoch",
+        ]);
+        let out = cmd
+            .stderr(std::process::Stdio::null())
+            .output()
+            .expect("tshark");
+        assert!(out.status.success(), "tshark on {capture}");
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let unanswered: Vec<(&str, &str)> = text
+            .lines()
+            .map(|l| l.split_once('\t').expect("two fields"))
+            .collect();
+        assert_eq!(unanswered.len(), 1, "{capture}: {text}");
+        let (frame, epoch) = unanswered[0];
+        let frame: u64 = frame.parse().expect("frame");
+        let lines = jsonl(&path);
+        let kinds: Vec<&str> = lines.iter().filter_map(|l| l["type"].as_str()).collect();
+        let at = |e: &Value| lines.iter().position(|l| l == e).expect("a line");
+        let events: Vec<&Value> = lines
+            .iter()
+            .filter(|l| l["type"] == "session_setup" && l["frame"] == frame)
+            .collect();
+        assert_eq!(events.len(), 1, "{capture}: {kinds:?}");
+        let e = events[0];
+        let end = kinds
+            .iter()
+            .position(|k| *k == "connection_end")
+            .expect("end");
+        assert!(end < at(e), "{capture}: {kinds:?}");
+        assert_eq!(
+            epoch_text(e["time"].as_str().expect("time")),
+            epoch,
+            "{capture}"
+        );
+        let sessions: Vec<&Value> = lines.iter().filter(|l| l["type"] == "session").collect();
+        assert_eq!(sessions.len(), 1, "{capture}");
+        let s = sessions[0];
+        let round = s["rounds"]
+            .as_array()
+            .expect("rounds")
+            .iter()
+            .find(|r| r["request_frame"] == frame)
+            .expect("the round");
+        assert_eq!(e["round"], *round, "{capture}");
+        assert!(round.get("response_frame").is_none() && round.get("status").is_none());
+        for k in [
+            "stream",
+            "session_id",
+            "outcome",
+            "user",
+            "domain",
+            "mechanism",
+        ] {
+            assert_eq!(e[k], s[k], "{capture}: {k}");
+        }
+        assert_eq!(e["outcome"], "unfinished");
+        assert_eq!(
+            e.get("client_went_on"),
+            s.get("client_went_on"),
+            "{capture}"
+        );
+        if capture.starts_with("corpus:") {
+            assert_eq!(e["session_id"], "0x240004000045");
+            assert_eq!(
+                e["client_went_on"],
+                json!({"first_frame": 6, "last_frame": 82, "requests": 70, "signed_requests": 70})
+            );
+            let trees: Vec<usize> = lines
+                .iter()
+                .enumerate()
+                .filter(|(_, l)| l["type"] == "tree_connect")
+                .map(|(i, _)| i)
+                .collect();
+            assert_eq!(trees, [at(e) + 1, at(e) + 2], "{kinds:?}");
+        } else {
+            assert!(e.get("client_went_on").is_none());
+        }
+        seen += 1;
+    }
+    assert!(seen >= 4);
+}
+
+/// The trees of sv-smb2-oneside-kerberos, whose TREE_CONNECT responses the
+/// capture lacks, list in `files[]` the CREATE requests the client sent
+/// with each TreeId it went on with, as tshark reads them (smb2.cmd 5
+/// requests: smb2.filename, smb2.create.disposition, smb.access_mask, by
+/// smb2.sesid and smb2.tid), in their order: `unanswered` true, no
+/// response `frame` and no `action` (the capture holds no response), 0
+/// reads and writes (the FileId the response gave is not known); as many
+/// as `client_went_on.create_requests`. They are PsExec's pipes (svcctl,
+/// PSEXESVC and its stdin, stdout and stderr) on IPC$ and PSEXESVC.exe
+/// on ADMIN$; the remote-execution findings, which read opens made, do not
+/// take them. Before, `files[]` was absent.
+#[test]
+fn one_sided_trees_list_the_files_the_client_asked_to_open() {
+    let Some(f) = common::corpus_capture("sv-smb2-oneside-kerberos.pcap") else {
+        return;
+    };
+    let rows = common::tshark_text(
+        &f,
+        "smb2.cmd == 5 && smb2.flags.response == 0",
+        &[
+            "frame.number",
+            "smb2.sesid",
+            "smb2.tid",
+            "smb2.filename",
+            "smb2.create.disposition",
+            "smb.access_mask",
+        ],
+    );
+    // [MS-SMB2] 2.2.13 CreateDisposition, as the report names them.
+    let dispositions = [
+        "supersede",
+        "open",
+        "create",
+        "open_if",
+        "overwrite",
+        "overwrite_if",
+    ];
+    let mut want: BTreeMap<(String, String), Vec<Value>> = BTreeMap::new();
+    for line in rows.lines() {
+        let c: Vec<&str> = line.split('\t').collect();
+        assert!(!c[2].contains(','), "one CREATE a frame: {line}");
+        let hex = |s: &str| u64::from_str_radix(s.trim_start_matches("0x"), 16).expect("hex");
+        let key = (format!("{:#x}", hex(c[1])), format!("{:#x}", hex(c[2])));
+        let d: usize = c[4].parse().expect("disposition");
+        want.entry(key).or_default().push(json!({
+            "name": c[3],
+            "request_frame": c[0].parse::<u64>().expect("frame"),
+            "unanswered": true,
+            "disposition": dispositions[d],
+            "access": format!("0x{:08x}", hex(c[5])),
+        }));
+    }
+    assert_eq!(want.values().map(Vec::len).sum::<usize>(), 7, "{rows}");
+    let v = report_json(&f.to_string_lossy());
+    let trees = v["trees"].as_array().expect("trees");
+    assert_eq!(trees.len(), 2);
+    let mut got: BTreeMap<(String, String), Vec<Value>> = BTreeMap::new();
+    for t in trees {
+        let files = t["files"].as_array().expect("files");
+        assert_eq!(
+            files.len() as u64,
+            t["client_went_on"]["create_requests"]
+                .as_u64()
+                .expect("count"),
+            "{t}"
+        );
+        let key = (
+            t["session_id"].as_str().expect("sid").to_string(),
+            t["tree_id"].as_str().expect("tid").to_string(),
+        );
+        for file in files {
+            for k in ["frame", "action"] {
+                assert!(file.get(k).is_none(), "{k}: {file}");
+            }
+            for k in ["reads", "read_bytes", "writes", "write_bytes"] {
+                assert_eq!(file[k], 0, "{k}: {file}");
+            }
+            let share = t["share"].as_str().expect("share");
+            assert_eq!(file["pipe"], share.ends_with("IPC$"), "{file}");
+            got.entry(key.clone()).or_default().push(json!({
+                "name": file["name"],
+                "request_frame": file["request_frame"],
+                "unanswered": file["unanswered"],
+                "disposition": file["disposition"],
+                "access": file["desired_access"]["hex"],
+            }));
+        }
+        assert!(t.get("files_omitted").is_none(), "{t}");
+    }
+    assert_eq!(got, want);
+    assert_eq!(common::finding_codes(&v), ["connection.one_sided"]);
 }

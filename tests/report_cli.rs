@@ -353,6 +353,89 @@ fn errors_name_the_tree_of_their_request() {
     assert!(e.get("tree_id").is_none(), "{e}");
 }
 
+/// Each `tree_connect` event of `--format jsonl` carries the tree's TreeId
+/// (`tree_id`): the one tshark reads on the TREE_CONNECT response with
+/// success (smb2.tid; SMB1's TREE_CONNECT_ANDX, smb.tid, which tshark
+/// writes in decimal), and none on a refused one, whose header carries 0
+/// (SMB2) or 0xFFFF (smbd's SMB1), as the JSON document's `trees[]`.
+/// Refused and successful connects of several sessions and connections
+/// (ntlm-password-spray-guest-mapped: 18, 8 of them refused), 23 on one
+/// corpus capture, SMB1 refused in the NT and in the DOS form.
+#[test]
+fn tree_connect_events_carry_the_tree_id_tshark_reads() {
+    let captures = [
+        "ntlm-password-spray-guest-mapped.pcap",
+        "ntlm-bad-share.pcap",
+        "smb1-ntlm-bad-share.pcap",
+        "smb1-dos-bad-share-missing-file.pcap",
+        "smb1-chained-tree-connect-bad-share.pcap",
+        "corpus:sv-smb21-kerberos-many-sessions.pcap",
+        "corpus:sv-smb3-zerologon-anon-ntlm.pcap",
+    ];
+    let (mut with_id, mut without) = (0, 0);
+    for capture in captures {
+        let path = common::capture_path(capture);
+        if !path.exists() {
+            eprintln!("skipping: {} not present", path.display());
+            continue;
+        }
+        // tshark: frame -> Some(TreeId) of a response with success.
+        let mut want = std::collections::BTreeMap::new();
+        let smb2 = common::tshark_text(
+            &path,
+            "smb2.cmd == 3 && smb2.flags.response == 1",
+            &["frame.number", "smb2.tid", "smb2.nt_status"],
+        );
+        for line in smb2.lines() {
+            let f: Vec<&str> = line.split('\t').collect();
+            assert!(!f[1].contains(','), "one TREE_CONNECT a frame: {line}");
+            let tid = u32::from_str_radix(f[1].trim_start_matches("0x"), 16).expect("tid");
+            let ok = f[2] == "0x00000000";
+            want.insert(f[0].to_string(), ok.then(|| format!("0x{tid:x}")));
+        }
+        let smb1 = common::tshark_text(
+            &path,
+            "smb.cmd == 0x75 && smb.flags.response == 1",
+            &[
+                "frame.number",
+                "smb.tid",
+                "smb.nt_status",
+                "smb.error_class",
+            ],
+        );
+        for line in smb1.lines() {
+            let f: Vec<&str> = line.split('\t').collect();
+            let tid: u32 = f[1].parse().expect("smb.tid in decimal");
+            let ok = f[2] == "0x00000000" || f[3] == "0x00";
+            want.insert(f[0].to_string(), ok.then(|| format!("0x{tid:x}")));
+        }
+        let mut args = vec![path.to_string_lossy().into_owned()];
+        args.extend(["--format".into(), "jsonl".into()]);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let o = smbscope(&args);
+        assert!(o.status.success(), "{capture}");
+        let mut got = std::collections::BTreeMap::new();
+        let mut trees = std::collections::BTreeMap::new();
+        for l in stdout(&o).lines() {
+            let e: serde_json::Value = serde_json::from_str(l).expect("JSON line");
+            let id = e
+                .get("tree_id")
+                .map(|t| t.as_str().expect("hex").to_string());
+            if e["type"] == "tree_connect" {
+                got.insert(e["frame"].to_string(), id);
+            } else if e["type"] == "tree" {
+                trees.insert(e["response_frame"].to_string(), id);
+            }
+        }
+        assert!(!want.is_empty(), "{capture}");
+        assert_eq!(got, want, "{capture}");
+        assert_eq!(trees, want, "{capture}: as trees[]");
+        with_id += want.values().filter(|v| v.is_some()).count();
+        without += want.values().filter(|v| v.is_none()).count();
+    }
+    eprintln!("{with_id} tree connects with a TreeId, {without} refused");
+}
+
 #[test]
 fn filters() {
     let all = stdout(&smbscope(&[

@@ -807,6 +807,7 @@ fn report_hex_ids_are_checked_where_they_are_written() {
         "error /error/held_by/session_id",
         "session_setup /session_id",
         "tree_connect /session_id",
+        "tree_connect /tree_id",
         "logoff /session_id",
     ] {
         assert!(places.contains(want), "no {want} in {places:#?}");

@@ -65,7 +65,10 @@ pub(super) fn findings(model: &Model, out: &mut Sink) {
         let pair = model
             .connection(t.stream)
             .map(|c| (c.client.ip(), c.server.ip()));
-        t.files.iter().filter_map(move |f| match kind_of(f, admin) {
+        // Opens the capture shows made: not a CREATE request it holds no
+        // response to.
+        let made = t.files.iter().filter(|f| !f.unanswered);
+        made.filter_map(move |f| match kind_of(f, admin) {
             Kind::Other => None,
             kind => Some((pair?, kind, Seen { tree: t, file: f })),
         })
@@ -224,7 +227,7 @@ fn covers(seen: &[Seen<'_>]) -> Vec<(u64, Option<u64>)> {
 
 fn frames(seen: &[Seen<'_>]) -> Vec<u64> {
     seen.iter()
-        .flat_map(|s| [s.file.request_frame, s.file.frame])
+        .flat_map(|s| std::iter::once(s.file.request_frame).chain(s.file.frame))
         .collect()
 }
 

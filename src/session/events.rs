@@ -9,7 +9,7 @@ use std::net::{IpAddr, SocketAddr};
 
 use serde::Serialize;
 
-use super::model::{ErrorEvent, HexId, KdcExchange, Negotiate, Outcome, Round, TreeWentOn};
+use super::model::{ErrorEvent, HexId, KdcExchange, Negotiate, Outcome, Round, TreeWentOn, WentOn};
 use crate::capture::Timestamp;
 use crate::ntstatus::NtStatus;
 use crate::smb2::tree::ShareType;
@@ -171,7 +171,10 @@ pub(super) struct NegotiateDone<'a> {
     pub negotiate: &'a Negotiate,
 }
 
-/// `session_setup`: a SESSION_SETUP response, with the session so far.
+/// `session_setup`: a SESSION_SETUP response, with the session so far;
+/// or, when the connection closes, a SESSION_SETUP request the capture
+/// holds no response to (its `frame` and `time` the request's, `round`
+/// the unanswered one, [`WentOn`] as the session's).
 #[derive(Serialize)]
 pub(super) struct SessionSetup<'a> {
     pub stream: u64,
@@ -183,6 +186,8 @@ pub(super) struct SessionSetup<'a> {
     pub domain: Option<&'a str>,
     pub mechanism: Option<&'a str>,
     pub round: Option<&'a Round>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_went_on: Option<&'a WentOn>,
 }
 
 /// `logoff`: a LOGOFF response.
@@ -204,6 +209,11 @@ pub(super) struct TreeConnect<'a> {
     pub frame: u64,
     pub time: Timestamp,
     pub session_id: HexId,
+    /// The tree's `tree_id`: the TreeId of a response with success
+    /// ([MS-SMB2] 2.2.10, 3.2.5.5; SMB1 the TID), or the one the client
+    /// went on with ([`TreeWentOn`]); none for a refused connect.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tree_id: Option<HexId>,
     pub share: &'a str,
     pub share_type: Option<ShareType>,
     #[serde(serialize_with = "super::model::opt_status_name")]

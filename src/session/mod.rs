@@ -1518,18 +1518,40 @@ impl Builder {
         c.first_unanswered_frame = left.first().map(|(_, p)| p.frame);
         let one_sided = c.server_messages == 0 && c.server_gap_bytes > 0;
         let mut tree_connects = Vec::new();
+        let mut creates = Vec::new();
+        // The unanswered requests whose events are written now: (frame,
+        // time, a tree connect, its session's or tree's index).
+        let mut unanswered = Vec::new();
         for (_, p) in left {
             match p.detail {
-                Detail::Setup(req) => self.unanswered_setup(ci, &p.frame, p.ts, p.sid, *req),
+                Detail::Setup(req) => {
+                    let si = self.unanswered_setup(ci, &p.frame, p.ts, p.sid, *req);
+                    unanswered.push((p.frame, p.ts, false, si));
+                }
                 Detail::Share(share) if one_sided => {
                     tree_connects.push((p.frame, p.ts, p.sid, share));
                 }
+                Detail::Open(ask) if one_sided => creates.push((p.frame, p.sid, p.tid, ask)),
                 _ => {}
             }
         }
         self.went_on(ci);
         if one_sided {
-            self.unanswered_tree_connects(ci, tree_connects);
+            let trees = self.unanswered_tree_connects(ci, tree_connects);
+            let made: Vec<usize> = trees.iter().map(|t| t.2).collect();
+            self.list_unanswered_creates(&made, creates);
+            unanswered.extend(trees.into_iter().map(|(f, ts, t)| (f, ts, true, t)));
+        }
+        // In the order of the requests (they are after the session's
+        // events, written when the connection closes: what the client
+        // went on with is known then).
+        unanswered.sort_by_key(|u| u.0);
+        for (frame, ts, tree, i) in unanswered {
+            if tree {
+                self.unanswered_tree_event(i, ts);
+            } else {
+                self.unanswered_setup_event(i, frame, ts);
+            }
         }
     }
 }

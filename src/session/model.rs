@@ -1548,10 +1548,14 @@ pub struct Tree {
     pub errors: Vec<StatusCount>,
     pub error_kinds_omitted: u64,
     /// The files and named pipes opened on it with success, in the order
-    /// of their CREATE responses (at most [`MAX_FILES_PER_TREE`]).
+    /// of their CREATE responses; on a tree with [`Tree::client_went_on`],
+    /// the CREATE requests the client sent with its TreeId, unanswered
+    /// ([`FileOpen::unanswered`]), in their order (at most
+    /// [`MAX_FILES_PER_TREE`]).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub files: Vec<FileOpen>,
-    /// Opens made with success past those listed in `files`.
+    /// Opens made with success (or unanswered CREATE requests) past those
+    /// listed in `files`.
     #[serde(skip_serializing_if = "is_zero")]
     pub files_omitted: u64,
     /// A TREE_CONNECT request a capture lacking the server's side of the
@@ -1784,8 +1788,16 @@ pub struct FileOpen {
     /// The name as the CREATE sent it, relative to the share.
     pub name: String,
     pub request_frame: u64,
-    /// The response's frame.
-    pub frame: u64,
+    /// The response's frame; none for an unanswered request.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub frame: Option<u64>,
+    /// A CREATE request ([MS-SMB2] 2.2.13) the capture holds no response
+    /// to, on a tree a capture lacking the server's side shows the client
+    /// went on with ([`Tree::client_went_on`]): a file or pipe the client
+    /// asked to open, not an open (no `frame`, no `action`; `reads` and
+    /// `writes` 0, as the FileId the response gave is not known).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub unanswered: bool,
     /// CreateDisposition of an SMB2 CREATE.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub disposition: Option<crate::smb2::create::CreateDisposition>,

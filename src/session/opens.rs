@@ -197,7 +197,7 @@ impl Builder {
         let Detail::Open(ask) = p.detail else {
             return;
         };
-        let file = tree.and_then(|t| self.list_file(t, &ask, (p.frame, frame), action));
+        let file = tree.and_then(|t| self.list_file(t, &ask, (p.frame, Some(frame)), action));
         let key = (self.model.connections[ci].server.ip(), p.sid, file_id);
         let t = &self.opens;
         let st = &self.conn_state[ci];
@@ -241,12 +241,14 @@ impl Builder {
 
     /// Lists an open on tree `t` (within [`MAX_FILES_PER_TREE`],
     /// [`MAX_LISTED`] and [`MAX_LISTED_BYTES`]; past them it is counted in
-    /// `files_omitted`): gives its index in the tree's `files`.
+    /// `files_omitted`): gives its index in the tree's `files`. Without a
+    /// response `frame`, an unanswered CREATE request
+    /// ([`FileOpen::unanswered`]).
     fn list_file(
         &mut self,
         t: usize,
         ask: &OpenAsk,
-        (request_frame, frame): (u64, u64),
+        (request_frame, frame): (u64, Option<u64>),
         action: Option<CreateAction>,
     ) -> Option<usize> {
         let (listed, bytes) = &mut self.opens.listed;
@@ -268,6 +270,7 @@ impl Builder {
             name: ask.name.clone(),
             request_frame,
             frame,
+            unanswered: frame.is_none(),
             disposition: ask.disposition,
             action,
             desired_access: AccessMask(ask.desired_access),
@@ -278,6 +281,35 @@ impl Builder {
             write_bytes: 0,
         });
         Some(tree.files.len() - 1)
+    }
+
+    /// The CREATE requests of a connection whose capture lacks the
+    /// server's side, left unanswered when it closed (`creates`: frame,
+    /// SessionId, TreeId and what each asked, in frame order): each is
+    /// listed on the tree of `trees` (the connection's trees made of its
+    /// unanswered TREE_CONNECT requests) with its SessionId and the TreeId
+    /// the client went on with, as an unanswered request
+    /// ([`FileOpen::unanswered`]), within the bounds of
+    /// [`Builder::list_file`].
+    pub(super) fn list_unanswered_creates(
+        &mut self,
+        trees: &[usize],
+        creates: Vec<(u64, u64, Option<u32>, OpenAsk)>,
+    ) {
+        for (frame, sid, tid, ask) in creates {
+            let Some(tid) = tid else {
+                continue;
+            };
+            let tree = trees.iter().copied().find(|&t| {
+                self.model
+                    .trees
+                    .get(t)
+                    .is_some_and(|t| t.sid == sid && t.client_went_on.is_some() && t.tid == tid)
+            });
+            if let Some(t) = tree {
+                self.list_file(t, &ask, (frame, None), None);
+            }
+        }
     }
 
     /// A READ (`write` false) or WRITE answered with `bytes` on the open

@@ -489,6 +489,7 @@ impl Builder {
                 domain: s.domain.as_deref(),
                 mechanism: s.mechanism,
                 round: s.rounds.last(),
+                client_went_on: None,
             };
             let hosts = Some((s.client.ip(), s.server.ip()));
             self.events
@@ -496,7 +497,8 @@ impl Builder {
         }
     }
 
-    /// A SESSION_SETUP request that never got its response.
+    /// A SESSION_SETUP request that never got its response: gives the
+    /// index of its session in `model.sessions`.
     pub(super) fn unanswered_setup(
         &mut self,
         ci: usize,
@@ -504,7 +506,7 @@ impl Builder {
         ts: Timestamp,
         sid: u64,
         req: SetupRequest,
-    ) {
+    ) -> usize {
         let idx = self.setup_session(ci, (sid, sid, false), req.binding, (*frame, ts));
         let round = new_round(&req, *frame, ts);
         let s = &mut self.model.sessions[idx];
@@ -512,6 +514,44 @@ impl Builder {
         s.outcome = Outcome::Unfinished;
         s.last_setup_frame = s.last_setup_frame.max(*frame);
         push_round(s, round);
+        idx
+    }
+
+    /// The `session_setup` event of a SESSION_SETUP request (`frame`, at
+    /// `ts`) left unanswered when its connection closed, as of a response:
+    /// the session so far (named by the SessionId the client went on with,
+    /// when it did, with its [`WentOn`]), `frame` and `time` the request's,
+    /// `round` the unanswered one (no response_frame, no status). None when
+    /// the session kept no round of it (past [`MAX_ROUNDS`]).
+    pub(super) fn unanswered_setup_event(&mut self, si: usize, frame: u64, ts: Timestamp) {
+        if !self.opts.events {
+            return;
+        }
+        let Some(s) = self.model.sessions.get(si) else {
+            return;
+        };
+        let Some(round) = s
+            .rounds
+            .iter()
+            .rfind(|r| r.request_frame == frame && r.response_frame.is_none())
+        else {
+            return;
+        };
+        let ev = events::SessionSetup {
+            stream: s.stream,
+            session_id: s.session_id,
+            frame,
+            time: ts,
+            outcome: s.outcome,
+            user: s.user.as_deref(),
+            domain: s.domain.as_deref(),
+            mechanism: s.mechanism,
+            round: Some(round),
+            client_went_on: s.client_went_on.as_deref(),
+        };
+        let hosts = Some((s.client.ip(), s.server.ip()));
+        self.events
+            .push("session_setup", s.stream, Some(s.id), hosts, &ev);
     }
 
     /// On a connection whose capture lacks the server's side (no SMB

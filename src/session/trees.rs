@@ -89,6 +89,7 @@ impl Builder {
                 frame: m.frame,
                 time: m.ts,
                 session_id: tree.session_id,
+                tree_id: tree.tree_id,
                 share: &tree.share,
                 share_type: tree.share_type,
                 status: Some(NtStatus(status)),
@@ -559,12 +560,15 @@ impl Builder {
     /// before), a tree connect is given the TreeId the client went on with
     /// ([`TreeWentOn`]): the one TreeId of [`TreeUse`] on its session first
     /// used after it and before the session's next TREE_CONNECT request
-    /// (two there, or none, and it is given none).
+    /// (two there, or none, and it is given none). Gives each tree's
+    /// index in `model.trees`, with its request's time, for
+    /// [`Builder::unanswered_tree_event`].
     pub(super) fn unanswered_tree_connects(
         &mut self,
         ci: usize,
         tree_connects: Vec<(u64, Timestamp, u64, String)>,
-    ) {
+    ) -> Vec<(u64, Timestamp, usize)> {
+        let mut made = Vec::with_capacity(tree_connects.len());
         let c = &self.model.connections[ci];
         let start_seen = c
             .negotiate
@@ -603,17 +607,40 @@ impl Builder {
                     write_length: u.asked.write_length,
                 }));
             }
-            self.emit("tree_connect", stream, Some(*sid), || events::TreeConnect {
-                stream,
-                frame: *frame,
-                time: *ts,
-                session_id: tree.session_id,
-                share: &tree.share,
-                share_type: None,
-                status: None,
-                client_went_on: tree.client_went_on.as_deref(),
-            });
+            made.push((*frame, *ts, self.model.trees.len()));
             self.model.trees.push(tree);
         }
+        made
+    }
+
+    /// The `tree_connect` event of a tree [`Builder::unanswered_tree_connects`]
+    /// made (`t` in `model.trees`): `frame` and `time` the request's
+    /// (`ts`), status none, its [`TreeWentOn`] and TreeId.
+    pub(super) fn unanswered_tree_event(&mut self, t: usize, ts: Timestamp) {
+        if !self.opts.events {
+            return;
+        }
+        let Some((tree, frame)) = self
+            .model
+            .trees
+            .get(t)
+            .and_then(|tree| Some((tree, tree.request_frame?)))
+        else {
+            return;
+        };
+        let ev = events::TreeConnect {
+            stream: tree.stream,
+            frame,
+            time: ts,
+            session_id: tree.session_id,
+            tree_id: tree.tree_id,
+            share: &tree.share,
+            share_type: None,
+            status: None,
+            client_went_on: tree.client_went_on.as_deref(),
+        };
+        let hosts = self.hosts(tree.stream);
+        self.events
+            .push("tree_connect", tree.stream, Some(tree.sid), hosts, &ev);
     }
 }
