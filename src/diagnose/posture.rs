@@ -62,6 +62,16 @@ fn ntlmv1(model: &Model, out: &mut Sink) {
         let Some((kind, _)) = ntlmv1_round(s) else {
             continue;
         };
+        let frames = g.frames_of(|s| {
+            ntlmv1_round(s)
+                .into_iter()
+                .flat_map(|(_, r)| [r.request_frame].into_iter().chain(r.response_frame))
+        });
+        // Not kept whatever its texts: not written.
+        let first = frames.iter().copied().min().unwrap_or(0);
+        if out.unkept("posture.ntlmv1", Severity::Warning, first, None) {
+            continue;
+        }
         let mut title = format!("{kind} response accepted");
         let mut why = format!("The client answered the NTLM challenge with an {kind} response and the server accepted it.");
         if g.count > 1 {
@@ -85,11 +95,7 @@ fn ntlmv1(model: &Model, out: &mut Sink) {
                     &platform::client(model, s),
                 ))
                 .covers(g.covers())
-                .frames(g.frames_of(|s| {
-                    ntlmv1_round(s)
-                        .into_iter()
-                        .flat_map(|(_, r)| [r.request_frame].into_iter().chain(r.response_frame))
-                }))
+                .frames(frames)
                 .session(s.session_id)
                 .ntlm_response(kind)
                 .user(super::logon::user_of(s))
