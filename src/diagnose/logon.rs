@@ -26,7 +26,11 @@ pub(super) fn findings(model: &Model, own: &SharedOwnLogons<'_>, out: &mut Sink)
             // Grouped by client and server: the anonymous module.
             Outcome::Failure if super::anonymous::is_refused_anonymous(s) => {}
             Outcome::Failure if encryption_refused(s, conn) => {
-                encryption(s, &super::platform::client(model, s), out)
+                // Not kept whatever its texts: not written.
+                let first = evidence(s).min().unwrap_or(0);
+                if !out.unkept("session.encryption_required", Severity::Error, first, None) {
+                    encryption(s, &super::platform::client(model, s), out)
+                }
             }
             // Grouped by client, server, identity and status: failures().
             Outcome::Failure => {}
@@ -35,6 +39,14 @@ pub(super) fn findings(model: &Model, own: &SharedOwnLogons<'_>, out: &mut Sink)
                     unfinished(model, s, c, out);
                 }
             }
+            // Not kept whatever its texts: not written.
+            Outcome::Guest
+                if out.unkept(
+                    "session.guest",
+                    Severity::Warning,
+                    evidence(s).min().unwrap_or(0),
+                    None,
+                ) => {}
             Outcome::Guest => {
                 let sides = (
                     super::platform::server(model, s),
@@ -48,8 +60,27 @@ pub(super) fn findings(model: &Model, own: &SharedOwnLogons<'_>, out: &mut Sink)
     }
     let slow = slow_list(model);
     let index = SlowIndex::new(&slow);
-    for (x, with) in slow.iter().zip(index.first_together(model)) {
-        slow_round(x, with, out);
+    // The findings not kept whatever their texts are not written, and the
+    // walk of every session's rounds that names a round answered together
+    // with each is not made when none is kept.
+    let kept: Vec<bool> = slow
+        .iter()
+        .map(|x| {
+            let first =
+                x.r.response_frame
+                    .map_or(x.r.request_frame, |f| f.min(x.r.request_frame));
+            !out.unkept("logon.slow_round", Severity::Warning, first, None)
+        })
+        .collect();
+    if kept.contains(&true) {
+        for ((x, with), _) in slow
+            .iter()
+            .zip(index.first_together(model))
+            .zip(&kept)
+            .filter(|(_, &k)| k)
+        {
+            slow_round(x, with, out);
+        }
     }
     failures(model, own, &index, out);
 }
@@ -76,6 +107,15 @@ fn failures(model: &Model, shared: &SharedOwnLogons<'_>, slow: &SlowIndex<'_>, o
         let later = own
             .as_ref()
             .map_or(Later::Nothing, |o| logon_after(o, g, ev));
+        let bad_before = bad_passwords_before(g, &bad);
+        // Not kept whatever its texts: not written.
+        if let Some(status) = g.first().status {
+            let code = failure_code(status.0, g.first(), ev).0;
+            let first = g.frames().into_iter().min().unwrap_or(0);
+            if out.unkept(code, later.severity(), first, bad_before.from) {
+                continue;
+            }
+        }
         let logoff = logged_off_before(model, g.first());
         let told = Told {
             fallback: own.as_ref().and_then(|o| o.fallback_after(g.last)),
@@ -83,15 +123,7 @@ fn failures(model: &Model, shared: &SharedOwnLogons<'_>, slow: &SlowIndex<'_>, o
             client: super::platform::client(model, g.first()),
             stall: slow.together_with(g.first()),
         };
-        failure(
-            g,
-            bad_passwords_before(g, &bad),
-            ev,
-            later,
-            logoff,
-            told,
-            out,
-        );
+        failure(g, bad_before, ev, later, logoff, told, out);
     }
 }
 
@@ -896,12 +928,21 @@ fn unfinished(model: &Model, s: &Session, c: &Connection, out: &mut Sink) {
     {
         return;
     }
-    let who = identity(s);
     if let Some(n) = c.negotiate.as_ref().filter(|_| signing_refused(s, c)) {
-        let client = super::platform::client(model, s);
-        out.push(signing_unsupported(s, c, n, last, &client));
+        // Not kept whatever its texts: not written.
+        let first = frames_of(last, c).into_iter().min().unwrap_or(0);
+        if !out.unkept(
+            "negotiate.signing_unsupported",
+            Severity::Error,
+            first,
+            None,
+        ) {
+            let client = super::platform::client(model, s);
+            out.push(signing_unsupported(s, c, n, last, &client));
+        }
         return;
     }
+    let who = identity(s);
     let client = super::platform::client(model, s);
     if capture_ended_mid_logon(s, c, last, &who, &client, out) {
         return;

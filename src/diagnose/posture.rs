@@ -62,6 +62,16 @@ fn ntlmv1(model: &Model, out: &mut Sink) {
         let Some((kind, _)) = ntlmv1_round(s) else {
             continue;
         };
+        let frames = g.frames_of(|s| {
+            ntlmv1_round(s)
+                .into_iter()
+                .flat_map(|(_, r)| [r.request_frame].into_iter().chain(r.response_frame))
+        });
+        // Not kept whatever its texts: not written.
+        let first = frames.iter().copied().min().unwrap_or(0);
+        if out.unkept("posture.ntlmv1", Severity::Warning, first, None) {
+            continue;
+        }
         let mut title = format!("{kind} response accepted");
         let mut why = format!("The client answered the NTLM challenge with an {kind} response and the server accepted it.");
         if g.count > 1 {
@@ -85,11 +95,7 @@ fn ntlmv1(model: &Model, out: &mut Sink) {
                     &platform::client(model, s),
                 ))
                 .covers(g.covers())
-                .frames(g.frames_of(|s| {
-                    ntlmv1_round(s)
-                        .into_iter()
-                        .flat_map(|(_, r)| [r.request_frame].into_iter().chain(r.response_frame))
-                }))
+                .frames(frames)
                 .session(s.session_id)
                 .ntlm_response(kind)
                 .user(super::logon::user_of(s))
@@ -220,6 +226,15 @@ fn smb1(model: &Model, out: &mut Sink) {
                 format!("SMB1 offered by the client to the server at {}", c.server),
             )
         };
+        // A repeat (same server, same severity) is merged into the first
+        // before its texts are made: they would be thrown away.
+        let frames: Vec<u64> = [s.request_frame]
+            .into_iter()
+            .chain(s.response_frame)
+            .collect();
+        if out.repeat("posture.smb1", sev, &title, Some(c.stream), "tcp", &frames) {
+            continue;
+        }
         let next = if !used && servers_using.contains_key(&c.server) {
             format!("Disable SMB1 on the client (Windows: 'Disable-WindowsOptionalFeature -Online -FeatureName SMB1Protocol'; Samba: 'client min protocol = SMB2'); the server at {} is in SMB1 use with other connections of this capture, whose posture.smb1 warning says what to do there.", c.server)
         } else {
@@ -239,7 +254,7 @@ fn smb1(model: &Model, out: &mut Sink) {
                 ))
                 .next(next)
                 .stream(c.stream)
-                .frames([s.request_frame].into_iter().chain(s.response_frame))
+                .frames(frames)
                 .done(),
         );
     }
@@ -307,8 +322,20 @@ fn smb1_midstream(c: &crate::session::Connection, out: &mut Sink) {
         (None, Some(f)) => (f, format!("with errors only (the first at frame {f}), which a server sends only once an SMB1 dialect is negotiated ([MS-CIFS] 2.2.4.52)")),
         (None, None) => return,
     };
+    let title = format!("SMB1 in use with the server at {}", c.server);
+    // A repeat is merged before its texts are made, as in smb1().
+    if out.repeat(
+        "posture.smb1",
+        Severity::Warning,
+        &title,
+        Some(c.stream),
+        "tcp",
+        &[f],
+    ) {
+        return;
+    }
     out.push(
-        Draft::new(Severity::Warning, "posture.smb1", format!("SMB1 in use with the server at {}", c.server))
+        Draft::new(Severity::Warning, "posture.smb1", title)
             .explain(format!("The server answered SMB1 commands on this connection {answered}; its NEGOTIATE is not in the capture, which began after it. {SMB1_WHY}"))
             .next(SMB1_NEXT)
             .stream(c.stream)

@@ -1563,9 +1563,13 @@ fn sink_keeps_what_sorting_everything_would_keep() {
         (all, omitted, counts)
     }
     /// Every other finding without a session is offered as a repeat first
-    /// (as the KDC rules do) and pushed only when it is none.
-    fn through_sink(all: Vec<Finding>) -> (Vec<Finding>, u64, Vec<CodeCount>) {
+    /// (as the KDC rules do) and pushed only when it is none; two in three
+    /// with a session are first asked about ([`Sink::unkept`], as the
+    /// logon and tree rules do) and pushed only when they may be kept.
+    /// Returns also how many `unkept` spared.
+    fn through_sink(all: Vec<Finding>) -> (Vec<Finding>, u64, Vec<CodeCount>, u64) {
         let mut sink = Sink::default();
+        let mut spared = 0;
         for (i, f) in all.into_iter().enumerate() {
             let repeated = i % 2 == 0
                 && f.session_id.is_none()
@@ -1577,7 +1581,11 @@ fn sink_keeps_what_sorting_everything_would_keep() {
                     f.transport,
                     &f.frames,
                 );
-            if !repeated {
+            let unkept = i % 3 != 1
+                && f.session_id.is_some()
+                && sink.unkept(f.code, f.severity, first_frame(&f), f.explains_from);
+            spared += u64::from(unkept);
+            if !repeated && !unkept {
                 sink.push(f);
             }
         }
@@ -1587,7 +1595,7 @@ fn sink_keeps_what_sorting_everything_would_keep() {
         kept.truncate(MAX_FINDINGS);
         let mut counts = sink.counts;
         counts.sort_by_key(|c| (c.severity, std::cmp::Reverse(c.count), c.code));
-        (kept, omitted, counts)
+        (kept, omitted, counts, spared)
     }
     fn key(f: &Finding) -> String {
         format!(
@@ -1603,6 +1611,7 @@ fn sink_keeps_what_sorting_everything_would_keep() {
         x
     };
     let mut dropped_some = false;
+    let mut spared_some = false;
     for round in 0..20 {
         let n = [3000usize, 4500, 9000, 20000, 41000][round % 5];
         let mut v = Vec::with_capacity(n);
@@ -1636,7 +1645,8 @@ fn sink_keeps_what_sorting_everything_would_keep() {
             sink.push(f);
         }
         dropped_some |= sink.dropped > 0;
-        let (got, got_omitted, got_counts) = through_sink(v);
+        let (got, got_omitted, got_counts, spared) = through_sink(v);
+        spared_some |= spared > 0;
         assert_eq!(want_omitted, got_omitted, "round {round}");
         assert_eq!(want_counts, got_counts, "round {round}");
         let total: u64 = got_counts.iter().map(|c| c.count).sum();
@@ -1647,6 +1657,7 @@ fn sink_keeps_what_sorting_everything_would_keep() {
         }
     }
     assert!(dropped_some, "the sink dropped findings in some round");
+    assert!(spared_some, "Sink::unkept spared findings in some round");
 }
 
 /// One client, `n` NTLM sessions set up at time 100 (frame 8), then 4096

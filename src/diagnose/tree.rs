@@ -20,6 +20,13 @@ pub(super) fn findings(model: &Model, out: &mut Sink) {
     {
         let conn = model.connection(t.stream);
         let negotiate = conn.and_then(|c| c.negotiate.as_ref());
+        // Not kept whatever its texts: not written.
+        let first = t
+            .response_frame
+            .map_or(t.request_frame, |r| r.min(t.request_frame));
+        if out.unkept(failure_code(st, negotiate), Severity::Error, first, None) {
+            continue;
+        }
         let session =
             conn.and_then(|c| model.sessions_of(c).find(|s| s.session_id == t.session_id));
         // Who is refused, as the text says it: the session's user, or the
@@ -75,6 +82,13 @@ fn slow(model: &Model, t: &Tree, out: &mut Sink) {
             .any(|r| Some(r.request_frame) == t.request_frame)
     });
     if chained {
+        return;
+    }
+    // Not kept whatever its texts: not written.
+    let first = t
+        .response_frame
+        .map_or(t.request_frame, |r| r.min(t.request_frame));
+    if out.unkept("tree.slow", Severity::Warning, first, None) {
         return;
     }
     let share = &t.share;
@@ -180,6 +194,18 @@ fn split_share(path: &str) -> (&str, &str) {
     }
 }
 
+/// The code of [`failure`]'s finding, as its arms choose it.
+fn failure_code(st: S, n: Option<&Negotiate>) -> &'static str {
+    let d_code = n.map_or(0, |n| n.dialect_code);
+    let cannot_encrypt = d_code != 0 && d_code < 0x0300;
+    match super::dos::tree(st).map_or(st, |e| e.nt) {
+        S::BAD_NETWORK_NAME => "tree.not_found",
+        S::ACCESS_DENIED if cannot_encrypt => "tree.encryption_required",
+        S::ACCESS_DENIED | S::NETWORK_ACCESS_DENIED => "tree.access_denied",
+        _ => "tree.failed",
+    }
+}
+
 fn failure(
     t: &Tree,
     st: S,
@@ -199,14 +225,16 @@ fn failure(
     // An SMB1 DOS-form error is read as the NTSTATUS [MS-CIFS] pairs it
     // with for a tree connect, and otherwise as no NTSTATUS at all.
     let dos = super::dos::tree(st);
+    // The code as [`failure_code`] gives it ([`Sink::unkept`] counted it so).
+    let code = failure_code(st, n);
     let d = match dos.map_or(st, |e| e.nt) {
-        S::BAD_NETWORK_NAME => Draft::new(Severity::Error, "tree.not_found", format!("Share not found: {share}"))
+        S::BAD_NETWORK_NAME => Draft::new(Severity::Error, code, format!("Share not found: {share}"))
             .explain(match dos {
                 Some(e) => format!("The server answered the TREE_CONNECT to {share} with {st}. {} {}", e.why, nt_meaning(e.nt.0).unwrap_or("")),
                 None => format!("The server answered the TREE_CONNECT to {share} with STATUS_BAD_NETWORK_NAME. {}", nt_meaning(st.0).unwrap_or("")),
             })
             .next(format!("{}List the shares of {server} (smbclient -L {} -U USER; net view {}) and compare them with '{name}'. On a Samba server, 'testparm -s' shows each share's path, which must exist and be readable by smbd.", share_typo(name), unc::samba_path(server, ""), unc::windows_path(server, ""))),
-        S::ACCESS_DENIED if cannot_encrypt => Draft::new(Severity::Error, "tree.encryption_required", format!("Access to {share} denied: the share probably requires encryption, which SMB {} cannot do", d_name.as_deref().unwrap_or("2.x")))
+        S::ACCESS_DENIED if cannot_encrypt => Draft::new(Severity::Error, code, format!("Access to {share} denied: the share probably requires encryption, which SMB {} cannot do", d_name.as_deref().unwrap_or("2.x")))
             .explain(format!("TREE_CONNECT to {share} was refused with STATUS_ACCESS_DENIED on a connection that negotiated SMB {}. SMB 2.x has no encryption, and a server refuses such clients on shares that require it (Samba 'smb encrypt = required', Windows EncryptData / RejectUnencryptedAccess). If the share does not require encryption, the user lacks permission on it.", d_name.as_deref().unwrap_or("2.x")))
             .next(format!("Let the client negotiate SMB 3.0 or later (Samba: 'client max protocol = SMB3'; check 'client min/max protocol'), or check the share's encryption setting and permissions.{}", super::linux::step(client, super::linux::Cifs::Encrypt))),
         S::ACCESS_DENIED | S::NETWORK_ACCESS_DENIED => {
@@ -220,14 +248,14 @@ fn failure(
                 (Some(false), false) => format!(" The share may also require encryption, which this connection cannot do (SMB {} without a cipher).", d_name.as_deref().unwrap_or("3.x")),
                 (None, false) => " The share may also require encryption, which the connection may not be able to do (its NEGOTIATE is not in the capture).".to_string(),
             };
-            Draft::new(Severity::Error, "tree.access_denied", format!("Access to share {share} denied"))
+            Draft::new(Severity::Error, code, format!("Access to share {share} denied"))
                 .explain(format!("TREE_CONNECT to {share} was refused with {st}: {refused}. On Samba the share's 'valid users', 'invalid users', 'hosts allow' and 'hosts deny' decide that; on Windows its share permissions.{encryption}"))
                 .next(format!("Check who may use '{name}': Samba, its 'valid users', 'invalid users', 'hosts allow' and 'hosts deny' (testparm -s --section-name={name}) and the share's own ACL, which smbd checks too ('sharesec {name} --view'; set from Windows in the share's Permissions); Windows, Get-SmbShareAccess {name}."))
         }
-        S::INSUFFICIENT_RESOURCES => Draft::new(Severity::Error, "tree.failed", format!("TREE_CONNECT to {share} failed: {st}"))
+        S::INSUFFICIENT_RESOURCES => Draft::new(Severity::Error, code, format!("TREE_CONNECT to {share} failed: {st}"))
             .explain(format!("The server refused the tree connect to {share} with {st}. Samba answers a TREE_CONNECT so when the share's connection limit ('max connections') is used up; otherwise the server ran out of memory or another resource such as handles."))
             .next("Look at the share's connection limit and who holds its connections (Samba: 'max connections', smbstatus -S; Windows: the share's user limit, Get-SmbShare | select Name,ConcurrentUserLimit), then at the server's memory."),
-        _ => Draft::new(Severity::Error, "tree.failed", format!("TREE_CONNECT to {share} failed: {st}"))
+        _ => Draft::new(Severity::Error, code, format!("TREE_CONNECT to {share} failed: {st}"))
             .explain(match super::dos::meaning(st) {
                 Some(m) => format!("The server refused the tree connect. {m}"),
                 None => nt_meaning(st.0).unwrap_or("The server refused the tree connect.").to_string(),
