@@ -21,9 +21,7 @@ pub(super) fn findings(model: &Model, out: &mut Sink) {
         let conn = model.connection(t.stream);
         let negotiate = conn.and_then(|c| c.negotiate.as_ref());
         // Not kept whatever its texts: not written.
-        let first = t
-            .response_frame
-            .map_or(t.request_frame, |r| r.min(t.request_frame));
+        let first = first_frame(t);
         if out.unkept(failure_code(st, negotiate), Severity::Error, first, None) {
             continue;
         }
@@ -66,6 +64,16 @@ pub(super) fn findings(model: &Model, out: &mut Sink) {
     }
 }
 
+/// The first frame of a tree's findings' evidence: its request's, or its
+/// response's.
+fn first_frame(t: &Tree) -> u64 {
+    t.request_frame
+        .into_iter()
+        .chain(t.response_frame)
+        .min()
+        .unwrap_or_default()
+}
+
 /// A TREE_CONNECT answered after more than [`SLOW_ROUND_SECS`], as a slow
 /// SESSION_SETUP round is reported: the server checks the share before it
 /// answers (its path, a DFS referral, its host rules, Samba's 'preexec'
@@ -85,9 +93,7 @@ fn slow(model: &Model, t: &Tree, out: &mut Sink) {
         return;
     }
     // Not kept whatever its texts: not written.
-    let first = t
-        .response_frame
-        .map_or(t.request_frame, |r| r.min(t.request_frame));
+    let first = first_frame(t);
     if out.unkept("tree.slow", Severity::Warning, first, None) {
         return;
     }
