@@ -25,6 +25,12 @@ pub struct Rpc {
 /// RCreateWowService 60).
 pub const SCMR_CREATE_SERVICE: &[u16] = &[12, 24, 44, 45, 60];
 
+/// [MS-SCMR] 3.1.4: the calls that create, start, change or delete a
+/// service ([`SCMR_CREATE_SERVICE`], RStartServiceW 19, RStartServiceA 31,
+/// RChangeServiceConfigW 11, RChangeServiceConfigA 23, RDeleteService 2):
+/// those a finding names among a pipe's calls.
+pub const SCMR_SERVICE_CHANGES: &[u16] = &[12, 24, 44, 45, 60, 19, 31, 11, 23, 2];
+
 /// [MS-SCMR] 1.9.
 pub const SCMR: &str = "367abb81-9844-35f1-ad32-98f038001003";
 /// [MS-SAMR] 1.9.
@@ -134,7 +140,9 @@ pub const KNOWN: &[Rpc] = &[
             (16, "ROpenServiceW"),
             (17, "RQueryServiceConfigW"),
             (19, "RStartServiceW"),
+            (23, "RChangeServiceConfigA"),
             (24, "RCreateServiceA"),
+            (31, "RStartServiceA"),
             (44, "RCreateServiceWOW64A"),
             (45, "RCreateServiceWOW64W"),
             (60, "RCreateWowService"),
@@ -290,20 +298,48 @@ pub fn labels(p: &PipeOpen) -> String {
 /// (frame 158), opnum 45 (frame 160)", at most `max`, then how many more
 /// (those past [`crate::session::pipes::MAX_CALLS`] included).
 pub fn calls_words(p: &PipeOpen, r: Option<&Rpc>, max: usize) -> String {
-    let mut parts: Vec<String> = p
-        .calls
-        .iter()
-        .take(max)
-        .map(|c| match r.and_then(|r| op_name(r, c.opnum)) {
-            Some(n) => format!("{n} (frame {})", c.frame),
-            None => format!("opnum {} (frame {})", c.opnum, c.frame),
-        })
-        .collect();
+    let mut parts: Vec<String> = p.calls.iter().take(max).map(|c| call_words(r, c)).collect();
     let more = (p.calls.len().saturating_sub(max) as u64).saturating_add(p.calls_omitted);
     if more > 0 {
         parts.push(format!("{more} more"));
     }
     parts.join(", ")
+}
+
+/// "RStartServiceW (frame 166)", or "opnum 45 (frame 160)" where `r` does
+/// not name it.
+fn call_words(r: Option<&Rpc>, c: &crate::session::pipes::RpcCall) -> String {
+    match r.and_then(|r| op_name(r, c.opnum)) {
+        Some(n) => format!("{n} (frame {})", c.frame),
+        None => format!("opnum {} (frame {})", c.opnum, c.frame),
+    }
+}
+
+/// The calls written to `p` when some are among `notable`: "made 9 calls,
+/// among them RCreateServiceWOW64W (frame 160) and RStartServiceW (frame
+/// 166)" (the count with those past [`crate::session::pipes::MAX_CALLS`],
+/// at most `max` named); otherwise "called " and [`calls_words`].
+pub fn notable_calls_words(p: &PipeOpen, r: Option<&Rpc>, notable: &[u16], max: usize) -> String {
+    let named: Vec<String> = p
+        .calls
+        .iter()
+        .filter(|c| notable.contains(&c.opnum))
+        .take(max)
+        .map(|c| call_words(r, c))
+        .collect();
+    if named.is_empty() {
+        return format!("called {}", calls_words(p, r, max));
+    }
+    let all = (p.calls.len() as u64).saturating_add(p.calls_omitted);
+    let list = match named.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+        None => String::new(),
+    };
+    if all == named.len() as u64 {
+        return format!("called {list}");
+    }
+    format!("made {all} calls, among them {list}")
 }
 
 #[cfg(test)]
