@@ -48,7 +48,9 @@
 #         smbclient commands against smbd),
 #         sharegone (smbd closes a share in use: smbcontrol close-share),
 #         clientstop (smbclient interrupted while its NTLMSSP AUTHENTICATE
-#         waits for an answer a relay holds back).
+#         waits for an answer a relay holds back),
+#         rpcfault (DCE/RPC on smbd's srvsvc pipe that it refuses: a bind
+#         of an unknown interface, an operation number out of range).
 #
 # Addresses (loopback only):
 #   127.0.0.2  smbd (standalone, tdbsam), port 445; silent listener :4455,
@@ -1387,6 +1389,16 @@ group_logoff() {
     smbd_start
     capture impacket-logoff-then-logons "host $SMBD_IP" \
         run $PY "$HELP/impacket_flows.py" logoff-relogon $SMBD_IP alice "$PW_ALICE" bob "$PW_BOB"
+    smbd_stop
+}
+
+# ---------------------------------------------------------------- group rpcfault
+group_rpcfault() {
+    log "group rpcfault: a bind smbd refuses and a call it faults, on srvsvc"
+    smbd_users
+    smbd_start
+    capture impacket-rpc-bind-refused-and-fault "host $SMBD_IP" \
+        run $PY "$HELP/impacket_flows.py" rpc-refusals $SMBD_IP alice "$PW_ALICE"
     smbd_stop
 }
 

@@ -6910,7 +6910,7 @@ fn lateral_movement_parts() {
         f[0].title
     );
     assert!(
-        f[0].explanation.contains("It bound MS-SCMR (svcctl) (frame 154) and called ROpenSCManagerW (frame 158), RCreateServiceWOW64W (frame 160)")
+        f[0].explanation.contains("It bound MS-SCMR (svcctl) (frame 154) and made 9 calls, among them RCreateServiceWOW64W (frame 160) and RStartServiceW (frame 166).")
             && f[0].explanation.contains("RCreateServiceWOW64W (opnum 45, frame 160) created a service"),
         "{}",
         f[0].explanation

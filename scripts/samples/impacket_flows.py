@@ -55,6 +55,15 @@ impacket could not send by itself except where said below.
       ([MS-SMB2] 3.2.4.2.3), and closes the connection right after the
       logon, with no message in the session: a session that requires
       signing, on a connection whose NEGOTIATE required none.
+  rpc-refusals USER PASSWORD
+      One connection (SMB 2.1, so nothing is encrypted), impacket's own
+      DCE/RPC over the pipe srvsvc (WRITE and READ): first a bind naming an
+      interface UUID the server does not serve (impacket's bind, with a
+      made-up UUID), which the server refuses; then, on a second open of
+      the pipe, a bind of [MS-SRVS] and NetrShareEnum (opnum 15,
+      impacket's hNetrShareEnum), then a request of opnum 200, which
+      [MS-SRVS] does not have (impacket's dce.call with 4 zero bytes of
+      stub): the server answers it with a fault.
 """
 import struct
 import sys
@@ -224,6 +233,29 @@ def setup_requires_signing(user, password):
     s.close_session()
 
 
+def rpc_refusals(user, password):
+    from impacket.dcerpc.v5 import srvs, transport
+    from impacket.uuid import uuidtup_to_bin
+    c = SMBConnection(ip, ip, preferredDialect=SMB2_DIALECT_21)
+    c.login(user, password, 'SAMPLES')
+    t = transport.SMBTransport(ip, filename=r'\srvsvc', smb_connection=c)
+    dce = t.get_dce_rpc()
+    dce.connect()
+    unknown = uuidtup_to_bin(('5c0b05e1-7d6b-4d0c-9b1e-0123456789ab', '1.0'))
+    try_('bind of an unknown interface', lambda: dce.bind(unknown))
+    dce.disconnect()
+    t = transport.SMBTransport(ip, filename=r'\srvsvc', smb_connection=c)
+    dce = t.get_dce_rpc()
+    dce.connect()
+    dce.bind(srvs.MSRPC_UUID_SRVS)
+    try_('NetrShareEnum', lambda: srvs.hNetrShareEnum(dce, 1))
+    dce.call(200, b'\x00' * 4)
+    try_('opnum 200', dce.recv)
+    dce.disconnect()
+    c.logoff()
+    c.close()
+
+
 if mode == 'negotiate-no-context':
     negotiate_no_context()
 elif mode == 'ntlm-probe':
@@ -238,5 +270,7 @@ elif mode == 'kerberos-then-ntlm':
     kerberos_then_ntlm(sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6], sys.argv[7])
 elif mode == 'setup-requires-signing':
     setup_requires_signing(sys.argv[3], sys.argv[4])
+elif mode == 'rpc-refusals':
+    rpc_refusals(sys.argv[3], sys.argv[4])
 else:
     sys.exit(__doc__)

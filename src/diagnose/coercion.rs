@@ -426,7 +426,11 @@ mod tests {
             version_major: 1,
             version_minor: 0,
         };
-        Bound { syntax, frame: 7 }
+        Bound {
+            syntax,
+            frame: 7,
+            result: None,
+        }
     }
 
     /// A bind names the interface: [MS-EFSR] on lsarpc (PetitPotam's

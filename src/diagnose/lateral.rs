@@ -234,16 +234,22 @@ fn frames(seen: &[Seen<'_>]) -> Vec<u64> {
 /// Calls of a pipe open named in a finding; the rest are counted.
 const CALLS_NAMED: usize = 10;
 
+/// svcctl, and the calls its findings name when it made some: those that
+/// create, start, change or delete a service.
+const SVCCTL: (&str, &[u16]) = ("svcctl", rpc::SCMR_SERVICE_CHANGES);
+
 /// What the capture shows written to the pipe of `s` (`Model::pipes`):
 /// the interface its bind named and its calls, by name ([`rpc::KNOWN`];
 /// without a bind, the interface of the pipe's name `pipe`), as a
-/// sentence; the frames of the bind and of the calls in `key` (those that
-/// make the finding's case: [`rpc::SCMR_CREATE_SERVICE`]); and the first
-/// of those calls. None when the capture shows neither.
+/// sentence (only those in `notable`, the others counted, when some are:
+/// [`rpc::notable_calls_words`]); the frames of the bind and of the calls
+/// in `key` (those that make the finding's case:
+/// [`rpc::SCMR_CREATE_SERVICE`]); and the first of those calls. None when
+/// the capture shows neither.
 fn rpc_seen(
     model: &Model,
     s: Seen<'_>,
-    pipe: &str,
+    (pipe, notable): (&str, &[u16]),
     key: &[u16],
 ) -> Option<(String, Vec<u64>, Option<RpcCall>)> {
     let p = model
@@ -269,8 +275,8 @@ fn rpc_seen(
         text.push_str(" and no call.");
     } else {
         text.push_str(&format!(
-            " and called {}.",
-            rpc::calls_words(p, r, CALLS_NAMED)
+            " and {}.",
+            rpc::notable_calls_words(p, r, notable, CALLS_NAMED)
         ));
     }
     let first = p.calls.iter().find(|c| key.contains(&c.opnum)).copied();
@@ -351,8 +357,7 @@ fn service(who: &Who<'_>, p: &Pair<'_>, out: &mut Sink) {
                 "opened the Service Control Manager's pipe svcctl (frame {}), through which a client creates and starts services ([MS-SCMR])",
                 s.file.request_frame
             ));
-            if let Some((t, f, created)) =
-                rpc_seen(who.model, s, "svcctl", rpc::SCMR_CREATE_SERVICE)
+            if let Some((t, f, created)) = rpc_seen(who.model, s, SVCCTL, rpc::SCMR_CREATE_SERVICE)
             {
                 rpc_text = format!("{}{}", t, created_text(created));
                 rpc_frames = f;
@@ -382,7 +387,7 @@ fn service(who: &Who<'_>, p: &Pair<'_>, out: &mut Sink) {
     }
     if let Some(s) = p.svcctl {
         let user = who.user(s);
-        let seen = rpc_seen(who.model, s, "svcctl", rpc::SCMR_CREATE_SERVICE);
+        let seen = rpc_seen(who.model, s, SVCCTL, rpc::SCMR_CREATE_SERVICE);
         let (calls, rpc_frames) = match seen {
             Some((t, f, created)) => (format!("{t}{}", created_text(created)), f),
             None => (" The capture does not show which calls were made: they travel in the pipe's WRITE and READ data.".to_string(), Vec::new()),
@@ -424,7 +429,7 @@ fn task(who: &Who<'_>, p: &Pair<'_>, out: &mut Sink) {
     };
     let (client, server) = (who.client, who.server);
     let user = who.user(s);
-    let (calls, rpc_frames) = rpc_seen(who.model, s, "atsvc", &[])
+    let (calls, rpc_frames) = rpc_seen(who.model, s, ("atsvc", &[]), &[])
         .map_or((String::new(), Vec::new()), |(t, f, _)| (t, f));
     out.push(
         Draft::new(Severity::Warning, "activity.task_scheduler", format!("{client} opened the Task Scheduler of {server} (atsvc)"))

@@ -31,7 +31,9 @@ mod own_logons;
 mod platform;
 mod posture;
 mod roasting;
-mod rpc;
+/// The RPC interfaces by UUID: the session layer's table (it names them
+/// in the timeline too).
+use crate::session::rpc;
 mod steps;
 mod tcp;
 mod time;

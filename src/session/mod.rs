@@ -20,6 +20,7 @@ mod lookups;
 pub mod model;
 pub(crate) mod opens;
 pub mod pipes;
+pub mod rpc;
 mod setup;
 mod smb1;
 mod smb1_errors;
@@ -272,6 +273,9 @@ pub struct Builder {
     mech_lists: Lists<std::borrow::Cow<'static, str>>,
     /// The summary of the timeline entry being written.
     timeline_summary: String,
+    /// What a message's DCE/RPC PDU on a named pipe says, for its timeline
+    /// line (see `pipes`), made again for each such message.
+    rpc_note: String,
     /// The files open on all connections, in bounds.
     opens: opens::Tracker,
     /// The latest ARP requests and DNS queries (with pipeline::Options::lookups).
@@ -328,6 +332,7 @@ impl Builder {
             cipher_lists: Lists::default(),
             mech_lists: Lists::default(),
             timeline_summary: String::new(),
+            rpc_note: String::new(),
             opens: opens::Tracker::default(),
             lookups: lookups::Recent::default(),
         }
@@ -863,7 +868,14 @@ impl Builder {
             }
             Command::TREE_CONNECT | Command::CREATE | Command::IOCTL => {
                 let dec = m.decode();
-                self.timeline_if(ci, m, &dec, h.command != Command::CREATE);
+                // A DCE/RPC PDU on a pipe is named on the line.
+                let noted = match &dec.body {
+                    Some(Ok(Body::IoctlRequest(i))) => self.pipe_call(m, h, i),
+                    _ => false,
+                };
+                if h.command != Command::CREATE || self.opts.verbose {
+                    self.timeline_rpc(ci, m, &dec, noted, false);
+                }
                 match &dec.body {
                     Some(Ok(Body::TreeConnectRequest(t))) => Detail::Share(t.share.to_string()),
                     Some(Ok(Body::CreateRequest(c))) => Detail::Open(opens::OpenAsk {
@@ -873,10 +885,7 @@ impl Builder {
                         disposition: Some(c.create_disposition),
                         closed_in_chain: false,
                     }),
-                    Some(Ok(Body::IoctlRequest(i))) => {
-                        self.pipe_call(m, h, i);
-                        Detail::Fsctl(i.ctl_code.to_string())
-                    }
+                    Some(Ok(Body::IoctlRequest(i))) => Detail::Fsctl(i.ctl_code.to_string()),
                     _ => Detail::None,
                 }
             }
@@ -890,8 +899,15 @@ impl Builder {
                 Detail::None
             }
             Command::READ | Command::WRITE => {
-                self.verbose_entry(ci, m, None);
-                self.io_detail(m, h)
+                let (detail, noted) = self.io_detail(m, h);
+                // A WRITE of a DCE/RPC PDU on a pipe is shown as an
+                // FSCTL_PIPE_TRANSCEIVE is, with what it asks.
+                if noted && self.opts.timeline {
+                    self.timeline_rpc(ci, m, &m.decode(), true, false);
+                } else {
+                    self.verbose_entry(ci, m, None);
+                }
+                detail
             }
             _ => {
                 self.verbose_entry(ci, m, None);
@@ -1332,12 +1348,6 @@ impl Builder {
         }
     }
 
-    fn timeline_if(&mut self, ci: usize, m: &Message<'_>, dec: &Decoded, notable: bool) {
-        if notable || self.opts.verbose {
-            self.timeline(ci, m, dec);
-        }
-    }
-
     /// Adds a message to a connection's timeline.
     pub(crate) fn timeline(&mut self, ci: usize, m: &Message<'_>, dec: &Decoded) {
         self.timeline_noted(ci, m, dec, None);
@@ -1351,7 +1361,7 @@ impl Builder {
         dec: &Decoded,
         note: Option<&str>,
     ) {
-        self.timeline_entry(ci, m, dec, note, false);
+        self.timeline_entry(ci, m, dec, note.map(|n| (n, false)), false);
     }
 
     /// [`Builder::timeline`] of a response whose error status is a normal
@@ -1360,14 +1370,39 @@ impl Builder {
         self.timeline_entry(ci, m, dec, None, true);
     }
 
-    /// [`Builder::timeline_noted`]; `normal_step`: see
+    /// [`Builder::timeline`] with [`Builder::rpc_note`] after the summary
+    /// when `noted`; `normal_step`: see [`TimelineEntry::normal_step`].
+    /// Without `--verbose`, the note is all a response's line and a
+    /// WRITE's says ("bind_ack accepted", not "len 92"): the interface, the
+    /// call and its answer are what the line is shown for, and fit it.
+    pub(crate) fn timeline_rpc(
+        &mut self,
+        ci: usize,
+        m: &Message<'_>,
+        dec: &Decoded,
+        noted: bool,
+        normal_step: bool,
+    ) {
+        if !noted {
+            self.timeline_entry(ci, m, dec, None, normal_step);
+            return;
+        }
+        let note = std::mem::take(&mut self.rpc_note);
+        let write = matches!(dec.body, Some(Ok(Body::WriteRequest(_))));
+        let alone = !self.opts.verbose && (!m.from_client || write);
+        self.timeline_entry(ci, m, dec, Some((&note, alone)), normal_step);
+        self.rpc_note = note;
+    }
+
+    /// [`Builder::timeline_noted`]; `note`: what follows the summary, and
+    /// whether it replaces the short one; `normal_step`: see
     /// [`TimelineEntry::normal_step`].
     fn timeline_entry(
         &mut self,
         ci: usize,
         m: &Message<'_>,
         dec: &Decoded,
-        note: Option<&str>,
+        note: Option<(&str, bool)>,
         normal_step: bool,
     ) {
         if !self.opts.timeline || self.timeline_full(ci) {
@@ -1379,10 +1414,10 @@ impl Builder {
         text.clear();
         if self.opts.verbose {
             text.push_str(&summary(m, dec));
-        } else {
+        } else if !note.is_some_and(|(_, alone)| alone) {
             short_summary(&mut text, m, dec);
         }
-        if let Some(n) = note {
+        if let Some((n, _)) = note {
             if !text.is_empty() {
                 text.push_str("  ");
             }
@@ -1485,6 +1520,7 @@ impl Builder {
             s.encryption = Encryption::of(s);
         }
         kdc::mark_answered_retries(&mut self.model.kdc);
+        pipes::rpc_on_files(&mut self.model);
         let mut model = std::mem::take(&mut self.model);
         // The builder's tables are freed first: the index takes their room,
         // not more (peak RSS on session-1g).

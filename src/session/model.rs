@@ -1811,6 +1811,102 @@ pub struct FileOpen {
     pub read_bytes: u64,
     pub writes: u64,
     pub write_bytes: u64,
+    /// A named pipe's DCE/RPC binds and calls, when the capture shows any
+    /// (SMB2; see `session::pipes`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rpc: Option<Box<PipeRpc>>,
+}
+
+/// The DCE/RPC binds and calls written to a named pipe (C706 chapter 12),
+/// as JSON gives them with the pipe's open.
+#[derive(Clone, Debug, Serialize)]
+pub struct PipeRpc {
+    /// The interfaces its binds and alter_contexts asked for, each once.
+    pub interfaces: Vec<RpcInterface>,
+    /// Its requests (first fragments), at most `session::pipes::MAX_CALLS`.
+    pub calls: Vec<RpcCallFacts>,
+    /// Requests past them, not listed.
+    pub calls_omitted: u64,
+}
+
+/// An interface a bind asked for: its UUID and version
+/// (p_syntax_id_t, C706 12.6.3.1).
+#[derive(Clone, Debug, Serialize)]
+pub struct RpcInterface {
+    pub uuid: String,
+    /// "MAJOR.MINOR".
+    pub version: String,
+    /// Its protocol document ("MS-SCMR"), when known by its UUID.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<&'static str>,
+    /// The frame of the first bind or alter_context that asked for it.
+    pub bind_frame: u64,
+    /// "accepted", "refused" (a bind_ack that accepted no presentation
+    /// context) or "nak" (a bind_nak), when the answer is in the capture.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub result: Option<&'static str>,
+    /// The frame that brought that answer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub result_frame: Option<u64>,
+}
+
+/// A DCE/RPC request written to a pipe (C706 12.6.4.9) and its answer.
+#[derive(Clone, Debug, Serialize)]
+pub struct RpcCallFacts {
+    /// The IOCTL or WRITE request that carried it.
+    pub frame: u64,
+    pub opnum: u16,
+    /// The operation's name, by the interface its presentation context
+    /// was bound to, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub operation: Option<&'static str>,
+    /// The IOCTL response, or the READ response that brought the answer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response_frame: Option<u64>,
+    /// The status of a fault PDU that answered it ("0x1c010002").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fault: Option<String>,
+    /// Its name ("nca_s_op_rng_error"), when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fault_name: Option<&'static str>,
+}
+
+impl PipeRpc {
+    /// What `p` shows; None when it shows no bind and no call.
+    pub fn of(p: &super::pipes::PipeOpen) -> Option<PipeRpc> {
+        if p.interfaces.is_empty() && p.calls.is_empty() && p.calls_omitted == 0 {
+            return None;
+        }
+        let interfaces = p
+            .interfaces
+            .iter()
+            .map(|b| RpcInterface {
+                uuid: b.syntax.uuid_text(),
+                version: format!("{}.{}", b.syntax.version_major, b.syntax.version_minor),
+                name: super::rpc::of(&b.syntax).map(|r| r.doc),
+                bind_frame: b.frame,
+                result: b.result.map(|(_, r)| r.key()),
+                result_frame: b.result.map(|(f, _)| f),
+            })
+            .collect();
+        let calls = p
+            .calls
+            .iter()
+            .map(|c| RpcCallFacts {
+                frame: c.frame,
+                opnum: c.opnum,
+                operation: p.op_name(c),
+                response_frame: c.response_frame,
+                fault: c.fault.map(|f| format!("{f:#010x}")),
+                fault_name: c.fault.and_then(super::dcerpc::fault_name),
+            })
+            .collect();
+        Some(PipeRpc {
+            interfaces,
+            calls,
+            calls_omitted: p.calls_omitted,
+        })
+    }
 }
 
 /// A Kerberos request on port 88 and its reply (RFC 4120 5.4).

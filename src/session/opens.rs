@@ -279,6 +279,7 @@ impl Builder {
             read_bytes: 0,
             writes: 0,
             write_bytes: 0,
+            rpc: None,
         });
         Some(tree.files.len() - 1)
     }
@@ -342,18 +343,18 @@ impl Builder {
     /// The FileId of a READ or WRITE request, kept for its response when
     /// some open is followed (see [`Builder::file_io`]).
     /// A WRITE's data is also looked at for a DCE/RPC PDU on a pipe
-    /// ([`Builder::pipe_write`]).
-    pub(super) fn io_detail(&mut self, m: &Message<'_>, h: &Smb2Header) -> Detail {
+    /// ([`Builder::pipe_write`]): true when it holds one.
+    pub(super) fn io_detail(&mut self, m: &Message<'_>, h: &Smb2Header) -> (Detail, bool) {
         if self.opens.opens.is_empty() {
-            return Detail::None;
+            return (Detail::None, false);
         }
         match parse_body(h, m.bytes) {
-            Ok(Body::ReadRequest(r)) => Detail::Io(r.file_id),
+            Ok(Body::ReadRequest(r)) => (Detail::Io(r.file_id), false),
             Ok(Body::WriteRequest(w)) => {
-                self.pipe_write(m, h, &w);
-                Detail::Io(w.file_id)
+                let noted = self.pipe_write(m, h, &w);
+                (Detail::Io(w.file_id), noted)
             }
-            _ => Detail::None,
+            _ => (Detail::None, false),
         }
     }
 

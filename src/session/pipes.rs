@@ -10,12 +10,18 @@
 //! A client writes its DCE/RPC PDUs either with FSCTL_PIPE_TRANSCEIVE
 //! (Windows' RPC runtime for requests, Samba) or with WRITE and reads the
 //! answers with READ (Windows' binds, impacket for everything). The framer
-//! keeps an IOCTL's input and the first [`WRITE_DATA_KEPT`] bytes of a
-//! WRITE's data: enough for a request's opnum and a bind's first
-//! presentation context ([`dcerpc`]). A call written with WRITE counts as
-//! answered by the next READ of the pipe answered with data.
+//! keeps an IOCTL's input and output, the first [`WRITE_DATA_KEPT`] bytes
+//! of a WRITE's data and the first [`READ_DATA_KEPT`] of a READ's: enough
+//! for a request's opnum and a bind's presentation contexts, a fault's
+//! status and a bind_ack's results ([`dcerpc`]). A call written with WRITE
+//! counts as answered by the next READ of the pipe answered with data.
+//!
+//! Each message that carries a DCE/RPC PDU on a pipe gets a note on its
+//! timeline line ([`Builder::rpc_note`]): the interface a bind names, the
+//! bind_ack's result, a call's operation by name, a fault's status.
 //!
 //! [`WRITE_DATA_KEPT`]: crate::smb2::framing::WRITE_DATA_KEPT
+//! [`READ_DATA_KEPT`]: crate::smb2::framing::READ_DATA_KEPT
 //! [`dcerpc`]: super::dcerpc
 //!
 //! Bounded: at most [`MAX_PIPES`] opens and [`MAX_CALLS`] calls each.
@@ -29,13 +35,13 @@ use crate::smb2::read_write::WriteRequest;
 use crate::smb2::tree::ShareType;
 use crate::smb2::{FileId, Smb2Header};
 
-use super::dcerpc::{self, RpcPdu, SyntaxId, MAX_CONTEXTS};
-use super::{Builder, Detail, Pending};
+use super::dcerpc::{self, BindResult, RpcAnswer, RpcPdu, SyntaxId, MAX_CONTEXTS};
+use super::{rpc, Builder, Detail, Pending};
 
 /// Pipe opens kept in a capture.
 pub const MAX_PIPES: usize = 4096;
-/// Calls kept per pipe open (an [`RpcCall`] is 48 bytes: 768 bytes an
-/// open, 3 MiB for [`MAX_PIPES`]); past them, counted
+/// Calls kept per pipe open (an [`RpcCall`] is 56 bytes: 896 bytes an
+/// open, 3.5 MiB for [`MAX_PIPES`]); past them, counted
 /// ([`PipeOpen::calls_omitted`]). PsExec's svcctl open makes 9 calls
 /// (sv-smb21-psexec-kerberos-port139, frames 158 to 174).
 pub const MAX_CALLS: usize = 16;
@@ -65,8 +71,40 @@ pub struct PipeOpen {
     /// The interfaces its binds and alter_contexts asked for, in order,
     /// each once.
     pub interfaces: arrayvec::ArrayVec<Bound, MAX_CONTEXTS>,
+    /// The presentation contexts its binds made: (p_cont_id, the index of
+    /// its abstract syntax in `interfaces`), which a request names.
+    contexts: arrayvec::ArrayVec<(u16, u8), MAX_BOUND_CONTEXTS>,
     /// The frame of the latest bind or alter_context written.
     bind_frame: u64,
+    /// The frame of the latest request written, kept in `calls` or not.
+    last_request: u64,
+    /// The latest request past [`MAX_CALLS`], not kept: its answer's
+    /// timeline line still names it.
+    last_omitted: Option<RpcCall>,
+    /// The tree it was opened on (an index in `Model::trees`).
+    pub(super) tree: Option<usize>,
+}
+
+/// Presentation contexts kept per pipe open: a bind's [`MAX_CONTEXTS`]
+/// and an alter_context's.
+const MAX_BOUND_CONTEXTS: usize = 2 * MAX_CONTEXTS;
+
+impl PipeOpen {
+    /// The interface of presentation context `id`, when a bind on the
+    /// pipe made it.
+    fn interface_of(&self, id: u16) -> Option<u8> {
+        self.contexts
+            .iter()
+            .find(|&&(c, _)| c == id)
+            .map(|&(_, i)| i)
+    }
+
+    /// The name of `call`'s operation, by the interface its presentation
+    /// context was bound to ([`rpc::KNOWN`]).
+    pub fn op_name(&self, call: &RpcCall) -> Option<&'static str> {
+        let b = self.interfaces.get(usize::from(call.interface?))?;
+        rpc::op_name(rpc::of(&b.syntax)?, call.opnum)
+    }
 }
 
 /// An interface a bind asked for on a pipe.
@@ -75,6 +113,10 @@ pub struct Bound {
     pub syntax: SyntaxId,
     /// The bind's request frame.
     pub frame: u64,
+    /// The server's answer to that bind: the frame of the bind_ack or
+    /// bind_nak (an IOCTL response, or the READ response that brought it)
+    /// and what it said, when seen.
+    pub result: Option<(u64, BindResult)>,
 }
 
 /// A DCE/RPC request sent with FSCTL_PIPE_TRANSCEIVE and its answer.
@@ -90,11 +132,17 @@ pub struct RpcCall {
     /// The IOCTL response, or the READ response that brought the answer,
     /// when seen.
     pub response_frame: Option<u64>,
+    /// The index in [`PipeOpen::interfaces`] of the interface its
+    /// presentation context was bound to, when the bind is in the capture.
+    pub interface: Option<u8>,
+    /// The status of the fault PDU that answered it (C706 12.6.4.7).
+    pub fault: Option<u32>,
 }
 
 impl Builder {
     /// A CREATE answered with success on tree `tree`: kept when the tree
-    /// is a pipe share.
+    /// is a pipe share. True when it is, [`Builder::rpc_note`] naming the
+    /// pipe ("\\svcctl") for the response's timeline line.
     pub(super) fn pipe_opened(
         &mut self,
         ci: usize,
@@ -102,19 +150,23 @@ impl Builder {
         p: &Pending,
         tree: Option<usize>,
         file_id: FileId,
-    ) {
+    ) -> bool {
         let Detail::Open(ask) = &p.detail else {
-            return;
+            return false;
         };
         let pipe_share = tree
             .and_then(|t| self.model.trees.get(t))
             .is_some_and(|t| t.share_type == Some(ShareType::PIPE));
         if !pipe_share {
-            return;
+            return false;
         }
+        let name = ask.name.trim_start_matches('\\');
+        self.rpc_note.clear();
+        self.rpc_note.push('\\');
+        self.rpc_note.push_str(name);
         if self.model.pipes.len() >= MAX_PIPES {
             self.model.pipes_omitted += 1;
-            return;
+            return true;
         }
         let c = &self.model.connections[ci];
         self.model.pipes.push(PipeOpen {
@@ -122,7 +174,7 @@ impl Builder {
             session_id: p.sid,
             client: c.client,
             server: c.server,
-            name: ask.name.trim_start_matches('\\').to_string(),
+            name: name.to_string(),
             request_frame: p.frame,
             frame: m.frame,
             time: m.ts,
@@ -130,104 +182,194 @@ impl Builder {
             calls: arrayvec::ArrayVec::new(),
             calls_omitted: 0,
             interfaces: arrayvec::ArrayVec::new(),
+            contexts: arrayvec::ArrayVec::new(),
             bind_frame: 0,
+            last_request: 0,
+            last_omitted: None,
+            tree,
         });
+        true
     }
 
     /// An IOCTL request: an FSCTL_PIPE_TRANSCEIVE whose input holds a
-    /// DCE/RPC request or bind is noted on its pipe open.
-    pub(super) fn pipe_call(&mut self, m: &Message<'_>, h: &Smb2Header, i: &IoctlRequest) {
+    /// DCE/RPC request or bind is noted on its pipe open. True when it
+    /// is, [`Builder::rpc_note`] saying what it asks.
+    pub(super) fn pipe_call(&mut self, m: &Message<'_>, h: &Smb2Header, i: &IoctlRequest) -> bool {
         if i.ctl_code != crate::smb2::ioctl::CtlCode::FSCTL_PIPE_TRANSCEIVE {
-            return;
+            return false;
         }
         let start = i.input.offset as usize;
         let input = m
             .bytes
             .get(start..start.saturating_add(i.input.present as usize))
             .unwrap_or(&[]);
-        self.pipe_pdu(m, h.session_id, i.file_id, input, false);
+        self.pipe_pdu(m, h.session_id, i.file_id, input, false)
     }
 
     /// A WRITE request: the data's first bytes, when they hold a DCE/RPC
-    /// request or bind, are noted on its pipe open.
-    pub(super) fn pipe_write(&mut self, m: &Message<'_>, h: &Smb2Header, w: &WriteRequest) {
+    /// request or bind, are noted on its pipe open. True when they are,
+    /// [`Builder::rpc_note`] saying what it asks.
+    pub(super) fn pipe_write(&mut self, m: &Message<'_>, h: &Smb2Header, w: &WriteRequest) -> bool {
         if self.model.pipes.is_empty() {
-            return;
+            return false;
         }
         let start = usize::from(w.data_offset);
         let data = m
             .bytes
             .get(start..start.saturating_add(w.data_present as usize))
             .unwrap_or(&[]);
-        self.pipe_pdu(m, h.session_id, w.file_id, data, true);
+        self.pipe_pdu(m, h.session_id, w.file_id, data, true)
     }
 
-    fn pipe_pdu(&mut self, m: &Message<'_>, sid: u64, file_id: FileId, data: &[u8], written: bool) {
+    fn pipe_pdu(
+        &mut self,
+        m: &Message<'_>,
+        sid: u64,
+        file_id: FileId,
+        data: &[u8],
+        written: bool,
+    ) -> bool {
         let Some(pdu) = dcerpc::parse(data) else {
-            return;
+            return false;
         };
+        let mut note = std::mem::take(&mut self.rpc_note);
+        note.clear();
         let Some(open) = self.pipe_of(m.stream, sid, file_id) else {
-            return;
+            self.rpc_note = note;
+            return false;
         };
         match pdu {
-            RpcPdu::Request { opnum } => {
+            RpcPdu::Request { context_id, opnum } => {
+                open.last_request = m.frame;
                 let call = RpcCall {
                     frame: m.frame,
                     time: m.ts,
                     opnum,
                     written,
                     response_frame: None,
+                    interface: open.interface_of(context_id),
+                    fault: None,
                 };
+                call_words(&mut note, open, &call);
                 if open.calls.try_push(call).is_err() {
                     open.calls_omitted += 1;
+                    open.last_omitted = Some(call);
                 }
             }
-            RpcPdu::Bind { contexts, .. } => {
+            RpcPdu::Bind { alter, contexts } => {
                 open.bind_frame = m.frame;
-                for syntax in contexts {
-                    if !open.interfaces.iter().any(|b| b.syntax == syntax) {
-                        let _ = open.interfaces.try_push(Bound {
-                            syntax,
-                            frame: m.frame,
-                        });
+                note.push_str(if alter { "alter_context" } else { "bind" });
+                let mut named = arrayvec::ArrayVec::<SyntaxId, MAX_CONTEXTS>::new();
+                for (id, syntax) in contexts {
+                    if !named.contains(&syntax) {
+                        let _ = named.try_push(syntax);
+                        note.push_str(if named.len() == 1 { " " } else { ", " });
+                        interface_words(&mut note, &syntax);
                     }
+                    bind_context(open, m.frame, id, syntax);
                 }
+                note.push(' ');
+                note.push_str(&open.name);
             }
         }
+        self.rpc_note = note;
+        true
     }
 
     /// A READ of pipe `file_id` (requested at frame `request`) answered
-    /// with data at frame `frame`: the answer to the call written last
-    /// before it, when no bind was written after that call and nothing
-    /// answered it yet.
+    /// with `data` (its first bytes) at `m`'s frame: the answer to the
+    /// call written last before it, when no bind was written after that
+    /// call and nothing answered it yet; or the answer to the bind written
+    /// last. True when `data` holds a DCE/RPC answer on a pipe open,
+    /// [`Builder::rpc_note`] saying what it answers.
     pub(super) fn pipe_read(
         &mut self,
-        stream: u64,
-        sid: u64,
-        file_id: FileId,
+        m: &Message<'_>,
+        (sid, file_id): (u64, FileId),
         request: u64,
-        frame: u64,
-    ) {
-        let Some(open) = self.pipe_of(stream, sid, file_id) else {
-            return;
+        data: &[u8],
+    ) -> bool {
+        let frame = m.frame;
+        let answer = dcerpc::parse_answer(data);
+        let mut note = std::mem::take(&mut self.rpc_note);
+        note.clear();
+        let Some(open) = self.pipe_of(m.stream, sid, file_id) else {
+            self.rpc_note = note;
+            return false;
         };
         let bind = open.bind_frame;
-        let last = open.calls.iter_mut().rev().find(|c| c.frame < request);
-        if let Some(c) = last.filter(|c| c.written && c.frame > bind) {
-            c.response_frame.get_or_insert(frame);
-        }
-    }
-
-    /// The IOCTL response to the request of frame `request`: its call's
-    /// answer.
-    pub(super) fn pipe_answer(&mut self, stream: u64, frame: u64, request: u64) {
-        let recent = self.model.pipes.iter_mut().rev().take(SEARCH);
-        for open in recent.filter(|o| o.stream == stream) {
-            if let Some(c) = open.calls.iter_mut().find(|c| c.frame == request) {
-                c.response_frame.get_or_insert(frame);
-                return;
+        let last = open.last_request;
+        if let Some(RpcAnswer::BindAck { .. } | RpcAnswer::BindNak { .. }) = &answer {
+            if bind < request {
+                answer_bind(&mut note, open, bind, frame, answer.as_ref());
+            }
+        } else {
+            // The latest call before the READ, unless requests past
+            // MAX_CALLS (not kept) came after it.
+            let omitted = open.calls_omitted > 0;
+            let kept = open.calls.iter().rposition(|c| c.frame < request);
+            let answered = kept
+                .and_then(|i| Some((i, *open.calls.get(i)?)))
+                .filter(|(_, c)| c.written && c.frame > bind && (!omitted || last == c.frame));
+            if let Some((i, c)) = answered {
+                if let Some(c) = open.calls.get_mut(i) {
+                    c.response_frame.get_or_insert(frame);
+                }
+                if c.response_frame.is_none() {
+                    answer_call(&mut note, open, (i, frame), answer.as_ref());
+                }
+            } else if let Some(c) = open
+                .last_omitted
+                .as_mut()
+                .filter(|c| c.frame == last && c.written && c.frame > bind && c.frame < request)
+            {
+                // Past MAX_CALLS: named on its first answer, not kept.
+                if c.response_frame.replace(frame).is_none() {
+                    let c = *c;
+                    answer_words(&mut note, open, &c, answer.as_ref());
+                }
             }
         }
+        let noted = !note.is_empty();
+        self.rpc_note = note;
+        noted
+    }
+
+    /// The IOCTL response to the request of frame `request`, with its
+    /// `output`: its call's answer, or its bind's. True when it answers
+    /// one, [`Builder::rpc_note`] saying what.
+    pub(super) fn pipe_answer(
+        &mut self,
+        stream: u64,
+        frame: u64,
+        request: u64,
+        output: &[u8],
+    ) -> bool {
+        let answer = dcerpc::parse_answer(output);
+        let mut note = std::mem::take(&mut self.rpc_note);
+        note.clear();
+        let recent = self.model.pipes.iter_mut().rev().take(SEARCH);
+        for open in recent.filter(|o| o.stream == stream) {
+            if let Some(i) = open.calls.iter().position(|c| c.frame == request) {
+                if let Some(c) = open.calls.get_mut(i) {
+                    c.response_frame.get_or_insert(frame);
+                }
+                answer_call(&mut note, open, (i, frame), answer.as_ref());
+                break;
+            }
+            if open.bind_frame == request {
+                answer_bind(&mut note, open, request, frame, answer.as_ref());
+                break;
+            }
+            if let Some(c) = open.last_omitted.filter(|c| c.frame == request) {
+                // Past MAX_CALLS: named, not kept.
+                answer_words(&mut note, open, &c, answer.as_ref());
+                break;
+            }
+        }
+        let noted = !note.is_empty();
+        self.rpc_note = note;
+        noted
     }
 
     /// The latest pipe open of this session and FileId, among the last
@@ -251,14 +393,206 @@ impl Builder {
     }
 }
 
+/// Gives each pipe open's binds and calls to its entry in its tree's
+/// `files` (the open of the same CREATE request and response), where JSON
+/// reports them.
+pub(super) fn rpc_on_files(model: &mut super::Model) {
+    for p in &model.pipes {
+        let Some(t) = p.tree.and_then(|t| model.trees.get_mut(t)) else {
+            continue;
+        };
+        let file = t
+            .files
+            .iter_mut()
+            .find(|f| f.frame == Some(p.frame) && f.request_frame == p.request_frame);
+        if let Some(f) = file {
+            f.rpc = super::model::PipeRpc::of(p).map(Box::new);
+        }
+    }
+}
+
+/// Notes a presentation context a bind made on `open`: its abstract
+/// syntax among the interfaces (once), its id for the requests to come.
+fn bind_context(open: &mut PipeOpen, frame: u64, id: u16, syntax: SyntaxId) {
+    let at = match open.interfaces.iter().position(|b| b.syntax == syntax) {
+        Some(i) => i,
+        None => {
+            let bound = Bound {
+                syntax,
+                frame,
+                result: None,
+            };
+            if open.interfaces.try_push(bound).is_err() {
+                return;
+            }
+            open.interfaces.len() - 1
+        }
+    };
+    let Ok(at) = u8::try_from(at) else {
+        return;
+    };
+    match open.contexts.iter_mut().find(|(c, _)| *c == id) {
+        Some(c) => c.1 = at,
+        None => {
+            let _ = open.contexts.try_push((id, at));
+        }
+    }
+}
+
+/// "MS-SCMR" for a known interface ([`rpc::KNOWN`]), its UUID and version
+/// otherwise ("885d85fb-c754-4062-a0e7-6872ce0064f2 v1.0").
+fn interface_words(note: &mut String, s: &SyntaxId) {
+    use std::fmt::Write;
+    match rpc::of(s) {
+        Some(r) => note.push_str(r.doc),
+        None => {
+            let mut buf = [0u8; 36];
+            note.push_str(s.uuid_into(&mut buf));
+            let _ = write!(note, " v{}.{}", s.version_major, s.version_minor);
+        }
+    }
+}
+
+/// A call by name ("ROpenSCManagerW"), or by number ("opnum 45") when
+/// its interface or the operation is not known.
+fn call_words(note: &mut String, open: &PipeOpen, c: &RpcCall) {
+    use std::fmt::Write;
+    match open.op_name(c) {
+        Some(n) => note.push_str(n),
+        None => {
+            let _ = write!(note, "opnum {}", c.opnum);
+        }
+    }
+}
+
+/// The answer at `frame` to call `i` of `open`: its name, and a fault's
+/// status ("RStartServiceW fault 0x00000005 (ERROR_ACCESS_DENIED)"), kept
+/// on the call when `frame` is its answer.
+fn answer_call(
+    note: &mut String,
+    open: &mut PipeOpen,
+    (i, frame): (usize, u64),
+    answer: Option<&RpcAnswer>,
+) {
+    let Some(c) = open.calls.get(i).copied() else {
+        return;
+    };
+    answer_words(note, open, &c, answer);
+    if let Some(&RpcAnswer::Fault { status }) = answer {
+        if c.response_frame == Some(frame) {
+            if let Some(c) = open.calls.get_mut(i) {
+                c.fault.get_or_insert(status);
+            }
+        }
+    }
+}
+
+/// The answer to call `c` of `open`, as its timeline line says it: the
+/// call's name, and a fault's status.
+fn answer_words(note: &mut String, open: &PipeOpen, c: &RpcCall, answer: Option<&RpcAnswer>) {
+    call_words(note, open, c);
+    if let Some(&RpcAnswer::Fault { status }) = answer {
+        note.push_str(" fault ");
+        note.push_str(&dcerpc::fault_words(status));
+    }
+}
+
+/// The answer (bind_ack, alter_context_resp, bind_nak) at `frame` to the
+/// bind of frame `bind` on `open`: kept on the interfaces that bind asked
+/// for first; "bind_ack accepted", "bind_nak refused (REASON)".
+fn answer_bind(
+    note: &mut String,
+    open: &mut PipeOpen,
+    bind: u64,
+    frame: u64,
+    answer: Option<&RpcAnswer>,
+) {
+    let (what, result) = match answer {
+        Some(RpcAnswer::BindAck { alter, results }) => (
+            if *alter {
+                "alter_context_resp"
+            } else {
+                "bind_ack"
+            },
+            BindResult::of(results),
+        ),
+        Some(&RpcAnswer::BindNak { reason }) => ("bind_nak", Some(BindResult::Nak { reason })),
+        _ => return,
+    };
+    note.push_str(what);
+    let Some(result) = result else {
+        return;
+    };
+    note.push(' ');
+    note.push_str(&result.words());
+    for b in open.interfaces.iter_mut().filter(|b| b.frame == bind) {
+        b.result.get_or_insert((frame, result));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     /// The bound [`MAX_CALLS`]'s memory is figured from.
     #[test]
-    fn a_call_is_48_bytes() {
-        assert_eq!(std::mem::size_of::<RpcCall>(), 48);
+    fn a_call_is_56_bytes() {
+        assert_eq!(std::mem::size_of::<RpcCall>(), 56);
+    }
+
+    /// impacket against smbd, over WRITE and READ (tshark): the bind of
+    /// frame 17 names 5c0b05e1-7d6b-4d0c-9b1e-0123456789ab v1.0, the READ
+    /// response of frame 23 (after STATUS_PENDING at 21) brings a bind_ack
+    /// whose one result is a provider rejection, abstract syntax not
+    /// supported (dcerpc.cn_ack_result 2, dcerpc.cn_ack_reason 1); on the
+    /// second open, srvsvc bound at 31 is accepted at 34, opnum 15 (called
+    /// in presentation context 0, the bind's) answered at 38, and opnum 200
+    /// at 39 gets a fault at 42 (dcerpc.cn_status 0x1c010002).
+    #[test]
+    fn a_refused_bind_and_a_fault_are_kept() {
+        let p = pipes(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/samples/impacket-rpc-bind-refused-and-fault.pcap"
+        ));
+        assert_eq!(p.len(), 2);
+        type Result = (String, u64, Option<(u64, BindResult)>);
+        let results: Vec<Result> = p
+            .iter()
+            .flat_map(|o| o.interfaces.iter())
+            .map(|b| (b.syntax.uuid_text(), b.frame, b.result))
+            .collect();
+        let refused = BindResult::Refused { reason: 1 };
+        assert_eq!(
+            results,
+            [
+                (
+                    "5c0b05e1-7d6b-4d0c-9b1e-0123456789ab".to_string(),
+                    17,
+                    Some((23, refused))
+                ),
+                (
+                    "4b324fc8-1670-01d3-1278-5a47bf6ee188".to_string(),
+                    31,
+                    Some((34, BindResult::Accepted))
+                ),
+            ]
+        );
+        assert_eq!(refused.words(), "refused (abstract_syntax_not_supported)");
+        let o = &p[1];
+        type Call<'a> = (u64, u16, Option<u64>, Option<u32>, Option<&'a str>);
+        let calls: Vec<Call<'_>> = o
+            .calls
+            .iter()
+            .map(|c| (c.frame, c.opnum, c.response_frame, c.fault, o.op_name(c)))
+            .collect();
+        assert_eq!(
+            calls,
+            [
+                (35, 15, Some(38), None, Some("NetrShareEnum")),
+                (39, 200, Some(42), Some(0x1c01_0002), None)
+            ]
+        );
+        assert_eq!(dcerpc::fault_words(0x1c01_0002), "nca_s_op_rng_error");
     }
 
     /// The pipe opens of a capture.

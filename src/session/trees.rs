@@ -219,7 +219,6 @@ impl Builder {
         let none = Detail::None;
         let detail = p.as_ref().map_or(&none, |p| &p.detail);
         let benign = benign_in_context(h.command, h.status, detail);
-        let pending_frame = p.as_ref().map(|p| p.frame);
         let tid = h.tree_id.or(p.as_ref().and_then(|p| p.tid));
         let tree = self
             .tree_by_id(ci, h, tid)
@@ -238,6 +237,7 @@ impl Builder {
                 self.file_io(ci, *sid, *fid, h.command == Command::WRITE, b);
             }
         }
+        let mut noted = false;
         if let Some(Pending {
             detail: Detail::Io(fid),
             sid,
@@ -247,29 +247,44 @@ impl Builder {
         {
             // STATUS_BUFFER_OVERFLOW: a pipe message longer than the READ
             // ([MS-SMB2] 3.3.4.4), the rest comes with the next READ.
-            if h.command == Command::READ && (h.status == 0 || h.status == 0x8000_0005) {
-                self.pipe_read(m.stream, *sid, *fid, *frame, m.frame);
+            let read = h.command == Command::READ && (h.status == 0 || h.status == 0x8000_0005);
+            if read && !self.model.pipes.is_empty() {
+                noted = self.pipe_read(m, (*sid, *fid), *frame, read_data(m, h));
             }
         }
         if benign {
             if h.command == Command::IOCTL || h.command == Command::CREATE {
                 let dec = m.decode();
-                if h.command == Command::IOCTL || self.opts.verbose {
-                    self.timeline_normal_step(ci, m, &dec);
-                }
-                if let (Some(Ok(Body::CreateResponse(r))), Some(p)) = (&dec.body, &p) {
-                    if h.status == 0 {
-                        self.pipe_opened(ci, m, p, tree, r.file_id);
+                match (&dec.body, &p) {
+                    (Some(Ok(Body::CreateResponse(r))), Some(p)) if h.status == 0 => {
+                        noted = self.pipe_opened(ci, m, p, tree, r.file_id);
                     }
+                    (Some(Ok(Body::IoctlResponse(i))), Some(p)) => {
+                        let start = i.output.offset as usize;
+                        let output = m
+                            .bytes
+                            .get(start..start.saturating_add(i.output.present as usize))
+                            .unwrap_or(&[]);
+                        noted = self.pipe_answer(m.stream, m.frame, p.frame, output);
+                    }
+                    (_, Some(p)) if h.command == Command::IOCTL => {
+                        noted = self.pipe_answer(m.stream, m.frame, p.frame, &[]);
+                    }
+                    _ => {}
+                }
+                if h.command == Command::IOCTL || self.opts.verbose {
+                    self.timeline_rpc(ci, m, &dec, noted, true);
                 }
                 if let (Some(Ok(Body::CreateResponse(r))), Some(p)) = (&dec.body, p) {
                     if h.status == 0 {
                         let at = (m.frame, Some(r.create_action));
                         self.opened(ci, at, p, tree, r.file_id);
                     }
-                } else if let (Command::IOCTL, Some(p)) = (h.command, pending_frame) {
-                    self.pipe_answer(m.stream, m.frame, p);
                 }
+            } else if noted && self.opts.timeline {
+                // A READ that brought a DCE/RPC answer on a pipe is shown
+                // as an FSCTL_PIPE_TRANSCEIVE's response is.
+                self.timeline_rpc(ci, m, &m.decode(), true, true);
             } else if self.opts.verbose && self.opts.timeline {
                 self.timeline_normal_step(ci, m, &m.decode());
             }
@@ -349,6 +364,21 @@ impl Builder {
         } else {
             c.errors_omitted += 1;
         }
+    }
+}
+
+/// The first bytes of a READ response's data that the capture holds
+/// ([MS-SMB2] 2.2.20: DataOffset from the header's start, the framer
+/// keeps `READ_DATA_KEPT`).
+fn read_data<'m>(m: &Message<'m>, h: &Smb2Header) -> &'m [u8] {
+    match parse_body(h, m.bytes) {
+        Ok(Body::ReadResponse(r)) => {
+            let start = usize::from(r.data_offset);
+            m.bytes
+                .get(start..start.saturating_add(r.data_present as usize))
+                .unwrap_or(&[])
+        }
+        _ => &[],
     }
 }
 

@@ -251,6 +251,13 @@ fn plausible_short(h: &[u8]) -> bool {
 /// clients write theirs, is kept whole.
 pub const WRITE_DATA_KEPT: usize = 160;
 
+/// Bytes of a READ response's data kept after its fixed part: on a named
+/// pipe, a DCE/RPC answer's header, a fault's status, and a bind_ack's
+/// results (C706 12.6.4.4: 26 bytes and the secondary address, padded to
+/// 4, then 4 and 24 bytes a presentation context: three contexts after a
+/// secondary address of up to 28 bytes, "\PIPE\ntsvcs" is 13).
+pub const READ_DATA_KEPT: usize = 128;
+
 /// How much of a message to keep, judged from its first bytes (`head`, up to 24).
 fn keep_limit(kind: NbssType, len: u32, head: &[u8]) -> usize {
     let len = len as usize;
@@ -267,8 +274,10 @@ fn keep_limit(kind: NbssType, len: u32, head: &[u8]) -> usize {
         let response = le32(head, 16) & super::header::flags::SERVER_TO_REDIR != 0;
         let chained = le32(head, 20) != 0;
         match (command, response, chained) {
-            // READ response: 16 bytes of fixed part before the data ([MS-SMB2] 2.2.20)
-            (Command::READ, true, false) => HEADER_LEN + 16,
+            // READ response: 16 bytes of fixed part before the data ([MS-SMB2] 2.2.20),
+            // and the data's first bytes: on a named pipe, a DCE/RPC answer
+            // (session::pipes)
+            (Command::READ, true, false) => HEADER_LEN + 16 + READ_DATA_KEPT,
             // WRITE request: 48 bytes of fixed part before the data ([MS-SMB2] 2.2.21),
             // and the data's first bytes: on a named pipe, a DCE/RPC PDU's header and
             // a bind's presentation contexts (session::pipes)
@@ -716,6 +725,8 @@ mod tests {
         }
     }
 
+    /// Of a READ response's data only the first READ_DATA_KEPT bytes are
+    /// kept (a DCE/RPC answer's header on a pipe).
     #[test]
     fn read_response_data_is_not_kept() {
         let mut m = msg(64 + 16 + 100_000, 0);
@@ -723,14 +734,19 @@ mod tests {
         m[4 + 12] = 8;
         m[4 + 16] = 1;
         let (out, _) = run(&[Ok(&m[..1000]), Ok(&m[1000..])]);
-        assert_eq!(out[0].1.len(), 80);
+        assert_eq!(out[0].1.len(), 80 + READ_DATA_KEPT);
         assert_eq!(out[0].2, 100_080);
         // Not even copied before its kind is known: the buffer holds the
-        // header and fixed part, not the first chunk's 920 bytes of data.
+        // header, the fixed part and the data's first bytes, not the first
+        // chunk's 920 bytes of data.
         let mut f = Framer::default();
         f.data(&m[..1000], &mut |_| {});
         assert!(f.in_message());
-        assert!(f.kept_room() < 200, "{}", f.kept_room());
+        assert!(
+            f.kept_room() < 80 + READ_DATA_KEPT + 200,
+            "{}",
+            f.kept_room()
+        );
     }
 
     /// The missing bytes of a message, over parts of it (the PDUs of a

@@ -1,14 +1,15 @@
 //! The RPC interfaces a client binds on a named pipe, by the interface
 //! UUID its bind names (each protocol document's section 1.9, "Standards
-//! Assignments"), and the names of the operations the findings quote by
-//! opnum (each document's section 3.1.4). One table for every finding that
-//! names an interface: coercion, anonymous sessions, remote execution.
+//! Assignments"), and the names of the operations the timeline and the
+//! findings quote by opnum (each document's section 3.1.4). One table for
+//! the timeline's notes (`pipes`) and every finding that names an
+//! interface: coercion, anonymous sessions, remote execution.
 
 use crate::session::dcerpc::SyntaxId;
 use crate::session::pipes::PipeOpen;
 
 /// An RPC interface reached through a named pipe.
-pub(super) struct Rpc {
+pub struct Rpc {
     /// The interface UUID, lower case, as a bind names it.
     pub uuid: &'static str,
     /// The protocol document ("MS-SAMR").
@@ -22,14 +23,20 @@ pub(super) struct Rpc {
 /// [MS-SCMR] 3.1.4: the calls that create a service (RCreateServiceW 12,
 /// RCreateServiceA 24, RCreateServiceWOW64A 44, RCreateServiceWOW64W 45,
 /// RCreateWowService 60).
-pub(super) const SCMR_CREATE_SERVICE: &[u16] = &[12, 24, 44, 45, 60];
+pub const SCMR_CREATE_SERVICE: &[u16] = &[12, 24, 44, 45, 60];
+
+/// [MS-SCMR] 3.1.4: the calls that create, start, change or delete a
+/// service ([`SCMR_CREATE_SERVICE`], RStartServiceW 19, RStartServiceA 31,
+/// RChangeServiceConfigW 11, RChangeServiceConfigA 23, RDeleteService 2):
+/// those a finding names among a pipe's calls.
+pub const SCMR_SERVICE_CHANGES: &[u16] = &[12, 24, 44, 45, 60, 19, 31, 11, 23, 2];
 
 /// [MS-SCMR] 1.9.
-pub(super) const SCMR: &str = "367abb81-9844-35f1-ad32-98f038001003";
+pub const SCMR: &str = "367abb81-9844-35f1-ad32-98f038001003";
 /// [MS-SAMR] 1.9.
-pub(super) const SAMR: &str = "12345778-1234-abcd-ef00-0123456789ac";
+pub const SAMR: &str = "12345778-1234-abcd-ef00-0123456789ac";
 /// [MS-LSAD] 1.9 and [MS-LSAT] 1.9: one interface.
-pub(super) const LSA: &str = "12345778-1234-abcd-ef00-0123456789ab";
+pub const LSA: &str = "12345778-1234-abcd-ef00-0123456789ab";
 
 /// EFSR's calls ([MS-EFSR] 3.1.4.2): both of its interfaces.
 const EFSR_OPS: &[(u16, &str)] = &[
@@ -45,7 +52,7 @@ const EFSR_OPS: &[(u16, &str)] = &[
     (15, "EfsRpcAddUsersToFileEx"),
 ];
 
-pub(super) const KNOWN: &[Rpc] = &[
+pub const KNOWN: &[Rpc] = &[
     Rpc {
         uuid: SAMR,
         doc: "MS-SAMR",
@@ -133,7 +140,9 @@ pub(super) const KNOWN: &[Rpc] = &[
             (16, "ROpenServiceW"),
             (17, "RQueryServiceConfigW"),
             (19, "RStartServiceW"),
+            (23, "RChangeServiceConfigA"),
             (24, "RCreateServiceA"),
+            (31, "RStartServiceA"),
             (44, "RCreateServiceWOW64A"),
             (45, "RCreateServiceWOW64W"),
             (60, "RCreateWowService"),
@@ -259,14 +268,15 @@ pub(super) const KNOWN: &[Rpc] = &[
 ];
 
 /// The known interface of a bind's abstract syntax.
-pub(super) fn of(s: &SyntaxId) -> Option<&'static Rpc> {
-    let uuid = s.uuid_text();
+pub fn of(s: &SyntaxId) -> Option<&'static Rpc> {
+    let mut buf = [0u8; 36];
+    let uuid = s.uuid_into(&mut buf);
     KNOWN.iter().find(|r| r.uuid == uuid)
 }
 
 /// "MS-SAMR (samr)", or, for an interface not in [`KNOWN`], its UUID and
 /// version ("885d85fb-c754-4062-a0e7-6872ce0064f2 v1.0").
-pub(super) fn label(s: &SyntaxId) -> String {
+pub fn label(s: &SyntaxId) -> String {
     match of(s) {
         Some(r) => format!("{} ({})", r.doc, r.pipe),
         None => format!("{} v{}.{}", s.uuid_text(), s.version_major, s.version_minor),
@@ -274,12 +284,12 @@ pub(super) fn label(s: &SyntaxId) -> String {
 }
 
 /// The name of operation `opnum` of interface `r`.
-pub(super) fn op_name(r: &Rpc, opnum: u16) -> Option<&'static str> {
+pub fn op_name(r: &Rpc, opnum: u16) -> Option<&'static str> {
     r.ops.iter().find(|&&(n, _)| n == opnum).map(|&(_, s)| s)
 }
 
 /// The interfaces bound on `p`: "MS-SAMR (samr)", joined with ", ".
-pub(super) fn labels(p: &PipeOpen) -> String {
+pub fn labels(p: &PipeOpen) -> String {
     let all: Vec<String> = p.interfaces.iter().map(|b| label(&b.syntax)).collect();
     all.join(", ")
 }
@@ -287,21 +297,49 @@ pub(super) fn labels(p: &PipeOpen) -> String {
 /// The calls written to `p`, by name where `r` names them: "ROpenSCManagerW
 /// (frame 158), opnum 45 (frame 160)", at most `max`, then how many more
 /// (those past [`crate::session::pipes::MAX_CALLS`] included).
-pub(super) fn calls_words(p: &PipeOpen, r: Option<&Rpc>, max: usize) -> String {
-    let mut parts: Vec<String> = p
-        .calls
-        .iter()
-        .take(max)
-        .map(|c| match r.and_then(|r| op_name(r, c.opnum)) {
-            Some(n) => format!("{n} (frame {})", c.frame),
-            None => format!("opnum {} (frame {})", c.opnum, c.frame),
-        })
-        .collect();
+pub fn calls_words(p: &PipeOpen, r: Option<&Rpc>, max: usize) -> String {
+    let mut parts: Vec<String> = p.calls.iter().take(max).map(|c| call_words(r, c)).collect();
     let more = (p.calls.len().saturating_sub(max) as u64).saturating_add(p.calls_omitted);
     if more > 0 {
         parts.push(format!("{more} more"));
     }
     parts.join(", ")
+}
+
+/// "RStartServiceW (frame 166)", or "opnum 45 (frame 160)" where `r` does
+/// not name it.
+fn call_words(r: Option<&Rpc>, c: &crate::session::pipes::RpcCall) -> String {
+    match r.and_then(|r| op_name(r, c.opnum)) {
+        Some(n) => format!("{n} (frame {})", c.frame),
+        None => format!("opnum {} (frame {})", c.opnum, c.frame),
+    }
+}
+
+/// The calls written to `p` when some are among `notable`: "made 9 calls,
+/// among them RCreateServiceWOW64W (frame 160) and RStartServiceW (frame
+/// 166)" (the count with those past [`crate::session::pipes::MAX_CALLS`],
+/// at most `max` named); otherwise "called " and [`calls_words`].
+pub fn notable_calls_words(p: &PipeOpen, r: Option<&Rpc>, notable: &[u16], max: usize) -> String {
+    let named: Vec<String> = p
+        .calls
+        .iter()
+        .filter(|c| notable.contains(&c.opnum))
+        .take(max)
+        .map(|c| call_words(r, c))
+        .collect();
+    if named.is_empty() {
+        return format!("called {}", calls_words(p, r, max));
+    }
+    let all = (p.calls.len() as u64).saturating_add(p.calls_omitted);
+    let list = match named.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+        None => String::new(),
+    };
+    if all == named.len() as u64 {
+        return format!("called {list}");
+    }
+    format!("made {all} calls, among them {list}")
 }
 
 #[cfg(test)]
