@@ -1465,29 +1465,58 @@ fn ipv6_server_is_named_as_each_client_takes_it() {
 
 /// The server could not decrypt the ticket (krb5-ap-bad-server-key: tshark
 /// frame 16 the AP-REQ for cifs/dc1.samples.smbscope.test, frame 19
-/// STATUS_LOGON_FAILURE): the step names Windows' and Samba's commands,
-/// as the capture does not tell which the server is.
+/// STATUS_LOGON_FAILURE), and the server is the domain controller itself:
+/// its address, 127.0.0.3, sent the TGS-REP of frame 13 from port 88. On
+/// a DC the ticket's key is the DC's own computer account's, in the
+/// directory: no member's keytab (net ads keytab create) nor secure
+/// channel repair (Test-ComputerSecureChannel) is the step, but the DC's
+/// replication and password (repadmin, netdom resetpwd) and, on a Samba
+/// AD DC, the keytab its smbd reads against the directory's keys. The
+/// capture does not show the DC's kind (no KRB-ERROR, no NTLM): Windows'
+/// and Samba's steps both.
 #[test]
-fn bad_server_key_step_names_windows_and_samba() {
+fn bad_server_key_on_the_dc_gets_a_dcs_steps() {
+    let path = samples().join("krb5-ap-bad-server-key.pcap");
     let t = common::tshark_text(
-        &samples().join("krb5-ap-bad-server-key.pcap"),
+        &path,
         "frame.number == 16 || frame.number == 19",
-        &["frame.number", "kerberos.SNameString", "smb2.nt_status"],
+        &[
+            "frame.number",
+            "kerberos.SNameString",
+            "smb2.nt_status",
+            "ip.dst",
+        ],
     );
     assert_eq!(
         t,
-        "16\tcifs,dc1.samples.smbscope.test\t\n19\t\t0xc000006d\n"
+        "16\tcifs,dc1.samples.smbscope.test\t\t127.0.0.3\n19\t\t0xc000006d\t127.0.0.1\n"
     );
+    let t = common::tshark_text(
+        &path,
+        "frame.number == 13",
+        &["ip.src", "tcp.srcport", "kerberos.msg_type"],
+    );
+    assert_eq!(t, "127.0.0.3\t88\t13\n");
     let a = sample("krb5-ap-bad-server-key.pcap");
     let f = with_code(&a, "kerberos.ap_modified")[0];
+    assert!(
+        f.explanation.contains("The server is a domain controller: its address, 127.0.0.3, answered Kerberos on port 88 (the TGS-REP at frame 13). The ticket is then for the DC's own computer account (DC1$)"),
+        "{}",
+        f.explanation
+    );
     for want in [
+        "Check the DC's own account (DC1$), not a member's keytab: Windows, ",
+        "'repadmin /showrepl'",
         "'setspn -Q cifs/dc1.samples.smbscope.test'",
-        "'samba-tool spn list DC1$'",
-        "'samba-tool spn delete cifs/dc1.samples.smbscope.test ACCOUNT'",
-        "'net ads keytab create'",
-        "'Test-ComputerSecureChannel -Repair'",
+        "'netdom resetpwd /server:OTHERDC",
+        "; Samba, 'klist -ke /var/lib/samba/private/secrets.keytab'",
+        "'samba-tool domain exportkeytab /tmp/dc.keytab --principal=DC1$'",
+        "'samba-tool drs showrepl'",
     ] {
         assert!(f.next_step.contains(want), "{want}: {}", f.next_step);
+    }
+    for not in ["net ads keytab create", "Test-ComputerSecureChannel"] {
+        assert!(!f.next_step.contains(not), "{not}: {}", f.next_step);
     }
 }
 
@@ -1510,11 +1539,12 @@ fn bad_server_key_names_the_tickets_kvno_and_etype() {
     let f = with_code(&a, "kerberos.ap_modified")[0];
     let key = "aes256-cts-hmac-sha1-96, key version (kvno) 1";
     assert!(f.explanation.contains(key), "{}", f.explanation);
+    // The server is the DC (bad_server_key_on_the_dc_gets_a_dcs_steps):
+    // its keytab against the directory's keys and key version.
     for want in [
         key,
-        "'klist -ke'",
-        "'Get-ADComputer DC1$ -Properties msDS-KeyVersionNumber'",
-        "or with it but with keys made from another password",
+        "'klist -ke /var/lib/samba/private/secrets.keytab'",
+        "'samba-tool user show DC1$ --attributes=msDS-KeyVersionNumber'",
     ] {
         assert!(f.next_step.contains(want), "{want}: {}", f.next_step);
     }
@@ -1528,7 +1558,10 @@ fn bad_server_key_names_the_tickets_kvno_and_etype() {
 /// 1): the principal and the NTLM user name one account, so the refusal's
 /// finding tells the fallback, stays a warning with the Kerberos fix as
 /// its step, and says NTLM does not mend Kerberos. Before, the principal and the
-/// user name were compared apart: an error, the fallback unsaid.
+/// user name were compared apart: an error, the fallback unsaid. The
+/// server is the domain controller (127.0.0.3 answered the TGS-REQ, frame
+/// 6) and states Samba's NTLM VERSION 6.1 build 0 in its CHALLENGE (frame
+/// 21): the step is a Samba AD DC's.
 #[test]
 fn kerberos_refusal_tells_the_fallback_to_ntlm() {
     let path = samples().join("krb5-ap-bad-server-key-then-ntlm.pcap");
@@ -1601,7 +1634,7 @@ fn kerberos_refusal_tells_the_fallback_to_ntlm() {
         f.explanation
     );
     assert!(
-        f.next_step.starts_with("The user got in with NTLM, but Kerberos to this server stays broken until this is fixed: Check which accounts hold the SPN"),
+        f.next_step.starts_with("The user got in with NTLM, but Kerberos to this server stays broken until this is fixed: Check the DC's own account (DC1$), not a member's keytab (the SMB server at the KDC's address states NTLM CHALLENGE VERSION 6.1 build 0, Samba): 'klist -ke /var/lib/samba/private/secrets.keytab'"),
         "{}",
         f.next_step
     );
@@ -1710,15 +1743,25 @@ fn unknown_spn_step_names_the_servers_account() {
 /// Code), the code in hex. Each capture's KDC error as tshark has it
 /// (`kerberos.error_code`, frame: request kind), then the event its finding
 /// names.
+///
+/// Where the capture shows the KDC's kind, the step names that kind's log
+/// alone: these samples' KDC is a Samba AD DC's (Heimdal), whose
+/// KDC_ERR_PREAUTH_REQUIRED carries Heimdal's e-text (tshark
+/// `kerberos.e_text` "Need to use PA-ENC-TIMESTAMP/PA-PK-AS-REQ" at the
+/// frame given); where it does not (krb5-kinit-unknown-user and
+/// krb5-unknown-spn: their KRB-ERRORs have no e-text, and no SMB server
+/// at the KDC's address states its kind), Windows' event and Samba's log
+/// both.
 #[test]
 fn kdc_refusals_name_the_domain_controllers_event() {
-    for (name, frame, code, finding, event) in [
-        ("krb5-kinit-unknown-user.pcap", 2, "6", "kerberos.client_unknown", "event 4768 with Result Code 0x6"),
-        ("krb5-unknown-spn.pcap", 13, "7", "kerberos.unknown_spn", "event 4769 with Failure Code 0x7"),
-        ("krb5-kinit-password-expired.pcap", 4, "23", "kerberos.password_expired", "event 4768 or 4771 with code 0x17"),
+    const NEED: &str = "Need to use PA-ENC-TIMESTAMP/PA-PK-AS-REQ";
+    for (name, frame, code, finding, event, heimdal_at) in [
+        ("krb5-kinit-unknown-user.pcap", 2, "6", "kerberos.client_unknown", "event 4768 with Result Code 0x6", None),
+        ("krb5-unknown-spn.pcap", 13, "7", "kerberos.unknown_spn", "event 4769 with Failure Code 0x7", None),
+        ("krb5-kinit-password-expired.pcap", 4, "23", "kerberos.password_expired", "event 4768 or 4771 with code 0x17", Some(2)),
         // Samba's KDC sent no NTSTATUS here (the step cannot say which).
-        ("krb5-kinit-account-locked-out.pcap", 4, "18", "kerberos.client_revoked", "event 4768 or 4771 with code 0x12"),
-        ("impacket-krb5-kdc-clock-ahead.pcap", 16, "37", "kerberos.clock_skew", "event 4771 (an AS-REQ's pre-authentication) or 4769 (a TGS-REQ) with Failure Code 0x25"),
+        ("krb5-kinit-account-locked-out.pcap", 4, "18", "kerberos.client_revoked", "event 4768 or 4771 with code 0x12", Some(2)),
+        ("impacket-krb5-kdc-clock-ahead.pcap", 16, "37", "kerberos.clock_skew", "event 4771 (an AS-REQ's pre-authentication) or 4769 (a TGS-REQ) with Failure Code 0x25", Some(6)),
     ] {
         let t = common::tshark_text(
             &samples().join(name),
@@ -1726,10 +1769,28 @@ fn kdc_refusals_name_the_domain_controllers_event() {
             &["kerberos.error_code"],
         );
         assert_eq!(t.trim(), code, "{name}");
+        let e_texts = common::tshark_text(
+            &samples().join(name),
+            "kerberos.msg_type == 30",
+            &["frame.number", "kerberos.e_text"],
+        );
         let a = sample(name);
         let f = with_code(&a, finding);
         assert!(!f.is_empty(), "{name}: {:?}", describe(&a.diagnosis.findings));
-        assert!(f[0].next_step.contains(event), "{name}: {}", f[0].next_step);
+        let step = &f[0].next_step;
+        match heimdal_at {
+            None => {
+                assert!(!e_texts.contains(NEED), "{name}: {e_texts}");
+                assert!(step.contains(&format!(": Windows, {event}")), "{name}: {step}");
+                assert!(step.contains("; Samba, its log (log.samba)"), "{name}: {step}");
+            }
+            Some(at) => {
+                assert!(e_texts.contains(&format!("{at}\t{NEED}\n")), "{name}: {e_texts}");
+                let shown = format!("(the KDC's e-text \"{NEED}\" at frame {at}, Samba): its log (log.samba)");
+                assert!(step.contains(&shown), "{name}: {step}");
+                assert!(!step.contains(event), "{name}: {step}");
+            }
+        }
     }
     let a = sample("krb5-unknown-spn.pcap");
     let f = with_code(&a, "kerberos.unknown_spn")[0];
