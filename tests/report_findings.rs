@@ -7080,3 +7080,76 @@ fn roasting_samples_match_tshark() {
         f[0].explanation
     );
 }
+
+/// The AS-REP's finding names the client as the KDC's reply does (RFC 4120
+/// 5.4.2 cname and crealm), not with the realm as typed: corpus
+/// pcapattack-smb2-kerberos-rc4, tshark frame 3 (AS-REQ) realm "3b",
+/// frame 5 (AS-REP) crealm "THREEBEESCO.COM", cname backdoor.
+#[test]
+fn as_rep_finding_names_the_realm_the_kdc_answered() {
+    let Some(dir) = corpus() else { return };
+    let path = dir.join("pcapattack-smb2-kerberos-rc4.pcapng");
+    let t = common::tshark_text(
+        &path,
+        "frame.number == 3 || frame.number == 5",
+        &[
+            "frame.number",
+            "kerberos.CNameString",
+            "kerberos.realm",
+            "kerberos.crealm",
+        ],
+    );
+    assert_eq!(
+        t,
+        "3\tbackdoor\t3b\t\n5\tbackdoor\tTHREEBEESCO.COM\tTHREEBEESCO.COM\n"
+    );
+    let a = run(&path, &[]);
+    let f: Vec<&Finding> = with_code(&a, "posture.weak_enctype")
+        .into_iter()
+        .filter(|f| f.title.contains("AS-REP"))
+        .collect();
+    assert_eq!(f.len(), 1);
+    assert!(
+        f[0].title
+            .starts_with("The KDC encrypted its AS-REP for backdoor@THREEBEESCO.COM with rc4-hmac"),
+        "{}",
+        f[0].title
+    );
+    assert_eq!(f[0].user.as_deref(), Some("backdoor@THREEBEESCO.COM"));
+    // The request's own name stays in kerberos[] as typed.
+    let as_req = a.model.kdc.iter().find(|x| x.request_frame == 3);
+    assert_eq!(
+        as_req.and_then(|x| x.client_principal.as_deref()),
+        Some("backdoor@3b")
+    );
+}
+
+/// An RC4 ticket with an AES authenticator (corpus
+/// pcapattack-smb2-kerberos-rc4 frame 14: tshark kerberos.etype 23 for the
+/// ticket, 18 for the authenticator): the ticket's enctype is the service
+/// account's choice, the authenticator's the session key's, and the
+/// finding says so.
+#[test]
+fn rc4_ticket_with_aes_authenticator_names_the_service_account() {
+    let Some(dir) = corpus() else { return };
+    let path = dir.join("pcapattack-smb2-kerberos-rc4.pcapng");
+    let t = common::tshark_text(&path, "frame.number == 14", &["kerberos.etype"]);
+    assert_eq!(t, "23,18\n");
+    let a = run(&path, &[]);
+    let f: Vec<&Finding> = with_code(&a, "posture.weak_enctype")
+        .into_iter()
+        .filter(|f| f.title == "Kerberos service ticket encrypted with rc4-hmac")
+        .collect();
+    assert_eq!(f.len(), 1);
+    assert!(
+        f[0].explanation.contains("The AP-REQ (frame 14) has the ticket in rc4-hmac but its authenticator in aes256-cts-hmac-sha1-96: the authenticator is encrypted with the session key"),
+        "{}",
+        f[0].explanation
+    );
+    assert!(
+        f[0].explanation
+            .contains("the service's account is what keeps the ticket in rc4-hmac"),
+        "{}",
+        f[0].explanation
+    );
+}

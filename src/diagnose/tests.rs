@@ -102,6 +102,7 @@ pub(crate) fn session(
         ntlm_response: Some("NTLMv2"),
         ticket_enctype: None,
         ticket_kvno: None,
+        authenticator_enctype: None,
         server_names: None,
         dialect: Some(crate::session::SessionDialect::Smb2(Dialect::SMB3_1_1)),
         session_flags: SessionFlags(0),
@@ -169,6 +170,7 @@ pub(crate) fn kdc(request: &str, frame: u64, error: Option<(i32, &str)>) -> KdcE
         reply_enctype: None,
         offered_etypes: Vec::new(),
         offered_in: None,
+        reply_client_principal: None,
         smb_stream: None,
         retry_answered: false,
     }

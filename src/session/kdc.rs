@@ -71,6 +71,7 @@ impl Builder {
                     reply_enctype: None,
                     offered_etypes: Vec::new(),
                     offered_in: None,
+                    reply_client_principal: None,
                     smb_stream,
                     retry_answered: false,
                 };
@@ -107,6 +108,10 @@ impl Builder {
                 (x.offered_in, x.offered_etypes) = offered_etypes(k);
                 if x.client_principal.is_none() {
                     x.client_principal = principal(k.cname.as_deref(), k.crealm.as_deref());
+                }
+                if k.msg_type == KrbMsgType::AS_REP || k.msg_type == KrbMsgType::TGS_REP {
+                    x.reply_client_principal = principal(k.cname.as_deref(), k.crealm.as_deref())
+                        .filter(|p| !is_anonymous(p));
                 }
                 self.kdc_index.reply(i, x);
                 if self.opts.events {
