@@ -189,6 +189,14 @@ const CASES: &[(&str, &str, &str, u64, &[u64])] = &[
         0,
         &[16, 19],
     ),
+    // The TGS-REQ for the forwarded TGT and its TGS-REP (tcp.stream 3).
+    (
+        "krb5-success.pcap",
+        "kerberos.forwarded_tgt",
+        "info",
+        3,
+        &[35, 37],
+    ),
     (
         "krb5-ap-bad-server-key-then-ntlm.pcap",
         "kerberos.ap_modified",
@@ -7079,6 +7087,55 @@ fn roasting_samples_match_tshark() {
         f[0].title,
         f[0].explanation
     );
+}
+
+/// The forwarded TGT of krb5-success (tshark: frame 35 TGS-REQ with
+/// kerberos.KDCOptions.forwarded 1 for krbtgt/SAMPLES.SMBSCOPE.TEST, the
+/// other TGS-REQ, frame 25 for cifs/dc1, without it; frame 37 its TGS-REP;
+/// frame 42 the AP-REQ on tcp.stream 1): the exchange's line says
+/// "(forwarded TGT)", its kerberos[] item has forwarded_tgt true (the
+/// other none), and the note names the session it went with.
+#[test]
+fn forwarded_tgt_is_told() {
+    let path = samples().join("krb5-success.pcap");
+    let t = common::tshark_text(
+        &path,
+        "kerberos.msg_type == 12",
+        &["frame.number", "kerberos.KDCOptions.forwarded"],
+    );
+    assert_eq!(t, "25\t0\n35\t1\n");
+    let a = sample("krb5-success.pcap");
+    let forwarded: Vec<u64> = a
+        .model
+        .kdc
+        .iter()
+        .filter(|x| x.forwarded_tgt)
+        .map(|x| x.request_frame)
+        .collect();
+    assert_eq!(forwarded, [35]);
+    let json = serde_json::to_value(&a.model.kdc).expect("JSON");
+    let flagged: Vec<&serde_json::Value> = json
+        .as_array()
+        .expect("kerberos[]")
+        .iter()
+        .filter(|x| x.get("forwarded_tgt").is_some())
+        .collect();
+    assert_eq!(flagged.len(), 1);
+    assert_eq!(flagged[0]["request_frame"], 35);
+    assert_eq!(flagged[0]["forwarded_tgt"], true);
+    let f = with_code(&a, "kerberos.forwarded_tgt");
+    assert_eq!(f.len(), 1);
+    assert!(
+        f[0].explanation.contains("It went with the AP-REQ of the SESSION_SETUP at frame 42 (tcp.stream 1) for cifs/dc1.samples.smbscope.test@SAMPLES.SMBSCOPE.TEST"),
+        "{}",
+        f[0].explanation
+    );
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_smbscope"))
+        .arg(&path)
+        .output()
+        .expect("smbscope");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(text.matches("(forwarded TGT)").count(), 1, "{text}");
 }
 
 /// The AS-REP's finding names the client as the KDC's reply does (RFC 4120

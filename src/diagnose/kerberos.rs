@@ -99,6 +99,73 @@ pub(super) fn findings(model: &Model, shared: &SharedOwnLogons<'_>, out: &mut Si
         kdc_unreachable(model, f, out);
     }
     fallback(model, out);
+    forwarded_tgts(model, out);
+}
+
+/// kerberos.forwarded_tgt: a TGS-REQ for a forwarded TGT answered with
+/// one ([`KdcExchange::forwarded_tgt`]): the client hands its TGT to the
+/// server it logs on to, inside the AP-REQ's authenticator (GSS-API
+/// delegation, RFC 4121 4.1.1: the KRB-CRED in the checksum's Deleg
+/// field, encrypted, so not in the capture), and the server can then act
+/// as the user toward any service (Windows: unconstrained delegation). A
+/// note: a client delegates where it is told to (smbclient by default,
+/// its gensec_gssapi:delegation; a Windows client only to a server
+/// trusted for delegation, the ticket's ok-as-delegate flag). The
+/// session it went with: the client's first Kerberos logon after the
+/// reply, on the SMB connection open around it.
+fn forwarded_tgts(model: &Model, out: &mut Sink) {
+    for x in model.kdc.iter().filter(|x| x.forwarded_tgt) {
+        let Some(reply) = x
+            .reply_frame
+            .filter(|_| x.reply == Some(KrbMsgType::TGS_REP))
+        else {
+            continue;
+        };
+        let s = model.sessions.iter().find(|s| {
+            s.client.ip() == x.client.ip()
+                && s.mechanism == Some("kerberos")
+                && s.first_frame > reply
+                && x.smb_stream.is_none_or(|n| n == s.stream)
+        });
+        let to = s
+            .and_then(|s| s.service_principal.as_deref())
+            .unwrap_or("the server");
+        let title = format!(
+            "The client forwarded its ticket-granting ticket to {to} (Kerberos delegation)"
+        );
+        let frames = [x.request_frame, reply];
+        if out.repeat(
+            "kerberos.forwarded_tgt",
+            Severity::Info,
+            &title,
+            Some(x.stream),
+            x.transport,
+            &frames,
+        ) {
+            continue;
+        }
+        let options = x.kdc_options.names().join(", ");
+        let sp = x.service_principal.as_deref().unwrap_or("krbtgt");
+        let went = match s {
+            Some(s) => format!(" It went with the AP-REQ of the SESSION_SETUP at frame {} (tcp.stream {}) for {to}, inside its authenticator, encrypted (the capture cannot show it).", s.first_frame, s.stream),
+            None => " No Kerberos logon of this client follows it in the capture.".to_string(),
+        };
+        out.push(
+            Draft::new(Severity::Info, "kerberos.forwarded_tgt", title)
+                .explain(format!("The client's TGS-REQ at frame {} asked for {sp} with the FORWARDED option (kdc-options {options}), and the KDC answered with a TGS-REP (frame {reply}): a forwarded ticket-granting ticket (RFC 4120 2.6), which a client hands to the server it logs on to so that the server can act as the user (GSS-API delegation, RFC 4121 4.1.1).{went} With it the server can reach any service as this user, which Windows calls unconstrained delegation. Clients delegate where they are told to: smbclient and other Samba tools by default (gensec_gssapi:delegation) when the TGT is forwardable (kinit -f, 'forwardable = true' in krb5.conf); a Windows client only to a server whose account is trusted for delegation (the ticket's ok-as-delegate flag).", x.request_frame))
+                .next("Nothing to do if the server is meant to act for its users. Otherwise: on Windows, clear 'Trust this computer for delegation to any service (Kerberos only)' on the server's account (or use constrained delegation), and mark sensitive accounts 'Account is sensitive and cannot be delegated' or put them in Protected Users; on a Samba or MIT client, 'gensec_gssapi:delegation = no' in its smb.conf, or a TGT that is not forwardable (kinit without -f; 'forwardable = false' in krb5.conf).")
+                .stream(x.stream)
+                .transport(x.transport)
+                .frames(frames)
+                .user(
+                    x.client_named()
+                        .filter(|p| !crate::session::token::is_anonymous(p))
+                        .or_else(|| s.and_then(|s| s.client_principal.as_deref()))
+                        .map(str::to_string),
+                )
+                .done(),
+        );
+    }
 }
 
 /// What the SystemTime of the NEGOTIATE response on `s`'s connection says

@@ -152,6 +152,7 @@ pub(crate) fn kdc(request: &str, frame: u64, error: Option<(i32, &str)>) -> KdcE
         etypes: vec![EncType::AES256_CTS_HMAC_SHA1_96],
         request_padata: Vec::new(),
         kdc_options: KdcOptions(0),
+        forwarded_tgt: false,
         from: None,
         till: None,
         reply: Some(if error.is_some() {

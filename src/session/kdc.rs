@@ -57,6 +57,11 @@ impl Builder {
                     etypes: k.etypes.to_vec(),
                     request_padata: k.padata_types.to_vec(),
                     kdc_options: k.kdc_options,
+                    forwarded_tgt: crate::auth::kerberos::asks_forwarded_tgt(
+                        k.msg_type,
+                        k.kdc_options,
+                        k.sname.as_deref(),
+                    ),
                     from: k.from.as_deref().map(str::to_string),
                     till: k.till.as_deref().map(str::to_string),
                     reply: None,

@@ -1763,6 +1763,11 @@ pub struct KdcExchange {
     /// The request's KDCOptions (RFC 4120 5.4.1), by name.
     #[serde(skip_serializing_if = "KdcOptions::is_empty")]
     pub kdc_options: KdcOptions,
+    /// A TGS-REQ for a forwarded TGT: the FORWARDED option and a krbtgt
+    /// service (RFC 4120 2.6), which the client hands to the server it
+    /// logs on to, so that the server acts as the client (delegation).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub forwarded_tgt: bool,
     /// The request's `from` (RFC 4120 5.4.1): later than the request in a
     /// request for a postdated ticket (RFC 4120 2.4); some clients send
     /// 1970-01-01T00:00:00Z.
