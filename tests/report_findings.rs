@@ -189,6 +189,14 @@ const CASES: &[(&str, &str, &str, u64, &[u64])] = &[
         0,
         &[16, 19],
     ),
+    // The TGS-REQ for the forwarded TGT and its TGS-REP (tcp.stream 3).
+    (
+        "krb5-success.pcap",
+        "kerberos.forwarded_tgt",
+        "info",
+        3,
+        &[35, 37],
+    ),
     (
         "krb5-ap-bad-server-key-then-ntlm.pcap",
         "kerberos.ap_modified",
@@ -1479,29 +1487,58 @@ fn ipv6_server_is_named_as_each_client_takes_it() {
 
 /// The server could not decrypt the ticket (krb5-ap-bad-server-key: tshark
 /// frame 16 the AP-REQ for cifs/dc1.samples.smbscope.test, frame 19
-/// STATUS_LOGON_FAILURE): the step names Windows' and Samba's commands,
-/// as the capture does not tell which the server is.
+/// STATUS_LOGON_FAILURE), and the server is the domain controller itself:
+/// its address, 127.0.0.3, sent the TGS-REP of frame 13 from port 88. On
+/// a DC the ticket's key is the DC's own computer account's, in the
+/// directory: no member's keytab (net ads keytab create) nor secure
+/// channel repair (Test-ComputerSecureChannel) is the step, but the DC's
+/// replication and password (repadmin, netdom resetpwd) and, on a Samba
+/// AD DC, the keytab its smbd reads against the directory's keys. The
+/// capture does not show the DC's kind (no KRB-ERROR, no NTLM): Windows'
+/// and Samba's steps both.
 #[test]
-fn bad_server_key_step_names_windows_and_samba() {
+fn bad_server_key_on_the_dc_gets_a_dcs_steps() {
+    let path = samples().join("krb5-ap-bad-server-key.pcap");
     let t = common::tshark_text(
-        &samples().join("krb5-ap-bad-server-key.pcap"),
+        &path,
         "frame.number == 16 || frame.number == 19",
-        &["frame.number", "kerberos.SNameString", "smb2.nt_status"],
+        &[
+            "frame.number",
+            "kerberos.SNameString",
+            "smb2.nt_status",
+            "ip.dst",
+        ],
     );
     assert_eq!(
         t,
-        "16\tcifs,dc1.samples.smbscope.test\t\n19\t\t0xc000006d\n"
+        "16\tcifs,dc1.samples.smbscope.test\t\t127.0.0.3\n19\t\t0xc000006d\t127.0.0.1\n"
     );
+    let t = common::tshark_text(
+        &path,
+        "frame.number == 13",
+        &["ip.src", "tcp.srcport", "kerberos.msg_type"],
+    );
+    assert_eq!(t, "127.0.0.3\t88\t13\n");
     let a = sample("krb5-ap-bad-server-key.pcap");
     let f = with_code(&a, "kerberos.ap_modified")[0];
+    assert!(
+        f.explanation.contains("The server is a domain controller: its address, 127.0.0.3, answered Kerberos on port 88 (the TGS-REP at frame 13). The ticket is then for the DC's own computer account (DC1$)"),
+        "{}",
+        f.explanation
+    );
     for want in [
+        "Check the DC's own account (DC1$), not a member's keytab: Windows, ",
+        "'repadmin /showrepl'",
         "'setspn -Q cifs/dc1.samples.smbscope.test'",
-        "'samba-tool spn list DC1$'",
-        "'samba-tool spn delete cifs/dc1.samples.smbscope.test ACCOUNT'",
-        "'net ads keytab create'",
-        "'Test-ComputerSecureChannel -Repair'",
+        "'netdom resetpwd /server:OTHERDC",
+        "; Samba, 'klist -ke /var/lib/samba/private/secrets.keytab'",
+        "'samba-tool domain exportkeytab /tmp/dc.keytab --principal=DC1$'",
+        "'samba-tool drs showrepl'",
     ] {
         assert!(f.next_step.contains(want), "{want}: {}", f.next_step);
+    }
+    for not in ["net ads keytab create", "Test-ComputerSecureChannel"] {
+        assert!(!f.next_step.contains(not), "{not}: {}", f.next_step);
     }
 }
 
@@ -1524,11 +1561,12 @@ fn bad_server_key_names_the_tickets_kvno_and_etype() {
     let f = with_code(&a, "kerberos.ap_modified")[0];
     let key = "aes256-cts-hmac-sha1-96, key version (kvno) 1";
     assert!(f.explanation.contains(key), "{}", f.explanation);
+    // The server is the DC (bad_server_key_on_the_dc_gets_a_dcs_steps):
+    // its keytab against the directory's keys and key version.
     for want in [
         key,
-        "'klist -ke'",
-        "'Get-ADComputer DC1$ -Properties msDS-KeyVersionNumber'",
-        "or with it but with keys made from another password",
+        "'klist -ke /var/lib/samba/private/secrets.keytab'",
+        "'samba-tool user show DC1$ --attributes=msDS-KeyVersionNumber'",
     ] {
         assert!(f.next_step.contains(want), "{want}: {}", f.next_step);
     }
@@ -1542,7 +1580,10 @@ fn bad_server_key_names_the_tickets_kvno_and_etype() {
 /// 1): the principal and the NTLM user name one account, so the refusal's
 /// finding tells the fallback, stays a warning with the Kerberos fix as
 /// its step, and says NTLM does not mend Kerberos. Before, the principal and the
-/// user name were compared apart: an error, the fallback unsaid.
+/// user name were compared apart: an error, the fallback unsaid. The
+/// server is the domain controller (127.0.0.3 answered the TGS-REQ, frame
+/// 6) and states Samba's NTLM VERSION 6.1 build 0 in its CHALLENGE (frame
+/// 21): the step is a Samba AD DC's.
 #[test]
 fn kerberos_refusal_tells_the_fallback_to_ntlm() {
     let path = samples().join("krb5-ap-bad-server-key-then-ntlm.pcap");
@@ -1615,7 +1656,7 @@ fn kerberos_refusal_tells_the_fallback_to_ntlm() {
         f.explanation
     );
     assert!(
-        f.next_step.starts_with("The user got in with NTLM, but Kerberos to this server stays broken until this is fixed: Check which accounts hold the SPN"),
+        f.next_step.starts_with("The user got in with NTLM, but Kerberos to this server stays broken until this is fixed: Check the DC's own account (DC1$), not a member's keytab (the SMB server at the KDC's address states NTLM CHALLENGE VERSION 6.1 build 0, Samba): 'klist -ke /var/lib/samba/private/secrets.keytab'"),
         "{}",
         f.next_step
     );
@@ -1724,15 +1765,25 @@ fn unknown_spn_step_names_the_servers_account() {
 /// Code), the code in hex. Each capture's KDC error as tshark has it
 /// (`kerberos.error_code`, frame: request kind), then the event its finding
 /// names.
+///
+/// Where the capture shows the KDC's kind, the step names that kind's log
+/// alone: these samples' KDC is a Samba AD DC's (Heimdal), whose
+/// KDC_ERR_PREAUTH_REQUIRED carries Heimdal's e-text (tshark
+/// `kerberos.e_text` "Need to use PA-ENC-TIMESTAMP/PA-PK-AS-REQ" at the
+/// frame given); where it does not (krb5-kinit-unknown-user and
+/// krb5-unknown-spn: their KRB-ERRORs have no e-text, and no SMB server
+/// at the KDC's address states its kind), Windows' event and Samba's log
+/// both.
 #[test]
 fn kdc_refusals_name_the_domain_controllers_event() {
-    for (name, frame, code, finding, event) in [
-        ("krb5-kinit-unknown-user.pcap", 2, "6", "kerberos.client_unknown", "event 4768 with Result Code 0x6"),
-        ("krb5-unknown-spn.pcap", 13, "7", "kerberos.unknown_spn", "event 4769 with Failure Code 0x7"),
-        ("krb5-kinit-password-expired.pcap", 4, "23", "kerberos.password_expired", "event 4768 or 4771 with code 0x17"),
+    const NEED: &str = "Need to use PA-ENC-TIMESTAMP/PA-PK-AS-REQ";
+    for (name, frame, code, finding, event, heimdal_at) in [
+        ("krb5-kinit-unknown-user.pcap", 2, "6", "kerberos.client_unknown", "event 4768 with Result Code 0x6", None),
+        ("krb5-unknown-spn.pcap", 13, "7", "kerberos.unknown_spn", "event 4769 with Failure Code 0x7", None),
+        ("krb5-kinit-password-expired.pcap", 4, "23", "kerberos.password_expired", "event 4768 or 4771 with code 0x17", Some(2)),
         // Samba's KDC sent no NTSTATUS here (the step cannot say which).
-        ("krb5-kinit-account-locked-out.pcap", 4, "18", "kerberos.client_revoked", "event 4768 or 4771 with code 0x12"),
-        ("impacket-krb5-kdc-clock-ahead.pcap", 16, "37", "kerberos.clock_skew", "event 4771 (an AS-REQ's pre-authentication) or 4769 (a TGS-REQ) with Failure Code 0x25"),
+        ("krb5-kinit-account-locked-out.pcap", 4, "18", "kerberos.client_revoked", "event 4768 or 4771 with code 0x12", Some(2)),
+        ("impacket-krb5-kdc-clock-ahead.pcap", 16, "37", "kerberos.clock_skew", "event 4771 (an AS-REQ's pre-authentication) or 4769 (a TGS-REQ) with Failure Code 0x25", Some(6)),
     ] {
         let t = common::tshark_text(
             &samples().join(name),
@@ -1740,10 +1791,28 @@ fn kdc_refusals_name_the_domain_controllers_event() {
             &["kerberos.error_code"],
         );
         assert_eq!(t.trim(), code, "{name}");
+        let e_texts = common::tshark_text(
+            &samples().join(name),
+            "kerberos.msg_type == 30",
+            &["frame.number", "kerberos.e_text"],
+        );
         let a = sample(name);
         let f = with_code(&a, finding);
         assert!(!f.is_empty(), "{name}: {:?}", describe(&a.diagnosis.findings));
-        assert!(f[0].next_step.contains(event), "{name}: {}", f[0].next_step);
+        let step = &f[0].next_step;
+        match heimdal_at {
+            None => {
+                assert!(!e_texts.contains(NEED), "{name}: {e_texts}");
+                assert!(step.contains(&format!(": Windows, {event}")), "{name}: {step}");
+                assert!(step.contains("; Samba, its log (log.samba)"), "{name}: {step}");
+            }
+            Some(at) => {
+                assert!(e_texts.contains(&format!("{at}\t{NEED}\n")), "{name}: {e_texts}");
+                let shown = format!("(the KDC's e-text \"{NEED}\" at frame {at}, Samba): its log (log.samba)");
+                assert!(step.contains(&shown), "{name}: {step}");
+                assert!(!step.contains(event), "{name}: {step}");
+            }
+        }
     }
     let a = sample("krb5-unknown-spn.pcap");
     let f = with_code(&a, "kerberos.unknown_spn")[0];
@@ -7031,6 +7100,128 @@ fn roasting_samples_match_tshark() {
                 .contains("and its AS-REQ is not in the capture"),
         "{}: {}",
         f[0].title,
+        f[0].explanation
+    );
+}
+
+/// The forwarded TGT of krb5-success (tshark: frame 35 TGS-REQ with
+/// kerberos.KDCOptions.forwarded 1 for krbtgt/SAMPLES.SMBSCOPE.TEST, the
+/// other TGS-REQ, frame 25 for cifs/dc1, without it; frame 37 its TGS-REP;
+/// frame 42 the AP-REQ on tcp.stream 1): the exchange's line says
+/// "(forwarded TGT)", its kerberos[] item has forwarded_tgt true (the
+/// other none), and the note names the session it went with.
+#[test]
+fn forwarded_tgt_is_told() {
+    let path = samples().join("krb5-success.pcap");
+    let t = common::tshark_text(
+        &path,
+        "kerberos.msg_type == 12",
+        &["frame.number", "kerberos.KDCOptions.forwarded"],
+    );
+    assert_eq!(t, "25\t0\n35\t1\n");
+    let a = sample("krb5-success.pcap");
+    let forwarded: Vec<u64> = a
+        .model
+        .kdc
+        .iter()
+        .filter(|x| x.forwarded_tgt)
+        .map(|x| x.request_frame)
+        .collect();
+    assert_eq!(forwarded, [35]);
+    let json = serde_json::to_value(&a.model.kdc).expect("JSON");
+    let flagged: Vec<&serde_json::Value> = json
+        .as_array()
+        .expect("kerberos[]")
+        .iter()
+        .filter(|x| x.get("forwarded_tgt").is_some())
+        .collect();
+    assert_eq!(flagged.len(), 1);
+    assert_eq!(flagged[0]["request_frame"], 35);
+    assert_eq!(flagged[0]["forwarded_tgt"], true);
+    let f = with_code(&a, "kerberos.forwarded_tgt");
+    assert_eq!(f.len(), 1);
+    assert!(
+        f[0].explanation.contains("It went with the AP-REQ of the SESSION_SETUP at frame 42 (tcp.stream 1) for cifs/dc1.samples.smbscope.test@SAMPLES.SMBSCOPE.TEST"),
+        "{}",
+        f[0].explanation
+    );
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_smbscope"))
+        .arg(&path)
+        .output()
+        .expect("smbscope");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(text.matches("(forwarded TGT)").count(), 1, "{text}");
+}
+
+/// The AS-REP's finding names the client as the KDC's reply does (RFC 4120
+/// 5.4.2 cname and crealm), not with the realm as typed: corpus
+/// pcapattack-smb2-kerberos-rc4, tshark frame 3 (AS-REQ) realm "3b",
+/// frame 5 (AS-REP) crealm "THREEBEESCO.COM", cname backdoor.
+#[test]
+fn as_rep_finding_names_the_realm_the_kdc_answered() {
+    let Some(dir) = corpus() else { return };
+    let path = dir.join("pcapattack-smb2-kerberos-rc4.pcapng");
+    let t = common::tshark_text(
+        &path,
+        "frame.number == 3 || frame.number == 5",
+        &[
+            "frame.number",
+            "kerberos.CNameString",
+            "kerberos.realm",
+            "kerberos.crealm",
+        ],
+    );
+    assert_eq!(
+        t,
+        "3\tbackdoor\t3b\t\n5\tbackdoor\tTHREEBEESCO.COM\tTHREEBEESCO.COM\n"
+    );
+    let a = run(&path, &[]);
+    let f: Vec<&Finding> = with_code(&a, "posture.weak_enctype")
+        .into_iter()
+        .filter(|f| f.title.contains("AS-REP"))
+        .collect();
+    assert_eq!(f.len(), 1);
+    assert!(
+        f[0].title
+            .starts_with("The KDC encrypted its AS-REP for backdoor@THREEBEESCO.COM with rc4-hmac"),
+        "{}",
+        f[0].title
+    );
+    assert_eq!(f[0].user.as_deref(), Some("backdoor@THREEBEESCO.COM"));
+    // The request's own name stays in kerberos[] as typed.
+    let as_req = a.model.kdc.iter().find(|x| x.request_frame == 3);
+    assert_eq!(
+        as_req.and_then(|x| x.client_principal.as_deref()),
+        Some("backdoor@3b")
+    );
+}
+
+/// An RC4 ticket with an AES authenticator (corpus
+/// pcapattack-smb2-kerberos-rc4 frame 14: tshark kerberos.etype 23 for the
+/// ticket, 18 for the authenticator): the ticket's enctype is the service
+/// account's choice, the authenticator's the session key's, and the
+/// finding says so.
+#[test]
+fn rc4_ticket_with_aes_authenticator_names_the_service_account() {
+    let Some(dir) = corpus() else { return };
+    let path = dir.join("pcapattack-smb2-kerberos-rc4.pcapng");
+    let t = common::tshark_text(&path, "frame.number == 14", &["kerberos.etype"]);
+    assert_eq!(t, "23,18\n");
+    let a = run(&path, &[]);
+    let f: Vec<&Finding> = with_code(&a, "posture.weak_enctype")
+        .into_iter()
+        .filter(|f| f.title == "Kerberos service ticket encrypted with rc4-hmac")
+        .collect();
+    assert_eq!(f.len(), 1);
+    assert!(
+        f[0].explanation.contains("The AP-REQ (frame 14) has the ticket in rc4-hmac but its authenticator in aes256-cts-hmac-sha1-96: the authenticator is encrypted with the session key"),
+        "{}",
+        f[0].explanation
+    );
+    assert!(
+        f[0].explanation
+            .contains("the service's account is what keeps the ticket in rc4-hmac"),
+        "{}",
         f[0].explanation
     );
 }

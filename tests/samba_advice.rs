@@ -178,10 +178,13 @@ fn samba_server_steps() {
     says(&f.explanation, "not of Samba");
     let a = sample("krb5-kinit-wrong-password.pcap");
     let f = with_code(&a, "kerberos.preauth_failed")[0];
+    // The KDC shows itself Samba's (Heimdal's e-text in its
+    // KDC_ERR_PREAUTH_REQUIRED, frame 2): its log alone, no Windows event.
     says(
         &f.next_step,
-        "Samba AD DC, its log with 'log level = 1 auth_audit:2'",
+        "(the KDC's e-text \"Need to use PA-ENC-TIMESTAMP/PA-PK-AS-REQ\" at frame 2, Samba): its log (log.samba), with 'log level = 1 auth_audit:2'",
     );
+    never(&f.next_step, "4771");
     let a = sample("ntlm-access-denied-share.pcap");
     let f = with_code(&a, "tree.access_denied")[0];
     says(&f.next_step, "'sharesec restricted --view'");

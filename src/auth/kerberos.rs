@@ -179,6 +179,22 @@ pub const KDC_OPT_ALLOW_POSTDATE: usize = 5;
 /// KDCOptions POSTDATED: a request for a postdated ticket, valid from the
 /// request's `from` (RFC 4120 2.4, 5.4.1).
 pub const KDC_OPT_POSTDATED: usize = 6;
+/// KDCOptions FORWARDED: a TGS-REQ for a forwarded ticket-granting ticket,
+/// one a client hands to a server for it to act as the client (RFC 4120
+/// 2.6, 5.4.1).
+pub const KDC_OPT_FORWARDED: usize = 2;
+
+/// Whether a TGS-REQ with `options` for service `sname` asks for a
+/// forwarded TGT: the FORWARDED option and a krbtgt service (RFC 4120
+/// 2.6: "a forwarded TGT"; a forwarded service ticket names its service).
+pub fn asks_forwarded_tgt(request: KrbMsgType, options: KdcOptions, sname: Option<&str>) -> bool {
+    request == KrbMsgType::TGS_REQ
+        && options.has(KDC_OPT_FORWARDED)
+        && sname.is_some_and(|n| {
+            n.get(..7)
+                .is_some_and(|p| p.eq_ignore_ascii_case("krbtgt/"))
+        })
+}
 
 /// KDCOptions bit names (RFC 4120 5.4.1, RFC 6806, RFC 6112, [MS-SFU]).
 fn kdc_option_name(bit: usize) -> Option<&'static str> {
@@ -521,6 +537,9 @@ impl KerberosInfo {
                     s.push('@');
                     s.push_str(r);
                 }
+            }
+            if asks_forwarded_tgt(self.msg_type, self.kdc_options, Some(sn)) {
+                s.push_str(" (forwarded TGT)");
             }
         }
         if !self.etypes.is_empty() {

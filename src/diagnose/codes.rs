@@ -37,6 +37,7 @@ pub const CODES: &[(&str, Severity, &str)] = &[
     ("kerberos.ap_modified", Error, "KRB_AP_ERR_MODIFIED, or an AP-REQ refused with STATUS_LOGON_FAILURE and no KRB-ERROR: the server cannot decrypt the ticket"),
     ("kerberos.ticket_expired", Error, "KRB_AP_ERR_TKT_EXPIRED from the server or the KDC, or STATUS_INVALID_PARAMETER and no KRB-ERROR to an AP-REQ (Samba's answer to an expired ticket); warning when the same client got a new ticket or session later in the capture"),
     ("kerberos.ap_error", Error, "another KRB-ERROR inside SPNEGO; of KRB_AP_ERR_TKT_NYV, also the KDC's own answers of it to the same client"),
+    ("kerberos.forwarded_tgt", Info, "the client asked the KDC for a forwarded ticket-granting ticket (TGS-REQ with the FORWARDED option for krbtgt) and got it: it hands its TGT to the server it logs on to (Kerberos delegation; Windows: unconstrained delegation)"),
     ("kerberos.unknown_spn", Error, "KDC_ERR_S_PRINCIPAL_UNKNOWN: no account has the SPN asked for (warning when NTLM took over)"),
     ("kerberos.preauth_failed", Error, "KDC_ERR_PREAUTH_FAILED: wrong password at the KDC"),
     ("kerberos.client_unknown", Error, "KDC_ERR_C_PRINCIPAL_UNKNOWN: the KDC does not know the user"),

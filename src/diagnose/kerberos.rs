@@ -16,7 +16,7 @@ use crate::tcp::hash::KeyedHashMap;
 use super::linux::{self, Cifs};
 use super::logon::{identity, user_of};
 use super::own_logons::{Later, OwnLogons, Retry, SharedOwnLogons};
-use super::platform;
+use super::platform::{self, Kdcs, Kind, Platform};
 use super::time::{self, clock_note, seconds, ClockError, ErrorTimes};
 use super::{krb_text, Draft, Severity, Sink};
 
@@ -45,6 +45,10 @@ pub(super) fn findings(model: &Model, shared: &SharedOwnLogons<'_>, out: &mut Si
         let later = later_session(&last_success, s);
         // The SMB server's clock, read only for the findings that tell it.
         let smb_clock = || negotiate_clock(model, s);
+        // Whether the SMB server is a domain controller, read only for
+        // the findings that tell it.
+        let dc = || dc_of(model, s);
+        let facts: ServerFacts<'_> = (&smb_clock, &dc);
         // A Linux cifs mount's way to a new ticket, where the client is
         // not shown to be Windows.
         let cifs = linux::step(&platform::client(model, s), Cifs::Ticket);
@@ -57,18 +61,10 @@ pub(super) fn findings(model: &Model, shared: &SharedOwnLogons<'_>, out: &mut Si
                 Later::AfterGuesses(..) => None,
                 _ => own.retry_of(s).filter(|r| r.fell_back),
             };
-            spnego_errors(
-                s,
-                later,
-                fell_back.as_ref(),
-                &smb_clock,
-                &mut clock,
-                cifs,
-                out,
-            );
-            refused(s, later, own, fell_back.as_ref(), &smb_clock, cifs, out);
+            spnego_errors(s, later, fell_back.as_ref(), facts, &mut clock, cifs, out);
+            refused(s, later, own, fell_back.as_ref(), facts, cifs, out);
         } else {
-            spnego_errors(s, later, None, &smb_clock, &mut clock, cifs, out);
+            spnego_errors(s, later, None, facts, &mut clock, cifs, out);
         }
     }
     let last_ticket = last_ticket_by_client(model);
@@ -77,12 +73,13 @@ pub(super) fn findings(model: &Model, shared: &SharedOwnLogons<'_>, out: &mut Si
     let mut told = vec![false; model.kdc_tcp_failures.len()];
     let mut merged = Merged::default();
     let accounts = OnceCell::new();
+    let kdcs = OnceCell::new();
     for (i, x) in model.kdc.iter().enumerate() {
         let told_by_smb = x
             .error_code
             .is_some_and(|c| clock.get(&(x.client.ip(), c)).is_some_and(|k| k.told));
         if !told_by_smb {
-            let by = (&last_success, &last_ticket, &accounts);
+            let by = (&last_success, &last_ticket, &accounts, &kdcs);
             kdc_error(model, by, i, x, &mut told, &mut merged, out);
         }
     }
@@ -102,6 +99,73 @@ pub(super) fn findings(model: &Model, shared: &SharedOwnLogons<'_>, out: &mut Si
         kdc_unreachable(model, f, out);
     }
     fallback(model, out);
+    forwarded_tgts(model, out);
+}
+
+/// kerberos.forwarded_tgt: a TGS-REQ for a forwarded TGT answered with
+/// one ([`KdcExchange::forwarded_tgt`]): the client hands its TGT to the
+/// server it logs on to, inside the AP-REQ's authenticator (GSS-API
+/// delegation, RFC 4121 4.1.1: the KRB-CRED in the checksum's Deleg
+/// field, encrypted, so not in the capture), and the server can then act
+/// as the user toward any service (Windows: unconstrained delegation). A
+/// note: a client delegates where it is told to (smbclient by default,
+/// its gensec_gssapi:delegation; a Windows client only to a server
+/// trusted for delegation, the ticket's ok-as-delegate flag). The
+/// session it went with: the client's first Kerberos logon after the
+/// reply, on the SMB connection open around it.
+fn forwarded_tgts(model: &Model, out: &mut Sink) {
+    for x in model.kdc.iter().filter(|x| x.forwarded_tgt) {
+        let Some(reply) = x
+            .reply_frame
+            .filter(|_| x.reply == Some(KrbMsgType::TGS_REP))
+        else {
+            continue;
+        };
+        let s = model.sessions.iter().find(|s| {
+            s.client.ip() == x.client.ip()
+                && s.mechanism == Some("kerberos")
+                && s.first_frame > reply
+                && x.smb_stream.is_none_or(|n| n == s.stream)
+        });
+        let to = s
+            .and_then(|s| s.service_principal.as_deref())
+            .unwrap_or("the server");
+        let title = format!(
+            "The client forwarded its ticket-granting ticket to {to} (Kerberos delegation)"
+        );
+        let frames = [x.request_frame, reply];
+        if out.repeat(
+            "kerberos.forwarded_tgt",
+            Severity::Info,
+            &title,
+            Some(x.stream),
+            x.transport,
+            &frames,
+        ) {
+            continue;
+        }
+        let options = x.kdc_options.names().join(", ");
+        let sp = x.service_principal.as_deref().unwrap_or("krbtgt");
+        let went = match s {
+            Some(s) => format!(" It went with the AP-REQ of the SESSION_SETUP at frame {} (tcp.stream {}) for {to}, inside its authenticator, encrypted (the capture cannot show it).", s.first_frame, s.stream),
+            None => " No Kerberos logon of this client follows it in the capture.".to_string(),
+        };
+        out.push(
+            Draft::new(Severity::Info, "kerberos.forwarded_tgt", title)
+                .explain(format!("The client's TGS-REQ at frame {} asked for {sp} with the FORWARDED option (kdc-options {options}), and the KDC answered with a TGS-REP (frame {reply}): a forwarded ticket-granting ticket (RFC 4120 2.6), which a client hands to the server it logs on to so that the server can act as the user (GSS-API delegation, RFC 4121 4.1.1).{went} With it the server can reach any service as this user, which Windows calls unconstrained delegation. Clients delegate where they are told to: smbclient and other Samba tools by default (gensec_gssapi:delegation) when the TGT is forwardable (kinit -f, 'forwardable = true' in krb5.conf); a Windows client only to a server whose account is trusted for delegation (the ticket's ok-as-delegate flag).", x.request_frame))
+                .next("Nothing to do if the server is meant to act for its users. Otherwise: on Windows, clear 'Trust this computer for delegation to any service (Kerberos only)' on the server's account (or use constrained delegation), and mark sensitive accounts 'Account is sensitive and cannot be delegated' or put them in Protected Users; on a Samba or MIT client, 'gensec_gssapi:delegation = no' in its smb.conf, or a TGT that is not forwardable (kinit without -f; 'forwardable = false' in krb5.conf).")
+                .stream(x.stream)
+                .transport(x.transport)
+                .frames(frames)
+                .user(
+                    x.client_named()
+                        .filter(|p| !crate::session::token::is_anonymous(p))
+                        .or_else(|| s.and_then(|s| s.client_principal.as_deref()))
+                        .map(str::to_string),
+                )
+                .done(),
+        );
+    }
 }
 
 /// What the SystemTime of the NEGOTIATE response on `s`'s connection says
@@ -177,12 +241,18 @@ fn kdc_clock_by_client(model: &Model) -> KdcClocks {
     m
 }
 
+/// What the findings of a session may ask of its SMB server, each made
+/// when asked: what its NEGOTIATE's SystemTime says of its clock
+/// ([`negotiate_clock`]), and whether it is a domain controller
+/// ([`dc_of`]).
+type ServerFacts<'a> = (&'a dyn Fn() -> String, &'a dyn Fn() -> Option<Dc>);
+
 /// KRB-ERRORs the server sent inside SESSION_SETUP responses.
 fn spnego_errors(
     s: &Session,
     later: bool,
     fell_back: Option<&Retry<'_>>,
-    smb_clock: &dyn Fn() -> String,
+    (smb_clock, dc): ServerFacts<'_>,
     clock: &mut KdcClocks,
     cifs: &str,
     out: &mut Sink,
@@ -263,7 +333,7 @@ fn spnego_errors(
                         None => "Synchronise the client's clock with the domain controllers (Windows: w32tm /resync; Linux: 'chronyc tracking' shows the offset, 'chronyc makestep' corrects it at once; timedatectl), then compare the stime in the KRB-ERRORs with the client's time.".to_string(),
                     })
             }
-            KRB_AP_ERR_MODIFIED => modified(&sp, check, ticket_key(s).as_deref()),
+            KRB_AP_ERR_MODIFIED => modified(&sp, check, ticket_key(s).as_deref(), dc().as_ref()),
             KRB_AP_ERR_TKT_EXPIRED => Draft::new(unless_recovered(later), "kerberos.ticket_expired", "Kerberos ticket expired (KRB_AP_ERR_TKT_EXPIRED)")
                 .explain(format!("The service ticket for {sp} had expired.{note}{}", expired_outcome(later)))
                 .next(check.unwrap_or_else(|| format!("Get a new ticket ('klist purge' on Windows, 'kinit' on Linux) and check the clocks.{cifs}"))),
@@ -350,8 +420,8 @@ fn expired_outcome(recovered: bool) -> &'static str {
 /// The title of `kerberos.ap_modified`.
 const MODIFIED_TITLE: &str = "The server cannot decrypt the Kerberos ticket (KRB_AP_ERR_MODIFIED)";
 
-fn modified(sp: &str, check: Option<String>, key: Option<&str>) -> Draft {
-    let (explanation, next) = modified_texts(sp, check, key);
+fn modified(sp: &str, check: Option<String>, key: Option<&str>, dc: Option<&Dc>) -> Draft {
+    let (explanation, next) = modified_texts(sp, check, key, dc);
     Draft::new(Severity::Error, "kerberos.ap_modified", MODIFIED_TITLE)
         .explain(explanation)
         .next(next)
@@ -359,11 +429,123 @@ fn modified(sp: &str, check: Option<String>, key: Option<&str>) -> Draft {
 
 /// The explanation and next step of `kerberos.ap_modified` (its own text:
 /// the code's general meaning would say the same again). `key`: the
-/// ticket's key in words ([`ticket_key`]), when the AP-REQ shows it.
-fn modified_texts(sp: &str, check: Option<String>, key: Option<&str>) -> (String, String) {
+/// ticket's key in words ([`ticket_key`]), when the AP-REQ shows it;
+/// `dc`: the server is a domain controller ([`dc_of`]).
+fn modified_texts(
+    sp: &str,
+    check: Option<String>,
+    key: Option<&str>,
+    dc: Option<&Dc>,
+) -> (String, String) {
     (
-        format!("The ticket for {sp} was encrypted with a key the server does not have.{} Usual causes: the server's keytab or machine password is stale (re-joined, password reset, restored from backup), or the SPN is registered on another account too (duplicate SPN), so the KDC used that account's key.", key_sentence(key)),
-        check.unwrap_or_else(|| key_step(sp, key)),
+        format!(
+            "The ticket for {sp} was encrypted with a key the server does not have.{} {}",
+            key_sentence(key),
+            modified_causes(sp, dc)
+        ),
+        check.unwrap_or_else(|| match dc {
+            Some(dc) => dc_key_step(sp, key, dc),
+            None => key_step(sp, key),
+        }),
+    )
+}
+
+/// The usual causes of a server's KRB_AP_ERR_MODIFIED, a member server's
+/// or, when `dc` shows it, a domain controller's.
+fn modified_causes(sp: &str, dc: Option<&Dc>) -> String {
+    match dc {
+        None => "Usual causes: the server's keytab or machine password is stale (re-joined, password reset, restored from backup), or the SPN is registered on another account too (duplicate SPN), so the KDC used that account's key.".to_string(),
+        Some(dc) => format!("The server is a domain controller: {}. The ticket is then for the DC's own computer account ({}), whose keys the KDC takes from the directory, and no member's keytab is involved. Usual causes on a DC: its machine password is out of step between the domain controllers (another DC issued the ticket before the DC's last password change replicated to it, or the DC was restored from a backup), or, on a Samba AD DC, the keytab its smbd decrypts tickets with (private/secrets.keytab) no longer holds the account's keys; a duplicate SPN on another account is possible too.", dc.shown, dc_account(sp)),
+    }
+}
+
+/// The title of `kerberos.ap_modified` from the KDC, to a TGS-REQ.
+const KDC_MODIFIED_TITLE: &str =
+    "The KDC cannot decrypt the client's ticket-granting ticket (KRB_AP_ERR_MODIFIED)";
+
+/// KRB_AP_ERR_MODIFIED from the KDC to a TGS-REQ for `sp`: the ticket the
+/// KDC could not decrypt is the one in the request's PA-TGS-REQ, the
+/// client's TGT (RFC 4120 3.3.2, 5.4.1), encrypted with the realm's
+/// krbtgt key (or a trust's inter-realm key), not a server's key: no
+/// keytab is involved. A TGT issued before the krbtgt password was reset
+/// twice (the KDC keeps the previous key only: Windows' reset procedure
+/// has the two resets apart by the ticket lifetime for this), a TGT from
+/// a DC that has the krbtgt password another DC has not replicated yet, a
+/// read-only DC's TGT (its own krbtgt_NNNNN account) at a DC that has not
+/// its keys, a cross-realm TGT whose trust password differs between the
+/// realms, or a forged one.
+fn tgt_modified_texts(sp: &str, kdc: &Platform) -> (String, String) {
+    let replication = kdc.per_os(&[
+        (Kind::Windows, "'repadmin /replsummary' and 'repadmin /showrepl' on the DCs, and the krbtgt account's pwdLastSet and msDS-KeyVersionNumber on each ('Get-ADUser krbtgt -Properties msDS-KeyVersionNumber -Server DC')"),
+        (Kind::Samba, "'samba-tool drs showrepl' on the DCs, and 'samba-tool user show krbtgt --attributes=msDS-KeyVersionNumber,pwdLastSet' on each"),
+    ]);
+    (
+        format!("The KDC refused the client's TGS-REQ for {sp}: it could not decrypt the ticket the request presents, the client's ticket-granting ticket, which is encrypted with the realm's krbtgt key (or, for another realm's TGT, the trust's key), not with any server's key. Usual causes: the TGT is stale, issued before the krbtgt password was reset twice (a KDC keeps only the previous key), or issued by a DC whose krbtgt password another DC has not replicated yet; a read-only DC's TGT presented to a DC that lacks that RODC's krbtgt keys; a cross-realm TGT whose trust password differs between the realms; or a forged ticket (a golden ticket made with a wrong key)."),
+        format!("Get the client a new TGT (Linux: kdestroy, then kinit; Windows: 'klist purge', or log off and on) and retry. If a fresh TGT is refused too, compare the krbtgt key between the domain controllers{replication}. If nobody reset krbtgt, a refused TGT can be a forged one: look for where the client got it."),
+    )
+}
+
+/// The SMB server of a session shown to be a domain controller ([`dc_of`]):
+/// what shows it, and what the capture shows of its kind.
+struct Dc {
+    shown: String,
+    kind: Platform,
+}
+
+/// When the SMB server of `s` is a domain controller as the capture shows
+/// it: its address answered Kerberos on port 88 (a KDC reply from it).
+fn dc_of(model: &Model, s: &Session) -> Option<Dc> {
+    let ip = model.connection(s.stream)?.server.ip();
+    let (reply, frame) = model
+        .kdc
+        .iter()
+        .filter(|x| x.server.ip() == ip)
+        .find_map(|x| Some((x.reply?, x.reply_frame?)))?;
+    let kind = platform::kdcs(model)
+        .remove(&ip)
+        .unwrap_or(Platform::UNKNOWN);
+    Some(Dc {
+        shown: format!(
+            "its address, {ip}, answered Kerberos on port 88 (the {reply} at frame {frame})"
+        ),
+        kind,
+    })
+}
+
+/// The computer account of the host an SPN names ("DC1$"), "SERVER$"
+/// when it names none.
+fn dc_account(sp: &str) -> String {
+    spn_arg(sp)
+        .split_once('/')
+        .map(|(_, host)| host.split(['.', ':']).next().unwrap_or(host))
+        .filter(|h| !h.is_empty() && *h != "SERVER")
+        .map_or_else(
+            || "SERVER$".to_string(),
+            |h| format!("{}$", h.to_ascii_uppercase()),
+        )
+}
+
+/// Where to look when a domain controller cannot decrypt the tickets for
+/// its own names: its account's keys as the directory and the other DCs
+/// hold them, not a member's keytab. Windows: replication (repadmin) and
+/// the reset of a DC's machine password against another DC (netdom
+/// resetpwd, with the KDC service stopped, as Microsoft's procedure has
+/// it); Samba AD: the keys of private/secrets.keytab against the
+/// directory's (samba-tool domain exportkeytab for the one principal),
+/// replication (samba-tool drs showrepl). By the DC's kind where the
+/// capture shows it ([`Platform::per_os`]).
+fn dc_key_step(sp: &str, key: Option<&str>, dc: &Dc) -> String {
+    let account = dc_account(sp);
+    let spn = spn_arg(sp);
+    let ticket = key
+        .map(|k| format!(" (the ticket's: {k})"))
+        .unwrap_or_default();
+    let windows = format!("'repadmin /replsummary' and 'repadmin /showrepl' show failed replication between the DCs and 'setspn -Q {spn}' any other holder of the name, and a DC whose own password is out of step is reset against another DC (stop its Kerberos Key Distribution Center service, 'klist purge', 'netdom resetpwd /server:OTHERDC /userd:DOMAIN\\administrator /passwordd:*', then restart it)");
+    let samba = format!("'klist -ke /var/lib/samba/private/secrets.keytab' lists the keys smbd uses{ticket}, 'samba-tool domain exportkeytab /tmp/dc.keytab --principal={account}' then 'klist -ke /tmp/dc.keytab' the directory's, and 'samba-tool user show {account} --attributes=msDS-KeyVersionNumber' the account's key version (a secrets.keytab that differs was replaced or left from an earlier provision or join: restore it from a backup of private/), and 'samba-tool drs showrepl' shows replication with the other DCs");
+    format!(
+        "Check the DC's own account ({account}), not a member's keytab{}.",
+        dc.kind
+            .per_os(&[(Kind::Windows, &windows), (Kind::Samba, &samba)])
     )
 }
 
@@ -447,7 +629,7 @@ fn refused(
     later: bool,
     own: &OwnLogons<'_>,
     fell_back: Option<&Retry<'_>>,
-    smb_clock: &dyn Fn() -> String,
+    (smb_clock, dc): ServerFacts<'_>,
     cifs: &str,
     out: &mut Sink,
 ) {
@@ -462,10 +644,14 @@ fn refused(
         .unwrap_or_else(|| "the service".to_string());
     let d = if status == NtStatus::LOGON_FAILURE {
         let key = ticket_key(s);
-        let mut d = modified(&sp, None, key.as_deref());
+        let dc = dc();
+        let mut d = modified(&sp, None, key.as_deref(), dc.as_ref());
         // No KRB-ERROR says so: the title gives it as the likely cause.
         d.0.title = "The server probably cannot decrypt the Kerberos ticket (no KRB-ERROR; likely KRB_AP_ERR_MODIFIED)".to_string();
-        d.0.explanation = format!("The server answered the Kerberos AP-REQ for {sp} with STATUS_LOGON_FAILURE and no KRB-ERROR. The ticket came from the KDC, so the user's password is not the problem: the server could not accept the ticket, which is almost always because it cannot decrypt it (KRB_AP_ERR_MODIFIED): the server's keytab or machine password is stale, or the SPN is registered on another account too (duplicate SPN).{}", key_sentence(key.as_deref()));
+        d.0.explanation = match &dc {
+            None => format!("The server answered the Kerberos AP-REQ for {sp} with STATUS_LOGON_FAILURE and no KRB-ERROR. The ticket came from the KDC, so the user's password is not the problem: the server could not accept the ticket, which is almost always because it cannot decrypt it (KRB_AP_ERR_MODIFIED): the server's keytab or machine password is stale, or the SPN is registered on another account too (duplicate SPN).{}", key_sentence(key.as_deref())),
+            Some(_) => format!("The server answered the Kerberos AP-REQ for {sp} with STATUS_LOGON_FAILURE and no KRB-ERROR. The ticket came from the KDC, so the user's password is not the problem: the server could not accept the ticket, which is almost always because it cannot decrypt it (KRB_AP_ERR_MODIFIED).{} {}", key_sentence(key.as_deref()), modified_causes(&sp, dc.as_ref())),
+        };
         d
     } else if status == NtStatus::INVALID_PARAMETER {
         // Samba's gensec_gssapi maps KRB5KRB_AP_ERR_TKT_EXPIRED to
@@ -537,13 +723,36 @@ fn later_success(by: &ByClient, x: &KdcExchange) -> bool {
         .is_some_and(|&last| last > x.request_frame)
 }
 
+/// What a Samba AD DC logs of a refused AS-REQ: Samba's authentication
+/// audit (source4/kdc, 'Kerberos KDC'), failures at level 2.
+const SAMBA_AUTH_LOG: &str = "with 'log level = 1 auth_audit:2', a line for each failed authentication ('Kerberos KDC') with its NTSTATUS";
+
+/// What MIT's KDC logs: a line for each request, with the client's
+/// address and its status string (krb5kdc, kdc.conf [logging]).
+const MIT_KDC_LOG: &str = "krb5kdc's log (kdc.conf [logging] kdc, often /var/log/krb5kdc.log) has a line for each request with its status";
+
+/// "The KDC logs {what} with the client's address: Windows, {windows};
+/// Samba, {samba}." Where the capture shows the KDC's kind
+/// ([`platform::kdcs`]), only that kind's text, after what shows it.
+fn kdc_log(kdc: &Platform, what: &str, windows: &str, samba: &str) -> String {
+    let samba = format!("its log (log.samba), {samba}");
+    format!(
+        "The KDC logs {what} with the client's address{}.",
+        kdc.per_os(&[
+            (Kind::Windows, windows),
+            (Kind::Samba, &samba),
+            (Kind::Mit, MIT_KDC_LOG)
+        ])
+    )
+}
+
 /// The KDC errors of each finding of [`kdc_error`] (code, severity,
 /// title): their indexes in `model.kdc`, the first one's and its repeats'.
 type Merged = KeyedHashMap<(&'static str, Severity, String), Vec<usize>>;
 
 fn kdc_error(
     model: &Model,
-    (by, tickets, accounts): (&ByClient, &ByClient, &OnceCell<Accounts>),
+    (by, tickets, accounts, kdcs): (&ByClient, &ByClient, &OnceCell<Accounts>, &OnceCell<Kdcs>),
     i: usize,
     x: &KdcExchange,
     told: &mut [bool],
@@ -586,7 +795,11 @@ fn kdc_error(
     let account = (code == KDC_ERR_S_PRINCIPAL_UNKNOWN)
         .then(|| server_account(model, accounts.get_or_init(|| server_accounts(model)), x))
         .flatten();
-    let (mut explanation, next) = kdc_texts(x, code, &who, sp, account);
+    let kdc = kdcs
+        .get_or_init(|| platform::kdcs(model))
+        .get(&x.server.ip())
+        .unwrap_or(&Platform::UNKNOWN);
+    let (mut explanation, next) = kdc_texts(x, code, (&who, sp), account, kdc);
     if code == KRB_AP_ERR_TKT_EXPIRED {
         explanation.push_str(expired_outcome(renewed));
     }
@@ -792,6 +1005,7 @@ fn kdc_head(
             let sev = unless_recovered(later_success(by, x));
             (sev, "kerberos.clock_skew", "The KDC refused the request: clocks differ too much (KRB_AP_ERR_SKEW)".to_string())
         }
+        KRB_AP_ERR_MODIFIED if x.request == KrbMsgType::TGS_REQ => (Severity::Error, "kerberos.ap_modified", KDC_MODIFIED_TITLE.to_string()),
         KRB_AP_ERR_MODIFIED => (Severity::Error, "kerberos.ap_modified", MODIFIED_TITLE.to_string()),
         // The ticket in the TGS-REQ (the TGT) is refused as expired. A Samba
         // AD DC also refuses a TGT with two minutes or less left this way.
@@ -998,9 +1212,9 @@ fn account_reason(x: &KdcExchange) -> Option<String> {
 fn kdc_texts(
     x: &KdcExchange,
     code: i32,
-    who: &str,
-    sp: &str,
+    (who, sp): (&str, &str),
     account: Option<String>,
+    kdc: &Platform,
 ) -> (String, String) {
     let (meaning, check) = krb_text(code);
     let extra = x
@@ -1039,15 +1253,15 @@ fn kdc_texts(
         ),
         KDC_ERR_S_PRINCIPAL_UNKNOWN => (
             format!("The client asked the KDC for a ticket to {sp} and the KDC knows no account with that service principal name. The client then cannot use Kerberos for this server; it fails or falls back to NTLM. Usual cause: the client used an alias, a CNAME or an IP address that is not registered as an SPN.{extra}"),
-            format!("Register the name as an SPN of the server's account (Windows: 'setspn -Q {n}' confirms that no account holds it, 'setspn -S {n} {a}' adds it; Samba AD: 'samba-tool spn add {n} {a}'), or connect with the server's real host name. A Windows DC logs each such request as event 4769 with Failure Code 0x7, with the client's address: other clients asking for the same name show there.", n = spn_arg(sp), a = account.as_deref().unwrap_or("SERVER$")),
+            format!("Register the name as an SPN of the server's account (Windows: 'setspn -Q {n}' confirms that no account holds it, 'setspn -S {n} {a}' adds it; Samba AD: 'samba-tool spn add {n} {a}'), or connect with the server's real host name. {}", kdc_log(kdc, "each such request", "event 4769 with Failure Code 0x7 in the domain controller's Security log, where other clients asking for the same name show too", "with 'log level = 3', a line of the KDC ('Server not found in database') for the name"), n = spn_arg(sp), a = account.as_deref().unwrap_or("SERVER$")),
         ),
         KDC_ERR_PREAUTH_FAILED => (
             format!("The KDC could not decrypt the pre-authentication timestamp of {who}, which the client encrypts with a key made from the password: the password (or the key in a keytab) is wrong. It counts toward the account's lockout.{extra}"),
-            format!("Check the password ('kinit {u}' with the current one; a keytab's key version with 'klist -ke'); on a Windows DC, event 4771 with failure code 0x18 names the client address that sends it; on a Samba AD DC, its log with 'log level = 1 auth_audit:2' has a line for each failed authentication ('Kerberos KDC', NT_STATUS_WRONG_PASSWORD) with the remote host."),
+            format!("Check the password ('kinit {u}' with the current one; a keytab's key version with 'klist -ke'). {}", kdc_log(kdc, "each refusal", "event 4771 with Failure Code 0x18 in the domain controller's Security log", "with 'log level = 1 auth_audit:2', a line for each failed authentication ('Kerberos KDC', NT_STATUS_WRONG_PASSWORD)")),
         ),
         KDC_ERR_C_PRINCIPAL_UNKNOWN => (
             format!("The KDC has no account {who}: the user name (or UPN) in the AS-REQ is not an account of that realm.{extra}"),
-            format!("Check the user name and the realm (in upper case), and that the account exists: Samba AD, 'samba-tool user show {u}'; Windows, 'Get-ADUser {u}'. A Windows DC logs each such request as event 4768 with Result Code 0x6, with the client's address: the machine that sends the name."),
+            format!("Check the user name and the realm (in upper case), and that the account exists: Samba AD, 'samba-tool user show {u}'; Windows, 'Get-ADUser {u}'. {}", kdc_log(kdc, "each such request", "event 4768 with Result Code 0x6 in the domain controller's Security log, naming the machine that sends the name", SAMBA_AUTH_LOG)),
         ),
         KDC_ERR_CLIENT_REVOKED => match x.nt_status.as_deref().and_then(crate::ntstatus::by_name) {
             Some(e) if account_reason(x).is_some() => (
@@ -1057,12 +1271,12 @@ fn kdc_texts(
             ),
             _ => (
                 format!("The KDC refused {who} with KDC_ERR_CLIENT_REVOKED: the account is disabled, locked out or expired, or outside its logon hours or allowed workstations. {}", if extra.is_empty() { "This KDC sent no NTSTATUS in the error (a Windows KDC puts one in the e-data), so the capture does not say which." } else { extra.trim_start() }),
-                format!("{} A Windows DC logs the refusal as event 4768 or 4771 with code 0x12, with the client's address.", super::steps::account_check(user)),
+                format!("{} {}", super::steps::account_check(user), kdc_log(kdc, "the refusal", "event 4768 or 4771 with code 0x12 in the domain controller's Security log", SAMBA_AUTH_LOG)),
             ),
         },
         KDC_ERR_KEY_EXPIRED => (
             format!("The KDC refused {who}: the password has expired or must be changed at the next logon, and the KDC issues no ticket until it is changed.{extra}"),
-            format!("Change the password ('kpasswd {u}', or at a Windows logon), then retry; or an administrator sets a new one (Samba: 'samba-tool user setpassword {u}'; Windows: 'Set-ADAccountPassword {u} -Reset'). A Windows DC logs the refusal as event 4768 or 4771 with code 0x17."),
+            format!("Change the password ('kpasswd {u}', or at a Windows logon), then retry; or an administrator sets a new one (Samba: 'samba-tool user setpassword {u}'; Windows: 'Set-ADAccountPassword {u} -Reset'). {}", kdc_log(kdc, "the refusal", "event 4768 or 4771 with code 0x17 in the domain controller's Security log", SAMBA_AUTH_LOG)),
         ),
         KDC_ERR_ETYPE_NOSUPP => etype_texts(x, who),
         KRB_AP_ERR_SKEW => (
@@ -1075,10 +1289,11 @@ fn kdc_texts(
                 // Windows audits a refused pre-authentication as 4771, a
                 // refused TGS-REQ as 4769, both with the error code; one
                 // finding may hold both (repeats merged), so both are named.
-                format!("{step} A Windows DC logs the refusal as event 4771 (an AS-REQ's pre-authentication) or 4769 (a TGS-REQ) with Failure Code 0x25, with the client's address.")
+                format!("{step} {}", kdc_log(kdc, "the refusal", "event 4771 (an AS-REQ's pre-authentication) or 4769 (a TGS-REQ) with Failure Code 0x25 in the domain controller's Security log", "with 'log level = 3', the KDC's line 'Too large time skew' with the client's time"))
             },
         ),
-        KRB_AP_ERR_MODIFIED => modified_texts(sp, check, None),
+        KRB_AP_ERR_MODIFIED if x.request == KrbMsgType::TGS_REQ => tgt_modified_texts(sp, kdc),
+        KRB_AP_ERR_MODIFIED => modified_texts(sp, check, None, None),
         KRB_AP_ERR_TKT_EXPIRED => (
             format!("The client's {} for {sp} was refused because the ticket it presented, its ticket-granting ticket, has expired (a Samba AD DC also refuses a TGT with two minutes or less left). The client gets no new service ticket until it has a new TGT.{note}", x.request),
             "Get a new ticket-granting ticket, then connect again: Linux, 'kinit' (with a lifetime that outlasts the work, 'kinit -l'); Windows, lock and unlock the session, or 'klist purge'. If a fresh TGT is refused too, compare the clocks of client and KDC.".to_string(),
@@ -1089,7 +1304,7 @@ fn kdc_texts(
         ),
         _ => (
             generic_kdc_text(x, code, sp, meaning, &extra) + &note,
-            check.unwrap_or_else(|| "Read the KDC's log for this request (Samba: 'log level = 3'; Windows: the System log's Kerberos-Key-Distribution-Center events).".to_string()),
+            check.unwrap_or_else(|| format!("Read the KDC's log for this request{}.", kdc.per_os(&[(Kind::Windows, "the System log's Kerberos-Key-Distribution-Center events and the Security log's events 4768, 4769 and 4771"), (Kind::Samba, "with 'log level = 3'"), (Kind::Mit, MIT_KDC_LOG)]))),
         ),
     };
     (explanation, next)

@@ -42,8 +42,12 @@
 
 use std::fmt;
 
+use std::net::IpAddr;
+
 use crate::auth::ntlmssp::Version;
+use crate::auth::KrbMsgType;
 use crate::session::{Connection, Model, Session};
+use crate::tcp::hash::KeyedHashMap;
 
 /// Which operating system a side runs, as far as the capture shows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -62,6 +66,9 @@ pub(super) enum Kind {
     Impacket,
     /// Linux's kernel client, cifs.ko (a mount.cifs mount).
     LinuxCifs,
+    /// MIT's KDC, krb5kdc (a KDC only: [`kdc`]). Its texts are for such a
+    /// KDC alone and are not listed where the capture does not tell.
+    Mit,
 }
 
 impl Kind {
@@ -74,6 +81,7 @@ impl Kind {
             Kind::Windows | Kind::LegacyWindows => "Windows",
             Kind::Impacket => "impacket",
             Kind::LinuxCifs => "a Linux cifs mount",
+            Kind::Mit => "MIT",
         }
     }
 }
@@ -153,7 +161,8 @@ impl Platform {
     /// after its kind's name, ": Windows, TEXT; Samba, TEXT". A text for
     /// [`Kind::LegacyWindows`] is for such a side only (a narrower one
     /// than Windows', which a legacy side without one of its own is told),
-    /// and is not listed.
+    /// and is not listed; nor is one for [`Kind::Mit`], a KDC seldom met
+    /// in a Windows domain.
     pub fn per_os(&self, texts: &[(Kind, &str)]) -> String {
         let own = |kind: Kind| texts.iter().find(|(k, _)| *k == kind);
         let chosen = match self.kind {
@@ -165,7 +174,10 @@ impl Platform {
             return format!(" ({}, {}): {text}", self.shown, self.kind.name());
         }
         let mut out = String::new();
-        for (kind, text) in texts.iter().filter(|(k, _)| *k != Kind::LegacyWindows) {
+        for (kind, text) in texts
+            .iter()
+            .filter(|(k, _)| !matches!(k, Kind::LegacyWindows | Kind::Mit))
+        {
             out.push_str(if out.is_empty() { ": " } else { "; " });
             out.push_str(kind.name());
             out.push_str(", ");
@@ -356,6 +368,109 @@ pub(super) fn server_of(model: &Model, c: &Connection) -> Platform {
 /// The client of a connection, likewise.
 pub(super) fn client_of(model: &Model, c: &Connection) -> Platform {
     of_connection(model, c, Side::Client)
+}
+
+/// KDC_ERR_PREAUTH_REQUIRED (RFC 4120 7.5.9).
+const KDC_ERR_PREAUTH_REQUIRED: i32 = 25;
+
+/// The e-texts of Heimdal's KDC, the KDC of a Samba AD DC
+/// (source4/heimdal/kdc/kerberos5.c and krb5tgs.c: `_kdc_set_e_text`):
+/// the ones the samples' KRB-ERRORs carry (krb5-success frames 2 and 4,
+/// krb5-kinit-postdated frame 4).
+const HEIMDAL_E_TEXTS: [&str; 3] = [
+    "Need to use PA-ENC-TIMESTAMP/PA-PK-AS-REQ",
+    "Reply packet too large",
+    "Ticket may not be postdate",
+];
+
+/// What a KDC's e-text says of its kind: Heimdal's texts (Samba AD DC),
+/// or MIT's, whose krb5kdc sets the e-text of every KRB-ERROR to its
+/// status string, upper case words joined by '_' ("NEEDED_PREAUTH",
+/// "CLIENT_NOT_FOUND": src/kdc/do_as_req.c and do_tgs_req.c, `errpkt.text
+/// = string2data(status)`). No capture here holds an MIT KDC's error.
+fn of_e_text(t: &str) -> Kind {
+    let t = t.trim();
+    if HEIMDAL_E_TEXTS.iter().any(|h| t.starts_with(h)) {
+        Kind::Samba
+    } else if t.len() >= 4
+        && t.contains('_')
+        && t.bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+    {
+        Kind::Mit
+    } else {
+        Kind::Unknown
+    }
+}
+
+/// The KDCs of a capture by address, each with what the capture shows of
+/// its kind ([`kdcs`]).
+pub(super) type Kdcs = KeyedHashMap<IpAddr, Platform>;
+
+/// What each KDC (by address) is, as the capture shows it, for the steps
+/// that name a domain controller's logs: the first of
+/// - an e-text of one of its KRB-ERRORs ([`of_e_text`]): Heimdal, a Samba
+///   AD DC's KDC, or MIT's;
+/// - a KDC_ERR_PREAUTH_REQUIRED without e-text: Windows. Heimdal sends
+///   "Need to use PA-ENC-TIMESTAMP/PA-PK-AS-REQ" and MIT "NEEDED_PREAUTH"
+///   with every one; Windows domain controllers send none (corpus
+///   pcapattack-smb2-kerberos-rc4 frame 2, zeek-smb2-kerberos-tso frame
+///   12: tshark shows no kerberos.e_text);
+/// - the SMB server at the same address, by [`server_of`]: a Samba server
+///   there is a Samba AD DC (Samba's KDC runs in that role only), a
+///   Windows one a Windows domain controller.
+pub(super) fn kdcs(model: &Model) -> Kdcs {
+    let mut m = Kdcs::default();
+    for x in &model.kdc {
+        if x.reply != Some(KrbMsgType::KRB_ERROR) || m.contains_key(&x.server.ip()) {
+            continue;
+        }
+        let frame = x.reply_frame.unwrap_or(x.request_frame);
+        let shown = match x.e_text.as_deref().map(str::trim) {
+            Some(t) if !t.is_empty() => match of_e_text(t) {
+                Kind::Unknown => None,
+                kind => Some((kind, format!("the KDC's e-text \"{t}\" at frame {frame}"))),
+            },
+            _ if x.error_code == Some(KDC_ERR_PREAUTH_REQUIRED) => Some((
+                Kind::Windows,
+                format!("the KDC's KDC_ERR_PREAUTH_REQUIRED at frame {frame} has no e-text, which Heimdal's and MIT's have"),
+            )),
+            _ => None,
+        };
+        if let Some((kind, text)) = shown {
+            m.insert(
+                x.server.ip(),
+                Platform {
+                    kind,
+                    shown: Shown::Text(text),
+                },
+            );
+        }
+    }
+    for x in &model.kdc {
+        let ip = x.server.ip();
+        if m.contains_key(&ip) {
+            continue;
+        }
+        let smb = model
+            .connections
+            .iter()
+            .filter(|c| c.server.ip() == ip)
+            .map(|c| server_of(model, c))
+            .find(|p| matches!(p.kind, Kind::Samba | Kind::Windows));
+        let p = match smb {
+            Some(p) => Platform {
+                kind: p.kind,
+                shown: Shown::Text(format!(
+                    "the SMB server at the KDC's address states {}",
+                    p.shown
+                )),
+            },
+            None => Platform::UNKNOWN,
+        };
+        m.insert(ip, p);
+    }
+    m
 }
 
 #[cfg(test)]
@@ -657,5 +772,74 @@ mod tests {
         assert_eq!(n("Windows Server 2019 Standard 17763", "x"), Kind::Windows);
         assert_eq!(n("Mac OS X 10.10", "SMBFS 3.0.0"), Kind::Unknown);
         assert_eq!(n("nt", "pysmb"), Kind::Unknown);
+    }
+
+    /// The KDC's kind as its KRB-ERRORs show it. Samba AD DC (Heimdal):
+    /// krb5-kinit-wrong-password frame 2, tshark kerberos.e_text "Need to
+    /// use PA-ENC-TIMESTAMP/PA-PK-AS-REQ" from 127.0.0.3. Windows: corpus
+    /// pcapattack-smb2-kerberos-rc4 frame 2, KDC_ERR_PREAUTH_REQUIRED
+    /// (error_code 25) from 172.16.66.36 with no kerberos.e_text. None:
+    /// krb5-kinit-unknown-user, whose one KRB-ERROR (frame 2, code 6) has
+    /// no e-text and whose KDC serves no SMB in the capture.
+    #[test]
+    fn kdc_kind_from_the_kdcs_errors() {
+        let kind = |m: &Model| {
+            let k = kdcs(m);
+            assert_eq!(k.len(), 1, "one KDC");
+            k.values().next().map(|p| (p.kind, p.shown.to_string()))
+        };
+        let m = sample_model("krb5-kinit-wrong-password.pcap");
+        assert_eq!(
+            kind(&m),
+            Some((
+                Kind::Samba,
+                "the KDC's e-text \"Need to use PA-ENC-TIMESTAMP/PA-PK-AS-REQ\" at frame 2"
+                    .to_string()
+            ))
+        );
+        let m = sample_model("krb5-kinit-unknown-user.pcap");
+        assert_eq!(kind(&m).map(|k| k.0), Some(Kind::Unknown));
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let path = root.join("../shared/corpus/public/pcapattack-smb2-kerberos-rc4.pcapng");
+        if path.exists() {
+            let m = model(&path);
+            assert_eq!(
+                kind(&m),
+                Some((
+                    Kind::Windows,
+                    "the KDC's KDC_ERR_PREAUTH_REQUIRED at frame 2 has no e-text, which Heimdal's and MIT's have".to_string()
+                ))
+            );
+        }
+    }
+
+    /// The SMB server at the KDC's address tells when no KRB-ERROR does:
+    /// krb5-ap-bad-server-key-then-ntlm, whose KDC at 127.0.0.3 sent only a
+    /// TGS-REP (frame 6) and whose SMB server there states NTLM CHALLENGE
+    /// VERSION 6.1 build 0 (Samba) at frame 21.
+    #[test]
+    fn kdc_kind_from_the_smb_server_at_its_address() {
+        let m = sample_model("krb5-ap-bad-server-key-then-ntlm.pcap");
+        let k = kdcs(&m);
+        let p = k.values().next().expect("a KDC");
+        assert_eq!(p.kind, Kind::Samba);
+        assert_eq!(
+            p.shown.to_string(),
+            "the SMB server at the KDC's address states NTLM CHALLENGE VERSION 6.1 build 0"
+        );
+    }
+
+    /// MIT's krb5kdc sets every KRB-ERROR's e-text to its status string
+    /// (src/kdc/do_as_req.c, `errpkt.text = string2data(status)`); no
+    /// capture here holds an MIT KDC's error, so the rule is tested on the
+    /// strings alone.
+    #[test]
+    fn kdc_kind_of_e_texts() {
+        assert_eq!(of_e_text("NEEDED_PREAUTH"), Kind::Mit);
+        assert_eq!(of_e_text("CLIENT_NOT_FOUND"), Kind::Mit);
+        assert_eq!(of_e_text("Reply packet too large"), Kind::Samba);
+        assert_eq!(of_e_text("Ticket may not be postdate"), Kind::Samba);
+        assert_eq!(of_e_text("ISSUE"), Kind::Unknown);
+        assert_eq!(of_e_text("Client not found"), Kind::Unknown);
     }
 }

@@ -397,6 +397,27 @@ fn kdc_weak_ticket_next(enc: EncType, xs: &[&crate::session::KdcExchange]) -> St
     }
 }
 
+/// When the AP-REQ's authenticator of `s` is encrypted with a strong
+/// type though its ticket (`ticket`) is weak: a sentence telling the two
+/// keys apart. The authenticator is encrypted with the session key (RFC
+/// 4120 5.5.1), whose type the KDC chose from the client's list; the
+/// ticket with the key of the account holding the SPN (5.3), whose type
+/// the KDC chose by that account: its msDS-SupportedEncryptionTypes and
+/// the keys it has. So the client could use AES, and
+/// the service account is what to change (corpus
+/// pcapattack-smb2-kerberos-rc4 frame 14: ticket rc4-hmac, authenticator
+/// aes256-cts-hmac-sha1-96).
+fn session_key_sentence(s: &Session, ticket: EncType, frame: Option<u64>) -> String {
+    let Some(a) = s
+        .authenticator_enctype
+        .filter(|&a| is_strong(a) && a != ticket)
+    else {
+        return String::new();
+    };
+    let at = frame.map(|f| format!(" (frame {f})")).unwrap_or_default();
+    format!(" The AP-REQ{at} has the ticket in {ticket} but its authenticator in {a}: the authenticator is encrypted with the session key, whose type the KDC chose from the client's list, and the ticket with the key of the account that holds the SPN, whose type the KDC chose by that account's msDS-SupportedEncryptionTypes and the keys it has. The client can use {a}: the service's account is what keeps the ticket in {ticket}.")
+}
+
 fn weak_ticket_advice(model: &Model, s: &Session, spn: Option<&str>) -> (String, String) {
     let computer = spn.is_some_and(computer_spn);
     let why = if computer {
@@ -655,7 +676,8 @@ fn weak_reply_keys(model: &Model, out: &mut Sink) {
         if x.reply != Some(KrbMsgType::AS_REP) {
             continue;
         }
-        let who = x.client_principal.as_deref().unwrap_or("the client");
+        // The KDC's name for the client (its realm, not as typed).
+        let who = x.client_named().unwrap_or("the client");
         let offer = kdc_offer(x, earlier);
         let skeleton = if offer.as_ref().is_some_and(|o| o.no_strong_key) {
             ": it hides the accounts' AES keys from the KDC, which then offers RC4 alone, as here"
@@ -671,7 +693,7 @@ fn weak_reply_keys(model: &Model, out: &mut Sink) {
                 .transport(x.transport)
                 .frames([x.request_frame, reply])
                 .enctype(e.to_string())
-                .user(x.client_principal.clone())
+                .user(x.client_named().map(str::to_string))
                 .done(),
         );
     }
@@ -779,6 +801,10 @@ fn enctypes(model: &Model, out: &mut Sink) {
             None => String::new(),
         };
         let (why, next) = weak_ticket_advice(model, s, spn);
+        let why = format!(
+            "{why}{}",
+            session_key_sentence(s, enc, r.map(|r| r.request_frame))
+        );
         out.push(
             Draft::new(
                 Severity::Warning,

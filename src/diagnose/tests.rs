@@ -102,6 +102,7 @@ pub(crate) fn session(
         ntlm_response: Some("NTLMv2"),
         ticket_enctype: None,
         ticket_kvno: None,
+        authenticator_enctype: None,
         server_names: None,
         dialect: Some(crate::session::SessionDialect::Smb2(Dialect::SMB3_1_1)),
         session_flags: SessionFlags(0),
@@ -151,6 +152,7 @@ pub(crate) fn kdc(request: &str, frame: u64, error: Option<(i32, &str)>) -> KdcE
         etypes: vec![EncType::AES256_CTS_HMAC_SHA1_96],
         request_padata: Vec::new(),
         kdc_options: KdcOptions(0),
+        forwarded_tgt: false,
         from: None,
         till: None,
         reply: Some(if error.is_some() {
@@ -169,6 +171,7 @@ pub(crate) fn kdc(request: &str, frame: u64, error: Option<(i32, &str)>) -> KdcE
         reply_enctype: None,
         offered_etypes: Vec::new(),
         offered_in: None,
+        reply_client_principal: None,
         smb_stream: None,
         retry_answered: false,
     }
@@ -2650,4 +2653,73 @@ fn accepted_ntlmv1_logons_are_grouped_by_account_and_kind() {
         "{}",
         f.explanation
     );
+}
+
+/// KRB_AP_ERR_MODIFIED from the KDC to a TGS-REQ: the ticket it could not
+/// decrypt is the client's TGT in the PA-TGS-REQ, under the krbtgt key,
+/// not a server's: the finding talks of krbtgt, a stale TGT and the DCs'
+/// replication, not of a server's keytab. A rule-level test: no capture
+/// here holds such a refusal (Samba's KDC keeps the previous krbtgt key,
+/// so it takes a TGT from before two resets of krbtgt's password).
+#[test]
+fn kdc_modified_to_a_tgs_req_talks_of_krbtgt() {
+    let mut m = model(vec![], vec![]);
+    let mut x = kdc("TGS-REQ", 3, Some((41, "KRB_AP_ERR_MODIFIED")));
+    x.service_principal = Some("cifs/fs1.corp.test@CORP.TEST".into());
+    m.kdc.push(x);
+    let d = diagnose(&m);
+    let f = only(&d.findings, "kerberos.ap_modified");
+    check(f, Severity::Error, 7, &[3, 4]);
+    assert_eq!(
+        f.title,
+        "The KDC cannot decrypt the client's ticket-granting ticket (KRB_AP_ERR_MODIFIED)"
+    );
+    for want in [
+        "the client's ticket-granting ticket, which is encrypted with the realm's krbtgt key",
+        "issued before the krbtgt password was reset twice",
+    ] {
+        assert!(f.explanation.contains(want), "{want}: {}", f.explanation);
+    }
+    for want in [
+        "Get the client a new TGT",
+        ": Windows, 'repadmin /replsummary'",
+        "; Samba, 'samba-tool drs showrepl'",
+    ] {
+        assert!(f.next_step.contains(want), "{want}: {}", f.next_step);
+    }
+    for not in ["keytab", "setspn"] {
+        let both = format!("{} {}", f.explanation, f.next_step);
+        assert!(!both.contains(not), "{not}: {both}");
+    }
+    // To an AS-REQ (no TGT in it) the server-key wording stays.
+    let mut m = model(vec![], vec![]);
+    m.kdc
+        .push(kdc("AS-REQ", 3, Some((41, "KRB_AP_ERR_MODIFIED"))));
+    let d = diagnose(&m);
+    let f = only(&d.findings, "kerberos.ap_modified");
+    assert!(
+        f.title.starts_with("The server cannot decrypt"),
+        "{}",
+        f.title
+    );
+}
+
+/// The KDC's refusals name the KDC's log by its kind (platform::kdcs): an
+/// MIT KDC's e-text is its status string, and its log is krb5kdc's. A
+/// rule-level test: no capture here holds an MIT KDC's error.
+#[test]
+fn kdc_refusal_of_an_mit_kdc_names_krb5kdcs_log() {
+    let mut m = model(vec![], vec![]);
+    let mut x = kdc("AS-REQ", 3, Some((24, "KDC_ERR_PREAUTH_FAILED")));
+    x.e_text = Some("PREAUTH_FAILED".into());
+    m.kdc.push(x);
+    let d = diagnose(&m);
+    let f = only(&d.findings, "kerberos.preauth_failed");
+    assert!(
+        f.next_step
+            .contains("(the KDC's e-text \"PREAUTH_FAILED\" at frame 4, MIT): krb5kdc's log"),
+        "{}",
+        f.next_step
+    );
+    assert!(!f.next_step.contains("4771"), "{}", f.next_step);
 }

@@ -652,6 +652,9 @@ impl TextReport<'_> {
         who.push_str(x.client_principal.as_deref().unwrap_or("?"));
         who.push_str(" for ");
         who.push_str(x.service_principal.as_deref().unwrap_or("?"));
+        if x.forwarded_tgt {
+            who.push_str(" (forwarded TGT)");
+        }
         wrap_into(s, &who, KDC_INDENT, WIDTH);
     }
 

@@ -57,6 +57,11 @@ impl Builder {
                     etypes: k.etypes.to_vec(),
                     request_padata: k.padata_types.to_vec(),
                     kdc_options: k.kdc_options,
+                    forwarded_tgt: crate::auth::kerberos::asks_forwarded_tgt(
+                        k.msg_type,
+                        k.kdc_options,
+                        k.sname.as_deref(),
+                    ),
                     from: k.from.as_deref().map(str::to_string),
                     till: k.till.as_deref().map(str::to_string),
                     reply: None,
@@ -71,6 +76,7 @@ impl Builder {
                     reply_enctype: None,
                     offered_etypes: Vec::new(),
                     offered_in: None,
+                    reply_client_principal: None,
                     smb_stream,
                     retry_answered: false,
                 };
@@ -107,6 +113,10 @@ impl Builder {
                 (x.offered_in, x.offered_etypes) = offered_etypes(k);
                 if x.client_principal.is_none() {
                     x.client_principal = principal(k.cname.as_deref(), k.crealm.as_deref());
+                }
+                if k.msg_type == KrbMsgType::AS_REP || k.msg_type == KrbMsgType::TGS_REP {
+                    x.reply_client_principal = principal(k.cname.as_deref(), k.crealm.as_deref())
+                        .filter(|p| !is_anonymous(p));
                 }
                 self.kdc_index.reply(i, x);
                 if self.opts.events {

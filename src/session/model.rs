@@ -1231,6 +1231,12 @@ pub struct Session {
     /// holding the SPN the server needs; not serialized, for the findings.
     #[serde(skip)]
     pub ticket_kvno: Option<i64>,
+    /// Enctype of the AP-REQ's authenticator (RFC 4120 5.5.1): the
+    /// session key's, which the KDC chose from the client's list, where
+    /// the ticket's is the service account's key; not serialized, for
+    /// the findings.
+    #[serde(skip)]
+    pub authenticator_enctype: Option<EncType>,
     /// The server's names in the NTLM CHALLENGE of the setup (its last),
     /// written as `server_nb_computer_name` … `server_dns_tree_name`; boxed,
     /// as most sessions have none.
@@ -1937,6 +1943,11 @@ pub struct KdcExchange {
     /// The request's KDCOptions (RFC 4120 5.4.1), by name.
     #[serde(skip_serializing_if = "KdcOptions::is_empty")]
     pub kdc_options: KdcOptions,
+    /// A TGS-REQ for a forwarded TGT: the FORWARDED option and a krbtgt
+    /// service (RFC 4120 2.6), which the client hands to the server it
+    /// logs on to, so that the server acts as the client (delegation).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub forwarded_tgt: bool,
     /// The request's `from` (RFC 4120 5.4.1): later than the request in a
     /// request for a postdated ticket (RFC 4120 2.4); some clients send
     /// 1970-01-01T00:00:00Z.
@@ -1986,6 +1997,14 @@ pub struct KdcExchange {
     /// PA-ETYPE-INFO. Not serialized.
     #[serde(skip)]
     pub offered_in: Option<PaDataType>,
+    /// The client as the KDC's AS-REP or TGS-REP names it, cname@crealm
+    /// (RFC 4120 5.4.2): the realm as the KDC has it ("THREEBEESCO.COM")
+    /// where the request's is as typed ("3b"); None for another reply,
+    /// or a name hidden by FAST (the anonymous principal). Not serialized
+    /// (`client_principal` stays the request's): for the findings' words,
+    /// [`KdcExchange::client_named`].
+    #[serde(skip)]
+    pub reply_client_principal: Option<String>,
     /// The SMB connection of the same client open at the time, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub smb_stream: Option<u64>,
@@ -2022,6 +2041,14 @@ impl KdcExchange {
     /// The service part of the principal asked for, lower case, without realm.
     pub fn service_name(&self) -> Option<String> {
         self.service_principal.as_deref().map(strip_realm)
+    }
+
+    /// The client as the KDC's reply names it where it does
+    /// ([`KdcExchange::reply_client_principal`]), else as the request did.
+    pub fn client_named(&self) -> Option<&str> {
+        self.reply_client_principal
+            .as_deref()
+            .or(self.client_principal.as_deref())
     }
 
     /// An AS-REQ whose PA-DATA holds none of [`PREAUTH_PADATA`].

@@ -313,6 +313,7 @@ impl Builder {
             ntlm_response: None,
             ticket_enctype: None,
             ticket_kvno: None,
+            authenticator_enctype: None,
             server_names: None,
             dialect,
             session_flags: SessionFlags(0),
@@ -831,6 +832,7 @@ fn take_identity(s: &mut Session, req: &SetupRequest) {
         s.service_principal = f.service_principal.clone();
         s.ticket_enctype = f.ticket_enctype;
         s.ticket_kvno = f.ticket_kvno;
+        s.authenticator_enctype = f.authenticator_enctype;
     }
 }
 

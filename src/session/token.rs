@@ -28,6 +28,8 @@ pub struct TokenFacts {
     pub ticket_enctype: Option<EncType>,
     /// The AP-REQ ticket's key version (RFC 4120 5.2.9).
     pub ticket_kvno: Option<i64>,
+    /// The AP-REQ authenticator's enctype (RFC 4120 5.5.1).
+    pub authenticator_enctype: Option<EncType>,
     pub spnego_result: Option<Cow<'static, str>>,
     pub krb_error: Option<(i32, String)>,
     pub krb_stime: Option<String>,
@@ -116,6 +118,7 @@ impl TokenFacts {
                 self.service_principal = principal(k.sname.as_deref(), k.realm.as_deref());
                 self.ticket_enctype = k.ticket.as_ref().map(|t| t.enctype);
                 self.ticket_kvno = k.ticket.as_ref().and_then(|t| t.kvno);
+                self.authenticator_enctype = k.authenticator_etype;
             }
             KrbMsgType::AS_REP | KrbMsgType::TGS_REP => {
                 self.client_principal =
