@@ -153,16 +153,7 @@ struct Theirs {
 }
 
 fn tshark(path: &Path) -> String {
-    let mut cmd = common::tshark_fields(path, "smb2 and dcerpc", ',');
-    for f in FIELDS {
-        cmd.args(["-e", f]);
-    }
-    let out = cmd
-        .stderr(std::process::Stdio::null())
-        .output()
-        .expect("tshark (.ci/run installs it)");
-    assert!(out.status.success(), "tshark on {}", path.display());
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    common::tshark_text(path, "smb2 and dcerpc", FIELDS)
 }
 
 fn theirs(text: &str) -> Theirs {

@@ -455,7 +455,7 @@ fn modified_texts(
 fn modified_causes(sp: &str, dc: Option<&Dc>) -> String {
     match dc {
         None => "Usual causes: the server's keytab or machine password is stale (re-joined, password reset, restored from backup), or the SPN is registered on another account too (duplicate SPN), so the KDC used that account's key.".to_string(),
-        Some(dc) => format!("The server is a domain controller: {}. The ticket is then for the DC's own computer account ({}), whose keys the KDC takes from the directory, and no member's keytab is involved. Usual causes on a DC: its machine password is out of step between the domain controllers (another DC issued the ticket before the DC's last password change replicated to it, or the DC was restored from a backup), or, on a Samba AD DC, the keytab its smbd decrypts tickets with (private/secrets.keytab) no longer holds the account's keys; a duplicate SPN on another account is possible too.", dc.shown, dc_account(sp)),
+        Some(dc) => format!("The server is a domain controller: {}. The ticket is then for the DC's own computer account ({}), whose keys the KDC takes from the directory, and no member's keytab is involved. Usual causes on a DC: its machine password is out of step between the domain controllers (another DC issued the ticket before the DC's last password change replicated to it, or the DC was restored from a backup), or, on a Samba AD DC, the keytab its smbd decrypts tickets with (private/secrets.keytab) no longer holds the account's keys; a duplicate SPN on another account is possible too.", dc.shown, host_account(sp)),
     }
 }
 
@@ -514,7 +514,7 @@ fn dc_of(model: &Model, s: &Session) -> Option<Dc> {
 
 /// The computer account of the host an SPN names ("DC1$"), "SERVER$"
 /// when it names none.
-fn dc_account(sp: &str) -> String {
+fn host_account(sp: &str) -> String {
     spn_arg(sp)
         .split_once('/')
         .map(|(_, host)| host.split(['.', ':']).next().unwrap_or(host))
@@ -535,7 +535,7 @@ fn dc_account(sp: &str) -> String {
 /// replication (samba-tool drs showrepl). By the DC's kind where the
 /// capture shows it ([`Platform::per_os`]).
 fn dc_key_step(sp: &str, key: Option<&str>, dc: &Dc) -> String {
-    let account = dc_account(sp);
+    let account = host_account(sp);
     let spn = spn_arg(sp);
     let ticket = key
         .map(|k| format!(" (the ticket's: {k})"))
@@ -575,14 +575,7 @@ fn key_sentence(key: Option<&str>) -> String {
 /// member's keytab from its machine password (net(8)).
 fn key_step(sp: &str, key: Option<&str>) -> String {
     let spn = spn_arg(sp);
-    let account = spn
-        .split_once('/')
-        .map(|(_, host)| host.split(['.', ':']).next().unwrap_or(host))
-        .filter(|h| !h.is_empty() && *h != "SERVER")
-        .map_or_else(
-            || "SERVER$".to_string(),
-            |h| format!("{}$", h.to_ascii_uppercase()),
-        );
+    let account = host_account(sp);
     let keys = match key {
         Some(k) => format!("Then compare the server's keys with the ticket's ({k}): on a Linux or Samba server, 'klist -ke' lists its keytab's key versions and enctypes (a Samba AD DC's is private/secrets.keytab); the account's current key version is its msDS-KeyVersionNumber ('Get-ADComputer {account} -Properties msDS-KeyVersionNumber'; Samba AD: 'samba-tool user show {account} --attributes=msDS-KeyVersionNumber'). A keytab without that kvno, or with it but with keys made from another password, cannot decrypt the ticket."),
         None => "Then compare the server's key version with the ticket's kvno ('klist -ke' on a Linux or Samba server).".to_string(),

@@ -214,17 +214,25 @@ pub fn fault_words(status: u32) -> std::borrow::Cow<'static, str> {
     }
 }
 
-/// Reads the PDU at the start of `data` (a WRITE's data or an
-/// FSCTL_PIPE_TRANSCEIVE input). None for anything that is not a version
-/// 5.0 request's first fragment, bind or alter_context, or that is cut
-/// before what we read.
-pub fn parse(data: &[u8]) -> Option<RpcPdu> {
+/// The common header of a connection-oriented PDU ([C706] 12.6.3.1) at
+/// the start of `data`: its PTYPE, pfc_flags and whether its data
+/// representation is little-endian (drep[0] 0x10); None when `data` is
+/// shorter or the version is not 5.0.
+fn common_header(data: &[u8]) -> Option<(u8, u8, bool)> {
     let head: &[u8; COMMON_HEADER] = data.get(..COMMON_HEADER)?.try_into().ok()?;
     let [vers, minor, ptype, flags, drep, ..] = *head;
     if vers != 5 || minor != 0 {
         return None;
     }
-    let little = drep & 0x10 != 0;
+    Some((ptype, flags, drep & 0x10 != 0))
+}
+
+/// Reads the PDU at the start of `data` (a WRITE's data or an
+/// FSCTL_PIPE_TRANSCEIVE input). None for anything that is not a version
+/// 5.0 request's first fragment, bind or alter_context, or that is cut
+/// before what we read.
+pub fn parse(data: &[u8]) -> Option<RpcPdu> {
+    let (ptype, flags, little) = common_header(data)?;
     match ptype {
         REQUEST if flags & PFC_FIRST_FRAG != 0 => {
             let b = data.get(20..24)?;
@@ -278,12 +286,7 @@ fn contexts(data: &[u8], little: bool) -> ArrayVec<(u16, SyntaxId), MAX_CONTEXTS
 /// 5.0 response's first fragment, fault, bind_ack, alter_context_resp or
 /// bind_nak, or that is cut before what we read.
 pub fn parse_answer(data: &[u8]) -> Option<RpcAnswer> {
-    let head: &[u8; COMMON_HEADER] = data.get(..COMMON_HEADER)?.try_into().ok()?;
-    let [vers, minor, ptype, flags, drep, ..] = *head;
-    if vers != 5 || minor != 0 {
-        return None;
-    }
-    let little = drep & 0x10 != 0;
+    let (ptype, flags, little) = common_header(data)?;
     match ptype {
         RESPONSE if flags & PFC_FIRST_FRAG != 0 => Some(RpcAnswer::Response),
         // alloc_hint, p_cont_id, cancel_count, reserved, then status.
