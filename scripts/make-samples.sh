@@ -330,6 +330,14 @@ smbd_start() {  # smbd_start [extra global lines...]
     wait_port $SMBD_IP 445
 }
 
+# relay_start LOG IP PORT [MODE]: reset_proxy.py listening on IP:PORT and
+# relaying to smbd's port 445 (MODE: its default reset, fin or hold), up and
+# listening; its PID in LAST_PID.
+relay_start() {
+    spawn "$1" $PY "$HELP/reset_proxy.py" "$2" "$3" $SMBD_IP 445 ${4:+"$4"}
+    wait_port "$2" "$3"
+}
+
 smbd_stop() {
     if [ -n "$SMBD_PID" ]; then
         unspawn "$SMBD_PID"
@@ -756,9 +764,8 @@ group_fail() {
 
     # --- connection reset during session setup (relay on port 4456)
     smbd_start
-    spawn "$T/reset.log" $PY "$HELP/reset_proxy.py" $SMBD_IP 4456 $SMBD_IP 445
+    relay_start "$T/reset.log" $SMBD_IP 4456
     local rp=$LAST_PID
-    wait_port $SMBD_IP 4456
     capture reset-during-session-setup-port4456 "host $SMBD_IP and port 4456" \
         smbc //$SMBD_IP/share -p 4456 -U "alice%$PW_ALICE" -c 'ls'
     unspawn "$rp"
@@ -1026,9 +1033,8 @@ group_more() {
     smbd_users
     # --- connection closed (FIN) by a relay during session setup (port 4457)
     smbd_start
-    spawn "$T/close.log" $PY "$HELP/reset_proxy.py" $SMBD_IP 4457 $SMBD_IP 445 fin
+    relay_start "$T/close.log" $SMBD_IP 4457 fin
     local cp=$LAST_PID
-    wait_port $SMBD_IP 4457
     capture close-during-session-setup-port4457 "host $SMBD_IP and port 4457" \
         smbc //$SMBD_IP/share -p 4457 -U "alice%$PW_ALICE" -c 'ls'
     unspawn "$cp"
@@ -1503,9 +1509,8 @@ group_clientstop() {
     log "group clientstop: smbclient interrupted while its AUTHENTICATE waits"
     smbd_users
     smbd_start
-    spawn "$T/hold.log" $PY "$HELP/reset_proxy.py" $HOLD_IP 445 $SMBD_IP 445 hold
+    relay_start "$T/hold.log" $HOLD_IP 445 hold
     local hp=$LAST_PID
-    wait_port $HOLD_IP 445
     capture client-interrupted-during-session-setup "host $HOLD_IP" \
         run timeout -s INT -k 3 2 smbclient -s "$CLIENT_CONF" -t 10 \
         //$HOLD_IP/share -U "alice%$PW_ALICE" -c 'ls'

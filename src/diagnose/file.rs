@@ -397,7 +397,7 @@ fn no_space(command: &str, quota: bool) -> Text {
 }
 
 /// "A", "A and B", "A, B and C".
-fn and_list(items: &[&str]) -> String {
+pub(super) fn and_list(items: &[&str]) -> String {
     match items {
         [] => String::new(),
         [one] => (*one).to_string(),

@@ -14,6 +14,7 @@ use crate::ntstatus::NtStatus;
 use crate::session::{Connection, ErrorEvent, HexId, Model, Session, Tree};
 use crate::tcp::hash::KeyedHashMap;
 
+use super::file::and_list;
 use super::logon::{identity, user_of};
 use super::{Draft, Severity, Sink};
 
@@ -156,15 +157,6 @@ fn why<'a>(
 
 fn session<'a>(model: &'a Model, c: &'a Connection, id: HexId) -> Option<&'a Session> {
     model.sessions_of(c).find(|s| s.session_id == id)
-}
-
-/// "CREATE", "CREATE and TREE_DISCONNECT", "CREATE, READ and CLOSE".
-fn and_list(items: &[&str]) -> String {
-    match items {
-        [] => String::new(),
-        [one] => (*one).to_string(),
-        [init @ .., last] => format!("{} and {last}", init.join(", ")),
-    }
 }
 
 fn finding(model: &Model, g: &Refused<'_>, gone: &Gone<'_>) -> super::Finding {
