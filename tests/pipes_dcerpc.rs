@@ -16,7 +16,7 @@ mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use smbscope::capture::CaptureReader;
 use smbscope::pipeline::Options;
@@ -59,17 +59,6 @@ fn pipe_traffic(m: &Model) -> bool {
         || m.trees
             .iter()
             .any(|t| t.client_went_on.is_some() && t.share.to_ascii_uppercase().ends_with("IPC$"))
-}
-
-fn captures() -> Vec<PathBuf> {
-    let mut all: Vec<PathBuf> = common::sample_names()
-        .iter()
-        .map(|n| PathBuf::from(common::sample(n)))
-        .collect();
-    if let Some(d) = common::corpus_dir() {
-        all.extend(common::corpus_captures(&d));
-    }
-    all
 }
 
 /// The fields of tshark's one run on a capture: every frame holding
@@ -334,7 +323,7 @@ struct Compared {
 fn runs() -> &'static (Vec<Compared>, Vec<String>) {
     static ALL: std::sync::OnceLock<(Vec<Compared>, Vec<String>)> = std::sync::OnceLock::new();
     ALL.get_or_init(|| {
-        let all = captures();
+        let all = common::all_captures();
         let all = &all;
         let (mut kept, mut skipped) = (Vec::new(), Vec::new());
         std::thread::scope(|scope| {
@@ -661,7 +650,7 @@ fn the_pre_filter_skips_no_capture_with_dcerpc() {
     let stored = stored_counts();
     let (kept, skipped) = runs();
     let mut with_dcerpc = 0;
-    for path in captures() {
+    for path in common::all_captures() {
         let name = name_of(&path);
         let bytes = std::fs::metadata(&path).expect("capture").len();
         let Some(&(size, frames)) = stored.get(&name) else {

@@ -57,6 +57,13 @@ const SEVERAL_STREAMS: u64 = u64::MAX;
 /// "corpus:" come from ../shared/corpus/public.
 const CASES: &[(&str, &str, &str, u64, &[u64])] = &[
     (
+        "impacket-client-ntlm-smbd.pcap",
+        "activity.impacket_client",
+        "warning",
+        0,
+        &[8],
+    ),
+    (
         "ntlm-wrong-password.pcap",
         "logon.bad_password",
         "error",

@@ -102,7 +102,7 @@ fn scan_finding(client: IpAddr, probes: &[&Connection]) -> Option<crate::diagnos
     let n = first.negotiate.as_ref();
     let guid = if probes
         .iter()
-        .any(|c| c.negotiate.as_ref().is_some_and(|n| n.client_guid_zero))
+        .any(|c| c.negotiate.as_ref().is_some_and(|n| n.client_guid_zero()))
     {
         " Its ClientGuid is all zeros, where a client of SMB 2.1 or later sends its own identifier ([MS-SMB2] 2.2.3)."
     } else {

@@ -37,6 +37,7 @@ use crate::session::rpc;
 mod steps;
 mod tcp;
 mod time;
+mod tools;
 mod tree;
 mod tree_gone;
 mod unc;
@@ -684,6 +685,7 @@ pub fn diagnose(model: &Model) -> Diagnosis {
     file::findings(model, &mut sink);
     lateral::findings(model, &mut sink);
     lateral::rewrites(model, &mut sink);
+    tools::findings(model, &mut sink);
     posture::findings(model, &mut sink);
     roasting::findings(model, &mut sink);
     let coerced = coercion::find(model);

@@ -39,6 +39,16 @@
 //!   `b'\xff' * 8` (impacket 0.10.0 smbserver.py, SMB1 and SMB2 alike;
 //!   samples smbclient-impacket-server*, smb1-impacket-server-*, frame 9);
 //!   no Windows or Samba states it, and no capture of the corpus does.
+//! - SMB2 NEGOTIATE ClientGuid of sixteen ASCII letters: impacket's
+//!   client, whose smb3.py makes it of `random.choice(string.ascii_letters)`
+//!   sixteen times (impacket 0.10.0, SMB3.__init__; every impacket client
+//!   sample here, and the corpus' sv-smb3-zerologon-anon-ntlm and
+//!   sv-smb3-account-disabled, made with impacket's scripts). Windows,
+//!   Samba, macOS and cifs.ko send a random GUID ([MS-SMB2] 2.2.3), sixteen
+//!   letters by chance less than once in 10^11 (52 of 256 values, sixteen
+//!   times), or zeros (SMB 2.0.2). impacket's SMB1 client names itself
+//!   NativeOS "Unix", NativeLanMan "Samba" (smb.py), as Samba's does: read
+//!   as Samba.
 
 use std::fmt;
 
@@ -47,6 +57,7 @@ use std::net::IpAddr;
 use crate::auth::ntlmssp::Version;
 use crate::auth::KrbMsgType;
 use crate::session::{Connection, Model, Session};
+use crate::smb2::wire::Guid;
 use crate::tcp::hash::KeyedHashMap;
 
 /// Which operating system a side runs, as far as the capture shows.
@@ -107,6 +118,8 @@ pub(super) enum Shown {
     Version(&'static str, Version),
     /// The text itself (SMB1 NativeOS and NativeLanMan).
     Text(String),
+    /// An SMB2 NEGOTIATE request's ClientGuid of ASCII letters.
+    ClientGuid(Guid),
 }
 
 impl fmt::Display for Shown {
@@ -115,6 +128,11 @@ impl fmt::Display for Shown {
             Shown::Nothing => Ok(()),
             Shown::Version(message, v) => write!(f, "NTLM {message} VERSION {v}"),
             Shown::Text(t) => f.write_str(t),
+            Shown::ClientGuid(g) => write!(
+                f,
+                "SMB2 NEGOTIATE ClientGuid of 16 ASCII letters, '{}'",
+                String::from_utf8_lossy(&g.0)
+            ),
         }
     }
 }
@@ -302,6 +320,24 @@ fn from_version(v: Option<Version>, message: &'static str) -> Option<Platform> {
     })
 }
 
+/// Whether a ClientGuid is impacket's: sixteen ASCII letters (see the
+/// module's documentation).
+pub(crate) fn impacket_client_guid(g: &Guid) -> bool {
+    g.0.iter().all(u8::is_ascii_alphabetic)
+}
+
+/// What a client's SMB2 NEGOTIATE ClientGuid says: impacket, or nothing.
+fn guid_of(c: &Connection, side: Side) -> Option<Platform> {
+    if matches!(side, Side::Server) {
+        return None;
+    }
+    let g = c.negotiate.as_ref()?.client_guid?;
+    impacket_client_guid(&g).then_some(Platform {
+        kind: Kind::Impacket,
+        shown: Shown::ClientGuid(g),
+    })
+}
+
 /// Which side of a connection a platform is asked of.
 #[derive(Clone, Copy)]
 enum Side {
@@ -336,13 +372,14 @@ fn version_of(s: &Session, side: Side) -> Option<Platform> {
 fn of_session(model: &Model, s: &Session, side: Side) -> Platform {
     model
         .connection(s.stream)
-        .and_then(|c| native_of(c, side))
+        .and_then(|c| guid_of(c, side).or_else(|| native_of(c, side)))
         .or_else(|| version_of(s, side))
         .unwrap_or(Platform::UNKNOWN)
 }
 
 fn of_connection(model: &Model, c: &Connection, side: Side) -> Platform {
-    native_of(c, side)
+    guid_of(c, side)
+        .or_else(|| native_of(c, side))
         .or_else(|| model.sessions_of(c).find_map(|s| version_of(s, side)))
         .unwrap_or(Platform::UNKNOWN)
 }
@@ -353,7 +390,8 @@ pub(super) fn server(model: &Model, s: &Session) -> Platform {
     of_session(model, s, Side::Server)
 }
 
-/// The client of `s`: its SMB1 NativeOS/NativeLanMan, else the VERSION of
+/// The client of `s`: its connection's SMB2 NEGOTIATE ClientGuid when it
+/// is impacket's, else its SMB1 NativeOS/NativeLanMan, else the VERSION of
 /// its NTLM NEGOTIATE or AUTHENTICATE.
 pub(super) fn client(model: &Model, s: &Session) -> Platform {
     of_session(model, s, Side::Client)
@@ -365,7 +403,9 @@ pub(super) fn server_of(model: &Model, c: &Connection) -> Platform {
     of_connection(model, c, Side::Server)
 }
 
-/// The client of a connection, likewise.
+/// The client of a connection: its SMB2 NEGOTIATE ClientGuid when it is
+/// impacket's, else as [`server_of`] (the client's NativeOS/NativeLanMan,
+/// else its sessions' NTLM NEGOTIATE or AUTHENTICATE VERSION).
 pub(super) fn client_of(model: &Model, c: &Connection) -> Platform {
     of_connection(model, c, Side::Client)
 }
@@ -645,7 +685,22 @@ mod tests {
             t.contains(SAMBA) && !t.contains(WINDOWS) && !t.contains(CIFS),
             "{t}"
         );
+        // impacket's client sends no NTLM VERSION; its ClientGuid tells
+        // it (tshark smb2.client_guid 4e4f6768-7452-694f-6169-467049734769
+        // at frame 4: the bytes "hgONRtOiaiFpIsGi").
         let t = client_logs(&sample_model("impacket-ntlm-probe.pcap"));
+        assert!(
+            t.starts_with(
+                " (SMB2 NEGOTIATE ClientGuid of 16 ASCII letters, 'hgONRtOiaiFpIsGi', impacket): "
+            ),
+            "{t}"
+        );
+        assert!(t.contains(IMPACKET), "{t}");
+        for part in [WINDOWS, SAMBA, CIFS] {
+            assert!(!t.contains(part), "{part} in {t}");
+        }
+        // A client that states nothing: every kind's place.
+        let t = client_logs(&sample_model("krb5-success.pcap"));
         for part in [WINDOWS, SAMBA, CIFS, IMPACKET] {
             assert!(t.contains(part), "{part} not in {t}");
         }
@@ -723,10 +778,17 @@ mod tests {
             );
             assert!(!client(&m, s).impacket(), "{name}");
         }
+        // impacket's client against smbd: the client is told by its
+        // ClientGuid (frame 8), the server by its CHALLENGE.
         let m = sample_model("impacket-client-ntlm-smbd.pcap");
         let s = m.sessions.first().expect("a session");
         assert_eq!(server(&m, s).kind, Kind::Samba);
-        assert!(!client(&m, s).impacket());
+        let c = client(&m, s);
+        assert!(c.impacket());
+        assert_eq!(
+            c.shown.to_string(),
+            "SMB2 NEGOTIATE ClientGuid of 16 ASCII letters, 'NwzRbpNjNQHDDCmg'"
+        );
     }
 
     /// The versions and strings of the corpus's CHALLENGEs and SMB1

@@ -19,6 +19,7 @@ use crate::smb2::negotiate::{
 };
 use crate::smb2::session_setup::SessionFlags;
 use crate::smb2::tree::{ShareFlags, ShareType};
+use crate::smb2::wire::Guid;
 
 /// Setup rounds kept per session.
 pub const MAX_ROUNDS: usize = 16;
@@ -160,15 +161,24 @@ pub struct Negotiate {
     /// an algorithm other than NONE ([MS-SMB2] 2.2.3.1.3).
     #[serde(skip)]
     pub client_compression_offered: bool,
-    /// The request's ClientGuid was all zeros ([MS-SMB2] 2.2.3: a client
-    /// of 2.1 or later sends its own identifier there).
-    #[serde(skip)]
-    pub client_guid_zero: bool,
+    /// The request's ClientGuid ([MS-SMB2] 2.2.3: the client's own
+    /// identifier, the same on each of its connections, from SMB 2.1 on;
+    /// zeros from a 2.0.2 client). Absent without a request.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_guid: Option<Guid>,
     /// How far the server's SystemTime in the response is ahead of the
     /// capture's timestamp of that frame, in seconds (negative: behind);
     /// None when the response carries no SystemTime (0).
     #[serde(skip)]
     pub server_clock_offset: Option<f64>,
+}
+
+impl Negotiate {
+    /// The request's ClientGuid was all zeros ([MS-SMB2] 2.2.3: a client
+    /// of 2.1 or later sends its own identifier there).
+    pub fn client_guid_zero(&self) -> bool {
+        self.client_guid.is_some_and(|g| g.0 == [0; 16])
+    }
 }
 
 /// A list that many connections have alike (a client offers the same

@@ -151,7 +151,7 @@ impl Builder {
                 .filter(|c| c.context_type == NegotiateContextType::PREAUTH_INTEGRITY_CAPABILITIES);
             n.client_preauth_contexts = Some(preauth.count().min(usize::from(u16::MAX)) as u16);
         }
-        n.client_guid_zero = r.client_guid.0 == [0; 16];
+        n.client_guid = Some(r.client_guid);
         for ctx in &r.negotiate_contexts {
             match &ctx.data {
                 ContextData::Encryption { ciphers } => {

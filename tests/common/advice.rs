@@ -11,11 +11,19 @@ use smbscope::pipeline::Options;
 use smbscope::report::{analyze, Analysis};
 use smbscope::session::BuildOptions;
 
-/// The analysis of the capture at `path`, with the default options.
+/// The analysis of the capture at `path`, with the default options and
+/// `--port N` for a capture whose name says so ([`super::port_args`]).
 pub fn run(path: &Path) -> Analysis {
     let f = File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let mut r = CaptureReader::new(f).expect("capture header");
-    analyze(&mut r, &Options::default(), BuildOptions::default(), |_| {})
+    let mut o = Options::default();
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    for a in super::port_args(&name) {
+        if let Ok(p) = a.parse() {
+            o.smb_ports.push(p);
+        }
+    }
+    analyze(&mut r, &o, BuildOptions::default(), |_| {})
 }
 
 /// The path of `samples/NAME`.

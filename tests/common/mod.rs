@@ -288,6 +288,18 @@ pub fn corpus_captures(dir: &Path) -> Vec<PathBuf> {
     v
 }
 
+/// Every capture of `samples/` and, when it is there, of the corpus.
+pub fn all_captures() -> Vec<PathBuf> {
+    let mut all: Vec<PathBuf> = sample_names()
+        .iter()
+        .map(|n| PathBuf::from(sample(n)))
+        .collect();
+    if let Some(d) = corpus_dir() {
+        all.extend(corpus_captures(&d));
+    }
+    all
+}
+
 /// The PDUs of our own samples (tests/data/sample_pdus.txt): (name, bytes).
 pub fn sample_pdus() -> Vec<(String, Vec<u8>)> {
     include_str!("../data/sample_pdus.txt")
