@@ -627,16 +627,8 @@ fn binds_written_with_write_are_kept_whole() {
 /// tshark's count of frames with DCE/RPC in SMB2, per capture, as
 /// scripts/tshark-dcerpc.sh wrote it: (capture, bytes, frames).
 fn stored_counts() -> BTreeMap<String, (u64, usize)> {
-    include_str!("data/dcerpc_frames.tsv")
-        .lines()
-        .filter(|l| !l.starts_with('#'))
-        .filter_map(|l| {
-            let mut f = l.split('\t');
-            let name = f.next()?.to_string();
-            let bytes = f.next()?.parse().ok()?;
-            let frames = f.next()?.parse().ok()?;
-            Some((name, (bytes, frames)))
-        })
+    common::capture_rows(include_str!("data/dcerpc_frames.tsv"))
+        .filter_map(|(name, bytes, rest)| Some((name, (bytes, rest.parse().ok()?))))
         .collect()
 }
 

@@ -300,6 +300,20 @@ pub fn all_captures() -> Vec<PathBuf> {
     all
 }
 
+/// The rows of a per-capture file of tests/data written by a tshark script
+/// (dcerpc_frames.tsv, client_guids.tsv): (capture, its size in bytes,
+/// the rest of the row), `#` lines left out.
+pub fn capture_rows(text: &'static str) -> impl Iterator<Item = (String, u64, &'static str)> {
+    text.lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| {
+            let mut f = l.splitn(3, '\t');
+            let name = f.next()?.to_string();
+            let bytes = f.next()?.parse().ok()?;
+            Some((name, bytes, f.next().unwrap_or("")))
+        })
+}
+
 /// The PDUs of our own samples (tests/data/sample_pdus.txt): (name, bytes).
 pub fn sample_pdus() -> Vec<(String, Vec<u8>)> {
     include_str!("../data/sample_pdus.txt")
