@@ -38,6 +38,10 @@
 #         each also alone),
 #         smb1late (an SMB1 connection captured after its logon, whose
 #         only SMB1 answers are errors),
+#         smb1latetree (an SMB1 connection captured after its tree
+#         connect: file traffic on the tree, then a tdis and a listing on
+#         the TID it no longer has; impacket's requests on a TID after
+#         its TREE_DISCONNECT),
 #         setupsign (a SESSION_SETUP that requires signing on a connection
 #         whose NEGOTIATE required none, and no message after it),
 #         roastlate (Kerberoasting whose AS-REQ is not in the capture),
@@ -1849,6 +1853,53 @@ group_smb1late() {
     exec 3>&-
     cap_stop
     sed 's/^/    | /' "$T/smb1late.log" >&2
+    smbd_stop
+}
+
+# An SMB1 connection captured after its logon and tree connect, with file
+# traffic on the tree: smbclient held to NT1 logs on and connects to share
+# before the capture starts (reading its commands from a FIFO); inside the
+# capture it puts a 100000-byte file, gets it back, lists the folder and
+# removes it, then disconnects the tree (tdis) and lists again on the TID it
+# no longer has; killed before any keepalive or LOGOFF_ANDX. Then
+# impacket's SMB1 client (smb1_flows.py stale-tid), with NT status codes and
+# in the DOS form, sends requests on the TID of a tree it disconnected.
+# Alone: make-samples.sh smb1latetree.
+group_smb1latetree() {
+    log "group smb1latetree: an SMB1 tree in use, its connect before the capture"
+    smbd_users
+    smbd_start 'server min protocol = NT1' 'ntlm auth = yes'
+    local fifo=$T/smb1latetree.fifo cli _ F=$T/payload-late.bin
+    (yes 'smbscope SMB1 late tree' || true) | head -c 100000 >"$F"
+    rm -f "$fifo"
+    mkfifo "$fifo"
+    smbclient -s "$CLIENT_CONF" -t 10 //$SMBD_IP/share -m NT1 \
+        "--option=client min protocol = NT1" -U "alice%$PW_ALICE" \
+        <"$fifo" >"$T/smb1latetree.log" 2>&1 &
+    cli=$!
+    exec 3>"$fifo"
+    for _ in $(seq 50); do
+        grep -q 'Try "help"' "$T/smb1latetree.log" 2>/dev/null && break
+        sleep 0.1
+    done
+    cap_start smb1-capture-after-tree-connect "host $SMBD_IP"
+    # One command at a time: smbclient reads its input in blocks and runs
+    # one line of a block.
+    local c
+    for c in "put $F late.bin" 'get late.bin /dev/null' ls 'rm late.bin' tdis ls; do
+        echo "$c" >&3
+        sleep 0.5
+    done
+    kill -KILL "$cli" 2>/dev/null || true
+    wait "$cli" 2>/dev/null || true
+    exec 3>&-
+    cap_stop
+    sed 's/^/    | /' "$T/smb1latetree.log" >&2
+    local form
+    for form in nt dos; do
+        capture "smb1-${form}-stale-tid" "host $SMBD_IP" \
+            run $PY "$HELP/smb1_flows.py" stale-tid $SMBD_IP "$form" alice "$PW_ALICE"
+    done
     smbd_stop
 }
 

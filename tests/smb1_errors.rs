@@ -449,8 +449,12 @@ fn smb1_logoff_and_transaction_errors() {
         serde_json::json!([
             {"frame": 2, "request_frame": 1, "command": "SMB_COM_LOGOFF_ANDX",
              "status": "ERRDOS/ERRnoaccess", "session_id": "0x800"},
+            // Its TID, which no TREE_CONNECT_ANDX here gave, is a tree
+            // in use (trees[].unseen_connect: the interim response of
+            // frame 6 answered on it), so the error names it.
             {"frame": 8, "request_frame": 5, "command": "SMB_COM_TRANSACTION2",
-             "status": "STATUS_INVALID_PARAMETER", "session_id": "0x800"}
+             "status": "STATUS_INVALID_PARAMETER", "session_id": "0x800",
+             "tree_id": "0x801"}
         ])
     );
 }

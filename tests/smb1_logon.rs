@@ -774,3 +774,75 @@ fn smb1_logoff_answered_with_uid_0_ends_the_requests_session() {
     }
     assert_eq!(ours[1]["first_frame"], second_first_request[0]);
 }
+
+/// The SMB1 NativeOS and NativeLanMan of each connection
+/// (`connections[].smb1_native`) equal tshark's (smb.native_os,
+/// smb.native_lanman): per tcp.stream, the first non-empty value of the
+/// SESSION_SETUP_ANDX requests (client_*) and responses (server_*).
+/// smbclient's "Unix"/"Samba" and smbd's "Windows 6.1"/"Samba
+/// 4.17.12-Debian" (smb1-ntlm-success frames 8, 9), impacket's client
+/// (smb1_flows.py: "Unix"/"smbscope sample") and server (random names),
+/// pysmb's "posix"/"pysmb", Windows 2000, XP and Server 2008 R2/2019
+/// (corpus), macOS (zeek-smb1-raw-ntlm-port139); a capture with no
+/// SESSION_SETUP_ANDX has no key. Before, these were not in the JSON.
+#[test]
+fn smb1_native_strings_as_tshark() {
+    let mut paths: Vec<_> = common::sample_names()
+        .into_iter()
+        .filter(|n| n.starts_with("smb1-"))
+        .map(|n| common::capture_path(&n))
+        .collect();
+    for c in [
+        "arkime-smb1-vlan-ntlm.pcap",
+        "sv-smb1-sll-ntlm.pcap",
+        "zeek-smb1-gssapi-kerberos.pcap",
+        "zeek-smb1-raw-ntlm-port139.pcap",
+        "sv-smb2-ntlm-logon-failure.pcap",
+    ] {
+        paths.extend(common::corpus_capture(c));
+    }
+    let mut compared = 0;
+    for path in &paths {
+        let text = common::tshark_text(
+            path,
+            "smb.cmd == 0x73",
+            &[
+                "tcp.stream",
+                "smb.flags.response",
+                "smb.native_os",
+                "smb.native_lanman",
+            ],
+        );
+        let mut want: std::collections::BTreeMap<u64, serde_json::Map<String, serde_json::Value>> =
+            Default::default();
+        for line in text.lines() {
+            let f: Vec<&str> = line.split('\t').collect();
+            let get = |i: usize| f.get(i).copied().unwrap_or("");
+            let stream: u64 = get(0).parse().expect("stream");
+            let side = if get(1) == "1" { "server" } else { "client" };
+            let e = want.entry(stream).or_default();
+            for (key, v) in [("os", get(2)), ("lanman", get(3))] {
+                let v = v.trim();
+                if !v.is_empty() {
+                    e.entry(format!("{side}_{key}")).or_insert(v.into());
+                }
+            }
+        }
+        want.retain(|_, m| !m.is_empty());
+        let out = common::smbscope(&[path.to_str().expect("path"), "--format", "json"]);
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        let got: std::collections::BTreeMap<u64, serde_json::Map<String, serde_json::Value>> = v
+            ["connections"]
+            .as_array()
+            .expect("connections")
+            .iter()
+            .filter_map(|c| {
+                let n = c.get("smb1_native")?.as_object()?.clone();
+                Some((c["stream"].as_u64()?, n))
+            })
+            .collect();
+        assert_eq!(got, want, "{}", path.display());
+        compared += got.len();
+    }
+    assert!(compared >= 25, "{compared} connections compared");
+}

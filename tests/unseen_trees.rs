@@ -109,8 +109,16 @@ fn ours(path: &Path) -> (Opens, serde_json::Value) {
         u64::from_str_radix(s.as_str().unwrap_or("").trim_start_matches("0x"), 16).unwrap_or(0)
     };
     let mut got = BTreeMap::new();
+    // SMB1 connections' trees are another test's (their_smb1).
+    let smb1: Vec<&serde_json::Value> = v["connections"]
+        .as_array()
+        .expect("connections")
+        .iter()
+        .filter(|c| c.get("smb1_used_frame").is_some())
+        .map(|c| &c["stream"])
+        .collect();
     for t in v["trees"].as_array().expect("trees") {
-        if t.get("unseen_connect").is_none() {
+        if t.get("unseen_connect").is_none() || smb1.contains(&&t["stream"]) {
             continue;
         }
         assert!(t["share"].is_null() && t["status"].is_null() && t["request_frame"].is_null());
@@ -191,4 +199,206 @@ fn a_tree_id_of_a_logged_off_session_is_told() {
     assert!(text.contains("TREE_CONNECT not in the capture (first answered at frame 37)"));
     let (got, _) = ours(&common::capture_path("smbclient-logoff-relogon-smbd.pcap"));
     assert!(got.is_empty(), "smbd answered STATUS_NETWORK_NAME_DELETED");
+}
+
+/// SMB1 trees by (stream, UID, TID).
+type Smb1Trees = BTreeMap<(u64, u64, u64), ()>;
+
+/// (stream, UID, TID) of the SMB1 trees tshark's headers show in use
+/// without a TREE_CONNECT_ANDX of the capture: a response of a UID (not 0)
+/// on a TID (not 0 nor 0xFFFF, which clients send for no tree) to a
+/// command on a tree (not NEGOTIATE 0x72, SESSION_SETUP_ANDX 0x73,
+/// LOGOFF_ANDX 0x74, TREE_CONNECT 0x70, TREE_CONNECT_ANDX 0x75, ECHO 0x2b,
+/// NT_CANCEL 0xa4, LOCKING_ANDX 0x24), that no successful
+/// TREE_CONNECT_ANDX response of the stream gave (or whose tree a
+/// TREE_DISCONNECT 0x71 ended since), not answered with a
+/// status that refuses the TID or the UID ([MS-CIFS] 3.3.5.2, 2.2.2.4):
+/// STATUS_NETWORK_NAME_DELETED, STATUS_USER_SESSION_DELETED,
+/// STATUS_ACCESS_DENIED, STATUS_SMB_BAD_TID, STATUS_SMB_BAD_UID,
+/// ERRSRV/ERRinvtid, ERRSRV/ERRbaduid, ERRDOS/ERRnoaccess, ERRDOS/0x0040
+/// (smbd's DOS form of STATUS_NETWORK_NAME_DELETED), and to an
+/// NT_CREATE_ANDX STATUS_INVALID_HANDLE or ERRDOS/ERRbadfid (smbd's answer
+/// to that command on a TID it does not have). Also the count of
+/// responses on a TID of no tree that such a status refused, and the
+/// streams with SMB1 responses.
+fn their_smb1(path: &Path) -> (Smb1Trees, usize, Vec<u64>) {
+    let text = common::tshark_text(
+        path,
+        "smb.flags.response == 1",
+        &[
+            "tcp.stream",
+            "smb.cmd",
+            "smb.nt_status",
+            "smb.error_class",
+            "smb.error_code",
+            "smb.uid",
+            "smb.tid",
+        ],
+    );
+    let num = |s: &str| {
+        s.strip_prefix("0x")
+            .map_or_else(|| s.parse().ok(), |h| u64::from_str_radix(h, 16).ok())
+    };
+    let mut known = Vec::new();
+    let mut unseen = BTreeMap::new();
+    let mut refused = 0;
+    let mut streams = Vec::new();
+    for line in text.lines() {
+        let f: Vec<&str> = line.split('\t').collect();
+        let first = |i: usize| f.get(i).and_then(|v| v.split(',').next()).and_then(num);
+        let (Some(stream), Some(cmd), Some(uid), Some(tid)) =
+            (first(0), first(1), first(5), first(6))
+        else {
+            continue;
+        };
+        if !streams.contains(&stream) {
+            streams.push(stream);
+        }
+        let cmds: Vec<u64> = f[1].split(',').filter_map(num).collect();
+        let nt = first(2);
+        let dos = (first(3).unwrap_or(0), first(4).unwrap_or(0));
+        let ok = nt.is_none_or(|s| s == 0) && dos == (0, 0);
+        if cmds.contains(&0x75) && ok {
+            known.push((stream, uid, tid));
+            continue;
+        }
+        // A TREE_DISCONNECT ends the tree: its TID is none after it (one
+        // of a tree not known shows it, as any response).
+        if cmd == 0x71 && ok && known.contains(&(stream, uid, tid)) {
+            known.retain(|k| *k != (stream, uid, tid));
+            continue;
+        }
+        if uid == 0
+            || tid == 0
+            || tid == 0xffff
+            || [0x72, 0x73, 0x74, 0x70, 0x75, 0x2b, 0xa4, 0x24].contains(&cmd)
+            || known.contains(&(stream, uid, tid))
+        {
+            continue;
+        }
+        let last = cmds
+            .iter()
+            .rev()
+            .find(|&&c| c != 0xff)
+            .copied()
+            .unwrap_or(cmd);
+        let refuses = nt.is_some_and(|s| {
+            [
+                0xC000_00C9,
+                0xC000_0203,
+                0xC000_0022,
+                0x0005_0002,
+                0x005B_0002,
+            ]
+            .contains(&s)
+                || (last == 0xa2 && s == 0xC000_0008)
+        }) || nt.is_none()
+            && ([(2, 5), (2, 0x5b), (1, 5), (1, 0x40)].contains(&dos)
+                || (last == 0xa2 && dos == (1, 6)));
+        if refuses {
+            refused += usize::from(!unseen.contains_key(&(stream, uid, tid)));
+            continue;
+        }
+        unseen.insert((stream, uid, tid), ());
+    }
+    (unseen, refused, streams)
+}
+
+/// SMB1 trees in use without their TREE_CONNECT_ANDX: (stream, UID, TID)
+/// of `trees[]` with `unseen_connect` equal tshark's on every SMB1 capture
+/// of samples/ and the corpus. smb1-capture-after-tree-connect (smbclient
+/// connected before the capture), smb1-capture-after-logon-errors-only and
+/// corpus sv-smb21-psexec-kerberos-port139 show one each; smb1-nt-stale-tid and smb1-dos-stale-tid send requests
+/// on the TID of a tree they disconnected, which smbd refuses (tshark:
+/// frame 19 0xc00000c9 / ERRDOS 0x0040, frame 21 0xc0000008 / ERRDOS
+/// 0x0006): no tree for them. Before, SMB1 made no such tree.
+#[test]
+fn smb1_trees_in_use_without_their_tree_connect_agree_with_tshark() {
+    let mut paths: Vec<_> = common::sample_names()
+        .into_iter()
+        .filter(|n| n.starts_with("smb1-"))
+        .map(|n| common::capture_path(&n))
+        .collect();
+    for c in [
+        "arkime-smb1-vlan-ntlm.pcap",
+        "sv-smb1-sll-ntlm.pcap",
+        "zeek-smb1-gssapi-kerberos.pcap",
+        "zeek-smb1-raw-ntlm-port139.pcap",
+        // Its SMB1 connection (tcp.stream 4) begins mid-stream with a
+        // TREE_DISCONNECT of UID 2048 TID 2048 answered with success.
+        "sv-smb21-psexec-kerberos-port139.pcap",
+    ] {
+        paths.extend(common::corpus_capture(c));
+    }
+    let (mut shown, mut refused) = (0, 0);
+    for path in &paths {
+        let (want, r, streams) = their_smb1(path);
+        let out = common::smbscope(&[path.to_str().expect("path"), "--format", "json"]);
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        let hex = |s: &serde_json::Value| {
+            u64::from_str_radix(s.as_str().unwrap_or("").trim_start_matches("0x"), 16)
+                .unwrap_or(u64::MAX)
+        };
+        let got: Smb1Trees = v["trees"]
+            .as_array()
+            .expect("trees")
+            .iter()
+            .filter(|t| t.get("unseen_connect").is_some())
+            .filter(|t| t["stream"].as_u64().is_some_and(|s| streams.contains(&s)))
+            .map(|t| {
+                let stream = t["stream"].as_u64().expect("stream");
+                ((stream, hex(&t["session_id"]), hex(&t["tree_id"])), ())
+            })
+            .collect();
+        assert_eq!(got, want, "{}", path.display());
+        shown += got.len();
+        refused += r;
+    }
+    assert!(shown >= 2, "{shown} SMB1 trees without their connect");
+    eprintln!(
+        "{} captures, {shown} trees, {refused} refusals",
+        paths.len()
+    );
+    assert!(refused >= 4, "{refused} refusals of a TID");
+}
+
+/// smbclient's put, get, ls and rm on a tree connected before the capture
+/// began, then its `tdis` and an `ls` on TID 0 (tshark: NT_CREATE_ANDX
+/// responses at frames 2 and 14, TREE_DISCONNECT response 42, frame 45
+/// TRANS2 0xc00000c9 with TID 0): one tree, its opens, reads and writes
+/// with their bytes, ended by the TREE_DISCONNECT; the refusal at frame 45
+/// makes none and names none.
+#[test]
+fn an_smb1_tree_connected_before_the_capture() {
+    let path = common::capture_path("smb1-capture-after-tree-connect.pcap");
+    let out = common::smbscope(&[path.to_str().expect("path"), "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let trees = v["trees"].as_array().expect("trees");
+    assert_eq!(trees.len(), 1, "{trees:?}");
+    let t = &trees[0];
+    assert_eq!(t["unseen_connect"], serde_json::json!({"first_frame": 2}));
+    let n = |k: &str| t[k].as_u64().expect(k);
+    assert_eq!(
+        [
+            n("disconnect_frame"),
+            n("opens"),
+            n("reads"),
+            n("read_bytes")
+        ],
+        [42, 2, 2, 100_000]
+    );
+    assert_eq!([n("writes"), n("write_bytes")], [1, 100_000]);
+    let e = &v["connections"][0]["errors"][0];
+    assert_eq!(
+        (&e["frame"], &e["status"]),
+        (&45.into(), &"STATUS_NETWORK_NAME_DELETED".into())
+    );
+    assert!(e.get("tree_id").is_none());
+    let text = common::smbscope(&[path.to_str().expect("path")]);
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains("1 tree(s) in use without one in the capture"),
+        "{text}"
+    );
+    assert!(text.contains("TREE_CONNECT not in the capture (first answered at frame 2)"));
 }

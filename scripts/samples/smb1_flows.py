@@ -38,6 +38,12 @@ structures and sent by its SMB class.
       wildcards that matches nothing with STATUS_NO_MORE_FILES,
       ERRDOS/ERRnofiles), and logs off. The first closes report.txt, logs
       off, and both close. Prints each answer's status.
+  stale-tid FORM USER PASSWORD
+      Requests on a TID the server no longer has: a session of
+      sharing-violation's (FORM dos or nt) connected to "share" opens and
+      closes hello.txt, disconnects the tree (TREE_DISCONNECT), then sends
+      a TRANS2_FIND_FIRST2 of \\* and an NT_CREATE_ANDX of hello.txt with
+      the TID it had, and logs off. Prints each answer's status.
   too-many-open USER PASSWORD COUNT
       The DOS-form client of dos-logon connects to "share" and opens
       hello.txt COUNT times with NT_CREATE_ANDX (reading, sharing read and
@@ -313,6 +319,23 @@ def sharing_violation(form, user, password):
     a.close_session()
 
 
+def stale_tid(form, user, password):
+    """Requests on a TID after its TREE_DISCONNECT: logs on in FORM, connects
+    to "share", opens and closes hello.txt, disconnects the tree, then sends
+    a TRANS2_FIND_FIRST2 and an NT_CREATE_ANDX with the TID it no longer
+    has, and logs off."""
+    s, uid, tid = session(form, user, password)
+    fid = try_open(s, tid, 'hello.txt', smb.FILE_SHARE_READ | smb.FILE_SHARE_WRITE, 0x00120089)
+    if fid is not None:
+        s.close(tid, fid)
+    s.disconnect_tree(tid)
+    print('TREE_DISCONNECT TID %d' % tid)
+    find_first(s, tid, '\\*')
+    try_open(s, tid, 'hello.txt', smb.FILE_SHARE_READ | smb.FILE_SHARE_WRITE, 0x00120089)
+    s.logoff()
+    s.close_session()
+
+
 def too_many_open(user, password, count):
     s, uid, tid = session('dos', user, password)
     refused = 0
@@ -582,6 +605,8 @@ elif mode == 'files':
     files(sys.argv[3], sys.argv[4])
 elif mode == 'chained-tree-connect':
     chained_tree_connect(sys.argv[3], sys.argv[4], sys.argv[5])
+elif mode == 'stale-tid':
+    stale_tid(sys.argv[3], sys.argv[4], sys.argv[5])
 elif mode == 'logoff-relogon':
     logoff_relogon(sys.argv[3], sys.argv[4])
 else:

@@ -67,6 +67,15 @@ pub const ERR_NOSUCHSHARE: u16 = 0x0043;
 pub const ERR_BADPW: u16 = 0x0002;
 /// ERRSRV/ERRinvnetname: no share of that name ([MS-CIFS] 3.3.5.45).
 pub const ERR_INVNETNAME: u16 = 0x0006;
+/// ERRDOS/ERRbadfid: the FID is not an open of the connection.
+pub const ERR_BADFID: u16 = 0x0006;
+/// ERRSRV/ERRinvtid: the TID is not a tree connect of the connection
+/// ([MS-CIFS] 2.2.2.4 ERRinvnid, STATUS_SMB_BAD_TID).
+pub const ERR_INVTID: u16 = 0x0005;
+/// ERRDOS code 0x0040, the Win32 error ERROR_NETNAME_DELETED ([MS-ERREF]
+/// 2.2): smbd's DOS form of STATUS_NETWORK_NAME_DELETED, its answer to a
+/// request on a TID it does not have (sample smb1-dos-stale-tid frame 19).
+pub const ERR_NETNAME_DELETED: u16 = 0x0040;
 
 /// One DOS-form class and code ([MS-CIFS] 2.2.2.4).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1538,7 +1538,13 @@ impl Builder {
         // The commands of one SMB1 AndX chain (kept apart under their
         // commands) are next to each other: one request, answered by one
         // response ([MS-CIFS] 2.2.3.4), counted once.
-        let mut left: Vec<(u64, Pending)> = pending.into_iter().collect();
+        // An SMB1 READ_ANDX's or WRITE_ANDX's FID, kept for per-file
+        // counts only when opens are followed (`smb1_files`), is no request
+        // of those counted here, which SMB1 keeps whatever is followed.
+        let mut left: Vec<(u64, Pending)> = pending
+            .into_iter()
+            .filter(|(id, p)| !(smb1_logon::is_smb1_key(*id) && matches!(p.detail, Detail::Io(_))))
+            .collect();
         left.sort_unstable_by_key(|(id, p)| (p.frame, smb1_logon::message_key(*id), *id));
         let chained = left
             .windows(2)

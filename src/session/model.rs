@@ -698,13 +698,30 @@ impl SkippedHead {
 /// SESSION_SETUP_ANDX ([MS-CIFS] 2.2.4.53.1 request, 2.2.4.53.2
 /// response): NativeOS and NativeLanMan, the first non-empty value of
 /// each side, as sent (e.g. "Windows 5.0", "Windows 2000 LAN Manager";
-/// Samba: "Unix", "Samba").
-#[derive(Clone, Debug, Default)]
+/// smbclient: "Unix", "Samba"; smbd: "Windows 6.1", "Samba 4.17.12-Debian").
+/// Serialized as a connection's `smb1_native`, a key each value given.
+#[derive(Clone, Debug, Default, Serialize)]
 pub struct NativeOs {
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_os: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_lanman: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub server_os: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub server_lanman: Option<String>,
+}
+
+impl NativeOs {
+    /// No value given (all were empty): not serialized.
+    fn is_empty(n: &Option<Box<NativeOs>>) -> bool {
+        n.as_deref().is_none_or(|n| {
+            n.client_os.is_none()
+                && n.client_lanman.is_none()
+                && n.server_os.is_none()
+                && n.server_lanman.is_none()
+        })
+    }
 }
 
 impl NativeOs {
@@ -762,8 +779,8 @@ pub struct Connection {
     pub smb1_answered_frame: Option<u64>,
     /// The NativeOS and NativeLanMan strings of the connection's SMB1
     /// SESSION_SETUP_ANDX request and response (boxed: few connections
-    /// have them); not serialized.
-    #[serde(skip)]
+    /// have them), serialized as `smb1_native` when one is given.
+    #[serde(rename = "smb1_native", skip_serializing_if = "NativeOs::is_empty")]
     pub native_os: Option<Box<NativeOs>>,
     /// The MS17-010 vulnerability check, the first one (boxed: rare).
     #[serde(skip_serializing_if = "Option::is_none")]

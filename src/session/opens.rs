@@ -340,6 +340,12 @@ impl Builder {
         }
     }
 
+    /// Whether any open is followed now (a READ or WRITE request's FileId
+    /// is kept for its response only then).
+    pub(super) fn follows_opens(&self) -> bool {
+        !self.opens.opens.is_empty()
+    }
+
     /// The FileId of a READ or WRITE request, kept for its response when
     /// some open is followed (see [`Builder::file_io`]).
     /// A WRITE's data is also looked at for a DCE/RPC PDU on a pipe

@@ -14,7 +14,13 @@
 //! FID is unique within its connection, [MS-CIFS] 3.3.1.7), until its
 //! CLOSE, its session's LOGOFF_ANDX, its tree's TREE_DISCONNECT or the end
 //! of the connection; so an open of an SMB1 client can be named as the
-//! holder of a file another client is refused.
+//! holder of a file another client is refused. A READ_ANDX or WRITE_ANDX
+//! answered is counted on its open's entry in its tree's `files` too, by
+//! the FID its request named ([`Builder::keep_smb1_io`]), as SMB2's READ
+//! and WRITE are by FileId.
+//!
+//! A response on a TID no TREE_CONNECT_ANDX of the capture gave makes the
+//! tree it shows in use ([`Builder::smb1_tree_or_unseen`]).
 
 use crate::ntstatus::dos::{ERRDOS, ERR_MOREDATA};
 use crate::ntstatus::NtStatus;
@@ -27,7 +33,7 @@ use crate::smb2::FileId;
 use super::model::Tree;
 use super::opens::OpenAsk;
 use super::smb1_errors::benign;
-use super::smb1_logon::pending_key;
+use super::smb1_logon::{chained_key, pending_key};
 use super::trees::count_status;
 use super::{Builder, Detail, Pending};
 
@@ -89,9 +95,81 @@ impl Builder {
                 }
                 return;
             }
-            _ => return,
+            _ => {
+                self.keep_smb1_io(ci, m, x, false);
+                return;
+            }
         };
         self.keep_smb1_pending(ci, m, x, detail);
+        self.keep_smb1_io(ci, m, x, true);
+    }
+
+    /// The FID of each READ_ANDX and WRITE_ANDX of a request's chain, kept
+    /// for its response under its own command ([`chained_key`]) when some
+    /// open is followed or the chain opens one (`opens`), as SMB2 keeps a
+    /// READ's or WRITE's FileId ([`Builder::file_io`]). A FID of 0xFFFF
+    /// chained after an open names the file it opens ([MS-CIFS] 2.2.4.41.1:
+    /// impacket sends it so; sample smb1-files-andx frame 14): it is
+    /// kept as such and read from the open's response.
+    fn keep_smb1_io(&mut self, ci: usize, m: &Message<'_>, x: &Smb1Message, opens: bool) {
+        if !opens && !self.follows_opens() {
+            return;
+        }
+        for f in &x.file_commands {
+            let (Smb1Command::READ_ANDX | Smb1Command::WRITE_ANDX, Some(fid)) = (f.command, f.fid)
+            else {
+                continue;
+            };
+            let key = chained_key(x, f.command);
+            let io = Detail::Io(file_id(m.stream, fid));
+            self.keep_smb1_pending_as(ci, m, x, key, io);
+        }
+    }
+
+    /// The READ_ANDX and WRITE_ANDX answered in an SMB1 response, each
+    /// counted on its open's entry in its tree's `files` (as SMB2's READ
+    /// and WRITE, [`Builder::file_io`]): the bytes read (DataLength) or
+    /// written (Count) of a response of its form, with the FID its request
+    /// named. The requests of its chain not answered (the chain stopped at
+    /// a command that failed) are forgotten with it.
+    fn smb1_file_io(&mut self, ci: usize, m: &Message<'_>, x: &Smb1Message) {
+        // The FID an open of the chain gave, for a FID of 0xFFFF after it.
+        let opened = x
+            .file_commands
+            .iter()
+            .find(|f| {
+                matches!(
+                    f.command,
+                    Smb1Command::NT_CREATE_ANDX | Smb1Command::OPEN_ANDX
+                )
+            })
+            .and_then(|f| f.fid);
+        for command in [Smb1Command::READ_ANDX, Smb1Command::WRITE_ANDX] {
+            let Some(Pending {
+                detail: Detail::Io(mut fid),
+                sid,
+                ..
+            }) = self.conn_state[ci].pending.remove(&chained_key(x, command))
+            else {
+                continue;
+            };
+            let write = command == Smb1Command::WRITE_ANDX;
+            let Some(bytes) = x
+                .file_commands
+                .iter()
+                .find(|f| f.command == command)
+                .and_then(|f| if write { f.count } else { f.data_length })
+            else {
+                continue;
+            };
+            if fid.volatile == u64::from(u16::MAX) {
+                match opened {
+                    Some(o) => fid = file_id(m.stream, o),
+                    None => continue,
+                }
+            }
+            self.file_io(ci, sid, fid, write, u64::from(bytes));
+        }
     }
 
     fn smb1_file_response(&mut self, ci: usize, m: &Message<'_>, x: &Smb1Message) {
@@ -104,7 +182,7 @@ impl Builder {
         } else {
             None
         };
-        let tree = self.smb1_tree(ci, x);
+        let tree = self.smb1_tree_or_unseen(ci, m, x);
         let status = x.read_status();
         if let Some(i) = tree {
             let benign = status != NtStatus::SUCCESS
@@ -141,6 +219,7 @@ impl Builder {
                 self.opened(ci, (m.frame, None), p, tree, file_id(m.stream, fid));
             }
         }
+        self.smb1_file_io(ci, m, x);
     }
 }
 

@@ -29,7 +29,7 @@ use crate::smb2::smb1::{
 };
 use crate::smb2::tree::ShareFlags;
 
-use super::model::{Connection, HexId};
+use super::model::{Connection, GivenTo, HexId};
 use super::setup::{SetupAnswer, SetupRequest};
 use super::token::TokenFacts;
 use super::{events, Builder, Detail, Pending, Protection};
@@ -51,8 +51,13 @@ pub(super) fn pending_key(x: &Smb1Message) -> u64 {
 /// The pending key of `command` of the AndX chain of `x` (its header's
 /// command or one chained to it): each command of a chain waits for its
 /// response apart.
-fn chained_key(x: &Smb1Message, command: Smb1Command) -> u64 {
+pub(super) fn chained_key(x: &Smb1Message, command: Smb1Command) -> u64 {
     SMB1_PENDING | u64::from(command.0) << 48 | u64::from(x.pid) << 16 | u64::from(x.mid)
+}
+
+/// Whether a pending key is an SMB1 request's ([`chained_key`]).
+pub(super) fn is_smb1_key(k: u64) -> bool {
+    k & SMB1_PENDING != 0
 }
 
 /// A pending key's PID and MID part ([`chained_key`]).
@@ -95,6 +100,8 @@ impl Builder {
                 self.logged_off_smb1(ci, m, x, p);
             }
             Smb1Command::TREE_DISCONNECT if x.succeeded() => {
+                // A tree whose connect the capture lacks ends too.
+                self.smb1_tree_or_unseen(ci, m, x);
                 let trees = &mut self.conn_state[ci].smb1_trees;
                 let at = trees.iter().position(|&(u, t, _)| (u, t) == (x.uid, x.tid));
                 if let Some((_, _, i)) = at.map(|k| trees.swap_remove(k)) {
@@ -191,13 +198,85 @@ impl Builder {
     }
 
     /// The tree (index in `model.trees`) of an SMB1 message's UID and TID
-    /// on connection `ci`, when the capture shows its connect.
+    /// on connection `ci`, when the capture shows its connect, or shows it
+    /// in use ([`Builder::smb1_unseen_tree`]).
     pub(super) fn smb1_tree(&self, ci: usize, x: &Smb1Message) -> Option<usize> {
         self.conn_state[ci]
             .smb1_trees
             .iter()
             .find(|&&(u, t, _)| (u, t) == (x.uid, x.tid))
             .map(|&(_, _, i)| i)
+    }
+
+    /// The tree of the SMB1 response `x`, made for it when the response
+    /// shows a tree connected whose TREE_CONNECT_ANDX the capture lacks
+    /// ([`UnseenConnect`], as SMB2's): a response of a UID on a TID, to a
+    /// command on a tree ([`on_a_tree`]), not answered with a status
+    /// that refuses the TID or the UID ([`refuses_the_tree`]). A server
+    /// checks the UID and then the TID of every such request before it
+    /// runs it ([MS-CIFS] 3.3.5.2), so the TID was a tree connect of the
+    /// UID: mostly connected before the capture began. At most
+    /// [`MAX_UNSEEN_TREES`] a connection, and [`MAX_SMB1_TREES`] trees
+    /// followed; TID 0 and 0xFFFF, which clients send for no tree (smbclient
+    /// after its `tdis`, impacket before a tree connect), are none.
+    ///
+    /// [`UnseenConnect`]: super::model::UnseenConnect
+    /// [`MAX_UNSEEN_TREES`]: super::trees::MAX_UNSEEN_TREES
+    pub(super) fn smb1_tree_or_unseen(
+        &mut self,
+        ci: usize,
+        m: &Message<'_>,
+        x: &Smb1Message,
+    ) -> Option<usize> {
+        if let Some(i) = self.smb1_tree(ci, x) {
+            return Some(i);
+        }
+        let st = &self.conn_state[ci];
+        if !x.is_response
+            || m.from_client
+            || x.uid == 0
+            || x.tid == 0
+            || x.tid == u16::MAX
+            || !on_a_tree(x.command)
+            || refuses_the_tree(x.last_command(), x.read_status())
+            || st.unseen_trees >= super::trees::MAX_UNSEEN_TREES
+            || st.smb1_trees.len() >= MAX_SMB1_TREES
+        {
+            return None;
+        }
+        let given_to = self.smb1_given_to(ci, x);
+        let (sid, tid) = (u64::from(x.uid), u32::from(x.tid));
+        let i = self.push_unseen_tree(ci, m.frame, sid, tid, given_to);
+        self.conn_state[ci].smb1_trees.push((x.uid, x.tid, i));
+        Some(i)
+    }
+
+    /// The tree connect of another UID of the connection that the capture
+    /// shows given the TID of `x`, the latest (see
+    /// [`super::model::UnseenConnect::given_to`]).
+    fn smb1_given_to(&self, ci: usize, x: &Smb1Message) -> Option<GivenTo> {
+        self.model
+            .trees
+            .iter()
+            .filter(|t| t.stream == self.model.connections[ci].stream)
+            .filter(|t| t.tid == u32::from(x.tid) && t.sid != u64::from(x.uid))
+            .filter_map(|t| {
+                let response_frame = t
+                    .response_frame
+                    .filter(|_| t.status == Some(NtStatus::SUCCESS))?;
+                let logoff_frame = self
+                    .session_index
+                    .get(&(t.stream, t.sid))
+                    .and_then(|&i| self.model.sessions.get(i))
+                    .and_then(|s| s.logoff_frame);
+                Some(GivenTo {
+                    session_id: HexId(t.sid),
+                    share: t.share.clone(),
+                    response_frame,
+                    logoff_frame,
+                })
+            })
+            .max_by_key(|g| g.response_frame)
     }
 
     /// Counts an SMB1 message of a session after its setup, signed or not
@@ -285,7 +364,7 @@ impl Builder {
     }
 
     /// [`Builder::keep_smb1_pending`] under `key`.
-    fn keep_smb1_pending_as(
+    pub(super) fn keep_smb1_pending_as(
         &mut self,
         ci: usize,
         m: &Message<'_>,
@@ -337,6 +416,62 @@ impl Builder {
             time,
             session_id: HexId(sid),
         });
+    }
+}
+
+/// SMB_COM_TREE_CONNECT ([MS-CIFS] 2.2.4.50), deprecated.
+const SMB_COM_TREE_CONNECT: Smb1Command = Smb1Command(0x70);
+
+/// A command whose request names a tree connect by its TID ([MS-CIFS]
+/// 3.3.5.2): not NEGOTIATE, SESSION_SETUP_ANDX, LOGOFF_ANDX, the tree
+/// connects, ECHO or NT_CANCEL; nor LOCKING_ANDX, whose request from the
+/// server (an oplock break) names the open's tree but is no answer of it.
+fn on_a_tree(c: Smb1Command) -> bool {
+    !matches!(
+        c,
+        Smb1Command::NEGOTIATE
+            | Smb1Command::SESSION_SETUP_ANDX
+            | Smb1Command::LOGOFF_ANDX
+            | SMB_COM_TREE_CONNECT
+            | Smb1Command::TREE_CONNECT_ANDX
+            | Smb1Command::ECHO
+            | Smb1Command::NT_CANCEL
+            | Smb1Command::LOCKING_ANDX
+    )
+}
+
+/// A status of an SMB1 response (to `command`, its chain's last) that
+/// does not show its TID a tree connect of its UID: the TID not known
+/// (STATUS_SMB_BAD_TID 0x00050002 or ERRSRV/ERRinvtid, [MS-CIFS] 2.2.2.4,
+/// 3.3.5.2; smbd's STATUS_NETWORK_NAME_DELETED and its DOS form
+/// ERRDOS/0x0040, ERROR_NETNAME_DELETED: samples smb1-nt-stale-tid and
+/// smb1-dos-stale-tid frame 19), the UID not known (STATUS_SMB_BAD_UID
+/// 0x005B0002, ERRSRV/ERRbaduid, STATUS_USER_SESSION_DELETED), access
+/// denied (a signature that does not verify, checked before the TID: also
+/// in the DOS form ERRDOS/ERRnoaccess), and to an NT_CREATE_ANDX,
+/// STATUS_INVALID_HANDLE or its DOS form ERRDOS/ERRbadfid, which smbd
+/// answers that command on a TID it does not have (the same samples,
+/// frame 21).
+fn refuses_the_tree(command: Smb1Command, status: NtStatus) -> bool {
+    const REFUSED: [u32; 5] = [
+        0xC000_00C9, // STATUS_NETWORK_NAME_DELETED
+        0xC000_0203, // STATUS_USER_SESSION_DELETED
+        0xC000_0022, // STATUS_ACCESS_DENIED
+        0x0005_0002, // STATUS_SMB_BAD_TID
+        0x005B_0002, // STATUS_SMB_BAD_UID
+    ];
+    use crate::ntstatus::dos::{
+        ERRDOS, ERRSRV, ERR_BADFID, ERR_BADUID, ERR_INVTID, ERR_NETNAME_DELETED, ERR_NOACCESS,
+    };
+    if REFUSED.contains(&status.0) {
+        return true;
+    }
+    match status.dos_error() {
+        Some((ERRSRV, ERR_INVTID | ERR_BADUID) | (ERRDOS, ERR_NOACCESS | ERR_NETNAME_DELETED)) => {
+            true
+        }
+        Some((ERRDOS, ERR_BADFID)) => command == Smb1Command::NT_CREATE_ANDX,
+        _ => command == Smb1Command::NT_CREATE_ANDX && status == NtStatus::INVALID_HANDLE,
     }
 }
 

@@ -165,24 +165,41 @@ impl Builder {
         {
             return None;
         }
+        let given_to = self.given_to(ci, h.session_id, tid);
+        let i = self.push_unseen_tree(ci, m.frame, h.session_id, tid, given_to);
+        let server_ip = self.model.connections[ci].server.ip();
+        self.tree_index.insert((server_ip, h.session_id, tid), i);
+        Some(i)
+    }
+
+    /// Makes the tree of SessionId (SMB1: UID) `sid` and TreeId (TID)
+    /// `tid` that connection `ci` shows in use from `frame` on, without
+    /// its TREE_CONNECT ([`UnseenConnect`]), and counts it against
+    /// [`MAX_UNSEEN_TREES`]; the caller checked the bound and indexes it.
+    pub(super) fn push_unseen_tree(
+        &mut self,
+        ci: usize,
+        frame: u64,
+        sid: u64,
+        tid: u32,
+        given_to: Option<GivenTo>,
+    ) -> usize {
         self.conn_state[ci].unseen_trees += 1;
         let c = &self.model.connections[ci];
         let (stream, server_ip) = (c.stream, c.server.ip());
-        let given_to = self.given_to(ci, h.session_id, tid);
-        let mut tree = Tree::new(stream, server_ip, h.session_id, String::new(), 0, 0, 0);
+        let mut tree = Tree::new(stream, server_ip, sid, String::new(), 0, 0, 0);
         tree.status = None;
         tree.request_frame = None;
         tree.response_frame = None;
         tree.tree_id = Some(HexId(u64::from(tid)));
         tree.tid = tid;
         tree.unseen_connect = Some(Box::new(UnseenConnect {
-            first_frame: m.frame,
+            first_frame: frame,
             given_to,
         }));
         let i = self.model.trees.len();
         self.model.trees.push(tree);
-        self.tree_index.insert((server_ip, h.session_id, tid), i);
-        Some(i)
+        i
     }
 
     /// The tree connect of another session of connection `ci` (not
