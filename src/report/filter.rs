@@ -99,7 +99,9 @@ impl Filter {
         if self.session.is_none() && self.user.is_none() && !self.failed_only {
             return true;
         }
-        let sessions = model.sessions_of(c);
+        // Those whose setup the capture lacks too: a connection with one is
+        // not one that failed before any login.
+        let sessions = model.sessions_of(c).chain(model.unseen_sessions_of(c));
         let mut any = false;
         for s in sessions {
             any = true;
