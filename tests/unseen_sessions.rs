@@ -273,9 +273,13 @@ fn sessions_in_use_without_their_setup_agree_with_tshark() {
         assert_eq!(got, want, "{name}");
         shown.extend(got.keys().map(|k| (name.to_string(), *k)));
     }
-    // Seven corpus captures have 8 (one an SMB1 UID).
+    // Seven corpus captures have 8 (one an SMB1 UID); samples/ 2
+    // (smb2-capture-after-logon).
+    let samples = common::sample_names();
+    let corpus = shown.iter().filter(|(n, _)| !samples.contains(n)).count();
+    assert_eq!(shown.len() - corpus, 2, "{shown:?}");
     if common::corpus_dir().is_some() {
-        assert_eq!(shown.len(), 8, "{shown:?}");
+        assert_eq!(corpus, 8, "{shown:?}");
     }
 }
 
@@ -306,6 +310,14 @@ fn a_session_in_use_is_listed_with_its_tree() {
     assert!(String::from_utf8_lossy(&only.stdout).contains("0x28000000001d  ?"));
     let failed = common::smbscope(&[path.to_str().expect("path"), "--failed-only"]);
     assert!(!String::from_utf8_lossy(&failed.stdout).contains("unseen"));
+    // --user NAME keeps it with its connection and tree (whose user is
+    // not known), as check --user keeps the connection.
+    let p = path.to_str().expect("path");
+    let user = common::smbscope(&[p, "--user", "alice", "--format", "json"]);
+    let user: serde_json::Value = serde_json::from_slice(&user.stdout).expect("json");
+    assert_eq!(user["connections"].as_array().map(Vec::len), Some(1));
+    assert_eq!(user["sessions"][0]["outcome"], "unseen");
+    assert_eq!(user["trees"].as_array().map(Vec::len), Some(1));
 }
 
 /// An unseen session is no logon of the user's own: `check

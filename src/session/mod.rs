@@ -1537,6 +1537,7 @@ impl Builder {
             s.encryption = Encryption::of(s);
         }
         kdc::mark_answered_retries(&mut self.model.kdc);
+        pipes::drop_unshown(&mut self.model, None);
         pipes::rpc_on_files(&mut self.model);
         let mut model = std::mem::take(&mut self.model);
         unseen::fill(&mut model);

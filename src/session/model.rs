@@ -1710,6 +1710,41 @@ pub struct UnseenConnect {
     /// capture shows answered with this TreeId.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub given_to: Option<GivenTo>,
+    /// The response that showed the share's type ([`Tree::share_type`],
+    /// inferred: the TREE_CONNECT response that says it is not in the
+    /// capture); see [`ShareTypeShown`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub share_type_shown: Option<ShareTypeShown>,
+}
+
+/// [`ShareTypeShown::by`] of an FSCTL_PIPE_TRANSCEIVE answered (PIPE).
+pub const SHOWN_BY_TRANSCEIVE: &str = "FSCTL_PIPE_TRANSCEIVE";
+/// [`ShareTypeShown::by`] of a QUERY_DIRECTORY answered (DISK).
+pub const SHOWN_BY_QUERY_DIRECTORY: &str = "QUERY_DIRECTORY";
+/// [`ShareTypeShown::by`] of a CREATE that opened a directory (DISK).
+pub const SHOWN_BY_DIRECTORY: &str = "CREATE of a directory";
+
+/// A response on a tree whose TREE_CONNECT the capture lacks that shows
+/// what the share is ([`UnseenConnect::share_type_shown`]):
+/// - a named pipe share (PIPE): an IOCTL FSCTL_PIPE_TRANSCEIVE answered
+///   with success or STATUS_BUFFER_OVERFLOW: a server fails it on a share
+///   that is not a named pipe share ([MS-SMB2] 3.3.5.15.3:
+///   STATUS_NOT_SUPPORTED), as the object store does on a handle that is
+///   not a pipe ([MS-FSCC] 2.3.48: STATUS_INVALID_DEVICE_REQUEST);
+/// - a disk share (DISK): a directory opened on it, which only a file
+///   system has (a pipe share holds named pipes, a print share print
+///   files; [MS-SMB2] 2.2.10): a QUERY_DIRECTORY answered with success or
+///   STATUS_NO_MORE_FILES (the server fails one on an open that is not a
+///   directory with STATUS_INVALID_PARAMETER before it looks further,
+///   3.3.5.18), or a CREATE response whose FileAttributes has
+///   FILE_ATTRIBUTE_DIRECTORY (2.2.14, [MS-FSCC] 2.6).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct ShareTypeShown {
+    /// The response.
+    pub frame: u64,
+    /// What it was: "FSCTL_PIPE_TRANSCEIVE", "QUERY_DIRECTORY",
+    /// "CREATE of a directory".
+    pub by: &'static str,
 }
 
 /// The tree connect of another session that gave a TreeId
@@ -1757,6 +1792,14 @@ impl UnseenConnect {
             if let Some(f) = g.logoff_frame {
                 s.push_str(&format!(", logged off at frame {f}"));
             }
+        }
+        if let Some(x) = &self.share_type_shown {
+            let what = if x.by == SHOWN_BY_TRANSCEIVE {
+                "a pipe share"
+            } else {
+                "a disk share"
+            };
+            s.push_str(&format!("; {what}: {} answered at frame {}", x.by, x.frame));
         }
         s
     }
