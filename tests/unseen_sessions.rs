@@ -265,6 +265,36 @@ fn sessions_in_use_without_their_setup_agree_with_tshark() {
         server_ports.extend(port.get(1).and_then(|p| p.parse::<u64>().ok()));
         let mut want = theirs(path, &server_ports);
         let got = ours(&report(path, &port));
+        // One session_in_use event each, at its shown_frame, in frame
+        // order with the other events.
+        let mut args = vec![path.to_str().expect("path"), "--format", "jsonl"];
+        args.extend(port.iter().map(String::as_str));
+        let lines = common::smbscope(&args).stdout;
+        let mut events = Vec::new();
+        let mut last = 0;
+        for l in String::from_utf8_lossy(&lines).lines() {
+            let e: serde_json::Value = serde_json::from_str(l).expect("line");
+            let frame = e["frame"].as_u64();
+            if e["type"] == "session_in_use" {
+                let f = frame.expect("frame");
+                assert!(f >= last, "{name}: out of order at {f}");
+                let sid = hex(e["session_id"].as_str().expect("id"));
+                let smb1 = e.get("smb1").is_some();
+                events.push(((e["stream"].as_u64().expect("stream"), sid, smb1), f));
+            }
+            if matches!(
+                e["type"].as_str(),
+                Some("session_setup" | "logoff" | "session_in_use")
+            ) {
+                last = frame.unwrap_or(last).max(last);
+            }
+        }
+        let at: Vec<_> = got
+            .iter()
+            .map(|(k, s)| (*k, s.shown.unwrap_or(0)))
+            .collect();
+        events.sort();
+        assert_eq!(events, at, "{name}: session_in_use events");
         for ((_, _, smb1), s) in want.iter_mut() {
             if *smb1 {
                 (s.messages, s.signed, s.encrypted) = (0, 0, 0);

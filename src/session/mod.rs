@@ -1097,9 +1097,20 @@ impl Builder {
         c.first_unseen_setup_frame.get_or_insert(m.frame);
         c.unseen_setup_smb1 |= smb1;
         match c.unseen_setup_mut(sid, smb1) {
-            Some(u) => {
-                u.shown_frame.get_or_insert(m.frame);
+            Some(u) if u.shown_frame.is_none() => {
+                u.shown_frame = Some(m.frame);
+                let (stream, frame, time) = (m.stream, m.frame, m.ts);
+                self.emit("session_in_use", stream, Some(sid), || {
+                    events::SessionInUse {
+                        stream,
+                        frame,
+                        time,
+                        session_id: HexId(sid),
+                        smb1,
+                    }
+                });
             }
+            Some(_) => {}
             None => c.unseen_setup_untracked = true,
         }
     }
