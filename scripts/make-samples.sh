@@ -54,7 +54,9 @@
 #         clientstop (smbclient interrupted while its NTLMSSP AUTHENTICATE
 #         waits for an answer a relay holds back),
 #         rpcfault (DCE/RPC on smbd's srvsvc pipe that it refuses: a bind
-#         of an unknown interface, an operation number out of range).
+#         of an unknown interface, an operation number out of range),
+#         smb2late (SMB2 sessions and trees in use before the capture
+#         began: smbclient on a share, rpcclient on IPC$).
 #
 # Addresses (loopback only):
 #   127.0.0.2  smbd (standalone, tdbsam), port 445; silent listener :4455,
@@ -1914,6 +1916,48 @@ group_setupsign() {
     smbd_start
     capture impacket-setup-requires-signing "host $SMBD_IP" \
         run $PY "$HELP/impacket_flows.py" setup-requires-signing $SMBD_IP alice "$PW_ALICE"
+    smbd_stop
+}
+
+# SMB2 sessions and trees in use before the capture began (tcpdump started
+# on a mount in use): smbclient logs on to the share and rpcclient to IPC$,
+# rpcclient runs srvinfo (it opens the srvsvc pipe), then the capture starts
+# and each goes on: ls on the share; netshareenum on the srvsvc pipe it
+# keeps open (an FSCTL_PIPE_TRANSCEIVE on a FileId of the capture's unseen
+# IPC$ tree) and lsaquery (a CREATE of the lsarpc pipe on it).
+# Alone: make-samples.sh smb2late.
+group_smb2late() {
+    log "group smb2late: SMB2 sessions and trees in use before the capture began"
+    smbd_users
+    smbd_start
+    local share=$T/smb2late-share.fifo rpc=$T/smb2late-rpc.fifo cli rpcc _
+    rm -f "$share" "$rpc"
+    mkfifo "$share" "$rpc"
+    smbclient -s "$CLIENT_CONF" -t 10 //$SMBD_IP/share -U "alice%$PW_ALICE" \
+        <"$share" >"$T/smb2late-share.log" 2>&1 &
+    cli=$!
+    exec 3>"$share"
+    rpcclient -s "$CLIENT_CONF" -U "alice%$PW_ALICE" $SMBD_IP \
+        <"$rpc" >"$T/smb2late-rpc.log" 2>&1 &
+    rpcc=$!
+    exec 4>"$rpc"
+    echo 'srvinfo' >&4
+    for _ in $(seq 50); do
+        grep -q 'Try "help"' "$T/smb2late-share.log" 2>/dev/null \
+            && grep -q 'platform_id' "$T/smb2late-rpc.log" 2>/dev/null && break
+        sleep 0.1
+    done
+    cap_start smb2-capture-after-logon "host $SMBD_IP"
+    echo 'ls' >&3
+    echo 'netshareenum' >&4
+    sleep 0.5
+    echo 'lsaquery' >&4
+    sleep 0.5
+    kill -KILL "$cli" "$rpcc" 2>/dev/null || true
+    wait "$cli" "$rpcc" 2>/dev/null || true
+    exec 3>&- 4>&-
+    cap_stop
+    sed 's/^/    | /' "$T/smb2late-share.log" "$T/smb2late-rpc.log" >&2
     smbd_stop
 }
 

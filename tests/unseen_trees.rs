@@ -14,14 +14,21 @@ use std::path::Path;
 /// (SessionId, TreeId) → CREATE responses and of them the errors.
 type Opens = BTreeMap<(u64, u64), (u64, u64)>;
 
+/// (SessionId, TreeId) → the share type a response shows ("PIPE",
+/// "DISK") and that response's frame.
+type Types = BTreeMap<(u64, u64), (&'static str, u64)>;
+
 /// (SessionId, TreeId) → CREATE responses and of them the errors (the
 /// tree's `opens` and `open_errors`), of the trees tshark's
 /// headers show in use without a TREE_CONNECT, in the order first seen.
-fn theirs(path: &Path) -> Opens {
+fn theirs(path: &Path) -> (Opens, Types) {
     let text = common::tshark_text(
         path,
         "smb2",
         &[
+            "frame.number",
+            "smb2.ioctl.function",
+            "smb2.file_attribute.directory",
             "tcp.stream",
             "smb2.cmd",
             "smb2.flags.response",
@@ -43,8 +50,16 @@ fn theirs(path: &Path) -> Opens {
     let mut asked: HashMap<(u64, u64), u64> = HashMap::new();
     let mut known: Vec<(u64, u64)> = Vec::new();
     let mut unseen = Opens::new();
+    let mut types = Types::new();
     for line in text.lines() {
         let f: Vec<&str> = line.split('\t').collect();
+        let frame: u64 = f.first().and_then(|n| n.parse().ok()).unwrap_or(0);
+        // A frame's first IOCTL function and first FileAttributes
+        // DIRECTORY bit: of its IOCTL, of its CREATE response, when that
+        // is the frame's first command (a compound CREATE comes first).
+        let ioctl = f.get(1).and_then(|s| s.split(',').next()).unwrap_or("");
+        let directory = f.get(2).and_then(|s| s.split(',').next()) == Some("1");
+        let f = f.get(3..).unwrap_or(&[]);
         let get = |i: usize| f.get(i).copied().unwrap_or("");
         let stream: u64 = get(0).parse().unwrap_or(u64::MAX);
         let (cmds, resps, statuses) = (split(get(1)), split(get(2)), split(get(3)));
@@ -91,17 +106,34 @@ fn theirs(path: &Path) -> Opens {
                 continue;
             }
             let opens = unseen.entry((sid, tid)).or_default();
+            // What shows the share's type ([MS-SMB2] 3.3.5.15.3, 3.3.5.18,
+            // 2.2.14): an FSCTL_PIPE_TRANSCEIVE answered; a QUERY_DIRECTORY
+            // answered past its directory check; a CREATE of a directory.
+            let shown = match cmd {
+                11 if cmds.len() == 1
+                    && ioctl == "0x0011c017"
+                    && (status == 0 || status == 0x8000_0005) =>
+                {
+                    Some("PIPE")
+                }
+                14 if [0, 0x8000_0006, 0xC000_000F].contains(&status) => Some("DISK"),
+                5 if i == 0 && status == 0 && directory => Some("DISK"),
+                _ => None,
+            };
+            if let Some(t) = shown {
+                types.entry((sid, tid)).or_insert((t, frame));
+            }
             if cmd == 5 {
                 opens.0 += 1;
                 opens.1 += u64::from(status != 0 && status != 0x8000_0005);
             }
         }
     }
-    unseen
+    (unseen, types)
 }
 
 /// The same of our report: `trees[]` entries with `unseen_connect`.
-fn ours(path: &Path) -> (Opens, serde_json::Value) {
+fn ours(path: &Path) -> (Opens, Types, serde_json::Value) {
     let out = common::smbscope(&[path.to_str().expect("path"), "--format", "json"]);
     assert!(out.status.success(), "{}", path.display());
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
@@ -117,9 +149,23 @@ fn ours(path: &Path) -> (Opens, serde_json::Value) {
         .filter(|c| c.get("smb1_used_frame").is_some())
         .map(|c| &c["stream"])
         .collect();
+    let mut types = Types::new();
     for t in v["trees"].as_array().expect("trees") {
         if t.get("unseen_connect").is_none() || smb1.contains(&&t["stream"]) {
             continue;
+        }
+        let key = (hex(&t["session_id"]), hex(&t["tree_id"]));
+        let shown = &t["unseen_connect"]["share_type_shown"];
+        match t["share_type"].as_str() {
+            Some(ty) => {
+                let ty = if ty == "PIPE" { "PIPE" } else { "DISK" };
+                types.insert(key, (ty, shown["frame"].as_u64().expect("frame")));
+                // A pipe share's files are pipes, a disk share's not.
+                for f in t["files"].as_array().into_iter().flatten() {
+                    assert_eq!(f["pipe"], ty == "PIPE");
+                }
+            }
+            None => assert!(shown.is_null()),
         }
         assert!(t["share"].is_null() && t["status"].is_null() && t["request_frame"].is_null());
         let files = t["files"].as_array().map_or(0, Vec::len) as u64;
@@ -128,9 +174,9 @@ fn ours(path: &Path) -> (Opens, serde_json::Value) {
         // A CREATE answered whose request is before the capture is counted
         // and not listed (its name is the request's).
         assert!(files + t["files_omitted"].as_u64().unwrap_or(0) <= opens - errors);
-        got.insert((hex(&t["session_id"]), hex(&t["tree_id"])), (opens, errors));
+        got.insert(key, (opens, errors));
     }
-    (got, v)
+    (got, types, v)
 }
 
 /// The captures that show trees in use without their TREE_CONNECT (six
@@ -146,22 +192,31 @@ const CAPTURES: &[&str] = &[
     "smbclient-impacket-server-logoff-relogon.pcap",
     "smbclient-logoff-relogon-smbd.pcap",
     "ntlm-success-copy.pcap",
+    "smb2-capture-after-logon.pcap",
 ];
 
 #[test]
 fn trees_in_use_without_their_tree_connect_agree_with_tshark() {
     let mut shown = 0;
+    let mut types = std::collections::BTreeSet::new();
     for c in CAPTURES {
         let path = common::capture_path(c);
         if !path.exists() {
             eprintln!("skipping: {} not present", path.display());
             continue;
         }
-        let want = theirs(&path);
-        let (got, _) = ours(&path);
+        let (want, want_types) = theirs(&path);
+        let (got, got_types, _) = ours(&path);
         assert_eq!(got, want, "{c}");
+        assert_eq!(got_types, want_types, "{c}");
         shown += got.len();
+        types.extend(got_types.into_values().map(|(t, _)| t));
     }
+    // Of the trees in the corpus and samples/, pipe and disk shares.
+    assert!(
+        types.contains("PIPE") && types.contains("DISK"),
+        "{types:?}"
+    );
     // The six corpus captures give 7; samples/ alone 1.
     assert!(shown >= 1, "no capture showed such a tree");
 }
@@ -171,7 +226,7 @@ fn trees_in_use_without_their_tree_connect_agree_with_tshark() {
 /// answers, and the tree tells whose TreeId it was.
 #[test]
 fn a_tree_id_of_a_logged_off_session_is_told() {
-    let (got, v) = ours(&common::capture_path(
+    let (got, _, v) = ours(&common::capture_path(
         "smbclient-impacket-server-logoff-relogon.pcap",
     ));
     assert_eq!(got.len(), 1);
@@ -186,7 +241,10 @@ fn a_tree_id_of_a_logged_off_session_is_told() {
         t["unseen_connect"],
         serde_json::json!({"first_frame": 37, "given_to": {
             "session_id": "0x3f01d432", "share": "\\\\127.0.0.4\\SHARE",
-            "response_frame": 13, "logoff_frame": 31}})
+            "response_frame": 13, "logoff_frame": 31},
+            // tshark: frame 37's CREATE response has FileAttributes
+            // DIRECTORY (smb2.file_attribute.directory 1).
+            "share_type_shown": {"frame": 37, "by": "CREATE of a directory"}})
     );
     let text = common::smbscope(&[&common::sample(
         "smbclient-impacket-server-logoff-relogon.pcap",
@@ -197,7 +255,7 @@ fn a_tree_id_of_a_logged_off_session_is_told() {
         "{text}"
     );
     assert!(text.contains("TREE_CONNECT not in the capture (first answered at frame 37)"));
-    let (got, _) = ours(&common::capture_path("smbclient-logoff-relogon-smbd.pcap"));
+    let (got, _, _) = ours(&common::capture_path("smbclient-logoff-relogon-smbd.pcap"));
     assert!(got.is_empty(), "smbd answered STATUS_NETWORK_NAME_DELETED");
 }
 

@@ -54,8 +54,9 @@ pub(super) fn findings(model: &Model, own: &SharedOwnLogons<'_>, out: &mut Sink)
                 );
                 guest(s, conn, &sides, out)
             }
-            // Anonymous sessions: grouped by the anonymous module.
-            Outcome::Anonymous | Outcome::Success => {}
+            // Anonymous sessions: grouped by the anonymous module. No
+            // unseen setup is in `model.sessions` (`Model::unseen_sessions`).
+            Outcome::Anonymous | Outcome::Success | Outcome::Unseen => {}
         }
     }
     let slow = slow_list(model);

@@ -112,6 +112,7 @@ pub(crate) fn session(
         final_response_signed: None,
         setup_signing_required: None,
         client_went_on: None,
+        unseen_setup: None,
         messages_after_setup: 0,
         signed_after_setup: 0,
         encrypted_after_setup: 0,

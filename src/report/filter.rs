@@ -66,8 +66,15 @@ impl Filter {
         self.host.is_none_or(|h| h == a || h == b)
     }
 
+    /// `s` passes `--user`: its user, `DOMAIN\user` or client principal
+    /// holds NAME; or its setup is not in the capture
+    /// ([`Session::unseen_setup`]): whose it is, is not known, so it may
+    /// be NAME's (as `check --user` keeps its connection).
     fn user_ok(&self, s: &Session) -> bool {
         let Some(u) = &self.user else { return true };
+        if s.unseen_setup.is_some() {
+            return true;
+        }
         let u = u.to_lowercase();
         [s.user.as_ref(), s.client_principal.as_ref()]
             .into_iter()
@@ -99,7 +106,19 @@ impl Filter {
         if self.session.is_none() && self.user.is_none() && !self.failed_only {
             return true;
         }
-        let sessions = model.sessions_of(c);
+        // Under `--user`, a connection with a session whose SESSION_SETUP
+        // the capture lacks, whose user is not known: it may be NAME's
+        // (the rule of `check --user`, see `check::scoped`).
+        if self.user.is_some()
+            && self.session.is_none()
+            && !self.failed_only
+            && c.unseen_setup_messages > 0
+        {
+            return true;
+        }
+        // Those whose setup the capture lacks too: a connection with one is
+        // not one that failed before any login.
+        let sessions = model.sessions_of(c).chain(model.unseen_sessions_of(c));
         let mut any = false;
         for s in sessions {
             any = true;
@@ -112,12 +131,22 @@ impl Filter {
     }
 
     /// With `--user`, the sessions (stream, SessionId) that pass it, found
-    /// once for all the trees or findings matched on them.
-    fn user_sessions(&self, model: &Model) -> Option<UserSessions> {
+    /// once for all the trees or findings matched on them; with `unseen`,
+    /// those whose setup the capture lacks too ([`Model::unseen_sessions`],
+    /// whose user is not known: their trees are kept, as their
+    /// connections are; a finding, made of the sessions set up in the
+    /// capture, is not kept for them).
+    fn user_sessions(&self, model: &Model, unseen: bool) -> Option<UserSessions> {
+        let unseen = if unseen {
+            &model.unseen_sessions[..]
+        } else {
+            &[]
+        };
         self.user.as_ref().map(|_| {
             model
                 .sessions
                 .iter()
+                .chain(unseen)
                 .filter(|s| self.user_ok(s))
                 .map(|s| (s.stream, s.id))
                 .collect()
@@ -130,7 +159,7 @@ impl Filter {
     /// connection's sessions for each tree costs trees × sessions on one
     /// connection.
     pub fn trees<'a>(&self, model: &'a Model) -> Vec<&'a Tree> {
-        let users = self.user_sessions(model);
+        let users = self.user_sessions(model, true);
         model
             .trees
             .iter()
@@ -181,7 +210,7 @@ impl Filter {
         if self.is_empty() {
             return all.iter().collect();
         }
-        let users = self.user_sessions(model);
+        let users = self.user_sessions(model, false);
         let by_frame = if self.stream.is_some() || self.host.is_some() || self.user.is_some() {
             Evidence::of_model(model)
         } else {

@@ -51,7 +51,12 @@ impl<'a> ReportJson<'a> {
                 .iter()
                 .filter(|c| f.connection(c, model))
                 .collect(),
-            sessions: model.sessions.iter().filter(|s| f.session(s)).collect(),
+            sessions: model
+                .sessions
+                .iter()
+                .chain(&model.unseen_sessions)
+                .filter(|s| f.session(s))
+                .collect(),
             trees: f.trees(model),
             kerberos: model.kdc.iter().filter(|x| f.kdc(x)).collect(),
             kerberos_omitted: model.kdc_omitted,
@@ -184,7 +189,8 @@ pub fn write_end(
     f: &Filter,
 ) -> io::Result<()> {
     let mut line = Vec::new();
-    for s in model.sessions.iter().filter(|s| f.session(s)) {
+    let sessions = model.sessions.iter().chain(&model.unseen_sessions);
+    for s in sessions.filter(|s| f.session(s)) {
         write_record(out, &mut line, "session", s)?;
     }
     for t in f.trees(model) {

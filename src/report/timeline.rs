@@ -91,7 +91,7 @@ impl Observer for TimelineWriter<'_> {
                 style: self.style,
             };
             self.buf.clear();
-            text.head(&mut self.buf, &mut self.line, c);
+            text.head(&mut self.buf, &mut self.line, c, model);
             self.tail.clear();
             text.tail(&mut self.tail, c);
             self.spool.add_parts(
@@ -190,6 +190,13 @@ impl TextReport<'_> {
             s.push(',');
         }
         s.push('\n');
+        let unseen_sessions = m.unseen_sessions.len();
+        if unseen_sessions > 0 {
+            let _ = writeln!(
+                s,
+                "{unseen_sessions} session(s) in use whose setup is not in the capture,"
+            );
+        }
         let unseen = m
             .trees
             .iter()
@@ -296,7 +303,7 @@ struct ConnText {
 impl ConnText {
     /// What comes before the entries: the connection, its negotiate
     /// result and end, the column heads.
-    fn head(&self, s: &mut String, line: &mut String, c: &Connection) {
+    fn head(&self, s: &mut String, line: &mut String, c: &Connection, model: &Model) {
         s.push('\n');
         // "Connection tcp.stream eq N: CLIENT -> SERVER", bold.
         if self.style.color {
@@ -313,6 +320,7 @@ impl ConnText {
         }
         s.push('\n');
         negotiate_lines(s, line, c);
+        unseen_setup_lines(s, c, model);
         // `format!("{:>10} {:>7} dir {:<18} status", "time", "frame", "command")`, dim.
         const COLUMNS: &str = "      time   frame dir command            status";
         if self.style.color {
@@ -340,6 +348,41 @@ impl ConnText {
                 s.push_str(" routine messages not shown; --verbose shows them)\n");
             }
         }
+    }
+}
+
+/// The connection's sessions in use whose SESSION_SETUP the capture lacks
+/// ([`crate::session::unseen::in_use`]), a line each: "session
+/// 0x28000000001d: SESSION_SETUP not in the capture (first answered at
+/// frame 2); 84 message(s), frames 2-101, 0 signed, 0 encrypted" (an SMB1
+/// one's "UID 0x800"), and a line when more were not followed.
+fn unseen_setup_lines(s: &mut String, c: &Connection, model: &Model) {
+    for u in crate::session::unseen::in_use(model, c) {
+        let what = if u.smb1 { "UID" } else { "session" };
+        let mut t = format!(
+            "{what} {}: SESSION_SETUP not in the capture (first answered at frame {}); {} message(s), frames {}-{}, {} signed, {} encrypted",
+            crate::session::HexId(u.session_id),
+            u.shown_frame.unwrap_or(u.first_frame),
+            u.messages,
+            u.first_frame,
+            u.last_frame,
+            u.signed,
+            u.encrypted
+        );
+        if let Some(f) = u.ended_frame {
+            let _ = write!(t, "; logged off at frame {f}");
+        }
+        s.push_str(&wrap(&t, "  ", WIDTH));
+    }
+    if c.unseen_setup_untracked {
+        s.push_str(&wrap(
+            &format!(
+                "(more sessions whose SESSION_SETUP is not in the capture, not followed: {} a connection at most)",
+                crate::session::MAX_UNSEEN_SETUP_SESSIONS
+            ),
+            "  ",
+            WIDTH,
+        ));
     }
 }
 
@@ -505,6 +548,7 @@ impl TextReport<'_> {
             .model
             .sessions
             .iter()
+            .chain(&self.model.unseen_sessions)
             .filter(|x| self.filter.session(x))
             .collect();
         if rows.is_empty() {
@@ -803,6 +847,13 @@ fn session_row(x: &Session, sign: bool, r: &mut Row) {
         && x.rounds.last().is_some_and(|l| l.response_frame.is_none());
     match (krb_error, x.status) {
         (Some(e), _) => r.cell(e),
+        // A session in use whose SESSION_SETUP the capture lacks.
+        _ if x.unseen_setup.is_some() => {
+            if let Some(u) = &x.unseen_setup {
+                r.push_str(&u.told(x.logoff_frame));
+            }
+            r.end();
+        }
         // The client went on with a SessionId: what that shows.
         _ if unanswered => match &x.client_went_on {
             Some(w) => {
@@ -817,7 +868,10 @@ fn session_row(x: &Session, sign: bool, r: &mut Row) {
     }
     r.num(x.first_frame);
     r.push_str("-");
-    if let Some(l) = x.rounds.last().and_then(|r| r.response_frame) {
+    // Its setup's last response; of one the capture lacks, its last
+    // message.
+    let last = x.rounds.last().and_then(|r| r.response_frame);
+    if let Some(l) = last.or(x.unseen_setup.as_ref().map(|u| u.last_frame)) {
         r.num(l);
     }
     r.end();
@@ -947,6 +1001,8 @@ fn user_cell(x: &Session, r: &mut Row) {
             r.push_str(u);
         }
         (None, Some(u)) => r.push_str(u),
+        // A session whose logon the capture lacks: whose, not known.
+        _ if x.unseen_setup.is_some() => r.push_str("?"),
         _ => match &x.service_principal {
             Some(sp) => {
                 r.push_str("(client unknown) ticket for ");

@@ -199,6 +199,20 @@ pub(super) struct Logoff {
     pub session_id: HexId,
 }
 
+/// `session_in_use`: the server's first message that shows a session
+/// whose SESSION_SETUP the capture lacks ([`super::UnseenSetup::shown_frame`];
+/// its `sessions[]` entry, outcome `unseen`, comes after the capture).
+#[derive(Serialize)]
+pub(super) struct SessionInUse {
+    pub stream: u64,
+    pub frame: u64,
+    pub time: Timestamp,
+    /// The SessionId (SMB1: the UID, with `smb1`).
+    pub session_id: HexId,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub smb1: bool,
+}
+
 /// `tree_connect`: a TREE_CONNECT response; or, when the connection
 /// closes, a TREE_CONNECT request a capture lacking the server's side
 /// holds no response to (its `frame` and `time` the request's, `status`

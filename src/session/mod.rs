@@ -28,6 +28,7 @@ mod smb1_files;
 mod smb1_logon;
 pub mod token;
 mod trees;
+pub mod unseen;
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
@@ -63,6 +64,11 @@ pub struct BuildOptions {
 pub struct Model {
     pub connections: Vec<Connection>,
     pub sessions: Vec<Session>,
+    /// Sessions in use whose SESSION_SETUP the capture lacks, connection by
+    /// connection (see [`unseen::fill`]; [`Outcome::Unseen`]): apart from
+    /// [`Model::sessions`], which the diagnosis and `check` judge; the
+    /// report lists them after those.
+    pub unseen_sessions: Vec<Session>,
     pub trees: Vec<Tree>,
     pub kdc: Vec<KdcExchange>,
     pub kdc_omitted: u64,
@@ -141,6 +147,17 @@ impl Model {
         c.session_indexes
             .iter()
             .filter_map(|&i| self.sessions.get(i))
+    }
+
+    /// The sessions of a connection whose SESSION_SETUP the capture lacks
+    /// ([`Model::unseen_sessions`]).
+    pub fn unseen_sessions_of<'a>(
+        &'a self,
+        c: &'a Connection,
+    ) -> impl Iterator<Item = &'a Session> + 'a {
+        c.unseen_session_indexes
+            .iter()
+            .filter_map(|&i| self.unseen_sessions.get(i))
     }
 
     /// The connection of a TCP stream (connections are kept in stream order).
@@ -1080,9 +1097,20 @@ impl Builder {
         c.first_unseen_setup_frame.get_or_insert(m.frame);
         c.unseen_setup_smb1 |= smb1;
         match c.unseen_setup_mut(sid, smb1) {
-            Some(u) => {
-                u.shown_frame.get_or_insert(m.frame);
+            Some(u) if u.shown_frame.is_none() => {
+                u.shown_frame = Some(m.frame);
+                let (stream, frame, time) = (m.stream, m.frame, m.ts);
+                self.emit("session_in_use", stream, Some(sid), || {
+                    events::SessionInUse {
+                        stream,
+                        frame,
+                        time,
+                        session_id: HexId(sid),
+                        smb1,
+                    }
+                });
             }
+            Some(_) => {}
             None => c.unseen_setup_untracked = true,
         }
     }
@@ -1520,8 +1548,10 @@ impl Builder {
             s.encryption = Encryption::of(s);
         }
         kdc::mark_answered_retries(&mut self.model.kdc);
+        pipes::drop_unshown(&mut self.model, None);
         pipes::rpc_on_files(&mut self.model);
         let mut model = std::mem::take(&mut self.model);
+        unseen::fill(&mut model);
         // The builder's tables are freed first: the index takes their room,
         // not more (peak RSS on session-1g).
         drop(self);

@@ -48,6 +48,10 @@ pub enum Outcome {
     Failure,
     /// No final response: the client gave up, the connection ended or the capture did.
     Unfinished,
+    /// No SESSION_SETUP of the capture: a session set up before it began,
+    /// that the server answered for ([`Session::unseen_setup`]). Who logged
+    /// on, and how, is not known. Only in [`super::Model::unseen_sessions`].
+    Unseen,
 }
 
 impl Outcome {
@@ -58,12 +62,16 @@ impl Outcome {
             Outcome::Anonymous => "anonymous",
             Outcome::Failure => "failure",
             Outcome::Unfinished => "unfinished",
+            Outcome::Unseen => "unseen",
         }
     }
 
     /// The session was established (whatever the identity).
     pub fn established(self) -> bool {
-        matches!(self, Outcome::Success | Outcome::Guest | Outcome::Anonymous)
+        matches!(
+            self,
+            Outcome::Success | Outcome::Guest | Outcome::Anonymous | Outcome::Unseen
+        )
     }
 }
 
@@ -888,6 +896,9 @@ pub struct Connection {
     /// came: those sessions' messages are not all counted.
     #[serde(skip)]
     pub unseen_setup_untracked: bool,
+    /// Indexes in [`super::Model::unseen_sessions`] of this connection's.
+    #[serde(skip)]
+    pub unseen_session_indexes: Vec<usize>,
 }
 
 /// SessionIds (SMB1: UIDs) followed per connection in
@@ -1081,6 +1092,7 @@ impl Connection {
             unseen_setup_smb1: false,
             unseen_setup_sessions: Vec::new(),
             unseen_setup_untracked: false,
+            unseen_session_indexes: Vec::new(),
         }
     }
 }
@@ -1350,6 +1362,9 @@ pub struct Session {
     #[serde(skip)]
     pub set_up_frame: Option<u64>,
     pub first_frame: u64,
+    /// The setup's last response (0, not serialized: none in the capture,
+    /// [`Session::unseen_setup`]).
+    #[serde(skip_serializing_if = "is_zero")]
     pub last_setup_frame: u64,
     /// Seconds from the first request to the last response of the setup.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1379,8 +1394,44 @@ pub struct Session {
     /// on with (boxed: rare); see [`WentOn`].
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client_went_on: Option<Box<WentOn>>,
+    /// A session whose SESSION_SETUP the capture lacks (boxed: rare); see
+    /// [`UnseenSetupSeen`]. Only on an entry of
+    /// [`super::Model::unseen_sessions`], whose outcome is
+    /// [`Outcome::Unseen`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unseen_setup: Option<Box<UnseenSetupSeen>>,
     #[serde(skip)]
     pub first_time: Timestamp,
+}
+
+/// A session in use whose SESSION_SETUP the capture does not show (set up
+/// before the capture began, as when tcpdump starts on a mount in use):
+/// the server answered a message of its SessionId (SMB1: UID), not with an
+/// error: a server looks the SessionId up in the connection's session
+/// table first and answers STATUS_USER_SESSION_DELETED when it is not
+/// there ([MS-SMB2] 3.3.5.2.9; SMB1 ERRSRV/ERRbaduid, [MS-CIFS] 3.3.5.2).
+/// Its messages are counted from its first in the capture as a session's
+/// after its setup are ([`Session::messages_after_setup`]); who logged on,
+/// and how, the capture does not show.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct UnseenSetupSeen {
+    /// Its first message in the capture, and its last counted.
+    pub first_frame: u64,
+    pub last_frame: u64,
+    /// The server's first message that showed the session set up
+    /// ([`UnseenSetup::shown_frame`]).
+    pub shown_frame: u64,
+    /// A UID of SMB1.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub smb1: bool,
+    /// A signed request of it that the server answered without an error,
+    /// and that answer ([`UnseenSetup::verified_signed`]): `[request,
+    /// response]`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verified_signed: Option<[u64; 2]>,
+    /// The TreeIds of its trees in `trees[]` (with this stream and
+    /// SessionId), in order.
+    pub trees: Vec<HexId>,
 }
 
 /// What the client did after a SESSION_SETUP request whose response the
@@ -1686,6 +1737,41 @@ pub struct UnseenConnect {
     /// capture shows answered with this TreeId.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub given_to: Option<GivenTo>,
+    /// The response that showed the share's type ([`Tree::share_type`],
+    /// inferred: the TREE_CONNECT response that says it is not in the
+    /// capture); see [`ShareTypeShown`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub share_type_shown: Option<ShareTypeShown>,
+}
+
+/// [`ShareTypeShown::by`] of an FSCTL_PIPE_TRANSCEIVE answered (PIPE).
+pub const SHOWN_BY_TRANSCEIVE: &str = "FSCTL_PIPE_TRANSCEIVE";
+/// [`ShareTypeShown::by`] of a QUERY_DIRECTORY answered (DISK).
+pub const SHOWN_BY_QUERY_DIRECTORY: &str = "QUERY_DIRECTORY";
+/// [`ShareTypeShown::by`] of a CREATE that opened a directory (DISK).
+pub const SHOWN_BY_DIRECTORY: &str = "CREATE of a directory";
+
+/// A response on a tree whose TREE_CONNECT the capture lacks that shows
+/// what the share is ([`UnseenConnect::share_type_shown`]):
+/// - a named pipe share (PIPE): an IOCTL FSCTL_PIPE_TRANSCEIVE answered
+///   with success or STATUS_BUFFER_OVERFLOW: a server fails it on a share
+///   that is not a named pipe share ([MS-SMB2] 3.3.5.15.3:
+///   STATUS_NOT_SUPPORTED), as the object store does on a handle that is
+///   not a pipe ([MS-FSCC] 2.3.48: STATUS_INVALID_DEVICE_REQUEST);
+/// - a disk share (DISK): a directory opened on it, which only a file
+///   system has (a pipe share holds named pipes, a print share print
+///   files; [MS-SMB2] 2.2.10): a QUERY_DIRECTORY answered with success or
+///   STATUS_NO_MORE_FILES (the server fails one on an open that is not a
+///   directory with STATUS_INVALID_PARAMETER before it looks further,
+///   3.3.5.18), or a CREATE response whose FileAttributes has
+///   FILE_ATTRIBUTE_DIRECTORY (2.2.14, [MS-FSCC] 2.6).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct ShareTypeShown {
+    /// The response.
+    pub frame: u64,
+    /// What it was: "FSCTL_PIPE_TRANSCEIVE", "QUERY_DIRECTORY",
+    /// "CREATE of a directory".
+    pub by: &'static str,
 }
 
 /// The tree connect of another session that gave a TreeId
@@ -1699,6 +1785,21 @@ pub struct GivenTo {
     /// The LOGOFF response that ended that session, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub logoff_frame: Option<u64>,
+}
+
+impl UnseenSetupSeen {
+    /// "SESSION_SETUP not in the capture (first answered at frame 3)", and
+    /// "; logged off at frame 90" with the LOGOFF response `logoff`.
+    pub fn told(&self, logoff: Option<u64>) -> String {
+        let mut s = format!(
+            "SESSION_SETUP not in the capture (first answered at frame {})",
+            self.shown_frame
+        );
+        if let Some(f) = logoff {
+            s.push_str(&format!("; logged off at frame {f}"));
+        }
+        s
+    }
 }
 
 impl UnseenConnect {
@@ -1718,6 +1819,14 @@ impl UnseenConnect {
             if let Some(f) = g.logoff_frame {
                 s.push_str(&format!(", logged off at frame {f}"));
             }
+        }
+        if let Some(x) = &self.share_type_shown {
+            let what = if x.by == SHOWN_BY_TRANSCEIVE {
+                "a pipe share"
+            } else {
+                "a disk share"
+            };
+            s.push_str(&format!("; {what}: {} answered at frame {}", x.by, x.frame));
         }
         s
     }

@@ -142,7 +142,12 @@ pub struct RpcCall {
 impl Builder {
     /// A CREATE answered with success on tree `tree`: kept when the tree
     /// is a pipe share. True when it is, [`Builder::rpc_note`] naming the
-    /// pipe ("\\svcctl") for the response's timeline line.
+    /// pipe ("\\svcctl") for the response's timeline line. On a tree whose
+    /// TREE_CONNECT the capture lacks and whose type it has not shown yet
+    /// ([`super::UnseenConnect::share_type_shown`]), kept too, not noted: it is
+    /// the tree's pipe if a response shows a pipe share later (its bind
+    /// may come before that), and dropped when one shows a disk share or
+    /// the capture ends without either ([`drop_unshown`]).
     pub(super) fn pipe_opened(
         &mut self,
         ci: usize,
@@ -154,10 +159,12 @@ impl Builder {
         let Detail::Open(ask) = &p.detail else {
             return false;
         };
-        let pipe_share = tree
-            .and_then(|t| self.model.trees.get(t))
-            .is_some_and(|t| t.share_type == Some(ShareType::PIPE));
-        if !pipe_share {
+        let Some(t) = tree.and_then(|t| self.model.trees.get(t)) else {
+            return false;
+        };
+        let pipe_share = t.share_type == Some(ShareType::PIPE);
+        let maybe = t.share_type.is_none() && t.unseen_connect.is_some();
+        if !pipe_share && !maybe {
             return false;
         }
         let name = ask.name.trim_start_matches('\\');
@@ -165,8 +172,8 @@ impl Builder {
         self.rpc_note.push('\\');
         self.rpc_note.push_str(name);
         if self.model.pipes.len() >= MAX_PIPES {
-            self.model.pipes_omitted += 1;
-            return true;
+            self.model.pipes_omitted += u64::from(pipe_share);
+            return pipe_share;
         }
         let c = &self.model.connections[ci];
         self.model.pipes.push(PipeOpen {
@@ -188,7 +195,7 @@ impl Builder {
             last_omitted: None,
             tree,
         });
-        true
+        pipe_share
     }
 
     /// An IOCTL request: an FSCTL_PIPE_TRANSCEIVE whose input holds a
@@ -391,6 +398,20 @@ impl Builder {
                 && (o.stream == stream || Some(o.server.ip()) == server)
         })
     }
+}
+
+/// Drops the opens kept on a tree whose type the capture has not shown a
+/// pipe share's ([`Builder::pipe_opened`]): all of them but those of pipe
+/// shares, or with `tree`, that tree's (shown a disk share).
+pub(super) fn drop_unshown(model: &mut super::Model, tree: Option<usize>) {
+    let trees = &model.trees;
+    model.pipes.retain(|p| match tree {
+        Some(t) => p.tree != Some(t),
+        None => p
+            .tree
+            .and_then(|t| trees.get(t))
+            .is_some_and(|t| t.share_type == Some(ShareType::PIPE)),
+    });
 }
 
 /// Gives each pipe open's binds and calls to its entry in its tree's

@@ -342,6 +342,7 @@ impl Builder {
             ended_frame: None,
             kdc_frames: Vec::new(),
             client_went_on: None,
+            unseen_setup: None,
             first_time: ts,
         });
         self.model.connections[ci].session_indexes.push(idx);

@@ -196,6 +196,7 @@ impl Builder {
         tree.unseen_connect = Some(Box::new(UnseenConnect {
             first_frame: frame,
             given_to,
+            share_type_shown: None,
         }));
         let i = self.model.trees.len();
         self.model.trees.push(tree);
@@ -270,8 +271,17 @@ impl Builder {
             }
         }
         if benign {
+            // After the check that the open is a directory (3.3.5.18):
+            // success, STATUS_NO_MORE_FILES, STATUS_NO_SUCH_FILE.
+            let listed = [0, 0x8000_0006, 0xC000_000F].contains(&h.status);
+            if h.command == Command::QUERY_DIRECTORY && listed {
+                self.share_type_shown(tree, m, SHOWN_BY_QUERY_DIRECTORY);
+            }
             if h.command == Command::IOCTL || h.command == Command::CREATE {
                 let dec = m.decode();
+                if let Some(by) = shows_share_type(h, &dec) {
+                    self.share_type_shown(tree, m, by);
+                }
                 match (&dec.body, &p) {
                     (Some(Ok(Body::CreateResponse(r))), Some(p)) if h.status == 0 => {
                         noted = self.pipe_opened(ci, m, p, tree, r.file_id);
@@ -320,6 +330,35 @@ impl Builder {
         }
         self.timeline_noted(ci, m, &dec, note.as_deref());
         self.keep_error(ci, m, e);
+    }
+
+    /// Tree `t`, when the capture lacks its TREE_CONNECT and does not show
+    /// its type yet, is of the share type response `m` shows (`by`, see
+    /// [`ShareTypeShown`]): a pipe share's files listed so far are pipes.
+    fn share_type_shown(&mut self, t: Option<usize>, m: &Message<'_>, by: &'static str) {
+        let Some(tree) = t.and_then(|t| self.model.trees.get_mut(t)) else {
+            return;
+        };
+        let Some(u) = tree.unseen_connect.as_mut() else {
+            return;
+        };
+        if tree.share_type.is_some() {
+            return;
+        }
+        let pipe = by == SHOWN_BY_TRANSCEIVE;
+        tree.share_type = Some(if pipe {
+            ShareType::PIPE
+        } else {
+            ShareType::DISK
+        });
+        u.share_type_shown = Some(ShareTypeShown { frame: m.frame, by });
+        if pipe {
+            for f in &mut tree.files {
+                f.pipe = true;
+            }
+        } else {
+            super::pipes::drop_unshown(&mut self.model, t);
+        }
     }
 
     /// Records an error response on the connection and emits its event.
@@ -473,6 +512,29 @@ pub(super) const MAX_TREE_USES: usize = 16;
 /// TREE_CONNECT of the capture ([`UnseenConnect`]); past them, the
 /// operations on such TreeIds are counted on no tree.
 pub(super) const MAX_UNSEEN_TREES: u16 = 64;
+
+/// What a benign IOCTL or CREATE response (`h`, decoded `dec`) shows of
+/// its share's type ([`ShareTypeShown`]): an FSCTL_PIPE_TRANSCEIVE
+/// answered (success or STATUS_BUFFER_OVERFLOW, the rest of a message
+/// longer than the output), a CREATE that opened a directory.
+fn shows_share_type(h: &Smb2Header, dec: &Decoded) -> Option<&'static str> {
+    use crate::smb2::ioctl::CtlCode;
+    use crate::smb2::wire::FileAttributes;
+    match &dec.body {
+        Some(Ok(Body::IoctlResponse(i)))
+            if i.ctl_code == CtlCode::FSCTL_PIPE_TRANSCEIVE
+                && (h.status == 0 || h.status == 0x8000_0005) =>
+        {
+            Some(SHOWN_BY_TRANSCEIVE)
+        }
+        Some(Ok(Body::CreateResponse(r)))
+            if h.status == 0 && r.info.file_attributes.contains(FileAttributes::DIRECTORY) =>
+        {
+            Some(SHOWN_BY_DIRECTORY)
+        }
+        _ => None,
+    }
+}
 
 /// Statuses that answer a request without showing its tree connected:
 /// STATUS_NETWORK_NAME_DELETED (no such TreeId, [MS-SMB2] 3.3.5.2.11),
