@@ -303,11 +303,12 @@ fn sessions_in_use_without_their_setup_agree_with_tshark() {
         assert_eq!(got, want, "{name}");
         shown.extend(got.keys().map(|k| (name.to_string(), *k)));
     }
-    // Seven corpus captures have 8 (one an SMB1 UID); samples/ 2
-    // (smb2-capture-after-logon).
+    // Seven corpus captures have 8 (one an SMB1 UID); samples/ 3
+    // (smb2-capture-after-logon's 2, smb1-capture-after-tree-connect's
+    // UID 0x2879).
     let samples = common::sample_names();
     let corpus = shown.iter().filter(|(n, _)| !samples.contains(n)).count();
-    assert_eq!(shown.len() - corpus, 2, "{shown:?}");
+    assert_eq!(shown.len() - corpus, 3, "{shown:?}");
     if common::corpus_dir().is_some() {
         assert_eq!(corpus, 8, "{shown:?}");
     }
