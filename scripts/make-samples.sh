@@ -50,7 +50,9 @@
 #         clientstop (smbclient interrupted while its NTLMSSP AUTHENTICATE
 #         waits for an answer a relay holds back),
 #         rpcfault (DCE/RPC on smbd's srvsvc pipe that it refuses: a bind
-#         of an unknown interface, an operation number out of range).
+#         of an unknown interface, an operation number out of range),
+#         smbexec (impacket's smbexec.py: a service created over svcctl
+#         whose command line runs a command).
 #
 # Addresses (loopback only):
 #   127.0.0.2  smbd (standalone, tdbsam), port 445; silent listener :4455,
@@ -1405,6 +1407,23 @@ group_rpcfault() {
     smbd_start
     capture impacket-rpc-bind-refused-and-fault "host $SMBD_IP" \
         run $PY "$HELP/impacket_flows.py" rpc-refusals $SMBD_IP alice "$PW_ALICE"
+    smbd_stop
+}
+
+# ---------------------------------------------------------------- group smbexec
+# impacket's smbexec.py against smbd's svcctl pipe: it binds svcctl,
+# ROpenSCManagerW, then RCreateServiceW whose lpBinaryPathName is the
+# command line it runs (%COMSPEC% /Q /c echo cd ^> \\127.0.0.1\share\__output
+# ...); what smbd answers is in the capture. alice is an 'admin users'
+# account, so that the Service Control Manager lets her open it; smbd
+# offers no encryption (impacket would encrypt, and the capture hide it).
+group_smbexec() {
+    log "group smbexec: impacket's smbexec.py against smbd's svcctl"
+    impacket_examples
+    smbd_users
+    smbd_start "admin users = alice" "server smb encrypt = off"
+    capture impacket-smbexec-svcctl "host $SMBD_IP" \
+        run sh -c "echo exit | timeout 30 $PY '$IMPACKET_EX/smbexec.py' -share share -service-name BTOBTO 'SAMPLES/alice:$PW_ALICE@$SMBD_IP'"
     smbd_stop
 }
 
