@@ -1875,6 +1875,26 @@ pub struct RpcCallFacts {
     /// Its name ("nca_s_op_rng_error"), when known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fault_name: Option<&'static str>,
+    /// What a call to the Service Control Manager says of a service: its
+    /// name and command line ([MS-SCMR] 3.1.4.11, 3.1.4.12, 3.1.4.16,
+    /// 3.1.4.41; `session::scmr`), as far as the capture keeps the call.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service: Option<ServiceFacts>,
+}
+
+/// A service as a call to the Service Control Manager names it.
+#[derive(Clone, Debug, Serialize)]
+pub struct ServiceFacts {
+    /// lpServiceName.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// lpBinaryPathName: the command line the service runs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub binary_path: Option<String>,
+    /// The capture keeps the call's start only: the last string given is
+    /// cut, what follows it unread.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub cut: bool,
 }
 
 impl PipeRpc {
@@ -1905,6 +1925,15 @@ impl PipeRpc {
                 response_frame: c.response_frame,
                 fault: c.fault.map(|f| format!("{f:#010x}")),
                 fault_name: c.fault.and_then(super::dcerpc::fault_name),
+                service: p
+                    .services
+                    .iter()
+                    .find(|(f, _)| *f == c.frame)
+                    .map(|(_, a)| ServiceFacts {
+                        name: a.name.clone(),
+                        binary_path: a.binary_path.clone(),
+                        cut: a.cut,
+                    }),
             })
             .collect();
         Some(PipeRpc {

@@ -345,7 +345,9 @@ impl Builder {
     /// A WRITE's data is also looked at for a DCE/RPC PDU on a pipe
     /// ([`Builder::pipe_write`]): true when it holds one.
     pub(super) fn io_detail(&mut self, m: &Message<'_>, h: &Smb2Header) -> (Detail, bool) {
-        if self.opens.opens.is_empty() {
+        // On a connection that shows no message of the server, a WRITE
+        // may write a DCE/RPC PDU to a pipe whose CREATE is unanswered.
+        if self.opens.opens.is_empty() && !self.client_only(m.stream) {
             return (Detail::None, false);
         }
         match parse_body(h, m.bytes) {
