@@ -52,7 +52,9 @@
 #         rpcfault (DCE/RPC on smbd's srvsvc pipe that it refuses: a bind
 #         of an unknown interface, an operation number out of range),
 #         smbexec (impacket's smbexec.py: a service created over svcctl
-#         whose command line runs a command).
+#         whose command line runs a command),
+#         onesidedrop (a program put on C$, captured in the client's
+#         direction alone).
 #
 # Addresses (loopback only):
 #   127.0.0.2  smbd (standalone, tdbsam), port 445; silent listener :4455,
@@ -1424,6 +1426,25 @@ group_smbexec() {
     smbd_start "admin users = alice" "server smb encrypt = off"
     capture impacket-smbexec-svcctl "host $SMBD_IP" \
         run sh -c "echo exit | timeout 30 $PY '$IMPACKET_EX/smbexec.py' -share share -service-name BTOBTO 'SAMPLES/alice:$PW_ALICE@$SMBD_IP'"
+    smbd_stop
+}
+
+# ---------------------------------------------------------------- group onesidedrop
+# A program copied to a drive's administrative share, captured in the
+# client's direction only (as a SPAN port copying one direction does):
+# smbclient puts tool.exe (a copy of /usr/bin/true) on smbd's share C$
+# (a share of that name, as Windows makes one of each drive); tcpdump keeps
+# the packets from 127.0.0.1 to smbd alone. Not made with capture(), which
+# would take the server's missing segments for losses and retry.
+group_onesidedrop() {
+    log "group onesidedrop: a program put on C\$, the client's direction alone"
+    smbd_users
+    SMBD_SHARES=$(printf '[C$]\n    path = %s\n    read only = no' "$T/share") \
+        smbd_start "server smb encrypt = off"
+    cp /usr/bin/true "$T/tool.exe"
+    cap_start oneside-program-to-admin-share "src host 127.0.0.1 and dst host $SMBD_IP and tcp dst port 445"
+    smbc "//$SMBD_IP/C\$" -U "alice%$PW_ALICE" -c "put $T/tool.exe tool.exe"
+    cap_stop
     smbd_stop
 }
 

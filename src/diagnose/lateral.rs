@@ -189,9 +189,12 @@ fn executable(name: &str) -> bool {
 }
 
 /// Written to: bytes written on it, or the file made anew by the CREATE
-/// (CreateAction CREATED, OVERWRITTEN or SUPERSEDED, [MS-SMB2] 2.2.14).
+/// (CreateAction CREATED, OVERWRITTEN or SUPERSEDED, [MS-SMB2] 2.2.14);
+/// of an unanswered CREATE request, bytes the client sent to be written
+/// with the FileId it went on with (`FileOpen::write_length`).
 fn written(f: &FileOpen) -> bool {
     f.write_bytes > 0
+        || f.write_length > 0
         || matches!(
             f.action,
             Some(CreateAction::CREATED | CreateAction::OVERWRITTEN | CreateAction::SUPERSEDED)
@@ -227,6 +230,12 @@ fn open_text(s: Seen<'_>) -> String {
     );
     if s.file.write_bytes > 0 {
         t.push_str(&format!(", {} bytes written", s.file.write_bytes));
+    }
+    if s.file.write_length > 0 {
+        t.push_str(&format!(
+            ", {} bytes sent to be written in {} WRITE request(s)",
+            s.file.write_length, s.file.write_requests
+        ));
     }
     if s.file.unanswered {
         t.push_str(", a request the capture holds no answer to");
@@ -265,6 +274,15 @@ fn one_sided_text(seen: &[Seen<'_>], rpc: Option<&PipeOpen>) -> String {
                 p.name
             ))
         })
+        .or_else(|| {
+            let s = seen.iter().find(|s| s.file.write_length > 0)?;
+            Some(format!(
+                ": it sent {} bytes to be written to {} (first WRITE request at frame {}) with the FileId the CREATE response must have given it",
+                s.file.write_length,
+                s.file.name.trim_start_matches('\\'),
+                s.file.first_write_request.unwrap_or(0)
+            ))
+        })
         .unwrap_or_default();
     format!(
         " The capture lacks the server's side of this connection (connection.one_sided): these are the client's requests, without their answers. The client went on as if they had succeeded{wrote}; almost certainly they did."
@@ -279,7 +297,12 @@ fn covers(seen: &[Seen<'_>]) -> Vec<(u64, Option<u64>)> {
 
 fn frames(seen: &[Seen<'_>]) -> Vec<u64> {
     seen.iter()
-        .flat_map(|s| std::iter::once(s.file.request_frame).chain(s.file.frame))
+        .flat_map(|s| {
+            let first_write = s.file.first_write_request;
+            std::iter::once(s.file.request_frame)
+                .chain(s.file.frame)
+                .chain(first_write)
+        })
         .collect()
 }
 

@@ -243,6 +243,10 @@ pub(crate) struct ConnState {
     smb1_refused_open: Option<Box<(opens::OpenAsk, Option<usize>)>>,
     /// Unanswered pipe opens were made on it ([`pipes::PipeOpen::unanswered`]).
     unanswered_pipes: bool,
+    /// While the server has sent no SMB message on it: the WRITE requests
+    /// sent after its unanswered CREATE requests (at most
+    /// [`opens::MAX_WENT_ON_FILES`]).
+    went_on_writes: Vec<opens::WentOnWrites>,
 }
 
 /// Builds a [`Model`] from pipeline events; see the module doc.
@@ -1578,7 +1582,7 @@ impl Builder {
         if one_sided {
             let trees = self.unanswered_tree_connects(ci, tree_connects);
             let made: Vec<usize> = trees.iter().map(|t| t.2).collect();
-            self.list_unanswered_creates(&made, creates);
+            self.list_unanswered_creates(ci, &made, creates);
             self.unanswered_pipes_closed(ci, &made, true);
             unanswered.extend(trees.into_iter().map(|(f, ts, t)| (f, ts, true, t)));
         } else {

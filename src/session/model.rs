@@ -1817,6 +1817,18 @@ pub struct FileOpen {
     pub read_bytes: u64,
     pub writes: u64,
     pub write_bytes: u64,
+    /// Of an unanswered CREATE request (`unanswered`): the WRITE requests
+    /// ([MS-SMB2] 2.2.21) the client sent with the FileId it went on with
+    /// ([`super::opens::WentOnWrites`]), and the sum of their Length: the
+    /// bytes it sent to be written, not bytes written (`writes` and
+    /// `write_bytes` count responses).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub write_requests: u64,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub write_length: u64,
+    /// The first of those WRITE requests (the findings' evidence).
+    #[serde(skip)]
+    pub first_write_request: Option<u64>,
     /// A named pipe's DCE/RPC binds and calls, when the capture shows any
     /// (SMB2; see `session::pipes`).
     #[serde(skip_serializing_if = "Option::is_none")]
