@@ -56,7 +56,11 @@
 #         rpcfault (DCE/RPC on smbd's srvsvc pipe that it refuses: a bind
 #         of an unknown interface, an operation number out of range),
 #         smb2late (SMB2 sessions and trees in use before the capture
-#         began: smbclient on a share, rpcclient on IPC$).
+#         began: smbclient on a share, rpcclient on IPC$),
+#         smbexec (impacket's smbexec.py: a service created over svcctl
+#         whose command line runs a command),
+#         onesidedrop (a program put on C$, captured in the client's
+#         direction alone).
 #
 # Addresses (loopback only):
 #   127.0.0.2  smbd (standalone, tdbsam), port 445; silent listener :4455,
@@ -1411,6 +1415,42 @@ group_rpcfault() {
     smbd_start
     capture impacket-rpc-bind-refused-and-fault "host $SMBD_IP" \
         run $PY "$HELP/impacket_flows.py" rpc-refusals $SMBD_IP alice "$PW_ALICE"
+    smbd_stop
+}
+
+# ---------------------------------------------------------------- group smbexec
+# impacket's smbexec.py against smbd's svcctl pipe: it binds svcctl,
+# ROpenSCManagerW, then RCreateServiceW whose lpBinaryPathName is the
+# command line it runs (%COMSPEC% /Q /c echo cd ^> \\127.0.0.1\share\__output
+# ...); what smbd answers is in the capture. alice is an 'admin users'
+# account, so that the Service Control Manager lets her open it; smbd
+# offers no encryption (impacket would encrypt, and the capture hide it).
+group_smbexec() {
+    log "group smbexec: impacket's smbexec.py against smbd's svcctl"
+    impacket_examples
+    smbd_users
+    smbd_start "admin users = alice" "server smb encrypt = off"
+    capture impacket-smbexec-svcctl "host $SMBD_IP" \
+        run sh -c "echo exit | timeout 30 $PY '$IMPACKET_EX/smbexec.py' -share share -service-name BTOBTO 'SAMPLES/alice:$PW_ALICE@$SMBD_IP'"
+    smbd_stop
+}
+
+# ---------------------------------------------------------------- group onesidedrop
+# A program copied to a drive's administrative share, captured in the
+# client's direction only (as a SPAN port copying one direction does):
+# smbclient puts tool.exe (a copy of /usr/bin/true) on smbd's share C$
+# (a share of that name, as Windows makes one of each drive); tcpdump keeps
+# the packets from 127.0.0.1 to smbd alone. Not made with capture(), which
+# would take the server's missing segments for losses and retry.
+group_onesidedrop() {
+    log "group onesidedrop: a program put on C\$, the client's direction alone"
+    smbd_users
+    SMBD_SHARES=$(printf '[C$]\n    path = %s\n    read only = no' "$T/share") \
+        smbd_start "server smb encrypt = off"
+    cp /usr/bin/true "$T/tool.exe"
+    cap_start oneside-program-to-admin-share "src host 127.0.0.1 and dst host $SMBD_IP and tcp dst port 445"
+    smbc "//$SMBD_IP/C\$" -U "alice%$PW_ALICE" -c "put $T/tool.exe tool.exe"
+    cap_stop
     smbd_stop
 }
 

@@ -774,6 +774,36 @@ const CASES: &[(&str, &str, &str, u64, &[u64])] = &[
         SEVERAL_STREAMS,
         &[21, 22, 150, 151, 154, 160, 161, 178, 179],
     ),
+    // PsExec again, the client's side alone: CREATE requests of svcctl (7)
+    // and PSEXESVC (21), none answered; svcctl's bind written at 9 with
+    // the FileId the client went on with, RCreateServiceWOW64W at 12, the
+    // first WRITE request to PSEXESVC at 24 (tshark's smb2.filename,
+    // dcerpc.cn_bind_to_uuid, dcerpc.opnum, smb2.fid): one_sided_psexec.
+    (
+        "corpus:sv-smb2-oneside-kerberos.pcap",
+        "attack.service_execution",
+        "error",
+        0,
+        &[7, 9, 12, 21, 24],
+    ),
+    // A program put on C$, the client's side alone: CREATE of tool.exe at
+    // 11, WRITE request at 13: one_sided_program_written.
+    (
+        "oneside-program-to-admin-share.pcap",
+        "activity.admin_share_executable",
+        "warning",
+        0,
+        &[11, 13],
+    ),
+    // impacket's smbexec: svcctl opened (16/18), bound (19), RCreateServiceW
+    // written at 31 and refused by smbd with a fault at 34: smbexec_refused.
+    (
+        "impacket-smbexec-svcctl.pcap",
+        "activity.service_control",
+        "warning",
+        0,
+        &[16, 18, 19, 31, 34],
+    ),
     // 13 files (.exe, .doc, .docx, .pdf) read and rewritten as .enc with
     // overwrite_if (CreateAction CREATED), as tshark shows: the first four
     // pairs' CREATEs.
@@ -1082,8 +1112,6 @@ const NOT_IN_CAPTURES: &[(&str, &str)] = &[
     ("logon.failed", "the generic code for a SESSION_SETUP status without a code of its own: the statuses the servers at hand answer all have one (the two corpus captures that showed it, zeek-smb3-multichannel and pcapattack-smb311-spoolsample-ntlm, refuse anonymous logons: logon.anonymous_refused)"),
     ("file.quota_exceeded", "Samba answers a disk quota (EDQUOT) with STATUS_DISK_FULL (file.disk_full), so only a Windows server would put STATUS_DISK_QUOTA_EXCEEDED or STATUS_QUOTA_EXCEEDED on the wire; no corpus capture shows either"),
     ("file.lock_conflict", "smbclient takes no byte-range lock over SMB2 (its 'lock' command is for SMB1's UNIX extensions) and no corpus capture has a refused LOCK, READ or WRITE"),
-    ("activity.service_control", "the PsExec capture (sv-smb21-psexec-kerberos-port139) without its ADMIN$ connection and PSEXESVC's pipes: lateral_movement_parts"),
-    ("activity.admin_share_executable", "the PsExec capture (sv-smb21-psexec-kerberos-port139) without its IPC$ connection: lateral_movement_parts"),
     ("activity.task_scheduler", "no sample or corpus capture opens the pipe atsvc with success (the samples' servers are Samba's; the corpus has no remote task)"),
     ("logon.unknown_user", "no server at hand puts STATUS_NO_SUCH_USER on the wire: smbd and the Samba DC answer an unknown user's NTLM logon with STATUS_LOGON_FAILURE (or a guest session with 'map to guest = bad user'), and a user deleted from the DC after getting a service ticket still logs on with it (Samba trusts the ticket's PAC; only the KDC answers KDC_ERR_C_PRINCIPAL_UNKNOWN to the forwarded-TGT request)"),
 ];
@@ -6971,9 +6999,11 @@ fn lateral_movement_parts() {
             "It bound MS-SCMR (svcctl) (frame {})",
             at(154).unwrap_or(0)
         )) && e.contains(&format!(
-            "RCreateServiceWOW64W (opnum 45, frame {}) created a service",
-            at(160).unwrap_or(0)
-        )) && !e.contains("does not show which calls"),
+            "RCreateServiceWOW64W (opnum 45, frame {}) asked to create the service PSEXESVC, whose command line (lpBinaryPathName) is `%SystemRoot%\\PSEXESVC.exe` ([MS-SCMR] 3.1.4); answered without a fault at frame {}.",
+            at(160).unwrap_or(0),
+            at(161).unwrap_or(0)
+        )) && !e.contains("does not show which calls")
+            && !e.contains("connection.one_sided"),
         "{e}"
     );
     // The whole capture: one finding, the tool named.
@@ -6987,7 +7017,7 @@ fn lateral_movement_parts() {
     );
     assert!(
         f[0].explanation.contains("It bound MS-SCMR (svcctl) (frame 154) and made 9 calls, among them RCreateServiceWOW64W (frame 160) and RStartServiceW (frame 166).")
-            && f[0].explanation.contains("RCreateServiceWOW64W (opnum 45, frame 160) created a service"),
+            && f[0].explanation.contains("RCreateServiceWOW64W (opnum 45, frame 160) asked to create the service PSEXESVC, whose command line (lpBinaryPathName) is `%SystemRoot%\\PSEXESVC.exe` ([MS-SCMR] 3.1.4); answered without a fault at frame 161."),
         "{}",
         f[0].explanation
     );
@@ -7231,4 +7261,162 @@ fn rc4_ticket_with_aes_authenticator_names_the_service_account() {
         "{}",
         f[0].explanation
     );
+}
+
+/// PsExec in a capture of the client's side alone
+/// (sv-smb2-oneside-kerberos: no SMB message of the server's): the
+/// finding is made of the client's requests and says so. tshark: CREATE
+/// requests of svcctl (7), PSEXESVC (21) and its three console pipes (32,
+/// 37, 42), none answered; the bind of [MS-SCMR] written at 9 and
+/// RCreateServiceWOW64W (opnum 45) at 12, with the FileId of the GETINFO
+/// that followed the CREATE of 7 (frame 8); RStartServiceW (19) at 15;
+/// the first WRITE request to PSEXESVC's pipe at 24.
+#[test]
+fn one_sided_psexec() {
+    let Some(d) = corpus() else {
+        return;
+    };
+    let path = d.join("sv-smb2-oneside-kerberos.pcap");
+    let creates = common::tshark_text(
+        &path,
+        "smb2.cmd == 5 && smb2.flags.response == 0",
+        &["frame.number", "smb2.filename"],
+    );
+    assert!(
+        creates.starts_with("7\tsvcctl\n21\tPSEXESVC\n"),
+        "{creates}"
+    );
+    assert_eq!(
+        common::tshark_text(&path, "smb2.flags.response == 1", &["frame.number"]),
+        ""
+    );
+    let calls = common::tshark_text(
+        &path,
+        "smb2.fid == 0000002e-0009-0000-0100-000009000000 && dcerpc",
+        &["frame.number", "dcerpc.pkt_type", "dcerpc.opnum"],
+    );
+    assert!(
+        calls.starts_with("9\t11\t\n11\t0\t15\n12\t0\t45\n13\t0\t0\n14\t0\t16\n15\t0\t19\n"),
+        "{calls}"
+    );
+    let a = run(&path, &[]);
+    let f = with_code(&a, "attack.service_execution");
+    assert_eq!(f.len(), 1);
+    // The first WRITE request with the FileId the client went on with
+    // after PSEXESVC's CREATE (21): frame 24, 4 bytes.
+    let writes = common::tshark_text(
+        &path,
+        "smb2.cmd == 9 && smb2.fid == 0000002f-0009-0000-0500-000009000000",
+        &["frame.number", "smb2.write_length"],
+    );
+    assert!(writes.starts_with("24\t4\n"), "{writes}");
+    assert_eq!(
+        (f[0].stream, f[0].frames.as_slice()),
+        (Some(0), &[7, 9, 12, 21, 24][..])
+    );
+    assert!(f[0]
+        .title
+        .starts_with("PsExec: 192.168.10.31 ran a program as a service on 192.168.10.10"));
+    let e = &f[0].explanation;
+    for part in [
+        "The client asked to open the Service Control Manager's pipe svcctl (frame 7)",
+        "then asked to open the pipe PSEXESVC (frame 21)",
+        "It bound MS-SCMR (svcctl) (frame 9) and made 9 calls, among them RCreateServiceWOW64W (frame 12) and RStartServiceW (frame 15).",
+        "RCreateServiceWOW64W (opnum 45, frame 12) asked to create the service PSEXESVC, whose command line (lpBinaryPathName) is `%SystemRoot%\\PSEXESVC.exe` ([MS-SCMR] 3.1.4); the capture holds no answer to it.",
+        "The capture lacks the server's side of this connection (connection.one_sided)",
+        "it wrote its bind and calls to svcctl (frames 9 to 19) with the FileId the CREATE response must have given it; almost certainly they did.",
+    ] {
+        says(e, part);
+    }
+    assert!(with_code(&a, "activity.service_control").is_empty());
+}
+
+/// impacket's smbexec against smbd (impacket-smbexec-svcctl): the
+/// service's name and command line, as tshark's svcctl dissector reads
+/// them on frame 31 (svcctl.servicename, svcctl.binarypathname), and
+/// smbd's fault at 34 (dcerpc.cn_status 0x1c010002): the service was not
+/// created, no attack.* finding, the command line named as smbexec's.
+#[test]
+fn smbexec_refused() {
+    let path = samples().join("impacket-smbexec-svcctl.pcap");
+    let t = common::tshark_text(
+        &path,
+        "svcctl.opnum == 12 || dcerpc.cn_status",
+        &[
+            "frame.number",
+            "svcctl.servicename",
+            "svcctl.binarypathname",
+            "dcerpc.cn_status",
+        ],
+    );
+    let mut lines = t.lines();
+    let create: Vec<&str> = lines.next().expect("the create").split('\t').collect();
+    assert_eq!(create[..2], ["31", "BTOBTO"]);
+    let path_text = create[2];
+    assert!(path_text.starts_with("%COMSPEC% /Q /c echo cd  ^> \\\\127.0.0.1\\share\\__output"));
+    assert_eq!(lines.next(), Some("34\t\t\t0x1c010002"));
+    let a = run(&path, &[]);
+    let codes: Vec<&str> = a.diagnosis.findings.iter().map(|f| f.code).collect();
+    assert!(!codes.iter().any(|c| c.starts_with("attack.")), "{codes:?}");
+    let f = with_code(&a, "activity.service_control");
+    assert_eq!(f.len(), 1);
+    let e = &f[0].explanation;
+    says(e, &format!("RCreateServiceW (opnum 12, frame 31) asked to create the service BTOBTO, whose command line (lpBinaryPathName) is `{path_text}` ([MS-SCMR] 3.1.4); the server refused it with a fault (nca_s_op_rng_error, frame 34): no service was created."));
+    says(e, "That command line is Impacket's smbexec's");
+    assert!(!e.contains("connection.one_sided"), "{e}");
+    // The same on the call (JSON's trees[].files[].rpc.calls[].service).
+    let rpc = a.model.trees[0].files[0].rpc.as_ref().expect("rpc");
+    let s = rpc.calls[1].service.as_ref().expect("service");
+    assert_eq!(
+        (s.name.as_deref(), s.binary_path.as_deref(), s.cut),
+        (Some("BTOBTO"), Some(path_text), false)
+    );
+}
+
+/// A program put on a drive's share in a capture of the client's side
+/// alone (oneside-program-to-admin-share: smbclient's put of tool.exe on
+/// smbd's C$, packets from the client only): tshark shows the CREATE
+/// request of tool.exe (11) and one WRITE request (13) of 35664 bytes
+/// (smb2.write_length) with the FileId the client went on with, and no
+/// response. The file lists it as an unanswered CREATE with that WRITE
+/// request, and activity.admin_share_executable says so.
+#[test]
+fn one_sided_program_written() {
+    let path = samples().join("oneside-program-to-admin-share.pcap");
+    let t = common::tshark_text(
+        &path,
+        "smb2.cmd == 5 || smb2.cmd == 9",
+        &[
+            "frame.number",
+            "smb2.flags.response",
+            "smb2.filename",
+            "smb2.write_length",
+        ],
+    );
+    assert_eq!(t, "11\t0\ttool.exe\t\n13\t0\t\t35664\n");
+    let a = sample("oneside-program-to-admin-share.pcap");
+    let file = a
+        .model
+        .trees
+        .iter()
+        .flat_map(|t| t.files.iter())
+        .find(|f| f.name == "tool.exe")
+        .expect("tool.exe");
+    assert_eq!(
+        (
+            file.unanswered,
+            file.write_requests,
+            file.write_length,
+            file.first_write_request
+        ),
+        (true, 1, 35664, Some(13))
+    );
+    let f = only(&a, "activity.admin_share_executable");
+    assert_eq!((f.stream, f.frames.as_slice()), (Some(0), &[11, 13][..]));
+    says(&f.explanation, "The client wrote tool.exe on \\\\127.0.0.2\\C$ (frame 11, 35664 bytes sent to be written in 1 WRITE request(s), a request the capture holds no answer to).");
+    says(
+        &f.explanation,
+        "The capture lacks the server's side of this connection (connection.one_sided)",
+    );
+    says(&f.explanation, "it sent 35664 bytes to be written to tool.exe (first WRITE request at frame 13) with the FileId the CREATE response must have given it; almost certainly they did.");
 }

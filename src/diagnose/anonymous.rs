@@ -127,7 +127,7 @@ fn pipes_opened(model: &Model, covers: impl Iterator<Item = (u64, Option<u64>)>)
     let mut more = 0u64;
     let mut bound: Vec<SyntaxId> = Vec::new();
     for p in &model.pipes {
-        if !sessions.contains_key(&(p.stream, p.session_id)) {
+        if p.unanswered || !sessions.contains_key(&(p.stream, p.session_id)) {
             continue;
         }
         for b in &p.interfaces {

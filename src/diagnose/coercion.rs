@@ -164,7 +164,9 @@ pub(super) fn find(model: &Model) -> Vec<Coercion<'_>> {
     let pipes: Vec<(&PipeOpen, &Interface, Option<Bound>)> = model
         .pipes
         .iter()
-        .filter(|p| p.client.ip() != p.server.ip())
+        // Opens the capture shows made (not a one-sided capture's
+        // CREATE requests: lateral reads those).
+        .filter(|p| !p.unanswered && p.client.ip() != p.server.ip())
         .filter_map(|p| interface_of(&p.name, &p.interfaces).map(|(i, b)| (p, i, b)))
         .collect();
     if pipes.is_empty() {
@@ -329,7 +331,7 @@ fn finding(c: &Coercion<'_>, model: &Model) -> Finding {
         who.as_deref().map_or(String::new(), |u| format!(" (and the account {u})")),
         i.step
     );
-    let mut frames = vec![p.request_frame, p.frame];
+    let mut frames: Vec<u64> = std::iter::once(p.request_frame).chain(p.frame).collect();
     frames.extend(c.bound.map(|b| b.frame));
     if let Some(x) = c.call {
         frames.push(x.frame);

@@ -12,17 +12,29 @@
 //!   over `\PIPE\atsvc`) opened with success: a task created remotely
 //!   (at.exe, schtasks /s, Impacket's atexec).
 //!
+//! In a capture that lacks the server's side of a connection
+//! (connection.one_sided), the same findings are made of the client's
+//! requests: the CREATE requests it went on with (`FileOpen::unanswered`)
+//! and the DCE/RPC binds and calls it wrote to them
+//! (`PipeOpen::unanswered`), said so in the finding.
+//!
+//! A call that creates a service names it and its command line
+//! (`PipeOpen::services`, [MS-SCMR] 3.1.4.12 lpBinaryPathName), and the
+//! finding says when the server refused it (a fault).
+//!
 //! One finding per client address and server address and kind.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
 
-use crate::session::pipes::RpcCall;
+use crate::session::pipes::{PipeOpen, RpcCall};
+use crate::session::scmr::ServiceArgs;
 use crate::session::{FileOpen, Model, Tree};
 use crate::smb2::create::CreateAction;
 
 use super::rpc;
 use super::{Draft, Severity, Sink};
+use crate::session::dcerpc;
 
 /// Names listed in a finding; the rest are counted.
 const MAX_NAMED: usize = 4;
@@ -65,10 +77,11 @@ pub(super) fn findings(model: &Model, out: &mut Sink) {
         let pair = model
             .connection(t.stream)
             .map(|c| (c.client.ip(), c.server.ip()));
-        // Opens the capture shows made: not a CREATE request it holds no
-        // response to.
-        let made = t.files.iter().filter(|f| !f.unanswered);
-        made.filter_map(move |f| match kind_of(f, admin) {
+        // Opens the capture shows made, and, in a capture of the client's
+        // side alone, the CREATE requests the client went on with
+        // (unanswered): those of a connection whose server's side shows
+        // are not listed.
+        t.files.iter().filter_map(move |f| match kind_of(f, admin) {
             Kind::Other => None,
             kind => Some((pair?, kind, Seen { tree: t, file: f })),
         })
@@ -176,9 +189,12 @@ fn executable(name: &str) -> bool {
 }
 
 /// Written to: bytes written on it, or the file made anew by the CREATE
-/// (CreateAction CREATED, OVERWRITTEN or SUPERSEDED, [MS-SMB2] 2.2.14).
+/// (CreateAction CREATED, OVERWRITTEN or SUPERSEDED, [MS-SMB2] 2.2.14);
+/// of an unanswered CREATE request, bytes the client sent to be written
+/// with the FileId it went on with (`FileOpen::write_length`).
 fn written(f: &FileOpen) -> bool {
     f.write_bytes > 0
+        || f.write_length > 0
         || matches!(
             f.action,
             Some(CreateAction::CREATED | CreateAction::OVERWRITTEN | CreateAction::SUPERSEDED)
@@ -215,8 +231,62 @@ fn open_text(s: Seen<'_>) -> String {
     if s.file.write_bytes > 0 {
         t.push_str(&format!(", {} bytes written", s.file.write_bytes));
     }
+    if s.file.write_length > 0 {
+        t.push_str(&format!(
+            ", {} bytes sent to be written in {} WRITE request(s)",
+            s.file.write_length, s.file.write_requests
+        ));
+    }
+    if s.file.unanswered {
+        t.push_str(", a request the capture holds no answer to");
+    }
     t.push(')');
     t
+}
+
+/// "opened", or "asked to open" for a CREATE request the capture holds no
+/// answer to.
+fn opened(s: Seen<'_>) -> &'static str {
+    if s.file.unanswered {
+        "asked to open"
+    } else {
+        "opened"
+    }
+}
+
+/// When some of `seen` are CREATE requests of a capture that lacks the
+/// server's side: that the finding is made of the client's requests, and
+/// what the client did next as if they had succeeded (`rpc`: the pipe
+/// open of svcctl or atsvc, whose binds and calls it wrote). Empty
+/// otherwise.
+fn one_sided_text(seen: &[Seen<'_>], rpc: Option<&PipeOpen>) -> String {
+    if !seen.iter().any(|s| s.file.unanswered) {
+        return String::new();
+    }
+    let wrote = rpc
+        .filter(|p| p.unanswered)
+        .and_then(|p| {
+            let first = p.interfaces.first().map(|b| b.frame);
+            let frames = first.into_iter().chain(p.calls.iter().map(|c| c.frame));
+            let (lo, hi) = (frames.clone().min()?, frames.max()?);
+            Some(format!(
+                ": it wrote its bind and calls to {} (frames {lo} to {hi}) with the FileId the CREATE response must have given it",
+                p.name
+            ))
+        })
+        .or_else(|| {
+            let s = seen.iter().find(|s| s.file.write_length > 0)?;
+            Some(format!(
+                ": it sent {} bytes to be written to {} (first WRITE request at frame {}) with the FileId the CREATE response must have given it",
+                s.file.write_length,
+                s.file.name.trim_start_matches('\\'),
+                s.file.first_write_request.unwrap_or(0)
+            ))
+        })
+        .unwrap_or_default();
+    format!(
+        " The capture lacks the server's side of this connection (connection.one_sided): these are the client's requests, without their answers. The client went on as if they had succeeded{wrote}; almost certainly they did."
+    )
 }
 
 fn covers(seen: &[Seen<'_>]) -> Vec<(u64, Option<u64>)> {
@@ -227,7 +297,12 @@ fn covers(seen: &[Seen<'_>]) -> Vec<(u64, Option<u64>)> {
 
 fn frames(seen: &[Seen<'_>]) -> Vec<u64> {
     seen.iter()
-        .flat_map(|s| std::iter::once(s.file.request_frame).chain(s.file.frame))
+        .flat_map(|s| {
+            let first_write = s.file.first_write_request;
+            std::iter::once(s.file.request_frame)
+                .chain(s.file.frame)
+                .chain(first_write)
+        })
         .collect()
 }
 
@@ -238,24 +313,33 @@ const CALLS_NAMED: usize = 10;
 /// create, start, change or delete a service.
 const SVCCTL: (&str, &[u16]) = ("svcctl", rpc::SCMR_SERVICE_CHANGES);
 
+/// The pipe open (`Model::pipes`) of the open `s`.
+fn pipe_of<'a>(model: &'a Model, s: Seen<'_>) -> Option<&'a PipeOpen> {
+    model
+        .pipes
+        .iter()
+        .find(|p| p.stream == s.tree.stream && p.request_frame == s.file.request_frame)
+}
+
+/// The first call of `key` on a pipe, and what it says of a service
+/// (`PipeOpen::services`).
+type KeyCall<'a> = (RpcCall, Option<&'a ServiceArgs>);
+
 /// What the capture shows written to the pipe of `s` (`Model::pipes`):
 /// the interface its bind named and its calls, by name ([`rpc::KNOWN`];
 /// without a bind, the interface of the pipe's name `pipe`), as a
 /// sentence (only those in `notable`, the others counted, when some are:
 /// [`rpc::notable_calls_words`]); the frames of the bind and of the calls
 /// in `key` (those that make the finding's case:
-/// [`rpc::SCMR_CREATE_SERVICE`]); and the first of those calls. None when
-/// the capture shows neither.
-fn rpc_seen(
-    model: &Model,
+/// [`rpc::SCMR_CREATE_SERVICE`]); and the first of those calls, with the
+/// service it names. None when the capture shows neither.
+fn rpc_seen<'a>(
+    model: &'a Model,
     s: Seen<'_>,
     (pipe, notable): (&str, &[u16]),
     key: &[u16],
-) -> Option<(String, Vec<u64>, Option<RpcCall>)> {
-    let p = model
-        .pipes
-        .iter()
-        .find(|p| p.stream == s.tree.stream && p.request_frame == s.file.request_frame)?;
+) -> Option<(String, Vec<u64>, Option<KeyCall<'a>>)> {
+    let p = pipe_of(model, s)?;
     let bound = p.interfaces.first().copied();
     if bound.is_none() && p.calls.is_empty() {
         return None;
@@ -279,7 +363,10 @@ fn rpc_seen(
             rpc::notable_calls_words(p, r, notable, CALLS_NAMED)
         ));
     }
-    let first = p.calls.iter().find(|c| key.contains(&c.opnum)).copied();
+    let first = p.calls.iter().find(|c| key.contains(&c.opnum)).map(|&c| {
+        let args = p.services.iter().find(|(f, _)| *f == c.frame);
+        (c, args.map(|(_, a)| a))
+    });
     for c in p.calls.iter().filter(|c| key.contains(&c.opnum)) {
         frames.push(c.frame);
         frames.extend(c.response_frame);
@@ -287,18 +374,75 @@ fn rpc_seen(
     Some((text, frames, first))
 }
 
-/// " RCreateServiceWOW64W (opnum 45, frame 160) created a service." when
-/// the pipe of `s` shows a call of [`rpc::SCMR_CREATE_SERVICE`].
-fn created_text(c: Option<RpcCall>) -> String {
-    let Some(c) = c else {
+/// " RCreateServiceWOW64W (opnum 45, frame 160) asked to create the
+/// service PSEXESVC, whose command line is %SystemRoot%\PSEXESVC.exe
+/// ([MS-SCMR] 3.1.4); answered without a fault at frame 161." when the
+/// pipe of `s` shows a call of [`rpc::SCMR_CREATE_SERVICE`]: the service
+/// and command line when the capture keeps them ([`ServiceArgs`]), and
+/// the server's answer: a fault refused it, no service was created.
+fn created_text(c: Option<KeyCall<'_>>) -> String {
+    let Some((c, args)) = c else {
         return String::new();
+    };
+    // The strings are the client's: no control character reaches the text.
+    let shown = |t: &str| -> String {
+        t.chars()
+            .map(|c| if c.is_control() { '\u{fffd}' } else { c })
+            .collect()
     };
     let scmr = rpc::KNOWN.iter().find(|r| r.uuid == rpc::SCMR);
     let name = scmr.and_then(|r| rpc::op_name(r, c.opnum)).unwrap_or("");
-    format!(
-        " {name} (opnum {}, frame {}) created a service ([MS-SCMR] 3.1.4).",
+    let mut t = format!(
+        " {name} (opnum {}, frame {}) asked to create ",
         c.opnum, c.frame
-    )
+    );
+    match args.and_then(|a| a.name.as_deref()) {
+        Some(n) => t.push_str(&format!("the service {}", shown(n))),
+        None => t.push_str("a service"),
+    }
+    if let Some(path) = args.and_then(|a| a.binary_path.as_deref()) {
+        let cut = if args.is_some_and(|a| a.cut) {
+            " (its start: the capture keeps no more of the call)"
+        } else {
+            ""
+        };
+        t.push_str(&format!(
+            ", whose command line (lpBinaryPathName) is `{}`{cut}",
+            shown(path)
+        ));
+    }
+    t.push_str(" ([MS-SCMR] 3.1.4)");
+    match (c.fault, c.response_frame) {
+        (Some(status), Some(at)) => t.push_str(&format!(
+            "; the server refused it with a fault ({}, frame {at}): no service was created.",
+            dcerpc::fault_words(status)
+        )),
+        (None, Some(at)) => t.push_str(&format!("; answered without a fault at frame {at}.")),
+        _ => t.push_str("; the capture holds no answer to it."),
+    }
+    if let Some(path) = args.and_then(|a| a.binary_path.as_deref()) {
+        t.push_str(shell_words(path));
+    }
+    t
+}
+
+/// What a service's command line that runs a shell's command says: that
+/// of Impacket's smbexec (`%COMSPEC% /Q /c echo CMD ^> \\127.0.0.1\C$\__output
+/// ...`: it writes a batch file of the command and runs it, its output
+/// to `__output` on a share the client then reads), or of another
+/// command run through cmd.exe or PowerShell; empty for a program.
+fn shell_words(path: &str) -> &'static str {
+    let lower = path.to_ascii_lowercase();
+    let shell = ["%comspec%", "cmd.exe", "cmd ", "powershell"]
+        .iter()
+        .any(|s| lower.contains(s));
+    if !shell {
+        return "";
+    }
+    if lower.contains("__output") && lower.contains("echo") {
+        return " That command line is Impacket's smbexec's: a service that runs one command through %COMSPEC% (cmd.exe), its output written to __output on a share the client reads back; no program is copied.";
+    }
+    " That command line runs a command through a shell (cmd.exe or PowerShell), not a program of its own."
 }
 
 /// The dropped programs, named: "A, B and 3 more".
@@ -354,7 +498,8 @@ fn service(who: &Who<'_>, p: &Pair<'_>, out: &mut Sink) {
         let mut rpc_frames = Vec::new();
         if let Some(s) = p.svcctl {
             parts.push(format!(
-                "opened the Service Control Manager's pipe svcctl (frame {}), through which a client creates and starts services ([MS-SCMR])",
+                "{} the Service Control Manager's pipe svcctl (frame {}), through which a client creates and starts services ([MS-SCMR])",
+                opened(s),
                 s.file.request_frame
             ));
             if let Some((t, f, created)) = rpc_seen(who.model, s, SVCCTL, rpc::SCMR_CREATE_SERVICE)
@@ -365,16 +510,18 @@ fn service(who: &Who<'_>, p: &Pair<'_>, out: &mut Sink) {
         }
         if let Some((name, s)) = p.tool {
             parts.push(format!(
-                "opened the pipe {} (frame {}), which the service of {name} opens for the program's input and output",
+                "{} the pipe {} (frame {}), which the service of {name} opens for the program's input and output",
+                opened(s),
                 s.file.name.trim_start_matches('\\'),
                 s.file.request_frame
             ));
         }
         let user = seen.first().and_then(|s| who.user(*s));
+        let sided = one_sided_text(&seen, p.svcctl.and_then(|s| pipe_of(who.model, s)));
         out.push(
             Draft::new(Severity::Error, "attack.service_execution", title)
                 .explain(format!(
-                    "The client {}.{rpc_text} This is how PsExec and its kind run a program on another machine: copy it to ADMIN$ (C:\\Windows), install it as a service and start it; the service runs as LocalSystem. Administrators do this too, and so do attackers moving from host to host (MITRE ATT&CK T1021.002, T1569.002).",
+                    "The client {}.{rpc_text}{sided} This is how PsExec and its kind run a program on another machine: copy it to ADMIN$ (C:\\Windows), install it as a service and start it; the service runs as LocalSystem. Administrators do this too, and so do attackers moving from host to host (MITRE ATT&CK T1021.002, T1569.002).",
                     parts.join("; then ")
                 ))
                 .next(steps(who, user.as_deref(), true))
@@ -392,11 +539,12 @@ fn service(who: &Who<'_>, p: &Pair<'_>, out: &mut Sink) {
             Some((t, f, created)) => (format!("{t}{}", created_text(created)), f),
             None => (" The capture does not show which calls were made: they travel in the pipe's WRITE and READ data.".to_string(), Vec::new()),
         };
+        let calls = format!("{calls}{}", one_sided_text(&[s], pipe_of(who.model, s)));
         out.push(
             Draft::new(Severity::Warning, "activity.service_control", format!("{client} opened the Service Control Manager of {server} (svcctl)"))
                 .explain(format!(
-                    "The client opened the pipe svcctl on {} (frame {}): the RPC interface of the Service Control Manager ([MS-SCMR]), through which a client lists, changes, creates and starts services. sc.exe \\\\host, the Services console, management agents use it; so do Impacket's smbexec (a service whose command line runs the attacker's command, no program copied) and other remote execution tools.{calls}",
-                    s.tree.share, s.file.request_frame
+                    "The client {} the pipe svcctl on {} (frame {}): the RPC interface of the Service Control Manager ([MS-SCMR]), through which a client lists, changes, creates and starts services. sc.exe \\\\host, the Services console, management agents use it; so do Impacket's smbexec (a service whose command line runs the attacker's command, no program copied) and other remote execution tools.{calls}",
+                    opened(s), s.tree.share, s.file.request_frame
                 ))
                 .next(steps(who, user.as_deref(), true))
                 .covers(covers(&[s]))
@@ -410,8 +558,9 @@ fn service(who: &Who<'_>, p: &Pair<'_>, out: &mut Sink) {
         out.push(
             Draft::new(Severity::Warning, "activity.admin_share_executable", format!("{client} wrote a program to an administrative share of {server}"))
                 .explain(format!(
-                    "The client wrote {}. ADMIN$ (C:\\Windows) and the drive shares (C$, D$) are open to administrators only; a program or script put there is software deployment, or the first step of running it remotely (a service, a scheduled task, WMI) by someone who holds an administrator's credentials (MITRE ATT&CK T1570).",
-                    dropped_text(p)
+                    "The client wrote {}.{} ADMIN$ (C:\\Windows) and the drive shares (C$, D$) are open to administrators only; a program or script put there is software deployment, or the first step of running it remotely (a service, a scheduled task, WMI) by someone who holds an administrator's credentials (MITRE ATT&CK T1570).",
+                    dropped_text(p),
+                    one_sided_text(&p.dropped, None)
                 ))
                 .next(steps(who, user.as_deref(), true))
                 .covers(covers(&p.dropped))
@@ -431,11 +580,12 @@ fn task(who: &Who<'_>, p: &Pair<'_>, out: &mut Sink) {
     let user = who.user(s);
     let (calls, rpc_frames) = rpc_seen(who.model, s, ("atsvc", &[]), &[])
         .map_or((String::new(), Vec::new()), |(t, f, _)| (t, f));
+    let calls = format!("{calls}{}", one_sided_text(&[s], pipe_of(who.model, s)));
     out.push(
         Draft::new(Severity::Warning, "activity.task_scheduler", format!("{client} opened the Task Scheduler of {server} (atsvc)"))
             .explain(format!(
-                "The client opened the pipe atsvc on {} (frame {}): the RPC interfaces of the Task Scheduler ([MS-TSCH]), through which a client creates, runs and deletes scheduled tasks, which run as the account they name, LocalSystem included. at.exe and schtasks /s use it; so does Impacket's atexec to run a command remotely (MITRE ATT&CK T1053.005).{calls}",
-                s.tree.share, s.file.request_frame
+                "The client {} the pipe atsvc on {} (frame {}): the RPC interfaces of the Task Scheduler ([MS-TSCH]), through which a client creates, runs and deletes scheduled tasks, which run as the account they name, LocalSystem included. at.exe and schtasks /s use it; so does Impacket's atexec to run a command remotely (MITRE ATT&CK T1053.005).{calls}",
+                opened(s), s.tree.share, s.file.request_frame
             ))
             .next(steps(who, user.as_deref(), false))
             .covers(covers(&[s]))

@@ -26,6 +26,12 @@ const ALTER_CONTEXT_RESP: u8 = 15;
 
 /// pfc_flags: the first fragment of a request (C706 12.6.3.1, PFC_FIRST_FRAG).
 const PFC_FIRST_FRAG: u8 = 0x01;
+/// pfc_flags: a request carries an object UUID after its opnum (C706
+/// 12.6.3.1, PFC_OBJECT_UUID; 12.6.4.9).
+const PFC_OBJECT_UUID: u8 = 0x80;
+/// A request's header before its optional object UUID (C706 12.6.4.9: the
+/// common header, alloc_hint, p_cont_id, opnum).
+const REQUEST_HEADER: usize = COMMON_HEADER + 8;
 
 /// Length of the common header and of a bind's fields before its context
 /// list (max_xmit_frag, max_recv_frag, assoc_group_id; C706 12.6.4.3).
@@ -253,6 +259,31 @@ pub fn parse(data: &[u8]) -> Option<RpcPdu> {
         }
         _ => None,
     }
+}
+
+/// The stub data of the request whose first fragment starts `data`, as
+/// far as `data` holds it (C706 12.6.4.9: after the header, and the object
+/// UUID when PFC_OBJECT_UUID is set; up to frag_length), and whether its
+/// data representation is little-endian. None for anything else, and for
+/// a request with an authentication verifier (auth_length not 0): its stub
+/// may be sealed ([MS-RPCE] 2.2.2.11), and it is not read.
+pub fn request_stub(data: &[u8]) -> Option<(&[u8], bool)> {
+    let (ptype, flags, little) = common_header(data)?;
+    if ptype != REQUEST || flags & PFC_FIRST_FRAG == 0 {
+        return None;
+    }
+    let frag_length = usize::from(u16_at(data.get(8..10)?, little));
+    let auth_length = u16_at(data.get(10..12)?, little);
+    if auth_length != 0 {
+        return None;
+    }
+    let start = if flags & PFC_OBJECT_UUID != 0 {
+        REQUEST_HEADER + 16
+    } else {
+        REQUEST_HEADER
+    };
+    let end = frag_length.min(data.len());
+    Some((data.get(start..end)?, little))
 }
 
 /// The (p_cont_id, abstract syntax) of the bind's p_context_elem_t list

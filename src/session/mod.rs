@@ -21,6 +21,7 @@ pub mod model;
 pub(crate) mod opens;
 pub mod pipes;
 pub mod rpc;
+pub mod scmr;
 mod setup;
 mod smb1;
 mod smb1_errors;
@@ -257,6 +258,12 @@ pub(crate) struct ConnState {
     /// refuses, and its tree (index in `model.trees`): left by
     /// `smb1_files` for `smb1_error`, which names its file and holder.
     smb1_refused_open: Option<Box<(opens::OpenAsk, Option<usize>)>>,
+    /// Unanswered pipe opens were made on it ([`pipes::PipeOpen::unanswered`]).
+    unanswered_pipes: bool,
+    /// While the server has sent no SMB message on it: the WRITE requests
+    /// sent after its unanswered CREATE requests (at most
+    /// [`opens::MAX_WENT_ON_FILES`]).
+    went_on_writes: Vec<opens::WentOnWrites>,
 }
 
 /// Builds a [`Model`] from pipeline events; see the module doc.
@@ -1611,8 +1618,11 @@ impl Builder {
         if one_sided {
             let trees = self.unanswered_tree_connects(ci, tree_connects);
             let made: Vec<usize> = trees.iter().map(|t| t.2).collect();
-            self.list_unanswered_creates(&made, creates);
+            self.list_unanswered_creates(ci, &made, creates);
+            self.unanswered_pipes_closed(ci, &made, true);
             unanswered.extend(trees.into_iter().map(|(f, ts, t)| (f, ts, true, t)));
+        } else {
+            self.unanswered_pipes_closed(ci, &[], false);
         }
         // In the order of the requests (they are after the session's
         // events, written when the connection closes: what the client

@@ -1953,6 +1953,18 @@ pub struct FileOpen {
     pub read_bytes: u64,
     pub writes: u64,
     pub write_bytes: u64,
+    /// Of an unanswered CREATE request (`unanswered`): the WRITE requests
+    /// ([MS-SMB2] 2.2.21) the client sent with the FileId it went on with
+    /// ([`super::opens::WentOnWrites`]), and the sum of their Length: the
+    /// bytes it sent to be written, not bytes written (`writes` and
+    /// `write_bytes` count responses).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub write_requests: u64,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub write_length: u64,
+    /// The first of those WRITE requests (the findings' evidence).
+    #[serde(skip)]
+    pub first_write_request: Option<u64>,
     /// A named pipe's DCE/RPC binds and calls, when the capture shows any
     /// (SMB2; see `session::pipes`).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2011,6 +2023,26 @@ pub struct RpcCallFacts {
     /// Its name ("nca_s_op_rng_error"), when known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fault_name: Option<&'static str>,
+    /// What a call to the Service Control Manager says of a service: its
+    /// name and command line ([MS-SCMR] 3.1.4.11, 3.1.4.12, 3.1.4.16,
+    /// 3.1.4.41; `session::scmr`), as far as the capture keeps the call.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service: Option<ServiceFacts>,
+}
+
+/// A service as a call to the Service Control Manager names it.
+#[derive(Clone, Debug, Serialize)]
+pub struct ServiceFacts {
+    /// lpServiceName.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// lpBinaryPathName: the command line the service runs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub binary_path: Option<String>,
+    /// The capture keeps the call's start only: the last string given is
+    /// cut, what follows it unread.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub cut: bool,
 }
 
 impl PipeRpc {
@@ -2041,6 +2073,15 @@ impl PipeRpc {
                 response_frame: c.response_frame,
                 fault: c.fault.map(|f| format!("{f:#010x}")),
                 fault_name: c.fault.and_then(super::dcerpc::fault_name),
+                service: p
+                    .services
+                    .iter()
+                    .find(|(f, _)| *f == c.frame)
+                    .map(|(_, a)| ServiceFacts {
+                        name: a.name.clone(),
+                        binary_path: a.binary_path.clone(),
+                        cut: a.cut,
+                    }),
             })
             .collect();
         Some(PipeRpc {

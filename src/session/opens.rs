@@ -19,6 +19,7 @@ use std::net::IpAddr;
 
 use crate::pipeline::Message;
 use crate::smb2::create::{CreateAction, CreateDisposition, ShareAccess};
+use crate::smb2::read_write::WriteRequest;
 use crate::smb2::tree::ShareType;
 use crate::smb2::wire::{AccessMask, AccessMaskBits};
 use crate::smb2::{parse_body, Body, Command, FileId, Smb2Header};
@@ -183,6 +184,29 @@ fn same_name(a: &str, b: &str) -> bool {
         .eq_ignore_ascii_case(b.trim_start_matches('\\'))
 }
 
+/// CREATE requests followed for the WRITE requests sent after them, on a
+/// connection: [`WentOnWrites`] kept at most.
+pub(super) const MAX_WENT_ON_FILES: usize = 64;
+
+/// On a connection whose capture lacks the server's side: the WRITE
+/// requests the client sent with a FileId it went on with after an
+/// unanswered CREATE request: the latest CREATE request before the first
+/// of them on the same SessionId and TreeId, still unanswered (a FileId
+/// comes from the CREATE response, [MS-SMB2] 3.2.5.14, 2.2.14), the first
+/// FileId for it (a second one is not counted: which CREATE it went on
+/// from is not known).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct WentOnWrites {
+    pub create_frame: u64,
+    sid: u64,
+    file_id: FileId,
+    /// The first WRITE request.
+    pub first_frame: u64,
+    /// The WRITE requests and the sum of their Length.
+    pub requests: u64,
+    pub length: u64,
+}
+
 impl Builder {
     /// A CREATE answered with success (`action`: its CreateAction, SMB2
     /// only): listed on its tree, and followed until its CLOSE.
@@ -279,6 +303,9 @@ impl Builder {
             read_bytes: 0,
             writes: 0,
             write_bytes: 0,
+            write_requests: 0,
+            write_length: 0,
+            first_write_request: None,
             rpc: None,
         });
         Some(tree.files.len() - 1)
@@ -294,9 +321,11 @@ impl Builder {
     /// [`Builder::list_file`].
     pub(super) fn list_unanswered_creates(
         &mut self,
+        ci: usize,
         trees: &[usize],
         creates: Vec<(u64, u64, Option<u32>, OpenAsk)>,
     ) {
+        let writes = std::mem::take(&mut self.conn_state[ci].went_on_writes);
         for (frame, sid, tid, ask) in creates {
             let Some(tid) = tid else {
                 continue;
@@ -307,10 +336,69 @@ impl Builder {
                     .get(t)
                     .is_some_and(|t| t.sid == sid && t.client_went_on.is_some() && t.tid == tid)
             });
-            if let Some(t) = tree {
-                self.list_file(t, &ask, (frame, None), None);
+            let Some(t) = tree else {
+                continue;
+            };
+            let listed = self.list_file(t, &ask, (frame, None), None);
+            let asked = writes.iter().find(|w| w.create_frame == frame);
+            let file = listed.and_then(|i| self.model.trees.get_mut(t)?.files.get_mut(i));
+            if let (Some(f), Some(w)) = (file, asked) {
+                f.write_requests = w.requests;
+                f.write_length = w.length;
+                f.first_write_request = Some(w.first_frame);
             }
         }
+    }
+
+    /// A WRITE request `w` on a connection that has shown no message of
+    /// the server yet: counted on the CREATE request its FileId went on
+    /// from ([`WentOnWrites`]), within [`MAX_WENT_ON_FILES`].
+    fn unanswered_write(&mut self, m: &Message<'_>, h: &Smb2Header, w: &WriteRequest) {
+        let Some(tid) = h.tree_id.filter(|&t| t != 0) else {
+            return;
+        };
+        let Some(st) = self
+            .conn_index
+            .get(&m.stream)
+            .and_then(|&ci| self.conn_state.get_mut(ci))
+        else {
+            return;
+        };
+        let sid = h.session_id;
+        let same = |e: &&mut WentOnWrites| e.sid == sid && e.file_id == w.file_id;
+        if let Some(e) = st.went_on_writes.iter_mut().find(same) {
+            e.requests += 1;
+            e.length += u64::from(w.length);
+            return;
+        }
+        if st.went_on_writes.len() >= MAX_WENT_ON_FILES {
+            return;
+        }
+        let create = st
+            .pending
+            .values()
+            .filter(|p| p.sid == sid && p.tid == Some(tid) && p.frame < m.frame)
+            .filter(|p| matches!(p.detail, Detail::Open(_)))
+            .map(|p| p.frame)
+            .max();
+        let Some(create_frame) = create else {
+            return;
+        };
+        if st
+            .went_on_writes
+            .iter()
+            .any(|e| e.create_frame == create_frame)
+        {
+            return;
+        }
+        st.went_on_writes.push(WentOnWrites {
+            create_frame,
+            sid,
+            file_id: w.file_id,
+            first_frame: m.frame,
+            requests: 1,
+            length: u64::from(w.length),
+        });
     }
 
     /// A READ (`write` false) or WRITE answered with `bytes` on the open
@@ -351,12 +439,17 @@ impl Builder {
     /// A WRITE's data is also looked at for a DCE/RPC PDU on a pipe
     /// ([`Builder::pipe_write`]): true when it holds one.
     pub(super) fn io_detail(&mut self, m: &Message<'_>, h: &Smb2Header) -> (Detail, bool) {
-        if self.opens.opens.is_empty() {
+        // On a connection that shows no message of the server, a WRITE
+        // may write a DCE/RPC PDU to a pipe whose CREATE is unanswered.
+        if self.opens.opens.is_empty() && !self.client_only(m.stream) {
             return (Detail::None, false);
         }
         match parse_body(h, m.bytes) {
             Ok(Body::ReadRequest(r)) => (Detail::Io(r.file_id), false),
             Ok(Body::WriteRequest(w)) => {
+                if self.client_only(m.stream) {
+                    self.unanswered_write(m, h, &w);
+                }
                 let noted = self.pipe_write(m, h, &w);
                 (Detail::Io(w.file_id), noted)
             }

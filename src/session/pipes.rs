@@ -36,6 +36,7 @@ use crate::smb2::tree::ShareType;
 use crate::smb2::{FileId, Smb2Header};
 
 use super::dcerpc::{self, BindResult, RpcAnswer, RpcPdu, SyntaxId, MAX_CONTEXTS};
+use super::scmr::{self, ServiceArgs};
 use super::{rpc, Builder, Detail, Pending};
 
 /// Pipe opens kept in a capture.
@@ -48,7 +49,9 @@ pub const MAX_CALLS: usize = 16;
 /// Pipe opens of a connection searched for an IOCTL's FileId (the latest).
 const SEARCH: usize = 64;
 
-/// A named pipe opened with success.
+/// A named pipe opened with success; or, on a connection whose capture
+/// lacks the server's side, a CREATE request the client went on using
+/// ([`PipeOpen::unanswered`]).
 #[derive(Clone, Debug)]
 pub struct PipeOpen {
     pub stream: u64,
@@ -59,8 +62,18 @@ pub struct PipeOpen {
     /// The name as the CREATE gave it (e.g. "spoolss"), no leading `\`.
     pub name: String,
     pub request_frame: u64,
-    /// The CREATE response.
-    pub frame: u64,
+    /// The CREATE response; none for an unanswered request.
+    pub frame: Option<u64>,
+    /// A CREATE request the capture holds no response to, on a connection
+    /// whose capture lacks the server's side (connection.one_sided): the
+    /// client wrote DCE/RPC PDUs with a FileId no response of the capture
+    /// gave, in a request on the CREATE's SessionId and TreeId after it,
+    /// the latest CREATE there not answered, before any other of those
+    /// went on with one ([`Builder::unanswered_pipe`]): the FileId the
+    /// response gave it ([MS-SMB2] 3.2.5.14, 2.2.14). Kept when its tree
+    /// is an IPC$ share the client went on with (a tree of
+    /// `client_went_on`), dropped otherwise when the connection closes.
+    pub unanswered: bool,
     pub time: Timestamp,
     pub file_id: FileId,
     /// The DCE/RPC requests sent through it, with FSCTL_PIPE_TRANSCEIVE or
@@ -83,7 +96,16 @@ pub struct PipeOpen {
     last_omitted: Option<RpcCall>,
     /// The tree it was opened on (an index in `Model::trees`).
     pub(super) tree: Option<usize>,
+    /// What its first [`MAX_SERVICES`] calls to the Service Control
+    /// Manager that name a service or its command line say
+    /// ([`scmr::service_args`]), by the frame of the call.
+    pub services: Vec<(u64, ServiceArgs)>,
 }
+
+/// Calls read for a service's name and command line per pipe open
+/// ([`PipeOpen::services`]): smbexec's pipe makes one RCreateServiceW a
+/// command, PsExec's one RCreateServiceWOW64W and two ROpenServiceW.
+pub const MAX_SERVICES: usize = 4;
 
 /// Presentation contexts kept per pipe open: a bind's [`MAX_CONTEXTS`]
 /// and an alter_context's.
@@ -183,7 +205,8 @@ impl Builder {
             server: c.server,
             name: name.to_string(),
             request_frame: p.frame,
-            frame: m.frame,
+            frame: Some(m.frame),
+            unanswered: false,
             time: m.ts,
             file_id,
             calls: arrayvec::ArrayVec::new(),
@@ -194,6 +217,7 @@ impl Builder {
             last_request: 0,
             last_omitted: None,
             tree,
+            services: Vec::new(),
         });
         pipe_share
     }
@@ -210,14 +234,14 @@ impl Builder {
             .bytes
             .get(start..start.saturating_add(i.input.present as usize))
             .unwrap_or(&[]);
-        self.pipe_pdu(m, h.session_id, i.file_id, input, false)
+        self.pipe_pdu(m, (h.session_id, h.tree_id), i.file_id, input, false)
     }
 
     /// A WRITE request: the data's first bytes, when they hold a DCE/RPC
     /// request or bind, are noted on its pipe open. True when they are,
     /// [`Builder::rpc_note`] saying what it asks.
     pub(super) fn pipe_write(&mut self, m: &Message<'_>, h: &Smb2Header, w: &WriteRequest) -> bool {
-        if self.model.pipes.is_empty() {
+        if self.model.pipes.is_empty() && !self.client_only(m.stream) {
             return false;
         }
         let start = usize::from(w.data_offset);
@@ -225,13 +249,13 @@ impl Builder {
             .bytes
             .get(start..start.saturating_add(w.data_present as usize))
             .unwrap_or(&[]);
-        self.pipe_pdu(m, h.session_id, w.file_id, data, true)
+        self.pipe_pdu(m, (h.session_id, h.tree_id), w.file_id, data, true)
     }
 
     fn pipe_pdu(
         &mut self,
         m: &Message<'_>,
-        sid: u64,
+        (sid, tid): (u64, Option<u32>),
         file_id: FileId,
         data: &[u8],
         written: bool,
@@ -241,7 +265,11 @@ impl Builder {
         };
         let mut note = std::mem::take(&mut self.rpc_note);
         note.clear();
-        let Some(open) = self.pipe_of(m.stream, sid, file_id) else {
+        let found = match self.pipe_index(m.stream, sid, file_id) {
+            Some(i) => Some(i),
+            None => self.unanswered_pipe(m, (sid, tid), file_id),
+        };
+        let Some(open) = found.and_then(|i| self.model.pipes.get_mut(i)) else {
             self.rpc_note = note;
             return false;
         };
@@ -258,6 +286,7 @@ impl Builder {
                     fault: None,
                 };
                 call_words(&mut note, open, &call);
+                service_of(open, &call, data);
                 if open.calls.try_push(call).is_err() {
                     open.calls_omitted += 1;
                     open.last_omitted = Some(call);
@@ -387,16 +416,163 @@ impl Builder {
     /// tcp.stream 1 at frame 95, binds it on tcp.stream 2 at frame 98 and
     /// reads on tcp.stream 0).
     fn pipe_of(&mut self, stream: u64, sid: u64, file_id: FileId) -> Option<&mut PipeOpen> {
+        let i = self.pipe_index(stream, sid, file_id)?;
+        self.model.pipes.get_mut(i)
+    }
+
+    /// The connection of `stream` has shown no message of the server yet:
+    /// a CREATE request on it may be one the client goes on with
+    /// ([`Builder::unanswered_pipe`]).
+    pub(super) fn client_only(&self, stream: u64) -> bool {
+        self.conn_index
+            .get(&stream)
+            .and_then(|&ci| self.model.connections.get(ci))
+            .is_some_and(|c| c.server_messages == 0)
+    }
+
+    /// [`Builder::pipe_of`]'s index in `Model::pipes`.
+    fn pipe_index(&self, stream: u64, sid: u64, file_id: FileId) -> Option<usize> {
         let server = self
             .conn_index
             .get(&stream)
             .and_then(|&ci| self.model.connections.get(ci))
             .map(|c| c.server.ip());
-        self.model.pipes.iter_mut().rev().take(SEARCH).find(|o| {
+        let from = self.model.pipes.len().saturating_sub(SEARCH);
+        let recent = self.model.pipes.get(from..)?.iter().enumerate().rev();
+        let mut found = recent.filter(|(_, o)| {
             o.session_id == sid
                 && o.file_id == file_id
                 && (o.stream == stream || Some(o.server.ip()) == server)
-        })
+        });
+        found.next().map(|(i, _)| from + i)
+    }
+
+    /// A DCE/RPC PDU written at `m` on a connection that has shown no
+    /// message of the server yet, with a FileId no pipe open has: the
+    /// CREATE request the client went on with, made a pipe open
+    /// ([`PipeOpen::unanswered`]) and its index in `Model::pipes`. That
+    /// CREATE is the latest unanswered one before `m` on the same
+    /// SessionId and TreeId; none when there is none, or when a PDU
+    /// already went on with it under another FileId (which of the two is
+    /// its own is not known), or past [`MAX_PIPES`].
+    fn unanswered_pipe(
+        &mut self,
+        m: &Message<'_>,
+        (sid, tid): (u64, Option<u32>),
+        file_id: FileId,
+    ) -> Option<usize> {
+        let tid = tid.filter(|&t| t != 0)?;
+        let ci = *self.conn_index.get(&m.stream)?;
+        let c = self.model.connections.get(ci)?;
+        if c.server_messages != 0 || self.model.pipes.len() >= MAX_PIPES {
+            return None;
+        }
+        let (client, server, stream) = (c.client, c.server, c.stream);
+        let create = self
+            .conn_state
+            .get(ci)?
+            .pending
+            .values()
+            .filter(|p| p.sid == sid && p.tid == Some(tid) && p.frame < m.frame)
+            .filter_map(|p| match &p.detail {
+                Detail::Open(ask) => Some((p, ask)),
+                _ => None,
+            })
+            .max_by_key(|(p, _)| p.frame);
+        let (p, ask) = create?;
+        let taken = self
+            .model
+            .pipes
+            .iter()
+            .rev()
+            .take(SEARCH)
+            .any(|o| o.stream == stream && o.request_frame == p.frame);
+        if taken {
+            return None;
+        }
+        let open = PipeOpen {
+            stream,
+            session_id: sid,
+            client,
+            server,
+            name: ask.name.trim_start_matches('\\').to_string(),
+            request_frame: p.frame,
+            frame: None,
+            unanswered: true,
+            time: p.ts,
+            file_id,
+            calls: arrayvec::ArrayVec::new(),
+            calls_omitted: 0,
+            interfaces: arrayvec::ArrayVec::new(),
+            contexts: arrayvec::ArrayVec::new(),
+            bind_frame: 0,
+            last_request: 0,
+            last_omitted: None,
+            tree: None,
+            services: Vec::new(),
+        };
+        self.model.pipes.push(open);
+        if let Some(st) = self.conn_state.get_mut(ci) {
+            st.unanswered_pipes = true;
+        }
+        Some(self.model.pipes.len() - 1)
+    }
+
+    /// When connection `ci` closes: its unanswered pipe opens
+    /// ([`PipeOpen::unanswered`]) are given the tree of their CREATE
+    /// request's entry in `files`, when that tree is one of `trees` (the
+    /// trees the client went on with, made of its unanswered TREE_CONNECT
+    /// requests) and a pipe share (IPC$: `FileOpen::pipe`); the others are
+    /// dropped (all of them when the capture shows the server's side of
+    /// the connection after all: `one_sided` false).
+    pub(super) fn unanswered_pipes_closed(&mut self, ci: usize, trees: &[usize], one_sided: bool) {
+        if !self
+            .conn_state
+            .get(ci)
+            .is_some_and(|st| st.unanswered_pipes)
+        {
+            return;
+        }
+        let Some(stream) = self.model.connections.get(ci).map(|c| c.stream) else {
+            return;
+        };
+        let model = &mut self.model;
+        let tree_of = |request_frame: u64| {
+            trees.iter().copied().find(|&t| {
+                model.trees.get(t).is_some_and(|t| {
+                    t.files
+                        .iter()
+                        .any(|f| f.unanswered && f.pipe && f.request_frame == request_frame)
+                })
+            })
+        };
+        let found: Vec<(usize, Option<usize>)> = model
+            .pipes
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.unanswered && p.stream == stream)
+            .map(|(i, p)| {
+                (
+                    i,
+                    if one_sided {
+                        tree_of(p.request_frame)
+                    } else {
+                        None
+                    },
+                )
+            })
+            .collect();
+        if found.is_empty() {
+            return;
+        }
+        for &(i, t) in &found {
+            if let Some(p) = model.pipes.get_mut(i) {
+                p.tree = t;
+            }
+        }
+        model
+            .pipes
+            .retain(|p| !(p.unanswered && p.stream == stream && p.tree.is_none()));
     }
 }
 
@@ -425,10 +601,37 @@ pub(super) fn rpc_on_files(model: &mut super::Model) {
         let file = t
             .files
             .iter_mut()
-            .find(|f| f.frame == Some(p.frame) && f.request_frame == p.request_frame);
+            .find(|f| f.frame == p.frame && f.request_frame == p.request_frame);
         if let Some(f) = file {
             f.rpc = super::model::PipeRpc::of(p).map(Box::new);
         }
+    }
+}
+
+/// Keeps what call `c` to the Service Control Manager, written to `open`
+/// with the PDU at the start of `data`, says of a service
+/// ([`scmr::service_args`]), within [`MAX_SERVICES`]: a call of
+/// [`scmr::READ`] in a presentation context bound to [MS-SCMR], or on a
+/// pipe named svcctl whose bind the capture lacks.
+fn service_of(open: &mut PipeOpen, c: &RpcCall, data: &[u8]) {
+    if !scmr::READ.contains(&c.opnum) || open.services.len() >= MAX_SERVICES {
+        return;
+    }
+    let scmr = match c.interface {
+        Some(i) => open.interfaces.get(usize::from(i)).is_some_and(|b| {
+            let mut buf = [0u8; 36];
+            b.syntax.uuid_into(&mut buf) == rpc::SCMR
+        }),
+        None => open.interfaces.is_empty() && open.name.eq_ignore_ascii_case("svcctl"),
+    };
+    if !scmr {
+        return;
+    }
+    let Some((stub, little)) = dcerpc::request_stub(data) else {
+        return;
+    };
+    if let Some(args) = scmr::service_args(c.opnum, stub, little) {
+        open.services.push((c.frame, args));
     }
 }
 
@@ -461,7 +664,7 @@ fn bind_context(open: &mut PipeOpen, frame: u64, id: u16, syntax: SyntaxId) {
 }
 
 /// "MS-SCMR" for a known interface ([`rpc::KNOWN`]), its UUID and version
-/// otherwise ("885d85fb-c754-4062-a0e7-6872ce0064f2 v1.0").
+/// otherwise ("5c0b05e1-7d6b-4d0c-9b1e-0123456789ab v1.0").
 fn interface_words(note: &mut String, s: &SyntaxId) {
     use std::fmt::Write;
     match rpc::of(s) {
@@ -637,7 +840,7 @@ mod tests {
         let o = &p[0];
         assert_eq!(
             (o.name.as_str(), o.request_frame, o.frame),
-            ("spoolss", 17, 18)
+            ("spoolss", 17, Some(18))
         );
         let calls: Vec<(u64, u16, Option<u64>)> = o
             .calls
@@ -664,6 +867,35 @@ mod tests {
             [("12345678-1234-abcd-ef00-0123456789ab".to_string(), 1, 0, 22)]
         );
         assert!(o.calls.iter().all(|c| !c.written));
+    }
+
+    /// Samba's Spotlight service: sv-smb302-null-linktype-kerberos opens
+    /// mdssvc (tshark smb2.filename, frame 79), binds it at 83 (tshark:
+    /// dcerpc.cn_bind_to_uuid 885d85fb-c754-4062-a0e7-6872ce0064f4,
+    /// version 2, "MDSSVC V2.0") and calls opnums 0, 1, 2 (frames 88, 99,
+    /// 110), which tshark's MDSSVC dissector names open, unknown1, cmd:
+    /// mdssvc.idl's mdssvc_open, mdssvc_unknown1, mdssvc_cmd.
+    #[test]
+    fn mdssvc_is_named() {
+        let p = pipes("/work/shared/corpus/public/sv-smb302-null-linktype-kerberos.pcap");
+        let o = p.iter().find(|o| o.name == "mdssvc").expect("mdssvc");
+        let b = o.interfaces.first().expect("a bind");
+        assert_eq!((b.syntax.uuid_text().as_str(), b.frame), (rpc::MDSSVC, 83));
+        assert_eq!(rpc::label(&b.syntax), "MDSSVC (mdssvc)");
+        let calls: Vec<(u64, Option<&str>)> = o
+            .calls
+            .iter()
+            .take(3)
+            .map(|c| (c.frame, o.op_name(c)))
+            .collect();
+        assert_eq!(
+            calls,
+            [
+                (88, Some("mdssvc_open")),
+                (99, Some("mdssvc_unknown1")),
+                (110, Some("mdssvc_cmd"))
+            ]
+        );
     }
 
     /// impacket-style DCE/RPC over WRITE and READ: on tcp.stream 5 of

@@ -265,7 +265,46 @@ pub const KNOWN: &[Rpc] = &[
         pipe: "protected_storage",
         ops: &[],
     },
+    // The endpoint mapper, ept: [C706] Appendix O (uuid, version 3.0, the
+    // operations in their order), with [MS-RPCE] 2.2.1.2's extensions; its
+    // named pipe is \pipe\epmapper. In the corpus only over TCP port 135
+    // (sv-smb3-zerologon-anon-ntlm), where smbscope does not look.
+    Rpc {
+        uuid: "e1af8308-5d1f-11c9-91a4-08002b14a0fa",
+        doc: "MS-RPCE",
+        pipe: "epmapper",
+        ops: &[
+            (0, "ept_insert"),
+            (1, "ept_delete"),
+            (2, "ept_lookup"),
+            (3, "ept_map"),
+            (4, "ept_lookup_handle_free"),
+            (5, "ept_inq_object"),
+            (6, "ept_mgmt_delete"),
+        ],
+    },
+    // Samba's Spotlight search service for macOS clients: no protocol
+    // document; Samba's librpc/idl/mdssvc.idl gives the uuid, version 2.0,
+    // the pipe and the operations (mdssvc_open, mdssvc_unknown1,
+    // mdssvc_cmd, mdssvc_close), and tshark's MDSSVC dissector
+    // (packet-dcerpc-mdssvc.c) names them alike: open, unknown1, cmd
+    // (sv-smb302-null-linktype-kerberos, frames 83 to 131).
+    Rpc {
+        uuid: MDSSVC,
+        doc: "MDSSVC",
+        pipe: "mdssvc",
+        ops: &[
+            (0, "mdssvc_open"),
+            (1, "mdssvc_unknown1"),
+            (2, "mdssvc_cmd"),
+            (3, "mdssvc_close"),
+        ],
+    },
 ];
+
+/// Samba's mdssvc (librpc/idl/mdssvc.idl): the one interface of the
+/// table without a protocol document of its own.
+pub const MDSSVC: &str = "885d85fb-c754-4062-a0e7-6872ce0064f4";
 
 /// The known interface of a bind's abstract syntax.
 pub fn of(s: &SyntaxId) -> Option<&'static Rpc> {
@@ -275,7 +314,7 @@ pub fn of(s: &SyntaxId) -> Option<&'static Rpc> {
 }
 
 /// "MS-SAMR (samr)", or, for an interface not in [`KNOWN`], its UUID and
-/// version ("885d85fb-c754-4062-a0e7-6872ce0064f2 v1.0").
+/// version ("5c0b05e1-7d6b-4d0c-9b1e-0123456789ab v1.0").
 pub fn label(s: &SyntaxId) -> String {
     match of(s) {
         Some(r) => format!("{} ({})", r.doc, r.pipe),
@@ -359,7 +398,7 @@ mod tests {
                 .uuid
                 .bytes()
                 .all(|b| b == b'-' || b.is_ascii_digit() || (b'a'..=b'f').contains(&b)));
-            assert!(r.doc.starts_with("MS-"));
+            assert!(r.doc.starts_with("MS-") || r.uuid == MDSSVC, "{}", r.uuid);
         }
     }
 }
