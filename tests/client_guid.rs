@@ -3,7 +3,7 @@
 //! tshark's smb2.client_guid, and `activity.impacket_client` against the
 //! GUIDs made of sixteen ASCII letters, as impacket's client makes them:
 //! on every capture of samples/ and the corpus. tshark's fields are in
-//! tests/data/client_guids.tsv (scripts/tshark-client-guids.sh, which is
+//! tests/data/client_guids.tsv (scripts/tshark-test-data.sh, which is
 //! to be run again when a capture is added or changed: the test names such
 //! a capture).
 
@@ -74,7 +74,7 @@ fn client_guids_are_tsharks_and_impacket_is_told_by_them() {
     for path in common::all_captures() {
         let name = path_name(&path);
         let Some(theirs) = stored.get(&name) else {
-            panic!("{name}: not in tests/data/client_guids.tsv (scripts/tshark-client-guids.sh)");
+            panic!("{name}: not in tests/data/client_guids.tsv (scripts/tshark-test-data.sh)");
         };
         let bytes = std::fs::metadata(&path).expect("capture").len();
         assert_eq!(

@@ -9,7 +9,7 @@
 //! (most of them) are not given to tshark: [`pipe_traffic`] picks them from
 //! our own model, and `the_pre_filter_skips_no_capture_with_dcerpc` shows it
 //! skips none where tshark finds DCE/RPC in SMB2 (tests/data/dcerpc_frames.tsv,
-//! tshark's count for every capture, written by scripts/tshark-dcerpc.sh;
+//! tshark's count for every capture, written by scripts/tshark-test-data.sh;
 //! the kept captures' counts are checked against tshark live).
 
 mod common;
@@ -639,7 +639,7 @@ fn binds_written_with_write_are_kept_whole() {
 }
 
 /// tshark's count of frames with DCE/RPC in SMB2, per capture, as
-/// scripts/tshark-dcerpc.sh wrote it: (capture, bytes, frames).
+/// scripts/tshark-test-data.sh wrote it: (capture, bytes, frames).
 fn stored_counts() -> BTreeMap<String, (u64, usize)> {
     common::capture_rows(include_str!("data/dcerpc_frames.tsv"))
         .filter_map(|(name, bytes, rest)| Some((name, (bytes, rest.parse().ok()?))))
@@ -649,7 +649,7 @@ fn stored_counts() -> BTreeMap<String, (u64, usize)> {
 /// The pre-filter skips no capture where tshark finds DCE/RPC in SMB2:
 /// each capture has tshark's count in tests/data/dcerpc_frames.tsv (with
 /// its size: a capture made or changed since is named, to run
-/// scripts/tshark-dcerpc.sh on), every capture with a count above zero is
+/// scripts/tshark-test-data.sh on), every capture with a count above zero is
 /// kept, and the kept captures' counts are what tshark says now.
 #[test]
 fn the_pre_filter_skips_no_capture_with_dcerpc() {
@@ -660,7 +660,7 @@ fn the_pre_filter_skips_no_capture_with_dcerpc() {
         let name = name_of(&path);
         let bytes = std::fs::metadata(&path).expect("capture").len();
         let Some(&(size, frames)) = stored.get(&name) else {
-            panic!("{name}: not in tests/data/dcerpc_frames.tsv (scripts/tshark-dcerpc.sh)");
+            panic!("{name}: not in tests/data/dcerpc_frames.tsv (scripts/tshark-test-data.sh)");
         };
         assert_eq!(
             size, bytes,
