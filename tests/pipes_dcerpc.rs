@@ -729,7 +729,7 @@ fn service_names_and_command_lines_agree_with_tshark() {
             assert!(ours.is_empty(), "{}", c.name);
             continue;
         }
-        let path = captures()
+        let path = common::all_captures()
             .into_iter()
             .find(|p| name_of(p) == c.name)
             .expect("the capture");
