@@ -576,9 +576,12 @@ impl Builder {
     }
 }
 
-/// Drops the opens kept on a tree whose type the capture has not shown a
-/// pipe share's ([`Builder::pipe_opened`]): all of them but those of pipe
-/// shares, or with `tree`, that tree's (shown a disk share).
+/// Drops the opens kept on a tree in use without its TREE_CONNECT whose
+/// type the capture has not shown a pipe share's ([`Builder::pipe_opened`]):
+/// all of them, or with `tree`, that tree's (shown a disk share). Other
+/// opens stay: those of pipe shares, and those a capture of the client's
+/// side alone credits to an unanswered CREATE on a tree whose
+/// TREE_CONNECT got no answer (no share type either).
 pub(super) fn drop_unshown(model: &mut super::Model, tree: Option<usize>) {
     let trees = &model.trees;
     model.pipes.retain(|p| match tree {
@@ -586,7 +589,7 @@ pub(super) fn drop_unshown(model: &mut super::Model, tree: Option<usize>) {
         None => p
             .tree
             .and_then(|t| trees.get(t))
-            .is_some_and(|t| t.share_type == Some(ShareType::PIPE)),
+            .is_none_or(|t| t.unseen_connect.is_none() || t.share_type == Some(ShareType::PIPE)),
     });
 }
 
