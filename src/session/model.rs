@@ -1525,7 +1525,76 @@ impl Encryption {
     }
 }
 
+/// Where a session is, for [`Session::blank`].
+pub(crate) struct SessionPlace {
+    pub stream: u64,
+    pub sid: u64,
+    pub client: SocketAddr,
+    pub server: SocketAddr,
+    pub dialect: Option<SessionDialect>,
+    pub first_frame: u64,
+    pub first_time: Timestamp,
+}
+
 impl Session {
+    /// A session of this outcome of which nothing is known yet but where
+    /// it is: no round, no identity, no message counted, not signed nor
+    /// encrypted; `last_setup_frame` its first frame.
+    pub(crate) fn blank(at: SessionPlace, outcome: Outcome) -> Session {
+        Session {
+            stream: at.stream,
+            session_id: HexId(at.sid),
+            id: at.sid,
+            client: at.client,
+            server: at.server,
+            outcome,
+            status: None,
+            mechanism: None,
+            user: None,
+            domain: None,
+            workstation: None,
+            client_ntlm_version: None,
+            client_ntlm_version_of: None,
+            server_ntlm_version: None,
+            client_principal: None,
+            service_principal: None,
+            ntlm_response: None,
+            ticket_enctype: None,
+            ticket_kvno: None,
+            authenticator_enctype: None,
+            server_names: None,
+            dialect: at.dialect,
+            session_flags: SessionFlags(0),
+            encrypted: false,
+            encryption: Encryption::default(),
+            signed: Some(false),
+            final_response_signed: None,
+            setup_signing_required: None,
+            messages_after_setup: 0,
+            signed_after_setup: 0,
+            encrypted_after_setup: 0,
+            signed_regardless_after_setup: 0,
+            compressed_after_setup: 0,
+            first_unsigned_frame: None,
+            first_unencrypted_frame: None,
+            set_up_frame: None,
+            first_frame: at.first_frame,
+            last_setup_frame: at.first_frame,
+            setup_duration: None,
+            rounds: Vec::new(),
+            rounds_omitted: 0,
+            reauthentications: 0,
+            bound_to_stream: None,
+            channels: Vec::new(),
+            logoff_frame: None,
+            ended_frame: None,
+            kdc_frames: Vec::new(),
+            client_went_on: None,
+            unseen_setup: None,
+            first_time: at.first_time,
+        }
+    }
+
     /// Counts a message of the session in [`Session::messages_after_setup`]
     /// when it comes after the setup and before the LOGOFF that ended it,
     /// on any channel ([`Session::ended_frame`]), and updates

@@ -112,6 +112,39 @@ pub const MAX_SERVICES: usize = 4;
 const MAX_BOUND_CONTEXTS: usize = 2 * MAX_CONTEXTS;
 
 impl PipeOpen {
+    /// A pipe open of the connection at `(stream, client, server)` that
+    /// CREATE request `p` asked for, named `name`, with nothing seen on
+    /// it yet: no response (`frame` None), no tree.
+    fn new(
+        (stream, client, server): (u64, SocketAddr, SocketAddr),
+        p: &Pending,
+        name: &str,
+        time: Timestamp,
+        file_id: FileId,
+    ) -> PipeOpen {
+        PipeOpen {
+            stream,
+            session_id: p.sid,
+            client,
+            server,
+            name: name.to_string(),
+            request_frame: p.frame,
+            frame: None,
+            unanswered: false,
+            time,
+            file_id,
+            calls: arrayvec::ArrayVec::new(),
+            calls_omitted: 0,
+            interfaces: arrayvec::ArrayVec::new(),
+            contexts: arrayvec::ArrayVec::new(),
+            bind_frame: 0,
+            last_request: 0,
+            last_omitted: None,
+            tree: None,
+            services: Vec::new(),
+        }
+    }
+
     /// The interface of presentation context `id`, when a bind on the
     /// pipe made it.
     fn interface_of(&self, id: u16) -> Option<u8> {
@@ -199,25 +232,9 @@ impl Builder {
         }
         let c = &self.model.connections[ci];
         self.model.pipes.push(PipeOpen {
-            stream: c.stream,
-            session_id: p.sid,
-            client: c.client,
-            server: c.server,
-            name: name.to_string(),
-            request_frame: p.frame,
             frame: Some(m.frame),
-            unanswered: false,
-            time: m.ts,
-            file_id,
-            calls: arrayvec::ArrayVec::new(),
-            calls_omitted: 0,
-            interfaces: arrayvec::ArrayVec::new(),
-            contexts: arrayvec::ArrayVec::new(),
-            bind_frame: 0,
-            last_request: 0,
-            last_omitted: None,
             tree,
-            services: Vec::new(),
+            ..PipeOpen::new((c.stream, c.client, c.server), p, name, m.ts, file_id)
         });
         pipe_share
     }
@@ -490,26 +507,10 @@ impl Builder {
         if taken {
             return None;
         }
+        let name = ask.name.trim_start_matches('\\');
         let open = PipeOpen {
-            stream,
-            session_id: sid,
-            client,
-            server,
-            name: ask.name.trim_start_matches('\\').to_string(),
-            request_frame: p.frame,
-            frame: None,
             unanswered: true,
-            time: p.ts,
-            file_id,
-            calls: arrayvec::ArrayVec::new(),
-            calls_omitted: 0,
-            interfaces: arrayvec::ArrayVec::new(),
-            contexts: arrayvec::ArrayVec::new(),
-            bind_frame: 0,
-            last_request: 0,
-            last_omitted: None,
-            tree: None,
-            services: Vec::new(),
+            ..PipeOpen::new((stream, client, server), p, name, p.ts, file_id)
         };
         self.model.pipes.push(open);
         if let Some(st) = self.conn_state.get_mut(ci) {

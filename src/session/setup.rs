@@ -293,58 +293,20 @@ impl Builder {
             None
         };
         let idx = self.model.sessions.len();
-        self.model.sessions.push(Session {
-            stream,
-            session_id: HexId(sid),
-            id: sid,
-            client,
-            server,
-            outcome: Outcome::Unfinished,
-            status: None,
-            mechanism: None,
-            user: None,
-            domain: None,
-            workstation: None,
-            client_ntlm_version: None,
-            client_ntlm_version_of: None,
-            server_ntlm_version: None,
-            client_principal: None,
-            service_principal: None,
-            ntlm_response: None,
-            ticket_enctype: None,
-            ticket_kvno: None,
-            authenticator_enctype: None,
-            server_names: None,
-            dialect,
-            session_flags: SessionFlags(0),
-            encrypted: false,
-            encryption: Default::default(),
-            signed: Some(false),
-            final_response_signed: None,
-            setup_signing_required: None,
-            messages_after_setup: 0,
-            signed_after_setup: 0,
-            encrypted_after_setup: 0,
-            signed_regardless_after_setup: 0,
-            compressed_after_setup: 0,
-            first_unsigned_frame: None,
-            first_unencrypted_frame: None,
-            set_up_frame: None,
-            first_frame: frame,
-            last_setup_frame: frame,
-            setup_duration: None,
-            rounds: Vec::new(),
-            rounds_omitted: 0,
-            reauthentications: 0,
-            bound_to_stream: bound_to.map(|b| self.model.sessions[b].stream),
-            channels: Vec::new(),
-            logoff_frame: None,
-            ended_frame: None,
-            kdc_frames: Vec::new(),
-            client_went_on: None,
-            unseen_setup: None,
-            first_time: ts,
-        });
+        let mut s = Session::blank(
+            SessionPlace {
+                stream,
+                sid,
+                client,
+                server,
+                dialect,
+                first_frame: frame,
+                first_time: ts,
+            },
+            Outcome::Unfinished,
+        );
+        s.bound_to_stream = bound_to.map(|b| self.model.sessions[b].stream);
+        self.model.sessions.push(s);
         self.model.connections[ci].session_indexes.push(idx);
         if let Some(b) = bound_to {
             let chans = &mut self.model.sessions[b].channels;

@@ -3,10 +3,9 @@
 //! [`Connection::unseen_setup_sessions`] when the model is finished.
 
 use super::model::{
-    Encryption, HexId, Outcome, Session, SessionDialect, UnseenSetup, UnseenSetupSeen,
+    Encryption, Outcome, Session, SessionDialect, SessionPlace, UnseenSetup, UnseenSetupSeen,
 };
 use super::{Connection, Model};
-use crate::smb2::session_setup::SessionFlags;
 
 /// The entries of [`Connection::unseen_setup_sessions`] that are sessions
 /// in use the capture does not show set up: the server answered for them
@@ -61,35 +60,19 @@ fn session(model: &Model, c: &Connection, u: &UnseenSetup) -> Session {
         .filter(|t| t.stream == c.stream && t.sid == u.session_id)
         .filter_map(|t| t.tree_id)
         .collect();
-    let mut s = Session {
+    let place = SessionPlace {
         stream: c.stream,
-        session_id: HexId(u.session_id),
-        id: u.session_id,
+        sid: u.session_id,
         client: c.client,
         server: c.server,
-        outcome: Outcome::Unseen,
-        status: None,
-        mechanism: None,
-        user: None,
-        domain: None,
-        workstation: None,
-        client_ntlm_version: None,
-        client_ntlm_version_of: None,
-        server_ntlm_version: None,
-        client_principal: None,
-        service_principal: None,
-        ntlm_response: None,
-        ticket_enctype: None,
-        ticket_kvno: None,
-        authenticator_enctype: None,
-        server_names: None,
         dialect,
-        session_flags: SessionFlags(0),
+        first_frame: u.first_frame,
+        first_time: c.first_time,
+    };
+    let mut s = Session {
         encrypted: u.encrypted > 0,
         encryption: Encryption::None,
         signed: signed(u),
-        final_response_signed: None,
-        setup_signing_required: None,
         messages_after_setup: u.messages,
         signed_after_setup: u.signed,
         encrypted_after_setup: u.encrypted,
@@ -97,19 +80,9 @@ fn session(model: &Model, c: &Connection, u: &UnseenSetup) -> Session {
         compressed_after_setup: u.compressed,
         first_unsigned_frame: u.first_unsigned_frame,
         first_unencrypted_frame: u.first_unencrypted_frame,
-        set_up_frame: None,
-        first_frame: u.first_frame,
         last_setup_frame: 0,
-        setup_duration: None,
-        rounds: Vec::new(),
-        rounds_omitted: 0,
-        reauthentications: 0,
-        bound_to_stream: None,
-        channels: Vec::new(),
         logoff_frame: u.ended_frame,
         ended_frame: u.ended_frame,
-        kdc_frames: Vec::new(),
-        client_went_on: None,
         unseen_setup: Some(Box::new(UnseenSetupSeen {
             first_frame: u.first_frame,
             last_frame: u.last_frame,
@@ -118,7 +91,7 @@ fn session(model: &Model, c: &Connection, u: &UnseenSetup) -> Session {
             verified_signed: u.verified_signed.map(|(a, b)| [a, b]),
             trees,
         })),
-        first_time: c.first_time,
+        ..Session::blank(place, Outcome::Unseen)
     };
     s.encryption = Encryption::of(&s);
     s
