@@ -13,7 +13,6 @@ use crate::session::{
     Round, RoundKrbError, Session, Tree,
 };
 use crate::smb2::negotiate::Dialect;
-use crate::smb2::session_setup::SessionFlags;
 use crate::tcp::EndReason;
 
 use super::own_logons::GUESSES;
@@ -82,57 +81,25 @@ pub(crate) fn session(
     status: Option<NtStatus>,
     rounds: Vec<Round>,
 ) -> Session {
-    Session {
+    let place = crate::session::SessionPlace {
         stream,
-        session_id: HexId(0x1234),
-        id: 0x1234,
+        sid: 0x1234,
         client: addr("10.0.0.1:50000"),
         server: addr("10.0.0.2:445"),
-        outcome,
+        dialect: Some(crate::session::SessionDialect::Smb2(Dialect::SMB3_1_1)),
+        first_frame: rounds.first().map_or(8, |r| r.request_frame),
+        first_time: ts(100),
+    };
+    Session {
         status,
         mechanism: Some("ntlmssp"),
         user: Some("alice".into()),
         domain: Some("CORP".into()),
         workstation: Some("PC1".into()),
-        client_ntlm_version: None,
-        client_ntlm_version_of: None,
-        server_ntlm_version: None,
-        client_principal: None,
-        service_principal: None,
         ntlm_response: Some("NTLMv2"),
-        ticket_enctype: None,
-        ticket_kvno: None,
-        authenticator_enctype: None,
-        server_names: None,
-        dialect: Some(crate::session::SessionDialect::Smb2(Dialect::SMB3_1_1)),
-        session_flags: SessionFlags(0),
-        encrypted: false,
-        encryption: Default::default(),
-        signed: Some(false),
-        final_response_signed: None,
-        setup_signing_required: None,
-        client_went_on: None,
-        unseen_setup: None,
-        messages_after_setup: 0,
-        signed_after_setup: 0,
-        encrypted_after_setup: 0,
-        signed_regardless_after_setup: 0,
-        compressed_after_setup: 0,
-        first_unsigned_frame: None,
-        first_unencrypted_frame: None,
-        set_up_frame: None,
-        first_frame: rounds.first().map_or(8, |r| r.request_frame),
         last_setup_frame: rounds.last().map_or(8, |r| r.request_frame),
-        setup_duration: None,
         rounds,
-        rounds_omitted: 0,
-        reauthentications: 0,
-        bound_to_stream: None,
-        channels: Vec::new(),
-        logoff_frame: None,
-        ended_frame: None,
-        kdc_frames: Vec::new(),
-        first_time: ts(100),
+        ..Session::blank(place, outcome)
     }
 }
 
