@@ -787,20 +787,7 @@ fn smb1_logoff_answered_with_uid_0_ends_the_requests_session() {
 /// SESSION_SETUP_ANDX has no key. Before, these were not in the JSON.
 #[test]
 fn smb1_native_strings_as_tshark() {
-    let mut paths: Vec<_> = common::sample_names()
-        .into_iter()
-        .filter(|n| n.starts_with("smb1-"))
-        .map(|n| common::capture_path(&n))
-        .collect();
-    for c in [
-        "arkime-smb1-vlan-ntlm.pcap",
-        "sv-smb1-sll-ntlm.pcap",
-        "zeek-smb1-gssapi-kerberos.pcap",
-        "zeek-smb1-raw-ntlm-port139.pcap",
-        "sv-smb2-ntlm-logon-failure.pcap",
-    ] {
-        paths.extend(common::corpus_capture(c));
-    }
+    let paths = common::smb1_captures(&["sv-smb2-ntlm-logon-failure.pcap"]);
     let mut compared = 0;
     for path in &paths {
         let text = common::tshark_text(

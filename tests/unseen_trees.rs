@@ -372,22 +372,10 @@ fn their_smb1(path: &Path) -> (Smb1Trees, usize, Vec<u64>) {
 /// 0x0006): no tree for them. Before, SMB1 made no such tree.
 #[test]
 fn smb1_trees_in_use_without_their_tree_connect_agree_with_tshark() {
-    let mut paths: Vec<_> = common::sample_names()
-        .into_iter()
-        .filter(|n| n.starts_with("smb1-"))
-        .map(|n| common::capture_path(&n))
-        .collect();
-    for c in [
-        "arkime-smb1-vlan-ntlm.pcap",
-        "sv-smb1-sll-ntlm.pcap",
-        "zeek-smb1-gssapi-kerberos.pcap",
-        "zeek-smb1-raw-ntlm-port139.pcap",
-        // Its SMB1 connection (tcp.stream 4) begins mid-stream with a
-        // TREE_DISCONNECT of UID 2048 TID 2048 answered with success.
-        "sv-smb21-psexec-kerberos-port139.pcap",
-    ] {
-        paths.extend(common::corpus_capture(c));
-    }
+    // sv-smb21-psexec-kerberos-port139's SMB1 connection (tcp.stream 4)
+    // begins mid-stream with a TREE_DISCONNECT of UID 2048 TID 2048
+    // answered with success.
+    let paths = common::smb1_captures(&["sv-smb21-psexec-kerberos-port139.pcap"]);
     let (mut shown, mut refused) = (0, 0);
     for path in &paths {
         let (want, r, streams) = their_smb1(path);

@@ -300,6 +300,28 @@ pub fn all_captures() -> Vec<PathBuf> {
     all
 }
 
+/// The SMB1 captures: the samples named `smb1-*` and the corpus' four SMB1
+/// captures (arkime-smb1-vlan-ntlm, sv-smb1-sll-ntlm,
+/// zeek-smb1-gssapi-kerberos, zeek-smb1-raw-ntlm-port139, when the corpus
+/// is there), then the corpus captures `more` names.
+pub fn smb1_captures(more: &[&str]) -> Vec<PathBuf> {
+    let mut paths: Vec<PathBuf> = sample_names()
+        .into_iter()
+        .filter(|n| n.starts_with("smb1-"))
+        .map(|n| capture_path(&n))
+        .collect();
+    let corpus = [
+        "arkime-smb1-vlan-ntlm.pcap",
+        "sv-smb1-sll-ntlm.pcap",
+        "zeek-smb1-gssapi-kerberos.pcap",
+        "zeek-smb1-raw-ntlm-port139.pcap",
+    ];
+    for c in corpus.iter().chain(more) {
+        paths.extend(corpus_capture(c));
+    }
+    paths
+}
+
 /// The rows of a per-capture file of tests/data written by a tshark script
 /// (dcerpc_frames.tsv, client_guids.tsv): (capture, its size in bytes,
 /// the rest of the row), `#` lines left out.
